@@ -1,0 +1,78 @@
+import type { OpForwardContext, OpBackwardContext } from '../ops/types';
+
+/** Parameters of a row-major single-precision matrix product. */
+export interface GemmArgs {
+  /** A is m×k, or k×m when transA. */
+  transA: boolean;
+  /** B is k×n, or n×k when transB. */
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  b: Float32Array;
+  /** C is m×n. */
+  c: Float32Array;
+  /** When true, C += op(A)·op(B); otherwise C = op(A)·op(B). */
+  accumulate: boolean;
+}
+
+/** Geometry of a 2-D convolution/pooling window over one `[C, H, W]` image. */
+export interface Conv2dGeometry {
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * The compute primitives a backend provides. Ops are written against this interface, so a faster
+ * backend (WebAssembly SIMD, WebGPU) speeds every op that uses it without the op changing.
+ *
+ * Every array argument may be a view (`subarray`) into larger storage the backend allocated; a
+ * backend that keeps its own memory (a WebAssembly heap) finds the offset from `byteOffset`.
+ */
+export interface Backend {
+  /** Stable id, e.g. `reference`, `cpu-wasm`. */
+  readonly name: string;
+  /** Human description for the status bar, e.g. `CPU · 2 threads (WebAssembly SIMD)`. */
+  readonly description: string;
+
+  /** Allocate zeroed storage. Storage for a compiled graph is allocated once, not per step. */
+  alloc(length: number): Float32Array;
+
+  /** C (+)= op(A)·op(B). */
+  gemm(args: GemmArgs): void;
+
+  /**
+   * Unfold one image `[C, H, W]` into columns `[C·kH·kW, outH·outW]` (zero padding).
+   * `image` and `cols` are views for a single sample.
+   */
+  im2col(image: Float32Array, g: Conv2dGeometry, cols: Float32Array): void;
+
+  /** Fold columns back, accumulating into `image` (`image += col2im(cols)`): the adjoint of im2col. */
+  col2im(cols: Float32Array, g: Conv2dGeometry, image: Float32Array): void;
+
+  /**
+   * Faster implementations of whole ops for this backend, keyed by op name. The executor uses
+   * an override when present and the op file's own (reference) forward/backward otherwise.
+   */
+  readonly overrides?: Readonly<Record<string, OpKernelOverride>>;
+
+  /** Release threads and memory. */
+  dispose?(): void;
+}
+
+export interface OpKernelOverride {
+  forward?(ctx: OpForwardContext): void;
+  backward?(ctx: OpBackwardContext): void;
+}

@@ -1,0 +1,81 @@
+import type { Attrs } from '../ops/types';
+
+/** The IR's `format` marker; files without it are not Netwright graphs. */
+export const GRAPH_FORMAT = 'netwright.graph';
+/** Current IR version. Older versions are upgraded by `migrateGraph` (ir/migrate.ts). */
+export const GRAPH_VERSION = 1;
+
+/**
+ * A network as plain JSON. Every node has one output, referred to by the node's id.
+ * Graph inputs are `Input` nodes (their id is the input's name); graph outputs are named in
+ * `outputs`. See docs/ir.md for a full example.
+ */
+export interface GraphIR {
+  format: typeof GRAPH_FORMAT;
+  version: number;
+  name?: string;
+  nodes: NodeIR[];
+  /** Named outputs, e.g. `{ "logits": "fc3", "loss": "loss" }`. */
+  outputs: Record<string, string>;
+  training?: TrainingConfig;
+}
+
+export interface NodeIR {
+  id: string;
+  op: string;
+  attrs: Attrs;
+  /** Ids of the nodes feeding this node's inputs, in the op's declared input order. */
+  inputs: string[];
+}
+
+export interface DatasetConfig {
+  /** `mnist`, `fashion-mnist`, `iris`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  name: string;
+  /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
+  options?: Record<string, unknown>;
+  /** Fractions of the non-test data held out for validation (default 0.1). */
+  validationSplit?: number;
+  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
+  transform?:
+    | { kind: 'none' }
+    | { kind: 'gaussian-noise'; std: number; clip?: boolean }
+    | { kind: 'mask'; fraction: number };
+  /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
+  target?: 'label' | 'features';
+  /** Use at most this many training samples (quick runs, sanity checks). */
+  limit?: number;
+}
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; dampening?: number }
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean }
+  | { kind: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { kind: 'rmsprop'; lr: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number; centered?: boolean };
+
+export type ScheduleConfig =
+  | { kind: 'constant' }
+  | { kind: 'step'; stepSize: number; gamma: number }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'cosine'; tMax: number; etaMin?: number }
+  | { kind: 'warmup-cosine'; warmupSteps: number; totalSteps: number; etaMin?: number }
+  | { kind: 'onecycle'; maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }
+  | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max' };
+
+export interface TrainingConfig {
+  dataset: DatasetConfig;
+  /** Id of the loss node to minimise (several losses: their sum). */
+  loss: string | string[];
+  optimizer: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  /** Whether the schedule steps per optimizer step or per epoch (default: per epoch, as PyTorch examples do for step/exponential/cosine/plateau; per step for warmup-cosine and onecycle). */
+  scheduleUnit?: 'step' | 'epoch';
+  gradClip?: { kind: 'norm'; maxNorm: number } | { kind: 'value'; clipValue: number };
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  /** `accuracy`, `top5`, `precision`, `recall`, `f1`, `confusion`, `roc-auc`, `mse`, `mae`, `r2`, `psnr`. */
+  metrics: string[];
+  earlyStopping?: { metric: string; mode: 'min' | 'max'; patience: number; minDelta?: number };
+  /** The named graph output that metrics read (default `logits` or the loss's first input). */
+  predictionOutput?: string;
+}
