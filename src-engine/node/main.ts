@@ -1,0 +1,85 @@
+/**
+ * The engine process entry. It serves the same protocol in two hosts:
+ * - as an Electron utility process (`utilityProcess.fork`): main hands it one MessagePort per
+ *   renderer connection through `process.parentPort`;
+ * - as a plain Node child (`child_process.fork`, web mode): one connection over Node IPC.
+ * It imports no Electron: the utility-process API is reached through `process.parentPort`.
+ */
+import type { Channel } from '../protocol/channel';
+import type { Logger } from '../protocol/rpc';
+import { EngineService, type EngineEnvironment } from '../service';
+import { ENGINE_VERSION } from '../version';
+import { detectComputeBackend } from './compute-info';
+
+/** The slice of Electron's MessagePortMain the engine uses. */
+interface PortLike {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  on(event: 'close', listener: () => void): void;
+  postMessage(message: unknown): void;
+  start(): void;
+  close(): void;
+}
+interface ParentPortLike {
+  on(event: 'message', listener: (e: { data: unknown; ports: PortLike[] }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+const log: Logger = (level, message) => process.stderr.write(`[engine ${level}] ${message}\n`);
+
+function portChannel(port: PortLike): Channel {
+  const handlers = new Set<(m: unknown) => void>();
+  const closeHandlers = new Set<() => void>();
+  port.on('message', (e) => handlers.forEach((h) => h(e.data)));
+  port.on('close', () => closeHandlers.forEach((h) => h()));
+  port.start();
+  return {
+    send: (m) => port.postMessage(m),
+    onMessage: (h) => (handlers.add(h), () => handlers.delete(h)),
+    onClose: (h) => (closeHandlers.add(h), () => closeHandlers.delete(h)),
+    close: () => port.close(),
+  };
+}
+
+function ipcChannel(): Channel {
+  const handlers = new Set<(m: unknown) => void>();
+  process.on('message', (m) => handlers.forEach((h) => h(m)));
+  return {
+    send: (m) => process.send?.(m),
+    onMessage: (h) => (handlers.add(h), () => handlers.delete(h)),
+    close: () => process.disconnect?.(),
+  };
+}
+
+function main(): void {
+  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+  const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
+  const env: EngineEnvironment = { runtime, pid: process.pid, backend: detectComputeBackend() };
+  const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };
+
+  process.on('uncaughtException', (err) => {
+    log('error', `uncaught: ${err.stack ?? err.message}`);
+    process.exit(70);
+  });
+
+  if (parentPort) {
+    // One service per renderer connection; a reload replaces the previous one.
+    let current: EngineService | undefined;
+    parentPort.on('message', (e) => {
+      const port = e.ports?.[0];
+      if (!port) return log('warn', 'Ignored a message from main without a port.');
+      current?.dispose();
+      current = new EngineService(portChannel(port), env, log);
+    });
+    parentPort.postMessage(ready);
+  } else if (process.send) {
+    const channel = ipcChannel();
+    new EngineService(channel, env, log);
+    process.on('disconnect', () => process.exit(0));
+    process.send(ready);
+  } else {
+    log('error', 'Start the engine from Netwright (Electron utility process or web mode); it has no host here.');
+    process.exit(64);
+  }
+}
+
+main();

@@ -1,0 +1,3 @@
+export * from './messages';
+export * from './channel';
+export * from './rpc';
