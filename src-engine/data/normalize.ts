@@ -1,0 +1,61 @@
+import { DataError } from './types';
+import type { Dataset } from './types';
+import { featureSize } from './types';
+
+/**
+ * Input standardisation `x' = (x − mean) / std`, fitted on the training split only and stored
+ * as plain numbers so it can be saved with the model and applied again at inference.
+ */
+export interface Normalization {
+  /** `per-feature`: one mean/std per feature; `global`: one for all features. */
+  kind: 'per-feature' | 'global';
+  mean: number[];
+  std: number[];
+}
+
+export type NormalizationKind = 'none' | Normalization['kind'];
+
+/**
+ * Fit mean and std (population std, as sklearn's StandardScaler) on `ds`.
+ *
+ * NOTE: accumulates in float64 with a two-pass algorithm; a constant feature gets std 1 rather
+ * than 0 so it maps to 0 instead of NaN.
+ */
+export function fitNormalization(ds: Dataset, kind: Normalization['kind']): Normalization {
+  const fs = featureSize(ds);
+  const n = ds.count;
+  if (n === 0) throw new DataError('DATA_TOO_SMALL', `${ds.name}: cannot fit a normalisation on an empty training split.`);
+  const groups = kind === 'global' ? 1 : fs;
+  const mean = new Float64Array(groups);
+  const sq = new Float64Array(groups);
+  const x = ds.features;
+  for (let i = 0; i < n; i++) for (let f = 0; f < fs; f++) mean[kind === 'global' ? 0 : f] += x[i * fs + f];
+  const perGroup = kind === 'global' ? n * fs : n;
+  for (let g = 0; g < groups; g++) mean[g] /= perGroup;
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < fs; f++) {
+      const g = kind === 'global' ? 0 : f;
+      const d = x[i * fs + f] - mean[g];
+      sq[g] += d * d;
+    }
+  }
+  const std = Array.from(sq, (s) => {
+    const v = Math.sqrt(s / perGroup);
+    return v > 1e-12 ? v : 1;
+  });
+  return { kind, mean: Array.from(mean), std };
+}
+
+/** Apply a fitted normalisation to `features` (in place); `fs` is the per-sample size. */
+export function applyNormalization(norm: Normalization, features: Float32Array, fs: number): void {
+  if (norm.kind === 'global') {
+    const m = norm.mean[0];
+    const inv = 1 / norm.std[0];
+    for (let i = 0; i < features.length; i++) features[i] = (features[i] - m) * inv;
+    return;
+  }
+  if (norm.mean.length !== fs) throw new DataError('DATA_BAD_OPTION', `normalisation has ${norm.mean.length} features, data has ${fs}.`);
+  for (let i = 0; i < features.length; i += fs) {
+    for (let f = 0; f < fs; f++) features[i + f] = (features[i + f] - norm.mean[f]) / norm.std[f];
+  }
+}

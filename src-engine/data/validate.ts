@@ -1,0 +1,43 @@
+import { DataError } from './types';
+import type { Dataset } from './types';
+import { featureSize, targetSize } from './types';
+
+/**
+ * Check a dataset before training: every feature and regression target finite, every class
+ * label an integer in `[0, numClasses)`. Throws a DataError naming the first bad sample.
+ */
+export function checkDataset(ds: Dataset): void {
+  const fs = featureSize(ds);
+  if (ds.features.length !== ds.count * fs) {
+    throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.features.length} feature values for ${ds.count} samples of ${fs}.`);
+  }
+  const x = ds.features;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      const name = ds.featureNames?.[i % fs];
+      throw new DataError(
+        'DATA_NAN',
+        `${ds.name}: sample ${Math.floor(i / fs)}, feature ${name ? JSON.stringify(name) : i % fs} is ${x[i]}; fill or drop missing values before training.`,
+      );
+    }
+  }
+  if (ds.task === 'classification') {
+    if (ds.targets.length !== ds.count) throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.targets.length} labels for ${ds.count} samples.`);
+    for (let i = 0; i < ds.count; i++) {
+      const y = ds.targets[i];
+      if (!Number.isInteger(y) || y < 0 || y >= ds.numClasses) {
+        throw new DataError(
+          'DATA_LABEL_RANGE',
+          `${ds.name}: sample ${i} has label ${y}, but labels must be whole numbers from 0 to ${ds.numClasses - 1} (${ds.numClasses} classes).`,
+        );
+      }
+    }
+  } else if (ds.task === 'regression') {
+    const ts = targetSize(ds);
+    for (let i = 0; i < ds.targets.length; i++) {
+      if (!Number.isFinite(ds.targets[i])) {
+        throw new DataError('DATA_NAN', `${ds.name}: sample ${Math.floor(i / ts)} has target ${ds.targets[i]}; fill or drop it before training.`);
+      }
+    }
+  }
+}
