@@ -1,4 +1,19 @@
 import type { OpDef } from './types';
+import { add } from './add';
+import { avgPool2d } from './avg-pool2d';
+import { batchNorm } from './batch-norm';
+import { concat } from './concat';
+import { conv2d } from './conv2d';
+import { convTranspose2d } from './conv-transpose2d';
+import { dropout } from './dropout';
+import { flatten } from './flatten';
+import { globalAvgPool } from './global-avg-pool';
+import { input } from './input';
+import { layerNorm } from './layer-norm';
+import { linear } from './linear';
+import { maxPool2d } from './max-pool2d';
+import { reshape } from './reshape';
+import { upsample } from './upsample';
 
 /**
  * The one table of ops. The canvas palette, the inspector, the IR validator, shape inference,
@@ -6,6 +21,21 @@ import type { OpDef } from './types';
  */
 const ALL_OPS: readonly OpDef[] = [
   // — input, layers, normalization, regularization, structure (ops/*.ts) —
+  input,
+  linear,
+  conv2d,
+  convTranspose2d,
+  maxPool2d,
+  avgPool2d,
+  globalAvgPool,
+  upsample,
+  batchNorm,
+  layerNorm,
+  dropout,
+  flatten,
+  reshape,
+  add,
+  concat,
   // — activations and losses (ops/*.ts) —
 ];
 

@@ -1,0 +1,37 @@
+import { fail, fmt, ok, ShapeCode } from './shape-util';
+import type { OpDef } from './types';
+
+/** Elementwise sum of two or more inputs of the same shape (residual connections). */
+export const add: OpDef = {
+  name: 'Add',
+  category: 'structure',
+  doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
+  inputs: [{ name: 'x', variadic: true }],
+  attrs: {},
+  inferShape({ inputs }) {
+    const first = inputs[0];
+    for (let i = 1; i < inputs.length; i++) {
+      const s = inputs[i];
+      if (s.length !== first.length || s.some((d, j) => j > 0 && d !== first[j])) {
+        return fail(ShapeCode.MISMATCH, `Add needs inputs of the same shape; input 1 is ${fmt(first)} but input ${i + 1} is ${fmt(s)}.`);
+      }
+    }
+    return ok([...first]);
+  },
+  flops: ({ inputs, output }) => (inputs.length - 1) * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output }) {
+    const y = output.data;
+    y.set(inputs[0].data);
+    for (let k = 1; k < inputs.length; k++) {
+      const x = inputs[k].data;
+      for (let i = 0; i < y.length; i++) y[i] += x[i];
+    }
+  },
+  backward({ dOutput, dInputs }) {
+    const dy = dOutput.data;
+    for (const dx of dInputs) {
+      if (!dx) continue;
+      for (let i = 0; i < dy.length; i++) dx.data[i] += dy[i];
+    }
+  },
+};

@@ -1,0 +1,79 @@
+import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import type { OpDef } from './types';
+
+/** Resolve a possibly negative axis against a rank. */
+function axisOf(axis: number, rank: number): number {
+  return axis < 0 ? rank + axis : axis;
+}
+
+/** Join inputs along `axis` (default 1, the channel/feature dim); other dims must agree. */
+export const concat: OpDef = {
+  name: 'Concat',
+  category: 'structure',
+  doc: 'Join inputs along a dim (default 1: channels or features).',
+  inputs: [{ name: 'x', variadic: true }],
+  attrs: {
+    axis: { kind: 'int', default: 1, min: -8, max: 8, doc: 'Dim to join along (1 = channels/features; negative counts from the end; not the batch dim).' },
+  },
+  inferShape({ inputs, attrs }) {
+    const first = inputs[0];
+    const axis = axisOf(intAttr(attrs, 'axis'), first.length);
+    if (axis < 1 || axis >= first.length) {
+      return fail(ShapeCode.ATTR_RANGE, `Concat axis ${intAttr(attrs, 'axis')} is not a per-sample dim of ${fmt(first)}; use 1..${first.length - 1}.`);
+    }
+    let total = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      const s = inputs[i];
+      if (s.length !== first.length || s.some((d, j) => j > 0 && j !== axis && d !== first[j])) {
+        return fail(
+          ShapeCode.MISMATCH,
+          `Concat along dim ${axis} needs every other dim equal; input 1 is ${fmt(first)} but input ${i + 1} is ${fmt(s)}.`,
+        );
+      }
+      total += s[axis];
+    }
+    const out = [...first];
+    out[axis] = total;
+    return ok(out);
+  },
+  forward({ inputs, output, attrs }) {
+    const axis = axisOf(intAttr(attrs, 'axis'), output.shape.length);
+    copyBlocks(inputs.map((t) => t.shape), output.shape, axis, (k, src, dst, len) => {
+      output.data.set(inputs[k].data.subarray(src, src + len), dst);
+    });
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const axis = axisOf(intAttr(attrs, 'axis'), dOutput.shape.length);
+    const dy = dOutput.data;
+    copyBlocks(inputs.map((t) => t.shape), dOutput.shape, axis, (k, src, dst, len) => {
+      const dx = dInputs[k]?.data;
+      if (!dx) return;
+      for (let i = 0; i < len; i++) dx[src + i] += dy[dst + i];
+    });
+  },
+};
+
+/**
+ * Visit the contiguous blocks of a concat: for each outer index (dims before `axis`) and input k,
+ * input k's block of `len` values at `src` lands at `dst` in the output.
+ */
+function copyBlocks(
+  shapes: readonly (readonly number[])[],
+  outShape: readonly number[],
+  axis: number,
+  visit: (k: number, src: number, dst: number, len: number) => void,
+): void {
+  let outer = 1;
+  for (let i = 0; i < axis; i++) outer *= outShape[i];
+  let inner = 1;
+  for (let i = axis + 1; i < outShape.length; i++) inner *= outShape[i];
+  const outRow = outShape[axis] * inner;
+  for (let o = 0; o < outer; o++) {
+    let offset = 0;
+    for (let k = 0; k < shapes.length; k++) {
+      const len = shapes[k][axis] * inner;
+      visit(k, o * len, o * outRow + offset, len);
+      offset += len;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import type { OpDef, ParamSpec } from './types';
+
+/**
+ * Normalise each sample over its last `normalizedDims` dims, then scale and shift elementwise, as
+ * `torch.nn.LayerNorm(x.shape[-k:])` (eps 1e-5, elementwise affine). Same in train and eval.
+ *
+ * NOTE: row statistics are accumulated in float64 (see BatchNorm).
+ */
+export const layerNorm: OpDef = {
+  name: 'LayerNorm',
+  category: 'normalization',
+  doc: 'Normalise each sample over its last dims, then scale and shift.',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    normalizedDims: { kind: 'int', default: 1, min: 1, max: 8, doc: 'How many trailing dims to normalise over (1 = features; 3 = C, H, W).' },
+    eps: { kind: 'float', default: 1e-5, min: 0, max: 1, doc: 'Added to the variance before the square root.' },
+    elementwiseAffine: { kind: 'bool', default: true, doc: 'Learn a scale (weight) and shift (bias) per normalised element.' },
+  },
+  inferShape({ inputs, attrs }) {
+    const x = inputs[0];
+    const k = intAttr(attrs, 'normalizedDims');
+    if (k > x.length - 1) {
+      return fail(
+        ShapeCode.ATTR_RANGE,
+        `LayerNorm normalizedDims=${k} but the input ${fmt(x)} has only ${x.length - 1} per-sample dim(s); use at most ${x.length - 1}.`,
+      );
+    }
+    return ok([...x]);
+  },
+  params({ inputs, attrs }): ParamSpec[] {
+    if (!boolAttr(attrs, 'elementwiseAffine')) return [];
+    const shape = inputs[0].slice(inputs[0].length - intAttr(attrs, 'normalizedDims'));
+    const d = shape.reduce((a, b) => a * b, 1);
+    return [
+      { name: 'weight', shape, init: 'ones', fanIn: d, fanOut: d, decay: false },
+      { name: 'bias', shape, init: 'zeros', fanIn: d, fanOut: d, decay: false },
+    ];
+  },
+  workspace({ inputs, attrs }) {
+    const x = inputs[0];
+    const rows = x.slice(0, x.length - intAttr(attrs, 'normalizedDims')).reduce((a, b) => a * b, 1);
+    return [
+      { name: 'xhat', shape: [...x] },
+      { name: 'invStd', shape: [rows] },
+    ];
+  },
+  flops: ({ inputs }) => 5 * inputs[0].slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output, params, workspace, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    const xhat = workspace.xhat.data;
+    const invStd = workspace.invStd.data;
+    const rows = invStd.length;
+    const d = x.length / rows;
+    const eps = floatAttr(attrs, 'eps');
+    const gamma = params.weight?.data;
+    const beta = params.bias?.data;
+    for (let r = 0; r < rows; r++) {
+      const base = r * d;
+      let s = 0;
+      for (let i = 0; i < d; i++) s += x[base + i];
+      const mean = s / d;
+      let ss = 0;
+      for (let i = 0; i < d; i++) {
+        const t = x[base + i] - mean;
+        ss += t * t;
+      }
+      const inv = 1 / Math.sqrt(ss / d + eps);
+      invStd[r] = inv;
+      for (let i = 0; i < d; i++) {
+        const xh = (x[base + i] - mean) * inv;
+        xhat[base + i] = xh;
+        y[base + i] = gamma ? xh * gamma[i] + beta![i] : xh;
+      }
+    }
+  },
+  backward({ dOutput, dInputs, params, dParams, workspace }) {
+    const dy = dOutput.data;
+    const xhat = workspace.xhat.data;
+    const invStd = workspace.invStd.data;
+    const rows = invStd.length;
+    const d = dy.length / rows;
+    const gamma = params.weight?.data;
+    const dGamma = dParams.weight?.data;
+    const dBeta = dParams.bias?.data;
+    const dx = dInputs[0]?.data;
+    for (let r = 0; r < rows; r++) {
+      const base = r * d;
+      let sumG = 0;
+      let sumGXhat = 0;
+      for (let i = 0; i < d; i++) {
+        const g = dy[base + i] * (gamma ? gamma[i] : 1);
+        sumG += g;
+        sumGXhat += g * xhat[base + i];
+        if (dGamma) dGamma[i] += dy[base + i] * xhat[base + i];
+        if (dBeta) dBeta[i] += dy[base + i];
+      }
+      if (!dx) continue;
+      const inv = invStd[r];
+      const meanG = sumG / d;
+      const meanGXhat = sumGXhat / d;
+      for (let i = 0; i < d; i++) {
+        const g = dy[base + i] * (gamma ? gamma[i] : 1);
+        dx[base + i] += inv * (g - meanG - xhat[base + i] * meanGXhat);
+      }
+    }
+  },
+};

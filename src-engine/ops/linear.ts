@@ -1,0 +1,83 @@
+import { biasInit, boolAttr, fail, fmt, intAttr, ok, ShapeCode, WEIGHT_INIT_ATTR } from './shape-util';
+import type { InitKind, OpDef, ShapeArgs } from './types';
+
+function inFeatures({ inputs }: ShapeArgs): number {
+  const x = inputs[0];
+  return x[x.length - 1];
+}
+
+/**
+ * y = x·Wᵀ + b over the last dim, as `torch.nn.Linear` (weight `[out, in]`). Input features are
+ * taken from the input shape, so only `outFeatures` is set by the user.
+ */
+export const linear: OpDef = {
+  name: 'Linear',
+  category: 'layers',
+  doc: 'Fully connected layer: y = x·Wᵀ + b over the last dim.',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    outFeatures: { kind: 'int', default: 10, min: 1, max: 1 << 20, doc: 'Number of output features.' },
+    bias: { kind: 'bool', default: true, doc: 'Learn an additive bias.' },
+    init: WEIGHT_INIT_ATTR,
+  },
+  inferShape({ inputs, attrs }) {
+    const x = inputs[0];
+    if (x.length < 2) {
+      return fail(ShapeCode.RANK, `Linear expects [N, features] or [N, …, features]; got ${fmt(x)}.`);
+    }
+    if (x.length >= 4) {
+      return fail(
+        ShapeCode.RANK,
+        `Linear expects [N, features] or [N, …, features]; got ${fmt(x)} — add a Flatten before it to use all ${x.slice(1).reduce((a, b) => a * b, 1)} values as features.`,
+      );
+    }
+    return ok([...x.slice(0, -1), intAttr(attrs, 'outFeatures')]);
+  },
+  params(args) {
+    const inF = inFeatures(args);
+    const out = intAttr(args.attrs, 'outFeatures');
+    const init = args.attrs.init as InitKind;
+    const specs = [{ name: 'weight', shape: [out, inF], init, fanIn: inF, fanOut: out, decay: true }];
+    if (boolAttr(args.attrs, 'bias')) specs.push({ name: 'bias', shape: [out], init: biasInit(init), fanIn: inF, fanOut: out, decay: false });
+    return specs;
+  },
+  flops({ inputs, output }) {
+    const x = inputs[0];
+    let rows = 1;
+    for (let i = 1; i < x.length - 1; i++) rows *= x[i];
+    return 2 * rows * x[x.length - 1] * output[output.length - 1];
+  },
+  forward({ inputs, output, params, backend }) {
+    const x = inputs[0];
+    const inF = x.shape[x.shape.length - 1];
+    const outF = output.shape[output.shape.length - 1];
+    const rows = x.data.length / inF;
+    const w = params.weight.data;
+    backend.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: w, c: output.data, accumulate: false });
+    const b = params.bias?.data;
+    if (b) {
+      const y = output.data;
+      for (let r = 0; r < rows; r++) {
+        const o = r * outF;
+        for (let j = 0; j < outF; j++) y[o + j] += b[j];
+      }
+    }
+  },
+  backward({ inputs, dOutput, dInputs, params, dParams, backend }) {
+    const x = inputs[0];
+    const inF = x.shape[x.shape.length - 1];
+    const outF = dOutput.shape[dOutput.shape.length - 1];
+    const rows = x.data.length / inF;
+    const dy = dOutput.data;
+    const dx = dInputs[0];
+    if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: params.weight.data, c: dx.data, accumulate: true });
+    backend.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: dParams.weight.data, accumulate: true });
+    const db = dParams.bias?.data;
+    if (db) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * outF;
+        for (let j = 0; j < outF; j++) db[j] += dy[o + j];
+      }
+    }
+  },
+};

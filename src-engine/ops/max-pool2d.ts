@@ -1,0 +1,116 @@
+import { expectImage, fail, fmt, ok, pairAttr, ShapeCode, windowOut } from './shape-util';
+import type { Attrs, OpDef } from './types';
+
+export interface PoolPlan {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  s: [number, number];
+  p: [number, number];
+  outH: number;
+  outW: number;
+}
+
+/** Window geometry of a 2-D pool; `stride` defaults to the kernel size (PyTorch). */
+export function poolPlan(inputShape: readonly number[], attrs: Attrs): PoolPlan {
+  const [n, c, h, w] = inputShape;
+  const k = pairAttr(attrs, 'kernelSize');
+  const s = pairAttr(attrs, 'stride', k);
+  const p = pairAttr(attrs, 'padding');
+  return { n, c, h, w, k, s, p, outH: windowOut(h, k[0], s[0], p[0]), outW: windowOut(w, k[1], s[1], p[1]) };
+}
+
+/** Shape rule shared by MaxPool2d and AvgPool2d. */
+export function poolShape(op: string, inputs: readonly (readonly number[])[], attrs: Attrs) {
+  const bad = expectImage(op, inputs[0]);
+  if (bad) return bad;
+  const q = poolPlan(inputs[0], attrs);
+  if (2 * q.p[0] > q.k[0] || 2 * q.p[1] > q.k[1]) {
+    return fail(ShapeCode.ATTR_RANGE, `${op} padding ${q.p[0]}×${q.p[1]} must be at most half the kernel ${q.k[0]}×${q.k[1]}.`);
+  }
+  if (q.outH < 1 || q.outW < 1) {
+    return fail(ShapeCode.EMPTY, `${op} window ${q.k[0]}×${q.k[1]} does not fit the ${q.h}×${q.w} input ${fmt(inputs[0])}; use a smaller kernel.`);
+  }
+  return ok([q.n, q.c, q.outH, q.outW]);
+}
+
+export const POOL_ATTRS = {
+  kernelSize: { kind: 'ints', default: [2, 2], length: 2, min: 1, doc: 'Window height and width.' },
+  stride: { kind: 'ints', default: [], length: 2, min: 1, doc: 'Step between windows; empty = the kernel size.' },
+  padding: { kind: 'ints', default: [0, 0], length: 2, min: 0, doc: 'Implicit padding on each side (at most half the kernel).' },
+} as const;
+
+/**
+ * Max over each window, as `torch.nn.MaxPool2d` (dilation 1, ceil_mode false). Padding counts as
+ * −∞. The argmax of each window is kept in the workspace for backward.
+ *
+ * NOTE: ties go to the first maximum in row-major window order, and a NaN wins (propagates), as in
+ * PyTorch's CPU kernel, so gradients route to the same element PyTorch picks.
+ */
+export const maxPool2d: OpDef = {
+  name: 'MaxPool2d',
+  category: 'layers',
+  doc: 'Max over sliding windows of [N, C, H, W] images.',
+  inputs: [{ name: 'x' }],
+  attrs: POOL_ATTRS,
+  inferShape: ({ inputs, attrs }) => poolShape('MaxPool2d', inputs, attrs),
+  workspace({ output }) {
+    return [{ name: 'argmax', shape: [...output] }];
+  },
+  flops({ output, attrs }) {
+    const k = pairAttr(attrs, 'kernelSize');
+    return output[1] * output[2] * output[3] * k[0] * k[1];
+  },
+  forward({ inputs, output, workspace, attrs }) {
+    const x = inputs[0].data;
+    const q = poolPlan(inputs[0].shape, attrs);
+    const y = output.data;
+    const arg = workspace.argmax.data;
+    const planes = inputs[0].shape[0] * q.c;
+    let o = 0;
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * q.h * q.w;
+      for (let oy = 0; oy < q.outH; oy++) {
+        const y0 = oy * q.s[0] - q.p[0];
+        const ys = Math.max(0, y0);
+        const ye = Math.min(q.h, y0 + q.k[0]);
+        for (let ox = 0; ox < q.outW; ox++, o++) {
+          const x0 = ox * q.s[1] - q.p[1];
+          const xs = Math.max(0, x0);
+          const xe = Math.min(q.w, x0 + q.k[1]);
+          let best = -Infinity;
+          let bestIdx = ys * q.w + xs;
+          for (let yy = ys; yy < ye; yy++) {
+            for (let xx = xs; xx < xe; xx++) {
+              const v = x[base + yy * q.w + xx];
+              if (v > best || Number.isNaN(v)) {
+                best = v;
+                bestIdx = yy * q.w + xx;
+                if (Number.isNaN(v)) break;
+              }
+            }
+            if (Number.isNaN(best)) break;
+          }
+          y[o] = best;
+          arg[o] = bestIdx;
+        }
+      }
+    }
+  },
+  backward({ inputs, dOutput, dInputs, workspace }) {
+    const dx = dInputs[0];
+    if (!dx) return;
+    const [, c, h, w] = inputs[0].shape;
+    const [, , outH, outW] = dOutput.shape;
+    const arg = workspace.argmax.data;
+    const dy = dOutput.data;
+    const planes = inputs[0].shape[0] * c;
+    const per = outH * outW;
+    for (let pl = 0; pl < planes; pl++) {
+      const base = pl * h * w;
+      for (let i = pl * per; i < (pl + 1) * per; i++) dx.data[base + arg[i]] += dy[i];
+    }
+  },
+};

@@ -1,0 +1,40 @@
+import { fail, fmt, ok, ShapeCode } from './shape-util';
+import type { OpDef } from './types';
+
+/** Give each sample a new shape with the same number of values; one dim may be −1 (inferred). */
+export const reshape: OpDef = {
+  name: 'Reshape',
+  category: 'structure',
+  doc: 'Give each sample a new shape (same number of values); one dim may be -1.',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    shape: { kind: 'ints', default: [-1], min: -1, doc: 'Per-sample target shape, without the batch dim, e.g. [1, 28, 28]. One -1 is inferred.' },
+  },
+  inferShape({ inputs, attrs }) {
+    const x = inputs[0];
+    const target = [...(attrs.shape as readonly number[])];
+    const size = x.slice(1).reduce((a, b) => a * b, 1);
+    const unknown = target.filter((d) => d === -1).length;
+    if (unknown > 1 || target.some((d) => d === 0 || d < -1)) {
+      return fail(ShapeCode.ATTR_RANGE, `Reshape shape [${target.join(', ')}] may hold positive sizes and at most one -1.`);
+    }
+    const known = target.reduce((a, d) => (d === -1 ? a : a * d), 1);
+    if (unknown === 1) {
+      if (size % known !== 0) {
+        return fail(ShapeCode.MISMATCH, `Reshape cannot fit the ${size} values per sample of ${fmt(x)} into [${target.join(', ')}]: ${size} is not divisible by ${known}.`);
+      }
+      target[target.indexOf(-1)] = size / known;
+    } else if (known !== size) {
+      return fail(ShapeCode.MISMATCH, `Reshape to [${target.join(', ')}] needs ${known} values per sample; the input ${fmt(x)} has ${size}.`);
+    }
+    return ok([x[0], ...target]);
+  },
+  forward({ inputs, output }) {
+    output.data.set(inputs[0].data);
+  },
+  backward({ dOutput, dInputs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    for (let i = 0; i < dx.length; i++) dx[i] += dOutput.data[i];
+  },
+};
