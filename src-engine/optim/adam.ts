@@ -1,0 +1,96 @@
+import { OptimizerBase, checkHyper } from './base';
+import type { OptimParam } from './types';
+
+/** Adam/AdamW hyperparameters, resolved. */
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: shrink weights by `lr·wd` before the update; Adam: add `wd·w` to the gradient (L2). */
+  decoupled: boolean;
+  amsgrad: boolean;
+}
+
+/**
+ * One Adam/AdamW update of one parameter at step `t` (1-based), in place — the whole update rule,
+ * in one function so a faster backend can replace exactly this. `maxExpAvgSq` is null without
+ * AMSGrad.
+ *
+ * Follows PyTorch 1.13's `_single_tensor_adam(w)`:
+ * `m = β1·m + (1−β1)·g`, `v = β2·v + (1−β2)·g²`, `w -= (lr/(1−β1ᵗ)) · m / (√v/√(1−β2ᵗ) + ε)`.
+ *
+ * NOTE: ε is added after the bias correction of √v (as PyTorch does), not to √v itself, so
+ * early steps with tiny gradients match PyTorch rather than the paper's pseudo-code.
+ */
+export function adamUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  expAvg: Float32Array,
+  expAvgSq: Float32Array,
+  maxExpAvgSq: Float32Array | null,
+  h: AdamHyper,
+  t: number,
+): void {
+  const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = h;
+  const stepSize = lr / (1 - Math.pow(b1, t));
+  const bc2Sqrt = Math.sqrt(1 - Math.pow(b2, t));
+  const shrink = h.decoupled ? 1 - lr * wd : 1;
+  const l2 = h.decoupled ? 0 : wd;
+  const n = w.length;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i] * shrink;
+    const gi = g[i] + l2 * wi;
+    expAvg[i] = b1 * expAvg[i] + (1 - b1) * gi;
+    expAvgSq[i] = b2 * expAvgSq[i] + (1 - b2) * gi * gi;
+    let v = expAvgSq[i];
+    if (maxExpAvgSq !== null) {
+      if (v > maxExpAvgSq[i]) maxExpAvgSq[i] = v;
+      v = maxExpAvgSq[i];
+    }
+    w[i] = wi - (stepSize * expAvg[i]) / (Math.sqrt(v) / bc2Sqrt + eps);
+  }
+}
+
+/**
+ * Adam (`decoupled: false`, L2 decay added to the gradient, as `torch.optim.Adam`) or AdamW
+ * (`decoupled: true`, as `torch.optim.AdamW`, default weight decay 0.01).
+ */
+export class Adam extends OptimizerBase {
+  readonly kind: 'adam' | 'adamw';
+  private readonly hyper: AdamHyper;
+  /** The same settings with weight decay 0, for parameters with `decay: false`. */
+  private readonly hyperNoDecay: AdamHyper;
+
+  constructor(
+    params: readonly OptimParam[],
+    cfg: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean },
+    decoupled: boolean,
+  ) {
+    const amsgrad = cfg.amsgrad ?? false;
+    super(params, cfg.lr, amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']);
+    this.kind = decoupled ? 'adamw' : 'adam';
+    this.hyper = {
+      lr: cfg.lr,
+      beta1: cfg.beta1 ?? 0.9,
+      beta2: cfg.beta2 ?? 0.999,
+      eps: cfg.eps ?? 1e-8,
+      weightDecay: cfg.weightDecay ?? (decoupled ? 0.01 : 0),
+      decoupled,
+      amsgrad,
+    };
+    this.hyperNoDecay = { ...this.hyper, weightDecay: 0 };
+    const h = this.hyper;
+    checkHyper('beta1', h.beta1, h.beta1 >= 0 && h.beta1 < 1, 'must be in [0, 1)');
+    checkHyper('beta2', h.beta2, h.beta2 >= 0 && h.beta2 < 1, 'must be in [0, 1)');
+    checkHyper('eps', h.eps, h.eps >= 0);
+    checkHyper('weightDecay', h.weightDecay, h.weightDecay >= 0);
+  }
+
+  protected update(_i: number, p: OptimParam, slots: Record<string, Float32Array>): void {
+    const h = p.decay ? this.hyper : this.hyperNoDecay;
+    h.lr = this.lr;
+    adamUpdate(p.value.data, p.grad.data, slots.expAvg, slots.expAvgSq, slots.maxExpAvgSq ?? null, h, this.steps);
+  }
+}
