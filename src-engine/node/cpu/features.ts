@@ -1,0 +1,60 @@
+import { KERNEL_BINARIES } from './generated/kernels';
+
+/** What this runtime's WebAssembly engine supports, as far as the CPU backend cares. */
+export interface WasmFeatures {
+  /** 128-bit SIMD (required by the kernels). */
+  simd: boolean;
+  /** Threads: shared memory + atomics (required for the shared heap). */
+  threads: boolean;
+  /** Relaxed SIMD (`f32x4.relaxed_madd` → a fused multiply-add where the CPU has one). */
+  relaxedSimd: boolean;
+}
+
+// Tiny probe modules (assembled with wabt from the WAT in the comments): each declares one function using the feature.
+// (func (param v128) (result v128) local.get 0 local.get 0 local.get 0 f32x4.relaxed_madd)
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01,
+  0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0x85, 0x02, 0x0b,
+]);
+// (func (param v128) (result v128) local.get 0 local.get 0 f32x4.add)
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7b, 0x01, 0x7b, 0x03, 0x02, 0x01,
+  0x00, 0x0a, 0x0b, 0x01, 0x09, 0x00, 0x20, 0x00, 0x20, 0x00, 0xfd, 0xe4, 0x01, 0x0b,
+]);
+
+function decode(base64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(base64, 'base64'));
+}
+
+let cached: WasmFeatures | undefined;
+
+/**
+ * Feature-detect by validating tiny modules (never by version sniffing). NOTE: Node 20's V8 ships
+ * relaxed SIMD behind `--experimental-wasm-relaxed-simd`; Electron ≥ 33 enables it by default.
+ */
+export function detectWasmFeatures(): WasmFeatures {
+  if (cached) return cached;
+  let threads = false;
+  try {
+    threads = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    threads = false;
+  }
+  const relaxedKernel = KERNEL_BINARIES.gemm?.relaxed;
+  cached = {
+    simd: WebAssembly.validate(SIMD_PROBE),
+    threads,
+    relaxedSimd: WebAssembly.validate(RELAXED_PROBE) && relaxedKernel != null && WebAssembly.validate(decode(relaxedKernel)),
+  };
+  return cached;
+}
+
+/** The compiled kernel modules for this runtime: the relaxed-SIMD variant where it validates. */
+export function compileKernelModules(features: WasmFeatures, preferRelaxed = true): Record<string, WebAssembly.Module> {
+  const out: Record<string, WebAssembly.Module> = {};
+  for (const [name, bin] of Object.entries(KERNEL_BINARIES)) {
+    const useRelaxed = preferRelaxed && features.relaxedSimd && bin.relaxed != null;
+    out[name] = new WebAssembly.Module(decode(useRelaxed ? bin.relaxed! : bin.simd));
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+;; Packed, cache-blocked single-precision GEMM for WebAssembly SIMD (Goto/BLIS loop order).
+;;
+;;   for jc (NC columns) / pc (KC depth) -> pack op(B) block, KC x NC, into 16-wide column panels
+;;     for ic (MC rows)                 -> pack op(A) block, MC x KC, into 2-high row panels
+;;       for jr, ir                     -> 2x16 micro-kernel: 8 f32x4 accumulators in registers
+;;
+;; Block sizes: MR=2, NR=16, MC=64, KC=256, NC=512 (packed B block 512 KiB stays in L2, one packed
+;; B micro-panel 16 KiB in L1). NOTE: the micro-kernel shape was picked by measurement on V8
+;; (Node 20, x64): V8 gives wasm 15 usable xmm registers; 2x16 (8 acc + 4 B + 1 A = 13) and 4x8 fit,
+;; 4x16, 3x16, 6x8 spill and run at half speed.
+;;
+;; The relaxed-SIMD variant is produced by scripts/build-kernels.mjs, which rewrites every
+;;   (f32x4.add (local.get $acc) (f32x4.mul (local.get $x) (local.get $y)))
+;; into (f32x4.relaxed_madd (local.get $x) (local.get $y) (local.get $acc)); keep that exact form.
+;; The unrolled micro-kernel body follows a regular pattern; edit it with care (or regenerate with
+;; kernels/unroll-microkernel.mjs).
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+  ;; Pack an mc x kc block of op(A) (element (i,p) at a + 4*(i*rs + p*cs)) into row panels of MR:
+  ;; dst[panel][p][r], zero-padding rows past mc.
+  (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
+    (local $i0 i32) (local $p i32) (local $r i32) (local $src i32) (local $d i32) (local $rows i32)
+    (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cs) (i32.const 2)))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $i0) (local.get $mc)))
+      (local.set $rows (i32.sub (local.get $mc) (local.get $i0)))
+      (if (i32.gt_s (local.get $rows) (i32.const 2)) (then (local.set $rows (i32.const 2))))
+      ;; row r of the panel goes to dst + 4*(p*MR + r)
+      (local.set $r (i32.const 0))
+      (block $rdone (loop $rl
+        (br_if $rdone (i32.ge_s (local.get $r) (i32.const 2)))
+        (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (if (i32.lt_s (local.get $r) (local.get $rows))
+          (then
+            (local.set $src (i32.add (local.get $a) (i32.mul (i32.add (local.get $i0) (local.get $r)) (local.get $rs))))
+            (block $pd (loop $pl
+              (br_if $pd (i32.ge_s (local.get $p) (local.get $kc)))
+              (f32.store (local.get $d) (f32.load (local.get $src)))
+              (local.set $src (i32.add (local.get $src) (local.get $cs)))
+              (local.set $d (i32.add (local.get $d) (i32.const 8)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $pl))))
+          (else
+            (block $zd (loop $zl
+              (br_if $zd (i32.ge_s (local.get $p) (local.get $kc)))
+              (f32.store (local.get $d) (f32.const 0))
+              (local.set $d (i32.add (local.get $d) (i32.const 8)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $zl)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rl)))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const 8))))
+      (local.set $i0 (i32.add (local.get $i0) (i32.const 2)))
+      (br $panel)))
+  )
+  ;; Pack a kc x nc block of op(B) (element (p,j) at b + 4*(p*rs + j*cs)) into column panels of NR:
+  ;; dst[panel][p][j], zero-padding columns past nc.
+  (func $packB (param $b i32) (param $rs i32) (param $cs i32) (param $kc i32) (param $nc i32) (param $dst i32)
+    (local $j0 i32) (local $p i32) (local $j i32) (local $cols i32) (local $src i32) (local $s i32)
+    (local.set $rs (i32.shl (local.get $rs) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $cs) (i32.const 2)))
+    (block $done (loop $panel
+      (br_if $done (i32.ge_s (local.get $j0) (local.get $nc)))
+      (local.set $cols (i32.sub (local.get $nc) (local.get $j0)))
+      (local.set $src (i32.add (local.get $b) (i32.mul (local.get $j0) (local.get $cs))))
+      (local.set $p (i32.const 0))
+      (if (i32.and (i32.ge_s (local.get $cols) (i32.const 16)) (i32.eq (local.get $cs) (i32.const 4)))
+        (then
+          (block $pd (loop $pl
+            (br_if $pd (i32.ge_s (local.get $p) (local.get $kc)))
+            (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $src)))
+            (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+            (v128.store offset=32 (local.get $dst) (v128.load offset=32 (local.get $src)))
+            (v128.store offset=48 (local.get $dst) (v128.load offset=48 (local.get $src)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+            (local.set $src (i32.add (local.get $src) (local.get $rs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pl))))
+        (else
+          (if (i32.gt_s (local.get $cols) (i32.const 16)) (then (local.set $cols (i32.const 16))))
+          (block $pd2 (loop $pl2
+            (br_if $pd2 (i32.ge_s (local.get $p) (local.get $kc)))
+            (local.set $s (local.get $src))
+            (local.set $j (i32.const 0))
+            (block $jd (loop $jl
+              (br_if $jd (i32.ge_s (local.get $j) (i32.const 16)))
+              (f32.store (local.get $dst)
+                (if (result f32) (i32.lt_s (local.get $j) (local.get $cols))
+                  (then (f32.load (local.get $s))) (else (f32.const 0))))
+              (local.set $s (i32.add (local.get $s) (local.get $cs)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $jl)))
+            (local.set $src (i32.add (local.get $src) (local.get $rs)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pl2)))))
+      (local.set $j0 (i32.add (local.get $j0) (i32.const 16)))
+      (br $panel)))
+  )
+  ;; 2x16 micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T * Bpanel[kc x NR].
+  ;; pa: packed A ([kc][2]), pb: packed B ([kc][16]), c: top-left of C, ldc in bytes.
+  (func $micro (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $c0_0 v128) (local $c0_1 v128) (local $c0_2 v128) (local $c0_3 v128) (local $c1_0 v128) (local $c1_1 v128) (local $c1_2 v128) (local $c1_3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $a v128) (local $end i32) (local $row i32)
+    (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $kc) (i32.const 8))))
+    (block $done (loop $k
+      (br_if $done (i32.ge_u (local.get $pa) (local.get $end)))
+      (local.set $b0 (v128.load offset=0 (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $b2 (v128.load offset=32 (local.get $pb)))
+      (local.set $b3 (v128.load offset=48 (local.get $pb)))
+      (local.set $a (v128.load32_splat offset=0 (local.get $pa)))
+      (local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $a) (local.get $b0))))
+      (local.set $c0_1 (f32x4.add (local.get $c0_1) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c0_2 (f32x4.add (local.get $c0_2) (f32x4.mul (local.get $a) (local.get $b2))))
+      (local.set $c0_3 (f32x4.add (local.get $c0_3) (f32x4.mul (local.get $a) (local.get $b3))))
+      (local.set $a (v128.load32_splat offset=4 (local.get $pa)))
+      (local.set $c1_0 (f32x4.add (local.get $c1_0) (f32x4.mul (local.get $a) (local.get $b0))))
+      (local.set $c1_1 (f32x4.add (local.get $c1_1) (f32x4.mul (local.get $a) (local.get $b1))))
+      (local.set $c1_2 (f32x4.add (local.get $c1_2) (f32x4.mul (local.get $a) (local.get $b2))))
+      (local.set $c1_3 (f32x4.add (local.get $c1_3) (f32x4.mul (local.get $a) (local.get $b3))))
+      (local.set $pa (i32.add (local.get $pa) (i32.const 8)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (br $k)))
+    (local.set $row (local.get $c))
+    (if (local.get $acc) (then
+      (local.set $c0_0 (f32x4.add (local.get $c0_0) (v128.load offset=0 (local.get $row))))
+      (local.set $c0_1 (f32x4.add (local.get $c0_1) (v128.load offset=16 (local.get $row))))
+      (local.set $c0_2 (f32x4.add (local.get $c0_2) (v128.load offset=32 (local.get $row))))
+      (local.set $c0_3 (f32x4.add (local.get $c0_3) (v128.load offset=48 (local.get $row))))
+      (local.set $row (i32.add (local.get $row) (local.get $ldc)))
+      (local.set $c1_0 (f32x4.add (local.get $c1_0) (v128.load offset=0 (local.get $row))))
+      (local.set $c1_1 (f32x4.add (local.get $c1_1) (v128.load offset=16 (local.get $row))))
+      (local.set $c1_2 (f32x4.add (local.get $c1_2) (v128.load offset=32 (local.get $row))))
+      (local.set $c1_3 (f32x4.add (local.get $c1_3) (v128.load offset=48 (local.get $row))))
+      (local.set $row (local.get $c))))
+    (v128.store offset=0 (local.get $row) (local.get $c0_0))
+    (v128.store offset=16 (local.get $row) (local.get $c0_1))
+    (v128.store offset=32 (local.get $row) (local.get $c0_2))
+    (v128.store offset=48 (local.get $row) (local.get $c0_3))
+    (local.set $row (i32.add (local.get $row) (local.get $ldc)))
+    (v128.store offset=0 (local.get $row) (local.get $c1_0))
+    (v128.store offset=16 (local.get $row) (local.get $c1_1))
+    (v128.store offset=32 (local.get $row) (local.get $c1_2))
+    (v128.store offset=48 (local.get $row) (local.get $c1_3))
+  )
+  ;; C[mr x nr] (+)= tile[mr x nr] (tile rows are 16 floats apart).
+  (func $mergeTile (param $tile i32) (param $c i32) (param $ldc i32) (param $mr i32) (param $nr i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $t i32) (local $d i32) (local $v f32)
+    (block $id (loop $il
+      (br_if $id (i32.ge_s (local.get $i) (local.get $mr)))
+      (local.set $t (i32.add (local.get $tile) (i32.mul (local.get $i) (i32.const 64))))
+      (local.set $d (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_s (local.get $j) (local.get $nr)))
+        (local.set $v (f32.load (local.get $t)))
+        (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $d))))))
+        (f32.store (local.get $d) (local.get $v))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $il)))
+  )
+  ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
+  ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
+  ;; scratch needs 147488 floats (packed A, packed B, edge tile), 16-byte aligned.
+  (func $gemm (export "gemm") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (param $accumulate i32) (param $scratch i32)
+    (local $ars i32) (local $acs i32) (local $brs i32) (local $bcs i32)
+    (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
+    (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
+    (local $packA i32) (local $packB i32) (local $tile i32) (local $cp i32) (local $ldcb i32)
+    (local.set $packA (local.get $scratch))
+    (local.set $packB (i32.add (local.get $scratch) (i32.const 65536)))
+    (local.set $tile (i32.add (local.get $packB) (i32.const 524288)))
+    (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
+    (if (local.get $transA)
+      (then (local.set $ars (i32.const 1)) (local.set $acs (local.get $lda)))
+      (else (local.set $ars (local.get $lda)) (local.set $acs (i32.const 1))))
+    (if (local.get $transB)
+      (then (local.set $brs (i32.const 1)) (local.set $bcs (local.get $ldb)))
+      (else (local.set $brs (local.get $ldb)) (local.set $bcs (i32.const 1))))
+    (block $jcd (loop $jcl
+      (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
+      (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
+      (if (i32.gt_s (local.get $nc) (i32.const 512)) (then (local.set $nc (i32.const 512))))
+      (local.set $pc (i32.const 0))
+      (block $pcd (loop $pcl
+        (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
+        (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
+        (if (i32.gt_s (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
+        (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
+        (call $packB
+          (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
+          (local.get $brs) (local.get $bcs) (local.get $kc) (local.get $nc) (local.get $packB))
+        (local.set $ic (i32.const 0))
+        (block $icd (loop $icl
+          (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
+          (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
+          (if (i32.gt_s (local.get $mc) (i32.const 64)) (then (local.set $mc (i32.const 64))))
+          (call $packA
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
+            (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA))
+          (local.set $jr (i32.const 0))
+          (block $jrd (loop $jrl
+            (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
+            (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
+            (if (i32.gt_s (local.get $nr) (i32.const 16)) (then (local.set $nr (i32.const 16))))
+            (local.set $ir (i32.const 0))
+            (block $ird (loop $irl
+              (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
+              (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
+              (if (i32.gt_s (local.get $mr) (i32.const 2)) (then (local.set $mr (i32.const 2))))
+              (local.set $cp (i32.add (local.get $c)
+                (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
+              (if (i32.and (i32.eq (local.get $mr) (i32.const 2)) (i32.eq (local.get $nr) (i32.const 16)))
+                (then
+                  (call $micro
+                    (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                    (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                    (local.get $kc) (local.get $cp) (local.get $ldcb) (local.get $acc)))
+                (else
+                  (call $micro
+                    (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
+                    (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
+                    (local.get $kc) (local.get $tile) (i32.const 64) (i32.const 0))
+                  (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
+              (local.set $ir (i32.add (local.get $ir) (i32.const 2)))
+              (br $irl)))
+            (local.set $jr (i32.add (local.get $jr) (i32.const 16)))
+            (br $jrl)))
+          (local.set $ic (i32.add (local.get $ic) (i32.const 64)))
+          (br $icl)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 256)))
+        (br $pcl)))
+      (local.set $jc (i32.add (local.get $jc) (i32.const 512)))
+      (br $jcl)))
+  )
+)

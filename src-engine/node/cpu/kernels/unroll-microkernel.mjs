@@ -1,0 +1,38 @@
+// Generates the GEMM micro-kernel WAT for MR x NR (NR multiple of 4).
+export function micro(MR, NR, name = '$micro') {
+  const nv = NR / 4;
+  const L = [];
+  const acc = (r, v) => `$c${r}_${v}`;
+  L.push(`  ;; ${MR}x${NR} micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T * Bpanel[kc x NR].`);
+  L.push(`  ;; pa: packed A ([kc][${MR}]), pb: packed B ([kc][${NR}]), c: top-left of C, ldc in bytes.`);
+  L.push(`  (func ${name} (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $acc i32)`);
+  const locals = [];
+  for (let r = 0; r < MR; r++) for (let v = 0; v < nv; v++) locals.push(`(local ${acc(r, v)} v128)`);
+  for (let v = 0; v < nv; v++) locals.push(`(local $b${v} v128)`);
+  locals.push('(local $a v128) (local $end i32) (local $row i32)');
+  L.push('    ' + locals.join(' '));
+  L.push(`    (local.set $end (i32.add (local.get $pa) (i32.mul (local.get $kc) (i32.const ${MR * 4}))))`);
+  L.push('    (block $done (loop $k');
+  L.push('      (br_if $done (i32.ge_u (local.get $pa) (local.get $end)))');
+  for (let v = 0; v < nv; v++) L.push(`      (local.set $b${v} (v128.load offset=${v * 16} (local.get $pb)))`);
+  for (let r = 0; r < MR; r++) {
+    L.push(`      (local.set $a (v128.load32_splat offset=${r * 4} (local.get $pa)))`);
+    for (let v = 0; v < nv; v++) L.push(`      (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $a) (local.get $b${v}))))`);
+  }
+  L.push(`      (local.set $pa (i32.add (local.get $pa) (i32.const ${MR * 4})))`);
+  L.push(`      (local.set $pb (i32.add (local.get $pb) (i32.const ${NR * 4})))`);
+  L.push('      (br $k)))');
+  L.push('    (local.set $row (local.get $c))');
+  L.push('    (if (local.get $acc) (then');
+  for (let r = 0; r < MR; r++) {
+    for (let v = 0; v < nv; v++) L.push(`      (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (v128.load offset=${v * 16} (local.get $row))))`);
+    if (r < MR - 1) L.push('      (local.set $row (i32.add (local.get $row) (local.get $ldc)))');
+  }
+  L.push('      (local.set $row (local.get $c))))');
+  for (let r = 0; r < MR; r++) {
+    for (let v = 0; v < nv; v++) L.push(`    (v128.store offset=${v * 16} (local.get $row) (local.get ${acc(r, v)}))`);
+    if (r < MR - 1) L.push('    (local.set $row (i32.add (local.get $row) (local.get $ldc)))');
+  }
+  L.push('  )');
+  return L.join('\n');
+}
