@@ -1,0 +1,67 @@
+/** im2col/col2im in WebAssembly against the reference backend (exact: they only move and add data). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/backend/reference';
+import type { Conv2dGeometry } from '../../../src-engine/backend/types';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+
+let be: CpuBackend;
+beforeAll(async () => {
+  be = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => be?.dispose());
+
+function geometry(channels: number, height: number, width: number, k: [number, number], s: [number, number], p: [number, number], d: [number, number]): Conv2dGeometry {
+  const outH = Math.floor((height + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0]) + 1;
+  const outW = Math.floor((width + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1]) + 1;
+  return { channels, height, width, kernelH: k[0], kernelW: k[1], strideH: s[0], strideW: s[1], padH: p[0], padW: p[1], dilationH: d[0], dilationW: d[1], outH, outW };
+}
+
+const CASES: [string, Conv2dGeometry][] = [
+  ['MNIST conv1 3×3', geometry(1, 28, 28, [3, 3], [1, 1], [0, 0], [1, 1])],
+  ['3×3 pad 1', geometry(3, 7, 9, [3, 3], [1, 1], [1, 1], [1, 1])],
+  ['5×5 pad 2 (kernel wider than a row span)', geometry(2, 4, 3, [5, 5], [1, 1], [2, 2], [1, 1])],
+  ['stride 2, rectangular, dilation 2', geometry(4, 11, 8, [3, 2], [2, 1], [1, 0], [2, 2])],
+  ['stride 2 both, pad 1 (strided path)', geometry(3, 9, 10, [3, 3], [2, 2], [1, 1], [1, 1])],
+  ['1×1', geometry(5, 3, 3, [1, 1], [1, 1], [0, 0], [1, 1])],
+  ['pad larger than kernel reach', geometry(1, 2, 2, [2, 2], [1, 1], [3, 3], [1, 1])],
+];
+
+describe('CPU backend im2col/col2im match the reference exactly', () => {
+  for (const [label, g] of CASES) {
+    const imgLen = g.channels * g.height * g.width;
+    const colLen = g.channels * g.kernelH * g.kernelW * g.outH * g.outW;
+    it(`im2col ${label}`, () => {
+      const img = be.alloc(imgLen);
+      for (let i = 0; i < imgLen; i++) img[i] = i + 1;
+      const cols = be.alloc(colLen).fill(NaN);
+      const want = new Float32Array(colLen).fill(NaN);
+      be.im2col(img, g, cols);
+      refIm2col(img, g, want);
+      expect(Array.from(cols)).toEqual(Array.from(want));
+    });
+    it(`col2im ${label} (accumulates)`, () => {
+      const cols = be.alloc(colLen);
+      for (let i = 0; i < colLen; i++) cols[i] = (i % 7) - 3;
+      const img = be.alloc(imgLen).fill(0.5);
+      const want = new Float32Array(imgLen).fill(0.5);
+      be.col2im(cols, g, img);
+      refCol2im(cols, g, want);
+      expect(Array.from(img)).toEqual(Array.from(want));
+    });
+  }
+
+  it('works on plain arrays outside the heap', () => {
+    const g = CASES[1][1];
+    const img = Float32Array.from({ length: g.channels * g.height * g.width }, (_, i) => Math.sin(i));
+    const cols = new Float32Array(g.channels * g.kernelH * g.kernelW * g.outH * g.outW);
+    const want = new Float32Array(cols.length);
+    be.im2col(img, g, cols);
+    refIm2col(img, g, want);
+    expect(Array.from(cols)).toEqual(Array.from(want));
+    const back = new Float32Array(img.length);
+    const backWant = new Float32Array(img.length);
+    be.col2im(cols, g, back);
+    refCol2im(want, g, backWant);
+    expect(Array.from(back)).toEqual(Array.from(backWant));
+  });
+});
