@@ -1,3 +1,4 @@
 export * from './messages';
 export * from './channel';
 export * from './rpc';
+export * from './bridge';

@@ -1,0 +1,126 @@
+/**
+ * Electron main: windows, menus, and engine supervision. Thin glue — the engine runs in a
+ * utility process and talks to the renderer over a MessagePort that main hands to both.
+ */
+import { app, BrowserWindow, Menu, MessageChannelMain, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EventMessage } from '../../src-engine/protocol/messages';
+import { IpcChannels } from '../../src-engine/protocol/bridge';
+import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
+import { CONTENT_SECURITY_POLICY } from '../host/security';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+let engineChild: UtilityProcess | undefined;
+let engineReady = false;
+
+function spawnEngine(): EngineProcess {
+  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: 'inherit' });
+  engineChild = child;
+  engineReady = false;
+  const readyListeners: (() => void)[] = [];
+  child.on('message', (raw: unknown) => {
+    const msg = EventMessage.safeParse(raw);
+    if (msg.success && msg.data.event === 'engine.ready') {
+      engineReady = true;
+      readyListeners.forEach((l) => l());
+      for (const win of BrowserWindow.getAllWindows()) connectWindow(win);
+    } else {
+      console.error('[main] rejected an unexpected message from the engine');
+    }
+  });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    onExit: (l) => void child.once('exit', (code) => l(code, null)),
+    onReady: (l) => void readyListeners.push(l),
+    kill: () => void child.kill(),
+  };
+}
+
+/** Give a window a fresh port to the engine (on load, reload and after an engine restart). */
+function connectWindow(win: BrowserWindow): void {
+  if (!engineChild || !engineReady || win.isDestroyed()) return;
+  const { port1, port2 } = new MessageChannelMain();
+  engineChild.postMessage({ kind: 'connect' }, [port1]);
+  win.webContents.postMessage(IpcChannels.enginePort, null, [port2]);
+}
+
+const supervisor = new EngineSupervisor(spawnEngine, (status) => {
+  for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IpcChannels.engineStatus, status);
+});
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Netwright',
+    show: false,
+    webPreferences: {
+      preload: path.join(here, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  win.webContents.on('did-finish-load', () => {
+    win.webContents.send(IpcChannels.engineStatus, supervisor.status);
+    connectWindow(win);
+  });
+  const devUrl = process.env.ELECTRON_RENDERER_URL;
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  return win;
+}
+
+function hardenContents(): void {
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (event, url) => {
+      if (url !== contents.getURL()) event.preventDefault();
+    });
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(isMac ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+    ]),
+  );
+}
+
+app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  hardenContents();
+  buildMenu();
+  ipcMain.on(IpcChannels.engineConnect, (e) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (win) connectWindow(win);
+  });
+  supervisor.start();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('before-quit', () => supervisor.stop());

@@ -1,0 +1,36 @@
+/**
+ * `npm run web`: serve Netwright to a browser on this machine, the engine in a Node child.
+ * Options: `--port N` (default: a free port), `--host ADDR` (default 127.0.0.1).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startWebServer } from './server';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const port = Number(arg('port') ?? process.env.NETWRIGHT_PORT ?? 0);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a number from 0 to 65535 (got ${arg('port')}).`);
+  process.exit(2);
+}
+
+startWebServer({
+  rendererDir: path.join(here, '../renderer'),
+  engineEntry: path.join(here, 'engine.js'),
+  port,
+  host: arg('host') ?? '127.0.0.1',
+})
+  .then((server) => {
+    console.log(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}`);
+    const shutdown = () => void server.close().then(() => process.exit(0));
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  })
+  .catch((err: Error) => {
+    console.error(`Netwright web mode could not start: ${err.message}`);
+    process.exit(1);
+  });

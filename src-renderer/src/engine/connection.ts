@@ -1,0 +1,139 @@
+import {
+  EngineMessage,
+  ENGINE_PORT_MESSAGE,
+  HostEvent,
+  WireMessage,
+  describeIssues,
+  type Channel,
+  type PreloadBridge,
+} from '../../../src-engine/protocol';
+
+/** Callbacks a host connection drives: a new engine channel, or a supervision event. */
+export interface ConnectionSink {
+  /** A fresh channel to a (re)started engine; the previous one is closed. */
+  onChannel(channel: Channel): void;
+  onStatus(event: HostEvent | { kind: 'host'; type: 'engine-status'; state: 'disconnected'; restarts: number; detail: string }): void;
+  log(message: string): void;
+}
+
+declare global {
+  interface Window {
+    netwright?: PreloadBridge;
+  }
+}
+
+/** A channel over a browser MessagePort (Electron: main hands us one per engine incarnation). */
+function portChannel(port: MessagePort): Channel {
+  const handlers = new Set<(m: unknown) => void>();
+  port.onmessage = (e) => handlers.forEach((h) => h(e.data));
+  port.start();
+  return {
+    send: (m) => port.postMessage(m),
+    onMessage: (h) => (handlers.add(h), () => handlers.delete(h)),
+    close: () => port.close(),
+  };
+}
+
+/** Connect through the Electron preload bridge. */
+function connectElectron(bridge: PreloadBridge, sink: ConnectionSink): () => void {
+  let current: Channel | undefined;
+  const onWindowMessage = (e: MessageEvent) => {
+    if (e.source !== window || (e.data as { type?: unknown })?.type !== ENGINE_PORT_MESSAGE || !e.ports[0]) return;
+    current?.close();
+    current = portChannel(e.ports[0]);
+    sink.onChannel(current);
+  };
+  window.addEventListener('message', onWindowMessage);
+  const off = bridge.onEngineStatus((raw) => {
+    const event = HostEvent.safeParse(raw);
+    if (!event.success) return sink.log(`Rejected a malformed status from the host: ${describeIssues(event.error)}`);
+    sink.onStatus(event.data);
+  });
+  bridge.requestEngine();
+  return () => {
+    window.removeEventListener('message', onWindowMessage);
+    off();
+    current?.close();
+  };
+}
+
+/**
+ * Connect to the web-mode host over a WebSocket. Each engine incarnation (each `ready`) gets a
+ * fresh logical channel, so requests to a crashed engine fail instead of hanging.
+ */
+function connectWeb(token: string, sink: ConnectionSink): () => void {
+  let ws: WebSocket | undefined;
+  let disposed = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let logical: { handlers: Set<(m: unknown) => void>; closeHandlers: Set<() => void>; closed: boolean } | undefined;
+  let restarts = 0;
+
+  const closeLogical = () => {
+    if (!logical || logical.closed) return;
+    logical.closed = true;
+    logical.closeHandlers.forEach((h) => h());
+  };
+  const openLogical = (socket: WebSocket) => {
+    closeLogical();
+    const l = { handlers: new Set<(m: unknown) => void>(), closeHandlers: new Set<() => void>(), closed: false };
+    logical = l;
+    sink.onChannel({
+      send: (m) => {
+        if (!l.closed && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
+      },
+      onMessage: (h) => (l.handlers.add(h), () => l.handlers.delete(h)),
+      onClose: (h) => (l.closeHandlers.add(h), () => l.closeHandlers.delete(h)),
+      close: closeLogical,
+    });
+  };
+
+  const open = () => {
+    const proto = location.protocol === 'https:' ? 'wss' : 'ws';
+    const socket = new WebSocket(`${proto}://${location.host}/engine?token=${encodeURIComponent(token)}`);
+    ws = socket;
+    socket.onmessage = (e) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(String(e.data));
+      } catch {
+        return sink.log('Rejected a WebSocket message that is not JSON.');
+      }
+      const msg = WireMessage.safeParse(raw);
+      if (!msg.success) return sink.log(`Rejected a malformed message from the host: ${describeIssues(msg.error)}`);
+      if (msg.data.kind === 'host') {
+        restarts = msg.data.restarts;
+        if (msg.data.state === 'ready') openLogical(socket);
+        else closeLogical();
+        sink.onStatus(msg.data);
+        return;
+      }
+      const engineMsg = EngineMessage.parse(msg.data);
+      if (logical && !logical.closed) logical.handlers.forEach((h) => h(engineMsg));
+    };
+    socket.onclose = (e) => {
+      closeLogical();
+      if (disposed) return;
+      const detail = e.code === 4001 ? e.reason : 'Lost the connection to the Netwright host. Reconnecting…';
+      sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts, detail });
+      if (e.code !== 4001) retry = setTimeout(open, 1000);
+    };
+  };
+  open();
+  return () => {
+    disposed = true;
+    if (retry) clearTimeout(retry);
+    closeLogical();
+    ws?.close();
+  };
+}
+
+/** Connect to the engine through whichever host serves this page. */
+export function connectToHost(sink: ConnectionSink): () => void {
+  if (window.netwright?.host === 'electron') return connectElectron(window.netwright, sink);
+  const token = new URLSearchParams(location.search).get('token');
+  if (!token) {
+    sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts: 0, detail: 'No access token in the address. Open the address that `npm run web` printed.' });
+    return () => {};
+  }
+  return connectWeb(token, sink);
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { launchApp, replay } from './harness.mjs';
+import { scenarios } from './scenarios.mjs';
+
+describe('Netwright end to end', () => {
+  let app;
+  before(async () => {
+    app = await launchApp();
+    console.log(`# e2e target: ${app.target}`);
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  for (const scenario of scenarios) {
+    it(scenario.name, async () => {
+      await replay(app, scenario.steps);
+    });
+  }
+
+  it('logs no errors in the page console while healthy', () => {
+    if (!app.consoleErrors) return; // Electron target: main-process logs are checked by its own scenarios
+    const unexpected = app.consoleErrors.filter((t) => !/Lost the connection|engine disconnected|ERR_CONNECTION/i.test(t));
+    assert.deepEqual(unexpected, []);
+  });
+});

@@ -1,0 +1,141 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createMemoryChannelPair,
+  ErrorCodes,
+  PROTOCOL_VERSION,
+  RpcClient,
+  RpcError,
+  RpcServer,
+  type Channel,
+  type Logger,
+} from '../../../src-engine/protocol';
+import { EngineService } from '../../../src-engine/service';
+import { ENGINE_VERSION } from '../../../src-engine/version';
+import pkg from '../../../package.json';
+
+const env = { runtime: 'in-process' as const, pid: 4242, backend: { kind: 'cpu' as const, threads: 2, simd: true, description: 'CPU · 2 threads' } };
+
+function setup() {
+  const [clientEnd, engineEnd] = createMemoryChannelPair();
+  const clientLog = vi.fn<Logger>();
+  const engineLog = vi.fn<Logger>();
+  const service = new EngineService(engineEnd, env, engineLog);
+  const client = new RpcClient(clientEnd, clientLog);
+  return { clientEnd, engineEnd, client, service, clientLog, engineLog };
+}
+
+/** Collect raw messages arriving on a channel end. */
+function inbox(channel: Channel): unknown[] {
+  const got: unknown[] = [];
+  channel.onMessage((m) => got.push(m));
+  return got;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe('protocol over an in-memory channel pair', () => {
+  it('answers hello with the engine info', async () => {
+    const { client } = setup();
+    const info = await client.request('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION });
+    expect(info).toEqual({ name: 'netwright-engine', version: ENGINE_VERSION, protocol: PROTOCOL_VERSION, pid: 4242, runtime: 'in-process', backend: env.backend });
+  });
+
+  it('keeps the engine version equal to package.json', () => {
+    expect(ENGINE_VERSION).toBe(pkg.version);
+  });
+
+  it('refuses a client speaking another protocol version, with a coded error', async () => {
+    const { client } = setup();
+    await expect(client.request('engine.hello', { client: 'old', protocol: PROTOCOL_VERSION + 1 })).rejects.toMatchObject({ code: 'E_PROTOCOL_VERSION' });
+  });
+
+  it('correlates concurrent requests by id', async () => {
+    const { client } = setup();
+    const [a, b] = await Promise.all([client.request('engine.ping', {}), client.request('engine.hello', { client: 'x', protocol: PROTOCOL_VERSION })]);
+    expect(typeof a.time).toBe('number');
+    expect(b.pid).toBe(4242);
+  });
+
+  it('engine side: rejects malformed messages with a logged error and keeps serving', async () => {
+    const { clientEnd, client, engineLog } = setup();
+    const got = inbox(clientEnd);
+    clientEnd.send('hello?');
+    clientEnd.send({ kind: 'request', id: -1, method: 'engine.ping' });
+    clientEnd.send({ kind: 'request', id: 7, method: 'engine.ping', params: {}, extra: { deep: [1, 2] } });
+    clientEnd.send({ kind: 'request', id: 8, method: 'nope', params: {} });
+    clientEnd.send({ kind: 'request', id: 9, method: 'engine.hello', params: { client: 42 } });
+    clientEnd.send({ kind: 'request', id: 10, method: '__proto__', params: {} });
+    clientEnd.send({ kind: 'request', id: 11, method: 'toString', params: {} });
+    await tick();
+    expect(engineLog.mock.calls.filter(([level]) => level === 'error').length).toBeGreaterThanOrEqual(4);
+    const byId = (id: number) => got.find((m) => (m as { id?: number }).id === id) as { ok: boolean; error?: { code: string } } | undefined;
+    expect(byId(7)?.ok).toBe(true); // unknown extra keys are stripped, not fatal
+    expect(byId(8)?.error?.code).toBe(ErrorCodes.unknownMethod);
+    expect(byId(9)?.error?.code).toBe(ErrorCodes.badParams);
+    expect(byId(10)?.error?.code).toBe(ErrorCodes.unknownMethod);
+    expect(byId(11)?.error?.code).toBe(ErrorCodes.unknownMethod);
+    await expect(client.request('engine.ping', {})).resolves.toHaveProperty('time');
+  });
+
+  it('client side: rejects malformed responses and events with a logged error, never throwing', async () => {
+    const [clientEnd, fakeEngine] = createMemoryChannelPair();
+    const log = vi.fn<Logger>();
+    const client = new RpcClient(clientEnd, log);
+    fakeEngine.onMessage((m) => {
+      const req = m as { id: number };
+      fakeEngine.send({ kind: 'response', id: req.id, ok: true, result: { name: 'impostor' } });
+    });
+    const seen = vi.fn();
+    client.on('engine.log', seen);
+    fakeEngine.send({ kind: 'event', event: 'engine.log', data: { level: 'shout', message: 1 } });
+    fakeEngine.send({ kind: 'event', event: 'no.such.event', data: {} });
+    fakeEngine.send(null);
+    fakeEngine.send({ kind: 'event', event: 'engine.log', data: { level: 'info', message: 'fine' } });
+    const err = await client.request('engine.hello', { client: 't', protocol: PROTOCOL_VERSION }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RpcError);
+    expect((err as RpcError).code).toBe(ErrorCodes.badResult);
+    expect(seen).toHaveBeenCalledTimes(1);
+    expect(seen).toHaveBeenCalledWith({ level: 'info', message: 'fine' });
+    expect(log.mock.calls.filter(([l]) => l === 'error').length).toBe(4);
+  });
+
+  it('cancels an in-flight request on both ends', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    let aborted = false;
+    new RpcServer(engineEnd, {
+      'engine.ping': (_p, { signal }) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve({ time: 0 });
+          });
+        }),
+    });
+    const client = new RpcClient(clientEnd, () => {});
+    const controller = new AbortController();
+    const pending = client.request('engine.ping', {}, { signal: controller.signal });
+    await tick();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ code: ErrorCodes.cancelled });
+    await tick();
+    expect(aborted).toBe(true);
+  });
+
+  it('fails pending requests when the channel closes', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const client = new RpcClient(clientEnd, () => {});
+    engineEnd.onMessage(() => {}); // never answers
+    const pending = client.request('engine.ping', {});
+    engineEnd.close();
+    await expect(pending).rejects.toMatchObject({ code: ErrorCodes.disconnected });
+  });
+
+  it('reports handler failures as coded errors with the message', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const log = vi.fn<Logger>();
+    new RpcServer(engineEnd, { 'engine.ping': () => { throw new Error('boom'); } }, log);
+    const client = new RpcClient(clientEnd, () => {});
+    await expect(client.request('engine.ping', {})).rejects.toMatchObject({ code: ErrorCodes.internal, message: 'boom' });
+    expect(log).toHaveBeenCalledWith('error', expect.stringContaining('boom'));
+  });
+});
