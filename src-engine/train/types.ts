@@ -1,0 +1,118 @@
+import type { Backend } from '../backend/types';
+import type { GraphIR } from '../ir/types';
+import type { MetricValues } from '../metrics';
+import type { OptimizerState, ScheduleState } from '../optim';
+import type { Tensor } from '../tensor';
+
+/**
+ * What the trainer needs from a compiled graph: the executor's `CompiledGraph`
+ * (autodiff/executor.ts) satisfies it as it is.
+ */
+export interface TrainableGraph {
+  /** Storage of an Input node, `[batch, ...shape]`; the trainer writes each batch there. */
+  input(name: string): Tensor;
+  /** Output storage of a node after `forward`. */
+  output(nodeId: string): Tensor;
+  /** Run the graph; returns the loss (sum of the training losses). */
+  forward(training: boolean): number;
+  /** Gradients of the last forward's loss into `params[i].grad` (zeroed by the executor first). */
+  backward(): void;
+  readonly params: readonly { nodeId: string; name: string; value: Tensor; grad: Tensor; decay: boolean }[];
+  readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
+  /** The same graph for another batch size, sharing parameters and buffers. */
+  withBatchSize(n: number): TrainableGraph;
+}
+
+export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
+
+/** Stable codes of training errors. */
+export type TrainErrorCode =
+  | 'TRAIN_NO_CONFIG'
+  | 'TRAIN_BAD_CONFIG'
+  | 'TRAIN_INPUTS'
+  | 'TRAIN_SHAPE_MISMATCH'
+  | 'TRAIN_NONFINITE_LOSS'
+  | 'TRAIN_INTERNAL';
+
+export class TrainError extends Error {
+  readonly code: TrainErrorCode;
+  constructor(code: TrainErrorCode, message: string) {
+    super(message);
+    this.name = 'TrainError';
+    this.code = code;
+  }
+}
+
+/** Emitted a few times a second while training. */
+export interface ProgressEvent {
+  type: 'progress';
+  /** 1-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** Optimizer steps so far, all epochs. */
+  step: number;
+  /** 1-based step within this epoch, of `stepsPerEpoch`. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Mean training loss of this epoch so far. */
+  loss: number;
+  /** Loss of the last batch. */
+  batchLoss: number;
+  lr: number;
+  /** Training throughput since the previous progress event. */
+  samplesPerSec: number;
+  /** Estimated seconds left for the whole run (training steps only). */
+  etaSeconds: number;
+}
+
+export interface EpochEvent {
+  type: 'epoch';
+  epoch: number;
+  epochs: number;
+  step: number;
+  /** Metrics of the training batches as seen during the epoch (train mode: Dropout active). */
+  train: MetricValues;
+  /** Metrics on the validation split in eval mode (absent when there is none). */
+  val?: MetricValues;
+  /** Learning rate for the next epoch. */
+  lr: number;
+  seconds: number;
+  /** Whether this epoch is the best so far (the "best" checkpoint was updated). */
+  best: boolean;
+}
+
+export interface DoneEvent {
+  type: 'done';
+  reason: 'completed' | 'early-stopping' | 'stopped';
+  epochs: number;
+  steps: number;
+  seconds: number;
+  /** The epoch whose weights produced `test` (the best one with early stopping, else the last). */
+  evaluatedEpoch: number;
+  train?: MetricValues;
+  val?: MetricValues;
+  /** Test-split metrics in eval mode (absent when stopped by the user). */
+  test?: MetricValues;
+}
+
+export interface ErrorEvent {
+  type: 'error';
+  code: TrainErrorCode | string;
+  message: string;
+  epoch?: number;
+  step?: number;
+}
+
+export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent;
+
+/** Weights, buffers and optimizer state at the end of an epoch, held in memory. */
+export interface Checkpoint {
+  epoch: number;
+  step: number;
+  /** Keyed `nodeId.name`. Copies, not views. */
+  params: Record<string, Float32Array>;
+  buffers: Record<string, Float32Array>;
+  optimizer: OptimizerState;
+  schedule: ScheduleState;
+  metrics: { train?: MetricValues; val?: MetricValues };
+}

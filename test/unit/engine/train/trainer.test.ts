@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { createReferenceBackend } from '../../../../src-engine/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../../src-engine/data';
+import type { TrainingConfig } from '../../../../src-engine/ir/types';
+import { Trainer, TrainError, checkpointFromJSON, checkpointToJSON } from '../../../../src-engine/train';
+import type { TrainerEvent } from '../../../../src-engine/train';
+import { compileSoftmax, softmaxGraph } from './softmax-graph';
+
+function config(over: Partial<TrainingConfig> = {}): TrainingConfig {
+  return {
+    dataset: { name: 'blobs', options: { samples: 310, classes: 3, noise: 1.5 }, validationSplit: 0.2 },
+    loss: 'loss',
+    optimizer: { kind: 'sgd', lr: 0.1, momentum: 0.9 },
+    batchSize: 32,
+    epochs: 4,
+    seed: 11,
+    metrics: ['accuracy', 'f1'],
+    ...over,
+  };
+}
+
+function setup(over: Partial<TrainingConfig> = {}, events: TrainerEvent[] = [], losses: number[] = []) {
+  const c = config(over);
+  const graph = softmaxGraph(2, 3, c);
+  const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+  const trainer = new Trainer(graph, data, createReferenceBackend(), {
+    compile: compileSoftmax,
+    onEvent: (e) => events.push(e),
+    onStepLoss: (_, l) => losses.push(l),
+  });
+  return { trainer, data };
+}
+
+describe('Trainer', () => {
+  it('runs epochs with a partial last batch, validates, tests, and learns', async () => {
+    const events: TrainerEvent[] = [];
+    const losses: number[] = [];
+    const { trainer, data } = setup({}, events, losses);
+    const done = await trainer.run();
+    const steps = Math.ceil(data.train.count / 32);
+    expect(data.train.count % 32).not.toBe(0); // the last batch really is partial
+    expect(done.steps).toBe(4 * steps);
+    expect(losses.length).toBe(4 * steps);
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
+    expect(epochs.every((e) => e.type === 'epoch' && e.val !== undefined)).toBe(true);
+    expect(events.some((e) => e.type === 'progress' && e.stepInEpoch === steps)).toBe(true);
+    expect(done.reason).toBe('completed');
+    expect(done.test?.accuracy).toBeGreaterThan(0.8);
+    expect(done.test?.f1).toBeGreaterThan(0.8);
+    // Loss falls: mean of the last epoch below the first batch.
+    const last = losses.slice(-steps).reduce((a, b) => a + b, 0) / steps;
+    expect(last).toBeLessThan(losses[0]);
+    expect(events.at(-1)).toEqual(done);
+    expect(trainer.last?.epoch).toBe(4);
+  });
+
+  it('same graph, data and seed → bit-identical loss sequence', async () => {
+    const a: number[] = [];
+    const b: number[] = [];
+    await setup({ dataset: { name: 'blobs', transform: { kind: 'gaussian-noise', std: 0.1 } } }, [], a).trainer.run();
+    await setup({ dataset: { name: 'blobs', transform: { kind: 'gaussian-noise', std: 0.1 } } }, [], b).trainer.run();
+    expect(a.length).toBeGreaterThan(10);
+    expect(b).toEqual(a);
+    const c: number[] = [];
+    await setup({ seed: 12 }, [], c).trainer.run();
+    expect(c).not.toEqual(a);
+  });
+
+  it('stops the step on a NaN loss and names the step', async () => {
+    const events: TrainerEvent[] = [];
+    const { trainer } = setup({ optimizer: { kind: 'sgd', lr: 1e30 } }, events);
+    await expect(trainer.run()).rejects.toBeInstanceOf(TrainError);
+    const err = events.find((e) => e.type === 'error');
+    expect(err).toMatchObject({ type: 'error', code: 'TRAIN_NONFINITE_LOSS' });
+    expect(err?.type === 'error' && err.step).toBeGreaterThan(1);
+    expect(err?.type === 'error' && err.message).toContain(`step ${err?.type === 'error' ? err.step : ''}`);
+  });
+
+  it('pause, step one batch, resume and stop between steps', async () => {
+    const losses: number[] = [];
+    const { trainer } = setup({ epochs: 100000 }, [], losses);
+    const running = trainer.run();
+    await new Promise((r) => setTimeout(r, 5));
+    trainer.pause();
+    await new Promise((r) => setTimeout(r, 20));
+    const atPause = losses.length;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(losses.length).toBe(atPause);
+    trainer.step();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(losses.length).toBe(atPause + 1);
+    expect(trainer.status).toBe('paused');
+    trainer.resume();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(losses.length).toBeGreaterThan(atPause + 1);
+    trainer.stop();
+    const done = await running;
+    expect(done.reason).toBe('stopped');
+    expect(done.test).toBeUndefined();
+    expect(done.epochs).toBeLessThan(100000);
+  });
+
+  it('early stopping keeps the best checkpoint and evaluates it', async () => {
+    const events: TrainerEvent[] = [];
+    const { trainer } = setup({ epochs: 40, earlyStopping: { metric: 'val_loss', mode: 'min', patience: 2 }, optimizer: { kind: 'sgd', lr: 0.5 } }, events);
+    const done = await trainer.run();
+    expect(done.reason).toBe('early-stopping');
+    const vals = events.flatMap((e) => (e.type === 'epoch' ? [e.val!.loss] : []));
+    const bestEpoch = vals.indexOf(Math.min(...vals)) + 1;
+    expect(done.evaluatedEpoch).toBe(bestEpoch);
+    expect(trainer.best?.epoch).toBe(bestEpoch);
+    expect(done.val?.loss).toBe(Math.min(...vals));
+  });
+
+  it('checkpoints serialise to JSON (base64 and arrays) and back', async () => {
+    const { trainer } = setup({ epochs: 1, optimizer: { kind: 'adam', lr: 0.01 } });
+    await trainer.run();
+    const ck = trainer.last!;
+    for (const enc of ['base64', 'array'] as const) {
+      const back = checkpointFromJSON(JSON.parse(JSON.stringify(checkpointToJSON(ck, enc))));
+      expect(back.params).toEqual(ck.params);
+      expect(back.optimizer.step).toBe(ck.optimizer.step);
+      expect(Object.keys(back.optimizer.slots)).toEqual(Object.keys(ck.optimizer.slots));
+      for (const k of Object.keys(ck.optimizer.slots)) {
+        for (const s of Object.keys(ck.optimizer.slots[k])) {
+          expect(Array.from(back.optimizer.slots[k][s])).toEqual(Array.from(ck.optimizer.slots[k][s]));
+        }
+      }
+    }
+  });
+
+  it('rejects a dataset whose samples do not fit the Input', () => {
+    const c = config({ dataset: { name: 'iris' } });
+    const data = prepareData(loadBuiltinDataset(c.dataset)!, c.dataset, 1);
+    expect(() => new Trainer(softmaxGraph(2, 3, c), data, createReferenceBackend(), { compile: compileSoftmax })).toThrowError(/shape \[4\]/);
+  });
+});
