@@ -15,6 +15,21 @@ import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { upsample } from './upsample';
 
+// — activations and losses —
+import { relu } from './relu';
+import { leakyRelu } from './leaky-relu';
+import { elu } from './elu';
+import { sigmoid } from './sigmoid';
+import { tanh } from './tanh';
+import { gelu } from './gelu';
+import { silu } from './silu';
+import { softmax } from './softmax';
+import { crossEntropyLoss } from './cross-entropy-loss';
+import { bceWithLogitsLoss } from './bce-with-logits-loss';
+import { mseLoss } from './mse-loss';
+import { l1Loss } from './l1-loss';
+import { huberLoss } from './huber-loss';
+
 /**
  * The one table of ops. The canvas palette, the inspector, the IR validator, shape inference,
  * the executor and the exporters all read it. Adding an op = one file under ops/ + one line here.
@@ -37,6 +52,19 @@ const ALL_OPS: readonly OpDef[] = [
   add,
   concat,
   // — activations and losses (ops/*.ts) —
+  relu,
+  leakyRelu,
+  elu,
+  sigmoid,
+  tanh,
+  gelu,
+  silu,
+  softmax,
+  crossEntropyLoss,
+  bceWithLogitsLoss,
+  mseLoss,
+  l1Loss,
+  huberLoss,
 ];
 
 const BY_NAME: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((op) => [op.name, op]));

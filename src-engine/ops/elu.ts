@@ -1,0 +1,30 @@
+import { floatAttr } from './shape-util';
+import type { OpDef } from './types';
+
+/** x for x > 0, α·(eˣ − 1) otherwise, as `torch.nn.ELU`. */
+export const elu: OpDef = {
+  name: 'ELU',
+  category: 'activations',
+  doc: 'x where x > 0, α·(eˣ − 1) elsewhere: smooth, with negative outputs down to −α.',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    alpha: { kind: 'float', default: 1, min: 0, doc: 'Value the output approaches for very negative inputs (as −α).' },
+  },
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    const alpha = floatAttr(attrs, 'alpha');
+    // NOTE: expm1 keeps full precision for small negative x, where eˣ − 1 would cancel.
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : alpha * Math.expm1(x[i]);
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    const alpha = floatAttr(attrs, 'alpha');
+    for (let i = 0; i < x.length; i++) dx[i] += x[i] > 0 ? dy[i] : dy[i] * alpha * Math.exp(x[i]);
+  },
+};

@@ -1,0 +1,64 @@
+import { erf } from './special';
+import type { OpDef } from './types';
+
+const SQRT1_2 = Math.SQRT1_2;
+/** 1/√(2π), the standard normal density at 0. */
+const INV_SQRT_2PI = 0.3989422804014327;
+/** √(2/π), for the tanh approximation. */
+const SQRT_2_OVER_PI = 0.7978845608028654;
+const TANH_COEF = 0.044715;
+
+/**
+ * Gaussian error linear unit, as `torch.nn.GELU(approximate=…)`:
+ * exact `x·Φ(x) = ½x(1 + erf(x/√2))` (PyTorch's default), or the tanh approximation
+ * `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+ */
+export const gelu: OpDef = {
+  name: 'GELU',
+  category: 'activations',
+  doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    approximate: {
+      kind: 'enum',
+      default: 'none',
+      values: ['none', 'tanh'],
+      doc: "'none' = exact erf form (PyTorch's default); 'tanh' = the faster tanh approximation.",
+    },
+  },
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => 10 * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    if (attrs.approximate === 'tanh') {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + TANH_COEF * v * v * v)));
+      }
+    } else {
+      for (let i = 0; i < x.length; i++) y[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT1_2));
+    }
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    if (attrs.approximate === 'tanh') {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        const t = Math.tanh(SQRT_2_OVER_PI * (v + TANH_COEF * v * v * v));
+        const dInner = SQRT_2_OVER_PI * (1 + 3 * TANH_COEF * v * v);
+        dx[i] += dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner);
+      }
+    } else {
+      // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        const cdf = 0.5 * (1 + erf(v * SQRT1_2));
+        dx[i] += dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      }
+    }
+  },
+};

@@ -1,0 +1,45 @@
+import { elementwiseLossShape } from './loss-util';
+import { floatAttr } from './shape-util';
+import type { OpDef } from './types';
+
+/**
+ * Huber loss, as `torch.nn.HuberLoss(delta)`: per element ½d² where |d| < δ and
+ * δ·(|d| − ½δ) beyond, d = p − t; the mean over all elements.
+ */
+export const huberLoss: OpDef = {
+  name: 'HuberLoss',
+  category: 'losses',
+  doc: 'Squared error for small errors, absolute error beyond delta: robust regression.',
+  inputs: [{ name: 'prediction' }, { name: 'target' }],
+  attrs: {
+    delta: { kind: 'float', default: 1, min: 0, doc: 'Error size where the loss switches from squared to linear.' },
+  },
+  isLoss: true,
+  inferShape: ({ inputs }) => elementwiseLossShape('HuberLoss', inputs[0], inputs[1]),
+  forward({ inputs, output, attrs }) {
+    const p = inputs[0].data;
+    const t = inputs[1].data;
+    const delta = floatAttr(attrs, 'delta');
+    let sum = 0;
+    for (let i = 0; i < p.length; i++) {
+      const a = Math.abs(p[i] - t[i]);
+      sum += a < delta ? 0.5 * a * a : delta * (a - 0.5 * delta);
+    }
+    output.data[0] = sum / p.length;
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const p = inputs[0].data;
+    const t = inputs[1].data;
+    const delta = floatAttr(attrs, 'delta');
+    const g = dOutput.data[0] / p.length;
+    const dp = dInputs[0]?.data;
+    const dt = dInputs[1]?.data;
+    // The gradient is d clamped to [−δ, δ]; both pieces agree at |d| = δ, so it is continuous.
+    for (let i = 0; i < p.length; i++) {
+      const d = p[i] - t[i];
+      const s = g * (d > delta ? delta : d < -delta ? -delta : d);
+      if (dp) dp[i] += s;
+      if (dt) dt[i] -= s;
+    }
+  },
+};

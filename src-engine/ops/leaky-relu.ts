@@ -1,0 +1,30 @@
+import { floatAttr } from './shape-util';
+import type { OpDef } from './types';
+
+/** x for x > 0, negativeSlope·x otherwise, as `torch.nn.LeakyReLU`. */
+export const leakyRelu: OpDef = {
+  name: 'LeakyReLU',
+  category: 'activations',
+  doc: 'x where x > 0, a small slope · x elsewhere, so negative inputs still pass a gradient.',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    negativeSlope: { kind: 'float', default: 0.01, min: 0, doc: 'Slope for negative inputs.' },
+  },
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    const slope = floatAttr(attrs, 'negativeSlope');
+    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    const slope = floatAttr(attrs, 'negativeSlope');
+    // NOTE: at x = 0 the slope is the negative one, as PyTorch (leaky_relu_backward uses x > 0).
+    for (let i = 0; i < x.length; i++) dx[i] += x[i] > 0 ? dy[i] : slope * dy[i];
+  },
+};

@@ -1,0 +1,26 @@
+import { sigmoid as sigma } from './special';
+import type { OpDef } from './types';
+
+/** 1/(1+e^(−x)) elementwise, as `torch.nn.Sigmoid`. */
+export const sigmoid: OpDef = {
+  name: 'Sigmoid',
+  category: 'activations',
+  doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
+  inputs: [{ name: 'x' }],
+  attrs: {},
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => 4 * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    for (let i = 0; i < x.length; i++) y[i] = sigma(x[i]);
+  },
+  backward({ output, dOutput, dInputs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const y = output.data;
+    const dy = dOutput.data;
+    // σ' = σ(1 − σ), from the saved output as PyTorch's sigmoid_backward does.
+    for (let i = 0; i < y.length; i++) dx[i] += dy[i] * y[i] * (1 - y[i]);
+  },
+};

@@ -1,0 +1,29 @@
+import { sigmoid } from './special';
+import type { OpDef } from './types';
+
+/** x·σ(x) elementwise (a.k.a. Swish), as `torch.nn.SiLU`. */
+export const silu: OpDef = {
+  name: 'SiLU',
+  category: 'activations',
+  doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
+  inputs: [{ name: 'x' }],
+  attrs: {},
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => 5 * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * sigmoid(x[i]);
+  },
+  backward({ inputs, dOutput, dInputs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    // d/dx [x·σ(x)] = σ(x)·(1 + x·(1 − σ(x)))
+    for (let i = 0; i < x.length; i++) {
+      const s = sigmoid(x[i]);
+      dx[i] += dy[i] * s * (1 + x[i] * (1 - s));
+    }
+  },
+};

@@ -1,0 +1,25 @@
+import type { OpDef } from './types';
+
+/** tanh elementwise, as `torch.nn.Tanh`. */
+export const tanh: OpDef = {
+  name: 'Tanh',
+  category: 'activations',
+  doc: 'Squashes each value into (−1, 1): tanh(x).',
+  inputs: [{ name: 'x' }],
+  attrs: {},
+  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+  flops: ({ output }) => 4 * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+  },
+  backward({ output, dOutput, dInputs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const y = output.data;
+    const dy = dOutput.data;
+    // tanh' = 1 − tanh², from the saved output as PyTorch's tanh_backward does.
+    for (let i = 0; i < y.length; i++) dx[i] += dy[i] * (1 - y[i] * y[i]);
+  },
+};
