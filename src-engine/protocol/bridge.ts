@@ -10,6 +10,11 @@ export interface PreloadBridge {
   requestEngine(): void;
   /** Engine supervision events (unvalidated here; the renderer checks them against HostEvent). */
   onEngineStatus(listener: (event: unknown) => void): () => void;
+  readonly files: HostFiles;
+  /** Set the window title's document name and dirty marker. */
+  setTitle(title: string, dirty: boolean): void;
+  /** Main asks before closing; the renderer answers whether unsaved changes may be dropped. */
+  onCloseRequest(listener: () => Promise<boolean>): () => void;
 }
 
 export const ENGINE_PORT_MESSAGE = 'netwright:engine-port';
@@ -19,4 +24,63 @@ export const IpcChannels = {
   engineConnect: 'netwright:engine-connect',
   enginePort: 'netwright:engine-port',
   engineStatus: 'netwright:engine-status',
+  files: 'netwright:files',
+  dialog: 'netwright:dialog',
+  setTitle: 'netwright:set-title',
+  closeRequest: 'netwright:close-request',
+  closeResponse: 'netwright:close-response',
 } as const;
+
+/** How a host answers a file operation (Electron IPC and the web host's /api/files alike). */
+export type FileOpResult = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
+
+/** A failed file operation, with the host's stable code; `message` is meant for the user. */
+export class HostFileError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HostFileError';
+  }
+}
+
+/** Unwrap a host's answer, throwing HostFileError on failure. */
+export function unwrapFileResult<T>(r: FileOpResult): T {
+  if (!r || typeof r !== 'object' || typeof r.ok !== 'boolean') throw new HostFileError('E_FILE_BAD_RESPONSE', 'The host gave a malformed answer.');
+  if (!r.ok) throw new HostFileError(String(r.error?.code ?? 'E_FILE'), String(r.error?.message ?? 'The file operation failed.'));
+  return r.result as T;
+}
+
+/** A project file as the host returns it. */
+export interface HostFile {
+  /** Absolute path (Electron) or a path relative to the workspace folder (web mode). */
+  path: string;
+  /** File name for titles and recent lists. */
+  name: string;
+  text: string;
+}
+
+/**
+ * File services both hosts offer (src-main/host/files.ts does the work for both). Saves are
+ * atomic (write a temp file, then rename). In Electron `pickOpen`/`pickSave` show native dialogs;
+ * in web mode there are none (`nativeDialogs: false`) and the renderer shows its own picker over
+ * `list()` of the host's workspace folder.
+ */
+export interface HostFiles {
+  readonly nativeDialogs: boolean;
+  /** Native open dialog; resolves null when cancelled. */
+  pickOpen(): Promise<HostFile | null>;
+  /** Native save dialog; resolves the chosen path or null when cancelled. */
+  pickSave(suggestedName: string): Promise<string | null>;
+  /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
+  list(): Promise<{ path: string; name: string; modified: number }[]>;
+  read(path: string): Promise<HostFile>;
+  /** Atomic write. */
+  write(path: string, text: string): Promise<void>;
+  recent(): Promise<{ path: string; name: string }[]>;
+  /** Autosave slot for crash recovery (one per app). */
+  writeRecovery(text: string): Promise<void>;
+  readRecovery(): Promise<{ text: string; savedAt: number } | null>;
+  clearRecovery(): Promise<void>;
+}

@@ -2,13 +2,14 @@
  * Electron main: windows, menus, and engine supervision. Thin glue — the engine runs in a
  * utility process and talks to the renderer over a MessagePort that main hands to both.
  */
-import { app, BrowserWindow, Menu, MessageChannelMain, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
 import { IpcChannels } from '../../src-engine/protocol/bridge';
 import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let engineChild: UtilityProcess | undefined;
@@ -51,6 +52,60 @@ const supervisor = new EngineSupervisor(spawnEngine, (status) => {
   for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IpcChannels.engineStatus, status);
 });
 
+let files: FileService;
+const PROJECT_FILTERS = [
+  { name: 'Netwright project', extensions: [PROJECT_EXTENSION.slice(1), 'json'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
+function registerFileIpc(): void {
+  files = new FileService({ stateDir: app.getPath('userData') });
+  ipcMain.handle(IpcChannels.files, (_e, op: unknown, args: unknown) => callFileOp(files, op, args));
+  ipcMain.handle(IpcChannels.dialog, async (e, kind: unknown, suggested: unknown) => {
+    const win = BrowserWindow.fromWebContents(e.sender) ?? undefined;
+    if (kind === 'open') {
+      const r = win ? await dialog.showOpenDialog(win, { properties: ['openFile'], filters: PROJECT_FILTERS }) : await dialog.showOpenDialog({ properties: ['openFile'], filters: PROJECT_FILTERS });
+      if (r.canceled || !r.filePaths[0]) return { ok: true, result: null };
+      return callFileOp(files, 'read', [files.grant(r.filePaths[0])]);
+    }
+    if (kind === 'save') {
+      const name = typeof suggested === 'string' && suggested ? suggested.replace(/[\\/:*?"<>|]/g, '_').slice(0, 120) : `untitled${PROJECT_EXTENSION}`;
+      const opts = { defaultPath: name.endsWith('.json') ? name : name + PROJECT_EXTENSION, filters: PROJECT_FILTERS };
+      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+      return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
+    }
+    return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown dialog.' } };
+  });
+  ipcMain.on(IpcChannels.setTitle, (e, title: unknown, dirty: unknown) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (!win || typeof title !== 'string') return;
+    dirtyWindows[dirty === true ? 'add' : 'delete'](win.id);
+    win.setTitle(`${dirty === true ? '• ' : ''}${title} — Netwright`);
+    win.setDocumentEdited(dirty === true);
+  });
+}
+
+/** Windows whose document has unsaved changes: closing them asks the renderer first. */
+const dirtyWindows = new Set<number>();
+
+function guardClose(win: BrowserWindow): void {
+  let confirmed = false;
+  win.on('close', (event) => {
+    if (confirmed || !dirtyWindows.has(win.id)) return;
+    event.preventDefault();
+    const onAnswer = (e: Electron.IpcMainEvent, ok: unknown) => {
+      if (e.sender !== win.webContents) return;
+      ipcMain.off(IpcChannels.closeResponse, onAnswer);
+      if (ok === true) {
+        confirmed = true;
+        win.close();
+      }
+    };
+    ipcMain.on(IpcChannels.closeResponse, onAnswer);
+    win.webContents.send(IpcChannels.closeRequest);
+  });
+}
+
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
@@ -66,6 +121,7 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  guardClose(win);
   win.webContents.on('did-finish-load', () => {
     win.webContents.send(IpcChannels.engineStatus, supervisor.status);
     connectWindow(win);
@@ -109,6 +165,7 @@ app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   hardenContents();
   buildMenu();
+  registerFileIpc();
   ipcMain.on(IpcChannels.engineConnect, (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
     if (win) connectWindow(win);

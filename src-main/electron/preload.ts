@@ -1,6 +1,16 @@
 // Preload (sandboxed, context-isolated): the renderer's only door to the host.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { ENGINE_PORT_MESSAGE, IpcChannels, type PreloadBridge } from '../../src-engine/protocol/bridge';
+import { ENGINE_PORT_MESSAGE, IpcChannels, unwrapFileResult, type FileOpResult, type HostFile, type PreloadBridge } from '../../src-engine/protocol/bridge';
+
+const fileOp = async <T>(op: string, ...args: unknown[]): Promise<T> => unwrapFileResult<T>((await ipcRenderer.invoke(IpcChannels.files, op, args)) as FileOpResult);
+
+let closeListener: (() => Promise<boolean>) | undefined;
+ipcRenderer.on(IpcChannels.closeRequest, () => {
+  const ask = closeListener ?? (() => Promise.resolve(true));
+  ask()
+    .catch(() => false)
+    .then((ok) => ipcRenderer.send(IpcChannels.closeResponse, ok === true));
+});
 
 const bridge: PreloadBridge = {
   host: 'electron',
@@ -9,6 +19,25 @@ const bridge: PreloadBridge = {
     const l = (_e: IpcRendererEvent, event: unknown) => listener(event);
     ipcRenderer.on(IpcChannels.engineStatus, l);
     return () => void ipcRenderer.off(IpcChannels.engineStatus, l);
+  },
+  files: {
+    nativeDialogs: true,
+    pickOpen: async () => unwrapFileResult<HostFile | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'open')) as FileOpResult),
+    pickSave: async (suggestedName) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'save', suggestedName)) as FileOpResult),
+    list: () => fileOp('list'),
+    read: (p) => fileOp('read', p),
+    write: (p, text) => fileOp('write', p, text),
+    recent: () => fileOp('recent'),
+    writeRecovery: (text) => fileOp('writeRecovery', text),
+    readRecovery: () => fileOp('readRecovery'),
+    clearRecovery: () => fileOp('clearRecovery'),
+  },
+  setTitle: (title, dirty) => ipcRenderer.send(IpcChannels.setTitle, String(title).slice(0, 300), dirty === true),
+  onCloseRequest: (listener) => {
+    closeListener = listener;
+    return () => {
+      if (closeListener === listener) closeListener = undefined;
+    };
   },
 };
 contextBridge.exposeInMainWorld('netwright', bridge);

@@ -1,7 +1,9 @@
 /**
  * `npm run web`: serve Netwright to a browser on this machine, the engine in a Node child.
- * Options: `--port N` (default: a free port), `--host ADDR` (default 127.0.0.1).
+ * Options: `--port N` (default: a free port), `--host ADDR` (default 127.0.0.1),
+ * `--workspace DIR` (where projects are opened and saved; default ~/Netwright).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startWebServer } from './server';
@@ -23,9 +25,10 @@ startWebServer({
   engineEntry: path.join(here, 'engine.js'),
   port,
   host: arg('host') ?? '127.0.0.1',
+  workspaceDir: path.resolve(arg('workspace') ?? process.env.NETWRIGHT_WORKSPACE ?? path.join(os.homedir(), 'Netwright')),
 })
   .then((server) => {
-    console.log(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}`);
+    console.log(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}\nProjects are saved in ${server.workspaceDir}.`);
     const shutdown = () => void server.close().then(() => process.exit(0));
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineMessage, EventMessage, WireMessage, describeIssues, type HostEvent } from '../../src-engine/protocol/messages';
 import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { FileService, callFileOp } from '../host/files';
 
 export interface WebServerOptions {
   /** Folder with the built renderer (index.html). */
@@ -20,6 +21,8 @@ export interface WebServerOptions {
   host?: string;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
+  /** Folder the browser may open and save project files in. */
+  workspaceDir: string;
   log?: (message: string) => void;
 }
 
@@ -28,6 +31,7 @@ export interface WebServer {
   port: number;
   token: string;
   supervisor: EngineSupervisor;
+  workspaceDir: string;
   close(): Promise<void>;
 }
 
@@ -110,6 +114,32 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     { log },
   );
 
+  const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright') });
+
+  /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
+  const serveFileApi = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const reply = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    if (!sameToken(String(req.headers['x-netwright-token'] ?? ''), token) || !allowedOrigins().has(String(req.headers.origin ?? ''))) {
+      return reply(403, { ok: false, error: { code: 'E_FORBIDDEN', message: 'Forbidden.' } });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 80 * 1024 * 1024) req.destroy();
+      else chunks.push(c);
+    });
+    req.on('end', () => {
+      let body: { op?: unknown; args?: unknown };
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+      } catch {
+        return reply(400, { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'The request is not JSON.' } });
+      }
+      void callFileOp(files, body?.op, body?.args).then((r) => reply(200, r));
+    });
+  };
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -118,6 +148,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       res.writeHead(403).end('Forbidden host.');
       return;
     }
+    if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
@@ -188,6 +219,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     token,
     supervisor,
+    workspaceDir: options.workspaceDir,
     close: async () => {
       supervisor.stop();
       for (const ws of wss.clients) ws.terminate();

@@ -1,7 +1,8 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, _electron } from 'playwright-core';
@@ -9,8 +10,12 @@ import { CHROMIUM_FLAGS, chooseTarget } from './targets.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** A fresh, empty workspace folder per launch, so tests never see a user's projects. */
+export const E2E_WORKSPACE = mkdtempSync(path.join(tmpdir(), 'netwright-e2e-'));
+
 async function startWebHost() {
-  const proc = spawn(process.execPath, [path.join(ROOT, 'out/main/web.js'), '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [path.join(ROOT, 'out/main/web.js'), '--port', '0', '--workspace', E2E_WORKSPACE];
+  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not print its address in 20 s:\n${output}`)), 20_000);

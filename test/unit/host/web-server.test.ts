@@ -8,13 +8,16 @@ import { startWebServer, type WebServer } from '../../../src-main/web/server';
 
 // The real web host with the real engine child (run from TypeScript through tsx).
 let server: WebServer;
+let workspace: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
+  workspace = mkdtempSync(path.join(tmpdir(), 'netwright-workspace-'));
   server = await startWebServer({
     rendererDir: dir,
+    workspaceDir: workspace,
     engineEntry: path.resolve('src-engine/node/main.ts'),
     engineExecArgv: ['--import', 'tsx'],
     token: 'test-token',
@@ -58,7 +61,32 @@ async function connect(opts: { token?: string; origin?: string } = {}) {
 
 const isReady = (m: Record<string, unknown>) => m.kind === 'host' && m.state === 'ready';
 
+const fileApi = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${origin()}/api/files`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Netwright-Token': server.token, Origin: origin(), ...headers },
+    body: JSON.stringify(body),
+  });
+
 describe('web-mode host', () => {
+  it('saves and opens project files in the workspace through /api/files', async () => {
+    const write = await (await fileApi({ op: 'write', args: ['demo.netwright.json', '{"a":1}'] })).json();
+    expect(write).toEqual({ ok: true, result: null });
+    const read = await (await fileApi({ op: 'read', args: ['demo.netwright.json'] })).json();
+    expect(read).toMatchObject({ ok: true, result: { name: 'demo.netwright.json', text: '{"a":1}' } });
+    const list = await (await fileApi({ op: 'list', args: [] })).json();
+    expect(list.result.map((f: { name: string }) => f.name)).toContain('demo.netwright.json');
+  });
+
+  it('refuses file access without the token, from another origin, or outside the workspace', async () => {
+    expect((await fileApi({ op: 'list', args: [] }, { 'X-Netwright-Token': 'nope' })).status).toBe(403);
+    expect((await fileApi({ op: 'list', args: [] }, { Origin: 'http://evil.example' })).status).toBe(403);
+    const escape = await (await fileApi({ op: 'read', args: ['../../etc/passwd'] })).json();
+    expect(escape).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
+    const unknown = await (await fileApi({ op: 'constructor', args: [] })).json();
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+  });
+
   it('serves index.html only with the launch token', async () => {
     expect((await fetch(`${origin()}/?token=${server.token}`)).status).toBe(200);
     expect((await fetch(`${origin()}/`)).status).toBe(403);

@@ -1,0 +1,208 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { HostFile } from '../../src-engine/protocol/bridge';
+
+/** A file operation failure with a stable code and a message for the user. */
+export class FileError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
+export interface FileServiceOptions {
+  /** Where recents and the recovery file live (Electron: app.getPath('userData')). */
+  stateDir: string;
+  /**
+   * Web mode: every path is relative to this folder and may not leave it. Electron: undefined,
+   * and only paths the user picked in a dialog (or reopened from recents) may be used.
+   */
+  workspaceDir?: string;
+  /** Largest file read or written (default 64 MiB). */
+  maxBytes?: number;
+}
+
+export const PROJECT_EXTENSION = '.netwright.json';
+const MAX_RECENT = 10;
+
+/**
+ * Project files for both hosts: atomic saves (temp file + fsync + rename, so a crash mid-save
+ * never leaves a half-written project), recent files, and one autosave slot for crash recovery.
+ */
+export class FileService {
+  private readonly maxBytes: number;
+  /** Electron: paths the user granted through a dialog or the recent list. */
+  private readonly granted = new Set<string>();
+
+  constructor(private readonly opts: FileServiceOptions) {
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Electron: allow a path the user chose in a native dialog. */
+  grant(p: string): string {
+    const abs = path.resolve(p);
+    this.granted.add(abs);
+    return abs;
+  }
+
+  /** Map a renderer-supplied path to an absolute path, refusing anything outside what is allowed. */
+  resolve(p: string): string {
+    if (typeof p !== 'string' || p.length === 0 || p.length > 4096 || p.includes('\0')) {
+      throw new FileError('E_FILE_PATH', 'That is not a valid file path.');
+    }
+    if (this.opts.workspaceDir) {
+      const root = path.resolve(this.opts.workspaceDir);
+      const abs = path.resolve(root, p);
+      if (abs !== root && !abs.startsWith(root + path.sep)) {
+        throw new FileError('E_FILE_OUTSIDE_WORKSPACE', `Netwright in web mode only opens files inside its workspace folder (${root}).`);
+      }
+      return abs;
+    }
+    const abs = path.resolve(p);
+    if (!this.granted.has(abs)) throw new FileError('E_FILE_NOT_GRANTED', 'Open or save the file through the File menu first.');
+    return abs;
+  }
+
+  private display(abs: string): string {
+    return this.opts.workspaceDir ? path.relative(path.resolve(this.opts.workspaceDir), abs) : abs;
+  }
+
+  async read(p: string): Promise<HostFile> {
+    const abs = this.resolve(p);
+    let stat;
+    try {
+      stat = await fs.stat(abs);
+    } catch {
+      throw new FileError('E_FILE_NOT_FOUND', `${path.basename(abs)} no longer exists at ${path.dirname(abs)}.`);
+    }
+    if (!stat.isFile()) throw new FileError('E_FILE_NOT_A_FILE', `${path.basename(abs)} is not a file.`);
+    if (stat.size > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(abs)} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Netwright opens project files up to ${this.maxBytes / 2 ** 20} MiB.`);
+    const text = await fs.readFile(abs, 'utf8');
+    await this.addRecent(abs);
+    return { path: this.display(abs), name: path.basename(abs), text };
+  }
+
+  async write(p: string, text: string): Promise<void> {
+    if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
+    if (Buffer.byteLength(text) > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', 'The project is too large to save.');
+    const abs = this.resolve(p);
+    await fs.mkdir(path.dirname(abs), { recursive: true });
+    await writeAtomic(abs, text);
+    await this.addRecent(abs);
+  }
+
+  /** Project files in the workspace (web mode), newest first; Electron lists the recent files. */
+  async list(): Promise<{ path: string; name: string; modified: number }[]> {
+    const root = this.opts.workspaceDir;
+    if (!root) {
+      const recent = await this.recent();
+      const out = [];
+      for (const r of recent) {
+        const st = await fs.stat(r.path).catch(() => undefined);
+        if (st?.isFile()) out.push({ ...r, modified: st.mtimeMs });
+      }
+      return out;
+    }
+    await fs.mkdir(root, { recursive: true });
+    const entries = await fs.readdir(root, { withFileTypes: true });
+    const out = [];
+    for (const e of entries) {
+      if (!e.isFile() || !e.name.endsWith('.json')) continue;
+      const st = await fs.stat(path.join(root, e.name));
+      out.push({ path: e.name, name: e.name, modified: st.mtimeMs });
+    }
+    return out.sort((a, b) => b.modified - a.modified);
+  }
+
+  async recent(): Promise<{ path: string; name: string }[]> {
+    const list = await this.readState<string[]>('recent.json', []);
+    const valid = Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+    if (!this.opts.workspaceDir) valid.forEach((p) => this.granted.add(p));
+    return valid.map((abs) => ({ path: this.display(abs), name: path.basename(abs) }));
+  }
+
+  private async addRecent(abs: string): Promise<void> {
+    const list = (await this.readState<string[]>('recent.json', [])).filter((p) => typeof p === 'string' && p !== abs);
+    await this.writeState('recent.json', [abs, ...list].slice(0, MAX_RECENT));
+  }
+
+  async writeRecovery(text: string): Promise<void> {
+    if (typeof text !== 'string' || Buffer.byteLength(text) > this.maxBytes) return;
+    await this.writeState('recovery.json', { savedAt: Date.now(), text });
+  }
+
+  async readRecovery(): Promise<{ text: string; savedAt: number } | null> {
+    const r = await this.readState<{ text?: unknown; savedAt?: unknown } | null>('recovery.json', null);
+    return r && typeof r.text === 'string' && typeof r.savedAt === 'number' ? { text: r.text, savedAt: r.savedAt } : null;
+  }
+
+  async clearRecovery(): Promise<void> {
+    await fs.rm(path.join(this.opts.stateDir, 'recovery.json'), { force: true });
+  }
+
+  private async readState<T>(name: string, fallback: T): Promise<T> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(this.opts.stateDir, name), 'utf8')) as T;
+    } catch {
+      return fallback; // missing or corrupt state is not the user's problem: start fresh
+    }
+  }
+
+  private async writeState(name: string, value: unknown): Promise<void> {
+    await fs.mkdir(this.opts.stateDir, { recursive: true });
+    await writeAtomic(path.join(this.opts.stateDir, name), JSON.stringify(value));
+  }
+}
+
+/** Write to a temp file beside the target, flush it to disk, then rename over the target. */
+export async function writeAtomic(target: string, text: string): Promise<void> {
+  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The file operations a renderer may call, with their argument checks (shared by both hosts). */
+export const FILE_OPS = {
+  list: (s: FileService) => s.list(),
+  read: (s: FileService, p: unknown) => s.read(p as string),
+  write: (s: FileService, p: unknown, text: unknown) => {
+    if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
+    return s.write(p as string, text);
+  },
+  recent: (s: FileService) => s.recent(),
+  writeRecovery: (s: FileService, text: unknown) => s.writeRecovery(text as string),
+  readRecovery: (s: FileService) => s.readRecovery(),
+  clearRecovery: (s: FileService) => s.clearRecovery(),
+} as const;
+export type FileOp = keyof typeof FILE_OPS;
+
+/** Run a named op with untrusted arguments; errors come back as `{ code, message }`. */
+export async function callFileOp(service: FileService, op: unknown, args: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }> {
+  if (typeof op !== 'string' || !Object.hasOwn(FILE_OPS, op) || !Array.isArray(args) || args.length > 2) {
+    return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
+  }
+  try {
+    const fn = FILE_OPS[op as FileOp] as (s: FileService, ...a: unknown[]) => Promise<unknown>;
+    return { ok: true, result: (await fn(service, ...args)) ?? null };
+  } catch (err) {
+    if (err instanceof FileError) return { ok: false, error: { code: err.code, message: err.message } };
+    const e = err as NodeJS.ErrnoException;
+    const message = e.code === 'EACCES' || e.code === 'EPERM' ? 'Netwright is not allowed to write there. Choose another folder.' : e.code === 'ENOSPC' ? 'The disk is full; the file was not saved (the previous version is intact).' : `The file operation failed: ${e.message}`;
+    return { ok: false, error: { code: `E_FILE_IO`, message } };
+  }
+}

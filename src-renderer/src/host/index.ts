@@ -1,0 +1,69 @@
+import { unwrapFileResult, type FileOpResult, type HostFile, type HostFiles } from '../../../src-engine/protocol/bridge';
+
+/** The host services the renderer may use, whichever host serves it. */
+export interface RendererHost {
+  readonly kind: 'electron' | 'web';
+  readonly files: HostFiles;
+  /** Window/tab title with the document name and a dirty marker. */
+  setTitle(title: string, dirty: boolean): void;
+  /**
+   * Ask before the window closes with unsaved changes. Electron calls the listener and closes
+   * only when it resolves true; a browser tab cannot wait for an answer, so web mode shows the
+   * browser's own "leave site?" prompt while the document is dirty.
+   */
+  onCloseRequest(listener: () => Promise<boolean>): () => void;
+}
+
+function webHost(): RendererHost {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const call = async <T>(op: string, ...args: unknown[]): Promise<T> => {
+    const res = await fetch('/api/files', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Netwright-Token': token },
+      body: JSON.stringify({ op, args }),
+    });
+    let body: FileOpResult;
+    try {
+      body = (await res.json()) as FileOpResult;
+    } catch {
+      body = { ok: false, error: { code: 'E_FILE_HTTP', message: `The Netwright host answered ${res.status}.` } };
+    }
+    return unwrapFileResult<T>(body);
+  };
+  let dirty = false;
+  window.addEventListener('beforeunload', (e) => {
+    if (!dirty) return;
+    e.preventDefault();
+    e.returnValue = '';
+  });
+  return {
+    kind: 'web',
+    files: {
+      nativeDialogs: false,
+      pickOpen: () => Promise.resolve(null),
+      pickSave: () => Promise.resolve(null),
+      list: () => call('list'),
+      read: (p) => call<HostFile>('read', p),
+      write: (p, text) => call('write', p, text),
+      recent: () => call('recent'),
+      writeRecovery: (text) => call('writeRecovery', text),
+      readRecovery: () => call('readRecovery'),
+      clearRecovery: () => call('clearRecovery'),
+    },
+    setTitle(title, isDirty) {
+      dirty = isDirty;
+      document.title = `${isDirty ? '• ' : ''}${title} — Netwright`;
+    },
+    onCloseRequest: () => () => {},
+  };
+}
+
+let host: RendererHost | undefined;
+
+/** The host this page runs in: Electron's preload bridge, or the web-mode server. */
+export function getHost(): RendererHost {
+  if (host) return host;
+  const bridge = window.netwright;
+  host = bridge?.host === 'electron' ? { kind: 'electron', files: bridge.files, setTitle: bridge.setTitle, onCloseRequest: bridge.onCloseRequest } : webHost();
+  return host;
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileService, callFileOp, writeAtomic } from '../../../src-main/host/files';
+
+const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
+
+describe('FileService', () => {
+  it('writes atomically: the target is replaced whole and no temp file is left behind', async () => {
+    const dir = tmp('nw-atomic-');
+    const target = path.join(dir, 'p.netwright.json');
+    writeFileSync(target, 'old');
+    await writeAtomic(target, 'new contents');
+    expect(readFileSync(target, 'utf8')).toBe('new contents');
+    expect(readdirSync(dir)).toEqual(['p.netwright.json']);
+  });
+
+  it('keeps the previous version when the write cannot complete', async () => {
+    const dir = tmp('nw-atomic-');
+    const target = path.join(dir, 'p.json');
+    writeFileSync(target, 'precious');
+    // Renaming a file over a directory fails: the original stays intact and the temp file is removed.
+    await expect(writeAtomic(dir, 'x')).rejects.toThrow();
+    expect(readFileSync(target, 'utf8')).toBe('precious');
+    expect(readdirSync(dir)).toEqual(['p.json']);
+  });
+
+  it('web mode: confines paths to the workspace and lists project files newest first', async () => {
+    const ws = tmp('nw-ws-');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    await s.write('a.netwright.json', '1');
+    await new Promise((r) => setTimeout(r, 15));
+    await s.write('b.netwright.json', '2');
+    expect((await s.list()).map((f) => f.name)).toEqual(['b.netwright.json', 'a.netwright.json']);
+    expect((await s.read('a.netwright.json')).text).toBe('1');
+    expect(() => s.resolve('../outside.json')).toThrow(/workspace/);
+    expect(() => s.resolve('/etc/passwd')).toThrow(/workspace/);
+    expect((await s.recent()).map((r) => r.name)).toEqual(['a.netwright.json', 'b.netwright.json']);
+  });
+
+  it('desktop mode: only paths granted by a dialog or the recent list are usable', async () => {
+    const dir = tmp('nw-desk-');
+    const s = new FileService({ stateDir: path.join(dir, 'state') });
+    const p = path.join(dir, 'x.netwright.json');
+    await expect(s.write(p, 'x')).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
+    s.grant(p);
+    await s.write(p, 'x');
+    const fresh = new FileService({ stateDir: path.join(dir, 'state') });
+    await expect(fresh.read(p)).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
+    expect((await fresh.recent()).map((r) => r.path)).toEqual([p]);
+    expect((await fresh.read(p)).text).toBe('x'); // granted through the recent list
+  });
+
+  it('recovery slot round-trips, and corrupt state files are ignored rather than fatal', async () => {
+    const dir = tmp('nw-rec-');
+    const s = new FileService({ stateDir: dir, workspaceDir: dir });
+    expect(await s.readRecovery()).toBeNull();
+    await s.writeRecovery('{"draft":true}');
+    expect((await s.readRecovery())?.text).toBe('{"draft":true}');
+    await s.clearRecovery();
+    expect(await s.readRecovery()).toBeNull();
+    writeFileSync(path.join(dir, 'recent.json'), '{corrupt');
+    writeFileSync(path.join(dir, 'recovery.json'), '[1,2');
+    expect(await s.recent()).toEqual([]);
+    expect(await s.readRecovery()).toBeNull();
+  });
+
+  it('answers bad requests and missing files with coded errors', async () => {
+    const dir = tmp('nw-err-');
+    const s = new FileService({ stateDir: dir, workspaceDir: dir, maxBytes: 10 });
+    expect(await callFileOp(s, 'read', ['missing.json'])).toMatchObject({ ok: false, error: { code: 'E_FILE_NOT_FOUND' } });
+    expect(await callFileOp(s, '__proto__', [])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(await callFileOp(s, 'write', ['a.json', 42])).toMatchObject({ ok: false, error: { code: 'E_FILE_CONTENT' } });
+    expect(await callFileOp(s, 'write', ['a.json', 'x'.repeat(11)])).toMatchObject({ ok: false, error: { code: 'E_FILE_TOO_LARGE' } });
+    expect(await callFileOp(s, 'read', ['a\0b'])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
+  });
+});
