@@ -2,6 +2,7 @@ import { RpcServer, type Handlers, type Logger } from './protocol/rpc';
 import { PROTOCOL_VERSION, type ComputeBackendInfo, type EngineInfo } from './protocol/messages';
 import type { Channel } from './protocol/channel';
 import { ENGINE_VERSION } from './version';
+import { analyzeGraph } from './ir/validate';
 
 /** What the runtime entry knows about where the engine runs. */
 export interface EngineEnvironment {
@@ -28,6 +29,10 @@ export class EngineService {
         return { name: 'netwright-engine', version: ENGINE_VERSION, protocol: PROTOCOL_VERSION, pid: env.pid, runtime: env.runtime, backend: env.backend };
       },
       'engine.ping': () => ({ time: Date.now() }),
+      'graph.analyze': ({ graph, batchSize }) => {
+        const a = analyzeGraph(graph, batchSize === undefined ? {} : { batchSize });
+        return { diagnostics: a.diagnostics, shapes: a.shapes, params: a.params, flopsPerSample: a.flopsPerSample };
+      },
     };
     this.server = new RpcServer(channel, handlers, log);
   }

@@ -139,3 +139,26 @@ describe('protocol over an in-memory channel pair', () => {
     expect(log).toHaveBeenCalledWith('error', expect.stringContaining('boom'));
   });
 });
+
+describe('graph.analyze over the protocol', () => {
+  it('returns shapes for a valid graph and diagnostics for a broken one', async () => {
+    const { client } = setup();
+    const graph = {
+      format: 'netwright.graph',
+      version: 1,
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [4], source: 'features' }, inputs: [] },
+        { id: 'fc', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['x'] },
+      ],
+      outputs: { logits: 'fc' },
+    };
+    const ok = await client.request('graph.analyze', { graph, batchSize: 8 });
+    expect(ok.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(ok.shapes.fc).toEqual([8, 3]);
+    expect(ok.params).toBe(4 * 3 + 3);
+    const bad = await client.request('graph.analyze', { graph: { ...graph, nodes: [...graph.nodes, { id: 'fc', op: 'Nope', attrs: {}, inputs: [] }] } });
+    expect(bad.diagnostics.length).toBeGreaterThan(0);
+    const garbage = await client.request('graph.analyze', { graph: 'not a graph' });
+    expect(garbage.diagnostics[0].severity).toBe('error');
+  });
+});
