@@ -1,0 +1,78 @@
+import type { Diagnostic } from './diagnostics';
+import { GRAPH_VERSION } from './types';
+
+/**
+ * One upgrade of the IR by one version. `up` receives a plain-JSON graph of version `from` and
+ * returns one of version `from + 1` (it may mutate and return its argument: the input is a copy).
+ */
+export interface MigrationStep {
+  from: number;
+  /** One line for the log, e.g. "rename Dense → Linear". */
+  describe: string;
+  up(graph: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * The version-step table, oldest first. v1 is the first and current version, so it is empty;
+ * when v2 comes, add `{ from: 1, describe: '…', up }` here and bump GRAPH_VERSION.
+ */
+export const MIGRATIONS: readonly MigrationStep[] = [];
+
+export interface MigrationResult {
+  /** The upgraded graph (a copy), or the input unchanged when nothing applied or it failed. */
+  json: unknown;
+  /** Version before migration (undefined when the input has no numeric version). */
+  fromVersion?: number;
+  /** `describe` of each applied step, in order. */
+  applied: string[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Upgrade an older graph to the current version, one step at a time. Never throws: a missing
+ * step or a step that throws becomes an `E_MIGRATION` diagnostic. Graphs that are not objects
+ * or have no numeric version are returned as they are (the validator reports them).
+ *
+ * @example
+ * ```ts
+ * const { json, applied } = migrateGraph(JSON.parse(text));
+ * const analysis = analyzeGraph(json);
+ * ```
+ */
+export function migrateGraph(json: unknown, steps: readonly MigrationStep[] = MIGRATIONS, target: number = GRAPH_VERSION): MigrationResult {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { json, applied: [], diagnostics: [] };
+  const version = (json as Record<string, unknown>).version;
+  if (typeof version !== 'number' || !Number.isInteger(version)) return { json, applied: [], diagnostics: [] };
+  if (version >= target) return { json, fromVersion: version, applied: [], diagnostics: [] };
+  let current: Record<string, unknown>;
+  try {
+    current = structuredClone(json as Record<string, unknown>);
+  } catch {
+    return { json, fromVersion: version, applied: [], diagnostics: [{ code: 'E_MIGRATION', severity: 'error', message: 'The graph could not be copied for migration.' }] };
+  }
+  const applied: string[] = [];
+  for (let v = version; v < target; v++) {
+    const step = steps.find((s) => s.from === v);
+    if (!step) {
+      return {
+        json,
+        fromVersion: version,
+        applied,
+        diagnostics: [{ code: 'E_MIGRATION', severity: 'error', message: `No upgrade from graph version ${v} to ${v + 1}; this file is too old for this Netwright.` }],
+      };
+    }
+    try {
+      current = step.up(current);
+      current.version = v + 1;
+      applied.push(step.describe);
+    } catch (e) {
+      return {
+        json,
+        fromVersion: version,
+        applied,
+        diagnostics: [{ code: 'E_MIGRATION', severity: 'error', message: `Upgrading the graph from version ${v} failed (${step.describe}): ${String(e)}` }],
+      };
+    }
+  }
+  return { json: current, fromVersion: version, applied, diagnostics: [] };
+}
