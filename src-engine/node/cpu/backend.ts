@@ -1,8 +1,11 @@
 import { availableParallelism, cpus } from 'node:os';
 import type { Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../backend/types';
 import { createReferenceBackend } from '../../backend/reference';
-import { compileKernelModules, detectWasmFeatures, type WasmFeatures } from './features';
+import type { CpuContext } from './context';
+import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
+import { createOverrides } from './overrides';
+import { FN, FN_NAMES } from './functions';
 import { WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
@@ -16,9 +19,6 @@ const MIN_MACS_PER_THREAD = 1 << 18;
 /** Default maximum heap: 2 GiB (32768 pages). Shared memories must declare a maximum. */
 const MAX_PAGES = 32768;
 
-/** Exported kernels the worker threads may run, by index. */
-const FN_NAMES = ['gemm.gemm', 'conv.im2col', 'conv.col2im'] as const;
-const FN_GEMM = 0;
 
 export interface CpuBackendOptions {
   /** Threads sharing each kernel, the calling thread included. Default: every core. */
@@ -47,11 +47,6 @@ export function defaultThreadCount(): number {
   }
 }
 
-interface KernelExports {
-  gemm(...args: number[]): void;
-  im2col(...args: number[]): void;
-  col2im(...args: number[]): void;
-}
 
 /**
  * The fast CPU backend: WebAssembly SIMD kernels (packed, cache-blocked GEMM; im2col/col2im) over
@@ -76,17 +71,18 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
   const modules = compileKernelModules(features, fma);
   const heap = new SharedHeap(Math.max(opts.initialHeapBytes ?? 0, threads * GEMM_SCRATCH_BYTES + (1 << 20)), MAX_PAGES);
-  const instances: Record<string, WebAssembly.Instance> = {};
-  for (const [name, mod] of Object.entries(modules)) instances[name] = new WebAssembly.Instance(mod, { env: { memory: heap.memory } });
-  const k = {
-    gemm: instances.gemm.exports.gemm,
-    im2col: instances.conv.exports.im2col,
-    col2im: instances.conv.exports.col2im,
-  } as unknown as KernelExports;
+  const exports = instantiateKernels(modules, heap.memory);
+  // The calling thread's copies of the kernels, indexed like the workers' (FN).
+  const local = FN_NAMES.map((q) => {
+    const [m, f] = q.split('.');
+    return exports[m][f] as (...args: number[]) => void;
+  });
+  const k = { gemm: local[FN.gemm], im2col: local[FN.im2col], col2im: local[FN.col2im] };
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM_SCRATCH_BYTES));
   const pool = await WorkerPool.create(threads, modules, heap.memory, FN_NAMES);
   const localGemm = (a: readonly number[]): void => k.gemm(...a);
+  const runners = local.map((fn) => (a: readonly number[]) => fn(...a));
 
   // Staging for arrays that are not heap views (copied in, and out for outputs).
   let stagingAt = 0;
@@ -166,7 +162,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       }
       // The caller runs the last task with the last scratch block.
       tasks[tasks.length - 1][12] = scratch[threads - 1];
-      pool.run(FN_GEMM, tasks, localGemm);
+      pool.run(FN.gemm, tasks, localGemm);
     } finally {
       unstage();
     }
@@ -196,7 +192,30 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     }
   }
 
-  const overrides: Record<string, OpKernelOverride> = {};
+  // Per-thread scratch for the op overrides (unfolded columns, partial gradients): grown on
+  // demand, so it settles after the first step of a compiled graph and never allocates again.
+  let threadScratchBytes = 0;
+  const threadScratch: number[] = [];
+  const ctx: CpuContext = {
+    heap,
+    threads,
+    gemmScratch: scratch,
+    addressOf,
+    unstage,
+    threadScratch(bytes: number): readonly number[] {
+      if (bytes > threadScratchBytes) {
+        threadScratchBytes = Math.ceil(bytes / 4096) * 4096;
+        threadScratch.length = 0;
+        for (let t = 0; t < threads; t++) threadScratch.push(heap.reserve(threadScratchBytes));
+      }
+      return threadScratch;
+    },
+    run(fn: number, tasks: readonly (readonly number[])[]): void {
+      if (tasks.length === 1) runners[fn](tasks[0]);
+      else pool.run(fn, tasks, runners[fn]);
+    },
+  };
+  const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
   const kind = fma ? 'WebAssembly SIMD, relaxed FMA' : 'WebAssembly SIMD';
   return {
     name: 'cpu-wasm',

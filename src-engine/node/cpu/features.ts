@@ -58,3 +58,22 @@ export function compileKernelModules(features: WasmFeatures, preferRelaxed = tru
   }
   return out;
 }
+
+/** Instantiation order: a module may import the exports of those before it (conv imports gemm). */
+export const KERNEL_ORDER = ['gemm', 'conv'] as const;
+
+export function kernelOrder(modules: Record<string, WebAssembly.Module>): string[] {
+  const rest = Object.keys(modules).filter((m) => !(KERNEL_ORDER as readonly string[]).includes(m)).sort();
+  return [...KERNEL_ORDER.filter((m) => m in modules), ...rest];
+}
+
+/** Instantiate every kernel module on `memory`, wiring each module's imports to earlier ones. */
+export function instantiateKernels(modules: Record<string, WebAssembly.Module>, memory: WebAssembly.Memory): Record<string, WebAssembly.Exports> {
+  const imports: Record<string, Record<string, unknown>> = { env: { memory } };
+  const out: Record<string, WebAssembly.Exports> = {};
+  for (const name of kernelOrder(modules)) {
+    out[name] = new WebAssembly.Instance(modules[name], imports as WebAssembly.Imports).exports;
+    imports[name] = out[name];
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { kernelOrder } from './features';
 
 /** Int32 slots per worker in the control array: [seq, done, fn, nargs]. */
 const CTRL_STRIDE = 16;
@@ -12,9 +13,10 @@ const SPIN = 20000;
 // heap, then loops: wait for its sequence number to change, run the kernel, publish `done`.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { modules, memory, fnNames, ctrlBuffer, argsBuffer, index, spin } = workerData;
+const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, index, spin } = workerData;
 const instances = {};
-for (const name of Object.keys(modules)) instances[name] = new WebAssembly.Instance(modules[name], { env: { memory } });
+const imports = { env: { memory } };
+for (const name of order) { instances[name] = new WebAssembly.Instance(modules[name], imports); imports[name] = instances[name].exports; }
 const fns = fnNames.map((q) => { const [m, f] = q.split('.'); return instances[m].exports[f]; });
 const ctrl = new Int32Array(ctrlBuffer);
 const args = new Float64Array(argsBuffer);
@@ -82,7 +84,7 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { modules, memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, index: i, spin: SPIN },
+        workerData: { modules, order: kernelOrder(modules), memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, index: i, spin: SPIN },
       });
       w.unref();
       workers.push(w);

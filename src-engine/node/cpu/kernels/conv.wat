@@ -3,9 +3,14 @@
 ;; into the image). The GEMM does the arithmetic; these only move data, so the stride-1 case (every
 ;; MNIST-style conv) uses bulk memory.copy/fill and f32x4 adds over the valid span of each row.
 ;;
+;; conv2dForward/conv2dBackward run a whole range of samples of a groups=1 Conv2d in one call
+;; (unfold + GEMM per sample), so a thread pool can split a batch by samples with one fork/join
+;; per layer instead of one per sample and GEMM.
+;;
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 32768 shared))
+  (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
 
   ;; For output row positions ow in [0, oW) reading input column iw = ow*sW + iw0 (stride 1 only):
   ;; the valid span is ow in [lo, hi) with 0 <= ow + iw0 < W.
@@ -19,7 +24,7 @@
     (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
     (local.get $hi))
 
-  (func (export "im2col")
+  (func $im2col (export "im2col")
     (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $cols i32)
@@ -101,7 +106,7 @@
   )
 
   ;; image += col2im(cols): the adjoint of im2col (same loop nest, loads and stores swapped).
-  (func (export "col2im")
+  (func $col2im (export "col2im")
     (param $cols i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $img i32)
@@ -156,5 +161,139 @@
         (br $kil)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cl)))
+  )
+;; row[0..n) += v
+  (func $addScalar (param $row i32) (param $v f32) (param $n i32)
+    (local $end i32) (local $end4 i32) (local $vv v128)
+    (local.set $vv (f32x4.splat (local.get $v)))
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $row) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $row) (local.get $end4)))
+      (v128.store (local.get $row) (f32x4.add (v128.load (local.get $row)) (local.get $vv)))
+      (local.set $row (i32.add (local.get $row) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $row) (local.get $end)))
+      (f32.store (local.get $row) (f32.add (f32.load (local.get $row)) (local.get $v)))
+      (local.set $row (i32.add (local.get $row) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; Σ row[0..n): four f32x4 lanes, then the tail.
+  (func $sum (param $row i32) (param $n i32) (result f32)
+    (local $end i32) (local $end4 i32) (local $acc v128) (local $s f32)
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $row) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $row) (local.get $end4)))
+      (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $row))))
+      (local.set $row (i32.add (local.get $row) (i32.const 16)))
+      (br $vl)))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+      (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $row) (local.get $end)))
+      (local.set $s (f32.add (local.get $s) (f32.load (local.get $row))))
+      (local.set $row (i32.add (local.get $row) (i32.const 4)))
+      (br $sl)))
+    (local.get $s)
+  )
+
+  ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel).
+  ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.
+  (func (export "conv2dForward")
+    (param $x i32) (param $n0 i32) (param $n1 i32)
+    (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32)
+    (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32)
+    (param $cols i32) (param $scratch i32) (param $direct i32)
+    (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
+    (local $xi i32) (local $yi i32) (local $b i32) (local $o i32)
+    (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
+    (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
+    (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
+    (local.set $outBytes (i32.shl (i32.mul (local.get $Cout) (local.get $L)) (i32.const 2)))
+    (local.set $n (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
+      (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
+      (local.set $yi (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $outBytes))))
+      (local.set $b (local.get $xi))
+      (if (i32.eqz (local.get $direct)) (then
+        (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+          (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+          (local.get $oH) (local.get $oW) (local.get $cols))
+        (local.set $b (local.get $cols))))
+      (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $L) (local.get $K)
+        (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (i32.const 0) (local.get $scratch))
+      (if (local.get $bias) (then
+        (local.set $o (i32.const 0))
+        (block $od (loop $ol
+          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+          (call $addScalar
+            (i32.add (local.get $yi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2)))
+            (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2))))
+            (local.get $L))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br $ol)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+  )
+
+  ;; Conv2d backward (groups = 1) for samples [n0, n1):
+  ;;   dWt += dy_n · unfold(x_n)ᵀ,  dbt[o] += Σ dy_n[o, :],  dx_n += fold(Wᵀ · dy_n).
+  ;; dWt/dbt are this thread's partial sums (the caller adds them up); dbt = 0 or dx = 0: skipped.
+  (func (export "conv2dBackward")
+    (param $x i32) (param $n0 i32) (param $n1 i32)
+    (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32)
+    (param $w i32) (param $Cout i32) (param $dy i32) (param $dx i32) (param $dWt i32) (param $dbt i32)
+    (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32)
+    (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
+    (local $xi i32) (local $dyi i32) (local $dxi i32) (local $b i32) (local $o i32) (local $p i32)
+    (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
+    (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
+    (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
+    (local.set $outBytes (i32.shl (i32.mul (local.get $Cout) (local.get $L)) (i32.const 2)))
+    (local.set $n (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
+      (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
+      (local.set $dyi (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $outBytes))))
+      (local.set $b (local.get $xi))
+      (if (i32.eqz (local.get $direct)) (then
+        (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+          (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+          (local.get $oH) (local.get $oW) (local.get $cols))
+        (local.set $b (local.get $cols))))
+      (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
+        (local.get $dyi) (local.get $L) (local.get $b) (local.get $L) (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch))
+      (if (local.get $dbt) (then
+        (local.set $o (i32.const 0))
+        (block $od (loop $ol
+          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+          (local.set $p (i32.add (local.get $dbt) (i32.shl (local.get $o) (i32.const 2))))
+          (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
+            (call $sum (i32.add (local.get $dyi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2))) (local.get $L))))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br $ol)))))
+      (if (local.get $dx) (then
+        (local.set $dxi (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $inBytes))))
+        (if (local.get $direct)
+          (then
+            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
+              (local.get $w) (local.get $K) (local.get $dyi) (local.get $L) (local.get $dxi) (local.get $L) (i32.const 1) (local.get $scratch)))
+          (else
+            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
+              (local.get $w) (local.get $K) (local.get $dyi) (local.get $L) (local.get $dcols) (local.get $L) (i32.const 0) (local.get $scratch))
+            (call $col2im (local.get $dcols) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+              (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+              (local.get $oH) (local.get $oW) (local.get $dxi))))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
   )
 )
