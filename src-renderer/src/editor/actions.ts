@@ -1,0 +1,51 @@
+import type { Attrs } from '../../../src-engine/ops/types';
+import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
+import type { XY } from './document';
+import type { EdgeRef } from './graph';
+
+/**
+ * Every edit a user can make, as data. `applyEdit` (reducer.ts) applies one to a document; the
+ * history records the documents before and after, so every action undoes and redoes exactly.
+ * `coalesce` merges consecutive actions with the same key into one undo step (one drag, one
+ * typing burst in a field).
+ */
+export type EditAction =
+  /** Add a node; with `output`, also name it as that graph output (a new loss becomes `loss`). */
+  | { kind: 'add-node'; node: NodeIR; position: XY; output?: string }
+  /** Remove nodes (and every edge touching them) and edges. */
+  | { kind: 'remove'; nodeIds: readonly string[]; edges?: readonly EdgeRef[] }
+  | { kind: 'move'; positions: Readonly<Record<string, XY>>; coalesce?: string }
+  /** Connect `edge.source` into `edge.target`'s slot; an occupied slot is rewired. */
+  | { kind: 'connect'; edge: EdgeRef }
+  | { kind: 'disconnect'; edges: readonly EdgeRef[] }
+  /** Set the same attrs on every listed node (multi-select edits the common attrs). */
+  | { kind: 'set-attrs'; nodeIds: readonly string[]; attrs: Attrs; coalesce?: string }
+  | { kind: 'rename'; from: string; to: string }
+  /** Insert nodes (already given fresh ids, see clipboard.ts) with their positions. */
+  | { kind: 'paste'; nodes: readonly NodeIR[]; layout: Readonly<Record<string, XY>> }
+  /** Move every listed node at once (auto-layout). */
+  | { kind: 'layout'; positions: Readonly<Record<string, XY>> }
+  | { kind: 'set-name'; name: string }
+  | { kind: 'set-training'; training: TrainingConfig | undefined }
+  | { kind: 'set-output'; name: string; nodeId: string | undefined };
+
+export type EditKind = EditAction['kind'];
+
+/** Why an edit was refused. Codes are stable; messages say what to do. */
+export interface EditRefusal {
+  code: string;
+  message: string;
+  nodeId?: string;
+}
+
+export const EditCode = {
+  UNKNOWN_NODE: 'E_EDIT_UNKNOWN_NODE',
+  UNKNOWN_OP: 'E_EDIT_UNKNOWN_OP',
+  DUPLICATE_ID: 'E_EDIT_DUPLICATE_ID',
+  BAD_ID: 'E_EDIT_BAD_ID',
+  CYCLE: 'E_EDIT_CYCLE',
+  SELF_LOOP: 'E_EDIT_SELF_LOOP',
+  NO_SUCH_INPUT: 'E_EDIT_NO_SUCH_INPUT',
+  SHAPE: 'E_EDIT_SHAPE',
+  BAD_ATTR: 'E_EDIT_BAD_ATTR',
+} as const;

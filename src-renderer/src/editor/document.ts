@@ -1,0 +1,56 @@
+import type { GraphIR, NodeIR } from '../../../src-engine/ir/types';
+import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/ir/types';
+
+/** A point on the canvas, in flow coordinates. */
+export interface XY {
+  x: number;
+  y: number;
+}
+
+/**
+ * What the editor edits: the IR the engine trains, plus where each node sits on the canvas.
+ * Treated as immutable: reducers return a new document and share every unchanged node, layout
+ * entry and array with the old one, so undo history is cheap and React can compare by reference.
+ */
+export interface EditorDoc {
+  readonly graph: GraphIR;
+  readonly layout: Readonly<Record<string, XY>>;
+}
+
+/** The project file's `format` marker. */
+export const PROJECT_FORMAT = 'netwright.project';
+export const PROJECT_VERSION = 1;
+
+/** Canvas state saved with a project that is not part of the network (viewport, …). */
+export interface ProjectUi {
+  viewport?: { x: number; y: number; zoom: number };
+}
+
+/**
+ * A project file: the IR, the canvas layout and UI state. Training settings live in
+ * `graph.training`, so the IR alone is enough to train.
+ *
+ * @example
+ * ```json
+ * { "format": "netwright.project", "version": 1,
+ *   "graph": { "format": "netwright.graph", "version": 1, "nodes": [...], "outputs": {...} },
+ *   "layout": { "x": { "x": 0, "y": 0 } } }
+ * ```
+ */
+export interface ProjectFile {
+  format: typeof PROJECT_FORMAT;
+  version: number;
+  graph: GraphIR;
+  layout: Record<string, XY>;
+  ui?: ProjectUi;
+}
+
+/** A new, empty network. */
+export function emptyDoc(name = 'Untitled'): EditorDoc {
+  return { graph: { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes: [], outputs: {} }, layout: {} };
+}
+
+/** The node called `id`, if any. */
+export function findNode(doc: EditorDoc, id: string): NodeIR | undefined {
+  return doc.graph.nodes.find((n) => n.id === id);
+}

@@ -1,0 +1,140 @@
+import { migrateGraph } from '../../../src-engine/ir/migrate';
+import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/ir/types';
+import { getOp } from '../../../src-engine/ops/registry';
+import type { Attrs, AttrValue } from '../../../src-engine/ops/types';
+import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
+import { UNCONNECTED, copyValue } from './graph';
+import { autoLayout } from './layout';
+
+/** Why a file could not be opened. Codes are stable; the message is shown to the user as is. */
+export interface ProjectError {
+  code: string;
+  message: string;
+}
+
+export const ProjectCode = {
+  NOT_JSON: 'E_PROJECT_NOT_JSON',
+  FOREIGN: 'E_PROJECT_FOREIGN',
+  NEWER: 'E_PROJECT_NEWER',
+  CORRUPT: 'E_PROJECT_CORRUPT',
+  UNKNOWN_OP: 'E_PROJECT_UNKNOWN_OP',
+} as const;
+
+export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[] } | ({ ok: false } & ProjectError);
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isXY = (v: unknown): v is XY => isRecord(v) && Number.isFinite(v.x) && Number.isFinite(v.y);
+
+function fail(code: string, message: string): ProjectParse {
+  return { ok: false, code, message };
+}
+
+/** Attrs with the op's defaults filled in and single numbers for list attrs widened (`3` → `[3, 3]`). */
+function normaliseAttrs(node: { op: string; attrs: Record<string, unknown> }): Attrs {
+  const def = getOp(node.op)!;
+  const attrs: Attrs = {};
+  for (const [name, value] of Object.entries(node.attrs)) attrs[name] = value as AttrValue;
+  for (const [name, spec] of Object.entries(def.attrs)) {
+    const v = attrs[name];
+    if (v === undefined) attrs[name] = copyValue(spec.default);
+    else if (spec.kind === 'ints' && typeof v === 'number') attrs[name] = Array.from({ length: spec.length ?? 1 }, () => v);
+  }
+  return attrs;
+}
+
+/** Check and normalise a graph's structure. Design mistakes (shapes, ranges) are left for the diagnostics. */
+function readGraph(raw: unknown, notes: string[]): { ok: true; graph: GraphIR } | ({ ok: false } & ProjectError) {
+  if (!isRecord(raw)) return { ok: false, code: ProjectCode.CORRUPT, message: 'The project has no network in it ("graph" is missing or not an object).' };
+  if (raw.format !== GRAPH_FORMAT) return { ok: false, code: ProjectCode.CORRUPT, message: `The project's network is not a Netwright graph ("graph.format" is ${JSON.stringify(raw.format) ?? 'missing'}).` };
+  if (typeof raw.version === 'number' && raw.version > GRAPH_VERSION) {
+    return { ok: false, code: ProjectCode.NEWER, message: `This network was saved by a newer Netwright (graph version ${raw.version}; this one reads up to ${GRAPH_VERSION}). Update Netwright to open it.` };
+  }
+  const migrated = migrateGraph(raw);
+  const error = migrated.diagnostics.find((d) => d.severity === 'error');
+  if (error) return { ok: false, code: ProjectCode.CORRUPT, message: error.message };
+  notes.push(...migrated.applied.map((s) => `Upgraded from an older format: ${s}.`));
+  const g = migrated.json as Record<string, unknown>;
+  if (!Array.isArray(g.nodes)) return { ok: false, code: ProjectCode.CORRUPT, message: 'The network\'s "nodes" is not a list; the file is damaged.' };
+  const nodes: NodeIR[] = [];
+  const ids = new Set<string>();
+  for (const [i, n] of g.nodes.entries()) {
+    const where = `node #${i + 1}`;
+    if (!isRecord(n) || typeof n.id !== 'string' || n.id === '' || typeof n.op !== 'string') return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: ${where} has no id or op.` };
+    if (ids.has(n.id)) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: two nodes are called "${n.id}".` };
+    if (!getOp(n.op)) return { ok: false, code: ProjectCode.UNKNOWN_OP, message: `Node "${n.id}" uses the op "${n.op}", which this version of Netwright does not have.` };
+    const inputs = n.inputs ?? [];
+    if (!Array.isArray(inputs) || !inputs.every((s) => typeof s === 'string')) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: the inputs of "${n.id}" are not a list of node names.` };
+    const attrs = n.attrs ?? {};
+    if (!isRecord(attrs)) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: the attributes of "${n.id}" are not an object.` };
+    ids.add(n.id);
+    nodes.push({ id: n.id, op: n.op, attrs: normaliseAttrs({ op: n.op, attrs }), inputs: [...(inputs as string[])] });
+  }
+  for (const n of nodes) {
+    const missing = n.inputs.find((s) => s !== UNCONNECTED && !ids.has(s));
+    if (missing !== undefined) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: "${n.id}" reads from "${missing}", which is not in the network.` };
+  }
+  const outputs = g.outputs ?? {};
+  if (!isRecord(outputs) || !Object.values(outputs).every((v) => typeof v === 'string')) return { ok: false, code: ProjectCode.CORRUPT, message: 'The file is damaged: "outputs" must map names to node names.' };
+  if (g.training !== undefined && !isRecord(g.training)) return { ok: false, code: ProjectCode.CORRUPT, message: 'The file is damaged: "training" is not an object.' };
+  const graph: GraphIR = { ...(g as object), format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes, outputs: outputs as Record<string, string> } as GraphIR;
+  return { ok: true, graph };
+}
+
+/**
+ * Read a project file. Never throws: a file that is not JSON, not Netwright's, from a newer
+ * version, or damaged gives a coded error whose message can be shown as is. A bare graph file
+ * (`netwright.graph`, as in examples/) opens too, laid out automatically.
+ *
+ * @example
+ * ```ts
+ * const r = parseProject(text);
+ * if (!r.ok) showError(r.message); else load(r.doc);
+ * ```
+ */
+export function parseProject(text: string): ProjectParse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return fail(ProjectCode.NOT_JSON, `This file is not a Netwright project: it is not valid JSON (${(e as Error).message}).`);
+  }
+  if (!isRecord(json)) return fail(ProjectCode.FOREIGN, 'This file is not a Netwright project: it holds no project object.');
+  const notes: string[] = [];
+  if (json.format === GRAPH_FORMAT) {
+    const r = readGraph(json, notes);
+    if (!r.ok) return r;
+    notes.push('Opened a bare network file; the layout was generated.');
+    return { ok: true, doc: { graph: r.graph, layout: autoLayout(r.graph) }, notes };
+  }
+  if (json.format !== PROJECT_FORMAT) {
+    return fail(ProjectCode.FOREIGN, `This file is not a Netwright project (its format is ${json.format === undefined ? 'not stated' : JSON.stringify(json.format)}; expected "${PROJECT_FORMAT}").`);
+  }
+  if (typeof json.version !== 'number' || !Number.isInteger(json.version) || json.version < 1) return fail(ProjectCode.CORRUPT, 'The file is damaged: its "version" is missing or not a whole number.');
+  if (json.version > PROJECT_VERSION) {
+    return fail(ProjectCode.NEWER, `This project was saved by a newer Netwright (project version ${json.version}; this one reads up to ${PROJECT_VERSION}). Update Netwright to open it.`);
+  }
+  const r = readGraph(json.graph, notes);
+  if (!r.ok) return r;
+  const rawLayout = json.layout ?? {};
+  if (!isRecord(rawLayout)) return fail(ProjectCode.CORRUPT, 'The file is damaged: "layout" is not an object.');
+  const layout: Record<string, XY> = {};
+  let missing = false;
+  for (const n of r.graph.nodes) {
+    const p = rawLayout[n.id];
+    if (isXY(p)) layout[n.id] = { x: p.x, y: p.y };
+    else missing = true;
+  }
+  if (missing) {
+    const auto = autoLayout(r.graph);
+    for (const n of r.graph.nodes) layout[n.id] ??= auto[n.id];
+    notes.push('Some nodes had no position; they were placed automatically.');
+  }
+  const ui = isRecord(json.ui) ? (json.ui as ProjectUi) : undefined;
+  return { ok: true, doc: { graph: r.graph, layout }, ...(ui ? { ui } : {}), notes };
+}
+
+/** The project file for a document (pretty-printed JSON, stable key order). */
+export function serializeProject(doc: EditorDoc, ui?: ProjectUi): string {
+  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(ui ? { ui } : {}) };
+  return JSON.stringify(file, null, 2) + '\n';
+}

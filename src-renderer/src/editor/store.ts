@@ -1,0 +1,242 @@
+import { create } from 'zustand';
+import { getOp } from '../../../src-engine/ops/registry';
+import type { EditAction, EditRefusal } from './actions';
+import { analyzeDesign, type DesignAnalysis } from './analysis';
+import { copyNodes, pasteAction, type Clipboard } from './clipboard';
+import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from './document';
+import { createNode, type EdgeRef } from './graph';
+import { canRedo, canUndo, createHistory, push, redo, undo, type History } from './history';
+import { autoLayout } from './layout';
+import { applyEdit, type EditResult } from './reducer';
+
+/** A message for the user: where it came from and, for refused connections, where the cursor was. */
+export interface Notice {
+  kind: 'error' | 'info';
+  message: string;
+  code?: string;
+  /** Screen position to show it at (a refused connection shows at the cursor). */
+  at?: XY;
+  seq: number;
+}
+
+/** The open document's file: `path` is undefined until first saved. */
+export interface FileInfo {
+  path?: string;
+  name: string;
+  /** The document as last saved/opened: dirty = the present document is a different object. */
+  saved: EditorDoc;
+}
+
+export type Dialog = 'none' | 'help' | 'templates' | 'open' | 'save-as' | 'recover';
+
+export interface EditorState {
+  history: History<EditorDoc>;
+  /** Selected node ids and edge ids (edge ids as in flow.ts). Not part of undo. */
+  selectedNodes: ReadonlySet<string>;
+  selectedEdges: ReadonlySet<string>;
+  analysis: DesignAnalysis;
+  /** Whether `analysis` is behind the document (an analysis is scheduled). */
+  analysisPending: boolean;
+  file: FileInfo;
+  ui: ProjectUi;
+  clipboard?: Clipboard;
+  notice?: Notice;
+  dialog: Dialog;
+  theme: 'light' | 'dark';
+  /** Set to ask the canvas to centre on a node (problems panel click); `seq` makes repeats fire. */
+  focus?: { nodeId: string; seq: number };
+
+  /** Apply one edit; refused edits leave everything unchanged and show why. */
+  edit(action: EditAction, opts?: { at?: XY; quiet?: boolean }): EditResult;
+  undo(): void;
+  redo(): void;
+  select(nodes: Iterable<string>, edges?: Iterable<string>): void;
+  addOp(op: string, position: XY): string | undefined;
+  removeSelection(): void;
+  copySelection(): void;
+  paste(offset?: XY): void;
+  duplicateSelection(): void;
+  layout(): void;
+  /** Replace the document (new, open, template, restore); history starts over. */
+  load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
+  markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
+  notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY }): void;
+  clearNotice(): void;
+  setDialog(d: Dialog): void;
+  setTheme(t: 'light' | 'dark'): void;
+  setViewport(v: NonNullable<ProjectUi['viewport']>): void;
+  focusNode(nodeId: string): void;
+  /** Run the pending analysis now (tests, and before saving). */
+  analyzeNow(): void;
+}
+
+/** Debounce of the live compile after an edit, ms. */
+export const ANALYSIS_DEBOUNCE_MS = 120;
+
+let seq = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function initialTheme(): 'light' | 'dark' {
+  try {
+    const saved = globalThis.localStorage?.getItem('netwright.theme');
+    if (saved === 'light' || saved === 'dark') return saved;
+    return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+  } catch {
+    return 'light';
+  }
+}
+
+/**
+ * The editor's one store. Components select narrow slices (`useEditor(s => s.analysis.shapes[id])`)
+ * so an edit re-renders what it changed; the engine-status store is separate, so engine and
+ * chart updates never re-render the canvas.
+ */
+export const useEditor = create<EditorState>((set, get) => {
+  const scheduleAnalysis = (doc: EditorDoc, prev: EditorDoc) => {
+    if (doc.graph === prev.graph) return;
+    set({ analysisPending: true });
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => get().analyzeNow(), ANALYSIS_DEBOUNCE_MS);
+  };
+  const commit = (next: History<EditorDoc>) => {
+    const prev = get().history.present;
+    const present = next.present;
+    const selectedNodes = new Set([...get().selectedNodes].filter((id) => present.graph.nodes.some((n) => n.id === id)));
+    set({ history: next, selectedNodes });
+    scheduleAnalysis(present, prev);
+  };
+  const refuse = (r: EditRefusal, at?: XY) => get().notify('error', r.message, { code: r.code, at });
+  const initial = emptyDoc();
+  return {
+    history: createHistory(initial),
+    selectedNodes: new Set(),
+    selectedEdges: new Set(),
+    analysis: analyzeDesign(initial.graph),
+    analysisPending: false,
+    file: { name: 'Untitled', saved: initial },
+    ui: {},
+    dialog: 'none',
+    theme: initialTheme(),
+
+    edit(action, opts) {
+      const h = get().history;
+      const r = applyEdit(h.present, action);
+      if (!r.ok) {
+        if (!opts?.quiet) refuse(r, opts?.at);
+        return r;
+      }
+      const key = 'coalesce' in action ? action.coalesce : undefined;
+      commit(push(h, r.doc, key));
+      return r;
+    },
+    undo() {
+      const h = get().history;
+      if (canUndo(h)) commit(undo(h));
+    },
+    redo() {
+      const h = get().history;
+      if (canRedo(h)) commit(redo(h));
+    },
+    select(nodes, edges = []) {
+      set({ selectedNodes: new Set(nodes), selectedEdges: new Set(edges) });
+    },
+    addOp(op, position) {
+      const doc = get().history.present;
+      const def = getOp(op);
+      if (!def) return undefined;
+      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+      // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
+      const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
+      const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
+      if (!r.ok) return undefined;
+      get().select([node.id]);
+      return node.id;
+    },
+    removeSelection() {
+      const { selectedNodes, selectedEdges } = get();
+      if (selectedNodes.size === 0 && selectedEdges.size === 0) return;
+      const edges: EdgeRef[] = [];
+      for (const id of selectedEdges) {
+        const m = /^(.*)->(.*):(\d+)$/.exec(id);
+        if (m) edges.push({ source: m[1], target: m[2], slot: Number(m[3]) });
+      }
+      const r = get().edit({ kind: 'remove', nodeIds: [...selectedNodes], edges });
+      if (r.ok) get().select([], []);
+    },
+    copySelection() {
+      const clip = copyNodes(get().history.present, get().selectedNodes);
+      if (clip) set({ clipboard: clip });
+    },
+    paste(offset) {
+      const clip = get().clipboard;
+      if (!clip) return;
+      const action = pasteAction(get().history.present, clip, offset);
+      const r = get().edit(action);
+      if (r.ok) {
+        get().select(action.nodes.map((n) => n.id));
+        // Pasting again offsets further, like every editor does.
+        set({ clipboard: { ...clip, layout: Object.fromEntries(Object.entries(clip.layout).map(([k, p]) => [k, { x: p.x + 40, y: p.y + 40 }])) } });
+      }
+    },
+    duplicateSelection() {
+      const doc = get().history.present;
+      const clip = copyNodes(doc, get().selectedNodes);
+      if (!clip) return;
+      const action = pasteAction(doc, clip, { x: 40, y: 40 });
+      if (get().edit(action).ok) get().select(action.nodes.map((n) => n.id));
+    },
+    layout() {
+      const doc = get().history.present;
+      if (doc.graph.nodes.length > 0) get().edit({ kind: 'layout', positions: autoLayout(doc.graph) });
+    },
+    load(doc, file, ui = {}, dirty = false) {
+      if (timer !== undefined) clearTimeout(timer);
+      const saved = dirty ? emptyDoc() : doc;
+      set({
+        history: createHistory(doc),
+        selectedNodes: new Set(),
+        selectedEdges: new Set(),
+        analysis: analyzeDesign(doc.graph),
+        analysisPending: false,
+        file: { ...file, saved },
+        ui,
+        dialog: 'none',
+      });
+    },
+    markSaved(doc, file) {
+      set({ file: { ...file, saved: doc } });
+    },
+    notify(kind, message, extra) {
+      set({ notice: { kind, message, code: extra?.code, at: extra?.at, seq: ++seq } });
+    },
+    clearNotice() {
+      set({ notice: undefined });
+    },
+    setDialog(dialog) {
+      set({ dialog });
+    },
+    setTheme(theme) {
+      try {
+        globalThis.localStorage?.setItem('netwright.theme', theme);
+      } catch {
+        // Private mode or no storage: the theme just is not remembered.
+      }
+      set({ theme });
+    },
+    setViewport(viewport) {
+      set({ ui: { ...get().ui, viewport } });
+    },
+    focusNode(nodeId) {
+      set({ focus: { nodeId, seq: ++seq }, selectedNodes: new Set([nodeId]), selectedEdges: new Set() });
+    },
+    analyzeNow() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      set({ analysis: analyzeDesign(get().history.present.graph), analysisPending: false });
+    },
+  };
+});
+
+/** Whether the document differs from the file on disk. */
+export const selectDirty = (s: EditorState): boolean => s.history.present !== s.file.saved;
+export const selectDoc = (s: EditorState): EditorDoc => s.history.present;
