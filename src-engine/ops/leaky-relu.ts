@@ -16,7 +16,12 @@ export const leakyRelu: OpDef = {
     const x = inputs[0].data;
     const y = output.data;
     const slope = floatAttr(attrs, 'negativeSlope');
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : slope * x[i];
+    // Branch-free (the factor is 1 or slope): random signs would mispredict a branch half the time.
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      const pos = +(v > 0);
+      y[i] = v * (pos + slope * (1 - pos));
+    }
   },
   backward({ inputs, dOutput, dInputs, attrs }) {
     const dx = dInputs[0]?.data;
@@ -25,6 +30,9 @@ export const leakyRelu: OpDef = {
     const dy = dOutput.data;
     const slope = floatAttr(attrs, 'negativeSlope');
     // NOTE: at x = 0 the slope is the negative one, as PyTorch (leaky_relu_backward uses x > 0).
-    for (let i = 0; i < x.length; i++) dx[i] += x[i] > 0 ? dy[i] : slope * dy[i];
+    for (let i = 0; i < x.length; i++) {
+      const pos = +(x[i] > 0);
+      dx[i] += dy[i] * (pos + slope * (1 - pos));
+    }
   },
 };

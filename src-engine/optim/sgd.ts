@@ -26,18 +26,30 @@ export function sgdUpdate(
   h: SgdHyper,
   firstStep: boolean,
 ): void {
-  const { lr, momentum, weightDecay: wd, nesterov } = h;
-  const keep = 1 - h.dampening;
+  const { lr, momentum, weightDecay: wd } = h;
   const n = w.length;
   if (momentumBuf === null) {
     for (let i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
     return;
   }
-  for (let i = 0; i < n; i++) {
-    const d = g[i] + wd * w[i];
-    const b = firstStep ? d : momentum * momentumBuf[i] + keep * d;
-    momentumBuf[i] = b;
-    w[i] -= lr * (nesterov ? d + momentum * momentumBuf[i] : momentumBuf[i]);
+  // On the first step buf = d, written as μ'·buf + k·d with μ' = 0, k = 1 (buf starts at 0), so
+  // one branch-free loop per variant serves every step.
+  const mu = firstStep ? 0 : momentum;
+  const keep = firstStep ? 1 : 1 - h.dampening;
+  if (h.nesterov) {
+    for (let i = 0; i < n; i++) {
+      const d = g[i] + wd * w[i];
+      // Math.fround: the buffer is float32 storage, as PyTorch's; use the stored value below.
+      const b = Math.fround(mu * momentumBuf[i] + keep * d);
+      momentumBuf[i] = b;
+      w[i] -= lr * (d + momentum * b);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const b = Math.fround(mu * momentumBuf[i] + keep * (g[i] + wd * w[i]));
+      momentumBuf[i] = b;
+      w[i] -= lr * b;
+    }
   }
 }
 

@@ -84,8 +84,10 @@ describe('activation semantics', () => {
     expect(Array.from(leaky.dInputs[0]!.data)).toEqual([0.25, 0.25, 1, 0.25]);
   });
 
-  it('ReLU passes NaN through so divergence stays visible', () => {
-    expect(runOp(op('ReLU'), { inputs: [t1([NaN])], forwardOnly: true }).output.data[0]).toBeNaN();
+  it('ReLU passes NaN through so divergence stays visible; ±∞ and blocked ∞ gradients as PyTorch', () => {
+    const r = runOp(op('ReLU'), { inputs: [t1([NaN, -Infinity, Infinity, -0, -3])], dOutput: t1([1, Infinity, 1, NaN, -Infinity]) });
+    expect(Array.from(r.output.data)).toEqual([NaN, 0, Infinity, 0, 0]);
+    expect(Array.from(r.dInputs[0]!.data)).toEqual([0, 0, 1, 0, 0]);
   });
 
   it('backward adds into dInputs (fan-out accumulates)', () => {
