@@ -14,15 +14,17 @@ function classWeights(attrs: Record<string, unknown>): readonly number[] | null 
   return w && w.length > 0 ? w : null;
 }
 
-function labelAt(t: Float32Array, j: number, classes: number): number {
+/** The label at flat position `j` (sample `j / inner`), checked to be a class index. */
+function labelAt(t: Float32Array, j: number, classes: number, inner: number): number {
   const y = t[j];
   if (!(y >= 0 && y < classes && y === Math.floor(y))) {
+    const where = inner === 1 ? `batch sample ${j}` : `batch sample ${Math.floor(j / inner)}, position ${j % inner}`;
     throw opError(
       LABEL_RANGE,
       Number.isInteger(y)
-        ? `CrossEntropyLoss: target label ${y} (sample ${j}) is outside 0…${classes - 1}: the logits have ${classes} classes. ` +
+        ? `CrossEntropyLoss: target label ${y} (${where}) is outside 0…${classes - 1}: the logits have ${classes} classes. ` +
             `Make the layer before the loss output one score per class, or check the dataset's labels.`
-        : `CrossEntropyLoss: target ${y} (sample ${j}) is not a class index (an integer in 0…${classes - 1}). ` +
+        : `CrossEntropyLoss: target ${y} (${where}) is not a class index (an integer in 0…${classes - 1}). ` +
             `CrossEntropyLoss takes class labels; for 0/1 or soft targets of the logits' shape use BCEWithLogitsLoss.`,
     );
   }
@@ -128,7 +130,7 @@ export const crossEntropyLoss: OpDef = {
         let sum = 0;
         for (let c = 0; c < classes; c++) sum += Math.exp(x[base + c * inner] - m);
         const lse = m + Math.log(sum);
-        const y = labelAt(t, s * inner + r, classes);
+        const y = labelAt(t, s * inner + r, classes, inner);
         const wy = w ? w[y] : 1;
         weightSum += wy;
         nll -= wy * (x[base + y * inner] - lse);
@@ -152,7 +154,7 @@ export const crossEntropyLoss: OpDef = {
     const w = classWeights(attrs);
     const eps = floatAttr(attrs, 'labelSmoothing');
     let weightSum = 0;
-    for (let j = 0; j < n * inner; j++) weightSum += w ? w[labelAt(t, j, classes)] : 1;
+    for (let j = 0; j < n * inner; j++) weightSum += w ? w[labelAt(t, j, classes, inner)] : 1;
     let allWeights = classes;
     if (w) {
       allWeights = 0;

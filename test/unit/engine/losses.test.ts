@@ -96,7 +96,7 @@ describe('CrossEntropyLoss', () => {
     for (const bad of [3, -1, 1.5, NaN, 1e9]) {
       expect(() => scalarOut(ce(), [logits, ints([2], [0, bad])]), `label ${bad}`).toThrow(/E_LABEL_RANGE/);
     }
-    expect(() => scalarOut(ce(), [logits, ints([2], [0, 3])])).toThrow(/target label 3 \(sample 1\) is outside 0…2: the logits have 3 classes/);
+    expect(() => scalarOut(ce(), [logits, ints([2], [0, 3])])).toThrow(/target label 3 \(batch sample 1\) is outside 0…2: the logits have 3 classes/);
     expect(() => scalarOut(ce(), [logits, ints([2], [0, 0.5])])).toThrow(/not a class index/);
     const err = (() => {
       try {
