@@ -68,10 +68,11 @@ export const layerNorm: OpDef = {
       }
       const inv = 1 / Math.sqrt(ss / d + eps);
       invStd[r] = inv;
-      for (let i = 0; i < d; i++) {
-        const xh = (x[base + i] - mean) * inv;
-        xhat[base + i] = xh;
-        y[base + i] = gamma ? xh * gamma[i] + beta![i] : xh;
+      for (let i = 0; i < d; i++) xhat[base + i] = (x[base + i] - mean) * inv;
+      if (gamma && beta) {
+        for (let i = 0; i < d; i++) y[base + i] = xhat[base + i] * gamma[i] + beta[i];
+      } else {
+        y.set(xhat.subarray(base, base + d), base);
       }
     }
   },
@@ -87,22 +88,35 @@ export const layerNorm: OpDef = {
     const dx = dInputs[0]?.data;
     for (let r = 0; r < rows; r++) {
       const base = r * d;
-      let sumG = 0;
-      let sumGXhat = 0;
-      for (let i = 0; i < d; i++) {
-        const g = dy[base + i] * (gamma ? gamma[i] : 1);
-        sumG += g;
-        sumGXhat += g * xhat[base + i];
-        if (dGamma) dGamma[i] += dy[base + i] * xhat[base + i];
-        if (dBeta) dBeta[i] += dy[base + i];
+      if (dGamma && dBeta) {
+        for (let i = 0; i < d; i++) {
+          const g = dy[base + i];
+          dGamma[i] += g * xhat[base + i];
+          dBeta[i] += g;
+        }
       }
       if (!dx) continue;
+      let sumG = 0;
+      let sumGXhat = 0;
+      if (gamma) {
+        for (let i = 0; i < d; i++) {
+          const g = dy[base + i] * gamma[i];
+          sumG += g;
+          sumGXhat += g * xhat[base + i];
+        }
+      } else {
+        for (let i = 0; i < d; i++) {
+          sumG += dy[base + i];
+          sumGXhat += dy[base + i] * xhat[base + i];
+        }
+      }
       const inv = invStd[r];
       const meanG = sumG / d;
       const meanGXhat = sumGXhat / d;
-      for (let i = 0; i < d; i++) {
-        const g = dy[base + i] * (gamma ? gamma[i] : 1);
-        dx[base + i] += inv * (g - meanG - xhat[base + i] * meanGXhat);
+      if (gamma) {
+        for (let i = 0; i < d; i++) dx[base + i] += inv * (dy[base + i] * gamma[i] - meanG - xhat[base + i] * meanGXhat);
+      } else {
+        for (let i = 0; i < d; i++) dx[base + i] += inv * (dy[base + i] - meanG - xhat[base + i] * meanGXhat);
       }
     }
   },

@@ -28,12 +28,15 @@ export const upsample: OpDef = {
     const y = output.data;
     const ow = w * s;
     let o = 0;
-    for (let pl = 0; pl < n * c; pl++) {
-      const base = pl * h * w;
-      for (let oy = 0; oy < h * s; oy++) {
-        const row = base + Math.floor(oy / s) * w;
-        for (let ox = 0; ox < ow; ox++, o++) y[o] = x[row + Math.floor(ox / s)];
+    for (let r = 0; r < n * c * h; r++) {
+      // Widen one input row, then repeat it s times.
+      const src = r * w;
+      const start = o;
+      for (let ix = 0; ix < w; ix++) {
+        const v = x[src + ix];
+        for (let k = 0; k < s; k++) y[o++] = v;
       }
+      for (let k = 1; k < s; k++, o += ow) y.copyWithin(o, start, start + ow);
     }
   },
   backward({ inputs, dOutput, dInputs, attrs }) {
@@ -42,13 +45,15 @@ export const upsample: OpDef = {
     const [n, c, h, w] = inputs[0].shape;
     const s = intAttr(attrs, 'scaleFactor');
     const dy = dOutput.data;
-    const ow = w * s;
     let o = 0;
-    for (let pl = 0; pl < n * c; pl++) {
-      const base = pl * h * w;
-      for (let oy = 0; oy < h * s; oy++) {
-        const row = base + Math.floor(oy / s) * w;
-        for (let ox = 0; ox < ow; ox++, o++) dx[row + Math.floor(ox / s)] += dy[o];
+    for (let r = 0; r < n * c * h; r++) {
+      const dst = r * w;
+      for (let k = 0; k < s; k++) {
+        for (let ix = 0; ix < w; ix++) {
+          let acc = 0;
+          for (let j = 0; j < s; j++) acc += dy[o++];
+          dx[dst + ix] += acc;
+        }
       }
     }
   },
