@@ -1,10 +1,20 @@
 import type { OpKernelOverride } from '../../../backend/types';
 import type { CpuContext } from '../context';
+import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
+import { maxPool2dOverride } from './max-pool2d';
+import { reluOverride } from './relu';
 
-/** The CPU backend's whole-op kernels, keyed by op name (one file per op). */
+/**
+ * The CPU backend's whole-op kernels, keyed by op name (one file per op). Each reproduces its op
+ * file's maths and workspace layout; test/unit/cpu-backend/op-suite.test.ts checks them against
+ * the reference backend, gradchecks and the PyTorch goldens.
+ */
 export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverride> {
   return {
     Conv2d: conv2dOverride(cpu),
+    ReLU: reluOverride(cpu),
+    MaxPool2d: maxPool2dOverride(cpu),
+    BatchNorm: batchNormOverride(cpu),
   };
 }

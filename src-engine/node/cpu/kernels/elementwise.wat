@@ -1,0 +1,366 @@
+;; Memory-bound op kernels for WebAssembly SIMD: ReLU, MaxPool2d and BatchNorm, forward and
+;; backward. Each takes a range (elements, planes or channels) so the thread pool can split one op
+;; across threads. All pointers are byte addresses into the shared heap.
+;;
+;; NOTE: BatchNorm sums in float64 (f64x2) like the reference backend, so batch statistics and
+;; running stats agree with it to float64 rounding; the per-element normalise runs in f32x4.
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+
+  ;; y[i] = x[i] < 0 ? 0 : x[i] for i in [i0, i1): NaN and -0 pass through, as in the reference.
+  ;; f32x4.pmax(x, 0) is exactly `x < 0 ? 0 : x` lane-wise.
+  (func (export "reluForward") (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $v f32)
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (v128.store (i32.add (local.get $y) (local.get $p))
+        (f32x4.pmax (v128.load (i32.add (local.get $x) (local.get $p))) (v128.const f32x4 0 0 0 0)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (f32.load (i32.add (local.get $x) (local.get $p))))
+      (f32.store (i32.add (local.get $y) (local.get $p))
+        (select (f32.const 0) (local.get $v) (f32.lt (local.get $v) (f32.const 0))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; dx[i] += x[i] > 0 ? dy[i] : 0 for i in [i0, i1) (relu'(0) = 0, as PyTorch).
+  (func (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32)
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $q (i32.add (local.get $dx) (local.get $p)))
+      (v128.store (local.get $q)
+        (f32x4.add (v128.load (local.get $q))
+          (v128.and (v128.load (i32.add (local.get $dy) (local.get $p)))
+            (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $p))) (v128.const f32x4 0 0 0 0)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (if (f32.gt (f32.load (i32.add (local.get $x) (local.get $p))) (f32.const 0)) (then
+        (local.set $q (i32.add (local.get $dx) (local.get $p)))
+        (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $dy) (local.get $p)))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; Max over each window of planes [pl0, pl1) of [H, W] images; padding counts as -inf. Ties go to
+  ;; the first maximum in row-major window order and a NaN wins, as in the reference (and PyTorch).
+  ;; arg[o] = index of the winner within its plane (as f32).
+  (func (export "maxPoolForward")
+    (param $x i32) (param $y i32) (param $arg i32) (param $pl0 i32) (param $pl1 i32)
+    (param $H i32) (param $W i32) (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32)
+    (local $y0 i32) (local $ys i32) (local $ye i32) (local $x0 i32) (local $xs i32) (local $xe i32)
+    (local $yy i32) (local $xx i32) (local $best f32) (local $bestIdx i32) (local $v f32) (local $idx i32)
+    (local.set $pl (local.get $pl0))
+    (local.set $o (i32.mul (local.get $pl0) (i32.mul (local.get $oH) (local.get $oW))))
+    (block $pld (loop $pll
+      (br_if $pld (i32.ge_s (local.get $pl) (local.get $pl1)))
+      (local.set $base (i32.add (local.get $x) (i32.shl (i32.mul (local.get $pl) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
+      (local.set $oy (i32.const 0))
+      (block $oyd (loop $oyl
+        (br_if $oyd (i32.ge_s (local.get $oy) (local.get $oH)))
+        (local.set $y0 (i32.sub (i32.mul (local.get $oy) (local.get $sH)) (local.get $pH)))
+        (local.set $ys (select (local.get $y0) (i32.const 0) (i32.gt_s (local.get $y0) (i32.const 0))))
+        (local.set $ye (i32.add (local.get $y0) (local.get $kH)))
+        (if (i32.gt_s (local.get $ye) (local.get $H)) (then (local.set $ye (local.get $H))))
+        (local.set $ox (i32.const 0))
+        (block $oxd (loop $oxl
+          (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
+          (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $pW)))
+          (local.set $xs (select (local.get $x0) (i32.const 0) (i32.gt_s (local.get $x0) (i32.const 0))))
+          (local.set $xe (i32.add (local.get $x0) (local.get $kW)))
+          (if (i32.gt_s (local.get $xe) (local.get $W)) (then (local.set $xe (local.get $W))))
+          (local.set $best (f32.const -inf))
+          (local.set $bestIdx (i32.add (i32.mul (local.get $ys) (local.get $W)) (local.get $xs)))
+          (block $found
+            (local.set $yy (local.get $ys))
+            (loop $yyl
+              (if (i32.lt_s (local.get $yy) (local.get $ye)) (then
+                (local.set $xx (local.get $xs))
+                (loop $xxl
+                  (if (i32.lt_s (local.get $xx) (local.get $xe)) (then
+                    (local.set $idx (i32.add (i32.mul (local.get $yy) (local.get $W)) (local.get $xx)))
+                    (local.set $v (f32.load (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2)))))
+                    (if (f32.gt (local.get $v) (local.get $best))
+                      (then (local.set $best (local.get $v)) (local.set $bestIdx (local.get $idx)))
+                      (else (if (f32.ne (local.get $v) (local.get $v)) (then
+                        (local.set $best (local.get $v)) (local.set $bestIdx (local.get $idx)) (br $found)))))
+                    (local.set $xx (i32.add (local.get $xx) (i32.const 1)))
+                    (br $xxl))))
+                (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
+                (br $yyl)))))
+          (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $best))
+          (f32.store (i32.add (local.get $arg) (i32.shl (local.get $o) (i32.const 2))) (f32.convert_i32_s (local.get $bestIdx)))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxl)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyl)))
+      (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
+      (br $pll)))
+  )
+
+  ;; dx[plane][arg[o]] += dy[o] for planes [pl0, pl1); `per` outputs and `hw` inputs per plane.
+  (func (export "maxPoolBackward") (param $dy i32) (param $arg i32) (param $dx i32) (param $pl0 i32) (param $pl1 i32) (param $hw i32) (param $per i32)
+    (local $pl i32) (local $i i32) (local $end i32) (local $base i32) (local $q i32)
+    (local.set $pl (local.get $pl0))
+    (block $pld (loop $pll
+      (br_if $pld (i32.ge_s (local.get $pl) (local.get $pl1)))
+      (local.set $base (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $pl) (local.get $hw)) (i32.const 2))))
+      (local.set $i (i32.mul (local.get $pl) (local.get $per)))
+      (local.set $end (i32.add (local.get $i) (local.get $per)))
+      (block $id (loop $il
+        (br_if $id (i32.ge_s (local.get $i) (local.get $end)))
+        (local.set $q (i32.add (local.get $base)
+          (i32.shl (i32.trunc_f32_s (f32.load (i32.add (local.get $arg) (i32.shl (local.get $i) (i32.const 2))))) (i32.const 2))))
+        (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $dy) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
+      (br $pll)))
+  )
+
+  ;; Σ p[0..n) in float64 (f64x2 pairs, then the tail).
+  (func $sum64 (param $p i32) (param $n i32) (result f64)
+    (local $end i32) (local $end4 i32) (local $v v128) (local $a v128) (local $b v128) (local $s f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (local.get $v))))
+      (local.set $b (f64x2.add (local.get $b)
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+    (local.get $s)
+  )
+
+  ;; Σ (p[i] − mean)² over [0, n) in float64.
+  (func $sumSqDev64 (param $p i32) (param $n i32) (param $mean f64) (result f64)
+    (local $end i32) (local $end4 i32) (local $v v128) (local $m v128) (local $d v128) (local $a v128) (local $s f64) (local $ds f64)
+    (local.set $m (f64x2.splat (local.get $mean)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $m)))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $m)))
+      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $ds (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mean)))
+      (local.set $s (f64.add (local.get $s) (f64.mul (local.get $ds) (local.get $ds))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+    (local.get $s)
+  )
+
+  ;; Σ dy[i] and Σ dy[i]·xhat[i] over [0, n) in float64; the second is returned via $out (f64 at $out).
+  (func $sumDyXhat (param $dy i32) (param $xh i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $s f64) (local $sx f64) (local $d f64)
+    (block $d0 (loop $l
+      (br_if $d0 (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $d (f64.promote_f32 (f32.load (local.get $dy))))
+      (local.set $s (f64.add (local.get $s) (local.get $d)))
+      (local.set $sx (f64.add (local.get $sx) (f64.mul (local.get $d) (f64.promote_f32 (f32.load (local.get $xh))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (local.get $s)))
+    (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $sx)))
+  )
+
+  ;; dst[i] = (src[i] − mean)·inv → xhat; y = xhat·g + b, over [0, n), f32x4 body.
+  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32)
+    (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
+    (local.set $vm (f32x4.splat (local.get $mean)))
+    (local.set $vi (f32x4.splat (local.get $inv)))
+    (local.set $vg (f32x4.splat (local.get $g)))
+    (local.set $vb (f32x4.splat (local.get $b)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
+      (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
+      (v128.store (local.get $xh) (local.get $t))
+      (v128.store (local.get $y) (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $s (f32.mul (f32.sub (f32.load (local.get $src)) (local.get $mean)) (local.get $inv)))
+      (f32.store (local.get $xh) (local.get $s))
+      (f32.store (local.get $y) (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
+      (local.set $y (i32.add (local.get $y) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
+  ;; dx[i] += k·(dy[i] − a − xhat[i]·b) over [0, n)  (eval mode: a = b = 0).
+  (func $bnDx (param $dy i32) (param $xh i32) (param $dx i32) (param $n i32) (param $k f32) (param $a f32) (param $b f32)
+    (local $i i32) (local $n4 i32) (local $vk v128) (local $va v128) (local $vb v128)
+    (local.set $vk (f32x4.splat (local.get $k)))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $vb (f32x4.splat (local.get $b)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
+      (v128.store (local.get $dx) (f32x4.add (v128.load (local.get $dx))
+        (f32x4.mul (local.get $vk)
+          (f32x4.sub (f32x4.sub (v128.load (local.get $dy)) (local.get $va)) (f32x4.mul (v128.load (local.get $xh)) (local.get $vb))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
+      (f32.store (local.get $dx) (f32.add (f32.load (local.get $dx))
+        (f32.mul (local.get $k)
+          (f32.sub (f32.sub (f32.load (local.get $dy)) (local.get $a)) (f32.mul (f32.load (local.get $xh)) (local.get $b))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
+      (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
+  ;; BatchNorm forward for channels [c0, c1) of x viewed as [n, c, inner]. gamma/beta = 0: none.
+  ;; Train: batch mean and biased variance (float64), running stats updated with the unbiased
+  ;; variance; eval: running stats. invStd[ch] = 1/√(var + eps).
+  (func (export "bnForward")
+    (param $x i32) (param $y i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $beta i32)
+    (param $rm i32) (param $rv i32) (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32)
+    (param $training i32) (param $eps f64) (param $momentum f64)
+    (local $ch i32) (local $b i32) (local $m f64) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64)
+    (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32)
+    (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
+    (local.set $ch (local.get $c0))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $ch) (local.get $c1)))
+      (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
+      (if (local.get $training)
+        (then
+          (local.set $s (f64.const 0))
+          (local.set $b (i32.const 0))
+          (block $bd (loop $bl
+            (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+            (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+            (local.set $s (f64.add (local.get $s) (call $sum64 (i32.add (local.get $x) (local.get $off)) (local.get $inner))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $bl)))
+          (local.set $mean (f64.div (local.get $s) (local.get $m)))
+          (local.set $ss (f64.const 0))
+          (local.set $b (i32.const 0))
+          (block $bd2 (loop $bl2
+            (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
+            (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+            (local.set $ss (f64.add (local.get $ss) (call $sumSqDev64 (i32.add (local.get $x) (local.get $off)) (local.get $inner) (local.get $mean))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $bl2)))
+          (local.set $var (f64.div (local.get $ss) (local.get $m)))
+          (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
+          (local.set $unbiased (select (f64.div (local.get $ss) (f64.sub (local.get $m) (f64.const 1))) (local.get $var)
+            (f64.gt (local.get $m) (f64.const 1))))
+          (f32.store (i32.add (local.get $rm) (local.get $chb)) (f32.demote_f64
+            (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
+                     (f64.mul (local.get $momentum) (local.get $mean)))))
+          (f32.store (i32.add (local.get $rv) (local.get $chb)) (f32.demote_f64
+            (f64.add (f64.mul (f64.sub (f64.const 1) (local.get $momentum)) (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))))
+                     (f64.mul (local.get $momentum) (local.get $unbiased))))))
+        (else
+          (local.set $mean (f64.promote_f32 (f32.load (i32.add (local.get $rm) (local.get $chb)))))
+          (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.promote_f32 (f32.load (i32.add (local.get $rv) (local.get $chb)))) (local.get $eps)))))))
+      (f32.store (i32.add (local.get $invStd) (local.get $chb)) (f32.demote_f64 (local.get $inv)))
+      (local.set $g (if (result f32) (local.get $gamma) (then (f32.load (i32.add (local.get $gamma) (local.get $chb)))) (else (f32.const 1))))
+      (local.set $bb (if (result f32) (local.get $beta) (then (f32.load (i32.add (local.get $beta) (local.get $chb)))) (else (f32.const 0))))
+      (local.set $b (i32.const 0))
+      (block $bd3 (loop $bl3
+        (br_if $bd3 (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+        (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
+          (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl3)))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+      (br $cl)))
+  )
+
+  ;; BatchNorm backward for channels [c0, c1): dGamma += Σ dy·x̂, dBeta += Σ dy (float64 sums),
+  ;; dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train mode, γ/σ·dy in eval mode.
+  ;; dGamma/dBeta/dx = 0: not needed. $tmp: 16 bytes of this thread's scratch (f64 pair).
+  (func (export "bnBackward")
+    (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $dGamma i32) (param $dBeta i32) (param $dx i32)
+    (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32)
+    (local $ch i32) (local $b i32) (local $m f64) (local $off i32) (local $chb i32) (local $sumDy f64) (local $sumDyXhat f64)
+    (local $k f32) (local $p i32)
+    (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
+    (local.set $ch (local.get $c0))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $ch) (local.get $c1)))
+      (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
+      (f64.store (local.get $tmp) (f64.const 0))
+      (f64.store offset=8 (local.get $tmp) (f64.const 0))
+      (local.set $b (i32.const 0))
+      (block $bd (loop $bl
+        (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+        (call $sumDyXhat (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $tmp))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bl)))
+      (local.set $sumDy (f64.load (local.get $tmp)))
+      (local.set $sumDyXhat (f64.load offset=8 (local.get $tmp)))
+      (if (local.get $dGamma) (then
+        (local.set $p (i32.add (local.get $dGamma) (local.get $chb)))
+        (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (local.get $sumDyXhat))))))
+      (if (local.get $dBeta) (then
+        (local.set $p (i32.add (local.get $dBeta) (local.get $chb)))
+        (f32.store (local.get $p) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $p))) (local.get $sumDy))))))
+      (if (local.get $dx) (then
+        (local.set $k (f32.demote_f64 (f64.mul
+          (if (result f64) (local.get $gamma) (then (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $chb))))) (else (f64.const 1)))
+          (f64.promote_f32 (f32.load (i32.add (local.get $invStd) (local.get $chb)))))))
+        (local.set $b (i32.const 0))
+        (block $bd2 (loop $bl2
+          (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
+          (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
+          (call $bnDx (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
+            (local.get $inner) (local.get $k)
+            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0)))
+            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0))))
+          (local.set $b (i32.add (local.get $b) (i32.const 1)))
+          (br $bl2)))))
+      (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+      (br $cl)))
+  )
+)

@@ -1,0 +1,70 @@
+import type { OpKernelOverride } from '../../../backend/types';
+import { floatAttr } from '../../../ops/shape-util';
+import type { CpuContext } from '../context';
+import { FN, partsFor, ranges } from '../functions';
+
+function dims(shape: readonly number[]): [number, number, number] {
+  let inner = 1;
+  for (let i = 2; i < shape.length; i++) inner *= shape[i];
+  return [shape[0], shape[1], inner];
+}
+
+/**
+ * BatchNorm with channels split across threads. Same maths and workspace (x̂, 1/σ) as the op file;
+ * statistics are summed in float64 as there.
+ *
+ * NOTE: x̂ and y are computed in float32 from the float32-rounded mean and 1/σ (the op file keeps
+ * them in float64 until the store), a difference of a few ulps.
+ */
+export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
+  return {
+    forward(ctx) {
+      const x = ctx.inputs[0];
+      const [n, c, inner] = dims(x.shape);
+      const len = n * c * inner;
+      try {
+        const xa = cpu.addressOf(x.data, len, 'BatchNorm input', true, false);
+        const ya = cpu.addressOf(ctx.output.data, len, 'BatchNorm output', false, true);
+        const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', false, true);
+        const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', false, true);
+        const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
+        const b = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, c, 'BatchNorm bias', true, false) : 0;
+        const rm = cpu.addressOf(ctx.buffers.runningMean.data, c, 'BatchNorm runningMean', true, true);
+        const rv = cpu.addressOf(ctx.buffers.runningVar.data, c, 'BatchNorm runningVar', true, true);
+        const eps = floatAttr(ctx.attrs, 'eps');
+        const momentum = floatAttr(ctx.attrs, 'momentum');
+        const training = ctx.training ? 1 : 0;
+        cpu.run(
+          FN.bnForward,
+          ranges(c, partsFor(len, cpu.threads, c)).map(([c0, c1]) => [xa, ya, xh, inv, g, b, rm, rv, n, c, inner, c0, c1, training, eps, momentum]),
+        );
+      } finally {
+        cpu.unstage();
+      }
+    },
+    backward(ctx) {
+      const x = ctx.inputs[0];
+      const [n, c, inner] = dims(x.shape);
+      const len = n * c * inner;
+      const dxT = ctx.dInputs[0];
+      const parts = partsFor(len, cpu.threads, c);
+      const tmp = cpu.threadScratch(64);
+      try {
+        const dy = cpu.addressOf(ctx.dOutput.data, len, 'BatchNorm dOutput', true, false);
+        const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', true, false);
+        const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', true, false);
+        const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
+        const dg = ctx.dParams.weight ? cpu.addressOf(ctx.dParams.weight.data, c, 'BatchNorm dWeight', true, true) : 0;
+        const db = ctx.dParams.bias ? cpu.addressOf(ctx.dParams.bias.data, c, 'BatchNorm dBias', true, true) : 0;
+        const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', true, true) : 0;
+        const training = ctx.training ? 1 : 0;
+        cpu.run(
+          FN.bnBackward,
+          ranges(c, parts).map(([c0, c1], t) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, tmp[t === parts - 1 ? cpu.threads - 1 : t]]),
+        );
+      } finally {
+        cpu.unstage();
+      }
+    },
+  };
+}

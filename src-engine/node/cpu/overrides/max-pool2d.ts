@@ -1,0 +1,48 @@
+import type { OpKernelOverride } from '../../../backend/types';
+import { poolPlan } from '../../../ops/max-pool2d';
+import type { CpuContext } from '../context';
+import { FN, partsFor, ranges } from '../functions';
+
+/**
+ * MaxPool2d with planes split across threads; same window rule as the op file (padding = −∞,
+ * first maximum wins ties, NaN propagates) and the same argmax workspace.
+ */
+export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
+  return {
+    forward(ctx) {
+      const x = ctx.inputs[0];
+      const q = poolPlan(x.shape, ctx.attrs);
+      const planes = q.n * q.c;
+      const outLen = planes * q.outH * q.outW;
+      try {
+        const xa = cpu.addressOf(x.data, planes * q.h * q.w, 'MaxPool2d input', true, false);
+        const ya = cpu.addressOf(ctx.output.data, outLen, 'MaxPool2d output', false, true);
+        const arg = cpu.addressOf(ctx.workspace.argmax.data, outLen, 'MaxPool2d argmax', false, true);
+        const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
+        cpu.run(
+          FN.maxPoolForward,
+          ranges(planes, parts).map(([p0, p1]) => [xa, ya, arg, p0, p1, q.h, q.w, q.k[0], q.k[1], q.s[0], q.s[1], q.p[0], q.p[1], q.outH, q.outW]),
+        );
+      } finally {
+        cpu.unstage();
+      }
+    },
+    backward(ctx) {
+      const dxT = ctx.dInputs[0];
+      if (!dxT) return;
+      const x = ctx.inputs[0];
+      const q = poolPlan(x.shape, ctx.attrs);
+      const planes = q.n * q.c;
+      const per = q.outH * q.outW;
+      try {
+        const dy = cpu.addressOf(ctx.dOutput.data, planes * per, 'MaxPool2d dOutput', true, false);
+        const arg = cpu.addressOf(ctx.workspace.argmax.data, planes * per, 'MaxPool2d argmax', true, false);
+        const dx = cpu.addressOf(dxT.data, planes * q.h * q.w, 'MaxPool2d dInput', true, true);
+        const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
+        cpu.run(FN.maxPoolBackward, ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per]));
+      } finally {
+        cpu.unstage();
+      }
+    },
+  };
+}

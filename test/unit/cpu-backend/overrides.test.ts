@@ -1,0 +1,75 @@
+/**
+ * The CPU backend's op overrides at training sizes (so the thread split is exercised: small op-suite
+ * cases run on one thread) against the reference backend, forward and backward, train and eval.
+ *
+ * NOTE (tolerance): 1e-5 scaled (|a − b| / max(1, |b|)), as in op-suite.test.ts: GEMM and the
+ * per-thread weight-gradient sums reassociate float32 additions; BatchNorm normalises in float32
+ * from float32-rounded statistics. Everything else (ReLU, MaxPool) must match exactly.
+ * Parameter gradients get 1e-4: a Conv2d weight gradient sums N·outH·outW products (12,544 for
+ * conv1 at batch 16), and the reference accumulates them one by one in float32, so its own
+ * rounding error is up to ~n·2⁻²⁴ ≈ 7e-4 relative (measured differences: ≤ 4e-5).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { getOp } from '../../../src-engine/ops/registry';
+import type { Attrs } from '../../../src-engine/ops/types';
+import { Rng } from '../../../src-engine/rng';
+import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { runOp } from '../engine/harness';
+
+let cpu: CpuBackend;
+beforeAll(async () => {
+  cpu = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => cpu?.dispose());
+
+function randn(shape: number[], seed: number): Tensor {
+  const rng = new Rng(seed);
+  const t = tensor(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
+  return t;
+}
+
+function scaledDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let e = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
+  }
+  return e;
+}
+
+const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training: boolean, tol: number][] = [
+  ['Conv2d MNIST conv1 (1→16, 3×3 pad 1), batch 16', 'Conv2d', [16, 1, 28, 28], { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] }, true, 1e-5],
+  ['Conv2d MNIST conv2 (16→32), batch 8', 'Conv2d', [8, 16, 14, 14], { outChannels: 32, kernelSize: [3, 3], padding: [1, 1] }, true, 1e-5],
+  ['Conv2d stride 2, no bias, batch 5 (uneven split)', 'Conv2d', [5, 3, 11, 9], { outChannels: 7, kernelSize: [3, 3], stride: [2, 2], bias: false }, true, 1e-5],
+  ['Conv2d 1×1 direct, batch 4', 'Conv2d', [4, 8, 10, 10], { outChannels: 6, kernelSize: [1, 1] }, true, 1e-5],
+  ['ReLU 64×16×28×28', 'ReLU', [64, 16, 28, 28], {}, true, 0],
+  ['ReLU odd length', 'ReLU', [7, 11, 13, 37], {}, true, 0],
+  ['MaxPool2d 2×2, 32×16×28×28', 'MaxPool2d', [32, 16, 28, 28], { kernelSize: [2, 2] }, true, 0],
+  ['MaxPool2d 3×3 stride 2 pad 1', 'MaxPool2d', [16, 8, 15, 15], { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, true, 0],
+  ['BatchNorm 2-D train, 32×16×28×28', 'BatchNorm', [32, 16, 28, 28], {}, true, 1e-5],
+  ['BatchNorm 2-D eval', 'BatchNorm', [32, 16, 14, 14], {}, false, 1e-5],
+  ['BatchNorm 1-D [N, C] train', 'BatchNorm', [512, 130], {}, true, 1e-5],
+  ['BatchNorm no affine, odd inner', 'BatchNorm', [40, 33, 7, 5], { affine: false }, true, 1e-5],
+];
+
+describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {
+  for (const [label, op, shape, attrs, training, tol] of CASES) {
+    it(label, () => {
+      const def = getOp(op)!;
+      expect(cpu.overrides?.[op], `${op} has an override`).toBeDefined();
+      const x = randn(shape, 1);
+      const ref = runOp(def, { inputs: [x], attrs, training, seed: 3, backend: createReferenceBackend() });
+      const dOutput = randn([...ref.output.shape], 2);
+      const want = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: createReferenceBackend() });
+      const got = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu });
+      expect(scaledDiff(got.output.data, want.output.data), 'output').toBeLessThanOrEqual(tol);
+      expect(scaledDiff(got.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput').toBeLessThanOrEqual(tol);
+      for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
+      for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
+    });
+  }
+});
