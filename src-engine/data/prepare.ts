@@ -60,7 +60,10 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
     pool = stratifiedSample(full, pool, cap, rng);
     if (test.count > limit) test = subset(test, stratifiedSample(test, Int32Array.from({ length: test.count }, (_, i) => i), limit, rng), test.name);
   }
-  const [trainIdx, valIdx] = stratifiedSplit(full, valFraction, rng, pool);
+  const [splitTrain, valIdx] = stratifiedSplit(full, valFraction, rng, pool);
+  let trainIdx = splitTrain;
+  // Per-class rounding can leave one or two extra samples; `limit` is a hard cap.
+  if (limit !== undefined && trainIdx.length > limit) trainIdx = stratifiedSample(full, trainIdx, limit, rng);
   if (trainIdx.length === 0) throw new DataError('DATA_TOO_SMALL', `${full.name}: no training samples are left after the validation and test splits.`);
   const base = full.name.replace(/ \(.*\)$/, '');
   const train = subset(full, trainIdx, `${base} (train)`);

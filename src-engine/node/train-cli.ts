@@ -1,0 +1,191 @@
+/**
+ * Headless training from the command line.
+ *
+ *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--json]
+ *
+ * Human-readable progress by default; `--json` prints one JSON object per line (progress, epoch,
+ * done/error events), the last holding the final metrics with test figures under `test`.
+ * Exit codes: 0 done, 1 training failed (e.g. the loss became NaN), 2 bad input (missing file,
+ * invalid graph, unusable data).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { compileGraph } from '../autodiff/executor';
+import type { Backend } from '../backend/types';
+import { DataError, prepareData } from '../data';
+import { analyzeGraph } from '../ir/validate';
+import type { GraphIR } from '../ir/types';
+import type { MetricValues } from '../metrics';
+import { Trainer, TrainError } from '../train';
+import type { TrainerEvent } from '../train';
+import { createBestBackend } from './cpu';
+import { loadDataset } from './datasets';
+
+const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--json]';
+
+/** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    err(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { file, json } = args;
+  const fail = (code: string, message: string, exit: number): number => {
+    if (json) out(JSON.stringify({ type: 'error', code, message }) + '\n');
+    else err(`error ${code}: ${message}\n`);
+    return exit;
+  };
+  if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
+  let graph: GraphIR;
+  try {
+    graph = JSON.parse(readFileSync(file, 'utf8')) as GraphIR;
+  } catch (e) {
+    return fail('CLI_BAD_JSON', `${file}: not valid JSON (${(e as Error).message}).`, 2);
+  }
+  if (!graph.training) return fail('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).`, 2);
+  const t = graph.training;
+  graph.training = {
+    ...t,
+    epochs: args.epochs ?? t.epochs,
+    batchSize: args.batchSize ?? t.batchSize,
+    seed: args.seed ?? t.seed,
+    dataset: { ...t.dataset, ...(args.limit !== undefined ? { limit: args.limit } : {}) },
+  };
+
+  const analysis = analyzeGraph(graph, { batchSize: graph.training.batchSize });
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+  for (const d of analysis.diagnostics) {
+    const where = d.nodeId ? ` [${d.nodeId}]` : '';
+    if (json) out(JSON.stringify({ type: 'diagnostic', ...d }) + '\n');
+    else err(`${d.severity} ${d.code}${where}: ${d.message}\n`);
+  }
+  if (errors.length > 0 || !analysis.graph) return fail('CLI_BAD_GRAPH', `${file}: ${errors.length} error${errors.length > 1 ? 's' : ''} in the graph; nothing was trained.`, 2);
+  // The validator's normalised copy: attribute defaults filled in.
+  graph = { ...analysis.graph, training: analysis.graph.training ?? graph.training };
+
+  const training = graph.training!;
+  let data;
+  try {
+    data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
+  } catch (e) {
+    const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
+    return fail(code, (e as Error).message, 2);
+  }
+
+  const backend: Backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});
+  const started = Date.now();
+  if (!json) {
+    out(`${graph.name ?? file}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
+    out(`backend: ${backend.description}\n`);
+  }
+  let lastLine = 0;
+  const onEvent = (e: TrainerEvent): void => {
+    if (json) {
+      out(JSON.stringify(e) + '\n');
+      return;
+    }
+    if (e.type === 'progress') {
+      const now = Date.now();
+      if (now - lastLine < 1000 && e.stepInEpoch !== e.stepsPerEpoch) return;
+      lastLine = now;
+      out(
+        `epoch ${e.epoch}/${e.epochs}  step ${e.stepInEpoch}/${e.stepsPerEpoch}  loss ${e.loss.toFixed(4)}  lr ${e.lr.toPrecision(3)}  ` +
+          `${Math.round(e.samplesPerSec)} samples/s  ETA ${formatSeconds(e.etaSeconds)}\n`,
+      );
+    } else if (e.type === 'epoch') {
+      out(`epoch ${e.epoch}/${e.epochs} done in ${e.seconds.toFixed(1)} s  train ${summary(e.train)}${e.val ? `  val ${summary(e.val)}` : ''}${e.best ? '  (best)' : ''}\n`);
+    } else if (e.type === 'done') {
+      out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (e.test) out(`test (epoch ${e.evaluatedEpoch} weights): ${summary(e.test)}\n`);
+    } else if (e.type === 'error') {
+      err(`error ${e.code}: ${e.message}\n`);
+    }
+  };
+  try {
+    const trainer = new Trainer(graph, data, backend, { compile: compileGraph, onEvent });
+    if (!json) {
+      process.once('SIGINT', () => {
+        err('\nstopping after this batch (Ctrl-C again to abort)…\n');
+        trainer.stop();
+      });
+    }
+    await trainer.run();
+    return 0;
+  } catch (e) {
+    if (e instanceof TrainError && e.code !== 'TRAIN_NONFINITE_LOSS' && e.code !== 'TRAIN_INTERNAL') {
+      // Raised before the loop started (shapes, config): nothing was emitted yet.
+      return fail(e.code, e.message, 2);
+    }
+    if (!(e instanceof TrainError)) {
+      const code = (e as { code?: string }).code ?? 'TRAIN_INTERNAL';
+      if (json) out(JSON.stringify({ type: 'error', code, message: (e as Error).message }) + '\n');
+      else err(`error ${code}: ${(e as Error).message}\n`);
+    }
+    return 1;
+  } finally {
+    backend.dispose?.();
+  }
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      limit: { type: 'string' },
+      threads: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
+  const int = (name: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got ${v})`);
+    return n;
+  };
+  return {
+    file: positionals[0],
+    json: values.json === true,
+    epochs: int('epochs', values.epochs, 0),
+    batchSize: int('batch-size', values['batch-size'], 1),
+    limit: int('limit', values.limit, 1),
+    threads: int('threads', values.threads, 1),
+    seed: int('seed', values.seed, 0),
+  };
+}
+
+function summary(m: MetricValues): string {
+  const parts = [`loss ${m.loss.toFixed(4)}`];
+  if (m.accuracy !== undefined) parts.push(`acc ${(100 * m.accuracy).toFixed(2)}%`);
+  if (m.f1 !== undefined) parts.push(`F1 ${m.f1.toFixed(3)}`);
+  if (m['roc-auc'] !== undefined) parts.push(`AUC ${m['roc-auc'].toFixed(3)}`);
+  if (m.mse !== undefined) parts.push(`MSE ${m.mse.toFixed(5)}`);
+  if (m.mae !== undefined) parts.push(`MAE ${m.mae.toFixed(5)}`);
+  if (m.r2 !== undefined) parts.push(`R² ${m.r2.toFixed(3)}`);
+  if (m.psnr !== undefined) parts.push(`PSNR ${m.psnr.toFixed(2)} dB`);
+  return parts.join('  ');
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`error TRAIN_INTERNAL: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

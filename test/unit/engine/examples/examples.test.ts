@@ -1,0 +1,58 @@
+/**
+ * Every graph in examples/ must validate cleanly and learn: a few steps on a small `limit` must
+ * lower the loss. (Full-length runs with accuracy targets live in test/accuracy.)
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../../src-engine/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/backend/reference';
+import { prepareData } from '../../../../src-engine/data';
+import { analyzeGraph } from '../../../../src-engine/ir/validate';
+import type { GraphIR } from '../../../../src-engine/ir/types';
+import { DEBIAN_FASHION_DIR, loadDataset } from '../../../../src-engine/node/datasets';
+import { Trainer } from '../../../../src-engine/train';
+
+const DIR = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+
+/** Short-run settings per example: enough steps to see the loss fall, small enough for a unit test. */
+const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }> = {
+  'mnist-cnn.json': { limit: 96, batchSize: 16, epochs: 3 },
+  'iris-mlp.json': { limit: 120, batchSize: 16, epochs: 6 },
+  'two-moons-mlp.json': { limit: 256, batchSize: 32, epochs: 4 },
+};
+const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
+
+describe('examples/', () => {
+  it('holds the documented examples', () => {
+    expect(files.sort()).toEqual(
+      expect.arrayContaining(['mnist-mlp.json', 'mnist-cnn.json', 'mnist-denoise-ae.json', 'two-moons-mlp.json', 'iris-mlp.json', 'fashion-mlp.json']),
+    );
+  });
+
+  for (const file of files) {
+    const needsFashion = file.startsWith('fashion');
+    // Fashion-MNIST comes from a Debian package that may be absent on a developer machine.
+    it.skipIf(needsFashion && !existsSync(DEBIAN_FASHION_DIR))(`${file}: validates and the loss falls in a short run`, async () => {
+      const graph = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as GraphIR;
+      const analysis = analyzeGraph(graph, { batchSize: graph.training!.batchSize });
+      expect(analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      expect(analysis.params).toBeGreaterThan(0);
+
+      const q = QUICK[file] ?? DEFAULT_QUICK;
+      const training = { ...graph.training!, batchSize: q.batchSize, epochs: q.epochs, dataset: { ...graph.training!.dataset, limit: q.limit } };
+      const quick: GraphIR = { ...graph, training };
+      const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
+      const losses: number[] = [];
+      const trainer = new Trainer(quick, data, createReferenceBackend(), { compile: compileGraph, onStepLoss: (_, l) => losses.push(l) });
+      const done = await trainer.run();
+      expect(done.reason).toBe('completed');
+      expect(losses.length).toBe(q.epochs * Math.ceil(data.train.count / q.batchSize));
+      const k = Math.max(2, Math.floor(losses.length / 4));
+      const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+      expect(mean(losses.slice(-k))).toBeLessThan(mean(losses.slice(0, k)));
+      expect(Number.isFinite(done.test!.loss)).toBe(true);
+    });
+  }
+});

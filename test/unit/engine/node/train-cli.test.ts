@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../../src-engine/node/train-cli';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
+
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+describe('train CLI', () => {
+  it('--json: one JSON object per line, the last is done with test metrics', async () => {
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', '3', '--threads', '1', '--json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.type === 'epoch')).toHaveLength(3);
+    const last = lines.at(-1);
+    expect(last.type).toBe('done');
+    expect(last.test.accuracy).toBeGreaterThan(0);
+    expect(last.test.accuracy).toBeLessThanOrEqual(1);
+    expect(last.test.loss).toBeGreaterThan(0);
+  });
+
+  it('human-readable progress with --limit and --batch-size', async () => {
+    const r = await cli([join(EXAMPLES, 'two-moons-mlp.json'), '--epochs', '1', '--limit', '64', '--batch-size', '16', '--threads', '1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/epoch 1\/1 done/);
+    expect(r.out).toMatch(/test \(epoch 1 weights\): loss \d/);
+  });
+
+  it('missing file → clear message, exit 2', async () => {
+    const r = await cli(['no/such/graph.json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no/such/graph.json: no such file');
+  });
+
+  it('bad graph → diagnostics printed, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'netwright.graph',
+        version: 1,
+        nodes: [
+          { id: 'x', op: 'Input', attrs: { shape: [4], source: 'features' }, inputs: [] },
+          { id: 'fc', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['nowhere'] },
+        ],
+        outputs: { logits: 'fc' },
+        training: { dataset: { name: 'iris' }, loss: 'fc', optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 8, epochs: 1, seed: 1, metrics: [] },
+      }),
+    );
+    const r = await cli([file, '--json']);
+    expect(r.code).toBe(2);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.some((l) => l.type === 'diagnostic' && l.severity === 'error')).toBe(true);
+    expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'CLI_BAD_GRAPH' });
+  });
+
+  it('bad flag value → usage, exit 2', async () => {
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', 'many']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--epochs must be a whole number');
+  });
+});
