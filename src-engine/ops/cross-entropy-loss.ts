@@ -103,12 +103,12 @@ export const crossEntropyLoss: OpDef = {
   },
   isLoss: true,
   inferShape: ({ inputs, attrs }) => crossEntropyShape(inputs[0], inputs[1], (attrs.classWeights as readonly number[]) ?? []),
-  workspace: ({ inputs }) => [{ name: 'logProbs', shape: [...inputs[0]] }],
+  workspace: ({ inputs }) => [{ name: 'probs', shape: [...inputs[0]] }],
   flops: ({ inputs }) => 4 * inputs[0].slice(1).reduce((a, b) => a * b, 1),
   forward({ inputs, output, workspace, attrs }) {
     const x = inputs[0].data;
     const t = inputs[1].data;
-    const logp = workspace.logProbs.data;
+    const probs = workspace.probs.data;
     const [n, classes, inner] = dims(inputs[0].shape);
     const w = classWeights(attrs);
     const eps = floatAttr(attrs, 'labelSmoothing');
@@ -128,16 +128,21 @@ export const crossEntropyLoss: OpDef = {
           if (v > m || v !== v) m = v;
         }
         let sum = 0;
-        for (let c = 0; c < classes; c++) sum += Math.exp(x[base + c * inner] - m);
+        for (let c = 0; c < classes; c++) {
+          const e = Math.exp(x[base + c * inner] - m);
+          probs[base + c * inner] = e;
+          sum += e;
+        }
         const lse = m + Math.log(sum);
+        const inv = 1 / sum;
         const y = labelAt(t, s * inner + r, classes, inner);
         const wy = w ? w[y] : 1;
         weightSum += wy;
         nll -= wy * (x[base + y * inner] - lse);
         for (let c = 0; c < classes; c++) {
-          const lp = x[base + c * inner] - lse;
-          logp[base + c * inner] = lp;
-          if (eps > 0) smooth -= (w ? w[c] : 1) * lp;
+          const i = base + c * inner;
+          probs[i] *= inv; // kept for backward: p = softmax(x)
+          if (eps > 0) smooth -= (w ? w[c] : 1) * (x[i] - lse);
         }
       }
     }
@@ -149,7 +154,7 @@ export const crossEntropyLoss: OpDef = {
     const dx = dInputs[0]?.data;
     if (!dx) return;
     const t = inputs[1].data;
-    const logp = workspace.logProbs.data;
+    const probs = workspace.probs.data;
     const [n, classes, inner] = dims(inputs[0].shape);
     const w = classWeights(attrs);
     const eps = floatAttr(attrs, 'labelSmoothing');
@@ -172,7 +177,7 @@ export const crossEntropyLoss: OpDef = {
         for (let c = 0; c < classes; c++) {
           const i = base + c * inner;
           const a = (w ? w[c] : 1) * ((c === y ? 1 - eps : 0) + smoothShare);
-          dx[i] += g * (total * Math.exp(logp[i]) - a);
+          dx[i] += g * (total * probs[i] - a);
         }
       }
     }
