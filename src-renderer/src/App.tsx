@@ -1,20 +1,128 @@
-import { useEffect } from 'react';
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useEffect, useMemo, useState } from 'react';
 import { Canvas } from './components/Canvas';
+import { Dialogs, RecoveryOffer } from './components/Dialogs';
+import { FilesContext } from './components/files-context';
+import { Inspector } from './components/Inspector';
+import { NoticeView } from './components/NoticeView';
+import { Palette } from './components/Palette';
+import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
+import { Toolbar } from './components/Toolbar';
+import type { EditorDoc } from './editor/document';
+import { ProjectFiles } from './editor/files';
+import { useEditor } from './editor/store';
+import { getHost } from './host';
 import { useEngine } from './state/engine-store';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+}
+
+/** Global keyboard shortcuts (listed in components/shortcuts.ts and the help overlay). */
+function useShortcuts(files: ProjectFiles) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const s = useEditor.getState();
+      const mod = e.ctrlKey || e.metaKey;
+      const key = e.key.toLowerCase();
+      if (mod && key === 's') {
+        e.preventDefault();
+        void (e.shiftKey ? files.saveAs() : files.save());
+        return;
+      }
+      if (e.key === 'Escape') {
+        if (s.dialog !== 'none') s.setDialog('none');
+        else s.select([], []);
+        return;
+      }
+      if (isTyping(e.target) || s.dialog !== 'none') return;
+      if (mod && key === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) s.redo();
+        else s.undo();
+      } else if (mod && key === 'y') {
+        e.preventDefault();
+        s.redo();
+      } else if (mod && key === 'c') s.copySelection();
+      else if (mod && key === 'v') s.paste();
+      else if (mod && key === 'd') {
+        e.preventDefault();
+        s.duplicateSelection();
+      } else if (mod && key === 'a') {
+        e.preventDefault();
+        s.select(s.history.present.graph.nodes.map((n) => n.id));
+      } else if (mod && key === 'o') {
+        e.preventDefault();
+        void files.open();
+      } else if (mod && key === 'n') {
+        e.preventDefault();
+        void files.newProject();
+      } else if (!mod && (e.key === 'Delete' || e.key === 'Backspace')) {
+        e.preventDefault();
+        s.removeSelection();
+      } else if (!mod && e.shiftKey && key === 'l') {
+        s.layout();
+        setTimeout(() => void flow.fitView({ duration: 200 }), 50);
+      } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200 });
+      else if (e.key === '?') s.setDialog('help');
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [files, flow]);
+}
+
+function Workspace({ files }: { files: ProjectFiles }) {
+  useShortcuts(files);
+  const theme = useEditor((s) => s.theme);
+  const [recovery, setRecovery] = useState<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined>();
+  useEffect(() => {
+    const stop = files.start();
+    void files.findRecovery().then(setRecovery);
+    return stop;
+  }, [files]);
+  return (
+    <div className="app" data-theme={theme} data-testid="app">
+      <Toolbar />
+      <main className="workspace">
+        <Palette />
+        <div className="centre">
+          <Canvas />
+          <ProblemsPanel />
+        </div>
+        <Inspector />
+      </main>
+      <StatusBar />
+      <Dialogs />
+      {recovery ? (
+        <RecoveryOffer
+          savedAt={recovery.savedAt}
+          onRestore={() => {
+            files.restore(recovery);
+            setRecovery(undefined);
+          }}
+          onDiscard={() => {
+            void files.discardRecovery();
+            setRecovery(undefined);
+          }}
+        />
+      ) : null}
+      <NoticeView />
+    </div>
+  );
+}
 
 export function App() {
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
+  const files = useMemo(() => new ProjectFiles(getHost()), []);
   return (
-    <div className="app">
-      <header className="title-bar">
-        <span className="brand">Netwright</span>
-      </header>
-      <main className="workspace">
-        <Canvas />
-      </main>
-      <StatusBar />
-    </div>
+    <FilesContext.Provider value={files}>
+      <ReactFlowProvider>
+        <Workspace files={files} />
+      </ReactFlowProvider>
+    </FilesContext.Provider>
   );
 }

@@ -1,17 +1,194 @@
-import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type Viewport,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
+import { checkConnection } from '../editor/connect';
+import { FlowCache, edgeRefOf, toFlow, type Measured, type OpFlowNode, type ShapeFlowEdge } from '../editor/flow';
+import { useEditor } from '../editor/store';
+import { OpNode } from './OpNode';
+import { QuickAdd } from './QuickAdd';
+import { ShapeEdge } from './ShapeEdge';
 
-const NO_NODES: Node[] = [];
-const NO_EDGES: Edge[] = [];
+/** MIME type of a palette entry being dragged onto the canvas. */
+export const PALETTE_MIME = 'application/x-netwright-op';
 
-/** The design canvas. Empty for now: the palette and editing arrive with the designer. */
+const NODE_TYPES = { op: OpNode };
+const EDGE_TYPES = { shape: ShapeEdge };
+const PRO = { hideAttribution: true };
+const DELETE_KEYS: string[] = [];
+
+let dragSeq = 0;
+
+/**
+ * The design canvas: a controlled React Flow over the editor store. Every change the user makes
+ * becomes one typed edit (moves coalesce per drag); selection and measured sizes are view state.
+ */
 export function Canvas() {
+  const doc = useEditor((s) => s.history.present);
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const theme = useEditor((s) => s.theme);
+  const focus = useEditor((s) => s.focus);
+  const flow = useReactFlow<OpFlowNode, ShapeFlowEdge>();
+  const [cache] = useState(() => new FlowCache());
+  const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
+  const pointer = useRef({ x: 0, y: 0 });
+  const drag = useRef<string | undefined>(undefined);
+  const [quickAdd, setQuickAdd] = useState<{ screen: { x: number; y: number } } | undefined>();
+
+  const selected = useMemo(() => new Set([...selectedNodes, ...selectedEdges]), [selectedNodes, selectedEdges]);
+  const { nodes, edges } = useMemo(() => toFlow(doc, selected, cache, measured), [doc, selected, measured, cache]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const p = doc.layout[focus.nodeId];
+    if (p) void flow.setCenter(p.x + 90, p.y + 35, { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
+    // Only a new focus request moves the view, not document edits.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focus]);
+
+  const onNodesChange = useCallback((changes: NodeChange<OpFlowNode>[]) => {
+    const store = useEditor.getState();
+    const moves: Record<string, { x: number; y: number }> = {};
+    let dragging = false;
+    let sizes: Map<string, Measured> | undefined;
+    let selection: Set<string> | undefined;
+    for (const c of changes) {
+      if (c.type === 'select') {
+        selection ??= new Set(store.selectedNodes);
+        if (c.selected) selection.add(c.id);
+        else selection.delete(c.id);
+      }
+      if (c.type === 'position' && c.position) {
+        moves[c.id] = c.position;
+        dragging ||= c.dragging === true;
+      } else if (c.type === 'dimensions' && c.dimensions) {
+        sizes ??= new Map();
+        sizes.set(c.id, { width: c.dimensions.width, height: c.dimensions.height });
+      }
+    }
+    if (selection) store.select(selection, store.selectedEdges);
+    if (sizes) {
+      const next = sizes;
+      setMeasured((m) => {
+        const merged = new Map(m);
+        for (const [k, v] of next) {
+          const old = merged.get(k);
+          if (!old || old.width !== v.width || old.height !== v.height) merged.set(k, v);
+        }
+        return merged;
+      });
+    }
+    if (Object.keys(moves).length > 0) {
+      drag.current ??= `drag:${++dragSeq}`;
+      store.edit({ kind: 'move', positions: moves, coalesce: drag.current });
+      if (!dragging) drag.current = undefined;
+    }
+  }, []);
+
+  // Edges are removed with the Delete key (one path for every deletion); here only selection.
+  const onEdgesChange = useCallback((changes: EdgeChange<ShapeFlowEdge>[]) => {
+    const store = useEditor.getState();
+    let selection: Set<string> | undefined;
+    for (const c of changes) {
+      if (c.type !== 'select') continue;
+      selection ??= new Set(store.selectedEdges);
+      if (c.selected) selection.add(c.id);
+      else selection.delete(c.id);
+    }
+    if (selection) store.select(store.selectedNodes, selection);
+  }, []);
+
+  const onConnect = useCallback((c: Connection) => {
+    const store = useEditor.getState();
+    const edge = edgeRefOf(c);
+    if (!edge) return;
+    const problem = checkConnection(store.history.present, store.analysis.shapes, edge);
+    if (problem) {
+      store.notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
+      return;
+    }
+    store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });
+  }, []);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const op = e.dataTransfer.getData(PALETTE_MIME);
+      if (!op) return;
+      e.preventDefault();
+      const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+    },
+    [flow],
+  );
+
+  const onDoubleClick = useCallback((e: MouseEvent) => {
+    if (!(e.target as HTMLElement).classList.contains('react-flow__pane')) return;
+    setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
+  }, []);
+
+  const onMoveEnd = useCallback((_e: unknown, v: Viewport) => useEditor.getState().setViewport(v), []);
+
   return (
-    <div className="canvas" data-testid="canvas">
-      <ReactFlow nodes={NO_NODES} edges={NO_EDGES} fitView proOptions={{ hideAttribution: true }}>
+    <div
+      className="canvas"
+      data-testid="canvas"
+      data-nodes={doc.graph.nodes.length}
+      onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+      onPointerUp={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+      onDoubleClick={onDoubleClick}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onDragOver={onDragOver}
+        onDrop={onDrop}
+        onMoveEnd={onMoveEnd}
+        deleteKeyCode={DELETE_KEYS}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        zoomOnDoubleClick={false}
+        onlyRenderVisibleElements
+        colorMode={theme}
+        minZoom={0.05}
+        fitView
+        proOptions={PRO}
+      >
         <Background gap={16} />
         <MiniMap pannable zoomable />
         <Controls />
       </ReactFlow>
+      {quickAdd ? (
+        <QuickAdd
+          at={quickAdd.screen}
+          onPick={(op) => {
+            const p = flow.screenToFlowPosition(quickAdd.screen);
+            useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+            setQuickAdd(undefined);
+          }}
+          onClose={() => setQuickAdd(undefined)}
+        />
+      ) : null}
     </div>
   );
 }

@@ -1,4 +1,6 @@
+import { useEditor } from '../editor/store';
 import { useEngine, type ConnectionState } from '../state/engine-store';
+import { formatBytes, formatCount } from './format';
 
 const LABEL: Record<ConnectionState, string> = {
   connecting: 'Connecting to engine…',
@@ -9,6 +11,25 @@ const LABEL: Record<ConnectionState, string> = {
   failed: 'Engine unavailable',
   disconnected: 'Disconnected',
 };
+
+/** The design's totals from the live compile: parameters, training memory, FLOPs per sample. */
+function DesignTotals() {
+  const params = useEditor((s) => s.analysis.params);
+  const memory = useEditor((s) => s.analysis.memoryBytes);
+  const flops = useEditor((s) => s.analysis.flopsPerSample);
+  const batch = useEditor((s) => s.analysis.batchSize);
+  const ms = useEditor((s) => s.analysis.elapsedMs);
+  const errors = useEditor((s) => s.analysis.diagnostics.filter((d) => d.severity === 'error').length);
+  const pending = useEditor((s) => s.analysisPending);
+  return (
+    <span className="status-item status-item--totals" data-testid="design-totals" data-params={params} data-errors={errors} data-pending={pending ? 'true' : 'false'}>
+      <span data-testid="total-params" title={`${params.toLocaleString()} trainable parameters`}>{formatCount(params)} params</span>
+      <span title={`Rough training memory at batch ${batch ?? 1}: weights, gradients, Adam state, activations and their gradients`}>≈{formatBytes(memory)}</span>
+      <span data-testid="total-flops" title="Forward FLOPs per sample">{formatCount(flops)} FLOPs/sample</span>
+      <span className="status-item--muted" title="Time of the last compile">{errors ? `${errors} error${errors > 1 ? 's' : ''} · ` : ''}compiled in {ms.toFixed(1)} ms</span>
+    </span>
+  );
+}
 
 /** The bottom bar: engine connection, engine version, and the compute backend it trains on. */
 export function StatusBar() {
@@ -34,6 +55,7 @@ export function StatusBar() {
           {restarts > 0 ? <span className="status-item status-item--muted">restarted {restarts}×</span> : null}
         </>
       ) : null}
+      <DesignTotals />
     </footer>
   );
 }

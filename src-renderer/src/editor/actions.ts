@@ -25,8 +25,8 @@ export type EditAction =
   | { kind: 'paste'; nodes: readonly NodeIR[]; layout: Readonly<Record<string, XY>> }
   /** Move every listed node at once (auto-layout). */
   | { kind: 'layout'; positions: Readonly<Record<string, XY>> }
-  | { kind: 'set-name'; name: string }
-  | { kind: 'set-training'; training: TrainingConfig | undefined }
+  | { kind: 'set-name'; name: string; coalesce?: string }
+  | { kind: 'set-training'; training: TrainingConfig | undefined; coalesce?: string }
   | { kind: 'set-output'; name: string; nodeId: string | undefined };
 
 export type EditKind = EditAction['kind'];

@@ -28,14 +28,14 @@ export function edgeRefOf(edge: { source: string; target: string; targetHandle?:
  * 1,000 re-renders one).
  */
 export class FlowCache {
-  private nodes = new Map<string, { ir: NodeIR; pos: XY; selected: boolean; node: OpFlowNode }>();
+  private nodes = new Map<string, { ir: NodeIR; pos: XY; selected: boolean; measured?: Measured; node: OpFlowNode }>();
   private edges = new Map<string, { selected: boolean; edge: ShapeFlowEdge }>();
 
-  node(ir: NodeIR, pos: XY, selected: boolean): OpFlowNode {
+  node(ir: NodeIR, pos: XY, selected: boolean, measured?: Measured): OpFlowNode {
     const hit = this.nodes.get(ir.id);
-    if (hit && hit.ir === ir && hit.pos === pos && hit.selected === selected) return hit.node;
-    const node: OpFlowNode = { id: ir.id, type: 'op', position: pos, data: { ir }, selected };
-    this.nodes.set(ir.id, { ir, pos, selected, node });
+    if (hit && hit.ir === ir && hit.pos === pos && hit.selected === selected && hit.measured === measured) return hit.node;
+    const node: OpFlowNode = { id: ir.id, type: 'op', position: pos, data: { ir }, selected, ...(measured ? { measured } : {}) };
+    this.nodes.set(ir.id, { ir, pos, selected, measured, node });
     return node;
   }
 
@@ -57,12 +57,20 @@ export class FlowCache {
 
 const ORIGIN: XY = { x: 0, y: 0 };
 
+/** A node's rendered size as React Flow measured it (kept outside the document: it is not design). */
+export type Measured = { width: number; height: number };
+
 /**
  * The document as React Flow nodes and edges: one node per IR node (in IR order), one edge per
  * connected input slot. `fromFlow` inverts it exactly.
  */
-export function toFlow(doc: EditorDoc, selected: ReadonlySet<string> = new Set(), cache = new FlowCache()): { nodes: OpFlowNode[]; edges: ShapeFlowEdge[] } {
-  const nodes = doc.graph.nodes.map((n) => cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id)));
+export function toFlow(
+  doc: EditorDoc,
+  selected: ReadonlySet<string> = new Set(),
+  cache = new FlowCache(),
+  measured: ReadonlyMap<string, Measured> = new Map(),
+): { nodes: OpFlowNode[]; edges: ShapeFlowEdge[] } {
+  const nodes = doc.graph.nodes.map((n) => cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id), measured.get(n.id)));
   const edges: ShapeFlowEdge[] = [];
   for (const n of doc.graph.nodes) {
     n.inputs.forEach((source, slot) => {

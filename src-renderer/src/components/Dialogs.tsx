@@ -1,0 +1,177 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { useConfirm } from '../editor/files';
+import { useEditor } from '../editor/store';
+import { TEMPLATES } from '../editor/templates';
+import { useFiles } from './files-context';
+import { SHORTCUTS } from './shortcuts';
+
+function Modal({ title, testid, onClose, children }: { title: string; testid: string; onClose(): void; children: ReactNode }) {
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid={testid}>
+        <header>
+          <h2>{title}</h2>
+          <button type="button" className="modal__close" onClick={onClose} aria-label="Close">
+            ×
+          </button>
+        </header>
+        {children}
+      </div>
+    </div>
+  );
+}
+
+function HelpOverlay({ onClose }: { onClose(): void }) {
+  return (
+    <Modal title="Keyboard shortcuts" testid="help-overlay" onClose={onClose}>
+      <table className="shortcuts">
+        <tbody>
+          {SHORTCUTS.map((s) => (
+            <tr key={s.keys}>
+              <td>
+                <kbd>{s.keys}</kbd>
+              </td>
+              <td>{s.action}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Modal>
+  );
+}
+
+function TemplateGallery({ onClose }: { onClose(): void }) {
+  const files = useFiles();
+  return (
+    <Modal title="Templates" testid="template-gallery" onClose={onClose}>
+      {TEMPLATES.length === 0 ? <p>No example networks were bundled with this build.</p> : null}
+      <div className="templates">
+        {TEMPLATES.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            className="template"
+            data-testid={`template-${t.id}`}
+            disabled={!t.doc}
+            title={t.error}
+            onClick={async () => {
+              if (!t.doc || !(await files.confirmDiscard('template'))) return;
+              useEditor.getState().load(t.doc, { name: t.title }, {}, true);
+            }}
+          >
+            <b>{t.title}</b>
+            <span>{t.error ?? `${t.nodes} nodes${t.dataset ? ` · ${t.dataset}` : ''}`}</span>
+          </button>
+        ))}
+      </div>
+    </Modal>
+  );
+}
+
+/** Web mode's Open: the host's workspace files and the recent list. */
+function OpenPicker({ onClose }: { onClose(): void }) {
+  const files = useFiles();
+  const [list, setList] = useState<{ path: string; name: string; modified?: number }[] | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    files.list().then(setList, (e: Error) => setError(e.message));
+  }, [files]);
+  return (
+    <Modal title="Open a project" testid="open-dialog" onClose={onClose}>
+      {error ? <p className="modal__error">{error}</p> : null}
+      {list === undefined && !error ? <p>Loading…</p> : null}
+      {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
+      <ul className="file-list">
+        {list?.map((f) => (
+          <li key={f.path}>
+            <button type="button" data-testid={`open-file-${f.name}`} onClick={async () => (await files.openPath(f.path)) || undefined}>
+              <b>{f.name}</b>
+              {f.modified ? <span>{new Date(f.modified).toLocaleString()}</span> : null}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Modal>
+  );
+}
+
+/** Web mode's Save As: a name for a file in the workspace folder. */
+function SaveAsPrompt({ onClose }: { onClose(): void }) {
+  const files = useFiles();
+  const current = useEditor((s) => s.file.name);
+  const [name, setName] = useState(current);
+  return (
+    <Modal title="Save As" testid="save-as-dialog" onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name.trim()) void files.saveAsName(name);
+        }}
+      >
+        <label className="field">
+          <span className="field__label">Project name</span>
+          <input className="field__input" autoFocus data-testid="save-as-name" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <div className="modal__actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" data-testid="save-as-confirm" disabled={!name.trim()}>
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** After a crash: offer the autosaved document. */
+export function RecoveryOffer({ savedAt, onRestore, onDiscard }: { savedAt: number; onRestore(): void; onDiscard(): void }) {
+  return (
+    <Modal title="Restore unsaved work?" testid="recover-dialog" onClose={onDiscard}>
+      <p>Netwright found changes that were not saved when it last closed ({new Date(savedAt).toLocaleString()}).</p>
+      <div className="modal__actions">
+        <button type="button" data-testid="recover-discard" onClick={onDiscard}>
+          Discard
+        </button>
+        <button type="button" className="primary" data-testid="recover-restore" onClick={onRestore}>
+          Restore
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+function ConfirmDialog() {
+  const question = useConfirm((s) => s.question);
+  const answer = useConfirm((s) => s.answer);
+  if (!question) return null;
+  return (
+    <Modal title={question.title} testid="confirm-dialog" onClose={() => answer(false)}>
+      <p>{question.message}</p>
+      <div className="modal__actions">
+        <button type="button" data-testid="confirm-cancel" onClick={() => answer(false)}>
+          Cancel
+        </button>
+        <button type="button" className="danger" data-testid="confirm-ok" onClick={() => answer(true)}>
+          {question.confirm}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+/** Whichever dialog the store asks for, plus the unsaved-changes question. */
+export function Dialogs() {
+  const dialog = useEditor((s) => s.dialog);
+  const close = () => useEditor.getState().setDialog('none');
+  return (
+    <>
+      {dialog === 'help' ? <HelpOverlay onClose={close} /> : null}
+      {dialog === 'templates' ? <TemplateGallery onClose={close} /> : null}
+      {dialog === 'open' ? <OpenPicker onClose={close} /> : null}
+      {dialog === 'save-as' ? <SaveAsPrompt onClose={close} /> : null}
+      <ConfirmDialog />
+    </>
+  );
+}

@@ -1,0 +1,202 @@
+import { useRef, useState } from 'react';
+import { getOp } from '../../../src-engine/ops/registry';
+import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
+import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
+import { formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
+import { useEditor } from '../editor/store';
+import { formatCount } from './format';
+
+let burst = 0;
+
+/**
+ * A text field validated as typed: a valid value is applied at once (one undo step per focus
+ * burst); an invalid one stays in the field with the reason under it and is not applied.
+ */
+function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; parse(text: string): { ok: true; apply(coalesce: string): boolean } | { ok: false; message: string } }) {
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const key = useRef('');
+  return (
+    <label className="field" title={props.doc}>
+      <span className="field__label">{props.label}</span>
+      <input
+        className={error ? 'field__input field__input--invalid' : 'field__input'}
+        data-testid={props.testid}
+        aria-invalid={error ? true : undefined}
+        value={draft ?? props.value}
+        placeholder={props.placeholder}
+        onFocus={() => (key.current = `field:${props.testid}:${++burst}`)}
+        onChange={(e) => {
+          const text = e.target.value;
+          setDraft(text);
+          const r = props.parse(text);
+          if (!r.ok) return setError(r.message);
+          setError(r.apply(key.current) ? undefined : 'Not applied.');
+        }}
+        onBlur={() => {
+          setDraft(undefined);
+          setError(undefined);
+        }}
+        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+      />
+      {error ? (
+        <span className="field__error" data-testid={`${props.testid}-error`} role="alert">
+          {error}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+/** The node's id; applied on Enter or when leaving the field (ids are references, so not per keystroke). */
+function RenameField({ id }: { id: string }) {
+  const [draft, setDraft] = useState(id);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const commit = () => {
+    const to = draft.trim();
+    if (to === id) return setError(undefined);
+    const s = useEditor.getState();
+    const r = s.edit({ kind: 'rename', from: id, to }, { quiet: true });
+    if (r.ok) s.select([to]);
+    else setError(r.message);
+  };
+  return (
+    <label className="field" title="The node's id in the IR (an Input's id is the input's name).">
+      <span className="field__label">name</span>
+      <input className={error ? 'field__input field__input--invalid' : 'field__input'} data-testid="node-name" value={draft} onChange={(e) => setDraft(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />
+      {error ? (
+        <span className="field__error" role="alert">
+          {error}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; nodes: readonly NodeIR[] }) {
+  const edit = useEditor((s) => s.edit);
+  const values = nodes.map((n) => n.attrs[name]);
+  const mixed = values.some((v) => !sameValue(v, values[0]));
+  const ids = nodes.map((n) => n.id);
+  const testid = `attr-${name}`;
+  const apply = (value: AttrValue, coalesce?: string) => edit({ kind: 'set-attrs', nodeIds: ids, attrs: { [name]: value }, ...(coalesce ? { coalesce } : {}) }).ok;
+  if (spec.kind === 'bool') {
+    return (
+      <label className="field field--check" title={spec.doc}>
+        <input type="checkbox" data-testid={testid} checked={!mixed && values[0] === true} ref={(el) => void (el && (el.indeterminate = mixed))} onChange={(e) => apply(e.target.checked)} />
+        <span className="field__label">{name}</span>
+      </label>
+    );
+  }
+  if (spec.kind === 'enum') {
+    return (
+      <label className="field" title={spec.doc}>
+        <span className="field__label">{name}</span>
+        <select className="field__input" data-testid={testid} value={mixed ? '' : String(values[0])} onChange={(e) => apply(e.target.value)}>
+          {mixed ? <option value="">(mixed)</option> : null}
+          {spec.values.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+    );
+  }
+  const range = 'min' in spec && (spec.min !== undefined || ('max' in spec && spec.max !== undefined)) ? ` (${spec.min ?? '…'}–${'max' in spec && spec.max !== undefined ? spec.max : '…'})` : '';
+  return (
+    <TextField
+      label={`${name}${range}`}
+      testid={testid}
+      doc={spec.doc}
+      value={mixed ? '' : formatAttrValue(values[0])}
+      placeholder={mixed ? '(mixed)' : formatAttrValue(spec.default)}
+      parse={(text) => {
+        const r = parseAttrText(spec, text);
+        return r.ok ? { ok: true, apply: (c) => apply(r.value, c) } : r;
+      }}
+    />
+  );
+}
+
+/** The attrs every selected node has with the same kind (multi-select edits these). */
+function commonAttrs(nodes: readonly NodeIR[]): [string, AttrSpec][] {
+  const defs = nodes.map((n) => getOp(n.op));
+  if (defs.some((d) => !d)) return [];
+  return Object.entries(defs[0]!.attrs).filter(([name, spec]) => defs.every((d) => d!.attrs[name]?.kind === spec.kind));
+}
+
+function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
+  const params = useEditor((s) => (nodes.length === 1 ? s.analysis.nodeParams[nodes[0].id] : undefined));
+  const problems = useEditor((s) => (nodes.length === 1 ? s.analysis.byNode[nodes[0].id] : undefined));
+  const def = getOp(nodes[0].op);
+  const attrs = commonAttrs(nodes);
+  const single = nodes.length === 1 ? nodes[0] : undefined;
+  return (
+    <div className="inspector__body" data-testid="inspector-node" data-node={single?.id ?? ''}>
+      <h3>{single ? `${single.op}` : `${nodes.length} nodes`}</h3>
+      {single ? <p className="inspector__doc">{def?.doc}</p> : <p className="inspector__doc">Editing the attributes they share.</p>}
+      {single ? (
+        <RenameField key={single.id} id={single.id} />
+      ) : null}
+      {attrs.map(([name, spec]) => (
+        <AttrControl key={`${nodes.map((n) => n.id).join(',')}:${name}`} name={name} spec={spec} nodes={nodes} />
+      ))}
+      {attrs.length === 0 ? <p className="inspector__none">{nodes.length > 1 ? 'These nodes share no attributes.' : 'No attributes.'}</p> : null}
+      {params !== undefined ? <p className="inspector__params">{formatCount(params)} trainable parameters ({params.toLocaleString()})</p> : null}
+      {problems?.map((d, i) => (
+        <p key={i} className={`inspector__problem inspector__problem--${d.severity}`}>
+          {d.code}: {d.message}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function GraphInspector() {
+  const graph = useEditor((s) => s.history.present.graph);
+  const edit = useEditor((s) => s.edit);
+  const training = graph.training;
+  const setTraining = (patch: Partial<TrainingConfig>, coalesce: string) => edit({ kind: 'set-training', training: { ...training!, ...patch }, coalesce }).ok;
+  const positiveInt = (text: string) => (/^\d+$/.test(text.trim()) && Number(text) >= 1 ? Number(text) : undefined);
+  return (
+    <div className="inspector__body" data-testid="inspector-graph">
+      <h3>Network</h3>
+      <TextField label="name" testid="graph-name" value={graph.name ?? ''} parse={(t) => ({ ok: true, apply: (c) => edit({ kind: 'set-name', name: t, coalesce: c }).ok })} />
+      <p className="inspector__doc">Outputs: {Object.entries(graph.outputs).map(([k, v]) => `${k} → ${v}`).join(', ') || 'none'}</p>
+      {training ? (
+        <>
+          <h4>Training</h4>
+          <p className="inspector__doc">
+            Dataset {training.dataset.name} · {training.optimizer.kind} · loss {Array.isArray(training.loss) ? training.loss.join(' + ') : training.loss}
+          </p>
+          <TextField label="batch size" testid="training-batchSize" value={String(training.batchSize)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ batchSize: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
+          <TextField label="epochs" testid="training-epochs" value={String(training.epochs)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ epochs: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
+          <TextField
+            label="learning rate"
+            testid="training-lr"
+            value={String(training.optimizer.lr)}
+            parse={(t) => {
+              const lr = Number(t);
+              return t.trim() !== '' && Number.isFinite(lr) && lr > 0 ? { ok: true, apply: (c) => setTraining({ optimizer: { ...training.optimizer, lr } }, c) } : { ok: false, message: 'Enter a positive number.' };
+            }}
+          />
+        </>
+      ) : (
+        <p className="inspector__none">No training settings yet (open a template to start from one).</p>
+      )}
+    </div>
+  );
+}
+
+/** Attributes of the selection, with controls generated from the registry's AttrSpecs. */
+export function Inspector() {
+  const nodes = useEditor((s) => s.history.present.graph.nodes);
+  const selected = useEditor((s) => s.selectedNodes);
+  const chosen = nodes.filter((n) => selected.has(n.id));
+  return (
+    <aside className="inspector" data-testid="inspector" aria-label="Inspector">
+      {chosen.length > 0 ? <NodeInspector nodes={chosen} /> : <GraphInspector />}
+    </aside>
+  );
+}

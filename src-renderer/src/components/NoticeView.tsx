@@ -1,0 +1,20 @@
+import { useEffect } from 'react';
+import { useEditor } from '../editor/store';
+
+/** A refused edit or a file message: at the cursor when it has a position, else as a toast. */
+export function NoticeView() {
+  const notice = useEditor((s) => s.notice);
+  const clear = useEditor((s) => s.clearNotice);
+  useEffect(() => {
+    if (!notice) return;
+    const t = setTimeout(clear, notice.kind === 'error' ? 6000 : 4000);
+    return () => clearTimeout(t);
+  }, [notice, clear]);
+  if (!notice) return null;
+  const style = notice.at ? { left: notice.at.x + 14, top: notice.at.y + 14 } : undefined;
+  return (
+    <div className={`notice notice--${notice.kind}${notice.at ? ' notice--at-cursor' : ''}`} style={style} role="alert" data-testid="notice" data-code={notice.code ?? ''} onClick={clear}>
+      {notice.message}
+    </div>
+  );
+}

@@ -1,0 +1,103 @@
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo } from 'react';
+import { getOp } from '../../../src-engine/ops/registry';
+import { formatShape } from '../../../src-engine/tensor';
+import type { OpFlowNode } from '../editor/flow';
+import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
+import { isVariadic, slotName } from '../editor/graph';
+import { useEditor } from '../editor/store';
+import { formatCount } from './format';
+
+/** The attrs worth showing on the node itself (the inspector shows all). */
+function summary(op: string, attrs: Record<string, unknown>): string {
+  const pick = (k: string) => (attrs[k] === undefined ? undefined : Array.isArray(attrs[k]) ? (attrs[k] as number[]).join('×') : String(attrs[k]));
+  switch (op) {
+    case 'Input':
+      return `${attrs.source === 'target' ? 'target' : 'features'} · [${(attrs.shape as number[] | undefined)?.join(', ') ?? ''}]`;
+    case 'Linear':
+      return `${pick('outFeatures')} out`;
+    case 'Conv2d':
+    case 'ConvTranspose2d':
+      return `${pick('outChannels')} ch · k${pick('kernelSize')}`;
+    case 'Dropout':
+      return `p=${pick('p')}`;
+    default:
+      return '';
+  }
+}
+
+/**
+ * A node on the canvas: op and id, one target handle per declared input (variadic inputs get one
+ * more than they have), one output handle, and badges for the output shape, parameter count and
+ * diagnostics. Each badge selects its own slice of the analysis, so a recompile re-renders only
+ * nodes whose figures changed.
+ */
+function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
+  const ir = data.ir;
+  const def = getOp(ir.op);
+  const shape = useEditor((s) => (s.analysis.shapes[id] ? formatShape(s.analysis.shapes[id]) : ''));
+  const params = useEditor((s) => s.analysis.nodeParams[id]);
+  const problems = useEditor((s) => s.analysis.byNode[id]);
+  const errors = problems?.filter((d) => d.severity === 'error') ?? [];
+  const warnings = problems?.filter((d) => d.severity === 'warning') ?? [];
+  const slots = def ? (isVariadic(def) ? Math.max(ir.inputs.length + 1, def.inputs.length) : Math.max(def.inputs.length, ir.inputs.length)) : ir.inputs.length;
+  const level = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
+  const text = summary(ir.op, ir.attrs);
+  return (
+    <div
+      className={`op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}`}
+      data-testid={`node-${id}`}
+      data-op={ir.op}
+      data-shape={shape}
+      data-diagnostics={errors.length + warnings.length}
+      title={def?.doc}
+    >
+      {Array.from({ length: slots }, (_, slot) => (
+        <Handle
+          key={slot}
+          type="target"
+          position={Position.Top}
+          id={inputHandle(slot)}
+          style={{ left: `${((slot + 1) / (slots + 1)) * 100}%` }}
+          className="op-handle op-handle--in"
+          data-testid={`handle-${id}-in-${slot}`}
+          title={def ? slotName(def, slot) : `input ${slot + 1}`}
+        />
+      ))}
+      {slots > 1 ? (
+        <div className="op-node__slots">
+          {Array.from({ length: slots }, (_, slot) => (
+            <span key={slot} style={{ left: `${((slot + 1) / (slots + 1)) * 100}%` }}>
+              {def ? slotName(def, slot) : slot + 1}
+            </span>
+          ))}
+        </div>
+      ) : null}
+      <div className="op-node__head">
+        <span className="op-node__op">{ir.op}</span>
+        <span className="op-node__id">{id}</span>
+      </div>
+      {text ? <div className="op-node__summary">{text}</div> : null}
+      <div className="op-node__badges">
+        {shape ? (
+          <span className="badge badge--shape" data-testid={`node-shape-${id}`}>
+            {shape}
+          </span>
+        ) : null}
+        {params ? (
+          <span className="badge badge--params" data-testid={`node-params-${id}`} title={`${params.toLocaleString()} trainable parameters`}>
+            {formatCount(params)} params
+          </span>
+        ) : null}
+        {level !== 'ok' ? (
+          <span className={`badge badge--${level}`} data-testid={`node-diagnostic-${id}`} title={[...errors, ...warnings].map((d) => `${d.code}: ${d.message}`).join('\n')}>
+            {level === 'error' ? '⛔' : '⚠'} {errors.length + warnings.length}
+          </span>
+        ) : null}
+      </div>
+      <Handle type="source" position={Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
+    </div>
+  );
+}
+
+export const OpNode = memo(OpNodeView);

@@ -1,0 +1,68 @@
+import { useState } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { OP_CATEGORIES } from '../../../src-engine/ops/types';
+import { useEditor } from '../editor/store';
+import { PALETTE_MIME } from './Canvas';
+import { searchOps } from './search';
+
+const GROUP_TITLE: Record<string, string> = {
+  input: 'Input',
+  layers: 'Layers',
+  activations: 'Activations',
+  normalization: 'Normalization',
+  regularization: 'Regularization',
+  structure: 'Structure',
+  losses: 'Losses',
+};
+
+/**
+ * Every op of the engine's registry, grouped by category and searchable. Drag an entry onto the
+ * canvas, or press Enter / double-click it to add it in the middle of the view.
+ */
+export function Palette() {
+  const [query, setQuery] = useState('');
+  const flow = useReactFlow();
+  const ops = searchOps(query);
+  const addAtCentre = (op: string) => {
+    const el = document.querySelector('[data-testid=canvas]')?.getBoundingClientRect();
+    const p = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
+    useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+  };
+  return (
+    <aside className="palette" data-testid="palette" aria-label="Ops">
+      <input className="palette__search" type="search" placeholder="Search ops…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" aria-label="Search ops" />
+      <div className="palette__groups">
+        {OP_CATEGORIES.map((cat) => {
+          const inGroup = ops.filter((o) => o.category === cat);
+          if (inGroup.length === 0) return null;
+          return (
+            <section key={cat} className="palette__group" data-testid={`palette-group-${cat}`}>
+              <h3>{GROUP_TITLE[cat] ?? cat}</h3>
+              {inGroup.map((op) => (
+                <div
+                  key={op.name}
+                  className="palette__item"
+                  draggable
+                  tabIndex={0}
+                  role="button"
+                  data-testid={`palette-item-${op.name}`}
+                  title={`${op.doc}\nDrag onto the canvas, or press Enter to add.`}
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData(PALETTE_MIME, op.name);
+                    e.dataTransfer.effectAllowed = 'copy';
+                  }}
+                  onDoubleClick={() => addAtCentre(op.name)}
+                  onKeyDown={(e) => e.key === 'Enter' && addAtCentre(op.name)}
+                >
+                  <span className="palette__name">{op.name}</span>
+                  <span className="palette__doc">{op.doc}</span>
+                </div>
+              ))}
+            </section>
+          );
+        })}
+        {ops.length === 0 ? <p className="palette__empty">No op matches “{query}”.</p> : null}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,239 @@
+import { create } from 'zustand';
+import type { HostFiles } from '../../../src-engine/protocol/bridge';
+import { emptyDoc, type EditorDoc } from './document';
+import { parseProject, serializeProject } from './project';
+import { selectDirty, useEditor } from './store';
+
+/** The host services the file commands need (src-renderer/src/host provides them). */
+export interface FileHost {
+  readonly files: HostFiles;
+  setTitle(title: string, dirty: boolean): void;
+  onCloseRequest(listener: () => Promise<boolean>): () => void;
+}
+
+/** Project files end in this (the host lists `*.json`). */
+export const PROJECT_EXTENSION = '.netwright.json';
+
+/** An in-app yes/no question (no native dialogs in web mode, and testable in e2e). */
+interface ConfirmState {
+  question?: { title: string; message: string; confirm: string; resolve(ok: boolean): void };
+  ask(title: string, message: string, confirm: string): Promise<boolean>;
+  answer(ok: boolean): void;
+}
+
+export const useConfirm = create<ConfirmState>((set, get) => ({
+  ask(title, message, confirm) {
+    get().question?.resolve(false);
+    return new Promise((resolve) => set({ question: { title, message, confirm, resolve } }));
+  },
+  answer(ok) {
+    const q = get().question;
+    set({ question: undefined });
+    q?.resolve(ok);
+  },
+}));
+
+/** `My net` → `My net.netwright.json`; strips characters no file system likes. */
+export function fileNameFor(name: string): string {
+  const cleaned = [...name.trim().replace(/\.netwright\.json$|\.json$/i, '')].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '-' : c)).join('');
+  const base = cleaned.slice(0, 120) || 'Untitled';
+  return `${base}${PROJECT_EXTENSION}`;
+}
+
+const displayName = (fileName: string) => fileName.replace(/\.netwright\.json$|\.json$/i, '');
+
+/** Recovery slot content: the project text plus which file it belonged to. */
+interface Recovery {
+  kind: 'netwright.recovery';
+  path?: string;
+  name: string;
+  project: string;
+}
+
+/**
+ * File commands over a host: New / Open / Save / Save As, the unsaved-changes prompt, the title,
+ * autosave to the recovery slot and the restore offer. Create one per app (`App` does).
+ */
+export class ProjectFiles {
+  private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposers: (() => void)[] = [];
+
+  constructor(
+    private readonly host: FileHost,
+    private readonly autosaveMs = 1500,
+  ) {}
+
+  get nativeDialogs(): boolean {
+    return this.host.files.nativeDialogs;
+  }
+
+  /** Keep the title and the recovery slot in step with the store; answer the host's close request. */
+  start(): () => void {
+    let last = useEditor.getState();
+    this.updateTitle();
+    this.disposers.push(
+      useEditor.subscribe((s) => {
+        if (s.history.present !== last.history.present || s.file !== last.file) {
+          this.updateTitle();
+          if (s.history.present !== last.history.present && selectDirty(s)) this.scheduleAutosave();
+        }
+        last = s;
+      }),
+      this.host.onCloseRequest(() => this.confirmDiscard('close')),
+    );
+    return () => {
+      this.disposers.forEach((d) => d());
+      this.disposers = [];
+      if (this.autosaveTimer !== undefined) clearTimeout(this.autosaveTimer);
+    };
+  }
+
+  private updateTitle(): void {
+    const s = useEditor.getState();
+    this.host.setTitle(s.file.name, selectDirty(s));
+  }
+
+  private scheduleAutosave(): void {
+    if (this.autosaveTimer !== undefined) clearTimeout(this.autosaveTimer);
+    this.autosaveTimer = setTimeout(() => void this.autosave(), this.autosaveMs);
+  }
+
+  /** Write the current document to the recovery slot (when it has unsaved changes). */
+  async autosave(): Promise<void> {
+    const s = useEditor.getState();
+    if (!selectDirty(s)) return;
+    const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, name: s.file.name, project: serializeProject(s.history.present, s.ui) };
+    try {
+      await this.host.files.writeRecovery(JSON.stringify(rec));
+    } catch (e) {
+      console.error(`[netwright] autosave failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** After a crash: the unsaved document found in the recovery slot, if any. */
+  async findRecovery(): Promise<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined> {
+    try {
+      const r = await this.host.files.readRecovery();
+      if (!r) return undefined;
+      const rec = JSON.parse(r.text) as Partial<Recovery>;
+      if (rec.kind !== 'netwright.recovery' || typeof rec.project !== 'string') return undefined;
+      const p = parseProject(rec.project);
+      if (!p.ok) return undefined;
+      return { doc: p.doc, name: typeof rec.name === 'string' ? rec.name : 'Recovered', path: typeof rec.path === 'string' ? rec.path : undefined, savedAt: r.savedAt };
+    } catch {
+      return undefined;
+    }
+  }
+
+  restore(rec: { doc: EditorDoc; name: string; path?: string }): void {
+    useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name }, {}, true);
+    useEditor.getState().notify('info', 'Restored your unsaved changes from the last session.');
+  }
+
+  async discardRecovery(): Promise<void> {
+    await this.host.files.clearRecovery().catch(() => {});
+  }
+
+  /** Ask before dropping unsaved changes; resolves true when it is fine to go on. */
+  async confirmDiscard(what: 'new' | 'open' | 'template' | 'close'): Promise<boolean> {
+    const s = useEditor.getState();
+    if (!selectDirty(s)) return true;
+    const verb = { new: 'start a new project', open: 'open another project', template: 'open a template', close: 'close' }[what];
+    return useConfirm.getState().ask('Unsaved changes', `"${s.file.name}" has changes that are not saved. Discard them and ${verb}?`, 'Discard changes');
+  }
+
+  async newProject(): Promise<void> {
+    if (!(await this.confirmDiscard('new'))) return;
+    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
+    await this.discardRecovery();
+  }
+
+  /** Open: the native dialog in Electron; the in-app picker (dialog 'open') in web mode. */
+  async open(): Promise<void> {
+    if (!(await this.confirmDiscard('open'))) return;
+    if (!this.host.files.nativeDialogs) return useEditor.getState().setDialog('open');
+    try {
+      const file = await this.host.files.pickOpen();
+      if (file) this.load(file.text, file.path, file.name);
+    } catch (e) {
+      useEditor.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
+    }
+  }
+
+  /** Open a file by path (recent list, web picker). Already confirmed by the caller. */
+  async openPath(path: string): Promise<boolean> {
+    try {
+      const file = await this.host.files.read(path);
+      return this.load(file.text, file.path, file.name);
+    } catch (e) {
+      useEditor.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Parse and load a project text; a bad file only shows why, and nothing else changes. */
+  load(text: string, path: string, fileName: string): boolean {
+    const r = parseProject(text);
+    const store = useEditor.getState();
+    if (!r.ok) {
+      store.notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });
+      return false;
+    }
+    // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
+    const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
+    store.load(r.doc, isProject ? { path, name: displayName(fileName) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
+    if (r.notes.length > 0) store.notify('info', r.notes.join(' '));
+    void this.discardRecovery();
+    return true;
+  }
+
+  async save(): Promise<boolean> {
+    const s = useEditor.getState();
+    if (!s.file.path) return this.saveAs();
+    return this.writeTo(s.file.path, s.file.name);
+  }
+
+  /** Save As: the native dialog in Electron; in web mode the in-app name prompt calls `saveAsName`. */
+  async saveAs(): Promise<boolean> {
+    const s = useEditor.getState();
+    if (!this.host.files.nativeDialogs) {
+      s.setDialog('save-as');
+      return false;
+    }
+    const path = await this.host.files.pickSave(fileNameFor(s.file.name)).catch((e: Error) => {
+      s.notify('error', `Could not save: ${e.message}`);
+      return null;
+    });
+    if (!path) return false;
+    return this.writeTo(path, displayName(path.replace(/^.*[\\/]/, '')));
+  }
+
+  /** Web mode's Save As: a name in the workspace folder. */
+  async saveAsName(name: string): Promise<boolean> {
+    const fileName = fileNameFor(name);
+    return this.writeTo(fileName, displayName(fileName));
+  }
+
+  private async writeTo(path: string, name: string): Promise<boolean> {
+    const s = useEditor.getState();
+    const doc = s.history.present;
+    try {
+      await this.host.files.write(path, serializeProject(doc, s.ui));
+    } catch (e) {
+      s.notify('error', `Could not save "${name}": ${(e as Error).message}`);
+      return false;
+    }
+    useEditor.getState().markSaved(doc, { path, name });
+    useEditor.getState().setDialog('none');
+    await this.discardRecovery();
+    return true;
+  }
+
+  list(): ReturnType<HostFiles['list']> {
+    return this.host.files.list();
+  }
+
+  recent(): ReturnType<HostFiles['recent']> {
+    return this.host.files.recent();
+  }
+}

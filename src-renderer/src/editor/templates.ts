@@ -1,0 +1,37 @@
+import type { GraphIR } from '../../../src-engine/ir/types';
+import type { EditorDoc } from './document';
+import { parseProject } from './project';
+
+/** One entry of the template gallery: an example network from examples/, opened as a new document. */
+export interface Template {
+  /** File name without `.json`, e.g. `mnist-mlp`. */
+  id: string;
+  title: string;
+  nodes: number;
+  dataset?: string;
+  /** The graph as a document, or why the example could not be read (shown on the card). */
+  doc?: EditorDoc;
+  error?: string;
+}
+
+/** Display order of the shipped examples; others follow alphabetically. */
+const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'fashion-mlp'];
+
+// Bundled at build time: the gallery works offline and in both hosts.
+const FILES = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;
+
+/** Read example graphs into templates (exported for tests; the app uses `TEMPLATES`). */
+export function readTemplates(files: Record<string, unknown>): Template[] {
+  const list = Object.entries(files).map(([path, json]): Template => {
+    const id = path.replace(/^.*\//, '').replace(/\.json$/, '');
+    const r = parseProject(JSON.stringify(json));
+    const graph = (json ?? {}) as Partial<GraphIR>;
+    const title = typeof graph.name === 'string' && graph.name ? graph.name : id;
+    if (!r.ok) return { id, title, nodes: 0, error: r.message };
+    return { id, title, nodes: r.doc.graph.nodes.length, dataset: r.doc.graph.training?.dataset.name, doc: r.doc };
+  });
+  const rank = (id: string) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
+  return list.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
+}
+
+export const TEMPLATES: readonly Template[] = readTemplates(FILES);
