@@ -1,5 +1,5 @@
 import { elementwiseLossShape } from './loss-util';
-import { floatAttr } from './shape-util';
+import { fail, floatAttr, ShapeCode } from './shape-util';
 import type { OpDef } from './types';
 
 /**
@@ -15,7 +15,13 @@ export const huberLoss: OpDef = {
     delta: { kind: 'float', default: 1, min: 0, doc: 'Error size where the loss switches from squared to linear.' },
   },
   isLoss: true,
-  inferShape: ({ inputs }) => elementwiseLossShape('HuberLoss', inputs[0], inputs[1]),
+  inferShape({ inputs, attrs }) {
+    const delta = floatAttr(attrs, 'delta');
+    if (!(delta > 0)) {
+      return fail(ShapeCode.ATTR_RANGE, `HuberLoss: delta must be positive (PyTorch requires it too); it is ${delta}.`);
+    }
+    return elementwiseLossShape('HuberLoss', inputs[0], inputs[1]);
+  },
   forward({ inputs, output, attrs }) {
     const p = inputs[0].data;
     const t = inputs[1].data;

@@ -150,6 +150,7 @@ describe('elementwise losses', () => {
       expect(def.inferShape({ inputs: [[-1, 1], [-1]], attrs }), name).toEqual({ ok: true, shape: [] });
       expect(def.inferShape({ inputs: [[-1, 2, 3], [-1, 2, 3]], attrs }), name).toEqual({ ok: true, shape: [] });
     }
+    expect(op('HuberLoss').inferShape({ inputs: [[-1, 2], [-1, 2]], attrs: { delta: 0 } })).toMatchObject({ ok: false, code: 'E_ATTR_RANGE' });
     const pw = op('BCEWithLogitsLoss').inferShape({ inputs: [[-1, 3], [-1, 3]], attrs: { posWeight: [1, 2] } });
     expect(pw).toMatchObject({ ok: false, code: 'E_ATTR_RANGE' });
   });
