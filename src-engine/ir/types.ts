@@ -59,7 +59,7 @@ export type ScheduleConfig =
   | { kind: 'cosine'; tMax: number; etaMin?: number }
   | { kind: 'warmup-cosine'; warmupSteps: number; totalSteps: number; etaMin?: number }
   | { kind: 'onecycle'; maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }
-  | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max' };
+  | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max'; cooldown?: number };
 
 export interface TrainingConfig {
   dataset: DatasetConfig;
