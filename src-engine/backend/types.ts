@@ -68,8 +68,35 @@ export interface Backend {
    */
   readonly overrides?: Readonly<Record<string, OpKernelOverride>>;
 
+  /**
+   * Optional fused Adam/AdamW update of one parameter, in place, with exactly the contract of
+   * `adamUpdate` in optim/adam.ts (PyTorch 1.13 semantics; `maxExpAvgSq` null without AMSGrad,
+   * `t` the 1-based step). Optimizers call it when the backend has it. Added by the CPU backend.
+   */
+  adamUpdate?(
+    w: Float32Array,
+    g: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    h: AdamUpdateHyper,
+    t: number,
+  ): void;
+
   /** Release threads and memory. */
   dispose?(): void;
+}
+
+/** Adam/AdamW hyperparameters as `adamUpdate` takes them (structurally optim's `AdamHyper`). */
+export interface AdamUpdateHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: shrink weights by `lr·wd`; Adam: add `wd·w` to the gradient. */
+  decoupled: boolean;
+  amsgrad: boolean;
 }
 
 export interface OpKernelOverride {

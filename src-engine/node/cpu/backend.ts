@@ -1,11 +1,11 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../backend/types';
+import type { AdamUpdateHyper, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../backend/types';
 import { createReferenceBackend } from '../../backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
-import { FN, FN_NAMES } from './functions';
+import { FN, FN_NAMES, partsFor, ranges } from './functions';
 import { WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
@@ -35,6 +35,7 @@ export interface CpuBackend extends Backend {
   readonly features: WasmFeatures & { fma: boolean };
   /** The shared heap, for diagnostics (bytes in use). */
   readonly heap: SharedHeap;
+  adamUpdate: NonNullable<Backend['adamUpdate']>;
   dispose(): void;
 }
 
@@ -216,6 +217,37 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     },
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
+
+  /** Adam/AdamW in float64 SIMD: bit-identical to optim/adam.ts (see kernels/optim.wat). */
+  function adamUpdate(
+    w: Float32Array,
+    g: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    h: AdamUpdateHyper,
+    t: number,
+  ): void {
+    const n = w.length;
+    // The same scalar prologue as optim/adam.ts, so every constant rounds identically.
+    const stepSize = h.lr / (1 - Math.pow(h.beta1, t));
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, t));
+    const shrink = h.decoupled ? 1 - h.lr * h.weightDecay : 1;
+    const l2 = h.decoupled ? 0 : h.weightDecay;
+    try {
+      const wa = addressOf(w, n, 'adamUpdate: w', true, true);
+      const ga = addressOf(g, n, 'adamUpdate: g', true, false);
+      const ma = addressOf(expAvg, n, 'adamUpdate: expAvg', true, true);
+      const va = addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
+      const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
+      ctx.run(
+        FN.adamUpdate,
+        ranges(n, partsFor(n, threads), 2).map(([i0, i1]) => [wa, ga, ma, va, xa, i0, i1, stepSize, bc2Sqrt, shrink, l2, h.beta1, h.beta2, h.eps]),
+      );
+    } finally {
+      unstage();
+    }
+  }
   const kind = fma ? 'WebAssembly SIMD, relaxed FMA' : 'WebAssembly SIMD';
   return {
     name: 'cpu-wasm',
@@ -228,6 +260,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     im2col,
     col2im,
     overrides,
+    adamUpdate,
     dispose: () => void pool.dispose(),
   };
 }

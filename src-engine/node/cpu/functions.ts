@@ -11,6 +11,7 @@ export const FN_NAMES = [
   'elementwise.maxPoolBackward',
   'elementwise.bnForward',
   'elementwise.bnBackward',
+  'optim.adamUpdate',
 ] as const;
 
 export const FN = {
@@ -25,6 +26,7 @@ export const FN = {
   maxPoolBackward: 8,
   bnForward: 9,
   bnBackward: 10,
+  adamUpdate: 11,
 } as const;
 
 /** Elements below which a memory-bound kernel runs on the calling thread alone. */
