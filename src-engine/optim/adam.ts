@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/types';
 import { OptimizerBase, checkHyper } from './base';
 import type { OptimParam } from './types';
 
@@ -62,14 +63,18 @@ export class Adam extends OptimizerBase {
   private readonly hyper: AdamHyper;
   /** The same settings with weight decay 0, for parameters with `decay: false`. */
   private readonly hyperNoDecay: AdamHyper;
+  /** `adamUpdate`, or the backend's bit-identical fused version (Backend.adamUpdate). */
+  private readonly kernel: typeof adamUpdate;
 
   constructor(
     params: readonly OptimParam[],
     cfg: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean },
     decoupled: boolean,
+    backend?: Backend,
   ) {
     const amsgrad = cfg.amsgrad ?? false;
-    super(params, cfg.lr, amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']);
+    super(params, cfg.lr, amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'], backend?.adamUpdate ? backend.alloc : undefined);
+    this.kernel = backend?.adamUpdate ?? adamUpdate;
     this.kind = decoupled ? 'adamw' : 'adam';
     this.hyper = {
       lr: cfg.lr,
@@ -91,6 +96,6 @@ export class Adam extends OptimizerBase {
   protected update(_i: number, p: OptimParam, slots: Record<string, Float32Array>): void {
     const h = p.decay ? this.hyper : this.hyperNoDecay;
     h.lr = this.lr;
-    adamUpdate(p.value.data, p.grad.data, slots.expAvg, slots.expAvgSq, slots.maxExpAvgSq ?? null, h, this.steps);
+    this.kernel(p.value.data, p.grad.data, slots.expAvg, slots.expAvgSq, slots.maxExpAvgSq ?? null, h, this.steps);
   }
 }

@@ -13,7 +13,8 @@ export abstract class OptimizerBase implements Optimizer {
   /** `slots[i][name]`: buffer `name` of parameter i, same length as the parameter. */
   protected readonly slots: Record<string, Float32Array>[];
 
-  constructor(params: readonly OptimParam[], lr: number, slotNames: readonly string[]) {
+  /** `alloc` (a backend's, so a WebAssembly kernel can update in place) allocates the buffers; default: plain arrays. */
+  constructor(params: readonly OptimParam[], lr: number, slotNames: readonly string[], alloc?: (length: number) => Float32Array) {
     checkHyper('lr', lr, lr >= 0);
     for (const [i, p] of params.entries()) {
       if (p.value.data.length !== p.grad.data.length) {
@@ -25,7 +26,8 @@ export abstract class OptimizerBase implements Optimizer {
     }
     this.params = params;
     this.lr = lr;
-    this.slots = params.map((p) => Object.fromEntries(slotNames.map((n) => [n, new Float32Array(p.value.data.length)])));
+    const make = alloc ?? ((length: number) => new Float32Array(length));
+    this.slots = params.map((p) => Object.fromEntries(slotNames.map((n) => [n, make(p.value.data.length)])));
   }
 
   get stepCount(): number {

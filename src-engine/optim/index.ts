@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/types';
 import type { OptimizerConfig } from '../ir/types';
 import { Adam } from './adam';
 import { Rmsprop } from './rmsprop';
@@ -27,16 +28,18 @@ export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-
  * const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }, compiled.params);
  * opt.step();
  * ```
+ * @param backend when given and it has a fused update (`Backend.adamUpdate`), Adam/AdamW use it
+ *   and keep their moments in the backend's memory.
  * @throws Error with code `OPTIM_BAD_HYPERPARAM` for an invalid setting, `OPTIM_UNKNOWN` for an unknown kind.
  */
-export function createOptimizer(config: OptimizerConfig, params: readonly OptimParam[]): Optimizer {
+export function createOptimizer(config: OptimizerConfig, params: readonly OptimParam[], backend?: Backend): Optimizer {
   switch (config.kind) {
     case 'sgd':
       return new Sgd(params, config);
     case 'adam':
-      return new Adam(params, config, false);
+      return new Adam(params, config, false, backend);
     case 'adamw':
-      return new Adam(params, config, true);
+      return new Adam(params, config, true, backend);
     case 'rmsprop':
       return new Rmsprop(params, config);
     default: {

@@ -146,7 +146,7 @@ export class Trainer {
     const n = train.count;
     const stepsPerEpoch = Math.ceil(n / bs);
     const g = this.graphFor(bs);
-    this.optimizer = createOptimizer(c.optimizer, g.params);
+    this.optimizer = createOptimizer(c.optimizer, g.params, this.backend);
     this.schedule = createSchedule(c.schedule, c.optimizer.lr);
     this.optimizer.lr = this.schedule.lr;
     const perStep = (c.scheduleUnit ?? (c.schedule && DEFAULT_STEP_UNIT.has(c.schedule.kind) ? 'step' : 'epoch')) === 'step';
