@@ -69,6 +69,10 @@ export const maxPool2d: OpDef = {
     const y = output.data;
     const arg = workspace.argmax.data;
     const planes = inputs[0].shape[0] * q.c;
+    if (q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0) {
+      pool2x2(x, y, arg, planes, q.h, q.w, q.outH, q.outW);
+      return;
+    }
     let o = 0;
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * q.h * q.w;
@@ -82,16 +86,16 @@ export const maxPool2d: OpDef = {
           const xe = Math.min(q.w, x0 + q.k[1]);
           let best = -Infinity;
           let bestIdx = ys * q.w + xs;
-          for (let yy = ys; yy < ye; yy++) {
+          search: for (let yy = ys; yy < ye; yy++) {
             for (let xx = xs; xx < xe; xx++) {
               const v = x[base + yy * q.w + xx];
-              if (v > best || Number.isNaN(v)) {
+              // !(v <= best): a larger value, or NaN (which wins and ends the search).
+              if (!(v <= best)) {
                 best = v;
                 bestIdx = yy * q.w + xx;
-                if (Number.isNaN(v)) break;
+                if (v !== v) break search;
               }
             }
-            if (Number.isNaN(best)) break;
           }
           y[o] = best;
           arg[o] = bestIdx;
@@ -114,3 +118,48 @@ export const maxPool2d: OpDef = {
     }
   },
 };
+
+/**
+ * The common 2×2, stride 2, no padding case, unrolled (same tie and NaN rules as the general loop).
+ *
+ * NOTE: on ReLU outputs the comparisons are unpredictable; branch-free variants (ternaries,
+ * arithmetic on 0/1 comparisons) measured slower in V8, so this keeps plain branches.
+ */
+function pool2x2(x: Float32Array, y: Float32Array, arg: Float32Array, planes: number, h: number, w: number, outH: number, outW: number): void {
+  let o = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const r0 = 2 * oy * w;
+      const r1 = r0 + w;
+      for (let ox = 0; ox < outW; ox++, o++) {
+        const c = 2 * ox;
+        let best = x[base + r0 + c];
+        let idx = r0 + c;
+        if (best === best) {
+          const v1 = x[base + r0 + c + 1];
+          if (!(v1 <= best)) {
+            best = v1;
+            idx = r0 + c + 1;
+          }
+          if (best === best) {
+            const v2 = x[base + r1 + c];
+            if (!(v2 <= best)) {
+              best = v2;
+              idx = r1 + c;
+            }
+            if (best === best) {
+              const v3 = x[base + r1 + c + 1];
+              if (!(v3 <= best)) {
+                best = v3;
+                idx = r1 + c + 1;
+              }
+            }
+          }
+        }
+        y[o] = best;
+        arg[o] = idx;
+      }
+    }
+  }
+}
