@@ -128,3 +128,55 @@ describe('Dropout (PyTorch RNG cannot be matched: statistics instead of goldens)
     expect(all.output.data.every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('MaxPool2d tie and NaN rules (PyTorch CPU: first maximum wins, NaN propagates)', () => {
+  /** The definition, for any window geometry: first maximum in row-major order, NaN wins. */
+  function naive(x: Float32Array, h: number, w: number, k: number, s: number, p: number): { y: number[]; arg: number[] } {
+    const oh = Math.floor((h + 2 * p - k) / s) + 1;
+    const ow = Math.floor((w + 2 * p - k) / s) + 1;
+    const y: number[] = [];
+    const arg: number[] = [];
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        let best = -Infinity;
+        let idx = -1;
+        for (let i = 0; i < k; i++)
+          for (let j = 0; j < k; j++) {
+            const yy = oy * s - p + i;
+            const xx = ox * s - p + j;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+            const v = x[yy * w + xx];
+            if (idx < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+              best = v;
+              idx = yy * w + xx;
+            }
+          }
+        y.push(best);
+        arg.push(idx);
+      }
+    return { y, arg };
+  }
+
+  for (const [k, s, p] of [
+    [2, 2, 0], // the unrolled fast path
+    [3, 2, 1], // the general loop
+  ]) {
+    it(`kernel ${k}, stride ${s}, padding ${p}: ties on ReLU-like data and a NaN`, () => {
+      const rng = new Rng(k * 10 + p);
+      const h = 6;
+      const w = 6;
+      // Rounded, half-zero values: many exact ties, as after a ReLU.
+      const x = Float32Array.from({ length: h * w }, () => Math.max(0, Math.round(rng.normal() * 2)));
+      x[14] = NaN;
+      const r = runOp(maxPool2d, { inputs: [tensor([1, 1, h, w], x)], attrs: { kernelSize: [k, k], stride: [s, s], padding: [p, p] } });
+      const want = naive(x, h, w, k, s, p);
+      expect(Array.from(r.output.data)).toEqual(want.y.map((v) => Math.fround(v)));
+      expect(Array.from(r.workspace.argmax.data)).toEqual(want.arg);
+      // Each output's gradient goes to exactly its argmax.
+      const dx = Array.from(r.dInputs[0]!.data);
+      expect(dx.reduce((a, b) => a + b, 0)).toBe(want.y.length);
+      for (const i of want.arg) expect(dx[i]).toBeGreaterThan(0);
+    });
+  }
+});
+
