@@ -1,7 +1,7 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,7 @@ export async function launchApp() {
   return {
     page,
     target: target.kind,
+    workspace: E2E_WORKSPACE,
     consoleErrors,
     close: async () => {
       await browser.close();
@@ -64,6 +65,13 @@ export async function launchApp() {
  * - `{ expect: selector, attr: [name, value] | text: RegExp-string, within?: ms }`
  * - `{ killEngine: true }` — kills the engine process whose pid the status bar shows
  * - `{ screenshot: name }`
+ * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left
+ * - `{ connect: [sourceId, targetId, slot] }` — drag from a node's output handle to an input handle
+ * - `{ click: selector }`, `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
+ *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`
+ * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
+ * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
+ * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
  */
 export async function replay(app, steps, log = () => {}) {
   const state = {};
@@ -92,6 +100,55 @@ export async function replay(app, steps, log = () => {}) {
         const pid = Number(await app.page.locator('[data-testid=engine-version]').getAttribute('data-pid'));
         if (!pid) throw new Error('no engine pid on the status bar');
         process.kill(pid, 'SIGKILL');
+      } else if (step.dragFromPalette) {
+        const canvas = await app.page.locator('[data-testid=canvas]').boundingBox();
+        await app.page.locator(`[data-testid="palette-item-${step.dragFromPalette}"]`).dragTo(app.page.locator('[data-testid=canvas] .react-flow__pane'), {
+          targetPosition: { x: step.to[0], y: step.to[1] },
+        });
+        if (!canvas) throw new Error('no canvas');
+      } else if (step.connect) {
+        const [from, to, slot] = step.connect;
+        const a = await app.page.locator(`[data-testid="handle-${from}-out"]`).boundingBox();
+        const b = await app.page.locator(`[data-testid="handle-${to}-in-${slot}"]`).boundingBox();
+        if (!a || !b) throw new Error(`handle not found (${!a ? from : `${to}:${slot}`})`);
+        await app.page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+        await app.page.mouse.down();
+        await app.page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+        await app.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+        await app.page.mouse.up();
+      } else if (step.click) {
+        await app.page.locator(step.click).first().click();
+      } else if (step.dblclick) {
+        await app.page.locator(step.dblclick).first().dblclick();
+      } else if (step.fill) {
+        await app.page.locator(step.fill).first().fill(step.value);
+      } else if (step.select) {
+        await app.page.locator(step.select).first().selectOption(step.value);
+      } else if (step.press) {
+        await app.page.keyboard.press(step.press);
+      } else if (step.reload) {
+        await app.page.reload();
+      } else if (step.expectCount) {
+        const timeout = step.within ?? 10_000;
+        await app.page.waitForFunction(([sel, n]) => globalThis.document.querySelectorAll(sel).length === n, [step.expectCount, step.count], { timeout }).catch(async () => {
+          throw new Error(`expected ${step.count} of ${step.expectCount}, found ${await app.page.locator(step.expectCount).count()}`);
+        });
+      } else if (step.expectGone) {
+        await app.page.locator(step.expectGone).first().waitFor({ state: 'detached', timeout: step.within ?? 10_000 });
+      } else if (step.rememberGraph || step.expectGraph) {
+        const graph = await app.page.evaluate(() => {
+          const doc = globalThis.document;
+          const nodes = [...doc.querySelectorAll('[data-testid^="node-"][data-op]')].map((n) => `${n.getAttribute('data-testid')}|${n.getAttribute('data-op')}|${n.getAttribute('data-shape')}`);
+          const edges = [...doc.querySelectorAll('[data-testid^="edge-label-"]')].map((e) => `${e.getAttribute('data-testid')}|${e.textContent}`);
+          return [...nodes.sort(), ...edges.sort()];
+        });
+        if (step.rememberGraph) state[step.rememberGraph] = graph;
+        else if (JSON.stringify(graph) !== JSON.stringify(state[step.expectGraph])) {
+          throw new Error(`the canvas differs from "${step.expectGraph}":\n now ${JSON.stringify(graph)}\n was ${JSON.stringify(state[step.expectGraph])}`);
+        }
+      } else if (step.writeFile) {
+        if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
+        writeFileSync(path.join(app.workspace, step.writeFile), step.text);
       } else if (step.screenshot) {
         mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
         await app.page.screenshot({ path: path.join(ROOT, 'test-results', `${step.screenshot}.png`) });

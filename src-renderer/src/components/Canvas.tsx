@@ -24,6 +24,7 @@ const NODE_TYPES = { op: OpNode };
 const EDGE_TYPES = { shape: ShapeEdge };
 const PRO = { hideAttribution: true };
 const DELETE_KEYS: string[] = [];
+const DEFAULT_VIEWPORT = { x: 40, y: 20, zoom: 1 };
 
 let dragSeq = 0;
 
@@ -37,6 +38,7 @@ export function Canvas() {
   const selectedEdges = useEditor((s) => s.selectedEdges);
   const theme = useEditor((s) => s.theme);
   const focus = useEditor((s) => s.focus);
+  const loadSeq = useEditor((s) => s.loadSeq);
   const flow = useReactFlow<OpFlowNode, ShapeFlowEdge>();
   const [cache] = useState(() => new FlowCache());
   const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
@@ -54,6 +56,14 @@ export function Canvas() {
     // Only a new focus request moves the view, not document edits.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focus]);
+
+  useEffect(() => {
+    if (loadSeq === 0) return;
+    const ui = useEditor.getState().ui;
+    // Wait a frame or two so the new nodes are measured before fitting them.
+    const t = setTimeout(() => void (ui.viewport ? flow.setViewport(ui.viewport) : flow.fitView({ maxZoom: 1, padding: 0.15 })), 60);
+    return () => clearTimeout(t);
+  }, [loadSeq, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<OpFlowNode>[]) => {
     const store = useEditor.getState();
@@ -171,7 +181,7 @@ export function Canvas() {
         onlyRenderVisibleElements
         colorMode={theme}
         minZoom={0.05}
-        fitView
+        defaultViewport={DEFAULT_VIEWPORT}
         proOptions={PRO}
       >
         <Background gap={16} />

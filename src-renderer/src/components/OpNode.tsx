@@ -91,7 +91,7 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
         ) : null}
         {level !== 'ok' ? (
           <span className={`badge badge--${level}`} data-testid={`node-diagnostic-${id}`} title={[...errors, ...warnings].map((d) => `${d.code}: ${d.message}`).join('\n')}>
-            {level === 'error' ? '⛔' : '⚠'} {errors.length + warnings.length}
+            {level === 'error' ? '!' : '?'} {errors.length + warnings.length}
           </span>
         ) : null}
       </div>

@@ -23,7 +23,7 @@ export function ProblemsPanel() {
               disabled={d.nodeId === undefined}
               onClick={() => d.nodeId !== undefined && focusNode(d.nodeId)}
             >
-              <span className="problem__icon">{d.severity === 'error' ? '⛔' : '⚠'}</span>
+              <span className={`problem__icon problem__icon--${d.severity}`}>{d.severity === 'error' ? 'error' : 'warning'}</span>
               {d.nodeId !== undefined ? <span className="problem__node">{d.nodeId}</span> : null}
               <span className="problem__message">{d.message}</span>
               <span className="problem__code">{d.code}</span>

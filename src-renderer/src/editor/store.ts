@@ -43,6 +43,8 @@ export interface EditorState {
   notice?: Notice;
   dialog: Dialog;
   theme: 'light' | 'dark';
+  /** Bumped by `load`: the canvas fits the new document into view. */
+  loadSeq: number;
   /** Set to ask the canvas to centre on a node (problems panel click); `seq` makes repeats fire. */
   focus?: { nodeId: string; seq: number };
 
@@ -117,6 +119,7 @@ export const useEditor = create<EditorState>((set, get) => {
     ui: {},
     dialog: 'none',
     theme: initialTheme(),
+    loadSeq: 0,
 
     edit(action, opts) {
       const h = get().history;
@@ -201,6 +204,7 @@ export const useEditor = create<EditorState>((set, get) => {
         file: { ...file, saved },
         ui,
         dialog: 'none',
+        loadSeq: get().loadSeq + 1,
       });
     },
     markSaved(doc, file) {
