@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getOp } from '../../../src-engine/ops/registry';
-import { checkGolden, loadGoldens } from './harness';
+import { tensor } from '../../../src-engine/tensor';
+import { checkGolden, compareGolden, loadGoldens } from './harness';
 
 const DIR = join(__dirname, '..', '..', 'golden', 'ops');
 const goldens = loadGoldens(DIR);
@@ -14,6 +15,16 @@ const goldens = loadGoldens(DIR);
 describe('PyTorch goldens', () => {
   it('the fixture folder is not empty', () => {
     expect(goldens.length).toBeGreaterThan(20);
+  });
+
+  it('compareGolden: |a − b| ≤ 1e-4·max(1, |b|), shapes and NaN must match', () => {
+    const want = { shape: [3], data: [0.5, 200, NaN] };
+    expect(compareGolden('ok', tensor([3], Float32Array.of(0.50009, 200.019, NaN)), want).ok).toBe(true);
+    expect(compareGolden('abs', tensor([3], Float32Array.of(0.5002, 200, NaN)), want).ok).toBe(false);
+    expect(compareGolden('rel', tensor([3], Float32Array.of(0.5, 200.03, NaN)), want).ok).toBe(false);
+    expect(compareGolden('nan', tensor([3], Float32Array.of(0.5, 200, 0)), want).ok).toBe(false);
+    expect(compareGolden('shape', tensor([1, 3], Float32Array.of(0.5, 200, NaN)), want).ok).toBe(false);
+    expect(compareGolden('missing', null, want).ok).toBe(false);
   });
 
   for (const g of goldens) {
