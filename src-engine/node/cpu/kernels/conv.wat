@@ -1,7 +1,8 @@
 ;; Convolution data movement for WebAssembly SIMD: im2col (unfold one [C, H, W] image into
 ;; [C*kH*kW, outH*outW] columns, zero padding) and its adjoint col2im (fold columns back, adding
 ;; into the image). The GEMM does the arithmetic; these only move data, so the stride-1 case (every
-;; MNIST-style conv) uses bulk memory.copy/fill and f32x4 adds over the valid span of each row.
+;; MNIST-style conv) copies and adds the valid span of each row with f32x4. NOTE: not memory.copy /
+;; memory.fill: V8 calls out of line for those, which costs more than the ~14-float rows here.
 ;;
 ;; conv2dForward/conv2dBackward run a whole range of samples of a groups=1 Conv2d in one call
 ;; (unfold + GEMM per sample), so a thread pool can split a batch by samples with one fork/join
@@ -24,13 +25,30 @@
     (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
     (local.get $hi))
 
+;; n floats at dst = 0 (the few padding columns of a row, or a whole padding row).
+  (func $zero (param $dst i32) (param $n i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
+      (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.const 0))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $sl)))
+  )
+
   (func $im2col (export "im2col")
     (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $cols i32)
     (local $c i32) (local $ki i32) (local $kj i32) (local $oh i32) (local $ow i32)
     (local $ih i32) (local $iw i32) (local $iw0 i32) (local $src i32) (local $plane i32)
-    (local $lo i32) (local $hi i32) (local $rowBytes i32)
+    (local $lo i32) (local $hi i32) (local $rowBytes i32) (local $ih0 i32) (local $ohLo i32) (local $ohHi i32) (local $row i32)
     (local.set $rowBytes (i32.shl (local.get $oW) (i32.const 2)))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
@@ -44,6 +62,50 @@
           (local.set $iw0 (i32.sub (i32.mul (local.get $kj) (local.get $dW)) (local.get $pW)))
           (local.set $lo (call $spanLo (local.get $iw0)))
           (local.set $hi (call $spanHi (local.get $iw0) (local.get $W) (local.get $oW) (local.get $lo)))
+          (if (i32.and (i32.and (i32.eq (local.get $sW) (i32.const 1)) (i32.eq (local.get $sH) (i32.const 1))) (i32.eq (local.get $oW) (local.get $W)))
+            (then
+              ;; "Same"-width stride-1 rows: cols[oh][ow] = image[oh + ih0][ow + iw0] is ONE contiguous
+              ;; copy for all valid rows; the columns that read past a row's edge are zeroed after.
+              (local.set $ih0 (i32.sub (i32.mul (local.get $ki) (local.get $dH)) (local.get $pH)))
+              (local.set $ohLo (select (i32.sub (i32.const 0) (local.get $ih0)) (i32.const 0) (i32.lt_s (local.get $ih0) (i32.const 0))))
+              (local.set $ohHi (i32.sub (local.get $H) (local.get $ih0)))
+              (if (i32.gt_s (local.get $ohHi) (local.get $oH)) (then (local.set $ohHi (local.get $oH))))
+              (if (i32.gt_s (local.get $ohLo) (local.get $oH)) (then (local.set $ohLo (local.get $oH))))
+              (if (i32.lt_s (local.get $ohHi) (local.get $ohLo)) (then (local.set $ohHi (local.get $ohLo))))
+              (call $zero (local.get $cols) (i32.mul (local.get $ohLo) (local.get $oW)))
+              (call $zero (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $ohHi) (local.get $oW)) (i32.const 2)))
+                (i32.mul (i32.sub (local.get $oH) (local.get $ohHi)) (local.get $oW)))
+              (if (i32.and (i32.gt_s (local.get $ohHi) (local.get $ohLo)) (i32.gt_s (local.get $hi) (local.get $lo)))
+                (then
+                  (memory.copy
+                    (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $ohLo) (local.get $oW)) (local.get $lo)) (i32.const 2)))
+                    (i32.add (local.get $plane) (i32.shl (i32.add (i32.mul (i32.add (local.get $ohLo) (local.get $ih0)) (local.get $W))
+                      (i32.add (local.get $lo) (local.get $iw0))) (i32.const 2)))
+                    (i32.shl (i32.sub (i32.add (i32.mul (i32.sub (i32.sub (local.get $ohHi) (i32.const 1)) (local.get $ohLo)) (local.get $W)) (local.get $hi)) (local.get $lo)) (i32.const 2)))
+                  (local.set $oh (local.get $ohLo))
+                  (block $fd (loop $fl
+                    (br_if $fd (i32.ge_s (local.get $oh) (local.get $ohHi)))
+                    ;; (inline: a call per row costs more than the one or two stores it does)
+                    (local.set $row (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $oh) (local.get $oW)) (i32.const 2))))
+                    (local.set $ow (i32.const 0))
+                    (block $zd1 (loop $zl1
+                      (br_if $zd1 (i32.ge_s (local.get $ow) (local.get $lo)))
+                      (f32.store (i32.add (local.get $row) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $zl1)))
+                    (local.set $ow (local.get $hi))
+                    (block $zd2 (loop $zl2
+                      (br_if $zd2 (i32.ge_s (local.get $ow) (local.get $oW)))
+                      (f32.store (i32.add (local.get $row) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $zl2)))
+                    (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+                    (br $fl))))
+                (else
+                  (call $zero (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $ohLo) (local.get $oW)) (i32.const 2)))
+                    (i32.mul (i32.sub (local.get $ohHi) (local.get $ohLo)) (local.get $oW)))))
+              (local.set $cols (i32.add (local.get $cols) (i32.mul (local.get $oH) (local.get $rowBytes)))))
+            (else
           (local.set $oh (i32.const 0))
           (block $ohd (loop $ohl
             (br_if $ohd (i32.ge_s (local.get $oh) (local.get $oH)))
@@ -53,15 +115,31 @@
                 (local.set $src (i32.add (local.get $plane) (i32.shl (i32.mul (local.get $ih) (local.get $W)) (i32.const 2))))
                 (if (i32.eq (local.get $sW) (i32.const 1))
                   (then
-                    (memory.fill (local.get $cols) (i32.const 0) (i32.shl (local.get $lo) (i32.const 2)))
-                    (memory.copy
-                      (i32.add (local.get $cols) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.add (local.get $src) (i32.shl (i32.add (local.get $lo) (local.get $iw0)) (i32.const 2)))
-                      (i32.shl (i32.sub (local.get $hi) (local.get $lo)) (i32.const 2)))
-                    (memory.fill
-                      (i32.add (local.get $cols) (i32.shl (local.get $hi) (i32.const 2)))
-                      (i32.const 0)
-                      (i32.shl (i32.sub (local.get $oW) (local.get $hi)) (i32.const 2))))
+                    ;; inline loops: a wasm call costs more than a short row of work
+                    (local.set $ow (i32.const 0))
+                    (block $z1d (loop $z1l
+                      (br_if $z1d (i32.ge_s (local.get $ow) (local.get $lo)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $z1l)))
+                    (local.set $src (i32.add (local.get $src) (i32.shl (local.get $iw0) (i32.const 2))))
+                    (block $c4d (loop $c4l
+                      (br_if $c4d (i32.gt_s (i32.add (local.get $ow) (i32.const 4)) (local.get $hi)))
+                      (v128.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2)))
+                        (v128.load (i32.add (local.get $src) (i32.shl (local.get $ow) (i32.const 2)))))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+                      (br $c4l)))
+                    (block $c1d (loop $c1l
+                      (br_if $c1d (i32.ge_s (local.get $ow) (local.get $hi)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2)))
+                        (f32.load (i32.add (local.get $src) (i32.shl (local.get $ow) (i32.const 2)))))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $c1l)))
+                    (block $z2d (loop $z2l
+                      (br_if $z2d (i32.ge_s (local.get $ow) (local.get $oW)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $z2l))))
                   (else
                     (local.set $ow (i32.const 0))
                     (block $owd (loop $owl
@@ -74,35 +152,16 @@
                           (else (f32.const 0))))
                       (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
                       (br $owl))))))
-              (else (memory.fill (local.get $cols) (i32.const 0) (local.get $rowBytes))))
+              (else (call $zero (local.get $cols) (local.get $oW))))
             (local.set $cols (i32.add (local.get $cols) (local.get $rowBytes)))
             (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
-            (br $ohl)))
+            (br $ohl)))))
           (local.set $kj (i32.add (local.get $kj) (i32.const 1)))
           (br $kjl)))
         (local.set $ki (i32.add (local.get $ki) (i32.const 1)))
         (br $kil)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $cl)))
-  )
-
-  ;; dst[0..n) += src[0..n), f32x4 body and scalar tail.
-  (func $addInto (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32) (local $end4 i32)
-    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
-      (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (br $vl)))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $dst) (local.get $end)))
-      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (br $sl)))
   )
 
   ;; image += col2im(cols): the adjoint of im2col (same loop nest, loads and stores swapped).
@@ -135,10 +194,23 @@
                 (local.set $dst (i32.add (local.get $plane) (i32.shl (i32.mul (local.get $ih) (local.get $W)) (i32.const 2))))
                 (if (i32.eq (local.get $sW) (i32.const 1))
                   (then
-                    (call $addInto
-                      (i32.add (local.get $dst) (i32.shl (i32.add (local.get $lo) (local.get $iw0)) (i32.const 2)))
-                      (i32.add (local.get $cols) (i32.shl (local.get $lo) (i32.const 2)))
-                      (i32.sub (local.get $hi) (local.get $lo))))
+                    ;; image[ih][ow + iw0] += cols[oh][ow] over the valid span, inline (see im2col)
+                    (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $iw0) (i32.const 2))))
+                    (local.set $ow (local.get $lo))
+                    (block $a4d (loop $a4l
+                      (br_if $a4d (i32.gt_s (i32.add (local.get $ow) (i32.const 4)) (local.get $hi)))
+                      (v128.store (i32.add (local.get $p) (i32.shl (local.get $ow) (i32.const 2)))
+                        (f32x4.add (v128.load (i32.add (local.get $p) (i32.shl (local.get $ow) (i32.const 2))))
+                          (v128.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))))))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+                      (br $a4l)))
+                    (block $a1d (loop $a1l
+                      (br_if $a1d (i32.ge_s (local.get $ow) (local.get $hi)))
+                      (f32.store (i32.add (local.get $p) (i32.shl (local.get $ow) (i32.const 2)))
+                        (f32.add (f32.load (i32.add (local.get $p) (i32.shl (local.get $ow) (i32.const 2))))
+                          (f32.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))))))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $a1l))))
                   (else
                     (local.set $ow (i32.const 0))
                     (block $owd (loop $owl
