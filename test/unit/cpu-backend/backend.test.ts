@@ -1,0 +1,49 @@
+/** Lifecycle and memory of the CPU backend: selection, heap growth, disposal. */
+import { describe, expect, it } from 'vitest';
+import { gemm as refGemm } from '../../../src-engine/backend/reference';
+import { createBestBackend, createCpuBackend, detectWasmFeatures } from '../../../src-engine/node/cpu';
+
+describe('CPU backend lifecycle', () => {
+  it('createBestBackend picks the WebAssembly backend where SIMD and shared memory validate', async () => {
+    const f = detectWasmFeatures();
+    expect(f.simd).toBe(true); // Node 20 has WebAssembly SIMD
+    const be = await createBestBackend({ threads: 2 });
+    try {
+      expect(be.name).toBe(f.threads ? 'cpu-wasm' : 'reference');
+      expect(be.description).toMatch(/^CPU · /);
+    } finally {
+      be.dispose?.();
+    }
+  });
+
+  it('heap growth keeps every earlier view valid (shared memory never detaches)', async () => {
+    const be = await createCpuBackend({ threads: 2, initialHeapBytes: 1 << 16 });
+    try {
+      const a = be.alloc(300 * 200).map((_, i) => Math.sin(i));
+      const b = be.alloc(200 * 100).map((_, i) => Math.cos(i));
+      const before = be.heap.memory.buffer.byteLength;
+      const big = be.alloc(8 << 20); // forces the memory to grow
+      expect(be.heap.memory.buffer.byteLength).toBeGreaterThan(before);
+      expect(big.every((v) => v === 0)).toBe(true);
+      const c = be.alloc(300 * 100);
+      const want = new Float32Array(300 * 100);
+      be.gemm({ transA: false, transB: false, m: 300, n: 100, k: 200, a, b, c, accumulate: false });
+      refGemm({ transA: false, transB: false, m: 300, n: 100, k: 200, a, b, c: want, accumulate: false });
+      let err = 0;
+      for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(c[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+      expect(err).toBeLessThan(1e-4);
+      expect(a[1]).toBeCloseTo(Math.sin(1), 6);
+    } finally {
+      be.dispose();
+    }
+  });
+
+  it('dispose stops the workers, is idempotent, and later parallel calls fail with a stable code', async () => {
+    const be = await createCpuBackend({ threads: 2 });
+    be.dispose();
+    be.dispose();
+    const n = 256;
+    const a = be.alloc(n * n);
+    expect(() => be.gemm({ transA: false, transB: false, m: n, n, k: n, a, b: a, c: be.alloc(n * n), accumulate: false })).toThrow(/CPU004/);
+  });
+});
