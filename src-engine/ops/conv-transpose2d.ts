@@ -7,10 +7,12 @@ interface Plan {
   h: number;
   w: number;
   outC: number;
+  groups: number;
   k: [number, number];
   s: [number, number];
   p: [number, number];
   op: [number, number];
+  d: [number, number];
   outH: number;
   outW: number;
 }
@@ -21,18 +23,21 @@ function plan(inputShape: readonly number[], attrs: Attrs): Plan {
   const s = pairAttr(attrs, 'stride');
   const p = pairAttr(attrs, 'padding');
   const op = pairAttr(attrs, 'outputPadding');
+  const d = pairAttr(attrs, 'dilation');
   return {
-    n, inC, h, w, k, s, p, op,
+    n, inC, h, w, k, s, p, op, d,
     outC: intAttr(attrs, 'outChannels'),
-    outH: (h - 1) * s[0] - 2 * p[0] + k[0] + op[0],
-    outW: (w - 1) * s[1] - 2 * p[1] + k[1] + op[1],
+    groups: intAttr(attrs, 'groups'),
+    outH: (h - 1) * s[0] - 2 * p[0] + d[0] * (k[0] - 1) + op[0] + 1,
+    outW: (w - 1) * s[1] - 2 * p[1] + d[1] * (k[1] - 1) + op[1] + 1,
   };
 }
 
 /**
- * Transposed 2-D convolution as `torch.nn.ConvTranspose2d` with groups = 1 and dilation = 1:
- * weight `[inC, outC, kH, kW]`, output size `(H−1)·stride − 2·padding + kernel + outputPadding`.
- * It is the adjoint of Conv2d: forward is gemm + `col2im`, backward is `im2col` + gemm.
+ * Transposed 2-D convolution as `torch.nn.ConvTranspose2d`: weight `[inC, outC/groups, kH, kW]`,
+ * output size `(H−1)·stride − 2·padding + dilation·(kernel−1) + outputPadding + 1`.
+ * It is the adjoint of Conv2d: forward is gemm + `backend.col2im`, backward is `backend.im2col` +
+ * gemm, per sample and group.
  */
 export const convTranspose2d: OpDef = {
   name: 'ConvTranspose2d',
@@ -44,7 +49,9 @@ export const convTranspose2d: OpDef = {
     kernelSize: { kind: 'ints', default: [2, 2], length: 2, min: 1, doc: 'Kernel height and width.' },
     stride: { kind: 'ints', default: [2, 2], length: 2, min: 1, doc: 'Upsampling step (height, width).' },
     padding: { kind: 'ints', default: [0, 0], length: 2, min: 0, doc: 'Rows/columns cropped from each side of the output.' },
-    outputPadding: { kind: 'ints', default: [0, 0], length: 2, min: 0, doc: 'Extra rows/columns added on one side to reach an exact size; must be smaller than stride.' },
+    outputPadding: { kind: 'ints', default: [0, 0], length: 2, min: 0, doc: 'Extra rows/columns added on one side to reach an exact size; smaller than stride or dilation.' },
+    dilation: { kind: 'ints', default: [1, 1], length: 2, min: 1, doc: 'Spacing between kernel taps (height, width).' },
+    groups: { kind: 'int', default: 1, min: 1, max: 1 << 16, doc: 'Split channels into this many independent groups (inC and outC must be divisible by it).' },
     bias: { kind: 'bool', default: true, doc: 'Learn a per-channel bias.' },
     init: WEIGHT_INIT_ATTR,
   },
@@ -52,8 +59,16 @@ export const convTranspose2d: OpDef = {
     const bad = expectImage('ConvTranspose2d', inputs[0]);
     if (bad) return bad;
     const c = plan(inputs[0], attrs);
-    if (c.op[0] >= c.s[0] || c.op[1] >= c.s[1]) {
-      return fail(ShapeCode.ATTR_RANGE, `ConvTranspose2d outputPadding ${c.op[0]}×${c.op[1]} must be smaller than stride ${c.s[0]}×${c.s[1]}.`);
+    if (c.inC % c.groups !== 0 || c.outC % c.groups !== 0) {
+      return fail(ShapeCode.ATTR_RANGE, `ConvTranspose2d groups=${c.groups} must divide both the input channels (${c.inC}) and outChannels (${c.outC}).`);
+    }
+    for (const i of [0, 1]) {
+      if (c.op[i] >= Math.max(c.s[i], c.d[i])) {
+        return fail(
+          ShapeCode.ATTR_RANGE,
+          `ConvTranspose2d outputPadding ${c.op[0]}×${c.op[1]} must be smaller than stride ${c.s[0]}×${c.s[1]} or dilation ${c.d[0]}×${c.d[1]}.`,
+        );
+      }
     }
     if (c.outH < 1 || c.outW < 1) {
       return fail(ShapeCode.EMPTY, `ConvTranspose2d padding ${c.p[0]}×${c.p[1]} crops the whole output for input ${fmt(inputs[0])}; reduce padding.`);
@@ -63,37 +78,43 @@ export const convTranspose2d: OpDef = {
   params({ inputs, attrs }) {
     const c = plan(inputs[0], attrs);
     const rf = c.k[0] * c.k[1];
-    // PyTorch computes fans from weight [inC, outC, kH, kW]: fanIn = outC·kH·kW, fanOut = inC·kH·kW.
-    const fanIn = c.outC * rf;
+    // PyTorch computes fans from weight [inC, outC/groups, kH, kW]: fanIn = (outC/groups)·kH·kW, fanOut = inC·kH·kW.
+    const fanIn = (c.outC / c.groups) * rf;
     const fanOut = c.inC * rf;
     const init = attrs.init as InitKind;
-    const specs = [{ name: 'weight', shape: [c.inC, c.outC, c.k[0], c.k[1]], init, fanIn, fanOut, decay: true }];
+    const specs = [{ name: 'weight', shape: [c.inC, c.outC / c.groups, c.k[0], c.k[1]], init, fanIn, fanOut, decay: true }];
     if (boolAttr(attrs, 'bias')) specs.push({ name: 'bias', shape: [c.outC], init: biasInit(init), fanIn, fanOut, decay: false });
     return specs;
   },
   workspace({ inputs, attrs }) {
     const c = plan(inputs[0], attrs);
-    return [{ name: 'cols', shape: [c.outC * c.k[0] * c.k[1], c.h * c.w] }];
+    return [{ name: 'cols', shape: [(c.outC / c.groups) * c.k[0] * c.k[1], c.h * c.w] }];
   },
   flops({ inputs, attrs }) {
     const c = plan(inputs[0], attrs);
-    return 2 * c.inC * c.h * c.w * c.outC * c.k[0] * c.k[1];
+    return 2 * c.inC * c.h * c.w * (c.outC / c.groups) * c.k[0] * c.k[1];
   },
   forward({ inputs, output, params, workspace, attrs, backend }) {
     const x = inputs[0];
     const c = plan(x.shape, attrs);
-    const rows = c.outC * c.k[0] * c.k[1];
+    const icg = c.inC / c.groups;
+    const ocg = c.outC / c.groups;
+    const rows = ocg * c.k[0] * c.k[1];
     const hw = c.h * c.w;
     const outSpatial = c.outH * c.outW;
     // The output image plays the role of Conv2d's input: windows of the output map to input pixels.
-    const g = convGeometry(c.outC, c.outH, c.outW, c.k, c.s, c.p, [1, 1], c.h, c.w);
+    const g = convGeometry(ocg, c.outH, c.outW, c.k, c.s, c.p, c.d, c.h, c.w);
     const cols = workspace.cols.data;
+    const wData = params.weight.data;
     output.data.fill(0);
     for (let n = 0; n < x.shape[0]; n++) {
-      const img = x.data.subarray(n * c.inC * hw, (n + 1) * c.inC * hw);
-      backend.gemm({ transA: true, transB: false, m: rows, n: hw, k: c.inC, a: params.weight.data, b: img, c: cols, accumulate: false });
       const out = output.data.subarray(n * c.outC * outSpatial, (n + 1) * c.outC * outSpatial);
-      backend.col2im(cols, g, out);
+      for (let gi = 0; gi < c.groups; gi++) {
+        const img = x.data.subarray((n * c.inC + gi * icg) * hw, (n * c.inC + (gi + 1) * icg) * hw);
+        // cols [rows, hw] = W_gᵀ · x_g, with W_g stored [icg, rows].
+        backend.gemm({ transA: true, transB: false, m: rows, n: hw, k: icg, a: wData.subarray(gi * icg * rows, (gi + 1) * icg * rows), b: img, c: cols, accumulate: false });
+        backend.col2im(cols, g, out.subarray(gi * ocg * outSpatial, (gi + 1) * ocg * outSpatial));
+      }
       const bias = params.bias?.data;
       if (bias) {
         for (let o = 0; o < c.outC; o++) {
@@ -106,22 +127,28 @@ export const convTranspose2d: OpDef = {
   backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
     const x = inputs[0];
     const c = plan(x.shape, attrs);
-    const rows = c.outC * c.k[0] * c.k[1];
+    const icg = c.inC / c.groups;
+    const ocg = c.outC / c.groups;
+    const rows = ocg * c.k[0] * c.k[1];
     const hw = c.h * c.w;
     const outSpatial = c.outH * c.outW;
-    const g = convGeometry(c.outC, c.outH, c.outW, c.k, c.s, c.p, [1, 1], c.h, c.w);
+    const g = convGeometry(ocg, c.outH, c.outW, c.k, c.s, c.p, c.d, c.h, c.w);
     const cols = workspace.cols.data;
+    const wData = params.weight.data;
+    const dW = dParams.weight.data;
     const dx = dInputs[0];
     const db = dParams.bias?.data;
     for (let n = 0; n < x.shape[0]; n++) {
       const dyImg = dOutput.data.subarray(n * c.outC * outSpatial, (n + 1) * c.outC * outSpatial);
-      backend.im2col(dyImg, g, cols);
-      const img = x.data.subarray(n * c.inC * hw, (n + 1) * c.inC * hw);
-      // dW [inC, rows] += x [inC, hw] · colsᵀ [hw, rows]
-      backend.gemm({ transA: false, transB: true, m: c.inC, n: rows, k: hw, a: img, b: cols, c: dParams.weight.data, accumulate: true });
-      if (dx) {
-        // dx [inC, hw] += W [inC, rows] · cols [rows, hw]
-        backend.gemm({ transA: false, transB: false, m: c.inC, n: hw, k: rows, a: params.weight.data, b: cols, c: dx.data.subarray(n * c.inC * hw, (n + 1) * c.inC * hw), accumulate: true });
+      for (let gi = 0; gi < c.groups; gi++) {
+        backend.im2col(dyImg.subarray(gi * ocg * outSpatial, (gi + 1) * ocg * outSpatial), g, cols);
+        const start = (n * c.inC + gi * icg) * hw;
+        const img = x.data.subarray(start, start + icg * hw);
+        const wG = wData.subarray(gi * icg * rows, (gi + 1) * icg * rows);
+        // dW_g [icg, rows] += x_g [icg, hw] · colsᵀ
+        backend.gemm({ transA: false, transB: true, m: icg, n: rows, k: hw, a: img, b: cols, c: dW.subarray(gi * icg * rows, (gi + 1) * icg * rows), accumulate: true });
+        // dx_g [icg, hw] += W_g [icg, rows] · cols
+        if (dx) backend.gemm({ transA: false, transB: false, m: icg, n: hw, k: rows, a: wG, b: cols, c: dx.data.subarray(start, start + icg * hw), accumulate: true });
       }
       if (db) {
         for (let o = 0; o < c.outC; o++) {

@@ -69,8 +69,8 @@ def conv_fn(stride, padding, dilation, groups):
     return lambda xs, ps, bs: F.conv2d(xs[0], ps['weight'], ps.get('bias'), stride, padding, dilation, groups)
 
 
-def convt_fn(stride, padding, output_padding):
-    return lambda xs, ps, bs: F.conv_transpose2d(xs[0], ps['weight'], ps.get('bias'), stride, padding, output_padding)
+def convt_fn(stride, padding, output_padding, groups=1, dilation=1):
+    return lambda xs, ps, bs: F.conv_transpose2d(xs[0], ps['weight'], ps.get('bias'), stride, padding, output_padding, groups, dilation)
 
 
 def bn_fn(training, momentum=0.1, eps=1e-5):
@@ -108,7 +108,7 @@ def main():
     case('layer_conv2d_depthwise_stride2', 'Conv2d', {'outChannels': 3, 'kernelSize': [3, 3], 'stride': [2, 2], 'padding': [1, 1], 'groups': 3},
          conv_fn(2, 1, 1, 3), [rand(1, 3, 6, 6)], {'weight': rand(3, 1, 3, 3, scale=0.5), 'bias': rand(3, scale=0.3)})
 
-    # — ConvTranspose2d (groups 1, dilation 1) —
+    # — ConvTranspose2d —
     case('layer_convtranspose2d_s2_p1_op1', 'ConvTranspose2d',
          {'outChannels': 2, 'kernelSize': [3, 3], 'stride': [2, 2], 'padding': [1, 1], 'outputPadding': [1, 1]},
          convt_fn(2, 1, 1), [rand(2, 3, 3, 3)], {'weight': rand(3, 2, 3, 3, scale=0.3), 'bias': rand(2, scale=0.3)})
@@ -163,6 +163,11 @@ def main():
     case('layer_add3', 'Add', {}, lambda xs, ps, bs: xs[0] + xs[1] + xs[2], [rand(2, 3, 2), rand(2, 3, 2), rand(2, 3, 2)])
     case('layer_concat_axis1', 'Concat', {}, lambda xs, ps, bs: torch.cat(xs, 1), [rand(2, 1, 2, 2), rand(2, 3, 2, 2)])
     case('layer_concat_axis_last', 'Concat', {'axis': -1}, lambda xs, ps, bs: torch.cat(xs, -1), [rand(2, 3, 1), rand(2, 3, 2), rand(2, 3, 4)])
+
+    # — Added later: appended here so the random draws of the cases above stay the same —
+    case('layer_convtranspose2d_groups_dilation', 'ConvTranspose2d',
+         {'outChannels': 4, 'kernelSize': [3, 2], 'stride': [2, 1], 'padding': [1, 0], 'outputPadding': [1, 1], 'dilation': [1, 2], 'groups': 2},
+         convt_fn((2, 1), (1, 0), (1, 1), 2, (1, 2)), [rand(2, 4, 3, 3)], {'weight': rand(4, 2, 3, 2, scale=0.3), 'bias': rand(4, scale=0.3)})
 
 
 if __name__ == '__main__':

@@ -57,6 +57,12 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
     { inputs: [randn([2, 3, 3, 3], 6)], attrs: { outChannels: 2, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] } },
     SMOOTH,
   ],
+  [
+    'ConvTranspose2d groups 2, dilation, outputPadding < dilation',
+    convTranspose2d,
+    { inputs: [randn([2, 4, 3, 3], 28)], attrs: { outChannels: 2, kernelSize: [2, 3], stride: [1, 2], padding: [0, 1], outputPadding: [1, 0], dilation: [2, 1], groups: 2 } },
+    SMOOTH,
+  ],
   ['AvgPool2d 3×3 stride 2 pad 1', avgPool2d, { inputs: [randn([2, 2, 5, 5], 7)], attrs: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } }, SMOOTH],
   ['MaxPool2d 2×2 (inputs spaced away from ties)', maxPool2d, { inputs: [spaced([2, 2, 4, 4], 8)], attrs: { kernelSize: [2, 2] } }, SMOOTH],
   ['MaxPool2d 3×3 stride 2 pad 1 (overlapping)', maxPool2d, { inputs: [spaced([1, 2, 5, 5], 9)], attrs: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } }, SMOOTH],

@@ -52,6 +52,13 @@ describe('shape rules', () => {
     expect(r).toMatchObject({ ok: false, code: 'E_OUTPUT_EMPTY' });
   });
 
+  it('ConvTranspose2d: groups must divide channels; outputPadding must be below stride or dilation', () => {
+    expect(shapeOf(convTranspose2d, [[-1, 3, 4, 4]], { groups: 2, outChannels: 4 })).toMatchObject({ ok: false, code: 'E_ATTR_RANGE' });
+    expect(shapeOf(convTranspose2d, [[-1, 2, 4, 4]], { stride: [1, 1], outputPadding: [1, 0] })).toMatchObject({ ok: false, code: 'E_ATTR_RANGE' });
+    // Allowed when dilation exceeds it (PyTorch's rule): (4−1)·1 + 2·(2−1) + 1 + 1 = 7.
+    expect(shapeOf(convTranspose2d, [[-1, 2, 4, 4]], { outChannels: 2, stride: [1, 1], dilation: [2, 2], outputPadding: [1, 0] })).toEqual({ ok: true, shape: [-1, 2, 7, 6] });
+  });
+
   it('Add and Concat name both shapes on a mismatch', () => {
     const a = shapeOf(add, [[-1, 3], [-1, 4]]);
     expect(a).toMatchObject({ ok: false, code: 'E_SHAPE_MISMATCH' });
