@@ -1,4 +1,8 @@
-// Generates the GEMM micro-kernel WAT for MR x NR (NR multiple of 4).
+/* eslint-env node */
+/* global process, console */
+// Writes the unrolled GEMM micro-kernel (WAT) for MR x NR (NR a multiple of 4) to stdout, for
+// pasting into gemm.wat when the kernel shape changes: `node unroll-microkernel.mjs 2 16`.
+// gemm.wat itself is the source the build compiles; this only saves typing the unrolled body.
 export function micro(MR, NR, name = '$micro') {
   const nv = NR / 4;
   const L = [];
@@ -35,4 +39,9 @@ export function micro(MR, NR, name = '$micro') {
   }
   L.push('  )');
   return L.join('\n');
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  const [mr = '2', nr = '16'] = process.argv.slice(2);
+  console.log(micro(Number(mr), Number(nr)));
 }
