@@ -1,4 +1,3 @@
-/* eslint-env node */
 /* global process, console */
 // Writes the unrolled GEMM micro-kernel (WAT) for MR x NR (NR a multiple of 4) to stdout, for
 // pasting into gemm.wat when the kernel shape changes: `node unroll-microkernel.mjs 2 16`.
