@@ -69,7 +69,7 @@ export function parseAttrText(spec: AttrSpec, text: string): AttrParse {
     case 'ints':
     case 'floats': {
       const body = t.replace(/^\[|\]$/g, '').trim();
-      const parts = body === '' ? [] : body.split(/[\s,×x]+/).filter((p) => p !== '');
+      const parts = body === '' ? [] : body.split(/[\s,×]+|(?<=\d)x(?=\d)/).filter((p) => p !== '');
       const nums = parts.map((p) => (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(p) ? Number(p) : NaN));
       if (nums.some((n) => Number.isNaN(n))) return { ok: false, message: spec.kind === 'ints' ? 'Enter whole numbers separated by commas.' : 'Enter numbers separated by commas.' };
       value = nums;

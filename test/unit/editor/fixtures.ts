@@ -1,0 +1,44 @@
+import { createNode } from '../../../src-renderer/src/editor/graph';
+import type { EditorDoc } from '../../../src-renderer/src/editor/document';
+import { emptyDoc } from '../../../src-renderer/src/editor/document';
+import { applyEdit } from '../../../src-renderer/src/editor/reducer';
+import type { EditAction } from '../../../src-renderer/src/editor/actions';
+
+/** Apply edits that must succeed. */
+export function build(doc: EditorDoc, ...actions: EditAction[]): EditorDoc {
+  for (const a of actions) {
+    const r = applyEdit(doc, a);
+    if (!r.ok) throw new Error(`${a.kind} refused: ${r.code} ${r.message}`);
+    doc = r.doc;
+  }
+  return doc;
+}
+
+/** Input [1,28,28] → Flatten → Linear(128) → ReLU → Linear(10) → CrossEntropyLoss ← Input target. */
+export function mlpDoc(): EditorDoc {
+  const taken = new Set<string>();
+  const mk = (op: string, id: string, attrs: Record<string, unknown> = {}) => {
+    const n = createNode(op, taken, id);
+    taken.add(id);
+    return { ...n, attrs: { ...n.attrs, ...attrs } as typeof n.attrs };
+  };
+  let y = 0;
+  const at = () => ({ x: 0, y: (y += 100) });
+  return build(
+    emptyDoc('mlp'),
+    { kind: 'add-node', node: mk('Input', 'x', { shape: [1, 28, 28] }), position: at() },
+    { kind: 'add-node', node: mk('Flatten', 'flat'), position: at() },
+    { kind: 'add-node', node: mk('Linear', 'fc1', { outFeatures: 128 }), position: at() },
+    { kind: 'add-node', node: mk('ReLU', 'act'), position: at() },
+    { kind: 'add-node', node: mk('Linear', 'fc2'), position: at() },
+    { kind: 'add-node', node: mk('Input', 'y', { shape: [], source: 'target' }), position: { x: 200, y: 500 } },
+    { kind: 'add-node', node: mk('CrossEntropyLoss', 'loss'), position: at(), output: 'loss' },
+    { kind: 'connect', edge: { source: 'x', target: 'flat', slot: 0 } },
+    { kind: 'connect', edge: { source: 'flat', target: 'fc1', slot: 0 } },
+    { kind: 'connect', edge: { source: 'fc1', target: 'act', slot: 0 } },
+    { kind: 'connect', edge: { source: 'act', target: 'fc2', slot: 0 } },
+    { kind: 'connect', edge: { source: 'fc2', target: 'loss', slot: 0 } },
+    { kind: 'connect', edge: { source: 'y', target: 'loss', slot: 1 } },
+    { kind: 'set-output', name: 'logits', nodeId: 'fc2' },
+  );
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import type { EditAction, EditKind } from '../../../src-renderer/src/editor/actions';
+import { EditCode } from '../../../src-renderer/src/editor/actions';
+import { copyNodes, pasteAction } from '../../../src-renderer/src/editor/clipboard';
+import type { EditorDoc } from '../../../src-renderer/src/editor/document';
+import { createNode } from '../../../src-renderer/src/editor/graph';
+import { createHistory, push, redo, undo } from '../../../src-renderer/src/editor/history';
+import { autoLayout } from '../../../src-renderer/src/editor/layout';
+import { applyEdit } from '../../../src-renderer/src/editor/reducer';
+import { build, mlpDoc } from './fixtures';
+
+/** One representative edit of every kind, applied to the MLP fixture. */
+function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
+  const ids = new Set(doc.graph.nodes.map((n) => n.id));
+  return {
+    'add-node': { kind: 'add-node', node: createNode('Dropout', ids), position: { x: 300, y: 300 } },
+    remove: { kind: 'remove', nodeIds: ['act'], edges: [{ source: 'y', target: 'loss', slot: 1 }] },
+    move: { kind: 'move', positions: { fc1: { x: 12, y: 34 } }, coalesce: 'drag:1' },
+    connect: { kind: 'connect', edge: { source: 'flat', target: 'fc2', slot: 0 } },
+    disconnect: { kind: 'disconnect', edges: [{ source: 'fc1', target: 'act', slot: 0 }] },
+    'set-attrs': { kind: 'set-attrs', nodeIds: ['fc1', 'fc2'], attrs: { outFeatures: 64, bias: false } },
+    rename: { kind: 'rename', from: 'fc2', to: 'head' },
+    paste: pasteAction(doc, copyNodes(doc, new Set(['fc1', 'act']))!),
+    layout: { kind: 'layout', positions: autoLayout(doc.graph) },
+    'set-name': { kind: 'set-name', name: 'renamed' },
+    'set-training': {
+      kind: 'set-training',
+      training: { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 32, epochs: 2, seed: 1, metrics: ['accuracy'] },
+    },
+    'set-output': { kind: 'set-output', name: 'logits', nodeId: undefined },
+  };
+}
+
+describe('every edit undoes and redoes to an identical graph', () => {
+  const base = mlpDoc();
+  for (const [kind, action] of Object.entries(everyKind(base))) {
+    it(kind, () => {
+      const before = structuredClone(base);
+      const r = applyEdit(base, action);
+      expect(r.ok, r.ok ? '' : r.message).toBe(true);
+      if (!r.ok) return;
+      const after = structuredClone(r.doc);
+      expect(after).not.toEqual(before); // the edit did something
+      expect(base).toEqual(before); // and did not mutate its input
+      let h = push(createHistory(base), r.doc);
+      h = undo(h);
+      expect(h.present).toEqual(before);
+      h = redo(h);
+      expect(h.present).toEqual(after);
+      h = undo(redo(undo(h)));
+      expect(h.present).toEqual(before);
+    });
+  }
+
+  it('covers every action kind', () => {
+    const kinds: EditKind[] = ['add-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output'];
+    expect(Object.keys(everyKind(base)).sort()).toEqual([...kinds].sort());
+  });
+
+  it('a long random edit sequence undoes step by step back to the start and redoes to the end', () => {
+    const docs: EditorDoc[] = [mlpDoc()];
+    let h = createHistory(docs[0]);
+    const script: ((d: EditorDoc) => EditAction)[] = [
+      (d) => ({ kind: 'add-node', node: createNode('Dropout', new Set(d.graph.nodes.map((n) => n.id))), position: { x: 1, y: 2 } }),
+      () => ({ kind: 'connect', edge: { source: 'act', target: 'dropout', slot: 0 } }),
+      () => ({ kind: 'connect', edge: { source: 'dropout', target: 'fc2', slot: 0 } }),
+      () => ({ kind: 'set-attrs', nodeIds: ['dropout'], attrs: { p: 0.25 } }),
+      () => ({ kind: 'rename', from: 'dropout', to: 'drop' }),
+      (d) => pasteAction(d, copyNodes(d, new Set(['fc1', 'act', 'drop']))!),
+      () => ({ kind: 'remove', nodeIds: ['flat'] }),
+      (d) => ({ kind: 'layout', positions: autoLayout(d.graph) }),
+    ];
+    for (const step of script) {
+      const r = applyEdit(h.present, step(h.present));
+      if (!r.ok) throw new Error(r.message);
+      h = push(h, r.doc);
+      docs.push(structuredClone(r.doc));
+    }
+    for (let i = docs.length - 1; i > 0; i--) {
+      expect(h.present).toEqual(docs[i]);
+      h = undo(h);
+    }
+    expect(h.present).toEqual(docs[0]);
+    for (let i = 1; i < docs.length; i++) {
+      h = redo(h);
+      expect(h.present).toEqual(docs[i]);
+    }
+  });
+});
+
+describe('edits', () => {
+  it('keeps unchanged nodes identical (structural sharing)', () => {
+    const doc = mlpDoc();
+    const r = applyEdit(doc, { kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 32 } });
+    if (!r.ok) throw new Error(r.message);
+    for (const n of r.doc.graph.nodes) if (n.id !== 'fc1') expect(n).toBe(doc.graph.nodes.find((m) => m.id === n.id));
+    expect(r.doc.layout).toBe(doc.layout);
+  });
+
+  it('refuses a connection that would make a cycle, and a self-loop', () => {
+    const doc = mlpDoc();
+    const cyc = applyEdit(doc, { kind: 'connect', edge: { source: 'act', target: 'flat', slot: 0 } });
+    expect(cyc).toMatchObject({ ok: false, code: EditCode.CYCLE });
+    expect(!cyc.ok && cyc.message).toMatch(/cycle/);
+    expect(applyEdit(doc, { kind: 'connect', edge: { source: 'fc1', target: 'fc1', slot: 0 } })).toMatchObject({ ok: false, code: EditCode.SELF_LOOP });
+  });
+
+  it('refuses a slot the op does not have', () => {
+    expect(applyEdit(mlpDoc(), { kind: 'connect', edge: { source: 'x', target: 'fc1', slot: 1 } })).toMatchObject({ ok: false, code: EditCode.NO_SUCH_INPUT });
+  });
+
+  it('rewires an occupied slot instead of adding a second edge', () => {
+    const doc = build(mlpDoc(), { kind: 'connect', edge: { source: 'flat', target: 'fc2', slot: 0 } });
+    expect(doc.graph.nodes.find((n) => n.id === 'fc2')!.inputs).toEqual(['flat']);
+  });
+
+  it('appends to variadic inputs and closes the gap when one is removed', () => {
+    let doc = build(mlpDoc(), { kind: 'add-node', node: createNode('Add', new Set(), 'sum'), position: { x: 0, y: 0 } });
+    doc = build(doc, { kind: 'connect', edge: { source: 'fc1', target: 'sum', slot: 0 } }, { kind: 'connect', edge: { source: 'act', target: 'sum', slot: 1 } }, { kind: 'connect', edge: { source: 'fc2', target: 'sum', slot: 2 } });
+    expect(doc.graph.nodes.find((n) => n.id === 'sum')!.inputs).toEqual(['fc1', 'act', 'fc2']);
+    doc = build(doc, { kind: 'disconnect', edges: [{ source: 'act', target: 'sum', slot: 1 }] });
+    expect(doc.graph.nodes.find((n) => n.id === 'sum')!.inputs).toEqual(['fc1', 'fc2']);
+  });
+
+  it('removing a node drops its edges, layout and the outputs naming it', () => {
+    const doc = build(mlpDoc(), { kind: 'remove', nodeIds: ['fc2'] });
+    expect(doc.graph.nodes.find((n) => n.id === 'loss')!.inputs).toEqual(['', 'y']);
+    expect(doc.layout.fc2).toBeUndefined();
+    expect(doc.graph.outputs).toEqual({ loss: 'loss' });
+  });
+
+  it('refuses attr values outside the registry spec', () => {
+    const doc = mlpDoc();
+    expect(applyEdit(doc, { kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 0 } })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+    expect(applyEdit(doc, { kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 2.5 } })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+    expect(applyEdit(doc, { kind: 'set-attrs', nodeIds: ['fc1'], attrs: { nope: 1 } })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+    // Multi-select: an attr one of the nodes lacks refuses the whole edit.
+    expect(applyEdit(doc, { kind: 'set-attrs', nodeIds: ['fc1', 'act'], attrs: { outFeatures: 8 } })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+  });
+
+  it('rename updates every reference: inputs, outputs, training loss, layout', () => {
+    const withTraining = build(mlpDoc(), everyKind(mlpDoc())['set-training']);
+    const doc = build(withTraining, { kind: 'rename', from: 'loss', to: 'ce' });
+    expect(doc.graph.outputs.loss).toBe('ce');
+    expect(doc.graph.training!.loss).toBe('ce');
+    expect(doc.layout.ce).toBe(withTraining.layout.loss);
+    expect(applyEdit(doc, { kind: 'rename', from: 'ce', to: 'fc1' })).toMatchObject({ ok: false, code: EditCode.DUPLICATE_ID });
+    expect(applyEdit(doc, { kind: 'rename', from: 'ce', to: '1bad name' })).toMatchObject({ ok: false, code: EditCode.BAD_ID });
+  });
+
+  it('paste gives fresh ids and keeps only the edges inside the copied set', () => {
+    const doc = mlpDoc();
+    const action = pasteAction(doc, copyNodes(doc, new Set(['fc1', 'act']))!);
+    const after = build(doc, action);
+    const [a, b] = action.nodes;
+    expect(a.id).toBe('fc');
+    expect(a.inputs).toEqual(['']); // its producer (flat) was not copied
+    expect(b.inputs).toEqual([a.id]);
+    expect(after.layout[a.id]).toEqual({ x: doc.layout.fc1.x + 40, y: doc.layout.fc1.y + 40 });
+  });
+
+  it('refuses unknown nodes and ops, and duplicate ids', () => {
+    const doc = mlpDoc();
+    expect(applyEdit(doc, { kind: 'move', positions: { ghost: { x: 0, y: 0 } } })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_NODE });
+    expect(applyEdit(doc, { kind: 'add-node', node: { id: 'n', op: 'Nope', attrs: {}, inputs: [] }, position: { x: 0, y: 0 } })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_OP });
+    expect(applyEdit(doc, { kind: 'add-node', node: createNode('ReLU', new Set(), 'fc1'), position: { x: 0, y: 0 } })).toMatchObject({ ok: false, code: EditCode.DUPLICATE_ID });
+  });
+});
+
+describe('history', () => {
+  it('coalesces a drag into one undo step', () => {
+    const doc = mlpDoc();
+    let h = createHistory(doc);
+    for (let i = 1; i <= 30; i++) h = push(h, build(h.present, { kind: 'move', positions: { fc1: { x: i, y: i } } }), 'drag:7');
+    expect(h.past).toHaveLength(1);
+    expect(h.present.layout.fc1).toEqual({ x: 30, y: 30 });
+    h = push(h, build(h.present, { kind: 'move', positions: { fc1: { x: 99, y: 99 } } }), 'drag:8');
+    expect(h.past).toHaveLength(2);
+    expect(undo(undo(h)).present).toBe(doc);
+  });
+
+  it('a new edit after undo drops the redo branch, and undo does not coalesce into an older step', () => {
+    const doc = mlpDoc();
+    let h = push(createHistory(doc), build(doc, { kind: 'set-name', name: 'a' }), 'k');
+    h = undo(h);
+    h = push(h, build(h.present, { kind: 'set-name', name: 'b' }), 'k');
+    expect(h.future).toHaveLength(0);
+    expect(h.past).toEqual([doc]);
+  });
+});

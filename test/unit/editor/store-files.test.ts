@@ -1,0 +1,206 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HostFiles } from '../../../src-engine/protocol/bridge';
+import { emptyDoc } from '../../../src-renderer/src/editor/document';
+import { ProjectFiles, fileNameFor, useConfirm } from '../../../src-renderer/src/editor/files';
+import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
+import { ANALYSIS_DEBOUNCE_MS, selectDirty, useEditor } from '../../../src-renderer/src/editor/store';
+import { mlpDoc } from './fixtures';
+
+/** A host with an in-memory folder, recording what the app asked of it. */
+function memoryHost(nativeDialogs = false) {
+  const disk = new Map<string, string>();
+  let recovery: { text: string; savedAt: number } | null = null;
+  const titles: [string, boolean][] = [];
+  const files: HostFiles = {
+    nativeDialogs,
+    pickOpen: async () => null,
+    pickSave: async (name) => `/picked/${name}`,
+    list: async () => [...disk.keys()].map((p) => ({ path: p, name: p, modified: 0 })),
+    read: async (p) => {
+      const text = disk.get(p);
+      if (text === undefined) throw new Error(`no such file ${p}`);
+      return { path: p, name: p.replace(/^.*\//, ''), text };
+    },
+    write: async (p, text) => void disk.set(p, text),
+    recent: async () => [],
+    writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
+    readRecovery: async () => recovery,
+    clearRecovery: async () => void (recovery = null),
+  };
+  return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
+}
+
+const s = () => useEditor.getState();
+
+beforeEach(() => s().load(emptyDoc(), { name: 'Untitled' }));
+afterEach(() => vi.useRealTimers());
+
+describe('editor store', () => {
+  it('adds ops from the palette with default attrs and readable ids; a loss becomes the `loss` output', () => {
+    expect(s().addOp('Linear', { x: 0, y: 0 })).toBe('linear');
+    expect(s().addOp('Linear', { x: 0, y: 100 })).toBe('linear2');
+    expect(s().history.present.graph.nodes[0].attrs.outFeatures).toBe(10);
+    expect(s().addOp('CrossEntropyLoss', { x: 0, y: 200 })).toBe('crossentropyloss');
+    expect(s().history.present.graph.outputs).toEqual({ loss: 'crossentropyloss' });
+    expect([...s().selectedNodes]).toEqual(['crossentropyloss']);
+    s().undo();
+    expect(s().history.present.graph.outputs).toEqual({}); // one undo step removes node and output
+  });
+
+  it('is dirty after an edit and clean again when undone to the saved document', () => {
+    expect(selectDirty(s())).toBe(false);
+    s().addOp('ReLU', { x: 0, y: 0 });
+    expect(selectDirty(s())).toBe(true);
+    s().undo();
+    expect(selectDirty(s())).toBe(false);
+  });
+
+  it('shows a refused edit as a coded notice at the cursor and changes nothing', () => {
+    s().load(mlpDoc(), { name: 'mlp' });
+    const before = s().history;
+    const r = s().edit({ kind: 'connect', edge: { source: 'act', target: 'flat', slot: 0 } }, { at: { x: 5, y: 6 } });
+    expect(r.ok).toBe(false);
+    expect(s().history).toBe(before);
+    expect(s().notice).toMatchObject({ kind: 'error', code: 'E_EDIT_CYCLE', at: { x: 5, y: 6 } });
+  });
+
+  it('recompiles after a debounce, and not for moves', () => {
+    vi.useFakeTimers();
+    s().load(mlpDoc(), { name: 'mlp' });
+    const first = s().analysis;
+    s().edit({ kind: 'move', positions: { fc1: { x: 3, y: 3 } } });
+    expect(s().analysisPending).toBe(false);
+    s().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 64 } });
+    expect(s().analysisPending).toBe(true);
+    expect(s().analysis).toBe(first);
+    vi.advanceTimersByTime(ANALYSIS_DEBOUNCE_MS + 1);
+    expect(s().analysisPending).toBe(false);
+    expect(s().analysis.shapes.fc1).toEqual([-1, 64]); // no training settings: the batch is unknown (N)
+  });
+
+  it('copy/paste and duplicate add fresh nodes and select them; delete removes the selection', () => {
+    s().load(mlpDoc(), { name: 'mlp' });
+    s().select(['fc1', 'act']);
+    s().copySelection();
+    s().paste();
+    expect([...s().selectedNodes]).toEqual(['fc', 'act2']);
+    s().duplicateSelection();
+    expect([...s().selectedNodes]).toEqual(['fc3', 'act3']); // fc2 is taken by the fixture
+    expect(s().history.present.graph.nodes.find((n) => n.id === 'act3')!.inputs).toEqual(['fc3']);
+    const count = s().history.present.graph.nodes.length;
+    s().removeSelection();
+    expect(s().history.present.graph.nodes.length).toBe(count - 2);
+    s().select([], ['y->loss:1']);
+    s().removeSelection();
+    expect(s().history.present.graph.nodes.find((n) => n.id === 'loss')!.inputs).toEqual(['fc2', '']); // the slot stays, unconnected
+  });
+
+  it('auto-layout is one undoable edit', () => {
+    s().load(mlpDoc(), { name: 'mlp' });
+    const before = s().history.present;
+    s().layout();
+    expect(s().history.present.layout).not.toEqual(before.layout);
+    s().undo();
+    expect(s().history.present).toBe(before);
+  });
+});
+
+describe('project files over a host', () => {
+  it('Save As in web mode asks for a name, writes `<name>.netwright.json`, and clears the dirty marker', async () => {
+    const host = memoryHost();
+    const files = new ProjectFiles(host);
+    const stop = files.start();
+    s().load(mlpDoc(), { name: 'Untitled' }, {}, true);
+    expect(selectDirty(s())).toBe(true);
+    expect(await files.save()).toBe(false);
+    expect(s().dialog).toBe('save-as');
+    expect(await files.saveAsName('my net')).toBe(true);
+    expect([...host.disk.keys()]).toEqual(['my net.netwright.json']);
+    expect(selectDirty(s())).toBe(false);
+    expect(s().file).toMatchObject({ path: 'my net.netwright.json', name: 'my net' });
+    expect(host.titles.at(-1)).toEqual(['my net', false]);
+    const reopened = parseProject(host.disk.get('my net.netwright.json')!);
+    expect(reopened.ok && reopened.doc).toEqual(s().history.present);
+    stop();
+  });
+
+  it('Save with native dialogs uses the picked path; a later Save writes there again', async () => {
+    const host = memoryHost(true);
+    const files = new ProjectFiles(host);
+    s().load(mlpDoc(), { name: 'Net' }, {}, true);
+    expect(await files.save()).toBe(true);
+    expect([...host.disk.keys()]).toEqual(['/picked/Net.netwright.json']);
+    s().addOp('ReLU', { x: 0, y: 0 });
+    expect(await files.save()).toBe(true);
+    expect(parseProject(host.disk.get('/picked/Net.netwright.json')!).ok).toBe(true);
+    expect(host.disk.size).toBe(1);
+  });
+
+  it('opening a corrupt or foreign file shows why and changes nothing', async () => {
+    const host = memoryHost();
+    host.disk.set('bad.json', '{ "format": "netwright.project", "version": 1, "graph": ');
+    host.disk.set('foreign.json', '{ "format": "onnx" }');
+    const files = new ProjectFiles(host);
+    s().load(mlpDoc(), { path: 'mlp.netwright.json', name: 'mlp' });
+    s().addOp('ReLU', { x: 0, y: 0 });
+    const before = { history: s().history, file: s().file, selected: s().selectedNodes };
+    expect(await files.openPath('bad.json')).toBe(false);
+    expect(s().notice).toMatchObject({ kind: 'error', code: 'E_PROJECT_NOT_JSON' });
+    expect(await files.openPath('foreign.json')).toBe(false);
+    expect(s().notice?.message).toMatch(/not a Netwright project/);
+    expect(await files.openPath('missing.json')).toBe(false);
+    expect(s().history).toBe(before.history);
+    expect(s().file).toBe(before.file);
+    expect(s().selectedNodes).toBe(before.selected);
+  });
+
+  it('asks before discarding unsaved changes, and keeps them when the user cancels', async () => {
+    const host = memoryHost();
+    const files = new ProjectFiles(host);
+    s().addOp('ReLU', { x: 0, y: 0 });
+    const pending = files.newProject();
+    await Promise.resolve();
+    expect(useConfirm.getState().question?.message).toMatch(/not saved/);
+    useConfirm.getState().answer(false);
+    await pending;
+    expect(s().history.present.graph.nodes).toHaveLength(1);
+    const again = files.newProject();
+    await Promise.resolve();
+    useConfirm.getState().answer(true);
+    await again;
+    expect(s().history.present.graph.nodes).toHaveLength(0);
+  });
+
+  it('autosaves unsaved work to the recovery slot and offers it back; saving clears it', async () => {
+    vi.useFakeTimers();
+    const host = memoryHost();
+    const files = new ProjectFiles(host, 500);
+    const stop = files.start();
+    s().load(mlpDoc(), { name: 'mlp' });
+    s().addOp('ReLU', { x: 0, y: 0 });
+    expect(host.recovery()).toBeNull();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(host.recovery()).not.toBeNull();
+    const edited = s().history.present;
+    // "Crash": a new session finds the recovery and restores the identical document, still dirty.
+    s().load(emptyDoc(), { name: 'Untitled' });
+    const rec = await files.findRecovery();
+    expect(rec?.doc).toEqual(edited);
+    files.restore(rec!);
+    expect(s().history.present).toEqual(edited);
+    expect(selectDirty(s())).toBe(true);
+    await files.saveAsName('kept');
+    expect(host.recovery()).toBeNull();
+    stop();
+  });
+
+  it('makes safe file names', () => {
+    expect(fileNameFor('a/b:c')).toBe('a-b-c.netwright.json');
+    expect(fileNameFor('  ')).toBe('Untitled.netwright.json');
+    expect(fileNameFor('x.netwright.json')).toBe('x.netwright.json');
+  });
+
+  it('serialises what it saves as a project file', () => {
+    expect(JSON.parse(serializeProject(mlpDoc())).format).toBe('netwright.project');
+  });
+});
