@@ -73,3 +73,24 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
     });
   }
 });
+
+describe('MaxPool2d override: ties and NaN route like the op file', () => {
+  for (const [label, attrs] of [
+    ['2×2 stride 2 (unrolled path)', { kernelSize: [2, 2] }],
+    ['3×3 stride 2 pad 1 (general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }],
+  ] as [string, Attrs][]) {
+    it(label, () => {
+      // Small integers: many ties in every window; a sprinkle of NaN and ±Infinity.
+      const x = randn([4, 3, 12, 12], 5);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i]);
+      for (let i = 7; i < x.data.length; i += 53) x.data[i] = NaN;
+      for (let i = 11; i < x.data.length; i += 61) x.data[i] = -Infinity;
+      const def = getOp('MaxPool2d')!;
+      const want = runOp(def, { inputs: [x], attrs, backend: createReferenceBackend() });
+      const got = runOp(def, { inputs: [x], attrs, backend: cpu });
+      expect(Array.from(got.output.data)).toEqual(Array.from(want.output.data));
+      expect(Array.from(got.workspace.argmax.data)).toEqual(Array.from(want.workspace.argmax.data));
+      expect(Array.from(got.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
+    });
+  }
+});

@@ -53,6 +53,55 @@
       (br $sl)))
   )
 
+  ;; The common 2×2, stride 2, no-padding pool with the window unrolled: the same rule as the
+  ;; general loop (strict > keeps the first maximum; the first NaN in window order wins and stops).
+  (func $maxPool2x2 (param $x i32) (param $y i32) (param $arg i32) (param $pl0 i32) (param $pl1 i32)
+    (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
+    (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32) (local $r0 i32)
+    (local $best f32) (local $idx i32) (local $v f32) (local $i0 i32)
+    (local.set $pl (local.get $pl0))
+    (local.set $o (i32.mul (local.get $pl0) (i32.mul (local.get $oH) (local.get $oW))))
+    (block $pld (loop $pll
+      (br_if $pld (i32.ge_s (local.get $pl) (local.get $pl1)))
+      (local.set $base (i32.add (local.get $x) (i32.shl (i32.mul (local.get $pl) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
+      (local.set $oy (i32.const 0))
+      (block $oyd (loop $oyl
+        (br_if $oyd (i32.ge_s (local.get $oy) (local.get $oH)))
+        (local.set $r0 (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $W)))
+        (local.set $ox (i32.const 0))
+        (block $oxd (loop $oxl
+          (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
+          (local.set $i0 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1))))
+          (block $done
+            (local.set $idx (local.get $i0))
+            (local.set $best (f32.load (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2)))))
+            (br_if $done (f32.ne (local.get $best) (local.get $best)))
+            (local.set $v (f32.load offset=4 (i32.add (local.get $base) (i32.shl (local.get $i0) (i32.const 2)))))
+            (if (f32.gt (local.get $v) (local.get $best))
+              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (i32.const 1))))
+              (else (if (f32.ne (local.get $v) (local.get $v)) (then
+                (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (i32.const 1))) (br $done)))))
+            (local.set $v (f32.load (i32.add (local.get $base) (i32.shl (i32.add (local.get $i0) (local.get $W)) (i32.const 2)))))
+            (if (f32.gt (local.get $v) (local.get $best))
+              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (local.get $W))))
+              (else (if (f32.ne (local.get $v) (local.get $v)) (then
+                (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (local.get $W))) (br $done)))))
+            (local.set $v (f32.load offset=4 (i32.add (local.get $base) (i32.shl (i32.add (local.get $i0) (local.get $W)) (i32.const 2)))))
+            (if (f32.gt (local.get $v) (local.get $best))
+              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (i32.add (local.get $i0) (local.get $W)) (i32.const 1))))
+              (else (if (f32.ne (local.get $v) (local.get $v)) (then
+                (local.set $best (local.get $v)) (local.set $idx (i32.add (i32.add (local.get $i0) (local.get $W)) (i32.const 1))))))))
+          (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $best))
+          (f32.store (i32.add (local.get $arg) (i32.shl (local.get $o) (i32.const 2))) (f32.convert_i32_s (local.get $idx)))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxl)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyl)))
+      (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
+      (br $pll)))
+  )
+
   ;; Max over each window of planes [pl0, pl1) of [H, W] images; padding counts as -inf. Ties go to
   ;; the first maximum in row-major window order and a NaN wins, as in the reference (and PyTorch).
   ;; arg[o] = index of the winner within its plane (as f32).
@@ -63,6 +112,14 @@
     (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32)
     (local $y0 i32) (local $ys i32) (local $ye i32) (local $x0 i32) (local $xs i32) (local $xe i32)
     (local $yy i32) (local $xx i32) (local $best f32) (local $bestIdx i32) (local $v f32) (local $idx i32)
+    (if (i32.and
+          (i32.and (i32.eq (local.get $kH) (i32.const 2)) (i32.eq (local.get $kW) (i32.const 2)))
+          (i32.and (i32.and (i32.eq (local.get $sH) (i32.const 2)) (i32.eq (local.get $sW) (i32.const 2)))
+                   (i32.eqz (i32.or (local.get $pH) (local.get $pW)))))
+      (then
+        (call $maxPool2x2 (local.get $x) (local.get $y) (local.get $arg) (local.get $pl0) (local.get $pl1)
+          (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
+        (return)))
     (local.set $pl (local.get $pl0))
     (local.set $o (i32.mul (local.get $pl0) (i32.mul (local.get $oH) (local.get $oW))))
     (block $pld (loop $pll
