@@ -135,7 +135,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const ta = transA ? 1 : 0;
       const tb = transB ? 1 : 0;
       const macs = m * n * depth;
-      let parts = Math.min(threads, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+      // NOTE: products with m·n ≤ 512 stay on one thread: gemm.wat computes them as dot products
+      // when transB (a path chosen from the block's own m·n), so splitting could change the method.
+      let parts = m * n <= 512 ? 1 : Math.min(threads, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
       if (parts === 1) {
         k.gemm(ta, tb, m, n, depth, a, lda, b, ldb, c, n, acc, scratch[threads - 1]);
         return;

@@ -165,6 +165,56 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $il)))
   )
+  ;; Σ a[0..k) · b[0..k) with four f32x4 accumulators (independent dependency chains).
+  (func $dot (param $a i32) (param $b i32) (param $k i32) (result f32)
+    (local $end i32) (local $end16 i32) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $s f32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $end16 (i32.add (local.get $a) (i32.shl (i32.and (local.get $k) (i32.const -16)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $a) (local.get $end16)))
+      (local.set $s0 (f32x4.add (local.get $s0) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+      (local.set $s1 (f32x4.add (local.get $s1) (f32x4.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+      (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (v128.load offset=32 (local.get $a)) (v128.load offset=32 (local.get $b)))))
+      (local.set $s3 (f32x4.add (local.get $s3) (f32x4.mul (v128.load offset=48 (local.get $a)) (v128.load offset=48 (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 64)))
+      (local.set $b (i32.add (local.get $b) (i32.const 64)))
+      (br $vl)))
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
+    (local.set $s (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $a) (local.get $end)))
+      (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (br $sl)))
+    (local.get $s)
+  )
+
+  ;; C (+)= A·Bᵀ with A m×k and B n×k both row-major: every C element is a dot product of two
+  ;; contiguous rows. For small m·n with long k (a convolution's weight gradient: 16×9 outputs over
+  ;; 784 positions) this beats packing, whose cost is per output tile.
+  (func $gemmDotNT (param $m i32) (param $n i32) (param $k i32) (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32)
+    (param $c i32) (param $ldc i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $v f32)
+    (block $id (loop $il
+      (br_if $id (i32.ge_s (local.get $i) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $v (call $dot
+          (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $lda)) (i32.const 2)))
+          (i32.add (local.get $b) (i32.shl (i32.mul (local.get $j) (local.get $ldb)) (i32.const 2)))
+          (local.get $k)))
+        (local.set $p (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
+        (if (local.get $acc) (then (local.set $v (f32.add (f32.load (local.get $p)) (local.get $v)))))
+        (f32.store (local.get $p) (local.get $v))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $jl)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $il)))
+  )
   ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
   ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
   ;; scratch needs 147488 floats (packed A, packed B, edge tile), 16-byte aligned.
@@ -175,6 +225,15 @@
     (local $jc i32) (local $nc i32) (local $pc i32) (local $kc i32) (local $ic i32) (local $mc i32)
     (local $jr i32) (local $nr i32) (local $ir i32) (local $mr i32) (local $acc i32)
     (local $packA i32) (local $packB i32) (local $tile i32) (local $cp i32) (local $ldcb i32)
+    ;; Small output, long reduction, A·Bᵀ: dot products (see $gemmDotNT). NOTE: the choice depends
+    ;; only on m·n and k, so the JS side keeps such products on one thread (bit-identical results
+    ;; for any thread count).
+    (if (i32.and (i32.and (i32.eqz (local.get $transA)) (local.get $transB))
+          (i32.and (i32.le_s (i32.mul (local.get $m) (local.get $n)) (i32.const 512)) (i32.ge_s (local.get $k) (i32.const 64))))
+      (then
+        (call $gemmDotNT (local.get $m) (local.get $n) (local.get $k) (local.get $a) (local.get $lda) (local.get $b) (local.get $ldb)
+          (local.get $c) (local.get $ldc) (local.get $accumulate))
+        (return)))
     (local.set $packA (local.get $scratch))
     (local.set $packB (i32.add (local.get $scratch) (i32.const 65536)))
     (local.set $tile (i32.add (local.get $packB) (i32.const 524288)))
