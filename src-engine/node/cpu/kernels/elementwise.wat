@@ -237,20 +237,39 @@
     (local.get $s)
   )
 
-  ;; Σ dy[i] and Σ dy[i]·xhat[i] over [0, n) in float64; the second is returned via $out (f64 at $out).
+  ;; Σ dy[i] and Σ dy[i]·xhat[i] over [0, n) in float64 (f64x2 pairs, then the tail), added to
+  ;; the f64 pair at $out.
   (func $sumDyXhat (param $dy i32) (param $xh i32) (param $n i32) (param $out i32)
-    (local $i i32) (local $s f64) (local $sx f64) (local $d f64)
-    (block $d0 (loop $l
-      (br_if $d0 (i32.ge_s (local.get $i) (local.get $n)))
-      (local.set $d (f64.promote_f32 (f32.load (local.get $dy))))
-      (local.set $s (f64.add (local.get $s) (local.get $d)))
-      (local.set $sx (f64.add (local.get $sx) (f64.mul (local.get $d) (f64.promote_f32 (f32.load (local.get $xh))))))
+    (local $end i32) (local $end4 i32) (local $d v128) (local $x v128) (local $lo v128) (local $hi v128)
+    (local $s v128) (local $sx v128) (local $ts f64) (local $tsx f64) (local $e f64)
+    (local.set $end (i32.add (local.get $dy) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dy) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $dy) (local.get $end4)))
+      (local.set $d (v128.load (local.get $dy)))
+      (local.set $x (v128.load (local.get $xh)))
+      (local.set $lo (f64x2.promote_low_f32x4 (local.get $d)))
+      (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $d) (local.get $d))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.add (local.get $lo) (local.get $hi))))
+      (local.set $sx (f64x2.add (local.get $sx)
+        (f64x2.add
+          (f64x2.mul (local.get $lo) (f64x2.promote_low_f32x4 (local.get $x)))
+          (f64x2.mul (local.get $hi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $x) (local.get $x)))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+      (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
+      (br $vl)))
+    (local.set $ts (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (local.set $tsx (f64.add (f64x2.extract_lane 0 (local.get $sx)) (f64x2.extract_lane 1 (local.get $sx))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $dy) (local.get $end)))
+      (local.set $e (f64.promote_f32 (f32.load (local.get $dy))))
+      (local.set $ts (f64.add (local.get $ts) (local.get $e)))
+      (local.set $tsx (f64.add (local.get $tsx) (f64.mul (local.get $e) (f64.promote_f32 (f32.load (local.get $xh))))))
       (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $l)))
-    (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (local.get $s)))
-    (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $sx)))
+      (br $sl)))
+    (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (local.get $ts)))
+    (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $tsx)))
   )
 
   ;; dst[i] = (src[i] − mean)·inv → xhat; y = xhat·g + b, over [0, n), f32x4 body.
