@@ -21,7 +21,9 @@ export function toRelaxed(wat) {
 
 async function compile(wabt, name, wat) {
   const features = { simd: true, threads: true, bulk_memory: true, relaxed_simd: true };
-  const mod = wabt.parseWat(`${name}.wat`, wat, features);
+  // NOTE: pass UTF-8 bytes: given a JS string, wabt.js keeps only the low byte of each char, so a
+  // comment with e.g. ⌊ (U+230A) would gain a newline.
+  const mod = wabt.parseWat(`${name}.wat`, new Uint8Array(Buffer.from(wat, 'utf8')), features);
   try {
     return Buffer.from(mod.toBinary({ log: false, write_debug_names: false }).buffer);
   } finally {

@@ -12,6 +12,7 @@ export const FN_NAMES = [
   'elementwise.bnForward',
   'elementwise.bnBackward',
   'optim.adamUpdate',
+  'elementwise.sigmoidForward',
 ] as const;
 
 export const FN = {
@@ -27,6 +28,7 @@ export const FN = {
   bnForward: 9,
   bnBackward: 10,
   adamUpdate: 11,
+  sigmoidForward: 12,
 } as const;
 
 /** Elements below which a memory-bound kernel runs on the calling thread alone. */

@@ -54,6 +54,8 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['BatchNorm 2-D eval', 'BatchNorm', [32, 16, 14, 14], {}, false, 1e-5],
   ['BatchNorm 1-D [N, C] train', 'BatchNorm', [512, 130], {}, true, 1e-5],
   ['BatchNorm no affine, odd inner', 'BatchNorm', [40, 33, 7, 5], { affine: false }, true, 1e-5],
+  ['Sigmoid 64×784 (polynomial e^x)', 'Sigmoid', [64, 784], {}, true, 1e-5],
+  ['Sigmoid odd length', 'Sigmoid', [3, 7, 11], {}, true, 1e-5],
 ];
 
 describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {
@@ -93,4 +95,20 @@ describe('MaxPool2d override: ties and NaN route like the op file', () => {
       expect(Array.from(got.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
     });
   }
+});
+
+describe('Sigmoid override at the extremes', () => {
+  it('saturates like 1/(1+e^(−x)) for |x| ≥ 80, passes NaN, and stays within 2e-7 relative', () => {
+    const xs = [NaN, -Infinity, Infinity, -1000, -100, -88.5, -87, -80, -20, -1e-7, 0, 1e-7, 0.5, 15, 17, 80, 100];
+    const x = tensor([1, xs.length], Float32Array.from(xs));
+    const def = getOp('Sigmoid')!;
+    const want = runOp(def, { inputs: [x], forwardOnly: true, backend: createReferenceBackend() }).output.data;
+    const got = runOp(def, { inputs: [x], forwardOnly: true, backend: cpu }).output.data;
+    expect(Number.isNaN(got[0])).toBe(true);
+    for (let i = 1; i < xs.length; i++) {
+      // Below ~1e-38 both are 0 to float32 precision (the kernel clamps e^x at e^88).
+      const err = Math.abs(got[i] - want[i]);
+      expect(err <= 2e-7 * Math.abs(want[i]) || err < 1e-37, `σ(${xs[i]}) = ${got[i]}, reference ${want[i]}`).toBe(true);
+    }
+  });
 });

@@ -439,4 +439,50 @@
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
       (br $cl)))
   )
+
+  ;; σ(x) = 1/(1 + e^(−x)) for four lanes. e^t: t clamped to [−88, 88] (σ is then 0 or 1 to float32
+  ;; precision anyway), t = n·ln2 + r with n = ⌊t·log2(e) + ½⌋ and |r| ≤ ln2/2 (ln2 split in two
+  ;; for an exact reduction), e^r by Cephes' degree-6 expf polynomial, 2ⁿ built in the exponent bits.
+  ;; NOTE: about 2 ulp from the float64 reference (Math.exp) before the final division; NaN
+  ;; propagates (f32x4.min/max do).
+  (func $sigmoid4 (param $x v128) (result v128)
+    (local $t v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $t (f32x4.min (f32x4.max (f32x4.neg (local.get $x)) (v128.const f32x4 -88 -88 -88 -88)) (v128.const f32x4 88 88 88 88)))
+    (local.set $n (f32x4.floor (f32x4.add (f32x4.mul (local.get $t) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))
+      (v128.const f32x4 0.5 0.5 0.5 0.5))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $t) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375)))
+      (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    ;; e^r = p·r² + r + 1
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r))
+      (v128.const f32x4 1 1 1 1)))
+    ;; × 2ⁿ (n ∈ [−127, 127]; n = −127 gives 0, and σ = 1)
+    (local.set $p (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+    (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $p)))
+  )
+
+  ;; y[i] = σ(x[i]) for i in [i0, i1).
+  (func (export "sigmoidForward") (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $v v128)
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (v128.store (i32.add (local.get $y) (local.get $p)) (call $sigmoid4 (v128.load (i32.add (local.get $x) (local.get $p)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $v (call $sigmoid4 (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $p))))))
+      (f32.store (i32.add (local.get $y) (local.get $p)) (f32x4.extract_lane 0 (local.get $v)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
 )

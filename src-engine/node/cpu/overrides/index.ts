@@ -4,6 +4,7 @@ import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
 import { maxPool2dOverride } from './max-pool2d';
 import { reluOverride } from './relu';
+import { sigmoidOverride } from './sigmoid';
 
 /**
  * The CPU backend's whole-op kernels, keyed by op name (one file per op). Each reproduces its op
@@ -16,5 +17,6 @@ export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverrid
     ReLU: reluOverride(cpu),
     MaxPool2d: maxPool2dOverride(cpu),
     BatchNorm: batchNormOverride(cpu),
+    Sigmoid: sigmoidOverride(cpu),
   };
 }
