@@ -5,11 +5,12 @@ import { getOp } from '../src-engine/ops/registry';
 import { defaultAttrs } from '../src-renderer/src/editor/graph';
 
 /**
- * A valid generated network of about `size` nodes for the canvas benchmark: an MNIST input, then
- * residual blocks (Linear → ReLU → Dropout → Linear, plus a skip Add) and a cross-entropy head.
- * Wide enough to exercise every edge kind (fan-out, variadic Add), deep enough to be realistic.
+ * A valid generated network of `size` nodes for the canvas benchmark: an MNIST input, then
+ * multi-branch residual blocks (`branches` × [Linear → ReLU], summed with the block input by a
+ * variadic Add; every few blocks a Dropout), and a cross-entropy head. It exercises fan-out,
+ * variadic inputs and a layout both deep and wide.
  */
-export function generateGraph(size: number, width = 64): GraphIR {
+export function generateGraph(size: number, width = 64, branches = 4): GraphIR {
   const nodes: NodeIR[] = [];
   const node = (id: string, op: string, inputs: string[], attrs: Record<string, unknown> = {}): string => {
     nodes.push({ id, op, inputs, attrs: { ...defaultAttrs(getOp(op)!), ...attrs } as NodeIR['attrs'] });
@@ -19,13 +20,12 @@ export function generateGraph(size: number, width = 64): GraphIR {
   let h = node('flat', 'Flatten', ['x']);
   h = node('stem', 'Linear', [h], { outFeatures: width });
   let b = 0;
-  while (nodes.length + 5 + 3 <= size) {
+  while (nodes.length + 2 * branches + 2 + 3 <= size) {
     b++;
-    const a = node(`b${b}_fc1`, 'Linear', [h], { outFeatures: width });
-    const r = node(`b${b}_relu`, 'ReLU', [a]);
-    const d = node(`b${b}_drop`, 'Dropout', [r]);
-    const c = node(`b${b}_fc2`, 'Linear', [d], { outFeatures: width });
-    h = node(`b${b}_add`, 'Add', [h, c]);
+    const outs: string[] = [];
+    for (let k = 1; k <= branches; k++) outs.push(node(`b${b}_relu${k}`, 'ReLU', [node(`b${b}_fc${k}`, 'Linear', [h], { outFeatures: width })]));
+    h = node(`b${b}_add`, 'Add', [h, ...outs]);
+    if (b % 3 === 0) h = node(`b${b}_drop`, 'Dropout', [h], { p: 0.1 });
   }
   while (nodes.length + 3 < size) h = node(`pad${nodes.length}`, 'ReLU', [h]);
   const logits = node('head', 'Linear', [h], { outFeatures: 10 });

@@ -4,6 +4,7 @@ import {
   MiniMap,
   ReactFlow,
   useReactFlow,
+  useStore,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -15,7 +16,7 @@ import { FlowCache, edgeRefOf, toFlow, type Measured, type OpFlowNode, type Shap
 import { useEditor } from '../editor/store';
 import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
-import { ShapeEdge } from './ShapeEdge';
+import { ShapeEdge, selectFar } from './ShapeEdge';
 
 /** MIME type of a palette entry being dragged onto the canvas. */
 export const PALETTE_MIME = 'application/x-netwright-op';
@@ -39,6 +40,7 @@ export function Canvas() {
   const theme = useEditor((s) => s.theme);
   const focus = useEditor((s) => s.focus);
   const loadSeq = useEditor((s) => s.loadSeq);
+  const far = useStore(selectFar);
   const flow = useReactFlow<OpFlowNode, ShapeFlowEdge>();
   const [cache] = useState(() => new FlowCache());
   const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
@@ -156,7 +158,7 @@ export function Canvas() {
 
   return (
     <div
-      className="canvas"
+      className={far ? 'canvas canvas--far' : 'canvas'}
       data-testid="canvas"
       data-nodes={doc.graph.nodes.length}
       onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
@@ -178,9 +180,10 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         zoomOnDoubleClick={false}
-        onlyRenderVisibleElements
+        // Culling pays when zoomed in; zoomed far out nearly everything is visible and culling only adds work per frame.
+        onlyRenderVisibleElements={!far}
         colorMode={theme}
-        minZoom={0.05}
+        minZoom={0.02}
         defaultViewport={DEFAULT_VIEWPORT}
         proOptions={PRO}
       >

@@ -1,18 +1,23 @@
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, useStore, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { formatShape } from '../../../src-engine/tensor';
 import type { ShapeFlowEdge } from '../editor/flow';
 import { useEditor } from '../editor/store';
 
+/** Below this zoom, labels are too small to read: they are not drawn (keeps pan/zoom fast on big graphs). */
+export const LABEL_MIN_ZOOM = 0.35;
+export const selectFar = (s: { transform: [number, number, number] }): boolean => s.transform[2] < LABEL_MIN_ZOOM;
+
 /** An edge labelled with the shape it carries (its source's output shape, e.g. `64×128`). */
 function ShapeEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd }: EdgeProps<ShapeFlowEdge>) {
   const shape = useEditor((s) => (s.analysis.shapes[source] ? formatShape(s.analysis.shapes[source]) : ''));
+  const far = useStore(selectFar);
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const slot = id.slice(id.lastIndexOf(':') + 1);
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={selected ? 'shape-edge shape-edge--selected' : 'shape-edge'} />
-      {shape ? (
+      {shape && !far ? (
         <EdgeLabelRenderer>
           <div
             className="edge-label nodrag nopan"

@@ -22,7 +22,7 @@ function DesignTotals() {
   const errors = useEditor((s) => s.analysis.diagnostics.filter((d) => d.severity === 'error').length);
   const pending = useEditor((s) => s.analysisPending);
   return (
-    <span className="status-item status-item--totals" data-testid="design-totals" data-params={params} data-errors={errors} data-pending={pending ? 'true' : 'false'}>
+    <span className="status-item status-item--totals" data-testid="design-totals" data-params={params} data-errors={errors} data-compile-ms={ms.toFixed(2)} data-pending={pending ? 'true' : 'false'}>
       <span data-testid="total-params" title={`${params.toLocaleString()} trainable parameters`}>{formatCount(params)} params</span>
       <span title={`Rough training memory at batch ${batch ?? 1}: weights, gradients, Adam state, activations and their gradients`}>≈{formatBytes(memory)}</span>
       <span data-testid="total-flops" title="Forward FLOPs per sample">{formatCount(flops)} FLOPs/sample</span>

@@ -1,0 +1,212 @@
+/**
+ * Canvas benchmark (not a test): a generated 1,000-node network.
+ *
+ * 1. In Node: the live compile the canvas runs after every edit (`analyzeDesign` = the engine's
+ *    `analyzeGraph` + per-node figures), plus auto-layout, IR → React Flow conversion and project
+ *    parsing.
+ * 2. In Chromium (web mode, the built app): open the project through the UI, then record
+ *    requestAnimationFrame intervals while panning (mouse drag) and zooming (wheel), and the
+ *    compile time the status bar reports after edits.
+ *
+ * Run: `npx electron-vite build && npx tsx bench/canvas.ts` (env: CANVAS_NODES, default 1000;
+ * CANVAS_SKIP_BROWSER=1 for the Node part only). Prints a table and writes
+ * `bench/results/canvas-<date>.json`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { analyzeDesign } from '../src-renderer/src/editor/analysis';
+import { FlowCache, toFlow } from '../src-renderer/src/editor/flow';
+import { autoLayout } from '../src-renderer/src/editor/layout';
+import { parseProject, serializeProject } from '../src-renderer/src/editor/project';
+import { generateGraph } from './canvas-graph';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The browser and flags the e2e suite uses (test/e2e/targets.mjs), so the figures are comparable. */
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const chromiumBinary = () => [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
+const SIZE = Number(process.env.CANVAS_NODES ?? 1000);
+
+interface Stats {
+  n: number;
+  median: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+function stats(xs: number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
+  return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+function time(runs: number, f: () => void): Stats {
+  for (let i = 0; i < 5; i++) f();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    out.push(performance.now() - t0);
+  }
+  return stats(out);
+}
+
+const fmt = (s: Stats) => `median ${s.median.toFixed(2)} ms · p95 ${s.p95.toFixed(2)} ms · max ${s.max.toFixed(2)} ms (n=${s.n})`;
+
+function nodePart() {
+  const graph = generateGraph(SIZE);
+  const doc = { graph, layout: autoLayout(graph) };
+  const text = serializeProject(doc);
+  const check = analyzeDesign(graph);
+  if (check.diagnostics.some((d) => d.severity === 'error')) throw new Error(`generated graph has errors: ${check.diagnostics[0].message}`);
+  const results = {
+    nodes: graph.nodes.length,
+    params: check.params,
+    compile: time(40, () => analyzeDesign(graph)),
+    layout: time(20, () => autoLayout(graph)),
+    toFlowCold: time(20, () => toFlow(doc, new Set(), new FlowCache())),
+    parse: time(20, () => parseProject(text)),
+  };
+  console.log(`Node ${process.version}, ${results.nodes} nodes, ${results.params.toLocaleString()} params`);
+  console.log(`  compile (analyzeDesign)  ${fmt(results.compile)}`);
+  console.log(`  auto-layout              ${fmt(results.layout)}`);
+  console.log(`  IR → React Flow (cold)   ${fmt(results.toFlowCold)}`);
+  console.log(`  parse project file       ${fmt(results.parse)}`);
+  return { results, text };
+}
+
+async function startWebHost(workspace: string): Promise<{ url: string; stop(): void }> {
+  const proc = spawn(process.execPath, [join(ROOT, 'out/main/web.js'), '--port', '0', '--workspace', workspace], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 20_000);
+    proc.stdout.on('data', (d) => {
+      output += d;
+      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    proc.stderr.on('data', (d) => (output += d));
+  });
+  return { url, stop: () => proc.kill('SIGTERM') };
+}
+
+async function browserPart(text: string) {
+  const exe = chromiumBinary();
+  if (!exe) throw new Error('no Chromium found (set CHROMIUM_PATH)');
+  if (!existsSync(join(ROOT, 'out/main/web.js'))) throw new Error('build the app first: npx electron-vite build');
+  const workspace = mkdtempSync(join(tmpdir(), 'netwright-bench-'));
+  writeFileSync(join(workspace, 'bench-1000.netwright.json'), text);
+  const host = await startWebHost(workspace);
+  const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_FLAGS, headless: true });
+  try {
+    // bypassCSP: the recorder below is evaluated from strings (the app's CSP forbids eval); rendering is unaffected.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
+    await page.goto(host.url);
+    await page.locator('[data-testid=canvas] .react-flow').waitFor();
+    const t0 = Date.now();
+    await page.click('[data-testid=cmd-open]');
+    await page.click('[data-testid="open-file-bench-1000.netwright.json"]');
+    await page.waitForFunction(`document.querySelector('[data-testid=canvas]')?.getAttribute('data-nodes') === '${SIZE}'`, undefined, { timeout: 60_000 });
+    await page.waitForSelector('[data-testid^="node-"][data-op]');
+    const openMs = Date.now() - t0;
+    await page.waitForTimeout(500);
+    const canvas = (await page.locator('[data-testid=canvas]').boundingBox())!;
+    const cx = canvas.x + canvas.width / 2;
+    const cy = canvas.y + canvas.height / 2;
+
+    const record = async (label: string, act: () => Promise<void>) => {
+      // A string, not a function: tsx would wrap a function with helpers the page does not have.
+      await page.evaluate(`(() => {
+        window.__frames = [];
+        window.__recording = true;
+        const tick = (t) => { window.__frames.push(t); if (window.__recording) requestAnimationFrame(tick); };
+        requestAnimationFrame(tick);
+      })()`);
+      await act();
+      const frames = (await page.evaluate('(() => { window.__recording = false; return window.__frames; })()')) as number[];
+      const deltas = frames.slice(1).map((t, i) => t - frames[i]);
+      const visible = await page.locator('.react-flow__node').count();
+      const viewport = await page.locator('.react-flow__viewport').getAttribute('style');
+      if (process.env.CANVAS_SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'test-results', `canvas-bench-${label.replace(/\W+/g, '-')}.png`) });
+      if (!/translate|scale/.test(viewport ?? '')) throw new Error('no viewport transform found');
+      const s = stats(deltas);
+      console.log(`  ${label.padEnd(24)} frame ${fmt(s)} · ${(1000 / s.mean).toFixed(0)} fps mean · ${visible} nodes rendered · ${/scale\(([\d.]+)\)/.exec(viewport ?? '')?.[1] ?? '?'}× zoom`);
+      return { ...s, visibleNodes: visible, viewport };
+    };
+
+    // Pan by dragging empty canvas (a drag that starts on a node would move the node instead).
+    const panStart = async () =>
+      (await page.evaluate(`(() => {
+        const r = document.querySelector('[data-testid=canvas]').getBoundingClientRect();
+        for (let y = r.top + 40; y < r.bottom - 40; y += 17)
+          for (let x = r.left + 40; x < r.right - 240; x += 23)
+            if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
+        return null;
+      })()`)) as { x: number; y: number } | null;
+    const pan = async () => {
+      for (let round = 0; round < 3; round++) {
+        const start = await panStart();
+        if (!start) throw new Error('no empty canvas to start a pan from');
+        await page.mouse.move(start.x, start.y);
+        await page.mouse.down();
+        // A loop that returns where it started, so the view stays on the graph across rounds.
+        for (let i = 1; i <= 40; i++) await page.mouse.move(start.x + Math.sin((2 * Math.PI * i) / 40) * 150, start.y + Math.sin((Math.PI * i) / 40) * 150);
+        await page.mouse.up();
+      }
+    };
+    const zoom = async () => {
+      await page.mouse.move(cx, cy);
+      for (let i = 0; i < 20; i++) {
+        await page.mouse.wheel(0, i < 10 ? -120 : 120);
+        await page.waitForTimeout(16);
+      }
+    };
+
+    console.log(`Chromium (headless, software rendering), ${SIZE} nodes — opened and drawn in ${openMs} ms`);
+    await page.click('[data-testid=cmd-fit]');
+    await page.waitForTimeout(400);
+    const fitPan = await record('pan, zoomed to fit', pan);
+    const fitZoom = await record('wheel zoom, fit', zoom);
+    await page.click('[data-testid=cmd-fit]');
+    await page.waitForTimeout(400);
+    // Zoom in to 100 % around the centre: a realistic editing view.
+    await page.mouse.move(cx, cy);
+    for (let i = 0; i < 12; i++) {
+      await page.mouse.wheel(0, -200);
+      await page.waitForTimeout(30);
+    }
+    await page.waitForTimeout(400);
+    const closePan = await record('pan, zoomed in', pan);
+
+    // The compile time the app itself measures after real edits (add a node, undo).
+    const compileMs: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.dblclick('[data-testid="palette-item-ReLU"]');
+      await page.waitForFunction(`document.querySelector('[data-testid=design-totals]')?.getAttribute('data-pending') === 'false'`);
+      compileMs.push(Number(await page.locator('[data-testid=design-totals]').getAttribute('data-compile-ms')));
+      await page.click('[data-testid=cmd-undo]');
+      await page.waitForFunction(`document.querySelector('[data-testid=design-totals]')?.getAttribute('data-pending') === 'false'`);
+      compileMs.push(Number(await page.locator('[data-testid=design-totals]').getAttribute('data-compile-ms')));
+    }
+    const compile = stats(compileMs);
+    console.log(`  compile in the page      ${fmt(compile)}`);
+    return { openMs, fitPan, fitZoom, closePan, compile };
+  } finally {
+    await browser.close();
+    host.stop();
+  }
+}
+
+const node = nodePart();
+const browserResults = process.env.CANVAS_SKIP_BROWSER ? undefined : await browserPart(node.text);
+mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+const file = join(ROOT, 'bench/results', `canvas-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.json`);
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, size: SIZE, ...node.results, browser: browserResults }, null, 2));
+console.log(`wrote ${file}`);
