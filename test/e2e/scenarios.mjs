@@ -57,7 +57,7 @@ const designerFlow = [
   { press: 'Escape' },
   { expect: '[data-testid="node-diagnostic-crossentropyloss"]', within: 5_000 },
   { expect: '[data-testid=problem-item][data-node="crossentropyloss"]', text: 'target must be' },
-  { click: '[data-testid=cmd-undo]' },
+  { press: 'Control+z' },
   { expectGone: '[data-testid="node-diagnostic-crossentropyloss"]', within: 5_000 },
   { expect: '[data-testid=problems]', attr: ['data-count', '0'] },
   { screenshot: 'designer-mlp' },
@@ -77,6 +77,27 @@ const designerFlow = [
   { expect: '[data-testid="edge-label-flatten-linear-0"]', text: '^N×784$' },
   { expectGraph: 'designed' },
   { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { click: '[data-testid=cmd-open]' },
+  { expect: '[data-testid=recent-files]', text: 'e2e mlp.netwright.json' },
+  { press: 'Escape' },
+  // Templates open as editable graphs, with no problems.
+  { click: '[data-testid=cmd-templates]' },
+  { click: '[data-testid=template-mnist-cnn]' },
+  { expect: '[data-testid=doc-title]', text: 'mnist|MNIST' },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { expect: '[data-testid=design-totals][data-params]:not([data-params="0"])' },
+  { press: 'Shift+?' },
+  { expect: '[data-testid=help-overlay]', text: 'Undo' },
+  { press: 'Escape' },
+  { click: '[data-testid=cmd-theme]' },
+  { expect: '[data-testid=app]', attr: ['data-theme', 'dark'] },
+  { screenshot: 'designer-template-dark' },
+  { click: '[data-testid=cmd-theme]' },
+  // Back to the saved MLP for the next scenario (the template is unsaved: confirm discarding it).
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid=confirm-ok]' },
+  { click: '[data-testid="open-file-e2e mlp.netwright.json"]' },
+  { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
 ];
 
 /** A corrupt or foreign file gives a clear message, and nothing else changes. */

@@ -68,29 +68,45 @@ function TemplateGallery({ onClose }: { onClose(): void }) {
   );
 }
 
-/** Web mode's Open: the host's workspace files and the recent list. */
+/** The in-app Open list: recent files, and (web mode) the projects in the host's workspace folder. */
 function OpenPicker({ onClose }: { onClose(): void }) {
   const files = useFiles();
   const [list, setList] = useState<{ path: string; name: string; modified?: number }[] | undefined>();
+  const [recent, setRecent] = useState<{ path: string; name: string }[]>([]);
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
-    files.list().then(setList, (e: Error) => setError(e.message));
+    if (!files.nativeDialogs) files.list().then(setList, (e: Error) => setError(e.message));
+    files.recent().then(setRecent, () => setRecent([]));
   }, [files]);
+  const entry = (f: { path: string; name: string; modified?: number }, prefix: string) => (
+    <li key={`${prefix}:${f.path}`}>
+      <button type="button" data-testid={`${prefix}-${f.name}`} title={f.path} onClick={() => void files.openPath(f.path)}>
+        <b>{f.name}</b>
+        <span>{f.modified ? new Date(f.modified).toLocaleString() : f.path}</span>
+      </button>
+    </li>
+  );
   return (
-    <Modal title="Open a project" testid="open-dialog" onClose={onClose}>
+    <Modal title={files.nativeDialogs ? 'Recent projects' : 'Open a project'} testid="open-dialog" onClose={onClose}>
       {error ? <p className="modal__error">{error}</p> : null}
-      {list === undefined && !error ? <p>Loading…</p> : null}
-      {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
-      <ul className="file-list">
-        {list?.map((f) => (
-          <li key={f.path}>
-            <button type="button" data-testid={`open-file-${f.name}`} onClick={async () => (await files.openPath(f.path)) || undefined}>
-              <b>{f.name}</b>
-              {f.modified ? <span>{new Date(f.modified).toLocaleString()}</span> : null}
-            </button>
-          </li>
-        ))}
-      </ul>
+      {recent.length > 0 ? (
+        <>
+          <h4>Recent</h4>
+          <ul className="file-list" data-testid="recent-files">
+            {recent.map((f) => entry(f, 'recent-file'))}
+          </ul>
+        </>
+      ) : files.nativeDialogs ? (
+        <p>No recent projects.</p>
+      ) : null}
+      {!files.nativeDialogs ? (
+        <>
+          <h4>Workspace folder</h4>
+          {list === undefined && !error ? <p>Loading…</p> : null}
+          {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
+          <ul className="file-list">{list?.map((f) => entry(f, 'open-file'))}</ul>
+        </>
+      ) : null}
     </Modal>
   );
 }

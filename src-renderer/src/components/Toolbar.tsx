@@ -19,6 +19,11 @@ export function Toolbar() {
       <nav className="toolbar" aria-label="Commands">
         <button type="button" data-testid="cmd-new" onClick={() => void files.newProject()} title="New project (Mod+N)">New</button>
         <button type="button" data-testid="cmd-open" onClick={() => void files.open()} title="Open… (Mod+O)">Open…</button>
+        {files.nativeDialogs ? (
+          <button type="button" data-testid="cmd-recent" onClick={() => void files.openRecent()} title="Recent projects">
+            Recent…
+          </button>
+        ) : null}
         <button type="button" data-testid="cmd-save" onClick={() => void files.save()} title="Save (Mod+S)">Save</button>
         <button type="button" data-testid="cmd-save-as" onClick={() => void files.saveAs()} title="Save As… (Mod+Shift+S)">Save As…</button>
         <button type="button" data-testid="cmd-templates" onClick={() => s().setDialog('templates')}>Templates</button>

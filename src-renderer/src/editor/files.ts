@@ -160,6 +160,11 @@ export class ProjectFiles {
     }
   }
 
+  /** The recent-projects list (Electron; web mode shows it inside the Open picker). */
+  async openRecent(): Promise<void> {
+    if (await this.confirmDiscard('open')) useEditor.getState().setDialog('open');
+  }
+
   /** Open a file by path (recent list, web picker). Already confirmed by the caller. */
   async openPath(path: string): Promise<boolean> {
     try {
