@@ -68,7 +68,7 @@ export async function launchApp() {
  * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left
  * - `{ connect: [sourceId, targetId, slot] }` — drag from a node's output handle to an input handle
  * - `{ click: selector }`, `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
- *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`
+ *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`, `{ wait: ms }` (let an animation finish)
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
@@ -126,6 +126,8 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.locator(step.select).first().selectOption(step.value);
       } else if (step.press) {
         await app.page.keyboard.press(step.press);
+      } else if (step.wait) {
+        await app.page.waitForTimeout(step.wait);
       } else if (step.reload) {
         await app.page.reload();
       } else if (step.expectCount) {

@@ -57,9 +57,15 @@ const designerFlow = [
   { press: 'Escape' },
   { expect: '[data-testid="node-diagnostic-crossentropyloss"]', within: 5_000 },
   { expect: '[data-testid=problem-item][data-node="crossentropyloss"]', text: 'target must be' },
+  { click: '[data-testid=problem-item][data-node="crossentropyloss"]' },
+  { expect: '[data-testid="node-crossentropyloss"].op-node--selected' },
+  { expect: '[data-testid=inspector-node][data-node="crossentropyloss"]', text: 'target must be' },
   { press: 'Control+z' },
   { expectGone: '[data-testid="node-diagnostic-crossentropyloss"]', within: 5_000 },
   { expect: '[data-testid=problems]', attr: ['data-count', '0'] },
+  // Zoom to fit so every node is rendered (the canvas culls what is off screen), then snapshot.
+  { press: 'Shift+F' },
+  { wait: 400 },
   { screenshot: 'designer-mlp' },
   { rememberGraph: 'designed' },
   // Save (web mode: the in-app name prompt), reload the app, open the file, get the same graph.
@@ -75,6 +81,7 @@ const designerFlow = [
   { click: '[data-testid="open-file-e2e mlp.netwright.json"]' },
   { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
   { expect: '[data-testid="edge-label-flatten-linear-0"]', text: '^N×784$' },
+  { wait: 400 },
   { expectGraph: 'designed' },
   { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
   { click: '[data-testid=cmd-open]' },
@@ -104,7 +111,7 @@ const designerFlow = [
 const badFiles = [
   { writeFile: 'broken.netwright.json', text: '{ "format": "netwright.project", "version": 1, "graph": ' },
   { writeFile: 'foreign.json', text: '{ "format": "onnx", "nodes": [] }' },
-  { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
+  { expectCount: '[data-testid^="node-"][data-op]', count: 7, within: 2_000 },
   { rememberGraph: 'before' },
   { click: '[data-testid=cmd-open]' },
   { click: '[data-testid="open-file-broken.netwright.json"]' },

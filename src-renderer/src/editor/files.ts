@@ -75,7 +75,10 @@ export class ProjectFiles {
       useEditor.subscribe((s) => {
         if (s.history.present !== last.history.present || s.file !== last.file) {
           this.updateTitle();
-          if (s.history.present !== last.history.present && selectDirty(s)) this.scheduleAutosave();
+          const dirty = selectDirty(s);
+          if (s.history.present !== last.history.present && dirty) this.scheduleAutosave();
+          // Back to the saved state (undo, save): the recovery slot must not offer stale changes.
+          else if (!dirty && selectDirty(last)) void this.discardRecovery();
         }
         last = s;
       }),
@@ -88,9 +91,16 @@ export class ProjectFiles {
     };
   }
 
+  private title = '';
+
+  /** Tell the host the title and dirty marker, only when they change (not on every drag frame). */
   private updateTitle(): void {
     const s = useEditor.getState();
-    this.host.setTitle(s.file.name, selectDirty(s));
+    const dirty = selectDirty(s);
+    const key = `${dirty ? 1 : 0}${s.file.name}`;
+    if (key === this.title) return;
+    this.title = key;
+    this.host.setTitle(s.file.name, dirty);
   }
 
   private scheduleAutosave(): void {

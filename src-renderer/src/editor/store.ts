@@ -103,8 +103,12 @@ export const useEditor = create<EditorState>((set, get) => {
   const commit = (next: History<EditorDoc>) => {
     const prev = get().history.present;
     const present = next.present;
-    const selectedNodes = new Set([...get().selectedNodes].filter((id) => present.graph.nodes.some((n) => n.id === id)));
-    set({ history: next, selectedNodes });
+    const sel = get().selectedNodes;
+    if (sel.size > 0 && present.graph.nodes !== prev.graph.nodes) {
+      const ids = new Set(present.graph.nodes.map((n) => n.id));
+      const kept = [...sel].filter((id) => ids.has(id));
+      set({ history: next, ...(kept.length !== sel.size ? { selectedNodes: new Set(kept) } : {}) });
+    } else set({ history: next });
     scheduleAnalysis(present, prev);
   };
   const refuse = (r: EditRefusal, at?: XY) => get().notify('error', r.message, { code: r.code, at });

@@ -182,16 +182,19 @@ describe('project files over a host', () => {
     await vi.advanceTimersByTimeAsync(600);
     expect(host.recovery()).not.toBeNull();
     const edited = s().history.present;
-    // "Crash": a new session finds the recovery and restores the identical document, still dirty.
+    // "Crash": the session ends without saving; a new one finds the recovery and restores the identical document, still dirty.
+    stop();
     s().load(emptyDoc(), { name: 'Untitled' });
-    const rec = await files.findRecovery();
+    const next = new ProjectFiles(host, 500);
+    const stopNext = next.start();
+    const rec = await next.findRecovery();
     expect(rec?.doc).toEqual(edited);
-    files.restore(rec!);
+    next.restore(rec!);
     expect(s().history.present).toEqual(edited);
     expect(selectDirty(s())).toBe(true);
-    await files.saveAsName('kept');
+    await next.saveAsName('kept');
     expect(host.recovery()).toBeNull();
-    stop();
+    stopNext();
   });
 
   it('makes safe file names', () => {
@@ -202,5 +205,25 @@ describe('project files over a host', () => {
 
   it('serialises what it saves as a project file', () => {
     expect(JSON.parse(serializeProject(mlpDoc())).format).toBe('netwright.project');
+  });
+});
+
+describe('host calls', () => {
+  it('sets the title only when the name or dirty marker changes, and clears recovery when back to saved', async () => {
+    vi.useFakeTimers();
+    const host = memoryHost();
+    const files = new ProjectFiles(host, 100);
+    s().load(mlpDoc(), { path: 'mlp.netwright.json', name: 'mlp' });
+    const stop = files.start();
+    const before = host.titles.length;
+    for (let i = 0; i < 20; i++) s().edit({ kind: 'move', positions: { fc1: { x: i, y: i } }, coalesce: 'drag:1' });
+    expect(host.titles.slice(before)).toEqual([['mlp', true]]);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(host.recovery()).not.toBeNull();
+    s().undo();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(host.titles.at(-1)).toEqual(['mlp', false]);
+    expect(host.recovery()).toBeNull();
+    stop();
   });
 });
