@@ -5,12 +5,13 @@ import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
-import { FN, FN_NAMES, partsFor, ranges } from './functions';
+import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, partsFor, ranges } from './functions';
 import { WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
 const GEMM = { MR: 2, NR: 16, MC: 64, KC: 256, NC: 512 } as const;
 const GEMM_SCRATCH_BYTES = 4 * (GEMM.MC * GEMM.KC + GEMM.KC * GEMM.NC + GEMM.MR * GEMM.NR);
+
 /**
  * Multiply-adds below which a GEMM runs on the calling thread alone: waking a worker costs a few
  * microseconds, about what 2¹⁸ multiply-adds take on one core at ~50 GFLOP/s.
@@ -82,6 +83,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM_SCRATCH_BYTES));
   const pool = await WorkerPool.create(threads, modules, heap.memory, FN_NAMES);
+  pool.setThreadValues(KIND.gemmScratch, scratch);
+  const GEMM_MASKS: readonly number[] = new Array<number>(MAX_TASKS_GEMM).fill(maskOf(12));
   const localGemm = (a: readonly number[]): void => k.gemm(...a);
   const runners = local.map((fn) => (a: readonly number[]) => fn(...a));
 
@@ -135,9 +138,11 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const ta = transA ? 1 : 0;
       const tb = transB ? 1 : 0;
       const macs = m * n * depth;
-      // NOTE: products with m·n ≤ 512 stay on one thread: gemm.wat computes them as dot products
-      // when transB (a path chosen from the block's own m·n), so splitting could change the method.
-      let parts = m * n <= 512 ? 1 : Math.min(threads, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+      // NOTE: products with m·n ≤ 512 stay whole: gemm.wat computes them as dot products when
+      // transB (a path chosen from the block's own m·n), so splitting could change the method.
+      // Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs its shared
+      // operand, so more would cost more packing than it saves).
+      let parts = m * n <= 512 || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
       if (parts === 1) {
         k.gemm(ta, tb, m, n, depth, a, lda, b, ldb, c, n, acc, scratch[threads - 1]);
         return;
@@ -151,7 +156,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
           const n0 = t * chunk;
           const nt = Math.min(chunk, n - n0);
           const bt = b + 4 * (transB ? n0 * ldb : n0);
-          tasks.push([ta, tb, m, nt, depth, a, lda, bt, ldb, c + 4 * n0, n, acc, scratch[t]]);
+          tasks.push([ta, tb, m, nt, depth, a, lda, bt, ldb, c + 4 * n0, n, acc, KIND.gemmScratch]);
         }
       } else {
         const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
@@ -160,12 +165,10 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
           const m0 = t * chunk;
           const mt = Math.min(chunk, m - m0);
           const at = a + 4 * (transA ? m0 : m0 * lda);
-          tasks.push([ta, tb, mt, n, depth, at, lda, b, ldb, c + 4 * m0 * n, n, acc, scratch[t]]);
+          tasks.push([ta, tb, mt, n, depth, at, lda, b, ldb, c + 4 * m0 * n, n, acc, KIND.gemmScratch]);
         }
       }
-      // The caller runs the last task with the last scratch block.
-      tasks[tasks.length - 1][12] = scratch[threads - 1];
-      pool.run(FN.gemm, tasks, localGemm);
+      pool.run(FN.gemm, tasks, localGemm, GEMM_MASKS);
     } finally {
       unstage();
     }
@@ -199,10 +202,11 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   // demand, so it settles after the first step of a compiled graph and never allocates again.
   let threadScratchBytes = 0;
   const threadScratch: number[] = [];
+  let sharedScratchBytes = 0;
+  let sharedScratchAt = 0;
   const ctx: CpuContext = {
     heap,
     threads,
-    gemmScratch: scratch,
     addressOf,
     unstage,
     threadScratch(bytes: number): readonly number[] {
@@ -213,9 +217,16 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       }
       return threadScratch;
     },
-    run(fn: number, tasks: readonly (readonly number[])[]): void {
-      if (tasks.length === 1) runners[fn](tasks[0]);
-      else pool.run(fn, tasks, runners[fn]);
+    sharedScratch(bytes: number): number {
+      if (bytes > sharedScratchBytes) {
+        sharedScratchBytes = Math.ceil(bytes / 4096) * 4096;
+        sharedScratchAt = heap.reserve(sharedScratchBytes);
+      }
+      return sharedScratchAt;
+    },
+    setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
+    run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void {
+      pool.run(fn, tasks, runners[fn], masks);
     },
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);

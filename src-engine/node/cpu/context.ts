@@ -1,12 +1,10 @@
 import type { SharedHeap } from './heap';
 
-/** What op overrides need from the CPU backend: the heap, the pool and per-thread scratch. */
+/** What op overrides need from the CPU backend: the heap, the pool and scratch. */
 export interface CpuContext {
   readonly heap: SharedHeap;
   /** Threads sharing work, the caller included. */
   readonly threads: number;
-  /** Per-thread GEMM packing scratch (byte addresses); the caller uses the last. */
-  readonly gemmScratch: readonly number[];
   /**
    * Byte address of `array`'s first `length` floats in the heap: the view itself when it is a heap
    * view, else a staged copy (`copyIn`: copied in now; `out`: copied back by `unstage`).
@@ -17,6 +15,13 @@ export interface CpuContext {
   unstage(): void;
   /** One scratch block of at least `bytes` per thread (byte addresses; index = thread). */
   threadScratch(bytes: number): readonly number[];
-  /** Run kernel `fn` (see FN) once per task, in parallel; the last task runs on the caller. */
-  run(fn: number, tasks: readonly (readonly number[])[]): void;
+  /** One shared scratch block of at least `bytes` (e.g. per-task partial sums). */
+  sharedScratch(bytes: number): number;
+  /** Set per-thread values of a kind (see KIND) for the next `run`. */
+  setThreadValues(kind: number, values: readonly number[]): void;
+  /**
+   * Run kernel `fn` (see FN) once per task, claimed dynamically by the threads (the caller
+   * included). `masks[i]` marks task i's arguments that are per-thread kinds.
+   */
+  run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void;
 }

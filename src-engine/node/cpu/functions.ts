@@ -1,3 +1,5 @@
+import { MAX_TASKS } from './pool';
+
 /** Kernel exports the thread pool can run, as `module.export`; tasks name them by index (FN). */
 export const FN_NAMES = [
   'gemm.gemm',
@@ -31,6 +33,9 @@ export const FN = {
   sigmoidForward: 12,
 } as const;
 
+/** Most tasks a GEMM is cut into. */
+export const MAX_TASKS_GEMM = 16;
+
 /** Elements below which a memory-bound kernel runs on the calling thread alone. */
 export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
@@ -46,7 +51,28 @@ export function ranges(n: number, parts: number, align = 1): [number, number][] 
   return out;
 }
 
-/** How many threads a memory-bound kernel over `elements` values should use. */
+/**
+ * How many tasks to cut a kernel over `elements` values (at most `units` pieces) into: one on a
+ * single thread; otherwise up to 4 per thread, so that a thread the OS deschedules only delays
+ * its share (the others claim the rest), but none smaller than MIN_ELEMENTS_PER_THREAD.
+ */
 export function partsFor(elements: number, threads: number, units = Infinity): number {
-  return Math.max(1, Math.min(threads, units, Math.floor(elements / MIN_ELEMENTS_PER_THREAD)));
+  if (threads <= 1) return 1;
+  return Math.max(1, Math.min(4 * threads, MAX_TASKS, units, Math.floor(elements / MIN_ELEMENTS_PER_THREAD)));
+}
+
+/** Per-thread value kinds (WorkerPool.setThreadValues): a task argument marked in its mask is replaced by the running thread's value. */
+export const KIND = {
+  /** GEMM packing scratch. */
+  gemmScratch: 0,
+  /** Free for an override's per-thread scratch pointers (set before each run). */
+  a: 1,
+  b: 2,
+} as const;
+
+/** A mask marking argument positions `indices` as per-thread kinds. */
+export function maskOf(...indices: number[]): number {
+  let m = 0;
+  for (const i of indices) m |= 1 << i;
+  return m;
 }

@@ -1,64 +1,87 @@
 import { Worker } from 'node:worker_threads';
 import { kernelOrder } from './features';
 
-/** Int32 slots per worker in the control array: [seq, done, fn, nargs]. */
-const CTRL_STRIDE = 16;
-/** Float64 argument slots per worker. */
+/** Most tasks one call may post (6 bits of the work word). */
+export const MAX_TASKS = 63;
+/** Most per-thread value kinds (see `setThreadValues`). */
+export const MAX_KINDS = 8;
+const MAX_THREADS = 64;
+/** Float64 argument slots per task. */
 const ARGS_STRIDE = 32;
 /** Spin iterations before sleeping in Atomics.wait (keeps fork/join latency in microseconds). */
 const SPIN = 20000;
 
-// The worker body, run with `eval: true` so the pool starts the same way under tsx, vitest and an
-// electron-vite bundle (no worker file to locate). It instantiates the kernel modules on the shared
-// heap, then loops: wait for its sequence number to change, run the kernel, publish `done`.
+// Control words (Int32Array over a SharedArrayBuffer).
+const SEQ = 0; // bumped to wake workers; -1 tells them to exit
+const WORK = 1; // the work word: tag | fn | task count | next task index (see below)
+const DONE = 2; // tasks finished this round
+const ERROR = 3; // a worker task threw
+const MASKS = 16; // per task: bit j set = argument j is a per-thread value kind
+
+// The work word packs everything a thread needs to claim a task into one atomic int32:
+//   bits 0–5 next task index, 6–11 task count, 12–16 kernel, 17–31 round tag.
+// A thread claims task i by compare-exchanging i → i+1, so no task runs twice or is lost, and a
+// thread that read a word from an earlier round cannot claim anything (the tag differs). The
+// round's arguments stay put until every task is DONE, which needs the claimed task to finish.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, index, spin } = workerData;
+const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, tableBuffer, tid, spin } = workerData;
 const instances = {};
 const imports = { env: { memory } };
 for (const name of order) { instances[name] = new WebAssembly.Instance(modules[name], imports); imports[name] = instances[name].exports; }
 const fns = fnNames.map((q) => { const [m, f] = q.split('.'); return instances[m].exports[f]; });
 const ctrl = new Int32Array(ctrlBuffer);
 const args = new Float64Array(argsBuffer);
-const base = index * ${CTRL_STRIDE};
-const abase = index * ${ARGS_STRIDE};
+const table = new Float64Array(tableBuffer);
+const a = new Array(${ARGS_STRIDE}).fill(0);
 let seen = 0;
 parentPort.postMessage('ready');
 for (;;) {
-  let s = Atomics.load(ctrl, base);
-  for (let i = 0; s === seen && i < spin; i++) s = Atomics.load(ctrl, base);
-  while (s === seen) { Atomics.wait(ctrl, base, seen); s = Atomics.load(ctrl, base); }
+  let s = Atomics.load(ctrl, ${SEQ});
+  for (let i = 0; s === seen && i < spin; i++) s = Atomics.load(ctrl, ${SEQ});
+  while (s === seen) { Atomics.wait(ctrl, ${SEQ}, seen); s = Atomics.load(ctrl, ${SEQ}); }
   seen = s;
   if (s < 0) break;
-  const fn = fns[ctrl[base + 2]];
-  const n = ctrl[base + 3];
-  try {
-    switch (n) {
-      case 13: fn(args[abase], args[abase+1], args[abase+2], args[abase+3], args[abase+4], args[abase+5], args[abase+6], args[abase+7], args[abase+8], args[abase+9], args[abase+10], args[abase+11], args[abase+12]); break;
-      default: { const a = []; for (let i = 0; i < n; i++) a.push(args[abase + i]); fn(...a); }
+  for (;;) {
+    const w = Atomics.load(ctrl, ${WORK});
+    const i = w & 63, n = (w >>> 6) & 63;
+    if (i >= n) break;
+    if (Atomics.compareExchange(ctrl, ${WORK}, w, w + 1) !== w) continue;
+    const fn = fns[(w >>> 12) & 31];
+    const base = i * ${ARGS_STRIDE};
+    const mask = ctrl[${MASKS} + i];
+    const len = fn.length;
+    for (let j = 0; j < len; j++) a[j] = (mask >>> j) & 1 ? table[args[base + j] * ${MAX_THREADS} + tid] : args[base + j];
+    try {
+      a.length = len;
+      fn(...a);
+    } catch (e) {
+      Atomics.store(ctrl, ${ERROR}, 1);
+      parentPort.postMessage(String((e && e.stack) || e));
     }
-  } catch (e) {
-    ctrl[base + 4] = 1;
-    parentPort.postMessage(String(e && e.stack || e));
+    if (Atomics.add(ctrl, ${DONE}, 1) + 1 === n) Atomics.notify(ctrl, ${DONE});
   }
-  Atomics.store(ctrl, base + 1, s);
-  Atomics.notify(ctrl, base + 1);
 }
 `;
 
 /**
  * A fixed set of worker threads that run WebAssembly kernels on a shared heap with synchronous
- * fork/join: the caller posts one task per worker through a SharedArrayBuffer, runs its own share,
- * then waits for all `done` flags. No messages, promises or allocations per call.
+ * fork/join. A call posts its tasks through a SharedArrayBuffer and wakes the workers; every
+ * thread, the caller included, then claims tasks until none are left (dynamic scheduling: if the
+ * OS deschedules a worker, the others take its share), and the caller returns when all are done.
+ * No messages, promises or allocations per call.
  */
 export class WorkerPool {
   private seq = 0;
+  private tag = 0;
   private disposed = false;
+  private readonly local: number[] = [];
 
   private constructor(
     private readonly workers: Worker[],
     private readonly ctrl: Int32Array,
     private readonly args: Float64Array,
+    private readonly table: Float64Array,
   ) {}
 
   /** Total threads that share work, the calling thread included. */
@@ -67,8 +90,8 @@ export class WorkerPool {
   }
 
   /**
-   * Start `threads - 1` workers (the caller is the last thread). `fnNames` are `module.export`
-   * names; tasks refer to them by index.
+   * Start `threads − 1` workers (the caller is thread `threads − 1`). `fnNames` are
+   * `module.export` names; tasks refer to them by index.
    */
   static async create(
     threads: number,
@@ -76,15 +99,19 @@ export class WorkerPool {
     memory: WebAssembly.Memory,
     fnNames: readonly string[],
   ): Promise<WorkerPool> {
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (fnNames.length > 32) throw new Error('WorkerPool: at most 32 kernels');
     const n = Math.max(0, threads - 1);
-    const ctrl = new Int32Array(new SharedArrayBuffer(4 * CTRL_STRIDE * Math.max(n, 1)));
-    const args = new Float64Array(new SharedArrayBuffer(8 * ARGS_STRIDE * Math.max(n, 1)));
+    const ctrl = new Int32Array(new SharedArrayBuffer(4 * (MASKS + MAX_TASKS + 1)));
+    const args = new Float64Array(new SharedArrayBuffer(8 * ARGS_STRIDE * (MAX_TASKS + 1)));
+    const table = new Float64Array(new SharedArrayBuffer(8 * MAX_KINDS * MAX_THREADS));
     const workers: Worker[] = [];
     const ready: Promise<void>[] = [];
+    const order = kernelOrder(modules);
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { modules, order: kernelOrder(modules), memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, index: i, spin: SPIN },
+        workerData: { modules, order, memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, tableBuffer: table.buffer, tid: i, spin: SPIN },
       });
       w.unref();
       workers.push(w);
@@ -104,59 +131,81 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw new Error(`CPU003: could not start the CPU backend's worker threads: ${(e as Error).message}`);
     }
-    return new WorkerPool(workers, ctrl, args);
+    return new WorkerPool(workers, ctrl, args, table);
+  }
+
+  /** Per-thread values of kind `kind` (index = thread), e.g. each thread's scratch address. */
+  setThreadValues(kind: number, values: readonly number[]): void {
+    for (let t = 0; t < values.length; t++) this.table[kind * MAX_THREADS + t] = values[t];
   }
 
   /**
-   * Run `fn` once per argument list: `tasks[i]` on worker i for i < tasks.length - 1, and the last
-   * list on the calling thread via `local`. Returns when every task has finished.
+   * Run kernel `fn` once per argument list, on whichever threads claim them; `local` runs a task on
+   * the calling thread. `masks[i]` bit j set: argument j of task i is a kind index, replaced by the
+   * executing thread's value of that kind. Returns when every task has finished.
    */
-  run(fn: number, tasks: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
+  run(fn: number, tasks: readonly (readonly number[])[], local: (args: readonly number[]) => void, masks?: readonly number[]): void {
     if (this.disposed) throw new Error('CPU004: the CPU backend was disposed; create a new one.');
-    const remote = tasks.length - 1;
-    if (remote > this.workers.length) throw new Error(`WorkerPool.run: ${tasks.length} tasks for ${this.threads} threads`);
-    const seq = ++this.seq;
+    const n = tasks.length;
+    if (n > MAX_TASKS) throw new Error(`WorkerPool.run: ${n} tasks (at most ${MAX_TASKS})`);
+    const me = this.threads - 1;
+    if (n === 1 || this.workers.length === 0) {
+      for (let i = 0; i < n; i++) local(this.resolve(tasks[i], masks?.[i] ?? 0, me));
+      return;
+    }
     const { ctrl, args } = this;
-    for (let i = 0; i < remote; i++) {
+    for (let i = 0; i < n; i++) {
       const t = tasks[i];
-      const base = i * CTRL_STRIDE;
-      const abase = i * ARGS_STRIDE;
-      for (let j = 0; j < t.length; j++) args[abase + j] = t[j];
-      ctrl[base + 2] = fn;
-      ctrl[base + 3] = t.length;
-      Atomics.store(ctrl, base, seq);
-      Atomics.notify(ctrl, base);
+      const base = i * ARGS_STRIDE;
+      for (let j = 0; j < t.length; j++) args[base + j] = t[j];
+      ctrl[MASKS + i] = masks?.[i] ?? 0;
     }
+    Atomics.store(ctrl, DONE, 0);
+    this.tag = (this.tag + 1) & 0x7fff;
+    const word = (this.tag << 17) | (fn << 12) | (n << 6);
+    Atomics.store(ctrl, WORK, word);
+    Atomics.store(ctrl, SEQ, (this.seq = (this.seq + 1) & 0x3fffffff));
+    Atomics.notify(ctrl, SEQ);
     let error: unknown;
-    try {
-      local(tasks[remote]);
-    } catch (e) {
-      error = e;
+    for (;;) {
+      const w = Atomics.load(ctrl, WORK);
+      const i = w & 63;
+      if (i >= ((w >>> 6) & 63)) break;
+      if (Atomics.compareExchange(ctrl, WORK, w, w + 1) !== w) continue;
+      try {
+        local(this.resolve(tasks[i], masks?.[i] ?? 0, me));
+      } catch (e) {
+        error ??= e;
+      }
+      Atomics.add(ctrl, DONE, 1);
     }
-    for (let i = 0; i < remote; i++) {
-      const at = i * CTRL_STRIDE + 1;
-      let d = Atomics.load(ctrl, at);
-      for (let s = 0; d !== seq && s < SPIN; s++) d = Atomics.load(ctrl, at);
-      while (d !== seq) {
-        Atomics.wait(ctrl, at, d);
-        d = Atomics.load(ctrl, at);
-      }
-      if (ctrl[i * CTRL_STRIDE + 4] !== 0) {
-        ctrl[i * CTRL_STRIDE + 4] = 0;
-        error ??= new Error('CPU002: a CPU backend worker failed (see the log above).');
-      }
+    let d = Atomics.load(ctrl, DONE);
+    for (let s = 0; d !== n && s < SPIN; s++) d = Atomics.load(ctrl, DONE);
+    while (d !== n) {
+      Atomics.wait(ctrl, DONE, d);
+      d = Atomics.load(ctrl, DONE);
+    }
+    if (Atomics.load(ctrl, ERROR) !== 0) {
+      Atomics.store(ctrl, ERROR, 0);
+      error ??= new Error('CPU002: a CPU backend worker failed (see the log above).');
     }
     if (error) throw error;
+  }
+
+  private resolve(task: readonly number[], mask: number, tid: number): readonly number[] {
+    if (mask === 0) return task;
+    const a = this.local;
+    a.length = task.length;
+    for (let j = 0; j < task.length; j++) a[j] = (mask >>> j) & 1 ? this.table[task[j] * MAX_THREADS + tid] : task[j];
+    return a;
   }
 
   /** Stop every worker. Safe to call twice. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    for (let i = 0; i < this.workers.length; i++) {
-      Atomics.store(this.ctrl, i * CTRL_STRIDE, -1);
-      Atomics.notify(this.ctrl, i * CTRL_STRIDE);
-    }
+    Atomics.store(this.ctrl, SEQ, -1);
+    Atomics.notify(this.ctrl, SEQ);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

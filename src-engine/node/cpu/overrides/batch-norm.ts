@@ -1,7 +1,7 @@
 import type { OpKernelOverride } from '../../../backend/types';
 import { floatAttr } from '../../../ops/shape-util';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { FN, KIND, maskOf, partsFor, ranges } from '../functions';
 
 function dims(shape: readonly number[]): [number, number, number] {
   let inner = 1;
@@ -48,7 +48,7 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
       const len = n * c * inner;
       const dxT = ctx.dInputs[0];
       const parts = partsFor(len, cpu.threads, c);
-      const tmp = cpu.threadScratch(64);
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(64));
       try {
         const dy = cpu.addressOf(ctx.dOutput.data, len, 'BatchNorm dOutput', true, false);
         const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', true, false);
@@ -58,10 +58,8 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
         const db = ctx.dParams.bias ? cpu.addressOf(ctx.dParams.bias.data, c, 'BatchNorm dBias', true, true) : 0;
         const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', true, true) : 0;
         const training = ctx.training ? 1 : 0;
-        cpu.run(
-          FN.bnBackward,
-          ranges(c, parts).map(([c0, c1], t) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, tmp[t === parts - 1 ? cpu.threads - 1 : t]]),
-        );
+        const tasks = ranges(c, parts).map(([c0, c1]) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, KIND.a]);
+        cpu.run(FN.bnBackward, tasks, tasks.map(() => maskOf(13)));
       } finally {
         cpu.unstage();
       }

@@ -3,7 +3,7 @@ import { conv2d } from '../../../ops/conv2d';
 import { intAttr, pairAttr, windowOut } from '../../../ops/shape-util';
 import type { Attrs } from '../../../ops/types';
 import type { CpuContext } from '../context';
-import { FN } from '../functions';
+import { FN, KIND, maskOf } from '../functions';
 
 interface Geometry {
   n: number;
@@ -41,7 +41,19 @@ function geomArgs(g: Geometry): number[] {
   return [g.c, g.h, g.w, g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1], g.d[0], g.d[1], g.oh, g.ow];
 }
 
-/** Samples [n0, n1) per thread: contiguous, as even as possible. */
+const FORWARD_MASK = maskOf(20, 21);
+const BACKWARD_MASK = maskOf(22, 23, 24);
+
+/**
+ * How many tasks to cut a batch of `n` samples into: up to 4 per thread (dynamic scheduling, so a
+ * descheduled thread delays only its share), at least 2 samples each.
+ */
+function chunks(n: number, threads: number): number {
+  if (threads <= 1) return 1;
+  return Math.max(1, Math.min(4 * threads, Math.floor(n / 2)));
+}
+
+/** Samples [n0, n1) per task: contiguous, as even as possible. */
 function split(n: number, parts: number): [number, number][] {
   const out: [number, number][] = [];
   for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
@@ -53,8 +65,9 @@ function split(n: number, parts: number): [number, number][] {
  * multiplies its own samples in one WebAssembly call (no per-sample fork/join). Grouped
  * convolutions use the op's own implementation (which still runs on this backend's GEMM).
  *
- * NOTE: the weight gradient is summed per thread and the partial sums added in thread order, so
- * it differs from the single-thread sum by float32 reassociation only.
+ * NOTE: the weight gradient is summed per task (a fixed split of the batch) and the partial sums
+ * added in task order, so it differs from the single-thread sum by float32 reassociation only and
+ * does not depend on thread timing.
  */
 export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   return {
@@ -62,19 +75,17 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
       if (!g) return conv2d.forward(ctx);
-      const parts = Math.min(cpu.threads, g.n);
-      const colsBytes = g.direct ? 0 : Math.ceil((g.rows * g.spatial * 4) / 64) * 64;
-      const scratch = cpu.threadScratch(Math.max(colsBytes, 64));
+      const parts = chunks(g.n, cpu.threads);
+      const colsBytes = g.direct ? 64 : Math.ceil((g.rows * g.spatial * 4) / 64) * 64;
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(colsBytes));
       try {
         const xa = cpu.addressOf(x.data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
         const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-        const tasks = split(g.n, parts).map(([n0, n1], t) => {
-          const thread = t === parts - 1 ? cpu.threads - 1 : t;
-          return [xa, n0, n1, ...geomArgs(g), wa, g.outC, ba, ya, scratch[thread], cpu.gemmScratch[thread], g.direct ? 1 : 0];
-        });
-        cpu.run(FN.conv2dForward, tasks);
+        // Per-thread arguments (mask): 20 = this thread's columns, 21 = its GEMM packing scratch.
+        const tasks = split(g.n, parts).map(([n0, n1]) => [xa, n0, n1, ...geomArgs(g), wa, g.outC, ba, ya, KIND.a, KIND.gemmScratch, g.direct ? 1 : 0]);
+        cpu.run(FN.conv2dForward, tasks, tasks.map(() => FORWARD_MASK));
       } finally {
         cpu.unstage();
       }
@@ -83,44 +94,42 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
       if (!g) return conv2d.backward!(ctx);
-      const parts = Math.min(cpu.threads, g.n);
-      const colsFloats = g.direct ? 0 : g.rows * g.spatial;
+      const parts = chunks(g.n, cpu.threads);
       const round = (f: number): number => Math.ceil((f * 4) / 64) * 64;
+      const colsBytes = g.direct ? 64 : round(g.rows * g.spatial);
+      // Per thread: unfolded columns and their gradient (kinds a, b).
+      const base = cpu.threadScratch(2 * colsBytes);
+      cpu.setThreadValues(KIND.a, base);
+      cpu.setThreadValues(KIND.b, base.map((b) => b + colsBytes));
+      // Per task (not per thread): partial dW and db, reduced below in task order, so the sum does
+      // not depend on which thread ran which samples (training stays bit-reproducible).
       const hasBias = ctx.dParams.bias !== undefined;
-      // Per thread: cols, dcols, partial dW (outC×rows), partial db (outC).
-      const offCols = 0;
-      const offDcols = offCols + round(colsFloats);
-      const offDw = offDcols + round(colsFloats);
-      const offDb = offDw + round(g.outC * g.rows);
-      const bytes = offDb + round(g.outC);
-      const scratch = cpu.threadScratch(bytes);
+      const partBytes = round(g.outC * g.rows) + round(g.outC);
+      const partials = cpu.sharedScratch(parts * partBytes);
       const f = cpu.heap.f32();
+      f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
       const dx = ctx.dInputs[0];
       try {
         const xa = cpu.addressOf(x.data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
         const dxa = dx ? cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', true, true) : 0;
-        const threadOf = (t: number): number => (t === parts - 1 ? cpu.threads - 1 : t);
         const tasks = split(g.n, parts).map(([n0, n1], t) => {
-          const base = scratch[threadOf(t)];
-          f.fill(0, (base + offDw) / 4, (base + offDw) / 4 + g.outC * g.rows);
-          if (hasBias) f.fill(0, (base + offDb) / 4, (base + offDb) / 4 + g.outC);
-          return [
-            xa, n0, n1, ...geomArgs(g), wa, g.outC, dya, dxa,
-            base + offDw, hasBias ? base + offDb : 0, base + offCols, base + offDcols, cpu.gemmScratch[threadOf(t)], g.direct ? 1 : 0,
-          ];
+          const pw = partials + t * partBytes;
+          const pb = hasBias ? pw + round(g.outC * g.rows) : 0;
+          // Per-thread arguments (mask): 22 = columns, 23 = column gradient, 24 = GEMM scratch.
+          return [xa, n0, n1, ...geomArgs(g), wa, g.outC, dya, dxa, pw, pb, KIND.a, KIND.b, KIND.gemmScratch, g.direct ? 1 : 0];
         });
-        cpu.run(FN.conv2dBackward, tasks);
+        cpu.run(FN.conv2dBackward, tasks, tasks.map(() => BACKWARD_MASK));
+        const heap = cpu.heap.f32();
         const dW = ctx.dParams.weight.data;
         const db = ctx.dParams.bias?.data;
         for (let t = 0; t < parts; t++) {
-          const base = scratch[threadOf(t)];
-          const pw = f.subarray((base + offDw) / 4, (base + offDw) / 4 + g.outC * g.rows);
-          for (let i = 0; i < pw.length; i++) dW[i] += pw[i];
+          const pw = (partials + t * partBytes) / 4;
+          for (let i = 0; i < dW.length; i++) dW[i] += heap[pw + i];
           if (db) {
-            const pb = f.subarray((base + offDb) / 4, (base + offDb) / 4 + g.outC);
-            for (let i = 0; i < g.outC; i++) db[i] += pb[i];
+            const pb = pw + round(g.outC * g.rows) / 4;
+            for (let i = 0; i < g.outC; i++) db[i] += heap[pb + i];
           }
         }
       } finally {

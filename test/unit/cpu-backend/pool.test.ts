@@ -1,0 +1,59 @@
+/**
+ * The worker pool's dynamic scheduling: every task runs exactly once per call (a duplicated or
+ * dropped task would show in accumulated sums), and results do not depend on thread timing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { getOp } from '../../../src-engine/ops/registry';
+import { Rng } from '../../../src-engine/rng';
+import { tensor } from '../../../src-engine/tensor';
+import { runOp } from '../engine/harness';
+
+let be: CpuBackend;
+beforeAll(async () => {
+  be = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => be?.dispose());
+
+describe('WorkerPool', () => {
+  it('runs each task exactly once: 1500 accumulating GEMMs split into several tasks give exact sums', () => {
+    const [m, n, k] = [64, 256, 128]; // 2 Mi multiply-adds: cut into 4 tasks on 2 threads
+    const a = be.alloc(m * k).fill(1);
+    const b = be.alloc(k * n).fill(1);
+    const c = be.alloc(m * n);
+    const rounds = 1500;
+    for (let r = 0; r < rounds; r++) be.gemm({ transA: false, transB: false, m, n, k, a, b, c, accumulate: true });
+    // Integers below 2²⁴ are exact in float32, so any lost or repeated task changes some entry.
+    expect(c.every((v) => v === k * rounds)).toBe(true);
+  });
+
+  it('interleaves kernels of different kinds without mixing their arguments', () => {
+    const x = be.alloc(1 << 17).map((_, i) => (i % 7) - 3);
+    const y = be.alloc(1 << 17);
+    const relu = be.overrides!.ReLU;
+    const [m, n, k] = [64, 128, 96];
+    const a = be.alloc(m * k).fill(0.5);
+    const bm = be.alloc(k * n).fill(2);
+    const c = be.alloc(m * n);
+    const ctx = { inputs: [tensor([1 << 17], x)], output: tensor([1 << 17], y), params: {}, buffers: {}, workspace: {}, attrs: {}, training: true, rng: new Rng(1), backend: be };
+    for (let r = 0; r < 300; r++) {
+      relu.forward!(ctx);
+      be.gemm({ transA: false, transB: false, m, n, k, a, b: bm, c, accumulate: false });
+    }
+    expect(y.every((v, i) => v === Math.max(0, (i % 7) - 3))).toBe(true);
+    expect(c.every((v) => v === k)).toBe(true);
+  });
+
+  it('Conv2d gradients are bit-identical from run to run on 2 threads (per-task partial sums)', () => {
+    const def = getOp('Conv2d')!;
+    const rng = new Rng(3);
+    const x = tensor([32, 8, 12, 12], Float32Array.from({ length: 32 * 8 * 144 }, () => rng.normal()));
+    const attrs = { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] };
+    const first = runOp(def, { inputs: [x], attrs, seed: 1, backend: be });
+    for (let r = 0; r < 5; r++) {
+      const again = runOp(def, { inputs: [x], attrs, seed: 1, backend: be });
+      expect(Array.from(again.dParams.weight.data)).toEqual(Array.from(first.dParams.weight.data));
+      expect(Array.from(again.dParams.bias.data)).toEqual(Array.from(first.dParams.bias.data));
+    }
+  });
+});
