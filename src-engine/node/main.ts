@@ -10,6 +10,8 @@ import type { Logger } from '../protocol/rpc';
 import { EngineService, type EngineEnvironment } from '../service';
 import { ENGINE_VERSION } from '../version';
 import { detectComputeBackend } from './compute-info';
+import { createBestBackend } from './cpu';
+import { loadDataset } from './datasets';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -53,7 +55,17 @@ function ipcChannel(): Channel {
 function main(): void {
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
-  const env: EngineEnvironment = { runtime, pid: process.pid, backend: detectComputeBackend() };
+  const env: EngineEnvironment = {
+    runtime,
+    pid: process.pid,
+    backend: detectComputeBackend(),
+    training: {
+      loadDataset,
+      createBackend: () => createBestBackend(),
+      // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
+      yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    },
+  };
   const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };
 
   process.on('uncaughtException', (err) => {

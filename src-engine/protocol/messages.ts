@@ -39,6 +39,208 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
 
+// ── Training payloads (docs/training-protocol.md) ──────────────────────────────────────────
+
+/** Names a training run; every training message carries it so a stale run's traffic is ignored. */
+const RunId = z.string().min(1).max(64);
+
+/** A graph's `training.dataset` (checked loosely here; the data layer reports coded errors). */
+export const DatasetConfigSchema = z
+  .object({
+    name: z.string().min(1).max(100),
+    options: z.record(z.string(), z.unknown()).optional(),
+    validationSplit: z.number().min(0).max(0.99).optional(),
+    transform: z
+      .union([
+        z.object({ kind: z.literal('none') }),
+        z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
+        z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
+      ])
+      .optional(),
+    target: z.enum(['label', 'features']).optional(),
+    limit: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+/**
+ * A histogram over `[min, max]` in `counts.length` equal bins, of the finite values only
+ * (`TensorStats.nonFinite` counts the rest).
+ */
+export const Histogram = z.object({ min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) });
+export type Histogram = z.infer<typeof Histogram>;
+
+/** Summary statistics of one tensor over its finite values. */
+export const TensorStats = z.object({
+  count: z.number().int().nonnegative(),
+  mean: z.number(),
+  std: z.number(),
+  min: z.number(),
+  max: z.number(),
+  /** Fraction of values exactly 0. */
+  zeroFrac: z.number(),
+  /** Values that are NaN or ±Inf. */
+  nonFinite: z.number().int().nonnegative(),
+});
+export type TensorStats = z.infer<typeof TensorStats>;
+
+/** One node's output on the probe batch (eval mode), with its gradient norm from the last training step. */
+export const ActivationProbeEntry = z.object({
+  nodeId: z.string(),
+  op: z.string(),
+  /** Per-sample shape. */
+  shape: z.array(z.number().int()),
+  hist: Histogram,
+  stats: TensorStats,
+  /** ReLU: fraction of units (features, or channels for `[N, C, H, W]`) that are 0 on every probe sample. */
+  deadFrac: z.number().optional(),
+  /** Sigmoid (< 0.01 or > 0.99) / Tanh (|y| > 0.99): fraction of values in the flat tails. */
+  saturatedFrac: z.number().optional(),
+  /** ‖dLoss/dOutput‖₂ of the last training step (absent for nodes without a gradient). */
+  gradNorm: z.number().nullable().optional(),
+});
+export type ActivationProbeEntry = z.infer<typeof ActivationProbeEntry>;
+
+/** One parameter tensor: gradient flow and the last update's size, from the training step itself. */
+export const ParamProbeEntry = z.object({
+  nodeId: z.string(),
+  name: z.string(),
+  shape: z.array(z.number().int()),
+  /** Null when not finite (the divergence guard reports where). */
+  gradNorm: z.number().nullable(),
+  gradMeanAbs: z.number().nullable(),
+  weightNorm: z.number().nullable(),
+  /** ‖ΔW‖₂ / ‖W‖₂ of the optimizer step that followed the gradient (healthy: around 1e-3; 0 when not measured). */
+  updateRatio: z.number().nullable(),
+  weightHist: Histogram,
+  weightStats: TensorStats,
+});
+export type ParamProbeEntry = z.infer<typeof ParamProbeEntry>;
+
+/** Outputs of the current weights for the fixed probe samples (the first ones of the probe batch). */
+export const SampleProbeResult = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('classification'),
+    /** Softmax probabilities per sample (sigmoid pair [1-p, p] for a single-logit output). */
+    probs: z.array(z.array(z.number())),
+    predicted: z.array(z.number().int()),
+    targets: z.array(z.number().int()),
+  }),
+  z.object({
+    /** `reconstruction`: autoencoders (compare with the sample's clean input); `regression`: raw outputs. */
+    kind: z.enum(['reconstruction', 'regression']),
+    outputs: z.array(z.array(z.number())),
+    /** Per-sample shape of one output row, e.g. [1, 28, 28]. */
+    shape: z.array(z.number().int()),
+  }),
+]);
+export type SampleProbeResult = z.infer<typeof SampleProbeResult>;
+
+/** Predicted class over a grid of the 2-D input plane, row-major with y growing downward rows. */
+export const DecisionBoundary = z.object({
+  x: z.tuple([z.number(), z.number()]),
+  y: z.tuple([z.number(), z.number()]),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  classes: z.array(z.number().int()),
+  /** Probability of the predicted class per cell. */
+  confidence: z.array(z.number()),
+});
+export type DecisionBoundary = z.infer<typeof DecisionBoundary>;
+
+/** A layer-health finding with a fix the user can try. */
+export const HealthWarning = z.object({
+  code: z.enum(['HEALTH_DEAD_RELU', 'HEALTH_SATURATED', 'HEALTH_VANISHING_GRAD', 'HEALTH_EXPLODING_GRAD', 'HEALTH_LARGE_UPDATES', 'HEALTH_NONFINITE']),
+  severity: z.enum(['warning', 'error']),
+  nodeId: z.string(),
+  message: z.string(),
+  fix: z.string(),
+});
+export type HealthWarning = z.infer<typeof HealthWarning>;
+
+/** One probe snapshot. Numbers carry float32-level precision (6 significant digits). */
+export const ProbeFrame = z.object({
+  runId: RunId,
+  /** Increases by one per frame of a run; `probe.ack` names it. */
+  seq: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  /** Batch loss of the training step the frame follows. */
+  loss: z.number().nullable(),
+  layers: z.array(ActivationProbeEntry),
+  params: z.array(ParamProbeEntry),
+  samples: SampleProbeResult.optional(),
+  boundary: DecisionBoundary.optional(),
+  health: z.array(HealthWarning),
+  /** Milliseconds the engine spent computing this frame. */
+  costMs: z.number(),
+});
+export type ProbeFrame = z.infer<typeof ProbeFrame>;
+
+/** How often and how much to probe. Probing is bounded: at most `maxHz` frames a second and at most `budget` of the run's time. */
+export const ProbeOptions = z.object({
+  /** Probe every N optimizer steps (still capped by maxHz and budget). Default: time-based only. */
+  everySteps: z.number().int().positive().max(1_000_000).optional(),
+  /** Frames per second at most (default 4). */
+  maxHz: z.number().positive().max(30).optional(),
+  /** Fraction of wall time probes may take (default 0.02). */
+  budget: z.number().positive().max(0.5).optional(),
+  /** How many fixed test samples get predictions/reconstructions (default 8, ≤ batch). */
+  samples: z.number().int().min(0).max(32).optional(),
+  /** Probe batch size (default 64). */
+  batch: z.number().int().positive().max(512).optional(),
+  /** Histogram bins (default 32). */
+  bins: z.number().int().min(2).max(256).optional(),
+  /** Decision-boundary grid side for 2-D datasets (default 48; 0 turns it off). */
+  boundary: z.number().int().min(0).max(128).optional(),
+});
+export type ProbeOptions = z.infer<typeof ProbeOptions>;
+
+export const TrainOverrides = z.object({
+  epochs: z.number().int().nonnegative().max(100_000).optional(),
+  batchSize: z.number().int().positive().max(65_536).optional(),
+  lr: z.number().positive().max(1e6).optional(),
+  seed: z.number().int().nonnegative().max(0xffffffff).optional(),
+  /** At most this many training samples (and validation/test samples, for quick runs). */
+  limit: z.number().int().positive().optional(),
+});
+export type TrainOverrides = z.infer<typeof TrainOverrides>;
+
+export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
+export type RunState = z.infer<typeof RunState>;
+
+/** Metrics of one split (see docs/trainer.md; `confusion[true][predicted]`). */
+export const MetricValuesSchema = z
+  .object({
+    loss: z.number().nullable(),
+    accuracy: z.number().optional(),
+    top5: z.number().optional(),
+    precision: z.number().optional(),
+    recall: z.number().optional(),
+    f1: z.number().optional(),
+    perClass: z.object({ precision: z.array(z.number()), recall: z.array(z.number()), f1: z.array(z.number()), support: z.array(z.number()) }).optional(),
+    confusion: z.array(z.array(z.number())).optional(),
+    'roc-auc': z.number().nullable().optional(),
+    mse: z.number().optional(),
+    mae: z.number().optional(),
+    r2: z.number().nullable().optional(),
+    psnr: z.number().nullable().optional(),
+  })
+  .passthrough();
+
+export const DatasetPreview = z.object({
+  name: z.string(),
+  task: z.enum(['classification', 'regression', 'reconstruction']),
+  featureShape: z.array(z.number().int()),
+  counts: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+  classNames: z.array(z.string()),
+  /** Training samples per class. */
+  classBalance: z.array(z.number().int()),
+  samples: z.array(z.object({ features: z.array(z.number()), target: z.union([z.number(), z.array(z.number())]) })),
+  /** 2-D sets: up to 2,000 training points `[x, y, class]` for a scatter plot. */
+  points: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+});
+export type DatasetPreview = z.infer<typeof DatasetPreview>;
+
 // ── Methods: renderer → engine requests, with typed params and results ─────────────────────
 
 /**
@@ -63,6 +265,65 @@ export const EngineMethods = {
       flopsPerSample: z.number(),
     }),
   },
+  /** A few samples, the class names and the class balance of a dataset, for the train panel. */
+  'dataset.preview': {
+    params: z.object({ dataset: DatasetConfigSchema, samples: z.number().int().min(0).max(64).optional(), seed: z.number().int().nonnegative().optional() }),
+    result: DatasetPreview,
+  },
+  /**
+   * Start training a graph (one run at a time per connection; a new start stops the previous
+   * run). Answers once the data is loaded and the graph compiled; progress then comes as events.
+   */
+  'train.start': {
+    params: z.object({
+      graph: z.unknown(),
+      overrides: TrainOverrides.optional(),
+      probes: z.union([ProbeOptions, z.literal(false)]).optional(),
+      /** Divergence guard: pause when the loss exceeds `lossExplosion`× the first step's (default 100; 0: only on NaN/Inf). */
+      guard: z.object({ lossExplosion: z.number().nonnegative().max(1e12).optional() }).optional(),
+    }),
+    result: z.object({
+      runId: RunId,
+      backend: z.string(),
+      stepsPerEpoch: z.number().int(),
+      epochs: z.number().int(),
+      batchSize: z.number().int(),
+      task: z.enum(['classification', 'regression', 'reconstruction']),
+      classNames: z.array(z.string()),
+      /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
+      probeSamples: z.object({ shape: z.array(z.number().int()), inputs: z.array(z.array(z.number())), targets: z.array(z.union([z.number(), z.array(z.number())])) }),
+    }),
+  },
+  /** Pause, resume, stop, or run exactly one batch while paused. `lr` (resume/step) changes the learning rate, e.g. after a divergence. */
+  'train.control': {
+    params: z.object({ runId: RunId, action: z.enum(['pause', 'resume', 'stop', 'step']), lr: z.number().positive().max(1e6).optional() }),
+    result: z.object({ state: RunState, step: z.number().int() }),
+  },
+  /** Try to overfit 64 training examples: a healthy model and pipeline drive the loss to ~0. */
+  'train.sanityCheck': {
+    params: z.object({ graph: z.unknown(), samples: z.number().int().min(1).max(1024).optional(), steps: z.number().int().min(1).max(5000).optional() }),
+    result: z.object({
+      passed: z.boolean(),
+      losses: z.array(z.number().nullable()),
+      initialLoss: z.number().nullable(),
+      finalLoss: z.number().nullable(),
+      steps: z.number().int(),
+      verdict: z.string(),
+    }),
+  },
+  /** Outputs of the run's current weights for one sample (eval mode); allowed while training. */
+  'model.predict': {
+    params: z.object({ runId: RunId, input: z.array(z.number()).max(1 << 20) }),
+    result: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('probabilities'), values: z.array(z.number()), predicted: z.number().int(), classNames: z.array(z.string()) }),
+      z.object({ kind: z.literal('output'), values: z.array(z.number()), shape: z.array(z.number().int()) }),
+    ]),
+  },
+  /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
+  'probe.ack': {
+    params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),
+    result: z.object({ pending: z.boolean() }),
+  },
 } as const;
 export type EngineMethod = keyof typeof EngineMethods;
 export type ParamsOf<M extends EngineMethod> = z.infer<(typeof EngineMethods)[M]['params']>;
@@ -74,6 +335,67 @@ export const EngineEvents = {
   /** Sent once by a freshly started engine to its host (Electron main or the web server). */
   'engine.ready': z.object({ pid: z.number().int(), version: z.string() }),
   'engine.log': z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  /** A few times a second while training, and after every single step. */
+  'train.progress': z.object({
+    runId: RunId,
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    step: z.number().int(),
+    stepInEpoch: z.number().int(),
+    stepsPerEpoch: z.number().int(),
+    /** Mean training loss of this epoch so far, and of the last batch. */
+    loss: z.number().nullable(),
+    batchLoss: z.number().nullable(),
+    lr: z.number(),
+    samplesPerSec: z.number(),
+    etaSeconds: z.number(),
+    state: RunState,
+  }),
+  /** After each epoch: training metrics (train mode) and validation metrics (eval mode) with the confusion matrix. */
+  'train.epoch': z.object({
+    runId: RunId,
+    epoch: z.number().int(),
+    epochs: z.number().int(),
+    step: z.number().int(),
+    train: MetricValuesSchema,
+    val: MetricValuesSchema.optional(),
+    lr: z.number(),
+    seconds: z.number(),
+    best: z.boolean(),
+  }),
+  'train.done': z.object({
+    runId: RunId,
+    reason: z.enum(['completed', 'early-stopping', 'stopped']),
+    epochs: z.number().int(),
+    steps: z.number().int(),
+    seconds: z.number(),
+    evaluatedEpoch: z.number().int(),
+    train: MetricValuesSchema.optional(),
+    val: MetricValuesSchema.optional(),
+    test: MetricValuesSchema.optional(),
+  }),
+  'train.error': z.object({ runId: RunId, code: z.string(), message: z.string(), epoch: z.number().int().optional(), step: z.number().int().optional() }),
+  /** The run paused on a NaN/Inf: where it first appeared, and the state it rolled back to. */
+  'train.diverged': z.object({
+    runId: RunId,
+    step: z.number().int(),
+    epoch: z.number().int(),
+    /** `nonfinite`: a NaN/Inf appeared; `exploding`: the loss grew past the guard's limit (still finite). */
+    cause: z.enum(['nonfinite', 'exploding']),
+    where: z.enum(['loss', 'activation', 'gradient']),
+    nodeId: z.string(),
+    op: z.string(),
+    /** For `gradient` on a parameter: which one (e.g. `weight`). */
+    param: z.string().optional(),
+    lr: z.number(),
+    hint: z.string(),
+    message: z.string(),
+    /** The weights and optimizer state were restored to those after this step (0 = the initial weights). */
+    restoredStep: z.number().int(),
+  }),
+  /** Run state changes (paused, resumed, stopping, …). */
+  'train.state': z.object({ runId: RunId, state: RunState, step: z.number().int() }),
+  'probe.frame': ProbeFrame,
 } as const;
 export type EngineEvent = keyof typeof EngineEvents;
 export type EventData<E extends EngineEvent> = z.infer<(typeof EngineEvents)[E]>;

@@ -1,0 +1,76 @@
+import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { DataError, loadBuiltinDataset } from '../../../src-engine/data';
+import type { GraphIR } from '../../../src-engine/ir/types';
+import { createMemoryChannelPair, RpcClient, type Logger } from '../../../src-engine/protocol';
+import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
+import { EngineService, type EngineEnvironment } from '../../../src-engine/service';
+import { vi } from 'vitest';
+
+/** A 2-16-16-2 two-moons classifier; small enough to train hundreds of steps a second on the reference backend. */
+export function twoMoonsGraph(training: Partial<NonNullable<GraphIR['training']>> = {}, samples = 400): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 1,
+    nodes: [
+      { id: 'xy', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+      { id: 'fc1', op: 'Linear', attrs: { outFeatures: 16 }, inputs: ['xy'] },
+      { id: 'relu1', op: 'ReLU', attrs: {}, inputs: ['fc1'] },
+      { id: 'fc2', op: 'Linear', attrs: { outFeatures: 16 }, inputs: ['relu1'] },
+      { id: 'relu2', op: 'ReLU', attrs: {}, inputs: ['fc2'] },
+      { id: 'fc3', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['relu2'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc3', 'label'] },
+    ],
+    outputs: { logits: 'fc3', loss: 'loss' },
+    training: {
+      dataset: { name: 'two-moons', options: { samples, noise: 0.2 }, validationSplit: 0.1 },
+      loss: 'loss',
+      optimizer: { kind: 'adam', lr: 0.01 },
+      batchSize: 32,
+      epochs: 3,
+      seed: 1,
+      metrics: ['accuracy'],
+      ...training,
+    },
+  };
+}
+
+/** The engine over an in-memory channel pair, with synthetic data and the reference backend. */
+export function setupEngine() {
+  const [clientEnd, engineEnd] = createMemoryChannelPair();
+  const env: EngineEnvironment = {
+    runtime: 'in-process',
+    pid: 1,
+    backend: { kind: 'cpu', threads: 1, simd: false, description: 'test' },
+    training: {
+      loadDataset: (config, seed) => {
+        const d = loadBuiltinDataset(config, seed);
+        if (!d) throw new DataError('DATA_UNKNOWN', `test engine: no dataset ${config.name}`);
+        return d;
+      },
+      createBackend: async () => createReferenceBackend(),
+    },
+  };
+  const engineLog = vi.fn<Logger>();
+  const clientLog = vi.fn<Logger>();
+  const service = new EngineService(engineEnd, env, engineLog);
+  const client = new RpcClient(clientEnd, clientLog);
+  /** Every event of each kind, in arrival order (validated by the client against the protocol). */
+  const events: { [E in EngineEvent]?: EventData<E>[] } = {};
+  for (const e of ['train.progress', 'train.epoch', 'train.done', 'train.error', 'train.diverged', 'train.state', 'probe.frame'] as const) {
+    events[e] = [];
+    client.on(e, (d) => (events[e] as unknown[]).push(d));
+  }
+  const waitFor = async <E extends EngineEvent>(event: E, pred: (d: EventData<E>) => boolean = () => true, timeoutMs = 8000): Promise<EventData<E>> => {
+    const t0 = Date.now();
+    for (;;) {
+      const hit = (events[event] as EventData<E>[] | undefined)?.find(pred);
+      if (hit) return hit;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${event}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  return { client, service, events, waitFor, engineLog, clientLog };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
