@@ -67,6 +67,7 @@ export async function launchApp() {
  * - `{ screenshot: name }`
  * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left
  * - `{ connect: [sourceId, targetId, slot] }` — drag from a node's output handle to an input handle
+ * - `{ dblclickCanvas: [x, y] }` — double-click the canvas at (x, y) px from its top-left
  * - `{ click: selector }`, `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
  *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`, `{ wait: ms }` (let an animation finish)
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
@@ -118,6 +119,10 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.mouse.up();
       } else if (step.click) {
         await app.page.locator(step.click).first().click();
+      } else if (step.dblclickCanvas) {
+        const box = await app.page.locator('[data-testid=canvas]').boundingBox();
+        if (!box) throw new Error('no canvas');
+        await app.page.mouse.dblclick(box.x + step.dblclickCanvas[0], box.y + step.dblclickCanvas[1]);
       } else if (step.dblclick) {
         await app.page.locator(step.dblclick).first().dblclick();
       } else if (step.fill) {
