@@ -6,7 +6,7 @@ export interface HealthThresholds {
   deadFrac: number;
   /** Sigmoid/Tanh values in the flat tails. */
   saturatedFrac: number;
-  /** A weight's gradient norm below this fraction of the largest weight gradient norm. */
+  /** A weight's gradient norm below this fraction of the largest (non-exploding) weight gradient norm. */
   vanishingRatio: number;
   /** A gradient norm above this. */
   explodingNorm: number;
@@ -60,7 +60,8 @@ export function layerHealth(layers: readonly ActivationProbeEntry[], params: rea
     }
   }
   const weights = params.filter((p) => p.name === 'weight');
-  const largest = Math.max(0, ...weights.map((p) => p.gradNorm ?? 0));
+  // Measured against the largest healthy weight gradient: an exploding layer must not make all the others look vanishing.
+  const largest = Math.max(0, ...weights.map((p) => (p.gradNorm !== null && p.gradNorm <= t.explodingNorm ? p.gradNorm : 0)));
   for (const p of params) {
     if (p.weightStats.nonFinite > 0) {
       out.push({

@@ -1,0 +1,180 @@
+import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../src-engine/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
+import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/probes';
+import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
+import { Rng } from '../../../src-engine/rng';
+import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/session';
+import { twoMoonsGraph } from '../session/fixtures';
+
+describe('TensorSummarizer', () => {
+  it('counts finite values into equal bins over [min, max], max in the last bin, and reports NaN/Inf apart', () => {
+    const s = new TensorSummarizer(4);
+    const { hist, stats } = s.summarize(new Float32Array([0, 0, 1, 2, 3, 4, NaN, Infinity]));
+    expect(hist).toEqual({ min: 0, max: 4, counts: [2, 1, 1, 2] });
+    const finite = [0, 0, 1, 2, 3, 4];
+    const mean = finite.reduce((a, b) => a + b) / 6;
+    const std = Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / 6);
+    expect(stats).toEqual({ count: 6, mean: compact(mean), std: compact(std), min: 0, max: 4, zeroFrac: 0.25, nonFinite: 2 });
+  });
+
+  it('agrees with a direct count on random data', () => {
+    const rng = new Rng(7);
+    const data = new Float32Array(5000);
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal() * 3 + 1;
+    const bins = 17;
+    const { hist, stats } = new TensorSummarizer(bins).summarize(data);
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of data) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    const expected = new Array(bins).fill(0);
+    for (const v of data) expected[Math.min(bins - 1, Math.floor(((v - min) / (max - min)) * bins))]++;
+    expect(hist.counts).toEqual(expected);
+    expect(stats.mean).toBeCloseTo(data.reduce((a, b) => a + b, 0) / data.length, 4);
+    expect(stats.std).toBeCloseTo(3, 0);
+  });
+
+  it('keeps a constant tensor in one bin and an all-NaN tensor empty', () => {
+    const s = new TensorSummarizer(5);
+    const c = s.summarize(new Float32Array([2, 2, 2]));
+    expect(c.hist.counts).toEqual([0, 0, 3, 0, 0]);
+    expect(c.stats.std).toBe(0);
+    const n = s.summarize(new Float32Array([NaN, -Infinity]));
+    expect(n.stats).toMatchObject({ count: 0, nonFinite: 2 });
+    expect(n.hist.counts.every((k) => k === 0)).toBe(true);
+  });
+
+  it('norms, mean |x| and the finiteness check', () => {
+    const a = new Float32Array([3, -4]);
+    expect(l2Norm(a)).toBe(5);
+    expect(meanAbs(a)).toBe(3.5);
+    expect(allFinite(a)).toBe(true);
+    expect(allFinite(new Float32Array([1, -Infinity]))).toBe(false);
+    expect(allFinite(new Float32Array([NaN]))).toBe(false);
+    expect(allFinite(new Float32Array([3e38, 3e38]))).toBe(true); // large but finite
+  });
+});
+
+describe('probe rules', () => {
+  it('dead units: a unit (feature, or channel of [N, C, H, W]) that is 0 on every sample', () => {
+    // 3 samples × 4 features; features 1 and 3 are always 0.
+    const feat = new Float32Array([1, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0]);
+    expect(deadFraction(feat, 3, 4, 1, new Uint8Array(4))).toBe(0.5);
+    // 2 samples × 2 channels × 2×2: channel 0 has one non-zero pixel in sample 1.
+    const conv = new Float32Array(16);
+    conv[8 + 3] = 0.5;
+    expect(deadFraction(conv, 2, 2, 4, new Uint8Array(2))).toBe(0.5);
+  });
+
+  it('class probabilities: softmax without overflow, and the single-logit case', () => {
+    const p = rowProbabilities(new Float32Array([1000, 1000, 0]), 'logits');
+    expect(p[0]).toBeCloseTo(0.5, 12);
+    expect(p[2]).toBe(0);
+    expect(rowProbabilities(new Float32Array([0]), 'single-logit')).toEqual([0.5, 0.5]);
+  });
+
+  it('gradient norms, mean |grad| and the update-to-weight ratio of one step', () => {
+    const value = { shape: [2], data: new Float32Array([3, 4]) };
+    const grad = { shape: [2], data: new Float32Array([1, -1]) };
+    const probe = new GradientProbe([{ nodeId: 'fc', name: 'weight', value, grad, decay: true }]);
+    probe.beforeUpdate();
+    value.data[0] -= 0.5; // ‖ΔW‖ = 0.5, exact in float32
+    const [g] = probe.measure();
+    expect(g.gradNorm).toBe(compact(Math.SQRT2));
+    expect(g.gradMeanAbs).toBe(1);
+    expect(g.updateRatio).toBe(compact(0.5 / Math.hypot(2.5, 4)));
+    expect(probe.measure()[0].updateRatio).toBe(0); // not armed again
+  });
+
+  it('layer health: dead ReLU, saturation, vanishing/exploding gradients, large updates, NaN', () => {
+    const hist = { min: 0, max: 1, counts: [1] };
+    const stats = { count: 1, mean: 0, std: 0, min: 0, max: 0, zeroFrac: 1, nonFinite: 0 };
+    const layers: ActivationProbeEntry[] = [
+      { nodeId: 'relu1', op: 'ReLU', shape: [4], hist, stats, deadFrac: 0.75 },
+      { nodeId: 'sig', op: 'Sigmoid', shape: [4], hist, stats, saturatedFrac: 0.9 },
+      { nodeId: 'fc9', op: 'Linear', shape: [4], hist, stats: { ...stats, nonFinite: 3 } },
+      { nodeId: 'relu2', op: 'ReLU', shape: [4], hist, stats, deadFrac: 0.1 },
+    ];
+    const param = (nodeId: string, gradNorm: number, updateRatio = 1e-3): ParamProbeEntry => ({
+      nodeId, name: 'weight', shape: [1], gradNorm, gradMeanAbs: gradNorm, weightNorm: 1, updateRatio, weightHist: hist, weightStats: stats,
+    });
+    const w = layerHealth(layers, [param('fc1', 1e-9), param('fc2', 1), param('fc3', 1e5), param('fc4', 1, 0.5)]);
+    const codes = w.map((x) => `${x.code}@${x.nodeId}`);
+    expect(codes).toEqual([
+      'HEALTH_DEAD_RELU@relu1',
+      'HEALTH_SATURATED@sig',
+      'HEALTH_NONFINITE@fc9',
+      'HEALTH_VANISHING_GRAD@fc1',
+      'HEALTH_EXPLODING_GRAD@fc3',
+      'HEALTH_LARGE_UPDATES@fc4',
+    ]);
+    for (const x of w) expect(x.fix.length).toBeGreaterThan(10);
+  });
+});
+
+describe('LatestWinsMailbox', () => {
+  it('sends one frame, keeps only the newest waiting, and releases it on ack', () => {
+    const sent: number[] = [];
+    const box = new LatestWinsMailbox<{ seq: number }>((f) => sent.push(f.seq));
+    for (let seq = 0; seq < 5; seq++) {
+      box.offer({ seq });
+      expect(box.queued).toBeLessThanOrEqual(1);
+    }
+    expect(sent).toEqual([0]);
+    expect(box.dropped).toBe(3);
+    expect(box.ack(0)).toBe(true);
+    expect(sent).toEqual([0, 4]);
+    expect(box.ack(0)).toBe(true); // stale ack: ignored
+    expect(box.ack(4)).toBe(false);
+    box.offer({ seq: 5 });
+    expect(sent).toEqual([0, 4, 5]);
+  });
+});
+
+describe('probes on a compiled graph', () => {
+  const graph = twoMoonsGraph({ batchSize: 16 });
+  const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
+
+  it('a frame leaves the weights and the training plan untouched and matches the protocol schema', () => {
+    const plan = compileGraph(graph, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = bindGraph(graph, graph.training!, data, plan);
+    const suite = new ProbeSuite(graph, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 8 }, 1);
+    plan.input('xy').data.set(data.train.features.subarray(0, 32));
+    plan.input('label').data.set(data.train.targets.subarray(0, 16));
+    plan.forward(true);
+    plan.backward();
+    const weights = plan.params.map((p) => p.value.data.slice());
+    const fc2Out = plan.output('fc2').data.slice();
+    const frame = suite.capture(plan, { step: 1, epoch: 1, loss: 0.7 });
+    expect(plan.params.map((p) => p.value.data)).toEqual(weights);
+    expect(plan.output('fc2').data).toEqual(fc2Out);
+    expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
+    // The activation stats are those of an eval forward on the probe batch.
+    const probe = plan.withBatchSize(40);
+    probe.input('xy').data.set(suite.probeInputs);
+    probe.input('label').data.set(suite.probeTargets!);
+    probe.forward(false);
+    const fc1 = frame.layers.find((l) => l.nodeId === 'fc1')!;
+    const direct = new TensorSummarizer(8).summarize(probe.output('fc1').data);
+    expect(fc1.hist).toEqual(direct.hist);
+    expect(fc1.stats).toEqual(direct.stats);
+    expect(fc1.gradNorm).toBe(compact(l2Norm(plan.grad('fc1')!.data)));
+    expect(frame.samples?.kind === 'classification' && frame.samples.probs.length).toBe(4);
+    expect(frame.boundary!.classes.length).toBe(64);
+  });
+
+  it('locates the first non-finite activation in forward order and the first non-finite gradient in backward order', () => {
+    const plan = compileGraph(graph, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    plan.input('xy').data.set(data.train.features.subarray(0, 32));
+    plan.input('label').data.set(data.train.targets.subarray(0, 16));
+    plan.forward(true);
+    plan.backward();
+    expect(locateNonFinite(plan, graph)).toBeNull();
+    plan.grad('relu1')!.data[3] = NaN;
+    expect(locateNonFinite(plan, graph)).toEqual({ where: 'gradient', nodeId: 'relu1', op: 'ReLU' });
+    plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.value.data[0] = Infinity;
+    plan.forward(true);
+    expect(locateNonFinite(plan, graph)).toEqual({ where: 'activation', nodeId: 'fc2', op: 'Linear' });
+  });
+});
