@@ -65,8 +65,8 @@ function useShortcuts(files: ProjectFiles) {
         s.removeSelection();
       } else if (!mod && e.shiftKey && key === 'l') {
         s.layout();
-        setTimeout(() => void flow.fitView({ duration: 200 }), 50);
-      } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200 });
+        setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50);
+      } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200, maxZoom: 1.25 });
       else if (e.key === '?') s.setDialog('help');
     };
     window.addEventListener('keydown', onKey);

@@ -30,8 +30,8 @@ export function Toolbar() {
         <span className="toolbar__sep" />
         <button type="button" data-testid="cmd-undo" disabled={!undoable} onClick={() => s().undo()} title="Undo (Mod+Z)">Undo</button>
         <button type="button" data-testid="cmd-redo" disabled={!redoable} onClick={() => s().redo()} title="Redo (Mod+Shift+Z)">Redo</button>
-        <button type="button" data-testid="cmd-layout" onClick={() => (s().layout(), setTimeout(() => void flow.fitView({ duration: 200 }), 50))} title="Auto-layout (Shift+L)">Layout</button>
-        <button type="button" data-testid="cmd-fit" onClick={() => void flow.fitView({ duration: 200 })} title="Zoom to fit (Shift+F)">Fit</button>
+        <button type="button" data-testid="cmd-layout" onClick={() => (s().layout(), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))} title="Auto-layout (Shift+L)">Layout</button>
+        <button type="button" data-testid="cmd-fit" onClick={() => void flow.fitView({ duration: 200, maxZoom: 1.25 })} title="Zoom to fit (Shift+F)">Fit</button>
         <span className="toolbar__sep" />
         <button type="button" data-testid="cmd-theme" onClick={() => s().setTheme(theme === 'dark' ? 'light' : 'dark')} title="Light / dark theme">
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}

@@ -27,6 +27,16 @@ export interface DesignAnalysis {
 }
 
 /**
+ * The document's IR as the engine should receive it (to analyse or to train): identical, except
+ * that input slots the user has not connected yet (`""`) are left out, so the engine reports a
+ * missing input on that node. A graph with no unconnected slot is returned as is (same object).
+ */
+export function engineGraph(graph: GraphIR): GraphIR {
+  if (!graph.nodes.some((n) => n.inputs.includes(UNCONNECTED))) return graph;
+  return { ...graph, nodes: graph.nodes.map((n) => (n.inputs.includes(UNCONNECTED) ? { ...n, inputs: n.inputs.filter((s) => s !== UNCONNECTED) } : n)) };
+}
+
+/**
  * Analyse a design the way the engine will: `analyzeGraph` from src-engine/ir on exactly the
  * document's IR. The one adaptation: an input slot the user has not connected yet (`""` in
  * `inputs`) is left out, so the engine reports it as a missing input on that node rather than
@@ -35,10 +45,7 @@ export interface DesignAnalysis {
 export function analyzeDesign(graph: GraphIR): DesignAnalysis {
   const t0 = performance.now();
   const batchSize = graph.training && Number.isInteger(graph.training.batchSize) && graph.training.batchSize >= 1 ? graph.training.batchSize : undefined;
-  const forEngine: GraphIR = graph.nodes.some((n) => n.inputs.includes(UNCONNECTED))
-    ? { ...graph, nodes: graph.nodes.map((n) => (n.inputs.includes(UNCONNECTED) ? { ...n, inputs: n.inputs.filter((s) => s !== UNCONNECTED) } : n)) }
-    : graph;
-  const a = analyzeGraph(forEngine, batchSize === undefined ? {} : { batchSize });
+  const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
   const nodeParams: Record<string, number> = {};
   let activations = 0;
   for (const node of graph.nodes) {
