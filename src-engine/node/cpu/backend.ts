@@ -37,6 +37,7 @@ export interface CpuBackend extends Backend {
   /** The shared heap, for diagnostics (bytes in use). */
   readonly heap: SharedHeap;
   adamUpdate: NonNullable<Backend['adamUpdate']>;
+  zero: NonNullable<Backend['zero']>;
   dispose(): void;
 }
 
@@ -79,7 +80,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     const [m, f] = q.split('.');
     return exports[m][f] as (...args: number[]) => void;
   });
-  const k = { gemm: local[FN.gemm], im2col: local[FN.im2col], col2im: local[FN.col2im] };
+  const k = { gemm: local[FN.gemm], im2col: local[FN.im2col], col2im: local[FN.col2im], fillZero: local[FN.fillZero] };
   const scratch: number[] = [];
   for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM_SCRATCH_BYTES));
   const pool = await WorkerPool.create(threads, modules, heap.memory, FN_NAMES);
@@ -274,6 +275,10 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     col2im,
     overrides,
     adamUpdate,
+    zero(array: Float32Array): void {
+      if (heap.owns(array)) k.fillZero(array.byteOffset, array.length);
+      else array.fill(0);
+    },
     dispose: () => void pool.dispose(),
   };
 }

@@ -15,6 +15,7 @@ export const FN_NAMES = [
   'elementwise.bnBackward',
   'optim.adamUpdate',
   'elementwise.sigmoidForward',
+  'elementwise.fillZero',
 ] as const;
 
 export const FN = {
@@ -31,6 +32,7 @@ export const FN = {
   bnBackward: 10,
   adamUpdate: 11,
   sigmoidForward: 12,
+  fillZero: 13,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

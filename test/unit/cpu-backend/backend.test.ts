@@ -46,4 +46,21 @@ describe('CPU backend lifecycle', () => {
     const a = be.alloc(n * n);
     expect(() => be.gemm({ transA: false, transB: false, m: n, n, k: n, a, b: a, c: be.alloc(n * n), accumulate: false })).toThrow(/CPU004/);
   });
+
+  it('zero() clears heap views (by memset) and plain arrays alike, and nothing outside them', async () => {
+    const be = await createCpuBackend({ threads: 1 });
+    try {
+      const big = be.alloc(1000).fill(7);
+      const view = big.subarray(10, 990);
+      be.zero(view);
+      expect(big.slice(0, 10).every((v) => v === 7)).toBe(true);
+      expect(view.every((v) => v === 0)).toBe(true);
+      expect(big.slice(990).every((v) => v === 7)).toBe(true);
+      const plain = new Float32Array(5).fill(3);
+      be.zero(plain);
+      expect(Array.from(plain)).toEqual([0, 0, 0, 0, 0]);
+    } finally {
+      be.dispose();
+    }
+  });
 });
