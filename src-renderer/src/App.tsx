@@ -10,7 +10,7 @@ import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
 import type { EditorDoc } from './editor/document';
-import { ProjectFiles } from './editor/files';
+import { ProjectFiles, useConfirm } from './editor/files';
 import { useEditor } from './editor/store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
@@ -33,12 +33,14 @@ function useShortcuts(files: ProjectFiles) {
         void (e.shiftKey ? files.saveAs() : files.save());
         return;
       }
+      const asking = useConfirm.getState().question !== undefined;
       if (e.key === 'Escape') {
-        if (s.dialog !== 'none') s.setDialog('none');
+        if (asking) useConfirm.getState().answer(false);
+        else if (s.dialog !== 'none') s.setDialog('none');
         else s.select([], []);
         return;
       }
-      if (isTyping(e.target) || s.dialog !== 'none') return;
+      if (isTyping(e.target) || s.dialog !== 'none' || asking) return;
       if (mod && key === 'z') {
         e.preventDefault();
         if (e.shiftKey) s.redo();

@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { getOp } from '../../../src-engine/ops/registry';
 import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
 import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
-import { formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
+import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../editor/store';
 import { formatCount } from './format';
 
@@ -117,13 +117,6 @@ function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; node
       }}
     />
   );
-}
-
-/** The attrs every selected node has with the same kind (multi-select edits these). */
-function commonAttrs(nodes: readonly NodeIR[]): [string, AttrSpec][] {
-  const defs = nodes.map((n) => getOp(n.op));
-  if (defs.some((d) => !d)) return [];
-  return Object.entries(defs[0]!.attrs).filter(([name, spec]) => defs.every((d) => d!.attrs[name]?.kind === spec.kind));
 }
 
 function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {

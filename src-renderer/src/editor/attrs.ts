@@ -1,4 +1,6 @@
+import { getOp } from '../../../src-engine/ops/registry';
 import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
+import type { NodeIR } from '../../../src-engine/ir/types';
 
 /** Outcome of reading what a user typed into an attribute field. */
 export type AttrParse = { ok: true; value: AttrValue } | { ok: false; message: string };
@@ -91,4 +93,15 @@ export function formatAttrValue(value: AttrValue | undefined): string {
 export function sameValue(a: AttrValue | undefined, b: AttrValue | undefined): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
   return a === b;
+}
+
+/**
+ * The attrs every given node has, with the same kind, in the first node's order: what the
+ * inspector shows for a multi-selection (e.g. two Linears share outFeatures, bias and init; a
+ * Linear and a ReLU share nothing).
+ */
+export function commonAttrs(nodes: readonly NodeIR[]): [string, AttrSpec][] {
+  const defs = nodes.map((n) => getOp(n.op));
+  if (defs.length === 0 || defs.some((d) => !d)) return [];
+  return Object.entries(defs[0]!.attrs).filter(([name, spec]) => defs.every((d) => d!.attrs[name]?.kind === spec.kind));
 }

@@ -3,7 +3,7 @@ import type { AttrSpec } from '../../../src-engine/ops/types';
 import { generateGraph } from '../../../bench/canvas-graph';
 import { EditCode } from '../../../src-renderer/src/editor/actions';
 import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
-import { attrProblem, formatAttrValue, parseAttrText } from '../../../src-renderer/src/editor/attrs';
+import { attrProblem, commonAttrs, formatAttrValue, parseAttrText } from '../../../src-renderer/src/editor/attrs';
 import { checkConnection } from '../../../src-renderer/src/editor/connect';
 import { UNCONNECTED, freshId, topoOrder } from '../../../src-renderer/src/editor/graph';
 import { autoLayout } from '../../../src-renderer/src/editor/layout';
@@ -57,6 +57,18 @@ describe('attribute fields validate as typed', () => {
   it('formats values back into field text', () => {
     expect(formatAttrValue([1, 28, 28])).toBe('1, 28, 28');
     expect(parseAttrText(ints, formatAttrValue([1, 28, 28]))).toEqual({ ok: true, value: [1, 28, 28] });
+  });
+});
+
+describe('multi-select', () => {
+  it('edits the attrs the selected nodes share', () => {
+    const nodes = mlpDoc().graph.nodes;
+    const pick = (...ids: string[]) => nodes.filter((n) => ids.includes(n.id));
+    expect(commonAttrs(pick('fc1', 'fc2')).map(([n]) => n)).toEqual(['outFeatures', 'bias', 'init']);
+    expect(commonAttrs(pick('fc1', 'act'))).toEqual([]);
+    expect(commonAttrs(pick('x', 'y')).map(([n]) => n)).toEqual(['shape', 'source']);
+    const doc = build(mlpDoc(), { kind: 'set-attrs', nodeIds: ['fc1', 'fc2'], attrs: { bias: false } });
+    expect(doc.graph.nodes.filter((n) => n.op === 'Linear').map((n) => n.attrs.bias)).toEqual([false, false]);
   });
 });
 
