@@ -38,14 +38,18 @@ export class BatchFeeder {
     const ts = this.targetSize;
     const feats = this.dataset.features;
     const targets = this.options.target === 'features' ? feats : this.dataset.targets;
+    // NOTE: plain loops rather than `set(subarray(...))`: a subarray is a new view object per
+    // sample, and the training loop should not allocate.
     for (let i = 0; i < count; i++) {
       const s = order[start + i];
-      x.set(feats.subarray(s * fs, (s + 1) * fs), i * fs);
+      const src = s * fs;
+      const dst = i * fs;
+      for (let j = 0; j < fs; j++) x[dst + j] = feats[src + j];
       if (y) {
         if (ts === 1) y[i] = targets[s];
-        else y.set(targets.subarray(s * ts, (s + 1) * ts), i * ts);
+        else for (let j = 0; j < ts; j++) y[i * ts + j] = targets[s * ts + j];
       }
     }
-    if (this.options.transform.kind !== 'none') applyTransform(this.options.transform, x.subarray(0, count * fs), rng);
+    if (this.options.transform.kind !== 'none') applyTransform(this.options.transform, x, rng, count * fs);
   }
 }
