@@ -47,6 +47,8 @@ export async function launchApp() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const consoleErrors = [];
   page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
+  // "Leave site? Changes may not be saved": a scenario that reloads a dirty page means to leave.
+  page.on('dialog', (d) => void (d.type() === 'beforeunload' ? d.accept() : d.dismiss()));
   await page.goto(host.url);
   return {
     page,

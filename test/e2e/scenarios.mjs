@@ -141,10 +141,34 @@ const badFiles = [
   { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
 ];
 
+/** Unsaved work survives a crash: autosave to the recovery slot, then the restore offer. */
+const recovery = [
+  { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
+  { dragFromPalette: 'Dropout', to: [700, 120] },
+  { expect: node('dropout') },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'true'] },
+  { wait: 2_500 }, // autosave runs 1.5 s after the last edit
+  { reload: true },
+  { expect: '[data-testid=recover-dialog]', within: 20_000 },
+  { click: '[data-testid=recover-restore]' },
+  { expect: node('dropout') },
+  { expectCount: '[data-testid^="node-"][data-op]', count: 8 },
+  { expect: '[data-testid=doc-title]', text: 'e2e mlp' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'true'] },
+  // Saving clears the recovery slot: the next start offers nothing.
+  { press: 'Control+s' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { wait: 500 },
+  { expectCount: '[data-testid=recover-dialog]', count: 0 },
+];
+
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */
 const webOnly = [
   { name: 'designer: build an MLP from the palette, see shapes and diagnostics, undo, save, reload and reopen', steps: designerFlow },
   { name: 'designer: a corrupt or foreign project file is refused with a clear message and changes nothing', steps: badFiles },
+  { name: 'designer: unsaved work is autosaved and offered back after a crash', steps: recovery },
 ];
 
 const target = (() => {
