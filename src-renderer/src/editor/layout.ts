@@ -1,50 +1,30 @@
+import dagre from '@dagrejs/dagre';
 import type { GraphIR } from '../../../src-engine/ir/types';
 import type { XY } from './document';
-import { UNCONNECTED, topoOrder } from './graph';
+import { UNCONNECTED } from './graph';
 
-/** Spacing of the auto-layout, in flow units (a node is about 180×70). */
-export const LAYOUT_SPACING = { rank: 120, node: 220 } as const;
+/** Node box and spacing of the auto-layout, in flow units (a node is about 180×70). */
+export const LAYOUT_SPACING = { rank: 50, node: 40, width: 180, height: 70 } as const;
 
 /**
- * Positions for every node, top to bottom in data-flow order. The one place the layout algorithm
- * lives: a layered (Sugiyama-style) layout — longest-path ranks, then a few barycentre sweeps to
- * reduce crossings — which is enough for the chain-and-branch shapes of these networks. A
- * library (`@dagrejs/dagre`) can replace the body without touching any caller.
+ * Positions (top-left corners) for every node, top to bottom in data-flow order, by dagre's
+ * layered layout (network-simplex ranking, crossing reduction, Brandes–Köpf placement).
  */
 export function autoLayout(graph: GraphIR): Record<string, XY> {
-  const order = topoOrder(graph);
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const rank = new Map<string, number>();
-  for (const id of order) {
-    let r = 0;
-    for (const s of byId.get(id)!.inputs) if (s !== UNCONNECTED && rank.has(s)) r = Math.max(r, rank.get(s)! + 1);
-    rank.set(id, r);
-  }
-  // Targets (Inputs with source=target) sit beside their loss rather than at the top.
-  const consumers = new Map<string, string[]>();
-  for (const n of graph.nodes) for (const s of n.inputs) if (s !== UNCONNECTED) (consumers.get(s) ?? consumers.set(s, []).get(s)!).push(n.id);
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', ranksep: LAYOUT_SPACING.rank, nodesep: LAYOUT_SPACING.node });
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const n of graph.nodes) g.setNode(n.id, { width: LAYOUT_SPACING.width, height: LAYOUT_SPACING.height });
   for (const n of graph.nodes) {
-    const cs = consumers.get(n.id);
-    if (n.inputs.length === 0 && cs && cs.length > 0) rank.set(n.id, Math.max(0, Math.min(...cs.map((c) => rank.get(c)!)) - 1));
+    n.inputs.forEach((src, i) => {
+      if (src !== UNCONNECTED && g.hasNode(src)) g.setEdge(src, n.id, {}, `${n.id}:${i}`);
+    });
   }
-  const layers: string[][] = [];
-  for (const id of order) (layers[rank.get(id)!] ??= []).push(id);
-  const pos = new Map<string, number>();
-  const place = (layer: string[]) => layer.forEach((id, i) => pos.set(id, i - (layer.length - 1) / 2));
-  layers.forEach((l) => l && place(l));
-  for (let sweep = 0; sweep < 4; sweep++) {
-    for (const layer of layers) {
-      if (!layer) continue;
-      const bary = new Map<string, number>();
-      for (const id of layer) {
-        const preds = byId.get(id)!.inputs.filter((s) => s !== UNCONNECTED && pos.has(s));
-        bary.set(id, preds.length ? preds.reduce((a, s) => a + pos.get(s)!, 0) / preds.length : pos.get(id)!);
-      }
-      layer.sort((a, b) => bary.get(a)! - bary.get(b)!);
-      place(layer);
-    }
-  }
+  dagre.layout(g);
   const out: Record<string, XY> = {};
-  for (const id of order) out[id] = { x: Math.round(pos.get(id)! * LAYOUT_SPACING.node), y: rank.get(id)! * LAYOUT_SPACING.rank };
+  for (const n of graph.nodes) {
+    const p = g.node(n.id);
+    out[n.id] = { x: Math.round(p.x - LAYOUT_SPACING.width / 2), y: Math.round(p.y - LAYOUT_SPACING.height / 2) };
+  }
   return out;
 }
