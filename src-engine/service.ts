@@ -144,6 +144,7 @@ export class EngineService {
         overrides: rest,
         ...(probes !== undefined ? { probes } : {}),
         ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
+        ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
         ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
       });
     } catch (e) {

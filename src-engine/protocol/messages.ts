@@ -279,8 +279,14 @@ export const EngineMethods = {
       graph: z.unknown(),
       overrides: TrainOverrides.optional(),
       probes: z.union([ProbeOptions, z.literal(false)]).optional(),
-      /** Divergence guard: pause when the loss exceeds `lossExplosion`× the first step's (default 100; 0: only on NaN/Inf). */
-      guard: z.object({ lossExplosion: z.number().nonnegative().max(1e12).optional() }).optional(),
+      /** Divergence guard: pause on NaN/Inf, or when the loss exceeds `lossExplosion`× the first step's (default 100; 0: off). */
+      guard: z
+        .object({
+          lossExplosion: z.number().nonnegative().max(1e12).optional(),
+          /** Check every parameter gradient before each update (catches a NaN gradient one step earlier; costs ~3% on an MLP). */
+          checkGradients: z.boolean().optional(),
+        })
+        .optional(),
     }),
     result: z.object({
       runId: RunId,

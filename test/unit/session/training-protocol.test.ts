@@ -102,17 +102,18 @@ describe('training over the protocol', () => {
     expect(events['train.progress']!.at(-1)!.lr).toBeCloseTo(0.01, 6);
   });
 
-  it('a NaN/Inf pauses the run at the first non-finite site, before the update reaches the weights', async () => {
+  it.each([false, true])('a NaN/Inf pauses the run at the first non-finite site (checkGradients %s) and rolls back to finite weights', async (checkGradients) => {
     const { client, waitFor } = engine();
     const graph = twoMoonsGraph({ epochs: 50, optimizer: { kind: 'sgd', lr: 1000 } });
     // A purely linear model: SGD at 1e3 grows the weights geometrically until they overflow.
     graph.nodes = graph.nodes.filter((n) => n.id !== 'relu1' && n.id !== 'relu2' && n.id !== 'fc2');
     graph.nodes.find((n) => n.id === 'fc3')!.inputs = ['fc1'];
-    const { runId } = await client.request('train.start', { graph, probes: false, guard: { lossExplosion: 0 } });
+    const { runId } = await client.request('train.start', { graph, probes: false, guard: { lossExplosion: 0, checkGradients } });
     const d = await waitFor('train.diverged');
     expect(d.cause).toBe('nonfinite');
     expect(['fc1', 'fc3', 'loss']).toContain(d.nodeId);
     expect(d.message).toMatch(/NaN or infinite/);
+    expect(d.message).toContain(`step ${d.step}`);
     const probs = await client.request('model.predict', { runId, input: [0.1, 0.2] });
     // The weights were rolled back to a good state: predictions are finite numbers.
     expect(probs.values.every((v) => Number.isFinite(v))).toBe(true);

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
+import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
+import { TrainingSession } from '../../../src-engine/session';
+import { twoMoonsGraph } from './fixtures';
+
+/** Run a session whose step `badStep` gets a NaN in fc2's weight gradient (as a bad kernel would). */
+async function runWithNaNGradient(checkGradients: boolean, badStep: number) {
+  const graph = twoMoonsGraph({ epochs: 1 });
+  const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
+  let backwards = 0;
+  const compile = (g: typeof graph, opts: Parameters<typeof compileGraph>[1]): CompiledGraph => {
+    const plan = compileGraph(g, opts);
+    return {
+      ...plan,
+      backward() {
+        plan.backward();
+        if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
+      },
+    };
+  };
+  const events: { event: EngineEvent; data: unknown }[] = [];
+  const session = new TrainingSession('t', graph, data, createReferenceBackend(), {
+    compile,
+    probes: false,
+    checkGradients,
+    emit: (event, d) => {
+      events.push({ event, data: d });
+      if (event === 'train.diverged') queueMicrotask(() => session.control('resume'));
+    },
+  });
+  await session.run();
+  const of = <E extends EngineEvent>(e: E) => events.filter((x) => x.event === e).map((x) => x.data as EventData<E>);
+  return { diverged: of('train.diverged'), done: of('train.done'), weights: session.plan.params };
+}
+
+describe('divergence guard', () => {
+  it('with checkGradients, a NaN gradient is caught before the update and named with its parameter', async () => {
+    const { diverged, done, weights } = await runWithNaNGradient(true, 3);
+    expect(diverged).toHaveLength(1);
+    expect(diverged[0]).toMatchObject({ step: 3, cause: 'nonfinite', where: 'gradient', nodeId: 'fc2', param: 'weight', restoredStep: 0 });
+    expect(done[0].reason).toBe('completed');
+    expect(weights.every((p) => p.value.data.every(Number.isFinite))).toBe(true);
+  });
+
+  it('without it, the NaN is caught one step later in the poisoned weights, blamed on the right step and layer, and rolled back', async () => {
+    const { diverged, done, weights } = await runWithNaNGradient(false, 3);
+    expect(diverged).toHaveLength(1);
+    expect(diverged[0]).toMatchObject({ step: 3, cause: 'nonfinite', where: 'gradient', nodeId: 'fc2', param: 'weight', restoredStep: 0 });
+    expect(diverged[0].message).toContain('step 4');
+    expect(done[0].reason).toBe('completed');
+    expect(weights.every((p) => p.value.data.every(Number.isFinite))).toBe(true);
+  });
+});
