@@ -18,7 +18,7 @@ const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
 
 /** Short-run settings per example: enough steps to see the loss fall, small enough for a unit test. */
 const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }> = {
-  'mnist-cnn.json': { limit: 96, batchSize: 16, epochs: 3 },
+  'mnist-cnn.json': { limit: 64, batchSize: 16, epochs: 3 },
   'iris-mlp.json': { limit: 120, batchSize: 16, epochs: 6 },
   'two-moons-mlp.json': { limit: 256, batchSize: 32, epochs: 4 },
 };
