@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../../src-engine/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../../src-engine/data';
-import type { TrainingConfig } from '../../../../src-engine/ir/types';
+import type { GraphIR, TrainingConfig } from '../../../../src-engine/ir/types';
+import { loadDataset } from '../../../../src-engine/node/datasets';
 import { Trainer, TrainError, checkpointFromJSON, checkpointToJSON } from '../../../../src-engine/train';
 import type { TrainerEvent } from '../../../../src-engine/train';
 import { compileSoftmax, softmaxGraph } from './softmax-graph';
@@ -134,5 +137,23 @@ describe('Trainer', () => {
     const c = config({ dataset: { name: 'iris' } });
     const data = prepareData(loadBuiltinDataset(c.dataset)!, c.dataset, 1);
     expect(() => new Trainer(softmaxGraph(2, 3, c), data, createReferenceBackend(), { compile: compileSoftmax })).toThrowError(/shape \[4\]/);
+  });
+});
+
+describe('Trainer on the real executor', () => {
+  it('same graph + data + seed → bit-identical losses (Dropout, noise and shuffling included)', async () => {
+    const { compileGraph } = await import('../../../../src-engine/autodiff/executor');
+    const base = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'examples', 'mnist-mlp.json'), 'utf8')) as GraphIR;
+    const run = async (seed: number) => {
+      const training = { ...base.training!, seed, epochs: 2, batchSize: 32, dataset: { ...base.training!.dataset, limit: 100, transform: { kind: 'gaussian-noise' as const, std: 0.1 } } };
+      const data = prepareData(loadDataset(training.dataset, seed), training.dataset, seed);
+      const losses: number[] = [];
+      await new Trainer({ ...base, training }, data, createReferenceBackend(), { compile: compileGraph, onStepLoss: (_, l) => losses.push(l) }).run();
+      return losses;
+    };
+    const a = await run(5);
+    expect(a).toHaveLength(2 * 4); // 100 samples, batch 32 → 3 full + 1 partial per epoch
+    expect(await run(5)).toEqual(a);
+    expect(await run(6)).not.toEqual(a);
   });
 });
