@@ -536,7 +536,9 @@ export class TrainingSession {
     const t0 = performance.now();
     const frame = this.probes!.capture(gb, { step: this.steps, epoch, loss });
     this.lastProbeAt = performance.now();
-    this.probeCostMs = this.lastProbeAt - t0;
+    // The first frame runs cold (JIT, first eval plan) and would space the next ones too far apart.
+    const cost = this.lastProbeAt - t0;
+    this.probeCostMs = this.seq === 0 ? 0 : this.seq === 1 ? cost : 0.7 * this.probeCostMs + 0.3 * cost;
     this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });
   }
 
