@@ -2,7 +2,7 @@ import type { Backend } from '../backend/types';
 import { BatchFeeder } from '../data';
 import type { Dataset, PreparedData } from '../data';
 import type { GraphIR, NodeIR, TrainingConfig } from '../ir/types';
-import { MetricAccumulator } from '../metrics';
+import { METRIC_NAMES, MetricAccumulator } from '../metrics';
 import type { MetricTarget, MetricValues } from '../metrics';
 import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
 import type { Optimizer, Schedule } from '../optim';
@@ -74,6 +74,16 @@ export class Trainer {
     const c = this.config;
     if (!(Number.isInteger(c.batchSize) && c.batchSize > 0)) throw new TrainError('TRAIN_BAD_CONFIG', `Batch size must be a whole number > 0 (got ${c.batchSize}).`);
     if (!(Number.isInteger(c.epochs) && c.epochs >= 0)) throw new TrainError('TRAIN_BAD_CONFIG', `Epochs must be a whole number ≥ 0 (got ${c.epochs}).`);
+    const unknown = c.metrics.filter((m) => !(METRIC_NAMES as readonly string[]).includes(m));
+    if (unknown.length > 0) {
+      throw new TrainError('TRAIN_BAD_CONFIG', `Unknown metric${unknown.length > 1 ? 's' : ''} ${unknown.map((m) => JSON.stringify(m)).join(', ')}; choose from ${METRIC_NAMES.join(', ')}.`);
+    }
+    if (c.earlyStopping) {
+      const { name } = parseMonitor(c.earlyStopping.metric);
+      if (name !== 'loss' && !c.metrics.includes(name)) {
+        throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${c.earlyStopping.metric}", but "${name}" is not in training.metrics; add it there or watch "val_loss".`);
+      }
+    }
     this.bindGraph();
   }
 

@@ -157,3 +157,54 @@ describe('Trainer on the real executor', () => {
     expect(await run(6)).not.toEqual(a);
   });
 });
+
+describe('Trainer config checks', () => {
+  it('rejects unknown metrics and an early-stopping metric that is not computed', () => {
+    expect(() => setup({ metrics: ['accuarcy'] })).toThrowError(/Unknown metric "accuarcy"/);
+    expect(() => setup({ metrics: ['accuracy'], earlyStopping: { metric: 'val_f1', mode: 'max', patience: 2 } })).toThrowError(/"f1" is not in training.metrics/);
+  });
+});
+
+describe('CSV regression end to end', () => {
+  it('standardised CSV features, MSE loss, R² near 1', async () => {
+    const { compileGraph } = await import('../../../../src-engine/autodiff/executor');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const rng = new (await import('../../../../src-engine/rng')).Rng(3);
+    let csv = 'size,rooms,price\n';
+    for (let i = 0; i < 300; i++) {
+      const a = 50 + 100 * rng.uniform();
+      const b = 1 + Math.floor(5 * rng.uniform());
+      csv += `${a.toFixed(2)},${b},${(0.03 * a - 0.2 * b + 0.05 * rng.normal()).toFixed(4)}\n`;
+    }
+    const path = join(mkdtempSync(join(tmpdir(), 'nw-csv-')), 'houses.csv');
+    writeFileSync(path, csv);
+    const training: TrainingConfig = {
+      dataset: { name: 'csv', options: { path, targetColumn: 'price', task: 'regression' } },
+      loss: 'loss',
+      optimizer: { kind: 'adam', lr: 0.1 },
+      batchSize: 32,
+      epochs: 40,
+      seed: 1,
+      metrics: ['mse', 'mae', 'r2'],
+      predictionOutput: 'price',
+    };
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 1,
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+        { id: 'y', op: 'Input', attrs: { shape: [1], source: 'target' }, inputs: [] },
+        { id: 'fc', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['x'] },
+        { id: 'loss', op: 'MSELoss', attrs: {}, inputs: ['fc', 'y'] },
+      ],
+      outputs: { price: 'fc', loss: 'loss' },
+      training,
+    };
+    const data = prepareData(loadDataset(training.dataset, 1), training.dataset, 1);
+    expect(data.normalization?.kind).toBe('per-feature');
+    const done = await new Trainer(graph, data, createReferenceBackend(), { compile: compileGraph }).run();
+    expect(done.test!.r2).toBeGreaterThan(0.95);
+    expect(done.test!.mse).toBeCloseTo(done.test!.loss, 3);
+  });
+});
