@@ -4,6 +4,7 @@
 ;;
 ;; NOTE: BatchNorm sums in float64 (f64x2) like the reference backend, so batch statistics and
 ;; running stats agree with it to float64 rounding; the per-element normalise runs in f32x4.
+;; Forward statistics take one pass (shifted sums), not the reference's two.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -189,52 +190,39 @@
       (br $pll)))
   )
 
-  ;; Σ p[0..n) in float64 (f64x2 pairs, then the tail).
-  (func $sum64 (param $p i32) (param $n i32) (result f64)
-    (local $end i32) (local $end4 i32) (local $v v128) (local $a v128) (local $b v128) (local $s f64)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
-      (local.set $v (v128.load (local.get $p)))
-      (local.set $a (f64x2.add (local.get $a) (f64x2.promote_low_f32x4 (local.get $v))))
-      (local.set $b (f64x2.add (local.get $b)
-        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (br $vl)))
-    (local.set $a (f64x2.add (local.get $a) (local.get $b)))
-    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (br $sl)))
-    (local.get $s)
-  )
+  ;; Per-instance (so per-thread) accumulators of $shiftedSums.
+  (global $acc1 (mut f64) (f64.const 0))
+  (global $acc2 (mut f64) (f64.const 0))
 
-  ;; Σ (p[i] − mean)² over [0, n) in float64.
-  (func $sumSqDev64 (param $p i32) (param $n i32) (param $mean f64) (result f64)
-    (local $end i32) (local $end4 i32) (local $v v128) (local $m v128) (local $d v128) (local $a v128) (local $s f64) (local $ds f64)
-    (local.set $m (f64x2.splat (local.get $mean)))
+  ;; acc1 += Σ (p[i] − k), acc2 += Σ (p[i] − k)² over [0, n), in float64 (f64x2 pairs, then the tail).
+  (func $shiftedSums (param $p i32) (param $n i32) (param $k f64)
+    (local $end i32) (local $end4 i32) (local $v v128) (local $kk v128) (local $d v128) (local $s1 v128) (local $s2 v128) (local $e f64)
+    (local $t1 f64) (local $t2 f64)
+    (local.set $kk (f64x2.splat (local.get $k)))
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
     (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
       (local.set $v (v128.load (local.get $p)))
-      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $m)))
-      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $d) (local.get $d))))
-      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $m)))
-      (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $kk)))
+      (local.set $s1 (f64x2.add (local.get $s1) (local.get $d)))
+      (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $kk)))
+      (local.set $s1 (f64x2.add (local.get $s1) (local.get $d)))
+      (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $d) (local.get $d))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $vl)))
-    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a))))
+    (local.set $t1 (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
+    (local.set $t2 (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $ds (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $mean)))
-      (local.set $s (f64.add (local.get $s) (f64.mul (local.get $ds) (local.get $ds))))
+      (local.set $e (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (local.get $k)))
+      (local.set $t1 (f64.add (local.get $t1) (local.get $e)))
+      (local.set $t2 (f64.add (local.get $t2) (f64.mul (local.get $e) (local.get $e))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $sl)))
-    (local.get $s)
+    (global.set $acc1 (f64.add (global.get $acc1) (local.get $t1)))
+    (global.set $acc2 (f64.add (global.get $acc2) (local.get $t2)))
   )
 
   ;; Σ dy[i] and Σ dy[i]·xhat[i] over [0, n) in float64 (f64x2 pairs, then the tail), added to
@@ -339,7 +327,7 @@
     (param $rm i32) (param $rv i32) (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32)
     (param $training i32) (param $eps f64) (param $momentum f64)
     (local $ch i32) (local $b i32) (local $m f64) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64)
-    (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32)
+    (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32) (local $shift f64)
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
     (local.set $ch (local.get $c0))
     (block $cd (loop $cl
@@ -347,23 +335,23 @@
       (local.set $chb (i32.shl (local.get $ch) (i32.const 2)))
       (if (local.get $training)
         (then
-          (local.set $s (f64.const 0))
+          ;; One pass: sums of (x − K) and (x − K)² in float64 with K = the channel's first value
+          ;; (shifting by a sample keeps E[(x−K)²] − E[x−K]² free of cancellation; float64 leaves
+          ;; the statistics equal to the two-pass reference's to ~1e-16).
+          (local.set $shift (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ch) (local.get $inner)) (i32.const 2))))))
+          (global.set $acc1 (f64.const 0))
+          (global.set $acc2 (f64.const 0))
           (local.set $b (i32.const 0))
           (block $bd (loop $bl
             (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
             (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-            (local.set $s (f64.add (local.get $s) (call $sum64 (i32.add (local.get $x) (local.get $off)) (local.get $inner))))
+            (call $shiftedSums (i32.add (local.get $x) (local.get $off)) (local.get $inner) (local.get $shift))
             (local.set $b (i32.add (local.get $b) (i32.const 1)))
             (br $bl)))
-          (local.set $mean (f64.div (local.get $s) (local.get $m)))
-          (local.set $ss (f64.const 0))
-          (local.set $b (i32.const 0))
-          (block $bd2 (loop $bl2
-            (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
-            (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-            (local.set $ss (f64.add (local.get $ss) (call $sumSqDev64 (i32.add (local.get $x) (local.get $off)) (local.get $inner) (local.get $mean))))
-            (local.set $b (i32.add (local.get $b) (i32.const 1)))
-            (br $bl2)))
+          (local.set $s (global.get $acc1))
+          (local.set $mean (f64.add (local.get $shift) (f64.div (local.get $s) (local.get $m))))
+          (local.set $ss (f64.sub (global.get $acc2) (f64.div (f64.mul (local.get $s) (local.get $s)) (local.get $m))))
+          (if (f64.lt (local.get $ss) (f64.const 0)) (then (local.set $ss (f64.const 0))))
           (local.set $var (f64.div (local.get $ss) (local.get $m)))
           (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (local.get $var) (local.get $eps)))))
           (local.set $unbiased (select (f64.div (local.get $ss) (f64.sub (local.get $m) (f64.const 1))) (local.get $var)
