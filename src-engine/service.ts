@@ -1,5 +1,5 @@
 import { RpcServer, type Handlers, type Logger } from './protocol/rpc';
-import { PROTOCOL_VERSION, type ComputeBackendInfo, type EngineInfo, type ParamsOf } from './protocol/messages';
+import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf } from './protocol/messages';
 import type { Channel } from './protocol/channel';
 import { ENGINE_VERSION } from './version';
 import { analyzeGraph } from './ir/validate';
@@ -54,6 +54,7 @@ export class EngineService {
   private readonly server: RpcServer;
   private run: { session: TrainingSession; backend: Backend; done: Promise<void> } | null = null;
   private runs = 0;
+  private readonly previews = new Map<string, DatasetPreview>();
 
   constructor(
     channel: Channel,
@@ -77,7 +78,14 @@ export class EngineService {
       'dataset.preview': async ({ dataset, samples, seed }) => {
         const host = this.host();
         const config = dataset as DatasetConfig;
-        return datasetPreview(await host.loadDataset(config, seed ?? 0), config, seed ?? 0, samples ?? 8);
+        // Preparing MNIST copies ~170 MB; the panel asks again for the same set as the user browses.
+        const key = JSON.stringify([config, seed ?? 0, samples ?? 8]);
+        const hit = this.previews.get(key);
+        if (hit) return hit;
+        const preview = datasetPreview(await host.loadDataset(config, seed ?? 0), config, seed ?? 0, samples ?? 8);
+        if (this.previews.size >= 8) this.previews.delete(this.previews.keys().next().value!);
+        this.previews.set(key, preview);
+        return preview;
       },
       'train.start': (params) => this.start(params),
       'train.control': ({ runId, action, lr }) => this.session(runId).control(action, lr),
@@ -94,7 +102,7 @@ export class EngineService {
           backend.dispose?.();
         }
       },
-      'model.predict': ({ runId, input }) => this.session(runId).predict(input),
+      'model.predict': ({ runId, input, normalized }) => this.session(runId).predict(input, normalized ?? false),
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
     };
     this.server = new RpcServer(channel, handlers, log);

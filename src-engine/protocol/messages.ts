@@ -319,7 +319,13 @@ export const EngineMethods = {
   },
   /** Outputs of the run's current weights for one sample (eval mode); allowed while training. */
   'model.predict': {
-    params: z.object({ runId: RunId, input: z.array(z.number()).max(1 << 20) }),
+    params: z.object({
+      runId: RunId,
+      /** One sample in the dataset's units (e.g. pixels in [0, 1]); the engine applies the run's normalisation. */
+      input: z.array(z.number()).max(1 << 20),
+      /** The input is already normalised (e.g. taken from `probeSamples`). */
+      normalized: z.boolean().optional(),
+    }),
     result: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('probabilities'), values: z.array(z.number()), predicted: z.number().int(), classNames: z.array(z.string()) }),
       z.object({ kind: z.literal('output'), values: z.array(z.number()), shape: z.array(z.number().int()) }),

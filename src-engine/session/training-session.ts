@@ -1,6 +1,6 @@
 import type { CompiledGraph, CompileOptions } from '../autodiff/executor';
 import type { Backend } from '../backend/types';
-import { BatchFeeder, featureSize, type PreparedData } from '../data';
+import { BatchFeeder, applyNormalization, featureSize, type PreparedData } from '../data';
 import type { GraphIR, TrainingConfig } from '../ir/types';
 import { MetricAccumulator, type MetricValues } from '../metrics';
 import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
@@ -205,14 +205,19 @@ export class TrainingSession {
   /**
    * The current weights' output for one sample (eval mode, a batch-1 plan sharing the weights).
    * Safe while training: it runs between steps, on storage the training plan does not use.
+   * `input` is in the dataset's units (pixels in [0, 1] for MNIST) and gets the run's
+   * normalisation; pass `normalized` for values already fed to the network (`probeSamples`).
    */
-  predict(input: readonly number[]): ResultOf<'model.predict'> {
+  predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
     const fs = featureSize(this.data.train);
     if (input.length !== fs) {
       throw Object.assign(new Error(`The model takes ${fs} values per sample (shape [${this.data.train.featureShape.join(', ')}]); got ${input.length}.`), { code: 'E_PREDICT_SHAPE' });
     }
     const p1 = this.plan.withBatchSize(1);
-    p1.input(this.binding.featureInput).data.set(input);
+    const x = p1.input(this.binding.featureInput).data;
+    x.set(input);
+    // A drawn digit arrives in the dataset's own units; the network was trained on standardised ones.
+    if (!normalized && this.data.normalization) applyNormalization(this.data.normalization, x, fs);
     if (this.binding.targetInput) p1.input(this.binding.targetInput).data.fill(0);
     p1.forward(false);
     const out = p1.output(this.binding.predictionNode);

@@ -151,6 +151,27 @@ describe('training over the protocol', () => {
     await client.request('train.control', { runId, action: 'stop' });
   });
 
+  it('predict agrees with the probe frame on a probe sample, and normalises raw input as the run does', async () => {
+    const { client, waitFor, events } = engine();
+    const graph = twoMoonsGraph({ epochs: 10_000 });
+    graph.training!.dataset.options = { ...graph.training!.dataset.options, normalize: 'per-feature' };
+    const start = await client.request('train.start', { graph, probes: { maxHz: 30 } });
+    const { runId } = start;
+    client.on('probe.frame', (f) => void client.request('probe.ack', { runId, seq: f.seq })); // a client that keeps up
+    await waitFor('train.progress', (p) => p.step > 5);
+    const { step } = await client.request('train.control', { runId, action: 'pause' });
+    await client.request('train.control', { runId, action: 'step' }); // a single step always sends a frame
+    await waitFor('train.progress', (p) => p.step === step + 1 && p.state === 'paused');
+    const frame = await waitFor('probe.frame', (f) => f.step === step + 1);
+    expect(events['train.progress']!.at(-1)!.step).toBe(step + 1);
+    const input = start.probeSamples.inputs[0];
+    const p = await client.request('model.predict', { runId, input, normalized: true });
+    expect(p.kind === 'probabilities' && p.values[1]).toBeCloseTo(frame.samples!.kind === 'classification' ? frame.samples!.probs[0][1] : NaN, 5);
+    const raw = await client.request('model.predict', { runId, input });
+    expect(raw.values[1]).not.toBeCloseTo(p.values[1], 5);
+    await client.request('train.control', { runId, action: 'stop' });
+  });
+
   it('rejects malformed parameters, unknown runs and broken graphs with coded errors', async () => {
     const { client } = engine();
     const raw = client as unknown as { request(m: string, p: unknown): Promise<unknown> };
