@@ -90,7 +90,8 @@ export function layerHealth(layers: readonly ActivationProbeEntry[], params: rea
         fix: 'Use ReLU instead of Sigmoid/Tanh in hidden layers, add BatchNorm, or use He initialisation.',
       });
     }
-    if (p.updateRatio !== null && p.updateRatio > t.updateRatio) {
+    // Weights only: a bias or BatchNorm shift that starts at 0 changes by 100% of its size on the first step.
+    if (p.name === 'weight' && p.updateRatio !== null && p.updateRatio > t.updateRatio) {
       out.push({
         code: 'HEALTH_LARGE_UPDATES',
         severity: 'warning',

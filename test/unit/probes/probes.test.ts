@@ -99,7 +99,8 @@ describe('probe rules', () => {
     const param = (nodeId: string, gradNorm: number, updateRatio = 1e-3): ParamProbeEntry => ({
       nodeId, name: 'weight', shape: [1], gradNorm, gradMeanAbs: gradNorm, weightNorm: 1, updateRatio, weightHist: hist, weightStats: stats,
     });
-    const w = layerHealth(layers, [param('fc1', 1e-9), param('fc2', 1), param('fc3', 1e5), param('fc4', 1, 0.5)]);
+    const bias = { ...param('fc5', 1, 1), name: 'bias' }; // a zero-initialised bias after its first step: not a warning
+    const w = layerHealth(layers, [param('fc1', 1e-9), param('fc2', 1), param('fc3', 1e5), param('fc4', 1, 0.5), bias]);
     const codes = w.map((x) => `${x.code}@${x.nodeId}`);
     expect(codes).toEqual([
       'HEALTH_DEAD_RELU@relu1',
