@@ -102,6 +102,9 @@ export class TrainingSession {
   private steps = 0;
   private epoch = 0;
   private seq = 0;
+  /** Time spent paused (excluded from throughput and ETA) and when the run last woke up. */
+  private pausedMs = 0;
+  private resumedAt = -Infinity;
   /** Loss and per-node activation RMS of the run's first step: what "exploding" is measured against. */
   private firstLoss: number | null = null;
   private referenceRms = new Map<string, number>();
@@ -290,9 +293,14 @@ export class TrainingSession {
       let lossSum = 0;
       let lossCount = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        if (!(await this.control_())) {
+        if (!(await this.awaitControl())) {
           reason = 'stopped';
           break outer;
+        }
+        if (this.resumedAt > lastProgress) {
+          // Throughput counts from the moment the run woke up, not across the pause.
+          lastProgress = this.resumedAt;
+          samplesSinceProgress = 0;
         }
         const start = s * bs;
         const count = Math.min(bs, n - start);
@@ -336,7 +344,7 @@ export class TrainingSession {
         if (probeNow) this.captureFrame(gb, epoch, loss);
         const single = this.singleStep;
         if (now - lastProgress >= (this.options.progressEveryMs ?? 200) || s === stepsPerEpoch - 1 || single) {
-          const elapsed = (now - t0) / 1000;
+          const elapsed = (now - t0 - this.pausedMs) / 1000;
           this.options.emit('train.progress', {
             runId: this.runId,
             epoch,
@@ -424,16 +432,23 @@ export class TrainingSession {
   }
 
   /** Honour pause/step/stop and a pending rollback; yields every few ms. False: stop. */
-  private async control_(): Promise<boolean> {
+  private async awaitControl(): Promise<boolean> {
     await this.maybeYield();
     if (this.singleStep && this.state === 'running') {
       // The single step ran; pause again.
       this.singleStep = false;
       this.setState('paused');
     }
+    const t0 = performance.now();
+    let waited = false;
     while ((this.state === 'paused' || this.state === 'diverged') && !this.singleStep) {
+      waited = true;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.lastYield = performance.now();
+    }
+    if (waited) {
+      this.pausedMs += this.lastYield - t0;
+      this.resumedAt = this.lastYield;
     }
     if (this.singleStep && (this.state === 'paused' || this.state === 'diverged')) this.state = 'running';
     if (this.restorePending) {
