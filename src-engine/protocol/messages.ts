@@ -314,6 +314,8 @@ export const EngineMethods = {
       initialLoss: z.number().nullable(),
       finalLoss: z.number().nullable(),
       steps: z.number().int(),
+      /** Classifiers: fraction of the examples classified right after the fit (eval mode). */
+      accuracy: z.number().optional(),
       verdict: z.string(),
     }),
   },

@@ -194,8 +194,18 @@ describe('training over the protocol', () => {
     const r = await client.request('train.sanityCheck', { graph: twoMoonsGraph({ optimizer: { kind: 'adam', lr: 0.02 } }), steps: 300 });
     expect(r.passed).toBe(true);
     expect(r.finalLoss!).toBeLessThan(0.05);
-    expect(r.losses.length).toBe(300);
+    expect(r.losses.length).toBeLessThanOrEqual(300); // stops once the criterion is met
+    expect(r.steps).toBe(r.losses.length);
+    expect(r.accuracy).toBe(1);
     expect(r.verdict).toMatch(/^Passed/);
+  });
+
+  it('sanity check: a learning rate far too small fails, with a verdict that says what to try', async () => {
+    const { client } = engine();
+    const r = await client.request('train.sanityCheck', { graph: twoMoonsGraph({ optimizer: { kind: 'sgd', lr: 1e-6 } }), steps: 100 });
+    expect(r.passed).toBe(false);
+    expect(r.steps).toBe(100);
+    expect(r.verdict).toMatch(/^Failed.*learning rate/);
   });
 
   it('dataset preview: samples, class balance and scatter points', async () => {
