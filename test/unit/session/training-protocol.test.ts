@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCodes } from '../../../src-engine/protocol';
+import { createMemoryChannelPair, ErrorCodes, RpcClient } from '../../../src-engine/protocol';
+import { EngineService } from '../../../src-engine/service';
 import { setupEngine, sleep, twoMoonsGraph } from './fixtures';
 
 let cleanup: (() => void)[] = [];
@@ -187,6 +188,15 @@ describe('training over the protocol', () => {
     await expect(client.request('train.start', { graph: noTraining })).rejects.toMatchObject({ code: 'TRAIN_NO_CONFIG' });
     const badData = twoMoonsGraph({ dataset: { name: 'nope' } });
     await expect(client.request('train.start', { graph: badData })).rejects.toMatchObject({ code: 'DATA_UNKNOWN' });
+  });
+
+  it('an engine started without a training host says so with a coded error', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const service = new EngineService(engineEnd, { runtime: 'in-process', pid: 1, backend: { kind: 'cpu', threads: 1, simd: false, description: 'x' } }, () => {});
+    cleanup.push(() => service.dispose());
+    const client = new RpcClient(clientEnd, () => {});
+    await expect(client.request('train.start', { graph: twoMoonsGraph() })).rejects.toMatchObject({ code: 'E_TRAIN_UNAVAILABLE' });
+    await expect(client.request('dataset.preview', { dataset: { name: 'two-moons' } })).rejects.toMatchObject({ code: 'E_TRAIN_UNAVAILABLE' });
   });
 
   it('sanity check: a two-moons MLP overfits 64 examples', async () => {
