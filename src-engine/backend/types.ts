@@ -69,9 +69,10 @@ export interface Backend {
   readonly overrides?: Readonly<Record<string, OpKernelOverride>>;
 
   /**
-   * Optional fused Adam/AdamW update of one parameter, in place, with exactly the contract of
-   * `adamUpdate` in optim/adam.ts (PyTorch 1.13 semantics; `maxExpAvgSq` null without AMSGrad,
-   * `t` the 1-based step). Optimizers call it when the backend has it. Added by the CPU backend.
+   * Optional fused Adam/AdamW update of one parameter, in place, with the contract of `adamUpdate`
+   * in optim/adam.ts (PyTorch 1.13 semantics; `maxExpAvgSq` null without AMSGrad, `t` the 1-based
+   * step); it may compute in float32 as PyTorch does. Optimizers call it when the backend has it.
+   * Added by the CPU backend.
    */
   adamUpdate?(
     w: Float32Array,

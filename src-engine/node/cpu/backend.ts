@@ -232,7 +232,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
 
-  /** Adam/AdamW in float64 SIMD: bit-identical to optim/adam.ts (see kernels/optim.wat). */
+  /** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat). */
   function adamUpdate(
     w: Float32Array,
     g: Float32Array,
@@ -243,7 +243,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     t: number,
   ): void {
     const n = w.length;
-    // The same scalar prologue as optim/adam.ts, so every constant rounds identically.
+    // The same scalar prologue as optim/adam.ts (PyTorch computes these in double too).
     const stepSize = h.lr / (1 - Math.pow(h.beta1, t));
     const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, t));
     const shrink = h.decoupled ? 1 - h.lr * h.weightDecay : 1;

@@ -1,6 +1,11 @@
 /**
- * The CPU backend's Adam/AdamW kernel is bit-identical to optim/adam.ts: it runs the same float64
- * operations in the same order and rounds to float32 at the same points (see kernels/optim.wat).
+ * The CPU backend's Adam/AdamW kernel against optim/adam.ts.
+ *
+ * NOTE (tolerance): the kernel computes in float32 in PyTorch's operation order (as PyTorch does on
+ * the CPU); optim/adam.ts computes each element in float64 and rounds at the stores. Each step
+ * differs by float32 rounding, a few ulps on the scale of the inputs (m = β1·m + (1−β1)·g can cancel
+ * to near 0, so element-wise relative error is meaningless there). Over 5 steps we assert
+ * max |a − b| ≤ 2e-6 × the tensor's scale (max |w|; max |g| for m; max g² for v).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
@@ -18,6 +23,18 @@ function randn(n: number, seed: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => r.normal() * scale);
 }
 
+/** max |a − b| / max(max |b|, floor) (Infinity on NaN). */
+function scaledError(a: Float32Array, b: Float32Array, floor = 0): number {
+  let e = 0;
+  let scale = floor;
+  for (let i = 0; i < b.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
+  }
+  return e / scale;
+}
+
 const HYPERS: [string, AdamHyper][] = [
   ['Adam', { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false }],
   ['Adam + L2 + AMSGrad', { lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.01, decoupled: false, amsgrad: true }],
@@ -27,7 +44,7 @@ const HYPERS: [string, AdamHyper][] = [
 describe('CPU backend adamUpdate', () => {
   for (const [label, h] of HYPERS) {
     for (const [n, heap] of [[1, true], [7, false], [1001, true], [100_003, true]] as [number, boolean][]) {
-      it(`${label}, ${n} values${heap ? '' : ' (outside the heap)'}: bit-identical to optim/adam.ts over 5 steps`, () => {
+      it(`${label}, ${n} values${heap ? '' : ' (outside the heap)'}: matches optim/adam.ts over 5 steps`, () => {
         const make = (src: Float32Array): Float32Array => {
           if (!heap) return Float32Array.from(src);
           const a = cpu.alloc(src.length);
@@ -37,15 +54,21 @@ describe('CPU backend adamUpdate', () => {
         const w0 = randn(n, 1);
         const ref = { w: Float32Array.from(w0), m: new Float32Array(n), v: new Float32Array(n), x: new Float32Array(n) };
         const got = { w: make(w0), m: make(new Float32Array(n)), v: make(new Float32Array(n)), x: make(new Float32Array(n)) };
+        let gMax = 0;
         for (let t = 1; t <= 5; t++) {
           const g = randn(n, 10 + t, t === 3 ? 1e-4 : 1);
+          for (const v of g) gMax = Math.max(gMax, Math.abs(v));
           adamUpdate(ref.w, g, ref.m, ref.v, h.amsgrad ? ref.x : null, h, t);
           cpu.adamUpdate(got.w, make(g), got.m, got.v, h.amsgrad ? got.x : null, h, t);
         }
-        expect(Array.from(got.w)).toEqual(Array.from(ref.w));
-        expect(Array.from(got.m)).toEqual(Array.from(ref.m));
-        expect(Array.from(got.v)).toEqual(Array.from(ref.v));
-        if (h.amsgrad) expect(Array.from(got.x)).toEqual(Array.from(ref.x));
+        // (maxima computed here, not with toEqual: a diff of 100k-element arrays takes minutes)
+        expect(scaledError(got.w, ref.w), 'w').toBeLessThan(2e-6);
+        // m and v on the scale of the gradients that fed them (m can cancel towards 0).
+        expect(scaledError(got.m, ref.m, gMax), 'expAvg').toBeLessThan(2e-6);
+        expect(scaledError(got.v, ref.v, gMax * gMax), 'expAvgSq').toBeLessThan(2e-6);
+        if (h.amsgrad) expect(scaledError(got.x, ref.x, gMax * gMax), 'maxExpAvgSq').toBeLessThan(2e-6);
+        // Not vacuous: the steps moved the weights by far more than the tolerance.
+        expect(scaledError(ref.w, w0)).toBeGreaterThan(1e-4);
       });
     }
   }
