@@ -63,7 +63,7 @@ export class Adam extends OptimizerBase {
   private readonly hyper: AdamHyper;
   /** The same settings with weight decay 0, for parameters with `decay: false`. */
   private readonly hyperNoDecay: AdamHyper;
-  /** `adamUpdate`, or the backend's bit-identical fused version (Backend.adamUpdate). */
+  /** `adamUpdate`, or the backend's fused version (Backend.adamUpdate). */
   private readonly kernel: typeof adamUpdate;
 
   constructor(
