@@ -229,6 +229,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void {
       pool.run(fn, tasks, runners[fn], masks);
     },
+    call: (fn, args) => (local[fn] as (...a: number[]) => number)(...args),
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
 

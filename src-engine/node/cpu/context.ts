@@ -24,4 +24,6 @@ export interface CpuContext {
    * included). `masks[i]` marks task i's arguments that are per-thread kinds.
    */
   run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void;
+  /** Call kernel `fn` once on the calling thread and return its result. */
+  call(fn: number, args: readonly number[]): number;
 }

@@ -16,6 +16,10 @@ export const FN_NAMES = [
   'optim.adamUpdate',
   'elementwise.sigmoidForward',
   'elementwise.fillZero',
+  'elementwise.sumSquaredDiff',
+  'elementwise.scaledDiffBackward',
+  'elementwise.fillRows',
+  'elementwise.colSums',
 ] as const;
 
 export const FN = {
@@ -33,6 +37,10 @@ export const FN = {
   adamUpdate: 11,
   sigmoidForward: 12,
   fillZero: 13,
+  sumSquaredDiff: 14,
+  scaledDiffBackward: 15,
+  fillRows: 16,
+  colSums: 17,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

@@ -55,6 +55,11 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['BatchNorm 1-D [N, C] train', 'BatchNorm', [512, 130], {}, true, 1e-5],
   ['BatchNorm no affine, odd inner', 'BatchNorm', [40, 33, 7, 5], { affine: false }, true, 1e-5],
   ['Sigmoid 64×784 (polynomial e^x)', 'Sigmoid', [64, 784], {}, true, 1e-5],
+  // k = 784 products per output, which the reference sums one by one in float32 (error up to
+  // ~k·2⁻²⁴ ≈ 5e-5 relative; measured 1.3e-5): 1e-4, as gemm.test.ts's 1e-6·k bound.
+  ['Linear 64×784 → 128 (bias folded into the GEMM)', 'Linear', [64, 784], { outFeatures: 128 }, true, 1e-4],
+  ['Linear 3-D, 130 outputs (column split with a tail)', 'Linear', [4, 33, 50], { outFeatures: 130 }, true, 1e-5],
+  ['Linear no bias', 'Linear', [16, 40], { outFeatures: 24, bias: false }, true, 1e-5],
   ['Sigmoid odd length', 'Sigmoid', [3, 7, 11], {}, true, 1e-5],
 ];
 
@@ -109,6 +114,22 @@ describe('Sigmoid override at the extremes', () => {
       // Below ~1e-38 both are 0 to float32 precision (the kernel clamps e^x at e^88).
       const err = Math.abs(got[i] - want[i]);
       expect(err <= 2e-7 * Math.abs(want[i]) || err < 1e-37, `σ(${xs[i]}) = ${got[i]}, reference ${want[i]}`).toBe(true);
+    }
+  });
+});
+
+describe('MSELoss override', () => {
+  it('matches the op file at 64×784 (sum of squares in float64; gradient within an ulp)', () => {
+    const def = getOp('MSELoss')!;
+    const p = randn([64, 784], 7);
+    const t = randn([64, 784], 8);
+    for (const noGrad of [[1], []]) {
+      const want = runOp(def, { inputs: [p, t], noGrad, dOutput: tensor([], Float32Array.of(0.7)), backend: createReferenceBackend() });
+      const got = runOp(def, { inputs: [p, t], noGrad, dOutput: tensor([], Float32Array.of(0.7)), backend: cpu });
+      expect(Math.abs(got.output.data[0] - want.output.data[0]) / want.output.data[0]).toBeLessThan(1e-7);
+      expect(scaledDiff(got.dInputs[0]!.data, want.dInputs[0]!.data)).toBeLessThan(1e-6);
+      if (noGrad.length === 0) expect(scaledDiff(got.dInputs[1]!.data, want.dInputs[1]!.data)).toBeLessThan(1e-6);
+      else expect(got.dInputs[1]).toBeNull();
     }
   });
 });

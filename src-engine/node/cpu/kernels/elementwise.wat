@@ -479,4 +479,100 @@
   (func (export "fillZero") (param $p i32) (param $n i32)
     (memory.fill (local.get $p) (i32.const 0) (i32.shl (local.get $n) (i32.const 2)))
   )
+
+  ;; Σ (p[i] − t[i])² over [0, n) in float64 (f64x2 pairs, then the tail), as the MSELoss op file
+  ;; sums (the difference of two float32 values is exact in float64).
+  (func (export "sumSquaredDiff") (param $p i32) (param $t i32) (param $n i32) (result f64)
+    (local $end i32) (local $end4 i32) (local $a v128) (local $b v128) (local $d v128) (local $s v128) (local $r f64) (local $e f64)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $a (v128.load (local.get $p)))
+      (local.set $b (v128.load (local.get $t)))
+      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $d (f64x2.sub
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
+        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b)))))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $t (i32.add (local.get $t) (i32.const 16)))
+      (br $vl)))
+    (local.set $r (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $e (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (f32.load (local.get $t)))))
+      (local.set $r (f64.add (local.get $r) (f64.mul (local.get $e) (local.get $e))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $t (i32.add (local.get $t) (i32.const 4)))
+      (br $sl)))
+    (local.get $r)
+  )
+
+  ;; dp[i] += g·(p[i] − t[i]) and dt[i] −= the same, for i in [i0, i1); dp or dt = 0: skipped.
+  (func (export "scaledDiffBackward") (param $p i32) (param $t i32) (param $dp i32) (param $dt i32) (param $i0 i32) (param $i1 i32) (param $g f32)
+    (local $o i32) (local $end i32) (local $end4 i32) (local $vg v128) (local $d v128) (local $s f32)
+    (local.set $vg (f32x4.splat (local.get $g)))
+    (local.set $o (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $o) (i32.and (i32.sub (local.get $end) (local.get $o)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $d (f32x4.mul (local.get $vg)
+        (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (v128.load (i32.add (local.get $t) (local.get $o))))))
+      (if (local.get $dp) (then
+        (v128.store (i32.add (local.get $dp) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dp) (local.get $o))) (local.get $d)))))
+      (if (local.get $dt) (then
+        (v128.store (i32.add (local.get $dt) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $dt) (local.get $o))) (local.get $d)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $s (f32.mul (local.get $g)
+        (f32.sub (f32.load (i32.add (local.get $p) (local.get $o))) (f32.load (i32.add (local.get $t) (local.get $o))))))
+      (if (local.get $dp) (then
+        (f32.store (i32.add (local.get $dp) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dp) (local.get $o))) (local.get $s)))))
+      (if (local.get $dt) (then
+        (f32.store (i32.add (local.get $dt) (local.get $o)) (f32.sub (f32.load (i32.add (local.get $dt) (local.get $o))) (local.get $s)))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; y[r][j] = b[j] for rows [r0, r1) of a rows × cols matrix (Linear's bias, before the GEMM adds x·Wᵀ).
+  (func (export "fillRows") (param $y i32) (param $b i32) (param $r0 i32) (param $r1 i32) (param $cols i32)
+    (local $r i32) (local $row i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $r (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $r1)))
+      (memory.copy (i32.add (local.get $y) (i32.mul (local.get $r) (local.get $bytes))) (local.get $b) (local.get $bytes))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; db[j] += Σ_r dy[r][j] for columns [j0, j1), rows added in order (as the op file does, so the
+  ;; float32 sums are identical).
+  (func (export "colSums") (param $dy i32) (param $rows i32) (param $cols i32) (param $db i32) (param $j0 i32) (param $j1 i32)
+    (local $r i32) (local $j i32) (local $j4 i32) (local $row i32) (local $q i32)
+    (local.set $j4 (i32.add (local.get $j0) (i32.and (i32.sub (local.get $j1) (local.get $j0)) (i32.const -4))))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $row (i32.add (local.get $dy) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+      (local.set $j (local.get $j0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_s (local.get $j) (local.get $j4)))
+        (local.set $q (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $j) (local.get $j1)))
+        (local.set $q (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
 )

@@ -2,7 +2,9 @@ import type { OpKernelOverride } from '../../../backend/types';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
+import { linearOverride } from './linear';
 import { maxPool2dOverride } from './max-pool2d';
+import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
 import { sigmoidOverride } from './sigmoid';
 
@@ -13,10 +15,12 @@ import { sigmoidOverride } from './sigmoid';
  */
 export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverride> {
   return {
+    Linear: linearOverride(cpu),
     Conv2d: conv2dOverride(cpu),
     ReLU: reluOverride(cpu),
     MaxPool2d: maxPool2dOverride(cpu),
     BatchNorm: batchNormOverride(cpu),
     Sigmoid: sigmoidOverride(cpu),
+    MSELoss: mseLossOverride(cpu),
   };
 }
