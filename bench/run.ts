@@ -247,7 +247,9 @@ async function main(): Promise<void> {
     row[key] = typeof old === 'number' ? Math.max(old, v) : v;
   };
   const torchOk = torchAvailable();
-  if (!torchOk) console.warn('bench: PyTorch not available (/usr/bin/python3 -c "import torch" failed); ours only.');
+  if (!torchOk) {
+    console.warn(process.env.BENCH_SKIP_TORCH ? 'bench: PyTorch skipped (BENCH_SKIP_TORCH).' : 'bench: PyTorch not available (/usr/bin/python3 -c "import torch" failed); ours only.');
+  }
   for (let pass = 0; pass < PASSES; pass++) {
     for (const t of THREADS) {
       const be: CpuBackend = await createCpuBackend({ threads: t });

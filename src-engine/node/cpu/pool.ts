@@ -8,8 +8,12 @@ export const MAX_KINDS = 8;
 const MAX_THREADS = 64;
 /** Float64 argument slots per task. */
 const ARGS_STRIDE = 32;
-/** Spin iterations before sleeping in Atomics.wait (keeps fork/join latency in microseconds). */
-const SPIN = 20000;
+/**
+ * Spin iterations (a few microseconds) before sleeping in Atomics.wait. NOTE: kept short: on a
+ * busy 2-core machine a spinning worker takes CPU from the caller's JS between kernels, and with
+ * dynamic scheduling a late worker costs only parallelism, never a wait.
+ */
+const SPIN = 2000;
 
 // Control words (Int32Array over a SharedArrayBuffer).
 const SEQ = 0; // bumped to wake workers; -1 tells them to exit
