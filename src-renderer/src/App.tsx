@@ -9,11 +9,13 @@ import { Palette } from './components/Palette';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
+import { TrainDock } from './components/training/TrainDock';
 import type { EditorDoc } from './editor/document';
 import { ProjectFiles, useConfirm } from './editor/files';
 import { useEditor } from './editor/store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
+import { connectRunStore } from './training/store';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -93,6 +95,7 @@ function Workspace({ files }: { files: ProjectFiles }) {
         <div className="centre">
           <Canvas />
           <ProblemsPanel />
+          <TrainDock />
         </div>
         <Inspector />
       </main>
@@ -119,6 +122,7 @@ function Workspace({ files }: { files: ProjectFiles }) {
 export function App() {
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
+  useEffect(() => connectRunStore(), []);
   const files = useMemo(() => new ProjectFiles(getHost()), []);
   return (
     <FilesContext.Provider value={files}>

@@ -75,6 +75,10 @@ export async function launchApp() {
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
+ * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on
+ * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==', value | ref: [attr] | state: name, within? }` —
+ *   wait until the element's numeric attribute compares true with a number, another attribute of it, or a remembered value
+ * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
  */
 export async function replay(app, steps, log = () => {}) {
   const state = {};
@@ -155,6 +159,42 @@ export async function replay(app, steps, log = () => {}) {
         else if (JSON.stringify(graph) !== JSON.stringify(state[step.expectGraph])) {
           throw new Error(`the canvas differs from "${step.expectGraph}":\n now ${JSON.stringify(graph)}\n was ${JSON.stringify(state[step.expectGraph])}`);
         }
+      } else if (step.clickIfPresent) {
+        const loc = app.page.locator(step.clickIfPresent).first();
+        const shown = await loc.waitFor({ timeout: step.within ?? 1_000 }).then(() => true, () => false);
+        if (shown) await loc.click();
+      } else if (step.expectNumber) {
+        const timeout = step.within ?? 15_000;
+        const ref = step.state !== undefined ? Number(state[step.state]) : step.value;
+        const ok = await app.page
+          .waitForFunction(
+            ([sel, attr, op, value, other]) => {
+              const el = globalThis.document.querySelector(sel);
+              const raw = el?.getAttribute(attr);
+              if (raw === null || raw === undefined || raw === '') return false;
+              const a = Number(raw);
+              const b = other ? Number(el.getAttribute(other)) : value;
+              if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+              return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
+            },
+            [step.expectNumber, step.attr, step.op, ref ?? null, step.ref?.[0] ?? null],
+            { timeout },
+          )
+          .then(() => true, () => false);
+        if (!ok) {
+          const el = app.page.locator(step.expectNumber).first();
+          const now = (await el.count()) ? await el.getAttribute(step.attr) : 'no such element';
+          const other = step.ref && (await el.count()) ? ` (${step.ref[0]}=${await el.getAttribute(step.ref[0])})` : '';
+          throw new Error(`${step.attr}=${now} is not ${step.op} ${step.ref ? step.ref[0] : ref}${other} after ${timeout} ms`);
+        }
+      } else if (step.draw) {
+        const box = await app.page.locator(step.draw).first().boundingBox();
+        if (!box) throw new Error(`${step.draw} is not visible`);
+        const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+        await app.page.mouse.move(...at(step.path[0]));
+        await app.page.mouse.down();
+        for (const p of step.path.slice(1)) await app.page.mouse.move(...at(p), { steps: 4 });
+        await app.page.mouse.up();
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
         writeFileSync(path.join(app.workspace, step.writeFile), step.text);

@@ -164,6 +164,131 @@ const recovery = [
   { expectCount: '[data-testid=recover-dialog]', count: 0 },
 ];
 
+/** Open a template from the gallery (confirming the discard of unsaved changes if asked). */
+const openTemplate = (id) => [
+  { click: '[data-testid=cmd-templates]' },
+  { click: `[data-testid=template-${id}]` },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+];
+/** Set a train-panel number field (it commits on Enter). */
+const setField = (name, value) => [{ fill: `[data-testid=train-${name}]`, value: String(value) }, { press: 'Enter' }];
+const stopRun = [{ clickIfPresent: '[data-testid=train-stop]' }, { expect: '[data-testid=run-state]:is([data-state="done"], [data-state="failed"])', within: 20_000 }];
+
+/**
+ * Issue #6: the MNIST MLP template (its own settings; one epoch) trains live: the loss chart
+ * gets points that go down, every Linear/ReLU layer has an activation histogram and every
+ * parameterized layer a gradient-flow bar, Pause stops the step counter and Resume continues,
+ * the playground answers a drawn digit, and after the epoch the test accuracy is ≥ 95%.
+ */
+const watchMnist = [
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-dock]', attr: ['data-open', 'true'] },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  // An MNIST MLP epoch takes a second or two here: pause at once. Pause stops the step counter.
+  { click: '[data-testid=train-pause]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'paused'] },
+  { expect: '[data-testid=train-backend]', text: 'CPU|WebGPU' },
+  { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'pausedAt' } },
+  { wait: 1_500 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '==', state: 'pausedAt', within: 100 },
+  // Step trains exactly one batch.
+  { click: '[data-testid=train-step]' },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'pausedAt', within: 5_000 },
+  // The playground answers a drawn "1" with the current weights, mid-run.
+  { click: '[data-testid=train-tab-playground]' },
+  { draw: '[data-testid=playground-canvas]', path: [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]] },
+  { expect: '[data-testid=playground-probs]', within: 10_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  // Resume continues.
+  { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'resumedAt' } },
+  { click: '[data-testid=train-resume]' },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'resumedAt', within: 5_000 },
+  // Loss points that go down (the whole run is well within 20 s).
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>=', value: 4, within: 20_000 },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-last', op: '<', ref: ['data-first'], within: 5_000 },
+  // After the one epoch: the test accuracy.
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.95, within: 60_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
+  { screenshot: 'train-mnist-curves' },
+  { click: '[data-testid=train-tab-layers]' },
+  ...['fc1', 'relu1', 'fc2', 'relu2', 'fc3'].map((id) => ({ expect: `[data-testid="activation-hist-${id}"]`, within: 10_000 })),
+  { expectCount: '[data-testid^="grad-bar-"]', count: 3 },
+  ...['fc1', 'fc2', 'fc3'].map((id) => ({ expect: `[data-testid="grad-bar-${id}"]` })),
+  // On the canvas: live sparklines on the nodes.
+  { expect: '[data-testid="node-spark-fc1"]' },
+  { screenshot: 'train-mnist-layers' },
+  { click: '[data-testid=train-tab-samples]' },
+  { expect: '[data-testid=confusion-matrix]', attr: ['data-split', 'test'] },
+  { click: '[data-testid=cmd-theme]' },
+  { expect: '[data-testid=app]', attr: ['data-theme', 'dark'] },
+  { screenshot: 'train-mnist-samples-dark' },
+  { click: '[data-testid=train-tab-layers]' },
+  { screenshot: 'train-mnist-layers-dark' },
+  { click: '[data-testid=cmd-theme]' },
+];
+
+/** A run forced to diverge (learning rate 1e3) pauses and names the step and the layer; it resumes with a lower rate. */
+const divergence = [
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('lr', 1000),
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=diverged-banner]', within: 40_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'diverged'] },
+  { expect: '[data-testid=diverged-banner][data-node]:not([data-node=""])' },
+  { expectNumber: '[data-testid=diverged-banner]', attr: 'data-step', op: '>=', value: 1 },
+  { expect: '[data-testid=diverged-step]', text: '^\\d+$' },
+  { expect: '[data-testid=diverged-node]', text: '^(fc|relu|drop|flat)\\d*$' },
+  { screenshot: 'train-diverged' },
+  { fill: '[data-testid=diverged-lr]', value: '0.001' },
+  { click: '[data-testid=diverged-resume]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 5_000 },
+  { expectGone: '[data-testid=diverged-banner]' },
+  ...stopRun,
+];
+
+/** The denoising autoencoder shows reconstructions (clean, noisy, output) that change as it learns. */
+const autoencoder = [
+  ...openTemplate('mnist-denoise-ae'),
+  { click: '[data-testid=train-tab-samples]' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=reconstructions]', within: 40_000 },
+  { expectCount: '[data-testid^="reconstruction-"]', count: 8 },
+  { remember: { selector: '[data-testid="reconstruction-0"]', attr: 'data-checksum', as: 'early' } },
+  { expect: '[data-testid="reconstruction-0"]', notAttr: ['data-checksum', 'early'], within: 10_000 },
+  { wait: 1_000 },
+  { screenshot: 'train-autoencoder' },
+  ...stopRun,
+];
+
+/** A two-moons run shows its decision boundary, with both classes on the plane. */
+const twoMoons = [
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-samples]' },
+  { expect: '[data-testid=dataset-scatter]', within: 10_000 },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=decision-boundary]', within: 20_000 },
+  { expect: '[data-testid=decision-boundary]', attr: ['data-classes', '2'], within: 20_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9 },
+  { screenshot: 'train-two-moons' },
+];
+
+/** Watch it learn (issue #6); these use the template gallery and run on either target. */
+const training = [
+  { name: 'train: MNIST MLP learns live (loss, layers, pause/resume, playground) and reaches ≥ 95% test accuracy in one epoch', steps: watchMnist },
+  { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
+  { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
+  { name: 'train: two moons shows the decision boundary', steps: twoMoons },
+];
+
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */
 const webOnly = [
   { name: 'designer: build an MLP from the palette, see shapes and diagnostics, undo, save, reload and reopen', steps: designerFlow },
@@ -204,4 +329,5 @@ export const scenarios = [
     ],
   },
   ...(target === 'web' ? webOnly : []),
+  ...training,
 ];

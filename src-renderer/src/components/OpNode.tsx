@@ -6,6 +6,8 @@ import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { useEditor } from '../editor/store';
+import { overlaysOf, SPARK_H, SPARK_W } from '../training/overlay';
+import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
 
 /** The attrs worth showing on the node itself (the inspector shows all). */
@@ -24,6 +26,33 @@ function summary(op: string, attrs: Record<string, unknown>): string {
     default:
       return '';
   }
+}
+
+/**
+ * Live probe overlay of one node: a sparkline histogram of its output and a badge per health
+ * warning with the suggested fix. It selects its own node's overlay object, which changes only
+ * when a new probe frame arrives, so progress ticks never re-render nodes.
+ */
+function NodeProbe({ id }: { id: string }) {
+  const on = useTrainUi((s) => s.overlays);
+  const o = useRun((s) => (on ? overlaysOf(s.frame)?.get(id) : undefined));
+  if (!o) return null;
+  const worst = o.health.some((h) => h.severity === 'error') ? 'error' : o.health.length ? 'warning' : undefined;
+  return (
+    <div className="op-node__probe" data-testid={`node-probe-${id}`}>
+      {o.path ? (
+        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} data-testid={`node-spark-${id}`}>
+          <title>{`output in [${o.min.toPrecision(3)}, ${o.max.toPrecision(3)}]${o.deadFrac !== undefined ? ` · ${(o.deadFrac * 100).toFixed(0)}% dead` : ''}${o.saturatedFrac !== undefined ? ` · ${(o.saturatedFrac * 100).toFixed(0)}% saturated` : ''}${typeof o.gradNorm === 'number' ? ` · ‖∇‖ ${o.gradNorm.toExponential(2)}` : ''}`}</title>
+          <path d={o.path} />
+        </svg>
+      ) : null}
+      {worst ? (
+        <span className={`badge badge--health badge--${worst}`} data-testid={`node-health-${id}`} data-codes={o.health.map((h) => h.code).join(' ')} title={o.health.map((h) => `${h.message}\nFix: ${h.fix}`).join('\n\n')}>
+          ⚠ {o.health[0].code.replace('HEALTH_', '').toLowerCase().replace('_', ' ')}
+        </span>
+      ) : null}
+    </div>
+  );
 }
 
 /**
@@ -95,6 +124,7 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
           </span>
         ) : null}
       </div>
+      <NodeProbe id={id} />
       <Handle type="source" position={Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
     </div>
   );

@@ -3,6 +3,8 @@ import { memo } from 'react';
 import { formatShape } from '../../../src-engine/tensor';
 import type { ShapeFlowEdge } from '../editor/flow';
 import { useEditor } from '../editor/store';
+import { overlaysOf } from '../training/overlay';
+import { useRun, useTrainUi } from '../training/store';
 
 /** Below this zoom, labels are too small to read: they are not drawn (keeps pan/zoom fast on big graphs). */
 export const LABEL_MIN_ZOOM = 0.35;
@@ -12,11 +14,21 @@ export const selectFar = (s: { transform: [number, number, number] }): boolean =
 function ShapeEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd }: EdgeProps<ShapeFlowEdge>) {
   const shape = useEditor((s) => (s.analysis.shapes[source] ? formatShape(s.analysis.shapes[source]) : ''));
   const far = useStore(selectFar);
+  const colourByGrad = useTrainUi((s) => s.edgeGradients);
+  // The edge carries the source's output; its colour is that tensor's gradient norm in the last probed step.
+  const gradColour = useRun((s) => (colourByGrad ? overlaysOf(s.frame)?.get(source)?.edgeColour : undefined));
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const slot = id.slice(id.lastIndexOf(':') + 1);
   return (
     <>
-      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={selected ? 'shape-edge shape-edge--selected' : 'shape-edge'} />
+      <BaseEdge
+        id={id}
+        path={path}
+        markerEnd={markerEnd}
+        className={selected ? 'shape-edge shape-edge--selected' : 'shape-edge'}
+        style={gradColour && !selected ? { stroke: gradColour, strokeWidth: 2.5 } : undefined}
+        data-grad-colour={gradColour}
+      />
       {shape && !far ? (
         <EdgeLabelRenderer>
           <div

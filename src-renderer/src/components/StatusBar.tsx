@@ -1,6 +1,20 @@
 import { useEditor } from '../editor/store';
 import { useEngine, type ConnectionState } from '../state/engine-store';
+import { useRun } from '../training/store';
 import { formatBytes, formatCount } from './format';
+
+/** The current run, if any: its state and what trains it. */
+function RunStatus() {
+  const phase = useRun((s) => s.phase);
+  const backend = useRun((s) => s.info?.backend);
+  if (phase === 'idle') return null;
+  return (
+    <span className="status-item" data-testid="status-run" data-state={phase} title={backend ? `Training on ${backend}` : ''}>
+      training: {phase}
+      {backend ? ` · ${backend}` : ''}
+    </span>
+  );
+}
 
 const LABEL: Record<ConnectionState, string> = {
   connecting: 'Connecting to engine…',
@@ -55,6 +69,7 @@ export function StatusBar() {
           {restarts > 0 ? <span className="status-item status-item--muted">restarted {restarts}×</span> : null}
         </>
       ) : null}
+      <RunStatus />
       <DesignTotals />
     </footer>
   );

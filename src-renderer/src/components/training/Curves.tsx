@@ -1,0 +1,34 @@
+import { useMemo } from 'react';
+import { lossChartOption, metricChartOption } from '../../training/charts';
+import { useRun } from '../../training/store';
+import { EChart, useChartTheme } from './EChart';
+
+/** Training and validation loss, the headline metric per epoch and the learning rate. */
+export function Curves() {
+  const t = useChartTheme();
+  const loss = useRun((s) => s.loss);
+  const batchLoss = useRun((s) => s.batchLoss);
+  const valLoss = useRun((s) => s.valLoss);
+  const trainMetric = useRun((s) => s.trainMetric);
+  const valMetric = useRun((s) => s.valMetric);
+  const lr = useRun((s) => s.lr);
+  const metricName = useRun((s) => s.metricName);
+  const stepsPerEpoch = useRun((s) => s.info?.stepsPerEpoch);
+  const lossOption = useMemo(() => lossChartOption(t, { loss, batchLoss, valLoss, stepsPerEpoch }), [t, loss, batchLoss, valLoss, stepsPerEpoch]);
+  const metricOption = useMemo(() => metricChartOption(t, { trainMetric, valMetric, lr, metricName, stepsPerEpoch }), [t, trainMetric, valMetric, lr, metricName, stepsPerEpoch]);
+  const first = loss[0]?.[1];
+  const last = loss[loss.length - 1]?.[1];
+  return (
+    <div className="curves">
+      <EChart
+        className="chart"
+        option={lossOption}
+        data-testid="loss-chart"
+        data-points={loss.length}
+        data-first={first === undefined ? '' : first.toPrecision(4)}
+        data-last={last === undefined ? '' : last.toPrecision(4)}
+      />
+      <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-lr-points={lr.length} />
+    </div>
+  );
+}

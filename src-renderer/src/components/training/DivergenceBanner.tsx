@@ -1,0 +1,43 @@
+import { useEffect, useState } from 'react';
+import { useEditor } from '../../editor/store';
+import { useRun } from '../../training/store';
+
+/**
+ * Shown when the divergence guard paused the run: where (step, layer) the NaN/Inf or the
+ * explosion first appeared, the hint, and a resume with a new learning rate from the last good
+ * state.
+ */
+export function DivergenceBanner() {
+  const d = useRun((s) => (s.phase === 'diverged' ? s.diverged : undefined));
+  const [lr, setLr] = useState('');
+  useEffect(() => {
+    if (d) setLr(String(d.lr / 10));
+  }, [d]);
+  if (!d) return null;
+  const value = Number(lr);
+  const ok = lr.trim() !== '' && Number.isFinite(value) && value > 0;
+  return (
+    <div className="diverged-banner" role="alert" data-testid="diverged-banner" data-step={d.step} data-node={d.nodeId} data-cause={d.cause} data-where={d.where}>
+      <div className="diverged-banner__title">
+        Training diverged at step <b data-testid="diverged-step">{d.step}</b> in{' '}
+        <button type="button" className="linkish" data-testid="diverged-node" onClick={() => useEditor.getState().focusNode(d.nodeId)} title="Show on the canvas">
+          {d.nodeId}
+        </button>{' '}
+        ({d.op}{d.param ? `.${d.param}` : ''}, {d.where})
+      </div>
+      <div className="diverged-banner__message">{d.message}</div>
+      <div className="diverged-banner__hint">{d.hint}</div>
+      <div className="diverged-banner__actions">
+        <label>
+          New learning rate <input data-testid="diverged-lr" value={lr} aria-invalid={!ok} onChange={(e) => setLr(e.target.value)} />
+        </label>
+        <button type="button" className="primary" data-testid="diverged-resume" disabled={!ok} onClick={() => void useRun.getState().control('resume', value)}>
+          Resume from step {d.restoredStep}
+        </button>
+        <button type="button" data-testid="diverged-stop" onClick={() => void useRun.getState().control('stop')}>
+          Stop
+        </button>
+      </div>
+    </div>
+  );
+}

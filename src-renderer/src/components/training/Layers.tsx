@@ -1,0 +1,103 @@
+import { memo, useMemo } from 'react';
+import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
+import { distributionOption, gradFlowOption, gradientFlow, histogramPath } from '../../training/charts';
+import type { DistributionPoint } from '../../training/model';
+import { useRun } from '../../training/store';
+import { EChart, useChartTheme } from './EChart';
+
+const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : v.toFixed(2));
+
+/** A histogram drawn as SVG bars, with its range underneath. */
+function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['hist']; testId?: string; colour: string }) {
+  const total = hist.counts.reduce((a, b) => a + b, 0);
+  return (
+    <figure className="hist" data-testid={testId} data-bins={hist.counts.length} data-count={total}>
+      <svg viewBox="0 0 120 32" preserveAspectRatio="none">
+        <path d={histogramPath(hist, 120, 32)} fill={colour} />
+      </svg>
+      <figcaption>
+        <span>{fmt(hist.min)}</span>
+        <span>{fmt(hist.max)}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+/** One layer: its current output histogram, its distribution over time, dead/saturated share. */
+const LayerCard = memo(function LayerCard({ layer, history }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined }) {
+  const t = useChartTheme();
+  const option = useMemo(() => distributionOption(t, history ?? [], t.series[0]), [t, history]);
+  return (
+    <div className="layer-card" data-testid={`layer-${layer.nodeId}`}>
+      <div className="layer-card__head">
+        <b>{layer.nodeId}</b> <span>{layer.op}</span>
+        {layer.deadFrac !== undefined ? <span className={layer.deadFrac >= 0.5 ? 'warn' : ''}> · {(layer.deadFrac * 100).toFixed(0)}% dead</span> : null}
+        {layer.saturatedFrac !== undefined ? <span className={layer.saturatedFrac >= 0.5 ? 'warn' : ''}> · {(layer.saturatedFrac * 100).toFixed(0)}% saturated</span> : null}
+        {layer.stats.nonFinite ? <span className="bad"> · {layer.stats.nonFinite} NaN/Inf</span> : null}
+      </div>
+      <HistogramBars hist={layer.hist} testId={`activation-hist-${layer.nodeId}`} colour={t.series[0]} />
+      <EChart className="chart chart--mini" option={option} data-testid={`activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} />
+    </div>
+  );
+});
+
+function WeightCard({ p }: { p: ParamProbeEntry }) {
+  const t = useChartTheme();
+  return (
+    <div className="layer-card layer-card--weight" data-testid={`weight-hist-${p.nodeId}-${p.name}`}>
+      <div className="layer-card__head">
+        <b>{p.nodeId}</b> <span>{p.name} · {p.shape.join('×')}</span>
+        <span title="‖ΔW‖/‖W‖ of the last update (healthy: ~1e-3)"> · update {p.updateRatio === null ? '–' : p.updateRatio.toExponential(1)}</span>
+      </div>
+      <HistogramBars hist={p.weightHist} colour={t.series[3]} />
+    </div>
+  );
+}
+
+/** Gradient flow across the layers, and per-layer activation and weight histograms from the latest probe frame. */
+export function Layers() {
+  const t = useChartTheme();
+  const frame = useRun((s) => s.frame);
+  const history = useRun((s) => s.history);
+  const bars = useMemo(() => gradientFlow(frame), [frame]);
+  const option = useMemo(() => gradFlowOption(t, bars), [t, bars]);
+  if (!frame) return <p className="train-empty">Layer probes appear here a moment after training starts.</p>;
+  return (
+    <div className="layers" data-testid="layers" data-step={frame.step}>
+      <section className="layers__grad">
+        <h4>Gradient flow (‖∇W‖ per layer, log scale)</h4>
+        <EChart className="chart" option={option} data-testid="grad-flow" data-bars={bars.length} />
+        <div className="grad-bars">
+          {bars.map((b) => (
+            <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={`grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>
+              {b.nodeId} {b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}
+            </span>
+          ))}
+        </div>
+        {frame.health.length ? (
+          <ul className="health-list" data-testid="health-list">
+            {frame.health.map((h, i) => (
+              <li key={i} className={`health health--${h.severity}`} data-code={h.code} data-node={h.nodeId}>
+                <b>{h.nodeId}</b> {h.message} <i>{h.fix}</i>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section className="layers__acts">
+        <h4>Activations (probe batch, eval mode): now, and 10–50–90% over time</h4>
+        <div className="layer-grid">
+          {frame.layers.map((l) => (
+            <LayerCard key={l.nodeId} layer={l} history={history[l.nodeId]} />
+          ))}
+        </div>
+        <h4>Weights</h4>
+        <div className="layer-grid">
+          {frame.params.map((p) => (
+            <WeightCard key={`${p.nodeId}.${p.name}`} p={p} />
+          ))}
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,164 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ResultOf } from '../../../../src-engine/protocol';
+import { useEngine } from '../../state/engine-store';
+import { useRun } from '../../training/store';
+import { PixelImage } from './PixelImage';
+
+type Prediction = ResultOf<'model.predict'>;
+
+/** Side of the drawing in screen pixels (the network sees it at the input's own resolution). */
+const VIEW = 196;
+
+/**
+ * Draw an input (or pick a test image) and see what the current weights make of it — class
+ * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
+ * (the engine answers between two steps) and after the run ends.
+ */
+export function Playground() {
+  const runId = useRun((s) => s.runId);
+  const probe = useRun((s) => s.info?.probeSamples);
+  const task = useRun((s) => s.info?.task);
+  const client = useEngine((s) => s.client);
+  const shape = probe?.shape ?? [];
+  const [h, w] = shape.length === 3 ? [shape[1], shape[2]] : shape.length === 2 ? [shape[0], shape[1]] : [0, 0];
+  const drawable = h > 0 && w > 0 && h * w === shape.reduce((a, b) => a * b, 1);
+  const pixels = useRef<Float32Array>(new Float32Array(0));
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const drawing = useRef(false);
+  const [picked, setPicked] = useState<number | undefined>();
+  const [result, setResult] = useState<{ p?: Prediction; error?: string; input?: number[]; normalized: boolean }>();
+  const inflight = useRef(false);
+  const again = useRef<(() => void) | undefined>(undefined);
+
+  const predict = useCallback(
+    (input: number[], normalized: boolean) => {
+      if (!client || !runId) return;
+      const go = () => {
+        inflight.current = true;
+        client
+          .request('model.predict', { runId, input, ...(normalized ? { normalized } : {}) })
+          .then((p) => setResult({ p, input, normalized }))
+          .catch((err: Error) => setResult({ error: err.message, input, normalized }))
+          .finally(() => {
+            inflight.current = false;
+            const next = again.current;
+            again.current = undefined;
+            next?.();
+          });
+      };
+      // One request at a time; while one is out, only the newest waiting input is kept.
+      if (inflight.current) again.current = go;
+      else go();
+    },
+    [client, runId],
+  );
+
+  const paint = useCallback(() => {
+    const el = canvas.current;
+    const ctx = el?.getContext('2d');
+    if (!el || !ctx || !drawable) return;
+    const img = ctx.createImageData(w, h);
+    for (let i = 0; i < w * h; i++) {
+      const v = Math.round(Math.min(1, Math.max(0, pixels.current[i])) * 255);
+      img.data.set([v, v, v, 255], i * 4);
+    }
+    ctx.putImageData(img, 0, 0);
+  }, [w, h, drawable]);
+
+  useEffect(() => {
+    if (pixels.current.length !== w * h) pixels.current = new Float32Array(w * h);
+    paint();
+  }, [w, h, paint]);
+
+  const stroke = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    const el = canvas.current;
+    if (!el) return;
+    const r = el.getBoundingClientRect();
+    const cx = ((e.clientX - r.left) / r.width) * w;
+    const cy = ((e.clientY - r.top) / r.height) * h;
+    // A soft round brush about 2.5 input pixels wide, like a pen stroke on MNIST.
+    for (let y = Math.floor(cy - 2); y <= Math.ceil(cy + 2); y++) {
+      for (let x = Math.floor(cx - 2); x <= Math.ceil(cx + 2); x++) {
+        if (x < 0 || y < 0 || x >= w || y >= h) continue;
+        const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
+        const v = Math.max(0, 1 - Math.max(0, d - 0.6) / 1.2);
+        pixels.current[y * w + x] = Math.max(pixels.current[y * w + x], v);
+      }
+    }
+    paint();
+    setPicked(undefined);
+    predict(Array.from(pixels.current), false);
+  };
+
+  if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
+  const p = result?.p;
+  return (
+    <div className="playground" data-testid="playground">
+      <div className="playground__input">
+        {drawable ? (
+          <>
+            <canvas
+              ref={canvas}
+              width={w}
+              height={h}
+              className="playground__canvas"
+              data-testid="playground-canvas"
+              style={{ width: VIEW, height: VIEW }}
+              onPointerDown={(e) => {
+                drawing.current = true;
+                e.currentTarget.setPointerCapture(e.pointerId);
+                stroke(e);
+              }}
+              onPointerMove={(e) => drawing.current && stroke(e)}
+              onPointerUp={() => (drawing.current = false)}
+            />
+            <button
+              type="button"
+              data-testid="playground-clear"
+              onClick={() => {
+                pixels.current.fill(0);
+                paint();
+                setResult(undefined);
+              }}
+            >
+              Clear
+            </button>
+          </>
+        ) : (
+          <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
+        )}
+        <div className="playground__picks">
+          <small>or pick a test sample:</small>
+          {probe.inputs.map((x, i) => (
+            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => (setPicked(i), predict(x, true))}>
+              {drawable ? <PixelImage values={x} shape={probe.shape} size={28} /> : `#${i + 1}`}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
+        {result?.error ? <p className="train-error">{result.error}</p> : null}
+        {p?.kind === 'probabilities' ? (
+          <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted}>
+            {p.values.map((v, i) => (
+              <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
+                <span className="probs__name">{p.classNames[i] ?? i}</span>
+                <span className="probs__bar">
+                  <span style={{ width: `${v * 100}%` }} />
+                </span>
+                <span className="probs__value">{(v * 100).toFixed(1)}%</span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        {p?.kind === 'output' ? (
+          <div data-testid="playground-reconstruction">
+            <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : probe.shape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
+            <small>{task === 'reconstruction' ? 'reconstruction' : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
+          </div>
+        ) : null}
+        {!p && !result?.error ? <p className="train-empty">Draw {task === 'classification' ? 'a digit' : 'something'} or pick a sample.</p> : null}
+      </div>
+    </div>
+  );
+}

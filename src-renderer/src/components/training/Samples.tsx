@@ -1,0 +1,166 @@
+import { Fragment, useEffect, useMemo, useRef } from 'react';
+import type { DecisionBoundary as Boundary } from '../../../../src-engine/protocol';
+import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
+import { useRun } from '../../training/store';
+import { useEditor } from '../../editor/store';
+import { PixelImage } from './PixelImage';
+
+const PALETTE: readonly (readonly [number, number, number])[] = [
+  [51, 102, 255],
+  [230, 134, 27],
+  [31, 157, 85],
+  [142, 68, 173],
+  [214, 69, 69],
+];
+
+/** For autoencoders: per probe sample, the clean input, what the network was fed (corrupted) and its output. */
+export function ReconstructionGrid() {
+  const samples = useRun((s) => s.frame?.samples);
+  const probe = useRun((s) => s.info?.probeSamples);
+  const step = useRun((s) => s.frame?.step);
+  if (!samples || samples.kind === 'classification' || !probe) return null;
+  return (
+    <section className="recon" data-testid="reconstructions" data-step={step ?? 0} data-kind={samples.kind}>
+      <h4>Reconstructions: clean · fed to the network · output</h4>
+      <div className="recon__grid">
+        {samples.outputs.map((out, i) => {
+          const clean = probe.targets[i];
+          return (
+            <div key={i} className="recon__col" data-testid={`reconstruction-${i}`} data-checksum={out.reduce((a, v, k) => a + v * ((k % 7) + 1), 0).toFixed(3)}>
+              {Array.isArray(clean) ? <PixelImage values={clean} shape={samples.shape} range={[0, 1]} title="clean" /> : null}
+              <PixelImage values={probe.inputs[i]} shape={probe.shape} title="fed to the network" />
+              <PixelImage values={out} shape={samples.shape} range={[0, 1]} title="output" />
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+/** For classifiers: each probe sample with its predicted class and confidence, wrong ones marked. */
+function Predictions() {
+  const samples = useRun((s) => s.frame?.samples);
+  const probe = useRun((s) => s.info?.probeSamples);
+  const classNames = useRun((s) => s.info?.classNames ?? []);
+  if (!samples || samples.kind !== 'classification' || !probe) return null;
+  const image = probe.shape.length >= 2;
+  return (
+    <section className="predictions" data-testid="predictions">
+      <h4>Sample predictions</h4>
+      <div className="predictions__grid">
+        {samples.predicted.map((p, i) => {
+          const ok = p === samples.targets[i];
+          const conf = samples.probs[i]?.[p] ?? 0;
+          return (
+            <div key={i} className={`prediction prediction--${ok ? 'ok' : 'wrong'}`} data-testid={`prediction-${i}`} data-correct={String(ok)}>
+              {image ? <PixelImage values={probe.inputs[i]} shape={probe.shape} size={40} /> : null}
+              <span>
+                {classNames[p] ?? p} <small>{(conf * 100).toFixed(0)}%</small>
+              </span>
+              {!ok ? <small className="prediction__truth">is {classNames[samples.targets[i]] ?? samples.targets[i]}</small> : null}
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+/** The confusion matrix of the latest evaluation (test after the run, else validation), rows = true class. */
+export function ConfusionMatrix() {
+  const lastVal = useRun((s) => s.lastEpoch?.val?.confusion);
+  const test = useRun((s) => s.done?.test?.confusion);
+  const classNames = useRun((s) => s.info?.classNames ?? []);
+  const matrix = test ?? lastVal;
+  const cells = useMemo(() => (matrix ? confusionCells(matrix) : []), [matrix]);
+  if (!matrix) return null;
+  const n = matrix.length;
+  return (
+    <section className="confusion" data-testid="confusion-matrix" data-split={test ? 'test' : 'val'} data-classes={n}>
+      <h4>Confusion matrix ({test ? 'test' : 'validation'}; rows: true, columns: predicted)</h4>
+      <div className="confusion__grid" style={{ gridTemplateColumns: `auto repeat(${n}, 1fr)` }}>
+        <span />
+        {matrix.map((_, c) => (
+          <span key={`h${c}`} className="confusion__label">{classNames[c] ?? c}</span>
+        ))}
+        {cells.map((cell) => (
+          <Fragment key={`${cell.row}-${cell.col}`}>
+            {cell.col === 0 ? <span className="confusion__label">{classNames[cell.row] ?? cell.row}</span> : null}
+            <span
+              className={`confusion__cell${cell.row === cell.col ? ' confusion__cell--diag' : ''}`}
+              style={{ ['--share' as string]: String(cell.share) }}
+              title={`true ${classNames[cell.row] ?? cell.row}, predicted ${classNames[cell.col] ?? cell.col}: ${cell.count}`}
+            >
+              {cell.count}
+            </span>
+          </Fragment>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function BoundaryCanvas({ boundary, points }: { boundary: Boundary; points: { x: number; y: number; c: number }[] }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const dark = useEditor((s) => s.theme === 'dark');
+  useEffect(() => {
+    const el = ref.current;
+    const ctx = el?.getContext('2d');
+    if (!el || !ctx) return;
+    const size = 240;
+    el.width = size;
+    el.height = size;
+    const bg: [number, number, number] = dark ? [29, 33, 41] : [255, 255, 255];
+    const grid = document.createElement('canvas');
+    grid.width = boundary.width;
+    grid.height = boundary.height;
+    grid.getContext('2d')?.putImageData(new ImageData(boundaryPixels(boundary, PALETTE, bg) as Uint8ClampedArray<ArrayBuffer>, boundary.width, boundary.height), 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(grid, 0, 0, size, size);
+    for (const p of points) {
+      const [x, y] = toGrid(boundary, p.x, p.y, [size, size]);
+      const c = PALETTE[p.c % PALETTE.length];
+      ctx.beginPath();
+      ctx.arc(x, y, 3, 0, Math.PI * 2);
+      ctx.fillStyle = `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+      ctx.strokeStyle = dark ? '#000' : '#fff';
+      ctx.fill();
+      ctx.stroke();
+    }
+  }, [boundary, points, dark]);
+  return <canvas ref={ref} className="boundary__canvas" />;
+}
+
+/** For classifiers over 2-D features: the predicted class over the plane, with the probe points on top. */
+export function DecisionBoundary() {
+  const boundary = useRun((s) => s.frame?.boundary);
+  const step = useRun((s) => s.frame?.step);
+  const probe = useRun((s) => s.info?.probeSamples);
+  const points = useMemo(
+    () => (probe && probe.shape.length === 1 && probe.shape[0] === 2 ? probe.inputs.map((v, i) => ({ x: v[0], y: v[1], c: Number(probe.targets[i]) })) : []),
+    [probe],
+  );
+  if (!boundary) return null;
+  const classes = new Set(boundary.classes).size;
+  return (
+    <section className="boundary" data-testid="decision-boundary" data-step={step ?? 0} data-classes={classes} data-cells={boundary.width * boundary.height}>
+      <h4>Decision boundary</h4>
+      <BoundaryCanvas boundary={boundary} points={points} />
+    </section>
+  );
+}
+
+/** Samples tab: predictions or reconstructions, the decision boundary and the confusion matrix. */
+export function Samples() {
+  const has = useRun((s) => !!s.frame || !!s.lastEpoch);
+  if (!has) return <p className="train-empty">Sample outputs appear here once training starts.</p>;
+  return (
+    <div className="samples">
+      <Predictions />
+      <ReconstructionGrid />
+      <DecisionBoundary />
+      <ConfusionMatrix />
+    </div>
+  );
+}

@@ -1,0 +1,293 @@
+import { useEffect, useState } from 'react';
+import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/ir/types';
+import { getOp } from '../../../../src-engine/ops/registry';
+import type { DatasetPreview } from '../../../../src-engine/protocol';
+import { useEditor } from '../../editor/store';
+import { isLive } from '../../training/model';
+import { useRun } from '../../training/store';
+import { useEngine } from '../../state/engine-store';
+import { PixelImage } from './PixelImage';
+
+const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'two-moons', 'circles', 'spirals', 'xor', 'blobs'];
+const OPTIMIZERS: OptimizerConfig['kind'][] = ['adam', 'adamw', 'sgd', 'rmsprop'];
+const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
+
+function defaultTraining(graph: GraphIR): TrainingConfig {
+  const loss = graph.nodes.find((n) => getOp(n.op)?.category === 'losses')?.id ?? 'loss';
+  return { dataset: { name: 'mnist' }, loss, optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
+}
+
+function scheduleFor(kind: (typeof SCHEDULES)[number], epochs: number): ScheduleConfig {
+  switch (kind) {
+    case 'step':
+      return { kind: 'step', stepSize: 1, gamma: 0.5 };
+    case 'exponential':
+      return { kind: 'exponential', gamma: 0.9 };
+    case 'cosine':
+      return { kind: 'cosine', tMax: Math.max(1, epochs) };
+    default:
+      return { kind: 'constant' };
+  }
+}
+
+const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(s < 10 ? 1 : 0)} s`);
+
+/** A number field that edits on blur or Enter (so typing "0.0" does not write 0 into the design). */
+function NumberField({ label, value, testId, onCommit, min, integer, disabled }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; integer?: boolean; disabled?: boolean }) {
+  const [text, setText] = useState(String(value));
+  useEffect(() => setText(String(value)), [value]);
+  const ok = (t: string) => {
+    const v = Number(t);
+    return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (!integer || Number.isInteger(v));
+  };
+  const commit = () => (ok(text) ? Number(text) !== value && onCommit(Number(text)) : setText(String(value)));
+  return (
+    <label className="train-field">
+      <span>{label}</span>
+      <input
+        data-testid={testId}
+        value={text}
+        disabled={disabled}
+        aria-invalid={!ok(text)}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+    </label>
+  );
+}
+
+/** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets). */
+function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
+  const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
+  const key = JSON.stringify(dataset);
+  const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string }>();
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    client
+      .request('dataset.preview', { dataset: JSON.parse(key) as Record<string, unknown> & { name: string }, samples: 8 })
+      .then((data) => live && setPreview({ key, data }))
+      .catch((err: Error) => live && setPreview({ key, error: err.message }));
+    return () => {
+      live = false;
+    };
+  }, [client, key]);
+  if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
+  if (preview.error || !preview.data) return <div className="ds-preview ds-preview--error">{preview.error}</div>;
+  const p = preview.data;
+  const peak = Math.max(1, ...p.classBalance);
+  return (
+    <div className="ds-preview" data-testid="dataset-preview" data-train={p.counts.train}>
+      <div className="ds-preview__counts">
+        {p.counts.train.toLocaleString()} train · {p.counts.val.toLocaleString()} val · {p.counts.test.toLocaleString()} test · {p.task}
+      </div>
+      {p.points ? (
+        <svg className="ds-preview__scatter" viewBox="0 0 100 100" preserveAspectRatio="none" data-testid="dataset-scatter">
+          {(() => {
+            const xs = p.points.map((q) => q[0]);
+            const ys = p.points.map((q) => q[1]);
+            const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+            return p.points.map((q, i) => <circle key={i} cx={((q[0] - x0) / (x1 - x0 || 1)) * 96 + 2} cy={98 - ((q[1] - y0) / (y1 - y0 || 1)) * 96} r={0.9} className={`cls-${q[2] % 5}`} />);
+          })()}
+        </svg>
+      ) : (
+        <div className="ds-preview__samples">
+          {p.samples.map((s, i) => (
+            <span key={i} className="ds-preview__sample" title={typeof s.target === 'number' ? (p.classNames[s.target] ?? String(s.target)) : ''}>
+              <PixelImage values={s.features} shape={p.featureShape} size={34} />
+              {typeof s.target === 'number' ? <small>{p.classNames[s.target] ?? s.target}</small> : null}
+            </span>
+          ))}
+        </div>
+      )}
+      {p.classBalance.length ? (
+        <div className="ds-preview__balance" title="Training samples per class">
+          {p.classBalance.map((n, i) => (
+            <span key={i} className="ds-preview__bar" style={{ height: `${(n / peak) * 100}%` }} title={`${p.classNames[i] ?? i}: ${n}`} />
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Run progress: state, epoch, step, samples/s, ETA and the backend doing the work. */
+function ProgressView() {
+  const phase = useRun((s) => s.phase);
+  const p = useRun((s) => s.progress);
+  const backend = useRun((s) => s.info?.backend);
+  const epochs = useRun((s) => s.info?.epochs);
+  const test = useRun((s) => s.done?.test);
+  const doneReason = useRun((s) => s.done?.reason);
+  const error = useRun((s) => s.error);
+  const acc = typeof test?.accuracy === 'number' ? test.accuracy : undefined;
+  return (
+    <div className="train-progress">
+      <div>
+        <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase}>
+          {phase}
+          {doneReason && doneReason !== 'completed' ? ` (${doneReason})` : ''}
+        </span>{' '}
+        {backend ? (
+          <span className="train-backend" data-testid="train-backend" title="What trains this run">
+            {backend}
+          </span>
+        ) : null}
+      </div>
+      <div className="train-progress__nums">
+        <span>
+          epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : `–/${epochs ?? '–'}`}</b>
+        </span>
+        <span>
+          step <b data-testid="step-counter" data-step={p?.step ?? 0}>{p?.step ?? 0}</b>
+          {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : null}
+        </span>
+        <span data-testid="samples-per-sec">{p ? `${Math.round(p.samplesPerSec).toLocaleString()} samples/s` : ''}</span>
+        <span data-testid="eta">{p && phase === 'running' ? `ETA ${fmtTime(p.etaSeconds)}` : ''}</span>
+      </div>
+      {p ? (
+        <div className="train-progress__bar">
+          <span style={{ width: `${Math.min(100, ((p.epoch - 1 + p.stepInEpoch / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)) * 100)}%` }} />
+        </div>
+      ) : null}
+      {acc !== undefined ? (
+        <div className="train-result" data-testid="test-accuracy" data-value={acc.toFixed(4)}>
+          Test accuracy <b>{(acc * 100).toFixed(2)}%</b>
+        </div>
+      ) : test ? (
+        <div className="train-result" data-testid="test-metrics">
+          Test {Object.entries(test).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${(v as number).toPrecision(4)}`).join(' · ')}
+        </div>
+      ) : null}
+      {error ? (
+        <div className="train-error" data-testid="train-error" data-code={error.code}>
+          {error.message}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** Sanity check: can the design overfit 64 examples? */
+function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean }) {
+  const sanity = useRun((s) => s.sanity);
+  return (
+    <div className="sanity">
+      <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void useRun.getState().sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
+        {sanity === 'running' ? 'Checking…' : 'Sanity check'}
+      </button>
+      {sanity && sanity !== 'running' ? (
+        'error' in sanity ? (
+          <span className="sanity__verdict sanity__verdict--fail" data-testid="sanity-verdict" data-passed="false">{sanity.error}</span>
+        ) : (
+          <span className={`sanity__verdict sanity__verdict--${sanity.passed ? 'pass' : 'fail'}`} data-testid="sanity-verdict" data-passed={String(sanity.passed)}>
+            {sanity.passed ? '✓ ' : '✗ '}
+            {sanity.verdict}
+          </span>
+        )
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The train panel: the design's training settings (dataset with a preview, loss, optimizer,
+ * schedule, batch size, epochs, seed — edits are undoable design edits), the run controls and
+ * its progress.
+ */
+export function TrainPanel() {
+  const graph = useEditor((s) => s.history.present.graph);
+  const errors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
+  const ready = useEngine((s) => s.state === 'ready');
+  const phase = useRun((s) => s.phase);
+  const t = graph.training;
+  const live = isLive(phase) || phase === 'starting';
+  const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
+  const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
+  const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
+  const run = useRun.getState();
+  return (
+    <div className="train-panel" data-testid="train-panel">
+      {!t ? (
+        <div className="train-panel__empty">
+          This design has no training settings.{' '}
+          <button type="button" data-testid="train-add-settings" onClick={() => set({})}>
+            Add settings
+          </button>
+        </div>
+      ) : (
+        <>
+          <div className="train-form">
+            <label className="train-field">
+              <span>Dataset</span>
+              <select data-testid="train-dataset" value={t.dataset.name} disabled={live} onChange={(e) => set({ dataset: { ...t.dataset, name: e.target.value, options: undefined } })}>
+                {[...new Set([t.dataset.name, ...DATASETS])].map((d) => (
+                  <option key={d}>{d}</option>
+                ))}
+              </select>
+            </label>
+            <label className="train-field">
+              <span>Loss</span>
+              <select data-testid="train-loss" value={Array.isArray(t.loss) ? t.loss[0] : t.loss} disabled={live} onChange={(e) => set({ loss: e.target.value })}>
+                {[...new Set([...(Array.isArray(t.loss) ? t.loss : [t.loss]), ...losses])].map((l) => (
+                  <option key={l}>{l}</option>
+                ))}
+              </select>
+            </label>
+            <label className="train-field">
+              <span>Optimizer</span>
+              <select data-testid="train-optimizer" value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
+                {OPTIMIZERS.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            </label>
+            <NumberField label="Learning rate" testId="train-lr" value={t.optimizer.lr} min={1e-12} disabled={live} onCommit={(lr) => set({ optimizer: { ...t.optimizer, lr } })} />
+            <label className="train-field">
+              <span>LR schedule</span>
+              <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => set({ schedule: scheduleFor(e.target.value as (typeof SCHEDULES)[number], t.epochs) })}>
+                {[...new Set([scheduleKind, ...SCHEDULES])].map((k) => (
+                  <option key={k}>{k}</option>
+                ))}
+              </select>
+            </label>
+            <NumberField label="Batch size" testId="train-batch" value={t.batchSize} min={1} integer disabled={live} onCommit={(batchSize) => set({ batchSize })} />
+            <NumberField label="Epochs" testId="train-epochs" value={t.epochs} min={1} integer disabled={live} onCommit={(epochs) => set({ epochs })} />
+            <NumberField label="Seed" testId="train-seed" value={t.seed} min={0} integer disabled={live} onCommit={(seed) => set({ seed })} />
+          </div>
+          <DatasetPreviewView dataset={t.dataset} />
+        </>
+      )}
+      <div className="train-controls">
+        {!live ? (
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph)}>
+            ▶ Start
+          </button>
+        ) : null}
+        {phase === 'running' ? (
+          <button type="button" data-testid="train-pause" onClick={() => void run.control('pause')}>
+            ❚❚ Pause
+          </button>
+        ) : null}
+        {phase === 'paused' ? (
+          <button type="button" className="primary" data-testid="train-resume" onClick={() => void run.control('resume')}>
+            ▶ Resume
+          </button>
+        ) : null}
+        {phase === 'paused' || phase === 'diverged' ? (
+          <button type="button" data-testid="train-step" onClick={() => void run.control('step')} title="Train exactly one batch">
+            Step
+          </button>
+        ) : null}
+        {isLive(phase) ? (
+          <button type="button" data-testid="train-stop" onClick={() => void run.control('stop')}>
+            ■ Stop
+          </button>
+        ) : null}
+        {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
+      </div>
+      <ProgressView />
+    </div>
+  );
+}

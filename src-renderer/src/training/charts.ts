@@ -1,0 +1,260 @@
+import type { DecisionBoundary, Histogram, ProbeFrame } from '../../../src-engine/protocol';
+import type { DistributionPoint, Point } from './model';
+
+/** Gradient norms above this are exploding (the engine's HEALTH_EXPLODING_GRAD rule). */
+export const EXPLODING_GRAD = 1e3;
+/** A layer's gradient below this fraction of the largest non-exploding one is vanishing (HEALTH_VANISHING_GRAD). */
+export const VANISHING_RATIO = 1e-4;
+
+export type GradBand = 'vanishing' | 'ok' | 'exploding' | 'nonfinite';
+
+/** One bar of the gradient-flow chart: a parameterized layer and the norm of its weight gradient. */
+export interface GradBar {
+  nodeId: string;
+  /** ‖∇W‖ of the layer's parameters together (√Σ of the squared per-tensor norms); null when not finite. */
+  gradNorm: number | null;
+  /** Mean ‖ΔW‖/‖W‖ of its tensors. */
+  updateRatio: number | null;
+  band: GradBand;
+}
+
+/**
+ * Gradient flow per parameterized layer, in the frame's (topological) order, with each layer
+ * placed in a band: vanishing (< 1e-4 of the largest finite, non-exploding norm), exploding
+ * (> 1e3) or ok.
+ */
+export function gradientFlow(frame: ProbeFrame | undefined): GradBar[] {
+  if (!frame) return [];
+  const byNode = new Map<string, { sq: number; bad: boolean; ratio: number; n: number }>();
+  for (const p of frame.params) {
+    const e = byNode.get(p.nodeId) ?? { sq: 0, bad: false, ratio: 0, n: 0 };
+    if (p.gradNorm === null || !Number.isFinite(p.gradNorm)) e.bad = true;
+    else e.sq += p.gradNorm * p.gradNorm;
+    if (p.updateRatio !== null) {
+      e.ratio += p.updateRatio;
+      e.n++;
+    }
+    byNode.set(p.nodeId, e);
+  }
+  const bars = [...byNode].map(([nodeId, e]): GradBar => ({ nodeId, gradNorm: e.bad ? null : Math.sqrt(e.sq), updateRatio: e.n ? e.ratio / e.n : null, band: 'ok' }));
+  const healthy = bars.map((b) => b.gradNorm).filter((g): g is number => g !== null && g <= EXPLODING_GRAD);
+  const top = healthy.length ? Math.max(...healthy) : 0;
+  for (const b of bars) {
+    if (b.gradNorm === null) b.band = 'nonfinite';
+    else if (b.gradNorm > EXPLODING_GRAD) b.band = 'exploding';
+    else if (top > 0 && b.gradNorm < VANISHING_RATIO * top) b.band = 'vanishing';
+  }
+  return bars;
+}
+
+/** Theme colours the charts use (read from the CSS variables of the app's theme). */
+export interface ChartTheme {
+  text: string;
+  muted: string;
+  grid: string;
+  accent: string;
+  series: readonly string[];
+  ok: string;
+  warn: string;
+  bad: string;
+}
+
+export const LIGHT: ChartTheme = { text: '#1d2330', muted: '#6b7385', grid: '#dde1e7', accent: '#3366ff', series: ['#3366ff', '#e6861b', '#1f9d55', '#8e44ad', '#d64545'], ok: '#1f9d55', warn: '#d48806', bad: '#d64545' };
+export const DARK: ChartTheme = { ...LIGHT, text: '#e3e6ec', muted: '#8d95a5', grid: '#2c323d', accent: '#6d8dff', series: ['#6d8dff', '#f0a04b', '#3fbf7f', '#b57bd6', '#f06b6b'] };
+
+const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
+  axisLine: { lineStyle: { color: t.grid } },
+  axisLabel: { color: t.muted, fontSize: 10 },
+  splitLine: { lineStyle: { color: t.grid } },
+  nameTextStyle: { color: t.muted, fontSize: 10 },
+  ...extra,
+});
+
+/** Loss curves by step (train epoch mean, batch) and validation loss by epoch (placed at that epoch's last step). */
+export function lossChartOption(
+  t: ChartTheme,
+  s: { loss: readonly Point[]; batchLoss: readonly Point[]; valLoss: readonly Point[]; stepsPerEpoch?: number; logScale?: boolean },
+): Record<string, unknown> {
+  const spe = s.stepsPerEpoch ?? 0;
+  return {
+    animation: false,
+    grid: { left: 48, right: 12, top: 24, bottom: 24 },
+    legend: { top: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    tooltip: { trigger: 'axis' },
+    xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
+    yAxis: axis(t, { type: s.logScale ? 'log' : 'value', scale: true }),
+    series: [
+      { name: 'batch loss', type: 'line', showSymbol: false, data: s.batchLoss, lineStyle: { width: 1, opacity: 0.35 }, color: t.series[0] },
+      { name: 'train loss (epoch mean)', type: 'line', showSymbol: false, data: s.loss, lineStyle: { width: 2 }, color: t.series[0] },
+      { name: 'val loss', type: 'line', data: s.valLoss.map(([e, v]) => [e * spe, v]), symbolSize: 6, color: t.series[1] },
+    ],
+  };
+}
+
+/** The headline metric per epoch (train and validation) and the learning rate by step on a second axis. */
+export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Point[]; valMetric: readonly Point[]; lr: readonly Point[]; metricName?: string; stepsPerEpoch?: number }): Record<string, unknown> {
+  const spe = s.stepsPerEpoch ?? 0;
+  const name = s.metricName ?? 'metric';
+  return {
+    animation: false,
+    grid: { left: 48, right: 56, top: 24, bottom: 24 },
+    legend: { top: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    tooltip: { trigger: 'axis' },
+    xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
+    yAxis: [axis(t, { type: 'value', scale: true, name }), axis(t, { type: 'value', name: 'lr', splitLine: { show: false } })],
+    series: [
+      { name: `train ${name}`, type: 'line', data: s.trainMetric.map(([e, v]) => [e * spe, v]), color: t.series[0] },
+      { name: `val ${name}`, type: 'line', data: s.valMetric.map(([e, v]) => [e * spe, v]), color: t.series[1] },
+      { name: 'lr', type: 'line', yAxisIndex: 1, showSymbol: false, step: 'end', data: s.lr, lineStyle: { type: 'dashed', width: 1 }, color: t.series[2] },
+    ],
+  };
+}
+
+/** Gradient flow: one log-scale bar per parameterized layer, coloured by band, with the vanishing and exploding ranges shaded. */
+export function gradFlowOption(t: ChartTheme, bars: readonly GradBar[]): Record<string, unknown> {
+  const colour = { ok: t.ok, vanishing: t.warn, exploding: t.bad, nonfinite: t.bad } as const;
+  const finite = bars.map((b) => b.gradNorm).filter((g): g is number => g !== null && g > 0);
+  const top = finite.length ? Math.max(...finite.filter((g) => g <= EXPLODING_GRAD), 1e-12) : 1;
+  const lo = finite.length ? Math.min(...finite) : 1e-6;
+  return {
+    animation: false,
+    grid: { left: 48, right: 12, top: 16, bottom: 36 },
+    tooltip: { trigger: 'axis' },
+    xAxis: axis(t, { type: 'category', data: bars.map((b) => b.nodeId), axisLabel: { color: t.muted, fontSize: 10, interval: 0, rotate: bars.length > 6 ? 30 : 0 } }),
+    yAxis: axis(t, { type: 'log', name: '‖∇W‖', min: Math.min(lo, top * VANISHING_RATIO) / 2 }),
+    series: [
+      {
+        type: 'bar',
+        data: bars.map((b) => ({ value: b.gradNorm ?? EXPLODING_GRAD * 10, itemStyle: { color: colour[b.band] } })),
+        markArea: {
+          silent: true,
+          itemStyle: { opacity: 0.12 },
+          data: [
+            [{ yAxis: 1e-30, itemStyle: { color: t.warn }, name: 'vanishing' }, { yAxis: top * VANISHING_RATIO }],
+            [{ yAxis: EXPLODING_GRAD, itemStyle: { color: t.bad }, name: 'exploding' }, { yAxis: 1e30 }],
+          ],
+          label: { color: t.muted, fontSize: 9, position: 'insideTopLeft' },
+        },
+      },
+    ],
+  };
+}
+
+/** A layer's output distribution over time: median with the 10–90% band (TensorBoard's distributions view). */
+export function distributionOption(t: ChartTheme, points: readonly DistributionPoint[], colour: string): Record<string, unknown> {
+  return {
+    animation: false,
+    grid: { left: 40, right: 6, top: 6, bottom: 18 },
+    xAxis: axis(t, { type: 'value', min: 'dataMin', max: 'dataMax', splitLine: { show: false } }),
+    yAxis: axis(t, { type: 'value', scale: true, splitNumber: 2 }),
+    series: [
+      { type: 'line', stack: 'band', showSymbol: false, silent: true, data: points.map((p) => [p[0], p[1]]), lineStyle: { opacity: 0 } },
+      { type: 'line', stack: 'band', showSymbol: false, silent: true, data: points.map((p) => [p[0], p[3] - p[1]]), lineStyle: { opacity: 0 }, areaStyle: { color: colour, opacity: 0.25 } },
+      { type: 'line', showSymbol: false, data: points.map((p) => [p[0], p[2]]), lineStyle: { width: 1.5, color: colour } },
+    ],
+  };
+}
+
+/**
+ * An SVG path of a histogram's bars in a `width × height` box (for the tiny per-node sparklines
+ * and per-layer histograms). Counts are scaled by the tallest bin.
+ */
+export function histogramPath(hist: Histogram, width: number, height: number): string {
+  const n = hist.counts.length;
+  const peak = Math.max(1, ...hist.counts);
+  const w = width / Math.max(1, n);
+  let d = '';
+  for (let i = 0; i < n; i++) {
+    const h = (hist.counts[i] / peak) * height;
+    if (h <= 0) continue;
+    d += `M${(i * w).toFixed(1)} ${height}h${Math.max(0.5, w - 0.5).toFixed(1)}v${(-h).toFixed(1)}h${(-Math.max(0.5, w - 0.5)).toFixed(1)}z`;
+  }
+  return d;
+}
+
+/**
+ * An edge's colour for a gradient norm, on a log scale between the smallest and largest norms of
+ * the frame: blue (weak) → orange → red (strong). Non-finite: magenta.
+ */
+export function gradColour(norm: number | null | undefined, range: readonly [number, number]): string | undefined {
+  if (norm === undefined) return undefined;
+  if (norm === null || !Number.isFinite(norm)) return '#d63fd6';
+  const [lo, hi] = range;
+  const l = Math.log10(Math.max(norm, 1e-30));
+  const a = Math.log10(Math.max(lo, 1e-30));
+  const b = Math.log10(Math.max(hi, 1e-30));
+  const x = b > a ? Math.min(1, Math.max(0, (l - a) / (b - a))) : 0.5;
+  // Hue 220 (blue) → 0 (red).
+  return `hsl(${Math.round(220 * (1 - x))}, 75%, 50%)`;
+}
+
+/** The smallest and largest finite, positive activation-gradient norm of a frame. */
+export function gradRange(frame: ProbeFrame | undefined): [number, number] {
+  let lo = Infinity;
+  let hi = 0;
+  for (const l of frame?.layers ?? []) {
+    const g = l.gradNorm;
+    if (typeof g === 'number' && Number.isFinite(g) && g > 0) {
+      lo = Math.min(lo, g);
+      hi = Math.max(hi, g);
+    }
+  }
+  return hi > 0 ? [lo, hi] : [1, 1];
+}
+
+/**
+ * RGBA pixels of a decision-boundary grid: each cell the colour of its predicted class, blended
+ * toward white (or the background) as the confidence falls toward chance.
+ */
+export function boundaryPixels(b: DecisionBoundary, palette: readonly (readonly [number, number, number])[], background: readonly [number, number, number]): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(b.width * b.height * 4);
+  const classes = Math.max(2, ...b.classes.map((c) => c + 1));
+  const chance = 1 / classes;
+  for (let i = 0; i < b.width * b.height; i++) {
+    const c = palette[b.classes[i] % palette.length];
+    const strength = Math.min(1, Math.max(0, (b.confidence[i] - chance) / (1 - chance)));
+    const k = 0.15 + 0.6 * strength;
+    out[i * 4] = background[0] + (c[0] - background[0]) * k;
+    out[i * 4 + 1] = background[1] + (c[1] - background[1]) * k;
+    out[i * 4 + 2] = background[2] + (c[2] - background[2]) * k;
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** A point of the data set in grid pixel coordinates (row 0 at the top, as the engine sends the grid). */
+export function toGrid(b: DecisionBoundary, x: number, y: number, size: readonly [number, number]): [number, number] {
+  return [((x - b.x[0]) / (b.x[1] - b.x[0])) * size[0], ((b.y[1] - y) / (b.y[1] - b.y[0])) * size[1]];
+}
+
+/** Grey-scale RGBA of an image tensor row (`[C, H, W]` with C = 1 or 3, or `[H, W]`), scaled from [lo, hi] to [0, 255]. */
+export function imagePixels(values: readonly number[], shape: readonly number[], range?: readonly [number, number]): { width: number; height: number; data: Uint8ClampedArray } | undefined {
+  const dims = shape.length === 3 ? shape : shape.length === 2 ? [1, ...shape] : undefined;
+  if (!dims) return undefined;
+  const [c, h, w] = dims;
+  if ((c !== 1 && c !== 3) || c * h * w !== values.length) return undefined;
+  let lo = range?.[0];
+  let hi = range?.[1];
+  if (lo === undefined || hi === undefined) {
+    lo = Infinity;
+    hi = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  }
+  const span = hi > lo ? hi - lo : 1;
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    for (let k = 0; k < 3; k++) data[i * 4 + k] = ((values[(c === 3 ? k : 0) * h * w + i] - lo) / span) * 255;
+    data[i * 4 + 3] = 255;
+  }
+  return { width: w, height: h, data };
+}
+
+/** Row-normalised confusion matrix (recall per true class), with the raw counts kept. */
+export function confusionCells(matrix: readonly (readonly number[])[]): { row: number; col: number; count: number; share: number }[] {
+  const cells: { row: number; col: number; count: number; share: number }[] = [];
+  matrix.forEach((r, row) => {
+    const total = r.reduce((a, b) => a + b, 0);
+    r.forEach((count, col) => cells.push({ row, col, count, share: total ? count / total : 0 }));
+  });
+  return cells;
+}

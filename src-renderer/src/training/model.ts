@@ -1,0 +1,169 @@
+import type { EventData, ProbeFrame, ResultOf, RunState } from '../../../src-engine/protocol';
+
+/** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
+export type Point = readonly [number, number];
+
+/** Where the run is, as the UI sees it: before the engine answered `train.start`, or the engine's state. */
+export type RunPhase = 'idle' | 'starting' | RunState;
+
+/** Most points a series keeps; past it, older points are thinned (every other one dropped). */
+export const MAX_SERIES_POINTS = 1000;
+/** Most frames of per-layer distribution history kept for the "over time" charts. */
+export const MAX_HISTORY_FRAMES = 120;
+
+export type StartResult = ResultOf<'train.start'>;
+export type Progress = EventData<'train.progress'>;
+export type EpochEvent = EventData<'train.epoch'>;
+export type DoneEvent = EventData<'train.done'>;
+export type DivergedEvent = EventData<'train.diverged'>;
+
+/** One layer's output distribution at one frame: step and the 10th, 50th and 90th percentiles. */
+export type DistributionPoint = readonly [step: number, p10: number, p50: number, p90: number];
+
+export interface RunView {
+  runId?: string;
+  phase: RunPhase;
+  /** The engine's answer to `train.start`: backend, steps per epoch, class names, probe samples. */
+  info?: StartResult;
+  progress?: Progress;
+  /** Epoch-mean training loss and the last batch's loss, by step. */
+  loss: readonly Point[];
+  batchLoss: readonly Point[];
+  lr: readonly Point[];
+  /** Per epoch (x = epoch): validation loss, and the headline metric (accuracy, else psnr/mse/r2). */
+  valLoss: readonly Point[];
+  trainMetric: readonly Point[];
+  valMetric: readonly Point[];
+  metricName?: string;
+  lastEpoch?: EpochEvent;
+  done?: DoneEvent;
+  diverged?: DivergedEvent;
+  error?: { code: string; message: string };
+  /** The newest probe frame (latest wins), and how many the run received. */
+  frame?: ProbeFrame;
+  frames: number;
+  /** Per node: its output distribution over time (bounded). */
+  history: Readonly<Record<string, readonly DistributionPoint[]>>;
+}
+
+export const emptyRun: RunView = { phase: 'idle', loss: [], batchLoss: [], lr: [], valLoss: [], trainMetric: [], valMetric: [], frames: 0, history: {} };
+
+/**
+ * Append a point, keeping at most `max`: when full, every other point of the older half is
+ * dropped, so a long run keeps its whole shape at a coarser resolution and the newest points
+ * stay dense. A point with the same x as the last one replaces it.
+ */
+export function appendBounded<T extends readonly unknown[]>(series: readonly T[], point: T, max = MAX_SERIES_POINTS): readonly T[] {
+  const last = series[series.length - 1];
+  if (last !== undefined && last[0] === point[0]) return [...series.slice(0, -1), point];
+  if (series.length < max) return [...series, point];
+  const half = Math.floor(series.length / 2);
+  const thinned = series.slice(0, half).filter((_, i) => i % 2 === 0);
+  return [...thinned, ...series.slice(half), point];
+}
+
+/**
+ * The `q` quantile (0..1) of a histogram, interpolated linearly inside the bin it falls in.
+ * NOTE: the histogram only holds finite values; an empty one has no quantile (NaN).
+ */
+export function histogramQuantile(hist: { min: number; max: number; counts: readonly number[] }, q: number): number {
+  const total = hist.counts.reduce((a, b) => a + b, 0);
+  if (total === 0) return Number.NaN;
+  const width = (hist.max - hist.min) / hist.counts.length;
+  const target = q * total;
+  let seen = 0;
+  for (let i = 0; i < hist.counts.length; i++) {
+    const c = hist.counts[i];
+    if (seen + c >= target && c > 0) return hist.min + width * (i + (target - seen) / c);
+    seen += c;
+  }
+  return hist.max;
+}
+
+/** The headline metric of a task, from whichever the run computes (first found). */
+export function headlineMetric(values: Record<string, unknown> | undefined): { name: string; value: number } | undefined {
+  if (!values) return undefined;
+  for (const name of ['accuracy', 'psnr', 'r2', 'mse', 'mae']) {
+    const v = values[name];
+    if (typeof v === 'number' && Number.isFinite(v)) return { name, value: v };
+  }
+  return undefined;
+}
+
+/** Every message that changes a run's view, as data (the store feeds engine events and request results through it). */
+export type RunAction =
+  | { type: 'starting' }
+  | { type: 'started'; result: StartResult }
+  | { type: 'start-failed'; code: string; message: string }
+  | { type: 'control'; state: RunState; step: number; runId: string }
+  | { type: 'progress'; data: Progress }
+  | { type: 'epoch'; data: EpochEvent }
+  | { type: 'done'; data: DoneEvent }
+  | { type: 'error'; data: EventData<'train.error'> }
+  | { type: 'diverged'; data: DivergedEvent }
+  | { type: 'state'; data: EventData<'train.state'> }
+  | { type: 'frame'; data: ProbeFrame };
+
+/**
+ * The run view reducer: pure, so tests replay event sequences. Events of another run (a
+ * replaced one still draining) are ignored.
+ */
+export function reduceRun(s: RunView, a: RunAction): RunView {
+  switch (a.type) {
+    case 'starting':
+      return { ...emptyRun, phase: 'starting' };
+    case 'started':
+      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result };
+    case 'start-failed':
+      return { ...emptyRun, phase: 'failed', error: { code: a.code, message: a.message } };
+    default:
+      break;
+  }
+  const runId = a.type === 'control' ? a.runId : a.data.runId;
+  if (runId !== s.runId) return s;
+  switch (a.type) {
+    case 'control':
+      return s.phase === 'done' || s.phase === 'failed' ? s : { ...s, phase: a.state };
+    case 'state':
+      return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined } : {}) };
+    case 'progress': {
+      const p = a.data;
+      const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
+      if (p.loss !== null) next.loss = appendBounded(s.loss, [p.step, p.loss]);
+      if (p.batchLoss !== null) next.batchLoss = appendBounded(s.batchLoss, [p.step, p.batchLoss]);
+      return next;
+    }
+    case 'epoch': {
+      const e = a.data;
+      const train = headlineMetric(e.train);
+      const val = headlineMetric(e.val);
+      return {
+        ...s,
+        lastEpoch: e,
+        metricName: val?.name ?? train?.name ?? s.metricName,
+        valLoss: e.val && e.val.loss !== null ? appendBounded(s.valLoss, [e.epoch, e.val.loss]) : s.valLoss,
+        trainMetric: train ? appendBounded(s.trainMetric, [e.epoch, train.value]) : s.trainMetric,
+        valMetric: val ? appendBounded(s.valMetric, [e.epoch, val.value]) : s.valMetric,
+      };
+    }
+    case 'done':
+      return { ...s, phase: 'done', done: a.data };
+    case 'error':
+      return { ...s, phase: 'failed', error: { code: a.data.code, message: a.data.message } };
+    case 'diverged':
+      return { ...s, phase: 'diverged', diverged: a.data };
+    case 'frame': {
+      const f = a.data;
+      const history: Record<string, readonly DistributionPoint[]> = { ...s.history };
+      for (const l of f.layers) {
+        const p10 = histogramQuantile(l.hist, 0.1);
+        if (Number.isNaN(p10)) continue;
+        history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
+      }
+      return { ...s, frame: f, frames: s.frames + 1, history };
+    }
+  }
+}
+
+/** Whether the run can take `train.control` actions (it exists and has not ended). */
+export const isLive = (phase: RunPhase): boolean => phase === 'running' || phase === 'paused' || phase === 'diverged' || phase === 'stopping';

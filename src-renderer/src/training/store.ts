@@ -1,0 +1,141 @@
+import { create } from 'zustand';
+import type { GraphIR } from '../../../src-engine/ir/types';
+import type { ProbeFrame, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
+import { engineGraph } from '../editor/analysis';
+import { useEngine } from '../state/engine-store';
+import { emptyRun, isLive, reduceRun, type RunAction, type RunView } from './model';
+
+export type SanityResult = ResultOf<'train.sanityCheck'>;
+
+export interface RunStore extends RunView {
+  /** The last sanity check (or `running` while one is under way). */
+  sanity?: SanityResult | 'running' | { error: string };
+  dispatch(action: RunAction): void;
+  start(graph: GraphIR, overrides?: TrainOverrides): Promise<void>;
+  /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
+  control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
+  sanityCheck(graph: GraphIR): Promise<void>;
+}
+
+const client = (): RpcClient | undefined => useEngine.getState().client;
+
+/**
+ * Training runs as UI state: progress, bounded metric series, the latest probe frame and the run
+ * state, all derived by `reduceRun` from the engine's events. Components select narrow slices
+ * (`useRun(s => s.progress?.step)`), so a 10 Hz progress tick re-renders the step counter, not
+ * the canvas.
+ */
+export const useRun = create<RunStore>((set, get) => ({
+  ...emptyRun,
+  dispatch(action) {
+    const s = get();
+    const next = reduceRun(s, action);
+    if (next !== s) set(next);
+  },
+  async start(graph, overrides) {
+    const c = client();
+    if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
+    get().dispatch({ type: 'starting' });
+    try {
+      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}) });
+      get().dispatch({ type: 'started', result });
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
+    }
+  },
+  async control(action, lr) {
+    const { runId, phase } = get();
+    const c = client();
+    if (!c || !runId || !isLive(phase)) return;
+    try {
+      const r = await c.request('train.control', { runId, action, ...(lr !== undefined ? { lr } : {}) });
+      get().dispatch({ type: 'control', runId, state: r.state, step: r.step });
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      set({ error: { code: e.code ?? 'E_TRAIN_CONTROL', message: e.message } });
+    }
+  },
+  async sanityCheck(graph) {
+    const c = client();
+    if (!c) return;
+    set({ sanity: 'running' });
+    try {
+      set({ sanity: await c.request('train.sanityCheck', { graph: engineGraph(graph) }) });
+    } catch (err) {
+      set({ sanity: { error: (err as Error).message } });
+    }
+  },
+}));
+
+/** Run `fn` after the browser has painted what the current update renders (two animation frames). */
+function afterPaint(fn: () => void): void {
+  if (typeof requestAnimationFrame !== 'function') return void setTimeout(fn, 0);
+  requestAnimationFrame(() => requestAnimationFrame(fn));
+}
+
+/**
+ * Feed a client's training events into the run store. Probe frames are acknowledged only after
+ * the UI has painted them: the engine sends the next (newest) frame then, so a slow UI gets fewer
+ * frames instead of a queue. Returns the unsubscriber.
+ */
+export function bindRunEvents(c: RpcClient, dispatch: (a: RunAction) => void = (a) => useRun.getState().dispatch(a)): () => void {
+  const offs = [
+    c.on('train.progress', (data) => dispatch({ type: 'progress', data })),
+    c.on('train.epoch', (data) => dispatch({ type: 'epoch', data })),
+    c.on('train.done', (data) => dispatch({ type: 'done', data })),
+    c.on('train.error', (data) => dispatch({ type: 'error', data })),
+    c.on('train.diverged', (data) => dispatch({ type: 'diverged', data })),
+    c.on('train.state', (data) => dispatch({ type: 'state', data })),
+    c.on('probe.frame', (data: ProbeFrame) => {
+      dispatch({ type: 'frame', data });
+      afterPaint(() => {
+        c.request('probe.ack', { runId: data.runId, seq: data.seq }).catch(() => {
+          // A replaced run or a closed engine: nothing to acknowledge any more.
+        });
+      });
+    }),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+/** Keep the run store bound to whichever engine client is current (the engine may restart). */
+export function connectRunStore(): () => void {
+  let unbind: (() => void) | undefined;
+  let bound: RpcClient | undefined;
+  const sync = (c: RpcClient | undefined) => {
+    if (c === bound) return;
+    unbind?.();
+    bound = c;
+    unbind = c ? bindRunEvents(c) : undefined;
+    const s = useRun.getState();
+    if (!c && isLive(s.phase)) useRun.setState({ phase: 'failed', error: { code: 'E_ENGINE_GONE', message: 'The engine stopped; the run ended with it.' } });
+  };
+  sync(useEngine.getState().client);
+  const off = useEngine.subscribe((s) => sync(s.client));
+  return () => {
+    off();
+    unbind?.();
+  };
+}
+
+export type TrainTab = 'curves' | 'layers' | 'samples' | 'playground';
+
+/** View preferences of the train dock and the canvas overlays (not part of a run). */
+export interface TrainUi {
+  open: boolean;
+  tab: TrainTab;
+  /** Node sparklines and health badges on the canvas. */
+  overlays: boolean;
+  /** Colour edges by the gradient norm of the tensor they carry. */
+  edgeGradients: boolean;
+  set(patch: Partial<Omit<TrainUi, 'set'>>): void;
+}
+
+export const useTrainUi = create<TrainUi>((set) => ({
+  open: false,
+  tab: 'curves',
+  overlays: true,
+  edgeGradients: true,
+  set: (patch) => set(patch),
+}));
