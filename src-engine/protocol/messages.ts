@@ -283,7 +283,7 @@ export const EngineMethods = {
       guard: z
         .object({
           lossExplosion: z.number().nonnegative().max(1e12).optional(),
-          /** Check every parameter gradient before each update (catches a NaN gradient one step earlier; costs ~3% on an MLP). */
+          /** Check every parameter gradient before each update (catches a NaN gradient one step earlier; costs a few percent of an MLP step). */
           checkGradients: z.boolean().optional(),
         })
         .optional(),

@@ -25,7 +25,7 @@ export interface TrainingSessionOptions {
   /** `false`: no probes (headless). */
   probes?: ProbeOptions | false;
   /**
-   * Check every step's parameter gradients for NaN/Inf before the update (default false: ~3% of
+   * Check every step's parameter gradients for NaN/Inf before the update (default false: ~5% of
    * an MNIST MLP step). Without it a NaN gradient is caught one step later, when the poisoned
    * weights make the loss non-finite; the run then rolls back all the same and names the layer
    * whose weights the previous update broke.
