@@ -6,7 +6,7 @@ import { compileKernelModules, detectWasmFeatures, instantiateKernels, type Wasm
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
 import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, partsFor, ranges } from './functions';
-import { WorkerPool } from './pool';
+import { MAX_THREADS, WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
 const GEMM = { MR: 2, NR: 16, MC: 64, KC: 256, NC: 512 } as const;
@@ -22,7 +22,7 @@ const MAX_PAGES = 32768;
 
 
 export interface CpuBackendOptions {
-  /** Threads sharing each kernel, the calling thread included. Default: every core. */
+  /** Threads sharing each kernel, the calling thread included (at most 64). Default: every core. */
   threads?: number;
   /** Use relaxed-SIMD FMA where the runtime supports it (default true). */
   relaxedSimd?: boolean;
@@ -71,7 +71,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     );
   }
   const fma = (opts.relaxedSimd ?? true) && features.relaxedSimd;
-  const threads = Math.max(1, Math.floor(opts.threads ?? defaultThreadCount()));
+  const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? defaultThreadCount())));
   const modules = compileKernelModules(features, fma);
   const heap = new SharedHeap(Math.max(opts.initialHeapBytes ?? 0, threads * GEMM_SCRATCH_BYTES + (1 << 20)), MAX_PAGES);
   const exports = instantiateKernels(modules, heap.memory);

@@ -5,7 +5,8 @@ import { kernelOrder } from './features';
 export const MAX_TASKS = 63;
 /** Most per-thread value kinds (see `setThreadValues`). */
 export const MAX_KINDS = 8;
-const MAX_THREADS = 64;
+/** Most threads a pool runs (the per-thread value table's width). */
+export const MAX_THREADS = 64;
 /** Float64 argument slots per task. */
 const ARGS_STRIDE = 32;
 /**

@@ -56,4 +56,27 @@ describe('WorkerPool', () => {
       expect(Array.from(again.dParams.bias.data)).toEqual(Array.from(first.dParams.bias.data));
     }
   });
+
+  it('works with more threads than cores (4 threads: three workers claim tasks too)', async () => {
+    const four = await createCpuBackend({ threads: 4 });
+    try {
+      const [m, n, k] = [96, 512, 64];
+      const a = four.alloc(m * k).fill(1);
+      const b = four.alloc(k * n).fill(1);
+      const c = four.alloc(m * n);
+      for (let r = 0; r < 200; r++) four.gemm({ transA: false, transB: false, m, n, k, a, b, c, accumulate: true });
+      expect(c.every((v) => v === k * 200)).toBe(true);
+      const def = getOp('Conv2d')!;
+      const rng = new Rng(4);
+      const x = tensor([16, 4, 10, 10], Float32Array.from({ length: 16 * 400 }, () => rng.normal()));
+      const attrs = { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] };
+      const want = runOp(def, { inputs: [x], attrs, seed: 2, backend: be });
+      const got = runOp(def, { inputs: [x], attrs, seed: 2, backend: four });
+      let err = 0;
+      for (let i = 0; i < want.output.data.length; i++) err = Math.max(err, Math.abs(got.output.data[i] - want.output.data[i]));
+      expect(err).toBeLessThan(1e-5);
+    } finally {
+      four.dispose();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { intAttr, pairAttr, windowOut } from '../../../ops/shape-util';
 import type { Attrs } from '../../../ops/types';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf } from '../functions';
+import { MAX_TASKS } from '../pool';
 
 interface Geometry {
   n: number;
@@ -50,7 +51,7 @@ const BACKWARD_MASK = maskOf(22, 23, 24);
  */
 function chunks(n: number, threads: number): number {
   if (threads <= 1) return 1;
-  return Math.max(1, Math.min(4 * threads, Math.floor(n / 2)));
+  return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2)));
 }
 
 /** Samples [n0, n1) per task: contiguous, as even as possible. */
