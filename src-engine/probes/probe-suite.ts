@@ -36,8 +36,10 @@ export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: 64, samples: 8,
  * run's input transform once with a fixed seed, so every frame sees the same inputs.
  *
  * Activations, sample outputs and the decision boundary come from an eval-mode forward on a
- * separate `withBatchSize(batch)` plan, so Dropout and BatchNorm statistics of the run are not
- * touched. Gradients and update ratios come from the training step itself (`GradientProbe`).
+ * `withBatchSize(batch)` plan, so Dropout's stream and BatchNorm's running statistics are not
+ * touched. (When `batch` equals the training batch size that plan is the training plan itself:
+ * the frame is taken after the step is complete, and the next step rewrites every activation.)
+ * Gradients and update ratios come from the training step itself (`GradientProbe`).
  *
  * Everything is allocated here; `capture` allocates only the frame it returns.
  */

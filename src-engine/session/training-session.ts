@@ -207,7 +207,7 @@ export class TrainingSession {
 
   /**
    * The current weights' output for one sample (eval mode, a batch-1 plan sharing the weights).
-   * Safe while training: it runs between steps, on storage the training plan does not use.
+   * Safe while training: it runs between steps, and every step refills whatever storage it reads.
    * `input` is in the dataset's units (pixels in [0, 1] for MNIST) and gets the run's
    * normalisation; pass `normalized` for values already fed to the network (`probeSamples`).
    */

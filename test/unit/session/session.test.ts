@@ -13,12 +13,12 @@ graph.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.2 }, inputs:
 graph.nodes.find((n) => n.id === 'fc2')!.inputs = ['drop'];
 const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
 
-async function sessionWeights(probes: boolean): Promise<Float32Array[]> {
+async function sessionWeights(probes: boolean, probeBatch = 64): Promise<Float32Array[]> {
   let frames = 0;
   const s = new TrainingSession('t', graph, data, createReferenceBackend(), {
     compile: compileGraph,
     // No rate limit (beyond what the protocol allows): a frame after every step.
-    probes: probes ? { everySteps: 1, maxHz: 1e9, budget: 1e9, boundary: 8 } : false,
+    probes: probes ? { everySteps: 1, maxHz: 1e9, budget: 1e9, boundary: 8, batch: probeBatch } : false,
     emit: (event, d) => {
       if (event === 'probe.frame') {
         frames++;
@@ -36,6 +36,8 @@ describe('TrainingSession', () => {
     const plain = await sessionWeights(false);
     const probed = await sessionWeights(true);
     expect(probed).toEqual(plain); // probes read; they never touch weights, Dropout's rng or BatchFeeder order
+    // A probe batch the size of the training batch shares the training plan's storage: still identical.
+    expect(await sessionWeights(true, 16)).toEqual(plain);
     let trainerPlan: ReturnType<typeof compileGraph> | null = null;
     const trainer = new Trainer(graph, data, createReferenceBackend(), { compile: (g, o) => (trainerPlan = compileGraph(g, o)) });
     await trainer.run();
