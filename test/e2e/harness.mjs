@@ -76,7 +76,7 @@ export async function launchApp() {
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
  * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on
- * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==', value | ref: [attr] | state: name, within? }` —
+ * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==' | '!=', value | ref: [attr] | state: name, within? }` —
  *   wait until the element's numeric attribute compares true with a number, another attribute of it, or a remembered value
  * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
  */
@@ -175,7 +175,7 @@ export async function replay(app, steps, log = () => {}) {
               const a = Number(raw);
               const b = other ? Number(el.getAttribute(other)) : value;
               if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-              return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : a === b;
+              return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : op === '>=' ? a >= b : op === '!=' ? a !== b : a === b;
             },
             [step.expectNumber, step.attr, step.op, ref ?? null, step.ref?.[0] ?? null],
             { timeout },

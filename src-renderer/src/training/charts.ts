@@ -78,8 +78,8 @@ export function lossChartOption(
   const spe = s.stepsPerEpoch ?? 0;
   return {
     animation: false,
-    grid: { left: 48, right: 12, top: 24, bottom: 24 },
-    legend: { top: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    grid: { left: 48, right: 12, top: 30, bottom: 24 },
+    legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
     yAxis: axis(t, { type: s.logScale ? 'log' : 'value', scale: true }),
@@ -97,11 +97,11 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
   const name = s.metricName ?? 'metric';
   return {
     animation: false,
-    grid: { left: 48, right: 56, top: 24, bottom: 24 },
-    legend: { top: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    grid: { left: 48, right: 56, top: 30, bottom: 24 },
+    legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
-    yAxis: [axis(t, { type: 'value', scale: true, name }), axis(t, { type: 'value', name: 'lr', splitLine: { show: false } })],
+    yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } })],
     series: [
       { name: `train ${name}`, type: 'line', data: s.trainMetric.map(([e, v]) => [e * spe, v]), color: t.series[0] },
       { name: `val ${name}`, type: 'line', data: s.valMetric.map(([e, v]) => [e * spe, v]), color: t.series[1] },
@@ -121,7 +121,7 @@ export function gradFlowOption(t: ChartTheme, bars: readonly GradBar[]): Record<
     grid: { left: 48, right: 12, top: 16, bottom: 36 },
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'category', data: bars.map((b) => b.nodeId), axisLabel: { color: t.muted, fontSize: 10, interval: 0, rotate: bars.length > 6 ? 30 : 0 } }),
-    yAxis: axis(t, { type: 'log', name: '‖∇W‖', min: Math.min(lo, top * VANISHING_RATIO) / 2 }),
+    yAxis: axis(t, { type: 'log', min: 10 ** Math.floor(Math.log10(Math.min(lo, top * VANISHING_RATIO))), axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } }),
     series: [
       {
         type: 'bar',
@@ -238,7 +238,11 @@ export function imagePixels(values: readonly number[], shape: readonly number[],
   if (lo === undefined || hi === undefined) {
     lo = Infinity;
     hi = -Infinity;
-    for (const v of values) if (Number.isFinite(v)) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of values) {
+      if (!Number.isFinite(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
   }
   const span = hi > lo ? hi - lo : 1;
   const data = new Uint8ClampedArray(w * h * 4);

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useEditor } from '../../editor/store';
+import type { DivergedEvent } from '../../training/model';
 import { useRun } from '../../training/store';
 
 /**
@@ -9,11 +10,12 @@ import { useRun } from '../../training/store';
  */
 export function DivergenceBanner() {
   const d = useRun((s) => (s.phase === 'diverged' ? s.diverged : undefined));
-  const [lr, setLr] = useState('');
-  useEffect(() => {
-    if (d) setLr(String(d.lr / 10));
-  }, [d]);
-  if (!d) return null;
+  return d ? <DivergenceReport key={`${d.runId}:${d.step}`} d={d} /> : null;
+}
+
+function DivergenceReport({ d }: { d: DivergedEvent }) {
+  // Suggest a rate ten times lower; the user can change it before resuming.
+  const [lr, setLr] = useState(String(d.lr / 10));
   const value = Number(lr);
   const ok = lr.trim() !== '' && Number.isFinite(value) && value > 0;
   return (

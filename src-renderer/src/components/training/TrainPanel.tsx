@@ -35,7 +35,12 @@ const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.
 /** A number field that edits on blur or Enter (so typing "0.0" does not write 0 into the design). */
 function NumberField({ label, value, testId, onCommit, min, integer, disabled }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; integer?: boolean; disabled?: boolean }) {
   const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    // The design changed underneath (undo, another run's settings): show the new value.
+    setShown(value);
+    setText(String(value));
+  }
   const ok = (t: string) => {
     const v = Number(t);
     return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (!integer || Number.isInteger(v));
@@ -209,6 +214,35 @@ export function TrainPanel() {
   const run = useRun.getState();
   return (
     <div className="train-panel" data-testid="train-panel">
+      <div className="train-controls">
+        {!live ? (
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph)}>
+            ▶ Start
+          </button>
+        ) : null}
+        {phase === 'running' ? (
+          <button type="button" data-testid="train-pause" onClick={() => void run.control('pause')}>
+            ❚❚ Pause
+          </button>
+        ) : null}
+        {phase === 'paused' ? (
+          <button type="button" className="primary" data-testid="train-resume" onClick={() => void run.control('resume')}>
+            ▶ Resume
+          </button>
+        ) : null}
+        {phase === 'paused' || phase === 'diverged' ? (
+          <button type="button" data-testid="train-step" onClick={() => void run.control('step')} title="Train exactly one batch">
+            Step
+          </button>
+        ) : null}
+        {isLive(phase) ? (
+          <button type="button" data-testid="train-stop" onClick={() => void run.control('stop')}>
+            ■ Stop
+          </button>
+        ) : null}
+        {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
+      </div>
+      <ProgressView />
       {!t ? (
         <div className="train-panel__empty">
           This design has no training settings.{' '}
@@ -259,35 +293,6 @@ export function TrainPanel() {
           <DatasetPreviewView dataset={t.dataset} />
         </>
       )}
-      <div className="train-controls">
-        {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph)}>
-            ▶ Start
-          </button>
-        ) : null}
-        {phase === 'running' ? (
-          <button type="button" data-testid="train-pause" onClick={() => void run.control('pause')}>
-            ❚❚ Pause
-          </button>
-        ) : null}
-        {phase === 'paused' ? (
-          <button type="button" className="primary" data-testid="train-resume" onClick={() => void run.control('resume')}>
-            ▶ Resume
-          </button>
-        ) : null}
-        {phase === 'paused' || phase === 'diverged' ? (
-          <button type="button" data-testid="train-step" onClick={() => void run.control('step')} title="Train exactly one batch">
-            Step
-          </button>
-        ) : null}
-        {isLive(phase) ? (
-          <button type="button" data-testid="train-stop" onClick={() => void run.control('stop')}>
-            ■ Stop
-          </button>
-        ) : null}
-        {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
-      </div>
-      <ProgressView />
     </div>
   );
 }

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
+import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, gradColour, gradFlowOption, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { overlaysOf } from '../../../src-renderer/src/training/overlay';
+
+const hist = { min: 0, max: 1, counts: [1, 2] };
+const stats = { count: 3, mean: 0.5, std: 0.1, min: 0, max: 1, zeroFrac: 0, nonFinite: 0 };
+const param = (nodeId: string, name: string, gradNorm: number | null) => ({ nodeId, name, shape: [2], gradNorm, gradMeanAbs: gradNorm, weightNorm: 1, updateRatio: 1e-3, weightHist: hist, weightStats: stats });
+
+function frameWith(params: ProbeFrame['params'], layers: ProbeFrame['layers'] = [], health: ProbeFrame['health'] = []): ProbeFrame {
+  return { runId: 'r', seq: 0, step: 1, epoch: 1, loss: 1, layers, params, health, costMs: 1 };
+}
+
+describe('gradient flow', () => {
+  it('one bar per parameterized layer (weight and bias together), in frame order, with bands', () => {
+    const bars = gradientFlow(
+      frameWith([param('fc1', 'weight', 3), param('fc1', 'bias', 4), param('fc2', 'weight', 1e-6), param('fc3', 'weight', 5e3), param('fc4', 'weight', null)]),
+    );
+    expect(bars.map((b) => b.nodeId)).toEqual(['fc1', 'fc2', 'fc3', 'fc4']);
+    expect(bars[0].gradNorm).toBeCloseTo(5, 12);
+    // fc2 is < 1e-4 of the largest non-exploding norm (5); fc3's explosion does not count toward that.
+    expect(bars.map((b) => b.band)).toEqual(['ok', 'vanishing', 'exploding', 'nonfinite']);
+  });
+
+  it('maps bars to a log-scale chart with the vanishing and exploding ranges shaded', () => {
+    const bars = gradientFlow(frameWith([param('fc1', 'weight', 0.5), param('fc2', 'weight', null)]));
+    const o = gradFlowOption(LIGHT, bars) as { xAxis: { data: string[] }; yAxis: { type: string; min: number }; series: { data: { value: number; itemStyle: { color: string } }[]; markArea: { data: { yAxis: number }[][] } }[] };
+    expect(o.xAxis.data).toEqual(['fc1', 'fc2']);
+    expect(o.yAxis.type).toBe('log');
+    expect(o.series[0].data[0]).toEqual({ value: 0.5, itemStyle: { color: LIGHT.ok } });
+    // A non-finite gradient is drawn past the exploding line, in the "bad" colour.
+    expect(o.series[0].data[1].value).toBeGreaterThan(EXPLODING_GRAD);
+    expect(o.series[0].data[1].itemStyle.color).toBe(LIGHT.bad);
+    expect(o.series[0].markArea.data[0][1].yAxis).toBeCloseTo(0.5e-4, 12);
+    expect(o.series[0].markArea.data[1][0].yAxis).toBe(EXPLODING_GRAD);
+    expect(o.yAxis.min).toBeLessThanOrEqual(0.5e-4);
+  });
+
+  it('no frame, no bars', () => expect(gradientFlow(undefined)).toEqual([]));
+});
+
+describe('chart options from run series', () => {
+  it('places validation points at the last step of their epoch', () => {
+    const o = lossChartOption(LIGHT, { loss: [[1, 2]], batchLoss: [[1, 2.2]], valLoss: [[1, 1.5], [2, 1.2]], stepsPerEpoch: 100 }) as { series: { name: string; data: unknown }[] };
+    expect(o.series.map((s) => s.name)).toEqual(['batch loss', 'train loss (epoch mean)', 'val loss']);
+    expect(o.series[2].data).toEqual([[100, 1.5], [200, 1.2]]);
+    expect(o.series[1].data).toEqual([[1, 2]]);
+  });
+});
+
+describe('drawing helpers', () => {
+  it('histogram bars scale to the tallest bin and skip empty bins', () => {
+    expect(histogramPath({ min: 0, max: 1, counts: [2, 0, 1] }, 30, 10)).toBe('M0.0 10h9.5v-10.0h-9.5zM20.0 10h9.5v-5.0h-9.5z');
+    expect(histogramPath({ min: 0, max: 1, counts: [0, 0] }, 30, 10)).toBe('');
+  });
+
+  it('edge colours run blue → red on a log scale, magenta for non-finite', () => {
+    expect(gradColour(1e-3, [1e-3, 1])).toBe('hsl(220, 75%, 50%)');
+    expect(gradColour(1, [1e-3, 1])).toBe('hsl(0, 75%, 50%)');
+    expect(gradColour(Math.sqrt(1e-3), [1e-3, 1])).toBe('hsl(110, 75%, 50%)');
+    expect(gradColour(null, [1, 2])).toBe('#d63fd6');
+    expect(gradColour(undefined, [1, 2])).toBeUndefined();
+  });
+
+  it('a decision-boundary grid maps class and confidence to colour; points land on the grid', () => {
+    const b: DecisionBoundary = { x: [0, 2], y: [0, 2], width: 2, height: 1, classes: [0, 1], confidence: [1, 0.5] };
+    const px = boundaryPixels(b, [[255, 0, 0], [0, 0, 255]], [255, 255, 255]);
+    // Full confidence: 75% toward the class colour; chance (0.5 of 2 classes): 15%.
+    expect([...px.slice(0, 4)]).toEqual([255, 64, 64, 255]);
+    expect([...px.slice(4, 8)]).toEqual([217, 217, 255, 255]);
+    // Row 0 is the top (largest y).
+    expect(toGrid(b, 0, 2, [100, 100])).toEqual([0, 0]);
+    expect(toGrid(b, 2, 0, [100, 100])).toEqual([100, 100]);
+  });
+
+  it('image rows become grey pixels; non-images are refused', () => {
+    const img = imagePixels([0, 0.5, 1, 0.25], [1, 2, 2], [0, 1]);
+    expect(img?.width).toBe(2);
+    expect([...(img?.data ?? [])].filter((_, i) => i % 4 === 0)).toEqual([0, 128, 255, 64]);
+    expect(imagePixels([1, 2, 3], [3])).toBeUndefined();
+    expect(imagePixels([1, 2, 3], [1, 2, 2])).toBeUndefined();
+  });
+
+  it('confusion cells carry counts and the share of their true class', () => {
+    expect(confusionCells([[3, 1], [0, 0]])).toEqual([
+      { row: 0, col: 0, count: 3, share: 0.75 },
+      { row: 0, col: 1, count: 1, share: 0.25 },
+      { row: 1, col: 0, count: 0, share: 0 },
+      { row: 1, col: 1, count: 0, share: 0 },
+    ]);
+  });
+});
+
+describe('canvas overlays', () => {
+  it('are computed once per frame (stable objects for the node selectors) and carry health warnings', () => {
+    const f = frameWith(
+      [],
+      [
+        { nodeId: 'fc1', op: 'Linear', shape: [2], hist, stats, gradNorm: 1 },
+        { nodeId: 'relu1', op: 'ReLU', shape: [2], hist, stats, deadFrac: 0.75, gradNorm: 0.01 },
+      ],
+      [{ code: 'HEALTH_DEAD_RELU', severity: 'warning', nodeId: 'relu1', message: '75% dead', fix: 'He init' }],
+    );
+    const a = overlaysOf(f);
+    expect(overlaysOf(f)).toBe(a);
+    expect(a?.get('relu1')?.health.map((h) => h.code)).toEqual(['HEALTH_DEAD_RELU']);
+    expect(a?.get('fc1')?.health).toEqual([]);
+    expect(a?.get('fc1')?.edgeColour).toBe('hsl(0, 75%, 50%)');
+    expect(a?.get('relu1')?.edgeColour).toBe('hsl(220, 75%, 50%)');
+    expect(a?.get('relu1')?.deadFrac).toBe(0.75);
+    expect(overlaysOf(undefined)).toBeUndefined();
+  });
+});

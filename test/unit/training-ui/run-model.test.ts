@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
+import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
+import { bindRunEvents } from '../../../src-renderer/src/training/store';
+
+const started: StartResult = {
+  runId: 'run-1',
+  backend: 'CPU · 2 threads',
+  stepsPerEpoch: 10,
+  epochs: 2,
+  batchSize: 4,
+  task: 'classification',
+  classNames: ['a', 'b'],
+  probeSamples: { shape: [2], inputs: [[0, 1]], targets: [1] },
+};
+
+const progress = (step: number, loss: number | null, runId = 'run-1') => ({
+  type: 'progress' as const,
+  data: { runId, epoch: 1, epochs: 2, step, stepInEpoch: step, stepsPerEpoch: 10, loss, batchLoss: loss, lr: 0.01, samplesPerSec: 100, etaSeconds: 1, state: 'running' as const },
+});
+
+function frame(seq: number, step: number, runId = 'run-1'): ProbeFrame {
+  return {
+    runId,
+    seq,
+    step,
+    epoch: 1,
+    loss: 1,
+    layers: [{ nodeId: 'fc1', op: 'Linear', shape: [4], hist: { min: 0, max: 10, counts: [0, 10, 0, 0, 0, 0, 0, 0, 0, 10] }, stats: { count: 20, mean: 5, std: 4, min: 0, max: 10, zeroFrac: 0, nonFinite: 0 }, gradNorm: 0.5 }],
+    params: [],
+    health: [],
+    costMs: 1,
+  };
+}
+
+const replay = (actions: RunAction[], from: RunView = emptyRun) => actions.reduce(reduceRun, from);
+
+describe('run view reducer', () => {
+  it('follows a run from start to done and keeps its series', () => {
+    const s = replay([
+      { type: 'starting' },
+      { type: 'started', result: started },
+      progress(1, 2.3),
+      progress(5, 1.1),
+      { type: 'epoch', data: { runId: 'run-1', epoch: 1, epochs: 2, step: 10, train: { loss: 1, accuracy: 0.8 }, val: { loss: 0.9, accuracy: 0.85, confusion: [[4, 1], [0, 5]] }, lr: 0.01, seconds: 1, best: true } },
+      { type: 'state', data: { runId: 'run-1', state: 'paused', step: 10 } },
+      { type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 2, evaluatedEpoch: 2, test: { loss: 0.5, accuracy: 0.9 } } },
+    ]);
+    expect(s.phase).toBe('done');
+    expect(s.info?.backend).toBe('CPU · 2 threads');
+    expect(s.loss).toEqual([[1, 2.3], [5, 1.1]]);
+    expect(s.lr).toEqual([[1, 0.01], [5, 0.01]]);
+    expect(s.valLoss).toEqual([[1, 0.9]]);
+    expect(s.valMetric).toEqual([[1, 0.85]]);
+    expect(s.trainMetric).toEqual([[1, 0.8]]);
+    expect(s.metricName).toBe('accuracy');
+    expect(s.done?.test?.accuracy).toBe(0.9);
+  });
+
+  it('ignores the events of a replaced run', () => {
+    const s = replay([{ type: 'started', result: started }, progress(3, 1)]);
+    const after = replay([progress(9, 0.1, 'run-0'), { type: 'frame', data: frame(0, 9, 'run-0') }, { type: 'diverged', data: { runId: 'run-0', step: 1, epoch: 1, cause: 'nonfinite', where: 'loss', nodeId: 'x', op: 'Linear', lr: 1, hint: '', message: '', restoredStep: 0 } }], s);
+    expect(after).toBe(s);
+  });
+
+  it('skips a non-finite loss (null on the wire) but keeps the step', () => {
+    const s = replay([{ type: 'started', result: started }, progress(1, 1), progress(2, null)]);
+    expect(s.loss).toEqual([[1, 1]]);
+    expect(s.progress?.step).toBe(2);
+  });
+
+  it('enters and leaves the diverged state', () => {
+    const diverged = { runId: 'run-1', step: 7, epoch: 1, cause: 'exploding' as const, where: 'activation' as const, nodeId: 'fc1', op: 'Linear', lr: 1000, hint: 'lower it', message: 'boom', restoredStep: 0 };
+    const s = replay([{ type: 'started', result: started }, { type: 'diverged', data: diverged }]);
+    expect(s.phase).toBe('diverged');
+    expect(s.diverged?.nodeId).toBe('fc1');
+    const resumed = reduceRun(s, { type: 'state', data: { runId: 'run-1', state: 'running', step: 7 } });
+    expect(resumed.phase).toBe('running');
+    expect(resumed.diverged).toBeUndefined();
+  });
+
+  it('keeps the newest frame and a bounded distribution history per layer', () => {
+    let s = replay([{ type: 'started', result: started }]);
+    for (let i = 0; i < 300; i++) s = reduceRun(s, { type: 'frame', data: frame(i, i * 10) });
+    expect(s.frame?.seq).toBe(299);
+    expect(s.frames).toBe(300);
+    const h = s.history.fc1;
+    expect(h.length).toBeLessThanOrEqual(120);
+    expect(h[h.length - 1][0]).toBe(2990);
+    expect(h[0][0]).toBe(0);
+    // Half the values in bin 1 ([1, 2)), half in bin 9 ([9, 10]): the median sits between them.
+    expect(h[0][1]).toBeCloseTo(1.2, 6);
+    expect(h[0][2]).toBeCloseTo(2, 6);
+    expect(h[0][3]).toBeCloseTo(9.8, 6);
+  });
+
+  it('a failed start shows the engine error', () => {
+    const s = reduceRun(emptyRun, { type: 'start-failed', code: 'TRAIN_NO_CONFIG', message: 'no training settings' });
+    expect(s.phase).toBe('failed');
+    expect(s.error).toEqual({ code: 'TRAIN_NO_CONFIG', message: 'no training settings' });
+  });
+});
+
+describe('bounded series', () => {
+  it('never exceeds the bound, keeps the first and the newest points, and stays sorted', () => {
+    let s: readonly (readonly [number, number])[] = [];
+    for (let i = 0; i < 10 * MAX_SERIES_POINTS; i++) s = appendBounded(s, [i, i * 2] as const);
+    expect(s.length).toBeLessThanOrEqual(MAX_SERIES_POINTS);
+    expect(s.length).toBeGreaterThan(MAX_SERIES_POINTS / 2);
+    expect(s[0]).toEqual([0, 0]);
+    expect(s[s.length - 1]).toEqual([10 * MAX_SERIES_POINTS - 1, 2 * (10 * MAX_SERIES_POINTS - 1)]);
+    for (let i = 1; i < s.length; i++) expect(s[i][0]).toBeGreaterThan(s[i - 1][0]);
+    // The newest stretch keeps full resolution.
+    expect(s[s.length - 2][0]).toBe(10 * MAX_SERIES_POINTS - 2);
+  });
+
+  it('replaces a point with the same x (a repeated progress event)', () => {
+    expect(appendBounded([[1, 5]] as const, [1, 4] as const)).toEqual([[1, 4]]);
+  });
+});
+
+describe('histogram quantiles and headline metrics', () => {
+  it('interpolates inside a bin and ignores empty histograms', () => {
+    const h = { min: 0, max: 4, counts: [0, 4, 0, 0] };
+    expect(histogramQuantile(h, 0)).toBe(1);
+    expect(histogramQuantile(h, 0.5)).toBe(1.5);
+    expect(histogramQuantile(h, 1)).toBe(2);
+    expect(histogramQuantile({ min: 0, max: 1, counts: [0, 0] }, 0.5)).toBeNaN();
+  });
+
+  it('picks accuracy for classifiers, psnr for autoencoders', () => {
+    expect(headlineMetric({ loss: 1, accuracy: 0.5, f1: 0.4 })).toEqual({ name: 'accuracy', value: 0.5 });
+    expect(headlineMetric({ loss: 1, mse: 0.02, psnr: 17 })).toEqual({ name: 'psnr', value: 17 });
+    expect(headlineMetric({ loss: 1 })).toBeUndefined();
+  });
+});
+
+describe('binding a client to the run store', () => {
+  it('dispatches events and acknowledges each probe frame after it is handled', async () => {
+    const [a, b] = createMemoryChannelPair();
+    const acks: number[] = [];
+    const server = new RpcServer(b, {
+      'probe.ack': ({ seq }) => {
+        acks.push(seq);
+        return { pending: false };
+      },
+    });
+    const client = new RpcClient(a);
+    const seen: RunAction['type'][] = [];
+    const off = bindRunEvents(client, (action) => seen.push(action.type));
+    server.emit('train.progress', progress(1, 1).data);
+    server.emit('probe.frame', frame(0, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toEqual(['progress', 'frame']);
+    expect(acks).toEqual([0]);
+    off();
+    server.emit('train.progress', progress(2, 1).data);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toEqual(['progress', 'frame']);
+  });
+});
