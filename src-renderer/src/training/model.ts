@@ -46,7 +46,30 @@ export interface RunView {
   history: Readonly<Record<string, readonly DistributionPoint[]>>;
 }
 
-export const emptyRun: RunView = { phase: 'idle', loss: [], batchLoss: [], lr: [], valLoss: [], trainMetric: [], valMetric: [], frames: 0, history: {} };
+/**
+ * No run. Every optional member is listed (as undefined): the store merges reducer results into
+ * its state, so a member left out would survive from the previous run.
+ */
+export const emptyRun: RunView = {
+  runId: undefined,
+  phase: 'idle',
+  info: undefined,
+  progress: undefined,
+  loss: [],
+  batchLoss: [],
+  lr: [],
+  valLoss: [],
+  trainMetric: [],
+  valMetric: [],
+  metricName: undefined,
+  lastEpoch: undefined,
+  done: undefined,
+  diverged: undefined,
+  error: undefined,
+  frame: undefined,
+  frames: 0,
+  history: {},
+};
 
 /**
  * Append a point, keeping at most `max`: when full, every other point of the older half is

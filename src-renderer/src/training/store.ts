@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { GraphIR } from '../../../src-engine/ir/types';
-import type { ProbeFrame, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
+import type { DatasetPreview, ProbeFrame, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import { useEngine } from '../state/engine-store';
 import { emptyRun, isLive, reduceRun, type RunAction, type RunView } from './model';
@@ -129,6 +129,8 @@ export interface TrainUi {
   overlays: boolean;
   /** Colour edges by the gradient norm of the tensor they carry. */
   edgeGradients: boolean;
+  /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
+  preview?: DatasetPreview;
   set(patch: Partial<Omit<TrainUi, 'set'>>): void;
 }
 

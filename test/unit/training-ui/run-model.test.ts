@@ -94,6 +94,14 @@ describe('run view reducer', () => {
     expect(h[0][3]).toBeCloseTo(9.8, 6);
   });
 
+  it('starting a new run clears everything of the previous one (the store merges results into its state)', () => {
+    const old = replay([{ type: 'started', result: started }, progress(3, 1), { type: 'frame', data: frame(0, 3) }, { type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 2, evaluatedEpoch: 2, test: { loss: 0.5, accuracy: 0.9 } } }]);
+    const next = reduceRun(old, { type: 'starting' });
+    const merged = { ...old, ...next };
+    expect(merged).toEqual({ ...emptyRun, phase: 'starting' });
+    for (const key of Object.keys(old)) expect(key in next).toBe(true);
+  });
+
   it('a failed start shows the engine error', () => {
     const s = reduceRun(emptyRun, { type: 'start-failed', code: 'TRAIN_NO_CONFIG', message: 'no training settings' });
     expect(s.phase).toBe('failed');

@@ -1,7 +1,7 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary } from '../../../../src-engine/protocol';
 import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
-import { useRun } from '../../training/store';
+import { useRun, useTrainUi } from '../../training/store';
 import { useEditor } from '../../editor/store';
 import { PixelImage } from './PixelImage';
 
@@ -122,7 +122,7 @@ function BoundaryCanvas({ boundary, points }: { boundary: Boundary; points: { x:
       const [x, y] = toGrid(boundary, p.x, p.y, [size, size]);
       const c = PALETTE[p.c % PALETTE.length];
       ctx.beginPath();
-      ctx.arc(x, y, 3, 0, Math.PI * 2);
+      ctx.arc(x, y, points.length > 100 ? 1.8 : 3, 0, Math.PI * 2);
       ctx.fillStyle = `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
       ctx.strokeStyle = dark ? '#000' : '#fff';
       ctx.fill();
@@ -137,9 +137,16 @@ export function DecisionBoundary() {
   const boundary = useRun((s) => s.frame?.boundary);
   const step = useRun((s) => s.frame?.step);
   const probe = useRun((s) => s.info?.probeSamples);
+  const preview = useTrainUi((s) => s.preview?.points);
+  // The training points of the dataset preview when there is one, else the few probe samples.
   const points = useMemo(
-    () => (probe && probe.shape.length === 1 && probe.shape[0] === 2 ? probe.inputs.map((v, i) => ({ x: v[0], y: v[1], c: Number(probe.targets[i]) })) : []),
-    [probe],
+    () =>
+      preview
+        ? preview.map(([x, y, c]) => ({ x, y, c }))
+        : probe && probe.shape.length === 1 && probe.shape[0] === 2
+          ? probe.inputs.map((v, i) => ({ x: v[0], y: v[1], c: Number(probe.targets[i]) }))
+          : [],
+    [preview, probe],
   );
   if (!boundary) return null;
   const classes = new Set(boundary.classes).size;

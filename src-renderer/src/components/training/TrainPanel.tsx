@@ -4,7 +4,7 @@ import { getOp } from '../../../../src-engine/ops/registry';
 import type { DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';
-import { useRun } from '../../training/store';
+import { useRun, useTrainUi } from '../../training/store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
 
@@ -72,7 +72,11 @@ function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] })
     let live = true;
     client
       .request('dataset.preview', { dataset: JSON.parse(key) as Record<string, unknown> & { name: string }, samples: 8 })
-      .then((data) => live && setPreview({ key, data }))
+      .then((data) => {
+        if (!live) return;
+        setPreview({ key, data });
+        useTrainUi.getState().set({ preview: data });
+      })
       .catch((err: Error) => live && setPreview({ key, error: err.message }));
     return () => {
       live = false;
