@@ -41,6 +41,8 @@ const THREADS = [...new Set([1, ALL])];
 
 interface Results {
   date: string;
+  /** `git describe --always --dirty` of the tree measured, when git is available. */
+  commit: string;
   host: string;
   node: string;
   cpu: string;
@@ -161,6 +163,11 @@ function trainSamplesPerSec(be: Backend, w: Workload): number {
   return best;
 }
 
+function gitDescribe(): string {
+  const r = spawnSync('git', ['describe', '--always', '--dirty', '--exclude', '*'], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
 function torchAvailable(): boolean {
   if (process.env.BENCH_SKIP_TORCH) return false;
   const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   const results: Results = {
     date: new Date().toISOString(),
+    commit: gitDescribe(),
     host: hostname(),
     node: process.version,
     cpu: (await import('node:os')).cpus()[0]?.model ?? 'unknown',
