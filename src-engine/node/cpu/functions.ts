@@ -20,6 +20,7 @@ export const FN_NAMES = [
   'elementwise.scaledDiffBackward',
   'elementwise.fillRows',
   'elementwise.colSums',
+  'elementwise.sigmoidBackward',
 ] as const;
 
 export const FN = {
@@ -41,6 +42,7 @@ export const FN = {
   scaledDiffBackward: 15,
   fillRows: 16,
   colSums: 17,
+  sigmoidBackward: 18,
 } as const;
 
 /** Most tasks a GEMM is cut into. */
