@@ -11,7 +11,7 @@ const nodeBuiltins = [
 
 /** Import boundaries (folder = runtime); the per-runtime tsconfigs enforce the same in the compiler. */
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src-engine/backend/cpu/generated/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src-engine/node/cpu/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
