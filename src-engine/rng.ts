@@ -85,7 +85,3 @@ export class Rng {
     return new Rng(this.nextU32());
   }
 }
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
