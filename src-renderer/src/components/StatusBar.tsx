@@ -7,9 +7,10 @@ import { formatBytes, formatCount } from './format';
 function RunStatus() {
   const phase = useRun((s) => s.phase);
   const backend = useRun((s) => s.info?.backend);
+  const runId = useRun((s) => s.runId);
   if (phase === 'idle') return null;
   return (
-    <span className="status-item" data-testid="status-run" data-state={phase} title={backend ? `Training on ${backend}` : ''}>
+    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} title={backend ? `Training on ${backend}` : ''}>
       training: {phase}
       {backend ? ` · ${backend}` : ''}
     </span>

@@ -140,18 +140,31 @@ export function gradFlowOption(t: ChartTheme, bars: readonly GradBar[]): Record<
   };
 }
 
-/** A layer's output distribution over time: median with the 10–90% band (TensorBoard's distributions view). */
-export function distributionOption(t: ChartTheme, points: readonly DistributionPoint[], colour: string): Record<string, unknown> {
+/**
+ * A layer's output distribution over time as SVG paths in a `width × height` box (TensorBoard's
+ * distributions view): the 10–90% band as a closed polygon and the median as a line, x by step,
+ * y over the range of the band.
+ */
+export function distributionPaths(points: readonly DistributionPoint[], width: number, height: number): { band: string; median: string; lo: number; hi: number } {
+  if (points.length === 0) return { band: '', median: '', lo: 0, hi: 0 };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    lo = Math.min(lo, p[1]);
+    hi = Math.max(hi, p[3]);
+  }
+  const x0 = points[0][0];
+  const dx = points[points.length - 1][0] - x0 || 1;
+  const dy = hi - lo || 1;
+  const X = (step: number) => (points.length === 1 ? width / 2 : ((step - x0) / dx) * width).toFixed(1);
+  const Y = (v: number) => (height - ((v - lo) / dy) * height).toFixed(1);
+  const upper = points.map((p) => `${X(p[0])} ${Y(p[3])}`);
+  const lower = points.map((p) => `${X(p[0])} ${Y(p[1])}`).reverse();
   return {
-    animation: false,
-    grid: { left: 40, right: 6, top: 6, bottom: 18 },
-    xAxis: axis(t, { type: 'value', min: 'dataMin', max: 'dataMax', splitLine: { show: false } }),
-    yAxis: axis(t, { type: 'value', scale: true, splitNumber: 2 }),
-    series: [
-      { type: 'line', stack: 'band', showSymbol: false, silent: true, data: points.map((p) => [p[0], p[1]]), lineStyle: { opacity: 0 } },
-      { type: 'line', stack: 'band', showSymbol: false, silent: true, data: points.map((p) => [p[0], p[3] - p[1]]), lineStyle: { opacity: 0 }, areaStyle: { color: colour, opacity: 0.25 } },
-      { type: 'line', showSymbol: false, data: points.map((p) => [p[0], p[2]]), lineStyle: { width: 1.5, color: colour } },
-    ],
+    band: `M${[...upper, ...lower].join('L')}Z`,
+    median: `M${points.map((p) => `${X(p[0])} ${Y(p[2])}`).join('L')}`,
+    lo,
+    hi,
   };
 }
 

@@ -11,7 +11,8 @@ export interface RunStore extends RunView {
   /** The last sanity check (or `running` while one is under way). */
   sanity?: SanityResult | 'running' | { error: string };
   dispatch(action: RunAction): void;
-  start(graph: GraphIR, overrides?: TrainOverrides): Promise<void>;
+  /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves). */
+  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: false }): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
   sanityCheck(graph: GraphIR): Promise<void>;
@@ -32,12 +33,12 @@ export const useRun = create<RunStore>((set, get) => ({
     const next = reduceRun(s, action);
     if (next !== s) set(next);
   },
-  async start(graph, overrides) {
+  async start(graph, overrides, options = {}) {
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     get().dispatch({ type: 'starting' });
     try {
-      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}) });
+      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}), ...(options.probes === false ? { probes: false as const } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };
@@ -129,6 +130,8 @@ export interface TrainUi {
   overlays: boolean;
   /** Colour edges by the gradient norm of the tensor they carry. */
   edgeGradients: boolean;
+  /** Probe the network while training (activations, gradients, samples); off trains headless. */
+  probes: boolean;
   /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
   preview?: DatasetPreview;
   set(patch: Partial<Omit<TrainUi, 'set'>>): void;
@@ -139,5 +142,6 @@ export const useTrainUi = create<TrainUi>((set) => ({
   tab: 'curves',
   overlays: true,
   edgeGradients: true,
+  probes: true,
   set: (patch) => set(patch),
 }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, gradColour, gradFlowOption, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowOption, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
 import { overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -109,5 +109,22 @@ describe('canvas overlays', () => {
     expect(a?.get('relu1')?.edgeColour).toBe('hsl(220, 75%, 50%)');
     expect(a?.get('relu1')?.deadFrac).toBe(0.75);
     expect(overlaysOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('distribution over time', () => {
+  it('draws the 10–90% band and the median across the steps, scaled to the band', () => {
+    const d = distributionPaths(
+      [
+        [0, 0, 1, 2],
+        [10, 1, 2, 4],
+      ],
+      100,
+      40,
+    );
+    expect([d.lo, d.hi]).toEqual([0, 4]);
+    expect(d.band).toBe('M0.0 20.0L100.0 0.0L100.0 30.0L0.0 40.0Z');
+    expect(d.median).toBe('M0.0 30.0L100.0 20.0');
+    expect(distributionPaths([], 10, 10).band).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
-import { distributionOption, gradFlowOption, gradientFlow, histogramPath } from '../../training/charts';
+import { distributionPaths, gradFlowOption, gradientFlow, histogramPath } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../training/store';
 import { EChart, useChartTheme } from './EChart';
@@ -26,7 +26,7 @@ function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['h
 /** One layer: its current output histogram, its distribution over time, dead/saturated share. */
 const LayerCard = memo(function LayerCard({ layer, history }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined }) {
   const t = useChartTheme();
-  const option = useMemo(() => distributionOption(t, history ?? [], t.series[0]), [t, history]);
+  const d = useMemo(() => distributionPaths(history ?? [], 180, 40), [history]);
   return (
     <div className="layer-card" data-testid={`layer-${layer.nodeId}`}>
       <div className="layer-card__head">
@@ -36,7 +36,17 @@ const LayerCard = memo(function LayerCard({ layer, history }: { layer: Activatio
         {layer.stats.nonFinite ? <span className="bad"> · {layer.stats.nonFinite} NaN/Inf</span> : null}
       </div>
       <HistogramBars hist={layer.hist} testId={`activation-hist-${layer.nodeId}`} colour={t.series[0]} />
-      <EChart className="chart chart--mini" option={option} data-testid={`activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} />
+      <figure className="dist" data-testid={`activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} title="10th, 50th and 90th percentile of the output over time">
+        <svg viewBox="0 0 180 40" preserveAspectRatio="none">
+          <path d={d.band} fill={t.series[0]} fillOpacity={0.25} />
+          <path d={d.median} fill="none" stroke={t.series[0]} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
+        </svg>
+        <figcaption>
+          <span>{fmt(d.lo)}</span>
+          <span>over time</span>
+          <span>{fmt(d.hi)}</span>
+        </figcaption>
+      </figure>
     </div>
   );
 });

@@ -34,6 +34,7 @@ export function TrainDock() {
   const tab = useTrainUi((s) => s.tab);
   const overlays = useTrainUi((s) => s.overlays);
   const edgeGradients = useTrainUi((s) => s.edgeGradients);
+  const probes = useTrainUi((s) => s.probes);
   const set = useTrainUi((s) => s.set);
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
@@ -49,6 +50,9 @@ export function TrainDock() {
           ))}
         </nav>
         <HeaderSummary />
+        <label className="train-dock__check" title="Probe activations, gradients and sample outputs while training (off: headless, only the curves)">
+          <input type="checkbox" data-testid="toggle-probes" checked={probes} onChange={(e) => set({ probes: e.target.checked })} /> live probes
+        </label>
         <label className="train-dock__check" title="Sparklines and health badges on the canvas nodes">
           <input type="checkbox" data-testid="toggle-overlays" checked={overlays} onChange={(e) => set({ overlays: e.target.checked })} /> node probes
         </label>

@@ -130,11 +130,16 @@ function ProgressView() {
   const test = useRun((s) => s.done?.test);
   const doneReason = useRun((s) => s.done?.reason);
   const error = useRun((s) => s.error);
+  const done = useRun((s) => s.done);
+  const batchSize = useRun((s) => s.info?.batchSize);
+  const frames = useRun((s) => s.frames);
+  // Whole-run throughput (all steps over the run's seconds, evaluation included), for comparing runs.
+  const runRate = done && batchSize && done.seconds > 0 ? (done.steps * batchSize) / done.seconds : undefined;
   const acc = typeof test?.accuracy === 'number' ? test.accuracy : undefined;
   return (
     <div className="train-progress">
       <div>
-        <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase}>
+        <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase} data-run-samples-per-sec={runRate?.toFixed(0)} data-frames={frames}>
           {phase}
           {doneReason && doneReason !== 'completed' ? ` (${doneReason})` : ''}
         </span>{' '}
@@ -158,6 +163,11 @@ function ProgressView() {
       {p ? (
         <div className="train-progress__bar">
           <span style={{ width: `${Math.min(100, ((p.epoch - 1 + p.stepInEpoch / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)) * 100)}%` }} />
+        </div>
+      ) : null}
+      {runRate !== undefined ? (
+        <div className="train-progress__nums" title="All steps over the run's wall-clock seconds, evaluation included">
+          {done!.steps.toLocaleString()} steps in {fmtTime(done!.seconds)} · {Math.round(runRate).toLocaleString()} samples/s · {frames} probe frames
         </div>
       ) : null}
       {acc !== undefined ? (
@@ -220,7 +230,7 @@ export function TrainPanel() {
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph)}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, useTrainUi.getState().probes ? {} : { probes: false })}>
             ▶ Start
           </button>
         ) : null}
