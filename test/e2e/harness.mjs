@@ -75,6 +75,7 @@ export async function launchApp() {
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
+ * - `{ expectAttached: selector, within? }` — in the page, visible or not (e.g. an SVG path with an empty box)
  * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on
  * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==' | '!=', value | ref: [attr] | state: name, within? }` —
  *   wait until the element's numeric attribute compares true with a number, another attribute of it, or a remembered value
@@ -159,6 +160,8 @@ export async function replay(app, steps, log = () => {}) {
         else if (JSON.stringify(graph) !== JSON.stringify(state[step.expectGraph])) {
           throw new Error(`the canvas differs from "${step.expectGraph}":\n now ${JSON.stringify(graph)}\n was ${JSON.stringify(state[step.expectGraph])}`);
         }
+      } else if (step.expectAttached) {
+        await app.page.locator(step.expectAttached).first().waitFor({ state: 'attached', timeout: step.within ?? 10_000 });
       } else if (step.clickIfPresent) {
         const loc = app.page.locator(step.clickIfPresent).first();
         const shown = await loc.waitFor({ timeout: step.within ?? 1_000 }).then(() => true, () => false);

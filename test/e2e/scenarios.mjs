@@ -220,8 +220,9 @@ const watchMnist = [
   ...['fc1', 'relu1', 'fc2', 'relu2', 'fc3'].map((id) => ({ expect: `[data-testid="activation-hist-${id}"]`, within: 10_000 })),
   { expectCount: '[data-testid^="grad-bar-"]', count: 3 },
   ...['fc1', 'fc2', 'fc3'].map((id) => ({ expect: `[data-testid="grad-bar-${id}"]` })),
-  // On the canvas: live sparklines on the nodes.
+  // On the canvas: live sparklines on the nodes, edges coloured by gradient norm.
   { expect: '[data-testid="node-spark-fc1"]' },
+  { expectAttached: '.react-flow__edge path[data-grad-colour]' },
   { screenshot: 'train-mnist-layers' },
   { click: '[data-testid=train-tab-samples]' },
   { expect: '[data-testid=confusion-matrix]', attr: ['data-split', 'test'] },
@@ -231,6 +232,9 @@ const watchMnist = [
   { click: '[data-testid=train-tab-layers]' },
   { screenshot: 'train-mnist-layers-dark' },
   { click: '[data-testid=cmd-theme]' },
+  // The sanity check overfits 64 examples and says whether the loss went to ~0.
+  { click: '[data-testid=sanity-check]' },
+  { expect: '[data-testid=sanity-verdict]', attr: ['data-passed', 'true'], within: 20_000 },
 ];
 
 /** A run forced to diverge (learning rate 1e3) pauses and names the step and the layer; it resumes with a lower rate. */
