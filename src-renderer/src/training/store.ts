@@ -8,8 +8,9 @@ import { emptyRun, isLive, reduceRun, type RunAction, type RunView } from './mod
 export type SanityResult = ResultOf<'train.sanityCheck'>;
 
 export interface RunStore extends RunView {
-  /** The last sanity check (or `running` while one is under way). */
+  /** The last sanity check (or `running` while one is under way), and the graph it checked. */
   sanity?: SanityResult | 'running' | { error: string };
+  sanityGraph?: GraphIR;
   dispatch(action: RunAction): void;
   /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves). */
   start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: false }): Promise<void>;
@@ -60,7 +61,7 @@ export const useRun = create<RunStore>((set, get) => ({
   async sanityCheck(graph) {
     const c = client();
     if (!c) return;
-    set({ sanity: 'running' });
+    set({ sanity: 'running', sanityGraph: graph });
     try {
       set({ sanity: await c.request('train.sanityCheck', { graph: engineGraph(graph) }) });
     } catch (err) {

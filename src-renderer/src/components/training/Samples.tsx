@@ -19,6 +19,9 @@ export function ReconstructionGrid() {
   const probe = useRun((s) => s.info?.probeSamples);
   const step = useRun((s) => s.frame?.step);
   if (!samples || samples.kind === 'classification' || !probe) return null;
+  // A flat output (e.g. [784] from a Linear) of the input's size is drawn in the input's image shape.
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
   return (
     <section className="recon" data-testid="reconstructions" data-step={step ?? 0} data-kind={samples.kind}>
       <h4>Reconstructions: clean · fed to the network · output</h4>
@@ -27,9 +30,9 @@ export function ReconstructionGrid() {
           const clean = probe.targets[i];
           return (
             <div key={i} className="recon__col" data-testid={`reconstruction-${i}`} data-checksum={out.reduce((a, v, k) => a + v * ((k % 7) + 1), 0).toFixed(3)}>
-              {Array.isArray(clean) ? <PixelImage values={clean} shape={samples.shape} range={[0, 1]} title="clean" /> : null}
+              {Array.isArray(clean) && clean.length ? <PixelImage values={clean} shape={shape} range={[0, 1]} title="clean" /> : null}
               <PixelImage values={probe.inputs[i]} shape={probe.shape} title="fed to the network" />
-              <PixelImage values={out} shape={samples.shape} range={[0, 1]} title="output" />
+              <PixelImage values={out} shape={shape} range={[0, 1]} title="output" />
             </div>
           );
         })}

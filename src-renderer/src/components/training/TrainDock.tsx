@@ -51,13 +51,13 @@ export function TrainDock() {
         </nav>
         <HeaderSummary />
         <label className="train-dock__check" title="Probe activations, gradients and sample outputs while training (off: headless, only the curves)">
-          <input type="checkbox" data-testid="toggle-probes" checked={probes} onChange={(e) => set({ probes: e.target.checked })} /> live probes
+          <input type="checkbox" data-testid="toggle-probes" checked={probes} onChange={(e) => set({ probes: e.target.checked })} /> probes
         </label>
         <label className="train-dock__check" title="Sparklines and health badges on the canvas nodes">
-          <input type="checkbox" data-testid="toggle-overlays" checked={overlays} onChange={(e) => set({ overlays: e.target.checked })} /> node probes
+          <input type="checkbox" data-testid="toggle-overlays" checked={overlays} onChange={(e) => set({ overlays: e.target.checked })} /> node overlays
         </label>
         <label className="train-dock__check" title="Colour edges by the gradient norm of the tensor they carry">
-          <input type="checkbox" data-testid="toggle-edge-gradients" checked={edgeGradients} onChange={(e) => set({ edgeGradients: e.target.checked })} /> edge gradients
+          <input type="checkbox" data-testid="toggle-edge-gradients" checked={edgeGradients} onChange={(e) => set({ edgeGradients: e.target.checked })} /> edge ∇
         </label>
       </header>
       {open ? (

@@ -167,7 +167,7 @@ function ProgressView() {
       ) : null}
       {runRate !== undefined ? (
         <div className="train-progress__nums" title="All steps over the run's wall-clock seconds, evaluation included">
-          {done!.steps.toLocaleString()} steps in {fmtTime(done!.seconds)} · {Math.round(runRate).toLocaleString()} samples/s · {frames} probe frames
+          {done!.steps.toLocaleString()} steps in {fmtTime(done!.seconds)} (wall clock) · {Math.round(runRate).toLocaleString()} samples/s · {frames} probe frames
         </div>
       ) : null}
       {acc !== undefined ? (
@@ -190,7 +190,8 @@ function ProgressView() {
 
 /** Sanity check: can the design overfit 64 examples? */
 function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean }) {
-  const sanity = useRun((s) => s.sanity);
+  // A verdict belongs to the design it checked: an edit (or another design) hides it.
+  const sanity = useRun((s) => (s.sanityGraph === graph ? s.sanity : undefined));
   return (
     <div className="sanity">
       <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void useRun.getState().sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
