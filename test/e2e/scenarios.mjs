@@ -215,6 +215,7 @@ const watchMnist = [
   // After the one epoch: the test accuracy.
   { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.95, within: 60_000 },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
+  { wait: 600 }, // charts redraw at most every 500 ms
   { screenshot: 'train-mnist-curves' },
   { click: '[data-testid=train-tab-layers]' },
   ...['fc1', 'relu1', 'fc2', 'relu2', 'fc3'].map((id) => ({ expect: `[data-testid="activation-hist-${id}"]`, within: 10_000 })),

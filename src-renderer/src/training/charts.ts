@@ -78,7 +78,7 @@ export function lossChartOption(
   const spe = s.stepsPerEpoch ?? 0;
   return {
     animation: false,
-    grid: { left: 48, right: 12, top: 30, bottom: 24 },
+    grid: { left: 48, right: 12, top: 40, bottom: 24 },
     legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
@@ -97,7 +97,7 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
   const name = s.metricName ?? 'metric';
   return {
     animation: false,
-    grid: { left: 48, right: 56, top: 30, bottom: 24 },
+    grid: { left: 48, right: 56, top: 40, bottom: 24 },
     legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
