@@ -323,7 +323,9 @@ export class TrainingSession {
         }
         if (c.gradClip?.kind === 'norm') clipGradNorm(gb.params, c.gradClip.maxNorm);
         else if (c.gradClip?.kind === 'value') clipGradValue(gb.params, c.gradClip.clipValue);
-        const probeNow = this.probes !== null && this.probeDue();
+        // The last step of every epoch is always probed, so the charts end on the trained model
+        // (a short run would otherwise keep a frame from its first moments).
+        const probeNow = this.probes !== null && (this.probeDue() || s === stepsPerEpoch - 1);
         if (probeNow) this.probes!.gradients.beforeUpdate();
         optimizer.step(schedule.lr * this.lrFactor);
         if (perStep) schedule.step();

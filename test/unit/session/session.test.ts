@@ -45,6 +45,26 @@ describe('TrainingSession', () => {
   });
 });
 
+describe('TrainingSession probe cadence', () => {
+  it('always probes the last step of every epoch, so the final charts show the trained model', async () => {
+    const steps: number[] = [];
+    const s = new TrainingSession('cadence', graph, data, createReferenceBackend(), {
+      compile: compileGraph,
+      // A rate limit that would allow only the very first frame of this short run.
+      probes: { maxHz: 1e-3, boundary: 8 },
+      emit: (event, d) => {
+        if (event !== 'probe.frame') return;
+        steps.push((d as { step: number }).step);
+        queueMicrotask(() => s.ackFrame((d as { seq: number }).seq));
+      },
+    });
+    await s.run();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(steps.at(-1)).toBe(2 * s.stepsPerEpoch);
+    expect(steps).toContain(s.stepsPerEpoch);
+  });
+});
+
 describe('DecisionBoundaryProbe', () => {
   it('covers the data range plus 10%, row 0 at the top, and reports the argmax class per cell', () => {
     const g: GraphIR = {
