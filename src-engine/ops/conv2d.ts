@@ -1,7 +1,8 @@
 import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, WEIGHT_INIT_ATTR, windowOut } from './shape-util';
 import type { Attrs, InitKind, OpDef } from './types';
 
-interface ConvPlan {
+/** Geometry of a Conv2d on one input shape (shared with backend overrides). */
+export interface ConvPlan {
   n: number;
   inC: number;
   h: number;
@@ -16,7 +17,7 @@ interface ConvPlan {
   outW: number;
 }
 
-function plan(inputShape: readonly number[], attrs: Attrs): ConvPlan {
+export function conv2dPlan(inputShape: readonly number[], attrs: Attrs): ConvPlan {
   const [n, inC, h, w] = inputShape;
   const k = pairAttr(attrs, 'kernelSize');
   const s = pairAttr(attrs, 'stride');
@@ -55,7 +56,7 @@ export const conv2d: OpDef = {
   inferShape({ inputs, attrs }) {
     const bad = expectImage('Conv2d', inputs[0]);
     if (bad) return bad;
-    const c = plan(inputs[0], attrs);
+    const c = conv2dPlan(inputs[0], attrs);
     if (c.inC % c.groups !== 0 || c.outC % c.groups !== 0) {
       return fail(ShapeCode.ATTR_RANGE, `Conv2d groups=${c.groups} must divide both the input channels (${c.inC}) and outChannels (${c.outC}).`);
     }
@@ -68,7 +69,7 @@ export const conv2d: OpDef = {
     return ok([c.n, c.outC, c.outH, c.outW]);
   },
   params({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = conv2dPlan(inputs[0], attrs);
     const rf = c.k[0] * c.k[1];
     // PyTorch's fans: fanIn = (inC/groups)·kH·kW, fanOut = outC·kH·kW.
     const fanIn = (c.inC / c.groups) * rf;
@@ -79,7 +80,7 @@ export const conv2d: OpDef = {
     return specs;
   },
   workspace({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = conv2dPlan(inputs[0], attrs);
     const rows = (c.inC / c.groups) * c.k[0] * c.k[1];
     return [
       { name: 'cols', shape: [rows, c.outH * c.outW] },
@@ -87,12 +88,12 @@ export const conv2d: OpDef = {
     ];
   },
   flops({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = conv2dPlan(inputs[0], attrs);
     return 2 * c.outC * c.outH * c.outW * (c.inC / c.groups) * c.k[0] * c.k[1];
   },
   forward({ inputs, output, params, workspace, attrs, backend }) {
     const x = inputs[0];
-    const c = plan(x.shape, attrs);
+    const c = conv2dPlan(x.shape, attrs);
     const cg = c.inC / c.groups;
     const og = c.outC / c.groups;
     const rows = cg * c.k[0] * c.k[1];
@@ -132,7 +133,7 @@ export const conv2d: OpDef = {
   },
   backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
     const x = inputs[0];
-    const c = plan(x.shape, attrs);
+    const c = conv2dPlan(x.shape, attrs);
     const cg = c.inC / c.groups;
     const og = c.outC / c.groups;
     const rows = cg * c.k[0] * c.k[1];

@@ -1,6 +1,6 @@
 import type { OpKernelOverride } from '../../../backend/types';
-import { conv2d } from '../../../ops/conv2d';
-import { intAttr, pairAttr, windowOut } from '../../../ops/shape-util';
+import { conv2d, conv2dPlan } from '../../../ops/conv2d';
+import { intAttr } from '../../../ops/shape-util';
 import type { Attrs } from '../../../ops/types';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf } from '../functions';
@@ -27,15 +27,9 @@ interface Geometry {
 
 function geometry(shape: readonly number[], attrs: Attrs): Geometry | null {
   if (intAttr(attrs, 'groups') !== 1) return null;
-  const [n, c, h, w] = shape;
-  const k = pairAttr(attrs, 'kernelSize');
-  const s = pairAttr(attrs, 'stride');
-  const p = pairAttr(attrs, 'padding');
-  const d = pairAttr(attrs, 'dilation');
-  const oh = windowOut(h, k[0], s[0], p[0], d[0]);
-  const ow = windowOut(w, k[1], s[1], p[1], d[1]);
+  const { n, inC: c, h, w, outC, k, s, p, d, outH: oh, outW: ow } = conv2dPlan(shape, attrs);
   const direct = k[0] === 1 && k[1] === 1 && s[0] === 1 && s[1] === 1 && p[0] === 0 && p[1] === 0;
-  return { n, c, h, w, outC: intAttr(attrs, 'outChannels'), k, s, p, d, oh, ow, rows: c * k[0] * k[1], spatial: oh * ow, direct };
+  return { n, c, h, w, outC, k, s, p, d, oh, ow, rows: c * k[0] * k[1], spatial: oh * ow, direct };
 }
 
 function geomArgs(g: Geometry): number[] {
