@@ -1,4 +1,4 @@
-import { fail, fmt, ok, ShapeCode } from './shape-util';
+import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** Elementwise sum of two or more inputs of the same shape (residual connections). */
@@ -18,7 +18,7 @@ export const add: OpDef = {
     }
     return ok([...first]);
   },
-  flops: ({ inputs, output }) => (inputs.length - 1) * output.slice(1).reduce((a, b) => a * b, 1),
+  flops: ({ inputs, output }) => (inputs.length - 1) * perSample(output),
   forward({ inputs, output }) {
     const y = output.data;
     y.set(inputs[0].data);

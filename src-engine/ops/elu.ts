@@ -1,4 +1,4 @@
-import { floatAttr } from './shape-util';
+import { floatAttr, sameShape, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** x for x > 0, α·(eˣ − 1) otherwise, as `torch.nn.ELU`. */
@@ -10,8 +10,8 @@ export const elu: OpDef = {
   attrs: {
     alpha: { kind: 'float', default: 1, min: 0, doc: 'Value the output approaches for very negative inputs (as −α).' },
   },
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => perSample(output),
   forward({ inputs, output, attrs }) {
     const x = inputs[0].data;
     const y = output.data;

@@ -1,3 +1,4 @@
+import { sameShape, perSample } from './shape-util';
 import { erf } from './special';
 import type { OpDef } from './types';
 
@@ -26,8 +27,8 @@ export const gelu: OpDef = {
       doc: "'none' = exact erf form (PyTorch's default); 'tanh' = the faster tanh approximation.",
     },
   },
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => 10 * output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => 10 * perSample(output),
   forward({ inputs, output, attrs }) {
     const x = inputs[0].data;
     const y = output.data;

@@ -1,4 +1,4 @@
-import { floatAttr } from './shape-util';
+import { floatAttr, sameShape, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** x for x > 0, negativeSlope·x otherwise, as `torch.nn.LeakyReLU`. */
@@ -10,8 +10,8 @@ export const leakyRelu: OpDef = {
   attrs: {
     negativeSlope: { kind: 'float', default: 0.01, min: 0, doc: 'Slope for negative inputs.' },
   },
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => perSample(output),
   forward({ inputs, output, attrs }) {
     const x = inputs[0].data;
     const y = output.data;

@@ -1,3 +1,4 @@
+import { sameShape, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** max(0, x) elementwise, as `torch.nn.ReLU`. */
@@ -7,8 +8,8 @@ export const relu: OpDef = {
   doc: 'max(0, x), elementwise.',
   inputs: [{ name: 'x' }],
   attrs: {},
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => perSample(output),
   forward({ inputs, output }) {
     const x = inputs[0].data;
     const y = output.data;

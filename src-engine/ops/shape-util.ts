@@ -1,6 +1,6 @@
 import type { Conv2dGeometry } from '../backend/types';
 import { formatShape } from '../tensor';
-import type { AttrSpec, Attrs, InitKind, ShapeResult } from './types';
+import type { AttrSpec, Attrs, InitKind, ShapeArgs, ShapeResult } from './types';
 
 /**
  * Helpers shared by the layer ops' shape rules and kernels: stable error codes, attr readers and
@@ -48,6 +48,11 @@ export function pairAttr(attrs: Attrs, name: string, fallback?: readonly number[
   if (typeof v === 'number') v = [v];
   if (!v || v.length === 0) v = fallback ?? [];
   return [v[0], v.length > 1 ? v[1] : v[0]];
+}
+
+/** Shape rule of elementwise ops: the output has the input's shape. */
+export function sameShape({ inputs }: ShapeArgs): ShapeResult {
+  return ok([...inputs[0]]);
 }
 
 /** Per-sample size: product of dims 1.. (the batch dim excluded). */

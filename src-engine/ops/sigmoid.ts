@@ -1,3 +1,4 @@
+import { sameShape, perSample } from './shape-util';
 import { sigmoid as sigma } from './special';
 import type { OpDef } from './types';
 
@@ -8,8 +9,8 @@ export const sigmoid: OpDef = {
   doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
   inputs: [{ name: 'x' }],
   attrs: {},
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => 4 * output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => 4 * perSample(output),
   forward({ inputs, output }) {
     const x = inputs[0].data;
     const y = output.data;

@@ -1,3 +1,4 @@
+import { sameShape, perSample } from './shape-util';
 import { sigmoid } from './special';
 import type { OpDef } from './types';
 
@@ -8,8 +9,8 @@ export const silu: OpDef = {
   doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
   inputs: [{ name: 'x' }],
   attrs: {},
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => 5 * output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => 5 * perSample(output),
   forward({ inputs, output }) {
     const x = inputs[0].data;
     const y = output.data;

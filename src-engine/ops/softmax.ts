@@ -1,4 +1,4 @@
-import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import { fail, fmt, intAttr, ok, ShapeCode, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** Split a shape around `axis` into (outer, length, inner) for strided access. */
@@ -49,7 +49,7 @@ export const softmax: OpDef = {
     }
     return ok([...x]);
   },
-  flops: ({ output }) => 5 * output.slice(1).reduce((a, b) => a * b, 1),
+  flops: ({ output }) => 5 * perSample(output),
   forward({ inputs, output, attrs }) {
     const x = inputs[0].data;
     const y = output.data;

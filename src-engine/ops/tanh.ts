@@ -1,3 +1,4 @@
+import { sameShape, perSample } from './shape-util';
 import type { OpDef } from './types';
 
 /** tanh elementwise, as `torch.nn.Tanh`. */
@@ -7,8 +8,8 @@ export const tanh: OpDef = {
   doc: 'Squashes each value into (−1, 1): tanh(x).',
   inputs: [{ name: 'x' }],
   attrs: {},
-  inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
-  flops: ({ output }) => 4 * output.slice(1).reduce((a, b) => a * b, 1),
+  inferShape: sameShape,
+  flops: ({ output }) => 4 * perSample(output),
   forward({ inputs, output }) {
     const x = inputs[0].data;
     const y = output.data;
