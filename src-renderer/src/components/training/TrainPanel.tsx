@@ -4,6 +4,7 @@ import { getOp } from '../../../../src-engine/ops/registry';
 import type { DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';
+import { previewContent } from '../../training/preview';
 import { useRun, useTrainUi } from '../../training/store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
@@ -85,11 +86,12 @@ function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] })
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
   if (preview.error || !preview.data) return <div className="ds-preview ds-preview--error">{preview.error}</div>;
   const p = preview.data;
+  const content = previewContent(p, dataset);
   const peak = Math.max(1, ...p.classBalance);
   return (
-    <div className="ds-preview" data-testid="dataset-preview" data-train={p.counts.train}>
+    <div className="ds-preview" data-testid="dataset-preview" data-train={p.counts.train} data-task={content.task}>
       <div className="ds-preview__counts">
-        {p.counts.train.toLocaleString()} train · {p.counts.val.toLocaleString()} val · {p.counts.test.toLocaleString()} test · {p.task}
+        {p.counts.train.toLocaleString()} train · {p.counts.val.toLocaleString()} val · {p.counts.test.toLocaleString()} test · <span data-testid="dataset-task">{content.task}</span>
       </div>
       {p.points ? (
         <svg className="ds-preview__scatter" viewBox="0 0 100 100" preserveAspectRatio="none" data-testid="dataset-scatter">
@@ -103,15 +105,15 @@ function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] })
       ) : (
         <div className="ds-preview__samples">
           {p.samples.map((s, i) => (
-            <span key={i} className="ds-preview__sample" title={typeof s.target === 'number' ? (p.classNames[s.target] ?? String(s.target)) : ''}>
+            <span key={i} className="ds-preview__sample" title={content.classLabels && typeof s.target === 'number' ? (p.classNames[s.target] ?? String(s.target)) : ''}>
               <PixelImage values={s.features} shape={p.featureShape} size={34} />
-              {typeof s.target === 'number' ? <small>{p.classNames[s.target] ?? s.target}</small> : null}
+              {content.classLabels && typeof s.target === 'number' ? <small>{p.classNames[s.target] ?? s.target}</small> : null}
             </span>
           ))}
         </div>
       )}
-      {p.classBalance.length ? (
-        <div className="ds-preview__balance" title="Training samples per class">
+      {content.classBalance ? (
+        <div className="ds-preview__balance" data-testid="dataset-balance" title="Training samples per class">
           {p.classBalance.map((n, i) => (
             <span key={i} className="ds-preview__bar" style={{ height: `${(n / peak) * 100}%` }} title={`${p.classNames[i] ?? i}: ${n}`} />
           ))}
