@@ -4,6 +4,7 @@ import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
 import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../editor/store';
+import { trainingSummary } from '../editor/training-summary';
 import { formatCount } from './format';
 
 let burst = 0;
@@ -160,8 +161,8 @@ function GraphInspector() {
       {training ? (
         <>
           <h4>Training</h4>
-          <p className="inspector__doc">
-            Dataset {training.dataset.name} · {training.optimizer.kind} · loss {Array.isArray(training.loss) ? training.loss.join(' + ') : training.loss}
+          <p className="inspector__doc" data-testid="training-summary">
+            {trainingSummary(graph, training)}
           </p>
           <TextField label="batch size" testid="training-batchSize" value={String(training.batchSize)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ batchSize: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
           <TextField label="epochs" testid="training-epochs" value={String(training.epochs)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ epochs: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
