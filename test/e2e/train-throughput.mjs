@@ -3,6 +3,7 @@
 // charts, node sparklines and edge colouring), alternating over BENCH_ROUNDS rounds so load bursts
 // on a shared machine hit both modes. Reports the median whole-run samples/s of each and the ratio.
 // Needs a build: `npx electron-vite build && node test/e2e/train-throughput.mjs`.
+import { readdirSync, readFileSync } from 'node:fs';
 import { launchApp, replay } from './harness.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -10,6 +11,90 @@ const epochs = Number(process.env.BENCH_EPOCHS ?? 1);
 // For attributing the UI's cost: which tab the full mode shows, and whether it draws the canvas overlays.
 const fullTab = process.env.BENCH_FULL_TAB ?? 'layers';
 const fullOverlays = process.env.BENCH_OVERLAYS !== '0';
+// BENCH_TRACE=1: record a Chromium trace of each run and print where the browser's time went
+// (self time by trace event on the renderer's main thread, busy time per thread). Tracing costs
+// CPU itself, so the throughput figures of a traced run are not the benchmark's.
+const trace = process.env.BENCH_TRACE === '1';
+
+/** CPU seconds (user + system) used so far by a process and all its descendants (Linux /proc). */
+function treeCpuSeconds(rootPid) {
+  if (!rootPid) return NaN;
+  const stats = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name (field 2) may hold spaces: split after its closing parenthesis.
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let ticks = 0;
+  const queue = [Number(rootPid)];
+  while (queue.length) {
+    const pid = queue.pop();
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) queue.push(child);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+/**
+ * Where a trace's time went: self time per event name on each renderer main thread, and busy
+ * time (top-level tasks) per thread of every process. Durations in seconds.
+ */
+function summarizeTrace(events) {
+  const threadNames = new Map();
+  const processNames = new Map();
+  for (const e of events) {
+    if (e.ph !== 'M') continue;
+    if (e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, e.args.name);
+    if (e.name === 'process_name') processNames.set(e.pid, e.args.name);
+  }
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || typeof e.dur !== 'number') continue;
+    const key = `${e.pid}:${e.tid}`;
+    if (!byThread.has(key)) byThread.set(key, []);
+    byThread.get(key).push(e);
+  }
+  const busy = {};
+  const self = {};
+  for (const [key, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const label = `${processNames.get(Number(key.split(':')[0])) ?? '?'}/${threadNames.get(key) ?? key}`;
+    const main = (threadNames.get(key) ?? '') === 'CrRendererMain';
+    const stack = [];
+    let top = 0;
+    for (const e of list) {
+      while (stack.length && stack.at(-1).end <= e.ts) stack.pop();
+      const parent = stack.at(-1);
+      if (!parent) top += e.dur;
+      else parent.child += Math.min(e.dur, parent.end - e.ts);
+      const node = { e, end: e.ts + e.dur, child: 0 };
+      stack.push(node);
+      if (main) node.main = true;
+    }
+    busy[label] = (busy[label] ?? 0) + top / 1e6;
+    if (main) {
+      // Second pass for self times (children known now).
+      const st = [];
+      for (const e of list) {
+        while (st.length && st.at(-1).end <= e.ts) {
+          const n = st.pop();
+          self[n.e.name] = (self[n.e.name] ?? 0) + (n.e.dur - n.child) / 1e6;
+        }
+        const parent = st.at(-1);
+        if (parent) parent.child += Math.min(e.dur, parent.end - e.ts);
+        st.push({ e, end: e.ts + e.dur, child: 0 });
+      }
+      for (const n of st) self[n.e.name] = (self[n.e.name] ?? 0) + (n.e.dur - n.child) / 1e6;
+    }
+  }
+  return { busy, self };
+}
 
 const setCheck = async (page, id, on) => {
   const box = page.locator(`[data-testid=${id}]`);
@@ -18,6 +103,18 @@ const setCheck = async (page, id, on) => {
 
 const app = await launchApp();
 const { page } = app;
+const browser = page.context().browser();
+// Playwright does not expose the launched browser's pid: it is our child whose command line is not node's.
+const browserPid = readdirSync('/proc')
+  .filter((n) => /^\d+$/.test(n))
+  .find((n) => {
+    try {
+      const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && !readFileSync(`/proc/${n}/cmdline`, 'utf8').startsWith(process.execPath);
+    } catch {
+      return false;
+    }
+  });
 // Renderer main-thread busy time per run (Chromium's Performance domain), to see what the UI costs.
 const cdp = await page.context().newCDPSession(page).catch(() => undefined);
 await cdp?.send('Performance.enable');
@@ -39,6 +136,8 @@ try {
   const results = { headless: [], full: [] };
   const frames = { headless: [], full: [] };
   const uiSeconds = { headless: [], full: [] };
+  const cpuSeconds = { headless: [], full: [] };
+  const traces = { headless: [], full: [] };
   for (let r = 0; r < rounds; r++) {
     for (const mode of r % 2 === 0 ? ['headless', 'full'] : ['full', 'headless']) {
       const full = mode === 'full';
@@ -48,7 +147,9 @@ try {
       await setCheck(page, 'toggle-edge-gradients', full && fullOverlays);
       const previous = (await page.locator('[data-testid=status-run]').getAttribute('data-run').catch(() => null)) ?? '';
       if (full) await page.locator(`[data-testid=train-tab-${fullTab}]`).click();
+      if (trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'cc', 'viz'] });
       const busy0 = await busy();
+      const cpu0 = treeCpuSeconds(browserPid);
       await page.locator('[data-testid=train-start]').click();
       if (!full) await page.locator('[data-testid=train-dock-toggle]').click(); // collapse: nothing but the header renders
       await page.waitForFunction(
@@ -60,13 +161,15 @@ try {
         { timeout: 300_000 },
       );
       uiSeconds[mode].push((await busy()) - busy0);
+      cpuSeconds[mode].push(treeCpuSeconds(browserPid) - cpu0);
+      if (trace) traces[mode].push(summarizeTrace(JSON.parse((await browser.stopTracing()).toString()).traceEvents));
       if (!full) await page.locator('[data-testid=train-dock-toggle]').click();
       await page.locator('[data-testid=train-tab-curves]').click();
       const state = page.locator('[data-testid=run-state]');
       const rate = Number(await state.getAttribute('data-run-samples-per-sec'));
       results[mode].push(rate);
       frames[mode].push(Number(await state.getAttribute('data-frames')));
-      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames, renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s`);
+      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames, renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -76,6 +179,20 @@ try {
   console.log(`headless (no probes, dock collapsed)         ${h.toFixed(0)} samples/s`);
   console.log(`all probes + Layers charts + canvas overlays ${f.toFixed(0)} samples/s   ratio ${(f / h).toFixed(3)} (target ≥ 0.95)`);
   console.log(`renderer main thread busy per run: headless ${median(uiSeconds.headless).toFixed(2)} s, full ${median(uiSeconds.full).toFixed(2)} s`);
+  console.log(`browser CPU (all Chromium processes) per run: headless ${median(cpuSeconds.headless).toFixed(2)} s, full ${median(cpuSeconds.full).toFixed(2)} s`);
+  if (trace) {
+    for (const mode of ['headless', 'full']) {
+      const sum = (pick) => {
+        const acc = {};
+        for (const t of traces[mode]) for (const [k, v] of Object.entries(pick(t))) acc[k] = (acc[k] ?? 0) + v / traces[mode].length;
+        return Object.entries(acc).sort((a, b) => b[1] - a[1]);
+      };
+      console.log(`\n${mode}: busy per thread, mean per run (s)`);
+      for (const [k, v] of sum((t) => t.busy).slice(0, 12)) console.log(`  ${v.toFixed(3)}  ${k}`);
+      console.log(`${mode}: renderer main thread self time by trace event, mean per run (s)`);
+      for (const [k, v] of sum((t) => t.self).slice(0, 25)) console.log(`  ${v.toFixed(3)}  ${k}`);
+    }
+  }
 } finally {
   await app.close();
 }
