@@ -10,11 +10,15 @@ export const MAX_THREADS = 64;
 /** Float64 argument slots per task. */
 const ARGS_STRIDE = 32;
 /**
- * Spin iterations (a few microseconds) before sleeping in Atomics.wait. NOTE: kept short: on a
- * busy 2-core machine a spinning worker takes CPU from the caller's JS between kernels, and with
- * dynamic scheduling a late worker costs only parallelism, never a wait.
+ * How long (ms) a thread spins on the control word before sleeping in Atomics.wait: 0.1 ms.
+ * NOTE (measured, `bench/profile.ts mnist-mlp 2` on the 2-core VM): waking a sleeping thread costs
+ * tens of microseconds there (a futex wake, and on a VM an idle vCPU to rouse), which a small
+ * model pays between every two kernels whenever the JavaScript between them (Dropout, the loss,
+ * the optimizer's loop) outlasts the spin. A ~30 µs spin (2,000 polls) gave 100k samples/s, 60 µs
+ * 102k, 100–120 µs 118–121k; the cost is at most this much CPU per idle gap, and with dynamic
+ * scheduling a descheduled worker still only costs parallelism, never a wait.
  */
-const SPIN = 2000;
+const SPIN_MS = 0.1;
 
 // Control words (Int32Array over a SharedArrayBuffer).
 const SEQ = 0; // bumped to wake workers; -1 tells them to exit
@@ -30,7 +34,7 @@ const MASKS = 16; // per task: bit j set = argument j is a per-thread value kind
 // round's arguments stay put until every task is DONE, which needs the claimed task to finish.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, tableBuffer, tid, spin } = workerData;
+const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, tableBuffer, tid, spinMs } = workerData;
 const instances = {};
 const imports = { env: { memory } };
 for (const name of order) { instances[name] = new WebAssembly.Instance(modules[name], imports); imports[name] = instances[name].exports; }
@@ -43,7 +47,13 @@ let seen = 0;
 parentPort.postMessage('ready');
 for (;;) {
   let s = Atomics.load(ctrl, ${SEQ});
-  for (let i = 0; s === seen && i < spin; i++) s = Atomics.load(ctrl, ${SEQ});
+  if (s === seen) {
+    const until = performance.now() + spinMs;
+    for (let i = 1; s === seen; i++) {
+      s = Atomics.load(ctrl, ${SEQ});
+      if ((i & 255) === 0 && performance.now() > until) break;
+    }
+  }
   while (s === seen) { Atomics.wait(ctrl, ${SEQ}, seen); s = Atomics.load(ctrl, ${SEQ}); }
   seen = s;
   if (s < 0) break;
@@ -116,7 +126,7 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { modules, order, memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, tableBuffer: table.buffer, tid: i, spin: SPIN },
+        workerData: { modules, order, memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, tableBuffer: table.buffer, tid: i, spinMs: SPIN_MS },
       });
       w.unref();
       workers.push(w);
@@ -185,7 +195,13 @@ export class WorkerPool {
       Atomics.add(ctrl, DONE, 1);
     }
     let d = Atomics.load(ctrl, DONE);
-    for (let s = 0; d !== n && s < SPIN; s++) d = Atomics.load(ctrl, DONE);
+    if (d !== n) {
+      const until = performance.now() + SPIN_MS;
+      for (let s = 1; d !== n; s++) {
+        d = Atomics.load(ctrl, DONE);
+        if ((s & 255) === 0 && performance.now() > until) break;
+      }
+    }
     while (d !== n) {
       Atomics.wait(ctrl, DONE, d);
       d = Atomics.load(ctrl, DONE);

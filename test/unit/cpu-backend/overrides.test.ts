@@ -82,13 +82,15 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
 });
 
 describe('MaxPool2d override: ties and NaN route like the op file', () => {
-  for (const [label, attrs] of [
-    ['2×2 stride 2 (unrolled path)', { kernelSize: [2, 2] }],
-    ['3×3 stride 2 pad 1 (general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }],
-  ] as [string, Attrs][]) {
+  for (const [label, attrs, shape] of [
+    ['2×2 stride 2 (vector path, ragged row end)', { kernelSize: [2, 2] }, [4, 3, 12, 12]],
+    ['2×2 stride 2, odd 15×29 (vector path, overlapping last vector)', { kernelSize: [2, 2] }, [2, 3, 15, 29]],
+    ['2×2 stride 2, 7×7 → 3×3 (too narrow for vectors: general loop)', { kernelSize: [2, 2] }, [3, 5, 7, 7]],
+    ['3×3 stride 2 pad 1 (general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
+  ] as [string, Attrs, number[]][]) {
     it(label, () => {
       // Small integers: many ties in every window; a sprinkle of NaN and ±Infinity.
-      const x = randn([4, 3, 12, 12], 5);
+      const x = randn(shape, 5);
       for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i]);
       for (let i = 7; i < x.data.length; i += 53) x.data[i] = NaN;
       for (let i = 11; i < x.data.length; i += 61) x.data[i] = -Infinity;

@@ -54,12 +54,47 @@
       (br $sl)))
   )
 
-  ;; The common 2×2, stride 2, no-padding pool with the window unrolled: the same rule as the
-  ;; general loop (strict > keeps the first maximum; the first NaN in window order wins and stops).
+  ;; Four outputs of the 2×2, stride-2 pool, branch-free: $src = byte address of input (2·oy, 2·ox)
+  ;; (8 floats in that row and the next), $i0 = its index within the plane. The same rule as the
+  ;; general loop: a later value wins when strictly greater, or when it is NaN and the best so far
+  ;; is not (so the first NaN in window order wins and stays).
+  (func $pool4 (param $src i32) (param $W i32) (param $i0 i32) (param $yp i32) (param $ap i32)
+    (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128) (local $r1 i32)
+    (local $base v128) (local $best v128) (local $idx v128) (local $v v128) (local $take v128)
+    (local.set $r1 (i32.add (local.get $src) (i32.shl (local.get $W) (i32.const 2))))
+    (local.set $a0 (v128.load (local.get $src)))
+    (local.set $a1 (v128.load offset=16 (local.get $src)))
+    (local.set $b0 (v128.load (local.get $r1)))
+    (local.set $b1 (v128.load offset=16 (local.get $r1)))
+    (local.set $base (i32x4.add (i32x4.splat (local.get $i0)) (v128.const i32x4 0 2 4 6)))
+    (local.set $best (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a1)))
+    (local.set $idx (local.get $base))
+    ;; (r0, c0 + 1)
+    (local.set $v (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a1)))
+    (local.set $take (v128.or (f32x4.gt (local.get $v) (local.get $best))
+      (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $best) (local.get $best)))))
+    (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $take)))
+    (local.set $idx (v128.bitselect (i32x4.add (local.get $base) (v128.const i32x4 1 1 1 1)) (local.get $idx) (local.get $take)))
+    ;; (r0 + 1, c0)
+    (local.set $v (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $b0) (local.get $b1)))
+    (local.set $take (v128.or (f32x4.gt (local.get $v) (local.get $best))
+      (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $best) (local.get $best)))))
+    (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $take)))
+    (local.set $idx (v128.bitselect (i32x4.add (local.get $base) (i32x4.splat (local.get $W))) (local.get $idx) (local.get $take)))
+    ;; (r0 + 1, c0 + 1)
+    (local.set $v (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $b0) (local.get $b1)))
+    (local.set $take (v128.or (f32x4.gt (local.get $v) (local.get $best))
+      (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $best) (local.get $best)))))
+    (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $take)))
+    (local.set $idx (v128.bitselect (i32x4.add (local.get $base) (i32x4.splat (i32.add (local.get $W) (i32.const 1)))) (local.get $idx) (local.get $take)))
+    (v128.store (local.get $yp) (local.get $best))
+    (v128.store (local.get $ap) (f32x4.convert_i32x4_s (local.get $idx))))
+
+  ;; The common 2×2, stride 2, no-padding pool (oW >= 4): each output row in vectors of four; a
+  ;; ragged end is one more vector overlapping the previous (it recomputes equal values).
   (func $maxPool2x2 (param $x i32) (param $y i32) (param $arg i32) (param $pl0 i32) (param $pl1 i32)
     (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
     (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32) (local $r0 i32)
-    (local $best f32) (local $idx i32) (local $v f32) (local $i0 i32)
     (local.set $pl (local.get $pl0))
     (local.set $o (i32.mul (local.get $pl0) (i32.mul (local.get $oH) (local.get $oW))))
     (block $pld (loop $pll
@@ -71,32 +106,73 @@
         (local.set $r0 (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $W)))
         (local.set $ox (i32.const 0))
         (block $oxd (loop $oxl
-          (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
-          (local.set $i0 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1))))
-          (block $done
-            (local.set $idx (local.get $i0))
-            (local.set $best (f32.load (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2)))))
-            (br_if $done (f32.ne (local.get $best) (local.get $best)))
-            (local.set $v (f32.load offset=4 (i32.add (local.get $base) (i32.shl (local.get $i0) (i32.const 2)))))
-            (if (f32.gt (local.get $v) (local.get $best))
-              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (i32.const 1))))
-              (else (if (f32.ne (local.get $v) (local.get $v)) (then
-                (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (i32.const 1))) (br $done)))))
-            (local.set $v (f32.load (i32.add (local.get $base) (i32.shl (i32.add (local.get $i0) (local.get $W)) (i32.const 2)))))
-            (if (f32.gt (local.get $v) (local.get $best))
-              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (local.get $W))))
-              (else (if (f32.ne (local.get $v) (local.get $v)) (then
-                (local.set $best (local.get $v)) (local.set $idx (i32.add (local.get $i0) (local.get $W))) (br $done)))))
-            (local.set $v (f32.load offset=4 (i32.add (local.get $base) (i32.shl (i32.add (local.get $i0) (local.get $W)) (i32.const 2)))))
-            (if (f32.gt (local.get $v) (local.get $best))
-              (then (local.set $best (local.get $v)) (local.set $idx (i32.add (i32.add (local.get $i0) (local.get $W)) (i32.const 1))))
-              (else (if (f32.ne (local.get $v) (local.get $v)) (then
-                (local.set $best (local.get $v)) (local.set $idx (i32.add (i32.add (local.get $i0) (local.get $W)) (i32.const 1))))))))
-          (f32.store (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (local.get $best))
-          (f32.store (i32.add (local.get $arg) (i32.shl (local.get $o) (i32.const 2))) (f32.convert_i32_s (local.get $idx)))
-          (local.set $o (i32.add (local.get $o) (i32.const 1)))
-          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (if (i32.gt_s (i32.add (local.get $ox) (i32.const 4)) (local.get $oW)) (then
+            (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
+            (local.set $ox (i32.sub (local.get $oW) (i32.const 4)))))
+          (call $pool4
+            (i32.add (local.get $base) (i32.shl (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1))) (i32.const 2)))
+            (local.get $W)
+            (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1)))
+            (i32.add (local.get $y) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2)))
+            (i32.add (local.get $arg) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2))))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
           (br $oxl)))
+        (local.set $o (i32.add (local.get $o) (local.get $oW)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oyl)))
+      (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
+      (br $pll)))
+  )
+
+  ;; Backward of the 2×2, stride-2, no-padding pool (oW >= 4): the windows do not overlap, so each
+  ;; input receives dy of its window or 0; rows of 8 inputs are built from 4 outputs and added with
+  ;; f32x4. The ragged-end vector overlaps the previous one, with the lanes already done masked off.
+  (func $maxPoolBackward2x2 (param $dy i32) (param $arg i32) (param $dx i32) (param $pl0 i32) (param $pl1 i32)
+    (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
+    (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32) (local $r0 i32) (local $done i32)
+    (local $d v128) (local $rel v128) (local $e0 v128) (local $o0 v128) (local $e1 v128) (local $o1 v128)
+    (local $p i32) (local $q i32) (local $w v128) (local $w1 v128)
+    (local.set $w (i32x4.splat (local.get $W)))
+    (local.set $w1 (i32x4.splat (i32.add (local.get $W) (i32.const 1))))
+    (local.set $pl (local.get $pl0))
+    (local.set $o (i32.mul (local.get $pl0) (i32.mul (local.get $oH) (local.get $oW))))
+    (block $pld (loop $pll
+      (br_if $pld (i32.ge_s (local.get $pl) (local.get $pl1)))
+      (local.set $base (i32.add (local.get $dx) (i32.shl (i32.mul (local.get $pl) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
+      (local.set $oy (i32.const 0))
+      (block $oyd (loop $oyl
+        (br_if $oyd (i32.ge_s (local.get $oy) (local.get $oH)))
+        (local.set $r0 (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $W)))
+        (local.set $ox (i32.const 0))
+        (block $oxd (loop $oxl
+          (local.set $done (local.get $ox))
+          (if (i32.gt_s (i32.add (local.get $ox) (i32.const 4)) (local.get $oW)) (then
+            (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
+            (local.set $ox (i32.sub (local.get $oW) (i32.const 4)))))
+          (local.set $d (v128.load (i32.add (local.get $dy) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2)))))
+          ;; Lanes ox + j < done were added by the previous vector.
+          (local.set $d (v128.and (local.get $d)
+            (i32x4.ge_s (i32x4.add (i32x4.splat (local.get $ox)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $done)))))
+          (local.set $rel (i32x4.sub
+            (i32x4.trunc_sat_f32x4_s (v128.load (i32.add (local.get $arg) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2)))))
+            (i32x4.add (i32x4.splat (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1)))) (v128.const i32x4 0 2 4 6))))
+          (local.set $e0 (v128.and (local.get $d) (i32x4.eq (local.get $rel) (v128.const i32x4 0 0 0 0))))
+          (local.set $o0 (v128.and (local.get $d) (i32x4.eq (local.get $rel) (v128.const i32x4 1 1 1 1))))
+          (local.set $e1 (v128.and (local.get $d) (i32x4.eq (local.get $rel) (local.get $w))))
+          (local.set $o1 (v128.and (local.get $d) (i32x4.eq (local.get $rel) (local.get $w1))))
+          (local.set $p (i32.add (local.get $base) (i32.shl (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1))) (i32.const 2))))
+          (local.set $q (i32.add (local.get $p) (i32.shl (local.get $W) (i32.const 2))))
+          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e0) (local.get $o0))))
+          (v128.store offset=16 (local.get $p) (f32x4.add (v128.load offset=16 (local.get $p))
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e0) (local.get $o0))))
+          (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q))
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e1) (local.get $o1))))
+          (v128.store offset=16 (local.get $q) (f32x4.add (v128.load offset=16 (local.get $q))
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e1) (local.get $o1))))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+          (br $oxl)))
+        (local.set $o (i32.add (local.get $o) (local.get $oW)))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br $oyl)))
       (local.set $pl (i32.add (local.get $pl) (i32.const 1)))
@@ -116,7 +192,7 @@
     (if (i32.and
           (i32.and (i32.eq (local.get $kH) (i32.const 2)) (i32.eq (local.get $kW) (i32.const 2)))
           (i32.and (i32.and (i32.eq (local.get $sH) (i32.const 2)) (i32.eq (local.get $sW) (i32.const 2)))
-                   (i32.eqz (i32.or (local.get $pH) (local.get $pW)))))
+                   (i32.and (i32.eqz (i32.or (local.get $pH) (local.get $pW))) (i32.ge_s (local.get $oW) (i32.const 4)))))
       (then
         (call $maxPool2x2 (local.get $x) (local.get $y) (local.get $arg) (local.get $pl0) (local.get $pl1)
           (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
@@ -171,8 +247,14 @@
   )
 
   ;; dx[plane][arg[o]] += dy[o] for planes [pl0, pl1); `per` outputs and `hw` inputs per plane.
+  ;; $pair2 = 1: the pool is 2×2, stride 2, no padding, with oW >= 4 ($H, $W, $oH, $oW its sizes).
   (func (export "maxPoolBackward") (param $dy i32) (param $arg i32) (param $dx i32) (param $pl0 i32) (param $pl1 i32) (param $hw i32) (param $per i32)
+    (param $pair2 i32) (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
     (local $pl i32) (local $i i32) (local $end i32) (local $base i32) (local $q i32)
+    (if (local.get $pair2) (then
+      (call $maxPoolBackward2x2 (local.get $dy) (local.get $arg) (local.get $dx) (local.get $pl0) (local.get $pl1)
+        (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
+      (return)))
     (local.set $pl (local.get $pl0))
     (block $pld (loop $pll
       (br_if $pld (i32.ge_s (local.get $pl) (local.get $pl1)))

@@ -39,7 +39,11 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
         const arg = cpu.addressOf(ctx.workspace.argmax.data, planes * per, 'MaxPool2d argmax', true, false);
         const dx = cpu.addressOf(dxT.data, planes * q.h * q.w, 'MaxPool2d dInput', true, true);
         const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
-        cpu.run(FN.maxPoolBackward, ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per]));
+        const pair2 = q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0 && q.outW >= 4 ? 1 : 0;
+        cpu.run(
+          FN.maxPoolBackward,
+          ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per, pair2, q.h, q.w, q.outH, q.outW]),
+        );
       } finally {
         cpu.unstage();
       }

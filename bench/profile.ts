@@ -1,0 +1,65 @@
+/**
+ * `npx tsx bench/profile.ts [model] [threads]`: where a training step's time goes, per op and
+ * direction, on the CPU backend (batch 64, Adam), on real MNIST batches. A diagnostic for #4; the
+ * timings wrap each op call, so they add a little overhead of their own.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileGraph } from '../src-engine/autodiff/executor';
+import type { GraphIR } from '../src-engine/ir/types';
+import { createCpuBackend } from '../src-engine/node/cpu';
+import { loadDataset } from '../src-engine/node/datasets';
+import { listOps } from '../src-engine/ops/registry';
+import type { OpKernelOverride } from '../src-engine/backend/types';
+import { createOptimizer } from '../src-engine/optim';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const model = process.argv[2] ?? 'mnist-cnn';
+const threads = Number(process.argv[3] ?? 2);
+const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${model}.json`), 'utf8')) as GraphIR;
+const be = await createCpuBackend({ threads });
+const times = new Map<string, number>();
+const add = (k: string, t: number): void => void times.set(k, (times.get(k) ?? 0) + t);
+const base = be.overrides ?? {};
+const wrapped: Record<string, OpKernelOverride> = {};
+for (const def of listOps()) {
+  const o = Object.prototype.hasOwnProperty.call(base, def.name) ? base[def.name] : undefined;
+  const fwd = o?.forward ?? def.forward;
+  const bwd = o?.backward ?? def.backward;
+  const tag = o ? '*' : '';
+  wrapped[def.name] = {
+    forward: (ctx) => { const t = performance.now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, performance.now() - t); },
+    ...(bwd ? { backward: (ctx) => { const t = performance.now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, performance.now() - t); } } : {}),
+  } as OpKernelOverride;
+}
+(be as { overrides?: unknown }).overrides = wrapped;
+const g = compileGraph(graph, { batchSize: 64, backend: be, seed: 0 });
+const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, g.params, be);
+const ds = loadDataset({ name: 'mnist' }).train;
+const inputs = graph.nodes.filter((n) => n.op === 'Input');
+const fid = inputs.find((n) => n.attrs.source !== 'target')!.id;
+const tid = inputs.find((n) => n.attrs.source === 'target')!.id;
+const x = g.input(fid).data;
+const y = g.input(tid).data;
+const steps = Number(process.env.STEPS ?? 100);
+let total = 0;
+for (let i = 0; i < steps + 10; i++) {
+  if (i === 10) { times.clear(); total = 0; }
+  const t0 = performance.now();
+  x.set(ds.features.subarray((i % 50) * x.length, (i % 50 + 1) * x.length));
+  if (y.length === x.length) y.set(x); else y.set(ds.targets.subarray((i % 50) * 64, (i % 50 + 1) * 64));
+  g.forward(true);
+  g.backward();
+  const t1 = performance.now();
+  opt.step();
+  add('optimizer', performance.now() - t1);
+  total += performance.now() - t0;
+}
+let timed = 0;
+for (const t of times.values()) timed += t;
+times.set('(untimed: executor, zeroing, batch copy)', total - timed);
+const rows = [...times].sort((a, b) => b[1] - a[1]);
+console.log(`${model}, ${threads} threads: ${((steps * 64) / (total / 1000)).toFixed(0)} samples/s, ${(total / steps).toFixed(3)} ms/step`);
+for (const [k, t] of rows) console.log(`${k.padEnd(28)} ${(t / steps).toFixed(3).padStart(8)} ms  ${((100 * t) / total).toFixed(1).padStart(5)} %`);
+be.dispose();
