@@ -57,11 +57,7 @@ export const dropout: OpDef = {
  * uint32 fields are stored as boxed doubles), which made Dropout slower than PyTorch's.
  */
 function fillMask(mask: Float32Array, threshold: number, scale: number, rng: Rng): void {
-  let s0 = rng.nextU32() | 0;
-  let s1 = rng.nextU32() | 0;
-  let s2 = rng.nextU32() | 0;
-  let s3 = rng.nextU32() | 0;
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1; // the all-zero state is a fixed point
+  let [s0, s1, s2, s3] = dropoutStreamState(rng);
   for (let i = 0; i < mask.length; i++) {
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = s1 << 9;
@@ -73,6 +69,16 @@ function fillMask(mask: Float32Array, threshold: number, scale: number, rng: Rng
     s3 = rotl(s3, 11);
     mask[i] = r < threshold ? 0 : scale;
   }
+}
+
+/**
+ * The state of one forward pass's mask stream: four words of the executor's Rng as int32, never all
+ * zero (a fixed point of xoshiro). Backends that draw the mask themselves start from this state.
+ */
+export function dropoutStreamState(rng: Rng): [number, number, number, number] {
+  const s: [number, number, number, number] = [rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0];
+  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
+  return s;
 }
 
 function rotl(x: number, k: number): number {

@@ -5,7 +5,7 @@ import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
-import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, partsFor, ranges } from './functions';
+import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, ranges } from './functions';
 import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */

@@ -21,6 +21,11 @@ export const FN_NAMES = [
   'elementwise.fillRows',
   'elementwise.colSums',
   'elementwise.sigmoidBackward',
+  'winograd.winogradWeights',
+  'winograd.winogradConv',
+  'winograd.winogradScratchBytes',
+  'elementwise.dropoutForward',
+  'elementwise.accumulate',
 ] as const;
 
 export const FN = {
@@ -43,6 +48,11 @@ export const FN = {
   fillRows: 16,
   colSums: 17,
   sigmoidBackward: 18,
+  winogradWeights: 19,
+  winogradConv: 20,
+  winogradScratchBytes: 21,
+  dropoutForward: 22,
+  accumulate: 23,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

@@ -4,7 +4,8 @@
  *
  * NOTE (tolerance): 1e-5 scaled (|a − b| / max(1, |b|)), as in op-suite.test.ts: GEMM and the
  * per-thread weight-gradient sums reassociate float32 additions; BatchNorm normalises in float32
- * from float32-rounded statistics. Everything else (ReLU, MaxPool) must match exactly.
+ * from float32-rounded statistics. Everything else (ReLU, MaxPool, Dropout's masks, the shape ops)
+ * must match exactly.
  * Parameter gradients get 1e-4: a Conv2d weight gradient sums N·outH·outW products (12,544 for
  * conv1 at batch 16), and the reference accumulates them one by one in float32, so its own
  * rounding error is up to ~n·2⁻²⁴ ≈ 7e-4 relative (measured differences: ≤ 4e-5).
@@ -61,6 +62,13 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Linear 3-D, 130 outputs (column split with a tail)', 'Linear', [4, 33, 50], { outFeatures: 130 }, true, 1e-5],
   ['Linear no bias', 'Linear', [16, 40], { outFeatures: 24, bias: false }, true, 1e-5],
   ['Sigmoid odd length', 'Sigmoid', [3, 7, 11], {}, true, 1e-5],
+  ['Flatten 64×64×7×7', 'Flatten', [64, 64, 7, 7], {}, true, 0],
+  ['Reshape odd length', 'Reshape', [5, 3, 7, 11], { shape: [21, 11] }, true, 0],
+  ['Dropout p = 0.2, 64×128 (the reference stream, bit for bit)', 'Dropout', [64, 128], { p: 0.2 }, true, 0],
+  ['Dropout p = 0.5, odd length', 'Dropout', [3, 7, 11], { p: 0.5 }, true, 0],
+  ['Dropout p = 1 (all zero)', 'Dropout', [4, 9], { p: 1 }, true, 0],
+  ['Dropout p = 0 (identity)', 'Dropout', [4, 9], { p: 0 }, true, 0],
+  ['Dropout eval (identity)', 'Dropout', [64, 128], { p: 0.2 }, false, 0],
 ];
 
 describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {
@@ -77,6 +85,7 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
       expect(scaledDiff(got.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput').toBeLessThanOrEqual(tol);
       for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
       for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
+      for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expect(Array.from(got.workspace[k].data), `workspace.${k}`).toEqual(Array.from(v.data));
     });
   }
 });

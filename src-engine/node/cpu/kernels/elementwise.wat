@@ -689,4 +689,56 @@
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $sl)))
   )
+
+  ;; Dropout's training forward over [0, n): mask[i] = 0 with probability threshold/2³², else
+  ;; scale; y[i] = x[i]·mask[i]. The draws are the op file's local xoshiro128** (state s0..s3, not
+  ;; all zero), element by element, so the masks are the reference backend's bit for bit.
+  (func (export "dropoutForward") (param $x i32) (param $y i32) (param $mask i32) (param $n i32)
+    (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $s3 i32) (param $threshold f64) (param $scale f32)
+    (local $p i32) (local $end i32) (local $r i32) (local $t i32) (local $m f32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $r (i32.mul (i32.rotl (i32.mul (local.get $s1) (i32.const 5)) (i32.const 7)) (i32.const 9)))
+      (local.set $t (i32.shl (local.get $s1) (i32.const 9)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $s0)))
+      (local.set $s3 (i32.xor (local.get $s3) (local.get $s1)))
+      (local.set $s1 (i32.xor (local.get $s1) (local.get $s2)))
+      (local.set $s0 (i32.xor (local.get $s0) (local.get $s3)))
+      (local.set $s2 (i32.xor (local.get $s2) (local.get $t)))
+      (local.set $s3 (i32.rotl (local.get $s3) (i32.const 11)))
+      (local.set $m (select (f32.const 0) (local.get $scale) (f64.lt (f64.convert_i32_u (local.get $r)) (local.get $threshold))))
+      (f32.store (i32.add (local.get $mask) (local.get $p)) (local.get $m))
+      (f32.store (i32.add (local.get $y) (local.get $p))
+        (f32.mul (f32.load (i32.add (local.get $x) (local.get $p))) (local.get $m)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l)))
+  )
+
+  ;; dst[i] += src[i]·scale[i] for i in [i0, i1); scale = 0: dst[i] += src[i]. (Dropout's and the
+  ;; shape ops' backward.)
+  (func (export "accumulate") (param $src i32) (param $scale i32) (param $dst i32) (param $i0 i32) (param $i1 i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $v v128) (local $f f32)
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $q (i32.add (local.get $dst) (local.get $p)))
+      (local.set $v (v128.load (i32.add (local.get $src) (local.get $p))))
+      (if (local.get $scale) (then
+        (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $scale) (local.get $p)))))))
+      (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $q (i32.add (local.get $dst) (local.get $p)))
+      (local.set $f (f32.load (i32.add (local.get $src) (local.get $p))))
+      (if (local.get $scale) (then
+        (local.set $f (f32.mul (local.get $f) (f32.load (i32.add (local.get $scale) (local.get $p)))))))
+      (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
 )

@@ -1,11 +1,15 @@
 import type { OpKernelOverride } from '../../../backend/types';
+import { flatten } from '../../../ops/flatten';
+import { reshape } from '../../../ops/reshape';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
+import { dropoutOverride } from './dropout';
 import { linearOverride } from './linear';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
+import { shapeOpOverride } from './shape-ops';
 import { sigmoidOverride } from './sigmoid';
 
 /**
@@ -22,5 +26,8 @@ export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverrid
     BatchNorm: batchNormOverride(cpu),
     Sigmoid: sigmoidOverride(cpu),
     MSELoss: mseLossOverride(cpu),
+    Dropout: dropoutOverride(cpu),
+    Flatten: shapeOpOverride(flatten, cpu),
+    Reshape: shapeOpOverride(reshape, cpu),
   };
 }
