@@ -224,7 +224,22 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   });
   const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
   const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
-  const allGrads = [...grads.values()];
+  // Each activation gradient is zeroed just before the first backward that adds into it (that of
+  // its last consumer in forward order), not all at the top of backward(): the memset then runs
+  // while the consumer is about to touch the same memory, and a step streams through ~a third
+  // less cold memory (on the MNIST CNN the gradients are ~30 MB).
+  const zeroBefore: Tensor[][] = steps.map(() => []);
+  const zeroFirst: Tensor[] = [];
+  const lossSet = new Set(family.lossNodes);
+  for (const [id, g] of grads) {
+    if (lossSet.has(id)) continue; // seeded with 1 below
+    let last = -1;
+    for (let i = 0; i < steps.length; i++) {
+      if (steps[i].runBackward && steps[i].backward && byId.get(steps[i].id)!.inputs.includes(id)) last = i;
+    }
+    if (last >= 0) zeroBefore[last].push(g);
+    else zeroFirst.push(g);
+  }
   const inputNames = new Set(graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
   let lastTraining = false;
 
@@ -262,10 +277,11 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
       // TypedArray.fill is ~7× slower).
       for (const p of family.params) zero(p.grad.data);
-      for (const t of allGrads) zero(t.data);
+      for (const t of zeroFirst) zero(t.data);
       for (const t of lossGrads) t.data.fill(1);
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i];
+        for (const t of zeroBefore[i]) zero(t.data);
         if (!s.runBackward || !s.backward) continue;
         s.ctx.training = lastTraining;
         s.backward(s.ctx);

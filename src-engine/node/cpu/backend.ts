@@ -51,6 +51,9 @@ function adamParts(n: number, threads: number): number {
   return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2048)));
 }
 
+/** Floats from which a memset is split across threads (a 1 MiB memset takes ~0.1 ms alone). */
+const ZERO_SPLIT = 1 << 18;
+
 /** Number of cores this process may use. */
 export function defaultThreadCount(): number {
   try {
@@ -287,8 +290,14 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     overrides,
     adamUpdate,
     zero(array: Float32Array): void {
-      if (heap.owns(array)) k.fillZero(array.byteOffset, array.length);
-      else array.fill(0);
+      if (!heap.owns(array)) {
+        array.fill(0);
+        return;
+      }
+      const n = array.length;
+      const parts = n < ZERO_SPLIT ? 1 : threads;
+      if (parts === 1) k.fillZero(array.byteOffset, n);
+      else ctx.run(FN.fillZero, ranges(n, parts, 16).map(([i0, i1]) => [array.byteOffset + 4 * i0, i1 - i0]));
     },
     dispose: () => void pool.dispose(),
   };
