@@ -1,0 +1,277 @@
+/**
+ * Winograd F(2×2, 3×3) convolutions on the CPU backend (kernels/winograd.wat): forward and input
+ * gradient against a float64 direct convolution and the reference backend, on random shapes (odd
+ * sizes that leave partial tiles, padding 0–3, channel counts that are not multiples of 4, one and
+ * several samples), 1 and 2 threads bit-identical, and the dispatch choosing Winograd for the
+ * MNIST CNN's second convolution.
+ *
+ * NOTE (bound): Winograd rounds transformed values, not the products of a direct convolution, so
+ * its error is measured against the magnitudes it computes with: per output, S = the tile's
+ * Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|B|ᵀ|d||B|))|A| (+ |bias|), see winogradScale. To first order each
+ * rounding adds at most 2⁻²⁴ relative to that scale: 2 in the input transform (two levels of ±),
+ * 4 in the kernel transform (×½ is exact), 1 per product, depth − 1 in the GEMM's sum over the
+ * depth channels (C forward, Cout for dx), 5 in the output transform and bias. So we assert
+ * |got − exact| ≤ (depth + 16)·2⁻²⁴·S, i.e. the worst case plus room for second-order terms.
+ * Measured on these cases: ≤ 0.7·2⁻²⁴·S forward and ≤ 1.5·2⁻²⁴·S for dx (rounding errors
+ * cancel; the bound is a worst case). A wrong tile, lane or padding gives errors ~2²⁴ times
+ * larger. Compared with Σ|x||w| per output (the direct convolution's scale) the error is a few
+ * times larger at borders, where few taps reach the output but the whole tile is transformed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import type { GraphIR } from '../../../src-engine/ir/types';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
+import { getOp } from '../../../src-engine/ops/registry';
+import type { Attrs } from '../../../src-engine/ops/types';
+import { Rng } from '../../../src-engine/rng';
+import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { runOp, withDefaults } from '../engine/harness';
+
+let cpu1: CpuBackend;
+let cpu2: CpuBackend;
+beforeAll(async () => {
+  cpu1 = await createCpuBackend({ threads: 1 });
+  cpu2 = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => {
+  cpu1?.dispose();
+  cpu2?.dispose();
+});
+
+const EPS = 2 ** -24;
+
+function randn(shape: number[], rng: Rng, scale = 1): Tensor {
+  const t = tensor(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = scale * rng.normal();
+  return t;
+}
+
+interface Case {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  outC: number;
+  p: [number, number];
+  bias: boolean;
+}
+
+/** Exact y = conv(x, w) + b and dx = conv_transpose(dy, w), with their error scales Σ|·||·|. */
+function direct64(k: Case, x: Float32Array, w: Float32Array, b: Float32Array | null, dy: Float32Array) {
+  const { n, c, h, w: W, outC, p } = k;
+  const oh = h + 2 * p[0] - 2;
+  const ow = W + 2 * p[1] - 2;
+  const y = new Float64Array(n * outC * oh * ow);
+  const yScale = new Float64Array(y.length);
+  const dx = new Float64Array(n * c * h * W);
+  const dxScale = new Float64Array(dx.length);
+  for (let s = 0; s < n; s++) {
+    for (let o = 0; o < outC; o++) {
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          const yi = ((s * outC + o) * oh + i) * ow + j;
+          let acc = b ? b[o] : 0;
+          let scale = b ? Math.abs(b[o]) : 0;
+          const g = dy[yi];
+          for (let ci = 0; ci < c; ci++) {
+            for (let a = 0; a < 3; a++) {
+              const ih = i + a - p[0];
+              if (ih < 0 || ih >= h) continue;
+              for (let bb = 0; bb < 3; bb++) {
+                const iw = j + bb - p[1];
+                if (iw < 0 || iw >= W) continue;
+                const xi = ((s * c + ci) * h + ih) * W + iw;
+                const wv = w[((o * c + ci) * 3 + a) * 3 + bb];
+                acc += x[xi] * wv;
+                scale += Math.abs(x[xi] * wv);
+                dx[xi] += g * wv;
+                dxScale[xi] += Math.abs(g * wv);
+              }
+            }
+          }
+          y[yi] = acc;
+          yScale[yi] = scale;
+        }
+      }
+    }
+  }
+  return { y, yScale, dx, dxScale };
+}
+
+/**
+ * The scale of Winograd's rounding error for y = correlate(x, g) (x zero-padded by p, [N][C][H][W];
+ * g [M][C][3][3]; y [N][M][oH][oW]): per 2×2 output tile, Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|B|ᵀ|d||B|))|A|
+ * with d the tile's 4×4 input window — the magnitudes the algorithm actually adds and multiplies.
+ * Unlike Σ|x||w| it stays large at a border where few taps reach the output, because the tile's
+ * other values still pass through the transforms and cancel only in exact arithmetic.
+ */
+function winogradScale(x: Float32Array, n: number, c: number, h: number, w: number, p: [number, number], g: Float64Array, m: number, oh: number, ow: number): Float64Array {
+  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0, 0, 1]]; // |G|
+  const B = [[1, 0, 1, 0], [0, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 1]]; // |B|ᵀ (rows), |B| = its transpose
+  const At = [[1, 1, 1, 0], [0, 1, 1, 1]]; // |A|ᵀ
+  const U = new Float64Array(m * c * 16);
+  for (let o = 0; o < m; o++) {
+    for (let ci = 0; ci < c; ci++) {
+      const k = (o * c + ci) * 9;
+      for (let i = 0; i < 4; i++) {
+        for (let j = 0; j < 4; j++) {
+          let v = 0;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) v += G[i][a] * Math.abs(g[k + a * 3 + b]) * G[j][b];
+          U[(o * c + ci) * 16 + i * 4 + j] = v;
+        }
+      }
+    }
+  }
+  const out = new Float64Array(n * m * oh * ow);
+  const V = new Float64Array(c * 16);
+  const d = new Float64Array(16);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; 2 * ty < oh; ty++) {
+      for (let tx = 0; 2 * tx < ow; tx++) {
+        for (let ci = 0; ci < c; ci++) {
+          for (let r = 0; r < 4; r++) {
+            for (let q = 0; q < 4; q++) {
+              const ih = 2 * ty + r - p[0];
+              const iw = 2 * tx + q - p[1];
+              d[r * 4 + q] = ih >= 0 && ih < h && iw >= 0 && iw < w ? Math.abs(x[((s * c + ci) * h + ih) * w + iw]) : 0;
+            }
+          }
+          for (let i = 0; i < 4; i++) {
+            for (let j = 0; j < 4; j++) {
+              let v = 0;
+              for (let r = 0; r < 4; r++) for (let q = 0; q < 4; q++) v += B[i][r] * d[r * 4 + q] * B[j][q];
+              V[ci * 16 + i * 4 + j] = v;
+            }
+          }
+        }
+        for (let o = 0; o < m; o++) {
+          for (let a = 0; a < 2; a++) {
+            for (let b = 0; b < 2; b++) {
+              if (2 * ty + a >= oh || 2 * tx + b >= ow) continue;
+              let v = 0;
+              for (let ci = 0; ci < c; ci++) {
+                for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) v += At[a][i] * U[(o * c + ci) * 16 + i * 4 + j] * V[ci * 16 + i * 4 + j] * At[b][j];
+              }
+              out[((s * m + o) * oh + 2 * ty + a) * ow + 2 * tx + b] = v;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Largest |got − exact| / (EPS · scale) (∞ for NaN). */
+function worstRatio(got: Float32Array, exact: Float64Array, scale: Float64Array): number {
+  let worst = 0;
+  for (let i = 0; i < exact.length; i++) {
+    const r = Math.abs(got[i] - exact[i]) / (EPS * Math.max(scale[i], 1e-30));
+    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : r;
+  }
+  return worst;
+}
+
+const CONV = getOp('Conv2d')!;
+
+function attrsOf(k: Case): Attrs {
+  return withDefaults(CONV, { outChannels: k.outC, kernelSize: [3, 3], padding: k.p, bias: k.bias });
+}
+
+function label(k: Case): string {
+  return `${k.n}×${k.c}×${k.h}×${k.w} → ${k.outC}, pad ${k.p.join('/')}${k.bias ? '' : ', no bias'}`;
+}
+
+/** Random shapes (seeded): odd and even sizes, padding 0–3, channel counts not multiples of 4. */
+function randomCases(count: number, seed: number): Case[] {
+  const rng = new Rng(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(rng.uniform() * (hi - lo + 1));
+  const out: Case[] = [];
+  while (out.length < count) {
+    const p: [number, number] = [int(0, 3), int(0, 3)];
+    const h = int(2, 17);
+    const w = int(2, 17);
+    if (h + 2 * p[0] - 2 < 1 || w + 2 * p[1] - 2 < 1) continue;
+    out.push({ n: [1, 2, 3, 5, 8][int(0, 4)], c: int(8, 23), h, w, outC: int(8, 21), p, bias: rng.uniform() < 0.7 });
+  }
+  return out;
+}
+
+const CASES: Case[] = [
+  { n: 4, c: 32, h: 14, w: 14, outC: 64, p: [1, 1], bias: true }, // MNIST conv2, fewer samples
+  { n: 3, c: 9, h: 7, w: 7, outC: 11, p: [1, 1], bias: true }, // 7×7: partial tiles both ways
+  { n: 5, c: 13, h: 9, w: 6, outC: 10, p: [0, 2], bias: false },
+  { n: 1, c: 8, h: 3, w: 3, outC: 8, p: [0, 0], bias: true }, // one output pixel: one partial tile
+  { n: 2, c: 10, h: 5, w: 4, outC: 9, p: [3, 1], bias: true }, // padding > 2: dx crops dy
+  ...randomCases(12, 7),
+];
+
+describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
+  for (const k of CASES) {
+    it(label(k), () => {
+      const attrs = attrsOf(k);
+      const shape = [k.n, k.c, k.h, k.w];
+      const algo = conv2dAlgorithm(shape, attrs);
+      expect(algo.forward).toBe('winograd');
+      expect(algo.inputGrad).toBe('winograd');
+      const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
+      const x = randn(shape, rng);
+      const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
+      const params: Record<string, Tensor> = { weight };
+      if (k.bias) params.bias = randn([k.outC], rng, 0.5);
+      const oh = k.h + 2 * k.p[0] - 2;
+      const ow = k.w + 2 * k.p[1] - 2;
+      const dOutput = randn([k.n, k.outC, oh, ow], rng);
+      const run = (backend: Parameters<typeof runOp>[1]['backend']) => runOp(CONV, { inputs: [x], attrs, params, dOutput, backend });
+      const one = run(cpu1);
+      const two = run(cpu2);
+      const ref = run(createReferenceBackend());
+      const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
+
+      const wAbs = Float64Array.from(weight.data, Math.abs);
+      const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel
+      for (let o = 0; o < k.outC; o++) {
+        for (let ci = 0; ci < k.c; ci++) for (let t = 0; t < 9; t++) wRot[(ci * k.outC + o) * 9 + 8 - t] = wAbs[(o * k.c + ci) * 9 + t];
+      }
+      const yScale = winogradScale(x.data, k.n, k.c, k.h, k.w, k.p, wAbs, k.outC, oh, ow);
+      if (params.bias) for (let i = 0; i < yScale.length; i++) yScale[i] += Math.abs(params.bias.data[Math.floor(i / (oh * ow)) % k.outC]);
+      const dxScale = winogradScale(dOutput.data, k.n, k.outC, oh, ow, [2 - k.p[0], 2 - k.p[1]], wRot, k.c, k.h, k.w);
+      // Forward reduces over C channels, dx over Cout (see the NOTE at the top for the bound).
+      const fwdBound = k.c + 16;
+      const dxBound = k.outC + 16;
+      expect(worstRatio(one.output.data, exact.y, yScale), 'forward error / (2⁻²⁴·S)').toBeLessThanOrEqual(fwdBound);
+      expect(worstRatio(one.dInputs[0]!.data, exact.dx, dxScale), 'dx error / (2⁻²⁴·S)').toBeLessThanOrEqual(dxBound);
+      // Against the reference backend: within both bounds added (the reference sums 9·C products
+      // one by one in float32: error ≤ 9·C·2⁻²⁴·Σ|x||w|).
+      const near = (got: Float32Array, want: Float32Array, sw: Float64Array, sd: Float64Array, bound: number, depth: number): boolean =>
+        got.every((v, i) => Math.abs(v - want[i]) <= EPS * (bound * sw[i] + 9 * depth * sd[i]));
+      expect(near(one.output.data, ref.output.data, yScale, exact.yScale, fwdBound, k.c), 'forward vs reference').toBe(true);
+      expect(near(one.dInputs[0]!.data, ref.dInputs[0]!.data, dxScale, exact.dxScale, dxBound, k.outC), 'dx vs reference').toBe(true);
+      // 1 and 2 threads: bit for bit (the 2-thread run splits the batch into tasks).
+      expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
+      expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));
+    });
+  }
+});
+
+describe('Conv2d dispatch', () => {
+  it('picks Winograd for the MNIST CNN conv2 (32→64, 14×14) and im2col for conv1 (1 input channel)', () => {
+    const graph = JSON.parse(readFileSync(join(__dirname, '../../../examples/mnist-cnn.json'), 'utf8')) as GraphIR;
+    const convs = graph.nodes.filter((n) => n.op === 'Conv2d');
+    expect(convs).toHaveLength(2);
+    expect(conv2dAlgorithm([64, 1, 28, 28], withDefaults(CONV, convs[0].attrs))).toEqual({ forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' });
+    expect(conv2dAlgorithm([64, 32, 14, 14], withDefaults(CONV, convs[1].attrs))).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'im2col' });
+  });
+  it('keeps strided, dilated, 5×5 and grouped convolutions off Winograd', () => {
+    const base = withDefaults(CONV, { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] });
+    const shape = [2, 16, 9, 9];
+    expect(conv2dAlgorithm(shape, { ...base, stride: [2, 2] }).forward).toBe('im2col');
+    expect(conv2dAlgorithm(shape, { ...base, dilation: [2, 1] }).forward).toBe('im2col');
+    expect(conv2dAlgorithm(shape, { ...base, kernelSize: [5, 5] }).forward).toBe('im2col');
+    expect(conv2dAlgorithm(shape, { ...base, groups: 2 }).forward).toBe('op');
+    expect(conv2dAlgorithm(shape, base).forward).toBe('winograd');
+  });
+});
