@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/profile.ts [model] [threads]`: where a training step's time goes, per op and
  * direction, on the CPU backend (batch 64, Adam), on real MNIST batches. A diagnostic for #4; the
- * timings wrap each op call, so they add a little overhead of their own.
+ * timings wrap each op call, so they add a little overhead of their own. Each figure is the
+ * median over steps (robust to other jobs on a shared machine); STEPS=N sets the count.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,8 +20,10 @@ const model = process.argv[2] ?? 'mnist-cnn';
 const threads = Number(process.argv[3] ?? 2);
 const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${model}.json`), 'utf8')) as GraphIR;
 const be = await createCpuBackend({ threads });
+/** This step's time per key, then every step's (medians at the end). */
 const times = new Map<string, number>();
 const add = (k: string, t: number): void => void times.set(k, (times.get(k) ?? 0) + t);
+const perStep = new Map<string, number[]>();
 const base = be.overrides ?? {};
 const wrapped: Record<string, OpKernelOverride> = {};
 for (const def of listOps()) {
@@ -43,9 +46,9 @@ const tid = inputs.find((n) => n.attrs.source === 'target')!.id;
 const x = g.input(fid).data;
 const y = g.input(tid).data;
 const steps = Number(process.env.STEPS ?? 100);
-let total = 0;
+const totals: number[] = [];
 for (let i = 0; i < steps + 10; i++) {
-  if (i === 10) { times.clear(); total = 0; }
+  times.clear();
   const t0 = performance.now();
   x.set(ds.features.subarray((i % 50) * x.length, (i % 50 + 1) * x.length));
   if (y.length === x.length) y.set(x); else y.set(ds.targets.subarray((i % 50) * 64, (i % 50 + 1) * 64));
@@ -54,12 +57,19 @@ for (let i = 0; i < steps + 10; i++) {
   const t1 = performance.now();
   opt.step();
   add('optimizer', performance.now() - t1);
-  total += performance.now() - t0;
+  const total = performance.now() - t0;
+  if (i < 10) continue;
+  let timed = 0;
+  for (const [k, t] of times) {
+    timed += t;
+    perStep.set(k, [...(perStep.get(k) ?? []), t]);
+  }
+  perStep.set('(untimed: executor, zeroing, batch copy)', [...(perStep.get('(untimed: executor, zeroing, batch copy)') ?? []), total - timed]);
+  totals.push(total);
 }
-let timed = 0;
-for (const t of times.values()) timed += t;
-times.set('(untimed: executor, zeroing, batch copy)', total - timed);
-const rows = [...times].sort((a, b) => b[1] - a[1]);
-console.log(`${model}, ${threads} threads: ${((steps * 64) / (total / 1000)).toFixed(0)} samples/s, ${(total / steps).toFixed(3)} ms/step`);
-for (const [k, t] of rows) console.log(`${k.padEnd(28)} ${(t / steps).toFixed(3).padStart(8)} ms  ${((100 * t) / total).toFixed(1).padStart(5)} %`);
+const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
+const step = median(totals);
+const rows = [...perStep].map(([k, v]) => [k, median(v)] as const).sort((a, b) => b[1] - a[1]);
+console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms)`);
+for (const [k, t] of rows) console.log(`${k.padEnd(28)} ${t.toFixed(3).padStart(8)} ms  ${((100 * t) / step).toFixed(1).padStart(5)} %`);
 be.dispose();

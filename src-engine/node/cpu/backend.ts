@@ -5,8 +5,8 @@ import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
-import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, ranges } from './functions';
-import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
+import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, partsFor, ranges } from './functions';
+import { MAX_THREADS, WorkerPool } from './pool';
 
 /** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
 const GEMM = { MR: 2, NR: 16, MC: 64, KC: 256, NC: 512 } as const;
@@ -39,16 +39,6 @@ export interface CpuBackend extends Backend {
   adamUpdate: NonNullable<Backend['adamUpdate']>;
   zero: NonNullable<Backend['zero']>;
   dispose(): void;
-}
-
-/**
- * Tasks for an Adam update of n elements: Adam is compute-bound (a square root and two divisions
- * per element), not memory-bound like partsFor's kernels, so pieces of 2,048 elements already pay
- * for their hand-off; up to 4 per thread for dynamic balance.
- */
-function adamParts(n: number, threads: number): number {
-  if (threads <= 1) return 1;
-  return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2048)));
 }
 
 /** Floats from which a memset is split across threads (a 1 MiB memset takes ~0.1 ms alone). */
@@ -270,7 +260,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
       ctx.run(
         FN.adamUpdate,
-        ranges(n, adamParts(n, threads), 2).map(([i0, i1]) => [wa, ga, ma, va, xa, i0, i1, stepSize, bc2Sqrt, shrink, l2, h.beta1, h.beta2, h.eps]),
+        ranges(n, partsFor(n, threads, Infinity, 16), 2).map(([i0, i1]) => [wa, ga, ma, va, xa, i0, i1, stepSize, bc2Sqrt, shrink, l2, h.beta1, h.beta2, h.eps]),
       );
     } finally {
       unstage();

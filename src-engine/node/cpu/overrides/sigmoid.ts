@@ -16,7 +16,7 @@ export function sigmoidOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Sigmoid input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Sigmoid output', false, true);
-        cpu.run(FN.sigmoidForward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [x, y, i0, i1]));
+        cpu.run(FN.sigmoidForward, ranges(n, partsFor(n, cpu.threads, Infinity, 8), 4).map(([i0, i1]) => [x, y, i0, i1]));
       } finally {
         cpu.unstage();
       }
