@@ -26,6 +26,8 @@ export const FN_NAMES = [
   'winograd.winogradScratchBytes',
   'elementwise.dropoutForward',
   'elementwise.accumulate',
+  'winograd.winogradWeightGrad',
+  'winograd.winogradWeightGradFinish',
 ] as const;
 
 export const FN = {
@@ -53,6 +55,8 @@ export const FN = {
   winogradScratchBytes: 21,
   dropoutForward: 22,
   accumulate: 23,
+  winogradWeightGrad: 24,
+  winogradWeightGradFinish: 25,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

@@ -1,19 +1,20 @@
 /**
- * Winograd F(2×2, 3×3) convolutions on the CPU backend (kernels/winograd.wat): forward and input
- * gradient against a float64 direct convolution and the reference backend, on random shapes (odd
- * sizes that leave partial tiles, padding 0–3, channel counts that are not multiples of 4, one and
- * several samples), 1 and 2 threads bit-identical, and the dispatch choosing Winograd for the
- * MNIST CNN's second convolution.
+ * Winograd F(2×2, 3×3) convolutions on the CPU backend (kernels/winograd.wat): forward, input
+ * gradient and weight gradient against a float64 direct convolution and the reference backend, on
+ * random shapes (odd sizes that leave partial tiles, padding 0–3, channel counts that are not
+ * multiples of 4, one and several samples), 1 and 2 threads (bit-identical outputs and dx), and
+ * the dispatch choosing Winograd for the MNIST CNN's second convolution.
  *
  * NOTE (bound): Winograd rounds transformed values, not the products of a direct convolution, so
  * its error is measured against the magnitudes it computes with: per output, S = the tile's
- * Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|B|ᵀ|d||B|))|A| (+ |bias|), see winogradScale. To first order each
- * rounding adds at most 2⁻²⁴ relative to that scale: 2 in the input transform (two levels of ±),
- * 4 in the kernel transform (×½ is exact), 1 per product, depth − 1 in the GEMM's sum over the
- * depth channels (C forward, Cout for dx), 5 in the output transform and bias. So we assert
- * |got − exact| ≤ (depth + 16)·2⁻²⁴·S, i.e. the worst case plus room for second-order terms.
- * Measured on these cases: ≤ 0.7·2⁻²⁴·S forward and ≤ 1.5·2⁻²⁴·S for dx (rounding errors
- * cancel; the bound is a worst case). A wrong tile, lane or padding gives errors ~2²⁴ times
+ * Σ_c |Aᵀ|((|G||g||G|ᵀ) ⊙ (|B|ᵀ|d||B|))|A| (+ |bias|), see winogradScale (and
+ * winogradWeightScale for dW). To first order each rounding adds at most 2⁻²⁴ relative to that
+ * scale: 2 in the input transform (two levels of ±), 4 in the kernel transform (×½ is exact), 1
+ * per product, depth − 1 in the GEMM's sum (over C forward, Cout for dx, the batch's tiles for dW),
+ * 5 in the output transform and bias (4 in Gᵀ·G for dW, plus up to 16 task partial sums). So we
+ * assert |got − exact| ≤ (depth + 16)·2⁻²⁴·S: the worst case, with room for second-order terms.
+ * Measured on these cases: ≤ 0.7·2⁻²⁴·S forward, ≤ 1.5 for dx, ≤ 0.4 for dW (rounding errors
+ * mostly cancel; the bound is a worst case). A wrong tile, lane or padding gives errors ~2²⁴ times
  * larger. Compared with Σ|x||w| per output (the direct convolution's scale) the error is a few
  * times larger at borders, where few taps reach the output but the whole tile is transformed.
  */
@@ -59,7 +60,7 @@ interface Case {
   bias: boolean;
 }
 
-/** Exact y = conv(x, w) + b and dx = conv_transpose(dy, w), with their error scales Σ|·||·|. */
+/** Exact y = conv(x, w) + b, dx = conv_transpose(dy, w), dW and db, with error scales Σ|·||·|. */
 function direct64(k: Case, x: Float32Array, w: Float32Array, b: Float32Array | null, dy: Float32Array) {
   const { n, c, h, w: W, outC, p } = k;
   const oh = h + 2 * p[0] - 2;
@@ -68,6 +69,10 @@ function direct64(k: Case, x: Float32Array, w: Float32Array, b: Float32Array | n
   const yScale = new Float64Array(y.length);
   const dx = new Float64Array(n * c * h * W);
   const dxScale = new Float64Array(dx.length);
+  const dW = new Float64Array(outC * c * 9);
+  const dWScale = new Float64Array(dW.length);
+  const db = new Float64Array(outC);
+  const dbScale = new Float64Array(outC);
   for (let s = 0; s < n; s++) {
     for (let o = 0; o < outC; o++) {
       for (let i = 0; i < oh; i++) {
@@ -89,16 +94,20 @@ function direct64(k: Case, x: Float32Array, w: Float32Array, b: Float32Array | n
                 scale += Math.abs(x[xi] * wv);
                 dx[xi] += g * wv;
                 dxScale[xi] += Math.abs(g * wv);
+                dW[((o * c + ci) * 3 + a) * 3 + bb] += g * x[xi];
+                dWScale[((o * c + ci) * 3 + a) * 3 + bb] += Math.abs(g * x[xi]);
               }
             }
           }
           y[yi] = acc;
           yScale[yi] = scale;
+          db[o] += g;
+          dbScale[o] += Math.abs(g);
         }
       }
     }
   }
-  return { y, yScale, dx, dxScale };
+  return { y, yScale, dx, dxScale, dW, dWScale, db, dbScale };
 }
 
 /**
@@ -165,6 +174,69 @@ function winogradScale(x: Float32Array, n: number, c: number, h: number, w: numb
   return out;
 }
 
+/**
+ * The scale of the Winograd weight gradient's rounding error: per kernel element,
+ * |G|ᵀ (Σ_tiles (|A||dY||A|ᵀ) ⊙ (|B|ᵀ|d||B|)) |G| over every sample's tiles (dY: the tile's 2×2
+ * block of dy, zero past the output's edge).
+ */
+function winogradWeightScale(x: Float32Array, dy: Float32Array, k: Case, oh: number, ow: number): Float64Array {
+  const { n, c, h, w, outC, p } = k;
+  const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0, 0, 1]];
+  const B = [[1, 0, 1, 0], [0, 1, 1, 1], [0, 1, 1, 0], [0, 0, 0, 1]];
+  const A = [[1, 0], [1, 1], [1, 1], [0, 1]];
+  const sum = new Float64Array(outC * c * 16);
+  const V = new Float64Array(c * 16);
+  const D = new Float64Array(16);
+  for (let s = 0; s < n; s++) {
+    for (let ty = 0; 2 * ty < oh; ty++) {
+      for (let tx = 0; 2 * tx < ow; tx++) {
+        for (let ci = 0; ci < c; ci++) {
+          for (let i = 0; i < 4; i++) {
+            for (let j = 0; j < 4; j++) {
+              let v = 0;
+              for (let r = 0; r < 4; r++) {
+                for (let q = 0; q < 4; q++) {
+                  const ih = 2 * ty + r - p[0];
+                  const iw = 2 * tx + q - p[1];
+                  if (ih >= 0 && ih < h && iw >= 0 && iw < w) v += B[i][r] * Math.abs(x[((s * c + ci) * h + ih) * w + iw]) * B[j][q];
+                }
+              }
+              V[ci * 16 + i * 4 + j] = v;
+            }
+          }
+        }
+        for (let o = 0; o < outC; o++) {
+          for (let i = 0; i < 4; i++) {
+            for (let j = 0; j < 4; j++) {
+              let v = 0;
+              for (let a = 0; a < 2; a++) {
+                for (let b = 0; b < 2; b++) {
+                  const yh = 2 * ty + a;
+                  const yw = 2 * tx + b;
+                  if (yh < oh && yw < ow) v += A[i][a] * Math.abs(dy[((s * outC + o) * oh + yh) * ow + yw]) * A[j][b];
+                }
+              }
+              D[i * 4 + j] = v;
+            }
+          }
+          for (let ci = 0; ci < c; ci++) for (let e = 0; e < 16; e++) sum[(o * c + ci) * 16 + e] += D[e] * V[ci * 16 + e];
+        }
+      }
+    }
+  }
+  const out = new Float64Array(outC * c * 9);
+  for (let oc = 0; oc < outC * c; oc++) {
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let v = 0;
+        for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) v += G[i][a] * sum[oc * 16 + i * 4 + j] * G[j][b];
+        out[oc * 9 + a * 3 + b] = v;
+      }
+    }
+  }
+  return out;
+}
+
 /** Largest |got − exact| / (EPS · scale) (∞ for NaN). */
 function worstRatio(got: Float32Array, exact: Float64Array, scale: Float64Array): number {
   let worst = 0;
@@ -195,7 +267,7 @@ function randomCases(count: number, seed: number): Case[] {
     const h = int(2, 17);
     const w = int(2, 17);
     if (h + 2 * p[0] - 2 < 1 || w + 2 * p[1] - 2 < 1) continue;
-    out.push({ n: [1, 2, 3, 5, 8][int(0, 4)], c: int(8, 23), h, w, outC: int(8, 21), p, bias: rng.uniform() < 0.7 });
+    out.push({ n: [1, 2, 3, 5, 8][int(0, 4)], c: int(8, 41), h, w, outC: int(8, 37), p, bias: rng.uniform() < 0.7 });
   }
   return out;
 }
@@ -206,6 +278,8 @@ const CASES: Case[] = [
   { n: 5, c: 13, h: 9, w: 6, outC: 10, p: [0, 2], bias: false },
   { n: 1, c: 8, h: 3, w: 3, outC: 8, p: [0, 0], bias: true }, // one output pixel: one partial tile
   { n: 2, c: 10, h: 5, w: 4, outC: 9, p: [3, 1], bias: true }, // padding > 2: dx crops dy
+  { n: 6, c: 27, h: 9, w: 8, outC: 21, p: [2, 0], bias: true }, // Winograd weight gradient, partial tiles
+  { n: 3, c: 18, h: 5, w: 5, outC: 31, p: [3, 3], bias: false },
   ...randomCases(12, 7),
 ];
 
@@ -217,6 +291,7 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
       const algo = conv2dAlgorithm(shape, attrs);
       expect(algo.forward).toBe('winograd');
       expect(algo.inputGrad).toBe('winograd');
+      expect(algo.weightGrad).toBe(k.c * k.outC > 512 ? 'winograd' : 'im2col');
       const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
       const x = randn(shape, rng);
       const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
@@ -250,6 +325,16 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
         got.every((v, i) => Math.abs(v - want[i]) <= EPS * (bound * sw[i] + 9 * depth * sd[i]));
       expect(near(one.output.data, ref.output.data, yScale, exact.yScale, fwdBound, k.c), 'forward vs reference').toBe(true);
       expect(near(one.dInputs[0]!.data, ref.dInputs[0]!.data, dxScale, exact.dxScale, dxBound, k.outC), 'dx vs reference').toBe(true);
+      // Weight gradient. Winograd: 16 GEMMs reducing over every tile of the batch (depth n·tiles),
+      // the per-task sums added, then Gᵀ·G (4 more roundings). im2col: dot products over the batch's
+      // n·oH·oW output positions. Bias gradient: a plain sum of dy. Both add up to 16 task partials.
+      const tiles = k.n * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+      const [wScale, wBound] =
+        algo.weightGrad === 'winograd' ? [winogradWeightScale(x.data, dOutput.data, k, oh, ow), tiles + 16] : [exact.dWScale, k.n * oh * ow + 16];
+      for (const got of [one, two]) {
+        expect(worstRatio(got.dParams.weight.data, exact.dW, wScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(wBound);
+        if (k.bias) expect(worstRatio(got.dParams.bias.data, exact.db, exact.dbScale), 'db error / (2⁻²⁴·Σ|dy|)').toBeLessThanOrEqual(k.n * oh * ow + 16);
+      }
       // 1 and 2 threads: bit for bit (the 2-thread run splits the batch into tasks).
       expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
       expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));
@@ -263,7 +348,9 @@ describe('Conv2d dispatch', () => {
     const convs = graph.nodes.filter((n) => n.op === 'Conv2d');
     expect(convs).toHaveLength(2);
     expect(conv2dAlgorithm([64, 1, 28, 28], withDefaults(CONV, convs[0].attrs))).toEqual({ forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' });
-    expect(conv2dAlgorithm([64, 32, 14, 14], withDefaults(CONV, convs[1].attrs))).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'im2col' });
+    expect(conv2dAlgorithm([64, 32, 14, 14], withDefaults(CONV, convs[1].attrs))).toEqual({ forward: 'winograd', inputGrad: 'winograd', weightGrad: 'winograd' });
+    // The same at any batch size (the executor may compile a different one for evaluation).
+    expect(conv2dAlgorithm([1, 32, 14, 14], withDefaults(CONV, convs[1].attrs)).forward).toBe('winograd');
   });
   it('keeps strided, dilated, 5×5 and grouped convolutions off Winograd', () => {
     const base = withDefaults(CONV, { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] });

@@ -1,7 +1,7 @@
 import type { OpKernelOverride } from '../../../backend/types';
 import { conv2d, conv2dPlan } from '../../../ops/conv2d';
 import { intAttr } from '../../../ops/shape-util';
-import type { Attrs, OpForwardContext } from '../../../ops/types';
+import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../ops/types';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf } from '../functions';
 import { MAX_TASKS } from '../pool';
@@ -39,6 +39,7 @@ function geomArgs(g: Geometry): number[] {
 const FORWARD_MASK = maskOf(20, 21);
 const BACKWARD_MASK = maskOf(22, 23, 24);
 const WINOGRAD_MASK = maskOf(16, 17);
+const WINOGRAD_WGRAD_MASK = maskOf(15, 16);
 
 /**
  * Samples whose tiles share one Winograd GEMM: more columns per GEMM pack and multiply better, but
@@ -50,44 +51,54 @@ const WINOGRAD_GROUP = 4;
 /**
  * Fewest channels on either side for Winograd: its 16 GEMMs are [Cout × C]·[C × tiles] (forward)
  * and [C × Cout]·[Cout × tiles] (input gradient), which run far below peak when C or Cout is tiny.
- * Measured (batch 64, 1 thread, ms, Winograd vs im2col + GEMM; dx = backward minus weight gradient):
+ * Measured (batch 64, 1 thread, ms, Winograd / im2col + GEMM; dx = backward minus weight gradient):
  *
- * | layer                  | forward     | dx          |
- * | ---------------------- | ----------- | ----------- |
- * | 1→32, 28×28 (conv1)    | 1.89 / 0.95 | 2.27 / 0.76 |
- * | 4→32, 28×28            | 2.66 / 2.48 | 2.76 / 2.66 |
- * | 8→16, 28×28            | 1.91 / 2.58 | 2.14 / 3.13 |
- * | 16→32, 14×14           | 1.51 / 2.60 | 2.17 / 2.60 |
- * | 32→64, 14×14 (conv2)   | 4.83 / 8.99 | 5.51 / 9.42 |
- * | 64→64, 7×7             | 3.28 / 5.92 | 3.36 / 6.08 |
+ * | layer                  | forward     | dx          | weight gradient |
+ * | ---------------------- | ----------- | ----------- | --------------- |
+ * | 1→32, 28×28 (conv1)    | 1.89 / 0.95 | 2.27 / 0.76 |                 |
+ * | 4→32, 28×28            | 2.66 / 2.48 | 2.76 / 2.66 |                 |
+ * | 8→16, 28×28            | 1.91 / 2.58 | 2.14 / 3.13 | 2.31 / 2.94     |
+ * | 16→16, 28×28           |             |             | 4.42 / 4.86     |
+ * | 16→32, 14×14           | 1.51 / 2.60 | 2.17 / 2.60 | 2.49 / 2.32     |
+ * | 32→32, 14×14           |             |             | 2.35 / 4.49     |
+ * | 32→64, 14×14 (conv2)   | 4.83 / 8.99 | 5.51 / 9.42 | 4.19 / 8.07     |
+ * | 64→64, 7×7             | 3.28 / 5.92 | 3.36 / 6.08 | 3.46 / 4.60     |
  */
 const WINOGRAD_MIN_CHANNELS = 8;
+
+/**
+ * Fewest C·Cout for the weight gradient on Winograd. Its 16 GEMMs are [Cout × tiles]·[tiles × C]
+ * (A·Bᵀ): at C·Cout ≤ 512 the GEMM computes them as dot products (gemm.wat's small-output path),
+ * about half as fast as packed, and Winograd only breaks even (table above: −20 % to +7 %); above
+ * it, it is ~1.9× faster.
+ */
+const WINOGRAD_MIN_WEIGHT_GRAD = 513;
 
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
   forward: 'winograd' | 'im2col' | 'op';
   inputGrad: 'winograd' | 'im2col' | 'op';
-  weightGrad: 'im2col' | 'op';
+  weightGrad: 'winograd' | 'im2col' | 'op';
 }
 
 /**
  * The algorithm the CPU Conv2d override picks for an input shape and attrs: Winograd F(2×2, 3×3)
  * for 3×3, stride-1, dilation-1 convolutions with at least WINOGRAD_MIN_CHANNELS input and output
- * channels (forward and input gradient); im2col + GEMM for the rest and for every weight gradient;
- * the op file's own code for grouped convolutions.
+ * channels (forward and input gradient; the weight gradient too from WINOGRAD_MIN_WEIGHT_GRAD
+ * channel pairs); im2col + GEMM for the rest; the op file's own code for grouped convolutions.
  *
  * @example conv2dAlgorithm([64, 32, 14, 14], { ...attrs, kernelSize: [3, 3], padding: [1, 1] }).forward // 'winograd'
  */
 export function conv2dAlgorithm(shape: readonly number[], attrs: Attrs): Conv2dAlgorithm {
   const g = geometry(shape, attrs);
-  if (!g) return { forward: 'op', inputGrad: 'op', weightGrad: 'op' };
-  const wino = useWinograd(g) ? 'winograd' : 'im2col';
-  return { forward: wino, inputGrad: wino, weightGrad: 'im2col' };
+  return g ? plan(g) : { forward: 'op', inputGrad: 'op', weightGrad: 'op' };
 }
 
-function useWinograd(g: Geometry): boolean {
-  const shape = g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 1 && g.s[1] === 1 && g.d[0] === 1 && g.d[1] === 1;
-  return shape && Math.min(g.c, g.outC) >= WINOGRAD_MIN_CHANNELS;
+function plan(g: Geometry): Conv2dAlgorithm {
+  const applies =
+    g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 1 && g.s[1] === 1 && g.d[0] === 1 && g.d[1] === 1 && Math.min(g.c, g.outC) >= WINOGRAD_MIN_CHANNELS;
+  if (!applies) return { forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
+  return { forward: 'winograd', inputGrad: 'winograd', weightGrad: g.c * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col' };
 }
 
 /**
@@ -150,12 +161,65 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     }
   }
 
+  /**
+   * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
+   * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
+   */
+  function winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
+    const parts = chunks(g.n, cpu.threads);
+    const dx = ctx.dInputs[0];
+    const bytes = Math.max(
+      cpu.call(FN.winogradScratchBytes, [g.c, g.outC, g.oh, g.ow, WINOGRAD_GROUP]),
+      dx ? cpu.call(FN.winogradScratchBytes, [g.outC, g.c, g.h, g.w, WINOGRAD_GROUP]) : 0,
+    );
+    cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
+    // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
+    const uBytes = round64(16 * g.outC * g.c);
+    const dbBytes = round64(g.outC);
+    const dUa = cpu.sharedScratch(parts * (uBytes + dbBytes) + uBytes);
+    const dba = dUa + parts * uBytes;
+    const ua = dba + parts * dbBytes;
+    const db = ctx.dParams.bias?.data;
+    try {
+      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
+      const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
+      const dWa = cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
+      // Per-thread arguments (mask): 15 = tile scratch, 16 = GEMM packing scratch.
+      const tasks = split(g.n, parts).map(([n0, n1], t) => [
+        xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, dya, g.outC, dUa + t * uBytes, db ? dba + t * dbBytes : 0,
+        WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+      ]);
+      cpu.run(FN.winogradWeightGrad, tasks, tasks.map(() => WINOGRAD_WGRAD_MASK));
+      const finish = cpu.threads > 1 && g.outC * g.c >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
+      cpu.run(FN.winogradWeightGradFinish, split(g.outC, finish).map(([o0, o1]) => [dUa, parts, uBytes, g.outC, g.c, o0, o1, dWa]));
+      if (db) {
+        const heap = cpu.heap.f32();
+        for (let t = 0; t < parts; t++) {
+          const at = (dba + t * dbBytes) / 4;
+          for (let i = 0; i < g.outC; i++) db[i] += heap[at + i];
+        }
+      }
+      if (dx) {
+        // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
+        const dxa = cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', true, true);
+        transformWeights(wa, g, ua, 1);
+        const dxTasks = split(g.n, parts).map(([n0, n1]) => [
+          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+        ]);
+        cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
+      }
+    } finally {
+      cpu.unstage();
+    }
+  }
+
   return {
     forward(ctx) {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
       if (!g) return conv2d.forward(ctx);
-      if (useWinograd(g)) return winogradForward(ctx, g);
+      if (plan(g).forward === 'winograd') return winogradForward(ctx, g);
       const parts = chunks(g.n, cpu.threads);
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       cpu.setThreadValues(KIND.a, cpu.threadScratch(colsBytes));
@@ -175,9 +239,11 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
       if (!g) return conv2d.backward!(ctx);
+      const algo = plan(g);
+      if (algo.weightGrad === 'winograd') return winogradBackward(ctx, g);
       const parts = chunks(g.n, cpu.threads);
       const dx = ctx.dInputs[0];
-      const wino = dx != null && useWinograd(g);
+      const wino = dx != null && algo.inputGrad === 'winograd';
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
       // runs after the weight gradient and reuses the same block (kind a).
