@@ -111,4 +111,6 @@ export interface AdamUpdateHyper {
 export interface OpKernelOverride {
   forward?(ctx: OpForwardContext): void;
   backward?(ctx: OpBackwardContext): void;
+  /** This override's backward honours `OpBackwardContext.dInputsFresh` (see OpDef). */
+  assignsFreshGradients?: boolean;
 }

@@ -99,6 +99,13 @@ export interface OpBackwardContext extends OpForwardContext {
   dInputs: readonly (Tensor | null)[];
   /** Gradients w.r.t. each parameter; the op ADDS into them. */
   dParams: Readonly<Record<string, Tensor>>;
+  /**
+   * Set only for implementations that declare `assignsFreshGradients`: `dInputsFresh[i]` true
+   * means nothing has written `dInputs[i]` this step (it holds stale values) and this op is its
+   * only writer, so the op must ASSIGN its whole gradient there instead of adding. The executor
+   * then skips zeroing that tensor (a memset, and a read in the op, saved).
+   */
+  dInputsFresh?: readonly boolean[];
 }
 
 /**
@@ -139,4 +146,6 @@ export interface OpDef {
 
   forward(ctx: OpForwardContext): void;
   backward?(ctx: OpBackwardContext): void;
+  /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
+  assignsFreshGradients?: boolean;
 }

@@ -86,6 +86,11 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
       for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
       for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
       for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expect(Array.from(got.workspace[k].data), `workspace.${k}`).toEqual(Array.from(v.data));
+      if (cpu.overrides?.[op]?.assignsFreshGradients) {
+        // As the executor runs a sole writer: dInput starts as NaN, marked fresh; it must be assigned.
+        const fresh = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu, freshInputGradients: true });
+        expect(scaledDiff(fresh.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput (fresh, assigned)').toBeLessThanOrEqual(tol);
+      }
     });
   }
 });
@@ -93,6 +98,7 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
 describe('MaxPool2d override: ties and NaN route like the op file', () => {
   for (const [label, attrs, shape] of [
     ['2×2 stride 2 (vector path, ragged row end)', { kernelSize: [2, 2] }, [4, 3, 12, 12]],
+    ['2×2 stride 2, 16×16 (vector path, rows of whole vectors)', { kernelSize: [2, 2] }, [2, 3, 16, 16]],
     ['2×2 stride 2, odd 15×29 (vector path, overlapping last vector)', { kernelSize: [2, 2] }, [2, 3, 15, 29]],
     ['2×2 stride 2, 7×7 → 3×3 (too narrow for vectors: general loop)', { kernelSize: [2, 2] }, [3, 5, 7, 7]],
     ['3×3 stride 2 pad 1 (general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
@@ -109,6 +115,9 @@ describe('MaxPool2d override: ties and NaN route like the op file', () => {
       expect(Array.from(got.output.data)).toEqual(Array.from(want.output.data));
       expect(Array.from(got.workspace.argmax.data)).toEqual(Array.from(want.workspace.argmax.data));
       expect(Array.from(got.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
+      // A fresh (NaN-filled) dInput: assigned where the windows tile the image, else zeroed first.
+      const fresh = runOp(def, { inputs: [x], attrs, backend: cpu, freshInputGradients: true });
+      expect(Array.from(fresh.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
     });
   }
 });

@@ -30,6 +30,12 @@ export interface RunOpOptions {
   noGrad?: readonly number[];
   /** Skip the backward pass (e.g. when only the forward output matters). */
   forwardOnly?: boolean;
+  /**
+   * Start every input gradient as NaN and mark it fresh (OpBackwardContext.dInputsFresh), as the
+   * executor does for a sole writer: the implementation must assign, not add. Throws when the
+   * implementation does not declare `assignsFreshGradients`.
+   */
+  freshInputGradients?: boolean;
 }
 
 export interface RunOpResult {
@@ -127,7 +133,14 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
     if (sizeOf(dOutput.shape) !== sizeOf(outShape)) {
       throw new Error(`${def.name}: dOutput [${dOutput.shape}] does not match output [${outShape}]`);
     }
-    const bctx = { ...ctx, dOutput, dInputs, dParams };
+    let dInputsFresh: boolean[] | undefined;
+    if (opts.freshInputGradients) {
+      const assigns = override?.backward ? override.assignsFreshGradients : def.assignsFreshGradients;
+      if (!assigns) throw new Error(`${def.name}: this backend's backward does not declare assignsFreshGradients`);
+      for (const d of dInputs) d?.data.fill(NaN);
+      dInputsFresh = dInputs.map((d) => d !== null);
+    }
+    const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh };
     (override?.backward ?? def.backward!)(bctx);
   }
   return { output, dInputs, dParams, params, buffers, workspace };

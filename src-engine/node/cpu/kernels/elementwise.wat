@@ -30,26 +30,31 @@
       (br $sl)))
   )
 
-  ;; dx[i] += x[i] > 0 ? dy[i] : 0 for i in [i0, i1) (relu'(0) = 0, as PyTorch).
-  (func (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32)
-    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32)
+  ;; dx[i] += x[i] > 0 ? dy[i] : 0 for i in [i0, i1) (relu'(0) = 0, as PyTorch); $assign = 1: dx[i] =
+  ;; the same (dx is fresh: not read).
+  (func (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $assign i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $v v128) (local $f f32)
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
       (local.set $q (i32.add (local.get $dx) (local.get $p)))
-      (v128.store (local.get $q)
-        (f32x4.add (v128.load (local.get $q))
-          (v128.and (v128.load (i32.add (local.get $dy) (local.get $p)))
-            (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $p))) (v128.const f32x4 0 0 0 0)))))
+      (local.set $v (v128.and (v128.load (i32.add (local.get $dy) (local.get $p)))
+        (f32x4.gt (v128.load (i32.add (local.get $x) (local.get $p))) (v128.const f32x4 0 0 0 0))))
+      (if (local.get $assign)
+        (then (v128.store (local.get $q) (local.get $v)))
+        (else (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $vl)))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-      (if (f32.gt (f32.load (i32.add (local.get $x) (local.get $p))) (f32.const 0)) (then
-        (local.set $q (i32.add (local.get $dx) (local.get $p)))
-        (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $dy) (local.get $p)))))))
+      (local.set $q (i32.add (local.get $dx) (local.get $p)))
+      (local.set $f (select (f32.load (i32.add (local.get $dy) (local.get $p))) (f32.const 0)
+        (f32.gt (f32.load (i32.add (local.get $x) (local.get $p))) (f32.const 0))))
+      (if (local.get $assign)
+        (then (f32.store (local.get $q) (local.get $f)))
+        (else (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $sl)))
   )
@@ -124,14 +129,24 @@
       (br $pll)))
   )
 
+  ;; $mode 0: *p += v; 1: *p = v; 2: *p = v in the lanes set in $m, else kept.
+  (func $put (param $p i32) (param $mode i32) (param $v v128) (param $m v128)
+    (if (i32.eqz (local.get $mode))
+      (then (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $v))))
+      (else (if (i32.eq (local.get $mode) (i32.const 1))
+        (then (v128.store (local.get $p) (local.get $v)))
+        (else (v128.store (local.get $p) (v128.bitselect (local.get $v) (v128.load (local.get $p)) (local.get $m))))))))
+
   ;; Backward of the 2×2, stride-2, no-padding pool (oW >= 4): the windows do not overlap, so each
   ;; input receives dy of its window or 0; rows of 8 inputs are built from 4 outputs and added with
   ;; f32x4. The ragged-end vector overlaps the previous one, with the lanes already done masked off.
+  ;; $assign = 1 (only when the windows tile the whole image): dx = instead of dx +=; the
+  ;; ragged-end vector then stores only the lanes not done before.
   (func $maxPoolBackward2x2 (param $dy i32) (param $arg i32) (param $dx i32) (param $pl0 i32) (param $pl1 i32)
-    (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
+    (param $H i32) (param $W i32) (param $oH i32) (param $oW i32) (param $assign i32)
     (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32) (local $r0 i32) (local $done i32)
     (local $d v128) (local $rel v128) (local $e0 v128) (local $o0 v128) (local $e1 v128) (local $o1 v128)
-    (local $p i32) (local $q i32) (local $w v128) (local $w1 v128)
+    (local $p i32) (local $q i32) (local $w v128) (local $w1 v128) (local $mode i32) (local $m v128) (local $mlo v128) (local $mhi v128)
     (local.set $w (i32x4.splat (local.get $W)))
     (local.set $w1 (i32x4.splat (i32.add (local.get $W) (i32.const 1))))
     (local.set $pl (local.get $pl0))
@@ -150,9 +165,12 @@
             (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
             (local.set $ox (i32.sub (local.get $oW) (i32.const 4)))))
           (local.set $d (v128.load (i32.add (local.get $dy) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2)))))
-          ;; Lanes ox + j < done were added by the previous vector.
-          (local.set $d (v128.and (local.get $d)
-            (i32x4.ge_s (i32x4.add (i32x4.splat (local.get $ox)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $done)))))
+          ;; Lanes ox + j < done were handled by the previous vector.
+          (local.set $m (i32x4.ge_s (i32x4.add (i32x4.splat (local.get $ox)) (v128.const i32x4 0 1 2 3)) (i32x4.splat (local.get $done))))
+          (local.set $d (v128.and (local.get $d) (local.get $m)))
+          (local.set $mode (select (select (i32.const 2) (i32.const 1) (i32.lt_s (local.get $ox) (local.get $done))) (i32.const 0) (local.get $assign)))
+          (local.set $mlo (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (local.get $m) (local.get $m)))
+          (local.set $mhi (i8x16.shuffle 8 9 10 11 8 9 10 11 12 13 14 15 12 13 14 15 (local.get $m) (local.get $m)))
           (local.set $rel (i32x4.sub
             (i32x4.trunc_sat_f32x4_s (v128.load (i32.add (local.get $arg) (i32.shl (i32.add (local.get $o) (local.get $ox)) (i32.const 2)))))
             (i32x4.add (i32x4.splat (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1)))) (v128.const i32x4 0 2 4 6))))
@@ -162,14 +180,14 @@
           (local.set $o1 (v128.and (local.get $d) (i32x4.eq (local.get $rel) (local.get $w1))))
           (local.set $p (i32.add (local.get $base) (i32.shl (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 1))) (i32.const 2))))
           (local.set $q (i32.add (local.get $p) (i32.shl (local.get $W) (i32.const 2))))
-          (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p))
-            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e0) (local.get $o0))))
-          (v128.store offset=16 (local.get $p) (f32x4.add (v128.load offset=16 (local.get $p))
-            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e0) (local.get $o0))))
-          (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q))
-            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e1) (local.get $o1))))
-          (v128.store offset=16 (local.get $q) (f32x4.add (v128.load offset=16 (local.get $q))
-            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e1) (local.get $o1))))
+          (call $put (local.get $p) (local.get $mode)
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e0) (local.get $o0)) (local.get $mlo))
+          (call $put (i32.add (local.get $p) (i32.const 16)) (local.get $mode)
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e0) (local.get $o0)) (local.get $mhi))
+          (call $put (local.get $q) (local.get $mode)
+            (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $e1) (local.get $o1)) (local.get $mlo))
+          (call $put (i32.add (local.get $q) (i32.const 16)) (local.get $mode)
+            (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $e1) (local.get $o1)) (local.get $mhi))
           (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
           (br $oxl)))
         (local.set $o (i32.add (local.get $o) (local.get $oW)))
@@ -247,13 +265,14 @@
   )
 
   ;; dx[plane][arg[o]] += dy[o] for planes [pl0, pl1); `per` outputs and `hw` inputs per plane.
-  ;; $pair2 = 1: the pool is 2×2, stride 2, no padding, with oW >= 4 ($H, $W, $oH, $oW its sizes).
+  ;; $pair2 = 1: the pool is 2×2, stride 2, no padding, with oW >= 4 ($H, $W, $oH, $oW its sizes);
+  ;; then $assign = 1 stores instead of adding (see $maxPoolBackward2x2).
   (func (export "maxPoolBackward") (param $dy i32) (param $arg i32) (param $dx i32) (param $pl0 i32) (param $pl1 i32) (param $hw i32) (param $per i32)
-    (param $pair2 i32) (param $H i32) (param $W i32) (param $oH i32) (param $oW i32)
+    (param $pair2 i32) (param $H i32) (param $W i32) (param $oH i32) (param $oW i32) (param $assign i32)
     (local $pl i32) (local $i i32) (local $end i32) (local $base i32) (local $q i32)
     (if (local.get $pair2) (then
       (call $maxPoolBackward2x2 (local.get $dy) (local.get $arg) (local.get $dx) (local.get $pl0) (local.get $pl1)
-        (local.get $H) (local.get $W) (local.get $oH) (local.get $oW))
+        (local.get $H) (local.get $W) (local.get $oH) (local.get $oW) (local.get $assign))
       (return)))
     (local.set $pl (local.get $pl0))
     (block $pld (loop $pll
@@ -373,17 +392,19 @@
   )
 
   ;; dx[i] += k·(dy[i] − a − xhat[i]·b) over [0, n)  (eval mode: a = b = 0).
-  (func $bnDx (param $dy i32) (param $xh i32) (param $dx i32) (param $n i32) (param $k f32) (param $a f32) (param $b f32)
-    (local $i i32) (local $n4 i32) (local $vk v128) (local $va v128) (local $vb v128)
+  (func $bnDx (param $dy i32) (param $xh i32) (param $dx i32) (param $n i32) (param $k f32) (param $a f32) (param $b f32) (param $assign i32)
+    (local $i i32) (local $n4 i32) (local $vk v128) (local $va v128) (local $vb v128) (local $v v128) (local $f f32)
     (local.set $vk (f32x4.splat (local.get $k)))
     (local.set $va (f32x4.splat (local.get $a)))
     (local.set $vb (f32x4.splat (local.get $b)))
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     (block $vd (loop $vl
       (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
-      (v128.store (local.get $dx) (f32x4.add (v128.load (local.get $dx))
-        (f32x4.mul (local.get $vk)
-          (f32x4.sub (f32x4.sub (v128.load (local.get $dy)) (local.get $va)) (f32x4.mul (v128.load (local.get $xh)) (local.get $vb))))))
+      (local.set $v (f32x4.mul (local.get $vk)
+        (f32x4.sub (f32x4.sub (v128.load (local.get $dy)) (local.get $va)) (f32x4.mul (v128.load (local.get $xh)) (local.get $vb)))))
+      (if (local.get $assign)
+        (then (v128.store (local.get $dx) (local.get $v)))
+        (else (v128.store (local.get $dx) (f32x4.add (v128.load (local.get $dx)) (local.get $v)))))
       (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
       (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
@@ -391,9 +412,11 @@
       (br $vl)))
     (block $sd (loop $sl
       (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
-      (f32.store (local.get $dx) (f32.add (f32.load (local.get $dx))
-        (f32.mul (local.get $k)
-          (f32.sub (f32.sub (f32.load (local.get $dy)) (local.get $a)) (f32.mul (f32.load (local.get $xh)) (local.get $b))))))
+      (local.set $f (f32.mul (local.get $k)
+        (f32.sub (f32.sub (f32.load (local.get $dy)) (local.get $a)) (f32.mul (f32.load (local.get $xh)) (local.get $b)))))
+      (if (local.get $assign)
+        (then (f32.store (local.get $dx) (local.get $f)))
+        (else (f32.store (local.get $dx) (f32.add (f32.load (local.get $dx)) (local.get $f)))))
       (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
       (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
@@ -463,11 +486,11 @@
   )
 
   ;; BatchNorm backward for channels [c0, c1): dGamma += Σ dy·x̂, dBeta += Σ dy (float64 sums),
-  ;; dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train mode, γ/σ·dy in eval mode.
+  ;; dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train mode, γ/σ·dy in eval mode ($assign = 1: dx =).
   ;; dGamma/dBeta/dx = 0: not needed. $tmp: 16 bytes of this thread's scratch (f64 pair).
   (func (export "bnBackward")
     (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $dGamma i32) (param $dBeta i32) (param $dx i32)
-    (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32)
+    (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32) (param $assign i32)
     (local $ch i32) (local $b i32) (local $m f64) (local $off i32) (local $chb i32) (local $sumDy f64) (local $sumDyXhat f64)
     (local $k f32) (local $p i32)
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
@@ -503,7 +526,8 @@
           (call $bnDx (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
             (local.get $inner) (local.get $k)
             (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0)))
-            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0))))
+            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0)))
+            (local.get $assign))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl2)))))
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
@@ -715,9 +739,9 @@
       (br $l)))
   )
 
-  ;; dst[i] += src[i]·scale[i] for i in [i0, i1); scale = 0: dst[i] += src[i]. (Dropout's and the
-  ;; shape ops' backward.)
-  (func (export "accumulate") (param $src i32) (param $scale i32) (param $dst i32) (param $i0 i32) (param $i1 i32)
+  ;; dst[i] += src[i]·scale[i] for i in [i0, i1); scale = 0: dst[i] += src[i]; $assign = 1: dst[i] =
+  ;; (dst is fresh: not read). (Dropout's and the shape ops' backward.)
+  (func (export "accumulate") (param $src i32) (param $scale i32) (param $dst i32) (param $i0 i32) (param $i1 i32) (param $assign i32)
     (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $v v128) (local $f f32)
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
@@ -728,7 +752,9 @@
       (local.set $v (v128.load (i32.add (local.get $src) (local.get $p))))
       (if (local.get $scale) (then
         (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $scale) (local.get $p)))))))
-      (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))
+      (if (local.get $assign)
+        (then (v128.store (local.get $q) (local.get $v)))
+        (else (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $vl)))
     (block $sd (loop $sl
@@ -737,7 +763,9 @@
       (local.set $f (f32.load (i32.add (local.get $src) (local.get $p))))
       (if (local.get $scale) (then
         (local.set $f (f32.mul (local.get $f) (f32.load (i32.add (local.get $scale) (local.get $p)))))))
-      (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))
+      (if (local.get $assign)
+        (then (f32.store (local.get $q) (local.get $f)))
+        (else (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $sl)))
   )

@@ -18,6 +18,7 @@ function dims(shape: readonly number[]): [number, number, number] {
  */
 export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
   return {
+    assignsFreshGradients: true,
     forward(ctx) {
       const x = ctx.inputs[0];
       const [n, c, inner] = dims(x.shape);
@@ -56,9 +57,10 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
         const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
         const dg = ctx.dParams.weight ? cpu.addressOf(ctx.dParams.weight.data, c, 'BatchNorm dWeight', true, true) : 0;
         const db = ctx.dParams.bias ? cpu.addressOf(ctx.dParams.bias.data, c, 'BatchNorm dBias', true, true) : 0;
-        const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', true, true) : 0;
+        const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
+        const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', !assign, true) : 0;
         const training = ctx.training ? 1 : 0;
-        const tasks = ranges(c, parts).map(([c0, c1]) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, KIND.a]);
+        const tasks = ranges(c, parts).map(([c0, c1]) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, KIND.a, assign]);
         cpu.run(FN.bnBackward, tasks, tasks.map(() => maskOf(13)));
       } finally {
         cpu.unstage();

@@ -14,6 +14,7 @@ import { accumulateInto } from './shape-ops';
  */
 export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
   return {
+    assignsFreshGradients: true,
     forward(ctx) {
       const p = floatAttr(ctx.attrs, 'p');
       if (!ctx.training || p === 0) return dropout.forward(ctx);
@@ -34,7 +35,7 @@ export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
       const dx = ctx.dInputs[0];
       if (!dx) return;
       const masked = ctx.training && floatAttr(ctx.attrs, 'p') !== 0;
-      accumulateInto(cpu, ctx.dOutput.data, masked ? ctx.workspace.mask.data : null, dx.data, 'Dropout');
+      accumulateInto(cpu, ctx.dOutput.data, masked ? ctx.workspace.mask.data : null, dx.data, 'Dropout', ctx.dInputsFresh?.[0]);
     },
   };
 }

@@ -11,6 +11,7 @@ import { FN, partsFor, ranges } from '../functions';
  */
 export function linearOverride(cpu: CpuContext): OpKernelOverride {
   return {
+    assignsFreshGradients: true,
     forward(ctx) {
       const x = ctx.inputs[0];
       const inF = x.shape[x.shape.length - 1];
@@ -36,7 +37,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const dy = ctx.dOutput.data;
       const dx = ctx.dInputs[0];
       const { backend } = ctx;
-      if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: true });
+      if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] });
       backend.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: ctx.dParams.weight.data, accumulate: true });
       const db = ctx.dParams.bias?.data;
       if (db) {

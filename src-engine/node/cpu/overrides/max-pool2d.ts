@@ -9,6 +9,7 @@ import { FN, partsFor, ranges } from '../functions';
  */
 export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
   return {
+    assignsFreshGradients: true,
     forward(ctx) {
       const x = ctx.inputs[0];
       const q = poolPlan(x.shape, ctx.attrs);
@@ -37,12 +38,17 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const dy = cpu.addressOf(ctx.dOutput.data, planes * per, 'MaxPool2d dOutput', true, false);
         const arg = cpu.addressOf(ctx.workspace.argmax.data, planes * per, 'MaxPool2d argmax', true, false);
-        const dx = cpu.addressOf(dxT.data, planes * q.h * q.w, 'MaxPool2d dInput', true, true);
-        const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
         const pair2 = q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0 && q.outW >= 4 ? 1 : 0;
+        // A fresh dInput is assigned where the 2×2 windows tile the whole image (every input
+        // stored once); otherwise it is zeroed here and the scatter adds.
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const assign = fresh && pair2 === 1 && q.h === 2 * q.outH && q.w === 2 * q.outW ? 1 : 0;
+        if (fresh && !assign) (ctx.backend.zero ?? ((a: Float32Array) => a.fill(0)))(dxT.data);
+        const dx = cpu.addressOf(dxT.data, planes * q.h * q.w, 'MaxPool2d dInput', !assign, true);
+        const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
         cpu.run(
           FN.maxPoolBackward,
-          ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per, pair2, q.h, q.w, q.outH, q.outW]),
+          ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per, pair2, q.h, q.w, q.outH, q.outW, assign]),
         );
       } finally {
         cpu.unstage();

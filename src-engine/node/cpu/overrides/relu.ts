@@ -5,6 +5,7 @@ import { FN, partsFor, ranges } from '../functions';
 /** ReLU in f32x4 (`pmax(x, 0)` = `x < 0 ? 0 : x`, so NaN and −0 pass through as in the op file). */
 export function reluOverride(cpu: CpuContext): OpKernelOverride {
   return {
+    assignsFreshGradients: true,
     forward(ctx) {
       const n = ctx.inputs[0].data.length;
       try {
@@ -22,8 +23,9 @@ export function reluOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'ReLU input', true, false);
         const dy = cpu.addressOf(ctx.dOutput.data, n, 'ReLU dOutput', true, false);
-        const dx = cpu.addressOf(dxT.data, n, 'ReLU dInput', true, true);
-        cpu.run(FN.reluBackward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [x, dy, dx, i0, i1]));
+        const dx = cpu.addressOf(dxT.data, n, 'ReLU dInput', !ctx.dInputsFresh?.[0], true);
+        const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
+        cpu.run(FN.reluBackward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [x, dy, dx, i0, i1, assign]));
       } finally {
         cpu.unstage();
       }
