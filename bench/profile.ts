@@ -32,6 +32,7 @@ for (const def of listOps()) {
   const bwd = o?.backward ?? def.backward;
   const tag = o ? '*' : '';
   wrapped[def.name] = {
+    assignsFreshGradients: o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients,
     forward: (ctx) => { const t = performance.now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, performance.now() - t); },
     ...(bwd ? { backward: (ctx) => { const t = performance.now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, performance.now() - t); } } : {}),
   } as OpKernelOverride;
