@@ -44,9 +44,17 @@ const WINOGRAD_WGRAD_MASK = maskOf(15, 16);
 /**
  * Samples whose tiles share one Winograd GEMM: more columns per GEMM pack and multiply better, but
  * the transformed tiles (16·(C + Cout) floats per tile) must stay in cache. Measured on the MNIST
- * CNN's conv2 (64×32×14×14 → 64, 1 thread, forward): 1 sample 6.0 ms, 2: 5.0, 4: 4.9, 8: 5.3 ms.
+ * CNN's conv2 (64×32×14×14 → 64, 1 thread, forward): 1 sample 6.0 ms, 2: 4.9, 4: 4.6, 8: 4.3–4.5 ms.
  */
 const WINOGRAD_GROUP = 4;
+
+/**
+ * Per-thread tile scratch above which fewer samples are grouped (down to one): large layers keep
+ * the per-thread scratch near what im2col's unfolded columns take (9·C floats per output position;
+ * Winograd needs 4·(C + Cout) per output position for one sample).
+ */
+const WINOGRAD_SCRATCH_BUDGET = 8 << 20;
+
 
 /**
  * Fewest channels on either side for Winograd: its 16 GEMMs are [Cout × C]·[C × tiles] (forward)
@@ -141,9 +149,18 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     cpu.run(FN.winogradWeights, split(g.outC, parts).map(([o0, o1]) => [wa, g.outC, g.c, o0, o1, ua, flip]));
   }
 
+  /** Samples per GEMM for tile shapes `shapes` ([C, Cout, oH, oW] each) and its per-thread scratch. */
+  function winogradGroup(...shapes: number[][]): { group: number; bytes: number } {
+    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => cpu.call(FN.winogradScratchBytes, [...s, group])));
+    let group = WINOGRAD_GROUP;
+    while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
+    return { group, bytes: bytesFor(group) };
+  }
+
   function winogradForward(ctx: OpForwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
-    cpu.setThreadValues(KIND.a, cpu.threadScratch(cpu.call(FN.winogradScratchBytes, [g.c, g.outC, g.oh, g.ow, WINOGRAD_GROUP])));
+    const { group, bytes } = winogradGroup([g.c, g.outC, g.oh, g.ow]);
+    cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
     const ua = cpu.sharedScratch(16 * g.outC * g.c * 4);
     try {
       const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
@@ -153,7 +170,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       transformWeights(wa, g, ua, 0);
       // Per-thread arguments (mask): 16 = this thread's tile scratch, 17 = its GEMM packing scratch.
       const tasks = split(g.n, parts).map(([n0, n1]) => [
-        xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, ua, g.outC, ba, ya, 0, WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+        xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, ua, g.outC, ba, ya, 0, group, KIND.a, KIND.gemmScratch,
       ]);
       cpu.run(FN.winogradConv, tasks, tasks.map(() => WINOGRAD_MASK));
     } finally {
@@ -168,10 +185,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   function winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
     const dx = ctx.dInputs[0];
-    const bytes = Math.max(
-      cpu.call(FN.winogradScratchBytes, [g.c, g.outC, g.oh, g.ow, WINOGRAD_GROUP]),
-      dx ? cpu.call(FN.winogradScratchBytes, [g.outC, g.c, g.h, g.w, WINOGRAD_GROUP]) : 0,
-    );
+    const { group, bytes } = winogradGroup([g.c, g.outC, g.oh, g.ow], ...(dx ? [[g.outC, g.c, g.h, g.w]] : []));
     cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
     // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
     const uBytes = round64(16 * g.outC * g.c);
@@ -188,7 +202,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       // Per-thread arguments (mask): 15 = tile scratch, 16 = GEMM packing scratch.
       const tasks = split(g.n, parts).map(([n0, n1], t) => [
         xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, dya, g.outC, dUa + t * uBytes, db ? dba + t * dbBytes : 0,
-        WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+        group, KIND.a, KIND.gemmScratch,
       ]);
       cpu.run(FN.winogradWeightGrad, tasks, tasks.map(() => WINOGRAD_WGRAD_MASK));
       const finish = cpu.threads > 1 && g.outC * g.c >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
@@ -205,7 +219,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         const dxa = cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', true, true);
         transformWeights(wa, g, ua, 1);
         const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, group, KIND.a, KIND.gemmScratch,
         ]);
         cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
       }
@@ -247,7 +261,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
       // runs after the weight gradient and reuses the same block (kind a).
-      const winoBytes = wino ? cpu.call(FN.winogradScratchBytes, [g.outC, g.c, g.h, g.w, WINOGRAD_GROUP]) : 0;
+      const { group, bytes: winoBytes } = wino ? winogradGroup([g.outC, g.c, g.h, g.w]) : { group: 1, bytes: 0 };
       const base = cpu.threadScratch(Math.max(2 * colsBytes, winoBytes));
       cpu.setThreadValues(KIND.a, base);
       cpu.setThreadValues(KIND.b, base.map((b) => b + colsBytes));
@@ -276,7 +290,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
           // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
           transformWeights(wa, g, ua, 1);
           const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-            dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, WINOGRAD_GROUP, KIND.a, KIND.gemmScratch,
+            dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, group, KIND.a, KIND.gemmScratch,
           ]);
           cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
         }
