@@ -335,6 +335,9 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
         expect(worstRatio(got.dParams.weight.data, exact.dW, wScale), 'dW error / (2⁻²⁴·S)').toBeLessThanOrEqual(wBound);
         if (k.bias) expect(worstRatio(got.dParams.bias.data, exact.db, exact.dbScale), 'db error / (2⁻²⁴·Σ|dy|)').toBeLessThanOrEqual(k.n * oh * ow + 16);
       }
+      // A fresh input gradient (stale memory, here NaN, that the executor leaves unzeroed) is assigned.
+      const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu2, freshInputGradients: true });
+      expect(fresh.dInputs[0]!.data.every((v, i) => v === two.dInputs[0]!.data[i]), 'fresh dx = accumulated dx').toBe(true);
       // 1 and 2 threads: bit for bit (the 2-thread run splits the batch into tasks).
       expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
       expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));

@@ -215,11 +215,13 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         }
       }
       if (dx) {
-        // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
-        const dxa = cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', true, true);
+        // dx (added into, or assigned when fresh) = the correlation of dy, padded by 2 − p, with the
+        // rotated, transposed kernel.
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', !fresh, true);
         transformWeights(wa, g, ua, 1);
         const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, group, KIND.a, KIND.gemmScratch,
+          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
         ]);
         cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
       }
@@ -228,7 +230,18 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     }
   }
 
+  /** The op file's backward adds into dx: a fresh (stale) one is zeroed first. */
+  function zeroFreshInputGrad(ctx: OpBackwardContext): void {
+    const dx = ctx.dInputs[0];
+    if (!dx || ctx.dInputsFresh?.[0] !== true) return;
+    if (cpu.heap.owns(dx.data)) cpu.call(FN.fillZero, [dx.data.byteOffset, dx.data.length]);
+    else dx.data.fill(0);
+  }
+
   return {
+    // dx is assigned where the executor marks it fresh (Winograd writes it; col2im and the op file
+    // add, so they get it zeroed here instead of by the executor).
+    assignsFreshGradients: true,
     forward(ctx) {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
@@ -252,7 +265,10 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     backward(ctx) {
       const x = ctx.inputs[0];
       const g = geometry(x.shape, ctx.attrs);
-      if (!g) return conv2d.backward!(ctx);
+      if (!g) {
+        zeroFreshInputGrad(ctx);
+        return conv2d.backward!(ctx);
+      }
       const algo = plan(g);
       if (algo.weightGrad === 'winograd') return winogradBackward(ctx, g);
       const parts = chunks(g.n, cpu.threads);
@@ -278,7 +294,10 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         const xa = cpu.addressOf(x.data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
-        const dxa = dx ? cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', true, true) : 0;
+        // A fresh dx holds stale values: the Winograd kernel assigns it; col2im adds into it, so zero it first.
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = dx ? cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
+        if (dx && fresh && !wino) cpu.call(FN.fillZero, [dxa, g.n * g.c * g.h * g.w]);
         const tasks = split(g.n, parts).map(([n0, n1], t) => {
           const pw = partials + t * partBytes;
           const pb = hasBias ? pw + round64(g.outC * g.rows) : 0;
@@ -290,7 +309,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
           // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
           transformWeights(wa, g, ua, 1);
           const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-            dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, 1, group, KIND.a, KIND.gemmScratch,
+            dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
           ]);
           cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
         }
