@@ -280,6 +280,8 @@ const CASES: Case[] = [
   { n: 2, c: 10, h: 5, w: 4, outC: 9, p: [3, 1], bias: true }, // padding > 2: dx crops dy
   { n: 6, c: 27, h: 9, w: 8, outC: 21, p: [2, 0], bias: true }, // Winograd weight gradient, partial tiles
   { n: 3, c: 18, h: 5, w: 5, outC: 31, p: [3, 3], bias: false },
+  { n: 4, c: 24, h: 18, w: 17, outC: 25, p: [1, 1], bias: true }, // 324 tiles per GEMM: dW depth > one 256 slice
+  { n: 2, c: 260, h: 5, w: 6, outC: 9, p: [1, 1], bias: true }, // forward depth > one 256 slice
   ...randomCases(12, 7),
 ];
 
