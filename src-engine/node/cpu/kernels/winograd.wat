@@ -21,6 +21,11 @@
 ;; runs over the channels in the same order whatever the grouping, so results do not depend on how
 ;; a batch is split into tasks (1 and 2 threads agree bit for bit).
 ;;
+;; NOTE (non-finite values): a transform mixes the 16 inputs of a tile, so one Inf in x gives NaN
+;; (Inf - Inf) across the outputs of the tiles that read it, where a direct convolution gives ±Inf at
+;; the outputs whose window holds it (and NaN only through 0·Inf). Either way training has diverged;
+;; finite inputs are unaffected.
+;;
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
   (import "env" "memory" (memory 1 32768 shared))

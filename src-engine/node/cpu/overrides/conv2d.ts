@@ -55,7 +55,6 @@ const WINOGRAD_GROUP = 4;
  */
 const WINOGRAD_SCRATCH_BUDGET = 8 << 20;
 
-
 /**
  * Fewest channels on either side for Winograd: its 16 GEMMs are [Cout × C]·[C × tiles] (forward)
  * and [C × Cout]·[Cout × tiles] (input gradient), which run far below peak when C or Cout is tiny.
