@@ -11,6 +11,8 @@ const epochs = Number(process.env.BENCH_EPOCHS ?? 1);
 // For attributing the UI's cost: which tab the full mode shows, and whether it draws the canvas overlays.
 const fullTab = process.env.BENCH_FULL_TAB ?? 'layers';
 const fullOverlays = process.env.BENCH_OVERLAYS !== '0';
+// BENCH_FULL_DOCK=0: the full mode collapses the dock too (probes and overlays without the charts).
+const fullDock = process.env.BENCH_FULL_DOCK !== '0';
 // BENCH_TRACE=1: record a Chromium trace of each run and print where the browser's time went
 // (self time by trace event on the renderer's main thread, busy time per thread). Tracing costs
 // CPU itself, so the throughput figures of a traced run are not the benchmark's.
@@ -135,6 +137,8 @@ try {
   ]);
   const results = { headless: [], full: [] };
   const frames = { headless: [], full: [] };
+  // Engine time spent computing the probe frames (the frames' own costMs), per run.
+  const probeMs = { headless: [], full: [] };
   const uiSeconds = { headless: [], full: [] };
   const cpuSeconds = { headless: [], full: [] };
   const traces = { headless: [], full: [] };
@@ -151,7 +155,7 @@ try {
       const busy0 = await busy();
       const cpu0 = treeCpuSeconds(browserPid);
       await page.locator('[data-testid=train-start]').click();
-      if (!full) await page.locator('[data-testid=train-dock-toggle]').click(); // collapse: nothing but the header renders
+      if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click(); // collapse: nothing but the header renders
       await page.waitForFunction(
         (prev) => {
           const el = globalThis.document.querySelector('[data-testid=status-run]');
@@ -163,13 +167,14 @@ try {
       uiSeconds[mode].push((await busy()) - busy0);
       cpuSeconds[mode].push(treeCpuSeconds(browserPid) - cpu0);
       if (trace) traces[mode].push(summarizeTrace(JSON.parse((await browser.stopTracing()).toString()).traceEvents));
-      if (!full) await page.locator('[data-testid=train-dock-toggle]').click();
+      if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click();
       await page.locator('[data-testid=train-tab-curves]').click();
       const state = page.locator('[data-testid=run-state]');
       const rate = Number(await state.getAttribute('data-run-samples-per-sec'));
       results[mode].push(rate);
       frames[mode].push(Number(await state.getAttribute('data-frames')));
-      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames, renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s`);
+      probeMs[mode].push(Number((await state.getAttribute('data-probe-ms')) ?? 0));
+      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames (${probeMs[mode].at(-1).toFixed(0)} ms in the engine), renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -177,7 +182,11 @@ try {
   const f = median(results.full);
   console.log(`\nMNIST MLP, ${epochs} epoch(s) per run, ${rounds} rounds, ${app.target} target`);
   console.log(`headless (no probes, dock collapsed)         ${h.toFixed(0)} samples/s`);
-  console.log(`all probes + Layers charts + canvas overlays ${f.toFixed(0)} samples/s   ratio ${(f / h).toFixed(3)} (target ≥ 0.95)`);
+  const fullLabel = `all probes${fullDock ? ` + ${fullTab[0].toUpperCase()}${fullTab.slice(1)} charts` : ' (dock collapsed)'}${fullOverlays ? ' + canvas overlays' : ''}`;
+  console.log(`${fullLabel.padEnd(44)} ${f.toFixed(0)} samples/s   ratio ${(f / h).toFixed(3)} (target ≥ 0.95)`);
+  // Each round's two runs ran back to back: their ratio cancels slower load swings on a shared machine.
+  const paired = results.full.map((x, i) => x / results.headless[i]);
+  console.log(`per-round ratios ${paired.map((r) => r.toFixed(3)).join(' ')}; median ${median(paired).toFixed(3)}`);
   console.log(`renderer main thread busy per run: headless ${median(uiSeconds.headless).toFixed(2)} s, full ${median(uiSeconds.full).toFixed(2)} s`);
   console.log(`browser CPU (all Chromium processes) per run: headless ${median(cpuSeconds.headless).toFixed(2)} s, full ${median(cpuSeconds.full).toFixed(2)} s`);
   if (trace) {

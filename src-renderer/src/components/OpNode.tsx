@@ -7,6 +7,7 @@ import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { useEditor } from '../editor/store';
 import { overlaysOf, SPARK_H, SPARK_W } from '../training/overlay';
+import { isLive } from '../training/model';
 import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
 
@@ -31,12 +32,21 @@ function summary(op: string, attrs: Record<string, unknown>): string {
 /**
  * Live probe overlay of one node: a sparkline histogram of its output and a badge per health
  * warning with the suggested fix. It selects its own node's overlay object, which changes only
- * when a new probe frame arrives, so progress ticks never re-render nodes.
+ * when a new probe frame arrives, so progress ticks never re-render nodes. While a probed run
+ * waits for its first frame, an empty sparkline holds the row's place: the node does not grow
+ * (and the canvas re-measure and re-route its edges) in the middle of training.
  */
-function NodeProbe({ id }: { id: string }) {
+function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   const on = useTrainUi((s) => s.overlays);
   const o = useRun((s) => (on ? overlaysOf(s.frame)?.get(id) : undefined));
-  if (!o) return null;
+  const waiting = useRun((s) => on && probed && s.probes && !s.frame && (s.phase === 'starting' || isLive(s.phase)));
+  if (!o) {
+    return waiting ? (
+      <div className="op-node__probe" aria-hidden="true" data-testid={`node-probe-pending-${id}`}>
+        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} />
+      </div>
+    ) : null;
+  }
   const worst = o.health.some((h) => h.severity === 'error') ? 'error' : o.health.length ? 'warning' : undefined;
   return (
     <div className="op-node__probe" data-testid={`node-probe-${id}`}>
@@ -124,7 +134,7 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
           </span>
         ) : null}
       </div>
-      <NodeProbe id={id} />
+      <NodeProbe id={id} probed={ir.op !== 'Input' && !def?.isLoss} />
       <Handle type="source" position={Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
     </div>
   );

@@ -110,33 +110,45 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
   };
 }
 
-/** Gradient flow: one log-scale bar per parameterized layer, coloured by band, with the vanishing and exploding ranges shaded. */
-export function gradFlowOption(t: ChartTheme, bars: readonly GradBar[]): Record<string, unknown> {
-  const colour = { ok: t.ok, vanishing: t.warn, exploding: t.bad, nonfinite: t.bad } as const;
+/** The gradient-flow chart's geometry: a log-scale bar per layer, with the vanishing and exploding ranges shaded. */
+export interface GradFlowGeometry {
+  /** The y axis runs from 10^lo (bottom) to 10^hi (top). */
+  lo: number;
+  hi: number;
+  /** Per layer, in frame order: the bar's height as a fraction of the plot (0..1) and its band. */
+  bars: { nodeId: string; gradNorm: number | null; band: GradBand; frac: number }[];
+  /** Top of the shaded vanishing range (0..1 from the bottom); the range starts at the bottom. */
+  vanishingTop: number;
+  /** Bottom of the shaded exploding range (0..1 from the bottom), or undefined when the axis stops below it. */
+  explodingBottom?: number;
+  /** Decade exponents to label and rule (at most 6, evenly spaced). */
+  ticks: number[];
+}
+
+/**
+ * Gradient flow as a log-scale bar chart: the axis spans whole decades from below the vanishing
+ * threshold (1e-4 of the largest healthy norm) to above the largest bar; a non-finite norm is
+ * drawn as a full bar in the exploding range.
+ */
+export function gradFlowGeometry(bars: readonly GradBar[]): GradFlowGeometry {
   const finite = bars.map((b) => b.gradNorm).filter((g): g is number => g !== null && g > 0);
-  const top = finite.length ? Math.max(...finite.filter((g) => g <= EXPLODING_GRAD), 1e-12) : 1;
-  const lo = finite.length ? Math.min(...finite) : 1e-6;
+  const healthy = finite.filter((g) => g <= EXPLODING_GRAD);
+  const top = healthy.length ? Math.max(...healthy) : 1;
+  const vanish = top * VANISHING_RATIO;
+  const lo = Math.floor(Math.log10(Math.min(vanish, ...finite)));
+  const bad = bars.some((b) => b.gradNorm === null);
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(top, ...finite))), bad ? Math.log10(EXPLODING_GRAD) + 1 : -Infinity);
+  const frac = (v: number) => Math.min(1, Math.max(0, (Math.log10(v) - lo) / (hi - lo)));
+  const step = Math.ceil((hi - lo) / 5);
+  const ticks: number[] = [];
+  for (let e = lo; e <= hi; e += step) ticks.push(e);
   return {
-    animation: false,
-    grid: { left: 48, right: 12, top: 16, bottom: 36 },
-    tooltip: { trigger: 'axis' },
-    xAxis: axis(t, { type: 'category', data: bars.map((b) => b.nodeId), axisLabel: { color: t.muted, fontSize: 10, interval: 0, rotate: bars.length > 6 ? 30 : 0 } }),
-    yAxis: axis(t, { type: 'log', min: 10 ** Math.floor(Math.log10(Math.min(lo, top * VANISHING_RATIO))), axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } }),
-    series: [
-      {
-        type: 'bar',
-        data: bars.map((b) => ({ value: b.gradNorm ?? EXPLODING_GRAD * 10, itemStyle: { color: colour[b.band] } })),
-        markArea: {
-          silent: true,
-          itemStyle: { opacity: 0.12 },
-          data: [
-            [{ yAxis: 1e-30, itemStyle: { color: t.warn }, name: 'vanishing' }, { yAxis: top * VANISHING_RATIO }],
-            [{ yAxis: EXPLODING_GRAD, itemStyle: { color: t.bad }, name: 'exploding' }, { yAxis: 1e30 }],
-          ],
-          label: { color: t.muted, fontSize: 9, position: 'insideTopLeft' },
-        },
-      },
-    ],
+    lo,
+    hi,
+    bars: bars.map((b) => ({ nodeId: b.nodeId, gradNorm: b.gradNorm, band: b.band, frac: b.gradNorm === null ? 1 : b.gradNorm > 0 ? frac(b.gradNorm) : 0 })),
+    vanishingTop: frac(vanish),
+    explodingBottom: hi > Math.log10(EXPLODING_GRAD) ? frac(EXPLODING_GRAD) : undefined,
+    ticks,
   };
 }
 

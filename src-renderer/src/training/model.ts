@@ -42,6 +42,10 @@ export interface RunView {
   /** The newest probe frame (latest wins), and how many the run received. */
   frame?: ProbeFrame;
   frames: number;
+  /** Whether this run sends probe frames (false: trained headless). */
+  probes: boolean;
+  /** Engine milliseconds spent computing this run's probe frames (what watching costs the training). */
+  probeMs: number;
   /** Per node: its output distribution over time (bounded). */
   history: Readonly<Record<string, readonly DistributionPoint[]>>;
 }
@@ -68,6 +72,8 @@ export const emptyRun: RunView = {
   error: undefined,
   frame: undefined,
   frames: 0,
+  probes: false,
+  probeMs: 0,
   history: {},
 };
 
@@ -115,7 +121,7 @@ export function headlineMetric(values: Record<string, unknown> | undefined): { n
 
 /** Every message that changes a run's view, as data (the store feeds engine events and request results through it). */
 export type RunAction =
-  | { type: 'starting' }
+  | { type: 'starting'; probes?: boolean }
   | { type: 'started'; result: StartResult }
   | { type: 'start-failed'; code: string; message: string }
   | { type: 'control'; state: RunState; step: number; runId: string }
@@ -134,9 +140,9 @@ export type RunAction =
 export function reduceRun(s: RunView, a: RunAction): RunView {
   switch (a.type) {
     case 'starting':
-      return { ...emptyRun, phase: 'starting' };
+      return { ...emptyRun, phase: 'starting', probes: a.probes ?? true };
     case 'started':
-      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result };
+      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result, probes: s.probes };
     case 'start-failed':
       return { ...emptyRun, phase: 'failed', error: { code: a.code, message: a.message } };
     default:
@@ -183,7 +189,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         if (Number.isNaN(p10)) continue;
         history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
       }
-      return { ...s, frame: f, frames: s.frames + 1, history };
+      return { ...s, frame: f, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history };
     }
   }
 }

@@ -12,6 +12,8 @@ export interface RunStore extends RunView {
   sanity?: SanityResult | 'running' | { error: string };
   sanityGraph?: GraphIR;
   dispatch(action: RunAction): void;
+  /** Apply several actions in order as one state change (one re-render of whatever they touch). */
+  dispatchAll(actions: readonly RunAction[]): void;
   /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves). */
   start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: false }): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
@@ -34,10 +36,16 @@ export const useRun = create<RunStore>((set, get) => ({
     const next = reduceRun(s, action);
     if (next !== s) set(next);
   },
+  dispatchAll(actions) {
+    const s = get();
+    let next: RunView = s;
+    for (const a of actions) next = reduceRun(next, a);
+    if (next !== s) set(next);
+  },
   async start(graph, overrides, options = {}) {
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
-    get().dispatch({ type: 'starting' });
+    get().dispatch({ type: 'starting', probes: options.probes !== false });
     try {
       const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}), ...(options.probes === false ? { probes: false as const } : {}) });
       get().dispatch({ type: 'started', result });
@@ -76,12 +84,46 @@ function afterPaint(fn: () => void): void {
   requestAnimationFrame(() => requestAnimationFrame(fn));
 }
 
+/** At the latest this long (ms) after an event, the UI applies it, even where no animation frame comes (a hidden window). */
+export const EVENT_BATCH_MAX_MS = 100;
+
+/** Run `fn` at the next animation frame, or after `EVENT_BATCH_MAX_MS` if none comes first; once. */
+function nextFrame(fn: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(once);
+  setTimeout(once, EVENT_BATCH_MAX_MS);
+}
+
 /**
- * Feed a client's training events into the run store. Probe frames are acknowledged only after
- * the UI has painted them: the engine sends the next (newest) frame then, so a slow UI gets fewer
- * frames instead of a queue. Returns the unsubscriber.
+ * A dispatcher that queues actions and hands them to `apply` in arrival order, one batch per
+ * `schedule` tick (an animation frame): events that arrive together — the last probe frame, the
+ * epoch's validation and the end of the run — become one store change and one paint instead
+ * of several.
  */
-export function bindRunEvents(c: RpcClient, dispatch: (a: RunAction) => void = (a) => useRun.getState().dispatch(a)): () => void {
+export function frameBatched(apply: (actions: readonly RunAction[]) => void, schedule: (fn: () => void) => void = nextFrame): (action: RunAction) => void {
+  let queue: RunAction[] = [];
+  return (action) => {
+    queue.push(action);
+    if (queue.length > 1) return;
+    schedule(() => {
+      const batch = queue;
+      queue = [];
+      apply(batch);
+    });
+  };
+}
+
+/**
+ * Feed a client's training events into the run store (batched per animation frame). Probe
+ * frames are acknowledged only after the UI has painted them: the engine sends the next (newest)
+ * frame then, so a slow UI gets fewer frames instead of a queue. Returns the unsubscriber.
+ */
+export function bindRunEvents(c: RpcClient, dispatch: (a: RunAction) => void = frameBatched((actions) => useRun.getState().dispatchAll(actions))): () => void {
   const offs = [
     c.on('train.progress', (data) => dispatch({ type: 'progress', data })),
     c.on('train.epoch', (data) => dispatch({ type: 'epoch', data })),
@@ -91,6 +133,7 @@ export function bindRunEvents(c: RpcClient, dispatch: (a: RunAction) => void = (
     c.on('train.state', (data) => dispatch({ type: 'state', data })),
     c.on('probe.frame', (data: ProbeFrame) => {
       dispatch({ type: 'frame', data });
+      // Two frames after this one: the batch that applies it has been painted.
       afterPaint(() => {
         c.request('probe.ack', { runId: data.runId, seq: data.seq }).catch(() => {
           // A replaced run or a closed engine: nothing to acknowledge any more.

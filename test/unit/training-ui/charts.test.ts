@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowOption, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
 import { overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -23,17 +23,27 @@ describe('gradient flow', () => {
   });
 
   it('maps bars to a log-scale chart with the vanishing and exploding ranges shaded', () => {
-    const bars = gradientFlow(frameWith([param('fc1', 'weight', 0.5), param('fc2', 'weight', null)]));
-    const o = gradFlowOption(LIGHT, bars) as { xAxis: { data: string[] }; yAxis: { type: string; min: number }; series: { data: { value: number; itemStyle: { color: string } }[]; markArea: { data: { yAxis: number }[][] } }[] };
-    expect(o.xAxis.data).toEqual(['fc1', 'fc2']);
-    expect(o.yAxis.type).toBe('log');
-    expect(o.series[0].data[0]).toEqual({ value: 0.5, itemStyle: { color: LIGHT.ok } });
-    // A non-finite gradient is drawn past the exploding line, in the "bad" colour.
-    expect(o.series[0].data[1].value).toBeGreaterThan(EXPLODING_GRAD);
-    expect(o.series[0].data[1].itemStyle.color).toBe(LIGHT.bad);
-    expect(o.series[0].markArea.data[0][1].yAxis).toBeCloseTo(0.5e-4, 12);
-    expect(o.series[0].markArea.data[1][0].yAxis).toBe(EXPLODING_GRAD);
-    expect(o.yAxis.min).toBeLessThanOrEqual(0.5e-4);
+    const bars = gradientFlow(frameWith([param('fc1', 'weight', 0.5), param('fc2', 'weight', 2e-3), param('fc3', 'weight', null)]));
+    const g = gradFlowGeometry(bars);
+    expect(g.bars.map((b) => b.nodeId)).toEqual(['fc1', 'fc2', 'fc3']);
+    // Whole decades from below the vanishing line (0.5 × 1e-4) to above the exploding line (a non-finite bar is drawn there).
+    expect(g.lo).toBe(-5);
+    expect(g.hi).toBe(4);
+    expect(g.bars[0].frac).toBeCloseTo((Math.log10(0.5) + 5) / 9, 12);
+    expect(g.bars[1].frac).toBeCloseTo((Math.log10(2e-3) + 5) / 9, 12);
+    expect(g.bars[2]).toMatchObject({ frac: 1, band: 'nonfinite', gradNorm: null });
+    expect(g.vanishingTop).toBeCloseTo((Math.log10(0.5e-4) + 5) / 9, 12);
+    expect(g.explodingBottom).toBeCloseTo((Math.log10(EXPLODING_GRAD) + 5) / 9, 12);
+    expect(g.ticks).toEqual([-5, -3, -1, 1, 3]);
+  });
+
+  it('a healthy chart stops below the exploding range, so none is shaded', () => {
+    const g = gradFlowGeometry(gradientFlow(frameWith([param('fc1', 'weight', 3), param('fc2', 'weight', 0.02)])));
+    expect(g.lo).toBe(-4);
+    expect(g.hi).toBe(1);
+    expect(g.explodingBottom).toBeUndefined();
+    expect(g.bars[0].frac).toBeCloseTo((Math.log10(3) + 4) / 5, 12);
+    expect(g.ticks).toEqual([-4, -3, -2, -1, 0, 1]);
   });
 
   it('no frame, no bars', () => expect(gradientFlow(undefined)).toEqual([]));

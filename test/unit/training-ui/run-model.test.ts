@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { bindRunEvents } from '../../../src-renderer/src/training/store';
+import { bindRunEvents, frameBatched, useRun } from '../../../src-renderer/src/training/store';
 
 const started: StartResult = {
   runId: 'run-1',
@@ -98,8 +98,19 @@ describe('run view reducer', () => {
     const old = replay([{ type: 'started', result: started }, progress(3, 1), { type: 'frame', data: frame(0, 3) }, { type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 2, evaluatedEpoch: 2, test: { loss: 0.5, accuracy: 0.9 } } }]);
     const next = reduceRun(old, { type: 'starting' });
     const merged = { ...old, ...next };
-    expect(merged).toEqual({ ...emptyRun, phase: 'starting' });
+    expect(merged).toEqual({ ...emptyRun, phase: 'starting', probes: true });
     for (const key of Object.keys(old)) expect(key in next).toBe(true);
+  });
+
+  it('remembers whether the run was started with probes (the canvas keeps a sparkline place only for a probed run)', () => {
+    const headless = reduceRun(reduceRun(emptyRun, { type: 'starting', probes: false }), { type: 'started', result: started });
+    expect(headless.probes).toBe(false);
+    const probed = reduceRun(reduceRun(emptyRun, { type: 'starting' }), { type: 'started', result: started });
+    expect(probed.probes).toBe(true);
+    const f = frame(0, 1);
+    const withFrame = reduceRun(probed, { type: 'frame', data: f });
+    expect(withFrame.probeMs).toBe(f.costMs);
+    expect(reduceRun(withFrame, { type: 'frame', data: { ...f, seq: 1, costMs: 2.5 } }).probeMs).toBe(f.costMs + 2.5);
   });
 
   it('a failed start shows the engine error', () => {
@@ -165,5 +176,37 @@ describe('binding a client to the run store', () => {
     server.emit('train.progress', progress(2, 1).data);
     await new Promise((r) => setTimeout(r, 5));
     expect(seen).toEqual(['progress', 'frame']);
+  });
+});
+
+describe('batching run events per animation frame', () => {
+  it('hands the actions that arrive before a tick to the store as one batch, in order', () => {
+    const ticks: (() => void)[] = [];
+    const batches: RunAction['type'][][] = [];
+    const dispatch = frameBatched((actions) => batches.push(actions.map((a) => a.type)), (fn) => ticks.push(fn));
+    dispatch(progress(1, 1));
+    dispatch({ type: 'frame', data: frame(0, 1) });
+    dispatch({ type: 'done', data: { runId: 'run-1', reason: 'completed', steps: 1, seconds: 1 } as never });
+    expect(ticks).toHaveLength(1);
+    expect(batches).toEqual([]);
+    ticks[0]();
+    expect(batches).toEqual([['progress', 'frame', 'done']]);
+    dispatch(progress(2, 1));
+    expect(ticks).toHaveLength(2);
+    ticks[1]();
+    expect(batches).toEqual([['progress', 'frame', 'done'], ['progress']]);
+  });
+
+  it('the store applies a batch as one state change that equals the actions applied one by one', () => {
+    const actions: RunAction[] = [{ type: 'started', result: started }, progress(1, 1), { type: 'frame', data: frame(0, 1) }, progress(2, 0.5)];
+    const oneByOne = actions.reduce<RunView>(reduceRun, emptyRun);
+    useRun.setState(emptyRun);
+    let changes = 0;
+    const off = useRun.subscribe(() => changes++);
+    useRun.getState().dispatchAll(actions);
+    off();
+    expect(changes).toBe(1);
+    const view = useRun.getState();
+    for (const key of Object.keys(emptyRun) as (keyof RunView)[]) expect(view[key]).toEqual(oneByOne[key]);
   });
 });

@@ -18,10 +18,12 @@ export function useChartTheme(): ChartTheme {
 export const CHART_MIN_INTERVAL_MS = 500;
 
 /**
- * One echarts instance in a div, created once and resized with its box; a new `option` replaces
- * the previous one, at most once per `CHART_MIN_INTERVAL_MS` (the newest option wins; the last
- * one is always drawn), so live charts cost the UI — and a training engine sharing the CPU —
- * little.
+ * One echarts instance in a div, created once and resized when its box really changes size; a new
+ * `option` is merged into the chart at most once per `CHART_MIN_INTERVAL_MS` (the newest option
+ * wins; the last one is always drawn), and not at all while the chart is off screen (it catches
+ * up when it comes into view), so live charts cost the UI — and a training engine sharing the
+ * CPU — little. Options of one chart must keep the same series and axes (they are merged by
+ * index: a merge updates data and styles in place instead of rebuilding every component).
  */
 export function EChart({ option, ...attrs }: { option: Record<string, unknown> } & HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number | undefined>) {
   const box = useRef<HTMLDivElement>(null);
@@ -29,32 +31,53 @@ export function EChart({ option, ...attrs }: { option: Record<string, unknown> }
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const pending = useRef(option);
+  const drawn = useRef<Record<string, unknown> | undefined>(undefined);
+  const visible = useRef(true);
+  const draw = useRef(() => {
+    timer.current = undefined;
+    const c = chart.current;
+    if (!c || !visible.current || drawn.current === pending.current) return;
+    last.current = performance.now();
+    // The first option builds the chart; later ones only change data and styles.
+    c.setOption(pending.current, { notMerge: drawn.current === undefined, lazyUpdate: true });
+    drawn.current = pending.current;
+  });
   useEffect(() => {
     const el = box.current;
     if (!el) return;
     const c = echarts.init(el, undefined, { renderer: 'canvas' });
     chart.current = c;
-    const ro = new ResizeObserver(() => c.resize());
+    // ResizeObserver reports once on observe (the size init just used) and on every change: resize only on a real one.
+    let size = `${el.clientWidth}x${el.clientHeight}`;
+    const ro = new ResizeObserver(() => {
+      const now = `${el.clientWidth}x${el.clientHeight}`;
+      if (now === size) return;
+      size = now;
+      c.resize();
+    });
     ro.observe(el);
+    const io = new IntersectionObserver((entries) => {
+      visible.current = entries[entries.length - 1].isIntersecting;
+      if (visible.current && timer.current === undefined) draw.current();
+    });
+    io.observe(el);
+    draw.current();
     return () => {
       clearTimeout(timer.current);
       timer.current = undefined;
       ro.disconnect();
+      io.disconnect();
       c.dispose();
       chart.current = undefined;
+      drawn.current = undefined;
     };
   }, []);
   useEffect(() => {
     pending.current = option;
     if (timer.current !== undefined) return;
-    const draw = () => {
-      timer.current = undefined;
-      last.current = performance.now();
-      chart.current?.setOption(pending.current, { notMerge: true, lazyUpdate: true });
-    };
     const wait = last.current + CHART_MIN_INTERVAL_MS - performance.now();
-    if (wait <= 0) draw();
-    else timer.current = setTimeout(draw, wait);
+    if (wait <= 0) draw.current();
+    else timer.current = setTimeout(() => draw.current(), wait);
   }, [option]);
   return <div ref={box} {...attrs} />;
 }

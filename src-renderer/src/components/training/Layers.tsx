@@ -1,9 +1,9 @@
 import { memo, useMemo } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
-import { distributionPaths, gradFlowOption, gradientFlow, histogramPath } from '../../training/charts';
+import { distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../training/store';
-import { EChart, useChartTheme } from './EChart';
+import { useChartTheme } from './EChart';
 
 const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : v.toFixed(2));
 
@@ -22,6 +22,51 @@ function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['h
     </figure>
   );
 }
+
+/**
+ * Gradient flow as an SVG bar chart (log scale): bars coloured by band over shaded vanishing and
+ * exploding ranges, decade ticks, layer names underneath. Plain SVG and HTML, so a new probe frame
+ * costs a few attribute updates instead of a canvas chart's layout and redraw.
+ */
+const GradFlowChart = memo(function GradFlowChart({ bars }: { bars: readonly GradBar[] }) {
+  const g = useMemo(() => gradFlowGeometry(bars), [bars]);
+  const n = Math.max(1, g.bars.length);
+  const y = (frac: number) => (100 - frac * 100).toFixed(2);
+  return (
+    <div className="gradflow" data-testid="grad-flow" data-bars={bars.length}>
+      <div className="gradflow__ticks" aria-hidden="true">
+        {g.ticks.map((e) => (
+          <span key={e} style={{ bottom: `${(((e - g.lo) / (g.hi - g.lo)) * 100).toFixed(2)}%` }}>
+            1e{e}
+          </span>
+        ))}
+      </div>
+      <svg className="gradflow__plot" viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Gradient norm per layer, log scale">
+        <rect className="gradflow__band gradflow__band--vanishing" x={0} width={100} y={y(g.vanishingTop)} height={(g.vanishingTop * 100).toFixed(2)}>
+          <title>vanishing: below 1e-4 of the largest gradient</title>
+        </rect>
+        {g.explodingBottom !== undefined ? (
+          <rect className="gradflow__band gradflow__band--exploding" x={0} width={100} y={0} height={y(g.explodingBottom)}>
+            <title>exploding: above 1e3</title>
+          </rect>
+        ) : null}
+        {g.ticks.map((e) => (
+          <line key={e} className="gradflow__rule" x1={0} x2={100} y1={y((e - g.lo) / (g.hi - g.lo))} y2={y((e - g.lo) / (g.hi - g.lo))} vectorEffect="non-scaling-stroke" />
+        ))}
+        {g.bars.map((b, i) => (
+          <rect key={b.nodeId} className={`gradflow__bar gradflow__bar--${b.band}`} x={((i + 0.2) * 100) / n} width={60 / n} y={y(b.frac)} height={(b.frac * 100).toFixed(2)}>
+            <title>{`${b.nodeId}: ‖∇W‖ ${b.gradNorm === null ? 'NaN/Inf' : b.gradNorm.toExponential(2)}${b.band === 'ok' ? '' : ` (${b.band})`}`}</title>
+          </rect>
+        ))}
+      </svg>
+      <div className="gradflow__names" style={{ gridTemplateColumns: `repeat(${n}, 1fr)` }}>
+        {g.bars.map((b) => (
+          <span key={b.nodeId}>{b.nodeId}</span>
+        ))}
+      </div>
+    </div>
+  );
+});
 
 /** One layer: its current output histogram, its distribution over time, dead/saturated share. */
 const LayerCard = memo(function LayerCard({ layer, history }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined }) {
@@ -66,17 +111,15 @@ function WeightCard({ p }: { p: ParamProbeEntry }) {
 
 /** Gradient flow across the layers, and per-layer activation and weight histograms from the latest probe frame. */
 export function Layers() {
-  const t = useChartTheme();
   const frame = useRun((s) => s.frame);
   const history = useRun((s) => s.history);
   const bars = useMemo(() => gradientFlow(frame), [frame]);
-  const option = useMemo(() => gradFlowOption(t, bars), [t, bars]);
   if (!frame) return <p className="train-empty">Layer probes appear here a moment after training starts.</p>;
   return (
     <div className="layers" data-testid="layers" data-step={frame.step}>
       <section className="layers__grad">
         <h4>Gradient flow (‖∇W‖ per layer, log scale)</h4>
-        <EChart className="chart" option={option} data-testid="grad-flow" data-bars={bars.length} />
+        <GradFlowChart bars={bars} />
         <div className="grad-bars">
           {bars.map((b) => (
             <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={`grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/ir/types';
 import { getOp } from '../../../../src-engine/ops/registry';
 import type { DatasetPreview } from '../../../../src-engine/protocol';
@@ -63,8 +63,8 @@ function NumberField({ label, value, testId, onCommit, min, integer, disabled }:
   );
 }
 
-/** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets). */
-function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
+/** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
+const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const key = JSON.stringify(dataset);
   const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string }>();
@@ -121,7 +121,7 @@ function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] })
       ) : null}
     </div>
   );
-}
+});
 
 /** Run progress: state, epoch, step, samples/s, ETA and the backend doing the work. */
 function ProgressView() {
@@ -135,13 +135,14 @@ function ProgressView() {
   const done = useRun((s) => s.done);
   const batchSize = useRun((s) => s.info?.batchSize);
   const frames = useRun((s) => s.frames);
+  const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
   // Whole-run throughput (all steps over the run's seconds, evaluation included), for comparing runs.
   const runRate = done && batchSize && done.seconds > 0 ? (done.steps * batchSize) / done.seconds : undefined;
   const acc = typeof test?.accuracy === 'number' ? test.accuracy : undefined;
   return (
     <div className="train-progress">
       <div>
-        <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase} data-run-samples-per-sec={runRate?.toFixed(0)} data-frames={frames}>
+        <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase} data-run-samples-per-sec={runRate?.toFixed(0)} data-frames={frames} data-probe-ms={probeMs?.toFixed(1)}>
           {phase}
           {doneReason && doneReason !== 'completed' ? ` (${doneReason})` : ''}
         </span>{' '}
@@ -164,7 +165,8 @@ function ProgressView() {
       </div>
       {p ? (
         <div className="train-progress__bar">
-          <span style={{ width: `${Math.min(100, ((p.epoch - 1 + p.stepInEpoch / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)) * 100)}%` }} />
+          {/* Scaled, not resized: a progress tick repaints the bar without a layout. */}
+          <span data-testid="progress-bar" style={{ transform: `scaleX(${Math.min(1, (p.epoch - 1 + p.stepInEpoch / Math.max(1, p.stepsPerEpoch)) / Math.max(1, p.epochs)).toFixed(4)})` }} />
         </div>
       ) : null}
       {runRate !== undefined ? (
