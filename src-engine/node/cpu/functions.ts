@@ -28,6 +28,11 @@ export const FN_NAMES = [
   'elementwise.accumulate',
   'winograd.winogradWeightGrad',
   'winograd.winogradWeightGradFinish',
+  'activations.unaryForward',
+  'activations.unaryBackward',
+  'activations.softmaxRows',
+  'activations.softmaxBackwardRows',
+  'activations.crossEntropyBackwardRows',
 ] as const;
 
 export const FN = {
@@ -57,6 +62,11 @@ export const FN = {
   accumulate: 23,
   winogradWeightGrad: 24,
   winogradWeightGradFinish: 25,
+  unaryForward: 26,
+  unaryBackward: 27,
+  softmaxRows: 28,
+  softmaxBackwardRows: 29,
+  crossEntropyBackwardRows: 30,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

@@ -4,13 +4,20 @@ import { reshape } from '../../../ops/reshape';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
+import { crossEntropyLossOverride } from './cross-entropy-loss';
 import { dropoutOverride } from './dropout';
+import { eluOverride } from './elu';
+import { geluOverride } from './gelu';
+import { leakyReluOverride } from './leaky-relu';
 import { linearOverride } from './linear';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
 import { shapeOpOverride } from './shape-ops';
 import { sigmoidOverride } from './sigmoid';
+import { siluOverride } from './silu';
+import { softmaxOverride } from './softmax';
+import { tanhOverride } from './tanh';
 
 /**
  * The CPU backend's whole-op kernels, keyed by op name (one file per op). Each reproduces its op
@@ -29,5 +36,12 @@ export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverrid
     Dropout: dropoutOverride(cpu),
     Flatten: shapeOpOverride(flatten, cpu),
     Reshape: shapeOpOverride(reshape, cpu),
+    Tanh: tanhOverride(cpu),
+    GELU: geluOverride(cpu),
+    SiLU: siluOverride(cpu),
+    LeakyReLU: leakyReluOverride(cpu),
+    ELU: eluOverride(cpu),
+    Softmax: softmaxOverride(cpu),
+    CrossEntropyLoss: crossEntropyLossOverride(cpu),
   };
 }

@@ -1,0 +1,73 @@
+import type { OpKernelOverride } from '../../../backend/types';
+import type { Attrs } from '../../../ops/types';
+import type { CpuContext } from '../context';
+import { FN, partsFor, ranges } from '../functions';
+
+/** Kind codes of activations.wat's `unaryForward` / `unaryBackward` (keep in sync with its header). */
+export const UNARY_KIND = {
+  tanh: 0,
+  geluErf: 1,
+  geluTanh: 2,
+  silu: 3,
+  leakyRelu: 4,
+  elu: 5,
+} as const;
+
+export interface UnarySpec {
+  /** The op's name, for error messages. */
+  name: string;
+  /** Kernel kind for these attrs. */
+  kind(attrs: Attrs): number;
+  /** The kernel's scalar attr (LeakyReLU's slope, ELU's α); 0 when unused. */
+  alpha?(attrs: Attrs): number;
+  /** The backward reads the saved output (Tanh) instead of only the input. */
+  usesOutput?: boolean;
+  /**
+   * Work per element relative to a memory-bound pass (partsFor's `cost`): ~1 for a select, ~8 per
+   * polynomial e^x; decides how soon the op is split across threads.
+   */
+  cost: number;
+}
+
+/**
+ * An elementwise activation in f32x4 (activations.wat `unaryForward` / `unaryBackward`), split by
+ * element ranges; its backward assigns a fresh input gradient instead of adding (dInputsFresh).
+ */
+export function unaryOverride(cpu: CpuContext, spec: UnarySpec): OpKernelOverride {
+  return {
+    assignsFreshGradients: true,
+    forward(ctx) {
+      const n = ctx.inputs[0].data.length;
+      const kind = spec.kind(ctx.attrs);
+      const alpha = spec.alpha?.(ctx.attrs) ?? 0;
+      try {
+        const x = cpu.addressOf(ctx.inputs[0].data, n, `${spec.name} input`, true, false);
+        const y = cpu.addressOf(ctx.output.data, n, `${spec.name} output`, false, true);
+        cpu.run(FN.unaryForward, ranges(n, partsFor(n, cpu.threads, Infinity, spec.cost), 4).map(([i0, i1]) => [x, y, i0, i1, kind, alpha]));
+      } finally {
+        cpu.unstage();
+      }
+    },
+    backward(ctx) {
+      const dxT = ctx.dInputs[0];
+      if (!dxT) return;
+      const n = ctx.inputs[0].data.length;
+      const kind = spec.kind(ctx.attrs);
+      const alpha = spec.alpha?.(ctx.attrs) ?? 0;
+      const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
+      try {
+        const x = cpu.addressOf(ctx.inputs[0].data, n, `${spec.name} input`, true, false);
+        // The kernel reads y only for Tanh; elsewhere any valid address does.
+        const y = spec.usesOutput ? cpu.addressOf(ctx.output.data, n, `${spec.name} output`, true, false) : x;
+        const dy = cpu.addressOf(ctx.dOutput.data, n, `${spec.name} dOutput`, true, false);
+        const dx = cpu.addressOf(dxT.data, n, `${spec.name} dInput`, !assign, true);
+        cpu.run(
+          FN.unaryBackward,
+          ranges(n, partsFor(n, cpu.threads, Infinity, spec.cost), 4).map(([i0, i1]) => [x, y, dy, dx, i0, i1, kind, alpha, assign]),
+        );
+      } finally {
+        cpu.unstage();
+      }
+    },
+  };
+}
