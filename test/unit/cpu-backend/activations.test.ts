@@ -8,6 +8,7 @@
  * chosen per op and explained where they are declared. NaN must appear exactly where the op file
  * gives NaN, infinities must match exactly, and zeros keep their sign in the forward pass.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
@@ -16,6 +17,8 @@ import type { Attrs } from '../../../src-engine/ops/types';
 import { Rng } from '../../../src-engine/rng';
 import { tensor, type Tensor } from '../../../src-engine/tensor';
 import { runOp } from '../engine/harness';
+// @ts-expect-error — a plain .mjs generator without type declarations.
+import { ACTIVATIONS_WAT_PATH, activationsWat } from '../../../src-engine/node/cpu/kernels/activations-gen.mjs';
 
 let cpu: CpuBackend;
 let cpu1: CpuBackend;
@@ -328,5 +331,11 @@ describe('CrossEntropyLoss override ([N, C] logits; per-row softmax across threa
     const b = runOp(def, { inputs: [x, t], attrs, noGrad: [1], backend: cpu1 });
     expect(a.output.data[0]).toBe(b.output.data[0]);
     expect(Array.from(a.dInputs[0]!.data)).toEqual(Array.from(b.dInputs[0]!.data));
+  });
+});
+
+describe('activations.wat', () => {
+  it('is what kernels/activations-gen.mjs writes (run it, then scripts/build-kernels.mjs)', () => {
+    expect(readFileSync(ACTIVATIONS_WAT_PATH as string, 'utf8')).toBe(activationsWat() as string);
   });
 });

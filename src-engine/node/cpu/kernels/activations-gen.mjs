@@ -1,0 +1,571 @@
+#!/usr/bin/env node
+/* global process, console */
+// Writes activations.wat (next to this file): the activation and softmax-family kernels of the CPU
+// backend. The math of each activation is written once here, as WAT statements, and expanded into
+// its forward and backward loops (two vectors per iteration, one, and the scalar tail through lane 0
+// of the same code). NOTE: V8 (Node 20) does not inline wasm calls, and a call per f32x4 costs as
+// much as a LeakyReLU: inlining made the light kernels 2–4× and the e^x ones ~1.3× faster.
+// Run: `node src-engine/node/cpu/kernels/activations-gen.mjs && node scripts/build-kernels.mjs`.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const C = (x) => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
+const I = (x) => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
+
+// Horner: p = ((c0·r + c1)·r + c2)…
+function horner(v, r, coefs) {
+  let s = `(local.set ${v} ${C(coefs[0])})\n`;
+  for (const c of coefs.slice(1)) s += `    (local.set ${v} (f32x4.add (f32x4.mul (local.get ${v}) (local.get ${r})) ${C(c)}))\n`;
+  return s;
+}
+
+const EXP_POLY = ['1.9875691500e-4', '1.3981999507e-3', '8.3334519073e-3', '4.1665795894e-2', '1.6666665459e-1', '5.0000001201e-1'];
+// Numerical Recipes erfcc: exp(−z² + P(t)), P from the constant term up; Horner from the top.
+const NR = ['0.17087277', '-0.82215223', '1.48851587', '-1.13520398', '0.27886807', '-0.18628806', '0.09678418', '0.37409196', '1.00002368', '-1.26551223'];
+
+// ---- inlined unary kernels -------------------------------------------------------------------
+const L = (n) => `(local.get $${n})`;
+const set = (n, e) => `(local.set $${n} ${e})`;
+const ZERO = C(0);
+
+/** Statements computing e^(a + b) (m1: e^(a+b) − 1) into $dst; b may be null (0). */
+function expStmts(dst, a, b, m1) {
+  const out = [];
+  out.push(set('ea', `(f32x4.pmin (f32x4.pmax ${a} ${C(-104)}) ${C(89)})`));
+  if (b) out.push(set('eb', b));
+  const sum = b ? `(f32x4.add ${L('ea')} ${L('eb')})` : L('ea');
+  out.push(set('ek', `(f32x4.add (f32x4.mul ${sum} ${C('1.44269504088896341')}) ${C(12582912)})`));
+  out.push(set('en', `(f32x4.sub ${L('ek')} ${C(12582912)})`));
+  const hi = `(f32x4.sub ${L('ea')} (f32x4.mul ${L('en')} ${C('0.693359375')}))`;
+  out.push(set('er', `(f32x4.sub ${b ? `(f32x4.add ${hi} ${L('eb')})` : hi} (f32x4.mul ${L('en')} ${C('-2.12194440e-4')}))`));
+  out.push(...horner('$ep', '$er', EXP_POLY).trim().split('\n').map((l) => l.trim()));
+  out.push(set('ep', `(f32x4.add (f32x4.mul ${L('ep')} (f32x4.mul ${L('er')} ${L('er')})) ${L('er')})`));
+  out.push(set('eni', `(i32x4.sub ${L('ek')} ${I('0x4b400000')})`));
+  out.push(set('eh', `(i32x4.shr_s ${L('eni')} (i32.const 1))`));
+  out.push(set('es1', `(i32x4.shl (i32x4.add ${L('eh')} ${I(127)}) (i32.const 23))`));
+  out.push(set('es2', `(i32x4.shl (i32x4.add (i32x4.sub ${L('eni')} ${L('eh')}) ${I(127)}) (i32.const 23))`));
+  if (m1) {
+    out.push(set(dst, `(v128.bitselect ${L('ea')} (f32x4.add (f32x4.mul (f32x4.mul ${L('ep')} ${L('es1')}) ${L('es2')}) (f32x4.sub (f32x4.mul ${L('es1')} ${L('es2')}) ${C(1)})) (f32x4.eq ${L('ea')} ${ZERO}))`));
+  } else {
+    out.push(set(dst, `(f32x4.mul (f32x4.mul (f32x4.add ${L('ep')} ${C(1)}) ${L('es1')}) ${L('es2')})`));
+  }
+  return out;
+}
+
+/** Φ(x) (phi = false) or φ(x) into $dst; see the comment in the WAT. Reuses $gax … when both are needed. */
+function gaussianPrep(x) {
+  return [
+    set('gax', `(f32x4.pmin (f32x4.abs ${x}) ${C(14)})`),
+    set('gfar', `(f32x4.ge (f32x4.abs ${x}) ${C(14)})`),
+    set('gxh', `(v128.and ${L('gax')} ${I('0xfffff000')})`),
+    set('gxl', `(f32x4.sub ${L('gax')} ${L('gxh')})`),
+    set('ghead', `(f32x4.mul (f32x4.mul ${L('gxh')} ${L('gxh')}) ${C(-0.5)})`),
+    set('gtail', `(f32x4.mul (f32x4.mul ${L('gxl')} (f32x4.add ${L('gax')} ${L('gxh')})) ${C(-0.5)})`),
+  ];
+}
+function cdfStmts(dst, x) {
+  return [
+    set('gt', `(f32x4.div ${C(1)} (f32x4.add (f32x4.mul ${L('gax')} ${C('0.35355339059327373')}) ${C(1)}))`),
+    ...horner('$gp', '$gt', NR).trim().split('\n').map((l) => l.trim()),
+    ...expStmts('ge', L('ghead'), `(f32x4.add ${L('gtail')} ${L('gp')})`, false),
+    // erfc/2
+    set('ge', `(v128.andnot (f32x4.mul (f32x4.mul ${L('gt')} ${L('ge')}) ${C(0.5)}) ${L('gfar')})`),
+    set(dst, `(v128.bitselect ${L('ge')} (f32x4.sub ${C(1)} ${L('ge')}) (f32x4.lt ${x} ${ZERO}))`),
+  ];
+}
+function pdfStmts(dst) {
+  return [...expStmts(dst, L('ghead'), L('gtail'), false), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
+}
+/** σ(v) into $ls and (rest) 1 − σ(v) into $lr, from w = e^(−|v|). */
+function logisticStmts(v, rest) {
+  const out = [
+    ...expStmts('lw', `(f32x4.neg (f32x4.abs ${v}))`, null, false),
+    set('ld', `(f32x4.div ${C(1)} (f32x4.add ${C(1)} ${L('lw')}))`),
+    set('lpos', `(f32x4.ge ${v} ${ZERO})`),
+    set('lwd', `(f32x4.mul ${L('lw')} ${L('ld')})`),
+    set('ls', `(v128.bitselect ${L('ld')} ${L('lwd')} ${L('lpos')})`),
+  ];
+  if (rest) out.push(set('lr', `(v128.bitselect ${L('lwd')} ${L('ld')} ${L('lpos')})`));
+  return out;
+}
+const geluArg = (x) => `(f32x4.mul (f32x4.add ${x} (f32x4.mul (f32x4.mul (f32x4.mul ${x} ${x}) ${x}) ${C(0.044715)})) ${C('1.5957691216057308')})`;
+
+// Each kind: forward statements ($xv → $yv) and backward ($xv, $yv, $dyv → $gv), with comments.
+const KINDS = [
+  {
+    name: 'tanh',
+    doc: `tanh(x) = sign(x)·(−m)/(2 + m) with m = expm1(−2|x|) ∈ (−1, 0]: relative-accurate near 0
+  ;; (m ≈ −2|x|), exactly ±1 once e^(−2|x|) < 2⁻²⁵, ±0 kept, NaN passes. Backward from the saved output:
+  ;; tanh' = 1 − y² = (1 − y)(1 + y), where one factor is exact (Sterbenz) wherever 1 − y² is small.`,
+    usesOutput: true,
+    fwd: [
+      ...expStmts('m', `(f32x4.mul (f32x4.abs ${L('xv')}) ${C(-2)})`, null, true),
+      set('yv', `(v128.or (f32x4.abs (f32x4.div ${L('m')} (f32x4.add ${L('m')} ${C(2)}))) (v128.and ${L('xv')} ${I('0x80000000')}))`),
+    ],
+    bwd: [set('gv', `(f32x4.mul ${L('dyv')} (f32x4.mul (f32x4.sub ${C(1)} ${L('yv')}) (f32x4.add ${C(1)} ${L('yv')})))`)],
+  },
+  {
+    name: 'geluErf',
+    doc: `GELU, exact form: x·Φ(x), Φ from the op file's erfc (Numerical Recipes erfcc, fractional error
+  ;; < 1.2e-7): erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), z = |x|/√2; Φ = erfc/2 for x < 0,
+  ;; 1 − erfc/2 otherwise. NOTE: −z² = −x²/2 is split into an exact head −xh²/2 (xh = |x| with its
+  ;; low 12 mantissa bits cleared, so xh² is exact) and a small tail that the e^x reduction adds:
+  ;; rounding −x²/2 as one float32 would cost up to |x²/2|·2⁻²⁴ relative. Beyond |x| ≥ 14 (erfc
+  ;; < 1e-44) erfc is set to exactly 0, so GELU(−∞) = −∞·0 is NaN as in the op file.
+  ;; Backward Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) with the same split.`,
+    fwd: [...gaussianPrep(L('xv')), ...cdfStmts('cdf', L('xv')), set('yv', `(f32x4.mul ${L('xv')} ${L('cdf')})`)],
+    bwd: [
+      ...gaussianPrep(L('xv')),
+      ...cdfStmts('cdf', L('xv')),
+      ...pdfStmts('pdf'),
+      set('gv', `(f32x4.mul ${L('dyv')} (f32x4.add (f32x4.mul ${L('xv')} ${L('pdf')}) ${L('cdf')}))`),
+    ],
+  },
+  {
+    name: 'geluTanh',
+    doc: `GELU, tanh approximation: ½x(1 + tanh u) = x·σ(2u), 2u = 2·√(2/π)(x + 0.044715x³), σ from
+  ;; e^(−|2u|) so the negative side (x·w/(1 + w)) keeps its relative precision. Backward
+  ;; s + 2x·s(1 − s)·u' with s = σ(2u), u' = √(2/π)(1 + 3·0.044715x²). NOTE: where s(1 − s) is 0 and
+  ;; x is finite the second term is 0, as in the op file's float64, even when x²·u' overflows
+  ;; float32 (|x| > 1e19); at x = ±inf it is NaN, as in the op file.`,
+    fwd: [set('u', geluArg(L('xv'))), ...logisticStmts(L('u'), false), set('yv', `(f32x4.mul ${L('xv')} ${L('ls')})`)],
+    bwd: [
+      set('u', geluArg(L('xv'))),
+      ...logisticStmts(L('u'), true),
+      set('r', `(f32x4.mul ${L('ls')} ${L('lr')})`),
+      set('u', `(f32x4.mul (f32x4.mul (f32x4.mul ${L('xv')} ${C(2)}) ${L('r')}) (f32x4.mul (f32x4.add ${C(1)} (f32x4.mul (f32x4.mul ${L('xv')} ${L('xv')}) ${C('0.134145')})) ${C('0.7978845608028654')}))`),
+      set('u', `(v128.andnot ${L('u')} (v128.and (f32x4.eq ${L('r')} ${ZERO}) (f32x4.lt (f32x4.abs ${L('xv')}) ${C('inf')})))`),
+      set('gv', `(f32x4.mul ${L('dyv')} (f32x4.add ${L('ls')} ${L('u')}))`),
+    ],
+  },
+  {
+    name: 'silu',
+    doc: `SiLU: x·σ(x), σ from w = e^(−|x|): σ = 1/(1 + w) for x ≥ 0, w/(1 + w) otherwise, and 1 − σ the
+  ;; other one, so both keep their relative precision. Backward σ·(1 + x·(1 − σ)).`,
+    fwd: [...logisticStmts(L('xv'), false), set('yv', `(f32x4.mul ${L('xv')} ${L('ls')})`)],
+    bwd: [...logisticStmts(L('xv'), true), set('gv', `(f32x4.mul (f32x4.mul ${L('dyv')} ${L('ls')}) (f32x4.add (f32x4.mul ${L('xv')} ${L('lr')}) ${C(1)}))`)],
+  },
+  {
+    name: 'leakyRelu',
+    doc: `LeakyReLU: x > 0 ? x : slope·x (NaN and −0 take the slope side, as the op file: NaN·slope is
+  ;; NaN); gradient slope at x ≤ 0, as PyTorch's leaky_relu_backward.`,
+    fwd: [set('yv', `(v128.bitselect ${L('xv')} (f32x4.mul ${L('xv')} ${L('al')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
+    bwd: [set('gv', `(v128.bitselect ${L('dyv')} (f32x4.mul ${L('dyv')} ${L('al')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
+  },
+  {
+    name: 'elu',
+    doc: `ELU: x > 0 ? x : α·expm1(x) (no 1 − e^x cancellation near 0, as the op file's Math.expm1);
+  ;; gradient dy·α·e^x for x ≤ 0.`,
+    fwd: [...expStmts('m', L('xv'), null, true), set('yv', `(v128.bitselect ${L('xv')} (f32x4.mul ${L('al')} ${L('m')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
+    bwd: [...expStmts('m', L('xv'), null, false), set('gv', `(v128.bitselect ${L('dyv')} (f32x4.mul (f32x4.mul ${L('dyv')} ${L('al')}) ${L('m')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
+  },
+];
+
+/** The statements with every local they set (and the loop's $xv/$yv/$dyv/$gv) renamed with suffix _b. */
+function second(stmts) {
+  const names = new Set(['xv', 'yv', 'dyv', 'gv']);
+  for (const s of stmts) for (const m of s.matchAll(/\(local\.set \$(\w+)/g)) names.add(m[1]);
+  return stmts.map((s) => s.replace(/\$(\w+)/g, (all, n) => (names.has(n) ? `$${n}_b` : all)));
+}
+
+function localsOf(stmts, exclude) {
+  const names = new Set();
+  for (const s of stmts) for (const m of s.matchAll(/\(local\.set \$(\w+)/g)) if (!exclude.includes(m[1])) names.add(m[1]);
+  return [...names].map((n) => `(local $${n} v128)`).join(' ');
+}
+const indent = (stmts, pad) => stmts.map((s) => pad + s).join('\n');
+
+function unaryFuncs() {
+  let out = '';
+  for (const k of KINDS) {
+    const fl = `${localsOf(k.fwd, ['yv'])} ${localsOf(second(k.fwd), [])} (local $xv_b v128)`;
+    const bl = `${localsOf(k.bwd, ['gv', 'yv'])} ${localsOf(second(k.bwd), ['gv_b', 'yv_b'])} (local $xv_b v128) (local $yv_b v128) (local $dyv_b v128) (local $gv_b v128)`;
+    out += `
+  ;; ${k.doc}
+  ;; y[i] = f(x[i]) for i in [i0, i1) (the tail through lane 0 of the same vector code).
+  (func $${k.name}Forward (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $alpha f32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $al v128) (local $xv v128) (local $yv v128)
+    ${fl}
+    (local.set $al (f32x4.splat (local.get $alpha)))
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    ;; two vectors per iteration (independent dependency chains), then one
+    (block $wd (loop $wl
+      (br_if $wd (i32.ge_u (i32.add (local.get $p) (i32.const 16)) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))
+      (local.set $xv_b (v128.load offset=16 (i32.add (local.get $x) (local.get $p))))
+${indent(k.fwd, '      ')}
+${indent(second(k.fwd), '      ')}
+      (v128.store (i32.add (local.get $y) (local.get $p)) (local.get $yv))
+      (v128.store offset=16 (i32.add (local.get $y) (local.get $p)) (local.get $yv_b))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br $wl)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))
+${indent(k.fwd, '      ')}
+      (v128.store (i32.add (local.get $y) (local.get $p)) (local.get $yv))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $xv (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $p)))))
+${indent(k.fwd, '      ')}
+      (f32.store (i32.add (local.get $y) (local.get $p)) (f32x4.extract_lane 0 (local.get $yv)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; dx[i] += f'(x[i])·dy[i] for i in [i0, i1); $assign = 1: dx[i] = the same (dx is not read).
+  (func $${k.name}Backward (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $alpha f32) (param $assign i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $al v128) (local $xv v128) (local $yv v128) (local $dyv v128) (local $gv v128)
+    ${bl}
+    (local.set $al (f32x4.splat (local.get $alpha)))
+    (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
+    (block $wd (loop $wl
+      (br_if $wd (i32.ge_u (i32.add (local.get $p) (i32.const 16)) (local.get $end4)))
+      (local.set $q (i32.add (local.get $dx) (local.get $p)))
+      ${k.usesOutput ? '(local.set $yv (v128.load (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))'}
+      ${k.usesOutput ? '(local.set $yv_b (v128.load offset=16 (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv_b (v128.load offset=16 (i32.add (local.get $x) (local.get $p))))'}
+      (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $p))))
+      (local.set $dyv_b (v128.load offset=16 (i32.add (local.get $dy) (local.get $p))))
+${indent(k.bwd, '      ')}
+${indent(second(k.bwd), '      ')}
+      (if (i32.eqz (local.get $assign)) (then
+        (local.set $gv (f32x4.add (v128.load (local.get $q)) (local.get $gv)))
+        (local.set $gv_b (f32x4.add (v128.load offset=16 (local.get $q)) (local.get $gv_b)))))
+      (v128.store (local.get $q) (local.get $gv))
+      (v128.store offset=16 (local.get $q) (local.get $gv_b))
+      (local.set $p (i32.add (local.get $p) (i32.const 32)))
+      (br $wl)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $q (i32.add (local.get $dx) (local.get $p)))
+      ${k.usesOutput ? '(local.set $yv (v128.load (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))'}
+      (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $p))))
+${indent(k.bwd, '      ')}
+      (if (i32.eqz (local.get $assign)) (then (local.set $gv (f32x4.add (v128.load (local.get $q)) (local.get $gv)))))
+      (v128.store (local.get $q) (local.get $gv))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $q (i32.add (local.get $dx) (local.get $p)))
+      ${k.usesOutput ? '(local.set $yv (f32x4.splat (f32.load (i32.add (local.get $y) (local.get $p)))))' : '(local.set $xv (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $p)))))'}
+      (local.set $dyv (f32x4.splat (f32.load (i32.add (local.get $dy) (local.get $p)))))
+${indent(k.bwd, '      ')}
+      (if (i32.eqz (local.get $assign)) (then (local.set $gv (f32x4.add (f32x4.splat (f32.load (local.get $q))) (local.get $gv)))))
+      (f32.store (local.get $q) (f32x4.extract_lane 0 (local.get $gv)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $sl)))
+  )
+`;
+  }
+  const labels = KINDS.map((k) => `$${k.name}`);
+  const dispatch = (call) => {
+    let s = `(block ${labels[labels.length - 1]} `;
+    for (let i = labels.length - 2; i >= 0; i--) s += `(block ${labels[i]} `;
+    s += `\n      (br_table ${labels.join(' ')} (local.get $kind)))`;
+    KINDS.forEach((k, i) => {
+      s += `\n      ${call(k)}${i < KINDS.length - 1 ? ' (return))' : ''}`;
+    });
+    return s;
+  };
+  out += `
+  ;; y[i] = f(x[i]) for i in [i0, i1), f chosen by $kind (see the table at the top); $alpha is
+  ;; LeakyReLU's slope or ELU's α.
+  (func (export "unaryForward") (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $kind i32) (param $alpha f32)
+    ${dispatch((k) => `(call $${k.name}Forward (local.get $x) (local.get $y) (local.get $i0) (local.get $i1) (local.get $alpha))`)}
+  )
+
+  ;; dx[i] (+)= f'(x[i])·dy[i] for i in [i0, i1); $y (the saved output) is read only by Tanh.
+  (func (export "unaryBackward") (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32)
+    (param $kind i32) (param $alpha f32) (param $assign i32)
+    ${dispatch((k) => `(call $${k.name}Backward (local.get $x) (local.get $y) (local.get $dy) (local.get $dx) (local.get $i0) (local.get $i1) (local.get $alpha) (local.get $assign))`)}
+  )
+`;
+  return out;
+}
+/** e^(x − m) into $dst with x − m formed exactly (TwoSum; see the Softmax comment in the WAT). */
+function expDiffStmts(dst, x, m) {
+  return [
+    set('ds', `(f32x4.sub ${x} ${m})`),
+    set('dbb', `(f32x4.sub ${L('ds')} ${x})`),
+    set('derr', `(f32x4.sub (f32x4.sub ${x} (f32x4.sub ${L('ds')} ${L('dbb')})) (f32x4.add ${m} ${L('dbb')}))`),
+    ...expStmts(dst, L('ds'), `(v128.and ${L('derr')} (f32x4.eq ${L('derr')} ${L('derr')}))`, false),
+  ];
+}
+
+const UNARY_FUNCS = unaryFuncs();
+/** One vector of the Softmax exponent pass: $v = x, $e = e^(x − max). */
+const SOFTMAX_EXP = [set('v', '(v128.load (i32.add (local.get $xp) (local.get $p)))'), ...expDiffStmts('e', L('v'), L('m'))];
+/** The same for one float (lane 0), for a row's tail. */
+const SOFTMAX_EXP_TAIL = [set('v', '(f32x4.splat (local.get $f))'), ...expDiffStmts('e', L('v'), L('m'))];
+
+const wat = `;; Activation and softmax-family kernels for WebAssembly SIMD: Tanh, GELU (erf and tanh forms),
+;; SiLU, LeakyReLU and ELU forward/backward over element ranges, selected by a kind code; Softmax
+;; over rows (last axis) and CrossEntropyLoss's per-row softmax, statistics and gradient. All
+;; pointers are byte addresses into the shared heap. NOTE: no sum is written in the form
+;; (f32x4.add (local.get a) (f32x4.mul (local.get b) (local.get c))) that scripts/build-kernels.mjs
+;; fuses into relaxed_madd, so this module has no relaxed variant and gives the same bits everywhere.
+;; GENERATED by activations-gen.mjs (next to this file): edit that, run it, then
+;; node scripts/build-kernels.mjs.
+;; Kind codes (overrides/unary.ts, UNARY_KIND):
+;;   0 Tanh · 1 GELU (erf) · 2 GELU (tanh approximation) · 3 SiLU · 4 LeakyReLU ($alpha = slope)
+;;   5 ELU ($alpha = α)
+;;
+;; NOTE (accuracy): e^x is Cephes' expf (degree-6 polynomial after a two-constant ln 2 reduction,
+;; as elementwise.wat's $sigmoid4), ~2 ulp. Every formula below is arranged so that a small result
+;; keeps its relative precision: tanh and ELU go through expm1 (no 1 − e^x cancellation near 0),
+;; SiLU and GELU's logistic forms take e^(−|t|) so the negative side is w/(1 + w), and tanh' is
+;; (1 − y)(1 + y), exact where 1 − y² would cancel.
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+
+  ;; e^x, inlined everywhere (see activations-gen.mjs, expStmts): e^(a + b) for four lanes, where b is
+  ;; a small, exactly known second part of the argument (GELU passes −x²/2 split into an exact head
+  ;; and a small tail, Softmax the rounding error of x − max). a is clamped to [−104, 89], beyond
+  ;; which e^x is 0 or +inf in float32 anyway. n = round((a + b)·log2 e), r = ((a − n·ln2_hi) + b) −
+  ;; n·ln2_lo, so |r| ≤ ln2/2 (+ rounding), e^r = 1 + r + r²·P(r) (Cephes' expf polynomial), and 2ⁿ
+  ;; is applied as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋) (n ∈ [−152, 130]), so the result overflows to
+  ;; +inf and underflows gradually through the subnormals like a correctly rounded expf. NaN
+  ;; propagates: the clamps are pmax/pmin with the argument first (t < lo ? lo : t keeps a NaN t). n
+  ;; is rounded by adding and subtracting 1.5·2²³, which also leaves n as an integer in the low
+  ;; mantissa bits (cheaper than floor + trunc_sat). expm1 (Tanh, ELU) returns 2ⁿ·(r + r²P) + (2ⁿ − 1)
+  ;; instead: exactly r + r²P when n = 0, so no cancellation for small arguments; expm1(±0) = ±0.
+${UNARY_FUNCS}
+  ;; Softmax of rows [r0, r1) of length $len: y = e^(x − max)/Σ e^(x − max), the sum in float64 as
+  ;; the op file. A NaN anywhere in a row makes its max NaN and the whole row NaN; a +inf max gives
+  ;; NaN (inf − inf) as in the op file. NOTE: x − max is formed exactly (TwoSum: the rounded
+  ;; difference and its rounding error, which the e^x reduction adds): rounding it to float32 alone
+  ;; would cost up to |x − max|·2⁻²⁴ relative (1e-6 for a probability of 1e-10). Where the error term
+  ;; is NaN (x or max infinite) it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
+  ;; difference itself (inf − inf, NaN inputs). $stats ≠ 0 (CrossEntropyLoss): also store, per row, three
+  ;; float64 values at $stats + 24·row: the max, Σ e^(x − max), and Σ x (for label smoothing).
+  (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32)
+    (local $row i32) (local $xp i32) (local $yp i32) (local $p i32) (local $end i32) (local $end4 i32)
+    (local $m v128) (local $mf f32) (local $v v128) (local $e v128) (local $s v128) (local $sx v128) (local $sum f64) (local $sumx f64)
+    (local $inv v128) (local $f f32)
+    ${localsOf(second(SOFTMAX_EXP), [])}
+    (local $xa i32) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $ds v128) (local $dbb v128) (local $derr v128) (local $ea v128) (local $eb v128) (local $ek v128) (local $en v128) (local $er v128)
+    (local $ep v128) (local $eni v128) (local $eh v128) (local $es1 v128) (local $es2 v128)
+    (local.set $row (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
+      (local.set $xp (i32.add (local.get $x) (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2))))
+      (local.set $yp (i32.add (local.get $y) (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2))))
+      (local.set $end (i32.shl (local.get $len) (i32.const 2)))
+      (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+      ;; max (f32x4.max and f32.max propagate NaN); four independent chains over 16 floats, then one
+      (local.set $m ${C('-inf')})
+      (local.set $m1 ${C('-inf')})
+      (local.set $m2 ${C('-inf')})
+      (local.set $m3 ${C('-inf')})
+      (local.set $p (i32.const 0))
+      (block $m4d (loop $m4l
+        (br_if $m4d (i32.gt_u (i32.add (local.get $p) (i32.const 64)) (local.get $end4)))
+        (local.set $xa (i32.add (local.get $xp) (local.get $p)))
+        (local.set $m (f32x4.max (local.get $m) (v128.load (local.get $xa))))
+        (local.set $m1 (f32x4.max (local.get $m1) (v128.load offset=16 (local.get $xa))))
+        (local.set $m2 (f32x4.max (local.get $m2) (v128.load offset=32 (local.get $xa))))
+        (local.set $m3 (f32x4.max (local.get $m3) (v128.load offset=48 (local.get $xa))))
+        (local.set $p (i32.add (local.get $p) (i32.const 64)))
+        (br $m4l)))
+      (local.set $m (f32x4.max (f32x4.max (local.get $m) (local.get $m1)) (f32x4.max (local.get $m2) (local.get $m3))))
+      (block $md (loop $ml
+        (br_if $md (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $m (f32x4.max (local.get $m) (v128.load (i32.add (local.get $xp) (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $ml)))
+      (local.set $mf (f32.max (f32.max (f32x4.extract_lane 0 (local.get $m)) (f32x4.extract_lane 1 (local.get $m)))
+        (f32.max (f32x4.extract_lane 2 (local.get $m)) (f32x4.extract_lane 3 (local.get $m)))))
+      (block $mtd (loop $mtl
+        (br_if $mtd (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $mf (f32.max (local.get $mf) (f32.load (i32.add (local.get $xp) (local.get $p)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $mtl)))
+      (local.set $m (f32x4.splat (local.get $mf)))
+      ;; e = e^(x − max) into y; Σ e (and Σ x) in float64
+      (local.set $s (v128.const i64x2 0 0))
+      (local.set $sx (v128.const i64x2 0 0))
+      (local.set $p (i32.const 0))
+      ;; two vectors per iteration (independent dependency chains), then one
+      (block $e2d (loop $e2l
+        (br_if $e2d (i32.gt_u (i32.add (local.get $p) (i32.const 32)) (local.get $end4)))
+${indent(SOFTMAX_EXP, '        ')}
+${indent(second(SOFTMAX_EXP).map((l) => l.replace('(v128.load (i32.add', '(v128.load offset=16 (i32.add')), '        ')}
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (local.get $e))
+        (v128.store offset=16 (i32.add (local.get $yp) (local.get $p)) (local.get $e_b))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e_b))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e_b) (local.get $e_b))))))
+        (if (local.get $stats) (then
+          (local.set $sx (f64x2.add (local.get $sx) (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))
+          (local.set $sx (f64x2.add (local.get $sx) (f64x2.add (f64x2.promote_low_f32x4 (local.get $v_b))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v_b) (local.get $v_b))))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 32)))
+        (br $e2l)))
+      (block $ed (loop $el
+        (br_if $ed (i32.ge_u (local.get $p) (local.get $end4)))
+${indent(SOFTMAX_EXP, '        ')}
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (local.get $e))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.add (f64x2.promote_low_f32x4 (local.get $e))
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $e) (local.get $e))))))
+        (if (local.get $stats) (then
+          (local.set $sx (f64x2.add (local.get $sx) (f64x2.add (f64x2.promote_low_f32x4 (local.get $v))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $el)))
+      (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (local.set $sumx (f64.add (f64x2.extract_lane 0 (local.get $sx)) (f64x2.extract_lane 1 (local.get $sx))))
+      (block $etd (loop $etl
+        (br_if $etd (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $f (f32.load (i32.add (local.get $xp) (local.get $p))))
+${indent(SOFTMAX_EXP_TAIL, '        ')}
+        (f32.store (i32.add (local.get $yp) (local.get $p)) (f32x4.extract_lane 0 (local.get $e)))
+        (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (f32x4.extract_lane 0 (local.get $e)))))
+        (local.set $sumx (f64.add (local.get $sumx) (f64.promote_f32 (local.get $f))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $etl)))
+      ;; y *= 1/Σ
+      (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (local.get $sum)))))
+      (local.set $p (i32.const 0))
+      (block $nd (loop $nl
+        (br_if $nd (i32.ge_u (local.get $p) (local.get $end4)))
+        (v128.store (i32.add (local.get $yp) (local.get $p)) (f32x4.mul (v128.load (i32.add (local.get $yp) (local.get $p))) (local.get $inv)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $nl)))
+      (block $ntd (loop $ntl
+        (br_if $ntd (i32.ge_u (local.get $p) (local.get $end)))
+        (f32.store (i32.add (local.get $yp) (local.get $p))
+          (f32.mul (f32.load (i32.add (local.get $yp) (local.get $p))) (f32x4.extract_lane 0 (local.get $inv))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $ntl)))
+      (if (local.get $stats) (then
+        (local.set $p (i32.add (local.get $stats) (i32.mul (local.get $row) (i32.const 24))))
+        (f64.store (local.get $p) (f64.promote_f32 (local.get $mf)))
+        (f64.store offset=8 (local.get $p) (local.get $sum))
+        (f64.store offset=16 (local.get $p) (local.get $sumx))))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; Softmax backward over rows [r0, r1): dx (+)= y·(dy − Σ dy·y), the dot product in float64 (each
+  ;; float32 product is exact there), as the op file.
+  (func (export "softmaxBackwardRows") (param $y i32) (param $dy i32) (param $dx i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $assign i32)
+    (local $row i32) (local $off i32) (local $p i32) (local $end i32) (local $end4 i32) (local $a v128) (local $b v128) (local $s v128)
+    (local $dot f64) (local $d v128) (local $g v128) (local $q i32)
+    (local.set $row (local.get $r0))
+    (local.set $end (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
+      (local.set $off (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2)))
+      (local.set $s (v128.const i64x2 0 0))
+      (local.set $p (i32.const 0))
+      (block $dd (loop $dl
+        (br_if $dd (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $a (v128.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
+        (local.set $b (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p)))))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.add
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b)))
+          (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $dl)))
+      (local.set $dot (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (block $dtd (loop $dtl
+        (br_if $dtd (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $dot (f64.add (local.get $dot) (f64.mul
+          (f64.promote_f32 (f32.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p))))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $dtl)))
+      (local.set $d (f32x4.splat (f32.demote_f64 (local.get $dot))))
+      (local.set $p (i32.const 0))
+      (block $gd (loop $gl
+        (br_if $gd (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
+        (local.set $g (f32x4.mul (v128.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p))))
+          (f32x4.sub (v128.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p)))) (local.get $d))))
+        (if (i32.eqz (local.get $assign)) (then (local.set $g (f32x4.add (v128.load (local.get $q)) (local.get $g)))))
+        (v128.store (local.get $q) (local.get $g))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $gl)))
+      (block $gtd (loop $gtl
+        (br_if $gtd (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
+        (local.set $g (f32x4.mul (f32x4.splat (f32.load (i32.add (local.get $y) (i32.add (local.get $off) (local.get $p)))))
+          (f32x4.sub (f32x4.splat (f32.load (i32.add (local.get $dy) (i32.add (local.get $off) (local.get $p))))) (local.get $d))))
+        (if (i32.eqz (local.get $assign)) (then (local.set $g (f32x4.add (f32x4.splat (f32.load (local.get $q))) (local.get $g)))))
+        (f32.store (local.get $q) (f32x4.extract_lane 0 (local.get $g)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $gtl)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; CrossEntropyLoss's gradient over rows [r0, r1) of $len classes, from the saved probabilities
+  ;; p and the labels t (floats, already checked to be class indices):
+  ;; dx (+)= g·(total·p − a), a = $aMiss off the label and $aHit on it (label smoothing folded in).
+  (func (export "crossEntropyBackwardRows") (param $pr i32) (param $t i32) (param $dx i32) (param $r0 i32) (param $r1 i32) (param $len i32)
+    (param $g f32) (param $total f32) (param $aHit f32) (param $aMiss f32) (param $assign i32)
+    (local $row i32) (local $off i32) (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $lq i32)
+    (local $vg v128) (local $vt v128) (local $va v128) (local $v v128) (local $old f32)
+    (local.set $vg (f32x4.splat (local.get $g)))
+    (local.set $vt (f32x4.splat (local.get $total)))
+    (local.set $va (f32x4.splat (local.get $aMiss)))
+    (local.set $row (local.get $r0))
+    (local.set $end (i32.shl (local.get $len) (i32.const 2)))
+    (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
+      (local.set $off (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2)))
+      ;; the label's element, computed last (its old value kept for the accumulate case)
+      (local.set $lq (i32.add (local.get $dx) (i32.add (local.get $off)
+        (i32.shl (i32.trunc_f32_s (f32.load (i32.add (local.get $t) (i32.shl (local.get $row) (i32.const 2))))) (i32.const 2)))))
+      (local.set $old (f32.load (local.get $lq)))
+      (local.set $p (i32.const 0))
+      (block $gd (loop $gl
+        (br_if $gd (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
+        (local.set $v (f32x4.mul (local.get $vg) (f32x4.sub (f32x4.mul (local.get $vt)
+          (v128.load (i32.add (local.get $pr) (i32.add (local.get $off) (local.get $p))))) (local.get $va))))
+        (if (i32.eqz (local.get $assign)) (then (local.set $v (f32x4.add (v128.load (local.get $q)) (local.get $v)))))
+        (v128.store (local.get $q) (local.get $v))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $gl)))
+      (block $gtd (loop $gtl
+        (br_if $gtd (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $q (i32.add (local.get $dx) (i32.add (local.get $off) (local.get $p))))
+        (local.set $v (f32x4.mul (local.get $vg) (f32x4.sub (f32x4.mul (local.get $vt)
+          (f32x4.splat (f32.load (i32.add (local.get $pr) (i32.add (local.get $off) (local.get $p)))))) (local.get $va))))
+        (if (i32.eqz (local.get $assign)) (then (local.set $v (f32x4.add (f32x4.splat (f32.load (local.get $q))) (local.get $v)))))
+        (f32.store (local.get $q) (f32x4.extract_lane 0 (local.get $v)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $gtl)))
+      (local.set $v (f32x4.splat (f32.mul (local.get $g) (f32.sub (f32.mul (local.get $total)
+        (f32.load (i32.add (local.get $pr) (i32.sub (local.get $lq) (local.get $dx))))) (local.get $aHit)))))
+      (f32.store (local.get $lq) (select (f32x4.extract_lane 0 (local.get $v)) (f32.add (local.get $old) (f32x4.extract_lane 0 (local.get $v))) (local.get $assign)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rl)))
+  )
+)
+`;
+/** The text of activations.wat. */
+export function activationsWat() {
+  return wat;
+}
+
+export const ACTIVATIONS_WAT_PATH = join(dirname(fileURLToPath(import.meta.url)), 'activations.wat');
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  writeFileSync(ACTIVATIONS_WAT_PATH, wat);
+  console.log(`wrote ${ACTIVATIONS_WAT_PATH}`);
+}
