@@ -77,16 +77,14 @@ function cdfStmts(dst, x) {
 function pdfStmts(dst) {
   return [...expStmts(dst, L('ghead'), L('gtail'), false), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
 }
-/** σ(v) into $ls and (rest) 1 − σ(v) into $lr, from w = e^(−|v|). */
+/**
+ * σ(v) = 1/(1 + E), E = e^(−v), into $ls, and (rest) 1 − σ(v) = E·σ(v) into $lr: both keep their
+ * relative precision (no 1 − σ cancellation). E = +inf (v < −88.7) gives σ = 0 and E·σ = NaN, so
+ * $lr is pmin(1, E·σ), which is 1 there (pmin(a, b) = b < a ? b : a keeps a when b is NaN).
+ */
 function logisticStmts(v, rest) {
-  const out = [
-    ...expStmts('lw', `(f32x4.neg (f32x4.abs ${v}))`, null, false),
-    set('ld', `(f32x4.div ${C(1)} (f32x4.add ${C(1)} ${L('lw')}))`),
-    set('lpos', `(f32x4.ge ${v} ${ZERO})`),
-    set('lwd', `(f32x4.mul ${L('lw')} ${L('ld')})`),
-    set('ls', `(v128.bitselect ${L('ld')} ${L('lwd')} ${L('lpos')})`),
-  ];
-  if (rest) out.push(set('lr', `(v128.bitselect ${L('lwd')} ${L('ld')} ${L('lpos')})`));
+  const out = [...expStmts('lw', `(f32x4.neg ${v})`, null, false), set('ls', `(f32x4.div ${C(1)} (f32x4.add ${L('lw')} ${C(1)}))`)];
+  if (rest) out.push(set('lr', `(f32x4.pmin ${C(1)} (f32x4.mul ${L('lw')} ${L('ls')}))`));
   return out;
 }
 const geluArg = (x) => `(f32x4.mul (f32x4.add ${x} (f32x4.mul (f32x4.mul (f32x4.mul ${x} ${x}) ${x}) ${C(0.044715)})) ${C('1.5957691216057308')})`;
@@ -124,12 +122,12 @@ const KINDS = [
   },
   {
     name: 'geluTanh',
-    doc: `GELU, tanh approximation: ½x(1 + tanh u) = x·σ(2u), 2u = 2·√(2/π)(x + 0.044715x³), σ from
-  ;; e^(−|2u|) so the negative side (x·w/(1 + w)) keeps its relative precision. Backward
+    doc: `GELU, tanh approximation: ½x(1 + tanh u) = x/(1 + e^(−2u)), 2u = 2·√(2/π)(x + 0.044715x³):
+  ;; no 1 + tanh cancellation on the negative side, and −∞/∞ = NaN at x = −∞ as in the op file. Backward
   ;; s + 2x·s(1 − s)·u' with s = σ(2u), u' = √(2/π)(1 + 3·0.044715x²). NOTE: where s(1 − s) is 0 and
   ;; x is finite the second term is 0, as in the op file's float64, even when x²·u' overflows
   ;; float32 (|x| > 1e19); at x = ±inf it is NaN, as in the op file.`,
-    fwd: [set('u', geluArg(L('xv'))), ...logisticStmts(L('u'), false), set('yv', `(f32x4.mul ${L('xv')} ${L('ls')})`)],
+    fwd: [set('u', geluArg(L('xv'))), ...expStmts('lw', `(f32x4.neg ${L('u')})`, null, false), set('yv', `(f32x4.div ${L('xv')} (f32x4.add ${L('lw')} ${C(1)}))`)],
     bwd: [
       set('u', geluArg(L('xv'))),
       ...logisticStmts(L('u'), true),
@@ -141,9 +139,9 @@ const KINDS = [
   },
   {
     name: 'silu',
-    doc: `SiLU: x·σ(x), σ from w = e^(−|x|): σ = 1/(1 + w) for x ≥ 0, w/(1 + w) otherwise, and 1 − σ the
-  ;; other one, so both keep their relative precision. Backward σ·(1 + x·(1 − σ)).`,
-    fwd: [...logisticStmts(L('xv'), false), set('yv', `(f32x4.mul ${L('xv')} ${L('ls')})`)],
+    doc: `SiLU: x·σ(x) = x/(1 + e^(−x)) (relative-accurate on both sides; x = −∞ gives −∞/∞ = NaN, as the
+  ;; op file's −∞·0). Backward σ·(1 + x·(1 − σ)), 1 − σ = e^(−x)·σ (no cancellation).`,
+    fwd: [...expStmts('lw', `(f32x4.neg ${L('xv')})`, null, false), set('yv', `(f32x4.div ${L('xv')} (f32x4.add ${L('lw')} ${C(1)}))`)],
     bwd: [...logisticStmts(L('xv'), true), set('gv', `(f32x4.mul (f32x4.mul ${L('dyv')} ${L('ls')}) (f32x4.add (f32x4.mul ${L('xv')} ${L('lr')}) ${C(1)}))`)],
   },
   {
