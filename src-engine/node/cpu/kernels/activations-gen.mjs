@@ -319,7 +319,7 @@ const wat = `;; Activation and softmax-family kernels for WebAssembly SIMD: Tanh
 ;; NOTE (accuracy): e^x is Cephes' expf (degree-6 polynomial after a two-constant ln 2 reduction,
 ;; as elementwise.wat's $sigmoid4), ~2 ulp. Every formula below is arranged so that a small result
 ;; keeps its relative precision: tanh and ELU go through expm1 (no 1 − e^x cancellation near 0),
-;; SiLU and GELU's logistic forms take e^(−|t|) so the negative side is w/(1 + w), and tanh' is
+;; SiLU and GELU-tanh are x/(1 + e^(−t)) with 1 − σ = e^(−t)·σ in the backward, and tanh' is
 ;; (1 − y)(1 + y), exact where 1 − y² would cancel.
 (module
   (import "env" "memory" (memory 1 32768 shared))

@@ -3,8 +3,8 @@ import type { CpuContext } from '../context';
 import { UNARY_KIND, unaryOverride } from './unary';
 
 /**
- * SiLU (x·σ(x)) in f32x4, σ from e^(−|x|) so that both σ and 1 − σ keep their relative precision;
- * backward dy·σ(x)·(1 + x·(1 − σ(x))), as the op file.
+ * SiLU in f32x4 as x/(1 + e^(−x)) (relative-accurate on both sides, NaN at −∞ as the op file's
+ * −∞·0); backward dy·σ(x)·(1 + x·(1 − σ(x))) with 1 − σ = e^(−x)·σ, so no cancellation.
  */
 export function siluOverride(cpu: CpuContext): OpKernelOverride {
   return unaryOverride(cpu, { name: 'SiLU', kind: () => UNARY_KIND.silu, cost: 10 });
