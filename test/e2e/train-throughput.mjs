@@ -47,7 +47,13 @@ function treeCpuSeconds(rootPid) {
  * Where a trace's time went: self time per event name on each renderer main thread, and busy
  * time (top-level tasks) per thread of every process. Durations in seconds.
  */
-function summarizeTrace(events) {
+function summarizeTrace(allEvents) {
+  // Only the training itself (the renderer marks phase changes): what the UI does before the
+  // engine starts the loop or after it ends does not slow training down.
+  const marks = allEvents.filter((e) => typeof e.name === 'string' && e.name.startsWith('netwright:run-'));
+  const from = marks.find((e) => e.name === 'netwright:run-running')?.ts ?? -Infinity;
+  const to = marks.find((e) => e.ts > from && (e.name === 'netwright:run-done' || e.name === 'netwright:run-failed'))?.ts ?? Infinity;
+  const events = allEvents.filter((e) => e.ph === 'M' || (e.ts >= from && e.ts <= to));
   const threadNames = new Map();
   const processNames = new Map();
   for (const e of events) {
@@ -64,10 +70,15 @@ function summarizeTrace(events) {
   }
   const busy = {};
   const self = {};
+  // How often the renderer's main thread ran each of these (frames, animation-frame callbacks, paints, script entries).
+  const counts = {};
+  const counted = new Set(['Commit', 'Paint', 'Layout', 'UpdateLayoutTree', 'FireAnimationFrame', 'TimerFire', 'FunctionCall', 'RasterTask']);
   for (const [key, list] of byThread) {
     list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
     const label = `${processNames.get(Number(key.split(':')[0])) ?? '?'}/${threadNames.get(key) ?? key}`;
     const main = (threadNames.get(key) ?? '') === 'CrRendererMain';
+    const renderer = processNames.get(Number(key.split(':')[0])) === 'Renderer';
+    if (main || renderer) for (const e of list) if (counted.has(e.name)) counts[e.name] = (counts[e.name] ?? 0) + 1;
     const stack = [];
     let top = 0;
     for (const e of list) {
@@ -95,7 +106,7 @@ function summarizeTrace(events) {
       for (const n of st) self[n.e.name] = (self[n.e.name] ?? 0) + (n.e.dur - n.child) / 1e6;
     }
   }
-  return { busy, self };
+  return { busy, self, counts, seconds: Number.isFinite(to - from) ? (to - from) / 1e6 : NaN };
 }
 
 const setCheck = async (page, id, on) => {
@@ -151,7 +162,7 @@ try {
       await setCheck(page, 'toggle-edge-gradients', full && fullOverlays);
       const previous = (await page.locator('[data-testid=status-run]').getAttribute('data-run').catch(() => null)) ?? '';
       if (full) await page.locator(`[data-testid=train-tab-${fullTab}]`).click();
-      if (trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'cc', 'viz'] });
+      if (trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'blink.user_timing', 'cc', 'viz'] });
       const busy0 = await busy();
       const cpu0 = treeCpuSeconds(browserPid);
       await page.locator('[data-testid=train-start]').click();
@@ -196,11 +207,17 @@ try {
         for (const t of traces[mode]) for (const [k, v] of Object.entries(pick(t))) acc[k] = (acc[k] ?? 0) + v / traces[mode].length;
         return Object.entries(acc).sort((a, b) => b[1] - a[1]);
       };
-      console.log(`\n${mode}: busy per thread, mean per run (s)`);
+      console.log(`\n${mode}: busy per thread while training (${(traces[mode].reduce((a, t) => a + t.seconds, 0) / traces[mode].length).toFixed(2)} s from the renderer's run-running to run-done marks), mean per run (s)`);
       for (const [k, v] of sum((t) => t.busy).slice(0, 12)) console.log(`  ${v.toFixed(3)}  ${k}`);
+      console.log(`${mode}: renderer events while training, mean count per run: ${sum((t) => t.counts).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
       console.log(`${mode}: renderer main thread self time by trace event, mean per run (s)`);
       for (const [k, v] of sum((t) => t.self).slice(0, 25)) console.log(`  ${v.toFixed(3)}  ${k}`);
     }
+    const mean = (mode, name) => traces[mode].reduce((a, t) => a + (t.self[name] ?? 0), 0) / traces[mode].length;
+    const names = new Set(traces.full.flatMap((t) => Object.keys(t.self)));
+    const diff = [...names].map((k) => [k, mean('full', k) - mean('headless', k)]).sort((a, b) => b[1] - a[1]);
+    console.log('full − headless: renderer main thread self time by trace event while training, mean per run (s)');
+    for (const [k, v] of diff.slice(0, 30)) console.log(`  ${v.toFixed(3)}  ${k}`);
   }
 } finally {
   await app.close();

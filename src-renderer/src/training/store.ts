@@ -23,6 +23,11 @@ export interface RunStore extends RunView {
 
 const client = (): RpcClient | undefined => useEngine.getState().client;
 
+/** Phase changes go on the performance timeline (`netwright:run-running`, …), so a profile or trace shows where a run starts and ends. */
+function markPhase(phase: RunView['phase']): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(`netwright:run-${phase}`);
+}
+
 /**
  * Training runs as UI state: progress, bounded metric series, the latest probe frame and the run
  * state, all derived by `reduceRun` from the engine's events. Components select narrow slices
@@ -32,15 +37,15 @@ const client = (): RpcClient | undefined => useEngine.getState().client;
 export const useRun = create<RunStore>((set, get) => ({
   ...emptyRun,
   dispatch(action) {
-    const s = get();
-    const next = reduceRun(s, action);
-    if (next !== s) set(next);
+    get().dispatchAll([action]);
   },
   dispatchAll(actions) {
     const s = get();
     let next: RunView = s;
     for (const a of actions) next = reduceRun(next, a);
-    if (next !== s) set(next);
+    if (next === s) return;
+    if (next.phase !== s.phase) markPhase(next.phase);
+    set(next);
   },
   async start(graph, overrides, options = {}) {
     const c = client();
@@ -89,23 +94,48 @@ export const EVENT_BATCH_MAX_MS = 100;
 
 /** Run `fn` at the next animation frame, or after `EVENT_BATCH_MAX_MS` if none comes first; once. */
 function nextFrame(fn: () => void): void {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
+  let frame: number | undefined;
+  const timer = setTimeout(() => {
+    if (frame !== undefined) cancelAnimationFrame(frame);
     fn();
+  }, EVENT_BATCH_MAX_MS);
+  if (typeof requestAnimationFrame === 'function') {
+    frame = requestAnimationFrame(() => {
+      clearTimeout(timer);
+      fn();
+    });
+  }
+}
+
+/** The UI applies run events at most this often (ms): the engine's probe rate (4 Hz), so a probe frame and the progress ticks around it become one update and one paint. */
+export const RUN_UI_INTERVAL_MS = 250;
+
+/**
+ * A schedule that runs each callback at an animation frame at least `interval` ms after the
+ * previous one ran (the first one at once): a pace for UI updates that keeps up with the probes
+ * without redrawing for every progress tick in between.
+ */
+export function paced(interval = RUN_UI_INTERVAL_MS, now: () => number = () => performance.now(), frame: (fn: () => void) => void = nextFrame): (fn: () => void) => void {
+  let last = -Infinity;
+  return (fn) => {
+    const run = () =>
+      frame(() => {
+        last = now();
+        fn();
+      });
+    const wait = last + interval - now();
+    if (wait <= 0) run();
+    else setTimeout(run, wait);
   };
-  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(once);
-  setTimeout(once, EVENT_BATCH_MAX_MS);
 }
 
 /**
  * A dispatcher that queues actions and hands them to `apply` in arrival order, one batch per
- * `schedule` tick (an animation frame): events that arrive together — the last probe frame, the
- * epoch's validation and the end of the run — become one store change and one paint instead
- * of several.
+ * `schedule` tick: events that arrive together — a probe frame and the progress around it, the
+ * epoch's validation and the end of the run — become one store change and one paint instead of
+ * several. Nothing is dropped: the store reduces every action of a batch.
  */
-export function frameBatched(apply: (actions: readonly RunAction[]) => void, schedule: (fn: () => void) => void = nextFrame): (action: RunAction) => void {
+export function frameBatched(apply: (actions: readonly RunAction[]) => void, schedule: (fn: () => void) => void = paced()): (action: RunAction) => void {
   let queue: RunAction[] = [];
   return (action) => {
     queue.push(action);
@@ -119,27 +149,36 @@ export function frameBatched(apply: (actions: readonly RunAction[]) => void, sch
 }
 
 /**
- * Feed a client's training events into the run store (batched per animation frame). Probe
- * frames are acknowledged only after the UI has painted them: the engine sends the next (newest)
- * frame then, so a slow UI gets fewer frames instead of a queue. Returns the unsubscriber.
+ * Feed a client's training events into the run store, batched at most every `RUN_UI_INTERVAL_MS`
+ * (or, for tests, into `dispatch`, one action at a time). Probe frames are acknowledged only
+ * after the UI has painted them: the engine sends the next (newest) frame then, so a slow UI gets
+ * fewer frames instead of a queue. Returns the unsubscriber.
  */
-export function bindRunEvents(c: RpcClient, dispatch: (a: RunAction) => void = frameBatched((actions) => useRun.getState().dispatchAll(actions))): () => void {
-  const offs = [
-    c.on('train.progress', (data) => dispatch({ type: 'progress', data })),
-    c.on('train.epoch', (data) => dispatch({ type: 'epoch', data })),
-    c.on('train.done', (data) => dispatch({ type: 'done', data })),
-    c.on('train.error', (data) => dispatch({ type: 'error', data })),
-    c.on('train.diverged', (data) => dispatch({ type: 'diverged', data })),
-    c.on('train.state', (data) => dispatch({ type: 'state', data })),
-    c.on('probe.frame', (data: ProbeFrame) => {
-      dispatch({ type: 'frame', data });
-      // Two frames after this one: the batch that applies it has been painted.
-      afterPaint(() => {
-        c.request('probe.ack', { runId: data.runId, seq: data.seq }).catch(() => {
-          // A replaced run or a closed engine: nothing to acknowledge any more.
-        });
+export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): () => void {
+  const ack = (f: ProbeFrame) =>
+    afterPaint(() => {
+      c.request('probe.ack', { runId: f.runId, seq: f.seq }).catch(() => {
+        // A replaced run or a closed engine: nothing to acknowledge any more.
       });
-    }),
+    });
+  const send = dispatch
+    ? (a: RunAction) => {
+        dispatch(a);
+        if (a.type === 'frame') ack(a.data);
+      }
+    : frameBatched((actions) => {
+        useRun.getState().dispatchAll(actions);
+        // After the batch that shows it has been painted (at most one frame is unacknowledged at a time).
+        for (const a of actions) if (a.type === 'frame') ack(a.data);
+      });
+  const offs = [
+    c.on('train.progress', (data) => send({ type: 'progress', data })),
+    c.on('train.epoch', (data) => send({ type: 'epoch', data })),
+    c.on('train.done', (data) => send({ type: 'done', data })),
+    c.on('train.error', (data) => send({ type: 'error', data })),
+    c.on('train.diverged', (data) => send({ type: 'diverged', data })),
+    c.on('train.state', (data) => send({ type: 'state', data })),
+    c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
   ];
   return () => offs.forEach((off) => off());
 }

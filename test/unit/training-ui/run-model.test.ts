@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { bindRunEvents, frameBatched, useRun } from '../../../src-renderer/src/training/store';
+import { bindRunEvents, frameBatched, paced, useRun } from '../../../src-renderer/src/training/store';
 
 const started: StartResult = {
   runId: 'run-1',
@@ -208,5 +208,44 @@ describe('batching run events per animation frame', () => {
     expect(changes).toBe(1);
     const view = useRun.getState();
     for (const key of Object.keys(emptyRun) as (keyof RunView)[]) expect(view[key]).toEqual(oneByOne[key]);
+  });
+});
+
+describe('pacing UI updates', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('runs the first update at once, then no sooner than the interval after the previous one', () => {
+    vi.useFakeTimers();
+    let t = 1000;
+    const ran: number[] = [];
+    const schedule = paced(250, () => t, (fn) => fn());
+    schedule(() => ran.push(t));
+    expect(ran).toEqual([1000]);
+    t = 1100;
+    schedule(() => ran.push(t));
+    expect(ran).toEqual([1000]);
+    t = 1250;
+    vi.advanceTimersByTime(150);
+    expect(ran).toEqual([1000, 1250]);
+    t = 2000;
+    schedule(() => ran.push(t));
+    expect(ran).toEqual([1000, 1250, 2000]);
+  });
+
+  it('with the pace, the events in between arrive as one batch and none is lost', () => {
+    vi.useFakeTimers();
+    let t = 0;
+    const batches: RunAction['type'][][] = [];
+    const dispatch = frameBatched((actions) => batches.push(actions.map((a) => a.type)), paced(250, () => t, (fn) => fn()));
+    dispatch(progress(1, 1));
+    t = 50;
+    dispatch(progress(2, 1));
+    t = 120;
+    dispatch({ type: 'frame', data: frame(0, 2) });
+    t = 200;
+    dispatch(progress(3, 1));
+    t = 250;
+    vi.advanceTimersByTime(250);
+    expect(batches).toEqual([['progress'], ['progress', 'frame', 'progress']]);
   });
 });
