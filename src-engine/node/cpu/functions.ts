@@ -33,6 +33,8 @@ export const FN_NAMES = [
   'activations.softmaxRows',
   'activations.softmaxBackwardRows',
   'activations.crossEntropyBackwardRows',
+  'elementwise.layerNormForward',
+  'elementwise.layerNormBackward',
 ] as const;
 
 export const FN = {
@@ -67,6 +69,8 @@ export const FN = {
   softmaxRows: 28,
   softmaxBackwardRows: 29,
   crossEntropyBackwardRows: 30,
+  layerNormForward: 31,
+  layerNormBackward: 32,
 } as const;
 
 /** Most tasks a GEMM is cut into. */

@@ -28,7 +28,7 @@ const ERROR = 3; // a worker task threw
 const MASKS = 16; // per task: bit j set = argument j is a per-thread value kind
 
 // The work word packs everything a thread needs to claim a task into one atomic int32:
-//   bits 0–5 next task index, 6–11 task count, 12–16 kernel, 17–31 round tag.
+//   bits 0–5 next task index, 6–11 task count, 12–18 kernel, 19–31 round tag.
 // A thread claims task i by compare-exchanging i → i+1, so no task runs twice or is lost, and a
 // thread that read a word from an earlier round cannot claim anything (the tag differs). The
 // round's arguments stay put until every task is DONE, which needs the claimed task to finish.
@@ -62,7 +62,7 @@ for (;;) {
     const i = w & 63, n = (w >>> 6) & 63;
     if (i >= n) break;
     if (Atomics.compareExchange(ctrl, ${WORK}, w, w + 1) !== w) continue;
-    const fn = fns[(w >>> 12) & 31];
+    const fn = fns[(w >>> 12) & 127];
     const base = i * ${ARGS_STRIDE};
     const mask = ctrl[${MASKS} + i];
     const len = fn.length;
@@ -115,7 +115,7 @@ export class WorkerPool {
     fnNames: readonly string[],
   ): Promise<WorkerPool> {
     if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (fnNames.length > 32) throw new Error('WorkerPool: at most 32 kernels');
+    if (fnNames.length > 128) throw new Error('WorkerPool: at most 128 kernels');
     const n = Math.max(0, threads - 1);
     const ctrl = new Int32Array(new SharedArrayBuffer(4 * (MASKS + MAX_TASKS + 1)));
     const args = new Float64Array(new SharedArrayBuffer(8 * ARGS_STRIDE * (MAX_TASKS + 1)));
@@ -176,8 +176,8 @@ export class WorkerPool {
       ctrl[MASKS + i] = masks?.[i] ?? 0;
     }
     Atomics.store(ctrl, DONE, 0);
-    this.tag = (this.tag + 1) & 0x7fff;
-    const word = (this.tag << 17) | (fn << 12) | (n << 6);
+    this.tag = (this.tag + 1) & 0x1fff;
+    const word = (this.tag << 19) | (fn << 12) | (n << 6);
     Atomics.store(ctrl, WORK, word);
     Atomics.store(ctrl, SEQ, (this.seq = (this.seq + 1) & 0x3fffffff));
     Atomics.notify(ctrl, SEQ);

@@ -1,6 +1,6 @@
 /**
  * Whole graphs on the CPU backend against the reference backend: every activation and parameter
- * gradient after forward + backward, two steps in a row. This is where the executor's gradient
+ * gradient after forward + backward, three steps in a row. This is where the executor's gradient
  * plan is exercised: a sole writer that can assign gets its input gradient fresh (never zeroed,
  * OpBackwardContext.dInputsFresh), fan-out and reference-only ops still accumulate into zeroed
  * tensors, and the second step proves no stale value from the first leaks in.
@@ -50,6 +50,28 @@ function residualCnn(): GraphIR {
   );
 }
 
+/** A pre-norm residual MLP block: LayerNorm, GELU, fan-out into an Add, Softmax-free CE head. */
+function residualMlp(): GraphIR {
+  return graph(
+    [
+      node('x', 'Input', [], { shape: [24] }),
+      node('y', 'Input', [], { shape: [], source: 'target' }),
+      node('fc0', 'Linear', ['x'], { outFeatures: 32 }),
+      node('ln1', 'LayerNorm', ['fc0']),
+      node('fc1', 'Linear', ['ln1'], { outFeatures: 64 }),
+      node('act', 'GELU', ['fc1']),
+      node('fc2', 'Linear', ['act'], { outFeatures: 32 }),
+      node('res', 'Add', ['fc0', 'fc2']),
+      node('ln2', 'LayerNorm', ['res']),
+      node('t', 'Tanh', ['ln2']),
+      node('head', 'Linear', ['t'], { outFeatures: 7 }),
+      node('loss', 'CrossEntropyLoss', ['head', 'y']),
+    ],
+    { out: 'head', loss: 'loss' },
+    { loss: 'loss' },
+  );
+}
+
 function scaledDiff(a: Float32Array, b: Float32Array): number {
   let e = 0;
   for (let i = 0; i < b.length; i++) {
@@ -76,6 +98,7 @@ function fillBatch(g: CompiledGraph, classes: number, seed: number): void {
 describe('whole graphs: CPU backend gradients equal the reference backend’s, step after step', () => {
   const cases: [string, () => GraphIR, number, number][] = [
     ['residual CNN with fan-out, BatchNorm, Dropout', residualCnn, 6, 5],
+    ['pre-norm residual MLP: LayerNorm, GELU, Tanh, fan-out', residualMlp, 16, 7],
     ['examples/mnist-cnn', () => example('mnist-cnn'), 4, 10],
     ['examples/mnist-mlp (Dropout)', () => example('mnist-mlp'), 8, 10],
     ['examples/mnist-denoise-ae', () => example('mnist-denoise-ae'), 4, 0],

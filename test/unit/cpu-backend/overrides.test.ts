@@ -4,7 +4,7 @@
  *
  * NOTE (tolerance): 1e-5 scaled (|a − b| / max(1, |b|)), as in op-suite.test.ts: GEMM and the
  * per-thread weight-gradient sums reassociate float32 additions; BatchNorm normalises in float32
- * from float32-rounded statistics. Everything else (ReLU, MaxPool, Dropout's masks, the shape ops)
+ * from float32-rounded statistics (LayerNorm likewise). Everything else (ReLU, MaxPool, Dropout's masks, the shape ops)
  * must match exactly.
  * Parameter gradients get 1e-4: a Conv2d weight gradient sums N·outH·outW products (12,544 for
  * conv1 at batch 16), and the reference accumulates them one by one in float32, so its own
@@ -62,6 +62,9 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Linear 3-D, 130 outputs (column split with a tail)', 'Linear', [4, 33, 50], { outFeatures: 130 }, true, 1e-5],
   ['Linear no bias', 'Linear', [16, 40], { outFeatures: 24, bias: false }, true, 1e-5],
   ['Sigmoid odd length', 'Sigmoid', [3, 7, 11], {}, true, 1e-5],
+  ['LayerNorm 64×512 (rows split across threads)', 'LayerNorm', [64, 512], {}, true, 1e-5],
+  ['LayerNorm over C·H·W, odd sizes', 'LayerNorm', [6, 3, 7, 5], { normalizedDims: 3 }, true, 1e-5],
+  ['LayerNorm no affine, 3-D input', 'LayerNorm', [5, 33, 130], { elementwiseAffine: false }, true, 1e-5],
   ['Flatten 64×64×7×7', 'Flatten', [64, 64, 7, 7], {}, true, 0],
   ['Reshape odd length', 'Reshape', [5, 3, 7, 11], { shape: [21, 11] }, true, 0],
   ['Dropout p = 0.2, 64×128 (the reference stream, bit for bit)', 'Dropout', [64, 128], { p: 0.2 }, true, 0],

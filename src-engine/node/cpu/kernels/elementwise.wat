@@ -664,10 +664,51 @@
       (br $rl)))
   )
 
+  ;; db[j] += Σ_r dy[r][j] and dd[j] += Σ_r dy[r][j]·xh[r][j] for columns [j0, j1), rows in order.
+  (func $colDots (param $dy i32) (param $xh i32) (param $rows i32) (param $cols i32) (param $db i32) (param $dd i32) (param $j0 i32) (param $j1 i32)
+    (local $r i32) (local $j i32) (local $j4 i32) (local $row i32) (local $xrow i32) (local $q i32) (local $qd i32) (local $o i32)
+    (local $v v128) (local $f f32)
+    (local.set $j4 (i32.add (local.get $j0) (i32.and (i32.sub (local.get $j1) (local.get $j0)) (i32.const -4))))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $rows)))
+      (local.set $o (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2)))
+      (local.set $row (i32.add (local.get $dy) (local.get $o)))
+      (local.set $xrow (i32.add (local.get $xh) (local.get $o)))
+      (local.set $j (local.get $j0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_s (local.get $j) (local.get $j4)))
+        (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $qd (i32.add (local.get $dd) (i32.shl (local.get $j) (i32.const 2))))
+        (v128.store (local.get $qd) (f32x4.add (v128.load (local.get $qd))
+          (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $xrow) (i32.shl (local.get $j) (i32.const 2)))))))
+        (if (local.get $db) (then
+          (local.set $q (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+          (v128.store (local.get $q) (f32x4.add (v128.load (local.get $q)) (local.get $v)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $j) (local.get $j1)))
+        (local.set $f (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $qd (i32.add (local.get $dd) (i32.shl (local.get $j) (i32.const 2))))
+        (f32.store (local.get $qd) (f32.add (f32.load (local.get $qd))
+          (f32.mul (local.get $f) (f32.load (i32.add (local.get $xrow) (i32.shl (local.get $j) (i32.const 2)))))))
+        (if (local.get $db) (then
+          (local.set $q (i32.add (local.get $db) (i32.shl (local.get $j) (i32.const 2))))
+          (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
   ;; db[j] += Σ_r dy[r][j] for columns [j0, j1), rows added in order (as the op file does, so the
-  ;; float32 sums are identical).
-  (func (export "colSums") (param $dy i32) (param $rows i32) (param $cols i32) (param $db i32) (param $j0 i32) (param $j1 i32)
+  ;; float32 sums are identical). ddot ≠ 0: also ddot[j] += Σ_r dy[r][j]·xh[r][j] in the same pass
+  ;; ($colDots; LayerNorm's dβ and dγ).
+  (func (export "colSums") (param $dy i32) (param $xh i32) (param $rows i32) (param $cols i32) (param $db i32) (param $ddot i32) (param $j0 i32) (param $j1 i32)
     (local $r i32) (local $j i32) (local $j4 i32) (local $row i32) (local $q i32)
+    (if (local.get $ddot) (then
+      (call $colDots (local.get $dy) (local.get $xh) (local.get $rows) (local.get $cols) (local.get $db) (local.get $ddot) (local.get $j0) (local.get $j1))
+      (return)))
     (local.set $j4 (i32.add (local.get $j0) (i32.and (i32.sub (local.get $j1) (local.get $j0)) (i32.const -4))))
     (block $rd (loop $rl
       (br_if $rd (i32.ge_s (local.get $r) (local.get $rows)))
@@ -768,5 +809,145 @@
         (else (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (local.get $f)))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br $sl)))
+  )
+
+  ;; LayerNorm forward for rows [r0, r1) of length d: mean and variance in float64 (one pass of
+  ;; shifted sums; the op file takes two), invStd[r] = 1/√(var + eps), x̂ = (x − mean)·invStd and y = x̂·γ + β in f32x4
+  ;; (γ = 0: no affine, y = x̂).
+  (func (export "layerNormForward") (param $x i32) (param $y i32) (param $xhat i32) (param $invStd i32)
+    (param $gamma i32) (param $beta i32) (param $d i32) (param $r0 i32) (param $r1 i32) (param $eps f64)
+    (local $r i32) (local $off i32) (local $src i32) (local $xh i32) (local $dst i32) (local $i i32) (local $d4 i32)
+    (local $mean f64) (local $inv f64) (local $vm v128) (local $vi v128) (local $t v128) (local $s f32) (local $gb i32)
+    (local $k f64) (local $ss f64)
+    (local.set $d4 (i32.and (local.get $d) (i32.const -4)))
+    (local.set $r (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $r1)))
+      (local.set $off (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2)))
+      (local.set $src (i32.add (local.get $x) (local.get $off)))
+      ;; One pass of shifted sums (K = the row's first value), as BatchNorm's override: in float64
+      ;; E[(x−K)²] − E[x−K]² has no cancellation to speak of, and matches the two-pass op file to ~1e-16.
+      (local.set $k (f64.promote_f32 (f32.load (local.get $src))))
+      (global.set $acc1 (f64.const 0))
+      (global.set $acc2 (f64.const 0))
+      (call $shiftedSums (local.get $src) (local.get $d) (local.get $k))
+      (local.set $mean (f64.add (local.get $k) (f64.div (global.get $acc1) (f64.convert_i32_s (local.get $d)))))
+      (local.set $ss (f64.sub (global.get $acc2) (f64.div (f64.mul (global.get $acc1) (global.get $acc1)) (f64.convert_i32_s (local.get $d)))))
+      (if (f64.lt (local.get $ss) (f64.const 0)) (then (local.set $ss (f64.const 0))))
+      (local.set $inv (f64.div (f64.const 1) (f64.sqrt (f64.add (f64.div (local.get $ss) (f64.convert_i32_s (local.get $d))) (local.get $eps)))))
+      (f32.store (i32.add (local.get $invStd) (i32.shl (local.get $r) (i32.const 2))) (f32.demote_f64 (local.get $inv)))
+      (local.set $vm (f32x4.splat (f32.demote_f64 (local.get $mean))))
+      (local.set $vi (f32x4.splat (f32.demote_f64 (local.get $inv))))
+      (local.set $xh (i32.add (local.get $xhat) (local.get $off)))
+      (local.set $dst (i32.add (local.get $y) (local.get $off)))
+      (local.set $i (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_s (local.get $i) (local.get $d4)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $t (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $src) (local.get $gb))) (local.get $vm)) (local.get $vi)))
+        (v128.store (i32.add (local.get $xh) (local.get $gb)) (local.get $t))
+        (if (local.get $gamma) (then
+          (local.set $t (f32x4.add (f32x4.mul (local.get $t) (v128.load (i32.add (local.get $gamma) (local.get $gb))))
+            (v128.load (i32.add (local.get $beta) (local.get $gb)))))))
+        (v128.store (i32.add (local.get $dst) (local.get $gb)) (local.get $t))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $i) (local.get $d)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $s (f32.mul (f32.sub (f32.load (i32.add (local.get $src) (local.get $gb))) (f32x4.extract_lane 0 (local.get $vm)))
+          (f32x4.extract_lane 0 (local.get $vi))))
+        (f32.store (i32.add (local.get $xh) (local.get $gb)) (local.get $s))
+        (if (local.get $gamma) (then
+          (local.set $s (f32.add (f32.mul (local.get $s) (f32.load (i32.add (local.get $gamma) (local.get $gb))))
+            (f32.load (i32.add (local.get $beta) (local.get $gb)))))))
+        (f32.store (i32.add (local.get $dst) (local.get $gb)) (local.get $s))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; LayerNorm input gradient for rows [r0, r1): with g = dy·γ (γ = 0: g = dy), in float64
+  ;; mean(g) and mean(g·x̂), then dx = invStd·(g − mean(g) − x̂·mean(g·x̂)) in f32x4
+  ;; ($assign = 1: dx =, else dx +=). dγ and dβ are column sums (colSums), not done here.
+  (func (export "layerNormBackward") (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32)
+    (param $dx i32) (param $d i32) (param $r0 i32) (param $r1 i32) (param $assign i32)
+    (local $r i32) (local $off i32) (local $pdy i32) (local $pxh i32) (local $pdx i32) (local $i i32) (local $d4 i32) (local $gb i32)
+    (local $v v128) (local $gv v128) (local $xv v128) (local $glo v128) (local $ghi v128) (local $s v128) (local $sx v128)
+    (local $sumG f64) (local $sumGX f64) (local $g f64) (local $vk v128) (local $va v128) (local $vb v128) (local $t v128)
+    (local $f f32) (local $gf f32)
+    (local.set $d4 (i32.and (local.get $d) (i32.const -4)))
+    (local.set $r (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $r1)))
+      (local.set $off (i32.shl (i32.mul (local.get $r) (local.get $d)) (i32.const 2)))
+      (local.set $pdy (i32.add (local.get $dy) (local.get $off)))
+      (local.set $pxh (i32.add (local.get $xhat) (local.get $off)))
+      (local.set $pdx (i32.add (local.get $dx) (local.get $off)))
+      (local.set $s (v128.const i64x2 0 0))
+      (local.set $sx (v128.const i64x2 0 0))
+      (local.set $i (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_s (local.get $i) (local.get $d4)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $v (v128.load (i32.add (local.get $pdy) (local.get $gb))))
+        (local.set $xv (v128.load (i32.add (local.get $pxh) (local.get $gb))))
+        ;; g in float64: the product of two float32 values is exact there, as in the op file.
+        (local.set $glo (f64x2.promote_low_f32x4 (local.get $v)))
+        (local.set $ghi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+        (if (local.get $gamma) (then
+          (local.set $gv (v128.load (i32.add (local.get $gamma) (local.get $gb))))
+          (local.set $glo (f64x2.mul (local.get $glo) (f64x2.promote_low_f32x4 (local.get $gv))))
+          (local.set $ghi (f64x2.mul (local.get $ghi)
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $gv) (local.get $gv)))))))
+        (local.set $s (f64x2.add (local.get $s) (f64x2.add (local.get $glo) (local.get $ghi))))
+        (local.set $sx (f64x2.add (local.get $sx) (f64x2.add
+          (f64x2.mul (local.get $glo) (f64x2.promote_low_f32x4 (local.get $xv)))
+          (f64x2.mul (local.get $ghi) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (local.set $sumG (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+      (local.set $sumGX (f64.add (f64x2.extract_lane 0 (local.get $sx)) (f64x2.extract_lane 1 (local.get $sx))))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $i) (local.get $d)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $g (f64.promote_f32 (f32.load (i32.add (local.get $pdy) (local.get $gb)))))
+        (if (local.get $gamma) (then
+          (local.set $g (f64.mul (local.get $g) (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $gb))))))))
+        (local.set $sumG (f64.add (local.get $sumG) (local.get $g)))
+        (local.set $sumGX (f64.add (local.get $sumGX) (f64.mul (local.get $g) (f64.promote_f32 (f32.load (i32.add (local.get $pxh) (local.get $gb)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl)))
+      (local.set $vk (f32x4.splat (f32.load (i32.add (local.get $invStd) (i32.shl (local.get $r) (i32.const 2))))))
+      (local.set $va (f32x4.splat (f32.demote_f64 (f64.div (local.get $sumG) (f64.convert_i32_s (local.get $d))))))
+      (local.set $vb (f32x4.splat (f32.demote_f64 (f64.div (local.get $sumGX) (f64.convert_i32_s (local.get $d))))))
+      (local.set $i (i32.const 0))
+      (block $vd2 (loop $vl2
+        (br_if $vd2 (i32.ge_s (local.get $i) (local.get $d4)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $v (v128.load (i32.add (local.get $pdy) (local.get $gb))))
+        (if (local.get $gamma) (then (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $gamma) (local.get $gb)))))))
+        (local.set $t (f32x4.mul (local.get $vk) (f32x4.sub (f32x4.sub (local.get $v) (local.get $va))
+          (f32x4.mul (v128.load (i32.add (local.get $pxh) (local.get $gb))) (local.get $vb)))))
+        (if (local.get $assign)
+          (then (v128.store (i32.add (local.get $pdx) (local.get $gb)) (local.get $t)))
+          (else (v128.store (i32.add (local.get $pdx) (local.get $gb)) (f32x4.add (v128.load (i32.add (local.get $pdx) (local.get $gb))) (local.get $t)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl2)))
+      (block $sd2 (loop $sl2
+        (br_if $sd2 (i32.ge_s (local.get $i) (local.get $d)))
+        (local.set $gb (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $gf (f32.load (i32.add (local.get $pdy) (local.get $gb))))
+        (if (local.get $gamma) (then (local.set $gf (f32.mul (local.get $gf) (f32.load (i32.add (local.get $gamma) (local.get $gb)))))))
+        (local.set $f (f32.mul (f32x4.extract_lane 0 (local.get $vk)) (f32.sub (f32.sub (local.get $gf) (f32x4.extract_lane 0 (local.get $va)))
+          (f32.mul (f32.load (i32.add (local.get $pxh) (local.get $gb))) (f32x4.extract_lane 0 (local.get $vb))))))
+        (if (local.get $assign)
+          (then (f32.store (i32.add (local.get $pdx) (local.get $gb)) (local.get $f)))
+          (else (f32.store (i32.add (local.get $pdx) (local.get $gb)) (f32.add (f32.load (i32.add (local.get $pdx) (local.get $gb))) (local.get $f)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl2)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
   )
 )

@@ -8,6 +8,7 @@ import { crossEntropyLossOverride } from './cross-entropy-loss';
 import { dropoutOverride } from './dropout';
 import { eluOverride } from './elu';
 import { geluOverride } from './gelu';
+import { layerNormOverride } from './layer-norm';
 import { leakyReluOverride } from './leaky-relu';
 import { linearOverride } from './linear';
 import { maxPool2dOverride } from './max-pool2d';
@@ -31,6 +32,7 @@ export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverrid
     ReLU: reluOverride(cpu),
     MaxPool2d: maxPool2dOverride(cpu),
     BatchNorm: batchNormOverride(cpu),
+    LayerNorm: layerNormOverride(cpu),
     Sigmoid: sigmoidOverride(cpu),
     MSELoss: mseLossOverride(cpu),
     Dropout: dropoutOverride(cpu),

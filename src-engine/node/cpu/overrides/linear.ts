@@ -45,7 +45,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
           const dya = cpu.addressOf(dy, rows * outF, 'Linear dOutput', true, false);
           const dba = cpu.addressOf(db, outF, 'Linear dBias', true, true);
           // Columns split across threads (aligned to 4); each column's rows are summed in order.
-          cpu.run(FN.colSums, ranges(outF, partsFor(rows * outF, cpu.threads, Math.ceil(outF / 4)), 4).map(([j0, j1]) => [dya, rows, outF, dba, j0, j1]));
+          cpu.run(FN.colSums, ranges(outF, partsFor(rows * outF, cpu.threads, Math.ceil(outF / 4)), 4).map(([j0, j1]) => [dya, 0, rows, outF, dba, 0, j0, j1]));
         } finally {
           cpu.unstage();
         }
