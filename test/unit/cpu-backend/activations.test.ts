@@ -243,6 +243,10 @@ describe('Softmax override (last axis; rows split across threads)', () => {
       [1e4, -1e4, 0, 1, 2, 3, 4, 5, 6],
       [80, -80, 79, 0, -0, 1e-7, -1e-7, 87, -87],
       [-100, -200, -110, -190, -120, -180, -130, -170, -150],
+      // Spreads far beyond e^x's range (a diverging model's logits): x − max is huge and so is its
+      // rounding error, which must not reach the e^x reduction (regression: it made the sum +Inf).
+      [3.5e13, -3.5e13, 1e13, -2e12, 0, 7, -1e30, 1e30, 3e38],
+      [-3e38, 3e38, 1.5e13, -1.5e13, 2.2e9, -2.2e9, 104, -104, 0.25],
     ];
     const x = tensor([rows.length, len], Float32Array.from(rows.flat()));
     compare(x, {}, randn([rows.length, len], 7));
@@ -305,6 +309,12 @@ describe('CrossEntropyLoss override ([N, C] logits; per-row softmax across threa
     x.data[7] = 1e4;
     x.data[8] = -1e4;
     x.data[20] = 80;
+    compare(x, t, {});
+    // A diverging model's logits (spread ~1e14): the loss is huge but finite, as the op file's
+    // (regression: the rounding error of x − max, ~4e6 here, reached the e^x reduction → +Inf).
+    for (let i = 0; i < x.data.length; i++) x.data[i] = (i % 3 === 0 ? 1 : -1) * 3.5e13 * ((i % 7) + 1) / 7;
+    const wild = runOp(def, { inputs: [x, t], noGrad: [1], dOutput, backend: cpu }).output.data[0];
+    expect(Number.isFinite(wild)).toBe(true);
     compare(x, t, {});
   });
 

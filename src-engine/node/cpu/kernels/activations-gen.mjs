@@ -294,7 +294,15 @@ function expDiffStmts(dst, x, m) {
     set('ds', `(f32x4.sub ${x} ${m})`),
     set('dbb', `(f32x4.sub ${L('ds')} ${x})`),
     set('derr', `(f32x4.sub (f32x4.sub ${x} (f32x4.sub ${L('ds')} ${L('dbb')})) (f32x4.add ${m} ${L('dbb')}))`),
-    ...expStmts(dst, L('ds'), `(v128.and ${L('derr')} (f32x4.eq ${L('derr')} ${L('derr')}))`, false),
+    // NOTE: the error term is kept only where |x − m| ≤ 104 (and it is not NaN): beyond that e^(x − m)
+    // is 0 or +inf anyway, while the term itself can be huge (up to half an ulp of x − m, ~4e6 for a
+    // spread of 1e14) and, unlike the clamped difference, would throw the reduction off.
+    ...expStmts(
+      dst,
+      L('ds'),
+      `(v128.and ${L('derr')} (v128.and (f32x4.eq ${L('derr')} ${L('derr')}) (f32x4.le (f32x4.abs ${L('ds')}) ${C(104)})))`,
+      false,
+    ),
   ];
 }
 
@@ -341,7 +349,8 @@ ${UNARY_FUNCS}
   ;; NaN (inf − inf) as in the op file. NOTE: x − max is formed exactly (TwoSum: the rounded
   ;; difference and its rounding error, which the e^x reduction adds): rounding it to float32 alone
   ;; would cost up to |x − max|·2⁻²⁴ relative (1e-6 for a probability of 1e-10). Where the error term
-  ;; is NaN (x or max infinite) it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
+  ;; is NaN (x or max infinite), or |x − max| > 104 (e^ is 0 or +inf there anyway, and the term itself can
+  ;; be huge: half an ulp of x − max), it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
   ;; difference itself (inf − inf, NaN inputs). $stats ≠ 0 (CrossEntropyLoss): also store, per row, three
   ;; float64 values at $stats + 24·row: the max, Σ e^(x − max), and Σ x (for label smoothing).
   (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32)

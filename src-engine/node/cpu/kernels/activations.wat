@@ -1412,7 +1412,8 @@
   ;; NaN (inf − inf) as in the op file. NOTE: x − max is formed exactly (TwoSum: the rounded
   ;; difference and its rounding error, which the e^x reduction adds): rounding it to float32 alone
   ;; would cost up to |x − max|·2⁻²⁴ relative (1e-6 for a probability of 1e-10). Where the error term
-  ;; is NaN (x or max infinite) it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
+  ;; is NaN (x or max infinite), or |x − max| > 104 (e^ is 0 or +inf there anyway, and the term itself can
+  ;; be huge: half an ulp of x − max), it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
   ;; difference itself (inf − inf, NaN inputs). $stats ≠ 0 (CrossEntropyLoss): also store, per row, three
   ;; float64 values at $stats + 24·row: the max, Σ e^(x − max), and Σ x (for label smoothing).
   (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32)
@@ -1470,7 +1471,7 @@
         (local.set $dbb (f32x4.sub (local.get $ds) (local.get $v)))
         (local.set $derr (f32x4.sub (f32x4.sub (local.get $v) (f32x4.sub (local.get $ds) (local.get $dbb))) (f32x4.add (local.get $m) (local.get $dbb))))
         (local.set $ea (f32x4.pmin (f32x4.pmax (local.get $ds) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-        (local.set $eb (v128.and (local.get $derr) (f32x4.eq (local.get $derr) (local.get $derr))))
+        (local.set $eb (v128.and (local.get $derr) (v128.and (f32x4.eq (local.get $derr) (local.get $derr)) (f32x4.le (f32x4.abs (local.get $ds)) (v128.const f32x4 104 104 104 104)))))
         (local.set $ek (f32x4.add (f32x4.mul (f32x4.add (local.get $ea) (local.get $eb)) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $en (f32x4.sub (local.get $ek) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $er (f32x4.sub (f32x4.add (f32x4.sub (local.get $ea) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (local.get $eb)) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -1491,7 +1492,7 @@
         (local.set $dbb_b (f32x4.sub (local.get $ds_b) (local.get $v_b)))
         (local.set $derr_b (f32x4.sub (f32x4.sub (local.get $v_b) (f32x4.sub (local.get $ds_b) (local.get $dbb_b))) (f32x4.add (local.get $m) (local.get $dbb_b))))
         (local.set $ea_b (f32x4.pmin (f32x4.pmax (local.get $ds_b) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-        (local.set $eb_b (v128.and (local.get $derr_b) (f32x4.eq (local.get $derr_b) (local.get $derr_b))))
+        (local.set $eb_b (v128.and (local.get $derr_b) (v128.and (f32x4.eq (local.get $derr_b) (local.get $derr_b)) (f32x4.le (f32x4.abs (local.get $ds_b)) (v128.const f32x4 104 104 104 104)))))
         (local.set $ek_b (f32x4.add (f32x4.mul (f32x4.add (local.get $ea_b) (local.get $eb_b)) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $en_b (f32x4.sub (local.get $ek_b) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $er_b (f32x4.sub (f32x4.add (f32x4.sub (local.get $ea_b) (f32x4.mul (local.get $en_b) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (local.get $eb_b)) (f32x4.mul (local.get $en_b) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -1527,7 +1528,7 @@
         (local.set $dbb (f32x4.sub (local.get $ds) (local.get $v)))
         (local.set $derr (f32x4.sub (f32x4.sub (local.get $v) (f32x4.sub (local.get $ds) (local.get $dbb))) (f32x4.add (local.get $m) (local.get $dbb))))
         (local.set $ea (f32x4.pmin (f32x4.pmax (local.get $ds) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-        (local.set $eb (v128.and (local.get $derr) (f32x4.eq (local.get $derr) (local.get $derr))))
+        (local.set $eb (v128.and (local.get $derr) (v128.and (f32x4.eq (local.get $derr) (local.get $derr)) (f32x4.le (f32x4.abs (local.get $ds)) (v128.const f32x4 104 104 104 104)))))
         (local.set $ek (f32x4.add (f32x4.mul (f32x4.add (local.get $ea) (local.get $eb)) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $en (f32x4.sub (local.get $ek) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $er (f32x4.sub (f32x4.add (f32x4.sub (local.get $ea) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (local.get $eb)) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
@@ -1561,7 +1562,7 @@
         (local.set $dbb (f32x4.sub (local.get $ds) (local.get $v)))
         (local.set $derr (f32x4.sub (f32x4.sub (local.get $v) (f32x4.sub (local.get $ds) (local.get $dbb))) (f32x4.add (local.get $m) (local.get $dbb))))
         (local.set $ea (f32x4.pmin (f32x4.pmax (local.get $ds) (v128.const f32x4 -104 -104 -104 -104)) (v128.const f32x4 89 89 89 89)))
-        (local.set $eb (v128.and (local.get $derr) (f32x4.eq (local.get $derr) (local.get $derr))))
+        (local.set $eb (v128.and (local.get $derr) (v128.and (f32x4.eq (local.get $derr) (local.get $derr)) (f32x4.le (f32x4.abs (local.get $ds)) (v128.const f32x4 104 104 104 104)))))
         (local.set $ek (f32x4.add (f32x4.mul (f32x4.add (local.get $ea) (local.get $eb)) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $en (f32x4.sub (local.get $ek) (v128.const f32x4 12582912 12582912 12582912 12582912)))
         (local.set $er (f32x4.sub (f32x4.add (f32x4.sub (local.get $ea) (f32x4.mul (local.get $en) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (local.get $eb)) (f32x4.mul (local.get $en) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))
