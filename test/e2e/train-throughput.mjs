@@ -1,7 +1,8 @@
 // Training throughput in the real UI: the MNIST MLP template (one epoch per run) trained headless
 // (probes off, dock collapsed, no canvas overlays) and with everything on (probes, the Layers tab's
 // charts, node sparklines and edge colouring), alternating over BENCH_ROUNDS rounds so load bursts
-// on a shared machine hit both modes. Reports the median whole-run samples/s of each and the ratio.
+// on a shared machine hit both modes. Reports the median whole-run samples/s of each and the ratio,
+// and the position-balanced ratio (geometric mean of the back-to-back pairs' ratios).
 // Needs a build: `npx electron-vite build && node test/e2e/train-throughput.mjs`.
 import { readdirSync, readFileSync } from 'node:fs';
 import { launchApp, replay } from './harness.mjs';
@@ -198,6 +199,19 @@ try {
   // Each round's two runs ran back to back: their ratio cancels slower load swings on a shared machine.
   const paired = results.full.map((x, i) => x / results.headless[i]);
   console.log(`per-round ratios ${paired.map((r) => r.toFixed(3)).join(' ')}; median ${median(paired).toFixed(3)}`);
+  // Rounds alternate which mode runs first (even rounds: headless first). If the second run of a
+  // pair is faster whatever its mode (warm-up after the mode switch), each round's ratio carries that
+  // factor one way or the other; the geometric mean over equally many rounds of each order cancels
+  // it, where a ratio of medians over a few rounds does not.
+  const even = Math.floor(paired.length / 2) * 2;
+  if (even >= 2) {
+    const gmean = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+    const headlessFirst = paired.slice(0, even).filter((_, i) => i % 2 === 0);
+    const fullFirst = paired.slice(0, even).filter((_, i) => i % 2 === 1);
+    const secondFaster = Math.sqrt(gmean(headlessFirst) / gmean(fullFirst));
+    console.log(`order effect: the second run of a pair ran ${((secondFaster - 1) * 100).toFixed(1)} % faster on average`);
+    console.log(`position-balanced ratio (geometric mean of the ${even} per-round ratios) ${gmean(paired.slice(0, even)).toFixed(3)} (target ≥ 0.95)`);
+  }
   console.log(`renderer main thread busy per run: headless ${median(uiSeconds.headless).toFixed(2)} s, full ${median(uiSeconds.full).toFixed(2)} s`);
   console.log(`browser CPU (all Chromium processes) per run: headless ${median(cpuSeconds.headless).toFixed(2)} s, full ${median(cpuSeconds.full).toFixed(2)} s`);
   if (trace) {
