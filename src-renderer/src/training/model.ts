@@ -152,7 +152,9 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
   if (runId !== s.runId) return s;
   switch (a.type) {
     case 'control':
-      return s.phase === 'done' || s.phase === 'failed' ? s : { ...s, phase: a.state };
+      // The reply carries the step the engine stopped at: the counter shows it with the new state.
+      if (s.phase === 'done' || s.phase === 'failed') return s;
+      return { ...s, phase: a.state, ...(s.progress && a.step > s.progress.step ? { progress: { ...s.progress, step: a.step } } : {}) };
     case 'state':
       return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined } : {}) };
     case 'progress': {

@@ -65,6 +65,7 @@ export const useRun = create<RunStore>((set, get) => ({
     if (!c || !runId || !isLive(phase)) return;
     try {
       const r = await c.request('train.control', { runId, action, ...(lr !== undefined ? { lr } : {}) });
+      flushRunEvents();
       get().dispatch({ type: 'control', runId, state: r.state, step: r.step });
     } catch (err) {
       const e = err as { code?: string; message: string };
@@ -135,18 +136,40 @@ export function paced(interval = RUN_UI_INTERVAL_MS, now: () => number = () => p
  * epoch's validation and the end of the run — become one store change and one paint instead of
  * several. Nothing is dropped: the store reduces every action of a batch.
  */
-export function frameBatched(apply: (actions: readonly RunAction[]) => void, schedule: (fn: () => void) => void = paced()): (action: RunAction) => void {
+export function frameBatched(apply: (actions: readonly RunAction[]) => void, schedule: (fn: () => void) => void = paced()): BatchedDispatch {
   let queue: RunAction[] = [];
-  return (action) => {
-    queue.push(action);
-    if (queue.length > 1) return;
-    schedule(() => {
-      const batch = queue;
-      queue = [];
-      apply(batch);
-    });
+  let scheduled = false;
+  const flush = (): void => {
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    apply(batch);
   };
+  const dispatch = ((action: RunAction) => {
+    queue.push(action);
+    if (scheduled) return;
+    scheduled = true;
+    schedule(() => {
+      scheduled = false;
+      flush();
+    });
+  }) as BatchedDispatch;
+  dispatch.flush = flush;
+  return dispatch;
 }
+
+/** A batching dispatcher; `flush()` applies what is queued now (the pending tick then has nothing left). */
+export interface BatchedDispatch {
+  (action: RunAction): void;
+  flush(): void;
+}
+
+/**
+ * Applies the run events still queued for the next paced update. A control reply (pause, step…)
+ * flushes first: the engine sent every event before its reply, so the UI shows the step it paused
+ * at together with the new state, not a counter that keeps moving after "paused".
+ */
+let flushRunEvents: () => void = () => {};
 
 /**
  * Feed a client's training events into the run store, batched at most every `RUN_UI_INTERVAL_MS`
@@ -161,16 +184,21 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
         // A replaced run or a closed engine: nothing to acknowledge any more.
       });
     });
-  const send = dispatch
-    ? (a: RunAction) => {
-        dispatch(a);
-        if (a.type === 'frame') ack(a.data);
-      }
+  const batched = dispatch
+    ? undefined
     : frameBatched((actions) => {
         useRun.getState().dispatchAll(actions);
         // After the batch that shows it has been painted (at most one frame is unacknowledged at a time).
         for (const a of actions) if (a.type === 'frame') ack(a.data);
       });
+  const send =
+    batched ??
+    ((a: RunAction) => {
+      dispatch!(a);
+      if (a.type === 'frame') ack(a.data);
+    });
+  const flush = batched ? batched.flush : () => {};
+  flushRunEvents = flush;
   const offs = [
     c.on('train.progress', (data) => send({ type: 'progress', data })),
     c.on('train.epoch', (data) => send({ type: 'epoch', data })),
@@ -180,7 +208,10 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
     c.on('train.state', (data) => send({ type: 'state', data })),
     c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
   ];
-  return () => offs.forEach((off) => off());
+  return () => {
+    offs.forEach((off) => off());
+    if (flushRunEvents === flush) flushRunEvents = () => {};
+  };
 }
 
 /** Keep the run store bound to whichever engine client is current (the engine may restart). */

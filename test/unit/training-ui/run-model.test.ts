@@ -211,6 +211,34 @@ describe('batching run events per animation frame', () => {
   });
 });
 
+describe('a control reply (pause, step) shows the step the engine stopped at', () => {
+  it('flush() applies the queued events now, in order, and the pending tick then has nothing left', () => {
+    const ticks: (() => void)[] = [];
+    const batches: RunAction['type'][][] = [];
+    const dispatch = frameBatched((actions) => batches.push(actions.map((a) => a.type)), (fn) => ticks.push(fn));
+    dispatch(progress(1, 1));
+    dispatch(progress(2, 1));
+    dispatch.flush();
+    expect(batches).toEqual([['progress', 'progress']]);
+    ticks[0]();
+    expect(batches).toEqual([['progress', 'progress']]);
+    // The next event schedules a new tick (the flushed one has run).
+    dispatch(progress(3, 1));
+    expect(ticks).toHaveLength(2);
+    ticks[1]();
+    expect(batches).toEqual([['progress', 'progress'], ['progress']]);
+  });
+
+  it('the reply’s step moves the counter forward with the new state, never back', () => {
+    const running = replay([{ type: 'started', result: started }, progress(5, 1)]);
+    const paused = reduceRun(running, { type: 'control', runId: 'run-1', state: 'paused', step: 9 });
+    expect(paused.phase).toBe('paused');
+    expect(paused.progress?.step).toBe(9);
+    const stale = reduceRun(running, { type: 'control', runId: 'run-1', state: 'paused', step: 3 });
+    expect(stale.progress?.step).toBe(5);
+  });
+});
+
 describe('pacing UI updates', () => {
   afterEach(() => vi.useRealTimers());
 
