@@ -1,23 +1,13 @@
 import type { OpKernelOverride } from '../../../backend/types';
-import { conv2d, conv2dPlan } from '../../../ops/conv2d';
+import { conv2d, conv2dPlan, type ConvPlan } from '../../../ops/conv2d';
 import { intAttr } from '../../../ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../ops/types';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf } from '../functions';
 import { MAX_TASKS } from '../pool';
 
-interface Geometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  outC: number;
-  k: [number, number];
-  s: [number, number];
-  p: [number, number];
-  d: [number, number];
-  oh: number;
-  ow: number;
+/** The op's geometry (groups = 1) plus what the kernels take. */
+interface Geometry extends ConvPlan {
   /** im2col rows: C·kH·kW. */
   rows: number;
   /** Output positions per channel. */
@@ -27,13 +17,14 @@ interface Geometry {
 
 function geometry(shape: readonly number[], attrs: Attrs): Geometry | null {
   if (intAttr(attrs, 'groups') !== 1) return null;
-  const { n, inC: c, h, w, outC, k, s, p, d, outH: oh, outW: ow } = conv2dPlan(shape, attrs);
+  const c = conv2dPlan(shape, attrs);
+  const { k, s, p } = c;
   const direct = k[0] === 1 && k[1] === 1 && s[0] === 1 && s[1] === 1 && p[0] === 0 && p[1] === 0;
-  return { n, c, h, w, outC, k, s, p, d, oh, ow, rows: c * k[0] * k[1], spatial: oh * ow, direct };
+  return { ...c, rows: c.inC * k[0] * k[1], spatial: c.outH * c.outW, direct };
 }
 
 function geomArgs(g: Geometry): number[] {
-  return [g.c, g.h, g.w, g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1], g.d[0], g.d[1], g.oh, g.ow];
+  return [g.inC, g.h, g.w, g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1], g.d[0], g.d[1], g.outH, g.outW];
 }
 
 const FORWARD_MASK = maskOf(20, 21);
@@ -103,9 +94,9 @@ export function conv2dAlgorithm(shape: readonly number[], attrs: Attrs): Conv2dA
 
 function plan(g: Geometry): Conv2dAlgorithm {
   const applies =
-    g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 1 && g.s[1] === 1 && g.d[0] === 1 && g.d[1] === 1 && Math.min(g.c, g.outC) >= WINOGRAD_MIN_CHANNELS;
+    g.k[0] === 3 && g.k[1] === 3 && g.s[0] === 1 && g.s[1] === 1 && g.d[0] === 1 && g.d[1] === 1 && Math.min(g.inC, g.outC) >= WINOGRAD_MIN_CHANNELS;
   if (!applies) return { forward: 'im2col', inputGrad: 'im2col', weightGrad: 'im2col' };
-  return { forward: 'winograd', inputGrad: 'winograd', weightGrad: g.c * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col' };
+  return { forward: 'winograd', inputGrad: 'winograd', weightGrad: g.inC * g.outC >= WINOGRAD_MIN_WEIGHT_GRAD ? 'winograd' : 'im2col' };
 }
 
 /**
@@ -144,8 +135,8 @@ const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
   function transformWeights(wa: number, g: Geometry, ua: number, flip: number): void {
-    const parts = cpu.threads > 1 && g.outC * g.c >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-    cpu.run(FN.winogradWeights, split(g.outC, parts).map(([o0, o1]) => [wa, g.outC, g.c, o0, o1, ua, flip]));
+    const parts = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
+    cpu.run(FN.winogradWeights, split(g.outC, parts).map(([o0, o1]) => [wa, g.outC, g.inC, o0, o1, ua, flip]));
   }
 
   /** Samples per GEMM for tile shapes `shapes` ([C, Cout, oH, oW] each) and its per-thread scratch. */
@@ -158,18 +149,18 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
 
   function winogradForward(ctx: OpForwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
-    const { group, bytes } = winogradGroup([g.c, g.outC, g.oh, g.ow]);
+    const { group, bytes } = winogradGroup([g.inC, g.outC, g.outH, g.outW]);
     cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
-    const ua = cpu.sharedScratch(16 * g.outC * g.c * 4);
+    const ua = cpu.sharedScratch(16 * g.outC * g.inC * 4);
     try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
+      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
       const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
       transformWeights(wa, g, ua, 0);
       // Per-thread arguments (mask): 16 = this thread's tile scratch, 17 = its GEMM packing scratch.
       const tasks = split(g.n, parts).map(([n0, n1]) => [
-        xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, ua, g.outC, ba, ya, 0, group, KIND.a, KIND.gemmScratch,
+        xa, n0, n1, g.inC, g.h, g.w, g.p[0], g.p[1], g.outH, g.outW, ua, g.outC, ba, ya, 0, group, KIND.a, KIND.gemmScratch,
       ]);
       cpu.run(FN.winogradConv, tasks, tasks.map(() => WINOGRAD_MASK));
     } finally {
@@ -184,28 +175,28 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   function winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
     const dx = ctx.dInputs[0];
-    const { group, bytes } = winogradGroup([g.c, g.outC, g.oh, g.ow], ...(dx ? [[g.outC, g.c, g.h, g.w]] : []));
+    const { group, bytes } = winogradGroup([g.inC, g.outC, g.outH, g.outW], ...(dx ? [[g.outC, g.inC, g.h, g.w]] : []));
     cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
     // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
-    const uBytes = round64(16 * g.outC * g.c);
+    const uBytes = round64(16 * g.outC * g.inC);
     const dbBytes = round64(g.outC);
     const dUa = cpu.sharedScratch(parts * (uBytes + dbBytes) + uBytes);
     const dba = dUa + parts * uBytes;
     const ua = dba + parts * dbBytes;
     const db = ctx.dParams.bias?.data;
     try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
+      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const dWa = cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
       // Per-thread arguments (mask): 15 = tile scratch, 16 = GEMM packing scratch.
       const tasks = split(g.n, parts).map(([n0, n1], t) => [
-        xa, n0, n1, g.c, g.h, g.w, g.p[0], g.p[1], g.oh, g.ow, dya, g.outC, dUa + t * uBytes, db ? dba + t * dbBytes : 0,
+        xa, n0, n1, g.inC, g.h, g.w, g.p[0], g.p[1], g.outH, g.outW, dya, g.outC, dUa + t * uBytes, db ? dba + t * dbBytes : 0,
         group, KIND.a, KIND.gemmScratch,
       ]);
       cpu.run(FN.winogradWeightGrad, tasks, tasks.map(() => WINOGRAD_WGRAD_MASK));
-      const finish = cpu.threads > 1 && g.outC * g.c >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-      cpu.run(FN.winogradWeightGradFinish, split(g.outC, finish).map(([o0, o1]) => [dUa, parts, uBytes, g.outC, g.c, o0, o1, dWa]));
+      const finish = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
+      cpu.run(FN.winogradWeightGradFinish, split(g.outC, finish).map(([o0, o1]) => [dUa, parts, uBytes, g.outC, g.inC, o0, o1, dWa]));
       if (db) {
         const heap = cpu.heap.f32();
         for (let t = 0; t < parts; t++) {
@@ -217,10 +208,10 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         // dx (added into, or assigned when fresh) = the correlation of dy, padded by 2 − p, with the
         // rotated, transposed kernel.
         const fresh = ctx.dInputsFresh?.[0] === true;
-        const dxa = cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', !fresh, true);
+        const dxa = cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
         transformWeights(wa, g, ua, 1);
         const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-          dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
+          dya, n0, n1, g.outC, g.outH, g.outW, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.inC, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
         ]);
         cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
       }
@@ -250,7 +241,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       cpu.setThreadValues(KIND.a, cpu.threadScratch(colsBytes));
       try {
-        const xa = cpu.addressOf(x.data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
+        const xa = cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
         const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
@@ -276,7 +267,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
       // runs after the weight gradient and reuses the same block (kind a).
-      const { group, bytes: winoBytes } = wino ? winogradGroup([g.outC, g.c, g.h, g.w]) : { group: 1, bytes: 0 };
+      const { group, bytes: winoBytes } = wino ? winogradGroup([g.outC, g.inC, g.h, g.w]) : { group: 1, bytes: 0 };
       const base = cpu.threadScratch(Math.max(2 * colsBytes, winoBytes));
       cpu.setThreadValues(KIND.a, base);
       cpu.setThreadValues(KIND.b, base.map((b) => b + colsBytes));
@@ -285,18 +276,18 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       // them, the Winograd transform of the rotated kernel (for dx).
       const hasBias = ctx.dParams.bias !== undefined;
       const partBytes = round64(g.outC * g.rows) + round64(g.outC);
-      const partials = cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.c) : 0));
+      const partials = cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.inC) : 0));
       const ua = partials + parts * partBytes;
       const f = cpu.heap.f32();
       f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
       try {
-        const xa = cpu.addressOf(x.data, g.n * g.c * g.h * g.w, 'Conv2d input', true, false);
+        const xa = cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
         // A fresh dx holds stale values: the Winograd kernel assigns it; col2im adds into it, so zero it first.
         const fresh = ctx.dInputsFresh?.[0] === true;
-        const dxa = dx ? cpu.addressOf(dx.data, g.n * g.c * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
-        if (dx && fresh && !wino) cpu.call(FN.fillZero, [dxa, g.n * g.c * g.h * g.w]);
+        const dxa = dx ? cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
+        if (dx && fresh && !wino) cpu.call(FN.fillZero, [dxa, g.n * g.inC * g.h * g.w]);
         const tasks = split(g.n, parts).map(([n0, n1], t) => {
           const pw = partials + t * partBytes;
           const pb = hasBias ? pw + round64(g.outC * g.rows) : 0;
@@ -308,7 +299,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
           // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
           transformWeights(wa, g, ua, 1);
           const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-            dya, n0, n1, g.outC, g.oh, g.ow, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.c, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
+            dya, n0, n1, g.outC, g.outH, g.outW, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.inC, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
           ]);
           cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
         }
