@@ -36,6 +36,37 @@ export function poolShape(op: string, inputs: readonly (readonly number[])[], at
   return ok([q.n, q.c, q.outH, q.outW]);
 }
 
+/**
+ * Visit every window of a pool over `planes` [H, W] planes in output order: `o` the output index,
+ * `base` the plane's first input index, and the window clipped to the image, rows [ys, ye) and
+ * columns [xs, xe) (padding lies outside it).
+ */
+export function forEachPoolWindow(
+  q: PoolPlan,
+  planes: number,
+  visit: (o: number, base: number, ys: number, ye: number, xs: number, xe: number) => void,
+): void {
+  let o = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * q.h * q.w;
+    for (let oy = 0; oy < q.outH; oy++) {
+      const y0 = oy * q.s[0] - q.p[0];
+      const ys = Math.max(0, y0);
+      const ye = Math.min(q.h, y0 + q.k[0]);
+      for (let ox = 0; ox < q.outW; ox++, o++) {
+        const x0 = ox * q.s[1] - q.p[1];
+        visit(o, base, ys, ye, Math.max(0, x0), Math.min(q.w, x0 + q.k[1]));
+      }
+    }
+  }
+}
+
+/** Multiply-or-compare count per sample of a 2-D pool (one per window element). */
+export function poolFlops({ output, attrs }: { output: readonly number[]; attrs: Attrs }): number {
+  const k = pairAttr(attrs, 'kernelSize');
+  return output[1] * output[2] * output[3] * k[0] * k[1];
+}
+
 export const POOL_ATTRS = {
   kernelSize: { kind: 'ints', default: [2, 2], length: 2, min: 1, doc: 'Window height and width.' },
   stride: { kind: 'ints', default: [], length: 2, min: 1, doc: 'Step between windows; empty = the kernel size.' },
@@ -59,10 +90,7 @@ export const maxPool2d: OpDef = {
   workspace({ output }) {
     return [{ name: 'argmax', shape: [...output] }];
   },
-  flops({ output, attrs }) {
-    const k = pairAttr(attrs, 'kernelSize');
-    return output[1] * output[2] * output[3] * k[0] * k[1];
-  },
+  flops: poolFlops,
   forward({ inputs, output, workspace, attrs }) {
     const x = inputs[0].data;
     const q = poolPlan(inputs[0].shape, attrs);
@@ -73,35 +101,24 @@ export const maxPool2d: OpDef = {
       pool2x2(x, y, arg, planes, q.h, q.w, q.outH, q.outW);
       return;
     }
-    let o = 0;
-    for (let pl = 0; pl < planes; pl++) {
-      const base = pl * q.h * q.w;
-      for (let oy = 0; oy < q.outH; oy++) {
-        const y0 = oy * q.s[0] - q.p[0];
-        const ys = Math.max(0, y0);
-        const ye = Math.min(q.h, y0 + q.k[0]);
-        for (let ox = 0; ox < q.outW; ox++, o++) {
-          const x0 = ox * q.s[1] - q.p[1];
-          const xs = Math.max(0, x0);
-          const xe = Math.min(q.w, x0 + q.k[1]);
-          let best = -Infinity;
-          let bestIdx = ys * q.w + xs;
-          search: for (let yy = ys; yy < ye; yy++) {
-            for (let xx = xs; xx < xe; xx++) {
-              const v = x[base + yy * q.w + xx];
-              // !(v <= best): a larger value, or NaN (which wins and ends the search).
-              if (!(v <= best)) {
-                best = v;
-                bestIdx = yy * q.w + xx;
-                if (v !== v) break search;
-              }
-            }
+    const w = q.w;
+    forEachPoolWindow(q, planes, (o, base, ys, ye, xs, xe) => {
+      let best = -Infinity;
+      let bestIdx = ys * w + xs;
+      search: for (let yy = ys; yy < ye; yy++) {
+        for (let xx = xs; xx < xe; xx++) {
+          const v = x[base + yy * w + xx];
+          // !(v <= best): a larger value, or NaN (which wins and ends the search).
+          if (!(v <= best)) {
+            best = v;
+            bestIdx = yy * w + xx;
+            if (v !== v) break search;
           }
-          y[o] = best;
-          arg[o] = bestIdx;
         }
       }
-    }
+      y[o] = best;
+      arg[o] = bestIdx;
+    });
   },
   backward({ inputs, dOutput, dInputs, workspace }) {
     const dx = dInputs[0];
