@@ -1,4 +1,4 @@
-import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import { fail, fmt, intAttr, ok, ShapeCode, viewKernels } from './shape-util';
 import type { OpDef } from './types';
 
 /** Merge dims `startDim..end` into one, as `torch.nn.Flatten(start_dim)`: `[N, 1, 28, 28]` → `[N, 784]`. */
@@ -16,12 +16,5 @@ export const flatten: OpDef = {
     if (s >= x.length) return fail(ShapeCode.ATTR_RANGE, `Flatten startDim=${s} is past the last dim of ${fmt(x)}; use at most ${x.length - 1}.`);
     return ok([...x.slice(0, s), x.slice(s).reduce((a, b) => a * b, 1)]);
   },
-  forward({ inputs, output }) {
-    output.data.set(inputs[0].data);
-  },
-  backward({ dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    for (let i = 0; i < dx.length; i++) dx[i] += dOutput.data[i];
-  },
+  ...viewKernels,
 };

@@ -1,4 +1,4 @@
-import { fail, fmt, ok, ShapeCode } from './shape-util';
+import { fail, fmt, ok, ShapeCode, viewKernels } from './shape-util';
 import type { OpDef } from './types';
 
 /** Give each sample a new shape with the same number of values; one dim may be −1 (inferred). */
@@ -29,12 +29,5 @@ export const reshape: OpDef = {
     }
     return ok([x[0], ...target]);
   },
-  forward({ inputs, output }) {
-    output.data.set(inputs[0].data);
-  },
-  backward({ dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    for (let i = 0; i < dx.length; i++) dx[i] += dOutput.data[i];
-  },
+  ...viewKernels,
 };
