@@ -176,11 +176,21 @@ export const ProbeFrame = z.object({
 });
 export type ProbeFrame = z.infer<typeof ProbeFrame>;
 
+/**
+ * Probe frames a second when a run does not say (`ProbeOptions.maxHz`), and the rates the app
+ * offers. NOTE (measured, `npm run bench:ui`, 2-core VM): each frame the app draws costs its
+ * renderer ~15–25 ms of CPU, which on a machine whose cores the engine's threads all use slows
+ * training by about twice that (a preempted engine thread stalls its partner); 2 frames a second
+ * keeps a watched run within a few per cent of a headless one, and still reads as live.
+ */
+export const DEFAULT_PROBE_HZ = 2;
+export const PROBE_RATES_HZ = [1, 2, 4] as const;
+
 /** How often and how much to probe. Probing is bounded: at most `maxHz` frames a second and at most `budget` of the run's time. */
 export const ProbeOptions = z.object({
   /** Probe every N optimizer steps (still capped by maxHz and budget). Default: time-based only. */
   everySteps: z.number().int().positive().max(1_000_000).optional(),
-  /** Frames per second at most (default 4). */
+  /** Frames per second at most (default `DEFAULT_PROBE_HZ`, 2). */
   maxHz: z.number().positive().max(30).optional(),
   /** Fraction of wall time probes may take (default 0.02). */
   budget: z.number().positive().max(0.5).optional(),

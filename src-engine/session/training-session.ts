@@ -7,6 +7,7 @@ import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSche
 import type { Optimizer, OptimizerState, Schedule, ScheduleState } from '../optim';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, rowProbabilities, type ProbeBinding } from '../probes';
 import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../protocol/messages';
+import { DEFAULT_PROBE_HZ } from '../protocol/messages';
 import { Rng } from '../rng';
 import { Trainer, TrainError } from '../train';
 import { bindGraph } from './binding';
@@ -147,7 +148,7 @@ export class TrainingSession {
     const p = options.probes === false ? null : { ...DEFAULT_PROBE_OPTIONS, ...stripUndefined(options.probes ?? {}) };
     this.probes = p ? new ProbeSuite(this.graph, this.plan, data, this.binding, p, c.seed) : null;
     const po = options.probes || {};
-    this.probeOptions = { maxHz: po.maxHz ?? 4, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
+    this.probeOptions = { maxHz: po.maxHz ?? DEFAULT_PROBE_HZ, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
     this.mailbox = new LatestWinsMailbox((f) => options.emit('probe.frame', f));
     this.good = {
       step: 0,

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import type { GraphIR } from '../../../src-engine/ir/types';
-import type { DatasetPreview, ProbeFrame, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
+import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import { useEngine } from '../state/engine-store';
 import { emptyRun, isLive, reduceRun, type RunAction, type RunView } from './model';
@@ -14,8 +14,8 @@ export interface RunStore extends RunView {
   dispatch(action: RunAction): void;
   /** Apply several actions in order as one state change (one re-render of whatever they touch). */
   dispatchAll(actions: readonly RunAction[]): void;
-  /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves). */
-  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: false }): Promise<void>;
+  /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves), `ProbeOptions` sets the probe rate and sizes. */
+  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false }): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
   sanityCheck(graph: GraphIR): Promise<void>;
@@ -52,7 +52,7 @@ export const useRun = create<RunStore>((set, get) => ({
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     get().dispatch({ type: 'starting', probes: options.probes !== false });
     try {
-      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}), ...(options.probes === false ? { probes: false as const } : {}) });
+      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };
@@ -108,7 +108,7 @@ function nextFrame(fn: () => void): void {
   }
 }
 
-/** The UI applies run events at most this often (ms): the engine's probe rate (4 Hz), so a probe frame and the progress ticks around it become one update and one paint. */
+/** The UI applies run events at most this often (ms): the fastest probe rate offered (4 Hz), so a probe frame and the progress ticks around it become one update and one paint. */
 export const RUN_UI_INTERVAL_MS = 250;
 
 /**
@@ -246,6 +246,8 @@ export interface TrainUi {
   edgeGradients: boolean;
   /** Probe the network while training (activations, gradients, samples); off trains headless. */
   probes: boolean;
+  /** Probe frames a second (one of `PROBE_RATES_HZ`): how often the histograms, gradient flow and samples refresh. */
+  probeHz: number;
   /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
   preview?: DatasetPreview;
   set(patch: Partial<Omit<TrainUi, 'set'>>): void;
@@ -257,5 +259,11 @@ export const useTrainUi = create<TrainUi>((set) => ({
   overlays: true,
   edgeGradients: true,
   probes: true,
+  probeHz: DEFAULT_PROBE_HZ,
   set: (patch) => set(patch),
 }));
+
+/** What `train.start` gets for probes from the dock's settings: off trains headless, on probes at the chosen rate. */
+export function probeOptions(ui: Pick<TrainUi, 'probes' | 'probeHz'>): ProbeOptions | false {
+  return ui.probes ? { maxHz: ui.probeHz } : false;
+}

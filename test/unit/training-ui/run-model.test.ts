@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { bindRunEvents, frameBatched, paced, useRun } from '../../../src-renderer/src/training/store';
+import { bindRunEvents, frameBatched, paced, probeOptions, useRun, useTrainUi } from '../../../src-renderer/src/training/store';
+import { useEngine } from '../../../src-renderer/src/state/engine-store';
+import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
+import { twoMoonsGraph } from '../session/fixtures';
 
 const started: StartResult = {
   runId: 'run-1',
@@ -275,5 +278,33 @@ describe('pacing UI updates', () => {
     t = 250;
     vi.advanceTimersByTime(250);
     expect(batches).toEqual([['progress'], ['progress', 'frame', 'progress']]);
+  });
+});
+
+describe('the dock\'s probe settings reach the engine', () => {
+  afterEach(() => {
+    useEngine.setState({ client: undefined });
+    useTrainUi.setState({ probes: true, probeHz: DEFAULT_PROBE_HZ });
+  });
+
+  it('starts probed at the chosen rate, or headless with probes off', async () => {
+    const [a, b] = createMemoryChannelPair();
+    const starts: ParamsOf<'train.start'>[] = [];
+    new RpcServer(b, {
+      'train.start': (params) => {
+        starts.push(params);
+        return { ...started, runId: `run-${starts.length}` };
+      },
+    });
+    useEngine.setState({ client: new RpcClient(a) });
+    expect(PROBE_RATES_HZ).toContain(useTrainUi.getState().probeHz);
+    const graph = twoMoonsGraph();
+    for (const settings of [{ probes: true, probeHz: 4 }, { probes: true, probeHz: 1 }, { probes: false, probeHz: 4 }]) {
+      useTrainUi.setState(settings);
+      await useRun.getState().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) });
+    }
+    expect(starts.map((p) => p.probes)).toEqual([{ maxHz: 4 }, { maxHz: 1 }, false]);
+    // The run view knows a headless run sends no frames (the canvas keeps no sparkline place for it).
+    expect(useRun.getState().probes).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import type { DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';
 import { previewContent } from '../../training/preview';
-import { useRun, useTrainUi } from '../../training/store';
+import { probeOptions, useRun, useTrainUi } from '../../training/store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
 
@@ -235,7 +235,7 @@ export function TrainPanel() {
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, useTrainUi.getState().probes ? {} : { probes: false })}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) })}>
             ▶ Start
           </button>
         ) : null}
