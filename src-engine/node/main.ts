@@ -8,6 +8,7 @@
 import type { Channel } from '../protocol/channel';
 import type { Logger } from '../protocol/rpc';
 import { EngineService, type EngineEnvironment } from '../service';
+import { warmUpProbes } from '../probes/warm-up';
 import { ENGINE_VERSION } from '../version';
 import { detectComputeBackend } from './compute-info';
 import { createBestBackend } from './cpu';
@@ -67,6 +68,11 @@ function main(): void {
     },
   };
   const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };
+
+  // Compile the probe code while the app loads, not during the user's first run (see warm-up.ts).
+  setTimeout(() => {
+    warmUpProbes(env.training?.yieldToHost).catch((err: Error) => log('warn', `probe warm-up failed: ${err.message}`));
+  }, 0);
 
   process.on('uncaughtException', (err) => {
     log('error', `uncaught: ${err.stack ?? err.message}`);

@@ -179,3 +179,12 @@ describe('probes on a compiled graph', () => {
     expect(locateNonFinite(plan, graph)).toEqual({ where: 'activation', nodeId: 'fc2', op: 'Linear' });
   });
 });
+
+describe('probe warm-up at engine start', () => {
+  it('runs every probe of a small network, a frame per step, and ends', async () => {
+    const { warmUpProbes } = await import('../../../src-engine/probes/warm-up');
+    const { steps, frames } = await warmUpProbes();
+    expect(steps).toBeGreaterThanOrEqual(30);
+    expect(frames).toBe(steps);
+  });
+});
