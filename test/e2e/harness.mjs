@@ -54,6 +54,8 @@ export async function launchApp() {
     page,
     target: target.kind,
     workspace: E2E_WORKSPACE,
+    /** The web host's pid (its engine is its child): benchmarks read their CPU time. */
+    hostPid: host.proc.pid,
     consoleErrors,
     close: async () => {
       await browser.close();

@@ -3,7 +3,8 @@
 // charts, node sparklines and edge colouring), alternating over BENCH_ROUNDS rounds so load bursts
 // on a shared machine hit both modes. Reports the median whole-run samples/s of each and the ratio,
 // and the position-balanced ratio (geometric mean of the back-to-back pairs' ratios).
-// Needs a build: `npx electron-vite build && node test/e2e/train-throughput.mjs`.
+// Needs a build: `npx electron-vite build && node test/e2e/train-throughput.mjs`. Knobs: BENCH_ROUNDS,
+// BENCH_EPOCHS, BENCH_PROBE_HZ, BENCH_FULL_TAB, BENCH_OVERLAYS, BENCH_FULL_DOCK, BENCH_TRACE, BENCH_PROFILE (below).
 import { readdirSync, readFileSync } from 'node:fs';
 import { launchApp, replay } from './harness.mjs';
 
@@ -14,10 +15,15 @@ const fullTab = process.env.BENCH_FULL_TAB ?? 'layers';
 const fullOverlays = process.env.BENCH_OVERLAYS !== '0';
 // BENCH_FULL_DOCK=0: the full mode collapses the dock too (probes and overlays without the charts).
 const fullDock = process.env.BENCH_FULL_DOCK !== '0';
+// BENCH_PROBE_HZ=1|2|4: the probe rate the full mode runs at (the dock's setting; default: the app's).
+const probeHz = process.env.BENCH_PROBE_HZ;
 // BENCH_TRACE=1: record a Chromium trace of each run and print where the browser's time went
 // (self time by trace event on the renderer's main thread, busy time per thread). Tracing costs
 // CPU itself, so the throughput figures of a traced run are not the benchmark's.
 const trace = process.env.BENCH_TRACE === '1';
+// BENCH_PROFILE=1: sample the renderer's JavaScript (CDP Profiler) during each run and print self
+// time per function, full minus headless. Sampling costs CPU too: not the benchmark's figures.
+const profile = process.env.BENCH_PROFILE === '1';
 
 /** CPU seconds (user + system) used so far by a process and all its descendants (Linux /proc). */
 function treeCpuSeconds(rootPid) {
@@ -110,6 +116,18 @@ function summarizeTrace(allEvents) {
   return { busy, self, counts, seconds: Number.isFinite(to - from) ? (to - from) / 1e6 : NaN };
 }
 
+/** Self time (s) per function of a CDP CPU profile, keyed `name file:line`. */
+function profileSelf({ nodes, samples, timeDeltas }) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const self = {};
+  for (let i = 0; i < samples.length; i++) {
+    const f = byId.get(samples[i]).callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self[key] = (self[key] ?? 0) + (timeDeltas[i + 1] ?? 0) / 1e6;
+  }
+  return self;
+}
+
 const setCheck = async (page, id, on) => {
   const box = page.locator(`[data-testid=${id}]`);
   if ((await box.isChecked()) !== on) await box.click();
@@ -146,6 +164,7 @@ try {
     { click: '[data-testid=train-tab-curves]' },
     { fill: '[data-testid=train-epochs]', value: String(epochs) },
     { press: 'Enter' },
+    ...(probeHz ? [{ select: '[data-testid=probe-rate]', value: probeHz }] : []),
   ]);
   const results = { headless: [], full: [] };
   const frames = { headless: [], full: [] };
@@ -153,7 +172,13 @@ try {
   const probeMs = { headless: [], full: [] };
   const uiSeconds = { headless: [], full: [] };
   const cpuSeconds = { headless: [], full: [] };
+  const hostCpuSeconds = { headless: [], full: [] };
   const traces = { headless: [], full: [] };
+  const profiles = { headless: [], full: [] };
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  }
   for (let r = 0; r < rounds; r++) {
     for (const mode of r % 2 === 0 ? ['headless', 'full'] : ['full', 'headless']) {
       const full = mode === 'full';
@@ -164,8 +189,10 @@ try {
       const previous = (await page.locator('[data-testid=status-run]').getAttribute('data-run').catch(() => null)) ?? '';
       if (full) await page.locator(`[data-testid=train-tab-${fullTab}]`).click();
       if (trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'blink.user_timing', 'cc', 'viz'] });
+      if (profile) await cdp.send('Profiler.start');
       const busy0 = await busy();
       const cpu0 = treeCpuSeconds(browserPid);
+      const host0 = treeCpuSeconds(app.hostPid);
       await page.locator('[data-testid=train-start]').click();
       if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click(); // collapse: nothing but the header renders
       await page.waitForFunction(
@@ -183,6 +210,8 @@ try {
       );
       uiSeconds[mode].push((await busy()) - busy0);
       cpuSeconds[mode].push(treeCpuSeconds(browserPid) - cpu0);
+      hostCpuSeconds[mode].push(treeCpuSeconds(app.hostPid) - host0);
+      if (profile) profiles[mode].push(profileSelf((await cdp.send('Profiler.stop')).profile));
       if (trace) traces[mode].push(summarizeTrace(JSON.parse((await browser.stopTracing()).toString()).traceEvents));
       if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click();
       await page.locator('[data-testid=train-tab-curves]').click();
@@ -191,7 +220,7 @@ try {
       results[mode].push(rate);
       frames[mode].push(Number(await state.getAttribute('data-frames')));
       probeMs[mode].push(Number((await state.getAttribute('data-probe-ms')) ?? 0));
-      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames (${probeMs[mode].at(-1).toFixed(0)} ms in the engine), renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s`);
+      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames (${probeMs[mode].at(-1).toFixed(0)} ms in the engine), renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s, host + engine CPU ${hostCpuSeconds[mode].at(-1).toFixed(2)} s`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -199,7 +228,7 @@ try {
   const f = median(results.full);
   console.log(`\nMNIST MLP, ${epochs} epoch(s) per run, ${rounds} rounds, ${app.target} target`);
   console.log(`headless (no probes, dock collapsed)         ${h.toFixed(0)} samples/s`);
-  const fullLabel = `all probes${fullDock ? ` + ${fullTab[0].toUpperCase()}${fullTab.slice(1)} charts` : ' (dock collapsed)'}${fullOverlays ? ' + canvas overlays' : ''}`;
+  const fullLabel = `all probes${probeHz ? ` at ${probeHz}/s` : ''}${fullDock ? ` + ${fullTab[0].toUpperCase()}${fullTab.slice(1)} charts` : ' (dock collapsed)'}${fullOverlays ? ' + canvas overlays' : ''}`;
   console.log(`${fullLabel.padEnd(44)} ${f.toFixed(0)} samples/s   ratio ${(f / h).toFixed(3)} (target ≥ 0.95)`);
   // Each round's two runs ran back to back: their ratio cancels slower load swings on a shared machine.
   const paired = results.full.map((x, i) => x / results.headless[i]);
@@ -216,9 +245,36 @@ try {
     const secondFaster = Math.sqrt(gmean(headlessFirst) / gmean(fullFirst));
     console.log(`order effect: the second run of a pair ran ${((secondFaster - 1) * 100).toFixed(1)} % faster on average`);
     console.log(`position-balanced ratio (geometric mean of the ${even} per-round ratios) ${gmean(paired.slice(0, even)).toFixed(3)} (target ≥ 0.95)`);
+    // How far that figure could move on this machine: a bootstrap over the rounds (resampled with
+    // replacement, pairs of opposite order kept together so each resample stays balanced).
+    const pairs = [];
+    for (let i = 0; i + 1 < even; i += 2) pairs.push([paired[i], paired[i + 1]]);
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    const boots = [];
+    for (let b = 0; b < 2000; b++) boots.push(gmean(Array.from({ length: pairs.length }, () => pairs[Math.floor(rand() * pairs.length)]).flat()));
+    boots.sort((a, b) => a - b);
+    if (pairs.length >= 2) console.log(`  95 % bootstrap interval over the rounds: ${boots[50].toFixed(3)}–${boots[1949].toFixed(3)}`);
   }
   console.log(`renderer main thread busy per run: headless ${median(uiSeconds.headless).toFixed(2)} s, full ${median(uiSeconds.full).toFixed(2)} s`);
   console.log(`browser CPU (all Chromium processes) per run: headless ${median(cpuSeconds.headless).toFixed(2)} s, full ${median(cpuSeconds.full).toFixed(2)} s`);
+  console.log(`web host + engine CPU per run: headless ${median(hostCpuSeconds.headless).toFixed(2)} s, full ${median(hostCpuSeconds.full).toFixed(2)} s`);
+  if (profile) {
+    const mean = (mode) => {
+      const acc = {};
+      for (const p of profiles[mode]) for (const [k, v] of Object.entries(p)) acc[k] = (acc[k] ?? 0) + v / profiles[mode].length;
+      return acc;
+    };
+    const h = mean('headless');
+    const f = mean('full');
+    for (const [mode, m] of [['headless', h], ['full', f]]) {
+      const total = Object.entries(m).filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)')).reduce((a, [, v]) => a + v, 0);
+      console.log(`\n${mode}: JavaScript self time per run ${total.toFixed(3)} s (without idle and program)`);
+    }
+    console.log('full − headless: JavaScript self time by function, mean per run (s)');
+    const keys = new Set([...Object.keys(h), ...Object.keys(f)]);
+    for (const [k, v] of [...keys].map((k) => [k, (f[k] ?? 0) - (h[k] ?? 0)]).sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`  ${v.toFixed(4)}  ${k}`);
+  }
   if (trace) {
     for (const mode of ['headless', 'full']) {
       const sum = (pick) => {
