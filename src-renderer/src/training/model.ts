@@ -41,6 +41,12 @@ export interface RunView {
   error?: { code: string; message: string };
   /** The newest probe frame (latest wins), and how many the run received. */
   frame?: ProbeFrame;
+  /**
+   * The newest frame of an earlier run, kept when a run starts: the Layers tab shows it, marked
+   * as the previous run's, until this run's first frame replaces it, so starting a run neither
+   * blanks the tab nor builds every layer card again while the engine trains.
+   */
+  lastFrame?: ProbeFrame;
   frames: number;
   /** Whether this run sends probe frames (false: trained headless). */
   probes: boolean;
@@ -71,6 +77,7 @@ export const emptyRun: RunView = {
   diverged: undefined,
   error: undefined,
   frame: undefined,
+  lastFrame: undefined,
   frames: 0,
   probes: false,
   probeMs: 0,
@@ -140,11 +147,11 @@ export type RunAction =
 export function reduceRun(s: RunView, a: RunAction): RunView {
   switch (a.type) {
     case 'starting':
-      return { ...emptyRun, phase: 'starting', probes: a.probes ?? true };
+      return { ...emptyRun, phase: 'starting', probes: a.probes ?? true, lastFrame: s.frame ?? s.lastFrame };
     case 'started':
-      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result, probes: s.probes };
+      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result, probes: s.probes, lastFrame: s.lastFrame };
     case 'start-failed':
-      return { ...emptyRun, phase: 'failed', error: { code: a.code, message: a.message } };
+      return { ...emptyRun, phase: 'failed', error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
     default:
       break;
   }
@@ -191,7 +198,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         if (Number.isNaN(p10)) continue;
         history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
       }
-      return { ...s, frame: f, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history };
+      return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history };
     }
   }
 }

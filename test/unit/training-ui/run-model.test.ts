@@ -101,8 +101,26 @@ describe('run view reducer', () => {
     const old = replay([{ type: 'started', result: started }, progress(3, 1), { type: 'frame', data: frame(0, 3) }, { type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 2, evaluatedEpoch: 2, test: { loss: 0.5, accuracy: 0.9 } } }]);
     const next = reduceRun(old, { type: 'starting' });
     const merged = { ...old, ...next };
-    expect(merged).toEqual({ ...emptyRun, phase: 'starting', probes: true });
+    // Only the last frame stays, as the previous run's (the Layers tab shows it until this run's first frame).
+    expect(merged).toEqual({ ...emptyRun, phase: 'starting', probes: true, lastFrame: old.frame });
     for (const key of Object.keys(old)) expect(key in next).toBe(true);
+  });
+
+  it('keeps the previous run\'s last frame across starts until the new run\'s first frame replaces it', () => {
+    const first = replay([{ type: 'started', result: started }, { type: 'frame', data: frame(0, 3) }, { type: 'frame', data: frame(1, 7) }]);
+    // A headless run in between, and a failed start: the frame survives both.
+    const headless = replay([{ type: 'starting', probes: false }, { type: 'started', result: { ...started, runId: 'run-2' } }], first);
+    expect(headless.frame).toBeUndefined();
+    expect(headless.lastFrame?.step).toBe(7);
+    const failed = reduceRun(reduceRun(headless, { type: 'starting' }), { type: 'start-failed', code: 'E', message: 'no' });
+    expect(failed.lastFrame?.step).toBe(7);
+    const probed = replay([{ type: 'starting' }, { type: 'started', result: { ...started, runId: 'run-3' } }], failed);
+    expect(probed.lastFrame?.step).toBe(7);
+    const fresh = reduceRun(probed, { type: 'frame', data: frame(0, 1, 'run-3') });
+    expect(fresh.frame?.step).toBe(1);
+    expect(fresh.lastFrame).toBeUndefined();
+    // A frame of the replaced run changes nothing.
+    expect(reduceRun(probed, { type: 'frame', data: frame(2, 9) })).toBe(probed);
   });
 
   it('remembers whether the run was started with probes (the canvas keeps a sparkline place only for a probed run)', () => {

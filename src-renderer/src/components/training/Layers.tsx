@@ -28,12 +28,12 @@ function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['h
  * exploding ranges, decade ticks, layer names underneath. Plain SVG and HTML, so a new probe frame
  * costs a few attribute updates instead of a canvas chart's layout and redraw.
  */
-const GradFlowChart = memo(function GradFlowChart({ bars }: { bars: readonly GradBar[] }) {
+const GradFlowChart = memo(function GradFlowChart({ bars, stale }: { bars: readonly GradBar[]; stale: boolean }) {
   const g = useMemo(() => gradFlowGeometry(bars), [bars]);
   const n = Math.max(1, g.bars.length);
   const y = (frac: number) => (100 - frac * 100).toFixed(2);
   return (
-    <div className="gradflow" data-testid="grad-flow" data-bars={bars.length}>
+    <div className="gradflow" data-testid={stale ? undefined : 'grad-flow'} data-bars={bars.length}>
       <div className="gradflow__ticks" aria-hidden="true">
         {g.ticks.map((e) => (
           <span key={e} style={{ bottom: `${(((e - g.lo) / (g.hi - g.lo)) * 100).toFixed(2)}%` }}>
@@ -69,19 +69,19 @@ const GradFlowChart = memo(function GradFlowChart({ bars }: { bars: readonly Gra
 });
 
 /** One layer: its current output histogram, its distribution over time, dead/saturated share. */
-const LayerCard = memo(function LayerCard({ layer, history }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined }) {
+const LayerCard = memo(function LayerCard({ layer, history, stale }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined; stale: boolean }) {
   const t = useChartTheme();
   const d = useMemo(() => distributionPaths(history ?? [], 180, 40), [history]);
   return (
-    <div className="layer-card" data-testid={`layer-${layer.nodeId}`}>
+    <div className="layer-card" data-testid={stale ? undefined : `layer-${layer.nodeId}`}>
       <div className="layer-card__head">
         <b>{layer.nodeId}</b> <span>{layer.op}</span>
         {layer.deadFrac !== undefined ? <span className={layer.deadFrac >= 0.5 ? 'warn' : ''}> · {(layer.deadFrac * 100).toFixed(0)}% dead</span> : null}
         {layer.saturatedFrac !== undefined ? <span className={layer.saturatedFrac >= 0.5 ? 'warn' : ''}> · {(layer.saturatedFrac * 100).toFixed(0)}% saturated</span> : null}
         {layer.stats.nonFinite ? <span className="bad"> · {layer.stats.nonFinite} NaN/Inf</span> : null}
       </div>
-      <HistogramBars hist={layer.hist} testId={`activation-hist-${layer.nodeId}`} colour={t.series[0]} />
-      <figure className="dist" data-testid={`activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} title="10th, 50th and 90th percentile of the output over time">
+      <HistogramBars hist={layer.hist} testId={stale ? undefined : `activation-hist-${layer.nodeId}`} colour={t.series[0]} />
+      <figure className="dist" data-testid={stale ? undefined : `activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} title="10th, 50th and 90th percentile of the output over time">
         <svg viewBox="0 0 180 40" preserveAspectRatio="none">
           <path d={d.band} fill={t.series[0]} fillOpacity={0.25} />
           <path d={d.median} fill="none" stroke={t.series[0]} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
@@ -96,10 +96,10 @@ const LayerCard = memo(function LayerCard({ layer, history }: { layer: Activatio
   );
 });
 
-function WeightCard({ p }: { p: ParamProbeEntry }) {
+function WeightCard({ p, stale }: { p: ParamProbeEntry; stale: boolean }) {
   const t = useChartTheme();
   return (
-    <div className="layer-card layer-card--weight" data-testid={`weight-hist-${p.nodeId}-${p.name}`}>
+    <div className="layer-card layer-card--weight" data-testid={stale ? undefined : `weight-hist-${p.nodeId}-${p.name}`}>
       <div className="layer-card__head">
         <b>{p.nodeId}</b> <span>{p.name} · {p.shape.join('×')}</span>
         <span title="‖ΔW‖/‖W‖ of the last update (healthy: ~1e-3)"> · update {p.updateRatio === null ? '–' : p.updateRatio.toExponential(1)}</span>
@@ -109,26 +109,37 @@ function WeightCard({ p }: { p: ParamProbeEntry }) {
   );
 }
 
-/** Gradient flow across the layers, and per-layer activation and weight histograms from the latest probe frame. */
+/**
+ * Gradient flow across the layers, and per-layer activation and weight histograms from the latest
+ * probe frame. While a probed run waits for its first frame, the previous run's last frame stays,
+ * dimmed and labelled (without the test ids of live cards): the cards are updated in place when
+ * the new frame arrives instead of being built again while the engine trains.
+ */
 export function Layers() {
-  const frame = useRun((s) => s.frame);
+  const current = useRun((s) => s.frame);
+  const previous = useRun((s) => (s.frame || !s.probes ? undefined : s.lastFrame));
+  const frame = current ?? previous;
+  const stale = !current;
   const history = useRun((s) => s.history);
   const bars = useMemo(() => gradientFlow(frame), [frame]);
   if (!frame) return <p className="train-empty">Layer probes appear here a moment after training starts.</p>;
   return (
-    <div className="layers" data-testid="layers" data-step={frame.step}>
+    <div className={`layers${stale ? ' layers--stale' : ''}`} data-testid={stale ? 'layers-previous' : 'layers'} data-step={frame.step}>
       <section className="layers__grad">
-        <h4>Gradient flow (‖∇W‖ per layer, log scale)</h4>
-        <GradFlowChart bars={bars} />
+        <h4>
+          Gradient flow (‖∇W‖ per layer, log scale)
+          {stale ? <span className="layers__stale"> · previous run</span> : null}
+        </h4>
+        <GradFlowChart bars={bars} stale={stale} />
         <div className="grad-bars">
           {bars.map((b) => (
-            <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={`grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>
+            <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={stale ? undefined : `grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>
               {b.nodeId} {b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}
             </span>
           ))}
         </div>
         {frame.health.length ? (
-          <ul className="health-list" data-testid="health-list">
+          <ul className="health-list" data-testid={stale ? undefined : 'health-list'}>
             {frame.health.map((h, i) => (
               <li key={i} className={`health health--${h.severity}`} data-code={h.code} data-node={h.nodeId}>
                 <b>{h.nodeId}</b> {h.message} <i>{h.fix}</i>
@@ -141,13 +152,13 @@ export function Layers() {
         <h4>Activations (probe batch, eval mode): now, and 10–50–90% over time</h4>
         <div className="layer-grid">
           {frame.layers.map((l) => (
-            <LayerCard key={l.nodeId} layer={l} history={history[l.nodeId]} />
+            <LayerCard key={l.nodeId} layer={l} history={history[l.nodeId]} stale={stale} />
           ))}
         </div>
         <h4>Weights</h4>
         <div className="layer-grid">
           {frame.params.map((p) => (
-            <WeightCard key={`${p.nodeId}.${p.name}`} p={p} />
+            <WeightCard key={`${p.nodeId}.${p.name}`} p={p} stale={stale} />
           ))}
         </div>
       </section>
