@@ -7,7 +7,7 @@ import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { useEditor } from '../editor/store';
 import { overlaysOf, SPARK_H, SPARK_W } from '../training/overlay';
-import { isLive } from '../training/model';
+import { isLive, overlayFrame } from '../training/model';
 import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
 
@@ -38,7 +38,9 @@ function summary(op: string, attrs: Record<string, unknown>): string {
  */
 function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   const on = useTrainUi((s) => s.overlays);
-  const o = useRun((s) => (on ? overlaysOf(s.frame)?.get(id) : undefined));
+  const o = useRun((s) => (on ? overlaysOf(overlayFrame(s))?.get(id) : undefined));
+  // Drawn from the previous run's last frame (see overlayFrame): no health badges, no live test ids.
+  const previous = useRun((s) => !s.frame);
   const waiting = useRun((s) => on && probed && s.probes && !s.frame && (s.phase === 'starting' || isLive(s.phase)));
   if (!o) {
     return waiting ? (
@@ -47,11 +49,11 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
       </div>
     ) : null;
   }
-  const worst = o.health.some((h) => h.severity === 'error') ? 'error' : o.health.length ? 'warning' : undefined;
+  const worst = previous ? undefined : o.health.some((h) => h.severity === 'error') ? 'error' : o.health.length ? 'warning' : undefined;
   return (
-    <div className="op-node__probe" data-testid={`node-probe-${id}`}>
+    <div className="op-node__probe" data-testid={previous ? undefined : `node-probe-${id}`}>
       {o.path ? (
-        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} data-testid={`node-spark-${id}`}>
+        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} data-testid={previous ? undefined : `node-spark-${id}`}>
           <title>{`output in [${o.min.toPrecision(3)}, ${o.max.toPrecision(3)}]${o.deadFrac !== undefined ? ` · ${(o.deadFrac * 100).toFixed(0)}% dead` : ''}${o.saturatedFrac !== undefined ? ` · ${(o.saturatedFrac * 100).toFixed(0)}% saturated` : ''}${typeof o.gradNorm === 'number' ? ` · ‖∇‖ ${o.gradNorm.toExponential(2)}` : ''}`}</title>
           <path d={o.path} />
         </svg>

@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { formatShape } from '../../../src-engine/tensor';
 import type { ShapeFlowEdge } from '../editor/flow';
 import { useEditor } from '../editor/store';
+import { overlayFrame } from '../training/model';
 import { overlaysOf } from '../training/overlay';
 import { useRun, useTrainUi } from '../training/store';
 
@@ -16,7 +17,7 @@ function ShapeEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY,
   const far = useStore(selectFar);
   const colourByGrad = useTrainUi((s) => s.edgeGradients);
   // The edge carries the source's output; its colour is that tensor's gradient norm in the last probed step.
-  const gradColour = useRun((s) => (colourByGrad ? overlaysOf(s.frame)?.get(source)?.edgeColour : undefined));
+  const gradColour = useRun((s) => (colourByGrad ? overlaysOf(overlayFrame(s))?.get(source)?.edgeColour : undefined));
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const slot = id.slice(id.lastIndexOf(':') + 1);
   return (

@@ -203,5 +203,14 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
   }
 }
 
+/**
+ * The frame the canvas overlays draw: this run's newest, or, while a probed run waits for its
+ * first, the previous run's last (`lastFrame`), so starting a run does not swap every node's
+ * sparkline and edge colour out and back in while the engine trains.
+ */
+export function overlayFrame(s: RunView): ProbeFrame | undefined {
+  return s.frame ?? (s.probes && (s.phase === 'starting' || isLive(s.phase)) ? s.lastFrame : undefined);
+}
+
 /** Whether the run can take `train.control` actions (it exists and has not ended). */
 export const isLive = (phase: RunPhase): boolean => phase === 'running' || phase === 'paused' || phase === 'diverged' || phase === 'stopping';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
-import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
+import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
 import { bindRunEvents, frameBatched, paced, probeOptions, useRun, useTrainUi } from '../../../src-renderer/src/training/store';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
@@ -121,6 +121,17 @@ describe('run view reducer', () => {
     expect(fresh.lastFrame).toBeUndefined();
     // A frame of the replaced run changes nothing.
     expect(reduceRun(probed, { type: 'frame', data: frame(2, 9) })).toBe(probed);
+  });
+
+  it('the canvas overlays hold the previous run\'s last frame only while a probed run waits for its first', () => {
+    const first = replay([{ type: 'started', result: started }, { type: 'frame', data: frame(0, 3) }, { type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 2, evaluatedEpoch: 2, test: { loss: 0.5 } } }]);
+    expect(overlayFrame(first)?.step).toBe(3);
+    const waiting = replay([{ type: 'starting' }, { type: 'started', result: { ...started, runId: 'run-2' } }], first);
+    expect(overlayFrame(waiting)?.step).toBe(3);
+    expect(overlayFrame(reduceRun(waiting, { type: 'frame', data: frame(0, 1, 'run-2') }))?.step).toBe(1);
+    // A headless run draws no overlays, and neither does a run that ended before its first frame.
+    expect(overlayFrame(replay([{ type: 'starting', probes: false }, { type: 'started', result: { ...started, runId: 'run-3' } }], first))).toBeUndefined();
+    expect(overlayFrame(reduceRun(waiting, { type: 'error', data: { runId: 'run-2', code: 'E', message: 'gone' } }))).toBeUndefined();
   });
 
   it('remembers whether the run was started with probes (the canvas keeps a sparkline place only for a probed run)', () => {
