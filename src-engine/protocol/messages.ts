@@ -10,6 +10,38 @@ import { z } from 'zod';
  */
 export const PROTOCOL_VERSION = 1;
 
+// ── Arrays of numbers ───────────────────────────────────────────────────────────────────────
+
+/**
+ * An array of finite numbers (`int`: safe integers; `min`: a lower bound; `max`: most elements),
+ * checked in one pass. `z.array(z.number())` runs a schema and builds a result object per
+ * element unless zod may compile its fast path with `new Function`, which the renderer's CSP
+ * forbids: for the probe samples' pixels and the frames' histograms that was most of what the
+ * renderer allocated per run, and the garbage collections it caused competed with training for
+ * the CPU. A failure names the array, not the element.
+ */
+function numbers(opts: { int?: boolean; min?: number; max?: number } = {}) {
+  const { int = false, min = -Infinity, max = Infinity } = opts;
+  const what = `an array of ${int ? 'integers' : 'finite numbers'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` (at most ${max})` : ''}`;
+  return z.custom<number[]>(
+    (v) => {
+      if (!Array.isArray(v) || v.length > max) return false;
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x !== 'number' || !(int ? Number.isSafeInteger(x) : Number.isFinite(x)) || x < min) return false;
+      }
+      return true;
+    },
+    { message: `expected ${what}` },
+  );
+}
+/** Finite numbers. */
+const Numbers = numbers();
+/** Safe integers (shapes, class indices). */
+const Ints = numbers({ int: true });
+/** Non-negative integers (histogram counts, class balance). */
+const Counts = numbers({ int: true, min: 0 });
+
 // ── Payloads ────────────────────────────────────────────────────────────────────────────────
 
 export const ComputeBackendInfo = z.discriminatedUnion('kind', [
@@ -66,7 +98,7 @@ export const DatasetConfigSchema = z
  * A histogram over `[min, max]` in `counts.length` equal bins, of the finite values only
  * (`TensorStats.nonFinite` counts the rest).
  */
-export const Histogram = z.object({ min: z.number(), max: z.number(), counts: z.array(z.number().int().nonnegative()) });
+export const Histogram = z.object({ min: z.number(), max: z.number(), counts: Counts });
 export type Histogram = z.infer<typeof Histogram>;
 
 /** Summary statistics of one tensor over its finite values. */
@@ -88,7 +120,7 @@ export const ActivationProbeEntry = z.object({
   nodeId: z.string(),
   op: z.string(),
   /** Per-sample shape. */
-  shape: z.array(z.number().int()),
+  shape: Ints,
   hist: Histogram,
   stats: TensorStats,
   /** ReLU: fraction of units (features, or channels for `[N, C, H, W]`) that are 0 on every probe sample. */
@@ -104,7 +136,7 @@ export type ActivationProbeEntry = z.infer<typeof ActivationProbeEntry>;
 export const ParamProbeEntry = z.object({
   nodeId: z.string(),
   name: z.string(),
-  shape: z.array(z.number().int()),
+  shape: Ints,
   /** Null when not finite (the divergence guard reports where). */
   gradNorm: z.number().nullable(),
   gradMeanAbs: z.number().nullable(),
@@ -121,16 +153,16 @@ export const SampleProbeResult = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('classification'),
     /** Softmax probabilities per sample (sigmoid pair [1-p, p] for a single-logit output). */
-    probs: z.array(z.array(z.number())),
-    predicted: z.array(z.number().int()),
-    targets: z.array(z.number().int()),
+    probs: z.array(Numbers),
+    predicted: Ints,
+    targets: Ints,
   }),
   z.object({
     /** `reconstruction`: autoencoders (compare with the sample's clean input); `regression`: raw outputs. */
     kind: z.enum(['reconstruction', 'regression']),
-    outputs: z.array(z.array(z.number())),
+    outputs: z.array(Numbers),
     /** Per-sample shape of one output row, e.g. [1, 28, 28]. */
-    shape: z.array(z.number().int()),
+    shape: Ints,
   }),
 ]);
 export type SampleProbeResult = z.infer<typeof SampleProbeResult>;
@@ -141,9 +173,9 @@ export const DecisionBoundary = z.object({
   y: z.tuple([z.number(), z.number()]),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  classes: z.array(z.number().int()),
+  classes: Ints,
   /** Probability of the predicted class per cell. */
-  confidence: z.array(z.number()),
+  confidence: Numbers,
 });
 export type DecisionBoundary = z.infer<typeof DecisionBoundary>;
 
@@ -227,8 +259,8 @@ export const MetricValuesSchema = z
     precision: z.number().optional(),
     recall: z.number().optional(),
     f1: z.number().optional(),
-    perClass: z.object({ precision: z.array(z.number()), recall: z.array(z.number()), f1: z.array(z.number()), support: z.array(z.number()) }).optional(),
-    confusion: z.array(z.array(z.number())).optional(),
+    perClass: z.object({ precision: Numbers, recall: Numbers, f1: Numbers, support: Numbers }).optional(),
+    confusion: z.array(Numbers).optional(),
     'roc-auc': z.number().nullable().optional(),
     mse: z.number().optional(),
     mae: z.number().optional(),
@@ -240,12 +272,12 @@ export const MetricValuesSchema = z
 export const DatasetPreview = z.object({
   name: z.string(),
   task: z.enum(['classification', 'regression', 'reconstruction']),
-  featureShape: z.array(z.number().int()),
+  featureShape: Ints,
   counts: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
   classNames: z.array(z.string()),
   /** Training samples per class. */
-  classBalance: z.array(z.number().int()),
-  samples: z.array(z.object({ features: z.array(z.number()), target: z.union([z.number(), z.array(z.number())]) })),
+  classBalance: Counts,
+  samples: z.array(z.object({ features: Numbers, target: z.union([z.number(), Numbers]) })),
   /** 2-D sets: up to 2,000 training points `[x, y, class]` for a scatter plot. */
   points: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
 });
@@ -270,7 +302,7 @@ export const EngineMethods = {
     params: z.object({ graph: z.unknown(), batchSize: z.number().int().positive().max(1 << 20).optional() }),
     result: z.object({
       diagnostics: z.array(Diagnostic),
-      shapes: z.record(z.string(), z.array(z.number())),
+      shapes: z.record(z.string(), Numbers),
       params: z.number(),
       flopsPerSample: z.number(),
     }),
@@ -307,7 +339,7 @@ export const EngineMethods = {
       task: z.enum(['classification', 'regression', 'reconstruction']),
       classNames: z.array(z.string()),
       /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
-      probeSamples: z.object({ shape: z.array(z.number().int()), inputs: z.array(z.array(z.number())), targets: z.array(z.union([z.number(), z.array(z.number())])) }),
+      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
     }),
   },
   /** Pause, resume, stop, or run exactly one batch while paused. `lr` (resume/step) changes the learning rate, e.g. after a divergence. */
@@ -334,13 +366,13 @@ export const EngineMethods = {
     params: z.object({
       runId: RunId,
       /** One sample in the dataset's units (e.g. pixels in [0, 1]); the engine applies the run's normalisation. */
-      input: z.array(z.number()).max(1 << 20),
+      input: numbers({ max: 1 << 20 }),
       /** The input is already normalised (e.g. taken from `probeSamples`). */
       normalized: z.boolean().optional(),
     }),
     result: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('probabilities'), values: z.array(z.number()), predicted: z.number().int(), classNames: z.array(z.string()) }),
-      z.object({ kind: z.literal('output'), values: z.array(z.number()), shape: z.array(z.number().int()) }),
+      z.object({ kind: z.literal('probabilities'), values: Numbers, predicted: z.number().int(), classNames: z.array(z.string()) }),
+      z.object({ kind: z.literal('output'), values: Numbers, shape: Ints }),
     ]),
   },
   /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
@@ -429,15 +461,18 @@ export type EventData<E extends EngineEvent> = z.infer<(typeof EngineEvents)[E]>
 const Id = z.number().int().nonnegative();
 
 export const RequestMessage = z.object({ kind: z.literal('request'), id: Id, method: z.string(), params: z.unknown() });
-export const ResponseMessage = z.union([
+export const ResponseMessage = z.discriminatedUnion('ok', [
   z.object({ kind: z.literal('response'), id: Id, ok: z.literal(true), result: z.unknown() }),
   z.object({ kind: z.literal('response'), id: Id, ok: z.literal(false), error: ErrorInfo }),
 ]);
 export const EventMessage = z.object({ kind: z.literal('event'), event: z.string(), data: z.unknown() });
 export const CancelMessage = z.object({ kind: z.literal('cancel'), id: Id });
 
-/** Anything that travels between the renderer and the engine. */
-export const EngineMessage = z.union([RequestMessage, ResponseMessage, EventMessage, CancelMessage]);
+/**
+ * Anything that travels between the renderer and the engine. Discriminated by `kind`: a plain
+ * union would try each envelope in turn and build the failed ones' issues for every message.
+ */
+export const EngineMessage = z.discriminatedUnion('kind', [RequestMessage, ResponseMessage, EventMessage, CancelMessage]);
 export type EngineMessage = z.infer<typeof EngineMessage>;
 export type RequestMessage = z.infer<typeof RequestMessage>;
 export type ResponseMessage = z.infer<typeof ResponseMessage>;
@@ -458,7 +493,7 @@ export const HostEvent = z.object({
 export type HostEvent = z.infer<typeof HostEvent>;
 
 /** What the web-mode WebSocket carries: engine traffic plus host events. */
-export const WireMessage = z.union([EngineMessage, HostEvent]);
+export const WireMessage = z.discriminatedUnion('kind', [EngineMessage, HostEvent]);
 export type WireMessage = z.infer<typeof WireMessage>;
 
 /** Stable error codes carried in failed responses. */
