@@ -6,7 +6,7 @@ import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { useEditor } from '../editor/store';
-import { overlaysOf, SPARK_H, SPARK_W } from '../training/overlay';
+import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
 import { isLive, overlayFrame } from '../training/model';
 import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
@@ -53,7 +53,7 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   return (
     <div className="op-node__probe" data-testid={previous ? undefined : `node-probe-${id}`}>
       {o.path ? (
-        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} viewBox={`0 0 ${SPARK_W} ${SPARK_H}`} data-testid={previous ? undefined : `node-spark-${id}`}>
+        <svg className="op-node__spark" width={SPARK_W} height={SPARK_H} viewBox={SPARK_VIEWBOX} data-testid={previous ? undefined : `node-spark-${id}`}>
           <title>{`output in [${o.min.toPrecision(3)}, ${o.max.toPrecision(3)}]${o.deadFrac !== undefined ? ` · ${(o.deadFrac * 100).toFixed(0)}% dead` : ''}${o.saturatedFrac !== undefined ? ` · ${(o.saturatedFrac * 100).toFixed(0)}% saturated` : ''}${typeof o.gradNorm === 'number' ? ` · ‖∇‖ ${o.gradNorm.toExponential(2)}` : ''}`}</title>
           <path d={o.path} />
         </svg>

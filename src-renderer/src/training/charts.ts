@@ -153,9 +153,16 @@ export function gradFlowGeometry(bars: readonly GradBar[]): GradFlowGeometry {
 }
 
 /**
- * A layer's output distribution over time as SVG paths in a `width × height` box (TensorBoard's
- * distributions view): the 10–90% band as a closed polygon and the median as a line, x by step,
- * y over the range of the band.
+ * Paths are drawn in whole units of their box (see `PATH_SCALE`): a whole number prints from V8's
+ * number-string cache, where `toFixed` allocates a string per coordinate, and a probe frame
+ * redraws a few thousand coordinates.
+ */
+export const PATH_SCALE = 10;
+
+/**
+ * A layer's output distribution over time as SVG paths in a `width × height` box of whole units
+ * (TensorBoard's distributions view): the 10–90% band as a closed polygon and the median as a
+ * line, x by step, y over the range of the band.
  */
 export function distributionPaths(points: readonly DistributionPoint[], width: number, height: number): { band: string; median: string; lo: number; hi: number } {
   if (points.length === 0) return { band: '', median: '', lo: 0, hi: 0 };
@@ -168,31 +175,36 @@ export function distributionPaths(points: readonly DistributionPoint[], width: n
   const x0 = points[0][0];
   const dx = points[points.length - 1][0] - x0 || 1;
   const dy = hi - lo || 1;
-  const X = (step: number) => (points.length === 1 ? width / 2 : ((step - x0) / dx) * width).toFixed(1);
-  const Y = (v: number) => (height - ((v - lo) / dy) * height).toFixed(1);
-  const upper = points.map((p) => `${X(p[0])} ${Y(p[3])}`);
-  const lower = points.map((p) => `${X(p[0])} ${Y(p[1])}`).reverse();
-  return {
-    band: `M${[...upper, ...lower].join('L')}Z`,
-    median: `M${points.map((p) => `${X(p[0])} ${Y(p[2])}`).join('L')}`,
-    lo,
-    hi,
-  };
+  const X = (step: number) => Math.round(points.length === 1 ? width / 2 : ((step - x0) / dx) * width);
+  const Y = (v: number) => Math.round(height - ((v - lo) / dy) * height);
+  let band = '';
+  for (let i = 0; i < points.length; i++) band += `${i ? 'L' : 'M'}${X(points[i][0])} ${Y(points[i][3])}`;
+  for (let i = points.length - 1; i >= 0; i--) band += `L${X(points[i][0])} ${Y(points[i][1])}`;
+  let median = '';
+  for (let i = 0; i < points.length; i++) median += `${i ? 'L' : 'M'}${X(points[i][0])} ${Y(points[i][2])}`;
+  return { band: `${band}Z`, median, lo, hi };
 }
 
 /**
- * An SVG path of a histogram's bars in a `width × height` box (for the tiny per-node sparklines
- * and per-layer histograms). Counts are scaled by the tallest bin.
+ * An SVG path of a histogram's bars in a `width × height` box of whole units (for the tiny
+ * per-node sparklines and per-layer histograms), with a gap of 1/240 of the width between bars.
+ * Counts are scaled by the tallest bin; a non-empty bin is at least one unit tall.
  */
 export function histogramPath(hist: Histogram, width: number, height: number): string {
-  const n = hist.counts.length;
-  const peak = Math.max(1, ...hist.counts);
+  const { counts } = hist;
+  const n = counts.length;
+  let peak = 1;
+  for (let i = 0; i < n; i++) if (counts[i] > peak) peak = counts[i];
   const w = width / Math.max(1, n);
+  const bar = Math.max(width / 240, w - width / 240);
   let d = '';
   for (let i = 0; i < n; i++) {
-    const h = (hist.counts[i] / peak) * height;
-    if (h <= 0) continue;
-    d += `M${(i * w).toFixed(1)} ${height}h${Math.max(0.5, w - 0.5).toFixed(1)}v${(-h).toFixed(1)}h${(-Math.max(0.5, w - 0.5)).toFixed(1)}z`;
+    if (!(counts[i] > 0)) continue;
+    // At least one unit: a bin with a few outliers stays visible as a sliver.
+    const h = Math.max(1, Math.round((counts[i] / peak) * height));
+    const x = Math.round(i * w);
+    const bw = Math.max(1, Math.round(i * w + bar) - x);
+    d += `M${x} ${height}h${bw}v${-h}h${-bw}z`;
   }
   return d;
 }

@@ -1,9 +1,9 @@
 import type { HealthWarning, ProbeFrame } from '../../../src-engine/protocol';
-import { gradColour, gradRange, histogramPath } from './charts';
+import { PATH_SCALE, gradColour, gradRange, histogramPath } from './charts';
 
 /** What the canvas draws on one node for one probe frame. */
 export interface NodeOverlay {
-  /** SVG path of the output histogram in a SPARK_W × SPARK_H box. */
+  /** SVG path of the output histogram in a `SPARK_VIEWBOX` box. */
   path: string;
   /** Output range, for the tooltip. */
   min: number;
@@ -18,6 +18,8 @@ export interface NodeOverlay {
 
 export const SPARK_W = 64;
 export const SPARK_H = 14;
+/** The sparkline path's box (whole units, see PATH_SCALE), shown at SPARK_W × SPARK_H px. */
+export const SPARK_VIEWBOX = `0 0 ${SPARK_W * PATH_SCALE} ${SPARK_H * PATH_SCALE}`;
 
 const cache = new WeakMap<ProbeFrame, ReadonlyMap<string, NodeOverlay>>();
 
@@ -36,7 +38,7 @@ export function overlaysOf(frame: ProbeFrame | undefined): ReadonlyMap<string, N
   const map = new Map<string, NodeOverlay>();
   for (const l of frame.layers) {
     map.set(l.nodeId, {
-      path: histogramPath(l.hist, SPARK_W, SPARK_H),
+      path: histogramPath(l.hist, SPARK_W * PATH_SCALE, SPARK_H * PATH_SCALE),
       min: l.hist.min,
       max: l.hist.max,
       deadFrac: l.deadFrac,

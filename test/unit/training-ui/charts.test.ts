@@ -59,9 +59,11 @@ describe('chart options from run series', () => {
 });
 
 describe('drawing helpers', () => {
-  it('histogram bars scale to the tallest bin and skip empty bins', () => {
-    expect(histogramPath({ min: 0, max: 1, counts: [2, 0, 1] }, 30, 10)).toBe('M0.0 10h9.5v-10.0h-9.5zM20.0 10h9.5v-5.0h-9.5z');
+  it('histogram bars scale to the tallest bin and skip empty bins, in whole units', () => {
+    expect(histogramPath({ min: 0, max: 1, counts: [2, 0, 1] }, 240, 100)).toBe('M0 100h79v-100h-79zM160 100h79v-50h-79z');
     expect(histogramPath({ min: 0, max: 1, counts: [0, 0] }, 30, 10)).toBe('');
+    // A bin of a few outliers stays visible: at least one unit tall.
+    expect(histogramPath({ min: 0, max: 1, counts: [1000, 1] }, 240, 100)).toBe('M0 100h119v-100h-119zM120 100h119v-1h-119z');
   });
 
   it('edge colours run blue → red on a log scale, magenta for non-finite', () => {
@@ -133,8 +135,8 @@ describe('distribution over time', () => {
       40,
     );
     expect([d.lo, d.hi]).toEqual([0, 4]);
-    expect(d.band).toBe('M0.0 20.0L100.0 0.0L100.0 30.0L0.0 40.0Z');
-    expect(d.median).toBe('M0.0 30.0L100.0 20.0');
+    expect(d.band).toBe('M0 20L100 0L100 30L0 40Z');
+    expect(d.median).toBe('M0 30L100 20');
     expect(distributionPaths([], 10, 10).band).toBe('');
   });
 });
