@@ -1,9 +1,16 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
-import { distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
+import { PATH_SCALE, distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../training/store';
+import { useHeldWhileHidden, useInView } from '../in-view';
 import { useChartTheme } from './EChart';
+
+// Path boxes (whole units, see PATH_SCALE): the histogram's and the distribution's.
+const HIST_W = 120 * PATH_SCALE;
+const HIST_H = 32 * PATH_SCALE;
+const DIST_W = 180 * PATH_SCALE;
+const DIST_H = 40 * PATH_SCALE;
 
 const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : v.toFixed(2));
 
@@ -12,8 +19,8 @@ function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['h
   const total = hist.counts.reduce((a, b) => a + b, 0);
   return (
     <figure className="hist" data-testid={testId} data-bins={hist.counts.length} data-count={total}>
-      <svg viewBox="0 0 120 32" preserveAspectRatio="none">
-        <path d={histogramPath(hist, 120, 32)} fill={colour} />
+      <svg viewBox={`0 0 ${HIST_W} ${HIST_H}`} preserveAspectRatio="none">
+        <path d={histogramPath(hist, HIST_W, HIST_H)} fill={colour} />
       </svg>
       <figcaption>
         <span>{fmt(hist.min)}</span>
@@ -69,11 +76,11 @@ const GradFlowChart = memo(function GradFlowChart({ bars, stale }: { bars: reado
 });
 
 /** One layer: its current output histogram, its distribution over time, dead/saturated share. */
-const LayerCard = memo(function LayerCard({ layer, history, stale }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined; stale: boolean }) {
+const LayerCardBody = memo(function LayerCardBody({ layer, history, stale }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined; stale: boolean }) {
   const t = useChartTheme();
-  const d = useMemo(() => distributionPaths(history ?? [], 180, 40), [history]);
+  const d = useMemo(() => distributionPaths(history ?? [], DIST_W, DIST_H), [history]);
   return (
-    <div className="layer-card" data-testid={stale ? undefined : `layer-${layer.nodeId}`}>
+    <>
       <div className="layer-card__head">
         <b>{layer.nodeId}</b> <span>{layer.op}</span>
         {layer.deadFrac !== undefined ? <span className={layer.deadFrac >= 0.5 ? 'warn' : ''}> · {(layer.deadFrac * 100).toFixed(0)}% dead</span> : null}
@@ -82,7 +89,7 @@ const LayerCard = memo(function LayerCard({ layer, history, stale }: { layer: Ac
       </div>
       <HistogramBars hist={layer.hist} testId={stale ? undefined : `activation-hist-${layer.nodeId}`} colour={t.series[0]} />
       <figure className="dist" data-testid={stale ? undefined : `activation-dist-${layer.nodeId}`} data-frames={history?.length ?? 0} title="10th, 50th and 90th percentile of the output over time">
-        <svg viewBox="0 0 180 40" preserveAspectRatio="none">
+        <svg viewBox={`0 0 ${DIST_W} ${DIST_H}`} preserveAspectRatio="none">
           <path d={d.band} fill={t.series[0]} fillOpacity={0.25} />
           <path d={d.median} fill="none" stroke={t.series[0]} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
         </svg>
@@ -92,19 +99,46 @@ const LayerCard = memo(function LayerCard({ layer, history, stale }: { layer: Ac
           <span>{fmt(d.hi)}</span>
         </figcaption>
       </figure>
-    </div>
+    </>
   );
 });
 
-function WeightCard({ p, stale }: { p: ParamProbeEntry; stale: boolean }) {
+/**
+ * A layer's card. Scrolled out of view it keeps what it drew last (within the same run), so a
+ * probe frame re-renders, re-lays out and repaints only the cards on screen.
+ */
+function LayerCard({ layer, history, stale, runId }: { layer: ActivationProbeEntry; history: readonly DistributionPoint[] | undefined; stale: boolean; runId: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const inView = useInView(ref);
+  const shown = useHeldWhileHidden(layer, runId, inView);
+  const shownHistory = useHeldWhileHidden(history, runId, inView);
+  return (
+    <div ref={ref} className="layer-card" data-testid={stale ? undefined : `layer-${layer.nodeId}`}>
+      <LayerCardBody layer={shown} history={shownHistory} stale={stale} />
+    </div>
+  );
+}
+
+const WeightCardBody = memo(function WeightCardBody({ p }: { p: ParamProbeEntry }) {
   const t = useChartTheme();
   return (
-    <div className="layer-card layer-card--weight" data-testid={stale ? undefined : `weight-hist-${p.nodeId}-${p.name}`}>
+    <>
       <div className="layer-card__head">
         <b>{p.nodeId}</b> <span>{p.name} · {p.shape.join('×')}</span>
         <span title="‖ΔW‖/‖W‖ of the last update (healthy: ~1e-3)"> · update {p.updateRatio === null ? '–' : p.updateRatio.toExponential(1)}</span>
       </div>
       <HistogramBars hist={p.weightHist} colour={t.series[3]} />
+    </>
+  );
+});
+
+/** A parameter's card: its weight histogram and last update's size (held off screen like LayerCard). */
+function WeightCard({ p, stale, runId }: { p: ParamProbeEntry; stale: boolean; runId: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const shown = useHeldWhileHidden(p, runId, useInView(ref));
+  return (
+    <div ref={ref} className="layer-card layer-card--weight" data-testid={stale ? undefined : `weight-hist-${p.nodeId}-${p.name}`}>
+      <WeightCardBody p={shown} />
     </div>
   );
 }
@@ -152,13 +186,13 @@ export function Layers() {
         <h4>Activations (probe batch, eval mode): now, and 10–50–90% over time</h4>
         <div className="layer-grid">
           {frame.layers.map((l) => (
-            <LayerCard key={l.nodeId} layer={l} history={history[l.nodeId]} stale={stale} />
+            <LayerCard key={l.nodeId} layer={l} history={history[l.nodeId]} stale={stale} runId={frame.runId} />
           ))}
         </div>
         <h4>Weights</h4>
         <div className="layer-grid">
           {frame.params.map((p) => (
-            <WeightCard key={`${p.nodeId}.${p.name}`} p={p} stale={stale} />
+            <WeightCard key={`${p.nodeId}.${p.name}`} p={p} stale={stale} runId={frame.runId} />
           ))}
         </div>
       </section>
