@@ -50,6 +50,13 @@ function treeCpuSeconds(rootPid) {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
+/** CPU seconds the whole machine has been busy (all cores, /proc/stat), and of those stolen by the hypervisor. */
+function machineCpuSeconds() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return { busy: (f[0] + f[1] + f[2] + f[5] + f[6]) / 100, steal: f[7] / 100 };
+}
+
 /**
  * Where a trace's time went: self time per event name on each renderer main thread, and busy
  * time (top-level tasks) per thread of every process. Durations in seconds.
@@ -173,6 +180,9 @@ try {
   const uiSeconds = { headless: [], full: [] };
   const cpuSeconds = { headless: [], full: [] };
   const hostCpuSeconds = { headless: [], full: [] };
+  // CPU that neither the browser nor the web host and engine used (this driver, other load), and steal.
+  const otherCpuSeconds = { headless: [], full: [] };
+  const stealSeconds = { headless: [], full: [] };
   const traces = { headless: [], full: [] };
   const profiles = { headless: [], full: [] };
   if (profile) {
@@ -187,12 +197,16 @@ try {
       await setCheck(page, 'toggle-overlays', full && fullOverlays);
       await setCheck(page, 'toggle-edge-gradients', full && fullOverlays);
       const previous = (await page.locator('[data-testid=status-run]').getAttribute('data-run').catch(() => null)) ?? '';
+      // NOTE: the full mode's tab stays selected from one round to the next: switching tabs between
+      // runs built and disposed a chart per round (echarts on the Curves tab), garbage that no one
+      // watching a run makes, and whose major collections landed in the next run.
       if (full) await page.locator(`[data-testid=train-tab-${fullTab}]`).click();
       if (trace) await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'v8.execute', 'blink', 'blink.user_timing', 'cc', 'viz'] });
       if (profile) await cdp.send('Profiler.start');
       const busy0 = await busy();
       const cpu0 = treeCpuSeconds(browserPid);
       const host0 = treeCpuSeconds(app.hostPid);
+      const machine0 = machineCpuSeconds();
       await page.locator('[data-testid=train-start]').click();
       if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click(); // collapse: nothing but the header renders
       await page.waitForFunction(
@@ -211,16 +225,18 @@ try {
       uiSeconds[mode].push((await busy()) - busy0);
       cpuSeconds[mode].push(treeCpuSeconds(browserPid) - cpu0);
       hostCpuSeconds[mode].push(treeCpuSeconds(app.hostPid) - host0);
+      const machine1 = machineCpuSeconds();
+      otherCpuSeconds[mode].push(machine1.busy - machine0.busy - cpuSeconds[mode].at(-1) - hostCpuSeconds[mode].at(-1));
+      stealSeconds[mode].push(machine1.steal - machine0.steal);
       if (profile) profiles[mode].push(profileSelf((await cdp.send('Profiler.stop')).profile));
       if (trace) traces[mode].push(summarizeTrace(JSON.parse((await browser.stopTracing()).toString()).traceEvents));
       if (!full || !fullDock) await page.locator('[data-testid=train-dock-toggle]').click();
-      await page.locator('[data-testid=train-tab-curves]').click();
       const state = page.locator('[data-testid=run-state]');
       const rate = Number(await state.getAttribute('data-run-samples-per-sec'));
       results[mode].push(rate);
       frames[mode].push(Number(await state.getAttribute('data-frames')));
       probeMs[mode].push(Number((await state.getAttribute('data-probe-ms')) ?? 0));
-      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames (${probeMs[mode].at(-1).toFixed(0)} ms in the engine), renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s, host + engine CPU ${hostCpuSeconds[mode].at(-1).toFixed(2)} s`);
+      console.log(`round ${r + 1} ${mode.padEnd(8)} ${rate.toFixed(0)} samples/s, ${frames[mode].at(-1)} probe frames (${probeMs[mode].at(-1).toFixed(0)} ms in the engine), renderer busy ${uiSeconds[mode].at(-1).toFixed(2)} s, browser CPU ${cpuSeconds[mode].at(-1).toFixed(2)} s, host + engine CPU ${hostCpuSeconds[mode].at(-1).toFixed(2)} s, other ${otherCpuSeconds[mode].at(-1).toFixed(2)} s, steal ${stealSeconds[mode].at(-1).toFixed(2)} s`);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -259,6 +275,7 @@ try {
   console.log(`renderer main thread busy per run: headless ${median(uiSeconds.headless).toFixed(2)} s, full ${median(uiSeconds.full).toFixed(2)} s`);
   console.log(`browser CPU (all Chromium processes) per run: headless ${median(cpuSeconds.headless).toFixed(2)} s, full ${median(cpuSeconds.full).toFixed(2)} s`);
   console.log(`web host + engine CPU per run: headless ${median(hostCpuSeconds.headless).toFixed(2)} s, full ${median(hostCpuSeconds.full).toFixed(2)} s`);
+  console.log(`other processes' CPU per run (this driver included): headless ${median(otherCpuSeconds.headless).toFixed(2)} s, full ${median(otherCpuSeconds.full).toFixed(2)} s; CPU steal per run, max ${Math.max(...stealSeconds.headless, ...stealSeconds.full).toFixed(2)} s`);
   if (profile) {
     const mean = (mode) => {
       const acc = {};
