@@ -1,5 +1,5 @@
 import type { ParamEntry } from '../autodiff/executor';
-import { compact, l2Norm, meanAbs } from './summary';
+import { compact, l2Distance, l2Norm, meanAbs } from './summary';
 
 /** Gradient-flow figures of one parameter tensor. */
 export interface GradientStats {
@@ -43,13 +43,7 @@ export class GradientProbe {
       const weightNorm = l2Norm(w);
       let ratio = 0;
       if (this.armed) {
-        const b = this.before[i];
-        let d = 0;
-        for (let j = 0; j < w.length; j++) {
-          const x = w[j] - b[j];
-          d += x * x;
-        }
-        ratio = weightNorm > 0 ? Math.sqrt(d) / weightNorm : 0;
+        ratio = weightNorm > 0 ? l2Distance(w, this.before[i]) / weightNorm : 0;
       }
       out.push({
         nodeId: p.nodeId,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
-import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/probes';
+import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/probes';
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
 import { Rng } from '../../../src-engine/rng';
 import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/session';
@@ -35,6 +35,29 @@ describe('TensorSummarizer', () => {
     expect(stats.std).toBeCloseTo(3, 0);
   });
 
+  it('gives the same answer on the all-finite fast path as with a NaN among the values, at every length', () => {
+    const rng = new Rng(11);
+    const s = new TensorSummarizer(9);
+    for (const length of [1, 2, 3, 4, 5, 7, 8, 9, 64, 1001]) {
+      // ReLU-like: about half exact zeros, the rest spread out.
+      const finite = new Float32Array(length);
+      for (let i = 0; i < length; i++) finite[i] = Math.max(0, rng.normal() * 2);
+      const withNaN = new Float32Array(length + 1);
+      withNaN.set(finite);
+      withNaN[length] = NaN;
+      const fast = s.summarize(finite);
+      const slow = s.summarize(withNaN);
+      expect(fast.hist).toEqual(slow.hist);
+      const zeros = finite.filter((v) => v === 0).length;
+      expect(fast.stats).toMatchObject({ count: length, min: slow.stats.min, max: slow.stats.max, nonFinite: 0, zeroFrac: compact(zeros / length) });
+      expect(slow.stats).toMatchObject({ count: length, nonFinite: 1 });
+      expect(fast.stats.mean).toBeCloseTo(slow.stats.mean, 5);
+      expect(fast.stats.std).toBeCloseTo(slow.stats.std, 5);
+      // Only the first `length` values, when told so.
+      expect(s.summarize(withNaN, length)).toEqual(fast);
+    }
+  });
+
   it('keeps a constant tensor in one bin and an all-NaN tensor empty', () => {
     const s = new TensorSummarizer(5);
     const c = s.summarize(new Float32Array([2, 2, 2]));
@@ -53,6 +76,21 @@ describe('TensorSummarizer', () => {
     expect(allFinite(new Float32Array([1, -Infinity]))).toBe(false);
     expect(allFinite(new Float32Array([NaN]))).toBe(false);
     expect(allFinite(new Float32Array([3e38, 3e38]))).toBe(true); // large but finite
+    // Every length (the reductions run in four lanes plus a tail), against plain loops.
+    const rng = new Rng(5);
+    for (const length of [0, 1, 3, 4, 5, 9, 1003]) {
+      const x = Float32Array.from({ length }, () => rng.normal());
+      const y = Float32Array.from({ length }, () => rng.normal());
+      let sq = 0;
+      let abs = 0;
+      let dist = 0;
+      for (let i = 0; i < length; i++) [sq, abs, dist] = [sq + x[i] * x[i], abs + Math.abs(x[i]), dist + (x[i] - y[i]) ** 2];
+      expect(l2Norm(x)).toBeCloseTo(Math.sqrt(sq), 10);
+      expect(meanAbs(x)).toBeCloseTo(length ? abs / length : 0, 10);
+      expect(l2Distance(x, y)).toBeCloseTo(Math.sqrt(dist), 10);
+    }
+    expect(l2Norm(new Float32Array([1, 2, 3, 4, NaN]))).toBeNaN();
+    expect(l2Distance(new Float32Array([1, Infinity]), new Float32Array([1, 2]))).toBe(Infinity);
   });
 });
 
