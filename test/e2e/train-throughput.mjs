@@ -8,7 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { launchApp, replay } from './harness.mjs';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// 12 rounds by default: on a 2-core VM single runs vary by ±10 % (see docs/training-protocol.md#in-the-app), so fewer say little.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 12);
 const epochs = Number(process.env.BENCH_EPOCHS ?? 1);
 // For attributing the UI's cost: which tab the full mode shows, and whether it draws the canvas overlays.
 const fullTab = process.env.BENCH_FULL_TAB ?? 'layers';
