@@ -3,8 +3,8 @@ import { PATH_SCALE, gradColour, gradRange, histogramPath } from './charts';
 
 /** What the canvas draws on one node for one probe frame. */
 export interface NodeOverlay {
-  /** SVG path of the output histogram in a `SPARK_VIEWBOX` box. */
-  path: string;
+  /** SVG path of the output histogram in a `SPARK_VIEWBOX` box (drawn on first read). */
+  readonly path: string;
   /** Output range, for the tooltip. */
   min: number;
   max: number;
@@ -37,8 +37,12 @@ export function overlaysOf(frame: ProbeFrame | undefined): ReadonlyMap<string, N
   for (const h of frame.health) (health.get(h.nodeId) ?? health.set(h.nodeId, []).get(h.nodeId)!).push(h);
   const map = new Map<string, NodeOverlay>();
   for (const l of frame.layers) {
+    let path: string | undefined;
     map.set(l.nodeId, {
-      path: histogramPath(l.hist, SPARK_W * PATH_SCALE, SPARK_H * PATH_SCALE),
+      // Drawn when a node asks: the canvas renders only the nodes in view.
+      get path() {
+        return (path ??= histogramPath(l.hist, SPARK_W * PATH_SCALE, SPARK_H * PATH_SCALE));
+      },
       min: l.hist.min,
       max: l.hist.max,
       deadFrac: l.deadFrac,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
-import { overlaysOf } from '../../../src-renderer/src/training/overlay';
+import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { SPARK_H, SPARK_W, overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
 const stats = { count: 3, mean: 0.5, std: 0.1, min: 0, max: 1, zeroFrac: 0, nonFinite: 0 };
@@ -120,6 +120,10 @@ describe('canvas overlays', () => {
     expect(a?.get('fc1')?.edgeColour).toBe('hsl(0, 75%, 50%)');
     expect(a?.get('relu1')?.edgeColour).toBe('hsl(220, 75%, 50%)');
     expect(a?.get('relu1')?.deadFrac).toBe(0.75);
+    // The sparkline, drawn when a node reads it, once.
+    const fc1 = a?.get('fc1');
+    expect(fc1?.path).toBe(histogramPath(f.layers[0].hist, SPARK_W * PATH_SCALE, SPARK_H * PATH_SCALE));
+    expect(fc1?.path).toBe(fc1?.path);
     expect(overlaysOf(undefined)).toBeUndefined();
   });
 });
