@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/types';
 import { GraphError, hasErrors } from '../ir/diagnostics';
 import type { GraphIR, NodeIR } from '../ir/types';
+import { trainingLossNodes } from '../ir/training';
 import { analyzeGraph } from '../ir/validate';
 import { getOp } from '../ops/registry';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
@@ -45,12 +46,31 @@ export interface CompiledGraph {
   output(nodeId: string): Tensor;
   /** dLoss/dActivation after `backward`, or null for nodes that need no gradient (Inputs, targets). */
   grad(nodeId: string): Tensor | null;
-  /** Run every node; returns the summed loss, NaN when the graph has no loss. */
-  forward(training: boolean): number;
-  /** Zero all gradients, seed each loss with 1, and run the ops' backwards in reverse order. */
-  backward(): void;
+  /**
+   * Run every node; returns the summed loss (of `losses` when given, else of every loss node),
+   * NaN when the graph has no loss.
+   */
+  forward(training: boolean, losses?: LossSelection): number;
+  /**
+   * Zero all gradients, seed each loss with 1, and run the ops' backwards in reverse order. With
+   * a selection, only its losses are seeded and only nodes between its parameters and its losses
+   * run (a GAN's discriminator step computes no gradient inside the generator).
+   */
+  backward(losses?: LossSelection): void;
+  /**
+   * A subset of the loss nodes, and optionally of the parameters that will be updated from them,
+   * for `forward`/`backward` (one optimizer group's step). Cached per plan and argument.
+   */
+  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[]): LossSelection;
   /** A plan for another batch size that shares parameters, gradients, buffers and the rng (cached by size). */
   withBatchSize(n: number): CompiledGraph;
+}
+
+/** What `CompiledGraph.selectLosses` returns: opaque, valid for the plan that made it. */
+export interface LossSelection {
+  readonly lossNodes: readonly string[];
+  /** Private to the plan. */
+  readonly plan: unknown;
 }
 
 export interface CompileOptions {
@@ -255,6 +275,13 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   }
   const inputNames = new Set(graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
   let lastTraining = false;
+  const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
+  const selections = new Map<string, LossSelection>();
+  const owned = new WeakSet<object>();
+  const own = (sel: LossSelection): SelectionInternal => {
+    if (!owned.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'This loss selection was made by another plan; call selectLosses on the plan that runs it.');
+    return sel.plan as SelectionInternal;
+  };
 
   const plan: CompiledGraph = {
     batchSize,
@@ -275,30 +302,53 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       if (!outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
       return grads.get(nodeId) ?? null;
     },
-    forward(training) {
+    forward(training, sel) {
       lastTraining = training;
       for (const s of steps) {
         s.ctx.training = training;
         s.forward(s.ctx);
       }
-      if (lossTensors.length === 0) return NaN;
+      const tensors = sel ? own(sel).lossTensors : lossTensors;
+      if (tensors.length === 0) return NaN;
       let loss = 0;
-      for (const t of lossTensors) loss += t.data[0];
+      for (const t of tensors) loss += t.data[0];
       return loss;
     },
-    backward() {
+    backward(sel) {
+      const o = sel ? own(sel) : full;
       // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
       // TypedArray.fill is ~7× slower).
       for (const p of family.params) zero(p.grad.data);
       for (const t of zeroFirst) zero(t.data);
-      for (const t of lossGrads) t.data.fill(1);
+      // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
+      for (const t of o.unseeded) zero(t.data);
+      for (const t of o.lossGrads) t.data.fill(1);
       for (let i = steps.length - 1; i >= 0; i--) {
         const s = steps[i];
         for (const t of zeroBefore[i]) zero(t.data);
-        if (!s.runBackward || !s.backward) continue;
+        if (!o.run[i] || !s.backward) continue;
         s.ctx.training = lastTraining;
         s.backward(s.ctx);
       }
+    },
+    selectLosses(ids, trainable) {
+      const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
+      let sel = selections.get(key);
+      if (!sel) {
+        for (const id of ids) if (!lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
+        const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
+        const need = pathNodes(byId, order, family.paramsByNode, ids, roots);
+        const internal: SelectionInternal = {
+          lossTensors: ids.map((id) => outputs.get(id)!),
+          lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+          unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+          run: steps.map((s) => s.runBackward && need.has(s.id)),
+        };
+        sel = { lossNodes: [...ids], plan: internal };
+        owned.add(internal);
+        selections.set(key, sel);
+      }
+      return sel;
     },
     withBatchSize(n) {
       const cached = family.plans.get(n);
@@ -312,12 +362,48 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   return plan;
 }
 
+interface SelectionInternal {
+  lossTensors: Tensor[];
+  lossGrads: Tensor[];
+  /** Gradients of loss nodes outside the selection (zeroed instead of seeded). */
+  unseeded: Tensor[];
+  /** Per step (forward order): whether its backward runs. */
+  run: boolean[];
+}
+
+/**
+ * Nodes on a path from a parameter (of `roots`' nodes, or any node with parameters when null) to
+ * one of `losses`: the only backwards a step that updates those parameters from those losses needs.
+ */
+function pathNodes(
+  byId: Map<string, NodeIR>,
+  order: readonly string[],
+  paramsByNode: Map<string, Record<string, Tensor>>,
+  losses: readonly string[],
+  roots: Set<string> | null,
+): Set<string> {
+  const downstream = new Set<string>();
+  for (const id of order) {
+    const hasParams = Object.keys(paramsByNode.get(id) ?? {}).length > 0;
+    if ((hasParams && (roots === null || roots.has(id))) || byId.get(id)!.inputs.some((i) => downstream.has(i))) downstream.add(id);
+  }
+  const need = new Set<string>();
+  const stack = losses.filter((id) => downstream.has(id));
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (need.has(id)) continue;
+    need.add(id);
+    for (const i of byId.get(id)!.inputs) if (downstream.has(i)) stack.push(i);
+  }
+  return need;
+}
+
 function shapeArgs(node: NodeIR, shapes: Record<string, number[]>): ShapeArgs {
   return { inputs: node.inputs.map((i) => shapes[i]), attrs: node.attrs };
 }
 
 function lossNodesOf(g: GraphIR): string[] {
-  if (g.training) return Array.isArray(g.training.loss) ? [...g.training.loss] : [g.training.loss];
+  if (g.training) return trainingLossNodes(g.training);
   return g.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id);
 }
 

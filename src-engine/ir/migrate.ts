@@ -10,20 +10,26 @@ export interface MigrationStep {
   /** One line for the log, e.g. "rename Dense → Linear". */
   describe: string;
   up(graph: Record<string, unknown>): Record<string, unknown>;
+  /** The step changes no meaning (only the version): it is not reported as an upgrade. */
+  silent?: boolean;
 }
 
 /**
- * The version-step table, oldest first. v1 is the first and current version, so it is empty;
- * when v2 comes, add `{ from: 1, describe: '…', up }` here and bump GRAPH_VERSION.
+ * The version-step table, oldest first; bump GRAPH_VERSION with each new step.
+ *
+ * v2 added `training.groups` (several optimizers and losses). A v1 graph means exactly one
+ * group, which is what a graph without `groups` means in v2, so its step changes nothing but the
+ * version; the bump makes a Netwright that only knows v1 refuse a grouped graph
+ * (`E_VERSION_NEWER`) instead of silently training it with one optimizer.
  */
-export const MIGRATIONS: readonly MigrationStep[] = [];
+export const MIGRATIONS: readonly MigrationStep[] = [{ from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true }];
 
 export interface MigrationResult {
   /** The upgraded graph (a copy), or the input unchanged when nothing applied or it failed. */
   json: unknown;
   /** Version before migration (undefined when the input has no numeric version). */
   fromVersion?: number;
-  /** `describe` of each applied step, in order. */
+  /** `describe` of each applied step that is not `silent`, in order. */
   applied: string[];
   diagnostics: Diagnostic[];
 }
@@ -64,7 +70,7 @@ export function migrateGraph(json: unknown, steps: readonly MigrationStep[] = MI
     try {
       current = step.up(current);
       current.version = v + 1;
-      applied.push(step.describe);
+      if (!step.silent) applied.push(step.describe);
     } catch (e) {
       return {
         json,

@@ -3,7 +3,7 @@ import type { Attrs } from '../ops/types';
 /** The IR's `format` marker; files without it are not Netwright graphs. */
 export const GRAPH_FORMAT = 'netwright.graph';
 /** Current IR version. Older versions are upgraded by `migrateGraph` (ir/migrate.ts). */
-export const GRAPH_VERSION = 1;
+export const GRAPH_VERSION = 2;
 
 /**
  * A network as plain JSON. Every node has one output, referred to by the node's id.
@@ -61,15 +61,51 @@ export type ScheduleConfig =
   | { kind: 'onecycle'; maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }
   | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max'; cooldown?: number };
 
+export type GradClipConfig = { kind: 'norm'; maxNorm: number } | { kind: 'value'; clipValue: number };
+
+/**
+ * One optimizer group (IR v2): the parameters of some nodes, trained by their own optimizer on
+ * their own loss. Groups step in the declared order on each batch, each with a fresh forward
+ * pass, so a later group sees the earlier groups' updated weights (a GAN: the discriminator's
+ * step on real + fake, then the generator's step through the updated, frozen discriminator).
+ * Parameters outside a group are frozen during its step; gradients flow through them.
+ */
+export interface TrainingGroup {
+  /** Unique; names the group's loss in progress events and charts (e.g. `discriminator`). */
+  name: string;
+  /**
+   * Which parameters the group trains: those of the nodes listed, and of every node of the
+   * sub-graph `between.from` → `between.to` (nodes reachable from one of `from` that reach `to`,
+   * both ends included). Each node's parameters belong to at most one group.
+   */
+  params: { nodes?: string[]; between?: { from: string[]; to: string } };
+  /** The loss node(s) this group minimises (their sum). */
+  loss: string | string[];
+  /** Default: `training.optimizer`. */
+  optimizer?: OptimizerConfig;
+  /** Default: `training.schedule`. */
+  schedule?: ScheduleConfig;
+  /** Default: `training.gradClip`. */
+  gradClip?: GradClipConfig;
+}
+
 export interface TrainingConfig {
   dataset: DatasetConfig;
-  /** Id of the loss node to minimise (several losses: their sum). */
+  /**
+   * Id of the loss node to minimise (several losses: their sum). With `groups`, the loss that
+   * evaluation reports (validation and test); each group minimises its own.
+   */
   loss: string | string[];
+  /**
+   * Optimizer groups, stepped in order on every batch (IR v2). Absent: one group, all
+   * parameters, `loss`, `optimizer`, `schedule` and `gradClip` (v1 graphs, most graphs).
+   */
+  groups?: TrainingGroup[];
   optimizer: OptimizerConfig;
   schedule?: ScheduleConfig;
   /** Whether the schedule steps per optimizer step or per epoch (default: per epoch, as PyTorch examples do for step/exponential/cosine/plateau; per step for warmup-cosine and onecycle). */
   scheduleUnit?: 'step' | 'epoch';
-  gradClip?: { kind: 'norm'; maxNorm: number } | { kind: 'value'; clipValue: number };
+  gradClip?: GradClipConfig;
   batchSize: number;
   epochs: number;
   seed: number;

@@ -5,6 +5,7 @@ import { hasErrors, type Diagnostic } from './diagnostics';
 import { inferShapes } from './infer';
 import { migrateGraph } from './migrate';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, type TrainingConfig } from './types';
+import { groupNodes, trainingLossNodes } from './training';
 
 export type { Diagnostic } from './diagnostics';
 
@@ -321,7 +322,7 @@ function checkArity(def: OpDef, node: NodeIR, diagnostics: Diagnostic[]): boolea
 
 function lossIds(training: TrainingConfig | undefined): string[] {
   if (!training) return [];
-  return Array.isArray(training.loss) ? training.loss : [training.loss];
+  return trainingLossNodes(training);
 }
 
 function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, OpDef>, diagnostics: Diagnostic[]): TrainingConfig | undefined {
@@ -355,11 +356,69 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m: unknown) => typeof m === 'string'))) {
     err('E_TRAINING', `"training.metrics" must be a list of metric names; got ${describe(raw.metrics)}.`);
   }
+  if (raw.groups !== undefined) checkGroups(raw.groups, byId, defs, err);
   // Deeper checks of optimizer/schedule/dataset options belong to the trainer that reads them.
   // A shallow copy: nested options are passed through to the trainer as they are.
   const cfg = { ...raw } as unknown as TrainingConfig;
   if (!Array.isArray(cfg.metrics)) cfg.metrics = [];
   return cfg;
+}
+
+/**
+ * `training.groups` (IR v2): named, unique; each names existing nodes and loss nodes, trains at
+ * least one node with parameters, and no node's parameters are in two groups.
+ */
+function checkGroups(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, OpDef>, err: (code: string, message: string, nodeId?: string) => void): void {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    err('E_GROUPS', `"training.groups" must be a non-empty list of optimizer groups; got ${describe(raw)}.`);
+    return;
+  }
+  const names = new Set<string>();
+  const owner = new Map<string, string>();
+  raw.forEach((g: unknown, i) => {
+    const at = `"training.groups[${i}]"`;
+    if (!isRecord(g) || typeof g.name !== 'string' || g.name === '') {
+      err('E_GROUPS', `${at} must be an object with a non-empty "name"; got ${describe(g)}.`);
+      return;
+    }
+    if (names.has(g.name)) err('E_GROUPS', `Two optimizer groups are named "${g.name}"; group names must be unique.`);
+    names.add(g.name);
+    const losses = g.loss === undefined ? [] : Array.isArray(g.loss) ? g.loss : [g.loss];
+    if (losses.length === 0) err('E_GROUPS', `Group "${g.name}" needs a "loss": the loss node(s) it minimises.`);
+    for (const l of losses) {
+      if (typeof l !== 'string' || !byId.has(l)) err('E_GROUPS', `Group "${g.name}" minimises ${describe(l)}, which is not a node.`);
+      else if (defs.has(l) && !defs.get(l)!.isLoss) err('E_NOT_A_LOSS', `Group "${g.name}" minimises "${l}", a ${defs.get(l)!.name}; it must be a loss node.`, l);
+    }
+    if (g.optimizer !== undefined && (!isRecord(g.optimizer) || typeof g.optimizer.kind !== 'string' || typeof g.optimizer.lr !== 'number' || !(g.optimizer.lr >= 0))) {
+      err('E_GROUPS', `Group "${g.name}": "optimizer" must have a "kind" and a non-negative "lr"; got ${describe(g.optimizer)}.`);
+    }
+    const p = g.params;
+    const between = isRecord(p) ? p.between : undefined;
+    const listed = isRecord(p) ? p.nodes : undefined;
+    if (!isRecord(p) || (listed === undefined && between === undefined)) {
+      err('E_GROUPS', `Group "${g.name}" must say which parameters it trains: "params": {"nodes": [...]} or {"between": {"from": [...], "to": "..."}}.`);
+      return;
+    }
+    if (listed !== undefined && (!Array.isArray(listed) || !listed.every((n) => typeof n === 'string' && byId.has(n)))) {
+      err('E_GROUPS', `Group "${g.name}": "params.nodes" must list node ids of this graph; got ${describe(listed)}.`);
+      return;
+    }
+    if (between !== undefined && (!isRecord(between) || !Array.isArray(between.from) || !between.from.every((n) => typeof n === 'string' && byId.has(n)) || typeof between.to !== 'string' || !byId.has(between.to))) {
+      err('E_GROUPS', `Group "${g.name}": "params.between" must be {"from": [node ids], "to": node id} of this graph; got ${describe(between)}.`);
+      return;
+    }
+    const nodes = groupNodes({ nodes: [...byId.values()] }, p as NonNullable<TrainingConfig['groups']>[number]['params']);
+    let trained = 0;
+    for (const id of nodes) {
+      const def = defs.get(id);
+      if (!def?.params) continue;
+      trained++;
+      const other = owner.get(id);
+      if (other !== undefined && other !== g.name) err('E_GROUP_OVERLAP', `The parameters of "${id}" are in groups "${other}" and "${g.name}"; each node belongs to at most one group.`, id);
+      owner.set(id, g.name);
+    }
+    if (trained === 0) err('E_GROUPS', `Group "${g.name}" trains no parameters: none of its nodes has weights.`);
+  });
 }
 
 /** A loss's target should come from an Input(source='target'); warn when it does not. */

@@ -8,7 +8,7 @@
 import type { Channel } from '../protocol/channel';
 import type { Logger } from '../protocol/rpc';
 import { EngineService, type EngineEnvironment } from '../service';
-import { warmUpProbes } from '../probes/warm-up';
+import { warmUpProbes } from '../session/warm-up';
 import { ENGINE_VERSION } from '../version';
 import { detectComputeBackend } from './compute-info';
 import { createBestBackend } from './cpu';

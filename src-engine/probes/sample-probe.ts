@@ -1,9 +1,10 @@
 import type { CompiledGraph } from '../autodiff/executor';
 import type { SampleProbeResult } from '../protocol/messages';
+import type { ScoreKind } from '../train/binding';
 import { compact } from './summary';
 
-/** How a prediction row turns into class probabilities. */
-export type ScoreKind = 'logits' | 'probabilities' | 'single-logit' | 'single-probability';
+/** How a prediction row turns into class probabilities (declared with the graph binding). */
+export type { ScoreKind };
 
 /**
  * Class probabilities (classifiers) or outputs (autoencoders, regression) of the current weights

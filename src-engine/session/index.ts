@@ -4,4 +4,4 @@ export { LatestWinsMailbox } from './frame-mailbox';
 export { locateNonFinite, gradientsFinite, divergenceHint, type NonFiniteSite } from './divergence-guard';
 export { sanityCheck, type SanityCheckOptions } from './sanity-check';
 export { datasetPreview } from './preview';
-export { bindGraph } from './binding';
+export { bindGraph } from '../train';

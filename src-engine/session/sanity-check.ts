@@ -2,12 +2,10 @@ import type { CompiledGraph, CompileOptions } from '../autodiff/executor';
 import type { Backend } from '../backend/types';
 import { BatchFeeder, type PreparedData } from '../data';
 import type { GraphIR } from '../ir/types';
-import { createOptimizer } from '../optim';
-import { compactOrNull, rowProbabilities, type ProbeBinding } from '../probes';
+import { compactOrNull, rowProbabilities } from '../probes';
 import type { ResultOf } from '../protocol/messages';
 import { Rng } from '../rng';
-import { Trainer, TrainError } from '../train';
-import { bindGraph } from './binding';
+import { TrainError, TrainingLoop, type CompileFn, type GraphBinding } from '../train';
 
 export interface SanityCheckOptions {
   compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
@@ -26,7 +24,8 @@ export interface SanityCheckOptions {
  * about 0; one that cannot usually has a bug (labels not matching the outputs, a frozen layer,
  * a learning rate far off, too little capacity).
  *
- * Dropout and the input transform (noise, masking) are turned off for the check.
+ * Dropout and the input transform (noise, masking) are turned off for the check, and the
+ * learning rate is held constant (no schedule); gradient clipping stays as configured.
  *
  * Verdict: classifiers pass when the mean of the last 5 losses is < 0.05 (cross-entropy of a
  * ≥ 95% confident right answer), or when every example is classified right and the loss fell
@@ -35,45 +34,43 @@ export interface SanityCheckOptions {
 export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
   if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before the sanity check.');
   const n = prepared.train.count;
-  const config = { ...graph.training, batchSize: Math.min(graph.training.batchSize, n) };
-  // Regularisers fight memorisation: the check runs with Dropout and input corruption off.
-  const g: GraphIR = { ...graph, training: config, nodes: graph.nodes.map((nd) => (nd.op === 'Dropout' ? { ...nd, attrs: { ...nd.attrs, p: 0 } } : nd)) };
-  const data: PreparedData = { ...prepared, transform: { kind: 'none' } };
-  const plan = options.compile(g, { batchSize: config.batchSize, backend, seed: config.seed });
-  new Trainer(g, data, backend, { compile: () => plan }); // checks the graph against the data
-  const binding = bindGraph(g, config, data, plan);
-  const optimizer = createOptimizer(config.optimizer, plan.params, backend);
-  const feeder = new BatchFeeder(data.train, { transform: data.transform, target: data.target });
-  const rng = new Rng((config.seed ^ 0x5a17) >>> 0);
-  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const batchSize = Math.min(graph.training.batchSize, n);
   const steps = options.steps ?? 1000;
+  // Regularisers fight memorisation: the check runs with Dropout and input corruption off.
+  const g: GraphIR = { ...graph, training: { ...graph.training, earlyStopping: undefined }, nodes: graph.nodes.map((nd) => (nd.op === 'Dropout' ? { ...nd, attrs: { ...nd.attrs, p: 0 } } : nd)) };
+  const data: PreparedData = { ...prepared, transform: { kind: 'none' } };
   const deadline = options.steps === undefined ? performance.now() + 10_000 : Infinity;
-  const classification = binding.task === 'classification';
   const losses: (number | null)[] = [];
-  let last = performance.now();
-  let start = 0;
-  for (let s = 0; s < steps; s++) {
-    const count = Math.min(config.batchSize, n - start);
-    const gb = count === config.batchSize ? plan : plan.withBatchSize(count);
-    feeder.fill(order, start, count, gb.input(binding.featureInput).data, binding.targetInput ? gb.input(binding.targetInput).data : null, rng);
-    start = start + count >= n ? 0 : start + count;
-    const loss = gb.forward(true);
-    losses.push(compactOrNull(loss));
-    if (!Number.isFinite(loss)) break;
-    if (losses.length >= 5) {
-      const m = mean(losses.slice(-5) as number[]);
-      // Stop well inside the pass criterion, so a pass is not a lucky last batch.
-      if (classification ? m < 0.01 : m <= 0.05 * losses[0]!) break;
-    }
-    if (performance.now() > deadline) break;
-    gb.backward();
-    optimizer.step();
-    if (performance.now() - last > 10) {
-      await (options.yieldToHost ? options.yieldToHost() : new Promise<void>((r) => setTimeout(r, 0)));
-      last = performance.now();
-    }
-  }
-  const accuracy = binding.task === 'classification' && losses.every((x) => x !== null) ? fitAccuracy(plan, binding, data) : undefined;
+  let classification = false;
+  // The loop, configured as a check: the samples in order, a constant learning rate, no
+  // validation, test or checkpoints, and a verdict after every forward pass.
+  const loop = new TrainingLoop(g, data, backend, {
+    compile: options.compile as CompileFn,
+    overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: { kind: 'constant' }, metrics: [] },
+    shuffle: false,
+    maxSteps: steps,
+    validate: false,
+    test: false,
+    checkpoints: false,
+    ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
+    hooks: {
+      afterForward: ({ loss }) => {
+        losses.push(compactOrNull(loss));
+        if (!Number.isFinite(loss)) return 'stop';
+        if (losses.length >= 5) {
+          const m = mean(losses.slice(-5) as number[]);
+          // Stop well inside the pass criterion, so a pass is not a lucky last batch.
+          if (classification ? m < 0.01 : m <= 0.05 * losses[0]!) return 'stop';
+        }
+        return performance.now() > deadline ? 'stop' : 'ok';
+      },
+    },
+  });
+  classification = loop.binding.task === 'classification';
+  await loop.run();
+  const plan = loop.plan as CompiledGraph;
+  const binding = loop.binding;
+  const accuracy = classification && losses.every((x) => x !== null) ? fitAccuracy(plan, binding, data) : undefined;
   const initial = losses[0] ?? null;
   const tail = losses.slice(-5);
   const finite = tail.every((x) => x !== null);
@@ -103,7 +100,7 @@ function mean(a: readonly number[]): number {
 }
 
 /** Fraction of the training examples the current weights classify right (eval mode). */
-function fitAccuracy(plan: CompiledGraph, binding: ProbeBinding, data: PreparedData): number {
+function fitAccuracy(plan: CompiledGraph, binding: GraphBinding, data: PreparedData): number {
   const ds = data.train;
   const feeder = new BatchFeeder(ds, { transform: data.transform, target: data.target });
   const order = Int32Array.from({ length: ds.count }, (_, i) => i);

@@ -4,6 +4,12 @@ import type { MetricValues } from '../metrics';
 import type { OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../tensor';
 
+/** An opaque subset of a compiled graph's losses (the executor's `LossSelection`). */
+export interface LossSelection {
+  readonly lossNodes: readonly string[];
+  readonly plan: unknown;
+}
+
 /**
  * What the trainer needs from a compiled graph: the executor's `CompiledGraph`
  * (autodiff/executor.ts) satisfies it as it is.
@@ -13,10 +19,13 @@ export interface TrainableGraph {
   input(name: string): Tensor;
   /** Output storage of a node after `forward`. */
   output(nodeId: string): Tensor;
-  /** Run the graph; returns the loss (sum of the training losses). */
-  forward(training: boolean): number;
-  /** Gradients of the last forward's loss into `params[i].grad` (zeroed by the executor first). */
-  backward(): void;
+  readonly batchSize: number;
+  /** Run the graph; returns the loss (sum of the training losses, or of a selection's). */
+  forward(training: boolean, losses?: LossSelection): number;
+  /** Gradients of the last forward's loss (or a selection's) into `params[i].grad` (zeroed by the executor first). */
+  backward(losses?: LossSelection): void;
+  /** A subset of the losses and of the parameters they train (one optimizer group's step). */
+  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params']): LossSelection;
   readonly params: readonly { nodeId: string; name: string; value: Tensor; grad: Tensor; decay: boolean }[];
   readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
   /** The same graph for another batch size, sharing parameters and buffers. */
@@ -112,7 +121,10 @@ export interface Checkpoint {
   /** Keyed `nodeId.name`. Copies, not views. */
   params: Record<string, Float32Array>;
   buffers: Record<string, Float32Array>;
+  /** The (first) optimizer group's state. */
   optimizer: OptimizerState;
   schedule: ScheduleState;
+  /** Every group's state, in step order, when the graph has `training.groups`. */
+  groups?: { name: string; optimizer: OptimizerState; schedule: ScheduleState }[];
   metrics: { train?: MetricValues; val?: MetricValues };
 }

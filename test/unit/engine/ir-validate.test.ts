@@ -1,7 +1,8 @@
 /** analyzeGraph: every diagnostic code it promises, shape inference, and a fuzz test that it never throws. */
 import { describe, expect, it } from 'vitest';
 import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/ir/validate';
-import { migrateGraph, type MigrationStep } from '../../../src-engine/ir/migrate';
+import { MIGRATIONS, migrateGraph, type MigrationStep } from '../../../src-engine/ir/migrate';
+import { GRAPH_VERSION } from '../../../src-engine/ir/types';
 import { Rng } from '../../../src-engine/rng';
 import { graph, mnistMlp, node, smallCnn } from './graphs';
 
@@ -276,10 +277,21 @@ describe('analyzeGraph: fuzz (never throws; problems come back as diagnostics)',
 
 describe('migrateGraph', () => {
   it('is a no-op for the current version', () => {
-    const g = mnistMlp();
+    const g = { ...mnistMlp(), version: GRAPH_VERSION };
     const r = migrateGraph(g);
     expect(r.json).toBe(g);
     expect(r.applied).toEqual([]);
+  });
+
+  it('v1 → v2 (training.groups) changes nothing but the version, and is not reported as an upgrade', () => {
+    const g = mnistMlp();
+    expect(g.version).toBe(1);
+    const r = migrateGraph(g);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.fromVersion).toBe(1);
+    expect(r.applied).toEqual([]);
+    expect(r.json).toEqual({ ...g, version: 2 });
+    expect(analyzeGraph(g).diagnostics).toEqual([]);
   });
 
   it('applies a v0 → v1 step from the table (the hook the next format change will use)', () => {
@@ -298,7 +310,7 @@ describe('migrateGraph', () => {
       },
     };
     const v0 = { format: 'netwright.graph', version: 0, nodes: [{ id: 'x', op: 'Input', attrs: { shape: [4] }, inputs: [] }, { id: 'd', op: 'Dense', attrs: { units: 3 }, inputs: ['x'] }], outputs: { y: 'd' } };
-    const r = migrateGraph(v0, [step]);
+    const r = migrateGraph(v0, [step, ...MIGRATIONS]);
     expect(r.diagnostics).toEqual([]);
     expect(r.fromVersion).toBe(0);
     expect(r.applied).toEqual([step.describe]);

@@ -220,7 +220,7 @@ describe('probes on a compiled graph', () => {
 
 describe('probe warm-up at engine start', () => {
   it('runs every probe of a small network, a frame per step, and ends', async () => {
-    const { warmUpProbes } = await import('../../../src-engine/probes/warm-up');
+    const { warmUpProbes } = await import('../../../src-engine/session/warm-up');
     const { steps, frames } = await warmUpProbes();
     expect(steps).toBeGreaterThanOrEqual(30);
     expect(frames).toBe(steps);

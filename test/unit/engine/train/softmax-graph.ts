@@ -44,7 +44,12 @@ export const compileSoftmax: CompileFn = (graph, { batchSize, seed }) => {
     const logits = t([N, K]);
     const prob = new Float64Array(N * K);
     return {
+      batchSize: N,
       input: (name) => (name === 'x' ? X : Y),
+      // One loss, no groups: the loop never asks for a selection of this graph's losses.
+      selectLosses: () => {
+        throw new Error('softmax-graph has a single loss');
+      },
       output: () => logits,
       params,
       buffers: [],

@@ -2,7 +2,7 @@ import { compileGraph } from '../autodiff/executor';
 import { createReferenceBackend } from '../backend/reference';
 import { loadBuiltinDataset, prepareData } from '../data';
 import type { GraphIR } from '../ir/types';
-import { TrainingSession } from '../session/training-session';
+import { TrainingSession } from './training-session';
 
 /** A 2-32-32-2 two-moons classifier with every probed kind of layer an MLP has. */
 const WARM_UP_GRAPH: GraphIR = {

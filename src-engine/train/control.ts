@@ -1,0 +1,158 @@
+/** States of a run as its control sees them (the protocol's RunState). */
+export type ControlState = 'running' | 'paused' | 'diverged' | 'stopping' | 'done' | 'failed';
+
+export interface RunControlOptions {
+  /** Give the host's event loop a turn (default: a zero-delay timer). */
+  yieldToHost?: () => Promise<void>;
+  /** Yield when this many ms passed since the last yield (default 10). */
+  yieldEveryMs?: number;
+  /** Every state change but the silent one into a single step. */
+  onState?: (state: ControlState) => void;
+  /** A resume or step from `diverged`: put back the state the run retries from. */
+  onRestore?: () => void;
+}
+
+/**
+ * Pause / resume / single step / stop and a learning-rate change for one run, honoured between
+ * steps (`gate`). A run is `running` from its creation, so it can be paused before it starts.
+ * `hold()` is a pause the run put itself in (a divergence): leaving it restores the last good
+ * state first (`onRestore`).
+ */
+export class RunControl {
+  private current: ControlState = 'running';
+  private wake: (() => void) | null = null;
+  private singleStep = false;
+  private restorePending = false;
+  private pendingLr: number | null = null;
+  private lrBase: () => number = () => 1;
+  private lastYield = 0;
+  /** Multiplies every group's scheduled learning rate (a resume with a new rate sets it). */
+  lrFactor = 1;
+  /** Time spent paused (excluded from throughput, ETA and the run's duration). */
+  pausedMs = 0;
+  /** When the run last woke from a pause. */
+  resumedAt = -Infinity;
+
+  constructor(private readonly options: RunControlOptions = {}) {}
+
+  get state(): ControlState {
+    return this.current;
+  }
+
+  /** Whether the current step is a single step (the run pauses after it). */
+  get singleStepping(): boolean {
+    return this.singleStep;
+  }
+
+  /** Whether the run can still be controlled (not stopping, done or failed). */
+  get live(): boolean {
+    return this.current === 'running' || this.current === 'paused' || this.current === 'diverged';
+  }
+
+  /** What a new learning rate is relative to (the first group's scheduled rate). */
+  setLrBase(base: () => number): void {
+    this.lrBase = base;
+  }
+
+  pause(): void {
+    if (this.current === 'running') this.set('paused');
+  }
+
+  /** Go on (from a pause or a hold), optionally at learning rate `lr`. */
+  resume(lr?: number): void {
+    if (this.current !== 'paused' && this.current !== 'diverged') return;
+    if (lr !== undefined) this.pendingLr = lr;
+    this.restorePending = this.current === 'diverged';
+    this.singleStep = false;
+    this.set('running');
+    this.wakeUp();
+  }
+
+  /** While paused or held: run exactly one step, then pause again. */
+  step(lr?: number): void {
+    if (this.current !== 'paused' && this.current !== 'diverged') return;
+    if (lr !== undefined) this.pendingLr = lr;
+    this.restorePending = this.current === 'diverged';
+    this.singleStep = true;
+    this.wakeUp();
+  }
+
+  /** Stop after the current step. */
+  stop(): void {
+    if (!this.live) return;
+    this.set('stopping');
+    this.wakeUp();
+  }
+
+  /** Pause the run from inside (a divergence); `resume`/`step` leave it, restoring first. */
+  hold(): void {
+    this.singleStep = false;
+    this.set('diverged');
+  }
+
+  /** The run ended. */
+  finish(state: 'done' | 'failed'): void {
+    this.set(state);
+  }
+
+  /**
+   * Before each step: yield now and then, wait while paused, apply a pending restore and
+   * learning rate. Resolves false when the run must stop.
+   */
+  async gate(): Promise<boolean> {
+    await this.maybeYield();
+    if (this.singleStep && this.current === 'running') {
+      // The single step ran; pause again.
+      this.singleStep = false;
+      this.set('paused');
+    }
+    const t0 = performance.now();
+    let waited = false;
+    while ((this.current === 'paused' || this.current === 'diverged') && !this.singleStep) {
+      waited = true;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.lastYield = performance.now();
+    }
+    if (waited) {
+      this.pausedMs += this.lastYield - t0;
+      this.resumedAt = this.lastYield;
+    }
+    // A single step runs in the running state without telling anyone: the next gate pauses again.
+    if (this.singleStep && (this.current === 'paused' || this.current === 'diverged')) this.current = 'running';
+    if (this.restorePending) {
+      this.restorePending = false;
+      this.options.onRestore?.();
+    }
+    if (this.pendingLr !== null) {
+      this.lrFactor = this.pendingLr / this.lrBase();
+      this.pendingLr = null;
+    }
+    return this.current !== 'stopping';
+  }
+
+  /** Yield to the host when `yieldEveryMs` passed since the last yield. */
+  async maybeYield(): Promise<void> {
+    const now = performance.now();
+    if (now - this.lastYield >= (this.options.yieldEveryMs ?? 10)) {
+      await (this.options.yieldToHost ? this.options.yieldToHost() : new Promise<void>((resolve) => setTimeout(resolve, 0)));
+      this.lastYield = performance.now();
+    }
+  }
+
+  /** Forget the lr factor (the best checkpoint restored at the end of a run). */
+  resetLr(): void {
+    this.lrFactor = 1;
+  }
+
+  private set(s: ControlState): void {
+    if (this.current === s) return;
+    this.current = s;
+    this.options.onState?.(s);
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}

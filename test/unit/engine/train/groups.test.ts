@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../../src-engine/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../../src-engine/data';
+import { groupNodes, resolveGroups } from '../../../../src-engine/ir/training';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../../../src-engine/ir/types';
+import { analyzeGraph } from '../../../../src-engine/ir/validate';
+import { TrainingLoop } from '../../../../src-engine/train';
+
+const x: NodeIR = { id: 'x', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] };
+const y: NodeIR = { id: 'y', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] };
+const head = (h: string): NodeIR[] => [
+  { id: `fc${h}`, op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['x'] },
+  { id: `act${h}`, op: 'Tanh', attrs: {}, inputs: [`fc${h}`] },
+  { id: `out${h}`, op: 'Linear', attrs: { outFeatures: 3 }, inputs: [`act${h}`] },
+  { id: `loss${h}`, op: 'CrossEntropyLoss', attrs: {}, inputs: [`out${h}`, 'y'] },
+];
+const base: Omit<TrainingConfig, 'loss' | 'optimizer'> = {
+  dataset: { name: 'blobs', options: { samples: 300, classes: 3, noise: 1.2 }, validationSplit: 0.2 },
+  batchSize: 32,
+  epochs: 3,
+  seed: 5,
+  metrics: ['accuracy'],
+};
+const sgd = { kind: 'sgd' as const, lr: 0.1, momentum: 0.9 };
+const adam = { kind: 'adam' as const, lr: 0.01 };
+
+function graph(heads: string[], training: Partial<TrainingConfig>): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [x, y, ...heads.flatMap(head)],
+    outputs: { logits: `out${heads[0]}` },
+    training: { ...base, loss: heads.map((h) => `loss${h}`), optimizer: sgd, ...training } as TrainingConfig,
+  };
+}
+
+async function train(g: GraphIR): Promise<{ loop: TrainingLoop; weights: Map<string, Float32Array> }> {
+  const c = g.training!;
+  const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+  const loop = new TrainingLoop(g, data, createReferenceBackend(), { compile: compileGraph });
+  await loop.run();
+  return { loop, weights: new Map(loop.plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])) };
+}
+
+describe('optimizer groups (training.groups)', () => {
+  it('two independent heads, SGD and Adam, train exactly as each head trained alone', async () => {
+    const both = await train(
+      graph(['A', 'B'], {
+        groups: [
+          { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA', optimizer: sgd },
+          { name: 'b', params: { between: { from: ['fcB'], to: 'outB' } }, loss: 'lossB', optimizer: adam },
+        ],
+      }),
+    );
+    const a = await train(graph(['A'], { optimizer: sgd }));
+    const b = await train(graph(['B'], { optimizer: adam }));
+    expect(both.loop.groups.map((g) => [g.spec.name, g.params.length])).toEqual([['a', 4], ['b', 4]]);
+    for (const [k, v] of a.weights) expect(both.weights.get(k), k).toEqual(v);
+    for (const [k, v] of b.weights) expect(both.weights.get(k), k).toEqual(v);
+    // And training moved them: the heads are not at their initial weights.
+    const init = compileGraph(graph(['A', 'B'], {}), { batchSize: 32, backend: createReferenceBackend(), seed: 5 });
+    for (const p of init.params) expect(both.weights.get(`${p.nodeId}.${p.name}`)).not.toEqual(p.value.data);
+  });
+
+  it('reports each group\'s loss, and checkpoints every group\'s optimizer state', async () => {
+    const g = graph(['A', 'B'], {
+      epochs: 1,
+      groups: [
+        { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA' },
+        { name: 'b', params: { nodes: ['fcB', 'outB'] }, loss: 'lossB', optimizer: adam },
+      ],
+    });
+    const c = g.training!;
+    const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+    const seen: Record<string, number>[] = [];
+    const loop = new TrainingLoop(g, data, createReferenceBackend(), {
+      compile: compileGraph,
+      progressEveryMs: 0,
+      hooks: { onProgress: (p) => seen.push(p.groupLosses!) },
+    });
+    await loop.run();
+    expect(Object.keys(seen[0])).toEqual(['a', 'b']);
+    expect(seen.every((l) => l.a > 0 && l.b > 0)).toBe(true);
+    const ck = loop.last!;
+    expect(ck.groups!.map((q) => [q.name, q.optimizer.kind])).toEqual([['a', 'sgd'], ['b', 'adam']]);
+    expect(ck.groups![1].optimizer.step).toBe(loop.step);
+    // Restoring puts back weights and both optimizers' state.
+    const before = loop.plan.params[0].value.data.slice();
+    loop.plan.params[0].value.data.fill(0);
+    loop.groups[1].optimizer.loadState({ ...ck.groups![1].optimizer, step: 0 });
+    loop.restore(ck);
+    expect(loop.plan.params[0].value.data).toEqual(before);
+    expect(loop.groups[1].optimizer.state().step).toBe(loop.step);
+  });
+
+  it('a group step only runs the backwards between its parameters and its loss (a frozen part gets no gradient)', () => {
+    // "Generator" g1 → "discriminator" d1 → loss: the discriminator's step must not reach g1.
+    const gan: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        x,
+        y,
+        { id: 'g1', op: 'Linear', attrs: { outFeatures: 4 }, inputs: ['x'] },
+        { id: 'd1', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['g1'] },
+        { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['d1', 'y'] },
+      ],
+      outputs: {},
+      training: { ...base, loss: 'loss', optimizer: sgd },
+    };
+    const plan = compileGraph(gan, { batchSize: 4, backend: createReferenceBackend(), seed: 1 });
+    plan.input('x').data.set([1, 2, -1, 0.5, 0.3, -2, 1, 1]);
+    plan.input('y').data.set([0, 1, 2, 1]);
+    plan.forward(true);
+    plan.backward();
+    const full = new Map(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.grad.data.slice()]));
+    const dParams = plan.params.filter((p) => p.nodeId === 'd1');
+    const sel = plan.selectLosses(['loss'], dParams);
+    plan.forward(true, sel);
+    plan.backward(sel);
+    for (const p of plan.params) {
+      const k = `${p.nodeId}.${p.name}`;
+      if (p.nodeId === 'd1') expect(p.grad.data, k).toEqual(full.get(k));
+      else expect(p.grad.data.every((v) => v === 0), k).toBe(true);
+    }
+    expect(() => compileGraph(gan, { batchSize: 2, backend: createReferenceBackend(), seed: 1 }).forward(true, sel)).toThrow(/E_FOREIGN_SELECTION/);
+    expect(() => plan.selectLosses(['g1'])).toThrow(/E_NOT_A_TRAINING_LOSS/);
+  });
+
+  it('groups resolve by node list and by sub-graph; without groups there is one implicit group', () => {
+    const g = graph(['A', 'B'], {});
+    expect([...groupNodes(g, { between: { from: ['fcA'], to: 'outA' } })].sort()).toEqual(['actA', 'fcA', 'outA']);
+    expect([...groupNodes(g, { nodes: ['fcB'], between: { from: ['x'], to: 'actA' } })].sort()).toEqual(['actA', 'fcA', 'fcB', 'x']);
+    expect(resolveGroups(g, g.training!)).toEqual([{ name: 'model', nodes: null, loss: ['lossA', 'lossB'], optimizer: sgd, schedule: undefined, gradClip: undefined }]);
+  });
+
+  it('the validator names what is wrong with a group', () => {
+    const codes = (groups: unknown) => analyzeGraph({ ...graph(['A', 'B'], {}), training: { ...graph(['A', 'B'], {}).training!, groups } as TrainingConfig }).diagnostics.map((d) => [d.code, d.message]);
+    expect(codes([])).toEqual([['E_GROUPS', expect.stringContaining('non-empty list')]]);
+    expect(codes([{ name: 'a', params: { nodes: ['fcA'] }, loss: 'lossA' }, { name: 'a', params: { nodes: ['fcB'] }, loss: 'lossB' }])).toEqual([['E_GROUPS', expect.stringContaining('named "a"')]]);
+    expect(codes([{ name: 'a', params: { nodes: ['fcA'] }, loss: 'lossA' }, { name: 'b', params: { between: { from: ['x'], to: 'outA' } }, loss: 'lossA' }])).toEqual([
+      ['E_GROUP_OVERLAP', expect.stringContaining('"fcA" are in groups "a" and "b"')],
+    ]);
+    expect(codes([{ name: 'a', params: { nodes: ['actA'] }, loss: 'lossA' }])).toEqual([['E_GROUPS', expect.stringContaining('trains no parameters')]]);
+    expect(codes([{ name: 'a', params: { nodes: ['nope'] }, loss: 'lossA' }])).toEqual([['E_GROUPS', expect.stringContaining('params.nodes')]]);
+    expect(codes([{ name: 'a', params: { nodes: ['fcA'] }, loss: 'outA' }])).toEqual([['E_NOT_A_LOSS', expect.stringContaining('"outA"')]]);
+    expect(codes([{ name: 'a', params: {}, loss: 'lossA' }])).toEqual([['E_GROUPS', expect.stringContaining('which parameters')]]);
+  });
+});
