@@ -92,8 +92,9 @@ export interface TrainingGroup {
 export interface TrainingConfig {
   dataset: DatasetConfig;
   /**
-   * Id of the loss node to minimise (several losses: their sum). With `groups`, the loss that
-   * evaluation reports (validation and test); each group minimises its own.
+   * Id of the loss node to minimise (several losses: their sum). With `groups` each group
+   * minimises its own, and every reported loss (training steps, validation, test) is the sum of
+   * the groups' distinct losses; list them here too.
    */
   loss: string | string[];
   /**

@@ -92,7 +92,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if (now - lastLine < 1000 && e.stepInEpoch !== e.stepsPerEpoch) return;
       lastLine = now;
       out(
-        `epoch ${e.epoch}/${e.epochs}  step ${e.stepInEpoch}/${e.stepsPerEpoch}  loss ${e.loss.toFixed(4)}  lr ${e.lr.toPrecision(3)}  ` +
+        `epoch ${e.epoch}/${e.epochs}  step ${e.stepInEpoch}/${e.stepsPerEpoch}  loss ${e.loss.toFixed(4)}${groupLosses(e.groupLosses)}  lr ${e.lr.toPrecision(3)}  ` +
           `${Math.round(e.samplesPerSec)} samples/s  ETA ${formatSeconds(e.etaSeconds)}\n`,
       );
     } else if (e.type === 'epoch') {
@@ -171,6 +171,11 @@ function summary(m: MetricValues): string {
   if (m.r2 !== undefined) parts.push(`R² ${m.r2.toFixed(3)}`);
   if (m.psnr !== undefined) parts.push(`PSNR ${m.psnr.toFixed(2)} dB`);
   return parts.join('  ');
+}
+
+/** `  (discriminator 0.693, generator 0.701)` for runs with optimizer groups. */
+function groupLosses(g: Record<string, number> | undefined): string {
+  return g ? `  (${Object.entries(g).map(([k, v]) => `${k} ${v.toPrecision(3)}`).join(', ')})` : '';
 }
 
 function formatSeconds(s: number): string {

@@ -169,6 +169,12 @@ export class TrainingLoop {
   readonly control: RunControl;
   /** The optimizer groups, in step order. */
   readonly groups: readonly GroupRuntime[];
+  /** Whether the graph has `training.groups`. */
+  private readonly grouped: boolean;
+  /** With groups: the distinct loss nodes the groups minimise (what every reported loss sums). */
+  private readonly reportedLosses: string[] = [];
+  /** Per group: its losses that no earlier group minimises. */
+  private readonly reportedFrom: string[][] = [];
   private bestCheckpoint: Checkpoint | null = null;
   private lastCheckpoint: Checkpoint | null = null;
   private steps = 0;
@@ -196,6 +202,12 @@ export class TrainingLoop {
       onRestore: () => this.hooks.onRestore?.(),
     });
     this.groups = this.createGroups();
+    this.grouped = (this.config.groups?.length ?? 0) > 0;
+    for (const g of this.groups) {
+      const fresh = g.spec.loss.filter((id) => !this.reportedLosses.includes(id));
+      this.reportedLosses.push(...fresh);
+      this.reportedFrom.push(fresh);
+    }
     this.control.setLrBase(() => this.groups[0].schedule.lr);
   }
 
@@ -237,7 +249,7 @@ export class TrainingLoop {
     const n = train.count;
     const stepsPerEpoch = this.stepsPerEpoch;
     const groups = this.groups;
-    const grouped = (c.groups?.length ?? 0) > 0;
+    const grouped = this.grouped;
     const selections = new Map<TrainableGraph, ReturnType<TrainableGraph['selectLosses']>[]>();
     const selectionsFor = (gb: TrainableGraph) => {
       let s = selections.get(gb);
@@ -317,8 +329,11 @@ export class TrainingLoop {
           this.hooks.beforeUpdate?.(ctx);
           g.optimizer.step(g.schedule.lr * control.lrFactor);
           if (g.perStep) g.schedule.step();
-          loss += gLoss;
-          if (groupLosses) groupLosses[g.spec.name] = gLoss;
+          if (groupLosses) {
+            groupLosses[g.spec.name] = gLoss;
+            // A loss node several groups minimise counts once, at the first group's forward.
+            for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
+          } else loss += gLoss;
         }
         if (verdict === 'stop') break outer;
         if (verdict === 'retry') {
@@ -442,7 +457,7 @@ export class TrainingLoop {
       const g = this.planFor(count);
       const y = this.binding.targetInput ? g.input(this.binding.targetInput).data : null;
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
-      const loss = g.forward(false);
+      const loss = this.grouped ? g.forward(false, g.selectLosses(this.reportedLosses)) : g.forward(false);
       acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
     }
     return acc.result();

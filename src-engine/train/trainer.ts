@@ -59,7 +59,7 @@ export class Trainer {
           return 'ok';
         },
         afterStep: ({ step, loss }) => options.onStepLoss?.(step, loss),
-        onProgress: ({ single: _single, groupLosses: _g, ...p }) => this.emit({ type: 'progress', ...p }),
+        onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
         afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
       },
     });

@@ -65,8 +65,10 @@ export interface ProgressEvent {
   stepsPerEpoch: number;
   /** Mean training loss of this epoch so far. */
   loss: number;
-  /** Loss of the last batch. */
+  /** Loss of the last batch (with optimizer groups: the sum of the groups' losses). */
   batchLoss: number;
+  /** Each optimizer group's loss of the last batch (only with `training.groups`). */
+  groupLosses?: Record<string, number>;
   lr: number;
   /** Training throughput since the previous progress event. */
   samplesPerSec: number;

@@ -35,12 +35,12 @@ function graph(heads: string[], training: Partial<TrainingConfig>): GraphIR {
   };
 }
 
-async function train(g: GraphIR): Promise<{ loop: TrainingLoop; weights: Map<string, Float32Array> }> {
+async function train(g: GraphIR): Promise<{ loop: TrainingLoop; weights: Map<string, Float32Array>; testLoss: number }> {
   const c = g.training!;
   const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
   const loop = new TrainingLoop(g, data, createReferenceBackend(), { compile: compileGraph });
-  await loop.run();
-  return { loop, weights: new Map(loop.plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])) };
+  const r = await loop.run();
+  return { loop, weights: new Map(loop.plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])), testLoss: r.test!.loss };
 }
 
 describe('optimizer groups (training.groups)', () => {
@@ -58,6 +58,8 @@ describe('optimizer groups (training.groups)', () => {
     expect(both.loop.groups.map((g) => [g.spec.name, g.params.length])).toEqual([['a', 4], ['b', 4]]);
     for (const [k, v] of a.weights) expect(both.weights.get(k), k).toEqual(v);
     for (const [k, v] of b.weights) expect(both.weights.get(k), k).toEqual(v);
+    // The reported loss is the sum of the groups' losses.
+    expect(both.testLoss).toBeCloseTo(a.testLoss + b.testLoss, 5);
     // And training moved them: the heads are not at their initial weights.
     const init = compileGraph(graph(['A', 'B'], {}), { batchSize: 32, backend: createReferenceBackend(), seed: 5 });
     for (const p of init.params) expect(both.weights.get(`${p.nodeId}.${p.name}`)).not.toEqual(p.value.data);
