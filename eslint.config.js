@@ -9,6 +9,25 @@ const nodeBuiltins = [
   'fs', 'fs/promises', 'path', 'os', 'child_process', 'worker_threads', 'http', 'https', 'net', 'url', 'crypto', 'stream',
 ].flatMap((m) => [m, `node:${m}`]);
 
+/** An import of one of the engine's tier folders (relative specifiers: `../core/ops/types`). */
+function tierImport(tiers, message) {
+  return { regex: `(^|/)(${tiers.join('|')})/`, message };
+}
+
+/** The engine's rule for `files` (not src-engine/node): runtime-neutral, plus tier patterns. */
+function engineTier(files, tierPatterns) {
+  return [{
+    files: [files],
+    ignores: ['src-engine/node/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron, { name: 'react', message: 'The engine is UI-free.' }, ...nodeBuiltins.map((name) => ({ name, message: 'Engine core is runtime-neutral; Node-only code goes in src-engine/node.' }))],
+        patterns: [{ group: ['**/src-renderer/**', '**/src-main/**', '**/node/**'], message: 'The engine core imports nothing outside it.' }, ...tierPatterns],
+      }],
+    },
+  }];
+}
+
 /** Import boundaries (folder = runtime); the per-runtime tsconfigs enforce the same in the compiler. */
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src-engine/node/cpu/generated/**'] },
@@ -20,16 +39,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: ['src-engine/**/*.ts'],
-    ignores: ['src-engine/node/**'],
-    rules: {
-      'no-restricted-imports': ['error', {
-        paths: [electron, { name: 'react', message: 'The engine is UI-free.' }, ...nodeBuiltins.map((name) => ({ name, message: 'Engine core is runtime-neutral; Node-only code goes in src-engine/node.' }))],
-        patterns: [{ group: ['**/src-renderer/**', '**/src-main/**', '**/node/**'], message: 'The engine core imports nothing outside it.' }],
-      }],
-    },
-  },
+  // The engine's tiers (docs/architecture.md): base (tensor, rng, the IR format) ← core (ops,
+  // autodiff, backends, optim, data, metrics, train) ← app (service, session, probes). Each imports
+  // only the tiers below it; the protocol is the contract and imports nothing of the engine.
+  ...engineTier('src-engine/**/*.ts', []),
+  ...engineTier('src-engine/base/**/*.ts', [tierImport(['core', 'app', 'protocol'], 'The base tier (tensor, rng, IR format) imports no other tier.')]),
+  ...engineTier('src-engine/core/**/*.ts', [tierImport(['app', 'protocol'], 'The core tier imports only base: app code (sessions, probes, service) and the protocol stand on it, not the reverse.')]),
+  ...engineTier('src-engine/protocol/**/*.ts', [tierImport(['base', 'core', 'app'], 'The protocol is the contract between processes: it imports nothing of the engine.')]),
   {
     files: ['src-engine/node/**/*.ts'],
     languageOptions: { globals: globals.node },
