@@ -402,6 +402,8 @@ export const EngineEvents = {
     /** Mean training loss of this epoch so far, and of the last batch. */
     loss: z.number().nullable(),
     batchLoss: z.number().nullable(),
+    /** Each optimizer group's loss of the last batch (graphs with `training.groups`), NaN/Inf as null. */
+    groupLosses: z.record(z.string().max(200), z.number().nullable()).optional(),
     lr: z.number(),
     samplesPerSec: z.number(),
     etaSeconds: z.number(),

@@ -270,6 +270,7 @@ export class TrainingSession {
       stepsPerEpoch: p.stepsPerEpoch,
       loss: compactOrNull(p.loss),
       batchLoss: compactOrNull(p.batchLoss),
+      ...(p.groupLosses ? { groupLosses: Object.fromEntries(Object.entries(p.groupLosses).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
       lr: compact(p.lr),
       samplesPerSec: compact(p.samplesPerSec),
       etaSeconds: compact(p.etaSeconds),

@@ -150,3 +150,35 @@ describe('optimizer groups (training.groups)', () => {
     expect(codes([{ name: 'a', params: {}, loss: 'lossA' }])).toEqual([['E_GROUPS', expect.stringContaining('which parameters')]]);
   });
 });
+
+describe('optimizer groups in the app', () => {
+  it('a session reports each group\'s loss in train.progress, and the events pass the protocol schema', async () => {
+    const { TrainingSession } = await import('../../../../src-engine/session');
+    const { EngineEvents } = await import('../../../../src-engine/protocol/messages');
+    const g = graph(['A', 'B'], {
+      epochs: 1,
+      groups: [
+        { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA' },
+        { name: 'b', params: { nodes: ['fcB', 'outB'] }, loss: 'lossB', optimizer: adam },
+      ],
+    });
+    const c = g.training!;
+    const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+    const progress: unknown[] = [];
+    const s = new TrainingSession('grouped', g, data, createReferenceBackend(), {
+      compile: compileGraph,
+      probes: false,
+      progressEveryMs: 0,
+      emit: (event, d) => {
+        if (event === 'train.progress') progress.push(EngineEvents['train.progress'].parse(d));
+        if (event === 'train.error') throw new Error(JSON.stringify(d));
+      },
+    });
+    await s.run();
+    expect(s.status).toBe('done');
+    expect(progress.length).toBe(s.stepsPerEpoch);
+    const last = progress.at(-1) as { groupLosses: Record<string, number>; batchLoss: number };
+    expect(Object.keys(last.groupLosses)).toEqual(['a', 'b']);
+    expect(last.batchLoss).toBeCloseTo(last.groupLosses.a + last.groupLosses.b, 4);
+  });
+});
