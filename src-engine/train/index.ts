@@ -1,11 +1,11 @@
 /** Training: the one TrainingLoop, its run control, the graph binding, the headless Trainer and checkpoints (runtime-neutral). */
 export { TrainingLoop, stripUndefined } from './loop';
-export type { GroupRuntime, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, StepVerdict, TrainingLoopOptions } from './loop';
+export type { GroupRuntime, LoopHooks, StepContext, StepVerdict, TrainingLoopOptions } from './loop';
 export { RunControl, type ControlState, type RunControlOptions } from './control';
 export { bindGraph, type GraphBinding, type ScoreKind } from './binding';
 export { Trainer } from './trainer';
 export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';
-export type { Checkpoint, CompileFn, DoneEvent, EpochEvent, ErrorEvent, LossSelection, ProgressEvent, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
+export type { Checkpoint, CompileFn, DoneEvent, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';

@@ -10,7 +10,7 @@ import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../rng';
 import { bindGraph, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 /** What a hook sees of the step in progress. */
@@ -34,47 +34,6 @@ export interface StepContext {
 
 /** What `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end the run. */
 export type StepVerdict = 'ok' | 'retry' | 'stop';
-
-/** Everything a progress report needs; adapters format it as their own events. */
-export interface LoopProgress {
-  epoch: number;
-  epochs: number;
-  step: number;
-  stepInEpoch: number;
-  stepsPerEpoch: number;
-  /** Mean loss of this epoch's steps so far. */
-  loss: number;
-  batchLoss: number;
-  /** Each group's loss of the last batch (only with `training.groups`). */
-  groupLosses?: Record<string, number>;
-  lr: number;
-  samplesPerSec: number;
-  etaSeconds: number;
-  /** The run is on a single step and pauses after it. */
-  single: boolean;
-}
-
-export interface LoopEpoch {
-  epoch: number;
-  epochs: number;
-  step: number;
-  train: MetricValues;
-  val?: MetricValues;
-  lr: number;
-  seconds: number;
-  best: boolean;
-}
-
-export interface LoopResult {
-  reason: 'completed' | 'early-stopping' | 'stopped';
-  epochs: number;
-  steps: number;
-  seconds: number;
-  evaluatedEpoch: number;
-  train?: MetricValues;
-  val?: MetricValues;
-  test?: MetricValues;
-}
 
 /**
  * Where a configuration of the loop plugs in. Every hook is optional and runs synchronously on

@@ -52,9 +52,8 @@ export class TrainError extends Error {
   }
 }
 
-/** Emitted a few times a second while training. */
-export interface ProgressEvent {
-  type: 'progress';
+/** Where a run stands, a few times a second while training. */
+export interface LoopProgress {
   /** 1-based epoch. */
   epoch: number;
   epochs: number;
@@ -65,19 +64,21 @@ export interface ProgressEvent {
   stepsPerEpoch: number;
   /** Mean training loss of this epoch so far. */
   loss: number;
-  /** Loss of the last batch (with optimizer groups: the sum of the groups' losses). */
+  /** Loss of the last batch (with optimizer groups: the sum of the groups' distinct losses). */
   batchLoss: number;
   /** Each optimizer group's loss of the last batch (only with `training.groups`). */
   groupLosses?: Record<string, number>;
   lr: number;
-  /** Training throughput since the previous progress event. */
+  /** Training throughput since the previous progress report. */
   samplesPerSec: number;
   /** Estimated seconds left for the whole run (training steps only). */
   etaSeconds: number;
+  /** The run is on a single step and pauses after it. */
+  single: boolean;
 }
 
-export interface EpochEvent {
-  type: 'epoch';
+/** The end of an epoch. */
+export interface LoopEpoch {
   epoch: number;
   epochs: number;
   step: number;
@@ -92,11 +93,12 @@ export interface EpochEvent {
   best: boolean;
 }
 
-export interface DoneEvent {
-  type: 'done';
+/** How a run ended. */
+export interface LoopResult {
   reason: 'completed' | 'early-stopping' | 'stopped';
   epochs: number;
   steps: number;
+  /** Training time, pauses excluded. */
   seconds: number;
   /** The epoch whose weights produced `test` (the best one with early stopping, else the last). */
   evaluatedEpoch: number;
@@ -105,6 +107,11 @@ export interface DoneEvent {
   /** Test-split metrics in eval mode (absent when stopped by the user). */
   test?: MetricValues;
 }
+
+/** Emitted a few times a second while training. */
+export type ProgressEvent = { type: 'progress' } & Omit<LoopProgress, 'single'>;
+export type EpochEvent = { type: 'epoch' } & LoopEpoch;
+export type DoneEvent = { type: 'done' } & LoopResult;
 
 export interface ErrorEvent {
   type: 'error';

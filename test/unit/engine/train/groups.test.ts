@@ -43,6 +43,19 @@ async function train(g: GraphIR): Promise<{ loop: TrainingLoop; weights: Map<str
   return { loop, weights: new Map(loop.plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])), testLoss: r.test!.loss };
 }
 
+/** Two heads, one epoch, SGD (the default) for head A and Adam for head B, and their data. */
+function twoGroups() {
+  const g = graph(['A', 'B'], {
+    epochs: 1,
+    groups: [
+      { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA' },
+      { name: 'b', params: { nodes: ['fcB', 'outB'] }, loss: 'lossB', optimizer: adam },
+    ],
+  });
+  const c = g.training!;
+  return { g, data: prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed) };
+}
+
 describe('optimizer groups (training.groups)', () => {
   it('two independent heads, SGD and Adam, train exactly as each head trained alone', async () => {
     const both = await train(
@@ -66,15 +79,7 @@ describe('optimizer groups (training.groups)', () => {
   });
 
   it('reports each group\'s loss, and checkpoints every group\'s optimizer state', async () => {
-    const g = graph(['A', 'B'], {
-      epochs: 1,
-      groups: [
-        { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA' },
-        { name: 'b', params: { nodes: ['fcB', 'outB'] }, loss: 'lossB', optimizer: adam },
-      ],
-    });
-    const c = g.training!;
-    const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+    const { g, data } = twoGroups();
     const seen: Record<string, number>[] = [];
     const loop = new TrainingLoop(g, data, createReferenceBackend(), {
       compile: compileGraph,
@@ -155,15 +160,7 @@ describe('optimizer groups in the app', () => {
   it('a session reports each group\'s loss in train.progress, and the events pass the protocol schema', async () => {
     const { TrainingSession } = await import('../../../../src-engine/session');
     const { EngineEvents } = await import('../../../../src-engine/protocol/messages');
-    const g = graph(['A', 'B'], {
-      epochs: 1,
-      groups: [
-        { name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: 'lossA' },
-        { name: 'b', params: { nodes: ['fcB', 'outB'] }, loss: 'lossB', optimizer: adam },
-      ],
-    });
-    const c = g.training!;
-    const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+    const { g, data } = twoGroups();
     const progress: unknown[] = [];
     const s = new TrainingSession('grouped', g, data, createReferenceBackend(), {
       compile: compileGraph,
