@@ -1,7 +1,7 @@
-import type { GraphIR, NodeIR } from '../src-engine/ir/types';
+import type { GraphIR, NodeIR } from '../src-engine/base/ir/types';
 import { PROJECT_FORMAT, PROJECT_VERSION, type ProjectFile } from '../src-renderer/src/editor/document';
 import { autoLayout } from '../src-renderer/src/editor/layout';
-import { getOp } from '../src-engine/ops/registry';
+import { getOp } from '../src-engine/core/ops/registry';
 import { defaultAttrs } from '../src-renderer/src/editor/graph';
 
 /**

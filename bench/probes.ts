@@ -15,14 +15,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGraph } from '../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../src-engine/backend/reference';
-import type { Backend } from '../src-engine/backend/types';
-import { prepareData } from '../src-engine/data';
-import type { GraphIR } from '../src-engine/ir/types';
+import { compileGraph } from '../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../src-engine/core/backend/reference';
+import type { Backend } from '../src-engine/core/backend/types';
+import { prepareData } from '../src-engine/core/data';
+import type { GraphIR } from '../src-engine/base/ir/types';
 import { createCpuBackend, defaultThreadCount } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
-import { TrainingSession } from '../src-engine/session';
+import { TrainingSession } from '../src-engine/app/session';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);

@@ -7,13 +7,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGraph } from '../src-engine/autodiff/executor';
-import type { GraphIR } from '../src-engine/ir/types';
+import { compileGraph } from '../src-engine/core/autodiff/executor';
+import type { GraphIR } from '../src-engine/base/ir/types';
 import { createCpuBackend } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
-import { listOps } from '../src-engine/ops/registry';
-import type { OpKernelOverride } from '../src-engine/backend/types';
-import { createOptimizer } from '../src-engine/optim';
+import { listOps } from '../src-engine/core/ops/registry';
+import type { OpKernelOverride } from '../src-engine/core/backend/types';
+import { createOptimizer } from '../src-engine/core/optim';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.argv[2] ?? 'mnist-cnn';

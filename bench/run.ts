@@ -13,15 +13,15 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGraph } from '../src-engine/autodiff/executor';
-import type { Backend } from '../src-engine/backend/types';
-import type { GraphIR, NodeIR } from '../src-engine/ir/types';
+import { compileGraph } from '../src-engine/core/autodiff/executor';
+import type { Backend } from '../src-engine/core/backend/types';
+import type { GraphIR, NodeIR } from '../src-engine/base/ir/types';
 import { createCpuBackend, defaultThreadCount, type CpuBackend } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
-import { getOp } from '../src-engine/ops/registry';
-import type { AttrValue } from '../src-engine/ops/types';
-import { createOptimizer } from '../src-engine/optim';
-import type { TrainableGraph } from '../src-engine/train/types';
+import { getOp } from '../src-engine/core/ops/registry';
+import type { AttrValue } from '../src-engine/core/ops/types';
+import { createOptimizer } from '../src-engine/core/optim';
+import type { TrainableGraph } from '../src-engine/core/train/types';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);

@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { DatasetConfig } from '../ir/types';
-import { DataError, csvDataset, idxImageDataset, loadBuiltinDataset, parseIdx } from '../data';
-import type { LoadedDataset } from '../data';
+import type { DatasetConfig } from '../base/ir/types';
+import { DataError, csvDataset, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
+import type { LoadedDataset } from '../core/data';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];

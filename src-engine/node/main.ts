@@ -7,9 +7,9 @@
  */
 import type { Channel } from '../protocol/channel';
 import type { Logger } from '../protocol/rpc';
-import { EngineService, type EngineEnvironment } from '../service';
-import { warmUpProbes } from '../session/warm-up';
-import { ENGINE_VERSION } from '../version';
+import { EngineService, type EngineEnvironment } from '../app/service';
+import { warmUpProbes } from '../app/session/warm-up';
+import { ENGINE_VERSION } from '../base/version';
 import { detectComputeBackend } from './compute-info';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';

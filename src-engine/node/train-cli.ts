@@ -10,14 +10,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { compileGraph } from '../autodiff/executor';
-import type { Backend } from '../backend/types';
-import { DataError, prepareData } from '../data';
-import { analyzeGraph } from '../ir/validate';
-import type { GraphIR } from '../ir/types';
-import type { MetricValues } from '../metrics';
-import { Trainer, TrainError } from '../train';
-import type { TrainerEvent } from '../train';
+import { compileGraph } from '../core/autodiff/executor';
+import type { Backend } from '../core/backend/types';
+import { DataError, prepareData } from '../core/data';
+import { analyzeGraph } from '../core/analysis/validate';
+import type { GraphIR } from '../base/ir/types';
+import type { MetricValues } from '../core/metrics';
+import { Trainer, TrainError } from '../core/train';
+import type { TrainerEvent } from '../core/train';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 

@@ -10,14 +10,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src-engine/autodiff/executor';
-import type { Backend } from '../../src-engine/backend/types';
-import { prepareData } from '../../src-engine/data';
-import type { GraphIR } from '../../src-engine/ir/types';
+import { compileGraph } from '../../src-engine/core/autodiff/executor';
+import type { Backend } from '../../src-engine/core/backend/types';
+import { prepareData } from '../../src-engine/core/data';
+import type { GraphIR } from '../../src-engine/base/ir/types';
 import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
-import { Trainer } from '../../src-engine/train';
-import type { DoneEvent, TrainerEvent } from '../../src-engine/train';
+import { Trainer } from '../../src-engine/core/train';
+import type { DoneEvent, TrainerEvent } from '../../src-engine/core/train';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');

@@ -1,6 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { AdamUpdateHyper, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../backend/types';
-import { createReferenceBackend } from '../../backend/reference';
+import type { AdamUpdateHyper, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
+import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';

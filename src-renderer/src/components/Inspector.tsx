@@ -1,7 +1,7 @@
 import { useRef, useState } from 'react';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
-import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { AttrSpec, AttrValue } from '../../../src-engine/core/ops/types';
+import type { NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../editor/store';
 import { trainingSummary } from '../editor/training-summary';

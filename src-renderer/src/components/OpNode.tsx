@@ -1,7 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { getOp } from '../../../src-engine/ops/registry';
-import { formatShape } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { formatShape } from '../../../src-engine/base/tensor';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';

@@ -1,5 +1,5 @@
-import { listOps } from '../../../src-engine/ops/registry';
-import type { OpDef } from '../../../src-engine/ops/types';
+import { listOps } from '../../../src-engine/core/ops/registry';
+import type { OpDef } from '../../../src-engine/core/ops/types';
 
 /** Ops whose name, category or doc matches every word of `query`; name matches first. */
 export function searchOps(query: string): OpDef[] {

@@ -1,5 +1,5 @@
-import type { Attrs } from '../../../src-engine/ops/types';
-import type { NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import type { NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
 import type { XY } from './document';
 import type { EdgeRef } from './graph';
 

@@ -1,7 +1,7 @@
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Diagnostic } from '../../../src-engine/ir/diagnostics';
-import type { GraphIR } from '../../../src-engine/ir/types';
-import { analyzeGraph } from '../../../src-engine/ir/validate';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Diagnostic } from '../../../src-engine/base/ir/diagnostics';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
 import { UNCONNECTED } from './graph';
 
 /** What the canvas shows about a design: the engine's own analysis plus per-node figures. */
@@ -37,7 +37,7 @@ export function engineGraph(graph: GraphIR): GraphIR {
 }
 
 /**
- * Analyse a design the way the engine will: `analyzeGraph` from src-engine/ir on exactly the
+ * Analyse a design the way the engine will: `analyzeGraph` from src-engine/base/ir on exactly the
  * document's IR. The one adaptation: an input slot the user has not connected yet (`""` in
  * `inputs`) is left out, so the engine reports it as a missing input on that node rather than
  * as a reference to a node called "".

@@ -1,6 +1,6 @@
-import { getOp } from '../../../src-engine/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../src-engine/ops/types';
-import type { NodeIR } from '../../../src-engine/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { AttrSpec, AttrValue } from '../../../src-engine/core/ops/types';
+import type { NodeIR } from '../../../src-engine/base/ir/types';
 
 /** Outcome of reading what a user typed into an attribute field. */
 export type AttrParse = { ok: true; value: AttrValue } | { ok: false; message: string };

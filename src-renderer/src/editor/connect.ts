@@ -1,5 +1,5 @@
-import { getOp } from '../../../src-engine/ops/registry';
-import { formatShape } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { formatShape } from '../../../src-engine/base/tensor';
 import { EditCode, type EditRefusal } from './actions';
 import type { EditorDoc } from './document';
 import { UNCONNECTED, slotName, type EdgeRef } from './graph';

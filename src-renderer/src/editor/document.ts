@@ -1,5 +1,5 @@
-import type { GraphIR, NodeIR } from '../../../src-engine/ir/types';
-import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/ir/types';
+import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/base/ir/types';
 
 /** A point on the canvas, in flow coordinates. */
 export interface XY {

@@ -1,6 +1,6 @@
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs, AttrValue, OpDef } from '../../../src-engine/ops/types';
-import type { GraphIR, NodeIR } from '../../../src-engine/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs, AttrValue, OpDef } from '../../../src-engine/core/ops/types';
+import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
 
 /** The placeholder for an input slot that has no edge yet (the IR keeps slots positional). */
 export const UNCONNECTED = '';

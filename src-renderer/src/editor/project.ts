@@ -1,7 +1,7 @@
-import { migrateGraph } from '../../../src-engine/ir/migrate';
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/ir/types';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs, AttrValue } from '../../../src-engine/ops/types';
+import { migrateGraph } from '../../../src-engine/base/ir/migrate';
+import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { UNCONNECTED, copyValue } from './graph';
 import { autoLayout } from './layout';

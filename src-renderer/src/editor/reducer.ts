@@ -1,5 +1,5 @@
-import { getOp } from '../../../src-engine/ops/registry';
-import type { GraphIR, NodeIR } from '../../../src-engine/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';

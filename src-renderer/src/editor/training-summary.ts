@@ -1,4 +1,4 @@
-import type { GraphIR, TrainingConfig } from '../../../src-engine/ir/types';
+import type { GraphIR, TrainingConfig } from '../../../src-engine/base/ir/types';
 
 /**
  * The design's loss as a reader wants it: the loss node's op, with its id only when the id says

@@ -10,12 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 // @ts-expect-error — a plain .mjs generator without type declarations.
 import { ACTIVATIONS_WAT_PATH, activationsWat } from '../../../src-engine/node/cpu/kernels/activations-gen.mjs';

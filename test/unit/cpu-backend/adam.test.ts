@@ -9,8 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { adamUpdate, type AdamHyper } from '../../../src-engine/optim/adam';
-import { Rng } from '../../../src-engine/rng';
+import { adamUpdate, type AdamHyper } from '../../../src-engine/core/optim/adam';
+import { Rng } from '../../../src-engine/base/rng';
 
 let cpu: CpuBackend;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /** Lifecycle and memory of the CPU backend: selection, heap growth, disposal. */
 import { describe, expect, it } from 'vitest';
-import { gemm as refGemm } from '../../../src-engine/backend/reference';
+import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
 import { createBestBackend, createCpuBackend, detectWasmFeatures } from '../../../src-engine/node/cpu';
 
 describe('CPU backend lifecycle', () => {

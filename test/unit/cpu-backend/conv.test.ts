@@ -1,7 +1,7 @@
 /** im2col/col2im in WebAssembly against the reference backend (exact: they only move and add data). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/backend/reference';
-import type { Conv2dGeometry } from '../../../src-engine/backend/types';
+import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/core/backend/reference';
+import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 
 let be: CpuBackend;

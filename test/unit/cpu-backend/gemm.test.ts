@@ -9,7 +9,7 @@
  * [-1, 1] we assert |err| ≤ 1e-6·k·max(1, |ref|)… in practice measured errors are ~10× below that.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gemm as refGemm } from '../../../src-engine/backend/reference';
+import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 
 let one: CpuBackend;

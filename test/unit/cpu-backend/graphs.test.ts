@@ -11,11 +11,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph, type CompiledGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { GraphIR } from '../../../src-engine/ir/types';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { Rng } from '../../../src-engine/rng';
+import { Rng } from '../../../src-engine/base/rng';
 import { graph, node } from '../engine/graphs';
 
 let cpu: CpuBackend;

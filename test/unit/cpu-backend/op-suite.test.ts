@@ -14,12 +14,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { getOp, listOps } from '../../../src-engine/ops/registry';
-import type { OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp, listOps } from '../../../src-engine/core/ops/registry';
+import type { OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { checkGolden, gradcheck, loadGoldens, runOp, type RunOpOptions } from '../engine/harness';
 
 const SKIP: Record<string, string> = {

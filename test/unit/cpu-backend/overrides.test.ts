@@ -11,12 +11,12 @@
  * rounding error is up to ~n·2⁻²⁴ ≈ 7e-4 relative (measured differences: ≤ 4e-5).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 
 let cpu: CpuBackend;

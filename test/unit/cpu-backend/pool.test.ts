@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { getOp } from '../../../src-engine/ops/registry';
-import { Rng } from '../../../src-engine/rng';
-import { tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 
 let be: CpuBackend;

@@ -11,7 +11,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gemm as refGemm } from '../../../src-engine/backend/reference';
+import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
 import type { CpuBackend } from '../../../src-engine/node/cpu';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');

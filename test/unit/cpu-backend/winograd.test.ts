@@ -21,14 +21,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { GraphIR } from '../../../src-engine/ir/types';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp, withDefaults } from '../engine/harness';
 
 let cpu1: CpuBackend;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GraphIR } from '../../../src-engine/ir/types';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { lossLabel, trainingSummary } from '../../../src-renderer/src/editor/training-summary';
 
 const example = (name: string) => JSON.parse(readFileSync(path.resolve(__dirname, '../../../examples', `${name}.json`), 'utf8')) as GraphIR;

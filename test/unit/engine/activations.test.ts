@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getOp } from '../../../src-engine/ops/registry';
-import { erf, sigmoid as sigma, softplus } from '../../../src-engine/ops/special';
-import type { Attrs, OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { erf, sigmoid as sigma, softplus } from '../../../src-engine/core/ops/special';
+import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { gradcheck, runOp } from './harness';
 
 const op = (name: string): OpDef => {

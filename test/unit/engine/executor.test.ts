@@ -1,9 +1,9 @@
 /** The executor: planning, gradients through whole graphs, training a few steps, batch-size plans. */
 import { describe, expect, it } from 'vitest';
-import { compileGraph, GraphError, type CompiledGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { Backend } from '../../../src-engine/backend/types';
-import { Rng } from '../../../src-engine/rng';
+import { compileGraph, GraphError, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { Backend } from '../../../src-engine/core/backend/types';
+import { Rng } from '../../../src-engine/base/rng';
 import { graph, mnistMlp, node, smallCnn } from './graphs';
 
 const backend = createReferenceBackend();

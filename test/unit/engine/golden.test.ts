@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getOp } from '../../../src-engine/ops/registry';
-import { tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { tensor } from '../../../src-engine/base/tensor';
 import { checkGolden, compareGolden, loadGoldens } from './harness';
 
 const DIR = join(__dirname, '..', '..', 'golden', 'ops');

@@ -7,10 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { GraphIR } from '../../../src-engine/ir/types';
-import { tensor } from '../../../src-engine/tensor';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { tensor } from '../../../src-engine/base/tensor';
 import { compareGolden, type GoldenTensor } from './harness';
 
 interface GraphGolden {

@@ -1,6 +1,6 @@
 /** Small GraphIR builders shared by the IR and executor tests. */
-import type { Attrs } from '../../../src-engine/ops/types';
-import type { GraphIR, NodeIR, TrainingConfig } from '../../../src-engine/ir/types';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
 
 export function node(id: string, op: string, inputs: string[] = [], attrs: Attrs = {}): NodeIR {
   return { id, op, attrs, inputs };

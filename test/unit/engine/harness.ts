@@ -7,11 +7,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Backend } from '../../../src-engine/backend/types';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { Attrs, AttrValue, OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { sizeOf, tensor, type Tensor } from '../../../src-engine/tensor';
+import type { Backend } from '../../../src-engine/core/backend/types';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { Attrs, AttrValue, OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { sizeOf, tensor, type Tensor } from '../../../src-engine/base/tensor';
 
 export interface RunOpOptions {
   inputs: readonly Tensor[];

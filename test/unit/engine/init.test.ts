@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { InitKind, ParamSpec } from '../../../src-engine/ops/types';
-import { initScale, initTensor } from '../../../src-engine/params/init';
-import { Rng } from '../../../src-engine/rng';
-import { tensor } from '../../../src-engine/tensor';
+import type { InitKind, ParamSpec } from '../../../src-engine/core/ops/types';
+import { initScale, initTensor } from '../../../src-engine/core/params/init';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor } from '../../../src-engine/base/tensor';
 
 const N = 200_000;
 

@@ -1,9 +1,9 @@
 /** analyzeGraph: every diagnostic code it promises, shape inference, and a fuzz test that it never throws. */
 import { describe, expect, it } from 'vitest';
-import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/ir/validate';
-import { MIGRATIONS, migrateGraph, type MigrationStep } from '../../../src-engine/ir/migrate';
-import { GRAPH_VERSION } from '../../../src-engine/ir/types';
-import { Rng } from '../../../src-engine/rng';
+import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/analysis/validate';
+import { MIGRATIONS, migrateGraph, type MigrationStep } from '../../../src-engine/base/ir/migrate';
+import { GRAPH_VERSION } from '../../../src-engine/base/ir/types';
+import { Rng } from '../../../src-engine/base/rng';
 import { graph, mnistMlp, node, smallCnn } from './graphs';
 
 function codes(a: GraphAnalysis): string[] {

@@ -3,23 +3,23 @@
  * Tolerances: see the NOTE on `gradcheck` — 5e-3 for smooth ops, 1e-2 through normalisations.
  */
 import { describe, expect, it } from 'vitest';
-import { add } from '../../../src-engine/ops/add';
-import { avgPool2d } from '../../../src-engine/ops/avg-pool2d';
-import { batchNorm } from '../../../src-engine/ops/batch-norm';
-import { concat } from '../../../src-engine/ops/concat';
-import { conv2d } from '../../../src-engine/ops/conv2d';
-import { convTranspose2d } from '../../../src-engine/ops/conv-transpose2d';
-import { dropout } from '../../../src-engine/ops/dropout';
-import { flatten } from '../../../src-engine/ops/flatten';
-import { globalAvgPool } from '../../../src-engine/ops/global-avg-pool';
-import { layerNorm } from '../../../src-engine/ops/layer-norm';
-import { linear } from '../../../src-engine/ops/linear';
-import { maxPool2d } from '../../../src-engine/ops/max-pool2d';
-import { reshape } from '../../../src-engine/ops/reshape';
-import { upsample } from '../../../src-engine/ops/upsample';
-import type { OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { add } from '../../../src-engine/core/ops/add';
+import { avgPool2d } from '../../../src-engine/core/ops/avg-pool2d';
+import { batchNorm } from '../../../src-engine/core/ops/batch-norm';
+import { concat } from '../../../src-engine/core/ops/concat';
+import { conv2d } from '../../../src-engine/core/ops/conv2d';
+import { convTranspose2d } from '../../../src-engine/core/ops/conv-transpose2d';
+import { dropout } from '../../../src-engine/core/ops/dropout';
+import { flatten } from '../../../src-engine/core/ops/flatten';
+import { globalAvgPool } from '../../../src-engine/core/ops/global-avg-pool';
+import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
+import { linear } from '../../../src-engine/core/ops/linear';
+import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
+import { reshape } from '../../../src-engine/core/ops/reshape';
+import { upsample } from '../../../src-engine/core/ops/upsample';
+import type { OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { gradcheck, type GradcheckOptions } from './harness';
 
 function randn(shape: number[], seed: number): Tensor {

@@ -1,21 +1,21 @@
 /** Layer ops: shape rules and their error codes, parameter specs, and Dropout's statistics. */
 import { describe, expect, it } from 'vitest';
-import { add } from '../../../src-engine/ops/add';
-import { batchNorm } from '../../../src-engine/ops/batch-norm';
-import { concat } from '../../../src-engine/ops/concat';
-import { conv2d } from '../../../src-engine/ops/conv2d';
-import { convTranspose2d } from '../../../src-engine/ops/conv-transpose2d';
-import { dropout } from '../../../src-engine/ops/dropout';
-import { flatten } from '../../../src-engine/ops/flatten';
-import { input } from '../../../src-engine/ops/input';
-import { layerNorm } from '../../../src-engine/ops/layer-norm';
-import { linear } from '../../../src-engine/ops/linear';
-import { maxPool2d } from '../../../src-engine/ops/max-pool2d';
-import { listOps } from '../../../src-engine/ops/registry';
-import { reshape } from '../../../src-engine/ops/reshape';
-import type { Attrs, OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor } from '../../../src-engine/tensor';
+import { add } from '../../../src-engine/core/ops/add';
+import { batchNorm } from '../../../src-engine/core/ops/batch-norm';
+import { concat } from '../../../src-engine/core/ops/concat';
+import { conv2d } from '../../../src-engine/core/ops/conv2d';
+import { convTranspose2d } from '../../../src-engine/core/ops/conv-transpose2d';
+import { dropout } from '../../../src-engine/core/ops/dropout';
+import { flatten } from '../../../src-engine/core/ops/flatten';
+import { input } from '../../../src-engine/core/ops/input';
+import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
+import { linear } from '../../../src-engine/core/ops/linear';
+import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
+import { listOps } from '../../../src-engine/core/ops/registry';
+import { reshape } from '../../../src-engine/core/ops/reshape';
+import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor } from '../../../src-engine/base/tensor';
 import { runOp, withDefaults } from './harness';
 
 function shapeOf(def: OpDef, inputs: number[][], attrs: Attrs = {}) {

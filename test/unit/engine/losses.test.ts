@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { getOp } from '../../../src-engine/ops/registry';
-import type { Attrs, OpDef } from '../../../src-engine/ops/types';
-import { Rng } from '../../../src-engine/rng';
-import { tensor, type Tensor } from '../../../src-engine/tensor';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { gradcheck, runOp } from './harness';
 
 const op = (name: string): OpDef => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { OptimizerConfig, ScheduleConfig } from '../../../src-engine/ir/types';
-import { createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/optim';
-import { PlateauSchedule } from '../../../src-engine/optim/schedules';
-import { tensor } from '../../../src-engine/tensor';
+import type { OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
+import { createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/core/optim';
+import { PlateauSchedule } from '../../../src-engine/core/optim/schedules';
+import { tensor } from '../../../src-engine/base/tensor';
 
 // Trajectories recorded from PyTorch 1.13 by test/golden/gen_optim.py.
 const golden = (file: string): { cases: unknown[] } =>

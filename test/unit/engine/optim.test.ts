@@ -6,8 +6,8 @@ import {
   createSchedule,
   EarlyStopping,
   type OptimParam,
-} from '../../../src-engine/optim';
-import { tensor } from '../../../src-engine/tensor';
+} from '../../../src-engine/core/optim';
+import { tensor } from '../../../src-engine/base/tensor';
 
 function param(name: string, values: number[], grads: number[], decay = true): OptimParam {
   return {

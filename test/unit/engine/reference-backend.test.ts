@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import type { Conv2dGeometry } from '../../../src-engine/backend/types';
-import { Rng } from '../../../src-engine/rng';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
+import { Rng } from '../../../src-engine/base/rng';
 
 const backend = createReferenceBackend();
 const rng = new Rng(42);

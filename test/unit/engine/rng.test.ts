@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../src-engine/rng';
+import { Rng } from '../../../src-engine/base/rng';
 
 describe('Rng', () => {
   it('produces a pinned stream for a seed (runs stay reproducible across releases)', () => {

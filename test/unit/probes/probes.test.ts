@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
-import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/probes';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
+import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/app/probes';
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
-import { Rng } from '../../../src-engine/rng';
-import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/session';
+import { Rng } from '../../../src-engine/base/rng';
+import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/app/session';
 import { twoMoonsGraph } from '../session/fixtures';
 
 describe('TensorSummarizer', () => {
@@ -220,7 +220,7 @@ describe('probes on a compiled graph', () => {
 
 describe('probe warm-up at engine start', () => {
   it('runs every probe of a small network, a frame per step, and ends', async () => {
-    const { warmUpProbes } = await import('../../../src-engine/session/warm-up');
+    const { warmUpProbes } = await import('../../../src-engine/app/session/warm-up');
     const { steps, frames } = await warmUpProbes();
     expect(steps).toBeGreaterThanOrEqual(30);
     expect(frames).toBe(steps);

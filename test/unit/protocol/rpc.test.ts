@@ -9,8 +9,8 @@ import {
   type Channel,
   type Logger,
 } from '../../../src-engine/protocol';
-import { EngineService } from '../../../src-engine/service';
-import { ENGINE_VERSION } from '../../../src-engine/version';
+import { EngineService } from '../../../src-engine/app/service';
+import { ENGINE_VERSION } from '../../../src-engine/base/version';
 import pkg from '../../../package.json';
 
 const env = { runtime: 'in-process' as const, pid: 4242, backend: { kind: 'cpu' as const, threads: 2, simd: true, description: 'CPU · 2 threads' } };

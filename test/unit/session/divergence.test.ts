@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph, type CompiledGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
-import { TrainingSession } from '../../../src-engine/session';
+import { TrainingSession } from '../../../src-engine/app/session';
 import { twoMoonsGraph } from './fixtures';
 
 /** Run a session whose step `badStep` gets a NaN in fc2's weight gradient (as a bad kernel would). */

@@ -1,9 +1,9 @@
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import { DataError, loadBuiltinDataset } from '../../../src-engine/data';
-import type { GraphIR } from '../../../src-engine/ir/types';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { DataError, loadBuiltinDataset } from '../../../src-engine/core/data';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createMemoryChannelPair, RpcClient, type Logger } from '../../../src-engine/protocol';
 import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
-import { EngineService, type EngineEnvironment } from '../../../src-engine/service';
+import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
 import { vi } from 'vitest';
 
 /** A 2-16-16-2 two-moons classifier; small enough to train hundreds of steps a second on the reference backend. */

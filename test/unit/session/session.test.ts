@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../src-engine/data';
-import type { GraphIR } from '../../../src-engine/ir/types';
-import { DecisionBoundaryProbe } from '../../../src-engine/probes';
-import { TrainingSession } from '../../../src-engine/session';
-import { Trainer } from '../../../src-engine/train';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { DecisionBoundaryProbe } from '../../../src-engine/app/probes';
+import { TrainingSession } from '../../../src-engine/app/session';
+import { Trainer } from '../../../src-engine/core/train';
 import { twoMoonsGraph } from './fixtures';
 
 const graph = twoMoonsGraph({ epochs: 2, batchSize: 16 }, 300);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryChannelPair, ErrorCodes, RpcClient } from '../../../src-engine/protocol';
-import { EngineService } from '../../../src-engine/service';
+import { EngineService } from '../../../src-engine/app/service';
 import { setupEngine, sleep, twoMoonsGraph } from './fixtures';
 
 let cleanup: (() => void)[] = [];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { GraphIR } from '../../../src-engine/ir/types';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import type { DatasetPreview } from '../../../src-engine/protocol';
 import { previewContent } from '../../../src-renderer/src/training/preview';
 

@@ -1,5 +1,5 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { floatAttr } from '../../../ops/shape-util';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf, partsFor, ranges } from '../functions';
 

@@ -1,7 +1,7 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { conv2d, conv2dPlan, type ConvPlan } from '../../../ops/conv2d';
-import { intAttr } from '../../../ops/shape-util';
-import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../ops/types';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { conv2d, conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
+import { intAttr } from '../../../core/ops/shape-util';
+import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { FN, KIND, maskOf } from '../functions';
 import { MAX_TASKS } from '../pool';

@@ -1,7 +1,7 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { crossEntropyLoss } from '../../../ops/cross-entropy-loss';
-import { floatAttr } from '../../../ops/shape-util';
-import type { Attrs } from '../../../ops/types';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { crossEntropyLoss } from '../../../core/ops/cross-entropy-loss';
+import { floatAttr } from '../../../core/ops/shape-util';
+import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { FN, partsFor, ranges } from '../functions';
 import { fallbackBackward } from './softmax';

@@ -1,6 +1,6 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { dropout, dropoutStreamState } from '../../../ops/dropout';
-import { floatAttr } from '../../../ops/shape-util';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { dropout, dropoutStreamState } from '../../../core/ops/dropout';
+import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
 import { FN } from '../functions';
 import { accumulateInto } from './shape-ops';

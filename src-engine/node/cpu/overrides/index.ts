@@ -1,6 +1,6 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { flatten } from '../../../ops/flatten';
-import { reshape } from '../../../ops/reshape';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { flatten } from '../../../core/ops/flatten';
+import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';

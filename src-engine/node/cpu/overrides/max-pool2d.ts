@@ -1,5 +1,5 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { poolPlan } from '../../../ops/max-pool2d';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { poolPlan } from '../../../core/ops/max-pool2d';
 import type { CpuContext } from '../context';
 import { FN, partsFor, ranges } from '../functions';
 

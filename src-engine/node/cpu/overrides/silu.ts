@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../backend/types';
+import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
 import { UNARY_KIND, unaryOverride } from './unary';
 

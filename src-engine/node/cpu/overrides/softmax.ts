@@ -1,7 +1,7 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import { softmax } from '../../../ops/softmax';
-import { intAttr } from '../../../ops/shape-util';
-import type { OpBackwardContext } from '../../../ops/types';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import { softmax } from '../../../core/ops/softmax';
+import { intAttr } from '../../../core/ops/shape-util';
+import type { OpBackwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { FN, partsFor, ranges } from '../functions';
 

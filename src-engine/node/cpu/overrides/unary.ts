@@ -1,5 +1,5 @@
-import type { OpKernelOverride } from '../../../backend/types';
-import type { Attrs } from '../../../ops/types';
+import type { OpKernelOverride } from '../../../core/backend/types';
+import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { FN, partsFor, ranges } from '../functions';
 

@@ -1,6 +1,6 @@
 import { memo, useEffect, useState } from 'react';
-import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/ir/types';
-import { getOp } from '../../../../src-engine/ops/registry';
+import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/base/ir/types';
+import { getOp } from '../../../../src-engine/core/ops/registry';
 import type { DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';

@@ -18,10 +18,10 @@ import {
   shuffleInto,
   stratifiedSplit,
   syntheticDataset,
-} from '../../../../src-engine/data';
-import type { Dataset } from '../../../../src-engine/data';
+} from '../../../../src-engine/core/data';
+import type { Dataset } from '../../../../src-engine/core/data';
 import { loadDataset } from '../../../../src-engine/node/datasets';
-import { Rng } from '../../../../src-engine/rng';
+import { Rng } from '../../../../src-engine/base/rng';
 
 function idxBytes(type: number, dims: number[], values: number[], bytesPer = 1): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + values.length * bytesPer);

@@ -5,13 +5,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/backend/reference';
-import { prepareData } from '../../../../src-engine/data';
-import { analyzeGraph } from '../../../../src-engine/ir/validate';
-import type { GraphIR } from '../../../../src-engine/ir/types';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { prepareData } from '../../../../src-engine/core/data';
+import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { DEBIAN_FASHION_DIR, loadDataset } from '../../../../src-engine/node/datasets';
-import { Trainer } from '../../../../src-engine/train';
+import { Trainer } from '../../../../src-engine/core/train';
 
 const DIR = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));

@@ -10,7 +10,7 @@ import {
   r2Score,
   rocAuc,
   topKAccuracy,
-} from '../../../../src-engine/metrics';
+} from '../../../../src-engine/core/metrics';
 
 // Scores for 5 samples × 3 classes; argmax = [0, 1, 2, 1, 0], labels = [0, 1, 1, 2, 0].
 const scores = Float32Array.from([

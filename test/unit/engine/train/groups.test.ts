@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../../src-engine/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../../src-engine/data';
-import { groupNodes, resolveGroups } from '../../../../src-engine/ir/training';
-import type { GraphIR, NodeIR, TrainingConfig } from '../../../../src-engine/ir/types';
-import { analyzeGraph } from '../../../../src-engine/ir/validate';
-import { TrainingLoop } from '../../../../src-engine/train';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../../src-engine/core/data';
+import { groupNodes, resolveGroups } from '../../../../src-engine/base/ir/training';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../../../src-engine/base/ir/types';
+import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
+import { TrainingLoop } from '../../../../src-engine/core/train';
 
 const x: NodeIR = { id: 'x', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] };
 const y: NodeIR = { id: 'y', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] };
@@ -158,7 +158,7 @@ describe('optimizer groups (training.groups)', () => {
 
 describe('optimizer groups in the app', () => {
   it('a session reports each group\'s loss in train.progress, and the events pass the protocol schema', async () => {
-    const { TrainingSession } = await import('../../../../src-engine/session');
+    const { TrainingSession } = await import('../../../../src-engine/app/session');
     const { EngineEvents } = await import('../../../../src-engine/protocol/messages');
     const { g, data } = twoGroups();
     const progress: unknown[] = [];

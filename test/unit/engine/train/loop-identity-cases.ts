@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileGraph } from '../../../../src-engine/autodiff/executor';
-import type { Backend } from '../../../../src-engine/backend/types';
-import { createReferenceBackend } from '../../../../src-engine/backend/reference';
-import { prepareData, type PreparedData } from '../../../../src-engine/data';
-import type { GraphIR } from '../../../../src-engine/ir/types';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import type { Backend } from '../../../../src-engine/core/backend/types';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { prepareData, type PreparedData } from '../../../../src-engine/core/data';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
-import { TrainingSession } from '../../../../src-engine/session';
-import { Trainer } from '../../../../src-engine/train';
+import { TrainingSession } from '../../../../src-engine/app/session';
+import { Trainer } from '../../../../src-engine/core/train';
 
 /**
  * The weights-identity cases of issue #12: the MNIST MLP, CNN and denoising-AE examples trained

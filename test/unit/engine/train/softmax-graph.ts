@@ -1,7 +1,7 @@
-import type { GraphIR } from '../../../../src-engine/ir/types';
-import { Rng } from '../../../../src-engine/rng';
-import type { Tensor } from '../../../../src-engine/tensor';
-import type { CompileFn, TrainableGraph } from '../../../../src-engine/train';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { Rng } from '../../../../src-engine/base/rng';
+import type { Tensor } from '../../../../src-engine/base/tensor';
+import type { CompileFn, TrainableGraph } from '../../../../src-engine/core/train';
 
 /**
  * A hand-written softmax regression standing in for the executor, so the trainer's loop

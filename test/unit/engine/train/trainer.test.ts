@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createReferenceBackend } from '../../../../src-engine/backend/reference';
-import { loadBuiltinDataset, prepareData } from '../../../../src-engine/data';
-import type { GraphIR, TrainingConfig } from '../../../../src-engine/ir/types';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../../src-engine/core/data';
+import type { GraphIR, TrainingConfig } from '../../../../src-engine/base/ir/types';
 import { loadDataset } from '../../../../src-engine/node/datasets';
-import { Trainer, TrainError, checkpointFromJSON, checkpointToJSON } from '../../../../src-engine/train';
-import type { TrainerEvent } from '../../../../src-engine/train';
+import { Trainer, TrainError, checkpointFromJSON, checkpointToJSON } from '../../../../src-engine/core/train';
+import type { TrainerEvent } from '../../../../src-engine/core/train';
 import { compileSoftmax, softmaxGraph } from './softmax-graph';
 
 function config(over: Partial<TrainingConfig> = {}): TrainingConfig {
@@ -142,7 +142,7 @@ describe('Trainer', () => {
 
 describe('Trainer on the real executor', () => {
   it('same graph + data + seed → bit-identical losses (Dropout, noise and shuffling included)', async () => {
-    const { compileGraph } = await import('../../../../src-engine/autodiff/executor');
+    const { compileGraph } = await import('../../../../src-engine/core/autodiff/executor');
     const base = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'examples', 'mnist-mlp.json'), 'utf8')) as GraphIR;
     const run = async (seed: number) => {
       const training = { ...base.training!, seed, epochs: 2, batchSize: 32, dataset: { ...base.training!.dataset, limit: 100, transform: { kind: 'gaussian-noise' as const, std: 0.1 } } };
@@ -167,10 +167,10 @@ describe('Trainer config checks', () => {
 
 describe('CSV regression end to end', () => {
   it('standardised CSV features, MSE loss, R² near 1', async () => {
-    const { compileGraph } = await import('../../../../src-engine/autodiff/executor');
+    const { compileGraph } = await import('../../../../src-engine/core/autodiff/executor');
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const rng = new (await import('../../../../src-engine/rng')).Rng(3);
+    const rng = new (await import('../../../../src-engine/base/rng')).Rng(3);
     let csv = 'size,rooms,price\n';
     for (let i = 0; i < 300; i++) {
       const a = 50 + 100 * rng.uniform();

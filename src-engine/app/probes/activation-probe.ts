@@ -1,0 +1,100 @@
+import type { CompiledGraph } from '../../core/autodiff/executor';
+import type { GraphIR } from '../../base/ir/types';
+import { getOp } from '../../core/ops/registry';
+import type { ActivationProbeEntry } from '../../protocol/messages';
+import { compact, compactOrNull, l2Norm, type TensorSummarizer } from './summary';
+
+/** A node the activation probe watches: every node except Inputs and losses. */
+interface Watched {
+  id: string;
+  op: string;
+  /** Units for the dead-ReLU count: features, or channels of an `[N, C, H, W]` output. */
+  units: number;
+  /** Values per unit per sample (1 for features, H·W for channels). */
+  inner: number;
+  alive: Uint8Array | null;
+}
+
+/**
+ * Per-layer activation histograms and statistics on the probe batch: mean, std, fraction of
+ * zeros, the fraction of dead units after a ReLU, the fraction of saturated values after a
+ * Sigmoid or Tanh, and each node's gradient norm from the last training step.
+ *
+ * Reads a plan that has just run `forward(false)` on the probe batch; allocates only the frame.
+ */
+export class ActivationProbe {
+  private readonly watched: Watched[];
+
+  constructor(
+    graph: GraphIR,
+    private readonly plan: CompiledGraph,
+    private readonly summarizer: TensorSummarizer,
+  ) {
+    const ops = new Map(graph.nodes.map((n) => [n.id, n.op]));
+    this.watched = [];
+    for (const id of plan.order) {
+      const op = ops.get(id)!;
+      if (op === 'Input' || getOp(op)?.isLoss) continue;
+      const shape = plan.output(id).shape;
+      const units = shape.length >= 2 ? shape[1] : 1;
+      const inner = shape.slice(2).reduce((a, b) => a * b, 1);
+      this.watched.push({ id, op, units, inner, alive: op === 'ReLU' ? new Uint8Array(units) : null });
+    }
+  }
+
+  /** Node ids in topological order. */
+  get nodeIds(): string[] {
+    return this.watched.map((w) => w.id);
+  }
+
+  /**
+   * Summarise every watched node's output in `this.plan`. `trainPlan` (the plan of the last
+   * training step) provides dLoss/dOutput norms; pass null to leave them out.
+   */
+  measure(trainPlan: CompiledGraph | null): ActivationProbeEntry[] {
+    const out: ActivationProbeEntry[] = [];
+    for (const w of this.watched) {
+      const t = this.plan.output(w.id);
+      const { hist, stats } = this.summarizer.summarize(t.data);
+      const entry: ActivationProbeEntry = { nodeId: w.id, op: w.op, shape: t.shape.slice(1), hist, stats };
+      if (w.alive) entry.deadFrac = compact(deadFraction(t.data, t.shape[0], w.units, w.inner, w.alive));
+      if (w.op === 'Sigmoid') entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < 0.01 || v > 0.99));
+      else if (w.op === 'Tanh') entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < -0.99 || v > 0.99));
+      const g = trainPlan?.grad(w.id);
+      if (g) entry.gradNorm = compactOrNull(l2Norm(g.data));
+      out.push(entry);
+    }
+    return out;
+  }
+}
+
+/**
+ * Fraction of units that are exactly 0 for every sample of the batch (a "dead" ReLU unit passes
+ * no gradient, so nothing will revive it).
+ */
+export function deadFraction(data: Float32Array, batch: number, units: number, inner: number, alive: Uint8Array): number {
+  alive.fill(0);
+  const per = units * inner;
+  for (let n = 0; n < batch; n++) {
+    const base = n * per;
+    for (let u = 0; u < units; u++) {
+      if (alive[u]) continue;
+      const o = base + u * inner;
+      for (let i = 0; i < inner; i++) {
+        if (data[o + i] !== 0) {
+          alive[u] = 1;
+          break;
+        }
+      }
+    }
+  }
+  let dead = 0;
+  for (let u = 0; u < units; u++) if (!alive[u]) dead++;
+  return units ? dead / units : 0;
+}
+
+function tailFraction(data: Float32Array, inTail: (v: number) => boolean): number {
+  let k = 0;
+  for (let i = 0; i < data.length; i++) if (inTail(data[i])) k++;
+  return data.length ? k / data.length : 0;
+}

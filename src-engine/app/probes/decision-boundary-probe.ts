@@ -1,0 +1,82 @@
+import type { CompiledGraph } from '../../core/autodiff/executor';
+import type { DecisionBoundary } from '../../protocol/messages';
+import { rowProbabilities, type ScoreKind } from './sample-probe';
+import { compact } from './summary';
+
+/**
+ * The predicted class over a grid covering a 2-D dataset (its bounding box plus a 10% margin),
+ * for classifiers whose features are two numbers. Runs one eval-mode forward of `side × side`
+ * points on its own plan; the grid inputs are written once, at construction.
+ */
+export class DecisionBoundaryProbe {
+  readonly x: [number, number];
+  readonly y: [number, number];
+  private readonly plan: CompiledGraph;
+
+  /**
+   * @param base any plan of the compiled graph (the grid plan shares its weights)
+   * @param features the training features, `[n, 2]` row-major (only their range is used)
+   */
+  constructor(
+    base: CompiledGraph,
+    private readonly featureInput: string,
+    private readonly targetInput: string | null,
+    private readonly predictionNode: string,
+    private readonly scores: ScoreKind,
+    features: Float32Array,
+    readonly side: number,
+  ) {
+    let x0 = Infinity;
+    let x1 = -Infinity;
+    let y0 = Infinity;
+    let y1 = -Infinity;
+    for (let i = 0; i + 1 < features.length; i += 2) {
+      x0 = Math.min(x0, features[i]);
+      x1 = Math.max(x1, features[i]);
+      y0 = Math.min(y0, features[i + 1]);
+      y1 = Math.max(y1, features[i + 1]);
+    }
+    if (!(x1 > x0)) [x0, x1] = [x0 - 1, x0 + 1];
+    if (!(y1 > y0)) [y0, y1] = [y0 - 1, y0 + 1];
+    const mx = (x1 - x0) * 0.1;
+    const my = (y1 - y0) * 0.1;
+    this.x = [compact(x0 - mx), compact(x1 + mx)];
+    this.y = [compact(y0 - my), compact(y1 + my)];
+    this.plan = base.withBatchSize(side * side);
+    this.writeGrid();
+  }
+
+  /** Cell (col, row) centre → input; row 0 is the top (largest y), as an image is drawn. */
+  private writeGrid(): void {
+    const s = this.side;
+    const xs = this.plan.input(this.featureInput).data;
+    for (let r = 0; r < s; r++) {
+      const yv = this.y[1] - ((r + 0.5) / s) * (this.y[1] - this.y[0]);
+      for (let c = 0; c < s; c++) {
+        const k = (r * s + c) * 2;
+        xs[k] = this.x[0] + ((c + 0.5) / s) * (this.x[1] - this.x[0]);
+        xs[k + 1] = yv;
+      }
+    }
+    if (this.targetInput) this.plan.input(this.targetInput).data.fill(0);
+  }
+
+  measure(): DecisionBoundary {
+    // Another plan of the same graph may share the Input storage when sizes coincide; rewrite.
+    this.writeGrid();
+    this.plan.forward(false);
+    const out = this.plan.output(this.predictionNode);
+    const n = this.side * this.side;
+    const width = out.data.length / n;
+    const classes = new Array<number>(n);
+    const confidence = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const p = rowProbabilities(out.data.subarray(i * width, (i + 1) * width), this.scores);
+      let best = 0;
+      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+      classes[i] = best;
+      confidence[i] = Math.round(p[best] * 1000) / 1000;
+    }
+    return { x: this.x, y: this.y, width: this.side, height: this.side, classes, confidence };
+  }
+}

@@ -1,0 +1,397 @@
+import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
+import type { Backend } from '../../core/backend/types';
+import { applyNormalization, featureSize, type PreparedData } from '../../core/data';
+import type { GraphIR, TrainingConfig } from '../../base/ir/types';
+import type { MetricValues } from '../../core/metrics';
+import { getOp } from '../../core/ops/registry';
+import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, rowProbabilities } from '../probes';
+import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
+import { DEFAULT_PROBE_HZ } from '../../protocol/messages';
+import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
+import type { Checkpoint, CompileFn, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
+import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
+import { LatestWinsMailbox } from './frame-mailbox';
+export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) => void;
+
+export interface TrainingSessionOptions {
+  /** The executor's `compileGraph` (injected so tests can wrap it). */
+  compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
+  /** Receives every `train.*` event and the probe frames (already flow-controlled). */
+  emit: SessionEmit;
+  overrides?: Omit<TrainOverrides, 'limit'>;
+  /** `false`: no probes (headless). */
+  probes?: ProbeOptions | false;
+  /**
+   * Check every step's parameter gradients for NaN/Inf before the update (default false: ~5% of
+   * an MNIST MLP step). Without it a NaN gradient is caught one step later, when the poisoned
+   * weights make the loss non-finite; the run then rolls back all the same and names the layer
+   * whose weights the previous update broke.
+   */
+  checkGradients?: boolean;
+  /**
+   * A batch loss above this multiple of the first step's loss counts as a divergence too
+   * (default 100; 0 turns it off). Adam with a huge learning rate drives the loss to 1e10 and
+   * beyond without ever producing a NaN, so NaN/Inf alone would let such a run go on.
+   */
+  lossExplosion?: number;
+  /** Give the host's event loop a turn (default: a zero-delay timer). */
+  yieldToHost?: () => Promise<void>;
+  /** Yield when this many ms passed since the last yield (default 10). */
+  yieldEveryMs?: number;
+  /** Minimum ms between progress events (default 200). */
+  progressEveryMs?: number;
+}
+
+/** Take a rollback snapshot at most this often (ms), and only while the loss is healthy. */
+const SNAPSHOT_EVERY_MS = 1000;
+
+/**
+ * One training run as the app sees it: the one `TrainingLoop` (its recipe, groups, validation
+ * with a confusion matrix, early stopping, final test and run control) plus what is the app's
+ * own — probes at a bounded rate, a divergence guard, and the protocol adapter (`train.*`
+ * events, latest-wins delivery of probe frames, `predict`).
+ *
+ * Divergence guard (loop hooks): after each forward the loss must be finite and below
+ * `lossExplosion`× the first step's loss (and, with `checkGradients`, every parameter gradient
+ * finite before the update). On a failure the step is not applied, the first site in topological
+ * order is located (`locateNonFinite`, or the first layer whose output RMS grew past the same
+ * factor), and the run holds in state `diverged` until `resume(lr)` or `step(lr)`, which first
+ * roll the weights and optimizer state back to the last good snapshot (taken at the start, at
+ * each epoch end and about once a second while the loss is not rising). The failed batch is then
+ * retried; the step counter keeps counting.
+ */
+export class TrainingSession {
+  readonly loop: TrainingLoop;
+  readonly probes: ProbeSuite | null;
+  private readonly mailbox: LatestWinsMailbox<ProbeFrame>;
+  private started = false;
+  private forceProbe = false;
+  private probeNow = false;
+  /** The state a divergence rolls back to (one checkpoint, overwritten in place). */
+  private readonly good: Checkpoint;
+  private seq = 0;
+  /** Loss and per-node activation RMS of the run's first step: what "exploding" is measured against. */
+  private firstLoss: number | null = null;
+  private referenceRms = new Map<string, number>();
+  private lastProbeAt = -Infinity;
+  private probeCostMs = 0;
+  private ema = NaN;
+  private bestEma = Infinity;
+  private lastSnapshot = performance.now();
+  private readonly probeOptions: Required<Pick<ProbeOptions, 'maxHz' | 'budget'>> & { everySteps?: number };
+
+  constructor(
+    readonly runId: string,
+    graph: GraphIR,
+    readonly data: PreparedData,
+    readonly backend: Backend,
+    private readonly options: TrainingSessionOptions,
+  ) {
+    if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
+    const o = options.overrides ?? {};
+    const t = graph.training;
+    const classification = data.target === 'label' && data.train.task === 'classification';
+    this.loop = new TrainingLoop(graph, data, backend, {
+      compile: options.compile as CompileFn,
+      overrides: {
+        // The Samples tab shows accuracy and a confusion matrix for every classifier.
+        metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,
+        ...(o.lr !== undefined ? { optimizer: { ...t.optimizer, lr: o.lr } } : {}),
+        ...stripUndefined({ epochs: o.epochs, batchSize: o.batchSize, seed: o.seed }),
+      },
+      ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
+      ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
+      ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
+      hooks: {
+        afterForward: (ctx) => this.guardLoss(ctx),
+        afterBackward: (ctx) => ((options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok'),
+        beforeUpdate: (ctx) => this.beforeUpdate(ctx),
+        afterStep: (ctx) => this.afterStep(ctx),
+        onProgress: (p) => this.progress(p),
+        afterEpoch: (e) => this.epochEnd(e),
+        onState: (state) => options.emit('train.state', { runId: this.runId, state, step: this.loop.step }),
+        onRestore: () => this.loop.restore(this.good),
+      },
+    });
+    const p = options.probes === false ? null : { ...DEFAULT_PROBE_OPTIONS, ...stripUndefined(options.probes ?? {}) };
+    this.probes = p ? new ProbeSuite(this.graph, this.plan, data, this.binding, p, this.config.seed) : null;
+    const po = options.probes || {};
+    this.probeOptions = { maxHz: po.maxHz ?? DEFAULT_PROBE_HZ, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
+    this.mailbox = new LatestWinsMailbox((f) => options.emit('probe.frame', f));
+    this.good = this.loop.capture();
+  }
+
+  get config(): TrainingConfig {
+    return this.loop.config;
+  }
+
+  get graph(): GraphIR {
+    return this.loop.graph;
+  }
+
+  get plan(): CompiledGraph {
+    return this.loop.plan as CompiledGraph;
+  }
+
+  get binding(): GraphBinding {
+    return this.loop.binding;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.loop.stepsPerEpoch;
+  }
+
+  get status(): RunState {
+    return this.loop.control.state;
+  }
+
+  get step(): number {
+    return this.loop.step;
+  }
+
+  /** The learning rate the next step uses. */
+  get lr(): number {
+    return this.loop.lr;
+  }
+
+  /** Frames waiting behind the one in flight (0 or 1: latest wins). */
+  get queuedFrames(): number {
+    return this.mailbox.queued;
+  }
+
+  /** The client consumed frame `seq`; returns whether another frame is now in flight. */
+  ackFrame(seq: number): boolean {
+    return this.mailbox.ack(seq);
+  }
+
+  /** Apply a control action; answers the state it leaves the run in. */
+  control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): { state: RunState; step: number } {
+    const c = this.loop.control;
+    if (action === 'pause') c.pause();
+    else if (action === 'resume') c.resume(lr);
+    else if (action === 'step') {
+      if (c.state === 'paused' || c.state === 'diverged') this.forceProbe = true;
+      c.step(lr);
+    } else c.stop();
+    return { state: c.state, step: this.loop.step };
+  }
+
+  /**
+   * The current weights' output for one sample (eval mode, a batch-1 plan sharing the weights).
+   * Safe while training: it runs between steps, and every step refills whatever storage it reads.
+   * `input` is in the dataset's units (pixels in [0, 1] for MNIST) and gets the run's
+   * normalisation; pass `normalized` for values already fed to the network (`probeSamples`).
+   */
+  predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
+    const fs = featureSize(this.data.train);
+    if (input.length !== fs) {
+      throw Object.assign(new Error(`The model takes ${fs} values per sample (shape [${this.data.train.featureShape.join(', ')}]); got ${input.length}.`), { code: 'E_PREDICT_SHAPE' });
+    }
+    const p1 = this.plan.withBatchSize(1);
+    const x = p1.input(this.binding.featureInput).data;
+    x.set(input);
+    // A drawn digit arrives in the dataset's own units; the network was trained on standardised ones.
+    if (!normalized && this.data.normalization) applyNormalization(this.data.normalization, x, fs);
+    if (this.binding.targetInput) p1.input(this.binding.targetInput).data.fill(0);
+    p1.forward(false);
+    const out = p1.output(this.binding.predictionNode);
+    if (this.binding.task === 'classification') {
+      const probs = rowProbabilities(out.data, this.binding.scores);
+      let best = 0;
+      for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
+      return { kind: 'probabilities', values: probs.map(compact), predicted: best, classNames: this.data.train.classNames };
+    }
+    return { kind: 'output', values: Array.from(out.data, compact), shape: out.shape.slice(1) };
+  }
+
+  /** Train until done, stopped or failed. Never rejects: failures become `train.error`. */
+  async run(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    try {
+      const r = await this.loop.run();
+      this.options.emit('train.done', {
+        runId: this.runId,
+        reason: r.reason,
+        epochs: r.epochs,
+        steps: r.steps,
+        seconds: compact(r.seconds),
+        evaluatedEpoch: r.evaluatedEpoch,
+        ...(r.train ? { train: sanitize(r.train) } : {}),
+        ...(r.val ? { val: sanitize(r.val) } : {}),
+        ...(r.test ? { test: sanitize(r.test) } : {}),
+      });
+      this.loop.control.finish('done');
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      this.options.emit('train.error', { runId: this.runId, code: err.code ?? 'TRAIN_INTERNAL', message: err.message, epoch: this.loop.epoch, step: this.loop.step });
+      this.loop.control.finish('failed');
+    }
+  }
+
+  /** The divergence guard's look at a forward pass. */
+  private guardLoss(ctx: StepContext): StepVerdict {
+    const loss = ctx.loss;
+    if (this.firstLoss === null && Number.isFinite(loss)) this.recordReference(ctx.graph as CompiledGraph, loss);
+    if (!Number.isFinite(loss)) return this.diverged(ctx, 'nonfinite');
+    const explosion = this.options.lossExplosion ?? 100;
+    if (explosion > 0 && loss > explosion * Math.max(this.firstLoss!, 1e-2)) return this.diverged(ctx, 'exploding');
+    return 'ok';
+  }
+
+  private beforeUpdate(ctx: StepContext): void {
+    if (ctx.group !== 0) return;
+    // The last step of every epoch is always probed, so the charts end on the trained model
+    // (a short run would otherwise keep a frame from its first moments).
+    this.probeNow = this.probes !== null && (this.probeDue() || ctx.batch === ctx.stepsPerEpoch - 1);
+    if (this.probeNow) this.probes!.gradients.beforeUpdate();
+  }
+
+  private afterStep(ctx: StepContext): void {
+    const loss = ctx.loss;
+    this.ema = Number.isNaN(this.ema) ? loss : 0.9 * this.ema + 0.1 * loss;
+    const now = performance.now();
+    if (this.ema < this.bestEma) this.bestEma = this.ema;
+    if (now - this.lastSnapshot >= SNAPSHOT_EVERY_MS && this.ema <= this.bestEma * 1.5 + 1e-12 && gradientsFinite(ctx.graph)) {
+      // Finite gradients of an applied step mean finite weights: a safe point to roll back to.
+      this.loop.capture({}, this.good);
+      this.lastSnapshot = now;
+    }
+    if (this.probeNow) this.captureFrame(ctx.graph as CompiledGraph, ctx.epoch, loss);
+  }
+
+  private progress(p: LoopProgress): void {
+    this.options.emit('train.progress', {
+      runId: this.runId,
+      epoch: p.epoch,
+      epochs: p.epochs,
+      step: p.step,
+      stepInEpoch: p.stepInEpoch,
+      stepsPerEpoch: p.stepsPerEpoch,
+      loss: compactOrNull(p.loss),
+      batchLoss: compactOrNull(p.batchLoss),
+      ...(p.groupLosses ? { groupLosses: Object.fromEntries(Object.entries(p.groupLosses).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
+      lr: compact(p.lr),
+      samplesPerSec: compact(p.samplesPerSec),
+      etaSeconds: compact(p.etaSeconds),
+      state: p.single ? 'paused' : this.loop.control.state,
+    });
+  }
+
+  private epochEnd(e: LoopEpoch): void {
+    if (Number.isFinite(e.train.loss)) {
+      this.loop.capture({}, this.good);
+      this.lastSnapshot = performance.now();
+    }
+    this.options.emit('train.epoch', {
+      runId: this.runId,
+      epoch: e.epoch,
+      epochs: e.epochs,
+      step: e.step,
+      train: sanitize(e.train),
+      ...(e.val ? { val: sanitize(e.val) } : {}),
+      lr: compact(e.lr),
+      seconds: compact(e.seconds),
+      best: e.best,
+    });
+  }
+
+  private recordReference(gb: CompiledGraph, loss: number): void {
+    this.firstLoss = loss;
+    for (const id of gb.order) this.referenceRms.set(id, rms(gb.output(id).data));
+  }
+
+  /**
+   * Where an exploding (finite) loss comes from: the first node in topological order whose
+   * output RMS grew more than `factor`× since the first step, or went non-finite.
+   */
+  private locateExplosion(gb: CompiledGraph, factor: number): NonFiniteSite | null {
+    const ops = new Map(this.graph.nodes.map((nd) => [nd.id, nd.op]));
+    for (const id of gb.order) {
+      const op = ops.get(id) ?? '?';
+      if (op === 'Input' || getOp(op)?.isLoss) continue;
+      const now = rms(gb.output(id).data);
+      const ref = this.referenceRms.get(id) ?? 0;
+      if (!Number.isFinite(now) || (ref > 0 && now > factor * ref)) return { where: 'activation', nodeId: id, op };
+    }
+    return null;
+  }
+
+  private diverged(ctx: StepContext, cause: 'nonfinite' | 'exploding'): StepVerdict {
+    const gb = ctx.graph as CompiledGraph;
+    const { epoch, loss } = ctx;
+    const step = this.loop.step + 1;
+    const lossNode = gb.lossNodes[0] ?? '?';
+    const lossSite: NonFiniteSite = { where: 'loss', nodeId: lossNode, op: this.graph.nodes.find((nd) => nd.id === lossNode)?.op ?? '?' };
+    const factor = this.options.lossExplosion ?? 100;
+    let site = (cause === 'nonfinite' ? locateNonFinite(gb, this.graph) : this.locateExplosion(gb, factor)) ?? lossSite;
+    let at = step;
+    const poisoned = site.where === 'activation' ? gb.params.find((p) => p.nodeId === site.nodeId && !allFinite(p.value.data)) : undefined;
+    if (poisoned) {
+      // The weights were finite before the previous update: its gradient was not.
+      site = { where: 'gradient', nodeId: site.nodeId, op: site.op, param: poisoned.name };
+      at = step - 1;
+    }
+    const lr = this.lr;
+    const what = site.where === 'loss' ? 'the loss' : site.where === 'activation' ? `the output of ${site.nodeId} (${site.op})` : site.param ? `the gradient of ${site.nodeId}.${site.param}` : `the gradient into ${site.nodeId} (${site.op})`;
+    const head = poisoned
+      ? `At step ${at} (epoch ${epoch}) ${what} became NaN or infinite, and the update put it into the weights; step ${step} then failed`
+      : cause === 'nonfinite'
+        ? `At step ${step} (epoch ${epoch}) ${what} became NaN or infinite`
+        : `At step ${step} (epoch ${epoch}) the loss exploded to ${loss.toPrecision(3)} (more than ${factor}× the first step's ${this.firstLoss!.toPrecision(3)})${site.where === 'activation' ? `; ${what} grew first` : ''}`;
+    this.loop.control.hold();
+    this.options.emit('train.diverged', {
+      runId: this.runId,
+      step: at,
+      epoch,
+      cause,
+      where: site.where,
+      nodeId: site.nodeId,
+      op: site.op,
+      ...(site.param ? { param: site.param } : {}),
+      lr: compact(lr),
+      hint: divergenceHint(site, lr),
+      message: `${head}. The run paused without applying step ${step}; resuming restores the weights of step ${this.good.step}.`,
+      restoredStep: this.good.step,
+    });
+    return 'retry';
+  }
+
+  /**
+   * Whether this step is probed: a single step always is; otherwise at most `maxHz` frames a
+   * second, at most `budget` of the time (interval ≥ the last frame's cost ÷ budget), and every
+   * `everySteps` steps when that is set.
+   */
+  private probeDue(): boolean {
+    if (this.forceProbe || this.loop.control.singleStepping) return true;
+    const { everySteps, maxHz, budget } = this.probeOptions;
+    if (everySteps !== undefined && (this.loop.step + 1) % everySteps !== 0) return false;
+    const interval = Math.max(1000 / maxHz, this.probeCostMs / budget);
+    return performance.now() - this.lastProbeAt >= interval;
+  }
+
+  private captureFrame(gb: CompiledGraph, epoch: number, loss: number): void {
+    this.forceProbe = false;
+    const t0 = performance.now();
+    const frame = this.probes!.capture(gb, { step: this.loop.step, epoch, loss });
+    this.lastProbeAt = performance.now();
+    // The first frame runs cold (JIT, first eval plan) and would space the next ones too far apart.
+    const cost = this.lastProbeAt - t0;
+    this.probeCostMs = this.seq === 0 ? 0 : this.seq === 1 ? cost : 0.7 * this.probeCostMs + 0.3 * cost;
+    this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });
+  }
+}
+
+/** Root mean square of `data` (NaN/Inf when any value is). */
+function rms(data: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < data.length; i++) s += data[i] * data[i];
+  return data.length ? Math.sqrt(s / data.length) : 0;
+}
+
+/** Metric values for JSON: numbers at float32 precision, NaN/Inf as null. */
+function sanitize(v: MetricValues): EventData<'train.epoch'>['train'] {
+  const walk = (x: unknown): unknown => (typeof x === 'number' ? compactOrNull(x) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
+  return walk(v) as EventData<'train.epoch'>['train'];
+}
+

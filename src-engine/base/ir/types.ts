@@ -1,0 +1,122 @@
+
+/** A node attribute's value: a number, flag, name, or list of numbers (a shape, a kernel size). */
+export type AttrValue = number | boolean | string | readonly number[];
+/** A node's attributes, by name (each op declares its own: `OpDef.attrs`). */
+export type Attrs = Record<string, AttrValue>;
+
+/** The IR's `format` marker; files without it are not Netwright graphs. */
+export const GRAPH_FORMAT = 'netwright.graph';
+/** Current IR version. Older versions are upgraded by `migrateGraph` (ir/migrate.ts). */
+export const GRAPH_VERSION = 2;
+
+/**
+ * A network as plain JSON. Every node has one output, referred to by the node's id.
+ * Graph inputs are `Input` nodes (their id is the input's name); graph outputs are named in
+ * `outputs`. See docs/ir.md for a full example.
+ */
+export interface GraphIR {
+  format: typeof GRAPH_FORMAT;
+  version: number;
+  name?: string;
+  nodes: NodeIR[];
+  /** Named outputs, e.g. `{ "logits": "fc3", "loss": "loss" }`. */
+  outputs: Record<string, string>;
+  training?: TrainingConfig;
+}
+
+export interface NodeIR {
+  id: string;
+  op: string;
+  attrs: Attrs;
+  /** Ids of the nodes feeding this node's inputs, in the op's declared input order. */
+  inputs: string[];
+}
+
+export interface DatasetConfig {
+  /** `mnist`, `fashion-mnist`, `iris`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  name: string;
+  /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
+  options?: Record<string, unknown>;
+  /** Fractions of the non-test data held out for validation (default 0.1). */
+  validationSplit?: number;
+  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
+  transform?:
+    | { kind: 'none' }
+    | { kind: 'gaussian-noise'; std: number; clip?: boolean }
+    | { kind: 'mask'; fraction: number };
+  /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
+  target?: 'label' | 'features';
+  /** Use at most this many training samples (quick runs, sanity checks). */
+  limit?: number;
+}
+
+export type OptimizerConfig =
+  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; dampening?: number }
+  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean }
+  | { kind: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
+  | { kind: 'rmsprop'; lr: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number; centered?: boolean };
+
+export type ScheduleConfig =
+  | { kind: 'constant' }
+  | { kind: 'step'; stepSize: number; gamma: number }
+  | { kind: 'exponential'; gamma: number }
+  | { kind: 'cosine'; tMax: number; etaMin?: number }
+  | { kind: 'warmup-cosine'; warmupSteps: number; totalSteps: number; etaMin?: number }
+  | { kind: 'onecycle'; maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }
+  | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max'; cooldown?: number };
+
+export type GradClipConfig = { kind: 'norm'; maxNorm: number } | { kind: 'value'; clipValue: number };
+
+/**
+ * One optimizer group (IR v2): the parameters of some nodes, trained by their own optimizer on
+ * their own loss. Groups step in the declared order on each batch, each with a fresh forward
+ * pass, so a later group sees the earlier groups' updated weights (a GAN: the discriminator's
+ * step on real + fake, then the generator's step through the updated, frozen discriminator).
+ * Parameters outside a group are frozen during its step; gradients flow through them.
+ */
+export interface TrainingGroup {
+  /** Unique; names the group's loss in progress events and charts (e.g. `discriminator`). */
+  name: string;
+  /**
+   * Which parameters the group trains: those of the nodes listed, and of every node of the
+   * sub-graph `between.from` → `between.to` (nodes reachable from one of `from` that reach `to`,
+   * both ends included). Each node's parameters belong to at most one group.
+   */
+  params: { nodes?: string[]; between?: { from: string[]; to: string } };
+  /** The loss node(s) this group minimises (their sum). */
+  loss: string | string[];
+  /** Default: `training.optimizer`. */
+  optimizer?: OptimizerConfig;
+  /** Default: `training.schedule`. */
+  schedule?: ScheduleConfig;
+  /** Default: `training.gradClip`. */
+  gradClip?: GradClipConfig;
+}
+
+export interface TrainingConfig {
+  dataset: DatasetConfig;
+  /**
+   * Id of the loss node to minimise (several losses: their sum). With `groups` each group
+   * minimises its own, and every reported loss (training steps, validation, test) is the sum of
+   * the groups' distinct losses; list them here too.
+   */
+  loss: string | string[];
+  /**
+   * Optimizer groups, stepped in order on every batch (IR v2). Absent: one group, all
+   * parameters, `loss`, `optimizer`, `schedule` and `gradClip` (v1 graphs, most graphs).
+   */
+  groups?: TrainingGroup[];
+  optimizer: OptimizerConfig;
+  schedule?: ScheduleConfig;
+  /** Whether the schedule steps per optimizer step or per epoch (default: per epoch, as PyTorch examples do for step/exponential/cosine/plateau; per step for warmup-cosine and onecycle). */
+  scheduleUnit?: 'step' | 'epoch';
+  gradClip?: GradClipConfig;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  /** `accuracy`, `top5`, `precision`, `recall`, `f1`, `confusion`, `roc-auc`, `mse`, `mae`, `r2`, `psnr`. */
+  metrics: string[];
+  earlyStopping?: { metric: string; mode: 'min' | 'max'; patience: number; minDelta?: number };
+  /** The named graph output that metrics read (default `logits` or the loss's first input). */
+  predictionOutput?: string;
+}

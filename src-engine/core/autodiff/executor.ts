@@ -1,0 +1,423 @@
+import type { Backend } from '../backend/types';
+import { GraphError, hasErrors } from '../../base/ir/diagnostics';
+import type { GraphIR, NodeIR } from '../../base/ir/types';
+import { trainingLossNodes } from '../../base/ir/training';
+import { analyzeGraph } from '../analysis/validate';
+import { getOp } from '../ops/registry';
+import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
+import { initTensor } from '../params/init';
+import { Rng } from '../../base/rng';
+import { sizeOf, tensor, type Tensor } from '../../base/tensor';
+
+export { GraphError } from '../../base/ir/diagnostics';
+
+/** One trainable tensor with its gradient (shared by every batch-size plan of a compiled graph). */
+export interface ParamEntry {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly value: Tensor;
+  /** dLoss/dParam after `backward()`. */
+  readonly grad: Tensor;
+  /** Whether weight decay applies (the op's ParamSpec says). */
+  readonly decay: boolean;
+}
+
+export interface BufferEntry {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly value: Tensor;
+}
+
+/**
+ * A graph ready to run for one batch size: every activation, gradient and workspace is allocated
+ * once, here, through `backend.alloc`; a training step allocates nothing.
+ */
+export interface CompiledGraph {
+  readonly batchSize: number;
+  /** Node ids in topological order (the forward order). */
+  readonly order: readonly string[];
+  readonly params: readonly ParamEntry[];
+  readonly buffers: readonly BufferEntry[];
+  /** The loss nodes `forward` sums (training.loss, or every loss op when there is no training section). */
+  readonly lossNodes: readonly string[];
+  /** The Input node's storage, `[batchSize, ...shape]`; the caller writes each batch here. */
+  input(name: string): Tensor;
+  /** Any node's activation after `forward` (probes read these). */
+  output(nodeId: string): Tensor;
+  /** dLoss/dActivation after `backward`, or null for nodes that need no gradient (Inputs, targets). */
+  grad(nodeId: string): Tensor | null;
+  /**
+   * Run every node; returns the summed loss (of `losses` when given, else of every loss node),
+   * NaN when the graph has no loss.
+   */
+  forward(training: boolean, losses?: LossSelection): number;
+  /**
+   * Zero all gradients, seed each loss with 1, and run the ops' backwards in reverse order. With
+   * a selection, only its losses are seeded and only nodes between its parameters and its losses
+   * run (a GAN's discriminator step computes no gradient inside the generator).
+   */
+  backward(losses?: LossSelection): void;
+  /**
+   * A subset of the loss nodes, and optionally of the parameters that will be updated from them,
+   * for `forward`/`backward` (one optimizer group's step). Cached per plan and argument.
+   */
+  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[]): LossSelection;
+  /** A plan for another batch size that shares parameters, gradients, buffers and the rng (cached by size). */
+  withBatchSize(n: number): CompiledGraph;
+}
+
+/** What `CompiledGraph.selectLosses` returns: opaque, valid for the plan that made it. */
+export interface LossSelection {
+  readonly lossNodes: readonly string[];
+  /** Private to the plan. */
+  readonly plan: unknown;
+}
+
+export interface CompileOptions {
+  batchSize: number;
+  backend: Backend;
+  /** Seeds parameter initialisation and the Dropout stream. */
+  seed: number;
+}
+
+/** What every plan of one compiled graph shares. */
+interface Family {
+  graph: GraphIR;
+  backend: Backend;
+  params: ParamEntry[];
+  buffers: BufferEntry[];
+  paramsByNode: Map<string, Record<string, Tensor>>;
+  gradsByNode: Map<string, Record<string, Tensor>>;
+  buffersByNode: Map<string, Record<string, Tensor>>;
+  rng: Rng;
+  lossNodes: string[];
+  plans: Map<number, CompiledGraph>;
+}
+
+/**
+ * Compile a graph for a batch size: validate it, initialise parameters and buffers, and allocate
+ * every tensor a step needs.
+ *
+ * Parameters are initialised with each op's `ParamSpec.init` (params/init.ts). Each node draws
+ * from its own stream, `Rng(seed ⊕ hash(nodeId))`, so the same graph and seed give identical
+ * weights, and adding a node elsewhere does not change the others' initial weights.
+ *
+ * @throws GraphError (code `E_GRAPH_INVALID`, with every diagnostic) when analyzeGraph finds errors.
+ * @example
+ * ```ts
+ * const g = compileGraph(graph, { batchSize: 64, backend: createReferenceBackend(), seed: 1 });
+ * g.input('image').data.set(batchPixels);
+ * g.input('label').data.set(batchLabels);
+ * const loss = g.forward(true);
+ * g.backward(); // g.params[i].grad now holds dLoss/dParam
+ * ```
+ */
+export function compileGraph(graph: GraphIR, opts: CompileOptions): CompiledGraph {
+  const analysis = analyzeGraph(graph, { batchSize: opts.batchSize });
+  if (!analysis.graph || hasErrors(analysis.diagnostics)) throw new GraphError(analysis.diagnostics);
+  const g = analysis.graph;
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const backend = opts.backend;
+  const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
+
+  const family: Family = {
+    graph: g,
+    backend,
+    params: [],
+    buffers: [],
+    paramsByNode: new Map(),
+    gradsByNode: new Map(),
+    buffersByNode: new Map(),
+    rng: new Rng(mix(opts.seed, 0x0d20_9047)),
+    lossNodes: lossNodesOf(g),
+    plans: new Map(),
+  };
+  for (const id of analysis.order!) {
+    const node = byId.get(id)!;
+    const def = getOp(node.op)!;
+    const args = shapeArgs(node, analysis.shapes);
+    const specs = def.params?.(args) ?? [];
+    const bufferSpecs = def.buffers?.(args) ?? [];
+    if (specs.length === 0 && bufferSpecs.length === 0) continue;
+    const rng = new Rng(mix(opts.seed, hashString(id)));
+    const values: Record<string, Tensor> = {};
+    const grads: Record<string, Tensor> = {};
+    for (const spec of specs) {
+      const value = alloc(spec.shape);
+      initTensor(value, spec, rng);
+      const grad = alloc(spec.shape);
+      values[spec.name] = value;
+      grads[spec.name] = grad;
+      family.params.push({ nodeId: id, name: spec.name, value, grad, decay: spec.decay });
+    }
+    const bufs: Record<string, Tensor> = {};
+    for (const spec of bufferSpecs) {
+      const value = alloc(spec.shape);
+      initTensor(value, spec, rng);
+      bufs[spec.name] = value;
+      family.buffers.push({ nodeId: id, name: spec.name, value });
+    }
+    family.paramsByNode.set(id, values);
+    family.gradsByNode.set(id, grads);
+    family.buffersByNode.set(id, bufs);
+  }
+  return planFor(family, opts.batchSize, analysis.order!, analysis.shapes);
+}
+
+interface Step {
+  id: string;
+  def: OpDef;
+  ctx: OpBackwardContext & { training: boolean };
+  forward: OpDef['forward'];
+  backward?: OpDef['backward'];
+  /** Run this node's backward (it needs a gradient and reaches a loss). */
+  runBackward: boolean;
+  /** Its backward can assign a fresh input gradient (OpBackwardContext.dInputsFresh). */
+  assigns: boolean;
+}
+
+function planFor(family: Family, batchSize: number, order: readonly string[], shapes: Record<string, number[]>): CompiledGraph {
+  const { graph, backend } = family;
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
+  const zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
+
+  // Which nodes need a gradient: those with parameters, or fed by one that does (forward pass),
+  // and which reach a loss (backward pass). Everything else — Inputs, the target path, branches
+  // that only feed metrics — gets no gradient storage and no backward call.
+  const requires = new Set<string>();
+  for (const id of order) {
+    const node = byId.get(id)!;
+    const def = getOp(node.op)!;
+    if (def.differentiable === false || !def.backward) continue;
+    const hasParams = Object.keys(family.paramsByNode.get(id) ?? {}).length > 0;
+    if (hasParams || node.inputs.some((i) => requires.has(i))) {
+      requires.add(id);
+    }
+  }
+  const reaches = new Set<string>();
+  const stack = family.lossNodes.filter((id) => requires.has(id));
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (reaches.has(id)) continue;
+    reaches.add(id);
+    for (const i of byId.get(id)!.inputs) if (requires.has(i)) stack.push(i);
+  }
+
+  const outputs = new Map<string, Tensor>();
+  const grads = new Map<string, Tensor>();
+  for (const id of order) {
+    outputs.set(id, alloc(shapes[id]));
+    if (reaches.has(id)) grads.set(id, alloc(shapes[id]));
+  }
+
+  const overrides = backend.overrides ?? {};
+  const rng = family.rng;
+  const steps: Step[] = order.map((id) => {
+    const node = byId.get(id)!;
+    const def = getOp(node.op)!;
+    const args = shapeArgs(node, shapes);
+    const workspace: Record<string, Tensor> = {};
+    for (const w of def.workspace?.({ ...args, output: shapes[id] }) ?? []) workspace[w.name] = alloc(w.shape);
+    const output = outputs.get(id)!;
+    const ctx = {
+      inputs: node.inputs.map((i) => outputs.get(i)!),
+      output,
+      params: family.paramsByNode.get(id) ?? {},
+      buffers: family.buffersByNode.get(id) ?? {},
+      workspace,
+      attrs: node.attrs,
+      training: false,
+      rng,
+      backend,
+      dOutput: grads.get(id) ?? output,
+      dInputs: node.inputs.map((i) => grads.get(i) ?? null),
+      dParams: family.gradsByNode.get(id) ?? {},
+    };
+    const o = Object.prototype.hasOwnProperty.call(overrides, def.name) ? overrides[def.name] : undefined;
+    const backward = o?.backward ?? def.backward;
+    return {
+      id,
+      def,
+      ctx,
+      forward: o?.forward ?? def.forward,
+      backward,
+      assigns: (o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients) === true,
+      runBackward: reaches.has(id),
+    };
+  });
+  const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
+  const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
+  // An activation gradient with exactly one writer whose backward can assign (dInputsFresh) is
+  // not zeroed at all. Any other is zeroed just before the first backward that adds into it (that
+  // of its last consumer in forward order), not all at the top of backward(): the memset then runs
+  // while the consumer is about to touch the same memory (on the MNIST CNN the activation
+  // gradients are ~30 MB).
+  const zeroBefore: Tensor[][] = steps.map(() => []);
+  const zeroFirst: Tensor[] = [];
+  const lossSet = new Set(family.lossNodes);
+  for (const [id, g] of grads) {
+    if (lossSet.has(id)) continue; // seeded with 1 below
+    const writers: [step: number, input: number][] = [];
+    for (let i = 0; i < steps.length; i++) {
+      if (!steps[i].runBackward || !steps[i].backward) continue;
+      byId.get(steps[i].id)!.inputs.forEach((input, k) => {
+        if (input === id) writers.push([i, k]);
+      });
+    }
+    if (writers.length === 1 && steps[writers[0][0]].assigns) {
+      const [i, k] = writers[0];
+      const ctx = steps[i].ctx as { dInputsFresh?: boolean[] };
+      ctx.dInputsFresh ??= steps[i].ctx.dInputs.map(() => false);
+      ctx.dInputsFresh[k] = true;
+    } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
+    else zeroFirst.push(g);
+  }
+  const inputNames = new Set(graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+  let lastTraining = false;
+  const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
+  const selections = new Map<string, LossSelection>();
+  const owned = new WeakSet<object>();
+  const own = (sel: LossSelection): SelectionInternal => {
+    if (!owned.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'This loss selection was made by another plan; call selectLosses on the plan that runs it.');
+    return sel.plan as SelectionInternal;
+  };
+
+  const plan: CompiledGraph = {
+    batchSize,
+    order,
+    params: family.params,
+    buffers: family.buffers,
+    lossNodes: family.lossNodes,
+    input(name) {
+      if (!inputNames.has(name)) throw codedError('E_NO_SUCH_INPUT', `The graph has no Input node "${name}" (inputs: ${[...inputNames].join(', ') || 'none'}).`);
+      return outputs.get(name)!;
+    },
+    output(nodeId) {
+      const t = outputs.get(nodeId);
+      if (!t) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+      return t;
+    },
+    grad(nodeId) {
+      if (!outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+      return grads.get(nodeId) ?? null;
+    },
+    forward(training, sel) {
+      lastTraining = training;
+      for (const s of steps) {
+        s.ctx.training = training;
+        s.forward(s.ctx);
+      }
+      const tensors = sel ? own(sel).lossTensors : lossTensors;
+      if (tensors.length === 0) return NaN;
+      let loss = 0;
+      for (const t of tensors) loss += t.data[0];
+      return loss;
+    },
+    backward(sel) {
+      const o = sel ? own(sel) : full;
+      // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
+      // TypedArray.fill is ~7× slower).
+      for (const p of family.params) zero(p.grad.data);
+      for (const t of zeroFirst) zero(t.data);
+      // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
+      for (const t of o.unseeded) zero(t.data);
+      for (const t of o.lossGrads) t.data.fill(1);
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const s = steps[i];
+        for (const t of zeroBefore[i]) zero(t.data);
+        if (!o.run[i] || !s.backward) continue;
+        s.ctx.training = lastTraining;
+        s.backward(s.ctx);
+      }
+    },
+    selectLosses(ids, trainable) {
+      const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
+      let sel = selections.get(key);
+      if (!sel) {
+        for (const id of ids) if (!lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
+        const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
+        const need = pathNodes(byId, order, family.paramsByNode, ids, roots);
+        const internal: SelectionInternal = {
+          lossTensors: ids.map((id) => outputs.get(id)!),
+          lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+          unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+          run: steps.map((s) => s.runBackward && need.has(s.id)),
+        };
+        sel = { lossNodes: [...ids], plan: internal };
+        owned.add(internal);
+        selections.set(key, sel);
+      }
+      return sel;
+    },
+    withBatchSize(n) {
+      const cached = family.plans.get(n);
+      if (cached) return cached;
+      const a = analyzeGraph(graph, { batchSize: n });
+      if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
+      return planFor(family, n, order, a.shapes);
+    },
+  };
+  family.plans.set(batchSize, plan);
+  return plan;
+}
+
+interface SelectionInternal {
+  lossTensors: Tensor[];
+  lossGrads: Tensor[];
+  /** Gradients of loss nodes outside the selection (zeroed instead of seeded). */
+  unseeded: Tensor[];
+  /** Per step (forward order): whether its backward runs. */
+  run: boolean[];
+}
+
+/**
+ * Nodes on a path from a parameter (of `roots`' nodes, or any node with parameters when null) to
+ * one of `losses`: the only backwards a step that updates those parameters from those losses needs.
+ */
+function pathNodes(
+  byId: Map<string, NodeIR>,
+  order: readonly string[],
+  paramsByNode: Map<string, Record<string, Tensor>>,
+  losses: readonly string[],
+  roots: Set<string> | null,
+): Set<string> {
+  const downstream = new Set<string>();
+  for (const id of order) {
+    const hasParams = Object.keys(paramsByNode.get(id) ?? {}).length > 0;
+    if ((hasParams && (roots === null || roots.has(id))) || byId.get(id)!.inputs.some((i) => downstream.has(i))) downstream.add(id);
+  }
+  const need = new Set<string>();
+  const stack = losses.filter((id) => downstream.has(id));
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (need.has(id)) continue;
+    need.add(id);
+    for (const i of byId.get(id)!.inputs) if (downstream.has(i)) stack.push(i);
+  }
+  return need;
+}
+
+function shapeArgs(node: NodeIR, shapes: Record<string, number[]>): ShapeArgs {
+  return { inputs: node.inputs.map((i) => shapes[i]), attrs: node.attrs };
+}
+
+function lossNodesOf(g: GraphIR): string[] {
+  if (g.training) return trainingLossNodes(g.training);
+  return g.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id);
+}
+
+/** FNV-1a over UTF-16 code units. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+function mix(a: number, b: number): number {
+  return (Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ b) >>> 0;
+}
+
+function codedError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(`${code}: ${message}`), { code });
+}

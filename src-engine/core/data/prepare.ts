@@ -1,0 +1,92 @@
+import type { DatasetConfig } from '../../base/ir/types';
+import { Rng } from '../../base/rng';
+import { applyNormalization, fitNormalization } from './normalize';
+import type { Normalization, NormalizationKind } from './normalize';
+import { stratifiedSample, stratifiedSplit } from './split';
+import { checkTransform } from './transforms';
+import type { FeatureTransform } from './transforms';
+import type { Dataset, LoadedDataset } from './types';
+import { DataError, featureSize, subset } from './types';
+import { checkDataset } from './validate';
+
+/** Train/validation/test splits ready for a Trainer, with everything needed to redo them. */
+export interface PreparedData {
+  train: Dataset;
+  /** May be empty (`validationSplit: 0`). */
+  val: Dataset;
+  test: Dataset;
+  /** Fitted on `train` and already applied to all three; save it with the model. */
+  normalization: Normalization | null;
+  /** Corruption applied to network inputs per batch (targets stay clean). */
+  transform: FeatureTransform;
+  /** What the target Input receives. */
+  target: 'label' | 'features';
+}
+
+/**
+ * Turn a loaded dataset into splits: carve a stratified test split when the set has none
+ * (`options.testSplit`, default 0.2), apply `limit`, hold out `validationSplit` (default 0.1)
+ * of what is left, fit normalisation on the training split and apply it to all three, and check
+ * every split for NaN and out-of-range labels.
+ *
+ * `limit` caps the training split and, for quick runs, the validation and test splits too.
+ * `options.normalize`: `none` | `per-feature` | `global` (default `per-feature` for Iris and CSV,
+ * `none` for images, already in [0, 1], and for the synthetic sets).
+ */
+export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: number): PreparedData {
+  const rng = new Rng((seed ^ 0x5eed5) >>> 0);
+  const o = config.options ?? {};
+  const full = loaded.train;
+  checkTransform(config.transform);
+  const testFraction = typeof o.testSplit === 'number' ? o.testSplit : 0.2;
+  const valFraction = config.validationSplit ?? 0.1;
+  if (!(valFraction >= 0 && valFraction < 1)) throw new DataError('DATA_BAD_OPTION', `validationSplit must be in [0, 1) (got ${valFraction}).`);
+  if (!(testFraction >= 0 && testFraction < 1)) throw new DataError('DATA_BAD_OPTION', `testSplit must be in [0, 1) (got ${testFraction}).`);
+
+  let pool: Int32Array;
+  let test: Dataset;
+  if (loaded.test) {
+    pool = Int32Array.from({ length: full.count }, (_, i) => i);
+    test = loaded.test;
+  } else {
+    const [rest, held] = stratifiedSplit(full, testFraction, rng);
+    pool = rest;
+    test = subset(full, held, `${full.name} (test)`);
+  }
+  const limit = config.limit;
+  if (limit !== undefined) {
+    if (!(Number.isInteger(limit) && limit > 0)) throw new DataError('DATA_BAD_OPTION', `limit must be a whole number > 0 (got ${limit}).`);
+    const cap = Math.ceil(limit / (1 - valFraction));
+    pool = stratifiedSample(full, pool, cap, rng);
+    if (test.count > limit) test = subset(test, stratifiedSample(test, Int32Array.from({ length: test.count }, (_, i) => i), limit, rng), test.name);
+  }
+  const [splitTrain, valIdx] = stratifiedSplit(full, valFraction, rng, pool);
+  let trainIdx = splitTrain;
+  // Per-class rounding can leave one or two extra samples; `limit` is a hard cap.
+  if (limit !== undefined && trainIdx.length > limit) trainIdx = stratifiedSample(full, trainIdx, limit, rng);
+  if (trainIdx.length === 0) throw new DataError('DATA_TOO_SMALL', `${full.name}: no training samples are left after the validation and test splits.`);
+  const base = full.name.replace(/ \(.*\)$/, '');
+  const train = subset(full, trainIdx, `${base} (train)`);
+  const val = subset(full, valIdx, `${base} (validation)`);
+  if (!loaded.test) test.name = `${base} (test)`;
+
+  for (const ds of [train, val, test]) checkDataset(ds);
+  if (test.featureShape.join(',') !== train.featureShape.join(',')) {
+    throw new DataError('DATA_IDX_MISMATCH', `${base}: test samples have shape [${test.featureShape}] but training samples [${train.featureShape}].`);
+  }
+
+  const defaultNorm: NormalizationKind = config.name === 'iris' || config.name === 'csv' ? 'per-feature' : 'none';
+  const kind = (o.normalize ?? defaultNorm) as NormalizationKind;
+  if (!['none', 'per-feature', 'global'].includes(kind)) {
+    throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, per-feature or global (got ${JSON.stringify(kind)}).`);
+  }
+  let normalization: Normalization | null = null;
+  if (kind !== 'none') {
+    normalization = fitNormalization(train, kind);
+    const fs = featureSize(train);
+    // The loader's own test split may be cached by the host: normalise a copy.
+    if (test === loaded.test) test = { ...test, features: test.features.slice() };
+    for (const ds of [train, val, test]) applyNormalization(normalization, ds.features, fs);
+  }
+  return { train, val, test, normalization, transform: config.transform ?? { kind: 'none' }, target: config.target ?? 'label' };
+}

@@ -1,0 +1,136 @@
+import { Rng } from '../../base/rng';
+import { DataError } from './types';
+import type { Dataset } from './types';
+
+/** Options shared by the synthetic 2-D sets. */
+export interface SyntheticOptions {
+  /** Number of samples (default 500). */
+  samples?: number;
+  /** Std of Gaussian noise added to each coordinate (blobs: the cluster std). */
+  noise?: number;
+  /** Number of classes (spirals and blobs; default 2 and 3). */
+  classes?: number;
+  /** Generator seed. */
+  seed?: number;
+  /** circles: inner radius / outer radius (default 0.5). */
+  factor?: number;
+}
+
+/** The synthetic sets by name, as `DatasetConfig.name` spells them. */
+export const SYNTHETIC_SETS = ['two-moons', 'circles', 'spirals', 'xor', 'blobs'] as const;
+export type SyntheticName = (typeof SYNTHETIC_SETS)[number];
+
+export function isSynthetic(name: string): name is SyntheticName {
+  return (SYNTHETIC_SETS as readonly string[]).includes(name);
+}
+
+/**
+ * Generate a seeded 2-D toy set. Points are generated in class order, then shuffled with the same
+ * seed, so one seed always gives the same array.
+ *
+ * - `two-moons`: scikit-learn's make_moons (two interleaving half circles).
+ * - `circles`: make_circles (a small circle inside a large one, radius ratio `factor`).
+ * - `spirals`: `classes` interleaved arms turning 1.75 times around the origin.
+ * - `xor`: uniform points in [-1, 1]², class 1 where x·y < 0.
+ * - `blobs`: `classes` isotropic Gaussian clusters with centres drawn in [-6, 6]², std `noise`.
+ */
+export function syntheticDataset(name: SyntheticName, options: SyntheticOptions = {}): Dataset {
+  const n = options.samples ?? 500;
+  if (!Number.isInteger(n) || n < 2) throw new DataError('DATA_BAD_OPTION', `${name}: samples must be an integer ≥ 2 (got ${n}).`);
+  const noise = options.noise ?? (name === 'blobs' ? 1 : name === 'xor' ? 0 : 0.1);
+  if (!(noise >= 0)) throw new DataError('DATA_BAD_OPTION', `${name}: noise must be ≥ 0 (got ${noise}).`);
+  const rng = new Rng(options.seed ?? 0);
+  const x = new Float32Array(2 * n);
+  const y = new Float32Array(n);
+  let classes = 2;
+  const put = (i: number, a: number, b: number, label: number): void => {
+    x[2 * i] = a + noise * rng.normal();
+    x[2 * i + 1] = b + noise * rng.normal();
+    y[i] = label;
+  };
+  switch (name) {
+    case 'two-moons': {
+      const nOut = Math.floor(n / 2);
+      const nIn = n - nOut;
+      for (let i = 0; i < nOut; i++) {
+        const t = nOut === 1 ? 0 : (Math.PI * i) / (nOut - 1);
+        put(i, Math.cos(t), Math.sin(t), 0);
+      }
+      for (let i = 0; i < nIn; i++) {
+        const t = nIn === 1 ? 0 : (Math.PI * i) / (nIn - 1);
+        put(nOut + i, 1 - Math.cos(t), 1 - Math.sin(t) - 0.5, 1);
+      }
+      break;
+    }
+    case 'circles': {
+      const factor = options.factor ?? 0.5;
+      if (!(factor > 0 && factor < 1)) throw new DataError('DATA_BAD_OPTION', `circles: factor must be in (0, 1) (got ${factor}).`);
+      const nOut = Math.floor(n / 2);
+      const nIn = n - nOut;
+      for (let i = 0; i < nOut; i++) {
+        const t = (2 * Math.PI * i) / nOut;
+        put(i, Math.cos(t), Math.sin(t), 0);
+      }
+      for (let i = 0; i < nIn; i++) {
+        const t = (2 * Math.PI * i) / nIn;
+        put(nOut + i, factor * Math.cos(t), factor * Math.sin(t), 1);
+      }
+      break;
+    }
+    case 'spirals': {
+      classes = options.classes ?? 2;
+      checkClasses(name, classes, n);
+      for (let i = 0; i < n; i++) {
+        const k = i % classes;
+        const r = (Math.floor(i / classes) + 1) / Math.ceil(n / classes);
+        const t = 1.75 * 2 * Math.PI * r + (2 * Math.PI * k) / classes;
+        put(i, r * Math.cos(t), r * Math.sin(t), k);
+      }
+      break;
+    }
+    case 'xor': {
+      for (let i = 0; i < n; i++) {
+        const a = 2 * rng.uniform() - 1;
+        const b = 2 * rng.uniform() - 1;
+        put(i, a, b, a * b < 0 ? 1 : 0);
+      }
+      break;
+    }
+    case 'blobs': {
+      classes = options.classes ?? 3;
+      checkClasses(name, classes, n);
+      const centres = Array.from({ length: classes }, () => [12 * rng.uniform() - 6, 12 * rng.uniform() - 6]);
+      for (let i = 0; i < n; i++) {
+        const k = i % classes;
+        put(i, centres[k][0], centres[k][1], k);
+      }
+      break;
+    }
+  }
+  const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+  const features = new Float32Array(2 * n);
+  const targets = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    features[2 * i] = x[2 * order[i]];
+    features[2 * i + 1] = x[2 * order[i] + 1];
+    targets[i] = y[order[i]];
+  }
+  return {
+    name,
+    task: 'classification',
+    count: n,
+    features,
+    featureShape: [2],
+    targets,
+    targetShape: [],
+    numClasses: classes,
+    classNames: Array.from({ length: classes }, (_, k) => `class ${k}`),
+    featureNames: ['x', 'y'],
+  };
+}
+
+function checkClasses(name: string, classes: number, n: number): void {
+  if (!Number.isInteger(classes) || classes < 2 || classes > n) {
+    throw new DataError('DATA_BAD_OPTION', `${name}: classes must be an integer between 2 and the sample count (got ${classes}).`);
+  }
+}

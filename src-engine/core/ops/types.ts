@@ -1,0 +1,152 @@
+import type { AttrValue, Attrs } from '../../base/ir/types';
+import type { Backend } from '../backend/types';
+import type { Tensor } from '../../base/tensor';
+import type { Rng } from '../../base/rng';
+
+/** Palette groups, in display order. */
+export const OP_CATEGORIES = [
+  'input',
+  'layers',
+  'activations',
+  'normalization',
+  'regularization',
+  'structure',
+  'losses',
+] as const;
+export type OpCategory = (typeof OP_CATEGORIES)[number];
+
+/**
+ * A typed attribute declaration. The canvas inspector builds its controls from these, the IR
+ * validator checks values against them, and exporters read them: one description, many readers.
+ */
+export type AttrSpec =
+  | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'float'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'bool'; default: boolean; doc: string }
+  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
+  /** A list of ints, e.g. a shape or a kernel size. `length` fixes the count when set. */
+  | { kind: 'ints'; default: readonly number[]; length?: number; min?: number; doc: string }
+  /** Optional list of floats (e.g. class weights); empty means unset. */
+  | { kind: 'floats'; default: readonly number[]; doc: string };
+
+// Attribute values are part of the IR format (base tier); ops read them.
+export type { AttrValue, Attrs };
+
+/** How a parameter or buffer is initialised. `fanIn`/`fanOut` come from the ParamSpec. */
+export type InitKind =
+  | 'zeros'
+  | 'ones'
+  | 'he_uniform'
+  | 'he_normal'
+  | 'xavier_uniform'
+  | 'xavier_normal'
+  /** PyTorch's default for Linear/Conv weights: kaiming_uniform(a=√5) = U(±1/√fanIn). */
+  | 'torch_default'
+  /** PyTorch's default for Linear/Conv bias: U(±1/√fanIn). */
+  | 'torch_bias';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  init: InitKind;
+  fanIn: number;
+  fanOut: number;
+  /** Whether weight decay applies (weights yes; biases and norm scales no, by default). */
+  decay: boolean;
+}
+
+/** Non-trainable persistent state (BatchNorm running stats). */
+export interface BufferSpec {
+  name: string;
+  shape: number[];
+  init: 'zeros' | 'ones';
+}
+
+/** Per-batch scratch storage an op keeps from forward for backward (masks, argmax, x̂). */
+export interface WorkspaceSpec {
+  name: string;
+  shape: number[];
+}
+
+/** Outcome of a shape rule: the output shape, or a user-facing reason it cannot be computed. */
+export type ShapeResult = { ok: true; shape: number[] } | { ok: false; code: string; message: string };
+
+/** Input shapes with dim 0 = batch (`-1` while the batch size is unknown). */
+export interface ShapeArgs {
+  inputs: readonly (readonly number[])[];
+  attrs: Attrs;
+}
+
+export interface OpForwardContext {
+  inputs: readonly Tensor[];
+  output: Tensor;
+  params: Readonly<Record<string, Tensor>>;
+  buffers: Readonly<Record<string, Tensor>>;
+  workspace: Readonly<Record<string, Tensor>>;
+  attrs: Attrs;
+  /** Train mode (Dropout active, BatchNorm uses batch stats and updates running stats). */
+  training: boolean;
+  rng: Rng;
+  backend: Backend;
+}
+
+export interface OpBackwardContext extends OpForwardContext {
+  /** Gradient of the loss w.r.t. this op's output. */
+  dOutput: Tensor;
+  /**
+   * Gradients w.r.t. each input; the op ADDS into them (fan-out accumulates). `null` where no
+   * gradient is needed (graph inputs, targets).
+   */
+  dInputs: readonly (Tensor | null)[];
+  /** Gradients w.r.t. each parameter; the op ADDS into them. */
+  dParams: Readonly<Record<string, Tensor>>;
+  /**
+   * Set only for implementations that declare `assignsFreshGradients`: `dInputsFresh[i]` true
+   * means nothing has written `dInputs[i]` this step (it holds stale values) and this op is its
+   * only writer, so the op must ASSIGN its whole gradient there instead of adding. The executor
+   * then skips zeroing that tensor (a memset, and a read in the op, saved).
+   */
+  dInputsFresh?: readonly boolean[];
+}
+
+/**
+ * One op, in one file: its metadata, shape rule, forward and backward.
+ *
+ * @example
+ * ```ts
+ * export const relu: OpDef = {
+ *   name: 'ReLU', category: 'activations', doc: 'max(0, x), elementwise.',
+ *   inputs: [{ name: 'x' }], attrs: {},
+ *   inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
+ *   forward({ inputs, output }) { ... },
+ *   backward({ inputs, dOutput, dInputs }) { ... },
+ * };
+ * ```
+ */
+export interface OpDef {
+  /** Unique name used in the IR (`op` field), e.g. `Linear`, `Conv2d`, `CrossEntropyLoss`. */
+  name: string;
+  category: OpCategory;
+  /** One line for the palette. */
+  doc: string;
+  /** Declared inputs, in order. A `variadic` last input accepts 1..n edges (Add, Concat). */
+  inputs: readonly { name: string; variadic?: boolean; optional?: boolean }[];
+  attrs: Readonly<Record<string, AttrSpec>>;
+  /** Losses output a scalar `[]` that training minimises. */
+  isLoss?: boolean;
+  /** Whether the op has parameters or passes gradients (false for Input). */
+  differentiable?: boolean;
+
+  inferShape(args: ShapeArgs): ShapeResult;
+  params?(args: ShapeArgs): ParamSpec[];
+  buffers?(args: ShapeArgs): BufferSpec[];
+  /** Workspace for a concrete batch (`inputs[i][0]` is the batch size). */
+  workspace?(args: ShapeArgs & { output: readonly number[] }): WorkspaceSpec[];
+  /** Multiply-accumulates ×2 per sample, for the status bar's FLOPs figure. */
+  flops?(args: ShapeArgs & { output: readonly number[] }): number;
+
+  forward(ctx: OpForwardContext): void;
+  backward?(ctx: OpBackwardContext): void;
+  /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
+  assignsFreshGradients?: boolean;
+}

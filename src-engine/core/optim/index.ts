@@ -1,0 +1,50 @@
+import type { Backend } from '../backend/types';
+import type { OptimizerConfig } from '../../base/ir/types';
+import { Adam } from './adam';
+import { Rmsprop } from './rmsprop';
+import { Sgd } from './sgd';
+import type { OptimParam, Optimizer } from './types';
+import { optimError } from './types';
+
+export type { OptimParam, Optimizer, OptimizerState } from './types';
+export { paramKey } from './types';
+export { sgdUpdate, type SgdHyper } from './sgd';
+export { adamUpdate, type AdamHyper } from './adam';
+export { rmspropUpdate, type RmspropHyper } from './rmsprop';
+export { clipGradNorm, clipGradValue } from './clip';
+export { createSchedule, type Schedule, type ScheduleState } from './schedules';
+export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
+
+/**
+ * Build the optimizer a training config names, over the graph's parameters. Buffers (momentum,
+ * Adam moments) are allocated here, once; `step()` allocates nothing.
+ *
+ * Defaults are PyTorch's: SGD momentum 0; Adam β=(0.9, 0.999), ε=1e-8, weight decay 0;
+ * AdamW the same with weight decay 0.01; RMSprop α=0.99, ε=1e-8.
+ * Weight decay applies only to parameters with `decay: true` (see `OptimParam.decay`).
+ *
+ * @example
+ * ```ts
+ * const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }, compiled.params);
+ * opt.step();
+ * ```
+ * @param backend when given and it has a fused update (`Backend.adamUpdate`), Adam/AdamW use it
+ *   and keep their moments in the backend's memory.
+ * @throws Error with code `OPTIM_BAD_HYPERPARAM` for an invalid setting, `OPTIM_UNKNOWN` for an unknown kind.
+ */
+export function createOptimizer(config: OptimizerConfig, params: readonly OptimParam[], backend?: Backend): Optimizer {
+  switch (config.kind) {
+    case 'sgd':
+      return new Sgd(params, config);
+    case 'adam':
+      return new Adam(params, config, false, backend);
+    case 'adamw':
+      return new Adam(params, config, true, backend);
+    case 'rmsprop':
+      return new Rmsprop(params, config);
+    default: {
+      const kind = (config as { kind: unknown }).kind;
+      throw optimError('OPTIM_UNKNOWN', `Unknown optimizer "${String(kind)}"; use sgd, adam, adamw or rmsprop.`);
+    }
+  }
+}

@@ -1,0 +1,513 @@
+import type { Backend } from '../backend/types';
+import { BatchFeeder } from '../data';
+import type { Dataset, PreparedData } from '../data';
+import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
+import type { GraphIR, TrainingConfig } from '../../base/ir/types';
+import { METRIC_NAMES, MetricAccumulator } from '../metrics';
+import type { MetricValues } from '../metrics';
+import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
+import type { Optimizer, Schedule } from '../optim';
+import { Rng } from '../../base/rng';
+import { bindGraph, type GraphBinding } from './binding';
+import { RunControl } from './control';
+import type { Checkpoint, CompileFn, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
+import { TrainError } from './types';
+
+/** What a hook sees of the step in progress. */
+export interface StepContext {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  stepsPerEpoch: number;
+  /** Optimizer steps applied so far (before this one). */
+  step: number;
+  /** The plan this batch runs on (the batch's size). */
+  graph: TrainableGraph;
+  /** Index of the optimizer group in `loop.groups` (0 without groups). */
+  group: number;
+  /** The group's loss for this batch (the step's loss without groups). */
+  loss: number;
+  /** Samples in this batch. */
+  count: number;
+}
+
+/** What `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end the run. */
+export type StepVerdict = 'ok' | 'retry' | 'stop';
+
+/**
+ * Where a configuration of the loop plugs in. Every hook is optional and runs synchronously on
+ * the training thread between two kernels, so it sees consistent weights and activations.
+ */
+export interface LoopHooks {
+  /** After a group's forward pass: `retry` skips the backward and update (the divergence guard), `stop` ends the run. */
+  afterForward?(ctx: StepContext): StepVerdict;
+  /** After the backward pass, before clipping and the update: `retry` rejects the step. */
+  afterBackward?(ctx: StepContext): StepVerdict;
+  /** Just before a group's optimizer update (gradients are final, weights not yet changed). */
+  beforeUpdate?(ctx: StepContext): void;
+  /** After every group of the step updated and the step was counted. */
+  afterStep?(ctx: StepContext): void;
+  /** A few times a second and at the end of each epoch (`progressEveryMs`). */
+  onProgress?(p: LoopProgress): void;
+  /** After each epoch's validation; `stop` ends the run as if stopped. */
+  afterEpoch?(e: LoopEpoch): void | 'stop';
+  /** After an evaluation of a split (validation every epoch, test at the end). */
+  onEvaluation?(split: 'val' | 'test', metrics: MetricValues): void;
+  /** The run control changed state (`pause`, `resume`, `stop`, a divergence hold). */
+  onState?(state: RunControl['state']): void;
+  /** The run leaves a hold (`RunControl.hold`): put back the state it retries from. */
+  onRestore?(): void;
+}
+
+export interface TrainingLoopOptions {
+  /** Compiles the graph for the batch size (the executor's `compileGraph`); called once. */
+  compile: CompileFn;
+  hooks?: LoopHooks;
+  /** Settings that replace the graph's (CLI flags, the app's overrides, sanity checks). */
+  overrides?: Partial<TrainingConfig>;
+  /** Visit the training samples in a fresh random order each epoch (default true). */
+  shuffle?: boolean;
+  /** End after this many optimizer steps (sanity checks). */
+  maxSteps?: number;
+  /** Evaluate the validation split each epoch (default true when it has samples). */
+  validate?: boolean;
+  /** Evaluate the test split at the end (default true when it has samples and the run was not stopped). */
+  test?: boolean;
+  /** Keep a checkpoint of every epoch's end, and the best one (default true). */
+  checkpoints?: boolean;
+  /** Give the host's event loop a turn (default: a zero-delay timer). */
+  yieldToHost?: () => Promise<void>;
+  /** Yield when this many ms passed since the last yield (default 10). */
+  yieldEveryMs?: number;
+  /** Minimum ms between progress reports (default 200). */
+  progressEveryMs?: number;
+}
+
+const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
+
+/** One optimizer group at run time. */
+export interface GroupRuntime {
+  readonly spec: ResolvedGroup;
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule;
+  readonly params: TrainableGraph['params'];
+  /** Whether the schedule steps per optimizer step (else per epoch). */
+  readonly perStep: boolean;
+}
+
+/**
+ * The one training loop: every run — the CLI's `npm run train`, the app's sessions, the sanity
+ * check — is a configuration of it. It owns the recipe: per-epoch shuffling, batches (the last
+ * one partial), optimizer groups stepped in order (one group unless `training.groups`), the
+ * schedule, gradient clipping, validation every epoch, early stopping, best/last checkpoints,
+ * and a final test in eval mode. Hooks see each step between forward, backward and update; the
+ * run control (`control`) pauses, resumes, single-steps, stops and changes the learning rate.
+ *
+ * Runtime-neutral and cooperative: `run()` yields to the event loop every few milliseconds.
+ * With the same graph, data, seed and backend the weights are identical bit for bit, whichever
+ * configuration runs them (test/unit/engine/train/loop-identity.test.ts).
+ *
+ * @example
+ * ```ts
+ * const loop = new TrainingLoop(graph, data, backend, {
+ *   compile: compileGraph,
+ *   hooks: { onProgress: (p) => console.log(p.step, p.loss) },
+ * });
+ * const result = await loop.run();
+ * console.log(result.test?.accuracy);
+ * ```
+ */
+export class TrainingLoop {
+  readonly config: TrainingConfig;
+  readonly graph: GraphIR;
+  /** The plan for the configured batch size; every other size shares its weights. */
+  readonly plan: TrainableGraph;
+  readonly binding: GraphBinding;
+  readonly stepsPerEpoch: number;
+  readonly control: RunControl;
+  /** The optimizer groups, in step order. */
+  readonly groups: readonly GroupRuntime[];
+  /** Whether the graph has `training.groups`. */
+  private readonly grouped: boolean;
+  /** With groups: the distinct loss nodes the groups minimise (what every reported loss sums). */
+  private readonly reportedLosses: string[] = [];
+  /** Per group: its losses that no earlier group minimises. */
+  private readonly reportedFrom: string[][] = [];
+  private bestCheckpoint: Checkpoint | null = null;
+  private lastCheckpoint: Checkpoint | null = null;
+  private steps = 0;
+  private epochNow = 0;
+  private readonly hooks: LoopHooks;
+
+  constructor(
+    graph: GraphIR,
+    readonly data: PreparedData,
+    readonly backend: Backend,
+    private readonly options: TrainingLoopOptions,
+  ) {
+    if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
+    this.config = { ...graph.training, ...stripUndefined(options.overrides ?? {}) };
+    this.graph = { ...graph, training: this.config };
+    checkConfig(this.config);
+    this.hooks = options.hooks ?? {};
+    this.plan = options.compile(this.graph, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
+    this.binding = bindGraph(this.graph, this.config, data, this.plan);
+    this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
+    this.control = new RunControl({
+      ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
+      ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
+      onState: (s) => this.hooks.onState?.(s),
+      onRestore: () => this.hooks.onRestore?.(),
+    });
+    this.groups = this.createGroups();
+    this.grouped = (this.config.groups?.length ?? 0) > 0;
+    for (const g of this.groups) {
+      const fresh = g.spec.loss.filter((id) => !this.reportedLosses.includes(id));
+      this.reportedLosses.push(...fresh);
+      this.reportedFrom.push(fresh);
+    }
+    this.control.setLrBase(() => this.groups[0].schedule.lr);
+  }
+
+  /** Optimizer steps applied so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** The epoch in progress (1-based; 0 before the first). */
+  get epoch(): number {
+    return this.epochNow;
+  }
+
+  /** The best checkpoint so far (by the early-stopping metric, else validation loss). */
+  get best(): Checkpoint | null {
+    return this.bestCheckpoint;
+  }
+
+  /** The checkpoint at the end of the latest epoch. */
+  get last(): Checkpoint | null {
+    return this.lastCheckpoint;
+  }
+
+  /** The learning rate the next step of the first group uses (schedule × the control's factor). */
+  get lr(): number {
+    return this.groups[0].schedule.lr * this.control.lrFactor;
+  }
+
+  /** The plan for `count` samples (the configured batch's plan, or one sharing its weights). */
+  planFor(count: number): TrainableGraph {
+    return count === this.plan.batchSize ? this.plan : this.plan.withBatchSize(count);
+  }
+
+  /** Train until done or stopped. Rejects with the error of a failed step (TrainError and others). */
+  async run(): Promise<LoopResult> {
+    const c = this.config;
+    const train = this.data.train;
+    const bs = c.batchSize;
+    const n = train.count;
+    const stepsPerEpoch = this.stepsPerEpoch;
+    const groups = this.groups;
+    const grouped = this.grouped;
+    const selections = new Map<TrainableGraph, ReturnType<TrainableGraph['selectLosses']>[]>();
+    const selectionsFor = (gb: TrainableGraph) => {
+      let s = selections.get(gb);
+      if (!s) {
+        s = groups.map((g) => gb.selectLosses(g.spec.loss, g.params));
+        selections.set(gb, s);
+      }
+      return s;
+    };
+    const early = c.earlyStopping ? new EarlyStopping(c.earlyStopping) : null;
+    const monitor = parseMonitor(c.earlyStopping?.metric ?? 'val_loss');
+    const mode = early?.mode ?? 'min';
+    let bestValue = mode === 'min' ? Infinity : -Infinity;
+    let lastMetrics: { train: MetricValues; val?: MetricValues } | null = null;
+    let bestMetrics: { train: MetricValues; val?: MetricValues } | null = null;
+    const keepCheckpoints = this.options.checkpoints ?? true;
+    const validate = (this.options.validate ?? true) && this.data.val.count > 0;
+    const maxSteps = this.options.maxSteps ?? Infinity;
+
+    const shuffleRng = new Rng((c.seed ^ 0x51f7e) >>> 0);
+    const transformRng = new Rng((c.seed ^ 0x7a5f0) >>> 0);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const feeder = new BatchFeeder(train, { transform: this.data.transform, target: this.data.target });
+    const trainMetrics = new MetricAccumulator(c.metrics, this.binding.metricTarget);
+    const groupLosses = grouped ? Object.fromEntries(groups.map((g) => [g.spec.name, NaN])) : undefined;
+    const control = this.control;
+    const t0 = performance.now();
+    let lastProgress = t0;
+    let samplesSinceProgress = 0;
+    let reason: LoopResult['reason'] = 'completed';
+    let epochsRun = 0;
+    const totalSteps = Math.min(stepsPerEpoch * c.epochs, maxSteps);
+    const progressEveryMs = this.options.progressEveryMs ?? 200;
+
+    outer: for (let epoch = 1; epoch <= c.epochs; epoch++) {
+      this.epochNow = epoch;
+      const te = performance.now();
+      if (this.options.shuffle ?? true) shuffleRng.shuffle(order);
+      trainMetrics.reset();
+      let lossSum = 0;
+      let lossCount = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (this.steps >= maxSteps) break outer;
+        if (!(await control.gate())) {
+          reason = 'stopped';
+          break outer;
+        }
+        if (control.resumedAt > lastProgress) {
+          // Throughput counts from the moment the run woke up, not across the pause.
+          lastProgress = control.resumedAt;
+          samplesSinceProgress = 0;
+        }
+        const start = s * bs;
+        const count = Math.min(bs, n - start);
+        const gb = this.planFor(count);
+        const x = gb.input(this.binding.featureInput).data;
+        const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
+        feeder.fill(order, start, count, x, y, transformRng);
+        const sels = grouped ? selectionsFor(gb) : null;
+        let loss = 0;
+        let verdict: StepVerdict = 'ok';
+        for (let gi = 0; gi < groups.length && verdict === 'ok'; gi++) {
+          const g = groups[gi];
+          // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
+          const gLoss = sels ? gb.forward(true, sels[gi]) : gb.forward(true);
+          const ctx: StepContext = { epoch, batch: s, stepsPerEpoch, step: this.steps, graph: gb, group: gi, loss: gLoss, count };
+          verdict = this.hooks.afterForward?.(ctx) ?? 'ok';
+          if (verdict !== 'ok') break;
+          if (sels) gb.backward(sels[gi]);
+          else gb.backward();
+          verdict = this.hooks.afterBackward?.(ctx) ?? 'ok';
+          if (verdict !== 'ok') break;
+          const clip = g.spec.gradClip;
+          if (clip?.kind === 'norm') clipGradNorm(g.params, clip.maxNorm);
+          else if (clip?.kind === 'value') clipGradValue(g.params, clip.clipValue);
+          this.hooks.beforeUpdate?.(ctx);
+          g.optimizer.step(g.schedule.lr * control.lrFactor);
+          if (g.perStep) g.schedule.step();
+          if (groupLosses) {
+            groupLosses[g.spec.name] = gLoss;
+            // A loss node several groups minimise counts once, at the first group's forward.
+            for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
+          } else loss += gLoss;
+        }
+        if (verdict === 'stop') break outer;
+        if (verdict === 'retry') {
+          s--; // the hook paused the run (a divergence); this batch runs again when it resumes
+          continue;
+        }
+        this.steps++;
+        lossSum += loss;
+        lossCount++;
+        trainMetrics.add(count, loss, gb.output(this.binding.predictionNode).data, y);
+        samplesSinceProgress += count;
+        this.hooks.afterStep?.({ epoch, batch: s, stepsPerEpoch, step: this.steps, graph: gb, group: groups.length - 1, loss, count });
+        const now = performance.now();
+        const single = control.singleStepping;
+        if (now - lastProgress >= progressEveryMs || s === stepsPerEpoch - 1 || single) {
+          const elapsed = (now - t0 - control.pausedMs) / 1000;
+          this.hooks.onProgress?.({
+            epoch,
+            epochs: c.epochs,
+            step: this.steps,
+            stepInEpoch: s + 1,
+            stepsPerEpoch,
+            loss: lossSum / lossCount,
+            batchLoss: loss,
+            ...(groupLosses ? { groupLosses: { ...groupLosses } } : {}),
+            lr: this.lr,
+            samplesPerSec: samplesSinceProgress / Math.max(1e-9, (now - lastProgress) / 1000),
+            etaSeconds: (elapsed / this.steps) * Math.max(0, totalSteps - this.steps),
+            single,
+          });
+          lastProgress = now;
+          samplesSinceProgress = 0;
+        }
+      }
+      epochsRun = epoch;
+      const trainValues = trainMetrics.result();
+      const val = validate ? await this.evaluate(this.data.val) : undefined;
+      if (val === null) {
+        reason = 'stopped';
+        break;
+      }
+      if (val) this.hooks.onEvaluation?.('val', val);
+      for (const g of groups) if (!g.perStep) g.schedule.step(val?.loss ?? trainValues.loss);
+      const watched = pick(monitor.split === 'val' && val ? val : trainValues, monitor.name);
+      const isBest = bestMetrics === null || (mode === 'min' ? watched < bestValue - (c.earlyStopping?.minDelta ?? 0) : watched > bestValue + (c.earlyStopping?.minDelta ?? 0));
+      const stopNow = early ? early.update(watched).stop : false;
+      lastMetrics = { train: trainValues, ...(val ? { val } : {}) };
+      if (keepCheckpoints) this.lastCheckpoint = this.capture(lastMetrics);
+      if (isBest) {
+        bestValue = watched;
+        bestMetrics = lastMetrics;
+        this.bestCheckpoint = this.lastCheckpoint;
+      }
+      const hookSays = this.hooks.afterEpoch?.({
+        epoch,
+        epochs: c.epochs,
+        step: this.steps,
+        train: trainValues,
+        ...(val ? { val } : {}),
+        lr: this.lr,
+        seconds: (performance.now() - te) / 1000,
+        best: isBest,
+      });
+      if (stopNow) {
+        reason = 'early-stopping';
+        break;
+      }
+      if (hookSays === 'stop' || control.state === 'stopping') {
+        reason = 'stopped';
+        break;
+      }
+    }
+
+    let evaluatedEpoch = epochsRun;
+    let ref = lastMetrics;
+    let test: MetricValues | undefined;
+    if (reason !== 'stopped') {
+      const best = this.bestCheckpoint;
+      if (early && best && best.epoch !== epochsRun) {
+        this.restore(best);
+        evaluatedEpoch = best.epoch;
+        ref = bestMetrics;
+      }
+      if ((this.options.test ?? true) && this.data.test.count > 0) {
+        const t = await this.evaluate(this.data.test);
+        if (t === null) reason = 'stopped';
+        else {
+          test = t;
+          this.hooks.onEvaluation?.('test', t);
+        }
+      }
+    }
+    return {
+      reason,
+      epochs: epochsRun,
+      steps: this.steps,
+      seconds: (performance.now() - t0 - control.pausedMs) / 1000,
+      evaluatedEpoch,
+      ...(ref?.train ? { train: ref.train } : {}),
+      ...(ref?.val ? { val: ref.val } : {}),
+      ...(test ? { test } : {}),
+    };
+  }
+
+  /**
+   * Metrics of the current weights on `ds` in eval mode (Dropout off, BatchNorm running stats).
+   * The transform's noise is drawn from a fixed seed so every evaluation sees the same inputs.
+   * Returns null when the run is stopped midway.
+   */
+  async evaluate(ds: Dataset): Promise<MetricValues | null> {
+    const c = this.config;
+    const bs = c.batchSize;
+    const feeder = new BatchFeeder(ds, { transform: this.data.transform, target: this.data.target });
+    const acc = new MetricAccumulator(c.metrics, this.binding.metricTarget);
+    const rng = new Rng((c.seed ^ 0xe7a1) >>> 0);
+    const order = Int32Array.from({ length: ds.count }, (_, i) => i);
+    for (let start = 0; start < ds.count; start += bs) {
+      if (this.control.state === 'stopping') return null;
+      await this.control.maybeYield();
+      const count = Math.min(bs, ds.count - start);
+      const g = this.planFor(count);
+      const y = this.binding.targetInput ? g.input(this.binding.targetInput).data : null;
+      feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
+      const loss = this.grouped ? g.forward(false, g.selectLosses(this.reportedLosses)) : g.forward(false);
+      acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
+    }
+    return acc.result();
+  }
+
+  /**
+   * The weights, buffers and optimizer/schedule state now, as a checkpoint. With `into` (a
+   * checkpoint of this loop) its arrays are overwritten in place: no allocation.
+   */
+  capture(metrics: Checkpoint['metrics'] = {}, into?: Checkpoint): Checkpoint {
+    const g = this.plan;
+    const groupStates = this.groups.map((q) => ({ name: q.spec.name, optimizer: q.optimizer.state(), schedule: q.schedule.state() }));
+    if (into) {
+      for (const p of g.params) into.params[`${p.nodeId}.${p.name}`].set(p.value.data);
+      for (const b of g.buffers) into.buffers[`${b.nodeId}.${b.name}`].set(b.value.data);
+    }
+    const ck: Checkpoint = into ?? {
+      epoch: 0,
+      step: 0,
+      params: Object.fromEntries(g.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.slice()])),
+      buffers: Object.fromEntries(g.buffers.map((b) => [`${b.nodeId}.${b.name}`, b.value.data.slice()])),
+      optimizer: groupStates[0].optimizer,
+      schedule: groupStates[0].schedule,
+      metrics,
+    };
+    ck.epoch = this.epochNow;
+    ck.step = this.steps;
+    ck.metrics = metrics;
+    ck.optimizer = groupStates[0].optimizer;
+    ck.schedule = groupStates[0].schedule;
+    if (groupStates.length > 1) ck.groups = groupStates;
+    return ck;
+  }
+
+  /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */
+  restore(ck: Checkpoint): void {
+    const g = this.plan;
+    for (const p of g.params) p.value.data.set(ck.params[`${p.nodeId}.${p.name}`]);
+    for (const b of g.buffers) b.value.data.set(ck.buffers[`${b.nodeId}.${b.name}`]);
+    this.groups.forEach((q, i) => {
+      const st = ck.groups?.[i] ?? (i === 0 ? { optimizer: ck.optimizer, schedule: ck.schedule } : null);
+      if (!st) return;
+      q.optimizer.loadState(st.optimizer);
+      q.schedule.loadState(st.schedule);
+    });
+  }
+
+  private createGroups(): GroupRuntime[] {
+    const c = this.config;
+    return resolveGroups(this.graph, c).map((spec) => {
+      const params = spec.nodes === null ? this.plan.params : this.plan.params.filter((p) => spec.nodes!.has(p.nodeId));
+      const optimizer = createOptimizer(spec.optimizer, params, this.backend);
+      const schedule = createSchedule(spec.schedule, spec.optimizer.lr);
+      optimizer.lr = schedule.lr;
+      const perStep = (c.scheduleUnit ?? (spec.schedule && DEFAULT_STEP_UNIT.has(spec.schedule.kind) ? 'step' : 'epoch')) === 'step';
+      return { spec, optimizer, schedule, params, perStep };
+    });
+  }
+}
+
+/** Settings the loop cannot run with, as TrainErrors that say what to change. */
+function checkConfig(c: TrainingConfig): void {
+  if (!(Number.isInteger(c.batchSize) && c.batchSize > 0)) throw new TrainError('TRAIN_BAD_CONFIG', `Batch size must be a whole number > 0 (got ${c.batchSize}).`);
+  if (!(Number.isInteger(c.epochs) && c.epochs >= 0)) throw new TrainError('TRAIN_BAD_CONFIG', `Epochs must be a whole number ≥ 0 (got ${c.epochs}).`);
+  const unknown = c.metrics.filter((m) => !(METRIC_NAMES as readonly string[]).includes(m));
+  if (unknown.length > 0) {
+    throw new TrainError('TRAIN_BAD_CONFIG', `Unknown metric${unknown.length > 1 ? 's' : ''} ${unknown.map((m) => JSON.stringify(m)).join(', ')}; choose from ${METRIC_NAMES.join(', ')}.`);
+  }
+  if (c.earlyStopping) {
+    const { name } = parseMonitor(c.earlyStopping.metric);
+    if (name !== 'loss' && !c.metrics.includes(name)) {
+      throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${c.earlyStopping.metric}", but "${name}" is not in training.metrics; add it there or watch "val_loss".`);
+    }
+  }
+}
+
+/** `val_loss`, `val.accuracy`, `train_loss`, `accuracy` → which split and metric to watch. */
+function parseMonitor(metric: string): { split: 'train' | 'val'; name: string } {
+  const m = /^(val|train)[_.](.+)$/.exec(metric);
+  return m ? { split: m[1] as 'train' | 'val', name: m[2] } : { split: 'val', name: metric };
+}
+
+function pick(v: MetricValues, name: string): number {
+  const x = (v as unknown as Record<string, unknown>)[name];
+  if (typeof x !== 'number') {
+    throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${name}", which is not computed; add it to training.metrics or watch "val_loss".`);
+  }
+  return x;
+}
+
+/** `o` without its undefined entries (so `{ epochs: undefined }` overrides nothing). */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,152 @@
+import type { Backend } from '../backend/types';
+import type { Dataset, PreparedData } from '../data';
+import type { GraphIR, TrainingConfig } from '../../base/ir/types';
+import type { MetricValues } from '../metrics';
+import { TrainingLoop } from './loop';
+import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
+import { TrainError } from './types';
+
+export interface TrainerOptions {
+  /** Compiles the graph for a batch size (the executor's `compileGraph`). */
+  compile: CompileFn;
+  /** Receives progress, epoch, done and error events. */
+  onEvent?: (e: TrainerEvent) => void;
+  /** Overrides of the graph's training config (CLI flags, quick runs). */
+  overrides?: Partial<Pick<TrainingConfig, 'epochs' | 'batchSize' | 'seed'>>;
+  /** Yield to the event loop when this many ms passed since the last yield (default 10). */
+  yieldEveryMs?: number;
+  /** Minimum ms between progress events (default 200). */
+  progressEveryMs?: number;
+  /** Called with every training batch loss, in order (tests, charts). */
+  onStepLoss?: (step: number, loss: number) => void;
+}
+
+type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'finished';
+
+/**
+ * Headless training (the CLI's `npm run train`, tests): the one `TrainingLoop` with plain
+ * events, and a non-finite loss ending the run with `TRAIN_NONFINITE_LOSS`.
+ *
+ * @example
+ * ```ts
+ * const data = prepareData(loadDataset(cfg.dataset), cfg.dataset, cfg.seed);
+ * const trainer = new Trainer(graph, data, createReferenceBackend(), { compile: compileGraph, onEvent: console.log });
+ * const done = await trainer.run();
+ * console.log(done.test?.accuracy);
+ * ```
+ */
+export class Trainer {
+  readonly loop: TrainingLoop;
+  private started = false;
+  private finished = false;
+
+  constructor(graph: GraphIR, data: PreparedData, backend: Backend, private readonly options: TrainerOptions) {
+    this.loop = new TrainingLoop(graph, data, backend, {
+      compile: options.compile,
+      ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
+      ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
+      hooks: {
+        afterForward: ({ loss, epoch, batch, step }) => {
+          if (!Number.isFinite(loss)) {
+            throw new StepError(
+              `The loss became ${loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the step was not applied. ` +
+                'Try a lower learning rate, gradient clipping, or check the data for extreme values.',
+              epoch,
+              step + 1,
+            );
+          }
+          return 'ok';
+        },
+        afterStep: ({ step, loss }) => options.onStepLoss?.(step, loss),
+        onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
+        afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
+      },
+    });
+  }
+
+  get config(): TrainingConfig {
+    return this.loop.config;
+  }
+
+  /** The best checkpoint so far (by the early-stopping metric, else validation loss). */
+  get best(): Checkpoint | null {
+    return this.loop.best;
+  }
+
+  /** The checkpoint at the end of the latest epoch. */
+  get last(): Checkpoint | null {
+    return this.loop.last;
+  }
+
+  /** Whether the loop is running, paused, stopping or finished. */
+  get status(): RunState {
+    if (this.finished) return 'finished';
+    if (!this.started) return 'idle';
+    const s = this.loop.control.state;
+    return s === 'paused' || s === 'stopping' ? s : 'running';
+  }
+
+  /** Pause before the next batch. */
+  pause(): void {
+    if (this.started && !this.finished) this.loop.control.pause();
+  }
+
+  resume(): void {
+    this.loop.control.resume();
+  }
+
+  /** While paused: run exactly one batch, then pause again. */
+  step(): void {
+    this.loop.control.step();
+  }
+
+  /** Stop after the current batch; `run()` then resolves with `reason: 'stopped'` (no test evaluation). */
+  stop(): void {
+    if (this.started && !this.finished) this.loop.control.stop();
+  }
+
+  /**
+   * Train for the configured epochs. Resolves with the `done` event (also emitted); a failure
+   * emits an `error` event and rejects with a TrainError.
+   */
+  async run(): Promise<DoneEvent> {
+    if (this.started) throw new TrainError('TRAIN_BAD_CONFIG', 'This trainer has already run; create a new one.');
+    this.started = true;
+    try {
+      const done: DoneEvent = { type: 'done', ...(await this.loop.run()) };
+      this.emit(done);
+      return done;
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      this.emit({ type: 'error', code: err.code ?? 'TRAIN_INTERNAL', message: err.message, ...(e instanceof StepError ? { epoch: e.epoch, step: e.step } : {}) });
+      throw e;
+    } finally {
+      this.finished = true;
+    }
+  }
+
+  /** Metrics of the current weights on `ds` in eval mode; null when stopped midway. */
+  evaluate(ds: Dataset): Promise<MetricValues | null> {
+    return this.loop.evaluate(ds);
+  }
+
+  /** Copy a checkpoint's parameters, buffers and optimizer state back into the graph. */
+  restore(ck: Checkpoint): void {
+    this.loop.restore(ck);
+  }
+
+  private emit(e: TrainerEvent): void {
+    this.options.onEvent?.(e);
+  }
+}
+
+class StepError extends TrainError {
+  constructor(
+    message: string,
+    readonly epoch: number,
+    readonly step: number,
+  ) {
+    super('TRAIN_NONFINITE_LOSS', message);
+  }
+}

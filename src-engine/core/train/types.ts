@@ -1,0 +1,139 @@
+import type { Backend } from '../backend/types';
+import type { GraphIR } from '../../base/ir/types';
+import type { MetricValues } from '../metrics';
+import type { OptimizerState, ScheduleState } from '../optim';
+import type { Tensor } from '../../base/tensor';
+
+/** An opaque subset of a compiled graph's losses (the executor's `LossSelection`). */
+export interface LossSelection {
+  readonly lossNodes: readonly string[];
+  readonly plan: unknown;
+}
+
+/**
+ * What the trainer needs from a compiled graph: the executor's `CompiledGraph`
+ * (autodiff/executor.ts) satisfies it as it is.
+ */
+export interface TrainableGraph {
+  /** Storage of an Input node, `[batch, ...shape]`; the trainer writes each batch there. */
+  input(name: string): Tensor;
+  /** Output storage of a node after `forward`. */
+  output(nodeId: string): Tensor;
+  readonly batchSize: number;
+  /** Run the graph; returns the loss (sum of the training losses, or of a selection's). */
+  forward(training: boolean, losses?: LossSelection): number;
+  /** Gradients of the last forward's loss (or a selection's) into `params[i].grad` (zeroed by the executor first). */
+  backward(losses?: LossSelection): void;
+  /** A subset of the losses and of the parameters they train (one optimizer group's step). */
+  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params']): LossSelection;
+  readonly params: readonly { nodeId: string; name: string; value: Tensor; grad: Tensor; decay: boolean }[];
+  readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
+  /** The same graph for another batch size, sharing parameters and buffers. */
+  withBatchSize(n: number): TrainableGraph;
+}
+
+export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
+
+/** Stable codes of training errors. */
+export type TrainErrorCode =
+  | 'TRAIN_NO_CONFIG'
+  | 'TRAIN_BAD_CONFIG'
+  | 'TRAIN_INPUTS'
+  | 'TRAIN_SHAPE_MISMATCH'
+  | 'TRAIN_NONFINITE_LOSS'
+  | 'TRAIN_INTERNAL';
+
+export class TrainError extends Error {
+  readonly code: TrainErrorCode;
+  constructor(code: TrainErrorCode, message: string) {
+    super(message);
+    this.name = 'TrainError';
+    this.code = code;
+  }
+}
+
+/** Where a run stands, a few times a second while training. */
+export interface LoopProgress {
+  /** 1-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** Optimizer steps so far, all epochs. */
+  step: number;
+  /** 1-based step within this epoch, of `stepsPerEpoch`. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** Mean training loss of this epoch so far. */
+  loss: number;
+  /** Loss of the last batch (with optimizer groups: the sum of the groups' distinct losses). */
+  batchLoss: number;
+  /** Each optimizer group's loss of the last batch (only with `training.groups`). */
+  groupLosses?: Record<string, number>;
+  lr: number;
+  /** Training throughput since the previous progress report. */
+  samplesPerSec: number;
+  /** Estimated seconds left for the whole run (training steps only). */
+  etaSeconds: number;
+  /** The run is on a single step and pauses after it. */
+  single: boolean;
+}
+
+/** The end of an epoch. */
+export interface LoopEpoch {
+  epoch: number;
+  epochs: number;
+  step: number;
+  /** Metrics of the training batches as seen during the epoch (train mode: Dropout active). */
+  train: MetricValues;
+  /** Metrics on the validation split in eval mode (absent when there is none). */
+  val?: MetricValues;
+  /** Learning rate for the next epoch. */
+  lr: number;
+  seconds: number;
+  /** Whether this epoch is the best so far (the "best" checkpoint was updated). */
+  best: boolean;
+}
+
+/** How a run ended. */
+export interface LoopResult {
+  reason: 'completed' | 'early-stopping' | 'stopped';
+  epochs: number;
+  steps: number;
+  /** Training time, pauses excluded. */
+  seconds: number;
+  /** The epoch whose weights produced `test` (the best one with early stopping, else the last). */
+  evaluatedEpoch: number;
+  train?: MetricValues;
+  val?: MetricValues;
+  /** Test-split metrics in eval mode (absent when stopped by the user). */
+  test?: MetricValues;
+}
+
+/** Emitted a few times a second while training. */
+export type ProgressEvent = { type: 'progress' } & Omit<LoopProgress, 'single'>;
+export type EpochEvent = { type: 'epoch' } & LoopEpoch;
+export type DoneEvent = { type: 'done' } & LoopResult;
+
+export interface ErrorEvent {
+  type: 'error';
+  code: TrainErrorCode | string;
+  message: string;
+  epoch?: number;
+  step?: number;
+}
+
+export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent;
+
+/** Weights, buffers and optimizer state at the end of an epoch, held in memory. */
+export interface Checkpoint {
+  epoch: number;
+  step: number;
+  /** Keyed `nodeId.name`. Copies, not views. */
+  params: Record<string, Float32Array>;
+  buffers: Record<string, Float32Array>;
+  /** The (first) optimizer group's state. */
+  optimizer: OptimizerState;
+  schedule: ScheduleState;
+  /** Every group's state, in step order, when the graph has `training.groups`. */
+  groups?: { name: string; optimizer: OptimizerState; schedule: ScheduleState }[];
+  metrics: { train?: MetricValues; val?: MetricValues };
+}
