@@ -1,0 +1,45 @@
+import type { GraphIR } from '../../base/ir/types';
+
+/** `running` until the run ends; `crashed` when its writer died without ending it. */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'diverged' | 'failed' | 'crashed';
+
+/** What a run trained with, besides its graph (which is stored whole beside it). */
+export interface RunSettings {
+  /** The effective training section (overrides applied). */
+  training: NonNullable<GraphIR['training']>;
+  /** e.g. `CPU · 2 threads (WebAssembly SIMD)`. */
+  backend: string;
+  appVersion: string;
+}
+
+/** A run's headline figures, written when it ends. */
+export interface RunSummary {
+  steps: number;
+  epochs: number;
+  seconds: number;
+  /** Final metrics by split (`train`, `val`, `test`), as the training loop reported them. */
+  metrics: Record<string, Record<string, unknown>>;
+}
+
+/** `run.json`: small, rewritten atomically at the start and at the end of a run. */
+export interface RunMeta {
+  format: 'netwright.run';
+  version: 1;
+  id: string;
+  name: string;
+  notes: string;
+  createdAt: string;
+  endedAt?: string;
+  status: RunStatus;
+  /** The writing process, so another process can tell a live run from a crashed one. */
+  pid: number;
+  settings: RunSettings;
+  summary?: RunSummary;
+}
+
+/** One line of a run's log (`log.nwr`), one framed record each. */
+export type RunRecord =
+  | { kind: 'step'; step: number; epoch: number; loss: number | null; lr: number; t: number; groupLosses?: Record<string, number | null> }
+  | { kind: 'epoch'; epoch: number; step: number; t: number; metrics: Record<string, Record<string, unknown>> }
+  | { kind: 'frame'; step: number; t: number; frame: unknown }
+  | { kind: 'event'; t: number; event: string; data: unknown };

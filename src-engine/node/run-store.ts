@@ -1,0 +1,242 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { frameRecord, readRecords } from '../app/runs/records';
+import type { RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
+import type { GraphIR } from '../base/ir/types';
+
+export interface RunStoreOptions {
+  /** Write buffered records at least this often (ms, default 250): a kill -9 loses at most that much. */
+  flushMs?: number;
+  /** Whether a process is alive (injected by tests). */
+  isAlive?: (pid: number) => boolean;
+}
+
+export interface OpenedRun {
+  meta: RunMeta;
+  graph: GraphIR;
+  records: RunRecord[];
+  /** Set when the log's tail was torn or damaged: what was kept and what was dropped. */
+  note?: string;
+}
+
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
+
+/**
+ * Every run, kept in a folder the user can see and back up (docs/runs.md):
+ * `<dir>/<runId>/run.json` (meta, rewritten atomically), `graph.json` (the exact IR trained) and
+ * `log.nwr` (append-only framed records with CRC-32C: steps, epochs, probe frames, events).
+ * A run whose writer died shows as `crashed`, with every record written before the crash.
+ *
+ * @example
+ * ```ts
+ * const store = new RunStore(join(dataDir, 'runs'));
+ * const run = store.create({ graph, settings, name: 'adam lr 1e-3' });
+ * run.append({ kind: 'step', step: 1, epoch: 1, loss: 2.3, lr: 1e-3, t: 0.01 });
+ * run.finish('done', summary);
+ * store.list(); // newest first
+ * ```
+ */
+export class RunStore {
+  private readonly isAlive: (pid: number) => boolean;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: RunStoreOptions = {},
+  ) {
+    this.isAlive = options.isAlive ?? processAlive;
+  }
+
+  /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; now?: Date }): RunWriter {
+    mkdirSync(this.dir, { recursive: true });
+    const now = init.now ?? new Date();
+    let id = runId(now);
+    while (existsSync(join(this.dir, id))) id = runId(now);
+    const folder = join(this.dir, id);
+    mkdirSync(folder);
+    const meta: RunMeta = {
+      format: 'netwright.run',
+      version: 1,
+      id,
+      name: init.name ?? `${init.graph.name ?? 'run'} · ${now.toISOString().slice(0, 16).replace('T', ' ')}`,
+      notes: init.notes ?? '',
+      createdAt: now.toISOString(),
+      status: 'running',
+      pid: process.pid,
+      settings: init.settings,
+    };
+    writeAtomic(join(folder, 'graph.json'), JSON.stringify(init.graph));
+    writeAtomic(join(folder, 'run.json'), JSON.stringify(meta, null, 1));
+    return new RunWriter(folder, meta, this.options.flushMs ?? 250);
+  }
+
+  /** Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`. */
+  list(): RunMeta[] {
+    if (!existsSync(this.dir)) return [];
+    const out: RunMeta[] = [];
+    for (const id of readdirSync(this.dir)) {
+      if (!RUN_ID.test(id)) continue;
+      const meta = this.readMeta(id);
+      if (meta) out.push(meta);
+    }
+    return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+  }
+
+  /** A run with its graph and every intact record. */
+  open(id: string): OpenedRun {
+    const meta = this.readMeta(id);
+    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    const folder = join(this.dir, id);
+    const graph = JSON.parse(readFileSync(join(folder, 'graph.json'), 'utf8')) as GraphIR;
+    const log = join(folder, 'log.nwr');
+    const bytes = existsSync(log) ? readFileSync(log) : new Uint8Array(0);
+    const read = readRecords(bytes);
+    const dec = new TextDecoder();
+    const records: RunRecord[] = [];
+    let bad = 0;
+    for (const r of read.records) {
+      try {
+        records.push(JSON.parse(dec.decode(r)) as RunRecord);
+      } catch {
+        bad++;
+      }
+    }
+    const notes: string[] = [];
+    if (read.problem) {
+      notes.push(
+        `The run's log ends in ${read.problem === 'truncated' ? 'a record cut short (the run was interrupted while writing)' : 'a damaged record'}; ` +
+          `the ${records.length} records before it are shown and the last ${read.droppedBytes} bytes were left out.`,
+      );
+    }
+    if (bad) notes.push(`${bad} records could not be read and were skipped.`);
+    return { meta, graph, records, ...(notes.length ? { note: notes.join(' ') } : {}) };
+  }
+
+  /** Rename a run or change its notes. */
+  update(id: string, patch: { name?: string; notes?: string }): RunMeta {
+    const meta = this.readMeta(id);
+    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    const next = { ...meta, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) };
+    writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(next, null, 1));
+    return next;
+  }
+
+  /** Delete a run's folder. */
+  remove(id: string): void {
+    if (!RUN_ID.test(id)) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    rmSync(join(this.dir, id), { recursive: true, force: true });
+  }
+
+  private readMeta(id: string): RunMeta | null {
+    if (!RUN_ID.test(id)) return null;
+    const file = join(this.dir, id, 'run.json');
+    let meta: RunMeta;
+    try {
+      meta = JSON.parse(readFileSync(file, 'utf8')) as RunMeta;
+    } catch {
+      return null;
+    }
+    if (meta.format !== 'netwright.run' || meta.id !== id) return null;
+    if (meta.status === 'running' && !this.isAlive(meta.pid)) {
+      meta = { ...meta, status: 'crashed' };
+      try {
+        writeAtomic(file, JSON.stringify(meta, null, 1));
+      } catch {
+        // A read-only store still shows the run as crashed.
+      }
+    }
+    return meta;
+  }
+}
+
+/** Appends one run's records; buffered, written at least every `flushMs`. */
+export class RunWriter {
+  private fd: number | null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly enc = new TextEncoder();
+
+  constructor(
+    readonly folder: string,
+    private meta: RunMeta,
+    private readonly flushMs: number,
+  ) {
+    this.fd = openSync(join(folder, 'log.nwr'), 'a');
+  }
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  append(record: RunRecord): void {
+    if (this.fd === null) return;
+    const framed = frameRecord(this.enc.encode(JSON.stringify(record)));
+    this.pending.push(framed);
+    this.pendingBytes += framed.length;
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Write what is buffered (one write call). */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.fd === null || this.pending.length === 0) return;
+    const all = new Uint8Array(this.pendingBytes);
+    let at = 0;
+    for (const p of this.pending) {
+      all.set(p, at);
+      at += p.length;
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    writeSync(this.fd, all);
+  }
+
+  /** End the run: flush, sync the log to disk, and record its status and summary. */
+  finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): RunMeta {
+    this.flush();
+    if (this.fd !== null) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = null;
+    }
+    this.meta = { ...this.meta, status, endedAt: new Date().toISOString(), ...(summary ? { summary } : {}) };
+    writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
+    return this.meta;
+  }
+}
+
+/** Write to a temp file beside the target, sync it, then rename over the target. */
+function writeAtomic(target: string, text: string): void {
+  const tmp = `${target}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, target);
+}
+
+function runId(now: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function runError(code: string, message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}
+
+export type { RunMeta, RunRecord, RunStatus, RunSummary, RunSettings };

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { frameRecord, maskedCrc32c, readRecords } from '../../../src-engine/app/runs/records';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { RunStore, type RunSettings } from '../../../src-engine/node/run-store';
+
+const graph: GraphIR = { format: 'netwright.graph', version: 2, name: 'tiny', nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }], outputs: {} };
+const settings: RunSettings = {
+  training: { dataset: { name: 'iris' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 8, epochs: 1, seed: 1, metrics: [] },
+  backend: 'reference',
+  appVersion: '0.1.0',
+};
+const enc = (s: string) => new TextEncoder().encode(s);
+
+describe('framed records (TFRecord-style, CRC-32C)', () => {
+  it('CRC-32C is the Castagnoli polynomial (RFC 3720 test vector) and is masked as TFRecord masks it', async () => {
+    const { default: CRC32C } = await import('crc-32/crc32c');
+    expect(CRC32C.buf(new Uint8Array(32)) >>> 0).toBe(0x8a9136aa); // 32 zero bytes (RFC 3720 B.4)
+    expect(maskedCrc32c(new Uint8Array(32))).toBe((((0x8a9136aa >>> 15) | (0x8a9136aa << 17)) + 0xa282ead8) >>> 0);
+  });
+
+  it('round-trips, and keeps the intact prefix of a torn or damaged file', () => {
+    const recs = ['a', 'bb', '{"kind":"step"}'].map(enc);
+    const bytes = new Uint8Array(recs.reduce((n, r) => n + r.length + 12, 0));
+    let at = 0;
+    for (const r of recs) {
+      const f = frameRecord(r);
+      bytes.set(f, at);
+      at += f.length;
+    }
+    expect(readRecords(bytes)).toEqual({ records: recs, droppedBytes: 0 });
+    // Every possible torn tail: the whole records before the cut survive.
+    for (let cut = 0; cut < bytes.length; cut++) {
+      const r = readRecords(bytes.subarray(0, cut));
+      const whole = [13, 27, bytes.length].filter((end) => end <= cut).length;
+      expect(r.records.length).toBe(whole);
+      expect(r.problem).toBe(cut === 0 || cut === 13 || cut === 27 ? undefined : 'truncated');
+    }
+    // A flipped bit in any byte of the second record: the first survives, the rest is dropped.
+    for (let i = 13; i < 27; i++) {
+      const damaged = bytes.slice();
+      damaged[i] ^= 0x10;
+      const r = readRecords(damaged);
+      expect(r.records).toEqual([recs[0]]);
+      expect(r.problem).toBe('corrupt');
+      expect(r.droppedBytes).toBe(bytes.length - 13);
+    }
+  });
+});
+
+describe('RunStore', () => {
+  const fresh = () => mkdtempSync(join(tmpdir(), 'nw-runs-'));
+
+  it('keeps each run with its graph, settings, records and summary; lists newest first; renames and deletes', () => {
+    const store = new RunStore(fresh());
+    const a = store.create({ graph, settings, name: 'first', now: new Date('2026-01-01T10:00:00Z') });
+    a.append({ kind: 'step', step: 1, epoch: 1, loss: 1.5, lr: 0.001, t: 0.01 });
+    a.append({ kind: 'epoch', epoch: 1, step: 1, t: 0.02, metrics: { train: { loss: 1.5 } } });
+    a.finish('done', { steps: 1, epochs: 1, seconds: 0.02, metrics: { test: { loss: 1.4 } } });
+    const b = store.create({ graph, settings, now: new Date('2026-01-02T10:00:00Z') });
+    b.finish('stopped');
+    expect(store.list().map((m) => [m.id, m.status])).toEqual([
+      [b.id, 'stopped'],
+      [a.id, 'done'],
+    ]);
+    const opened = store.open(a.id);
+    expect(opened.graph).toEqual(graph);
+    expect(opened.meta.settings).toEqual(settings);
+    expect(opened.meta.summary?.metrics.test).toEqual({ loss: 1.4 });
+    expect(opened.records.map((r) => r.kind)).toEqual(['step', 'epoch']);
+    expect(opened.note).toBeUndefined();
+    expect(store.update(a.id, { name: 'adam', notes: 'baseline' })).toMatchObject({ name: 'adam', notes: 'baseline' });
+    expect(store.list()[1].name).toBe('adam');
+    store.remove(b.id);
+    expect(store.list().map((m) => m.id)).toEqual([a.id]);
+    expect(() => store.open('../../etc')).toThrow(/no stored run/);
+  });
+
+  it('a run whose writer died is listed as crashed, and a torn log opens with its intact prefix and a note', () => {
+    const dir = fresh();
+    const store = new RunStore(dir, { isAlive: () => false });
+    const w = store.create({ graph, settings });
+    for (let i = 1; i <= 3; i++) w.append({ kind: 'step', step: i, epoch: 1, loss: 1 / i, lr: 0.01, t: i });
+    w.flush();
+    const log = join(dir, w.id, 'log.nwr');
+    appendFileSync(log, frameRecord(enc('{"kind":"step","step":4}')).subarray(0, 9)); // torn mid-write
+    expect(store.list()[0].status).toBe('crashed');
+    const opened = store.open(w.id);
+    expect(opened.records.map((r) => (r as { step: number }).step)).toEqual([1, 2, 3]);
+    expect(opened.note).toMatch(/cut short.*3 records.*last 9 bytes/);
+    // Damage inside the second record: only the first is kept.
+    const bytes = readFileSync(log);
+    bytes[readRecords(bytes).records[0].length + 12 + 10] ^= 1;
+    writeFileSync(log, bytes);
+    expect(store.open(w.id)).toMatchObject({ records: [{ step: 1 }], note: expect.stringMatching(/damaged record/) });
+    truncateSync(log, 0);
+    expect(store.open(w.id).records).toEqual([]);
+  });
+
+  it('a live writer\'s run stays running; kill -9 of the writer loses at most the unflushed tail', async () => {
+    const dir = fresh();
+    const script = `
+      import { RunStore } from ${JSON.stringify(join(__dirname, '../../../src-engine/node/run-store.ts'))};
+      const w = new RunStore(${JSON.stringify(dir)}, { flushMs: 20 }).create({ graph: ${JSON.stringify(graph)}, settings: ${JSON.stringify(settings)} });
+      let step = 0;
+      setInterval(() => { for (let i = 0; i < 50; i++) w.append({ kind: 'step', step: ++step, epoch: 1, loss: 1, lr: 0.1, t: step }); }, 5);
+      setTimeout(() => process.stdout.write('ready\\n'), 300);
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the writer exited early (${code})`)));
+    });
+    const store = new RunStore(dir);
+    expect(store.list()[0].status).toBe('running');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const [meta] = store.list();
+    expect(meta.status).toBe('crashed');
+    const opened = store.open(meta.id);
+    const steps = opened.records.map((r) => (r as { step: number }).step);
+    expect(steps.length).toBeGreaterThan(100);
+    expect(steps).toEqual(steps.map((_, i) => i + 1)); // a gapless prefix
+  });
+});
