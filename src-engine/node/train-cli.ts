@@ -29,7 +29,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     args = parse(argv);
   } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}\n`);
+    // Under --json every line is JSON, a usage error included.
+    if (argv.includes('--json')) out(JSON.stringify({ type: 'error', code: 'CLI_USAGE', message: (e as Error).message, usage: USAGE }) + '\n');
+    else err(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const { file, json } = args;
@@ -104,8 +106,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       err(`error ${e.code}: ${e.message}\n`);
     }
   };
+  let trainer: Trainer;
   try {
-    const trainer = new Trainer(graph, data, backend, { compile: compileGraph, onEvent });
+    trainer = new Trainer(graph, data, backend, { compile: compileGraph, onEvent });
+  } catch (e) {
+    // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics).
+    backend.dispose?.();
+    return fail((e as { code?: string }).code ?? 'TRAIN_BAD_CONFIG', (e as Error).message, 2);
+  }
+  try {
     if (!json) {
       process.once('SIGINT', () => {
         err('\nstopping after this batch (Ctrl-C again to abort)…\n');
@@ -115,16 +124,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     await trainer.run();
     return 0;
   } catch (e) {
-    if (e instanceof TrainError && e.code !== 'TRAIN_NONFINITE_LOSS' && e.code !== 'TRAIN_INTERNAL') {
-      // Raised before the loop started (shapes, config): nothing was emitted yet.
-      return fail(e.code, e.message, 2);
-    }
-    if (!(e instanceof TrainError)) {
-      const code = (e as { code?: string }).code ?? 'TRAIN_INTERNAL';
-      if (json) out(JSON.stringify({ type: 'error', code, message: (e as Error).message }) + '\n');
-      else err(`error ${code}: ${(e as Error).message}\n`);
-    }
-    return 1;
+    // The trainer already reported it as an `error` event. A setting it found wrong only while
+    // running (an early-stopping metric that is never computed) is still bad input.
+    return e instanceof TrainError && e.code === 'TRAIN_BAD_CONFIG' ? 2 : 1;
   } finally {
     backend.dispose?.();
   }

@@ -338,7 +338,11 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
     const candidates = [...defs.entries()].filter(([, d]) => d.isLoss).map(([id]) => `"${id}"`);
     err('E_NO_LOSS', `Training needs a loss to minimise: set "training.loss" to a loss node${candidates.length ? ` (e.g. ${candidates.join(', ')})` : '; add a loss node (e.g. CrossEntropyLoss) fed by the prediction and a target Input'}.`);
   }
+  const seen = new Set<unknown>();
   for (const l of losses) {
+    // Listed twice, a loss would count twice in the reported loss but once in the gradient.
+    if (seen.has(l)) err('E_DUPLICATE_LOSS', `"training.loss" lists "${String(l)}" twice; list each loss node once.`, typeof l === 'string' ? l : undefined);
+    seen.add(l);
     if (typeof l !== 'string' || !byId.has(l)) err('E_NO_LOSS', `"training.loss" refers to ${describe(l)}, which is not a node.`);
     else if (defs.has(l) && !defs.get(l)!.isLoss) err('E_NOT_A_LOSS', `"training.loss" names "${l}", a ${defs.get(l)!.name}; it must be a loss node (e.g. CrossEntropyLoss, MSELoss).`, l);
   }

@@ -165,6 +165,14 @@ describe('analyzeGraph: diagnostics', () => {
     expect(errorCodes(analyzeGraph(k))).toEqual(['E_NO_LOSS']);
   });
 
+  it('a loss listed twice is an error (it would count twice in the loss, once in the gradient)', () => {
+    const g = mnistMlp();
+    g.training = { ...g.training!, loss: ['loss', 'loss'] };
+    const a = analyzeGraph(g);
+    expect(errorCodes(a)).toEqual(['E_DUPLICATE_LOSS']);
+    expect(a.diagnostics[0]).toMatchObject({ nodeId: 'loss', message: expect.stringContaining('twice') });
+  });
+
   it('warns about nodes that feed nothing', () => {
     const g = mnistMlp();
     g.nodes.push(node('dead', 'Linear', ['flat'], { outFeatures: 3 }));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,5 +67,28 @@ describe('train CLI', () => {
     const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', 'many']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--epochs must be a whole number');
+  });
+
+  it('--json: a usage error is a JSON line too', async () => {
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', 'many', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ type: 'error', code: 'CLI_USAGE', message: expect.stringContaining('--epochs') });
+  });
+
+  it.each([
+    ['an unknown optimizer', { optimizer: { kind: 'adagrad', lr: 0.1 } }, 'OPTIM_UNKNOWN'],
+    ['an unknown schedule', { schedule: { kind: 'sometimes' } }, undefined],
+    ['an unknown metric', { metrics: ['vibes'] }, 'TRAIN_BAD_CONFIG'],
+  ])('a configuration error (%s) exits 2, reported once', async (_what, patch, code) => {
+    const g = JSON.parse(readFileSync(join(EXAMPLES, 'iris-mlp.json'), 'utf8'));
+    g.training = { ...g.training, ...patch };
+    const file = join(mkdtempSync(join(tmpdir(), 'nw-cli-')), 'g.json');
+    writeFileSync(file, JSON.stringify(g));
+    const r = await cli([file, '--json']);
+    expect(r.code).toBe(2);
+    const errors = r.out.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'error');
+    expect(errors).toHaveLength(1);
+    if (code) expect(errors[0].code).toBe(code);
   });
 });
