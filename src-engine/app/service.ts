@@ -9,6 +9,8 @@ import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
 import { prepareData, type LoadedDataset } from '../core/data';
 import { TrainingSession, datasetPreview, sanityCheck } from './session';
+import type { RunSink } from './runs/recorder';
+import type { RunSettings } from './runs/types';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -20,6 +22,8 @@ export interface TrainingHost {
   createBackend(): Promise<Backend>;
   /** Give the event loop a turn between training steps (default: a zero-delay timer). */
   yieldToHost?: () => Promise<void>;
+  /** Where runs are recorded (the run store); absent: runs are not kept. */
+  runs?: { create(init: { graph: GraphIR; settings: RunSettings }): RunSink };
 }
 
 /** What the runtime entry knows about where the engine runs. */
@@ -59,7 +63,7 @@ export class EngineService {
   constructor(
     channel: Channel,
     private readonly env: EngineEnvironment,
-    log?: Logger,
+    private readonly log?: Logger,
   ) {
     const handlers: Handlers = {
       'engine.hello': ({ protocol }) => {
@@ -158,6 +162,13 @@ export class EngineService {
     } catch (e) {
       backend.dispose?.();
       throw e;
+    }
+    try {
+      const sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION } });
+      if (sink) session.recordTo(sink);
+    } catch (e) {
+      // A run store that cannot be written (disk full, read-only) must not stop training.
+      this.log?.('warn', `run not recorded: ${(e as Error).message}`);
     }
     // Answer first, then train: the loop starts after the response is on its way.
     const done = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => session.run());

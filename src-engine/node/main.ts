@@ -13,6 +13,7 @@ import { ENGINE_VERSION } from '../base/version';
 import { detectComputeBackend } from './compute-info';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
+import { RunStore } from './run-store';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -65,6 +66,8 @@ function main(): void {
       createBackend: () => createBestBackend(),
       // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
+      // The host names the run store's folder (web mode: the workspace's runs/; Electron: the app's data folder).
+      ...(process.env.NETWRIGHT_RUNS_DIR ? { runs: new RunStore(process.env.NETWRIGHT_RUNS_DIR) } : {}),
     },
   };
   const ready = { kind: 'event', event: 'engine.ready', data: { pid: process.pid, version: ENGINE_VERSION } };

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { frameRecord, readRecords } from '../app/runs/records';
+import { recordReplacer, type RunSink } from '../app/runs/recorder';
 import type { RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
 
@@ -150,7 +151,7 @@ export class RunStore {
 }
 
 /** Appends one run's records; buffered, written at least every `flushMs`. */
-export class RunWriter {
+export class RunWriter implements RunSink {
   private fd: number | null;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -171,7 +172,7 @@ export class RunWriter {
 
   append(record: RunRecord): void {
     if (this.fd === null) return;
-    const framed = frameRecord(this.enc.encode(JSON.stringify(record)));
+    const framed = frameRecord(this.enc.encode(JSON.stringify(record, recordReplacer)));
     this.pending.push(framed);
     this.pendingBytes += framed.length;
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);

@@ -1,7 +1,7 @@
 /**
  * Headless training from the command line.
  *
- *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--json]
+ *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *
  * Human-readable progress by default; `--json` prints one JSON object per line (progress, epoch,
  * done/error events), the last holding the final metrics with test figures under `test`.
@@ -20,8 +20,11 @@ import { Trainer, TrainError } from '../core/train';
 import type { TrainerEvent } from '../core/train';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
+import { RunStore, type RunWriter } from './run-store';
+import { recordMetrics } from '../app/runs/recorder';
+import { ENGINE_VERSION } from '../base/version';
 
-const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--json]';
+const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]';
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -107,8 +110,29 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
   };
   let trainer: Trainer;
+  // --runs DIR (or NETWRIGHT_RUNS_DIR): keep the run in the run store, as the app does (docs/runs.md).
+  let record: RunWriter | null = null;
+  const t0 = performance.now();
+  const recordEvent = (e: TrainerEvent): void => {
+    if (!record) return;
+    const t = (performance.now() - t0) / 1000;
+    if (e.type === 'epoch') record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t, metrics: recordMetrics({ train: e.train, val: e.val }) });
+    else if (e.type === 'done') record.finish(e.reason === 'stopped' ? 'stopped' : 'done', { steps: e.steps, epochs: e.epochs, seconds: e.seconds, metrics: recordMetrics(e) });
+    else if (e.type === 'error') {
+      record.append({ kind: 'event', t, event: 'error', data: { code: e.code, message: e.message } });
+      record.finish('failed');
+    }
+  };
   try {
-    trainer = new Trainer(graph, data, backend, { compile: compileGraph, onEvent });
+    trainer = new Trainer(graph, data, backend, {
+      compile: compileGraph,
+      onEvent: (e) => {
+        recordEvent(e);
+        onEvent(e);
+      },
+      onStepLoss: (step, loss) => record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000 }),
+    });
+    if (args.runs) record = new RunStore(args.runs).create({ graph, settings: { training: trainer.config, backend: backend.description, appVersion: ENGINE_VERSION } });
   } catch (e) {
     // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics).
     backend.dispose?.();
@@ -142,6 +166,7 @@ function parse(argv: string[]) {
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
+      runs: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -160,6 +185,7 @@ function parse(argv: string[]) {
     limit: int('limit', values.limit, 1),
     threads: int('threads', values.threads, 1),
     seed: int('seed', values.seed, 0),
+    runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
   };
 }
 

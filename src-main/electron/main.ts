@@ -16,7 +16,9 @@ let engineChild: UtilityProcess | undefined;
 let engineReady = false;
 
 function spawnEngine(): EngineProcess {
-  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: 'inherit' });
+  // The engine records every run in the app's data folder (docs/runs.md).
+  const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(app.getPath('userData'), 'runs') };
+  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: 'inherit', env });
   engineChild = child;
   engineReady = false;
   const readyListeners: (() => void)[] = [];

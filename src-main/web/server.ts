@@ -55,8 +55,10 @@ function sameToken(given: string | null, token: string): boolean {
 }
 
 /** The engine as a Node child process speaking the protocol over IPC. */
-function spawnEngineChild(entry: string, execArgv: string[], onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
-  const child = fork(entry, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnEngineChild(entry: string, execArgv: string[], runsDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
+  // The engine records every run in the workspace's runs/ folder (docs/runs.md).
+  const env = { ...process.env, NETWRIGHT_RUNS_DIR: runsDir };
+  const child = fork(entry, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const readyListeners: (() => void)[] = [];
   child.on('message', (raw) => {
     const ready = EventMessage.safeParse(raw);
@@ -101,6 +103,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       engine = spawnEngineChild(
         options.engineEntry,
         options.engineExecArgv ?? [],
+        path.join(options.workspaceDir, 'runs'),
         (raw) => {
           const parsed = EngineMessage.safeParse(raw);
           if (!parsed.success) return log(`rejected a malformed message from the engine: ${describeIssues(parsed.error)}`);

@@ -11,6 +11,7 @@ import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
 import type { Checkpoint, CompileFn, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
 import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
 import { LatestWinsMailbox } from './frame-mailbox';
+import { recordMetrics, type RunSink } from '../runs/recorder';
 export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) => void;
 
 export interface TrainingSessionOptions {
@@ -78,6 +79,10 @@ export class TrainingSession {
   private ema = NaN;
   private bestEma = Infinity;
   private lastSnapshot = performance.now();
+  private readonly createdAt = performance.now();
+  /** The run was held (diverged) when it ended. */
+  private heldAtEnd = false;
+  private record: RunSink | null = null;
   private readonly probeOptions: Required<Pick<ProbeOptions, 'maxHz' | 'budget'>> & { everySteps?: number };
 
   constructor(
@@ -109,7 +114,11 @@ export class TrainingSession {
         afterStep: (ctx) => this.afterStep(ctx),
         onProgress: (p) => this.progress(p),
         afterEpoch: (e) => this.epochEnd(e),
-        onState: (state) => options.emit('train.state', { runId: this.runId, state, step: this.loop.step }),
+        onState: (state) => {
+          this.heldAtEnd = state === 'diverged' || (state === 'stopping' && this.heldAtEnd);
+          this.record?.append({ kind: 'event', t: this.elapsed(), event: 'state', data: { state, step: this.loop.step } });
+          options.emit('train.state', { runId: this.runId, state, step: this.loop.step });
+        },
         onRestore: () => this.loop.restore(this.good),
       },
     });
@@ -152,6 +161,14 @@ export class TrainingSession {
   /** The learning rate the next step uses. */
   get lr(): number {
     return this.loop.lr;
+  }
+
+  /**
+   * Record the run into the run store: every step's loss and learning rate, each epoch's metrics,
+   * the probe frames, state changes and divergences, and its end. Call before `run()`.
+   */
+  recordTo(sink: RunSink): void {
+    this.record = sink;
   }
 
   /** Frames waiting behind the one in flight (0 or 1: latest wins). */
@@ -221,10 +238,18 @@ export class TrainingSession {
         ...(r.val ? { val: sanitize(r.val) } : {}),
         ...(r.test ? { test: sanitize(r.test) } : {}),
       });
+      this.record?.finish(r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done', {
+        steps: r.steps,
+        epochs: r.epochs,
+        seconds: r.seconds,
+        metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }),
+      });
       this.loop.control.finish('done');
     } catch (e) {
       const err = e as Error & { code?: string };
       this.options.emit('train.error', { runId: this.runId, code: err.code ?? 'TRAIN_INTERNAL', message: err.message, epoch: this.loop.epoch, step: this.loop.step });
+      this.record?.append({ kind: 'event', t: this.elapsed(), event: 'error', data: { code: err.code ?? 'TRAIN_INTERNAL', message: err.message } });
+      this.record?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
       this.loop.control.finish('failed');
     }
   }
@@ -249,6 +274,7 @@ export class TrainingSession {
 
   private afterStep(ctx: StepContext): void {
     const loss = ctx.loss;
+    this.record?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed() });
     this.ema = Number.isNaN(this.ema) ? loss : 0.9 * this.ema + 0.1 * loss;
     const now = performance.now();
     if (this.ema < this.bestEma) this.bestEma = this.ema;
@@ -278,7 +304,13 @@ export class TrainingSession {
     });
   }
 
+  /** Seconds since the session was created. */
+  private elapsed(): number {
+    return (performance.now() - this.createdAt) / 1000;
+  }
+
   private epochEnd(e: LoopEpoch): void {
+    this.record?.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.elapsed(), metrics: recordMetrics({ train: e.train, val: e.val }) });
     if (Number.isFinite(e.train.loss)) {
       this.loop.capture({}, this.good);
       this.lastSnapshot = performance.now();
@@ -340,6 +372,7 @@ export class TrainingSession {
         ? `At step ${step} (epoch ${epoch}) ${what} became NaN or infinite`
         : `At step ${step} (epoch ${epoch}) the loss exploded to ${loss.toPrecision(3)} (more than ${factor}× the first step's ${this.firstLoss!.toPrecision(3)})${site.where === 'activation' ? `; ${what} grew first` : ''}`;
     this.loop.control.hold();
+    this.record?.append({ kind: 'event', t: this.elapsed(), event: 'diverged', data: { step: at, cause, nodeId: site.nodeId, where: site.where } });
     this.options.emit('train.diverged', {
       runId: this.runId,
       step: at,
@@ -378,6 +411,7 @@ export class TrainingSession {
     // The first frame runs cold (JIT, first eval plan) and would space the next ones too far apart.
     const cost = this.lastProbeAt - t0;
     this.probeCostMs = this.seq === 0 ? 0 : this.seq === 1 ? cost : 0.7 * this.probeCostMs + 0.3 * cost;
+    this.record?.append({ kind: 'frame', step: this.loop.step, t: this.elapsed(), frame });
     this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });
   }
 }

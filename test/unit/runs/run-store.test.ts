@@ -126,3 +126,30 @@ describe('RunStore', () => {
     expect(steps).toEqual(steps.map((_, i) => i + 1)); // a gapless prefix
   });
 });
+
+describe('the engine records every run', () => {
+  it('a run trained over the protocol is stored with its graph, settings, every step, its epochs, frames and test metrics', async () => {
+    const { setupEngine, twoMoonsGraph } = await import('../session/fixtures');
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')), { flushMs: 5 });
+    const { client, waitFor, service } = setupEngine({ runs: store });
+    try {
+      const g = twoMoonsGraph({ epochs: 2 });
+      const { runId } = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
+      const done = await waitFor('train.done');
+      await waitFor('train.state', (s) => s.state === 'done');
+      const [meta] = store.list();
+      expect(runId).toMatch(/^run-/);
+      expect(meta).toMatchObject({ status: 'done', settings: { backend: expect.stringContaining('reference'), training: { epochs: 2 } } });
+      expect(meta.summary).toMatchObject({ steps: done.steps, epochs: 2, metrics: { test: { accuracy: done.test!.accuracy } } });
+      const run = store.open(meta.id);
+      expect(run.graph.nodes.map((n) => n.id)).toEqual(g.nodes.map((n) => n.id));
+      const steps = run.records.filter((r) => r.kind === 'step').map((r) => (r as { step: number }).step);
+      expect(steps).toEqual(Array.from({ length: done.steps }, (_, i) => i + 1)); // every step, not a sample
+      expect(run.records.filter((r) => r.kind === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([1, 2]);
+      expect(run.records.some((r) => r.kind === 'frame')).toBe(true);
+      expect(run.note).toBeUndefined();
+    } finally {
+      service.dispose();
+    }
+  });
+});

@@ -36,7 +36,7 @@ export function twoMoonsGraph(training: Partial<NonNullable<GraphIR['training']>
 }
 
 /** The engine over an in-memory channel pair, with synthetic data and the reference backend. */
-export function setupEngine() {
+export function setupEngine(extra: Partial<NonNullable<EngineEnvironment['training']>> = {}) {
   const [clientEnd, engineEnd] = createMemoryChannelPair();
   const env: EngineEnvironment = {
     runtime: 'in-process',
@@ -49,6 +49,7 @@ export function setupEngine() {
         return d;
       },
       createBackend: async () => createReferenceBackend(),
+      ...extra,
     },
   };
   const engineLog = vi.fn<Logger>();

@@ -69,6 +69,20 @@ describe('train CLI', () => {
     expect(r.err).toContain('--epochs must be a whole number');
   });
 
+  it('--runs DIR keeps the run in the run store: every step, each epoch, the test metrics', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-runs-'));
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', '2', '--threads', '1', '--runs', dir, '--json']);
+    expect(r.code).toBe(0);
+    const done = r.out.trim().split('\n').map((l) => JSON.parse(l)).at(-1);
+    const { RunStore } = await import('../../../../src-engine/node/run-store');
+    const store = new RunStore(dir);
+    const [meta] = store.list();
+    expect(meta).toMatchObject({ status: 'done', summary: { steps: done.steps, epochs: 2, metrics: { test: { loss: done.test.loss } } } });
+    const run = store.open(meta.id);
+    expect(run.records.filter((x) => x.kind === 'step')).toHaveLength(done.steps);
+    expect(run.records.filter((x) => x.kind === 'epoch')).toHaveLength(2);
+  });
+
   it('--json: a usage error is a JSON line too', async () => {
     const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', 'many', '--json']);
     expect(r.code).toBe(2);
