@@ -97,7 +97,7 @@ export class RunStore {
     let bad = 0;
     for (const r of read.records) {
       try {
-        records.push(JSON.parse(dec.decode(r)) as RunRecord);
+        records.push(isFrame(r) ? lazyFrame(r, dec) : (JSON.parse(dec.decode(r)) as RunRecord));
       } catch {
         bad++;
       }
@@ -206,6 +206,38 @@ export class RunWriter implements RunSink {
     writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
     return this.meta;
   }
+}
+
+const FRAME_PREFIX = new TextEncoder().encode('{"kind":"frame",');
+
+function isFrame(r: Uint8Array): boolean {
+  if (r.length < FRAME_PREFIX.length) return false;
+  for (let i = 0; i < FRAME_PREFIX.length; i++) if (r[i] !== FRAME_PREFIX[i]) return false;
+  return true;
+}
+
+/**
+ * A frame record whose (large) `frame` is parsed when first read: opening a long run costs the
+ * steps' parse, not the frames' (most of the bytes). `step` and `t` come from the record's head,
+ * which `RunWriter.append` writes first.
+ */
+function lazyFrame(r: Uint8Array, dec: InstanceType<typeof TextDecoder>): RunRecord {
+  const head = /^\{"kind":"frame","step":(-?\d+),"t":([-+.\deE]+),/.exec(dec.decode(r.subarray(0, 80)));
+  if (!head) return JSON.parse(dec.decode(r)) as RunRecord;
+  let frame: unknown;
+  let parsed = false;
+  return {
+    kind: 'frame',
+    step: Number(head[1]),
+    t: Number(head[2]),
+    get frame() {
+      if (!parsed) {
+        frame = (JSON.parse(dec.decode(r)) as { frame: unknown }).frame;
+        parsed = true;
+      }
+      return frame;
+    },
+  };
 }
 
 /** Write to a temp file beside the target, sync it, then rename over the target. */

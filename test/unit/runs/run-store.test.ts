@@ -153,3 +153,17 @@ describe('the engine records every run', () => {
     }
   });
 });
+
+describe('opening a long run', () => {
+  it('frames are parsed when read, with step and time at once', () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')));
+    const w = store.create({ graph, settings });
+    w.append({ kind: 'frame', step: 12, t: 1.5e-3, frame: { layers: [{ nodeId: 'fc1', v: Float32Array.of(1.5, -2) }] } });
+    w.append({ kind: 'step', step: 13, epoch: 1, loss: null, lr: 0.1, t: 2 });
+    w.finish('done');
+    const [f, s] = store.open(w.id).records;
+    expect(f).toMatchObject({ kind: 'frame', step: 12, t: 1.5e-3 });
+    expect((f as { frame: unknown }).frame).toEqual({ layers: [{ nodeId: 'fc1', v: [1.5, -2] }] }); // typed arrays stored as arrays
+    expect(s).toEqual({ kind: 'step', step: 13, epoch: 1, loss: null, lr: 0.1, t: 2 });
+  });
+});
