@@ -9,8 +9,7 @@ import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
 import { prepareData, type LoadedDataset } from '../core/data';
 import { TrainingSession, datasetPreview, sanityCheck } from './session';
-import type { RunSink } from './runs/recorder';
-import type { RunSettings } from './runs/types';
+import { runView, type RunStoreApi } from './runs/recorder';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -23,7 +22,7 @@ export interface TrainingHost {
   /** Give the event loop a turn between training steps (default: a zero-delay timer). */
   yieldToHost?: () => Promise<void>;
   /** Where runs are recorded (the run store); absent: runs are not kept. */
-  runs?: { create(init: { graph: GraphIR; settings: RunSettings }): RunSink };
+  runs?: RunStoreApi;
 }
 
 /** What the runtime entry knows about where the engine runs. */
@@ -56,7 +55,7 @@ function checkedGraph(json: unknown): GraphIR {
  */
 export class EngineService {
   private readonly server: RpcServer;
-  private run: { session: TrainingSession; backend: Backend; done: Promise<void> } | null = null;
+  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string } | null = null;
   private runs = 0;
   private readonly previews = new Map<string, DatasetPreview>();
 
@@ -108,6 +107,16 @@ export class EngineService {
       },
       'model.predict': ({ runId, input, normalized }) => this.session(runId).predict(input, normalized ?? false),
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
+      'runs.list': () => ({ runs: this.runStore().list() }),
+      'runs.open': ({ id }) => runView(this.runStore().open(id)),
+      'runs.update': ({ id, ...patch }) => this.runStore().update(id, patch),
+      'runs.delete': ({ id }) => {
+        if (this.run?.record === id && this.run.session.status !== 'done' && this.run.session.status !== 'failed') {
+          throw coded('E_RUN_ACTIVE', 'This run is still training; stop it before deleting it.');
+        }
+        this.runStore().remove(id);
+        return {};
+      },
     };
     this.server = new RpcServer(channel, handlers, log);
   }
@@ -121,6 +130,12 @@ export class EngineService {
   private host() {
     if (!this.env.training) throw coded('E_TRAIN_UNAVAILABLE', 'This engine was started without training support.');
     return this.env.training;
+  }
+
+  private runStore(): RunStoreApi {
+    const runs = this.env.training?.runs;
+    if (!runs) throw coded('E_RUNS_UNAVAILABLE', 'This engine keeps no runs (its host named no run folder).');
+    return runs;
   }
 
   private session(runId: string): TrainingSession {
@@ -163,16 +178,20 @@ export class EngineService {
       backend.dispose?.();
       throw e;
     }
+    let record: string | undefined;
     try {
       const sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION } });
-      if (sink) session.recordTo(sink);
+      if (sink) {
+        session.recordTo(sink);
+        record = sink.id;
+      }
     } catch (e) {
       // A run store that cannot be written (disk full, read-only) must not stop training.
       this.log?.('warn', `run not recorded: ${(e as Error).message}`);
     }
     // Answer first, then train: the loop starts after the response is on its way.
     const done = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => session.run());
-    this.run = { session, backend, done };
+    this.run = { session, backend, done, ...(record ? { record } : {}) };
     const p = session.probes;
     const fs = data.train.featureShape;
     const per = fs.reduce((a, b) => a * b, 1);
@@ -180,6 +199,7 @@ export class EngineService {
     const ts = p?.probeTargets ? p.probeTargets.length / p.probeCount : 0;
     return {
       runId,
+      ...(record ? { storedRunId: record } : {}),
       backend: backend.description,
       stepsPerEpoch: session.stepsPerEpoch,
       epochs: session.config.epochs,

@@ -20,14 +20,17 @@ export const PROTOCOL_VERSION = 1;
  * renderer allocated per run, and the garbage collections it caused competed with training for
  * the CPU. A failure names the array, not the element.
  */
-function numbers(opts: { int?: boolean; min?: number; max?: number } = {}) {
-  const { int = false, min = -Infinity, max = Infinity } = opts;
-  const what = `an array of ${int ? 'integers' : 'finite numbers'}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` (at most ${max})` : ''}`;
-  return z.custom<number[]>(
+function numbers(opts: { int?: boolean; min?: number; max?: number; nullable?: false }): z.ZodType<number[]>;
+function numbers(opts: { int?: boolean; min?: number; max?: number; nullable: true }): z.ZodType<(number | null)[]>;
+function numbers(opts: { int?: boolean; min?: number; max?: number; nullable?: boolean } = {}): z.ZodType<number[]> | z.ZodType<(number | null)[]> {
+  const { int = false, min = -Infinity, max = Infinity, nullable = false } = opts;
+  const what = `an array of ${int ? 'integers' : 'finite numbers'}${nullable ? ' or nulls' : ''}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` (at most ${max})` : ''}`;
+  return z.custom<(number | null)[]>(
     (v) => {
       if (!Array.isArray(v) || v.length > max) return false;
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
+        if (x === null && nullable) continue;
         if (typeof x !== 'number' || !(int ? Number.isSafeInteger(x) : Number.isFinite(x)) || x < min) return false;
       }
       return true;
@@ -36,7 +39,7 @@ function numbers(opts: { int?: boolean; min?: number; max?: number } = {}) {
   );
 }
 /** Finite numbers. */
-const Numbers = numbers();
+const Numbers = numbers({});
 /** Safe integers (shapes, class indices). */
 const Ints = numbers({ int: true });
 /** Non-negative integers (histogram counts, class balance). */
@@ -289,6 +292,26 @@ export type DatasetPreview = z.infer<typeof DatasetPreview>;
  * Every request the engine answers. Adding a method = one entry here plus its handler in the
  * engine service; both ends get the types and the runtime checks from this table.
  */
+/** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
+const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');
+
+/** `run.json` of a stored run (src-engine/app/runs/types.ts). */
+export const RunMetaSchema = z.object({
+  format: z.literal('netwright.run'),
+  version: z.number().int(),
+  id: RunIdSchema,
+  name: z.string().max(500),
+  notes: z.string().max(100_000),
+  createdAt: z.string().max(64),
+  endedAt: z.string().max(64).optional(),
+  status: z.enum(['running', 'done', 'stopped', 'diverged', 'failed', 'crashed']),
+  pid: z.number().int(),
+  settings: z.object({ training: z.unknown(), backend: z.string().max(500), appVersion: z.string().max(64) }),
+  summary: z
+    .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })
+    .optional(),
+});
+
 export const EngineMethods = {
   'engine.hello': {
     params: z.object({ client: z.string().max(200), protocol: z.number().int() }),
@@ -332,6 +355,8 @@ export const EngineMethods = {
     }),
     result: z.object({
       runId: RunId,
+      /** The run store's id of this run (`runs.open`), when the engine keeps runs. */
+      storedRunId: RunIdSchema.optional(),
       backend: z.string(),
       stepsPerEpoch: z.number().int(),
       epochs: z.number().int(),
@@ -379,6 +404,33 @@ export const EngineMethods = {
   'probe.ack': {
     params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),
     result: z.object({ pending: z.boolean() }),
+  },
+  /** The stored runs (docs/runs.md), newest first. */
+  'runs.list': {
+    params: z.object({}),
+    result: z.object({ runs: z.array(RunMetaSchema).max(100_000) }),
+  },
+  /** One stored run: its meta, its graph, every step's loss and learning rate, each epoch, and which steps have a probe frame. */
+  'runs.open': {
+    params: z.object({ id: RunIdSchema }),
+    result: z.object({
+      meta: RunMetaSchema,
+      graph: z.unknown(),
+      curve: z.object({ step: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}) }),
+      epochs: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), t: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })).max(1_000_000),
+      frameSteps: numbers({ int: true, min: 0 }),
+      /** Set when the run's log was torn or damaged: what was kept. */
+      note: z.string().max(2000).optional(),
+    }),
+  },
+  /** Rename a run or edit its notes. */
+  'runs.update': {
+    params: z.object({ id: RunIdSchema, name: z.string().max(500).optional(), notes: z.string().max(100_000).optional() }),
+    result: RunMetaSchema,
+  },
+  'runs.delete': {
+    params: z.object({ id: RunIdSchema }),
+    result: z.object({}),
   },
 } as const;
 export type EngineMethod = keyof typeof EngineMethods;

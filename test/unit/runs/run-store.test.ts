@@ -128,17 +128,25 @@ describe('RunStore', () => {
 });
 
 describe('the engine records every run', () => {
+  it('without a run folder, the runs methods say so', async () => {
+    const { setupEngine } = await import('../session/fixtures');
+    const { client, service } = setupEngine();
+    await expect(client.request('runs.list', {})).rejects.toMatchObject({ code: 'E_RUNS_UNAVAILABLE' });
+    service.dispose();
+  });
+
   it('a run trained over the protocol is stored with its graph, settings, every step, its epochs, frames and test metrics', async () => {
     const { setupEngine, twoMoonsGraph } = await import('../session/fixtures');
     const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')), { flushMs: 5 });
     const { client, waitFor, service } = setupEngine({ runs: store });
     try {
       const g = twoMoonsGraph({ epochs: 2 });
-      const { runId } = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
+      const { runId, storedRunId } = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
       const done = await waitFor('train.done');
       await waitFor('train.state', (s) => s.state === 'done');
       const [meta] = store.list();
       expect(runId).toMatch(/^run-/);
+      expect(storedRunId).toBe(meta.id);
       expect(meta).toMatchObject({ status: 'done', settings: { backend: expect.stringContaining('reference'), training: { epochs: 2 } } });
       expect(meta.summary).toMatchObject({ steps: done.steps, epochs: 2, metrics: { test: { accuracy: done.test!.accuracy } } });
       const run = store.open(meta.id);
@@ -148,6 +156,19 @@ describe('the engine records every run', () => {
       expect(run.records.filter((r) => r.kind === 'epoch').map((r) => (r as { epoch: number }).epoch)).toEqual([1, 2]);
       expect(run.records.some((r) => r.kind === 'frame')).toBe(true);
       expect(run.note).toBeUndefined();
+
+      // The same over the protocol (schemas checked on both ends).
+      const { runs } = await client.request('runs.list', {});
+      expect(runs.map((r) => r.id)).toEqual([meta.id]);
+      const view = await client.request('runs.open', { id: meta.id });
+      expect(view.curve.step).toEqual(steps);
+      expect(view.curve.loss.every((l) => typeof l === 'number' && l > 0)).toBe(true);
+      expect(view.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+      expect(view.frameSteps.length).toBeGreaterThan(0);
+      expect(await client.request('runs.update', { id: meta.id, name: 'two moons, adam', notes: 'baseline' })).toMatchObject({ name: 'two moons, adam', notes: 'baseline' });
+      await expect(client.request('runs.open', { id: '../../etc/passwd' })).rejects.toThrow(/run id/);
+      await client.request('runs.delete', { id: meta.id });
+      expect((await client.request('runs.list', {})).runs).toEqual([]);
     } finally {
       service.dispose();
     }
