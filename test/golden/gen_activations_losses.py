@@ -154,6 +154,13 @@ def main():
     loss('loss_huber', 'HuberLoss', {'delta': 1.0}, lambda p, t: F.huber_loss(p, t, delta=1.0), hp, ht)
     loss('loss_huber_delta05', 'HuberLoss', {'delta': 0.5}, lambda p, t: F.huber_loss(p, t, delta=0.5), hp, ht)
 
+    # — Activations added later: drawn after every earlier case, so their fixtures stay as they were —
+    sp_specials = [0.0, 20.0, 20.5, 19.9, -20.0, 30.0, -30.0, 100.0, -100.0, 1e-6]
+    activation('act_softplus', 'Softplus', {'beta': 1.0, 'threshold': 20.0}, F.softplus,
+               with_specials(rand(4, 6, scale=3), sp_specials))
+    activation('act_softplus_beta2_t5', 'Softplus', {'beta': 2.0, 'threshold': 5.0}, lambda x: F.softplus(x, beta=2.0, threshold=5.0),
+               with_specials(rand(3, 5, scale=3), [2.4, 2.6, 2.5, -2.5, 0.0]))
+
     # — erf reference (Python's math.erf, double precision) —
     xs = [i / 100 for i in range(-600, 601)] + [s * 10.0 ** -k for k in range(1, 13) for s in (1, -1)] + [0.4999999, 0.5000001]
     os.makedirs(os.path.join(HERE, 'special'), exist_ok=True)

@@ -8,6 +8,8 @@ import { compact, compactOrNull, l2Norm, type TensorSummarizer } from './summary
 interface Watched {
   id: string;
   op: string;
+  /** The op's flat tails (OutputTraits.saturated), when it has them. */
+  saturated: { below: number; above: number } | null;
   /** Units for the dead-ReLU count: features, or channels of an `[N, C, H, W]` output. */
   units: number;
   /** Values per unit per sample (1 for features, H·W for channels). */
@@ -17,8 +19,9 @@ interface Watched {
 
 /**
  * Per-layer activation histograms and statistics on the probe batch: mean, std, fraction of
- * zeros, the fraction of dead units after a ReLU, the fraction of saturated values after a
- * Sigmoid or Tanh, and each node's gradient norm from the last training step.
+ * zeros, the fraction of dead units after an op whose 0 passes no gradient (ReLU), the fraction
+ * of values in an op's flat tails (Sigmoid, Tanh, Softplus: `OutputTraits`), and each node's
+ * gradient norm from the last training step.
  *
  * Reads a plan that has just run `forward(false)` on the probe batch; allocates only the frame.
  */
@@ -34,11 +37,20 @@ export class ActivationProbe {
     this.watched = [];
     for (const id of plan.order) {
       const op = ops.get(id)!;
-      if (op === 'Input' || getOp(op)?.isLoss) continue;
+      const def = getOp(op);
+      if (def?.category === 'input' || def?.isLoss) continue;
       const shape = plan.output(id).shape;
       const units = shape.length >= 2 ? shape[1] : 1;
       const inner = shape.slice(2).reduce((a, b) => a * b, 1);
-      this.watched.push({ id, op, units, inner, alive: op === 'ReLU' ? new Uint8Array(units) : null });
+      const sat = def?.output?.saturated;
+      this.watched.push({
+        id,
+        op,
+        units,
+        inner,
+        alive: def?.output?.deadAtZero ? new Uint8Array(units) : null,
+        saturated: sat ? { below: sat.below ?? -Infinity, above: sat.above ?? Infinity } : null,
+      });
     }
   }
 
@@ -58,8 +70,10 @@ export class ActivationProbe {
       const { hist, stats } = this.summarizer.summarize(t.data);
       const entry: ActivationProbeEntry = { nodeId: w.id, op: w.op, shape: t.shape.slice(1), hist, stats };
       if (w.alive) entry.deadFrac = compact(deadFraction(t.data, t.shape[0], w.units, w.inner, w.alive));
-      if (w.op === 'Sigmoid') entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < 0.01 || v > 0.99));
-      else if (w.op === 'Tanh') entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < -0.99 || v > 0.99));
+      if (w.saturated) {
+        const { below, above } = w.saturated;
+        entry.saturatedFrac = compact(tailFraction(t.data, (v) => v < below || v > above));
+      }
       const g = trainPlan?.grad(w.id);
       if (g) entry.gradNorm = compactOrNull(l2Norm(g.data));
       out.push(entry);

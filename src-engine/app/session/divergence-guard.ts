@@ -50,9 +50,8 @@ export function divergenceHint(site: NonFiniteSite, lr: number): string {
     return `${lower}. If the loss is BCE/log of a probability, use BCEWithLogitsLoss; check the targets for extreme values.`;
   }
   if (site.where === 'gradient') return `${lower}, or enable gradient clipping (by norm, e.g. 1.0) in the training settings.`;
-  if (site.op === 'Linear' || site.op === 'Conv2d' || site.op === 'ConvTranspose2d') {
-    return `${lower}; the weights of ${site.nodeId} grew until its output blew up. BatchNorm after it or gradient clipping also help.`;
-  }
+  const advice = getOp(site.op)?.divergenceAdvice?.(site.nodeId);
+  if (advice) return `${lower}; ${advice}`;
   return `${lower}, or add BatchNorm before ${site.nodeId} to keep its inputs in range.`;
 }
 

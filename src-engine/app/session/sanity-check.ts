@@ -2,6 +2,7 @@ import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor
 import type { Backend } from '../../core/backend/types';
 import { BatchFeeder, type PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import { getOp } from '../../core/ops/registry';
 import { compactOrNull, rowProbabilities } from '../probes';
 import type { ResultOf } from '../../protocol/messages';
 import { Rng } from '../../base/rng';
@@ -37,7 +38,14 @@ export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backen
   const batchSize = Math.min(graph.training.batchSize, n);
   const steps = options.steps ?? 1000;
   // Regularisers fight memorisation: the check runs with Dropout and input corruption off.
-  const g: GraphIR = { ...graph, training: { ...graph.training, earlyStopping: undefined }, nodes: graph.nodes.map((nd) => (nd.op === 'Dropout' ? { ...nd, attrs: { ...nd.attrs, p: 0 } } : nd)) };
+  const g: GraphIR = {
+    ...graph,
+    training: { ...graph.training, earlyStopping: undefined },
+    nodes: graph.nodes.map((nd) => {
+      const off = getOp(nd.op)?.withoutRegularization;
+      return off ? { ...nd, attrs: off(nd.attrs) } : nd;
+    }),
+  };
   const data: PreparedData = { ...prepared, transform: { kind: 'none' } };
   const deadline = options.steps === undefined ? performance.now() + 10_000 : Infinity;
   const losses: (number | null)[] = [];

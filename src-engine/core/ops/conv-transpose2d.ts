@@ -1,4 +1,4 @@
-import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, WEIGHT_INIT_ATTR } from './shape-util';
+import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
 import type { Attrs, InitKind, OpDef } from './types';
 
 interface Plan {
@@ -42,6 +42,8 @@ function plan(inputShape: readonly number[], attrs: Attrs): Plan {
 export const convTranspose2d: OpDef = {
   name: 'ConvTranspose2d',
   category: 'layers',
+  card: (a) => `${showAttr(a.outChannels)} ch · k${showAttr(a.kernelSize)}`,
+  divergenceAdvice: weightsBlewUp,
   doc: 'Transposed convolution (learned upsampling) over [N, C, H, W] images.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -1,4 +1,4 @@
-import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, WEIGHT_INIT_ATTR, windowOut } from './shape-util';
+import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp, windowOut } from './shape-util';
 import type { Attrs, InitKind, OpDef } from './types';
 
 /** Geometry of a Conv2d on one input shape (shared with backend overrides). */
@@ -41,6 +41,8 @@ export function conv2dPlan(inputShape: readonly number[], attrs: Attrs): ConvPla
 export const conv2d: OpDef = {
   name: 'Conv2d',
   category: 'layers',
+  card: (a) => `${showAttr(a.outChannels)} ch · k${showAttr(a.kernelSize)}`,
+  divergenceAdvice: weightsBlewUp,
   doc: '2-D convolution over [N, C, H, W] images.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -1,4 +1,4 @@
-import { floatAttr, ok } from './shape-util';
+import { floatAttr, ok, showAttr } from './shape-util';
 import type { Rng } from '../../base/rng';
 import type { OpDef } from './types';
 
@@ -12,6 +12,8 @@ import type { OpDef } from './types';
 export const dropout: OpDef = {
   name: 'Dropout',
   category: 'regularization',
+  card: (a) => `p=${showAttr(a.p)}`,
+  withoutRegularization: (a) => ({ ...a, p: 0 }),
   doc: 'Randomly zero a fraction p of the values during training (scaled so eval is unchanged).',
   inputs: [{ name: 'x' }],
   attrs: {

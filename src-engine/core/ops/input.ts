@@ -9,6 +9,7 @@ import type { OpDef } from './types';
 export const input: OpDef = {
   name: 'Input',
   category: 'input',
+  card: (a) => `${a.source === 'target' ? 'target' : 'features'} · [${(a.shape as readonly number[] | undefined)?.join(', ') ?? ''}]`,
   doc: 'A batch of samples from the dataset (features) or of targets for a loss.',
   inputs: [],
   attrs: {

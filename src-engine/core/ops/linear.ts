@@ -1,4 +1,4 @@
-import { biasInit, boolAttr, fail, fmt, intAttr, ok, ShapeCode, WEIGHT_INIT_ATTR } from './shape-util';
+import { biasInit, boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
 import type { InitKind, OpDef, ShapeArgs } from './types';
 
 function inFeatures({ inputs }: ShapeArgs): number {
@@ -13,6 +13,8 @@ function inFeatures({ inputs }: ShapeArgs): number {
 export const linear: OpDef = {
   name: 'Linear',
   category: 'layers',
+  card: (a) => `${showAttr(a.outFeatures)} out`,
+  divergenceAdvice: weightsBlewUp,
   doc: 'Fully connected layer: y = x·Wᵀ + b over the last dim.',
   inputs: [{ name: 'x' }],
   attrs: {

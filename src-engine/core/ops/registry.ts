@@ -23,6 +23,7 @@ import { sigmoid } from './sigmoid';
 import { tanh } from './tanh';
 import { gelu } from './gelu';
 import { silu } from './silu';
+import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
 import { bceWithLogitsLoss } from './bce-with-logits-loss';
@@ -59,6 +60,7 @@ const ALL_OPS: readonly OpDef[] = [
   tanh,
   gelu,
   silu,
+  softplus,
   softmax,
   crossEntropyLoss,
   bceWithLogitsLoss,

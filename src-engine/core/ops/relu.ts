@@ -5,6 +5,7 @@ import type { OpDef } from './types';
 export const relu: OpDef = {
   name: 'ReLU',
   category: 'activations',
+  output: { deadAtZero: true },
   doc: 'max(0, x), elementwise.',
   inputs: [{ name: 'x' }],
   attrs: {},

@@ -122,3 +122,13 @@ export const viewKernels: Pick<OpDef, 'forward' | 'backward'> = {
     for (let i = 0; i < dx.length; i++) dx[i] += dOutput.data[i];
   },
 };
+
+/** An attribute as a node card shows it: lists as `3×3`, the rest as text; `?` when unset. */
+export function showAttr(v: unknown): string {
+  return v === undefined ? '?' : Array.isArray(v) ? v.join('×') : String(v);
+}
+
+/** Divergence advice for ops whose weights can grow until their output blows up (Linear, convolutions). */
+export function weightsBlewUp(nodeId: string): string {
+  return `the weights of ${nodeId} grew until its output blew up. BatchNorm after it or gradient clipping also help.`;
+}

@@ -109,6 +109,22 @@ export interface OpBackwardContext extends OpForwardContext {
   dInputsFresh?: readonly boolean[];
 }
 
+/** What an op's output values mean: read by the activation probe, the graph binding and hints. */
+export interface OutputTraits {
+  /**
+   * Outputs in the op's flat tails, where its gradient is almost 0: the activation probe reports
+   * the fraction of values below `below` or above `above` (Sigmoid: < 0.01 or > 0.99).
+   */
+  saturated?: { below?: number; above?: number };
+  /** An output of exactly 0 passes no gradient (ReLU): the probe counts units that are 0 for every sample ("dead"). */
+  deadAtZero?: boolean;
+  /**
+   * How a prediction read from this output turns into class probabilities: a row of
+   * probabilities (Softmax), or one probability of the positive class (Sigmoid). Absent: logits.
+   */
+  scores?: 'probabilities' | 'probability';
+}
+
 /**
  * One op, in one file: its metadata, shape rule, forward and backward.
  *
@@ -136,6 +152,23 @@ export interface OpDef {
   isLoss?: boolean;
   /** Whether the op has parameters or passes gradients (false for Input). */
   differentiable?: boolean;
+  /**
+   * The line the node card shows under the op's name: the attributes worth seeing at a glance
+   * (the inspector shows them all). Absent: nothing.
+   */
+  card?(attrs: Attrs): string;
+  /** What the op's output means, for the probes and hints (nothing outside ops/ branches on op names). */
+  output?: OutputTraits;
+  /**
+   * Advice when a run diverged at this node's output (after "lower the learning rate"), e.g.
+   * why its weights can blow up and what keeps them in range. Absent: the generic advice.
+   */
+  divergenceAdvice?(nodeId: string): string;
+  /**
+   * The attributes that turn a regulariser off (Dropout: p = 0), for runs that must not be
+   * regularised: the sanity check's "can it overfit a handful of examples?".
+   */
+  withoutRegularization?(attrs: Attrs): Attrs;
 
   inferShape(args: ShapeArgs): ShapeResult;
   params?(args: ShapeArgs): ParamSpec[];

@@ -1,6 +1,7 @@
 import type { PreparedData } from '../data';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricTarget } from '../metrics';
+import { getOp } from '../ops/registry';
 import type { TrainableGraph } from './types';
 import { TrainError } from './types';
 
@@ -77,9 +78,11 @@ export function bindGraph(graph: GraphIR, config: TrainingConfig, data: Prepared
       `The prediction "${pred.id}" has ${width} values per sample but ${ds.name} has ${ds.numClasses} classes; make the last layer output ${ds.numClasses}.`,
     );
   }
+  // The op says how its output reads as class scores (OutputTraits.scores); absent: logits.
+  const reads = getOp(pred.op)?.output?.scores;
   let scores: ScoreKind = 'logits';
-  if (width === 1) scores = pred.op === 'Sigmoid' ? 'single-probability' : 'single-logit';
-  else if (pred.op === 'Softmax') scores = 'probabilities';
+  if (width === 1) scores = reads === 'probability' ? 'single-probability' : 'single-logit';
+  else if (reads === 'probabilities') scores = 'probabilities';
   return {
     featureInput: feats[0].id,
     targetInput: targets[0]?.id ?? null,

@@ -11,24 +11,6 @@ import { isLive, overlayFrame } from '../training/model';
 import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
 
-/** The attrs worth showing on the node itself (the inspector shows all). */
-function summary(op: string, attrs: Record<string, unknown>): string {
-  const pick = (k: string) => (attrs[k] === undefined ? undefined : Array.isArray(attrs[k]) ? (attrs[k] as number[]).join('×') : String(attrs[k]));
-  switch (op) {
-    case 'Input':
-      return `${attrs.source === 'target' ? 'target' : 'features'} · [${(attrs.shape as number[] | undefined)?.join(', ') ?? ''}]`;
-    case 'Linear':
-      return `${pick('outFeatures')} out`;
-    case 'Conv2d':
-    case 'ConvTranspose2d':
-      return `${pick('outChannels')} ch · k${pick('kernelSize')}`;
-    case 'Dropout':
-      return `p=${pick('p')}`;
-    default:
-      return '';
-  }
-}
-
 /**
  * Live probe overlay of one node: a sparkline histogram of its output and a badge per health
  * warning with the suggested fix. It selects its own node's overlay object, which changes only
@@ -83,7 +65,8 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
   const warnings = problems?.filter((d) => d.severity === 'warning') ?? [];
   const slots = def ? (isVariadic(def) ? Math.max(ir.inputs.length + 1, def.inputs.length) : Math.max(def.inputs.length, ir.inputs.length)) : ir.inputs.length;
   const level = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
-  const text = summary(ir.op, ir.attrs);
+  // The op file says what its card shows (OpDef.card); the inspector shows every attribute.
+  const text = getOp(ir.op)?.card?.(ir.attrs) ?? '';
   return (
     <div
       className={`op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}`}

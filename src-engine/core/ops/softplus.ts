@@ -1,0 +1,44 @@
+import { floatAttr, perSample, sameShape, showAttr } from './shape-util';
+import { sigmoid, softplus as sp } from './special';
+import type { OpDef } from './types';
+
+/** (1/β)·log(1 + e^(βx)) elementwise, x itself where βx > threshold, as `torch.nn.Softplus`. */
+export const softplus: OpDef = {
+  name: 'Softplus',
+  category: 'activations',
+  doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    beta: { kind: 'float', default: 1, min: 1e-6, doc: 'Sharpness: larger β bends closer to ReLU.' },
+    threshold: { kind: 'float', default: 20, doc: 'Above β·x > threshold the output is x itself (as PyTorch, for numerical stability).' },
+  },
+  card: (a) => (a.beta === undefined || a.beta === 1 ? '' : `β=${showAttr(a.beta)}`),
+  // Below 0.01 the slope sigmoid(βx) = 1 − e^(−βy) is under 0.01·β: the flat left tail.
+  output: { saturated: { below: 0.01 } },
+  inferShape: sameShape,
+  flops: ({ output }) => 4 * perSample(output),
+  forward({ inputs, output, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    const beta = floatAttr(attrs, 'beta');
+    const threshold = floatAttr(attrs, 'threshold');
+    // NOTE: special.softplus is max(t, 0) + log1p(e^(−|t|)): no overflow for large t, full
+    // precision (≈ e^t) for very negative t.
+    for (let i = 0; i < x.length; i++) {
+      const t = beta * x[i];
+      y[i] = t > threshold ? x[i] : sp(t) / beta;
+    }
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    const beta = floatAttr(attrs, 'beta');
+    const threshold = floatAttr(attrs, 'threshold');
+    for (let i = 0; i < x.length; i++) {
+      const t = beta * x[i];
+      dx[i] += t > threshold ? dy[i] : dy[i] * sigmoid(t);
+    }
+  },
+};
