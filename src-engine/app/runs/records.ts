@@ -1,4 +1,4 @@
-import CRC32C from 'crc-32/crc32c';
+import CRC32C from 'crc-32/crc32c.js';
 
 /**
  * Append-only record framing, the TFRecord way: each record is

@@ -16,3 +16,4 @@ export { checkDataset } from './validate';
 export { prepareData } from './prepare';
 export type { PreparedData } from './prepare';
 export { BatchFeeder } from './batch';
+export { DATASETS, type DatasetSpec } from './registry';

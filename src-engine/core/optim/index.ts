@@ -13,6 +13,7 @@ export { adamUpdate, type AdamHyper } from './adam';
 export { rmspropUpdate, type RmspropHyper } from './rmsprop';
 export { clipGradNorm, clipGradValue } from './clip';
 export { createSchedule, type Schedule, type ScheduleState } from './schedules';
+export { OPTIMIZERS, SCHEDULES, defaultSetting, type SettingSpec } from './registry';
 export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
 
 /**

@@ -17,7 +17,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 
 describe('framed records (TFRecord-style, CRC-32C)', () => {
   it('CRC-32C is the Castagnoli polynomial (RFC 3720 test vector) and is masked as TFRecord masks it', async () => {
-    const { default: CRC32C } = await import('crc-32/crc32c');
+    const { default: CRC32C } = await import('crc-32/crc32c.js');
     expect(CRC32C.buf(new Uint8Array(32)) >>> 0).toBe(0x8a9136aa); // 32 zero bytes (RFC 3720 B.4)
     expect(maskedCrc32c(new Uint8Array(32))).toBe((((0x8a9136aa >>> 15) | (0x8a9136aa << 17)) + 0xa282ead8) >>> 0);
   });

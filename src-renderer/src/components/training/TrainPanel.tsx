@@ -1,6 +1,9 @@
 import { memo, useEffect, useState } from 'react';
 import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/base/ir/types';
+import { DATASETS } from '../../../../src-engine/core/data/registry';
+import { OPTIMIZERS, SCHEDULES, defaultSetting } from '../../../../src-engine/core/optim/registry';
 import { getOp } from '../../../../src-engine/core/ops/registry';
+import type { AttrSpec, AttrValue } from '../../../../src-engine/core/ops/types';
 import type { DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';
@@ -9,32 +12,54 @@ import { probeOptions, useRun, useTrainUi } from '../../training/store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
 
-const DATASETS = ['mnist', 'fashion-mnist', 'iris', 'two-moons', 'circles', 'spirals', 'xor', 'blobs'];
-const OPTIMIZERS: OptimizerConfig['kind'][] = ['adam', 'adamw', 'sgd', 'rmsprop'];
-const SCHEDULES = ['constant', 'step', 'exponential', 'cosine'] as const;
 
 function defaultTraining(graph: GraphIR): TrainingConfig {
   const loss = graph.nodes.find((n) => getOp(n.op)?.category === 'losses')?.id ?? 'loss';
   return { dataset: { name: 'mnist' }, loss, optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
 }
 
-function scheduleFor(kind: (typeof SCHEDULES)[number], epochs: number): ScheduleConfig {
-  switch (kind) {
-    case 'step':
-      return { kind: 'step', stepSize: 1, gamma: 0.5 };
-    case 'exponential':
-      return { kind: 'exponential', gamma: 0.9 };
-    case 'cosine':
-      return { kind: 'cosine', tMax: Math.max(1, epochs) };
-    default:
-      return { kind: 'constant' };
-  }
+/**
+ * Fields for a setting's parameters, generated from its specs (the engine's registries), as the
+ * Inspector's are from an op's attribute specs. `values` holds what the design sets; a parameter
+ * it leaves out shows its default.
+ */
+function SpecFields({ specs, values, testPrefix, disabled, onCommit }: { specs: Readonly<Record<string, AttrSpec>>; values: Record<string, unknown>; testPrefix: string; disabled: boolean; onCommit: (name: string, value: AttrValue) => void }) {
+  return (
+    <>
+      {Object.entries(specs).map(([name, spec]) => {
+        const value = (values[name] ?? spec.default) as AttrValue;
+        const testId = `${testPrefix}-${name}`;
+        if (spec.kind === 'bool') {
+          return (
+            <label key={name} className="train-field train-field--check" title={spec.doc}>
+              <input type="checkbox" data-testid={testId} checked={value === true} disabled={disabled} onChange={(e) => onCommit(name, e.target.checked)} />
+              <span>{name}</span>
+            </label>
+          );
+        }
+        if (spec.kind === 'enum') {
+          return (
+            <label key={name} className="train-field" title={spec.doc}>
+              <span>{name}</span>
+              <select data-testid={testId} value={String(value)} disabled={disabled} onChange={(e) => onCommit(name, e.target.value)}>
+                {spec.values.map((v) => (
+                  <option key={v}>{v}</option>
+                ))}
+              </select>
+            </label>
+          );
+        }
+        if (spec.kind !== 'int' && spec.kind !== 'float') return null;
+        return <NumberField key={name} label={name} testId={testId} value={value as number} min={spec.min} max={spec.max} integer={spec.kind === 'int'} disabled={disabled} title={spec.doc} onCommit={(v) => onCommit(name, v)} />;
+      })}
+    </>
+  );
 }
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(s < 10 ? 1 : 0)} s`);
 
 /** A number field that edits on blur or Enter (so typing "0.0" does not write 0 into the design). */
-function NumberField({ label, value, testId, onCommit, min, integer, disabled }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; integer?: boolean; disabled?: boolean }) {
+function NumberField({ label, value, testId, onCommit, min, max, integer, disabled, title }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; max?: number; integer?: boolean; disabled?: boolean; title?: string }) {
   const [text, setText] = useState(String(value));
   const [shown, setShown] = useState(value);
   if (shown !== value) {
@@ -44,11 +69,11 @@ function NumberField({ label, value, testId, onCommit, min, integer, disabled }:
   }
   const ok = (t: string) => {
     const v = Number(t);
-    return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (!integer || Number.isInteger(v));
+    return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max) && (!integer || Number.isInteger(v));
   };
   const commit = () => (ok(text) ? Number(text) !== value && onCommit(Number(text)) : setText(String(value)));
   return (
-    <label className="train-field">
+    <label className="train-field" title={title}>
       <span>{label}</span>
       <input
         data-testid={testId}
@@ -230,6 +255,9 @@ export function TrainPanel() {
   const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
   const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
+  const datasetSpec = DATASETS.find((d) => d.name === t?.dataset.name);
+  const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
+  const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
   return (
     <div className="train-panel" data-testid="train-panel">
@@ -275,8 +303,11 @@ export function TrainPanel() {
             <label className="train-field">
               <span>Dataset</span>
               <select data-testid="train-dataset" value={t.dataset.name} disabled={live} onChange={(e) => set({ dataset: { ...t.dataset, name: e.target.value, options: undefined } })}>
-                {[...new Set([t.dataset.name, ...DATASETS])].map((d) => (
-                  <option key={d}>{d}</option>
+                {DATASETS.some((d) => d.name === t.dataset.name) ? null : <option value={t.dataset.name}>{t.dataset.name}</option>}
+                {DATASETS.map((d) => (
+                  <option key={d.name} value={d.name} title={d.doc}>
+                    {d.name}
+                  </option>
                 ))}
               </select>
             </label>
@@ -288,20 +319,24 @@ export function TrainPanel() {
                 ))}
               </select>
             </label>
-            <label className="train-field">
+            <label className="train-field" title={optimizer?.doc}>
               <span>Optimizer</span>
               <select data-testid="train-optimizer" value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
                 {OPTIMIZERS.map((o) => (
-                  <option key={o}>{o}</option>
+                  <option key={o.kind} value={o.kind} title={o.doc}>
+                    {o.kind}
+                  </option>
                 ))}
               </select>
             </label>
             <NumberField label="Learning rate" testId="train-lr" value={t.optimizer.lr} min={1e-12} disabled={live} onCommit={(lr) => set({ optimizer: { ...t.optimizer, lr } })} />
-            <label className="train-field">
+            <label className="train-field" title={schedule?.doc}>
               <span>LR schedule</span>
-              <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => set({ schedule: scheduleFor(e.target.value as (typeof SCHEDULES)[number], t.epochs) })}>
-                {[...new Set([scheduleKind, ...SCHEDULES])].map((k) => (
-                  <option key={k}>{k}</option>
+              <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => set({ schedule: defaultSetting(SCHEDULES, e.target.value as ScheduleConfig['kind'], { epochs: t.epochs, lr: t.optimizer.lr }) as unknown as ScheduleConfig })}>
+                {SCHEDULES.map((k) => (
+                  <option key={k.kind} value={k.kind} title={k.doc}>
+                    {k.kind}
+                  </option>
                 ))}
               </select>
             </label>
@@ -309,6 +344,21 @@ export function TrainPanel() {
             <NumberField label="Epochs" testId="train-epochs" value={t.epochs} min={1} integer disabled={live} onCommit={(epochs) => set({ epochs })} />
             <NumberField label="Seed" testId="train-seed" value={t.seed} min={0} integer disabled={live} onCommit={(seed) => set({ seed })} />
           </div>
+          {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries. */}
+          <details className="train-more" data-testid="train-more">
+            <summary>More settings</summary>
+            <div className="train-form">
+              {datasetSpec ? (
+                <SpecFields specs={datasetSpec.options} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={live} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
+              ) : null}
+              {optimizer ? (
+                <SpecFields specs={optimizer.params} values={t.optimizer as unknown as Record<string, unknown>} testPrefix="train-optimizer" disabled={live} onCommit={(k, v) => set({ optimizer: { ...t.optimizer, [k]: v } as OptimizerConfig })} />
+              ) : null}
+              {schedule && t.schedule ? (
+                <SpecFields specs={schedule.params} values={t.schedule as unknown as Record<string, unknown>} testPrefix="train-schedule" disabled={live} onCommit={(k, v) => set({ schedule: { ...t.schedule!, [k]: v } as ScheduleConfig })} />
+              ) : null}
+            </div>
+          </details>
           <DatasetPreviewView dataset={t.dataset} />
         </>
       )}

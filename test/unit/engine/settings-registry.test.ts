@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { DatasetConfig, OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
+import { tensor } from '../../../src-engine/base/tensor';
+import { DATASETS, loadBuiltinDataset } from '../../../src-engine/core/data';
+import { OPTIMIZERS, SCHEDULES, createOptimizer, createSchedule, defaultSetting } from '../../../src-engine/core/optim';
+
+/** What the Train dock offers is what the engine runs: each registry default is the engine's own. */
+describe('settings registries', () => {
+  const param = () => {
+    const value = tensor([4], Float32Array.of(1, -2, 3, -4));
+    const grad = tensor([4], Float32Array.of(0.5, 0.25, -1, 2));
+    return { nodeId: 'fc', name: 'weight', value, grad, decay: true };
+  };
+
+  it.each(OPTIMIZERS.map((o) => [o.kind]))('%s: the registry defaults train exactly like the engine defaults', (kind) => {
+    const run = (cfg: OptimizerConfig) => {
+      const p = param();
+      const opt = createOptimizer(cfg, [p]);
+      // Gradients that change every step: with a constant one, Adam's bias correction hides its betas.
+      for (let i = 0; i < 4; i++) {
+        p.grad.data.set([0.5 * (i + 1), -0.25 * i * i, (-1) ** i, 2 / (i + 1)]);
+        opt.step();
+      }
+      return p.value.data;
+    };
+    const withDefaults = { ...defaultSetting(OPTIMIZERS, kind), lr: 0.1 } as unknown as OptimizerConfig;
+    expect(run(withDefaults)).toEqual(run({ kind, lr: 0.1 } as OptimizerConfig));
+  });
+
+  it('an optimizer the registry does not list is one the engine does not know', () => {
+    expect(() => createOptimizer({ kind: 'adagrad', lr: 0.1 } as unknown as OptimizerConfig, [param()])).toThrow(/Unknown optimizer/);
+  });
+
+  it.each(SCHEDULES.map((s) => [s.kind]))('%s: the registry default is a schedule the engine accepts', (kind) => {
+    const cfg = defaultSetting(SCHEDULES, kind, { epochs: 5, lr: 0.01 }) as unknown as ScheduleConfig;
+    const s = createSchedule(cfg, 0.01);
+    expect(Number.isFinite(s.lr)).toBe(true);
+    s.step(1);
+    expect(Number.isFinite(s.lr)).toBe(true);
+  });
+
+  it('context defaults: a cosine spans the run, one-cycle peaks at 10× the rate', () => {
+    expect(defaultSetting(SCHEDULES, 'cosine', { epochs: 7 })).toMatchObject({ tMax: 7, etaMin: 0 });
+    expect(defaultSetting(SCHEDULES, 'onecycle', { lr: 0.003 }).maxLr).toBeCloseTo(0.03);
+  });
+
+  it.each(DATASETS.filter((d) => !d.files).map((d) => [d.name]))('%s: the registry defaults generate the same data as no options', (name) => {
+    const spec = DATASETS.find((d) => d.name === name)!;
+    const given: DatasetConfig = { name, options: Object.fromEntries(Object.entries(spec.options).filter(([k]) => k !== 'normalize').map(([k, v]) => [k, v.default])) };
+    const a = loadBuiltinDataset(given, 3)!.train;
+    const b = loadBuiltinDataset({ name }, 3)!.train;
+    expect(a.features).toEqual(b.features);
+    expect(a.featureShape).toEqual(spec.featureShape);
+    expect(a.task).toBe(spec.task);
+  });
+});
