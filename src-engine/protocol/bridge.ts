@@ -52,6 +52,8 @@ export function unwrapFileResult<T>(r: FileOpResult): T {
   return r.result as T;
 }
 
+
+
 /** A project file as the host returns it. */
 export interface HostFile {
   /** Absolute path (Electron) or a path relative to the workspace folder (web mode). */

@@ -1,8 +1,10 @@
 // Preload (sandboxed, context-isolated): the renderer's only door to the host.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { ENGINE_PORT_MESSAGE, IpcChannels, unwrapFileResult, type FileOpResult, type HostFile, type PreloadBridge } from '../../src-engine/protocol/bridge';
+// Types only: the sandboxed preload cannot load zod; the renderer checks what comes back.
+import type { FileArgs, FileMethod, FileResult } from '../../src-engine/protocol/files';
 
-const fileOp = async <T>(op: string, ...args: unknown[]): Promise<T> => unwrapFileResult<T>((await ipcRenderer.invoke(IpcChannels.files, op, args)) as FileOpResult);
+const fileOp = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> => unwrapFileResult<FileResult<M>>((await ipcRenderer.invoke(IpcChannels.files, op, args)) as FileOpResult);
 
 let closeListener: (() => Promise<boolean>) | undefined;
 ipcRenderer.on(IpcChannels.closeRequest, () => {
@@ -26,11 +28,11 @@ const bridge: PreloadBridge = {
     pickSave: async (suggestedName) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'save', suggestedName)) as FileOpResult),
     list: () => fileOp('list'),
     read: (p) => fileOp('read', p),
-    write: (p, text) => fileOp('write', p, text),
+    write: async (p, text) => void (await fileOp('write', p, text)),
     recent: () => fileOp('recent'),
-    writeRecovery: (text) => fileOp('writeRecovery', text),
+    writeRecovery: async (text) => void (await fileOp('writeRecovery', text)),
     readRecovery: () => fileOp('readRecovery'),
-    clearRecovery: () => fileOp('clearRecovery'),
+    clearRecovery: async () => void (await fileOp('clearRecovery')),
   },
   setTitle: (title, dirty) => ipcRenderer.send(IpcChannels.setTitle, String(title).slice(0, 300), dirty === true),
   onCloseRequest: (listener) => {

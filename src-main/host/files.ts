@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-engine/protocol/bridge';
+import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-engine/protocol/files';
 
 /** A file operation failure with a stable code and a message for the user. */
 export class FileError extends Error {
@@ -176,29 +177,26 @@ export async function writeAtomic(target: string, text: string): Promise<void> {
   }
 }
 
-/** The file operations a renderer may call, with their argument checks (shared by both hosts). */
-export const FILE_OPS = {
-  list: (s: FileService) => s.list(),
-  read: (s: FileService, p: unknown) => s.read(p as string),
-  write: (s: FileService, p: unknown, text: unknown) => {
-    if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
-    return s.write(p as string, text);
-  },
-  recent: (s: FileService) => s.recent(),
-  writeRecovery: (s: FileService, text: unknown) => s.writeRecovery(text as string),
-  readRecovery: (s: FileService) => s.readRecovery(),
-  clearRecovery: (s: FileService) => s.clearRecovery(),
-} as const;
-export type FileOp = keyof typeof FILE_OPS;
+/** The file operations a renderer may call (their arguments are checked against FileMethods first). */
+export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) => Promise<unknown> } = {
+  list: (s) => s.list(),
+  read: (s, p) => s.read(p),
+  write: (s, p, text) => s.write(p, text),
+  recent: (s) => s.recent(),
+  writeRecovery: (s, text) => s.writeRecovery(text),
+  readRecovery: (s) => s.readRecovery(),
+  clearRecovery: (s) => s.clearRecovery(),
+};
+export type FileOp = FileMethod;
 
 /** Run a named op with untrusted arguments; errors come back as `{ code, message }`. */
 export async function callFileOp(service: FileService, op: unknown, args: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }> {
-  if (typeof op !== 'string' || !Object.hasOwn(FILE_OPS, op) || !Array.isArray(args) || args.length > 2) {
-    return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
-  }
+  if (!isFileMethod(op)) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
+  const checked = FileMethods[op].args.safeParse(args);
+  if (!checked.success) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: `Bad arguments for ${op}: ${checked.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}` } };
   try {
-    const fn = FILE_OPS[op as FileOp] as (s: FileService, ...a: unknown[]) => Promise<unknown>;
-    return { ok: true, result: (await fn(service, ...args)) ?? null };
+    const fn = FILE_OPS[op] as (s: FileService, ...a: unknown[]) => Promise<unknown>;
+    return { ok: true, result: (await fn(service, ...(checked.data as unknown[]))) ?? null };
   } catch (err) {
     if (err instanceof FileError) return { ok: false, error: { code: err.code, message: err.message } };
     const e = err as NodeJS.ErrnoException;

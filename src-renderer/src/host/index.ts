@@ -1,4 +1,5 @@
-import { unwrapFileResult, type FileOpResult, type HostFile, type HostFiles } from '../../../src-engine/protocol/bridge';
+import type { FileOpResult, HostFiles } from '../../../src-engine/protocol/bridge';
+import { checkFileResult, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-engine/protocol/files';
 
 /** The host services the renderer may use, whichever host serves it. */
 export interface RendererHost {
@@ -16,7 +17,7 @@ export interface RendererHost {
 
 function webHost(): RendererHost {
   const token = new URLSearchParams(location.search).get('token') ?? '';
-  const call = async <T>(op: string, ...args: unknown[]): Promise<T> => {
+  const call = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> => {
     const res = await fetch('/api/files', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Netwright-Token': token },
@@ -28,7 +29,7 @@ function webHost(): RendererHost {
     } catch {
       body = { ok: false, error: { code: 'E_FILE_HTTP', message: `The Netwright host answered ${res.status}.` } };
     }
-    return unwrapFileResult<T>(body);
+    return unwrapFileMethod(op, body);
   };
   let dirty = false;
   window.addEventListener('beforeunload', (e) => {
@@ -43,12 +44,12 @@ function webHost(): RendererHost {
       pickOpen: () => Promise.resolve(null),
       pickSave: () => Promise.resolve(null),
       list: () => call('list'),
-      read: (p) => call<HostFile>('read', p),
-      write: (p, text) => call('write', p, text),
+      read: (p) => call('read', p),
+      write: async (p, text) => void (await call('write', p, text)),
       recent: () => call('recent'),
-      writeRecovery: (text) => call('writeRecovery', text),
+      writeRecovery: async (text) => void (await call('writeRecovery', text)),
       readRecovery: () => call('readRecovery'),
-      clearRecovery: () => call('clearRecovery'),
+      clearRecovery: async () => void (await call('clearRecovery')),
     },
     setTitle(title, isDirty) {
       dirty = isDirty;
@@ -58,12 +59,31 @@ function webHost(): RendererHost {
   };
 }
 
+/**
+ * The Electron bridge's file methods with their answers checked against the file channel's
+ * schemas (the sandboxed preload cannot load zod, so the check happens here).
+ */
+function checkedFiles(files: HostFiles): HostFiles {
+  return {
+    nativeDialogs: files.nativeDialogs,
+    pickOpen: files.pickOpen,
+    pickSave: files.pickSave,
+    list: async () => checkFileResult('list', await files.list()),
+    read: async (p) => checkFileResult('read', await files.read(p)),
+    write: files.write,
+    recent: async () => checkFileResult('recent', await files.recent()),
+    writeRecovery: files.writeRecovery,
+    readRecovery: async () => checkFileResult('readRecovery', await files.readRecovery()),
+    clearRecovery: files.clearRecovery,
+  };
+}
+
 let host: RendererHost | undefined;
 
 /** The host this page runs in: Electron's preload bridge, or the web-mode server. */
 export function getHost(): RendererHost {
   if (host) return host;
   const bridge = window.netwright;
-  host = bridge?.host === 'electron' ? { kind: 'electron', files: bridge.files, setTitle: bridge.setTitle, onCloseRequest: bridge.onCloseRequest } : webHost();
+  host = bridge?.host === 'electron' ? { kind: 'electron', files: checkedFiles(bridge.files), setTitle: bridge.setTitle, onCloseRequest: bridge.onCloseRequest } : webHost();
   return host;
 }

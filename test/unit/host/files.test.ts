@@ -71,8 +71,30 @@ describe('FileService', () => {
     const s = new FileService({ stateDir: dir, workspaceDir: dir, maxBytes: 10 });
     expect(await callFileOp(s, 'read', ['missing.json'])).toMatchObject({ ok: false, error: { code: 'E_FILE_NOT_FOUND' } });
     expect(await callFileOp(s, '__proto__', [])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
-    expect(await callFileOp(s, 'write', ['a.json', 42])).toMatchObject({ ok: false, error: { code: 'E_FILE_CONTENT' } });
+    // Arguments are checked against the file channel's schemas (FileMethods) before anything runs.
+    expect(await callFileOp(s, 'write', ['a.json', 42])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: expect.stringContaining('Bad arguments for write') } });
+    expect(await callFileOp(s, 'read', [])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(await callFileOp(s, 'read', ['a.json', 'extra'])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(await callFileOp(s, 'list', 'not-a-list')).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(await callFileOp(s, 'toString', [])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
     expect(await callFileOp(s, 'write', ['a.json', 'x'.repeat(11)])).toMatchObject({ ok: false, error: { code: 'E_FILE_TOO_LARGE' } });
     expect(await callFileOp(s, 'read', ['a\0b'])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
+  });
+});
+
+describe("the file channel's answers are checked too", () => {
+  it('a malformed answer is refused with a coded error, a good one passes', async () => {
+    const { checkFileResult } = await import('../../../src-engine/protocol/files');
+    expect(checkFileResult('read', { path: 'a.json', name: 'a.json', text: '{}' })).toEqual({ path: 'a.json', name: 'a.json', text: '{}' });
+    expect(() => checkFileResult('read', { path: 'a.json', name: 'a.json', text: 42 })).toThrow(/malformed answer to read/);
+    expect(() => checkFileResult('list', [{ path: 1 }])).toThrow(expect.objectContaining({ code: 'E_FILE_BAD_RESPONSE' }));
+    expect(checkFileResult('readRecovery', null)).toBeNull();
+  });
+
+  it('the sandboxed preload loads nothing but electron and the zod-free bridge (it cannot require packages)', () => {
+    const imports = (file: string) =>
+      [...readFileSync(path.join(__dirname, '../../..', file), 'utf8').matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
+    expect(imports('src-main/electron/preload.ts')).toEqual(['electron', '../../src-engine/protocol/bridge']);
+    expect(imports('src-engine/protocol/bridge.ts')).toEqual([]);
   });
 });

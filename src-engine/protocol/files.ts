@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { HostFileError, unwrapFileResult, type FileOpResult } from './bridge';
+
+// NOTE: kept apart from bridge.ts, which the sandboxed preload imports: a sandboxed preload
+// cannot require packages (zod), so the checks run in the hosts and the renderer, not there.
+
+const FilePath = z.string().min(1).max(4096);
+const ProjectText = z.string().max(80 * 1024 * 1024);
+const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().max(1024), text: ProjectText });
+
+/**
+ * The file channel, typed like the engine's methods: each operation's arguments (a tuple, as they
+ * travel) and result, checked by the host before it acts (src-main/host/files.ts `callFileOp`)
+ * and by the renderer before it believes an answer (`unwrapFileResult`). Both hosts serve it:
+ * Electron over `IpcChannels.files`, web mode over `POST /api/files`.
+ */
+export const FileMethods = {
+  list: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), modified: z.number() })).max(100_000) },
+  read: { args: z.tuple([FilePath]), result: HostFileSchema },
+  write: { args: z.tuple([FilePath, ProjectText]), result: z.null() },
+  recent: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024) })).max(1000) },
+  writeRecovery: { args: z.tuple([ProjectText]), result: z.null() },
+  readRecovery: { args: z.tuple([]), result: z.object({ text: ProjectText, savedAt: z.number() }).nullable() },
+  clearRecovery: { args: z.tuple([]), result: z.null() },
+} as const;
+export type FileMethod = keyof typeof FileMethods;
+export type FileArgs<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['args']>;
+export type FileResult<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['result']>;
+
+/** Whether `op` names a file method (own keys only: `__proto__` and `toString` are not methods). */
+export function isFileMethod(op: unknown): op is FileMethod {
+  return typeof op === 'string' && Object.hasOwn(FileMethods, op);
+}
+
+/** Unwrap a host's answer to file method `op`, checking the result against the method's schema. */
+export function unwrapFileMethod<M extends FileMethod>(op: M, r: FileOpResult): FileResult<M> {
+  const result = unwrapFileResult<unknown>(r);
+  const checked = FileMethods[op].result.safeParse(result);
+  if (!checked.success) throw new HostFileError('E_FILE_BAD_RESPONSE', `The host gave a malformed answer to ${op}.`);
+  return checked.data as FileResult<M>;
+}
+
+/** Check a value a host returned for file method `op` (the Electron bridge unwraps; the renderer checks). */
+export function checkFileResult<M extends FileMethod>(op: M, value: unknown): FileResult<M> {
+  return unwrapFileMethod(op, { ok: true, result: value });
+}
