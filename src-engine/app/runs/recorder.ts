@@ -1,0 +1,50 @@
+import type { GraphIR } from '../../base/ir/types';
+import type { MetricValues } from '../../core/metrics';
+import type { RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
+
+/** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */
+export interface RunSink {
+  readonly id: string;
+  append(record: RunRecord): void;
+  finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): void;
+}
+
+/** Metric values as records keep them: numbers, NaN/Inf as null, nested arrays (confusion) as they are. */
+export function recordMetrics(m: Partial<Record<'train' | 'val' | 'test', MetricValues | undefined>>): RunSummary['metrics'] {
+  const walk = (x: unknown): unknown =>
+    typeof x === 'number' ? (Number.isFinite(x) ? x : null) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)])) : x;
+  const out: RunSummary['metrics'] = {};
+  for (const [split, v] of Object.entries(m)) if (v) out[split] = walk(v) as Record<string, unknown>;
+  return out;
+}
+
+/** JSON for a record: typed arrays (probe frames) as plain arrays. */
+export function recordReplacer(_key: string, value: unknown): unknown {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;
+}
+
+/** What the engine needs of a run store (the Node one is `node/run-store.ts`). */
+export interface RunStoreApi {
+  create(init: { graph: GraphIR; settings: RunSettings }): RunSink;
+  list(): RunMeta[];
+  open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
+  update(id: string, patch: { name?: string; notes?: string }): RunMeta;
+  remove(id: string): void;
+}
+
+/** A stored run as `runs.open` answers it: the curves as columns, the epochs, and where frames are. */
+export function runView(run: ReturnType<RunStoreApi['open']>) {
+  const curve = { step: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[] };
+  const epochs: Extract<RunRecord, { kind: 'epoch' }>[] = [];
+  const frameSteps: number[] = [];
+  for (const r of run.records) {
+    if (r.kind === 'step') {
+      curve.step.push(r.step);
+      curve.loss.push(r.loss !== null && Number.isFinite(r.loss) ? r.loss : null);
+      curve.lr.push(r.lr);
+      curve.t.push(r.t);
+    } else if (r.kind === 'epoch') epochs.push({ kind: 'epoch', epoch: r.epoch, step: r.step, t: r.t, metrics: r.metrics });
+    else if (r.kind === 'frame') frameSteps.push(r.step);
+  }
+  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(run.note ? { note: run.note } : {}) };
+}
