@@ -59,7 +59,7 @@ export class RunStore {
       format: 'netwright.run',
       version: 1,
       id,
-      name: init.name ?? `${init.graph.name ?? 'run'} · ${now.toISOString().slice(0, 16).replace('T', ' ')}`,
+      name: init.name ?? init.graph.name ?? 'run',
       notes: init.notes ?? '',
       createdAt: now.toISOString(),
       status: 'running',

@@ -286,12 +286,40 @@ const twoMoons = [
   { screenshot: 'train-two-moons' },
 ];
 
+/**
+ * Issue #13: every run is kept. The two-moons run above trained with Adam; train again with SGD:
+ * both are in the Runs tab, newest first, each with its settings and test result; a rename sticks;
+ * restoring a run puts its design back on the canvas.
+ */
+const runsKept = [
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { select: '[data-testid=train-optimizer]', value: 'sgd' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-settings-]', text: 'two-moons · sgd', within: 10_000 },
+  { expect: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-settings-]', text: 'two-moons · adam' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1)', attr: ['data-status', 'done'] },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-result-]', text: '^\\d+\\.\\d\\d %$' },
+  { fill: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-name-]', value: 'moons, sgd' },
+  { press: 'Enter' },
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-name-]', attr: ['data-value', 'moons, sgd'], within: 5_000 },
+  { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-restore-]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=train-optimizer]', attr: ['data-value', 'adam'], within: 5_000 },
+  { screenshot: 'runs-tab' },
+];
+
 /** Watch it learn (issue #6); these use the template gallery and run on either target. */
 const training = [
   { name: 'train: MNIST MLP learns live (loss, layers, pause/resume, playground) and reaches ≥ 95% test accuracy in one epoch', steps: watchMnist },
   { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
+  { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, restore brings the design back', steps: runsKept },
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */

@@ -241,7 +241,7 @@ export function connectRunStore(): () => void {
   };
 }
 
-export type TrainTab = 'curves' | 'layers' | 'samples' | 'playground';
+export type TrainTab = 'curves' | 'layers' | 'samples' | 'playground' | 'runs';
 
 /** View preferences of the train dock and the canvas overlays (not part of a run). */
 export interface TrainUi {

@@ -2,6 +2,7 @@ import { Curves } from './Curves';
 import { DivergenceBanner } from './DivergenceBanner';
 import { Layers } from './Layers';
 import { Playground } from './Playground';
+import { Runs } from './Runs';
 import { Samples } from './Samples';
 import { TrainPanel } from './TrainPanel';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
@@ -12,6 +13,7 @@ const TABS: { id: TrainTab; label: string }[] = [
   { id: 'layers', label: 'Layers' },
   { id: 'samples', label: 'Samples' },
   { id: 'playground', label: 'Playground' },
+  { id: 'runs', label: 'Runs' },
 ];
 
 /** A one-line summary in the dock's header, so a collapsed dock still shows the run. */
@@ -78,7 +80,7 @@ export function TrainDock() {
             <div className="train-dock__main">
               <DivergenceBanner />
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
-                {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : <Playground />}
+                {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
               </div>
             </div>
           </div>

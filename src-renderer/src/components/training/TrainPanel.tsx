@@ -321,7 +321,7 @@ export function TrainPanel() {
             </label>
             <label className="train-field" title={optimizer?.doc}>
               <span>Optimizer</span>
-              <select data-testid="train-optimizer" value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
+              <select data-testid="train-optimizer" data-value={t.optimizer.kind} value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
                 {OPTIMIZERS.map((o) => (
                   <option key={o.kind} value={o.kind} title={o.doc}>
                     {o.kind}
