@@ -23,6 +23,7 @@ import type { GraphIR } from '../src-engine/base/ir/types';
 import { createCpuBackend, defaultThreadCount } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { TrainingSession } from '../src-engine/app/session';
+import { encodeWire } from '../src-engine/protocol/wire';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -49,10 +50,11 @@ async function measure(mode: Mode): Promise<{ samplesPerSec: number; samplesPerC
     ...(mode === 'headless-no-guard' ? { checkGradients: false, lossExplosion: 0 } : {}),
     yieldToHost,
     emit: (event, payload) => {
-      const text = JSON.stringify({ kind: 'event', event, data: payload });
+      // What web mode sends: JSON text, or one binary frame when the event holds typed arrays (protocol/wire.ts).
+      const wire = encodeWire({ kind: 'event', event, data: payload });
       if (event === 'probe.frame') {
         frames++;
-        frameBytes += text.length;
+        frameBytes += typeof wire === 'string' ? wire.length : wire.byteLength;
         frameMs += (payload as { costMs: number }).costMs;
         const seq = (payload as { seq: number }).seq;
         setImmediate(() => session?.ackFrame(seq));
@@ -109,5 +111,5 @@ row('headless (guard on)', h, hb, hc, '');
 row('all probes, default rate', p, pb, pc, `ratio: wall median ${(p / h).toFixed(3)}, wall best ${(pb / hb).toFixed(3)}, CPU ${(pc / hc).toFixed(3)} (target ≥ 0.95)`);
 row('headless, guard off', g, gb, gc, `guard cost: CPU ${((1 - hc / gc) * 100).toFixed(1)}%`);
 const nf = Math.max(1, frameInfo.frames);
-console.log(`frames: ${(frameInfo.frames / frameInfo.seconds).toFixed(1)}/s, ${(frameInfo.bytes / nf / 1024).toFixed(1)} KiB each as JSON, ${(frameInfo.ms / nf).toFixed(2)} ms each to compute`);
+console.log(`frames: ${(frameInfo.frames / frameInfo.seconds).toFixed(1)}/s, ${(frameInfo.bytes / nf / 1024).toFixed(1)} KiB each on the wire, ${(frameInfo.ms / nf).toFixed(2)} ms each to compute`);
 backend.dispose?.();

@@ -45,6 +45,33 @@ const Ints = numbers({ int: true });
 /** Non-negative integers (histogram counts, class balance). */
 const Counts = numbers({ int: true, min: 0 });
 
+/**
+ * A typed array of `kind` (what the engine sends: compact, full float32 precision, and carried
+ * as binary by the web host's WebSocket — see wire.ts) or, from a stored run or an older engine,
+ * a plain array of the same values. Checked in one pass like `numbers`.
+ */
+function typed<T extends Float32Array | Uint32Array | Int32Array>(kind: { new (n: number): T; name: string }, opts: { finite?: boolean; min?: number; max?: number } = {}) {
+  const { finite = true, min = -Infinity, max = Infinity } = opts;
+  return z.custom<T | number[]>(
+    (v) => {
+      const ok = v instanceof kind || Array.isArray(v);
+      if (!ok || (v as ArrayLike<number>).length > max) return false;
+      const a = v as ArrayLike<unknown>;
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (typeof x !== 'number' || (finite && !Number.isFinite(x)) || x < min) return false;
+        if (kind !== (Float32Array as unknown) && !Number.isInteger(x)) return false;
+      }
+      return true;
+    },
+    { message: `expected a ${kind.name} (or an array of its values)` },
+  );
+}
+/** Probe-frame arrays: float32 values, counts, class indices (engine → app as typed arrays). */
+const F32 = typed(Float32Array);
+const U32 = typed(Uint32Array, { min: 0 });
+const I32 = typed(Int32Array);
+
 // ── Payloads ────────────────────────────────────────────────────────────────────────────────
 
 export const ComputeBackendInfo = z.discriminatedUnion('kind', [
@@ -101,7 +128,7 @@ export const DatasetConfigSchema = z
  * A histogram over `[min, max]` in `counts.length` equal bins, of the finite values only
  * (`TensorStats.nonFinite` counts the rest).
  */
-export const Histogram = z.object({ min: z.number(), max: z.number(), counts: Counts });
+export const Histogram = z.object({ min: z.number(), max: z.number(), counts: U32 });
 export type Histogram = z.infer<typeof Histogram>;
 
 /** Summary statistics of one tensor over its finite values. */
@@ -156,14 +183,14 @@ export const SampleProbeResult = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('classification'),
     /** Softmax probabilities per sample (sigmoid pair [1-p, p] for a single-logit output). */
-    probs: z.array(Numbers),
+    probs: z.array(F32),
     predicted: Ints,
     targets: Ints,
   }),
   z.object({
     /** `reconstruction`: autoencoders (compare with the sample's clean input); `regression`: raw outputs. */
     kind: z.enum(['reconstruction', 'regression']),
-    outputs: z.array(Numbers),
+    outputs: z.array(F32),
     /** Per-sample shape of one output row, e.g. [1, 28, 28]. */
     shape: Ints,
   }),
@@ -176,9 +203,9 @@ export const DecisionBoundary = z.object({
   y: z.tuple([z.number(), z.number()]),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  classes: Ints,
+  classes: I32,
   /** Probability of the predicted class per cell. */
-  confidence: Numbers,
+  confidence: F32,
 });
 export type DecisionBoundary = z.infer<typeof DecisionBoundary>;
 
@@ -192,7 +219,7 @@ export const HealthWarning = z.object({
 });
 export type HealthWarning = z.infer<typeof HealthWarning>;
 
-/** One probe snapshot. Numbers carry float32-level precision (6 significant digits). */
+/** One probe snapshot. Scalars carry float32-level precision (6 significant digits); the large arrays are typed arrays. */
 export const ProbeFrame = z.object({
   runId: RunId,
   /** Increases by one per frame of a run; `probe.ack` names it. */

@@ -5,6 +5,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineMessage, EventMessage, WireMessage, describeIssues, type HostEvent } from '../../src-engine/protocol/messages';
+import { encodeWire } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, callFileOp } from '../host/files';
@@ -95,7 +96,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
 
   let client: WebSocket | undefined;
   const sendToClient = (m: unknown) => {
-    if (client && client.readyState === client.OPEN) client.send(JSON.stringify(m));
+    // Probe frames carry typed arrays: they travel as one binary frame (protocol/wire.ts).
+    if (client && client.readyState === client.OPEN) client.send(encodeWire(m));
   };
   let engine: (EngineProcess & { child: ChildProcess }) | undefined;
   const supervisor = new EngineSupervisor(

@@ -68,14 +68,14 @@ export class DecisionBoundaryProbe {
     const out = this.plan.output(this.predictionNode);
     const n = this.side * this.side;
     const width = out.data.length / n;
-    const classes = new Array<number>(n);
-    const confidence = new Array<number>(n);
+    const classes = new Int32Array(n);
+    const confidence = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const p = rowProbabilities(out.data.subarray(i * width, (i + 1) * width), this.scores);
       let best = 0;
       for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
       classes[i] = best;
-      confidence[i] = Math.round(p[best] * 1000) / 1000;
+      confidence[i] = p[best];
     }
     return { x: this.x, y: this.y, width: this.side, height: this.side, classes, confidence };
   }

@@ -1,7 +1,6 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { SampleProbeResult } from '../../protocol/messages';
 import type { ScoreKind } from '../../core/train/binding';
-import { compact } from './summary';
 
 /** How a prediction row turns into class probabilities (declared with the graph binding). */
 export type { ScoreKind };
@@ -27,21 +26,23 @@ export class SampleProbe {
     const out = this.plan.output(this.predictionNode);
     const width = out.data.length / out.shape[0];
     if (this.task === 'classification') {
-      const probs: number[][] = [];
+      const probs: Float32Array<ArrayBuffer>[] = [];
       const predicted: number[] = [];
       const targets: number[] = [];
       for (let i = 0; i < this.count; i++) {
         const p = rowProbabilities(out.data.subarray(i * width, (i + 1) * width), this.scores);
         let best = 0;
         for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-        probs.push(p.map(compact));
+        probs.push(Float32Array.from(p));
         predicted.push(best);
         targets.push(this.targets[i]);
       }
       return { kind: 'classification', probs, predicted, targets };
     }
-    const outputs: number[][] = [];
-    for (let i = 0; i < this.count; i++) outputs.push(Array.from(out.data.subarray(i * width, (i + 1) * width), compact));
+    // Copies into plain (not shared) buffers: the plan's storage is overwritten by the next step,
+    // and a view of the CPU backend's shared heap must not leave the engine.
+    const outputs: Float32Array<ArrayBuffer>[] = [];
+    for (let i = 0; i < this.count; i++) outputs.push(new Float32Array(out.data.subarray(i * width, (i + 1) * width)));
     return { kind: this.task, outputs, shape: out.shape.slice(1) };
   }
 }

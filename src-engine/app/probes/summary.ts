@@ -50,7 +50,7 @@ export class TensorSummarizer {
     bins.fill(0);
     if (n === 0) {
       return {
-        hist: { min: 0, max: 0, counts: Array.from(bins) },
+        hist: { min: 0, max: 0, counts: bins.slice() },
         stats: { count: 0, mean: 0, std: 0, min: 0, max: 0, zeroFrac: 0, nonFinite: bad },
       };
     }
@@ -66,7 +66,7 @@ export class TensorSummarizer {
     // cancels catastrophically for activations with a large mean and small spread.
     const sq = finite ? this.secondPassFinite(data, length, mean, lo, hi) : this.secondPass(data, length, mean, lo, hi);
     return {
-      hist: { min: compact(lo), max: compact(hi), counts: Array.from(bins) },
+      hist: { min: compact(lo), max: compact(hi), counts: bins.slice() },
       stats: {
         count: n,
         mean: compact(mean),

@@ -2,7 +2,9 @@ import {
   EngineMessage,
   ENGINE_PORT_MESSAGE,
   HostEvent,
+  WireError,
   WireMessage,
+  decodeWire,
   describeIssues,
   type Channel,
   type PreloadBridge,
@@ -91,12 +93,14 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const socket = new WebSocket(`${proto}://${location.host}/engine?token=${encodeURIComponent(token)}`);
     ws = socket;
+    // Binary frames (probe frames with typed arrays, protocol/wire.ts) arrive as ArrayBuffers.
+    socket.binaryType = 'arraybuffer';
     socket.onmessage = (e) => {
       let raw: unknown;
       try {
-        raw = JSON.parse(String(e.data));
-      } catch {
-        return sink.log('Rejected a WebSocket message that is not JSON.');
+        raw = decodeWire(e.data instanceof ArrayBuffer ? e.data : String(e.data));
+      } catch (err) {
+        return sink.log(err instanceof WireError ? `Rejected a binary message from the host: ${err.message}` : 'Rejected a WebSocket message that is not JSON.');
       }
       const msg = WireMessage.safeParse(raw);
       if (!msg.success) return sink.log(`Rejected a malformed message from the host: ${describeIssues(msg.error)}`);

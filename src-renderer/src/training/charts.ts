@@ -265,7 +265,7 @@ export function toGrid(b: DecisionBoundary, x: number, y: number, size: readonly
 }
 
 /** Grey-scale RGBA of an image tensor row (`[C, H, W]` with C = 1 or 3, or `[H, W]`), scaled from [lo, hi] to [0, 255]. */
-export function imagePixels(values: readonly number[], shape: readonly number[], range?: readonly [number, number]): { width: number; height: number; data: Uint8ClampedArray } | undefined {
+export function imagePixels(values: ArrayLike<number>, shape: readonly number[], range?: readonly [number, number]): { width: number; height: number; data: Uint8ClampedArray } | undefined {
   const dims = shape.length === 3 ? shape : shape.length === 2 ? [1, ...shape] : undefined;
   if (!dims) return undefined;
   const [c, h, w] = dims;
@@ -275,7 +275,8 @@ export function imagePixels(values: readonly number[], shape: readonly number[],
   if (lo === undefined || hi === undefined) {
     lo = Infinity;
     hi = -Infinity;
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
       if (!Number.isFinite(v)) continue;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);

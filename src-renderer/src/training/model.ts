@@ -102,8 +102,9 @@ export function appendBounded<T extends readonly unknown[]>(series: readonly T[]
  * The `q` quantile (0..1) of a histogram, interpolated linearly inside the bin it falls in.
  * NOTE: the histogram only holds finite values; an empty one has no quantile (NaN).
  */
-export function histogramQuantile(hist: { min: number; max: number; counts: readonly number[] }, q: number): number {
-  const total = hist.counts.reduce((a, b) => a + b, 0);
+export function histogramQuantile(hist: { min: number; max: number; counts: ArrayLike<number> }, q: number): number {
+  let total = 0;
+  for (let i = 0; i < hist.counts.length; i++) total += hist.counts[i];
   if (total === 0) return Number.NaN;
   const width = (hist.max - hist.min) / hist.counts.length;
   const target = q * total;

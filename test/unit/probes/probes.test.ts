@@ -12,7 +12,7 @@ describe('TensorSummarizer', () => {
   it('counts finite values into equal bins over [min, max], max in the last bin, and reports NaN/Inf apart', () => {
     const s = new TensorSummarizer(4);
     const { hist, stats } = s.summarize(new Float32Array([0, 0, 1, 2, 3, 4, NaN, Infinity]));
-    expect(hist).toEqual({ min: 0, max: 4, counts: [2, 1, 1, 2] });
+    expect(hist).toEqual({ min: 0, max: 4, counts: Uint32Array.of(2, 1, 1, 2) });
     const finite = [0, 0, 1, 2, 3, 4];
     const mean = finite.reduce((a, b) => a + b) / 6;
     const std = Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / 6);
@@ -30,7 +30,7 @@ describe('TensorSummarizer', () => {
     for (const v of data) [min, max] = [Math.min(min, v), Math.max(max, v)];
     const expected = new Array(bins).fill(0);
     for (const v of data) expected[Math.min(bins - 1, Math.floor(((v - min) / (max - min)) * bins))]++;
-    expect(hist.counts).toEqual(expected);
+    expect(Array.from(hist.counts)).toEqual(expected);
     expect(stats.mean).toBeCloseTo(data.reduce((a, b) => a + b, 0) / data.length, 4);
     expect(stats.std).toBeCloseTo(3, 0);
   });
@@ -61,7 +61,7 @@ describe('TensorSummarizer', () => {
   it('keeps a constant tensor in one bin and an all-NaN tensor empty', () => {
     const s = new TensorSummarizer(5);
     const c = s.summarize(new Float32Array([2, 2, 2]));
-    expect(c.hist.counts).toEqual([0, 0, 3, 0, 0]);
+    expect(Array.from(c.hist.counts)).toEqual([0, 0, 3, 0, 0]);
     expect(c.stats.std).toBe(0);
     const n = s.summarize(new Float32Array([NaN, -Infinity]));
     expect(n.stats).toMatchObject({ count: 0, nonFinite: 2 });

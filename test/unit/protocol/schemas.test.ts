@@ -11,15 +11,15 @@ describe('arrays of numbers', () => {
   });
 
   it('reject a wrong element anywhere, naming the array', () => {
-    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, 2, -1] }))).toBe('counts: expected an array of integers ≥ 0');
-    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, 2.5] }))).toBe('counts: expected an array of integers ≥ 0');
-    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, '2'] }))).toBe('counts: expected an array of integers ≥ 0');
-    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: { 0: 1, length: 1 } }))).toBe('counts: expected an array of integers ≥ 0');
+    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, 2, -1] }))).toBe('counts: expected a Uint32Array (or an array of its values)');
+    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, 2.5] }))).toBe('counts: expected a Uint32Array (or an array of its values)');
+    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: [1, '2'] }))).toBe('counts: expected a Uint32Array (or an array of its values)');
+    expect(issues(Histogram.safeParse({ min: 0, max: 1, counts: { 0: 1, length: 1 } }))).toBe('counts: expected a Uint32Array (or an array of its values)');
     const probs = (row: unknown[]) => EngineEvents['probe.frame'].safeParse({ runId: 'r', seq: 0, step: 1, epoch: 1, loss: 1, layers: [], params: [], health: [], costMs: 1, samples: { kind: 'classification', probs: [[0.5, 0.5], row], predicted: [0, 1], targets: [0, 1] } });
     expect(probs([0.25, 0.75]).success).toBe(true);
     // JSON turns NaN and Infinity into null; a number array never holds one.
-    expect(issues(probs([0.25, null]))).toBe('samples.probs.1: expected an array of finite numbers');
-    expect(issues(probs([0.25, Infinity]))).toBe('samples.probs.1: expected an array of finite numbers');
+    expect(issues(probs([0.25, null]))).toBe('samples.probs.1: expected a Float32Array (or an array of its values)');
+    expect(issues(probs([0.25, Infinity]))).toBe('samples.probs.1: expected a Float32Array (or an array of its values)');
   });
 
   it('bound the length where the protocol does (a playground input)', () => {

@@ -85,7 +85,7 @@ describe('DecisionBoundaryProbe', () => {
     const m = probe.measure();
     expect(m.x).toEqual([-1.2, 1.2]);
     expect(m.y).toEqual([-2.4, 2.4]);
-    expect(m.classes).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(m.classes)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
     // Cell centres at y = ±0.6 and ±1.8: confidence σ(2y).
     expect(m.confidence[0]).toBeCloseTo(1 / (1 + Math.exp(-3.6)), 3);
     expect(m.confidence[4]).toBeCloseTo(1 / (1 + Math.exp(-1.2)), 3);

@@ -39,7 +39,7 @@ describe('training over the protocol', () => {
     // Frames: one per parameterized/activation layer, a decision boundary, predictions for the probe samples.
     expect(frame.layers.map((l) => l.nodeId)).toEqual(['fc1', 'relu1', 'fc2', 'relu2', 'fc3']);
     expect(frame.params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias']);
-    for (const l of frame.layers) expect(l.hist.counts.reduce((a, b) => a + b, 0)).toBe(l.stats.count);
+    for (const l of frame.layers) expect(Array.from(l.hist.counts).reduce((a, b) => a + b, 0)).toBe(l.stats.count);
     expect(frame.layers[1].deadFrac).toBeGreaterThanOrEqual(0);
     expect(frame.params[0].gradNorm).toBeGreaterThan(0);
     expect(frame.params[0].updateRatio).toBeGreaterThan(0);

@@ -16,7 +16,8 @@ const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0
 
 /** A histogram drawn as SVG bars, with its range underneath. */
 function HistogramBars({ hist, testId, colour }: { hist: ActivationProbeEntry['hist']; testId?: string; colour: string }) {
-  const total = hist.counts.reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (let i = 0; i < hist.counts.length; i++) total += hist.counts[i];
   return (
     <figure className="hist" data-testid={testId} data-bins={hist.counts.length} data-count={total}>
       <svg viewBox={`0 0 ${HIST_W} ${HIST_H}`} preserveAspectRatio="none">

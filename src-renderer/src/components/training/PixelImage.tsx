@@ -2,7 +2,7 @@ import { memo, useEffect, useRef } from 'react';
 import { imagePixels } from '../../training/charts';
 
 /** One image tensor row drawn pixel for pixel into a canvas, scaled up by CSS (pixelated). */
-function PixelImageView({ values, shape, size = 56, range, title, ...attrs }: { values: readonly number[]; shape: readonly number[]; size?: number; range?: readonly [number, number]; title?: string } & Record<`data-${string}`, string | number | undefined>) {
+function PixelImageView({ values, shape, size = 56, range, title, ...attrs }: { values: ArrayLike<number>; shape: readonly number[]; size?: number; range?: readonly [number, number]; title?: string } & Record<`data-${string}`, string | number | undefined>) {
   const ref = useRef<HTMLCanvasElement>(null);
   const img = imagePixels(values, shape, range);
   useEffect(() => {

@@ -5,6 +5,13 @@ import { useRun, useTrainUi } from '../../training/store';
 import { useEditor } from '../../editor/store';
 import { PixelImage } from './PixelImage';
 
+/** A weighted sum of an output's values: changes whenever the output does (e2e tests watch it). */
+function checksum(out: ArrayLike<number>): number {
+  let a = 0;
+  for (let k = 0; k < out.length; k++) a += out[k] * ((k % 7) + 1);
+  return a;
+}
+
 const PALETTE: readonly (readonly [number, number, number])[] = [
   [51, 102, 255],
   [230, 134, 27],
@@ -29,7 +36,7 @@ export function ReconstructionGrid() {
         {samples.outputs.map((out, i) => {
           const clean = probe.targets[i];
           return (
-            <div key={i} className="recon__col" data-testid={`reconstruction-${i}`} data-checksum={out.reduce((a, v, k) => a + v * ((k % 7) + 1), 0).toFixed(3)}>
+            <div key={i} className="recon__col" data-testid={`reconstruction-${i}`} data-checksum={checksum(out).toFixed(3)}>
               {Array.isArray(clean) && clean.length ? <PixelImage values={clean} shape={shape} range={[0, 1]} title="clean" /> : null}
               <PixelImage values={probe.inputs[i]} shape={probe.shape} title="fed to the network" />
               <PixelImage values={out} shape={shape} range={[0, 1]} title="output" />

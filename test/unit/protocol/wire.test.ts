@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { ProbeFrame } from '../../../src-engine/protocol/messages';
+import { MAX_WIRE_BYTES, WireError, decodeWire, encodeWire } from '../../../src-engine/protocol/wire';
+
+describe('wire: typed arrays over a byte stream (web mode)', () => {
+  it('a message without typed arrays stays JSON text', () => {
+    const m = { kind: 'event', event: 'train.progress', data: { step: 3, loss: 0.5 } };
+    expect(encodeWire(m)).toBe(JSON.stringify(m));
+    expect(decodeWire(JSON.stringify(m))).toEqual(m);
+  });
+
+  it('round-trips every typed array kind bit for bit, at any offset and length', () => {
+    const m = {
+      a: Float32Array.of(1.5, -0, NaN, Infinity, 3.4028234663852886e38, 1e-45),
+      nested: { b: [Uint32Array.of(0, 4294967295), Int32Array.of(-2147483648, 7)], c: 'text with {"$ta":["f32",-1, inside' },
+      d: new Uint8Array([1, 2, 3]),
+      e: Uint16Array.of(65535),
+      f: Float64Array.of(Math.PI),
+      g: new Float32Array(new ArrayBuffer(64), 4, 5).fill(2.25), // a view that does not start at 0
+      empty: new Float32Array(0),
+    };
+    const wire = encodeWire(m);
+    expect(wire).toBeInstanceOf(Uint8Array);
+    const back = decodeWire(wire) as typeof m;
+    expect(back.a).toBeInstanceOf(Float32Array);
+    expect(new Uint8Array(back.a.buffer, back.a.byteOffset, back.a.byteLength)).toEqual(new Uint8Array(m.a.buffer));
+    expect(back.nested.b[0]).toEqual(m.nested.b[0]);
+    expect(back.nested.b[1]).toEqual(m.nested.b[1]);
+    expect(back.nested.c).toBe(m.nested.c);
+    expect(back.d).toEqual(m.d);
+    expect(back.e).toEqual(m.e);
+    expect(back.f).toEqual(m.f);
+    expect(back.g).toEqual(m.g);
+    expect(back.empty).toEqual(new Float32Array(0));
+    // An ArrayBuffer (what a browser's WebSocket hands over) decodes the same.
+    const bytes = wire as Uint8Array;
+    expect(decodeWire(bytes.slice().buffer)).toEqual(back);
+  });
+
+  it('a probe frame with typed arrays passes the protocol schema after the trip', () => {
+    const hist = { min: 0, max: 1, counts: Uint32Array.of(1, 2, 3) };
+    const stats = { count: 6, mean: 0.5, std: 0.1, min: 0, max: 1, nonFinite: 0, zeroFrac: 0 };
+    const frame = {
+      runId: 'run-1',
+      seq: 0,
+      step: 1,
+      epoch: 1,
+      loss: 0.7,
+      layers: [{ nodeId: 'fc', op: 'Linear', shape: [3], hist, stats }],
+      params: [],
+      samples: { kind: 'reconstruction', outputs: [Float32Array.of(0.1, 0.2)], shape: [2] },
+      boundary: { x: [0, 1], y: [0, 1], width: 1, height: 2, classes: Int32Array.of(0, 1), confidence: Float32Array.of(0.9, 0.8) },
+      health: [],
+      costMs: 1,
+    };
+    const parsed = ProbeFrame.safeParse(decodeWire(encodeWire(frame)));
+    expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
+    // A typed array of the wrong kind, or a non-finite float, is refused.
+    expect(ProbeFrame.safeParse({ ...frame, boundary: { ...frame.boundary, confidence: Float64Array.of(0.9, 0.8) } }).success).toBe(false);
+    expect(ProbeFrame.safeParse({ ...frame, samples: { ...frame.samples, outputs: [Float32Array.of(NaN)] } }).success).toBe(false);
+  });
+
+  it('every truncation and a damaged header or descriptor is a coded error, never a crash or a bad array', () => {
+    const wire = encodeWire({ a: Float32Array.of(1, 2, 3, 4), b: 'x' }) as Uint8Array;
+    for (let cut = 0; cut < wire.length; cut++) {
+      let r: unknown;
+      try {
+        r = decodeWire(wire.subarray(0, cut));
+      } catch (e) {
+        expect(e).toBeInstanceOf(WireError);
+        expect((e as WireError).code).toBe('E_PROTOCOL_BAD_FRAME');
+        continue;
+      }
+      // Only a cut inside the trailing padding can still decode, and then to the whole message.
+      expect(r).toEqual({ a: Float32Array.of(1, 2, 3, 4), b: 'x' });
+    }
+    const bad = wire.slice();
+    bad[0] ^= 1;
+    expect(() => decodeWire(bad)).toThrow(/NWB1/);
+    const lie = encodeWire({ a: Float32Array.of(1) }) as Uint8Array;
+    const text = new TextDecoder().decode(lie).replace('"$ta":["f32",0,1]', '"$ta":["f32",0,9]');
+    expect(() => decodeWire(new TextEncoder().encode(text))).toThrow(/cut short inside its arrays/);
+    const huge = new Uint8Array(16);
+    new DataView(huge.buffer).setUint32(0, 0x3142574e, true);
+    new DataView(huge.buffer).setUint32(4, 0xffffffff, true);
+    expect(() => decodeWire(huge)).toThrow(WireError);
+    expect(MAX_WIRE_BYTES).toBeGreaterThan(1 << 20);
+  });
+
+  it('a prototype key in a binary header does not reach the decoded object', () => {
+    // A hand-made frame: header JSON, padded to 8, then one float32.
+    const head = new TextEncoder().encode('{"a":{"$ta":["f32",0,1]},"p":{"__proto__":{"x":1}}}');
+    const start = Math.ceil((8 + head.length) / 8) * 8;
+    const bytes = new Uint8Array(start + 8);
+    new DataView(bytes.buffer).setUint32(0, 0x3142574e, true);
+    new DataView(bytes.buffer).setUint32(4, head.length, true);
+    bytes.set(head, 8);
+    new DataView(bytes.buffer).setFloat32(start, 1, true);
+    const r = decodeWire(bytes) as { a: Float32Array; p: Record<string, unknown> };
+    expect(r.a).toEqual(Float32Array.of(1));
+    expect(Object.getPrototypeOf(r.p)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+});
