@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const add: OpDef = {
   name: 'Add',
   category: 'structure',
+  onnx: { opType: 'Add', note: 'more than two inputs: a chain of Adds' },
+  torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],
   attrs: {},

@@ -8,6 +8,12 @@ import type { OpDef } from './types';
 export const avgPool2d: OpDef = {
   name: 'AvgPool2d',
   category: 'layers',
+  onnx: {
+    opType: 'AveragePool',
+    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' }, count_include_pad: { value: 1 } },
+    note: 'empty stride: the kernel size',
+  },
+  torch: { module: 'nn.AvgPool2d({kernelSize}, stride={stride}, padding={padding})' },
   doc: 'Mean over sliding windows of [N, C, H, W] images (padding counts as zeros).',
   inputs: [{ name: 'x' }],
   attrs: POOL_ATTRS,

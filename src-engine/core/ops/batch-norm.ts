@@ -22,6 +22,12 @@ function dims(shape: readonly number[]): [number, number, number] {
 export const batchNorm: OpDef = {
   name: 'BatchNorm',
   category: 'normalization',
+  onnx: {
+    opType: 'BatchNormalization',
+    attrs: { epsilon: { attr: 'eps' }, momentum: { attr: 'momentum', convert: 'one-minus' } },
+    note: 'scale, bias, running mean and variance as initializers (ones and zeros without affine)',
+  },
+  torch: { module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs' },
   doc: 'Normalise each channel over the batch (and positions), then scale and shift.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -17,6 +17,8 @@ function posWeightAt(pw: readonly number[], i: number): number {
 export const bceWithLogitsLoss: OpDef = {
   name: 'BCEWithLogitsLoss',
   category: 'losses',
+  onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
+  torch: { module: 'nn.BCEWithLogitsLoss(pos_weight={posWeight:tensor})' },
   doc: 'Binary / multi-label cross-entropy on raw scores (applies the sigmoid itself, stably).',
   inputs: [{ name: 'logits' }, { name: 'target' }],
   attrs: {

@@ -10,6 +10,8 @@ function axisOf(axis: number, rank: number): number {
 export const concat: OpDef = {
   name: 'Concat',
   category: 'structure',
+  onnx: { opType: 'Concat', attrs: { axis: { attr: 'axis' } } },
+  torch: { none: 'not a module: forward() calls torch.cat([...], dim=axis)' },
   doc: 'Join inputs along a dim (default 1: channels or features).',
   inputs: [{ name: 'x', variadic: true }],
   attrs: {

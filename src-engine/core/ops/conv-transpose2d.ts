@@ -42,6 +42,23 @@ function plan(inputShape: readonly number[], attrs: Attrs): Plan {
 export const convTranspose2d: OpDef = {
   name: 'ConvTranspose2d',
   category: 'layers',
+  onnx: {
+    opType: 'ConvTranspose',
+    attrs: {
+      kernel_shape: { attr: 'kernelSize' },
+      strides: { attr: 'stride' },
+      pads: { attr: 'padding', convert: 'pads' },
+      output_padding: { attr: 'outputPadding' },
+      dilations: { attr: 'dilation' },
+      group: { attr: 'groups' },
+    },
+    note: 'weight and bias as initializers',
+  },
+  torch: {
+    module:
+      'nn.ConvTranspose2d({in[1]}, {outChannels}, kernel_size={kernelSize}, stride={stride}, padding={padding}, output_padding={outputPadding}, groups={groups}, bias={bias}, dilation={dilation})',
+    note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias',
+  },
   card: (a) => `${showAttr(a.outChannels)} ch · k${showAttr(a.kernelSize)}`,
   divergenceAdvice: weightsBlewUp,
   doc: 'Transposed convolution (learned upsampling) over [N, C, H, W] images.',

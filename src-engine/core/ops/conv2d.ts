@@ -41,6 +41,15 @@ export function conv2dPlan(inputShape: readonly number[], attrs: Attrs): ConvPla
 export const conv2d: OpDef = {
   name: 'Conv2d',
   category: 'layers',
+  onnx: {
+    opType: 'Conv',
+    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' }, dilations: { attr: 'dilation' }, group: { attr: 'groups' } },
+    note: 'weight and bias as initializers',
+  },
+  torch: {
+    module: 'nn.Conv2d({in[1]}, {outChannels}, kernel_size={kernelSize}, stride={stride}, padding={padding}, dilation={dilation}, groups={groups}, bias={bias})',
+    note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias',
+  },
   card: (a) => `${showAttr(a.outChannels)} ch · k${showAttr(a.kernelSize)}`,
   divergenceAdvice: weightsBlewUp,
   doc: '2-D convolution over [N, C, H, W] images.',

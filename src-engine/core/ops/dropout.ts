@@ -12,6 +12,8 @@ import type { OpDef } from './types';
 export const dropout: OpDef = {
   name: 'Dropout',
   category: 'regularization',
+  onnx: { opType: 'Dropout', note: 'the identity at inference; ratio p as an initializer input when exporting for training' },
+  torch: { module: 'nn.Dropout(p={p})' },
   card: (a) => `p=${showAttr(a.p)}`,
   withoutRegularization: (a) => ({ ...a, p: 0 }),
   doc: 'Randomly zero a fraction p of the values during training (scaled so eval is unchanged).',

@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const elu: OpDef = {
   name: 'ELU',
   category: 'activations',
+  onnx: { opType: 'Elu', attrs: { alpha: { attr: 'alpha' } } },
+  torch: { module: 'nn.ELU(alpha={alpha})' },
   doc: 'x where x > 0, α·(eˣ − 1) elsewhere: smooth, with negative outputs down to −α.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const flatten: OpDef = {
   name: 'Flatten',
   category: 'structure',
+  onnx: { opType: 'Flatten', attrs: { axis: { attr: 'startDim' } }, note: 'startDim > 1: Reshape instead (ONNX Flatten also merges the dims before axis)' },
+  torch: { module: 'nn.Flatten(start_dim={startDim})' },
   doc: 'Merge all dims from startDim on into one (e.g. images → feature vectors).',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -17,6 +17,8 @@ const TANH_COEF = 0.044715;
 export const gelu: OpDef = {
   name: 'GELU',
   category: 'activations',
+  onnx: { opType: 'Gelu', attrs: { approximate: { attr: 'approximate' } }, note: 'opset 20; older opsets: the erf (or tanh) formula as Mul, Div, Erf, Add nodes' },
+  torch: { module: 'nn.GELU(approximate={approximate})' },
   doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
   inputs: [{ name: 'x' }],
   attrs: {

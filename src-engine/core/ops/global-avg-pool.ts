@@ -8,6 +8,8 @@ import type { OpDef } from './types';
 export const globalAvgPool: OpDef = {
   name: 'GlobalAvgPool',
   category: 'layers',
+  onnx: { opType: 'GlobalAveragePool', note: 'then Flatten (axis 1): ONNX keeps [N, C, 1, 1]' },
+  torch: { module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())' },
   doc: 'Average each channel over all positions: [N, C, H, W] → [N, C].',
   inputs: [{ name: 'x' }],
   attrs: {},

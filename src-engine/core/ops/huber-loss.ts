@@ -9,6 +9,8 @@ import type { OpDef } from './types';
 export const huberLoss: OpDef = {
   name: 'HuberLoss',
   category: 'losses',
+  onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
+  torch: { module: 'nn.HuberLoss(delta={delta})' },
   doc: 'Squared error for small errors, absolute error beyond delta: robust regression.',
   inputs: [{ name: 'prediction' }, { name: 'target' }],
   attrs: {

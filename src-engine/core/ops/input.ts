@@ -9,6 +9,8 @@ import type { OpDef } from './types';
 export const input: OpDef = {
   name: 'Input',
   category: 'input',
+  onnx: { none: 'a graph input (ONNX graph.input), not a node' },
+  torch: { none: 'an argument of forward(), not a module' },
   card: (a) => `${a.source === 'target' ? 'target' : 'features'} · [${(a.shape as readonly number[] | undefined)?.join(', ') ?? ''}]`,
   doc: 'A batch of samples from the dataset (features) or of targets for a loss.',
   inputs: [],

@@ -8,6 +8,8 @@ import type { OpDef } from './types';
 export const l1Loss: OpDef = {
   name: 'L1Loss',
   category: 'losses',
+  onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
+  torch: { module: 'nn.L1Loss()' },
   doc: 'Mean absolute error (MAE) between prediction and target; less sensitive to outliers than MSE.',
   inputs: [{ name: 'prediction' }, { name: 'target' }],
   attrs: {},

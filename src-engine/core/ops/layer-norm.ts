@@ -10,6 +10,12 @@ import type { OpDef, ParamSpec } from './types';
 export const layerNorm: OpDef = {
   name: 'LayerNorm',
   category: 'normalization',
+  onnx: {
+    opType: 'LayerNormalization',
+    attrs: { axis: { attr: 'normalizedDims', convert: 'negate' }, epsilon: { attr: 'eps' } },
+    note: 'scale and bias as initializers (ones and zeros without elementwiseAffine)',
+  },
+  torch: { module: 'nn.LayerNorm({in[-normalizedDims:]}, eps={eps}, elementwise_affine={elementwiseAffine})' },
   doc: 'Normalise each sample over its last dims, then scale and shift.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const leakyRelu: OpDef = {
   name: 'LeakyReLU',
   category: 'activations',
+  onnx: { opType: 'LeakyRelu', attrs: { alpha: { attr: 'negativeSlope' } } },
+  torch: { module: 'nn.LeakyReLU(negative_slope={negativeSlope})' },
   doc: 'x where x > 0, a small slope · x elsewhere, so negative inputs still pass a gradient.',
   inputs: [{ name: 'x' }],
   attrs: {

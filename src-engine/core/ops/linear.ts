@@ -13,6 +13,8 @@ function inFeatures({ inputs }: ShapeArgs): number {
 export const linear: OpDef = {
   name: 'Linear',
   category: 'layers',
+  onnx: { opType: 'Gemm', attrs: { transB: { value: 1 } }, note: 'weight and bias as initializers; inputs of rank > 2: MatMul with the transposed weight, then Add' },
+  torch: { module: 'nn.Linear({in[-1]}, {outFeatures}, bias={bias})', note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias' },
   card: (a) => `${showAttr(a.outFeatures)} out`,
   divergenceAdvice: weightsBlewUp,
   doc: 'Fully connected layer: y = x·Wᵀ + b over the last dim.',

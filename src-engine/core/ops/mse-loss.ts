@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const mseLoss: OpDef = {
   name: 'MSELoss',
   category: 'losses',
+  onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
+  torch: { module: 'nn.MSELoss()' },
   doc: 'Mean squared error between prediction and target (regression, autoencoders).',
   inputs: [{ name: 'prediction' }, { name: 'target' }],
   attrs: {},

@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const relu: OpDef = {
   name: 'ReLU',
   category: 'activations',
+  onnx: { opType: 'Relu' },
+  torch: { module: 'nn.ReLU()' },
   output: { deadAtZero: true },
   doc: 'max(0, x), elementwise.',
   inputs: [{ name: 'x' }],

@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const reshape: OpDef = {
   name: 'Reshape',
   category: 'structure',
+  onnx: { opType: 'Reshape', note: 'target shape [0, ...shape] as an initializer input (0 keeps the batch dim)' },
+  torch: { module: 'Reshape({shape})', note: 'a two-line module the exported script defines: forward(x) = x.reshape(x.shape[0], *shape)' },
   doc: 'Give each sample a new shape (same number of values); one dim may be -1.',
   inputs: [{ name: 'x' }],
   attrs: {

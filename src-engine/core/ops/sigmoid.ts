@@ -6,6 +6,8 @@ import type { OpDef } from './types';
 export const sigmoid: OpDef = {
   name: 'Sigmoid',
   category: 'activations',
+  onnx: { opType: 'Sigmoid' },
+  torch: { module: 'nn.Sigmoid()' },
   output: { saturated: { below: 0.01, above: 0.99 }, scores: 'probability' },
   doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
   inputs: [{ name: 'x' }],

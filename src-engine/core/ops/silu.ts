@@ -6,6 +6,8 @@ import type { OpDef } from './types';
 export const silu: OpDef = {
   name: 'SiLU',
   category: 'activations',
+  onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)' },
+  torch: { module: 'nn.SiLU()' },
   doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
   inputs: [{ name: 'x' }],
   attrs: {},

@@ -23,6 +23,8 @@ function resolveAxis(axis: number, rank: number): number {
 export const softmax: OpDef = {
   name: 'Softmax',
   category: 'activations',
+  onnx: { opType: 'Softmax', attrs: { axis: { attr: 'axis' } } },
+  torch: { module: 'nn.Softmax(dim={axis})' },
   output: { scores: 'probabilities' },
   doc: 'Turns scores into probabilities that sum to 1 along an axis (default: the last).',
   inputs: [{ name: 'x' }],

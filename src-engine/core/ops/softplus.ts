@@ -6,6 +6,8 @@ import type { OpDef } from './types';
 export const softplus: OpDef = {
   name: 'Softplus',
   category: 'activations',
+  onnx: { opType: 'Softplus', note: 'β ≠ 1: Mul by β before and Div by β after; ONNX has no threshold (PyTorch only uses it for stability)' },
+  torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
   doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
   inputs: [{ name: 'x' }],
   attrs: {

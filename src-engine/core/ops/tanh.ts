@@ -5,6 +5,8 @@ import type { OpDef } from './types';
 export const tanh: OpDef = {
   name: 'Tanh',
   category: 'activations',
+  onnx: { opType: 'Tanh' },
+  torch: { module: 'nn.Tanh()' },
   output: { saturated: { below: -0.99, above: 0.99 } },
   doc: 'Squashes each value into (−1, 1): tanh(x).',
   inputs: [{ name: 'x' }],

@@ -109,6 +109,43 @@ export interface OpBackwardContext extends OpForwardContext {
   dInputsFresh?: readonly boolean[];
 }
 
+/** An explicit "no mapping", with the reason an exporter shows the user. */
+export interface NoMapping {
+  none: string;
+}
+
+/**
+ * Where one ONNX attribute comes from: an IR attr (optionally converted), or a constant.
+ * Conversions: `pads` (`[h, w]` → ONNX `[h, w, h, w]`: begins then ends), `one-minus` (PyTorch's
+ * BatchNorm momentum is ONNX's 1 − momentum), `negate` (a count of trailing dims → a negative axis).
+ */
+export type OnnxAttrSource = { attr: string; convert?: 'pads' | 'one-minus' | 'negate' } | { value: number | string | readonly number[] };
+
+/**
+ * How an op maps to ONNX. The exporter walks the graph and emits one node per op from this;
+ * `note` says what it must add beyond the attributes (initializers, helper nodes, older opsets).
+ */
+export interface OnnxMapping {
+  opType: string;
+  attrs?: Readonly<Record<string, OnnxAttrSource>>;
+  note?: string;
+}
+
+/**
+ * How an op maps to PyTorch: the `torch.nn` module constructor, as text with placeholders
+ * (rendered by `torchModuleText`, export-mapping.ts). `{attr}` is an IR attr as a Python literal
+ * (bools `True`/`False`, lists as tuples, strings quoted, an empty list `None`); `{attr:tensor}`
+ * writes a list as `torch.tensor([…])` (`None` when empty); `{in[i]}` is dim `i` of the first
+ * input's shape, batch included (`{in[-1]}` = last); `{in[-attr:]}` is the tuple of the last
+ * `attr` dims (LayerNorm's normalized_shape).
+ *
+ * @example Linear: `nn.Linear({in[-1]}, {outFeatures}, bias={bias})`
+ */
+export interface TorchMapping {
+  module: string;
+  note?: string;
+}
+
 /** What an op's output values mean: read by the activation probe, the graph binding and hints. */
 export interface OutputTraits {
   /**
@@ -159,6 +196,10 @@ export interface OpDef {
   card?(attrs: Attrs): string;
   /** What the op's output means, for the probes and hints (nothing outside ops/ branches on op names). */
   output?: OutputTraits;
+  /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
+  onnx: OnnxMapping | NoMapping;
+  /** The PyTorch module it becomes, or why none (an expression in `forward()`, a graph input). */
+  torch: TorchMapping | NoMapping;
   /**
    * Advice when a run diverged at this node's output (after "lower the learning rate"), e.g.
    * why its weights can blow up and what keeps them in range. Absent: the generic advice.

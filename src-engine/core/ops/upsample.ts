@@ -8,6 +8,8 @@ import type { OpDef } from './types';
 export const upsample: OpDef = {
   name: 'Upsample',
   category: 'layers',
+  onnx: { opType: 'Resize', attrs: { mode: { attr: 'mode' } }, note: 'scales [1, 1, scaleFactor, scaleFactor] as an initializer input' },
+  torch: { module: 'nn.Upsample(scale_factor={scaleFactor}, mode={mode})' },
   doc: 'Nearest-neighbour upsampling of [N, C, H, W] by an integer factor.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -6,7 +6,10 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { listOps } from '../../../src-engine/core/ops/registry';
-import type { Attrs } from '../../../src-engine/core/ops/types';
+import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
+import { isMapped, torchModuleText } from '../../../src-engine/core/ops/export-mapping';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { withDefaults } from './harness';
 
 /** Every op's defaults, as the validator fills them in. */
 const defaults = (name: string): Attrs => Object.fromEntries(Object.entries(listOps().find((d) => d.name === name)!.attrs).map(([k, a]) => [k, a.default]));
@@ -61,5 +64,46 @@ describe('ops describe themselves (OpDef traits)', () => {
     expect(card('Softplus', { beta: 2, threshold: 20 })).toBe('β=2');
     expect(divergenceHint({ where: 'activation', nodeId: 'fc1', op: 'Linear' }, 1)).toMatch(/weights of fc1 grew/);
     expect(divergenceHint({ where: 'activation', nodeId: 's', op: 'Softplus' }, 1)).toMatch(/BatchNorm before s/);
+  });
+});
+
+/** A first-input shape each op accepts, for rendering its PyTorch template. */
+const shapeFor = (def: OpDef): number[] => (['layers', 'normalization'].includes(def.category) && def.name !== 'Linear' ? [2, 4, 8, 8] : [2, 6]);
+
+describe('ops say how they map to ONNX and PyTorch (the exporters read this)', () => {
+  for (const def of listOps()) {
+    it(def.name, () => {
+      for (const m of [def.onnx, def.torch]) {
+        expect(m, 'a mapping or { none: reason }').toBeDefined();
+        if (!isMapped(m)) expect(m.none.length, 'the reason').toBeGreaterThan(10);
+      }
+      // Only Inputs and losses may lack an ONNX node; a missing PyTorch module needs an expression in forward().
+      if (!isMapped(def.onnx)) expect(['input', 'losses']).toContain(def.category);
+      if (def.category !== 'input' && def.category !== 'losses' && !isMapped(def.torch)) expect(def.torch.none).toMatch(/forward\(\)/);
+      if (def.category === 'input') expect(isMapped(def.torch)).toBe(false);
+      if (isMapped(def.onnx)) {
+        expect(def.onnx.opType).toMatch(/^[A-Z][A-Za-z]+$/);
+        for (const src of Object.values(def.onnx.attrs ?? {})) if ('attr' in src) expect(Object.keys(def.attrs)).toContain(src.attr);
+      }
+      const text = torchModuleText(def, withDefaults(def, {}), shapeFor(def));
+      if (isMapped(def.torch)) {
+        expect(text).toMatch(/^[\w.]+\(/);
+        expect(text).not.toMatch(/[{}]|undefined|NaN/);
+      } else expect(text).toBeUndefined();
+    });
+  }
+
+  it('templates render as an exported model.py needs them', () => {
+    const linear = getOp('Linear')!;
+    expect(torchModuleText(linear, withDefaults(linear, { outFeatures: 10 }), [64, 784])).toBe('nn.Linear(784, 10, bias=True)');
+    const conv = getOp('Conv2d')!;
+    expect(torchModuleText(conv, withDefaults(conv, { outChannels: 8 }), [1, 3, 28, 28])).toBe(
+      'nn.Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True)',
+    );
+    const ln = getOp('LayerNorm')!;
+    expect(torchModuleText(ln, withDefaults(ln, { normalizedDims: 3 }), [2, 4, 8, 8])).toBe('nn.LayerNorm((4, 8, 8), eps=0.00001, elementwise_affine=True)');
+    const ce = getOp('CrossEntropyLoss')!;
+    expect(torchModuleText(ce, withDefaults(ce, { classWeights: [1, 2] }), [4, 2])).toBe('nn.CrossEntropyLoss(weight=torch.tensor([1, 2]), label_smoothing=0)');
+    expect(torchModuleText(getOp('Softplus')!, { beta: 2, threshold: 20 }, [2, 6])).toMatch(/^nn\.Softplus\(beta=2, threshold=20\)$/);
   });
 });
