@@ -13,7 +13,7 @@ import { RunControl } from './control';
 import type { Checkpoint, CompileFn, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
 
-/** What a hook sees of the step in progress. */
+/** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
 export interface StepContext {
   /** 1-based epoch. */
   epoch: number;
@@ -243,6 +243,18 @@ export class TrainingLoop {
     let epochsRun = 0;
     const totalSteps = Math.min(stepsPerEpoch * c.epochs, maxSteps);
     const progressEveryMs = this.options.progressEveryMs ?? 200;
+    // One context object for the whole run, refilled for each hook call: no allocation per step.
+    const ctx: StepContext = { epoch: 0, batch: 0, stepsPerEpoch, step: 0, graph: this.plan, group: 0, loss: 0, count: 0 };
+    const setContext = (epoch: number, batch: number, graph: TrainableGraph, group: number, loss: number, count: number): StepContext => {
+      ctx.epoch = epoch;
+      ctx.batch = batch;
+      ctx.step = this.steps;
+      ctx.graph = graph;
+      ctx.group = group;
+      ctx.loss = loss;
+      ctx.count = count;
+      return ctx;
+    };
 
     outer: for (let epoch = 1; epoch <= c.epochs; epoch++) {
       this.epochNow = epoch;
@@ -275,7 +287,7 @@ export class TrainingLoop {
           const g = groups[gi];
           // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
           const gLoss = sels ? gb.forward(true, sels[gi]) : gb.forward(true);
-          const ctx: StepContext = { epoch, batch: s, stepsPerEpoch, step: this.steps, graph: gb, group: gi, loss: gLoss, count };
+          setContext(epoch, s, gb, gi, gLoss, count);
           verdict = this.hooks.afterForward?.(ctx) ?? 'ok';
           if (verdict !== 'ok') break;
           if (sels) gb.backward(sels[gi]);
@@ -304,7 +316,7 @@ export class TrainingLoop {
         lossCount++;
         trainMetrics.add(count, loss, gb.output(this.binding.predictionNode).data, y);
         samplesSinceProgress += count;
-        this.hooks.afterStep?.({ epoch, batch: s, stepsPerEpoch, step: this.steps, graph: gb, group: groups.length - 1, loss, count });
+        this.hooks.afterStep?.(setContext(epoch, s, gb, groups.length - 1, loss, count));
         const now = performance.now();
         const single = control.singleStepping;
         if (now - lastProgress >= progressEveryMs || s === stepsPerEpoch - 1 || single) {
