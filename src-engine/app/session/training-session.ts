@@ -98,6 +98,8 @@ export class TrainingSession {
     const classification = data.target === 'label' && data.train.task === 'classification';
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile as CompileFn,
+      // A run the user stops still gets test figures (of the weights at the stop).
+      testWhenStopped: true,
       overrides: {
         // The Samples tab shows accuracy and a confusion matrix for every classifier.
         metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,

@@ -74,6 +74,11 @@ export interface TrainingLoopOptions {
   validate?: boolean;
   /** Evaluate the test split at the end (default true when it has samples and the run was not stopped). */
   test?: boolean;
+  /**
+   * Evaluate the test split after a stop too, on the weights at the stop (default false): the app
+   * does, so a run stopped early still has test figures to compare.
+   */
+  testWhenStopped?: boolean;
   /** Keep a checkpoint of every epoch's end, and the best one (default true). */
   checkpoints?: boolean;
   /** Give the host's event loop a turn (default: a zero-delay timer). */
@@ -396,6 +401,9 @@ export class TrainingLoop {
           this.hooks.onEvaluation?.('test', t);
         }
       }
+    } else if (this.options.testWhenStopped && (this.options.test ?? true) && this.data.test.count > 0 && this.steps > 0) {
+      test = (await this.evaluate(this.data.test, true)) ?? undefined;
+      if (test) this.hooks.onEvaluation?.('test', test);
     }
     return {
       reason,
@@ -412,9 +420,9 @@ export class TrainingLoop {
   /**
    * Metrics of the current weights on `ds` in eval mode (Dropout off, BatchNorm running stats).
    * The transform's noise is drawn from a fixed seed so every evaluation sees the same inputs.
-   * Returns null when the run is stopped midway.
+   * Returns null when the run is stopped midway (unless `evenIfStopping`: the test after a stop).
    */
-  async evaluate(ds: Dataset): Promise<MetricValues | null> {
+  async evaluate(ds: Dataset, evenIfStopping = false): Promise<MetricValues | null> {
     const c = this.config;
     const bs = c.batchSize;
     const feeder = new BatchFeeder(ds, { transform: this.data.transform, target: this.data.target });
@@ -422,7 +430,7 @@ export class TrainingLoop {
     const rng = new Rng((c.seed ^ 0xe7a1) >>> 0);
     const order = Int32Array.from({ length: ds.count }, (_, i) => i);
     for (let start = 0; start < ds.count; start += bs) {
-      if (this.control.state === 'stopping') return null;
+      if (this.control.state === 'stopping' && !evenIfStopping) return null;
       await this.control.maybeYield();
       const count = Math.min(bs, ds.count - start);
       const g = this.planFor(count);

@@ -202,6 +202,7 @@ function ProgressView() {
       {acc !== undefined ? (
         <div className="train-result" data-testid="test-accuracy" data-value={acc.toFixed(4)}>
           Test accuracy <b>{(acc * 100).toFixed(2)}%</b>
+          {done?.reason === 'stopped' ? <span className="train-result__note"> (at the stop, step {done.steps})</span> : null}
         </div>
       ) : test ? (
         <div className="train-result" data-testid="test-metrics">
