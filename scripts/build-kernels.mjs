@@ -170,14 +170,13 @@ function kernelTable(kernels) {
 // kernels/constants.mjs — do not edit. Rebuild with \`node scripts/build-kernels.mjs\`; a unit test
 // fails when this file is stale.
 
+import type { KernelSpec } from '../kernel';
+
 // ---- Constants shared with the .wat sources (documented in kernels/constants.mjs) -------------
 
 ${constants.join('\n\n')}
 
 // ---- Kernels: every exported function of kernels/*.wat --------------------------------------
-
-/** A WebAssembly value type. */
-export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
 
 /** Each kernel's arguments by parameter name (the \`.wat\` export's \`(param $name type)\`). */
 export interface KernelArgs {
@@ -189,41 +188,10 @@ export interface KernelResults {
 ${results.join('\n')}
 }
 
-/** A kernel's name: its \`.wat\` export name (unique across modules). */
-export type KernelName = keyof KernelArgs;
-
-/** A parameter name of kernel \`K\`. */
-export type ParamName<K extends KernelName> = keyof KernelArgs[K] & string;
-
-/** A kernel function as instantiated (every argument a JavaScript number). */
-export type WasmFunction = (...args: number[]) => number | undefined;
-
-/** One kernel: where it lives, its signature, and how its arguments map to positions. */
-export interface KernelSpec<K extends KernelName> {
-  /** Index the worker pool addresses it by. */
-  readonly id: number;
-  readonly name: K;
-  /** \`module.export\`: the module is the \`.wat\` file's name. */
-  readonly qualified: string;
-  /** Parameters in call order. */
-  readonly params: readonly { readonly name: ParamName<K>; readonly type: WasmType }[];
-  readonly result: WasmType | null;
-  /** Writes \`args\` into \`row[at …]\` in parameter order. */
-  write(args: KernelArgs[K], row: Float64Array, at: number): void;
-  /** Calls \`fn\` with \`row[at …]\` as its arguments. */
-  invoke(fn: WasmFunction, row: Float64Array, at: number): number | undefined;
-}
-
 /** Every kernel, by name. */
-export const KERNELS: { readonly [K in KernelName]: KernelSpec<K> } = {
+export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
 ${specs.join('\n')}
 };
-
-/** Any one kernel's spec. */
-export type AnyKernelSpec = { [K in KernelName]: KernelSpec<K> }[KernelName];
-
-/** Every kernel in id order. */
-export const KERNEL_LIST: readonly AnyKernelSpec[] = Object.values(KERNELS).sort((a, b) => a.id - b.id);
 `;
 }
 

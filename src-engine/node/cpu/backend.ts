@@ -6,8 +6,8 @@ import { compileKernelModules, detectWasmFeatures, instantiateKernels, type Wasm
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
-import { GEMM, HEAP, KERNEL_LIST, KERNELS, type KernelArgs, type KernelName, type ParamName, type WasmFunction } from './generated/kernel-table';
-import { Kernel, type KernelPlan } from './kernel';
+import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
+import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
 import { MAX_THREADS, WorkerPool } from './pool';
 
 /**

@@ -1,6 +1,5 @@
-import type { KernelName, ParamName } from './generated/kernel-table';
 import type { SharedHeap } from './heap';
-import type { Kernel, KernelPlan } from './kernel';
+import type { Kernel, KernelName, KernelPlan, ParamName } from './kernel';
 
 /** What op overrides need from the CPU backend: the heap, the pool and scratch. */
 export interface CpuContext {

@@ -1,13 +1,39 @@
-import {
-  KERNELS,
-  type KernelArgs,
-  type KernelName,
-  type KernelResults,
-  type KernelSpec,
-  type ParamName,
-  type WasmFunction,
-} from './generated/kernel-table';
+import { KERNELS, type KernelArgs, type KernelResults } from './generated/kernel-table';
 import { ARGS_STRIDE, MAX_TASKS, type WorkerPool } from './pool';
+
+/** A WebAssembly value type. */
+export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
+
+/** A kernel's name: its `.wat` export name (unique across modules). */
+export type KernelName = keyof KernelArgs;
+
+/** A parameter name of kernel `K`. */
+export type ParamName<K extends KernelName> = keyof KernelArgs[K] & string;
+
+/** A kernel function as instantiated (every argument a JavaScript number). */
+export type WasmFunction = (...args: number[]) => number | undefined;
+
+/** One kernel as generated/kernel-table.ts describes it: where it lives, its signature, and how its arguments map to positions. */
+export interface KernelSpec<K extends KernelName> {
+  /** Index the worker pool addresses it by. */
+  readonly id: number;
+  readonly name: K;
+  /** `module.export`: the module is the `.wat` file's name. */
+  readonly qualified: string;
+  /** Parameters in call order. */
+  readonly params: readonly { readonly name: ParamName<K>; readonly type: WasmType }[];
+  readonly result: WasmType | null;
+  /** Writes `args` into `row[at …]` in parameter order. */
+  write(args: KernelArgs[K], row: Float64Array, at: number): void;
+  /** Calls `fn` with `row[at …]` as its arguments. */
+  invoke(fn: WasmFunction, row: Float64Array, at: number): number | undefined;
+}
+
+/** Any one kernel's spec. */
+export type AnyKernelSpec = { [K in KernelName]: KernelSpec<K> }[KernelName];
+
+/** Every kernel in id order. */
+export const KERNEL_LIST: readonly AnyKernelSpec[] = Object.values(KERNELS).sort((a, b) => a.id - b.id);
 
 /** How an override runs one kernel; fixed when it creates the kernel (see `CpuContext.kernel`). */
 export interface KernelPlan<K extends KernelName, T extends ParamName<K>> {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GEMM, KERNEL_LIST, KERNELS } from '../../../src-engine/node/cpu/generated/kernel-table';
+import { GEMM, KERNELS } from '../../../src-engine/node/cpu/generated/kernel-table';
+import { KERNEL_LIST } from '../../../src-engine/node/cpu/kernel';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { buildGeneratedFiles, parseExports, substituteConstants, toRelaxed } from '../../../scripts/build-kernels.mjs';
 
