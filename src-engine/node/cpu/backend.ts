@@ -5,21 +5,16 @@ import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
-import { FN, FN_NAMES, KIND, MAX_TASKS_GEMM, maskOf, partsFor, ranges } from './functions';
+import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
+import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
+import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
 import { MAX_THREADS, WorkerPool } from './pool';
-
-/** GEMM blocking, mirrored from kernels/gemm.wat (the per-thread packing scratch depends on it). */
-const GEMM = { MR: 2, NR: 16, MC: 64, KC: 256, NC: 512 } as const;
-const GEMM_SCRATCH_BYTES = 4 * (GEMM.MC * GEMM.KC + GEMM.KC * GEMM.NC + GEMM.MR * GEMM.NR);
 
 /**
  * Multiply-adds below which a GEMM runs on the calling thread alone: waking a worker costs a few
  * microseconds, about what 2¹⁸ multiply-adds take on one core at ~50 GFLOP/s.
  */
 const MIN_MACS_PER_THREAD = 1 << 18;
-/** Default maximum heap: 2 GiB (32768 pages). Shared memories must declare a maximum. */
-const MAX_PAGES = 32768;
-
 
 export interface CpuBackendOptions {
   /** Threads sharing each kernel, the calling thread included (at most 64). Default: every core. */
@@ -76,21 +71,29 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const fma = (opts.relaxedSimd ?? true) && features.relaxedSimd;
   const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? defaultThreadCount())));
   const modules = compileKernelModules(features, fma);
-  const heap = new SharedHeap(Math.max(opts.initialHeapBytes ?? 0, threads * GEMM_SCRATCH_BYTES + (1 << 20)), MAX_PAGES);
+  const heap = new SharedHeap(Math.max(opts.initialHeapBytes ?? 0, threads * GEMM.SCRATCH_BYTES + (1 << 20)), HEAP.MAX_PAGES);
   const exports = instantiateKernels(modules, heap.memory);
-  // The calling thread's copies of the kernels, indexed like the workers' (FN).
-  const local = FN_NAMES.map((q) => {
-    const [m, f] = q.split('.');
-    return exports[m][f] as (...args: number[]) => void;
-  });
-  const k = { gemm: local[FN.gemm], im2col: local[FN.im2col], col2im: local[FN.col2im], fillZero: local[FN.fillZero] };
   const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM_SCRATCH_BYTES));
-  const pool = await WorkerPool.create(threads, modules, heap.memory, FN_NAMES);
+  for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM.SCRATCH_BYTES));
+  const pool = await WorkerPool.create(
+    threads,
+    modules,
+    heap.memory,
+    KERNEL_LIST.map((k) => k.qualified),
+  );
   pool.setThreadValues(KIND.gemmScratch, scratch);
-  const GEMM_MASKS: readonly number[] = new Array<number>(MAX_TASKS_GEMM).fill(maskOf(12));
-  const localGemm = (a: readonly number[]): void => k.gemm(...a);
-  const runners = local.map((fn) => (a: readonly number[]) => fn(...a));
+  /** Kernel `name` on the calling thread's instance of its module, run through `pool`. */
+  function kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T> {
+    const [m, f] = KERNELS[name].qualified.split('.');
+    return new Kernel(name, exports[m][f] as WasmFunction, pool, plan);
+  }
+  const k = {
+    gemm: kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }),
+    im2col: kernel('im2col'),
+    col2im: kernel('col2im'),
+    fillZero: kernel('fillZero'),
+    adam: kernel('adamUpdate', { range: ['i0', 'i1'], align: 2 }),
+  };
 
   // Staging for arrays that are not heap views (copied in, and out for outputs).
   let stagingAt = 0;
@@ -142,51 +145,56 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const ta = transA ? 1 : 0;
       const tb = transB ? 1 : 0;
       const macs = m * n * depth;
-      // NOTE: products with m·n ≤ 512 stay whole: gemm.wat computes them as dot products when
-      // transB (a path chosen from the block's own m·n), so splitting could change the method.
-      // Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs its shared
-      // operand, so more would cost more packing than it saves).
-      let parts = m * n <= 512 || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+      // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
+      // products when transB (a path chosen from the block's own m·n), so splitting could change
+      // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
+      // its shared operand, so more would cost more packing than it saves).
+      let parts =
+        m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+      const whole = { transA: ta, transB: tb, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: acc };
       if (parts === 1) {
-        k.gemm(ta, tb, m, n, depth, a, lda, b, ldb, c, n, acc, scratch[threads - 1]);
+        k.gemm.call(whole);
         return;
       }
-      const tasks: number[][] = [];
       if (n >= m) {
         // Split columns in whole micro-panels: each thread packs its own slice of B.
         const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
         parts = Math.ceil(n / chunk);
+        k.gemm.begin(whole, parts);
         for (let t = 0; t < parts; t++) {
           const n0 = t * chunk;
-          const nt = Math.min(chunk, n - n0);
-          const bt = b + 4 * (transB ? n0 * ldb : n0);
-          tasks.push([ta, tb, m, nt, depth, a, lda, bt, ldb, c + 4 * n0, n, acc, KIND.gemmScratch]);
+          k.gemm.set(t, 'n', Math.min(chunk, n - n0));
+          k.gemm.set(t, 'b', b + 4 * (transB ? n0 * ldb : n0));
+          k.gemm.set(t, 'c', c + 4 * n0);
         }
       } else {
         const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
         parts = Math.ceil(m / chunk);
+        k.gemm.begin(whole, parts);
         for (let t = 0; t < parts; t++) {
           const m0 = t * chunk;
-          const mt = Math.min(chunk, m - m0);
-          const at = a + 4 * (transA ? m0 : m0 * lda);
-          tasks.push([ta, tb, mt, n, depth, at, lda, b, ldb, c + 4 * m0 * n, n, acc, KIND.gemmScratch]);
+          k.gemm.set(t, 'm', Math.min(chunk, m - m0));
+          k.gemm.set(t, 'a', a + 4 * (transA ? m0 : m0 * lda));
+          k.gemm.set(t, 'c', c + 4 * m0 * n);
         }
       }
-      pool.run(FN.gemm, tasks, localGemm, GEMM_MASKS);
+      k.gemm.launch();
     } finally {
       unstage();
     }
   }
 
-  function convArgs(g: Conv2dGeometry): number[] {
-    return [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.outH, g.outW];
+  /** im2col's and col2im's arguments (the same parameters): `img` ⇄ `cols` for geometry `g`. */
+  function convArgs(img: number, g: Conv2dGeometry, cols: number): KernelArgs['im2col'] & KernelArgs['col2im'] {
+    const { channels: C, height: H, width: W, kernelH: kH, kernelW: kW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, outH: oH, outW: oW } = g;
+    return { img, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW, cols };
   }
 
   function im2col(image: Float32Array, g: Conv2dGeometry, cols: Float32Array): void {
     try {
       const src = addressOf(image, g.channels * g.height * g.width, 'im2col: image', true, false);
       const dst = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'im2col: cols', false, true);
-      k.im2col(src, ...convArgs(g), dst);
+      k.im2col.call(convArgs(src, g, dst));
     } finally {
       unstage();
     }
@@ -196,7 +204,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     try {
       const src = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'col2im: cols', true, false);
       const dst = addressOf(image, g.channels * g.height * g.width, 'col2im: image', true, true);
-      k.col2im(src, ...convArgs(g), dst);
+      k.col2im.call(convArgs(dst, g, src));
     } finally {
       unstage();
     }
@@ -229,10 +237,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       return sharedScratchAt;
     },
     setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
-    run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void {
-      pool.run(fn, tasks, runners[fn], masks);
-    },
-    call: (fn, args) => (local[fn] as (...a: number[]) => number)(...args),
+    kernel,
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
 
@@ -258,9 +263,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const ma = addressOf(expAvg, n, 'adamUpdate: expAvg', true, true);
       const va = addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
       const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
-      ctx.run(
-        FN.adamUpdate,
-        ranges(n, partsFor(n, threads, Infinity, 16), 2).map(([i0, i1]) => [wa, ga, ma, va, xa, i0, i1, stepSize, bc2Sqrt, shrink, l2, h.beta1, h.beta2, h.eps]),
+      k.adam.run(
+        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, stepSize, bc2Sqrt, shrink, l2, b1: h.beta1, b2: h.beta2, eps: h.eps },
+        partsFor(n, threads, Infinity, 16),
       );
     } finally {
       unstage();
@@ -286,8 +291,19 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       }
       const n = array.length;
       const parts = n < ZERO_SPLIT ? 1 : threads;
-      if (parts === 1) k.fillZero(array.byteOffset, n);
-      else ctx.run(FN.fillZero, ranges(n, parts, 16).map(([i0, i1]) => [array.byteOffset + 4 * i0, i1 - i0]));
+      if (parts === 1) k.fillZero.call({ p: array.byteOffset, n });
+      else {
+        // fillZero takes (address, count): cut [0, n) into 16-aligned shares by hand.
+        k.fillZero.begin({ p: array.byteOffset, n }, parts);
+        let i0 = 0;
+        for (let t = 0; t < parts; t++) {
+          const i1 = t === parts - 1 ? n : Math.max(i0, Math.floor(((t + 1) * n) / parts / 16) * 16);
+          k.fillZero.set(t, 'p', array.byteOffset + 4 * i0);
+          k.fillZero.set(t, 'n', i1 - i0);
+          i0 = i1;
+        }
+        k.fillZero.launch();
+      }
     },
     dispose: () => void pool.dispose(),
   };

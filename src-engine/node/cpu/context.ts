@@ -1,4 +1,5 @@
 import type { SharedHeap } from './heap';
+import type { Kernel, KernelName, KernelPlan, ParamName } from './kernel';
 
 /** What op overrides need from the CPU backend: the heap, the pool and scratch. */
 export interface CpuContext {
@@ -20,10 +21,14 @@ export interface CpuContext {
   /** Set per-thread values of a kind (see KIND) for the next `run`. */
   setThreadValues(kind: number, values: readonly number[]): void;
   /**
-   * Run kernel `fn` (see FN) once per task, claimed dynamically by the threads (the caller
-   * included). `masks[i]` marks task i's arguments that are per-thread kinds.
+   * Kernel `name` (a `.wat` export; generated/kernel-table.ts lists them with their parameters),
+   * to call by named arguments. Create it once, with the override, and call it every step.
+   *
+   * @example
+   * ```ts
+   * const sums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+   * sums.run({ dy, xh: 0, rows, cols, db, ddot: 0, j0: 0, j1: cols }, parts);
+   * ```
    */
-  run(fn: number, tasks: readonly (readonly number[])[], masks?: readonly number[]): void;
-  /** Call kernel `fn` once on the calling thread and return its result. */
-  call(fn: number, args: readonly number[]): number;
+  kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T>;
 }

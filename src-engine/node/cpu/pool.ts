@@ -7,8 +7,8 @@ export const MAX_TASKS = 63;
 export const MAX_KINDS = 8;
 /** Most threads a pool runs (the per-thread value table's width). */
 export const MAX_THREADS = 64;
-/** Float64 argument slots per task. */
-const ARGS_STRIDE = 32;
+/** Float64 argument slots per task: the most parameters a kernel the pool runs may take. */
+export const ARGS_STRIDE = 32;
 /**
  * How long (ms) a thread spins on the control word before sleeping in Atomics.wait: 0.1 ms.
  * NOTE (measured, `bench/profile.ts mnist-mlp 2` on the 2-core VM): waking a sleeping thread costs
@@ -25,20 +25,20 @@ const SEQ = 0; // bumped to wake workers; -1 tells them to exit
 const WORK = 1; // the work word: tag | fn | task count | next task index (see below)
 const DONE = 2; // tasks finished this round
 const ERROR = 3; // a worker task threw
-const MASKS = 16; // per task: bit j set = argument j is a per-thread value kind
+const MASK = 4; // bit j set: argument j of every task is a per-thread value kind
 
 // The work word packs everything a thread needs to claim a task into one atomic int32:
-//   bits 0–5 next task index, 6–11 task count, 12–18 kernel, 19–31 round tag.
+//   bits 0–5 next task index, 6–11 task count, 12–18 kernel id, 19–31 round tag.
 // A thread claims task i by compare-exchanging i → i+1, so no task runs twice or is lost, and a
 // thread that read a word from an earlier round cannot claim anything (the tag differs). The
 // round's arguments stay put until every task is DONE, which needs the claimed task to finish.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { modules, order, memory, fnNames, ctrlBuffer, argsBuffer, tableBuffer, tid, spinMs } = workerData;
+const { modules, order, memory, kernels, ctrlBuffer, argsBuffer, tableBuffer, tid, spinMs } = workerData;
 const instances = {};
 const imports = { env: { memory } };
 for (const name of order) { instances[name] = new WebAssembly.Instance(modules[name], imports); imports[name] = instances[name].exports; }
-const fns = fnNames.map((q) => { const [m, f] = q.split('.'); return instances[m].exports[f]; });
+const fns = kernels.map((q) => { const [m, f] = q.split('.'); return instances[m].exports[f]; });
 const ctrl = new Int32Array(ctrlBuffer);
 const args = new Float64Array(argsBuffer);
 const table = new Float64Array(tableBuffer);
@@ -64,7 +64,7 @@ for (;;) {
     if (Atomics.compareExchange(ctrl, ${WORK}, w, w + 1) !== w) continue;
     const fn = fns[(w >>> 12) & 127];
     const base = i * ${ARGS_STRIDE};
-    const mask = ctrl[${MASKS} + i];
+    const mask = ctrl[${MASK}];
     const len = fn.length;
     for (let j = 0; j < len; j++) a[j] = (mask >>> j) & 1 ? table[args[base + j] * ${MAX_THREADS} + tid] : args[base + j];
     try {
@@ -90,12 +90,11 @@ export class WorkerPool {
   private seq = 0;
   private tag = 0;
   private disposed = false;
-  private readonly local: number[] = [];
-
   private constructor(
     private readonly workers: Worker[],
     private readonly ctrl: Int32Array,
-    private readonly args: Float64Array,
+    /** Task argument rows: task i's arguments from `i * ARGS_STRIDE`. Fill them, then `run`. */
+    readonly rows: Float64Array,
     private readonly table: Float64Array,
   ) {}
 
@@ -105,19 +104,19 @@ export class WorkerPool {
   }
 
   /**
-   * Start `threads − 1` workers (the caller is thread `threads − 1`). `fnNames` are
-   * `module.export` names; tasks refer to them by index.
+   * Start `threads − 1` workers (the caller is thread `threads − 1`). `kernels` are `module.export`
+   * names (generated/kernel-table.ts, KERNEL_LIST); `run` refers to them by index (a kernel's id).
    */
   static async create(
     threads: number,
     modules: Record<string, WebAssembly.Module>,
     memory: WebAssembly.Memory,
-    fnNames: readonly string[],
+    kernels: readonly string[],
   ): Promise<WorkerPool> {
     if (threads > MAX_THREADS) threads = MAX_THREADS;
-    if (fnNames.length > 128) throw new Error('WorkerPool: at most 128 kernels');
+    if (kernels.length > 128) throw new Error('WorkerPool: at most 128 kernels');
     const n = Math.max(0, threads - 1);
-    const ctrl = new Int32Array(new SharedArrayBuffer(4 * (MASKS + MAX_TASKS + 1)));
+    const ctrl = new Int32Array(new SharedArrayBuffer(4 * (MASK + 1)));
     const args = new Float64Array(new SharedArrayBuffer(8 * ARGS_STRIDE * (MAX_TASKS + 1)));
     const table = new Float64Array(new SharedArrayBuffer(8 * MAX_KINDS * MAX_THREADS));
     const workers: Worker[] = [];
@@ -126,7 +125,7 @@ export class WorkerPool {
     for (let i = 0; i < n; i++) {
       const w = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { modules, order, memory, fnNames, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, tableBuffer: table.buffer, tid: i, spinMs: SPIN_MS },
+        workerData: { modules, order, memory, kernels, ctrlBuffer: ctrl.buffer, argsBuffer: args.buffer, tableBuffer: table.buffer, tid: i, spinMs: SPIN_MS },
       });
       w.unref();
       workers.push(w);
@@ -154,27 +153,26 @@ export class WorkerPool {
     for (let t = 0; t < values.length; t++) this.table[kind * MAX_THREADS + t] = values[t];
   }
 
+  /** The calling thread's value of kind `kind`. */
+  callerValue(kind: number): number {
+    return this.table[kind * MAX_THREADS + this.threads - 1];
+  }
+
   /**
-   * Run kernel `fn` once per argument list, on whichever threads claim them; `local` runs a task on
-   * the calling thread. `masks[i]` bit j set: argument j of task i is a kind index, replaced by the
-   * executing thread's value of that kind. Returns when every task has finished.
+   * Run kernel `fn` (its id) once per row of `rows[0 … n − 1]`, on whichever threads claim them;
+   * `local` runs a task on the calling thread, from `row[at …]`. `mask` bit j set: argument j of
+   * every task is a kind index, replaced by the executing thread's value of that kind. Returns
+   * when every task has finished.
    */
-  run(fn: number, tasks: readonly (readonly number[])[], local: (args: readonly number[]) => void, masks?: readonly number[]): void {
+  run(fn: number, n: number, mask: number, local: (row: Float64Array, at: number) => void): void {
     if (this.disposed) throw new Error('CPU004: the CPU backend was disposed; create a new one.');
-    const n = tasks.length;
     if (n > MAX_TASKS) throw new Error(`WorkerPool.run: ${n} tasks (at most ${MAX_TASKS})`);
-    const me = this.threads - 1;
     if (n === 1 || this.workers.length === 0) {
-      for (let i = 0; i < n; i++) local(this.resolve(tasks[i], masks?.[i] ?? 0, me));
+      for (let i = 0; i < n; i++) this.runLocal(i, mask, local);
       return;
     }
-    const { ctrl, args } = this;
-    for (let i = 0; i < n; i++) {
-      const t = tasks[i];
-      const base = i * ARGS_STRIDE;
-      for (let j = 0; j < t.length; j++) args[base + j] = t[j];
-      ctrl[MASKS + i] = masks?.[i] ?? 0;
-    }
+    const { ctrl } = this;
+    ctrl[MASK] = mask;
     Atomics.store(ctrl, DONE, 0);
     this.tag = (this.tag + 1) & 0x1fff;
     const word = (this.tag << 19) | (fn << 12) | (n << 6);
@@ -188,7 +186,7 @@ export class WorkerPool {
       if (i >= ((w >>> 6) & 63)) break;
       if (Atomics.compareExchange(ctrl, WORK, w, w + 1) !== w) continue;
       try {
-        local(this.resolve(tasks[i], masks?.[i] ?? 0, me));
+        this.runLocal(i, mask, local);
       } catch (e) {
         error ??= e;
       }
@@ -213,12 +211,13 @@ export class WorkerPool {
     if (error) throw error;
   }
 
-  private resolve(task: readonly number[], mask: number, tid: number): readonly number[] {
-    if (mask === 0) return task;
-    const a = this.local;
-    a.length = task.length;
-    for (let j = 0; j < task.length; j++) a[j] = (mask >>> j) & 1 ? this.table[task[j] * MAX_THREADS + tid] : task[j];
-    return a;
+  /** Task `i` on the calling thread; its per-thread arguments are resolved in place (the row is its own). */
+  private runLocal(i: number, mask: number, local: (row: Float64Array, at: number) => void): void {
+    const { rows } = this;
+    const at = i * ARGS_STRIDE;
+    const me = this.threads - 1;
+    for (let m = mask, j = 0; m !== 0; m >>>= 1, j++) if (m & 1) rows[at + j] = this.table[rows[at + j] * MAX_THREADS + me];
+    local(rows, at);
   }
 
   /** Stop every worker. Safe to call twice. */

@@ -1,17 +1,51 @@
-/** The committed generated kernel module must be exactly what the .wat sources compile to. */
+/**
+ * The committed generated modules (binaries and kernel table) must be exactly what the .wat sources
+ * and kernels/constants.mjs build to.
+ */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GEMM, KERNELS } from '../../../src-engine/node/cpu/generated/kernel-table';
+import { KERNEL_LIST } from '../../../src-engine/node/cpu/kernel';
 // @ts-expect-error — a plain .mjs build script without type declarations.
-import { buildKernelsModule, GENERATED_PATH, toRelaxed } from '../../../scripts/build-kernels.mjs';
+import { buildGeneratedFiles, parseExports, substituteConstants, toRelaxed } from '../../../scripts/build-kernels.mjs';
 
 describe('generated WebAssembly kernels', () => {
-  it('src-engine/node/cpu/generated/kernels.ts is up to date with kernels/*.wat (run `node scripts/build-kernels.mjs`)', async () => {
-    const fresh = (await buildKernelsModule()) as string;
-    expect(readFileSync(GENERATED_PATH as string, 'utf8')).toBe(fresh);
+  it('src-engine/node/cpu/generated/*.ts are up to date with kernels/*.wat and constants.mjs (run `node scripts/build-kernels.mjs`)', async () => {
+    const fresh = (await buildGeneratedFiles()) as Record<string, string>;
+    const paths = Object.keys(fresh).map((p) => p.replace(/.*\/generated\//, 'generated/'));
+    expect(paths.sort()).toEqual(['generated/kernel-table.ts', 'generated/kernels.ts']);
+    for (const [path, text] of Object.entries(fresh)) expect(readFileSync(path, 'utf8'), path).toBe(text);
   });
 
   it('the relaxed-SIMD rewrite turns acc + x·y into one fused multiply-add', () => {
     const src = '(local.set $c0_0 (f32x4.add (local.get $c0_0) (f32x4.mul (local.get $a) (local.get $b0))))';
     expect(toRelaxed(src)).toBe('(local.set $c0_0 (f32x4.relaxed_madd (local.get $a) (local.get $b0) (local.get $c0_0)))');
+  });
+
+  it('reads named, typed parameters from export signatures, across lines and comments', () => {
+    const wat = `(module
+      (func $inner (param i32 i32) (result i32 i32) (local.get 0) (local.get 1))
+      (func (export "scale") ;; y = a·x
+        (param $x i32) (param $n i32)
+        (param $a f32) (result f64)
+        (local $i i32) (f64.const 0))
+      (func $g (export "g") (param $p i32)))`;
+    expect(parseExports('t.wat', wat)).toEqual([
+      { name: 'scale', params: [{ name: 'x', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'a', type: 'f32' }], result: 'f64' },
+      { name: 'g', params: [{ name: 'p', type: 'i32' }], result: null },
+    ]);
+    expect(() => parseExports('t.wat', '(module (func (export "f") (param i32)))')).toThrow(/named parameter/);
+  });
+
+  it('substitutes {{GROUP.NAME}} from constants.mjs and rejects unknown names', () => {
+    expect(substituteConstants('t.wat', '(i32.const {{GEMM.KC}})')).toBe(`(i32.const ${GEMM.KC})`);
+    expect(() => substituteConstants('t.wat', '{{GEMM.NOPE}}')).toThrow(/unknown constant/);
+  });
+
+  it('numbers the kernels 0…n−1 and names each by `module.export`', () => {
+    expect(KERNEL_LIST.map((k) => k.id)).toEqual(KERNEL_LIST.map((_, i) => i));
+    expect(KERNELS.gemm.qualified).toBe('gemm.gemm');
+    expect(KERNELS.gemm.params.map((p) => p.name)).toEqual(['transA', 'transB', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'c', 'ldc', 'accumulate', 'scratch']);
+    expect(KERNELS.sumSquaredDiff.result).toBe('f64');
   });
 });

@@ -10,7 +10,7 @@
 ;;
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
 
   ;; For output row positions ow in [0, oW) reading input column iw = ow*sW + iw0 (stride 1 only):

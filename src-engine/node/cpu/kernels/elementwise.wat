@@ -6,7 +6,7 @@
 ;; running stats agree with it to float64 rounding; the per-element normalise runs in f32x4.
 ;; Forward statistics take one pass (shifted sums), not the reference's two.
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
 
   ;; y[i] = x[i] < 0 ? 0 : x[i] for i in [i0, i1): NaN and -0 pass through, as in the reference.
   ;; f32x4.pmax(x, 0) is exactly `x < 0 ? 0 : x` lane-wise.

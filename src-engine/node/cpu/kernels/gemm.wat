@@ -4,7 +4,7 @@
 ;;     for ic (MC rows)                 -> pack op(A) block, MC x KC, into 2-high row panels
 ;;       for jr, ir                     -> 2x16 micro-kernel: 8 f32x4 accumulators in registers
 ;;
-;; Block sizes: MR=2, NR=16, MC=64, KC=256, NC=512 (packed B block 512 KiB stays in L2, one packed
+;; Block sizes (kernels/constants.mjs, GEMM): MR=2, NR=16, MC=64, KC=256, NC=512 (packed B block 512 KiB stays in L2, one packed
 ;; B micro-panel 16 KiB in L1). NOTE: the micro-kernel shape was picked by measurement on V8
 ;; (Node 20, x64): V8 gives wasm 15 usable xmm registers; 2x16 (8 acc + 4 B + 1 A = 13) and 4x8 fit,
 ;; 4x16, 3x16, 6x8 spill and run at half speed.
@@ -15,7 +15,7 @@
 ;; The unrolled micro-kernel body follows a regular pattern; edit it with care (or regenerate with
 ;; kernels/unroll-microkernel.mjs).
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   ;; Pack an mc x kc block of op(A) (element (i,p) at a + 4*(i*rs + p*cs)) into row panels of MR:
   ;; dst[panel][p][r], zero-padding rows past mc.
   (func $packA (param $a i32) (param $rs i32) (param $cs i32) (param $mc i32) (param $kc i32) (param $dst i32)
@@ -333,7 +333,7 @@
   )
   ;; Blocked GEMM on a sub-block: C[m x n] (+)= op(A)[m x k] * op(B)[k x n].
   ;; a, b, c are byte addresses; lda/ldb/ldc are row strides in elements of the stored matrices.
-  ;; scratch needs 147488 floats (packed A, packed B, edge tile), 16-byte aligned.
+  ;; scratch needs GEMM.SCRATCH_BYTES (packed A, packed B, edge tile), 16-byte aligned.
   (func $gemm (export "gemm") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
     (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
     (param $accumulate i32) (param $scratch i32)
@@ -345,14 +345,14 @@
     ;; only on m·n and k, so the JS side keeps such products on one thread (bit-identical results
     ;; for any thread count).
     (if (i32.and (i32.and (i32.eqz (local.get $transA)) (local.get $transB))
-          (i32.and (i32.le_s (i32.mul (local.get $m) (local.get $n)) (i32.const 512)) (i32.ge_s (local.get $k) (i32.const 64))))
+          (i32.and (i32.le_s (i32.mul (local.get $m) (local.get $n)) (i32.const {{GEMM.DOT_MAX_OUTPUT}})) (i32.ge_s (local.get $k) (i32.const {{GEMM.DOT_MIN_DEPTH}}))))
       (then
         (call $gemmDotNT (local.get $m) (local.get $n) (local.get $k) (local.get $a) (local.get $lda) (local.get $b) (local.get $ldb)
           (local.get $c) (local.get $ldc) (local.get $accumulate))
         (return)))
     (local.set $packA (local.get $scratch))
-    (local.set $packB (i32.add (local.get $scratch) (i32.const 65536)))
-    (local.set $tile (i32.add (local.get $packB) (i32.const 524288)))
+    (local.set $packB (i32.add (local.get $scratch) (i32.const {{GEMM.PACK_A_BYTES}})))
+    (local.set $tile (i32.add (local.get $packB) (i32.const {{GEMM.PACK_B_BYTES}})))
     (local.set $ldcb (i32.shl (local.get $ldc) (i32.const 2)))
     (if (local.get $transA)
       (then (local.set $ars (i32.const 1)) (local.set $acs (local.get $lda)))
@@ -363,12 +363,12 @@
     (block $jcd (loop $jcl
       (br_if $jcd (i32.ge_s (local.get $jc) (local.get $n)))
       (local.set $nc (i32.sub (local.get $n) (local.get $jc)))
-      (if (i32.gt_s (local.get $nc) (i32.const 512)) (then (local.set $nc (i32.const 512))))
+      (if (i32.gt_s (local.get $nc) (i32.const {{GEMM.NC}})) (then (local.set $nc (i32.const {{GEMM.NC}}))))
       (local.set $pc (i32.const 0))
       (block $pcd (loop $pcl
         (br_if $pcd (i32.ge_s (local.get $pc) (local.get $k)))
         (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
-        (if (i32.gt_s (local.get $kc) (i32.const 256)) (then (local.set $kc (i32.const 256))))
+        (if (i32.gt_s (local.get $kc) (i32.const {{GEMM.KC}})) (then (local.set $kc (i32.const {{GEMM.KC}}))))
         (local.set $acc (i32.or (local.get $accumulate) (i32.ne (local.get $pc) (i32.const 0))))
         (call $packB
           (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $pc) (local.get $brs)) (i32.mul (local.get $jc) (local.get $bcs))) (i32.const 2)))
@@ -377,7 +377,7 @@
         (block $icd (loop $icl
           (br_if $icd (i32.ge_s (local.get $ic) (local.get $m)))
           (local.set $mc (i32.sub (local.get $m) (local.get $ic)))
-          (if (i32.gt_s (local.get $mc) (i32.const 64)) (then (local.set $mc (i32.const 64))))
+          (if (i32.gt_s (local.get $mc) (i32.const {{GEMM.MC}})) (then (local.set $mc (i32.const {{GEMM.MC}}))))
           (call $packA
             (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $ars)) (i32.mul (local.get $pc) (local.get $acs))) (i32.const 2)))
             (local.get $ars) (local.get $acs) (local.get $mc) (local.get $kc) (local.get $packA))
@@ -385,15 +385,15 @@
           (block $jrd (loop $jrl
             (br_if $jrd (i32.ge_s (local.get $jr) (local.get $nc)))
             (local.set $nr (i32.sub (local.get $nc) (local.get $jr)))
-            (if (i32.gt_s (local.get $nr) (i32.const 16)) (then (local.set $nr (i32.const 16))))
+            (if (i32.gt_s (local.get $nr) (i32.const {{GEMM.NR}})) (then (local.set $nr (i32.const {{GEMM.NR}}))))
             (local.set $ir (i32.const 0))
             (block $ird (loop $irl
               (br_if $ird (i32.ge_s (local.get $ir) (local.get $mc)))
               (local.set $mr (i32.sub (local.get $mc) (local.get $ir)))
-              (if (i32.gt_s (local.get $mr) (i32.const 2)) (then (local.set $mr (i32.const 2))))
+              (if (i32.gt_s (local.get $mr) (i32.const {{GEMM.MR}})) (then (local.set $mr (i32.const {{GEMM.MR}}))))
               (local.set $cp (i32.add (local.get $c)
                 (i32.shl (i32.add (i32.mul (i32.add (local.get $ic) (local.get $ir)) (local.get $ldc)) (i32.add (local.get $jc) (local.get $jr))) (i32.const 2))))
-              (if (i32.and (i32.eq (local.get $mr) (i32.const 2)) (i32.eq (local.get $nr) (i32.const 16)))
+              (if (i32.and (i32.eq (local.get $mr) (i32.const {{GEMM.MR}})) (i32.eq (local.get $nr) (i32.const {{GEMM.NR}})))
                 (then
                   (call $micro
                     (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
@@ -403,17 +403,17 @@
                   (call $micro
                     (i32.add (local.get $packA) (i32.mul (local.get $ir) (i32.shl (local.get $kc) (i32.const 2))))
                     (i32.add (local.get $packB) (i32.mul (local.get $jr) (i32.shl (local.get $kc) (i32.const 2))))
-                    (local.get $kc) (local.get $tile) (i32.const 64) (i32.const 0))
+                    (local.get $kc) (local.get $tile) (i32.const {{GEMM.TILE_ROW_BYTES}}) (i32.const 0))
                   (call $mergeTile (local.get $tile) (local.get $cp) (local.get $ldcb) (local.get $mr) (local.get $nr) (local.get $acc))))
-              (local.set $ir (i32.add (local.get $ir) (i32.const 2)))
+              (local.set $ir (i32.add (local.get $ir) (i32.const {{GEMM.MR}})))
               (br $irl)))
-            (local.set $jr (i32.add (local.get $jr) (i32.const 16)))
+            (local.set $jr (i32.add (local.get $jr) (i32.const {{GEMM.NR}})))
             (br $jrl)))
-          (local.set $ic (i32.add (local.get $ic) (i32.const 64)))
+          (local.set $ic (i32.add (local.get $ic) (i32.const {{GEMM.MC}})))
           (br $icl)))
-        (local.set $pc (i32.add (local.get $pc) (i32.const 256)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const {{GEMM.KC}})))
         (br $pcl)))
-      (local.set $jc (i32.add (local.get $jc) (i32.const 512)))
+      (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
       (br $jcl)))
   )
 )

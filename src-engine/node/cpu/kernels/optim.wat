@@ -5,7 +5,7 @@
 ;; TypeScript reference (optim/adam.ts) computes each element in float64 and rounds at the stores,
 ;; so the two differ by float32 rounding (≈1e-7 relative per step), which the tests bound.
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
 
   ;; One Adam/AdamW step over elements [i0, i1) of a parameter:
   ;;   wi = w·shrink; gi = g + l2·wi; m = m·β1 + gi·(1−β1); v = v·β2 + (1−β2)·gi·gi;

@@ -28,7 +28,7 @@
 ;;
 ;; All pointers are byte addresses into the shared heap; sizes are element counts.
 (module
-  (import "env" "memory" (memory 1 32768 shared))
+  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
   (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
 
   ;; U = G g Gᵀ for output channels [o0, o1) of w ([Cout][C][3][3]). flip = 0: u is [16][Cout][C]

@@ -1,7 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
-import { FN, KIND, maskOf, partsFor, ranges } from '../functions';
+import { KIND, partsFor } from '../functions';
 
 function dims(shape: readonly number[]): [number, number, number] {
   let inner = 1;
@@ -17,6 +17,8 @@ function dims(shape: readonly number[]): [number, number, number] {
  * them in float64 until the store), a difference of a few ulps.
  */
 export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('bnForward', { range: ['c0', 'c1'] });
+  const backward = cpu.kernel('bnBackward', { range: ['c0', 'c1'], perThread: { tmp: KIND.a } });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -35,9 +37,9 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
         const eps = floatAttr(ctx.attrs, 'eps');
         const momentum = floatAttr(ctx.attrs, 'momentum');
         const training = ctx.training ? 1 : 0;
-        cpu.run(
-          FN.bnForward,
-          ranges(c, partsFor(len, cpu.threads, c)).map(([c0, c1]) => [xa, ya, xh, inv, g, b, rm, rv, n, c, inner, c0, c1, training, eps, momentum]),
+        forward.run(
+          { x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, rm, rv, n, c, inner, c0: 0, c1: c, training, eps, momentum },
+          partsFor(len, cpu.threads, c),
         );
       } finally {
         cpu.unstage();
@@ -60,8 +62,7 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
         const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
         const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', !assign, true) : 0;
         const training = ctx.training ? 1 : 0;
-        const tasks = ranges(c, parts).map(([c0, c1]) => [dy, xh, inv, g, dg, db, dx, n, c, inner, c0, c1, training, KIND.a, assign]);
-        cpu.run(FN.bnBackward, tasks, tasks.map(() => maskOf(13)));
+        backward.run({ dy, xhat: xh, invStd: inv, gamma: g, dGamma: dg, dBeta: db, dx, n, c, inner, c0: 0, c1: c, training, assign }, parts);
       } finally {
         cpu.unstage();
       }

@@ -3,7 +3,8 @@ import { conv2d, conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
-import { FN, KIND, maskOf } from '../functions';
+import { KIND } from '../functions';
+import type { KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
 
 /** The op's geometry (groups = 1) plus what the kernels take. */
@@ -23,14 +24,15 @@ function geometry(shape: readonly number[], attrs: Attrs): Geometry | null {
   return { ...c, rows: c.inC * k[0] * k[1], spatial: c.outH * c.outW, direct };
 }
 
-function geomArgs(g: Geometry): number[] {
-  return [g.inC, g.h, g.w, g.k[0], g.k[1], g.s[0], g.s[1], g.p[0], g.p[1], g.d[0], g.d[1], g.outH, g.outW];
+/** The geometry parameters conv2dForward and conv2dBackward share. */
+type GeometryArgs = Pick<KernelArgs['conv2dForward'], 'C' | 'H' | 'W' | 'kH' | 'kW' | 'sH' | 'sW' | 'pH' | 'pW' | 'dH' | 'dW' | 'oH' | 'oW'>;
+
+function geomArgs(g: Geometry): GeometryArgs {
+  return { C: g.inC, H: g.h, W: g.w, kH: g.k[0], kW: g.k[1], sH: g.s[0], sW: g.s[1], pH: g.p[0], pW: g.p[1], dH: g.d[0], dW: g.d[1], oH: g.outH, oW: g.outW };
 }
 
-const FORWARD_MASK = maskOf(20, 21);
-const BACKWARD_MASK = maskOf(22, 23, 24);
-const WINOGRAD_MASK = maskOf(16, 17);
-const WINOGRAD_WGRAD_MASK = maskOf(15, 16);
+/** A Winograd tile shape: channels in and out, output size (winogradScratchBytes' parameters). */
+type TileShape = Omit<KernelArgs['winogradScratchBytes'], 'group'>;
 
 /**
  * Samples whose tiles share one Winograd GEMM: more columns per GEMM pack and multiply better, but
@@ -108,13 +110,6 @@ function chunks(n: number, threads: number): number {
   return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2)));
 }
 
-/** Samples [n0, n1) per task: contiguous, as even as possible. */
-function split(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (let t = 0; t < parts; t++) out.push([Math.floor((t * n) / parts), Math.floor(((t + 1) * n) / parts)]);
-  return out;
-}
-
 const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 
 /**
@@ -133,15 +128,29 @@ const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
  * element's dot product runs over the channels in the same order whatever the grouping).
  */
 export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
+  // Tasks split the batch into contiguous samples [n0, n1) (or output channels [o0, o1)); per
+  // thread: its tile or column scratch (kinds a, b) and its GEMM packing scratch.
+  const winogradWeights = cpu.kernel('winogradWeights', { range: ['o0', 'o1'] });
+  const winogradScratchBytes = cpu.kernel('winogradScratchBytes');
+  const winogradConv = cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
+  const winogradWeightGrad = cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
+  const winogradWeightGradFinish = cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] });
+  const conv2dForward = cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } });
+  const conv2dBackward = cpu.kernel('conv2dBackward', {
+    range: ['n0', 'n1'],
+    perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch },
+  });
+  const fillZero = cpu.kernel('fillZero');
+
   /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
   function transformWeights(wa: number, g: Geometry, ua: number, flip: number): void {
     const parts = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-    cpu.run(FN.winogradWeights, split(g.outC, parts).map(([o0, o1]) => [wa, g.outC, g.inC, o0, o1, ua, flip]));
+    winogradWeights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
   }
 
-  /** Samples per GEMM for tile shapes `shapes` ([C, Cout, oH, oW] each) and its per-thread scratch. */
-  function winogradGroup(...shapes: number[][]): { group: number; bytes: number } {
-    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => cpu.call(FN.winogradScratchBytes, [...s, group])));
+  /** Samples per GEMM for tile shapes `shapes` and its per-thread scratch. */
+  function winogradGroup(...shapes: TileShape[]): { group: number; bytes: number } {
+    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => winogradScratchBytes.call({ ...s, group })));
     let group = WINOGRAD_GROUP;
     while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
     return { group, bytes: bytesFor(group) };
@@ -149,7 +158,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
 
   function winogradForward(ctx: OpForwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
-    const { group, bytes } = winogradGroup([g.inC, g.outC, g.outH, g.outW]);
+    const { group, bytes } = winogradGroup({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
     cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
     const ua = cpu.sharedScratch(16 * g.outC * g.inC * 4);
     try {
@@ -158,14 +167,25 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
       const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
       transformWeights(wa, g, ua, 0);
-      // Per-thread arguments (mask): 16 = this thread's tile scratch, 17 = its GEMM packing scratch.
-      const tasks = split(g.n, parts).map(([n0, n1]) => [
-        xa, n0, n1, g.inC, g.h, g.w, g.p[0], g.p[1], g.outH, g.outW, ua, g.outC, ba, ya, 0, group, KIND.a, KIND.gemmScratch,
-      ]);
-      cpu.run(FN.winogradConv, tasks, tasks.map(() => WINOGRAD_MASK));
+      winogradConv.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
+        parts,
+      );
     } finally {
       cpu.unstage();
     }
+  }
+
+  /**
+   * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
+   * rotated, transposed kernel, whose transform goes to `ua`.
+   */
+  function winogradInputGrad(g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
+    transformWeights(wa, g, ua, 1);
+    winogradConv.run(
+      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group },
+      parts,
+    );
   }
 
   /**
@@ -175,7 +195,8 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   function winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
     const parts = chunks(g.n, cpu.threads);
     const dx = ctx.dInputs[0];
-    const { group, bytes } = winogradGroup([g.inC, g.outC, g.outH, g.outW], ...(dx ? [[g.outC, g.inC, g.h, g.w]] : []));
+    const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
+    const { group, bytes } = dx ? winogradGroup(forwardTiles, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : winogradGroup(forwardTiles);
     cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
     // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
     const uBytes = round64(16 * g.outC * g.inC);
@@ -189,14 +210,14 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const dWa = cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
-      // Per-thread arguments (mask): 15 = tile scratch, 16 = GEMM packing scratch.
-      const tasks = split(g.n, parts).map(([n0, n1], t) => [
-        xa, n0, n1, g.inC, g.h, g.w, g.p[0], g.p[1], g.outH, g.outW, dya, g.outC, dUa + t * uBytes, db ? dba + t * dbBytes : 0,
-        group, KIND.a, KIND.gemmScratch,
-      ]);
-      cpu.run(FN.winogradWeightGrad, tasks, tasks.map(() => WINOGRAD_WGRAD_MASK));
+      // Task t sums into its own dU and db blocks.
+      winogradWeightGrad.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group },
+        parts,
+        { dU: uBytes, db: db ? dbBytes : 0 },
+      );
       const finish = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-      cpu.run(FN.winogradWeightGradFinish, split(g.outC, finish).map(([o0, o1]) => [dUa, parts, uBytes, g.outC, g.inC, o0, o1, dWa]));
+      winogradWeightGradFinish.run({ dU: dUa, parts, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
       if (db) {
         const heap = cpu.heap.f32();
         for (let t = 0; t < parts; t++) {
@@ -205,15 +226,9 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         }
       }
       if (dx) {
-        // dx (added into, or assigned when fresh) = the correlation of dy, padded by 2 − p, with the
-        // rotated, transposed kernel.
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-        transformWeights(wa, g, ua, 1);
-        const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-          dya, n0, n1, g.outC, g.outH, g.outW, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.inC, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
-        ]);
-        cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
+        winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
       }
     } finally {
       cpu.unstage();
@@ -224,7 +239,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   function zeroFreshInputGrad(ctx: OpBackwardContext): void {
     const dx = ctx.dInputs[0];
     if (!dx || ctx.dInputsFresh?.[0] !== true) return;
-    if (cpu.heap.owns(dx.data)) cpu.call(FN.fillZero, [dx.data.byteOffset, dx.data.length]);
+    if (cpu.heap.owns(dx.data)) fillZero.call({ p: dx.data.byteOffset, n: dx.data.length });
     else dx.data.fill(0);
   }
 
@@ -245,9 +260,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
         const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-        // Per-thread arguments (mask): 20 = this thread's columns, 21 = its GEMM packing scratch.
-        const tasks = split(g.n, parts).map(([n0, n1]) => [xa, n0, n1, ...geomArgs(g), wa, g.outC, ba, ya, KIND.a, KIND.gemmScratch, g.direct ? 1 : 0]);
-        cpu.run(FN.conv2dForward, tasks, tasks.map(() => FORWARD_MASK));
+        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, direct: g.direct ? 1 : 0 }, parts);
       } finally {
         cpu.unstage();
       }
@@ -267,7 +280,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
       // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
       // runs after the weight gradient and reuses the same block (kind a).
-      const { group, bytes: winoBytes } = wino ? winogradGroup([g.outC, g.inC, g.h, g.w]) : { group: 1, bytes: 0 };
+      const { group, bytes: winoBytes } = wino ? winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
       const base = cpu.threadScratch(Math.max(2 * colsBytes, winoBytes));
       cpu.setThreadValues(KIND.a, base);
       cpu.setThreadValues(KIND.b, base.map((b) => b + colsBytes));
@@ -287,22 +300,17 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         // A fresh dx holds stale values: the Winograd kernel assigns it; col2im adds into it, so zero it first.
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = dx ? cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
-        if (dx && fresh && !wino) cpu.call(FN.fillZero, [dxa, g.n * g.inC * g.h * g.w]);
-        const tasks = split(g.n, parts).map(([n0, n1], t) => {
-          const pw = partials + t * partBytes;
-          const pb = hasBias ? pw + round64(g.outC * g.rows) : 0;
-          // Per-thread arguments (mask): 22 = columns, 23 = column gradient, 24 = GEMM scratch.
-          return [xa, n0, n1, ...geomArgs(g), wa, g.outC, dya, wino ? 0 : dxa, pw, pb, KIND.a, KIND.b, KIND.gemmScratch, g.direct ? 1 : 0];
-        });
-        cpu.run(FN.conv2dBackward, tasks, tasks.map(() => BACKWARD_MASK));
-        if (wino) {
-          // dx (added into) = the correlation of dy, padded by 2 − p, with the rotated, transposed kernel.
-          transformWeights(wa, g, ua, 1);
-          const dxTasks = split(g.n, parts).map(([n0, n1]) => [
-            dya, n0, n1, g.outC, g.outH, g.outW, 2 - g.p[0], 2 - g.p[1], g.h, g.w, ua, g.inC, 0, dxa, fresh ? 0 : 1, group, KIND.a, KIND.gemmScratch,
-          ]);
-          cpu.run(FN.winogradConv, dxTasks, dxTasks.map(() => WINOGRAD_MASK));
-        }
+        if (dx && fresh && !wino) fillZero.call({ p: dxa, n: g.n * g.inC * g.h * g.w });
+        // Task t sums into its own partial dW (and db) block.
+        conv2dBackward.run(
+          {
+            x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
+            dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0,
+          },
+          parts,
+          { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
+        );
+        if (wino) winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
         const heap = cpu.heap.f32();
         const dW = ctx.dParams.weight.data;
         const db = ctx.dParams.bias?.data;

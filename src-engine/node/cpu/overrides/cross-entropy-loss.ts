@@ -3,7 +3,7 @@ import { crossEntropyLoss } from '../../../core/ops/cross-entropy-loss';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 import { fallbackBackward } from './softmax';
 
 /** [N, C] logits without class weights: what the kernels handle; anything else runs the op file. */
@@ -32,6 +32,8 @@ function labelsValid(t: Float32Array, n: number, classes: number): boolean {
  * E_LABEL_RANGE for the latter).
  */
 export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
+  const softmaxRows = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
+  const backwardRows = cpu.kernel('crossEntropyBackwardRows', { range: ['r0', 'r1'] });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -44,7 +46,7 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, total, 'CrossEntropyLoss logits', true, false);
         const p = cpu.addressOf(ctx.workspace.probs.data, total, 'CrossEntropyLoss probabilities', false, true);
-        cpu.run(FN.softmaxRows, ranges(n, partsFor(total, cpu.threads, n, 8)).map(([r0, r1]) => [x, p, r0, r1, classes, stats]));
+        softmaxRows.run({ x, y: p, r0: 0, r1: n, len: classes, stats }, partsFor(total, cpu.threads, n, 8));
       } finally {
         cpu.unstage();
       }
@@ -68,7 +70,7 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
       const [n, classes] = ctx.inputs[0].shape;
       const t = ctx.inputs[1].data;
       if (!supported(ctx.inputs[0].shape, ctx.attrs) || !labelsValid(t, n, classes)) {
-        return fallbackBackward(cpu, crossEntropyLoss.backward!, { ...ctx, dInputsFresh: ctx.dInputsFresh?.map((f, i) => f && i === 0) });
+        return fallbackBackward(crossEntropyLoss.backward!, { ...ctx, dInputsFresh: ctx.dInputsFresh?.map((f, i) => f && i === 0) });
       }
       const total = n * classes;
       const eps = floatAttr(ctx.attrs, 'labelSmoothing');
@@ -80,9 +82,9 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
         const ta = cpu.addressOf(t, n, 'CrossEntropyLoss target', true, false);
         const dx = cpu.addressOf(dxT.data, total, 'CrossEntropyLoss dLogits', !assign, true);
         const sum = 1 - eps + share * classes;
-        cpu.run(
-          FN.crossEntropyBackwardRows,
-          ranges(n, partsFor(total, cpu.threads, n, 2)).map(([r0, r1]) => [p, ta, dx, r0, r1, classes, g, sum, 1 - eps + share, share, assign]),
+        backwardRows.run(
+          { pr: p, t: ta, dx, r0: 0, r1: n, len: classes, g, total: sum, aHit: 1 - eps + share, aMiss: share, assign },
+          partsFor(total, cpu.threads, n, 2),
         );
       } finally {
         cpu.unstage();

@@ -2,8 +2,7 @@ import type { OpKernelOverride } from '../../../core/backend/types';
 import { dropout, dropoutStreamState } from '../../../core/ops/dropout';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
-import { FN } from '../functions';
-import { accumulateInto } from './shape-ops';
+import { accumulator } from './shape-ops';
 
 /**
  * Dropout with the mask drawn in WebAssembly from the op file's stream (the same xoshiro128**
@@ -13,6 +12,8 @@ import { accumulateInto } from './shape-ops';
  * NOTE: the mask stream is sequential, so the forward runs on the calling thread only.
  */
 export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('dropoutForward');
+  const accumulateInto = accumulator(cpu);
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -26,7 +27,7 @@ export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Dropout input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Dropout output', false, true);
         const mask = cpu.addressOf(ctx.workspace.mask.data, n, 'Dropout mask', false, true);
-        cpu.call(FN.dropoutForward, [x, y, mask, n, s0, s1, s2, s3, p * 4294967296, scale]);
+        forward.call({ x, y, mask, n, s0, s1, s2, s3, threshold: p * 4294967296, scale });
       } finally {
         cpu.unstage();
       }
@@ -35,7 +36,7 @@ export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
       const dx = ctx.dInputs[0];
       if (!dx) return;
       const masked = ctx.training && floatAttr(ctx.attrs, 'p') !== 0;
-      accumulateInto(cpu, ctx.dOutput.data, masked ? ctx.workspace.mask.data : null, dx.data, 'Dropout', ctx.dInputsFresh?.[0]);
+      accumulateInto(ctx.dOutput.data, masked ? ctx.workspace.mask.data : null, dx.data, 'Dropout', ctx.dInputsFresh?.[0]);
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
-import { UNARY_KIND, unaryOverride } from './unary';
+import { UNARY_KIND } from '../generated/kernel-table';
+import { unaryOverride } from './unary';
 
 /**
  * ELU in f32x4: x > 0 ? x : α·expm1(x), expm1 from the polynomial e^x without the 1 − e^x

@@ -1,6 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { UNARY_KIND, unaryOverride } from './unary';
+import { UNARY_KIND } from '../generated/kernel-table';
+import { unaryOverride } from './unary';
 
 /**
  * GELU in f32x4, both forms of the op file's `approximate` attr:

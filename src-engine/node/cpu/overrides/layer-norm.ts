@@ -1,7 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /**
  * LayerNorm with rows split across threads: row statistics in float64 (one pass of shifted sums,
@@ -12,6 +12,9 @@ import { FN, partsFor, ranges } from '../functions';
  * op file keeps them in float64 until the store), a difference of a few ulps, as BatchNorm's override.
  */
 export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('layerNormForward', { range: ['r0', 'r1'] });
+  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  const backward = cpu.kernel('layerNormBackward', { range: ['r0', 'r1'] });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -28,7 +31,7 @@ export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
         const g = gamma && beta ? cpu.addressOf(gamma, d, 'LayerNorm weight', true, false) : 0;
         const b = gamma && beta ? cpu.addressOf(beta, d, 'LayerNorm bias', true, false) : 0;
         const eps = floatAttr(ctx.attrs, 'eps');
-        cpu.run(FN.layerNormForward, ranges(rows, partsFor(rows * d, cpu.threads, rows, 2)).map(([r0, r1]) => [xa, ya, xh, inv, g, b, d, r0, r1, eps]));
+        forward.run({ x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, d, r0: 0, r1: rows, eps }, partsFor(rows * d, cpu.threads, rows, 2));
       } finally {
         cpu.unstage();
       }
@@ -48,15 +51,14 @@ export function layerNormOverride(cpu: CpuContext): OpKernelOverride {
           const dg = cpu.addressOf(dGamma, d, 'LayerNorm dWeight', true, true);
           const db = cpu.addressOf(dBeta, d, 'LayerNorm dBias', true, true);
           // Columns split across threads (aligned to 4); each column's rows are summed in order.
-          const cols = ranges(d, partsFor(rows * d, cpu.threads, Math.ceil(d / 4)), 4);
-          cpu.run(FN.colSums, cols.map(([j0, j1]) => [dya, xh, rows, d, db, dg, j0, j1]));
+          colSums.run({ dy: dya, xh, rows, cols: d, db, ddot: dg, j0: 0, j1: d }, partsFor(rows * d, cpu.threads, Math.ceil(d / 4)));
         }
         if (dxT) {
           const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
           const inv = cpu.addressOf(ctx.workspace.invStd.data, rows, 'LayerNorm invStd', true, false);
           const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, d, 'LayerNorm weight', true, false) : 0;
           const dx = cpu.addressOf(dxT.data, rows * d, 'LayerNorm dInput', !assign, true);
-          cpu.run(FN.layerNormBackward, ranges(rows, partsFor(rows * d, cpu.threads, rows, 2)).map(([r0, r1]) => [dya, xh, inv, g, dx, d, r0, r1, assign]));
+          backward.run({ dy: dya, xhat: xh, invStd: inv, gamma: g, dx, d, r0: 0, r1: rows, assign }, partsFor(rows * d, cpu.threads, rows, 2));
         }
       } finally {
         cpu.unstage();

@@ -1,7 +1,8 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
-import { UNARY_KIND, unaryOverride } from './unary';
+import { UNARY_KIND } from '../generated/kernel-table';
+import { unaryOverride } from './unary';
 
 /**
  * LeakyReLU in f32x4 (a lane select): x > 0 ? x : slope·x, gradient slope at x ≤ 0 as the op file.

@@ -1,6 +1,6 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /**
  * Linear with its bias folded into the GEMM: the output rows are filled with the bias and the
@@ -10,6 +10,8 @@ import { FN, partsFor, ranges } from '../functions';
  * NOTE: y = b + x·Wᵀ adds the bias first, the op file last: float32 reassociation only.
  */
 export function linearOverride(cpu: CpuContext): OpKernelOverride {
+  const fillRows = cpu.kernel('fillRows');
+  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -22,7 +24,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
         try {
           const ya = cpu.addressOf(ctx.output.data, rows * outF, 'Linear output', false, true);
           const ba = cpu.addressOf(b, outF, 'Linear bias', true, false);
-          cpu.call(FN.fillRows, [ya, ba, 0, rows, outF]);
+          fillRows.call({ y: ya, b: ba, r0: 0, r1: rows, cols: outF });
         } finally {
           cpu.unstage();
         }
@@ -45,7 +47,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
           const dya = cpu.addressOf(dy, rows * outF, 'Linear dOutput', true, false);
           const dba = cpu.addressOf(db, outF, 'Linear dBias', true, true);
           // Columns split across threads (aligned to 4); each column's rows are summed in order.
-          cpu.run(FN.colSums, ranges(outF, partsFor(rows * outF, cpu.threads, Math.ceil(outF / 4)), 4).map(([j0, j1]) => [dya, 0, rows, outF, dba, 0, j0, j1]));
+          colSums.run({ dy: dya, xh: 0, rows, cols: outF, db: dba, ddot: 0, j0: 0, j1: outF }, partsFor(rows * outF, cpu.threads, Math.ceil(outF / 4)));
         } finally {
           cpu.unstage();
         }

@@ -1,13 +1,15 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import { poolPlan } from '../../../core/ops/max-pool2d';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /**
  * MaxPool2d with planes split across threads; same window rule as the op file (padding = −∞,
  * first maximum wins ties, NaN propagates) and the same argmax workspace.
  */
 export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('maxPoolForward', { range: ['pl0', 'pl1'] });
+  const backward = cpu.kernel('maxPoolBackward', { range: ['pl0', 'pl1'] });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -20,9 +22,9 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
         const ya = cpu.addressOf(ctx.output.data, outLen, 'MaxPool2d output', false, true);
         const arg = cpu.addressOf(ctx.workspace.argmax.data, outLen, 'MaxPool2d argmax', false, true);
         const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
-        cpu.run(
-          FN.maxPoolForward,
-          ranges(planes, parts).map(([p0, p1]) => [xa, ya, arg, p0, p1, q.h, q.w, q.k[0], q.k[1], q.s[0], q.s[1], q.p[0], q.p[1], q.outH, q.outW]),
+        forward.run(
+          { x: xa, y: ya, arg, pl0: 0, pl1: planes, H: q.h, W: q.w, kH: q.k[0], kW: q.k[1], sH: q.s[0], sW: q.s[1], pH: q.p[0], pW: q.p[1], oH: q.outH, oW: q.outW },
+          parts,
         );
       } finally {
         cpu.unstage();
@@ -46,10 +48,7 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
         if (fresh && !assign) (ctx.backend.zero ?? ((a: Float32Array) => a.fill(0)))(dxT.data);
         const dx = cpu.addressOf(dxT.data, planes * q.h * q.w, 'MaxPool2d dInput', !assign, true);
         const parts = partsFor(planes * q.h * q.w, cpu.threads, planes);
-        cpu.run(
-          FN.maxPoolBackward,
-          ranges(planes, parts).map(([p0, p1]) => [dy, arg, dx, p0, p1, q.h * q.w, per, pair2, q.h, q.w, q.outH, q.outW, assign]),
-        );
+        backward.run({ dy, arg, dx, pl0: 0, pl1: planes, hw: q.h * q.w, per, pair2, H: q.h, W: q.w, oH: q.outH, oW: q.outW, assign }, parts);
       } finally {
         cpu.unstage();
       }

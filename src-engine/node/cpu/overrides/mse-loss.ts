@@ -1,6 +1,6 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /**
  * MSELoss (mean reduction): the sum of squares in float64 SIMD, as the op file sums; the gradient
@@ -10,13 +10,15 @@ import { FN, partsFor, ranges } from '../functions';
  * rounded to float32 first — within an ulp or two.
  */
 export function mseLossOverride(cpu: CpuContext): OpKernelOverride {
+  const sumSquaredDiff = cpu.kernel('sumSquaredDiff');
+  const backward = cpu.kernel('scaledDiffBackward', { range: ['i0', 'i1'], align: 4 });
   return {
     forward(ctx) {
       const n = ctx.inputs[0].data.length;
       try {
         const p = cpu.addressOf(ctx.inputs[0].data, n, 'MSELoss prediction', true, false);
         const t = cpu.addressOf(ctx.inputs[1].data, n, 'MSELoss target', true, false);
-        ctx.output.data[0] = cpu.call(FN.sumSquaredDiff, [p, t, n]) / n;
+        ctx.output.data[0] = sumSquaredDiff.call({ p, t, n }) / n;
       } finally {
         cpu.unstage();
       }
@@ -32,7 +34,7 @@ export function mseLossOverride(cpu: CpuContext): OpKernelOverride {
         const t = cpu.addressOf(ctx.inputs[1].data, n, 'MSELoss target', true, false);
         const dp = dpT ? cpu.addressOf(dpT.data, n, 'MSELoss dPrediction', true, true) : 0;
         const dt = dtT ? cpu.addressOf(dtT.data, n, 'MSELoss dTarget', true, true) : 0;
-        cpu.run(FN.scaledDiffBackward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [p, t, dp, dt, i0, i1, g]));
+        backward.run({ p, t, dp, dt, i0: 0, i1: n, g }, partsFor(n, cpu.threads));
       } finally {
         cpu.unstage();
       }

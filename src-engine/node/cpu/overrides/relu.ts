@@ -1,9 +1,11 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /** ReLU in f32x4 (`pmax(x, 0)` = `x < 0 ? 0 : x`, so NaN and −0 pass through as in the op file). */
 export function reluOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('reluForward', { range: ['i0', 'i1'], align: 4 });
+  const backward = cpu.kernel('reluBackward', { range: ['i0', 'i1'], align: 4 });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -11,7 +13,7 @@ export function reluOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'ReLU input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'ReLU output', false, true);
-        cpu.run(FN.reluForward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [x, y, i0, i1]));
+        forward.run({ x, y, i0: 0, i1: n }, partsFor(n, cpu.threads));
       } finally {
         cpu.unstage();
       }
@@ -25,7 +27,7 @@ export function reluOverride(cpu: CpuContext): OpKernelOverride {
         const dy = cpu.addressOf(ctx.dOutput.data, n, 'ReLU dOutput', true, false);
         const dx = cpu.addressOf(dxT.data, n, 'ReLU dInput', !ctx.dInputsFresh?.[0], true);
         const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
-        cpu.run(FN.reluBackward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [x, dy, dx, i0, i1, assign]));
+        backward.run({ x, dy, dx, i0: 0, i1: n, assign }, partsFor(n, cpu.threads));
       } finally {
         cpu.unstage();
       }

@@ -1,6 +1,6 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /**
  * Sigmoid in f32x4: forward with a polynomial e^x (elementwise.wat `$sigmoid4`), backward
@@ -10,13 +10,15 @@ import { FN, partsFor, ranges } from '../functions';
  * reference, far inside the 1e-5 the op suite asserts against it.
  */
 export function sigmoidOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('sigmoidForward', { range: ['i0', 'i1'], align: 4 });
+  const backward = cpu.kernel('sigmoidBackward', { range: ['i0', 'i1'], align: 4 });
   return {
     forward(ctx) {
       const n = ctx.inputs[0].data.length;
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Sigmoid input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Sigmoid output', false, true);
-        cpu.run(FN.sigmoidForward, ranges(n, partsFor(n, cpu.threads, Infinity, 8), 4).map(([i0, i1]) => [x, y, i0, i1]));
+        forward.run({ x, y, i0: 0, i1: n }, partsFor(n, cpu.threads, Infinity, 8));
       } finally {
         cpu.unstage();
       }
@@ -29,7 +31,7 @@ export function sigmoidOverride(cpu: CpuContext): OpKernelOverride {
         const y = cpu.addressOf(ctx.output.data, n, 'Sigmoid output', true, false);
         const dy = cpu.addressOf(ctx.dOutput.data, n, 'Sigmoid dOutput', true, false);
         const dx = cpu.addressOf(dxT.data, n, 'Sigmoid dInput', true, true);
-        cpu.run(FN.sigmoidBackward, ranges(n, partsFor(n, cpu.threads), 4).map(([i0, i1]) => [y, dy, dx, i0, i1]));
+        backward.run({ y, dy, dx, i0: 0, i1: n }, partsFor(n, cpu.threads));
       } finally {
         cpu.unstage();
       }

@@ -1,6 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { UNARY_KIND, unaryOverride } from './unary';
+import { UNARY_KIND } from '../generated/kernel-table';
+import { unaryOverride } from './unary';
 
 /**
  * SiLU in f32x4 as x/(1 + e^(−x)) (relative-accurate on both sides, NaN at −∞ as the op file's

@@ -3,7 +3,7 @@ import { softmax } from '../../../core/ops/softmax';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { OpBackwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
+import { partsFor } from '../functions';
 
 /** Row length when Softmax normalises the contiguous last axis (the common case), else null. */
 function rowLength(shape: readonly number[], axisAttr: number): number | null {
@@ -12,12 +12,10 @@ function rowLength(shape: readonly number[], axisAttr: number): number | null {
 }
 
 /** The op file's backward into a fresh (stale) gradient: zero it first, since the op file adds. */
-export function fallbackBackward(cpu: CpuContext, backward: (ctx: OpBackwardContext) => void, ctx: OpBackwardContext): void {
+export function fallbackBackward(backward: (ctx: OpBackwardContext) => void, ctx: OpBackwardContext): void {
+  const zero = ctx.backend.zero ?? ((a: Float32Array) => a.fill(0));
   ctx.dInputs.forEach((d, i) => {
-    if (d && ctx.dInputsFresh?.[i]) {
-      if (cpu.heap.owns(d.data)) cpu.call(FN.fillZero, [d.data.byteOffset, d.data.length]);
-      else d.data.fill(0);
-    }
+    if (d && ctx.dInputsFresh?.[i]) zero(d.data);
   });
   backward(ctx);
 }
@@ -30,6 +28,8 @@ export function fallbackBackward(cpu: CpuContext, backward: (ctx: OpBackwardCont
  * NOTE: within ~4 ulp of the op file (e^x ~2 ulp, 1/Σ and the product rounded in float32).
  */
 export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
+  const forward = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
+  const backward = cpu.kernel('softmaxBackwardRows', { range: ['r0', 'r1'] });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -40,7 +40,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Softmax input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Softmax output', false, true);
-        cpu.run(FN.softmaxRows, ranges(rows, partsFor(n, cpu.threads, rows, 8)).map(([r0, r1]) => [x, y, r0, r1, len, 0]));
+        forward.run({ x, y, r0: 0, r1: rows, len, stats: 0 }, partsFor(n, cpu.threads, rows, 8));
       } finally {
         cpu.unstage();
       }
@@ -49,7 +49,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
       const dxT = ctx.dInputs[0];
       if (!dxT) return;
       const len = rowLength(ctx.inputs[0].shape, intAttr(ctx.attrs, 'axis'));
-      if (len === null) return fallbackBackward(cpu, softmax.backward!, ctx);
+      if (len === null) return fallbackBackward(softmax.backward!, ctx);
       const n = ctx.output.data.length;
       const rows = n / len;
       const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
@@ -57,7 +57,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
         const y = cpu.addressOf(ctx.output.data, n, 'Softmax output', true, false);
         const dy = cpu.addressOf(ctx.dOutput.data, n, 'Softmax dOutput', true, false);
         const dx = cpu.addressOf(dxT.data, n, 'Softmax dInput', !assign, true);
-        cpu.run(FN.softmaxBackwardRows, ranges(rows, partsFor(n, cpu.threads, rows, 2)).map(([r0, r1]) => [y, dy, dx, r0, r1, len, assign]));
+        backward.run({ y, dy, dx, r0: 0, r1: rows, len, assign }, partsFor(n, cpu.threads, rows, 2));
       } finally {
         cpu.unstage();
       }

@@ -1,6 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
-import { UNARY_KIND, unaryOverride } from './unary';
+import { UNARY_KIND } from '../generated/kernel-table';
+import { unaryOverride } from './unary';
 
 /**
  * Tanh in f32x4: sign(x)·(−m)/(2 + m) with m = expm1(−2|x|) (activations.wat `$tanh4`), so tanh

@@ -1,17 +1,7 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
 import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
-import { FN, partsFor, ranges } from '../functions';
-
-/** Kind codes of activations.wat's `unaryForward` / `unaryBackward` (keep in sync with its header). */
-export const UNARY_KIND = {
-  tanh: 0,
-  geluErf: 1,
-  geluTanh: 2,
-  silu: 3,
-  leakyRelu: 4,
-  elu: 5,
-} as const;
+import { partsFor } from '../functions';
 
 export interface UnarySpec {
   /** The op's name, for error messages. */
@@ -34,6 +24,8 @@ export interface UnarySpec {
  * element ranges; its backward assigns a fresh input gradient instead of adding (dInputsFresh).
  */
 export function unaryOverride(cpu: CpuContext, spec: UnarySpec): OpKernelOverride {
+  const forward = cpu.kernel('unaryForward', { range: ['i0', 'i1'], align: 4 });
+  const backward = cpu.kernel('unaryBackward', { range: ['i0', 'i1'], align: 4 });
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -43,7 +35,7 @@ export function unaryOverride(cpu: CpuContext, spec: UnarySpec): OpKernelOverrid
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, `${spec.name} input`, true, false);
         const y = cpu.addressOf(ctx.output.data, n, `${spec.name} output`, false, true);
-        cpu.run(FN.unaryForward, ranges(n, partsFor(n, cpu.threads, Infinity, spec.cost), 4).map(([i0, i1]) => [x, y, i0, i1, kind, alpha]));
+        forward.run({ x, y, i0: 0, i1: n, kind, alpha }, partsFor(n, cpu.threads, Infinity, spec.cost));
       } finally {
         cpu.unstage();
       }
@@ -61,10 +53,7 @@ export function unaryOverride(cpu: CpuContext, spec: UnarySpec): OpKernelOverrid
         const y = spec.usesOutput ? cpu.addressOf(ctx.output.data, n, `${spec.name} output`, true, false) : x;
         const dy = cpu.addressOf(ctx.dOutput.data, n, `${spec.name} dOutput`, true, false);
         const dx = cpu.addressOf(dxT.data, n, `${spec.name} dInput`, !assign, true);
-        cpu.run(
-          FN.unaryBackward,
-          ranges(n, partsFor(n, cpu.threads, Infinity, spec.cost), 4).map(([i0, i1]) => [x, y, dy, dx, i0, i1, kind, alpha, assign]),
-        );
+        backward.run({ x, y, dy, dx, i0: 0, i1: n, kind, alpha, assign }, partsFor(n, cpu.threads, Infinity, spec.cost));
       } finally {
         cpu.unstage();
       }

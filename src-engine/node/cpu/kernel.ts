@@ -1,0 +1,168 @@
+import { KERNELS, type KernelArgs, type KernelResults } from './generated/kernel-table';
+import { ARGS_STRIDE, MAX_TASKS, type WorkerPool } from './pool';
+
+/** A WebAssembly value type. */
+export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
+
+/** A kernel's name: its `.wat` export name (unique across modules). */
+export type KernelName = keyof KernelArgs;
+
+/** A parameter name of kernel `K`. */
+export type ParamName<K extends KernelName> = keyof KernelArgs[K] & string;
+
+/** A kernel function as instantiated (every argument a JavaScript number). */
+export type WasmFunction = (...args: number[]) => number | undefined;
+
+/** One kernel as generated/kernel-table.ts describes it: where it lives, its signature, and how its arguments map to positions. */
+export interface KernelSpec<K extends KernelName> {
+  /** Index the worker pool addresses it by. */
+  readonly id: number;
+  readonly name: K;
+  /** `module.export`: the module is the `.wat` file's name. */
+  readonly qualified: string;
+  /** Parameters in call order. */
+  readonly params: readonly { readonly name: ParamName<K>; readonly type: WasmType }[];
+  readonly result: WasmType | null;
+  /** Writes `args` into `row[at …]` in parameter order. */
+  write(args: KernelArgs[K], row: Float64Array, at: number): void;
+  /** Calls `fn` with `row[at …]` as its arguments. */
+  invoke(fn: WasmFunction, row: Float64Array, at: number): number | undefined;
+}
+
+/** Any one kernel's spec. */
+export type AnyKernelSpec = { [K in KernelName]: KernelSpec<K> }[KernelName];
+
+/** Every kernel in id order. */
+export const KERNEL_LIST: readonly AnyKernelSpec[] = Object.values(KERNELS).sort((a, b) => a.id - b.id);
+
+/** How an override runs one kernel; fixed when it creates the kernel (see `CpuContext.kernel`). */
+export interface KernelPlan<K extends KernelName, T extends ParamName<K>> {
+  /**
+   * The `[start, end)` parameter pair that `run` cuts into contiguous task ranges, e.g.
+   * `['i0', 'i1']`: the arguments give the whole range, each task gets its share.
+   */
+  range?: readonly [ParamName<K>, ParamName<K>];
+  /** Task boundaries inside the range are multiples of this (e.g. 4 for f32x4 loops). Default 1. */
+  align?: number;
+  /**
+   * Parameters that take the running thread's value of a kind (see KIND), e.g. its scratch block:
+   * `{ scratch: KIND.gemmScratch }`. Calls leave them out.
+   */
+  perThread?: { readonly [P in T]: number };
+}
+
+/** A call's arguments: every parameter of the kernel but its per-thread ones. */
+export type CallArgs<K extends KernelName, T extends ParamName<K> = never> = Omit<KernelArgs[K], T>;
+
+/** Per-task increments: task t gets `args[p] + t · step[p]` (e.g. its own block of partial sums). */
+export type TaskStep<K extends KernelName> = Partial<Record<ParamName<K>, number>>;
+
+/**
+ * One WebAssembly kernel called by named arguments, type-checked against its `.wat` export
+ * (generated/kernel-table.ts): once on the calling thread (`call`), or cut into tasks that the
+ * worker pool's threads claim (`run`). Arguments go straight into the pool's shared argument rows,
+ * so a call allocates nothing beyond its argument object.
+ *
+ * @example
+ * ```ts
+ * const relu = cpu.kernel('reluForward', { range: ['i0', 'i1'], align: 4 });
+ * relu.run({ x, y, i0: 0, i1: n }, partsFor(n, cpu.threads)); // [0, n) cut into tasks
+ * ```
+ */
+export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
+  readonly spec: KernelSpec<K>;
+  private readonly index: Readonly<Record<string, number>>;
+  private readonly start: number;
+  private readonly end: number;
+  private readonly align: number;
+  /** Positions of the per-thread parameters, and their kinds. */
+  private readonly threadPositions: readonly number[];
+  private readonly threadKinds: readonly number[];
+  private readonly mask: number;
+  private readonly row: Float64Array;
+  private readonly runTask: (row: Float64Array, at: number) => void;
+  private tasks = 0;
+
+  constructor(
+    name: K,
+    private readonly fn: WasmFunction,
+    private readonly pool: WorkerPool,
+    plan: KernelPlan<K, T> = {},
+  ) {
+    const spec = KERNELS[name] as KernelSpec<K>;
+    this.spec = spec;
+    if (spec.params.length > ARGS_STRIDE) throw new Error(`Kernel ${name}: ${spec.params.length} parameters (the pool passes at most ${ARGS_STRIDE})`);
+    this.index = Object.fromEntries(spec.params.map((p, j) => [p.name, j]));
+    this.start = plan.range ? this.index[plan.range[0]] : -1;
+    this.end = plan.range ? this.index[plan.range[1]] : -1;
+    this.align = plan.align ?? 1;
+    const perThread: Readonly<Record<string, number>> = plan.perThread ?? {};
+    this.threadPositions = Object.keys(perThread).map((p) => this.index[p]);
+    this.threadKinds = Object.values(perThread);
+    this.mask = this.threadPositions.reduce((m, j) => m | (1 << j), 0);
+    this.row = new Float64Array(spec.params.length);
+    this.runTask = (row, at) => void spec.invoke(fn, row, at);
+  }
+
+  /** Run once on the calling thread (per-thread parameters: its own values); returns the kernel's result. */
+  call(args: CallArgs<K, T>): KernelResults[K] {
+    const { row } = this;
+    this.spec.write(args as KernelArgs[K], row, 0);
+    for (let i = 0; i < this.threadPositions.length; i++) row[this.threadPositions[i]] = this.pool.callerValue(this.threadKinds[i]);
+    return this.spec.invoke(this.fn, row, 0) as KernelResults[K];
+  }
+
+  /**
+   * Run as `tasks` tasks, claimed by the pool's threads, and return when all are done. With a
+   * `range`, `args` gives the whole `[start, end)` and task t gets its t-th contiguous share
+   * (boundaries aligned; later shares may be empty); `step` offsets parameters per task.
+   */
+  run(args: CallArgs<K, T>, tasks = 1, step?: TaskStep<K>): void {
+    this.begin(args, tasks);
+    const { rows } = this.pool;
+    if (this.start >= 0) {
+      const s = this.start;
+      const e = this.end;
+      const first = rows[s];
+      const n = rows[e] - first;
+      // Task t ends at ⌊(t + 1)·n / tasks / align⌋·align past `first` (the last at the range's end).
+      let at = first;
+      for (let t = 0; t < tasks; t++) {
+        const end = t === tasks - 1 ? n : Math.floor(((t + 1) * n) / tasks / this.align) * this.align;
+        const base = t * ARGS_STRIDE;
+        rows[base + s] = at;
+        at = Math.max(at, first + end);
+        rows[base + e] = at;
+      }
+    }
+    if (step) {
+      for (const p in step) {
+        const j = this.index[p];
+        const d = step[p as ParamName<K>] as number;
+        for (let t = 1; t < tasks; t++) rows[t * ARGS_STRIDE + j] += t * d;
+      }
+    }
+    this.launch();
+  }
+
+  /** Start `tasks` tasks with `args` each; change them with `set`, then `launch`. */
+  begin(args: CallArgs<K, T>, tasks: number): void {
+    if (tasks < 1 || tasks > MAX_TASKS) throw new Error(`Kernel ${this.spec.name}: ${tasks} tasks (1 to ${MAX_TASKS})`);
+    const { rows } = this.pool;
+    this.spec.write(args as KernelArgs[K], rows, 0);
+    for (let i = 0; i < this.threadPositions.length; i++) rows[this.threadPositions[i]] = this.threadKinds[i];
+    const len = this.spec.params.length;
+    for (let t = 1; t < tasks; t++) rows.copyWithin(t * ARGS_STRIDE, 0, len);
+    this.tasks = tasks;
+  }
+
+  /** Set parameter `param` of task `task` (after `begin`). */
+  set(task: number, param: Exclude<ParamName<K>, T>, value: number): void {
+    this.pool.rows[task * ARGS_STRIDE + this.index[param]] = value;
+  }
+
+  /** Run the tasks `begin` started; returns when all are done. */
+  launch(): void {
+    this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask);
+  }
+}

@@ -1,0 +1,63 @@
+// Constants shared by the WebAssembly kernels (kernels/*.wat) and the TypeScript that drives them,
+// declared here once. scripts/build-kernels.mjs substitutes each `{{GROUP.NAME}}` in the .wat text
+// with its value and writes the groups, as `as const` objects, into generated/kernel-table.ts, which
+// is where the TypeScript side imports them from. Edit a value, then run
+// `node scripts/build-kernels.mjs`.
+
+/** The shared heap every kernel module imports. */
+export const HEAP = {
+  /**
+   * Maximum heap in WebAssembly pages (2 GiB). Shared memories must declare a maximum, and every
+   * module's `(import "env" "memory" …)` states the one the backend creates.
+   */
+  MAX_PAGES: 32768,
+};
+
+const MR = 2;
+const NR = 16;
+const MC = 64;
+const KC = 256;
+const NC = 512;
+
+/**
+ * GEMM blocking (gemm.wat). NOTE: MR × NR is also the shape of the unrolled micro-kernel and of the
+ * fast paths of `$packA` / `$packB`, which are written for 2 × 16: change those with them
+ * (kernels/unroll-microkernel.mjs writes the micro-kernel body).
+ */
+export const GEMM = {
+  /** Rows of the micro-kernel (A is packed in panels of MR rows). */
+  MR,
+  /** Columns of the micro-kernel (B is packed in panels of NR columns). */
+  NR,
+  /** Rows of A per packed block. */
+  MC,
+  /** Depth per packed block. */
+  KC,
+  /** Columns of B per packed block. */
+  NC,
+  /** Packed A block in the per-thread scratch: MC × KC floats, at offset 0. */
+  PACK_A_BYTES: 4 * MC * KC,
+  /** Packed B block, after packed A: KC × NC floats. */
+  PACK_B_BYTES: 4 * KC * NC,
+  /** Row stride of the edge tile (an MR × NR block of C computed aside, then merged), after packed B. */
+  TILE_ROW_BYTES: 4 * NR,
+  /** Per-thread scratch one GEMM call needs: packed A, packed B and the edge tile. */
+  SCRATCH_BYTES: 4 * (MC * KC + KC * NC + MR * NR),
+  /**
+   * Largest m·n that A·Bᵀ computes as dot products (with k ≥ DOT_MIN_DEPTH) instead of packing.
+   * The choice depends on the block's own m·n, so the backend keeps such products on one thread.
+   */
+  DOT_MAX_OUTPUT: 512,
+  /** Shortest reduction for the dot-product path. */
+  DOT_MIN_DEPTH: 64,
+};
+
+/** Kind codes of activations.wat's `unaryForward` / `unaryBackward` (the order of its `br_table`). */
+export const UNARY_KIND = {
+  tanh: 0,
+  geluErf: 1,
+  geluTanh: 2,
+  silu: 3,
+  leakyRelu: 4,
+  elu: 5,
+};
