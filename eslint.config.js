@@ -47,6 +47,17 @@ export default tseslint.config(
   ...engineTier('src-engine/core/**/*.ts', [tierImport(['app', 'protocol'], 'The core tier imports only base: app code (sessions, probes, service) and the protocol stand on it, not the reverse.')]),
   ...engineTier('src-engine/protocol/**/*.ts', [tierImport(['base', 'core', 'app'], 'The protocol is the contract between processes: it imports nothing of the engine.')]),
   {
+    // The host contract (preload bridge, IPC channel names, file channel): shared by the renderer
+    // and both hosts, so it may use nothing that one of them lacks.
+    files: ['src-contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [electron, { name: 'react', message: 'Contracts are UI-free.' }, ...nodeBuiltins.map((name) => ({ name, message: 'Contracts run in the renderer too: no Node.' }))],
+        patterns: [{ group: ['**/src-renderer/**', '**/src-main/**', '**/src-engine/**'], message: 'Contracts import nothing of the processes that share them.' }],
+      }],
+    },
+  },
+  {
     files: ['src-engine/node/**/*.ts'],
     languageOptions: { globals: globals.node },
     rules: {

@@ -1,5 +1,4 @@
 export * from './messages';
 export * from './channel';
 export * from './rpc';
-export * from './bridge';
 export { decodeWire, encodeWire, WireError, MAX_WIRE_BYTES } from './wire';

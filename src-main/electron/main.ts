@@ -6,7 +6,7 @@ import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, session,
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
-import { IpcChannels } from '../../src-engine/protocol/bridge';
+import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';

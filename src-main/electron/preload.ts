@@ -1,8 +1,8 @@
 // Preload (sandboxed, context-isolated): the renderer's only door to the host.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { ENGINE_PORT_MESSAGE, IpcChannels, unwrapFileResult, type FileOpResult, type HostFile, type PreloadBridge } from '../../src-engine/protocol/bridge';
+import { ENGINE_PORT_MESSAGE, IpcChannels, unwrapFileResult, type FileOpResult, type HostFile, type PreloadBridge } from '../../src-contracts/host';
 // Types only: the sandboxed preload cannot load zod; the renderer checks what comes back.
-import type { FileArgs, FileMethod, FileResult } from '../../src-engine/protocol/files';
+import type { FileArgs, FileMethod, FileResult } from '../../src-contracts/files';
 
 const fileOp = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> => unwrapFileResult<FileResult<M>>((await ipcRenderer.invoke(IpcChannels.files, op, args)) as FileOpResult);
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { HostFile } from '../../src-engine/protocol/bridge';
-import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-engine/protocol/files';
+import type { HostFile } from '../../src-contracts/host';
+import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
 
 /** A file operation failure with a stable code and a message for the user. */
 export class FileError extends Error {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { HostFiles } from '../../../src-engine/protocol/bridge';
+import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
 import { selectDirty, useEditor } from './store';

@@ -1,14 +1,13 @@
 import {
   EngineMessage,
-  ENGINE_PORT_MESSAGE,
   HostEvent,
   WireError,
   WireMessage,
   decodeWire,
   describeIssues,
   type Channel,
-  type PreloadBridge,
 } from '../../../src-engine/protocol';
+import { ENGINE_PORT_MESSAGE, type PreloadBridge } from '../../../src-contracts/host';
 
 /** Callbacks a host connection drives: a new engine channel, or a supervision event. */
 export interface ConnectionSink {

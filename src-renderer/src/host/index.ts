@@ -1,5 +1,5 @@
-import type { FileOpResult, HostFiles } from '../../../src-engine/protocol/bridge';
-import { checkFileResult, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-engine/protocol/files';
+import type { FileOpResult, HostFiles } from '../../../src-contracts/host';
+import { checkFileResult, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
 
 /** The host services the renderer may use, whichever host serves it. */
 export interface RendererHost {

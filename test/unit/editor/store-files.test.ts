@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HostFiles } from '../../../src-engine/protocol/bridge';
+import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { ProjectFiles, fileNameFor, useConfirm } from '../../../src-renderer/src/editor/files';
 import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';

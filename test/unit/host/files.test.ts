@@ -84,7 +84,7 @@ describe('FileService', () => {
 
 describe("the file channel's answers are checked too", () => {
   it('a malformed answer is refused with a coded error, a good one passes', async () => {
-    const { checkFileResult } = await import('../../../src-engine/protocol/files');
+    const { checkFileResult } = await import('../../../src-contracts/files');
     expect(checkFileResult('read', { path: 'a.json', name: 'a.json', text: '{}' })).toEqual({ path: 'a.json', name: 'a.json', text: '{}' });
     expect(() => checkFileResult('read', { path: 'a.json', name: 'a.json', text: 42 })).toThrow(/malformed answer to read/);
     expect(() => checkFileResult('list', [{ path: 1 }])).toThrow(expect.objectContaining({ code: 'E_FILE_BAD_RESPONSE' }));
@@ -94,7 +94,7 @@ describe("the file channel's answers are checked too", () => {
   it('the sandboxed preload loads nothing but electron and the zod-free bridge (it cannot require packages)', () => {
     const imports = (file: string) =>
       [...readFileSync(path.join(__dirname, '../../..', file), 'utf8').matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
-    expect(imports('src-main/electron/preload.ts')).toEqual(['electron', '../../src-engine/protocol/bridge']);
-    expect(imports('src-engine/protocol/bridge.ts')).toEqual([]);
+    expect(imports('src-main/electron/preload.ts')).toEqual(['electron', '../../src-contracts/host']);
+    expect(imports('src-contracts/host.ts')).toEqual([]);
   });
 });
