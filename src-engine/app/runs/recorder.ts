@@ -48,3 +48,14 @@ export function runView(run: ReturnType<RunStoreApi['open']>) {
   }
   return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(run.note ? { note: run.note } : {}) };
 }
+
+/** The probe frame recorded at `step`, or the last one before it (records are in step order). */
+export function frameAt(records: readonly RunRecord[], step: number): unknown {
+  let found: unknown;
+  for (const r of records) {
+    if (r.kind !== 'frame') continue;
+    if (r.step > step) break;
+    found = r;
+  }
+  return found === undefined ? undefined : (found as Extract<RunRecord, { kind: 'frame' }>).frame;
+}

@@ -183,6 +183,15 @@ export class TrainingSession {
     return this.mailbox.ack(seq);
   }
 
+  /**
+   * A new client attached (a reloaded page): forget the frame the old one never acknowledged,
+   * and probe again soon so the new one gets a frame without waiting a whole interval.
+   */
+  reattach(): void {
+    this.mailbox.reset();
+    this.forceProbe = true;
+  }
+
   /** Apply a control action; answers the state it leaves the run in. */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): { state: RunState; step: number } {
     const c = this.loop.control;

@@ -1,3 +1,4 @@
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import type { EventData, ProbeFrame, ResultOf, RunState } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
@@ -23,6 +24,8 @@ export type DistributionPoint = readonly [step: number, p10: number, p50: number
 export interface RunView {
   runId?: string;
   phase: RunPhase;
+  /** The design this run trains (as sent to the engine): the canvas may since have changed. */
+  graph?: GraphIR;
   /** The engine's answer to `train.start`: backend, steps per epoch, class names, probe samples. */
   info?: StartResult;
   progress?: Progress;
@@ -63,6 +66,7 @@ export interface RunView {
 export const emptyRun: RunView = {
   runId: undefined,
   phase: 'idle',
+  graph: undefined,
   info: undefined,
   progress: undefined,
   loss: [],
@@ -127,10 +131,25 @@ export function headlineMetric(values: Record<string, unknown> | undefined): { n
   return undefined;
 }
 
+/** What the run store has of a run a client attaches to mid-way: its curves so far. */
+export interface AttachedHistory {
+  batchLoss: readonly Point[];
+  lr: readonly Point[];
+  valLoss: readonly Point[];
+  trainMetric: readonly Point[];
+  valMetric: readonly Point[];
+  metricName?: string;
+  progress?: Progress;
+}
+
 /** Every message that changes a run's view, as data (the store feeds engine events and request results through it). */
 export type RunAction =
-  | { type: 'starting'; probes?: boolean }
+  | { type: 'starting'; probes?: boolean; graph?: GraphIR }
   | { type: 'started'; result: StartResult }
+  /** A run the engine already holds (after a page reload), with its curves so far from the run store. */
+  | { type: 'attached'; result: StartResult; state: RunState; step: number; graph?: GraphIR; history?: AttachedHistory }
+  /** Another design was opened: forget the ended run's results. */
+  | { type: 'clear' }
   | { type: 'start-failed'; code: string; message: string }
   | { type: 'control'; state: RunState; step: number; runId: string }
   | { type: 'progress'; data: Progress }
@@ -148,11 +167,33 @@ export type RunAction =
 export function reduceRun(s: RunView, a: RunAction): RunView {
   switch (a.type) {
     case 'starting':
-      return { ...emptyRun, phase: 'starting', probes: a.probes ?? true, lastFrame: s.frame ?? s.lastFrame };
+      return { ...emptyRun, phase: 'starting', graph: a.graph, probes: a.probes ?? true, lastFrame: s.frame ?? s.lastFrame };
     case 'started':
-      return { ...emptyRun, phase: 'running', runId: a.result.runId, info: a.result, probes: s.probes, lastFrame: s.lastFrame };
+      return { ...emptyRun, phase: 'running', graph: s.graph, runId: a.result.runId, info: a.result, probes: s.probes, lastFrame: s.lastFrame };
     case 'start-failed':
-      return { ...emptyRun, phase: 'failed', error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
+      return { ...emptyRun, phase: 'failed', graph: s.graph, error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
+    case 'attached': {
+      if (s.runId === a.result.runId) return s;
+      const h = a.history;
+      const series = <T extends readonly unknown[]>(points: readonly T[]): readonly T[] => points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
+      return {
+        ...emptyRun,
+        phase: a.state,
+        runId: a.result.runId,
+        info: a.result,
+        graph: a.graph,
+        probes: true,
+        batchLoss: series(h?.batchLoss ?? []),
+        lr: series(h?.lr ?? []),
+        valLoss: h?.valLoss ?? [],
+        trainMetric: h?.trainMetric ?? [],
+        valMetric: h?.valMetric ?? [],
+        metricName: h?.metricName,
+        progress: h?.progress,
+      };
+    }
+    case 'clear':
+      return isLive(s.phase) || s.phase === 'starting' ? s : emptyRun;
     default:
       break;
   }

@@ -2,8 +2,9 @@ import { create } from 'zustand';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
+import { useEditor } from '../editor/store';
 import { useEngine } from '../state/engine-store';
-import { emptyRun, isLive, reduceRun, type RunAction, type RunView } from './model';
+import { emptyRun, headlineMetric, isLive, reduceRun, type AttachedHistory, type Point, type RunAction, type RunView } from './model';
 
 export type SanityResult = ResultOf<'train.sanityCheck'>;
 
@@ -50,9 +51,10 @@ export const useRun = create<RunStore>((set, get) => ({
   async start(graph, overrides, options = {}) {
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
-    get().dispatch({ type: 'starting', probes: options.probes !== false });
+    const sent = engineGraph(graph);
+    get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent });
     try {
-      const result = await c.request('train.start', { graph: engineGraph(graph), ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}) });
+      const result = await c.request('train.start', { graph: sent, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };
@@ -221,22 +223,86 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
   };
 }
 
-/** Keep the run store bound to whichever engine client is current (the engine may restart). */
+/**
+ * Attach to the run the engine holds, if any (a reloaded page, a restarted renderer): the run view
+ * shows it running, with its curves so far from the run store, and can pause or stop it.
+ */
+export async function attachToCurrentRun(c: RpcClient): Promise<void> {
+  const { run } = await c.request('train.current', {});
+  if (!run || useRun.getState().runId === run.start.runId) return;
+  let history: AttachedHistory | undefined;
+  if (run.start.storedRunId) {
+    try {
+      history = storedHistory(await c.request('runs.open', { id: run.start.storedRunId }));
+    } catch {
+      // No stored curves (a run store that cannot be read): the charts fill from the next events.
+    }
+  }
+  if (useEngine.getState().client !== c) return;
+  useRun.getState().dispatch({ type: 'attached', result: run.start, state: run.state, step: run.step, graph: run.graph as GraphIR, ...(history ? { history } : {}) });
+}
+
+/** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
+export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs'>): AttachedHistory {
+  const batchLoss: Point[] = [];
+  const lr: Point[] = [];
+  const { step, loss } = view.curve;
+  for (let i = 0; i < step.length; i++) {
+    const l = loss[i];
+    if (l !== null) batchLoss.push([step[i], l]);
+    lr.push([step[i], view.curve.lr[i]]);
+  }
+  const valLoss: Point[] = [];
+  const trainMetric: Point[] = [];
+  const valMetric: Point[] = [];
+  let metricName: string | undefined;
+  for (const e of view.epochs) {
+    const train = headlineMetric(e.metrics.train);
+    const val = headlineMetric(e.metrics.val);
+    const vl = e.metrics.val?.loss;
+    if (typeof vl === 'number') valLoss.push([e.epoch, vl]);
+    if (train) trainMetric.push([e.epoch, train.value]);
+    if (val) valMetric.push([e.epoch, val.value]);
+    metricName = val?.name ?? train?.name ?? metricName;
+  }
+  return { batchLoss, lr, valLoss, trainMetric, valMetric, ...(metricName ? { metricName } : {}) };
+}
+
+/**
+ * Keep the run store bound to whichever engine client is current (the engine may restart), attach
+ * to the run an engine already holds when it connects, and forget an ended run's results when
+ * another design is opened (New, Open, a template, a restored run).
+ */
 export function connectRunStore(): () => void {
   let unbind: (() => void) | undefined;
   let bound: RpcClient | undefined;
-  const sync = (c: RpcClient | undefined) => {
-    if (c === bound) return;
-    unbind?.();
-    bound = c;
-    unbind = c ? bindRunEvents(c) : undefined;
-    const s = useRun.getState();
-    if (!c && isLive(s.phase)) useRun.setState({ phase: 'failed', error: { code: 'E_ENGINE_GONE', message: 'The engine stopped; the run ended with it.' } });
+  let attached: RpcClient | undefined;
+  const sync = (c: RpcClient | undefined, ready: boolean) => {
+    if (c !== bound) {
+      unbind?.();
+      bound = c;
+      unbind = c ? bindRunEvents(c) : undefined;
+      const s = useRun.getState();
+      if (!c && isLive(s.phase)) useRun.setState({ phase: 'failed', error: { code: 'E_ENGINE_GONE', message: 'The engine stopped; the run ended with it.' } });
+    }
+    if (c && ready && attached !== c) {
+      attached = c;
+      attachToCurrentRun(c).catch((e: Error) => console.error(`[netwright] could not attach to the engine's run: ${e.message}`));
+    }
   };
-  sync(useEngine.getState().client);
-  const off = useEngine.subscribe((s) => sync(s.client));
+  const engine = useEngine.getState();
+  sync(engine.client, engine.state === 'ready');
+  const off = useEngine.subscribe((s) => sync(s.client, s.state === 'ready'));
+  let loadSeq = useEditor.getState().loadSeq;
+  const offEditor = useEditor.subscribe((s) => {
+    if (s.loadSeq === loadSeq) return;
+    loadSeq = s.loadSeq;
+    useRun.getState().dispatch({ type: 'clear' });
+    if (!isLive(useRun.getState().phase)) useRun.setState({ sanity: undefined, sanityGraph: undefined });
+  });
   return () => {
     off();
+    offEditor();
     unbind?.();
   };
 }

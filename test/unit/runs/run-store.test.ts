@@ -165,10 +165,39 @@ describe('the engine records every run', () => {
       expect(view.curve.loss.every((l) => typeof l === 'number' && l > 0)).toBe(true);
       expect(view.epochs.map((e) => e.epoch)).toEqual([1, 2]);
       expect(view.frameSteps.length).toBeGreaterThan(0);
+      // A stored frame at a step: the one recorded there, or the last before it; none before the first.
+      const fs = view.frameSteps;
+      const at = await client.request('runs.frame', { id: meta.id, step: fs[fs.length - 1] });
+      expect(at.frame).toMatchObject({ step: fs[fs.length - 1] });
+      expect(at.frame!.layers.map((l) => l.nodeId)).toContain('fc1');
+      if (fs.length > 1) expect((await client.request('runs.frame', { id: meta.id, step: fs[1] - 1 })).frame!.step).toBe(fs[0]);
+      expect((await client.request('runs.frame', { id: meta.id, step: fs[0] - 1 })).frame).toBeNull();
       expect(await client.request('runs.update', { id: meta.id, name: 'two moons, adam', notes: 'baseline' })).toMatchObject({ name: 'two moons, adam', notes: 'baseline' });
       await expect(client.request('runs.open', { id: '../../etc/passwd' })).rejects.toThrow(/run id/);
       await client.request('runs.delete', { id: meta.id });
       expect((await client.request('runs.list', {})).runs).toEqual([]);
+    } finally {
+      service.dispose();
+    }
+  });
+});
+
+describe('a client that reconnects attaches to the run the engine holds', () => {
+  it('train.current answers the running run (start info, state, step, graph), and null when there is none', async () => {
+    const { setupEngine, twoMoonsGraph } = await import('../session/fixtures');
+    const { client, waitFor, service } = setupEngine();
+    try {
+      expect(await client.request('train.current', {})).toEqual({ run: null });
+      const g = twoMoonsGraph({ epochs: 50 });
+      const start = await client.request('train.start', { graph: g });
+      await waitFor('train.progress');
+      await client.request('train.control', { runId: start.runId, action: 'pause' });
+      const { run } = await client.request('train.current', {});
+      expect(run?.start).toEqual(start);
+      expect(run?.state).toBe('paused');
+      expect(run?.step).toBeGreaterThan(0);
+      expect((run?.graph as { nodes: { id: string }[] }).nodes.map((n) => n.id)).toEqual(g.nodes.map((n) => n.id));
+      await client.request('train.control', { runId: start.runId, action: 'stop' });
     } finally {
       service.dispose();
     }

@@ -1,5 +1,5 @@
 import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components';
+import { GridComponent, LegendComponent, MarkAreaComponent, TitleComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef, type HTMLAttributes } from 'react';
@@ -7,7 +7,7 @@ import { useEditor } from '../../editor/store';
 import { DARK, LIGHT, type ChartTheme } from '../../training/charts';
 
 // Only the modules the charts use, so the bundle carries no more of echarts than that.
-echarts.use([LineChart, BarChart, GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([LineChart, BarChart, GridComponent, LegendComponent, MarkAreaComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
 
 /** The chart colours of the current theme (the charts draw on canvas, so CSS variables do not reach them). */
 export function useChartTheme(): ChartTheme {

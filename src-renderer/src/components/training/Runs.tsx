@@ -1,20 +1,82 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { ResultOf } from '../../../../src-engine/protocol';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { create } from 'zustand';
 import { parseProject } from '../../editor/project';
 import { useEditor } from '../../editor/store';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../editor/files';
 import { useRun } from '../../training/store';
+import { headlineOf, MAX_COMPARED, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
+import { Compare } from './Compare';
 
-type RunMeta = ResultOf<'runs.list'>['runs'][number];
+type SortKey = 'newest' | 'oldest' | 'result' | 'name' | 'duration';
 
-/** The figure a run is judged by: test accuracy for classifiers, else the test (or last) loss. */
-function headline(m: RunMeta): string {
-  const test = m.summary?.metrics.test as Record<string, unknown> | undefined;
-  if (typeof test?.accuracy === 'number') return `${(100 * test.accuracy).toFixed(2)} %`;
-  if (typeof test?.loss === 'number') return `loss ${test.loss.toPrecision(3)}`;
-  return '–';
+/** The Runs tab's view state: which runs are ticked for comparing, the baseline, sorting, filter. */
+interface RunsUi {
+  selected: readonly string[];
+  /** The run the others are compared against (kept across sessions). */
+  baseline?: string;
+  sort: SortKey;
+  filter: string;
+  comparing: boolean;
+  set(patch: Partial<Omit<RunsUi, 'set' | 'toggle'>>): void;
+  toggle(id: string): void;
+}
+
+const BASELINE_KEY = 'netwright.baselineRun';
+const storedBaseline = (): string | undefined => {
+  try {
+    return globalThis.localStorage?.getItem(BASELINE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const useRunsUi = create<RunsUi>((set, get) => ({
+  selected: [],
+  baseline: storedBaseline(),
+  sort: 'newest',
+  filter: '',
+  comparing: false,
+  set(patch) {
+    if ('baseline' in patch) {
+      try {
+        if (patch.baseline) globalThis.localStorage?.setItem(BASELINE_KEY, patch.baseline);
+        else globalThis.localStorage?.removeItem(BASELINE_KEY);
+      } catch {
+        // No storage: the baseline lasts this session.
+      }
+    }
+    set(patch);
+  },
+  toggle(id) {
+    const sel = get().selected;
+    set({ selected: sel.includes(id) ? sel.filter((x) => x !== id) : [...sel, id].slice(-MAX_COMPARED) });
+  },
+}));
+
+/** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
+function matches(m: RunMeta, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return true;
+  const text = `${m.name} ${m.notes} ${m.status} ${settingsLine(m)}`.toLowerCase();
+  return words.every((w) => text.includes(w));
+}
+
+function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
+  const out = [...runs];
+  if (key === 'oldest') return out.reverse();
+  if (key === 'name') return out.sort((a, b) => a.name.localeCompare(b.name));
+  if (key === 'duration') return out.sort((a, b) => (b.summary?.seconds ?? -1) - (a.summary?.seconds ?? -1));
+  if (key === 'result') {
+    // Best first: accuracy high, loss low; runs without a result last.
+    const score = (m: RunMeta) => {
+      const h = headlineOf(m);
+      return h.value === undefined ? -Infinity : h.higherIsBetter ? h.value : -h.value;
+    };
+    return out.sort((a, b) => score(b) - score(a));
+  }
+  return out;
 }
 
 /** The settings that tell runs of one design apart: optimizer and rate, batch, epochs. */
@@ -39,8 +101,8 @@ function EditField({ value, testId, placeholder, onCommit }: { value: string; te
 
 /**
  * Every stored run, newest first (docs/runs.md): its editable name and notes, status, headline
- * metric, steps and duration; restore a run's design onto the canvas, or delete it. The list
- * refreshes when a run ends.
+ * metric, steps and duration; restore a run's design onto the canvas, or delete it; tick 2–10 to
+ * compare them, one pinned as the baseline. The list refreshes when a run starts or ends.
  */
 export function Runs() {
   const client = useEngine((s) => s.client);
@@ -49,6 +111,7 @@ export function Runs() {
   const files = useFiles();
   const [runs, setRuns] = useState<RunMeta[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const ui = useRunsUi();
   const refresh = useCallback(() => {
     if (!client || !ready) return;
     client
@@ -81,14 +144,54 @@ export function Runs() {
     }
   };
 
+  const byId = useMemo(() => new Map((runs ?? []).map((m) => [m.id, m])), [runs]);
+  const selected = ui.selected.filter((id) => byId.has(id));
+  const baseline = ui.baseline && byId.has(ui.baseline) ? ui.baseline : undefined;
+  // The baseline first, then the others in the order they were ticked.
+  const compared = [...(baseline && selected.includes(baseline) ? [baseline] : []), ...selected.filter((id) => id !== baseline)].map((id) => byId.get(id)!);
+  const shown = useMemo(() => sortRuns((runs ?? []).filter((m) => matches(m, ui.filter)), ui.sort), [runs, ui.filter, ui.sort]);
+
   if (problem) return <p className="runs__empty" data-testid="runs-problem">{problem}</p>;
   if (!runs) return <p className="runs__empty">Loading runs…</p>;
   if (runs.length === 0) return <p className="runs__empty" data-testid="runs-empty">No runs yet: every run you train is kept here with its design and settings.</p>;
+  if (ui.comparing && compared.length >= 2) return <Compare runs={compared} onClose={() => ui.set({ comparing: false })} />;
   return (
     <div className="runs" data-testid="runs">
+      <div className="runs__toolbar">
+        <button
+          type="button"
+          className="primary"
+          data-testid="runs-compare"
+          disabled={compared.length < 2}
+          title={compared.length < 2 ? 'Tick two or more runs to compare them' : `Compare ${compared.length} runs${baseline ? ' against the baseline' : ''}`}
+          onClick={() => ui.set({ comparing: true })}
+        >
+          Compare{compared.length ? ` (${compared.length})` : ''}
+        </button>
+        {selected.length ? (
+          <button type="button" data-testid="runs-clear-selection" onClick={() => ui.set({ selected: [] })}>
+            Clear
+          </button>
+        ) : null}
+        <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter: adam, crashed, mnist…" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
+        <label className="runs__sort">
+          sort{' '}
+          <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
+            <option value="newest">newest</option>
+            <option value="oldest">oldest</option>
+            <option value="result">best result</option>
+            <option value="name">name</option>
+            <option value="duration">longest</option>
+          </select>
+        </label>
+        <span className="runs__sub">
+          {shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`}
+        </span>
+      </div>
       <table className="runs__table">
         <thead>
           <tr>
+            <th title="Tick runs to compare" />
             <th>Run</th>
             <th>Result</th>
             <th>Notes</th>
@@ -96,16 +199,29 @@ export function Runs() {
           </tr>
         </thead>
         <tbody>
-          {runs.map((m) => (
-            <tr key={m.id} data-testid={`run-${m.id}`} data-status={m.status}>
+          {shown.map((m) => (
+            <tr key={m.id} data-testid={`run-${m.id}`} data-status={m.status} data-baseline={String(m.id === baseline)} className={selected.includes(m.id) ? 'runs__row--selected' : ''}>
+              <td className="runs__pick">
+                <input type="checkbox" data-testid={`run-select-${m.id}`} aria-label={`Compare ${m.name}`} checked={selected.includes(m.id)} onChange={() => ui.toggle(m.id)} />
+                <button
+                  type="button"
+                  className={`runs__star${m.id === baseline ? ' runs__star--on' : ''}`}
+                  data-testid={`run-baseline-${m.id}`}
+                  aria-pressed={m.id === baseline}
+                  title={m.id === baseline ? 'The baseline (click to unpin)' : 'Pin as the baseline: comparisons show it first and measure differences against it'}
+                  onClick={() => ui.set({ baseline: m.id === baseline ? undefined : m.id })}
+                >
+                  {m.id === baseline ? '★' : '☆'}
+                </button>
+              </td>
               <td className="runs__name">
                 <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => update(m.id, { name })} />
                 <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
                   {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
                 </div>
               </td>
-              <td>
-                <b data-testid={`run-result-${m.id}`}>{headline(m)}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
+              <td className="runs__result">
+                <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
                 <div className="runs__sub">
                   {m.summary ? `${m.summary.steps} steps · ${duration(m.summary.seconds)}` : '–'}
                 </div>
@@ -125,6 +241,7 @@ export function Runs() {
           ))}
         </tbody>
       </table>
+      {shown.length === 0 ? <p className="runs__empty">No run matches “{ui.filter}”.</p> : null}
     </div>
   );
 }

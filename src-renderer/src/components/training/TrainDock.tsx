@@ -1,4 +1,5 @@
 import { Curves } from './Curves';
+import { DesignBanner } from './DesignBanner';
 import { DivergenceBanner } from './DivergenceBanner';
 import { Layers } from './Layers';
 import { Playground } from './Playground';
@@ -35,7 +36,7 @@ export function TrainDock() {
   const probeHz = useTrainUi((s) => s.probeHz);
   const set = useTrainUi((s) => s.set);
   return (
-    <section className={`train-dock${open ? ' train-dock--open' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
+    <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
       <div className="train-dock__frame">
         <header className="train-dock__header">
           <button type="button" className="train-dock__toggle" data-testid="train-dock-toggle" onClick={() => set({ open: !open })} aria-expanded={open}>
@@ -75,10 +76,12 @@ export function TrainDock() {
           </label>
         </header>
         {open ? (
-          <div className="train-dock__body">
-            <TrainPanel />
+          <div className={`train-dock__body${tab === 'runs' ? ' train-dock__body--wide' : ''}`}>
+            {/* The Runs tab (the list, the compare view) takes the dock's whole width. */}
+            {tab === 'runs' ? null : <TrainPanel />}
             <div className="train-dock__main">
               <DivergenceBanner />
+              <DesignBanner />
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
                 {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
               </div>

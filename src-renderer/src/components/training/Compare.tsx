@@ -1,0 +1,398 @@
+import { useEffect, useMemo, useState } from 'react';
+import { describeDiff, diffGraphs, type GraphDiff } from '../../../../src-engine/base/ir/diff';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import type { StoredFrame } from '../../../../src-engine/protocol';
+import { useEngine } from '../../state/engine-store';
+import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHistogram, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
+import type { ChartTheme } from '../../training/charts';
+import { EChart, useChartTheme } from './EChart';
+
+type Section = 'curves' | 'settings' | 'layers' | 'architecture' | 'confusion';
+const SECTIONS: { id: Section; label: string }[] = [
+  { id: 'curves', label: 'Curves' },
+  { id: 'settings', label: 'Settings' },
+  { id: 'layers', label: 'Layers' },
+  { id: 'architecture', label: 'Architecture' },
+  { id: 'confusion', label: 'Confusion' },
+];
+
+const axisStyle = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
+  axisLine: { lineStyle: { color: t.grid } },
+  axisLabel: { color: t.muted, fontSize: 10 },
+  splitLine: { lineStyle: { color: t.grid } },
+  nameTextStyle: { color: t.muted, fontSize: 10 },
+  ...extra,
+});
+
+/** An overlay line chart: one series per run, in the runs' colours. */
+function overlayOption(t: ChartTheme, title: string, runs: readonly RunMeta[], data: readonly [number, number][][], opts: { xName: string; yLog?: boolean; step?: boolean; xMin?: number }): Record<string, unknown> {
+  return {
+    animation: false,
+    title: { text: title, textStyle: { color: t.text, fontSize: 11, fontWeight: 'normal' }, left: 0, top: 0 },
+    grid: { left: 52, right: 14, top: 24, bottom: 30 },
+    tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    xAxis: { type: 'value', name: opts.xName, nameLocation: 'middle', nameGap: 18, scale: true, ...(opts.xMin !== undefined ? { min: opts.xMin } : {}), ...axisStyle(t) },
+    yAxis: { type: opts.yLog ? 'log' : 'value', scale: true, ...axisStyle(t) },
+    series: runLabels(runs).map((name, i) => ({ name, type: 'line', showSymbol: data[i].length < 30, symbolSize: 4, step: opts.step ? 'end' : undefined, data: data[i], lineStyle: { width: 1.5, color: runColour(t, i) }, itemStyle: { color: runColour(t, i) } })),
+  };
+}
+
+/**
+ * 2–10 stored runs side by side (the baseline first): their loss and metric curves overlaid,
+ * their settings with only the differences by default, per-layer histograms of every run overlaid
+ * at one step, the architecture diff against the baseline, and their confusion matrices.
+ */
+export function Compare({ runs, onClose }: { runs: readonly RunMeta[]; onClose: () => void }) {
+  const client = useEngine((s) => s.client);
+  const [section, setSection] = useState<Section>('curves');
+  const [opened, setOpened] = useState<Record<string, StoredRun | { error: string }>>({});
+  const ids = runs.map((r) => r.id).join(',');
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    for (const r of runs) {
+      if (opened[r.id] && !('error' in opened[r.id])) continue;
+      client.request('runs.open', { id: r.id }).then(
+        (v) => live && setOpened((o) => ({ ...o, [r.id]: v })),
+        (e: Error) => live && setOpened((o) => ({ ...o, [r.id]: { error: e.message } })),
+      );
+    }
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- reopen only when the set of runs changes
+  }, [client, ids]);
+  const loaded = runs.map((r) => opened[r.id]).filter((v): v is StoredRun => !!v && !('error' in v));
+  const failed = runs.filter((r) => opened[r.id] && 'error' in opened[r.id]);
+  const ready = loaded.length === runs.length;
+  return (
+    <div className="compare" data-testid="compare" data-runs={runs.length}>
+      <header className="compare__header">
+        <button type="button" data-testid="compare-close" onClick={onClose} title="Back to the list of runs">
+          ← Runs
+        </button>
+        <CompareLegend runs={runs} />
+        <nav className="compare__sections" role="tablist">
+          {SECTIONS.map((s) => (
+            <button key={s.id} type="button" role="tab" aria-selected={section === s.id} className={section === s.id ? 'active' : ''} data-testid={`compare-section-${s.id}`} onClick={() => setSection(s.id)}>
+              {s.label}
+            </button>
+          ))}
+        </nav>
+      </header>
+      {failed.length ? <p className="runs__empty">{failed.map((r) => `${r.name}: ${(opened[r.id] as { error: string }).error}`).join(' · ')}</p> : null}
+      {!ready ? (
+        failed.length ? null : <p className="runs__empty">Opening {runs.length} runs…</p>
+      ) : (
+        <div className="compare__body" data-testid={`compare-view-${section}`}>
+          {section === 'curves' ? <CompareCurves runs={runs} stored={loaded} /> : null}
+          {section === 'settings' ? <CompareSettings runs={runs} /> : null}
+          {section === 'layers' ? <CompareLayers runs={runs} stored={loaded} /> : null}
+          {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} /> : null}
+          {section === 'confusion' ? <CompareConfusion runs={runs} stored={loaded} /> : null}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function CompareLegend({ runs }: { runs: readonly RunMeta[] }) {
+  const t = useChartTheme();
+  const labels = runLabels(runs);
+  return (
+    <ul className="compare__legend" data-testid="compare-legend">
+      {runs.map((r, i) => (
+        <li key={r.id} title={`${labels[i]} · ${r.status} · ${headlineOf(r).label}`}>
+          <span className="compare__swatch" style={{ background: runColour(t, i) }} />
+          {i === 0 ? <b title="The baseline: differences are measured against it">★ </b> : null}
+          {labels[i]} <span className="runs__sub">{headlineOf(r).label}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const t = useChartTheme();
+  const [x, setX] = useState<XAxis>('step');
+  const [smoothing, setSmoothing] = useState(0.6);
+  const metrics = useMemo(() => sharedEpochMetrics(stored), [stored]);
+  const [metric, setMetric] = useState<string | undefined>(undefined);
+  const m = metric && metrics.includes(metric) ? metric : metrics[0];
+  const xName = x === 'step' ? 'step' : x === 'epoch' ? 'epoch' : 'seconds';
+  const loss = useMemo(() => overlayOption(t, `Training loss (smoothing ${smoothing})`, runs, stored.map((r) => lossPoints(r, x, smoothing)), { xName }), [t, runs, stored, x, smoothing, xName]);
+  const val = useMemo(() => (m ? overlayOption(t, `Validation ${m} per epoch`, runs, stored.map((r) => epochPoints(r, 'val', m, x)), { xName }) : undefined), [t, runs, stored, x, m, xName]);
+  const lr = useMemo(() => overlayOption(t, 'Learning rate', runs, stored.map((r) => lossPoints({ curve: { ...r.curve, loss: r.curve.lr }, epochs: r.epochs }, x, 0)), { xName, step: true }), [t, runs, stored, x, xName]);
+  const key = runs.map((r) => r.id).join(',');
+  return (
+    <div className="compare__curves">
+      <div className="compare__controls">
+        <label>
+          x{' '}
+          <select data-testid="compare-x" value={x} onChange={(e) => setX(e.target.value as XAxis)}>
+            <option value="step">step</option>
+            <option value="epoch">epoch</option>
+            <option value="time">wall time</option>
+          </select>
+        </label>
+        <label title="TensorBoard's smoothing: a debiased exponential moving average (0: raw)">
+          smoothing{' '}
+          <input type="range" data-testid="compare-smoothing" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /> {smoothing.toFixed(2)}
+        </label>
+        {metrics.length > 1 ? (
+          <label>
+            metric{' '}
+            <select data-testid="compare-metric" value={m} onChange={(e) => setMetric(e.target.value)}>
+              {metrics.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+      </div>
+      <div className="compare__charts">
+        <EChart key={`loss-${key}`} className="chart compare__chart" option={loss} data-testid="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} />
+        {val ? <EChart key={`val-${key}`} className="chart compare__chart" option={val} data-testid="compare-metric-chart" data-metric={m} /> : <p className="runs__empty">No validation metric that every run reports.</p>}
+        <EChart key={`lr-${key}`} className="chart compare__chart" option={lr} data-testid="compare-lr" />
+      </div>
+    </div>
+  );
+}
+
+function CompareSettings({ runs }: { runs: readonly RunMeta[] }) {
+  const [all, setAll] = useState(false);
+  const rows = useMemo(() => settingsRows(runs), [runs]);
+  const labels = runLabels(runs);
+  const shown = all ? rows : rows.filter((r) => r.differs);
+  const differ = rows.filter((r) => r.differs).length;
+  return (
+    <div className="compare__settings">
+      <label className="compare__controls">
+        <input type="checkbox" data-testid="compare-all-settings" checked={all} onChange={(e) => setAll(e.target.checked)} /> show all {rows.length} settings ({differ} differ)
+      </label>
+      {shown.length === 0 ? (
+        <p className="runs__empty" data-testid="compare-settings-same">
+          Every setting is the same in these runs{runs.length > 1 ? '; they differ only in their design or their seed of chance' : ''}.
+        </p>
+      ) : (
+        <table className="runs__table compare__table" data-testid="compare-settings">
+          <thead>
+            <tr>
+              <th>Setting</th>
+              {runs.map((r, i) => (
+                <th key={r.id}>
+                  {i === 0 ? '★ ' : ''}
+                  {labels[i]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <tr key={row.key} data-testid={`setting-${row.key}`} data-differs={String(row.differs)}>
+                <td className="compare__key">{row.key}</td>
+                {row.values.map((v, i) => (
+                  <td key={i} className={row.differs && i > 0 && v !== row.values[0] ? 'compare__changed' : ''}>
+                    {v}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Node ids with a probed output or parameters in every run's frames, in the baseline's order. */
+function probedNodes(frames: readonly (StoredFrame | null)[], kind: HistKind): string[] {
+  const sets = frames.map((f) => new Set(f ? (kind === 'activation' ? f.layers.map((l) => l.nodeId) : f.params.map((p) => p.nodeId)) : []));
+  const first = frames.find(Boolean);
+  if (!first) return [];
+  const order = kind === 'activation' ? first.layers.map((l) => l.nodeId) : [...new Set(first.params.map((p) => p.nodeId))];
+  return order.filter((id) => sets.every((s, i) => !frames[i] || s.has(id)));
+}
+
+function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const t = useChartTheme();
+  const client = useEngine((s) => s.client);
+  const lastSteps = stored.map((r) => r.frameSteps[r.frameSteps.length - 1] ?? 0);
+  const maxStep = Math.max(0, ...lastSteps);
+  // At the end by default: each run's last frame (runs of different lengths each show their last).
+  const [step, setStep] = useState<number | 'last'>('last');
+  const [kind, setKind] = useState<HistKind>('activation');
+  const [node, setNode] = useState<string | undefined>(undefined);
+  const [frames, setFrames] = useState<(StoredFrame | null)[] | undefined>(undefined);
+  const key = `${runs.map((r) => r.id).join(',')}@${step}`;
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    Promise.all(runs.map((r, i) => client.request('runs.frame', { id: r.id, step: step === 'last' ? lastSteps[i] : step }).then((x) => x.frame)))
+      .then((f) => live && setFrames(f))
+      .catch(() => live && setFrames(runs.map(() => null)));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` names the runs and the step
+  }, [client, key]);
+  const nodes = useMemo(() => (frames ? probedNodes(frames, kind) : []), [frames, kind]);
+  const chosen = node && nodes.includes(node) ? node : nodes[0];
+  const option = useMemo(() => {
+    if (!frames || !chosen) return undefined;
+    const data = frames.map((f) => {
+      const h = layerHistogram(f, chosen, kind);
+      return h ? densityPoints(h) : [];
+    });
+    return overlayOption(t, `${chosen}: ${kind === 'activation' ? 'activations' : 'weights'} (density)`, runs, data, { xName: kind === 'activation' ? 'value' : 'weight' });
+  }, [t, frames, chosen, kind, runs]);
+  const grads = useMemo(() => {
+    if (!frames) return undefined;
+    const norms = frames.map(gradNorms);
+    const layers = [...new Set(norms.flatMap((m) => [...m.keys()]))];
+    return {
+      animation: false,
+      title: { text: 'Gradient flow ‖∇W‖ per layer', textStyle: { color: t.text, fontSize: 11, fontWeight: 'normal' }, left: 0, top: 0 },
+      grid: { left: 52, right: 14, top: 24, bottom: 30 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: layers, ...axisStyle(t) },
+      yAxis: { type: 'log', ...axisStyle(t) },
+      series: runLabels(runs).map((name, i) => ({ name, type: 'bar', data: layers.map((l) => norms[i].get(l) ?? null), itemStyle: { color: runColour(t, i) } })),
+    };
+  }, [t, frames, runs]);
+  if (stored.every((r) => r.frameSteps.length === 0)) return <p className="runs__empty">These runs were trained without probes: there are no layer histograms to compare.</p>;
+  const shownSteps = frames?.map((f) => (f ? f.step : '–')).join(' / ');
+  return (
+    <div className="compare__layers">
+      <div className="compare__controls">
+        <label>
+          layer{' '}
+          <select data-testid="compare-layer" value={chosen ?? ''} onChange={(e) => setNode(e.target.value)}>
+            {nodes.map((id) => (
+              <option key={id} value={id}>
+                {id}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <select data-testid="compare-hist-kind" value={kind} onChange={(e) => setKind(e.target.value as HistKind)}>
+            <option value="activation">activations</option>
+            <option value="weight">weights</option>
+          </select>
+        </label>
+        <label title="Each run shows its probe frame at this step, or the last one before it">
+          step{' '}
+          <input type="range" data-testid="compare-step" min={0} max={maxStep} value={step === 'last' ? maxStep : step} onChange={(e) => setStep(Number(e.target.value) >= maxStep ? 'last' : Number(e.target.value))} />{' '}
+          {step === 'last' ? 'last' : step}
+        </label>
+        <span className="runs__sub" data-testid="compare-frame-steps">
+          frames at step {shownSteps ?? '…'}
+        </span>
+      </div>
+      <div className="compare__charts">
+        {option ? <EChart key={`h-${key}-${chosen}-${kind}`} className="chart compare__chart" option={option} data-testid="compare-histogram" data-node={chosen} data-kind={kind} data-series={frames?.filter((f) => f && layerHistogram(f, chosen!, kind)).length ?? 0} /> : <p className="runs__empty">No probed layer in common.</p>}
+        {grads ? <EChart key={`g-${key}`} className="chart compare__chart" option={grads} data-testid="compare-gradients" /> : null}
+      </div>
+    </div>
+  );
+}
+
+function CompareArchitecture({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const base = stored[0].graph as GraphIR;
+  const diffs = stored.slice(1).map((r) => diffGraphs(base, r.graph as GraphIR));
+  const labels = runLabels(runs);
+  return (
+    <div className="compare__arch" data-testid="compare-architecture">
+      {diffs.map((d, i) => (
+        <ArchDiff key={runs[i + 1].id} name={labels[i + 1]} base={labels[0]} diff={d} />
+      ))}
+    </div>
+  );
+}
+
+function ArchDiff({ name, base, diff }: { name: string; base: string; diff: GraphDiff }) {
+  const none = diff.added.length + diff.removed.length + diff.changed.length + diff.outputs.length === 0;
+  const show = (v: unknown) => (v === undefined ? '(default)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+  return (
+    <section className="compare__diff" data-testid="arch-diff" title={describeDiff(diff, 100)}>
+      <h4>
+        {name} <span className="runs__sub">against ★ {base}</span>
+      </h4>
+      {none ? <p className="runs__sub">Same architecture.</p> : null}
+      <ul>
+        {diff.added.map((n) => (
+          <li key={`+${n.id}`} className="compare__added" data-testid={`arch-added-${n.id}`}>
+            + {n.id} <span className="runs__sub">{n.op}</span>
+          </li>
+        ))}
+        {diff.removed.map((n) => (
+          <li key={`-${n.id}`} className="compare__removed" data-testid={`arch-removed-${n.id}`}>
+            − {n.id} <span className="runs__sub">{n.op}</span>
+          </li>
+        ))}
+        {diff.changed.map((c) => (
+          <li key={`~${c.id}`} className="compare__changed" data-testid={`arch-changed-${c.id}`}>
+            ~ {c.id} <span className="runs__sub">{c.op}</span>: {c.changes.map((x) => `${x.field} ${show(x.before)} → ${show(x.after)}`).join(', ')}
+          </li>
+        ))}
+        {diff.outputs.map((o) => (
+          <li key={`o${o.name}`} className="compare__changed">
+            output {o.name}: {o.before ?? '–'} → {o.after ?? '–'}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CompareConfusion({ runs }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const mats = runs.map(confusionOf);
+  const labels = runLabels(runs);
+  if (mats.every((m) => !m)) return <p className="runs__empty">No confusion matrices: these runs are not classifiers, or ended before an evaluation.</p>;
+  const base = mats[0];
+  return (
+    <div className="compare__confusions">
+      {runs.map((r, i) => {
+        const m = mats[i];
+        const diff = i > 0 && base && m && m.length === base.length ? m.map((row, a) => row.map((v, b) => v - base[a][b])) : undefined;
+        return (
+          <div key={r.id} className="compare__confusion" data-testid={`compare-confusion-${r.id}`}>
+            <h4>
+              {i === 0 ? '★ ' : ''}
+              {labels[i]}
+            </h4>
+            {m ? <Matrix m={m} /> : <p className="runs__sub">none</p>}
+            {diff ? (
+              <>
+                <h4 className="runs__sub">minus ★</h4>
+                <Matrix m={diff} signed />
+              </>
+            ) : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+function Matrix({ m, signed }: { m: number[][]; signed?: boolean }) {
+  const max = Math.max(1, ...m.flat().map((v) => Math.abs(v)));
+  return (
+    <div className="compare__matrix" style={{ gridTemplateColumns: `repeat(${m.length}, 1fr)` }}>
+      {m.flatMap((row, a) =>
+        row.map((v, b) => {
+          const share = Math.abs(v) / max;
+          const colour = signed ? (v === 0 ? 'transparent' : (a === b) === v > 0 ? `rgba(31,157,85,${share})` : `rgba(214,69,69,${share})`) : `rgba(51,102,255,${share})`;
+          return (
+            <span key={`${a}-${b}`} style={{ background: colour }} title={`true ${a}, predicted ${b}: ${v}`}>
+              {v === 0 && signed ? '' : v}
+            </span>
+          );
+        }),
+      )}
+    </div>
+  );
+}
