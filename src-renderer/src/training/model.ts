@@ -1,5 +1,5 @@
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import type { EventData, ProbeFrame, ResultOf, RunState } from '../../../src-engine/protocol';
+import type { EventData, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
 export type Point = readonly [number, number];
@@ -26,6 +26,8 @@ export interface RunView {
   phase: RunPhase;
   /** The design this run trains (as sent to the engine): the canvas may since have changed. */
   graph?: GraphIR;
+  /** Set when the view shows a stored run (not a live one): the timeline scrubs its probe frames. */
+  stored?: StoredRunView;
   /** The engine's answer to `train.start`: backend, steps per epoch, class names, probe samples. */
   info?: StartResult;
   progress?: Progress;
@@ -67,6 +69,7 @@ export const emptyRun: RunView = {
   runId: undefined,
   phase: 'idle',
   graph: undefined,
+  stored: undefined,
   info: undefined,
   progress: undefined,
   loss: [],
@@ -132,7 +135,22 @@ export function headlineMetric(values: Record<string, unknown> | undefined): { n
 }
 
 /** What the run store has of a run a client attaches to mid-way: its curves so far. */
+/** A stored run on screen: which, and the steps that have a probe frame. */
+export interface StoredRunView {
+  id: string;
+  name: string;
+  status: string;
+  frameSteps: readonly number[];
+  /** The step of the frame shown. */
+  step?: number;
+}
+
+/** The run view's id for a stored run (live runs are `run-N`): events of live runs never match it. */
+export const storedRunKey = (id: string): string => `stored:${id}`;
+
 export interface AttachedHistory {
+  /** The epoch-mean training loss by step. */
+  loss: readonly Point[];
   batchLoss: readonly Point[];
   lr: readonly Point[];
   valLoss: readonly Point[];
@@ -150,6 +168,10 @@ export type RunAction =
   | { type: 'attached'; result: StartResult; state: RunState; step: number; graph?: GraphIR; history?: AttachedHistory }
   /** Another design was opened: forget the ended run's results. */
   | { type: 'clear' }
+  /** Show a stored run: its curves, its result, and (with the timeline) its probe frames. */
+  | { type: 'view-stored'; run: ResultOf<'runs.open'>; history: AttachedHistory }
+  /** The timeline moved: the stored frame at (or before) the chosen step. */
+  | { type: 'stored-frame'; id: string; frame: StoredFrame | null }
   | { type: 'start-failed'; code: string; message: string }
   | { type: 'control'; state: RunState; step: number; runId: string }
   | { type: 'progress'; data: Progress }
@@ -183,6 +205,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         info: a.result,
         graph: a.graph,
         probes: true,
+        loss: series(h?.loss ?? []),
         batchLoss: series(h?.batchLoss ?? []),
         lr: series(h?.lr ?? []),
         valLoss: h?.valLoss ?? [],
@@ -194,6 +217,49 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
     }
     case 'clear':
       return isLive(s.phase) || s.phase === 'starting' ? s : emptyRun;
+    case 'view-stored': {
+      if (isLive(s.phase) || s.phase === 'starting') return s;
+      const { meta } = a.run;
+      const runId = storedRunKey(meta.id);
+      const h = a.history;
+      const series = <T extends readonly unknown[]>(points: readonly T[]): readonly T[] => points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
+      const m = meta.summary?.metrics as Record<string, unknown> | undefined;
+      return {
+        ...emptyRun,
+        phase: meta.status === 'done' || meta.status === 'stopped' ? 'done' : 'failed',
+        runId,
+        graph: a.run.graph as GraphIR,
+        stored: { id: meta.id, name: meta.name, status: meta.status, frameSteps: a.run.frameSteps },
+        ...(a.run.start ? { info: { ...a.run.start, runId } } : {}),
+        probes: a.run.frameSteps.length > 0,
+        loss: series(h.loss),
+        batchLoss: series(h.batchLoss),
+        lr: series(h.lr),
+        valLoss: h.valLoss,
+        trainMetric: h.trainMetric,
+        valMetric: h.valMetric,
+        metricName: h.metricName,
+        ...(meta.summary
+          ? {
+              done: {
+                runId,
+                reason: meta.status === 'stopped' ? 'stopped' : 'completed',
+                epochs: meta.summary.epochs,
+                steps: meta.summary.steps,
+                seconds: meta.summary.seconds,
+                evaluatedEpoch: meta.summary.epochs,
+                ...(m?.train ? { train: m.train as DoneEvent['train'] } : {}),
+                ...(m?.val ? { val: m.val as DoneEvent['val'] } : {}),
+                ...(m?.test ? { test: m.test as DoneEvent['test'] } : {}),
+              },
+            }
+          : {}),
+        ...(meta.status === 'crashed' ? { error: { code: 'E_RUN_CRASHED', message: 'This run crashed: its curves and frames up to the crash are shown.' } } : {}),
+      };
+    }
+    case 'stored-frame':
+      if (!s.stored || s.stored.id !== a.id) return s;
+      return { ...s, frame: a.frame ? { ...a.frame, runId: s.runId!, seq: 0 } : undefined, stored: { ...s.stored, step: a.frame?.step } };
     default:
       break;
   }

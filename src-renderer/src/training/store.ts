@@ -4,6 +4,7 @@ import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptio
 import { engineGraph } from '../editor/analysis';
 import { useEditor } from '../editor/store';
 import { useEngine } from '../state/engine-store';
+import { useSweep } from './sweep';
 import { emptyRun, headlineMetric, isLive, reduceRun, type AttachedHistory, type Point, type RunAction, type RunView } from './model';
 
 export type SanityResult = ResultOf<'train.sanityCheck'>;
@@ -216,6 +217,11 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
     c.on('train.diverged', (data) => send({ type: 'diverged', data })),
     c.on('train.state', (data) => send({ type: 'state', data })),
     c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
+    c.on('sweep.progress', (data) => {
+      useSweep.getState().progress(data);
+      // The UI follows the sweep: each of its runs as it starts (in order with that run's events).
+      if (data.state === 'running' && data.start) send({ type: 'attached', result: data.start, state: 'running', step: 0 });
+    }),
   ];
   return () => {
     offs.forEach((off) => off());
@@ -239,17 +245,46 @@ export async function attachToCurrentRun(c: RpcClient): Promise<void> {
     }
   }
   if (useEngine.getState().client !== c) return;
+  if (run.sweep) useSweep.setState({ sweepId: run.sweep.id, total: run.sweep.total, state: 'running', run: run.sweep, failures: [] });
   useRun.getState().dispatch({ type: 'attached', result: run.start, state: run.state, step: run.step, graph: run.graph as GraphIR, ...(history ? { history } : {}) });
+}
+
+/**
+ * Show a stored run in the Train dock: its curves and result, and its last probe frame (the
+ * timeline, `showStoredFrame`, moves through the others). Refused while a run is live.
+ */
+export async function viewStoredRun(c: RpcClient, id: string): Promise<ResultOf<'runs.open'>> {
+  const run = await c.request('runs.open', { id });
+  useRun.getState().dispatch({ type: 'view-stored', run, history: storedHistory(run) });
+  const last = run.frameSteps[run.frameSteps.length - 1];
+  if (last !== undefined) await showStoredFrame(c, id, last);
+  return run;
+}
+
+/** The timeline: show a stored run's probe frame at `step` (or the last one before it). */
+export async function showStoredFrame(c: RpcClient, id: string, step: number): Promise<void> {
+  const { frame } = await c.request('runs.frame', { id, step });
+  useRun.getState().dispatch({ type: 'stored-frame', id, frame });
 }
 
 /** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
 export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs'>): AttachedHistory {
   const batchLoss: Point[] = [];
+  const meanLoss: Point[] = [];
   const lr: Point[] = [];
-  const { step, loss } = view.curve;
+  const { step, loss, epoch } = view.curve;
+  // The live chart's "train loss (epoch mean)": the mean of the epoch's batch losses so far.
+  let sum = 0;
+  let n = 0;
   for (let i = 0; i < step.length; i++) {
+    if (i > 0 && epoch[i] !== epoch[i - 1]) sum = n = 0;
     const l = loss[i];
-    if (l !== null) batchLoss.push([step[i], l]);
+    if (l !== null) {
+      batchLoss.push([step[i], l]);
+      sum += l;
+      n++;
+    }
+    if (n > 0) meanLoss.push([step[i], sum / n]);
     lr.push([step[i], view.curve.lr[i]]);
   }
   const valLoss: Point[] = [];
@@ -265,7 +300,7 @@ export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epoch
     if (val) valMetric.push([e.epoch, val.value]);
     metricName = val?.name ?? train?.name ?? metricName;
   }
-  return { batchLoss, lr, valLoss, trainMetric, valMetric, ...(metricName ? { metricName } : {}) };
+  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(metricName ? { metricName } : {}) };
 }
 
 /**

@@ -141,7 +141,8 @@ describe('the engine records every run', () => {
     const { client, waitFor, service } = setupEngine({ runs: store });
     try {
       const g = twoMoonsGraph({ epochs: 2 });
-      const { runId, storedRunId } = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
+      const started = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
+      const { runId, storedRunId } = started;
       const done = await waitFor('train.done');
       await waitFor('train.state', (s) => s.state === 'done');
       const [meta] = store.list();
@@ -165,6 +166,8 @@ describe('the engine records every run', () => {
       expect(view.curve.loss.every((l) => typeof l === 'number' && l > 0)).toBe(true);
       expect(view.epochs.map((e) => e.epoch)).toEqual([1, 2]);
       expect(view.frameSteps.length).toBeGreaterThan(0);
+      expect(view.start).toEqual(started); // kept with the run: a stored run's timeline shows its probe samples
+      expect(view.start!.probeSamples.inputs.length).toBeGreaterThan(0);
       // A stored frame at a step: the one recorded there, or the last before it; none before the first.
       const fs = view.frameSteps;
       const at = await client.request('runs.frame', { id: meta.id, step: fs[fs.length - 1] });

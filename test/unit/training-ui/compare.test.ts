@@ -46,7 +46,7 @@ describe('comparing runs', () => {
   });
 
   it('curves by step, epoch or wall time; at most `max` points, the last always kept', () => {
-    const run = { curve: { step: [1, 2, 3, 4, 5], loss: [5, 4, null, 2, 1], lr: [1, 1, 1, 1, 1], t: [0.1, 0.2, 0.3, 0.4, 0.5] }, epochs: [{ epoch: 1, step: 5, t: 0.5, metrics: { val: { accuracy: 0.9, loss: 0.3 } } }] };
+    const run = { curve: { step: [1, 2, 3, 4, 5], epoch: [1, 1, 1, 1, 1], loss: [5, 4, null, 2, 1], lr: [1, 1, 1, 1, 1], t: [0.1, 0.2, 0.3, 0.4, 0.5] }, epochs: [{ epoch: 1, step: 5, t: 0.5, metrics: { val: { accuracy: 0.9, loss: 0.3 } } }] };
     expect(lossPoints(run, 'step', 0)).toEqual([[1, 5], [2, 4], [4, 2], [5, 1]]);
     expect(lossPoints(run, 'epoch', 0).map((p) => p[0])).toEqual([0.2, 0.4, 0.8, 1]);
     expect(lossPoints(run, 'time', 0, 2)).toEqual([[0.1, 5], [0.5, 1]]);
@@ -75,13 +75,28 @@ describe('the run view follows the design on the canvas', () => {
     expect(reduceRun(done, { type: 'clear' })).toBe(emptyRun);
   });
 
+  it('a stored run opens with its curves, result and start info; the timeline swaps its frame; a live run is never replaced', () => {
+    const meta = { format: 'netwright.run' as const, version: 1, id: '20261122-100000-abcd', name: 'moons', notes: '', createdAt: '', status: 'crashed' as const, pid: 1, settings: { training: {} as never, backend: 'CPU', appVersion: '0.1.0' }, summary: { steps: 3, epochs: 1, seconds: 2, metrics: { test: { loss: 0.2, accuracy: 0.9 } } } };
+    const run = { meta, graph: { format: 'netwright.graph', version: 2, nodes: [], outputs: {} }, curve: { step: [1, 2, 3], epoch: [1, 1, 1], loss: [2, 1.5, 1], lr: [0.1, 0.1, 0.1], t: [0, 1, 2] }, epochs: [], frameSteps: [1, 3], start: { ...start, runId: 'run-7' } };
+    const s = reduceRun(emptyRun, { type: 'view-stored', run, history: storedHistory(run) });
+    expect(s).toMatchObject({ phase: 'failed', runId: 'stored:20261122-100000-abcd', stored: { id: meta.id, frameSteps: [1, 3] }, info: { runId: 'stored:20261122-100000-abcd', stepsPerEpoch: 10 }, done: { steps: 3, test: { accuracy: 0.9 } }, error: { code: 'E_RUN_CRASHED' } });
+    const frame = { step: 1, epoch: 1, loss: 2, layers: [], params: [], health: [], costMs: 1 };
+    const f = reduceRun(s, { type: 'stored-frame', id: meta.id, frame });
+    expect(f.frame).toMatchObject({ step: 1, runId: s.runId, seq: 0 });
+    expect(f.stored?.step).toBe(1);
+    expect(reduceRun(f, { type: 'stored-frame', id: 'another', frame })).toBe(f);
+    const live = reduceRun(emptyRun, { type: 'started', result: start });
+    expect(reduceRun(live, { type: 'view-stored', run, history: storedHistory(run) })).toBe(live);
+  });
+
   it('a reloaded page attaches to the running run with its stored curves', () => {
     const history = storedHistory({
-      curve: { step: [1, 2, 3], loss: [2, null, 1], lr: [0.1, 0.1, 0.05], t: [0, 1, 2] },
+      curve: { step: [1, 2, 3], epoch: [1, 1, 2], loss: [2, null, 1], lr: [0.1, 0.1, 0.05], t: [0, 1, 2] },
       epochs: [{ epoch: 1, step: 3, t: 2, metrics: { train: { accuracy: 0.5 }, val: { accuracy: 0.6, loss: 1.5 } } }],
     });
     const s = reduceRun(emptyRun, { type: 'attached', result: start, state: 'paused', step: 3, history });
-    expect(s).toMatchObject({ phase: 'paused', runId: 'run-1', batchLoss: [[1, 2], [3, 1]], lr: [[1, 0.1], [2, 0.1], [3, 0.05]], valLoss: [[1, 1.5]], valMetric: [[1, 0.6]], trainMetric: [[1, 0.5]], metricName: 'accuracy' });
+    // The epoch mean restarts with epoch 2 (step 3); a non-finite loss is left out of it.
+    expect(s).toMatchObject({ phase: 'paused', runId: 'run-1', loss: [[1, 2], [2, 2], [3, 1]], batchLoss: [[1, 2], [3, 1]], lr: [[1, 0.1], [2, 0.1], [3, 0.05]], valLoss: [[1, 1.5]], valMetric: [[1, 0.6]], trainMetric: [[1, 0.5]], metricName: 'accuracy' });
     // Attaching again to the same run (a second hello) changes nothing.
     expect(reduceRun(s, { type: 'attached', result: start, state: 'running', step: 9 })).toBe(s);
   });

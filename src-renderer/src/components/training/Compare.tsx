@@ -42,7 +42,8 @@ function overlayOption(t: ChartTheme, title: string, runs: readonly RunMeta[], d
  * their settings with only the differences by default, per-layer histograms of every run overlaid
  * at one step, the architecture diff against the baseline, and their confusion matrices.
  */
-export function Compare({ runs, onClose }: { runs: readonly RunMeta[]; onClose: () => void }) {
+export function Compare({ runs, baseline, onClose }: { runs: readonly RunMeta[]; baseline?: string; onClose: () => void }) {
+  const star = baseline !== undefined && runs[0]?.id === baseline ? '★ ' : '';
   const client = useEngine((s) => s.client);
   const [section, setSection] = useState<Section>('curves');
   const [opened, setOpened] = useState<Record<string, StoredRun | { error: string }>>({});
@@ -71,7 +72,7 @@ export function Compare({ runs, onClose }: { runs: readonly RunMeta[]; onClose: 
         <button type="button" data-testid="compare-close" onClick={onClose} title="Back to the list of runs">
           ← Runs
         </button>
-        <CompareLegend runs={runs} />
+        <CompareLegend runs={runs} star={star} />
         <nav className="compare__sections" role="tablist">
           {SECTIONS.map((s) => (
             <button key={s.id} type="button" role="tab" aria-selected={section === s.id} className={section === s.id ? 'active' : ''} data-testid={`compare-section-${s.id}`} onClick={() => setSection(s.id)}>
@@ -86,17 +87,17 @@ export function Compare({ runs, onClose }: { runs: readonly RunMeta[]; onClose: 
       ) : (
         <div className="compare__body" data-testid={`compare-view-${section}`}>
           {section === 'curves' ? <CompareCurves runs={runs} stored={loaded} /> : null}
-          {section === 'settings' ? <CompareSettings runs={runs} /> : null}
+          {section === 'settings' ? <CompareSettings runs={runs} star={star} /> : null}
           {section === 'layers' ? <CompareLayers runs={runs} stored={loaded} /> : null}
-          {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} /> : null}
-          {section === 'confusion' ? <CompareConfusion runs={runs} stored={loaded} /> : null}
+          {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} star={star} /> : null}
+          {section === 'confusion' ? <CompareConfusion runs={runs} star={star} /> : null}
         </div>
       )}
     </div>
   );
 }
 
-function CompareLegend({ runs }: { runs: readonly RunMeta[] }) {
+function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
   const t = useChartTheme();
   const labels = runLabels(runs);
   return (
@@ -104,8 +105,8 @@ function CompareLegend({ runs }: { runs: readonly RunMeta[] }) {
       {runs.map((r, i) => (
         <li key={r.id} title={`${labels[i]} · ${r.status} · ${headlineOf(r).label}`}>
           <span className="compare__swatch" style={{ background: runColour(t, i) }} />
-          {i === 0 ? <b title="The baseline: differences are measured against it">★ </b> : null}
-          {labels[i]} <span className="runs__sub">{headlineOf(r).label}</span>
+          {i === 0 && star ? <b title="The baseline: differences are measured against it">★ </b> : null}
+          {labels[i]} <span className="runs__sub">{r.status === 'done' ? headlineOf(r).label : `${r.status} · ${headlineOf(r).label}`}</span>
         </li>
       ))}
     </ul>
@@ -153,7 +154,7 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         ) : null}
       </div>
       <div className="compare__charts">
-        <EChart key={`loss-${key}`} className="chart compare__chart" option={loss} data-testid="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} />
+        <EChart key={`loss-${key}`} className="chart compare__chart" option={loss} data-testid="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} />
         {val ? <EChart key={`val-${key}`} className="chart compare__chart" option={val} data-testid="compare-metric-chart" data-metric={m} /> : <p className="runs__empty">No validation metric that every run reports.</p>}
         <EChart key={`lr-${key}`} className="chart compare__chart" option={lr} data-testid="compare-lr" />
       </div>
@@ -161,7 +162,7 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
   );
 }
 
-function CompareSettings({ runs }: { runs: readonly RunMeta[] }) {
+function CompareSettings({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
   const [all, setAll] = useState(false);
   const rows = useMemo(() => settingsRows(runs), [runs]);
   const labels = runLabels(runs);
@@ -183,7 +184,7 @@ function CompareSettings({ runs }: { runs: readonly RunMeta[] }) {
               <th>Setting</th>
               {runs.map((r, i) => (
                 <th key={r.id}>
-                  {i === 0 ? '★ ' : ''}
+                  {i === 0 ? star : ''}
                   {labels[i]}
                 </th>
               ))}
@@ -300,14 +301,14 @@ function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
   );
 }
 
-function CompareArchitecture({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+function CompareArchitecture({ runs, stored, star }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; star: string }) {
   const base = stored[0].graph as GraphIR;
   const diffs = stored.slice(1).map((r) => diffGraphs(base, r.graph as GraphIR));
   const labels = runLabels(runs);
   return (
     <div className="compare__arch" data-testid="compare-architecture">
       {diffs.map((d, i) => (
-        <ArchDiff key={runs[i + 1].id} name={labels[i + 1]} base={labels[0]} diff={d} />
+        <ArchDiff key={runs[i + 1].id} name={labels[i + 1]} base={`${star}${labels[0]}`} diff={d} />
       ))}
     </div>
   );
@@ -319,7 +320,7 @@ function ArchDiff({ name, base, diff }: { name: string; base: string; diff: Grap
   return (
     <section className="compare__diff" data-testid="arch-diff" title={describeDiff(diff, 100)}>
       <h4>
-        {name} <span className="runs__sub">against ★ {base}</span>
+        {name} <span className="runs__sub">against {base}</span>
       </h4>
       {none ? <p className="runs__sub">Same architecture.</p> : null}
       <ul>
@@ -348,7 +349,7 @@ function ArchDiff({ name, base, diff }: { name: string; base: string; diff: Grap
   );
 }
 
-function CompareConfusion({ runs }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+function CompareConfusion({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
   const mats = runs.map(confusionOf);
   const labels = runLabels(runs);
   if (mats.every((m) => !m)) return <p className="runs__empty">No confusion matrices: these runs are not classifiers, or ended before an evaluation.</p>;
@@ -361,13 +362,13 @@ function CompareConfusion({ runs }: { runs: readonly RunMeta[]; stored: readonly
         return (
           <div key={r.id} className="compare__confusion" data-testid={`compare-confusion-${r.id}`}>
             <h4>
-              {i === 0 ? '★ ' : ''}
+              {i === 0 ? star : ''}
               {labels[i]}
             </h4>
             {m ? <Matrix m={m} /> : <p className="runs__sub">none</p>}
             {diff ? (
               <>
-                <h4 className="runs__sub">minus ★</h4>
+                <h4 className="runs__sub">minus {star || labels[0]}</h4>
                 <Matrix m={diff} signed />
               </>
             ) : null}

@@ -16,6 +16,7 @@ const VIEW = 196;
  */
 export function Playground() {
   const runId = useRun((s) => s.runId);
+  const stored = useRun((s) => s.stored !== undefined);
   const probe = useRun((s) => s.info?.probeSamples);
   const task = useRun((s) => s.info?.task);
   const client = useEngine((s) => s.client);
@@ -90,6 +91,7 @@ export function Playground() {
     predict(Array.from(pixels.current), false);
   };
 
+  if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
   const p = result?.p;
   return (

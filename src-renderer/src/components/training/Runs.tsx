@@ -4,10 +4,13 @@ import { parseProject } from '../../editor/project';
 import { useEditor } from '../../editor/store';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../editor/files';
-import { useRun } from '../../training/store';
+import { useRun, useTrainUi, viewStoredRun } from '../../training/store';
+import { isLive } from '../../training/model';
 import { headlineOf, MAX_COMPARED, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { Compare } from './Compare';
+import { SweepResults } from './SweepResults';
+import { sweepGroups } from '../../training/sweep';
 
 type SortKey = 'newest' | 'oldest' | 'result' | 'name' | 'duration';
 
@@ -19,6 +22,8 @@ interface RunsUi {
   sort: SortKey;
   filter: string;
   comparing: boolean;
+  /** The sweep whose results are shown. */
+  sweep?: string;
   set(patch: Partial<Omit<RunsUi, 'set' | 'toggle'>>): void;
   toggle(id: string): void;
 }
@@ -130,7 +135,8 @@ export function Runs() {
     if (!(await useConfirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
     client?.request('runs.delete', { id: m.id }).then(refresh, (e: Error) => setProblem(e.message));
   };
-  const restore = async (m: RunMeta) => {
+  /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
+  const open = async (m: RunMeta) => {
     if (!client) return;
     try {
       const view = await client.request('runs.open', { id: m.id });
@@ -139,6 +145,10 @@ export function Runs() {
       if (!(await files.confirmDiscard('open'))) return;
       useEditor.getState().load(parsed.doc, { name: m.name }, {}, true);
       if (view.note) useEditor.getState().notify('info', view.note);
+      if (!isLive(useRun.getState().phase)) {
+        await viewStoredRun(client, m.id);
+        useTrainUi.getState().set({ tab: 'curves' });
+      }
     } catch (e) {
       setProblem((e as Error).message);
     }
@@ -154,7 +164,20 @@ export function Runs() {
   if (problem) return <p className="runs__empty" data-testid="runs-problem">{problem}</p>;
   if (!runs) return <p className="runs__empty">Loading runs…</p>;
   if (runs.length === 0) return <p className="runs__empty" data-testid="runs-empty">No runs yet: every run you train is kept here with its design and settings.</p>;
-  if (ui.comparing && compared.length >= 2) return <Compare runs={compared} onClose={() => ui.set({ comparing: false })} />;
+  const sweeps = sweepGroups(runs ?? []);
+  const shownSweep = ui.sweep ? sweeps.find((g) => g.id === ui.sweep) : undefined;
+  if (shownSweep) {
+    return (
+      <SweepResults
+        over={shownSweep.over}
+        runs={shownSweep.runs}
+        total={shownSweep.total}
+        onClose={() => ui.set({ sweep: undefined })}
+        onCompare={() => ui.set({ sweep: undefined, selected: shownSweep.runs.slice(0, MAX_COMPARED).map((r) => r.id), comparing: true })}
+      />
+    );
+  }
+  if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} />;
   return (
     <div className="runs" data-testid="runs">
       <div className="runs__toolbar">
@@ -184,6 +207,16 @@ export function Runs() {
             <option value="duration">longest</option>
           </select>
         </label>
+        {sweeps.length ? (
+          <select className="runs__sweeps" data-testid="runs-sweep" value="" aria-label="Sweep results" onChange={(e) => e.target.value && ui.set({ sweep: e.target.value })}>
+            <option value="">Sweeps ▸ results…</option>
+            {sweeps.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.over} · {g.runs.length} runs · {new Date(g.runs[0].createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <span className="runs__sub">
           {shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`}
         </span>
@@ -217,6 +250,7 @@ export function Runs() {
               <td className="runs__name">
                 <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => update(m.id, { name })} />
                 <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
+                  {m.sweep ? <span className="runs__sweep" title={`Run ${m.sweep.index + 1} of ${m.sweep.total} of a sweep over ${m.sweep.over}`}>sweep {m.sweep.over} = {String(m.sweep.value)} · </span> : null}
                   {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
                 </div>
               </td>
@@ -230,8 +264,8 @@ export function Runs() {
                 <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="what changed, what you saw" onCommit={(notes) => update(m.id, { notes })} />
               </td>
               <td className="runs__actions">
-                <button type="button" data-testid={`run-restore-${m.id}`} title="Open this run's design on the canvas" onClick={() => void restore(m)}>
-                  Restore
+                <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={() => void open(m)}>
+                  Open
                 </button>
                 <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={() => void remove(m)}>
                   Delete

@@ -1,5 +1,6 @@
 import { Curves } from './Curves';
 import { DesignBanner } from './DesignBanner';
+import { Timeline } from './Timeline';
 import { DivergenceBanner } from './DivergenceBanner';
 import { Layers } from './Layers';
 import { Playground } from './Playground';
@@ -82,6 +83,7 @@ export function TrainDock() {
             <div className="train-dock__main">
               <DivergenceBanner />
               <DesignBanner />
+              {tab === 'runs' ? null : <Timeline />}
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
                 {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
               </div>

@@ -1,3 +1,4 @@
+import { SweepForm } from './SweepForm';
 import { memo, useEffect, useState } from 'react';
 import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/base/ir/types';
 import { DATASETS } from '../../../../src-engine/core/data/registry';
@@ -159,7 +160,8 @@ function ProgressView() {
   const error = useRun((s) => s.error);
   const done = useRun((s) => s.done);
   const batchSize = useRun((s) => s.info?.batchSize);
-  const frames = useRun((s) => s.frames);
+  // A stored run on screen: its recorded frames, not the ones received live.
+  const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
   // Whole-run throughput (all steps over the run's seconds, evaluation included), for comparing runs.
   const runRate = done && batchSize && done.seconds > 0 ? (done.steps * batchSize) / done.seconds : undefined;
@@ -179,10 +181,10 @@ function ProgressView() {
       </div>
       <div className="train-progress__nums">
         <span>
-          epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : `–/${epochs ?? '–'}`}</b>
+          epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
         </span>
         <span>
-          step <b data-testid="step-counter" data-step={p?.step ?? 0}>{p?.step ?? 0}</b>
+          step <b data-testid="step-counter" data-step={p?.step ?? done?.steps ?? 0}>{p?.step ?? done?.steps ?? 0}</b>
           {p ? <small> ({p.stepInEpoch}/{p.stepsPerEpoch})</small> : null}
         </span>
         <span data-testid="samples-per-sec">{p ? `${Math.round(p.samplesPerSec).toLocaleString()} samples/s` : ''}</span>
@@ -291,6 +293,7 @@ export function TrainPanel() {
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
       </div>
       <ProgressView />
+      {t ? <SweepForm graph={graph} disabled={!ready || errors || live} /> : null}
       {!t ? (
         <div className="train-panel__empty">
           This design has no training settings.{' '}

@@ -1,0 +1,145 @@
+import { create } from 'zustand';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { EventData, ProbeOptions, RunSweepInfo, SweepSpec } from '../../../src-engine/protocol';
+import { engineGraph } from '../editor/analysis';
+import { useEngine } from '../state/engine-store';
+import type { RunMeta } from './compare';
+
+/** Something a sweep can vary: a node's numeric attribute, or a training setting. */
+export interface SweepTarget {
+  key: string;
+  label: string;
+  over: SweepSpec['over'];
+  /** Whether its values are numbers (else names, e.g. an optimizer). */
+  numeric: boolean;
+  /** The design's current value, as a hint. */
+  current?: number | string;
+}
+
+const SETTINGS: { setting: Extract<SweepSpec['over'], { kind: 'setting' }>['setting']; label: string; numeric: boolean }[] = [
+  { setting: 'optimizer.lr', label: 'learning rate', numeric: true },
+  { setting: 'optimizer.kind', label: 'optimizer', numeric: false },
+  { setting: 'optimizer.weightDecay', label: 'weight decay', numeric: true },
+  { setting: 'batchSize', label: 'batch size', numeric: true },
+  { setting: 'epochs', label: 'epochs', numeric: true },
+  { setting: 'seed', label: 'seed', numeric: true },
+];
+
+/** What a sweep of this design can vary: the settings, then every numeric attribute of every layer. */
+export function sweepTargets(graph: GraphIR): SweepTarget[] {
+  const t = graph.training as unknown as Record<string, unknown> | undefined;
+  const get = (path: string) => path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), t);
+  const out: SweepTarget[] = SETTINGS.map((s) => {
+    const v = get(s.setting);
+    return { key: `setting:${s.setting}`, label: s.label, over: { kind: 'setting', setting: s.setting }, numeric: s.numeric, ...(typeof v === 'number' || typeof v === 'string' ? { current: v } : {}) };
+  });
+  for (const n of graph.nodes) {
+    const def = getOp(n.op);
+    if (!def || n.op === 'Input') continue;
+    for (const [attr, spec] of Object.entries(def.attrs)) {
+      if (spec.kind !== 'int' && spec.kind !== 'float') continue;
+      const v = Object.hasOwn(n.attrs, attr) ? n.attrs[attr] : spec.default;
+      out.push({ key: `attr:${n.id}:${attr}`, label: `${n.id} · ${attr}`, over: { kind: 'attr', nodeId: n.id, attr }, numeric: true, ...(typeof v === 'number' ? { current: v } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The values typed into the sweep form (`8, 16, 32` or `adam sgd`), or why they cannot be used. */
+export function parseSweepValues(text: string, numeric: boolean): (number | string)[] | { error: string } {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (parts.length === 0) return { error: 'Give at least one value, e.g. 8, 16, 32.' };
+  if (parts.length > 50) return { error: 'At most 50 values per sweep.' };
+  if (!numeric) return parts;
+  const values = parts.map(Number);
+  const bad = parts.find((_, i) => !Number.isFinite(values[i]));
+  return bad === undefined ? values : { error: `"${bad}" is not a number.` };
+}
+
+/** The sweeps among stored runs: by sweep id, newest first, each with its runs in sweep order. */
+export function sweepGroups(runs: readonly RunMeta[]): { id: string; over: string; runs: RunMeta[]; total: number }[] {
+  const by = new Map<string, RunMeta[]>();
+  for (const r of runs) if (r.sweep) by.set(r.sweep.id, [...(by.get(r.sweep.id) ?? []), r]);
+  return [...by.entries()]
+    .map(([id, rs]) => ({ id, over: rs[0].sweep!.over, total: rs[0].sweep!.total, runs: rs.sort((a, b) => a.sweep!.index - b.sweep!.index) }))
+    .sort((a, b) => (a.runs[0].createdAt < b.runs[0].createdAt ? 1 : -1));
+}
+
+/** The test metrics a sweep's runs report, the most telling first. */
+export function sweepMetrics(runs: readonly RunMeta[]): string[] {
+  const names = new Set<string>();
+  for (const r of runs) for (const [k, v] of Object.entries((r.summary?.metrics.test ?? {}) as Record<string, unknown>)) if (typeof v === 'number') names.add(k);
+  const order = ['accuracy', 'mse', 'psnr', 'loss', 'f1', 'mae', 'r2'];
+  return [...names].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
+}
+
+/** One row per swept value: the test metric's mean, min and max over the value's runs (seeds). */
+export function sweepResults(runs: readonly RunMeta[], metric: string): { value: number | string; n: number; mean: number; min: number; max: number }[] {
+  const by = new Map<string, { value: number | string; xs: number[] }>();
+  for (const r of runs) {
+    const v = (r.summary?.metrics.test as Record<string, unknown> | undefined)?.[metric];
+    if (!r.sweep || typeof v !== 'number' || !Number.isFinite(v)) continue;
+    const key = String(r.sweep.value);
+    const e = by.get(key) ?? { value: r.sweep.value, xs: [] };
+    e.xs.push(v);
+    by.set(key, e);
+  }
+  const rows = [...by.values()].map(({ value, xs }) => ({ value, n: xs.length, mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) }));
+  return rows.sort((a, b) => (typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
+}
+
+export interface SweepState {
+  sweepId?: string;
+  state: 'idle' | 'starting' | 'running' | 'done' | 'cancelled';
+  total: number;
+  /** The run in progress. */
+  run?: RunSweepInfo;
+  failures: { value: number | string; message: string }[];
+  error?: string;
+  start(graph: GraphIR, spec: SweepSpec, options: { limit?: number; probes: ProbeOptions | false }): Promise<void>;
+  cancel(): Promise<void>;
+  /** A `sweep.progress` event (bound by the run store's event binding). */
+  progress(p: EventData<'sweep.progress'>): void;
+}
+
+/** The sweep the engine is running, as the train panel shows it. */
+export const useSweep = create<SweepState>((set, get) => ({
+  state: 'idle',
+  total: 0,
+  failures: [],
+  async start(graph, spec, { limit, probes }) {
+    const c = useEngine.getState().client;
+    if (!c) return set({ error: 'The engine is not connected yet.' });
+    set({ state: 'starting', error: undefined, failures: [], run: undefined, sweepId: undefined });
+    try {
+      const r = await c.request('sweep.start', { graph: engineGraph(graph), sweep: spec, probes, ...(limit ? { overrides: { limit } } : {}) });
+      set({ sweepId: r.sweepId, total: r.total, state: get().state === 'starting' ? 'running' : get().state });
+    } catch (e) {
+      set({ state: 'idle', error: (e as Error).message });
+    }
+  },
+  async cancel() {
+    const { sweepId } = get();
+    const c = useEngine.getState().client;
+    if (!c || !sweepId) return;
+    await c.request('sweep.cancel', { sweepId }).catch((e: Error) => set({ error: e.message }));
+  },
+  progress(p) {
+    const s = get();
+    if (s.sweepId !== undefined && s.sweepId !== p.sweepId) {
+      // Another client's (or a reloaded page's) sweep: follow it.
+      if (p.state !== 'running') return;
+    }
+    set({
+      sweepId: p.sweepId,
+      total: p.total,
+      state: p.state,
+      ...(p.run && !p.failed ? { run: p.run } : {}),
+      ...(p.failed ? { failures: [...(s.sweepId === p.sweepId ? s.failures : []), p.failed] } : {}),
+    });
+  },
+}));
