@@ -1,5 +1,5 @@
 import type { Attrs } from '../../ops/types';
-import type { ConstantValue } from './import-rules';
+import { roundFloat, type ConstantValue } from './import-rules';
 import type { OnnxNode } from './proto';
 
 /** The graph as a fusion sees it. */
@@ -107,5 +107,51 @@ const geluTanh: FusionRule = {
   },
 };
 
+/** SiLU as `x · Sigmoid(x)`. */
+const silu: FusionRule = {
+  anchor: 'Sigmoid',
+  match(sig, g) {
+    const x = sig.input[0];
+    const mul = g.only(sig.output[0]);
+    if (!mul || mul.op_type !== 'Mul' || other(mul, sig.output[0]) !== x) return undefined;
+    return { nodes: [sig, mul], op: 'SiLU', attrs: {}, input: x, output: mul.output[0] };
+  },
+};
+
+/**
+ * Softplus with β and PyTorch's threshold, as Netwright writes it:
+ * `Where(β·x > threshold, x, Softplus(β·x) / β)` (the Mul and Div only when β ≠ 1).
+ */
+const softplus: FusionRule = {
+  anchor: 'Softplus',
+  match(sp, g) {
+    const nodes: OnnxNode[] = [];
+    const bx = sp.input[0];
+    let x = bx;
+    let beta = 1;
+    const scale = g.producer(bx);
+    const betaOf = (n: OnnxNode) => g.constant(n.input[1])?.values;
+    if (scale && scale.op_type === 'Mul' && betaOf(scale)?.length === 1) {
+      beta = betaOf(scale)![0];
+      x = scale.input[0];
+      nodes.push(scale);
+    }
+    nodes.push(sp);
+    let y = sp.output[0];
+    if (beta !== 1) {
+      const div = g.only(y);
+      if (!div || div.op_type !== 'Div' || !scalar(g, div.input[1], beta)) return undefined;
+      nodes.push(div);
+      y = div.output[0];
+    }
+    const where = g.only(y);
+    if (!where || where.op_type !== 'Where' || where.input[2] !== y || where.input[1] !== x) return undefined;
+    const gt = g.producer(where.input[0]);
+    const threshold = gt && g.constant(gt.input[1])?.values;
+    if (!gt || gt.op_type !== 'Greater' || gt.input[0] !== bx || threshold?.length !== 1 || g.only(gt.output[0]) !== where) return undefined;
+    return { nodes: [...nodes, gt, where], op: 'Softplus', attrs: { beta: roundFloat(beta), threshold: roundFloat(threshold[0]) }, input: x, output: where.output[0] };
+  },
+};
+
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus];

@@ -333,6 +333,8 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   LeakyRelu: (n) => ({ op: 'LeakyReLU', attrs: { negativeSlope: roundFloat(float(n, 'alpha', 0.01)) }, inputs: [n.input[0]] }),
   Elu: (n) => ({ op: 'ELU', attrs: { alpha: roundFloat(float(n, 'alpha', 1)) }, inputs: [n.input[0]] }),
   Sigmoid: simple('Sigmoid'),
+  // NOTE: ONNX Softplus has no threshold; PyTorch's 20 changes nothing in float32 (log(1 + eˣ) = x there).
+  Softplus: simple('Softplus', { beta: 1, threshold: 20 }),
   Tanh: simple('Tanh'),
   Gelu: (n) => ({ op: 'GELU', attrs: { approximate: str(n, 'approximate', 'none') }, inputs: [n.input[0]] }),
   Softmax: softmax,
