@@ -13,7 +13,7 @@ import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
 import { inferModel } from '../../../../../src-engine/core/export/model';
 import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
-import { compare, netwrightOutputs, python, randomModel, requirePython, someNormalization, trainedModel } from './harness';
+import { compare, netwrightOutputs, python, randomModel, requirePython, runOrt, someNormalization, trainedModel } from './harness';
 import { randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', '..', 'examples');
@@ -26,7 +26,7 @@ interface TorchFixture {
 }
 
 describe('ONNX import of torch.onnx files (PyTorch 1.13)', () => {
-  it('reads an MLP, a CNN with BatchNorm and GELU models, and gives PyTorch’s outputs within 1e-4', () => {
+  it('reads an MLP, a CNN with BatchNorm and GELU models, and gives PyTorch’s outputs within 1e-4', async () => {
     requirePython(['torch', 'onnx']);
     const dir = mkdtempSync(join(tmpdir(), 'netwright-torch-onnx-'));
     python(readFileSync(FIXTURE_SCRIPT, 'utf8'), [dir]);
@@ -44,6 +44,19 @@ describe('ONNX import of torch.onnx files (PyTorch 1.13)', () => {
       expect(c.excess, `${name}: max error ${c.maxAbs}`).toBeLessThanOrEqual(0);
       console.info(`${name}: ${model.graph.nodes.map((n) => n.op).join(' → ')}; max |Netwright − PyTorch| = ${c.maxAbs.toExponential(2)}`);
       if (name === 'cnn') expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'BatchNorm', 'GlobalAvgPool', 'Linear', 'BatchNorm']);
+      if (name === 'mlp') {
+        // Replace the head, add a loss, fine-tune a few steps, export again: onnxruntime agrees.
+        const g = structuredClone(model.graph);
+        const head = g.nodes.find((n) => n.id === 'fc3')!;
+        head.attrs = { ...head.attrs, outFeatures: 3 };
+        g.nodes = g.nodes.filter((n) => n.op !== 'Softmax');
+        g.nodes.push({ id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] }, { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc3', 'label'] });
+        g.outputs = { logits: 'fc3', loss: 'loss' };
+        const tuned = trainedModel(g, 3, 4);
+        const x = Float32Array.from(fixture.input);
+        const ort = await runOrt(exportOnnx(tuned).bytes, { [input.id]: { data: x, dims: fixture.inputShape } });
+        expect(compare(ort.logits, inferModel(tuned, { [input.id]: x }, batch, ['fc3']).fc3).excess).toBeLessThanOrEqual(0);
+      }
       if (name.startsWith('gelu')) expect(model.graph.nodes.filter((n) => n.op === 'GELU').map((n) => n.attrs.approximate)).toEqual([name === 'gelu' ? 'none' : 'tanh']);
     }
   }, 120_000);
