@@ -5,7 +5,15 @@ import type { OpDef } from './types';
 export const add: OpDef = {
   name: 'Add',
   category: 'structure',
-  onnx: { opType: 'Add', note: 'more than two inputs: a chain of Adds' },
+  onnx: {
+    opType: 'Add',
+    note: 'more than two inputs: a chain of Adds, left to right',
+    emit(ctx) {
+      let sum = ctx.inputs[0];
+      for (let i = 1; i < ctx.inputs.length; i++) sum = ctx.node('Add', [sum, ctx.inputs[i]]);
+      return sum;
+    },
+  },
   torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],

@@ -10,7 +10,7 @@ export const avgPool2d: OpDef = {
   category: 'layers',
   onnx: {
     opType: 'AveragePool',
-    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' }, count_include_pad: { value: 1 } },
+    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' }, count_include_pad: { value: 1 } },
     note: 'empty stride: the kernel size',
   },
   torch: { module: 'nn.AvgPool2d({kernelSize}, stride={stride}, padding={padding})' },

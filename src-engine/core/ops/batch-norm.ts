@@ -25,7 +25,13 @@ export const batchNorm: OpDef = {
   onnx: {
     opType: 'BatchNormalization',
     attrs: { epsilon: { attr: 'eps' }, momentum: { attr: 'momentum', convert: 'one-minus' } },
-    note: 'scale, bias, running mean and variance as initializers (ones and zeros without affine)',
+    note: 'scale, bias, running mean and variance as initializers (ones and zeros without affine); inference mode',
+    emit(ctx) {
+      const c = ctx.inputShapes[0][1];
+      const scale = ctx.weight('weight') ?? ctx.constant('weight', [c], new Float32Array(c).fill(1));
+      const bias = ctx.weight('bias') ?? ctx.constant('bias', [c], new Float32Array(c));
+      return ctx.node('BatchNormalization', [ctx.inputs[0], scale, bias, ctx.weight('runningMean')!, ctx.weight('runningVar')!], ctx.mappedAttrs());
+    },
   },
   torch: { module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs' },
   doc: 'Normalise each channel over the batch (and positions), then scale and shift.',

@@ -12,7 +12,7 @@ import type { OpDef } from './types';
 export const dropout: OpDef = {
   name: 'Dropout',
   category: 'regularization',
-  onnx: { opType: 'Dropout', note: 'the identity at inference; ratio p as an initializer input when exporting for training' },
+  onnx: { opType: 'Dropout', note: 'the identity at inference: the inference graph leaves it out', emit: (ctx) => ctx.inputs[0] },
   torch: { module: 'nn.Dropout(p={p})' },
   card: (a) => `p=${showAttr(a.p)}`,
   withoutRegularization: (a) => ({ ...a, p: 0 }),

@@ -5,7 +5,17 @@ import type { OpDef } from './types';
 export const flatten: OpDef = {
   name: 'Flatten',
   category: 'structure',
-  onnx: { opType: 'Flatten', attrs: { axis: { attr: 'startDim' } }, note: 'startDim > 1: Reshape instead (ONNX Flatten also merges the dims before axis)' },
+  onnx: {
+    opType: 'Flatten',
+    attrs: { axis: { attr: 'startDim' } },
+    note: 'startDim > 1: Reshape to [0, kept dims…, −1] instead (ONNX Flatten also merges the dims before axis)',
+    emit(ctx) {
+      const start = intAttr(ctx.attrs, 'startDim');
+      if (start === 1) return ctx.node('Flatten', ctx.inputs, ctx.mappedAttrs());
+      const kept = ctx.inputShapes[0].slice(1, start);
+      return ctx.node('Reshape', [ctx.inputs[0], ctx.constant('shape', [kept.length + 2], [0, ...kept, -1], 'int64')]);
+    },
+  },
   torch: { module: 'nn.Flatten(start_dim={startDim})' },
   doc: 'Merge all dims from startDim on into one (e.g. images → feature vectors).',
   inputs: [{ name: 'x' }],

@@ -17,7 +17,26 @@ const TANH_COEF = 0.044715;
 export const gelu: OpDef = {
   name: 'GELU',
   category: 'activations',
-  onnx: { opType: 'Gelu', attrs: { approximate: { attr: 'approximate' } }, note: 'opset 20; older opsets: the erf (or tanh) formula as Mul, Div, Erf, Add nodes' },
+  onnx: {
+    opType: 'Gelu',
+    attrs: { approximate: { attr: 'approximate' } },
+    note: 'opset 20; older opsets: the erf (or tanh) formula in the nodes torch.onnx writes (Div, Erf, Add, Mul / Mul, Add, Tanh)',
+    emit(ctx) {
+      if (ctx.opset >= 20) return ctx.node('Gelu', ctx.inputs, ctx.mappedAttrs());
+      const x = ctx.inputs[0];
+      const c = (name: string, v: number) => ctx.constant(name, [], [v]);
+      let inner: string;
+      if (ctx.attrs.approximate === 'tanh') {
+        // √(2/π)·(x + 0.044715·x³)
+        const cube = ctx.node('Mul', [x, ctx.node('Mul', [x, x])]);
+        const poly = ctx.node('Add', [x, ctx.node('Mul', [c('coef', TANH_COEF), cube])]);
+        inner = ctx.node('Tanh', [ctx.node('Mul', [c('sqrt2OverPi', SQRT_2_OVER_PI), poly])]);
+      } else {
+        inner = ctx.node('Erf', [ctx.node('Div', [x, c('sqrt2', Math.SQRT2)])]);
+      }
+      return ctx.node('Mul', [ctx.node('Mul', [x, ctx.node('Add', [inner, c('one', 1)])]), c('half', 0.5)]);
+    },
+  },
   torch: { module: 'nn.GELU(approximate={approximate})' },
   doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
   inputs: [{ name: 'x' }],

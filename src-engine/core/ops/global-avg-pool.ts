@@ -8,7 +8,11 @@ import type { OpDef } from './types';
 export const globalAvgPool: OpDef = {
   name: 'GlobalAvgPool',
   category: 'layers',
-  onnx: { opType: 'GlobalAveragePool', note: 'then Flatten (axis 1): ONNX keeps [N, C, 1, 1]' },
+  onnx: {
+    opType: 'GlobalAveragePool',
+    note: 'then Flatten (axis 1): ONNX keeps [N, C, 1, 1]',
+    emit: (ctx) => ctx.node('Flatten', [ctx.node('GlobalAveragePool', ctx.inputs)], { axis: { int: 1 } }),
+  },
   torch: { module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())' },
   doc: 'Average each channel over all positions: [N, C, H, W] → [N, C].',
   inputs: [{ name: 'x' }],

@@ -14,6 +14,13 @@ export const layerNorm: OpDef = {
     opType: 'LayerNormalization',
     attrs: { axis: { attr: 'normalizedDims', convert: 'negate' }, epsilon: { attr: 'eps' } },
     note: 'scale and bias as initializers (ones and zeros without elementwiseAffine)',
+    emit(ctx) {
+      const shape = ctx.inputShapes[0].slice(-intAttr(ctx.attrs, 'normalizedDims'));
+      const d = shape.reduce((a, b) => a * b, 1);
+      const scale = ctx.weight('weight') ?? ctx.constant('weight', shape, new Float32Array(d).fill(1));
+      const bias = ctx.weight('bias') ?? ctx.constant('bias', shape, new Float32Array(d));
+      return ctx.node('LayerNormalization', [ctx.inputs[0], scale, bias], ctx.mappedAttrs());
+    },
   },
   torch: { module: 'nn.LayerNorm({in[-normalizedDims:]}, eps={eps}, elementwise_affine={elementwiseAffine})' },
   doc: 'Normalise each sample over its last dims, then scale and shift.',

@@ -13,7 +13,23 @@ function inFeatures({ inputs }: ShapeArgs): number {
 export const linear: OpDef = {
   name: 'Linear',
   category: 'layers',
-  onnx: { opType: 'Gemm', attrs: { transB: { value: 1 } }, note: 'weight and bias as initializers; inputs of rank > 2: MatMul with the transposed weight, then Add' },
+  onnx: {
+    opType: 'Gemm',
+    attrs: { transB: { value: 1 } },
+    note: 'weight and bias as initializers; inputs of rank > 2: MatMul with the transposed weight, then Add',
+    emit(ctx) {
+      const x = ctx.inputs[0];
+      const bias = ctx.weight('bias');
+      if (ctx.inputShapes[0].length === 2) return ctx.node('Gemm', bias ? [x, ctx.weight('weight')!, bias] : [x, ctx.weight('weight')!], ctx.mappedAttrs());
+      const w = ctx.weightValues('weight')!;
+      const out = intAttr(ctx.attrs, 'outFeatures');
+      const inF = w.length / out;
+      const wt = new Float32Array(w.length);
+      for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = w[o * inF + i];
+      const y = ctx.node('MatMul', [x, ctx.constant('weightT', [inF, out], wt)]);
+      return bias ? ctx.node('Add', [y, bias]) : y;
+    },
+  },
   torch: { module: 'nn.Linear({in[-1]}, {outFeatures}, bias={bias})', note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias' },
   card: (a) => `${showAttr(a.outFeatures)} out`,
   divergenceAdvice: weightsBlewUp,

@@ -83,7 +83,7 @@ export const POOL_ATTRS = {
 export const maxPool2d: OpDef = {
   name: 'MaxPool2d',
   category: 'layers',
-  onnx: { opType: 'MaxPool', attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' } }, note: 'empty stride: the kernel size' },
+  onnx: { opType: 'MaxPool', attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' } }, note: 'empty stride: the kernel size' },
   torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding})' },
   doc: 'Max over sliding windows of [N, C, H, W] images.',
   inputs: [{ name: 'x' }],

@@ -5,7 +5,14 @@ import type { OpDef } from './types';
 export const reshape: OpDef = {
   name: 'Reshape',
   category: 'structure',
-  onnx: { opType: 'Reshape', note: 'target shape [0, ...shape] as an initializer input (0 keeps the batch dim)' },
+  onnx: {
+    opType: 'Reshape',
+    note: 'target shape [0, ...shape] as an initializer input (0 keeps the batch dim)',
+    emit(ctx) {
+      const shape = ctx.attrs.shape as readonly number[];
+      return ctx.node('Reshape', [ctx.inputs[0], ctx.constant('shape', [shape.length + 1], [0, ...shape], 'int64')]);
+    },
+  },
   torch: { module: 'Reshape({shape})', note: 'a two-line module the exported script defines: forward(x) = x.reshape(x.shape[0], *shape)' },
   doc: 'Give each sample a new shape (same number of values); one dim may be -1.',
   inputs: [{ name: 'x' }],

@@ -6,7 +6,7 @@ import type { OpDef } from './types';
 export const silu: OpDef = {
   name: 'SiLU',
   category: 'activations',
-  onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)' },
+  onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)', emit: (ctx) => ctx.node('Mul', [ctx.inputs[0], ctx.node('Sigmoid', ctx.inputs)]) },
   torch: { module: 'nn.SiLU()' },
   doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
   inputs: [{ name: 'x' }],

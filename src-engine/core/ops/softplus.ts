@@ -6,7 +6,18 @@ import type { OpDef } from './types';
 export const softplus: OpDef = {
   name: 'Softplus',
   category: 'activations',
-  onnx: { opType: 'Softplus', note: 'β ≠ 1: Mul by β before and Div by β after; ONNX has no threshold (PyTorch only uses it for stability)' },
+  onnx: {
+    opType: 'Softplus',
+    note: 'β ≠ 1: Mul by β before and Div by β after; the threshold as Where(β·x > threshold, x, …) (ONNX Softplus has none)',
+    emit(ctx) {
+      const x = ctx.inputs[0];
+      const beta = ctx.attrs.beta as number;
+      const bx = beta === 1 ? x : ctx.node('Mul', [x, ctx.constant('beta', [], [beta])]);
+      const sp = ctx.node('Softplus', [bx]);
+      const y = beta === 1 ? sp : ctx.node('Div', [sp, ctx.constant('beta', [], [beta])]);
+      return ctx.node('Where', [ctx.node('Greater', [bx, ctx.constant('threshold', [], [ctx.attrs.threshold as number])]), x, y]);
+    },
+  },
   torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
   doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
   inputs: [{ name: 'x' }],

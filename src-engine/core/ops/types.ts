@@ -119,16 +119,61 @@ export interface NoMapping {
  * Conversions: `pads` (`[h, w]` → ONNX `[h, w, h, w]`: begins then ends), `one-minus` (PyTorch's
  * BatchNorm momentum is ONNX's 1 − momentum), `negate` (a count of trailing dims → a negative axis).
  */
-export type OnnxAttrSource = { attr: string; convert?: 'pads' | 'one-minus' | 'negate' } | { value: number | string | readonly number[] };
+export type OnnxAttrSource =
+  | {
+      attr: string;
+      convert?: 'pads' | 'one-minus' | 'negate';
+      /** An empty list attr takes this other attr's value (pooling: an empty stride is the kernel size). */
+      ifEmpty?: string;
+    }
+  | { value: number | string | readonly number[] };
 
 /**
- * How an op maps to ONNX. The exporter walks the graph and emits one node per op from this;
- * `note` says what it must add beyond the attributes (initializers, helper nodes, older opsets).
+ * A typed ONNX attribute value: ONNX tells INT from FLOAT, which a JS number does not. (An
+ * `OnnxAttrSource` takes its type from the IR attr's `AttrSpec` kind instead.)
+ */
+export type OnnxAttrValue = { int: number } | { float: number } | { string: string } | { ints: readonly number[] } | { floats: readonly number[] };
+
+/**
+ * What an op's `onnx.emit` works with: one node of the graph being exported, and a builder that
+ * adds ONNX nodes and initializers for it (core/export/onnx/export.ts implements it).
+ */
+export interface OnnxEmitContext {
+  /** The node's id: the ONNX node name (helper nodes get `id/1`, `id/2`, …). */
+  nodeId: string;
+  /** The node's attrs, defaults filled. */
+  attrs: Attrs;
+  /** Input shapes, batch first as `-1` (the exported batch dim is dynamic). */
+  inputShapes: readonly (readonly number[])[];
+  outputShape: readonly number[];
+  /** The opset being written (17 by default). */
+  opset: number;
+  /** ONNX value names of the node's inputs, in order. */
+  inputs: readonly string[];
+  /** The initializer holding this node's parameter or buffer `name` (`nodeId.name`); undefined if the node has none such. */
+  weight(name: string): string | undefined;
+  /** The values of this node's parameter or buffer `name` (to write a transposed copy). */
+  weightValues(name: string): Float32Array | undefined;
+  /** A new initializer `nodeId.name` (float32 or int64); returns its name. */
+  constant(name: string, dims: readonly number[], values: ArrayLike<number>, type?: 'float' | 'int64'): string;
+  /** Emit one ONNX node; returns the name of its (only) output. */
+  node(opType: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttrValue>>): string;
+  /** The ONNX attributes the mapping's `attrs` table gives for this node. */
+  mappedAttrs(): Record<string, OnnxAttrValue>;
+}
+
+/**
+ * How an op maps to ONNX. By default the exporter emits one `opType` node whose inputs are the
+ * node's inputs then the op's parameters (in `params()` order, those the node has), with the
+ * attributes of `attrs`. An op needing more (helper nodes, initializers, opset-dependent forms)
+ * gives `emit`. `note` says in words what the mapping does beyond that.
  */
 export interface OnnxMapping {
   opType: string;
   attrs?: Readonly<Record<string, OnnxAttrSource>>;
   note?: string;
+  /** Emit the node's ONNX form; return the value name holding the op's output (an input's name when the op is the identity at inference). */
+  emit?(ctx: OnnxEmitContext): string;
 }
 
 /**

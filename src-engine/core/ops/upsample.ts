@@ -8,7 +8,15 @@ import type { OpDef } from './types';
 export const upsample: OpDef = {
   name: 'Upsample',
   category: 'layers',
-  onnx: { opType: 'Resize', attrs: { mode: { attr: 'mode' } }, note: 'scales [1, 1, scaleFactor, scaleFactor] as an initializer input' },
+  onnx: {
+    opType: 'Resize',
+    attrs: { mode: { attr: 'mode' }, coordinate_transformation_mode: { value: 'asymmetric' }, nearest_mode: { value: 'floor' } },
+    note: 'scales [1, 1, scaleFactor, scaleFactor] as an initializer input; asymmetric coordinates, floor (as torch.onnx)',
+    emit(ctx) {
+      const s = intAttr(ctx.attrs, 'scaleFactor');
+      return ctx.node('Resize', [ctx.inputs[0], '', ctx.constant('scales', [4], [1, 1, s, s])], ctx.mappedAttrs());
+    },
+  },
   torch: { module: 'nn.Upsample(scale_factor={scaleFactor}, mode={mode})' },
   doc: 'Nearest-neighbour upsampling of [N, C, H, W] by an integer factor.',
   inputs: [{ name: 'x' }],

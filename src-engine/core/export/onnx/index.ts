@@ -1,0 +1,14 @@
+/**
+ * ONNX export and import of trained models (docs/export.md, "ONNX").
+ *
+ * @example
+ * ```ts
+ * const { bytes } = exportOnnx(model);       // write bytes to model.onnx
+ * const back = importOnnx(bytes).model;      // an editable graph with its weights
+ * ```
+ */
+export { exportOnnx, DEFAULT_OPSET, ONNX_OPSETS, BATCH_DIM, type OnnxExport, type OnnxExportOptions, type OnnxNormalizationMode } from './export';
+export { OnnxError, type OnnxCode, type OnnxDiagnostic } from './errors';
+export { importOnnx, type OnnxImport } from './import';
+export { IMPORT_RULES, type ImportRule } from './import-rules';
+export { IMPORT_FUSIONS, type FusionRule } from './import-fusions';

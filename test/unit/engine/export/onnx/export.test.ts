@@ -1,0 +1,155 @@
+/**
+ * ONNX export: the six templates (trained a few steps) and 60 random graphs covering every
+ * exportable op and attribute variant run in onnxruntime-node and match Netwright's eval outputs
+ * within 1e-5 + 1e-4·|y|; python3-onnx's full checker accepts every file.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../../../src-engine/base/ir/types';
+import { Rng } from '../../../../../src-engine/base/rng';
+import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
+import type { TrainedModel } from '../../../../../src-engine/core/export/model';
+import { exportOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { decodeModel } from '../../../../../src-engine/core/export/onnx/proto';
+import { isMapped } from '../../../../../src-engine/core/ops/export-mapping';
+import { listOps } from '../../../../../src-engine/core/ops/registry';
+import { compare, netwrightOutputs, onnxCheck, randomModel, runOrt, someNormalization, trainedModel } from './harness';
+import { randomGraph } from './random-graphs';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', '..', 'examples');
+const BATCH = 3;
+
+/** Export, run in onnxruntime at batch 3, compare every output with Netwright's; returns the bytes and the largest error. */
+async function roundThroughOrt(model: TrainedModel, options: Parameters<typeof exportOnnx>[1], rng: Rng) {
+  const { bytes, inputs, outputs } = exportOnnx(model, options);
+  const shapes = analyzeGraph(model.graph, { batchSize: BATCH }).shapes;
+  const raw: Record<string, Float32Array> = {};
+  for (const id of inputs) raw[id] = Float32Array.from({ length: shapes[id].reduce((a, b) => a * b, 1) }, () => rng.normal());
+  // With normalisation 'none' the file takes the features as the network saw them (normalised).
+  const fed = options?.normalization === 'none' && model.normalization ? Object.fromEntries(inputs.map((id) => [id, netwrightOutputs(model, { [id]: raw[id] }, BATCH, [id])[id]])) : raw;
+  const got = await runOrt(
+    bytes,
+    Object.fromEntries(inputs.map((id) => [id, { data: fed[id], dims: shapes[id] }])),
+  );
+  const keys = Object.entries(model.graph.outputs).filter(([k]) => outputs.includes(k));
+  const want = netwrightOutputs(model, raw, BATCH, keys.map(([, id]) => id));
+  let worst = { excess: -Infinity, maxAbs: 0 };
+  for (const [key, id] of keys) {
+    const c = compare(got[key], want[id]);
+    worst = { excess: Math.max(worst.excess, c.excess), maxAbs: Math.max(worst.maxAbs, c.maxAbs) };
+  }
+  return { bytes, ...worst };
+}
+
+describe('ONNX export', () => {
+  const files: Record<string, Uint8Array> = {};
+
+  it('exports the six templates, trained a few steps, and onnxruntime matches Netwright', async () => {
+    const names = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
+    expect(names.length).toBe(6);
+    const rng = new Rng(5);
+    let maxAbs = 0;
+    for (const name of names) {
+      const graph = JSON.parse(readFileSync(join(EXAMPLES, name), 'utf8')) as GraphIR;
+      const model = trainedModel(graph, 2, 4);
+      const features = graph.nodes.find((n) => n.op === 'Input' && n.attrs.source !== 'target')!;
+      const size = (features.attrs.shape as number[]).reduce((a, b) => a * b, 1);
+      for (const mode of ['nodes', 'fold', 'none'] as const) {
+        const m = { ...model, normalization: someNormalization(name.includes('cnn') ? 'global' : 'per-feature', size, rng) };
+        if (mode === 'fold' && name.includes('cnn')) {
+          // Padding 1 in the first conv: the normalisation cannot be folded, and the exporter says so.
+          expect(() => exportOnnx(m, { normalization: 'fold' })).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLD' }));
+          continue;
+        }
+        const r = await roundThroughOrt(m, { normalization: mode }, rng);
+        expect(r.excess, `${name} (${mode})`).toBeLessThanOrEqual(0);
+        maxAbs = Math.max(maxAbs, r.maxAbs);
+        files[`${name} ${mode}`] = r.bytes;
+      }
+    }
+    console.info(`templates: max |onnxruntime − Netwright| = ${maxAbs.toExponential(2)}`);
+  }, 120_000);
+
+  it('exports 60 random graphs covering every exportable op and its attribute variants', async () => {
+    const seen = new Set<string>();
+    const rng = new Rng(9);
+    let maxAbs = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const graph = randomGraph(seed, 6 + (seed % 6));
+      const model = randomModel(graph, seed);
+      const input = graph.nodes[0];
+      if (seed % 2 === 0) model.normalization = someNormalization(seed % 4 === 0 ? 'global' : 'per-feature', (input.attrs.shape as number[]).reduce((a, b) => a * b, 1), rng);
+      for (const n of graph.nodes) {
+        seen.add(n.op);
+        for (const [k, v] of Object.entries(n.attrs)) if (typeof v !== 'number' || ['approximate', 'affine', 'elementwiseAffine', 'bias', 'groups', 'startDim', 'scaleFactor'].includes(k)) seen.add(`${n.op}.${k}=${JSON.stringify(v)}`);
+        if (n.op === 'Add') seen.add(`Add×${n.inputs.length}`);
+      }
+      const opset = seed % 5 === 0 ? 20 : 17;
+      const r = await roundThroughOrt(model, { opset }, rng);
+      expect(r.excess, `random graph ${seed} (opset ${opset}): ${JSON.stringify(graph.nodes.map((n) => [n.op, n.attrs]))}`).toBeLessThanOrEqual(0);
+      maxAbs = Math.max(maxAbs, r.maxAbs);
+      if (opset === 17) files[`random ${seed}`] = r.bytes;
+    }
+    const exportable = listOps().filter((op) => op.name !== 'Input' && isMapped(op.onnx)).map((op) => op.name);
+    expect(exportable.filter((op) => !seen.has(op))).toEqual([]);
+    const variants = [
+      'Linear.bias=false', 'Linear.bias=true', 'Conv2d.groups=2', 'Conv2d.bias=false', 'ConvTranspose2d.groups=2', 'ConvTranspose2d.bias=false',
+      'BatchNorm.affine=false', 'LayerNorm.elementwiseAffine=false', 'GELU.approximate="none"', 'GELU.approximate="tanh"', 'MaxPool2d.stride=[]', 'AvgPool2d.stride=[]',
+      'Flatten.startDim=1', 'Flatten.startDim=2', 'Flatten.startDim=3', 'Upsample.scaleFactor=2', 'Upsample.scaleFactor=3', 'Add×3',
+    ];
+    expect(variants.filter((v) => !seen.has(v))).toEqual([]);
+    console.info(`60 random graphs: max |onnxruntime − Netwright| = ${maxAbs.toExponential(2)}`);
+  }, 240_000);
+
+  it('writes files that python3-onnx full_check accepts (opset 17, IR 8)', () => {
+    expect(Object.keys(files).length).toBeGreaterThanOrEqual(60);
+    expect(onnxCheck(files)).toEqual({});
+    const m = decodeModel(Object.values(files)[0]);
+    expect(m.ir_version).toBe(8);
+    expect(m.opset_import).toEqual([{ domain: '', version: 17 }]);
+  }, 120_000);
+
+  it('names nodes after the canvas, leaves out Dropout and the loss, and makes the batch dynamic', () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
+    const m = decodeModel(exportOnnx(trainedModel(graph, 1, 4)).bytes);
+    const names = m.graph.node.map((n) => n.name);
+    for (const n of graph.nodes) {
+      if (n.op === 'Input' || n.op === 'Dropout' || n.op.endsWith('Loss')) expect(names).not.toContain(n.id);
+      else expect(names).toContain(n.id);
+    }
+    expect(m.graph.node.map((n) => n.op_type)).not.toContain('Dropout');
+    expect(m.graph.input.map((i) => i.name)).toEqual(['image']);
+    expect(m.graph.input[0].type?.tensor_type?.shape?.dim[0]).toEqual({ dim_param: 'batch' });
+    expect(m.graph.output.map((o) => o.name)).toEqual(['logits']);
+    expect(m.graph.node.find((n) => n.name === 'fc1')?.doc_string).toMatch(/^Linear \(128 out\)/);
+  });
+
+  it('refuses, before writing anything, a graph whose output needs a node with no ONNX form', () => {
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [3] }, inputs: [] },
+        { id: 't', op: 'Input', attrs: { shape: [3], source: 'target' }, inputs: [] },
+        { id: 'mse', op: 'MSELoss', attrs: {}, inputs: ['x', 't'] },
+        { id: 'l1', op: 'L1Loss', attrs: {}, inputs: ['x', 't'] },
+        { id: 'both', op: 'Add', attrs: {}, inputs: ['mse', 'l1'] },
+      ],
+      outputs: { y: 'both' },
+    };
+    let err: unknown;
+    try {
+      exportOnnx({ graph, params: {}, buffers: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OnnxError);
+    expect((err as OnnxError).code).toBe('E_EXPORT_UNSUPPORTED');
+    expect((err as OnnxError).diagnostics.map((d) => [d.code, d.nodeId])).toEqual([
+      ['E_EXPORT_UNSUPPORTED', 'mse'],
+      ['E_EXPORT_UNSUPPORTED', 'l1'],
+    ]);
+    expect(() => exportOnnx({ graph, params: {}, buffers: {} }, { opset: 13 })).toThrow(expect.objectContaining({ code: 'E_EXPORT_OPTION' }));
+  });
+});

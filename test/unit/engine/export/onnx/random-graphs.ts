@@ -1,0 +1,114 @@
+/**
+ * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
+ * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
+ * variants. Each candidate node is kept only if its op's shape rule accepts it.
+ */
+import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
+import { Rng } from '../../../../../src-engine/base/rng';
+import { getOp } from '../../../../../src-engine/core/ops/registry';
+import type { Attrs } from '../../../../../src-engine/core/ops/types';
+
+type Shape = number[];
+
+interface Builder {
+  rng: Rng;
+  nodes: NodeIR[];
+  shapes: Map<string, Shape>;
+}
+
+function pick<T>(rng: Rng, xs: readonly T[]): T {
+  return xs[rng.int(xs.length)];
+}
+
+function withDefaults(op: string, attrs: Attrs): Attrs {
+  const def = getOp(op)!;
+  return { ...Object.fromEntries(Object.entries(def.attrs).map(([k, s]) => [k, s.default])), ...attrs };
+}
+
+/** Add a node if its shape rule accepts it (and the result stays small); returns its id. */
+function add(b: Builder, op: string, inputs: string[], attrs: Attrs = {}): string | undefined {
+  const r = getOp(op)!.inferShape({ inputs: inputs.map((i) => b.shapes.get(i)!), attrs: withDefaults(op, attrs) });
+  if (!r.ok || r.shape.slice(1).reduce((x, y) => x * y, 1) > 4096 || r.shape.some((d) => d < 1)) return undefined;
+  const id = `${op.toLowerCase()}${b.nodes.length}`;
+  b.nodes.push({ id, op, attrs, inputs });
+  b.shapes.set(id, r.shape);
+  return id;
+}
+
+const pair = (rng: Rng, lo: number, hi: number) => [lo + rng.int(hi - lo + 1), lo + rng.int(hi - lo + 1)];
+
+/** One random op applied to `x`, by the rank of its shape. */
+function step(b: Builder, x: string): string | undefined {
+  const { rng } = b;
+  const s = b.shapes.get(x)!;
+  const rank = s.length;
+  const acts: (() => string | undefined)[] = [
+    () => add(b, 'ReLU', [x]),
+    () => add(b, 'LeakyReLU', [x], { negativeSlope: pick(rng, [0.01, 0.2]) }),
+    () => add(b, 'ELU', [x], { alpha: pick(rng, [1, 0.5]) }),
+    () => add(b, 'Sigmoid', [x]),
+    () => add(b, 'Tanh', [x]),
+    () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
+    () => add(b, 'SiLU', [x]),
+    () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
+    () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
+    () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
+    () => add(b, 'BatchNorm', [x], { affine: rng.uniform() < 0.7, eps: pick(rng, [1e-5, 1e-3]) }),
+    () => add(b, 'LayerNorm', [x], { normalizedDims: 1 + rng.int(rank - 1), elementwiseAffine: rng.uniform() < 0.7 }),
+    () => {
+      const y = step(b, x);
+      return y && b.shapes.get(y)!.join() === s.join() ? add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]) : y;
+    },
+    () => {
+      const y = step(b, x);
+      return y && b.shapes.get(y)!.length === rank ? add(b, 'Concat', [x, y], { axis: pick(rng, [1, -1, rank - 1]) }) : y;
+    },
+  ];
+  const image: (() => string | undefined)[] = [
+    () => add(b, 'Conv2d', [x], { outChannels: pick(rng, [2, 4, 6]), kernelSize: pair(rng, 1, 3), stride: pair(rng, 1, 2), padding: pair(rng, 0, 1), dilation: pair(rng, 1, 2), groups: pick(rng, [1, 2]), bias: rng.uniform() < 0.7 }),
+    () => {
+      const stride = pair(rng, 1, 2);
+      const dilation = pair(rng, 1, 2);
+      const outputPadding = stride.map((st, i) => (rng.uniform() < 0.5 ? 0 : Math.min(st, dilation[i]) - 1));
+      return add(b, 'ConvTranspose2d', [x], { outChannels: pick(rng, [2, 4]), kernelSize: pair(rng, 1, 3), stride, padding: pair(rng, 0, 1), outputPadding, dilation, groups: pick(rng, [1, 2]), bias: rng.uniform() < 0.7 });
+    },
+    () => add(b, 'MaxPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
+    () => add(b, 'AvgPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
+    () => add(b, 'GlobalAvgPool', [x]),
+    () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]) }),
+    () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
+    () => add(b, 'Reshape', [x], { shape: pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]) }),
+  ];
+  const sequence: (() => string | undefined)[] = [
+    () => add(b, 'Linear', [x], { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 }),
+    () => add(b, 'GlobalAvgPool', [x]),
+    () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2]) }),
+    () => add(b, 'Reshape', [x], { shape: pick(rng, [[-1], [s[2], s[1]], [s[1], 1, s[2]]]) }),
+  ];
+  const vector: (() => string | undefined)[] = [
+    () => add(b, 'Linear', [x], { outFeatures: pick(rng, [4, 8]), bias: rng.uniform() < 0.7 }),
+    () => add(b, 'Reshape', [x], { shape: s[1] % 2 === 0 ? [2, s[1] / 2] : [1, s[1]] }),
+    () => add(b, 'Reshape', [x], { shape: s[1] % 4 === 0 ? [1, 2, s[1] / 2] : [s[1], 1, 1] }),
+  ];
+  const own = rank === 4 ? image : rank === 3 ? sequence : vector;
+  const choices = rng.uniform() < 0.5 ? own : acts;
+  for (let tries = 0; tries < 6; tries++) {
+    const y = pick(rng, choices)();
+    if (y) return y;
+  }
+  return undefined;
+}
+
+/** A random graph `g<seed>` of about `length` ops after its input; the output is named `y`. */
+export function randomGraph(seed: number, length = 8): GraphIR {
+  const rng = new Rng(seed);
+  const b: Builder = { rng, nodes: [], shapes: new Map() };
+  const kind = seed % 3;
+  const shape = kind === 0 ? [1 + rng.int(3), 4 + rng.int(5), 4 + rng.int(5)] : kind === 1 ? [2 + rng.int(4), 3 + rng.int(4)] : [3 + rng.int(8)];
+  b.nodes.push({ id: 'x', op: 'Input', attrs: { shape, source: 'features' }, inputs: [] });
+  b.shapes.set('x', [1, ...shape]);
+  let cur = 'x';
+  for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
+  if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
+  return { format: 'netwright.graph', version: 2, name: `random ${seed}`, nodes: b.nodes, outputs: { y: cur } };
+}
