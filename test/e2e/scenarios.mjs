@@ -374,6 +374,12 @@ const compareRuns = [
   { expect: '[data-testid=compare-histogram]', attr: ['data-series', '2'] },
   { wait: 600 },
   { screenshot: 'compare-layers' },
+  // The same probe samples, each run's predictions side by side.
+  { click: '[data-testid=compare-section-samples]' },
+  { expect: '[data-testid=compare-samples]', attr: ['data-shared', 'true'], within: 10_000 },
+  { expectCount: '[data-testid^=compare-samples-]', count: 2 },
+  { expect: '[data-testid^=compare-samples-] .prediction' },
+  { screenshot: 'compare-samples' },
   { click: '[data-testid=compare-close]' },
   // A third run with one node more.
   { dragFromPalette: 'Softmax', to: [620, 120] },

@@ -6,12 +6,14 @@ import { useEngine } from '../../state/engine-store';
 import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHistogram, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import type { ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
+import { PixelImage } from './PixelImage';
 
-type Section = 'curves' | 'settings' | 'layers' | 'architecture' | 'confusion';
+type Section = 'curves' | 'settings' | 'layers' | 'samples' | 'architecture' | 'confusion';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'curves', label: 'Curves' },
   { id: 'settings', label: 'Settings' },
   { id: 'layers', label: 'Layers' },
+  { id: 'samples', label: 'Samples' },
   { id: 'architecture', label: 'Architecture' },
   { id: 'confusion', label: 'Confusion' },
 ];
@@ -89,6 +91,7 @@ export function Compare({ runs, baseline, onClose }: { runs: readonly RunMeta[];
           {section === 'curves' ? <CompareCurves runs={runs} stored={loaded} /> : null}
           {section === 'settings' ? <CompareSettings runs={runs} star={star} /> : null}
           {section === 'layers' ? <CompareLayers runs={runs} stored={loaded} /> : null}
+          {section === 'samples' ? <CompareSamples runs={runs} stored={loaded} /> : null}
           {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} star={star} /> : null}
           {section === 'confusion' ? <CompareConfusion runs={runs} star={star} /> : null}
         </div>
@@ -217,16 +220,11 @@ function probedNodes(frames: readonly (StoredFrame | null)[], kind: HistKind): s
   return order.filter((id) => sets.every((s, i) => !frames[i] || s.has(id)));
 }
 
-function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
-  const t = useChartTheme();
+/** Each run's stored probe frame at `step` (or the last before it); `'last'`: each run's last frame. */
+function useStoredFrames(runs: readonly RunMeta[], stored: readonly StoredRun[], step: number | 'last'): { frames: (StoredFrame | null)[] | undefined; key: string } {
   const client = useEngine((s) => s.client);
-  const lastSteps = stored.map((r) => r.frameSteps[r.frameSteps.length - 1] ?? 0);
-  const maxStep = Math.max(0, ...lastSteps);
-  // At the end by default: each run's last frame (runs of different lengths each show their last).
-  const [step, setStep] = useState<number | 'last'>('last');
-  const [kind, setKind] = useState<HistKind>('activation');
-  const [node, setNode] = useState<string | undefined>(undefined);
   const [frames, setFrames] = useState<(StoredFrame | null)[] | undefined>(undefined);
+  const lastSteps = stored.map((r) => r.frameSteps[r.frameSteps.length - 1] ?? 0);
   const key = `${runs.map((r) => r.id).join(',')}@${step}`;
   useEffect(() => {
     if (!client) return;
@@ -239,6 +237,17 @@ function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` names the runs and the step
   }, [client, key]);
+  return { frames, key };
+}
+
+function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const t = useChartTheme();
+  const maxStep = Math.max(0, ...stored.map((r) => r.frameSteps[r.frameSteps.length - 1] ?? 0));
+  // At the end by default: each run's last frame (runs of different lengths each show their last).
+  const [step, setStep] = useState<number | 'last'>('last');
+  const [kind, setKind] = useState<HistKind>('activation');
+  const [node, setNode] = useState<string | undefined>(undefined);
+  const { frames, key } = useStoredFrames(runs, stored, step);
   const nodes = useMemo(() => (frames ? probedNodes(frames, kind) : []), [frames, kind]);
   const chosen = node && nodes.includes(node) ? node : nodes[0];
   const option = useMemo(() => {
@@ -297,6 +306,64 @@ function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         {option ? <EChart key={`h-${key}-${chosen}-${kind}`} className="chart compare__chart" option={option} data-testid="compare-histogram" data-node={chosen} data-kind={kind} data-series={frames?.filter((f) => f && layerHistogram(f, chosen!, kind)).length ?? 0} /> : <p className="runs__empty">No probed layer in common.</p>}
         {grads ? <EChart key={`g-${key}`} className="chart compare__chart" option={grads} data-testid="compare-gradients" /> : null}
       </div>
+    </div>
+  );
+}
+
+/** Whether two runs were probed on the same samples (same inputs, in order). */
+function sameSamples(a: StoredRun['start'], b: StoredRun['start']): boolean {
+  if (!a || !b || a.probeSamples.inputs.length !== b.probeSamples.inputs.length) return false;
+  return a.probeSamples.inputs.every((x, i) => x.length === b.probeSamples.inputs[i].length && x.every((v, j) => v === b.probeSamples.inputs[i][j]));
+}
+
+/** Each run's predictions or reconstructions of its probe samples at its last frame, one row per run. */
+function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  const { frames } = useStoredFrames(runs, stored, 'last');
+  const labels = runLabels(runs);
+  const base = stored.find((r) => r.start)?.start;
+  if (!base) return <p className="runs__empty">These runs were recorded without their probe samples (runs from before this version keep none).</p>;
+  if (!frames) return <p className="runs__empty">Loading samples…</p>;
+  const shared = stored.every((r) => !r.start || sameSamples(r.start, base));
+  const image = base.probeSamples.shape.length >= 2;
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  return (
+    <div className="compare__samples" data-testid="compare-samples" data-shared={String(shared)}>
+      {shared && image ? (
+        <div className="compare__samples-row">
+          <span className="compare__samples-label runs__sub">fed to the networks</span>
+          {base.probeSamples.inputs.map((x, i) => (
+            <PixelImage key={i} values={x} shape={base.probeSamples.shape} size={40} />
+          ))}
+        </div>
+      ) : null}
+      {!shared ? <p className="runs__sub">These runs were probed on different samples (another dataset, split or seed): each row shows its own.</p> : null}
+      {runs.map((r, i) => {
+        const f = frames[i];
+        const start = stored[i].start;
+        const s = f?.samples;
+        return (
+          <div key={r.id} className="compare__samples-row" data-testid={`compare-samples-${r.id}`} data-step={f?.step ?? ''}>
+            <span className="compare__samples-label" title={labels[i]}>
+              {labels[i]} <span className="runs__sub">{f ? `step ${f.step}` : 'no frame'}</span>
+            </span>
+            {!s || !start ? null : s.kind === 'classification' ? (
+              s.predicted.map((p, k) => {
+                const ok = p === s.targets[k];
+                return (
+                  <span key={k} className={`prediction prediction--${ok ? 'ok' : 'wrong'}`} title={`predicted ${start.classNames[p] ?? p}, is ${start.classNames[s.targets[k]] ?? s.targets[k]}`}>
+                    {!shared && image ? <PixelImage values={start.probeSamples.inputs[k]} shape={start.probeSamples.shape} size={40} /> : null}
+                    {start.classNames[p] ?? p}
+                  </span>
+                );
+              })
+            ) : (
+              s.outputs.map((out, k) => (
+                <PixelImage key={k} values={out} shape={s.shape.length < 2 && size(s.shape) === size(start.probeSamples.shape) ? start.probeSamples.shape : s.shape} range={[0, 1]} size={40} />
+              ))
+            )}
+          </div>
+        );
+      })}
     </div>
   );
 }
