@@ -1,3 +1,4 @@
+import { ArchDiffBanner } from './training/ArchDiffBanner';
 import {
   Controls,
   MiniMap,
@@ -196,6 +197,7 @@ export function Canvas() {
       onPointerUp={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
       onDoubleClick={onDoubleClick}
     >
+      <ArchDiffBanner />
       <ReactFlow
         nodes={nodes}
         edges={edges}

@@ -67,11 +67,15 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
   const level = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
   // The op file says what its card shows (OpDef.card); the inspector shows every attribute.
   const text = getOp(ir.op)?.card?.(ir.attrs) ?? '';
+  // An architecture diff on the canvas (compare view ▸ Show on canvas): added or changed here.
+  const diff = useTrainUi((s) => (s.archDiff ? (s.archDiff.added.includes(id) ? 'added' : Object.hasOwn(s.archDiff.changed, id) ? 'changed' : undefined) : undefined));
+  const diffNote = useTrainUi((s) => (s.archDiff && Object.hasOwn(s.archDiff.changed, id) ? s.archDiff.changed[id] : undefined));
   return (
     <div
-      className={`op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}`}
+      className={`op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}`}
       data-testid={`node-${id}`}
       data-op={ir.op}
+      data-diff={diff}
       data-shape={shape}
       data-diagnostics={errors.length + warnings.length}
       title={def?.doc}
@@ -102,6 +106,11 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
         <span className="op-node__id">{id}</span>
       </div>
       {text ? <div className="op-node__summary">{text}</div> : null}
+      {diff ? (
+        <div className={`op-node__diff op-node__diff--${diff}`} data-testid={`node-diff-${id}`}>
+          {diff === 'added' ? '+ added' : `~ ${diffNote}`}
+        </div>
+      ) : null}
       <div className="op-node__badges">
         {shape ? (
           <span className="badge badge--shape" data-testid={`node-shape-${id}`}>

@@ -329,7 +329,13 @@ export function connectRunStore(): () => void {
   sync(engine.client, engine.state === 'ready');
   const off = useEngine.subscribe((s) => sync(s.client, s.state === 'ready'));
   let loadSeq = useEditor.getState().loadSeq;
+  let present = useEditor.getState().history.present;
   const offEditor = useEditor.subscribe((s) => {
+    // The canvas's architecture-diff colours describe the design as opened: an edit or another design ends them.
+    if (s.history.present !== present) {
+      present = s.history.present;
+      if (useTrainUi.getState().archDiff) useTrainUi.getState().set({ archDiff: undefined });
+    }
     if (s.loadSeq === loadSeq) return;
     loadSeq = s.loadSeq;
     useRun.getState().dispatch({ type: 'clear' });
@@ -358,6 +364,11 @@ export interface TrainUi {
   probeHz: number;
   /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
   preview?: DatasetPreview;
+  /**
+   * An architecture diff shown on the canvas (from the compare view): the canvas shows one run's
+   * design, its nodes coloured by how they differ from the run it is compared against.
+   */
+  archDiff?: CanvasDiff;
   set(patch: Partial<Omit<TrainUi, 'set'>>): void;
 }
 
@@ -370,6 +381,17 @@ export const useTrainUi = create<TrainUi>((set) => ({
   probeHz: DEFAULT_PROBE_HZ,
   set: (patch) => set(patch),
 }));
+
+/** The canvas's colouring of an architecture diff (node ids of the design on the canvas). */
+export interface CanvasDiff {
+  /** What the canvas is compared against, e.g. "★ adam". */
+  against: string;
+  added: readonly string[];
+  /** Changed node → what changed (`outFeatures 128 → 256`). */
+  changed: Readonly<Record<string, string>>;
+  /** Nodes only the other design has (they cannot show on this canvas). */
+  removed: readonly string[];
+}
 
 /** What `train.start` gets for probes from the dock's settings: off trains headless, on probes at the chosen rate. */
 export function probeOptions(ui: Pick<TrainUi, 'probes' | 'probeHz'>): ProbeOptions | false {

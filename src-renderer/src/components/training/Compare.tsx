@@ -3,6 +3,7 @@ import { describeDiff, diffGraphs, type GraphDiff } from '../../../../src-engine
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
+import { useTrainUi, type CanvasDiff } from '../../training/store';
 import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHistogram, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import type { ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
@@ -44,7 +45,7 @@ function overlayOption(t: ChartTheme, title: string, runs: readonly RunMeta[], d
  * their settings with only the differences by default, per-layer histograms of every run overlaid
  * at one step, the architecture diff against the baseline, and their confusion matrices.
  */
-export function Compare({ runs, baseline, onClose }: { runs: readonly RunMeta[]; baseline?: string; onClose: () => void }) {
+export function Compare({ runs, baseline, onClose, onOpenDesign }: { runs: readonly RunMeta[]; baseline?: string; onClose: () => void; onOpenDesign?: (m: RunMeta) => Promise<boolean> }) {
   const star = baseline !== undefined && runs[0]?.id === baseline ? '★ ' : '';
   const client = useEngine((s) => s.client);
   const [section, setSection] = useState<Section>('curves');
@@ -92,7 +93,7 @@ export function Compare({ runs, baseline, onClose }: { runs: readonly RunMeta[];
           {section === 'settings' ? <CompareSettings runs={runs} star={star} /> : null}
           {section === 'layers' ? <CompareLayers runs={runs} stored={loaded} /> : null}
           {section === 'samples' ? <CompareSamples runs={runs} stored={loaded} /> : null}
-          {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} star={star} /> : null}
+          {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} star={star} onOpenDesign={onOpenDesign} /> : null}
           {section === 'confusion' ? <CompareConfusion runs={runs} star={star} /> : null}
         </div>
       )}
@@ -368,26 +369,56 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
   );
 }
 
-function CompareArchitecture({ runs, stored, star }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; star: string }) {
+function CompareArchitecture({ runs, stored, star, onOpenDesign }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; star: string; onOpenDesign?: (m: RunMeta) => Promise<boolean> }) {
   const base = stored[0].graph as GraphIR;
   const diffs = stored.slice(1).map((r) => diffGraphs(base, r.graph as GraphIR));
   const labels = runLabels(runs);
   return (
     <div className="compare__arch" data-testid="compare-architecture">
       {diffs.map((d, i) => (
-        <ArchDiff key={runs[i + 1].id} name={labels[i + 1]} base={`${star}${labels[0]}`} diff={d} />
+        <ArchDiff
+          key={runs[i + 1].id}
+          name={labels[i + 1]}
+          base={`${star}${labels[0]}`}
+          diff={d}
+          onShow={
+            onOpenDesign
+              ? async () => {
+                  if (!(await onOpenDesign(runs[i + 1]))) return;
+                  // The dock folds away so the canvas shows the whole design (the compare view stays as it was).
+                  useTrainUi.getState().set({ archDiff: canvasDiff(d, `${star}${labels[0]}`), open: false });
+                }
+              : undefined
+          }
+        />
       ))}
     </div>
   );
 }
 
-function ArchDiff({ name, base, diff }: { name: string; base: string; diff: GraphDiff }) {
+/** A diff as the canvas colours it: the compared run's design is on the canvas. */
+function canvasDiff(d: GraphDiff, against: string): CanvasDiff {
+  const show = (v: unknown) => (v === undefined ? '(default)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+  return {
+    against,
+    added: d.added.map((n) => n.id),
+    changed: Object.fromEntries(d.changed.map((c) => [c.id, c.changes.map((x) => `${x.field} ${show(x.before)} → ${show(x.after)}`).join(', ')])),
+    removed: d.removed.map((n) => n.id),
+  };
+}
+
+function ArchDiff({ name, base, diff, onShow }: { name: string; base: string; diff: GraphDiff; onShow?: () => void }) {
   const none = diff.added.length + diff.removed.length + diff.changed.length + diff.outputs.length === 0;
   const show = (v: unknown) => (v === undefined ? '(default)' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
   return (
     <section className="compare__diff" data-testid="arch-diff" title={describeDiff(diff, 100)}>
       <h4>
-        {name} <span className="runs__sub">against {base}</span>
+        {name} <span className="runs__sub">against {base}</span>{' '}
+        {onShow && !none ? (
+          <button type="button" data-testid="arch-show" title="Open this run's design on the canvas with its differences coloured" onClick={onShow}>
+            Show on canvas
+          </button>
+        ) : null}
       </h4>
       {none ? <p className="runs__sub">Same architecture.</p> : null}
       <ul>

@@ -136,21 +136,27 @@ export function Runs() {
     client?.request('runs.delete', { id: m.id }).then(refresh, (e: Error) => setProblem(e.message));
   };
   /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
-  const open = async (m: RunMeta) => {
-    if (!client) return;
+  const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
+    if (!client) return false;
     try {
       const view = await client.request('runs.open', { id: m.id });
       const parsed = parseProject(JSON.stringify(view.graph));
-      if (!parsed.ok) return setProblem(`This run's design cannot be opened: ${parsed.message}`);
-      if (!(await files.confirmDiscard('open'))) return;
+      if (!parsed.ok) {
+        setProblem(`This run's design cannot be opened: ${parsed.message}`);
+        return false;
+      }
+      if (!(await files.confirmDiscard('open'))) return false;
       useEditor.getState().load(parsed.doc, { name: m.name }, {}, true);
+      useTrainUi.getState().set({ archDiff: undefined });
       if (view.note) useEditor.getState().notify('info', view.note);
-      if (!isLive(useRun.getState().phase)) {
+      if (options.results !== false && !isLive(useRun.getState().phase)) {
         await viewStoredRun(client, m.id);
         useTrainUi.getState().set({ tab: 'curves' });
       }
+      return true;
     } catch (e) {
       setProblem((e as Error).message);
+      return false;
     }
   };
 
@@ -177,7 +183,7 @@ export function Runs() {
       />
     );
   }
-  if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} />;
+  if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} onOpenDesign={(m) => open(m, { results: false })} />;
   return (
     <div className="runs" data-testid="runs">
       <div className="runs__toolbar">
