@@ -119,4 +119,11 @@ export interface TrainingConfig {
   earlyStopping?: { metric: string; mode: 'min' | 'max'; patience: number; minDelta?: number };
   /** The named graph output that metrics read (default `logits` or the loss's first input). */
   predictionOutput?: string;
+  /**
+   * How validation and test run. `eval` (default): as after PyTorch's `model.eval()` — Dropout
+   * passes values through, BatchNorm uses its running statistics. `train`: as if `model.eval()`
+   * were forgotten — Dropout drops, BatchNorm normalises with each batch's statistics (and
+   * updates its running ones, as PyTorch does). A teaching switch: compare the two.
+   */
+  evaluation?: 'eval' | 'train';
 }

@@ -436,7 +436,9 @@ export class TrainingLoop {
       const g = this.planFor(count);
       const y = this.binding.targetInput ? g.input(this.binding.targetInput).data : null;
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
-      const loss = this.grouped ? g.forward(false, g.selectLosses(this.reportedLosses)) : g.forward(false);
+      // `evaluation: 'train'` evaluates as if model.eval() were forgotten (Dropout and BatchNorm in training mode).
+      const asTraining = c.evaluation === 'train';
+      const loss = this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses)) : g.forward(asTraining);
       acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
     }
     return acc.result();

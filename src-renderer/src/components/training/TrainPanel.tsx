@@ -347,6 +347,13 @@ export function TrainPanel() {
             <NumberField label="Batch size" testId="train-batch" value={t.batchSize} min={1} integer disabled={live} onCommit={(batchSize) => set({ batchSize })} />
             <NumberField label="Epochs" testId="train-epochs" value={t.epochs} min={1} integer disabled={live} onCommit={(epochs) => set({ epochs })} />
             <NumberField label="Seed" testId="train-seed" value={t.seed} min={0} integer disabled={live} onCommit={(seed) => set({ seed })} />
+            <label className="train-field" title="How validation and test run. eval(): Dropout off, BatchNorm on its running statistics (what PyTorch's model.eval() does). Forgotten: both stay in training mode, as when model.eval() is left out.">
+              <span>Evaluate</span>
+              <select data-testid="train-evaluation" data-value={t.evaluation ?? 'eval'} value={t.evaluation ?? 'eval'} disabled={live} onChange={(e) => set({ evaluation: e.target.value === 'train' ? 'train' : undefined })}>
+                <option value="eval">in eval() mode</option>
+                <option value="train">eval() forgotten</option>
+              </select>
+            </label>
           </div>
           {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries. */}
           <details className="train-more" data-testid="train-more">
