@@ -29,9 +29,12 @@ function flatten(x: unknown, prefix: string, out: Map<string, unknown>): void {
  * optimizer, schedule, batch, epochs, seed…), the backend and the app version, one row per
  * setting any run has. `differs` marks the rows that tell the runs apart.
  */
+/** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
+const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
+
 export function settingsRows(runs: readonly Pick<RunMeta, 'settings'>[]): SettingRow[] {
   const flat = runs.map((r) => {
-    const m = new Map<string, unknown>();
+    const m = new Map<string, unknown>(Object.entries(IMPLIED));
     flatten(r.settings.training, '', m);
     m.set('backend', r.settings.backend);
     m.set('app version', r.settings.appVersion);

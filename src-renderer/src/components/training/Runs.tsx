@@ -86,8 +86,8 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
 
 /** The settings that tell runs of one design apart: optimizer and rate, batch, epochs. */
 function settingsLine(m: RunMeta): string {
-  const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string } } | undefined;
-  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${t.optimizer.lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined].filter(Boolean).join(' · ');
+  const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string }; evaluation?: string } | undefined;
+  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${t.optimizer.lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
 }
 
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
