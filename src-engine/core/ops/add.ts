@@ -6,7 +6,7 @@ export const add: OpDef = {
   name: 'Add',
   category: 'structure',
   onnx: { opType: 'Add', note: 'more than two inputs: a chain of Adds' },
-  torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)' },
+  torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)', expr: '{inputs| + }' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],
   attrs: {},

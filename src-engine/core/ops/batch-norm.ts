@@ -27,7 +27,13 @@ export const batchNorm: OpDef = {
     attrs: { epsilon: { attr: 'eps' }, momentum: { attr: 'momentum', convert: 'one-minus' } },
     note: 'scale, bias, running mean and variance as initializers (ones and zeros without affine)',
   },
-  torch: { module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs' },
+  torch: {
+    module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})',
+    byRank: { 2: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', 3: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})' },
+    stateNames: { runningMean: 'running_mean', runningVar: 'running_var' },
+    stepCounter: 'num_batches_tracked',
+    note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs',
+  },
   doc: 'Normalise each channel over the batch (and positions), then scale and shift.',
   inputs: [{ name: 'x' }],
   attrs: {
