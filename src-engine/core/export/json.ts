@@ -58,7 +58,8 @@ export function modelToJSON(model: TrainedModel): ModelFileJSON {
     version: MODEL_VERSION,
     encoding: 'base64-float32-le',
     createdBy: `Netwright ${ENGINE_VERSION}`,
-    graph: model.graph,
+    // Written in the current IR version, so a file reads back to exactly what it was written from.
+    graph: migrateGraph(model.graph).json as GraphIR,
     params,
     buffers,
     normalization: model.normalization ?? null,

@@ -157,12 +157,15 @@ def load_dataset(data_dir, rank):
 
 
 def fit_normalization(x, kind):
-    """Mean and population std over the training split, in float64 (a constant feature gets std 1)."""
+    """Mean and population std over the training split, in float64 (a constant feature gets std 1).
+
+    Sums run in sample order (cumsum), as Netwright's do, so the statistics match to the last bit.
+    """
     flat = x.reshape(len(x), -1).astype(np.float64)
     if kind == 'global':
         flat = flat.reshape(-1, 1)
-    mean = flat.mean(axis=0)
-    std = np.sqrt(((flat - mean) ** 2).mean(axis=0))
+    mean = np.cumsum(flat, axis=0)[-1] / len(flat)
+    std = np.sqrt(np.cumsum((flat - mean) ** 2, axis=0)[-1] / len(flat))
     std[std <= 1e-12] = 1.0
     return mean, std
 
@@ -192,8 +195,11 @@ def prepare(data_dir, seed, limit, rank):
         mean, std = fit_normalization(splits['train'][0], d['normalize'])
         for k, (a, b) in splits.items():
             shape = a.shape
-            flat = a.reshape(len(a), -1).astype(np.float64) if d['normalize'] == 'per-feature' else a.reshape(-1, 1).astype(np.float64)
-            splits[k] = (((flat - mean) / std).astype(np.float32).reshape(shape), b)
+            if d['normalize'] == 'per-feature':
+                flat = (a.reshape(len(a), -1).astype(np.float64) - mean) / std
+            else:
+                flat = (a.reshape(-1).astype(np.float64) - mean[0]) * (1 / std[0])
+            splits[k] = (flat.astype(np.float32).reshape(shape), b)
 
     def tensors(a, b):
         fx = torch.from_numpy(np.ascontiguousarray(a)).reshape(len(a), *CONFIG['feature_input']['shape'])

@@ -384,6 +384,9 @@ Under \`torchrun\`, each process trains on its share of every batch (a \`Distrib
 \`DistributedDataParallel\` — \`gloo\` on CPU, \`nccl\` on GPUs. Every process prints the same
 epoch losses (they are averaged across processes). The trained weights go to \`trained.pt\`
 (\`--out\`). BatchNorm layers keep per-process batch statistics, as plain DDP does.
+
+PyTorch 1.13 on Python 3.11 has a torchrun bug (\`'NoneType' object has no attribute 'get'\`):
+add \`--redirects 1 --tee 1\` to the torchrun options there (fixed in PyTorch 2.0).
 ${idx ? `\nThe ${t!.dataset.name} files are read from \`--data DIR\` (default \`data/\`), and downloaded there when missing.\n` : ''}${
         t?.groups?.length ? '\n**Not supported:** this graph trains optimizer groups (a GAN-style recipe); train.py refuses to run it. model.py and the weights work.\n' : ''
       }

@@ -3,40 +3,20 @@
  * graphs covering every op load their weights strictly and match Netwright's eval outputs within
  * 1e-4, node by node.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
-import { prepareData } from '../../../../src-engine/core/data';
-import { modelFromCheckpoint, type TrainedModel } from '../../../../src-engine/core/export/model';
 import { exportPytorch, pythonNames, torchNodeNames } from '../../../../src-engine/core/export/pytorch';
 import { ExportError } from '../../../../src-engine/core/export/bundle';
 import { listOps } from '../../../../src-engine/core/ops/registry';
-import { Trainer } from '../../../../src-engine/core/train';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { DEBIAN_FASHION_DIR } from '../../../../src-engine/node/datasets';
 import { Rng } from '../../../../src-engine/base/rng';
-import { DEBIAN_FASHION_DIR, loadDataset } from '../../../../src-engine/node/datasets';
 import { graph, node } from '../graphs';
-import { compareWithTorch, HAS_TORCH } from './torch-harness';
+import { compareWithTorch, HAS_TORCH, trainedTemplate } from './torch-harness';
 import { randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 const TOL = 1e-4;
-
-/** A template trained a few steps on a small subset, as a TrainedModel, with its prepared data. */
-export async function trainedTemplate(file: string, steps = 4) {
-  const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
-  const t = g.training!;
-  const batchSize = 16;
-  const training = { ...t, batchSize, epochs: 1, dataset: { ...t.dataset, limit: batchSize * steps } };
-  const quick: GraphIR = { ...g, training };
-  const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
-  const trainer = new Trainer(quick, data, createReferenceBackend(), { compile: compileGraph });
-  await trainer.run();
-  const model = modelFromCheckpoint(quick, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
-  return { model, data, trainer };
-}
 
 function expectClose(diffs: Record<string, number>, what: string): void {
   const worst = Object.entries(diffs).sort((a, b) => b[1] - a[1])[0];
@@ -104,5 +84,3 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
     expect(missing).toEqual([]);
   }, 240_000);
 });
-
-export type { TrainedModel };

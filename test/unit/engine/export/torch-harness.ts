@@ -1,13 +1,35 @@
 /** Runs an exported PyTorch project under the real PyTorch (tests skip where none is installed). */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { npy } from '../../../../src-engine/core/export/archive';
-import { inferModel, type TrainedModel } from '../../../../src-engine/core/export/model';
+import { inferModel, modelFromCheckpoint, type TrainedModel } from '../../../../src-engine/core/export/model';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { prepareData } from '../../../../src-engine/core/data';
+import { Trainer } from '../../../../src-engine/core/train';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { loadDataset } from '../../../../src-engine/node/datasets';
 import { exportPytorch, torchNodeNames, type PytorchExportOptions } from '../../../../src-engine/core/export/pytorch';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import { writeExport } from '../../../../src-engine/node/export-writer';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples');
+
+/** A template trained a few steps on a small subset, as a TrainedModel, with its prepared data. */
+export async function trainedTemplate(file: string, steps = 4) {
+  const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
+  const t = g.training!;
+  const batchSize = 16;
+  const training = { ...t, batchSize, epochs: 1, dataset: { ...t.dataset, limit: batchSize * steps } };
+  const quick: GraphIR = { ...g, training };
+  const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
+  const trainer = new Trainer(quick, data, createReferenceBackend(), { compile: compileGraph });
+  await trainer.run();
+  const model = modelFromCheckpoint(quick, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
+  return { model, data, trainer };
+}
 
 /** A Python with torch and numpy: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch. */
 export const TORCH_PYTHON = process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
