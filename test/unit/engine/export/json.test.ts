@@ -3,6 +3,7 @@ import { inferModel } from '../../../../src-engine/core/export/model';
 import { MODEL_FORMAT, modelFromJSON, modelToJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import { trainedTemplate } from './torch-harness';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
 
 describe('the netwright.model JSON format', () => {
   it('round-trips a trained CNN (BatchNorm statistics, normalisation, class names) to bit-identical predictions', async () => {
@@ -26,7 +27,7 @@ describe('the netwright.model JSON format', () => {
   }, 60_000);
 
   it('keeps NaN payloads and signed zeros bit for bit', () => {
-    const graph = { format: 'netwright.graph' as const, version: 2, nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }, { id: 'fc', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['x'] }], outputs: { y: 'fc' } };
+    const graph: GraphIR = { format: 'netwright.graph', version: 2, nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }, { id: 'fc', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['x'] }], outputs: { y: 'fc' } };
     const w = new Float32Array(2);
     new Uint32Array(w.buffer).set([0x7fc01234, 0x80000000]);
     const back = modelFromJSON(modelToJSONText({ graph, params: { 'fc.weight': w, 'fc.bias': Float32Array.of(1) }, buffers: {} }));
