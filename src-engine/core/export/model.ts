@@ -4,6 +4,8 @@ import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
 import type { Normalization } from '../data/normalize';
 import type { Checkpoint } from '../train/types';
+import { analyzeGraph } from '../analysis/validate';
+import { getOp } from '../ops/registry';
 
 /**
  * A trained network as it leaves (or enters) the app: the graph, its weights, and what inference
@@ -32,14 +34,55 @@ export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params
   return { graph, params: ck.params, buffers: ck.buffers, ...extra, origin: { step: ck.step, epoch: ck.epoch, ...extra.origin } };
 }
 
-/** Error thrown when a model's weights do not fit its graph. */
+/**
+ * Stable codes of model errors: weights that do not fit the graph (`E_MODEL_WEIGHTS`), a file
+ * that is not a Netwright model or is damaged (`E_MODEL_FORMAT`), one from a newer Netwright
+ * (`E_MODEL_NEWER`), a graph that does not validate (`E_MODEL_GRAPH`).
+ */
+export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH';
+
+/** Error thrown when a model's weights do not fit its graph, or a model file cannot be read. */
 export class ModelError extends Error {
   constructor(
-    readonly code: 'E_MODEL_WEIGHTS',
+    readonly code: ModelErrorCode,
     message: string,
   ) {
     super(message);
+    this.name = 'ModelError';
   }
+}
+
+/** One tensor of a model: its key (`nodeId.name`), node, name and shape. */
+export interface TensorSpec {
+  key: string;
+  nodeId: string;
+  name: string;
+  shape: number[];
+  kind: 'param' | 'buffer';
+  /** Weight decay applies (parameters only; weights yes, biases and norm scales no). */
+  decay: boolean;
+}
+
+/**
+ * Every parameter and buffer a graph has, in topological order, with its shape (from the ops'
+ * shape rules; nothing is allocated).
+ *
+ * @throws ModelError (`E_MODEL_GRAPH`) when the graph does not validate.
+ */
+export function tensorSpecs(graph: GraphIR): TensorSpec[] {
+  const a = analyzeGraph(graph, { batchSize: 1 });
+  const error = a.diagnostics.find((d) => d.severity === 'error');
+  if (!a.graph || !a.order || error) throw new ModelError('E_MODEL_GRAPH', `The model's graph is not valid: ${error?.message ?? 'it could not be checked'}`);
+  const byId = new Map(a.graph.nodes.map((n) => [n.id, n]));
+  const out: TensorSpec[] = [];
+  for (const id of a.order) {
+    const n = byId.get(id)!;
+    const def = getOp(n.op)!;
+    const args = { inputs: n.inputs.map((i) => a.shapes[i]), attrs: n.attrs };
+    for (const p of def.params?.(args) ?? []) out.push({ key: `${id}.${p.name}`, nodeId: id, name: p.name, shape: p.shape, kind: 'param', decay: p.decay });
+    for (const b of def.buffers?.(args) ?? []) out.push({ key: `${id}.${b.name}`, nodeId: id, name: b.name, shape: b.shape, kind: 'buffer', decay: false });
+  }
+  return out;
 }
 
 /**

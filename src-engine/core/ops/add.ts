@@ -14,7 +14,7 @@ export const add: OpDef = {
       return sum;
     },
   },
-  torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)' },
+  torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)', expr: '{inputs| + }' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],
   attrs: {},

@@ -33,7 +33,13 @@ export const batchNorm: OpDef = {
       return ctx.node('BatchNormalization', [ctx.inputs[0], scale, bias, ctx.weight('runningMean')!, ctx.weight('runningVar')!], ctx.mappedAttrs());
     },
   },
-  torch: { module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs' },
+  torch: {
+    module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})',
+    byRank: { 2: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', 3: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})' },
+    stateNames: { runningMean: 'running_mean', runningVar: 'running_var' },
+    stepCounter: 'num_batches_tracked',
+    note: 'nn.BatchNorm1d for [N, C] and [N, C, L] inputs',
+  },
   doc: 'Normalise each channel over the batch (and positions), then scale and shift.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -11,7 +11,7 @@ export const concat: OpDef = {
   name: 'Concat',
   category: 'structure',
   onnx: { opType: 'Concat', attrs: { axis: { attr: 'axis' } } },
-  torch: { none: 'not a module: forward() calls torch.cat([...], dim=axis)' },
+  torch: { none: 'not a module: forward() calls torch.cat([...], dim=axis)', expr: 'torch.cat([{inputs|, }], dim={axis})' },
   doc: 'Join inputs along a dim (default 1: channels or features).',
   inputs: [{ name: 'x', variadic: true }],
   attrs: {

@@ -86,7 +86,7 @@ export const crossEntropyLoss: OpDef = {
   name: 'CrossEntropyLoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
-  torch: { module: 'nn.CrossEntropyLoss(weight={classWeights:tensor}, label_smoothing={labelSmoothing})' },
+  torch: { module: 'nn.CrossEntropyLoss(weight={classWeights:tensor}, label_smoothing={labelSmoothing})', target: 'class-index' },
   doc: 'Classification loss on raw scores (logits) and integer class labels; applies log-softmax itself.',
   inputs: [{ name: 'logits' }, { name: 'target' }],
   attrs: {

@@ -1,4 +1,4 @@
-import type { AttrValue, Attrs, NoMapping, OpDef } from './types';
+import type { AttrValue, Attrs, NoMapping, OpDef, TorchExpression, TorchMapping } from './types';
 
 /** True when a mapping exists (not an explicit `{ none: reason }`). */
 export function isMapped<T extends object>(m: T | NoMapping): m is T {
@@ -29,8 +29,37 @@ function pythonLiteral(v: AttrValue): string {
  * @example torchModuleText(getOp('Linear')!, { outFeatures: 10 }, [64, 784]) // 'nn.Linear(784, 10, bias=True)'
  */
 export function torchModuleText(def: OpDef, attrs: Attrs, inputShape: readonly number[]): string | undefined {
-  if (!isMapped(def.torch)) return undefined;
-  return def.torch.module.replace(PLACEHOLDER, (whole, key: string) => {
+  const m = torchModule(def);
+  if (!m) return undefined;
+  const template = m.byRank?.[inputShape.length] ?? m.module;
+  return fillTorchTemplate(def, template, attrs, inputShape);
+}
+
+/** The op's PyTorch module mapping, or undefined when it is no module. */
+export function torchModule(def: OpDef): TorchMapping | undefined {
+  return 'module' in def.torch ? def.torch : undefined;
+}
+
+/** The op's `forward()` expression when it is no module (`TorchExpression`), else undefined. */
+export function torchExpression(def: OpDef): TorchExpression | undefined {
+  return 'expr' in def.torch ? def.torch : undefined;
+}
+
+/**
+ * The Python expression `forward()` writes for a node whose op is no module (Add, Concat), from
+ * the op's `torch.expr` template; `inputs` are the variables holding its inputs.
+ *
+ * @example torchExpressionText(getOp('Add')!, {}, [[2, 4], [2, 4]], ['a', 'b']) // 'a + b'
+ */
+export function torchExpressionText(def: OpDef, attrs: Attrs, inputShape: readonly number[], inputs: readonly string[]): string | undefined {
+  const e = torchExpression(def);
+  if (!e) return undefined;
+  const joined = e.expr.replace(/\{inputs\|([^{}]*)\}/g, (_m, sep: string) => inputs.join(sep));
+  return fillTorchTemplate(def, joined, attrs, inputShape);
+}
+
+function fillTorchTemplate(def: OpDef, template: string, attrs: Attrs, inputShape: readonly number[]): string {
+  return template.replace(PLACEHOLDER, (whole, key: string) => {
     const dims = /^in\[(-?\d+)\]$/.exec(key);
     if (dims) {
       const i = Number(dims[1]);

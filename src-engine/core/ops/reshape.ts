@@ -13,7 +13,21 @@ export const reshape: OpDef = {
       return ctx.node('Reshape', [ctx.inputs[0], ctx.constant('shape', [shape.length + 1], [0, ...shape], 'int64')]);
     },
   },
-  torch: { module: 'Reshape({shape})', note: 'a two-line module the exported script defines: forward(x) = x.reshape(x.shape[0], *shape)' },
+  torch: {
+    module: 'Reshape({shape})',
+    helper: [
+      'class Reshape(nn.Module):',
+      '    """Give each sample a new shape: x.reshape(batch, *shape)."""',
+      '',
+      '    def __init__(self, shape):',
+      '        super().__init__()',
+      '        self.shape = tuple(shape)',
+      '',
+      '    def forward(self, x):',
+      '        return x.reshape(x.shape[0], *self.shape)',
+    ].join('\n'),
+    note: 'a two-line module the exported script defines: forward(x) = x.reshape(x.shape[0], *shape)',
+  },
   doc: 'Give each sample a new shape (same number of values); one dim may be -1.',
   inputs: [{ name: 'x' }],
   attrs: {

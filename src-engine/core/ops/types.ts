@@ -188,7 +188,27 @@ export interface OnnxMapping {
  */
 export interface TorchMapping {
   module: string;
+  /** Templates by the first input's rank (batch included) where the module differs (BatchNorm: 1d for 2 and 3, 2d for 4). */
+  byRank?: Readonly<Record<number, string>>;
+  /** Names of the module's `state_dict` entries where they differ from the op's (`runningMean` → `running_mean`). */
+  stateNames?: Readonly<Record<string, string>>;
+  /** An int64 step counter the module keeps in its `state_dict` (BatchNorm's `num_batches_tracked`): the exporter writes the run's step count. */
+  stepCounter?: string;
+  /** Source of a small `nn.Module` class the template uses that `torch.nn` lacks; the exported model.py defines it once. */
+  helper?: string;
+  /** Loss ops: how the target is passed — class indices (`long`, CrossEntropyLoss) or shaped like the prediction (default). */
+  target?: 'class-index' | 'like-input';
   note?: string;
+}
+
+/**
+ * An op that is no module but an expression in `forward()` (Add, Concat): `expr` is a template
+ * like `TorchMapping.module`'s, plus `{inputs|SEP}` — the input variables joined by `SEP`.
+ *
+ * @example Add: `{ none: 'not a module: …', expr: '{inputs| + }' }`
+ */
+export interface TorchExpression extends NoMapping {
+  expr: string;
 }
 
 /** What an op's output values mean: read by the activation probe, the graph binding and hints. */
@@ -244,7 +264,7 @@ export interface OpDef {
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
   /** The PyTorch module it becomes, or why none (an expression in `forward()`, a graph input). */
-  torch: TorchMapping | NoMapping;
+  torch: TorchMapping | TorchExpression | NoMapping;
   /**
    * Advice when a run diverged at this node's output (after "lower the learning rate"), e.g.
    * why its weights can blow up and what keeps them in range. Absent: the generic advice.

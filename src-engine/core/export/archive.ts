@@ -1,0 +1,202 @@
+/**
+ * Binary containers the exporters write, without dependencies: ZIP archives (stored, as
+ * `torch.save` writes them and as a browser download of an exported folder), NumPy `.npy`
+ * arrays, and PyTorch `.pt` state dicts (`torch.save`'s zip format with a protocol-2 pickle).
+ */
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (ISO-HDLC, as ZIP uses). */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** One file of an archive or an export. */
+export interface ArchiveEntry {
+  path: string;
+  data: Uint8Array;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * A ZIP archive of `entries`, stored (no compression). `align` pads each file's data to a
+ * multiple of that many bytes from the archive start (with an extra field, as `torch.save` does
+ * with 64) so readers can map tensors in place.
+ *
+ * @throws Error when the archive would pass 4 GiB (no ZIP64).
+ */
+export function zipStore(entries: readonly ArchiveEntry[], align = 1): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  // 1980-01-01 00:00: a fixed time keeps exports byte-for-byte reproducible.
+  const dosTime = 0;
+  const dosDate = (0 << 9) | (1 << 5) | 1;
+  for (const e of entries) {
+    const name = enc.encode(e.path);
+    const crc = crc32(e.data);
+    const headerEnd = offset + 30 + name.length;
+    let pad = 0;
+    if (align > 1) {
+      pad = (align - ((headerEnd + 4) % align)) % align;
+      pad += 4;
+    }
+    const local = new Uint8Array(30 + name.length + pad);
+    const v = new DataView(local.buffer);
+    v.setUint32(0, 0x04034b50, true);
+    v.setUint16(4, 20, true);
+    v.setUint16(6, 0, true);
+    v.setUint16(8, 0, true);
+    v.setUint16(10, dosTime, true);
+    v.setUint16(12, dosDate, true);
+    v.setUint32(14, crc, true);
+    v.setUint32(18, e.data.length, true);
+    v.setUint32(22, e.data.length, true);
+    v.setUint16(26, name.length, true);
+    v.setUint16(28, pad, true);
+    local.set(name, 30);
+    if (pad) {
+      // Extra field id "FB" (as PyTorch's writer), its length, then zeros.
+      v.setUint16(30 + name.length, 0x4246, true);
+      v.setUint16(32 + name.length, pad - 4, true);
+    }
+    const cd = new Uint8Array(46 + name.length);
+    const c = new DataView(cd.buffer);
+    c.setUint32(0, 0x02014b50, true);
+    c.setUint16(4, 20, true);
+    c.setUint16(6, 20, true);
+    c.setUint16(8, 0, true);
+    c.setUint16(10, 0, true);
+    c.setUint16(12, dosTime, true);
+    c.setUint16(14, dosDate, true);
+    c.setUint32(16, crc, true);
+    c.setUint32(20, e.data.length, true);
+    c.setUint32(24, e.data.length, true);
+    c.setUint16(28, name.length, true);
+    c.setUint32(42, offset, true);
+    cd.set(name, 46);
+    parts.push(local, e.data);
+    central.push(cd);
+    offset += local.length + e.data.length;
+    if (offset > 0xffffffff) throw new Error('The archive would be larger than 4 GiB, which this ZIP writer does not support.');
+  }
+  const cdSize = central.reduce((a, b) => a + b.length, 0);
+  const end = new Uint8Array(22);
+  const d = new DataView(end.buffer);
+  d.setUint32(0, 0x06054b50, true);
+  d.setUint16(8, entries.length, true);
+  d.setUint16(10, entries.length, true);
+  d.setUint32(12, cdSize, true);
+  d.setUint32(16, offset, true);
+  return concat([...parts, ...central, end]);
+}
+
+/** The bytes of several arrays, one after another. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A typed array's bytes (little-endian on every platform Netwright runs on). */
+export function bytesOf(a: Float32Array | Int32Array | BigInt64Array | Uint8Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * A NumPy `.npy` file (format 1.0) of a C-order array: `<f4` for Float32Array, `<i8` for
+ * BigInt64Array, `|u1` for Uint8Array.
+ */
+export function npy(data: Float32Array | BigInt64Array | Uint8Array, shape: readonly number[]): Uint8Array {
+  const descr = data instanceof Float32Array ? '<f4' : data instanceof BigInt64Array ? '<i8' : '|u1';
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = new Uint8Array(10);
+  head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(head.buffer).setUint16(8, header.length, true);
+  return concat([head, enc.encode(header), bytesOf(data)]);
+}
+
+/** One tensor of a PyTorch state dict: float32 values, or one int64 (a step counter). */
+export type TorchTensor = { kind: 'float32'; shape: readonly number[]; data: Float32Array } | { kind: 'int64'; shape: readonly number[]; data: BigInt64Array };
+
+/** Protocol-2 pickle opcodes, written by hand (docs/export.md). */
+class Pickler {
+  private readonly out: number[] = [];
+  op(...bytes: number[]): this {
+    this.out.push(...bytes);
+    return this;
+  }
+  global(module: string, name: string): this {
+    return this.op(0x63, ...enc.encode(`${module}\n${name}\n`));
+  }
+  str(s: string): this {
+    const b = enc.encode(s);
+    this.op(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24);
+    for (const x of b) this.out.push(x);
+    return this;
+  }
+  int(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`pickle: ${n} is not a count`);
+    if (n < 256) return this.op(0x4b, n);
+    if (n < 0x7fffffff) return this.op(0x4a, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24);
+    // LONG1: little-endian two's complement.
+    const bytes: number[] = [];
+    let v = n;
+    while (v > 0) {
+      bytes.push(v % 256);
+      v = Math.floor(v / 256);
+    }
+    if (bytes[bytes.length - 1] & 0x80) bytes.push(0);
+    return this.op(0x8a, bytes.length, ...bytes);
+  }
+  ints(a: readonly number[]): this {
+    this.op(0x28);
+    for (const x of a) this.int(x);
+    return this.op(0x74);
+  }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
+}
+
+/**
+ * A PyTorch state dict as `torch.save(state_dict, path)` writes it (the zip format of PyTorch ≥
+ * 1.6: `archive/data.pkl`, `archive/data/<i>` per tensor, `archive/version`), readable by
+ * `torch.load` — with `weights_only=True` too: the pickle names only `collections.OrderedDict`,
+ * `torch._utils._rebuild_tensor_v2` and `torch.FloatStorage`/`torch.LongStorage`.
+ */
+export function torchStateDict(tensors: readonly { name: string; tensor: TorchTensor }[]): Uint8Array {
+  const p = new Pickler().op(0x80, 2).global('collections', 'OrderedDict').op(0x29, 0x52).op(0x28);
+  const files: ArchiveEntry[] = [];
+  tensors.forEach(({ name, tensor }, i) => {
+    const numel = tensor.shape.reduce((a, b) => a * b, 1);
+    if (tensor.data.length !== numel) throw new Error(`state dict: "${name}" has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}]`);
+    const strides = tensor.shape.map((_, d) => tensor.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    p.str(name).global('torch._utils', '_rebuild_tensor_v2').op(0x28);
+    // persistent id: ('storage', <storage class>, key, location, numel)
+    p.op(0x28).str('storage').global('torch', tensor.kind === 'float32' ? 'FloatStorage' : 'LongStorage').str(String(i)).str('cpu').int(numel).op(0x74, 0x51);
+    p.int(0).ints(tensor.shape).ints(strides).op(0x89).global('collections', 'OrderedDict').op(0x29, 0x52);
+    p.op(0x74, 0x52);
+    files.push({ path: `archive/data/${i}`, data: bytesOf(tensor.data) });
+  });
+  p.op(0x75, 0x2e);
+  return zipStore([{ path: 'archive/data.pkl', data: p.bytes() }, ...files, { path: 'archive/version', data: enc.encode('3\n') }], 64);
+}

@@ -1,0 +1,30 @@
+import type { ArchiveEntry } from './archive';
+
+/**
+ * What an exporter produces: one file (`kind: 'file'`, one entry) or a folder of files, each with
+ * a path relative to the destination. Writing it (atomically) is the host's business: the CLI and
+ * the app's hosts write to disk, a browser downloads it.
+ */
+export interface ExportBundle {
+  kind: 'file' | 'folder';
+  files: ArchiveEntry[];
+}
+
+/**
+ * Stable codes of export errors: no trained weights yet (`E_EXPORT_NO_WEIGHTS`), an op the format
+ * cannot express (`E_EXPORT_UNSUPPORTED_OP`), a graph shape it cannot (`E_EXPORT_UNSUPPORTED`), an
+ * invalid graph (`E_EXPORT_GRAPH`), an unknown format (`E_EXPORT_FORMAT`), and the writers' disk
+ * full (`E_EXPORT_DISK_FULL`) and other write failures (`E_EXPORT_WRITE`).
+ */
+export type ExportErrorCode = 'E_EXPORT_NO_WEIGHTS' | 'E_EXPORT_UNSUPPORTED_OP' | 'E_EXPORT_UNSUPPORTED' | 'E_EXPORT_GRAPH' | 'E_EXPORT_FORMAT' | 'E_EXPORT_DISK_FULL' | 'E_EXPORT_WRITE';
+
+/** An export that cannot be made; the message says why and what to do. */
+export class ExportError extends Error {
+  constructor(
+    readonly code: ExportErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}

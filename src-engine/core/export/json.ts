@@ -1,0 +1,164 @@
+import { migrateGraph } from '../../base/ir/migrate';
+import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
+import { ENGINE_VERSION } from '../../base/version';
+import type { Normalization } from '../data/normalize';
+import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
+import { ModelError, tensorSpecs, type TrainedModel } from './model';
+
+/** The `format` marker of a Netwright model file (docs/export.md). */
+export const MODEL_FORMAT = 'netwright.model';
+/** Current model file version; files with a higher one are refused (`E_MODEL_NEWER`). */
+export const MODEL_VERSION = 1;
+
+/** One tensor in a model file: its shape and its values as base64 of little-endian float32. */
+export interface TensorJSON {
+  shape: number[];
+  data: string;
+}
+
+/**
+ * A trained model as JSON (`*.netwright-model.json`, docs/export.md): the graph IR (with its
+ * training settings), every parameter and buffer, the input normalisation, the class names, the
+ * final metrics and where the weights came from.
+ */
+export interface ModelFileJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  /** How the tensors are stored: base64 of their bytes, little-endian IEEE-754 float32. */
+  encoding: 'base64-float32-le';
+  createdBy: string;
+  graph: GraphIR;
+  params: Record<string, TensorJSON>;
+  buffers: Record<string, TensorJSON>;
+  normalization: Normalization | null;
+  classNames: string[];
+  metrics?: Record<string, Record<string, unknown>>;
+  origin?: TrainedModel['origin'];
+}
+
+/**
+ * The model file for a model. Tensors keep their exact bits (NaN payloads included), so
+ * `modelFromJSON(modelToJSON(m))` predicts bit-identically to `m`.
+ *
+ * @throws ModelError when a weight is missing or mis-sized for the graph (`E_MODEL_WEIGHTS`).
+ */
+export function modelToJSON(model: TrainedModel): ModelFileJSON {
+  const params: Record<string, TensorJSON> = {};
+  const buffers: Record<string, TensorJSON> = {};
+  for (const t of tensorSpecs(model.graph)) {
+    const from = t.kind === 'param' ? model.params : model.buffers;
+    const v = from[t.key];
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (!v) throw new ModelError('E_MODEL_WEIGHTS', `The model has no ${t.kind === 'param' ? 'parameter' : 'buffer'} "${t.key}".`);
+    if (v.length !== n) throw new ModelError('E_MODEL_WEIGHTS', `"${t.key}" has ${v.length} values; its shape [${t.shape.join(', ')}] needs ${n}.`);
+    (t.kind === 'param' ? params : buffers)[t.key] = { shape: t.shape, data: float32ToBase64(v) };
+  }
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    encoding: 'base64-float32-le',
+    createdBy: `Netwright ${ENGINE_VERSION}`,
+    // Written in the current IR version, so a file reads back to exactly what it was written from.
+    graph: migrateGraph(model.graph).json as GraphIR,
+    params,
+    buffers,
+    normalization: model.normalization ?? null,
+    classNames: model.classNames ?? [],
+    ...(model.metrics ? { metrics: model.metrics } : {}),
+    ...(model.origin ? { origin: model.origin } : {}),
+  };
+}
+
+/** The model file as text (one line per top-level field would gain nothing: tensors dominate). */
+export function modelToJSONText(model: TrainedModel): string {
+  return JSON.stringify(modelToJSON(model)) + '\n';
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const bad = (message: string) => new ModelError('E_MODEL_FORMAT', message);
+
+/**
+ * Read a model file (text or parsed JSON). Checks everything before it believes it: the format
+ * and version, the graph (migrated from older IR versions and validated), that every tensor the
+ * graph needs is there with the right shape and size and no other, the normalisation and class
+ * names.
+ *
+ * @throws ModelError `E_MODEL_FORMAT` (not a model file, damaged), `E_MODEL_NEWER`,
+ *   `E_MODEL_GRAPH` (the graph does not validate), with a message for the user.
+ */
+export function modelFromJSON(input: string | unknown): TrainedModel {
+  let json: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      json = JSON.parse(input);
+    } catch (e) {
+      throw bad(`This is not a Netwright model file: it is not valid JSON (${(e as Error).message}).`);
+    }
+  }
+  if (!isRecord(json)) throw bad('This is not a Netwright model file: it holds no object.');
+  if (json.format !== MODEL_FORMAT) {
+    throw bad(`This is not a Netwright model file (its format is ${json.format === undefined ? 'not stated' : JSON.stringify(json.format)}; expected "${MODEL_FORMAT}").`);
+  }
+  if (typeof json.version !== 'number' || !Number.isInteger(json.version) || json.version < 1) throw bad('The model file is damaged: its "version" is missing or not a whole number.');
+  if (json.version > MODEL_VERSION) throw new ModelError('E_MODEL_NEWER', `This model was saved by a newer Netwright (model version ${json.version}; this one reads up to ${MODEL_VERSION}). Update Netwright to open it.`);
+  if (json.encoding !== undefined && json.encoding !== 'base64-float32-le') throw bad(`The model file stores its tensors as ${JSON.stringify(json.encoding)}; this version reads base64-float32-le.`);
+  if (!isRecord(json.graph) || json.graph.format !== GRAPH_FORMAT) throw bad('The model file is damaged: "graph" is missing or not a Netwright graph.');
+  const migrated = migrateGraph(json.graph);
+  const migrateError = migrated.diagnostics.find((d) => d.severity === 'error');
+  if (migrateError) throw new ModelError('E_MODEL_GRAPH', `The model's graph cannot be read: ${migrateError.message}`);
+  const graph = migrated.json as GraphIR;
+  const specs = tensorSpecs(graph);
+
+  const read = (field: 'params' | 'buffers'): Record<string, Float32Array> => {
+    const raw = json[field] ?? {};
+    if (!isRecord(raw)) throw bad(`The model file is damaged: "${field}" is not an object.`);
+    const kind = field === 'params' ? 'param' : 'buffer';
+    const wanted = specs.filter((s) => s.kind === kind);
+    const extra = Object.keys(raw).find((k) => !wanted.some((s) => s.key === k));
+    if (extra !== undefined) throw new ModelError('E_MODEL_WEIGHTS', `The model file has a tensor "${extra}" that its graph does not use; the file and its graph do not belong together.`);
+    const out: Record<string, Float32Array> = {};
+    for (const s of wanted) {
+      const t = raw[s.key];
+      if (t === undefined) throw new ModelError('E_MODEL_WEIGHTS', `The model file has no weights for "${s.key}".`);
+      if (!isRecord(t) || typeof t.data !== 'string' || !Array.isArray(t.shape)) throw bad(`The model file is damaged: tensor "${s.key}" needs "shape" and "data".`);
+      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+        throw new ModelError('E_MODEL_WEIGHTS', `Tensor "${s.key}" has shape [${t.shape.join(', ')}] but the graph needs [${s.shape.join(', ')}].`);
+      }
+      let v: Float32Array;
+      try {
+        v = base64ToFloat32(t.data);
+      } catch {
+        throw bad(`The model file is damaged: tensor "${s.key}" is not valid base64 float32 data.`);
+      }
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (v.length !== n) throw bad(`The model file is damaged: tensor "${s.key}" holds ${v.length} values; its shape needs ${n}.`);
+      out[s.key] = v;
+    }
+    return out;
+  };
+  const params = read('params');
+  const buffers = read('buffers');
+
+  let normalization: Normalization | undefined;
+  if (json.normalization !== undefined && json.normalization !== null) {
+    const n = json.normalization;
+    const nums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!isRecord(n) || (n.kind !== 'per-feature' && n.kind !== 'global') || !nums(n.mean) || !nums(n.std) || (n.mean as number[]).length !== (n.std as number[]).length) {
+      throw bad('The model file is damaged: "normalization" needs a kind (per-feature or global) and as many means as standard deviations.');
+    }
+    normalization = { kind: n.kind, mean: [...(n.mean as number[])], std: [...(n.std as number[])] };
+  }
+  const classNames = json.classNames ?? [];
+  if (!Array.isArray(classNames) || !classNames.every((c) => typeof c === 'string')) throw bad('The model file is damaged: "classNames" is not a list of names.');
+  const metrics = isRecord(json.metrics) ? (json.metrics as TrainedModel['metrics']) : undefined;
+  const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
+  return {
+    graph,
+    params,
+    buffers,
+    ...(normalization ? { normalization } : {}),
+    ...(classNames.length ? { classNames: [...(classNames as string[])] } : {}),
+    ...(metrics ? { metrics } : {}),
+    ...(origin ? { origin } : {}),
+  };
+}

@@ -1,0 +1,400 @@
+import { analyzeGraph } from '../analysis/validate';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import { ENGINE_VERSION } from '../../base/version';
+import type { LoadedDataset } from '../data/types';
+import { featureSize } from '../data/types';
+import { getOp } from '../ops/registry';
+import { torchExpressionText, torchModule, torchModuleText } from '../ops/export-mapping';
+import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
+import { ExportError, type ExportBundle } from './bundle';
+import { tensorSpecs, type TrainedModel } from './model';
+import { TRAIN_PY } from './pytorch-train';
+
+/** Datasets train.py reads from their standard IDX files (downloaded when missing): too big to copy into every export. */
+const IDX_DATASETS: Readonly<Record<string, { files: string; mirrors: readonly string[] }>> = {
+  mnist: { files: 'mnist', mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'] },
+  'fashion-mnist': { files: 'fashion-mnist', mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'] },
+};
+
+/** Schedules that step per batch unless `scheduleUnit` says otherwise (as the training loop). */
+const STEP_UNIT_SCHEDULES = new Set(['warmup-cosine', 'onecycle']);
+
+/** `nn.init` calls for the weight inits other than PyTorch's own (params/init.ts has the formulas). */
+const TORCH_INIT: Readonly<Record<string, (w: string) => string>> = {
+  he_uniform: (w) => `nn.init.kaiming_uniform_(${w}, nonlinearity='relu')`,
+  he_normal: (w) => `nn.init.kaiming_normal_(${w}, nonlinearity='relu')`,
+  xavier_uniform: (w) => `nn.init.xavier_uniform_(${w})`,
+  xavier_normal: (w) => `nn.init.xavier_normal_(${w})`,
+  zeros: (w) => `nn.init.zeros_(${w})`,
+};
+
+const PY_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '),
+);
+/** Attributes of nn.Module a submodule must not shadow, and the names model.py itself uses. */
+const RESERVED = new Set(['self', 'torch', 'nn', 'forward', 'training', 'train', 'eval', 'to', 'cuda', 'cpu', 'type', 'float', 'double', 'half', 'apply', 'parameters', 'buffers', 'modules', 'children', 'state_dict', 'load_state_dict', 'zero_grad', 'register_buffer', 'add_module', 'requires_grad_', 'extra_repr', 'outputs', 'load_weights', 'normalize']);
+
+/** A Python identifier for each node id, unique, keeping the canvas name wherever Python allows. */
+export function pythonNames(ids: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<string>();
+  for (const id of ids) {
+    let n = id.replace(/[^A-Za-z0-9_]/g, '_');
+    if (n === '' || /^[0-9]/.test(n)) n = `n_${n}`;
+    if (PY_KEYWORDS.has(n) || RESERVED.has(n)) n = `${n}_`;
+    let unique = n;
+    for (let k = 2; used.has(unique); k++) unique = `${n}_${k}`;
+    used.add(unique);
+    out.set(id, unique);
+  }
+  return out;
+}
+
+/** The Python name of each node of `graph`, as model.py and the state dict use them. */
+export function torchNodeNames(graph: GraphIR): Map<string, string> {
+  const a = analyzeGraph(graph, { batchSize: 1 });
+  return pythonNames(a.order ?? graph.nodes.map((n) => n.id));
+}
+
+/** What exportPytorch needs besides the model. */
+export interface PytorchExportOptions {
+  /**
+   * The dataset as loaded for training (before the split). Sets other than MNIST and
+   * Fashion-MNIST are copied into the export (`data/*.npy`) so train.py trains on exactly the
+   * samples Netwright did; without it train.py asks for them.
+   */
+  data?: LoadedDataset;
+  /** Called with a fraction in [0, 1] as the files are produced. */
+  onProgress?: (fraction: number, what: string) => void;
+}
+
+/** The parts of a graph model.py and train.py are made of. */
+interface TorchPlan {
+  graph: GraphIR;
+  names: Map<string, string>;
+  features: NodeIR[];
+  target: NodeIR | null;
+  losses: NodeIR[];
+  body: NodeIR[];
+  /** Node ids forward() returns: the prediction first, then any other node a loss reads. */
+  returns: string[];
+  prediction: string;
+  shapes: Record<string, number[]>;
+}
+
+function planGraph(model: TrainedModel): TorchPlan {
+  const a = analyzeGraph(model.graph, { batchSize: 1 });
+  const error = a.diagnostics.find((d) => d.severity === 'error');
+  if (!a.graph || !a.order || error) throw new ExportError('E_EXPORT_GRAPH', `The graph is not valid, so it cannot be exported: ${error?.message ?? 'it could not be checked'}`);
+  const graph = a.graph;
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const ordered = a.order.map((id) => byId.get(id)!);
+  const names = pythonNames(ordered.map((n) => n.id));
+  const features = ordered.filter((n) => n.op === 'Input' && (n.attrs.source ?? 'features') === 'features');
+  const targets = ordered.filter((n) => n.op === 'Input' && n.attrs.source === 'target');
+  const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
+  const body = ordered.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss);
+  if (targets.length > 1) throw new ExportError('E_EXPORT_UNSUPPORTED', `The PyTorch export handles one target Input; this graph has ${targets.length}.`);
+  const targetIds = new Set(targets.map((t) => t.id));
+  for (const n of body) {
+    const def = getOp(n.op)!;
+    if (!torchModule(def) && !('expr' in def.torch)) {
+      throw new ExportError('E_EXPORT_UNSUPPORTED_OP', `Node "${n.id}" (${n.op}) has no PyTorch equivalent: ${'none' in def.torch ? def.torch.none : 'no mapping'}.`);
+    }
+    const t = n.inputs.find((i) => targetIds.has(i));
+    if (t) throw new ExportError('E_EXPORT_UNSUPPORTED', `Node "${n.id}" reads the target Input "${t}"; in PyTorch only the losses may see the targets.`);
+  }
+  for (const l of losses) {
+    if (!torchModule(getOp(l.op)!)) throw new ExportError('E_EXPORT_UNSUPPORTED_OP', `The loss "${l.id}" (${l.op}) has no PyTorch equivalent.`);
+  }
+  const t = graph.training;
+  const lossIds = losses.map((l) => l.id);
+  const named = t?.predictionOutput ?? (graph.outputs.logits !== undefined ? 'logits' : undefined);
+  let prediction = named !== undefined ? graph.outputs[named] : undefined;
+  const firstLoss = t ? byId.get(Array.isArray(t.loss) ? t.loss[0] : t.loss) : undefined;
+  prediction ??= firstLoss?.inputs[0] ?? Object.values(graph.outputs).find((id) => !lossIds.includes(id)) ?? body[body.length - 1]?.id;
+  if (prediction === undefined || !body.some((n) => n.id === prediction)) throw new ExportError('E_EXPORT_UNSUPPORTED', 'The graph has no layer to predict with: name the prediction in the outputs (e.g. "logits").');
+  const returns = [prediction];
+  for (const l of losses) for (const i of l.inputs) if (body.some((n) => n.id === i) && !returns.includes(i)) returns.push(i);
+  return { graph, names, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes: a.shapes };
+}
+
+/** Python source placed as it is in a generated literal (a loss module in train.py's CONFIG). */
+class PythonCode {
+  constructor(readonly code: string) {}
+}
+
+const pyStr = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+/** A JSON value as a Python literal (true/false/null → True/False/None). */
+function pyLiteral(v: unknown, indent = ''): string {
+  if (v === null || v === undefined) return 'None';
+  if (v instanceof PythonCode) return v.code;
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? "float('inf')" : v < 0 ? "float('-inf')" : "float('nan')";
+  if (typeof v === 'string') return pyStr(v);
+  if (Array.isArray(v)) {
+    const items = v.map((x) => pyLiteral(x, indent + '    '));
+    const flat = `[${items.join(', ')}]`;
+    if (flat.length <= 100) return flat;
+    const rows: string[] = [];
+    for (let i = 0; i < items.length; i += 8) rows.push(items.slice(i, i + 8).join(', '));
+    return `[\n${indent}    ${rows.join(`,\n${indent}    `)},\n${indent}]`;
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return '{}';
+  const flat = `{${entries.map(([k, x]) => `${pyStr(k)}: ${pyLiteral(x, indent)}`).join(', ')}}`;
+  if (flat.length <= 100 && !flat.includes('\n')) return flat;
+  return `{\n${entries.map(([k, x]) => `${indent}    ${pyStr(k)}: ${pyLiteral(x, indent + '    ')},`).join('\n')}\n${indent}}`;
+}
+
+/** The generated model.py: an nn.Module with the canvas' node names, and what inference needs. */
+function modelPy(model: TrainedModel, p: TorchPlan): string {
+  const { names, shapes } = p;
+  const helpers = new Set<string>();
+  const init: string[] = [];
+  const inits: string[] = [];
+  const fwd: string[] = [];
+  const v = (id: string) => names.get(id)!;
+  for (const n of p.body) {
+    const def = getOp(n.op)!;
+    const inShape = shapes[n.inputs[0]] ?? [];
+    const m = torchModule(def);
+    if (m) {
+      if (m.helper) helpers.add(m.helper);
+      init.push(`        self.${v(n.id)} = ${torchModuleText(def, n.attrs, inShape)}`);
+      fwd.push(`        ${v(n.id)} = self.${v(n.id)}(${n.inputs.map(v).join(', ')})`);
+      const kind = n.attrs.init;
+      if (typeof kind === 'string' && kind !== 'torch_default') {
+        const args = { inputs: n.inputs.map((i) => shapes[i]), attrs: n.attrs };
+        for (const spec of def.params?.(args) ?? []) {
+          const how = TORCH_INIT[spec.name === 'weight' ? kind : 'zeros'];
+          if (how) inits.push(`        ${how(`self.${v(n.id)}.${spec.name}`)}`);
+        }
+      }
+    } else {
+      fwd.push(`        ${v(n.id)} = ${torchExpressionText(def, n.attrs, inShape, n.inputs.map(v))}`);
+    }
+  }
+  const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyStr(id)}: ${v(id)}`).join(', ')}}`;
+  const t = model.graph.training;
+  const inputShapes = Object.fromEntries(p.features.map((f) => [f.id, shapes[f.id].slice(1)]));
+  const doc = p.returns.length === 1 ? `the prediction (node "${p.prediction}")` : `a dict of the outputs the losses read, keyed by node name; "${p.prediction}" is the prediction`;
+  return `"""${model.graph.name ?? 'Network'}: exported from Netwright ${ENGINE_VERSION}.
+
+The network as PyTorch modules. Each submodule carries its node's name on the Netwright canvas,
+so the weights (weights.pt, a state_dict) load with \`model.load_state_dict(torch.load(...))\`.
+
+    model = Net()
+    load_weights(model, 'weights.pt')
+    model.eval()
+    scores = model(normalize(x))   # x: [batch, ${inputShapes[p.features[0]?.id ?? '']?.join(', ') ?? ''}] in the dataset's own units
+"""
+import torch
+from torch import nn
+
+# What the trained weights expect: the per-sample input shape${p.features.length > 1 ? 's' : ''}, the input standardisation
+# fitted on the training split (None: the inputs are used as they are) and the class names.
+INPUT_SHAPES = ${pyLiteral(Object.fromEntries(Object.entries(inputShapes).map(([k, s]) => [k, s])))}
+NORMALIZATION = ${pyLiteral(model.normalization ?? null)}
+CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
+${[...helpers].map((h) => `\n\n${h}`).join('')}
+
+class Net(nn.Module):
+    """${model.graph.name ?? 'Network'}${t ? ` (trained on ${t.dataset.name})` : ''}."""
+
+    def __init__(self):
+        super().__init__()
+${init.join('\n') || '        pass'}
+${inits.length ? `        # Netwright's weight initialisation (the layers' "init" setting)\n${inits.join('\n')}\n` : ''}
+    def forward(self, ${p.features.map((f) => v(f.id)).join(', ')}):
+        """Returns ${doc}."""
+${fwd.join('\n')}
+        return ${ret}
+
+
+def normalize(x):
+    """Standardise raw inputs as Netwright did before the first layer."""
+    if NORMALIZATION is None:
+        return x
+    mean = torch.tensor(NORMALIZATION['mean'], dtype=x.dtype, device=x.device)
+    std = torch.tensor(NORMALIZATION['std'], dtype=x.dtype, device=x.device)
+    if NORMALIZATION['kind'] == 'per-feature':
+        shape = (1,) + tuple(x.shape[1:])
+        return (x - mean.reshape(shape)) / std.reshape(shape)
+    return (x - mean[0]) / std[0]
+
+
+def load_weights(model, path='weights.pt'):
+    """Load a state_dict saved by Netwright's export or by train.py."""
+    model.load_state_dict(torch.load(path, map_location='cpu'))
+    return model
+`;
+}
+
+/** The state dict: every tensor under its PyTorch name (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
+export function torchStateEntries(model: TrainedModel, names: Map<string, string>): { name: string; key?: string; tensor: TorchTensor }[] {
+  const out: { name: string; key?: string; tensor: TorchTensor }[] = [];
+  const counters = new Set<string>();
+  for (const s of tensorSpecs(model.graph)) {
+    const node = model.graph.nodes.find((n) => n.id === s.nodeId)!;
+    const m = torchModule(getOp(node.op)!);
+    const from = s.kind === 'param' ? model.params : model.buffers;
+    const data = from[s.key];
+    if (!data) throw new ExportError('E_EXPORT_NO_WEIGHTS', `The model has no weights for "${s.key}"; train it first.`);
+    out.push({ name: `${names.get(s.nodeId)}.${m?.stateNames?.[s.name] ?? s.name}`, key: s.key, tensor: { kind: 'float32', shape: s.shape, data } });
+    if (m?.stepCounter && !counters.has(s.nodeId)) {
+      counters.add(s.nodeId);
+      out.push({ name: `${names.get(s.nodeId)}.${m.stepCounter}`, tensor: { kind: 'int64', shape: [], data: BigInt64Array.of(BigInt(model.origin?.step ?? 0)) } });
+    }
+  }
+  return out;
+}
+
+/** What train.py is told about the run: everything it reproduces, as data (its CONFIG). */
+function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataFiles: boolean): Record<string, unknown> {
+  const { names } = p;
+  const decay = tensorSpecs(model.graph).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
+  const schedule = t.schedule ?? { kind: 'constant' };
+  const scheduleUnit = t.scheduleUnit ?? (STEP_UNIT_SCHEDULES.has(schedule.kind) ? 'step' : 'epoch');
+  const options = t.dataset.options ?? {};
+  const feature = p.features[0];
+  return {
+    name: model.graph.name ?? 'network',
+    dataset: {
+      name: t.dataset.name,
+      source: IDX_DATASETS[t.dataset.name] ? 'idx' : dataFiles ? 'npy' : 'missing',
+      mirrors: IDX_DATASETS[t.dataset.name]?.mirrors ?? [],
+      test_split: typeof options.testSplit === 'number' ? options.testSplit : 0.2,
+      validation_split: t.dataset.validationSplit ?? 0.1,
+      limit: t.dataset.limit ?? null,
+      normalize: (options.normalize as string | undefined) ?? (t.dataset.name === 'iris' || t.dataset.name === 'csv' ? 'per-feature' : 'none'),
+      transform: t.dataset.transform ?? { kind: 'none' },
+      target: t.dataset.target ?? 'label',
+    },
+    feature_input: feature ? { name: feature.id, shape: p.shapes[feature.id].slice(1) } : null,
+    target_input: p.target ? { name: p.target.id, shape: p.shapes[p.target.id].slice(1) } : null,
+    losses: p.losses.map((l) => {
+      const def = getOp(l.op)!;
+      return {
+        node: l.id,
+        module: new PythonCode(torchModuleText(def, l.attrs, p.shapes[l.inputs[0]] ?? [])!),
+        inputs: l.inputs.map((i) => (p.returns.includes(i) ? { output: i } : i === p.target?.id ? { target: torchModule(def)?.target ?? 'like-input' } : { feature: i })),
+      };
+    }),
+    multiple_outputs: p.returns.length > 1,
+    prediction: p.prediction,
+    optimizer: t.optimizer,
+    decay_params: decay,
+    schedule,
+    schedule_unit: scheduleUnit,
+    grad_clip: t.gradClip ?? null,
+    batch_size: t.batchSize,
+    epochs: t.epochs,
+    seed: t.seed,
+    early_stopping: t.earlyStopping ?? null,
+    groups: (t.groups ?? []).map((g) => g.name),
+  };
+}
+
+/**
+ * A PyTorch project for a trained model (docs/export.md): `model.py` (an `nn.Module` whose
+ * submodules carry the canvas' node names; no Netwright import), `weights.pt` (its state_dict, as
+ * `torch.save` writes it), `train.py` (the same split, transforms, loss, optimizer, schedule,
+ * batch size and seed; one process, or DistributedDataParallel under `torchrun`), `README.md`,
+ * and for datasets other than MNIST/Fashion-MNIST the samples Netwright trained on (`data/`).
+ *
+ * @throws ExportError `E_EXPORT_UNSUPPORTED_OP` naming the first node PyTorch has no module or
+ *   expression for, `E_EXPORT_NO_WEIGHTS` when a weight is missing.
+ */
+export function exportPytorch(model: TrainedModel, options: PytorchExportOptions = {}): ExportBundle {
+  const progress = options.onProgress ?? (() => {});
+  const p = planGraph(model);
+  progress(0.1, 'model.py');
+  const files: ArchiveEntry[] = [];
+  const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
+  text('model.py', modelPy(model, p));
+  progress(0.3, 'weights.pt');
+  files.push({ path: 'weights.pt', data: torchStateDict(torchStateEntries(model, p.names)) });
+  const t = p.graph.training;
+  let dataFiles = false;
+  if (t && !IDX_DATASETS[t.dataset.name] && options.data) {
+    progress(0.6, 'data');
+    const add = (split: 'train' | 'test', ds: LoadedDataset['train']) => {
+      files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
+      const ts = ds.task === 'classification' ? [ds.count] : [ds.count, ...ds.targetShape];
+      if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
+    };
+    add('train', options.data.train);
+    if (options.data.test) add('test', options.data.test);
+    const d = options.data.train;
+    text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!options.data.test }, null, 1) + '\n');
+    dataFiles = true;
+  }
+  if (t) {
+    progress(0.8, 'train.py');
+    const config = pyLiteral(trainConfig(model, p, t, dataFiles));
+    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network'));
+  }
+  text('README.md', readme(model, p, !!t, dataFiles));
+  progress(1, 'done');
+  return { kind: 'folder', files };
+}
+
+function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean): string {
+  const name = model.graph.name ?? 'Network';
+  const t = model.graph.training;
+  const idx = t && IDX_DATASETS[t.dataset.name];
+  const o = model.origin;
+  return `# ${name} — PyTorch
+
+Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.step} training steps (epoch ${o.epoch ?? '?'}${o.which ? `, ${o.which} checkpoint` : ''})` : ''}.
+
+| file | what |
+|---|---|
+| \`model.py\` | \`Net\`, an \`nn.Module\` whose submodules carry the canvas' node names (${p.body.filter((n) => torchModule(getOp(n.op)!)).map((n) => `\`${p.names.get(n.id)}\``).join(', ')}); \`normalize()\` and \`load_weights()\` |
+| \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
+${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
+Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
+
+## Predict
+
+\`\`\`python
+import torch
+from model import Net, normalize, load_weights, CLASS_NAMES
+
+model = load_weights(Net(), 'weights.pt').eval()
+with torch.no_grad():
+    out = model(normalize(x))     # x: a float tensor [batch, ${p.shapes[p.features[0]?.id ?? '']?.slice(1).join(', ') ?? ''}]
+\`\`\`
+${
+  trainable
+    ? `
+## Train
+
+\`\`\`sh
+python train.py                                   # one process (a GPU when there is one)
+python train.py --epochs 1 --limit 1000           # a quick check on a subset
+torchrun --nproc_per_node 4 train.py              # DistributedDataParallel on 4 processes (one machine)
+torchrun --nnodes 2 --nproc_per_node 8 --rdzv_backend c10d --rdzv_endpoint HOST:29400 train.py   # two machines
+python train.py --init-weights weights.pt         # continue from Netwright's weights
+\`\`\`
+
+Under \`torchrun\`, each process trains on its share of every batch (a \`DistributedSampler\`;
+\`--batch-size\` stays the global batch, split across processes) and gradients are averaged by
+\`DistributedDataParallel\` — \`gloo\` on CPU, \`nccl\` on GPUs. Every process prints the same
+epoch losses (they are averaged across processes). The trained weights go to \`trained.pt\`
+(\`--out\`). BatchNorm layers keep per-process batch statistics, as plain DDP does.
+
+PyTorch 1.13 on Python 3.11 has a torchrun bug (\`'NoneType' object has no attribute 'get'\`):
+add \`--redirects 1 --tee 1\` to the torchrun options there (fixed in PyTorch 2.0).
+${idx ? `\nThe ${t!.dataset.name} files are read from \`--data DIR\` (default \`data/\`), and downloaded there when missing.\n` : ''}${
+        t?.groups?.length ? '\n**Not supported:** this graph trains optimizer groups (a GAN-style recipe); train.py refuses to run it. model.py and the weights work.\n' : ''
+      }
+What is not bit-for-bit Netwright's: the initial weights (PyTorch's random stream), the order of
+the batches and the random corruption of the inputs; the split, the normalisation, the loss, the
+optimizer with its parameter groups (no weight decay on biases and norm scales), the schedule and
+the clipping are the same.
+`
+    : ''
+}`;
+}

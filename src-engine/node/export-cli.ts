@@ -1,0 +1,126 @@
+/**
+ * Export a trained model from the command line (docs/export.md).
+ *
+ *   npm run export -- <project | model.json | run folder | run id> --format json|pytorch --out PATH [--which last|best] [--runs DIR]
+ *
+ * The source: a project saved with its weights (`*.netwright.json`), a model file
+ * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or
+ * NETWRIGHT_RUNS_DIR; `--which` picks its last or best checkpoint, default last). A bare graph
+ * has no weights: train it with `npm run train -- graph.json --export PATH`.
+ * Exit codes: 0 written, 1 the export or the write failed (disk full…), 2 bad input.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExportError } from '../core/export/bundle';
+import { EXPORT_FORMATS, exportFormat, type ExportFormat } from '../core/export/formats';
+import { modelFromJSON } from '../core/export/json';
+import type { TrainedModel } from '../core/export/model';
+import { loadDataset } from './datasets';
+import { writeExport } from './export-writer';
+import { RunStore } from './run-store';
+
+const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--which last|best] [--runs DIR]`;
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
+
+class CliError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exit = 2,
+  ) {
+    super(message);
+  }
+}
+
+/** The model a CLI source names. */
+export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined): TrainedModel {
+  if (existsSync(source) && statSync(source).isDirectory()) {
+    if (!existsSync(join(source, 'run.json'))) throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
+    return new RunStore(dirname(source)).model(basename(source), which);
+  }
+  if (!existsSync(source)) {
+    if (RUN_ID.test(source)) {
+      if (!runsDir) throw new CliError('CLI_NO_RUNS', `${source} looks like a run id; say where the runs are with --runs DIR (or NETWRIGHT_RUNS_DIR).`);
+      return new RunStore(runsDir).model(source, which);
+    }
+    throw new CliError('CLI_NO_FILE', `${source}: no such file or run.`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new CliError('CLI_BAD_JSON', `${source}: not valid JSON (${(e as Error).message}).`);
+  }
+  if (json.format === 'netwright.project') {
+    if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`npm run train -- ${source} --export PATH\`.`);
+    return modelFromJSON(json.model);
+  }
+  if (json.format === 'netwright.graph') throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} is a graph without trained weights; train and export in one go: \`npm run train -- ${source} --export PATH\`.`);
+  return modelFromJSON(json);
+}
+
+/** Export `model` with `format` to `out` (atomically), with the training data when the format wants it. */
+export function exportModelTo(model: TrainedModel, format: ExportFormat, out: string, log: (s: string) => void): string {
+  const t = model.graph.training;
+  let data;
+  if (format.needsData && t) {
+    try {
+      data = loadDataset(t.dataset, t.seed);
+    } catch (e) {
+      log(`note: the ${t.dataset.name} samples are not included (${(e as Error).message})\n`);
+    }
+  }
+  let shown = -1;
+  const bundle = format.export(model, {
+    ...(data ? { data } : {}),
+    onProgress: (f, what) => {
+      const pct = Math.floor(f * 10) * 10;
+      if (pct > shown) log(`  ${pct}% ${what}\n`);
+      shown = pct;
+    },
+  });
+  return writeExport(bundle, out);
+}
+
+/** Run the CLI; returns the exit code. */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let values: { format?: string; out?: string; which?: string; runs?: string };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' } } }));
+    if (positionals.length !== 1) throw new Error(positionals.length ? `expected one source, got ${positionals.length}` : 'missing the source (a project, model file or run)');
+    if (!values.format) throw new Error(`missing --format (${EXPORT_FORMATS.map((f) => f.id).join(', ')})`);
+    if (!values.out) throw new Error('missing --out PATH');
+    if (values.which !== undefined && values.which !== 'last' && values.which !== 'best') throw new Error(`--which must be last or best (got ${values.which})`);
+  } catch (e) {
+    err(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const format = exportFormat(values.format!);
+  if (!format) {
+    err(`error E_EXPORT_FORMAT: there is no export format "${values.format}"; choose ${EXPORT_FORMATS.map((f) => `${f.id} (${f.doc})`).join(', ')}.\n`);
+    return 2;
+  }
+  try {
+    const model = modelFromSource(positionals[0], (values.which as 'last' | 'best' | undefined) ?? 'last', values.runs ?? process.env.NETWRIGHT_RUNS_DIR);
+    const written = exportModelTo(model, format, values.out!, err);
+    out(`exported ${format.label} to ${written}\n`);
+    return 0;
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? 'E_EXPORT';
+    err(`error ${code}: ${(e as Error).message}\n`);
+    return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' ? 2 : 1;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`error E_EXPORT_INTERNAL: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * Random valid graphs over every non-loss op, with random weights and BatchNorm statistics, for
+ * the exporters' equivalence tests. Each node is kept only if the graph still validates, so the
+ * generator needs no shape rules of its own.
+ */
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
+import type { Attrs } from '../../../../src-engine/core/ops/types';
+import type { GraphIR, NodeIR } from '../../../../src-engine/base/ir/types';
+import type { Rng } from '../../../../src-engine/base/rng';
+import type { TrainedModel } from '../../../../src-engine/core/export/model';
+
+const pick = <T>(rng: Rng, a: readonly T[]): T => a[rng.int(a.length)];
+const between = (rng: Rng, lo: number, hi: number) => lo + rng.int(hi - lo + 1);
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function activation(rng: Rng): [string, Attrs] {
+  return pick(rng, [
+    () => ['ReLU', {}],
+    () => ['LeakyReLU', { negativeSlope: round2(0.01 + rng.uniform() * 0.3) }],
+    () => ['ELU', { alpha: round2(0.5 + rng.uniform()) }],
+    () => ['Sigmoid', {}],
+    () => ['Tanh', {}],
+    () => ['GELU', { approximate: pick(rng, ['none', 'tanh']) }],
+    () => ['SiLU', {}],
+    () => ['Softplus', { beta: round2(0.5 + rng.uniform() * 1.5), threshold: between(rng, 1, 20) }],
+    () => ['Softmax', { axis: pick(rng, [1, -1]) }],
+  ] as const satisfies readonly (() => [string, Attrs])[])();
+}
+
+function imageOp(rng: Rng, channels: number): [string, Attrs] {
+  const k = between(rng, 1, 3);
+  return pick(rng, [
+    () => ['Conv2d', { outChannels: between(rng, 1, 3) * (channels % 2 === 0 ? 2 : 1), kernelSize: [k, between(rng, 1, 3)], stride: [between(rng, 1, 2), 1], padding: [rng.int(2), rng.int(2)], dilation: [1, between(rng, 1, 2)], groups: channels % 2 === 0 && rng.uniform() < 0.4 ? 2 : 1, bias: rng.uniform() < 0.8, init: pick(rng, ['torch_default', 'he_uniform', 'xavier_normal']) }],
+    () => {
+      const s = between(rng, 1, 2);
+      return ['ConvTranspose2d', { outChannels: between(rng, 1, 4), kernelSize: [between(rng, 2, 3), 2], stride: [s, s], padding: [rng.int(2), 0], outputPadding: [s > 1 ? rng.int(2) : 0, 0], bias: rng.uniform() < 0.8 }];
+    },
+    () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)] }],
+    () => ['AvgPool2d', { kernelSize: [2, 3], stride: [], padding: [rng.int(2), 1] }],
+    () => ['Upsample', { scaleFactor: 2 }],
+    () => ['BatchNorm', { eps: pick(rng, [1e-5, 1e-3]) }],
+    () => ['LayerNorm', { normalizedDims: between(rng, 1, 3) }],
+    () => ['Dropout', { p: 0.3 }],
+    () => activation(rng),
+  ] as const satisfies readonly (() => [string, Attrs])[])();
+}
+
+function vectorOp(rng: Rng): [string, Attrs] {
+  return pick(rng, [
+    () => ['Linear', { outFeatures: between(rng, 3, 12), bias: rng.uniform() < 0.8, init: pick(rng, ['torch_default', 'he_normal', 'xavier_uniform']) }],
+    () => ['BatchNorm', {}],
+    () => ['LayerNorm', {}],
+    () => ['Dropout', { p: 0.5 }],
+    () => activation(rng),
+  ] as const satisfies readonly (() => [string, Attrs])[])();
+}
+
+/** A random graph (image or vector input), random weights, and a random input batch. */
+export function randomGraph(rng: Rng, index: number): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
+  const image = index % 3 !== 2;
+  const shape = image ? [between(rng, 1, 4), between(rng, 5, 9), between(rng, 5, 9)] : [between(rng, 3, 10)];
+  const nodes: NodeIR[] = [{ id: 'x', op: 'Input', attrs: { shape, source: 'features' }, inputs: [] }];
+  let last = 'x';
+  let n = 0;
+  const valid = (candidate: NodeIR[]): Record<string, number[]> | null => {
+    const g: GraphIR = { format: 'netwright.graph', version: 2, nodes: candidate, outputs: { y: candidate[candidate.length - 1].id } };
+    const a = analyzeGraph(g, { batchSize: 2 });
+    return a.diagnostics.some((d) => d.severity === 'error') ? null : a.shapes;
+  };
+  const tryAdd = (op: string, attrs: Attrs, inputs: string[]): boolean => {
+    const id = `${op.toLowerCase()}${++n}`;
+    const next = [...nodes, { id, op, attrs, inputs }];
+    const shapes = valid(next);
+    if (!shapes || shapes[id].slice(1).reduce((a, b) => a * b, 1) > 4096 || shapes[id].slice(2).some((d) => d < 2)) return false;
+    nodes.push(next[next.length - 1]);
+    last = id;
+    return true;
+  };
+  const shapeOf = (id: string) => valid(nodes)![id];
+  const steps = between(rng, 3, 6);
+  for (let s = 0; s < steps * 4 && n < steps * 2; s++) {
+    const rank = shapeOf(last).length;
+    const r = rng.uniform();
+    if (r < 0.12) {
+      // A residual: last + f(last).
+      const [op, attrs] = activation(rng);
+      const from = last;
+      if (tryAdd(op, attrs, [from])) tryAdd('Add', {}, [from, last]);
+    } else if (r < 0.22) {
+      const from = last;
+      const [op, attrs] = rank === 4 ? ['Conv2d', { outChannels: between(rng, 1, 3), kernelSize: [1, 1] }] : ['Linear', { outFeatures: between(rng, 2, 5) }];
+      if (tryAdd(op, attrs as Attrs, [from])) tryAdd('Concat', { axis: 1 }, [from, last]);
+    } else {
+      const [op, attrs] = rank === 4 ? imageOp(rng, shapeOf(last)[1]) : vectorOp(rng);
+      tryAdd(op, attrs, [last]);
+    }
+  }
+  if (shapeOf(last).length === 4) {
+    if (rng.uniform() < 0.5) tryAdd('GlobalAvgPool', {}, [last]);
+    else tryAdd('Flatten', {}, [last]);
+  }
+  const width = shapeOf(last)[1];
+  if (width % 2 === 0 && rng.uniform() < 0.6) {
+    // [N, C, L]: a BatchNorm1d over channels of a sequence, then back to vectors.
+    tryAdd('Reshape', { shape: [2, width / 2] }, [last]);
+    tryAdd('BatchNorm', {}, [last]);
+    tryAdd(pick(rng, ['ReLU', 'Tanh']), {}, [last]);
+    tryAdd('Flatten', {}, [last]);
+  }
+  tryAdd('Linear', { outFeatures: between(rng, 2, 5) }, [last]);
+  const g: GraphIR = { format: 'netwright.graph', version: 2, name: `random #${index}`, nodes, outputs: { y: last } };
+
+  const plan = compileGraph(g, { batchSize: 1, backend: createReferenceBackend(), seed: 100 + index });
+  const params: Record<string, Float32Array> = {};
+  const buffers: Record<string, Float32Array> = {};
+  for (const p of plan.params) {
+    const v = p.value.data.slice();
+    // Norm scales and shifts start at 1 and 0: move them so the export must carry them.
+    for (let i = 0; i < v.length; i++) v[i] += 0.2 * rng.normal();
+    params[`${p.nodeId}.${p.name}`] = v;
+  }
+  for (const b of plan.buffers) {
+    const v = b.value.data.slice();
+    for (let i = 0; i < v.length; i++) v[i] = b.name === 'runningVar' ? 0.5 + 1.5 * rng.uniform() : 0.5 * rng.normal();
+    buffers[`${b.nodeId}.${b.name}`] = v;
+  }
+  const batch = 3;
+  const inputs = Float32Array.from({ length: batch * shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+  return { model: { graph: g, params, buffers, origin: { step: 7 } }, input: 'x', inputs, batch, prediction: last };
+}

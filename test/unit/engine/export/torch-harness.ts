@@ -1,0 +1,68 @@
+/** Runs an exported PyTorch project under the real PyTorch (tests skip where none is installed). */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { npy } from '../../../../src-engine/core/export/archive';
+import { inferModel, modelFromCheckpoint, type TrainedModel } from '../../../../src-engine/core/export/model';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { prepareData } from '../../../../src-engine/core/data';
+import { Trainer } from '../../../../src-engine/core/train';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { loadDataset } from '../../../../src-engine/node/datasets';
+import { exportPytorch, torchNodeNames, type PytorchExportOptions } from '../../../../src-engine/core/export/pytorch';
+import { getOp } from '../../../../src-engine/core/ops/registry';
+import { writeExport } from '../../../../src-engine/node/export-writer';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples');
+
+/** A template trained a few steps on a small subset, as a TrainedModel, with its prepared data. */
+export async function trainedTemplate(file: string, steps = 4) {
+  const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
+  const t = g.training!;
+  const batchSize = 16;
+  const training = { ...t, batchSize, epochs: 1, dataset: { ...t.dataset, limit: batchSize * steps } };
+  const quick: GraphIR = { ...g, training };
+  const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
+  const trainer = new Trainer(quick, data, createReferenceBackend(), { compile: compileGraph });
+  await trainer.run();
+  const model = modelFromCheckpoint(quick, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
+  return { model, data, trainer };
+}
+
+/** A Python with torch and numpy: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch. */
+export const TORCH_PYTHON = process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
+export const HAS_TORCH = spawnSync(TORCH_PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `nw-${prefix}-`));
+}
+
+/** Export `model` to a temp folder; returns its path. */
+export function exportTo(model: TrainedModel, options: PytorchExportOptions = {}): string {
+  return writeExport(exportPytorch(model, options), join(tempDir('torch'), 'export'));
+}
+
+/**
+ * The largest |PyTorch − Netwright| of every node's eval output (each submodule through a
+ * forward hook, and forward()'s prediction) on `inputs`, a batch of `batch` samples as fed to
+ * `featureInput`.
+ */
+export function compareWithTorch(model: TrainedModel, featureInput: string, inputs: Float32Array, batch: number, prediction: string): { diffs: Record<string, number>; keys: string[]; hooked: string[] } {
+  const dir = exportTo(model);
+  const body = model.graph.nodes.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss).map((n) => n.id);
+  const outs = inferModel(model, { [featureInput]: inputs }, batch, body);
+  const shapeOf = (id: string) => [batch, outs[id].length / batch];
+  const expected: Record<string, [number[], number[]]> = {};
+  const names = torchNodeNames(model.graph);
+  for (const id of body) expected[names.get(id)!] = [shapeOf(id), Array.from(outs[id])];
+  expected.__prediction__ = [shapeOf(prediction), Array.from(outs[prediction])];
+  const caseDir = tempDir('case');
+  const input = model.graph.nodes.find((n) => n.id === featureInput)!;
+  writeFileSync(join(caseDir, 'inputs.npy'), npy(inputs, [batch, ...(input.attrs.shape as number[])]));
+  writeFileSync(join(caseDir, 'expected.json'), JSON.stringify(expected));
+  const r = spawnSync(TORCH_PYTHON, [join(import.meta.dirname, 'torch_check.py'), dir, caseDir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`torch_check.py failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as { diffs: Record<string, number>; keys: string[]; hooked: string[] };
+}

@@ -1,0 +1,74 @@
+/**
+ * The exported train.py under the real PyTorch: it splits the data exactly as Netwright does,
+ * trains one epoch on a subset in one process, and under `torchrun --nproc_per_node 2` on CPU
+ * (gloo) both ranks finish and report the same losses.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { prepareData } from '../../../../src-engine/core/data';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { loadDataset, mnistDataDir } from '../../../../src-engine/node/datasets';
+import { HAS_TORCH, TORCH_PYTHON, exportTo, tempDir, trainedTemplate } from './torch-harness';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples');
+
+function python(args: string[], cwd: string, timeout = 240_000) {
+  const r = spawnSync(TORCH_PYTHON, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** NOTE: torch 1.13's torchrun under Python 3.11 cannot parse `--redirects 0` (the default); 1 works (fixed in torch 2.0). */
+const TORCHRUN = ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--master_port', '29517'];
+
+describe.skipIf(!HAS_TORCH)('the exported train.py (python3-torch)', () => {
+  for (const [file, limit] of [['iris-mlp.json', undefined], ['mnist-mlp.json', 512], ['two-moons-mlp.json', 300]] as const) {
+    it(`${file}: splits and normalises the data exactly as Netwright (limit ${limit ?? 'none'})`, async () => {
+      const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
+      const t = g.training!;
+      const loaded = loadDataset(t.dataset, t.seed);
+      const { model } = await trainedTemplate(file, 1);
+      const dir = exportTo(model, { data: loaded });
+      const out = tempDir('split');
+      const script = `import sys, numpy as np; sys.argv = ['train.py']; import train
+splits, _ = train.prepare(${JSON.stringify(mnistDataDir())}, ${t.seed}, ${limit ?? 'None'}, 0)
+for k, ds in splits.items():
+    np.save(f'${out}/{k}.npy', ds.tensors[0].numpy()); np.save(f'${out}/{k}_y.npy', ds.tensors[1].numpy())`;
+      const r = python(['-c', script], dir);
+      expect(r.status, r.out).toBe(0);
+      const data = prepareData(loaded, { ...t.dataset, ...(limit ? { limit } : {}) }, t.seed);
+      for (const [k, ds] of [['train', data.train], ['val', data.val], ['test', data.test]] as const) {
+        const got = readFileSync(join(out, `${k}.npy`));
+        const bytes = new Uint8Array(ds.features.buffer, ds.features.byteOffset, ds.features.byteLength);
+        expect(got.length - bytes.length, `${k}: header + same size`).toBeGreaterThan(0);
+        expect(Buffer.compare(got.subarray(got.length - bytes.length), Buffer.from(bytes)), `${k} features bit-identical`).toBe(0);
+        const y = readFileSync(join(out, `${k}_y.npy`));
+        const labels = new BigInt64Array(y.buffer.slice(y.byteOffset + y.length - ds.count * 8, y.byteOffset + y.length));
+        expect(Array.from(labels, Number)).toEqual(Array.from(ds.targets));
+      }
+    }, 120_000);
+  }
+
+  it('trains one epoch on a subset in one process, and on 2 processes under torchrun (gloo): both ranks report the same losses', async () => {
+    const { model } = await trainedTemplate('mnist-mlp.json', 1);
+    const dir = exportTo(model);
+    const data = ['--data', mnistDataDir(), '--limit', '256', '--epochs', '1', '--batch-size', '32'];
+    const one = python(['train.py', ...data, '--out', 'one.pt'], dir);
+    expect(one.status, one.out).toBe(0);
+    expect(one.out).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+ val_loss/);
+    expect(one.out).toContain('saved one.pt');
+    const loads = python(['-c', "import torch; from model import Net; Net().load_state_dict(torch.load('one.pt')); print('loaded')"], dir);
+    expect(loads.out).toContain('loaded');
+
+    const two = python([...TORCHRUN, 'train.py', ...data, '--out', 'two.pt'], dir);
+    expect(two.status, two.out).toBe(0);
+    expect(two.out).toContain('2 processes on cpu (gloo)');
+    const lines = (rank: number) => two.out.split('\n').filter((l) => l.includes(`[rank ${rank}]`)).map((l) => l.replace(/^.*\[rank \d\] /, ''));
+    const r0 = lines(0);
+    expect(r0.some((l) => /^epoch 1\/1 train_loss/.test(l))).toBe(true);
+    expect(r0.some((l) => /^test loss/.test(l))).toBe(true);
+    expect(lines(1)).toEqual(r0);
+    console.info(`train.py under torchrun, 2 ranks: ${r0.join(' | ')}`);
+  }, 240_000);
+});

@@ -1,0 +1,52 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main as exportCli } from '../../../../src-engine/node/export-cli';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { modelFromJSON } from '../../../../src-engine/core/export/json';
+
+const EXAMPLE = join(import.meta.dirname, '../../../../examples/two-moons-mlp.json');
+
+async function run(cli: typeof exportCli, argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await cli(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+describe('npm run export / npm run train --export', () => {
+  it('trains and exports, keeps checkpoints in --runs, and exports a stored run, a model file and a project', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const runs = join(dir, 'runs');
+    const t = await run(trainCli, [EXAMPLE, '--epochs', '2', '--threads', '1', '--runs', runs, '--export', join(dir, 'moons.json')]);
+    expect(t.code, t.err).toBe(0);
+    expect(t.out).toContain(`exported JSON to ${join(dir, 'moons.json')}`);
+    const model = modelFromJSON(readFileSync(join(dir, 'moons.json'), 'utf8'));
+    expect(model.classNames?.length).toBe(2);
+    const [id] = readdirSync(runs);
+    expect(readdirSync(join(runs, id))).toEqual(expect.arrayContaining(['checkpoint-last.json', 'checkpoint-best.json']));
+
+    const fromRun = await run(exportCli, [id, '--runs', runs, '--which', 'best', '--format', 'pytorch', '--out', join(dir, 'pt')]);
+    expect(fromRun.code, fromRun.err).toBe(0);
+    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['README.md', 'data', 'model.py', 'train.py', 'weights.pt']);
+    // Again over the same folder: replaced whole, no temp folder left beside it.
+    expect((await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt')])).code).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
+
+    const project = join(dir, 'p.netwright.json');
+    writeFileSync(project, JSON.stringify({ format: 'netwright.project', version: 1, graph: model.graph, layout: {}, model: JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')) }));
+    const fromProject = await run(exportCli, [project, '--format', 'json', '--out', join(dir, 'again.json')]);
+    expect(fromProject.code, fromProject.err).toBe(0);
+    expect(readFileSync(join(dir, 'again.json'), 'utf8')).toBe(readFileSync(join(dir, 'moons.json'), 'utf8'));
+  }, 60_000);
+
+  it('explains a graph without weights, an unknown format and a missing source (exit 2), and leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
+    const graph = await run(exportCli, [EXAMPLE, '--format', 'json', '--out', join(dir, 'x.json')]);
+    expect(graph).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_NO_WEIGHTS: .*npm run train -- .* --export PATH/) });
+    expect((await run(exportCli, [EXAMPLE, '--format', 'tflite', '--out', join(dir, 'x')])).err).toMatch(/E_EXPORT_FORMAT: there is no export format "tflite"; choose json/);
+    expect((await run(exportCli, [join(dir, 'nope.json'), '--format', 'json', '--out', join(dir, 'x')])).code).toBe(2);
+    expect(existsSync(join(dir, 'x.json'))).toBe(false);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Export over the protocol: `model.export` of the current run and of a stored run's checkpoints
+ * (which the run store now keeps), `model.load` making a saved model predict at once without
+ * training, and the coded errors.
+ */
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { modelFromJSON } from '../../../src-engine/core/export/json';
+import { RunStore } from '../../../src-engine/node/run-store';
+import { setupEngine, twoMoonsGraph } from './fixtures';
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('export over the protocol', () => {
+  it('says there are no trained weights before a run, and names the formats on a wrong one', async () => {
+    const { client } = setupEngine();
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'json' })).rejects.toMatchObject({ code: 'E_EXPORT_NO_WEIGHTS', message: expect.stringMatching(/no trained weights yet/) });
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx-x' })).rejects.toMatchObject({ code: 'E_EXPORT_FORMAT', message: expect.stringMatching(/choose json, pytorch/) });
+  });
+
+  it('exports the current run as JSON and PyTorch, keeps last/best checkpoints in the run store, exports them, and a loaded model predicts as the run did', async () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')));
+    const { client, waitFor } = setupEngine({ runs: store });
+    const start = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 3 }), probes: false });
+    await waitFor('train.done');
+    const progress: number[] = [];
+    client.on('export.progress', (d) => progress.push(d.fraction));
+
+    const json = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
+    expect(json.kind).toBe('file');
+    expect(json.name).toMatch(/\.netwright-model\.json$/);
+    const model = modelFromJSON(text(json.files[0].data));
+    expect(model.classNames).toEqual(start.classNames);
+    expect(model.origin).toMatchObject({ runId: start.storedRunId, which: 'last' });
+    expect(model.metrics?.test).toBeDefined();
+
+    const pt = await client.request('model.export', { source: { kind: 'current' }, format: 'pytorch' });
+    expect(pt.files.map((f) => f.path).sort()).toEqual(['README.md', 'data/dataset.json', 'data/train_features.npy', 'data/train_targets.npy', 'model.py', 'train.py', 'weights.pt']);
+    expect(progress.at(-1)).toBe(1);
+
+    // The run store kept both checkpoints, and a stored run exports like the live one.
+    expect(readdirSync(join(store.dir, start.storedRunId!)).sort()).toEqual(['checkpoint-best.json', 'checkpoint-last.json', 'graph.json', 'log.nwr', 'run.json']);
+    const last = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'last' }, format: 'json' });
+    expect(modelFromJSON(text(last.files[0].data)).params).toEqual(model.params);
+    const best = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'best' }, format: 'json' });
+    expect(modelFromJSON(text(best.files[0].data)).origin).toMatchObject({ which: 'best', runId: start.storedRunId });
+
+    // A project's model, loaded: predictions identical to the run's, at once.
+    const sample = [0.3, -0.1];
+    const live = await client.request('model.predict', { runId: start.runId, input: sample });
+    const loaded = await client.request('model.load', { model: JSON.parse(text(json.files[0].data)) });
+    expect(loaded).toMatchObject({ task: 'classification', classNames: start.classNames });
+    expect(loaded.probeSamples.inputs.length).toBeGreaterThan(0);
+    const again = await client.request('model.predict', { runId: loaded.runId, input: sample });
+    expect(again).toEqual(live);
+    // Exporting "current" now exports the loaded model.
+    const re = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
+    expect(text(re.files[0].data)).toBe(text(json.files[0].data));
+  }, 30_000);
+
+  it('refuses a damaged model file with a coded message, and a run without checkpoints', async () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')));
+    const { client } = setupEngine({ runs: store });
+    await expect(client.request('model.load', { model: { format: 'netwright.model', version: 1, graph: { format: 'netwright.graph' } } })).rejects.toMatchObject({ code: expect.stringMatching(/^E_MODEL_/) });
+    const w = store.create({ graph: twoMoonsGraph(), settings: { training: twoMoonsGraph().training!, backend: 'test', appVersion: '0' } });
+    w.finish('stopped');
+    await expect(client.request('model.export', { source: { kind: 'run', id: w.id, which: 'best' }, format: 'json' })).rejects.toMatchObject({ code: 'E_RUN_NO_CHECKPOINT' });
+  });
+});
