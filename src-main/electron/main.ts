@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
 import { IpcChannels } from '../../src-contracts/host';
-import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
+import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
 
@@ -18,7 +18,13 @@ let engineReady = false;
 function spawnEngine(): EngineProcess {
   // The engine records every run in the app's data folder (docs/runs.md).
   const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(app.getPath('userData'), 'runs') };
-  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: 'inherit', env });
+  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: ['ignore', 'inherit', 'pipe'], env });
+  // The engine's stderr still reaches ours; its tail says why it died (supervisor.ts).
+  const exit = new ExitCauseReader();
+  child.stderr?.on('data', (chunk: Buffer) => {
+    exit.feed(chunk);
+    process.stderr.write(chunk);
+  });
   engineChild = child;
   engineReady = false;
   const readyListeners: (() => void)[] = [];
@@ -39,6 +45,7 @@ function spawnEngine(): EngineProcess {
     onExit: (l) => void child.once('exit', (code) => l(code, null)),
     onReady: (l) => void readyListeners.push(l),
     kill: () => void child.kill(),
+    exitCause: () => exit.cause(),
   };
 }
 
@@ -168,6 +175,7 @@ app.whenReady().then(() => {
   hardenContents();
   buildMenu();
   registerFileIpc();
+  ipcMain.on(IpcChannels.engineRestart, () => supervisor.restart());
   ipcMain.on(IpcChannels.engineConnect, (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
     if (win) connectWindow(win);

@@ -17,6 +17,7 @@ ipcRenderer.on(IpcChannels.closeRequest, () => {
 const bridge: PreloadBridge = {
   host: 'electron',
   requestEngine: () => ipcRenderer.send(IpcChannels.engineConnect),
+  restartEngine: () => ipcRenderer.send(IpcChannels.engineRestart),
   onEngineStatus: (listener) => {
     const l = (_e: IpcRendererEvent, event: unknown) => listener(event);
     ipcRenderer.on(IpcChannels.engineStatus, l);

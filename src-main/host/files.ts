@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
+import { checkValueLimits } from '../../src-engine/protocol/limits';
 
 /** A file operation failure with a stable code and a message for the user. */
 export class FileError extends Error {
@@ -192,6 +193,8 @@ export type FileOp = FileMethod;
 /** Run a named op with untrusted arguments; errors come back as `{ code, message }`. */
 export async function callFileOp(service: FileService, op: unknown, args: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }> {
   if (!isFileMethod(op)) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
+  const over = checkValueLimits(args, { maxDepth: 4, maxValues: 16 }, 'The request');
+  if (over) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: over.message } };
   const checked = FileMethods[op].args.safeParse(args);
   if (!checked.success) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: `Bad arguments for ${op}: ${checked.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}` } };
   try {

@@ -1,4 +1,5 @@
 import { migrateGraph } from '../../../src-engine/base/ir/migrate';
+import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol/limits';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
@@ -18,6 +19,9 @@ export const ProjectCode = {
   NEWER: 'E_PROJECT_NEWER',
   CORRUPT: 'E_PROJECT_CORRUPT',
   UNKNOWN_OP: 'E_PROJECT_UNKNOWN_OP',
+  /** Nested deeper or holding more values than any Netwright project (VALUE_LIMITS). */
+  TOO_DEEP: 'E_PROJECT_TOO_DEEP',
+  TOO_LARGE: 'E_PROJECT_TOO_LARGE',
 } as const;
 
 export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[] } | ({ ok: false } & ProjectError);
@@ -99,6 +103,10 @@ export function parseProject(text: string): ProjectParse {
     return fail(ProjectCode.NOT_JSON, `This file is not a Netwright project: it is not valid JSON (${(e as Error).message}).`);
   }
   if (!isRecord(json)) return fail(ProjectCode.FOREIGN, 'This file is not a Netwright project: it holds no project object.');
+  // Before anything walks it: a value nested thousands deep opens, but saving it, training it or
+  // sending it anywhere overflows the stack (JSON.stringify, structured clone).
+  const over = checkValueLimits(json, VALUE_LIMITS, 'This file');
+  if (over) return fail(over.code === 'E_PROTOCOL_TOO_DEEP' ? ProjectCode.TOO_DEEP : ProjectCode.TOO_LARGE, `${over.message} It is damaged or not a Netwright project.`);
   const notes: string[] = [];
   if (json.format === GRAPH_FORMAT) {
     const r = readGraph(json, notes);
