@@ -46,7 +46,8 @@ export function analyzeDesign(graph: GraphIR): DesignAnalysis {
   const t0 = performance.now();
   const batchSize = graph.training && Number.isInteger(graph.training.batchSize) && graph.training.batchSize >= 1 ? graph.training.batchSize : undefined;
   const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
-  const nodeParams: Record<string, number> = {};
+  // Keyed by node ids, which come from files: no prototype, so `toString` is an ordinary key.
+  const nodeParams = Object.create(null) as Record<string, number>;
   let activations = 0;
   for (const node of graph.nodes) {
     const shape = a.shapes[node.id];
@@ -62,7 +63,7 @@ export function analyzeDesign(graph: GraphIR): DesignAnalysis {
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
   }
-  const byNode: Record<string, Diagnostic[]> = {};
+  const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of a.diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
   const memoryBytes = 4 * (4 * a.params + 2 * (batchSize ?? 1) * activations);
   return { shapes: a.shapes, nodeParams, diagnostics: a.diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
