@@ -78,6 +78,11 @@ export interface HostFiles {
   pickOpen(): Promise<HostFile | null>;
   /** Native save dialog; resolves the chosen path or null when cancelled. */
   pickSave(suggestedName: string): Promise<string | null>;
+  /**
+   * Electron: choose a data file (CSV) or folder (IDX files) to train on; the engine may then read
+   * it (projects cannot name data files by themselves). Web mode has none: data lives in the workspace.
+   */
+  pickDataset?(kind: 'file' | 'folder'): Promise<string | null>;
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
   list(): Promise<{ path: string; name: string; modified: number }[]>;
   read(path: string): Promise<HostFile>;

@@ -32,6 +32,8 @@ function spawnEngine(): EngineProcess {
     const msg = EventMessage.safeParse(raw);
     if (msg.success && msg.data.event === 'engine.ready') {
       engineReady = true;
+      // A restarted engine knows nothing: pass on the data files the user picked so far.
+      if (dataGrants.size > 0) child.postMessage(dataGrantMessage([...dataGrants]));
       readyListeners.forEach((l) => l());
       for (const win of BrowserWindow.getAllWindows()) connectWindow(win);
     } else {
@@ -62,6 +64,20 @@ const supervisor = new EngineSupervisor(spawnEngine, (status) => {
 });
 
 let files: FileService;
+
+/**
+ * Data files and folders the user picked in a dialog: the only ones the engine may read for a
+ * project (src-engine/node/data-access.ts); a path a project names by itself is refused.
+ */
+const dataGrants = new Set<string>();
+const dataGrantMessage = (paths: string[]) => ({ kind: 'grant-data', paths });
+
+function grantData(p: string): string {
+  const abs = path.resolve(p);
+  dataGrants.add(abs);
+  if (engineChild && engineReady) engineChild.postMessage(dataGrantMessage([abs]));
+  return abs;
+}
 const PROJECT_FILTERS = [
   { name: 'Netwright project', extensions: [PROJECT_EXTENSION.slice(1), 'json'] },
   { name: 'All files', extensions: ['*'] },
@@ -69,6 +85,8 @@ const PROJECT_FILTERS = [
 
 function registerFileIpc(): void {
   files = new FileService({ stateDir: app.getPath('userData') });
+  // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
+  void files.cleanupTempFiles().catch(() => {});
   ipcMain.handle(IpcChannels.files, (_e, op: unknown, args: unknown) => callFileOp(files, op, args));
   ipcMain.handle(IpcChannels.dialog, async (e, kind: unknown, suggested: unknown) => {
     const win = BrowserWindow.fromWebContents(e.sender) ?? undefined;
@@ -82,6 +100,12 @@ function registerFileIpc(): void {
       const opts = { defaultPath: name.endsWith('.json') ? name : name + PROJECT_EXTENSION, filters: PROJECT_FILTERS };
       const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
+    }
+    if (kind === 'dataset-file' || kind === 'dataset-folder') {
+      const opts: Electron.OpenDialogOptions =
+        kind === 'dataset-file' ? { properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }, { name: 'All files', extensions: ['*'] }] } : { properties: ['openDirectory'] };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return { ok: true, result: r.canceled || !r.filePaths[0] ? null : grantData(r.filePaths[0]) };
     }
     return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown dialog.' } };
   });

@@ -59,9 +59,10 @@ function sameToken(given: string | null, token: string): boolean {
 }
 
 /** The engine as a Node child process speaking the protocol over IPC. */
-function spawnEngineChild(entry: string, execArgv: string[], runsDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
-  // The engine records every run in the workspace's runs/ folder (docs/runs.md).
-  const env = { ...process.env, NETWRIGHT_RUNS_DIR: runsDir };
+function spawnEngineChild(entry: string, execArgv: string[], workspaceDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
+  // The engine records every run in the workspace's runs/ folder (docs/runs.md), and projects may
+  // name data files only inside the workspace (src-engine/node/data-access.ts).
+  const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(workspaceDir, 'runs'), NETWRIGHT_DATA_ROOTS: JSON.stringify([path.resolve(workspaceDir)]) };
   const child = fork(entry, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   // The engine's stderr still reaches ours; its tail says why it died (supervisor.ts).
   const exit = new ExitCauseReader();
@@ -124,7 +125,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       engine = spawnEngineChild(
         options.engineEntry,
         options.engineExecArgv ?? [],
-        path.join(options.workspaceDir, 'runs'),
+        options.workspaceDir,
         (raw) => {
           const parsed = EngineMessage.safeParse(raw);
           if (!parsed.success) return log(`rejected a malformed message from the engine: ${describeIssues(parsed.error)}`);
@@ -139,6 +140,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   );
 
   const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright') });
+  // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
+  await files.cleanupTempFiles().then(
+    (removed) => removed.length > 0 && log(`removed ${removed.length} temp file(s) left by interrupted saves`),
+    () => {},
+  );
 
   /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
   const serveFileApi = (req: http.IncomingMessage, res: http.ServerResponse) => {
