@@ -8,6 +8,8 @@ export interface PreloadBridge {
   readonly host: 'electron';
   /** Ask main for a (new) engine port; it arrives as a window message. */
   requestEngine(): void;
+  /** Start the engine afresh (the status bar's "Restart engine" after repeated crashes). */
+  restartEngine(): void;
   /** Engine supervision events (unvalidated here; the renderer checks them against HostEvent). */
   onEngineStatus(listener: (event: unknown) => void): () => void;
   readonly files: HostFiles;
@@ -22,6 +24,7 @@ export const ENGINE_PORT_MESSAGE = 'netwright:engine-port';
 /** IPC channel names between preload and main (the only ones there are). */
 export const IpcChannels = {
   engineConnect: 'netwright:engine-connect',
+  engineRestart: 'netwright:engine-restart',
   enginePort: 'netwright:engine-port',
   engineStatus: 'netwright:engine-status',
   files: 'netwright:files',
@@ -75,6 +78,11 @@ export interface HostFiles {
   pickOpen(): Promise<HostFile | null>;
   /** Native save dialog; resolves the chosen path or null when cancelled. */
   pickSave(suggestedName: string): Promise<string | null>;
+  /**
+   * Electron: choose a data file (CSV) or folder (IDX files) to train on; the engine may then read
+   * it (projects cannot name data files by themselves). Web mode has none: data lives in the workspace.
+   */
+  pickDataset?(kind: 'file' | 'folder'): Promise<string | null>;
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
   list(): Promise<{ path: string; name: string; modified: number }[]>;
   read(path: string): Promise<HostFile>;

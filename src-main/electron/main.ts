@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
 import { IpcChannels } from '../../src-contracts/host';
-import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
+import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
 
@@ -18,7 +18,13 @@ let engineReady = false;
 function spawnEngine(): EngineProcess {
   // The engine records every run in the app's data folder (docs/runs.md).
   const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(app.getPath('userData'), 'runs') };
-  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: 'inherit', env });
+  const child = utilityProcess.fork(path.join(here, 'engine.js'), [], { serviceName: 'Netwright Engine', stdio: ['ignore', 'inherit', 'pipe'], env });
+  // The engine's stderr still reaches ours; its tail says why it died (supervisor.ts).
+  const exit = new ExitCauseReader();
+  child.stderr?.on('data', (chunk: Buffer) => {
+    exit.feed(chunk);
+    process.stderr.write(chunk);
+  });
   engineChild = child;
   engineReady = false;
   const readyListeners: (() => void)[] = [];
@@ -26,6 +32,8 @@ function spawnEngine(): EngineProcess {
     const msg = EventMessage.safeParse(raw);
     if (msg.success && msg.data.event === 'engine.ready') {
       engineReady = true;
+      // A restarted engine knows nothing: pass on the data files the user picked so far.
+      if (dataGrants.size > 0) child.postMessage(dataGrantMessage([...dataGrants]));
       readyListeners.forEach((l) => l());
       for (const win of BrowserWindow.getAllWindows()) connectWindow(win);
     } else {
@@ -39,6 +47,7 @@ function spawnEngine(): EngineProcess {
     onExit: (l) => void child.once('exit', (code) => l(code, null)),
     onReady: (l) => void readyListeners.push(l),
     kill: () => void child.kill(),
+    exitCause: () => exit.cause(),
   };
 }
 
@@ -55,6 +64,20 @@ const supervisor = new EngineSupervisor(spawnEngine, (status) => {
 });
 
 let files: FileService;
+
+/**
+ * Data files and folders the user picked in a dialog: the only ones the engine may read for a
+ * project (src-engine/node/data-access.ts); a path a project names by itself is refused.
+ */
+const dataGrants = new Set<string>();
+const dataGrantMessage = (paths: string[]) => ({ kind: 'grant-data', paths });
+
+function grantData(p: string): string {
+  const abs = path.resolve(p);
+  dataGrants.add(abs);
+  if (engineChild && engineReady) engineChild.postMessage(dataGrantMessage([abs]));
+  return abs;
+}
 const PROJECT_FILTERS = [
   { name: 'Netwright project', extensions: [PROJECT_EXTENSION.slice(1), 'json'] },
   { name: 'All files', extensions: ['*'] },
@@ -62,6 +85,8 @@ const PROJECT_FILTERS = [
 
 function registerFileIpc(): void {
   files = new FileService({ stateDir: app.getPath('userData') });
+  // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
+  void files.cleanupTempFiles().catch(() => {});
   ipcMain.handle(IpcChannels.files, (_e, op: unknown, args: unknown) => callFileOp(files, op, args));
   ipcMain.handle(IpcChannels.dialog, async (e, kind: unknown, suggested: unknown) => {
     const win = BrowserWindow.fromWebContents(e.sender) ?? undefined;
@@ -75,6 +100,12 @@ function registerFileIpc(): void {
       const opts = { defaultPath: name.endsWith('.json') ? name : name + PROJECT_EXTENSION, filters: PROJECT_FILTERS };
       const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
+    }
+    if (kind === 'dataset-file' || kind === 'dataset-folder') {
+      const opts: Electron.OpenDialogOptions =
+        kind === 'dataset-file' ? { properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }, { name: 'All files', extensions: ['*'] }] } : { properties: ['openDirectory'] };
+      const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+      return { ok: true, result: r.canceled || !r.filePaths[0] ? null : grantData(r.filePaths[0]) };
     }
     return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown dialog.' } };
   });
@@ -168,6 +199,7 @@ app.whenReady().then(() => {
   hardenContents();
   buildMenu();
   registerFileIpc();
+  ipcMain.on(IpcChannels.engineRestart, () => supervisor.restart());
   ipcMain.on(IpcChannels.engineConnect, (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
     if (win) connectWindow(win);

@@ -17,6 +17,7 @@ ipcRenderer.on(IpcChannels.closeRequest, () => {
 const bridge: PreloadBridge = {
   host: 'electron',
   requestEngine: () => ipcRenderer.send(IpcChannels.engineConnect),
+  restartEngine: () => ipcRenderer.send(IpcChannels.engineRestart),
   onEngineStatus: (listener) => {
     const l = (_e: IpcRendererEvent, event: unknown) => listener(event);
     ipcRenderer.on(IpcChannels.engineStatus, l);
@@ -26,6 +27,7 @@ const bridge: PreloadBridge = {
     nativeDialogs: true,
     pickOpen: async () => unwrapFileResult<HostFile | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'open')) as FileOpResult),
     pickSave: async (suggestedName) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'save', suggestedName)) as FileOpResult),
+    pickDataset: async (kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'dataset-folder' : 'dataset-file')) as FileOpResult),
     list: () => fileOp('list'),
     read: (p) => fileOp('read', p),
     write: async (p, text) => void (await fileOp('write', p, text)),

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
+import { checkValueLimits } from '../../src-engine/protocol/limits';
 
 /** A file operation failure with a stable code and a message for the user. */
 export class FileError extends Error {
@@ -50,6 +51,35 @@ export class FileService {
     return abs;
   }
 
+  /**
+   * Web mode: `abs` (inside the workspace by its name) must stay inside it on disk too: the
+   * deepest part of it that exists is resolved through symlinks and checked, and the file itself
+   * may not be a symlink. A link to elsewhere in the workspace is refused as well: simpler to
+   * explain than a rule about where links may point.
+   */
+  private async confine(abs: string): Promise<void> {
+    const root = this.opts.workspaceDir;
+    if (!root) return;
+    const realRoot = await fs.realpath(path.resolve(root)).catch(() => path.resolve(root));
+    const outside = () => new FileError('E_FILE_OUTSIDE_WORKSPACE', 'That path leads out of the workspace folder through a symbolic link; Netwright does not follow links there.');
+    const st = await fs.lstat(abs).catch(() => undefined);
+    if (st?.isSymbolicLink()) throw outside();
+    let existing = abs;
+    while (!(await fs.lstat(existing).catch(() => undefined))) {
+      const up = path.dirname(existing);
+      if (up === existing) break;
+      existing = up;
+    }
+    const real = await fs.realpath(existing).catch(() => existing);
+    const rel = path.relative(realRoot, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw outside();
+    // Every folder between the root and the file, as it exists now, is a real folder.
+    for (let dir = path.dirname(abs); dir.startsWith(path.resolve(root)) && dir !== path.resolve(root); dir = path.dirname(dir)) {
+      const d = await fs.lstat(dir).catch(() => undefined);
+      if (d?.isSymbolicLink()) throw outside();
+    }
+  }
+
   /** Map a renderer-supplied path to an absolute path, refusing anything outside what is allowed. */
   resolve(p: string): string {
     if (typeof p !== 'string' || p.length === 0 || p.length > 4096 || p.includes('\0')) {
@@ -74,6 +104,7 @@ export class FileService {
 
   async read(p: string): Promise<HostFile> {
     const abs = this.resolve(p);
+    await this.confine(abs);
     let stat;
     try {
       stat = await fs.stat(abs);
@@ -91,7 +122,10 @@ export class FileService {
     if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
     if (Buffer.byteLength(text) > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', 'The project is too large to save.');
     const abs = this.resolve(p);
+    await this.confine(abs);
     await fs.mkdir(path.dirname(abs), { recursive: true });
+    // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
+    await this.confine(abs);
     await writeAtomic(abs, text);
     await this.addRecent(abs);
   }
@@ -117,6 +151,31 @@ export class FileService {
       out.push({ path: e.name, name: e.name, modified: st.mtimeMs });
     }
     return out.sort((a, b) => b.modified - a.modified);
+  }
+
+  /**
+   * Remove temp files that interrupted atomic saves left behind (`<target>.<pid>.<8 hex>.tmp`),
+   * from the workspace (web mode), the state folder, and the folders of recent files (Electron).
+   * A temp file of a process that is still alive is another save in progress: it stays. Returns
+   * the removed paths. Called by both hosts at start.
+   */
+  async cleanupTempFiles(): Promise<string[]> {
+    const dirs = new Set<string>([this.opts.stateDir]);
+    if (this.opts.workspaceDir) dirs.add(path.resolve(this.opts.workspaceDir));
+    else for (const p of await this.readState<unknown[]>('recent.json', [])) if (typeof p === 'string') dirs.add(path.dirname(p));
+    const removed: string[] = [];
+    for (const dir of dirs) {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const m = TEMP_FILE.exec(e.name);
+        if (!m || !e.isFile()) continue;
+        const pid = Number(m[1]);
+        if (pid !== process.pid && processAlive(pid)) continue;
+        const p = path.join(dir, e.name);
+        if (await fs.rm(p).then(() => true, () => false)) removed.push(p);
+      }
+    }
+    return removed;
   }
 
   async recent(): Promise<{ path: string; name: string }[]> {
@@ -159,6 +218,18 @@ export class FileService {
   }
 }
 
+/** The temp files `writeAtomic` makes: `<target>.<pid>.<8 hex>.tmp`. */
+const TEMP_FILE = /^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Write to a temp file beside the target, flush it to disk, then rename over the target. */
 export async function writeAtomic(target: string, text: string): Promise<void> {
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -192,6 +263,8 @@ export type FileOp = FileMethod;
 /** Run a named op with untrusted arguments; errors come back as `{ code, message }`. */
 export async function callFileOp(service: FileService, op: unknown, args: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }> {
   if (!isFileMethod(op)) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
+  const over = checkValueLimits(args, { maxDepth: 4, maxValues: 16 }, 'The request');
+  if (over) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: over.message } };
   const checked = FileMethods[op].args.safeParse(args);
   if (!checked.success) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: `Bad arguments for ${op}: ${checked.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}` } };
   try {

@@ -8,6 +8,11 @@ export interface EngineProcess {
   /** Called when the engine reports `engine.ready`. */
   onReady(listener: () => void): void;
   kill(): void;
+  /**
+   * Why the process ended, in words, when its output said (an uncaught error's message, "it ran
+   * out of memory"); the supervisor shows it with the crash.
+   */
+  exitCause?(): string | undefined;
 }
 
 export interface SupervisorOptions {
@@ -56,6 +61,27 @@ export class EngineSupervisor {
     this.launch();
   }
 
+  /**
+   * The user's "Restart engine": start afresh after the supervisor gave up (`failed`), or replace
+   * a running engine. The crash count starts over, so a crash loop gets its full retries again.
+   */
+  restart(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const old = this.current;
+    this.current = undefined;
+    old?.kill();
+    this.crashTimes = [];
+    this.stopped = false;
+    this.restarts++;
+    this.launch();
+  }
+
+  /** Whether requests can go to an engine now (it reported ready and has not exited since). */
+  get available(): boolean {
+    return this.current !== undefined && this.lastEvent.state === 'ready';
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -85,13 +111,18 @@ export class EngineSupervisor {
       if (this.current !== proc) return;
       this.current = undefined;
       if (this.stopped) return;
-      const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+      const cause = proc.exitCause?.();
+      const how = (signal ? `was stopped by ${signal}` : `exited with code ${code}`) + (cause ? ` (${cause})` : '');
       this.opts.log?.(`engine ${proc.pid ?? '?'} ${how}`);
       const now = Date.now();
       this.crashTimes = this.crashTimes.filter((t) => now - t < this.opts.windowMs);
       this.crashTimes.push(now);
       if (this.crashTimes.length > this.opts.maxRestarts) {
-        this.report('failed', `The engine ${how} and crashed ${this.crashTimes.length} times in a minute; it was not restarted. Restart Netwright; your work is saved.`);
+        this.report(
+          'failed',
+          `The engine crashed ${this.crashTimes.length} times in a minute and was not restarted; the last time it ${how}. ` +
+            'Undo what started it (a dataset or layer too large for this machine, say), then choose Restart engine; your work is saved.',
+        );
         return;
       }
       this.report('crashed', `The engine ${how}. Restarting…`);
@@ -103,5 +134,33 @@ export class EngineSupervisor {
         this.launch();
       }, delay);
     });
+  }
+}
+
+/**
+ * The last few KiB of an engine's stderr (passed through to the host's own stderr as well), read
+ * for why it died: V8's "heap out of memory", or the message of the error that `main.ts` logs as
+ * `uncaught:` before exiting.
+ */
+export class ExitCauseReader {
+  private tail = '';
+
+  constructor(private readonly maxChars = 8192) {}
+
+  feed(chunk: string | Buffer): void {
+    this.tail = (this.tail + String(chunk)).slice(-this.maxChars);
+  }
+
+  cause(): string | undefined {
+    const t = this.tail;
+    if (/heap out of memory|allocation failed|out of memory/i.test(t)) {
+      return 'it ran out of memory';
+    }
+    const lines = t.split(/\r?\n/);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const m = /uncaught: (.*)$/.exec(lines[i]);
+      if (m) return m[1].slice(0, 300);
+    }
+    return undefined;
   }
 }

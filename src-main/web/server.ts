@@ -4,9 +4,10 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineMessage, EventMessage, WireMessage, describeIssues, type HostEvent } from '../../src-engine/protocol/messages';
+import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol/messages';
+import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWire } from '../../src-engine/protocol/wire';
-import { EngineSupervisor, type EngineProcess } from '../host/supervisor';
+import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, callFileOp } from '../host/files';
 
@@ -25,6 +26,8 @@ export interface WebServerOptions {
   /** Folder the browser may open and save project files in. */
   workspaceDir: string;
   log?: (message: string) => void;
+  /** Crash-loop limits and backoff (tests shorten them). */
+  supervisor?: Omit<SupervisorOptions, 'log'>;
 }
 
 export interface WebServer {
@@ -56,10 +59,17 @@ function sameToken(given: string | null, token: string): boolean {
 }
 
 /** The engine as a Node child process speaking the protocol over IPC. */
-function spawnEngineChild(entry: string, execArgv: string[], runsDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
-  // The engine records every run in the workspace's runs/ folder (docs/runs.md).
-  const env = { ...process.env, NETWRIGHT_RUNS_DIR: runsDir };
-  const child = fork(entry, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnEngineChild(entry: string, execArgv: string[], workspaceDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
+  // The engine records every run in the workspace's runs/ folder (docs/runs.md), and projects may
+  // name data files only inside the workspace (src-engine/node/data-access.ts).
+  const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(workspaceDir, 'runs'), NETWRIGHT_DATA_ROOTS: JSON.stringify([path.resolve(workspaceDir)]) };
+  const child = fork(entry, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  // The engine's stderr still reaches ours; its tail says why it died (supervisor.ts).
+  const exit = new ExitCauseReader();
+  child.stderr?.on('data', (chunk: Buffer) => {
+    exit.feed(chunk);
+    process.stderr.write(chunk);
+  });
   const readyListeners: (() => void)[] = [];
   child.on('message', (raw) => {
     const ready = EventMessage.safeParse(raw);
@@ -75,7 +85,17 @@ function spawnEngineChild(entry: string, execArgv: string[], runsDir: string, on
     onExit: (l) => void child.once('exit', (code, signal) => l(code, signal)),
     onReady: (l) => void readyListeners.push(l),
     kill: () => void child.kill(),
+    exitCause: () => exit.cause(),
   };
+}
+
+/** Largest WebSocket message the browser may send (a design with its settings is a few hundred KiB). */
+const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** The id of a request-like value, when it has one a response can name. */
+function usableId(raw: unknown): number | undefined {
+  const id = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
 
 /**
@@ -105,7 +125,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       engine = spawnEngineChild(
         options.engineEntry,
         options.engineExecArgv ?? [],
-        path.join(options.workspaceDir, 'runs'),
+        options.workspaceDir,
         (raw) => {
           const parsed = EngineMessage.safeParse(raw);
           if (!parsed.success) return log(`rejected a malformed message from the engine: ${describeIssues(parsed.error)}`);
@@ -116,10 +136,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return engine;
     },
     (status: HostEvent) => sendToClient(status),
-    { log },
+    { ...options.supervisor, log },
   );
 
   const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright') });
+  // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
+  await files.cleanupTempFiles().then(
+    (removed) => removed.length > 0 && log(`removed ${removed.length} temp file(s) left by interrupted saves`),
+    () => {},
+  );
 
   /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
   const serveFileApi = (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -141,31 +166,66 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       } catch {
         return reply(400, { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'The request is not JSON.' } });
       }
-      void callFileOp(files, body?.op, body?.args).then((r) => reply(200, r));
+      void callFileOp(files, body?.op, body?.args).then(
+        (r) => reply(200, r),
+        () => reply(500, { ok: false, error: { code: 'E_FILE_IO', message: 'The file operation failed.' } }),
+      );
     });
+    req.on('error', () => req.destroy());
+  };
+
+  /** What a request asks for; undefined when its target is malformed (bad percent-encoding, a broken absolute URL). */
+  const requestTarget = (req: http.IncomingMessage): { url: URL; pathname: string } | undefined => {
+    try {
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      return { url, pathname: decodeURIComponent(url.pathname) };
+    } catch {
+      return undefined;
+    }
   };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    try {
+      serve(req, res);
+    } catch (err) {
+      // A bug in serving one request must not take the host down with every other tab's work.
+      log(`a request failed: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) res.writeHead(500).end('Internal error.');
+      else res.destroy();
+    }
+  });
+  // Bytes that are not HTTP: answer 400 if the socket can still take it, never throw.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
     if (!allowedHosts().has(req.headers.host ?? '')) {
       res.writeHead(403).end('Forbidden host.');
       return;
     }
+    const target = requestTarget(req);
+    if (!target) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request target.');
+      return;
+    }
+    const { url } = target;
     if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
     }
-    let rel = decodeURIComponent(url.pathname);
+    let rel = target.pathname;
     if (rel === '/') rel = '/index.html';
     if (rel === '/index.html' && !sameToken(url.searchParams.get('token'), token)) {
       res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the address that `npm run web` printed (it carries an access token).');
       return;
     }
     const file = path.resolve(rendererDir, '.' + rel);
-    if (!file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+    if (rel.includes('\0') || !file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(404).end('Not found.');
       return;
     }
@@ -174,26 +234,44 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'Content-Security-Policy': CONTENT_SECURITY_POLICY,
       'Cache-Control': 'no-store',
     });
-    createReadStream(file).pipe(res);
-  });
+    const stream = createReadStream(file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  };
 
   const wss = new WebSocketServer({
     server,
     path: '/engine',
-    maxPayload: 64 * 1024 * 1024,
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
     verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) => {
-      const url = new URL(req.url ?? '/', `http://${host}`);
-      const ok = sameToken(url.searchParams.get('token'), token) && allowedOrigins().has(origin) && allowedHosts().has(req.headers.host ?? '');
+      const target = requestTarget(req);
+      const ok = !!target && sameToken(target.url.searchParams.get('token'), token) && allowedOrigins().has(origin) && allowedHosts().has(req.headers.host ?? '');
       if (!ok) log(`refused a WebSocket connection from origin ${JSON.stringify(origin)}`);
       return ok;
     },
   });
+  wss.on('error', (err) => log(`WebSocket server error: ${err.message}`));
   wss.on('connection', (ws) => {
     // One browser tab drives the engine at a time; a newer tab takes over.
     if (client) client.close(4001, 'Netwright was opened in another tab.');
     client = ws;
+    // A protocol error (oversized frame 1009, invalid UTF-8 1007, unmasked frame or reserved
+    // opcode 1002): ws has already closed this connection with that code; only it is lost.
+    ws.on('error', (err) => log(`closed a WebSocket connection after a protocol error: ${err.message}`));
     ws.send(JSON.stringify(supervisor.status));
+    const refuse = (raw: unknown, error: ErrorInfo, why: string) => {
+      log(why);
+      const id = usableId(raw);
+      if (id !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'response', id, ok: false, error }));
+    };
     ws.on('message', (data, isBinary) => {
+      try {
+        receiveFromBrowser(data, isBinary);
+      } catch (err) {
+        log(`dropped a message from the browser: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+    const receiveFromBrowser = (data: unknown, isBinary: boolean) => {
       if (isBinary) return log('rejected a binary WebSocket message');
       let raw: unknown;
       try {
@@ -201,12 +279,29 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       } catch {
         return log('rejected a WebSocket message that is not JSON');
       }
+      const tooBig = checkValueLimits(raw);
+      if (tooBig) return refuse(raw, tooBig, `rejected a message from the browser: ${tooBig.message}`);
+      if (HostCommand.safeParse(raw).success) {
+        log('restarting the engine at the user\'s request');
+        return supervisor.restart();
+      }
       const parsed = WireMessage.safeParse(raw);
       if (!parsed.success || parsed.data.kind === 'host') {
-        return log(`rejected a malformed message from the browser: ${parsed.success ? 'host events only flow to the browser' : describeIssues(parsed.error)}`);
+        const why = parsed.success ? 'host events only flow to the browser' : describeIssues(parsed.error);
+        return refuse(raw, { code: ErrorCodes.badMessage, message: `Malformed message: ${why}` }, `rejected a malformed message from the browser: ${why}`);
       }
-      if (engine?.child.connected) engine.child.send(parsed.data);
-    });
+      const msg = parsed.data;
+      if (!supervisor.available || !engine?.child.connected) {
+        if (msg.kind !== 'request') return;
+        const why = supervisor.status.state === 'failed' ? `The engine is not running: ${supervisor.status.detail ?? 'it failed.'}` : 'The engine is restarting; try again in a moment.';
+        return refuse(raw, { code: ErrorCodes.unavailable, message: why }, `refused ${msg.method}: no engine`);
+      }
+      try {
+        engine.child.send(msg);
+      } catch (err) {
+        refuse(raw, { code: ErrorCodes.badMessage, message: 'The message could not be passed to the engine.' }, `could not forward a message: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
     ws.on('close', () => {
       if (client === ws) client = undefined;
     });

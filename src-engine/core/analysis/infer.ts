@@ -74,7 +74,9 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
     }
     shapes.set(node.id, shape);
   }
-  return { shapes: Object.fromEntries(shapes), params, flopsPerSample, diagnostics };
+  // Keyed by node ids, which come from files: no prototype, so `shapes.toString` is undefined
+  // unless a node is called that.
+  return { shapes: Object.assign(Object.create(null) as Record<string, number[]>, Object.fromEntries(shapes)), params, flopsPerSample, diagnostics };
 }
 
 /** Run an op's rule; an exception (a bug in the op, or input it did not expect) becomes a diagnostic. */

@@ -43,7 +43,7 @@ const MAX_INPUTS = 1_000;
  * ```
  */
 export function analyzeGraph(json: unknown, opts: { batchSize?: number } = {}): GraphAnalysis {
-  const empty = { shapes: {}, params: 0, flopsPerSample: 0 };
+  const empty = { shapes: Object.create(null) as Record<string, number[]>, params: 0, flopsPerSample: 0 };
   try {
     return analyze(json, opts);
   } catch (e) {
@@ -54,7 +54,7 @@ export function analyzeGraph(json: unknown, opts: { batchSize?: number } = {}): 
 
 function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   const diagnostics: Diagnostic[] = [];
-  const done = (): GraphAnalysis => ({ shapes: {}, params: 0, flopsPerSample: 0, diagnostics });
+  const done = (): GraphAnalysis => ({ shapes: Object.create(null) as Record<string, number[]>, params: 0, flopsPerSample: 0, diagnostics });
   const error = (code: string, message: string, nodeId?: string): void => {
     diagnostics.push(nodeId === undefined ? { code, severity: 'error', message } : { code, severity: 'error', nodeId, message });
   };

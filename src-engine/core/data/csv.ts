@@ -1,12 +1,14 @@
-import { DataError } from './types';
+import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
 
 /**
  * Split CSV text into rows of cells (RFC 4180): fields may be quoted, quotes inside quoted fields
  * are doubled, quoted fields may hold the delimiter and line breaks; CRLF and LF both end a row.
  * Blank lines are skipped. Returns each row with the 1-based line it starts on.
+ *
+ * @throws DataError `DATA_TOO_LARGE` past `maxCells` cells, before they are all held in memory.
  */
-export function parseCsvRows(text: string, delimiter = ','): { line: number; cells: string[] }[] {
+export function parseCsvRows(text: string, delimiter = ',', maxCells: number = DATA_LIMITS.maxCsvCells): { line: number; cells: string[] }[] {
   const rows: { line: number; cells: string[] }[] = [];
   let cells: string[] = [];
   let cell = '';
@@ -16,7 +18,10 @@ export function parseCsvRows(text: string, delimiter = ','): { line: number; cel
   let rowLine = 1;
   let i = 0;
   if (text.charCodeAt(0) === 0xfeff) i = 1; // byte-order mark
+  let cellCount = 0;
+  const tooMany = () => new DataError('DATA_TOO_LARGE', `CSV: more than ${maxCells.toLocaleString('en-US')} cells (line ${line}); Netwright loads CSVs up to that size.`);
   const endRow = (): void => {
+    if (++cellCount > maxCells) throw tooMany();
     cells.push(cellWasQuoted ? cell : cell.trim());
     if (!(cells.length === 1 && cells[0] === '' && !cellWasQuoted)) rows.push({ line: rowLine, cells });
     cells = [];
@@ -45,6 +50,7 @@ export function parseCsvRows(text: string, delimiter = ','): { line: number; cel
       quoted = true;
       cellWasQuoted = true;
     } else if (c === delimiter) {
+      if (++cellCount > maxCells) throw tooMany();
       cells.push(cellWasQuoted ? cell : cell.trim());
       cell = '';
       cellWasQuoted = false;
@@ -114,11 +120,14 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
     if (target < 0 && /^\d+$/.test(tc)) target = Number(tc);
   }
   if (!(target >= 0 && target < width) || !Number.isInteger(target)) {
-    throw new DataError('DATA_CSV_NO_TARGET', `${name}: no target column ${JSON.stringify(tc)}; the columns are ${header.map((h) => JSON.stringify(h)).join(', ')}.`);
+    // NOTE: messages never quote the file's contents (header names, cells): they name lines and
+    // column numbers, so an error cannot be used to read a file (issue #17).
+    throw new DataError('DATA_CSV_NO_TARGET', `${name}: no target column ${JSON.stringify(tc)}; the CSV has ${width} columns (name one from its header row, or give its 0-based number).`);
   }
 
   const n = body.length;
   const nf = width - 1;
+  if (n * width > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} rows × ${width} columns is over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values.`);
   const features = new Float32Array(n * nf);
   const problems: string[] = [];
   let nanCount = 0;
@@ -135,7 +144,7 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
         if (missing) nanCount++;
         else badCount++;
         if (problems.length < MAX_LISTED) {
-          problems.push(`line ${body[r].line}, column ${JSON.stringify(header[c])}: ${missing ? (s === '' ? 'empty cell' : `missing value "${s}"`) : `"${s}" is not a number`}`);
+          problems.push(`line ${body[r].line}, column ${c + 1}: ${missing ? (s === '' ? 'empty cell' : 'missing value') : 'not a number'}`);
         }
       }
       features[r * nf + f++] = v;
@@ -162,13 +171,13 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
   if (task === 'regression') {
     const bad = raw.findIndex((_, i) => Number.isNaN(numeric[i]));
     if (bad >= 0) {
-      throw new DataError('DATA_NAN', `${name}: line ${body[bad].line}, target column ${JSON.stringify(header[target])}: "${raw[bad]}" is not a number (regression needs numeric targets).`);
+      throw new DataError('DATA_NAN', `${name}: line ${body[bad].line}, target column ${target + 1}: not a number (regression needs numeric targets).`);
     }
     return { name, task, count: n, features, featureShape: [nf], targets: Float32Array.from(numeric), targetShape: [1], numClasses: 0, classNames: [], featureNames };
   }
   const emptyLabel = raw.findIndex((s) => s === '');
   if (emptyLabel >= 0) {
-    throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${JSON.stringify(header[target])}: empty label.`);
+    throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: empty label.`);
   }
   const labels = [...new Set(raw)];
   if (allNumeric) labels.sort((a, b) => parseNumber(a) - parseNumber(b));

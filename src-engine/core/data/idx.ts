@@ -1,4 +1,4 @@
-import { DataError } from './types';
+import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
 
 /** A parsed IDX array (the format of the MNIST family of files). */
@@ -26,7 +26,7 @@ const TYPE_BYTES: Record<number, { name: string; bytes: number }> = {
  * @param label a name for messages (the file name).
  * @throws DataError `DATA_IDX_*` when the header or length is wrong.
  */
-export function parseIdx(bytes: Uint8Array, label = 'IDX file'): IdxArray {
+export function parseIdx(bytes: Uint8Array, label = 'IDX file', maxValues: number = DATA_LIMITS.maxValues): IdxArray {
   if (bytes.length < 4) {
     throw new DataError('DATA_IDX_TRUNCATED', `${label}: ${bytes.length} bytes is too short for an IDX header (the file is truncated or not an IDX file).`);
   }
@@ -55,6 +55,10 @@ export function parseIdx(bytes: Uint8Array, label = 'IDX file'): IdxArray {
     if (d === 0) throw new DataError('DATA_IDX_BAD_DIMS', `${label}: dimension ${i} has size 0.`);
     dims.push(d);
     count *= d;
+  }
+  // Before the length check and the allocation: a header may declare 2³² × 2³² values.
+  if (count > maxValues) {
+    throw new DataError('DATA_TOO_LARGE', `${label}: the header declares ${dims.join('×')} values, over the limit of ${maxValues.toLocaleString('en-US')}.`);
   }
   const expected = headerLen + count * type.bytes;
   if (bytes.length !== expected) {

@@ -1,5 +1,5 @@
 import { Rng } from '../../base/rng';
-import { DataError } from './types';
+import { DATA_LIMITS, DataError } from './types';
 import type { Dataset } from './types';
 
 /** Options shared by the synthetic 2-D sets. */
@@ -37,6 +37,7 @@ export function isSynthetic(name: string): name is SyntheticName {
 export function syntheticDataset(name: SyntheticName, options: SyntheticOptions = {}): Dataset {
   const n = options.samples ?? 500;
   if (!Number.isInteger(n) || n < 2) throw new DataError('DATA_BAD_OPTION', `${name}: samples must be an integer ≥ 2 (got ${n}).`);
+  if (n > DATA_LIMITS.maxSamples) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} samples is over the limit of ${DATA_LIMITS.maxSamples.toLocaleString('en-US')}; use fewer.`);
   const noise = options.noise ?? (name === 'blobs' ? 1 : name === 'xor' ? 0 : 0.1);
   if (!(noise >= 0)) throw new DataError('DATA_BAD_OPTION', `${name}: noise must be ≥ 0 (got ${noise}).`);
   const rng = new Rng(options.seed ?? 0);

@@ -56,7 +56,34 @@ export type DataErrorCode =
   | 'DATA_UNKNOWN'
   | 'DATA_BAD_OPTION'
   | 'DATA_NOT_FOUND'
-  | 'DATA_TOO_SMALL';
+  | 'DATA_TOO_SMALL'
+  /** Over DATA_LIMITS: refused before anything that large is allocated. */
+  | 'DATA_TOO_LARGE'
+  /** A path outside what the user chose (web mode: the workspace; Electron: a file they picked). */
+  | 'DATA_NOT_ALLOWED'
+  /** A device, FIFO or folder where a data file was expected. */
+  | 'DATA_NOT_A_FILE';
+
+/**
+ * How large a dataset may be. A project file names its dataset, so these are what a file from a
+ * stranger can make the engine allocate: each is checked before the allocation it bounds.
+ */
+export const DATA_LIMITS = {
+  /** Feature and target values of one loaded set (2²⁷ float32 = 512 MiB; MNIST is 47 M). */
+  maxValues: 2 ** 27,
+  /** Samples a synthetic set may generate (the Train dock offers up to 1,000,000). */
+  maxSamples: 1_000_000,
+  /** CSV text read from disk. */
+  maxCsvBytes: 128 * 2 ** 20,
+  /** Cells of a CSV (a cell costs a string and an array slot while parsing). */
+  maxCsvCells: 16_000_000,
+  /** One IDX file, raw or decompressed. */
+  maxIdxBytes: 256 * 2 ** 20,
+} as const;
+export type DataLimits = { -readonly [K in keyof typeof DATA_LIMITS]: number };
+
+/** `n` in MiB for messages. */
+export const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)} MiB`;
 
 /** A data problem the user can act on. `code` is stable; `message` says what and where. */
 export class DataError extends Error {

@@ -58,6 +58,11 @@ export function StatusBar() {
         <span className={`status-dot status-dot--${state}`} aria-hidden="true" />
         {LABEL[state]}
         {detail && state !== 'ready' ? <span className="status-detail"> — {detail}</span> : null}
+        {state === 'failed' ? (
+          <button type="button" className="status-action" data-testid="engine-restart" onClick={() => useEngine.getState().restart()}>
+            Restart engine
+          </button>
+        ) : null}
       </span>
       {info ? (
         <>

@@ -2,6 +2,7 @@ import { getOp } from '../../../src-engine/core/ops/registry';
 import type { Diagnostic } from '../../../src-engine/base/ir/diagnostics';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
+import { estimateTrainingBytes, memoryWarning } from '../../../src-engine/core/analysis/memory';
 import { UNCONNECTED } from './graph';
 
 /** What the canvas shows about a design: the engine's own analysis plus per-node figures. */
@@ -46,24 +47,25 @@ export function analyzeDesign(graph: GraphIR): DesignAnalysis {
   const t0 = performance.now();
   const batchSize = graph.training && Number.isInteger(graph.training.batchSize) && graph.training.batchSize >= 1 ? graph.training.batchSize : undefined;
   const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
-  const nodeParams: Record<string, number> = {};
-  let activations = 0;
+  // Keyed by node ids, which come from files: no prototype, so `toString` is an ordinary key.
+  const nodeParams = Object.create(null) as Record<string, number>;
   for (const node of graph.nodes) {
-    const shape = a.shapes[node.id];
-    if (!shape) continue;
-    activations += shape.slice(1).reduce((p, d) => p * d, 1);
+    if (!Object.hasOwn(a.shapes, node.id)) continue;
     const def = getOp(node.op);
     if (!def?.params) continue;
+    if (!node.inputs.every((s) => Object.hasOwn(a.shapes, s))) continue;
     const inputs = node.inputs.map((s) => a.shapes[s]);
-    if (inputs.some((s) => !s)) continue;
     try {
       nodeParams[node.id] = def.params({ inputs, attrs: node.attrs }).reduce((sum, p) => sum + p.shape.reduce((x, d) => x * d, 1), 0);
     } catch {
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
   }
-  const byNode: Record<string, Diagnostic[]> = {};
-  for (const d of a.diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
-  const memoryBytes = 4 * (4 * a.params + 2 * (batchSize ?? 1) * activations);
-  return { shapes: a.shapes, nodeParams, diagnostics: a.diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
+  const memoryBytes = estimateTrainingBytes(graph, a.shapes, a.params, batchSize ?? 1);
+  // The problems panel warns about a design too large to train before Train is pressed.
+  const tooBig = batchSize === undefined ? undefined : memoryWarning(memoryBytes, batchSize);
+  const diagnostics: Diagnostic[] = tooBig ? [...a.diagnostics, tooBig] : a.diagnostics;
+  const byNode = Object.create(null) as Record<string, Diagnostic[]>;
+  for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
+  return { shapes: a.shapes, nodeParams, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };
 }

@@ -109,8 +109,15 @@ export function freshId(op: string, taken: ReadonlySet<string>): string {
   for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
 }
 
-/** Valid node ids: a letter or `_` first, then letters, digits, `_`, `-`, `.` (they name graph inputs and outputs). */
-export const NODE_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+/**
+ * Valid node ids: a letter or `_` first, then letters, digits, `_`, `-`, `.` (they name graph
+ * inputs and outputs); not `__proto__`, `constructor` or `prototype`, which the engine's validator
+ * refuses too (as keys they reach Object.prototype).
+ */
+export const NODE_ID_PATTERN = /^(?!(?:__proto__|constructor|prototype)$)[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** Ids the engine refuses as keys (see NODE_ID_PATTERN). */
+export const RESERVED_NODE_IDS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A new node of `op` with default attrs and no inputs connected. Throws for an unknown op. */
 export function createNode(op: string, taken: ReadonlySet<string>, id?: string): NodeIR {

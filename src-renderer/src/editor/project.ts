@@ -1,9 +1,10 @@
 import { migrateGraph } from '../../../src-engine/base/ir/migrate';
+import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol/limits';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
-import { UNCONNECTED, copyValue } from './graph';
+import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
 import { autoLayout } from './layout';
 
 /** Why a file could not be opened. Codes are stable; the message is shown to the user as is. */
@@ -18,6 +19,9 @@ export const ProjectCode = {
   NEWER: 'E_PROJECT_NEWER',
   CORRUPT: 'E_PROJECT_CORRUPT',
   UNKNOWN_OP: 'E_PROJECT_UNKNOWN_OP',
+  /** Nested deeper or holding more values than any Netwright project (VALUE_LIMITS). */
+  TOO_DEEP: 'E_PROJECT_TOO_DEEP',
+  TOO_LARGE: 'E_PROJECT_TOO_LARGE',
 } as const;
 
 export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[] } | ({ ok: false } & ProjectError);
@@ -33,9 +37,10 @@ function fail(code: string, message: string): ProjectParse {
 function normaliseAttrs(node: { op: string; attrs: Record<string, unknown> }): Attrs {
   const def = getOp(node.op)!;
   const attrs: Attrs = {};
-  for (const [name, value] of Object.entries(node.attrs)) attrs[name] = value as AttrValue;
+  // `__proto__` from JSON is an own key; assigning it would replace this object's prototype.
+  for (const [name, value] of Object.entries(node.attrs)) if (name !== '__proto__') attrs[name] = value as AttrValue;
   for (const [name, spec] of Object.entries(def.attrs)) {
-    const v = attrs[name];
+    const v = Object.hasOwn(attrs, name) ? attrs[name] : undefined;
     if (v === undefined) attrs[name] = copyValue(spec.default);
     else if (spec.kind === 'ints' && typeof v === 'number') attrs[name] = Array.from({ length: spec.length ?? 1 }, () => v);
   }
@@ -60,6 +65,7 @@ function readGraph(raw: unknown, notes: string[]): { ok: true; graph: GraphIR } 
   for (const [i, n] of g.nodes.entries()) {
     const where = `node #${i + 1}`;
     if (!isRecord(n) || typeof n.id !== 'string' || n.id === '' || typeof n.op !== 'string') return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: ${where} has no id or op.` };
+    if (RESERVED_NODE_IDS.has(n.id)) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: a node is called "${n.id}", which Netwright does not allow as a node name.` };
     if (ids.has(n.id)) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: two nodes are called "${n.id}".` };
     if (!getOp(n.op)) return { ok: false, code: ProjectCode.UNKNOWN_OP, message: `Node "${n.id}" uses the op "${n.op}", which this version of Netwright does not have.` };
     const inputs = n.inputs ?? [];
@@ -99,6 +105,10 @@ export function parseProject(text: string): ProjectParse {
     return fail(ProjectCode.NOT_JSON, `This file is not a Netwright project: it is not valid JSON (${(e as Error).message}).`);
   }
   if (!isRecord(json)) return fail(ProjectCode.FOREIGN, 'This file is not a Netwright project: it holds no project object.');
+  // Before anything walks it: a value nested thousands deep opens, but saving it, training it or
+  // sending it anywhere overflows the stack (JSON.stringify, structured clone).
+  const over = checkValueLimits(json, VALUE_LIMITS, 'This file');
+  if (over) return fail(over.code === 'E_PROTOCOL_TOO_DEEP' ? ProjectCode.TOO_DEEP : ProjectCode.TOO_LARGE, `${over.message} It is damaged or not a Netwright project.`);
   const notes: string[] = [];
   if (json.format === GRAPH_FORMAT) {
     const r = readGraph(json, notes);
@@ -117,16 +127,17 @@ export function parseProject(text: string): ProjectParse {
   if (!r.ok) return r;
   const rawLayout = json.layout ?? {};
   if (!isRecord(rawLayout)) return fail(ProjectCode.CORRUPT, 'The file is damaged: "layout" is not an object.');
-  const layout: Record<string, XY> = {};
+  // Keyed by node ids from the file: no prototype, and only own keys of the file's layout are read.
+  const layout = Object.create(null) as Record<string, XY>;
   let missing = false;
   for (const n of r.graph.nodes) {
-    const p = rawLayout[n.id];
+    const p = Object.hasOwn(rawLayout, n.id) ? rawLayout[n.id] : undefined;
     if (isXY(p)) layout[n.id] = { x: p.x, y: p.y };
     else missing = true;
   }
   if (missing) {
     const auto = autoLayout(r.graph);
-    for (const n of r.graph.nodes) layout[n.id] ??= auto[n.id];
+    for (const n of r.graph.nodes) if (!Object.hasOwn(layout, n.id)) layout[n.id] = auto[n.id];
     notes.push('Some nodes had no position; they were placed automatically.');
   }
   const ui = isRecord(json.ui) ? (json.ui as ProjectUi) : undefined;

@@ -35,8 +35,19 @@ function portChannel(port: MessagePort): Channel {
   };
 }
 
+/** How to ask the current host to start the engine afresh (set by whichever host is connected). */
+let restartCommand: (() => void) | undefined;
+
+/** Ask the host to restart the engine (after it gave up on a crash loop); false when no host is connected. */
+export function restartEngine(): boolean {
+  if (!restartCommand) return false;
+  restartCommand();
+  return true;
+}
+
 /** Connect through the Electron preload bridge. */
 function connectElectron(bridge: PreloadBridge, sink: ConnectionSink): () => void {
+  restartCommand = () => bridge.restartEngine();
   let current: Channel | undefined;
   const onWindowMessage = (e: MessageEvent) => {
     if (e.source !== window || (e.data as { type?: unknown })?.type !== ENGINE_PORT_MESSAGE || !e.ports[0]) return;
@@ -92,6 +103,9 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const socket = new WebSocket(`${proto}://${location.host}/engine?token=${encodeURIComponent(token)}`);
     ws = socket;
+    restartCommand = () => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ kind: 'host', type: 'restart-engine' }));
+    };
     // Binary frames (probe frames with typed arrays, protocol/wire.ts) arrive as ArrayBuffers.
     socket.binaryType = 'arraybuffer';
     socket.onmessage = (e) => {

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 import { PROTOCOL_VERSION, RpcClient, type EngineInfo } from '../../../src-engine/protocol';
-import { connectToHost } from '../engine/connection';
+import { connectToHost, restartEngine } from '../engine/connection';
 
 export type ConnectionState = 'connecting' | 'starting' | 'ready' | 'crashed' | 'restarting' | 'failed' | 'disconnected';
 
@@ -12,6 +12,8 @@ export interface EngineStore {
   client: RpcClient | undefined;
   /** Start connecting; returns a disposer. Called once by the app shell. */
   connect(): () => void;
+  /** Ask the host to start the engine afresh (offered once it has given up after repeated crashes). */
+  restart(): void;
 }
 
 const log = (message: string) => console.error(`[netwright] ${message}`);
@@ -26,6 +28,9 @@ export const useEngine = create<EngineStore>((set, get) => ({
   restarts: 0,
   detail: undefined,
   client: undefined,
+  restart() {
+    if (restartEngine()) set({ state: 'restarting', detail: undefined });
+  },
   connect() {
     return connectToHost({
       log,

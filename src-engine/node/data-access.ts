@@ -1,0 +1,118 @@
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DataError, mib } from '../core/data';
+
+/**
+ * Which data files a project may name (issue #17). A project file is a stranger's input: its
+ * `training.dataset.options.path` (CSV) or `.dir` (IDX folder) must not reach past what the user
+ * chose. Paths are resolved through symlinks before they are checked.
+ *
+ * - `unrestricted`: the command-line trainer, where the user typed the path themselves.
+ * - `roots`: web mode: files inside the workspace folder(s).
+ * - `granted`: Electron: files and folders the user picked in a dialog (main tells the engine).
+ */
+export type DataAccess = { kind: 'unrestricted' } | { kind: 'roots'; roots: readonly string[] } | { kind: 'granted'; paths: Set<string> };
+
+export const UNRESTRICTED: DataAccess = { kind: 'unrestricted' };
+
+/** `child` is `parent` or inside it (both already resolved). */
+function within(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The real path of `p`, or DATA_NOT_FOUND (the message names the path the project gave, nothing read from it). */
+function real(p: string, what: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    throw new DataError('DATA_NOT_FOUND', `${what}: ${p} does not exist.`);
+  }
+}
+
+/** Resolve and check a path from a project; returns its real path. */
+export function allowedPath(p: string, what: string, access: DataAccess): string {
+  if (typeof p !== 'string' || p === '' || p.length > 4096 || p.includes('\0')) throw new DataError('DATA_BAD_OPTION', `${what}: that is not a valid path.`);
+  if (access.kind === 'unrestricted') return real(p, what);
+  if (access.kind === 'roots') {
+    const roots = access.roots.map((r) => {
+      try {
+        return realpathSync.native(r);
+      } catch {
+        return path.resolve(r);
+      }
+    });
+    // Relative paths are relative to the (first) workspace, as the web file picker gives them.
+    const abs = path.resolve(roots[0] ?? '/', p);
+    const lexicallyInside = roots.some((r) => within(abs, r));
+    if (!lexicallyInside) throw new DataError('DATA_NOT_ALLOWED', `${what}: in web mode Netwright reads data only from inside its workspace folder; copy the file there.`);
+    const resolved = real(abs, what);
+    if (!roots.some((r) => within(resolved, r))) throw new DataError('DATA_NOT_ALLOWED', `${what}: ${p} links to a place outside the workspace folder; Netwright does not follow it.`);
+    return resolved;
+  }
+  const resolved = real(path.resolve(p), what);
+  for (const g of access.paths) {
+    let granted: string;
+    try {
+      granted = realpathSync.native(g);
+    } catch {
+      continue;
+    }
+    if (resolved === granted || (isDirectory(granted) && within(resolved, granted))) return resolved;
+  }
+  throw new DataError('DATA_NOT_ALLOWED', `${what}: Netwright reads only data files you chose in its file dialog; a project cannot name one by itself.`);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Read a data file a project names, within `maxBytes`: checked against `access`, opened without
+ * blocking (a FIFO cannot hang the engine), and only if it is a regular file (`/dev/zero` and
+ * `/dev/urandom` are not) no larger than the limit. Nothing of its contents goes into an error.
+ */
+export function readDataFile(p: string, what: string, access: DataAccess, maxBytes: number): Buffer {
+  const resolved = allowedPath(p, what, access);
+  let fd: number;
+  try {
+    fd = openSync(resolved, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_NOT_A_FILE', `${what}: ${p} cannot be opened (${code ?? 'error'}).`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new DataError('DATA_NOT_A_FILE', `${what}: ${p} is not a regular file (a folder, device or pipe).`);
+    if (st.size > maxBytes) throw new DataError('DATA_TOO_LARGE', `${what}: ${p} is ${mib(st.size)}; Netwright loads such files up to ${mib(maxBytes)}.`);
+    // Read what fstat promised and no more (a file growing while it is read is cut at the limit).
+    const out = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < out.length) {
+      const n = readSync(fd, out, off, out.length - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return out.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Decompress gzip data, refusing to produce more than `maxBytes` (a gzip bomb stops there). */
+export function gunzipBounded(bytes: Uint8Array, what: string, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new DataError('DATA_TOO_LARGE', `${what}: decompresses to more than ${mib(maxBytes)}; Netwright loads such files up to that size.`);
+    }
+    throw new DataError('DATA_IDX_TRUNCATED', `${what}: a damaged gzip file; copy or download it again.`);
+  }
+}

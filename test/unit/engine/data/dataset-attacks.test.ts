@@ -1,0 +1,176 @@
+/**
+ * Issue #17, class 3: datasets stay inside what the user chose and cannot exhaust memory. Each
+ * attack is a project's `training.dataset`, as a stranger's file would carry it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import type { DataError} from '../../../../src-engine/core/data';
+import { DATA_LIMITS, csvDataset, parseCsvRows, parseIdx, syntheticDataset } from '../../../../src-engine/core/data';
+import { gunzipBounded, readDataFile, type DataAccess } from '../../../../src-engine/node/data-access';
+import { loadDataset } from '../../../../src-engine/node/datasets';
+import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
+
+const codeOf = (f: () => unknown): string | undefined => {
+  try {
+    f();
+  } catch (e) {
+    return (e as DataError).code ?? `threw ${(e as Error).message}`;
+  }
+  return undefined;
+};
+const messageOf = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return '';
+};
+
+const SECRET = 'root:x:0:0:s3cr3t';
+function workspace() {
+  const ws = mkdtempSync(path.join(tmpdir(), 'nw-data-ws-'));
+  const outside = mkdtempSync(path.join(tmpdir(), 'nw-data-outside-'));
+  writeFileSync(path.join(ws, 'ok.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n');
+  writeFileSync(path.join(outside, 'secret.csv'), `${SECRET},b\n1,2\n`);
+  symlinkSync(path.join(outside, 'secret.csv'), path.join(ws, 'link.csv'));
+  symlinkSync(outside, path.join(ws, 'linked-folder'));
+  const access: DataAccess = { kind: 'roots', roots: [ws] };
+  return { ws, outside, access };
+}
+const csv = (p: string) => ({ name: 'csv', options: { path: p } });
+
+describe('dataset paths are confined (web mode: the workspace)', () => {
+  it('negative control: without confinement (the CLI) an outside CSV loads', () => {
+    const { outside } = workspace();
+    expect(loadDataset(csv(path.join(outside, 'secret.csv'))).train.count).toBe(1);
+  });
+
+  it('loads a CSV inside the workspace, by relative or absolute path', () => {
+    const { ws, access } = workspace();
+    expect(loadDataset(csv('ok.csv'), 0, access).train.count).toBe(3);
+    expect(loadDataset(csv(path.join(ws, 'ok.csv')), 0, access).train.count).toBe(3);
+  });
+
+  it.each([
+    ['an absolute path outside', (o: string) => path.join(o, 'secret.csv')],
+    ['/etc/passwd', () => '/etc/passwd'],
+    ['a ../ escape', (o: string) => `../${path.basename(o)}/secret.csv`],
+    ['a symlinked file', () => 'link.csv'],
+    ['a file in a symlinked folder', () => 'linked-folder/secret.csv'],
+  ])('refuses %s with DATA_NOT_ALLOWED and no file contents in the message', (_name, target) => {
+    const { outside, access } = workspace();
+    const p = target(outside);
+    expect(codeOf(() => loadDataset(csv(p), 0, access))).toBe('DATA_NOT_ALLOWED');
+    const msg = messageOf(() => loadDataset(csv(p), 0, access));
+    expect(msg).not.toContain('root:');
+    expect(msg).not.toContain('s3cr3t');
+  });
+
+  it('refuses IDX folders outside the workspace, and links out of an allowed folder', () => {
+    const { ws, outside, access } = workspace();
+    expect(codeOf(() => loadDataset({ name: 'mnist', options: { dir: outside } }, 0, access))).toBe('DATA_NOT_ALLOWED');
+    expect(codeOf(() => loadDataset({ name: 'fashion-mnist', options: { dir: 'linked-folder' } }, 0, access))).toBe('DATA_NOT_ALLOWED');
+    const inside = path.join(ws, 'idx');
+    mkdirSync(inside);
+    symlinkSync(path.join(outside, 'secret.csv'), path.join(inside, 'train-images-idx3-ubyte'));
+    expect(codeOf(() => loadDataset({ name: 'mnist', options: { dir: 'idx' } }, 0, access))).toBe('DATA_NOT_ALLOWED');
+  });
+
+  it('Electron: only paths the user picked (or files in a picked folder) are read', () => {
+    const { ws, outside } = workspace();
+    const granted: DataAccess = { kind: 'granted', paths: new Set([path.join(ws, 'ok.csv')]) };
+    expect(loadDataset(csv(path.join(ws, 'ok.csv')), 0, granted).train.count).toBe(3);
+    expect(codeOf(() => loadDataset(csv(path.join(outside, 'secret.csv')), 0, granted))).toBe('DATA_NOT_ALLOWED');
+    expect(codeOf(() => loadDataset(csv('/etc/passwd'), 0, granted))).toBe('DATA_NOT_ALLOWED');
+    // A picked folder grants what is inside it, through links resolved first.
+    const folder: DataAccess = { kind: 'granted', paths: new Set([outside]) };
+    expect(loadDataset(csv(path.join(ws, 'link.csv')), 0, folder).train.count).toBe(1);
+    expect(codeOf(() => loadDataset(csv(path.join(ws, 'ok.csv')), 0, folder))).toBe('DATA_NOT_ALLOWED');
+    expect(codeOf(() => loadDataset(csv('x.csv'), 0, { kind: 'granted', paths: new Set() }))).toBe('DATA_NOT_FOUND');
+  });
+
+  it('CSV errors name lines and column numbers, never the file\'s contents', () => {
+    const text = `${SECRET},b,label\n1,${SECRET},x\n,2,y\n`;
+    for (const opts of [{}, { targetColumn: 'nope' }, { task: 'regression' as const }, { targetColumn: 0 }]) {
+      const msg = messageOf(() => csvDataset(text, opts));
+      expect(msg, JSON.stringify(opts)).not.toBe('');
+      expect(msg).not.toContain('s3cr3t');
+    }
+  });
+});
+
+describe('memory bombs are refused before they are allocated', () => {
+  const unrestricted: DataAccess = { kind: 'unrestricted' };
+
+  it.each(['/dev/zero', '/dev/urandom'])('%s as a CSV or IDX folder file: DATA_NOT_A_FILE at once', (dev) => {
+    if (!existsSync(dev)) return;
+    const t0 = Date.now();
+    expect(codeOf(() => loadDataset(csv(dev), 0, unrestricted))).toBe('DATA_NOT_A_FILE');
+    expect(codeOf(() => loadDataset(csv(dev), 0, { kind: 'roots', roots: ['/dev'] }))).toBe('DATA_NOT_A_FILE');
+    const dir = mkdtempSync(path.join(tmpdir(), 'nw-dev-'));
+    symlinkSync(dev, path.join(dir, 'train-images-idx3-ubyte'));
+    expect(codeOf(() => loadDataset({ name: 'mnist', options: { dir } }, 0, unrestricted))).toMatch(/DATA_NOT_A_FILE|DATA_NOT_ALLOWED/);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a FIFO does not hang the engine', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nw-fifo-'));
+    const fifo = path.join(dir, 'data.csv');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      return; // no mkfifo here
+    }
+    expect(codeOf(() => loadDataset(csv(fifo), 0, { kind: 'roots', roots: [dir] }))).toBe('DATA_NOT_A_FILE');
+  });
+
+  it('a CSV over the size limit is refused from its size, before it is read', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nw-big-'));
+    const p = path.join(dir, 'big.csv');
+    writeFileSync(p, 'a,b\n'.repeat(1000));
+    expect(codeOf(() => readDataFile(p, 'csv', { kind: 'roots', roots: [dir] }, 100))).toBe('DATA_TOO_LARGE');
+    expect(readDataFile(p, 'csv', { kind: 'roots', roots: [dir] }, 4000).length).toBe(4000);
+  });
+
+  it('a gzip bomb stops at the decompressed-size limit (negative control: unbounded, it inflates)', () => {
+    const bomb = gzipSync(Buffer.alloc(32 * 2 ** 20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(gunzipBounded(bomb, 'x', 64 * 2 ** 20).length).toBe(32 * 2 ** 20);
+    expect(codeOf(() => gunzipBounded(bomb, 'x', 2 ** 20))).toBe('DATA_TOO_LARGE');
+    expect(codeOf(() => gunzipBounded(Buffer.from([0x1f, 0x8b, 1, 2, 3]), 'x', 2 ** 20))).toBe('DATA_IDX_TRUNCATED');
+  });
+
+  it('an IDX header declaring billions of values is refused before the allocation', () => {
+    const header = Buffer.from([0, 0, 0x08, 3, 0xff, 0xff, 0xff, 0xff, 0, 0, 0x10, 0, 0, 0, 0x10, 0]);
+    expect(codeOf(() => parseIdx(header))).toBe('DATA_TOO_LARGE');
+    const small = Buffer.from([0, 0, 0x08, 1, 0, 0, 0, 4, 1, 2, 3, 4]);
+    expect(parseIdx(small).data.length).toBe(4);
+    expect(codeOf(() => parseIdx(small, 'x', 3))).toBe('DATA_TOO_LARGE');
+  });
+
+  it('two-moons with 1e9 samples is refused at once; a million still loads', () => {
+    const t0 = Date.now();
+    expect(codeOf(() => loadDataset({ name: 'two-moons', options: { samples: 1e9 } }))).toBe('DATA_TOO_LARGE');
+    expect(codeOf(() => syntheticDataset('blobs', { samples: DATA_LIMITS.maxSamples + 1 }))).toBe('DATA_TOO_LARGE');
+    expect(Date.now() - t0).toBeLessThan(100);
+    expect(syntheticDataset('xor', { samples: DATA_LIMITS.maxSamples }).count).toBe(DATA_LIMITS.maxSamples);
+  });
+
+  it('a CSV with more cells than the limit stops while parsing', () => {
+    expect(codeOf(() => csvDataset('a,b\n' + '1,2\n'.repeat(100)))).toBeUndefined();
+    expect(parseCsvRows('1,2\n'.repeat(100), ',', 200)).toHaveLength(100);
+    expect(codeOf(() => parseCsvRows('1,2\n'.repeat(100), ',', 150))).toBe('DATA_TOO_LARGE');
+  });
+
+  it('the training memory limit is a share of RAM, capped by the WebAssembly heap', () => {
+    expect(trainingMemoryLimit({}, 16 * 2 ** 30, Infinity)).toBe(8 * 2 ** 30);
+    expect(trainingMemoryLimit({ NETWRIGHT_MEMORY_SHARE: '0.25' }, 16 * 2 ** 30, Infinity)).toBe(4 * 2 ** 30);
+    expect(trainingMemoryLimit({ NETWRIGHT_MEMORY_SHARE: 'lots' }, 16 * 2 ** 30, Infinity)).toBe(8 * 2 ** 30);
+    expect(trainingMemoryLimit({}, 64 * 2 ** 30, 2 * 2 ** 30)).toBe(2 * 2 ** 30);
+  });
+});

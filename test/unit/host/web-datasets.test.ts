@@ -1,0 +1,101 @@
+/**
+ * Issue #17, class 3, through the real web host and engine child: a project's dataset cannot read
+ * outside the workspace or exhaust the engine's memory, and a design too large for memory is
+ * refused before it allocates. The engine must be the same process afterwards, its RSS bounded.
+ */
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
+import { startWebServer, type WebServer } from '../../../src-main/web/server';
+import { connectClient, rssOf } from './attack-kit';
+
+let server: WebServer;
+let outside: string;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
+  const workspace = mkdtempSync(path.join(tmpdir(), 'netwright-workspace-'));
+  outside = mkdtempSync(path.join(tmpdir(), 'netwright-outside-'));
+  writeFileSync(path.join(outside, 'secret.csv'), 's3cr3t,b\n1,2\n');
+  writeFileSync(path.join(workspace, 'ok.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n');
+  symlinkSync(path.join(outside, 'secret.csv'), path.join(workspace, 'link.csv'));
+  server = await startWebServer({
+    rendererDir: dir,
+    workspaceDir: workspace,
+    engineEntry: path.resolve('src-engine/node/main.ts'),
+    engineExecArgv: ['--import', 'tsx'],
+    token: 'data-token',
+    log: () => {},
+  });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+async function session() {
+  const c = await connectClient(server.port, server.token);
+  await c.next((m) => m.kind === 'host' && m.state === 'ready', 20_000);
+  let id = 100;
+  const call = async (method: string, params: unknown) => {
+    const my = id++;
+    c.ws.send(JSON.stringify({ kind: 'request', id: my, method, params }));
+    return (await c.next((m) => m.id === my, 20_000)) as { ok: boolean; result?: { pid?: number }; error?: { code: string; message: string } };
+  };
+  const pid = (await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid!;
+  return { c, call, pid };
+}
+
+const preview = (options: Record<string, unknown>, name = 'csv') => ({ dataset: { name, options }, samples: 2 });
+
+describe('web mode: datasets a project names', () => {
+  it('reads a CSV in the workspace; refuses /etc/passwd, outside files and links out, without echoing them', async () => {
+    const { c, call, pid } = await session();
+    expect(await call('dataset.preview', preview({ path: 'ok.csv' }))).toMatchObject({ ok: true });
+    for (const p of ['/etc/passwd', path.join(outside, 'secret.csv'), 'link.csv', '../../../../../../etc/passwd']) {
+      const r = await call('dataset.preview', preview({ path: p }));
+      expect(r, p).toMatchObject({ ok: false, error: { code: 'DATA_NOT_ALLOWED' } });
+      expect(r.error!.message).not.toMatch(/root:|s3cr3t/);
+    }
+    expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
+    c.ws.close();
+  });
+
+  it('refuses memory bombs in a loop with coded errors; the engine stays the same process, its RSS bounded', async () => {
+    const { c, call, pid } = await session();
+    const bombs: [unknown, string][] = [
+      [preview({ path: '/dev/zero' }), 'DATA_NOT_ALLOWED'],
+      [preview({ path: '/dev/urandom' }), 'DATA_NOT_ALLOWED'],
+      [preview({ samples: 1e9 }, 'two-moons'), 'DATA_TOO_LARGE'],
+      [preview({ samples: 1e7 }, 'blobs'), 'DATA_TOO_LARGE'],
+      [preview({ dir: '/dev' }, 'mnist'), 'DATA_NOT_ALLOWED'],
+    ];
+    let base = 0;
+    for (let i = 0; i < 200; i++) {
+      if (i === 20) base = (await rssOf(pid)) ?? 0;
+      const [params, code] = bombs[i % bombs.length];
+      expect(await call('dataset.preview', params)).toMatchObject({ ok: false, error: { code } });
+    }
+    expect(((await rssOf(pid)) ?? 0) - base).toBeLessThan(64 * 2 ** 20);
+    expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
+    c.ws.close();
+  });
+
+  it('refuses to train a layer too large for memory (Linear 784→200000 at batch 64, the issue\'s case) before allocating it', async () => {
+    const { c, call, pid } = await session();
+    const g = JSON.parse(readFileSync(path.resolve('examples/two-moons-mlp.json'), 'utf8')) as { nodes: { id: string; attrs: Record<string, unknown> }[]; training: { batchSize: number } };
+    // The memory check runs before the data is loaded, so the Input need not match two-moons.
+    g.nodes.find((n) => n.id === 'xy')!.attrs.shape = [784];
+    g.nodes.find((n) => n.id === 'fc1')!.attrs.outFeatures = 200_000;
+    g.training.batchSize = 64;
+    const before = (await rssOf(pid)) ?? 0;
+    const r = await call('train.start', { graph: g, probes: false });
+    expect(r).toMatchObject({ ok: false, error: { code: 'E_TRAIN_TOO_MUCH_MEMORY' } });
+    expect(r.error!.message).toMatch(/at batch 64 needs at least \d/);
+    expect(((await rssOf(pid)) ?? 0) - before).toBeLessThan(64 * 2 ** 20);
+    expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
+    c.ws.close();
+  });
+});
