@@ -6,6 +6,11 @@ import { HostFileError, unwrapFileResult, type FileOpResult } from './host';
 
 const FilePath = z.string().min(1).max(4096);
 const ProjectText = z.string().max(80 * 1024 * 1024);
+/** An export's files as they travel to the host: paths relative to the export, bytes as base64. */
+const ExportFiles = z
+  .array(z.object({ path: z.string().min(1).max(1024), data: z.string().max(80 * 1024 * 1024) }))
+  .min(1)
+  .max(64);
 const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().max(1024), text: ProjectText });
 
 /**
@@ -22,7 +27,14 @@ export const FileMethods = {
   writeRecovery: { args: z.tuple([ProjectText]), result: z.null() },
   readRecovery: { args: z.tuple([]), result: z.object({ text: ProjectText, savedAt: z.number() }).nullable() },
   clearRecovery: { args: z.tuple([]), result: z.null() },
+  /**
+   * Write an exported model (docs/export.md) atomically: web mode into the workspace's `exports/`
+   * folder under the given name; Electron to the path the export dialog granted. Answers where.
+   */
+  writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles]), result: z.object({ path: z.string().max(4096) }) },
 } as const;
+/** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64 };
 export type FileMethod = keyof typeof FileMethods;
 export type FileArgs<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['args']>;
 export type FileResult<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['result']>;

@@ -83,6 +83,14 @@ export interface HostFiles {
    * it (projects cannot name data files by themselves). Web mode has none: data lives in the workspace.
    */
   pickDataset?(kind: 'file' | 'folder'): Promise<string | null>;
+  /**
+   * Electron: a native save dialog for an export (a file, or the folder a PyTorch project goes
+   * in); resolves the granted path or null when cancelled. Web mode has none: exports go to the
+   * workspace's `exports/` folder and to a browser download.
+   */
+  pickExport?(suggestedName: string, kind: 'file' | 'folder'): Promise<string | null>;
+  /** Write an export (bytes as base64) atomically; resolves where it was written. */
+  writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string }>;
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
   list(): Promise<{ path: string; name: string; modified: number }[]>;
   read(path: string): Promise<HostFile>;

@@ -12,11 +12,13 @@ import { prepareData, type LoadedDataset } from '../core/data';
 import { LoadedModel, TrainingSession, datasetPreview, sanityCheck } from './session';
 import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
 import { sweepLabel, sweepVariants } from './sweep';
-import { EXPORT_FORMATS, exportFormat, exportName } from '../core/export/formats';
+import { EXPORT_FORMATS, describeFormat, exportFormat, exportName } from '../core/export/formats';
 import { ExportError } from '../core/export/bundle';
-import { modelFromJSON } from '../core/export/json';
+import { modelFromJSON, modelToJSON } from '../core/export/json';
+import { OnnxError, importOnnx } from '../core/export/onnx';
+import { base64ToBytes } from '../base/base64';
 import type { TrainedModel } from '../core/export/model';
-import type { ExportSource } from '../protocol/messages';
+import type { ExportSource, LoadedModelInfo } from '../protocol/messages';
 import { featureSize } from '../core/data';
 
 /**
@@ -148,7 +150,9 @@ export class EngineService {
       },
       'model.predict': ({ runId, input, normalized }) => (this.loaded?.model.runId === runId ? this.loaded.model : this.session(runId)).predict(input, normalized ?? false),
       'model.export': ({ source, format }) => this.exportModel(source, format),
-      'model.load': ({ model }) => this.loadModel(model),
+      'model.load': ({ model }) => this.loadModel(modelFromJSON(model)),
+      'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
+      'model.import': ({ data }) => this.importModel(data),
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
       'runs.list': () => ({ runs: this.runStore().list() }),
       'runs.open': ({ id }) => runView(this.runStore().open(id)),
@@ -293,9 +297,21 @@ export class EngineService {
     return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files };
   }
 
-  private async loadModel(json: unknown) {
+  /** Import an ONNX file and make it the current model; answers it as a `netwright.model` object too. */
+  private async importModel(base64: string) {
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(base64);
+    } catch (e) {
+      throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
+    }
+    const imported = importOnnx(bytes);
+    const info = await this.loadModel(imported.model);
+    return { ...info, model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
+  }
+
+  private async loadModel(model: TrainedModel): Promise<LoadedModelInfo> {
     const host = this.host();
-    const model = modelFromJSON(json);
     this.replaceRun();
     const backend = await host.createBackend();
     let loaded: LoadedModel;
@@ -326,10 +342,10 @@ export class EngineService {
         this.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
       }
     }
-    return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}) };
+    return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
   }
 
-  private async start({ graph, overrides, probes, guard }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
+  private async start({ graph, overrides, probes, guard, init }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
     const host = this.host();
     const g = checkedGraph(graph);
     const t = g.training!;
@@ -337,6 +353,9 @@ export class EngineService {
     checkMemory(g, overrides?.batchSize ?? t.batchSize, host.memoryLimitBytes);
     const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
     const data = prepareData(await host.loadDataset(dataset, seed), dataset, seed);
+    // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
+    const from = init === 'loaded' ? this.loaded?.model.model : undefined;
+    if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
     this.replaceRun();
     const backend = await host.createBackend();
     const runId = `run-${++this.runs}`;
@@ -357,6 +376,7 @@ export class EngineService {
       backend.dispose?.();
       throw e;
     }
+    const warm = from ? session.warmStart(from) : undefined;
     let stored: string | undefined;
     let sink: RunSink | undefined;
     try {
@@ -388,6 +408,7 @@ export class EngineService {
     const info: StartInfo = {
       runId,
       ...(stored ? { storedRunId: stored } : {}),
+      ...(warm ? { warmStart: { taken: warm.taken.length, fresh: warm.fresh } } : {}),
       backend: backend.description,
       stepsPerEpoch: session.stepsPerEpoch,
       epochs: session.config.epochs,

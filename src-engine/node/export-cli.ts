@@ -1,7 +1,7 @@
 /**
  * Export a trained model from the command line (docs/export.md).
  *
- *   npm run export -- <project | model.json | run folder | run id> --format json|pytorch --out PATH [--which last|best] [--runs DIR]
+ *   npm run export -- <project | model.json | run folder | run id> --format json|onnx|pytorch --out PATH [--which last|best] [--runs DIR]
  *
  * The source: a project saved with its weights (`*.netwright.json`), a model file
  * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or

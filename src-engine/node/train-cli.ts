@@ -2,10 +2,11 @@
  * Headless training from the command line.
  *
  *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
- *                    [--export PATH [--export-format json|pytorch]]
+ *                    [--export PATH [--export-format json|onnx|pytorch]]
  *
  * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
- * a Netwright model file, any other as a PyTorch project folder, unless `--export-format` says.
+ * a Netwright model file, a `.onnx` one as ONNX, any other as a PyTorch project folder, unless
+ * `--export-format` says.
  *
  * Human-readable progress by default; `--json` prints one JSON object per line (progress, epoch,
  * done/error events), the last holding the final metrics with test figures under `test`.
@@ -27,11 +28,11 @@ import { loadDataset } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
-import { exportFormat } from '../core/export/formats';
+import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
 import { exportModelTo } from './export-cli';
 
-const USAGE = 'usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format json|pytorch]]';
+const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -45,9 +46,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 2;
   }
   const { file, json } = args;
-  const exportAs = args.exportPath ? exportFormat(args.exportFormat ?? (args.exportPath.endsWith('.json') ? 'json' : 'pytorch')) : undefined;
+  const exportAs = args.exportPath ? exportFormat(args.exportFormat ?? formatForPath(args.exportPath)) : undefined;
   if (args.exportPath && !exportAs) {
-    err(`--export-format must be json or pytorch (got ${args.exportFormat})\n${USAGE}\n`);
+    err(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${args.exportFormat})\n${USAGE}\n`);
     return 2;
   }
   const fail = (code: string, message: string, exit: number): number => {

@@ -333,6 +333,8 @@ export const StartInfo = z.object({
   task: z.enum(['classification', 'regression', 'reconstruction']),
   classNames: z.array(z.string()),
   /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
+  /** With `init: 'loaded'`: how many tensors came from the loaded model, and which of the graph's started fresh. */
+  warmStart: z.object({ taken: z.number().int().nonnegative(), fresh: z.array(z.string().max(300)).max(10_000) }).optional(),
   probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
 });
 export type StartInfo = z.infer<typeof StartInfo>;
@@ -388,6 +390,20 @@ export const ExportSource = z.discriminatedUnion('kind', [
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;
 
+/** What `model.load` (and `model.import`) answer: the loaded model's run id and what the Playground needs. */
+export const LoadedModelInfo = z.object({
+      runId: RunId,
+      task: z.enum(['classification', 'regression', 'reconstruction']),
+      classNames: z.array(z.string()),
+      /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
+      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+      /** Where the weights came from (run id, step, epoch). */
+      origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
+  /** The final metrics the model was saved with, by split (`test: { loss, accuracy }`). */
+  metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
+
 /**
  * Every request the engine answers. Adding a method = one entry here plus its handler in the
  * engine service; both ends get the types and the runtime checks from this table.
@@ -424,6 +440,12 @@ export const EngineMethods = {
       graph: z.unknown(),
       overrides: TrainOverrides.optional(),
       probes: z.union([ProbeOptions, z.literal(false)]).optional(),
+      /**
+       * `loaded`: start from the weights of the model loaded with `model.load` / `model.import`
+       * (fine-tuning): every tensor whose node id, name and size match is taken, the rest start
+       * fresh (a replaced head). Refused with `E_TRAIN_NO_LOADED_MODEL` when none is loaded.
+       */
+      init: z.enum(['loaded']).optional(),
       /** Divergence guard: pause on NaN/Inf, or when the loss exceeds `lossExplosion`× the first step's (default 100; 0: off). */
       guard: z
         .object({
@@ -522,15 +544,26 @@ export const EngineMethods = {
    */
   'model.load': {
     params: z.object({ model: z.unknown() }),
+    result: LoadedModelInfo,
+  },
+  /** The export formats (the engine's export table), in menu order: the Export menu lists them. */
+  'model.formats': {
+    params: z.object({}),
     result: z.object({
-      runId: RunId,
-      task: z.enum(['classification', 'regression', 'reconstruction']),
-      classNames: z.array(z.string()),
-      /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
-      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
-      /** Where the weights came from (run id, step, epoch). */
-      origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
+      formats: z.array(z.object({ id: z.string().max(32), label: z.string().max(64), doc: z.string().max(500), kind: z.enum(['file', 'folder']), name: z.string().max(64) })).max(64),
     }),
+  },
+  /**
+   * Import a model file (today: ONNX, docs/export.md "Import") and make it the connection's
+   * current model, as `model.load` does: answers the imported model as a `netwright.model` object
+   * (its graph goes on the canvas; the object is kept with the project when it is saved), whether
+   * Netwright's own graph came back (`restored`), and warnings. Unsupported nodes: a coded error
+   * listing each, and nothing changes.
+   */
+  'model.import': {
+    /** `data`: the file's bytes as base64 (web mode's browser → host socket carries JSON only); at most 48 MiB of text. */
+    params: z.object({ format: z.literal('onnx'), data: z.string().min(1).max(48 * 1024 * 1024) }),
+    result: LoadedModelInfo.extend({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) }),
   },
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {

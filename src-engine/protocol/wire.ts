@@ -41,11 +41,14 @@ export class WireError extends Error {
 /** Encode `message` for a byte stream: a string when it holds no typed arrays, else a binary frame. */
 export function encodeWire(message: unknown): string | Uint8Array {
   const arrays: ArrayBufferView[] = [];
-  const header = JSON.stringify(message, function (this: unknown, _key, value: unknown) {
-    const kind = kindOf(value);
+  const header = JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
+    // The holder's own value, not `value`: JSON.stringify has already applied toJSON, which turns
+    // a Node Buffer (a Uint8Array, as protobufjs and fs return) into `{type: 'Buffer', data: [...]}`.
+    const raw = this[key];
+    const kind = kindOf(raw);
     if (!kind) return value;
-    arrays.push(value as ArrayBufferView);
-    return { $ta: [kind, -1, (value as ArrayLike<number>).length] };
+    arrays.push(raw as ArrayBufferView);
+    return { $ta: [kind, -1, (raw as ArrayLike<number>).length] };
   });
   if (arrays.length === 0) return header;
   // Lay out the payload, then write the offsets into the header's placeholders (in order).

@@ -101,6 +101,14 @@ function registerFileIpc(): void {
       const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
     }
+    if (kind === 'export-file' || kind === 'export-folder') {
+      // The name the engine suggested (`MNIST CNN.onnx`, `MNIST CNN-pytorch`): a file, or the folder a PyTorch project is written as.
+      const name = typeof suggested === 'string' && suggested ? suggested.replace(/[\\/:*?"<>|]/g, '_').slice(0, 160) : 'model';
+      const ext = kind === 'export-file' ? path.extname(name).slice(1) : '';
+      const opts: Electron.SaveDialogOptions = { title: kind === 'export-folder' ? 'Export as a folder' : 'Export', defaultPath: name, ...(ext ? { filters: [{ name: ext.toUpperCase(), extensions: [ext] }, { name: 'All files', extensions: ['*'] }] } : {}) };
+      const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+      return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
+    }
     if (kind === 'dataset-file' || kind === 'dataset-folder') {
       const opts: Electron.OpenDialogOptions =
         kind === 'dataset-file' ? { properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }, { name: 'All files', extensions: ['*'] }] } : { properties: ['openDirectory'] };

@@ -28,6 +28,8 @@ const bridge: PreloadBridge = {
     pickOpen: async () => unwrapFileResult<HostFile | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'open')) as FileOpResult),
     pickSave: async (suggestedName) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, 'save', suggestedName)) as FileOpResult),
     pickDataset: async (kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'dataset-folder' : 'dataset-file')) as FileOpResult),
+    pickExport: async (suggestedName, kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'export-folder' : 'export-file', suggestedName)) as FileOpResult),
+    writeExport: (target, kind, files) => fileOp('writeExport', target, kind, files),
     list: () => fileOp('list'),
     read: (p) => fileOp('read', p),
     write: async (p, text) => void (await fileOp('write', p, text)),

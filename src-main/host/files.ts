@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
-import { FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
+import { FILE_VALUE_LIMIT, FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
+import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
+import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 
 /** A file operation failure with a stable code and a message for the user. */
@@ -128,6 +130,26 @@ export class FileService {
     await this.confine(abs);
     await writeAtomic(abs, text);
     await this.addRecent(abs);
+  }
+
+  /**
+   * Write an export atomically (src-engine/node/export-writer.ts: a temp file or folder, then a
+   * rename): web mode into `<workspace>/exports/<name>`, Electron to a path its export dialog granted.
+   */
+  async writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string }> {
+    const abs = this.opts.workspaceDir ? this.resolve(path.join('exports', path.basename(target))) : this.resolve(target);
+    await this.confine(abs);
+    const bundle: ExportBundle = { kind, files: files.map((f) => ({ path: f.path, data: new Uint8Array(Buffer.from(f.data, 'base64')) })) };
+    const bytes = bundle.files.reduce((a, f) => a + f.data.length, 0);
+    if (bytes > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `The export is ${(bytes / 2 ** 20).toFixed(0)} MiB; Netwright writes exports up to ${this.maxBytes / 2 ** 20} MiB.`);
+    if (kind === 'file' && bundle.files.length !== 1) throw new FileError('E_FILE_CONTENT', 'A single-file export has exactly one file.');
+    try {
+      writeExport(bundle, abs);
+    } catch (e) {
+      if (e instanceof ExportError) throw new FileError(e.code, e.message);
+      throw e;
+    }
+    return { path: this.display(abs) };
   }
 
   /** Project files in the workspace (web mode), newest first; Electron lists the recent files. */
@@ -257,13 +279,14 @@ export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) 
   writeRecovery: (s, text) => s.writeRecovery(text),
   readRecovery: (s) => s.readRecovery(),
   clearRecovery: (s) => s.clearRecovery(),
+  writeExport: (s, target, kind, files) => s.writeExport(target, kind, files),
 };
 export type FileOp = FileMethod;
 
 /** Run a named op with untrusted arguments; errors come back as `{ code, message }`. */
 export async function callFileOp(service: FileService, op: unknown, args: unknown): Promise<{ ok: true; result: unknown } | { ok: false; error: { code: string; message: string } }> {
   if (!isFileMethod(op)) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown file operation.' } };
-  const over = checkValueLimits(args, { maxDepth: 4, maxValues: 16 }, 'The request');
+  const over = checkValueLimits(args, { maxDepth: 4, maxValues: FILE_VALUE_LIMIT[op] ?? FILE_VALUE_LIMIT.default }, 'The request');
   if (over) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: over.message } };
   const checked = FileMethods[op].args.safeParse(args);
   if (!checked.success) return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: `Bad arguments for ${op}: ${checked.error.issues.map((i) => `${i.path.join('.') || 'args'}: ${i.message}`).join('; ')}` } };

@@ -16,6 +16,7 @@ import { useEditor } from './editor/store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
 import { connectRunStore } from './training/store';
+import { connectExport, loadProjectModel, modelForSave } from './training/export';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -123,7 +124,8 @@ export function App() {
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
   useEffect(() => connectRunStore(), []);
-  const files = useMemo(() => new ProjectFiles(getHost()), []);
+  useEffect(() => connectExport(), []);
+  const files = useMemo(() => new ProjectFiles(getHost(), undefined, { modelForSave, openedWithModel: (model, name) => void loadProjectModel(model, name) }), []);
   return (
     <FilesContext.Provider value={files}>
       <ReactFlowProvider>

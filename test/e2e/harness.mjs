@@ -1,6 +1,6 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,6 +82,11 @@ export async function launchApp() {
  * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==' | '!=', value | ref: [attr] | state: name, within? }` —
  *   wait until the element's numeric attribute compares true with a number, another attribute of it, or a remembered value
  * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
+ * - `{ download: selector, as: name }` — click it, wait for the browser download it starts, keep the file under
+ *   test-results/downloads/ and remember its path as `name`
+ * - `{ upload: selector, file: name }` — give a file input the remembered file
+ * - `{ onnxAccuracy: name, equals: selector, attr, tolerance }` — run the remembered ONNX file in onnxruntime-node on
+ *   the MNIST test set (test/e2e/onnx-accuracy.ts) and compare its accuracy with the element's numeric attribute
  */
 export async function replay(app, steps, log = () => {}) {
   const state = {};
@@ -203,6 +208,22 @@ export async function replay(app, steps, log = () => {}) {
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
         writeFileSync(path.join(app.workspace, step.writeFile), step.text);
+      } else if (step.download) {
+        const [dl] = await Promise.all([app.page.waitForEvent('download', { timeout: step.within ?? 60_000 }), app.page.locator(step.download).first().click()]);
+        const dir = path.join(ROOT, 'test-results', 'downloads');
+        mkdirSync(dir, { recursive: true });
+        const file = path.join(dir, dl.suggestedFilename());
+        await dl.saveAs(file);
+        state[step.as] = file;
+      } else if (step.upload) {
+        await app.page.locator(step.upload).setInputFiles(state[step.file]);
+      } else if (step.onnxAccuracy) {
+        const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'test/e2e/onnx-accuracy.ts'), state[step.onnxAccuracy]], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+        if (r.status !== 0) throw new Error(`onnx-accuracy failed: ${r.stderr || r.error}`);
+        const { accuracy } = JSON.parse(r.stdout.trim().split('\n').at(-1));
+        const shown = Number(await app.page.locator(step.equals).first().getAttribute(step.attr));
+        console.log(`# onnxruntime-node accuracy ${accuracy} (${step.onnxAccuracy}); the app showed ${shown}`);
+        if (!(Math.abs(accuracy - shown) <= step.tolerance)) throw new Error(`onnxruntime-node gives accuracy ${accuracy}, the app showed ${shown} (tolerance ${step.tolerance})`);
       } else if (step.screenshot) {
         mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
         await app.page.screenshot({ path: path.join(ROOT, 'test-results', `${step.screenshot}.png`) });

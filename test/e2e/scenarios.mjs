@@ -503,6 +503,74 @@ const sweepBottleneck = [
   { click: '[data-testid=sweep-results-close]' },
 ];
 
+/**
+ * Issue #14: train the MNIST CNN template one epoch, Export ▸ ONNX; onnxruntime-node running the
+ * downloaded file on the MNIST test set reaches the accuracy the app shows. The project saved with
+ * its weights reopens trained. Import the ONNX file, replace the last Linear, fine-tune a few steps
+ * from the imported weights, and export again.
+ */
+const exportImport = [
+  ...openTemplate('mnist-cnn'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 600_000 },
+  { expect: '[data-testid=test-accuracy]' },
+  { remember: { selector: '[data-testid=test-accuracy]', attr: 'data-value', as: 'accuracy' } },
+  { click: '[data-testid=cmd-export]' },
+  { expect: '[data-testid=export-menu]', text: 'PyTorch' },
+  { download: '[data-testid=export-onnx]', as: 'onnx' },
+  { expect: '[data-testid=notice]', text: 'Exported ONNX: exports/' },
+  { onnxAccuracy: 'onnx', equals: '[data-testid=test-accuracy]', attr: 'data-value', tolerance: 0.0001 },
+  // Saved with its weights, the project reopens trained: the result is there and the Playground predicts.
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: 'e2e cnn' },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { click: '[data-testid=cmd-new]' },
+  { expectGone: '[data-testid=test-accuracy]' },
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-e2e cnn.netwright.json"]' },
+  { expect: '[data-testid=loaded-model]', text: 'project "e2e cnn"', within: 15_000 },
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '==', state: 'accuracy' },
+  { click: '[data-testid=train-tab-playground]' },
+  { click: '[data-testid=playground-pick-0]', within: 10_000 },
+  { expect: '[data-testid=playground-probs][data-predicted]', within: 10_000 },
+  { screenshot: 'export-reopened' },
+  // Import the ONNX file: a laid-out design with its weights.
+  { upload: '[data-testid=import-onnx-file]', file: 'onnx' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=loaded-model]', text: '\\.onnx', within: 15_000 },
+  { expect: '[data-testid=doc-title]', text: 'MNIST|mnist' },
+  { expectCount: '[data-testid^="node-"][data-op]', count: 13 },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  // Replace the last Linear with a new one and fine-tune from the imported weights.
+  { click: `${node('fc')} .op-node__head` },
+  { press: 'Delete' },
+  { expectGone: node('fc') },
+  { dblclickCanvas: [40, 40] },
+  { fill: '[data-testid=quick-add-input]', value: 'linear' },
+  { press: 'Enter' },
+  { expect: node('linear') },
+  { click: `${node('linear')} .op-node__head` },
+  { fill: '[data-testid=attr-outFeatures]', value: '10' },
+  { press: 'Enter' },
+  { connect: ['flat', 'linear', 0] },
+  { connect: ['linear', 'loss', 0] },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'], within: 5_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-warm-start]:checked' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=warm-start]', text: 'new: linear.weight, linear.bias', within: 30_000 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>=', value: 20, within: 120_000 },
+  { click: '[data-testid=train-stop]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 120_000 },
+  { screenshot: 'export-finetuned' },
+  { click: '[data-testid=cmd-export]' },
+  { download: '[data-testid=export-onnx]', as: 'tuned' },
+  { expect: '[data-testid=notice]', text: 'Exported ONNX' },
+];
+
 /** Watch it learn (issue #6); these use the template gallery and run on either target. */
 const training = [
   { name: 'train: MNIST MLP learns live (loss, layers, pause/resume, playground) and reaches ≥ 95% test accuracy in one epoch', steps: watchMnist },
@@ -514,6 +582,11 @@ const training = [
   { name: 'runs: compare Adam and SGD (curves overlaid, only the differing settings, fc1 histograms at the last step) and a third run with an added node (architecture diff)', steps: compareRuns },
   { name: 'runs: a sweep over the autoencoder bottleneck {8, 16, 32, 64, 128} trains 5 runs and charts test MSE against the width', steps: sweepBottleneck },
   { name: 'runs: kill -9 of the engine mid-run leaves the run listed as crashed with its curve up to the kill; the run before is untouched', steps: crashedRun },
+];
+
+/** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
+const webExport = [
+  { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime-node scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */
@@ -557,4 +630,5 @@ export const scenarios = [
   },
   ...(target === 'web' ? webOnly : []),
   ...training,
+  ...(target === 'web' ? webExport : []),
 ];

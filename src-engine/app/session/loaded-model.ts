@@ -1,3 +1,4 @@
+import { predictionNodeId } from '../../base/ir/prediction';
 import { compileGraph, type CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import { applyNormalization } from '../../core/data';
@@ -32,16 +33,13 @@ export class LoadedModel {
     this.featureInput = feature.id;
     this.featureShape = [...((feature.attrs.shape as readonly number[] | undefined) ?? [1])];
     this.targetInput = g.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'target')?.id ?? null;
-    const t = g.training;
-    const named = t?.predictionOutput ?? (g.outputs.logits !== undefined ? 'logits' : undefined);
-    const firstLoss = t ? (Array.isArray(t.loss) ? t.loss[0] : t.loss) : undefined;
-    this.prediction = (named !== undefined ? g.outputs[named] : undefined) ?? g.nodes.find((n) => n.id === firstLoss)?.inputs[0] ?? Object.values(g.outputs)[0];
+    this.prediction = predictionNodeId(g) ?? Object.values(g.outputs)[0];
     this.plan = compileGraph(g, { batchSize: 1, backend, seed: 0 });
     loadWeights(this.plan, model);
     const width = this.plan.output(this.prediction).data.length;
     const reads = getOp(g.nodes.find((n) => n.id === this.prediction)?.op ?? '')?.output?.scores;
     this.scores = width === 1 ? (reads === 'probability' ? 'single-probability' : 'single-logit') : reads === 'probabilities' ? 'probabilities' : 'logits';
-    this.task = t?.dataset.target === 'features' ? 'reconstruction' : (model.classNames?.length ?? 0) > 0 ? 'classification' : 'regression';
+    this.task = g.training?.dataset.target === 'features' ? 'reconstruction' : (model.classNames?.length ?? 0) > 0 ? 'classification' : 'regression';
   }
 
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */

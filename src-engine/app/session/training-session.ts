@@ -373,6 +373,16 @@ export class TrainingSession {
   }
 
   /** The model as the weights are now (between two steps, or after the run): for exports and the project file. */
+  /**
+   * Before the run starts: take the weights of `model` where node ids, names and sizes match
+   * (fine-tuning a loaded or imported model); the rollback snapshot starts from them too.
+   */
+  warmStart(model: Pick<TrainedModel, 'params' | 'buffers'>): { taken: string[]; fresh: string[] } {
+    const r = this.loop.warmStart({ ...model.params, ...model.buffers });
+    this.loop.capture({}, this.good);
+    return r;
+  }
+
   currentModel(): TrainedModel {
     const ck = this.loop.capture();
     return {

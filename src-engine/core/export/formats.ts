@@ -2,6 +2,7 @@ import type { LoadedDataset } from '../data/types';
 import type { ExportBundle } from './bundle';
 import { modelToJSONText } from './json';
 import type { TrainedModel } from './model';
+import { exportOnnx } from './onnx';
 import { exportPytorch } from './pytorch';
 
 /** What every exporter may be given besides the model. */
@@ -40,6 +41,13 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     export: (model) => ({ kind: 'file', files: [{ path: 'model.json', data: new TextEncoder().encode(modelToJSONText(model)) }] }),
   },
   {
+    id: 'onnx',
+    label: 'ONNX',
+    doc: 'ONNX model (opset 17, dynamic batch): the inference graph with its weights and input normalisation, for onnxruntime and other ONNX readers',
+    output: { kind: 'file', extension: '.onnx' },
+    export: (model) => ({ kind: 'file', files: [{ path: 'model.onnx', data: exportOnnx(model).bytes }] }),
+  },
+  {
     id: 'pytorch',
     label: 'PyTorch',
     doc: 'a PyTorch project: model.py, weights.pt, train.py (one process or torchrun) and a README',
@@ -52,6 +60,18 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
 /** The format called `id`, or undefined. */
 export function exportFormat(id: string): ExportFormat | undefined {
   return EXPORT_FORMATS.find((f) => f.id === id);
+}
+
+/** The format an output path implies: a file format whose extension it ends with, else the first folder format. */
+export function formatForPath(path: string): string {
+  const lower = path.toLowerCase();
+  const file = EXPORT_FORMATS.find((f) => f.output.kind === 'file' && (lower.endsWith(f.output.extension) || lower.endsWith(`.${f.id}`)));
+  return (file ?? EXPORT_FORMATS.find((f) => f.output.kind === 'folder') ?? EXPORT_FORMATS[0]).id;
+}
+
+/** What the Export menu shows of a format (the table without its function). */
+export function describeFormat(f: ExportFormat): { id: string; label: string; doc: string; kind: 'file' | 'folder'; name: string } {
+  return { id: f.id, label: f.label, doc: f.doc, kind: f.output.kind, name: f.output.kind === 'file' ? f.output.extension : f.output.suffix };
 }
 
 /** `My net` + format → the file or folder name an export suggests (`My net.netwright-model.json`, `My net-pytorch`). */

@@ -1,3 +1,4 @@
+import { predictionNodeId } from '../../base/ir/prediction';
 import { analyzeGraph } from '../analysis/validate';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
@@ -107,12 +108,8 @@ function planGraph(model: TrainedModel): TorchPlan {
   for (const l of losses) {
     if (!torchModule(getOp(l.op)!)) throw new ExportError('E_EXPORT_UNSUPPORTED_OP', `The loss "${l.id}" (${l.op}) has no PyTorch equivalent.`);
   }
-  const t = graph.training;
   const lossIds = losses.map((l) => l.id);
-  const named = t?.predictionOutput ?? (graph.outputs.logits !== undefined ? 'logits' : undefined);
-  let prediction = named !== undefined ? graph.outputs[named] : undefined;
-  const firstLoss = t ? byId.get(Array.isArray(t.loss) ? t.loss[0] : t.loss) : undefined;
-  prediction ??= firstLoss?.inputs[0] ?? Object.values(graph.outputs).find((id) => !lossIds.includes(id)) ?? body[body.length - 1]?.id;
+  const prediction = predictionNodeId(graph) ?? Object.values(graph.outputs).find((id) => !lossIds.includes(id)) ?? body[body.length - 1]?.id;
   if (prediction === undefined || !body.some((n) => n.id === prediction)) throw new ExportError('E_EXPORT_UNSUPPORTED', 'The graph has no layer to predict with: name the prediction in the outputs (e.g. "logits").');
   const returns = [prediction];
   for (const l of losses) for (const i of l.inputs) if (body.some((n) => n.id === i) && !returns.includes(i)) returns.push(i);

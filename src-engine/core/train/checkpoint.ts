@@ -1,42 +1,18 @@
 import type { OptimizerState } from '../optim';
 import type { Checkpoint } from './types';
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+import { base64ToBytes, bytesToBase64 } from '../../base/base64';
 
 /** Base64 of a Float32Array's bytes (little-endian, as every supported platform stores them). */
 export function float32ToBase64(a: Float32Array): string {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + B64[n & 63];
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i] << 16;
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out += B64[n >> 18] + B64[(n >> 12) & 63] + B64[(n >> 6) & 63] + '=';
-  }
-  return out;
+  return bytesToBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
 export function base64ToFloat32(s: string): Float32Array {
-  const clean = s.replace(/=+$/, '');
-  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let o = 0;
-  for (let i = 0; i < clean.length; i += 4) {
-    const c0 = B64.indexOf(clean[i]);
-    const c1 = B64.indexOf(clean[i + 1]);
-    const c2 = i + 2 < clean.length ? B64.indexOf(clean[i + 2]) : 0;
-    const c3 = i + 3 < clean.length ? B64.indexOf(clean[i + 3]) : 0;
-    if (c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0) throw new Error('CHECKPOINT_BAD_DATA: invalid base64 in checkpoint');
-    const n = (c0 << 18) | (c1 << 12) | (c2 << 6) | c3;
-    if (o < bytes.length) bytes[o++] = n >> 16;
-    if (o < bytes.length) bytes[o++] = (n >> 8) & 255;
-    if (o < bytes.length) bytes[o++] = n & 255;
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(s);
+  } catch {
+    throw new Error('CHECKPOINT_BAD_DATA: invalid base64 in checkpoint');
   }
   if (bytes.length % 4 !== 0) throw new Error('CHECKPOINT_BAD_DATA: base64 data is not a whole number of float32 values');
   return new Float32Array(bytes.buffer);

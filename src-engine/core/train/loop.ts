@@ -486,6 +486,25 @@ export class TrainingLoop {
     });
   }
 
+  /**
+   * Start from other weights (fine-tuning a loaded or imported model): every parameter and buffer
+   * whose key (`nodeId.name`) and size match is copied in; the rest keep their initial values.
+   * Answers which keys were taken and which of this graph's were not (a replaced head, say).
+   */
+  warmStart(tensors: Readonly<Record<string, Float32Array>>): { taken: string[]; fresh: string[] } {
+    const taken: string[] = [];
+    const fresh: string[] = [];
+    for (const t of [...this.plan.params, ...this.plan.buffers]) {
+      const key = `${t.nodeId}.${t.name}`;
+      const src = Object.hasOwn(tensors, key) ? tensors[key] : undefined;
+      if (src && src.length === t.value.data.length) {
+        t.value.data.set(src);
+        taken.push(key);
+      } else fresh.push(key);
+    }
+    return { taken, fresh };
+  }
+
   private createGroups(): GroupRuntime[] {
     const c = this.config;
     return resolveGroups(this.graph, c).map((spec) => {

@@ -1,6 +1,7 @@
 import { useReactFlow } from '@xyflow/react';
 import { canRedo, canUndo } from '../editor/history';
 import { selectDirty, useEditor } from '../editor/store';
+import { ExportMenu } from './ExportMenu';
 import { useFiles } from './files-context';
 
 /** The menu: file commands, templates, undo/redo, layout, fit, theme and help; the title with a dirty marker. */
@@ -27,6 +28,7 @@ export function Toolbar() {
         <button type="button" data-testid="cmd-save" onClick={() => void files.save()} title="Save (Mod+S)">Save</button>
         <button type="button" data-testid="cmd-save-as" onClick={() => void files.saveAs()} title="Save As… (Mod+Shift+S)">Save As…</button>
         <button type="button" data-testid="cmd-templates" onClick={() => s().setDialog('templates')}>Templates</button>
+        <ExportMenu />
         <span className="toolbar__sep" />
         <button type="button" data-testid="cmd-undo" disabled={!undoable} onClick={() => s().undo()} title="Undo (Mod+Z)">Undo</button>
         <button type="button" data-testid="cmd-redo" disabled={!redoable} onClick={() => s().redo()} title="Redo (Mod+Shift+Z)">Redo</button>

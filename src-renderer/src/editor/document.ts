@@ -43,6 +43,11 @@ export interface ProjectFile {
   graph: GraphIR;
   layout: Record<string, XY>;
   ui?: ProjectUi;
+  /**
+   * The trained model of the run the project showed when saved: a `netwright.model` object
+   * (docs/export.md, "Weights kept with the project"). Absent when nothing was trained.
+   */
+  model?: Record<string, unknown>;
 }
 
 /** A new, empty network. */

@@ -11,6 +11,18 @@ export interface FileHost {
   onCloseRequest(listener: () => Promise<boolean>): () => void;
 }
 
+/**
+ * How the project's trained model travels (docs/export.md, "Weights kept with the project"): the
+ * training side supplies the model to embed on Save and takes the one found on Open. Kept as
+ * hooks so the file commands don't depend on the engine.
+ */
+export interface ProjectModelHooks {
+  /** The `netwright.model` object of the run on screen, or undefined when nothing is trained. */
+  modelForSave(): Promise<Record<string, unknown> | undefined>;
+  /** A project opened with a model: load it so predictions work at once. */
+  openedWithModel(model: Record<string, unknown>, projectName: string): void;
+}
+
 /** Project files end in this (the host lists `*.json`). */
 export const PROJECT_EXTENSION = '.netwright.json';
 
@@ -61,6 +73,7 @@ export class ProjectFiles {
   constructor(
     private readonly host: FileHost,
     private readonly autosaveMs = 1500,
+    private readonly models?: ProjectModelHooks,
   ) {}
 
   get nativeDialogs(): boolean {
@@ -198,6 +211,7 @@ export class ProjectFiles {
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
     store.load(r.doc, isProject ? { path, name: displayName(fileName) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
     if (r.notes.length > 0) store.notify('info', r.notes.join(' '));
+    if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
     void this.discardRecovery();
     return true;
   }
@@ -232,8 +246,10 @@ export class ProjectFiles {
   private async writeTo(path: string, name: string): Promise<boolean> {
     const s = useEditor.getState();
     const doc = s.history.present;
+    // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
+    const model = await this.models?.modelForSave();
     try {
-      await this.host.files.write(path, serializeProject(doc, s.ui));
+      await this.host.files.write(path, serializeProject(doc, s.ui, model));
     } catch (e) {
       s.notify('error', `Could not save "${name}": ${(e as Error).message}`);
       return false;

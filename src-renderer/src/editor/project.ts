@@ -24,7 +24,7 @@ export const ProjectCode = {
   TOO_LARGE: 'E_PROJECT_TOO_LARGE',
 } as const;
 
-export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[] } | ({ ok: false } & ProjectError);
+export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: string[]; model?: Record<string, unknown> } | ({ ok: false } & ProjectError);
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isXY = (v: unknown): v is XY => isRecord(v) && Number.isFinite(v.x) && Number.isFinite(v.y);
@@ -141,11 +141,16 @@ export function parseProject(text: string): ProjectParse {
     notes.push('Some nodes had no position; they were placed automatically.');
   }
   const ui = isRecord(json.ui) ? (json.ui as ProjectUi) : undefined;
-  return { ok: true, doc: { graph: r.graph, layout }, ...(ui ? { ui } : {}), notes };
+  // The trained model is the engine's to check (model.load): here it is only carried.
+  const model = isRecord(json.model) ? json.model : undefined;
+  return { ok: true, doc: { graph: r.graph, layout }, ...(ui ? { ui } : {}), ...(model ? { model } : {}), notes };
 }
 
-/** The project file for a document (pretty-printed JSON, stable key order). */
-export function serializeProject(doc: EditorDoc, ui?: ProjectUi): string {
-  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(ui ? { ui } : {}) };
+/**
+ * The project file for a document (pretty-printed JSON, stable key order), with the trained
+ * model when there is one (its long base64 strings stay one line each).
+ */
+export function serializeProject(doc: EditorDoc, ui?: ProjectUi, model?: Record<string, unknown>): string {
+  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(ui ? { ui } : {}), ...(model ? { model } : {}) };
   return JSON.stringify(file, null, 2) + '\n';
 }

@@ -50,6 +50,7 @@ function webHost(): RendererHost {
       writeRecovery: async (text) => void (await call('writeRecovery', text)),
       readRecovery: () => call('readRecovery'),
       clearRecovery: async () => void (await call('clearRecovery')),
+      writeExport: (target, kind, files) => call('writeExport', target, kind, files),
     },
     setTitle(title, isDirty) {
       dirty = isDirty;
@@ -75,6 +76,8 @@ function checkedFiles(files: HostFiles): HostFiles {
     writeRecovery: files.writeRecovery,
     readRecovery: async () => checkFileResult('readRecovery', await files.readRecovery()),
     clearRecovery: files.clearRecovery,
+    ...(files.pickExport ? { pickExport: files.pickExport } : {}),
+    writeExport: async (target, kind, list) => checkFileResult('writeExport', await files.writeExport(target, kind, list)),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import type { EventData, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
+import type { EventData, LoadedModelInfo, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
 export type Point = readonly [number, number];
@@ -30,6 +30,12 @@ export interface RunView {
   stored?: StoredRunView;
   /** The engine's answer to `train.start`: backend, steps per epoch, class names, probe samples. */
   info?: StartResult;
+  /**
+   * Set when the view shows trained weights loaded into the engine (a project saved with its
+   * model, an imported ONNX file) rather than a run: where they came from, and the model file's
+   * object (saved with the project as it is, without asking the engine).
+   */
+  loaded?: LoadedView;
   progress?: Progress;
   /** Epoch-mean training loss and the last batch's loss, by step. */
   loss: readonly Point[];
@@ -71,6 +77,7 @@ export const emptyRun: RunView = {
   graph: undefined,
   stored: undefined,
   info: undefined,
+  loaded: undefined,
   progress: undefined,
   loss: [],
   batchLoss: [],
@@ -145,6 +152,15 @@ export interface StoredRunView {
   step?: number;
 }
 
+/** Trained weights on screen that no run of this session produced. */
+export interface LoadedView {
+  /** Where they came from, for the user: `the project "MNIST CNN"`, `MNIST CNN.onnx`. */
+  source: string;
+  /** The `netwright.model` object (docs/export.md). */
+  model: unknown;
+  origin?: LoadedModelInfo['origin'];
+}
+
 /** The run view's id for a stored run (live runs are `run-N`): events of live runs never match it. */
 export const storedRunKey = (id: string): string => `stored:${id}`;
 
@@ -168,6 +184,8 @@ export type RunAction =
   | { type: 'attached'; result: StartResult; state: RunState; step: number; graph?: GraphIR; history?: AttachedHistory }
   /** Another design was opened: forget the ended run's results. */
   | { type: 'clear' }
+  /** Trained weights were loaded into the engine (`model.load` / `model.import`): predictions and export work at once. */
+  | { type: 'model-loaded'; info: LoadedModelInfo; graph: GraphIR; model: unknown; source: string }
   /** Show a stored run: its curves, its result, and (with the timeline) its probe frames. */
   | { type: 'view-stored'; run: ResultOf<'runs.open'>; history: AttachedHistory }
   /** The timeline moved: the stored frame at (or before) the chosen step. */
@@ -217,6 +235,35 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
     }
     case 'clear':
       return isLive(s.phase) || s.phase === 'starting' ? s : emptyRun;
+    case 'model-loaded': {
+      if (isLive(s.phase) || s.phase === 'starting') return s;
+      const { info } = a;
+      const m = info.metrics;
+      const epochs = info.origin?.epoch ?? 0;
+      return {
+        ...emptyRun,
+        phase: 'done',
+        runId: info.runId,
+        graph: a.graph,
+        loaded: { source: a.source, model: a.model, ...(info.origin ? { origin: info.origin } : {}) },
+        info: { runId: info.runId, backend: 'trained weights, loaded', stepsPerEpoch: 0, epochs, batchSize: a.graph.training?.batchSize ?? 1, task: info.task, classNames: info.classNames, probeSamples: info.probeSamples },
+        ...(m
+          ? {
+              done: {
+                runId: info.runId,
+                reason: 'completed' as const,
+                epochs,
+                steps: info.origin?.step ?? 0,
+                seconds: 0,
+                evaluatedEpoch: epochs,
+                ...(m.train ? { train: m.train as DoneEvent['train'] } : {}),
+                ...(m.val ? { val: m.val as DoneEvent['val'] } : {}),
+                ...(m.test ? { test: m.test as DoneEvent['test'] } : {}),
+              },
+            }
+          : {}),
+      };
+    }
     case 'view-stored': {
       if (isLive(s.phase) || s.phase === 'starting') return s;
       const { meta } = a.run;

@@ -17,7 +17,7 @@ export interface RunStore extends RunView {
   /** Apply several actions in order as one state change (one re-render of whatever they touch). */
   dispatchAll(actions: readonly RunAction[]): void;
   /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves), `ProbeOptions` sets the probe rate and sizes. */
-  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false }): Promise<void>;
+  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false; init?: 'loaded' }): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
   sanityCheck(graph: GraphIR): Promise<void>;
@@ -55,7 +55,7 @@ export const useRun = create<RunStore>((set, get) => ({
     const sent = engineGraph(graph);
     get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent });
     try {
-      const result = await c.request('train.start', { graph: sent, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}) });
+      const result = await c.request('train.start', { graph: sent, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };

@@ -26,6 +26,7 @@ function memoryHost(nativeDialogs = false) {
     writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
     readRecovery: async () => recovery,
     clearRecovery: async () => void (recovery = null),
+    writeExport: async (target) => ({ path: target }),
   };
   return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
 }
@@ -134,6 +135,27 @@ describe('project files over a host', () => {
     expect(await files.save()).toBe(true);
     expect(parseProject(host.disk.get('/picked/Net.netwright.json')!).ok).toBe(true);
     expect(host.disk.size).toBe(1);
+  });
+
+  it('Save embeds the trained model the training side supplies; Open hands a project\'s model back to it', async () => {
+    const host = memoryHost(true);
+    const model = { format: 'netwright.model', version: 1, params: { 'fc1.weight': { shape: [2], data: 'AACAPwAAAEA=' } } };
+    const opened: [unknown, string][] = [];
+    const files = new ProjectFiles(host, 1500, { modelForSave: async () => model, openedWithModel: (m, name) => void opened.push([m, name]) });
+    s().load(mlpDoc(), { name: 'Trained' }, {}, true);
+    expect(await files.save()).toBe(true);
+    const text = host.disk.get('/picked/Trained.netwright.json')!;
+    const parsed = parseProject(text);
+    expect(parsed.ok && parsed.model).toEqual(model);
+    expect(files.load(text, '/picked/Trained.netwright.json', 'Trained.netwright.json')).toBe(true);
+    expect(opened).toEqual([[model, 'Trained']]);
+    // Nothing trained: no model key, and opening it loads none.
+    const bare = new ProjectFiles(host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
+    s().addOp('ReLU', { x: 0, y: 0 });
+    expect(await bare.save()).toBe(true);
+    expect(JSON.parse(host.disk.get('/picked/Trained.netwright.json')!)).not.toHaveProperty('model');
+    bare.load(host.disk.get('/picked/Trained.netwright.json')!, '/picked/Trained.netwright.json', 'Trained.netwright.json');
+    expect(opened).toHaveLength(1);
   });
 
   it('opening a corrupt or foreign file shows why and changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +50,33 @@ describe('FileService', () => {
     await expect(fresh.read(p)).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
     expect((await fresh.recent()).map((r) => r.path)).toEqual([p]);
     expect((await fresh.read(p)).text).toBe('x'); // granted through the recent list
+  });
+
+  it('writes exports atomically: web mode into exports/ by name only, Electron only where a dialog granted', async () => {
+    const ws = tmp('nw-exp-');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    expect(await s.writeExport('net.onnx', 'file', [{ path: 'model.onnx', data: b64('onnx bytes') }])).toEqual({ path: path.join('exports', 'net.onnx') });
+    expect(readFileSync(path.join(ws, 'exports', 'net.onnx'), 'utf8')).toBe('onnx bytes');
+    // A name cannot climb out: only its last part is used, inside exports/.
+    expect((await s.writeExport('../../escape.onnx', 'file', [{ path: 'm', data: b64('x') }])).path).toBe(path.join('exports', 'escape.onnx'));
+    await s.writeExport('net-pytorch', 'folder', [
+      { path: 'model.py', data: b64('class Net: ...') },
+      { path: 'data/dataset.json', data: b64('{}') },
+    ]);
+    expect(readdirSync(path.join(ws, 'exports', 'net-pytorch')).sort()).toEqual(['data', 'model.py']);
+    // A folder file that climbs out of the export is refused and nothing is left behind.
+    await expect(s.writeExport('bad-pytorch', 'folder', [{ path: '../../outside.txt', data: b64('x') }])).rejects.toMatchObject({ code: 'E_EXPORT_WRITE' });
+    expect(readdirSync(path.join(ws, 'exports')).sort()).toEqual(['escape.onnx', 'net-pytorch', 'net.onnx']);
+    expect(existsSync(path.join(ws, 'outside.txt'))).toBe(false);
+
+    const desk = new FileService({ stateDir: tmp('nw-exp-state-') });
+    const target = path.join(tmp('nw-exp-desk-'), 'm.onnx');
+    await expect(desk.writeExport(target, 'file', [{ path: 'model.onnx', data: b64('y') }])).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
+    desk.grant(target);
+    expect((await desk.writeExport(target, 'file', [{ path: 'model.onnx', data: b64('y') }])).path).toBe(target);
+    // Through the file channel: the arguments are checked first.
+    expect(await callFileOp(s, 'writeExport', ['x.onnx', 'file', []])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
   });
 
   it('recovery slot round-trips, and corrupt state files are ignored rather than fatal', async () => {

@@ -37,6 +37,13 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     expect(decodeWire(bytes.slice().buffer)).toEqual(back);
   });
 
+  it('a Node Buffer (what protobufjs and fs return) travels as a Uint8Array, not as its toJSON form', () => {
+    const m = { files: [{ path: 'model.onnx', data: Buffer.from([8, 7, 6, 5]) }] };
+    const back = decodeWire(encodeWire(m)) as { files: { data: unknown }[] };
+    expect(back.files[0].data).toBeInstanceOf(Uint8Array);
+    expect(Array.from(back.files[0].data as Uint8Array)).toEqual([8, 7, 6, 5]);
+  });
+
   it('a probe frame with typed arrays passes the protocol schema after the trip', () => {
     const hist = { min: 0, max: 1, counts: Uint32Array.of(1, 2, 3) };
     const stats = { count: 6, mean: 0.5, std: 0.1, min: 0, max: 1, nonFinite: 0, zeroFrac: 0 };

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesToBase64 } from '../../../src-engine/base/base64';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from './fixtures';
@@ -17,7 +18,7 @@ describe('export over the protocol', () => {
   it('says there are no trained weights before a run, and names the formats on a wrong one', async () => {
     const { client } = setupEngine();
     await expect(client.request('model.export', { source: { kind: 'current' }, format: 'json' })).rejects.toMatchObject({ code: 'E_EXPORT_NO_WEIGHTS', message: expect.stringMatching(/no trained weights yet/) });
-    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx-x' })).rejects.toMatchObject({ code: 'E_EXPORT_FORMAT', message: expect.stringMatching(/choose json, pytorch/) });
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx-x' })).rejects.toMatchObject({ code: 'E_EXPORT_FORMAT', message: expect.stringMatching(/choose json, onnx, pytorch/) });
   });
 
   it('exports the current run as JSON and PyTorch, keeps last/best checkpoints in the run store, exports them, and a loaded model predicts as the run did', async () => {
@@ -67,5 +68,52 @@ describe('export over the protocol', () => {
     const w = store.create({ graph: twoMoonsGraph(), settings: { training: twoMoonsGraph().training!, backend: 'test', appVersion: '0' } });
     w.finish('stopped');
     await expect(client.request('model.export', { source: { kind: 'run', id: w.id, which: 'best' }, format: 'json' })).rejects.toMatchObject({ code: 'E_RUN_NO_CHECKPOINT' });
+  });
+
+  it('lists the formats, exports ONNX, imports it as the current model (same predictions), and fine-tunes from it with a replaced head', async () => {
+    const { client, waitFor } = setupEngine();
+    const { formats } = await client.request('model.formats', {});
+    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['pytorch', 'folder']]);
+    const graph = twoMoonsGraph({ epochs: 2 });
+    const start = await client.request('train.start', { graph, probes: false });
+    await waitFor('train.done');
+    const onnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
+    expect(onnx.name).toMatch(/\.onnx$/);
+    const sample = [0.3, -0.1];
+    const live = await client.request('model.predict', { runId: start.runId, input: sample });
+
+    const imported = await client.request('model.import', { format: 'onnx', data: bytesToBase64(onnx.files[0].data) });
+    expect(imported.restored).toBe(true);
+    expect(imported.model).toMatchObject({ format: 'netwright.model' });
+    const again = await client.request('model.predict', { runId: imported.runId, input: sample });
+    expect(again).toEqual(live);
+
+    // Replace the head (a new node id, so its weights start fresh), then fine-tune from the rest.
+    const g = structuredClone((imported.model as { graph: typeof graph }).graph);
+    const head = g.nodes.find((n) => n.id === g.outputs.logits)!;
+    const oldId = head.id;
+    head.id = 'head2';
+    for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === oldId ? 'head2' : i));
+    // As the canvas leaves it when the head is deleted: no output names the new head; the loss reads it.
+    delete g.outputs.logits;
+    const tuned = await client.request('train.start', { graph: g, probes: false, init: 'loaded', overrides: { epochs: 1 } });
+    expect(tuned.warmStart).toEqual({ taken: expect.any(Number), fresh: ['head2.weight', 'head2.bias'] });
+    expect(tuned.warmStart!.taken).toBeGreaterThan(0);
+    await waitFor('train.done', (d) => d.runId === tuned.runId);
+    // The fine-tuned model exports to ONNX (its prediction is what the loss reads) and predicts the same once imported.
+    const tunedOnnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
+    const tunedLive = await client.request('model.predict', { runId: tuned.runId, input: sample });
+    const back = await client.request('model.import', { format: 'onnx', data: bytesToBase64(tunedOnnx.files[0].data) });
+    expect(await client.request('model.predict', { runId: back.runId, input: sample })).toEqual(tunedLive);
+    // A run replaces the loaded model: with none loaded, init 'loaded' is refused, coded.
+    const fresh = await client.request('train.start', { graph: g, probes: false, overrides: { epochs: 1 } });
+    await waitFor('train.done', (d) => d.runId === fresh.runId);
+    await expect(client.request('train.start', { graph: g, probes: false, init: 'loaded' })).rejects.toMatchObject({ code: 'E_TRAIN_NO_LOADED_MODEL' });
+  }, 30_000);
+
+  it('refuses an ONNX file it cannot read, or bytes that did not arrive intact, with a coded error', async () => {
+    const { client } = setupEngine();
+    await expect(client.request('model.import', { format: 'onnx', data: 'not*base64' })).rejects.toMatchObject({ code: 'E_IMPORT_FORMAT', message: expect.stringMatching(/did not arrive intact/) });
+    await expect(client.request('model.import', { format: 'onnx', data: bytesToBase64(new Uint8Array([1, 2, 3, 4, 5])) })).rejects.toMatchObject({ code: expect.stringMatching(/^E_IMPORT_/) });
   });
 });

@@ -1,3 +1,4 @@
+import { predictionNodeId } from '../../../base/ir/prediction';
 import type { NodeIR } from '../../../base/ir/types';
 import { analyzeGraph } from '../../analysis/validate';
 import { isMapped } from '../../ops/export-mapping';
@@ -86,6 +87,9 @@ export function exportOnnx(model: TrainedModel, options: OnnxExportOptions = {})
 
   // What is exported: every named output that is not a loss, and the nodes it depends on.
   const outputs = Object.entries(graph.outputs).filter(([, id]) => !getOp(byId.get(id)!.op)!.isLoss);
+  // No output names the prediction (its layer was replaced on the canvas): what the loss reads is it.
+  const predicted = outputs.length === 0 ? predictionNodeId(graph) : undefined;
+  if (predicted !== undefined && byId.has(predicted) && !getOp(byId.get(predicted)!.op)!.isLoss) outputs.push(['prediction', predicted]);
   if (outputs.length === 0) {
     throw new OnnxError('E_EXPORT_NO_OUTPUT', [{ code: 'E_EXPORT_NO_OUTPUT', message: 'The graph names no output to infer (only losses): add the prediction to its outputs.' }]);
   }

@@ -1,3 +1,5 @@
+import { getHost } from '../../host';
+import { exportModel, useExport } from '../../training/export';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { create } from 'zustand';
 import { parseProject } from '../../editor/project';
@@ -273,6 +275,7 @@ export function Runs() {
                 <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={() => void open(m)}>
                   Open
                 </button>
+                <RunExport id={m.id} disabled={m.status === 'running'} />
                 <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={() => void remove(m)}>
                   Delete
                 </button>
@@ -283,5 +286,35 @@ export function Runs() {
       </table>
       {shown.length === 0 ? <p className="runs__empty">No run matches “{ui.filter}”.</p> : null}
     </div>
+  );
+}
+
+/** A stored run's Export: each format of its last or best checkpoint (an export of the weights as they were then). */
+function RunExport({ id, disabled }: { id: string; disabled: boolean }) {
+  const formats = useExport((s) => s.formats);
+  return (
+    <select
+      className="runs__export"
+      data-testid={`run-export-${id}`}
+      aria-label="Export this run's model"
+      disabled={disabled || formats.length === 0}
+      title={disabled ? 'The run is still training; export it when it ends (or use Export in the toolbar)' : "Export this run's trained model: its last checkpoint, or its best (by validation)"}
+      value=""
+      onChange={(e) => {
+        const [format, which] = e.target.value.split(':');
+        if (format && (which === 'last' || which === 'best')) void exportModel(getHost().files, format, { kind: 'run', id, which });
+      }}
+    >
+      <option value="">Export…</option>
+      {(['last', 'best'] as const).map((which) => (
+        <optgroup key={which} label={which === 'last' ? 'last checkpoint' : 'best checkpoint'}>
+          {formats.map((f) => (
+            <option key={f.id} value={`${f.id}:${which}`}>
+              {f.label} ({which})
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
   );
 }

@@ -160,6 +160,8 @@ function ProgressView() {
   const error = useRun((s) => s.error);
   const done = useRun((s) => s.done);
   const batchSize = useRun((s) => s.info?.batchSize);
+  const loaded = useRun((s) => s.loaded);
+  const warm = useRun((s) => s.info?.warmStart);
   // A stored run on screen: its recorded frames, not the ones received live.
   const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
@@ -170,7 +172,7 @@ function ProgressView() {
     <div className="train-progress">
       <div>
         <span className={`run-state run-state--${phase}`} data-testid="run-state" data-state={phase} data-run-samples-per-sec={runRate?.toFixed(0)} data-frames={frames} data-probe-ms={probeMs?.toFixed(1)}>
-          {phase}
+          {loaded ? 'loaded' : phase}
           {doneReason && doneReason !== 'completed' ? ` (${doneReason})` : ''}
         </span>{' '}
         {backend ? (
@@ -179,6 +181,18 @@ function ProgressView() {
           </span>
         ) : null}
       </div>
+      {loaded ? (
+        <div className="train-progress__loaded" data-testid="loaded-model">
+          Trained weights from {loaded.source}
+          {loaded.origin?.step !== undefined ? ` (step ${loaded.origin.step}${loaded.origin.epoch !== undefined ? `, epoch ${loaded.origin.epoch}` : ''})` : ''}: the Playground predicts with them and Export exports them.
+        </div>
+      ) : null}
+      {warm ? (
+        <div className="train-progress__loaded" data-testid="warm-start" data-taken={warm.taken} data-fresh={warm.fresh.length}>
+          Fine-tuning: {warm.taken} tensors start from the loaded weights
+          {warm.fresh.length ? `; new: ${warm.fresh.slice(0, 4).join(', ')}${warm.fresh.length > 4 ? ` and ${warm.fresh.length - 4} more` : ''}` : ''}.
+        </div>
+      ) : null}
       <div className="train-progress__nums">
         <span>
           epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
@@ -262,11 +276,13 @@ export function TrainPanel() {
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
+  const loaded = useRun((s) => s.loaded);
+  const [warm, setWarm] = useState(true);
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) })}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), ...(loaded && warm ? { init: 'loaded' as const } : {}) })}>
             ▶ Start
           </button>
         ) : null}
@@ -291,6 +307,11 @@ export function TrainPanel() {
           </button>
         ) : null}
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
+        {loaded && !live ? (
+          <label className="train-warm" title="Fine-tune: layers whose name and size match start from the loaded weights; new or resized layers start fresh">
+            <input type="checkbox" data-testid="train-warm-start" checked={warm} onChange={(e) => setWarm(e.target.checked)} /> start from the loaded weights
+          </label>
+        ) : null}
       </div>
       <ProgressView />
       {t ? <SweepForm graph={graph} disabled={!ready || errors || live} /> : null}

@@ -1,0 +1,74 @@
+import { useEffect, useRef, useState } from 'react';
+import { getHost } from '../host';
+import { currentExportSource, exportModel, importOnnxFile, useExport } from '../training/export';
+import { useRun } from '../training/store';
+import { useFiles } from './files-context';
+
+/** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
+export function ExportMenu() {
+  const files = useFiles();
+  const formats = useExport((s) => s.formats);
+  const busy = useExport((s) => s.busy);
+  // Re-render when what is on screen changes, so the menu says whether there is anything to export.
+  const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource() !== undefined);
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLSpanElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !box.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+  return (
+    <>
+      <button type="button" data-testid="cmd-import-onnx" onClick={() => picker.current?.click()} title="Open an ONNX model (.onnx) as a new design with its weights">
+        Import ONNX…
+      </button>
+      <input
+        ref={picker}
+        type="file"
+        accept=".onnx"
+        hidden
+        data-testid="import-onnx-file"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = '';
+          if (file) void importOnnxFile(file, () => files.confirmDiscard('open'));
+        }}
+      />
+      <span className="menu" ref={box}>
+        <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : 'Train first: there are no trained weights to export yet'}>
+          {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
+        </button>
+        {open ? (
+          <div className="menu__list" role="menu" data-testid="export-menu">
+            {formats.length === 0 ? <div className="menu__note">Waiting for the engine…</div> : null}
+            {formats.map((f) => (
+              <button
+                key={f.id}
+                type="button"
+                role="menuitem"
+                data-testid={`export-${f.id}`}
+                title={f.doc}
+                onClick={() => {
+                  setOpen(false);
+                  void exportModel(getHost().files, f.id);
+                }}
+              >
+                {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
+              </button>
+            ))}
+            {!hasSource ? <div className="menu__note">Nothing trained on screen yet: train, open a saved model or a stored run first.</div> : null}
+          </div>
+        ) : null}
+      </span>
+    </>
+  );
+}

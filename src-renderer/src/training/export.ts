@@ -1,0 +1,193 @@
+import { create } from 'zustand';
+import type { HostFiles } from '../../../src-contracts/host';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { bytesToBase64 } from '../../../src-engine/base/base64';
+import { zipStore } from '../../../src-engine/core/export/archive';
+import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
+import { parseProject } from '../editor/project';
+import { useEditor } from '../editor/store';
+import { useEngine } from '../state/engine-store';
+import { isLive } from './model';
+import { useRun } from './store';
+
+export type ExportFormatInfo = ResultOf<'model.formats'>['formats'][number];
+type ExportResult = ResultOf<'model.export'>;
+
+interface ExportState {
+  /** The engine's export formats, in menu order (empty until the engine answered). */
+  formats: readonly ExportFormatInfo[];
+  /** An export under way: which format, and how far. */
+  busy?: { label: string; fraction: number; what: string };
+}
+
+export const useExport = create<ExportState>(() => ({ formats: [] }));
+
+const client = (): RpcClient | undefined => useEngine.getState().client;
+const notify = (kind: 'info' | 'error', message: string, code?: string) => useEditor.getState().notify(kind, message, code ? { code } : undefined);
+
+/** Ask the engine for its export formats (once per engine connection) and follow export progress. */
+export function connectExport(): () => void {
+  let seen: RpcClient | undefined;
+  let off: (() => void) | undefined;
+  const sync = (c: RpcClient | undefined, ready: boolean) => {
+    if (!c || !ready || c === seen) return;
+    seen = c;
+    off?.();
+    off = c.on('export.progress', (p) => {
+      const busy = useExport.getState().busy;
+      if (busy) useExport.setState({ busy: { ...busy, fraction: p.fraction, what: p.what } });
+    });
+    c.request('model.formats', {}).then(
+      (r) => useExport.setState({ formats: r.formats }),
+      (e: Error) => console.error(`[netwright] no export formats: ${e.message}`),
+    );
+  };
+  const s = useEngine.getState();
+  sync(s.client, s.state === 'ready');
+  const unsub = useEngine.subscribe((e) => sync(e.client, e.state === 'ready'));
+  return () => {
+    unsub();
+    off?.();
+  };
+}
+
+/**
+ * What Export exports: the stored run on screen (its last checkpoint), else the run or loaded
+ * model the engine holds; undefined when nothing trained is on screen.
+ */
+export function currentExportSource(): ExportSource | undefined {
+  const s = useRun.getState();
+  if (s.stored) return { kind: 'run', id: s.stored.id, which: 'last' };
+  if (!s.runId) return undefined;
+  if (s.loaded || isLive(s.phase) || s.phase === 'done' || s.phase === 'failed') return { kind: 'current' };
+  return undefined;
+}
+
+/** A browser download of an export: the file itself, or a folder as a zip archive. */
+function download(r: ExportResult): void {
+  const single = r.kind === 'file' && r.files.length === 1;
+  const bytes = single ? r.files[0].data : zipStore(r.files.map((f) => ({ path: `${r.name}/${f.path}`, data: f.data })));
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: single ? 'application/octet-stream' : 'application/zip' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = single ? r.name : `${r.name}.zip`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * Export `source` in `formatId`: the engine makes the files; Electron asks where (native dialog)
+ * and writes them atomically; web mode writes them into the workspace's `exports/` folder and
+ * downloads them (a folder as a zip). Errors (no weights yet, an op the format cannot express,
+ * disk full) are shown as the engine or host worded them.
+ */
+export async function exportModel(files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource()): Promise<boolean> {
+  const c = client();
+  const format = useExport.getState().formats.find((f) => f.id === formatId);
+  const label = format?.label ?? formatId;
+  if (!c) return notify('error', 'The engine is not connected; export when it is back.'), false;
+  if (!source) return notify('error', `There are no trained weights to export yet: train the network (or open a project saved with its weights), then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
+  useExport.setState({ busy: { label, fraction: 0, what: 'preparing' } });
+  try {
+    const r = await c.request('model.export', { source, format: formatId });
+    const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
+    if (files.pickExport) {
+      const target = await files.pickExport(r.name, r.kind);
+      if (!target) return false;
+      const w = await files.writeExport(target, r.kind, encoded);
+      notify('info', `Exported ${label} to ${w.path}.`);
+    } else {
+      const w = await files.writeExport(r.name, r.kind, encoded);
+      download(r);
+      notify('info', `Exported ${label}: ${w.path} in the workspace folder, and downloaded${r.kind === 'folder' ? ' as a zip' : ''}.`);
+    }
+    return true;
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    notify('error', `Export ▸ ${label} failed: ${e.message}`, e.code);
+    return false;
+  } finally {
+    useExport.setState({ busy: undefined });
+  }
+}
+
+/** Wait (up to `ms`) for a connected, ready engine. */
+function readyClient(ms = 15_000): Promise<RpcClient | undefined> {
+  const now = useEngine.getState();
+  if (now.client && now.state === 'ready') return Promise.resolve(now.client);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      off();
+      resolve(undefined);
+    }, ms);
+    const off = useEngine.subscribe((s) => {
+      if (!s.client || s.state !== 'ready') return;
+      clearTimeout(timer);
+      off();
+      resolve(s.client);
+    });
+  });
+}
+
+/** A project opened with its trained model: load it into the engine, so the Playground and Export work without training. */
+export async function loadProjectModel(model: Record<string, unknown>, projectName: string): Promise<void> {
+  const loadSeq = useEditor.getState().loadSeq;
+  const c = await readyClient();
+  const failed = (why: string) => notify('error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`);
+  if (!c) return failed('the engine is not connected');
+  try {
+    const info = await c.request('model.load', { model });
+    // Another design opened meanwhile: these weights are not its.
+    if (useEditor.getState().loadSeq !== loadSeq) return;
+    useRun.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
+  } catch (err) {
+    failed((err as Error).message);
+  }
+}
+
+/** The model object Save embeds in the project: the loaded one as it came, else the engine's export of the run on screen. */
+export async function modelForSave(): Promise<Record<string, unknown> | undefined> {
+  const s = useRun.getState();
+  if (s.loaded) return s.loaded.model as Record<string, unknown>;
+  const source = currentExportSource();
+  const c = client();
+  if (!source || !c) return undefined;
+  try {
+    const r = await c.request('model.export', { source, format: 'json' });
+    return JSON.parse(new TextDecoder().decode(r.files[0].data)) as Record<string, unknown>;
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    // A run before its first step has nothing to keep; anything else is worth saying.
+    if (e.code !== 'E_EXPORT_NO_WEIGHTS') notify('error', `Saved without the trained weights: ${e.message}`, e.code);
+    return undefined;
+  }
+}
+
+/**
+ * Import ONNX: the engine reads the file (nothing changes when it cannot: the message lists the
+ * unsupported nodes); its graph opens as a new, unsaved design, laid out, with its weights
+ * loaded, so it predicts at once and Train fine-tunes from them.
+ */
+export async function importOnnxFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
+  const c = client();
+  if (!c) return notify('error', 'The engine is not connected; import when it is back.'), false;
+  let r: ResultOf<'model.import'>;
+  try {
+    r = await c.request('model.import', { format: 'onnx', data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    return notify('error', `Could not import "${file.name}": ${e.message}`, e.code), false;
+  }
+  const graph = r.model.graph as GraphIR;
+  const parsed = parseProject(JSON.stringify(graph));
+  if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
+  if (!(await confirmDiscard())) return false;
+  const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
+  useEditor.getState().load(parsed.doc, { name }, {}, true);
+  useRun.getState().dispatch({ type: 'model-loaded', info: r, graph, model: r.model, source: file.name });
+  const how = r.restored ? 'Netwright\'s own design came back with its training settings' : 'add a target Input, a loss and training settings to fine-tune it';
+  notify('info', `Imported "${file.name}" with its weights: ${parsed.doc.graph.nodes.length} nodes; ${how}. Train starts from these weights.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
+  return true;
+}
