@@ -231,7 +231,7 @@ export class EngineService {
     if (this.run?.sweep?.id === s.id) this.run.session.control('stop');
   }
 
-  private startSweep({ graph, sweep, overrides, probes }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
+  private startSweep({ graph, sweep, overrides, probes, project }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
     this.host();
     const g = checkedGraph(graph);
     let variants;
@@ -254,7 +254,7 @@ export class EngineService {
         const info: RunSweepInfo = { id: state.id, over, value: v.value, index, total, ...(v.seed !== undefined ? { seed: v.seed } : {}) };
         let started: StartInfo;
         try {
-          started = await this.start({ graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}) }, { name: `${g.name ?? 'run'} · ${v.label}`, sweep: info });
+          started = await this.start({ graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.name ?? 'run'} · ${v.label}`, sweep: info });
         } catch (e) {
           emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
           continue;
@@ -345,7 +345,7 @@ export class EngineService {
     return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
   }
 
-  private async start({ graph, overrides, probes, guard, init }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
+  private async start({ graph, overrides, probes, guard, init, project }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
     const host = this.host();
     const g = checkedGraph(graph);
     const t = g.training!;
@@ -380,7 +380,7 @@ export class EngineService {
     let stored: string | undefined;
     let sink: RunSink | undefined;
     try {
-      sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION }, ...record });
+      sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION }, ...record, ...(project ? { project } : {}) });
       if (sink) {
         session.recordTo(sink);
         stored = sink.id;

@@ -51,7 +51,7 @@ export class RunStore {
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; now?: Date }): RunWriter {
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; now?: Date }): RunWriter {
     mkdirSync(this.dir, { recursive: true });
     const now = init.now ?? new Date();
     let id = runId(now);
@@ -69,6 +69,7 @@ export class RunStore {
       pid: process.pid,
       settings: init.settings,
       ...(init.sweep ? { sweep: init.sweep } : {}),
+      ...(init.project ? { project: init.project } : {}),
     };
     writeAtomic(join(folder, 'graph.json'), JSON.stringify(init.graph));
     writeAtomic(join(folder, 'run.json'), JSON.stringify(meta, null, 1));

@@ -381,6 +381,7 @@ export const RunMetaSchema = z.object({
     .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })
     .optional(),
   sweep: RunSweepInfo.optional(),
+  project: z.string().max(300).optional(),
 });
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
@@ -392,13 +393,13 @@ export type ExportSource = z.infer<typeof ExportSource>;
 
 /** What `model.load` (and `model.import`) answer: the loaded model's run id and what the Playground needs. */
 export const LoadedModelInfo = z.object({
-      runId: RunId,
-      task: z.enum(['classification', 'regression', 'reconstruction']),
-      classNames: z.array(z.string()),
-      /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
-      probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
-      /** Where the weights came from (run id, step, epoch). */
-      origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
+  runId: RunId,
+  task: z.enum(['classification', 'regression', 'reconstruction']),
+  classNames: z.array(z.string()),
+  /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
+  probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+  /** Where the weights came from (run id, step, epoch). */
+  origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
   /** The final metrics the model was saved with, by split (`test: { loss, accuracy }`). */
   metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
@@ -446,6 +447,8 @@ export const EngineMethods = {
        * fresh (a replaced head). Refused with `E_TRAIN_NO_LOADED_MODEL` when none is loaded.
        */
       init: z.enum(['loaded']).optional(),
+      /** The open project's name, kept with the run: the Runs tab lists the open project's runs (or all). */
+      project: z.string().max(300).optional(),
       /** Divergence guard: pause on NaN/Inf, or when the loss exceeds `lossExplosion`× the first step's (default 100; 0: off). */
       guard: z
         .object({
@@ -512,7 +515,7 @@ export const EngineMethods = {
    * Progress comes as `sweep.progress`; the runs' own events as usual. A `train.start` cancels it.
    */
   'sweep.start': {
-    params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional() }),
+    params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional(), project: z.string().max(300).optional() }),
     result: z.object({ sweepId: z.string(), total: z.number().int() }),
   },
   /** Stop the sweep: the run in progress stops (and is kept), the rest never start. */

@@ -40,7 +40,7 @@ export function recordReplacer(_key: string, value: unknown): unknown {
 
 /** What the engine needs of a run store (the Node one is `node/run-store.ts`). */
 export interface RunStoreApi {
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep'] }): RunSink;
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string }): RunSink;
   list(): RunMeta[];
   open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
   update(id: string, patch: { name?: string; notes?: string }): RunMeta;

@@ -38,6 +38,8 @@ export interface RunMeta {
   summary?: RunSummary;
   /** Set on the runs of a sweep: which sweep, what it varied, this run's value. */
   sweep?: RunSweepInfo;
+  /** The project the run was trained from (the app's document name); absent for the CLI's runs. */
+  project?: string;
 }
 
 /** One line of a run's log (`log.nwr`), one framed record each. */

@@ -55,7 +55,7 @@ export const useRun = create<RunStore>((set, get) => ({
     const sent = engineGraph(graph);
     get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent });
     try {
-      const result = await c.request('train.start', { graph: sent, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}) });
+      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };

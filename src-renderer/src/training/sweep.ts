@@ -3,6 +3,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { EventData, ProbeOptions, RunSweepInfo, SweepSpec } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
+import { useEditor } from '../editor/store';
 import { useEngine } from '../state/engine-store';
 import type { RunMeta } from './compare';
 
@@ -116,7 +117,7 @@ export const useSweep = create<SweepState>((set, get) => ({
     if (!c) return set({ error: 'The engine is not connected yet.' });
     set({ state: 'starting', error: undefined, failures: [], run: undefined, sweepId: undefined });
     try {
-      const r = await c.request('sweep.start', { graph: engineGraph(graph), sweep: spec, probes, ...(limit ? { overrides: { limit } } : {}) });
+      const r = await c.request('sweep.start', { graph: engineGraph(graph), sweep: spec, probes, project: useEditor.getState().file.name, ...(limit ? { overrides: { limit } } : {}) });
       set({ sweepId: r.sweepId, total: r.total, state: get().state === 'starting' ? 'running' : get().state });
     } catch (e) {
       set({ state: 'idle', error: (e as Error).message });

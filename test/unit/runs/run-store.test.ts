@@ -141,14 +141,14 @@ describe('the engine records every run', () => {
     const { client, waitFor, service } = setupEngine({ runs: store });
     try {
       const g = twoMoonsGraph({ epochs: 2 });
-      const started = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 } });
+      const started = await client.request('train.start', { graph: g, probes: { everySteps: 5, maxHz: 30, budget: 0.5 }, project: 'moons study' });
       const { runId, storedRunId } = started;
       const done = await waitFor('train.done');
       await waitFor('train.state', (s) => s.state === 'done');
       const [meta] = store.list();
       expect(runId).toMatch(/^run-/);
       expect(storedRunId).toBe(meta.id);
-      expect(meta).toMatchObject({ status: 'done', settings: { backend: expect.stringContaining('reference'), training: { epochs: 2 } } });
+      expect(meta).toMatchObject({ status: 'done', project: 'moons study', settings: { backend: expect.stringContaining('reference'), training: { epochs: 2 } } });
       expect(meta.summary).toMatchObject({ steps: done.steps, epochs: 2, metrics: { test: { accuracy: done.test!.accuracy } } });
       const run = store.open(meta.id);
       expect(run.graph.nodes.map((n) => n.id)).toEqual(g.nodes.map((n) => n.id));

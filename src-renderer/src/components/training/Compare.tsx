@@ -8,6 +8,7 @@ import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHi
 import type { ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
+import { BoundaryCanvas } from './Samples';
 
 type Section = 'curves' | 'settings' | 'layers' | 'samples' | 'architecture' | 'confusion';
 const SECTIONS: { id: Section; label: string }[] = [
@@ -338,6 +339,22 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
         </div>
       ) : null}
       {!shared ? <p className="runs__sub">These runs were probed on different samples (another dataset, split or seed): each row shows its own.</p> : null}
+      {frames.some((f) => f?.boundary) ? (
+        <div className="compare__samples-row compare__boundaries" data-testid="compare-boundaries">
+          <span className="compare__samples-label runs__sub">decision boundaries</span>
+          {runs.map((r, i) => {
+            const b = frames[i]?.boundary;
+            const probe = stored[i].start?.probeSamples;
+            const points = probe && probe.shape.length === 1 && probe.shape[0] === 2 ? probe.inputs.map((v, k) => ({ x: v[0], y: v[1], c: Number(probe.targets[k]) })) : [];
+            return (
+              <figure key={r.id} className="compare__boundary" data-testid={`compare-boundary-${r.id}`} data-has={String(!!b)}>
+                {b ? <BoundaryCanvas boundary={b} points={points} size={140} /> : <span className="runs__sub">no boundary</span>}
+                <figcaption title={labels[i]}>{labels[i]}</figcaption>
+              </figure>
+            );
+          })}
+        </div>
+      ) : null}
       {runs.map((r, i) => {
         const f = frames[i];
         const start = stored[i].start;

@@ -23,6 +23,8 @@ interface RunsUi {
   baseline?: string;
   sort: SortKey;
   filter: string;
+  /** Only the open project's runs (by its name when they were trained), or every project's. */
+  scope: 'project' | 'all';
   comparing: boolean;
   /** The sweep whose results are shown. */
   sweep?: string;
@@ -44,6 +46,7 @@ export const useRunsUi = create<RunsUi>((set, get) => ({
   baseline: storedBaseline(),
   sort: 'newest',
   filter: '',
+  scope: 'project',
   comparing: false,
   set(patch) {
     if ('baseline' in patch) {
@@ -167,7 +170,10 @@ export function Runs() {
   const baseline = ui.baseline && byId.has(ui.baseline) ? ui.baseline : undefined;
   // The baseline first, then the others in the order they were ticked.
   const compared = [...(baseline && selected.includes(baseline) ? [baseline] : []), ...selected.filter((id) => id !== baseline)].map((id) => byId.get(id)!);
-  const shown = useMemo(() => sortRuns((runs ?? []).filter((m) => matches(m, ui.filter)), ui.sort), [runs, ui.filter, ui.sort]);
+  const project = useEditor((s) => s.file.name);
+  const ofProject = useMemo(() => (runs ?? []).filter((m) => m.project === project), [runs, project]);
+  const scoped = useMemo(() => (ui.scope === 'project' ? ofProject : (runs ?? [])), [ui.scope, ofProject, runs]);
+  const shown = useMemo(() => sortRuns(scoped.filter((m) => matches(m, ui.filter)), ui.sort), [scoped, ui.filter, ui.sort]);
 
   if (problem) return <p className="runs__empty" data-testid="runs-problem">{problem}</p>;
   if (!runs) return <p className="runs__empty">Loading runs…</p>;
@@ -204,6 +210,10 @@ export function Runs() {
             Clear
           </button>
         ) : null}
+        <select className="runs__scope" data-testid="runs-scope" value={ui.scope} aria-label="Which projects' runs" title={`This project: the runs trained from “${project}”`} onChange={(e) => ui.set({ scope: e.target.value as RunsUi['scope'] })}>
+          <option value="project" title={project}>{`This project · ${ofProject.length}`}</option>
+          <option value="all">{`All projects · ${runs.length}`}</option>
+        </select>
         <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter: adam, crashed, mnist…" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
         <label className="runs__sort">
           sort{' '}
@@ -284,7 +294,16 @@ export function Runs() {
           ))}
         </tbody>
       </table>
-      {shown.length === 0 ? <p className="runs__empty">No run matches “{ui.filter}”.</p> : null}
+      {shown.length === 0 && scoped.length === 0 ? (
+        <p className="runs__empty" data-testid="runs-none-in-project">
+          No runs of “{project}” yet.{' '}
+          <button type="button" data-testid="runs-show-all" onClick={() => ui.set({ scope: 'all' })}>
+            Show all projects ({runs.length})
+          </button>
+        </p>
+      ) : shown.length === 0 ? (
+        <p className="runs__empty">No run matches “{ui.filter}”.</p>
+      ) : null}
     </div>
   );
 }

@@ -111,14 +111,14 @@ export function ConfusionMatrix() {
   );
 }
 
-function BoundaryCanvas({ boundary, points }: { boundary: Boundary; points: { x: number; y: number; c: number }[] }) {
+/** A decision-boundary grid with points on it (the Samples tab's, and each run's in Compare). */
+export function BoundaryCanvas({ boundary, points, size = 240 }: { boundary: Boundary; points: readonly { x: number; y: number; c: number }[]; size?: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const dark = useEditor((s) => s.theme === 'dark');
   useEffect(() => {
     const el = ref.current;
     const ctx = el?.getContext('2d');
     if (!el || !ctx) return;
-    const size = 240;
     el.width = size;
     el.height = size;
     const bg: [number, number, number] = dark ? [29, 33, 41] : [255, 255, 255];
@@ -138,8 +138,8 @@ function BoundaryCanvas({ boundary, points }: { boundary: Boundary; points: { x:
       ctx.fill();
       ctx.stroke();
     }
-  }, [boundary, points, dark]);
-  return <canvas ref={ref} className="boundary__canvas" />;
+  }, [boundary, points, dark, size]);
+  return <canvas ref={ref} className="boundary__canvas" style={{ width: size, height: size }} />;
 }
 
 /** For classifiers over 2-D features: the predicted class over the plane, with the probe points on top. */
