@@ -372,6 +372,9 @@ const compareRuns = [
   { select: '[data-testid=compare-layer]', value: 'fc1' },
   { expect: '[data-testid=compare-histogram]', attr: ['data-node', 'fc1'], within: 10_000 },
   { expect: '[data-testid=compare-histogram]', attr: ['data-series', '2'] },
+  // Small multiples: fc1 of both runs at several steps across training.
+  { expectNumber: '[data-testid=compare-over-time]', attr: 'data-steps', op: '>=', value: 3, within: 10_000 },
+  { expect: '[data-testid=compare-over-time-0]' },
   { wait: 600 },
   { screenshot: 'compare-layers' },
   // The same probe samples, each run's predictions side by side.

@@ -308,6 +308,49 @@ function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         {option ? <EChart key={`h-${key}-${chosen}-${kind}`} className="chart compare__chart" option={option} data-testid="compare-histogram" data-node={chosen} data-kind={kind} data-series={frames?.filter((f) => f && layerHistogram(f, chosen!, kind)).length ?? 0} /> : <p className="runs__empty">No probed layer in common.</p>}
         {grads ? <EChart key={`g-${key}`} className="chart compare__chart" option={grads} data-testid="compare-gradients" /> : null}
       </div>
+      {chosen ? <LayerOverTime runs={runs} stored={stored} node={chosen} kind={kind} /> : null}
+    </div>
+  );
+}
+
+/** Steps for the small multiples: up to `n` of the recorded frame steps, evenly spread from the first to the last. */
+function overTimeSteps(stored: readonly StoredRun[], n = 6): number[] {
+  const all = [...new Set(stored.flatMap((r) => r.frameSteps))].sort((a, b) => a - b);
+  if (all.length <= n) return all;
+  return [...new Set(Array.from({ length: n }, (_, i) => all[Math.round(((all.length - 1) * i) / (n - 1))]))];
+}
+
+/** The chosen layer's histograms of every run at a few steps across training: how they spread or collapse over time. */
+function LayerOverTime({ runs, stored, node, kind }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; node: string; kind: HistKind }) {
+  const t = useChartTheme();
+  const client = useEngine((s) => s.client);
+  const steps = useMemo(() => overTimeSteps(stored), [stored]);
+  const [grid, setGrid] = useState<(StoredFrame | null)[][] | undefined>(undefined);
+  const key = `${runs.map((r) => r.id).join(',')}@${steps.join(',')}`;
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    Promise.all(steps.map((step) => Promise.all(runs.map((r) => client.request('runs.frame', { id: r.id, step }).then((x) => x.frame)))))
+      .then((g) => live && setGrid(g))
+      .catch(() => live && setGrid(undefined));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` names the runs and the steps
+  }, [client, key]);
+  if (steps.length < 2) return null;
+  return (
+    <div className="compare__over-time" data-testid="compare-over-time" data-steps={steps.length}>
+      {steps.map((step, i) => {
+        const frames = grid?.[i];
+        const data = runs.map((_, r) => {
+          const h = layerHistogram(frames?.[r], node, kind);
+          return h ? densityPoints(h) : [];
+        });
+        const base = overlayOption(t, `step ${step}`, runs, data, { xName: '' });
+        const option = { ...base, grid: { left: 8, right: 8, top: 20, bottom: 20 }, yAxis: { ...(base.yAxis as object), axisLabel: { show: false }, splitLine: { show: false } } };
+        return <EChart key={`${key}-${node}-${kind}-${step}`} className="chart compare__multiple" option={option} data-testid={`compare-over-time-${i}`} />;
+      })}
     </div>
   );
 }
