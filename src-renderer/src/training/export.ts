@@ -180,14 +180,16 @@ export async function importOnnxFile(file: { name: string; arrayBuffer(): Promis
     const e = err as { code?: string; message: string };
     return notify('error', `Could not import "${file.name}": ${e.message}`, e.code), false;
   }
-  const graph = r.model.graph as GraphIR;
+  const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
+  // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
+  const imported = r.model.graph as GraphIR;
+  const graph = r.restored ? imported : { ...imported, name };
   const parsed = parseProject(JSON.stringify(graph));
   if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
   if (!(await confirmDiscard())) return false;
-  const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
   useEditor.getState().load(parsed.doc, { name }, {}, true);
   useRun.getState().dispatch({ type: 'model-loaded', info: r, graph, model: r.model, source: file.name });
-  const how = r.restored ? 'Netwright\'s own design came back with its training settings' : 'add a target Input, a loss and training settings to fine-tune it';
-  notify('info', `Imported "${file.name}" with its weights: ${parsed.doc.graph.nodes.length} nodes; ${how}. Train starts from these weights.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
+  const how = r.restored ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights" : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
+  notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }

@@ -94,6 +94,13 @@ export function Playground() {
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
   const p = result?.p;
+  if (!drawable && probe.inputs.length === 0) {
+    return (
+      <p className="train-empty" data-testid="playground-no-samples">
+        This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
+      </p>
+    );
+  }
   return (
     <div className="playground" data-testid="playground">
       <div className="playground__input">

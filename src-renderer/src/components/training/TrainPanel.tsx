@@ -193,7 +193,7 @@ function ProgressView() {
           {warm.fresh.length ? `; new: ${warm.fresh.slice(0, 4).join(', ')}${warm.fresh.length > 4 ? ` and ${warm.fresh.length - 4} more` : ''}` : ''}.
         </div>
       ) : null}
-      <div className="train-progress__nums">
+      <div className="train-progress__nums" style={loaded !== undefined && loaded.origin?.step === undefined ? { display: 'none' } : undefined}>
         <span>
           epoch <b data-testid="epoch-counter">{p ? `${p.epoch}/${p.epochs}` : done ? `${done.epochs}/${epochs ?? done.epochs}` : `–/${epochs ?? '–'}`}</b>
         </span>
