@@ -6,7 +6,9 @@
  *
  * Options (env): BENCH_SECONDS (per measurement, default 2), BENCH_PASSES (alternating passes of
  * ours and PyTorch, best kept; default 2), BENCH_SKIP_TORCH=1, BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae).
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae), BENCH_SKIP_GPU=1. The `gpu` column (bench/gpu.ts) is the
+ * WebGPU backend on the adapter Dawn finds; on a fallback adapter (SwiftShader) its figures are a
+ * CPU emulation's, labelled as such below the table.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { Backend } from '../src-engine/core/backend/types';
 import type { GraphIR, NodeIR } from '../src-engine/base/ir/types';
 import { createCpuBackend, defaultThreadCount, type CpuBackend } from '../src-engine/node/cpu';
+import { benchGpu, type GpuResults } from './gpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { getOp } from '../src-engine/core/ops/registry';
 import type { AttrValue } from '../src-engine/core/ops/types';
@@ -50,6 +53,7 @@ interface Results {
   gemm: Record<string, Record<string, number>>;
   train: Record<string, Record<string, number | string>>;
   torch?: { version: string; gemm: Record<string, Record<string, number>>; train: Record<string, Record<string, number>> } | { error: string };
+  gpu?: GpuResults;
 }
 
 function gemmGflops(be: Backend, m: number, k: number, n: number): number {
@@ -279,19 +283,23 @@ async function main(): Promise<void> {
     }
   }
 
+  if (!process.env.BENCH_SKIP_GPU) results.gpu = await benchGpu(GEMM_SIZES, workloads, { batch: BATCH, samples: BENCH_SAMPLES, seconds: SECONDS });
+  const gpu = results.gpu && 'adapter' in results.gpu ? results.gpu : undefined;
+
   // — table —
   const torch = results.torch && 'version' in results.torch ? results.torch : undefined;
-  const header = ['workload', 'unit', ...THREADS.map((t) => `ours ${t}T`), ...(torch ? THREADS.map((t) => `torch ${t}T`) : []), ...(torch ? ['best/best'] : [])];
+  const header = ['workload', 'unit', ...THREADS.map((t) => `ours ${t}T`), ...(gpu ? ['ours gpu'] : []), ...(torch ? THREADS.map((t) => `torch ${t}T`) : []), ...(torch ? ['best/best'] : [])];
   const rows: string[][] = [];
   for (const [key, r] of Object.entries(results.train)) {
     const tr = torch?.train[key];
     const ratio = torch && best(r) && best(tr) ? `${(best(r)! / best(tr)!).toFixed(2)}×` : '—';
-    rows.push([`train ${key} (b${BATCH}, Adam)`, 'samples/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(torch ? THREADS.map((t) => fmt(tr?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
+    const g = gpu?.train[key];
+    rows.push([`train ${key} (b${BATCH}, Adam)`, 'samples/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(gpu ? [typeof g === 'string' ? '—' : fmt(g)] : []), ...(torch ? THREADS.map((t) => fmt(tr?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
   }
   for (const [key, r] of Object.entries(results.gemm)) {
     const tg = torch?.gemm[key];
     const ratio = torch && best(r) && best(tg) ? `${(best(r)! / best(tg)!).toFixed(2)}×` : '—';
-    rows.push([`GEMM ${key}`, 'GFLOP/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(torch ? THREADS.map((t) => fmt(tg?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
+    rows.push([`GEMM ${key}`, 'GFLOP/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(gpu ? [fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1)] : []), ...(torch ? THREADS.map((t) => fmt(tg?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -300,6 +308,10 @@ async function main(): Promise<void> {
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
   if (results.torch && 'error' in results.torch) console.log(`PyTorch run failed: ${results.torch.error}`);
+  if (gpu) {
+    console.log(`ours gpu: WebGPU on ${gpu.adapter}${gpu.adapter.endsWith('fallback') ? ' — a software adapter (CPU emulation): not a GPU figure' : ''}`);
+    for (const [key, g] of Object.entries(gpu.train)) if (typeof g === 'string') console.log(`  ${key}: ${g}`);
+  } else if (results.gpu && 'error' in results.gpu) console.log(`ours gpu: none (${results.gpu.error})`);
 
   const outDir = join(ROOT, 'bench/results');
   mkdirSync(outDir, { recursive: true });

@@ -41,6 +41,7 @@ async function step(name, cmd, args, count) {
 
 await step('typecheck', bin('tsc'), ['-b']);
 await step('lint', bin('eslint'), ['.', '--max-warnings=0']);
+await step('electron security lint', process.execPath, ['scripts/electronegativity.mjs']);
 await step('unit tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'unit.json')}`], () => vitestCounts(path.join(reports, 'unit.json')));
 const built = await step('build', bin('electron-vite'), ['build']);
 if (built === 0) {

@@ -1,13 +1,18 @@
 import { RpcServer, type Handlers, type Logger } from '../protocol/rpc';
-import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf, type RunSweepInfo, type StartInfo, type StoredFrame } from '../protocol/messages';
+import { PROTOCOL_VERSION, type ComputeBackendInfo, type DatasetPreview, type EngineInfo, type ParamsOf, type ResultOf, type RunSweepInfo, type StartInfo, type StoredFrame } from '../protocol/messages';
 import type { Channel } from '../protocol/channel';
 import { ENGINE_VERSION } from '../base/version';
 import { analyzeGraph } from '../core/analysis/validate';
 import { estimateTrainingBytes, formatGiB } from '../core/analysis/memory';
 import { GraphError, hasErrors } from '../base/ir/diagnostics';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
+import type { Checkpoint } from '../core/train/types';
+import type { RunMeta } from './runs/types';
 import type { Backend } from '../core/backend/types';
 import { compileGraph } from '../core/autodiff/executor';
+import { adapterName, type GpuContext } from '../core/gpu/context';
+import { chooseGpu, type AcquireGpu } from '../core/gpu/select';
+import { buildGpuTrainable } from '../core/gpu/trainable';
 import { prepareData, type LoadedDataset } from '../core/data';
 import { LoadedModel, TrainingSession, datasetPreview, sanityCheck } from './session';
 import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
@@ -20,6 +25,7 @@ import { base64ToBytes } from '../base/base64';
 import type { TrainedModel } from '../core/export/model';
 import type { ExportSource, LoadedModelInfo } from '../protocol/messages';
 import { featureSize } from '../core/data';
+import { inpaintingReport, inpaintingRows } from './lessons/inpainting';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -31,6 +37,8 @@ export interface TrainingHost {
   createBackend(): Promise<Backend>;
   /** Give the event loop a turn between training steps (default: a zero-delay timer). */
   yieldToHost?: () => Promise<void>;
+  /** A WebGPU device for a run (core/gpu/select.ts); absent: every run trains on the CPU. */
+  acquireGpu?: AcquireGpu;
   /** Where runs are recorded (the run store); absent: runs are not kept. */
   runs?: RunStoreApi;
   /**
@@ -83,7 +91,7 @@ function checkMemory(g: GraphIR, batchSize: number, limit: number | undefined): 
  */
 export class EngineService {
   private readonly server: RpcServer;
-  private run: { session: TrainingSession; backend: Backend; done: Promise<void>; record?: string; info: StartInfo; sweep?: RunSweepInfo } | null = null;
+  private run: { session: TrainingSession; backend: Backend; gpu: GpuContext | null; done: Promise<void>; record?: string; info: StartInfo; sweep?: RunSweepInfo } | null = null;
   /** The sweep in progress, if any (one at a time; a `train.start` cancels it). */
   private sweep: { id: string; cancelled: boolean } | null = null;
   /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
@@ -128,12 +136,16 @@ export class EngineService {
         this.cancelSweep();
         return this.start(params);
       },
+      'train.resume': (params) => {
+        this.cancelSweep();
+        return this.resume(params);
+      },
       'sweep.start': (params) => this.startSweep(params),
       'sweep.cancel': ({ sweepId }) => {
         if (this.sweep?.id === sweepId) this.cancelSweep();
         return {};
       },
-      'train.control': ({ runId, action, lr }) => this.session(runId).control(action, lr),
+      'train.control': ({ runId, action, lr, stepsPerSecond }) => this.session(runId).control(action, lr, stepsPerSecond),
       'train.sanityCheck': async ({ graph, samples, steps }) => {
         const host = this.host();
         const g = checkedGraph(graph);
@@ -172,6 +184,7 @@ export class EngineService {
         this.openedRuns.delete(id);
         return {};
       },
+      'lessons.report': (request) => this.lessonReport(request),
     };
     this.server = new RpcServer(channel, handlers, log);
   }
@@ -219,7 +232,10 @@ export class EngineService {
     this.run = null;
     if (!old) return;
     old.session.control('stop');
-    void old.done.finally(() => old.backend.dispose?.());
+    void old.done.finally(() => {
+      old.backend.dispose?.();
+      old.gpu?.dispose();
+    });
   }
 
   /** Stop the sweep in progress (its current run stops and is kept; no further run starts). */
@@ -294,7 +310,7 @@ export class EngineService {
       }
     }
     const bundle = format.export(model, { ...(data ? { data } : {}), onProgress: (fraction, what) => this.server.emit('export.progress', { format: format.id, fraction, what }) });
-    return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files };
+    return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
   }
 
   /** Import an ONNX file and make it the current model; answers it as a `netwright.model` object too. */
@@ -345,7 +361,45 @@ export class EngineService {
     return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
   }
 
-  private async start({ graph, overrides, probes, guard, init, project }: ParamsOf<'train.start'>, record: { name?: string; sweep?: RunSweepInfo } = {}): Promise<StartInfo> {
+  /**
+   * `lessons.report`: a Learn lesson's figure from several stored runs' last checkpoints. In-painting:
+   * the in-painter's test split (as it trained: the same `limit`, so a quick run is judged on fewer
+   * digits) masked as it trained, in-painted, and read by the judge, per class.
+   */
+  private async lessonReport({ runs }: ParamsOf<'lessons.report'>): Promise<ResultOf<'lessons.report'>> {
+    const host = this.host();
+    const store = this.runStore();
+    const judge = store.model(runs.judge, 'last');
+    const inpainter = store.model(runs.inpainter, 'last');
+    const t = store.open(runs.inpainter).meta.settings.training;
+    const data = prepareData(await host.loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+    const backend = await host.createBackend();
+    try {
+      return { rows: inpaintingRows(inpaintingReport(judge, inpainter, data, backend), judge.classNames), samples: data.test.count };
+    } finally {
+      backend.dispose?.();
+    }
+  }
+
+  /** `train.resume`: a stored run's design, settings and checkpoint, recorded as a new run naming its parent. */
+  private resume({ storedRunId, moreEpochs, probes, backend }: ParamsOf<'train.resume'>): Promise<StartInfo> {
+    const { meta, graph, checkpoint } = this.runStore().resumePoint(storedRunId);
+    const epochs = moreEpochs !== undefined ? checkpoint.epoch + moreEpochs : meta.settings.training.epochs;
+    if (epochs <= checkpoint.epoch) {
+      throw coded('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: use Continue training to add more.`);
+    }
+    // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them.
+    const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs } };
+    return this.start(
+      { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },
+      { name: meta.name, resumedFrom: { runId: meta.id, step: checkpoint.step, epoch: checkpoint.epoch }, checkpoint },
+    );
+  }
+
+  private async start(
+    { graph, overrides, probes, guard, init, project, backend: choice, pace }: ParamsOf<'train.start'>,
+    record: { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint } = {},
+  ): Promise<StartInfo> {
     const host = this.host();
     const g = checkedGraph(graph);
     const t = g.training!;
@@ -356,31 +410,42 @@ export class EngineService {
     // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
     const from = init === 'loaded' ? this.loaded?.model.model : undefined;
     if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
+    // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.
+    const gpu = await chooseGpu({ ...g, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
     this.replaceRun();
     const backend = await host.createBackend();
+    // The GPU plan: the one training loop hands its steps to the device (core/gpu/trainable.ts).
+    // Probes read every layer's activations and gradients on the host: off on the GPU for now.
+    const compile: typeof compileGraph = gpu ? (graph, o) => buildGpuTrainable(graph, { gpu, batchSize: o.batchSize, seed: o.seed }) : compileGraph;
+    const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
     const runId = `run-${++this.runs}`;
     const rest = { ...overrides };
     delete rest.limit;
     let session: TrainingSession;
     try {
-      session = new TrainingSession(runId, g, data, backend, {
-        compile: compileGraph,
+      // The run keeps the dataset as trained (a `limit` included), so `train.resume` loads the same samples.
+      session = new TrainingSession(runId, dataset === t.dataset ? g : { ...g, training: { ...t, dataset } }, data, backend, {
+        compile,
         emit: (event, payload) => this.server.emit(event, payload),
         overrides: rest,
-        ...(probes !== undefined ? { probes } : {}),
+        ...(record.checkpoint ? { resumeFrom: record.checkpoint } : {}),
+        ...(gpu ? { probes: false as const } : probes !== undefined ? { probes } : {}),
         ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
         ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
         ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
       });
+      if (pace) session.loop.control.setPace(pace);
     } catch (e) {
       backend.dispose?.();
+      gpu?.dispose();
       throw e;
     }
     const warm = from ? session.warmStart(from) : undefined;
     let stored: string | undefined;
     let sink: RunSink | undefined;
     try {
-      sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: backend.description, appVersion: ENGINE_VERSION }, ...record, ...(project ? { project } : {}) });
+      const { checkpoint: _ck, ...meta } = record;
+      sink = host.runs?.create({ graph: session.graph, settings: { training: session.config, backend: description, appVersion: ENGINE_VERSION }, ...meta, ...(project ? { project } : {}) });
       if (sink) {
         session.recordTo(sink);
         stored = sink.id;
@@ -398,6 +463,7 @@ export class EngineService {
         if (session.status === 'failed' && this.run?.session === session) {
           this.run = null;
           backend.dispose?.();
+          gpu?.dispose();
         }
       });
     const p = session.probes;
@@ -409,7 +475,7 @@ export class EngineService {
       runId,
       ...(stored ? { storedRunId: stored } : {}),
       ...(warm ? { warmStart: { taken: warm.taken.length, fresh: warm.fresh } } : {}),
-      backend: backend.description,
+      backend: description,
       stepsPerEpoch: session.stepsPerEpoch,
       epochs: session.config.epochs,
       batchSize: session.config.batchSize,
@@ -423,7 +489,7 @@ export class EngineService {
     };
     // The start info (probe samples, class names) is kept with the run: a stored run's timeline shows its samples.
     sink?.append({ kind: 'event', t: 0, event: 'start', data: info });
-    this.run = { session, backend, done, info, ...(stored ? { record: stored } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
+    this.run = { session, backend, gpu, done, info, ...(stored ? { record: stored } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
     return info;
   }
 }

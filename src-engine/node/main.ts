@@ -14,6 +14,7 @@ import { detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 import type { DataAccess } from './data-access';
+import { nodeGpuAcquirer } from './gpu/device';
 import { RunStore } from './run-store';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
@@ -83,6 +84,10 @@ function main(): void {
       loadDataset: (config, seed) => loadDataset(config, seed, access),
       memoryLimitBytes: trainingMemoryLimit(),
       createBackend: () => createBestBackend(),
+      // WebGPU through npm `webgpu` (Dawn) in the web-mode engine child only: in Electron's
+      // utility process it is unproven (V8's memory cage vs Dawn's mapped buffers,
+      // docs/webgpu-backend.md), so the Electron engine trains on the CPU until that is shown.
+      ...(runtime === 'node-child' ? { acquireGpu: nodeGpuAcquirer() } : {}),
       // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
       // The host names the run store's folder (web mode: the workspace's runs/; Electron: the app's data folder).

@@ -51,7 +51,7 @@ export class RunStore {
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; now?: Date }): RunWriter {
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom']; now?: Date }): RunWriter {
     mkdirSync(this.dir, { recursive: true });
     const now = init.now ?? new Date();
     let id = runId(now);
@@ -70,6 +70,7 @@ export class RunStore {
       settings: init.settings,
       ...(init.sweep ? { sweep: init.sweep } : {}),
       ...(init.project ? { project: init.project } : {}),
+      ...(init.resumedFrom ? { resumedFrom: init.resumedFrom } : {}),
     };
     writeAtomic(join(folder, 'graph.json'), JSON.stringify(init.graph));
     writeAtomic(join(folder, 'run.json'), JSON.stringify(meta, null, 1));
@@ -150,6 +151,34 @@ export class RunStore {
       metrics: { ...(meta.summary?.metrics ?? {}), ...(which === 'best' ? recordable(ck.metrics) : {}) },
       origin: { runId: id, which },
     });
+  }
+
+  /**
+   * Where a run can be continued from: its graph, settings and last epoch-end checkpoint with the
+   * optimizer and schedule state (docs/runs.md, "Resume and continue"). Feed it to the training
+   * loop's `resumeFrom`.
+   *
+   * @throws `RUN_NOT_FOUND`; `E_RUN_NO_CHECKPOINT` when the run kept none (it ended before its
+   *   first epoch did); `E_RUN_CHECKPOINT_CORRUPT` when the file is not a readable checkpoint
+   *   (torn, edited, bad base64, tensors of a size that is not whole float32 values).
+   */
+  resumePoint(id: string): { meta: RunMeta; graph: GraphIR; checkpoint: Checkpoint } {
+    const meta = this.readMeta(id);
+    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    const file = join(this.dir, id, 'checkpoint-last.json');
+    if (!existsSync(file)) {
+      throw runError('E_RUN_NO_CHECKPOINT', `Run "${meta.name}" has no checkpoint to resume from: it ended before its first epoch did. Train it again instead.`);
+    }
+    let checkpoint: Checkpoint;
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as CheckpointJSON;
+      checkpoint = checkpointFromJSON(json);
+      if (!Number.isInteger(checkpoint.epoch) || !Number.isInteger(checkpoint.step) || !checkpoint.optimizer || typeof checkpoint.optimizer.slots !== 'object') throw new Error('fields missing');
+    } catch (err) {
+      throw runError('E_RUN_CHECKPOINT_CORRUPT', `Run "${meta.name}"'s checkpoint cannot be read (${(err as Error).message.replace(/^[A-Z_]+: /, '')}); it cannot be resumed. Train it again instead.`);
+    }
+    const graph = JSON.parse(readFileSync(join(this.dir, id, 'graph.json'), 'utf8')) as GraphIR;
+    return { meta, graph, checkpoint };
   }
 
   /** Delete a run's folder. */

@@ -117,8 +117,11 @@ export const DatasetConfigSchema = z
         z.object({ kind: z.literal('none') }),
         z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
         z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
+        z.object({ kind: z.literal('salt-pepper'), fraction: z.number().min(0).max(1) }),
+        z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
       ])
       .optional(),
+    augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional() }).optional(),
     target: z.enum(['label', 'features']).optional(),
     limit: z.number().int().positive().optional(),
   })
@@ -219,6 +222,30 @@ export const HealthWarning = z.object({
 });
 export type HealthWarning = z.infer<typeof HealthWarning>;
 
+/** A GAN hint: the discriminator wins too fast, or the generator collapses to one mode (docs/trainer.md "Training a GAN"). */
+export const GanWarning = z.object({
+  code: z.enum(['GAN_D_WINS', 'GAN_MODE_COLLAPSE']),
+  message: z.string(),
+  fix: z.string(),
+});
+export type GanWarning = z.infer<typeof GanWarning>;
+
+/** A GAN's frame figures: the sample grid from the Noise node's fixed noise, D(x), D(G(z)) and the grid's diversity. */
+export const GanProbeResult = z.object({
+  /** `count` samples of `shape`, row after row. */
+  samples: F32,
+  count: z.number().int().nonnegative(),
+  shape: Ints,
+  /** Mean sigmoid of the discriminator's scores of the probe batch's real images, and of the samples. */
+  dReal: z.number(),
+  dFake: z.number(),
+  /** Mean pairwise Euclidean distance between the samples, and between as many real images. */
+  diversity: z.number(),
+  realDiversity: z.number(),
+  hints: z.array(GanWarning),
+});
+export type GanProbeResult = z.infer<typeof GanProbeResult>;
+
 /** One probe snapshot. Scalars carry float32-level precision (6 significant digits); the large arrays are typed arrays. */
 export const ProbeFrame = z.object({
   runId: RunId,
@@ -232,6 +259,7 @@ export const ProbeFrame = z.object({
   params: z.array(ParamProbeEntry),
   samples: SampleProbeResult.optional(),
   boundary: DecisionBoundary.optional(),
+  gan: GanProbeResult.optional(),
   health: z.array(HealthWarning),
   /** Milliseconds the engine spent computing this frame. */
   costMs: z.number(),
@@ -281,6 +309,15 @@ export const TrainOverrides = z.object({
 export type TrainOverrides = z.infer<typeof TrainOverrides>;
 
 export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
+/** Where a run trains (docs/webgpu-backend.md, "Selection"): `auto`, `cpu`, or `gpu` forced. */
+export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
+
+/** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
+export const StepsPerSecond = z.number().min(0).max(10_000);
+/** The Train dock's speed choices (steps a second; 0: as fast as possible). */
+export const TRAIN_PACES = [0, 100, 20, 5] as const;
+/** Most step losses one `train.progress` event carries (a faster run's are min/max-downsampled). */
+export const MAX_STEP_LOSSES = 4096;
 export type RunState = z.infer<typeof RunState>;
 
 /** Metrics of one split (see docs/trainer.md; `confusion[true][predicted]`). */
@@ -310,7 +347,10 @@ export const DatasetPreview = z.object({
   classNames: z.array(z.string()),
   /** Training samples per class. */
   classBalance: Counts,
-  samples: z.array(z.object({ features: Numbers, target: z.union([z.number(), Numbers]) })),
+  /** The first training samples as fed to the network; `clean`: before augmentation and transform, when they change it. */
+  samples: z.array(z.object({ features: Numbers, target: z.union([z.number(), Numbers]), clean: Numbers.optional() })),
+  /** Smallest and largest value among the samples shown (what the normalisation makes of them). */
+  range: z.tuple([z.number(), z.number()]).optional(),
   /** 2-D sets: up to 2,000 training points `[x, y, class]` for a scatter plot. */
   points: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
 });
@@ -382,6 +422,8 @@ export const RunMetaSchema = z.object({
     .optional(),
   sweep: RunSweepInfo.optional(),
   project: z.string().max(300).optional(),
+  /** A resumed or continued run: its parent and the checkpoint it started from (`train.resume`). */
+  resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
 });
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
@@ -404,6 +446,21 @@ export const LoadedModelInfo = z.object({
   metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });
 export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
+
+/**
+ * What `lessons.report` computes, by `kind`, and which stored run plays each role. A figure of a
+ * Learn lesson that needs several of its finished runs at once (one run's network reading
+ * another's outputs), so the gallery cannot read it from one run (docs/lessons.md).
+ * - `inpainting`: the in-painter's test digits, masked as it was trained (seeded), in-painted,
+ *   and read by the judge classifier; per digit class.
+ */
+export const LessonReportRequest = z.discriminatedUnion('kind', [z.object({ kind: z.literal('inpainting'), runs: z.object({ judge: RunIdSchema, inpainter: RunIdSchema }) })]);
+export type LessonReportRequest = z.infer<typeof LessonReportRequest>;
+export type LessonReportKind = LessonReportRequest['kind'];
+
+/** One row of a lesson report: what it is about (a digit class), how many samples, and its figures by column key (shares in [0, 1]). */
+export const LessonReportRow = z.object({ label: z.string().max(100), count: z.number().int().nonnegative(), values: z.record(z.string().max(64), z.number()) });
+export type LessonReportRow = z.infer<typeof LessonReportRow>;
 
 /**
  * Every request the engine answers. Adding a method = one entry here plus its handler in the
@@ -449,6 +506,14 @@ export const EngineMethods = {
       init: z.enum(['loaded']).optional(),
       /** The open project's name, kept with the run: the Runs tab lists the open project's runs (or all). */
       project: z.string().max(300).optional(),
+      /**
+       * Where to train (docs/webgpu-backend.md): `auto` (default) the GPU with a real adapter when
+       * the model runs on it entirely, else the CPU; `cpu`; `gpu` forced (a software adapter too),
+       * refused with `E_GPU_NO_KERNEL` (naming the ops) or `E_GPU_UNAVAILABLE`.
+       */
+      backend: ComputeChoice.optional(),
+      /** Most steps a second from the first step on (0 or absent: as fast as possible); `train.control` `pace` changes it. */
+      pace: StepsPerSecond.optional(),
       /** Divergence guard: pause on NaN/Inf, or when the loss exceeds `lossExplosion`× the first step's (default 100; 0: off). */
       guard: z
         .object({
@@ -460,10 +525,38 @@ export const EngineMethods = {
     }),
     result: StartInfo,
   },
-  /** Pause, resume, stop, or run exactly one batch while paused. `lr` (resume/step) changes the learning rate, e.g. after a divergence. */
+  /**
+   * Continue a stored run (docs/runs.md, "Resume and continue") from its last checkpoint: the
+   * run's own design and settings, its weights, optimizer and schedule state, at its step and next
+   * epoch. Recorded as a new run whose meta names its parent (`resumedFrom`). `moreEpochs`: train
+   * that many epochs past the checkpoint (a finished run); without it the run's own epoch count
+   * (a crashed or stopped run). `E_RUN_NO_CHECKPOINT`, `E_RUN_CHECKPOINT_CORRUPT`,
+   * `E_RUN_CHECKPOINT_MISMATCH`; `E_RUN_NOTHING_TO_RESUME` when the checkpoint is already at the
+   * last epoch and no `moreEpochs` is given.
+   */
+  'train.resume': {
+    params: z.object({
+      storedRunId: RunIdSchema,
+      moreEpochs: z.number().int().min(1).max(100_000).optional(),
+      probes: z.union([ProbeOptions, z.literal(false)]).optional(),
+      /** Where the resumed run trains, as `train.start`'s `backend`: `cpu` continues a run whose GPU was lost (`E_GPU_LOST`). */
+      backend: ComputeChoice.optional(),
+    }),
+    result: StartInfo,
+  },
+  /**
+   * Pause, resume, stop, or run exactly one batch while paused. `lr` (resume/step) changes the
+   * learning rate, e.g. after a divergence. `pace` sets the most steps a second (`stepsPerSecond`,
+   * 0: as fast as possible) without changing the state, so a learner can watch a toy set learn.
+   */
   'train.control': {
-    params: z.object({ runId: RunId, action: z.enum(['pause', 'resume', 'stop', 'step']), lr: z.number().positive().max(1e6).optional() }),
-    result: z.object({ state: RunState, step: z.number().int() }),
+    params: z.object({
+      runId: RunId,
+      action: z.enum(['pause', 'resume', 'stop', 'step', 'pace']),
+      lr: z.number().positive().max(1e6).optional(),
+      stepsPerSecond: StepsPerSecond.optional(),
+    }),
+    result: z.object({ state: RunState, step: z.number().int(), pace: StepsPerSecond }),
   },
   /**
    * The run this engine holds now, if any: a client that (re)connects — a reloaded page, a
@@ -538,6 +631,8 @@ export const EngineMethods = {
       /** The file or folder name the export suggests, e.g. `MNIST MLP.netwright-model.json`. */
       name: z.string().max(300),
       files: z.array(z.object({ path: z.string().min(1).max(1024), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }) })).max(100_000),
+      /** What the export holds when it is not the trained graph as a whole: a GAN's `the generator: z [32] → samples [1, 28, 28]`. */
+      holds: z.string().max(300).optional(),
     }),
   },
   /**
@@ -602,6 +697,17 @@ export const EngineMethods = {
     params: z.object({ id: RunIdSchema }),
     result: z.object({}),
   },
+  /**
+   * A Learn lesson's figure computed from several stored runs (`LessonReportRequest`) at their
+   * last checkpoints: one row per class, its shares by column, and how many test samples were
+   * read (in-painting: the in-painter's test split, as that run trained). Coded errors:
+   * `E_RUNS_UNAVAILABLE`, `RUN_NOT_FOUND`, `E_RUN_NO_CHECKPOINT`, `E_LESSON_REPORT_RUNS` (a run
+   * that does not fit its role).
+   */
+  'lessons.report': {
+    params: LessonReportRequest,
+    result: z.object({ rows: z.array(LessonReportRow).max(1000), samples: z.number().int().nonnegative() }),
+  },
 } as const;
 export type EngineMethod = keyof typeof EngineMethods;
 export type ParamsOf<M extends EngineMethod> = z.infer<(typeof EngineMethods)[M]['params']>;
@@ -624,6 +730,15 @@ export const EngineEvents = {
     /** Mean training loss of this epoch so far, and of the last batch. */
     loss: z.number().nullable(),
     batchLoss: z.number().nullable(),
+    /**
+     * Every step's batch loss since the previous progress event: `values[i]` is the loss of step
+     * `steps[i]` (NaN/Inf as null). More than `MAX_STEP_LOSSES` steps between two events (a tiny
+     * model trained flat out) come min/max-downsampled, so spikes survive.
+     */
+    stepLosses: z
+      .object({ steps: z.array(z.number().int().nonnegative()).max(MAX_STEP_LOSSES), values: z.array(z.number().nullable()).max(MAX_STEP_LOSSES) })
+      .refine((l) => l.steps.length === l.values.length, 'steps and values differ in length')
+      .optional(),
     /** Each optimizer group's loss of the last batch (graphs with `training.groups`), NaN/Inf as null. */
     groupLosses: z.record(z.string().max(200), z.number().nullable()).optional(),
     lr: z.number(),
@@ -668,6 +783,8 @@ export const EngineEvents = {
     /** For `gradient` on a parameter: which one (e.g. `weight`). */
     param: z.string().optional(),
     lr: z.number(),
+    /** The rate the hint suggests resuming with (10× lower, capped at a rate known to train with the optimizer). */
+    suggestedLr: z.number().positive().optional(),
     hint: z.string(),
     message: z.string(),
     /** The weights and optimizer state were restored to those after this step (0 = the initial weights). */

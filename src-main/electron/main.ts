@@ -2,16 +2,32 @@
  * Electron main: windows, menus, and engine supervision. Thin glue — the engine runs in a
  * utility process and talks to the renderer over a MessagePort that main hands to both.
  */
-import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
 import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
+import { APP_ENTRY_URL, APP_SCHEME, isAllowedExternal, isPermissionAllowed, isTrustedSender, resolveAppAsset } from '../host/electron-policy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The built renderer, served as `app://netwright/` (never as `file://`). */
+const rendererDir = path.join(here, '../renderer');
+/** electron-vite's dev server (`npm run dev` only); its origin is trusted as the app's. */
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+
+// Before `ready`: `app:` behaves like https (standard URL parsing, secure context, fetch).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+/** Every IPC message must come from the app's own top-level page (docs/security.md, "Electron"). */
+function fromApp(e: Electron.IpcMainEvent | Electron.IpcMainInvokeEvent): boolean {
+  if (isTrustedSender(e.senderFrame, devUrl)) return true;
+  console.error('[main] refused an IPC message from an untrusted frame');
+  return false;
+}
+const UNTRUSTED_SENDER = { ok: false, error: { code: 'E_IPC_UNTRUSTED_SENDER', message: 'This request did not come from the Netwright window and was refused.' } } as const;
 let engineChild: UtilityProcess | undefined;
 let engineReady = false;
 
@@ -87,8 +103,9 @@ function registerFileIpc(): void {
   files = new FileService({ stateDir: app.getPath('userData') });
   // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
   void files.cleanupTempFiles().catch(() => {});
-  ipcMain.handle(IpcChannels.files, (_e, op: unknown, args: unknown) => callFileOp(files, op, args));
+  ipcMain.handle(IpcChannels.files, (e, op: unknown, args: unknown) => (fromApp(e) ? callFileOp(files, op, args) : UNTRUSTED_SENDER));
   ipcMain.handle(IpcChannels.dialog, async (e, kind: unknown, suggested: unknown) => {
+    if (!fromApp(e)) return UNTRUSTED_SENDER;
     const win = BrowserWindow.fromWebContents(e.sender) ?? undefined;
     if (kind === 'open') {
       const r = win ? await dialog.showOpenDialog(win, { properties: ['openFile'], filters: PROJECT_FILTERS }) : await dialog.showOpenDialog({ properties: ['openFile'], filters: PROJECT_FILTERS });
@@ -118,6 +135,7 @@ function registerFileIpc(): void {
     return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown dialog.' } };
   });
   ipcMain.on(IpcChannels.setTitle, (e, title: unknown, dirty: unknown) => {
+    if (!fromApp(e)) return;
     const win = BrowserWindow.fromWebContents(e.sender);
     if (!win || typeof title !== 'string') return;
     dirtyWindows[dirty === true ? 'add' : 'delete'](win.id);
@@ -135,7 +153,7 @@ function guardClose(win: BrowserWindow): void {
     if (confirmed || !dirtyWindows.has(win.id)) return;
     event.preventDefault();
     const onAnswer = (e: Electron.IpcMainEvent, ok: unknown) => {
-      if (e.sender !== win.webContents) return;
+      if (e.sender !== win.webContents || !fromApp(e)) return;
       ipcMain.off(IpcChannels.closeResponse, onAnswer);
       if (ok === true) {
         confirmed = true;
@@ -159,6 +177,8 @@ function createWindow(): BrowserWindow {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      // Middle-click must not open links in new windows behind the window-open handler's back.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   win.once('ready-to-show', () => win.show());
@@ -167,9 +187,7 @@ function createWindow(): BrowserWindow {
     win.webContents.send(IpcChannels.engineStatus, supervisor.status);
     connectWindow(win);
   });
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(path.join(here, '../renderer/index.html'));
+  void win.loadURL(devUrl ?? APP_ENTRY_URL);
   return win;
 }
 
@@ -180,9 +198,22 @@ function hardenContents(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (/^https:\/\//.test(url)) void shell.openExternal(url);
+      if (isAllowedExternal(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
+  });
+}
+
+/** Serve `app://netwright/...` from the renderer folder; traversal and other hosts are refused (resolveAppAsset). */
+function serveApp(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const asset = resolveAppAsset(request.url, rendererDir);
+    if (!asset.ok) return new Response(null, { status: asset.status });
+    const file = await net.fetch(pathToFileURL(asset.file).toString());
+    const headers = new Headers(file.headers);
+    headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(file.body, { status: file.status, headers });
   });
 }
 
@@ -203,12 +234,18 @@ app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  // Both handlers: the request one alone leaves permission *checks* (e.g. navigator.permissions) answered by Chromium.
+  session.defaultSession.setPermissionRequestHandler((_wc, perm, cb) => cb(isPermissionAllowed(perm)));
+  session.defaultSession.setPermissionCheckHandler((_wc, perm) => isPermissionAllowed(perm));
+  serveApp();
   hardenContents();
   buildMenu();
   registerFileIpc();
-  ipcMain.on(IpcChannels.engineRestart, () => supervisor.restart());
+  ipcMain.on(IpcChannels.engineRestart, (e) => {
+    if (fromApp(e)) supervisor.restart();
+  });
   ipcMain.on(IpcChannels.engineConnect, (e) => {
+    if (!fromApp(e)) return;
     const win = BrowserWindow.fromWebContents(e.sender);
     if (win) connectWindow(win);
   });

@@ -49,6 +49,6 @@ const bridge: PreloadBridge = {
 contextBridge.exposeInMainWorld('netwright', bridge);
 
 // MessagePorts cannot cross contextBridge; forward them to the page as a window message. The
-// page is this same window, so the target origin is not a disclosure ('*' because file:// is 'null').
+// page is this same window, so the target origin is not a disclosure ('*' works under both app://netwright and the dev server).
 const page = globalThis as unknown as { postMessage(message: unknown, targetOrigin: string, transfer: unknown[]): void };
 ipcRenderer.on(IpcChannels.enginePort, (e) => page.postMessage({ type: ENGINE_PORT_MESSAGE }, '*', e.ports));

@@ -1,5 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Canvas } from './components/Canvas';
 import { Dialogs, RecoveryOffer } from './components/Dialogs';
 import { FilesContext } from './components/files-context';
@@ -10,11 +10,14 @@ import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
 import { TrainDock } from './components/training/TrainDock';
+import { PanelRail, toggleFocus } from './components/panels';
+import { layoutToView } from './components/canvas-view';
 import type { EditorDoc } from './editor/document';
 import { ProjectFiles, useConfirm } from './editor/files';
 import { useEditor } from './editor/store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
+import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
 import { connectRunStore } from './training/store';
 import { connectExport, loadProjectModel, modelForSave } from './training/export';
 
@@ -59,6 +62,10 @@ function useShortcuts(files: ProjectFiles) {
       } else if (mod && key === 'a') {
         e.preventDefault();
         s.select(s.history.present.graph.nodes.map((n) => n.id));
+      } else if (mod && key === 'g') {
+        e.preventDefault();
+        if (e.shiftKey) s.ungroupSelection();
+        else s.groupSelection();
       } else if (mod && key === 'o') {
         e.preventDefault();
         void files.open();
@@ -69,9 +76,10 @@ function useShortcuts(files: ProjectFiles) {
         e.preventDefault();
         s.removeSelection();
       } else if (!mod && e.shiftKey && key === 'l') {
-        s.layout();
+        layoutToView();
         setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50);
       } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200, maxZoom: 1.25 });
+      else if (!mod && e.shiftKey && key === 'w') toggleFocus();
       else if (e.key === '?') s.setDialog('help');
     };
     window.addEventListener('keydown', onKey);
@@ -82,6 +90,23 @@ function useShortcuts(files: ProjectFiles) {
 function Workspace({ files }: { files: ProjectFiles }) {
   useShortcuts(files);
   const theme = useEditor((s) => s.theme);
+  const showPalette = usePanels(paletteShown);
+  const showInspector = usePanels(inspectorShown);
+  const focus = usePanels((s) => s.focus);
+  const appRef = useRef<HTMLDivElement>(null);
+  // Sizes go straight to CSS variables: dragging a splitter re-renders nothing.
+  useEffect(() => {
+    const apply = (p: PanelPrefs) => {
+      const el = appRef.current;
+      if (!el) return;
+      el.style.setProperty('--palette-w', paletteShown(p) ? `${p.paletteWidth}px` : 'var(--rail-w)');
+      el.style.setProperty('--inspector-w', inspectorShown(p) ? `${p.inspectorWidth}px` : 'var(--rail-w)');
+      el.style.setProperty('--dock-h', `${p.focus ? p.focusDockHeight : p.dockHeight}px`);
+      el.style.setProperty('--problems-h', `${p.problemsHeight}px`);
+    };
+    apply(usePanels.getState());
+    return usePanels.subscribe(apply);
+  }, []);
   const [recovery, setRecovery] = useState<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined>();
   useEffect(() => {
     const stop = files.start();
@@ -89,16 +114,16 @@ function Workspace({ files }: { files: ProjectFiles }) {
     return stop;
   }, [files]);
   return (
-    <div className="app" data-theme={theme} data-testid="app">
+    <div className="app" data-theme={theme} data-testid="app" data-focus={String(focus)} ref={appRef}>
       <Toolbar />
       <main className="workspace">
-        <Palette />
+        {showPalette ? <Palette /> : <PanelRail side="left" label="Ops" testId="palette-rail" onOpen={() => usePanels.getState().set({ paletteOpen: true, focus: false })} />}
         <div className="centre">
           <Canvas />
           <ProblemsPanel />
           <TrainDock />
         </div>
-        <Inspector />
+        {showInspector ? <Inspector /> : <PanelRail side="right" label="Inspector" testId="inspector-rail" onOpen={() => usePanels.getState().set({ inspectorOpen: true, focus: false })} />}
       </main>
       <StatusBar />
       <Dialogs />

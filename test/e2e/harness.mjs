@@ -69,16 +69,19 @@ export async function launchApp() {
  * - `{ expect: selector, attr: [name, value] | text: RegExp-string, within?: ms }`
  * - `{ killEngine: true }` — kills the engine process whose pid the status bar shows
  * - `{ screenshot: name }`
- * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left
+ * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left;
+ *   `{ dragFromPalette: op, onto: selector }` — onto the centre of an element on the canvas (an edge's label)
+ * - `{ dragBy: selector, by: [dx, dy] }` — press on the element's centre, move by (dx, dy) px, release (a splitter)
+ * - `{ expectSize: selector, width?, height?, tolerance? }` — the element's box is that size (± tolerance px, default 2)
  * - `{ connect: [sourceId, targetId, slot] }` — drag from a node's output handle to an input handle
  * - `{ dblclickCanvas: [x, y] }` — double-click the canvas at (x, y) px from its top-left
- * - `{ click: selector }`, `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
+ * - `{ click: selector, modifiers? }` (e.g. `['Control']`: add to the selection), `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
  *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`, `{ wait: ms }` (let an animation finish)
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
  * - `{ expectAttached: selector, within? }` — in the page, visible or not (e.g. an SVG path with an empty box)
- * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on
+ * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on (also when it goes again before the click)
  * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==' | '!=', value | ref: [attr] | state: name, within? }` —
  *   wait until the element's numeric attribute compares true with a number, another attribute of it, or a remembered value
  * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
@@ -87,6 +90,12 @@ export async function launchApp() {
  * - `{ upload: selector, file: name }` — give a file input the remembered file
  * - `{ onnxAccuracy: name, equals: selector, attr, tolerance }` — run the remembered ONNX file in onnxruntime-node on
  *   the MNIST test set (test/e2e/onnx-accuracy.ts) and compare its accuracy with the element's numeric attribute
+ * - `{ viewport: [width, height] }` — resize the page
+ * - `{ scrollIntoView: selector }` — scroll the element's scrolling boxes until it shows (before a screenshot)
+ * - `{ expectNoOverflow: [selector, …] }` — every visible element matching a selector (a panel) shows
+ *   all its content: it does not overflow sideways unless it scrolls that way, and none of its
+ *   controls (inputs, selects, buttons) sticks out of its box or is cut by an ancestor inside it, and
+ *   no button's one-line label wraps; nor is the page itself larger than the window
  */
 export async function replay(app, steps, log = () => {}) {
   const state = {};
@@ -116,11 +125,36 @@ export async function replay(app, steps, log = () => {}) {
         if (!pid) throw new Error('no engine pid on the status bar');
         process.kill(pid, 'SIGKILL');
       } else if (step.dragFromPalette) {
-        const canvas = await app.page.locator('[data-testid=canvas]').boundingBox();
-        await app.page.locator(`[data-testid="palette-item-${step.dragFromPalette}"]`).dragTo(app.page.locator('[data-testid=canvas] .react-flow__pane'), {
-          targetPosition: { x: step.to[0], y: step.to[1] },
-        });
-        if (!canvas) throw new Error('no canvas');
+        const pane = app.page.locator('[data-testid=canvas] .react-flow__pane');
+        let to = step.to;
+        if (step.onto) {
+          const [p, t] = [await pane.boundingBox(), await app.page.locator(step.onto).first().boundingBox()];
+          if (!p || !t) throw new Error(`no ${p ? step.onto : 'canvas'}`);
+          to = [t.x + t.width / 2 - p.x, t.y + t.height / 2 - p.y];
+        }
+        // Dropped on the canvas's wrapper, as a user may drop onto the start panel that covers the
+        // empty canvas (the drop lands on the canvas under it); `to` stays relative to the pane.
+        const canvas = app.page.locator('[data-testid=canvas]');
+        const [p, c] = [await pane.boundingBox(), await canvas.boundingBox()];
+        if (!p || !c) throw new Error('no canvas');
+        const targetPosition = { x: to[0] + p.x - c.x, y: to[1] + p.y - c.y };
+        await app.page.locator(`[data-testid="palette-item-${step.dragFromPalette}"]`).dragTo(canvas, { targetPosition });
+      } else if (step.dragBy) {
+        const box = await app.page.locator(step.dragBy).first().boundingBox();
+        if (!box) throw new Error(`no ${step.dragBy}`);
+        const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+        await app.page.mouse.move(x, y);
+        await app.page.mouse.down();
+        await app.page.mouse.move(x + step.by[0] / 2, y + step.by[1] / 2, { steps: 4 });
+        await app.page.mouse.move(x + step.by[0], y + step.by[1], { steps: 4 });
+        await app.page.mouse.up();
+      } else if (step.expectSize) {
+        const box = await app.page.locator(step.expectSize).first().boundingBox();
+        if (!box) throw new Error(`no ${step.expectSize}`);
+        const tol = step.tolerance ?? 2;
+        for (const k of ['width', 'height']) {
+          if (step[k] !== undefined && Math.abs(box[k] - step[k]) > tol) throw new Error(`${k} is ${box[k]}, not ${step[k]} ± ${tol}`);
+        }
       } else if (step.connect) {
         const [from, to, slot] = step.connect;
         const a = await app.page.locator(`[data-testid="handle-${from}-out"]`).boundingBox();
@@ -132,7 +166,7 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
         await app.page.mouse.up();
       } else if (step.click) {
-        await app.page.locator(step.click).first().click();
+        await app.page.locator(step.click).first().click(step.modifiers ? { modifiers: step.modifiers } : undefined);
       } else if (step.dblclickCanvas) {
         const box = await app.page.locator('[data-testid=canvas]').boundingBox();
         if (!box) throw new Error('no canvas');
@@ -172,7 +206,9 @@ export async function replay(app, steps, log = () => {}) {
       } else if (step.clickIfPresent) {
         const loc = app.page.locator(step.clickIfPresent).first();
         const shown = await loc.waitFor({ timeout: step.within ?? 1_000 }).then(() => true, () => false);
-        if (shown) await loc.click();
+        // It may go again between showing and the click (a Stop button whose run just ended): then
+        // it was not there to click, which is what "if present" allows; still there, the error stands.
+        if (shown) await loc.click({ timeout: 5_000 }).catch(async (e) => { if (await loc.count()) throw e; });
       } else if (step.expectNumber) {
         const timeout = step.within ?? 15_000;
         const ref = step.state !== undefined ? Number(state[step.state]) : step.value;
@@ -205,6 +241,49 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.mouse.down();
         for (const p of step.path.slice(1)) await app.page.mouse.move(...at(p), { steps: 4 });
         await app.page.mouse.up();
+      } else if (step.viewport) {
+        await app.page.setViewportSize({ width: step.viewport[0], height: step.viewport[1] });
+      } else if (step.scrollIntoView) {
+        await app.page.locator(step.scrollIntoView).first().scrollIntoViewIfNeeded();
+      } else if (step.expectNoOverflow) {
+        const problems = await app.page.evaluate((selectors) => {
+          const out = [];
+          const name = (el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+          const page = globalThis.document.documentElement;
+          if (page.scrollWidth > page.clientWidth + 1 || page.scrollHeight > page.clientHeight + 1) {
+            out.push(`the page is ${page.scrollWidth}×${page.scrollHeight}px in a ${page.clientWidth}×${page.clientHeight}px window`);
+          }
+          for (const sel of selectors) {
+            for (const panel of globalThis.document.querySelectorAll(sel)) {
+              const box = panel.getBoundingClientRect();
+              if (box.width === 0 || box.height === 0) continue;
+              const style = globalThis.getComputedStyle(panel);
+              const scrollsX = style.overflowX === 'auto' || style.overflowX === 'scroll';
+              if (!scrollsX && panel.scrollWidth > panel.clientWidth + 1) out.push(`${sel}: content ${panel.scrollWidth}px wide in a ${panel.clientWidth}px box`);
+              for (const c of panel.querySelectorAll('input, select, button')) {
+                const r = c.getBoundingClientRect();
+                if (r.width === 0 || r.height === 0) continue;
+                // Cut by the panel, or by a box between it and the panel that does not scroll sideways.
+                let clip = box;
+                for (let a = c.parentElement; a && a !== panel; a = a.parentElement) {
+                  const s = globalThis.getComputedStyle(a);
+                  if (s.overflowX === 'auto' || s.overflowX === 'scroll') { clip = null; break; }
+                  if ((s.overflowX === 'hidden' || s.overflowX === 'clip') && clip === box) clip = a.getBoundingClientRect();
+                }
+                if (clip && (r.right > clip.right + 1 || r.left < clip.left - 1)) out.push(`${sel}: ${name(c)} spans ${Math.round(r.left)}–${Math.round(r.right)}px, its box ${Math.round(clip.left)}–${Math.round(clip.right)}px`);
+                // A button with a plain-text label that wraps onto a second line (a squeezed toolbar).
+                if (c.tagName === 'BUTTON' && c.children.length === 0) {
+                  const range = globalThis.document.createRange();
+                  range.selectNodeContents(c);
+                  const lines = new Set([...range.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.top)));
+                  if (lines.size > 1) out.push(`${sel}: ${name(c)} "${c.textContent.trim()}" wraps onto ${lines.size} lines`);
+                }
+              }
+            }
+          }
+          return out;
+        }, step.expectNoOverflow);
+        if (problems.length > 0) throw new Error(`content overflows its box:\n${problems.join('\n')}`);
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
         writeFileSync(path.join(app.workspace, step.writeFile), step.text);

@@ -1,4 +1,6 @@
 // End-to-end scenarios as data, replayed by harness.mjs in the real UI.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ROOT } from './harness.mjs';
 import { chooseTarget } from './targets.mjs';
 
@@ -176,6 +178,92 @@ const setField = (name, value) => [{ fill: `[data-testid=train-${name}]`, value:
 const stopRun = [{ clickIfPresent: '[data-testid=train-stop]' }, { expect: '[data-testid=run-state]:is([data-state="done"], [data-state="failed"])', within: 20_000 }];
 
 /**
+ * Issue #16 item 1: the dataset panel changes what the network is fed, and the preview shows it:
+ * raw 0–255 pixels, blocks masked out for in-painting (each fed sample beside its clean one), a
+ * 64-sample subset; a short run trains on exactly that.
+ */
+const datasetPanel = [
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  { expect: '[data-testid=dataset-panel]' },
+  { select: '[data-testid=ds-normalize]', value: 'raw' },
+  { expect: '[data-testid=dataset-range]', attr: ['data-max', '255'], within: 30_000 },
+  { expect: '[data-testid=ds-scale-hint]', text: '0–255' },
+  { select: '[data-testid=ds-normalize]', value: 'none' },
+  { expect: '[data-testid=dataset-range]', attr: ['data-max', '1'], within: 30_000 },
+  { select: '[data-testid=ds-transform]', value: 'block-mask' },
+  { fill: '[data-testid=ds-block-size]', value: '12' },
+  { press: 'Enter' },
+  { expectCount: '[data-testid=dataset-clean]', count: 8, within: 30_000 },
+  { click: '[data-testid=ds-limit-64]' },
+  { expect: '[data-testid=dataset-preview]', attr: ['data-train', '64'], within: 30_000 },
+  { screenshot: 'dataset-panel' },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+];
+
+/**
+ * Issue #16 item 3: every lesson of the Learn gallery runs from the gallery (quick versions),
+ * queues its runs through the run store, and shows our figure beside the reference one for every
+ * run, with the claim's verdict. [id, runs] in gallery order. The in-painting lesson's figure is
+ * its report (`lessons.report`: the judge run reads the in-painter run's in-painted test digits),
+ * a table per digit class beside the reference figure; the claim is over that table.
+ */
+const E2E_LESSONS = [
+  ['overfit-tiny', 1],
+  ['learning-rate', 3],
+  ['init', 3],
+  ['decision-boundaries', 9],
+  ['iris', 2],
+  ['housing-regression', 2],
+  ['raw-vs-normalised', 2],
+  ['dropout-eval', 2],
+  ['sgd-vs-adam-ae', 2],
+  ['bottleneck', 5],
+  ['batchnorm-deep', 2],
+  ['mlp-vs-cnn', 2],
+  ['inpainting', 2],
+];
+/** One lesson's quick runs from the gallery: done, a number beside every reference figure, the claim holds. */
+const lessonQuick = ([id, runs]) => [
+  { click: `[data-testid=lesson-run-quick-${id}]` },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: `[data-testid=lesson-${id}]`, attr: ['data-status', 'done'], within: 120_000 },
+  ...Array.from({ length: runs }, (_, i) => [
+    { expect: `[data-testid=lesson-reference-${id}-${i}]`, text: '\\S' },
+    { expect: `[data-testid=lesson-ours-${id}-${i}]`, text: '\\d' },
+  ]).flat(),
+  { expect: `[data-testid=lesson-claim-${id}]`, attr: ['data-holds', 'true'] },
+];
+const lessonsFromGallery = [
+  { click: '[data-testid=cmd-new]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { click: '[data-testid=start-lessons]' },
+  { expect: '[data-testid=lesson-gallery]' },
+  ...lessonQuick(E2E_LESSONS[0]),
+  { expect: '[data-testid=lesson-reference-overfit-tiny-0]', text: 'loss ~0' },
+  { expect: '[data-testid=lesson-ours-overfit-tiny-0]', text: '0.0' },
+  ...lessonQuick(E2E_LESSONS[1]),
+  { expect: '[data-testid=lesson-reference-learning-rate-2]', text: 'diverges' },
+  { expect: '[data-testid=lesson-ours-learning-rate-1]', text: '%' },
+  { screenshot: 'lessons-gallery' },
+  ...E2E_LESSONS.slice(2).flatMap(lessonQuick),
+  { screenshot: 'lessons-gallery-all' },
+  // In-painting: a row per digit with the judge's clean, masked and in-painted readings, beside the reference.
+  { expect: '[data-testid=lesson-report-inpainting]', attr: ['data-rows', '10'] },
+  ...Array.from({ length: 10 }, (_, d) => ['clean', 'masked', 'inpainted'].map((k) => ({ expect: `[data-testid=lesson-report-inpainting-${d}-${k}]`, text: '^\\d+\\.\\d %$' }))).flat(),
+  { expect: '[data-testid=lesson-report-reference-inpainting]', text: 'simple digits 90 %, complex digits 60 %' },
+  { viewport: [1280, 800] },
+  { scrollIntoView: '[data-testid=lesson-claim-inpainting]' },
+  { expectNoOverflow: ['[data-testid=lesson-gallery]'] },
+  { screenshot: 'lessons-inpainting' },
+  { viewport: [1400, 900] },
+  { click: '[data-testid=lesson-gallery] .modal__close' },
+];
+
+/**
  * Issue #6: the MNIST MLP template (its own settings; one epoch) trains live: the loss chart
  * gets points that go down, every Linear/ReLU layer has an activation histogram and every
  * parameterized layer a gradient-flow bar, Pause stops the step counter and Resume continues,
@@ -273,6 +361,41 @@ const autoencoder = [
   ...stopRun,
 ];
 
+/**
+ * Issue #16 item 4: the DCGAN template trains from the UI; the Samples tab shows the generator's
+ * 8×8 grid from fixed noise with D(x) and D(G(z)), and the Curves tab the D and G losses with
+ * D(x) / D(G(z)).
+ */
+const gan = [
+  ...openTemplate('mnist-dcgan'),
+  // A tab opens the dock, whatever the scenarios before left it as.
+  { click: '[data-testid=train-tab-samples]' },
+  // Each optimizer group with its own loss, not one Loss select that would break the pairing.
+  { expect: '[data-testid=train-groups]', text: 'discriminator: d_loss' },
+  { expect: '[data-testid=train-groups]', text: 'generator: g_loss' },
+  { expectGone: '[data-testid=train-loss]' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=gan-samples]', attr: ['data-count', '64'], within: 60_000 },
+  { expectCount: '[data-testid=gan-grid] canvas', count: 64 },
+  { expectGone: '[data-testid=reconstructions]' },
+  { expectNumber: '[data-testid=gan-samples]', attr: 'data-step', op: '>', value: 50, within: 60_000 },
+  { screenshot: 'train-gan-samples' },
+  { click: '[data-testid=train-tab-curves]' },
+  { expectNumber: '[data-testid=gan-chart]', attr: 'data-points', op: '>=', value: 2, within: 20_000 },
+  { expectNumber: '[data-testid=gan-chart]', attr: 'data-loss-points', op: '>=', value: 4 },
+  { screenshot: 'train-gan-curves' },
+  ...stopRun,
+  // Exported, a trained GAN is its generator: the menu says so first, the notice after.
+  { viewport: [1280, 800] },
+  { click: '[data-testid=cmd-export]' },
+  { expect: '[data-testid=export-holds]', text: 'the generator: z \\[32\\] → samples \\[1, 28, 28\\]' },
+  { screenshot: 'export-gan-menu' },
+  { download: '[data-testid=export-onnx]', as: 'gan-onnx' },
+  { expect: '[data-testid=notice]', text: 'Exported ONNX \\(the generator: z \\[32\\] → samples \\[1, 28, 28\\]\\): exports/' },
+  { screenshot: 'export-gan-done' },
+  { viewport: [1400, 900] },
+];
+
 /** A two-moons run shows its decision boundary, with both classes on the plane. */
 const twoMoons = [
   ...openTemplate('two-moons-mlp'),
@@ -284,6 +407,77 @@ const twoMoons = [
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
   { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9 },
   { screenshot: 'train-two-moons' },
+];
+
+/**
+ * Issue #15: the Train panel's Device. Web mode here has no GPU: forced GPU on the MNIST MLP is
+ * refused in the dock, naming the layers without GPU kernels (checked before any adapter is asked
+ * for, so this does not depend on a Vulkan driver being found), and the previous settings stay;
+ * Auto trains on the CPU and says so in the run header, the status bar and the Runs tab; the choice
+ * is saved with the project.
+ */
+const deviceChoice = [
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-dock]', attr: ['data-open', 'true'] },
+  { expect: '[data-testid=train-device]', attr: ['data-value', 'auto'] },
+  { select: '[data-testid=train-device]', value: 'gpu' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=train-error]', attr: ['data-code', 'E_GPU_NO_KERNEL'], within: 30_000 },
+  { expect: '[data-testid=train-error]', text: 'Dropout.*Device to CPU or Auto' },
+  { expect: '[data-testid=train-device]', attr: ['data-value', 'gpu'] },
+  { wait: 300 },
+  { screenshot: 'device-gpu-refused' },
+  ...openTemplate('two-moons-mlp'),
+  { expect: '[data-testid=train-device]', attr: ['data-value', 'auto'] },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=train-backend]', text: '^CPU', within: 20_000 },
+  { expect: '[data-testid=status-run]', attr: ['data-device', 'CPU'] },
+  { expect: '[data-testid=status-run]', text: 'CPU' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-settings-][title^="CPU"]', within: 10_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { select: '[data-testid=train-device]', value: 'cpu' },
+  { wait: 300 },
+  { screenshot: 'device-auto-cpu' },
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: 'e2e device' },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', text: 'e2e device' },
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-e2e device.netwright.json"]' },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-device]', attr: ['data-value', 'cpu'], within: 10_000 },
+];
+
+/**
+ * Issue #18: a toy set at 20 steps a second can be watched learning: the decision boundary changes
+ * over several frames while the run is still early (flat out, two moons is done in well under a
+ * second), and "max speed" lets the rest go at once.
+ */
+const pacedTwoMoons = [
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-samples]' },
+  { select: '[data-testid=train-pace]', value: '20' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=decision-boundary]', within: 20_000 },
+  { remember: { selector: '[data-testid=decision-boundary]', attr: 'data-checksum', as: 'boundary1' } },
+  { expectNumber: '[data-testid=decision-boundary]', attr: 'data-checksum', op: '!=', state: 'boundary1', within: 5_000 },
+  { remember: { selector: '[data-testid=decision-boundary]', attr: 'data-checksum', as: 'boundary2' } },
+  { expectNumber: '[data-testid=decision-boundary]', attr: 'data-checksum', op: '!=', state: 'boundary2', within: 5_000 },
+  { remember: { selector: '[data-testid=decision-boundary]', attr: 'data-checksum', as: 'boundary3' } },
+  { expectNumber: '[data-testid=decision-boundary]', attr: 'data-checksum', op: '!=', state: 'boundary3', within: 5_000 },
+  // Four frames in, the paced run is still early: ~870 steps at 20/s take over 40 s.
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'] },
+  { expectNumber: '[data-testid=decision-boundary]', attr: 'data-step', op: '<', value: 400 },
+  { screenshot: 'train-two-moons-paced' },
+  { select: '[data-testid=train-pace]', value: '0' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 30_000 },
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9 },
 ];
 
 /**
@@ -368,6 +562,7 @@ const compareRuns = [
   { screenshot: 'compare-settings' },
   { click: '[data-testid=compare-all-settings]' },
   { expect: '[data-testid="setting-batchSize"]', attr: ['data-differs', 'false'] },
+  { expect: '[data-testid="setting-backend"]', text: 'CPU' },
   { click: '[data-testid=compare-section-layers]' },
   { select: '[data-testid=compare-layer]', value: 'fc1' },
   { expect: '[data-testid=compare-histogram]', attr: ['data-node', 'fc1'], within: 10_000 },
@@ -456,6 +651,7 @@ const crashedRun = [
   { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
   { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', value: 200, within: 20_000 },
   { wait: 500 }, // the run store writes at least every 250 ms
+  { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'killStep' } },
   { killEngine: true },
   { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'failed'] },
@@ -472,6 +668,20 @@ const crashedRun = [
   { wait: 600 },
   { screenshot: 'crashed-run' },
   { click: '[data-testid=timeline-close]' },
+  // Issue #17 item 6: one click resumes it from its last checkpoint, as a new run naming its parent; the curve goes on past the kill.
+  { click: '[data-testid=train-tab-runs]' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-resume-]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>', value: 100, within: 5_000 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'killStep', within: 20_000 },
+  { wait: 600 },
+  { screenshot: 'resumed-run' },
+  ...stopRun,
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-resumed-]', text: '^resumed at epoch \\d+', within: 10_000 },
+  { expect: '[data-testid=runs] tbody tr:nth-child(2)', attr: ['data-status', 'crashed'] },
+  { screenshot: 'runs-resumed' },
 ];
 
 /**
@@ -548,14 +758,14 @@ const exportImport = [
   { expectCount: '[data-testid^="node-"][data-op]', count: 13 },
   { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
   // Replace the last Linear with a new one and fine-tune from the imported weights.
-  { click: `${node('fc')} .op-node__head` },
+  { click: node('fc') },
   { press: 'Delete' },
   { expectGone: node('fc') },
   { dblclickCanvas: [40, 40] },
   { fill: '[data-testid=quick-add-input]', value: 'linear' },
   { press: 'Enter' },
   { expect: node('linear') },
-  { click: `${node('linear')} .op-node__head` },
+  { click: node('linear') },
   { fill: '[data-testid=attr-outFeatures]', value: '10' },
   { press: 'Enter' },
   { connect: ['flat', 'linear', 0] },
@@ -574,17 +784,213 @@ const exportImport = [
   { expect: '[data-testid=notice]', text: 'Exported ONNX' },
 ];
 
+/**
+ * Issue #18: a newcomer's first screen is a start panel, not an error, and the MNIST MLP can be
+ * built from it and trained without touching the Loss select or any shape field: the second
+ * Input is the class-label target, choosing MNIST (Add settings) shapes the features Input, and
+ * the loss added after the settings is the one trained. Leaves the canvas empty again.
+ */
+const fromScratch = [
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { expect: '[data-testid=start-panel]' },
+  { expect: '[data-testid=problems]', attr: ['data-count', '0'] },
+  { expect: '[data-testid=start-template-mnist-cnn]', text: 'onvolution' },
+  { dragFromPalette: 'Input', to: [220, 40] },
+  { expectGone: '[data-testid=start-panel]' },
+  { dragFromPalette: 'Flatten', to: [220, 130] },
+  { dragFromPalette: 'Linear', to: [220, 220] },
+  { dragFromPalette: 'ReLU', to: [220, 310] },
+  { dragFromPalette: 'Linear', to: [220, 400] },
+  { dragFromPalette: 'Input', to: [560, 400] },
+  { expect: `${node('input2')} .op-node__summary`, text: 'class labels' },
+  { click: node('linear') },
+  { fill: '[data-testid=attr-outFeatures]', value: '128' },
+  // An invalid value stays in the field with its reason, also after the field loses focus.
+  { click: node('linear2') },
+  { fill: '[data-testid=attr-outFeatures]', value: 'ten' },
+  { expect: '[data-testid=attr-outFeatures-error]' },
+  { click: '[data-testid=inspector-node] h3' },
+  { expect: '[data-testid=attr-outFeatures-error]' },
+  { fill: '[data-testid=attr-outFeatures]', value: '10' },
+  { expectGone: '[data-testid=attr-outFeatures-error]' },
+  { connect: ['input', 'flatten', 0] },
+  { connect: ['flatten', 'linear', 0] },
+  { connect: ['linear', 'relu', 0] },
+  { connect: ['relu', 'linear2', 0] },
+  // The training settings come before the loss, as they may for a newcomer.
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-settings]' },
+  { expect: `${node('input')} .op-node__summary`, text: '1, 28, 28' },
+  { dragFromPalette: 'CrossEntropyLoss', to: [700, 150] },
+  { press: 'Escape' },
+  { press: 'Shift+F' },
+  { wait: 400 },
+  { connect: ['linear2', 'crossentropyloss', 0] },
+  { connect: ['input2', 'crossentropyloss', 1] },
+  { expect: '[data-testid=design-totals]', attr: ['data-params', '101770'] },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  { click: '[data-testid=train-start]' },
+  { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9, within: 90_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
+  // Back to an empty canvas, dock closed, for the scenarios after this one.
+  { click: '[data-testid=train-dock-toggle]' },
+  { expect: '[data-testid=train-dock]', attr: ['data-open', 'false'] },
+  { press: 'Control+N' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=start-panel]' },
+];
+
+/** The panels whose content must fit their box at every size (issue #18 item 3). */
+const PANELS = ['.palette', '.inspector', '.problems', '.train-dock__header', '.train-panel', '.train-dock__tab', '.status-bar', '.title-bar', '.start'];
+const SIZES = [[1280, 800], [1600, 1000]];
+const theme = (t) => [{ clickIfPresent: `[data-testid=app]:not([data-theme="${t}"]) [data-testid=cmd-theme]`, within: 300 }, { expect: '[data-testid=app]', attr: ['data-theme', t] }];
+const everySize = (steps) => SIZES.flatMap(([w, h]) => ['light', 'dark'].flatMap((t) => [{ viewport: [w, h] }, ...theme(t), { wait: 700 }, ...steps(`${w}x${h}-${t}`)]));
+
+/**
+ * Issue #18: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN template
+ * training with the dock open (Curves, Layers, Samples) show every panel's content inside its box.
+ * Screenshots in test-results/layout-*.png.
+ */
+const layoutAtEverySize = [
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { press: 'Control+N' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=start-panel]' },
+  ...everySize((tag) => [{ expectNoOverflow: PANELS }, { screenshot: `layout-start-${tag}` }]),
+  { viewport: [1400, 900] },
+  ...theme('light'),
+  ...openTemplate('mnist-cnn'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 3),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>=', value: 2, within: 30_000 },
+  ...everySize((tag) => [
+    { click: '[data-testid=train-tab-curves]' },
+    { press: 'Shift+F' },
+    { wait: 500 },
+    { expectNoOverflow: PANELS },
+    { screenshot: `layout-cnn-training-${tag}` },
+    { click: '[data-testid=train-tab-layers]' },
+    { wait: 700 },
+    { expectNoOverflow: PANELS },
+    { screenshot: `layout-layers-${tag}` },
+    { click: '[data-testid=train-tab-samples]' },
+    { wait: 700 },
+    { expectNoOverflow: PANELS },
+    { screenshot: `layout-samples-${tag}` },
+  ]),
+  ...stopRun,
+  { viewport: [1280, 800] },
+  { click: '[data-testid=train-tab-runs]' },
+  { expect: '[data-testid=runs] tbody tr' },
+  { wait: 300 },
+  { expectNoOverflow: ['.runs__table td'] },
+  { screenshot: 'layout-runs-1280x800' },
+  { click: '[data-testid=train-tab-curves]' },
+  { viewport: [1400, 900] },
+  ...theme('light'),
+];
+
+/**
+ * Issue #18 item 2: an op dropped on an edge is inserted there (one undo step), or placed beside it
+ * when the shapes refuse; panels fold and resize, and come back the same after a reload; Watch
+ * folds the side panels away and opens the dock, Design brings them back.
+ */
+const panelsAndDrops = [
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  ...openTemplate('mnist-mlp'),
+  { press: 'Shift+F' },
+  { wait: 400 },
+  { dragFromPalette: 'GELU', onto: '[data-testid="edge-label-relu1-drop1-0"]' },
+  { expect: '[data-testid="edge-label-relu1-gelu-0"]', text: '×128$' },
+  { expect: '[data-testid="edge-label-gelu-drop1-0"]', text: '×128$' },
+  { expectCount: '[data-testid="edge-label-relu1-drop1-0"]', count: 0 },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { press: 'Control+Z' },
+  { expectCount: node('gelu'), count: 0 },
+  { expect: '[data-testid="edge-label-relu1-drop1-0"]' },
+  // A convolution cannot take the flattened N×784: it lands beside the edge, which stays.
+  { dragFromPalette: 'Conv2d', onto: '[data-testid="edge-label-flat-fc1-0"]' },
+  { expect: '[data-testid=notice]', text: 'beside the edge' },
+  { expect: node('conv2d') },
+  { expect: '[data-testid="edge-label-flat-fc1-0"]' },
+  { press: 'Control+Z' },
+  { expectCount: node('conv2d'), count: 0 },
+  // Left to right: handles move to the sides and producers sit left of their consumers; and back.
+  { click: '[data-testid=cmd-direction]' },
+  { expect: '[data-testid=cmd-direction]', attr: ['data-direction', 'LR'] },
+  { expect: '[data-testid="handle-fc1-out"].react-flow__handle-right' },
+  { expect: '[data-testid="handle-fc1-in-0"].react-flow__handle-left' },
+  { expect: '[data-testid="edge-label-fc1-relu1-0"]' },
+  { screenshot: 'mlp-left-to-right' },
+  { click: '[data-testid=cmd-direction]' },
+  { expect: '[data-testid=cmd-direction]', attr: ['data-direction', 'TB'] },
+  { expect: '[data-testid="handle-fc1-out"].react-flow__handle-bottom' },
+  // Resize the ops and the dock, fold the ops and the problems list; a reload keeps all of it.
+  { expectSize: '.palette', width: 240 },
+  { dragBy: '[data-testid=splitter-paletteWidth]', by: [80, 0] },
+  { expectSize: '.palette', width: 320 },
+  { click: '[data-testid=train-dock-toggle]' },
+  { dragBy: '[data-testid=splitter-dockHeight]', by: [0, -100] },
+  { expectSize: '.train-dock', height: 460 },
+  { click: '[data-testid=palette-collapse]' },
+  { expect: '[data-testid=palette-rail]' },
+  { click: '[data-testid=problems-toggle]' },
+  { expect: '[data-testid=problems]', attr: ['data-open', 'false'] },
+  { reload: true },
+  { clickIfPresent: '[data-testid=recover-discard]', within: 3_000 },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { expect: '[data-testid=palette-rail]' },
+  { expectCount: '[data-testid=palette]', count: 0 },
+  { expect: '[data-testid=problems]', attr: ['data-open', 'false'] },
+  { click: '[data-testid=palette-rail-open]' },
+  { expectSize: '.palette', width: 320 },
+  { click: '[data-testid=train-dock-toggle]' },
+  { expectSize: '.train-dock', height: 460 },
+  { click: '[data-testid=train-dock-toggle]' },
+  // Watch: the side panels fold away and the dock opens; Design: all back as it was.
+  { press: 'Shift+W' },
+  { expect: '[data-testid=app]', attr: ['data-focus', 'true'] },
+  { expect: '[data-testid=palette-rail]' },
+  { expect: '[data-testid=inspector-rail]' },
+  { expect: '[data-testid=train-dock]', attr: ['data-open', 'true'] },
+  { screenshot: 'panels-watching' },
+  { click: '[data-testid=cmd-focus]' },
+  { expect: '[data-testid=app]', attr: ['data-focus', 'false'] },
+  { expect: '[data-testid=palette]' },
+  { expect: '[data-testid=inspector]' },
+  { expect: '[data-testid=train-dock]', attr: ['data-open', 'false'] },
+  // Back to the defaults for the scenarios after this one (double-click: default size).
+  { dblclick: '[data-testid=splitter-paletteWidth]' },
+  { expectSize: '.palette', width: 240 },
+  { click: '[data-testid=train-dock-toggle]' },
+  { dblclick: '[data-testid=splitter-dockHeight]' },
+  { expectSize: '.train-dock', height: 360 },
+  { click: '[data-testid=train-dock-toggle]' },
+  { click: '[data-testid=problems-toggle]' },
+  { expect: '[data-testid=problems]', attr: ['data-open', 'true'] },
+];
+
 /** Watch it learn (issue #6); these use the template gallery and run on either target. */
 const training = [
   { name: 'train: MNIST MLP learns live (loss, layers, pause/resume, playground) and reaches ≥ 95% test accuracy in one epoch', steps: watchMnist },
   { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
+  { name: 'train: the DCGAN template trains; the fixed-noise sample grid and the D/G curves render; Export ▸ ONNX writes the generator', steps: gan },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
+  { name: "train: the Train panel's Device — forced GPU refused in the dock naming the layers; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
+  { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },
+  { name: 'train: the dataset panel sets scale, in-painting masks and a 64-sample subset, and the preview shows what the network is fed', steps: datasetPanel },
+  { name: 'layout: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN training with the dock open fit every panel', steps: layoutAtEverySize },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },
   { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },
   { name: 'runs: compare Adam and SGD (curves overlaid, only the differing settings, fc1 histograms at the last step) and a third run with an added node (architecture diff)', steps: compareRuns },
   { name: 'runs: a sweep over the autoencoder bottleneck {8, 16, 32, 64, 128} trains 5 runs and charts test MSE against the width', steps: sweepBottleneck },
-  { name: 'runs: kill -9 of the engine mid-run leaves the run listed as crashed with its curve up to the kill; the run before is untouched', steps: crashedRun },
+  { name: 'runs: kill -9 of the engine mid-run leaves the run listed as crashed with its curve up to the kill; the run before is untouched; Resume continues it past the kill', steps: crashedRun },
+  { name: 'train: two moons at 20 steps/s shows the decision boundary changing over several frames; max speed finishes it', steps: pacedTwoMoons },
 ];
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
@@ -593,10 +999,108 @@ const webExport = [
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */
+/**
+ * The CNN template saved zoomed far out (0.28×, below LABEL_MIN_ZOOM): a project file with a
+ * viewport, so the level of detail under test does not depend on the window's fit.
+ */
+const farCnn = JSON.stringify({
+  format: 'netwright.project',
+  version: 1,
+  graph: JSON.parse(readFileSync(path.join(ROOT, 'examples/mnist-cnn.json'), 'utf8')),
+  layout: {},
+  ui: { viewport: { x: 420, y: 60, zoom: 0.28 } },
+});
+const sel = (ids) => ids.map((id, i) => ({ click: node(id), ...(i > 0 ? { modifiers: ['Control'] } : {}) }));
+const lodAndGroups = [
+  { viewport: [1280, 800] },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { writeFile: 'cnn-far.netwright.json', text: farCnn },
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-cnn-far.netwright.json"]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  // Far out every card is its name and output shape in large type, nothing else; edges lose their labels.
+  { expect: `${node('conv1')}[data-detail="far"]`, text: '^conv1' },
+  { expect: `${node('pool2')}[data-detail="far"]`, text: '^pool2' },
+  { expectCount: '[data-testid^="node-params-"]', count: 0 },
+  { expectCount: '[data-testid^="edge-label-"]', count: 0 },
+  { wait: 300 },
+  { screenshot: 'lod-cnn-far-1280x800' },
+  // Farther: blocks of their category's colour. Back to fit: the full cards.
+  ...Array.from({ length: 3 }, () => ({ click: '.react-flow__controls-zoomout' })),
+  { expect: `${node('conv1')}[data-detail="tiny"]` },
+  { press: 'Shift+F' },
+  { expect: `${node('conv1')}[data-detail="near"]` },
+  { expect: '[data-testid="node-params-conv1"]' },
+  { wait: 400 },
+  // A selection that is not one block is refused with the reason (bn1 sits between them).
+  ...sel(['conv1', 'relu1']),
+  { press: 'Control+G' },
+  { expect: '[data-testid=notice]', attr: ['data-code', 'E_GROUP_DISCONNECTED'] },
+  { press: 'Escape' },
+  // Conv-BN-ReLU-Pool → one card: its ops, the shape in and out; edges end on the card; the IR is the same.
+  ...sel(['conv1', 'bn1', 'relu1', 'pool1']),
+  { click: '[data-testid=cmd-group]' },
+  { expect: '[data-testid=group-block1]' },
+  { expectCount: node('bn1'), count: 0 },
+  { expect: '[data-testid=group-ops-block1]', text: '^Conv2d · BatchNorm · ReLU · MaxPool2d$' },
+  { expect: '[data-testid=group-shapes-block1]', text: '^64×1×28×28 → 64×32×14×14$' },
+  { expect: '[data-testid="edge-label-image-conv1-0"]' },
+  { expect: '[data-testid="edge-label-pool1-conv2-0"]' },
+  { expectCount: '[data-testid="edge-label-conv1-bn1-0"]', count: 0 },
+  { expect: '[data-testid=canvas]', attr: ['data-nodes', '13'] },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { expect: '[data-testid=inspector-group]', attr: ['data-group', 'block1'] },
+  // Layout closes up the space the four cards took: the card is one rank.
+  { press: 'Shift+L' },
+  { wait: 500 },
+  { screenshot: 'group-cnn-collapsed-1280x800' },
+  // Open it (double-click): the members in a frame (laid out again so they cover nothing); close it from the frame.
+  { dblclick: '[data-testid=group-block1]' },
+  { expect: '[data-testid=group-frame-block1]' },
+  { expect: `${node('bn1')}[data-detail="near"]` },
+  { expectCount: '[data-testid=group-block1]', count: 0 },
+  { wait: 300 },
+  { screenshot: 'group-cnn-open-1280x800' },
+  { click: '[data-testid=group-close-block1]' },
+  { expect: '[data-testid=group-block1]' },
+  // Each of group, layout, open, close is one undo step.
+  { press: 'Control+Z' },
+  { expect: '[data-testid=group-frame-block1]' },
+  { press: 'Control+Z' },
+  { expect: '[data-testid=group-block1]' },
+  { press: 'Control+Z' },
+  { expect: '[data-testid=group-block1]' },
+  { press: 'Control+Z' },
+  { expectCount: '[data-testid^="group-"]', count: 0 },
+  { expect: node('bn1') },
+  { press: 'Control+Shift+Z' },
+  { expect: '[data-testid=group-block1]' },
+  // Saved with the project and back on reopening.
+  { click: '[data-testid=cmd-save]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { click: '[data-testid=cmd-new]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expectCount: '[data-testid^="group-"]', count: 0 },
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-cnn-far.netwright.json"]' },
+  { expect: '[data-testid=group-block1]' },
+  { expectCount: node('bn1'), count: 0 },
+  // Ungroup: the four nodes are back as they were.
+  { click: '[data-testid=group-block1]' },
+  { press: 'Control+Shift+G' },
+  { expectCount: '[data-testid^="group-"]', count: 0 },
+  { expect: node('bn1') },
+  // The later scenarios place things at the default window size.
+  { viewport: [1400, 900] },
+];
+
 const webOnly = [
+  { name: 'designer: from the start panel, build the MNIST MLP and train it without touching the Loss select or a shape field', steps: fromScratch },
   { name: 'designer: build an MLP from the palette, see shapes and diagnostics, undo, save, reload and reopen', steps: designerFlow },
   { name: 'designer: a corrupt or foreign project file is refused with a clear message and changes nothing', steps: badFiles },
   { name: 'designer: unsaved work is autosaved and offered back after a crash', steps: recovery },
+  { name: 'designer: an op dropped on an edge is inserted there; panels fold, resize and are remembered across a reload; Watch and back', steps: panelsAndDrops },
+  { name: 'designer: zoomed out the CNN shows each node as its name and shape; a Conv-BN-ReLU-Pool block groups into one card, opens, closes, undoes and is saved', steps: lodAndGroups },
 ];
 
 const target = (() => {
@@ -616,6 +1120,7 @@ export const scenarios = [
       { expect: '[data-testid=engine-status]', text: 'Engine connected' },
       { expect: '[data-testid=engine-version]', text: '^engine v\\d+\\.\\d+\\.\\d+$' },
       { expect: '[data-testid=engine-backend]', text: '^(CPU · \\d+ threads?|WebGPU)' },
+      { expect: '[data-testid=start-panel]' },
       { screenshot: 'first-screen' },
     ],
   },

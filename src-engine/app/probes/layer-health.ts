@@ -28,7 +28,13 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
  * Rules that turn probe figures into warnings with a suggested fix: dead ReLUs, saturated
  * Sigmoid/Tanh, vanishing and exploding gradients, oversized updates, NaN/Inf.
  */
-export function layerHealth(layers: readonly ActivationProbeEntry[], params: readonly ParamProbeEntry[], t: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS): HealthWarning[] {
+export function layerHealth(
+  layers: readonly ActivationProbeEntry[],
+  params: readonly ParamProbeEntry[],
+  t: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
+  /** The network's outputs (what a loss compares, or a named output): squashed on purpose (a Sigmoid reconstruction), so never "saturated". */
+  outputs: ReadonlySet<string> = new Set(),
+): HealthWarning[] {
   const out: HealthWarning[] = [];
   for (const l of layers) {
     if (l.stats.nonFinite > 0) {
@@ -49,7 +55,7 @@ export function layerHealth(layers: readonly ActivationProbeEntry[], params: rea
         fix: 'Lower the learning rate, use He (Kaiming) initialisation, add BatchNorm before the ReLU, or use LeakyReLU.',
       });
     }
-    if (l.saturatedFrac !== undefined && l.saturatedFrac >= t.saturatedFrac) {
+    if (l.saturatedFrac !== undefined && l.saturatedFrac >= t.saturatedFrac && !outputs.has(l.nodeId)) {
       out.push({
         code: 'HEALTH_SATURATED',
         severity: 'warning',

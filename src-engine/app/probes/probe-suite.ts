@@ -1,10 +1,12 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import { BatchFeeder, type Dataset, type PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import { getOp } from '../../core/ops/registry';
 import type { ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
 import { Rng } from '../../base/rng';
 import { ActivationProbe } from './activation-probe';
 import { DecisionBoundaryProbe } from './decision-boundary-probe';
+import { GanProbe } from './gan-probe';
 import { GradientProbe } from './gradient-probe';
 import { layerHealth } from './layer-health';
 import { SampleProbe, type ScoreKind } from './sample-probe';
@@ -30,6 +32,46 @@ export interface ProbeSuiteOptions {
 
 export const DEFAULT_PROBE_OPTIONS: ProbeSuiteOptions = { batch: 64, samples: 8, bins: 32, boundary: 48 };
 
+/** The network's outputs: every node a loss compares (its inputs) and every named output that is not a loss. */
+export function outputNodes(graph: Pick<GraphIR, 'nodes' | 'outputs'>): Set<string> {
+  const out = new Set<string>();
+  for (const n of graph.nodes) if (getOp(n.op)?.isLoss) for (const s of n.inputs) out.add(s);
+  for (const id of Object.values(graph.outputs)) {
+    const n = graph.nodes.find((m) => m.id === id);
+    if (n && !getOp(n.op)?.isLoss) out.add(id);
+  }
+  return out;
+}
+
+/**
+ * Which samples of `source` the probe batch holds. Classification takes the classes in turn (the
+ * first sample of each class, then the second of each, …, in dataset order), so the shown samples
+ * cover every class even when a split is sorted by class (iris's test split starts with 10
+ * setosa: a perfect model then showed only "setosa"). Other tasks take the first `count` samples.
+ */
+export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: number, classification: boolean): Int32Array {
+  const order = new Int32Array(count);
+  if (!classification || source.targets.length < source.count) {
+    for (let i = 0; i < count; i++) order[i] = i;
+    return order;
+  }
+  // Bounded scan: the first few thousand samples hold every class of the shipped datasets.
+  const scan = Math.min(source.count, Math.max(count, 4096));
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < scan; i++) {
+    const y = source.targets[i];
+    const list = byClass.get(y);
+    if (list) list.push(i);
+    else byClass.set(y, [i]);
+  }
+  const classes = [...byClass.keys()].sort((a, b) => a - b).map((y) => byClass.get(y)!);
+  let n = 0;
+  for (let round = 0; n < count; round++) {
+    for (const list of classes) if (round < list.length && n < count) order[n++] = list[round];
+  }
+  return order;
+}
+
 /**
  * Every probe over one compiled graph, on a fixed probe batch: the first `batch` samples of the
  * test split (the validation split, then the training split, when it is empty), fed through the
@@ -54,6 +96,9 @@ export class ProbeSuite {
   private readonly weights: WeightProbe;
   private readonly sampleProbe: SampleProbe;
   private readonly boundary: DecisionBoundaryProbe | null;
+  private readonly gan: GanProbe | null;
+  /** The nodes that are the network's outputs (see `outputNodes`). */
+  private readonly outputs: ReadonlySet<string>;
 
   constructor(
     graph: GraphIR,
@@ -72,14 +117,16 @@ export class ProbeSuite {
     this.probeInputs = new Float32Array(x.data.length);
     this.probeTargets = y ? new Float32Array(y.data.length) : null;
     const feeder = new BatchFeeder(source, { transform: data.transform, target: data.target });
-    const order = Int32Array.from({ length: this.probeCount }, (_, i) => i);
+    const order = probeOrder(source, this.probeCount, binding.task === 'classification');
     feeder.fill(order, 0, this.probeCount, this.probeInputs, this.probeTargets, new Rng((seed ^ 0x9b0be) >>> 0));
+    this.outputs = outputNodes(graph);
     const summarizer = new TensorSummarizer(options.bins);
     this.activations = new ActivationProbe(graph, this.plan, summarizer);
     this.gradients = new GradientProbe(base.params);
     this.weights = new WeightProbe(base.params, summarizer);
-    const labels = binding.task === 'classification' ? Array.from(source.targets.subarray(0, this.sampleCount)) : [];
+    const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding.predictionNode, this.sampleCount, binding.task, binding.scores, labels);
+    this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount);
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =
       options.boundary > 0 && twoD && binding.task === 'classification'
@@ -115,6 +162,7 @@ export class ProbeSuite {
       weightStats: weights[i].stats,
     }));
     const boundary = this.boundary?.measure();
+    const gan = this.gan?.measure(at.step);
     const frame: Omit<ProbeFrame, 'runId' | 'seq'> = {
       step: at.step,
       epoch: at.epoch,
@@ -123,7 +171,8 @@ export class ProbeSuite {
       params,
       ...(samples ? { samples } : {}),
       ...(boundary ? { boundary } : {}),
-      health: layerHealth(layers, params),
+      ...(gan ? { gan } : {}),
+      health: layerHealth(layers, params, undefined, this.outputs),
       costMs: 0,
     };
     frame.costMs = compact(performance.now() - t0);

@@ -40,13 +40,15 @@ export function recordReplacer(_key: string, value: unknown): unknown {
 
 /** What the engine needs of a run store (the Node one is `node/run-store.ts`). */
 export interface RunStoreApi {
-  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string }): RunSink;
+  create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom'] }): RunSink;
   list(): RunMeta[];
   open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
   update(id: string, patch: { name?: string; notes?: string }): RunMeta;
   remove(id: string): void;
   /** A stored run's last or best weights as a model (`E_RUN_NO_CHECKPOINT` when it has none). */
   model(id: string, which: CheckpointKind): TrainedModel;
+  /** A stored run's graph and last checkpoint, to continue it (`E_RUN_NO_CHECKPOINT`, `E_RUN_CHECKPOINT_CORRUPT`). */
+  resumePoint(id: string): { meta: RunMeta; graph: GraphIR; checkpoint: Checkpoint };
 }
 
 /** A stored run as `runs.open` answers it: the curves as columns, the epochs, and where frames are. */

@@ -40,6 +40,8 @@ export interface RunMeta {
   sweep?: RunSweepInfo;
   /** The project the run was trained from (the app's document name); absent for the CLI's runs. */
   project?: string;
+  /** A resumed or continued run: the stored run it started from, at that run's checkpoint step and epoch. */
+  resumedFrom?: { runId: string; step: number; epoch: number };
 }
 
 /** One line of a run's log (`log.nwr`), one framed record each. */

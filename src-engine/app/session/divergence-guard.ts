@@ -43,9 +43,9 @@ export function gradientsFinite(plan: Pick<CompiledGraph, 'params'>): boolean {
   return true;
 }
 
-/** A short, actionable hint for a divergence at `site` with learning rate `lr`. */
-export function divergenceHint(site: NonFiniteSite, lr: number): string {
-  const lower = `Resume with a lower learning rate (now ${formatLr(lr)}; try ${formatLr(lr / 10)})`;
+/** A short, actionable hint for a divergence at `site` with learning rate `lr` (`suggested`: the rate to try, see `suggestLr`). */
+export function divergenceHint(site: NonFiniteSite, lr: number, suggested = lr / 10): string {
+  const lower = `Resume with a lower learning rate (now ${formatLr(lr)}; try ${formatLr(suggested)})`;
   if (site.where === 'loss') {
     return `${lower}. If the loss is BCE/log of a probability, use BCEWithLogitsLoss; check the targets for extreme values.`;
   }

@@ -1,8 +1,8 @@
-import { predictionNodeId } from '../../base/ir/prediction';
-import { compileGraph, type CompiledGraph } from '../../core/autodiff/executor';
+import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
+import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import { applyNormalization } from '../../core/data';
-import { loadWeights, type TrainedModel } from '../../core/export/model';
+import { inferencePlan, type TrainedModel } from '../../core/export/model';
 import { getOp } from '../../core/ops/registry';
 import type { ScoreKind } from '../../core/train/binding';
 import type { ResultOf } from '../../protocol/messages';
@@ -28,14 +28,13 @@ export class LoadedModel {
     backend: Backend,
   ) {
     const g = model.graph;
-    const feature = g.nodes.find((n) => n.op === 'Input' && (n.attrs.source ?? 'features') === 'features');
+    const feature = g.nodes.find(isFeatureInput);
     if (!feature) throw Object.assign(new Error('The model has no Input with source "features"; it cannot predict.'), { code: 'E_MODEL_GRAPH' });
     this.featureInput = feature.id;
     this.featureShape = [...((feature.attrs.shape as readonly number[] | undefined) ?? [1])];
     this.targetInput = g.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'target')?.id ?? null;
     this.prediction = predictionNodeId(g) ?? Object.values(g.outputs)[0];
-    this.plan = compileGraph(g, { batchSize: 1, backend, seed: 0 });
-    loadWeights(this.plan, model);
+    this.plan = inferencePlan(model, 1, backend);
     const width = this.plan.output(this.prediction).data.length;
     const reads = getOp(g.nodes.find((n) => n.id === this.prediction)?.op ?? '')?.output?.scores;
     this.scores = width === 1 ? (reads === 'probability' ? 'single-probability' : 'single-logit') : reads === 'probabilities' ? 'probabilities' : 'logits';

@@ -1,4 +1,5 @@
-import { featureSize, prepareData, type LoadedDataset } from '../../core/data';
+import { applyAugmentation, applyTransform, featureSize, prepareData, type LoadedDataset } from '../../core/data';
+import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
 import type { DatasetPreview } from '../../protocol/messages';
@@ -7,8 +8,9 @@ const MAX_POINTS = 2000;
 
 /**
  * What the train panel shows before a run: split sizes, class names and balance, the first
- * `samples` training samples (as the network receives them, after normalisation) and, for 2-D
- * sets, up to 2,000 points for a scatter plot.
+ * `samples` training samples as the network receives them (after normalisation, augmentation and
+ * the input transform; `clean` is the sample before augmentation and transform, when they change
+ * it), the range of values fed, and, for 2-D sets, up to 2,000 points for a scatter plot.
  */
 export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, seed: number, samples = 8): DatasetPreview {
   const data = prepareData(loaded, config, seed);
@@ -19,10 +21,22 @@ export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, see
   if (ds.task === 'classification') for (let i = 0; i < ds.count; i++) balance[ds.targets[i]]++;
   const shown = Math.min(samples, ds.count);
   const out: DatasetPreview['samples'] = [];
+  const altered = data.transform.kind !== 'none' || !!(data.augment && (data.augment.shift || data.augment.rotate));
+  const rng = new Rng((seed ^ 0x9e3779b9) >>> 0);
+  const scratch = new Float32Array(fs);
+  let lo = Infinity;
+  let hi = -Infinity;
   for (let i = 0; i < shown; i++) {
-    const features = Array.from(ds.features.subarray(i * fs, (i + 1) * fs), compact);
+    const clean = ds.features.slice(i * fs, (i + 1) * fs);
+    const fed = clean.slice();
+    if (data.augment) applyAugmentation(data.augment, fed, rng, fs, ds.featureShape, scratch);
+    applyTransform(data.transform, fed, rng, fs, ds.featureShape);
+    for (const v of fed) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
     const target = ds.task === 'classification' ? ds.targets[i] : ds.task === 'reconstruction' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
-    out.push({ features, target });
+    out.push({ features: Array.from(fed, compact), target, ...(altered ? { clean: Array.from(clean, compact) } : {}) });
   }
   const preview: DatasetPreview = {
     name: ds.name.replace(/ \(.*\)$/, ''),
@@ -32,6 +46,7 @@ export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, see
     classNames: [...ds.classNames],
     classBalance: balance,
     samples: out,
+    ...(shown > 0 ? { range: [compact(lo), compact(hi)] as [number, number] } : {}),
   };
   if (fs === 2) {
     const k = Math.min(MAX_POINTS, ds.count);

@@ -6,11 +6,13 @@ import type { MetricValues } from '../../core/metrics';
 import { getOp } from '../../core/ops/registry';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, rowProbabilities } from '../probes';
 import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
-import { DEFAULT_PROBE_HZ } from '../../protocol/messages';
+import { DEFAULT_PROBE_HZ, MAX_STEP_LOSSES } from '../../protocol/messages';
 import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
 import type { Checkpoint, CompileFn, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
 import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
+import { suggestLr } from '../../core/optim/registry';
 import { LatestWinsMailbox } from './frame-mailbox';
+import { StepLossBuffer } from './step-losses';
 import { recordMetrics, type RunSink } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
 export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) => void;
@@ -21,6 +23,8 @@ export interface TrainingSessionOptions {
   /** Receives every `train.*` event and the probe frames (already flow-controlled). */
   emit: SessionEmit;
   overrides?: Omit<TrainOverrides, 'limit'>;
+  /** Continue from a stored run's checkpoint (the loop's `resumeFrom`; docs/runs.md). */
+  resumeFrom?: Checkpoint;
   /** `false`: no probes (headless). */
   probes?: ProbeOptions | false;
   /**
@@ -49,6 +53,8 @@ const CHECKPOINT_EVERY_MS = 2000;
 
 /** Take a rollback snapshot at most this often (ms), and only while the loss is healthy. */
 const SNAPSHOT_EVERY_MS = 1000;
+/** Most probe frames a second of a paced run (`RunControl.setPace`): every step up to this pace. */
+export const PACED_PROBE_HZ = 10;
 
 /**
  * One training run as the app sees it: the one `TrainingLoop` (its recipe, groups, validation
@@ -89,6 +95,8 @@ export class TrainingSession {
   private record: RunSink | null = null;
   private lastStored = -Infinity;
   private storedBest: Checkpoint | null = null;
+  /** Every step's loss since the last progress event (the batch-loss curve's points). */
+  private readonly stepLosses = new StepLossBuffer(MAX_STEP_LOSSES);
   private readonly probeOptions: Required<Pick<ProbeOptions, 'maxHz' | 'budget'>> & { everySteps?: number };
 
   constructor(
@@ -113,6 +121,7 @@ export class TrainingSession {
         ...stripUndefined({ epochs: o.epochs, batchSize: o.batchSize, seed: o.seed }),
       },
       ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
+      ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
       hooks: {
@@ -199,15 +208,18 @@ export class TrainingSession {
   }
 
   /** Apply a control action; answers the state it leaves the run in. */
-  control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): { state: RunState; step: number } {
+  control(action: 'pause' | 'resume' | 'stop' | 'step' | 'pace', lr?: number, stepsPerSecond?: number): { state: RunState; step: number; pace: number } {
     const c = this.loop.control;
-    if (action === 'pause') c.pause();
+    if (action === 'pace') {
+      if (stepsPerSecond === undefined) throw Object.assign(new Error('A pace needs stepsPerSecond (0: as fast as possible).'), { code: 'E_TRAIN_PACE' });
+      c.setPace(stepsPerSecond);
+    } else if (action === 'pause') c.pause();
     else if (action === 'resume') c.resume(lr);
     else if (action === 'step') {
       if (c.state === 'paused' || c.state === 'diverged') this.forceProbe = true;
       c.step(lr);
     } else c.stop();
-    return { state: c.state, step: this.loop.step };
+    return { state: c.state, step: this.loop.step, pace: c.pace };
   }
 
   /**
@@ -275,8 +287,10 @@ export class TrainingSession {
       this.loop.control.finish('done');
     } catch (e) {
       const err = e as Error & { code?: string };
-      this.options.emit('train.error', { runId: this.runId, code: err.code ?? 'TRAIN_INTERNAL', message: err.message, epoch: this.loop.epoch, step: this.loop.step });
-      this.record?.append({ kind: 'event', t: this.elapsed(), event: 'error', data: { code: err.code ?? 'TRAIN_INTERNAL', message: err.message } });
+      // A lost GPU: the weights on it are gone, the stored checkpoints are not (docs/webgpu-backend.md, "A lost device").
+      const message = err.code === 'E_GPU_LOST' ? `${err.message} The run stopped at step ${this.loop.step}; its stored checkpoint is intact: Continue on the CPU trains on from it.` : err.message;
+      this.options.emit('train.error', { runId: this.runId, code: err.code ?? 'TRAIN_INTERNAL', message, epoch: this.loop.epoch, step: this.loop.step });
+      this.record?.append({ kind: 'event', t: this.elapsed(), event: 'error', data: { code: err.code ?? 'TRAIN_INTERNAL', message } });
       this.record?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
       this.loop.control.finish('failed');
     }
@@ -314,6 +328,7 @@ export class TrainingSession {
   private afterStep(ctx: StepContext): void {
     const loss = ctx.loss;
     this.record?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed() });
+    this.stepLosses.push(this.loop.step, loss);
     this.ema = Number.isNaN(this.ema) ? loss : 0.9 * this.ema + 0.1 * loss;
     const now = performance.now();
     if (this.ema < this.bestEma) this.bestEma = this.ema;
@@ -335,6 +350,7 @@ export class TrainingSession {
       stepsPerEpoch: p.stepsPerEpoch,
       loss: compactOrNull(p.loss),
       batchLoss: compactOrNull(p.batchLoss),
+      ...stripUndefined({ stepLosses: this.stepLosses.take() }),
       ...(p.groupLosses ? { groupLosses: Object.fromEntries(Object.entries(p.groupLosses).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
       lr: compact(p.lr),
       samplesPerSec: compact(p.samplesPerSec),
@@ -473,7 +489,8 @@ export class TrainingSession {
       op: site.op,
       ...(site.param ? { param: site.param } : {}),
       lr: compact(lr),
-      hint: divergenceHint(site, lr),
+      suggestedLr: suggestLr(this.config.optimizer.kind, lr),
+      hint: divergenceHint(site, lr, suggestLr(this.config.optimizer.kind, lr)),
       message: `${head}. The run paused without applying step ${step}; resuming restores the weights of step ${this.good.step}.`,
       restoredStep: this.good.step,
     });
@@ -489,7 +506,10 @@ export class TrainingSession {
     if (this.forceProbe || this.loop.control.singleStepping) return true;
     const { everySteps, maxHz, budget } = this.probeOptions;
     if (everySteps !== undefined && (this.loop.step + 1) % everySteps !== 0) return false;
-    const interval = Math.max(1000 / maxHz, this.probeCostMs / budget);
+    // A paced run is there to be watched: frames keep up with its steps (up to PACED_PROBE_HZ).
+    const pace = this.loop.control.pace;
+    const hz = pace > 0 ? Math.max(maxHz, Math.min(pace, PACED_PROBE_HZ)) : maxHz;
+    const interval = Math.max(1000 / hz, this.probeCostMs / budget);
     return performance.now() - this.lastProbeAt >= interval;
   }
 

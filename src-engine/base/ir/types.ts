@@ -33,7 +33,7 @@ export interface NodeIR {
 }
 
 export interface DatasetConfig {
-  /** `mnist`, `fashion-mnist`, `iris`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
   name: string;
   /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
   options?: Record<string, unknown>;
@@ -43,7 +43,11 @@ export interface DatasetConfig {
   transform?:
     | { kind: 'none' }
     | { kind: 'gaussian-noise'; std: number; clip?: boolean }
-    | { kind: 'mask'; fraction: number };
+    | { kind: 'mask'; fraction: number }
+    | { kind: 'salt-pepper'; fraction: number }
+    | { kind: 'block-mask'; size: number; count?: number };
+  /** Random shifts (pixels) and rotations (degrees) of image samples, training batches only. */
+  augment?: { shift?: number; rotate?: number };
   /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
   target?: 'label' | 'features';
   /** Use at most this many training samples (quick runs, sanity checks). */

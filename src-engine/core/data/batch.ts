@@ -1,6 +1,6 @@
 import type { Rng } from '../../base/rng';
-import { applyTransform } from './transforms';
-import type { FeatureTransform } from './transforms';
+import { applyAugmentation, applyTransform } from './transforms';
+import type { Augmentation, FeatureTransform } from './transforms';
 import type { Dataset } from './types';
 import { DataError, featureSize, targetSize } from './types';
 
@@ -16,12 +16,15 @@ import { DataError, featureSize, targetSize } from './types';
 export class BatchFeeder {
   readonly featureSize: number;
   readonly targetSize: number;
+  private readonly scratch: Float32Array | null;
 
+  /** `augment`: random shifts/rotations, for training batches only (never for evaluation). */
   constructor(
     readonly dataset: Dataset,
-    readonly options: { transform: FeatureTransform; target: 'label' | 'features' },
+    readonly options: { transform: FeatureTransform; target: 'label' | 'features'; augment?: Augmentation },
   ) {
     this.featureSize = featureSize(dataset);
+    this.scratch = options.augment && (options.augment.shift || options.augment.rotate) ? new Float32Array(this.featureSize) : null;
     this.targetSize = options.target === 'features' ? this.featureSize : dataset.task === 'classification' ? 1 : targetSize(dataset);
     if (options.target === 'label' && dataset.task === 'reconstruction') {
       throw new DataError('DATA_BAD_OPTION', `${dataset.name} has no labels; set dataset.target to "features" to train an autoencoder.`);
@@ -31,7 +34,7 @@ export class BatchFeeder {
   /**
    * Write samples `order[start .. start+count)` into `x` (network input, transformed) and `y`
    * (target: label, regression values or the clean features). `x`/`y` may be longer than needed.
-   * `rng` drives the transform's noise.
+   * `rng` drives the augmentation and the transform's noise.
    */
   fill(order: ArrayLike<number>, start: number, count: number, x: Float32Array, y: Float32Array | null, rng: Rng): void {
     const fs = this.featureSize;
@@ -50,6 +53,7 @@ export class BatchFeeder {
         else for (let j = 0; j < ts; j++) y[i * ts + j] = targets[s * ts + j];
       }
     }
-    if (this.options.transform.kind !== 'none') applyTransform(this.options.transform, x, rng, count * fs);
+    if (this.scratch) applyAugmentation(this.options.augment!, x, rng, count * fs, this.dataset.featureShape, this.scratch);
+    if (this.options.transform.kind !== 'none') applyTransform(this.options.transform, x, rng, count * fs, this.dataset.featureShape);
   }
 }

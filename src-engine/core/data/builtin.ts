@@ -1,11 +1,13 @@
 import type { DatasetConfig } from '../../base/ir/types';
+import { csvDataset } from './csv';
+import { HOUSING_CSV } from './housing';
 import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
 import { isSynthetic, syntheticDataset } from './synthetic';
 import type { LoadedDataset } from './types';
 import { DataError } from './types';
 
-/** Datasets that need no files: Iris and the synthetic 2-D sets. Node adds MNIST, Fashion-MNIST and CSV. */
-export const BUILTIN_DATASETS = ['iris', 'two-moons', 'circles', 'spirals', 'xor', 'blobs'] as const;
+/** Datasets that need no files: Iris, the housing table and the synthetic 2-D sets. Node adds MNIST, Fashion-MNIST and CSV. */
+export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs'] as const;
 
 /**
  * Load a dataset that lives in code (runtime-neutral). Returns undefined for names that need a
@@ -31,6 +33,8 @@ export function loadBuiltinDataset(config: DatasetConfig, seed = 0): LoadedDatas
       },
     };
   }
+  // The housing table ships as CSV text in code and goes through the same parser as a user's CSV.
+  if (config.name === 'housing') return { train: csvDataset(HOUSING_CSV, { name: 'housing', targetColumn: 'price_100k', task: 'regression' }) };
   if (isSynthetic(config.name)) {
     return {
       train: syntheticDataset(config.name, {

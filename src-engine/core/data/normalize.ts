@@ -13,7 +13,8 @@ export interface Normalization {
   std: number[];
 }
 
-export type NormalizationKind = 'none' | Normalization['kind'];
+/** `raw`: images back on their 0–255 scale (a `global` normalisation with mean 0, std 1/255). */
+export type NormalizationKind = 'none' | 'raw' | Normalization['kind'];
 
 /**
  * Fit mean and std (population std, as sklearn's StandardScaler) on `ds`.

@@ -3,8 +3,8 @@ import { Rng } from '../../base/rng';
 import { applyNormalization, fitNormalization } from './normalize';
 import type { Normalization, NormalizationKind } from './normalize';
 import { stratifiedSample, stratifiedSplit } from './split';
-import { checkTransform } from './transforms';
-import type { FeatureTransform } from './transforms';
+import { checkAugmentation, checkTransform } from './transforms';
+import type { Augmentation, FeatureTransform } from './transforms';
 import type { Dataset, LoadedDataset } from './types';
 import { DataError, featureSize, subset } from './types';
 import { checkDataset } from './validate';
@@ -21,6 +21,8 @@ export interface PreparedData {
   transform: FeatureTransform;
   /** What the target Input receives. */
   target: 'label' | 'features';
+  /** Random shifts/rotations of training batches (none when absent). */
+  augment?: Augmentation;
 }
 
 /**
@@ -30,14 +32,16 @@ export interface PreparedData {
  * every split for NaN and out-of-range labels.
  *
  * `limit` caps the training split and, for quick runs, the validation and test splits too.
- * `options.normalize`: `none` | `per-feature` | `global` (default `per-feature` for Iris and CSV,
- * `none` for images, already in [0, 1], and for the synthetic sets).
+ * `options.normalize`: `none` | `raw` (images × 255, their stored 0–255 scale) | `per-feature` |
+ * `global` (default `per-feature` for Iris, housing and CSV, `none` for images, already in [0, 1], and for
+ * the synthetic sets).
  */
 export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: number): PreparedData {
   const rng = new Rng((seed ^ 0x5eed5) >>> 0);
   const o = config.options ?? {};
   const full = loaded.train;
-  checkTransform(config.transform);
+  checkTransform(config.transform, full.featureShape);
+  checkAugmentation(config.augment, full.featureShape);
   const testFraction = typeof o.testSplit === 'number' ? o.testSplit : 0.2;
   const valFraction = config.validationSplit ?? 0.1;
   if (!(valFraction >= 0 && valFraction < 1)) throw new DataError('DATA_BAD_OPTION', `validationSplit must be in [0, 1) (got ${valFraction}).`);
@@ -75,18 +79,23 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
     throw new DataError('DATA_IDX_MISMATCH', `${base}: test samples have shape [${test.featureShape}] but training samples [${train.featureShape}].`);
   }
 
-  const defaultNorm: NormalizationKind = config.name === 'iris' || config.name === 'csv' ? 'per-feature' : 'none';
+  const defaultNorm: NormalizationKind = config.name === 'iris' || config.name === 'housing' || config.name === 'csv' ? 'per-feature' : 'none';
   const kind = (o.normalize ?? defaultNorm) as NormalizationKind;
-  if (!['none', 'per-feature', 'global'].includes(kind)) {
-    throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, per-feature or global (got ${JSON.stringify(kind)}).`);
+  if (!['none', 'raw', 'per-feature', 'global'].includes(kind)) {
+    throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, raw, per-feature or global (got ${JSON.stringify(kind)}).`);
+  }
+  if (kind === 'raw' && train.featureShape.length !== 3) {
+    throw new DataError('DATA_BAD_OPTION', `options.normalize "raw" (0–255) applies to images; ${base} has samples of shape [${train.featureShape}].`);
   }
   let normalization: Normalization | null = null;
   if (kind !== 'none') {
-    normalization = fitNormalization(train, kind);
+    // NOTE: images are stored scaled to [0, 1]; "raw" undoes that as x / (1/255), so it is saved
+    // and exported like any global standardisation.
+    normalization = kind === 'raw' ? { kind: 'global', mean: [0], std: [1 / 255] } : fitNormalization(train, kind);
     const fs = featureSize(train);
     // The loader's own test split may be cached by the host: normalise a copy.
     if (test === loaded.test) test = { ...test, features: test.features.slice() };
     for (const ds of [train, val, test]) applyNormalization(normalization, ds.features, fs);
   }
-  return { train, val, test, normalization, transform: config.transform ?? { kind: 'none' }, target: config.target ?? 'label' };
+  return { train, val, test, normalization, transform: config.transform ?? { kind: 'none' }, target: config.target ?? 'label', ...(config.augment ? { augment: config.augment } : {}) };
 }

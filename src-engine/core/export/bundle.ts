@@ -8,6 +8,11 @@ import type { ArchiveEntry } from './archive';
 export interface ExportBundle {
   kind: 'file' | 'folder';
   files: ArchiveEntry[];
+  /**
+   * What the export holds when it is not the trained graph as a whole, in words for the user:
+   * a GAN's `the generator: z [32] → samples [1, 28, 28]` (inference-graph.ts).
+   */
+  holds?: string;
 }
 
 /**

@@ -45,7 +45,10 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     label: 'ONNX',
     doc: 'ONNX model (opset 17, dynamic batch): the inference graph with its weights and input normalisation, for onnxruntime and other ONNX readers',
     output: { kind: 'file', extension: '.onnx' },
-    export: (model) => ({ kind: 'file', files: [{ path: 'model.onnx', data: exportOnnx(model).bytes }] }),
+    export: (model) => {
+      const r = exportOnnx(model);
+      return { kind: 'file', files: [{ path: 'model.onnx', data: r.bytes }], ...(r.holds ? { holds: r.holds } : {}) };
+    },
   },
   {
     id: 'pytorch',

@@ -105,6 +105,13 @@ export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'para
   copy('buffer', model.buffers, plan.buffers);
 }
 
+/** A plan of `model` for `batchSize` samples with its weights and buffers loaded; run it with `plan.forward(false)` (eval mode). */
+export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend()): CompiledGraph {
+  const plan = compileGraph(model.graph, { batchSize, backend, seed: 0 });
+  loadWeights(plan, model);
+  return plan;
+}
+
 /**
  * Inference (eval mode: Dropout off, BatchNorm on its running statistics) of a model on one batch.
  * `inputs` are in the network's own units (already normalised); Inputs not given (a loss's
@@ -116,8 +123,7 @@ export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'para
  * ```
  */
 export function inferModel(model: TrainedModel, inputs: Record<string, Float32Array>, batchSize: number, nodes: readonly string[], backend: Backend = createReferenceBackend()): Record<string, Float32Array> {
-  const plan = compileGraph(model.graph, { batchSize, backend, seed: 0 });
-  loadWeights(plan, model);
+  const plan = inferencePlan(model, batchSize, backend);
   for (const n of model.graph.nodes) {
     if (n.op !== 'Input') continue;
     const x = plan.input(n.id).data;

@@ -161,6 +161,8 @@ def fit_normalization(x, kind):
 
     Sums run in sample order (cumsum), as Netwright's do, so the statistics match to the last bit.
     """
+    if kind == 'raw':  # images on their 0-255 scale: x / (1/255)
+        return np.zeros(1), np.full(1, 1 / 255)
     flat = x.reshape(len(x), -1).astype(np.float64)
     if kind == 'global':
         flat = flat.reshape(-1, 1)
@@ -221,7 +223,40 @@ def corrupt(x, generator):
         return x.clamp(0, 1) if t.get('clip') else x
     if t['kind'] == 'mask':
         return x * (torch.rand(x.shape, generator=generator).to(x.device) >= t['fraction'])
+    if t['kind'] == 'salt-pepper':
+        u = torch.rand(x.shape, generator=generator).to(x.device)
+        p = t['fraction']
+        return torch.where(u < p / 2, torch.zeros_like(x), torch.where(u < p, torch.ones_like(x), x))
+    if t['kind'] == 'block-mask':
+        shape = x.shape
+        x = x.clone().reshape(len(x), *CONFIG['dataset']['image_shape'])
+        h, w = x.shape[-2], x.shape[-1]
+        size = min(t['size'], h, w)
+        for i in range(len(x)):
+            for _ in range(t.get('count', 1)):
+                top = int(torch.randint(0, h - size + 1, (1,), generator=generator))
+                left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
+                x[i, ..., top:top + size, left:left + size] = 0
+        return x.reshape(shape)
     return x
+
+
+def augment(x, generator):
+    """Random shifts (pixels) and rotations (degrees) of training images, nearest-neighbour, zero fill."""
+    a = CONFIG['dataset']['augment']
+    if not a or not (a.get('shift') or a.get('rotate')):
+        return x
+    shape = x.shape
+    x = x.reshape(len(x), *CONFIG['dataset']['image_shape'])
+    n, h, w = len(x), x.shape[-2], x.shape[-1]
+    shift, rotate = a.get('shift', 0), a.get('rotate', 0)
+    theta = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
+    d = torch.randint(-shift, shift + 1, (n, 2), generator=generator).float()
+    cos, sin = torch.cos(theta), torch.sin(theta)
+    # affine_grid maps output to input coordinates in [-1, 1]: rotate back, then undo the shift.
+    mat = torch.stack([torch.stack([cos, sin, -(cos * d[:, 1] * 2 / w + sin * d[:, 0] * 2 / h)], 1), torch.stack([-sin, cos, -(-sin * d[:, 1] * 2 / w + cos * d[:, 0] * 2 / h)], 1)], 1)
+    grid = nn.functional.affine_grid(mat.to(x.device), list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, mode='nearest', padding_mode='zeros', align_corners=False).reshape(shape)
 
 
 def total_loss(losses, out, x, y):
@@ -398,7 +433,7 @@ def main():
         for x, y in loader:
             x, y = x.to(device), y.to(device)
             optimizer.zero_grad()
-            loss = total_loss(losses, net(corrupt(x, noise)), x, y)
+            loss = total_loss(losses, net(corrupt(augment(x, noise), noise)), x, y)
             loss.backward()
             clip(model)
             optimizer.step()

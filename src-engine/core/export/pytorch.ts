@@ -1,13 +1,15 @@
-import { predictionNodeId } from '../../base/ir/prediction';
+import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import { analyzeGraph } from '../analysis/validate';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { LoadedDataset } from '../data/types';
 import { featureSize } from '../data/types';
+import { DATASETS } from '../data/registry';
 import { getOp } from '../ops/registry';
 import { torchExpressionText, torchModule, torchModuleText } from '../ops/export-mapping';
 import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
 import { ExportError, type ExportBundle } from './bundle';
+import { describeGenerator, inferenceModel, type GeneratorExport } from './inference-graph';
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
 
@@ -91,7 +93,7 @@ function planGraph(model: TrainedModel): TorchPlan {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const ordered = a.order.map((id) => byId.get(id)!);
   const names = pythonNames(ordered.map((n) => n.id));
-  const features = ordered.filter((n) => n.op === 'Input' && (n.attrs.source ?? 'features') === 'features');
+  const features = ordered.filter(isFeatureInput);
   const targets = ordered.filter((n) => n.op === 'Input' && n.attrs.source === 'target');
   const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
   const body = ordered.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss);
@@ -266,6 +268,8 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataF
       limit: t.dataset.limit ?? null,
       normalize: (options.normalize as string | undefined) ?? (t.dataset.name === 'iris' || t.dataset.name === 'csv' ? 'per-feature' : 'none'),
       transform: t.dataset.transform ?? { kind: 'none' },
+      augment: t.dataset.augment ?? null,
+      image_shape: DATASETS.find((d) => d.name === t.dataset.name)?.featureShape ?? null,
       target: t.dataset.target ?? 'label',
     },
     feature_input: feature ? { name: feature.id, shape: p.shapes[feature.id].slice(1) } : null,
@@ -299,11 +303,14 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataF
  * `torch.save` writes it), `train.py` (the same split, transforms, loss, optimizer, schedule,
  * batch size and seed; one process, or DistributedDataParallel under `torchrun`), `README.md`,
  * and for datasets other than MNIST/Fashion-MNIST the samples Netwright trained on (`data/`).
+ * A GAN is exported as its generator (inference-graph.ts): model.py maps z to samples, and there
+ * is no train.py (a GAN's two-player loop is Netwright's; the project is for inference).
  *
  * @throws ExportError `E_EXPORT_UNSUPPORTED_OP` naming the first node PyTorch has no module or
  *   expression for, `E_EXPORT_NO_WEIGHTS` when a weight is missing.
  */
-export function exportPytorch(model: TrainedModel, options: PytorchExportOptions = {}): ExportBundle {
+export function exportPytorch(trained: TrainedModel, options: PytorchExportOptions = {}): ExportBundle {
+  const { model, generator } = inferenceModel(trained);
   const progress = options.onProgress ?? (() => {});
   const p = planGraph(model);
   progress(0.1, 'model.py');
@@ -332,12 +339,12 @@ export function exportPytorch(model: TrainedModel, options: PytorchExportOptions
     const config = pyLiteral(trainConfig(model, p, t, dataFiles));
     text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network'));
   }
-  text('README.md', readme(model, p, !!t, dataFiles));
+  text('README.md', readme(model, p, !!t, dataFiles, generator));
   progress(1, 'done');
-  return { kind: 'folder', files };
+  return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
 }
 
-function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean): string {
+function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport): string {
   const name = model.graph.name ?? 'Network';
   const t = model.graph.training;
   const idx = t && IDX_DATASETS[t.dataset.name];
@@ -352,7 +359,25 @@ Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.s
 | \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
 ${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
+${
+  generator
+    ? `
+This project holds the trained GAN's generator, for inference: ${describeGenerator(generator)}.
+The discriminator and the two losses were training constructs and are not exported, and there is
+no \`train.py\`: a GAN's two-player training loop is not exported; train it in Netwright.
 
+## Generate
+
+\`\`\`python
+import torch
+from model import Net, load_weights
+
+model = load_weights(Net(), 'weights.pt').eval()
+with torch.no_grad():
+    samples = model(torch.randn(16, ${generator.latent[0].shape.join(', ')}))     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]
+\`\`\`
+`
+    : `
 ## Predict
 
 \`\`\`python
@@ -363,7 +388,8 @@ model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
     out = model(normalize(x))     # x: a float tensor [batch, ${p.shapes[p.features[0]?.id ?? '']?.slice(1).join(', ') ?? ''}]
 \`\`\`
-${
+`
+}${
   trainable
     ? `
 ## Train

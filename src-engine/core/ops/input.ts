@@ -11,7 +11,11 @@ export const input: OpDef = {
   category: 'input',
   onnx: { none: 'a graph input (ONNX graph.input), not a node' },
   torch: { none: 'an argument of forward(), not a module' },
-  card: (a) => `${a.source === 'target' ? 'target' : 'features'} · [${(a.shape as readonly number[] | undefined)?.join(', ') ?? ''}]`,
+  card: (a) => {
+    const shape = (a.shape as readonly number[] | undefined) ?? [];
+    // A target of shape [] holds one class label per sample: say so, it is what CrossEntropyLoss takes.
+    return `${a.source !== 'target' ? 'features' : shape.length === 0 ? 'target · class labels' : 'target'} · [${shape.join(', ')}]`;
+  },
   doc: 'A batch of samples from the dataset (features) or of targets for a loss.',
   inputs: [],
   attrs: {

@@ -9,6 +9,8 @@ import { dropout } from './dropout';
 import { flatten } from './flatten';
 import { globalAvgPool } from './global-avg-pool';
 import { input } from './input';
+import { noise } from './noise';
+import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
@@ -30,6 +32,7 @@ import { bceWithLogitsLoss } from './bce-with-logits-loss';
 import { mseLoss } from './mse-loss';
 import { l1Loss } from './l1-loss';
 import { huberLoss } from './huber-loss';
+import { ganLoss } from './gan-loss';
 
 /**
  * The one table of ops. The canvas palette, the inspector, the IR validator, shape inference,
@@ -38,6 +41,7 @@ import { huberLoss } from './huber-loss';
 const ALL_OPS: readonly OpDef[] = [
   // — input, layers, normalization, regularization, structure (ops/*.ts) —
   input,
+  noise,
   linear,
   conv2d,
   convTranspose2d,
@@ -52,6 +56,7 @@ const ALL_OPS: readonly OpDef[] = [
   reshape,
   add,
   concat,
+  realFakeBatch,
   // — activations and losses (ops/*.ts) —
   relu,
   leakyRelu,
@@ -67,6 +72,7 @@ const ALL_OPS: readonly OpDef[] = [
   mseLoss,
   l1Loss,
   huberLoss,
+  ganLoss,
 ];
 
 const BY_NAME: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((op) => [op.name, op]));

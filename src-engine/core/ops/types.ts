@@ -255,6 +255,12 @@ export interface OpDef {
   /** Whether the op has parameters or passes gradients (false for Input). */
   differentiable?: boolean;
   /**
+   * A construct of training only, not of the model that is trained (a GAN's RealFakeBatch, which
+   * feeds real and generated samples to the discriminator): it has no inference form, so no ONNX
+   * node, and an exporter leaves it out with the training graph around it.
+   */
+  trainingOnly?: boolean;
+  /**
    * The line the node card shows under the op's name: the attributes worth seeing at a glance
    * (the inspector shows them all). Absent: nothing.
    */

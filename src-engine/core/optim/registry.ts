@@ -23,6 +23,21 @@ const BETAS = {
   eps: float(1e-8, 'Added to the denominator for stability.', 0),
 };
 
+/**
+ * Learning rates known to train the usual small networks with each optimizer (PyTorch's defaults,
+ * and 0.1 for SGD, the classic starting point): the ceiling of what a divergence hint suggests.
+ */
+const KNOWN_GOOD_LR: Readonly<Record<string, number>> = { adam: 1e-3, adamw: 1e-3, sgd: 0.1, rmsprop: 1e-2 };
+
+/**
+ * A learning rate to resume with after `lr` diverged: ten times lower, but no higher than the rate
+ * known to train with this optimizer (Adam at 1000 gets 0.001, not 100, which diverges too).
+ */
+export function suggestLr(kind: string, lr: number): number {
+  const good = Object.hasOwn(KNOWN_GOOD_LR, kind) ? KNOWN_GOOD_LR[kind] : 1e-3;
+  return Number(Math.min(lr / 10, good).toPrecision(3));
+}
+
 /** The optimizers, in the order the app lists them. `createOptimizer` builds each. */
 export const OPTIMIZERS: readonly SettingSpec<OptimizerConfig['kind']>[] = [
   {

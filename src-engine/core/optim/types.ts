@@ -59,7 +59,7 @@ export interface Optimizer {
 }
 
 /** Key of a parameter in saved optimizer state: `nodeId.name`, or `#index` when unnamed. */
-export function paramKey(p: OptimParam, index: number): string {
+export function paramKey(p: Pick<OptimParam, 'nodeId' | 'name'>, index: number): string {
   return p.nodeId !== undefined && p.name !== undefined ? `${p.nodeId}.${p.name}` : `#${index}`;
 }
 

@@ -1,4 +1,5 @@
 import type { PreparedData } from '../data';
+import { isFeatureInput } from '../../base/ir/prediction';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricTarget } from '../metrics';
 import { getOp } from '../ops/registry';
@@ -32,7 +33,7 @@ export interface GraphBinding {
 export function bindGraph(graph: GraphIR, config: TrainingConfig, data: PreparedData, plan: Pick<TrainableGraph, 'output'>): GraphBinding {
   const nodes = new Map(graph.nodes.map((nd) => [nd.id, nd]));
   const inputs = graph.nodes.filter((nd) => nd.op === 'Input');
-  const feats = inputs.filter((nd) => (nd.attrs.source ?? 'features') === 'features');
+  const feats = inputs.filter(isFeatureInput);
   const targets = inputs.filter((nd) => nd.attrs.source === 'target');
   if (feats.length !== 1) {
     throw new TrainError('TRAIN_INPUTS', `The trainer feeds one dataset to one Input with source "features"; this graph has ${feats.length}.`);
@@ -72,6 +73,19 @@ export function bindGraph(graph: GraphIR, config: TrainingConfig, data: Prepared
   if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', 'Cannot find the prediction node: name it in training.predictionOutput.');
   const out = plan.output(pred.id);
   const width = prod(out.shape.slice(1));
+  // A generative graph (a GAN: every loss reads no target) ignores the labels; its prediction is
+  // the generator's samples, shown as pixels like a reconstruction.
+  const generative = lossIds.every((id) => getOp(nodes.get(id)!.op)?.inputs.length === 1);
+  if (generative) {
+    return {
+      featureInput: feats[0].id,
+      targetInput: null,
+      predictionNode: pred.id,
+      task: 'reconstruction',
+      scores: 'logits',
+      metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 },
+    };
+  }
   if (labels && width !== 1 && width !== ds.numClasses) {
     throw new TrainError(
       'TRAIN_SHAPE_MISMATCH',

@@ -26,6 +26,10 @@ export class RunControl {
   private pendingLr: number | null = null;
   private lrBase: () => number = () => 1;
   private lastYield = 0;
+  /** Most steps a second (0: as fast as the backend goes). */
+  private stepsPerSecond = 0;
+  /** When the last step passed the gate. */
+  private lastStepAt = -Infinity;
   /** Multiplies every group's scheduled learning rate (a resume with a new rate sets it). */
   lrFactor = 1;
   /** Time spent paused (excluded from throughput, ETA and the run's duration). */
@@ -37,6 +41,22 @@ export class RunControl {
 
   get state(): ControlState {
     return this.current;
+  }
+
+  /** The pace: most steps a second, 0 when the run goes as fast as it can. */
+  get pace(): number {
+    return this.stepsPerSecond;
+  }
+
+  /**
+   * Train at most `stepsPerSecond` steps a second (0: as fast as possible), so a learner can
+   * watch a toy set's decision boundary form. Takes effect at once, also during a paced wait.
+   * Time spent waiting for the pace counts as training time (throughput and ETA show the pace).
+   */
+  setPace(stepsPerSecond: number): void {
+    if (!(stepsPerSecond >= 0) || !Number.isFinite(stepsPerSecond)) throw new RangeError(`pace must be a finite number ≥ 0 (steps per second); got ${stepsPerSecond}`);
+    this.stepsPerSecond = stepsPerSecond;
+    this.wakeUp();
   }
 
   /** Whether the current step is a single step (the run pauses after it). */
@@ -106,17 +126,16 @@ export class RunControl {
       this.singleStep = false;
       this.set('paused');
     }
-    const t0 = performance.now();
-    let waited = false;
-    while ((this.current === 'paused' || this.current === 'diverged') && !this.singleStep) {
-      waited = true;
-      await new Promise<void>((resolve) => (this.wake = resolve));
+    for (;;) {
+      await this.waitWhilePaused();
+      // A single step is not paced: the learner asked for exactly one, now.
+      if (this.stepsPerSecond <= 0 || this.current !== 'running' || this.singleStep) break;
+      const wait = this.lastStepAt + 1000 / this.stepsPerSecond - performance.now();
+      if (wait <= 0) break;
+      await this.sleep(wait);
       this.lastYield = performance.now();
     }
-    if (waited) {
-      this.pausedMs += this.lastYield - t0;
-      this.resumedAt = this.lastYield;
-    }
+    this.lastStepAt = performance.now();
     // A single step runs in the running state without telling anyone: the next gate pauses again.
     if (this.singleStep && (this.current === 'paused' || this.current === 'diverged')) this.current = 'running';
     if (this.restorePending) {
@@ -128,6 +147,34 @@ export class RunControl {
       this.pendingLr = null;
     }
     return this.current !== 'stopping';
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    const t0 = performance.now();
+    let waited = false;
+    while ((this.current === 'paused' || this.current === 'diverged') && !this.singleStep) {
+      waited = true;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.lastYield = performance.now();
+    }
+    if (waited) {
+      this.pausedMs += this.lastYield - t0;
+      this.resumedAt = this.lastYield;
+    }
+  }
+
+  /** Wait `ms`, or less when a control action (pause, stop, a new pace) wakes the run. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Yield to the host when `yieldEveryMs` passed since the last yield. */

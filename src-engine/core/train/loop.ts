@@ -81,6 +81,17 @@ export interface TrainingLoopOptions {
   testWhenStopped?: boolean;
   /** Keep a checkpoint of every epoch's end, and the best one (default true). */
   checkpoints?: boolean;
+  /**
+   * Continue from an epoch-end checkpoint of the same graph (a crashed or stopped run, or more
+   * epochs of a finished one): its weights, buffers, optimizer and schedule state are restored,
+   * the step count goes on from `ck.step`, and training starts at epoch `ck.epoch + 1`. The
+   * shuffle order is replayed for the epochs done, so without dropout or data augmentation the
+   * weights follow the uninterrupted run bit for bit (test/unit/engine/train/resume.test.ts).
+   * Not restored: dropout's random stream, the augmentation stream, early-stopping patience and
+   * the best-so-far value (both start afresh). Throws `E_RUN_CHECKPOINT_MISMATCH` when the
+   * checkpoint does not fit the graph.
+   */
+  resumeFrom?: Checkpoint;
   /** Give the host's event loop a turn (default: a zero-delay timer). */
   yieldToHost?: () => Promise<void>;
   /** Yield when this many ms passed since the last yield (default 10). */
@@ -207,6 +218,7 @@ export class TrainingLoop {
 
   /** Train until done or stopped. Rejects with the error of a failed step (TrainError and others). */
   async run(): Promise<LoopResult> {
+    if (this.options.resumeFrom) this.checkFits(this.options.resumeFrom);
     const c = this.config;
     const train = this.data.train;
     const bs = c.batchSize;
@@ -237,7 +249,7 @@ export class TrainingLoop {
     const transformRng = new Rng((c.seed ^ 0x7a5f0) >>> 0);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    const feeder = new BatchFeeder(train, { transform: this.data.transform, target: this.data.target });
+    const feeder = new BatchFeeder(train, { transform: this.data.transform, target: this.data.target, ...(this.data.augment ? { augment: this.data.augment } : {}) });
     const trainMetrics = new MetricAccumulator(c.metrics, this.binding.metricTarget);
     const groupLosses = grouped ? Object.fromEntries(groups.map((g) => [g.spec.name, NaN])) : undefined;
     const control = this.control;
@@ -261,7 +273,19 @@ export class TrainingLoop {
       return ctx;
     };
 
-    outer: for (let epoch = 1; epoch <= c.epochs; epoch++) {
+    let firstEpoch = 1;
+    const resume = this.options.resumeFrom;
+    if (resume) {
+      this.restore(resume);
+      this.steps = resume.step;
+      firstEpoch = resume.epoch + 1;
+      epochsRun = resume.epoch;
+      // The shuffle stream is a pure function of the seed: replay the epochs already trained.
+      if (this.options.shuffle ?? true) for (let e = 1; e < firstEpoch; e++) shuffleRng.shuffle(order);
+    }
+
+    const stepsAtStart = this.steps;
+    outer: for (let epoch = firstEpoch; epoch <= c.epochs; epoch++) {
       this.epochNow = epoch;
       const te = performance.now();
       if (this.options.shuffle ?? true) shuffleRng.shuffle(order);
@@ -288,7 +312,15 @@ export class TrainingLoop {
         const sels = grouped ? selectionsFor(gb) : null;
         let loss = 0;
         let verdict: StepVerdict = 'ok';
-        for (let gi = 0; gi < groups.length && verdict === 'ok'; gi++) {
+        if (gb.device) {
+          // The device runs the whole step (one group: compileGpuTrainable refuses several). The
+          // hooks see its loss after the update; there are no host gradients to look at.
+          const g = groups[0];
+          loss = await gb.device.trainStep(g.schedule.lr * control.lrFactor);
+          verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, 0, loss, count)) ?? 'ok';
+          if (g.perStep) g.schedule.step();
+        }
+        for (let gi = 0; gi < groups.length && verdict === 'ok' && !gb.device; gi++) {
           const g = groups[gi];
           // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
           const gLoss = sels ? gb.forward(true, sels[gi]) : gb.forward(true);
@@ -337,7 +369,7 @@ export class TrainingLoop {
             ...(groupLosses ? { groupLosses: { ...groupLosses } } : {}),
             lr: this.lr,
             samplesPerSec: samplesSinceProgress / Math.max(1e-9, (now - lastProgress) / 1000),
-            etaSeconds: (elapsed / this.steps) * Math.max(0, totalSteps - this.steps),
+            etaSeconds: (elapsed / Math.max(1, this.steps - stepsAtStart)) * Math.max(0, totalSteps - this.steps),
             single,
           });
           lastProgress = now;
@@ -357,7 +389,10 @@ export class TrainingLoop {
       const isBest = bestMetrics === null || (mode === 'min' ? watched < bestValue - (c.earlyStopping?.minDelta ?? 0) : watched > bestValue + (c.earlyStopping?.minDelta ?? 0));
       const stopNow = early ? early.update(watched).stop : false;
       lastMetrics = { train: trainValues, ...(val ? { val } : {}) };
-      if (keepCheckpoints) this.lastCheckpoint = this.capture(lastMetrics);
+      if (keepCheckpoints) {
+        await this.syncDevice();
+        this.lastCheckpoint = this.capture(lastMetrics);
+      }
       if (isBest) {
         bestValue = watched;
         bestMetrics = lastMetrics;
@@ -405,6 +440,7 @@ export class TrainingLoop {
       test = (await this.evaluate(this.data.test, true)) ?? undefined;
       if (test) this.hooks.onEvaluation?.('test', test);
     }
+    await this.syncDevice();
     return {
       reason,
       epochs: epochsRun,
@@ -438,7 +474,7 @@ export class TrainingLoop {
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
       // `evaluation: 'train'` evaluates as if model.eval() were forgotten (Dropout and BatchNorm in training mode).
       const asTraining = c.evaluation === 'train';
-      const loss = this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses)) : g.forward(asTraining);
+      const loss = g.device ? await g.device.forward(asTraining) : this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses)) : g.forward(asTraining);
       acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
     }
     return acc.result();
@@ -473,6 +509,26 @@ export class TrainingLoop {
     return ck;
   }
 
+  /**
+   * Whether `ck` fits this graph: every parameter and buffer present with its size, and epoch and
+   * step whole numbers within this run. Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
+   */
+  checkFits(ck: Checkpoint): void {
+    const misfit = (what: string) => {
+      throw new TrainError('E_RUN_CHECKPOINT_MISMATCH', `The checkpoint does not fit this network (${what}); resume needs the run's own design.`);
+    };
+    if (!Number.isInteger(ck.epoch) || ck.epoch < 1 || !Number.isInteger(ck.step) || ck.step < 0) misfit(`epoch ${ck.epoch}, step ${ck.step}`);
+    for (const [kind, list, stored] of [['parameter', this.plan.params, ck.params], ['buffer', this.plan.buffers, ck.buffers]] as const) {
+      for (const t of list) {
+        const key = `${t.nodeId}.${t.name}`;
+        const v = Object.hasOwn(stored, key) ? stored[key] : undefined;
+        if (!v) misfit(`${kind} ${key} is missing`);
+        else if (v.length !== t.value.data.length) misfit(`${kind} ${key} has ${v.length} values, the network ${t.value.data.length}`);
+      }
+    }
+    if (this.groups.length > 1 && (ck.groups?.length ?? 0) !== this.groups.length) misfit('the optimizer groups differ');
+  }
+
   /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */
   restore(ck: Checkpoint): void {
     const g = this.plan;
@@ -484,6 +540,12 @@ export class TrainingLoop {
       q.optimizer.loadState(st.optimizer);
       q.schedule.loadState(st.schedule);
     });
+    g.device?.load(this.groups[0].optimizer);
+  }
+
+  /** A device plan's weights and optimizer state into the host's (`params`, the optimizer): before a checkpoint and at the end. */
+  private async syncDevice(): Promise<void> {
+    if (this.plan.device) await this.plan.device.sync(this.groups[0].optimizer);
   }
 
   /**
@@ -502,6 +564,7 @@ export class TrainingLoop {
         taken.push(key);
       } else fresh.push(key);
     }
+    this.plan.device?.load(this.groups[0].optimizer);
     return { taken, fresh };
   }
 

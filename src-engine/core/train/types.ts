@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/types';
 import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
-import type { OptimizerState, ScheduleState } from '../optim';
+import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';
 
 /** An opaque subset of a compiled graph's losses (the executor's `LossSelection`). */
@@ -30,6 +30,31 @@ export interface TrainableGraph {
   readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
   /** The same graph for another batch size, sharing parameters and buffers. */
   withBatchSize(n: number): TrainableGraph;
+  /**
+   * Present on a plan whose steps run on a device (the GPU: core/gpu/trainable.ts). The loop then
+   * hands it each whole step instead of calling forward/backward/optimizer itself; everything
+   * else (batches, schedules, metrics, checkpoints, hooks) stays the loop's.
+   */
+  readonly device?: DeviceStep;
+}
+
+/**
+ * A device's side of the training step. Inputs are read from `input()`'s storage (the feeder
+ * writes there as for the CPU); the prediction comes back into `output()`, so metrics read it as
+ * usual; the weights and optimizer state live on the device and meet the host's `params` and
+ * optimizer at `sync`/`load`, i.e. at checkpoints.
+ */
+export interface DeviceStep {
+  /** What runs the steps, for the status bar (the adapter's name). */
+  readonly name: string;
+  /** Forward, backward and the optimizer's update at `lr`, in one submission; resolves with the loss. */
+  trainStep(lr: number): Promise<number>;
+  /** Forward only (evaluation); resolves with the loss. */
+  forward(training: boolean): Promise<number>;
+  /** Copy the device's weights and buffers into `params`/`buffers` and its optimizer state into `into`. */
+  sync(into: Optimizer): Promise<void>;
+  /** Send `params`, `buffers` and `from`'s state to the device (a restored or warm-started run). */
+  load(from: Optimizer): void;
 }
 
 export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
@@ -41,7 +66,8 @@ export type TrainErrorCode =
   | 'TRAIN_INPUTS'
   | 'TRAIN_SHAPE_MISMATCH'
   | 'TRAIN_NONFINITE_LOSS'
-  | 'TRAIN_INTERNAL';
+  | 'TRAIN_INTERNAL'
+  | 'E_RUN_CHECKPOINT_MISMATCH';
 
 export class TrainError extends Error {
   readonly code: TrainErrorCode;

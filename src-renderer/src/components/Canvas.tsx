@@ -12,22 +12,37 @@ import {
 } from '@xyflow/react';
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
 import { checkConnection } from '../editor/connect';
-import { FlowCache, edgeRefOf, toFlow, type Measured, type OpFlowNode, type ShapeFlowEdge } from '../editor/flow';
+import { FlowCache, edgeOfId, edgeRefOf, groupAnchor, toFlow, type CanvasNode, type Measured, type ShapeFlowEdge } from '../editor/flow';
+import { groupOfFlowId } from '../editor/groups';
+import { GroupFrame, GroupNode } from './GroupNode';
+import type { EdgeRef } from '../editor/graph';
 import { useEditor } from '../editor/store';
 import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
 import { ShapeEdge, selectFar } from './ShapeEdge';
+import { StartPanel } from './StartPanel';
 
 /** MIME type of a palette entry being dragged onto the canvas. */
 export const PALETTE_MIME = 'application/x-netwright-op';
 
-const NODE_TYPES = { op: OpNode };
+const NODE_TYPES = { op: OpNode, 'op-group': GroupNode, 'group-frame': GroupFrame };
 const EDGE_TYPES = { shape: ShapeEdge };
 const PRO = { hideAttribution: true };
 const DELETE_KEYS: string[] = [];
 const DEFAULT_VIEWPORT = { x: 40, y: 20, zoom: 1 };
 
 let dragSeq = 0;
+
+/** The edge under a screen point (its wide, invisible hit path counts), as its element and its IR edge. */
+function edgeAt(x: number, y: number): { el: Element; ref: EdgeRef } | undefined {
+  for (const hit of document.elementsFromPoint(x, y)) {
+    if (hit.closest('.react-flow__node')) return undefined; // a node covers the edge here
+    const el = hit.closest('.react-flow__edge');
+    const ref = el ? edgeOfId(el.getAttribute('data-id') ?? '') : undefined;
+    if (el && ref) return { el, ref };
+  }
+  return undefined;
+}
 
 /**
  * The design canvas: a controlled React Flow over the editor store. Every change the user makes
@@ -47,6 +62,17 @@ const transformOf = (s: { transform: readonly [number, number, number] }) => s.t
  * centred on the cell's corner in flow coordinates.
  */
 const DotGrid = memo(function DotGrid({ gap }: { gap: number }) {
+  const far = useStore(selectFar);
+  return far ? null : <Dots gap={gap} />;
+});
+
+/**
+ * NOTE: zoomed far out (below `LABEL_MIN_ZOOM`) the dots are under 0.2 px and a cell under 6 px:
+ * nothing shows, yet the tile was repainted over the whole canvas on every pan frame (at fit on
+ * a 1,000-node graph the zoom is 0.02: a 0.3 px tile). So far out there is no grid at all, and the
+ * component that follows the viewport is not even mounted.
+ */
+function Dots({ gap }: { gap: number }) {
   const [x, y, zoom] = useStore(transformOf);
   const cell = gap * zoom || 1;
   const r = zoom / 2;
@@ -63,7 +89,7 @@ const DotGrid = memo(function DotGrid({ gap }: { gap: number }) {
       }}
     />
   );
-});
+}
 
 export function Canvas() {
   const doc = useEditor((s) => s.history.present);
@@ -73,7 +99,7 @@ export function Canvas() {
   const focus = useEditor((s) => s.focus);
   const loadSeq = useEditor((s) => s.loadSeq);
   const far = useStore(selectFar);
-  const flow = useReactFlow<OpFlowNode, ShapeFlowEdge>();
+  const flow = useReactFlow<CanvasNode, ShapeFlowEdge>();
   const [cache] = useState(() => new FlowCache());
   const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
   const pointer = useRef({ x: 0, y: 0 });
@@ -99,7 +125,7 @@ export function Canvas() {
     return () => clearTimeout(t);
   }, [loadSeq, flow]);
 
-  const onNodesChange = useCallback((changes: NodeChange<OpFlowNode>[]) => {
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
     const store = useEditor.getState();
     const moves: Record<string, { x: number; y: number }> = {};
     let dragging = false;
@@ -111,7 +137,19 @@ export function Canvas() {
         if (c.selected) selection.add(c.id);
         else selection.delete(c.id);
       }
-      if (c.type === 'position' && c.position) {
+      const group = c.type === 'position' && c.position ? groupOfFlowId(c.id) : undefined;
+      if (group !== undefined && c.type === 'position' && c.position) {
+        // A collapsed group's card moves its members with it (its place is its entry's).
+        const doc = store.history.present;
+        const g = doc.groups?.find((x) => x.id === group);
+        if (!g) continue;
+        const at = groupAnchor(doc, g);
+        for (const m of g.members) {
+          const p = doc.layout[m] ?? at;
+          moves[m] = { x: p.x + c.position.x - at.x, y: p.y + c.position.y - at.y };
+        }
+        dragging ||= c.dragging === true;
+      } else if (c.type === 'position' && c.position) {
         moves[c.id] = c.position;
         dragging ||= c.dragging === true;
       } else if (c.type === 'dimensions' && c.dimensions) {
@@ -163,20 +201,34 @@ export function Canvas() {
     store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });
   }, []);
 
+  const dropEdge = useRef<Element | undefined>(undefined);
+  const markDropEdge = (el: Element | undefined) => {
+    if (dropEdge.current === el) return;
+    dropEdge.current?.classList.remove('react-flow__edge--drop');
+    el?.classList.add('react-flow__edge--drop');
+    dropEdge.current = el;
+  };
+
   const onDragOver = useCallback((e: DragEvent) => {
     if (e.dataTransfer.types.includes(PALETTE_MIME)) {
       e.preventDefault();
       e.dataTransfer.dropEffect = 'copy';
+      // The edge under the cursor lights up: dropping there inserts the op on it.
+      markDropEdge(edgeAt(e.clientX, e.clientY)?.el);
     }
   }, []);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
+      markDropEdge(undefined);
       const op = e.dataTransfer.getData(PALETTE_MIME);
       if (!op) return;
       e.preventDefault();
       const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+      const position = { x: Math.round(p.x - 90), y: Math.round(p.y - 20) };
+      const edge = edgeAt(e.clientX, e.clientY)?.ref;
+      if (edge) useEditor.getState().insertOp(op, position, edge, { x: e.clientX, y: e.clientY });
+      else useEditor.getState().addOp(op, position);
     },
     [flow],
   );
@@ -196,8 +248,13 @@ export function Canvas() {
       onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
       onPointerUp={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
       onDoubleClick={onDoubleClick}
+      // On the wrapper, so a layer dropped on the start panel lands on the canvas under it too.
+      onDragOver={onDragOver}
+      onDragLeave={() => markDropEdge(undefined)}
+      onDrop={onDrop}
     >
       <ArchDiffBanner />
+      <StartPanel />
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -206,8 +263,6 @@ export function Canvas() {
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
-        onDragOver={onDragOver}
-        onDrop={onDrop}
         onMoveEnd={onMoveEnd}
         deleteKeyCode={DELETE_KEYS}
         selectionKeyCode="Shift"

@@ -1,7 +1,9 @@
+import { openTemplateDoc } from './canvas-view';
 import { useEffect, useState, type ReactNode } from 'react';
 import { useConfirm } from '../editor/files';
 import { useEditor } from '../editor/store';
 import { TEMPLATES } from '../editor/templates';
+import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
 import { SHORTCUTS } from './shortcuts';
 
@@ -56,7 +58,7 @@ function TemplateGallery({ onClose }: { onClose(): void }) {
             title={t.error}
             onClick={async () => {
               if (!t.doc || !(await files.confirmDiscard('template'))) return;
-              useEditor.getState().load(t.doc, { name: t.title }, {}, true);
+              openTemplateDoc(t.doc, t.title);
             }}
           >
             <b>{t.title}</b>
@@ -185,6 +187,11 @@ export function Dialogs() {
     <>
       {dialog === 'help' ? <HelpOverlay onClose={close} /> : null}
       {dialog === 'templates' ? <TemplateGallery onClose={close} /> : null}
+      {dialog === 'lessons' ? (
+        <Modal title="Learn" testid="lesson-gallery" onClose={close}>
+          <LessonGalleryBody />
+        </Modal>
+      ) : null}
       {dialog === 'open' ? <OpenPicker onClose={close} /> : null}
       {dialog === 'save-as' ? <SaveAsPrompt onClose={close} /> : null}
       <ConfirmDialog />

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { describeGenerator, inferenceModel } from '../../../src-engine/core/export/inference-graph';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, useExport } from '../training/export';
 import { useRun } from '../training/store';
@@ -11,6 +12,12 @@ export function ExportMenu() {
   const busy = useExport((s) => s.busy);
   // Re-render when what is on screen changes, so the menu says whether there is anything to export.
   const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource() !== undefined);
+  // A GAN leaves as its generator (docs/export.md): the menu says so before anyone exports.
+  const trained = useRun((s) => (s.stored ? undefined : s.graph));
+  const generator = useMemo(() => {
+    const g = trained && inferenceModel({ graph: trained, params: {}, buffers: {} }).generator;
+    return g ? describeGenerator(g) : undefined;
+  }, [trained]);
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLSpanElement>(null);
   const picker = useRef<HTMLInputElement>(null);
@@ -65,6 +72,11 @@ export function ExportMenu() {
                 {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
               </button>
             ))}
+            {generator && hasSource ? (
+              <div className="menu__note" data-testid="export-holds">
+                A GAN: ONNX and PyTorch hold {generator}. JSON keeps the whole GAN.
+              </div>
+            ) : null}
             {!hasSource ? <div className="menu__note">Nothing trained on screen yet: train, open a saved model or a stored run first.</div> : null}
           </div>
         ) : null}

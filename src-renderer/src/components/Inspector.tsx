@@ -1,3 +1,7 @@
+import { Splitter } from './panels';
+import { canvasAspect } from './canvas-view';
+import { groupFlowId, type NodeGroup } from '../editor/groups';
+import { usePanels } from '../state/panels';
 import { useRef, useState } from 'react';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { AttrSpec, AttrValue } from '../../../src-engine/core/ops/types';
@@ -11,7 +15,9 @@ let burst = 0;
 
 /**
  * A text field validated as typed: a valid value is applied at once (one undo step per focus
- * burst); an invalid one stays in the field with the reason under it and is not applied.
+ * burst); an invalid one stays in the field with the reason under it and is not applied. It stays
+ * there after the field loses focus too (so the user can see and fix what they typed); Escape
+ * puts the design's value back.
  */
 function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; parse(text: string): { ok: true; apply(coalesce: string): boolean } | { ok: false; message: string } }) {
   const [draft, setDraft] = useState<string | undefined>(undefined);
@@ -35,14 +41,22 @@ function TextField(props: { label: string; testid: string; value: string; placeh
           setError(r.apply(key.current) ? undefined : 'Not applied.');
         }}
         onBlur={() => {
+          if (error !== undefined) return;
           setDraft(undefined);
-          setError(undefined);
         }}
-        onKeyDown={(e) => e.key === 'Enter' && (e.target as HTMLInputElement).blur()}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+          else if (e.key === 'Escape' && error !== undefined) {
+            // Escape here reverts the field; it does not also clear the selection.
+            e.stopPropagation();
+            setDraft(undefined);
+            setError(undefined);
+          }
+        }}
       />
       {error ? (
         <span className="field__error" data-testid={`${props.testid}-error`} role="alert">
-          {error}
+          {error} <span className="field__hint">(Esc restores {props.value === '' ? 'the previous value' : `“${props.value}”`})</span>
         </span>
       ) : null}
     </label>
@@ -136,6 +150,11 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
       {attrs.map(([name, spec]) => (
         <AttrControl key={`${nodes.map((n) => n.id).join(',')}:${name}`} name={name} spec={spec} nodes={nodes} />
       ))}
+      {single?.op === 'Input' && single.attrs.source === 'target' ? (
+        <p className="inspector__doc" data-testid="target-shape-hint">
+          Target shape: empty ([]) for class labels (CrossEntropyLoss); the prediction&apos;s per-sample shape for MSE, L1, Huber or BCE.
+        </p>
+      ) : null}
       {attrs.length === 0 ? <p className="inspector__none">{nodes.length > 1 ? 'These nodes share no attributes.' : 'No attributes.'}</p> : null}
       {params !== undefined ? <p className="inspector__params">{formatCount(params)} trainable parameters ({params.toLocaleString()})</p> : null}
       {problems?.map((d, i) => (
@@ -143,6 +162,53 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
           {d.code}: {d.message}
         </p>
       ))}
+      {nodes.length > 1 ? (
+        <p className="inspector__group">
+          <button type="button" data-testid="cmd-group" onClick={() => useEditor.getState().groupSelection()} title="Show these nodes as one card you can open (Mod+G); a connected block with one way in and one way out">
+            Group
+          </button>
+        </p>
+      ) : null}
+      {single ? <GroupOf id={single.id} /> : null}
+    </div>
+  );
+}
+
+/** For a node in an open group: which, and a way to ungroup it. */
+function GroupOf({ id }: { id: string }) {
+  const group = useEditor((s) => s.history.present.groups?.find((g) => g.members.includes(id)));
+  if (!group) return null;
+  return (
+    <p className="inspector__group">
+      In group <b>{group.id}</b>{' '}
+      <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
+        Ungroup
+      </button>
+    </p>
+  );
+}
+
+/** A collapsed group's card is selected: its members, and open / ungroup. */
+function GroupInspector({ group }: { group: NodeGroup }) {
+  const nodes = useEditor((s) => s.history.present.graph.nodes);
+  const ops = group.members.map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
+  return (
+    <div className="inspector__body" data-testid="inspector-group" data-group={group.id}>
+      <h3>Group {group.id}</h3>
+      <p className="inspector__doc">A view of {group.members.length} nodes as one card; the network trains the same. Double-click the card to open it.</p>
+      <ol className="inspector__members">
+        {ops.map((o) => (
+          <li key={o}>{o}</li>
+        ))}
+      </ol>
+      <p className="inspector__group">
+        <button type="button" data-testid="cmd-group-open" onClick={() => useEditor.getState().setGroupOpen(group.id, true, canvasAspect())}>
+          Open
+        </button>{' '}
+        <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
+          Ungroup
+        </button>
+      </p>
     </div>
   );
 }
@@ -188,9 +254,14 @@ export function Inspector() {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const selected = useEditor((s) => s.selectedNodes);
   const chosen = nodes.filter((n) => selected.has(n.id));
+  const group = useEditor((s) => (chosen.length === 0 ? s.history.present.groups?.find((g) => selected.has(groupFlowId(g.id))) : undefined));
   return (
     <aside className="inspector" data-testid="inspector" aria-label="Inspector">
-      {chosen.length > 0 ? <NodeInspector nodes={chosen} /> : <GraphInspector />}
+      <Splitter size="inspectorWidth" label="Inspector width" />
+      <button type="button" className="panel-fold inspector__fold" data-testid="inspector-collapse" title="Hide the inspector (the strip on the right brings it back)" onClick={() => usePanels.getState().set({ inspectorOpen: false })}>
+        »
+      </button>
+      {chosen.length > 0 ? <NodeInspector nodes={chosen} /> : group ? <GroupInspector group={group} /> : <GraphInspector />}
     </aside>
   );
 }

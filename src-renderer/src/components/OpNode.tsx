@@ -1,5 +1,5 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { memo, useEffect, useRef } from 'react';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import { formatShape } from '../../../src-engine/base/tensor';
 import type { OpFlowNode } from '../editor/flow';
@@ -10,6 +10,7 @@ import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay
 import { isLive, overlayFrame } from '../training/model';
 import { useRun, useTrainUi } from '../training/store';
 import { formatCount } from './format';
+import { selectDetail } from './ShapeEdge';
 
 /**
  * Live probe overlay of one node: a sparkline histogram of its output and a badge per health
@@ -55,7 +56,7 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
  * diagnostics. Each badge selects its own slice of the analysis, so a recompile re-renders only
  * nodes whose figures changed.
  */
-function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
+function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data']; selected: boolean }) {
   const ir = data.ir;
   const def = getOp(ir.op);
   const shape = useEditor((s) => (s.analysis.shapes[id] ? formatShape(s.analysis.shapes[id]) : ''));
@@ -65,37 +66,74 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
   const warnings = problems?.filter((d) => d.severity === 'warning') ?? [];
   const slots = def ? (isVariadic(def) ? Math.max(ir.inputs.length + 1, def.inputs.length) : Math.max(def.inputs.length, ir.inputs.length)) : ir.inputs.length;
   const level = errors.length ? 'error' : warnings.length ? 'warning' : 'ok';
+  // Left to right: inputs on the left edge, the output on the right; else top and bottom.
+  const lr = useEditor((s) => s.ui.layoutDirection === 'LR');
+  // Handles moved to other edges: React Flow must measure them again, or edges keep the old ends.
+  // NOTE: not on mount (React Flow measures a new node itself): each call is a store update that
+  // every mounted node's selectors see, so 1,000 nodes mounting at once (opening a big design,
+  // zooming out past the culling threshold) cost ~1,000² selector runs.
+  const updateInternals = useUpdateNodeInternals();
+  const measuredLr = useRef(lr);
+  useEffect(() => {
+    if (measuredLr.current === lr) return;
+    measuredLr.current = lr;
+    updateInternals(id);
+  }, [lr, id, updateInternals]);
+  const along = (slot: number) => ({ [lr ? 'top' : 'left']: `${((slot + 1) / (slots + 1)) * 100}%` });
   // The op file says what its card shows (OpDef.card); the inspector shows every attribute.
   const text = getOp(ir.op)?.card?.(ir.attrs) ?? '';
   // An architecture diff on the canvas (compare view ▸ Show on canvas): added or changed here.
   const diff = useTrainUi((s) => (s.archDiff ? (s.archDiff.added.includes(id) ? 'added' : Object.hasOwn(s.archDiff.changed, id) ? 'changed' : undefined) : undefined));
   const diffNote = useTrainUi((s) => (s.archDiff && Object.hasOwn(s.archDiff.changed, id) ? s.archDiff.changed[id] : undefined));
-  return (
-    <div
-      className={`op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}`}
-      data-testid={`node-${id}`}
-      data-op={ir.op}
-      data-diff={diff}
-      data-shape={shape}
-      data-diagnostics={errors.length + warnings.length}
-      title={def?.doc}
-    >
+  const detail = useStore(selectDetail);
+  const handles = (
+    <>
       {Array.from({ length: slots }, (_, slot) => (
         <Handle
           key={slot}
           type="target"
-          position={Position.Top}
+          position={lr ? Position.Left : Position.Top}
           id={inputHandle(slot)}
-          style={{ left: `${((slot + 1) / (slots + 1)) * 100}%` }}
+          style={along(slot)}
           className="op-handle op-handle--in"
           data-testid={`handle-${id}-in-${slot}`}
           title={def ? slotName(def, slot) : `input ${slot + 1}`}
         />
       ))}
+      <Handle type="source" position={lr ? Position.Right : Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
+    </>
+  );
+  const className = `op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}`;
+  if (detail !== 'near') {
+    // Zoomed out: the name and the output shape in type that stays readable, or only the colour.
+    return (
+      <div className={`${className} op-node--${detail}`} data-testid={`node-${id}`} data-op={ir.op} data-detail={detail} data-shape={shape} data-diagnostics={errors.length + warnings.length} title={`${ir.op} ${id}${shape ? ` → ${shape}` : ''}`}>
+        {detail === 'far' ? (
+          <div className="op-node__lod">
+            <b>{id}</b>
+            <span>{shape || ir.op}</span>
+          </div>
+        ) : null}
+        {handles}
+      </div>
+    );
+  }
+  return (
+    <div
+      className={className}
+      data-testid={`node-${id}`}
+      data-op={ir.op}
+      data-detail="near"
+      data-diff={diff}
+      data-shape={shape}
+      data-diagnostics={errors.length + warnings.length}
+      title={def?.doc}
+    >
+      {handles}
       {slots > 1 ? (
-        <div className="op-node__slots">
+        <div className={lr ? 'op-node__slots op-node__slots--lr' : 'op-node__slots'}>
           {Array.from({ length: slots }, (_, slot) => (
-            <span key={slot} style={{ left: `${((slot + 1) / (slots + 1)) * 100}%` }}>
+            <span key={slot} style={along(slot)}>
               {def ? slotName(def, slot) : slot + 1}
             </span>
           ))}
@@ -129,9 +167,16 @@ function OpNodeView({ id, data, selected }: NodeProps<OpFlowNode>) {
         ) : null}
       </div>
       <NodeProbe id={id} probed={ir.op !== 'Input' && !def?.isLoss} />
-      <Handle type="source" position={Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
     </div>
   );
 }
 
-export const OpNode = memo(OpNodeView);
+const OpNodeCard = memo(OpNodeView);
+
+/**
+ * React Flow passes a node its absolute position too, so a memo over all its props re-renders the
+ * whole card on every move (1,000 cards on Layout); the card sees only what it draws.
+ */
+export const OpNode = memo(function OpNode({ id, data, selected }: NodeProps<OpFlowNode>) {
+  return <OpNodeCard id={id} data={data} selected={selected === true} />;
+});

@@ -4,6 +4,8 @@ import { OP_CATEGORIES } from '../../../src-engine/core/ops/types';
 import { useEditor } from '../editor/store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';
+import { Splitter } from './panels';
+import { usePanels } from '../state/panels';
 
 const GROUP_TITLE: Record<string, string> = {
   input: 'Input',
@@ -30,7 +32,12 @@ export function Palette() {
   };
   return (
     <aside className="palette" data-testid="palette" aria-label="Ops">
-      <input className="palette__search" type="search" placeholder="Search ops…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" aria-label="Search ops" />
+      <div className="palette__top">
+        <input className="palette__search" type="search" placeholder="Search ops…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" aria-label="Search ops" />
+        <button type="button" className="panel-fold" data-testid="palette-collapse" title="Hide the ops (the strip on the left brings them back)" onClick={() => usePanels.getState().set({ paletteOpen: false })}>
+          «
+        </button>
+      </div>
       <div className="palette__groups">
         {OP_CATEGORIES.map((cat) => {
           const inGroup = ops.filter((o) => o.category === cat);
@@ -63,6 +70,7 @@ export function Palette() {
         })}
         {ops.length === 0 ? <p className="palette__empty">No op matches “{query}”.</p> : null}
       </div>
+      <Splitter size="paletteWidth" label="Ops width" />
     </aside>
   );
 }

@@ -11,8 +11,21 @@ import { useRun, useTrainUi } from '../training/store';
 export const LABEL_MIN_ZOOM = 0.35;
 export const selectFar = (s: { transform: [number, number, number] }): boolean => s.transform[2] < LABEL_MIN_ZOOM;
 
+/** Below this zoom a node's name (34 px in the far card) would be under ~7 px: nodes are drawn as blocks of their category's colour. */
+export const NAME_MIN_ZOOM = 0.2;
+
+/**
+ * How much a node card shows at the current zoom: everything (`near`), its name and output shape
+ * in large type (`far`, below `LABEL_MIN_ZOOM`), or a block in its category's colour (`tiny`).
+ */
+export type NodeDetail = 'near' | 'far' | 'tiny';
+export const selectDetail = (s: { transform: [number, number, number] }): NodeDetail => (s.transform[2] >= LABEL_MIN_ZOOM ? 'near' : s.transform[2] >= NAME_MIN_ZOOM ? 'far' : 'tiny');
+
 /** An edge labelled with the shape it carries (its source's output shape, e.g. `64×128`). */
-function ShapeEdgeView({ id, source, target, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd }: EdgeProps<ShapeFlowEdge>) {
+function ShapeEdgeView({ id, data, source: drawnSource, target: drawnTarget, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, selected, markerEnd }: EdgeProps<ShapeFlowEdge>) {
+  // Drawn from or to a collapsed group's card: the label still names the real edge (its id).
+  const source = data?.from ?? drawnSource;
+  const target = id.slice(id.indexOf('->') + 2, id.lastIndexOf(':')) || drawnTarget;
   const shape = useEditor((s) => (s.analysis.shapes[source] ? formatShape(s.analysis.shapes[source]) : ''));
   const far = useStore(selectFar);
   const colourByGrad = useTrainUi((s) => s.edgeGradients);

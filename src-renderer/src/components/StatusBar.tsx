@@ -9,10 +9,12 @@ function RunStatus() {
   const backend = useRun((s) => s.info?.backend);
   const runId = useRun((s) => s.runId);
   if (phase === 'idle') return null;
+  const device = !backend || backend.startsWith('trained weights') ? undefined : backend.startsWith('WebGPU') ? 'GPU' : 'CPU';
   return (
-    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} title={backend ? `Training on ${backend}` : ''}>
+    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-device={device ?? ''} title={backend ? `Training on ${backend}` : ''}>
+      {/* What this run trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
       training: {phase}
-      {backend ? ` · ${backend}` : ''}
+      {device ? ` · ${device}` : ''}
     </span>
   );
 }

@@ -5,6 +5,7 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: 'Mod+C / Mod+V', action: 'Copy / paste nodes' },
   { keys: 'Mod+D', action: 'Duplicate selection' },
   { keys: 'Delete / Backspace', action: 'Delete selection' },
+  { keys: 'Mod+G / Mod+Shift+G', action: 'Group the selected nodes (one card you can open) / ungroup' },
   { keys: 'Mod+A', action: 'Select all' },
   { keys: 'Shift+drag', action: 'Box select' },
   { keys: 'Mod+click', action: 'Add to selection' },
@@ -14,6 +15,7 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: 'Mod+S / Mod+Shift+S', action: 'Save / Save As…' },
   { keys: 'Shift+L', action: 'Auto-layout' },
   { keys: 'Shift+F', action: 'Zoom to fit' },
+  { keys: 'Shift+W', action: 'Watch / design: fold the side panels away and open the Train dock, and back' },
   { keys: '?', action: 'This help' },
   { keys: 'Escape', action: 'Close dialogs' },
 ];

@@ -12,6 +12,11 @@ import type { EdgeRef } from './graph';
 export type EditAction =
   /** Add a node; with `output`, also name it as that graph output (a new loss becomes `loss`). */
   | { kind: 'add-node'; node: NodeIR; position: XY; output?: string }
+  /**
+   * Add a node on an existing edge: `edge.source → node → edge.target` (the node's first input
+   * reads the source, the target's slot reads the node). One undo step.
+   */
+  | { kind: 'insert-node'; node: NodeIR; position: XY; edge: EdgeRef }
   /** Remove nodes (and every edge touching them) and edges. */
   | { kind: 'remove'; nodeIds: readonly string[]; edges?: readonly EdgeRef[] }
   | { kind: 'move'; positions: Readonly<Record<string, XY>>; coalesce?: string }
@@ -27,7 +32,12 @@ export type EditAction =
   | { kind: 'layout'; positions: Readonly<Record<string, XY>> }
   | { kind: 'set-name'; name: string; coalesce?: string }
   | { kind: 'set-training'; training: TrainingConfig | undefined; coalesce?: string }
-  | { kind: 'set-output'; name: string; nodeId: string | undefined };
+  | { kind: 'set-output'; name: string; nodeId: string | undefined }
+  /** Make the nodes one group (collapsed; `id` defaults to a fresh `blockN`). View state: the graph is untouched. */
+  | { kind: 'group'; nodeIds: readonly string[]; id?: string }
+  | { kind: 'ungroup'; groupId: string }
+  /** Open a group (its members drawn as they are) or close it (drawn as one card). */
+  | { kind: 'set-group-open'; groupId: string; open: boolean };
 
 export type EditKind = EditAction['kind'];
 
@@ -48,4 +58,13 @@ export const EditCode = {
   NO_SUCH_INPUT: 'E_EDIT_NO_SUCH_INPUT',
   SHAPE: 'E_EDIT_SHAPE',
   BAD_ATTR: 'E_EDIT_BAD_ATTR',
+  NO_SUCH_EDGE: 'E_EDIT_NO_SUCH_EDGE',
+  CANNOT_INSERT: 'E_EDIT_CANNOT_INSERT',
+  GROUP_TOO_SMALL: 'E_GROUP_TOO_SMALL',
+  GROUP_OVERLAP: 'E_GROUP_OVERLAP',
+  GROUP_ENTRIES: 'E_GROUP_ENTRIES',
+  GROUP_EXITS: 'E_GROUP_EXITS',
+  GROUP_DISCONNECTED: 'E_GROUP_DISCONNECTED',
+  GROUP_LEAKS: 'E_GROUP_LEAKS',
+  UNKNOWN_GROUP: 'E_GROUP_UNKNOWN',
 } as const;

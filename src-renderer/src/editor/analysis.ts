@@ -64,7 +64,10 @@ export function analyzeDesign(graph: GraphIR): DesignAnalysis {
   const memoryBytes = estimateTrainingBytes(graph, a.shapes, a.params, batchSize ?? 1);
   // The problems panel warns about a design too large to train before Train is pressed.
   const tooBig = batchSize === undefined ? undefined : memoryWarning(memoryBytes, batchSize);
-  const diagnostics: Diagnostic[] = tooBig ? [...a.diagnostics, tooBig] : a.diagnostics;
+  // An empty canvas is where every design starts, not a problem (the start panel shows instead);
+  // the engine still refuses to train one.
+  const found = graph.nodes.length === 0 ? a.diagnostics.filter((d) => d.code !== 'E_EMPTY') : a.diagnostics;
+  const diagnostics: Diagnostic[] = tooBig ? [...found, tooBig] : found;
   const byNode = Object.create(null) as Record<string, Diagnostic[]>;
   for (const d of diagnostics) if (d.nodeId !== undefined) (byNode[d.nodeId] ??= []).push(d);
   return { shapes: a.shapes, nodeParams, diagnostics, byNode, params: a.params, flopsPerSample: a.flopsPerSample, batchSize, memoryBytes, elapsedMs: performance.now() - t0 };

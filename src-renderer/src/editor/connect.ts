@@ -3,7 +3,8 @@ import { formatShape } from '../../../src-engine/base/tensor';
 import { EditCode, type EditRefusal } from './actions';
 import type { EditorDoc } from './document';
 import { UNCONNECTED, slotName, type EdgeRef } from './graph';
-import { structuralProblem } from './reducer';
+import type { NodeIR } from '../../../src-engine/base/ir/types';
+import { applyEdit, structuralProblem } from './reducer';
 
 /**
  * Why `edge` may not be drawn, or undefined when it may: unknown nodes, a missing slot, a cycle,
@@ -39,4 +40,27 @@ export function checkConnection(doc: EditorDoc, shapes: Readonly<Record<string, 
   } catch {
     return undefined; // The op's rule could not judge it; the live analysis will report the node.
   }
+}
+
+/**
+ * Why `node` may not be inserted on `edge` (source → node → target), or undefined when it may:
+ * the edge must exist, the op must take one input, its shape rule must accept the source's shape,
+ * and the target's rule must accept what the node puts out. Shapes not known yet (an unfinished
+ * design) are not held against it, as in `checkConnection`.
+ */
+export function insertionProblem(doc: EditorDoc, shapes: Readonly<Record<string, readonly number[]>>, node: NodeIR, edge: EdgeRef): EditRefusal | undefined {
+  const r = applyEdit(doc, { kind: 'insert-node', node, position: { x: 0, y: 0 }, edge });
+  if (!r.ok) return r;
+  const def = getOp(node.op)!;
+  const source = shapes[edge.source];
+  if (!source) return undefined;
+  let out: readonly number[] | undefined;
+  try {
+    const s = def.inferShape({ inputs: [source as number[]], attrs: node.attrs });
+    if (!s.ok) return { code: EditCode.SHAPE, nodeId: node.id, message: `${def.name} cannot take ${formatShape(source)} from "${edge.source}": ${s.message}` };
+    out = s.shape;
+  } catch {
+    return undefined;
+  }
+  return checkConnection(r.doc, { ...shapes, [node.id]: out }, { source: node.id, target: edge.target, slot: edge.slot });
 }

@@ -1,5 +1,6 @@
 import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
 import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/base/ir/types';
+import type { NodeGroup } from './groups';
 
 /** A point on the canvas, in flow coordinates. */
 export interface XY {
@@ -15,6 +16,11 @@ export interface XY {
 export interface EditorDoc {
   readonly graph: GraphIR;
   readonly layout: Readonly<Record<string, XY>>;
+  /**
+   * Collapsible groups of nodes (editor/groups.ts): view state like the layout, saved in the
+   * project's `ui.groups`, never in the graph. Absent: none.
+   */
+  readonly groups?: readonly NodeGroup[];
 }
 
 /** The project file's `format` marker. */
@@ -24,7 +30,21 @@ export const PROJECT_VERSION = 1;
 /** Canvas state saved with a project that is not part of the network (viewport, …). */
 export interface ProjectUi {
   viewport?: { x: number; y: number; zoom: number };
+  /** Which way the canvas reads (handles on top/bottom or left/right); absent: top to bottom. */
+  layoutDirection?: 'TB' | 'LR';
+  /**
+   * Where this project's runs train (`train.start`'s `backend`; the Train panel's Device): absent
+   * is `auto`. Kept with the project rather than in the IR: it is a choice about this machine,
+   * not part of the network, so a design trains the same wherever it is opened.
+   */
+  device?: ComputeChoice;
+  /** Collapsible groups (only in the file: in memory they live in `EditorDoc.groups`, so they undo). */
+  groups?: readonly NodeGroup[];
 }
+
+/** The Train panel's Device choice (docs/webgpu-backend.md, "Selection"). */
+export type ComputeChoice = 'auto' | 'cpu' | 'gpu';
+export const COMPUTE_CHOICES: readonly ComputeChoice[] = ['auto', 'cpu', 'gpu'];
 
 /**
  * A project file: the IR, the canvas layout and UI state. Training settings live in

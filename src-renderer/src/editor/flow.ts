@@ -2,11 +2,21 @@ import type { Edge, Node } from '@xyflow/react';
 import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
 import type { EditorDoc, XY } from './document';
 import { UNCONNECTED, type EdgeRef } from './graph';
+import { groupFlowId, portsOf, type GroupPorts, type NodeGroup } from './groups';
 
 /** Data carried by a canvas node: the IR node itself (the canvas renders, it does not copy). */
 export type OpNodeData = { ir: NodeIR };
 export type OpFlowNode = Node<OpNodeData, 'op'>;
-export type ShapeFlowEdge = Edge<Record<string, never>, 'shape'>;
+/** A collapsed group's card: the group and where it meets the graph (its members are not drawn). */
+export type GroupFlowNode = Node<{ group: NodeGroup; ports: GroupPorts }, 'op-group'>;
+/** The frame drawn behind an open group's members, with the group's name and a button to close it. */
+export type GroupFrameNode = Node<{ group: NodeGroup }, 'group-frame'>;
+export type CanvasNode = OpFlowNode | GroupFlowNode | GroupFrameNode;
+/**
+ * `from`: the node whose output the edge carries, when the drawn source is a collapsed group's
+ * card (the edge's id still names the real edge, so selecting and deleting it work the same).
+ */
+export type ShapeFlowEdge = Edge<{ from?: string }, 'shape'>;
 
 export const OUTPUT_HANDLE = 'out';
 export const inputHandle = (slot: number): string => `in-${slot}`;
@@ -16,6 +26,12 @@ export function slotOfHandle(handle: string | null | undefined): number | undefi
 }
 
 export const edgeId = (e: EdgeRef): string => `${e.source}->${e.target}:${e.slot}`;
+
+/** The edge an `edgeId` names, or undefined for any other text. */
+export function edgeOfId(id: string): EdgeRef | undefined {
+  const m = /^(.*)->(.*):(\d+)$/.exec(id);
+  return m ? { source: m[1], target: m[2], slot: Number(m[3]) } : undefined;
+}
 
 export function edgeRefOf(edge: { source: string; target: string; targetHandle?: string | null }): EdgeRef | undefined {
   const slot = slotOfHandle(edge.targetHandle);
@@ -29,7 +45,8 @@ export function edgeRefOf(edge: { source: string; target: string; targetHandle?:
  */
 export class FlowCache {
   private nodes = new Map<string, { ir: NodeIR; pos: XY; selected: boolean; measured?: Measured; node: OpFlowNode }>();
-  private edges = new Map<string, { selected: boolean; edge: ShapeFlowEdge }>();
+  private edges = new Map<string, { selected: boolean; ends: string; edge: ShapeFlowEdge }>();
+  private groups = new Map<string, { key: unknown[]; node: GroupFlowNode | GroupFrameNode }>();
 
   node(ir: NodeIR, pos: XY, selected: boolean, measured?: Measured): OpFlowNode {
     const hit = this.nodes.get(ir.id);
@@ -39,19 +56,40 @@ export class FlowCache {
     return node;
   }
 
-  edge(ref: EdgeRef, selected: boolean): ShapeFlowEdge {
+  /** An edge, drawn from `source` to `target` (the real ends, or a collapsed group's card). */
+  edge(ref: EdgeRef, selected: boolean, source = ref.source, target = ref.target): ShapeFlowEdge {
     const id = edgeId(ref);
+    const ends = `${source}\u0000${target}`;
     const hit = this.edges.get(id);
-    if (hit && hit.selected === selected) return hit.edge;
-    const edge: ShapeFlowEdge = { id, type: 'shape', source: ref.source, sourceHandle: OUTPUT_HANDLE, target: ref.target, targetHandle: inputHandle(ref.slot), selected };
-    this.edges.set(id, { selected, edge });
+    if (hit && hit.selected === selected && hit.ends === ends) return hit.edge;
+    const edge: ShapeFlowEdge = {
+      id,
+      type: 'shape',
+      source,
+      sourceHandle: OUTPUT_HANDLE,
+      target,
+      targetHandle: target === ref.target ? inputHandle(ref.slot) : inputHandle(0),
+      selected,
+      ...(source !== ref.source ? { data: { from: ref.source } } : {}),
+    };
+    this.edges.set(id, { selected, ends, edge });
     return edge;
+  }
+
+  /** A group's card or frame, rebuilt only when one of `key`'s entries changed. */
+  group<N extends GroupFlowNode | GroupFrameNode>(id: string, key: unknown[], make: () => N): N {
+    const hit = this.groups.get(id);
+    if (hit && hit.key.length === key.length && hit.key.every((k, i) => k === key[i])) return hit.node as N;
+    const node = make();
+    this.groups.set(id, { key, node });
+    return node;
   }
 
   /** Forget entries for ids no longer present (keeps the cache the size of the graph). */
   prune(nodeIds: ReadonlySet<string>, edgeIds: ReadonlySet<string>): void {
     for (const id of this.nodes.keys()) if (!nodeIds.has(id)) this.nodes.delete(id);
     for (const id of this.edges.keys()) if (!edgeIds.has(id)) this.edges.delete(id);
+    for (const id of this.groups.keys()) if (!nodeIds.has(id)) this.groups.delete(id);
   }
 }
 
@@ -60,23 +98,60 @@ const ORIGIN: XY = { x: 0, y: 0 };
 /** A node's rendered size as React Flow measured it (kept outside the document: it is not design). */
 export type Measured = { width: number; height: number };
 
+/** The layout's node box (what a node not yet measured is taken to be). */
+const BOX: Measured = { width: 180, height: 70 };
+/** Space around an open group's members inside its frame; the top leaves room for its title bar. */
+const FRAME_PAD = { side: 16, top: 34 };
+
+/** Where a collapsed group's card sits: at its entry (where the block begins), else its first member. */
+export function groupAnchor(doc: EditorDoc, group: NodeGroup, ports = portsOf(doc.graph, group)): XY {
+  return doc.layout[ports.entry ?? group.members[0]] ?? ORIGIN;
+}
+
 /**
  * The document as React Flow nodes and edges: one node per IR node (in IR order), one edge per
- * connected input slot. `fromFlow` inverts it exactly.
+ * connected input slot. A collapsed group is one card instead of its members: edges inside it
+ * are not drawn, edges into or out of it end on the card. An open group adds a frame behind its
+ * members. Without groups, `fromFlow` inverts it exactly.
  */
 export function toFlow(
   doc: EditorDoc,
   selected: ReadonlySet<string> = new Set(),
   cache = new FlowCache(),
   measured: ReadonlyMap<string, Measured> = new Map(),
-): { nodes: OpFlowNode[]; edges: ShapeFlowEdge[] } {
-  const nodes = doc.graph.nodes.map((n) => cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id), measured.get(n.id)));
+): { nodes: CanvasNode[]; edges: ShapeFlowEdge[] } {
+  const drawnAs = new Map<string, string>();
+  const nodes: CanvasNode[] = [];
+  for (const g of doc.groups ?? []) {
+    const id = groupFlowId(g.id);
+    if (g.open) {
+      // The frame goes first: React Flow draws nodes in array order, so it sits behind its members.
+      let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+      for (const m of g.members) {
+        const p = doc.layout[m] ?? ORIGIN;
+        const size = measured.get(m) ?? BOX;
+        [x0, y0, x1, y1] = [Math.min(x0, p.x), Math.min(y0, p.y), Math.max(x1, p.x + size.width), Math.max(y1, p.y + size.height)];
+      }
+      const [x, y, width, height] = [x0 - FRAME_PAD.side, y0 - FRAME_PAD.top, x1 - x0 + 2 * FRAME_PAD.side, y1 - y0 + FRAME_PAD.top + FRAME_PAD.side];
+      nodes.push(cache.group(id, [g, x, y, width, height], () => ({ id, type: 'group-frame', position: { x, y }, width, height, data: { group: g }, selectable: false, draggable: false, connectable: false, zIndex: -1 })));
+      continue;
+    }
+    for (const m of g.members) drawnAs.set(m, id);
+    const ports = portsOf(doc.graph, g);
+    const position = groupAnchor(doc, g, ports);
+    const isSelected = selected.has(id);
+    const size = measured.get(id);
+    nodes.push(cache.group(id, [g, position, isSelected, size, ports.entry, ports.exit], () => ({ id, type: 'op-group', position, data: { group: g, ports }, selected: isSelected, connectable: false, ...(size ? { measured: size } : {}) })));
+  }
+  for (const n of doc.graph.nodes) if (!drawnAs.has(n.id)) nodes.push(cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id), measured.get(n.id)));
   const edges: ShapeFlowEdge[] = [];
   for (const n of doc.graph.nodes) {
     n.inputs.forEach((source, slot) => {
       if (source === UNCONNECTED) return;
       const ref = { source, target: n.id, slot };
-      edges.push(cache.edge(ref, selected.has(edgeId(ref))));
+      const [from, to] = [drawnAs.get(source) ?? source, drawnAs.get(n.id) ?? n.id];
+      if (from === to) return;
+      edges.push(cache.edge(ref, selected.has(edgeId(ref)), from, to));
     });
   }
   cache.prune(new Set(nodes.map((n) => n.id)), new Set(edges.map((e) => e.id)));
@@ -88,7 +163,8 @@ export function toFlow(
  * version, name, outputs, training — come from `meta`). Each node's inputs are rebuilt from the
  * edges into its slots; slots without an edge stay unconnected.
  */
-export function fromFlow(nodes: readonly OpFlowNode[], edges: readonly Pick<Edge, 'source' | 'target' | 'targetHandle'>[], meta: Omit<GraphIR, 'nodes'>): EditorDoc {
+export function fromFlow(all: readonly CanvasNode[], edges: readonly Pick<Edge, 'source' | 'target' | 'targetHandle'>[], meta: Omit<GraphIR, 'nodes'>): EditorDoc {
+  const nodes = all.filter((n): n is OpFlowNode => n.type === 'op');
   const inputs = new Map<string, string[]>();
   for (const n of nodes) inputs.set(n.id, n.data.ir.inputs.map(() => UNCONNECTED));
   for (const e of edges) {

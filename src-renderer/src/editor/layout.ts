@@ -4,7 +4,7 @@ import type { XY } from './document';
 import { UNCONNECTED } from './graph';
 
 /** Node box and spacing of the auto-layout, in flow units (a node is about 180×70). */
-export const LAYOUT_SPACING = { rank: 50, node: 40, width: 180, height: 70 } as const;
+export const LAYOUT_SPACING = { rank: 50, node: 40, width: 180, height: 70, rankLR: 100 } as const;
 
 /**
  * Graphs up to this many nodes get dagre's layout; larger ones the iterative layered layout.
@@ -13,22 +13,95 @@ export const LAYOUT_SPACING = { rank: 50, node: 40, width: 180, height: 70 } as 
  */
 export const DAGRE_MAX_NODES = 150;
 
+/** Direction of the data flow in a layout: top to bottom, or left to right. */
+export type LayoutDirection = 'TB' | 'LR';
+
+export interface LayoutOptions {
+  direction?: LayoutDirection;
+  /**
+   * Width / height of the view the layout will be fitted into. Given, a long layout is folded into
+   * bands (rows of ranks for left-to-right, columns for top-to-bottom, like lines of text) when that
+   * lets it be shown larger at fit; see `foldLayout`.
+   */
+  aspect?: number;
+}
+
 /**
- * Positions (top-left corners) for every node, top to bottom in data-flow order. Up to
+ * Positions (top-left corners) for every node in data-flow order, top to bottom or left to right,
+ * folded to the view's aspect when one is given. Up to
  * `DAGRE_MAX_NODES` nodes by dagre's layered layout (network-simplex ranking, crossing reduction,
  * Brandes–Köpf placement); beyond that, or if dagre fails, by `layeredLayout`. Never throws, and
  * safe for any node id: dagre only sees index keys, and the result has no prototype, so an id such
  * as `__proto__` or `toString` is an ordinary key.
  */
-export function autoLayout(graph: GraphIR): Record<string, XY> {
+export function autoLayout(graph: GraphIR, options: LayoutOptions = {}): Record<string, XY> {
+  const direction = options.direction ?? 'TB';
+  let out: Record<string, XY> | undefined;
   if (graph.nodes.length <= DAGRE_MAX_NODES) {
     try {
-      return dagreLayout(graph);
+      out = dagreLayout(graph, direction);
     } catch {
       // Fall through to the layout that cannot fail.
     }
   }
-  return layeredLayout(graph);
+  out ??= direction === 'LR' ? transpose(layeredLayout(graph)) : layeredLayout(graph);
+  return options.aspect && options.aspect > 0 ? foldLayout(out, direction, options.aspect) : out;
+}
+
+/** The layered layout turned on its side: ranks along x, each layer's nodes down y. */
+function transpose(pos: Record<string, XY>): Record<string, XY> {
+  const out = Object.create(null) as Record<string, XY>;
+  const { width, height, rank, node, rankLR } = LAYOUT_SPACING;
+  for (const [id, p] of Object.entries(pos)) out[id] = { x: Math.round((p.y / (height + rank)) * (width + rankLR)), y: Math.round((p.x / (width + node)) * (height + node)) };
+  return out;
+}
+
+/** Gap between two folded bands, flow units (wider than the rank gap, so bands read as separate lines). */
+const BAND_GAP = 90;
+
+/**
+ * Fold a long layout into bands so that it fills a view of the given aspect: for left to right,
+ * the ranks are cut into consecutive runs laid out as rows, one under the other (top to bottom,
+ * runs side by side as columns). The number of bands is the one that makes the whole largest at
+ * fit (maximises min(aspect / width, 1 / height)); one band leaves the layout as it was. Ranks are
+ * the distinct positions along the flow, so a rank is never split and no band's order changes.
+ */
+export function foldLayout(pos: Record<string, XY>, direction: LayoutDirection, aspect: number): Record<string, XY> {
+  const ids = Object.keys(pos);
+  if (ids.length < 2) return pos;
+  const { width: w, height: h } = LAYOUT_SPACING;
+  const along = (p: XY) => (direction === 'LR' ? p.x : p.y);
+  const across = (p: XY) => (direction === 'LR' ? p.y : p.x);
+  const ranks = [...new Set(ids.map((id) => along(pos[id])))].sort((a, b) => a - b);
+  const alongSize = direction === 'LR' ? w : h;
+  const acrossSize = direction === 'LR' ? h : w;
+  const minAcross = Math.min(...ids.map((id) => across(pos[id])));
+  const breadth = Math.max(...ids.map((id) => across(pos[id]))) - minAcross + acrossSize;
+  const bands = (k: number) => {
+    const per = Math.ceil(ranks.length / k);
+    const starts = Array.from({ length: k }, (_, b) => ranks[Math.min(b * per, ranks.length - 1)]);
+    const length = Math.max(...starts.map((start, b) => ranks[Math.min((b + 1) * per, ranks.length) - 1] - start)) + alongSize;
+    return { per, starts, length, extent: k * breadth + (k - 1) * BAND_GAP };
+  };
+  let best = 1;
+  let bestScale = 0;
+  for (let k = 1; k <= ranks.length; k++) {
+    const b = bands(k);
+    const [width, height] = direction === 'LR' ? [b.length, b.extent] : [b.extent, b.length];
+    const scale = Math.min(aspect / width, 1 / height);
+    if (scale > bestScale * 1.02) [best, bestScale] = [k, scale];
+  }
+  if (best === 1) return pos;
+  const { per, starts } = bands(best);
+  const bandOf = new Map(ranks.map((r, i) => [r, Math.floor(i / per)]));
+  const out = Object.create(null) as Record<string, XY>;
+  for (const id of ids) {
+    const band = bandOf.get(along(pos[id]))!;
+    const a = along(pos[id]) - starts[band];
+    const c = across(pos[id]) - minAcross + band * (breadth + BAND_GAP);
+    out[id] = direction === 'LR' ? { x: a, y: c } : { x: c, y: a };
+  }
+  return out;
 }
 
 /** Edges as index pairs (source → consumer), skipping unconnected slots and unknown sources. */
@@ -55,10 +128,11 @@ function toRecord(graph: GraphIR, place: (i: number) => XY): Record<string, XY> 
   return out;
 }
 
-function dagreLayout(graph: GraphIR): Record<string, XY> {
+function dagreLayout(graph: GraphIR, direction: LayoutDirection): Record<string, XY> {
   const { edges } = indexEdges(graph);
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'TB', ranksep: LAYOUT_SPACING.rank, nodesep: LAYOUT_SPACING.node });
+  // Left to right, the gap between ranks carries the edge's shape label (e.g. 64×32×28×28).
+  g.setGraph({ rankdir: direction, ranksep: direction === 'LR' ? LAYOUT_SPACING.rankLR : LAYOUT_SPACING.rank, nodesep: LAYOUT_SPACING.node });
   g.setDefaultEdgeLabel(() => ({}));
   const key = (i: number) => `n${i}`;
   graph.nodes.forEach((_, i) => g.setNode(key(i), { width: LAYOUT_SPACING.width, height: LAYOUT_SPACING.height }));

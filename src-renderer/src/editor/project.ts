@@ -3,8 +3,9 @@ import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol/lim
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
-import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
+import { COMPUTE_CHOICES, PROJECT_FORMAT, PROJECT_VERSION, type ComputeChoice, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
+import { readGroups } from './groups';
 import { autoLayout } from './layout';
 
 /** Why a file could not be opened. Codes are stable; the message is shown to the user as is. */
@@ -140,10 +141,16 @@ export function parseProject(text: string): ProjectParse {
     for (const n of r.graph.nodes) if (!Object.hasOwn(layout, n.id)) layout[n.id] = auto[n.id];
     notes.push('Some nodes had no position; they were placed automatically.');
   }
-  const ui = isRecord(json.ui) ? (json.ui as ProjectUi) : undefined;
+  // Groups are saved with the view state; in memory they live in the document, so they undo.
+  const { groups: rawGroups, ...ui } = isRecord(json.ui) ? (json.ui as ProjectUi & Record<string, unknown>) : { groups: undefined };
+  const groups = readGroups(r.graph, rawGroups, notes);
+  if (ui.device !== undefined && !COMPUTE_CHOICES.includes(ui.device as ComputeChoice)) {
+    notes.push(`The saved Device "${String(ui.device)}" is not one of ${COMPUTE_CHOICES.join(', ')}; it is Auto now.`);
+    delete ui.device;
+  }
   // The trained model is the engine's to check (model.load): here it is only carried.
   const model = isRecord(json.model) ? json.model : undefined;
-  return { ok: true, doc: { graph: r.graph, layout }, ...(ui ? { ui } : {}), ...(model ? { model } : {}), notes };
+  return { ok: true, doc: { graph: r.graph, layout, ...(groups.length ? { groups } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), notes };
 }
 
 /**
@@ -151,6 +158,7 @@ export function parseProject(text: string): ProjectParse {
  * model when there is one (its long base64 strings stay one line each).
  */
 export function serializeProject(doc: EditorDoc, ui?: ProjectUi, model?: Record<string, unknown>): string {
-  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(ui ? { ui } : {}), ...(model ? { model } : {}) };
+  const withGroups = doc.groups?.length ? { ...ui, groups: doc.groups } : ui;
+  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(withGroups ? { ui: withGroups } : {}), ...(model ? { model } : {}) };
   return JSON.stringify(file, null, 2) + '\n';
 }

@@ -3,8 +3,10 @@ import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';
+import { adoptLoss, inputsForDataset } from './training-defaults';
 import { copyValue as copyValueDeep } from './graph';
 import type { EditorDoc, XY } from './document';
+import { freshGroupId, groupProblem, keepValidGroups, type NodeGroup } from './groups';
 import { NODE_ID_PATTERN, UNCONNECTED, isVariadic, reaches, slotExists, type EdgeRef } from './graph';
 
 /** Outcome of an edit: the new document, or why it was refused (the old document stays). */
@@ -13,7 +15,7 @@ export type EditResult = { ok: true; doc: EditorDoc } | ({ ok: false } & EditRef
 const refuse = (code: string, message: string, nodeId?: string): EditResult => ({ ok: false, code, message, nodeId });
 
 function withGraph(doc: EditorDoc, graph: Partial<GraphIR>, layout = doc.layout): EditorDoc {
-  return { graph: { ...doc.graph, ...graph }, layout };
+  return { ...doc, graph: { ...doc.graph, ...graph }, layout };
 }
 
 /** Drop trailing unconnected slots of variadic inputs and trailing optional ones, so the IR stays canonical. */
@@ -118,7 +120,9 @@ function rename(doc: EditorDoc, from: string, to: string): EditResult {
   }
   const layout: Record<string, XY> = {};
   for (const [k, v] of Object.entries(doc.layout)) layout[r(k)] = v;
-  return { ok: true, doc: withGraph(doc, { nodes, outputs, ...(training ? { training } : {}) }, layout) };
+  const renamed = withGraph(doc, { nodes, outputs, ...(training ? { training } : {}) }, layout);
+  const groups = doc.groups?.map((g) => (g.members.includes(from) ? { ...g, members: g.members.map(r) } : g));
+  return { ok: true, doc: groups ? { ...renamed, groups } : renamed };
 }
 
 function addNodes(doc: EditorDoc, added: readonly NodeIR[], positions: Readonly<Record<string, XY>>): EditResult {
@@ -140,20 +144,73 @@ function addNodes(doc: EditorDoc, added: readonly NodeIR[], positions: Readonly<
   return { ok: true, doc: next };
 }
 
+/** Rewire `edge` through a new node: source → node (its first input) → target's slot. */
+function insertNode(doc: EditorDoc, node: NodeIR, position: XY, edge: EdgeRef): EditResult {
+  const target = doc.graph.nodes.find((n) => n.id === edge.target);
+  if (!target || target.inputs[edge.slot] !== edge.source) return refuse(EditCode.NO_SUCH_EDGE, `There is no edge from "${edge.source}" into "${edge.target}" (input ${edge.slot + 1}).`);
+  const def = getOp(node.op);
+  if (def && (def.inputs.length === 0 || def.isLoss)) {
+    return refuse(EditCode.CANNOT_INSERT, `${def.name} cannot sit on an edge: ${def.isLoss ? 'a loss ends the network' : 'it has no input'}.`, node.id);
+  }
+  if (def && def.inputs.filter((i) => !i.variadic && !i.optional).length > 1) {
+    return refuse(EditCode.CANNOT_INSERT, `${def.name} needs more than one input: drop it beside the edge and connect it by hand.`, node.id);
+  }
+  const added = addNodes(doc, [{ ...node, inputs: [edge.source] }], { [node.id]: position });
+  if (!added.ok) return added;
+  const nodes = added.doc.graph.nodes.map((n) => (n.id === edge.target ? { ...n, inputs: n.inputs.map((s, slot) => (slot === edge.slot ? node.id : s)) } : n));
+  return { ok: true, doc: withGraph(added.doc, { nodes }, added.doc.layout) };
+}
+
 /**
  * Apply one edit to a document. Pure: the input is never mutated, and unchanged nodes keep their
  * identity. An edit that would break the document (unknown node, cycle, invalid attr value,
  * duplicate id) is refused with a code and a message, and nothing changes.
  */
 export function applyEdit(doc: EditorDoc, action: EditAction): EditResult {
+  const r = applyGraphEdit(doc, action);
+  // Groups follow the graph: members removed are dropped, a group no longer valid is dissolved.
+  if (!r.ok || !doc.groups?.length || r.doc.graph === doc.graph) return r;
+  const groups = keepValidGroups(r.doc.graph, r.doc.groups ?? []);
+  return groups === r.doc.groups ? r : setGroups(r.doc, groups);
+}
+
+function setGroups(doc: EditorDoc, groups: readonly NodeGroup[]): EditResult {
+  const { groups: _old, ...rest } = doc;
+  return { ok: true, doc: groups.length ? { ...rest, groups } : rest };
+}
+
+function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
   switch (action.kind) {
+    case 'group': {
+      const groups = doc.groups ?? [];
+      const problem = groupProblem(doc.graph, action.nodeIds, groups);
+      if (problem) return { ok: false, ...problem };
+      const id = action.id ?? freshGroupId(doc.graph, groups);
+      if (!NODE_ID_PATTERN.test(id) || groups.some((g) => g.id === id)) return refuse(EditCode.BAD_ID, `"${id}" is not a free group name.`);
+      const wanted = new Set(action.nodeIds);
+      const members = doc.graph.nodes.filter((n) => wanted.has(n.id)).map((n) => n.id);
+      return setGroups(doc, [...groups, { id, members, open: false }]);
+    }
+    case 'ungroup':
+    case 'set-group-open': {
+      const groups = doc.groups ?? [];
+      if (!groups.some((g) => g.id === action.groupId)) return refuse(EditCode.UNKNOWN_GROUP, `No group called "${action.groupId}".`);
+      if (action.kind === 'ungroup') return setGroups(doc, groups.filter((g) => g.id !== action.groupId));
+      return setGroups(doc, groups.map((g) => (g.id === action.groupId && g.open !== action.open ? { ...g, open: action.open } : g)));
+    }
     case 'add-node': {
       const r = addNodes(doc, [action.node], { [action.node.id]: action.position });
-      if (!r.ok || action.output === undefined) return r;
-      return { ok: true, doc: withGraph(r.doc, { outputs: { ...r.doc.graph.outputs, [action.output]: action.node.id } }, r.doc.layout) };
+      if (!r.ok) return r;
+      // Settings that name no loss node yet train the loss added now (no trip to the Loss select).
+      const training = adoptLoss(r.doc.graph, action.node);
+      if (action.output === undefined && !training) return r;
+      const outputs = action.output === undefined ? r.doc.graph.outputs : { ...r.doc.graph.outputs, [action.output]: action.node.id };
+      return { ok: true, doc: withGraph(r.doc, { outputs, ...(training ? { training } : {}) }, r.doc.layout) };
     }
     case 'paste':
       return addNodes(doc, action.nodes, action.layout);
+    case 'insert-node':
+      return insertNode(doc, action.node, action.position, action.edge);
     case 'remove': {
       const gone = new Set(action.nodeIds);
       for (const id of gone) if (!doc.graph.nodes.some((n) => n.id === id)) return refuse(EditCode.UNKNOWN_NODE, `No node called "${id}".`);
@@ -171,7 +228,7 @@ export function applyEdit(doc: EditorDoc, action: EditAction): EditResult {
         if (!doc.graph.nodes.some((n) => n.id === id)) return refuse(EditCode.UNKNOWN_NODE, `No node called "${id}".`);
         layout[id] = { x: p.x, y: p.y };
       }
-      return { ok: true, doc: { graph: doc.graph, layout } };
+      return { ok: true, doc: { ...doc, layout } };
     }
     case 'connect':
       return connect(doc, action.edge);
@@ -189,7 +246,13 @@ export function applyEdit(doc: EditorDoc, action: EditAction): EditResult {
       const graph = { ...doc.graph };
       if (action.training) graph.training = structuredClone(action.training);
       else delete graph.training;
-      return { ok: true, doc: { graph, layout: doc.layout } };
+      // Choosing a dataset shapes the features Inputs still at the default [1] like its samples.
+      const dataset = action.training?.dataset.name;
+      if (dataset !== undefined && dataset !== doc.graph.training?.dataset.name) {
+        const fit = inputsForDataset(doc.graph, dataset);
+        if (Object.keys(fit).length > 0) graph.nodes = graph.nodes.map((n) => (Object.hasOwn(fit, n.id) ? { ...n, attrs: { ...n.attrs, ...fit[n.id] } } : n));
+      }
+      return { ok: true, doc: { ...doc, graph } };
     }
     case 'set-output': {
       const outputs = { ...doc.graph.outputs };

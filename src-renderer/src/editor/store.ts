@@ -1,12 +1,16 @@
 import { create } from 'zustand';
 import { getOp } from '../../../src-engine/core/ops/registry';
-import type { EditAction, EditRefusal } from './actions';
+import { EditCode, type EditAction, type EditRefusal } from './actions';
 import { analyzeDesign, type DesignAnalysis } from './analysis';
 import { copyNodes, pasteAction, type Clipboard } from './clipboard';
-import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from './document';
+import { insertionProblem } from './connect';
+import { emptyDoc, type ComputeChoice, type EditorDoc, type ProjectUi, type XY } from './document';
+import { edgeOfId } from './flow';
+import { collapsedGraph, expandPositions, groupFlowId, groupOfFlowId, membersCoverOthers } from './groups';
 import { createNode, type EdgeRef } from './graph';
 import { canRedo, canUndo, createHistory, push, redo, undo, type History } from './history';
-import { autoLayout } from './layout';
+import { autoLayout, type LayoutOptions } from './layout';
+import { newInputAttrs } from './training-defaults';
 import { applyEdit, type EditResult } from './reducer';
 
 /** A message for the user: where it came from and, for refused connections, where the cursor was. */
@@ -27,7 +31,7 @@ export interface FileInfo {
   saved: EditorDoc;
 }
 
-export type Dialog = 'none' | 'help' | 'templates' | 'open' | 'save-as' | 'recover';
+export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover';
 
 export interface EditorState {
   history: History<EditorDoc>;
@@ -54,11 +58,30 @@ export interface EditorState {
   redo(): void;
   select(nodes: Iterable<string>, edges?: Iterable<string>): void;
   addOp(op: string, position: XY): string | undefined;
+  /**
+   * Add an op dropped on an edge: inserted on it (source → new → target, one undo step) when the
+   * shapes allow, else placed where it was dropped, unconnected, with a notice saying why.
+   */
+  insertOp(op: string, position: XY, edge: EdgeRef, at?: XY): string | undefined;
   removeSelection(): void;
+  /** Group the selected nodes (one collapsed card; refused with the reason when they cannot be one). */
+  groupSelection(): void;
+  /** Ungroup the selected groups' cards (and the groups of selected nodes). */
+  ungroupSelection(): void;
+  /**
+   * Open or close a group. Opened where a layout that closed its space up left it, its members
+   * would cover their neighbours: then the design is laid out again (`aspect` as for `layout`), in
+   * the same undo step.
+   */
+  setGroupOpen(groupId: string, open: boolean, aspect?: number): void;
   copySelection(): void;
   paste(offset?: XY): void;
   duplicateSelection(): void;
-  layout(): void;
+  /**
+   * Auto-layout the document, in `direction` (default: the document's own) and folded to the
+   * view's `aspect` when given. Choosing a direction makes it the document's (saved with it).
+   */
+  layout(opts?: LayoutOptions): void;
   /** Replace the document (new, open, template, restore); history starts over. */
   load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
   markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
@@ -67,9 +90,19 @@ export interface EditorState {
   setDialog(d: Dialog): void;
   setTheme(t: 'light' | 'dark'): void;
   setViewport(v: NonNullable<ProjectUi['viewport']>): void;
+  /** Where this project's runs train (saved with the project's UI state; `auto` is left out of the file). */
+  setDevice(device: ComputeChoice): void;
   focusNode(nodeId: string): void;
   /** Run the pending analysis now (tests, and before saving). */
   analyzeNow(): void;
+}
+
+/** Auto-layout positions for every node; a collapsed group is laid out as the one card it is drawn as. */
+function layoutPositions(doc: EditorDoc, opts: LayoutOptions): Record<string, XY> {
+  const groups = doc.groups ?? [];
+  const drawn = collapsedGraph(doc.graph, groups);
+  const placed = autoLayout(drawn, opts);
+  return drawn === doc.graph ? placed : expandPositions(doc.layout, placed, doc.graph, groups);
 }
 
 /** Debounce of the live compile after an edit, ms. */
@@ -104,8 +137,9 @@ export const useEditor = create<EditorState>((set, get) => {
     const prev = get().history.present;
     const present = next.present;
     const sel = get().selectedNodes;
-    if (sel.size > 0 && present.graph.nodes !== prev.graph.nodes) {
-      const ids = new Set(present.graph.nodes.map((n) => n.id));
+    if (sel.size > 0 && (present.graph.nodes !== prev.graph.nodes || present.groups !== prev.groups)) {
+      // Selected ids are nodes, and collapsed groups' cards (groupFlowId).
+      const ids = new Set([...present.graph.nodes.map((n) => n.id), ...(present.groups ?? []).filter((g) => !g.open).map((g) => groupFlowId(g.id))]);
       const kept = [...sel].filter((id) => ids.has(id));
       set({ history: next, ...(kept.length !== sel.size ? { selectedNodes: new Set(kept) } : {}) });
     } else set({ history: next });
@@ -147,11 +181,28 @@ export const useEditor = create<EditorState>((set, get) => {
     select(nodes, edges = []) {
       set({ selectedNodes: new Set(nodes), selectedEdges: new Set(edges) });
     },
+    insertOp(op, position, edge, at) {
+      const doc = get().history.present;
+      if (!getOp(op)) return undefined;
+      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+      const problem = insertionProblem(doc, get().analysis.shapes, node, edge);
+      if (problem) {
+        const id = get().addOp(op, position);
+        if (id) get().notify('info', `Added ${op} beside the edge, not on it: ${problem.message}`, { code: problem.code, at });
+        return id;
+      }
+      const r = get().edit({ kind: 'insert-node', node, position, edge }, { at });
+      if (!r.ok) return undefined;
+      get().select([node.id]);
+      return node.id;
+    },
     addOp(op, position) {
       const doc = get().history.present;
       const def = getOp(op);
       if (!def) return undefined;
       const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+      // The second Input of a design is its target (class labels), the first shaped like the data.
+      if (op === 'Input') node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
       // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
       const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
       const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
@@ -164,11 +215,48 @@ export const useEditor = create<EditorState>((set, get) => {
       if (selectedNodes.size === 0 && selectedEdges.size === 0) return;
       const edges: EdgeRef[] = [];
       for (const id of selectedEdges) {
-        const m = /^(.*)->(.*):(\d+)$/.exec(id);
-        if (m) edges.push({ source: m[1], target: m[2], slot: Number(m[3]) });
+        const edge = edgeOfId(id);
+        if (edge) edges.push(edge);
       }
-      const r = get().edit({ kind: 'remove', nodeIds: [...selectedNodes], edges });
+      // A collapsed group's card stands for its members.
+      const groups = new Map((get().history.present.groups ?? []).map((g) => [groupFlowId(g.id), g.members]));
+      const nodeIds = [...selectedNodes].flatMap((id) => groups.get(id) ?? [id]);
+      const r = get().edit({ kind: 'remove', nodeIds, edges });
       if (r.ok) get().select([], []);
+    },
+    groupSelection() {
+      const nodeIds = [...get().selectedNodes].filter((id) => groupOfFlowId(id) === undefined);
+      const before = new Set((get().history.present.groups ?? []).map((g) => g.id));
+      const r = get().edit({ kind: 'group', nodeIds });
+      const made = r.ok ? r.doc.groups?.find((g) => !before.has(g.id)) : undefined;
+      if (made) get().select([groupFlowId(made.id)]);
+    },
+    ungroupSelection() {
+      const groups = get().history.present.groups ?? [];
+      const sel = get().selectedNodes;
+      const ids = groups.filter((g) => sel.has(groupFlowId(g.id)) || g.members.some((m) => sel.has(m))).map((g) => g.id);
+      if (ids.length === 0) return get().notify('info', 'Select a group (or a node in one) to ungroup it.', { code: EditCode.UNKNOWN_GROUP });
+      // One undo step for all of them: the edits go through the reducer on a scratch document.
+      let doc = get().history.present;
+      for (const groupId of ids) {
+        const r = applyEdit(doc, { kind: 'ungroup', groupId });
+        if (r.ok) doc = r.doc;
+      }
+      commit(push(get().history, doc));
+      get().select(groups.filter((g) => ids.includes(g.id)).flatMap((g) => g.members));
+    },
+    setGroupOpen(groupId, open, aspect) {
+      const h = get().history;
+      const r = applyEdit(h.present, { kind: 'set-group-open', groupId, open });
+      if (!r.ok) return refuse(r);
+      let doc = r.doc;
+      const g = doc.groups?.find((x) => x.id === groupId);
+      if (open && g && membersCoverOthers(doc.graph, doc.layout, g)) {
+        const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
+        if (laid.ok) doc = laid.doc;
+      }
+      commit(push(h, doc));
+      get().select(open ? [] : [groupFlowId(groupId)]);
     },
     copySelection() {
       const clip = copyNodes(get().history.present, get().selectedNodes);
@@ -192,9 +280,11 @@ export const useEditor = create<EditorState>((set, get) => {
       const action = pasteAction(doc, clip, { x: 40, y: 40 });
       if (get().edit(action).ok) get().select(action.nodes.map((n) => n.id));
     },
-    layout() {
+    layout(opts = {}) {
       const doc = get().history.present;
-      if (doc.graph.nodes.length > 0) get().edit({ kind: 'layout', positions: autoLayout(doc.graph) });
+      const direction = opts.direction ?? get().ui.layoutDirection ?? 'TB';
+      if (direction !== (get().ui.layoutDirection ?? 'TB')) set({ ui: { ...get().ui, layoutDirection: direction } });
+      if (doc.graph.nodes.length > 0) get().edit({ kind: 'layout', positions: layoutPositions(doc, { ...opts, direction }) });
     },
     load(doc, file, ui = {}, dirty = false) {
       if (timer !== undefined) clearTimeout(timer);
@@ -233,6 +323,10 @@ export const useEditor = create<EditorState>((set, get) => {
     },
     setViewport(viewport) {
       set({ ui: { ...get().ui, viewport } });
+    },
+    setDevice(device) {
+      const { device: _old, ...ui } = get().ui;
+      set({ ui: device === 'auto' ? ui : { ...ui, device } });
     },
     focusNode(nodeId) {
       set({ focus: { nodeId, seq: ++seq }, selectedNodes: new Set([nodeId]), selectedEdges: new Set() });

@@ -9,13 +9,27 @@ export interface Template {
   title: string;
   nodes: number;
   dataset?: string;
+  /** One line on what the network shows (the start panel's card). */
+  blurb?: string;
   /** The graph as a document, or why the example could not be read (shown on the card). */
   doc?: EditorDoc;
   error?: string;
 }
 
+/** One line per shipped example: what a learner gets from opening it. */
+const BLURBS: Readonly<Record<string, string>> = {
+  'mnist-mlp': 'Classify handwritten digits with two dense layers: the classic first network.',
+  'mnist-cnn': 'Convolutions and pooling see strokes and shapes: fewer weights, higher accuracy.',
+  'mnist-denoise-ae': 'An autoencoder learns to clean noisy digits through a narrow bottleneck.',
+  'mnist-dcgan': 'Two networks play against each other: a generator learns to draw digits a discriminator takes for real.',
+  'two-moons-mlp': 'Watch a small net bend its decision boundary around two half moons.',
+  'iris-mlp': 'Three flower species from four measurements: a tiny, fast classifier.',
+  'housing-mlp': 'House prices from four columns of a CSV table: regression, a number out instead of a class.',
+  'fashion-mlp': 'Clothes instead of digits: the same MLP on a harder dataset.',
+};
+
 /** Display order of the shipped examples; others follow alphabetically. */
-const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'fashion-mlp'];
+const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-dcgan'];
 
 // Bundled at build time: the gallery works offline and in both hosts.
 const FILES = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;
@@ -28,7 +42,7 @@ export function readTemplates(files: Record<string, unknown>): Template[] {
     const graph = (json ?? {}) as Partial<GraphIR>;
     const title = typeof graph.name === 'string' && graph.name ? graph.name : id;
     if (!r.ok) return { id, title, nodes: 0, error: r.message };
-    return { id, title, nodes: r.doc.graph.nodes.length, dataset: r.doc.graph.training?.dataset.name, doc: r.doc };
+    return { id, title, nodes: r.doc.graph.nodes.length, dataset: r.doc.graph.training?.dataset.name, ...(Object.hasOwn(BLURBS, id) ? { blurb: BLURBS[id] } : {}), doc: r.doc };
   });
   const rank = (id: string) => (ORDER.includes(id) ? ORDER.indexOf(id) : ORDER.length);
   return list.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));

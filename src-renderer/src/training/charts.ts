@@ -64,11 +64,14 @@ export const DARK: ChartTheme = { ...LIGHT, text: '#e3e6ec', muted: '#8d95a5', g
 
 const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
   axisLine: { lineStyle: { color: t.grid } },
-  axisLabel: { color: t.muted, fontSize: 10 },
+  axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true },
   splitLine: { lineStyle: { color: t.grid } },
   nameTextStyle: { color: t.muted, fontSize: 10 },
   ...extra,
 });
+
+/** One line of legend, paged with arrows when the chart is narrow, so it never runs into the plot. */
+const legend = (t: ChartTheme) => ({ type: 'scroll', top: 0, left: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6, pageIconSize: 9, pageTextStyle: { color: t.muted, fontSize: 10 } });
 
 /** Loss curves by step (train epoch mean, batch) and validation loss by epoch (placed at that epoch's last step). */
 export function lossChartOption(
@@ -79,12 +82,13 @@ export function lossChartOption(
   return {
     animation: false,
     grid: { left: 48, right: 12, top: 40, bottom: 24 },
-    legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    legend: legend(t),
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
     yAxis: axis(t, { type: s.logScale ? 'log' : 'value', scale: true }),
     series: [
-      { name: 'batch loss', type: 'line', showSymbol: false, data: s.batchLoss, lineStyle: { width: 1, opacity: 0.35 }, color: t.series[0] },
+      // Every step's loss: thousands of points, drawn min/max-downsampled to the plot's pixels (spikes stay).
+      { name: 'batch loss', type: 'line', showSymbol: false, sampling: 'minmax', data: s.batchLoss, lineStyle: { width: 1, opacity: 0.35 }, color: t.series[0] },
       { name: 'train loss (epoch mean)', type: 'line', showSymbol: false, data: s.loss, lineStyle: { width: 2 }, color: t.series[0] },
       { name: 'val loss', type: 'line', data: s.valLoss.map(([e, v]) => [e * spe, v]), symbolSize: 6, color: t.series[1] },
     ],
@@ -98,7 +102,7 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
   return {
     animation: false,
     grid: { left: 48, right: 56, top: 40, bottom: 24 },
-    legend: { top: 0, left: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6 },
+    legend: legend(t),
     tooltip: { trigger: 'axis' },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
     yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } })],
@@ -106,6 +110,25 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
       { name: `train ${name}`, type: 'line', data: s.trainMetric.map(([e, v]) => [e * spe, v]), color: t.series[0] },
       { name: `val ${name}`, type: 'line', data: s.valMetric.map(([e, v]) => [e * spe, v]), color: t.series[1] },
       { name: 'lr', type: 'line', yAxisIndex: 1, showSymbol: false, step: 'end', data: s.lr, lineStyle: { type: 'dashed', width: 1 }, color: t.series[2] },
+    ],
+  };
+}
+
+/** A GAN's two players: each group's batch loss by step, and D(x) / D(G(z)) (0–1) on a second axis. */
+export function ganChartOption(t: ChartTheme, s: { groupLoss: Readonly<Record<string, readonly Point[]>>; dReal: readonly Point[]; dFake: readonly Point[] }): Record<string, unknown> {
+  const groups = Object.entries(s.groupLoss);
+  return {
+    animation: false,
+    grid: { left: 40, right: 32, top: 40, bottom: 24 },
+    // Four short names: tighter than the default legend so all four fit a narrow dock.
+    legend: { ...legend(t), itemGap: 6, itemWidth: 14 },
+    tooltip: { trigger: 'axis' },
+    xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
+    yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', min: 0, max: 1, splitLine: { show: false } })],
+    series: [
+      ...groups.map(([name, data], i) => ({ name: `${name === 'discriminator' ? 'D' : name === 'generator' ? 'G' : name} loss`, type: 'line', showSymbol: false, data, lineStyle: { width: 1.5 }, color: t.series[i % 2] })),
+      { name: 'D(x)', type: 'line', yAxisIndex: 1, showSymbol: false, data: s.dReal, lineStyle: { type: 'dashed', width: 1.5 }, color: t.series[2] },
+      { name: 'D(G(z))', type: 'line', yAxisIndex: 1, showSymbol: false, data: s.dFake, lineStyle: { type: 'dashed', width: 1.5 }, color: t.series[4] },
     ],
   };
 }

@@ -92,16 +92,18 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
   useExport.setState({ busy: { label, fraction: 0, what: 'preparing' } });
   try {
     const r = await c.request('model.export', { source, format: formatId });
+    // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
+    const holds = r.holds ? ` (${r.holds})` : '';
     const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
     if (files.pickExport) {
       const target = await files.pickExport(r.name, r.kind);
       if (!target) return false;
       const w = await files.writeExport(target, r.kind, encoded);
-      notify('info', `Exported ${label} to ${w.path}.`);
+      notify('info', `Exported ${label}${holds} to ${w.path}.`);
     } else {
       const w = await files.writeExport(r.name, r.kind, encoded);
       download(r);
-      notify('info', `Exported ${label}: ${w.path} in the workspace folder, and downloaded${r.kind === 'folder' ? ' as a zip' : ''}.`);
+      notify('info', `Exported ${label}${holds}: ${w.path} in the workspace folder, and downloaded${r.kind === 'folder' ? ' as a zip' : ''}.`);
     }
     return true;
   } catch (err) {

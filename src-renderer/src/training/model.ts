@@ -1,4 +1,5 @@
 import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { thinMinMax } from '../../../src-engine/base/series';
 import type { EventData, LoadedModelInfo, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
@@ -46,6 +47,11 @@ export interface RunView {
   trainMetric: readonly Point[];
   valMetric: readonly Point[];
   metricName?: string;
+  /** Per optimizer group (a GAN's `discriminator` and `generator`): its last batch's loss by step. */
+  groupLoss: Readonly<Record<string, readonly Point[]>>;
+  /** A GAN's D(x) and D(G(z)) by step, from its probe frames. */
+  dReal: readonly Point[];
+  dFake: readonly Point[];
   lastEpoch?: EpochEvent;
   done?: DoneEvent;
   diverged?: DivergedEvent;
@@ -86,6 +92,9 @@ export const emptyRun: RunView = {
   trainMetric: [],
   valMetric: [],
   metricName: undefined,
+  groupLoss: {},
+  dReal: [],
+  dFake: [],
   lastEpoch: undefined,
   done: undefined,
   diverged: undefined,
@@ -110,6 +119,42 @@ export function appendBounded<T extends readonly unknown[]>(series: readonly T[]
   const half = Math.floor(series.length / 2);
   const thinned = series.slice(0, half).filter((_, i) => i % 2 === 0);
   return [...thinned, ...series.slice(half), point];
+}
+
+/** Most points the batch-loss series keeps (every step's loss); past it, its older half is min/max-downsampled. */
+export const MAX_STEP_POINTS = 4000;
+
+/**
+ * Append every step's loss to the batch-loss series, keeping at most `max` points: when full, the
+ * older half is min/max-downsampled (each 4 points become their lowest and highest), so a long run
+ * keeps its spikes and its shape while the newest steps stay one point each. A point at or before
+ * the series' last step replaces what it overlaps.
+ */
+export function appendSteps(series: readonly Point[], points: readonly Point[], max = MAX_STEP_POINTS): readonly Point[] {
+  if (points.length === 0) return series;
+  const out = series.slice();
+  for (const p of points) {
+    while (out.length > 0 && out[out.length - 1][0] >= p[0]) out.pop();
+    out.push(p);
+  }
+  while (out.length > max) {
+    const half = Math.floor(out.length / 2);
+    const n = thinMinMax(half, (i) => out[i][1], (to, from) => (out[to] = out[from]));
+    out.splice(n, half - n);
+  }
+  return out;
+}
+
+/** A progress event's new batch-loss points: every step's loss when the engine sends them, else the last batch's. */
+function stepPoints(p: Progress): Point[] {
+  const l = p.stepLosses;
+  if (!l) return p.batchLoss === null ? [] : [[p.step, p.batchLoss]];
+  const points: Point[] = [];
+  for (let i = 0; i < l.steps.length; i++) {
+    const v = l.values[i];
+    if (v !== null) points.push([l.steps[i], v]);
+  }
+  return points;
 }
 
 /**
@@ -224,7 +269,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         graph: a.graph,
         probes: true,
         loss: series(h?.loss ?? []),
-        batchLoss: series(h?.batchLoss ?? []),
+        batchLoss: appendSteps([], h?.batchLoss ?? []),
         lr: series(h?.lr ?? []),
         valLoss: h?.valLoss ?? [],
         trainMetric: h?.trainMetric ?? [],
@@ -280,7 +325,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         ...(a.run.start ? { info: { ...a.run.start, runId } } : {}),
         probes: a.run.frameSteps.length > 0,
         loss: series(h.loss),
-        batchLoss: series(h.batchLoss),
+        batchLoss: appendSteps([], h.batchLoss),
         lr: series(h.lr),
         valLoss: h.valLoss,
         trainMetric: h.trainMetric,
@@ -323,7 +368,12 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       const p = a.data;
       const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
       if (p.loss !== null) next.loss = appendBounded(s.loss, [p.step, p.loss]);
-      if (p.batchLoss !== null) next.batchLoss = appendBounded(s.batchLoss, [p.step, p.batchLoss]);
+      next.batchLoss = appendSteps(s.batchLoss, stepPoints(p));
+      if (p.groupLosses) {
+        const groupLoss: Record<string, readonly Point[]> = { ...s.groupLoss };
+        for (const [name, v] of Object.entries(p.groupLosses)) if (v !== null) groupLoss[name] = appendBounded(groupLoss[name] ?? [], [p.step, v]);
+        next.groupLoss = groupLoss;
+      }
       return next;
     }
     case 'epoch': {
@@ -353,7 +403,8 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         if (Number.isNaN(p10)) continue;
         history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
       }
-      return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history };
+      const gan = f.gan ? { dReal: appendBounded(s.dReal, [f.step, f.gan.dReal]), dFake: appendBounded(s.dFake, [f.step, f.gan.dFake]) } : {};
+      return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history, ...gan };
     }
   }
 }

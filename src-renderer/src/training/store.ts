@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
+import type { ComputeChoice } from '../editor/document';
 import { useEditor } from '../editor/store';
 import { useEngine } from '../state/engine-store';
 import { useSweep } from './sweep';
@@ -17,9 +18,23 @@ export interface RunStore extends RunView {
   /** Apply several actions in order as one state change (one re-render of whatever they touch). */
   dispatchAll(actions: readonly RunAction[]): void;
   /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves), `ProbeOptions` sets the probe rate and sizes. */
-  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false; init?: 'loaded' }): Promise<void>;
+  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false; init?: 'loaded'; pace?: number; backend?: ComputeChoice }): Promise<void>;
+  /**
+   * Continue a stored run from its last checkpoint (`train.resume`, docs/runs.md): a crashed or
+   * stopped run to its own epoch count, or a finished one `moreEpochs` further. The charts start
+   * with the parent's curves up to the checkpoint, so the new run's curve continues them.
+   */
+  resume(storedRunId: string, moreEpochs?: number, backend?: ComputeChoice): Promise<void>;
+  /**
+   * After the GPU was lost mid-run (`E_GPU_LOST`): train on on the CPU from the run's stored
+   * checkpoint, or, when it was lost before the first epoch ended (no checkpoint), start the same
+   * design over on the CPU.
+   */
+  continueOnCpu(): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
+  /** The speed (steps a second, 0: as fast as possible): kept for the next run and applied to the live one. */
+  setPace(stepsPerSecond: number): Promise<void>;
   sanityCheck(graph: GraphIR): Promise<void>;
 }
 
@@ -55,12 +70,33 @@ export const useRun = create<RunStore>((set, get) => ({
     const sent = engineGraph(graph);
     get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent });
     try {
-      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}) });
+      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
       get().dispatch({ type: 'started', result });
     } catch (err) {
       const e = err as { code?: string; message: string };
       get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
     }
+  },
+  async resume(storedRunId, moreEpochs, backend) {
+    const c = client();
+    if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
+    get().dispatch({ type: 'starting', probes: true });
+    try {
+      const parent = await c.request('runs.open', { id: storedRunId });
+      const result = await c.request('train.resume', { storedRunId, ...(moreEpochs !== undefined ? { moreEpochs } : {}), ...(backend ? { backend } : {}) });
+      const from = (await c.request('runs.open', { id: result.storedRunId ?? storedRunId })).meta.resumedFrom;
+      get().dispatch({ type: 'attached', result, state: 'running', step: from?.step ?? 0, graph: parent.graph as GraphIR, history: historyUpTo(storedHistory(parent), from) });
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
+    }
+  },
+  async continueOnCpu() {
+    const { info, graph } = get();
+    if (!info?.storedRunId) return graph ? get().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: 'cpu' }) : undefined;
+    await get().resume(info.storedRunId, undefined, 'cpu');
+    // Lost before its first epoch ended: nothing was stored to go on from, so the design starts over.
+    if (get().error?.code === 'E_RUN_NO_CHECKPOINT' && graph) await get().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: 'cpu' });
   },
   async control(action, lr) {
     const { runId, phase } = get();
@@ -70,6 +106,18 @@ export const useRun = create<RunStore>((set, get) => ({
       const r = await c.request('train.control', { runId, action, ...(lr !== undefined ? { lr } : {}) });
       flushRunEvents();
       get().dispatch({ type: 'control', runId, state: r.state, step: r.step });
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      set({ error: { code: e.code ?? 'E_TRAIN_CONTROL', message: e.message } });
+    }
+  },
+  async setPace(stepsPerSecond) {
+    useTrainUi.getState().set({ pace: stepsPerSecond });
+    const { runId, phase } = get();
+    const c = client();
+    if (!c || !runId || !isLive(phase)) return;
+    try {
+      await c.request('train.control', { runId, action: 'pace', stepsPerSecond });
     } catch (err) {
       const e = err as { code?: string; message: string };
       set({ error: { code: e.code ?? 'E_TRAIN_CONTROL', message: e.message } });
@@ -267,6 +315,14 @@ export async function showStoredFrame(c: RpcClient, id: string, step: number): P
   useRun.getState().dispatch({ type: 'stored-frame', id, frame });
 }
 
+/** A parent run's curves up to the checkpoint a resumed run starts from (a crash's lost tail is trained again). */
+function historyUpTo(h: AttachedHistory, from: { step: number; epoch: number } | undefined): AttachedHistory {
+  if (!from) return { ...h, progress: undefined };
+  const bySteps = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.step);
+  const byEpochs = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.epoch);
+  return { ...h, loss: bySteps(h.loss), batchLoss: bySteps(h.batchLoss), lr: bySteps(h.lr), valLoss: byEpochs(h.valLoss), trainMetric: byEpochs(h.trainMetric), valMetric: byEpochs(h.valMetric), progress: undefined };
+}
+
 /** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
 export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs'>): AttachedHistory {
   const batchLoss: Point[] = [];
@@ -362,6 +418,8 @@ export interface TrainUi {
   probes: boolean;
   /** Probe frames a second (one of `PROBE_RATES_HZ`): how often the histograms, gradient flow and samples refresh. */
   probeHz: number;
+  /** The run's speed in steps a second (one of `TRAIN_PACES`; 0: as fast as possible), so a toy set can be watched learning. */
+  pace: number;
   /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
   preview?: DatasetPreview;
   /**
@@ -379,6 +437,7 @@ export const useTrainUi = create<TrainUi>((set) => ({
   edgeGradients: true,
   probes: true,
   probeHz: DEFAULT_PROBE_HZ,
+  pace: 0,
   set: (patch) => set(patch),
 }));
 

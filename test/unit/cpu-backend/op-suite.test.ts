@@ -24,6 +24,7 @@ import { checkGolden, gradcheck, loadGoldens, runOp, type RunOpOptions } from '.
 
 const SKIP: Record<string, string> = {
   Input: 'no computation: it only names a graph input',
+  Noise: 'a random source with no gradient that reads only its input\'s batch size (test/unit/engine/gan-ops.test.ts checks its draws)',
 };
 
 function randn(shape: number[], seed: number): Tensor {
@@ -92,6 +93,9 @@ const CASES: Case[] = [
   { label: 'Reshape', op: 'Reshape', opts: { inputs: [randn([2, 6], 20)], attrs: { shape: [3, -1] } }, tol: SMOOTH },
   { label: 'Add of three', op: 'Add', opts: { inputs: [randn([2, 3], 21), randn([2, 3], 22), randn([2, 3], 23)] }, tol: SMOOTH },
   { label: 'Concat axis 1', op: 'Concat', opts: { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, tol: SMOOTH },
+  { label: 'RealFakeBatch', op: 'RealFakeBatch', opts: { inputs: [randn([2, 3, 2], 26), randn([3, 3, 2], 27)] }, tol: SMOOTH },
+  { label: 'GANLoss discriminator', op: 'GANLoss', opts: { inputs: [randn([6, 1], 28)], attrs: { player: 'discriminator' } }, tol: SMOOTH },
+  { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 
 /**

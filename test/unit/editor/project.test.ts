@@ -23,6 +23,17 @@ describe('project files', () => {
     expect(serializeProject(r.doc, r.ui)).toBe(text);
   });
 
+  it("keeps the Train panel's Device with the project; an unknown one opens as Auto with a note", () => {
+    const doc = mlpDoc();
+    const r = parseProject(serializeProject(doc, { device: 'gpu' }));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.ui).toEqual({ device: 'gpu' });
+    const bad = parseProject(JSON.stringify({ ...JSON.parse(serializeProject(doc, { layoutDirection: 'LR' })), ui: { layoutDirection: 'LR', device: 'tpu' } }));
+    if (!bad.ok) throw new Error(bad.message);
+    expect(bad.ui).toEqual({ layoutDirection: 'LR' });
+    expect(bad.notes).toEqual([expect.stringMatching(/Device "tpu".*Auto/)]);
+  });
+
   const good = () => JSON.parse(serializeProject(mlpDoc())) as ProjectFile;
   const cases: [string, string, string, RegExp][] = [
     ['not JSON', '{ "format": "netwright.project", ', ProjectCode.NOT_JSON, /not valid JSON/],
@@ -77,7 +88,7 @@ describe('templates', () => {
 
   it('opens every example as an editable graph with no errors', () => {
     const templates = readTemplates(files);
-    expect(templates.map((t) => t.id)).toEqual(expect.arrayContaining(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'fashion-mlp']));
+    expect(templates.map((t) => t.id)).toEqual(expect.arrayContaining(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'fashion-mlp', 'mnist-dcgan']));
     for (const t of templates) {
       expect(t.error, t.id).toBeUndefined();
       const a = analyzeDesign(t.doc!.graph);
@@ -88,6 +99,6 @@ describe('templates', () => {
   });
 
   it('lists the shipped examples first, in gallery order', () => {
-    expect(readTemplates(files).slice(0, 6).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'fashion-mlp']);
+    expect(readTemplates(files).slice(0, 8).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-dcgan']);
   });
 });

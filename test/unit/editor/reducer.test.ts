@@ -14,6 +14,7 @@ function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
   const ids = new Set(doc.graph.nodes.map((n) => n.id));
   return {
     'add-node': { kind: 'add-node', node: createNode('Dropout', ids), position: { x: 300, y: 300 } },
+    'insert-node': { kind: 'insert-node', node: createNode('Dropout', ids), position: { x: 300, y: 300 }, edge: { source: 'act', target: 'fc2', slot: 0 } },
     remove: { kind: 'remove', nodeIds: ['act'], edges: [{ source: 'y', target: 'loss', slot: 1 }] },
     move: { kind: 'move', positions: { fc1: { x: 12, y: 34 } }, coalesce: 'drag:1' },
     connect: { kind: 'connect', edge: { source: 'flat', target: 'fc2', slot: 0 } },
@@ -28,11 +29,15 @@ function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
       training: { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.001 }, batchSize: 32, epochs: 2, seed: 1, metrics: ['accuracy'] },
     },
     'set-output': { kind: 'set-output', name: 'logits', nodeId: undefined },
+    group: { kind: 'group', nodeIds: ['x', 'flat'] },
+    ungroup: { kind: 'ungroup', groupId: 'block1' },
+    'set-group-open': { kind: 'set-group-open', groupId: 'block1', open: true },
   };
 }
 
 describe('every edit undoes and redoes to an identical graph', () => {
-  const base = mlpDoc();
+  // With a group (fc1 → act), so ungrouping and opening have one to act on.
+  const base = build(mlpDoc(), { kind: 'group', nodeIds: ['fc1', 'act'] });
   for (const [kind, action] of Object.entries(everyKind(base))) {
     it(kind, () => {
       const before = structuredClone(base);
@@ -53,7 +58,7 @@ describe('every edit undoes and redoes to an identical graph', () => {
   }
 
   it('covers every action kind', () => {
-    const kinds: EditKind[] = ['add-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output'];
+    const kinds: EditKind[] = ['add-node', 'insert-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output', 'group', 'ungroup', 'set-group-open'];
     expect(Object.keys(everyKind(base)).sort()).toEqual([...kinds].sort());
   });
 

@@ -6,6 +6,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { listOps } from '../../../src-engine/core/ops/registry';
+import { suggestLr } from '../../../src-engine/core/optim/registry';
 import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
 import { isMapped, torchModuleText } from '../../../src-engine/core/ops/export-mapping';
 import { getOp } from '../../../src-engine/core/ops/registry';
@@ -64,6 +65,16 @@ describe('ops describe themselves (OpDef traits)', () => {
     expect(card('Softplus', { beta: 2, threshold: 20 })).toBe('β=2');
     expect(divergenceHint({ where: 'activation', nodeId: 'fc1', op: 'Linear' }, 1)).toMatch(/weights of fc1 grew/);
     expect(divergenceHint({ where: 'activation', nodeId: 's', op: 'Softplus' }, 1)).toMatch(/BatchNorm before s/);
+    expect(card('Input', { source: 'target', shape: [] })).toBe('target · class labels · []');
+    expect(card('Input', { source: 'features', shape: [1, 28, 28] })).toBe('features · [1, 28, 28]');
+  });
+
+  it('a divergence suggests a rate that trains: 10× lower, no higher than the optimizer\'s known-good rate (#18)', () => {
+    expect(suggestLr('adam', 1000)).toBe(0.001);
+    expect(suggestLr('adam', 0.005)).toBe(0.0005);
+    expect(suggestLr('sgd', 50)).toBe(0.1);
+    expect(suggestLr('sgd', 0.5)).toBe(0.05);
+    expect(divergenceHint({ where: 'gradient', nodeId: 'fc1', op: 'Linear' }, 1000, suggestLr('adam', 1000))).toMatch(/now 1000; try 0\.001\)/);
   });
 });
 
@@ -77,9 +88,11 @@ describe('ops say how they map to ONNX and PyTorch (the exporters read this)', (
         expect(m, 'a mapping or { none: reason }').toBeDefined();
         if (!isMapped(m)) expect(m.none.length, 'the reason').toBeGreaterThan(10);
       }
-      // Only Inputs and losses may lack an ONNX node; a missing PyTorch module needs an expression in forward().
-      if (!isMapped(def.onnx)) expect(['input', 'losses']).toContain(def.category);
-      if (def.category !== 'input' && def.category !== 'losses' && !isMapped(def.torch)) expect(def.torch.none).toMatch(/forward\(\)/);
+      // Only Inputs, losses and training-only constructs may lack an ONNX node; any other op
+      // without a PyTorch module needs an expression in forward().
+      const inferenceOp = def.category !== 'input' && def.category !== 'losses' && !def.trainingOnly;
+      if (!isMapped(def.onnx)) expect(inferenceOp, 'an inference op needs an ONNX mapping').toBe(false);
+      if (inferenceOp && !isMapped(def.torch)) expect(def.torch.none).toMatch(/forward\(\)/);
       if (def.category === 'input') expect(isMapped(def.torch)).toBe(false);
       if (isMapped(def.onnx)) {
         expect(def.onnx.opType).toMatch(/^[A-Z][A-Za-z]+$/);

@@ -5,7 +5,9 @@ import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/app/probes';
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
 import { Rng } from '../../../src-engine/base/rng';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/app/session';
+import { outputNodes, probeOrder } from '../../../src-engine/app/probes/probe-suite';
 import { twoMoonsGraph } from '../session/fixtures';
 
 describe('TensorSummarizer', () => {
@@ -149,6 +151,30 @@ describe('probe rules', () => {
       'HEALTH_LARGE_UPDATES@fc4',
     ]);
     for (const x of w) expect(x.fix.length).toBeGreaterThan(10);
+    // The network's own output squashed on purpose (an autoencoder's Sigmoid) is not "saturated".
+    expect(layerHealth(layers, [], undefined, new Set(['sig'])).map((x) => x.code)).not.toContain('HEALTH_SATURATED');
+  });
+
+  it('the outputs of a network are what its losses compare and its named outputs (#18)', () => {
+    const graph: Pick<GraphIR, 'nodes' | 'outputs'> = {
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [4] }, inputs: [] },
+        { id: 'enc', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['x'] },
+        { id: 'dec', op: 'Sigmoid', attrs: {}, inputs: ['enc'] },
+        { id: 'loss', op: 'MSELoss', attrs: {}, inputs: ['dec', 'x'] },
+      ],
+      outputs: { recon: 'dec', loss: 'loss', code: 'enc' },
+    };
+    expect([...outputNodes(graph)].sort()).toEqual(['dec', 'enc', 'x']);
+  });
+
+  it('probe samples take the classes in turn, so a class-sorted split shows every class (#18: iris all "setosa")', () => {
+    const targets = Float32Array.from([0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    const order = probeOrder({ count: 10, targets }, 6, true);
+    expect(Array.from(order)).toEqual([0, 4, 7, 1, 5, 8]);
+    expect(Array.from(order, (i) => targets[i])).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(Array.from(probeOrder({ count: 10, targets }, 10, true)).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Array.from(probeOrder({ count: 10, targets: new Float32Array(0) }, 3, false))).toEqual([0, 1, 2]);
   });
 });
 

@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../../src-engine/base/base64';
-import { modelFromJSON } from '../../../src-engine/core/export/json';
+import { modelFromJSON, modelToJSON } from '../../../src-engine/core/export/json';
+import { readFileSync } from 'node:fs';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { trainedModel } from '../engine/export/onnx/harness';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from './fixtures';
 
@@ -60,6 +63,19 @@ describe('export over the protocol', () => {
     const re = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
     expect(text(re.files[0].data)).toBe(text(json.files[0].data));
   }, 30_000);
+
+  it('a GAN exports as its generator, and the answer says so (the Export notice shows it); JSON keeps the whole GAN', async () => {
+    const { client } = setupEngine();
+    const dcgan = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-dcgan.json'), 'utf8')) as GraphIR;
+    await client.request('model.load', { model: modelToJSON(trainedModel(dcgan, 1, 4)) });
+    for (const format of ['onnx', 'pytorch']) {
+      const r = await client.request('model.export', { source: { kind: 'current' }, format });
+      expect(r.holds, format).toBe('the generator: z [32] → samples [1, 28, 28]');
+    }
+    const json = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
+    expect(json.holds).toBeUndefined();
+    expect(modelFromJSON(text(json.files[0].data)).graph.nodes.some((n) => n.op === 'RealFakeBatch')).toBe(true);
+  });
 
   it('refuses a damaged model file with a coded message, and a run without checkpoints', async () => {
     const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')));

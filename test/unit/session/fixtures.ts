@@ -4,7 +4,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createMemoryChannelPair, RpcClient, type Logger } from '../../../src-engine/protocol';
 import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
 import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
-import { vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 
 /** A 2-16-16-2 two-moons classifier; small enough to train hundreds of steps a second on the reference backend. */
 export function twoMoonsGraph(training: Partial<NonNullable<GraphIR['training']>> = {}, samples = 400): GraphIR {
@@ -72,6 +72,23 @@ export function setupEngine(extra: Partial<NonNullable<EngineEnvironment['traini
     }
   };
   return { client, service, events, waitFor, engineLog, clientLog };
+}
+
+/**
+ * For a test file: `setupEngine` whose engines are disposed after each test. Call at the top level
+ * (it registers an `afterEach`).
+ */
+export function enginePerTest(): () => ReturnType<typeof setupEngine> {
+  let live: ReturnType<typeof setupEngine>[] = [];
+  afterEach(() => {
+    for (const e of live) e.service.dispose();
+    live = [];
+  });
+  return () => {
+    const e = setupEngine();
+    live.push(e);
+    return e;
+  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

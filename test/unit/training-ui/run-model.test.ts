@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
-import { MAX_SERIES_POINTS, appendBounded, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
+import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
 import { bindRunEvents, frameBatched, paced, probeOptions, useRun, useTrainUi } from '../../../src-renderer/src/training/store';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
@@ -39,6 +39,17 @@ function frame(seq: number, step: number, runId = 'run-1'): ProbeFrame {
 const replay = (actions: RunAction[], from: RunView = emptyRun) => actions.reduce(reduceRun, from);
 
 describe('run view reducer', () => {
+  it("keeps a GAN's per-group losses from progress and D(x) / D(G(z)) from its frames; a new run starts them empty", () => {
+    const gp = (step: number, d: number | null, g: number) => ({ ...progress(step, 2), data: { ...progress(step, 2).data, groupLosses: { discriminator: d, generator: g } } });
+    const gan = { samples: new Float32Array(4), count: 1, shape: [2, 2], dReal: 0.7, dFake: 0.3, diversity: 1, realDiversity: 2, hints: [] };
+    const s = replay([{ type: 'starting' }, { type: 'started', result: started }, gp(1, 1.4, 0.7), gp(2, null, 0.9), { type: 'frame', data: { ...frame(0, 2), gan } }, { type: 'frame', data: frame(1, 3) }]);
+    expect(s.groupLoss).toEqual({ discriminator: [[1, 1.4]], generator: [[1, 0.7], [2, 0.9]] });
+    expect(s.dReal).toEqual([[2, 0.7]]);
+    expect(s.dFake).toEqual([[2, 0.3]]);
+    const next = replay([{ type: 'starting' }, { type: 'started', result: { ...started, runId: 'run-2' } }], s);
+    expect([next.groupLoss, next.dReal, next.dFake]).toEqual([{}, [], []]);
+  });
+
   it('follows a run from start to done and keeps its series', () => {
     const s = replay([
       { type: 'starting' },
@@ -167,6 +178,34 @@ describe('bounded series', () => {
 
   it('replaces a point with the same x (a repeated progress event)', () => {
     expect(appendBounded([[1, 5]] as const, [1, 4] as const)).toEqual([[1, 4]]);
+  });
+});
+
+describe('every step on the batch-loss curve', () => {
+  it('a progress event with step losses adds one point per step; one without adds its batch loss', () => {
+    const withSteps = { ...progress(4, 0.5), data: { ...progress(4, 0.5).data, stepLosses: { steps: [1, 2, 3, 4], values: [0.9, null, 0.7, 0.5] } } };
+    const s = replay([{ type: 'started', result: started }, withSteps, progress(5, 0.4)]);
+    // Step 2's loss was not finite: it gets no point rather than a made-up value.
+    expect(s.batchLoss).toEqual([[1, 0.9], [3, 0.7], [4, 0.5], [5, 0.4]]);
+  });
+
+  it('a long run keeps at most MAX_STEP_POINTS, the newest at full resolution and every spike', () => {
+    const spike = 1234;
+    let s: readonly (readonly [number, number])[] = [];
+    for (let step = 1; step <= 25_000; step += 50) {
+      const points = Array.from({ length: 50 }, (_, i) => [step + i, step + i === spike ? 100 : 1 / (step + i)] as const);
+      s = appendSteps(s, points);
+    }
+    expect(s.length).toBeLessThanOrEqual(MAX_STEP_POINTS);
+    expect(s.length).toBeGreaterThan(MAX_STEP_POINTS / 2);
+    expect(s).toContainEqual([spike, 100]);
+    expect(s[s.length - 1][0]).toBe(25_000);
+    expect(s[s.length - 2][0]).toBe(24_999);
+    for (let i = 1; i < s.length; i++) expect(s[i][0]).toBeGreaterThan(s[i - 1][0]);
+  });
+
+  it('points at or before the last step replace the overlap (a resumed run re-trains a stretch)', () => {
+    expect(appendSteps([[1, 5], [2, 4], [3, 3]], [[2, 9], [3, 8], [4, 7]])).toEqual([[1, 5], [2, 9], [3, 8], [4, 7]]);
   });
 });
 

@@ -4,6 +4,7 @@ import { analyzeGraph } from '../../analysis/validate';
 import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
+import { describeGenerator, inferenceModel } from '../inference-graph';
 import type { TrainedModel } from '../model';
 import { foldNormalization } from './fold';
 import { OnnxError, type OnnxDiagnostic } from './errors';
@@ -51,11 +52,13 @@ export interface OnnxExport {
   /** Graph input names (the features Inputs' ids) and output names (the `outputs` keys), in order. */
   inputs: string[];
   outputs: string[];
+  /** Set when the file holds part of the trained graph: a GAN's generator, in words. */
+  holds?: string;
 }
 
 /**
  * The inference graph of a trained model as an ONNX file: losses and the targets only they use are
- * left out, Dropout removed, BatchNorm in inference mode, the batch dim dynamic. Each node becomes
+ * left out (a GAN is written as its generator, inference-graph.ts), Dropout removed, BatchNorm in inference mode, the batch dim dynamic. Each node becomes
  * what its op's `onnx` trait says (core/ops/*.ts); node names are the canvas ids.
  *
  * @throws OnnxError before anything is written: `E_EXPORT_UNSUPPORTED` listing each node without an
@@ -66,7 +69,9 @@ export interface OnnxExport {
  * const newer = exportOnnx(model, { opset: 20 });    // GELU as the Gelu op
  * ```
  */
-export function exportOnnx(model: TrainedModel, options: OnnxExportOptions = {}): OnnxExport {
+export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {}): OnnxExport {
+  // A GAN leaves as its generator (z in, samples out); every other graph as it is.
+  const { model, generator } = inferenceModel(trained);
   const opset = options.opset ?? DEFAULT_OPSET;
   const mode = options.normalization ?? 'nodes';
   if (!(ONNX_OPSETS as readonly number[]).includes(opset)) {
@@ -182,7 +187,7 @@ export function exportOnnx(model: TrainedModel, options: OnnxExportOptions = {})
     },
     metadata_props: metadata,
   };
-  return { bytes: encodeModel(onnx), opset, inputs: inputs.map((i) => i.name), outputs: outputInfos.map((o) => o.name) };
+  return { bytes: encodeModel(onnx), opset, inputs: inputs.map((i) => i.name), outputs: outputInfos.map((o) => o.name), ...(generator ? { holds: describeGenerator(generator) } : {}) };
 }
 
 function normalizationDoc(mode: OnnxNormalizationMode): string {

@@ -22,7 +22,7 @@ const SECTIONS: { id: Section; label: string }[] = [
 
 const axisStyle = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
   axisLine: { lineStyle: { color: t.grid } },
-  axisLabel: { color: t.muted, fontSize: 10 },
+  axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true },
   splitLine: { lineStyle: { color: t.grid } },
   nameTextStyle: { color: t.muted, fontSize: 10 },
   ...extra,

@@ -1,7 +1,23 @@
 import { useMemo } from 'react';
-import { lossChartOption, metricChartOption } from '../../training/charts';
+import { ganChartOption, lossChartOption, metricChartOption } from '../../training/charts';
 import { useRun } from '../../training/store';
 import { EChart, useChartTheme } from './EChart';
+import { GanHints } from './GanSamples';
+
+/** A GAN's players: D and G loss by step, D(x) and D(G(z)); nothing for a graph without optimizer groups or GAN frames. */
+function GanCurves() {
+  const t = useChartTheme();
+  const groupLoss = useRun((s) => s.groupLoss);
+  const dReal = useRun((s) => s.dReal);
+  const dFake = useRun((s) => s.dFake);
+  const option = useMemo(() => ganChartOption(t, { groupLoss, dReal, dFake }), [t, groupLoss, dReal, dFake]);
+  return (
+    <div className="chart gan-curves">
+      <EChart className="chart" option={option} data-testid="gan-chart" data-points={dReal.length} data-loss-points={Object.values(groupLoss).reduce((n, p) => n + p.length, 0)} />
+      <GanHints />
+    </div>
+  );
+}
 
 /** Training and validation loss, the headline metric per epoch and the learning rate. */
 export function Curves() {
@@ -16,6 +32,8 @@ export function Curves() {
   const stepsPerEpoch = useRun((s) => s.info?.stepsPerEpoch);
   const lossOption = useMemo(() => lossChartOption(t, { loss, batchLoss, valLoss, stepsPerEpoch }), [t, loss, batchLoss, valLoss, stepsPerEpoch]);
   const metricOption = useMemo(() => metricChartOption(t, { trainMetric, valMetric, lr, metricName, stepsPerEpoch }), [t, trainMetric, valMetric, lr, metricName, stepsPerEpoch]);
+  // A GAN has no metric: its chart of the two players takes the metric chart's place.
+  const gan = useRun((s) => s.dReal.length > 0);
   const first = loss[0]?.[1];
   const last = loss[loss.length - 1]?.[1];
   return (
@@ -28,7 +46,7 @@ export function Curves() {
         data-first={first === undefined ? '' : first.toPrecision(4)}
         data-last={last === undefined ? '' : last.toPrecision(4)}
       />
-      <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-lr-points={lr.length} />
+      {gan ? <GanCurves /> : <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-lr-points={lr.length} />}
     </div>
   );
 }

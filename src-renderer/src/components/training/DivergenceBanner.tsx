@@ -14,8 +14,8 @@ export function DivergenceBanner() {
 }
 
 function DivergenceReport({ d }: { d: DivergedEvent }) {
-  // Suggest a rate ten times lower; the user can change it before resuming.
-  const [lr, setLr] = useState(String(d.lr / 10));
+  // The engine's suggestion (10× lower, capped at a rate known to train); the user can change it.
+  const [lr, setLr] = useState(String(d.suggestedLr ?? d.lr / 10));
   const value = Number(lr);
   const ok = lr.trim() !== '' && Number.isFinite(value) && value > 0;
   return (

@@ -1,13 +1,14 @@
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, MarkAreaComponent, TitleComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { ECharts } from 'echarts/core';
+import type * as EchartsModule from './echarts-lib';
 import { useEffect, useRef, type HTMLAttributes } from 'react';
 import { useEditor } from '../../editor/store';
 import { DARK, LIGHT, type ChartTheme } from '../../training/charts';
 
-// Only the modules the charts use, so the bundle carries no more of echarts than that.
-echarts.use([LineChart, BarChart, GridComponent, LegendComponent, MarkAreaComponent, TitleComponent, TooltipComponent, CanvasRenderer]);
+type EchartsLib = typeof EchartsModule.echarts;
+
+/** The chart library, loaded on first use (its own chunk: not part of the first screen). */
+let library: Promise<EchartsLib> | undefined;
+const loadEcharts = (): Promise<EchartsLib> => (library ??= import('./echarts-lib').then((m) => m.echarts));
 
 /** The chart colours of the current theme (the charts draw on canvas, so CSS variables do not reach them). */
 export function useChartTheme(): ChartTheme {
@@ -27,7 +28,7 @@ export const CHART_MIN_INTERVAL_MS = 500;
  */
 export function EChart({ option, ...attrs }: { option: Record<string, unknown> } & HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number | undefined>) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | undefined>(undefined);
+  const chart = useRef<ECharts | undefined>(undefined);
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const pending = useRef(option);
@@ -45,39 +46,48 @@ export function EChart({ option, ...attrs }: { option: Record<string, unknown> }
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const c = echarts.init(el, undefined, { renderer: 'canvas' });
-    // NOTE: zrender keeps its requestAnimationFrame loop running for 10 frames after anything it
-    // draws before it sleeps (`setSleepAfterStill(10)`), and every one of those frames makes the
-    // page produce a frame. A live chart redrawn every 500 ms then keeps the renderer in frames a
-    // third of the time: a trace of a 3-epoch run with the Curves tab open showed 179 animation
-    // frames and 98 commits where 2 updates a second need about 20. These charts do not animate
-    // (`animation: false`), and echarts wakes the loop itself for anything new (an option, a
-    // hover, progressive rendering), so it may sleep after one still frame.
-    c.getZr().setSleepAfterStill(1);
-    chart.current = c;
-    // ResizeObserver reports once on observe (the size init just used) and on every change: resize only on a real one.
-    let size = `${el.clientWidth}x${el.clientHeight}`;
-    const ro = new ResizeObserver(() => {
-      const now = `${el.clientWidth}x${el.clientHeight}`;
-      if (now === size) return;
-      size = now;
-      c.resize();
+    let cleanup: (() => void) | undefined;
+    let unmounted = false;
+    void loadEcharts().then((echarts) => {
+      if (unmounted) return;
+      const c = echarts.init(el, undefined, { renderer: 'canvas' });
+      // NOTE: zrender keeps its requestAnimationFrame loop running for 10 frames after anything it
+      // draws before it sleeps (`setSleepAfterStill(10)`), and every one of those frames makes the
+      // page produce a frame. A live chart redrawn every 500 ms then keeps the renderer in frames a
+      // third of the time: a trace of a 3-epoch run with the Curves tab open showed 179 animation
+      // frames and 98 commits where 2 updates a second need about 20. These charts do not animate
+      // (`animation: false`), and echarts wakes the loop itself for anything new (an option, a
+      // hover, progressive rendering), so it may sleep after one still frame.
+      c.getZr().setSleepAfterStill(1);
+      chart.current = c;
+      // ResizeObserver reports once on observe (the size init just used) and on every change: resize only on a real one.
+      let size = `${el.clientWidth}x${el.clientHeight}`;
+      const ro = new ResizeObserver(() => {
+        const now = `${el.clientWidth}x${el.clientHeight}`;
+        if (now === size) return;
+        size = now;
+        c.resize();
+      });
+      ro.observe(el);
+      const io = new IntersectionObserver((entries) => {
+        visible.current = entries[entries.length - 1].isIntersecting;
+        if (visible.current && timer.current === undefined) draw.current();
+      });
+      io.observe(el);
+      draw.current();
+      cleanup = () => {
+        clearTimeout(timer.current);
+        timer.current = undefined;
+        ro.disconnect();
+        io.disconnect();
+        c.dispose();
+        chart.current = undefined;
+        drawn.current = undefined;
+      };
     });
-    ro.observe(el);
-    const io = new IntersectionObserver((entries) => {
-      visible.current = entries[entries.length - 1].isIntersecting;
-      if (visible.current && timer.current === undefined) draw.current();
-    });
-    io.observe(el);
-    draw.current();
     return () => {
-      clearTimeout(timer.current);
-      timer.current = undefined;
-      ro.disconnect();
-      io.disconnect();
-      c.dispose();
-      chart.current = undefined;
-      drawn.current = undefined;
+      unmounted = true;
+      cleanup?.();
     };
   }, []);
   useEffect(() => {

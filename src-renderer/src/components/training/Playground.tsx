@@ -166,7 +166,11 @@ export function Playground() {
             <small>{task === 'reconstruction' ? 'reconstruction' : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
           </div>
         ) : null}
-        {!p && !result?.error ? <p className="train-empty">Draw {task === 'classification' ? 'a digit' : 'something'} or pick a sample.</p> : null}
+        {!p && !result?.error ? (
+          <p className="train-empty" data-testid="playground-prompt">
+            {drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : 'Pick a test sample to see what the network answers.'}
+          </p>
+        ) : null}
       </div>
     </div>
   );

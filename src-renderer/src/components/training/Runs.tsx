@@ -165,6 +165,13 @@ export function Runs() {
     }
   };
 
+  /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas, then `train.resume`. */
+  const resume = async (m: RunMeta, more?: number) => {
+    if (!(await open(m, { results: false }))) return;
+    useTrainUi.getState().set({ tab: 'curves' });
+    await useRun.getState().resume(m.id, more);
+  };
+
   const byId = useMemo(() => new Map((runs ?? []).map((m) => [m.id, m])), [runs]);
   const selected = ui.selected.filter((id) => byId.has(id));
   const baseline = ui.baseline && byId.has(ui.baseline) ? ui.baseline : undefined;
@@ -236,7 +243,7 @@ export function Runs() {
           </select>
         ) : null}
         <span className="runs__sub">
-          {shown.length === runs.length ? `${runs.length} runs` : `${shown.length} of ${runs.length} runs`}
+          {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
         </span>
       </div>
       <table className="runs__table">
@@ -268,6 +275,7 @@ export function Runs() {
               <td className="runs__name">
                 <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => update(m.id, { name })} />
                 <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
+                  {m.resumedFrom ? <span className="runs__sweep" data-testid={`run-resumed-${m.id}`} title={`Continued from run ${byId.get(m.resumedFrom.runId)?.name ?? m.resumedFrom.runId} at step ${m.resumedFrom.step}`}>resumed at epoch {m.resumedFrom.epoch} · </span> : null}
                   {m.sweep ? <span className="runs__sweep" title={`Run ${m.sweep.index + 1} of ${m.sweep.total} of a sweep over ${m.sweep.over}`}>sweep {m.sweep.over} = {String(m.sweep.value)} · </span> : null}
                   {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
                 </div>
@@ -285,6 +293,7 @@ export function Runs() {
                 <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={() => void open(m)}>
                   Open
                 </button>
+                <RunContinue meta={m} busy={isLive(phase) || phase === 'starting'} onResume={(more) => void resume(m, more)} />
                 <RunExport id={m.id} disabled={m.status === 'running'} />
                 <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={() => void remove(m)}>
                   Delete
@@ -305,6 +314,46 @@ export function Runs() {
         <p className="runs__empty">No run matches “{ui.filter}”.</p>
       ) : null}
     </div>
+  );
+}
+
+const CONTINUE_EPOCHS = [1, 5, 10, 20, 50] as const;
+
+/**
+ * Go on training a stored run from its last checkpoint: **Resume** for a crashed or stopped run
+ * (up to its own epoch count), **Continue…** N more epochs for any run that ended.
+ */
+function RunContinue({ meta, busy, onResume }: { meta: RunMeta; busy: boolean; onResume(more?: number): void }) {
+  if (meta.status === 'running') return null;
+  const why = busy ? 'A run is training: stop it first' : undefined;
+  const resumable = meta.status === 'crashed' || meta.status === 'stopped';
+  return (
+    <>
+      {resumable ? (
+        <button type="button" data-testid={`run-resume-${meta.id}`} disabled={busy} title={why ?? 'Resume this run from its last checkpoint (weights, optimizer and schedule state), as a new run that continues its curve'} onClick={() => onResume()}>
+          Resume
+        </button>
+      ) : null}
+      <select
+        className="runs__export"
+        data-testid={`run-continue-${meta.id}`}
+        aria-label="Continue training this run"
+        disabled={busy}
+        title={why ?? 'Train this run further from its last checkpoint, as a new run'}
+        value=""
+        onChange={(e) => {
+          const n = Number(e.target.value);
+          if (n > 0) onResume(n);
+        }}
+      >
+        <option value="">Continue…</option>
+        {CONTINUE_EPOCHS.map((n) => (
+          <option key={n} value={n}>
+            {`${n} more epoch${n === 1 ? '' : 's'}`}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
 

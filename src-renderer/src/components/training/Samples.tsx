@@ -3,6 +3,7 @@ import type { DecisionBoundary as Boundary } from '../../../../src-engine/protoc
 import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
 import { useRun, useTrainUi } from '../../training/store';
 import { useEditor } from '../../editor/store';
+import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
 
 /** A weighted sum of an output's values: changes whenever the output does (e2e tests watch it). */
@@ -25,7 +26,9 @@ export function ReconstructionGrid() {
   const samples = useRun((s) => s.frame?.samples);
   const probe = useRun((s) => s.info?.probeSamples);
   const step = useRun((s) => s.frame?.step);
-  if (!samples || samples.kind === 'classification' || !probe) return null;
+  const gan = useRun((s) => !!s.frame?.gan);
+  // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them.
+  if (!samples || samples.kind === 'classification' || !probe || gan) return null;
   // A flat output (e.g. [784] from a Linear) of the input's size is drawn in the input's image shape.
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
@@ -161,7 +164,7 @@ export function DecisionBoundary() {
   if (!boundary) return null;
   const classes = new Set(boundary.classes).size;
   return (
-    <section className="boundary" data-testid="decision-boundary" data-step={step ?? 0} data-classes={classes} data-cells={boundary.width * boundary.height}>
+    <section className="boundary" data-testid="decision-boundary" data-step={step ?? 0} data-classes={classes} data-cells={boundary.width * boundary.height} data-checksum={checksum(boundary.confidence).toFixed(3)}>
       <h4>Decision boundary</h4>
       <BoundaryCanvas boundary={boundary} points={points} />
     </section>
@@ -174,6 +177,7 @@ export function Samples() {
   if (!has) return <p className="train-empty">Sample outputs appear here once training starts.</p>;
   return (
     <div className="samples">
+      <GanSamples />
       <Predictions />
       <ReconstructionGrid />
       <DecisionBoundary />

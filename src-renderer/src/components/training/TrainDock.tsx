@@ -1,14 +1,28 @@
-import { Curves } from './Curves';
+import { lazy, Suspense } from 'react';
 import { DesignBanner } from './DesignBanner';
 import { Timeline } from './Timeline';
 import { DivergenceBanner } from './DivergenceBanner';
-import { Layers } from './Layers';
-import { Playground } from './Playground';
-import { Runs } from './Runs';
-import { Samples } from './Samples';
 import { TrainPanel } from './TrainPanel';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
 import { useRun, useTrainUi, type TrainTab } from '../../training/store';
+import { Splitter } from '../panels';
+import { usePanels } from '../../state/panels';
+
+/** Room the canvas keeps above an open dock that is dragged taller, px. */
+const CANVAS_KEEPS = 140;
+const dockMax = () => {
+  const centre = document.querySelector('.centre')?.getBoundingClientRect().height ?? 0;
+  const problems = document.querySelector('.problems')?.getBoundingClientRect().height ?? 0;
+  return centre > 0 ? centre - problems - CANVAS_KEEPS : Infinity;
+};
+
+// The tabs' views (their charts, the runs table and the compare view) are loaded when the dock
+// first shows one, not with the first screen: most of a session starts in the designer.
+const Curves = lazy(() => import('./Curves').then((m) => ({ default: m.Curves })));
+const Layers = lazy(() => import('./Layers').then((m) => ({ default: m.Layers })));
+const Samples = lazy(() => import('./Samples').then((m) => ({ default: m.Samples })));
+const Playground = lazy(() => import('./Playground').then((m) => ({ default: m.Playground })));
+const Runs = lazy(() => import('./Runs').then((m) => ({ default: m.Runs })));
 
 const TABS: { id: TrainTab; label: string }[] = [
   { id: 'curves', label: 'Curves' },
@@ -20,10 +34,12 @@ const TABS: { id: TrainTab; label: string }[] = [
 
 /** A one-line summary in the dock's header, so a collapsed dock still shows the run. */
 function HeaderSummary() {
+  const open = useTrainUi((s) => s.open);
   const phase = useRun((s) => s.phase);
   const step = useRun((s) => s.progress?.step);
   const loss = useRun((s) => s.progress?.loss);
-  if (phase === 'idle') return null;
+  // Open, the panel below says all this; in the header it would only be squeezed to "r…".
+  if (phase === 'idle' || open) return null;
   return <span className="train-dock__summary">{`${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
 }
 
@@ -36,8 +52,10 @@ export function TrainDock() {
   const probes = useTrainUi((s) => s.probes);
   const probeHz = useTrainUi((s) => s.probeHz);
   const set = useTrainUi((s) => s.set);
+  const focus = usePanels((s) => s.focus);
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
+      {open ? <Splitter size={focus ? 'focusDockHeight' : 'dockHeight'} label="Train dock height" max={dockMax} /> : null}
       <div className="train-dock__frame">
         <header className="train-dock__header">
           <button type="button" className="train-dock__toggle" data-testid="train-dock-toggle" onClick={() => set({ open: !open })} aria-expanded={open}>
@@ -85,7 +103,9 @@ export function TrainDock() {
               <DesignBanner />
               {tab === 'runs' ? null : <Timeline />}
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
-                {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
+                <Suspense fallback={<p className="train-empty">Loading…</p>}>
+                  {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
+                </Suspense>
               </div>
             </div>
           </div>

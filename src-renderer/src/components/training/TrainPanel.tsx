@@ -5,19 +5,19 @@ import { DATASETS } from '../../../../src-engine/core/data/registry';
 import { OPTIMIZERS, SCHEDULES, defaultSetting } from '../../../../src-engine/core/optim/registry';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import type { AttrSpec, AttrValue } from '../../../../src-engine/core/ops/types';
-import type { DatasetPreview } from '../../../../src-engine/protocol';
+import { TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
+import { COMPUTE_CHOICES, type ComputeChoice } from '../../editor/document';
 import { useEditor } from '../../editor/store';
+import { defaultTraining } from '../../editor/training-defaults';
 import { isLive } from '../../training/model';
 import { previewContent } from '../../training/preview';
 import { probeOptions, useRun, useTrainUi } from '../../training/store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
+import { NumberField } from './NumberField';
+import { DatasetFields } from './DatasetFields';
 
 
-function defaultTraining(graph: GraphIR): TrainingConfig {
-  const loss = graph.nodes.find((n) => getOp(n.op)?.category === 'losses')?.id ?? 'loss';
-  return { dataset: { name: 'mnist' }, loss, optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
-}
 
 /**
  * Fields for a setting's parameters, generated from its specs (the engine's registries), as the
@@ -59,35 +59,7 @@ function SpecFields({ specs, values, testPrefix, disabled, onCommit }: { specs: 
 
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(s < 10 ? 1 : 0)} s`);
 
-/** A number field that edits on blur or Enter (so typing "0.0" does not write 0 into the design). */
-function NumberField({ label, value, testId, onCommit, min, max, integer, disabled, title }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; max?: number; integer?: boolean; disabled?: boolean; title?: string }) {
-  const [text, setText] = useState(String(value));
-  const [shown, setShown] = useState(value);
-  if (shown !== value) {
-    // The design changed underneath (undo, another run's settings): show the new value.
-    setShown(value);
-    setText(String(value));
-  }
-  const ok = (t: string) => {
-    const v = Number(t);
-    return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max) && (!integer || Number.isInteger(v));
-  };
-  const commit = () => (ok(text) ? Number(text) !== value && onCommit(Number(text)) : setText(String(value)));
-  return (
-    <label className="train-field" title={title}>
-      <span>{label}</span>
-      <input
-        data-testid={testId}
-        value={text}
-        disabled={disabled}
-        aria-invalid={!ok(text)}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
-      />
-    </label>
-  );
-}
+const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
@@ -118,6 +90,11 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
     <div className="ds-preview" data-testid="dataset-preview" data-train={p.counts.train} data-task={content.task}>
       <div className="ds-preview__counts">
         {p.counts.train.toLocaleString()} train · {p.counts.val.toLocaleString()} val · {p.counts.test.toLocaleString()} test · <span data-testid="dataset-task">{content.task}</span>
+        {p.range ? (
+          <span className="ds-preview__range" data-testid="dataset-range" data-min={p.range[0]} data-max={p.range[1]}>
+            · fed values {fmtValue(p.range[0])} … {fmtValue(p.range[1])}
+          </span>
+        ) : null}
       </div>
       {p.points ? (
         <svg className="ds-preview__scatter" viewBox="0 0 100 100" preserveAspectRatio="none" data-testid="dataset-scatter">
@@ -132,7 +109,8 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
         <div className="ds-preview__samples">
           {p.samples.map((s, i) => (
             <span key={i} className="ds-preview__sample" title={content.classLabels && typeof s.target === 'number' ? (p.classNames[s.target] ?? String(s.target)) : ''}>
-              <PixelImage values={s.features} shape={p.featureShape} size={34} />
+              <PixelImage values={s.features} shape={p.featureShape} size={34} range={p.range} title="as fed to the network" data-testid="dataset-fed" />
+              {s.clean ? <PixelImage values={s.clean} shape={p.featureShape} size={34} range={p.range} title="before corruption and augmentation" data-testid="dataset-clean" /> : null}
               {content.classLabels && typeof s.target === 'number' ? <small>{p.classNames[s.target] ?? s.target}</small> : null}
             </span>
           ))}
@@ -228,9 +206,36 @@ function ProgressView() {
       {error ? (
         <div className="train-error" data-testid="train-error" data-code={error.code}>
           {error.message}
+          {error.code === 'E_GPU_LOST' && phase === 'failed' ? (
+            <button type="button" className="primary train-error__action" data-testid="train-continue-cpu" onClick={() => void useRun.getState().continueOnCpu()} title="Train on on the CPU from this run's last stored checkpoint (recorded as a new run that names this one)">
+              Continue on the CPU
+            </button>
+          ) : null}
         </div>
       ) : null}
     </div>
+  );
+}
+
+const DEVICE_LABEL: Record<ComputeChoice, string> = { auto: 'Auto', cpu: 'CPU', gpu: 'GPU' };
+
+/**
+ * Where the project's runs train: Auto (the GPU when the engine has a real one and the model runs
+ * on it entirely, else the CPU), or CPU / GPU forced. Saved with the project; the run header and
+ * the status bar say what a run actually uses.
+ */
+function DeviceSelect({ device, disabled }: { device: ComputeChoice; disabled: boolean }) {
+  return (
+    <label className="train-field" title="Auto: the GPU when this engine has a real one (WebGPU) and every layer of the model has a GPU kernel, else the CPU. GPU: always the GPU (a software adapter too); refused, with the reason, when it cannot. CPU: always the CPU.">
+        <span>Device</span>
+        <select data-testid="train-device" data-value={device} value={device} disabled={disabled} onChange={(e) => useEditor.getState().setDevice(e.target.value as ComputeChoice)}>
+          {COMPUTE_CHOICES.map((c) => (
+            <option key={c} value={c}>
+              {DEVICE_LABEL[c]}
+            </option>
+          ))}
+        </select>
+      </label>
   );
 }
 
@@ -257,6 +262,27 @@ function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean })
   );
 }
 
+/** The run's speed: as fast as possible, or a few steps a second to watch a toy set learn (applies at once to a live run). */
+function PaceSelect() {
+  const pace = useTrainUi((s) => s.pace);
+  return (
+    <select
+      className="train-pace"
+      data-testid="train-pace"
+      value={pace}
+      aria-label="Speed"
+      title="Training speed: as fast as the machine goes, or a few steps a second to watch the curves and the decision boundary form (changes a running run at once)"
+      onChange={(e) => void useRun.getState().setPace(Number(e.target.value))}
+    >
+      {TRAIN_PACES.map((p) => (
+        <option key={p} value={p}>
+          {p === 0 ? 'max speed' : `${p} steps/s`}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /**
  * The train panel: the design's training settings (dataset with a preview, loss, optimizer,
  * schedule, batch size, epochs, seed — edits are undoable design edits), the run controls and
@@ -278,11 +304,12 @@ export function TrainPanel() {
   const run = useRun.getState();
   const loaded = useRun((s) => s.loaded);
   const [warm, setWarm] = useState(true);
+  const device = useEditor((s) => s.ui.device ?? 'auto');
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), ...(loaded && warm ? { init: 'loaded' as const } : {}) })}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device, ...(loaded && warm ? { init: 'loaded' as const } : {}) })}>
             ▶ Start
           </button>
         ) : null}
@@ -306,6 +333,7 @@ export function TrainPanel() {
             ■ Stop
           </button>
         ) : null}
+        <PaceSelect />
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
         {loaded && !live ? (
           <label className="train-warm" title="Fine-tune: layers whose name and size match start from the loaded weights; new or resized layers start fresh">
@@ -336,6 +364,21 @@ export function TrainPanel() {
                 ))}
               </select>
             </label>
+            {t.groups?.length ? (
+              // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select
+              // would silently break the pairing; the groups are shown, edited in the project file.
+              <div className="train-field" data-testid="train-groups" title="Optimizer groups, stepped in this order on every batch (docs/ir.md). The optimizer below applies to a group that names none.">
+                <span>Loss per group</span>
+                <div className="train-field__groups">
+                  {t.groups.map((g) => (
+                    <div key={g.name}>
+                      {g.name}: {Array.isArray(g.loss) ? g.loss.join(' + ') : g.loss}
+                      {g.optimizer ? ` · ${g.optimizer.kind} ${g.optimizer.lr}` : ''}
+                    </div>
+                  ))}
+                </div>
+              </div>
+            ) : (
             <label className="train-field">
               <span>Loss</span>
               <select data-testid="train-loss" value={Array.isArray(t.loss) ? t.loss[0] : t.loss} disabled={live} onChange={(e) => set({ loss: e.target.value })}>
@@ -344,6 +387,7 @@ export function TrainPanel() {
                 ))}
               </select>
             </label>
+            )}
             <label className="train-field" title={optimizer?.doc}>
               <span>Optimizer</span>
               <select data-testid="train-optimizer" data-value={t.optimizer.kind} value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
@@ -375,13 +419,15 @@ export function TrainPanel() {
                 <option value="train">eval() forgotten</option>
               </select>
             </label>
+            <DeviceSelect device={device} disabled={live} />
           </div>
-          {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries. */}
+          <DatasetFields dataset={t.dataset} disabled={live} onChange={(dataset) => set({ dataset })} />
+          {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries (scale is in the dataset panel). */}
           <details className="train-more" data-testid="train-more">
             <summary>More settings</summary>
             <div className="train-form">
               {datasetSpec ? (
-                <SpecFields specs={datasetSpec.options} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={live} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
+                <SpecFields specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={live} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
               ) : null}
               {optimizer ? (
                 <SpecFields specs={optimizer.params} values={t.optimizer as unknown as Record<string, unknown>} testPrefix="train-optimizer" disabled={live} onCommit={(k, v) => set({ optimizer: { ...t.optimizer, [k]: v } as OptimizerConfig })} />

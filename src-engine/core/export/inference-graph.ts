@@ -1,0 +1,90 @@
+import type { GraphIR, NodeIR } from '../../base/ir/types';
+import { analyzeGraph } from '../analysis/validate';
+import { getOp } from '../ops/registry';
+import { tensorSpecs, type TrainedModel } from './model';
+
+/** What a GAN's export holds: the generator, from its latent inputs to the generated samples. */
+export interface GeneratorExport {
+  /** The latent inputs (each a noise source of the training graph, now a graph Input of the same id), per-sample shapes. */
+  latent: { id: string; shape: number[] }[];
+  /** The node whose output is the generated sample, the output name it goes by, its per-sample shape. */
+  output: { id: string; name: string; shape: number[] };
+}
+
+/** The model an exporter writes, and what it is when that is not the trained graph as a whole. */
+export interface InferenceModel {
+  model: TrainedModel;
+  /** Set when the trained graph was a GAN and `model` is its generator. */
+  generator?: GeneratorExport;
+}
+
+/**
+ * The model that leaves the app for inference. Most graphs leave as they are (the same object, so
+ * their exports do not change). A GAN does not: its discriminator and losses are training
+ * constructs, and what one ships from a trained GAN is the generator (DCGAN's `netG`). Found by op
+ * traits, not op names: a `trainingOnly` node (RealFakeBatch) whose input descends from a sampled
+ * source (an `input`-category op other than the graph's own Input: Noise) marks the generated
+ * branch; the generator is that branch's sub-graph, each sampled source becoming an Input of the
+ * same id and per-sample shape (batch dynamic), its training section dropped (it has no recipe of
+ * its own) and its weights those of its nodes. The input normalisation is dropped too: the
+ * generator reads z, not the dataset's features; nor the class names.
+ *
+ * @example
+ * ```ts
+ * const { model: g, generator } = inferenceModel(trainedDcgan);
+ * // generator: { latent: [{ id: 'z', shape: [32] }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } }
+ * ```
+ */
+export function inferenceModel(model: TrainedModel): InferenceModel {
+  if (!model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return { model };
+  const a = analyzeGraph(model.graph, { batchSize: 1 });
+  if (!a.graph || !a.order) return { model };
+  const graph = a.graph;
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const isSampled = (n: NodeIR) => n.op !== 'Input' && getOp(n.op)?.category === 'input';
+  const ancestors = (id: string, into = new Set<string>()) => {
+    if (into.has(id)) return into;
+    into.add(id);
+    for (const i of byId.get(id)?.inputs ?? []) ancestors(i, into);
+    return into;
+  };
+  const generated = new Set<string>();
+  for (const n of graph.nodes) {
+    if (!getOp(n.op)?.trainingOnly) continue;
+    for (const i of n.inputs) if ([...ancestors(i)].some((id) => isSampled(byId.get(id)!))) generated.add(i);
+  }
+  // Not a GAN (or an ambiguous one): the exporters say what they cannot write, as before.
+  if (generated.size !== 1) return { model };
+  const [out] = generated;
+  const keep = new Set<string>();
+  const visit = (id: string) => {
+    if (keep.has(id)) return;
+    keep.add(id);
+    const n = byId.get(id)!;
+    if (!isSampled(n)) n.inputs.forEach(visit);
+  };
+  visit(out);
+  const perSample = (id: string) => a.shapes[id].slice(1);
+  const nodes: NodeIR[] = a.order
+    .filter((id) => keep.has(id))
+    .map((id) => byId.get(id)!)
+    .map((n) => (isSampled(n) ? { id: n.id, op: 'Input', attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
+  const outputs = Object.fromEntries(Object.entries(graph.outputs).filter(([, id]) => id === out));
+  if (Object.keys(outputs).length === 0) outputs.generated = out;
+  const generatorGraph: GraphIR = { format: graph.format, version: graph.version, ...(graph.name ? { name: `${graph.name}: generator` } : {}), nodes, outputs };
+  const keys = new Set(tensorSpecs(generatorGraph).map((t) => t.key));
+  const pick = (from: Record<string, Float32Array>) => Object.fromEntries(Object.entries(from).filter(([k]) => keys.has(k)));
+  const { normalization: _normalization, classNames: _classNames, ...rest } = model;
+  return {
+    model: { ...rest, graph: generatorGraph, params: pick(model.params), buffers: pick(model.buffers) },
+    generator: {
+      latent: nodes.filter((n) => n.op === 'Input').map((n) => ({ id: n.id, shape: perSample(n.id) })),
+      output: { id: out, name: Object.keys(outputs)[0], shape: perSample(out) },
+    },
+  };
+}
+
+/** `the generator: z [32] → samples [1, 28, 28]`: a generator export in one line, for the Export menu and the READMEs. */
+export function describeGenerator(g: GeneratorExport): string {
+  return `the generator: ${g.latent.map((l) => `${l.id} [${l.shape.join(', ')}]`).join(', ')} → ${g.output.name} [${g.output.shape.join(', ')}]`;
+}

@@ -1,0 +1,309 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The GPU executor: a graph compiled for one batch size whose whole training step — forward,
+ * backward and the optimizer's update — is recorded into one command buffer and submitted at
+ * once; only the loss (and a status word) comes back, asynchronously.
+ *
+ * It is built on the CPU executor rather than beside it: `compileGraph` with the reference
+ * backend makes the *host mirror* (`host`), which validates the graph, orders it, initialises the
+ * parameters exactly as a CPU run would (same seed, same weights), and decides which nodes need a
+ * gradient; this file uploads those weights and asks the GPU kernel table (`kernels/registry.ts`)
+ * for each node's dispatches. The mirror is where snapshots land (`syncToHost`), so a checkpoint,
+ * a probe frame or a CPU resume after a lost device read the same `CompiledGraph` as on the CPU.
+ *
+ * Every device tensor is allocated here, once; a step allocates only a readback buffer when all
+ * of the pool's are still in flight.
+ */
+import type { GraphIR } from '../../base/ir/types';
+import { GraphError, hasErrors } from '../../base/ir/diagnostics';
+import { sizeOf } from '../../base/tensor';
+import { analyzeGraph } from '../analysis/validate';
+import { compileGraph, type BufferEntry, type CompiledGraph, type ParamEntry } from '../autodiff/executor';
+import { createReferenceBackend } from '../backend/reference';
+import { LABEL_RANGE } from '../ops/loss-util';
+import { GpuError, type GpuContext, type GpuTensor } from './context';
+import { encodeDispatches, type GpuDispatch } from './gemm';
+import { gpuKernel } from './kernels/registry';
+import type { GpuOptimParam, GpuOptimizer } from './optim';
+
+export interface GpuCompileOptions {
+  batchSize: number;
+  gpu: GpuContext;
+  /** Seeds parameter initialisation, as `CompileOptions.seed`. */
+  seed: number;
+  /**
+   * Nodes whose outputs every step and forward also read back into the host mirror's
+   * `output(id)`, in the same readback as the loss (the prediction the metrics need).
+   */
+  readback?: readonly string[];
+}
+
+/** A parameter on the device, with its host mirror entry. */
+export interface GpuParamEntry extends GpuOptimParam {
+  readonly host: ParamEntry;
+}
+
+/** A buffer (persistent state that is not trained: BatchNorm's running statistics) on the device. */
+export interface GpuBufferEntry {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly value: GpuTensor;
+  readonly host: BufferEntry;
+}
+
+/** A graph compiled for the GPU (see the file comment). */
+export interface GpuGraph {
+  readonly batchSize: number;
+  readonly order: readonly string[];
+  readonly lossNodes: readonly string[];
+  /** The CPU mirror: same parameters (as of the last {@link syncToHost}), shapes and order. */
+  readonly host: CompiledGraph;
+  readonly params: readonly GpuParamEntry[];
+  readonly buffers: readonly GpuBufferEntry[];
+  /** Dispatches one training step records (forward + backward, without the optimizer's). */
+  readonly dispatchCount: number;
+  /** Queue an upload of one batch into Input `name` (before the step that reads it). */
+  setInput(name: string, data: Float32Array): void;
+  /**
+   * Run the forward pass only, in eval mode (BatchNorm with its running statistics) unless
+   * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
+   * resolves with the summed loss (NaN without a loss).
+   */
+  forward(training?: boolean): Promise<number>;
+  /**
+   * One training step in one command buffer: forward, gradients zeroed and seeded, backward, and
+   * `optimizer`'s update when given. Resolves with the summed loss of this step's forward.
+   *
+   * @throws Error `E_LABEL_RANGE` when a class label was out of range (that sample was skipped).
+   */
+  trainStep(optimizer?: GpuOptimizer, lr?: number): Promise<number>;
+  /** A node's activation after the last step (probes; tests). */
+  read(nodeId: string): Promise<Float32Array>;
+  /** dLoss/dActivation of a node after the last step, or null when it has no gradient. */
+  readGrad(nodeId: string): Promise<Float32Array | null>;
+  /** Copy the device's parameters and buffers into the host mirror's (for a snapshot or a CPU resume). */
+  syncToHost(): Promise<void>;
+  /** Queue a copy of the host mirror's parameters and buffers to the device (after a checkpoint is restored). */
+  upload(): void;
+  /** The plan for another batch size, sharing the parameters (on the device and the host). */
+  withBatchSize(n: number): GpuGraph;
+}
+
+/**
+ * The ops of `graph` that have no GPU kernel, with their node ids (`Conv2d (conv1)`), or the
+ * attribute a kernel refuses; empty when the whole graph can run on the GPU.
+ */
+export function gpuKernelGaps(graph: GraphIR): string[] {
+  const gaps: string[] = [];
+  for (const node of graph.nodes) {
+    const k = gpuKernel(node.op);
+    if (!k) gaps.push(`${node.op} (${node.id})`);
+    else {
+      const why = k.unsupported?.(node.attrs);
+      if (why) gaps.push(`${node.op} (${node.id}): ${why}`);
+    }
+  }
+  return gaps;
+}
+
+const ONES = new Float32Array([1]);
+const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
+
+/**
+ * Compile `graph` for the GPU at `batchSize`.
+ *
+ * @throws GraphError as `compileGraph` for an invalid graph.
+ * @throws GpuError `E_GPU_NO_KERNEL` naming every op without a GPU kernel (nothing runs on the
+ *   CPU instead); `E_GPU_DEVICE` when the device rejects a shader or runs out of memory.
+ */
+export function compileGpuGraph(graph: GraphIR, opts: GpuCompileOptions): Promise<GpuGraph> {
+  return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuGraph(graph, opts));
+}
+
+/**
+ * As {@link compileGpuGraph}, synchronously (for the training loop's `compile`): a shader the
+ * device rejects then surfaces at the first step, as `E_GPU_DEVICE`.
+ */
+export function buildGpuGraph(graph: GraphIR, opts: GpuCompileOptions): GpuGraph {
+  {
+    const analysis = analyzeGraph(graph, { batchSize: opts.batchSize });
+    if (!analysis.graph || hasErrors(analysis.diagnostics)) throw new GraphError(analysis.diagnostics);
+    const gaps = gpuKernelGaps(analysis.graph);
+    if (gaps.length) throw new GpuError('E_GPU_NO_KERNEL', `No GPU kernel yet for: ${gaps.join(', ')}. Train this model on the CPU.`);
+    const host = compileGraph(graph, { batchSize: opts.batchSize, backend: createReferenceBackend(), seed: opts.seed });
+    const ctx = opts.gpu;
+    const params: GpuParamEntry[] = host.params.map((p) => {
+      const value = ctx.createTensor(p.value.data.length, `${p.nodeId}.${p.name}`);
+      ctx.write(value, p.value.data);
+      return { nodeId: p.nodeId, name: p.name, value, grad: ctx.createTensor(p.value.data.length, `${p.nodeId}.${p.name}.grad`), decay: p.decay, host: p };
+    });
+    const buffers: GpuBufferEntry[] = host.buffers.map((b) => {
+      const value = ctx.createTensor(b.value.data.length, `${b.nodeId}.${b.name}`);
+      ctx.write(value, b.value.data);
+      return { nodeId: b.nodeId, name: b.name, value, host: b };
+    });
+    const ones = ctx.createTensor(1, 'ones');
+    ctx.write(ones, ONES);
+    const family: Family = { graph, g: analysis.graph, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map() };
+    return planFor(family, host, analysis.shapes);
+  }
+}
+
+/** What every batch size's plan of one compiled graph shares. */
+interface Family {
+  graph: GraphIR;
+  /** The analysed graph (attributes with defaults). */
+  g: GraphIR;
+  ctx: GpuContext;
+  params: GpuParamEntry[];
+  buffers: GpuBufferEntry[];
+  status: GpuTensor;
+  ones: GpuTensor;
+  readback: readonly string[];
+  plans: Map<number, GpuGraph>;
+}
+
+function planFor(family: Family, host: CompiledGraph, shapes: Record<string, number[]>): GpuGraph {
+  const { ctx, g, params, buffers, status, ones } = family;
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const outputs = new Map<string, GpuTensor>();
+  const grads = new Map<string, GpuTensor>();
+  for (const id of host.order) {
+    outputs.set(id, ctx.createTensor(sizeOf(shapes[id]), id));
+    if (host.grad(id)) grads.set(id, ctx.createTensor(sizeOf(shapes[id]), `d${id}`));
+  }
+
+  const forward: GpuDispatch[] = [];
+  const evalForward: GpuDispatch[] = [];
+  const backwardByNode: GpuDispatch[][] = [];
+  for (const id of host.order) {
+    const node = byId.get(id)!;
+    const nodeParams = params.filter((p) => p.nodeId === id);
+    const workspace = new Map<string, GpuTensor>();
+    const d = gpuKernel(node.op)!.prepare({
+      ctx,
+      nodeId: id,
+      attrs: node.attrs,
+      inputShapes: node.inputs.map((i) => shapes[i]),
+      outputShape: shapes[id],
+      inputs: node.inputs.map((i) => outputs.get(i)!),
+      output: outputs.get(id)!,
+      params: Object.fromEntries(nodeParams.map((p) => [p.name, p.value])),
+      dParams: Object.fromEntries(nodeParams.map((p) => [p.name, p.grad])),
+      buffers: Object.fromEntries(buffers.filter((b) => b.nodeId === id).map((b) => [b.name, b.value])),
+      dOutput: grads.get(id) ?? null,
+      dInputs: node.inputs.map((i) => grads.get(i) ?? null),
+      workspace(name, length) {
+        let t = workspace.get(name);
+        if (!t) workspace.set(name, (t = ctx.createTensor(length, `${id}.${name}`)));
+        return t;
+      },
+      status,
+    });
+    forward.push(...d.forward);
+    evalForward.push(...(d.evalForward ?? d.forward));
+    backwardByNode.push(d.backward);
+  }
+  const backward = backwardByNode.reverse().flat();
+  const lossOut = host.lossNodes.map((id) => outputs.get(id)!);
+  const lossGrads = host.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined);
+  const gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
+  const inputNames = new Set(g.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+
+  // Readback: the losses then the status pair, into a pool of mappable buffers (a step whose
+  // result nobody awaited yet keeps its buffer; the next step takes another).
+  const extra = family.readback.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data }));
+  const extraStart = lossOut.length + 2;
+  const readFloats = extraStart + extra.reduce((a, e) => a + e.t.length, 0);
+  const readBytes = readFloats * 4;
+  const free: GPUBuffer[] = [];
+  const takeStaging = (): GPUBuffer => free.pop() ?? ctx.device.createBuffer({ label: 'step readback', size: Math.max(16, readBytes), usage: READBACK });
+
+  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number): Promise<number> {
+    const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
+    const enc = ctx.device.createCommandEncoder({ label: 'step' });
+    enc.clearBuffer(status.buffer);
+    let pass = enc.beginComputePass({ label: 'forward' });
+    encodeDispatches(pass, training ? forward : evalForward);
+    pass.end();
+    if (backprop) {
+      for (const t of gradBuffers) enc.clearBuffer(t.buffer);
+      for (const t of lossGrads) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
+      pass = enc.beginComputePass({ label: 'backward' });
+      encodeDispatches(pass, backward);
+      encodeDispatches(pass, optDispatches);
+      pass.end();
+    }
+    const staging = takeStaging();
+    lossOut.forEach((t, i) => enc.copyBufferToBuffer(t.buffer, t.offset * 4, staging, i * 4, 4));
+    enc.copyBufferToBuffer(status.buffer, status.offset * 4, staging, lossOut.length * 4, 8);
+    let at = extraStart;
+    for (const e of extra) {
+      enc.copyBufferToBuffer(e.t.buffer, e.t.offset * 4, staging, at * 4, e.t.length * 4);
+      at += e.t.length;
+    }
+    ctx.device.queue.submit([enc.finish()]);
+    const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
+    await ctx.mapForRead(staging, what);
+    const values = new Float32Array(staging.getMappedRange(0, readBytes).slice(0));
+    staging.unmap();
+    free.push(staging);
+    ctx.throwIfFailed(what);
+    at = extraStart;
+    for (const e of extra) {
+      e.into.set(values.subarray(at, at + e.t.length));
+      at += e.t.length;
+    }
+    if (values[lossOut.length] !== 0) {
+      const label = values[lossOut.length + 1];
+      throw Object.assign(new Error(`${LABEL_RANGE}: a target label (${label}) is not a class index of the loss's logits; check the dataset's labels and the layer before the loss.`), { code: LABEL_RANGE });
+    }
+    if (lossOut.length === 0) return NaN;
+    let loss = 0;
+    for (let i = 0; i < lossOut.length; i++) loss += values[i];
+    return loss;
+  }
+
+  const plan: GpuGraph = {
+    batchSize: host.batchSize,
+    order: host.order,
+    lossNodes: host.lossNodes,
+    host,
+    params,
+    buffers,
+    dispatchCount: forward.length + backward.length,
+    setInput(name, data) {
+      if (!inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
+      ctx.write(outputs.get(name)!, data);
+    },
+    forward: (training = false) => run(training, false),
+    trainStep: (optimizer, lr) => run(true, true, optimizer, lr),
+    read(nodeId) {
+      const t = outputs.get(nodeId);
+      if (!t) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
+      return ctx.read(t);
+    },
+    async readGrad(nodeId) {
+      if (!outputs.has(nodeId)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
+      const t = grads.get(nodeId);
+      return t ? ctx.read(t) : null;
+    },
+    async syncToHost() {
+      const state = [...params, ...buffers];
+      const values = await Promise.all(state.map((p) => ctx.read(p.value)));
+      state.forEach((p, i) => p.host.value.data.set(values[i]));
+    },
+    upload() {
+      for (const p of [...params, ...buffers]) ctx.write(p.value, p.host.value.data);
+    },
+    withBatchSize(n) {
+      const cached = family.plans.get(n);
+      if (cached) return cached;
+      const a = analyzeGraph(family.graph, { batchSize: n });
+      if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
+      return planFor(family, host.withBatchSize(n), a.shapes);
+    },
+  };
+  family.plans.set(host.batchSize, plan);
+  return plan;
+}

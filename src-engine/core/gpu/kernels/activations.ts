@@ -1,0 +1,135 @@
+/// <reference types="@webgpu/types" />
+/**
+ * WGSL kernels of the elementwise activations, forward (`y = f(x)`) and backward
+ * (`dx += f'(x)·dy`, adding as the op files' backwards do), registered by op name in
+ * {@link ACTIVATION_KERNELS}. Their semantics follow the op files in `core/ops` (which follow
+ * PyTorch): ReLU's gradient at 0 is 0, LeakyReLU's slope applies where x ≤ 0 (forward and
+ * backward). {@link ACTIVATION_OP_KERNELS} puts them in the GPU kernel table (`registry.ts`).
+ */
+import type { Attrs } from '../../../base/ir/types';
+import { floatAttr } from '../../ops/shape-util';
+import { GpuError, type GpuContext, type GpuTensor } from '../context';
+import type { GpuDispatch } from '../gemm';
+import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import type { GpuOpKernel } from './types';
+
+/** One activation: WGSL expressions over `x` (and `p`, its float parameter), and how to get `p`. */
+export interface ActivationKernel {
+  /** `y` as a WGSL f32 expression of `x` and `p`. */
+  readonly forward: string;
+  /** `f'(x)` as a WGSL f32 expression of `x` and `p` (multiplied by dy in the shader). */
+  readonly derivative: string;
+  /** The float parameter from the node's attributes (0 when the op has none). */
+  param?(attrs: Attrs): number;
+}
+
+/** Activation kernels by op name (the names of `core/ops/registry.ts`). */
+export const ACTIVATION_KERNELS: Readonly<Record<string, ActivationKernel>> = {
+  ReLU: { forward: 'max(x, 0.0)', derivative: 'select(0.0, 1.0, x > 0.0)' },
+  LeakyReLU: {
+    forward: 'select(p * x, x, x > 0.0)',
+    derivative: 'select(p, 1.0, x > 0.0)',
+    param: (attrs) => floatAttr(attrs, 'negativeSlope'),
+  },
+  Sigmoid: { forward: '1.0 / (1.0 + exp(-x))', derivative: 'sig(x) * (1.0 - sig(x))' },
+  Tanh: { forward: 'tanhSafe(x)', derivative: '1.0 - tanhSafe(x) * tanhSafe(x)' },
+  // x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))), as silu.ts.
+  SiLU: { forward: 'x * sig(x)', derivative: 'sig(x) * (1.0 + x * (1.0 - sig(x)))' },
+  // α·(eˣ − 1) for x ≤ 0 (WGSL has no expm1: an absolute error of an ulp of 1 near 0).
+  ELU: {
+    forward: 'select(p * (exp(x) - 1.0), x, x > 0.0)',
+    derivative: 'select(p * exp(x), 1.0, x > 0.0)',
+    param: (attrs) => floatAttr(attrs, 'alpha'),
+  },
+  // p = 1: the tanh approximation; p = 0: the exact x·Φ(x) with erf (gelu.ts).
+  GELU: {
+    forward: 'select(0.5 * x * (1.0 + erfApprox(x * 0.70710678118654752)), 0.5 * x * (1.0 + tanhSafe(0.7978845608028654 * (x + 0.044715 * x * x * x))), p > 0.5)',
+    derivative: 'select(geluErfGrad(x), geluTanhGrad(x), p > 0.5)',
+    param: (attrs) => (attrs.approximate === 'tanh' ? 1 : 0),
+  },
+};
+
+/** Helpers the expressions above call. */
+const HELPERS = `fn sig(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
+// tanh through exp overflows to inf/inf = NaN for large |v| on some implementations (SwiftShader,
+// GELU's cubic argument); tanh(±15) is ±1 in float32 already.
+fn tanhSafe(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }
+// erf by Abramowitz & Stegun 7.1.26: absolute error ≤ 1.5e-7, below float32's resolution of erf near ±1.
+fn erfApprox(v: f32) -> f32 {
+  let a = abs(v);
+  let t = 1.0 / (1.0 + 0.3275911 * a);
+  let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
+  return select(-y, y, v >= 0.0);
+}
+fn geluErfGrad(v: f32) -> f32 { return 0.5 * (1.0 + erfApprox(v * 0.70710678118654752)) + v * 0.3989422804014327 * exp(-0.5 * v * v); }
+fn geluTanhGrad(v: f32) -> f32 {
+  let t = tanhSafe(0.7978845608028654 * (v + 0.044715 * v * v * v));
+  return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * v * v);
+}`;
+
+function shader(k: ActivationKernel, backward: boolean): string {
+  const body = backward ? `DX[P.dxOff + i] = DX[P.dxOff + i] + (${k.derivative}) * DY[P.dyOff + i];` : `Y[P.yOff + i] = ${k.forward};`;
+  const bindings = backward
+    ? `@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> DY: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;`
+    : `@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<uniform> P: Params;`;
+  return `struct Params { n: u32, xOff: u32, yOff: u32, dyOff: u32, dxOff: u32, rowStride: u32, p: f32, _pad: u32, }
+${bindings}
+${HELPERS}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let x = X[P.xOff + i];
+  let p = P.p;
+  ${body}
+}
+`;
+}
+
+function kernelFor(op: string): ActivationKernel {
+  const k = ACTIVATION_KERNELS[op];
+  if (!k) throw new GpuError('E_GPU_BAD_ARGS', `No GPU activation kernel for op "${op}".`);
+  return k;
+}
+
+function sameLength(what: string, ...ts: GpuTensor[]): number {
+  const n = ts[0].length;
+  if (ts.some((t) => t.length !== n)) throw new GpuError('E_GPU_BAD_ARGS', `${what}: tensors of different lengths (${ts.map((t) => t.length).join(', ')}).`);
+  return n;
+}
+
+/** The dispatch of `y = op(x)`, built once per compiled graph. `y` must not share `x`'s buffer. */
+export function prepareActivationForward(ctx: GpuContext, op: string, attrs: Attrs, x: GpuTensor, y: GpuTensor): GpuDispatch {
+  const k = kernelFor(op);
+  const n = sameLength(`${op} forward`, x, y);
+  const { workgroups, rowStride } = grid1d(ctx, n);
+  const key = `act:${op}:fwd`;
+  return bindDispatch(ctx, key, () => shader(k, false), [x.buffer, y.buffer], words([n, x.offset, y.offset, 0, 0, rowStride], { 6: k.param?.(attrs) ?? 0 }), workgroups);
+}
+
+/** The dispatch of `dx += op'(x)·dy`, built once per compiled graph. */
+export function prepareActivationBackward(ctx: GpuContext, op: string, attrs: Attrs, x: GpuTensor, dy: GpuTensor, dx: GpuTensor): GpuDispatch {
+  const k = kernelFor(op);
+  const n = sameLength(`${op} backward`, x, dy, dx);
+  const { workgroups, rowStride } = grid1d(ctx, n);
+  const key = `act:${op}:bwd`;
+  return bindDispatch(ctx, key, () => shader(k, true), [x.buffer, dy.buffer, dx.buffer], words([n, x.offset, 0, dy.offset, dx.offset, rowStride], { 6: k.param?.(attrs) ?? 0 }), workgroups);
+}
+
+/** The activations as entries of the GPU kernel table (`registry.ts`). */
+export const ACTIVATION_OP_KERNELS: Readonly<Record<string, GpuOpKernel>> = Object.fromEntries(
+  Object.keys(ACTIVATION_KERNELS).map((op) => [
+    op,
+    {
+      prepare: ({ ctx, attrs, inputs, output, dOutput, dInputs }) => ({
+        forward: [prepareActivationForward(ctx, op, attrs, inputs[0], output)],
+        backward: dOutput && dInputs[0] ? [prepareActivationBackward(ctx, op, attrs, inputs[0], dOutput, dInputs[0])] : [],
+      }),
+    } satisfies GpuOpKernel,
+  ]),
+);

@@ -1,0 +1,73 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Small helpers every kernel file uses to turn a WGSL source, its buffers and its uniforms into a
+ * {@link GpuDispatch}, and to size a 1-D grid.
+ */
+import type { GpuContext } from '../context';
+import type { GpuDispatch } from '../gemm';
+
+/** Invocations per workgroup of the 1-D (elementwise and reduction) kernels. */
+export const WORKGROUP = 256;
+
+/**
+ * A dispatch of the pipeline `key` (compiled from `source()` once per context): storage buffers
+ * bound at 0…k−1 in the order given, then the uniform `words` at binding k.
+ */
+export function bindDispatch(
+  ctx: GpuContext,
+  key: string,
+  source: () => string,
+  buffers: readonly GPUBuffer[],
+  words: Uint32Array,
+  workgroups: readonly [number, number, number],
+  flops = 0,
+): GpuDispatch {
+  const d = bindUpdatableDispatch(ctx, key, source, buffers, words, workgroups).dispatch;
+  return flops ? { ...d, flops } : d;
+}
+
+/**
+ * A dispatch whose uniforms change every step (an optimizer's learning rate and step count):
+ * `update(words)` rewrites them through the queue before the step's commands are submitted.
+ */
+export interface UpdatableDispatch {
+  dispatch: GpuDispatch;
+  update(words: Uint32Array): void;
+}
+
+/** As {@link bindDispatch}, keeping the uniform buffer to rewrite. */
+export function bindUpdatableDispatch(
+  ctx: GpuContext,
+  key: string,
+  source: () => string,
+  buffers: readonly GPUBuffer[],
+  words: Uint32Array,
+  workgroups: readonly [number, number, number],
+): UpdatableDispatch {
+  const pipeline = ctx.pipeline(key, source);
+  const uniform = ctx.createUniform(words, key);
+  const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  entries.push({ binding: buffers.length, resource: { buffer: uniform } });
+  const bindGroup = ctx.device.createBindGroup({ label: key, layout: pipeline.getBindGroupLayout(0), entries });
+  return { dispatch: { label: key, pipeline, bindGroup, workgroups, flops: 0 }, update: (w) => ctx.writeUniform(uniform, w) };
+}
+
+/**
+ * Workgroups covering `n` invocations of {@link WORKGROUP}: along x up to the device's limit, then
+ * rows in y; `rowStride` is what the shader multiplies `gid.y` by (`i = gid.y·rowStride + gid.x`).
+ */
+export function grid1d(ctx: GpuContext, n: number): { workgroups: [number, number, number]; rowStride: number } {
+  const groups = Math.max(1, Math.ceil(n / WORKGROUP));
+  const x = Math.min(groups, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  return { workgroups: [x, Math.ceil(groups / x), 1], rowStride: x * WORKGROUP };
+}
+
+/** u32 uniform words, with the given f32 values stored at the given word positions. */
+export function words(u32: readonly number[], f32: Readonly<Record<number, number>> = {}): Uint32Array {
+  const len = Math.max(u32.length, ...Object.keys(f32).map((k) => Number(k) + 1));
+  const w = new Uint32Array(Math.ceil(len / 4) * 4);
+  w.set(u32);
+  const f = new Float32Array(w.buffer);
+  for (const [k, v] of Object.entries(f32)) f[Number(k)] = v;
+  return w;
+}

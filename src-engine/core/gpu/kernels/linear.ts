@@ -1,0 +1,66 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Linear on the GPU, as `core/ops/linear.ts`: `y = x·Wᵀ + b` with the tiled GEMM, then a bias
+ * broadcast; backward `dx += dy·W`, `dW += dyᵀ·x` (two GEMMs, accumulating) and `db += Σ_rows dy`.
+ */
+import { prepareGemm } from '../gemm';
+import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import type { GpuOpKernel } from './types';
+
+const BIAS_ADD = `struct Params { n: u32, cols: u32, yOff: u32, bOff: u32, rowStride: u32, _a: u32, _b: u32, _c: u32, }
+@group(0) @binding(0) var<storage, read> B: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  Y[P.yOff + i] = Y[P.yOff + i] + B[P.bOff + i % P.cols];
+}
+`;
+
+// One invocation per column, summing down the rows in order (as the CPU loop does per column).
+const BIAS_GRAD = `struct Params { rows: u32, cols: u32, dyOff: u32, dbOff: u32, }
+@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(1) var<storage, read_write> DB: array<f32>;
+@group(0) @binding(2) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= P.cols) { return; }
+  var s = DB[P.dbOff + j];
+  for (var r = 0u; r < P.rows; r = r + 1u) { s = s + DY[P.dyOff + r * P.cols + j]; }
+  DB[P.dbOff + j] = s;
+}
+`;
+
+export const linearKernel: GpuOpKernel = {
+  prepare({ ctx, inputShapes, outputShape, inputs, output, params, dParams, dOutput, dInputs }) {
+    const xShape = inputShapes[0];
+    const inF = xShape[xShape.length - 1];
+    const outF = outputShape[outputShape.length - 1];
+    const rows = inputs[0].length / inF;
+    const x = inputs[0];
+    const w = params.weight;
+    const b = params.bias;
+    const forward = [prepareGemm(ctx, { transA: false, transB: true, m: rows, n: outF, k: inF, a: x, b: w, c: output, accumulate: false })];
+    if (b) {
+      const n = rows * outF;
+      const { workgroups, rowStride } = grid1d(ctx, n);
+      forward.push(bindDispatch(ctx, 'linear:bias', () => BIAS_ADD, [b.buffer, output.buffer], words([n, outF, output.offset, b.offset, rowStride]), workgroups));
+    }
+    const backward = [];
+    if (dOutput) {
+      const dx = dInputs[0];
+      if (dx) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: rows, n: inF, k: outF, a: dOutput, b: w, c: dx, accumulate: true }));
+      backward.push(prepareGemm(ctx, { transA: true, transB: false, m: outF, n: inF, k: rows, a: dOutput, b: x, c: dParams.weight, accumulate: true }));
+      const db = dParams.bias;
+      if (db) {
+        backward.push(
+          bindDispatch(ctx, 'linear:bias-grad', () => BIAS_GRAD, [dOutput.buffer, db.buffer], words([rows, outF, dOutput.offset, db.offset]), [Math.ceil(outF / WORKGROUP), 1, 1]),
+        );
+      }
+    }
+    return { forward, backward };
+  },
+};

@@ -1,0 +1,113 @@
+/// <reference types="@webgpu/types" />
+/**
+ * MaxPool2d on the GPU, as `core/ops/max-pool2d.ts` (`torch.nn.MaxPool2d`, dilation 1, floor
+ * mode): the forward keeps each window's argmax (its index in the input plane) in a workspace, the
+ * backward routes `dy` there.
+ *
+ * NOTE: the same choice of maximum as the op file and PyTorch's CPU kernel: the first maximum in
+ * row-major window order wins ties, and a NaN wins and ends the search (`!(v <= best)` is true for
+ * a NaN). Padding is −∞, so it never wins; a window always holds an image element (padding is at
+ * most half the kernel).
+ *
+ * The backward is a gather: one invocation per input element sums `dy` over the windows that
+ * cover it and chose it. A scatter (`dx[argmax] += dy`) would race where windows overlap
+ * (stride < kernel), and WGSL has no float atomics. The argmax is stored as a float (exact below
+ * 2²⁴ elements per plane, far above any image here).
+ */
+import { poolPlan } from '../../ops/max-pool2d';
+import type { GpuDispatch } from '../gemm';
+import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import type { GpuOpKernel } from './types';
+
+const PARAMS = `struct Params {
+  h: u32, w: u32, oh: u32, ow: u32,
+  kh: u32, kw: u32, sh: u32, sw: u32,
+  ph: u32, pw: u32, xOff: u32, yOff: u32,
+  argOff: u32, rowStride: u32, total: u32, negInf: f32,
+}`;
+
+const FORWARD = `${PARAMS}
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> ARG: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.total) { return; }
+  let ox = i % P.ow;
+  let oy = (i / P.ow) % P.oh;
+  let plane = i / (P.ow * P.oh);
+  let base = P.xOff + plane * P.h * P.w;
+  let y0 = i32(oy * P.sh) - i32(P.ph);
+  let x0 = i32(ox * P.sw) - i32(P.pw);
+  let ys = u32(max(y0, 0));
+  let ye = u32(min(y0 + i32(P.kh), i32(P.h)));
+  let xs = u32(max(x0, 0));
+  let xe = u32(min(x0 + i32(P.kw), i32(P.w)));
+  // −∞ from a uniform: WGSL constant expressions cannot hold an infinity.
+  var best = P.negInf;
+  var bestIdx = ys * P.w + xs;
+  var done = false;
+  for (var yy = ys; yy < ye && !done; yy = yy + 1u) {
+    for (var xx = xs; xx < xe; xx = xx + 1u) {
+      let v = X[base + yy * P.w + xx];
+      if (!(v <= best)) {
+        best = v;
+        bestIdx = yy * P.w + xx;
+        if (v != v) { done = true; break; }
+      }
+    }
+  }
+  Y[P.yOff + i] = best;
+  ARG[P.argOff + i] = f32(bestIdx);
+}
+`;
+
+const BACKWARD = `${PARAMS}
+@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(1) var<storage, read> ARG: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.total) { return; }
+  let x = i % P.w;
+  let y = (i / P.w) % P.h;
+  let plane = i / (P.w * P.h);
+  let here = f32(y * P.w + x);
+  // Windows covering row y: oy·sh − ph ≤ y < oy·sh − ph + kh.
+  let oy0 = u32(max(i32(y + P.ph) - i32(P.kh) + i32(P.sh), 0)) / P.sh;
+  let oy1 = min((y + P.ph) / P.sh + 1u, P.oh);
+  let ox0 = u32(max(i32(x + P.pw) - i32(P.kw) + i32(P.sw), 0)) / P.sw;
+  let ox1 = min((x + P.pw) / P.sw + 1u, P.ow);
+  var acc = 0.0;
+  for (var oy = oy0; oy < oy1; oy = oy + 1u) {
+    for (var ox = ox0; ox < ox1; ox = ox + 1u) {
+      let o = (plane * P.oh + oy) * P.ow + ox;
+      if (ARG[P.argOff + o] == here) { acc = acc + DY[P.yOff + o]; }
+    }
+  }
+  DX[P.xOff + i] = DX[P.xOff + i] + acc;
+}
+`;
+
+export const maxPool2dKernel: GpuOpKernel = {
+  prepare({ ctx, attrs, inputShapes, inputs, output, dOutput, dInputs, workspace }) {
+    const q = poolPlan(inputShapes[0], attrs);
+    const arg = workspace('argmax', output.length);
+    const geometry = [q.h, q.w, q.outH, q.outW, q.k[0], q.k[1], q.s[0], q.s[1], q.p[0], q.p[1]];
+    const fwd = grid1d(ctx, output.length);
+    const forward = [
+      bindDispatch(ctx, 'maxpool2d:fwd', () => FORWARD, [inputs[0].buffer, output.buffer, arg.buffer], words([...geometry, inputs[0].offset, output.offset, arg.offset, fwd.rowStride, output.length], { 15: -Infinity }), fwd.workgroups),
+    ];
+    const backward: GpuDispatch[] = [];
+    const dx = dInputs[0];
+    if (dOutput && dx) {
+      const b = grid1d(ctx, dx.length);
+      backward.push(bindDispatch(ctx, 'maxpool2d:bwd', () => BACKWARD, [dOutput.buffer, arg.buffer, dx.buffer], words([...geometry, dx.offset, dOutput.offset, arg.offset, b.rowStride, dx.length]), b.workgroups));
+    }
+    return { forward, backward };
+  },
+};

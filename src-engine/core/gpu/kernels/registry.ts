@@ -1,0 +1,36 @@
+/**
+ * The GPU kernel table: one entry per op that runs on the GPU, keyed by the op's name in
+ * `core/ops/registry.ts`. The GPU executor looks every node up here at compile time; a graph with
+ * an op missing from this table (or whose attributes its kernel refuses) does not compile for the
+ * GPU (E_GPU_NO_KERNEL naming the ops) — there is no per-op fallback to the CPU.
+ */
+import { ACTIVATION_OP_KERNELS } from './activations';
+import { batchNormKernel } from './batch-norm';
+import { conv2dKernel } from './conv';
+import { linearKernel } from './linear';
+import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
+import { maxPool2dKernel } from './pool';
+import type { GpuOpKernel } from './types';
+import { viewKernel } from './views';
+
+/** Input: the executor writes each batch into its output; nothing to dispatch. */
+const inputKernel: GpuOpKernel = { prepare: () => ({ forward: [], backward: [] }) };
+
+export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
+  Input: inputKernel,
+  Flatten: viewKernel,
+  Reshape: viewKernel,
+  Linear: linearKernel,
+  Conv2d: conv2dKernel,
+  MaxPool2d: maxPool2dKernel,
+  BatchNorm: batchNormKernel,
+  ...ACTIVATION_OP_KERNELS,
+  CrossEntropyLoss: crossEntropyKernel,
+  MSELoss: mseKernel,
+  BCEWithLogitsLoss: bceWithLogitsKernel,
+};
+
+/** The GPU kernel of `op`, or undefined when it has none. */
+export function gpuKernel(op: string): GpuOpKernel | undefined {
+  return Object.prototype.hasOwnProperty.call(GPU_KERNELS, op) ? GPU_KERNELS[op] : undefined;
+}

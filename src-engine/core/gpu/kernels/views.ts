@@ -1,0 +1,33 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Flatten and Reshape on the GPU, as `viewKernels` in `core/ops/shape-util.ts`: the output is the
+ * input's values in the same order (a copy), the backward adds the output's gradient into the
+ * input's.
+ */
+import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import type { GpuOpKernel } from './types';
+
+function copyShader(accumulate: boolean): string {
+  return `struct Params { n: u32, srcOff: u32, dstOff: u32, rowStride: u32, }
+@group(0) @binding(0) var<storage, read> SRC: array<f32>;
+@group(0) @binding(1) var<storage, read_write> DST: array<f32>;
+@group(0) @binding(2) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  DST[P.dstOff + i] = ${accumulate ? 'DST[P.dstOff + i] + ' : ''}SRC[P.srcOff + i];
+}
+`;
+}
+
+export const viewKernel: GpuOpKernel = {
+  prepare({ ctx, inputs, output, dOutput, dInputs }) {
+    const x = inputs[0];
+    const { workgroups, rowStride } = grid1d(ctx, x.length);
+    const forward = [bindDispatch(ctx, 'view:copy', () => copyShader(false), [x.buffer, output.buffer], words([x.length, x.offset, output.offset, rowStride]), workgroups)];
+    const dx = dInputs[0];
+    const backward = dOutput && dx ? [bindDispatch(ctx, 'view:add', () => copyShader(true), [dOutput.buffer, dx.buffer], words([x.length, dOutput.offset, dx.offset, rowStride]), workgroups)] : [];
+    return { forward, backward };
+  },
+};

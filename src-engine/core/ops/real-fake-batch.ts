@@ -1,0 +1,45 @@
+import { fail, fmt, ShapeCode } from './shape-util';
+import type { OpDef } from './types';
+
+/**
+ * A GAN discriminator's batch: real samples then generated ones, joined along the batch dim
+ * (`[N, ...]` + `[M, ...]` → `[N + M, ...]`), so one discriminator with one set of weights scores
+ * both in a single pass. `GANLoss` reads the halves back by position. As `torch.cat([real, fake])`.
+ *
+ * NOTE: a BatchNorm inside the discriminator would normalise real and fake together; the
+ * DCGAN template's discriminator has none (LeakyReLU only), the generator keeps its BatchNorms.
+ */
+export const realFakeBatch: OpDef = {
+  name: 'RealFakeBatch',
+  category: 'structure',
+  trainingOnly: true,
+  onnx: { none: 'a GAN training construct (real and generated samples in one discriminator batch); export the generator alone' },
+  torch: { none: 'a GAN training construct; a GAN is exported as its generator, without the discriminator' },
+  doc: 'Real then generated samples in one batch, for a GAN discriminator.',
+  inputs: [{ name: 'real' }, { name: 'fake' }],
+  attrs: {},
+  inferShape({ inputs }) {
+    const [real, fake] = inputs;
+    if (!real || !fake) return fail(ShapeCode.MISMATCH, 'RealFakeBatch needs two inputs: the real samples, then the generated ones.');
+    if (real.length !== fake.length || real.some((d, i) => i > 0 && d !== fake[i])) {
+      return fail(
+        ShapeCode.MISMATCH,
+        `RealFakeBatch: real samples are ${fmt(real)} but generated ones are ${fmt(fake)}; the generator must output the real samples' shape.`,
+      );
+    }
+    const n = real[0] < 0 || fake[0] < 0 ? -1 : real[0] + fake[0];
+    return { ok: true, shape: [n, ...real.slice(1)] };
+  },
+  forward({ inputs, output }) {
+    output.data.set(inputs[0].data, 0);
+    output.data.set(inputs[1].data, inputs[0].data.length);
+  },
+  backward({ inputs, dOutput, dInputs }) {
+    const dy = dOutput.data;
+    const n = inputs[0].data.length;
+    const dr = dInputs[0]?.data;
+    const df = dInputs[1]?.data;
+    if (dr) for (let i = 0; i < n; i++) dr[i] += dy[i];
+    if (df) for (let i = 0; i < df.length; i++) df[i] += dy[n + i];
+  },
+};

@@ -1,0 +1,119 @@
+/// <reference types="@webgpu/types" />
+/**
+ * A WebGPU device for the engine in Node (the web-mode engine child, the CLI, tests, the bench),
+ * from npm `webgpu` (Dawn). Loaded lazily with a dynamic import, so that nothing that merely
+ * imports the engine loads Dawn's native module. See docs/webgpu-backend.md for where each host
+ * gets its device.
+ */
+import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary } from '../../core/gpu/context';
+
+/** How to choose the adapter. */
+export interface NodeGpuOptions {
+  /**
+   * Accept a fallback (software) adapter such as SwiftShader. Off by default: the app trains on a
+   * fallback adapter only when the user forces the GPU backend (it is slower than the CPU backend).
+   */
+  allowFallback?: boolean;
+  powerPreference?: 'high-performance' | 'low-power';
+  /** Dawn toggles/options, e.g. `enable-dawn-features=...` (see npm `webgpu`). */
+  dawnOptions?: string[];
+}
+
+/** A device with the adapter it came from. */
+export interface NodeGpu {
+  ctx: GpuContext;
+  adapter: GpuAdapterSummary;
+  /** The adapter's limits and features, for the bench's report. */
+  limits: GPUSupportedLimits;
+  features: string[];
+}
+
+interface DawnModule {
+  create(options: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+let dawn: Promise<DawnModule> | null = null;
+
+/**
+ * Dawn instances handed out. NOTE: a `GPU` from `create()` must outlive its devices: when V8
+ * collects it, Dawn tears the instance down under the live device and the process aborts
+ * ("The futex facility returned an unexpected error code"). So every instance is kept here.
+ */
+const instances: GPU[] = [];
+
+async function loadDawn(): Promise<DawnModule> {
+  dawn ??= import('webgpu').then((m: unknown) => {
+    const mod = m as DawnModule;
+    // Dawn's objects check `instanceof` against these constructors, and the engine reads the
+    // GPUBufferUsage/GPUMapMode flags as plain numbers, so installing them is harmless.
+    Object.assign(globalThis, mod.globals);
+    return mod;
+  });
+  return dawn;
+}
+
+/**
+ * Request an adapter and a device from Dawn, with the adapter's own limits for storage buffer
+ * sizes and workgroup memory (the defaults are lower than most GPUs allow).
+ *
+ * @throws GpuError `E_GPU_UNAVAILABLE` with the reason: Dawn failed to load, no adapter (no
+ *   Vulkan/Metal/D3D12 driver), or only a fallback adapter when `allowFallback` is off.
+ */
+export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<NodeGpu> {
+  let mod: DawnModule;
+  try {
+    mod = await loadDawn();
+  } catch (e) {
+    throw new GpuError('E_GPU_UNAVAILABLE', `The WebGPU module (npm "webgpu") did not load: ${(e as Error).message}`);
+  }
+  const gpu = mod.create(options.dawnOptions ?? []);
+  instances.push(gpu);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new GpuError(
+      'E_GPU_UNAVAILABLE',
+      'No WebGPU adapter: Dawn found no usable Vulkan, Metal or D3D12 driver. Install the GPU driver (on Linux, its Vulkan ICD and libvulkan1), or point VK_ICD_FILENAMES at a software driver such as SwiftShader to test.',
+    );
+  }
+  const summary = summarizeAdapter(adapter.info);
+  if (summary.isFallback && !options.allowFallback) {
+    throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
+  }
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
+    },
+    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+  });
+  return { ctx: new GpuContext(device, summary), adapter: summary, limits: device.limits, features: [...device.features] };
+}
+
+/**
+ * The engine's `TrainingHost.acquireGpu` in Node: one device for the engine's lifetime (probed on
+ * the first run that may use it, the outcome kept: a machine without a GPU is asked once), and a
+ * fresh `GpuContext` on it per run, so that a run's buffers go with the run.
+ */
+export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}): (allowFallback: boolean) => Promise<GpuContext> {
+  let shared: Promise<NodeGpu> | null = null;
+  return async (allowFallback) => {
+    shared ??= acquireNodeGpu({ ...options, allowFallback: true });
+    let g = await shared;
+    if (g.ctx.lost) {
+      // A lost device (driver reset): ask again once.
+      shared = acquireNodeGpu({ ...options, allowFallback: true });
+      g = await shared;
+    }
+    if (g.adapter.isFallback && !allowFallback) {
+      throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${g.adapter.description || g.adapter.device || g.adapter.vendor}); it is used only when the GPU backend is forced.`);
+    }
+    return new GpuContext(g.ctx.device, g.adapter);
+  };
+}

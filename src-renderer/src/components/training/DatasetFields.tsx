@@ -1,0 +1,85 @@
+import type { DatasetConfig } from '../../../../src-engine/base/ir/types';
+import { DATASETS } from '../../../../src-engine/core/data/registry';
+import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor, type CorruptionKind } from '../../training/dataset-settings';
+import { NumberField } from './NumberField';
+
+/**
+ * The dataset panel: what the network is fed — scale (raw 0–255, 0–1, standardised), input
+ * corruption (noise, masks for in-painting), light augmentation, the training subset and the
+ * validation split. Each edit is an undoable design edit of `training.dataset`; the preview below
+ * it shows the result.
+ */
+export function DatasetFields({ dataset, disabled, onChange }: { dataset: DatasetConfig; disabled: boolean; onChange: (d: DatasetConfig) => void }) {
+  const spec = DATASETS.find((d) => d.name === dataset.name);
+  const images = (spec?.featureShape?.length ?? 0) === 3;
+  const normSpec = spec?.options.normalize;
+  const normalize = String(dataset.options?.normalize ?? normSpec?.default ?? 'none');
+  const t = dataset.transform;
+  const kind: CorruptionKind = t?.kind ?? 'none';
+  const set = (patch: Partial<DatasetConfig>) => onChange(patchDataset(dataset, patch));
+  const corruption = CORRUPTIONS.find((c) => c.kind === kind);
+  return (
+    <fieldset className="ds-fields" data-testid="dataset-panel" disabled={disabled}>
+      <legend>Data fed to the network</legend>
+      <div className="train-form">
+        {normSpec && normSpec.kind === 'enum' ? (
+          <label className="train-field" title={scaleHint(normalize)}>
+            <span>Scale</span>
+            <select data-testid="ds-normalize" value={normalize} onChange={(e) => set({ options: { ...dataset.options, normalize: e.target.value } })}>
+              {normSpec.values.map((v) => (
+                <option key={v} value={v}>
+                  {v === 'none' ? (images ? 'scaled 0–1' : 'as loaded') : v === 'raw' ? 'raw 0–255' : `standardised (${v})`}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label className="train-field" title={corruption?.doc}>
+          <span>Corrupt input</span>
+          <select data-testid="ds-transform" value={kind} onChange={(e) => set({ transform: transformFor(e.target.value as CorruptionKind, t) })}>
+            {CORRUPTIONS.filter((c) => images || !c.images || c.kind === kind).map((c) => (
+              <option key={c.kind} value={c.kind} title={c.doc}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {t?.kind === 'gaussian-noise' ? <NumberField label="Noise σ" testId="ds-noise-std" value={t.std} min={0} max={10} onCommit={(std) => set({ transform: { ...t, std } })} /> : null}
+        {t?.kind === 'salt-pepper' || t?.kind === 'mask' ? <NumberField label="Fraction" testId="ds-fraction" value={t.fraction} min={0} max={1} onCommit={(fraction) => set({ transform: { ...t, fraction } })} /> : null}
+        {t?.kind === 'block-mask' ? (
+          <>
+            <NumberField label="Block size (px)" testId="ds-block-size" value={t.size} min={1} max={4096} integer onCommit={(size) => set({ transform: { ...t, size } })} />
+            <NumberField label="Blocks" testId="ds-block-count" value={t.count ?? 1} min={1} max={1024} integer title="1: one block; more: random patches" onCommit={(count) => set({ transform: { ...t, count } })} />
+          </>
+        ) : null}
+        {images ? (
+          <>
+            <NumberField label="Shift ± px" testId="ds-shift" value={dataset.augment?.shift ?? 0} min={0} max={64} integer title="Training batches only: each image moves by up to this many pixels" onCommit={(shift) => set({ augment: augmentOf({ ...dataset.augment, shift }) })} />
+            <NumberField label="Rotate ± deg" testId="ds-rotate" value={dataset.augment?.rotate ?? 0} min={0} max={180} title="Training batches only: each image turns by up to this many degrees" onCommit={(rotate) => set({ augment: augmentOf({ ...dataset.augment, rotate }) })} />
+          </>
+        ) : null}
+        <NumberField label="Train samples (0 = all)" testId="ds-limit" value={dataset.limit ?? 0} min={0} integer title="Train on a subset: 64 to see a network overfit, 1k for a quick run" onCommit={(n) => set({ limit: n > 0 ? n : undefined })} />
+        <NumberField label="Validation split" testId="ds-val-split" value={dataset.validationSplit ?? 0.1} min={0} max={0.99} title="Fraction of the training data held out for validation" onCommit={(validationSplit) => set({ validationSplit })} />
+      </div>
+      <div className="ds-fields__presets">
+        Subset:{' '}
+        {SUBSET_PRESETS.map((p) => (
+          <button key={p.label} type="button" data-testid={`ds-limit-${p.label}`} aria-pressed={dataset.limit === p.limit} onClick={() => set({ limit: p.limit })}>
+            {p.label}
+          </button>
+        ))}
+        <span className="ds-fields__hint" data-testid="ds-scale-hint">
+          {scaleHint(normalize)}
+        </span>
+      </div>
+    </fieldset>
+  );
+}
+
+/** Augmentation with zero amounts left out (none at all: undefined). */
+function augmentOf(a: { shift?: number; rotate?: number }): DatasetConfig['augment'] {
+  const out: { shift?: number; rotate?: number } = {};
+  if (a.shift) out.shift = a.shift;
+  if (a.rotate) out.rotate = a.rotate;
+  return out.shift || out.rotate ? out : undefined;
+}

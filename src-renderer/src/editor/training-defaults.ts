@@ -1,0 +1,72 @@
+import type { GraphIR, NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
+import type { Attrs } from '../../../src-engine/core/ops/types';
+import { DATASETS } from '../../../src-engine/core/data/registry';
+import { getOp } from '../../../src-engine/core/ops/registry';
+
+/** The default per-sample shape of a new Input (the op's attribute default). */
+const DEFAULT_INPUT_SHAPE = [1];
+
+const isDefaultShape = (shape: unknown): boolean => Array.isArray(shape) && shape.length === 1 && shape[0] === DEFAULT_INPUT_SHAPE[0];
+
+/** The id of the graph's loss: the `loss` output when it names a loss node, else the first loss node. */
+export function lossNodeOf(graph: Pick<GraphIR, 'nodes' | 'outputs'>): string | undefined {
+  const isLoss = (id: string | undefined) => id !== undefined && graph.nodes.some((n) => n.id === id && getOp(n.op)?.isLoss === true);
+  if (isLoss(graph.outputs.loss)) return graph.outputs.loss;
+  return graph.nodes.find((n) => getOp(n.op)?.isLoss === true)?.id;
+}
+
+/**
+ * Training settings for a design that has none ("Add settings"): MNIST, Adam 1e-3, batch 64, one
+ * epoch, and the graph's own loss node. With no loss node yet, `loss` lists none (the engine says
+ * to add one) and the first loss node added takes the role (see `adoptLoss`).
+ */
+export function defaultTraining(graph: Pick<GraphIR, 'nodes' | 'outputs'>): TrainingConfig {
+  return { dataset: { name: 'mnist' }, loss: lossNodeOf(graph) ?? [], optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
+}
+
+/**
+ * Settings whose `loss` names no loss node (added before the loss, or the loss was deleted) follow
+ * the graph: the loss node added now becomes the one training minimises. Settings that already name
+ * a loss node are kept (the user chose it).
+ */
+export function adoptLoss(graph: GraphIR, added: NodeIR): TrainingConfig | undefined {
+  const t = graph.training;
+  if (!t || !getOp(added.op)?.isLoss) return undefined;
+  const names = Array.isArray(t.loss) ? t.loss : [t.loss];
+  if (graph.nodes.some((n) => n.id !== added.id && names.includes(n.id) && getOp(n.op)?.isLoss)) return undefined;
+  return { ...t, loss: added.id };
+}
+
+/**
+ * Attributes for a new Input in this graph: the first is the features (shaped like the chosen
+ * dataset's samples when it fixes them); once the graph has a features Input and no target, the
+ * next one is the target, as class labels (shape []) for a classification dataset or with no
+ * dataset yet — what CrossEntropyLoss, the usual first loss, compares against; for a regression
+ * dataset, its target shape (e.g. `[1]` for the housing prices), else its sample shape.
+ */
+export function newInputAttrs(graph: GraphIR): Attrs {
+  const inputs = graph.nodes.filter((n) => n.op === 'Input');
+  const spec = DATASETS.find((d) => d.name === graph.training?.dataset.name);
+  const hasFeatures = inputs.some((n) => n.attrs.source !== 'target');
+  const hasTarget = inputs.some((n) => n.attrs.source === 'target');
+  if (hasFeatures && !hasTarget) {
+    const labels = !spec || spec.task === 'classification';
+    return { source: 'target', shape: labels ? [] : [...(spec?.targetShape ?? spec?.featureShape ?? DEFAULT_INPUT_SHAPE)] };
+  }
+  return { source: 'features', shape: [...(spec?.featureShape ?? DEFAULT_INPUT_SHAPE)] };
+}
+
+/**
+ * When the dataset is chosen or changed, features Inputs still at the default shape [1] take the
+ * dataset's sample shape (so nobody has to type [1, 28, 28] for MNIST). Shapes the user set are
+ * kept. Returns the nodes to update, by id.
+ */
+export function inputsForDataset(graph: GraphIR, dataset: string): Record<string, Attrs> {
+  const spec = DATASETS.find((d) => d.name === dataset);
+  const out: Record<string, Attrs> = {};
+  if (!spec?.featureShape) return out;
+  for (const n of graph.nodes) {
+    if (n.op === 'Input' && n.attrs.source !== 'target' && isDefaultShape(n.attrs.shape)) out[n.id] = { shape: [...spec.featureShape] };
+  }
+  return out;
+}

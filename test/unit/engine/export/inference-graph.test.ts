@@ -1,0 +1,81 @@
+/**
+ * What leaves the app for inference: a GAN as its generator (z in, samples out), which computes
+ * exactly what the trained graph's generator branch computes; every other graph unchanged.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { EXPORT_FORMATS } from '../../../../src-engine/core/export/formats';
+import { describeGenerator, inferenceModel } from '../../../../src-engine/core/export/inference-graph';
+import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { inferModel } from '../../../../src-engine/core/export/model';
+import { exportPytorch } from '../../../../src-engine/core/export/pytorch';
+import { trainedModel } from './onnx/harness';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples');
+const template = (f: string) => JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')) as GraphIR;
+
+describe('inferenceModel', () => {
+  it('leaves every graph without a training-only construct as it is (the same object)', () => {
+    const plain = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'mnist-dcgan.json');
+    expect(plain.length).toBeGreaterThan(0);
+    for (const f of plain) {
+      const model = { graph: template(f), params: {}, buffers: {} };
+      const r = inferenceModel(model);
+      expect(r.model, f).toBe(model);
+      expect(r.generator, f).toBeUndefined();
+    }
+  });
+
+  it('makes the DCGAN its generator: z as an Input, the generator weights only, no training section', () => {
+    const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
+    const { model: g, generator } = inferenceModel({ ...model, normalization: { kind: 'global', mean: [0.1], std: [0.3] }, classNames: ['0'] });
+    expect(generator).toEqual({ latent: [{ id: 'z', shape: [32] }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } });
+    expect(describeGenerator(generator!)).toBe('the generator: z [32] → samples [1, 28, 28]');
+    expect(g.graph.nodes.map((n) => n.id)).toEqual(['z', 'g_fc', 'g_bn1', 'g_relu1', 'g_reshape', 'g_up1', 'g_bn2', 'g_relu2', 'g_up2', 'fake']);
+    expect(g.graph.nodes[0]).toEqual({ id: 'z', op: 'Input', attrs: { shape: [32], source: 'features' }, inputs: [] });
+    expect(g.graph.outputs).toEqual({ samples: 'fake' });
+    expect(g.graph.training).toBeUndefined();
+    expect(g.normalization).toBeUndefined();
+    expect(g.classNames).toBeUndefined();
+    expect(Object.keys(g.params).every((k) => k.startsWith('g_'))).toBe(true);
+    expect(Object.keys(g.params).length).toBeGreaterThan(0);
+    expect(Object.keys(model.params).some((k) => k.startsWith('d_'))).toBe(true);
+  });
+
+  it('computes what the trained graph computes: fed the Noise node\'s own draw, the same samples bit for bit', () => {
+    const model = trainedModel(template('mnist-dcgan.json'), 2, 4);
+    const { model: g } = inferenceModel(model);
+    const batch = 3;
+    // Eval mode: the Noise node draws from its own seed, so the full graph's z and samples are fixed.
+    const full = inferModel(model, {}, batch, ['z', 'fake']);
+    const alone = inferModel(g, { z: full.z }, batch, ['fake']);
+    expect(alone.fake.length).toBe(batch * 28 * 28);
+    expect(Array.from(alone.fake)).toEqual(Array.from(full.fake));
+  });
+});
+
+describe('exporting a GAN', () => {
+  it('the PyTorch project holds the generator for inference, says so, and has no train.py', () => {
+    const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
+    const files = exportPytorch(model).files;
+    expect(files.map((f) => f.path)).toEqual(['model.py', 'weights.pt', 'README.md']);
+    const readme = new TextDecoder().decode(files[2].data);
+    expect(readme).toContain('the generator: z [32] → samples [1, 28, 28]');
+    expect(readme).toContain('no `train.py`');
+    expect(readme).toContain('torch.randn(16, 32)');
+    const py = new TextDecoder().decode(files[0].data);
+    expect(py).toContain("INPUT_SHAPES = {'z': [32]}");
+    expect(py).not.toMatch(/self\.d_/);
+  });
+
+  it('the JSON model file keeps the whole GAN (Netwright reopens it to train on)', () => {
+    const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
+    const json = EXPORT_FORMATS.find((f) => f.id === 'json')!.export(model, {});
+    const back = modelFromJSON(new TextDecoder().decode(json.files[0].data));
+    expect(back.graph.nodes.map((n) => n.id)).toEqual(model.graph.nodes.map((n) => n.id));
+    expect(back.graph.training?.groups?.length).toBe(2);
+    expect(Object.keys(back.params).sort()).toEqual(Object.keys(model.params).sort());
+  });
+});

@@ -1,0 +1,106 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { prepareData } from '../../../../src-engine/core/data';
+import { TrainingLoop } from '../../../../src-engine/core/train/loop';
+import type { Checkpoint } from '../../../../src-engine/core/train/types';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { loadDataset } from '../../../../src-engine/node/datasets';
+import { RunStore } from '../../../../src-engine/node/run-store';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const EPOCHS = 6;
+/** The iris MLP with a schedule that depends on the epoch, so a resume that lost its place would show. */
+const graph = (): GraphIR => {
+  const g = JSON.parse(readFileSync(join(ROOT, 'examples', 'iris-mlp.json'), 'utf8')) as GraphIR;
+  g.training = { ...g.training!, epochs: EPOCHS, schedule: { kind: 'step', stepSize: 2, gamma: 0.5 } } as GraphIR['training'];
+  return g;
+};
+const g0 = graph();
+const data = prepareData(loadDataset(g0.training!.dataset, g0.training!.seed), g0.training!.dataset, g0.training!.seed);
+const backend = createReferenceBackend();
+
+function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: number[] } = {}) {
+  return new TrainingLoop(graph(), data, backend, {
+    compile: compileGraph,
+    test: false,
+    yieldToHost: () => Promise.resolve(),
+    ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
+    ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
+    hooks: { afterStep: (c) => void opts.losses?.push(c.loss) },
+  });
+}
+const weights = (l: TrainingLoop) => l.plan.params.map((p) => Array.from(p.value.data));
+
+describe('resume from a stored checkpoint', () => {
+  it('continues the uninterrupted run bit for bit: same weights, same losses after the resume point', async () => {
+    const fullLosses: number[] = [];
+    const full = loop({ losses: fullLosses });
+    await full.run();
+    const spe = full.stepsPerEpoch;
+
+    // A run cut off after epoch 2 (as a kill -9 would), its last checkpoint stored the way the app stores it.
+    const cut = loop({ maxSteps: 2 * spe + 1 });
+    await cut.run();
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-resume-')));
+    const rec = store.create({ graph: graph(), settings: { training: graph().training!, backend: 'reference', appVersion: 'test' } });
+    rec.checkpoint('last', cut.last!, { normalization: data.normalization, classNames: [...data.train.classNames] });
+    rec.finish('stopped');
+    const point = store.resumePoint(rec.id);
+    expect(point.checkpoint.epoch).toBe(2);
+    expect(point.checkpoint.step).toBe(2 * spe);
+
+    const resumedLosses: number[] = [];
+    const resumed = loop({ resumeFrom: point.checkpoint, losses: resumedLosses });
+    const result = await resumed.run();
+    expect(resumed.step).toBe(full.step);
+    expect(result.epochs).toBe(EPOCHS);
+    expect(resumed.lr).toBe(full.lr);
+    expect(resumedLosses).toEqual(fullLosses.slice(2 * spe));
+    expect(weights(resumed)).toEqual(weights(full));
+  });
+
+  it('negative control: the same checkpoint without the replayed shuffle order or optimizer state diverges', async () => {
+    const full = loop();
+    await full.run();
+    const cut = loop({ maxSteps: 2 * full.stepsPerEpoch });
+    await cut.run();
+    // Weights only, fresh optimizer: what a "load the weights and train on" resume would do.
+    const naive = loop({ maxSteps: (EPOCHS - 2) * full.stepsPerEpoch });
+    naive.warmStart(cut.last!.params);
+    await naive.run();
+    expect(weights(naive)).not.toEqual(weights(full));
+  });
+
+  it('a missing or corrupt checkpoint, or one of another network, is a coded error', async () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-resume-')));
+    const settings = { training: graph().training!, backend: 'reference' as const, appVersion: 'test' };
+    const none = store.create({ graph: graph(), settings });
+    none.finish('stopped');
+    expect(() => store.resumePoint(none.id)).toThrow(expect.objectContaining({ code: 'E_RUN_NO_CHECKPOINT' }));
+    expect(() => store.resumePoint('run-that-is-not-there')).toThrow(expect.objectContaining({ code: 'RUN_NOT_FOUND' }));
+
+    const cut = loop({ maxSteps: 20 });
+    await cut.run();
+    const torn = store.create({ graph: graph(), settings });
+    torn.checkpoint('last', cut.last!, { normalization: data.normalization, classNames: [] });
+    torn.finish('stopped');
+    const file = join(store.dir, torn.id, 'checkpoint-last.json');
+    const text = readFileSync(file, 'utf8');
+    for (const broken of [text.slice(0, text.length >> 1), text.replace('netwright.checkpoint', 'something-else'), text.replace(/"params":\{"([^"]+)":"/, '"params":{"$1":"@@@')]) {
+      writeFileSync(file, broken);
+      expect(() => store.resumePoint(torn.id)).toThrow(expect.objectContaining({ code: 'E_RUN_CHECKPOINT_CORRUPT' }));
+    }
+
+    const other = structuredClone(cut.last!);
+    const key = Object.keys(other.params)[0];
+    other.params[key] = other.params[key].subarray(1);
+    await expect(loop({ resumeFrom: other }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH' });
+    delete other.params[key];
+    await expect(loop({ resumeFrom: other }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH' });
+  });
+});

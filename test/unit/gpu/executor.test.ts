@@ -1,0 +1,371 @@
+/**
+ * The GPU executor against the CPU executor (reference backend) over the same graphs, seeds and
+ * batches, on whatever adapter `testGpu` finds (SwiftShader in CI): one step's loss and every
+ * parameter and activation gradient, then whole training runs (SGD with momentum, Adam, AdamW)
+ * step by step, and the coded errors.
+ *
+ * Bounds, and why:
+ * - One step (loss, gradients): ‖got − want‖∞ ≤ 1e-5·‖want‖∞ per tensor (+1e-7 absolute).
+ *   Both sides compute the same float32 products; the GPU sums them in other orders (k-slices,
+ *   fma, workgroup trees) and the CPU losses sum in float64, so each tensor differs by a few
+ *   float32 roundings (2⁻²⁴ ≈ 6e-8) of its sums, amplified along the ≤ 4 layers of these MLPs;
+ *   1e-5 leaves a margin over the ~1e-6 measured.
+ * - Training: |loss_gpu − loss_cpu| ≤ 2e-4·loss_cpu at every step of 25. The rounding
+ *   differences above enter the weights each step and grow with it (Adam divides by √v, which
+ *   magnifies differences in small gradients); measured ≤ 7e-6 on these runs (SwiftShader), so
+ *   2e-4 is ~30× that and still far below what a wrong update rule does (a missing Adam bias
+ *   correction scales the first update by 10).
+ * - BatchNorm (batchNormParity): the same per-tensor bound for outputs, gradients and running
+ *   statistics (its float32 per-channel sums against the op file's float64 ones); measured
+ *   ≤ 8e-7·‖want‖∞. The gradients of biases that feed a BatchNorm are zero in exact arithmetic and
+ *   rounding noise on both sides (≤ 7e-8 measured), which the absolute 1e-7 covers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Attrs, GraphIR, OptimizerConfig } from '../../../src-engine/base/ir/types';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { GpuError, type GpuContext } from '../../../src-engine/core/gpu/context';
+import { compileGpuGraph, gpuKernelGaps, type GpuGraph } from '../../../src-engine/core/gpu/executor';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { createOptimizer } from '../../../src-engine/core/optim';
+import { Rng } from '../../../src-engine/base/rng';
+import { testGpu } from './device';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+const BATCH = 13; // odd: partial GEMM tiles and reductions
+
+/** A classifier MLP with every activation the GPU has, and a CrossEntropyLoss. */
+function classifier(ce: Attrs = {}): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [12] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'fc1', op: 'Linear', attrs: { outFeatures: 20 }, inputs: ['x'] },
+      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['fc1'] },
+      { id: 'fc2', op: 'Linear', attrs: { outFeatures: 17 }, inputs: ['a1'] },
+      { id: 'a2', op: 'LeakyReLU', attrs: { negativeSlope: 0.1 }, inputs: ['fc2'] },
+      { id: 'fc3', op: 'Linear', attrs: { outFeatures: 9, bias: false }, inputs: ['a2'] },
+      { id: 'a3', op: 'Tanh', attrs: {}, inputs: ['fc3'] },
+      { id: 'fc4', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['a3'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: ce, inputs: ['fc4', 'label'] },
+    ],
+    outputs: { logits: 'fc4', loss: 'loss' },
+  };
+}
+
+/** A regression MLP with Sigmoid and an MSELoss. */
+function regressor(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [6] }, inputs: [] },
+      { id: 't', op: 'Input', attrs: { shape: [3] }, inputs: [] },
+      { id: 'fc1', op: 'Linear', attrs: { outFeatures: 11 }, inputs: ['x'] },
+      { id: 'a1', op: 'Sigmoid', attrs: {}, inputs: ['fc1'] },
+      { id: 'fc2', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['a1'] },
+      { id: 'loss', op: 'MSELoss', attrs: {}, inputs: ['fc2', 't'] },
+    ],
+    outputs: { y: 'fc2', loss: 'loss' },
+  };
+}
+
+/** A multi-label classifier: SiLU, GELU, ELU and a BCEWithLogitsLoss with posWeight. */
+function multiLabel(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [6] }, inputs: [] },
+      { id: 'bin', op: 'Input', attrs: { shape: [4] }, inputs: [] },
+      { id: 'fc1', op: 'Linear', attrs: { outFeatures: 10 }, inputs: ['x'] },
+      { id: 'a1', op: 'SiLU', attrs: {}, inputs: ['fc1'] },
+      { id: 'fc2', op: 'Linear', attrs: { outFeatures: 9 }, inputs: ['a1'] },
+      { id: 'a2', op: 'GELU', attrs: {}, inputs: ['fc2'] },
+      { id: 'fc3', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['a2'] },
+      { id: 'a3', op: 'ELU', attrs: {}, inputs: ['fc3'] },
+      { id: 'fc4', op: 'Linear', attrs: { outFeatures: 4 }, inputs: ['a3'] },
+      { id: 'loss', op: 'BCEWithLogitsLoss', attrs: { posWeight: [2, 1, 0.5, 3] }, inputs: ['fc4', 'bin'] },
+    ],
+    outputs: { logits: 'fc4', loss: 'loss' },
+  };
+}
+
+/**
+ * A small CNN with every geometry the conv and pool kernels take: Conv2d with unequal strides,
+ * padding and dilation per axis; ReLU before an overlapping MaxPool2d (stride < kernel, padding:
+ * many windows share their maximum, and the ReLU's zeros make ties); a grouped Conv2d without
+ * bias; a default MaxPool2d (stride = kernel); Flatten; Linear; CrossEntropyLoss.
+ */
+function cnn(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [3, 9, 11] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] }, inputs: ['x'] },
+      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['conv1'] },
+      { id: 'pool1', op: 'MaxPool2d', attrs: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, inputs: ['a1'] },
+      { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 6, kernelSize: [2, 2], groups: 2, bias: false }, inputs: ['pool1'] },
+      { id: 'a2', op: 'Tanh', attrs: {}, inputs: ['conv2'] },
+      { id: 'pool2', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['a2'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool2'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+  };
+}
+
+/**
+ * Batches for `g`'s inputs: normal features `x`, and targets that are functions of `x` (learnable,
+ * unlike noise): `label` the index of the largest of x's first 5 features, `bin` the signs of x's first 4,
+ * `t` a smooth function.
+ */
+function batch(g: GraphIR, seed: number, size = BATCH): Record<string, Float32Array> {
+  const rng = new Rng(seed);
+  const out: Record<string, Float32Array> = {};
+  for (const n of g.nodes.filter((n) => n.op === 'Input')) {
+    const per = (n.attrs.shape as number[]).reduce((a, b) => a * b, 1);
+    const a = new Float32Array(size * per);
+    for (let i = 0; i < a.length; i++) a[i] = n.id === 'label' ? rng.int(5) : rng.normal();
+    out[n.id] = a;
+  }
+  const label = out.label;
+  if (label) {
+    const xPer = out.x.length / size;
+    for (let s = 0; s < size; s++) {
+      const x = out.x.subarray(s * xPer, s * xPer + 5);
+      label[s] = x.indexOf(Math.max(...x));
+    }
+  }
+  const bin = out.bin;
+  if (bin) for (let i = 0; i < bin.length; i++) bin[i] = out.x[Math.floor(i / 4) * 6 + (i % 4)] > 0 ? 1 : 0;
+  const t = out.t;
+  if (t) for (let s = 0; s < size; s++) for (let j = 0; j < 3; j++) t[s * 3 + j] = Math.tanh(out.x[s * 6 + j] + 0.5 * out.x[s * 6 + j + 3]);
+  return out;
+}
+
+function load(cpu: CompiledGraph, gpu: GpuGraph, data: Record<string, Float32Array>): void {
+  for (const [name, a] of Object.entries(data)) {
+    cpu.input(name).data.set(a);
+    gpu.setInput(name, a);
+  }
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+function expectClose(what: string, got: Float32Array, want: Float32Array): void {
+  expect(got.length, what).toBe(want.length);
+  const bound = 1e-5 * maxAbs(want) + 1e-7;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  expect(worst, `${what}: max |Δ| ${worst} over bound ${bound}`).toBeLessThanOrEqual(bound);
+}
+
+async function oneStepParity(graph: GraphIR): Promise<void> {
+  const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 7 });
+  const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 7 });
+  load(cpu, gpu, batch(graph, 11));
+  const want = cpu.forward(true);
+  cpu.backward();
+  const got = await gpu.trainStep();
+  await expectStepLike(cpu, gpu, want, got, true);
+}
+
+/** The loss, every activation and (after a training step) every gradient of `gpu` against `cpu`'s. */
+async function expectStepLike(cpu: CompiledGraph, gpu: GpuGraph, want: number, got: number, gradients: boolean): Promise<void> {
+  expect(Math.abs(got - want), `loss ${got} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want));
+  if (gradients) for (const [i, p] of gpu.params.entries()) expectClose(`${p.nodeId}.${p.name} grad`, await ctx.read(p.grad), cpu.params[i].grad.data);
+  for (const id of gpu.order) {
+    expectClose(`${id} activation`, await gpu.read(id), cpu.output(id).data);
+    if (!gradients) continue;
+    const g = await gpu.readGrad(id);
+    const w = cpu.grad(id);
+    expect(g === null, `${id} has a gradient on one side only`).toBe(w === null);
+    if (g && w) expectClose(`${id} gradient`, g, w.data);
+  }
+}
+
+/** The running statistics on the device (synced to the host mirror) against the CPU's. */
+async function expectBuffersLike(cpu: CompiledGraph, gpu: GpuGraph, when: string): Promise<void> {
+  await gpu.syncToHost();
+  expect(gpu.buffers.map((b) => `${b.nodeId}.${b.name}`)).toEqual(cpu.buffers.map((b) => `${b.nodeId}.${b.name}`));
+  for (const [i, b] of gpu.buffers.entries()) expectClose(`${b.nodeId}.${b.name} ${when}`, b.host.value.data, cpu.buffers[i].value.data);
+}
+
+/**
+ * BatchNorm in every mode against the CPU executor, at batch size `n`, without an optimizer (the
+ * weights stay put, the running statistics move): two training steps on different batches (the
+ * second updates statistics that are no longer the initial zeros and ones), then an eval forward
+ * (running statistics, left unchanged), then a training-mode forward (`evaluation: 'train'`).
+ */
+async function batchNormParity(graph: GraphIR, n: number): Promise<void> {
+  const cpu = compileGraph(graph, { batchSize: n, backend: createReferenceBackend(), seed: 7 });
+  const gpu = await compileGpuGraph(graph, { batchSize: n, gpu: ctx, seed: 7 });
+  expect(gpu.buffers.length).toBeGreaterThan(0);
+  for (const seed of [11, 12]) {
+    load(cpu, gpu, batch(graph, seed, n));
+    const want = cpu.forward(true);
+    cpu.backward();
+    await expectStepLike(cpu, gpu, want, await gpu.trainStep(), true);
+    await expectBuffersLike(cpu, gpu, `after the training step on batch ${seed}`);
+  }
+  load(cpu, gpu, batch(graph, 21, n));
+  const wantEval = cpu.forward(false);
+  await expectStepLike(cpu, gpu, wantEval, await gpu.forward(), false);
+  await expectBuffersLike(cpu, gpu, 'after an eval forward');
+  const wantTrain = cpu.forward(true);
+  await expectStepLike(cpu, gpu, wantTrain, await gpu.forward(true), false);
+  await expectBuffersLike(cpu, gpu, 'after a training-mode forward');
+}
+
+/**
+ * BatchNorm on `[N, C]` (straight after the Input: no input gradient; after a Linear with C = 3)
+ * and on `[N, C, L]` (a Reshape to 2×4, without affine, other eps and momentum).
+ */
+function bnMlp(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [6] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'bn0', op: 'BatchNorm', attrs: {}, inputs: ['x'] },
+      { id: 'fc1', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['bn0'] },
+      { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['fc1'] },
+      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
+      { id: 'fc2', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['a1'] },
+      { id: 'seq', op: 'Reshape', attrs: { shape: [2, 4] }, inputs: ['fc2'] },
+      { id: 'bn2', op: 'BatchNorm', attrs: { affine: false, eps: 1e-3, momentum: 0.3 }, inputs: ['seq'] },
+      { id: 'a2', op: 'Tanh', attrs: {}, inputs: ['bn2'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['a2'] },
+      { id: 'fc3', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc3', 'label'] },
+    ],
+    outputs: { logits: 'fc3', loss: 'loss' },
+  };
+}
+
+/** BatchNorm on `[N, C, H, W]` after Conv2d: C = 3 over 7×5, then C = 4 over 6×4 without affine. */
+function bnCnn(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [2, 7, 5] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 3, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['x'] },
+      { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['conv1'] },
+      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
+      { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [2, 2] }, inputs: ['a1'] },
+      { id: 'bn2', op: 'BatchNorm', attrs: { affine: false, eps: 1e-3, momentum: 0.3 }, inputs: ['conv2'] },
+      { id: 'a2', op: 'Tanh', attrs: {}, inputs: ['bn2'] },
+      { id: 'pool', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['a2'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+  };
+}
+
+describe('GPU executor vs the CPU executor', () => {
+  it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL), and RMSprop', async () => {
+    const g = classifier();
+    g.nodes.splice(3, 0, { id: 'sp', op: 'Softplus', attrs: {}, inputs: ['fc1'] });
+    g.nodes.push({ id: 'drop', op: 'Dropout', attrs: {}, inputs: ['fc4'] });
+    expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Dropout (drop)']);
+    const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuError);
+    expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
+    expect((err as GpuError).message).toContain('Softplus (sp), Dropout (drop)');
+    const gpu = await compileGpuGraph(classifier(), { batchSize: 4, gpu: ctx, seed: 1 });
+    expect(() => createGpuOptimizer(ctx, { kind: 'rmsprop', lr: 0.01 }, gpu.params)).toThrow(/rmsprop optimizer has no GPU update/);
+  });
+
+  it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStepParity(classifier()), 60_000);
+  it('CrossEntropyLoss with class weights and label smoothing: the same', () => oneStepParity(classifier({ classWeights: [1, 2, 0.5, 3, 1], labelSmoothing: 0.1 })), 60_000);
+  it('regression MLP (Sigmoid, MSELoss): the same', () => oneStepParity(regressor()), 60_000);
+  it('multi-label MLP (SiLU, GELU, ELU, BCEWithLogitsLoss with posWeight): the same', () => oneStepParity(multiLabel()), 60_000);
+  it('CNN (Conv2d with stride, padding, dilation, groups, no bias; overlapping and default MaxPool2d; Flatten): the same', () => oneStepParity(cnn()), 60_000);
+
+  it('BatchNorm on [N, C] and [N, C, L], N = 5: training steps, running statistics, eval and training-mode forwards', () => batchNormParity(bnMlp(), 5), 60_000);
+  it('BatchNorm on [N, C, H, W] after Conv2d (C = 3, 7×5), N = 5: the same', () => batchNormParity(bnCnn(), 5), 60_000);
+  it('BatchNorm with one value per channel (N = 1 on [N, C]): the biased variance for the running one, as the CPU', () => batchNormParity(bnMlp(), 1), 60_000);
+
+  /**
+   * Name, graph, optimizer, and the parameters whose final values are not compared: those whose
+   * gradient is zero in exact arithmetic (a bias feeding a BatchNorm, which subtracts any
+   * per-channel shift again), so both sides hold only rounding noise there (≤ 7e-8 measured) and
+   * Adam, which divides by √v, turns that noise into steps of ±lr of either sign. They drift apart
+   * without changing the loss; every step's loss is still compared.
+   */
+  const runs: [string, () => GraphIR, OptimizerConfig, string[]?][] = [
+    ['SGD + Nesterov momentum + weight decay', classifier, { kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 }],
+    ['Adam (AMSGrad, L2 decay)', classifier, { kind: 'adam', lr: 2e-2, amsgrad: true, weightDecay: 1e-3 }],
+    ['AdamW', regressor, { kind: 'adamw', lr: 1e-2 }],
+    ['SGD', multiLabel, { kind: 'sgd', lr: 0.5 }],
+    ['Adam on the CNN', cnn, { kind: 'adam', lr: 1e-2 }],
+    ['Adam on the BatchNorm CNN', bnCnn, { kind: 'adam', lr: 1e-2 }, ['conv1.bias', 'conv2.bias']],
+  ];
+  for (const [name, make, cfg, noiseOnly = []] of runs) {
+    it(`trains like the CPU over 25 steps: ${name}; its state loads into the CPU optimizer`, async () => {
+      const graph = make();
+      const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
+      const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 3 });
+      const cpuOpt = createOptimizer(cfg, cpu.params);
+      const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
+      const lossesCpu: number[] = [];
+      const lossesGpu: number[] = [];
+      for (let step = 0; step < 25; step++) {
+        const lr = cfg.lr * (1 - step / 50); // a schedule: lr changes every step
+        load(cpu, gpu, batch(graph, 100 + (step % 5)));
+        lossesCpu.push(cpu.forward(true));
+        cpu.backward();
+        cpuOpt.step(lr);
+        lossesGpu.push(await gpu.trainStep(gpuOpt, lr));
+      }
+      for (let i = 0; i < lossesCpu.length; i++) {
+        expect(Math.abs(lossesGpu[i] - lossesCpu[i]), `step ${i}: ${lossesGpu[i]} vs ${lossesCpu[i]}`).toBeLessThanOrEqual(2e-4 * lossesCpu[i]);
+      }
+      expect(lossesCpu[20]).toBeLessThan(0.9 * lossesCpu[0]); // it learned: the same batch as step 0, 20 steps on
+      const state = await gpuOpt.state();
+      expect(state.step).toBe(25);
+      const resumed = createOptimizer(cfg, cpu.params);
+      resumed.loadState(state);
+      expect(Object.keys(resumed.state().slots)).toEqual(Object.keys(cpuOpt.state().slots));
+      await gpu.syncToHost();
+      for (const p of gpu.params) {
+        if (noiseOnly.includes(`${p.nodeId}.${p.name}`)) continue;
+        const c = cpu.params.find((q) => q.nodeId === p.nodeId && q.name === p.name)!;
+        const bound = 1e-3 * maxAbs(c.value.data);
+        expect(maxAbs(p.host.value.data.map((v, i) => v - c.value.data[i])), `${p.nodeId}.${p.name}`).toBeLessThanOrEqual(bound);
+      }
+    }, 120_000);
+  }
+
+  it('a class label out of range fails the step with E_LABEL_RANGE, as on the CPU', async () => {
+    const graph = classifier();
+    const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 1 });
+    const data = batch(graph, 5);
+    data.label[4] = 7;
+    for (const [n, a] of Object.entries(data)) gpu.setInput(n, a);
+    await expect(gpu.trainStep()).rejects.toMatchObject({ code: 'E_LABEL_RANGE' });
+    data.label[4] = 2;
+    gpu.setInput('label', data.label);
+    expect(Number.isFinite(await gpu.trainStep())).toBe(true);
+  });
+});

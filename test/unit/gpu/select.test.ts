@@ -1,0 +1,59 @@
+/**
+ * chooseGpu's decision table with a stand-in acquirer (no device needed): what `auto` asks for
+ * (a real adapter only), when it does not ask at all (a model the GPU cannot run), and forced
+ * `gpu` accepting a fallback adapter. The real acquirer is exercised in service.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { GpuError, type GpuContext } from '../../../src-engine/core/gpu/context';
+import { chooseGpu, type AcquireGpu } from '../../../src-engine/core/gpu/select';
+import { twoMoonsGraph } from '../session/fixtures';
+
+const device = { name: 'stand-in' } as unknown as GpuContext;
+
+function acquirer(available: 'real' | 'fallback' | 'none'): AcquireGpu & { calls: boolean[] } {
+  const calls: boolean[] = [];
+  const f = (allowFallback: boolean) => {
+    calls.push(allowFallback);
+    if (available === 'real' || (available === 'fallback' && allowFallback)) return Promise.resolve(device);
+    return Promise.reject(new GpuError('E_GPU_UNAVAILABLE', available === 'none' ? 'no adapter' : 'only a fallback adapter'));
+  };
+  return Object.assign(f, { calls });
+}
+
+function withDropout(): GraphIR {
+  const g = twoMoonsGraph();
+  g.nodes.push({ id: 'drop', op: 'Dropout', attrs: { p: 0.1 }, inputs: ['fc3'] });
+  return g;
+}
+
+describe('chooseGpu', () => {
+  it('auto: the GPU with a real adapter, the CPU with a fallback one or none, never asking for a fallback', async () => {
+    for (const [available, want] of [['real', device], ['fallback', null], ['none', null]] as const) {
+      const a = acquirer(available);
+      expect(await chooseGpu(twoMoonsGraph(), 'auto', a), available).toBe(want);
+      expect(a.calls).toEqual([false]);
+    }
+    expect(await chooseGpu(twoMoonsGraph(), 'auto', undefined)).toBeNull();
+  });
+
+  it('auto on a model the GPU cannot run: the CPU without touching the device', async () => {
+    const a = acquirer('real');
+    expect(await chooseGpu(withDropout(), 'auto', a)).toBeNull();
+    const clipped = twoMoonsGraph({ gradClip: { kind: 'norm', maxNorm: 1 } });
+    expect(await chooseGpu(clipped, 'auto', a)).toBeNull();
+    expect(a.calls).toEqual([]);
+  });
+
+  it('cpu never asks; gpu accepts a fallback adapter and refuses a model it cannot run, naming why', async () => {
+    const a = acquirer('fallback');
+    expect(await chooseGpu(twoMoonsGraph(), 'cpu', a)).toBeNull();
+    expect(a.calls).toEqual([]);
+    expect(await chooseGpu(twoMoonsGraph(), 'gpu', a)).toBe(device);
+    expect(a.calls).toEqual([true]);
+    await expect(chooseGpu(withDropout(), 'gpu', a)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('Dropout (drop)') });
+    await expect(chooseGpu(twoMoonsGraph({ optimizer: { kind: 'rmsprop', lr: 0.01 } }), 'gpu', a)).rejects.toMatchObject({ message: expect.stringContaining('RMSprop') });
+    await expect(chooseGpu(twoMoonsGraph(), 'gpu', acquirer('none'))).rejects.toMatchObject({ code: 'E_GPU_UNAVAILABLE' });
+    await expect(chooseGpu(twoMoonsGraph(), 'gpu', undefined)).rejects.toMatchObject({ code: 'E_GPU_UNAVAILABLE' });
+  });
+});

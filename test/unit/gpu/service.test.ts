@@ -1,0 +1,120 @@
+/**
+ * Choosing the device over the protocol (`train.start`'s `backend`), with the engine's real Node
+ * acquirer on SwiftShader (a fallback adapter): forced GPU trains there and says so; auto stays
+ * on the CPU (fallback adapters only when forced); a model the GPU cannot run is refused with
+ * E_GPU_NO_KERNEL naming its ops, and without WebGPU in the engine with E_GPU_UNAVAILABLE —
+ * never trained partly on the CPU.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { nodeGpuAcquirer } from '../../../src-engine/node/gpu/device';
+import { RunStore } from '../../../src-engine/node/run-store';
+import { setupEngine, twoMoonsGraph } from '../session/fixtures';
+import { testGpu } from './device';
+
+beforeAll(async () => {
+  await testGpu(); // points Dawn at SwiftShader (and fails with the reason when there is no adapter)
+});
+
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanup) c();
+  cleanup = [];
+});
+
+const acquireGpu = nodeGpuAcquirer();
+
+function engine(withGpu = true) {
+  const e = setupEngine(withGpu ? { acquireGpu } : {});
+  cleanup.push(() => e.service.dispose());
+  return e;
+}
+
+describe('train.start backend: auto | cpu | gpu', () => {
+  it('gpu (forced) trains two moons on the fallback adapter to the end, naming it; no probe frames', async () => {
+    const { client, events, waitFor } = engine();
+    const started = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 3 }), backend: 'gpu' });
+    expect(started.backend).toMatch(/^WebGPU · .*swiftshader.*fallback/i);
+    const done = await waitFor('train.done', () => true, 60_000);
+    expect(done.reason).toBe('completed');
+    expect(done.epochs).toBe(3);
+    expect(done.test?.accuracy).toBeGreaterThan(0.75);
+    expect(events['train.epoch']!.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(events['probe.frame']).toEqual([]);
+    // The Playground predicts from the host mirror, synced at the end of the run.
+    const p = await client.request('model.predict', { runId: started.runId, input: [0.5, 0.25] });
+    expect(p.kind).toBe('probabilities');
+  }, 90_000);
+
+  it('auto and cpu train on the CPU when only a fallback adapter exists', async () => {
+    for (const backend of ['auto', 'cpu'] as const) {
+      const { client, waitFor } = engine();
+      const started = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 1 }), backend, probes: false });
+      expect(started.backend, backend).toMatch(/^CPU/);
+      expect((await waitFor('train.done')).reason).toBe('completed');
+    }
+  });
+
+  it('gpu on a model the GPU cannot run yet: E_GPU_NO_KERNEL naming the ops; without WebGPU: E_GPU_UNAVAILABLE', async () => {
+    const g = twoMoonsGraph();
+    g.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.1 }, inputs: ['relu1'] });
+    g.nodes.find((n) => n.id === 'fc2')!.inputs = ['drop'];
+    const { client } = engine();
+    await expect(client.request('train.start', { graph: g, backend: 'gpu' })).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('Dropout (drop)') });
+    // auto on the same model: the CPU, as before.
+    expect((await client.request('train.start', { graph: g, backend: 'auto', probes: false })).backend).toMatch(/^CPU/);
+    const bare = engine(false);
+    await expect(bare.client.request('train.start', { graph: twoMoonsGraph(), backend: 'gpu' })).rejects.toMatchObject({ code: 'E_GPU_UNAVAILABLE' });
+    await expect(bare.client.request('train.start', { graph: twoMoonsGraph(), backend: 'tpu' as 'gpu' })).rejects.toMatchObject({ code: expect.stringMatching(/PARAMS/) });
+  });
+});
+
+describe('a GPU lost mid-run', () => {
+  it('stops the run with E_GPU_LOST, keeps its stored checkpoint, continues on the CPU from it (train.resume backend cpu); the next GPU run gets a fresh device', async () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-gpu-lost-')), { flushMs: 5 });
+    const contexts: GpuContext[] = [];
+    const { client, events, waitFor, service } = setupEngine({
+      runs: store,
+      acquireGpu: async (fb) => {
+        const ctx = await acquireGpu(fb);
+        contexts.push(ctx);
+        return ctx;
+      },
+    });
+    cleanup.push(() => service.dispose());
+    const first = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 200 }), overrides: { limit: 100 }, backend: 'gpu' });
+    expect(first.backend).toMatch(/^WebGPU/);
+    await waitFor('train.epoch', (e) => e.runId === first.runId && e.epoch >= 2, 60_000);
+    // The simulated loss: what a driver reset or an unplugged GPU does to the device.
+    contexts[0]!.device.destroy();
+    const err = await waitFor('train.error', (e) => e.runId === first.runId, 30_000);
+    expect(err.code).toBe('E_GPU_LOST');
+    expect(err.message).toMatch(/GPU device was lost.*Continue on the CPU/);
+    expect(events['train.done']!.filter((d) => d.runId === first.runId)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 60));
+    const parent = store.open(first.storedRunId!);
+    expect(parent.meta.status).toBe('failed');
+    expect(parent.meta.settings.backend).toMatch(/^WebGPU/);
+    const ck = store.resumePoint(parent.meta.id).checkpoint;
+    expect(ck.epoch).toBeGreaterThanOrEqual(1); // epoch ends are stored at most every 2 s
+
+    const resumed = await client.request('train.resume', { storedRunId: parent.meta.id, backend: 'cpu', probes: false });
+    expect(resumed.backend).toMatch(/^CPU|^test/);
+    await waitFor('train.progress', (p) => p.runId === resumed.runId && p.step > ck.step + 5, 20_000);
+    await client.request('train.control', { runId: resumed.runId, action: 'stop' });
+    await waitFor('train.state', (s) => s.runId === resumed.runId && s.state === 'done', 10_000);
+    await new Promise((r) => setTimeout(r, 60));
+    const child = store.open(resumed.storedRunId!);
+    expect(child.meta.resumedFrom).toEqual({ runId: parent.meta.id, step: ck.step, epoch: ck.epoch });
+    expect(child.meta.settings.backend).not.toMatch(/WebGPU/);
+    expect(child.records.find((r) => r.kind === 'step')).toMatchObject({ step: ck.step + 1 });
+
+    // The engine asks for a new device after a loss rather than failing every later GPU run.
+    const again = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 1 }), overrides: { limit: 100 }, backend: 'gpu' });
+    expect((await waitFor('train.done', (d) => d.runId === again.runId, 60_000)).reason).toBe('completed');
+    expect(contexts[1]!.device).not.toBe(contexts[0]!.device);
+  }, 120_000);
+});

@@ -1,0 +1,104 @@
+/** The GAN probe: the fixed-noise sample grid, D(x) / D(G(z)), diversity and the two hints. */
+import { describe, expect, it } from 'vitest';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
+import { GAN_HINT_AFTER_STEPS, ProbeSuite, ganHints, meanPairwiseDistance } from '../../../src-engine/app/probes';
+import { discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
+import { ProbeFrame } from '../../../src-engine/protocol/messages';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { bindGraph } from '../../../src-engine/app/session';
+
+/** A GAN on two moons: G maps 4-D noise to points, D scores real and generated points. */
+const gan: GraphIR = {
+  format: 'netwright.graph',
+  version: 2,
+  name: 'moons GAN',
+  nodes: [
+    { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+    { id: 'z', op: 'Noise', attrs: { shape: [4], seed: 3 }, inputs: ['real'] },
+    { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['z'] },
+    { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
+    { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['pair'] },
+    { id: 'd_act', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, inputs: ['d1'] },
+    { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['d_act'] },
+    { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
+    { id: 'g_loss', op: 'GANLoss', attrs: { player: 'generator' }, inputs: ['d_out'] },
+  ],
+  outputs: { samples: 'fake', scores: 'd_out' },
+  training: {
+    dataset: { name: 'two-moons', options: { samples: 200 } },
+    loss: ['d_loss', 'g_loss'],
+    optimizer: { kind: 'adam', lr: 0.001 },
+    groups: [
+      { name: 'discriminator', params: { between: { from: ['d1'], to: 'd_out' } }, loss: 'd_loss' },
+      { name: 'generator', params: { nodes: ['fake'] }, loss: 'g_loss' },
+    ],
+    batchSize: 16,
+    epochs: 1,
+    seed: 1,
+    metrics: [],
+    predictionOutput: 'samples',
+  },
+} as unknown as GraphIR;
+
+describe('GAN probe', () => {
+  const data = prepareData(loadBuiltinDataset(gan.training!.dataset, 1)!, gan.training!.dataset, 1);
+
+  it('a GAN frame carries the fixed-noise grid, D(x), D(G(z)) and diversities of an eval forward on the probe batch', () => {
+    const plan = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = bindGraph(gan, gan.training!, data, plan);
+    const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    const frame = suite.capture(null, { step: 1, epoch: 1, loss: 1.3 });
+    expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
+    const g = frame.gan!;
+    expect(g.count).toBe(40);
+    expect(g.shape).toEqual([2]);
+    // Same figures as an eval forward of our own: the Noise node's fixed noise, not the run's.
+    const probe = plan.withBatchSize(40);
+    probe.input('real').data.set(suite.probeInputs);
+    probe.forward(false);
+    expect(Array.from(g.samples)).toEqual(Array.from(probe.output('fake').data));
+    const { dReal, dFake } = discriminatorOutputs(probe.output('d_out').data);
+    expect(g.dReal).toBeCloseTo(dReal, 5);
+    expect(g.dFake).toBeCloseTo(dFake, 5);
+    expect(g.diversity).toBeCloseTo(meanPairwiseDistance(probe.output('fake').data, 40, 2), 4);
+    expect(g.realDiversity).toBeCloseTo(meanPairwiseDistance(suite.probeInputs, 40, 2), 4);
+    // A second frame draws the same noise: the grid only changes when the weights do.
+    expect(Array.from(suite.capture(null, { step: 2, epoch: 1, loss: 1.3 }).gan!.samples)).toEqual(Array.from(g.samples));
+  });
+
+  it('flags mode collapse when the grid becomes alike: a generator whose samples lose their spread after step 200', () => {
+    const plan = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = bindGraph(gan, gan.training!, data, plan);
+    const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    const fc = plan.params.filter((p) => p.nodeId === 'fake');
+    const spread = suite.capture(null, { step: GAN_HINT_AFTER_STEPS, epoch: 1, loss: 1 }).gan!;
+    expect(spread.hints).toEqual([]);
+    // Collapse: the generator ignores z (weights 0), every sample is its bias.
+    for (const p of fc) if (p.value.shape.length === 2) p.value.data.fill(0);
+    const collapsed = suite.capture(null, { step: GAN_HINT_AFTER_STEPS + 1, epoch: 1, loss: 1 }).gan!;
+    expect(collapsed.diversity).toBe(0);
+    expect(collapsed.hints.map((h) => h.code)).toContain('GAN_MODE_COLLAPSE');
+  });
+
+  it('mean pairwise distance: of two points their distance; of identical rows 0', () => {
+    expect(meanPairwiseDistance([0, 0, 3, 4], 2, 2)).toBe(5);
+    expect(meanPairwiseDistance([0, 0, 3, 4, 0, 0], 3, 2)).toBeCloseTo((5 + 0 + 5) / 3, 10);
+    expect(meanPairwiseDistance([1, 1, 1, 1], 2, 2)).toBe(0);
+  });
+
+  it('hints: the discriminator winning, mode collapse, neither while healthy or warming up', () => {
+    const healthy = { step: 1000, dReal: 0.7, dFake: 0.3, diversity: 8, realDiversity: 10, peakDiversity: 8 };
+    expect(ganHints(healthy)).toEqual([]);
+    expect(ganHints({ ...healthy, dReal: 0.99, dFake: 0.01 }).map((h) => h.code)).toEqual(['GAN_D_WINS']);
+    expect(ganHints({ ...healthy, dReal: 0.99, dFake: 0.2 })).toEqual([]); // fooled often enough
+    expect(ganHints({ ...healthy, diversity: 2 }).map((h) => h.code)).toEqual(['GAN_MODE_COLLAPSE']);
+    expect(ganHints({ ...healthy, diversity: 2, step: GAN_HINT_AFTER_STEPS - 1 })).toEqual([]); // untrained G: grey, alike
+    // Still alike, but never more diverse in this run: a generator learning from grey blobs.
+    expect(ganHints({ ...healthy, diversity: 3, peakDiversity: 3.5 })).toEqual([]);
+    const [h] = ganHints({ ...healthy, diversity: 2 });
+    expect(h.message).toContain('2.0 from 8.0');
+    expect(h.fix.length).toBeGreaterThan(0);
+  });
+});
