@@ -1,7 +1,7 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** A fresh, empty workspace folder per launch, so tests never see a user's projects. */
 export const E2E_WORKSPACE = mkdtempSync(path.join(tmpdir(), 'netwright-e2e-'));
 
+/** Chromium's SwiftShader Vulkan driver (Debian's chromium): the engine's WebGPU adapter where there is no GPU. */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
 async function startWebHost() {
   const args = [path.join(ROOT, 'out/main/web.js'), '--port', '0', '--workspace', E2E_WORKSPACE];
-  const proc = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Without a Vulkan driver named, the engine gets SwiftShader, a fallback adapter: forced GPU runs
+  // train on it; Auto still never picks it.
+  const env = { ...process.env };
+  if (!env.VK_ICD_FILENAMES && !env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not print its address in 20 s:\n${output}`)), 20_000);

@@ -40,6 +40,11 @@ export interface CompiledGraph {
   readonly buffers: readonly BufferEntry[];
   /** The loss nodes `forward` sums (training.loss, or every loss op when there is no training section). */
   readonly lossNodes: readonly string[];
+  /**
+   * The stream training forwards draw from (Dropout's masks), shared by every batch size's plan:
+   * another executor that mirrors this graph (the GPU's) draws from it in the same order.
+   */
+  readonly rng: Rng;
   /** The Input node's storage, `[batchSize, ...shape]`; the caller writes each batch here. */
   input(name: string): Tensor;
   /** Any node's activation after `forward` (probes read these). */
@@ -289,6 +294,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     params: family.params,
     buffers: family.buffers,
     lossNodes: family.lossNodes,
+    rng,
     input(name) {
       if (!inputNames.has(name)) throw codedError('E_NO_SUCH_INPUT', `The graph has no Input node "${name}" (inputs: ${[...inputNames].join(', ') || 'none'}).`);
       return outputs.get(name)!;

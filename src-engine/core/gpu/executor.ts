@@ -176,6 +176,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
   const forward: GpuDispatch[] = [];
   const evalForward: GpuDispatch[] = [];
   const backwardByNode: GpuDispatch[][] = [];
+  const beforeForward: ((training: boolean) => void)[] = [];
   for (const id of host.order) {
     const node = byId.get(id)!;
     const nodeParams = params.filter((p) => p.nodeId === id);
@@ -199,7 +200,9 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
         return t;
       },
       status,
+      rng: host.rng,
     });
+    if (d.beforeForward) beforeForward.push(d.beforeForward);
     forward.push(...d.forward);
     evalForward.push(...(d.evalForward ?? d.forward));
     backwardByNode.push(d.backward);
@@ -221,6 +224,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
 
   async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number): Promise<number> {
     const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
+    for (const f of beforeForward) f(training);
     const enc = ctx.device.createCommandEncoder({ label: 'step' });
     enc.clearBuffer(status.buffer);
     let pass = enc.beginComputePass({ label: 'forward' });

@@ -5,9 +5,11 @@ import type { OpDef } from './types';
 /**
  * Inverted dropout, as `torch.nn.Dropout(p)`: in train mode each element is zeroed with
  * probability p and the survivors are scaled by 1/(1−p), so eval mode is the identity.
- * The mask (0 or 1/(1−p) per element) is drawn from the executor's seeded Rng and kept in the
- * workspace for backward. The values differ from PyTorch's (another generator); the statistics
- * match.
+ * The mask (0 or 1/(1−p) per element) is kept in the workspace for backward. Its draws are a
+ * counter-based generator keyed by four words of the executor's seeded Rng per training forward
+ * ({@link dropoutKey}, {@link dropoutBits}), so every backend (this file, the WebAssembly kernel,
+ * the WGSL kernel) draws the same mask, in any order and split across any number of threads. The
+ * values differ from PyTorch's (another generator); the statistics match.
  */
 export const dropout: OpDef = {
   name: 'Dropout',
@@ -34,9 +36,9 @@ export const dropout: OpDef = {
       return;
     }
     const mask = workspace.mask.data;
-    // NOTE: p = 1 zeroes everything (PyTorch does the same) rather than dividing by zero.
-    const scale = p >= 1 ? 0 : 1 / (1 - p);
-    fillMask(mask, p * 4294967296, scale, rng);
+    const { threshold, scale } = dropoutMaskParams(p);
+    const [k0, k1, k2, k3] = dropoutKey(rng);
+    for (let i = 0; i < mask.length; i++) mask[i] = dropoutBits(i, k0, k1, k2, k3) < threshold ? 0 : scale;
     for (let i = 0; i < x.length; i++) y[i] = x[i] * mask[i];
   },
   backward({ dOutput, dInputs, workspace, attrs, training }) {
@@ -53,38 +55,53 @@ export const dropout: OpDef = {
 };
 
 /**
- * mask[i] = 0 with probability threshold/2³², else `scale`.
- *
- * NOTE: the draws come from a local xoshiro128** whose state is seeded by four words of the
- * executor's Rng, so masks stay reproducible from the seed. Keeping the state in local int32
- * variables lets V8 hold it unboxed; calling `rng.nextU32()` per element costs ~4× more (its
- * uint32 fields are stored as boxed doubles), which made Dropout slower than PyTorch's.
+ * One training forward's key: four words of the executor's Rng (as int32). Every backend draws
+ * exactly these four words per Dropout node per training forward with p > 0, in node order, so
+ * the Rng stays in step across backends.
  */
-function fillMask(mask: Float32Array, threshold: number, scale: number, rng: Rng): void {
-  let [s0, s1, s2, s3] = dropoutStreamState(rng);
-  for (let i = 0; i < mask.length; i++) {
-    const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3, 11);
-    mask[i] = r < threshold ? 0 : scale;
-  }
+export function dropoutKey(rng: Rng): [number, number, number, number] {
+  return [rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0];
 }
 
 /**
- * The state of one forward pass's mask stream: four words of the executor's Rng as int32, never all
- * zero (a fixed point of xoshiro). Backends that draw the mask themselves start from this state.
+ * Element i is dropped when `dropoutBits(i, key) < threshold` (a uint32, so probability p up to
+ * 2⁻³²); the survivors are multiplied by `scale` = 1/(1−p). Where p rounds to 1 (p ≥ 1 − 2⁻³²),
+ * everything is dropped through `scale` = 0: p = 1 zeroes everything, as PyTorch does, rather
+ * than dividing by zero.
  */
-export function dropoutStreamState(rng: Rng): [number, number, number, number] {
-  const s: [number, number, number, number] = [rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0, rng.nextU32() | 0];
-  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
-  return s;
+export function dropoutMaskParams(p: number): { threshold: number; scale: number } {
+  const t = Math.ceil(p * 4294967296);
+  return t >= 4294967296 ? { threshold: 0xffffffff, scale: 0 } : { threshold: t, scale: 1 / (1 - p) };
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
+/**
+ * The 32 random bits of element `i` under key (k0…k3), as a uint32: Jarzynski and Olano's pcg4d
+ * hash ("Hash Functions for GPU Rendering", JCGT 2020) of (i + k3, k0, k1, k2), its fourth word.
+ *
+ * NOTE: a hash of the element's index, not a stream, so a thread or a GPU invocation draws its
+ * element without the ones before it; pcg4d is what that paper recommends for 4-D input, and uses
+ * only 32-bit multiply, add, xor and shift, which WGSL and WebAssembly have (no 64-bit product).
+ * Measured here on 2²⁰ draws: each of the 32 bits within 3.2σ of ½, adjacent elements' top nibbles
+ * and the same element under successive keys independent by χ² (test/unit/engine/dropout-bits.test.ts).
+ * The WGSL (`core/gpu/kernels/dropout.ts`) and WebAssembly (`elementwise.wat`) copies must match
+ * this bit for bit; their tests compare masks exactly.
+ */
+export function dropoutBits(i: number, k0: number, k1: number, k2: number, k3: number): number {
+  let x = (Math.imul((i + k3) | 0, 1664525) + 1013904223) | 0;
+  let y = (Math.imul(k0, 1664525) + 1013904223) | 0;
+  let z = (Math.imul(k1, 1664525) + 1013904223) | 0;
+  let w = (Math.imul(k2, 1664525) + 1013904223) | 0;
+  x = (x + Math.imul(y, w)) | 0;
+  y = (y + Math.imul(z, x)) | 0;
+  z = (z + Math.imul(x, y)) | 0;
+  w = (w + Math.imul(y, z)) | 0;
+  x ^= x >>> 16;
+  y ^= y >>> 16;
+  z ^= z >>> 16;
+  w ^= w >>> 16;
+  x = (x + Math.imul(y, w)) | 0;
+  y = (y + Math.imul(z, x)) | 0;
+  z = (z + Math.imul(x, y)) | 0;
+  w = (w + Math.imul(y, z)) | 0;
+  return w >>> 0;
 }

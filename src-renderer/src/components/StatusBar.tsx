@@ -10,11 +10,13 @@ function RunStatus() {
   const runId = useRun((s) => s.runId);
   if (phase === 'idle') return null;
   const device = !backend || backend.startsWith('trained weights') ? undefined : backend.startsWith('WebGPU') ? 'GPU' : 'CPU';
+  // A GPU run names its adapter ("WebGPU · nvidia ampere (…)" → "GPU: nvidia ampere"); the detail stays in the tooltip.
+  const adapter = device === 'GPU' ? backend!.replace(/^WebGPU\s*·\s*/, '').replace(/\s*\(.*$/, '').replace(/\s*·.*$/, '') : '';
   return (
-    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-device={device ?? ''} title={backend ? `Training on ${backend}` : ''}>
+    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-device={device ?? ''} data-adapter={adapter} title={backend ? `Training on ${backend}` : ''}>
       {/* What this run trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
       training: {phase}
-      {device ? ` · ${device}` : ''}
+      {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
     </span>
   );
 }

@@ -69,6 +69,7 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Reshape odd length', 'Reshape', [5, 3, 7, 11], { shape: [21, 11] }, true, 0],
   ['Dropout p = 0.2, 64×128 (the reference stream, bit for bit)', 'Dropout', [64, 128], { p: 0.2 }, true, 0],
   ['Dropout p = 0.5, odd length', 'Dropout', [3, 7, 11], { p: 0.5 }, true, 0],
+  ['Dropout p = 0.3, 63×1041 (split across threads, a tail of 3)', 'Dropout', [63, 1041], { p: 0.3 }, true, 0],
   ['Dropout p = 1 (all zero)', 'Dropout', [4, 9], { p: 1 }, true, 0],
   ['Dropout p = 0 (identity)', 'Dropout', [4, 9], { p: 0 }, true, 0],
   ['Dropout eval (identity)', 'Dropout', [64, 128], { p: 0.2 }, false, 0],

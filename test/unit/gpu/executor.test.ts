@@ -154,6 +154,22 @@ function batch(g: GraphIR, seed: number, size = BATCH): Record<string, Float32Ar
   return out;
 }
 
+/**
+ * The classifier with three Dropouts: p = 0.3 after the LeakyReLU, p = 0.5 on the 9-wide Tanh
+ * (odd sizes: 13×17 and 13×9 elements), and p = 0 (the identity, which draws nothing).
+ */
+function withDropouts(): GraphIR {
+  const g = classifier();
+  const insert = (id: string, after: string, p: number): void => {
+    for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === after ? id : i));
+    g.nodes.splice(g.nodes.findIndex((n) => n.id === after) + 1, 0, { id, op: 'Dropout', attrs: { p }, inputs: [after] });
+  };
+  insert('d1', 'a2', 0.3);
+  insert('d2', 'a3', 0.5);
+  insert('d0', 'fc1', 0);
+  return g;
+}
+
 function load(cpu: CompiledGraph, gpu: GpuGraph, data: Record<string, Float32Array>): void {
   for (const [name, a] of Object.entries(data)) {
     cpu.input(name).data.set(a);
@@ -286,12 +302,12 @@ describe('GPU executor vs the CPU executor', () => {
   it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL), and RMSprop', async () => {
     const g = classifier();
     g.nodes.splice(3, 0, { id: 'sp', op: 'Softplus', attrs: {}, inputs: ['fc1'] });
-    g.nodes.push({ id: 'drop', op: 'Dropout', attrs: {}, inputs: ['fc4'] });
-    expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Dropout (drop)']);
+    g.nodes.push({ id: 'z', op: 'Noise', attrs: {}, inputs: ['fc4'] });
+    expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Noise (z)']);
     const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GpuError);
     expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
-    expect((err as GpuError).message).toContain('Softplus (sp), Dropout (drop)');
+    expect((err as GpuError).message).toContain('Softplus (sp), Noise (z)');
     const gpu = await compileGpuGraph(classifier(), { batchSize: 4, gpu: ctx, seed: 1 });
     expect(() => createGpuOptimizer(ctx, { kind: 'rmsprop', lr: 0.01 }, gpu.params)).toThrow(/rmsprop optimizer has no GPU update/);
   });
@@ -306,6 +322,35 @@ describe('GPU executor vs the CPU executor', () => {
   it('BatchNorm on [N, C, H, W] after Conv2d (C = 3, 7×5), N = 5: the same', () => batchNormParity(bnCnn(), 5), 60_000);
   it('BatchNorm with one value per channel (N = 1 on [N, C]): the biased variance for the running one, as the CPU', () => batchNormParity(bnMlp(), 1), 60_000);
 
+  it('Dropout draws the CPU\'s masks (bit for bit) step after step; eval mode is the identity; a training-mode forward draws too', async () => {
+    const graph = withDropouts();
+    const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 5 });
+    const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 5 });
+    const zeros = (a: ArrayLike<number>): string => Array.from(a, (v) => (v === 0 ? '0' : '1')).join('');
+    const masks = new Set<string>();
+    for (const seed of [11, 12, 13]) {
+      load(cpu, gpu, batch(graph, seed));
+      const want = cpu.forward(true);
+      cpu.backward();
+      await expectStepLike(cpu, gpu, want, await gpu.trainStep(), true);
+      // The masks themselves: the same elements dropped (Tanh and LeakyReLU outputs are not 0 here).
+      for (const id of ['d1', 'd2']) {
+        const got = zeros(await gpu.read(id));
+        expect(got, `${id} after batch ${seed}`).toBe(zeros(cpu.output(id).data));
+        masks.add(got);
+      }
+    }
+    expect(masks.size).toBe(6); // a new mask every step, per node
+    const dropped = [...masks].join('').split('').filter((c) => c === '0').length / [...masks].join('').length;
+    expect(dropped).toBeGreaterThan(0.25); // (0.3·221 + 0.5·117)/338 ≈ 0.37 expected
+    expect(dropped).toBeLessThan(0.5);
+    load(cpu, gpu, batch(graph, 21));
+    await expectStepLike(cpu, gpu, cpu.forward(false), await gpu.forward(), false);
+    expect(await gpu.read('d1')).toEqual(await gpu.read('a2'));
+    await expectStepLike(cpu, gpu, cpu.forward(true), await gpu.forward(true), false);
+    expect(zeros(await gpu.read('d2'))).toBe(zeros(cpu.output('d2').data));
+  }, 60_000);
+
   /**
    * Name, graph, optimizer, and the parameters whose final values are not compared: those whose
    * gradient is zero in exact arithmetic (a bias feeding a BatchNorm, which subtracts any
@@ -318,6 +363,7 @@ describe('GPU executor vs the CPU executor', () => {
     ['Adam (AMSGrad, L2 decay)', classifier, { kind: 'adam', lr: 2e-2, amsgrad: true, weightDecay: 1e-3 }],
     ['AdamW', regressor, { kind: 'adamw', lr: 1e-2 }],
     ['SGD', multiLabel, { kind: 'sgd', lr: 0.5 }],
+    ['Adam with Dropout (the same masks every step)', withDropouts, { kind: 'adam', lr: 1e-2 }],
     ['Adam on the CNN', cnn, { kind: 'adam', lr: 1e-2 }],
     ['Adam on the BatchNorm CNN', bnCnn, { kind: 'adam', lr: 1e-2 }, ['conv1.bias', 'conv2.bias']],
   ];

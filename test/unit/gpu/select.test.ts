@@ -21,9 +21,10 @@ function acquirer(available: 'real' | 'fallback' | 'none'): AcquireGpu & { calls
   return Object.assign(f, { calls });
 }
 
-function withDropout(): GraphIR {
+/** With a GAN's noise source, which has no GPU kernel (GAN training runs on the CPU). */
+function withNoise(): GraphIR {
   const g = twoMoonsGraph();
-  g.nodes.push({ id: 'drop', op: 'Dropout', attrs: { p: 0.1 }, inputs: ['fc3'] });
+  g.nodes.push({ id: 'z', op: 'Noise', attrs: {}, inputs: ['fc3'] });
   return g;
 }
 
@@ -39,7 +40,7 @@ describe('chooseGpu', () => {
 
   it('auto on a model the GPU cannot run: the CPU without touching the device', async () => {
     const a = acquirer('real');
-    expect(await chooseGpu(withDropout(), 'auto', a)).toBeNull();
+    expect(await chooseGpu(withNoise(), 'auto', a)).toBeNull();
     const clipped = twoMoonsGraph({ gradClip: { kind: 'norm', maxNorm: 1 } });
     expect(await chooseGpu(clipped, 'auto', a)).toBeNull();
     expect(a.calls).toEqual([]);
@@ -51,7 +52,7 @@ describe('chooseGpu', () => {
     expect(a.calls).toEqual([]);
     expect(await chooseGpu(twoMoonsGraph(), 'gpu', a)).toBe(device);
     expect(a.calls).toEqual([true]);
-    await expect(chooseGpu(withDropout(), 'gpu', a)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('Dropout (drop)') });
+    await expect(chooseGpu(withNoise(), 'gpu', a)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('Noise (z)') });
     await expect(chooseGpu(twoMoonsGraph({ optimizer: { kind: 'rmsprop', lr: 0.01 } }), 'gpu', a)).rejects.toMatchObject({ message: expect.stringContaining('RMSprop') });
     await expect(chooseGpu(twoMoonsGraph(), 'gpu', acquirer('none'))).rejects.toMatchObject({ code: 'E_GPU_UNAVAILABLE' });
     await expect(chooseGpu(twoMoonsGraph(), 'gpu', undefined)).rejects.toMatchObject({ code: 'E_GPU_UNAVAILABLE' });

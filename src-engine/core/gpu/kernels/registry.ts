@@ -7,6 +7,7 @@
 import { ACTIVATION_OP_KERNELS } from './activations';
 import { batchNormKernel } from './batch-norm';
 import { conv2dKernel } from './conv';
+import { dropoutKernel } from './dropout';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
 import { maxPool2dKernel } from './pool';
@@ -24,6 +25,7 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Conv2d: conv2dKernel,
   MaxPool2d: maxPool2dKernel,
   BatchNorm: batchNormKernel,
+  Dropout: dropoutKernel,
   ...ACTIVATION_OP_KERNELS,
   CrossEntropyLoss: crossEntropyKernel,
   MSELoss: mseKernel,

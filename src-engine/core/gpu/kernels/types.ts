@@ -5,6 +5,7 @@
  * dispatch once per compiled graph and batch size through `prepare`, and a step only encodes them.
  */
 import type { Attrs } from '../../../base/ir/types';
+import type { Rng } from '../../../base/rng';
 import type { GpuContext, GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
 
@@ -36,6 +37,12 @@ export interface GpuKernelArgs {
    * label out of range) writes `[1, value]` there, and the step fails with the op's coded error.
    */
   readonly status: GpuTensor;
+  /**
+   * The host mirror's stream that training forwards draw from (Dropout's keys): the CPU
+   * executor's, so a kernel that draws what the op file draws, in `beforeForward`, keeps the two
+   * backends in step.
+   */
+  readonly rng: Rng;
 }
 
 /** The dispatches of one node, in the order they run. */
@@ -52,6 +59,12 @@ export interface GpuNodeDispatches {
    * backwards do.
    */
   backward: GpuDispatch[];
+  /**
+   * Called before each forward (training or eval) is encoded, in node order: a kernel whose
+   * uniforms change per step (Dropout's key) rewrites them here, drawing from `rng` exactly what
+   * the op file's forward draws in that mode.
+   */
+  beforeForward?(training: boolean): void;
 }
 
 /** One op's GPU kernels. */

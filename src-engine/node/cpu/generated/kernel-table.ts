@@ -81,8 +81,8 @@ export interface KernelArgs {
   colSums: { dy: number; xh: number; rows: number; cols: number; db: number; ddot: number; j0: number; j1: number };
   /** `elementwise.sigmoidBackward(y: i32, dy: i32, dx: i32, i0: i32, i1: i32)` */
   sigmoidBackward: { y: number; dy: number; dx: number; i0: number; i1: number };
-  /** `elementwise.dropoutForward(x: i32, y: i32, mask: i32, n: i32, s0: i32, s1: i32, s2: i32, s3: i32, threshold: f64, scale: f32)` */
-  dropoutForward: { x: number; y: number; mask: number; n: number; s0: number; s1: number; s2: number; s3: number; threshold: number; scale: number };
+  /** `elementwise.dropoutForward(x: i32, y: i32, mask: i32, i0: i32, i1: i32, k0: i32, k1: i32, k2: i32, k3: i32, threshold: i32, scale: f32)` */
+  dropoutForward: { x: number; y: number; mask: number; i0: number; i1: number; k0: number; k1: number; k2: number; k3: number; threshold: number; scale: number };
   /** `elementwise.accumulate(src: i32, scale: i32, dst: i32, i0: i32, i1: i32, assign: i32)` */
   accumulate: { src: number; scale: number; dst: number; i0: number; i1: number; assign: number };
   /** `elementwise.layerNormForward(x: i32, y: i32, xhat: i32, invStd: i32, gamma: i32, beta: i32, d: i32, r0: i32, r1: i32, eps: f64)` */
@@ -346,10 +346,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     id: 22,
     name: 'dropoutForward',
     qualified: 'elementwise.dropoutForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 's0', type: 'i32' }, { name: 's1', type: 'i32' }, { name: 's2', type: 'i32' }, { name: 's3', type: 'i32' }, { name: 'threshold', type: 'f64' }, { name: 'scale', type: 'f32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'k0', type: 'i32' }, { name: 'k1', type: 'i32' }, { name: 'k2', type: 'i32' }, { name: 'k3', type: 'i32' }, { name: 'threshold', type: 'i32' }, { name: 'scale', type: 'f32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.mask; r[i + 3] = a.n; r[i + 4] = a.s0; r[i + 5] = a.s1; r[i + 6] = a.s2; r[i + 7] = a.s3; r[i + 8] = a.threshold; r[i + 9] = a.scale; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.mask; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.k0; r[i + 6] = a.k1; r[i + 7] = a.k2; r[i + 8] = a.k3; r[i + 9] = a.threshold; r[i + 10] = a.scale; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   accumulate: {
     id: 23,

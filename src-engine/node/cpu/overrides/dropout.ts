@@ -1,18 +1,18 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
-import { dropout, dropoutStreamState } from '../../../core/ops/dropout';
+import { dropout, dropoutKey, dropoutMaskParams } from '../../../core/ops/dropout';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
+import { partsFor } from '../functions';
 import { accumulator } from './shape-ops';
 
 /**
- * Dropout with the mask drawn in WebAssembly from the op file's stream (the same xoshiro128**
- * state, element by element), so masks are the reference backend's bit for bit; the backward is
- * the f32x4 `dx += dy·mask`. Eval mode and p = 0 forward as the op file (a copy).
- *
- * NOTE: the mask stream is sequential, so the forward runs on the calling thread only.
+ * Dropout with the mask drawn in WebAssembly from the op file's counter-based hash (the same key,
+ * element by element, four lanes at a time), so masks are the reference backend's bit for bit and
+ * the forward splits across threads; the backward is the f32x4 `dx += dy·mask`. Eval mode and
+ * p = 0 forward as the op file (a copy).
  */
 export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
-  const forward = cpu.kernel('dropoutForward');
+  const forward = cpu.kernel('dropoutForward', { range: ['i0', 'i1'], align: 4 });
   const accumulateInto = accumulator(cpu);
   return {
     assignsFreshGradients: true,
@@ -20,14 +20,14 @@ export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
       const p = floatAttr(ctx.attrs, 'p');
       if (!ctx.training || p === 0) return dropout.forward(ctx);
       const n = ctx.inputs[0].data.length;
-      const [s0, s1, s2, s3] = dropoutStreamState(ctx.rng);
-      // NOTE: p = 1 zeroes everything (as the op file and PyTorch) rather than dividing by zero.
-      const scale = p >= 1 ? 0 : 1 / (1 - p);
+      const { threshold, scale } = dropoutMaskParams(p);
+      const [k0, k1, k2, k3] = dropoutKey(ctx.rng);
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Dropout input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Dropout output', false, true);
         const mask = cpu.addressOf(ctx.workspace.mask.data, n, 'Dropout mask', false, true);
-        forward.call({ x, y, mask, n, s0, s1, s2, s3, threshold: p * 4294967296, scale });
+        // NOTE: the kernel compares unsigned; `threshold | 0` is the same 32 bits as an i32 argument.
+        forward.run({ x, y, mask, i0: 0, i1: n, k0, k1, k2, k3, threshold: threshold | 0, scale }, partsFor(n, cpu.threads));
       } finally {
         cpu.unstage();
       }
