@@ -7,10 +7,12 @@
 import { ACTIVATION_OP_KERNELS } from './activations';
 import { batchNormKernel } from './batch-norm';
 import { conv2dKernel } from './conv';
+import { convTranspose2dKernel } from './conv-transpose';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
-import { maxPool2dKernel } from './pool';
+import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
 import type { GpuOpKernel } from './types';
+import { upsampleKernel } from './upsample';
 import { viewKernel } from './views';
 
 /** Input: the executor writes each batch into its output; nothing to dispatch. */
@@ -22,7 +24,11 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Reshape: viewKernel,
   Linear: linearKernel,
   Conv2d: conv2dKernel,
+  ConvTranspose2d: convTranspose2dKernel,
   MaxPool2d: maxPool2dKernel,
+  AvgPool2d: avgPool2dKernel,
+  GlobalAvgPool: globalAvgPoolKernel,
+  Upsample: upsampleKernel,
   BatchNorm: batchNormKernel,
   ...ACTIVATION_OP_KERNELS,
   CrossEntropyLoss: crossEntropyKernel,
