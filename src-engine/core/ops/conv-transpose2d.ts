@@ -1,7 +1,8 @@
 import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
 import type { Attrs, InitKind, OpDef } from './types';
 
-interface Plan {
+/** Geometry of a ConvTranspose2d on one input shape (shared with the GPU kernel). */
+export interface ConvTransposePlan {
   n: number;
   inC: number;
   h: number;
@@ -17,7 +18,7 @@ interface Plan {
   outW: number;
 }
 
-function plan(inputShape: readonly number[], attrs: Attrs): Plan {
+export function convTranspose2dPlan(inputShape: readonly number[], attrs: Attrs): ConvTransposePlan {
   const [n, inC, h, w] = inputShape;
   const k = pairAttr(attrs, 'kernelSize');
   const s = pairAttr(attrs, 'stride');
@@ -77,7 +78,7 @@ export const convTranspose2d: OpDef = {
   inferShape({ inputs, attrs }) {
     const bad = expectImage('ConvTranspose2d', inputs[0]);
     if (bad) return bad;
-    const c = plan(inputs[0], attrs);
+    const c = convTranspose2dPlan(inputs[0], attrs);
     if (c.inC % c.groups !== 0 || c.outC % c.groups !== 0) {
       return fail(ShapeCode.ATTR_RANGE, `ConvTranspose2d groups=${c.groups} must divide both the input channels (${c.inC}) and outChannels (${c.outC}).`);
     }
@@ -95,7 +96,7 @@ export const convTranspose2d: OpDef = {
     return ok([c.n, c.outC, c.outH, c.outW]);
   },
   params({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = convTranspose2dPlan(inputs[0], attrs);
     const rf = c.k[0] * c.k[1];
     // PyTorch computes fans from weight [inC, outC/groups, kH, kW]: fanIn = (outC/groups)·kH·kW, fanOut = inC·kH·kW.
     const fanIn = (c.outC / c.groups) * rf;
@@ -106,16 +107,16 @@ export const convTranspose2d: OpDef = {
     return specs;
   },
   workspace({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = convTranspose2dPlan(inputs[0], attrs);
     return [{ name: 'cols', shape: [(c.outC / c.groups) * c.k[0] * c.k[1], c.h * c.w] }];
   },
   flops({ inputs, attrs }) {
-    const c = plan(inputs[0], attrs);
+    const c = convTranspose2dPlan(inputs[0], attrs);
     return 2 * c.inC * c.h * c.w * (c.outC / c.groups) * c.k[0] * c.k[1];
   },
   forward({ inputs, output, params, workspace, attrs, backend }) {
     const x = inputs[0];
-    const c = plan(x.shape, attrs);
+    const c = convTranspose2dPlan(x.shape, attrs);
     const icg = c.inC / c.groups;
     const ocg = c.outC / c.groups;
     const rows = ocg * c.k[0] * c.k[1];
@@ -145,7 +146,7 @@ export const convTranspose2d: OpDef = {
   },
   backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
     const x = inputs[0];
-    const c = plan(x.shape, attrs);
+    const c = convTranspose2dPlan(x.shape, attrs);
     const icg = c.inC / c.groups;
     const ocg = c.outC / c.groups;
     const rows = ocg * c.k[0] * c.k[1];

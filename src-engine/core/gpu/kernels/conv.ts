@@ -10,13 +10,19 @@
  * - `dW += …`: per weight, the sum over the batch and the output positions of `x·dy`;
  * - `db += …`: per output channel, the sum of `dy`.
  *
+ * The four shaders are also ConvTranspose2d's (`conv-transpose.ts`), which is Conv2d's adjoint:
+ * its forward is the `dx` gather (writing, with a bias), its `dx` is the forward (adding, without
+ * one), its `dW` is this `dW` with the image and the gradient swapped. So each shader takes a bias
+ * (`hasBias`) and whether it adds into or overwrites what it writes (`accumulate`) as uniforms,
+ * and both ops share one pipeline per shader.
+ *
  * NOTE: the direct form, not an implicit GEMM: simple enough for software adapters (SwiftShader
  * compiles it in well under a second) and exact in what it sums; its `dW` sums N·outH·outW terms
  * in one invocation, which is slow on a real GPU for large batches. The implicit-GEMM variant
  * (tiles of the unfolded image in workgroup memory) is the next step once a real GPU can measure it.
  */
 import { conv2dPlan } from '../../ops/conv2d';
-import { GpuError } from '../context';
+import { GpuError, type GpuContext } from '../context';
 import type { GpuDispatch } from '../gemm';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
@@ -28,7 +34,7 @@ const PARAMS = `struct Params {
   kh: u32, kw: u32, sh: u32, sw: u32,
   ph: u32, pw: u32, dh: u32, dw: u32,
   xOff: u32, wOff: u32, bOff: u32, yOff: u32,
-  hasBias: u32, rowStride: u32, total: u32, _pad: u32,
+  hasBias: u32, rowStride: u32, total: u32, accumulate: u32,
 }`;
 
 const INDEX = `let i = gid.y * P.rowStride + gid.x;
@@ -36,7 +42,7 @@ const INDEX = `let i = gid.y * P.rowStride + gid.x;
   let cg = P.c / P.groups;
   let og = P.oc / P.groups;`;
 
-// Y[n, o, y, x] = b[o] + Σ_{ci < cg, ky, kx} X[n, g·cg + ci, y·sh − ph + ky·dh, x·sw − pw + kx·dw] · W[o, ci, ky, kx]
+// Y[n, o, y, x] (+)= b[o] + Σ_{ci < cg, ky, kx} X[n, g·cg + ci, y·sh − ph + ky·dh, x·sw − pw + kx·dw] · W[o, ci, ky, kx]
 const FORWARD = `${PARAMS}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> W: array<f32>;
@@ -66,16 +72,19 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   if (P.hasBias != 0u) { acc = acc + B[P.bOff + o]; }
+  if (P.accumulate != 0u) { acc = Y[P.yOff + i] + acc; }
   Y[P.yOff + i] = acc;
 }
 `;
 
-// dX[n, c, y, x] += Σ_{o in c's group, ky, kx : (y + ph − ky·dh) = oy·sh, (x + pw − kx·dw) = ox·sw} W[o, c − g·cg, ky, kx] · dY[n, o, oy, ox]
+// dX[n, c, y, x] (+)= b[c] + Σ_{o in c's group, ky, kx : (y + ph − ky·dh) = oy·sh, (x + pw − kx·dw) = ox·sw} W[o, c − g·cg, ky, kx] · dY[n, o, oy, ox]
+// (Conv2d: adding, no bias; ConvTranspose2d's forward: writing, with its bias.)
 const BACKWARD_INPUT = `${PARAMS}
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> W: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
+@group(0) @binding(4) var<uniform> P: Params;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${INDEX}
@@ -104,7 +113,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       }
     }
   }
-  DX[P.xOff + i] = DX[P.xOff + i] + acc;
+  if (P.hasBias != 0u) { acc = acc + B[P.bOff + c]; }
+  if (P.accumulate != 0u) { acc = DX[P.xOff + i] + acc; }
+  DX[P.xOff + i] = acc;
 }
 `;
 
@@ -159,6 +170,54 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
+/**
+ * A convolution as the shaders see it: the image `[n, c, h, w]` the windows slide over, the
+ * output `[n, oc, oh, ow]` with one value per window, the weight `[oc, c/groups, kh, kw]`.
+ * (ConvTranspose2d passes its output as the image and its input as the output.)
+ */
+export interface ConvShape {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oc: number;
+  oh: number;
+  ow: number;
+  groups: number;
+  k: readonly [number, number];
+  s: readonly [number, number];
+  p: readonly [number, number];
+  d: readonly [number, number];
+}
+
+/** Which shader: forward (per output), `dx` gather (per image element), `dW` (per weight), `db` (per output channel). */
+export type ConvPass = 'fwd' | 'dx' | 'dw' | 'db';
+
+const SHADERS: Record<ConvPass, string> = { fwd: FORWARD, dx: BACKWARD_INPUT, dw: BACKWARD_WEIGHT, db: BACKWARD_BIAS };
+
+/** What one conv dispatch reads and writes; offsets in elements. */
+export interface ConvBinding {
+  /** The storage buffers in the shader's binding order (fwd: X, W, B, Y; dx: DY, W, B, DX; dw: X, DY, DW; db: DY, DB). */
+  buffers: readonly GPUBuffer[];
+  /** Offsets of the image, the weight, the bias and the output, as the shader names them (xOff, wOff, bOff, yOff). */
+  offsets: readonly [number, number, number, number];
+  /** Elements written: one invocation each. */
+  total: number;
+  /** Add the bias (fwd, dx). */
+  hasBias: boolean;
+  /** Add into what it writes instead of overwriting it (fwd, dx; dw and db always add). */
+  accumulate: boolean;
+  flops?: number;
+}
+
+/** One dispatch of a conv shader over `shape` (pipeline `conv2d:<pass>`, shared by Conv2d and ConvTranspose2d). */
+export function convDispatch(ctx: GpuContext, pass: ConvPass, shape: ConvShape, b: ConvBinding): GpuDispatch {
+  const { workgroups, rowStride } = grid1d(ctx, b.total);
+  const geometry = [shape.n, shape.c, shape.h, shape.w, shape.oc, shape.oh, shape.ow, shape.groups, shape.k[0], shape.k[1], shape.s[0], shape.s[1], shape.p[0], shape.p[1], shape.d[0], shape.d[1]];
+  const u = words([...geometry, ...b.offsets, b.hasBias ? 1 : 0, rowStride, b.total, b.accumulate ? 1 : 0]);
+  return bindDispatch(ctx, `conv2d:${pass}`, () => SHADERS[pass], b.buffers, u, workgroups, b.flops ?? 0);
+}
+
 export const conv2dKernel: GpuOpKernel = {
   prepare({ ctx, nodeId, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs }) {
     const c = conv2dPlan(inputShapes[0], attrs);
@@ -166,31 +225,31 @@ export const conv2dKernel: GpuOpKernel = {
     const w = params.weight;
     const b = params.bias;
     if (!w) throw new GpuError('E_GPU_BAD_ARGS', `Conv2d ${nodeId}: no weight on the device.`);
-    const geometry = [c.n, c.inC, c.h, c.w, c.outC, c.outH, c.outW, c.groups, c.k[0], c.k[1], c.s[0], c.s[1], c.p[0], c.p[1], c.d[0], c.d[1]];
-    /** Uniform words: the geometry, then offsets (x, W, b, y-or-dy), whether there is a bias, the grid. */
-    const uniforms = (total: number, offsets: [number, number, number, number]) => {
-      const { workgroups, rowStride } = grid1d(ctx, total);
-      return { workgroups, words: words([...geometry, ...offsets, b ? 1 : 0, rowStride, total, 0]) };
-    };
-    const fwd = uniforms(output.length, [x.offset, w.offset, b?.offset ?? 0, output.offset]);
+    const shape: ConvShape = { n: c.n, c: c.inC, h: c.h, w: c.w, oc: c.outC, oh: c.outH, ow: c.outW, groups: c.groups, k: c.k, s: c.s, p: c.p, d: c.d };
     // Without a bias, W stands in for B's binding (never read: hasBias is 0).
-    const forward = [bindDispatch(ctx, 'conv2d:fwd', () => FORWARD, [x.buffer, w.buffer, (b ?? w).buffer, output.buffer], fwd.words, fwd.workgroups, 2 * output.length * (c.inC / c.groups) * c.k[0] * c.k[1])];
+    const forward = [
+      convDispatch(ctx, 'fwd', shape, {
+        buffers: [x.buffer, w.buffer, (b ?? w).buffer, output.buffer],
+        offsets: [x.offset, w.offset, b?.offset ?? 0, output.offset],
+        total: output.length,
+        hasBias: !!b,
+        accumulate: false,
+        flops: 2 * output.length * (c.inC / c.groups) * c.k[0] * c.k[1],
+      }),
+    ];
     const backward: GpuDispatch[] = [];
     if (dOutput) {
       const dx = dInputs[0];
       if (dx) {
-        const u = uniforms(dx.length, [dx.offset, w.offset, 0, dOutput.offset]);
-        backward.push(bindDispatch(ctx, 'conv2d:dx', () => BACKWARD_INPUT, [dOutput.buffer, w.buffer, dx.buffer], u.words, u.workgroups));
+        backward.push(convDispatch(ctx, 'dx', shape, { buffers: [dOutput.buffer, w.buffer, w.buffer, dx.buffer], offsets: [dx.offset, w.offset, 0, dOutput.offset], total: dx.length, hasBias: false, accumulate: true }));
       }
       const dw = dParams.weight;
       if (dw) {
-        const u = uniforms(dw.length, [x.offset, dw.offset, 0, dOutput.offset]);
-        backward.push(bindDispatch(ctx, 'conv2d:dw', () => BACKWARD_WEIGHT, [x.buffer, dOutput.buffer, dw.buffer], u.words, u.workgroups));
+        backward.push(convDispatch(ctx, 'dw', shape, { buffers: [x.buffer, dOutput.buffer, dw.buffer], offsets: [x.offset, dw.offset, 0, dOutput.offset], total: dw.length, hasBias: false, accumulate: true }));
       }
       const db = dParams.bias;
       if (db) {
-        const u = uniforms(db.length, [0, 0, db.offset, dOutput.offset]);
-        backward.push(bindDispatch(ctx, 'conv2d:db', () => BACKWARD_BIAS, [dOutput.buffer, db.buffer], u.words, u.workgroups));
+        backward.push(convDispatch(ctx, 'db', shape, { buffers: [dOutput.buffer, db.buffer], offsets: [0, 0, db.offset, dOutput.offset], total: db.length, hasBias: false, accumulate: true }));
       }
     }
     return { forward, backward };

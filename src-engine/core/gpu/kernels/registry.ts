@@ -7,11 +7,13 @@
 import { ACTIVATION_OP_KERNELS } from './activations';
 import { batchNormKernel } from './batch-norm';
 import { conv2dKernel } from './conv';
+import { convTranspose2dKernel } from './conv-transpose';
 import { dropoutKernel } from './dropout';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
-import { maxPool2dKernel } from './pool';
+import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
 import type { GpuOpKernel } from './types';
+import { upsampleKernel } from './upsample';
 import { viewKernel } from './views';
 
 /** Input: the executor writes each batch into its output; nothing to dispatch. */
@@ -23,7 +25,11 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Reshape: viewKernel,
   Linear: linearKernel,
   Conv2d: conv2dKernel,
+  ConvTranspose2d: convTranspose2dKernel,
   MaxPool2d: maxPool2dKernel,
+  AvgPool2d: avgPool2dKernel,
+  GlobalAvgPool: globalAvgPoolKernel,
+  Upsample: upsampleKernel,
   BatchNorm: batchNormKernel,
   Dropout: dropoutKernel,
   ...ACTIVATION_OP_KERNELS,
