@@ -171,6 +171,7 @@ export async function kernelParity(ctx: GpuContext, c: ParityCase): Promise<Reco
       dInputs: [gdx],
       workspace: (name, length) => ctx.createTensor(length, name),
       status: ctx.createTensor(2, 'status'),
+      rng: new Rng(1),
     }),
   );
   expect(d.backward.length, `${c.op}: backward dispatches`).toBeGreaterThan(0);
