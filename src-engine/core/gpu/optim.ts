@@ -1,14 +1,15 @@
 /// <reference types="@webgpu/types" />
 /**
- * The optimizers' updates on the GPU: SGD (momentum, Nesterov, L2 decay) and Adam/AdamW
- * (AMSGrad), with the update rules of `core/optim/sgd.ts` and `core/optim/adam.ts` (PyTorch's),
+ * The optimizers' updates on the GPU: SGD (momentum, Nesterov, L2 decay), Adam/AdamW (AMSGrad)
+ * and RMSprop (centered, momentum, L2 decay), with the update rules of `core/optim/sgd.ts`,
+ * `core/optim/adam.ts` and `core/optim/rmsprop.ts` (PyTorch's),
  * one elementwise dispatch per parameter. The hyperparameters that change per step (learning
  * rate, bias corrections) are computed on the CPU in float64, as the CPU optimizers do, and
  * written to each dispatch's uniforms before the step is submitted; the elementwise math runs in
  * float32.
  *
  * The state's layout and names are the CPU optimizers' (`momentumBuffer`; `expAvg`,
- * `expAvgSq`, `maxExpAvgSq`, keyed by `paramKey`), so a snapshot read back from the GPU loads
+ * `expAvgSq`, `maxExpAvgSq`; `squareAvg`, `gradAvg`, keyed by `paramKey`), so a snapshot read back from the GPU loads
  * into a CPU optimizer: a run can go on on the CPU after the device is lost.
  */
 import type { OptimizerConfig } from '../../base/ir/types';
@@ -96,16 +97,51 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 `;
 }
 
-/**
- * A GPU optimizer for `cfg` over `params`, its slots allocated (zeroed) now.
- *
- * @throws GpuError `E_GPU_NO_KERNEL` for an optimizer without a GPU update (RMSprop so far).
- */
+function rmspropShader(centered: boolean, momentum: boolean): string {
+  return `struct Params { n: u32, wOff: u32, gOff: u32, sOff: u32, aOff: u32, bOff: u32, rowStride: u32, _a: u32,
+  lr: f32, alpha: f32, eps: f32, mu: f32, wd: f32, _b: u32, _c: u32, _d: u32, }
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+@group(0) @binding(2) var<storage, read_write> S: array<f32>;
+${centered ? '@group(0) @binding(3) var<storage, read_write> A: array<f32>;' : ''}
+${momentum ? `@group(0) @binding(${centered ? 4 : 3}) var<storage, read_write> B: array<f32>;` : ''}
+@group(0) @binding(${2 + Number(centered) + Number(momentum) + 1}) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let w = W[P.wOff + i];
+  let g = G[P.gOff + i] + P.wd * w;
+  let sq = P.alpha * S[P.sOff + i] + (1.0 - P.alpha) * g * g;
+  S[P.sOff + i] = sq;
+  var s = sq;
+  ${centered ? 'let ga = P.alpha * A[P.aOff + i] + (1.0 - P.alpha) * g; A[P.aOff + i] = ga; s = s - ga * ga;' : ''}
+  let avg = sqrt(s) + P.eps;
+  ${momentum ? 'let b = P.mu * B[P.bOff + i] + g / avg; B[P.bOff + i] = b; W[P.wOff + i] = w - P.lr * b;' : 'W[P.wOff + i] = w - (P.lr * g) / avg;'}
+}
+`;
+}
+
+/** The state slots of `cfg`'s optimizer, by the CPU optimizers' names. */
+function slotNamesOf(cfg: OptimizerConfig): string[] {
+  switch (cfg.kind) {
+    case 'sgd':
+      return (cfg.momentum ?? 0) !== 0 ? ['momentumBuffer'] : [];
+    case 'adam':
+      return cfg.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'];
+    case 'adamw':
+      return ['expAvg', 'expAvgSq'];
+    case 'rmsprop':
+      return ['squareAvg', ...(cfg.centered ? ['gradAvg'] : []), ...((cfg.momentum ?? 0) > 0 ? ['momentumBuffer'] : [])];
+    default:
+      throw new GpuError('E_GPU_NO_KERNEL', `The ${(cfg as { kind: string }).kind} optimizer has no GPU update.`);
+  }
+}
+
+/** A GPU optimizer for `cfg` over `params`, its slots allocated (zeroed) now. */
 export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params: readonly GpuOptimParam[]): GpuOptimizer {
   checkHyper('lr', cfg.lr, cfg.lr >= 0);
-  const slotNames =
-    cfg.kind === 'sgd' ? ((cfg.momentum ?? 0) !== 0 ? ['momentumBuffer'] : []) : cfg.kind === 'adam' || cfg.kind === 'adamw' ? (cfg.kind === 'adam' && cfg.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']) : null;
-  if (slotNames === null) throw new GpuError('E_GPU_NO_KERNEL', `The ${cfg.kind} optimizer has no GPU update yet (the GPU has SGD, Adam and AdamW); train on the CPU or pick one of those.`);
+  const slotNames = slotNamesOf(cfg);
   const slots = params.map((p) => Object.fromEntries(slotNames.map((n) => [n, ctx.createTensor(p.value.length, `${p.nodeId}.${p.name}.${n}`)])));
   let steps = 0;
   const opt = { kind: cfg.kind, lr: cfg.lr } as { kind: OptimizerConfig['kind']; lr: number };
@@ -161,8 +197,35 @@ export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params
       const bufs = [p.value.buffer, p.grad.buffer, s.expAvg.buffer, s.expAvgSq.buffer, ...(amsgrad ? [s.maxExpAvgSq.buffer] : [])];
       return { d: bindUpdatableDispatch(ctx, `adam:${amsgrad ? 'ams' : 'plain'}`, () => adamShader(amsgrad), bufs, hyperWords(p, p.value.length, rowStride, i), workgroups), p, n: p.value.length, rowStride };
     });
+  } else if (cfg.kind === 'rmsprop') {
+    const alpha = cfg.alpha ?? 0.99;
+    const eps = cfg.eps ?? 1e-8;
+    const momentum = cfg.momentum ?? 0;
+    const wd = cfg.weightDecay ?? 0;
+    const centered = cfg.centered === true;
+    checkHyper('alpha', alpha, alpha >= 0);
+    checkHyper('eps', eps, eps >= 0);
+    checkHyper('momentum', momentum, momentum >= 0);
+    checkHyper('weightDecay', wd, wd >= 0);
+    hyperWords = (p, n, rowStride, i) => {
+      const s = slots[i];
+      return words([n, p.value.offset, p.grad.offset, s.squareAvg.offset, s.gradAvg?.offset ?? 0, s.momentumBuffer?.offset ?? 0, rowStride], {
+        8: opt.lr,
+        9: alpha,
+        10: eps,
+        11: momentum,
+        12: p.decay ? wd : 0,
+      });
+    };
+    dispatches = params.map((p, i) => {
+      const { workgroups, rowStride } = grid1d(ctx, p.value.length);
+      const s = slots[i];
+      const bufs = [p.value.buffer, p.grad.buffer, s.squareAvg.buffer, ...(centered ? [s.gradAvg.buffer] : []), ...(momentum > 0 ? [s.momentumBuffer.buffer] : [])];
+      const key = `rmsprop:${centered ? 'c' : ''}${momentum > 0 ? 'm' : ''}`;
+      return { d: bindUpdatableDispatch(ctx, key, () => rmspropShader(centered, momentum > 0), bufs, hyperWords(p, p.value.length, rowStride, i), workgroups), p, n: p.value.length, rowStride };
+    });
   } else {
-    throw new GpuError('E_GPU_NO_KERNEL', `The ${cfg.kind} optimizer has no GPU update yet.`);
+    throw new GpuError('E_GPU_NO_KERNEL', `The ${(cfg as { kind: string }).kind} optimizer has no GPU update.`);
   }
 
   return {

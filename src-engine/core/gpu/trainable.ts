@@ -10,6 +10,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../ops/registry';
 import type { CompiledGraph } from '../autodiff/executor';
 import type { TrainableGraph } from '../train/types';
+import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph } from './executor';
 import { createGpuOptimizer, type GpuOptimizer } from './optim';
@@ -30,13 +31,11 @@ export function compileGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): 
   return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuTrainable(graph, opts));
 }
 
-/** Why `graph` cannot train on the GPU (ops without kernels, groups, clipping), or [] when it can. */
+/** Why `graph` cannot train on the GPU (ops without kernels, optimizer groups), or [] when it can. */
 export function gpuTrainingGaps(graph: GraphIR): string[] {
   const t = graph.training;
   const gaps = gpuKernelGaps(graph);
   if (t?.groups?.length) gaps.push('optimizer groups (several optimizers, as in a GAN)');
-  if (t?.gradClip) gaps.push('gradient clipping');
-  if (t?.optimizer.kind === 'rmsprop') gaps.push('the RMSprop optimizer');
   return gaps;
 }
 
@@ -45,7 +44,6 @@ export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Gp
   const t = graph.training;
   if (!t) throw new GpuError('E_GPU_BAD_ARGS', 'The graph has no training settings.');
   if (t.groups?.length) throw new GpuError('E_GPU_NO_KERNEL', 'Optimizer groups (several optimizers, as in a GAN) do not run on the GPU yet; train this model on the CPU.');
-  if (t.gradClip) throw new GpuError('E_GPU_NO_KERNEL', 'Gradient clipping does not run on the GPU yet; turn it off or train on the CPU.');
   const losses = new Set(graph.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id));
   // Whatever the loop's binding may take as the prediction (binding.ts: predictionOutput, the
   // output named logits, or a loss's first input): read back with each step's loss.
@@ -54,7 +52,7 @@ export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Gp
   for (const n of graph.nodes) if (losses.has(n.id) && n.inputs[0]) readback.add(n.inputs[0]);
   for (const id of losses) readback.delete(id);
   const gpu = buildGpuGraph(graph, { ...opts, readback: [...readback].filter((id) => graph.nodes.some((n) => n.id === id)) });
-  const optimizer = createGpuOptimizer(opts.gpu, t.optimizer, gpu.params);
+  const optimizer = withGradClip(opts.gpu, t.gradClip, gpu.params, createGpuOptimizer(opts.gpu, t.optimizer, gpu.params));
   const inputs = graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
   return wrap(gpu, optimizer, inputs, adapterName(opts.gpu.adapter), new Map());
 }
