@@ -7,9 +7,12 @@
 import { ACTIVATION_OP_KERNELS } from './activations';
 import { batchNormKernel } from './batch-norm';
 import { conv2dKernel } from './conv';
+import { addKernel, concatKernel } from './elementwise';
+import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
-import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
+import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
 import { maxPool2dKernel } from './pool';
+import { softmaxKernel } from './softmax';
 import type { GpuOpKernel } from './types';
 import { viewKernel } from './views';
 
@@ -24,10 +27,16 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Conv2d: conv2dKernel,
   MaxPool2d: maxPool2dKernel,
   BatchNorm: batchNormKernel,
+  LayerNorm: layerNormKernel,
+  Softmax: softmaxKernel,
+  Add: addKernel,
+  Concat: concatKernel,
   ...ACTIVATION_OP_KERNELS,
   CrossEntropyLoss: crossEntropyKernel,
   MSELoss: mseKernel,
   BCEWithLogitsLoss: bceWithLogitsKernel,
+  L1Loss: l1LossKernel,
+  HuberLoss: huberLossKernel,
 };
 
 /** The GPU kernel of `op`, or undefined when it has none. */
