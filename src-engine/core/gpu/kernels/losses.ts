@@ -1,8 +1,9 @@
 /// <reference types="@webgpu/types" />
 /**
  * Loss kernels, as the op files in `core/ops`: CrossEntropyLoss (class weights, label smoothing,
- * `[N, C, …]` logits), MSELoss and BCEWithLogitsLoss (posWeight). The forward is one workgroup that reduces the batch (a loss
- * takes `[N, C]` values, small next to the layers); the backward is one invocation per element.
+ * `[N, C, …]` logits), MSELoss, BCEWithLogitsLoss (posWeight), L1Loss and HuberLoss (delta). The
+ * forward is one workgroup that reduces the batch (a loss takes `[N, C]` values, small next to the
+ * layers); the backward is one invocation per element.
  *
  * Accumulation is in float32 (each invocation sums a strided share, then a tree over the
  * workgroup), where the CPU op sums in float64: the loss differs by a few float32 roundings of
@@ -11,6 +12,7 @@
  * A label outside [0, C) cannot throw on the device: the forward skips it and writes
  * `[1, label]` to the step's status, and the executor fails the step with E_LABEL_RANGE.
  */
+import type { Attrs } from '../../../base/ir/types';
 import { floatAttr } from '../../ops/shape-util';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
@@ -300,3 +302,116 @@ export const bceWithLogitsKernel: GpuOpKernel = {
     return { forward, backward };
   },
 };
+
+/**
+ * An elementwise regression loss `mean(term(d))`, d = prediction − target, as L1Loss and HuberLoss
+ * (`torch.nn.L1Loss()`, `torch.nn.HuberLoss(delta)`; the op files have no other reduction): the
+ * forward is one workgroup reducing the batch, as MSELoss; the backward one invocation per element
+ * adding `g·slope(d)` into the prediction's gradient and subtracting it from the target's,
+ * g = dLoss/n.
+ */
+interface RegressionLoss {
+  /** Pipeline key prefix (`l1`, `huber`). */
+  readonly key: string;
+  /** The per-element loss as a WGSL f32 expression of `d` and `p` (the op's float attribute). */
+  readonly term: string;
+  /** dterm/dd as a WGSL f32 expression of `d` and `p`. */
+  readonly slope: string;
+  /** `p` from the node's attributes (0 when the op has none). */
+  param?(attrs: Attrs): number;
+}
+
+function regressionForward(l: RegressionLoss): string {
+  return `struct Params { n: u32, pOff: u32, tOff: u32, outOff: u32, p: f32, _a: u32, _b: u32, _c: u32, }
+@group(0) @binding(0) var<storage, read> PRED: array<f32>;
+@group(0) @binding(1) var<storage, read> T: array<f32>;
+@group(0) @binding(2) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+var<workgroup> red: array<f32, ${WORKGROUP}>;
+fn term(d: f32, p: f32) -> f32 { return ${l.term}; }
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var sum = 0.0;
+  for (var i = lid; i < P.n; i = i + ${WORKGROUP}u) { sum = sum + term(PRED[P.pOff + i] - T[P.tOff + i], P.p); }
+  red[lid] = sum;
+  ${REDUCE}
+  if (lid == 0u) { OUT[P.outOff] = red[0] / f32(P.n); }
+}
+`;
+}
+
+/** The backward of `l`, writing the prediction's gradient, the target's, or both (`which`). */
+function regressionBackward(l: RegressionLoss, which: 'p' | 't' | 'pt'): string {
+  const outs = which === 'pt' ? ['DP', 'DT'] : which === 'p' ? ['DP'] : ['DT'];
+  return `struct Params { n: u32, pOff: u32, tOff: u32, dyOff: u32, dpOff: u32, dtOff: u32, rowStride: u32, p: f32, }
+@group(0) @binding(0) var<storage, read> PRED: array<f32>;
+@group(0) @binding(1) var<storage, read> T: array<f32>;
+@group(0) @binding(2) var<storage, read> DY: array<f32>;
+${outs.map((o, i) => `@group(0) @binding(${3 + i}) var<storage, read_write> ${o}: array<f32>;`).join('\n')}
+@group(0) @binding(${3 + outs.length}) var<uniform> P: Params;
+fn slope(d: f32, p: f32) -> f32 { return ${l.slope}; }
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let s = (DY[P.dyOff] / f32(P.n)) * slope(PRED[P.pOff + i] - T[P.tOff + i], P.p);
+  ${which.includes('p') ? 'DP[P.dpOff + i] = DP[P.dpOff + i] + s;' : ''}
+  ${which.includes('t') ? 'DT[P.dtOff + i] = DT[P.dtOff + i] - s;' : ''}
+}
+`;
+}
+
+function regressionKernel(l: RegressionLoss): GpuOpKernel {
+  return {
+    prepare({ ctx, attrs, inputs, output, dOutput, dInputs }) {
+      const [p, t] = inputs;
+      const n = p.length;
+      const param = l.param?.(attrs) ?? 0;
+      const forward = [bindDispatch(ctx, `${l.key}:fwd`, () => regressionForward(l), [p.buffer, t.buffer, output.buffer], words([n, p.offset, t.offset, output.offset], { 4: param }), [1, 1, 1])];
+      const [dp, dt] = dInputs;
+      if (!dOutput || (!dp && !dt)) return { forward, backward: [] };
+      const which = dp && dt ? 'pt' : dp ? 'p' : 't';
+      const outs = [dp, dt].filter((g) => g !== null);
+      const { workgroups, rowStride } = grid1d(ctx, n);
+      const backward = [
+        bindDispatch(
+          ctx,
+          `${l.key}:bwd:${which}`,
+          () => regressionBackward(l, which),
+          [p.buffer, t.buffer, dOutput.buffer, ...outs.map((g) => g.buffer)],
+          words([n, p.offset, t.offset, dOutput.offset, dp?.offset ?? 0, dt?.offset ?? 0, rowStride], { 7: param }),
+          workgroups,
+        ),
+      ];
+      return { forward, backward };
+    },
+  };
+}
+
+/**
+ * L1Loss: |d|; the slope is sign(d) with sign(0) = 0, as the op file and PyTorch.
+ *
+ * NOTE: the slope is spelled with comparisons, not WGSL's `sign`, so a NaN d gets the op file's
+ * slope 0 (both comparisons false) where `sign(NaN)` would be the implementation's choice.
+ */
+export const l1LossKernel = regressionKernel({
+  key: 'l1',
+  term: 'abs(d)',
+  slope: 'select(select(0.0, -1.0, d < 0.0), 1.0, d > 0.0)',
+});
+
+/**
+ * HuberLoss (p = delta): ½d² where |d| < δ, δ·(|d| − ½δ) beyond; the slope is d clamped to
+ * [−δ, δ].
+ *
+ * NOTE: the clamp is spelled with comparisons (the op file's), not WGSL's `clamp`, whose result for
+ * a NaN is the implementation's: a NaN d gives a NaN loss and a NaN slope, as on the CPU. δ is a
+ * float32 uniform where the op file uses the float64 attribute; both pieces agree at |d| = δ, so
+ * the rounding of δ moves the loss and the slope by at most that rounding.
+ */
+export const huberLossKernel = regressionKernel({
+  key: 'huber',
+  term: 'select(p * (abs(d) - 0.5 * p), 0.5 * d * d, abs(d) < p)',
+  slope: 'select(select(d, -p, d < -p), p, d > p)',
+  param: (attrs) => floatAttr(attrs, 'delta'),
+});

@@ -9,9 +9,12 @@ import { batchNormKernel } from './batch-norm';
 import { conv2dKernel } from './conv';
 import { convTranspose2dKernel } from './conv-transpose';
 import { dropoutKernel } from './dropout';
+import { addKernel, concatKernel } from './elementwise';
+import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
-import { bceWithLogitsKernel, crossEntropyKernel, mseKernel } from './losses';
+import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
 import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
+import { softmaxKernel } from './softmax';
 import type { GpuOpKernel } from './types';
 import { upsampleKernel } from './upsample';
 import { viewKernel } from './views';
@@ -32,10 +35,16 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Upsample: upsampleKernel,
   BatchNorm: batchNormKernel,
   Dropout: dropoutKernel,
+  LayerNorm: layerNormKernel,
+  Softmax: softmaxKernel,
+  Add: addKernel,
+  Concat: concatKernel,
   ...ACTIVATION_OP_KERNELS,
   CrossEntropyLoss: crossEntropyKernel,
   MSELoss: mseKernel,
   BCEWithLogitsLoss: bceWithLogitsKernel,
+  L1Loss: l1LossKernel,
+  HuberLoss: huberLossKernel,
 };
 
 /** The GPU kernel of `op`, or undefined when it has none. */

@@ -1,0 +1,219 @@
+/// <reference types="@webgpu/types" />
+/**
+ * LayerNorm on the GPU, as `core/ops/layer-norm.ts` (`torch.nn.LayerNorm(x.shape[-k:], eps,
+ * elementwise_affine)`: each row of D = the product of the last `normalizedDims` dims normalised on
+ * its own; the same in training and eval), in three dispatches per step and no atomics:
+ * - forward: one workgroup (256 invocations) per row reduces its D values to the mean, then in a
+ *   second pass over the same values to Σ(x − mean)² (no E[x²] − mean² cancellation), and writes
+ *   1/√(var + eps) (biased variance) to a workspace; then each invocation writes its strided share
+ *   of x̂ = (x − mean)/σ (kept for the backward, as the op file's workspace) and y = γ·x̂ + β
+ *   (y = x̂ without `elementwiseAffine`);
+ * - backward, input: one workgroup per row sums g = dy·γ and g·x̂ over the row, then adds
+ *   dx = 1/σ·(g − mean(g) − x̂·mean(g·x̂)) for its share (the op file's form);
+ * - backward, parameters: one invocation per normalised element j adds Σ_rows dy·x̂ into dγ_j and
+ *   Σ_rows dy into dβ_j, down the rows in order — a gather over rows, as the op file's loop, so no
+ *   two invocations write one value.
+ *
+ * NOTE: row sums are float32 (a strided share per invocation, then a tree over the workgroup)
+ * where the op file sums in float64, so the statistics differ by a few float32 roundings of their
+ * sums; x − mean is then a float32 subtraction, whose rounding is relative to |x|, not to σ (a row
+ * far from zero loses digits of x̂ on both sides, more on the GPU). dβ adds the same float32 values
+ * in the same order as the op file and is exact for the same dy. A NaN in a row makes that row's
+ * mean, and so all of its outputs, NaN, as on the CPU.
+ *
+ * A row is one workgroup: correct for any D, its parallelism is the number of rows (for few rows
+ * of very many values, a split over several workgroups per row is for a real GPU to measure).
+ * `elementwiseAffine` changes the bindings (γ, β, dγ, dβ), so it is part of the pipeline keys;
+ * every size and eps are uniforms.
+ */
+import { boolAttr, floatAttr, intAttr } from '../../ops/shape-util';
+import type { GpuContext } from '../context';
+import type { GpuDispatch } from '../gemm';
+import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import type { GpuOpKernel } from './types';
+
+/**
+ * What every LayerNorm shader reads: `a`…`g` are the offsets of the shader's tensors in the order
+ * its comment gives; `stride` is the grid's workgroups per row (per-row dispatches) or row stride
+ * (per-element ones).
+ */
+const PARAMS = `struct Params {
+  rows: u32, d: u32, stride: u32, _p: u32,
+  a: u32, b: u32, c: u32, e: u32,
+  f: u32, g: u32, _q: u32, _r: u32,
+  eps: f32, _s: u32, _t: u32, _u: u32,
+}`;
+
+/** Tree reduction of `red` over the workgroup; afterwards `red[0]` holds the sum. */
+const REDUCE = `workgroupBarrier();
+  for (var s = ${WORKGROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
+    workgroupBarrier();
+  }`;
+
+/** The row of this workgroup; uniform, so the early return keeps the barriers uniform. */
+const ROW = `let row = wid.y * P.stride + wid.x;
+  if (row >= P.rows) { return; }
+  let base = row * P.d;`;
+
+// Offsets: a = x, b = y, c = x̂, e = 1/σ per row, f = γ, g = β.
+function forward(affine: boolean): string {
+  return `${PARAMS}
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> XH: array<f32>;
+@group(0) @binding(3) var<storage, read_write> INV: array<f32>;
+${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
+@group(0) @binding(5) var<storage, read> B: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
+var<workgroup> red: array<f32, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  ${ROW}
+  var sum = 0.0;
+  for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) { sum = sum + X[P.a + base + j]; }
+  red[lid] = sum;
+  ${REDUCE}
+  let mean = red[0] / f32(P.d);
+  // Everyone has read red[0] before the second reduction overwrites it.
+  workgroupBarrier();
+  var ss = 0.0;
+  for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
+    let t = X[P.a + base + j] - mean;
+    ss = ss + t * t;
+  }
+  red[lid] = ss;
+  ${REDUCE}
+  let inv = 1.0 / sqrt(red[0] / f32(P.d) + P.eps);
+  if (lid == 0u) { INV[P.e + row] = inv; }
+  for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
+    let xh = (X[P.a + base + j] - mean) * inv;
+    XH[P.c + base + j] = xh;
+    Y[P.b + base + j] = ${affine ? 'xh * G[P.f + j] + B[P.g + j]' : 'xh'};
+  }
+}
+`;
+}
+
+// Offsets: a = dy, c = x̂, e = 1/σ per row, f = γ, b = dx.
+function backwardInput(affine: boolean): string {
+  return `${PARAMS}
+@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(1) var<storage, read> XH: array<f32>;
+@group(0) @binding(2) var<storage, read> INV: array<f32>;
+@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
+${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
+@group(0) @binding(5) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
+var<workgroup> red: array<vec2<f32>, ${WORKGROUP}>;
+fn grad(base: u32, j: u32) -> f32 { return DY[P.a + base + j]${affine ? ' * G[P.f + j]' : ''}; }
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  ${ROW}
+  var acc = vec2<f32>(0.0, 0.0);
+  for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
+    let g = grad(base, j);
+    acc = acc + vec2<f32>(g, g * XH[P.c + base + j]);
+  }
+  red[lid] = acc;
+  ${REDUCE}
+  let meanG = red[0].x / f32(P.d);
+  let meanGXh = red[0].y / f32(P.d);
+  let inv = INV[P.e + row];
+  for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
+    let i = base + j;
+    DX[P.b + i] = DX[P.b + i] + inv * (grad(base, j) - meanG - XH[P.c + i] * meanGXh);
+  }
+}
+`;
+}
+
+// Offsets: a = dy, c = x̂, f = dγ, g = dβ. One invocation per normalised element.
+const BACKWARD_PARAMS = `${PARAMS}
+@group(0) @binding(0) var<storage, read> DY: array<f32>;
+@group(0) @binding(1) var<storage, read> XH: array<f32>;
+@group(0) @binding(2) var<storage, read_write> DG: array<f32>;
+@group(0) @binding(3) var<storage, read_write> DB: array<f32>;
+@group(0) @binding(4) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.y * P.stride + gid.x;
+  if (j >= P.d) { return; }
+  var sg = DG[P.f + j];
+  var sb = DB[P.g + j];
+  for (var r = 0u; r < P.rows; r = r + 1u) {
+    let dy = DY[P.a + r * P.d + j];
+    sg = sg + dy * XH[P.c + r * P.d + j];
+    sb = sb + dy;
+  }
+  DG[P.f + j] = sg;
+  DB[P.g + j] = sb;
+}
+`;
+
+/** Workgroups for one workgroup per row: `[x, y]` rows of up to the device's limit. */
+function perRow(ctx: GpuContext, rows: number): { workgroups: [number, number, number]; stride: number } {
+  const x = Math.min(rows, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  return { workgroups: [x, Math.ceil(rows / x), 1], stride: x };
+}
+
+export const layerNormKernel: GpuOpKernel = {
+  prepare({ ctx, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs, workspace }) {
+    const shape = inputShapes[0];
+    const k = intAttr(attrs, 'normalizedDims');
+    const d = shape.slice(shape.length - k).reduce((a, b) => a * b, 1);
+    const rows = shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1);
+    const affine = boolAttr(attrs, 'elementwiseAffine');
+    const tag = affine ? 'affine' : 'plain';
+    const eps = floatAttr(attrs, 'eps');
+    const x = inputs[0];
+    const gamma = params.weight;
+    const beta = params.bias;
+    const xhat = workspace('xhat', rows * d);
+    const invStd = workspace('invStd', rows);
+    const u = (o: { a?: number; b?: number; c?: number; e?: number; f?: number; g?: number }, stride: number) =>
+      words([rows, d, stride, 0, o.a ?? 0, o.b ?? 0, o.c ?? 0, o.e ?? 0, o.f ?? 0, o.g ?? 0], { 12: eps });
+    const byRow = perRow(ctx, rows);
+    const forwardDispatches: GpuDispatch[] = [
+      bindDispatch(
+        ctx,
+        `layernorm:fwd:${tag}`,
+        () => forward(affine),
+        [x.buffer, output.buffer, xhat.buffer, invStd.buffer, ...(affine ? [gamma.buffer, beta.buffer] : [])],
+        u({ a: x.offset, b: output.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, g: beta?.offset }, byRow.stride),
+        byRow.workgroups,
+      ),
+    ];
+    const backward: GpuDispatch[] = [];
+    if (dOutput) {
+      const dx = dInputs[0];
+      if (dx) {
+        backward.push(
+          bindDispatch(
+            ctx,
+            `layernorm:dx:${tag}`,
+            () => backwardInput(affine),
+            [dOutput.buffer, xhat.buffer, invStd.buffer, dx.buffer, ...(affine ? [gamma.buffer] : [])],
+            u({ a: dOutput.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, b: dx.offset }, byRow.stride),
+            byRow.workgroups,
+          ),
+        );
+      }
+      if (affine) {
+        const dGamma = dParams.weight;
+        const dBeta = dParams.bias;
+        const perElement = grid1d(ctx, d);
+        backward.push(
+          bindDispatch(
+            ctx,
+            'layernorm:dparams',
+            () => BACKWARD_PARAMS,
+            [dOutput.buffer, xhat.buffer, dGamma.buffer, dBeta.buffer],
+            u({ a: dOutput.offset, c: xhat.offset, f: dGamma.offset, g: dBeta.offset }, perElement.rowStride),
+            perElement.workgroups,
+          ),
+        );
+      }
+    }
+    return { forward: forwardDispatches, backward };
+  },
+};

@@ -1,0 +1,172 @@
+/**
+ * Runs one op's GPU kernel (its entry in the GPU kernel table) and the op file's CPU forward and
+ * backward on the same values, for the per-kernel tests. The GPU side gets what the executor would
+ * give it: the attributes with defaults, tensors that are views at an offset inside their buffer,
+ * zeroed workspaces; its backward ADDS into gradients that already hold values, as the op files'.
+ * Every device tensor is padded with sentinels on both sides, and `runGpu` fails if a kernel wrote
+ * outside its tensor.
+ */
+import { expect } from 'vitest';
+import type { Attrs } from '../../../src-engine/base/ir/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
+import { gpuView, type GpuContext, type GpuTensor } from '../../../src-engine/core/gpu/context';
+import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
+import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import type { OpBackwardContext } from '../../../src-engine/core/ops/types';
+
+/** One call of an op: shapes (batch first), values, and the gradients' values before the backward. */
+export interface KernelCase {
+  op: string;
+  /** Attributes; the op's defaults fill the rest (as analyzeGraph does for the executor). */
+  attrs?: Attrs;
+  inputShapes: number[][];
+  inputs: Float32Array[];
+  /** Parameter values by the op file's names (LayerNorm's weight and bias). */
+  params?: Record<string, Float32Array>;
+  /** dLoss/dOutput. */
+  dOutput: Float32Array;
+  /** Each input's gradient before the backward adds into it; null: that input needs no gradient. */
+  dInputs: (Float32Array | null)[];
+  /** Each parameter's gradient before the backward. */
+  dParams?: Record<string, Float32Array>;
+}
+
+/** What a forward and a backward produced. */
+export interface KernelResult {
+  output: Float32Array;
+  dInputs: (Float32Array | null)[];
+  dParams: Record<string, Float32Array>;
+}
+
+/** The op's attributes with its defaults filled in. */
+export function withDefaults(op: string, attrs: Attrs = {}): Attrs {
+  const def = getOp(op);
+  if (!def) throw new Error(`${op} is not a registered op`);
+  const full: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(def.attrs)) full[name] = spec.default;
+  return { ...full, ...attrs } as Attrs;
+}
+
+/** The output shape the op file's shape rule gives. */
+export function outputShapeOf(c: KernelCase): number[] {
+  const r = getOp(c.op)!.inferShape({ inputs: c.inputShapes, attrs: withDefaults(c.op, c.attrs) });
+  if (!r.ok) throw new Error(`${c.op}: ${r.message}`);
+  return r.shape;
+}
+
+/** The op file's forward and backward (the CPU reference), on copies of the case's arrays. */
+export function runCpu(c: KernelCase): KernelResult {
+  const def = getOp(c.op)!;
+  const attrs = withDefaults(c.op, c.attrs);
+  const outShape = outputShapeOf(c);
+  const inputs = c.inputShapes.map((s, i) => tensor(s, c.inputs[i].slice()));
+  const params: Record<string, Tensor> = {};
+  for (const p of def.params?.({ inputs: c.inputShapes, attrs }) ?? []) params[p.name] = tensor(p.shape, c.params![p.name].slice());
+  const workspace: Record<string, Tensor> = {};
+  for (const w of def.workspace?.({ inputs: c.inputShapes, attrs, output: outShape }) ?? []) workspace[w.name] = tensor(w.shape);
+  const output = tensor(outShape);
+  const dInputs = c.dInputs.map((d, i) => (d ? tensor(c.inputShapes[i], d.slice()) : null));
+  const dParams: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(params)) dParams[name] = tensor(t.shape, c.dParams![name].slice());
+  const ctx = { inputs, output, params, buffers: {}, workspace, attrs, training: true, dOutput: tensor(outShape, c.dOutput.slice()), dInputs, dParams } as unknown as OpBackwardContext;
+  def.forward(ctx);
+  def.backward?.(ctx);
+  return {
+    output: output.data,
+    dInputs: dInputs.map((d) => d?.data ?? null),
+    dParams: Object.fromEntries(Object.entries(dParams).map(([k, t]) => [k, t.data])),
+  };
+}
+
+const PAD = 3;
+const SENTINEL = 1234.5;
+
+/** A device tensor holding `data`, a view at element PAD of a buffer with PAD sentinels either side. */
+function padded(ctx: GpuContext, data: Float32Array): GpuTensor {
+  const whole = new Float32Array(data.length + 2 * PAD).fill(SENTINEL);
+  whole.set(data, PAD);
+  const t = ctx.createTensor(whole.length);
+  ctx.write(t, whole);
+  return gpuView(t, PAD, data.length);
+}
+
+/** Read `t` (made by {@link padded}) and check its sentinels. */
+async function readPadded(ctx: GpuContext, what: string, t: GpuTensor): Promise<Float32Array> {
+  const whole = await ctx.read({ buffer: t.buffer, offset: 0, length: t.length + 2 * PAD });
+  const outside = [...whole.subarray(0, PAD), ...whole.subarray(PAD + t.length)];
+  expect(outside, `${what}: a kernel wrote outside the tensor`).toEqual(new Array(2 * PAD).fill(SENTINEL));
+  return whole.slice(PAD, PAD + t.length);
+}
+
+/** The GPU kernel's forward then backward, on the device of `ctx`. */
+export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResult> {
+  const kernel = gpuKernel(c.op);
+  if (!kernel) throw new Error(`${c.op} has no GPU kernel`);
+  const attrs = withDefaults(c.op, c.attrs);
+  const outShape = outputShapeOf(c);
+  const outLen = outShape.reduce((a, b) => a * b, 1);
+  const inputs = c.inputs.map((x) => padded(ctx, x));
+  const output = padded(ctx, new Float32Array(outLen));
+  const params = Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
+  const dParams = Object.fromEntries(Object.entries(c.dParams ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
+  const dOutput = padded(ctx, c.dOutput);
+  const dInputs = c.dInputs.map((d) => (d ? padded(ctx, d) : null));
+  const workspaces = new Map<string, GpuTensor>();
+  const d = await ctx.checked(c.op, () =>
+    kernel.prepare({
+      ctx,
+      nodeId: 'node',
+      attrs,
+      inputShapes: c.inputShapes,
+      outputShape: outShape,
+      inputs,
+      output,
+      params,
+      dParams,
+      buffers: {},
+      dOutput,
+      dInputs,
+      workspace(name, length) {
+        let t = workspaces.get(name);
+        if (!t) workspaces.set(name, (t = ctx.createTensor(length, name)));
+        return t;
+      },
+      status: ctx.createTensor(2),
+    }),
+  );
+  await ctx.checked(c.op, () => submitDispatches(ctx, [...d.forward, ...d.backward]));
+  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {} };
+  for (const [i, t] of dInputs.entries()) got.dInputs.push(t ? await readPadded(ctx, `${c.op} dInputs[${i}]`, t) : null);
+  for (const [k, t] of Object.entries(dParams)) got.dParams[k] = await readPadded(ctx, `${c.op} d${k}`, t);
+  return got;
+}
+
+/**
+ * Compare `got` with `want` element by element: `|got − want| ≤ bound(i)`, and NaN exactly where
+ * `want` is NaN. Returns the largest ratio |got − want| / bound(i) (for the record; 0 when exact).
+ */
+export function expectWithin(what: string, got: Float32Array, want: Float32Array, bound: (i: number) => number): number {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (Number.isNaN(want[i]) || Number.isNaN(got[i])) {
+      if (!(Number.isNaN(want[i]) && Number.isNaN(got[i]))) throw new Error(`${what}[${i}] = ${got[i]}, want ${want[i]}`);
+      continue;
+    }
+    const err = got[i] === want[i] ? 0 : Math.abs(got[i] - want[i]); // equal infinities differ by 0, not NaN
+    const b = bound(i);
+    if (!(err <= b)) throw new Error(`${what}[${i}] = ${got[i]}, want ${want[i]} (|Δ| ${err} > bound ${b})`);
+    if (err > 0) worst = Math.max(worst, b > 0 ? err / b : Infinity);
+  }
+  return worst;
+}
+
+/** Normal values with mean `mean` and spread `scale`; every 17th is exactly `mean` (zeros when it is 0). */
+export function values(n: number, seed: number, scale = 1, mean = 0): Float32Array {
+  const rng = new Rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = mean + (i % 17 === 5 ? 0 : rng.normal() * scale);
+  return a;
+}
