@@ -134,6 +134,7 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
         return t;
       },
       status: ctx.createTensor(2),
+      rng: new Rng(1),
     }),
   );
   await ctx.checked(c.op, () => submitDispatches(ctx, [...d.forward, ...d.backward]));
