@@ -23,13 +23,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR, OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
-import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
-import { compileGpuGraph, gpuKernelGaps, type GpuGraph } from '../../../src-engine/core/gpu/executor';
+import { compileGpuGraph, gpuKernelGaps } from '../../../src-engine/core/gpu/executor';
 import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
 import { createOptimizer } from '../../../src-engine/core/optim';
 import { testGpu } from './device';
+import { load, maxAbs, oneStepParity } from './parity';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -102,54 +103,15 @@ function batch(g: GraphIR, seed: number): Record<string, Float32Array> {
   return out;
 }
 
-function load(cpu: CompiledGraph, gpu: GpuGraph, data: Record<string, Float32Array>): void {
-  for (const [name, a] of Object.entries(data)) {
-    cpu.input(name).data.set(a);
-    gpu.setInput(name, a);
-  }
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-/** ‖got − want‖∞ ≤ 1e-5·‖want‖∞ + 1e-7; returns ‖got − want‖∞ / ‖want‖∞ for the record. */
-function expectClose(what: string, got: Float32Array, want: Float32Array): number {
-  expect(got.length, what).toBe(want.length);
-  const scale = maxAbs(want);
-  const bound = 1e-5 * scale + 1e-7;
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-  expect(worst, `${what}: max |Δ| ${worst} over bound ${bound}`).toBeLessThanOrEqual(bound);
-  return scale > 0 ? worst / scale : worst;
-}
-
-async function oneStepParity(graph: GraphIR): Promise<void> {
+async function oneStep(graph: GraphIR): Promise<void> {
   expect(gpuKernelGaps(graph)).toEqual([]);
-  const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 7 });
-  const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 7 });
-  load(cpu, gpu, batch(graph, 11));
-  const want = cpu.forward(true);
-  cpu.backward();
-  const got = await gpu.trainStep();
-  expect(Math.abs(got - want), `loss ${got} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want));
-  let worst = 0;
-  for (const [i, p] of gpu.params.entries()) worst = Math.max(worst, expectClose(`${p.nodeId}.${p.name} grad`, await ctx.read(p.grad), cpu.params[i].grad.data));
-  for (const id of gpu.order) {
-    worst = Math.max(worst, expectClose(`${id} activation`, await gpu.read(id), cpu.output(id).data));
-    const g = await gpu.readGrad(id);
-    const w = cpu.grad(id);
-    expect(g === null, `${id} has a gradient on one side only`).toBe(w === null);
-    if (g && w) worst = Math.max(worst, expectClose(`${id} gradient`, g, w.data));
-  }
-  console.log(`one step: worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}, loss ${Math.abs(got - want) / Math.abs(want)}`);
+  const worst = await oneStepParity(ctx, graph, BATCH, batch(graph, 11));
+  console.log(`one step: worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}`);
 }
 
 describe('LayerNorm, Softmax, Add, Concat, L1Loss, HuberLoss in the GPU executor vs the CPU executor', () => {
-  it('classifier (LayerNorm ×2, Add of three, Concat, Softmax over a middle axis): one step gives the CPU loss, activations and every gradient', () => oneStepParity(classifier()), 60_000);
-  it('regression with two losses (Add → HuberLoss δ 0.5, Concat → L1Loss): the same', () => oneStepParity(regression()), 60_000);
+  it('classifier (LayerNorm ×2, Add of three, Concat, Softmax over a middle axis): one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);
+  it('regression with two losses (Add → HuberLoss δ 0.5, Concat → L1Loss): the same', () => oneStep(regression()), 60_000);
 
   const runs: [string, () => GraphIR, OptimizerConfig][] = [
     ['classifier, Adam', classifier, { kind: 'adam', lr: 1e-2 }],

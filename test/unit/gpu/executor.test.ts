@@ -32,6 +32,7 @@ import { clipGradNorm, clipGradValue } from '../../../src-engine/core/optim';
 import { createOptimizer } from '../../../src-engine/core/optim';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
+import { expectClose, expectStepLike, load, maxAbs, oneStepParity } from './parity';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -172,49 +173,9 @@ function withDropouts(): GraphIR {
   return g;
 }
 
-function load(cpu: CompiledGraph, gpu: GpuGraph, data: Record<string, Float32Array>): void {
-  for (const [name, a] of Object.entries(data)) {
-    cpu.input(name).data.set(a);
-    gpu.setInput(name, a);
-  }
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
-
-function expectClose(what: string, got: Float32Array, want: Float32Array): void {
-  expect(got.length, what).toBe(want.length);
-  const bound = 1e-5 * maxAbs(want) + 1e-7;
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
-  expect(worst, `${what}: max |Δ| ${worst} over bound ${bound}`).toBeLessThanOrEqual(bound);
-}
-
-async function oneStepParity(graph: GraphIR): Promise<void> {
-  const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 7 });
-  const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 7 });
-  load(cpu, gpu, batch(graph, 11));
-  const want = cpu.forward(true);
-  cpu.backward();
-  const got = await gpu.trainStep();
-  await expectStepLike(cpu, gpu, want, got, true);
-}
-
-/** The loss, every activation and (after a training step) every gradient of `gpu` against `cpu`'s. */
-async function expectStepLike(cpu: CompiledGraph, gpu: GpuGraph, want: number, got: number, gradients: boolean): Promise<void> {
-  expect(Math.abs(got - want), `loss ${got} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want));
-  if (gradients) for (const [i, p] of gpu.params.entries()) expectClose(`${p.nodeId}.${p.name} grad`, await ctx.read(p.grad), cpu.params[i].grad.data);
-  for (const id of gpu.order) {
-    expectClose(`${id} activation`, await gpu.read(id), cpu.output(id).data);
-    if (!gradients) continue;
-    const g = await gpu.readGrad(id);
-    const w = cpu.grad(id);
-    expect(g === null, `${id} has a gradient on one side only`).toBe(w === null);
-    if (g && w) expectClose(`${id} gradient`, g, w.data);
-  }
+/** One training step of `graph` on batch 11, compared with the CPU's (parity.ts). */
+function oneStep(graph: GraphIR): Promise<number> {
+  return oneStepParity(ctx, graph, BATCH, batch(graph, 11));
 }
 
 /** The running statistics on the device (synced to the host mirror) against the CPU's. */
@@ -238,15 +199,15 @@ async function batchNormParity(graph: GraphIR, n: number): Promise<void> {
     load(cpu, gpu, batch(graph, seed, n));
     const want = cpu.forward(true);
     cpu.backward();
-    await expectStepLike(cpu, gpu, want, await gpu.trainStep(), true);
+    await expectStepLike(ctx, cpu, gpu, want, await gpu.trainStep(), true);
     await expectBuffersLike(cpu, gpu, `after the training step on batch ${seed}`);
   }
   load(cpu, gpu, batch(graph, 21, n));
   const wantEval = cpu.forward(false);
-  await expectStepLike(cpu, gpu, wantEval, await gpu.forward(), false);
+  await expectStepLike(ctx, cpu, gpu, wantEval, await gpu.forward(), false);
   await expectBuffersLike(cpu, gpu, 'after an eval forward');
   const wantTrain = cpu.forward(true);
-  await expectStepLike(cpu, gpu, wantTrain, await gpu.forward(true), false);
+  await expectStepLike(ctx, cpu, gpu, wantTrain, await gpu.forward(true), false);
   await expectBuffersLike(cpu, gpu, 'after a training-mode forward');
 }
 
@@ -312,11 +273,11 @@ describe('GPU executor vs the CPU executor', () => {
     expect((err as GpuError).message).toContain('Softplus (sp), Noise (z)');
   });
 
-  it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStepParity(classifier()), 60_000);
-  it('CrossEntropyLoss with class weights and label smoothing: the same', () => oneStepParity(classifier({ classWeights: [1, 2, 0.5, 3, 1], labelSmoothing: 0.1 })), 60_000);
-  it('regression MLP (Sigmoid, MSELoss): the same', () => oneStepParity(regressor()), 60_000);
-  it('multi-label MLP (SiLU, GELU, ELU, BCEWithLogitsLoss with posWeight): the same', () => oneStepParity(multiLabel()), 60_000);
-  it('CNN (Conv2d with stride, padding, dilation, groups, no bias; overlapping and default MaxPool2d; Flatten): the same', () => oneStepParity(cnn()), 60_000);
+  it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);
+  it('CrossEntropyLoss with class weights and label smoothing: the same', () => oneStep(classifier({ classWeights: [1, 2, 0.5, 3, 1], labelSmoothing: 0.1 })), 60_000);
+  it('regression MLP (Sigmoid, MSELoss): the same', () => oneStep(regressor()), 60_000);
+  it('multi-label MLP (SiLU, GELU, ELU, BCEWithLogitsLoss with posWeight): the same', () => oneStep(multiLabel()), 60_000);
+  it('CNN (Conv2d with stride, padding, dilation, groups, no bias; overlapping and default MaxPool2d; Flatten): the same', () => oneStep(cnn()), 60_000);
 
   it('BatchNorm on [N, C] and [N, C, L], N = 5: training steps, running statistics, eval and training-mode forwards', () => batchNormParity(bnMlp(), 5), 60_000);
   it('BatchNorm on [N, C, H, W] after Conv2d (C = 3, 7×5), N = 5: the same', () => batchNormParity(bnCnn(), 5), 60_000);
@@ -332,7 +293,7 @@ describe('GPU executor vs the CPU executor', () => {
       load(cpu, gpu, batch(graph, seed));
       const want = cpu.forward(true);
       cpu.backward();
-      await expectStepLike(cpu, gpu, want, await gpu.trainStep(), true);
+      await expectStepLike(ctx, cpu, gpu, want, await gpu.trainStep(), true);
       // The masks themselves: the same elements dropped (Tanh and LeakyReLU outputs are not 0 here).
       for (const id of ['d1', 'd2']) {
         const got = zeros(await gpu.read(id));
@@ -345,9 +306,9 @@ describe('GPU executor vs the CPU executor', () => {
     expect(dropped).toBeGreaterThan(0.25); // (0.3·221 + 0.5·117)/338 ≈ 0.37 expected
     expect(dropped).toBeLessThan(0.5);
     load(cpu, gpu, batch(graph, 21));
-    await expectStepLike(cpu, gpu, cpu.forward(false), await gpu.forward(), false);
+    await expectStepLike(ctx, cpu, gpu, cpu.forward(false), await gpu.forward(), false);
     expect(await gpu.read('d1')).toEqual(await gpu.read('a2'));
-    await expectStepLike(cpu, gpu, cpu.forward(true), await gpu.forward(true), false);
+    await expectStepLike(ctx, cpu, gpu, cpu.forward(true), await gpu.forward(true), false);
     expect(zeros(await gpu.read('d2'))).toBe(zeros(cpu.output('d2').data));
   }, 60_000);
 
