@@ -7,7 +7,7 @@
  * CPU, so it may differ by the rounding of the slope: |got − want| ≤ 2⁻²²·m.
  * m is |y| for the forward and |dx₀| + |dy| for the backward (dx₀ + f'(x)·dy, with |f'| ≤ 1, may
  * cancel, so the error scales with its terms, not with the sum).
- * Sigmoid, Tanh, SiLU, ELU and GELU go through WGSL's `exp`/`tanh` (and GELU through an erf
+ * Sigmoid, Tanh, SiLU, ELU, GELU and Softplus go through WGSL's `exp`/`tanh`/`log` (and GELU through an erf
  * approximation with absolute error ≤ 1.5e-7), whose accuracy the WGSL spec leaves to the
  * implementation (a few ulp, more for large |x|), against float64 `Math.exp`/`Math.tanh`/`erf`
  * rounded to float32 on the CPU: |got − want| ≤ 1e-5·(1 + m).
@@ -54,9 +54,10 @@ function compare(op: string, got: Float32Array, want: Float32Array, mag: (i: num
 
 describe('WGSL activations vs the op files', () => {
   // Every kernel, with the attributes it reads (GELU in both forms).
-  const attrsOf: Record<string, Attrs> = { LeakyReLU: { negativeSlope: 0.2 }, ELU: { alpha: 1.5 }, GELU: { approximate: 'none' } };
+  const attrsOf: Record<string, Attrs> = { LeakyReLU: { negativeSlope: 0.2 }, ELU: { alpha: 1.5 }, GELU: { approximate: 'none' }, Softplus: { beta: 1, threshold: 20 } };
   const cases: [string, Attrs][] = Object.keys(ACTIVATION_KERNELS).map((op) => [op, attrsOf[op] ?? {}]);
   cases.push(['GELU', { approximate: 'tanh' }]);
+  cases.push(['Softplus', { beta: 2.5, threshold: 4 }]); // βx above the threshold on a good share of the inputs
   for (const [op, attrs] of cases) {
     it(`${op} ${JSON.stringify(attrs)}: forward and backward (dx accumulates) match the CPU op, also on views at offsets`, async () => {
       const def = getOp(op);
@@ -97,7 +98,7 @@ describe('WGSL activations vs the op files', () => {
       }
       return 'no error';
     };
-    expect(code(() => prepareActivationForward(ctx, 'Softplus', {}, a, b))).toBe('E_GPU_BAD_ARGS');
+    expect(code(() => prepareActivationForward(ctx, 'Noise', {}, a, b))).toBe('E_GPU_BAD_ARGS');
     expect(code(() => prepareActivationForward(ctx, 'ReLU', {}, a, b))).toBe('E_GPU_BAD_ARGS');
   });
 });

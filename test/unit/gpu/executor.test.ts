@@ -264,13 +264,13 @@ function bnCnn(): GraphIR {
 describe('GPU executor vs the CPU executor', () => {
   it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL)', async () => {
     const g = classifier();
-    g.nodes.splice(3, 0, { id: 'sp', op: 'Softplus', attrs: {}, inputs: ['fc1'] });
+    g.nodes.splice(3, 0, { id: 'rf', op: 'RealFakeBatch', attrs: {}, inputs: ['fc1', 'fc1'] });
     g.nodes.push({ id: 'z', op: 'Noise', attrs: {}, inputs: ['fc4'] });
-    expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Noise (z)']);
+    expect(gpuKernelGaps(g)).toEqual(['RealFakeBatch (rf)', 'Noise (z)']);
     const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GpuError);
     expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
-    expect((err as GpuError).message).toContain('Softplus (sp), Noise (z)');
+    expect((err as GpuError).message).toContain('RealFakeBatch (rf), Noise (z)');
   });
 
   it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);

@@ -21,6 +21,8 @@ export interface ActivationKernel {
   readonly derivative: string;
   /** The float parameter from the node's attributes (0 when the op has none). */
   param?(attrs: Attrs): number;
+  /** A second float parameter (`q` in the expressions), 0 when the op has none. */
+  param2?(attrs: Attrs): number;
 }
 
 /** Activation kernels by op name (the names of `core/ops/registry.ts`). */
@@ -47,6 +49,13 @@ export const ACTIVATION_KERNELS: Readonly<Record<string, ActivationKernel>> = {
     derivative: 'select(geluErfGrad(x), geluTanhGrad(x), p > 0.5)',
     param: (attrs) => (attrs.approximate === 'tanh' ? 1 : 0),
   },
+  // (1/β)·softplus(βx), x itself where βx > threshold (p = β, q = threshold); d/dx = σ(βx), as softplus.ts.
+  Softplus: {
+    forward: 'select(softplusStable(p * x) / p, x, p * x > q)',
+    derivative: 'select(sig(p * x), 1.0, p * x > q)',
+    param: (attrs) => floatAttr(attrs, 'beta'),
+    param2: (attrs) => floatAttr(attrs, 'threshold'),
+  },
 };
 
 /** Helpers the expressions above call. */
@@ -61,6 +70,14 @@ fn erfApprox(v: f32) -> f32 {
   let y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-a * a);
   return select(-y, y, v >= 0.0);
 }
+// log1p(e) to full precision for tiny e (WGSL has no log1p): log(u)·e/(u − 1) with u = 1 + e
+// cancels u's rounding (Goldberg, "What every computer scientist should know", theorem 4).
+fn log1pAccurate(e: f32) -> f32 {
+  let u = 1.0 + e;
+  return select(log(u) * e / (u - 1.0), e, u == 1.0);
+}
+// max(t, 0) + log1p(e^(−|t|)), as special.softplus: no overflow for large t, ≈ e^t for very negative t.
+fn softplusStable(t: f32) -> f32 { return max(t, 0.0) + log1pAccurate(exp(-abs(t))); }
 fn geluErfGrad(v: f32) -> f32 { return 0.5 * (1.0 + erfApprox(v * 0.70710678118654752)) + v * 0.3989422804014327 * exp(-0.5 * v * v); }
 fn geluTanhGrad(v: f32) -> f32 {
   let t = tanhSafe(0.7978845608028654 * (v + 0.044715 * v * v * v));
@@ -77,7 +94,7 @@ function shader(k: ActivationKernel, backward: boolean): string {
     : `@group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<uniform> P: Params;`;
-  return `struct Params { n: u32, xOff: u32, yOff: u32, dyOff: u32, dxOff: u32, rowStride: u32, p: f32, _pad: u32, }
+  return `struct Params { n: u32, xOff: u32, yOff: u32, dyOff: u32, dxOff: u32, rowStride: u32, p: f32, q: f32, }
 ${bindings}
 ${HELPERS}
 @compute @workgroup_size(${WORKGROUP})
@@ -86,6 +103,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= P.n) { return; }
   let x = X[P.xOff + i];
   let p = P.p;
+  let q = P.q;
   ${body}
 }
 `;
@@ -109,7 +127,7 @@ export function prepareActivationForward(ctx: GpuContext, op: string, attrs: Att
   const n = sameLength(`${op} forward`, x, y);
   const { workgroups, rowStride } = grid1d(ctx, n);
   const key = `act:${op}:fwd`;
-  return bindDispatch(ctx, key, () => shader(k, false), [x.buffer, y.buffer], words([n, x.offset, y.offset, 0, 0, rowStride], { 6: k.param?.(attrs) ?? 0 }), workgroups);
+  return bindDispatch(ctx, key, () => shader(k, false), [x.buffer, y.buffer], words([n, x.offset, y.offset, 0, 0, rowStride], { 6: k.param?.(attrs) ?? 0, 7: k.param2?.(attrs) ?? 0 }), workgroups);
 }
 
 /** The dispatch of `dx += op'(x)·dy`, built once per compiled graph. */
@@ -118,7 +136,7 @@ export function prepareActivationBackward(ctx: GpuContext, op: string, attrs: At
   const n = sameLength(`${op} backward`, x, dy, dx);
   const { workgroups, rowStride } = grid1d(ctx, n);
   const key = `act:${op}:bwd`;
-  return bindDispatch(ctx, key, () => shader(k, true), [x.buffer, dy.buffer, dx.buffer], words([n, x.offset, 0, dy.offset, dx.offset, rowStride], { 6: k.param?.(attrs) ?? 0 }), workgroups);
+  return bindDispatch(ctx, key, () => shader(k, true), [x.buffer, dy.buffer, dx.buffer], words([n, x.offset, 0, dy.offset, dx.offset, rowStride], { 6: k.param?.(attrs) ?? 0, 7: k.param2?.(attrs) ?? 0 }), workgroups);
 }
 
 /** The activations as entries of the GPU kernel table (`registry.ts`). */
