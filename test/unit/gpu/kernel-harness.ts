@@ -31,6 +31,13 @@ export interface KernelCase {
   dInputs: (Float32Array | null)[];
   /** Each parameter's gradient before the backward. */
   dParams?: Record<string, Float32Array>;
+  /** State that is not trained (BatchNorm's running statistics), by the op file's names. */
+  buffers?: Record<string, Float32Array>;
+  /**
+   * Train mode (default). In eval mode the kernel's eval forward runs, and the backward only where
+   * the op has no separate eval forward (the GPU has no eval-mode backward: training never asks).
+   */
+  training?: boolean;
 }
 
 /** What a forward and a backward produced. */
@@ -38,6 +45,10 @@ export interface KernelResult {
   output: Float32Array;
   dInputs: (Float32Array | null)[];
   dParams: Record<string, Float32Array>;
+  /** The buffers after the forward (GPU runs only). */
+  buffers?: Record<string, Float32Array>;
+  /** Whether the backward ran (GPU runs only; see {@link KernelCase.training}). */
+  backward?: boolean;
 }
 
 /** The op's attributes with its defaults filled in. */
@@ -113,6 +124,7 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
   const dParams = Object.fromEntries(Object.entries(c.dParams ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
   const dOutput = padded(ctx, c.dOutput);
   const dInputs = c.dInputs.map((d) => (d ? padded(ctx, d) : null));
+  const buffers = Object.fromEntries(Object.entries(c.buffers ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
   const workspaces = new Map<string, GpuTensor>();
   const d = await ctx.checked(c.op, () =>
     kernel.prepare({
@@ -125,7 +137,7 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
       output,
       params,
       dParams,
-      buffers: {},
+      buffers,
       dOutput,
       dInputs,
       workspace(name, length) {
@@ -137,8 +149,12 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
       rng: new Rng(1),
     }),
   );
-  await ctx.checked(c.op, () => submitDispatches(ctx, [...d.forward, ...d.backward]));
-  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {} };
+  const training = c.training ?? true;
+  const backward = training || !d.evalForward;
+  d.beforeForward?.(training);
+  await ctx.checked(c.op, () => submitDispatches(ctx, [...(training ? d.forward : (d.evalForward ?? d.forward)), ...(backward ? d.backward : [])]));
+  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {}, buffers: {}, backward };
+  for (const [k, t] of Object.entries(buffers)) got.buffers![k] = await readPadded(ctx, `${c.op} ${k}`, t);
   for (const [i, t] of dInputs.entries()) got.dInputs.push(t ? await readPadded(ctx, `${c.op} dInputs[${i}]`, t) : null);
   for (const [k, t] of Object.entries(dParams)) got.dParams[k] = await readPadded(ctx, `${c.op} d${k}`, t);
   return got;
