@@ -415,7 +415,7 @@ export class EngineService {
     this.replaceRun();
     const backend = await host.createBackend();
     // The GPU plan: the one training loop hands its steps to the device (core/gpu/trainable.ts).
-    // Probes read every layer's activations and gradients on the host: off on the GPU for now.
+    // Probes work alike: a probed step reads back what its frame reads (docs/webgpu-backend.md).
     const compile: typeof compileGraph = gpu ? (graph, o) => buildGpuTrainable(graph, { gpu, batchSize: o.batchSize, seed: o.seed }) : compileGraph;
     const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
     const runId = `run-${++this.runs}`;
@@ -429,7 +429,7 @@ export class EngineService {
         emit: (event, payload) => this.server.emit(event, payload),
         overrides: rest,
         ...(record.checkpoint ? { resumeFrom: record.checkpoint } : {}),
-        ...(gpu ? { probes: false as const } : probes !== undefined ? { probes } : {}),
+        ...(probes !== undefined ? { probes } : {}),
         ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
         ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
         ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),

@@ -11,7 +11,8 @@ import { compact } from './summary';
 export class DecisionBoundaryProbe {
   readonly x: [number, number];
   readonly y: [number, number];
-  private readonly plan: CompiledGraph;
+  /** The grid's plan (`side × side` samples). */
+  readonly plan: CompiledGraph;
 
   /**
    * @param base any plan of the compiled graph (the grid plan shares its weights)
@@ -47,7 +48,7 @@ export class DecisionBoundaryProbe {
   }
 
   /** Cell (col, row) centre → input; row 0 is the top (largest y), as an image is drawn. */
-  private writeGrid(): void {
+  writeGrid(): void {
     const s = this.side;
     const xs = this.plan.input(this.featureInput).data;
     for (let r = 0; r < s; r++) {
@@ -65,6 +66,11 @@ export class DecisionBoundaryProbe {
     // Another plan of the same graph may share the Input storage when sizes coincide; rewrite.
     this.writeGrid();
     this.plan.forward(false);
+    return this.read();
+  }
+
+  /** The grid's classes from the plan's last forward (after `writeGrid`: `measure` without the forward, for a device plan). */
+  read(): DecisionBoundary {
     const out = this.plan.output(this.predictionNode);
     const n = this.side * this.side;
     const width = out.data.length / n;

@@ -83,6 +83,11 @@ export class GanProbe {
     this.realDiversity = meanPairwiseDistance(realInputs, this.count, d);
   }
 
+  /** The nodes `measure` reads: the samples and the discriminator's scores. */
+  get nodes(): string[] {
+    return [this.samplesNode, this.scoresNode];
+  }
+
   /** The probe for `graph`, or null when it is not a GAN. */
   static of(graph: GraphIR, plan: CompiledGraph, samplesNode: string, realInputs: Float32Array, probeCount: number): GanProbe | null {
     const loss = graph.nodes.find((n) => n.op === 'GANLoss');

@@ -18,7 +18,8 @@ export interface GradientStats {
  * The gradients are those of the training step itself (train mode, the training batch): the
  * probe costs no extra backward pass and shows exactly what the optimizer used. To measure the
  * update, the session calls `beforeUpdate()` just before `optimizer.step()` (copying the weights
- * into buffers allocated once, here) and `measure()` just after.
+ * into buffers allocated once, here) and `measure()` just after; on a GPU run the step itself
+ * reads its weights before the update back into those buffers (`armForDevice`).
  */
 export class GradientProbe {
   private readonly before: Float32Array[];
@@ -32,6 +33,16 @@ export class GradientProbe {
   beforeUpdate(): void {
     for (let i = 0; i < this.params.length; i++) this.before[i].set(this.params[i].value.data);
     this.armed = true;
+  }
+
+  /**
+   * For a step that runs on a device (the GPU): the arrays `beforeUpdate` would fill, for the
+   * device to fill with its weights before the update (`DeviceCapture.before`); the next
+   * `measure` then reports update ratios as after `beforeUpdate`.
+   */
+  armForDevice(): readonly Float32Array[] {
+    this.armed = true;
+    return this.before;
   }
 
   /** Figures per parameter; call after `optimizer.step()` (the gradients are still in place). */

@@ -2,7 +2,8 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import { BatchFeeder, type Dataset, type PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import type { ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
+import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
+import type { DeviceStep, TrainableGraph } from '../../core/train/types';
 import { Rng } from '../../base/rng';
 import { ActivationProbe } from './activation-probe';
 import { DecisionBoundaryProbe } from './decision-boundary-probe';
@@ -83,6 +84,10 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
  * the frame is taken after the step is complete, and the next step rewrites every activation.)
  * Gradients and update ratios come from the training step itself (`GradientProbe`).
  *
+ * On a GPU run the same suite reads the host mirror of the GPU plan (docs/webgpu-backend.md,
+ * "Probes on GPU runs"): the probed step reads its weights and gradients back there, and
+ * `captureAsync` runs the eval forwards on the device and reads back the nodes the probes read.
+ *
  * Everything is allocated here; `capture` allocates only the frame it returns.
  */
 export class ProbeSuite {
@@ -99,6 +104,8 @@ export class ProbeSuite {
   private readonly gan: GanProbe | null;
   /** The nodes that are the network's outputs (see `outputNodes`). */
   private readonly outputs: ReadonlySet<string>;
+  /** The probe batch's nodes the probes read (what a device forward reads back). */
+  private readonly readNodes: readonly string[];
 
   constructor(
     graph: GraphIR,
@@ -127,6 +134,7 @@ export class ProbeSuite {
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding.predictionNode, this.sampleCount, binding.task, binding.scores, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount);
+    this.readNodes = [...new Set([...this.activations.nodeIds, binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =
       options.boundary > 0 && twoD && binding.task === 'classification'
@@ -135,22 +143,70 @@ export class ProbeSuite {
   }
 
   /**
+   * Whether the plans' forwards run on a device (a GPU plan): frames are then taken with
+   * {@link captureAsync}, whose forwards run there and read back what the probes read.
+   */
+  get onDevice(): boolean {
+    return this.device(this.plan) !== null;
+  }
+
+  /**
+   * The nodes of the training step whose gradients a frame reads (each activation's `gradNorm`):
+   * what a probed device step reads back (`DeviceCapture.grads`), with every parameter's.
+   */
+  get stepGradNodes(): readonly string[] {
+    return this.activations.nodeIds;
+  }
+
+  /**
    * Probe the current weights. `trainPlan` is the plan of the step just taken (its node
    * gradients feed `gradNorm`); the caller called `gradients.beforeUpdate()` before the
-   * optimizer step when it wants update ratios.
+   * optimizer step when it wants update ratios. Host plans only: a device plan's forwards are
+   * asynchronous ({@link captureAsync}).
    */
   capture(trainPlan: CompiledGraph | null, at: { step: number; epoch: number; loss: number }): Omit<ProbeFrame, 'runId' | 'seq'> {
+    if (this.onDevice) throw Object.assign(new Error('PROBE_ON_DEVICE: this suite probes a device plan; take its frames with captureAsync.'), { code: 'PROBE_ON_DEVICE' });
     const t0 = performance.now();
-    // Gradients and weights first: the eval forward below does not touch them, but it may reuse
-    // the training plan's activation storage when the batch sizes coincide.
+    const params = this.measureParams();
+    this.feedProbeBatch();
+    this.plan.forward(false);
+    const probed = this.measureProbeBatch(trainPlan, at.step);
+    return this.frame(t0, at, params, probed, this.boundary?.measure());
+  }
+
+  /**
+   * `capture` for either kind of plan. On a device plan (a GPU run) the caller first ran the
+   * training step with a `DeviceCapture` (`stepGradNodes`, `gradients.armForDevice()`), so the
+   * host mirror holds that step's weights and gradients; the probe batch's and the grid's eval
+   * forwards run on the device, reading back the nodes the probes read into the host mirror, and
+   * the reductions run on the host as for a CPU run.
+   */
+  async captureAsync(trainPlan: CompiledGraph | null, at: { step: number; epoch: number; loss: number }): Promise<Omit<ProbeFrame, 'runId' | 'seq'>> {
+    const device = this.device(this.plan);
+    if (!device) return this.capture(trainPlan, at);
+    const t0 = performance.now();
+    const params = this.measureParams();
+    this.feedProbeBatch();
+    await device.forward(false, this.readNodes);
+    const probed = this.measureProbeBatch(trainPlan, at.step);
+    let boundary: DecisionBoundary | undefined;
+    if (this.boundary) {
+      this.boundary.writeGrid();
+      await this.device(this.boundary.plan)!.forward(false);
+      boundary = this.boundary.read();
+    }
+    return this.frame(t0, at, params, probed, boundary);
+  }
+
+  private device(plan: CompiledGraph): DeviceStep | null {
+    return (plan as Partial<TrainableGraph>).device ?? null;
+  }
+
+  /** Gradients and weights first: the eval forward does not touch them, but it may reuse the training plan's activation storage when the batch sizes coincide. */
+  private measureParams(): ParamProbeEntry[] {
     const grads = this.gradients.measure();
     const weights = this.weights.measure();
-    this.plan.input(this.binding.featureInput).data.set(this.probeInputs);
-    if (this.binding.targetInput && this.probeTargets) this.plan.input(this.binding.targetInput).data.set(this.probeTargets);
-    this.plan.forward(false);
-    const layers = this.activations.measure(trainPlan);
-    const samples = this.sampleProbe.measure();
-    const params: ParamProbeEntry[] = grads.map((g, i) => ({
+    return grads.map((g, i) => ({
       nodeId: g.nodeId,
       name: g.name,
       shape: weights[i].shape,
@@ -161,8 +217,25 @@ export class ProbeSuite {
       weightHist: weights[i].hist,
       weightStats: weights[i].stats,
     }));
-    const boundary = this.boundary?.measure();
-    const gan = this.gan?.measure(at.step);
+  }
+
+  private feedProbeBatch(): void {
+    this.plan.input(this.binding.featureInput).data.set(this.probeInputs);
+    if (this.binding.targetInput && this.probeTargets) this.plan.input(this.binding.targetInput).data.set(this.probeTargets);
+  }
+
+  /** What the probe batch's eval forward shows (read before the grid's forward, which may share its storage). */
+  private measureProbeBatch(trainPlan: CompiledGraph | null, step: number) {
+    return { layers: this.activations.measure(trainPlan), samples: this.sampleProbe.measure(), gan: this.gan?.measure(step) };
+  }
+
+  private frame(
+    t0: number,
+    at: { step: number; epoch: number; loss: number },
+    params: ParamProbeEntry[],
+    { layers, samples, gan }: ReturnType<ProbeSuite['measureProbeBatch']>,
+    boundary: DecisionBoundary | undefined,
+  ): Omit<ProbeFrame, 'runId' | 'seq'> {
     const frame: Omit<ProbeFrame, 'runId' | 'seq'> = {
       step: at.step,
       epoch: at.epoch,

@@ -8,7 +8,7 @@ import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, r
 import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import { DEFAULT_PROBE_HZ, MAX_STEP_LOSSES } from '../../protocol/messages';
 import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
-import type { Checkpoint, CompileFn, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
+import type { Checkpoint, CompileFn, DeviceCapture, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
 import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
 import { suggestLr } from '../../core/optim/registry';
 import { LatestWinsMailbox } from './frame-mailbox';
@@ -78,6 +78,8 @@ export class TrainingSession {
   private started = false;
   private forceProbe = false;
   private probeNow = false;
+  /** What the device step in progress reads back for its frame (a probed GPU step), else null. */
+  private deviceCapture: DeviceCapture | null = null;
   /** The state a divergence rolls back to (one checkpoint, overwritten in place). */
   private readonly good: Checkpoint;
   private seq = 0;
@@ -128,6 +130,7 @@ export class TrainingSession {
         afterForward: (ctx) => this.guardLoss(ctx),
         afterBackward: (ctx) => ((options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok'),
         beforeUpdate: (ctx) => this.beforeUpdate(ctx),
+        beforeDeviceStep: (ctx) => this.beforeDeviceStep(ctx),
         afterStep: (ctx) => this.afterStep(ctx),
         onProgress: (p) => this.progress(p),
         afterEpoch: (e) => this.epochEnd(e),
@@ -325,7 +328,18 @@ export class TrainingSession {
     if (this.probeNow) this.probes!.gradients.beforeUpdate();
   }
 
-  private afterStep(ctx: StepContext): void {
+  /**
+   * The GPU's `beforeUpdate`: the whole step is one submission, so whether it is probed is
+   * decided before it, and a probed one reads back what the frame reads (the weights before and
+   * after the update, the parameter and node gradients) into the host mirror.
+   */
+  private beforeDeviceStep(ctx: StepContext): DeviceCapture | undefined {
+    this.probeNow = this.probes !== null && (this.probeDue() || ctx.batch === ctx.stepsPerEpoch - 1);
+    this.deviceCapture = this.probeNow ? { grads: this.probes!.stepGradNodes, before: this.probes!.gradients.armForDevice() } : null;
+    return this.deviceCapture ?? undefined;
+  }
+
+  private afterStep(ctx: StepContext): void | Promise<void> {
     const loss = ctx.loss;
     this.record?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed() });
     this.stepLosses.push(this.loop.step, loss);
@@ -337,7 +351,13 @@ export class TrainingSession {
       this.loop.capture({}, this.good);
       this.lastSnapshot = now;
     }
-    if (this.probeNow) this.captureFrame(ctx.graph as CompiledGraph, ctx.epoch, loss);
+    if (!this.probeNow) return;
+    if (this.deviceCapture) {
+      const readbackMs = this.deviceCapture.readbackMs ?? 0;
+      this.deviceCapture = null;
+      return this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, loss, readbackMs);
+    }
+    this.captureFrame(ctx.graph as CompiledGraph, ctx.epoch, loss);
   }
 
   private progress(p: LoopProgress): void {
@@ -517,9 +537,25 @@ export class TrainingSession {
     this.forceProbe = false;
     const t0 = performance.now();
     const frame = this.probes!.capture(gb, { step: this.loop.step, epoch, loss });
+    this.frameTaken(frame, performance.now() - t0);
+  }
+
+  /**
+   * A GPU run's frame: the step already read its weights and gradients back (`readbackMs` of
+   * it after its loss landed); the probe batch's forwards run on the device. The frame's cost,
+   * and the cadence's, include both.
+   */
+  private async captureDeviceFrame(gb: CompiledGraph, epoch: number, loss: number, readbackMs: number): Promise<void> {
+    this.forceProbe = false;
+    const t0 = performance.now();
+    const frame = await this.probes!.captureAsync(gb, { step: this.loop.step, epoch, loss });
+    frame.costMs = compact(frame.costMs + readbackMs);
+    this.frameTaken(frame, readbackMs + performance.now() - t0);
+  }
+
+  private frameTaken(frame: Omit<ProbeFrame, 'runId' | 'seq'>, cost: number): void {
     this.lastProbeAt = performance.now();
     // The first frame runs cold (JIT, first eval plan) and would space the next ones too far apart.
-    const cost = this.lastProbeAt - t0;
     this.probeCostMs = this.seq === 0 ? 0 : this.seq === 1 ? cost : 0.7 * this.probeCostMs + 0.3 * cost;
     this.record?.append({ kind: 'frame', step: this.loop.step, t: this.elapsed(), frame });
     this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });

@@ -25,6 +25,7 @@ import { GpuError, type GpuContext, type GpuTensor } from './context';
 import { encodeDispatches, type GpuDispatch } from './gemm';
 import { gpuKernel } from './kernels/registry';
 import type { GpuOptimParam, GpuOptimizer } from './optim';
+import type { DeviceCapture } from '../train/types';
 
 export interface GpuCompileOptions {
   batchSize: number;
@@ -67,16 +68,25 @@ export interface GpuGraph {
   /**
    * Run the forward pass only, in eval mode (BatchNorm with its running statistics) unless
    * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
-   * resolves with the summed loss (NaN without a loss).
+   * resolves with the summed loss (NaN without a loss). `read`: nodes whose outputs to read back
+   * into the host mirror's `output(id)` too (the probe batch's activations), copied after the
+   * forward and mapped beside the loss.
+   *
+   * @throws Error `E_NO_SUCH_NODE` for a node of `read` the graph does not have.
    */
-  forward(training?: boolean): Promise<number>;
+  forward(training?: boolean, read?: readonly string[]): Promise<number>;
   /**
    * One training step in one command buffer: forward, gradients zeroed and seeded, backward, and
    * `optimizer`'s update when given. Resolves with the summed loss of this step's forward.
+   * With `capture` (a probed step; see {@link DeviceCapture}) the parameters are also copied
+   * aside at the start of that command buffer (before anything writes them), and a second
+   * submission right after it copies the updated parameters, their gradients, the buffers and
+   * the asked-for node gradients; both land in the host mirror (and `capture.before`) before the
+   * promise resolves. Without `capture` the step reads back only its loss, status and prediction.
    *
    * @throws Error `E_LABEL_RANGE` when a class label was out of range (that sample was skipped).
    */
-  trainStep(optimizer?: GpuOptimizer, lr?: number): Promise<number>;
+  trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<number>;
   /** A node's activation after the last step (probes; tests). */
   read(nodeId: string): Promise<Float32Array>;
   /** dLoss/dActivation of a node after the last step, or null when it has no gradient. */
@@ -147,6 +157,14 @@ export function buildGpuGraph(graph: GraphIR, opts: GpuCompileOptions): GpuGraph
     const family: Family = { graph, g: analysis.graph, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map() };
     return planFor(family, host, analysis.shapes);
   }
+}
+
+/** Where a probe readback's tensors sit in its mappable buffer (in floats), and its free buffers. */
+interface ProbeLayout {
+  before: { t: GpuTensor; at: number }[];
+  after: { t: GpuTensor; into: Float32Array; at: number }[];
+  floats: number;
+  free: GPUBuffer[];
 }
 
 /** What every batch size's plan of one compiled graph shares. */
@@ -222,10 +240,52 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
   const free: GPUBuffer[] = [];
   const takeStaging = (): GPUBuffer => free.pop() ?? ctx.device.createBuffer({ label: 'step readback', size: Math.max(16, readBytes), usage: READBACK });
 
-  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number): Promise<number> {
+  // Probe readbacks (a probed step's capture, a probe forward's outputs): a second mappable
+  // buffer per distinct request, made on first use, so a step nobody probes costs nothing extra.
+  // `before` copies are recorded at the start of the step's own encoder; `after` copies in a
+  // second submission right after it.
+  const probeLayouts = new Map<string, ProbeLayout>();
+  const layoutFor = (key: string, before: readonly GpuTensor[], after: readonly { t: GpuTensor; into: Float32Array }[]): ProbeLayout => {
+    let l = probeLayouts.get(key);
+    if (!l) {
+      let at = 0;
+      const place = (t: GpuTensor) => {
+        const o = at;
+        at += t.length;
+        return o;
+      };
+      const b = before.map((t) => ({ t, at: place(t) }));
+      const a = after.map((e) => ({ ...e, at: place(e.t) }));
+      l = { before: b, after: a, floats: at, free: [] };
+      probeLayouts.set(key, l);
+    }
+    return l;
+  };
+  const captureLayout = (c: DeviceCapture): ProbeLayout => {
+    const ids = c.grads.filter((id) => grads.has(id));
+    return layoutFor(`capture${c.before ? '+before' : ''}:${ids.join('\0')}`, c.before ? params.map((p) => p.value) : [], [
+      ...params.map((p) => ({ t: p.value, into: p.host.value.data })),
+      ...params.map((p) => ({ t: p.grad, into: p.host.grad.data })),
+      ...buffers.map((b) => ({ t: b.value, into: b.host.value.data })),
+      ...ids.map((id) => ({ t: grads.get(id)!, into: host.grad(id)!.data })),
+    ]);
+  };
+  const readLayout = (ids: readonly string[]): ProbeLayout => {
+    for (const id of ids) if (!outputs.has(id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${id}".`), { code: 'E_NO_SUCH_NODE' });
+    return layoutFor(`read:${ids.join('\0')}`, [], ids.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data })));
+  };
+
+  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[]): Promise<number> {
+    const probe = capture ? captureLayout(capture) : read?.length ? readLayout(read) : null;
+    if (capture?.before && (capture.before.length !== params.length || capture.before.some((b, i) => b.length !== params[i].value.length))) {
+      throw new GpuError('E_GPU_BAD_ARGS', 'A probed step needs one array per parameter, of its size, for the weights before the update.');
+    }
+    const probeStaging = probe ? (probe.free.pop() ?? ctx.device.createBuffer({ label: 'probe readback', size: Math.max(16, probe.floats * 4), usage: READBACK })) : null;
     const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
     for (const f of beforeForward) f(training);
     const enc = ctx.device.createCommandEncoder({ label: 'step' });
+    // The weights before the update: nothing before the optimizer's dispatches writes them.
+    if (probe && probeStaging) for (const c of probe.before) enc.copyBufferToBuffer(c.t.buffer, c.t.offset * 4, probeStaging, c.at * 4, c.t.length * 4);
     enc.clearBuffer(status.buffer);
     let pass = enc.beginComputePass({ label: 'forward' });
     encodeDispatches(pass, training ? forward : evalForward);
@@ -247,11 +307,34 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       at += e.t.length;
     }
     ctx.device.queue.submit([enc.finish()]);
+    let probeMap: Promise<unknown> | null = null;
+    if (probe && probeStaging) {
+      const penc = ctx.device.createCommandEncoder({ label: 'probe readback' });
+      for (const c of probe.after) penc.copyBufferToBuffer(c.t.buffer, c.t.offset * 4, probeStaging, c.at * 4, c.t.length * 4);
+      ctx.device.queue.submit([penc.finish()]);
+      // Mapped beside the step's readback; a failure surfaces when awaited below (or not at all
+      // when the step's own readback fails first).
+      probeMap = ctx.mapForRead(probeStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch back from the GPU').then(
+        () => null,
+        (e: unknown) => ({ error: e }),
+      );
+    }
     const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
     await ctx.mapForRead(staging, what);
     const values = new Float32Array(staging.getMappedRange(0, readBytes).slice(0));
     staging.unmap();
     free.push(staging);
+    if (probe && probeStaging && probeMap) {
+      const t0 = performance.now();
+      const failed = (await probeMap) as { error: unknown } | null;
+      if (failed) throw failed.error;
+      const got = new Float32Array(probeStaging.getMappedRange(0, probe.floats * 4));
+      probe.before.forEach((c, i) => capture!.before![i].set(got.subarray(c.at, c.at + c.t.length)));
+      for (const c of probe.after) c.into.set(got.subarray(c.at, c.at + c.t.length));
+      probeStaging.unmap();
+      probe.free.push(probeStaging);
+      if (capture) capture.readbackMs = performance.now() - t0;
+    }
     ctx.throwIfFailed(what);
     at = extraStart;
     for (const e of extra) {
@@ -280,8 +363,8 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       if (!inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
       ctx.write(outputs.get(name)!, data);
     },
-    forward: (training = false) => run(training, false),
-    trainStep: (optimizer, lr) => run(true, true, optimizer, lr),
+    forward: (training = false, read) => run(training, false, undefined, undefined, undefined, read),
+    trainStep: (optimizer, lr, capture) => run(true, true, optimizer, lr, capture),
     read(nodeId) {
       const t = outputs.get(nodeId);
       if (!t) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });

@@ -63,8 +63,10 @@ function deviceOnly(what: string): never {
 
 /**
  * A GPU plan, shaped as the CPU executor's `CompiledGraph` so that the session's code reads it as
- * usual: `order`, `lossNodes`, and `grad`/`output` of the host mirror (only the loss and the
- * prediction are read back each step; there are no host gradients).
+ * usual: `order`, `lossNodes`, and `grad`/`output` of the host mirror. Each step reads back only
+ * the loss and the prediction; a probed step (`device.trainStep(lr, capture)`) also the weights,
+ * their gradients and the asked-for node gradients, and a probe forward (`device.forward(false,
+ * read)`) the asked-for activations, into the host mirror.
  */
 export type GpuTrainablePlan = CompiledGraph & Required<Pick<TrainableGraph, 'device'>>;
 
@@ -95,13 +97,13 @@ function wrap(gpu: GpuGraph, optimizer: GpuOptimizer, inputs: readonly string[],
     },
     device: {
       name,
-      trainStep(lr) {
+      trainStep(lr, capture) {
         upload();
-        return gpu.trainStep(optimizer, lr);
+        return gpu.trainStep(optimizer, lr, capture);
       },
-      forward(training) {
+      forward(training, read) {
         upload();
-        return gpu.forward(training);
+        return gpu.forward(training, read);
       },
       async sync(into) {
         await gpu.syncToHost();

@@ -10,7 +10,7 @@ import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { bindGraph, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 /** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
@@ -46,8 +46,17 @@ export interface LoopHooks {
   afterBackward?(ctx: StepContext): StepVerdict;
   /** Just before a group's optimizer update (gradients are final, weights not yet changed). */
   beforeUpdate?(ctx: StepContext): void;
-  /** After every group of the step updated and the step was counted. */
-  afterStep?(ctx: StepContext): void;
+  /**
+   * Instead of `beforeUpdate` on a device plan (the GPU), before its whole step is submitted
+   * (`ctx.loss` is NaN): what the device should read back with this step for `afterStep` to see
+   * (a probed step's gradients and weights), or nothing, which costs the step nothing extra.
+   */
+  beforeDeviceStep?(ctx: StepContext): DeviceCapture | undefined;
+  /**
+   * After every group of the step updated and the step was counted. A promise (a probe frame
+   * whose forwards run on the device) is awaited before the next step.
+   */
+  afterStep?(ctx: StepContext): void | Promise<void>;
   /** A few times a second and at the end of each epoch (`progressEveryMs`). */
   onProgress?(p: LoopProgress): void;
   /** After each epoch's validation; `stop` ends the run as if stopped. */
@@ -314,9 +323,11 @@ export class TrainingLoop {
         let verdict: StepVerdict = 'ok';
         if (gb.device) {
           // The device runs the whole step (one group: compileGpuTrainable refuses several). The
-          // hooks see its loss after the update; there are no host gradients to look at.
+          // hooks see its loss after the update; host gradients and weights only where
+          // `beforeDeviceStep` asked the device to read them back (a probed step).
           const g = groups[0];
-          loss = await gb.device.trainStep(g.schedule.lr * control.lrFactor);
+          const capture = this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count));
+          loss = await gb.device.trainStep(g.schedule.lr * control.lrFactor, capture);
           verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, 0, loss, count)) ?? 'ok';
           if (g.perStep) g.schedule.step();
         }
@@ -353,7 +364,8 @@ export class TrainingLoop {
         lossCount++;
         trainMetrics.add(count, loss, gb.output(this.binding.predictionNode).data, y);
         samplesSinceProgress += count;
-        this.hooks.afterStep?.(setContext(epoch, s, gb, groups.length - 1, loss, count));
+        const after = this.hooks.afterStep?.(setContext(epoch, s, gb, groups.length - 1, loss, count));
+        if (after) await after;
         const now = performance.now();
         const single = control.singleStepping;
         if (now - lastProgress >= progressEveryMs || s === stepsPerEpoch - 1 || single) {

@@ -47,14 +47,39 @@ export interface TrainableGraph {
 export interface DeviceStep {
   /** What runs the steps, for the status bar (the adapter's name). */
   readonly name: string;
-  /** Forward, backward and the optimizer's update at `lr`, in one submission; resolves with the loss. */
-  trainStep(lr: number): Promise<number>;
-  /** Forward only (evaluation); resolves with the loss. */
-  forward(training: boolean): Promise<number>;
+  /**
+   * Forward, backward and the optimizer's update at `lr`, in one submission; resolves with the
+   * loss. With `capture` (a probed step) it resolves only once what the capture asks for is in
+   * the host mirror too (see {@link DeviceCapture}); without it the step reads back nothing more.
+   */
+  trainStep(lr: number, capture?: DeviceCapture): Promise<number>;
+  /**
+   * Forward only (evaluation; the probe batch); resolves with the loss. `read`: nodes whose
+   * outputs to read back into `output(id)` as well (the prediction always is).
+   */
+  forward(training: boolean, read?: readonly string[]): Promise<number>;
   /** Copy the device's weights and buffers into `params`/`buffers` and its optimizer state into `into`. */
   sync(into: Optimizer): Promise<void>;
   /** Send `params`, `buffers` and `from`'s state to the device (a restored or warm-started run). */
   load(from: Optimizer): void;
+}
+
+/**
+ * What a probed device step reads back besides its loss (docs/webgpu-backend.md, "Probes on GPU
+ * runs"): always the parameters after the update into `params[i].value`, their gradients into
+ * `params[i].grad` and the buffers into `buffers[i].value` (so the host mirror holds this step's
+ * weights: a sync of everything but the optimizer state); and what is asked for below.
+ */
+export interface DeviceCapture {
+  /** Nodes whose dLoss/dOutput of this step to read back into `grad(id)` (nodes without a gradient are skipped). */
+  readonly grads: readonly string[];
+  /** Receives each parameter's values before this step's update, in `params` order. */
+  readonly before?: readonly Float32Array[];
+  /**
+   * Set by the device: milliseconds from the step's loss landing on the host to the capture
+   * landing there (the extra readback's cost, for the probes' budget).
+   */
+  readbackMs?: number;
 }
 
 export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;

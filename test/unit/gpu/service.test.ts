@@ -1,7 +1,8 @@
 /**
  * Choosing the device over the protocol (`train.start`'s `backend`), with the engine's real Node
- * acquirer on SwiftShader (a fallback adapter): forced GPU trains there and says so; auto stays
- * on the CPU (fallback adapters only when forced); a model the GPU cannot run is refused with
+ * acquirer on SwiftShader (a fallback adapter): forced GPU trains there, says so and sends probe
+ * frames as a CPU run does; auto stays on the CPU (fallback adapters only when forced); a model
+ * the GPU cannot run is refused with
  * E_GPU_NO_KERNEL naming its ops, and without WebGPU in the engine with E_GPU_UNAVAILABLE —
  * never trained partly on the CPU.
  */
@@ -34,16 +35,32 @@ function engine(withGpu = true) {
 }
 
 describe('train.start backend: auto | cpu | gpu', () => {
-  it('gpu (forced) trains two moons on the fallback adapter to the end, naming it; no probe frames', async () => {
-    const { client, events, waitFor } = engine();
-    const started = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 3 }), backend: 'gpu' });
+  it('gpu (forced) trains two moons on the fallback adapter to the end, naming it, with probe frames as on the CPU', async () => {
+    const { client, events, waitFor, clientLog } = engine();
+    const started = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 3 }), backend: 'gpu', probes: { everySteps: 5, maxHz: 30, budget: 0.5, boundary: 16 } });
     expect(started.backend).toMatch(/^WebGPU · .*swiftshader.*fallback/i);
+    const frame = await waitFor('probe.frame', () => true, 60_000);
+    await client.request('probe.ack', { runId: started.runId, seq: frame.seq });
     const done = await waitFor('train.done', () => true, 60_000);
     expect(done.reason).toBe('completed');
     expect(done.epochs).toBe(3);
     expect(done.test?.accuracy).toBeGreaterThan(0.75);
     expect(events['train.epoch']!.map((e) => e.epoch)).toEqual([1, 2, 3]);
-    expect(events['probe.frame']).toEqual([]);
+    // The CPU run's frame (training-protocol.test.ts), from the GPU: every layer, the step's
+    // gradients and update ratios, the decision boundary, the probe samples' predictions.
+    // (Figure-by-figure agreement with a CPU run: probes.test.ts.)
+    expect(frame.runId).toBe(started.runId);
+    expect(frame.layers.map((l) => l.nodeId)).toEqual(['fc1', 'relu1', 'fc2', 'relu2', 'fc3']);
+    expect(frame.params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias', 'fc3.weight', 'fc3.bias']);
+    for (const l of frame.layers) expect(Array.from(l.hist.counts).reduce((a, b) => a + b, 0)).toBe(l.stats.count);
+    for (const l of frame.layers) expect(l.gradNorm).toBeGreaterThan(0);
+    for (const p of frame.params) expect(p.gradNorm).toBeGreaterThan(0);
+    for (const p of frame.params) expect(p.updateRatio).toBeGreaterThan(0);
+    expect(frame.boundary!.classes.length).toBe(16 * 16);
+    expect(frame.samples?.kind).toBe('classification');
+    expect(frame.costMs).toBeGreaterThan(0);
+    expect(events['probe.frame']!.length).toBeGreaterThanOrEqual(2);
+    expect(clientLog.mock.calls.filter(([l]) => l === 'error')).toEqual([]);
     // The Playground predicts from the host mirror, synced at the end of the run.
     const p = await client.request('model.predict', { runId: started.runId, input: [0.5, 0.25] });
     expect(p.kind).toBe('probabilities');

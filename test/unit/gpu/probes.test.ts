@@ -1,0 +1,267 @@
+/**
+ * Probe frames of GPU runs (docs/webgpu-backend.md, "Probes on GPU runs"): the same
+ * `TrainingSession` and `ProbeSuite` over the GPU plan and over the CPU plan (reference backend),
+ * same seed and batches, a frame after every step; every frame's figures compared. And the cost
+ * rule: a step nobody probes reads back exactly what it reads without probes.
+ *
+ * Bounds, and why (measured on SwiftShader in brackets):
+ * - Statistics (mean, std, min, max of every activation and weight): within 1e-4 of the CPU
+ *   tensor's largest |value|; norms (activation and parameter gradients, weights), mean |grad|,
+ *   update ratios, the step loss: within 1e-4 relative of the CPU's [≤ 1.8e-5]. One step's
+ *   activations and gradients are within ~1e-6 of their tensor's largest on both sides (the same
+ *   float32 products summed in other orders: executor.test.ts bounds them at 1e-5); these runs
+ *   take ≤ 12 Adam steps, which carry those roundings into the weights (train-loop.test.ts:
+ *   losses within 1e-4 relative over 2 epochs); the figures are then summed on the host by the
+ *   same code for both, and `compact` rounds each to 6 significant digits, which alone separates
+ *   two nearly equal values by up to 1e-5 relative. The update ratio's ΔW is Adam's
+ *   lr·m̂/(√v̂ + ε), of the size of lr wherever the gradient is not exactly 0 (a dead ReLU's, 0 on
+ *   both sides), so it does not magnify rounding the way a difference of nearly equal weights could.
+ * - Zero and dead-unit fractions: at most 2 values (1 unit) on the other side of 0 [0]: a ReLU
+ *   input within rounding of 0 may fall either way.
+ * - Histograms: at most 2 + 0.5% of the values in another bin [0]: a value within rounding of
+ *   a bin edge (or of min/max, which place the edges) may land in the neighbour.
+ * - Class probabilities and the decision grid's confidences: within 1e-4 absolute [≤ 2.4e-6];
+ *   a grid cell's class may differ only where the CPU's confidence is ≤ 0.5 + 1e-4 (a tie).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { loadBuiltinDataset, prepareData, type PreparedData } from '../../../src-engine/core/data';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
+import type { DeviceCapture } from '../../../src-engine/core/train';
+import { Rng } from '../../../src-engine/base/rng';
+import { TrainingSession } from '../../../src-engine/app/session';
+import type { ProbeFrame, ProbeOptions } from '../../../src-engine/protocol/messages';
+import { loadDataset } from '../../../src-engine/node/datasets';
+import { twoMoonsGraph } from '../session/fixtures';
+import { testGpu } from './device';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
+
+/** A frame after every step (no rate limit). */
+const EVERY_STEP: ProbeOptions = { everySteps: 1, maxHz: 1e9, budget: 1e9 };
+
+async function framesOf(graph: GraphIR, data: PreparedData, gpu: boolean, probes: ProbeOptions | false): Promise<{ frames: Frame[]; session: TrainingSession }> {
+  const frames: Frame[] = [];
+  const session: TrainingSession = new TrainingSession(gpu ? 'gpu' : 'cpu', graph, data, createReferenceBackend(), {
+    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
+    probes,
+    emit: (event, d) => {
+      if (event !== 'probe.frame') return;
+      const { runId: _r, seq, ...frame } = d as ProbeFrame;
+      frames.push(frame);
+      queueMicrotask(() => session.ackFrame(seq));
+    },
+  });
+  await session.run();
+  return { frames, session };
+}
+
+function twoMoonsWithDropout(): GraphIR {
+  const g = twoMoonsGraph({ epochs: 2, batchSize: 32 }, 240);
+  g.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.2 }, inputs: ['relu1'] });
+  g.nodes.find((n) => n.id === 'fc2')!.inputs = ['drop'];
+  return g;
+}
+
+/** Conv2d (no bias: BatchNorm follows) → BatchNorm → ReLU → MaxPool2d → Linear, on MNIST. */
+function smallCnn(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 1,
+    nodes: [
+      { id: 'image', op: 'Input', attrs: { shape: [1, 28, 28], source: 'features' }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+      { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], bias: false }, inputs: ['image'] },
+      { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['conv1'] },
+      { id: 'relu1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
+      { id: 'pool1', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['relu1'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool1'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 10 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+    training: {
+      dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 48 },
+      loss: 'loss',
+      optimizer: { kind: 'adam', lr: 0.003 },
+      batchSize: 10,
+      epochs: 1,
+      seed: 3,
+      metrics: ['accuracy'],
+    },
+  };
+}
+
+const TOL = 1e-4;
+
+/** `gpu`'s figure within `TOL·scale` of `cpu`'s (both null, or both numbers). */
+function near(what: string, cpu: number | null | undefined, gpu: number | null | undefined, scale: number): void {
+  if (cpu === null || cpu === undefined || gpu === null || gpu === undefined) {
+    expect(gpu, what).toBe(cpu);
+    return;
+  }
+  expect(Math.abs(gpu - cpu), `${what}: gpu ${gpu}, cpu ${cpu}`).toBeLessThanOrEqual(TOL * Math.abs(scale));
+}
+
+/** Every figure of a GPU frame against the CPU frame of the same step, within the bounds above. */
+function expectSameFrame(cpu: Frame, gpu: Frame): void {
+  const at = `step ${cpu.step}`;
+  expect(gpu.step).toBe(cpu.step);
+  expect(gpu.epoch).toBe(cpu.epoch);
+  near(`${at} loss`, cpu.loss, gpu.loss, cpu.loss ?? 0);
+  const stats = (what: string, a: Frame['layers'][number]['stats'], b: typeof a) => {
+    const scale = Math.max(Math.abs(a.min), Math.abs(a.max));
+    for (const k of ['mean', 'std', 'min', 'max'] as const) near(`${what} ${k}`, a[k], b[k], scale);
+    expect(b.count, what).toBe(a.count);
+    expect(b.nonFinite, what).toBe(a.nonFinite);
+    expect(Math.abs(b.zeroFrac - a.zeroFrac) * a.count, `${what} zeroFrac`).toBeLessThanOrEqual(2 + 1e-9);
+  };
+  const hist = (what: string, a: { counts: ArrayLike<number> }, b: { counts: ArrayLike<number> }, count: number) => {
+    let moved = 0;
+    for (let i = 0; i < a.counts.length; i++) moved += Math.abs(a.counts[i] - b.counts[i]);
+    expect(moved / 2, `${what} histogram`).toBeLessThanOrEqual(2 + 0.005 * count);
+  };
+  expect(gpu.layers.map((l) => l.nodeId)).toEqual(cpu.layers.map((l) => l.nodeId));
+  cpu.layers.forEach((a, i) => {
+    const b = gpu.layers[i];
+    const what = `${at} ${a.nodeId}`;
+    expect(b.shape).toEqual(a.shape);
+    stats(what, a.stats, b.stats);
+    hist(what, a.hist, b.hist, a.stats.count);
+    if (a.deadFrac !== undefined) expect(Math.abs(a.deadFrac - b.deadFrac!) * a.shape[0], `${what} deadFrac`).toBeLessThanOrEqual(1 + 1e-9);
+    expect(b.saturatedFrac === undefined).toBe(a.saturatedFrac === undefined);
+    expect(b.gradNorm === undefined, `${what} gradNorm`).toBe(a.gradNorm === undefined);
+    near(`${what} gradNorm`, a.gradNorm, b.gradNorm, a.gradNorm ?? 0);
+  });
+  expect(gpu.params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(cpu.params.map((p) => `${p.nodeId}.${p.name}`));
+  cpu.params.forEach((a, i) => {
+    const b = gpu.params[i];
+    const what = `${at} ${a.nodeId}.${a.name}`;
+    stats(what, a.weightStats, b.weightStats);
+    hist(what, a.weightHist, b.weightHist, a.weightStats.count);
+    near(`${what} gradNorm`, a.gradNorm, b.gradNorm, a.gradNorm ?? 0);
+    near(`${what} gradMeanAbs`, a.gradMeanAbs, b.gradMeanAbs, a.gradMeanAbs ?? 0);
+    near(`${what} weightNorm`, a.weightNorm, b.weightNorm, a.weightNorm ?? 0);
+    expect(a.updateRatio, `${what}: the CPU run measures an update`).toBeGreaterThan(0);
+    near(`${what} updateRatio`, a.updateRatio, b.updateRatio, a.updateRatio ?? 0);
+  });
+  expect(cpu.samples?.kind).toBe('classification');
+  if (cpu.samples?.kind === 'classification' && gpu.samples?.kind === 'classification') {
+    const theirs = gpu.samples.probs;
+    expect(gpu.samples.targets).toEqual(cpu.samples.targets);
+    cpu.samples.probs.forEach((p, i) => p.forEach((v, c) => expect(Math.abs(v - theirs[i][c]), `${at} sample ${i}`).toBeLessThanOrEqual(TOL)));
+  } else expect(gpu.samples?.kind).toBe('classification');
+  expect(gpu.health.map((h) => `${h.code} ${h.nodeId}`)).toEqual(cpu.health.map((h) => `${h.code} ${h.nodeId}`));
+  expect(gpu.boundary === undefined).toBe(cpu.boundary === undefined);
+  if (cpu.boundary && gpu.boundary) {
+    const [a, b] = [cpu.boundary, gpu.boundary];
+    expect([b.x, b.y, b.width, b.height]).toEqual([a.x, a.y, a.width, a.height]);
+    for (let c = 0; c < a.classes.length; c++) {
+      expect(Math.abs(a.confidence[c] - b.confidence[c]), `${at} grid cell ${c}`).toBeLessThanOrEqual(TOL);
+      if (a.classes[c] !== b.classes[c]) expect(a.confidence[c], `${at} grid cell ${c}'s class`).toBeLessThanOrEqual(0.5 + TOL);
+    }
+  }
+}
+
+describe('probe frames of a GPU run', () => {
+  it('two moons (with Dropout): the same frames as the CPU run, figure by figure', async () => {
+    const g = twoMoonsWithDropout();
+    const data = prepareData(loadBuiltinDataset(g.training!.dataset, 1)!, g.training!.dataset, 1);
+    const probes = { ...EVERY_STEP, boundary: 16 };
+    const cpu = await framesOf(g, data, false, probes);
+    const gpu = await framesOf(g, data, true, probes);
+    expect(gpu.frames.length).toBe(2 * cpu.session.stepsPerEpoch);
+    expect(gpu.frames.map((f) => f.step)).toEqual(cpu.frames.map((f) => f.step));
+    expect(cpu.frames[0].boundary?.classes.length).toBe(16 * 16);
+    expect(cpu.frames[0].layers.find((l) => l.nodeId === 'drop')).toBeDefined();
+    cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
+    // The run itself is the unprobed one's: probing reads, it never changes what trains (nor
+    // Dropout's stream): the losses of every step agree as in train-loop.test.ts.
+    const plain = await framesOf(g, data, true, false);
+    expect(plain.session.plan.params.map((p) => p.value.data)).toEqual(gpu.session.plan.params.map((p) => p.value.data));
+  }, 120_000);
+
+  it('a small CNN with BatchNorm on MNIST: the same frames as the CPU run', async () => {
+    const g = smallCnn();
+    const c = g.training!;
+    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+    const probes = { ...EVERY_STEP, batch: 16 };
+    const cpu = await framesOf(g, data, false, probes);
+    const gpu = await framesOf(g, data, true, probes);
+    expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+    expect(gpu.frames[0].params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias', 'fc.weight', 'fc.bias']);
+    cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
+  }, 180_000);
+
+  it('a probed step copies its weights before and after the update, the gradients and the buffers into the host mirror; an unprobed one nothing', async () => {
+    const g = smallCnn();
+    const gpu = await compileGpuGraph(g, { batchSize: 5, gpu: ctx, seed: 3 });
+    const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, gpu.params);
+    const rng = new Rng(5);
+    gpu.setInput('image', Float32Array.from({ length: 5 * 28 * 28 }, () => rng.normal()));
+    gpu.setInput('label', Float32Array.from([0, 3, 9, 3, 1]));
+    const hostOf = () => [...gpu.params.map((p) => p.host.value.data), ...gpu.params.map((p) => p.host.grad.data), ...gpu.buffers.map((b) => b.host.value.data)].map((d) => d.slice());
+    const initial = hostOf();
+    await gpu.trainStep(opt, 0.01);
+    expect(hostOf()).toEqual(initial);
+    const weights = await Promise.all(gpu.params.map((p) => ctx.read(p.value)));
+    const before = gpu.params.map((p) => new Float32Array(p.value.length).fill(NaN));
+    const capture: DeviceCapture = { grads: ['conv1', 'bn1', 'relu1', 'pool1', 'flat', 'fc', 'image'], before };
+    await gpu.trainStep(opt, 0.01, capture);
+    expect(before).toEqual(weights);
+    for (const [i, p] of gpu.params.entries()) {
+      expect(p.host.value.data, `${p.nodeId}.${p.name}`).toEqual(await ctx.read(p.value));
+      expect(p.host.value.data).not.toEqual(weights[i]); // updated
+      expect(p.host.grad.data, `${p.nodeId}.${p.name} grad`).toEqual(await ctx.read(p.grad));
+    }
+    for (const b of gpu.buffers) expect(b.host.value.data, `${b.nodeId}.${b.name}`).toEqual(await ctx.read(b.value));
+    for (const id of capture.grads) {
+      const want = await gpu.readGrad(id);
+      if (want) expect(gpu.host.grad(id)!.data, id).toEqual(want);
+      else expect(id).toBe('image'); // an Input: no gradient, skipped
+    }
+    expect(capture.readbackMs).toBeGreaterThanOrEqual(0);
+    await expect(gpu.trainStep(opt, 0.01, { grads: [], before: before.slice(1) })).rejects.toMatchObject({ code: 'E_GPU_BAD_ARGS' });
+  });
+
+  it('an unprobed step reads back nothing more than a run without probes', async () => {
+    const g = twoMoonsGraph({ epochs: 1, batchSize: 32 }, 240);
+    const data = prepareData(loadBuiltinDataset(g.training!.dataset, 1)!, g.training!.dataset, 1);
+    const maps = vi.spyOn(ctx, 'mapForRead');
+    const count = () => {
+      const byWhat = new Map<string, number[]>();
+      for (const [buffer, what] of maps.mock.calls) byWhat.set(what, [...(byWhat.get(what) ?? []), buffer.size]);
+      maps.mockClear();
+      return byWhat;
+    };
+    const plain = await framesOf(g, data, true, false);
+    const without = count();
+    const probed = await framesOf(g, data, true, { everySteps: 3, maxHz: 1e9, budget: 1e9, boundary: 8 });
+    const withProbes = count();
+    maps.mockRestore();
+    expect(plain.frames).toEqual([]);
+    const steps = probed.session.step;
+    const frames = probed.frames.length;
+    expect(frames).toBe(Math.floor(steps / 3) + (steps % 3 === 0 ? 0 : 1)); // every third step, and the epoch's last
+    // Every step, probed or not, maps the same step readback (loss, status, prediction) once.
+    expect(withProbes.get('Training step on the GPU')).toEqual(without.get('Training step on the GPU'));
+    expect(without.get('Training step on the GPU')!.length).toBe(steps);
+    // A probed step adds exactly one readback (its weights and gradients), an unprobed one none.
+    expect(without.has('Reading a probed step back from the GPU')).toBe(false);
+    expect(withProbes.get('Reading a probed step back from the GPU')!.length).toBe(frames);
+    // Each frame's forwards: the probe batch (its activations in a second readback) and the grid.
+    expect(withProbes.get('Reading the probe batch back from the GPU')!.length).toBe(frames);
+    expect(withProbes.get('Forward pass on the GPU')!.length - without.get('Forward pass on the GPU')!.length).toBe(2 * frames);
+  }, 120_000);
+});
