@@ -9,7 +9,8 @@
  *    compile time the status bar reports after edits.
  *
  * Run: `npx electron-vite build && npx tsx bench/canvas.ts` (env: CANVAS_NODES, default 1000;
- * CANVAS_SKIP_BROWSER=1 for the Node part only). Prints a table and writes
+ * CANVAS_SKIP_BROWSER=1 for the Node part only; CANVAS_TRACE=1 records a Chromium trace of each
+ * measurement and prints where the renderer's main thread spent its time). Prints a table and writes
  * `bench/results/canvas-<date>.json`.
  */
 import { spawn } from 'node:child_process';
@@ -118,12 +119,53 @@ async function browserPart(text: string) {
     await page.click('[data-testid=cmd-open]');
     await page.click('[data-testid="open-file-bench-1000.netwright.json"]');
     await page.waitForFunction(`document.querySelector('[data-testid=canvas]')?.getAttribute('data-nodes') === '${SIZE}'`, undefined, { timeout: 60_000 });
-    await page.waitForSelector('[data-testid^="node-"][data-op]');
+    // Attached, not visible: at fit a 1,000-node graph is drawn by TinyGraph, its cards skipped.
+    await page.waitForSelector('[data-testid^="node-"][data-op]', { state: 'attached' });
     const openMs = Date.now() - t0;
     await page.waitForTimeout(500);
     const canvas = (await page.locator('[data-testid=canvas]').boundingBox())!;
     const cx = canvas.x + canvas.width / 2;
     const cy = canvas.y + canvas.height / 2;
+
+    const tracing = process.env.CANVAS_TRACE ? await page.context().newCDPSession(page) : null;
+    /**
+     * CANVAS_TRACE=1: the main thread's busiest trace events (total ms by name) while `act` runs;
+     * CANVAS_TRACE=js: the JavaScript functions with the most self time (V8's sampling profiler).
+     */
+    const traced = async (label: string, act: () => Promise<void>) => {
+      if (!tracing) return act();
+      if (process.env.CANVAS_TRACE === 'js') {
+        await tracing.send('Profiler.enable');
+        await tracing.send('Profiler.setSamplingInterval', { interval: 200 });
+        await tracing.send('Profiler.start');
+        await act();
+        const { profile } = await tracing.send('Profiler.stop');
+        const dt = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples?.length ?? 1);
+        const self = new Map<string, number>();
+        const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+        for (const id of profile.samples ?? []) {
+          const f = byId.get(id)!.callFrame;
+          const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+          self.set(key, (self.get(key) ?? 0) + dt);
+        }
+        const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 15);
+        console.log(`  js ${label}: ${top.map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(' · ')} (ms self)`);
+        return;
+      }
+      type TraceEvent = { name: string; ph: string; dur?: number; tid: number; pid: number; args?: { name?: string } };
+      const events: TraceEvent[] = [];
+      tracing.on('Tracing.dataCollected', (e) => void events.push(...(e.value as unknown as TraceEvent[])));
+      const done = new Promise<void>((resolve) => tracing.once('Tracing.tracingComplete', () => resolve()));
+      await tracing.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,blink,cc,viz', transferMode: 'ReportEvents' });
+      await act();
+      await tracing.send('Tracing.end');
+      await done;
+      const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+      const totals = new Map<string, number>();
+      for (const e of events) if (e.ph === 'X' && e.dur && (!main || (e.tid === main.tid && e.pid === main.pid))) totals.set(e.name, (totals.get(e.name) ?? 0) + e.dur / 1000);
+      const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      console.log(`  trace ${label}: ${top.map(([n, ms]) => `${n} ${ms.toFixed(0)}`).join(' · ')} (ms, nested events overlap)`);
+    };
 
     const record = async (label: string, act: () => Promise<void>) => {
       // A string, not a function: tsx would wrap a function with helpers the page does not have.
@@ -133,7 +175,7 @@ async function browserPart(text: string) {
         const tick = (t) => { window.__frames.push(t); if (window.__recording) requestAnimationFrame(tick); };
         requestAnimationFrame(tick);
       })()`);
-      await act();
+      await traced(label, act);
       const frames = (await page.evaluate('(() => { window.__recording = false; return window.__frames; })()')) as number[];
       const deltas = frames.slice(1).map((t, i) => t - frames[i]);
       const visible = await page.locator('.react-flow__node').count();
@@ -185,12 +227,15 @@ async function browserPart(text: string) {
       }
       const first = `document.querySelector('[data-testid^="node-"][data-op]')?.closest('.react-flow__node')?.style.transform`;
       const before = (await page.evaluate(first)) as string;
-      const ms = (await page.evaluate(`new Promise((resolve) => {
+      let ms = 0;
+      await traced(`Layout ${i + 1}`, async () => {
+        ms = (await page.evaluate(`new Promise((resolve) => {
         const t0 = performance.now();
         document.querySelector('[data-testid=cmd-layout]').click();
         const check = () => (${first}) !== ${JSON.stringify(before)} ? setTimeout(() => resolve(performance.now() - t0), 0) : requestAnimationFrame(check);
         requestAnimationFrame(check);
       })`)) as number;
+      });
       layoutMs.push(ms);
       await page.waitForTimeout(400);
     }

@@ -1040,9 +1040,13 @@ const lodAndGroups = [
   { expectCount: '[data-testid^="edge-label-"]', count: 0 },
   { wait: 300 },
   { screenshot: 'lod-cnn-far-1280x800' },
-  // Farther: blocks of their category's colour. Back to fit: the full cards.
+  // Farther: blocks of their category's colour, drawn on one canvas (the cards stay mounted,
+  // skipped by the browser). Back to fit: the full cards.
   ...Array.from({ length: 3 }, () => ({ click: '.react-flow__controls-zoomout' })),
-  { expect: `${node('conv1')}[data-detail="tiny"]` },
+  { expectAttached: `${node('conv1')}[data-detail="tiny"]` },
+  { expect: '[data-testid=tiny-graph]' },
+  { wait: 300 },
+  { screenshot: 'lod-cnn-tiny-1280x800' },
   { press: 'Shift+F' },
   { expect: `${node('conv1')}[data-detail="near"]` },
   { expect: '[data-testid="node-params-conv1"]' },

@@ -5,6 +5,7 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  useStoreApi,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -19,8 +20,9 @@ import type { EdgeRef } from '../editor/graph';
 import { useEditor } from '../editor/store';
 import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
-import { ShapeEdge, selectFar } from './ShapeEdge';
+import { ShapeEdge, selectDetail, selectFar } from './ShapeEdge';
 import { StartPanel } from './StartPanel';
+import { TinyGraph, nodeAt } from './TinyGraph';
 
 /** MIME type of a palette entry being dragged onto the canvas. */
 export const PALETTE_MIME = 'application/x-netwright-op';
@@ -99,6 +101,8 @@ export function Canvas() {
   const focus = useEditor((s) => s.focus);
   const loadSeq = useEditor((s) => s.loadSeq);
   const far = useStore(selectFar);
+  const tiny = useStore((s) => selectDetail(s) === 'tiny');
+  const flowStore = useStoreApi<CanvasNode>();
   const flow = useReactFlow<CanvasNode, ShapeFlowEdge>();
   const [cache] = useState(() => new FlowCache());
   const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
@@ -233,16 +237,48 @@ export function Canvas() {
     [flow],
   );
 
-  const onDoubleClick = useCallback((e: MouseEvent) => {
-    if (!(e.target as HTMLElement).classList.contains('react-flow__pane')) return;
-    setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
-  }, []);
+  /** Zoomed out to blocks (TinyGraph), the node drawn under a pointer position. */
+  const tinyNodeAt = useCallback(
+    (e: MouseEvent): string | undefined => (selectDetail(flowStore.getState()) === 'tiny' ? nodeAt(flowStore.getState(), flow.screenToFlowPosition({ x: e.clientX, y: e.clientY })) : undefined),
+    [flow, flowStore],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: MouseEvent) => {
+      if (!(e.target as HTMLElement).classList.contains('react-flow__pane')) return;
+      // A double click on a block zooms in on it, to its full card.
+      const hit = tinyNodeAt(e);
+      const at = hit ? flowStore.getState().nodeLookup.get(hit) : undefined;
+      if (at) {
+        const p = at.internals.positionAbsolute;
+        void flow.setCenter(p.x + (at.measured.width ?? 180) / 2, p.y + (at.measured.height ?? 70) / 2, { zoom: 1, duration: 300 });
+        return;
+      }
+      setQuickAdd({ screen: { x: e.clientX, y: e.clientY } });
+    },
+    [flow, flowStore, tinyNodeAt],
+  );
+
+  // Zoomed out to blocks, the cards are not hit-tested: a click selects the block under it (with
+  // Ctrl/⌘, adds it to or removes it from the selection).
+  const onPaneClick = useCallback(
+    (e: MouseEvent) => {
+      const hit = tinyNodeAt(e);
+      if (!hit) return;
+      const store = useEditor.getState();
+      const next = e.ctrlKey || e.metaKey ? new Set(store.selectedNodes) : new Set<string>();
+      if (next.has(hit)) next.delete(hit);
+      else next.add(hit);
+      store.select(next, new Set());
+    },
+    [tinyNodeAt],
+  );
 
   const onMoveEnd = useCallback((_e: unknown, v: Viewport) => useEditor.getState().setViewport(v), []);
 
   return (
     <div
-      className={far ? 'canvas canvas--far' : 'canvas'}
+      className={far ? (tiny ? 'canvas canvas--far canvas--tiny' : 'canvas canvas--far') : 'canvas'}
       data-testid="canvas"
       data-nodes={doc.graph.nodes.length}
       onPointerMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
@@ -264,6 +300,7 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         onMoveEnd={onMoveEnd}
+        onPaneClick={onPaneClick}
         deleteKeyCode={DELETE_KEYS}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
@@ -276,6 +313,7 @@ export function Canvas() {
         proOptions={PRO}
       >
         <DotGrid gap={16} />
+        {tiny ? <TinyGraph /> : null}
         <MiniMap pannable zoomable />
         <Controls />
       </ReactFlow>
