@@ -325,12 +325,13 @@ export class TrainingLoop {
         // A device runs each group's whole step (forward, backward through the group's losses,
         // its update) in one submission. The hooks see the group's loss after the update; host
         // gradients and weights only where `beforeDeviceStep` asked the device to read them back
-        // (a probed step): with the last group's step, which is when the CPU's `beforeUpdate` last
-        // runs and whose gradients the CPU's probes read.
+        // (a probed step).
         const capture = device ? this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count)) : undefined;
         for (let gi = 0; gi < groups.length && verdict === 'ok' && device; gi++) {
           const g = groups[gi];
-          const gLoss = await device.trainStep(g.schedule.lr * control.lrFactor, gi === groups.length - 1 ? capture : undefined, gi);
+          const part = capture && groups.length > 1 ? capturePart(capture, gi, groups.length) : capture;
+          const gLoss = await device.trainStep(g.schedule.lr * control.lrFactor, part, gi);
+          if (part && part !== capture) capture!.readbackMs = (capture!.readbackMs ?? 0) + (part.readbackMs ?? 0);
           verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, gi, gLoss, count)) ?? 'ok';
           if (g.perStep) g.schedule.step();
           if (groupLosses) {
@@ -598,6 +599,19 @@ export class TrainingLoop {
       return { spec, optimizer, schedule, params, perStep };
     });
   }
+}
+
+/**
+ * Group `gi`'s share of a probed step's capture with several groups, as the CPU's probes see the
+ * step: the weights before the first group's update (`before`, where the CPU's `beforeUpdate`
+ * hook of group 0 snapshots them), and the weights, gradients and buffers after the last group's
+ * step. (The first group's capture also reads its own after-state back, which the last one's
+ * overwrites.)
+ */
+function capturePart(capture: DeviceCapture, gi: number, groups: number): DeviceCapture | undefined {
+  if (gi === groups - 1) return { grads: capture.grads };
+  if (gi === 0 && capture.before) return { grads: [], before: capture.before };
+  return undefined;
 }
 
 /** Settings the loop cannot run with, as TrainErrors that say what to change. */

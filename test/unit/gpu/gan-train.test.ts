@@ -30,6 +30,10 @@ import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
 import { compileGpuTrainable, gpuTrainingGaps } from '../../../src-engine/core/gpu/trainable';
 import type { LoopResult, TrainableGraph } from '../../../src-engine/core/train';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
+import { loadBuiltinDataset } from '../../../src-engine/core/data';
+import { TrainingSession } from '../../../src-engine/app/session';
+import type { ProbeFrame } from '../../../src-engine/protocol/messages';
+import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { testGpu } from './device';
 
@@ -189,4 +193,101 @@ describe('the DCGAN template on the GPU plan', () => {
     expect(Math.abs(testGpu - testCpu), `test loss ${testGpu} vs ${testCpu}`).toBeLessThanOrEqual(1e-3 * testCpu);
     console.log(`DCGAN on the GPU: worst step loss ${worstLoss.toExponential(2)} relative, weights ${worstWeight.toExponential(2)} of max, test loss ${(Math.abs(testGpu - testCpu) / testCpu).toExponential(2)}`);
   }, 300_000);
+});
+
+/** A GAN on two moons (test/unit/probes/gan-probe.test.ts's): G maps 4-D noise to points, D scores real and generated points. */
+function moonsGan(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    name: 'moons GAN',
+    nodes: [
+      { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+      { id: 'z', op: 'Noise', attrs: { shape: [4], seed: 3 }, inputs: ['real'] },
+      { id: 'g1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['z'] },
+      { id: 'g_act', op: 'ReLU', attrs: {}, inputs: ['g1'] },
+      { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_act'] },
+      { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
+      { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['pair'] },
+      { id: 'd_act', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, inputs: ['d1'] },
+      { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['d_act'] },
+      { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
+      { id: 'g_loss', op: 'GANLoss', attrs: { player: 'generator' }, inputs: ['d_out'] },
+    ],
+    outputs: { samples: 'fake', scores: 'd_out' },
+    training: {
+      dataset: { name: 'two-moons', options: { samples: 100 }, validationSplit: 0 },
+      loss: ['d_loss', 'g_loss'],
+      optimizer: { kind: 'adam', lr: 0.01 },
+      groups: [
+        { name: 'discriminator', params: { between: { from: ['d1'], to: 'd_out' } }, loss: 'd_loss' },
+        { name: 'generator', params: { between: { from: ['g1'], to: 'fake' } }, loss: 'g_loss' },
+      ],
+      batchSize: 16,
+      epochs: 1,
+      seed: 1,
+      metrics: [],
+      predictionOutput: 'samples',
+    },
+  } as unknown as GraphIR;
+}
+
+type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
+
+async function framesOf(graph: GraphIR, gpu: boolean): Promise<Frame[]> {
+  const c = graph.training!;
+  const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+  const frames: Frame[] = [];
+  const session: TrainingSession = new TrainingSession(gpu ? 'gpu' : 'cpu', graph, data, createReferenceBackend(), {
+    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
+    probes: { everySteps: 1, maxHz: 1e9, budget: 1e9, batch: 24 },
+    emit: (event, d) => {
+      if (event !== 'probe.frame') return;
+      const { runId: _r, seq, ...frame } = d as ProbeFrame;
+      frames.push(frame);
+      queueMicrotask(() => session.ackFrame(seq));
+    },
+  });
+  await session.run();
+  return frames;
+}
+
+describe('probe frames of a GAN\'s GPU run', () => {
+  /**
+   * probes.test.ts's bounds: figures within 1e-4 relative (norms, update ratios, the loss, D(x),
+   * D(G(z)), the diversities), the sample grid within 1e-4 of its largest |value|.
+   */
+  it('the GAN figures (the fixed-noise samples, D(x), D(G(z)), diversities) and every parameter\'s gradient and update figures are the CPU run\'s', async () => {
+    const g = moonsGan();
+    const cpu = await framesOf(g, false);
+    const gpu = await framesOf(g, true);
+    expect(cpu.length).toBeGreaterThan(3);
+    expect(gpu.map((f) => f.step)).toEqual(cpu.map((f) => f.step));
+    const near = (what: string, a: number | null | undefined, b: number | null | undefined, scale: number) => {
+      expect(a === null || a === undefined, what).toBe(b === null || b === undefined);
+      if (a !== null && a !== undefined && b !== null && b !== undefined) expect(Math.abs(b - a), `${what}: gpu ${b}, cpu ${a}`).toBeLessThanOrEqual(1e-4 * Math.abs(scale));
+    };
+    cpu.forEach((a, i) => {
+      const b = gpu[i];
+      const at = `step ${a.step}`;
+      near(`${at} loss`, a.loss, b.loss, a.loss ?? 0);
+      const [ga, gb] = [a.gan!, b.gan!];
+      expect(ga && gb, `${at}: GAN figures on both`).toBeTruthy();
+      expect(gb.count).toBe(ga.count);
+      const scale = maxAbs(ga.samples);
+      ga.samples.forEach((v: number, j: number) => near(`${at} sample ${j}`, v, gb.samples[j], scale));
+      for (const k of ['dReal', 'dFake', 'diversity', 'realDiversity'] as const) near(`${at} ${k}`, ga[k], gb[k], ga[k]);
+      expect(b.params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(a.params.map((p) => `${p.nodeId}.${p.name}`));
+      a.params.forEach((p, j) => {
+        const q = b.params[j];
+        const what = `${at} ${p.nodeId}.${p.name}`;
+        near(`${what} gradNorm`, p.gradNorm, q.gradNorm, p.gradNorm ?? 0);
+        near(`${what} weightNorm`, p.weightNorm, q.weightNorm, p.weightNorm ?? 0);
+        near(`${what} updateRatio`, p.updateRatio, q.updateRatio, p.updateRatio ?? 0);
+        // The update over the whole step (both groups' updates, as the CPU's probes measure it):
+        // the weights before the discriminator's step against those after the generator's.
+        expect(p.updateRatio, `${what}: the CPU run measures an update`).toBeGreaterThan(0);
+      });
+    });
+  }, 120_000);
 });
