@@ -352,6 +352,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
         };
         sel = { lossNodes: [...ids], plan: internal };
         owned.add(internal);
+        SELECTIONS.add(internal);
         selections.set(key, sel);
       }
       return sel;
@@ -366,6 +367,21 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   };
   family.plans.set(batchSize, plan);
   return plan;
+}
+
+/** Every selection's internals, whichever plan made it (for {@link selectionBackward}). */
+const SELECTIONS = new WeakSet<object>();
+
+/**
+ * Per node of the plan's `order`: whether `backward(sel)` runs that node's backward. Another
+ * executor that mirrors the plan (the GPU's, core/gpu/executor.ts) runs exactly these, so a
+ * group's step computes the same gradients on both.
+ *
+ * @throws Error `E_FOREIGN_SELECTION` for an object `selectLosses` did not make.
+ */
+export function selectionBackward(sel: LossSelection): readonly boolean[] {
+  if (!SELECTIONS.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'Not a loss selection made by selectLosses.');
+  return (sel.plan as SelectionInternal).run;
 }
 
 interface SelectionInternal {

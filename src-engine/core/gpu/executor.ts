@@ -18,7 +18,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { GraphError, hasErrors } from '../../base/ir/diagnostics';
 import { sizeOf } from '../../base/tensor';
 import { analyzeGraph } from '../analysis/validate';
-import { compileGraph, type BufferEntry, type CompiledGraph, type ParamEntry } from '../autodiff/executor';
+import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, type LossSelection, type ParamEntry } from '../autodiff/executor';
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
@@ -37,6 +37,13 @@ export interface GpuCompileOptions {
    * `output(id)`, in the same readback as the loss (the prediction the metrics need).
    */
   readback?: readonly string[];
+}
+
+/** What {@link GpuGraph.selectLosses} returns: opaque, valid for the plan that made it. */
+export interface GpuLossSelection {
+  readonly lossNodes: readonly string[];
+  /** The host mirror's selection (its `forward`/`backward` take it). */
+  readonly host: LossSelection;
 }
 
 /** A parameter on the device, with its host mirror entry. */
@@ -68,13 +75,14 @@ export interface GpuGraph {
   /**
    * Run the forward pass only, in eval mode (BatchNorm with its running statistics) unless
    * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
-   * resolves with the summed loss (NaN without a loss). `read`: nodes whose outputs to read back
-   * into the host mirror's `output(id)` too (the probe batch's activations), copied after the
-   * forward and mapped beside the loss.
+   * resolves with the summed loss (of `sel`'s losses when given; NaN without a loss); every
+   * loss's value also lands in the host mirror's `output(id)`. `read`: nodes whose outputs to
+   * read back into the host mirror's `output(id)` too (the probe batch's activations), copied
+   * after the forward and mapped beside the loss.
    *
    * @throws Error `E_NO_SUCH_NODE` for a node of `read` the graph does not have.
    */
-  forward(training?: boolean, read?: readonly string[]): Promise<number>;
+  forward(training?: boolean, read?: readonly string[], sel?: GpuLossSelection): Promise<number>;
   /**
    * One training step in one command buffer: forward, gradients zeroed and seeded, backward, and
    * `optimizer`'s update when given. Resolves with the summed loss of this step's forward.
@@ -83,10 +91,20 @@ export interface GpuGraph {
    * submission right after it copies the updated parameters, their gradients, the buffers and
    * the asked-for node gradients; both land in the host mirror (and `capture.before`) before the
    * promise resolves. Without `capture` the step reads back only its loss, status and prediction.
+   * With a selection `sel` (one optimizer group's step, as the CPU's `forward(true, sel)` +
+   * `backward(sel)`): only its losses are summed and seeded, and only the backwards of the nodes
+   * between its parameters and its losses run — the CPU executor's own choice
+   * ({@link selectionBackward}).
    *
    * @throws Error `E_LABEL_RANGE` when a class label was out of range (that sample was skipped).
    */
-  trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<number>;
+  trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, sel?: GpuLossSelection): Promise<number>;
+  /**
+   * A subset of the losses, and optionally of the parameters (the host mirror's entries, as
+   * `params[i].host`) that will be updated from them: the host mirror's `selectLosses`, mirrored
+   * on the device. Cached per plan and argument; valid for this plan only.
+   */
+  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[]): GpuLossSelection;
   /** A node's activation after the last step (probes; tests). */
   read(nodeId: string): Promise<Float32Array>;
   /** dLoss/dActivation of a node after the last step, or null when it has no gradient. */
@@ -225,9 +243,23 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     evalForward.push(...(d.evalForward ?? d.forward));
     backwardByNode.push(d.backward);
   }
-  const backward = backwardByNode.reverse().flat();
+  const backward = [...backwardByNode].reverse().flat();
   const lossOut = host.lossNodes.map((id) => outputs.get(id)!);
   const lossGrads = host.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined);
+  const lossHost = host.lossNodes.map((id) => host.output(id).data);
+  /** A step's choice of losses: the indices of `lossOut` it sums, the gradients it seeds, its backwards. */
+  interface Chosen {
+    sum: number[];
+    seed: GpuTensor[];
+    backward: GpuDispatch[];
+  }
+  const everything: Chosen = { sum: lossOut.map((_, i) => i), seed: lossGrads, backward };
+  const chosen = new Map<LossSelection, { sel: GpuLossSelection; chosen: Chosen }>();
+  const own = (sel: GpuLossSelection): Chosen => {
+    const c = chosen.get(sel.host);
+    if (!c || c.sel !== sel) throw Object.assign(new Error('E_FOREIGN_SELECTION: This loss selection was made by another plan; call selectLosses on the plan that runs it.'), { code: 'E_FOREIGN_SELECTION' });
+    return c.chosen;
+  };
   const gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
   const inputNames = new Set(g.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
 
@@ -275,7 +307,8 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     return layoutFor(`read:${ids.join('\0')}`, [], ids.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data })));
   };
 
-  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[]): Promise<number> {
+  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection): Promise<number> {
+    const choice = sel ? own(sel) : everything;
     const probe = capture ? captureLayout(capture) : read?.length ? readLayout(read) : null;
     if (capture?.before && (capture.before.length !== params.length || capture.before.some((b, i) => b.length !== params[i].value.length))) {
       throw new GpuError('E_GPU_BAD_ARGS', 'A probed step needs one array per parameter, of its size, for the weights before the update.');
@@ -292,9 +325,9 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     pass.end();
     if (backprop) {
       for (const t of gradBuffers) enc.clearBuffer(t.buffer);
-      for (const t of lossGrads) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
+      for (const t of choice.seed) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
       pass = enc.beginComputePass({ label: 'backward' });
-      encodeDispatches(pass, backward);
+      encodeDispatches(pass, choice.backward);
       encodeDispatches(pass, optDispatches);
       pass.end();
     }
@@ -345,9 +378,10 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       const label = values[lossOut.length + 1];
       throw Object.assign(new Error(`${LABEL_RANGE}: a target label (${label}) is not a class index of the loss's logits; check the dataset's labels and the layer before the loss.`), { code: LABEL_RANGE });
     }
-    if (lossOut.length === 0) return NaN;
+    lossHost.forEach((h, i) => (h[0] = values[i]));
+    if (choice.sum.length === 0) return NaN;
     let loss = 0;
-    for (let i = 0; i < lossOut.length; i++) loss += values[i];
+    for (const i of choice.sum) loss += values[i];
     return loss;
   }
 
@@ -363,8 +397,30 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       if (!inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
       ctx.write(outputs.get(name)!, data);
     },
-    forward: (training = false, read) => run(training, false, undefined, undefined, undefined, read),
-    trainStep: (optimizer, lr, capture) => run(true, true, optimizer, lr, capture),
+    forward: (training = false, read, sel) => run(training, false, undefined, undefined, undefined, read, sel),
+    trainStep: (optimizer, lr, capture, sel) => run(true, true, optimizer, lr, capture, undefined, sel),
+    selectLosses(ids, trainable) {
+      const h = host.selectLosses(ids, trainable);
+      let c = chosen.get(h);
+      if (!c) {
+        const runs = selectionBackward(h);
+        const index = new Map(host.lossNodes.map((id, i) => [id, i]));
+        c = {
+          sel: { lossNodes: h.lossNodes, host: h },
+          chosen: {
+            sum: h.lossNodes.map((id) => index.get(id)!),
+            seed: h.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined),
+            // Reverse node order; each node's own dispatches keep theirs.
+            backward: backwardByNode
+              .map((d, i) => (runs[i] ? d : []))
+              .reverse()
+              .flat(),
+          },
+        };
+        chosen.set(h, c);
+      }
+      return c.sel;
+    },
     read(nodeId) {
       const t = outputs.get(nodeId);
       if (!t) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });

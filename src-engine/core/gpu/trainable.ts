@@ -5,14 +5,20 @@
  * `TrainableGraph.device` in core/train/types.ts). The loop stays one: it writes batches, reads
  * predictions for metrics, and checkpoints the host params and optimizer as on the CPU; the
  * device meets them at `sync`/`load`.
+ *
+ * Optimizer groups (`training.groups`, a GAN's discriminator and generator steps) are resolved as
+ * the loop resolves them (`resolveGroups`): each group gets its own GPU optimizer (and clipping)
+ * over its parameters, and its step is `GpuGraph.trainStep` with the group's loss selection —
+ * the host mirror's `selectLosses`, so the same backwards run as on the CPU.
  */
+import { resolveGroups } from '../../base/ir/training';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../ops/registry';
 import type { CompiledGraph } from '../autodiff/executor';
 import type { TrainableGraph } from '../train/types';
 import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
-import { buildGpuGraph, gpuKernelGaps, type GpuGraph } from './executor';
+import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
 import { createGpuOptimizer, type GpuOptimizer } from './optim';
 
 export interface GpuTrainableOptions {
@@ -24,26 +30,22 @@ export interface GpuTrainableOptions {
 /**
  * Compile `graph` (with its training section) for training on the GPU.
  *
- * @throws GpuError `E_GPU_NO_KERNEL` for what the GPU cannot run yet, named: ops without kernels,
- *   optimizer groups, gradient clipping, RMSprop; `E_GPU_BAD_ARGS` without a training section.
+ * @throws GpuError `E_GPU_NO_KERNEL` naming the ops the GPU cannot run yet; `E_GPU_BAD_ARGS`
+ *   without a training section.
  */
 export function compileGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Promise<GpuTrainablePlan> {
   return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuTrainable(graph, opts));
 }
 
-/** Why `graph` cannot train on the GPU (ops without kernels, optimizer groups), or [] when it can. */
+/** Why `graph` cannot train on the GPU (ops without kernels), or [] when it can. */
 export function gpuTrainingGaps(graph: GraphIR): string[] {
-  const t = graph.training;
-  const gaps = gpuKernelGaps(graph);
-  if (t?.groups?.length) gaps.push('optimizer groups (several optimizers, as in a GAN)');
-  return gaps;
+  return gpuKernelGaps(graph);
 }
 
 /** As {@link compileGpuTrainable}, synchronously (the training loop's `compile`). */
 export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): GpuTrainablePlan {
   const t = graph.training;
   if (!t) throw new GpuError('E_GPU_BAD_ARGS', 'The graph has no training settings.');
-  if (t.groups?.length) throw new GpuError('E_GPU_NO_KERNEL', 'Optimizer groups (several optimizers, as in a GAN) do not run on the GPU yet; train this model on the CPU.');
   const losses = new Set(graph.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id));
   // Whatever the loop's binding may take as the prediction (binding.ts: predictionOutput, the
   // output named logits, or a loss's first input): read back with each step's loss.
@@ -52,9 +54,39 @@ export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Gp
   for (const n of graph.nodes) if (losses.has(n.id) && n.inputs[0]) readback.add(n.inputs[0]);
   for (const id of losses) readback.delete(id);
   const gpu = buildGpuGraph(graph, { ...opts, readback: [...readback].filter((id) => graph.nodes.some((n) => n.id === id)) });
-  const optimizer = withGradClip(opts.gpu, t.gradClip, gpu.params, createGpuOptimizer(opts.gpu, t.optimizer, gpu.params));
+  const grouped = (t.groups?.length ?? 0) > 0;
+  const groups: DeviceGroup[] = resolveGroups(graph, t).map((spec) => {
+    const params = spec.nodes === null ? gpu.params : gpu.params.filter((p) => spec.nodes!.has(p.nodeId));
+    return {
+      loss: spec.loss,
+      params,
+      selected: grouped,
+      optimizer: withGradClip(opts.gpu, spec.gradClip, params, createGpuOptimizer(opts.gpu, spec.optimizer, params)),
+    };
+  });
+  // What an evaluation sums with groups: each group's losses once, as the loop reports them.
+  const reported = grouped ? [...new Set(groups.flatMap((g) => g.loss))] : null;
   const inputs = graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
-  return wrap(gpu, optimizer, inputs, adapterName(opts.gpu.adapter), new Map());
+  return wrap(gpu, { groups, reported, inputs, name: adapterName(opts.gpu.adapter), plans: new Map() });
+}
+
+/** One optimizer group on the device (the implicit one without `training.groups`). */
+interface DeviceGroup {
+  loss: readonly string[];
+  params: GpuGraph['params'];
+  /** Whether its step runs with a loss selection (with `training.groups`; else the plain full step). */
+  selected: boolean;
+  optimizer: GpuOptimizer;
+}
+
+/** What every batch size's plan shares. */
+interface Shared {
+  groups: readonly DeviceGroup[];
+  /** The losses an evaluation sums with groups, or null (every loss). */
+  reported: readonly string[] | null;
+  inputs: readonly string[];
+  name: string;
+  plans: Map<number, GpuTrainablePlan>;
 }
 
 function deviceOnly(what: string): never {
@@ -70,11 +102,23 @@ function deviceOnly(what: string): never {
  */
 export type GpuTrainablePlan = CompiledGraph & Required<Pick<TrainableGraph, 'device'>>;
 
-function wrap(gpu: GpuGraph, optimizer: GpuOptimizer, inputs: readonly string[], name: string, plans: Map<number, GpuTrainablePlan>): GpuTrainablePlan {
+function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
   const host = gpu.host;
+  const { groups, reported, inputs, name, plans } = shared;
   const upload = () => {
     for (const id of inputs) gpu.setInput(id, host.input(id).data);
   };
+  // This plan's selections, made on first use (each plan has its own host mirror and dispatches).
+  const selections: (GpuLossSelection | undefined)[] = [];
+  const selectionOf = (i: number): GpuLossSelection | undefined => {
+    const g = groups[i];
+    if (!g.selected) return undefined;
+    return (selections[i] ??= gpu.selectLosses(
+      g.loss,
+      g.params.map((p) => p.host),
+    ));
+  };
+  let evalSelection: GpuLossSelection | undefined;
   const plan: GpuTrainablePlan = {
     batchSize: gpu.batchSize,
     order: host.order,
@@ -87,31 +131,35 @@ function wrap(gpu: GpuGraph, optimizer: GpuOptimizer, inputs: readonly string[],
     // weights of the last sync (each checkpoint, and the end of the run).
     forward: (training, sel) => host.forward(training, sel),
     backward: () => deviceOnly('backward()'),
-    selectLosses: () => deviceOnly('selectLosses()'),
+    // For `forward` above; a group's training step runs through `device.trainStep(lr, capture, group)`.
+    selectLosses: (ids, trainable) => host.selectLosses(ids, trainable),
     params: host.params,
     buffers: host.buffers,
     withBatchSize(n) {
       let p = plans.get(n);
-      if (!p) plans.set(n, (p = wrap(gpu.withBatchSize(n), optimizer, inputs, name, plans)));
+      if (!p) plans.set(n, (p = wrap(gpu.withBatchSize(n), shared)));
       return p;
     },
     device: {
       name,
-      trainStep(lr, capture) {
+      trainStep(lr, capture, group = 0) {
+        const g = groups[group];
+        if (!g) throw new GpuError('E_GPU_BAD_ARGS', `There is no optimizer group ${group} (the graph has ${groups.length}).`);
         upload();
-        return gpu.trainStep(optimizer, lr, capture);
+        return gpu.trainStep(g.optimizer, lr, capture, selectionOf(group));
       },
       forward(training, read) {
         upload();
-        return gpu.forward(training, read);
+        if (reported) evalSelection ??= gpu.selectLosses(reported);
+        return gpu.forward(training, read, evalSelection);
       },
       async sync(into) {
         await gpu.syncToHost();
-        into.loadState(await optimizer.state());
+        for (const [i, g] of groups.entries()) into[i].loadState(await g.optimizer.state());
       },
       load(from) {
         gpu.upload();
-        optimizer.loadState(from.state());
+        groups.forEach((g, i) => g.optimizer.loadState(from[i].state()));
       },
     },
   };

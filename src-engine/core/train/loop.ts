@@ -318,20 +318,28 @@ export class TrainingLoop {
         const x = gb.input(this.binding.featureInput).data;
         const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
         feeder.fill(order, start, count, x, y, transformRng);
-        const sels = grouped ? selectionsFor(gb) : null;
+        const device = gb.device;
+        const sels = grouped && !device ? selectionsFor(gb) : null;
         let loss = 0;
         let verdict: StepVerdict = 'ok';
-        if (gb.device) {
-          // The device runs the whole step (one group: compileGpuTrainable refuses several). The
-          // hooks see its loss after the update; host gradients and weights only where
-          // `beforeDeviceStep` asked the device to read them back (a probed step).
-          const g = groups[0];
-          const capture = this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count));
-          loss = await gb.device.trainStep(g.schedule.lr * control.lrFactor, capture);
-          verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, 0, loss, count)) ?? 'ok';
+        // A device runs each group's whole step (forward, backward through the group's losses,
+        // its update) in one submission. The hooks see the group's loss after the update; host
+        // gradients and weights only where `beforeDeviceStep` asked the device to read them back
+        // (a probed step).
+        const capture = device ? this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count)) : undefined;
+        for (let gi = 0; gi < groups.length && verdict === 'ok' && device; gi++) {
+          const g = groups[gi];
+          const part = capture && groups.length > 1 ? capturePart(capture, gi, groups.length) : capture;
+          const gLoss = await device.trainStep(g.schedule.lr * control.lrFactor, part, gi);
+          if (part && part !== capture) capture!.readbackMs = (capture!.readbackMs ?? 0) + (part.readbackMs ?? 0);
+          verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, gi, gLoss, count)) ?? 'ok';
           if (g.perStep) g.schedule.step();
+          if (groupLosses) {
+            groupLosses[g.spec.name] = gLoss;
+            for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
+          } else loss += gLoss;
         }
-        for (let gi = 0; gi < groups.length && verdict === 'ok' && !gb.device; gi++) {
+        for (let gi = 0; gi < groups.length && verdict === 'ok' && !device; gi++) {
           const g = groups[gi];
           // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
           const gLoss = sels ? gb.forward(true, sels[gi]) : gb.forward(true);
@@ -552,12 +560,12 @@ export class TrainingLoop {
       q.optimizer.loadState(st.optimizer);
       q.schedule.loadState(st.schedule);
     });
-    g.device?.load(this.groups[0].optimizer);
+    g.device?.load(this.groups.map((q) => q.optimizer));
   }
 
   /** A device plan's weights and optimizer state into the host's (`params`, the optimizer): before a checkpoint and at the end. */
   private async syncDevice(): Promise<void> {
-    if (this.plan.device) await this.plan.device.sync(this.groups[0].optimizer);
+    if (this.plan.device) await this.plan.device.sync(this.groups.map((q) => q.optimizer));
   }
 
   /**
@@ -576,7 +584,7 @@ export class TrainingLoop {
         taken.push(key);
       } else fresh.push(key);
     }
-    this.plan.device?.load(this.groups[0].optimizer);
+    this.plan.device?.load(this.groups.map((q) => q.optimizer));
     return { taken, fresh };
   }
 
@@ -591,6 +599,19 @@ export class TrainingLoop {
       return { spec, optimizer, schedule, params, perStep };
     });
   }
+}
+
+/**
+ * Group `gi`'s share of a probed step's capture with several groups, as the CPU's probes see the
+ * step: the weights before the first group's update (`before`, where the CPU's `beforeUpdate`
+ * hook of group 0 snapshots them), and the weights, gradients and buffers after the last group's
+ * step. (The first group's capture also reads its own after-state back, which the last one's
+ * overwrites.)
+ */
+function capturePart(capture: DeviceCapture, gi: number, groups: number): DeviceCapture | undefined {
+  if (gi === groups - 1) return { grads: capture.grads };
+  if (gi === 0 && capture.before) return { grads: [], before: capture.before };
+  return undefined;
 }
 
 /** Settings the loop cannot run with, as TrainErrors that say what to change. */

@@ -48,20 +48,27 @@ export interface DeviceStep {
   /** What runs the steps, for the status bar (the adapter's name). */
   readonly name: string;
   /**
-   * Forward, backward and the optimizer's update at `lr`, in one submission; resolves with the
-   * loss. With `capture` (a probed step) it resolves only once what the capture asks for is in
-   * the host mirror too (see {@link DeviceCapture}); without it the step reads back nothing more.
+   * One optimizer group's step (`group`: its index in the loop's `groups`, 0 without
+   * `training.groups`): forward, backward through the group's losses and parameters (as the CPU's
+   * `forward(true, sel)` + `backward(sel)`) and its optimizer's update at `lr`, in one
+   * submission. Resolves with the group's loss; every loss node's value is then in `output(id)`.
+   * With `capture` (a probed step) it resolves only once what the capture asks for is in the host
+   * mirror too (see {@link DeviceCapture}); without it the step reads back nothing more.
    */
-  trainStep(lr: number, capture?: DeviceCapture): Promise<number>;
+  trainStep(lr: number, capture?: DeviceCapture, group?: number): Promise<number>;
   /**
-   * Forward only (evaluation; the probe batch); resolves with the loss. `read`: nodes whose
-   * outputs to read back into `output(id)` as well (the prediction always is).
+   * Forward only (evaluation; the probe batch); resolves with the loss (with groups: of the
+   * groups' losses, each once). `read`: nodes whose outputs to read back into `output(id)` as
+   * well (the prediction always is).
    */
   forward(training: boolean, read?: readonly string[]): Promise<number>;
-  /** Copy the device's weights and buffers into `params`/`buffers` and its optimizer state into `into`. */
-  sync(into: Optimizer): Promise<void>;
-  /** Send `params`, `buffers` and `from`'s state to the device (a restored or warm-started run). */
-  load(from: Optimizer): void;
+  /**
+   * Copy the device's weights and buffers into `params`/`buffers` and each group's optimizer
+   * state into `into` (one optimizer per group, in step order).
+   */
+  sync(into: readonly Optimizer[]): Promise<void>;
+  /** Send `params`, `buffers` and each group's optimizer state (`from`, in step order) to the device (a restored or warm-started run). */
+  load(from: readonly Optimizer[]): void;
 }
 
 /**

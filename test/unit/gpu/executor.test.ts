@@ -32,6 +32,7 @@ import { clipGradNorm, clipGradValue } from '../../../src-engine/core/optim';
 import { createOptimizer } from '../../../src-engine/core/optim';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
+import { withoutGpuKernel } from './hide-kernel';
 import { expectClose, expectStepLike, load, maxAbs, oneStepParity } from './parity';
 
 let ctx: GpuContext;
@@ -264,13 +265,16 @@ function bnCnn(): GraphIR {
 describe('GPU executor vs the CPU executor', () => {
   it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL)', async () => {
     const g = classifier();
-    g.nodes.splice(3, 0, { id: 'rf', op: 'RealFakeBatch', attrs: {}, inputs: ['fc1', 'fc1'] });
-    g.nodes.push({ id: 'z', op: 'Noise', attrs: {}, inputs: ['fc4'] });
-    expect(gpuKernelGaps(g)).toEqual(['RealFakeBatch (rf)', 'Noise (z)']);
-    const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GpuError);
-    expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
-    expect((err as GpuError).message).toContain('RealFakeBatch (rf), Noise (z)');
+    g.nodes.splice(3, 0, { id: 'sp', op: 'Softplus', attrs: {}, inputs: ['fc1'] });
+    g.nodes.push({ id: 'sp2', op: 'Softplus', attrs: {}, inputs: ['fc4'] });
+    await withoutGpuKernel('Softplus', async () => {
+      expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Softplus (sp2)']);
+      const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GpuError);
+      expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
+      expect((err as GpuError).message).toContain('Softplus (sp), Softplus (sp2)');
+    });
+    expect(gpuKernelGaps(g)).toEqual([]);
   });
 
   it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);

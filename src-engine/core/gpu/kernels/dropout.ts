@@ -23,24 +23,34 @@ const PARAMS = `struct Params {
   threshold: u32, rowStride: u32, scale: f32, pad: u32,
 }`;
 
+/**
+ * The op file's `dropoutBits` in WGSL: Jarzynski and Olano's pcg4d of (i + k3, k0, k1, k2), its
+ * fourth word. u32 multiply and add wrap in WGSL as `Math.imul` does in JavaScript, so the bits
+ * are the same. Shared with the Noise kernel (`noise.ts`).
+ */
+export const PCG4D_WGSL = `fn pcg4dLcg(v: u32) -> u32 { return v * 1664525u + 1013904223u; }
+fn pcg4d(i: u32, k0: u32, k1: u32, k2: u32, k3: u32) -> u32 {
+  var x = pcg4dLcg(i + k3);
+  var y = pcg4dLcg(k0);
+  var z = pcg4dLcg(k1);
+  var w = pcg4dLcg(k2);
+  x += y * w; y += z * x; z += x * y; w += y * z;
+  x ^= x >> 16u; y ^= y >> 16u; z ^= z >> 16u; w ^= w >> 16u;
+  x += y * w; y += z * x; z += x * y; w += y * z;
+  return w;
+}`;
+
 const FORWARD = `${PARAMS}
 @group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read_write> Y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> MASK: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
-fn lcg(v: u32) -> u32 { return v * 1664525u + 1013904223u; }
+${PCG4D_WGSL}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.y * P.rowStride + gid.x;
   if (i >= P.n) { return; }
-  var x = lcg(i + P.k3);
-  var y = lcg(P.k0);
-  var z = lcg(P.k1);
-  var w = lcg(P.k2);
-  x += y * w; y += z * x; z += x * y; w += y * z;
-  x ^= x >> 16u; y ^= y >> 16u; z ^= z >> 16u; w ^= w >> 16u;
-  x += y * w; y += z * x; z += x * y; w += y * z;
-  let m = select(P.scale, 0.0, w < P.threshold);
+  let m = select(P.scale, 0.0, pcg4d(i, P.k0, P.k1, P.k2, P.k3) < P.threshold);
   MASK[P.maskOff + i] = m;
   Y[P.yOff + i] = X[P.xOff + i] * m;
 }

@@ -10,9 +10,11 @@ import { conv2dKernel } from './conv';
 import { convTranspose2dKernel } from './conv-transpose';
 import { dropoutKernel } from './dropout';
 import { addKernel, concatKernel } from './elementwise';
+import { ganLossKernel, realFakeBatchKernel } from './gan';
 import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
+import { noiseKernel } from './noise';
 import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
 import { softmaxKernel } from './softmax';
 import type { GpuOpKernel } from './types';
@@ -45,6 +47,9 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   BCEWithLogitsLoss: bceWithLogitsKernel,
   L1Loss: l1LossKernel,
   HuberLoss: huberLossKernel,
+  Noise: noiseKernel,
+  RealFakeBatch: realFakeBatchKernel,
+  GANLoss: ganLossKernel,
 };
 
 /** The GPU kernel of `op`, or undefined when it has none. */

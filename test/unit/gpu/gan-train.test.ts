@@ -1,0 +1,293 @@
+/**
+ * The DCGAN template (examples/mnist-dcgan.json) on the GPU against the CPU: a group's step with
+ * its loss selection in the GPU executor, then the whole template through the one `TrainingLoop`
+ * (its two optimizer groups alternating), on SwiftShader.
+ *
+ * Bounds, and why:
+ * - One group's step (no update): the losses within 1e-5 relative, every activation and every
+ *   gradient within `1e-5·max|tensor| + 1e-7` of the CPU executor's (executor.test.ts's bound: the
+ *   same float32 products summed in other orders, WGSL's exp/log in the Sigmoid and the GANLoss).
+ *   The noise is the CPU's bit for bit on SwiftShader (gan-kernels.test.ts) and compared like
+ *   any activation. The gradients of the biases that feed a BatchNorm (g_fc, g_up1) are zero in
+ *   exact arithmetic and rounding noise on both sides: the absolute 1e-7 covers them.
+ * - The training loop: every group's loss at every step within 1e-4 relative of the CPU's (the
+ *   train-loop.test.ts bound: per-step rounding differences of ~1e-6, which Adam turns into weight
+ *   differences of a few ulps per step that the next steps carry); the weights within 1e-3 of
+ *   their tensor's largest, except the biases before a BatchNorm (rounding noise that Adam, which
+ *   divides by √v, turns into steps of ±lr of either sign: train-loop.test.ts's NOTE); the test
+ *   loss within 1e-3 relative.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { prepareData } from '../../../src-engine/core/data';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
+import { compileGpuTrainable, gpuTrainingGaps } from '../../../src-engine/core/gpu/trainable';
+import type { LoopResult, TrainableGraph } from '../../../src-engine/core/train';
+import { TrainingLoop } from '../../../src-engine/core/train/loop';
+import { loadBuiltinDataset } from '../../../src-engine/core/data';
+import { TrainingSession } from '../../../src-engine/app/session';
+import type { ProbeFrame } from '../../../src-engine/protocol/messages';
+import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
+import { loadDataset } from '../../../src-engine/node/datasets';
+import { testGpu } from './device';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+function dcgan(): GraphIR {
+  return JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'examples', 'mnist-dcgan.json'), 'utf8')) as GraphIR;
+}
+
+/** Parameters whose gradient is rounding noise (a bias before a BatchNorm). */
+const NOISE_ONLY = new Set(['g_fc.bias', 'g_up1.bias']);
+
+function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
+/** Within `1e-5·max|want| + 1e-7` element by element; returns the share of that bound used. */
+function expectClose(what: string, got: Float32Array, want: Float32Array): number {
+  expect(got.length, what).toBe(want.length);
+  const bound = 1e-5 * maxAbs(want) + 1e-7;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+  expect(worst, `${what}: max |Δ| ${worst} over bound ${bound}`).toBeLessThanOrEqual(bound);
+  return worst / bound;
+}
+
+describe('a GAN group step on the GPU executor (loss selections)', () => {
+  it('the discriminator step and the generator step: the CPU selection\'s losses, activations and gradients; only the group\'s backwards run', async () => {
+    const graph = dcgan();
+    const n = 4;
+    const cpu = compileGraph(graph, { batchSize: n, backend: createReferenceBackend(), seed: 3 });
+    const gpu = await compileGpuGraph(graph, { batchSize: n, gpu: ctx, seed: 3 });
+    const rng = new Rng(9);
+    const real = Float32Array.from({ length: n * 784 }, () => rng.uniform());
+    cpu.input('real').data.set(real);
+    gpu.setInput('real', real);
+    const isD = (id: string) => id.startsWith('d_');
+    const groups = [
+      { loss: 'd_loss', cpu: cpu.params.filter((p) => isD(p.nodeId)), gpu: gpu.params.filter((p) => isD(p.nodeId)).map((p) => p.host) },
+      { loss: 'g_loss', cpu: cpu.params.filter((p) => !isD(p.nodeId)), gpu: gpu.params.filter((p) => !isD(p.nodeId)).map((p) => p.host) },
+    ];
+    let worst = 0;
+    for (const [gi, g] of groups.entries()) {
+      const cSel = cpu.selectLosses([g.loss], g.cpu);
+      const gSel = gpu.selectLosses([g.loss], g.gpu);
+      expect(gpu.selectLosses([g.loss], g.gpu)).toBe(gSel); // cached
+      const want = cpu.forward(true, cSel);
+      cpu.backward(cSel);
+      const got = await gpu.trainStep(undefined, undefined, undefined, gSel);
+      expect(Math.abs(got - want), `${g.loss}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-5 * Math.abs(want));
+      // Every loss's value lands in the host mirror (the loop reads the groups' losses there).
+      for (const id of ['d_loss', 'g_loss']) expect(Math.abs(gpu.host.output(id).data[0] - cpu.output(id).data[0])).toBeLessThanOrEqual(1e-5 * Math.abs(cpu.output(id).data[0]));
+      expect(Array.from(await gpu.read('z')), `step ${gi}: the noise`).toEqual(Array.from(cpu.output('z').data));
+      for (const [i, p] of gpu.params.entries()) {
+        const grad = await ctx.read(p.grad);
+        const key = `${p.nodeId}.${p.name}`;
+        worst = Math.max(worst, expectClose(`${g.loss} step: ${key} grad`, grad, cpu.params[i].grad.data));
+        // The other group's parameters get no gradient: their nodes' backwards did not run
+        // (the D step stops at d_conv1; the G step runs back through D to the generator, so D's
+        // parameters do get gradients there, as on the CPU).
+        if (gi === 0 && !isD(p.nodeId)) expect(grad.every((v) => v === 0), `${key} in the D step`).toBe(true);
+      }
+      for (const id of gpu.order) {
+        worst = Math.max(worst, expectClose(`${g.loss} step: ${id} activation`, await gpu.read(id), cpu.output(id).data));
+        const gr = await gpu.readGrad(id);
+        const w = cpu.grad(id);
+        expect(gr === null, `${id} has a gradient on one side only`).toBe(w === null);
+        if (gr && w && !NOISE_ONLY.has(id)) worst = Math.max(worst, expectClose(`${g.loss} step: ${id} gradient`, gr, w.data));
+      }
+    }
+    // A selection is its plan's: another plan's is refused, as on the CPU.
+    const other = await compileGpuGraph(graph, { batchSize: 2, gpu: ctx, seed: 3 });
+    await expect(other.trainStep(undefined, undefined, undefined, gpu.selectLosses(['d_loss']))).rejects.toMatchObject({ code: 'E_FOREIGN_SELECTION' });
+    expect(() => gpu.selectLosses(['fake'])).toThrow(/E_NOT_A_TRAINING_LOSS/);
+    console.log(`GAN group steps: at most ${(100 * worst).toFixed(1)} % of the bound used`);
+  }, 120_000);
+});
+
+/**
+ * The template as it ships (its networks, Adam with β₁ 0.5, the two groups), on a tiny MNIST
+ * subset: batches of 8, 2 epochs of 20 samples (two full batches and a partial one of 4 each: a
+ * second batch size's plan with its own selections, sharing the weights, the optimizers and the
+ * BatchNorm running statistics), and the test split capped alike.
+ */
+function tinyDcgan(): GraphIR {
+  const g = dcgan();
+  g.training = { ...g.training!, batchSize: 8, epochs: 2, dataset: { ...g.training!.dataset, limit: 20 } };
+  return g;
+}
+
+interface Trained {
+  /** [group, loss] per group step, in order (the afterForward hook's view). */
+  losses: [number, number][];
+  result: LoopResult;
+  weights: Float32Array[];
+  buffers: Float32Array[];
+}
+
+async function train(g: GraphIR, plan: TrainableGraph): Promise<Trained> {
+  const c = g.training!;
+  const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+  const losses: [number, number][] = [];
+  const loop = new TrainingLoop(g, data, createReferenceBackend(), {
+    compile: () => plan,
+    hooks: {
+      afterForward: ({ group, loss }) => {
+        losses.push([group, loss]);
+        return 'ok';
+      },
+    },
+  });
+  const result = await loop.run();
+  return { losses, result, weights: plan.params.map((p) => p.value.data.slice()), buffers: plan.buffers.map((b) => b.value.data.slice()) };
+}
+
+describe('the DCGAN template on the GPU plan', () => {
+  it('has no GPU gaps, and trains like the CPU plan: every group step\'s loss, the weights, the running statistics, the test loss', async () => {
+    const g = tinyDcgan();
+    expect(gpuTrainingGaps(dcgan())).toEqual([]);
+    expect(gpuTrainingGaps(g)).toEqual([]);
+    const c = g.training!;
+    const cpuPlan: CompiledGraph = compileGraph(g, { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed });
+    const cpu = await train(g, cpuPlan);
+    const gpuPlan = await compileGpuTrainable(g, { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
+    const gpu = await train(g, gpuPlan);
+    expect(gpu.result.steps).toBe(cpu.result.steps);
+    expect(cpu.result.steps).toBe(6);
+    expect(cpu.losses.map(([group]) => group)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+    expect(gpu.losses.map(([group]) => group)).toEqual(cpu.losses.map(([group]) => group));
+    let worstLoss = 0;
+    for (const [i, [group, want]] of cpu.losses.entries()) {
+      const got = gpu.losses[i][1];
+      const rel = Math.abs(got - want) / Math.abs(want);
+      worstLoss = Math.max(worstLoss, rel);
+      expect(rel, `step ${i >> 1} ${group ? 'G' : 'D'}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-4);
+    }
+    let worstWeight = 0;
+    cpu.weights.forEach((w, i) => {
+      const key = `${gpuPlan.params[i].nodeId}.${gpuPlan.params[i].name}`;
+      if (NOISE_ONLY.has(key)) return;
+      const d = maxAbs(w.map((v, j) => v - gpu.weights[i][j]));
+      worstWeight = Math.max(worstWeight, d / maxAbs(w));
+      expect(d, `weights ${key}`).toBeLessThanOrEqual(1e-3 * maxAbs(w));
+    });
+    for (const [i, b] of gpuPlan.buffers.entries()) {
+      if (b.name !== 'runningVar') continue; // the running means follow the noise-only biases
+      expect(maxAbs(cpu.buffers[i].map((v, j) => v - gpu.buffers[i][j])), `${b.nodeId}.${b.name}`).toBeLessThanOrEqual(1e-3 * maxAbs(cpu.buffers[i]));
+    }
+    const testCpu = cpu.result.test!.loss;
+    const testGpu = gpu.result.test!.loss;
+    expect(Math.abs(testGpu - testCpu), `test loss ${testGpu} vs ${testCpu}`).toBeLessThanOrEqual(1e-3 * testCpu);
+    console.log(`DCGAN on the GPU: worst step loss ${worstLoss.toExponential(2)} relative, weights ${worstWeight.toExponential(2)} of max, test loss ${(Math.abs(testGpu - testCpu) / testCpu).toExponential(2)}`);
+  }, 300_000);
+});
+
+/** A GAN on two moons (test/unit/probes/gan-probe.test.ts's): G maps 4-D noise to points, D scores real and generated points. */
+function moonsGan(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    name: 'moons GAN',
+    nodes: [
+      { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+      { id: 'z', op: 'Noise', attrs: { shape: [4], seed: 3 }, inputs: ['real'] },
+      { id: 'g1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['z'] },
+      { id: 'g_act', op: 'ReLU', attrs: {}, inputs: ['g1'] },
+      { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_act'] },
+      { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
+      { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['pair'] },
+      { id: 'd_act', op: 'LeakyReLU', attrs: { negativeSlope: 0.2 }, inputs: ['d1'] },
+      { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['d_act'] },
+      { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
+      { id: 'g_loss', op: 'GANLoss', attrs: { player: 'generator' }, inputs: ['d_out'] },
+    ],
+    outputs: { samples: 'fake', scores: 'd_out' },
+    training: {
+      dataset: { name: 'two-moons', options: { samples: 100 }, validationSplit: 0 },
+      loss: ['d_loss', 'g_loss'],
+      optimizer: { kind: 'adam', lr: 0.01 },
+      groups: [
+        { name: 'discriminator', params: { between: { from: ['d1'], to: 'd_out' } }, loss: 'd_loss' },
+        { name: 'generator', params: { between: { from: ['g1'], to: 'fake' } }, loss: 'g_loss' },
+      ],
+      batchSize: 16,
+      epochs: 1,
+      seed: 1,
+      metrics: [],
+      predictionOutput: 'samples',
+    },
+  } as unknown as GraphIR;
+}
+
+type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
+
+async function framesOf(graph: GraphIR, gpu: boolean): Promise<Frame[]> {
+  const c = graph.training!;
+  const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
+  const frames: Frame[] = [];
+  const session: TrainingSession = new TrainingSession(gpu ? 'gpu' : 'cpu', graph, data, createReferenceBackend(), {
+    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
+    probes: { everySteps: 1, maxHz: 1e9, budget: 1e9, batch: 24 },
+    emit: (event, d) => {
+      if (event !== 'probe.frame') return;
+      const { runId: _r, seq, ...frame } = d as ProbeFrame;
+      frames.push(frame);
+      queueMicrotask(() => session.ackFrame(seq));
+    },
+  });
+  await session.run();
+  return frames;
+}
+
+describe('probe frames of a GAN\'s GPU run', () => {
+  /**
+   * probes.test.ts's bounds: figures within 1e-4 relative (norms, update ratios, the loss, D(x),
+   * D(G(z)), the diversities), the sample grid within 1e-4 of its largest |value|.
+   */
+  it('the GAN figures (the fixed-noise samples, D(x), D(G(z)), diversities) and every parameter\'s gradient and update figures are the CPU run\'s', async () => {
+    const g = moonsGan();
+    const cpu = await framesOf(g, false);
+    const gpu = await framesOf(g, true);
+    expect(cpu.length).toBeGreaterThan(3);
+    expect(gpu.map((f) => f.step)).toEqual(cpu.map((f) => f.step));
+    const near = (what: string, a: number | null | undefined, b: number | null | undefined, scale: number) => {
+      expect(a === null || a === undefined, what).toBe(b === null || b === undefined);
+      if (a !== null && a !== undefined && b !== null && b !== undefined) expect(Math.abs(b - a), `${what}: gpu ${b}, cpu ${a}`).toBeLessThanOrEqual(1e-4 * Math.abs(scale));
+    };
+    cpu.forEach((a, i) => {
+      const b = gpu[i];
+      const at = `step ${a.step}`;
+      near(`${at} loss`, a.loss, b.loss, a.loss ?? 0);
+      const [ga, gb] = [a.gan!, b.gan!];
+      expect(ga && gb, `${at}: GAN figures on both`).toBeTruthy();
+      expect(gb.count).toBe(ga.count);
+      const scale = maxAbs(ga.samples);
+      ga.samples.forEach((v: number, j: number) => near(`${at} sample ${j}`, v, gb.samples[j], scale));
+      for (const k of ['dReal', 'dFake', 'diversity', 'realDiversity'] as const) near(`${at} ${k}`, ga[k], gb[k], ga[k]);
+      expect(b.params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(a.params.map((p) => `${p.nodeId}.${p.name}`));
+      a.params.forEach((p, j) => {
+        const q = b.params[j];
+        const what = `${at} ${p.nodeId}.${p.name}`;
+        near(`${what} gradNorm`, p.gradNorm, q.gradNorm, p.gradNorm ?? 0);
+        near(`${what} weightNorm`, p.weightNorm, q.weightNorm, p.weightNorm ?? 0);
+        near(`${what} updateRatio`, p.updateRatio, q.updateRatio, p.updateRatio ?? 0);
+        // The update over the whole step (both groups' updates, as the CPU's probes measure it):
+        // the weights before the discriminator's step against those after the generator's.
+        expect(p.updateRatio, `${what}: the CPU run measures an update`).toBeGreaterThan(0);
+      });
+    });
+  }, 120_000);
+});
