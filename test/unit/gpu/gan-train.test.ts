@@ -31,11 +31,9 @@ import { compileGpuTrainable, gpuTrainingGaps } from '../../../src-engine/core/g
 import type { LoopResult, TrainableGraph } from '../../../src-engine/core/train';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadBuiltinDataset } from '../../../src-engine/core/data';
-import { TrainingSession } from '../../../src-engine/app/session';
-import type { ProbeFrame } from '../../../src-engine/protocol/messages';
-import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { testGpu } from './device';
+import { EVERY_STEP, framesOf, type Frame } from './session-frames';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -232,24 +230,11 @@ function moonsGan(): GraphIR {
   } as unknown as GraphIR;
 }
 
-type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
-
-async function framesOf(graph: GraphIR, gpu: boolean): Promise<Frame[]> {
+/** The GAN's frames after every step (probe batch 24), on the GPU or the CPU. */
+async function ganFrames(graph: GraphIR, gpu: boolean): Promise<Frame[]> {
   const c = graph.training!;
   const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
-  const frames: Frame[] = [];
-  const session: TrainingSession = new TrainingSession(gpu ? 'gpu' : 'cpu', graph, data, createReferenceBackend(), {
-    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
-    probes: { everySteps: 1, maxHz: 1e9, budget: 1e9, batch: 24 },
-    emit: (event, d) => {
-      if (event !== 'probe.frame') return;
-      const { runId: _r, seq, ...frame } = d as ProbeFrame;
-      frames.push(frame);
-      queueMicrotask(() => session.ackFrame(seq));
-    },
-  });
-  await session.run();
-  return frames;
+  return (await framesOf(graph, data, gpu ? ctx : null, { ...EVERY_STEP, batch: 24 })).frames;
 }
 
 describe('probe frames of a GAN\'s GPU run', () => {
@@ -259,8 +244,8 @@ describe('probe frames of a GAN\'s GPU run', () => {
    */
   it('the GAN figures (the fixed-noise samples, D(x), D(G(z)), diversities) and every parameter\'s gradient and update figures are the CPU run\'s', async () => {
     const g = moonsGan();
-    const cpu = await framesOf(g, false);
-    const gpu = await framesOf(g, true);
+    const cpu = await ganFrames(g, false);
+    const gpu = await ganFrames(g, true);
     expect(cpu.length).toBeGreaterThan(3);
     expect(gpu.map((f) => f.step)).toEqual(cpu.map((f) => f.step));
     const near = (what: string, a: number | null | undefined, b: number | null | undefined, scale: number) => {

@@ -25,20 +25,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { compileGraph } from '../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
-import { loadBuiltinDataset, prepareData, type PreparedData } from '../../../src-engine/core/data';
+import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
 import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
-import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
 import type { DeviceCapture } from '../../../src-engine/core/train';
 import { Rng } from '../../../src-engine/base/rng';
-import { TrainingSession } from '../../../src-engine/app/session';
-import type { ProbeFrame, ProbeOptions } from '../../../src-engine/protocol/messages';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpu } from './device';
+import { EVERY_STEP, framesOf, type Frame } from './session-frames';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -46,26 +42,6 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.dispose());
 
-type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
-
-/** A frame after every step (no rate limit). */
-const EVERY_STEP: ProbeOptions = { everySteps: 1, maxHz: 1e9, budget: 1e9 };
-
-async function framesOf(graph: GraphIR, data: PreparedData, gpu: boolean, probes: ProbeOptions | false): Promise<{ frames: Frame[]; session: TrainingSession }> {
-  const frames: Frame[] = [];
-  const session: TrainingSession = new TrainingSession(gpu ? 'gpu' : 'cpu', graph, data, createReferenceBackend(), {
-    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
-    probes,
-    emit: (event, d) => {
-      if (event !== 'probe.frame') return;
-      const { runId: _r, seq, ...frame } = d as ProbeFrame;
-      frames.push(frame);
-      queueMicrotask(() => session.ackFrame(seq));
-    },
-  });
-  await session.run();
-  return { frames, session };
-}
 
 function twoMoonsWithDropout(): GraphIR {
   const g = twoMoonsGraph({ epochs: 2, batchSize: 32 }, 240);
@@ -179,8 +155,8 @@ describe('probe frames of a GPU run', () => {
     const g = twoMoonsWithDropout();
     const data = prepareData(loadBuiltinDataset(g.training!.dataset, 1)!, g.training!.dataset, 1);
     const probes = { ...EVERY_STEP, boundary: 16 };
-    const cpu = await framesOf(g, data, false, probes);
-    const gpu = await framesOf(g, data, true, probes);
+    const cpu = await framesOf(g, data, null, probes);
+    const gpu = await framesOf(g, data, ctx, probes);
     expect(gpu.frames.length).toBe(2 * cpu.session.stepsPerEpoch);
     expect(gpu.frames.map((f) => f.step)).toEqual(cpu.frames.map((f) => f.step));
     expect(cpu.frames[0].boundary?.classes.length).toBe(16 * 16);
@@ -188,7 +164,7 @@ describe('probe frames of a GPU run', () => {
     cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
     // The run itself is the unprobed one's: probing reads, it never changes what trains (nor
     // Dropout's stream): the losses of every step agree as in train-loop.test.ts.
-    const plain = await framesOf(g, data, true, false);
+    const plain = await framesOf(g, data, ctx, false);
     expect(plain.session.plan.params.map((p) => p.value.data)).toEqual(gpu.session.plan.params.map((p) => p.value.data));
   }, 120_000);
 
@@ -197,8 +173,8 @@ describe('probe frames of a GPU run', () => {
     const c = g.training!;
     const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
     const probes = { ...EVERY_STEP, batch: 16 };
-    const cpu = await framesOf(g, data, false, probes);
-    const gpu = await framesOf(g, data, true, probes);
+    const cpu = await framesOf(g, data, null, probes);
+    const gpu = await framesOf(g, data, ctx, probes);
     expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
     expect(gpu.frames[0].params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias', 'fc.weight', 'fc.bias']);
     cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
@@ -245,9 +221,9 @@ describe('probe frames of a GPU run', () => {
       maps.mockClear();
       return byWhat;
     };
-    const plain = await framesOf(g, data, true, false);
+    const plain = await framesOf(g, data, ctx, false);
     const without = count();
-    const probed = await framesOf(g, data, true, { everySteps: 3, maxHz: 1e9, budget: 1e9, boundary: 8 });
+    const probed = await framesOf(g, data, ctx, { everySteps: 3, maxHz: 1e9, budget: 1e9, boundary: 8 });
     const withProbes = count();
     maps.mockRestore();
     expect(plain.frames).toEqual([]);
