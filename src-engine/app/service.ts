@@ -415,7 +415,7 @@ export class EngineService {
     this.replaceRun();
     const backend = await host.createBackend();
     // The GPU plan: the one training loop hands its steps to the device (core/gpu/trainable.ts).
-    // Probes work alike: a probed step reads back what its frame reads (docs/webgpu-backend.md).
+    // Probes work alike: a probed step reduces what its frame reads on the GPU and reads back the figures (docs/webgpu-backend.md).
     const compile: typeof compileGraph = gpu ? (graph, o) => buildGpuTrainable(graph, { gpu, batchSize: o.batchSize, seed: o.seed }) : compileGraph;
     const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
     const runId = `run-${++this.runs}`;

@@ -2,7 +2,8 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { ActivationProbeEntry } from '../../protocol/messages';
-import { compact, compactOrNull, l2Norm, type TensorSummarizer } from './summary';
+import type { ForwardReduce, TensorFigures } from '../../core/train/types';
+import { compact, compactOrNull, figuresNorm, l2Norm, summaryOf, type TensorSummarizer } from './summary';
 
 /** A node the activation probe watches: every node except Inputs and losses. */
 interface Watched {
@@ -57,6 +58,31 @@ export class ActivationProbe {
   /** Node ids in topological order. */
   get nodeIds(): string[] {
     return this.watched.map((w) => w.id);
+  }
+
+  /** What `measureFigures` needs reduced from each watched node's output (a device forward's `ForwardReduce.nodes`). */
+  get reductions(): ForwardReduce['nodes'] {
+    return this.watched.map((w) => ({
+      id: w.id,
+      ...(w.saturated ? { tails: { ...w.saturated } } : {}),
+      ...(w.alive ? { units: { units: w.units, inner: w.inner } } : {}),
+    }));
+  }
+
+  /**
+   * `measure` from the watched nodes' figures (`reductions`, reduced on the device after its
+   * probe forward), with the dLoss/dOutput norms from the training step's figures when given.
+   */
+  measureFigures(figures: ReadonlyMap<string, TensorFigures>, gradFigures: ReadonlyMap<string, TensorFigures> | null): ActivationProbeEntry[] {
+    return this.watched.map((w) => {
+      const f = figures.get(w.id)!;
+      const entry: ActivationProbeEntry = { nodeId: w.id, op: w.op, shape: this.plan.output(w.id).shape.slice(1), ...summaryOf(f) };
+      if (w.alive) entry.deadFrac = compact(w.units ? f.dead / w.units : 0);
+      if (w.saturated) entry.saturatedFrac = compact(f.length ? f.tail / f.length : 0);
+      const g = gradFigures?.get(w.id);
+      if (g) entry.gradNorm = compactOrNull(figuresNorm(g));
+      return entry;
+    });
   }
 
   /**

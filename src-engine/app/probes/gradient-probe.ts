@@ -1,5 +1,6 @@
 import type { ParamEntry } from '../../core/autodiff/executor';
-import { compact, l2Distance, l2Norm, meanAbs } from './summary';
+import type { StepFigures } from '../../core/train/types';
+import { compact, figuresMeanAbs, figuresNorm, l2Distance, l2Norm, meanAbs, normOf } from './summary';
 
 /** Gradient-flow figures of one parameter tensor. */
 export interface GradientStats {
@@ -18,31 +19,42 @@ export interface GradientStats {
  * The gradients are those of the training step itself (train mode, the training batch): the
  * probe costs no extra backward pass and shows exactly what the optimizer used. To measure the
  * update, the session calls `beforeUpdate()` just before `optimizer.step()` (copying the weights
- * into buffers allocated once, here) and `measure()` just after; on a GPU run the step itself
- * reads its weights before the update back into those buffers (`armForDevice`).
+ * into buffers allocated on first use, here) and `measure()` just after. On a GPU run the step
+ * reduces its tensors on the device (`DeviceCapture`) and `measureFigures` turns the figures into
+ * the same entries.
  */
 export class GradientProbe {
-  private readonly before: Float32Array[];
+  private before: Float32Array[] | null = null;
   private armed = false;
 
-  constructor(private readonly params: readonly ParamEntry[]) {
-    this.before = params.map((p) => new Float32Array(p.value.data.length));
-  }
+  constructor(private readonly params: readonly ParamEntry[]) {}
 
   /** Remember the weights (and read the gradients) before the optimizer step. */
   beforeUpdate(): void {
-    for (let i = 0; i < this.params.length; i++) this.before[i].set(this.params[i].value.data);
+    const before = (this.before ??= this.params.map((p) => new Float32Array(p.value.data.length)));
+    for (let i = 0; i < this.params.length; i++) before[i].set(this.params[i].value.data);
     this.armed = true;
   }
 
   /**
-   * For a step that runs on a device (the GPU): the arrays `beforeUpdate` would fill, for the
-   * device to fill with its weights before the update (`DeviceCapture.before`); the next
-   * `measure` then reports update ratios as after `beforeUpdate`.
+   * `measure` from a probed device step's figures: ‖W‖, ‖W − W_before‖ (when the step copied
+   * its weights before the update: `figures.updated`), ‖grad‖ and mean |grad| from their sums.
    */
-  armForDevice(): readonly Float32Array[] {
-    this.armed = true;
-    return this.before;
+  measureFigures(figures: StepFigures): GradientStats[] {
+    return this.params.map((p, i) => {
+      const { value, grad } = figures.params[i];
+      const weightNorm = figuresNorm(value);
+      const d = value.diff;
+      const ratio = figures.updated && d ? (weightNorm > 0 ? normOf(d.sumSq, d.nan, d.inf) / weightNorm : 0) : 0;
+      return {
+        nodeId: p.nodeId,
+        name: p.name,
+        gradNorm: compact(figuresNorm(grad)),
+        gradMeanAbs: compact(figuresMeanAbs(grad)),
+        weightNorm: compact(weightNorm),
+        updateRatio: compact(ratio),
+      };
+    });
   }
 
   /** Figures per parameter; call after `optimizer.step()` (the gradients are still in place). */
@@ -54,7 +66,7 @@ export class GradientProbe {
       const weightNorm = l2Norm(w);
       let ratio = 0;
       if (this.armed) {
-        ratio = weightNorm > 0 ? l2Distance(w, this.before[i]) / weightNorm : 0;
+        ratio = weightNorm > 0 ? l2Distance(w, this.before![i]) / weightNorm : 0;
       }
       out.push({
         nodeId: p.nodeId,

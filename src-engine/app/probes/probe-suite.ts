@@ -3,7 +3,7 @@ import { BatchFeeder, type Dataset, type PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
-import type { DeviceStep, TrainableGraph } from '../../core/train/types';
+import type { DeviceCapture, DeviceStep, ForwardReduce, StepFigures, TrainableGraph } from '../../core/train/types';
 import { Rng } from '../../base/rng';
 import { ActivationProbe } from './activation-probe';
 import { DecisionBoundaryProbe } from './decision-boundary-probe';
@@ -84,9 +84,10 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
  * the frame is taken after the step is complete, and the next step rewrites every activation.)
  * Gradients and update ratios come from the training step itself (`GradientProbe`).
  *
- * On a GPU run the same suite reads the host mirror of the GPU plan (docs/webgpu-backend.md,
- * "Probes on GPU runs"): the probed step reads its weights and gradients back there, and
- * `captureAsync` runs the eval forwards on the device and reads back the nodes the probes read.
+ * On a GPU run (docs/webgpu-backend.md, "Probes on GPU runs") the probed step reduces its
+ * weights and gradients on the device (`deviceCapture()`: the same figures the host code
+ * computes, turned into the same entries), and `captureAsync` runs the eval forwards on the
+ * device and reads back the nodes the probes read into the probe plan's host mirror.
  *
  * Everything is allocated here; `capture` allocates only the frame it returns.
  */
@@ -104,8 +105,9 @@ export class ProbeSuite {
   private readonly gan: GanProbe | null;
   /** The nodes that are the network's outputs (see `outputNodes`). */
   private readonly outputs: ReadonlySet<string>;
-  /** The probe batch's nodes the probes read (what a device forward reads back). */
-  private readonly readNodes: readonly string[];
+  /** What a device forward reads back whole: the prediction (the sample probe) and a GAN's nodes; the activations are reduced there. */
+  private readonly deviceReadNodes: readonly string[];
+  private readonly bins: number;
 
   constructor(
     graph: GraphIR,
@@ -128,13 +130,14 @@ export class ProbeSuite {
     feeder.fill(order, 0, this.probeCount, this.probeInputs, this.probeTargets, new Rng((seed ^ 0x9b0be) >>> 0));
     this.outputs = outputNodes(graph);
     const summarizer = new TensorSummarizer(options.bins);
+    this.bins = options.bins;
     this.activations = new ActivationProbe(graph, this.plan, summarizer);
     this.gradients = new GradientProbe(base.params);
     this.weights = new WeightProbe(base.params, summarizer);
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding.predictionNode, this.sampleCount, binding.task, binding.scores, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount);
-    this.readNodes = [...new Set([...this.activations.nodeIds, binding.predictionNode, ...(this.gan?.nodes ?? [])])];
+    this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =
       options.boundary > 0 && twoD && binding.task === 'classification'
@@ -159,6 +162,15 @@ export class ProbeSuite {
   }
 
   /**
+   * What a probed device step measures for a frame: its weights before the update copied aside,
+   * and the reductions of the weights, their gradients and `stepGradNodes`' gradients (with this
+   * suite's histogram bins). Pass its `figures` to {@link captureAsync}.
+   */
+  deviceCapture(): DeviceCapture {
+    return { grads: this.stepGradNodes, before: true, bins: this.bins };
+  }
+
+  /**
    * Probe the current weights. `trainPlan` is the plan of the step just taken (its node
    * gradients feed `gradNorm`); the caller called `gradients.beforeUpdate()` before the
    * optimizer step when it wants update ratios. Host plans only: a device plan's forwards are
@@ -176,19 +188,25 @@ export class ProbeSuite {
 
   /**
    * `capture` for either kind of plan. On a device plan (a GPU run) the caller first ran the
-   * training step with a `DeviceCapture` (`stepGradNodes`, `gradients.armForDevice()`), so the
-   * host mirror holds that step's weights and gradients; the probe batch's and the grid's eval
-   * forwards run on the device, reading back the nodes the probes read into the host mirror, and
-   * the reductions run on the host as for a CPU run.
+   * training step with {@link deviceCapture}, whose `figures` (the step's weights and gradients,
+   * reduced on the device) `figures` are; the probe batch's and the grid's eval forwards run on
+   * the device, reading back the nodes the probes read into the probe plan's host mirror, where
+   * the activations are summarised as on a CPU run.
    */
-  async captureAsync(trainPlan: CompiledGraph | null, at: { step: number; epoch: number; loss: number }): Promise<Omit<ProbeFrame, 'runId' | 'seq'>> {
+  async captureAsync(trainPlan: CompiledGraph | null, at: { step: number; epoch: number; loss: number }, figures?: StepFigures): Promise<Omit<ProbeFrame, 'runId' | 'seq'>> {
     const device = this.device(this.plan);
     if (!device) return this.capture(trainPlan, at);
+    if (!figures) throw Object.assign(new Error('PROBE_NO_FIGURES: a device frame needs the figures of a step run with deviceCapture().'), { code: 'PROBE_NO_FIGURES' });
     const t0 = performance.now();
-    const params = this.measureParams();
+    const params = this.measureParams(figures);
     this.feedProbeBatch();
-    await device.forward(false, this.readNodes);
-    const probed = this.measureProbeBatch(trainPlan, at.step);
+    const reduce: ForwardReduce = { nodes: this.activations.reductions, bins: this.bins };
+    await device.forward(false, this.deviceReadNodes, reduce);
+    const probed = {
+      layers: this.activations.measureFigures(reduce.figures!, figures.grads),
+      samples: this.sampleProbe.measure(),
+      gan: this.gan?.measure(at.step),
+    };
     let boundary: DecisionBoundary | undefined;
     if (this.boundary) {
       this.boundary.writeGrid();
@@ -203,9 +221,9 @@ export class ProbeSuite {
   }
 
   /** Gradients and weights first: the eval forward does not touch them, but it may reuse the training plan's activation storage when the batch sizes coincide. */
-  private measureParams(): ParamProbeEntry[] {
-    const grads = this.gradients.measure();
-    const weights = this.weights.measure();
+  private measureParams(figures?: StepFigures): ParamProbeEntry[] {
+    const grads = figures ? this.gradients.measureFigures(figures) : this.gradients.measure();
+    const weights = figures ? this.weights.measureFigures(figures) : this.weights.measure();
     return grads.map((g, i) => ({
       nodeId: g.nodeId,
       name: g.name,

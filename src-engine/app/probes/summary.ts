@@ -1,4 +1,5 @@
 import type { Histogram, TensorStats } from '../../protocol/messages';
+import type { TensorFigures } from '../../core/train/types';
 
 /**
  * Round to float32-level precision (6 significant digits) so frames stay short on the wire.
@@ -55,28 +56,11 @@ export class TensorSummarizer {
       };
     }
     const mean = sum / n;
-    let lo = min;
-    let hi = max;
-    if (lo === hi) {
-      const pad = Math.max(0.5, Math.abs(lo) / 2);
-      lo -= pad;
-      hi += pad;
-    }
+    const [lo, hi] = histRange(min, max);
     // NOTE: two passes (mean first, then squared deviations) instead of E[x²] − E[x]², which
     // cancels catastrophically for activations with a large mean and small spread.
     const sq = finite ? this.secondPassFinite(data, length, mean, lo, hi) : this.secondPass(data, length, mean, lo, hi);
-    return {
-      hist: { min: compact(lo), max: compact(hi), counts: bins.slice() },
-      stats: {
-        count: n,
-        mean: compact(mean),
-        std: compact(Math.sqrt(sq / n)),
-        min: compact(min),
-        max: compact(max),
-        zeroFrac: compact(zeros / length),
-        nonFinite: bad,
-      },
-    };
+    return finishSummary(length, n, bad, zeros, min, max, mean, sq, lo, hi, bins);
   }
 
   // NOTE: a probe frame summarises every activation of the probe batch and every weight (about
@@ -294,4 +278,133 @@ export function allFinite(data: Float32Array): boolean {
   }
   for (; i < data.length; i++) s0 += data[i] * 0;
   return s0 + s1 + s2 + s3 === 0;
+}
+
+/** The histogram's range for finite values in [min, max]: widened by max(0.5, |x|/2) each side when they are one value. */
+function histRange(min: number, max: number): [number, number] {
+  if (min !== max) return [min, max];
+  const pad = Math.max(0.5, Math.abs(min) / 2);
+  return [min - pad, max + pad];
+}
+
+function finishSummary(length: number, n: number, bad: number, zeros: number, min: number, max: number, mean: number, sq: number, lo: number, hi: number, bins: Uint32Array): { hist: Histogram; stats: TensorStats } {
+  return {
+    hist: { min: compact(lo), max: compact(hi), counts: bins.slice() },
+    stats: {
+      count: n,
+      mean: compact(mean),
+      std: compact(Math.sqrt(sq / n)),
+      min: compact(min),
+      max: compact(max),
+      zeroFrac: compact(zeros / length),
+      nonFinite: bad,
+    },
+  };
+}
+
+/**
+ * `TensorSummarizer.summarize`'s result from a tensor's reductions (`TensorFigures` with a
+ * histogram: a GPU run's figures, or `reduceOnHost`'s); the same frame fields by the same rules.
+ */
+export function summaryOf(fig: TensorFigures): { hist: Histogram; stats: TensorStats } {
+  if (!fig.bins) throw new Error('PROBE_NO_HISTOGRAM: these figures were reduced without a histogram.');
+  const bad = fig.nan + fig.inf;
+  const n = fig.length - bad;
+  if (n === 0) {
+    return {
+      hist: { min: 0, max: 0, counts: new Uint32Array(fig.bins.length) },
+      stats: { count: 0, mean: 0, std: 0, min: 0, max: 0, zeroFrac: 0, nonFinite: bad },
+    };
+  }
+  const [lo, hi] = histRange(fig.min, fig.max);
+  return finishSummary(fig.length, n, bad, fig.zeros, fig.min, fig.max, fig.sum / n, fig.devSq, lo, hi, fig.bins);
+}
+
+/** A sum of squares and its NaN/±Inf counts as the host's float64 sum would end: NaN, +Inf, or the root. */
+export function normOf(sumSq: number, nan: number, inf: number): number {
+  return nan > 0 ? NaN : inf > 0 ? Infinity : Math.sqrt(sumSq);
+}
+
+/** `l2Norm` of a tensor from its figures. */
+export function figuresNorm(fig: TensorFigures): number {
+  return normOf(fig.sumSq, fig.nan, fig.inf);
+}
+
+/** `meanAbs` of a tensor from its figures. */
+export function figuresMeanAbs(fig: TensorFigures): number {
+  if (fig.nan > 0) return NaN;
+  if (fig.inf > 0) return Infinity;
+  return fig.length ? fig.sumAbs / fig.length : 0;
+}
+
+/**
+ * The reductions of `TensorFigures` on the host, in float64 (what the GPU's kernels compute, in
+ * float32: core/gpu/reduce.ts): with a histogram of `bins` bins (0: none), the differences
+ * with `y` when given, the values in `tails` (as `ActivationProbe`'s saturated fraction) and the
+ * dead `units` (as `deadFraction`) when asked.
+ */
+export function reduceOnHost(
+  data: Float32Array,
+  bins: number,
+  y?: Float32Array,
+  extra: { tails?: { below: number; above: number }; units?: { batch: number; units: number; inner: number } } = {},
+): TensorFigures {
+  let nan = 0;
+  let inf = 0;
+  let zeros = 0;
+  let min = 3.4028234663852886e38;
+  let max = -3.4028234663852886e38;
+  let sum = 0;
+  let sumSq = 0;
+  let sumAbs = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isNaN(v)) nan++;
+    else if (!Number.isFinite(v)) inf++;
+    else {
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+      sumSq += v * v;
+      sumAbs += Math.abs(v);
+      if (v === 0) zeros++;
+    }
+  }
+  let diff: TensorFigures['diff'] = null;
+  if (y) {
+    diff = { sumSq: 0, nan: 0, inf: 0 };
+    for (let i = 0; i < data.length; i++) {
+      const d = data[i] - y[i];
+      if (Number.isNaN(d)) diff.nan++;
+      else if (!Number.isFinite(d)) diff.inf++;
+      else diff.sumSq += d * d;
+    }
+  }
+  let counts: Uint32Array | null = null;
+  let devSq = 0;
+  if (bins > 0) {
+    const s = new TensorSummarizer(bins);
+    const n = data.length - nan - inf;
+    if (n > 0) {
+      const { hist } = s.summarize(data);
+      counts = Uint32Array.from(hist.counts);
+      const mean = sum / n;
+      for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) devSq += (data[i] - mean) ** 2;
+    } else counts = new Uint32Array(bins);
+  }
+  let tail = 0;
+  if (extra.tails) {
+    const { below, above } = extra.tails;
+    for (let i = 0; i < data.length; i++) if (data[i] < below || data[i] > above) tail++;
+  }
+  let dead = 0;
+  if (extra.units) {
+    const { batch, units, inner } = extra.units;
+    for (let u = 0; u < units; u++) {
+      let alive = false;
+      for (let n = 0; n < batch && !alive; n++) for (let i = 0; i < inner && !alive; i++) alive = data[(n * units + u) * inner + i] !== 0;
+      if (!alive) dead++;
+    }
+  }
+  return { length: data.length, nan, inf, zeros, min, max, sum, sumSq, sumAbs, devSq, bins: counts, diff, tail, dead };
 }

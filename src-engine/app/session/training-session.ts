@@ -8,7 +8,7 @@ import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, r
 import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import { DEFAULT_PROBE_HZ, MAX_STEP_LOSSES } from '../../protocol/messages';
 import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
-import type { Checkpoint, CompileFn, DeviceCapture, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepVerdict } from '../../core/train';
+import type { Checkpoint, CompileFn, DeviceCapture, GraphBinding, LoopEpoch, LoopProgress, StepContext, StepFigures, StepVerdict } from '../../core/train';
 import { divergenceHint, gradientsFinite, locateNonFinite, type NonFiniteSite } from './divergence-guard';
 import { suggestLr } from '../../core/optim/registry';
 import { LatestWinsMailbox } from './frame-mailbox';
@@ -330,12 +330,12 @@ export class TrainingSession {
 
   /**
    * The GPU's `beforeUpdate`: the whole step is one submission, so whether it is probed is
-   * decided before it, and a probed one reads back what the frame reads (the weights before and
-   * after the update, the parameter and node gradients) into the host mirror.
+   * decided before it, and a probed one reduces what the frame reads (the weights before and
+   * after the update, the parameter and node gradients) on the device and reads back the figures.
    */
   private beforeDeviceStep(ctx: StepContext): DeviceCapture | undefined {
     this.probeNow = this.probes !== null && (this.probeDue() || ctx.batch === ctx.stepsPerEpoch - 1);
-    this.deviceCapture = this.probeNow ? { grads: this.probes!.stepGradNodes, before: this.probes!.gradients.armForDevice() } : null;
+    this.deviceCapture = this.probeNow ? this.probes!.deviceCapture() : null;
     return this.deviceCapture ?? undefined;
   }
 
@@ -353,9 +353,9 @@ export class TrainingSession {
     }
     if (!this.probeNow) return;
     if (this.deviceCapture) {
-      const readbackMs = this.deviceCapture.readbackMs ?? 0;
+      const { readbackMs = 0, figures } = this.deviceCapture;
       this.deviceCapture = null;
-      return this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, loss, readbackMs);
+      return this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, loss, readbackMs, figures);
     }
     this.captureFrame(ctx.graph as CompiledGraph, ctx.epoch, loss);
   }
@@ -541,14 +541,14 @@ export class TrainingSession {
   }
 
   /**
-   * A GPU run's frame: the step already read its weights and gradients back (`readbackMs` of
-   * it after its loss landed); the probe batch's forwards run on the device. The frame's cost,
-   * and the cadence's, include both.
+   * A GPU run's frame: the step already reduced its weights and gradients on the device and read
+   * the figures back (`readbackMs` of it after its loss landed); the probe batch's forwards run on
+   * the device. The frame's cost, and the cadence's, include both.
    */
-  private async captureDeviceFrame(gb: CompiledGraph, epoch: number, loss: number, readbackMs: number): Promise<void> {
+  private async captureDeviceFrame(gb: CompiledGraph, epoch: number, loss: number, readbackMs: number, figures: StepFigures | undefined): Promise<void> {
     this.forceProbe = false;
     const t0 = performance.now();
-    const frame = await this.probes!.captureAsync(gb, { step: this.loop.step, epoch, loss });
+    const frame = await this.probes!.captureAsync(gb, { step: this.loop.step, epoch, loss }, figures);
     frame.costMs = compact(frame.costMs + readbackMs);
     this.frameTaken(frame, readbackMs + performance.now() - t0);
   }

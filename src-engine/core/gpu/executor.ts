@@ -25,7 +25,8 @@ import { GpuError, type GpuContext, type GpuTensor } from './context';
 import { encodeDispatches, type GpuDispatch } from './gemm';
 import { gpuKernel } from './kernels/registry';
 import type { GpuOptimParam, GpuOptimizer } from './optim';
-import type { DeviceCapture } from '../train/types';
+import type { DeviceCapture, ForwardReduce, TensorFigures } from '../train/types';
+import { prepareReductions, type PreparedReductions } from './reduce';
 
 export interface GpuCompileOptions {
   batchSize: number;
@@ -77,20 +78,24 @@ export interface GpuGraph {
    * `training` (batch statistics, running statistics updated, as the CPU's `forward(true)`);
    * resolves with the summed loss (of `sel`'s losses when given; NaN without a loss); every
    * loss's value also lands in the host mirror's `output(id)`. `read`: nodes whose outputs to
-   * read back into the host mirror's `output(id)` too (the probe batch's activations), copied
-   * after the forward and mapped beside the loss.
+   * read back into the host mirror's `output(id)` too (a probe's samples), copied after the
+   * forward and mapped beside the loss. `reduce`: node outputs reduced on the device after the
+   * forward (core/gpu/reduce.ts: the probe batch's activations), their figures read back into
+   * `reduce.figures`.
    *
-   * @throws Error `E_NO_SUCH_NODE` for a node of `read` the graph does not have.
+   * @throws Error `E_NO_SUCH_NODE` for a node of `read` or `reduce` the graph does not have.
    */
-  forward(training?: boolean, read?: readonly string[], sel?: GpuLossSelection): Promise<number>;
+  forward(training?: boolean, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number>;
   /**
    * One training step in one command buffer: forward, gradients zeroed and seeded, backward, and
    * `optimizer`'s update when given. Resolves with the summed loss of this step's forward.
    * With `capture` (a probed step; see {@link DeviceCapture}) the parameters are also copied
-   * aside at the start of that command buffer (before anything writes them), and a second
-   * submission right after it copies the updated parameters, their gradients, the buffers and
-   * the asked-for node gradients; both land in the host mirror (and `capture.before`) before the
-   * promise resolves. Without `capture` the step reads back only its loss, status and prediction.
+   * aside on the device at the start of that command buffer (`capture.before`: before anything
+   * writes them), and a second submission right after it reduces the updated parameters (with
+   * their differences from that copy), their gradients and the asked-for node gradients
+   * (core/gpu/reduce.ts) and reads back only those figures, into `capture.figures`, before the
+   * promise resolves; the host mirror is not touched. Without `capture` the step reads back only
+   * its loss, status and prediction.
    * With a selection `sel` (one optimizer group's step, as the CPU's `forward(true, sel)` +
    * `backward(sel)`): only its losses are summed and seeded, and only the backwards of the nodes
    * between its parameters and its losses run — the CPU executor's own choice
@@ -172,14 +177,13 @@ export function buildGpuGraph(graph: GraphIR, opts: GpuCompileOptions): GpuGraph
     });
     const ones = ctx.createTensor(1, 'ones');
     ctx.write(ones, ONES);
-    const family: Family = { graph, g: analysis.graph, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map() };
+    const family: Family = { graph, g: analysis.graph, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map(), before: null, beforeFresh: false };
     return planFor(family, host, analysis.shapes);
   }
 }
 
 /** Where a probe readback's tensors sit in its mappable buffer (in floats), and its free buffers. */
 interface ProbeLayout {
-  before: { t: GpuTensor; at: number }[];
   after: { t: GpuTensor; into: Float32Array; at: number }[];
   floats: number;
   free: GPUBuffer[];
@@ -197,6 +201,17 @@ interface Family {
   ones: GpuTensor;
   readback: readonly string[];
   plans: Map<number, GpuGraph>;
+  /** The parameters as copied aside by a probed step (`DeviceCapture.before`), made on first use: one view per parameter. */
+  before: GpuTensor[] | null;
+  /** Whether `before` holds the weights before the update of the step being probed (copied since the last reduction). */
+  beforeFresh: boolean;
+}
+
+/** A probed step's or a probe forward's reductions (made once per plan and request) and their free readback buffers. */
+interface StepReductions {
+  prepared: PreparedReductions;
+  ids: string[];
+  free: GPUBuffer[];
 }
 
 function planFor(family: Family, host: CompiledGraph, shapes: Record<string, number[]>): GpuGraph {
@@ -272,53 +287,90 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
   const free: GPUBuffer[] = [];
   const takeStaging = (): GPUBuffer => free.pop() ?? ctx.device.createBuffer({ label: 'step readback', size: Math.max(16, readBytes), usage: READBACK });
 
-  // Probe readbacks (a probed step's capture, a probe forward's outputs): a second mappable
-  // buffer per distinct request, made on first use, so a step nobody probes costs nothing extra.
-  // `before` copies are recorded at the start of the step's own encoder; `after` copies in a
-  // second submission right after it.
+  // A probe forward's outputs: a second mappable buffer per distinct request, made on first use,
+  // so a forward nobody probes costs nothing extra; its copies run in a second submission.
   const probeLayouts = new Map<string, ProbeLayout>();
-  const layoutFor = (key: string, before: readonly GpuTensor[], after: readonly { t: GpuTensor; into: Float32Array }[]): ProbeLayout => {
+  const readLayout = (ids: readonly string[]): ProbeLayout => {
+    for (const id of ids) if (!outputs.has(id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${id}".`), { code: 'E_NO_SUCH_NODE' });
+    const key = ids.join('\0');
     let l = probeLayouts.get(key);
     if (!l) {
       let at = 0;
-      const place = (t: GpuTensor) => {
-        const o = at;
+      const after = ids.map((id) => {
+        const t = outputs.get(id)!;
         at += t.length;
-        return o;
-      };
-      const b = before.map((t) => ({ t, at: place(t) }));
-      const a = after.map((e) => ({ ...e, at: place(e.t) }));
-      l = { before: b, after: a, floats: at, free: [] };
-      probeLayouts.set(key, l);
+        return { t, into: host.output(id).data, at: at - t.length };
+      });
+      probeLayouts.set(key, (l = { after, floats: at, free: [] }));
     }
     return l;
   };
-  const captureLayout = (c: DeviceCapture): ProbeLayout => {
-    const ids = c.grads.filter((id) => grads.has(id));
-    return layoutFor(`capture${c.before ? '+before' : ''}:${ids.join('\0')}`, c.before ? params.map((p) => p.value) : [], [
-      ...params.map((p) => ({ t: p.value, into: p.host.value.data })),
-      ...params.map((p) => ({ t: p.grad, into: p.host.grad.data })),
-      ...buffers.map((b) => ({ t: b.value, into: b.host.value.data })),
-      ...ids.map((id) => ({ t: grads.get(id)!, into: host.grad(id)!.data })),
-    ]);
+  // A probed step's reductions (core/gpu/reduce.ts): each parameter after the update (with a
+  // histogram, and its differences with the copy taken before the update), each gradient, each
+  // asked-for node gradient; only their record is read back.
+  const reductions = new Map<string, StepReductions>();
+  const beforeViews = (): GpuTensor[] => {
+    if (!family.before) {
+      const total = params.reduce((a, p) => a + p.value.length, 0);
+      const store = ctx.createTensor(total, 'weights before the update');
+      let at = 0;
+      family.before = params.map((p) => {
+        at += p.value.length;
+        return { buffer: store.buffer, offset: at - p.value.length, length: p.value.length };
+      });
+    }
+    return family.before;
   };
-  const readLayout = (ids: readonly string[]): ProbeLayout => {
-    for (const id of ids) if (!outputs.has(id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${id}".`), { code: 'E_NO_SUCH_NODE' });
-    return layoutFor(`read:${ids.join('\0')}`, [], ids.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data })));
+  const forwardReductionsFor = (r: ForwardReduce): StepReductions => {
+    for (const n of r.nodes) if (!outputs.has(n.id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${n.id}".`), { code: 'E_NO_SUCH_NODE' });
+    const key = `forward:${r.bins}:${JSON.stringify(r.nodes, (_, v: unknown) => (typeof v === 'number' ? String(v) : v))}`; // String: keeps ±Infinity apart
+    let red = reductions.get(key);
+    if (!red) {
+      const prepared = prepareReductions(
+        ctx,
+        r.nodes.map((n) => {
+          const x = outputs.get(n.id)!;
+          const batch = host.output(n.id).shape[0] ?? 1;
+          return { x, hist: true, ...(n.tails ? { tails: n.tails } : {}), ...(n.units ? { units: { batch, ...n.units } } : {}) };
+        }),
+        r.bins,
+      );
+      reductions.set(key, (red = { prepared, ids: r.nodes.map((n) => n.id), free: [] }));
+    }
+    return red;
+  };
+  const reductionsFor = (c: DeviceCapture): StepReductions => {
+    const ids = c.grads.filter((id) => grads.has(id));
+    const key = `${c.bins}:${ids.join('\0')}`;
+    let r = reductions.get(key);
+    if (!r) {
+      const before = beforeViews();
+      const prepared = prepareReductions(
+        ctx,
+        [...params.map((p, i) => ({ x: p.value, hist: true, y: before[i] })), ...params.map((p) => ({ x: p.grad, hist: false })), ...ids.map((id) => ({ x: grads.get(id)!, hist: false }))],
+        c.bins,
+      );
+      reductions.set(key, (r = { prepared, ids, free: [] }));
+    }
+    return r;
   };
 
-  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection): Promise<number> {
+  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
     const choice = sel ? own(sel) : everything;
-    const probe = capture ? captureLayout(capture) : read?.length ? readLayout(read) : null;
-    if (capture?.before && (capture.before.length !== params.length || capture.before.some((b, i) => b.length !== params[i].value.length))) {
-      throw new GpuError('E_GPU_BAD_ARGS', 'A probed step needs one array per parameter, of its size, for the weights before the update.');
-    }
+    const probe = read?.length ? readLayout(read) : null;
+    if (capture && !(Number.isInteger(capture.bins) && capture.bins >= 0)) throw new GpuError('E_GPU_BAD_ARGS', `A probed step's histograms need a whole number of bins (got ${capture.bins}).`);
+    const red = capture && capture.bins > 0 ? reductionsFor(capture) : reduce?.nodes.length ? forwardReductionsFor(reduce) : null;
     const probeStaging = probe ? (probe.free.pop() ?? ctx.device.createBuffer({ label: 'probe readback', size: Math.max(16, probe.floats * 4), usage: READBACK })) : null;
+    const redStaging = red ? (red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK })) : null;
     const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
     for (const f of beforeForward) f(training);
     const enc = ctx.device.createCommandEncoder({ label: 'step' });
     // The weights before the update: nothing before the optimizer's dispatches writes them.
-    if (probe && probeStaging) for (const c of probe.before) enc.copyBufferToBuffer(c.t.buffer, c.t.offset * 4, probeStaging, c.at * 4, c.t.length * 4);
+    if (capture?.before) {
+      const before = beforeViews();
+      params.forEach((p, i) => enc.copyBufferToBuffer(p.value.buffer, p.value.offset * 4, before[i].buffer, before[i].offset * 4, p.value.length * 4));
+      family.beforeFresh = true;
+    }
     enc.clearBuffer(status.buffer);
     let pass = enc.beginComputePass({ label: 'forward' });
     encodeDispatches(pass, training ? forward : evalForward);
@@ -347,7 +399,21 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       ctx.device.queue.submit([penc.finish()]);
       // Mapped beside the step's readback; a failure surfaces when awaited below (or not at all
       // when the step's own readback fails first).
-      probeMap = ctx.mapForRead(probeStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch back from the GPU').then(
+      probeMap = ctx.mapForRead(probeStaging, 'Reading the probe batch back from the GPU').then(
+        () => null,
+        (e: unknown) => ({ error: e }),
+      );
+    }
+    let redMap: Promise<unknown> | null = null;
+    if (red && redStaging) {
+      const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
+      renc.clearBuffer(red.prepared.record.buffer);
+      const rpass = renc.beginComputePass({ label: 'probe reductions' });
+      encodeDispatches(rpass, red.prepared.dispatches);
+      rpass.end();
+      renc.copyBufferToBuffer(red.prepared.record.buffer, 0, redStaging, 0, red.prepared.bytes);
+      ctx.device.queue.submit([renc.finish()]);
+      redMap = ctx.mapForRead(redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU').then(
         () => null,
         (e: unknown) => ({ error: e }),
       );
@@ -358,16 +424,31 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     staging.unmap();
     free.push(staging);
     if (probe && probeStaging && probeMap) {
-      const t0 = performance.now();
       const failed = (await probeMap) as { error: unknown } | null;
       if (failed) throw failed.error;
       const got = new Float32Array(probeStaging.getMappedRange(0, probe.floats * 4));
-      probe.before.forEach((c, i) => capture!.before![i].set(got.subarray(c.at, c.at + c.t.length)));
       for (const c of probe.after) c.into.set(got.subarray(c.at, c.at + c.t.length));
       probeStaging.unmap();
       probe.free.push(probeStaging);
-      if (capture) capture.readbackMs = performance.now() - t0;
     }
+    if (red && redStaging && redMap) {
+      const t0 = performance.now();
+      const failed = (await redMap) as { error: unknown } | null;
+      if (failed) throw failed.error;
+      const figs = red.prepared.decode(redStaging.getMappedRange(0, red.prepared.bytes).slice(0));
+      redStaging.unmap();
+      red.free.push(redStaging);
+      if (!capture) {
+        reduce!.figures = new Map(red.ids.map((id, i) => [id, figs[i]]));
+      } else {
+        const n = params.length;
+        const byNode = new Map<string, TensorFigures>();
+        red.ids.forEach((id, i) => byNode.set(id, figs[2 * n + i]));
+        capture.figures = { params: params.map((_, i) => ({ value: figs[i], grad: figs[n + i] })), grads: byNode, updated: family.beforeFresh };
+        family.beforeFresh = false;
+        capture.readbackMs = performance.now() - t0;
+      }
+    } else if (capture) capture.readbackMs = 0;
     ctx.throwIfFailed(what);
     at = extraStart;
     for (const e of extra) {
@@ -397,7 +478,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       if (!inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
       ctx.write(outputs.get(name)!, data);
     },
-    forward: (training = false, read, sel) => run(training, false, undefined, undefined, undefined, read, sel),
+    forward: (training = false, read, sel, reduce) => run(training, false, undefined, undefined, undefined, read, sel, reduce),
     trainStep: (optimizer, lr, capture, sel) => run(true, true, optimizer, lr, capture, undefined, sel),
     selectLosses(ids, trainable) {
       const h = host.selectLosses(ids, trainable);

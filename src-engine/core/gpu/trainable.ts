@@ -96,9 +96,10 @@ function deviceOnly(what: string): never {
 /**
  * A GPU plan, shaped as the CPU executor's `CompiledGraph` so that the session's code reads it as
  * usual: `order`, `lossNodes`, and `grad`/`output` of the host mirror. Each step reads back only
- * the loss and the prediction; a probed step (`device.trainStep(lr, capture)`) also the weights,
- * their gradients and the asked-for node gradients, and a probe forward (`device.forward(false,
- * read)`) the asked-for activations, into the host mirror.
+ * the loss and the prediction; a probed step (`device.trainStep(lr, capture)`) also the figures
+ * of its weights, their gradients and the asked-for node gradients, reduced on the device (into
+ * `capture.figures`), and a probe forward (`device.forward(false, read)`) the asked-for
+ * activations, into the host mirror.
  */
 export type GpuTrainablePlan = CompiledGraph & Required<Pick<TrainableGraph, 'device'>>;
 
@@ -148,10 +149,10 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
         upload();
         return gpu.trainStep(g.optimizer, lr, capture, selectionOf(group));
       },
-      forward(training, read) {
+      forward(training, read, reduce) {
         upload();
         if (reported) evalSelection ??= gpu.selectLosses(reported);
-        return gpu.forward(training, read, evalSelection);
+        return gpu.forward(training, read, evalSelection, reduce);
       },
       async sync(into) {
         await gpu.syncToHost();

@@ -6,6 +6,6 @@ export { bindGraph, type GraphBinding, type ScoreKind } from './binding';
 export { Trainer } from './trainer';
 export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';
-export type { Checkpoint, CompileFn, DeviceCapture, DeviceStep, DoneEvent, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
+export type { Checkpoint, CompileFn, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';

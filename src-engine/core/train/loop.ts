@@ -48,8 +48,9 @@ export interface LoopHooks {
   beforeUpdate?(ctx: StepContext): void;
   /**
    * Instead of `beforeUpdate` on a device plan (the GPU), before its whole step is submitted
-   * (`ctx.loss` is NaN): what the device should read back with this step for `afterStep` to see
-   * (a probed step's gradients and weights), or nothing, which costs the step nothing extra.
+   * (`ctx.loss` is NaN): what the device should measure with this step for `afterStep` to see
+   * (a probed step's figures of its weights and gradients, reduced on the device), or nothing,
+   * which costs the step nothing extra.
    */
   beforeDeviceStep?(ctx: StepContext): DeviceCapture | undefined;
   /**
@@ -323,15 +324,18 @@ export class TrainingLoop {
         let loss = 0;
         let verdict: StepVerdict = 'ok';
         // A device runs each group's whole step (forward, backward through the group's losses,
-        // its update) in one submission. The hooks see the group's loss after the update; host
-        // gradients and weights only where `beforeDeviceStep` asked the device to read them back
-        // (a probed step).
+        // its update) in one submission. The hooks see the group's loss after the update; the
+        // host mirror's gradients and weights are not updated (a probed step's figures land in
+        // the capture `beforeDeviceStep` returned).
         const capture = device ? this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count)) : undefined;
         for (let gi = 0; gi < groups.length && verdict === 'ok' && device; gi++) {
           const g = groups[gi];
           const part = capture && groups.length > 1 ? capturePart(capture, gi, groups.length) : capture;
           const gLoss = await device.trainStep(g.schedule.lr * control.lrFactor, part, gi);
-          if (part && part !== capture) capture!.readbackMs = (capture!.readbackMs ?? 0) + (part.readbackMs ?? 0);
+          if (part && part !== capture) {
+            capture!.readbackMs = (capture!.readbackMs ?? 0) + (part.readbackMs ?? 0);
+            if (part.figures) capture!.figures = part.figures;
+          }
           verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, gi, gLoss, count)) ?? 'ok';
           if (g.perStep) g.schedule.step();
           if (groupLosses) {
@@ -603,14 +607,13 @@ export class TrainingLoop {
 
 /**
  * Group `gi`'s share of a probed step's capture with several groups, as the CPU's probes see the
- * step: the weights before the first group's update (`before`, where the CPU's `beforeUpdate`
- * hook of group 0 snapshots them), and the weights, gradients and buffers after the last group's
- * step. (The first group's capture also reads its own after-state back, which the last one's
- * overwrites.)
+ * step: the weights before the first group's update (`before`, copied aside on the device where
+ * the CPU's `beforeUpdate` hook of group 0 snapshots them; that step reduces nothing), and the
+ * figures of the weights and gradients after the last group's step.
  */
 function capturePart(capture: DeviceCapture, gi: number, groups: number): DeviceCapture | undefined {
-  if (gi === groups - 1) return { grads: capture.grads };
-  if (gi === 0 && capture.before) return { grads: [], before: capture.before };
+  if (gi === groups - 1) return { grads: capture.grads, bins: capture.bins };
+  if (gi === 0 && capture.before) return { grads: [], before: true, bins: 0 };
   return undefined;
 }
 

@@ -52,16 +52,17 @@ export interface DeviceStep {
    * `training.groups`): forward, backward through the group's losses and parameters (as the CPU's
    * `forward(true, sel)` + `backward(sel)`) and its optimizer's update at `lr`, in one
    * submission. Resolves with the group's loss; every loss node's value is then in `output(id)`.
-   * With `capture` (a probed step) it resolves only once what the capture asks for is in the host
-   * mirror too (see {@link DeviceCapture}); without it the step reads back nothing more.
+   * With `capture` (a probed step) it resolves only once the capture's figures are in
+   * `capture.figures` (see {@link DeviceCapture}); without it the step reads back nothing more.
    */
   trainStep(lr: number, capture?: DeviceCapture, group?: number): Promise<number>;
   /**
    * Forward only (evaluation; the probe batch); resolves with the loss (with groups: of the
    * groups' losses, each once). `read`: nodes whose outputs to read back into `output(id)` as
-   * well (the prediction always is).
+   * well (the prediction always is). `reduce`: node outputs to reduce on the device, whose
+   * figures land in `reduce.figures` (the probe batch's activations).
    */
-  forward(training: boolean, read?: readonly string[]): Promise<number>;
+  forward(training: boolean, read?: readonly string[], reduce?: ForwardReduce): Promise<number>;
   /**
    * Copy the device's weights and buffers into `params`/`buffers` and each group's optimizer
    * state into `into` (one optimizer per group, in step order).
@@ -72,21 +73,78 @@ export interface DeviceStep {
 }
 
 /**
- * What a probed device step reads back besides its loss (docs/webgpu-backend.md, "Probes on GPU
- * runs"): always the parameters after the update into `params[i].value`, their gradients into
- * `params[i].grad` and the buffers into `buffers[i].value` (so the host mirror holds this step's
- * weights: a sync of everything but the optimizer state); and what is asked for below.
+ * What a probed device step measures besides its loss (docs/webgpu-backend.md, "Probes on GPU
+ * runs"): the probes' reductions of the parameters after the update, of their gradients and of
+ * the asked-for node gradients run on the device after the step, and only their figures come
+ * back (`figures`); no tensor is read back and the host mirror is left as it is.
  */
 export interface DeviceCapture {
-  /** Nodes whose dLoss/dOutput of this step to read back into `grad(id)` (nodes without a gradient are skipped). */
+  /** Nodes whose dLoss/dOutput of this step to reduce (nodes without a gradient are skipped). */
   readonly grads: readonly string[];
-  /** Receives each parameter's values before this step's update, in `params` order. */
-  readonly before?: readonly Float32Array[];
+  /** Copy the parameters aside on the device at the start of this step, before its update (for update ratios). */
+  readonly before?: boolean;
+  /** Reduce after this step (0 bins: none; a group's step that only copies `before`). Histogram bins of the weights. */
+  readonly bins: number;
+  /** Set by the device: the figures, when `bins` > 0. */
+  figures?: StepFigures;
   /**
    * Set by the device: milliseconds from the step's loss landing on the host to the capture
    * landing there (the extra readback's cost, for the probes' budget).
    */
   readbackMs?: number;
+}
+
+/**
+ * What the probes need from one float32 tensor, as a few reductions (docs/webgpu-backend.md,
+ * "Probes on GPU runs"). Sums are over the finite values only; `nan`/`inf` count the others.
+ * Computed on the host by `reduceOnHost` (app/probes/summary.ts) and on the GPU by
+ * core/gpu/reduce.ts.
+ */
+export interface TensorFigures {
+  length: number;
+  nan: number;
+  inf: number;
+  /** Finite values equal to ±0. */
+  zeros: number;
+  /** Of the finite values (±3.4028235e38 when there is none). */
+  min: number;
+  max: number;
+  sum: number;
+  sumSq: number;
+  sumAbs: number;
+  /** Σ (x − mean)² over the finite values, mean = sum / count (0 without a histogram). */
+  devSq: number;
+  /** The histogram over [min, max] (widened when min = max; see `TensorSummarizer`), or null. */
+  bins: Uint32Array | null;
+  /** Σ (x − y)² of the finite differences with the tensor's earlier values, and the non-finite ones' kinds, or null. */
+  diff: { sumSq: number; nan: number; inf: number } | null;
+  /** Values below or above the asked-for tails' bounds (NaN in neither; 0 when not asked). */
+  tail: number;
+  /** Units whose values are ±0 for every sample (0 when not asked). */
+  dead: number;
+}
+
+/** What a probe forward reduces on the device (`DeviceStep.forward`): each node's output, with a histogram of `bins` bins. */
+export interface ForwardReduce {
+  readonly nodes: readonly {
+    readonly id: string;
+    /** Count the values below `below` or above `above` (±Infinity: no bound). */
+    readonly tails?: { below: number; above: number };
+    /** Count the dead units: `units` of `inner` values each per sample. */
+    readonly units?: { units: number; inner: number };
+  }[];
+  readonly bins: number;
+  /** Set by the device: the figures per node. */
+  figures?: Map<string, TensorFigures>;
+}
+
+/** A probed device step's figures, in `params` order. */
+export interface StepFigures {
+  params: { value: TensorFigures; grad: TensorFigures }[];
+  /** Per node of `DeviceCapture.grads` that has a gradient. */
+  grads: Map<string, TensorFigures>;
+  /** Whether `params[i].value.diff` is against the weights before this step's update (`before` was copied). */
+  updated: boolean;
 }
 
 export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;

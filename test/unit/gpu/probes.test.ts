@@ -11,15 +11,18 @@
  *   activations and gradients are within ~1e-6 of their tensor's largest on both sides (the same
  *   float32 products summed in other orders: executor.test.ts bounds them at 1e-5); these runs
  *   take ≤ 12 Adam steps, which carry those roundings into the weights (train-loop.test.ts:
- *   losses within 1e-4 relative over 2 epochs); the figures are then summed on the host by the
- *   same code for both, and `compact` rounds each to 6 significant digits, which alone separates
- *   two nearly equal values by up to 1e-5 relative. The update ratio's ΔW is Adam's
+ *   losses within 1e-4 relative over 2 epochs); the GPU run's reductions then sum in float32 in
+ *   a tree (core/gpu/reduce.ts), the CPU run's in float64: within (⌈log₂ n⌉ + 2)·2⁻²⁴ relative to
+ *   Σ|term| (test/unit/gpu/figures.ts), ≤ 1.1e-6 for the ≤ 10⁵ values here, and a mean or std is
+ *   off by that times the tensor's largest |value| at most; `compact` rounds each figure to 6
+ *   significant digits, which alone separates two nearly equal values by up to 1e-5 relative. The update ratio's ΔW is Adam's
  *   lr·m̂/(√v̂ + ε), of the size of lr wherever the gradient is not exactly 0 (a dead ReLU's, 0 on
  *   both sides), so it does not magnify rounding the way a difference of nearly equal weights could.
  * - Zero and dead-unit fractions: at most 2 values (1 unit) on the other side of 0 [0]: a ReLU
  *   input within rounding of 0 may fall either way.
  * - Histograms: at most 2 + 0.5% of the values in another bin [0]: a value within rounding of
- *   a bin edge (or of min/max, which place the edges) may land in the neighbour.
+ *   a bin edge (or of min/max, which place the edges) may land in the neighbour, and the GPU
+ *   places the edges in float32 where the CPU does in float64 (the same rule otherwise).
  * - Class probabilities and the decision grid's confidences: within 1e-4 absolute [≤ 2.4e-6];
  *   a grid cell's class may differ only where the CPU's confidence is ≤ 0.5 + 1e-4 (a tie).
  */
@@ -35,6 +38,9 @@ import { loadDataset } from '../../../src-engine/node/datasets';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpu } from './device';
 import { EVERY_STEP, framesOf, type Frame } from './session-frames';
+import { expectFigures } from './figures';
+import { reduceOnHost } from '../../../src-engine/app/probes/summary';
+import { readFileSync } from 'node:fs';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -180,7 +186,7 @@ describe('probe frames of a GPU run', () => {
     cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
   }, 180_000);
 
-  it('a probed step copies its weights before and after the update, the gradients and the buffers into the host mirror; an unprobed one nothing', async () => {
+  it('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {
     const g = smallCnn();
     const gpu = await compileGpuGraph(g, { batchSize: 5, gpu: ctx, seed: 3 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, gpu.params);
@@ -192,23 +198,51 @@ describe('probe frames of a GPU run', () => {
     await gpu.trainStep(opt, 0.01);
     expect(hostOf()).toEqual(initial);
     const weights = await Promise.all(gpu.params.map((p) => ctx.read(p.value)));
-    const before = gpu.params.map((p) => new Float32Array(p.value.length).fill(NaN));
-    const capture: DeviceCapture = { grads: ['conv1', 'bn1', 'relu1', 'pool1', 'flat', 'fc', 'image'], before };
+    const capture: DeviceCapture = { grads: ['conv1', 'bn1', 'relu1', 'pool1', 'flat', 'fc', 'image'], before: true, bins: 32 };
     await gpu.trainStep(opt, 0.01, capture);
-    expect(before).toEqual(weights);
+    const f = capture.figures!;
+    expect(f.updated).toBe(true);
     for (const [i, p] of gpu.params.entries()) {
-      expect(p.host.value.data, `${p.nodeId}.${p.name}`).toEqual(await ctx.read(p.value));
-      expect(p.host.value.data).not.toEqual(weights[i]); // updated
-      expect(p.host.grad.data, `${p.nodeId}.${p.name} grad`).toEqual(await ctx.read(p.grad));
+      const after = await ctx.read(p.value);
+      expect(after).not.toEqual(weights[i]); // updated
+      expectFigures(`${p.nodeId}.${p.name}`, f.params[i].value, reduceOnHost(after, 32, weights[i]), 2);
+      expectFigures(`${p.nodeId}.${p.name} grad`, f.params[i].grad, reduceOnHost(await ctx.read(p.grad), 0));
     }
-    for (const b of gpu.buffers) expect(b.host.value.data, `${b.nodeId}.${b.name}`).toEqual(await ctx.read(b.value));
     for (const id of capture.grads) {
       const want = await gpu.readGrad(id);
-      if (want) expect(gpu.host.grad(id)!.data, id).toEqual(want);
-      else expect(id).toBe('image'); // an Input: no gradient, skipped
+      if (want) expectFigures(`d${id}`, f.grads.get(id)!, reduceOnHost(want, 0));
+      else expect([id, f.grads.has(id)]).toEqual(['image', false]); // an Input: no gradient, skipped
     }
+    // Figures only: the host mirror is left as it was.
+    expect(hostOf()).toEqual(initial);
     expect(capture.readbackMs).toBeGreaterThanOrEqual(0);
-    await expect(gpu.trainStep(opt, 0.01, { grads: [], before: before.slice(1) })).rejects.toMatchObject({ code: 'E_GPU_BAD_ARGS' });
+    // Without `before` the differences are against an older copy: not this step's update.
+    const again: DeviceCapture = { grads: [], bins: 32 };
+    await gpu.trainStep(opt, 0.01, again);
+    expect(again.figures!.updated).toBe(false);
+    await expect(gpu.trainStep(opt, 0.01, { grads: [], bins: -1 })).rejects.toMatchObject({ code: 'E_GPU_BAD_ARGS' });
+  });
+
+  it('the MNIST MLP: a probed step reads back a few KB, not its tensors', async () => {
+    const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
+    const gpu = await compileGpuGraph(g, { batchSize: 64, gpu: ctx, seed: 1 });
+    const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.001 }, gpu.params);
+    gpu.setInput('label', new Float32Array(64).fill(3));
+    const maps = vi.spyOn(ctx, 'mapForRead');
+    // What a session asks for: every node but the Inputs and the loss (`ProbeSuite.stepGradNodes`).
+    const capture: DeviceCapture = { grads: g.nodes.filter((n) => n.op !== 'Input' && n.id !== 'loss').map((n) => n.id), before: true, bins: 32 };
+    await gpu.trainStep(opt, 0.001, capture);
+    const sizes = maps.mock.calls.filter(([, what]) => what === 'Reading a probed step back from the GPU').map(([b]) => b.size);
+    maps.mockRestore();
+    const paramBytes = gpu.params.reduce((a, p) => a + p.value.length * 4, 0);
+    const gradNodes = [...capture.figures!.grads.keys()];
+    // What the same step read back before (weights before and after, gradients, node gradients).
+    const wholeTensors = 3 * paramBytes + gradNodes.reduce((a, id) => a + gpu.host.grad(id)!.data.length * 4, 0);
+    // One record of 16 + 32 words per tensor: each parameter, its gradient, each node gradient.
+    expect(sizes).toEqual([(2 * gpu.params.length + gradNodes.length) * 48 * 4]);
+    expect(gradNodes.length).toBe(7); // flat has no gradient (nothing trainable before it)
+    expect(sizes[0]).toBeLessThan(paramBytes / 100);
+    console.info(`MNIST MLP probed step readback: ${sizes[0]} bytes (whole tensors: ${wholeTensors} bytes; parameters ${paramBytes} bytes)`);
   });
 
   it('an unprobed step reads back nothing more than a run without probes', async () => {
@@ -233,11 +267,19 @@ describe('probe frames of a GPU run', () => {
     // Every step, probed or not, maps the same step readback (loss, status, prediction) once.
     expect(withProbes.get('Training step on the GPU')).toEqual(without.get('Training step on the GPU'));
     expect(without.get('Training step on the GPU')!.length).toBe(steps);
-    // A probed step adds exactly one readback (its weights and gradients), an unprobed one none.
+    // A probed step adds exactly one readback (its reductions' figures), an unprobed one none.
     expect(without.has('Reading a probed step back from the GPU')).toBe(false);
-    expect(withProbes.get('Reading a probed step back from the GPU')!.length).toBe(frames);
-    // Each frame's forwards: the probe batch (its activations in a second readback) and the grid.
+    const probedReads = withProbes.get('Reading a probed step back from the GPU')!;
+    expect(probedReads.length).toBe(frames);
+    // Figures, not tensors: one record (16 words + 32 bins) per parameter, gradient and node gradient.
+    const nodes = probed.session.probes!.stepGradNodes.filter((id) => probed.session.plan.grad(id));
+    const params = probed.session.plan.params.length;
+    for (const size of probedReads) expect(size).toBe((2 * params + nodes.length) * 48 * 4);
+    // Each frame's forwards: the probe batch (its prediction for the samples in a second readback,
+    // its activations' figures in a third) and the grid.
     expect(withProbes.get('Reading the probe batch back from the GPU')!.length).toBe(frames);
+    const layers = probed.frames[0].layers.length;
+    expect(withProbes.get('Reading the probe batch figures back from the GPU')).toEqual(new Array(frames).fill(layers * 48 * 4));
     expect(withProbes.get('Forward pass on the GPU')!.length - without.get('Forward pass on the GPU')!.length).toBe(2 * frames);
   }, 120_000);
 });
