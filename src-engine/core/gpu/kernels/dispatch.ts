@@ -9,6 +9,29 @@ import type { GpuDispatch } from '../gemm';
 /** Invocations per workgroup of the 1-D (elementwise and reduction) kernels. */
 export const WORKGROUP = 256;
 
+/** A storage binding of a WGSL kernel: its array's name and its access. */
+export type StorageBinding = readonly [name: string, access: 'read' | 'read_write'];
+
+/**
+ * The WGSL of a 1-D kernel (one invocation per element of what it writes, on the grid of
+ * {@link grid1d}): the `Params` struct (which must have `rowStride`), the storage arrays at
+ * bindings 0…k−1 in the order given, the uniform `P` at binding k, and a `main` whose index
+ * (`i`, or `opts.index`) is `gid.y·rowStride + gid.x` and which returns at and beyond
+ * `opts.bound` (default `P.total`); `body` is the rest of `main`.
+ */
+export function kernel1d(params: string, storage: readonly StorageBinding[], body: string, opts: { index?: string; bound?: string } = {}): string {
+  const index = opts.index ?? 'i';
+  return `${params}
+${storage.map(([name, access], b) => `@group(0) @binding(${b}) var<storage, ${access}> ${name}: array<f32>;`).join('\n')}
+@group(0) @binding(${storage.length}) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let ${index} = gid.y * P.rowStride + gid.x;
+  if (${index} >= ${opts.bound ?? 'P.total'}) { return; }
+${body}}
+`;
+}
+
 /**
  * A dispatch of the pipeline `key` (compiled from `source()` once per context): storage buffers
  * bound at 0…k−1 in the order given, then the uniform `words` at binding k.

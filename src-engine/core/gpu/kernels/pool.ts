@@ -25,7 +25,7 @@
  */
 import { poolPlan } from '../../ops/max-pool2d';
 import type { GpuDispatch } from '../gemm';
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import { bindDispatch, grid1d, kernel1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
 const PARAMS = `struct Params {
@@ -58,16 +58,7 @@ const WINDOW = `let ox = i % P.ow;
   let xs = u32(max(x0, 0));
   let xe = u32(min(x0 + i32(P.kw), i32(P.w)));`;
 
-const FORWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(2) var<storage, read_write> ARG: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  ${WINDOW}
+const FORWARD = kernel1d(PARAMS, [['X', 'read'], ['Y', 'read_write'], ['ARG', 'read_write']], `  ${WINDOW}
   var best = P.scalar;
   var bestIdx = ys * P.w + xs;
   var done = false;
@@ -83,19 +74,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   Y[P.yOff + i] = best;
   ARG[P.argOff + i] = f32(bestIdx);
-}
-`;
+`);
 
-const BACKWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read> ARG: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  let x = i % P.w;
+const BACKWARD = kernel1d(PARAMS, [['DY', 'read'], ['ARG', 'read'], ['DX', 'read_write']], `  let x = i % P.w;
   let y = (i / P.w) % P.h;
   let plane = i / (P.w * P.h);
   let here = f32(y * P.w + x);
@@ -108,8 +89,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
   DX[P.xOff + i] = DX[P.xOff + i] + acc;
-}
-`;
+`);
 
 export const maxPool2dKernel: GpuOpKernel = {
   prepare({ ctx, attrs, inputShapes, inputs, output, dOutput, dInputs, workspace }) {
@@ -131,33 +111,16 @@ export const maxPool2dKernel: GpuOpKernel = {
 };
 
 // Y[plane, oy, ox] = (1/(kH·kW))·Σ over the window clipped to the image (padding adds zeros).
-const AVG_FORWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  ${WINDOW}
+const AVG_FORWARD = kernel1d(PARAMS, [['X', 'read'], ['Y', 'read_write']], `  ${WINDOW}
   var acc = 0.0;
   for (var yy = ys; yy < ye; yy = yy + 1u) {
     for (var xx = xs; xx < xe; xx = xx + 1u) { acc = acc + X[base + yy * P.w + xx]; }
   }
   Y[P.yOff + i] = acc * P.scalar;
-}
-`;
+`);
 
 // dX[plane, y, x] += (1/(kH·kW))·Σ_{windows covering (y, x)} dY[plane, oy, ox]
-const AVG_BACKWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  let x = i % P.w;
+const AVG_BACKWARD = kernel1d(PARAMS, [['DY', 'read'], ['DX', 'read_write']], `  let x = i % P.w;
   let y = (i / P.w) % P.h;
   let plane = i / (P.w * P.h);
   ${COVERING}
@@ -166,8 +129,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var ox = ox0; ox < ox1; ox = ox + 1u) { acc = acc + DY[P.yOff + (plane * P.oh + oy) * P.ow + ox]; }
   }
   DX[P.xOff + i] = DX[P.xOff + i] + acc * P.scalar;
-}
-`;
+`);
 
 export const avgPool2dKernel: GpuOpKernel = {
   prepare({ ctx, attrs, inputShapes, inputs, output, dOutput, dInputs }) {
@@ -194,33 +156,15 @@ const GLOBAL_PARAMS = `struct Params {
 }`;
 
 // Y[plane] = (1/size)·Σ_{j < size} X[plane·size + j]   (a plane: one (n, c), size = H·W or L)
-const GLOBAL_FORWARD = `${GLOBAL_PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let plane = gid.y * P.rowStride + gid.x;
-  if (plane >= P.total) { return; }
-  let base = P.xOff + plane * P.size;
+const GLOBAL_FORWARD = kernel1d(GLOBAL_PARAMS, [['X', 'read'], ['Y', 'read_write']], `  let base = P.xOff + plane * P.size;
   var acc = 0.0;
   for (var j = 0u; j < P.size; j = j + 1u) { acc = acc + X[base + j]; }
   Y[P.yOff + plane] = acc * P.inv;
-}
-`;
+`, { index: 'plane' });
 
 // dX[i] += dY[i / size] · (1/size)
-const GLOBAL_BACKWARD = `${GLOBAL_PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  DX[P.xOff + i] = DX[P.xOff + i] + DY[P.yOff + i / P.size] * P.inv;
-}
-`;
+const GLOBAL_BACKWARD = kernel1d(GLOBAL_PARAMS, [['DY', 'read'], ['DX', 'read_write']], `  DX[P.xOff + i] = DX[P.xOff + i] + DY[P.yOff + i / P.size] * P.inv;
+`);
 
 export const globalAvgPoolKernel: GpuOpKernel = {
   prepare({ ctx, inputs, output, dOutput, dInputs }) {

@@ -13,7 +13,7 @@
 import type { Attrs } from '../../../base/ir/types';
 import { intAttr } from '../../ops/shape-util';
 import type { GpuDispatch } from '../gemm';
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import { bindDispatch, grid1d, kernel1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
 const PARAMS = `struct Params {
@@ -22,33 +22,16 @@ const PARAMS = `struct Params {
 }`;
 
 // Y[plane, oy, ox] = X[plane, oy / s, ox / s]
-const FORWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  let ow = P.w * P.s;
+const FORWARD = kernel1d(PARAMS, [['X', 'read'], ['Y', 'read_write']], `  let ow = P.w * P.s;
   let oh = P.h * P.s;
   let ox = i % ow;
   let oy = (i / ow) % oh;
   let plane = i / (ow * oh);
   Y[P.yOff + i] = X[P.xOff + (plane * P.h + oy / P.s) * P.w + ox / P.s];
-}
-`;
+`);
 
 // dX[plane, y, x] += Σ_{ky, kx < s} dY[plane, y·s + ky, x·s + kx]   (rows of the block outer, as the op file)
-const BACKWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
-  let x = i % P.w;
+const BACKWARD = kernel1d(PARAMS, [['DY', 'read'], ['DX', 'read_write']], `  let x = i % P.w;
   let y = (i / P.w) % P.h;
   let plane = i / (P.w * P.h);
   let ow = P.w * P.s;
@@ -58,8 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     for (var kx = 0u; kx < P.s; kx = kx + 1u) { acc = acc + DY[first + ky * ow + kx]; }
   }
   DX[P.xOff + i] = DX[P.xOff + i] + acc;
-}
-`;
+`);
 
 export const upsampleKernel: GpuOpKernel = {
   unsupported(attrs: Attrs) {

@@ -4,21 +4,20 @@
  * input's values in the same order (a copy), the backward adds the output's gradient into the
  * input's.
  */
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import { bindDispatch, grid1d, kernel1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
 function copyShader(accumulate: boolean): string {
-  return `struct Params { n: u32, srcOff: u32, dstOff: u32, rowStride: u32, }
-@group(0) @binding(0) var<storage, read> SRC: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DST: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.n) { return; }
-  DST[P.dstOff + i] = ${accumulate ? 'DST[P.dstOff + i] + ' : ''}SRC[P.srcOff + i];
-}
-`;
+  return kernel1d(
+    'struct Params { n: u32, srcOff: u32, dstOff: u32, rowStride: u32, }',
+    [
+      ['SRC', 'read'],
+      ['DST', 'read_write'],
+    ],
+    `  DST[P.dstOff + i] = ${accumulate ? 'DST[P.dstOff + i] + ' : ''}SRC[P.srcOff + i];
+`,
+    { bound: 'P.n' },
+  );
 }
 
 export const viewKernel: GpuOpKernel = {
