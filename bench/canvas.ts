@@ -170,9 +170,9 @@ async function browserPart(text: string) {
     const record = async (label: string, act: () => Promise<void>) => {
       // A string, not a function: tsx would wrap a function with helpers the page does not have.
       await page.evaluate(`(() => {
-        window.__frames = [];
+        window.__frames = []; window.__zooms = [];
         window.__recording = true;
-        const tick = (t) => { window.__frames.push(t); if (window.__recording) requestAnimationFrame(tick); };
+        const tick = (t) => { window.__frames.push(t); (window.__zooms ??= []).push(parseFloat((document.querySelector('.react-flow__viewport')?.style.transform ?? '').split('scale(')[1])); if (window.__recording) requestAnimationFrame(tick); };
         requestAnimationFrame(tick);
       })()`);
       await traced(label, act);
@@ -184,6 +184,9 @@ async function browserPart(text: string) {
       if (!/translate|scale/.test(viewport ?? '')) throw new Error('no viewport transform found');
       const s = stats(deltas);
       console.log(`  ${label.padEnd(24)} frame ${fmt(s)} · ${(1000 / s.mean).toFixed(0)} fps mean · ${visible} nodes rendered · ${/scale\(([\d.]+)\)/.exec(viewport ?? '')?.[1] ?? '?'}× zoom`);
+      const zooms = (await page.evaluate('window.__zooms')) as string[];
+      const long = deltas.map((d, i) => [d, zooms[i + 1]] as const).filter(([d]) => d > 50).map(([d, z]) => `${d.toFixed(0)} (at ${Number(z).toFixed(2)}×)`);
+      if (long.length) console.log(`  ${''.padEnd(24)} ${long.length} frames over 50 ms: ${long.join(', ')} ms`);
       return { ...s, visibleNodes: visible, viewport };
     };
 
@@ -207,12 +210,14 @@ async function browserPart(text: string) {
         await page.mouse.up();
       }
     };
-    const zoom = async () => {
+    // `notches` wheel notches in (negative: out), then as many back; each notch is ×1.18 or so.
+    const zoom = (notches: number, rounds = 1) => async () => {
       await page.mouse.move(cx, cy);
-      for (let i = 0; i < 20; i++) {
-        await page.mouse.wheel(0, i < 10 ? -120 : 120);
-        await page.waitForTimeout(16);
-      }
+      for (let r = 0; r < rounds; r++)
+        for (let i = 0; i < 2 * Math.abs(notches); i++) {
+          await page.mouse.wheel(0, (i < Math.abs(notches) ? -120 : 120) * Math.sign(notches));
+          await page.waitForTimeout(16);
+        }
     };
 
     console.log(`Chromium (headless, software rendering), ${SIZE} nodes — opened and drawn in ${openMs} ms`);
@@ -245,7 +250,13 @@ async function browserPart(text: string) {
     await page.click('[data-testid=cmd-fit]');
     await page.waitForTimeout(400);
     const fitPan = await record('pan, zoomed to fit', pan);
-    const fitZoom = await record('wheel zoom, fit', zoom);
+    // Around fit, every node stays in view (issue #18's "zoom at fit with all nodes visible"): out
+    // to about half the fit's zoom and back, twice. Then from fit in through both levels of detail
+    // to about 5× the fit's zoom (cards in full) and back, which crosses each level twice.
+    const aroundFitZoom = await record('wheel zoom around fit', zoom(-4, 2));
+    await page.click('[data-testid=cmd-fit]');
+    await page.waitForTimeout(400);
+    const fitZoom = await record('wheel zoom, fit to 5×', zoom(10));
     await page.click('[data-testid=cmd-fit]');
     await page.waitForTimeout(400);
     // Zoom in to about 100 % on the node nearest the centre (a realistic editing view: nodes under
@@ -282,7 +293,7 @@ async function browserPart(text: string) {
     }
     const compile = stats(compileMs);
     console.log(`  compile in the page      ${fmt(compile)}`);
-    return { openMs, layoutInPage, fitPan, fitZoom, closePan, compile };
+    return { openMs, layoutInPage, fitPan, aroundFitZoom, fitZoom, closePan, compile };
   } finally {
     await browser.close();
     host.stop();

@@ -85,6 +85,7 @@ export async function launchApp() {
  * - `{ click: selector, modifiers? }` (e.g. `['Control']`: add to the selection), `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
  *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`, `{ wait: ms }` (let an animation finish)
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
+ * - `{ expectNoneVisible: selector, within? }` — every match (if any) hidden by CSS (display, visibility, content-visibility)
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
  * - `{ expectAttached: selector, within? }` — in the page, visible or not (e.g. an SVG path with an empty box)
@@ -194,6 +195,11 @@ export async function replay(app, steps, log = () => {}) {
         const timeout = step.within ?? 10_000;
         await app.page.waitForFunction(([sel, n]) => globalThis.document.querySelectorAll(sel).length === n, [step.expectCount, step.count], { timeout }).catch(async () => {
           throw new Error(`expected ${step.count} of ${step.expectCount}, found ${await app.page.locator(step.expectCount).count()}`);
+        });
+      } else if (step.expectNoneVisible) {
+        const visible = (sel) => [...globalThis.document.querySelectorAll(sel)].filter((el) => el.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true })).length;
+        await app.page.waitForFunction((sel) => [...globalThis.document.querySelectorAll(sel)].every((el) => !el.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true })), step.expectNoneVisible, { timeout: step.within ?? 10_000 }).catch(async () => {
+          throw new Error(`expected no visible ${step.expectNoneVisible}, found ${await app.page.evaluate(visible, step.expectNoneVisible)}`);
         });
       } else if (step.expectGone) {
         await app.page.locator(step.expectGone).first().waitFor({ state: 'detached', timeout: step.within ?? 10_000 });

@@ -1,4 +1,4 @@
-import { Handle, Position, useStore, type NodeProps } from '@xyflow/react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { canvasAspect } from './canvas-view';
 import { memo } from 'react';
 import { formatShape } from '../../../src-engine/base/tensor';
@@ -7,7 +7,7 @@ import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { UNCONNECTED } from '../editor/graph';
 import { useEditor } from '../editor/store';
 import { formatCount } from './format';
-import { selectDetail } from './ShapeEdge';
+import { ZoomedOutLabel } from './OpNode';
 
 const shapeText = (shape: readonly number[] | undefined) => (shape ? formatShape(shape) : '?');
 
@@ -30,7 +30,6 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
   const outShape = useEditor((s) => shapeText(s.analysis.shapes[ports.exit ?? group.members[group.members.length - 1]]));
   const params = useEditor((s) => group.members.reduce((sum, m) => sum + (s.analysis.nodeParams[m] ?? 0), 0));
   const problems = useEditor((s) => group.members.reduce((sum, m) => sum + (s.analysis.byNode[m]?.length ?? 0), 0));
-  const detail = useStore(selectDetail);
   const open = () => useEditor.getState().setGroupOpen(group.id, true, canvasAspect());
   const handles = (
     <>
@@ -38,36 +37,28 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" isConnectable={false} />
     </>
   );
-  const className = `op-node group-node${selected ? ' op-node--selected' : ''}${problems ? ' op-node--warning' : ''}${detail !== 'near' ? ` op-node--${detail}` : ''}`;
+  const className = `op-node group-node${selected ? ' op-node--selected' : ''}${problems ? ' op-node--warning' : ''}`;
   return (
-    <div className={className} data-testid={`group-${group.id}`} data-detail={detail} data-members={group.members.join(' ')} data-shape={outShape} title={`${group.id}: ${ops}`} onDoubleClick={open}>
+    <div className={className} data-testid={`group-${group.id}`} data-members={group.members.join(' ')} data-shape={outShape} title={`${group.id}: ${ops}`} onDoubleClick={open}>
       {handles}
-      {detail === 'near' ? (
-        <>
-          <div className="op-node__head">
-            <button type="button" className="group-node__toggle nodrag" data-testid={`group-open-${group.id}`} onClick={open} title="Open the group (double-click)">
-              ▸
-            </button>
-            <span className="op-node__op">{group.id}</span>
-            <span className="op-node__id">{params ? `${formatCount(params)} params` : `${group.members.length} ops`}</span>
-          </div>
-          <div className="op-node__summary group-node__ops" data-testid={`group-ops-${group.id}`}>
-            {ops}
-          </div>
-          <div className="op-node__badges">
-            <span className="badge badge--shape" data-testid={`group-shapes-${group.id}`}>
-              {inShape ? `${inShape} → ` : ''}
-              {outShape}
-            </span>
-            {problems ? <span className="badge badge--warning">? {problems}</span> : null}
-          </div>
-        </>
-      ) : detail === 'far' ? (
-        <div className="op-node__lod">
-          <b>▸ {group.id}</b>
-          <span>{outShape}</span>
-        </div>
-      ) : null}
+      <div className="op-node__head">
+        <button type="button" className="group-node__toggle nodrag" data-testid={`group-open-${group.id}`} onClick={open} title="Open the group (double-click)">
+          ▸
+        </button>
+        <span className="op-node__op">{group.id}</span>
+        <span className="op-node__id">{params ? `${formatCount(params)} params` : `${group.members.length} ops`}</span>
+      </div>
+      <div className="op-node__summary group-node__ops" data-testid={`group-ops-${group.id}`}>
+        {ops}
+      </div>
+      <div className="op-node__badges">
+        <span className="badge badge--shape" data-testid={`group-shapes-${group.id}`}>
+          {inShape ? `${inShape} → ` : ''}
+          {outShape}
+        </span>
+        {problems ? <span className="badge badge--warning">? {problems}</span> : null}
+      </div>
+      <ZoomedOutLabel name={`▸ ${group.id}`} detail={outShape} />
     </div>
   );
 }

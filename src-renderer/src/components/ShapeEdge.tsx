@@ -15,8 +15,12 @@ export const selectFar = (s: { transform: [number, number, number] }): boolean =
 export const NAME_MIN_ZOOM = 0.2;
 
 /**
- * How much a node card shows at the current zoom: everything (`near`), its name and output shape
- * in large type (`far`, below `LABEL_MIN_ZOOM`), or a block in its category's colour (`tiny`).
+ * How much the canvas shows at the current zoom: every card in full with its edges' labels (`near`),
+ * each card's name and output shape in large type (`far`, below `LABEL_MIN_ZOOM`: ZoomedOutLabel),
+ * or a block of its category's colour (`tiny`: TinyGraph). For the cards, the canvas's class says
+ * which and CSS does the rest, so a crossing re-renders no card (Canvas.tsx, OpNode.tsx). Edge
+ * labels are unmounted far out: culling turns off at the same zoom, so the edges that see the
+ * crossing are the few in view.
  */
 export type NodeDetail = 'near' | 'far' | 'tiny';
 export const selectDetail = (s: { transform: [number, number, number] }): NodeDetail => (s.transform[2] >= LABEL_MIN_ZOOM ? 'near' : s.transform[2] >= NAME_MIN_ZOOM ? 'far' : 'tiny');

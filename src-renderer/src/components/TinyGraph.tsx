@@ -113,18 +113,27 @@ function paint(canvas: HTMLCanvasElement, s: ReactFlowState<CanvasNode>): void {
   g.strokeStyle = c.edge;
   g.stroke();
 
+  // One path per colour, filled once: a fill per block (with its own fillStyle) cost ~20 ms for
+  // 1,000 blocks, most of a frame.
+  const byColour = new Map<string, Path2D>();
   const selected: { x: number; y: number; w: number; h: number }[] = [];
   for (const n of s.nodeLookup.values()) {
     if (n.hidden || n.type === 'group-frame') continue;
     const box = boxOf(n);
     const data = n.data as { ir?: { op: string } };
     const errored = byNode[n.id]?.some((d) => d.severity === 'error');
-    g.fillStyle = errored ? c.bad : data.ir ? c.cat(getOp(data.ir.op)?.category ?? 'unknown') : c.edge;
-    g.globalAlpha = 0.85;
-    g.fillRect(box.x, box.y, box.w, box.h);
-    g.globalAlpha = 1;
+    const colour = errored ? c.bad : data.ir ? c.cat(getOp(data.ir.op)?.category ?? 'unknown') : c.edge;
+    let path = byColour.get(colour);
+    if (!path) byColour.set(colour, (path = new Path2D()));
+    path.rect(box.x, box.y, box.w, box.h);
     if (n.selected) selected.push(box);
   }
+  g.globalAlpha = 0.85;
+  for (const [colour, path] of byColour) {
+    g.fillStyle = colour;
+    g.fill(path);
+  }
+  g.globalAlpha = 1;
   g.lineWidth = 3 / k;
   g.strokeStyle = c.accent;
   for (const b of selected) g.strokeRect(b.x, b.y, b.w, b.h);
