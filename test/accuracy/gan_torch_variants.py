@@ -9,7 +9,8 @@ Keys (defaults: the template): epochs=2 seed=1 threads=2 w=1 (both networks' wid
 gw / dw (the generator's / the discriminator's alone), z=32 (latent size), bs=32, lr=2e-4,
 glr (the generator's, default lr), smooth=1.0 (the discriminator's target for real digits),
 gsteps=1 (generator steps per discriminator step), tanh=0 (a Tanh output rescaled to [0, 1]),
-dbn=0 (BatchNorm after the discriminator's second conv), sn=0 (spectral norm on the
+dbn=0 (BatchNorm after the discriminator's second conv), pac=1 (PacGAN: the
+discriminator judges `pac` samples stacked as channels, real or fake together), sn=0 (spectral norm on the
 discriminator's layers), cond=0 (1: the label one-hot into the generator's input and beside the
 discriminator's features; 2: also as 10 constant channels of the discriminator's input),
 name=grid (the PNG grids' prefix), out=<temp dir>.
@@ -32,7 +33,7 @@ E=dict(a.split('=',1) for a in sys.argv[1:])
 OUT=E.get('out',os.path.join(tempfile.gettempdir(),'netwright-gan-variants')); os.makedirs(OUT,exist_ok=True)
 epochs=int(E.get('epochs',2)); w=float(E.get('w',1)); seed=int(E.get('seed',1)); zd=int(E.get('z',32))
 smooth=float(E.get('smooth',1.0)); cond=int(E.get('cond',0)); gsteps=int(E.get('gsteps',1)); lr=float(E.get('lr',2e-4)); bs=int(E.get('bs',32))
-dbn=int(E.get('dbn',0)); tanh=int(E.get('tanh',0)); glr=float(E.get('glr',lr)) if 'glr' in E else None
+dbn=int(E.get('dbn',0)); pac=int(E.get('pac',1)); tanh=int(E.get('tanh',0)); glr=float(E.get('glr',lr)) if 'glr' in E else None
 torch.set_num_threads(int(E.get('threads',2))); torch.manual_seed(seed)
 x=torch.tensor(idx('train-images-idx3-ubyte')/255.0,dtype=torch.float32).unsqueeze(1)
 y=torch.tensor(idx('train-labels-idx1-ubyte').astype(np.int64)); n=x.shape[0]
@@ -71,7 +72,7 @@ class D(nn.Module):
     def __init__(s):
         super().__init__()
         a,b_=int(16*dw),int(32*dw)
-        L=[nn.Conv2d(11 if cond==2 else 1,a,4,2,1),nn.LeakyReLU(0.2),nn.Conv2d(a,b_,4,2,1)]
+        L=[nn.Conv2d((11 if cond==2 else 1)*pac,a,4,2,1),nn.LeakyReLU(0.2),nn.Conv2d(a,b_,4,2,1)]
         if dbn: L.append(nn.BatchNorm2d(b_))
         L+=[nn.LeakyReLU(0.2),nn.Flatten()]
         s.out=nn.Linear(b_*49+(ncl if cond==1 else 0),1)
@@ -81,13 +82,14 @@ class D(nn.Module):
         s.f=nn.Sequential(*L)
     def forward(s,xx,lab=None):
         if cond==2: xx=torch.cat([xx,F.one_hot(lab,10).float()[:,:,None,None].expand(-1,-1,28,28)],1)
+        if pac>1: xx=xx.reshape(-1,pac*xx.shape[1],28,28)
         h=s.f(xx)
         if cond==1: h=torch.cat([h,F.one_hot(lab,10).float()],1)
         return s.out(h)
 gen,disc=G(),D()
 od=torch.optim.Adam(disc.parameters(),lr,betas=(0.5,0.999)); og=torch.optim.Adam(gen.parameters(),glr or lr,betas=(0.5,0.999))
 fixed=torch.randn(64,zd); flab=torch.arange(64)%10
-ones,zeros=torch.full((bs,1),smooth),torch.zeros(bs,1); start=time.time()
+ones,zeros=torch.full((bs//pac,1),smooth),torch.zeros(bs//pac,1); start=time.time()
 def score(mode):
     gen.train(mode=='train')
     with torch.no_grad(): s=gen(fixed,flab)
@@ -102,10 +104,10 @@ for epoch in range(1,epochs+1):
     for i in range(0,n-bs+1,bs):
         ix=order[i:i+bs]; real=x[ix]; lab=y[ix]
         d=disc(torch.cat([real,gen(torch.randn(bs,zd),lab).detach()]),torch.cat([lab,lab]))
-        ld=(F.binary_cross_entropy_with_logits(d[:bs],ones)+F.binary_cross_entropy_with_logits(d[bs:],zeros))/2
+        ld=(F.binary_cross_entropy_with_logits(d[:bs//pac],ones)+F.binary_cross_entropy_with_logits(d[bs//pac:],zeros))/2
         od.zero_grad(); ld.backward(); od.step()
         for _ in range(gsteps):
-            lg=F.binary_cross_entropy_with_logits(disc(gen(torch.randn(bs,zd),lab),lab),torch.ones(bs,1))
+            lg=F.binary_cross_entropy_with_logits(disc(gen(torch.randn(bs,zd),lab),lab),torch.ones(bs//pac,1))
             og.zero_grad(); lg.backward(); og.step()
     gen.eval()
     with torch.no_grad(): s_=gen(fixed,flab)
