@@ -9,7 +9,8 @@ Keys (defaults: the template): epochs=2 seed=1 threads=2 w=1 (both networks' wid
 gw / dw (the generator's / the discriminator's alone), z=32 (latent size), bs=32, lr=2e-4,
 glr (the generator's, default lr), smooth=1.0 (the discriminator's target for real digits),
 gsteps=1 (generator steps per discriminator step), tanh=0 (a Tanh output rescaled to [0, 1]),
-dbn=0 (BatchNorm after the discriminator's second conv), pac=1 (PacGAN: the
+dbn=0 (BatchNorm after the discriminator's second conv), mbstd=0 (ProGAN's minibatch standard deviation
+over groups of that many samples, before the discriminator's last layer), pac=1 (PacGAN: the
 discriminator judges `pac` samples stacked as channels, real or fake together), sn=0 (spectral norm on the
 discriminator's layers), cond=0 (1: the label one-hot into the generator's input and beside the
 discriminator's features; 2: also as 10 constant channels of the discriminator's input),
@@ -33,7 +34,7 @@ E=dict(a.split('=',1) for a in sys.argv[1:])
 OUT=E.get('out',os.path.join(tempfile.gettempdir(),'netwright-gan-variants')); os.makedirs(OUT,exist_ok=True)
 epochs=int(E.get('epochs',2)); w=float(E.get('w',1)); seed=int(E.get('seed',1)); zd=int(E.get('z',32))
 smooth=float(E.get('smooth',1.0)); cond=int(E.get('cond',0)); gsteps=int(E.get('gsteps',1)); lr=float(E.get('lr',2e-4)); bs=int(E.get('bs',32))
-dbn=int(E.get('dbn',0)); pac=int(E.get('pac',1)); tanh=int(E.get('tanh',0)); glr=float(E.get('glr',lr)) if 'glr' in E else None
+dbn=int(E.get('dbn',0)); pac=int(E.get('pac',1)); mbstd=int(E.get('mbstd',0)); tanh=int(E.get('tanh',0)); glr=float(E.get('glr',lr)) if 'glr' in E else None
 torch.set_num_threads(int(E.get('threads',2))); torch.manual_seed(seed)
 x=torch.tensor(idx('train-images-idx3-ubyte')/255.0,dtype=torch.float32).unsqueeze(1)
 y=torch.tensor(idx('train-labels-idx1-ubyte').astype(np.int64)); n=x.shape[0]
@@ -68,14 +69,23 @@ class G(nn.Module):
         if cond: z=torch.cat([z,F.one_hot(lab,10).float()],1)
         o=s.up(s.fc(z).view(-1,c1,7,7))
         return (o+1)/2 if tanh else o
+class MinibatchStd(nn.Module):
+    """ProGAN's minibatch standard deviation, over groups of consecutive samples (so a group never
+    mixes the real half of the discriminator's batch with the fake half): one more channel holding
+    the group's mean standard deviation."""
+    def __init__(s,g): super().__init__(); s.g=g
+    def forward(s,x):
+        n,c,h,w=x.shape; y=x.view(n//s.g,s.g,c,h,w)
+        y=((y-y.mean(1,keepdim=True))**2).mean(1).add(1e-8).sqrt().mean([1,2,3])
+        return torch.cat([x,y.repeat_interleave(s.g).view(n,1,1,1).expand(n,1,h,w)],1)
 class D(nn.Module):
     def __init__(s):
         super().__init__()
         a,b_=int(16*dw),int(32*dw)
         L=[nn.Conv2d((11 if cond==2 else 1)*pac,a,4,2,1),nn.LeakyReLU(0.2),nn.Conv2d(a,b_,4,2,1)]
         if dbn: L.append(nn.BatchNorm2d(b_))
-        L+=[nn.LeakyReLU(0.2),nn.Flatten()]
-        s.out=nn.Linear(b_*49+(ncl if cond==1 else 0),1)
+        L+=[nn.LeakyReLU(0.2)]+([MinibatchStd(mbstd)] if mbstd else [])+[nn.Flatten()]
+        s.out=nn.Linear((b_+(1 if mbstd else 0))*49+(ncl if cond==1 else 0),1)
         if int(E.get('sn',0)):
             L=[nn.utils.spectral_norm(m) if isinstance(m,(nn.Conv2d,nn.Linear)) else m for m in L]
             s.out=nn.utils.spectral_norm(s.out)
