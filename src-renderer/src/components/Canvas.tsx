@@ -93,6 +93,17 @@ function Dots({ gap }: { gap: number }) {
   );
 }
 
+/**
+ * Below this canvas height (the Train dock opened tall, a short window) the 88 px minimap would cover
+ * a third of the canvas or more: it is left out until there is room again.
+ */
+const MINIMAP_MIN_HEIGHT = 300;
+const selectRoomForMiniMap = (s: { height: number }): boolean => s.height >= MINIMAP_MIN_HEIGHT;
+
+function CanvasMiniMap() {
+  return useStore(selectRoomForMiniMap) ? <MiniMap pannable zoomable /> : null;
+}
+
 export function Canvas() {
   const doc = useEditor((s) => s.history.present);
   const selectedNodes = useEditor((s) => s.selectedNodes);
@@ -316,7 +327,7 @@ export function Canvas() {
       >
         <DotGrid gap={16} />
         {detail === 'tiny' ? <TinyGraph /> : null}
-        <MiniMap pannable zoomable />
+        <CanvasMiniMap />
         <Controls />
       </ReactFlow>
       {quickAdd ? (
