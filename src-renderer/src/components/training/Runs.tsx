@@ -98,7 +98,7 @@ function settingsLine(m: RunMeta): string {
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
 
 /** A text field that commits on blur or Enter. */
-function EditField({ value, testId, placeholder, onCommit }: { value: string; testId: string; placeholder?: string; onCommit: (v: string) => void }) {
+function EditField({ value, testId, placeholder, title, onCommit }: { value: string; testId: string; placeholder?: string; title?: string; onCommit: (v: string) => void }) {
   const [text, setText] = useState(value);
   const [shown, setShown] = useState(value);
   if (shown !== value) {
@@ -106,7 +106,7 @@ function EditField({ value, testId, placeholder, onCommit }: { value: string; te
     setText(value);
   }
   const commit = () => text !== value && onCommit(text);
-  return <input className="runs__edit" data-testid={testId} data-value={value} value={text} placeholder={placeholder} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />;
+  return <input className="runs__edit" data-testid={testId} data-value={value} value={text} placeholder={placeholder} title={title} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />;
 }
 
 /**
@@ -287,7 +287,7 @@ export function Runs() {
                 </div>
               </td>
               <td className="runs__notes">
-                <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="what changed, what you saw" onCommit={(notes) => update(m.id, { notes })} />
+                <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="add a note" title="Notes: what changed, what you saw" onCommit={(notes) => update(m.id, { notes })} />
               </td>
               <td className="runs__actions">
                 <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={() => void open(m)}>
