@@ -59,7 +59,7 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
  */
 export function ZoomedOutLabel({ name, detail }: { name: string; detail: string }) {
   return (
-    <div className="op-node__lod" aria-hidden="true">
+    <div className="op-node__lod">
       <b>{name}</b>
       <span>{detail}</span>
     </div>

@@ -150,7 +150,7 @@ function handleCentre(n: Internal, kind: 'source' | 'target', id: string | null 
   return kind === 'source' ? { x: box.x + box.w / 2, y: box.y + box.h } : { x: box.x + box.w / 2, y: box.y };
 }
 
-/** The node whose block is under the flow position `p` (the topmost: the last drawn), or undefined. */
+/** The node whose block is under the flow position `p` (of overlapping blocks, the last in the store's order), or undefined. */
 export function nodeAt(s: ReactFlowState<CanvasNode>, p: { x: number; y: number }): string | undefined {
   let hit: string | undefined;
   for (const n of s.nodeLookup.values()) {
