@@ -1,11 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Long training runs that check the accuracy the textbooks promise (MNIST MLP ≥ 97.5 %, …), and the
-// lessons' claims. CI runs these (`npm test -- --with-accuracy`).
-//
-// Not here: the GAN's bar (test/accuracy/gan.test.ts, `npm run test:gan`). It does not hold yet —
-// the DCGAN template's samples are labelled confidently 24 times in 64 where issue #16 asks for 80 %
-// (docs/lessons.md, "GAN") — and it stays failing, with its bound, until the template meets it.
+// Long training runs that check the accuracy the textbooks promise (MNIST MLP ≥ 97.5 %, …), the
+// lessons' claims, and the GAN's bar (test/accuracy/gan.test.ts: the conditional DCGAN template,
+// 8 epochs, ~13 min on 2 cores; alone: `npm run test:gan`). CI runs these (`npm test -- --with-accuracy`).
 export const ACCURACY_TEST = {
   environment: 'node',
   testTimeout: 60 * 60_000,
@@ -17,6 +14,5 @@ export default defineConfig({
   test: {
     ...ACCURACY_TEST,
     include: ['test/accuracy/**/*.test.ts'],
-    exclude: ['test/accuracy/gan.test.ts'],
   },
 });

@@ -242,6 +242,8 @@ export const GanProbeResult = z.object({
   /** Mean pairwise Euclidean distance between the samples, and between as many real images. */
   diversity: z.number(),
   realDiversity: z.number(),
+  /** A conditional GAN's: the class each sample was asked to draw (the probe batch's labels), sample by sample. */
+  labels: z.array(z.number().int().nonnegative()).optional(),
   hints: z.array(GanWarning),
 });
 export type GanProbeResult = z.infer<typeof GanProbeResult>;

@@ -1,7 +1,10 @@
 /**
- * #16 item 4: the DCGAN template (examples/mnist-dcgan.json) trained with the fast CPU backend
- * draws digits an MNIST classifier trained in Netwright recognises: of the 64 samples from the
- * fixed noise (the sample grid), at least 80 % are labelled with confidence ≥ 0.9.
+ * #16 item 4: the conditional DCGAN template (examples/mnist-cdcgan.json) trained with the fast
+ * CPU backend draws digits an MNIST classifier trained in Netwright recognises: of the 64 samples
+ * from the fixed noise (the sample grid), at least 80 % are labelled with confidence ≥ 0.9 — and,
+ * since each cell asks for a digit (i mod 10), at least 80 % are confidently read as that digit.
+ * `GAN_TEMPLATE=mnist-dcgan` judges the unconditional template the same way (it does not pass:
+ * docs/trainer.md "Does it draw digits?"); `GAN_EPOCHS` overrides the template's epochs.
  *
  * The classifier is examples/mnist-cnn.json (examples/mnist-mlp.json logged beside it) on the same pixels as the GAN sees ([0, 1], no
  * normalisation), so generated samples need no rescaling. Also logged: D(x), D(G(z)) and the
@@ -51,18 +54,18 @@ async function trained(graph: GraphIR, onEpoch?: (trainer: Trainer, epoch: numbe
 }
 
 /** Top class and whether its softmax probability is ≥ 0.9, for each of the GRID rows of logits. */
-function labelsOf(logits: Float32Array): { labels: number[]; confident: number } {
+function labelsOf(logits: Float32Array): { labels: number[]; confident: number; confidentAt: boolean[] } {
   const classes = logits.length / GRID;
   const labels: number[] = [];
-  let confident = 0;
+  const confidentAt: boolean[] = [];
   for (let i = 0; i < GRID; i++) {
     const row = logits.subarray(i * classes, (i + 1) * classes);
     const max = Math.max(...row);
     const z = row.reduce((s, v) => s + Math.exp(v - max), 0);
     labels.push(row.indexOf(max));
-    if (1 / z >= 0.9) confident++;
+    confidentAt.push(1 / z >= 0.9);
   }
-  return { labels, confident };
+  return { labels, confident: confidentAt.filter(Boolean).length, confidentAt };
 }
 
 /** A classifier template trained on the GAN's pixels ([0, 1], no normalisation), and a scorer of GRID samples. */
@@ -82,7 +85,7 @@ async function classifier(name: string, epochs: number) {
   };
 }
 
-describe('MNIST DCGAN', () => {
+describe('MNIST GAN template', () => {
   it('≥ 80 % of 64 fixed-noise samples are labelled by an MNIST classifier with confidence ≥ 0.9', async () => {
     // The classifiers first, so the grid can be scored after every epoch of the GAN. The bound is
     // checked with the CNN (99 % test accuracy: the judge least fooled by blotches); the MLP's
@@ -90,7 +93,8 @@ describe('MNIST DCGAN', () => {
     const cnn = await classifier('mnist-cnn.json', 1);
     const mlp = await classifier('mnist-mlp.json', 3);
 
-    const gan = example('mnist-dcgan.json');
+    const template = process.env.GAN_TEMPLATE ?? 'mnist-cdcgan';
+    const gan = example(`${template}.json`);
     const epochs = Number(process.env.GAN_EPOCHS ?? gan.training!.epochs);
     gan.training = { ...gan.training!, epochs };
     const data = prepareData(loadDataset(gan.training.dataset, 1), gan.training.dataset, 1);
@@ -101,25 +105,36 @@ describe('MNIST DCGAN', () => {
       const plan = trainer.loop.planFor(GRID);
       const real = plan.input(trainer.loop.binding.featureInput);
       real.data.set(data.test.features.subarray(0, real.data.length));
+      // A conditional GAN draws the digit it is given: cell i asks for digit i mod 10 (the app's grid too).
+      if (labelInput) plan.input(labelInput).data.set(asked);
       plan.forward(false);
       return { samples: Float32Array.from(plan.output('fake').data), ...discriminatorOutputs(plan.output('d_out').data) };
     };
-    const perEpoch: { epoch: number; cnn: number; mlp: number; distinct: number }[] = [];
+    let labelInput: string | null = null;
+    const asked = Float32Array.from({ length: GRID }, (_, i) => i % 10);
+    /** Confident and labelled as the digit asked for (a conditional GAN), else null. */
+    const matched = (c: { labels: number[]; confidentAt: boolean[] }) => (labelInput ? c.labels.filter((l, i) => c.confidentAt[i] && l === asked[i]).length : null);
+    const perEpoch: { epoch: number; cnn: number; mlp: number; distinct: number; matched: number | null }[] = [];
     const g = await trained(gan, (trainer, epoch) => {
+      labelInput = trainer.loop.binding.targetInput;
       const { samples } = grid(trainer);
       const c = cnn.classify(samples);
-      perEpoch.push({ epoch, cnn: c.confident, mlp: mlp.classify(samples).confident, distinct: new Set(c.labels).size });
-      console.log(`mnist-dcgan epoch ${epoch}: ${JSON.stringify(perEpoch.at(-1))} of ${GRID} confident`);
+      perEpoch.push({ epoch, cnn: c.confident, mlp: mlp.classify(samples).confident, distinct: new Set(c.labels).size, matched: matched(c) });
+      console.log(`${template} epoch ${epoch}: ${JSON.stringify(perEpoch.at(-1))} of ${GRID} confident`);
     });
 
     const { samples, dReal, dFake } = grid(g.trainer);
-    const { labels, confident } = cnn.classify(samples);
+    const judged = cnn.classify(samples);
+    const { labels, confident } = judged;
     const diversity = meanPairwiseDistance(samples, GRID, 784);
     const realDiversity = meanPairwiseDistance(data.test.features.subarray(0, GRID * 784), GRID, 784);
-    const record = { epochs, ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
-    console.log(`mnist-dcgan: ${JSON.stringify(record)}`);
-    writeFileSync(join(RESULTS, 'mnist-dcgan.result.json'), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
+    const record = { template, epochs, matched: matched(judged), ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
+    console.log(`${template}: ${JSON.stringify(record)}`);
+    writeFileSync(join(RESULTS, `${template}.result.json`), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
     expect(confident / GRID).toBeGreaterThanOrEqual(0.8);
+    // A conditional generator draws the digit it is asked for, not any digit the judge is sure of.
+    const asAsked = matched(judged);
+    if (asAsked !== null) expect(asAsked / GRID).toBeGreaterThanOrEqual(0.8);
     // Not one mode: the grid shows several digits, and its samples differ about as much as real
     // digits do. A judge's confidence alone can be won by a collapse: with BatchNorm in the
     // discriminator the PyTorch recipe collapsed onto one speckled texture that the judge labelled

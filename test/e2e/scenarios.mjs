@@ -396,6 +396,26 @@ const gan = [
   { viewport: [1400, 900] },
 ];
 
+/**
+ * The conditional DCGAN template: the label goes to both networks, so the sample grid has one
+ * column per digit, headed by it; exported, the generator takes the label beside z.
+ */
+const conditionalGan = [
+  ...openTemplate('mnist-cdcgan'),
+  { click: '[data-testid=train-tab-samples]' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=gan-samples]', attr: ['data-count', '64'], within: 60_000 },
+  { expectCount: '[data-testid=gan-column]', count: 10 },
+  { expect: '[data-testid=gan-column]', text: '^0$' },
+  { expect: '[data-testid=gan-samples] h4', text: 'one class per column' },
+  { expectNumber: '[data-testid=gan-samples]', attr: 'data-step', op: '>', value: 20, within: 60_000 },
+  { screenshot: 'train-cgan-samples' },
+  ...stopRun,
+  { click: '[data-testid=cmd-export]' },
+  { expect: '[data-testid=export-holds]', text: 'the generator: label \\(class 0–9\\), z \\[32\\] → samples \\[1, 28, 28\\]' },
+  { press: 'Escape' },
+];
+
 /** A two-moons run shows its decision boundary, with both classes on the plane. */
 const twoMoons = [
   ...openTemplate('two-moons-mlp'),
@@ -990,6 +1010,7 @@ const training = [
   { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
   { name: 'train: the DCGAN template trains; the fixed-noise sample grid and the D/G curves render; Export ▸ ONNX writes the generator', steps: gan },
+  { name: 'train: the conditional DCGAN template draws one digit per column of its grid; its generator exports with the label as an input', steps: conditionalGan },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
   { name: "train: the Train panel's Device — forced GPU trains the MNIST MLP on SwiftShader, naming the adapter; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },

@@ -62,7 +62,8 @@ export function ganHints(f: { step: number; dReal: number; dFake: number; divers
 
 /**
  * A GAN's probe (a graph with a RealFakeBatch node and GANLoss nodes): after the probe batch's
- * eval forward, the generator's samples from the Noise node's fixed noise (the sample grid),
+ * eval forward, the generator's samples from the Noise node's fixed noise (the sample grid; a
+ * conditional GAN draws each for the probe batch's label at its place: 0, 1, …, 9, 0, …),
  * D(x) and D(G(z)) from the discriminator's scores of the probe batch's real images and of those
  * samples, and the grid's diversity against that of the real images.
  */
@@ -70,6 +71,8 @@ export class GanProbe {
   private readonly count: number;
   private readonly realDiversity: number;
   private peakDiversity = 0;
+  /** A conditional GAN's: the class each grid sample is asked to draw. */
+  private readonly labels: number[] | undefined;
 
   private constructor(
     private readonly plan: CompiledGraph,
@@ -77,10 +80,12 @@ export class GanProbe {
     private readonly scoresNode: string,
     realInputs: Float32Array,
     probeCount: number,
+    labels: Float32Array | null,
   ) {
     this.count = Math.min(GAN_GRID, probeCount);
     const d = realInputs.length / probeCount;
     this.realDiversity = meanPairwiseDistance(realInputs, this.count, d);
+    this.labels = labels ? Array.from(labels.subarray(0, this.count)) : undefined;
   }
 
   /** The nodes `measure` reads: the samples and the discriminator's scores. */
@@ -88,11 +93,15 @@ export class GanProbe {
     return [this.samplesNode, this.scoresNode];
   }
 
-  /** The probe for `graph`, or null when it is not a GAN. */
-  static of(graph: GraphIR, plan: CompiledGraph, samplesNode: string, realInputs: Float32Array, probeCount: number): GanProbe | null {
+  /**
+   * The probe for `graph`, or null when it is not a GAN. `labels`: the probe batch's class labels
+   * when the GAN is conditioned on them (its target Input), so the grid can say what each sample
+   * was asked to draw.
+   */
+  static of(graph: GraphIR, plan: CompiledGraph, samplesNode: string, realInputs: Float32Array, probeCount: number, labels: Float32Array | null = null): GanProbe | null {
     const loss = graph.nodes.find((n) => n.op === 'GANLoss');
     if (!loss || !graph.nodes.some((n) => n.op === 'RealFakeBatch')) return null;
-    return new GanProbe(plan, samplesNode, loss.inputs[0], realInputs, probeCount);
+    return new GanProbe(plan, samplesNode, loss.inputs[0], realInputs, probeCount, labels);
   }
 
   /** Read the plan's last eval-mode forward. */
@@ -104,6 +113,13 @@ export class GanProbe {
     const diversity = meanPairwiseDistance(samples, this.count, size);
     const figures = { dReal: compact(dReal), dFake: compact(dFake), diversity: compact(diversity), realDiversity: compact(this.realDiversity) };
     if (step >= GAN_HINT_AFTER_STEPS) this.peakDiversity = Math.max(this.peakDiversity, figures.diversity);
-    return { samples, count: this.count, shape: out.shape.slice(1), ...figures, hints: ganHints({ step, ...figures, peakDiversity: this.peakDiversity }) };
+    return {
+      samples,
+      count: this.count,
+      shape: out.shape.slice(1),
+      ...figures,
+      ...(this.labels ? { labels: this.labels } : {}),
+      hints: ganHints({ step, ...figures, peakDiversity: this.peakDiversity }),
+    };
   }
 }

@@ -126,7 +126,10 @@ export class ProbeSuite {
     this.probeInputs = new Float32Array(x.data.length);
     this.probeTargets = y ? new Float32Array(y.data.length) : null;
     const feeder = new BatchFeeder(source, { transform: data.transform, target: data.target });
-    const order = probeOrder(source, this.probeCount, binding.task === 'classification');
+    // Class-balanced (0, 1, …, 9, 0, …) for a classifier, and for a GAN conditioned on the labels:
+    // its sample grid then draws each digit in turn.
+    const balanced = binding.task === 'classification' || (binding.targetInput !== null && data.target === 'label' && source.task === 'classification');
+    const order = probeOrder(source, this.probeCount, balanced);
     feeder.fill(order, 0, this.probeCount, this.probeInputs, this.probeTargets, new Rng((seed ^ 0x9b0be) >>> 0));
     this.outputs = outputNodes(graph);
     const summarizer = new TensorSummarizer(options.bins);
@@ -136,7 +139,7 @@ export class ProbeSuite {
     this.weights = new WeightProbe(base.params, summarizer);
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding.predictionNode, this.sampleCount, binding.task, binding.scores, labels);
-    this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount);
+    this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =

@@ -3,10 +3,18 @@ import { analyzeGraph } from '../analysis/validate';
 import { getOp } from '../ops/registry';
 import { tensorSpecs, type TrainedModel } from './model';
 
-/** What a GAN's export holds: the generator, from its latent inputs to the generated samples. */
+/**
+ * One input of an exported generator, in the model's input order: a latent input (a noise
+ * source of the training graph, now a graph Input of the same id: fill it with N(0, 1) values),
+ * or the class label a conditional GAN draws (the training graph's target Input: one class index
+ * per sample, as a float, `classes` the number of classes).
+ */
+export type GeneratorInput = { id: string; shape: number[]; kind: 'noise' } | { id: string; shape: number[]; kind: 'label'; classes: number };
+
+/** What a GAN's export holds: the generator, from its latent inputs (and label) to the generated samples. */
 export interface GeneratorExport {
-  /** The latent inputs (each a noise source of the training graph, now a graph Input of the same id), per-sample shapes. */
-  latent: { id: string; shape: number[] }[];
+  /** The generator's inputs, per-sample shapes. */
+  inputs: GeneratorInput[];
   /** The node whose output is the generated sample, the output name it goes by, its per-sample shape. */
   output: { id: string; name: string; shape: number[] };
 }
@@ -26,13 +34,15 @@ export interface InferenceModel {
  * source (an `input`-category op other than the graph's own Input: Noise) marks the generated
  * branch; the generator is that branch's sub-graph, each sampled source becoming an Input of the
  * same id and per-sample shape (batch dynamic), its training section dropped (it has no recipe of
- * its own) and its weights those of its nodes. The input normalisation is dropped too: the
- * generator reads z, not the dataset's features; nor the class names.
+ * its own) and its weights those of its nodes. A conditional GAN's generator also reads the
+ * labels (the target Input, through OneHot): that Input becomes one of the generator's inputs.
+ * The input normalisation is dropped too: the generator reads z, not the dataset's features; nor
+ * the class names.
  *
  * @example
  * ```ts
  * const { model: g, generator } = inferenceModel(trainedDcgan);
- * // generator: { latent: [{ id: 'z', shape: [32] }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } }
+ * // generator: { inputs: [{ id: 'z', shape: [32], kind: 'noise' }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } }
  * ```
  */
 export function inferenceModel(model: TrainedModel): InferenceModel {
@@ -68,7 +78,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   const nodes: NodeIR[] = a.order
     .filter((id) => keep.has(id))
     .map((id) => byId.get(id)!)
-    .map((n) => (isSampled(n) ? { id: n.id, op: 'Input', attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
+    .map((n) => (isSampled(n) || n.op === 'Input' ? { id: n.id, op: 'Input', attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
   const outputs = Object.fromEntries(Object.entries(graph.outputs).filter(([, id]) => id === out));
   if (Object.keys(outputs).length === 0) outputs.generated = out;
   const generatorGraph: GraphIR = { format: graph.format, version: graph.version, ...(graph.name ? { name: `${graph.name}: generator` } : {}), nodes, outputs };
@@ -78,13 +88,28 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   return {
     model: { ...rest, graph: generatorGraph, params: pick(model.params), buffers: pick(model.buffers) },
     generator: {
-      latent: nodes.filter((n) => n.op === 'Input').map((n) => ({ id: n.id, shape: perSample(n.id) })),
+      inputs: nodes
+        .filter((n) => n.op === 'Input')
+        .map((n): GeneratorInput => {
+          if (isSampled(byId.get(n.id)!)) return { id: n.id, shape: perSample(n.id), kind: 'noise' };
+          return { id: n.id, shape: perSample(n.id), kind: 'label', classes: classesOf(nodes, n.id) ?? model.classNames?.length ?? 0 };
+        }),
       output: { id: out, name: Object.keys(outputs)[0], shape: perSample(out) },
     },
   };
 }
 
-/** `the generator: z [32] → samples [1, 28, 28]`: a generator export in one line, for the Export menu and the READMEs. */
+/** The number of classes a label input is one-hot over: the `numClasses` of a node reading it that has one (OneHot). */
+function classesOf(nodes: readonly NodeIR[], id: string): number | undefined {
+  const reader = nodes.find((n) => n.inputs.includes(id) && typeof n.attrs.numClasses === 'number');
+  return reader?.attrs.numClasses as number | undefined;
+}
+
+/**
+ * `the generator: z [32] → samples [1, 28, 28]` (a conditional one: `z [32], label (class 0–9)
+ * → samples [1, 28, 28]`): a generator export in one line, for the Export menu and the READMEs.
+ */
 export function describeGenerator(g: GeneratorExport): string {
-  return `the generator: ${g.latent.map((l) => `${l.id} [${l.shape.join(', ')}]`).join(', ')} → ${g.output.name} [${g.output.shape.join(', ')}]`;
+  const input = (i: GeneratorInput) => (i.kind === 'label' ? `${i.id} (class 0–${i.classes - 1})` : `${i.id} [${i.shape.join(', ')}]`);
+  return `the generator: ${g.inputs.map(input).join(', ')} → ${g.output.name} [${g.output.shape.join(', ')}]`;
 }

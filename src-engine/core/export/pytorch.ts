@@ -303,7 +303,8 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataF
  * `torch.save` writes it), `train.py` (the same split, transforms, loss, optimizer, schedule,
  * batch size and seed; one process, or DistributedDataParallel under `torchrun`), `README.md`,
  * and for datasets other than MNIST/Fashion-MNIST the samples Netwright trained on (`data/`).
- * A GAN is exported as its generator (inference-graph.ts): model.py maps z to samples, and there
+ * A GAN is exported as its generator (inference-graph.ts): model.py maps z (and a conditional
+ * GAN's label) to samples, and there
  * is no train.py (a GAN's two-player loop is Netwright's; the project is for inference).
  *
  * @throws ExportError `E_EXPORT_UNSUPPORTED_OP` naming the first node PyTorch has no module or
@@ -374,7 +375,8 @@ from model import Net, load_weights
 
 model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
-    samples = model(torch.randn(16, ${generator.latent[0].shape.join(', ')}))     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]
+    samples = model(${generator.inputs.map((i) => (i.kind === 'label' ? `torch.arange(16) % ${i.classes}` : `torch.randn(16, ${i.shape.join(', ')})`)).join(', ')})     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]${generator.inputs.some((i) => i.kind === 'label') ? `
+    # ${generator.inputs.filter((i) => i.kind === 'label').map((i) => i.id).join(', ')}: the digit (class index) each sample draws` : ''}
 \`\`\`
 `
     : `

@@ -10,6 +10,7 @@ import { flatten } from './flatten';
 import { globalAvgPool } from './global-avg-pool';
 import { input } from './input';
 import { noise } from './noise';
+import { oneHot } from './one-hot';
 import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
@@ -56,6 +57,7 @@ const ALL_OPS: readonly OpDef[] = [
   reshape,
   add,
   concat,
+  oneHot,
   realFakeBatch,
   // — activations and losses (ops/*.ts) —
   relu,

@@ -73,13 +73,14 @@ export function bindGraph(graph: GraphIR, config: TrainingConfig, data: Prepared
   if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', 'Cannot find the prediction node: name it in training.predictionOutput.');
   const out = plan.output(pred.id);
   const width = prod(out.shape.slice(1));
-  // A generative graph (a GAN: every loss reads no target) ignores the labels; its prediction is
-  // the generator's samples, shown as pixels like a reconstruction.
+  // A generative graph (a GAN: every loss reads no target) has no labels to predict; its
+  // prediction is the generator's samples, shown as pixels like a reconstruction. A conditional
+  // GAN still reads the labels, through a target Input that conditions both players (OneHot).
   const generative = lossIds.every((id) => getOp(nodes.get(id)!.op)?.inputs.length === 1);
   if (generative) {
     return {
       featureInput: feats[0].id,
-      targetInput: null,
+      targetInput: targets[0]?.id ?? null,
       predictionNode: pred.id,
       task: 'reconstruction',
       scores: 'logits',

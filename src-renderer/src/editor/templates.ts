@@ -22,6 +22,7 @@ const BLURBS: Readonly<Record<string, string>> = {
   'mnist-cnn': 'Convolutions and pooling see strokes and shapes: fewer weights, higher accuracy.',
   'mnist-denoise-ae': 'An autoencoder learns to clean noisy digits through a narrow bottleneck.',
   'mnist-dcgan': 'Two networks play against each other: a generator learns to draw digits a discriminator takes for real.',
+  'mnist-cdcgan': 'The GAN told which digit to draw: the label goes to both networks, and the sample grid has a column per digit.',
   'two-moons-mlp': 'Watch a small net bend its decision boundary around two half moons.',
   'iris-mlp': 'Three flower species from four measurements: a tiny, fast classifier.',
   'housing-mlp': 'House prices from four columns of a CSV table: regression, a number out instead of a class.',
@@ -29,7 +30,7 @@ const BLURBS: Readonly<Record<string, string>> = {
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */
-const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-dcgan'];
+const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-dcgan', 'mnist-cdcgan'];
 
 // Bundled at build time: the gallery works offline and in both hosts.
 const FILES = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;

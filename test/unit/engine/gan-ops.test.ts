@@ -1,11 +1,13 @@
 /**
  * The GAN ops: Noise (the latent source), RealFakeBatch (real then fake through one
- * discriminator) and GANLoss (the discriminator's loss and the generator's non-saturating one).
+ * discriminator), GANLoss (the discriminator's loss and the generator's non-saturating one) and
+ * OneHot (the label that conditions a conditional GAN).
  */
 import { describe, expect, it } from 'vitest';
 import { ganLoss, discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
 import { noise, noiseEvalKey, noiseNormal } from '../../../src-engine/core/ops/noise';
 import { dropoutBits, dropoutKey } from '../../../src-engine/core/ops/dropout';
+import { oneHot } from '../../../src-engine/core/ops/one-hot';
 import { realFakeBatch } from '../../../src-engine/core/ops/real-fake-batch';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
@@ -79,6 +81,32 @@ describe('RealFakeBatch', () => {
     expect(realFakeBatch.inferShape({ inputs: [[4, 784], [4, 784]], attrs: {} })).toEqual({ ok: true, shape: [8, 784] });
     const bad = realFakeBatch.inferShape({ inputs: [[-1, 1, 28, 28], [-1, 1, 32, 32]], attrs: {} });
     expect(!bad.ok && bad.message).toMatch(/generator must output the real samples' shape/);
+  });
+});
+
+describe('OneHot', () => {
+  it('turns class indices into rows of zeros with a one at the index, as F.one_hot(x.long(), C)', () => {
+    const out = runOp(oneHot, { inputs: [tensor([4], Float32Array.of(0, 3, 1, 3))], attrs: { numClasses: 4 }, forwardOnly: true }).output;
+    expect(out.shape).toEqual([4, 4]);
+    expect(Array.from(out.data)).toEqual([1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('truncates toward zero, counts negative indices from the end and gives zeros out of range (as ONNX OneHot)', () => {
+    const x = tensor([6], Float32Array.of(2.9, -1, -3, 3, -4, Number.NaN));
+    const out = runOp(oneHot, { inputs: [x], attrs: { numClasses: 3 }, forwardOnly: true }).output;
+    const rows = Array.from({ length: 6 }, (_, i) => Array.from(out.data.subarray(i * 3, i * 3 + 3)));
+    expect(rows).toEqual([[0, 0, 1], [0, 0, 1], [1, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+  });
+
+  it('appends the class dim to any shape and passes no gradient', () => {
+    expect(oneHot.inferShape({ inputs: [[-1]], attrs: { numClasses: 10 } })).toEqual({ ok: true, shape: [-1, 10] });
+    expect(oneHot.inferShape({ inputs: [[2, 3]], attrs: { numClasses: 5 } })).toEqual({ ok: true, shape: [2, 3, 5] });
+    const r = runOp(oneHot, { inputs: [tensor([2, 3], Float32Array.of(0, 1, 2, 4, 3, 0))], attrs: { numClasses: 5 } });
+    expect(r.output.shape).toEqual([2, 3, 5]);
+    expect(r.output.data.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(r.output.data[3 * 5 + 4]).toBe(1);
+    expect(oneHot.differentiable).toBe(false);
+    expect(r.dInputs[0] === null || r.dInputs[0].data.every((v) => v === 0)).toBe(true);
   });
 });
 

@@ -124,6 +124,23 @@ describe('RealFakeBatch on the GPU', () => {
   });
 });
 
+describe('OneHot on the GPU', () => {
+  it('writes the op file\'s rows exactly: labels, truncation, negative indices, out of range (zeros)', async () => {
+    const labels = Float32Array.from({ length: 70 }, (_, i) => i % 10);
+    const odd = Float32Array.of(2.9, -1, -3, 3, -4, 1e10, -1e10, 0.5, -0.5, 2);
+    const cases: KernelCase[] = [
+      // The conditional template's: 64 labels of MNIST's 10 classes, and a batch not a multiple of the workgroup.
+      { op: 'OneHot', attrs: { numClasses: 10 }, inputShapes: [[70]], inputs: [labels], dOutput: values(700, 1), dInputs: [null] },
+      { op: 'OneHot', attrs: { numClasses: 3 }, inputShapes: [[2, 5]], inputs: [odd], dOutput: values(30, 2), dInputs: [null] },
+    ];
+    for (const c of cases) {
+      const want = runCpu(c);
+      const got = await runGpu(ctx, c);
+      expect(Array.from(got.output), `${c.inputShapes}`).toEqual(Array.from(want.output));
+    }
+  });
+});
+
 describe('GANLoss on the GPU', () => {
   for (const player of ['discriminator', 'generator'] as const) {
     it(`${player}: the loss and dx (adding) of the op file, within the bounds above, for [2N, 1] and [2N] scores`, async () => {

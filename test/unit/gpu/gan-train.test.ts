@@ -41,8 +41,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.dispose());
 
-function dcgan(): GraphIR {
-  return JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'examples', 'mnist-dcgan.json'), 'utf8')) as GraphIR;
+function dcgan(name = 'mnist-dcgan'): GraphIR {
+  return JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'examples', `${name}.json`), 'utf8')) as GraphIR;
 }
 
 /** Parameters whose gradient is rounding noise (a bias before a BatchNorm). */
@@ -65,8 +65,10 @@ function expectClose(what: string, got: Float32Array, want: Float32Array): numbe
 }
 
 describe('a GAN group step on the GPU executor (loss selections)', () => {
-  it('the discriminator step and the generator step: the CPU selection\'s losses, activations and gradients; only the group\'s backwards run', async () => {
-    const graph = dcgan();
+  // The template, and the conditional one (its labels one-hot into both networks).
+  it.each(['mnist-dcgan', 'mnist-cdcgan'])('%s: the discriminator step and the generator step: the CPU selection\'s losses, activations and gradients; only the group\'s backwards run', async (name) => {
+    const graph = dcgan(name);
+    expect(gpuTrainingGaps(graph)).toEqual([]);
     const n = 4;
     const cpu = compileGraph(graph, { batchSize: n, backend: createReferenceBackend(), seed: 3 });
     const gpu = await compileGpuGraph(graph, { batchSize: n, gpu: ctx, seed: 3 });
@@ -74,6 +76,11 @@ describe('a GAN group step on the GPU executor (loss selections)', () => {
     const real = Float32Array.from({ length: n * 784 }, () => rng.uniform());
     cpu.input('real').data.set(real);
     gpu.setInput('real', real);
+    if (graph.nodes.some((x) => x.id === 'label')) {
+      const labels = Float32Array.of(7, 0, 3, 9);
+      cpu.input('label').data.set(labels);
+      gpu.setInput('label', labels);
+    }
     const isD = (id: string) => id.startsWith('d_');
     const groups = [
       { loss: 'd_loss', cpu: cpu.params.filter((p) => isD(p.nodeId)), gpu: gpu.params.filter((p) => isD(p.nodeId)).map((p) => p.host) },

@@ -68,6 +68,47 @@ describe('GAN probe', () => {
     expect(Array.from(suite.capture(null, { step: 2, epoch: 1, loss: 1.3 }).gan!.samples)).toEqual(Array.from(g.samples));
   });
 
+  it('a conditional GAN is fed the labels; its grid asks for the classes in turn and says which, and the label changes the samples', () => {
+    // The moons GAN conditioned on the moon: the label one-hot beside z, and beside D's points.
+    const cgan: GraphIR = structuredClone(gan);
+    cgan.nodes.splice(1, 0, { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] }, { id: 'onehot', op: 'OneHot', attrs: { numClasses: 2 }, inputs: ['label'] });
+    cgan.nodes.splice(
+      cgan.nodes.findIndex((n) => n.id === 'fake'),
+      1,
+      { id: 'g_in', op: 'Concat', attrs: { axis: 1 }, inputs: ['z', 'onehot'] },
+      { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_in'] },
+    );
+    cgan.nodes.splice(
+      cgan.nodes.findIndex((n) => n.id === 'd1'),
+      1,
+      { id: 'pair_labels', op: 'RealFakeBatch', attrs: {}, inputs: ['onehot', 'onehot'] },
+      { id: 'd_in', op: 'Concat', attrs: { axis: 1 }, inputs: ['pair', 'pair_labels'] },
+      { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['d_in'] },
+    );
+    const plan = compileGraph(cgan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = bindGraph(cgan, cgan.training!, data, plan);
+    expect(binding.targetInput).toBe('label');
+    expect(binding.task).toBe('reconstruction');
+    const suite = new ProbeSuite(cgan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    const g = suite.capture(null, { step: 1, epoch: 1, loss: 1.3 }).gan!;
+    expect(ProbeFrame.shape.gan.safeParse(g).success).toBe(true);
+    expect(g.labels).toEqual(Array.from({ length: 40 }, (_, i) => i % 2));
+    // The samples are the generator's for those labels: swapping them changes every sample.
+    const probe = plan.withBatchSize(40);
+    probe.input('real').data.set(suite.probeInputs);
+    probe.input('label').data.set(g.labels!);
+    probe.forward(false);
+    expect(Array.from(g.samples)).toEqual(Array.from(probe.output('fake').data));
+    probe.input('label').data.set(g.labels!.map((l) => 1 - l));
+    probe.forward(false);
+    const swapped = probe.output('fake').data;
+    expect(Array.from(g.samples).every((v, i) => v !== swapped[i])).toBe(true);
+    // The unconditional GAN's frame has no labels.
+    const plain = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const plainSuite = new ProbeSuite(gan, plain, data, bindGraph(gan, gan.training!, data, plain), { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    expect(plainSuite.capture(null, { step: 1, epoch: 1, loss: 1.3 }).gan!.labels).toBeUndefined();
+  });
+
   it('flags mode collapse when the grid becomes alike: a generator whose samples lose their spread after step 200', () => {
     const plan = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
     const binding = bindGraph(gan, gan.training!, data, plan);

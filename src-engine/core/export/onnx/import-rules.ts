@@ -313,6 +313,19 @@ function concat(n: OnnxNode, cx: RuleContext): RuleResult {
   return { op: 'Concat', attrs: { axis }, inputs: [...n.input] };
 }
 
+function oneHot(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['axis']);
+  if (bad) return { unsupported: bad };
+  const x = cx.shape(n.input[0]);
+  const axis = int(n, 'axis', -1);
+  if (axis !== -1 && (!x || axis !== x.length)) return { unsupported: `axis ${axis}: only the one-hot dim last (axis −1) is supported` };
+  const depth = cx.constant(n.input[1]);
+  if (!depth || depth.values.length !== 1 || !Number.isInteger(depth.values[0]) || depth.values[0] < 1) return { unsupported: 'the depth must be a constant whole number' };
+  const values = cx.constant(n.input[2]);
+  if (!values || values.values.length !== 2 || values.values[0] !== 0 || values.values[1] !== 1) return { unsupported: 'only the values [0, 1] (off, on) are supported' };
+  return { op: 'OneHot', attrs: { numClasses: depth.values[0] }, inputs: [n.input[0]] };
+}
+
 const identity: ImportRule = (n, cx) => {
   if (n.output[1] && (cx.consumers(n.output[1]).nodes.length > 0 || cx.consumers(n.output[1]).graphOutput)) return { unsupported: 'its mask output is used' };
   return { alias: n.input[0] };
@@ -345,6 +358,7 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Reshape: reshape,
   Add: add,
   Concat: concat,
+  OneHot: oneHot,
   Resize: resize,
   LayerNormalization: layerNorm,
   Dropout: identity,

@@ -112,7 +112,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       refuse(undefined, `Graph input "${input.name}" is not a float32 tensor; Netwright reads float32 inputs only.`);
       continue;
     }
-    if (dims.length < 2 || dims.slice(1).some((d) => !(Number(d.dim_value) > 0))) {
+    if (dims.length < 1 || dims.slice(1).some((d) => !(Number(d.dim_value) > 0))) {
       refuse(undefined, `Graph input "${input.name}" needs a batch dim and fixed sample dims; it has [${dims.map((d) => d.dim_param || d.dim_value || '?').join(', ')}].`);
       continue;
     }

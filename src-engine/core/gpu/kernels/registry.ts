@@ -15,6 +15,7 @@ import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
 import { noiseKernel } from './noise';
+import { oneHotKernel } from './one-hot';
 import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
 import { softmaxKernel } from './softmax';
 import type { GpuOpKernel } from './types';
@@ -41,6 +42,7 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
   Softmax: softmaxKernel,
   Add: addKernel,
   Concat: concatKernel,
+  OneHot: oneHotKernel,
   ...ACTIVATION_OP_KERNELS,
   CrossEntropyLoss: crossEntropyKernel,
   MSELoss: mseKernel,

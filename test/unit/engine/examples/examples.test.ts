@@ -22,6 +22,7 @@ const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }
   'iris-mlp.json': { limit: 120, batchSize: 16, epochs: 6 },
   'two-moons-mlp.json': { limit: 256, batchSize: 32, epochs: 4 },
   'mnist-dcgan.json': { limit: 128, batchSize: 32, epochs: 2 },
+  'mnist-cdcgan.json': { limit: 128, batchSize: 32, epochs: 2 },
 };
 const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
 

@@ -18,7 +18,7 @@ const template = (f: string) => JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8
 
 describe('inferenceModel', () => {
   it('leaves every graph without a training-only construct as it is (the same object)', () => {
-    const plain = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && f !== 'mnist-dcgan.json');
+    const plain = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json') && !['mnist-dcgan.json', 'mnist-cdcgan.json'].includes(f));
     expect(plain.length).toBeGreaterThan(0);
     for (const f of plain) {
       const model = { graph: template(f), params: {}, buffers: {} };
@@ -31,7 +31,7 @@ describe('inferenceModel', () => {
   it('makes the DCGAN its generator: z as an Input, the generator weights only, no training section', () => {
     const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
     const { model: g, generator } = inferenceModel({ ...model, normalization: { kind: 'global', mean: [0.1], std: [0.3] }, classNames: ['0'] });
-    expect(generator).toEqual({ latent: [{ id: 'z', shape: [32] }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } });
+    expect(generator).toEqual({ inputs: [{ id: 'z', shape: [32], kind: 'noise' }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } });
     expect(describeGenerator(generator!)).toBe('the generator: z [32] → samples [1, 28, 28]');
     expect(g.graph.nodes.map((n) => n.id)).toEqual(['z', 'g_fc', 'g_bn1', 'g_relu1', 'g_reshape', 'g_up1', 'g_bn2', 'g_relu2', 'g_up2', 'fake']);
     expect(g.graph.nodes[0]).toEqual({ id: 'z', op: 'Input', attrs: { shape: [32], source: 'features' }, inputs: [] });
@@ -42,6 +42,35 @@ describe('inferenceModel', () => {
     expect(Object.keys(g.params).every((k) => k.startsWith('g_'))).toBe(true);
     expect(Object.keys(g.params).length).toBeGreaterThan(0);
     expect(Object.keys(model.params).some((k) => k.startsWith('d_'))).toBe(true);
+  });
+
+  it('makes the conditional DCGAN its generator: z and the label as Inputs, the label one-hot inside', () => {
+    const model = trainedModel(template('mnist-cdcgan.json'), 1, 4);
+    const { model: g, generator } = inferenceModel(model);
+    expect(generator).toEqual({
+      inputs: [
+        { id: 'label', shape: [], kind: 'label', classes: 10 },
+        { id: 'z', shape: [32], kind: 'noise' },
+      ],
+      output: { id: 'fake', name: 'samples', shape: [1, 28, 28] },
+    });
+    expect(describeGenerator(generator!)).toBe('the generator: label (class 0–9), z [32] → samples [1, 28, 28]');
+    expect(g.graph.nodes.map((n) => n.id)).toEqual(['label', 'z', 'onehot', 'g_in', 'g_fc', 'g_bn1', 'g_relu1', 'g_reshape', 'g_up1', 'g_bn2', 'g_relu2', 'g_up2', 'fake']);
+    expect(g.graph.nodes[0]).toEqual({ id: 'label', op: 'Input', attrs: { shape: [], source: 'features' }, inputs: [] });
+    expect(Object.keys(g.params).every((k) => k.startsWith('g_'))).toBe(true);
+  });
+
+  it('a conditional generator draws what the trained graph draws for the same labels, bit for bit', () => {
+    const model = trainedModel(template('mnist-cdcgan.json'), 2, 4);
+    const { model: g } = inferenceModel(model);
+    const batch = 3;
+    const label = Float32Array.of(7, 0, 3);
+    const full = inferModel(model, { label }, batch, ['z', 'fake']);
+    const alone = inferModel(g, { z: full.z, label }, batch, ['fake']);
+    expect(Array.from(alone.fake)).toEqual(Array.from(full.fake));
+    // The label matters: another digit, other samples.
+    const other = inferModel(g, { z: full.z, label: Float32Array.of(1, 1, 1) }, batch, ['fake']);
+    expect(Array.from(other.fake)).not.toEqual(Array.from(full.fake));
   });
 
   it('computes what the trained graph computes: fed the Noise node\'s own draw, the same samples bit for bit', () => {
@@ -68,6 +97,17 @@ describe('exporting a GAN', () => {
     const py = new TextDecoder().decode(files[0].data);
     expect(py).toContain("INPUT_SHAPES = {'z': [32]}");
     expect(py).not.toMatch(/self\.d_/);
+  });
+
+  it('a conditional GAN\'s PyTorch project takes the label beside z', () => {
+    const model = trainedModel(template('mnist-cdcgan.json'), 1, 4);
+    const files = exportPytorch(model).files;
+    const readme = new TextDecoder().decode(files[2].data);
+    expect(readme).toContain('the generator: label (class 0–9), z [32] → samples [1, 28, 28]');
+    expect(readme).toContain('model(torch.arange(16) % 10, torch.randn(16, 32))');
+    const py = new TextDecoder().decode(files[0].data);
+    expect(py).toContain("INPUT_SHAPES = {'label': [], 'z': [32]}");
+    expect(py).toContain('self.onehot = OneHot(10)');
   });
 
   it('the JSON model file keeps the whole GAN (Netwright reopens it to train on)', () => {

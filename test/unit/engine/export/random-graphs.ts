@@ -53,6 +53,8 @@ function vectorOp(rng: Rng): [string, Attrs] {
     () => ['BatchNorm', {}],
     () => ['LayerNorm', {}],
     () => ['Dropout', { p: 0.5 }],
+    // Any value as a class index (truncated; negative ones count from the end; out of range: zeros).
+    () => ['OneHot', { numClasses: between(rng, 2, 5) }],
     () => activation(rng),
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }

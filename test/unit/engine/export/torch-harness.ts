@@ -49,18 +49,20 @@ export function exportTo(model: TrainedModel, options: PytorchExportOptions = {}
  * forward hook, and forward()'s prediction) on `inputs`, a batch of `batch` samples as fed to
  * `featureInput`.
  */
-export function compareWithTorch(model: TrainedModel, featureInput: string, inputs: Float32Array, batch: number, prediction: string): { diffs: Record<string, number>; keys: string[]; hooked: string[] } {
+export function compareWithTorch(model: TrainedModel, inputs: Record<string, Float32Array>, batch: number, prediction: string): { diffs: Record<string, number>; keys: string[]; hooked: string[] } {
   const dir = exportTo(model);
   const body = model.graph.nodes.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss).map((n) => n.id);
-  const outs = inferModel(model, { [featureInput]: inputs }, batch, body);
+  const outs = inferModel(model, inputs, batch, body);
   const shapeOf = (id: string) => [batch, outs[id].length / batch];
   const expected: Record<string, [number[], number[]]> = {};
   const names = torchNodeNames(model.graph);
   for (const id of body) expected[names.get(id)!] = [shapeOf(id), Array.from(outs[id])];
   expected.__prediction__ = [shapeOf(prediction), Array.from(outs[prediction])];
   const caseDir = tempDir('case');
-  const input = model.graph.nodes.find((n) => n.id === featureInput)!;
-  writeFileSync(join(caseDir, 'inputs.npy'), npy(inputs, [batch, ...(input.attrs.shape as number[])]));
+  // forward()'s arguments, in the order of the graph's Inputs: inputs_0.npy, inputs_1.npy, …
+  model.graph.nodes
+    .filter((n) => n.op === 'Input' && n.id in inputs)
+    .forEach((n, k) => writeFileSync(join(caseDir, `inputs_${k}.npy`), npy(inputs[n.id], [batch, ...(n.attrs.shape as number[])])));
   writeFileSync(join(caseDir, 'expected.json'), JSON.stringify(expected));
   const r = spawnSync(TORCH_PYTHON, [join(import.meta.dirname, 'torch_check.py'), dir, caseDir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`torch_check.py failed (${r.status}): ${r.stderr}`);

@@ -2,7 +2,7 @@
 
     python3 torch_check.py EXPORT_DIR CASE_DIR
 
-CASE_DIR holds inputs.npy (the batch, as fed to the network) and expected.json (node name ->
+CASE_DIR holds inputs_0.npy, inputs_1.npy, ... (the batch, as fed to forward(), in its argument order) and expected.json (node name ->
 [shape, values] of every node Netwright computed). Prints one JSON object: the largest absolute
 difference per node (submodule outputs through forward hooks, plus what forward() returns) and
 the state_dict keys. Exits 1 when the weights do not load strictly.
@@ -25,9 +25,11 @@ expected = json.load(open(os.path.join(case_dir, 'expected.json')))
 captured = {}
 for name, module in model.named_children():
     module.register_forward_hook(lambda m, i, o, name=name: captured.__setitem__(name, o.detach()))
-x = torch.from_numpy(np.load(os.path.join(case_dir, 'inputs.npy')))
+xs = []
+while os.path.exists(os.path.join(case_dir, f'inputs_{len(xs)}.npy')):
+    xs.append(torch.from_numpy(np.load(os.path.join(case_dir, f'inputs_{len(xs)}.npy'))))
 with torch.no_grad():
-    out = model(x)
+    out = model(*xs)
 returned = out if isinstance(out, dict) else {'__prediction__': out}
 diffs = {}
 for node, (shape, values) in expected.items():

@@ -16,7 +16,7 @@ import { decodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import { isMapped } from '../../../../../src-engine/core/ops/export-mapping';
 import { listOps } from '../../../../../src-engine/core/ops/registry';
 import { compare, netwrightOutputs, onnxCheck, randomModel, runOrt, someNormalization, trainedModel } from './harness';
-import { randomGraph } from './random-graphs';
+import { oneHotClasses, randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', '..', 'examples');
 const BATCH = 3;
@@ -30,7 +30,11 @@ async function roundThroughOrt(model: TrainedModel, options: Parameters<typeof e
   const { bytes, inputs, outputs } = exportOnnx(exported, options);
   const shapes = analyzeGraph(model.graph, { batchSize: BATCH }).shapes;
   const raw: Record<string, Float32Array> = {};
-  for (const id of inputs) raw[id] = Float32Array.from({ length: shapes[id].reduce((a, b) => a * b, 1) }, () => rng.normal());
+  for (const id of inputs) {
+    // Class indices (an Input read by OneHot): whole numbers, from −C − 1 to C (the ends out of range).
+    const classes = oneHotClasses(model.graph, id);
+    raw[id] = Float32Array.from({ length: shapes[id].reduce((a, b) => a * b, 1) }, () => (classes ? rng.int(2 * classes + 3) - classes - 1 : rng.normal()));
+  }
   // With normalisation 'none' the file takes the features as the network saw them (normalised).
   const fed = options?.normalization === 'none' && model.normalization ? Object.fromEntries(inputs.map((id) => [id, netwrightOutputs(model, { [id]: raw[id] }, BATCH, [id])[id]])) : raw;
   const got = await runOrt(
@@ -64,7 +68,7 @@ describe('ONNX export', () => {
         const r = await roundThroughOrt(generator, undefined, rng, { ...model, normalization: someNormalization('global', 1, rng) });
         expect(r.excess, `${name} (generator)`).toBeLessThanOrEqual(0);
         const m = decodeModel(r.bytes);
-        expect(m.graph.input.map((i) => i.name)).toEqual(info.latent.map((l) => l.id));
+        expect(m.graph.input.map((i) => i.name)).toEqual(info.inputs.map((l) => l.id));
         generatorMaxAbs = Math.max(generatorMaxAbs, r.maxAbs);
         files[`${name} generator`] = r.bytes;
         continue;

@@ -100,8 +100,9 @@ export function trainedModel(graph: GraphIR, steps = 3, batch = 8, seed = 1): Tr
       if (n.op !== 'Input') continue;
       const x = plan.input(n.id).data;
       if (n.attrs.source === 'target' && (n.attrs.shape as number[]).length === 0) {
-        const loss = graph.nodes.find((l) => l.inputs[1] === n.id)!;
-        const classes = shapes[loss.inputs[0]].at(-1)!;
+        // Class labels: as many classes as the loss's scores have, or the OneHot that reads them (a conditional GAN).
+        const loss = graph.nodes.find((l) => l.inputs[1] === n.id);
+        const classes = loss ? shapes[loss.inputs[0]].at(-1)! : (graph.nodes.find((l) => l.op === 'OneHot' && l.inputs[0] === n.id)!.attrs.numClasses as number);
         for (let i = 0; i < x.length; i++) x[i] = rng.int(classes);
       } else for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
     }

@@ -1,0 +1,71 @@
+import { fail, intAttr, ok, ShapeCode } from './shape-util';
+import type { OpDef } from './types';
+
+/**
+ * Class indices to one-hot rows: `[N, ...]` → `[N, ..., numClasses]`, as
+ * `F.one_hot(x.long(), numClasses).float()` and ONNX `OneHot` (axis −1, values [0, 1]). What
+ * conditions a GAN on a label: the class Input (source "target", shape []) one-hot, joined to the
+ * generator's z and shown to the discriminator beside the image.
+ *
+ * An index is the input value truncated toward zero (the labels arrive as floats); as in ONNX, an
+ * index in [−numClasses, −1] counts from the end and one outside [−numClasses, numClasses − 1]
+ * gives a row of zeros (PyTorch raises on both; a label never is either). No gradient: an index
+ * is not differentiable.
+ */
+export const oneHot: OpDef = {
+  name: 'OneHot',
+  category: 'structure',
+  onnx: {
+    opType: 'OneHot',
+    note: 'depth [numClasses] and values [0, 1] as float initializer inputs (onnxruntime has float indices with float depth and values); axis −1',
+    emit(ctx) {
+      const depth = ctx.constant('depth', [1], [intAttr(ctx.attrs, 'numClasses')]);
+      return ctx.node('OneHot', [ctx.inputs[0], depth, ctx.constant('values', [2], [0, 1])], { axis: { int: -1 } });
+    },
+  },
+  torch: {
+    module: 'OneHot({numClasses})',
+    helper: [
+      'class OneHot(nn.Module):',
+      '    """Class indices to one-hot rows: F.one_hot(x.long(), num_classes).float() for labels in',
+      '    range; as in ONNX OneHot, an index in [-num_classes, -1] counts from the end and one outside',
+      '    [-num_classes, num_classes - 1] gives a row of zeros (F.one_hot raises on both)."""',
+      '',
+      '    def __init__(self, num_classes):',
+      '        super().__init__()',
+      '        self.num_classes = num_classes',
+      '',
+      '    def forward(self, x):',
+      '        k = x.long()  # truncates toward zero',
+      '        k = torch.where(k < 0, k + self.num_classes, k)',
+      '        return (k.unsqueeze(-1) == torch.arange(self.num_classes, device=x.device)).float()',
+    ].join('\n'),
+    note: "a small module the exported script defines (F.one_hot for labels in range, ONNX OneHot's rule for others)",
+  },
+  card: (a) => `${String(a.numClasses)} classes`,
+  doc: 'Class indices to one-hot rows (a label that conditions a GAN).',
+  inputs: [{ name: 'indices' }],
+  attrs: {
+    numClasses: { kind: 'int', default: 10, min: 1, max: 65536, doc: 'Length of each one-hot row: the number of classes (MNIST: 10).' },
+  },
+  differentiable: false,
+  inferShape({ inputs, attrs }) {
+    const c = intAttr(attrs, 'numClasses');
+    if (!Number.isInteger(c) || c < 1) return fail(ShapeCode.ATTR_RANGE, `OneHot numClasses must be a positive whole number; got ${c}.`);
+    return ok([...inputs[0], c]);
+  },
+  forward({ inputs, output, attrs }) {
+    const c = intAttr(attrs, 'numClasses');
+    const x = inputs[0].data;
+    const y = output.data;
+    y.fill(0);
+    for (let i = 0; i < x.length; i++) {
+      let k = Math.trunc(x[i]);
+      if (k < 0) k += c;
+      if (k >= 0 && k < c) y[i * c + k] = 1;
+    }
+  },
+  backward() {
+    // No gradient: class indices are not differentiable.
+  },
+};
