@@ -14,7 +14,7 @@ import { adapterName, type GpuContext } from '../core/gpu/context';
 import { chooseGpu, type AcquireGpu } from '../core/gpu/select';
 import { buildGpuTrainable } from '../core/gpu/trainable';
 import { prepareData, type LoadedDataset } from '../core/data';
-import { LoadedModel, TrainingSession, datasetPreview, sanityCheck } from './session';
+import { LoadedModel, TrainingSession, datasetPreview, generateSamples, sanityCheck } from './session';
 import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
 import { sweepLabel, sweepVariants } from './sweep';
 import { EXPORT_FORMATS, describeFormat, exportFormat, exportName } from '../core/export/formats';
@@ -161,6 +161,7 @@ export class EngineService {
         }
       },
       'model.predict': ({ runId, input, normalized }) => (this.loaded?.model.runId === runId ? this.loaded.model : this.session(runId)).predict(input, normalized ?? false),
+      'model.generate': ({ runId, ...p }) => generateSamples(this.loaded?.model.runId === runId ? this.loaded.model.model : this.session(runId).currentModel(), p),
       'model.export': ({ source, format }) => this.exportModel(source, format),
       'model.load': ({ model }) => this.loadModel(modelFromJSON(model)),
       'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),

@@ -599,6 +599,30 @@ export const EngineMethods = {
       z.object({ kind: z.literal('output'), values: Numbers, shape: Ints }),
     ]),
   },
+  /**
+   * A GAN's generator at the run's current weights (eval mode): `count` samples from fresh noise
+   * drawn with `seed`; a conditional GAN draws `label` in every one (absent: the classes in turn).
+   * Allowed while training. `E_NOT_A_GAN` for a model that is not one.
+   */
+  'model.generate': {
+    params: z.object({
+      runId: RunId,
+      seed: z.number().int().nonnegative().max(2 ** 31),
+      count: z.number().int().min(1).max(64),
+      label: z.number().int().nonnegative().max(65535).optional(),
+    }),
+    result: z.object({
+      /** `count` samples of `shape`, row after row. */
+      samples: Numbers,
+      count: z.number().int(),
+      shape: Ints,
+      /** A conditional GAN's: the class each sample was drawn for. */
+      labels: z.array(z.number().int()).optional(),
+      /** A conditional GAN's class count (its labels run 0 … classes − 1) and the dataset's class names. */
+      classes: z.number().int().optional(),
+      classNames: z.array(z.string()).optional(),
+    }),
+  },
   /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
   'probe.ack': {
     params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),

@@ -4,7 +4,7 @@
  * from the fixed noise (the sample grid), at least 80 % are labelled with confidence ≥ 0.9 — and,
  * since each cell asks for a digit (i mod 10), at least 80 % are confidently read as that digit.
  * `GAN_TEMPLATE=mnist-dcgan` judges the unconditional template the same way (it does not pass:
- * docs/trainer.md "Does it draw digits?"); `GAN_EPOCHS` overrides the template's epochs.
+ * docs/trainer.md "Does it draw digits?"); `GAN_EPOCHS` and `GAN_SEED` override the template's epochs and seed.
  *
  * The classifier is examples/mnist-cnn.json (examples/mnist-mlp.json logged beside it) on the same pixels as the GAN sees ([0, 1], no
  * normalisation), so generated samples need no rescaling. Also logged: D(x), D(G(z)) and the
@@ -96,7 +96,8 @@ describe('MNIST GAN template', () => {
     const template = process.env.GAN_TEMPLATE ?? 'mnist-cdcgan';
     const gan = example(`${template}.json`);
     const epochs = Number(process.env.GAN_EPOCHS ?? gan.training!.epochs);
-    gan.training = { ...gan.training!, epochs };
+    const seed = Number(process.env.GAN_SEED ?? gan.training!.seed);
+    gan.training = { ...gan.training!, epochs, seed };
     const data = prepareData(loadDataset(gan.training.dataset, 1), gan.training.dataset, 1);
     // The sample grid: an eval forward draws the Noise node's fixed noise (and no rng of the run,
     // so scoring it between epochs leaves the training unchanged: the figures after epoch k are
@@ -128,9 +129,9 @@ describe('MNIST GAN template', () => {
     const { labels, confident } = judged;
     const diversity = meanPairwiseDistance(samples, GRID, 784);
     const realDiversity = meanPairwiseDistance(data.test.features.subarray(0, GRID * 784), GRID, 784);
-    const record = { template, epochs, matched: matched(judged), ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
+    const record = { template, epochs, seed, matched: matched(judged), ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
     console.log(`${template}: ${JSON.stringify(record)}`);
-    writeFileSync(join(RESULTS, `${template}.result.json`), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
+    writeFileSync(join(RESULTS, `${template}${process.env.GAN_SEED ? `.seed${seed}` : ''}.result.json`), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
     expect(confident / GRID).toBeGreaterThanOrEqual(0.8);
     // A conditional generator draws the digit it is asked for, not any digit the judge is sure of.
     const asAsked = matched(judged);

@@ -398,7 +398,8 @@ const gan = [
 
 /**
  * The conditional DCGAN template: the label goes to both networks, so the sample grid has one
- * column per digit, headed by it; exported, the generator takes the label beside z.
+ * column per digit, headed by it; the playground draws the digit asked for from fresh noise;
+ * exported, the generator takes the label beside z.
  */
 const conditionalGan = [
   ...openTemplate('mnist-cdcgan'),
@@ -410,6 +411,15 @@ const conditionalGan = [
   { expect: '[data-testid=gan-samples] h4', text: 'one class per column' },
   { expectNumber: '[data-testid=gan-samples]', attr: 'data-step', op: '>', value: 20, within: 60_000 },
   { screenshot: 'train-cgan-samples' },
+  // The playground draws from the generator: the digits in turn, then only 7s, then other noise.
+  { click: '[data-testid=train-tab-playground]' },
+  { expect: '[data-testid=gan-playground-samples]', attr: ['data-count', '16'], within: 20_000 },
+  { expect: '[data-testid=gan-playground-samples]', attr: ['data-labels', '0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5'] },
+  { click: '[data-testid=gan-playground-label-7]' },
+  { expect: '[data-testid=gan-playground-samples]', attr: ['data-labels', '7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7'], within: 20_000 },
+  { click: '[data-testid=gan-playground-noise]' },
+  { expect: '[data-testid=gan-playground]', attr: ['data-seed', '2'] },
+  { screenshot: 'train-cgan-playground' },
   ...stopRun,
   { click: '[data-testid=cmd-export]' },
   { expect: '[data-testid=export-holds]', text: 'the generator: label \\(class 0–9\\), z \\[32\\] → samples \\[1, 28, 28\\]' },
@@ -1010,7 +1020,7 @@ const training = [
   { name: 'train: a learning rate of 1e3 diverges; the run pauses naming the step and layer, and resumes with a lower rate', steps: divergence },
   { name: 'train: the denoising autoencoder shows reconstructions that change over time', steps: autoencoder },
   { name: 'train: the DCGAN template trains; the fixed-noise sample grid and the D/G curves render; Export ▸ ONNX writes the generator', steps: gan },
-  { name: 'train: the conditional DCGAN template draws one digit per column of its grid; its generator exports with the label as an input', steps: conditionalGan },
+  { name: 'train: the conditional DCGAN template draws one digit per column of its grid and the digit asked for in the playground; its generator exports with the label as an input', steps: conditionalGan },
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
   { name: "train: the Train panel's Device — forced GPU trains the MNIST MLP on SwiftShader, naming the adapter; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },

@@ -6,3 +6,4 @@ export { sanityCheck, type SanityCheckOptions } from './sanity-check';
 export { datasetPreview } from './preview';
 export { bindGraph } from '../../core/train';
 export { LoadedModel } from './loaded-model';
+export { generateSamples } from './generate';

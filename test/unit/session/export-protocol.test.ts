@@ -1,7 +1,7 @@
 /**
  * Export over the protocol: `model.export` of the current run and of a stored run's checkpoints
  * (which the run store now keeps), `model.load` making a saved model predict at once without
- * training, and the coded errors.
+ * training, a GAN's `model.generate`, and the coded errors.
  */
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,9 @@ import { modelFromJSON, modelToJSON } from '../../../src-engine/core/export/json
 import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { trainedModel } from '../engine/export/onnx/harness';
+import { inferenceModel } from '../../../src-engine/core/export/inference-graph';
+import { inferModel } from '../../../src-engine/core/export/model';
+import { Rng } from '../../../src-engine/base/rng';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from './fixtures';
 
@@ -75,6 +78,35 @@ describe('export over the protocol', () => {
     const json = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
     expect(json.holds).toBeUndefined();
     expect(modelFromJSON(text(json.files[0].data)).graph.nodes.some((n) => n.op === 'RealFakeBatch')).toBe(true);
+  });
+
+  it('a GAN draws from its generator on request (the playground): seeded noise, the digit asked for, coded refusals', async () => {
+    const { client } = setupEngine();
+    const cgan = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-cdcgan.json'), 'utf8')) as GraphIR;
+    const model = trainedModel(cgan, 1, 4);
+    const { runId } = await client.request('model.load', { model: modelToJSON(model) });
+    const sevens = await client.request('model.generate', { runId, seed: 3, count: 4, label: 7 });
+    expect(sevens).toMatchObject({ count: 4, shape: [1, 28, 28], labels: [7, 7, 7, 7], classes: 10 });
+    expect(sevens.samples).toHaveLength(4 * 784);
+    // The generator as exported, fed what the request says: z from Rng(seed), the label.
+    const { model: g } = inferenceModel(model);
+    const rng = new Rng(3);
+    const z = Float32Array.from({ length: 4 * 32 }, () => rng.normal());
+    const want = inferModel(g, { z, label: Float32Array.of(7, 7, 7, 7) }, 4, ['fake']).fake;
+    expect(Math.max(...sevens.samples.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-5);
+    // The same seed draws the same samples; another seed, others; no label: the classes in turn.
+    expect(await client.request('model.generate', { runId, seed: 3, count: 4, label: 7 })).toEqual(sevens);
+    expect((await client.request('model.generate', { runId, seed: 4, count: 4, label: 7 })).samples).not.toEqual(sevens.samples);
+    expect((await client.request('model.generate', { runId, seed: 3, count: 12 })).labels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    await expect(client.request('model.generate', { runId, seed: 3, count: 4, label: 10 })).rejects.toMatchObject({ code: 'E_GENERATE_LABEL', message: expect.stringMatching(/classes 0 to 9/) });
+    // An unconditional GAN: no labels; a classifier: not a GAN.
+    const dcgan = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-dcgan.json'), 'utf8')) as GraphIR;
+    const plain = await client.request('model.load', { model: modelToJSON(trainedModel(dcgan, 1, 4)) });
+    const drawn = await client.request('model.generate', { runId: plain.runId, seed: 1, count: 2 });
+    expect(drawn.labels).toBeUndefined();
+    expect(drawn.samples).toHaveLength(2 * 784);
+    const mlp = await client.request('model.load', { model: modelToJSON(trainedModel(twoMoonsGraph(), 1, 4)) });
+    await expect(client.request('model.generate', { runId: mlp.runId, seed: 1, count: 2 })).rejects.toMatchObject({ code: 'E_NOT_A_GAN' });
   });
 
   it('refuses a damaged model file with a coded message, and a run without checkpoints', async () => {

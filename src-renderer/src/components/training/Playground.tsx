@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { inferenceModel } from '../../../../src-engine/core/export/inference-graph';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../training/store';
+import { GanPlayground } from './GanPlayground';
 import { PixelImage } from './PixelImage';
 
 type Prediction = ResultOf<'model.predict'>;
@@ -10,11 +12,23 @@ type Prediction = ResultOf<'model.predict'>;
 const VIEW = 196;
 
 /**
+ * The Playground tab: for a GAN, its generator on fresh noise ({@link GanPlayground}); for any
+ * other network, {@link DrawPlayground}.
+ */
+export function Playground() {
+  const graph = useRun((s) => s.graph);
+  // A GAN is what leaves the app as a generator (inferenceModel, as the Export menu tells).
+  const generator = useMemo(() => (graph ? inferenceModel({ graph, params: {}, buffers: {} }).generator : undefined), [graph]);
+  if (generator) return <GanPlayground conditional={generator.inputs.some((i) => i.kind === 'label')} />;
+  return <DrawPlayground />;
+}
+
+/**
  * Draw an input (or pick a test image) and see what the current weights make of it — class
  * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
  * (the engine answers between two steps) and after the run ends.
  */
-export function Playground() {
+function DrawPlayground() {
   const runId = useRun((s) => s.runId);
   const stored = useRun((s) => s.stored !== undefined);
   const probe = useRun((s) => s.info?.probeSamples);
