@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { metricsBySplit } from '../core/metrics/by-split';
 import { join } from 'node:path';
 import { frameRecord, readRecords } from '../app/runs/records';
 import { recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
@@ -197,6 +198,7 @@ export class RunStore {
       return null;
     }
     if (meta.format !== 'netwright.run' || meta.id !== id) return null;
+    if (meta.summary) meta = { ...meta, summary: { ...meta.summary, metrics: metricsBySplit(meta.summary.metrics) ?? {} } };
     if (meta.status === 'running' && !this.isAlive(meta.pid)) {
       meta = { ...meta, status: 'crashed' };
       try {

@@ -24,12 +24,19 @@ export interface RunSink {
   checkpoint?(which: CheckpointKind, ck: Checkpoint, extras: CheckpointExtras): void;
 }
 
-/** Metric values as records keep them: numbers, NaN/Inf as null, nested arrays (confusion) as they are. */
+/**
+ * Metric values as records keep them, by split: numbers, NaN/Inf as null, nested arrays
+ * (confusion) as they are. Only the `train`, `val` and `test` entries of `m` are read, so a whole
+ * result or done event may be passed (its `type`, `epochs`, … are no splits).
+ */
 export function recordMetrics(m: Partial<Record<'train' | 'val' | 'test', MetricValues | undefined>>): RunSummary['metrics'] {
   const walk = (x: unknown): unknown =>
     typeof x === 'number' ? (Number.isFinite(x) ? x : null) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)])) : x;
   const out: RunSummary['metrics'] = {};
-  for (const [split, v] of Object.entries(m)) if (v) out[split] = walk(v) as Record<string, unknown>;
+  for (const split of ['train', 'val', 'test'] as const) {
+    const v = m[split];
+    if (v && typeof v === 'object') out[split] = walk(v) as Record<string, unknown>;
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { migrateGraph } from '../../base/ir/migrate';
+import { metricsBySplit } from '../metrics/by-split';
 import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
@@ -150,7 +151,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   }
   const classNames = json.classNames ?? [];
   if (!Array.isArray(classNames) || !classNames.every((c) => typeof c === 'string')) throw bad('The model file is damaged: "classNames" is not a list of names.');
-  const metrics = isRecord(json.metrics) ? (json.metrics as TrainedModel['metrics']) : undefined;
+  const metrics = metricsBySplit(json.metrics);
   const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
   return {
     graph,

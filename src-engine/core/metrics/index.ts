@@ -4,3 +4,4 @@ export type { PerClassScores } from './classification';
 export { meanSquaredError, meanAbsoluteError, r2Score, psnrFromMse } from './regression';
 export { MetricAccumulator, METRIC_NAMES } from './accumulator';
 export type { MetricName, MetricValues, MetricTarget } from './accumulator';
+export { metricsBySplit } from './by-split';

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { frameRecord, maskedCrc32c, readRecords } from '../../../src-engine/app/runs/records';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { RunStore, type RunSettings } from '../../../src-engine/node/run-store';
+import { RunMetaSchema } from '../../../src-engine/protocol/messages';
 
 const graph: GraphIR = { format: 'netwright.graph', version: 2, name: 'tiny', nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }], outputs: {} };
 const settings: RunSettings = {
@@ -98,6 +99,18 @@ describe('RunStore', () => {
     expect(store.open(w.id)).toMatchObject({ records: [{ step: 1 }], note: expect.stringMatching(/damaged record/) });
     truncateSync(log, 0);
     expect(store.open(w.id).records).toEqual([]);
+  });
+
+  it('lists a run whose summary holds more than metrics by split (as the train CLI once wrote them), keeping the splits', () => {
+    const dir = fresh();
+    const store = new RunStore(dir);
+    const w = store.create({ graph, settings });
+    const test = { loss: 0.5, accuracy: 0.9 };
+    // What the CLI passed for a done event: its type, reason and counts beside the splits.
+    w.finish('done', { steps: 3, epochs: 1, seconds: 1, metrics: { type: 'done', reason: 'completed', epochs: 1, test } as unknown as Record<string, Record<string, unknown>> });
+    const [meta] = store.list();
+    expect(meta.summary?.metrics).toEqual({ test });
+    expect(RunMetaSchema.safeParse(meta).success).toBe(true);
   });
 
   it('a live writer\'s run stays running; kill -9 of the writer loses at most the unflushed tail', async () => {

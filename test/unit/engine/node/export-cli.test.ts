@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { RunStore } from '../../../../src-engine/node/run-store';
+import { setupEngine } from '../../session/fixtures';
 
 const EXAMPLE = join(import.meta.dirname, '../../../../examples/two-moons-mlp.json');
 
@@ -24,6 +26,13 @@ describe('npm run export / npm run train --export', () => {
     expect(t.out).toContain(`exported JSON to ${join(dir, 'moons.json')}`);
     const model = modelFromJSON(readFileSync(join(dir, 'moons.json'), 'utf8'));
     expect(model.classNames?.length).toBe(2);
+    // The final metrics by split only (the done event's type, epochs, … once came along, and the
+    // app's model.load refused the file); the app loads it, and lists the CLI's run.
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')).metrics).sort()).toEqual(['test', 'train', 'val']);
+    const { client } = setupEngine({ runs: new RunStore(runs) });
+    expect((await client.request('model.load', { model: JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')) })).metrics?.test).toMatchObject({ accuracy: expect.any(Number) });
+    const listed = await client.request('runs.list', {});
+    expect(Object.keys(listed.runs[0].summary!.metrics).sort()).toEqual(['test', 'train', 'val']);
     const [id] = readdirSync(runs);
     expect(readdirSync(join(runs, id))).toEqual(expect.arrayContaining(['checkpoint-last.json', 'checkpoint-best.json']));
 
