@@ -162,7 +162,7 @@ function ProgressView() {
       {loaded ? (
         <div className="train-progress__loaded" data-testid="loaded-model">
           Trained weights from {loaded.source}
-          {loaded.origin?.step !== undefined ? ` (step ${loaded.origin.step}${loaded.origin.epoch !== undefined ? `, epoch ${loaded.origin.epoch}` : ''})` : ''}: the Playground predicts with them and Export exports them.
+          {loaded.origin?.step !== undefined ? ` (step ${loaded.origin.step}${loaded.origin.epoch !== undefined ? `, epoch ${loaded.origin.epoch}` : ''})` : ''}: the Playground uses them and Export exports them.
         </div>
       ) : null}
       {warm ? (
