@@ -602,7 +602,7 @@ export const EngineMethods = {
   /**
    * A GAN's generator at the run's current weights (eval mode): `count` samples from fresh noise
    * drawn with `seed`; a conditional GAN draws `label` in every one (absent: the classes in turn).
-   * Allowed while training. `E_NOT_A_GAN` for a model that is not one.
+   * Allowed while training. `E_NOT_A_GAN` for a model that is not one; `E_GENERATE_LABEL`, `E_GENERATE_INPUT` (app/session/generate.ts).
    */
   'model.generate': {
     params: z.object({

@@ -11,7 +11,8 @@ import { compact } from '../probes';
  * the same seed, the same samples. A conditional GAN draws `label` in every sample, or without
  * one the classes in turn (0, 1, …). The playground's "Generate".
  *
- * @throws `E_NOT_A_GAN` for a model that is not a GAN; `E_GENERATE_LABEL` for a class out of range.
+ * @throws `E_NOT_A_GAN` for a model that is not a GAN; `E_GENERATE_LABEL` for a class out of range;
+ *   `E_GENERATE_INPUT` for a generator that also reads the dataset's samples (image to image).
  */
 export function generateSamples(model: TrainedModel, p: Omit<ParamsOf<'model.generate'>, 'runId'>, backend?: Backend): ResultOf<'model.generate'> {
   const { model: g, generator } = inferenceModel(model);
@@ -28,6 +29,8 @@ export function generateSamples(model: TrainedModel, p: Omit<ParamsOf<'model.gen
       }
       labels = Array.from({ length: p.count }, (_, i) => p.label ?? i % input.classes);
       inputs[input.id] = Float32Array.from(labels);
+    } else if (input.kind === 'features') {
+      throw Object.assign(new Error(`This generator also reads the dataset's samples ("${input.id}"); it cannot draw from noise alone.`), { code: 'E_GENERATE_INPUT' });
     } else {
       const size = input.shape.reduce((a, b) => a * b, 1);
       inputs[input.id] = Float32Array.from({ length: p.count * size }, () => rng.normal());

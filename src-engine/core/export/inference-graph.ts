@@ -6,10 +6,14 @@ import { tensorSpecs, type TrainedModel } from './model';
 /**
  * One input of an exported generator, in the model's input order: a latent input (a noise
  * source of the training graph, now a graph Input of the same id: fill it with N(0, 1) values),
- * or the class label a conditional GAN draws (the training graph's target Input: one class index
- * per sample, as a float, `classes` the number of classes).
+ * the class label a conditional GAN draws (the training graph's target Input: one class index
+ * per sample, as a float, `classes` the number of classes), or the dataset's features, for a
+ * generator that reads them (an image-to-image GAN).
  */
-export type GeneratorInput = { id: string; shape: number[]; kind: 'noise' } | { id: string; shape: number[]; kind: 'label'; classes: number };
+export type GeneratorInput =
+  | { id: string; shape: number[]; kind: 'noise' }
+  | { id: string; shape: number[]; kind: 'label'; classes: number }
+  | { id: string; shape: number[]; kind: 'features' };
 
 /** What a GAN's export holds: the generator, from its latent inputs (and label) to the generated samples. */
 export interface GeneratorExport {
@@ -91,8 +95,10 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
       inputs: nodes
         .filter((n) => n.op === 'Input')
         .map((n): GeneratorInput => {
-          if (isSampled(byId.get(n.id)!)) return { id: n.id, shape: perSample(n.id), kind: 'noise' };
-          return { id: n.id, shape: perSample(n.id), kind: 'label', classes: classesOf(nodes, n.id) ?? model.classNames?.length ?? 0 };
+          const source = byId.get(n.id)!;
+          if (isSampled(source)) return { id: n.id, shape: perSample(n.id), kind: 'noise' };
+          if (source.attrs.source === 'target') return { id: n.id, shape: perSample(n.id), kind: 'label', classes: classesOf(nodes, n.id) ?? model.classNames?.length ?? 0 };
+          return { id: n.id, shape: perSample(n.id), kind: 'features' };
         }),
       output: { id: out, name: Object.keys(outputs)[0], shape: perSample(out) },
     },
@@ -106,7 +112,7 @@ function classesOf(nodes: readonly NodeIR[], id: string): number | undefined {
 }
 
 /**
- * `the generator: z [32] → samples [1, 28, 28]` (a conditional one: `z [32], label (class 0–9)
+ * `the generator: z [32] → samples [1, 28, 28]` (a conditional one: `label (class 0–9), z [32]
  * → samples [1, 28, 28]`): a generator export in one line, for the Export menu and the READMEs.
  */
 export function describeGenerator(g: GeneratorExport): string {

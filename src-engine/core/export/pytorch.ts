@@ -375,7 +375,7 @@ from model import Net, load_weights
 
 model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
-    samples = model(${generator.inputs.map((i) => (i.kind === 'label' ? `torch.arange(16) % ${i.classes}` : `torch.randn(16, ${i.shape.join(', ')})`)).join(', ')})     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]${generator.inputs.some((i) => i.kind === 'label') ? `
+    samples = model(${generator.inputs.map((i) => (i.kind === 'label' ? `torch.arange(16) % ${i.classes}` : i.kind === 'features' ? i.id : `torch.randn(16, ${i.shape.join(', ')})`)).join(', ')})     # ${generator.output.name}: [16, ${generator.output.shape.join(', ')}]${generator.inputs.some((i) => i.kind === 'label') ? `
     # ${generator.inputs.filter((i) => i.kind === 'label').map((i) => i.id).join(', ')}: the digit (class index) each sample draws` : ''}
 \`\`\`
 `

@@ -60,6 +60,29 @@ describe('inferenceModel', () => {
     expect(Object.keys(g.params).every((k) => k.startsWith('g_'))).toBe(true);
   });
 
+  it('a generator that reads the dataset\'s samples too (image to image) says so: a features input beside z', () => {
+    const graph = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        { id: 'real', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
+        { id: 'z', op: 'Noise', attrs: { shape: [3] }, inputs: ['real'] },
+        { id: 'g_in', op: 'Concat', attrs: { axis: 1 }, inputs: ['real', 'z'] },
+        { id: 'fake', op: 'Linear', attrs: { outFeatures: 2 }, inputs: ['g_in'] },
+        { id: 'pair', op: 'RealFakeBatch', attrs: {}, inputs: ['real', 'fake'] },
+        { id: 'd_out', op: 'Linear', attrs: { outFeatures: 1 }, inputs: ['pair'] },
+        { id: 'd_loss', op: 'GANLoss', attrs: { player: 'discriminator' }, inputs: ['d_out'] },
+      ],
+      outputs: { samples: 'fake' },
+    } as GraphIR;
+    const { generator } = inferenceModel({ graph, params: {}, buffers: {} });
+    expect(generator?.inputs).toEqual([
+      { id: 'real', shape: [2], kind: 'features' },
+      { id: 'z', shape: [3], kind: 'noise' },
+    ]);
+    expect(describeGenerator(generator!)).toBe('the generator: real [2], z [3] → samples [2]');
+  });
+
   it('a conditional generator draws what the trained graph draws for the same labels, bit for bit', () => {
     const model = trainedModel(template('mnist-cdcgan.json'), 2, 4);
     const { model: g } = inferenceModel(model);
