@@ -105,6 +105,11 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   };
 }
 
+/** What a design would leave the app as when it is a GAN (its generator's inputs and output), from the graph alone; undefined otherwise. */
+export function generatorOf(graph: GraphIR): GeneratorExport | undefined {
+  return inferenceModel({ graph, params: {}, buffers: {} }).generator;
+}
+
 /** The number of classes a label input is one-hot over: the `numClasses` of a node reading it that has one (OneHot). */
 function classesOf(nodes: readonly NodeIR[], id: string): number | undefined {
   const reader = nodes.find((n) => n.inputs.includes(id) && typeof n.attrs.numClasses === 'number');

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { describeGenerator, inferenceModel } from '../../../src-engine/core/export/inference-graph';
+import { describeGenerator, generatorOf } from '../../../src-engine/core/export/inference-graph';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, useExport } from '../training/export';
 import { useRun } from '../training/store';
@@ -15,7 +15,7 @@ export function ExportMenu() {
   // A GAN leaves as its generator (docs/export.md): the menu says so before anyone exports.
   const trained = useRun((s) => (s.stored ? undefined : s.graph));
   const generator = useMemo(() => {
-    const g = trained && inferenceModel({ graph: trained, params: {}, buffers: {} }).generator;
+    const g = trained && generatorOf(trained);
     return g ? describeGenerator(g) : undefined;
   }, [trained]);
   const [open, setOpen] = useState(false);

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { inferenceModel } from '../../../../src-engine/core/export/inference-graph';
+import { generatorOf } from '../../../../src-engine/core/export/inference-graph';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../training/store';
@@ -17,8 +17,8 @@ const VIEW = 196;
  */
 export function Playground() {
   const graph = useRun((s) => s.graph);
-  // A GAN is what leaves the app as a generator (inferenceModel, as the Export menu tells).
-  const generator = useMemo(() => (graph ? inferenceModel({ graph, params: {}, buffers: {} }).generator : undefined), [graph]);
+  // A GAN is what leaves the app as a generator (as the Export menu tells).
+  const generator = useMemo(() => (graph ? generatorOf(graph) : undefined), [graph]);
   if (generator) return <GanPlayground conditional={generator.inputs.some((i) => i.kind === 'label')} />;
   return <DrawPlayground />;
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { EXPORT_FORMATS } from '../../../../src-engine/core/export/formats';
-import { describeGenerator, inferenceModel } from '../../../../src-engine/core/export/inference-graph';
+import { describeGenerator, generatorOf, inferenceModel } from '../../../../src-engine/core/export/inference-graph';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { inferModel } from '../../../../src-engine/core/export/model';
 import { exportPytorch } from '../../../../src-engine/core/export/pytorch';
@@ -75,7 +75,7 @@ describe('inferenceModel', () => {
       ],
       outputs: { samples: 'fake' },
     } as GraphIR;
-    const { generator } = inferenceModel({ graph, params: {}, buffers: {} });
+    const generator = generatorOf(graph);
     expect(generator?.inputs).toEqual([
       { id: 'real', shape: [2], kind: 'features' },
       { id: 'z', shape: [3], kind: 'noise' },
