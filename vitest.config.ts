@@ -4,9 +4,21 @@ import { defineConfig } from 'vitest/config';
 // the long accuracy runs in vitest.accuracy.config.ts.
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'] } },
+      // The GPU executor, probes, loop and service tests again, on a device across the GPU wire
+      // (Electron's path to the GPU window; test/unit/gpu/device.ts).
+      {
+        extends: true,
+        test: {
+          name: 'gpu-wire',
+          include: ['gemm', 'executor', 'executor-ops', 'probes', 'service', 'train-loop'].map((f) => `test/unit/gpu/${f}.test.ts`),
+          env: { NETWRIGHT_GPU_TEST_WIRE: '1' },
+        },
+      },
+    ],
   },
 });

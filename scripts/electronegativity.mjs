@@ -19,6 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REVIEWED = [
   { issue: 'CSP_GLOBAL_CHECK', file: 'electron/main.ts', sample: 'N/A', why: 'The CSP is a shared constant (src-main/host/security.ts) the tool cannot read; it is set on every app:// response and tested in test/unit/host.' },
   { issue: 'PRELOAD_JS_CHECK', file: 'electron/main.ts', sample: "preload: path.join(here, '../preload/preload.cjs'),", why: 'The sandboxed preload exposes only the typed PreloadBridge (src-contracts/host.ts); every channel it uses is sender-checked in main.' },
+  { issue: 'PRELOAD_JS_CHECK', file: 'electron/gpu-window.ts', sample: 'preload: this.options.preload,', why: 'The hidden GPU window’s sandboxed preload (gpu-preload.ts) exposes nothing: it only passes the engine’s MessagePort to its page; IPC from that window is refused.' },
   { issue: 'OPEN_EXTERNAL_JS_CHECK', file: 'electron/main.ts', sample: 'if (isAllowedExternal(url)) void shell.openExternal(url);', why: 'Guarded by the https host allow-list isAllowedExternal (src-main/host/electron-policy.ts).' },
 ];
 

@@ -21,12 +21,20 @@ export interface PreloadBridge {
 
 export const ENGINE_PORT_MESSAGE = 'netwright:engine-port';
 
+/**
+ * The window message the GPU window's preload posts to its page, carrying a MessagePort to the
+ * engine: the page hands it to its worker, which serves the GPU wire on it (docs/webgpu-backend.md).
+ */
+export const GPU_PORT_MESSAGE = 'netwright:gpu-port';
+
 /** IPC channel names between preload and main (the only ones there are). */
 export const IpcChannels = {
   engineConnect: 'netwright:engine-connect',
   engineRestart: 'netwright:engine-restart',
   enginePort: 'netwright:engine-port',
   engineStatus: 'netwright:engine-status',
+  /** Main → the GPU window's preload: a port to the engine (the GPU window has no other channel). */
+  gpuPort: 'netwright:gpu-port',
   files: 'netwright:files',
   dialog: 'netwright:dialog',
   setTitle: 'netwright:set-title',

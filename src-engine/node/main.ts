@@ -15,6 +15,8 @@ import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 import type { DataAccess } from './data-access';
 import { nodeGpuAcquirer } from './gpu/device';
+import { remoteGpuAcquirer } from './gpu/remote';
+import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
@@ -28,6 +30,43 @@ interface PortLike {
 interface ParentPortLike {
   on(event: 'message', listener: (e: { data: unknown; ports: PortLike[] }) => void): void;
   postMessage(message: unknown): void;
+}
+
+/**
+ * The engine's GPU in Electron: each connection is a MessagePort to the hidden GPU window's worker,
+ * asked of main (`gpu-request`) and answered with the port (`gpu-port`) or why there is none
+ * (`gpu-none`). Main also says when that window's process died (`gpu-gone`): the connection is
+ * closed here, so the device reads as lost at once (a run on it pauses) instead of at a timeout.
+ */
+class GpuWindowLink {
+  private waiting: { resolve(c: Channel): void; reject(e: Error): void } | null = null;
+  private current: Channel | null = null;
+
+  constructor(private readonly parent: ParentPortLike) {}
+
+  connect = (): Promise<Channel> =>
+    new Promise<Channel>((resolve, reject) => {
+      this.waiting?.reject(new Error('a newer request replaced this one'));
+      this.waiting = { resolve, reject };
+      this.parent.postMessage({ kind: 'gpu-request' });
+    });
+
+  /** A message from main about the GPU window; false if it was about something else. */
+  handle(data: unknown, ports: PortLike[]): boolean {
+    const msg = GpuHostAnswer.safeParse(data);
+    if (!msg.success) return false;
+    if (msg.data.kind === 'gpu-gone') {
+      this.current?.close();
+      this.current = null;
+      return true;
+    }
+    const w = this.waiting;
+    this.waiting = null;
+    if (msg.data.kind === 'gpu-none') w?.reject(new Error(msg.data.message));
+    else if (!ports[0]) w?.reject(new Error('main sent no port'));
+    else if (w) w.resolve((this.current = portChannel(ports[0])));
+    return true;
+  }
 }
 
 const log: Logger = (level, message) => process.stderr.write(`[engine ${level}] ${message}\n`);
@@ -76,6 +115,7 @@ function main(): void {
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
   const access = dataAccess(runtime);
+  const gpuLink = parentPort ? new GpuWindowLink(parentPort) : null;
   const env: EngineEnvironment = {
     runtime,
     pid: process.pid,
@@ -84,10 +124,10 @@ function main(): void {
       loadDataset: (config, seed) => loadDataset(config, seed, access),
       memoryLimitBytes: trainingMemoryLimit(),
       createBackend: () => createBestBackend(),
-      // WebGPU through npm `webgpu` (Dawn) in the web-mode engine child only: in Electron's
-      // utility process it is unproven (V8's memory cage vs Dawn's mapped buffers,
-      // docs/webgpu-backend.md), so the Electron engine trains on the CPU until that is shown.
-      ...(runtime === 'node-child' ? { acquireGpu: nodeGpuAcquirer() } : {}),
+      // WebGPU: npm `webgpu` (Dawn) in the web-mode engine child; in Electron's utility process
+      // (no navigator.gpu, and Dawn's mapped buffers are refused by V8's memory cage) the device
+      // of the hidden GPU window, over the GPU wire (docs/webgpu-backend.md).
+      acquireGpu: gpuLink ? remoteGpuAcquirer(gpuLink.connect) : nodeGpuAcquirer(),
       // setImmediate, unlike a zero-delay timer, is not clamped to 1 ms: pausing costs no throughput.
       yieldToHost: () => new Promise<void>((resolve) => setImmediate(resolve)),
       // The host names the run store's folder (web mode: the workspace's runs/; Electron: the app's data folder).
@@ -115,6 +155,7 @@ function main(): void {
         for (const p of grant.paths) if (typeof p === 'string' && p !== '') access.paths.add(p);
         return;
       }
+      if (gpuLink?.handle(e.data, e.ports ?? [])) return;
       const port = e.ports?.[0];
       if (!port) return log('warn', 'Ignored a message from main without a port.');
       current?.dispose();

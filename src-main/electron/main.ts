@@ -6,11 +6,13 @@ import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, net, pro
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
+import { GpuHostRequest } from '../../src-engine/protocol/gpu-wire';
 import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
-import { APP_ENTRY_URL, APP_SCHEME, isAllowedExternal, isPermissionAllowed, isTrustedSender, resolveAppAsset } from '../host/electron-policy';
+import { GpuWindow } from './gpu-window';
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternal, isPermissionAllowed, isTrustedSender, resolveAppAsset } from '../host/electron-policy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The built renderer, served as `app://netwright/` (never as `file://`). */
@@ -21,9 +23,22 @@ const devUrl = process.env.ELECTRON_RENDERER_URL;
 // Before `ready`: `app:` behaves like https (standard URL parsing, secure context, fetch).
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
+/**
+ * The hidden window whose worker owns the engine's WebGPU device (gpu-window.ts). When its process
+ * dies the engine is told, so that a run on it pauses rather than waiting for a readback.
+ */
+const gpuWindow = new GpuWindow({
+  preload: path.join(here, '../preload/gpu-preload.cjs'),
+  url: devUrl ? new URL('gpu.html', devUrl).toString() : `${APP_ORIGIN}/gpu.html`,
+  onGone: (message) => engineChild?.postMessage({ kind: 'gpu-gone', message }),
+});
+
+/** The app's windows: every window but the hidden GPU one. */
+const appWindows = (): BrowserWindow[] => BrowserWindow.getAllWindows().filter((w) => !gpuWindow.is(w));
+
 /** Every IPC message must come from the app's own top-level page (docs/security.md, "Electron"). */
 function fromApp(e: Electron.IpcMainEvent | Electron.IpcMainInvokeEvent): boolean {
-  if (isTrustedSender(e.senderFrame, devUrl)) return true;
+  if (e.sender !== gpuWindow.webContents && isTrustedSender(e.senderFrame, devUrl)) return true;
   console.error('[main] refused an IPC message from an untrusted frame');
   return false;
 }
@@ -45,13 +60,21 @@ function spawnEngine(): EngineProcess {
   engineReady = false;
   const readyListeners: (() => void)[] = [];
   child.on('message', (raw: unknown) => {
+    if (GpuHostRequest.safeParse(raw).success) {
+      // The engine wants a GPU: a port to the GPU window's worker, or why there is none.
+      gpuWindow.connect().then(
+        (port) => child.postMessage({ kind: 'gpu-port' }, [port]),
+        (err: Error) => child.postMessage({ kind: 'gpu-none', message: err.message }),
+      );
+      return;
+    }
     const msg = EventMessage.safeParse(raw);
     if (msg.success && msg.data.event === 'engine.ready') {
       engineReady = true;
       // A restarted engine knows nothing: pass on the data files the user picked so far.
       if (dataGrants.size > 0) child.postMessage(dataGrantMessage([...dataGrants]));
       readyListeners.forEach((l) => l());
-      for (const win of BrowserWindow.getAllWindows()) connectWindow(win);
+      for (const win of appWindows()) connectWindow(win);
     } else {
       console.error('[main] rejected an unexpected message from the engine');
     }
@@ -76,7 +99,7 @@ function connectWindow(win: BrowserWindow): void {
 }
 
 const supervisor = new EngineSupervisor(spawnEngine, (status) => {
-  for (const win of BrowserWindow.getAllWindows()) win.webContents.send(IpcChannels.engineStatus, status);
+  for (const win of appWindows()) win.webContents.send(IpcChannels.engineStatus, status);
 });
 
 let files: FileService;
@@ -183,6 +206,11 @@ function createWindow(): BrowserWindow {
   });
   win.once('ready-to-show', () => win.show());
   guardClose(win);
+  // The hidden GPU window alone must not keep the app running once the last app window closes
+  // (where that quits the app: not on macOS, where the app and its runs live on without windows).
+  win.on('closed', () => {
+    if (process.platform !== 'darwin' && appWindows().length === 0) gpuWindow.close();
+  });
   win.webContents.on('did-finish-load', () => {
     win.webContents.send(IpcChannels.engineStatus, supervisor.status);
     connectWindow(win);
@@ -252,11 +280,14 @@ app.whenReady().then(() => {
   supervisor.start();
   createWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+    if (appWindows().length === 0) createWindow();
   });
 });
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
-app.on('before-quit', () => supervisor.stop());
+app.on('before-quit', () => {
+  supervisor.stop();
+  gpuWindow.close();
+});

@@ -6,6 +6,7 @@
  * gets its device.
  */
 import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary } from '../../core/gpu/context';
+import { computeDeviceDescriptor } from '../../protocol/gpu-server';
 
 /** How to choose the adapter. */
 export interface NodeGpuOptions {
@@ -54,6 +55,22 @@ async function loadDawn(): Promise<DawnModule> {
 }
 
 /**
+ * A `GPU` (what `navigator.gpu` is in a browser) from Dawn, kept alive for the process's lifetime.
+ * @throws GpuError `E_GPU_UNAVAILABLE` when npm `webgpu` does not load.
+ */
+export async function dawnGpu(dawnOptions: string[] = []): Promise<GPU> {
+  let mod: DawnModule;
+  try {
+    mod = await loadDawn();
+  } catch (e) {
+    throw new GpuError('E_GPU_UNAVAILABLE', `The WebGPU module (npm "webgpu") did not load: ${(e as Error).message}`);
+  }
+  const gpu = mod.create(dawnOptions);
+  instances.push(gpu);
+  return gpu;
+}
+
+/**
  * Request an adapter and a device from Dawn, with the adapter's own limits for storage buffer
  * sizes and workgroup memory (the defaults are lower than most GPUs allow).
  *
@@ -61,14 +78,7 @@ async function loadDawn(): Promise<DawnModule> {
  *   Vulkan/Metal/D3D12 driver), or only a fallback adapter when `allowFallback` is off.
  */
 export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<NodeGpu> {
-  let mod: DawnModule;
-  try {
-    mod = await loadDawn();
-  } catch (e) {
-    throw new GpuError('E_GPU_UNAVAILABLE', `The WebGPU module (npm "webgpu") did not load: ${(e as Error).message}`);
-  }
-  const gpu = mod.create(options.dawnOptions ?? []);
-  instances.push(gpu);
+  const gpu = await dawnGpu(options.dawnOptions);
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) {
     throw new GpuError(
@@ -80,40 +90,37 @@ export async function acquireNodeGpu(options: NodeGpuOptions = {}): Promise<Node
   if (summary.isFallback && !options.allowFallback) {
     throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${summary.description || summary.device || summary.vendor}); it is used only when the GPU backend is forced.`);
   }
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxComputeWorkgroupSizeY: l.maxComputeWorkgroupSizeY,
-      maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
-    },
-    requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
-  });
+  const device = await adapter.requestDevice(computeDeviceDescriptor(adapter));
   return { ctx: new GpuContext(device, summary), adapter: summary, limits: device.limits, features: [...device.features] };
 }
 
 /**
- * The engine's `TrainingHost.acquireGpu` in Node: one device for the engine's lifetime (probed on
- * the first run that may use it, the outcome kept: a machine without a GPU is asked once), and a
- * fresh `GpuContext` on it per run, so that a run's buffers go with the run.
+ * The engine's `TrainingHost.acquireGpu` over a device opener: one device for the engine's
+ * lifetime (probed on the first run that may use it, the outcome kept: a machine without a GPU is
+ * asked once), and a fresh `GpuContext` on it per run, so that a run's buffers go with the run.
+ * A lost device (driver reset, a crashed GPU window) is replaced on the next run.
  */
-export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}): (allowFallback: boolean) => Promise<GpuContext> {
-  let shared: Promise<NodeGpu> | null = null;
+export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapter: GpuAdapterSummary }>): (allowFallback: boolean) => Promise<GpuContext> {
+  let shared: Promise<GpuContext> | null = null;
+  const acquire = () => open().then(({ device, adapter }) => new GpuContext(device, adapter));
   return async (allowFallback) => {
-    shared ??= acquireNodeGpu({ ...options, allowFallback: true });
+    shared ??= acquire();
     let g = await shared;
-    if (g.ctx.lost) {
-      // A lost device (driver reset): ask again once.
-      shared = acquireNodeGpu({ ...options, allowFallback: true });
+    if (g.lost) {
+      shared = acquire();
       g = await shared;
     }
     if (g.adapter.isFallback && !allowFallback) {
       throw new GpuError('E_GPU_UNAVAILABLE', `Only a fallback adapter is available (${g.adapter.description || g.adapter.device || g.adapter.vendor}); it is used only when the GPU backend is forced.`);
     }
-    return new GpuContext(g.ctx.device, g.adapter);
+    return new GpuContext(g.device, g.adapter);
   };
+}
+
+/** {@link sharedGpuAcquirer} on npm `webgpu` (Dawn) in this process: the web-mode engine child. */
+export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}): (allowFallback: boolean) => Promise<GpuContext> {
+  return sharedGpuAcquirer(async () => {
+    const g = await acquireNodeGpu({ ...options, allowFallback: true });
+    return { device: g.ctx.device, adapter: g.adapter };
+  });
 }

@@ -10,21 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
-import { nodeGpuAcquirer } from '../../../src-engine/node/gpu/device';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { useEditor } from '../../../src-renderer/src/editor/store';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { emptyRun } from '../../../src-renderer/src/training/model';
 import { bindRunEvents, useRun } from '../../../src-renderer/src/training/store';
 import { setupEngine, twoMoonsGraph } from '../session/fixtures';
-import { testGpu } from './device';
+import { testGpu, testGpuAcquirer } from './device';
 import { withoutGpuKernel } from './hide-kernel';
 
 beforeAll(async () => {
   await testGpu();
 });
 
-const acquireGpu = nodeGpuAcquirer();
+const acquireGpu = testGpuAcquirer();
 let cleanup: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanup.reverse()) c();

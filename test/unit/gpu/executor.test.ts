@@ -32,6 +32,7 @@ import { clipGradNorm, clipGradValue } from '../../../src-engine/core/optim';
 import { createOptimizer } from '../../../src-engine/core/optim';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
+import { bnCnn } from './graphs';
 import { withoutGpuKernel } from './hide-kernel';
 import { expectClose, expectStepLike, load, maxAbs, oneStepParity } from './parity';
 
@@ -239,28 +240,6 @@ function bnMlp(): GraphIR {
   };
 }
 
-/** BatchNorm on `[N, C, H, W]` after Conv2d: C = 3 over 7×5, then C = 4 over 6×4 without affine. */
-function bnCnn(): GraphIR {
-  return {
-    format: 'netwright.graph',
-    version: 2,
-    nodes: [
-      { id: 'x', op: 'Input', attrs: { shape: [2, 7, 5] }, inputs: [] },
-      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
-      { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 3, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['x'] },
-      { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['conv1'] },
-      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
-      { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [2, 2] }, inputs: ['a1'] },
-      { id: 'bn2', op: 'BatchNorm', attrs: { affine: false, eps: 1e-3, momentum: 0.3 }, inputs: ['conv2'] },
-      { id: 'a2', op: 'Tanh', attrs: {}, inputs: ['bn2'] },
-      { id: 'pool', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['a2'] },
-      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool'] },
-      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
-      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
-    ],
-    outputs: { logits: 'fc', loss: 'loss' },
-  };
-}
 
 describe('GPU executor vs the CPU executor', () => {
   it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL)', async () => {

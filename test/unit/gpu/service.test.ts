@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
-import { nodeGpuAcquirer } from '../../../src-engine/node/gpu/device';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from '../session/fixtures';
-import { testGpu } from './device';
+import { testGpu, testGpuAcquirer } from './device';
 import { withoutGpuKernel } from './hide-kernel';
 
 beforeAll(async () => {
@@ -27,7 +26,7 @@ afterEach(() => {
   cleanup = [];
 });
 
-const acquireGpu = nodeGpuAcquirer();
+const acquireGpu = testGpuAcquirer();
 
 function engine(withGpu = true) {
   const e = setupEngine(withGpu ? { acquireGpu } : {});

@@ -118,10 +118,11 @@ describe("the file channel's answers are checked too", () => {
     expect(checkFileResult('readRecovery', null)).toBeNull();
   });
 
-  it('the sandboxed preload loads nothing but electron and the zod-free bridge (it cannot require packages)', () => {
+  it('the sandboxed preloads (the app window’s, the GPU window’s) load nothing but electron and the zod-free bridge (they cannot require packages)', () => {
     const imports = (file: string) =>
       [...readFileSync(path.join(__dirname, '../../..', file), 'utf8').matchAll(/^import (type )?.*from '([^']+)';$/gm)].filter((m) => !m[1]).map((m) => m[2]);
     expect(imports('src-main/electron/preload.ts')).toEqual(['electron', '../../src-contracts/host']);
+    expect(imports('src-main/electron/gpu-preload.ts')).toEqual(['electron', '../../src-contracts/host']);
     expect(imports('src-contracts/host.ts')).toEqual([]);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * The engine training on **Chromium's WebGPU** across the GPU wire — Electron's path (the engine
+ * in a utility process, the device in the hidden GPU window's worker) with everything but Electron
+ * itself: the GPU page as built for the app (`src-renderer/gpu.html` and its worker), in a real
+ * headless Chromium whose WebGPU runs on SwiftShader here, driven by the engine's remote acquirer.
+ *
+ * - The handshake names Chromium's adapter (a fallback one here).
+ * - One training step of an MLP and of a CNN with BatchNorm matches the CPU executor within the
+ *   bounds of parity.ts (the kernels run in Chromium's Dawn, not npm `webgpu`'s).
+ * - A whole run over the protocol: `train.start` with the GPU forced trains two moons to the end
+ *   on the GPU window's device, names it, and sends probe frames.
+ * - Losses: `device.destroy()` in Chromium, a second connection (an engine restarted) replacing
+ *   the first, and the page going away, each a lost device with a reason.
+ *
+ * Needs Chromium (`.ci/run` installs it); without it the test fails and says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GpuContext } from '../../../src-engine/core/gpu/context';
+import { remoteGpuAcquirer } from '../../../src-engine/node/gpu/remote';
+import { openRemoteGpu } from '../../../src-engine/protocol/gpu-client';
+import { setupEngine, twoMoonsGraph } from '../session/fixtures';
+import { openChromiumGpu, type ChromiumGpu } from './chromium-gpu';
+import { bnCnn } from './graphs';
+import { oneStepParity } from './parity';
+
+let chrome: ChromiumGpu;
+beforeAll(async () => {
+  chrome = await openChromiumGpu();
+}, 120_000);
+afterAll(async () => chrome?.close());
+
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
+}
+
+
+describe('the GPU window’s page in Chromium, across the GPU wire', () => {
+  let ctx: GpuContext;
+  it('opens a device on Chromium’s adapter', async () => {
+    const r = await openRemoteGpu(await chrome.connect());
+    expect(r.adapter).toMatchObject({ vendor: 'google', architecture: 'swiftshader', isFallback: true });
+    expect(r.device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 << 20);
+    ctx = new GpuContext(r.device, r.adapter);
+  }, 60_000);
+
+  it('one training step of an MLP and of a BatchNorm CNN gives the CPU executor’s loss, activations and gradients', async () => {
+    const mlp = twoMoonsGraph();
+    const xy = values(16 * 2, 1);
+    const label = Float32Array.from({ length: 16 }, (_, i) => i % 2);
+    await oneStepParity(ctx, mlp, 16, { xy, label });
+    await oneStepParity(ctx, bnCnn(), 5, { x: values(5 * 2 * 7 * 5, 2), label: Float32Array.from([0, 4, 1, 3, 2]) });
+  }, 120_000);
+
+  it('device.destroy() in Chromium is a lost device with its reason', async () => {
+    ctx.device.destroy();
+    expect((await ctx.device.lost).reason).toBe('destroyed');
+    await expect(ctx.read(ctx.createTensor(4))).rejects.toMatchObject({ code: 'E_GPU_LOST' });
+  }, 30_000);
+
+  it('train.start with the GPU forced trains two moons to the end on the GPU window’s device, with probe frames', async () => {
+    const { client, waitFor, events, service } = setupEngine({ acquireGpu: remoteGpuAcquirer(() => chrome.connect()) });
+    try {
+      const started = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 2 }), overrides: { limit: 64 }, backend: 'gpu' });
+      expect(started.backend).toMatch(/^WebGPU · google swiftshader.* · fallback$/);
+      const done = await waitFor('train.done', (d) => d.runId === started.runId, 120_000);
+      expect(done.reason).toBe('completed');
+      expect(done.epochs).toBe(2);
+      expect(Number.isFinite(done.test?.loss)).toBe(true);
+      expect((events['probe.frame'] ?? []).filter((f) => f.runId === started.runId).length).toBeGreaterThan(0);
+    } finally {
+      service.dispose();
+    }
+  }, 180_000);
+
+  it('a second connection (an engine restarted) ends the first one’s device; the page going away ends the rest', async () => {
+    const first = await openRemoteGpu(await chrome.connect());
+    const second = await openRemoteGpu(await chrome.connect());
+    expect((await first.device.lost).message).toMatch(/GPU connection was closed/);
+    const ctx2 = new GpuContext(second.device, second.adapter);
+    const t = ctx2.createTensor(8);
+    ctx2.write(t, Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect([...(await ctx2.read(t))]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await chrome.page.close();
+    expect((await second.device.lost).message).toMatch(/GPU process went away/);
+  }, 60_000);
+});
