@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'gpu-wire',
-          include: ['gemm', 'executor', 'executor-ops', 'probes', 'service', 'train-loop'].map((f) => `test/unit/gpu/${f}.test.ts`),
+          include: ['gemm', 'executor', 'executor-ops', 'probes', 'service', 'train-loop', 'device-lost'].map((f) => `test/unit/gpu/${f}.test.ts`),
           env: { NETWRIGHT_GPU_TEST_WIRE: '1' },
         },
       },

@@ -434,6 +434,19 @@ export class EngineService {
         ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
         ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
         ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
+        // A lost GPU: the run pauses, rolled back to its last snapshot, and goes on on the CPU (docs/webgpu-backend.md, "A lost device").
+        ...(gpu
+          ? {
+              deviceLost: {
+                compile: compileGraph,
+                description: backend.description,
+                onSwitch: () => {
+                  gpu.dispose();
+                  if (this.run?.session === session) this.run = { ...this.run, gpu: null, info: { ...this.run.info, backend: backend.description } };
+                },
+              },
+            }
+          : {}),
       });
       if (pace) session.loop.control.setPace(pace);
     } catch (e) {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { metricsBySplit } from '../core/metrics/by-split';
 import { join } from 'node:path';
 import { frameRecord, readRecords } from '../app/runs/records';
-import { recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
+import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
 import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
@@ -90,7 +90,7 @@ export class RunStore {
     return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
   }
 
-  /** A run with its graph and every intact record. */
+  /** A run with its graph and every intact record (as they stand after the run's rewinds: `afterRewinds`). */
   open(id: string): OpenedRun {
     const meta = this.readMeta(id);
     if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
@@ -117,7 +117,7 @@ export class RunStore {
       );
     }
     if (bad) notes.push(`${bad} records could not be read and were skipped.`);
-    return { meta, graph, records, ...(notes.length ? { note: notes.join(' ') } : {}) };
+    return { meta, graph, records: afterRewinds(records), ...(notes.length ? { note: notes.join(' ') } : {}) };
   }
 
   /** Rename a run or change its notes. */

@@ -796,6 +796,21 @@ export const EngineEvents = {
     test: MetricValuesSchema.optional(),
   }),
   'train.error': z.object({ runId: RunId, code: z.string(), message: z.string(), epoch: z.number().int().optional(), step: z.number().int().optional() }),
+  /**
+   * The run's GPU was lost (a driver reset, a crashed GPU window): the run paused, rolled back to
+   * its last snapshot (`resumeStep`, with `resumeEpoch` epochs complete), and goes on on the CPU
+   * (`backend`) when resumed. Points after `resumeStep` (and epochs after `resumeEpoch`) are
+   * trained again: a chart drops them.
+   */
+  'train.deviceLost': z.object({
+    runId: RunId,
+    step: z.number().int().nonnegative(),
+    epoch: z.number().int().nonnegative(),
+    resumeStep: z.number().int().nonnegative(),
+    resumeEpoch: z.number().int().nonnegative(),
+    backend: z.string().max(500),
+    message: z.string().max(4000),
+  }),
   /** The run paused on a NaN/Inf: where it first appeared, and the state it rolled back to. */
   'train.diverged': z.object({
     runId: RunId,

@@ -40,6 +40,29 @@ export function recordMetrics(m: Partial<Record<'train' | 'val' | 'test', Metric
   return out;
 }
 
+/**
+ * A run's records as they stand after its rewinds. A `rewind` event (`{ step, epoch }`: a run that
+ * lost its GPU went back to its snapshot of that step, with that many epochs complete) supersedes
+ * the records before it of later steps and epochs, which the run trains again: what remains has
+ * one step record per step, in order, and frames in step order.
+ */
+export function afterRewinds(records: readonly RunRecord[]): RunRecord[] {
+  const out: RunRecord[] = [];
+  for (const r of records) {
+    if (r.kind === 'event' && r.event === 'rewind') {
+      const d = r.data as { step?: unknown; epoch?: unknown } | null;
+      const step = typeof d?.step === 'number' ? d.step : Infinity;
+      const epoch = typeof d?.epoch === 'number' ? d.epoch : Infinity;
+      for (let i = out.length - 1; i >= 0; i--) {
+        const o = out[i];
+        if (((o.kind === 'step' || o.kind === 'frame') && o.step > step) || (o.kind === 'epoch' && o.epoch > epoch)) out.splice(i, 1);
+      }
+    }
+    out.push(r);
+  }
+  return out;
+}
+
 /** JSON for a record: typed arrays (probe frames) as plain arrays. */
 export function recordReplacer(_key: string, value: unknown): unknown {
   return ArrayBuffer.isView(value) && !(value instanceof DataView) ? Array.from(value as unknown as ArrayLike<number>) : value;

@@ -4,7 +4,7 @@ import { applyNormalization, featureSize, type PreparedData } from '../../core/d
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
 import { getOp } from '../../core/ops/registry';
-import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, compact, compactOrNull, rowProbabilities } from '../probes';
+import { DEFAULT_PROBE_OPTIONS, ProbeSuite, allFinite, type ProbeSuiteOptions, compact, compactOrNull, rowProbabilities } from '../probes';
 import type { EngineEvent, EventData, ProbeFrame, ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import { DEFAULT_PROBE_HZ, MAX_STEP_LOSSES } from '../../protocol/messages';
 import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
@@ -46,6 +46,18 @@ export interface TrainingSessionOptions {
   yieldEveryMs?: number;
   /** Minimum ms between progress events (default 200). */
   progressEveryMs?: number;
+  /**
+   * Where a run on a device (the GPU) goes on when that device is lost (`E_GPU_LOST`): the CPU's
+   * compile function and its name. The run then pauses, rolled back to its last snapshot, on the
+   * CPU, and `resume` trains on there (docs/webgpu-backend.md, "A lost device"). `onSwitch` is
+   * called once it has (the caller lets go of the device). Absent: the run fails with E_GPU_LOST.
+   */
+  deviceLost?: { compile: TrainingSessionOptions['compile']; description: string; onSwitch?(): void };
+  /**
+   * Rollback snapshots between epoch ends: at most every `everyMs` (default 1000), and on a device
+   * at most `budget` of the time reading them back (default 0.02). Epoch ends always snapshot.
+   */
+  snapshots?: { everyMs?: number; budget?: number };
 }
 
 /** Write the run store's last/best checkpoints at epoch ends at most this often (ms); always at the end. */
@@ -53,6 +65,12 @@ const CHECKPOINT_EVERY_MS = 2000;
 
 /** Take a rollback snapshot at most this often (ms), and only while the loss is healthy. */
 const SNAPSHOT_EVERY_MS = 1000;
+/**
+ * On a device, a snapshot reads the weights and optimizer state back (`DeviceStep.sync`): at most
+ * this share of the training time goes to it, so a model whose state takes long to read back is
+ * snapshotted less often than every SNAPSHOT_EVERY_MS.
+ */
+const SNAPSHOT_BUDGET = 0.02;
 /** Most probe frames a second of a paced run (`RunControl.setPace`): every step up to this pace. */
 export const PACED_PROBE_HZ = 10;
 
@@ -72,8 +90,10 @@ export const PACED_PROBE_HZ = 10;
  * retried; the step counter keeps counting.
  */
 export class TrainingSession {
-  readonly loop: TrainingLoop;
-  readonly probes: ProbeSuite | null;
+  private current: TrainingLoop;
+  private probeSuite: ProbeSuite | null;
+  /** The probe settings the suite was made with (a suite is made again for the CPU plan after a lost device). */
+  private readonly probeSettings: ProbeSuiteOptions | null;
   private readonly mailbox: LatestWinsMailbox<ProbeFrame>;
   private started = false;
   private forceProbe = false;
@@ -91,6 +111,10 @@ export class TrainingSession {
   private ema = NaN;
   private bestEma = Infinity;
   private lastSnapshot = performance.now();
+  /** Ms between snapshots: `snapshots.everyMs`, or longer where a device snapshot costs more than its budget. */
+  private snapshotEveryMs: number;
+  /** Training time of the loops before the current one (a run that lost its device and went on on the CPU). */
+  private earlierSeconds = 0;
   private readonly createdAt = performance.now();
   /** The run was held (diverged) when it ended. */
   private heldAtEnd = false;
@@ -112,18 +136,35 @@ export class TrainingSession {
     const o = options.overrides ?? {};
     const t = graph.training;
     const classification = data.target === 'label' && data.train.task === 'classification';
-    this.loop = new TrainingLoop(graph, data, backend, {
-      compile: options.compile as CompileFn,
+    this.current = this.createLoop(graph, options.compile, {
+      // The Samples tab shows accuracy and a confusion matrix for every classifier.
+      metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,
+      ...(o.lr !== undefined ? { optimizer: { ...t.optimizer, lr: o.lr } } : {}),
+      ...stripUndefined({ epochs: o.epochs, batchSize: o.batchSize, seed: o.seed }),
+    }, options.resumeFrom);
+    const p = options.probes === false ? null : { ...DEFAULT_PROBE_OPTIONS, ...stripUndefined(options.probes ?? {}) };
+    this.probeSettings = p;
+    this.probeSuite = p ? new ProbeSuite(this.graph, this.plan, data, this.binding, p, this.config.seed) : null;
+    const po = options.probes || {};
+    this.probeOptions = { maxHz: po.maxHz ?? DEFAULT_PROBE_HZ, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
+    this.mailbox = new LatestWinsMailbox((f) => options.emit('probe.frame', f));
+    this.snapshotEveryMs = options.snapshots?.everyMs ?? SNAPSHOT_EVERY_MS;
+    this.good = this.loop.capture();
+  }
+
+  /**
+   * The loop of this run's hooks and control: the one the run started with, or, after its device
+   * was lost, the one that goes on on the CPU.
+   */
+  private createLoop(graph: GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
+    const options = this.options;
+    return new TrainingLoop(graph, this.data, this.backend, {
+      compile: compile as CompileFn,
       // A run the user stops still gets test figures (of the weights at the stop).
       testWhenStopped: true,
-      overrides: {
-        // The Samples tab shows accuracy and a confusion matrix for every classifier.
-        metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,
-        ...(o.lr !== undefined ? { optimizer: { ...t.optimizer, lr: o.lr } } : {}),
-        ...stripUndefined({ epochs: o.epochs, batchSize: o.batchSize, seed: o.seed }),
-      },
+      overrides,
       ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
-      ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
+      ...(resumeFrom ? { resumeFrom } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
       hooks: {
@@ -142,12 +183,16 @@ export class TrainingSession {
         onRestore: () => this.loop.restore(this.good),
       },
     });
-    const p = options.probes === false ? null : { ...DEFAULT_PROBE_OPTIONS, ...stripUndefined(options.probes ?? {}) };
-    this.probes = p ? new ProbeSuite(this.graph, this.plan, data, this.binding, p, this.config.seed) : null;
-    const po = options.probes || {};
-    this.probeOptions = { maxHz: po.maxHz ?? DEFAULT_PROBE_HZ, budget: po.budget ?? 0.02, ...(po.everySteps !== undefined ? { everySteps: po.everySteps } : {}) };
-    this.mailbox = new LatestWinsMailbox((f) => options.emit('probe.frame', f));
-    this.good = this.loop.capture();
+  }
+
+  /** The run's training loop (see {@link createLoop}). */
+  get loop(): TrainingLoop {
+    return this.current;
+  }
+
+  /** The run's probes (null: headless). */
+  get probes(): ProbeSuite | null {
+    return this.probeSuite;
   }
 
   get config(): TrainingConfig {
@@ -258,13 +303,25 @@ export class TrainingSession {
     if (this.started) return;
     this.started = true;
     try {
-      const r = await this.loop.run();
+      let r: Awaited<ReturnType<TrainingLoop['run']>>;
+      for (;;) {
+        const started = performance.now();
+        try {
+          r = await this.loop.run();
+          break;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'E_GPU_LOST' || !this.options.deviceLost || !this.loop.plan.device) throw e;
+          this.earlierSeconds += (performance.now() - started - this.loop.control.pausedMs) / 1000;
+          this.continueOnHost(e as Error);
+        }
+      }
+      const seconds = r.seconds + this.earlierSeconds;
       this.options.emit('train.done', {
         runId: this.runId,
         reason: r.reason,
         epochs: r.epochs,
         steps: r.steps,
-        seconds: compact(r.seconds),
+        seconds: compact(seconds),
         evaluatedEpoch: r.evaluatedEpoch,
         ...(r.train ? { train: sanitize(r.train) } : {}),
         ...(r.val ? { val: sanitize(r.val) } : {}),
@@ -284,19 +341,55 @@ export class TrainingSession {
       this.record?.finish(r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done', {
         steps: r.steps,
         epochs: r.epochs,
-        seconds: r.seconds,
+        seconds,
         metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }),
       });
       this.loop.control.finish('done');
     } catch (e) {
       const err = e as Error & { code?: string };
-      // A lost GPU: the weights on it are gone, the stored checkpoints are not (docs/webgpu-backend.md, "A lost device").
-      const message = err.code === 'E_GPU_LOST' ? `${err.message} The run stopped at step ${this.loop.step}; its stored checkpoint is intact: Continue on the CPU trains on from it.` : err.message;
+      const message = err.message;
       this.options.emit('train.error', { runId: this.runId, code: err.code ?? 'TRAIN_INTERNAL', message, epoch: this.loop.epoch, step: this.loop.step });
       this.record?.append({ kind: 'event', t: this.elapsed(), event: 'error', data: { code: err.code ?? 'TRAIN_INTERNAL', message } });
       this.record?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
       this.loop.control.finish('failed');
     }
+  }
+
+  /**
+   * The run's device was lost: its weights there are gone. Go on on the CPU from the last
+   * snapshot (taken at most a few seconds before, see `snapshotDevice`): a loop on the CPU plan
+   * resumes from it, paused, so the user sees what happened and chooses to go on (Resume) or stop.
+   * The steps after the snapshot are trained again; the run store records a rewind to it, so the
+   * stored curves keep one value per step.
+   */
+  private continueOnHost(err: Error): void {
+    const fallback = this.options.deviceLost!;
+    const old = this.loop;
+    const lostAt = old.step;
+    const epoch = old.epoch;
+    const ck = this.good;
+    // The first snapshot is taken before any step: no epoch to resume in, so the same initial weights start afresh.
+    const loop = this.createLoop(old.graph, fallback.compile, {}, ck.step > 0 ? ck : undefined);
+    if (ck.step === 0) loop.warmStart({ ...ck.params, ...ck.buffers });
+    loop.control.setPace(old.control.pace);
+    this.current = loop;
+    this.probeSuite = this.probeSettings ? new ProbeSuite(this.graph, this.plan, this.data, this.binding, this.probeSettings, this.config.seed) : null;
+    this.deviceCapture = null;
+    this.probeNow = false;
+    this.forceProbe = true;
+    this.snapshotEveryMs = this.options.snapshots?.everyMs ?? SNAPSHOT_EVERY_MS;
+    this.lastSnapshot = performance.now();
+    fallback.onSwitch?.();
+    // Epochs whose end the snapshot had passed (its validation and checkpoint are kept).
+    const epochsDone = ck.batch === undefined ? ck.epoch : ck.epoch - 1;
+    const again = lostAt - ck.step;
+    const message =
+      `${err.message} The run paused at step ${lostAt}. Resume continues on the CPU (${fallback.description}) from step ${ck.step}, ` +
+      `the last snapshot${again > 0 ? ` (step${again > 1 ? `s ${ck.step + 1}–${lostAt} are` : ` ${lostAt} is`} trained again)` : ''}.`;
+    this.record?.append({ kind: 'event', t: this.elapsed(), event: 'device-lost', data: { step: lostAt, epoch, backend: fallback.description, message } });
+    this.record?.append({ kind: 'event', t: this.elapsed(), event: 'rewind', data: { step: ck.step, epoch: epochsDone } });
+    this.options.emit('train.deviceLost', { runId: this.runId, step: lostAt, epoch, resumeStep: ck.step, resumeEpoch: epochsDone, backend: fallback.description, message });
+    loop.control.pause();
   }
 
   private storeBestOnly(): void {
@@ -346,18 +439,38 @@ export class TrainingSession {
     this.ema = Number.isNaN(this.ema) ? loss : 0.9 * this.ema + 0.1 * loss;
     const now = performance.now();
     if (this.ema < this.bestEma) this.bestEma = this.ema;
-    if (now - this.lastSnapshot >= SNAPSHOT_EVERY_MS && this.ema <= this.bestEma * 1.5 + 1e-12 && gradientsFinite(ctx.graph)) {
+    const device = ctx.graph.device;
+    let snapshot: Promise<void> | null = null;
+    if (now - this.lastSnapshot >= this.snapshotEveryMs && this.ema <= this.bestEma * 1.5 + 1e-12) {
       // Finite gradients of an applied step mean finite weights: a safe point to roll back to.
-      this.loop.capture({}, this.good);
-      this.lastSnapshot = now;
+      if (!device && gradientsFinite(ctx.graph)) {
+        this.loop.capture({}, this.good);
+        this.lastSnapshot = now;
+      } else if (device) snapshot = this.snapshotDevice();
     }
-    if (!this.probeNow) return;
+    if (!this.probeNow) return snapshot ?? undefined;
     if (this.deviceCapture) {
       const { readbackMs = 0, figures } = this.deviceCapture;
       this.deviceCapture = null;
-      return this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, loss, readbackMs, figures);
+      const frame = () => this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, loss, readbackMs, figures);
+      return snapshot ? snapshot.then(frame) : frame();
     }
     this.captureFrame(ctx.graph as CompiledGraph, ctx.epoch, loss);
+    return snapshot ?? undefined;
+  }
+
+  /**
+   * A device run's rollback snapshot: its weights and optimizer state read back into the host's
+   * (what a lost device resumes on the CPU from, and a divergence rolls back to), kept only when
+   * every weight is finite. Spaced so that reading back takes at most SNAPSHOT_BUDGET of the time.
+   */
+  private async snapshotDevice(): Promise<void> {
+    const t0 = performance.now();
+    await this.loop.sync();
+    const now = performance.now();
+    this.lastSnapshot = now;
+    this.snapshotEveryMs = Math.max(this.options.snapshots?.everyMs ?? SNAPSHOT_EVERY_MS, (now - t0) / (this.options.snapshots?.budget ?? SNAPSHOT_BUDGET));
+    if (this.plan.params.every((p) => allFinite(p.value.data))) this.loop.capture({}, this.good);
   }
 
   private progress(p: LoopProgress): void {

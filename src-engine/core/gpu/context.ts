@@ -43,8 +43,9 @@ export type GpuErrorCode =
   /** The device reported a validation or out-of-memory error. */
   | 'E_GPU_DEVICE'
   /**
-   * The device was lost (driver reset, GPU removed, `destroy`): nothing on it can be read any
-   * more. A run stops; its last checkpoint continues on the CPU (docs/webgpu-backend.md).
+   * The device was lost (driver reset, GPU removed, a crashed GPU window, `destroy`): nothing on
+   * it can be read any more. A run pauses, rolled back to its last snapshot, and continues on the
+   * CPU when resumed (docs/webgpu-backend.md, "A lost device").
    */
   | 'E_GPU_LOST'
   /** The graph has an op (or an optimizer) with no GPU kernel; the message names them. */

@@ -92,13 +92,18 @@ export interface TrainingLoopOptions {
   /** Keep a checkpoint of every epoch's end, and the best one (default true). */
   checkpoints?: boolean;
   /**
-   * Continue from an epoch-end checkpoint of the same graph (a crashed or stopped run, or more
-   * epochs of a finished one): its weights, buffers, optimizer and schedule state are restored,
-   * the step count goes on from `ck.step`, and training starts at epoch `ck.epoch + 1`. The
-   * shuffle order is replayed for the epochs done, so without dropout or data augmentation the
-   * weights follow the uninterrupted run bit for bit (test/unit/engine/train/resume.test.ts).
-   * Not restored: dropout's random stream, the augmentation stream, early-stopping patience and
-   * the best-so-far value (both start afresh). Throws `E_RUN_CHECKPOINT_MISMATCH` when the
+   * Continue from a checkpoint of the same graph (a crashed or stopped run, more epochs of a
+   * finished one, or a GPU run's snapshot after its device was lost): its weights, buffers,
+   * optimizer and schedule state are restored, the step count goes on from `ck.step`, and
+   * training starts at epoch `ck.epoch + 1` — or, from a checkpoint within an epoch (`ck.batch`),
+   * at batch `ck.batch` of epoch `ck.epoch`. The shuffle order is replayed for the epochs done, so
+   * without dropout or data augmentation the weights follow the uninterrupted run bit for bit
+   * (test/unit/engine/train/resume.test.ts). Not restored: dropout's random stream, the
+   * augmentation stream, early-stopping patience and the best-so-far value (both start afresh),
+   * and, within an epoch, the training metrics of its batches before `ck.batch` (that epoch's
+   * train figures cover the batches after it). A checkpoint taken after an epoch's last batch but
+   * before its end has `batch` equal to the epoch's batches: the resumed run ends that epoch
+   * (validation, the per-epoch schedule step) before the next. Throws `E_RUN_CHECKPOINT_MISMATCH` when the
    * checkpoint does not fit the graph.
    */
   resumeFrom?: Checkpoint;
@@ -164,6 +169,10 @@ export class TrainingLoop {
   private lastCheckpoint: Checkpoint | null = null;
   private steps = 0;
   private epochNow = 0;
+  /** Batches of the epoch in progress trained so far (what a checkpoint within an epoch records). */
+  private batchesDone = 0;
+  /** Between an epoch's start and its per-epoch schedule step: a checkpoint now is one within the epoch. */
+  private epochOpen = false;
   private readonly hooks: LoopHooks;
 
   constructor(
@@ -194,6 +203,11 @@ export class TrainingLoop {
       this.reportedFrom.push(fresh);
     }
     this.control.setLrBase(() => this.groups[0].schedule.lr);
+    // Where a resumed run stands before it starts (its state events say so).
+    if (options.resumeFrom) {
+      this.steps = options.resumeFrom.step;
+      this.epochNow = options.resumeFrom.epoch;
+    }
   }
 
   /** Optimizer steps applied so far. */
@@ -284,12 +298,16 @@ export class TrainingLoop {
     };
 
     let firstEpoch = 1;
+    let firstBatch = 0;
     const resume = this.options.resumeFrom;
     if (resume) {
       this.restore(resume);
       this.steps = resume.step;
-      firstEpoch = resume.epoch + 1;
-      epochsRun = resume.epoch;
+      // Within an epoch: its remaining batches, then its end (validation, schedule, checkpoint).
+      const within = resume.batch !== undefined;
+      firstEpoch = within ? resume.epoch : resume.epoch + 1;
+      firstBatch = resume.batch ?? 0;
+      epochsRun = firstEpoch - 1;
       // The shuffle stream is a pure function of the seed: replay the epochs already trained.
       if (this.options.shuffle ?? true) for (let e = 1; e < firstEpoch; e++) shuffleRng.shuffle(order);
     }
@@ -302,7 +320,10 @@ export class TrainingLoop {
       trainMetrics.reset();
       let lossSum = 0;
       let lossCount = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      const from = epoch === firstEpoch ? firstBatch : 0;
+      this.batchesDone = from;
+      this.epochOpen = true;
+      for (let s = from; s < stepsPerEpoch; s++) {
         if (this.steps >= maxSteps) break outer;
         if (!(await control.gate())) {
           reason = 'stopped';
@@ -372,6 +393,7 @@ export class TrainingLoop {
           continue;
         }
         this.steps++;
+        this.batchesDone = s + 1;
         lossSum += loss;
         lossCount++;
         trainMetrics.add(count, loss, gb.output(this.binding.predictionNode).data, y);
@@ -409,12 +431,13 @@ export class TrainingLoop {
       }
       if (val) this.hooks.onEvaluation?.('val', val);
       for (const g of groups) if (!g.perStep) g.schedule.step(val?.loss ?? trainValues.loss);
+      this.epochOpen = false;
       const watched = pick(monitor.split === 'val' && val ? val : trainValues, monitor.name);
       const isBest = bestMetrics === null || (mode === 'min' ? watched < bestValue - (c.earlyStopping?.minDelta ?? 0) : watched > bestValue + (c.earlyStopping?.minDelta ?? 0));
       const stopNow = early ? early.update(watched).stop : false;
       lastMetrics = { train: trainValues, ...(val ? { val } : {}) };
       if (keepCheckpoints) {
-        await this.syncDevice();
+        await this.sync();
         this.lastCheckpoint = this.capture(lastMetrics);
       }
       if (isBest) {
@@ -464,7 +487,7 @@ export class TrainingLoop {
       test = (await this.evaluate(this.data.test, true)) ?? undefined;
       if (test) this.hooks.onEvaluation?.('test', test);
     }
-    await this.syncDevice();
+    await this.sync();
     return {
       reason,
       epochs: epochsRun,
@@ -526,6 +549,8 @@ export class TrainingLoop {
     };
     ck.epoch = this.epochNow;
     ck.step = this.steps;
+    if (this.epochOpen) ck.batch = this.batchesDone;
+    else delete ck.batch;
     ck.metrics = metrics;
     ck.optimizer = groupStates[0].optimizer;
     ck.schedule = groupStates[0].schedule;
@@ -542,6 +567,7 @@ export class TrainingLoop {
       throw new TrainError('E_RUN_CHECKPOINT_MISMATCH', `The checkpoint does not fit this network (${what}); resume needs the run's own design.`);
     };
     if (!Number.isInteger(ck.epoch) || ck.epoch < 1 || !Number.isInteger(ck.step) || ck.step < 0) misfit(`epoch ${ck.epoch}, step ${ck.step}`);
+    if (ck.batch !== undefined && !(Number.isInteger(ck.batch) && ck.batch >= 0 && ck.batch <= this.stepsPerEpoch)) misfit(`batch ${ck.batch} of an epoch of ${this.stepsPerEpoch}`);
     for (const [kind, list, stored] of [['parameter', this.plan.params, ck.params], ['buffer', this.plan.buffers, ck.buffers]] as const) {
       for (const t of list) {
         const key = `${t.nodeId}.${t.name}`;
@@ -567,8 +593,11 @@ export class TrainingLoop {
     g.device?.load(this.groups.map((q) => q.optimizer));
   }
 
-  /** A device plan's weights and optimizer state into the host's (`params`, the optimizer): before a checkpoint and at the end. */
-  private async syncDevice(): Promise<void> {
+  /**
+   * A device plan's weights and optimizer state into the host's (`params`, the optimizer): before
+   * a checkpoint, at the end, and for a session's rollback snapshot. Nothing to do on the CPU.
+   */
+  async sync(): Promise<void> {
     if (this.plan.device) await this.plan.device.sync(this.groups.map((q) => q.optimizer));
   }
 

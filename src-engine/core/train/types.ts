@@ -239,10 +239,16 @@ export interface ErrorEvent {
 
 export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent;
 
-/** Weights, buffers and optimizer state at the end of an epoch, held in memory. */
+/** Weights, buffers and optimizer state at the end of an epoch (or, with `batch`, within one), held in memory. */
 export interface Checkpoint {
   epoch: number;
   step: number;
+  /**
+   * Batches of `epoch` trained when it was taken, when fewer than the epoch has (a snapshot
+   * within the epoch: the divergence guard's, or a GPU run's); absent at an epoch's end. A run
+   * resumed from it trains on from batch `batch` of `epoch`.
+   */
+  batch?: number;
   /** Keyed `nodeId.name`. Copies, not views. */
   params: Record<string, Float32Array>;
   buffers: Record<string, Float32Array>;

@@ -18,6 +18,7 @@ export type Progress = EventData<'train.progress'>;
 export type EpochEvent = EventData<'train.epoch'>;
 export type DoneEvent = EventData<'train.done'>;
 export type DivergedEvent = EventData<'train.diverged'>;
+export type DeviceLostEvent = EventData<'train.deviceLost'>;
 
 /** One layer's output distribution at one frame: step and the 10th, 50th and 90th percentiles. */
 export type DistributionPoint = readonly [step: number, p10: number, p50: number, p90: number];
@@ -55,6 +56,8 @@ export interface RunView {
   lastEpoch?: EpochEvent;
   done?: DoneEvent;
   diverged?: DivergedEvent;
+  /** The run's GPU was lost: it paused, rolled back to a snapshot, and goes on on the CPU when resumed. */
+  deviceLost?: DeviceLostEvent;
   error?: { code: string; message: string };
   /** The newest probe frame (latest wins), and how many the run received. */
   frame?: ProbeFrame;
@@ -98,6 +101,7 @@ export const emptyRun: RunView = {
   lastEpoch: undefined,
   done: undefined,
   diverged: undefined,
+  deviceLost: undefined,
   error: undefined,
   frame: undefined,
   lastFrame: undefined,
@@ -242,6 +246,7 @@ export type RunAction =
   | { type: 'done'; data: DoneEvent }
   | { type: 'error'; data: EventData<'train.error'> }
   | { type: 'diverged'; data: DivergedEvent }
+  | { type: 'deviceLost'; data: DeviceLostEvent }
   | { type: 'state'; data: EventData<'train.state'> }
   | { type: 'frame'; data: ProbeFrame };
 
@@ -363,7 +368,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       if (s.phase === 'done' || s.phase === 'failed') return s;
       return { ...s, phase: a.state, ...(s.progress && a.step > s.progress.step ? { progress: { ...s.progress, step: a.step } } : {}) };
     case 'state':
-      return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined } : {}) };
+      return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined, deviceLost: undefined } : {}) };
     case 'progress': {
       const p = a.data;
       const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
@@ -395,6 +400,8 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...s, phase: 'failed', error: { code: a.data.code, message: a.data.message } };
     case 'diverged':
       return { ...s, phase: 'diverged', diverged: a.data };
+    case 'deviceLost':
+      return afterDeviceLost(s, a.data);
     case 'frame': {
       const f = a.data;
       const history: Record<string, readonly DistributionPoint[]> = { ...s.history };
@@ -407,6 +414,31 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history, ...gan };
     }
   }
+}
+
+/**
+ * The run lost its GPU and went back to its snapshot of step `resumeStep` (`resumeEpoch` epochs
+ * complete), on the CPU: the curves drop what comes after it (those steps are trained again), and
+ * the run header names the CPU.
+ */
+function afterDeviceLost(s: RunView, d: DeviceLostEvent): RunView {
+  const bySteps = <T extends readonly number[]>(ps: readonly T[]) => ps.filter((p) => p[0] <= d.resumeStep);
+  const byEpochs = (ps: readonly Point[]) => ps.filter(([x]) => x <= d.resumeEpoch);
+  return {
+    ...s,
+    deviceLost: d,
+    ...(s.info ? { info: { ...s.info, backend: d.backend } } : {}),
+    loss: bySteps(s.loss),
+    batchLoss: bySteps(s.batchLoss),
+    lr: bySteps(s.lr),
+    groupLoss: Object.fromEntries(Object.entries(s.groupLoss).map(([k, v]) => [k, bySteps(v)])),
+    dReal: bySteps(s.dReal),
+    dFake: bySteps(s.dFake),
+    history: Object.fromEntries(Object.entries(s.history).map(([k, v]) => [k, bySteps(v)])),
+    valLoss: byEpochs(s.valLoss),
+    trainMetric: byEpochs(s.trainMetric),
+    valMetric: byEpochs(s.valMetric),
+  };
 }
 
 /**

@@ -25,12 +25,6 @@ export interface RunStore extends RunView {
    * with the parent's curves up to the checkpoint, so the new run's curve continues them.
    */
   resume(storedRunId: string, moreEpochs?: number, backend?: ComputeChoice): Promise<void>;
-  /**
-   * After the GPU was lost mid-run (`E_GPU_LOST`): train on on the CPU from the run's stored
-   * checkpoint, or, when it was lost before the first epoch ended (no checkpoint), start the same
-   * design over on the CPU.
-   */
-  continueOnCpu(): Promise<void>;
   /** Pause, resume, stop or single-step the current run; `lr` changes the learning rate (resume/step). */
   control(action: 'pause' | 'resume' | 'stop' | 'step', lr?: number): Promise<void>;
   /** The speed (steps a second, 0: as fast as possible): kept for the next run and applied to the live one. */
@@ -90,13 +84,6 @@ export const useRun = create<RunStore>((set, get) => ({
       const e = err as { code?: string; message: string };
       get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
     }
-  },
-  async continueOnCpu() {
-    const { info, graph } = get();
-    if (!info?.storedRunId) return graph ? get().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: 'cpu' }) : undefined;
-    await get().resume(info.storedRunId, undefined, 'cpu');
-    // Lost before its first epoch ended: nothing was stored to go on from, so the design starts over.
-    if (get().error?.code === 'E_RUN_NO_CHECKPOINT' && graph) await get().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: 'cpu' });
   },
   async control(action, lr) {
     const { runId, phase } = get();
@@ -263,6 +250,7 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
     c.on('train.done', (data) => send({ type: 'done', data })),
     c.on('train.error', (data) => send({ type: 'error', data })),
     c.on('train.diverged', (data) => send({ type: 'diverged', data })),
+    c.on('train.deviceLost', (data) => send({ type: 'deviceLost', data })),
     c.on('train.state', (data) => send({ type: 'state', data })),
     c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
     c.on('sweep.progress', (data) => {

@@ -91,7 +91,7 @@ describe('train.start backend: auto | cpu | gpu', () => {
 });
 
 describe('a GPU lost mid-run', () => {
-  it('stops the run with E_GPU_LOST, keeps its stored checkpoint, continues on the CPU from it (train.resume backend cpu); the next GPU run gets a fresh device', async () => {
+  it('pauses the run in place, rolled back to its last snapshot on the CPU; Resume trains on there, and the store keeps one curve; the next GPU run gets a fresh device', async () => {
     const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-gpu-lost-')), { flushMs: 5 });
     const contexts: GpuContext[] = [];
     const { client, events, waitFor, service } = setupEngine({
@@ -105,33 +105,44 @@ describe('a GPU lost mid-run', () => {
     cleanup.push(() => service.dispose());
     const first = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 200 }), overrides: { limit: 100 }, backend: 'gpu' });
     expect(first.backend).toMatch(/^WebGPU/);
-    await waitFor('train.epoch', (e) => e.runId === first.runId && e.epoch >= 2, 60_000);
+    await waitFor('train.epoch', (e) => e.runId === first.runId && e.epoch >= 3, 60_000);
     // The simulated loss: what a driver reset or an unplugged GPU does to the device.
     contexts[0]!.device.destroy();
-    const err = await waitFor('train.error', (e) => e.runId === first.runId, 30_000);
-    expect(err.code).toBe('E_GPU_LOST');
-    expect(err.message).toMatch(/GPU device was lost.*Continue on the CPU/);
-    expect(events['train.done']!.filter((d) => d.runId === first.runId)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60));
-    const parent = store.open(first.storedRunId!);
-    expect(parent.meta.status).toBe('failed');
-    expect(parent.meta.settings.backend).toMatch(/^WebGPU/);
-    const ck = store.resumePoint(parent.meta.id).checkpoint;
-    expect(ck.epoch).toBeGreaterThanOrEqual(1); // epoch ends are stored at most every 2 s
+    const lost = await waitFor('train.deviceLost', (e) => e.runId === first.runId, 30_000);
+    expect(lost.message).toMatch(/GPU device was lost.*paused at step \d+\. Resume continues on the CPU \(.+\) from step \d+, the last snapshot/);
+    // A snapshot at least every epoch end (and about every second between): never further back than the last epoch.
+    expect(lost.resumeStep).toBeGreaterThan(0);
+    expect(lost.resumeStep).toBeLessThanOrEqual(lost.step);
+    expect(lost.resumeEpoch).toBeGreaterThanOrEqual(lost.epoch - 1);
+    expect(lost.backend).not.toMatch(/WebGPU/);
+    await waitFor('train.state', (s) => s.runId === first.runId && s.state === 'paused' && s.step === lost.resumeStep, 10_000);
+    expect(events['train.error'] ?? []).toEqual([]);
+    expect((await client.request('train.current', {})).run?.start.backend).toBe(lost.backend);
 
-    const resumed = await client.request('train.resume', { storedRunId: parent.meta.id, backend: 'cpu', probes: false });
-    expect(resumed.backend).toMatch(/^CPU|^test/);
-    await waitFor('train.progress', (p) => p.runId === resumed.runId && p.step > ck.step + 5, 20_000);
-    await client.request('train.control', { runId: resumed.runId, action: 'stop' });
-    await waitFor('train.state', (s) => s.runId === resumed.runId && s.state === 'done', 10_000);
+    // Paused: nothing trains until the user says so.
+    await new Promise((r) => setTimeout(r, 100));
+    const before = (events['train.progress'] ?? []).length;
+    expect((await client.request('train.control', { runId: first.runId, action: 'resume' })).state).toBe('running');
+    const next = await waitFor('train.progress', (p) => p.runId === first.runId && p.step > lost.resumeStep + 5, 20_000);
+    const after = (events['train.progress'] ?? []).slice(before);
+    expect(after[0]!.stepLosses!.steps[0]).toBe(lost.resumeStep + 1); // the steps after the snapshot, trained again
+    expect(next.state).toBe('running');
+    await client.request('train.control', { runId: first.runId, action: 'stop' });
+    await waitFor('train.done', (d) => d.runId === first.runId, 20_000);
     await new Promise((r) => setTimeout(r, 60));
-    const child = store.open(resumed.storedRunId!);
-    expect(child.meta.resumedFrom).toEqual({ runId: parent.meta.id, step: ck.step, epoch: ck.epoch });
-    expect(child.meta.settings.backend).not.toMatch(/WebGPU/);
-    expect(child.records.find((r) => r.kind === 'step')).toMatchObject({ step: ck.step + 1 });
+
+    const run = store.open(first.storedRunId!);
+    expect(run.meta.status).toBe('stopped');
+    const steps = run.records.filter((r) => r.kind === 'step').map((r) => (r as { step: number }).step);
+    expect(steps.length).toBeGreaterThan(lost.resumeStep + 5);
+    expect(steps.every((st, i) => st === i + 1), 'one record per step, in order, after the rewind').toBe(true);
+    const epochs = run.records.filter((r) => r.kind === 'epoch').map((r) => (r as { epoch: number }).epoch);
+    expect(epochs.every((e, i) => e === i + 1)).toBe(true);
+    expect(run.records.find((r) => r.kind === 'event' && r.event === 'device-lost')).toMatchObject({ data: { step: lost.step, backend: lost.backend } });
 
     // The engine asks for a new device after a loss rather than failing every later GPU run.
     const again = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 1 }), overrides: { limit: 100 }, backend: 'gpu' });
+    expect(again.backend).toMatch(/^WebGPU/);
     expect((await waitFor('train.done', (d) => d.runId === again.runId, 60_000)).reason).toBe('completed');
     expect(contexts[1]!.device).not.toBe(contexts[0]!.device);
   }, 120_000);

@@ -80,6 +80,30 @@ describe('RunStore', () => {
     expect(() => store.open('../../etc')).toThrow(/no stored run/);
   });
 
+  it('a rewind (a run that lost its GPU went back to its snapshot) supersedes the later steps, epochs and frames before it', () => {
+    const store = new RunStore(fresh());
+    const w = store.create({ graph, settings });
+    const step = (i: number, loss: number) => w.append({ kind: 'step', step: i, epoch: Math.ceil(i / 3), loss, lr: 0.01, t: i });
+    for (let i = 1; i <= 7; i++) step(i, 10 + i);
+    w.append({ kind: 'epoch', epoch: 1, step: 3, t: 3, metrics: {} });
+    w.append({ kind: 'epoch', epoch: 2, step: 6, t: 6, metrics: {} });
+    w.append({ kind: 'frame', step: 2, t: 2, frame: { a: 1 } });
+    w.append({ kind: 'frame', step: 6, t: 6, frame: { a: 2 } });
+    // Lost at step 7, back to the snapshot of step 4 (one epoch complete): steps 5–7 and epoch 2 come again.
+    w.append({ kind: 'event', t: 8, event: 'device-lost', data: { step: 7 } });
+    w.append({ kind: 'event', t: 8, event: 'rewind', data: { step: 4, epoch: 1 } });
+    for (let i = 5; i <= 8; i++) step(i, 20 + i);
+    w.append({ kind: 'epoch', epoch: 2, step: 6, t: 9, metrics: { again: {} } });
+    w.finish('done');
+    const records = store.open(w.id).records;
+    const steps = records.filter((r) => r.kind === 'step') as { step: number; loss: number }[];
+    expect(steps.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(steps.map((r) => r.loss)).toEqual([11, 12, 13, 14, 25, 26, 27, 28]);
+    expect(records.filter((r) => r.kind === 'epoch').map((r) => (r as { metrics: object }).metrics)).toEqual([{}, { again: {} }]);
+    expect(records.filter((r) => r.kind === 'frame').map((r) => r.step)).toEqual([2]);
+    expect(records.filter((r) => r.kind === 'event').map((r) => (r as { event: string }).event)).toEqual(['device-lost', 'rewind']);
+  });
+
   it('a run whose writer died is listed as crashed, and a torn log opens with its intact prefix and a note', () => {
     const dir = fresh();
     const store = new RunStore(dir, { isAlive: () => false });

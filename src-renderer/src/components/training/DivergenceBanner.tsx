@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useEditor } from '../../editor/store';
-import type { DivergedEvent } from '../../training/model';
+import type { DeviceLostEvent, DivergedEvent } from '../../training/model';
 import { useRun } from '../../training/store';
 
 /**
@@ -37,6 +37,32 @@ function DivergenceReport({ d }: { d: DivergedEvent }) {
           Resume from step {d.restoredStep}
         </button>
         <button type="button" data-testid="diverged-stop" onClick={() => void useRun.getState().control('stop')}>
+          Stop
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Shown when the run's GPU was lost (a driver reset, a crashed GPU window): the run paused, rolled
+ * back to its last snapshot, and Resume goes on on the CPU from there.
+ */
+export function DeviceLostBanner() {
+  const d = useRun((s) => (s.phase === 'paused' ? s.deviceLost : undefined));
+  return d ? <DeviceLostReport d={d} /> : null;
+}
+
+function DeviceLostReport({ d }: { d: DeviceLostEvent }) {
+  return (
+    <div className="diverged-banner" role="alert" data-testid="device-lost-banner" data-step={d.step} data-resume-step={d.resumeStep}>
+      <div className="diverged-banner__title">The GPU was lost at step {d.step}</div>
+      <div className="diverged-banner__message">{d.message}</div>
+      <div className="diverged-banner__actions">
+        <button type="button" className="primary" data-testid="device-lost-resume" onClick={() => void useRun.getState().control('resume')} title={`Train on with ${d.backend}`}>
+          Resume on the CPU from step {d.resumeStep}
+        </button>
+        <button type="button" data-testid="device-lost-stop" onClick={() => void useRun.getState().control('stop')}>
           Stop
         </button>
       </div>

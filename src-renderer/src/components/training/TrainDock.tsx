@@ -1,7 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { DesignBanner } from './DesignBanner';
 import { Timeline } from './Timeline';
-import { DivergenceBanner } from './DivergenceBanner';
+import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
 import { useRun, useTrainUi, type TrainTab } from '../../training/store';
@@ -100,6 +100,7 @@ export function TrainDock() {
             {tab === 'runs' ? null : <TrainPanel />}
             <div className="train-dock__main">
               <DivergenceBanner />
+              <DeviceLostBanner />
               <DesignBanner />
               {tab === 'runs' ? null : <Timeline />}
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
@@ -110,7 +111,10 @@ export function TrainDock() {
             </div>
           </div>
         ) : (
-          <DivergenceBanner />
+          <>
+            <DivergenceBanner />
+            <DeviceLostBanner />
+          </>
         )}
       </div>
     </section>

@@ -206,11 +206,6 @@ function ProgressView() {
       {error ? (
         <div className="train-error" data-testid="train-error" data-code={error.code}>
           {error.message}
-          {error.code === 'E_GPU_LOST' && phase === 'failed' ? (
-            <button type="button" className="primary train-error__action" data-testid="train-continue-cpu" onClick={() => void useRun.getState().continueOnCpu()} title="Train on on the CPU from this run's last stored checkpoint (recorded as a new run that names this one)">
-              Continue on the CPU
-            </button>
-          ) : null}
         </div>
       ) : null}
     </div>

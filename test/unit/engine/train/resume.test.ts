@@ -24,15 +24,22 @@ const g0 = graph();
 const data = prepareData(loadDataset(g0.training!.dataset, g0.training!.seed), g0.training!.dataset, g0.training!.seed);
 const backend = createReferenceBackend();
 
-function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: number[] } = {}) {
-  return new TrainingLoop(graph(), data, backend, {
+function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: number[]; snapshotAt?: number; snapshots?: Checkpoint[] } = {}) {
+  const l: TrainingLoop = new TrainingLoop(graph(), data, backend, {
     compile: compileGraph,
     test: false,
     yieldToHost: () => Promise.resolve(),
     ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
     ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
-    hooks: { afterStep: (c) => void opts.losses?.push(c.loss) },
+    hooks: {
+      afterStep: (c) => {
+        opts.losses?.push(c.loss);
+        // A snapshot between two steps, as the divergence guard and a GPU run take them.
+        if (l.step === opts.snapshotAt) opts.snapshots?.push(l.capture());
+      },
+    },
   });
+  return l;
 }
 const weights = (l: TrainingLoop) => l.plan.params.map((p) => Array.from(p.value.data));
 
@@ -62,6 +69,31 @@ describe('resume from a stored checkpoint', () => {
     expect(resumed.lr).toBe(full.lr);
     expect(resumedLosses).toEqual(fullLosses.slice(2 * spe));
     expect(weights(resumed)).toEqual(weights(full));
+  });
+
+  it('from a snapshot within an epoch, or after its last batch but before its end: the uninterrupted run bit for bit', async () => {
+    const fullLosses: number[] = [];
+    const full = loop({ losses: fullLosses });
+    await full.run();
+    const spe = full.stepsPerEpoch;
+    expect(spe).toBeGreaterThan(3);
+    for (const at of [2 * spe + 3, 3 * spe]) {
+      const snapshots: Checkpoint[] = [];
+      await loop({ snapshotAt: at, snapshots }).run();
+      const ck = snapshots[0]!;
+      // Batch `spe` of epoch 3: every batch trained, the epoch's end (validation, the step schedule) still to come.
+      expect({ epoch: ck.epoch, step: ck.step, batch: ck.batch }).toEqual(at === 3 * spe ? { epoch: 3, step: at, batch: spe } : { epoch: 3, step: at, batch: 3 });
+      const resumedLosses: number[] = [];
+      const resumed = loop({ resumeFrom: ck, losses: resumedLosses });
+      const result = await resumed.run();
+      expect(result.epochs).toBe(EPOCHS);
+      expect(resumed.step).toBe(full.step);
+      expect(resumed.lr).toBe(full.lr);
+      expect(resumedLosses).toEqual(fullLosses.slice(at));
+      expect(weights(resumed)).toEqual(weights(full));
+    }
+    // An epoch's end is no snapshot within it.
+    expect(full.last!.batch).toBeUndefined();
   });
 
   it('negative control: the same checkpoint without the replayed shuffle order or optimizer state diverges', async () => {
@@ -96,6 +128,7 @@ describe('resume from a stored checkpoint', () => {
       expect(() => store.resumePoint(torn.id)).toThrow(expect.objectContaining({ code: 'E_RUN_CHECKPOINT_CORRUPT' }));
     }
 
+    await expect(loop({ resumeFrom: { ...cut.last!, batch: 99 } }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH', message: expect.stringMatching(/batch 99 of an epoch of/) });
     const other = structuredClone(cut.last!);
     const key = Object.keys(other.params)[0];
     other.params[key] = other.params[key].subarray(1);
