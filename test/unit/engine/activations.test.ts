@@ -67,8 +67,8 @@ describe('activation gradchecks (finite differences, reference backend)', () => 
     ['Softmax axis −2 of 4-D', 'Softmax', { axis: -2 }, spaced([2, 2, 3, 2], 0.2, 13)],
   ];
   for (const [label, name, attrs, x] of cases) {
-    it(label, () => {
-      const r = gradcheck(op(name), { inputs: [x], attrs, eps: 1e-2 });
+    it(label, async () => {
+      const r = await gradcheck(op(name), { inputs: [x], attrs, eps: 1e-2 });
       expect(r.checked).toBe(x.data.length);
       expect(r.maxError, r.worst).toBeLessThan(5e-3);
     });
@@ -83,9 +83,9 @@ describe('every activation in the registry passes a gradcheck at its default att
     expect(acts.map((d) => d.name)).toEqual(expect.arrayContaining(['ReLU', 'Sigmoid', 'Tanh', 'Softplus']));
   });
   acts.forEach((def, k) => {
-    it(def.name, () => {
+    it(def.name, async () => {
       const x = spaced([3, 8], 0.25, 100 + k);
-      const r = gradcheck(def, { inputs: [x], attrs: {}, eps: 1e-2 });
+      const r = await gradcheck(def, { inputs: [x], attrs: {}, eps: 1e-2 });
       expect(r.checked).toBe(x.data.length);
       expect(r.maxError, r.worst).toBeLessThan(5e-3);
     });

@@ -40,8 +40,8 @@ describe('GANLoss', () => {
   });
 
   for (const player of ['discriminator', 'generator']) {
-    it(`gradcheck (${player})`, () => {
-      const r = gradcheck(ganLoss, { inputs: [randn([6, 1], 3, 2)], attrs: { player }, eps: 1e-2 });
+    it(`gradcheck (${player})`, async () => {
+      const r = await gradcheck(ganLoss, { inputs: [randn([6, 1], 3, 2)], attrs: { player }, eps: 1e-2 });
       expect(r.checked).toBe(6);
       expect(r.maxError, r.worst).toBeLessThan(5e-3);
     });
@@ -65,13 +65,13 @@ describe('GANLoss', () => {
 });
 
 describe('RealFakeBatch', () => {
-  it('stacks real then fake along the batch; gradcheck', () => {
+  it('stacks real then fake along the batch; gradcheck', async () => {
     const real = randn([2, 1, 2, 2], 1);
     const fake = randn([3, 1, 2, 2], 2);
     const out = runOp(realFakeBatch, { inputs: [real, fake], forwardOnly: true }).output;
     expect(out.shape).toEqual([5, 1, 2, 2]);
     expect(Array.from(out.data)).toEqual([...real.data, ...fake.data]);
-    const r = gradcheck(realFakeBatch, { inputs: [real, fake], seed: 2 });
+    const r = await gradcheck(realFakeBatch, { inputs: [real, fake], seed: 2 });
     expect(r.checked).toBeGreaterThan(0);
     expect(r.maxError, r.worst).toBeLessThan(5e-3);
   });

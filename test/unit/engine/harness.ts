@@ -169,9 +169,14 @@ export interface GradcheckResult {
   skipped: number;
 }
 
+/** Runs an op forward (and backward) as `runOp` does: the reference backend, or a GPU kernel (test/unit/gpu). */
+export type OpRunner = (def: OpDef, opts: RunOpOptions) => RunOpResult | Promise<RunOpResult>;
+
 /**
  * Finite-difference gradient check of L = Σ output·w for a fixed random w (so every output element
- * contributes with a distinct weight), against the op's backward with dOutput = w.
+ * contributes with a distinct weight), against the op's backward with dOutput = w. `run` evaluates
+ * the op (default: `runOp` on the reference backend); the parameters' values and the weights w
+ * come from the reference run, so every backend is checked on the same function.
  *
  * NOTE: the op runs in float32 while L is accumulated in float64. With step h the central
  * difference has truncation error O(h²·f''') and round-off about 2⁻²⁴·Σ|out·w| / h. With
@@ -184,7 +189,7 @@ export interface GradcheckResult {
  * Buffers are reset before every evaluation, and the rng reseeded, so BatchNorm's running stats
  * and Dropout's mask are identical in every evaluation.
  */
-export function gradcheck(def: OpDef, opts: GradcheckOptions): GradcheckResult {
+export async function gradcheck(def: OpDef, opts: GradcheckOptions, run: OpRunner = runOp): Promise<GradcheckResult> {
   const eps = opts.eps ?? 1e-2;
   const maxPoints = opts.maxPoints ?? 64;
   const kinkTol = opts.kinkTol ?? 0.1;
@@ -196,19 +201,19 @@ export function gradcheck(def: OpDef, opts: GradcheckOptions): GradcheckResult {
   const w = tensor(base.output.shape, Float32Array.from({ length: base.output.data.length }, () => wRng.uniform() * 2 - 1));
 
   const inputs = opts.inputs.map(copy);
-  const evalLoss = (): number => {
-    const r = runOp(def, { ...opts, inputs, params, forwardOnly: true });
+  const evalLoss = async (): Promise<number> => {
+    const r = await run(def, { ...opts, inputs, params, forwardOnly: true });
     let s = 0;
     for (let i = 0; i < w.data.length; i++) s += r.output.data[i] * w.data[i];
     return s;
   };
-  const analytic = runOp(def, { ...opts, inputs, params, dOutput: w });
+  const analytic = await run(def, { ...opts, inputs, params, dOutput: w });
 
   let maxError = 0;
   let worst = '';
   let checked = 0;
   let skipped = 0;
-  const check = (label: string, target: Float32Array, grad: Float32Array): void => {
+  const check = async (label: string, target: Float32Array, grad: Float32Array): Promise<void> => {
     const n = target.length;
     const stride = Math.max(1, Math.floor(n / maxPoints));
     for (let i = 0; i < n; i += stride) {
@@ -216,13 +221,13 @@ export function gradcheck(def: OpDef, opts: GradcheckOptions): GradcheckResult {
       const h = eps * Math.max(1, Math.abs(x0));
       target[i] = x0 + h;
       const hPlus = target[i] - x0; // the step actually taken in float32
-      const lp = evalLoss();
+      const lp = await evalLoss();
       target[i] = x0 - h;
       const hMinus = x0 - target[i];
-      const lm = evalLoss();
+      const lm = await evalLoss();
       target[i] = x0;
       if (opts.skipKinks) {
-        const l0 = evalLoss();
+        const l0 = await evalLoss();
         const right = (lp - l0) / hPlus;
         const left = (l0 - lm) / hMinus;
         if (Math.abs(right - left) > kinkTol * Math.max(1, Math.abs(right), Math.abs(left))) {
@@ -239,11 +244,11 @@ export function gradcheck(def: OpDef, opts: GradcheckOptions): GradcheckResult {
       }
     }
   };
-  inputs.forEach((t, i) => {
+  for (const [i, t] of inputs.entries()) {
     const g = analytic.dInputs[i];
-    if (g) check(`input${i}`, t.data, g.data);
-  });
-  for (const [name, p] of Object.entries(params)) check(`param.${name}`, p.data, analytic.dParams[name].data);
+    if (g) await check(`input${i}`, t.data, g.data);
+  }
+  for (const [name, p] of Object.entries(params)) await check(`param.${name}`, p.data, analytic.dParams[name].data);
   return { maxError, worst, checked, skipped };
 }
 

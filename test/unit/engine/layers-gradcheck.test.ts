@@ -89,14 +89,14 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
 
 describe('gradcheck: layer ops', () => {
   for (const [label, def, opts, tol] of cases) {
-    it(label, () => {
-      const r = gradcheck(def, { seed: 5, ...opts });
+    it(label, async () => {
+      const r = await gradcheck(def, { seed: 5, ...opts });
       expect(r.checked).toBeGreaterThan(0);
       expect(r.maxError, r.worst).toBeLessThan(tol);
     });
   }
 
-  it('gradcheck catches a wrong backward (the check is not vacuous)', () => {
+  it('gradcheck catches a wrong backward (the check is not vacuous)', async () => {
     const broken: OpDef = {
       ...linear,
       backward(ctx) {
@@ -104,15 +104,15 @@ describe('gradcheck: layer ops', () => {
         ctx.dParams.weight.data[0] += 0.5;
       },
     };
-    const r = gradcheck(broken, { inputs: [randn([3, 5], 1)], attrs: { outFeatures: 4 }, seed: 5 });
+    const r = await gradcheck(broken, { inputs: [randn([3, 5], 1)], attrs: { outFeatures: 4 }, seed: 5 });
     expect(r.maxError).toBeGreaterThan(0.1);
   });
 
-  it('skipKinks skips MaxPool points at a tie and still checks the rest', () => {
+  it('skipKinks skips MaxPool points at a tie and still checks the rest', async () => {
     const x = spaced([1, 1, 4, 4], 3);
     x.data[0] = 5; // a tie at the maximum of the first window
     x.data[1] = 5;
-    const r = gradcheck(maxPool2d, { inputs: [x], attrs: { kernelSize: [2, 2] }, seed: 1, skipKinks: true, maxPoints: 16 });
+    const r = await gradcheck(maxPool2d, { inputs: [x], attrs: { kernelSize: [2, 2] }, seed: 1, skipKinks: true, maxPoints: 16 });
     // Exactly the two tied elements sit on a kink (the winner flips with the sign of the step).
     expect(r.skipped).toBe(2);
     expect(r.checked).toBe(14);

@@ -80,8 +80,8 @@ describe('loss gradchecks (finite differences, reference backend)', () => {
     },
   ];
   for (const c of cases) {
-    it(c.label, () => {
-      const r = gradcheck(op(c.op), { inputs: c.inputs, attrs: c.attrs, noGrad: c.targetGrad ? [] : [1], eps: 1e-2 });
+    it(c.label, async () => {
+      const r = await gradcheck(op(c.op), { inputs: c.inputs, attrs: c.attrs, noGrad: c.targetGrad ? [] : [1], eps: 1e-2 });
       expect(r.checked).toBe(c.inputs[0].data.length + (c.targetGrad ? c.inputs[1].data.length : 0));
       expect(r.maxError, r.worst).toBeLessThan(5e-3);
     });

@@ -15,6 +15,7 @@ import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { OpBackwardContext } from '../../../src-engine/core/ops/types';
+import type { OpRunner } from '../engine/harness';
 
 /** One call of an op: shapes (batch first), values, and the gradients' values before the backward. */
 export interface KernelCase {
@@ -111,10 +112,43 @@ async function readPadded(ctx: GpuContext, what: string, t: GpuTensor): Promise<
   return whole.slice(PAD, PAD + t.length);
 }
 
+/** The tensors a kernel is prepared with (the executor's view of one node). */
+interface KernelTensors {
+  inputs: GpuTensor[];
+  output: GpuTensor;
+  params: Record<string, GpuTensor>;
+  dParams: Record<string, GpuTensor>;
+  buffers: Record<string, GpuTensor>;
+  dOutput: GpuTensor;
+  dInputs: (GpuTensor | null)[];
+}
+
+/** `op`'s GPU kernel prepared on `t`, with zeroed workspaces, as the executor prepares a node. */
+function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], outputShape: number[], t: KernelTensors, rng: Rng) {
+  const kernel = gpuKernel(op);
+  if (!kernel) throw new Error(`${op} has no GPU kernel`);
+  const workspaces = new Map<string, GpuTensor>();
+  return ctx.checked(op, () =>
+    kernel.prepare({
+      ctx,
+      nodeId: 'node',
+      attrs,
+      inputShapes,
+      outputShape,
+      ...t,
+      workspace(name, length) {
+        let w = workspaces.get(name);
+        if (!w) workspaces.set(name, (w = ctx.createTensor(length, name)));
+        return w;
+      },
+      status: ctx.createTensor(2),
+      rng,
+    }),
+  );
+}
+
 /** The GPU kernel's forward then backward, on the device of `ctx`. */
 export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResult> {
-  const kernel = gpuKernel(c.op);
-  if (!kernel) throw new Error(`${c.op} has no GPU kernel`);
   const attrs = withDefaults(c.op, c.attrs);
   const outShape = outputShapeOf(c);
   const outLen = outShape.reduce((a, b) => a * b, 1);
@@ -125,30 +159,7 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
   const dOutput = padded(ctx, c.dOutput);
   const dInputs = c.dInputs.map((d) => (d ? padded(ctx, d) : null));
   const buffers = Object.fromEntries(Object.entries(c.buffers ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
-  const workspaces = new Map<string, GpuTensor>();
-  const d = await ctx.checked(c.op, () =>
-    kernel.prepare({
-      ctx,
-      nodeId: 'node',
-      attrs,
-      inputShapes: c.inputShapes,
-      outputShape: outShape,
-      inputs,
-      output,
-      params,
-      dParams,
-      buffers,
-      dOutput,
-      dInputs,
-      workspace(name, length) {
-        let t = workspaces.get(name);
-        if (!t) workspaces.set(name, (t = ctx.createTensor(length, name)));
-        return t;
-      },
-      status: ctx.createTensor(2),
-      rng: new Rng(1),
-    }),
-  );
+  const d = await prepareKernel(ctx, c.op, attrs, c.inputShapes, outShape, { inputs, output, params, dParams, buffers, dOutput, dInputs }, new Rng(1));
   const training = c.training ?? true;
   const backward = training || !d.evalForward;
   d.beforeForward?.(training);
@@ -186,4 +197,87 @@ export function values(n: number, seed: number, scale = 1, mean = 0): Float32Arr
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = mean + (i % 17 === 5 ? 0 : rng.normal() * scale);
   return a;
+}
+
+/**
+ * `runOp` (test/unit/engine/harness.ts) on an op's GPU kernel: what the op suite's gradient checks
+ * evaluate on the GPU. The kernel is prepared once per op, shapes and attributes (the executor's
+ * way: one plan, many steps); each call writes the inputs, parameters, buffers and dOutput, zeroes
+ * the gradients, runs the forward (and the backward unless `forwardOnly`) in one submission and
+ * reads back what it produced. Its random stream restarts at `seed` every call, as `runOp`'s does,
+ * so Dropout draws the same mask in every evaluation of a gradient check. Parameters must be given
+ * (a gradient check passes the reference run's).
+ */
+export function gpuOpRunner(ctx: GpuContext): OpRunner {
+  const prepared = new Map<string, Awaited<ReturnType<typeof prepareOp>>>();
+  return async (def, opts) => {
+    const attrs = withDefaults(def.name, opts.attrs);
+    const training = opts.training ?? true;
+    const inputShapes = opts.inputs.map((t) => [...t.shape]);
+    const key = JSON.stringify([def.name, inputShapes, attrs, training, opts.noGrad ?? []]);
+    const p = prepared.get(key) ?? (await prepareOp(ctx, def.name, attrs, inputShapes, opts.noGrad ?? []));
+    prepared.set(key, p);
+    const backward = !opts.forwardOnly && p.differentiable;
+    if (backward && !training && p.d.evalForward) throw new Error(`${def.name}: the GPU has no eval-mode backward (training never asks for one)`);
+    opts.inputs.forEach((t, i) => ctx.write(p.inputs[i], t.data));
+    for (const [name, t] of Object.entries(p.params)) {
+      const given = opts.params?.[name];
+      if (!given) throw new Error(`${def.name}: gpuOpRunner needs parameter ${name}`);
+      ctx.write(t, given.data);
+    }
+    for (const [name, { t, init }] of Object.entries(p.buffers)) ctx.write(t, opts.buffers?.[name]?.data ?? new Float32Array(t.length).fill(init === 'ones' ? 1 : 0));
+    for (const t of [...p.dInputs, ...Object.values(p.dParams)]) if (t) ctx.write(t, new Float32Array(t.length));
+    ctx.write(p.dOutput, opts.dOutput?.data ?? new Float32Array(p.dOutput.length).fill(1));
+    p.rng.restart(opts.seed ?? 0);
+    p.d.beforeForward?.(training);
+    await ctx.checked(def.name, () => submitDispatches(ctx, [...(training ? p.d.forward : (p.d.evalForward ?? p.d.forward)), ...(backward ? p.d.backward : [])]));
+    const read = async (t: GpuTensor, shape: readonly number[]) => tensor(shape, await ctx.read(t));
+    const output = await read(p.output, p.outShape);
+    const dInputs = await Promise.all(p.dInputs.map((t, i) => (t && backward ? read(t, inputShapes[i]) : null)));
+    const dParams: Record<string, Tensor> = {};
+    if (backward) for (const [name, t] of Object.entries(p.dParams)) dParams[name] = await read(t, opts.params![name].shape);
+    return { output, dInputs, dParams, params: opts.params ?? {}, buffers: {}, workspace: {} };
+  };
+}
+
+/** An Rng whose stream can restart from a seed (the kernel keeps the one object it was prepared with). */
+class RestartableRng {
+  private inner = new Rng(0);
+  restart(seed: number): void {
+    this.inner = new Rng(seed);
+  }
+  asRng(): Rng {
+    return new Proxy(this.inner, {
+      get: (_t, k) => {
+        const v = (this.inner as unknown as Record<PropertyKey, unknown>)[k];
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(this.inner) : v;
+      },
+    });
+  }
+}
+
+async function prepareOp(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], noGrad: readonly number[]) {
+  const def = getOp(op)!;
+  const shapeArgs = { inputs: inputShapes, attrs };
+  const inferred = def.inferShape(shapeArgs);
+  if (!inferred.ok) throw new Error(`${op}: ${inferred.message}`);
+  const outShape = inferred.shape;
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const differentiable = def.differentiable !== false && def.backward !== undefined;
+  const inputs = inputShapes.map((s) => ctx.createTensor(size(s)));
+  const output = ctx.createTensor(size(outShape));
+  const params: Record<string, GpuTensor> = {};
+  const dParams: Record<string, GpuTensor> = {};
+  for (const spec of def.params?.(shapeArgs) ?? []) {
+    params[spec.name] = ctx.createTensor(size(spec.shape));
+    dParams[spec.name] = ctx.createTensor(size(spec.shape));
+  }
+  const buffers: Record<string, { t: GpuTensor; init?: string }> = {};
+  for (const spec of def.buffers?.(shapeArgs) ?? []) buffers[spec.name] = { t: ctx.createTensor(size(spec.shape)), init: spec.init };
+  const dOutput = ctx.createTensor(size(outShape));
+  const dInputs = inputShapes.map((s, i) => (differentiable && !noGrad.includes(i) ? ctx.createTensor(size(s)) : null));
+  const rng = new RestartableRng();
+  const bufferTensors = Object.fromEntries(Object.entries(buffers).map(([k, b]) => [k, b.t]));
+  const d = await prepareKernel(ctx, op, attrs, inputShapes, outShape, { inputs, output, params, dParams, buffers: bufferTensors, dOutput, dInputs }, rng.asRng());
+  return { d, inputs, output, outShape, params, dParams, buffers, dOutput, dInputs, rng, differentiable };
 }

@@ -1,0 +1,120 @@
+/**
+ * The op suite's cases: for every registered op at least one call (ops that use a backend's GEMM,
+ * im2col or tiles get several), with an explicit skip list. Every backend runs the same cases —
+ * the WebAssembly CPU backend (test/unit/cpu-backend/op-suite.test.ts) and the GPU
+ * (test/unit/gpu/op-suite.test.ts) — as tfjs runs one kernel suite against each backend.
+ */
+import { getOp, listOps } from '../../../src-engine/core/ops/registry';
+import type { OpDef } from '../../../src-engine/core/ops/types';
+import { Rng } from '../../../src-engine/base/rng';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
+import type { RunOpOptions } from './harness';
+
+/** Ops no backend runs a case of, and why. */
+export const SKIP: Record<string, string> = {
+  Input: 'no computation: it only names a graph input',
+  Noise: 'a random source with no gradient that reads only its input\'s batch size (test/unit/engine/gan-ops.test.ts checks its draws)',
+  OneHot: 'no gradient (an index is not differentiable) and no backend kernel: the op file runs on every backend (test/unit/engine/gan-ops.test.ts checks its rows)',
+};
+
+function randn(shape: number[], seed: number): Tensor {
+  const rng = new Rng(seed);
+  const t = tensor(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
+  return t;
+}
+
+/**
+ * Distinct values spaced 0.1 apart in random order, none closer than 0.05 to 0: away from MaxPool
+ * ties and from the kink of ReLU-style activations (the gradcheck step is 1e-2).
+ */
+function spaced(shape: number[], seed: number): Tensor {
+  const t = tensor(shape);
+  for (let i = 0; i < t.data.length; i++) t.data[i] = (i - Math.floor(t.data.length / 2)) * 0.1 + 0.05;
+  new Rng(seed).shuffle(t.data);
+  return t;
+}
+
+function labels(n: number, classes: number, seed: number): Tensor {
+  const rng = new Rng(seed);
+  return tensor([n], Float32Array.from({ length: n }, () => rng.int(classes)));
+}
+
+const SMOOTH = 5e-3;
+const NORM = 1e-2;
+
+export interface Case {
+  label: string;
+  op: string;
+  opts: Omit<RunOpOptions, 'backend'>;
+  tol: number;
+}
+
+/** Cases per op; ops that use the backend's GEMM/im2col get several. */
+const CASES: Case[] = [
+  { label: 'Linear 2-D', op: 'Linear', opts: { inputs: [randn([3, 5], 1)], attrs: { outFeatures: 4 } }, tol: SMOOTH },
+  { label: 'Linear 3-D, no bias', op: 'Linear', opts: { inputs: [randn([2, 3, 4], 2)], attrs: { outFeatures: 3, bias: false } }, tol: SMOOTH },
+  { label: 'Linear wide (several micro-panels)', op: 'Linear', opts: { inputs: [randn([5, 37], 31)], attrs: { outFeatures: 35 } }, tol: SMOOTH },
+  { label: 'Conv2d 3×3 pad 1', op: 'Conv2d', opts: { inputs: [randn([2, 2, 5, 5], 3)], attrs: { outChannels: 3, kernelSize: [3, 3], padding: [1, 1] } }, tol: SMOOTH },
+  {
+    label: 'Conv2d stride 2, dilation 2, groups 2, rectangular',
+    op: 'Conv2d',
+    opts: { inputs: [randn([2, 4, 7, 6], 4)], attrs: { outChannels: 2, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [2, 2], groups: 2 } },
+    tol: SMOOTH,
+  },
+  { label: 'Conv2d 1×1', op: 'Conv2d', opts: { inputs: [randn([2, 3, 3, 3], 5)], attrs: { outChannels: 2, kernelSize: [1, 1] } }, tol: SMOOTH },
+  {
+    label: 'ConvTranspose2d stride 2, padding 1, outputPadding 1',
+    op: 'ConvTranspose2d',
+    opts: { inputs: [randn([2, 3, 3, 3], 6)], attrs: { outChannels: 2, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], outputPadding: [1, 1] } },
+    tol: SMOOTH,
+  },
+  { label: 'AvgPool2d 3×3 stride 2 pad 1', op: 'AvgPool2d', opts: { inputs: [randn([2, 2, 5, 5], 7)], attrs: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } }, tol: SMOOTH },
+  { label: 'MaxPool2d 2×2', op: 'MaxPool2d', opts: { inputs: [spaced([2, 2, 4, 4], 8)], attrs: { kernelSize: [2, 2] } }, tol: SMOOTH },
+  { label: 'MaxPool2d 3×3 stride 2 pad 1', op: 'MaxPool2d', opts: { inputs: [spaced([1, 2, 5, 5], 9)], attrs: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } }, tol: SMOOTH },
+  { label: 'GlobalAvgPool', op: 'GlobalAvgPool', opts: { inputs: [randn([2, 3, 2, 3], 10)] }, tol: SMOOTH },
+  { label: 'Upsample ×2', op: 'Upsample', opts: { inputs: [randn([2, 2, 2, 3], 11)], attrs: { scaleFactor: 2 } }, tol: SMOOTH },
+  { label: 'BatchNorm 2-D train', op: 'BatchNorm', opts: { inputs: [randn([4, 3, 2, 2], 12)], training: true }, tol: NORM },
+  { label: 'BatchNorm 1-D train', op: 'BatchNorm', opts: { inputs: [randn([5, 3], 13)], training: true }, tol: NORM },
+  { label: 'BatchNorm eval', op: 'BatchNorm', opts: { inputs: [randn([3, 2, 4], 14)], training: false }, tol: SMOOTH },
+  { label: 'LayerNorm last dim', op: 'LayerNorm', opts: { inputs: [randn([3, 6], 15)] }, tol: NORM },
+  { label: 'Dropout train', op: 'Dropout', opts: { inputs: [randn([4, 5], 17)], attrs: { p: 0.3 }, training: true }, tol: SMOOTH },
+  { label: 'Flatten', op: 'Flatten', opts: { inputs: [randn([2, 2, 3], 19)] }, tol: SMOOTH },
+  { label: 'Reshape', op: 'Reshape', opts: { inputs: [randn([2, 6], 20)], attrs: { shape: [3, -1] } }, tol: SMOOTH },
+  { label: 'Add of three', op: 'Add', opts: { inputs: [randn([2, 3], 21), randn([2, 3], 22), randn([2, 3], 23)] }, tol: SMOOTH },
+  { label: 'Concat axis 1', op: 'Concat', opts: { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, tol: SMOOTH },
+  { label: 'RealFakeBatch', op: 'RealFakeBatch', opts: { inputs: [randn([2, 3, 2], 26), randn([3, 3, 2], 27)] }, tol: SMOOTH },
+  { label: 'GANLoss discriminator', op: 'GANLoss', opts: { inputs: [randn([6, 1], 28)], attrs: { player: 'discriminator' } }, tol: SMOOTH },
+  { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
+];
+
+/**
+ * Ops registered after this file was written still get covered: activations get one elementwise
+ * case, losses a [prediction, target] case by their target kind. Anything else must be listed in
+ * CASES or SKIP (the completeness test below fails otherwise).
+ */
+function defaultCase(def: OpDef): Case | undefined {
+  if (def.category === 'activations') {
+    return { label: `${def.name} (default case)`, op: def.name, opts: { inputs: [spaced([3, 7], 40)] }, tol: SMOOTH };
+  }
+  if (def.isLoss) {
+    const classLabels = /CrossEntropy|NLL/i.test(def.name);
+    const probs = /BCE|Binary/i.test(def.name) && !/Logits/i.test(def.name);
+    const pred = probs ? tensor([4, 5], Float32Array.from({ length: 20 }, (_, i) => 0.1 + 0.04 * i)) : randn([4, 5], 41);
+    const target = classLabels ? labels(4, 5, 42) : /BCE|Binary/i.test(def.name) ? tensor([4, 5], Float32Array.from({ length: 20 }, (_, i) => i % 2)) : randn([4, 5], 43);
+    return { label: `${def.name} (default case)`, op: def.name, opts: { inputs: [pred, target], noGrad: [1] }, tol: SMOOTH };
+  }
+  return undefined;
+}
+
+/** Every case: CASES, and a default one for each activation or loss registered without its own. */
+export function allCases(): Case[] {
+  const out = CASES.filter((c) => getOp(c.op));
+  for (const def of listOps()) {
+    if (SKIP[def.name] || out.some((c) => c.op === def.name)) continue;
+    const d = defaultCase(def);
+    if (d) out.push(d);
+  }
+  return out;
+}
+

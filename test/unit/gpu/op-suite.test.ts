@@ -1,0 +1,69 @@
+/**
+ * The op suite on the GPU: a finite-difference gradient check of every op's kernels, forward and
+ * backward both on the GPU — the same cases and bounds as the reference and WebAssembly backends
+ * (test/unit/engine/op-suite-cases.ts; harness.gradcheck: 5e-3 for smooth ops, 1e-2 through
+ * normalisations). The weights w of L = Σ output·w and the parameters come from the reference run,
+ * so every backend checks the same function; L is summed in float64 on the host, the kernels run in
+ * float32 (the same round-off the NOTE on `gradcheck` budgets for).
+ *
+ * Skip list (explicit), beyond the suite's own (ops with no gradient):
+ * - `BatchNorm eval`: the GPU has no eval-mode backward (training never asks for one; its eval
+ *   forward is checked against the op file in executor.test.ts).
+ *
+ * The PyTorch goldens run against the kernels in goldens.test.ts, and every kernel against its op
+ * file in the per-kernel tests.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
+import { getOp, listOps } from '../../../src-engine/core/ops/registry';
+import type { OpDef } from '../../../src-engine/core/ops/types';
+import { gradcheck } from '../engine/harness';
+import { SKIP, allCases } from '../engine/op-suite-cases';
+import { testGpu } from './device';
+import { gpuOpRunner } from './kernel-harness';
+
+const GPU_SKIP: Record<string, string> = {
+  'BatchNorm eval': 'no eval-mode backward on the GPU: training never asks for one',
+};
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+
+describe('op suite on the GPU: gradient checks through the kernels', () => {
+  it('every registered op has a GPU kernel, a case, or an explicit skip', () => {
+    const covered = new Set(allCases().filter((c) => !GPU_SKIP[c.label]).map((c) => c.op));
+    const missing = listOps()
+      .filter((d) => !covered.has(d.name) && !SKIP[d.name])
+      .map((d) => d.name);
+    expect(missing).toEqual([]);
+    expect(listOps().filter((d) => d.name !== 'Input' && !gpuKernel(d.name)).map((d) => d.name)).toEqual([]);
+  });
+
+  for (const c of allCases()) {
+    if (GPU_SKIP[c.label]) continue;
+    const def = getOp(c.op)!;
+    it(`gradcheck: ${c.label}`, async () => {
+      const r = await gradcheck(def, { seed: 5, ...c.opts }, gpuOpRunner(ctx));
+      expect(r.checked).toBeGreaterThan(0);
+      expect(r.maxError, r.worst).toBeLessThan(c.tol);
+    }, 60_000);
+  }
+
+  it('the check is not vacuous: a kernel whose backward is wrong fails it', async () => {
+    // Linear's GPU kernel, with dW scaled by 1.01 after its backward ran: what a wrong index or a
+    // lost term would look like.
+    const linear = getOp('Linear')!;
+    const run = gpuOpRunner(ctx);
+    const broken: typeof run = async (def: OpDef, opts) => {
+      const r = await run(def, opts);
+      for (const t of Object.values(r.dParams)) t.data.forEach((v, i) => (t.data[i] = v * 1.01 + 0.05));
+      return r;
+    };
+    const c = allCases().find((x) => x.op === 'Linear')!;
+    const r = await gradcheck(linear, { seed: 5, ...c.opts }, broken);
+    expect(r.maxError).toBeGreaterThan(c.tol);
+  });
+});
