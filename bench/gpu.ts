@@ -7,6 +7,7 @@
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
 import { prepareGemm, submitDispatches } from '../src-engine/core/gpu/gemm';
+import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
 
@@ -20,7 +21,62 @@ export interface GpuWorkload {
   lr: number;
 }
 
-export type GpuResults = { adapter: string; gemm: Record<string, number>; train: Record<string, number | string> } | { error: string };
+export type GpuResults =
+  | {
+      adapter: string;
+      /** The adapter's fp32 FMA throughput as measured by `fmaPeakGflops` (GFLOP/s): what the GEMM is held against. */
+      peak: number;
+      gemm: Record<string, number>;
+      train: Record<string, number | string>;
+      /** What was left out, and why (4096³ on a software adapter). */
+      skipped: string[];
+    }
+  | { error: string };
+
+/** GEMM sizes timed on a real (non-fallback) adapter only: on SwiftShader 4096³ would take tens of minutes. */
+export const GPU_ONLY_GEMM_SIZES: readonly [number, number, number][] = [[4096, 4096, 4096]];
+
+/** Eight independent vec4 FMA chains per invocation: enough in flight to hide FMA latency on any GPU. */
+const FMA_CHAINS = 8;
+const FMA_WORKGROUP = 256;
+
+const FMA_PEAK_WGSL = `struct Params { iters: u32, _a: u32, _b: u32, _c: u32, m: vec4<f32>, a: vec4<f32> }
+@group(0) @binding(0) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(1) var<uniform> P: Params;
+@compute @workgroup_size(${FMA_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let s = f32(gid.x) * 1e-9;
+${Array.from({ length: FMA_CHAINS }, (_, i) => `  var x${i} = vec4<f32>(s + ${i}.0, s - ${i}.0, s * ${i + 1}.0, s + ${i}.5);`).join('\n')}
+  for (var i = 0u; i < P.iters; i = i + 1u) {
+${Array.from({ length: FMA_CHAINS }, (_, i) => `    x${i} = fma(x${i}, P.m, P.a);`).join('\n')}
+  }
+  OUT[gid.x] = dot(${Array.from({ length: FMA_CHAINS }, (_, i) => `x${i}`).join(' + ')}, vec4<f32>(1.0));
+}
+`;
+
+/**
+ * The adapter's fp32 multiply-add throughput, measured (GFLOP/s): invocations that do nothing but
+ * independent vec4 FMAs on registers, whose results are kept (written once) so nothing is optimised
+ * away, the multiplier and addend from a uniform so nothing is folded. WebGPU does not report a
+ * peak; this is the ceiling a GEMM kernel can reach on this adapter (the way clpeak measures one),
+ * and the GEMM rows are given as a share of it. On a software adapter it measures the emulation.
+ */
+export async function fmaPeakGflops(ctx: GpuContext, seconds: number, fallback: boolean): Promise<number> {
+  const iters = fallback ? 64 : 4096;
+  const groups = fallback ? 64 : 4096;
+  const threads = groups * FMA_WORKGROUP;
+  const out = ctx.createTensor(threads);
+  const words = new Uint32Array(12);
+  words[0] = iters;
+  new Float32Array(words.buffer, 16, 8).set([0.9999, 0.9999, 0.9999, 0.9999, 1e-4, 1e-4, 1e-4, 1e-4]);
+  const d = bindDispatch(ctx, 'bench:fma-peak', () => FMA_PEAK_WGSL, [out.buffer], words, [groups, 1, 1]);
+  const batch = Array.from({ length: 4 }, () => d);
+  const secs = await timeBest(seconds, 1, async () => {
+    submitDispatches(ctx, batch);
+    await ctx.device.queue.onSubmittedWorkDone();
+  });
+  return (batch.length * threads * iters * FMA_CHAINS * 4 * 2) / secs / 1e9;
+}
 
 async function timeBest(seconds: number, reps: number, run: () => Promise<void>): Promise<number> {
   await run(); // warm-up (pipelines compile here)
@@ -76,11 +132,18 @@ export async function benchGpu(gemmSizes: readonly [number, number, number][], w
     return { error: (e as Error).message };
   }
   try {
+    const fallback = ctx.adapter.isFallback;
+    const peak = await fmaPeakGflops(ctx, o.seconds / 2, fallback);
     const gemm: Record<string, number> = {};
-    for (const [m, k, n] of gemmSizes) gemm[`${m}x${k}x${n}`] = await gemmGflops(ctx, m, k, n, o.seconds / 2);
+    const skipped: string[] = [];
+    for (const [m, k, n] of [...gemmSizes, ...GPU_ONLY_GEMM_SIZES]) {
+      const key = `${m}x${k}x${n}`;
+      if (fallback && GPU_ONLY_GEMM_SIZES.some((g) => g.join('x') === key)) skipped.push(`GEMM ${key}: not timed on a software adapter (it would take tens of minutes)`);
+      else gemm[key] = await gemmGflops(ctx, m, k, n, o.seconds / 2);
+    }
     const train: Record<string, number | string> = {};
     for (const w of workloads) train[w.name] = await trainSamplesPerSec(ctx, w, o.batch, o.samples, o.seconds);
-    return { adapter: adapterName(ctx.adapter), gemm, train };
+    return { adapter: adapterName(ctx.adapter), peak, gemm, train, skipped };
   } finally {
     ctx.dispose();
   }
