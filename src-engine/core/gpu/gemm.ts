@@ -23,9 +23,9 @@ export interface GemmTile {
   readonly name: string;
   readonly wx: number;
   readonly wy: number;
-  /** Rows per invocation (multiple of 4). */
+  /** Rows per invocation (a multiple of 4 in the GEMM's own tiles; 1 in the thinnest convolution tile). */
   readonly tm: number;
-  /** Columns per invocation (multiple of 4). */
+  /** Columns per invocation (a multiple of 4). */
   readonly tn: number;
   readonly bk: number;
 }
@@ -122,15 +122,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       if (c < P.n && kk < P.k) { x = B[bBase + ${bIndex}]; }
       Bs[kk0 * ${bn}u + nn] = x;
     }
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${bk}u; kk = kk + 1u) {
-      for (var i = 0u; i < ${tm}u; i = i + 1u) { ra[i] = As[kk * ${bm}u + lid.y + i * ${wy}u]; }
-      for (var j = 0u; j < ${tn}u; j = j + 1u) { rb[j] = Bs[kk * ${bn}u + lid.x + j * ${wx}u]; }
-      for (var i = 0u; i < ${tm}u; i = i + 1u) {
-        for (var j = 0u; j < ${tn}u; j = j + 1u) { acc[i * ${tn}u + j] = fma(ra[i], rb[j], acc[i * ${tn}u + j]); }
-      }
-    }
-    workgroupBarrier();
+    ${tileMultiply(v.tile)}
   }
   for (var i = 0u; i < ${tm}u; i = i + 1u) {
     let r = row0 + lid.y + i * ${wy}u;
@@ -147,6 +139,27 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
 }
 `;
+}
+
+/**
+ * The WGSL of one k-slice of a tile's product, between the barriers around it: each invocation
+ * adds `As[kk][its rows] ⊗ Bs[kk][its columns]` into its `acc` block (`tm×tn`, rows `lid.y + i·wy`,
+ * columns `lid.x + j·wx`) for every `kk < bk`, the slices staged k-major in `As` (`bk×wy·tm`) and
+ * `Bs` (`bk×wx·tn`), through the registers `ra` and `rb`. Shared with the implicit-GEMM
+ * convolutions (`kernels/conv.ts`).
+ */
+export function tileMultiply(t: GemmTile): string {
+  const bm = t.wy * t.tm;
+  const bn = t.wx * t.tn;
+  return `workgroupBarrier();
+    for (var kk = 0u; kk < ${t.bk}u; kk = kk + 1u) {
+      for (var i = 0u; i < ${t.tm}u; i = i + 1u) { ra[i] = As[kk * ${bm}u + lid.y + i * ${t.wy}u]; }
+      for (var j = 0u; j < ${t.tn}u; j = j + 1u) { rb[j] = Bs[kk * ${bn}u + lid.x + j * ${t.wx}u]; }
+      for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
+        for (var j = 0u; j < ${t.tn}u; j = j + 1u) { acc[i * ${t.tn}u + j] = fma(ra[i], rb[j], acc[i * ${t.tn}u + j]); }
+      }
+    }
+    workgroupBarrier();`;
 }
 
 /** A GEMM on device tensors; sizes and transposes as in the CPU backend's `GemmArgs`. */

@@ -1,174 +1,278 @@
 /// <reference types="@webgpu/types" />
 /**
  * Conv2d on the GPU, as `core/ops/conv2d.ts` (`torch.nn.Conv2d`: cross-correlation, weight
- * `[outC, inC/groups, kH, kW]`, stride, zero padding, dilation, groups, optional bias), by direct
- * loops — one invocation per element of what it writes, so no two invocations write the same
- * float and no atomics are needed:
- * - forward: per output `(n, o, y, x)`, the bias plus the window's products;
- * - `dx += …`: per input element, the products of `dy` and `W` over every output window that
- *   covers it (a gather, the transpose of the forward);
- * - `dW += …`: per weight, the sum over the batch and the output positions of `x·dy`;
- * - `db += …`: per output channel, the sum of `dy`.
+ * `[outC, inC/groups, kH, kW]`, stride, zero padding, dilation, groups, optional bias), as
+ * **implicit GEMMs**: the op file's im2col + GEMM per group, without materialising the unfolded
+ * image. Each workgroup computes a `BM×BN` tile of one group's product from `BK`-deep slices of
+ * both operands staged in workgroup memory, gathered straight from the tensors (zero where a tap
+ * falls in the padding); each invocation keeps a `TM×TN` block of sums in registers. With
+ * `K = (inC/groups)·kH·kW` the unfolded rows, per group g:
+ * - forward: `Y[o, (n, oy, ox)] = b[o] + Σ_K W[o, K] · im2col(X)[K, (n, oy, ox)]` — rows the
+ *   group's output channels, columns the output pixels of the batch;
+ * - `dx += …`: `dX[ci, (n, y, x)] += Σ_{(o, ky, kx)} W[o, ci, ky, kx] · dY[n, o, oy, ox]` over the
+ *   taps whose window covers the pixel (`y + ph − ky·dh = oy·sh`, likewise x): the transposed
+ *   product with col2im done as a gather, so each invocation owns the pixels it writes;
+ * - `dW += …`: `dW[o, K] += Σ_{(n, oy, ox)} dY[o, (n, oy, ox)] · im2col(X)[K, (n, oy, ox)]` — the
+ *   long sum (N·outH·outW terms) split over several workgroups, each writing its partial tile to a
+ *   workspace, then one pass adding the partials into `dW` in split order;
+ * - `db += …`: per output channel, the sum of `dy` (direct: one invocation per channel).
  *
- * The four shaders are also ConvTranspose2d's (`conv-transpose.ts`), which is Conv2d's adjoint:
- * its forward is the `dx` gather (writing, with a bias), its `dx` is the forward (adding, without
- * one), its `dW` is this `dW` with the image and the gradient swapped. So each shader takes a bias
- * (`hasBias`) and whether it adds into or overwrites what it writes (`accumulate`) as uniforms,
- * and both ops share one pipeline per shader.
+ * No two invocations write one float and every sum runs in a fixed order (no atomics: WGSL has
+ * none for floats), so a step gives the same bits every time.
  *
- * NOTE: the direct form, not an implicit GEMM: simple enough for software adapters (SwiftShader
- * compiles it in well under a second) and exact in what it sums; its `dW` sums N·outH·outW terms
- * in one invocation, which is slow on a real GPU for large batches. The implicit-GEMM variant
- * (tiles of the unfolded image in workgroup memory) is the next step once a real GPU can measure it.
+ * The shaders are also ConvTranspose2d's (`conv-transpose.ts`), which is Conv2d's adjoint: its
+ * forward is the `dx` product (writing, with a bias), its `dx` is the forward (adding, without
+ * one), its `dW` is this `dW` with the image and the gradient swapped. So the forward and `dx`
+ * take a bias (`hasBias`) and whether they add into or overwrite what they write (`accumulate`)
+ * as uniforms, and both ops share the pipelines.
+ *
+ * What the pipeline key holds: the pass and the tile (which sets the workgroup arrays and the
+ * register blocks). Sizes, strides, padding, dilation, groups, offsets, the split: uniforms.
+ *
+ * NOTE: constant-bound loops and scalar loads, as `../gemm.ts`: SwiftShader (the only adapter in
+ * the environment this was written in) compiles them in about a second, where a hand-unrolled
+ * GEMM never finished compiling. A stride-s `dx` gathers through every tap, a (1 − 1/(sH·sW))
+ * share of which misses the stride grid and adds a zero (a sub-pixel split per stride phase
+ * would skip them; not done).
  */
 import { conv2dPlan } from '../../ops/conv2d';
-import { GpuError, type GpuContext } from '../context';
-import type { GpuDispatch } from '../gemm';
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
-import type { GpuOpKernel } from './types';
+import { GpuError } from '../context';
+import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
+import { bindDispatch, bindings, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
+import type { GpuKernelArgs, GpuOpKernel } from './types';
 
-/** The geometry every conv shader reads, then its buffer offsets and the grid's row stride. */
+/**
+ * The geometry every conv shader reads, its buffer offsets, and the product's shape: `gm×gn`
+ * over `gk` (per group), `rowTiles×colTiles` tiles per group and split, `tiles` in all, laid out
+ * `gridX` workgroups to a row of the grid; `dw` splits `gk` into runs of `splitLen`, each split's
+ * partials `splitStride` apart.
+ */
 const PARAMS = `struct Params {
   n: u32, c: u32, h: u32, w: u32,
   oc: u32, oh: u32, ow: u32, groups: u32,
   kh: u32, kw: u32, sh: u32, sw: u32,
   ph: u32, pw: u32, dh: u32, dw: u32,
   xOff: u32, wOff: u32, bOff: u32, yOff: u32,
-  hasBias: u32, rowStride: u32, total: u32, accumulate: u32,
+  hasBias: u32, accumulate: u32, gm: u32, gn: u32,
+  gk: u32, splitLen: u32, splitStride: u32, rowTiles: u32,
+  colTiles: u32, tiles: u32, gridX: u32, rowStride: u32,
 }`;
 
-const INDEX = `let i = gid.y * P.rowStride + gid.x;
-  if (i >= P.total) { return; }
+/**
+ * The tiles, by the rows of the product they cover (`wy·tm`): the output channels of a group for
+ * the forward and `dW`, its input channels for `dx`. Columns (pixels, or `dW`'s unfolded rows)
+ * are many, so every tile is 64 or 128 wide.
+ */
+export const CONV_TILES: readonly GemmTile[] = [
+  { name: 'r4', wx: 32, wy: 4, tm: 1, tn: 4, bk: 16 },
+  { name: 'r16', wx: 16, wy: 4, tm: 4, tn: 4, bk: 16 },
+  { name: 'r32', wx: 16, wy: 8, tm: 4, tn: 4, bk: 16 },
+  { name: 'r64', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16 },
+];
+
+/** The narrowest tile that covers `rows` rows (the widest beyond 64): the fewest idle rows. */
+export function convTile(rows: number): GemmTile {
+  return CONV_TILES.find((t) => t.wy * t.tm >= rows) ?? CONV_TILES[CONV_TILES.length - 1];
+}
+
+/**
+ * The unfolded image, in two halves so that each is computed where it is invariant: `windowAt(pix)`
+ * places output pixel `pix` = (n, oy, ox) of group g (its sample's first channel of the group,
+ * `xBase`, and the window's top-left corner `iy0`, `ix0`); `tapValue(k)` then sets `v` to the image
+ * value under unfolded row k = (ci, ky, kx) of that window, leaving it 0 in the padding.
+ */
+const windowAt = (pix: string) => `let xp = ${pix} % ohw;
+  let xBase = P.xOff + ((${pix} / ohw) * P.c + g * cg) * hw;
+  let iy0 = i32((xp / P.ow) * P.sh) - i32(P.ph);
+  let ix0 = i32((xp % P.ow) * P.sw) - i32(P.pw);`;
+const tapValue = (k: string) => `let tap = ${k} % khw;
+      let iy = iy0 + i32((tap / P.kw) * P.dh);
+      let ix = ix0 + i32((tap % P.kw) * P.dw);
+      if (iy >= 0 && iy < i32(P.h) && ix >= 0 && ix < i32(P.w)) { v = X[xBase + (${k} / khw) * hw + u32(iy) * P.w + u32(ix)]; }`;
+
+/**
+ * One product pass, as WGSL: its storage bindings (the uniform `P` follows them); what each
+ * invocation computes once (`fixed`) and once per k-slice (`slice`, from `sk`, the k index of its
+ * loads that run along k); statements setting `v` to A's element (row `r`, k index `kk`) and to
+ * B's (`kk`, column `c`); whether each operand is loaded along k or along its rows/columns (the
+ * order that keeps neighbouring invocations on neighbouring addresses, and makes the other index
+ * fixed per invocation); the output array, an element's index `at` (a statement), and the bias'
+ * index, if it takes one.
+ *
+ * Every tile has a multiple of `bk`, `bm` and `bn` invocations, so an invocation's loads along k
+ * all have k index `sk`, and its loads along the columns all have column `col0 + tid % bn`: what
+ * depends only on those is computed in `slice` and `fixed`, not per element.
+ */
+interface ProductPass {
+  storage: readonly StorageBinding[];
+  fixed: (bn: number) => string;
+  slice: string;
+  a: string;
+  aAlongK: boolean;
+  b: string;
+  bAlongK: boolean;
+  out: string;
+  at: string;
+  bias?: string;
+}
+
+const PRODUCTS: Record<'fwd' | 'dx' | 'dw', ProductPass> = {
+  // Y[n, g·og + r, p] (+)= b + Σ_{kk = (ci, ky, kx)} W[g·og + r, kk] · im2col(g)[kk, (n, p)]
+  fwd: {
+    storage: [['X', 'read'], ['W', 'read'], ['B', 'read'], ['Y', 'read_write']],
+    fixed: (bn) => windowAt(`(col0 + tid % ${bn}u)`),
+    slice: 'let wAt = P.wOff + g * og * P.gk + sk;',
+    a: 'v = W[wAt + r * P.gk];',
+    aAlongK: true,
+    b: tapValue('kk'),
+    bAlongK: false,
+    out: 'Y',
+    at: 'let at = P.yOff + ((c / ohw) * P.oc + g * og + r) * ohw + c % ohw;',
+    bias: 'P.bOff + g * og + r',
+  },
+  // dX[n, g·cg + r, y, x] (+)= b + Σ_{kk = (o, ky, kx)} W[g·og + o, r, ky, kx] · dY[n, g·og + o, oy, ox]
+  // over the taps with y + ph − ky·dh = oy·sh and x + pw − kx·dw = ox·sw inside the output.
+  dx: {
+    storage: [['DY', 'read'], ['W', 'read'], ['B', 'read'], ['DX', 'read_write']],
+    fixed: (bn) => `let dc = col0 + tid % ${bn}u;
+  let dp = dc % hw;
+  let dyBase = P.yOff + ((dc / hw) * P.oc + g * og) * ohw;
+  let ty0 = i32(dp / P.w + P.ph);
+  let tx0 = i32(dp % P.w + P.pw);`,
+    slice: 'let wAt = P.wOff + (g * og + sk / khw) * cg * khw + sk % khw;',
+    a: 'v = W[wAt + r * khw];',
+    aAlongK: true,
+    b: `let tap = kk % khw;
+      let ty = ty0 - i32((tap / P.kw) * P.dh);
+      let tx = tx0 - i32((tap % P.kw) * P.dw);
+      let oy = u32(max(ty, 0)) / P.sh;
+      let ox = u32(max(tx, 0)) / P.sw;
+      if (ty >= 0 && tx >= 0 && i32(oy * P.sh) == ty && i32(ox * P.sw) == tx && oy < P.oh && ox < P.ow) { v = DY[dyBase + (kk / khw) * ohw + oy * P.ow + ox]; }`,
+    bAlongK: false,
+    out: 'DX',
+    at: 'let at = P.xOff + ((c / hw) * P.c + g * cg + r) * hw + c % hw;',
+    bias: 'P.bOff + g * cg + r',
+  },
+  // OUT[split][g·og + r, c] (+)= Σ_{kk = (n, p) in the split} dY[n, g·og + r, p] · im2col(g)[c, (n, p)]
+  dw: {
+    storage: [['X', 'read'], ['DY', 'read'], ['OUT', 'read_write']],
+    fixed: () => '',
+    slice: `let dyAt = P.yOff + ((sk / ohw) * P.oc + g * og) * ohw + sk % ohw;
+    ${windowAt('sk')}`,
+    a: 'v = DY[dyAt + r * ohw];',
+    aAlongK: true,
+    b: tapValue('c'),
+    bAlongK: true,
+    out: 'OUT',
+    at: 'let at = P.wOff + split * P.splitStride + (g * og + r) * P.gn + c;',
+  },
+};
+
+/** The WGSL of one product pass on one tile (the structure of `../gemm.ts`'s shader). */
+function productShader(pass: 'fwd' | 'dx' | 'dw', t: GemmTile): string {
+  const p = PRODUCTS[pass];
+  const bm = t.wy * t.tm;
+  const bn = t.wx * t.tn;
+  const threads = t.wx * t.wy;
+  if (threads % t.bk || threads % bm || threads % bn) throw new GpuError('E_GPU_BAD_ARGS', `Conv tile ${t.name}: ${threads} invocations must be a multiple of ${t.bk}, ${bm} and ${bn}.`);
+  const aSlot = p.aAlongK ? `let kk0 = i % ${t.bk}u; let mm = i / ${t.bk}u;` : `let mm = i % ${bm}u; let kk0 = i / ${bm}u;`;
+  const bSlot = p.bAlongK ? `let kk0 = i % ${t.bk}u; let nn = i / ${t.bk}u;` : `let nn = i % ${bn}u; let kk0 = i / ${bn}u;`;
+  const bias = p.bias ? `if (P.hasBias != 0u) { y = y + B[${p.bias}]; }` : '';
+  return `// conv2d:${pass}:${t.name}
+${PARAMS}
+${bindings(p.storage)}
+var<workgroup> As: array<f32, ${t.bk * bm}>;
+var<workgroup> Bs: array<f32, ${t.bk * bn}>;
+@compute @workgroup_size(${t.wx}, ${t.wy}, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let tile = wg.y * P.gridX + wg.x;
+  if (tile >= P.tiles) { return; }
   let cg = P.c / P.groups;
-  let og = P.oc / P.groups;`;
-
-// Y[n, o, y, x] (+)= b[o] + Σ_{ci < cg, ky, kx} X[n, g·cg + ci, y·sh − ph + ky·dh, x·sw − pw + kx·dw] · W[o, ci, ky, kx]
-const FORWARD = `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(4) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  ${INDEX}
-  let ox = i % P.ow;
-  let oy = (i / P.ow) % P.oh;
-  let o = (i / (P.ow * P.oh)) % P.oc;
-  let n = i / (P.ow * P.oh * P.oc);
-  let g = o / og;
-  var acc = 0.0;
-  for (var ci = 0u; ci < cg; ci = ci + 1u) {
-    let xPlane = P.xOff + (n * P.c + g * cg + ci) * P.h * P.w;
-    let wBase = P.wOff + ((o * cg + ci) * P.kh) * P.kw;
-    for (var ky = 0u; ky < P.kh; ky = ky + 1u) {
-      let iy = i32(oy * P.sh + ky * P.dh) - i32(P.ph);
-      if (iy < 0 || iy >= i32(P.h)) { continue; }
-      for (var kx = 0u; kx < P.kw; kx = kx + 1u) {
-        let ix = i32(ox * P.sw + kx * P.dw) - i32(P.pw);
-        if (ix < 0 || ix >= i32(P.w)) { continue; }
-        acc = acc + X[xPlane + u32(iy) * P.w + u32(ix)] * W[wBase + ky * P.kw + kx];
+  let og = P.oc / P.groups;
+  let khw = P.kh * P.kw;
+  let ohw = P.oh * P.ow;
+  let hw = P.h * P.w;
+  let col0 = (tile % P.colTiles) * ${bn}u;
+  let row0 = ((tile / P.colTiles) % P.rowTiles) * ${bm}u;
+  let layer = tile / (P.colTiles * P.rowTiles);
+  let g = layer % P.groups;
+  let split = layer / P.groups;
+  let kBegin = split * P.splitLen;
+  let kEnd = min(kBegin + P.splitLen, P.gk);
+  ${p.fixed(bn)}
+  var acc: array<f32, ${t.tm * t.tn}>;
+  var ra: array<f32, ${t.tm}>;
+  var rb: array<f32, ${t.tn}>;
+  for (var k0 = kBegin; k0 < kEnd; k0 = k0 + ${t.bk}u) {
+    let sk = k0 + tid % ${t.bk}u;
+    ${p.slice}
+    for (var i = tid; i < ${bm * t.bk}u; i = i + ${threads}u) {
+      ${aSlot}
+      let r = row0 + mm;
+      let kk = k0 + kk0;
+      var v = 0.0;
+      if (r < P.gm && kk < kEnd) { ${p.a} }
+      As[kk0 * ${bm}u + mm] = v;
+    }
+    for (var i = tid; i < ${bn * t.bk}u; i = i + ${threads}u) {
+      ${bSlot}
+      let c = col0 + nn;
+      let kk = k0 + kk0;
+      var v = 0.0;
+      if (c < P.gn && kk < kEnd) {
+        ${p.b}
       }
+      Bs[kk0 * ${bn}u + nn] = v;
+    }
+    ${tileMultiply(t)}
+  }
+  for (var i = 0u; i < ${t.tm}u; i = i + 1u) {
+    let r = row0 + lid.y + i * ${t.wy}u;
+    if (r >= P.gm) { continue; }
+    for (var j = 0u; j < ${t.tn}u; j = j + 1u) {
+      let c = col0 + lid.x + j * ${t.wx}u;
+      if (c >= P.gn) { continue; }
+      ${p.at}
+      var y = acc[i * ${t.tn}u + j];
+      ${bias}
+      if (P.accumulate != 0u) { y = ${p.out}[at] + y; }
+      ${p.out}[at] = y;
     }
   }
-  if (P.hasBias != 0u) { acc = acc + B[P.bOff + o]; }
-  if (P.accumulate != 0u) { acc = Y[P.yOff + i] + acc; }
-  Y[P.yOff + i] = acc;
 }
 `;
-
-// dX[n, c, y, x] (+)= b[c] + Σ_{o in c's group, ky, kx : (y + ph − ky·dh) = oy·sh, (x + pw − kx·dw) = ox·sw} W[o, c − g·cg, ky, kx] · dY[n, o, oy, ox]
-// (Conv2d: adding, no bias; ConvTranspose2d's forward: writing, with its bias.)
-const BACKWARD_INPUT = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read> W: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read_write> DX: array<f32>;
-@group(0) @binding(4) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  ${INDEX}
-  let x = i % P.w;
-  let y = (i / P.w) % P.h;
-  let c = (i / (P.w * P.h)) % P.c;
-  let n = i / (P.w * P.h * P.c);
-  let g = c / cg;
-  let ci = c - g * cg;
-  var acc = 0.0;
-  for (var oo = 0u; oo < og; oo = oo + 1u) {
-    let o = g * og + oo;
-    let dyPlane = P.yOff + (n * P.oc + o) * P.oh * P.ow;
-    let wBase = P.wOff + ((o * cg + ci) * P.kh) * P.kw;
-    for (var ky = 0u; ky < P.kh; ky = ky + 1u) {
-      let ty = i32(y + P.ph) - i32(ky * P.dh);
-      if (ty < 0 || u32(ty) % P.sh != 0u) { continue; }
-      let oy = u32(ty) / P.sh;
-      if (oy >= P.oh) { continue; }
-      for (var kx = 0u; kx < P.kw; kx = kx + 1u) {
-        let tx = i32(x + P.pw) - i32(kx * P.dw);
-        if (tx < 0 || u32(tx) % P.sw != 0u) { continue; }
-        let ox = u32(tx) / P.sw;
-        if (ox >= P.ow) { continue; }
-        acc = acc + W[wBase + ky * P.kw + kx] * DY[dyPlane + oy * P.ow + ox];
-      }
-    }
-  }
-  if (P.hasBias != 0u) { acc = acc + B[P.bOff + c]; }
-  if (P.accumulate != 0u) { acc = DX[P.xOff + i] + acc; }
-  DX[P.xOff + i] = acc;
 }
-`;
-
-// dW[o, ci, ky, kx] += Σ_{n, oy, ox} X[n, g·cg + ci, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] · dY[n, o, oy, ox]
-const BACKWARD_WEIGHT = `${PARAMS}
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> DY: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DW: array<f32>;
-@group(0) @binding(3) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  ${INDEX}
-  let kx = i % P.kw;
-  let ky = (i / P.kw) % P.kh;
-  let ci = (i / (P.kw * P.kh)) % cg;
-  let o = i / (P.kw * P.kh * cg);
-  let g = o / og;
-  var acc = 0.0;
-  for (var n = 0u; n < P.n; n = n + 1u) {
-    let xPlane = P.xOff + (n * P.c + g * cg + ci) * P.h * P.w;
-    let dyPlane = P.yOff + (n * P.oc + o) * P.oh * P.ow;
-    for (var oy = 0u; oy < P.oh; oy = oy + 1u) {
-      let iy = i32(oy * P.sh + ky * P.dh) - i32(P.ph);
-      if (iy < 0 || iy >= i32(P.h)) { continue; }
-      for (var ox = 0u; ox < P.ow; ox = ox + 1u) {
-        let ix = i32(ox * P.sw + kx * P.dw) - i32(P.pw);
-        if (ix < 0 || ix >= i32(P.w)) { continue; }
-        acc = acc + X[xPlane + u32(iy) * P.w + u32(ix)] * DY[dyPlane + oy * P.ow + ox];
-      }
-    }
-  }
-  DW[P.wOff + i] = DW[P.wOff + i] + acc;
-}
-`;
 
 // dB[o] += Σ_{n, oy, ox} dY[n, o, oy, ox]
-const BACKWARD_BIAS = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DB: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let o = gid.y * P.rowStride + gid.x;
-  if (o >= P.total) { return; }
-  let plane = P.oh * P.ow;
+const BACKWARD_BIAS = kernel1d(
+  PARAMS,
+  [
+    ['DY', 'read'],
+    ['DB', 'read_write'],
+  ],
+  `  let plane = P.oh * P.ow;
   var acc = 0.0;
   for (var n = 0u; n < P.n; n = n + 1u) {
     let base = P.yOff + (n * P.oc + o) * plane;
     for (var j = 0u; j < plane; j = j + 1u) { acc = acc + DY[base + j]; }
   }
   DB[P.bOff + o] = DB[P.bOff + o] + acc;
-}
-`;
+`,
+  { index: 'o', bound: 'P.oc' },
+);
+
+// dW[i] += Σ_{s < splits} WS[s·len + i], in split order
+const SUM_SPLITS = kernel1d(
+  'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
+  [
+    ['WS', 'read'],
+    ['DW', 'read_write'],
+  ],
+  `  var acc = 0.0;
+  for (var s = 0u; s < P.splits; s = s + 1u) { acc = acc + WS[P.wsOff + s * P.total + i]; }
+  DW[P.wOff + i] = DW[P.wOff + i] + acc;
+`,
+);
 
 /**
  * A convolution as the shaders see it: the image `[n, c, h, w]` the windows slide over, the
@@ -190,66 +294,112 @@ export interface ConvShape {
   d: readonly [number, number];
 }
 
-/** Which shader: forward (per output), `dx` gather (per image element), `dW` (per weight), `db` (per output channel). */
+/** Which pass: forward (per output), `dx` (per image element), `dW`, `db` (per output channel). */
 export type ConvPass = 'fwd' | 'dx' | 'dw' | 'db';
 
-const SHADERS: Record<ConvPass, string> = { fwd: FORWARD, dx: BACKWARD_INPUT, dw: BACKWARD_WEIGHT, db: BACKWARD_BIAS };
-
-/** What one conv dispatch reads and writes; offsets in elements. */
+/** What one conv pass reads and writes; offsets in elements. */
 export interface ConvBinding {
   /** The storage buffers in the shader's binding order (fwd: X, W, B, Y; dx: DY, W, B, DX; dw: X, DY, DW; db: DY, DB). */
   buffers: readonly GPUBuffer[];
   /** Offsets of the image, the weight, the bias and the output, as the shader names them (xOff, wOff, bOff, yOff). */
   offsets: readonly [number, number, number, number];
-  /** Elements written: one invocation each. */
-  total: number;
   /** Add the bias (fwd, dx). */
   hasBias: boolean;
   /** Add into what it writes instead of overwriting it (fwd, dx; dw and db always add). */
   accumulate: boolean;
-  flops?: number;
 }
 
-/** One dispatch of a conv shader over `shape` (pipeline `conv2d:<pass>`, shared by Conv2d and ConvTranspose2d). */
-export function convDispatch(ctx: GpuContext, pass: ConvPass, shape: ConvShape, b: ConvBinding): GpuDispatch {
-  const { workgroups, rowStride } = grid1d(ctx, b.total);
+/** What a conv pass needs from its kernel's arguments: the context, and a workspace for `dW`'s partials. */
+export type ConvArgs = Pick<GpuKernelArgs, 'ctx' | 'workspace'>;
+
+/** Workgroups a `dW` product aims for in all (splits × tiles): enough to fill a large GPU. */
+const DW_WORKGROUPS = 256;
+/** The fewest reduction terms one `dW` split sums (16 k-slices of the tiles). */
+const DW_MIN_SPLIT = 256;
+/** The most floats of partials a `dW` split may keep (16 MB). */
+const DW_MAX_PARTIALS = 1 << 22;
+
+/**
+ * How `dW`'s sum of `terms` terms is split for `tiles` output tiles of `len` weights: `splits`
+ * runs of `splitLen` terms (a multiple of the k-slice `bk`), one split's workgroups per run.
+ */
+export function dwSplit(terms: number, tiles: number, len: number, bk: number): { splits: number; splitLen: number } {
+  const want = Math.min(Math.ceil(DW_WORKGROUPS / tiles), Math.floor(terms / DW_MIN_SPLIT), Math.floor(DW_MAX_PARTIALS / len));
+  const splits = Math.max(1, want);
+  const splitLen = Math.ceil(terms / splits / bk) * bk;
+  return { splits: Math.ceil(terms / splitLen), splitLen };
+}
+
+/**
+ * The dispatches of one conv pass over `shape` (pipelines `conv2d:<pass>:<tile>`, `conv2d:db` and
+ * `conv2d:dw-sum`, shared by Conv2d and ConvTranspose2d): one for the forward, `dx` and `db`; for
+ * `dW` one product, plus the sum of its splits when it is split (partials in the workspace
+ * `dw-partials`).
+ */
+export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape, b: ConvBinding, flops = 0): GpuDispatch[] {
+  const { ctx } = args;
   const geometry = [shape.n, shape.c, shape.h, shape.w, shape.oc, shape.oh, shape.ow, shape.groups, shape.k[0], shape.k[1], shape.s[0], shape.s[1], shape.p[0], shape.p[1], shape.d[0], shape.d[1]];
-  const u = words([...geometry, ...b.offsets, b.hasBias ? 1 : 0, rowStride, b.total, b.accumulate ? 1 : 0]);
-  return bindDispatch(ctx, `conv2d:${pass}`, () => SHADERS[pass], b.buffers, u, workgroups, b.flops ?? 0);
+  const uniforms = (offsets: readonly number[], accumulate: boolean, tail: readonly number[]) => words([...geometry, ...offsets, b.hasBias ? 1 : 0, accumulate ? 1 : 0, ...tail]);
+  if (pass === 'db') {
+    const { workgroups, rowStride } = grid1d(ctx, shape.oc);
+    return [bindDispatch(ctx, 'conv2d:db', () => BACKWARD_BIAS, b.buffers, uniforms(b.offsets, true, [0, 0, 0, 0, 0, 0, 0, 0, 0, rowStride]), workgroups)];
+  }
+  const cg = shape.c / shape.groups;
+  const og = shape.oc / shape.groups;
+  const taps = shape.k[0] * shape.k[1];
+  // The product per group: rows × columns, summing gk terms.
+  const [gm, gn, gk] = {
+    fwd: [og, shape.n * shape.oh * shape.ow, cg * taps],
+    dx: [cg, shape.n * shape.h * shape.w, og * taps],
+    dw: [og, cg * taps, shape.n * shape.oh * shape.ow],
+  }[pass];
+  const tile = convTile(gm);
+  const rowTiles = Math.ceil(gm / (tile.wy * tile.tm));
+  const colTiles = Math.ceil(gn / (tile.wx * tile.tn));
+  const len = shape.oc * gn;
+  const { splits, splitLen } = pass === 'dw' ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk) : { splits: 1, splitLen: gk };
+  const tiles = rowTiles * colTiles * shape.groups * splits;
+  const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+  const gridX = Math.min(tiles, maxDim);
+  const workgroups: [number, number, number] = [gridX, Math.ceil(tiles / gridX), 1];
+  if (workgroups[1] > maxDim) throw new GpuError('E_GPU_BAD_ARGS', `A convolution of ${tiles} tiles needs more workgroups than this device allows (${maxDim}²).`);
+  const key = `conv2d:${pass}:${tile.name}`;
+  const tail = (splitStride: number) => [gm, gn, gk, splitLen, splitStride, rowTiles, colTiles, tiles, gridX, 0];
+  if (splits === 1) return [bindDispatch(ctx, key, () => productShader(pass, tile), b.buffers, uniforms(b.offsets, b.accumulate, tail(0)), workgroups, flops)];
+  // dW in splits: partials [split][oc][gn] in the workspace, then added into dW in split order.
+  const partials = args.workspace('dw-partials', splits * len);
+  const [xOff, wOff, bOff, yOff] = b.offsets;
+  const product = bindDispatch(ctx, key, () => productShader(pass, tile), [b.buffers[0], b.buffers[1], partials.buffer], uniforms([xOff, partials.offset, bOff, yOff], false, tail(len)), workgroups, flops);
+  const sum = grid1d(ctx, len);
+  const sumWords = words([len, splits, wOff, partials.offset, sum.rowStride]);
+  return [product, bindDispatch(ctx, 'conv2d:dw-sum', () => SUM_SPLITS, [partials.buffer, b.buffers[2]], sumWords, sum.workgroups)];
 }
 
 export const conv2dKernel: GpuOpKernel = {
-  prepare({ ctx, nodeId, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs }) {
+  prepare(args) {
+    const { nodeId, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs } = args;
     const c = conv2dPlan(inputShapes[0], attrs);
     const x = inputs[0];
     const w = params.weight;
     const b = params.bias;
     if (!w) throw new GpuError('E_GPU_BAD_ARGS', `Conv2d ${nodeId}: no weight on the device.`);
     const shape: ConvShape = { n: c.n, c: c.inC, h: c.h, w: c.w, oc: c.outC, oh: c.outH, ow: c.outW, groups: c.groups, k: c.k, s: c.s, p: c.p, d: c.d };
+    const macs = output.length * (c.inC / c.groups) * c.k[0] * c.k[1];
     // Without a bias, W stands in for B's binding (never read: hasBias is 0).
-    const forward = [
-      convDispatch(ctx, 'fwd', shape, {
-        buffers: [x.buffer, w.buffer, (b ?? w).buffer, output.buffer],
-        offsets: [x.offset, w.offset, b?.offset ?? 0, output.offset],
-        total: output.length,
-        hasBias: !!b,
-        accumulate: false,
-        flops: 2 * output.length * (c.inC / c.groups) * c.k[0] * c.k[1],
-      }),
-    ];
+    const forward = convDispatches(args, 'fwd', shape, { buffers: [x.buffer, w.buffer, (b ?? w).buffer, output.buffer], offsets: [x.offset, w.offset, b?.offset ?? 0, output.offset], hasBias: !!b, accumulate: false }, 2 * macs);
     const backward: GpuDispatch[] = [];
     if (dOutput) {
       const dx = dInputs[0];
       if (dx) {
-        backward.push(convDispatch(ctx, 'dx', shape, { buffers: [dOutput.buffer, w.buffer, w.buffer, dx.buffer], offsets: [dx.offset, w.offset, 0, dOutput.offset], total: dx.length, hasBias: false, accumulate: true }));
+        backward.push(...convDispatches(args, 'dx', shape, { buffers: [dOutput.buffer, w.buffer, w.buffer, dx.buffer], offsets: [dx.offset, w.offset, 0, dOutput.offset], hasBias: false, accumulate: true }, 2 * macs));
       }
       const dw = dParams.weight;
       if (dw) {
-        backward.push(convDispatch(ctx, 'dw', shape, { buffers: [x.buffer, dOutput.buffer, dw.buffer], offsets: [x.offset, dw.offset, 0, dOutput.offset], total: dw.length, hasBias: false, accumulate: true }));
+        backward.push(...convDispatches(args, 'dw', shape, { buffers: [x.buffer, dOutput.buffer, dw.buffer], offsets: [x.offset, dw.offset, 0, dOutput.offset], hasBias: false, accumulate: true }, 2 * macs));
       }
       const db = dParams.bias;
       if (db) {
-        backward.push(convDispatch(ctx, 'db', shape, { buffers: [dOutput.buffer, db.buffer], offsets: [0, 0, db.offset, dOutput.offset], total: db.length, hasBias: false, accumulate: true }));
+        backward.push(...convDispatches(args, 'db', shape, { buffers: [dOutput.buffer, db.buffer], offsets: [0, 0, db.offset, dOutput.offset], hasBias: false, accumulate: true }));
       }
     }
     return { forward, backward };

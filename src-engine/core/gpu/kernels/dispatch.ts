@@ -22,14 +22,19 @@ export type StorageBinding = readonly [name: string, access: 'read' | 'read_writ
 export function kernel1d(params: string, storage: readonly StorageBinding[], body: string, opts: { index?: string; bound?: string } = {}): string {
   const index = opts.index ?? 'i';
   return `${params}
-${storage.map(([name, access], b) => `@group(0) @binding(${b}) var<storage, ${access}> ${name}: array<f32>;`).join('\n')}
-@group(0) @binding(${storage.length}) var<uniform> P: Params;
+${bindings(storage)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ${index} = gid.y * P.rowStride + gid.x;
   if (${index} >= ${opts.bound ?? 'P.total'}) { return; }
 ${body}}
 `;
+}
+
+/** The declarations of `f32` storage arrays at bindings 0…k−1 in the order given, then the uniform `P: Params` at k. */
+export function bindings(storage: readonly StorageBinding[]): string {
+  return `${storage.map(([name, access], b) => `@group(0) @binding(${b}) var<storage, ${access}> ${name}: array<f32>;`).join('\n')}
+@group(0) @binding(${storage.length}) var<uniform> P: Params;`;
 }
 
 /**

@@ -1,0 +1,169 @@
+/**
+ * The WGSL Conv2d (`kernels/conv.ts`: implicit GEMMs for the forward, dx and dW, a direct db)
+ * against `core/ops/conv2d.ts` (reference backend), then run-to-run determinism on a conv net.
+ *
+ * The geometries leave partial tiles in every dimension of every product: output channels per
+ * group (the rows of the forward and dW: 1, 3, 5, 6, 17, 40 and 70, over every tile height and
+ * two row tiles), input channels per group (dx's rows), unfolded rows `(inC/groups)·kH·kW` (the
+ * forward's k-slices and dW's columns; never a multiple of 16), output and image pixels of the
+ * batch (the forward's and dx's columns), and dW's long sum split over 2 to 4 workgroups with a
+ * shorter last run; with stride 2×1, padding 1×2, dilation 1×2, a stride larger than the kernel
+ * (dx taps that miss the stride grid), groups 2 and depthwise (with and without a channel
+ * multiplier), no bias, N = 1 and N = 5, 1×1 kernels with and without stride, a kernel larger than
+ * the image with padding, and an input without a gradient. Forward, dx, dW and db, each adding
+ * into random initial gradients (the forward overwriting garbage), in views at odd offsets
+ * between sentinels (kernel-parity.ts).
+ *
+ * Bound (kernel-parity.ts): |gpu − cpu| ≤ 2·(m + 2)·2⁻²⁴·Σ|terms| per element, m the longest
+ * sum: y sums (inC/groups)·kH·kW products and the bias; dx sums (outC/groups)·kH·kW products and
+ * its initial value; dW sums N·outH·outW products and its initial value (split, each term goes
+ * through at most one run's additions, the sum of the runs and the initial value: fewer than
+ * N·outH·outW + 1); db sums N·outH·outW values and its initial value. Σ|terms| is the op file
+ * run on absolute values.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Attrs, GraphIR } from '../../../src-engine/base/ir/types';
+import { Rng } from '../../../src-engine/base/rng';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { compileGpuGraph, type GpuGraph } from '../../../src-engine/core/gpu/executor';
+import { convTile, dwSplit } from '../../../src-engine/core/gpu/kernels/conv';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { conv2dPlan } from '../../../src-engine/core/ops/conv2d';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { testGpu } from './device';
+import { kernelParity } from './kernel-parity';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+function plan(input: number[], attrs: Attrs) {
+  const def = getOp('Conv2d')!;
+  return conv2dPlan(input, { ...Object.fromEntries(Object.entries(def.attrs).map(([k, s]) => [k, s.default])), ...attrs });
+}
+
+/** The term counts of the bound, from the geometry. */
+function terms(input: number[], attrs: Attrs): Record<string, number> {
+  const c = plan(input, attrs);
+  const taps = c.k[0] * c.k[1];
+  const pixels = c.n * c.outH * c.outW;
+  return { y: (c.inC / c.groups) * taps + 1, dx: (c.outC / c.groups) * taps + 1, weight: pixels + 1, bias: pixels + 1 };
+}
+
+/** How many runs dW's sum is split into (the kernel's own rule), to check the cases reach splits. */
+function splits(input: number[], attrs: Attrs): number {
+  const c = plan(input, attrs);
+  const og = c.outC / c.groups;
+  const cols = (c.inC / c.groups) * c.k[0] * c.k[1];
+  const t = convTile(og);
+  const tiles = Math.ceil(og / (t.wy * t.tm)) * Math.ceil(cols / (t.wx * t.tn)) * c.groups;
+  return dwSplit(c.n * c.outH * c.outW, tiles, c.outC * cols, t.bk).splits;
+}
+
+const CASES: [string, number[], Attrs, { noInputGrad?: boolean; splits?: number }?][] = [
+  ['3×3, odd image, N = 5: dW in 2 runs (550 terms), 5 output channels', [5, 3, 13, 12], { outChannels: 5, kernelSize: [3, 3] }, { splits: 2 }],
+  ['stride 2×1, padding 1×2, dilation 1×2, N = 1', [1, 4, 9, 8], { outChannels: 6, kernelSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] }],
+  ['rectangular 2×3, groups 2, no bias, N = 5', [5, 6, 7, 9], { outChannels: 10, kernelSize: [2, 3], groups: 2, bias: false }],
+  ['depthwise 3×3, padding 1', [3, 4, 6, 5], { outChannels: 4, kernelSize: [3, 3], padding: [1, 1], groups: 4 }],
+  ['depthwise with a channel multiplier 2, stride 2, dilation 2', [2, 3, 9, 8], { outChannels: 6, kernelSize: [3, 2], stride: [2, 2], dilation: [2, 2], padding: [2, 1], groups: 3 }],
+  ['1×1, 20 → 17 channels (unfolded rows 20, 17 rows of a 32-row tile)', [2, 20, 5, 7], { outChannels: 17, kernelSize: [1, 1] }],
+  ['1×1 with stride 2 (pixels skipped)', [2, 3, 6, 5], { outChannels: 4, kernelSize: [1, 1], stride: [2, 2] }],
+  ['5×6 kernel larger than the 3×4 image, padding 2×3', [2, 2, 3, 4], { outChannels: 3, kernelSize: [5, 6], padding: [2, 3] }],
+  ['70 output channels (two row tiles of 64), padding 1', [2, 3, 6, 5], { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] }],
+  ['40 input channels (dx on a 64-row tile), 2×2', [2, 40, 4, 5], { outChannels: 3, kernelSize: [2, 2] }],
+  ['stride 3×2 > kernel 2×2 (image pixels no window reads)', [2, 3, 8, 7], { outChannels: 5, kernelSize: [2, 2], stride: [3, 2] }],
+  ['groups 2, padding 1, N = 8: dW in 4 runs (1144 terms) per group', [8, 4, 13, 11], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 2 }, { splits: 4 }],
+  ['an input without a gradient (a first layer), dW in 3 runs', [6, 1, 12, 13], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }, { noInputGrad: true, splits: 3 }],
+];
+
+describe('WGSL Conv2d (implicit GEMM) vs the op file', () => {
+  CASES.forEach(([name, input, attrs, o = {}], i) => {
+    it(`${name}: forward, dx, dW, db`, async () => {
+      expect(splits(input, attrs), 'runs of the dW sum').toBe(o.splits ?? 1);
+      const worst = await kernelParity(ctx, { op: 'Conv2d', attrs, input, seed: 500 + i, terms: terms(input, attrs), noInputGrad: o.noInputGrad });
+      expect(Object.keys(worst).sort()).toEqual(['y', ...(o.noInputGrad ? [] : ['dx']), 'weight', ...(attrs.bias === false ? [] : ['bias'])].sort());
+    }, 60_000);
+  });
+});
+
+/**
+ * A conv net whose dW sums are split (batch 12 on 16×15 images: 2,880 and 720 terms) with a
+ * grouped Conv2d, a ConvTranspose2d back up and a loss on each end.
+ */
+function convNet(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [2, 16, 15] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [] }, inputs: [] },
+      { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 6, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['x'] },
+      { id: 'a1', op: 'ReLU', attrs: {}, inputs: ['conv1'] },
+      { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 8, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], groups: 2 }, inputs: ['a1'] },
+      { id: 'a2', op: 'Tanh', attrs: {}, inputs: ['conv2'] },
+      { id: 'up', op: 'ConvTranspose2d', attrs: { outChannels: 2, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], outputPadding: [1, 0] }, inputs: ['a2'] },
+      { id: 'rec', op: 'MSELoss', attrs: {}, inputs: ['up', 'x'] },
+      { id: 'pool', op: 'GlobalAvgPool', attrs: {}, inputs: ['a2'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['pool'] },
+      { id: 'ce', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'ce' },
+  };
+}
+
+/** Every activation, gradient and parameter of `g`, as bits. */
+async function snapshot(g: GpuGraph): Promise<Map<string, Uint32Array>> {
+  const out = new Map<string, Uint32Array>();
+  const bits = (a: Float32Array) => new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+  for (const id of g.order) {
+    out.set(`${id} activation`, bits(await g.read(id)));
+    const d = await g.readGrad(id);
+    if (d) out.set(`${id} gradient`, bits(d));
+  }
+  for (const p of g.params) {
+    out.set(`${p.nodeId}.${p.name}`, bits(await ctx.read(p.value)));
+    out.set(`${p.nodeId}.${p.name} grad`, bits(await ctx.read(p.grad)));
+  }
+  return out;
+}
+
+function expectSameBits(a: Map<string, Uint32Array>, b: Map<string, Uint32Array>, what: string): void {
+  expect([...b.keys()]).toEqual([...a.keys()]);
+  for (const [k, v] of a) {
+    const w = b.get(k)!;
+    const at = v.findIndex((x, i) => x !== w[i]);
+    expect(at, `${what}: ${k}[${at}] differs`).toBe(-1);
+  }
+}
+
+describe('Conv nets on the GPU are deterministic', () => {
+  it('the same step twice, and the same 3 Adam steps in two plans, give the same bits', async () => {
+    const graph = convNet();
+    const batch = 12;
+    const rng = new Rng(3);
+    const x = Float32Array.from({ length: batch * 2 * 16 * 15 }, () => rng.normal());
+    const label = Float32Array.from({ length: batch }, () => rng.int(5));
+    expect(splits([batch, 2, 16, 15], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1] })).toBeGreaterThan(1);
+    const plans: GpuGraph[] = [];
+    for (let i = 0; i < 2; i++) {
+      const g = await compileGpuGraph(graph, { batchSize: batch, gpu: ctx, seed: 7 });
+      g.setInput('x', x);
+      g.setInput('label', label);
+      plans.push(g);
+    }
+    // No optimizer: the weights stay, so the second step recomputes the first from the same state.
+    await plans[0].trainStep();
+    const first = await snapshot(plans[0]);
+    await plans[0].trainStep();
+    expectSameBits(first, await snapshot(plans[0]), 'the same step again');
+    const losses: number[][] = [[], []];
+    for (const [i, g] of plans.entries()) {
+      const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 1e-2 }, g.params);
+      for (let s = 0; s < 3; s++) losses[i].push(await g.trainStep(opt, 1e-2));
+    }
+    expect(losses[1]).toEqual(losses[0]);
+    expectSameBits(await snapshot(plans[0]), await snapshot(plans[1]), 'after 3 Adam steps in another plan');
+  }, 120_000);
+});
