@@ -9,13 +9,13 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'] } },
-      // The GPU executor, probes, loop and service tests again, on a device across the GPU wire
+      // The GPU executor, probes, loop, lost-device and service tests again, on a device across the GPU wire
       // (Electron's path to the GPU window; test/unit/gpu/device.ts).
       {
         extends: true,
         test: {
           name: 'gpu-wire',
-          include: ['gemm', 'executor', 'executor-ops', 'probes', 'service', 'train-loop', 'device-lost'].map((f) => `test/unit/gpu/${f}.test.ts`),
+          include: ['executor', 'executor-ops', 'probes', 'service', 'train-loop', 'device-lost'].map((f) => `test/unit/gpu/${f}.test.ts`),
           env: { NETWRIGHT_GPU_TEST_WIRE: '1' },
         },
       },

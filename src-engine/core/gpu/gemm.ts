@@ -9,12 +9,14 @@
  * contiguous across invocations). Global loads walk whichever dimension the operand is contiguous
  * in, so they are coalesced for every transpose.
  *
- * Not yet done (see docs/webgpu-backend.md): vec4 loads and register double-buffering; a first
- * unrolled-by-hand version of those hung SwiftShader's shader compiler, and without a real GPU in
- * this environment their speed could not be measured anyway.
+ * Vectorised loads: where an operand's contiguous dimension, offset and batch stride are
+ * multiples of 4, it is bound as `array<vec4<f32>>` and each invocation stages four elements per
+ * load (a quarter of the load instructions); otherwise as `array<f32>`. Register double-buffering
+ * is not done (a first unrolled-by-hand version hung SwiftShader's shader compiler, and without a
+ * real GPU here its speed could not be measured).
  *
- * What the shader cache key holds: transposes, tile shape. What the uniforms hold:
- * sizes, offsets, strides, the accumulate flag — so one pipeline serves every size.
+ * What the shader cache key holds: transposes, tile shape, vector loads per operand. What the
+ * uniforms hold: sizes, offsets, strides, the accumulate flag — so one pipeline serves every size.
  */
 import { GpuError, type GpuContext, type GpuTensor } from './context';
 
@@ -53,11 +55,28 @@ export interface GemmVariant {
   transA: boolean;
   transB: boolean;
   tile: GemmTile;
+  /** A (B) is read as vec4s along its contiguous dimension (see {@link vectorLoads}). */
+  vecA?: boolean;
+  vecB?: boolean;
 }
 
 /** The pipeline cache key of a variant. */
 export function gemmKey(v: GemmVariant): string {
-  return `gemm:${v.transA ? 'T' : 'N'}${v.transB ? 'T' : 'N'}:${v.tile.name}`;
+  const vec = v.vecA || v.vecB ? `:v${v.vecA ? 'A' : ''}${v.vecB ? 'B' : ''}` : '';
+  return `gemm:${v.transA ? 'T' : 'N'}${v.transB ? 'T' : 'N'}:${v.tile.name}${vec}`;
+}
+
+/**
+ * Which operands can be read as vec4s: an operand's contiguous dimension (A: k, or m when
+ * transposed; B: n, or k when transposed), its offset and (batched) its stride must be multiples
+ * of 4 elements, so every vec4 it is read as lies whole inside it and inside a tile or outside.
+ */
+export function vectorLoads(a: { transA: boolean; transB: boolean; m: number; n: number; k: number; aOffset: number; bOffset: number; strideA: number; strideB: number; batch: number }): { vecA: boolean; vecB: boolean } {
+  const four = (x: number) => x % 4 === 0;
+  return {
+    vecA: four(a.transA ? a.m : a.k) && four(a.aOffset) && (a.batch === 1 || four(a.strideA)),
+    vecB: four(a.transB ? a.k : a.n) && four(a.bOffset) && (a.batch === 1 || four(a.strideB)),
+  };
 }
 
 /** Uniform layout (u32 words) shared by the shader and {@link prepareGemm}. */
@@ -78,16 +97,12 @@ export function gemmShader(v: GemmVariant): string {
   const bm = wy * tm;
   const bn = wx * tn;
   const threads = wx * wy;
-  // Element (row r of op(A), k index kk) and (kk, column c of op(B)) in the stored layouts.
-  const aIndex = v.transA ? 'kk * P.m + r' : 'r * P.k + kk';
-  const bIndex = v.transB ? 'c * P.k + kk' : 'kk * P.n + c';
-  // Load order: consecutive invocations walk the operand's contiguous dimension.
-  const aLoad = v.transA ? `let mm = i % ${bm}u; let kk0 = i / ${bm}u;` : `let kk0 = i % ${bk}u; let mm = i / ${bk}u;`;
-  const bLoad = v.transB ? `let kk0 = i % ${bk}u; let nn = i / ${bk}u;` : `let nn = i % ${bn}u; let kk0 = i / ${bn}u;`;
+  const loadA = stageLoad({ src: 'A', dst: 'As', vec: v.vecA ?? false, contiguousIsK: !v.transA, other: 'r', otherBase: 'row0', otherSize: 'P.m', tileOther: bm, bk, threads, base: 'aBase', index: v.transA ? 'kk * P.m + r' : 'r * P.k + kk' });
+  const loadB = stageLoad({ src: 'B', dst: 'Bs', vec: v.vecB ?? false, contiguousIsK: v.transB, other: 'c', otherBase: 'col0', otherSize: 'P.n', tileOther: bn, bk, threads, base: 'bBase', index: v.transB ? 'c * P.k + kk' : 'kk * P.n + c' });
   return `// ${gemmKey(v)}
 ${PARAMS_WGSL}
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(0) var<storage, read> A: array<${v.vecA ? 'vec4<f32>' : 'f32'}>;
+@group(0) @binding(1) var<storage, read> B: array<${v.vecB ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
 
@@ -106,22 +121,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   var ra: array<f32, ${tm}>;
   var rb: array<f32, ${tn}>;
   for (var k0 = 0u; k0 < P.k; k0 = k0 + ${bk}u) {
-    for (var i = tid; i < ${bm * bk}u; i = i + ${threads}u) {
-      ${aLoad}
-      let r = row0 + mm;
-      let kk = k0 + kk0;
-      var x = 0.0;
-      if (r < P.m && kk < P.k) { x = A[aBase + ${aIndex}]; }
-      As[kk0 * ${bm}u + mm] = x;
-    }
-    for (var i = tid; i < ${bn * bk}u; i = i + ${threads}u) {
-      ${bLoad}
-      let c = col0 + nn;
-      let kk = k0 + kk0;
-      var x = 0.0;
-      if (c < P.n && kk < P.k) { x = B[bBase + ${bIndex}]; }
-      Bs[kk0 * ${bn}u + nn] = x;
-    }
+    ${loadA}
+    ${loadB}
     ${tileMultiply(v.tile)}
   }
   for (var i = 0u; i < ${tm}u; i = i + 1u) {
@@ -139,6 +140,51 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
 }
 `;
+}
+
+/** What {@link stageLoad} stages: one operand's k-slice of a tile, into workgroup memory k-major. */
+interface StageLoad {
+  src: 'A' | 'B';
+  dst: 'As' | 'Bs';
+  /** Read as vec4s along the contiguous dimension. */
+  vec: boolean;
+  /** The operand is contiguous along k (A untransposed, B transposed); else along its row/column. */
+  contiguousIsK: boolean;
+  /** The name of the row (A) or column (B) index, its tile's first one, and its bound. */
+  other: 'r' | 'c';
+  otherBase: string;
+  otherSize: string;
+  /** The tile's extent along that dimension (bm or bn) and along k. */
+  tileOther: number;
+  bk: number;
+  threads: number;
+  base: string;
+  /** The stored element of (other, kk), relative to `base`. */
+  index: string;
+}
+
+/**
+ * The WGSL that stages one k-slice of an operand: `dst[kk0·tileOther + o] = src(other0 + o, k0 + kk0)`,
+ * zeros outside the operand. Consecutive invocations walk the operand's contiguous dimension, so
+ * their global loads coalesce; with `vec` each loads four consecutive elements at once (the caller
+ * ensures the contiguous size, offset and stride are multiples of 4, so a vec4 is wholly in or out).
+ */
+function stageLoad(l: StageLoad): string {
+  const w = l.vec ? 4 : 1;
+  // The contiguous dimension's extent in the tile, in loads.
+  const along = (l.contiguousIsK ? l.bk : l.tileOther) / w;
+  const [kk0, o] = l.contiguousIsK ? [`(i % ${along}u) * ${w}u`, `i / ${along}u`] : [`i / ${along}u`, `(i % ${along}u) * ${w}u`];
+  const put = (q: string, x: string) => (l.contiguousIsK ? `${l.dst}[(kk0 + ${q}) * ${l.tileOther}u + o] = ${x};` : `${l.dst}[kk0 * ${l.tileOther}u + o + ${q}] = ${x};`);
+  const read = l.vec ? `${l.src}[(${l.base} + ${l.index}) >> 2u]` : `${l.src}[${l.base} + ${l.index}]`;
+  return `for (var i = tid; i < ${(l.tileOther * l.bk) / w}u; i = i + ${l.threads}u) {
+      let kk0 = ${kk0};
+      let o = ${o};
+      let ${l.other} = ${l.otherBase} + o;
+      let kk = k0 + kk0;
+      var x = ${l.vec ? 'vec4<f32>(0.0)' : '0.0'};
+      if (${l.other} < ${l.otherSize} && kk < P.k) { x = ${read}; }
+      ${l.vec ? `for (var q = 0u; q < 4u; q = q + 1u) { ${put('q', 'x[q]')} }` : put('0u', 'x')}
+    }`;
 }
 
 /**
@@ -181,6 +227,8 @@ export interface GpuGemmArgs {
   strideC?: number;
   /** Force a tile shape (benchmarks); otherwise {@link chooseGemmTile}. */
   tile?: GemmTile;
+  /** Read operands as vec4s where they allow it (default true; false: scalar loads, for tests and comparisons). */
+  vectorLoads?: boolean;
 }
 
 /** One compute dispatch, made once (pipeline, bind group, uniforms) and encoded every step. */
@@ -242,7 +290,11 @@ export function prepareGemm(ctx: GpuContext, args: GpuGemmArgs): GpuDispatch {
   const wgY = Math.ceil(m / bm);
   const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   need(wgX <= maxDim && wgY <= maxDim && batch <= maxDim, `GEMM ${m}×${n} (batch ${batch}) needs more workgroups than this device allows per dimension (${maxDim}).`);
-  const variant: GemmVariant = { transA, transB, tile };
+  // A vec4 must also fit the tile along the contiguous dimension (every GEMM tile does: bk, tm·wy and tn·wx are multiples of 4).
+  const fits = (x: number) => x % 4 === 0;
+  const can = args.vectorLoads === false ? { vecA: false, vecB: false } : vectorLoads({ transA, transB, m, n, k, aOffset: a.offset, bOffset: b.offset, strideA, strideB, batch });
+  const vec = { vecA: can.vecA && fits(transA ? bm : tile.bk), vecB: can.vecB && fits(transB ? tile.bk : bn) };
+  const variant: GemmVariant = { transA, transB, tile, ...vec };
   const key = gemmKey(variant);
   const pipeline = ctx.pipeline(key, () => gemmShader(variant));
   const uniforms = ctx.createUniform(

@@ -37,6 +37,10 @@ interface Case {
   tile?: GemmTile;
   /** Leading elements before each operand in its buffer (a view at an offset). */
   pad?: number;
+  /** Passed to prepareGemm (false: scalar loads even where vec4 loads are possible). */
+  vectorLoads?: boolean;
+  /** The loads the GEMM must have chosen: its pipeline key's vector part (`vAB`, `vA`, `vB`, or '' for scalar). */
+  loads?: string;
 }
 
 /** Σ_p |op(A)_ip · op(B)_pj| for the error bound. */
@@ -70,6 +74,7 @@ async function check(c: Case, seed: number): Promise<void> {
   ctx.write(vb.offset === 0 ? vb : gb, pad ? concat(pad, b) : b);
   ctx.write(gc, pad ? concat(pad, c0, 7) : c0);
   const d = await ctx.checked('gemm', () => prepareGemm(ctx, { ...c, a: va, b: vb, c: vc }));
+  if (c.loads !== undefined) expect(/:v(A?B?)$/.exec(d.label)?.[0].slice(1) ?? '', `${d.label}: loads`).toBe(c.loads);
   await ctx.checked('gemm submit', () => submitDispatches(ctx, [d]));
   const all = await ctx.read(gc);
   for (let i = 0; i < pad; i++) expect(all[i], `sentinel ${i} before C`).toBe(7);
@@ -112,15 +117,24 @@ describe('WGSL GEMM vs the reference GEMM', () => {
         await check({ transA, transB, m: 1, n: 1, k: 1, accumulate: false, tile }, 12);
         await check({ transA, transB, m: 5, n: 3, k: 37, accumulate: true, tile }, 13);
       });
-      it(`${name}, ${tile.name} tile, multiples of 4, accumulate`, async () => {
+      it(`${name}, ${tile.name} tile, multiples of 4: vec4 loads (and scalar ones) with partial tiles, accumulate`, async () => {
         const bm = tile.wy * tile.tm;
-        await check({ transA, transB, m: bm + 4, n: 36, k: 3 * tile.bk + 4, accumulate: true, tile }, 21);
-        await check({ transA, transB, m: 8, n: 12, k: 4, accumulate: false, tile }, 22);
+        for (const vectorLoads of [true, false]) {
+          const loads = vectorLoads ? 'vAB' : '';
+          await check({ transA, transB, m: bm + 4, n: 36, k: 3 * tile.bk + 4, accumulate: true, tile, vectorLoads, loads }, 21);
+          await check({ transA, transB, m: 8, n: 12, k: 4, accumulate: false, tile, vectorLoads, loads }, 22);
+        }
+        // Sizes where only some operands' contiguous dimension is a multiple of 4: vec4 loads for those alone (one tile: each is another pipeline).
+        for (const [m, n, k] of tile === GEMM_TILES.small ? [[12, 9, 10], [9, 12, 10], [10, 9, 12], [12, 12, 9]] : []) {
+          const vecA = (transA ? m : k) % 4 === 0;
+          const vecB = (transB ? k : n) % 4 === 0;
+          await check({ transA, transB, m, n, k, accumulate: false, tile, loads: vecA || vecB ? `v${vecA ? 'A' : ''}${vecB ? 'B' : ''}` : '' }, 23 + m);
+        }
       });
     }
-    it(`${name}, views at offsets (aligned and not)`, async () => {
-      await check({ transA, transB, m: 20, n: 24, k: 28, accumulate: false, pad: 4 }, 31);
-      await check({ transA, transB, m: 20, n: 24, k: 28, accumulate: true, pad: 3 }, 32);
+    it(`${name}, views at offsets (aligned: vec4 loads; not: scalar)`, async () => {
+      await check({ transA, transB, m: 20, n: 24, k: 28, accumulate: false, pad: 4, loads: 'vAB' }, 31);
+      await check({ transA, transB, m: 20, n: 24, k: 28, accumulate: true, pad: 3, loads: '' }, 32);
     });
   }
 
