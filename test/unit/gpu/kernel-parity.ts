@@ -1,6 +1,6 @@
 /**
  * One GPU op kernel (`kernels/registry.ts`) against its op file's CPU forward and backward on the
- * same random tensors: the helper the conv-transpose, pool and upsample tests share.
+ * same random tensors: the helper the conv2d, conv-transpose, pool and upsample tests share.
  *
  * What it checks, per case:
  * - the forward overwrites its output (the output starts as garbage), and the backwards ADD into
