@@ -8,6 +8,7 @@ import {
   type Channel,
 } from '../../../src-engine/protocol';
 import { ENGINE_PORT_MESSAGE, type PreloadBridge } from '../../../src-contracts/host';
+import { portChannel } from './port-channel';
 
 /** Callbacks a host connection drives: a new engine channel, or a supervision event. */
 export interface ConnectionSink {
@@ -21,18 +22,6 @@ declare global {
   interface Window {
     netwright?: PreloadBridge;
   }
-}
-
-/** A channel over a browser MessagePort (Electron: main hands us one per engine incarnation). */
-function portChannel(port: MessagePort): Channel {
-  const handlers = new Set<(m: unknown) => void>();
-  port.onmessage = (e) => handlers.forEach((h) => h(e.data));
-  port.start();
-  return {
-    send: (m) => port.postMessage(m),
-    onMessage: (h) => (handlers.add(h), () => handlers.delete(h)),
-    close: () => port.close(),
-  };
 }
 
 /** How to ask the current host to start the engine afresh (set by whichever host is connected). */

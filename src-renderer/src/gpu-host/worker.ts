@@ -5,24 +5,8 @@
  */
 /// <reference types="@webgpu/types" />
 import { GPU_PORT_MESSAGE } from '../../../src-contracts/host';
-import type { Channel } from '../../../src-engine/protocol/channel';
 import { serveGpu } from '../../../src-engine/protocol/gpu-server';
-
-function portChannel(port: MessagePort): Channel {
-  const closeHandlers = new Set<() => void>();
-  port.addEventListener('close', () => closeHandlers.forEach((h) => h()));
-  port.start();
-  return {
-    send: (m) => port.postMessage(m),
-    onMessage: (h) => {
-      const l = (e: MessageEvent) => h(e.data);
-      port.addEventListener('message', l);
-      return () => port.removeEventListener('message', l);
-    },
-    onClose: (h) => (closeHandlers.add(h), () => closeHandlers.delete(h)),
-    close: () => port.close(),
-  };
-}
+import { portChannel } from '../engine/port-channel';
 
 let stop: (() => void) | null = null;
 

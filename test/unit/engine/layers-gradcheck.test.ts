@@ -21,13 +21,7 @@ import type { OpDef } from '../../../src-engine/core/ops/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { gradcheck, type GradcheckOptions } from './harness';
-
-function randn(shape: number[], seed: number): Tensor {
-  const rng = new Rng(seed);
-  const t = tensor(shape);
-  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
-  return t;
-}
+import { randn } from './op-suite-cases';
 
 /** Distinct values spaced 0.1 apart in random order: no MaxPool ties within ±h = 1e-2. */
 function spaced(shape: number[], seed: number): Tensor {

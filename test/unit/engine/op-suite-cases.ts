@@ -17,7 +17,8 @@ export const SKIP: Record<string, string> = {
   OneHot: 'no gradient (an index is not differentiable) and no backend kernel: the op file runs on every backend (test/unit/engine/gan-ops.test.ts checks its rows)',
 };
 
-function randn(shape: number[], seed: number): Tensor {
+/** N(0, 1) values drawn from Rng(seed). */
+export function randn(shape: number[], seed: number): Tensor {
   const rng = new Rng(seed);
   const t = tensor(shape);
   for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
