@@ -28,10 +28,12 @@ export const FileMethods = {
   readRecovery: { args: z.tuple([]), result: z.object({ text: ProjectText, savedAt: z.number() }).nullable() },
   clearRecovery: { args: z.tuple([]), result: z.null() },
   /**
-   * Write an exported model (docs/export.md) atomically: web mode into the workspace's `exports/`
-   * folder under the given name; Electron to the path the export dialog granted. Answers where.
+   * Write an exported model (docs/export.md) atomically, never over anything the exporter did not
+   * write: web mode into the workspace's `exports/` folder under the given plain name (or the
+   * next free `name (2)`…); Electron to the path the export dialog granted. Answers where, as
+   * shown to the user (`path`) and in full (`full`).
    */
-  writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles]), result: z.object({ path: z.string().max(4096) }) },
+  writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
 } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
 export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64 };

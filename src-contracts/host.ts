@@ -97,8 +97,13 @@ export interface HostFiles {
    * workspace's `exports/` folder and to a browser download.
    */
   pickExport?(suggestedName: string, kind: 'file' | 'folder'): Promise<string | null>;
-  /** Write an export (bytes as base64) atomically; resolves where it was written. */
-  writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string }>;
+  /**
+   * Write an export (bytes as base64) atomically, never replacing what the exporter did not
+   * write; resolves where it was written, as shown (`path`) and in full (`full`).
+   */
+  writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string; full: string }>;
+  /** Electron: show a file this session wrote (an export) in the system's file manager. */
+  reveal?(path: string): Promise<void>;
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
   list(): Promise<{ path: string; name: string; modified: number }[]>;
   read(path: string): Promise<HostFile>;

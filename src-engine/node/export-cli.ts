@@ -1,12 +1,14 @@
 /**
  * Export a trained model from the command line (docs/export.md).
  *
- *   npm run export -- <project | model.json | run folder | run id> --format json|onnx|pytorch --out PATH [--which last|best] [--runs DIR]
+ *   npm run export -- <project | model.json | run folder | run id> --format json|onnx|pytorch --out PATH [--force] [--which last|best] [--runs DIR]
  *
  * The source: a project saved with its weights (`*.netwright.json`), a model file
  * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or
  * NETWRIGHT_RUNS_DIR; `--which` picks its last or best checkpoint, default last). A bare graph
  * has no weights: train it with `npm run train -- graph.json --export PATH`.
+ * `--out` must name something new or an empty folder; `--force` replaces an existing file or an
+ * earlier export's folder, never a folder holding anything Netwright did not write there.
  * Exit codes: 0 written, 1 the export or the write failed (disk full…), 2 bad input.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -17,10 +19,10 @@ import { EXPORT_FORMATS, exportFormat, type ExportFormat } from '../core/export/
 import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { loadDataset } from './datasets';
-import { writeExport } from './export-writer';
+import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
 
-const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--which last|best] [--runs DIR]`;
+const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR]`;
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
 class CliError extends Error {
@@ -60,8 +62,12 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
   return modelFromJSON(json);
 }
 
-/** Export `model` with `format` to `out` (atomically), with the training data when the format wants it. */
-export function exportModelTo(model: TrainedModel, format: ExportFormat, out: string, log: (s: string) => void): string {
+/**
+ * Export `model` with `format` to `out` (atomically, never deleting what the exporter did not
+ * write: `writeExport`), with the training data when the format wants it.
+ */
+export function exportModelTo(model: TrainedModel, format: ExportFormat, out: string, log: (s: string) => void, force = false): string {
+  checkExportTarget(out, format.output.kind, force);
   const t = model.graph.training;
   let data;
   if (format.needsData && t) {
@@ -81,15 +87,15 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
     },
   });
   if (bundle.holds) log(`note: the ${format.label} export holds ${bundle.holds}\n`);
-  return writeExport(bundle, out);
+  return writeExport(bundle, out, { force });
 }
 
 /** Run the CLI; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let values: { format?: string; out?: string; which?: string; runs?: string };
+  let values: { format?: string; out?: string; which?: string; runs?: string; force?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' } } }));
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' } } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one source, got ${positionals.length}` : 'missing the source (a project, model file or run)');
     if (!values.format) throw new Error(`missing --format (${EXPORT_FORMATS.map((f) => f.id).join(', ')})`);
     if (!values.out) throw new Error('missing --out PATH');
@@ -105,13 +111,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   try {
     const model = modelFromSource(positionals[0], (values.which as 'last' | 'best' | undefined) ?? 'last', values.runs ?? process.env.NETWRIGHT_RUNS_DIR);
-    const written = exportModelTo(model, format, values.out!, err);
+    const written = exportModelTo(model, format, values.out!, err, values.force === true);
     out(`exported ${format.label} to ${written}\n`);
     return 0;
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'E_EXPORT';
     err(`error ${code}: ${(e as Error).message}\n`);
-    return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' ? 2 : 1;
+    return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' || code === 'E_EXPORT_EXISTS' || code === 'E_EXPORT_FOLDER_NOT_EMPTY' ? 2 : 1;
   }
 }
 

@@ -2,11 +2,13 @@
  * Headless training from the command line.
  *
  *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
- *                    [--export PATH [--export-format json|onnx|pytorch]]
+ *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
  *
  * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
  * a Netwright model file, a `.onnx` one as ONNX, any other as a PyTorch project folder, unless
- * `--export-format` says.
+ * `--export-format` says. PATH is checked before training starts: something new or an empty
+ * folder, or with `--force` an existing file or an earlier export's folder (never a folder
+ * holding anything else).
  *
  * Human-readable progress by default; `--json` prints one JSON object per line (progress, epoch,
  * done/error events), the last holding the final metrics with test figures under `test`.
@@ -31,8 +33,9 @@ import { ENGINE_VERSION } from '../base/version';
 import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
 import { exportModelTo } from './export-cli';
+import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -56,6 +59,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     else err(`error ${code}: ${message}\n`);
     return exit;
   };
+  if (args.exportPath && exportAs) {
+    // Before training, not after it: a run is not spent to find the target taken.
+    try {
+      checkExportTarget(args.exportPath, exportAs.output.kind, args.force);
+    } catch (e) {
+      return fail((e as { code?: string }).code ?? 'E_EXPORT_WRITE', (e as Error).message, 2);
+    }
+  }
   if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
   let graph: GraphIR;
   try {
@@ -175,7 +186,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         ...(record ? { origin: { runId: record.id } } : {}),
       });
       try {
-        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)));
+        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)), args.force);
         if (json) out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
         else out(`exported ${exportAs.label} to ${written}\n`);
       } catch (e) {
@@ -206,6 +217,7 @@ function parse(argv: string[]) {
       json: { type: 'boolean', default: false },
       export: { type: 'string' },
       'export-format': { type: 'string' },
+      force: { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
@@ -226,6 +238,7 @@ function parse(argv: string[]) {
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
     exportPath: values.export,
     exportFormat: values['export-format'],
+    force: values.force === true,
   };
 }
 

@@ -145,9 +145,21 @@ function registerFileIpc(): void {
       // The name the engine suggested (`MNIST CNN.onnx`, `MNIST CNN-pytorch`): a file, or the folder a PyTorch project is written as.
       const name = typeof suggested === 'string' && suggested ? suggested.replace(/[\\/:*?"<>|]/g, '_').slice(0, 160) : 'model';
       const ext = kind === 'export-file' ? path.extname(name).slice(1) : '';
-      const opts: Electron.SaveDialogOptions = { title: kind === 'export-folder' ? 'Export as a folder' : 'Export', defaultPath: name, ...(ext ? { filters: [{ name: ext.toUpperCase(), extensions: [ext] }, { name: 'All files', extensions: ['*'] }] } : {}) };
+      // The dialog asks before replacing a file (Linux needs the property); the writer then
+      // replaces only a file or an earlier export, never a folder holding anything else.
+      const opts: Electron.SaveDialogOptions = {
+        title: kind === 'export-folder' ? 'Export as a folder' : 'Export',
+        defaultPath: name,
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+        ...(ext ? { filters: [{ name: ext.toUpperCase(), extensions: [ext] }, { name: 'All files', extensions: ['*'] }] } : {}),
+      };
       const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
+    }
+    if (kind === 'reveal') {
+      if (!files.isGranted(suggested)) return { ok: false, error: { code: 'E_FILE_NOT_GRANTED', message: 'Only a file Netwright wrote this session can be shown.' } };
+      shell.showItemInFolder(path.resolve(suggested));
+      return { ok: true, result: null };
     }
     if (kind === 'dataset-file' || kind === 'dataset-folder') {
       const opts: Electron.OpenDialogOptions =

@@ -30,6 +30,7 @@ const bridge: PreloadBridge = {
     pickDataset: async (kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'dataset-folder' : 'dataset-file')) as FileOpResult),
     pickExport: async (suggestedName, kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'export-folder' : 'export-file', suggestedName)) as FileOpResult),
     writeExport: (target, kind, files) => fileOp('writeExport', target, kind, files),
+    reveal: async (p) => void unwrapFileResult<null>((await ipcRenderer.invoke(IpcChannels.dialog, 'reveal', p)) as FileOpResult),
     list: () => fileOp('list'),
     read: (p) => fileOp('read', p),
     write: async (p, text) => void (await fileOp('write', p, text)),

@@ -82,6 +82,11 @@ export class FileService {
     }
   }
 
+  /** Electron: whether the user granted `p` (a dialog or the recent list): "show in folder" reveals only those. */
+  isGranted(p: unknown): p is string {
+    return typeof p === 'string' && this.granted.has(path.resolve(p));
+  }
+
   /** Map a renderer-supplied path to an absolute path, refusing anything outside what is allowed. */
   resolve(p: string): string {
     if (typeof p !== 'string' || p.length === 0 || p.length > 4096 || p.includes('\0')) {
@@ -134,22 +139,40 @@ export class FileService {
 
   /**
    * Write an export atomically (src-engine/node/export-writer.ts: a temp file or folder, then a
-   * rename): web mode into `<workspace>/exports/<name>`, Electron to a path its export dialog granted.
+   * rename; nothing the exporter did not write is ever replaced). Web mode: `target` is a plain
+   * name, written into `<workspace>/exports/` under a name not taken yet (`net.onnx`, then
+   * `net (2).onnx`…), so nothing is overwritten. Electron: the path its export dialog granted,
+   * where the dialog already confirmed replacing a file; a folder holding anything but an earlier
+   * export is refused. Answers where, as shown (`path`) and in full (`full`, for "show in folder").
    */
-  async writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string }> {
-    const abs = this.opts.workspaceDir ? this.resolve(path.join('exports', path.basename(target))) : this.resolve(target);
-    await this.confine(abs);
+  async writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string; full: string }> {
     const bundle: ExportBundle = { kind, files: files.map((f) => ({ path: f.path, data: new Uint8Array(Buffer.from(f.data, 'base64')) })) };
     const bytes = bundle.files.reduce((a, f) => a + f.data.length, 0);
     if (bytes > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `The export is ${(bytes / 2 ** 20).toFixed(0)} MiB; Netwright writes exports up to ${this.maxBytes / 2 ** 20} MiB.`);
     if (kind === 'file' && bundle.files.length !== 1) throw new FileError('E_FILE_CONTENT', 'A single-file export has exactly one file.');
+    const web = this.opts.workspaceDir !== undefined;
+    const abs = web ? await this.freeExportPath(target) : this.resolve(target);
+    await this.confine(abs);
     try {
-      writeExport(bundle, abs);
+      writeExport(bundle, abs, { force: !web });
     } catch (e) {
       if (e instanceof ExportError) throw new FileError(e.code, e.message);
       throw e;
     }
-    return { path: this.display(abs) };
+    return { path: this.display(abs), full: abs };
+  }
+
+  /** Web mode: `<workspace>/exports/<name>`, or `<stem> (2)<ext>`… when that is taken. */
+  private async freeExportPath(name: string): Promise<string> {
+    if (!isPlainName(name)) throw new FileError('E_FILE_PATH', 'An export is named by a plain file name (no folders, not "." or "..").');
+    const dir = this.resolve('exports');
+    const dot = name.lastIndexOf('.');
+    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+    for (let n = 1; n < 10_000; n++) {
+      const candidate = path.join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
+      if (!(await fs.lstat(candidate).catch(() => undefined))) return candidate;
+    }
+    throw new FileError('E_FILE_IO', 'The exports folder holds too many exports of that name; delete some or rename the design.');
   }
 
   /** Project files in the workspace (web mode), newest first; Electron lists the recent files. */
@@ -238,6 +261,11 @@ export class FileService {
     await fs.mkdir(this.opts.stateDir, { recursive: true });
     await writeAtomic(path.join(this.opts.stateDir, name), JSON.stringify(value));
   }
+}
+
+/** A name for a file or folder directly inside a folder: no separators, not "." or "..". */
+export function isPlainName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && name.trim() === name && name !== '.' && name !== '..' && !/[\\/\0]/.test(name);
 }
 
 /** The temp files `writeAtomic` makes: `<target>.<pid>.<8 hex>.tmp`. */

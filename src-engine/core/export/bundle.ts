@@ -19,9 +19,20 @@ export interface ExportBundle {
  * Stable codes of export errors: no trained weights yet (`E_EXPORT_NO_WEIGHTS`), an op the format
  * cannot express (`E_EXPORT_UNSUPPORTED_OP`), a graph shape it cannot (`E_EXPORT_UNSUPPORTED`), an
  * invalid graph (`E_EXPORT_GRAPH`), an unknown format (`E_EXPORT_FORMAT`), and the writers' disk
- * full (`E_EXPORT_DISK_FULL`) and other write failures (`E_EXPORT_WRITE`).
+ * full (`E_EXPORT_DISK_FULL`), a target that exists (`E_EXPORT_EXISTS`: replaced only when asked),
+ * a folder holding files the exporter did not write (`E_EXPORT_FOLDER_NOT_EMPTY`: never replaced)
+ * and other write failures (`E_EXPORT_WRITE`).
  */
-export type ExportErrorCode = 'E_EXPORT_NO_WEIGHTS' | 'E_EXPORT_UNSUPPORTED_OP' | 'E_EXPORT_UNSUPPORTED' | 'E_EXPORT_GRAPH' | 'E_EXPORT_FORMAT' | 'E_EXPORT_DISK_FULL' | 'E_EXPORT_WRITE';
+export type ExportErrorCode =
+  | 'E_EXPORT_NO_WEIGHTS'
+  | 'E_EXPORT_UNSUPPORTED_OP'
+  | 'E_EXPORT_UNSUPPORTED'
+  | 'E_EXPORT_GRAPH'
+  | 'E_EXPORT_FORMAT'
+  | 'E_EXPORT_DISK_FULL'
+  | 'E_EXPORT_EXISTS'
+  | 'E_EXPORT_FOLDER_NOT_EMPTY'
+  | 'E_EXPORT_WRITE';
 
 /** An export that cannot be made; the message says why and what to do. */
 export class ExportError extends Error {

@@ -7,7 +7,8 @@ export function NoticeView() {
   const clear = useEditor((s) => s.clearNotice);
   useEffect(() => {
     if (!notice) return;
-    const t = setTimeout(clear, notice.kind === 'error' ? 6000 : 4000);
+    // A notice with a button stays long enough to reach it.
+    const t = setTimeout(clear, notice.action ? 10_000 : notice.kind === 'error' ? 6000 : 4000);
     return () => clearTimeout(t);
   }, [notice, clear]);
   if (!notice) return null;
@@ -15,6 +16,11 @@ export function NoticeView() {
   return (
     <div className={`notice notice--${notice.kind}${notice.at ? ' notice--at-cursor' : ''}`} style={style} role="alert" data-testid="notice" data-code={notice.code ?? ''} onClick={clear}>
       {notice.message}
+      {notice.action && (
+        <button type="button" className="notice__action" data-testid="notice-action" onClick={notice.action.run}>
+          {notice.action.label}
+        </button>
+      )}
     </div>
   );
 }

@@ -20,7 +20,14 @@ export interface Notice {
   code?: string;
   /** Screen position to show it at (a refused connection shows at the cursor). */
   at?: XY;
+  /** A button on the notice (an export's "Show in folder"). */
+  action?: NoticeAction;
   seq: number;
+}
+
+export interface NoticeAction {
+  label: string;
+  run: () => void;
 }
 
 /** The open document's file: `path` is undefined until first saved. */
@@ -85,7 +92,7 @@ export interface EditorState {
   /** Replace the document (new, open, template, restore); history starts over. */
   load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
   markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
-  notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY }): void;
+  notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY; action?: NoticeAction }): void;
   clearNotice(): void;
   setDialog(d: Dialog): void;
   setTheme(t: 'light' | 'dark'): void;
@@ -305,7 +312,7 @@ export const useEditor = create<EditorState>((set, get) => {
       set({ file: { ...file, saved: doc } });
     },
     notify(kind, message, extra) {
-      set({ notice: { kind, message, code: extra?.code, at: extra?.at, seq: ++seq } });
+      set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), seq: ++seq } });
     },
     clearNotice() {
       set({ notice: undefined });

@@ -77,6 +77,7 @@ function checkedFiles(files: HostFiles): HostFiles {
     readRecovery: async () => checkFileResult('readRecovery', await files.readRecovery()),
     clearRecovery: files.clearRecovery,
     ...(files.pickExport ? { pickExport: files.pickExport } : {}),
+    ...(files.reveal ? { reveal: files.reveal } : {}),
     writeExport: async (target, kind, list) => checkFileResult('writeExport', await files.writeExport(target, kind, list)),
   };
 }

@@ -78,10 +78,31 @@ function download(r: ExportResult): void {
 }
 
 /**
- * Export `source` in `formatId`: the engine makes the files; Electron asks where (native dialog)
- * and writes them atomically; web mode writes them into the workspace's `exports/` folder and
- * downloads them (a folder as a zip). Errors (no weights yet, an op the format cannot express,
- * disk full) are shown as the engine or host worded them.
+ * The name an export suggests: the project's name and the run's id (`my-net run 20261124-101500-ab12.onnx`),
+ * so exports of different designs, or of two runs of one, never share a name. A design never
+ * saved goes by the network's own name (`fallback`, the engine's suggestion).
+ */
+export function exportFileName(format: Pick<ExportFormatInfo, 'name'> | undefined, project: { path?: string; name: string }, fallback: string, run?: string): string {
+  if (!format) return fallback;
+  const stem = project.path ? project.name.replace(/\.netwright\.json$|\.json$/i, '') : fallback.slice(0, Math.max(0, fallback.length - format.name.length));
+  const base = [...`${stem.trim() || 'model'}${run ? ` run ${run}` : ''}`].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '-' : c)).join('').slice(0, 160);
+  return `${base}${format.name}`;
+}
+
+/** The stored run an export comes from, when there is one (its id names the file). */
+function sourceRun(source: ExportSource): string | undefined {
+  if (source.kind === 'run') return source.id;
+  const s = useRun.getState();
+  return s.info?.storedRunId;
+}
+
+/**
+ * Export `source` in `formatId`: the engine makes the files; Electron asks where (native dialog,
+ * which confirms replacing a file) and writes them atomically, then offers "Show in folder"; web
+ * mode writes them into the workspace's `exports/` folder under a name not taken yet and
+ * downloads them (a folder as a zip). Nothing the exporter did not write is ever replaced. Errors
+ * (no weights yet, an op the format cannot express, a folder holding other files, disk full) are
+ * shown as the engine or host worded them.
  */
 export async function exportModel(files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource()): Promise<boolean> {
   const c = client();
@@ -95,15 +116,17 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
     const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
+    const name = exportFileName(format, useEditor.getState().file, r.name, sourceRun(source));
     if (files.pickExport) {
-      const target = await files.pickExport(r.name, r.kind);
+      const target = await files.pickExport(name, r.kind);
       if (!target) return false;
       const w = await files.writeExport(target, r.kind, encoded);
-      notify('info', `Exported ${label}${holds} to ${w.path}.`);
+      const reveal = files.reveal;
+      useEditor.getState().notify('info', `Exported ${label}${holds} to ${w.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(w.full).catch(() => {}) } } : undefined);
     } else {
-      const w = await files.writeExport(r.name, r.kind, encoded);
-      download(r);
-      notify('info', `Exported ${label}${holds}: ${w.path} in the workspace folder, and downloaded${r.kind === 'folder' ? ' as a zip' : ''}.`);
+      const w = await files.writeExport(name, r.kind, encoded);
+      download({ ...r, name: w.path.split(/[\\/]/).pop() ?? name });
+      notify('info', `Exported ${label}${holds} to ${w.full} on the host (the workspace's ${w.path}), and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
     }
     return true;
   } catch (err) {

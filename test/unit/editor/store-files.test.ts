@@ -26,7 +26,7 @@ function memoryHost(nativeDialogs = false) {
     writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
     readRecovery: async () => recovery,
     clearRecovery: async () => void (recovery = null),
-    writeExport: async (target) => ({ path: target }),
+    writeExport: async (target) => ({ path: target, full: target }),
   };
   return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,18 +56,24 @@ describe('FileService', () => {
     const ws = tmp('nw-exp-');
     const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
     const b64 = (t: string) => Buffer.from(t).toString('base64');
-    expect(await s.writeExport('net.onnx', 'file', [{ path: 'model.onnx', data: b64('onnx bytes') }])).toEqual({ path: path.join('exports', 'net.onnx') });
+    expect(await s.writeExport('net.onnx', 'file', [{ path: 'model.onnx', data: b64('onnx bytes') }])).toEqual({ path: path.join('exports', 'net.onnx'), full: path.join(ws, 'exports', 'net.onnx') });
     expect(readFileSync(path.join(ws, 'exports', 'net.onnx'), 'utf8')).toBe('onnx bytes');
-    // A name cannot climb out: only its last part is used, inside exports/.
-    expect((await s.writeExport('../../escape.onnx', 'file', [{ path: 'm', data: b64('x') }])).path).toBe(path.join('exports', 'escape.onnx'));
+    // The same name again (another "Untitled" design): written beside it, the first one kept.
+    expect((await s.writeExport('net.onnx', 'file', [{ path: 'model.onnx', data: b64('second') }])).path).toBe(path.join('exports', 'net (2).onnx'));
+    expect(readFileSync(path.join(ws, 'exports', 'net.onnx'), 'utf8')).toBe('onnx bytes');
+    expect(readFileSync(path.join(ws, 'exports', 'net (2).onnx'), 'utf8')).toBe('second');
+    // A name is a plain name: nothing that climbs out, points at exports/ itself or names a path.
+    for (const bad of ['../../escape.onnx', 'a/b.onnx', '..', '.', ' net.onnx']) {
+      await expect(s.writeExport(bad, 'file', [{ path: 'm', data: b64('x') }])).rejects.toMatchObject({ code: 'E_FILE_PATH' });
+    }
     await s.writeExport('net-pytorch', 'folder', [
       { path: 'model.py', data: b64('class Net: ...') },
       { path: 'data/dataset.json', data: b64('{}') },
     ]);
-    expect(readdirSync(path.join(ws, 'exports', 'net-pytorch')).sort()).toEqual(['data', 'model.py']);
+    expect(readdirSync(path.join(ws, 'exports', 'net-pytorch')).sort()).toEqual(['.netwright-export.json', 'data', 'model.py']);
     // A folder file that climbs out of the export is refused and nothing is left behind.
     await expect(s.writeExport('bad-pytorch', 'folder', [{ path: '../../outside.txt', data: b64('x') }])).rejects.toMatchObject({ code: 'E_EXPORT_WRITE' });
-    expect(readdirSync(path.join(ws, 'exports')).sort()).toEqual(['escape.onnx', 'net-pytorch', 'net.onnx']);
+    expect(readdirSync(path.join(ws, 'exports')).sort()).toEqual(['net (2).onnx', 'net-pytorch', 'net.onnx']);
     expect(existsSync(path.join(ws, 'outside.txt'))).toBe(false);
 
     const desk = new FileService({ stateDir: tmp('nw-exp-state-') });
@@ -75,8 +81,32 @@ describe('FileService', () => {
     await expect(desk.writeExport(target, 'file', [{ path: 'model.onnx', data: b64('y') }])).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
     desk.grant(target);
     expect((await desk.writeExport(target, 'file', [{ path: 'model.onnx', data: b64('y') }])).path).toBe(target);
+    // The dialog confirmed replacing a file; a folder of the user's own is never replaced.
+    expect(readFileSync((await desk.writeExport(target, 'file', [{ path: 'model.onnx', data: b64('z') }])).full, 'utf8')).toBe('z');
+    const theirs = tmp('nw-exp-theirs-');
+    writeFileSync(path.join(theirs, 'thesis.docx'), 'mine');
+    desk.grant(theirs);
+    await expect(desk.writeExport(theirs, 'folder', [{ path: 'model.py', data: b64('x') }])).rejects.toMatchObject({ code: 'E_EXPORT_FOLDER_NOT_EMPTY' });
+    expect(readdirSync(theirs)).toEqual(['thesis.docx']);
     // Through the file channel: the arguments are checked first.
     expect(await callFileOp(s, 'writeExport', ['x.onnx', 'file', []])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+  });
+
+  it('web mode: an export named `..` or `.` never replaces the workspace (its projects and runs/) or exports/ (issue #32)', async () => {
+    const ws = tmp('nw-exp-ws-');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    writeFileSync(path.join(ws, 'thesis-net.netwright.json'), '{"project":true}');
+    mkdirSync(path.join(ws, 'runs', '20261124-010000-abcd'), { recursive: true });
+    writeFileSync(path.join(ws, 'runs', '20261124-010000-abcd', 'run.json'), '{}');
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    for (const target of ['..', '.', '../..', 'exports/..']) {
+      for (const kind of ['folder', 'file'] as const) {
+        expect(await callFileOp(s, 'writeExport', [target, kind, [{ path: 'model.py', data: b64('x') }]])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
+      }
+    }
+    expect(readdirSync(ws).sort()).toEqual(['runs', 'thesis-net.netwright.json']);
+    expect(readFileSync(path.join(ws, 'runs', '20261124-010000-abcd', 'run.json'), 'utf8')).toBe('{}');
+    expect(readdirSync(path.dirname(ws)).filter((f) => f.startsWith(path.basename(ws)) && f !== path.basename(ws))).toEqual([]);
   });
 
   it('recovery slot round-trips, and corrupt state files are ignored rather than fatal', async () => {

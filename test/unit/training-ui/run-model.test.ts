@@ -240,9 +240,10 @@ describe('binding a client to the run store', () => {
     const off = bindRunEvents(client, (action) => seen.push(action.type));
     server.emit('train.progress', progress(1, 1).data);
     server.emit('probe.frame', frame(0, 1));
-    await new Promise((r) => setTimeout(r, 20));
+    // The ack's round trip ends when the server has it: wait for that, not for a fixed time (a
+    // loaded machine once took longer than 20 ms).
+    await vi.waitFor(() => expect(acks).toEqual([0]), { timeout: 5_000, interval: 2 });
     expect(seen).toEqual(['progress', 'frame']);
-    expect(acks).toEqual([0]);
     off();
     server.emit('train.progress', progress(2, 1).data);
     await new Promise((r) => setTimeout(r, 5));

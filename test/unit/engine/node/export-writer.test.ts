@@ -1,0 +1,102 @@
+/**
+ * Issue #32 item 1: an export never deletes what the exporter did not write. Exporting onto an
+ * existing folder once replaced it whole (a user's `thesis.docx` and `taxes/2025.pdf` gone, exit
+ * 0), and `--out .` replaced the current directory.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ExportBundle } from '../../../../src-engine/core/export/bundle';
+import { EXPORT_MANIFEST, writeExport } from '../../../../src-engine/node/export-writer';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+
+const ROOT = resolve(import.meta.dirname, '../../../..');
+const EXAMPLE = join(ROOT, 'examples/two-moons-mlp.json');
+const bytes = (t: string) => new TextEncoder().encode(t);
+const folder = (tag: string): ExportBundle => ({ kind: 'folder', files: [{ path: 'model.py', data: bytes(`# ${tag}`) }, { path: 'data/dataset.json', data: bytes(`{"tag":"${tag}"}`) }] });
+const file = (tag: string): ExportBundle => ({ kind: 'file', files: [{ path: 'model.onnx', data: bytes(tag) }] });
+
+/** A folder of the user's own: a document and a sub-folder with a file. */
+function usersFolder(): string {
+  const d = mkdtempSync(join(tmpdir(), 'nw-users-'));
+  writeFileSync(join(d, 'thesis.docx'), 'four years of work');
+  mkdirSync(join(d, 'taxes'));
+  writeFileSync(join(d, 'taxes', '2025.pdf'), 'receipts');
+  return d;
+}
+const intact = (d: string) => {
+  expect(readFileSync(join(d, 'thesis.docx'), 'utf8')).toBe('four years of work');
+  expect(readFileSync(join(d, 'taxes', '2025.pdf'), 'utf8')).toBe('receipts');
+};
+const leftovers = (parent: string) => readdirSync(parent).filter((f) => f.includes('.tmp-') || f.includes('.old-'));
+
+describe('export writer: nothing it did not write is ever deleted', () => {
+  it('refuses a folder holding the user’s files, with or without force, and leaves it as it was', () => {
+    const d = usersFolder();
+    for (const force of [false, true]) {
+      expect(() => writeExport(folder('a'), d, { force })).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLDER_NOT_EMPTY', message: expect.stringMatching(/thesis\.docx.*nothing was written/) }));
+      intact(d);
+      expect(readdirSync(d).sort()).toEqual(['taxes', 'thesis.docx']);
+    }
+    expect(leftovers(join(d, '..'))).toEqual([]);
+  });
+
+  it('writes a new folder with a manifest, and replaces it only with force and only while it holds nothing else', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const d = join(parent, 'net-pytorch');
+    expect(writeExport(folder('a'), d)).toBe(d);
+    expect(JSON.parse(readFileSync(join(d, EXPORT_MANIFEST), 'utf8'))).toEqual({ format: 'netwright.export', files: ['model.py', 'data/dataset.json'] });
+    expect(() => writeExport(folder('b'), d)).toThrow(expect.objectContaining({ code: 'E_EXPORT_EXISTS' }));
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# a');
+    writeExport(folder('b'), d, { force: true });
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# b');
+    expect(leftovers(parent)).toEqual([]);
+    // The user added a notes file to the export: it is theirs now, so the folder is not replaced.
+    writeFileSync(join(d, 'notes.txt'), 'mine');
+    expect(() => writeExport(folder('c'), d, { force: true })).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLDER_NOT_EMPTY' }));
+    expect(readFileSync(join(d, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# b');
+    // An empty folder (made in a save dialog) takes the export.
+    mkdirSync(join(parent, 'empty'));
+    writeExport(folder('d'), join(parent, 'empty'));
+    expect(readdirSync(join(parent, 'empty')).sort()).toEqual([EXPORT_MANIFEST, 'data', 'model.py']);
+  });
+
+  it('overwrites a file only with force, and never a folder with a file', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-exp-'));
+    const f = join(parent, 'net.onnx');
+    writeFileSync(f, 'the user’s own model');
+    expect(() => writeExport(file('new'), f)).toThrow(expect.objectContaining({ code: 'E_EXPORT_EXISTS', message: expect.stringMatching(/--force/) }));
+    expect(readFileSync(f, 'utf8')).toBe('the user’s own model');
+    writeExport(file('new'), f, { force: true });
+    expect(readFileSync(f, 'utf8')).toBe('new');
+    const d = usersFolder();
+    expect(() => writeExport(file('x'), d, { force: true })).toThrow(expect.objectContaining({ code: 'E_EXPORT_EXISTS' }));
+    intact(d);
+    expect(leftovers(parent)).toEqual([]);
+  });
+
+  it('`npm run train -- … --export D` refuses a non-empty D before training; `npm run export -- … --out .` keeps the current folder', async () => {
+    const d = usersFolder();
+    let out = '';
+    let err = '';
+    const code = await trainCli([EXAMPLE, '--epochs', '1', '--threads', '1', '--export', d], (s) => (out += s), (s) => (err += s));
+    expect(code).toBe(2);
+    expect(err).toMatch(/E_EXPORT_FOLDER_NOT_EMPTY/);
+    expect(out).not.toMatch(/epoch/); // refused before a step was trained
+    intact(d);
+
+    // A trained model to export, then the CLI in a process whose current folder is the user's.
+    const model = join(mkdtempSync(join(tmpdir(), 'nw-model-')), 'moons.json');
+    expect(await trainCli([EXAMPLE, '--epochs', '1', '--threads', '1', '--export', model], () => {}, () => {})).toBe(0);
+    const cli = spawnSync(process.execPath, ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/esm/index.mjs')).href, join(ROOT, 'src-engine/node/export-cli.ts'), model, '--format', 'pytorch', '--out', '.'], { cwd: d, encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(2);
+    expect(cli.stderr).toMatch(/E_EXPORT_FOLDER_NOT_EMPTY: .* is a folder that already holds files Netwright did not write/);
+    intact(d);
+    expect(readdirSync(d).sort()).toEqual(['taxes', 'thesis.docx']);
+    expect(existsSync(join(d, 'model.py'))).toBe(false);
+  }, 60_000);
+});

@@ -1,0 +1,28 @@
+/**
+ * Issue #32 item 3: exports took the network's name field ("Untitled"), so a second export of
+ * another "Untitled" design replaced the first. They are named by project and run now.
+ */
+import { describe, expect, it } from 'vitest';
+import { exportFileName } from '../../../src-renderer/src/training/export';
+
+const onnx = { name: '.onnx' };
+const pytorch = { name: '-pytorch' };
+
+describe('exportFileName', () => {
+  it('names an export by the saved project and the stored run', () => {
+    expect(exportFileName(onnx, { path: '/home/a/thesis net.netwright.json', name: 'thesis net.netwright.json' }, 'Untitled.onnx', '20261124-101500-ab12')).toBe('thesis net run 20261124-101500-ab12.onnx');
+    expect(exportFileName(pytorch, { path: 'cnn.json', name: 'cnn.json' }, 'Untitled-pytorch')).toBe('cnn-pytorch');
+  });
+
+  it('an unsaved design goes by the network’s name, and two runs of it by their ids', () => {
+    const a = exportFileName(onnx, { name: 'Untitled' }, 'MNIST CNN.onnx', '20261124-101500-ab12');
+    const b = exportFileName(onnx, { name: 'Untitled' }, 'MNIST CNN.onnx', '20261124-103000-cd34');
+    expect(a).toBe('MNIST CNN run 20261124-101500-ab12.onnx');
+    expect(b).not.toBe(a);
+  });
+
+  it('keeps a name a plain file name', () => {
+    expect(exportFileName(onnx, { path: 'x', name: 'a/b:c.netwright.json' }, 'm.onnx')).toBe('a-b-c.onnx');
+    expect(exportFileName(onnx, { path: 'x', name: '   .json' }, 'm.onnx')).toBe('model.onnx');
+  });
+});
