@@ -6,7 +6,7 @@
  * itself applies the normalisation (its leading nodes), as it does for any other user.
  */
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import { loadDataset } from '../../src-engine/node/datasets';
 
 const [file, dataset = 'mnist'] = process.argv.slice(2);

@@ -32,7 +32,7 @@ export function chooseTarget(root) {
   const electron = electronBinary(root);
   const chromium = chromiumBinary();
   if (forced === 'electron' || (!forced && electron)) {
-    if (!electron) throw new Error('NETWRIGHT_E2E_TARGET=electron, but the Electron binary is not installed: run `npm install` with network access (without ELECTRON_SKIP_BINARY_DOWNLOAD).');
+    if (!electron) throw new Error('NETWRIGHT_E2E_TARGET=electron, but the Electron binary is not installed: run `node node_modules/electron/install.js` (or `npm start` once) with network access.');
     return { kind: 'electron', executable: electron };
   }
   if (chromium) return { kind: 'web', executable: chromium };

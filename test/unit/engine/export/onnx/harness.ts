@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-web';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
 import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
