@@ -211,7 +211,8 @@ def prepare(data_dir, seed, limit, rank):
             return TensorDataset(fx, torch.from_numpy(b.astype(np.int64)))
         return TensorDataset(fx, torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)))
 
-    return {k: tensors(a, b) for k, (a, b) in splits.items()}, classification
+    # An autoencoder's target is its input: no classes to score, whatever labels the files carry.
+    return {k: tensors(a, b) for k, (a, b) in splits.items()}, classification and d['target'] != 'features'
 
 
 # ── The recipe ───────────────────────────────────────────────────────────────────────────────
@@ -356,15 +357,27 @@ def reduce_sums(values, device):
     return t.tolist()
 
 
+def agree_buffers(model):
+    """Under DDP each rank keeps its own BatchNorm running statistics; the saved model is rank 0's, so every rank takes its buffers before evaluating."""
+    if dist.is_initialized():
+        for b in model.buffers():
+            dist.broadcast(b, 0)
+
+
 @torch.no_grad()
-def evaluate(net, losses, dataset, classification, rank, world, device):
-    """Loss (and accuracy) over a whole split: each process takes every world-th sample, then the sums are combined."""
+def evaluate(net, losses, dataset, classification, rank, world, device, corrupted=True, seed=None):
+    """Loss (and accuracy) over a whole split: each process takes every world-th sample, then the sums are combined.
+
+    The inputs are corrupted by the input transform as in training (a denoising autoencoder is scored on
+    noisy inputs, as Netwright scores it), from a fixed seed so every evaluation sees the same inputs.
+    """
     net.eval()
     part = Subset(dataset, range(rank, len(dataset), world))
+    noise = torch.Generator().manual_seed(((CONFIG['seed'] if seed is None else seed) ^ 0xE7A1) * 1000 + rank)
     loss_sum, correct, count = 0.0, 0.0, 0.0
     for x, y in DataLoader(part, batch_size=256):
         x, y = x.to(device), y.to(device)
-        out = net(x)
+        out = net(corrupt(x, noise) if corrupted else x)
         loss_sum += float(total_loss(losses, out, x, y)) * len(x)
         pred = out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out
         if classification:
@@ -442,7 +455,8 @@ def main():
             loss_sum += float(loss) * len(x)
             count += len(x)
         loss_sum, count = reduce_sums([loss_sum, count], device)
-        val = evaluate(model, losses, splits['val'], classification, rank, world, device) if len(splits['val']) else None
+        agree_buffers(model)
+        val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None
         watched_loss = val['loss'] if val else loss_sum / count
         if CONFIG['schedule']['kind'] == 'plateau':
             schedule.step(watched_loss)
@@ -467,7 +481,8 @@ def main():
                         break
 
     if len(splits['test']):
-        test = evaluate(model, losses, splits['test'], classification, rank, world, device)
+        agree_buffers(model)  # the figures printed are the saved model's
+        test = evaluate(model, losses, splits['test'], classification, rank, world, device, seed=args.seed)
         print(f'[rank {rank}] test' + ''.join(f' {k} {v:.6f}' for k, v in test.items()), flush=True)
     if rank == 0:
         torch.save(model.state_dict(), args.out)

@@ -37,6 +37,11 @@ const PY_KEYWORDS = new Set(
 /** Attributes of nn.Module a submodule must not shadow, and the names model.py itself uses. */
 const RESERVED = new Set(['self', 'torch', 'nn', 'forward', 'training', 'train', 'eval', 'to', 'cuda', 'cpu', 'type', 'float', 'double', 'half', 'apply', 'parameters', 'buffers', 'modules', 'children', 'state_dict', 'load_state_dict', 'zero_grad', 'register_buffer', 'add_module', 'requires_grad_', 'extra_repr', 'outputs', 'load_weights', 'normalize']);
 
+/** Python's built-in names: a node called `input` or `max` would hide the built-in inside forward(). */
+const PY_BUILTINS = new Set(
+  'abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile complex delattr dict dir divmod enumerate eval exec filter format frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len list locals map max memoryview min next object oct open ord pow print property range repr reversed round set setattr slice sorted staticmethod str sum super tuple vars zip'.split(' '),
+);
+
 /** A Python identifier for each node id, unique, keeping the canvas name wherever Python allows. */
 export function pythonNames(ids: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
@@ -44,7 +49,7 @@ export function pythonNames(ids: readonly string[]): Map<string, string> {
   for (const id of ids) {
     let n = id.replace(/[^A-Za-z0-9_]/g, '_');
     if (n === '' || /^[0-9]/.test(n)) n = `n_${n}`;
-    if (PY_KEYWORDS.has(n) || RESERVED.has(n)) n = `${n}_`;
+    if (PY_KEYWORDS.has(n) || RESERVED.has(n) || PY_BUILTINS.has(n)) n = `${n}_`;
     let unique = n;
     for (let k = 2; used.has(unique); k++) unique = `${n}_${k}`;
     used.add(unique);

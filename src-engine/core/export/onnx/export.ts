@@ -1,5 +1,6 @@
 import { predictionNodeId } from '../../../base/ir/prediction';
-import type { NodeIR } from '../../../base/ir/types';
+import type { GraphIR, NodeIR } from '../../../base/ir/types';
+import { ENGINE_VERSION } from '../../../base/version';
 import { analyzeGraph } from '../../analysis/validate';
 import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
@@ -164,8 +165,19 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     if (!outputInfos.some((o) => o.name === v)) outputInfos.push(valueInfo(v, shapeOf(id), `output "${key}": node "${id}"`));
   }
 
+  // The shape of every node's value inside the graph (its inputs and outputs have theirs already),
+  // so a reader (Netron, onnx.shape_inference, a runtime planning memory) need not infer them.
+  const described = new Set([...inputs, ...outputInfos].map((v) => v.name));
+  const inner: OnnxValueInfo[] = [];
+  for (const n of order) {
+    const v = valueOf.get(n.id);
+    if (n.op === 'Input' || v === undefined || described.has(v)) continue;
+    described.add(v);
+    inner.push(valueInfo(v, shapeOf(n.id), `${n.op} "${n.id}"`));
+  }
+
   const metadata: { key: string; value: string }[] = [
-    { key: META.graph, value: JSON.stringify(model.graph) },
+    { key: META.graph, value: JSON.stringify(withoutHostPaths(model.graph)) },
     { key: META.exported, value: JSON.stringify({ opset, normalization: norm ? mode : 'none' }) },
   ];
   if (norm) metadata.push({ key: META.normalization, value: JSON.stringify(norm) });
@@ -175,7 +187,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     ir_version: IR_FOR_OPSET[opset],
     opset_import: [{ domain: '', version: opset }],
     producer_name: 'Netwright',
-    producer_version: options.producerVersion ?? '',
+    producer_version: options.producerVersion ?? ENGINE_VERSION,
     doc_string: graph.name ?? '',
     graph: {
       name: graph.name ?? 'netwright',
@@ -184,10 +196,24 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
       initializer: builder.initializers,
       input: inputs,
       output: outputInfos,
+      value_info: inner,
     },
     metadata_props: metadata,
   };
   return { bytes: encodeModel(onnx), opset, inputs: inputs.map((i) => i.name), outputs: outputInfos.map((o) => o.name), ...(generator ? { holds: describeGenerator(generator) } : {}) };
+}
+
+/**
+ * The graph as stored in the file's metadata, without the user's file system: a dataset's `path`
+ * or `dir` keeps only its last part (`/home/ana/thesis/data.csv` → `data.csv`), so a shared model
+ * file does not disclose where its training data lived. The importer restores the settings; the
+ * user picks the data again.
+ */
+export function withoutHostPaths(graph: GraphIR): GraphIR {
+  const options = graph.training?.dataset.options;
+  if (!options) return graph;
+  const scrubbed = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, (k === 'path' || k === 'dir') && typeof v === 'string' ? (v.split(/[\\/]/).filter(Boolean).pop() ?? '') : v]));
+  return { ...graph, training: { ...graph.training!, dataset: { ...graph.training!.dataset, options: scrubbed } } };
 }
 
 function normalizationDoc(mode: OnnxNormalizationMode): string {

@@ -33,6 +33,8 @@ describe('Python names', () => {
   it('keep canvas names Python accepts and make the others valid and unique', () => {
     const n = pythonNames(['fc1', 'conv-1', '1st', 'class', 'forward', 'conv_1', 'conv 1']);
     expect([...n.values()]).toEqual(['fc1', 'conv_1', 'n_1st', 'class_', 'forward_', 'conv_1_2', 'conv_1_3']);
+    // Nor do they hide Python's built-ins inside forward() (issue #29: `input`, `max`).
+    expect([...pythonNames(['input', 'max', 'sum', 'len', 'maxpool']).values()]).toEqual(['input_', 'max_', 'sum_', 'len_', 'maxpool']);
   });
 });
 

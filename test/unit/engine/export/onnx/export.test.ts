@@ -1,6 +1,6 @@
 /**
  * ONNX export: every template (trained a few steps; the GAN as its generator) and 60 random graphs covering every
- * exportable op and attribute variant run in onnxruntime-node and match Netwright's eval outputs
+ * exportable op and attribute variant run in onnxruntime (its WebAssembly build, onnxruntime-web) and match Netwright's eval outputs
  * within 1e-5 + 1e-4·|y|; python3-onnx's full checker accepts every file.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
+import { ENGINE_VERSION } from '../../../../../src-engine/base/version';
 import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
 import { inferenceModel } from '../../../../../src-engine/core/export/inference-graph';
 import type { TrainedModel } from '../../../../../src-engine/core/export/model';
@@ -147,6 +148,22 @@ describe('ONNX export', () => {
     expect(m.graph.output.map((o) => o.name)).toEqual(['logits']);
     expect(m.graph.node.find((n) => n.name === 'fc1')?.doc_string).toMatch(/^Linear \(128 out\)/);
   });
+
+  it('states its producer version and every inner value’s shape, and embeds no host path of the training data (issue #29)', () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-mlp.json'), 'utf8')) as GraphIR;
+    const model = trainedModel(graph, 1, 4);
+    const local: TrainedModel = { ...model, graph: { ...model.graph, training: { ...model.graph.training!, dataset: { ...model.graph.training!.dataset, options: { dir: '/home/ana/thesis/mnist-files' } } } } };
+    const { bytes } = exportOnnx(local);
+    const m = decodeModel(bytes);
+    expect(m.producer_version).toBe(ENGINE_VERSION);
+    const shapes = new Map(m.graph.value_info?.map((v) => [v.name, v.type?.tensor_type?.shape?.dim.map((d) => d.dim_value ?? d.dim_param)]));
+    expect(shapes.get('fc1')).toEqual(['batch', 128]);
+    expect(shapes.get('relu1')).toEqual(['batch', 128]);
+    expect(shapes.has('logits')).toBe(false); // a graph output describes itself
+    expect(Buffer.from(bytes).includes('/home/ana')).toBe(false);
+    expect(JSON.parse(m.metadata_props!.find((p) => p.key === 'netwright.graph')!.value).training.dataset.options).toEqual({ dir: 'mnist-files' });
+    expect(onnxCheck({ local: bytes })).toEqual({});
+  }, 60_000);
 
   it('refuses, before writing anything, a graph whose output needs a node with no ONNX form', () => {
     const graph: GraphIR = {
