@@ -17,7 +17,7 @@ import { prepareData, type LoadedDataset } from '../core/data';
 import { LoadedModel, TrainingSession, datasetPreview, generateSamples, sanityCheck } from './session';
 import { frameAt, runView, type RunSink, type RunStoreApi } from './runs/recorder';
 import { sweepLabel, sweepVariants } from './sweep';
-import { EXPORT_FORMATS, describeFormat, exportFormat, exportName } from '../core/export/formats';
+import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../core/export/formats';
 import { ExportError } from '../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../core/export/json';
 import { OnnxError, importOnnx } from '../core/export/onnx';
@@ -162,7 +162,7 @@ export class EngineService {
       },
       'model.predict': ({ runId, input, normalized }) => (this.loaded?.model.runId === runId ? this.loaded.model : this.session(runId)).predict(input, normalized ?? false),
       'model.generate': ({ runId, ...p }) => generateSamples(this.loaded?.model.runId === runId ? this.loaded.model.model : this.session(runId).currentModel(), p),
-      'model.export': ({ source, format }) => this.exportModel(source, format),
+      'model.export': ({ source, format, settings }) => this.exportModel(source, format, settings),
       'model.load': ({ model }) => this.loadModel(modelFromJSON(model)),
       'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
       'model.import': ({ data }) => this.importModel(data),
@@ -296,9 +296,10 @@ export class EngineService {
     return this.run.session.currentModel();
   }
 
-  private async exportModel(source: ExportSource, formatId: string) {
+  private async exportModel(source: ExportSource, formatId: string, asked?: Record<string, string>) {
     const format = exportFormat(formatId);
     if (!format) throw new ExportError('E_EXPORT_FORMAT', `There is no export format "${formatId}"; choose ${EXPORT_FORMATS.map((f) => f.id).join(', ')}.`);
+    const settings = checkExportSettings(format, asked);
     const model = this.sourceModel(source);
     const t = model.graph.training;
     let data;
@@ -310,7 +311,7 @@ export class EngineService {
         this.log?.('warn', `export: dataset not included (${(e as Error).message})`);
       }
     }
-    const bundle = format.export(model, { ...(data ? { data } : {}), onProgress: (fraction, what) => this.server.emit('export.progress', { format: format.id, fraction, what }) });
+    const bundle = format.export(model, { settings, ...(data ? { data } : {}), onProgress: (fraction, what) => this.server.emit('export.progress', { format: format.id, fraction, what }) });
     return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
   }
 

@@ -7,6 +7,7 @@
  * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or
  * NETWRIGHT_RUNS_DIR; `--which` picks its last or best checkpoint, default last). A bare graph
  * has no weights: train it with `npm run train -- graph.json --export PATH`.
+ * A format's settings are flags too: `--opset 17…21` and `--normalization nodes|fold|none` for ONNX.
  * `--out` must name something new or an empty folder; `--force` replaces an existing file or an
  * earlier export's folder, never a folder holding anything Netwright did not write there.
  * Exit codes: 0 written, 1 the export or the write failed (disk full…), 2 bad input.
@@ -15,14 +16,23 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExportError } from '../core/export/bundle';
-import { EXPORT_FORMATS, exportFormat, type ExportFormat } from '../core/export/formats';
+import { EXPORT_FORMATS, checkExportSettings, exportFormat, type ExportFormat } from '../core/export/formats';
 import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { loadDataset } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
 
-const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR]`;
+/** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
+export const SETTING_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(EXPORT_FORMATS.flatMap((f) => f.settings ?? []).map((x) => [x.key, { type: 'string' as const }]));
+const settingsUsage = EXPORT_FORMATS.flatMap((f) => (f.settings ?? []).map((x) => `[--${x.key} ${x.choices.map((c) => c.value).join('|')}] (${f.id})`)).join(' ');
+
+/** The settings flags given, as `model.export`'s `settings`. */
+export function settingsFromFlags(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.keys(SETTING_FLAGS).flatMap((k) => (typeof values[k] === 'string' ? [[k, values[k] as string]] : [])));
+}
+
+const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`;
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
 class CliError extends Error {
@@ -66,7 +76,8 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
  * Export `model` with `format` to `out` (atomically, never deleting what the exporter did not
  * write: `writeExport`), with the training data when the format wants it.
  */
-export function exportModelTo(model: TrainedModel, format: ExportFormat, out: string, log: (s: string) => void, force = false): string {
+export function exportModelTo(model: TrainedModel, format: ExportFormat, out: string, log: (s: string) => void, force = false, asked: Record<string, string> = {}): string {
+  const settings = checkExportSettings(format, asked);
   checkExportTarget(out, format.output.kind, force);
   const t = model.graph.training;
   let data;
@@ -79,6 +90,7 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
   }
   let shown = -1;
   const bundle = format.export(model, {
+    settings,
     ...(data ? { data } : {}),
     onProgress: (f, what) => {
       const pct = Math.floor(f * 10) * 10;
@@ -92,10 +104,10 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
 
 /** Run the CLI; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let values: { format?: string; out?: string; which?: string; runs?: string; force?: boolean };
+  let values: { format?: string; out?: string; which?: string; runs?: string; force?: boolean } & Record<string, unknown>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' } } }));
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' }, ...SETTING_FLAGS } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one source, got ${positionals.length}` : 'missing the source (a project, model file or run)');
     if (!values.format) throw new Error(`missing --format (${EXPORT_FORMATS.map((f) => f.id).join(', ')})`);
     if (!values.out) throw new Error('missing --out PATH');
@@ -111,13 +123,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   try {
     const model = modelFromSource(positionals[0], (values.which as 'last' | 'best' | undefined) ?? 'last', values.runs ?? process.env.NETWRIGHT_RUNS_DIR);
-    const written = exportModelTo(model, format, values.out!, err, values.force === true);
+    const written = exportModelTo(model, format, values.out!, err, values.force === true, settingsFromFlags(values));
     out(`exported ${format.label} to ${written}\n`);
     return 0;
   } catch (e) {
     const code = (e as { code?: string }).code ?? 'E_EXPORT';
     err(`error ${code}: ${(e as Error).message}\n`);
-    return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' || code === 'E_EXPORT_EXISTS' || code === 'E_EXPORT_FOLDER_NOT_EMPTY' ? 2 : 1;
+    return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' || code === 'E_EXPORT_EXISTS' || code === 'E_EXPORT_FOLDER_NOT_EMPTY' || code === 'E_EXPORT_SETTING' ? 2 : 1;
   }
 }
 

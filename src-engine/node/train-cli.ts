@@ -1,7 +1,8 @@
 /**
- * Headless training from the command line.
+ * Headless training from the command line: a graph file, or a project (`*.netwright.json`), which
+ * fine-tunes from the weights saved with it (a project from `npm run import`, say).
  *
- *   npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
+ *   npm run train -- <graph.json | project> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
  *
  * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
@@ -30,12 +31,15 @@ import { loadDataset } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
-import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
+import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
-import { exportModelTo } from './export-cli';
+import { SETTING_FLAGS, exportModelTo, settingsFromFlags } from './export-cli';
+import { PROJECT_FORMAT } from '../base/ir/project';
+import { modelFromJSON } from '../core/export/json';
+import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -62,6 +66,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   if (args.exportPath && exportAs) {
     // Before training, not after it: a run is not spent to find the target taken.
     try {
+      checkExportSettings(exportAs, args.exportSettings);
       checkExportTarget(args.exportPath, exportAs.output.kind, args.force);
     } catch (e) {
       return fail((e as { code?: string }).code ?? 'E_EXPORT_WRITE', (e as Error).message, 2);
@@ -69,12 +74,21 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
   let graph: GraphIR;
+  // A project saved with its weights (or made by `npm run import`) fine-tunes from them.
+  let weights: TrainedModel | undefined;
   try {
-    graph = JSON.parse(readFileSync(file, 'utf8')) as GraphIR;
+    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    graph = (json.format === PROJECT_FORMAT ? json.graph : json) as GraphIR;
+    if (json.format === PROJECT_FORMAT && json.model !== undefined) weights = modelFromJSON(json.model);
   } catch (e) {
-    return fail('CLI_BAD_JSON', `${file}: not valid JSON (${(e as Error).message}).`, 2);
+    const code = (e as { code?: string }).code;
+    return fail(code ?? 'CLI_BAD_JSON', code ? `${file}: ${(e as Error).message}` : `${file}: not valid JSON (${(e as Error).message}).`, 2);
   }
-  if (!graph.training) return fail('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).`, 2);
+  if (!graph || typeof graph !== 'object') return fail('CLI_BAD_JSON', `${file}: the project holds no graph.`, 2);
+  if (!graph.training) {
+    const how = weights ? ' An imported model needs a target Input, a loss and training settings: open the project in the app, use Add settings, save, and train it again.' : '';
+    return fail('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).${how}`, 2);
+  }
   const t = graph.training;
   graph.training = {
     ...t,
@@ -163,6 +177,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       },
       onStepLoss: (step, loss) => record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000 }),
     });
+    if (weights) {
+      const warm = trainer.loop.warmStart({ ...weights.params, ...weights.buffers });
+      if (!json) out(`weights: ${warm.taken.length} tensors from the project${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
+    }
     if (args.runs) record = new RunStore(args.runs).create({ graph, settings: { training: trainer.config, backend: backend.description, appVersion: ENGINE_VERSION } });
   } catch (e) {
     // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics).
@@ -186,7 +204,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         ...(record ? { origin: { runId: record.id } } : {}),
       });
       try {
-        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)), args.force);
+        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)), args.force, args.exportSettings);
         if (json) out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
         else out(`exported ${exportAs.label} to ${written}\n`);
       } catch (e) {
@@ -218,6 +236,7 @@ function parse(argv: string[]) {
       export: { type: 'string' },
       'export-format': { type: 'string' },
       force: { type: 'boolean', default: false },
+      ...SETTING_FLAGS,
     },
   });
   if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
@@ -239,6 +258,7 @@ function parse(argv: string[]) {
     exportPath: values.export,
     exportFormat: values['export-format'],
     force: values.force === true,
+    exportSettings: settingsFromFlags(values),
   };
 }
 

@@ -649,7 +649,8 @@ export const EngineMethods = {
    * or the browser downloads them. Progress comes as `export.progress` events.
    */
   'model.export': {
-    params: z.object({ source: ExportSource, format: z.string().min(1).max(32) }),
+    /** `settings`: the format's choices by key (`model.formats` lists them); a missing one takes its default. */
+    params: z.object({ source: ExportSource, format: z.string().min(1).max(32), settings: z.record(z.string().max(32), z.string().max(64)).optional() }),
     result: z.object({
       format: z.string(),
       /** One file, or a folder of files (paths relative to it). */
@@ -674,7 +675,21 @@ export const EngineMethods = {
   'model.formats': {
     params: z.object({}),
     result: z.object({
-      formats: z.array(z.object({ id: z.string().max(32), label: z.string().max(64), doc: z.string().max(500), kind: z.enum(['file', 'folder']), name: z.string().max(64) })).max(64),
+      formats: z
+        .array(
+          z.object({
+            id: z.string().max(32),
+            label: z.string().max(64),
+            doc: z.string().max(500),
+            kind: z.enum(['file', 'folder']),
+            name: z.string().max(64),
+            /** The choices the format offers (ONNX: opset, normalisation), each with its default. */
+            settings: z
+              .array(z.object({ key: z.string().max(32), label: z.string().max(64), doc: z.string().max(500), choices: z.array(z.object({ value: z.string().max(64), label: z.string().max(64) })).max(32), default: z.string().max(64) }))
+              .max(16),
+          }),
+        )
+        .max(64),
     }),
   },
   /**

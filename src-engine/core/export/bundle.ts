@@ -18,7 +18,7 @@ export interface ExportBundle {
 /**
  * Stable codes of export errors: no trained weights yet (`E_EXPORT_NO_WEIGHTS`), an op the format
  * cannot express (`E_EXPORT_UNSUPPORTED_OP`), a graph shape it cannot (`E_EXPORT_UNSUPPORTED`), an
- * invalid graph (`E_EXPORT_GRAPH`), an unknown format (`E_EXPORT_FORMAT`), and the writers' disk
+ * invalid graph (`E_EXPORT_GRAPH`), an unknown format or setting (`E_EXPORT_FORMAT`, `E_EXPORT_SETTING`), the writers' disk
  * full (`E_EXPORT_DISK_FULL`), a target that exists (`E_EXPORT_EXISTS`: replaced only when asked),
  * a folder holding files the exporter did not write (`E_EXPORT_FOLDER_NOT_EMPTY`: never replaced)
  * and other write failures (`E_EXPORT_WRITE`).
@@ -29,6 +29,7 @@ export type ExportErrorCode =
   | 'E_EXPORT_UNSUPPORTED'
   | 'E_EXPORT_GRAPH'
   | 'E_EXPORT_FORMAT'
+  | 'E_EXPORT_SETTING'
   | 'E_EXPORT_DISK_FULL'
   | 'E_EXPORT_EXISTS'
   | 'E_EXPORT_FOLDER_NOT_EMPTY'

@@ -1,12 +1,27 @@
 import type { LoadedDataset } from '../data/types';
-import type { ExportBundle } from './bundle';
+import { ExportError, type ExportBundle } from './bundle';
 import { modelToJSONText } from './json';
 import type { TrainedModel } from './model';
-import { exportOnnx } from './onnx';
+import { exportOnnx, ONNX_OPSETS, type OnnxNormalizationMode } from './onnx';
 import { exportPytorch } from './pytorch';
+
+/**
+ * A choice an export format offers, as data: the CLI's `--<key> VALUE`, a select beside the format
+ * in the Export menu, `settings` in `model.export`.
+ */
+export interface ExportSetting {
+  key: string;
+  label: string;
+  /** One line for tooltips and `--help`. */
+  doc: string;
+  choices: readonly { value: string; label: string }[];
+  default: string;
+}
 
 /** What every exporter may be given besides the model. */
 export interface ExportOptions {
+  /** The format's settings by key (checked by `checkExportSettings`; a missing one takes its default). */
+  settings?: Readonly<Record<string, string>>;
   /** The training dataset as loaded (the PyTorch export copies small sets into the project). */
   data?: LoadedDataset;
   /** Progress in [0, 1] with what is being written, for long exports. */
@@ -25,6 +40,8 @@ export interface ExportFormat {
   output: { kind: 'file'; extension: string } | { kind: 'folder'; suffix: string };
   /** Whether `export` uses `options.data` (the host then loads the dataset first). */
   needsData?: boolean;
+  /** The choices this format offers (none: nothing to choose). */
+  settings?: readonly ExportSetting[];
   export(model: TrainedModel, options: ExportOptions): ExportBundle;
 }
 
@@ -43,10 +60,30 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
   {
     id: 'onnx',
     label: 'ONNX',
-    doc: 'ONNX model (opset 17, dynamic batch): the inference graph with its weights and input normalisation, for onnxruntime and other ONNX readers',
+    doc: 'ONNX model (opset 17 to 21, dynamic batch): the inference graph with its weights and input normalisation, for onnxruntime and other ONNX readers',
     output: { kind: 'file', extension: '.onnx' },
-    export: (model) => {
-      const r = exportOnnx(model);
+    settings: [
+      {
+        key: 'opset',
+        label: 'Opset',
+        doc: 'the ONNX operator set: 17 reads everywhere (onnxruntime ≥ 1.14); GELU is one Gelu node from 20',
+        choices: ONNX_OPSETS.map((v) => ({ value: String(v), label: String(v) })),
+        default: '17',
+      },
+      {
+        key: 'normalization',
+        label: 'Normalisation',
+        doc: 'the training normalisation as leading Sub/Div nodes (nodes), folded into the first layer (fold), or left to the reader (none: the file takes normalised inputs)',
+        choices: [
+          { value: 'nodes', label: 'as nodes' },
+          { value: 'fold', label: 'folded into the first layer' },
+          { value: 'none', label: 'left out' },
+        ],
+        default: 'nodes',
+      },
+    ],
+    export: (model, options) => {
+      const r = exportOnnx(model, { opset: Number(options.settings?.opset ?? 17), normalization: (options.settings?.normalization ?? 'nodes') as OnnxNormalizationMode });
       return { kind: 'file', files: [{ path: 'model.onnx', data: r.bytes }], ...(r.holds ? { holds: r.holds } : {}) };
     },
   },
@@ -73,8 +110,30 @@ export function formatForPath(path: string): string {
 }
 
 /** What the Export menu shows of a format (the table without its function). */
-export function describeFormat(f: ExportFormat): { id: string; label: string; doc: string; kind: 'file' | 'folder'; name: string } {
-  return { id: f.id, label: f.label, doc: f.doc, kind: f.output.kind, name: f.output.kind === 'file' ? f.output.extension : f.output.suffix };
+export function describeFormat(f: ExportFormat): { id: string; label: string; doc: string; kind: 'file' | 'folder'; name: string; settings: (Omit<ExportSetting, 'choices'> & { choices: { value: string; label: string }[] })[] } {
+  return { id: f.id, label: f.label, doc: f.doc, kind: f.output.kind, name: f.output.kind === 'file' ? f.output.extension : f.output.suffix, settings: (f.settings ?? []).map((x) => ({ ...x, choices: x.choices.map((c) => ({ ...c })) })) };
+}
+
+/**
+ * `settings` checked against what `format` offers, every offered key filled in (its default
+ * where not given).
+ *
+ * @throws ExportError `E_EXPORT_SETTING`: a key the format does not offer, or a value not among its choices.
+ */
+export function checkExportSettings(format: ExportFormat, settings: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const offered = format.settings ?? [];
+  for (const key of Object.keys(settings)) {
+    if (!offered.some((o) => o.key === key)) {
+      throw new ExportError('E_EXPORT_SETTING', `${format.label} export has no setting "${key}"${offered.length ? `; it has ${offered.map((o) => o.key).join(', ')}` : ''}.`);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const o of offered) {
+    const v = Object.hasOwn(settings, o.key) ? settings[o.key] : o.default;
+    if (!o.choices.some((c) => c.value === v)) throw new ExportError('E_EXPORT_SETTING', `${o.label} must be one of ${o.choices.map((c) => c.value).join(', ')} (got ${JSON.stringify(v)}).`);
+    out[o.key] = v;
+  }
+  return out;
 }
 
 /** `My net` + format → the file or folder name an export suggests (`My net.netwright-model.json`, `My net-pytorch`). */

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { describeGenerator, generatorOf } from '../../../src-engine/core/export/inference-graph';
 import { getHost } from '../host';
-import { currentExportSource, exportModel, importOnnxFile, useExport } from '../training/export';
+import { currentExportSource, exportModel, importOnnxFile, setExportSetting, useExport } from '../training/export';
 import { useRun } from '../training/store';
 import { useFiles } from './files-context';
 
@@ -10,6 +10,7 @@ export function ExportMenu() {
   const files = useFiles();
   const formats = useExport((s) => s.formats);
   const busy = useExport((s) => s.busy);
+  const chosen = useExport((s) => s.settings);
   // Re-render when what is on screen changes, so the menu says whether there is anything to export.
   const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource() !== undefined);
   // A GAN leaves as its generator (docs/export.md): the menu says so before anyone exports.
@@ -58,19 +59,36 @@ export function ExportMenu() {
           <div className="menu__list" role="menu" data-testid="export-menu">
             {formats.length === 0 ? <div className="menu__note">Waiting for the engine…</div> : null}
             {formats.map((f) => (
-              <button
-                key={f.id}
-                type="button"
-                role="menuitem"
-                data-testid={`export-${f.id}`}
-                title={f.doc}
-                onClick={() => {
-                  setOpen(false);
-                  void exportModel(getHost().files, f.id);
-                }}
-              >
-                {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
-              </button>
+              <Fragment key={f.id}>
+                <button
+                  type="button"
+                  role="menuitem"
+                  data-testid={`export-${f.id}`}
+                  title={f.doc}
+                  onClick={() => {
+                    setOpen(false);
+                    void exportModel(getHost().files, f.id);
+                  }}
+                >
+                  {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
+                </button>
+                {f.settings.length > 0 ? (
+                  <div className="menu__settings" data-testid={`export-${f.id}-settings`}>
+                    {f.settings.map((x) => (
+                      <label key={x.key} title={x.doc}>
+                        {x.label}
+                        <select data-testid={`export-${f.id}-${x.key}`} value={chosen[f.id]?.[x.key] ?? x.default} onChange={(e) => setExportSetting(f.id, x.key, e.target.value)}>
+                          {x.choices.map((c) => (
+                            <option key={c.value} value={c.value}>
+                              {c.label}
+                            </option>
+                          ))}
+                        </select>
+                      </label>
+                    ))}
+                  </div>
+                ) : null}
+              </Fragment>
             ))}
             {generator && hasSource ? (
               <div className="menu__note" data-testid="export-holds">

@@ -23,9 +23,9 @@ export interface EditorDoc {
   readonly groups?: readonly NodeGroup[];
 }
 
-/** The project file's `format` marker. */
-export const PROJECT_FORMAT = 'netwright.project';
-export const PROJECT_VERSION = 1;
+/** The project file's `format` marker and version: the engine's CLIs read and write projects too. */
+import { PROJECT_FORMAT, PROJECT_VERSION } from '../../../src-engine/base/ir/project';
+export { PROJECT_FORMAT, PROJECT_VERSION };
 
 /** Canvas state saved with a project that is not part of the network (viewport, …). */
 export interface ProjectUi {

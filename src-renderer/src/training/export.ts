@@ -18,9 +18,17 @@ interface ExportState {
   formats: readonly ExportFormatInfo[];
   /** An export under way: which format, and how far. */
   busy?: { label: string; fraction: number; what: string };
+  /** The settings chosen in the Export menu, by format id and key (unset: the format's default). */
+  settings: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-export const useExport = create<ExportState>(() => ({ formats: [] }));
+export const useExport = create<ExportState>(() => ({ formats: [], settings: {} }));
+
+/** Choose one of a format's settings (the Export menu's selects); kept for the session. */
+export function setExportSetting(formatId: string, key: string, value: string): void {
+  const all = useExport.getState().settings;
+  useExport.setState({ settings: { ...all, [formatId]: { ...all[formatId], [key]: value } } });
+}
 
 const client = (): RpcClient | undefined => useEngine.getState().client;
 const notify = (kind: 'info' | 'error', message: string, code?: string) => useEditor.getState().notify(kind, message, code ? { code } : undefined);
@@ -112,7 +120,8 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
   if (!source) return notify('error', `There are no trained weights to export yet: train the network (or open a project saved with its weights), then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
   useExport.setState({ busy: { label, fraction: 0, what: 'preparing' } });
   try {
-    const r = await c.request('model.export', { source, format: formatId });
+    const settings = useExport.getState().settings[formatId];
+    const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
     const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeModel } from '../../../src-engine/core/export/onnx/proto';
 import { bytesToBase64 } from '../../../src-engine/base/base64';
 import { modelFromJSON, modelToJSON } from '../../../src-engine/core/export/json';
 import { readFileSync } from 'node:fs';
@@ -127,6 +128,12 @@ describe('export over the protocol', () => {
     await waitFor('train.done');
     const onnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
     expect(onnx.name).toMatch(/\.onnx$/);
+    // The format's settings travel as data (issue #29 item 4): offered with defaults, checked when asked.
+    expect(formats.find((f) => f.id === 'onnx')!.settings.map((x) => [x.key, x.default])).toEqual([['opset', '17'], ['normalization', 'nodes']]);
+    const o19 = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx', settings: { opset: '19' } });
+    expect(decodeModel(o19.files[0].data).opset_import).toEqual([{ domain: '', version: 19 }]);
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'onnx', settings: { opset: '9' } })).rejects.toMatchObject({ code: 'E_EXPORT_SETTING' });
+    await expect(client.request('model.export', { source: { kind: 'current' }, format: 'json', settings: { opset: '19' } })).rejects.toMatchObject({ code: 'E_EXPORT_SETTING' });
     const sample = [0.3, -0.1];
     const live = await client.request('model.predict', { runId: start.runId, input: sample });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { RunStore } from '../../../../src-engine/node/run-store';
 import { setupEngine } from '../../session/fixtures';
 
@@ -46,6 +47,21 @@ describe('npm run export / npm run train --export', () => {
     expect((await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt'), '--force'])).code).toBe(0);
     expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'train.py', 'weights.pt']);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
+
+    // The ONNX settings as flags (issue #29 item 4): the opset, and the MNIST MLP's normalisation
+    // as leading Sub/Div nodes (the default) or folded into the first layer.
+    const mlp = join(dir, 'mlp.json');
+    expect((await run(trainCli, [join(EXAMPLE, '../mnist-mlp.json'), '--epochs', '1', '--limit', '64', '--threads', '1', '--export', mlp])).code).toBe(0);
+    expect((await run(exportCli, [mlp, '--format', 'onnx', '--out', join(dir, 'm17.onnx')])).code).toBe(0);
+    expect(decodeModel(readFileSync(join(dir, 'm17.onnx'))).graph.node.map((n) => n.op_type).slice(0, 2)).toEqual(['Sub', 'Div']);
+    const onnx = await run(exportCli, [mlp, '--format', 'onnx', '--out', join(dir, 'm20.onnx'), '--opset', '20', '--normalization', 'fold']);
+    expect(onnx.code, onnx.err).toBe(0);
+    const m20 = decodeModel(readFileSync(join(dir, 'm20.onnx')));
+    expect(m20.opset_import).toEqual([{ domain: '', version: 20 }]);
+    expect(m20.graph.node.map((n) => n.op_type)).not.toContain('Div');
+    expect(await run(exportCli, [join(dir, 'moons.json'), '--format', 'onnx', '--out', join(dir, 'm16.onnx'), '--opset', '16'])).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_SETTING: Opset must be one of 17, 18, 19, 20, 21/) });
+    expect(await run(exportCli, [join(dir, 'moons.json'), '--format', 'json', '--out', join(dir, 'm.json'), '--opset', '18'])).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_SETTING: JSON export has no setting "opset"/) });
+    expect(existsSync(join(dir, 'm16.onnx')) || existsSync(join(dir, 'm.json'))).toBe(false);
 
     const project = join(dir, 'p.netwright.json');
     writeFileSync(project, JSON.stringify({ format: 'netwright.project', version: 1, graph: model.graph, layout: {}, model: JSON.parse(readFileSync(join(dir, 'moons.json'), 'utf8')) }));

@@ -1,0 +1,53 @@
+/**
+ * Issue #29 item 4: `npm run import -- model.onnx --out project.json` makes a project that opens in
+ * the app and trains with `npm run train` (from the imported weights).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main as importCli } from '../../../../src-engine/node/import-cli';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { parseProject } from '../../../../src-renderer/src/editor/project';
+
+const EXAMPLE = join(import.meta.dirname, '../../../../examples/two-moons-mlp.json');
+
+async function run(cli: typeof importCli, argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await cli(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+/** The first epoch's train loss a `--json` run reports. */
+const firstEpochLoss = (out: string) => (out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; train?: { loss: number } }).find((e) => e.type === 'epoch')?.train?.loss ?? NaN);
+
+describe('npm run import', () => {
+  it('makes a project from an ONNX file that the app opens and `npm run train` fine-tunes from its weights', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-import-'));
+    const onnx = join(dir, 'moons.onnx');
+    expect((await run(trainCli, [EXAMPLE, '--epochs', '3', '--threads', '1', '--export', onnx])).code).toBe(0);
+    const project = join(dir, 'moons.netwright.json');
+    const r = await run(importCli, [onnx, '--out', project]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/imported .*moons\.onnx \(\d+ nodes, with its weights\) into .*moons\.netwright\.json/);
+    const text = readFileSync(project, 'utf8');
+    const opened = parseProject(text);
+    expect(opened.ok && opened.model !== undefined).toBe(true); // opens in the app, with its weights
+
+    // Fine-tuning starts where the export left off: its first epoch's loss is far below a fresh start's.
+    const tuned = await run(trainCli, [project, '--epochs', '1', '--threads', '1', '--json']);
+    expect(tuned.code, tuned.err).toBe(0);
+    const fresh = await run(trainCli, [EXAMPLE, '--epochs', '1', '--threads', '1', '--json']);
+    expect(firstEpochLoss(tuned.out)).toBeLessThan(0.75 * firstEpochLoss(fresh.out));
+    const human = await run(trainCli, [project, '--epochs', '1', '--threads', '1']);
+    expect(human.out).toMatch(/weights: \d+ tensors from the project/);
+
+    // The project is not replaced unasked; bad input is coded, exit 2.
+    expect(await run(importCli, [onnx, '--out', project])).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_EXISTS/) });
+    expect(readFileSync(project, 'utf8')).toBe(text);
+    writeFileSync(join(dir, 'junk.onnx'), 'not a model');
+    expect(await run(importCli, [join(dir, 'junk.onnx'), '--out', join(dir, 'junk.json')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_IMPORT_\w+: /) });
+    expect((await run(importCli, [join(dir, 'missing.onnx'), '--out', join(dir, 'x.json')])).code).toBe(2);
+  }, 120_000);
+});
