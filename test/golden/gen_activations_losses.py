@@ -160,6 +160,11 @@ def main():
                with_specials(rand(4, 6, scale=3), sp_specials))
     activation('act_softplus_beta2_t5', 'Softplus', {'beta': 2.0, 'threshold': 5.0}, lambda x: F.softplus(x, beta=2.0, threshold=5.0),
                with_specials(rand(3, 5, scale=3), [2.4, 2.6, 2.5, -2.5, 0.0]))
+    # The kinks at ±3 (PyTorch's backward takes the inner piece's slope there for Hardswish, 0 for
+    # Hardsigmoid), just past them, and the flat tails.
+    hard = [-3.0, 3.0, -3.0000002, 3.0000002, -2.9999998, 2.9999998, 0.0, -1.5, 6.0, -6.0, -1e-6]
+    activation('act_hardswish', 'HardSwish', {}, F.hardswish, with_specials(rand(4, 6, scale=3), hard))
+    activation('act_hardsigmoid', 'HardSigmoid', {}, F.hardsigmoid, with_specials(rand(4, 6, scale=3), hard))
 
     # — erf reference (Python's math.erf, double precision) —
     xs = [i / 100 for i in range(-600, 601)] + [s * 10.0 ** -k for k in range(1, 13) for s in (1, -1)] + [0.4999999, 0.5000001]

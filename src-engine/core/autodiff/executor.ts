@@ -3,7 +3,7 @@ import { GraphError, hasErrors } from '../../base/ir/diagnostics';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
 import { analyzeGraph } from '../analysis/validate';
-import { getOp } from '../ops/registry';
+import { getOp, isOpName } from '../ops/registry';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
 import { initTensor } from '../params/init';
 import { Rng } from '../../base/rng';
@@ -239,7 +239,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       dInputs: node.inputs.map((i) => grads.get(i) ?? null),
       dParams: family.gradsByNode.get(id) ?? {},
     };
-    const o = Object.prototype.hasOwnProperty.call(overrides, def.name) ? overrides[def.name] : undefined;
+    const o = isOpName(def.name) ? overrides[def.name] : undefined;
     const backward = o?.backward ?? def.backward;
     return {
       id,

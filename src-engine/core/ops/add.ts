@@ -1,8 +1,15 @@
 import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { dynamic, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function addRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  if (dynamic(n, cx, 2)) return { unsupported: 'adding a constant tensor (outside a Linear layer) is not supported' };
+  return { op: 'Add', inputs: [n.input[0], n.input[1]] };
+}
 
 /** Elementwise sum of two or more inputs of the same shape (residual connections). */
-export const add: OpDef = {
+export const add = defineOp({
   name: 'Add',
   category: 'structure',
   onnx: {
@@ -14,6 +21,7 @@ export const add: OpDef = {
       return sum;
     },
   },
+  onnxImport: { Add: addRule },
   torch: { none: 'not a module: forward() adds the inputs (x0 + x1 + …)', expr: '{inputs| + }' },
   doc: 'Elementwise sum of inputs with the same shape (e.g. residual connections).',
   inputs: [{ name: 'x', variadic: true }],
@@ -44,4 +52,4 @@ export const add: OpDef = {
       for (let i = 0; i < dy.length; i++) dx.data[i] += dy[i];
     }
   },
-};
+});

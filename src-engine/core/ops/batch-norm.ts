@@ -1,11 +1,29 @@
 import { boolAttr, fail, floatAttr, fmt, ok, ShapeCode } from './shape-util';
-import type { OpDef, ParamSpec } from './types';
+import { defineOp, type ParamSpec } from './types';
+import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 /** [N, C, spatial…] → (batch, channels, positions per channel per sample). */
 function dims(shape: readonly number[]): [number, number, number] {
   let inner = 1;
   for (let i = 2; i < shape.length; i++) inner *= shape[i];
   return [shape[0], shape[1], inner];
+}
+
+function batchNormRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['epsilon', 'momentum', 'training_mode', 'spatial']);
+  if (bad) return { unsupported: bad };
+  if (int(n, 'training_mode', 0) !== 0 || n.output.filter(Boolean).length > 1) return { unsupported: 'only BatchNormalization in inference mode (one output) is supported' };
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => cx.constant(n.input[i]));
+  if (!scale || !bias || !mean || !variance) return { unsupported: 'scale, bias, mean and variance must be constants' };
+  return {
+    op: 'BatchNorm',
+    // NOTE: PyTorch's momentum weighs the new batch; ONNX's weighs the running value.
+    attrs: { eps: roundFloat(float(n, 'epsilon', 1e-5)), momentum: Number((1 - roundFloat(float(n, 'momentum', 0.9))).toPrecision(12)), affine: true },
+    inputs: [n.input[0]],
+    params: { weight: f32(scale.values), bias: f32(bias.values) },
+    buffers: { runningMean: f32(mean.values), runningVar: f32(variance.values) },
+  };
 }
 
 /**
@@ -19,7 +37,7 @@ function dims(shape: readonly number[]): [number, number, number] {
  * NOTE: per-channel sums are accumulated in float64: the mean and variance of thousands of float32
  * values otherwise lose digits, and the goldens are compared at 1e-4.
  */
-export const batchNorm: OpDef = {
+export const batchNorm = defineOp({
   name: 'BatchNorm',
   category: 'normalization',
   onnx: {
@@ -33,6 +51,7 @@ export const batchNorm: OpDef = {
       return ctx.node('BatchNormalization', [ctx.inputs[0], scale, bias, ctx.weight('runningMean')!, ctx.weight('runningVar')!], ctx.mappedAttrs());
     },
   },
+  onnxImport: { BatchNormalization: batchNormRule },
   torch: {
     module: 'nn.BatchNorm2d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})',
     byRank: { 2: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})', 3: 'nn.BatchNorm1d({in[1]}, eps={eps}, momentum={momentum}, affine={affine})' },
@@ -171,4 +190,4 @@ export const batchNorm: OpDef = {
       }
     }
   },
-};
+});

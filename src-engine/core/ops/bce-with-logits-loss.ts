@@ -1,7 +1,7 @@
 import { elementwiseLossShape } from './loss-util';
 import { fail, ShapeCode } from './shape-util';
 import { sigmoid, softplus } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /** posWeight for element i: none, one for all, or one per class (the last dim). */
 function posWeightAt(pw: readonly number[], i: number): number {
@@ -14,7 +14,7 @@ function posWeightAt(pw: readonly number[], i: number): number {
  * have the logits' shape (several independent 0/1 labels per sample: multi-label); soft targets
  * in [0, 1] work too.
  */
-export const bceWithLogitsLoss: OpDef = {
+export const bceWithLogitsLoss = defineOp({
   name: 'BCEWithLogitsLoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -73,4 +73,4 @@ export const bceWithLogitsLoss: OpDef = {
       if (dt) dt[i] += g * (-x[i] + (w - 1) * softplus(-x[i]));
     }
   },
-};
+});

@@ -1,16 +1,26 @@
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { dynamic, int, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 /** Resolve a possibly negative axis against a rank. */
 function axisOf(axis: number, rank: number): number {
   return axis < 0 ? rank + axis : axis;
 }
 
+function concatRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  if (dynamic(n, cx, n.input.length)) return { unsupported: 'concatenating a constant tensor is not supported' };
+  const axis = int(n, 'axis', 1);
+  if (axis === 0) return { unsupported: 'concatenating along the batch dim (axis 0) is not supported' };
+  return { op: 'Concat', attrs: { axis }, inputs: [...n.input] };
+}
+
 /** Join inputs along `axis` (default 1, the channel/feature dim); other dims must agree. */
-export const concat: OpDef = {
+export const concat = defineOp({
   name: 'Concat',
   category: 'structure',
   onnx: { opType: 'Concat', attrs: { axis: { attr: 'axis' } } },
+  onnxImport: { Concat: concatRule },
   torch: { none: 'not a module: forward() calls torch.cat([...], dim=axis)', expr: 'torch.cat([{inputs|, }], dim={axis})' },
   doc: 'Join inputs along a dim (default 1: channels or features).',
   inputs: [{ name: 'x', variadic: true }],
@@ -53,7 +63,7 @@ export const concat: OpDef = {
       for (let i = 0; i < len; i++) dx[src + i] += dy[dst + i];
     });
   },
-};
+});
 
 /**
  * Visit the contiguous blocks of a concat: for each outer index (dims before `axis`) and input k,

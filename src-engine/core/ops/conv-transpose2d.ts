@@ -1,5 +1,7 @@
 import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
-import type { Attrs, InitKind, OpDef } from './types';
+import { defineOp, type Attrs, type InitKind } from './types';
+import { dynamic, f32, int, ints, symmetricPads, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 /** Geometry of a ConvTranspose2d on one input shape (shared with the GPU kernel). */
 export interface ConvTransposePlan {
@@ -34,13 +36,39 @@ export function convTranspose2dPlan(inputShape: readonly number[], attrs: Attrs)
   };
 }
 
+function convTranspose(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'output_padding', 'auto_pad']);
+  if (bad) return { unsupported: bad };
+  const w = cx.constant(n.input[1]);
+  if (!w || w.dims.length !== 4) return { unsupported: 'only 2-D transposed convolutions with a constant weight are supported' };
+  if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
+  const pads = symmetricPads(n, 2);
+  if (!pads) return { unsupported: 'only the same padding on both sides of each dim (no auto_pad SAME) is supported' };
+  const groups = int(n, 'group', 1);
+  const outC = w.dims[1] * groups;
+  const params: Record<string, Float32Array> = { weight: f32(w.values) };
+  if (n.input[2]) params.bias = f32(cx.constant(n.input[2])?.values ?? []);
+  if (n.input[2] && params.bias.length !== outC) return { unsupported: 'the bias must be a constant with one value per output channel' };
+  const attrs: Attrs = {
+    outChannels: outC,
+    kernelSize: [w.dims[2], w.dims[3]],
+    stride: ints(n, 'strides') ?? [1, 1],
+    padding: pads,
+    outputPadding: ints(n, 'output_padding') ?? [0, 0],
+    dilation: ints(n, 'dilations') ?? [1, 1],
+    groups,
+    bias: 'bias' in params,
+  };
+  return { op: 'ConvTranspose2d', attrs, inputs: [n.input[0]], params };
+}
+
 /**
  * Transposed 2-D convolution as `torch.nn.ConvTranspose2d`: weight `[inC, outC/groups, kH, kW]`,
  * output size `(H−1)·stride − 2·padding + dilation·(kernel−1) + outputPadding + 1`.
  * It is the adjoint of Conv2d: forward is gemm + `backend.col2im`, backward is `backend.im2col` +
  * gemm, per sample and group.
  */
-export const convTranspose2d: OpDef = {
+export const convTranspose2d = defineOp({
   name: 'ConvTranspose2d',
   category: 'layers',
   onnx: {
@@ -55,6 +83,7 @@ export const convTranspose2d: OpDef = {
     },
     note: 'weight and bias as initializers',
   },
+  onnxImport: { ConvTranspose: convTranspose },
   torch: {
     module:
       'nn.ConvTranspose2d({in[1]}, {outChannels}, kernel_size={kernelSize}, stride={stride}, padding={padding}, output_padding={outputPadding}, groups={groups}, bias={bias}, dilation={dilation})',
@@ -179,4 +208,4 @@ export const convTranspose2d: OpDef = {
       }
     }
   },
-};
+});

@@ -1,5 +1,7 @@
 import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp, windowOut } from './shape-util';
-import type { Attrs, InitKind, OpDef } from './types';
+import { defineOp, type Attrs, type InitKind } from './types';
+import { dynamic, f32, int, ints, symmetricPads, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 /** Geometry of a Conv2d on one input shape (shared with backend overrides). */
 export interface ConvPlan {
@@ -32,13 +34,36 @@ export function conv2dPlan(inputShape: readonly number[], attrs: Attrs): ConvPla
   };
 }
 
+function conv(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']);
+  if (bad) return { unsupported: bad };
+  const w = cx.constant(n.input[1]);
+  if (!w || w.dims.length !== 4) return { unsupported: 'only 2-D convolutions with a constant weight are supported' };
+  if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
+  const pads = symmetricPads(n, 2);
+  if (!pads) return { unsupported: 'only the same padding on both sides of each dim (no auto_pad SAME) is supported' };
+  const params: Record<string, Float32Array> = { weight: f32(w.values) };
+  if (n.input[2]) params.bias = f32(cx.constant(n.input[2])?.values ?? []);
+  if (n.input[2] && params.bias.length !== w.dims[0]) return { unsupported: 'the bias must be a constant with one value per output channel' };
+  const attrs: Attrs = {
+    outChannels: w.dims[0],
+    kernelSize: [w.dims[2], w.dims[3]],
+    stride: ints(n, 'strides') ?? [1, 1],
+    padding: pads,
+    dilation: ints(n, 'dilations') ?? [1, 1],
+    groups: int(n, 'group', 1),
+    bias: 'bias' in params,
+  };
+  return { op: 'Conv2d', attrs, inputs: [n.input[0]], params };
+}
+
 /**
  * 2-D convolution (cross-correlation) as `torch.nn.Conv2d`: weight `[outC, inC/groups, kH, kW]`.
  * Each sample and group is unfolded with `backend.im2col` and multiplied with `backend.gemm`, so
  * a faster backend speeds it up without this file changing. 1×1 convolutions with stride 1 and
  * no padding skip the unfold (the image already is the column matrix).
  */
-export const conv2d: OpDef = {
+export const conv2d = defineOp({
   name: 'Conv2d',
   category: 'layers',
   onnx: {
@@ -46,6 +71,7 @@ export const conv2d: OpDef = {
     attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' }, dilations: { attr: 'dilation' }, group: { attr: 'groups' } },
     note: 'weight and bias as initializers',
   },
+  onnxImport: { Conv: conv },
   torch: {
     module: 'nn.Conv2d({in[1]}, {outChannels}, kernel_size={kernelSize}, stride={stride}, padding={padding}, dilation={dilation}, groups={groups}, bias={bias})',
     note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias',
@@ -194,7 +220,7 @@ export const conv2d: OpDef = {
       }
     }
   },
-};
+});
 
 function isPointwise(c: ConvPlan): boolean {
   return c.k[0] === 1 && c.k[1] === 1 && c.s[0] === 1 && c.s[1] === 1 && c.p[0] === 0 && c.p[1] === 0;

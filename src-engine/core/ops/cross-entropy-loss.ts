@@ -1,6 +1,6 @@
 import { LABEL_RANGE, opError, TARGET_SOURCE } from './loss-util';
 import { fail, floatAttr, fmt, ok, ShapeCode } from './shape-util';
-import type { OpDef, ShapeResult } from './types';
+import { defineOp, type ShapeResult } from './types';
 
 /** Logits `[N, C, …]` → (N, C, inner) where inner is the product of the trailing dims. */
 function dims(shape: readonly number[]): [number, number, number] {
@@ -82,7 +82,7 @@ function crossEntropyShape(logits: readonly number[] | undefined, target: readon
  * i.e. PyTorch's weighted mean: the smoothed term is normalised by the same Σ w[yᵢ] as the NLL
  * term (both by N without weights). Labels outside [0, C) throw `E_LABEL_RANGE`.
  */
-export const crossEntropyLoss: OpDef = {
+export const crossEntropyLoss = defineOp({
   name: 'CrossEntropyLoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -184,4 +184,4 @@ export const crossEntropyLoss: OpDef = {
       }
     }
   },
-};
+});

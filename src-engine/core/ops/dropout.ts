@@ -1,6 +1,7 @@
 import { floatAttr, ok, showAttr } from './shape-util';
 import type { Rng } from '../../base/rng';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { identity } from './onnx-import';
 
 /**
  * Inverted dropout, as `torch.nn.Dropout(p)`: in train mode each element is zeroed with
@@ -11,10 +12,11 @@ import type { OpDef } from './types';
  * the WGSL kernel) draws the same mask, in any order and split across any number of threads. The
  * values differ from PyTorch's (another generator); the statistics match.
  */
-export const dropout: OpDef = {
+export const dropout = defineOp({
   name: 'Dropout',
   category: 'regularization',
   onnx: { opType: 'Dropout', note: 'the identity at inference: the inference graph leaves it out', emit: (ctx) => ctx.inputs[0] },
+  onnxImport: { Dropout: identity },
   torch: { module: 'nn.Dropout(p={p})' },
   card: (a) => `p=${showAttr(a.p)}`,
   withoutRegularization: (a) => ({ ...a, p: 0 }),
@@ -52,7 +54,7 @@ export const dropout: OpDef = {
     const mask = workspace.mask.data;
     for (let i = 0; i < dy.length; i++) dx[i] += dy[i] * mask[i];
   },
-};
+});
 
 /**
  * One training forward's key: four words of the executor's Rng (as int32). Every backend draws

@@ -1,11 +1,13 @@
 import { floatAttr, sameShape, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { float, roundFloat } from './onnx-import';
 
 /** x for x > 0, α·(eˣ − 1) otherwise, as `torch.nn.ELU`. */
-export const elu: OpDef = {
+export const elu = defineOp({
   name: 'ELU',
   category: 'activations',
   onnx: { opType: 'Elu', attrs: { alpha: { attr: 'alpha' } } },
+  onnxImport: { Elu: (n) => ({ op: 'ELU', attrs: { alpha: roundFloat(float(n, 'alpha', 1)) }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.ELU(alpha={alpha})' },
   doc: 'x where x > 0, α·(eˣ − 1) elsewhere: smooth, with negative outputs down to −α.',
   inputs: [{ name: 'x' }],
@@ -29,4 +31,4 @@ export const elu: OpDef = {
     const alpha = floatAttr(attrs, 'alpha');
     for (let i = 0; i < x.length; i++) dx[i] += x[i] > 0 ? dy[i] : dy[i] * alpha * Math.exp(x[i]);
   },
-};
+});

@@ -1,8 +1,15 @@
 import { fail, fmt, intAttr, ok, ShapeCode, viewKernels } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { int, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function flattenRule(n: OnnxNode): RuleResult {
+  if (int(n, 'axis', 1) !== 1) return { unsupported: 'only Flatten with axis 1 keeps the batch dim; other axes are not supported' };
+  return { op: 'Flatten', attrs: { startDim: 1 }, inputs: [n.input[0]] };
+}
 
 /** Merge dims `startDim..end` into one, as `torch.nn.Flatten(start_dim)`: `[N, 1, 28, 28]` → `[N, 784]`. */
-export const flatten: OpDef = {
+export const flatten = defineOp({
   name: 'Flatten',
   category: 'structure',
   onnx: {
@@ -16,6 +23,7 @@ export const flatten: OpDef = {
       return ctx.node('Reshape', [ctx.inputs[0], ctx.constant('shape', [kept.length + 2], [0, ...kept, -1], 'int64')]);
     },
   },
+  onnxImport: { Flatten: flattenRule },
   torch: { module: 'nn.Flatten(start_dim={startDim})' },
   doc: 'Merge all dims from startDim on into one (e.g. images → feature vectors).',
   inputs: [{ name: 'x' }],
@@ -29,4 +37,4 @@ export const flatten: OpDef = {
     return ok([...x.slice(0, s), x.slice(s).reduce((a, b) => a * b, 1)]);
   },
   ...viewKernels,
-};
+});

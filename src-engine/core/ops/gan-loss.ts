@@ -1,6 +1,6 @@
 import { fail, fmt, ShapeCode } from './shape-util';
 import { sigmoid, softplus } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /** Logits per half: the discriminator's scores of the real samples, then of the generated ones. */
 function halves(n: number): number {
@@ -19,7 +19,7 @@ function halves(n: number): number {
  *
  * NOTE: both use the stable forms log σ(x) = −softplus(−x), log(1 − σ(x)) = −softplus(x).
  */
-export const ganLoss: OpDef = {
+export const ganLoss = defineOp({
   name: 'GANLoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -75,7 +75,7 @@ export const ganLoss: OpDef = {
     for (let i = 0; i < n; i++) dx[i] -= g * sigmoid(-x[i]);
     for (let i = n; i < x.length; i++) dx[i] += g * sigmoid(x[i]);
   },
-};
+});
 
 /**
  * D(x) and D(G(z)): the discriminator's mean probability that the real samples are real and that

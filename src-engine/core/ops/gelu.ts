@@ -1,6 +1,7 @@
 import { sameShape, perSample } from './shape-util';
 import { erf } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { str } from './onnx-import';
 
 const SQRT1_2 = Math.SQRT1_2;
 /** 1/√(2π), the standard normal density at 0. */
@@ -14,7 +15,7 @@ const TANH_COEF = 0.044715;
  * exact `x·Φ(x) = ½x(1 + erf(x/√2))` (PyTorch's default), or the tanh approximation
  * `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
  */
-export const gelu: OpDef = {
+export const gelu = defineOp({
   name: 'GELU',
   category: 'activations',
   onnx: {
@@ -37,6 +38,7 @@ export const gelu: OpDef = {
       return ctx.node('Mul', [ctx.node('Mul', [x, ctx.node('Add', [inner, c('one', 1)])]), c('half', 0.5)]);
     },
   },
+  onnxImport: { Gelu: (n) => ({ op: 'GELU', attrs: { approximate: str(n, 'approximate', 'none') }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.GELU(approximate={approximate})' },
   doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
   inputs: [{ name: 'x' }],
@@ -83,4 +85,4 @@ export const gelu: OpDef = {
       }
     }
   },
-};
+});

@@ -1,11 +1,22 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { int, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function globalAvgPoolRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const readers = cx.consumers(n.output[0]);
+  const next = readers.nodes[0];
+  if (readers.nodes.length === 1 && !readers.graphOutput && next.op_type === 'Flatten' && int(next, 'axis', 1) === 1) {
+    return { op: 'GlobalAvgPool', inputs: [n.input[0]], consumes: [next] };
+  }
+  return { unsupported: 'GlobalAveragePool is read together with the Flatten (axis 1) after it; on its own it is not supported' };
+}
 
 /**
  * Mean over all spatial positions: `[N, C, H, W]` (or `[N, C, L]`) → `[N, C]`, as PyTorch's
  * `AdaptiveAvgPool2d(1)` followed by `flatten(1)`.
  */
-export const globalAvgPool: OpDef = {
+export const globalAvgPool = defineOp({
   name: 'GlobalAvgPool',
   category: 'layers',
   onnx: {
@@ -13,6 +24,7 @@ export const globalAvgPool: OpDef = {
     note: 'then Flatten (axis 1): ONNX keeps [N, C, 1, 1]',
     emit: (ctx) => ctx.node('Flatten', [ctx.node('GlobalAveragePool', ctx.inputs)], { axis: { int: 1 } }),
   },
+  onnxImport: { GlobalAveragePool: globalAvgPoolRule },
   torch: { module: 'nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())' },
   doc: 'Average each channel over all positions: [N, C, H, W] → [N, C].',
   inputs: [{ name: 'x' }],
@@ -43,4 +55,4 @@ export const globalAvgPool: OpDef = {
       for (let i = p * per; i < (p + 1) * per; i++) dx[i] += g;
     }
   },
-};
+});

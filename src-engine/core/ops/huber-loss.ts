@@ -1,12 +1,12 @@
 import { elementwiseLossShape } from './loss-util';
 import { fail, floatAttr, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /**
  * Huber loss, as `torch.nn.HuberLoss(delta)`: per element ½d² where |d| < δ and
  * δ·(|d| − ½δ) beyond, d = p − t; the mean over all elements.
  */
-export const huberLoss: OpDef = {
+export const huberLoss = defineOp({
   name: 'HuberLoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -50,4 +50,4 @@ export const huberLoss: OpDef = {
       if (dt) dt[i] -= s;
     }
   },
-};
+});

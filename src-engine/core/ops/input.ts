@@ -1,12 +1,12 @@
 import { fail, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /**
  * A graph input. Its id is the input's name; the executor exposes its storage
  * (`compiled.input(id)`) and the trainer writes each batch there. `source` says what the trainer
  * feeds it: the dataset's features, or the target a loss compares against.
  */
-export const input: OpDef = {
+export const input = defineOp({
   name: 'Input',
   category: 'input',
   onnx: { none: 'a graph input (ONNX graph.input), not a node' },
@@ -33,4 +33,4 @@ export const input: OpDef = {
   forward() {
     // The executor writes the batch straight into this node's output storage.
   },
-};
+});

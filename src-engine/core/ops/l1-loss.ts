@@ -1,11 +1,11 @@
 import { elementwiseLossShape } from './loss-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /**
  * Mean absolute error (MAE) mean(|p − t|) over all elements, as `torch.nn.L1Loss()`.
  * Named `L1Loss` after PyTorch; the palette shows the MAE alias in its doc.
  */
-export const l1Loss: OpDef = {
+export const l1Loss = defineOp({
   name: 'L1Loss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -36,4 +36,4 @@ export const l1Loss: OpDef = {
       if (dt) dt[i] -= s;
     }
   },
-};
+});

@@ -1,5 +1,28 @@
 import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
-import type { OpDef, ParamSpec } from './types';
+import { defineOp, type ParamSpec } from './types';
+import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function layerNormRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['axis', 'epsilon', 'stash_type']);
+  if (bad) return { unsupported: bad };
+  if (n.output.filter(Boolean).length > 1) return { unsupported: 'only the normalised output (not Mean, InvStdDev) is supported' };
+  const x = cx.shape(n.input[0]);
+  if (!x) return { unsupported: 'the input shape is unknown' };
+  const axis = int(n, 'axis', -1);
+  const dims = axis < 0 ? -axis : x.length - axis;
+  if (dims < 1 || dims >= x.length) return { unsupported: `axis ${axis} would normalise over the batch dim` };
+  const scale = cx.constant(n.input[1]);
+  if (!scale) return { unsupported: 'the scale must be a constant' };
+  const bias = n.input[2] ? cx.constant(n.input[2]) : undefined;
+  if (n.input[2] && !bias) return { unsupported: 'the bias must be a constant' };
+  return {
+    op: 'LayerNorm',
+    attrs: { normalizedDims: dims, eps: roundFloat(float(n, 'epsilon', 1e-5)), elementwiseAffine: true },
+    inputs: [n.input[0]],
+    params: { weight: f32(scale.values), bias: bias ? f32(bias.values) : new Float32Array(scale.values.length) },
+  };
+}
 
 /**
  * Normalise each sample over its last `normalizedDims` dims, then scale and shift elementwise, as
@@ -7,7 +30,7 @@ import type { OpDef, ParamSpec } from './types';
  *
  * NOTE: row statistics are accumulated in float64 (see BatchNorm).
  */
-export const layerNorm: OpDef = {
+export const layerNorm = defineOp({
   name: 'LayerNorm',
   category: 'normalization',
   onnx: {
@@ -22,6 +45,7 @@ export const layerNorm: OpDef = {
       return ctx.node('LayerNormalization', [ctx.inputs[0], scale, bias], ctx.mappedAttrs());
     },
   },
+  onnxImport: { LayerNormalization: layerNormRule },
   torch: { module: 'nn.LayerNorm({in[-normalizedDims:]}, eps={eps}, elementwise_affine={elementwiseAffine})' },
   doc: 'Normalise each sample over its last dims, then scale and shift.',
   inputs: [{ name: 'x' }],
@@ -133,4 +157,4 @@ export const layerNorm: OpDef = {
       }
     }
   },
-};
+});

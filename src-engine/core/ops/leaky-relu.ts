@@ -1,11 +1,13 @@
 import { floatAttr, sameShape, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { float, roundFloat } from './onnx-import';
 
 /** x for x > 0, negativeSlope·x otherwise, as `torch.nn.LeakyReLU`. */
-export const leakyRelu: OpDef = {
+export const leakyRelu = defineOp({
   name: 'LeakyReLU',
   category: 'activations',
   onnx: { opType: 'LeakyRelu', attrs: { alpha: { attr: 'negativeSlope' } } },
+  onnxImport: { LeakyRelu: (n) => ({ op: 'LeakyReLU', attrs: { negativeSlope: roundFloat(float(n, 'alpha', 0.01)) }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.LeakyReLU(negative_slope={negativeSlope})' },
   doc: 'x where x > 0, a small slope · x elsewhere, so negative inputs still pass a gradient.',
   inputs: [{ name: 'x' }],
@@ -37,4 +39,4 @@ export const leakyRelu: OpDef = {
       dx[i] += dy[i] * (pos + slope * (1 - pos));
     }
   },
-};
+});

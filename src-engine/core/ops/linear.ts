@@ -1,16 +1,57 @@
 import { biasInit, boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
-import type { InitKind, OpDef, ShapeArgs } from './types';
+import { defineOp, type InitKind, type ShapeArgs } from './types';
+import { dynamic, f32, float, int, transpose2d, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 function inFeatures({ inputs }: ShapeArgs): number {
   const x = inputs[0];
   return x[x.length - 1];
 }
 
+/** Linear from `MatMul(x, W)` and an optional `Add(·, b)` reading only it. */
+function matMul(n: OnnxNode, cx: RuleContext): RuleResult {
+  const w = cx.constant(n.input[1]);
+  if (!w || w.dims.length !== 2) return { unsupported: 'only a MatMul by a constant 2-D weight (a Linear layer) is supported' };
+  if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
+  const [inF, out] = w.dims;
+  const params: Record<string, Float32Array> = { weight: transpose2d(w.values, inF, out) };
+  const readers = cx.consumers(n.output[0]);
+  const add = readers.nodes[0];
+  const consumes: OnnxNode[] = [];
+  if (readers.nodes.length === 1 && !readers.graphOutput && add.op_type === 'Add') {
+    const other = add.input[0] === n.output[0] ? add.input[1] : add.input[0];
+    const b = cx.constant(other);
+    if (b && b.values.length === out && (b.dims.length === 1 || b.dims.every((d, i) => d === 1 || i === b.dims.length - 1))) {
+      params.bias = f32(b.values);
+      consumes.push(add);
+    }
+  }
+  return { op: 'Linear', attrs: { outFeatures: out, bias: 'bias' in params }, inputs: [n.input[0]], params, consumes };
+}
+
+function gemm(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['alpha', 'beta', 'transA', 'transB']);
+  if (bad) return { unsupported: bad };
+  if (int(n, 'transA', 0) !== 0 || float(n, 'alpha', 1) !== 1 || float(n, 'beta', 1) !== 1) return { unsupported: 'only Gemm with transA = 0, alpha = 1 and beta = 1 (a Linear layer) is supported' };
+  const w = cx.constant(n.input[1]);
+  if (!w || w.dims.length !== 2) return { unsupported: 'the weight (input B) must be a constant 2-D tensor' };
+  if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
+  const transB = int(n, 'transB', 0) === 1;
+  const [out, inF] = transB ? w.dims : [w.dims[1], w.dims[0]];
+  const params: Record<string, Float32Array> = { weight: transB ? f32(w.values) : transpose2d(w.values, inF, out) };
+  if (n.input[2]) {
+    const c = cx.constant(n.input[2]);
+    if (!c || c.values.length !== out) return { unsupported: 'the bias (input C) must be a constant with one value per output' };
+    params.bias = f32(c.values);
+  }
+  return { op: 'Linear', attrs: { outFeatures: out, bias: 'bias' in params }, inputs: [n.input[0]], params };
+}
+
 /**
  * y = x·Wᵀ + b over the last dim, as `torch.nn.Linear` (weight `[out, in]`). Input features are
  * taken from the input shape, so only `outFeatures` is set by the user.
  */
-export const linear: OpDef = {
+export const linear = defineOp({
   name: 'Linear',
   category: 'layers',
   onnx: {
@@ -30,6 +71,7 @@ export const linear: OpDef = {
       return bias ? ctx.node('Add', [y, bias]) : y;
     },
   },
+  onnxImport: { Gemm: gemm, MatMul: matMul },
   torch: { module: 'nn.Linear({in[-1]}, {outFeatures}, bias={bias})', note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias' },
   card: (a) => `${showAttr(a.outFeatures)} out`,
   divergenceAdvice: weightsBlewUp,
@@ -100,4 +142,4 @@ export const linear: OpDef = {
       }
     }
   },
-};
+});

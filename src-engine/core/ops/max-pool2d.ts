@@ -1,5 +1,6 @@
 import { expectImage, fail, fmt, ok, pairAttr, ShapeCode, windowOut } from './shape-util';
-import type { Attrs, OpDef } from './types';
+import { defineOp, type Attrs } from './types';
+import { pool } from './onnx-import';
 
 export interface PoolPlan {
   n: number;
@@ -80,10 +81,11 @@ export const POOL_ATTRS = {
  * NOTE: ties go to the first maximum in row-major window order, and a NaN wins (propagates), as in
  * PyTorch's CPU kernel, so gradients route to the same element PyTorch picks.
  */
-export const maxPool2d: OpDef = {
+export const maxPool2d = defineOp({
   name: 'MaxPool2d',
   category: 'layers',
   onnx: { opType: 'MaxPool', attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' } }, note: 'empty stride: the kernel size' },
+  onnxImport: { MaxPool: pool('MaxPool2d') },
   torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding})' },
   doc: 'Max over sliding windows of [N, C, H, W] images.',
   inputs: [{ name: 'x' }],
@@ -136,7 +138,7 @@ export const maxPool2d: OpDef = {
       for (let i = pl * per; i < (pl + 1) * per; i++) dx.data[base + arg[i]] += dy[i];
     }
   },
-};
+});
 
 /**
  * The common 2×2, stride 2, no padding case, unrolled (same tie and NaN rules as the general loop).

@@ -1,8 +1,8 @@
 import { elementwiseLossShape } from './loss-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /** Mean squared error mean((p − t)²) over all elements, as `torch.nn.MSELoss()`. */
-export const mseLoss: OpDef = {
+export const mseLoss = defineOp({
   name: 'MSELoss',
   category: 'losses',
   onnx: { none: 'a training loss: it belongs in the training script, not in the exported inference model' },
@@ -34,4 +34,4 @@ export const mseLoss: OpDef = {
       if (dt) dt[i] -= d;
     }
   },
-};
+});

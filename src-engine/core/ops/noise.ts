@@ -1,7 +1,7 @@
 import { Rng } from '../../base/rng';
 import { dropoutBits, dropoutKey } from './dropout';
 import { fail, fmt, intAttr, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /**
  * A GAN's latent source: `[N, ...shape]` values drawn from N(0, 1), one row per sample of its
@@ -15,7 +15,7 @@ import type { OpDef } from './types';
  * of Dropout's counter-based hash), so the WGSL kernel (`core/gpu/kernels/noise.ts`) draws the
  * same values, and a row's latent point does not depend on the batch size.
  */
-export const noise: OpDef = {
+export const noise = defineOp({
   name: 'Noise',
   category: 'input',
   onnx: { none: 'a training-time noise source; export the generator alone, with z as its graph input' },
@@ -43,7 +43,7 @@ export const noise: OpDef = {
   backward() {
     // No gradient: the noise does not depend on its input's values.
   },
-};
+});
 
 /**
  * The key of the eval-mode (fixed) noise: four words of `Rng(seed)`, as int32. A training forward

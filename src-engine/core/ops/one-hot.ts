@@ -1,5 +1,20 @@
 import { fail, intAttr, ok, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { int, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function oneHotRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['axis']);
+  if (bad) return { unsupported: bad };
+  const x = cx.shape(n.input[0]);
+  const axis = int(n, 'axis', -1);
+  if (axis !== -1 && (!x || axis !== x.length)) return { unsupported: `axis ${axis}: only the one-hot dim last (axis −1) is supported` };
+  const depth = cx.constant(n.input[1]);
+  if (!depth || depth.values.length !== 1 || !Number.isInteger(depth.values[0]) || depth.values[0] < 1) return { unsupported: 'the depth must be a constant whole number' };
+  const values = cx.constant(n.input[2]);
+  if (!values || values.values.length !== 2 || values.values[0] !== 0 || values.values[1] !== 1) return { unsupported: 'only the values [0, 1] (off, on) are supported' };
+  return { op: 'OneHot', attrs: { numClasses: depth.values[0] }, inputs: [n.input[0]] };
+}
 
 /**
  * Class indices to one-hot rows: `[N, ...]` → `[N, ..., numClasses]`, as
@@ -12,7 +27,7 @@ import type { OpDef } from './types';
  * gives a row of zeros (PyTorch raises on both; a label never is either). No gradient: an index
  * is not differentiable.
  */
-export const oneHot: OpDef = {
+export const oneHot = defineOp({
   name: 'OneHot',
   category: 'structure',
   onnx: {
@@ -23,6 +38,7 @@ export const oneHot: OpDef = {
       return ctx.node('OneHot', [ctx.inputs[0], depth, ctx.constant('values', [2], [0, 1])], { axis: { int: -1 } });
     },
   },
+  onnxImport: { OneHot: oneHotRule },
   torch: {
     module: 'OneHot({numClasses})',
     helper: [
@@ -68,4 +84,4 @@ export const oneHot: OpDef = {
   backward() {
     // No gradient: class indices are not differentiable.
   },
-};
+});

@@ -1,5 +1,5 @@
 import { fail, fmt, ShapeCode } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /**
  * A GAN discriminator's batch: real samples then generated ones, joined along the batch dim
@@ -9,7 +9,7 @@ import type { OpDef } from './types';
  * NOTE: a BatchNorm inside the discriminator would normalise real and fake together; the
  * DCGAN template's discriminator has none (LeakyReLU only), the generator keeps its BatchNorms.
  */
-export const realFakeBatch: OpDef = {
+export const realFakeBatch = defineOp({
   name: 'RealFakeBatch',
   category: 'structure',
   trainingOnly: true,
@@ -42,4 +42,4 @@ export const realFakeBatch: OpDef = {
     if (dr) for (let i = 0; i < n; i++) dr[i] += dy[i];
     if (df) for (let i = 0; i < df.length; i++) df[i] += dy[n + i];
   },
-};
+});

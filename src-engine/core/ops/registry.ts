@@ -26,6 +26,8 @@ import { sigmoid } from './sigmoid';
 import { tanh } from './tanh';
 import { gelu } from './gelu';
 import { silu } from './silu';
+import { hardSwish } from './hard-swish';
+import { hardSigmoid } from './hard-sigmoid';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
@@ -39,7 +41,7 @@ import { ganLoss } from './gan-loss';
  * The one table of ops. The canvas palette, the inspector, the IR validator, shape inference,
  * the executor and the exporters all read it. Adding an op = one file under ops/ + one line here.
  */
-const ALL_OPS: readonly OpDef[] = [
+const ALL_OPS = [
   // — input, layers, normalization, regularization, structure (ops/*.ts) —
   input,
   noise,
@@ -67,6 +69,8 @@ const ALL_OPS: readonly OpDef[] = [
   tanh,
   gelu,
   silu,
+  hardSwish,
+  hardSigmoid,
   softplus,
   softmax,
   crossEntropyLoss,
@@ -75,7 +79,13 @@ const ALL_OPS: readonly OpDef[] = [
   l1Loss,
   huberLoss,
   ganLoss,
-];
+] as const;
+
+/**
+ * The name of a registered op: the union of every op file's `name`. Tables keyed by op (the CPU
+ * and GPU kernel sets) are `Partial<Record<OpName, …>>`, so a misspelt or removed op is a type error.
+ */
+export type OpName = (typeof ALL_OPS)[number]['name'];
 
 const BY_NAME: ReadonlyMap<string, OpDef> = new Map(ALL_OPS.map((op) => [op.name, op]));
 
@@ -84,7 +94,12 @@ export function listOps(): readonly OpDef[] {
   return ALL_OPS;
 }
 
-/** The op called `name`, or undefined for an unknown op. */
+/** The op called `name`, or undefined for an unknown op (a name from a file or a message may be anything). */
 export function getOp(name: string): OpDef | undefined {
   return BY_NAME.get(name);
+}
+
+/** Whether `name` is a registered op's name (own entries only: `__proto__` and `toString` are not ops). */
+export function isOpName(name: string): name is OpName {
+  return BY_NAME.has(name);
 }

@@ -1,11 +1,13 @@
 import { sameShape, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { simple } from './onnx-import';
 
 /** max(0, x) elementwise, as `torch.nn.ReLU`. */
-export const relu: OpDef = {
+export const relu = defineOp({
   name: 'ReLU',
   category: 'activations',
   onnx: { opType: 'Relu' },
+  onnxImport: { Relu: simple('ReLU') },
   torch: { module: 'nn.ReLU()' },
   output: { deadAtZero: true },
   doc: 'max(0, x), elementwise.',
@@ -40,4 +42,4 @@ export const relu: OpDef = {
       dx[i] += g === g ? g : pass ? dy[i] : 0;
     }
   },
-};
+});

@@ -1,8 +1,24 @@
 import { fail, fmt, ok, ShapeCode, viewKernels } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { int, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function reshapeRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  if (int(n, 'allowzero', 0) !== 0) return { unsupported: 'allowzero = 1 is not supported' };
+  const s = cx.constant(n.input[1]);
+  if (!s) return { unsupported: 'the target shape must be a constant' };
+  const x = cx.shape(n.input[0]);
+  const shape = [...s.values].map((d, i) => (d === 0 && x ? x[i] : d));
+  const first = s.values[0];
+  if (!(first === 0 || first === -1 || (cx.staticBatch !== undefined && first === cx.staticBatch))) {
+    return { unsupported: `the target shape [${[...s.values].join(', ')}] does not keep the batch dim first (0 or −1)` };
+  }
+  if (first === -1 && shape.slice(1).includes(-1)) return { unsupported: 'a target shape with −1 both in the batch dim and in a sample dim is not supported' };
+  return { op: 'Reshape', attrs: { shape: shape.slice(1) }, inputs: [n.input[0]] };
+}
 
 /** Give each sample a new shape with the same number of values; one dim may be −1 (inferred). */
-export const reshape: OpDef = {
+export const reshape = defineOp({
   name: 'Reshape',
   category: 'structure',
   onnx: {
@@ -13,6 +29,7 @@ export const reshape: OpDef = {
       return ctx.node('Reshape', [ctx.inputs[0], ctx.constant('shape', [shape.length + 1], [0, ...shape], 'int64')]);
     },
   },
+  onnxImport: { Reshape: reshapeRule },
   torch: {
     module: 'Reshape({shape})',
     helper: [
@@ -53,4 +70,4 @@ export const reshape: OpDef = {
     return ok([x[0], ...target]);
   },
   ...viewKernels,
-};
+});

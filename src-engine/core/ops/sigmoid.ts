@@ -1,12 +1,14 @@
 import { sameShape, perSample } from './shape-util';
 import { sigmoid as sigma } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { simple } from './onnx-import';
 
 /** 1/(1+e^(−x)) elementwise, as `torch.nn.Sigmoid`. */
-export const sigmoid: OpDef = {
+export const sigmoid = defineOp({
   name: 'Sigmoid',
   category: 'activations',
   onnx: { opType: 'Sigmoid' },
+  onnxImport: { Sigmoid: simple('Sigmoid') },
   torch: { module: 'nn.Sigmoid()' },
   output: { saturated: { below: 0.01, above: 0.99 }, scores: 'probability' },
   doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
@@ -27,4 +29,4 @@ export const sigmoid: OpDef = {
     // σ' = σ(1 − σ), from the saved output as PyTorch's sigmoid_backward does.
     for (let i = 0; i < y.length; i++) dx[i] += dy[i] * y[i] * (1 - y[i]);
   },
-};
+});

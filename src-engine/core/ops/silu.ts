@@ -1,9 +1,9 @@
 import { sameShape, perSample } from './shape-util';
 import { sigmoid } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
 
 /** x·σ(x) elementwise (a.k.a. Swish), as `torch.nn.SiLU`. */
-export const silu: OpDef = {
+export const silu = defineOp({
   name: 'SiLU',
   category: 'activations',
   onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)', emit: (ctx) => ctx.node('Mul', [ctx.inputs[0], ctx.node('Sigmoid', ctx.inputs)]) },
@@ -29,4 +29,4 @@ export const silu: OpDef = {
       dx[i] += dy[i] * s * (1 + x[i] * (1 - s));
     }
   },
-};
+});

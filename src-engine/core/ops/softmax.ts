@@ -1,5 +1,7 @@
 import { fail, fmt, intAttr, ok, ShapeCode, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { int, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
 
 /** Split a shape around `axis` into (outer, length, inner) for strided access. */
 function around(shape: readonly number[], axis: number): [number, number, number] {
@@ -14,16 +16,28 @@ function resolveAxis(axis: number, rank: number): number {
   return axis < 0 ? axis + rank : axis;
 }
 
+function softmaxRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const x = cx.shape(n.input[0]);
+  if (cx.opset < 13) {
+    // Before opset 13 Softmax flattened the input to 2-D at `axis`: the same only on the last dim.
+    const axis = int(n, 'axis', 1);
+    if (!x || (axis < 0 ? x.length + axis : axis) !== x.length - 1) return { unsupported: `Softmax before opset 13 with axis ${axis} is not over one dim` };
+    return { op: 'Softmax', attrs: { axis: -1 }, inputs: [n.input[0]] };
+  }
+  return { op: 'Softmax', attrs: { axis: int(n, 'axis', -1) }, inputs: [n.input[0]] };
+}
+
 /**
  * exp(xᵢ)/Σⱼ exp(xⱼ) along `axis`, as `torch.nn.Softmax(dim=axis)`.
  *
  * Feeding softmax outputs to CrossEntropyLoss applies softmax twice (the loss takes raw logits);
  * use Softmax for displaying probabilities or inside a model (attention), not before that loss.
  */
-export const softmax: OpDef = {
+export const softmax = defineOp({
   name: 'Softmax',
   category: 'activations',
   onnx: { opType: 'Softmax', attrs: { axis: { attr: 'axis' } } },
+  onnxImport: { Softmax: softmaxRule },
   torch: { module: 'nn.Softmax(dim={axis})' },
   output: { scores: 'probabilities' },
   doc: 'Turns scores into probabilities that sum to 1 along an axis (default: the last).',
@@ -98,4 +112,4 @@ export const softmax: OpDef = {
       }
     }
   },
-};
+});

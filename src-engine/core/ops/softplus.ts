@@ -1,9 +1,10 @@
 import { floatAttr, perSample, sameShape, showAttr } from './shape-util';
 import { sigmoid, softplus as sp } from './special';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { simple } from './onnx-import';
 
 /** (1/β)·log(1 + e^(βx)) elementwise, x itself where βx > threshold, as `torch.nn.Softplus`. */
-export const softplus: OpDef = {
+export const softplus = defineOp({
   name: 'Softplus',
   category: 'activations',
   onnx: {
@@ -18,6 +19,7 @@ export const softplus: OpDef = {
       return ctx.node('Where', [ctx.node('Greater', [bx, ctx.constant('threshold', [], [ctx.attrs.threshold as number])]), x, y]);
     },
   },
+  onnxImport: { Softplus: simple('Softplus', { beta: 1, threshold: 20 }) },
   torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
   doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
   inputs: [{ name: 'x' }],
@@ -54,4 +56,4 @@ export const softplus: OpDef = {
       dx[i] += t > threshold ? dy[i] : dy[i] * sigmoid(t);
     }
   },
-};
+});

@@ -1,11 +1,13 @@
 import { sameShape, perSample } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { simple } from './onnx-import';
 
 /** tanh elementwise, as `torch.nn.Tanh`. */
-export const tanh: OpDef = {
+export const tanh = defineOp({
   name: 'Tanh',
   category: 'activations',
   onnx: { opType: 'Tanh' },
+  onnxImport: { Tanh: simple('Tanh') },
   torch: { module: 'nn.Tanh()' },
   output: { saturated: { below: -0.99, above: 0.99 } },
   doc: 'Squashes each value into (−1, 1): tanh(x).',
@@ -26,4 +28,4 @@ export const tanh: OpDef = {
     // tanh' = 1 − tanh², from the saved output as PyTorch's tanh_backward does.
     for (let i = 0; i < y.length; i++) dx[i] += dy[i] * (1 - y[i] * y[i]);
   },
-};
+});

@@ -2,6 +2,7 @@ import type { AttrValue, Attrs } from '../../base/ir/types';
 import type { Backend } from '../backend/types';
 import type { Tensor } from '../../base/tensor';
 import type { Rng } from '../../base/rng';
+import type { ImportRule } from './onnx-import';
 
 /** Palette groups, in display order. */
 export const OP_CATEGORIES = [
@@ -126,7 +127,8 @@ export type OnnxAttrSource =
       /** An empty list attr takes this other attr's value (pooling: an empty stride is the kernel size). */
       ifEmpty?: string;
     }
-  | { value: number | string | readonly number[] };
+  /** A constant: a number is an INT, a list INTS; a typed value (`{ float: 0.5 }`) says its own type. */
+  | { value: number | string | readonly number[] | OnnxAttrValue };
 
 /**
  * A typed ONNX attribute value: ONNX tells INT from FLOAT, which a JS number does not. (An
@@ -232,13 +234,13 @@ export interface OutputTraits {
  *
  * @example
  * ```ts
- * export const relu: OpDef = {
+ * export const relu = defineOp({
  *   name: 'ReLU', category: 'activations', doc: 'max(0, x), elementwise.',
  *   inputs: [{ name: 'x' }], attrs: {},
  *   inferShape: ({ inputs }) => ({ ok: true, shape: [...inputs[0]] }),
  *   forward({ inputs, output }) { ... },
  *   backward({ inputs, dOutput, dInputs }) { ... },
- * };
+ * });
  * ```
  */
 export interface OpDef {
@@ -269,6 +271,23 @@ export interface OpDef {
   output?: OutputTraits;
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
+  /**
+   * An elementwise activation's WebGPU kernel, as WGSL f32 expressions of `x` (and `p`, `q`: its
+   * float parameters from the attrs); the GPU backend builds both shaders from them
+   * (core/gpu/kernels/activations.ts, whose helpers `sig`, `tanhSafe`… the expressions may call).
+   */
+  gpuElementwise?: {
+    readonly forward: string;
+    /** `f'(x)`, multiplied by dy in the shader. */
+    readonly derivative: string;
+    param?(attrs: Attrs): number;
+    param2?(attrs: Attrs): number;
+  };
+  /**
+   * How ONNX nodes are read back as this op, by ONNX op type (`{ Gemm: …, MatMul: … }` for
+   * Linear): the importer's rule table is the union of these (each op type claimed once).
+   */
+  onnxImport?: Readonly<Record<string, ImportRule>>;
   /** The PyTorch module it becomes, or why none (an expression in `forward()`, a graph input). */
   torch: TorchMapping | TorchExpression | NoMapping;
   /**
@@ -294,4 +313,17 @@ export interface OpDef {
   backward?(ctx: OpBackwardContext): void;
   /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
   assignsFreshGradients?: boolean;
+}
+
+/**
+ * Declare an op: the definition as written, with its name kept as a literal type, so the registry
+ * can derive `OpName` (the union of every op's name) and the tables keyed by op name are checked.
+ *
+ * @example
+ * ```ts
+ * export const relu = defineOp({ name: 'ReLU', category: 'activations', … });
+ * ```
+ */
+export function defineOp<const N extends string>(def: OpDef & { readonly name: N }): OpDef & { readonly name: N } {
+  return def;
 }

@@ -1,11 +1,30 @@
 import { expectImage, intAttr, ok } from './shape-util';
-import type { OpDef } from './types';
+import { defineOp } from './types';
+import { str, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function resize(n: OnnxNode, cx: RuleContext): RuleResult {
+  const bad = unexpected(n, ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'keep_aspect_ratio_policy']);
+  if (bad) return { unsupported: bad };
+  if (str(n, 'mode', 'nearest') !== 'nearest') return { unsupported: 'only nearest-neighbour Resize is supported' };
+  const coords = str(n, 'coordinate_transformation_mode', 'half_pixel');
+  const nearest = str(n, 'nearest_mode', 'round_prefer_floor');
+  // NOTE: with an integer scale s, output pixel o reads floor(o / s) under asymmetric + floor, and
+  // also under half_pixel with either rounding (the source position never lands on .5).
+  const exact = (coords === 'asymmetric' && nearest === 'floor') || ((coords === 'half_pixel' || coords === 'pytorch_half_pixel') && nearest.startsWith('round_prefer'));
+  if (!exact) return { unsupported: `coordinate_transformation_mode ${coords} with nearest_mode ${nearest} is not Netwright's nearest upsampling` };
+  const scales = n.input[2] ? cx.constant(n.input[2]) : undefined;
+  if (!scales || scales.values.length !== 4) return { unsupported: 'only Resize by constant scales [1, 1, s, s] is supported (not by sizes)' };
+  const [a, b, h, w] = scales.values;
+  if (a !== 1 || b !== 1 || h !== w || !Number.isInteger(h) || h < 1) return { unsupported: `scales [${[...scales.values].join(', ')}]: only [1, 1, s, s] with a whole s is supported` };
+  return { op: 'Upsample', attrs: { scaleFactor: h, mode: 'nearest' }, inputs: [n.input[0]] };
+}
 
 /**
  * Nearest-neighbour upsampling by an integer factor, as `torch.nn.Upsample(scale_factor=s,
  * mode='nearest')`: every pixel becomes an s×s block.
  */
-export const upsample: OpDef = {
+export const upsample = defineOp({
   name: 'Upsample',
   category: 'layers',
   onnx: {
@@ -17,6 +36,7 @@ export const upsample: OpDef = {
       return ctx.node('Resize', [ctx.inputs[0], '', ctx.constant('scales', [4], [1, 1, s, s])], ctx.mappedAttrs());
     },
   },
+  onnxImport: { Resize: resize },
   torch: { module: 'nn.Upsample(scale_factor={scaleFactor}, mode={mode})' },
   doc: 'Nearest-neighbour upsampling of [N, C, H, W] by an integer factor.',
   inputs: [{ name: 'x' }],
@@ -67,4 +87,4 @@ export const upsample: OpDef = {
       }
     }
   },
-};
+});

@@ -356,7 +356,7 @@ function mappedAttrs(def: OpDef, mapping: OnnxMapping, attrs: Attrs): Record<str
   for (const [name, src] of Object.entries(mapping.attrs ?? {})) {
     if ('value' in src) {
       const v = src.value;
-      out[name] = typeof v === 'string' ? { string: v } : typeof v === 'number' ? { int: v } : { ints: v };
+      out[name] = typeof v === 'string' ? { string: v } : typeof v === 'number' ? { int: v } : Array.isArray(v) ? { ints: v } : (v as OnnxAttrValue);
       continue;
     }
     const spec = def.attrs[src.attr];

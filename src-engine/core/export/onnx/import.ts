@@ -187,7 +187,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       refuse(n, `ops of the domain "${n.domain}" are not supported`);
       continue;
     }
-    const rule = IMPORT_RULES[n.op_type];
+    const rule = IMPORT_RULES.get(n.op_type);
     if (!rule) {
       refuse(n, `${n.op_type} is not an op Netwright can import`);
       continue;

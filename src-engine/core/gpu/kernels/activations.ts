@@ -8,25 +8,22 @@
  */
 import type { Attrs } from '../../../base/ir/types';
 import { floatAttr } from '../../ops/shape-util';
+import { isOpName, listOps, type OpName } from '../../ops/registry';
+import type { OpDef } from '../../ops/types';
 import { GpuError, type GpuContext, type GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
-/** One activation: WGSL expressions over `x` (and `p`, its float parameter), and how to get `p`. */
-export interface ActivationKernel {
-  /** `y` as a WGSL f32 expression of `x` and `p`. */
-  readonly forward: string;
-  /** `f'(x)` as a WGSL f32 expression of `x` and `p` (multiplied by dy in the shader). */
-  readonly derivative: string;
-  /** The float parameter from the node's attributes (0 when the op has none). */
-  param?(attrs: Attrs): number;
-  /** A second float parameter (`q` in the expressions), 0 when the op has none. */
-  param2?(attrs: Attrs): number;
-}
+/** One activation: WGSL expressions over `x` (and `p`, `q`: its float parameters), and how to get them (`OpDef.gpuElementwise`). */
+export type ActivationKernel = NonNullable<OpDef['gpuElementwise']>;
 
-/** Activation kernels by op name (the names of `core/ops/registry.ts`). */
-export const ACTIVATION_KERNELS: Readonly<Record<string, ActivationKernel>> = {
+/**
+ * Activation kernels by op name: those written here, and every op file's `gpuElementwise` (a new
+ * activation brings its own kernel in its file).
+ */
+export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = {
+  ...Object.fromEntries(listOps().flatMap((d) => (d.gpuElementwise ? [[d.name, d.gpuElementwise]] : []))),
   ReLU: { forward: 'max(x, 0.0)', derivative: 'select(0.0, 1.0, x > 0.0)' },
   LeakyReLU: {
     forward: 'select(p * x, x, x > 0.0)',
@@ -110,7 +107,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 function kernelFor(op: string): ActivationKernel {
-  const k = ACTIVATION_KERNELS[op];
+  const k = isOpName(op) ? ACTIVATION_KERNELS[op] : undefined;
   if (!k) throw new GpuError('E_GPU_BAD_ARGS', `No GPU activation kernel for op "${op}".`);
   return k;
 }
@@ -140,7 +137,7 @@ export function prepareActivationBackward(ctx: GpuContext, op: string, attrs: At
 }
 
 /** The activations as entries of the GPU kernel table (`registry.ts`). */
-export const ACTIVATION_OP_KERNELS: Readonly<Record<string, GpuOpKernel>> = Object.fromEntries(
+export const ACTIVATION_OP_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = Object.fromEntries(
   Object.keys(ACTIVATION_KERNELS).map((op) => [
     op,
     {

@@ -18,6 +18,7 @@ import { noiseKernel } from './noise';
 import { oneHotKernel } from './one-hot';
 import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
 import { softmaxKernel } from './softmax';
+import { isOpName, type OpName } from '../../ops/registry';
 import type { GpuOpKernel } from './types';
 import { upsampleKernel } from './upsample';
 import { viewKernel } from './views';
@@ -25,7 +26,8 @@ import { viewKernel } from './views';
 /** Input: the executor writes each batch into its output; nothing to dispatch. */
 const inputKernel: GpuOpKernel = { prepare: () => ({ forward: [], backward: [] }) };
 
-export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
+/** The GPU backend's kernel set, by op (an op without one runs on the CPU backend: `opCoverage` says which). */
+export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   Input: inputKernel,
   Flatten: viewKernel,
   Reshape: viewKernel,
@@ -56,5 +58,5 @@ export const GPU_KERNELS: Readonly<Record<string, GpuOpKernel>> = {
 
 /** The GPU kernel of `op`, or undefined when it has none. */
 export function gpuKernel(op: string): GpuOpKernel | undefined {
-  return Object.prototype.hasOwnProperty.call(GPU_KERNELS, op) ? GPU_KERNELS[op] : undefined;
+  return isOpName(op) ? GPU_KERNELS[op] : undefined;
 }

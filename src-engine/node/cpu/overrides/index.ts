@@ -1,4 +1,5 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpName } from '../../../core/ops/registry';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
@@ -21,29 +22,36 @@ import { softmaxOverride } from './softmax';
 import { tanhOverride } from './tanh';
 
 /**
- * The CPU backend's whole-op kernels, keyed by op name (one file per op). Each reproduces its op
- * file's maths and workspace layout; test/unit/cpu-backend/op-suite.test.ts checks them against
- * the reference backend, gradchecks and the PyTorch goldens.
+ * The CPU backend's whole-op kernels by op (one file per op), as factories over the backend's
+ * context. Each reproduces its op file's maths and workspace layout;
+ * test/unit/cpu-backend/op-suite.test.ts checks them against the reference backend, gradchecks
+ * and the PyTorch goldens. An op without one runs its op file's reference kernels on the CPU.
  */
-export function createOverrides(cpu: CpuContext): Record<string, OpKernelOverride> {
-  return {
-    Linear: linearOverride(cpu),
-    Conv2d: conv2dOverride(cpu),
-    ReLU: reluOverride(cpu),
-    MaxPool2d: maxPool2dOverride(cpu),
-    BatchNorm: batchNormOverride(cpu),
-    LayerNorm: layerNormOverride(cpu),
-    Sigmoid: sigmoidOverride(cpu),
-    MSELoss: mseLossOverride(cpu),
-    Dropout: dropoutOverride(cpu),
-    Flatten: shapeOpOverride(flatten, cpu),
-    Reshape: shapeOpOverride(reshape, cpu),
-    Tanh: tanhOverride(cpu),
-    GELU: geluOverride(cpu),
-    SiLU: siluOverride(cpu),
-    LeakyReLU: leakyReluOverride(cpu),
-    ELU: eluOverride(cpu),
-    Softmax: softmaxOverride(cpu),
-    CrossEntropyLoss: crossEntropyLossOverride(cpu),
-  };
+const OVERRIDES = {
+  Linear: linearOverride,
+  Conv2d: conv2dOverride,
+  ReLU: reluOverride,
+  MaxPool2d: maxPool2dOverride,
+  BatchNorm: batchNormOverride,
+  LayerNorm: layerNormOverride,
+  Sigmoid: sigmoidOverride,
+  MSELoss: mseLossOverride,
+  Dropout: dropoutOverride,
+  Flatten: (cpu) => shapeOpOverride(flatten, cpu),
+  Reshape: (cpu) => shapeOpOverride(reshape, cpu),
+  Tanh: tanhOverride,
+  GELU: geluOverride,
+  SiLU: siluOverride,
+  LeakyReLU: leakyReluOverride,
+  ELU: eluOverride,
+  Softmax: softmaxOverride,
+  CrossEntropyLoss: crossEntropyLossOverride,
+} satisfies Partial<Record<OpName, (cpu: CpuContext) => OpKernelOverride>>;
+
+/** The ops with a CPU kernel of their own (the coverage query reads it). */
+export const CPU_KERNEL_OPS: readonly OpName[] = Object.keys(OVERRIDES) as OpName[];
+
+/** The CPU backend's kernel set for one backend instance. */
+export function createOverrides(cpu: CpuContext): Partial<Record<OpName, OpKernelOverride>> {
+  return Object.fromEntries(Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)]));
 }

@@ -26,6 +26,8 @@ function activation(rng: Rng): [string, Attrs] {
     () => ['SiLU', {}],
     () => ['Softplus', { beta: round2(0.5 + rng.uniform() * 1.5), threshold: between(rng, 1, 20) }],
     () => ['Softmax', { axis: pick(rng, [1, -1]) }],
+    () => ['HardSwish', {}],
+    () => ['HardSigmoid', {}],
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareData } from '../../../../src-engine/core/data';
@@ -20,8 +21,20 @@ function python(args: string[], cwd: string, timeout = 240_000) {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** A TCP port nothing listens on now (a fixed one collides with another run of these tests). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** NOTE: torch 1.13's torchrun under Python 3.11 cannot parse `--redirects 0` (the default); 1 works (fixed in torch 2.0). */
-const TORCHRUN = ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--master_port', '29517'];
+const torchrun = async () => ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
 
 describe.skipIf(!HAS_TORCH)('the exported train.py (python3-torch)', () => {
   for (const [file, limit] of [['iris-mlp.json', undefined], ['mnist-mlp.json', 512], ['two-moons-mlp.json', 300]] as const) {
@@ -102,7 +115,7 @@ print(clean, noisy, again)`;
     const loads = python(['-c', "import torch; from model import Net; Net().load_state_dict(torch.load('one.pt')); print('loaded')"], dir);
     expect(loads.out).toContain('loaded');
 
-    const two = python([...TORCHRUN, 'train.py', ...data, '--out', 'two.pt'], dir);
+    const two = python([...(await torchrun()), 'train.py', ...data, '--out', 'two.pt'], dir);
     expect(two.status, two.out).toBe(0);
     expect(two.out).toContain('2 processes on cpu (gloo)');
     const lines = (rank: number) => two.out.split('\n').filter((l) => l.includes(`[rank ${rank}]`)).map((l) => l.replace(/^.*\[rank \d\] /, ''));
@@ -117,7 +130,7 @@ print(clean, noisy, again)`;
     const { model } = await trainedTemplate('mnist-cnn.json', 1);
     const dir = exportTo(model);
     const data = ['--data', mnistDataDir(), '--limit', '128', '--batch-size', '32'];
-    const two = python([...TORCHRUN.map((a) => (a === '29517' ? '29518' : a)), 'train.py', ...data, '--epochs', '1', '--out', 'two.pt'], dir);
+    const two = python([...(await torchrun()), 'train.py', ...data, '--epochs', '1', '--out', 'two.pt'], dir);
     expect(two.status, two.out).toBe(0);
     const printed = /\[rank 0\] test loss (\S+) accuracy (\S+)/.exec(two.out);
     expect(printed, two.out).not.toBeNull();

@@ -12,6 +12,8 @@ type Shape = number[];
 
 interface Builder {
   rng: Rng;
+  /** Picks within a family of look-alike ops (SiLU, HardSwish, HardSigmoid). */
+  family: Rng;
   nodes: NodeIR[];
   shapes: Map<string, Shape>;
 }
@@ -49,7 +51,8 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'Sigmoid', [x]),
     () => add(b, 'Tanh', [x]),
     () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
-    () => add(b, 'SiLU', [x]),
+    // The SiLU family: which one from a stream of its own, so ops added to it leave every other draw (and graph) as it was.
+    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid'] as const), [x]),
     () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
     () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
@@ -107,7 +110,7 @@ export function oneHotClasses(graph: GraphIR, id: string): number | undefined {
 /** A random graph `g<seed>` of about `length` ops after its input; the output is named `y`. */
 export function randomGraph(seed: number, length = 8): GraphIR {
   const rng = new Rng(seed);
-  const b: Builder = { rng, nodes: [], shapes: new Map() };
+  const b: Builder = { rng, family: new Rng(seed * 7919 + 13), nodes: [], shapes: new Map() };
   const kind = seed % 3;
   const shape = kind === 0 ? [1 + rng.int(3), 4 + rng.int(5), 4 + rng.int(5)] : kind === 1 ? [2 + rng.int(4), 3 + rng.int(4)] : [3 + rng.int(8)];
   b.nodes.push({ id: 'x', op: 'Input', attrs: { shape, source: 'features' }, inputs: [] });

@@ -1,0 +1,141 @@
+// The ONNX model as plain objects, and the pure helpers over them (no protobuf codec here: op files
+// import their import rules' types from this module, and the renderer's bundle reaches the op files).
+/**
+ * The part of ONNX's `ModelProto` that Netwright writes and reads, as plain objects (field names
+ * as in onnx.proto; int64 fields as numbers). protobufjs encodes and decodes them with the
+ * embedded schema, so nothing here writes protobuf by hand.
+ */
+export interface OnnxModel {
+  ir_version: number;
+  opset_import: { domain?: string; version: number }[];
+  producer_name?: string;
+  producer_version?: string;
+  doc_string?: string;
+  graph: OnnxGraph;
+  metadata_props?: { key: string; value: string }[];
+}
+
+export interface OnnxGraph {
+  name?: string;
+  doc_string?: string;
+  node: OnnxNode[];
+  initializer: OnnxTensor[];
+  input: OnnxValueInfo[];
+  output: OnnxValueInfo[];
+  value_info?: OnnxValueInfo[];
+}
+
+export interface OnnxNode {
+  name?: string;
+  op_type: string;
+  domain?: string;
+  input: string[];
+  output: string[];
+  attribute?: OnnxAttribute[];
+  doc_string?: string;
+}
+
+/** `AttributeProto.AttributeType` values used here. */
+export const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+
+export interface OnnxAttribute {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: OnnxTensor;
+  floats?: number[];
+  ints?: number[];
+}
+
+/** `TensorProto.DataType` values used here. */
+export const DTYPE = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+
+export interface OnnxTensor {
+  name?: string;
+  dims: number[];
+  data_type: number;
+  raw_data?: Uint8Array;
+  float_data?: number[];
+  int32_data?: number[];
+  int64_data?: number[];
+  double_data?: number[];
+  data_location?: number;
+  external_data?: { key: string; value: string }[];
+}
+
+export interface OnnxValueInfo {
+  name: string;
+  doc_string?: string;
+  type?: { tensor_type?: { elem_type: number; shape?: { dim: { dim_value?: number; dim_param?: string }[] } } };
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The UTF-8 bytes of a string attribute. */
+export function utf8(s: string): Uint8Array {
+  return enc.encode(s);
+}
+
+/** The text of a string attribute's bytes. */
+export function fromUtf8(b: Uint8Array | undefined): string {
+  return b ? dec.decode(b) : '';
+}
+
+/** A float32 tensor, stored little-endian in `raw_data`. */
+export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): OnnxTensor {
+  const raw = new Uint8Array(values.length * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  return { name, dims: [...dims], data_type: DTYPE.FLOAT, raw_data: raw };
+}
+
+/** An int64 tensor (shapes, axes), in `int64_data`. */
+export function int64Tensor(name: string, dims: readonly number[], values: readonly number[]): OnnxTensor {
+  return { name, dims: [...dims], data_type: DTYPE.INT64, int64_data: [...values] };
+}
+
+/** Number of values a tensor of `dims` holds (1 for a scalar). */
+export function sizeOf(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * The values of a float, double, int32 or int64 tensor as numbers (float32 precision for floats).
+ * Returns undefined for other types and for data stored outside the file.
+ */
+export function tensorValues(t: OnnxTensor): Float32Array | number[] | undefined {
+  if (t.data_location === 1 || (t.external_data?.length ?? 0) > 0) return undefined;
+  const n = sizeOf(t.dims);
+  const raw = t.raw_data && t.raw_data.length > 0 ? new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength) : undefined;
+  switch (t.data_type) {
+    case DTYPE.FLOAT: {
+      const out = new Float32Array(n);
+      if (raw) for (let i = 0; i < n; i++) out[i] = raw.getFloat32(i * 4, true);
+      else if (t.float_data) out.set(t.float_data.slice(0, n));
+      return out;
+    }
+    case DTYPE.DOUBLE: {
+      const out = new Float32Array(n);
+      if (raw) for (let i = 0; i < n; i++) out[i] = raw.getFloat64(i * 8, true);
+      else if (t.double_data) out.set(t.double_data.slice(0, n));
+      return out;
+    }
+    case DTYPE.INT64: {
+      if (!raw) return (t.int64_data ?? []).slice(0, n);
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(Number(raw.getBigInt64(i * 8, true)));
+      return out;
+    }
+    case DTYPE.INT32: {
+      if (!raw) return (t.int32_data ?? []).slice(0, n);
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(raw.getInt32(i * 4, true));
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
