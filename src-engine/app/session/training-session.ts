@@ -167,21 +167,23 @@ export class TrainingSession {
       ...(resumeFrom ? { resumeFrom } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
-      hooks: {
-        afterForward: (ctx) => this.guardLoss(ctx),
-        afterBackward: (ctx) => ((options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok'),
-        beforeUpdate: (ctx) => this.beforeUpdate(ctx),
-        beforeDeviceStep: (ctx) => this.beforeDeviceStep(ctx),
-        afterStep: (ctx) => this.afterStep(ctx),
-        onProgress: (p) => this.progress(p),
-        afterEpoch: (e) => this.epochEnd(e),
-        onState: (state) => {
-          this.heldAtEnd = state === 'diverged' || (state === 'stopping' && this.heldAtEnd);
-          this.record?.append({ kind: 'event', t: this.elapsed(), event: 'state', data: { state, step: this.loop.step } });
-          options.emit('train.state', { runId: this.runId, state, step: this.loop.step });
+      hooks: [
+        {
+          afterForward: (ctx) => this.guardLoss(ctx),
+          afterBackward: (ctx) => ((options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok'),
+          beforeUpdate: (ctx) => this.beforeUpdate(ctx),
+          beforeDeviceStep: (ctx) => this.beforeDeviceStep(ctx),
+          afterStep: (ctx) => this.afterStep(ctx),
+          onProgress: (p) => this.progress(p),
+          afterEpoch: (e) => this.epochEnd(e),
+          onState: (state) => {
+            this.heldAtEnd = state === 'diverged' || (state === 'stopping' && this.heldAtEnd);
+            this.record?.append({ kind: 'event', t: this.elapsed(), event: 'state', data: { state, step: this.loop.step } });
+            options.emit('train.state', { runId: this.runId, state, step: this.loop.step });
+          },
+          onRestore: () => this.loop.restore(this.good),
         },
-        onRestore: () => this.loop.restore(this.good),
-      },
+      ],
     });
   }
 
