@@ -1,7 +1,12 @@
-/** Training sessions as the app drives them: probes, divergence guard, flow control (docs/training-protocol.md). */
+/** Training sessions as the app drives them: the session and its loop hooks — divergence guard, rollback snapshots, probe scheduler, run recorder, protocol events (docs/training-protocol.md). */
 export { TrainingSession, type TrainingSessionOptions, type SessionEmit } from './training-session';
 export { LatestWinsMailbox } from './frame-mailbox';
-export { locateNonFinite, gradientsFinite, divergenceHint, type NonFiniteSite } from './divergence-guard';
+export { DivergenceGuard, locateNonFinite, gradientsFinite, divergenceHint, type Divergence, type DivergenceGuardOptions, type NonFiniteSite } from './divergence-guard';
+export { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
+export { ProbeScheduler, PACED_PROBE_HZ, type TakenFrame } from './probe-scheduler';
+export { RunRecorder } from './run-recorder';
+export { SessionEvents } from './session-events';
+export { predictSample, type PredictionPlan } from './predict';
 export { sanityCheck, type SanityCheckOptions } from './sanity-check';
 export { datasetPreview } from './preview';
 export { bindGraph } from '../../core/train';

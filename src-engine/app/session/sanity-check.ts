@@ -61,18 +61,20 @@ export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backen
     test: false,
     checkpoints: false,
     ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),
-    hooks: {
-      afterForward: ({ loss }) => {
-        losses.push(compactOrNull(loss));
-        if (!Number.isFinite(loss)) return 'stop';
-        if (losses.length >= 5) {
-          const m = mean(losses.slice(-5) as number[]);
-          // Stop well inside the pass criterion, so a pass is not a lucky last batch.
-          if (classification ? m < 0.01 : m <= 0.05 * losses[0]!) return 'stop';
-        }
-        return performance.now() > deadline ? 'stop' : 'ok';
+    hooks: [
+      {
+        afterForward: ({ loss }) => {
+          losses.push(compactOrNull(loss));
+          if (!Number.isFinite(loss)) return 'stop';
+          if (losses.length >= 5) {
+            const m = mean(losses.slice(-5) as number[]);
+            // Stop well inside the pass criterion, so a pass is not a lucky last batch.
+            if (classification ? m < 0.01 : m <= 0.05 * losses[0]!) return 'stop';
+          }
+          return performance.now() > deadline ? 'stop' : 'ok';
+        },
       },
-    },
+    ],
   });
   classification = loop.binding.task === 'classification';
   await loop.run();

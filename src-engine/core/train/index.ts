@@ -1,6 +1,7 @@
 /** Training: the one TrainingLoop, its run control, the graph binding, the headless Trainer and checkpoints (runtime-neutral). */
 export { TrainingLoop, stripUndefined } from './loop';
-export type { GroupRuntime, LoopHooks, StepContext, StepVerdict, TrainingLoopOptions } from './loop';
+export type { GroupRuntime, TrainingLoopOptions } from './loop';
+export { combineHooks, strictest, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 export { RunControl, type ControlState, type RunControlOptions } from './control';
 export { bindGraph, type GraphBinding, type ScoreKind } from './binding';
 export { Trainer } from './trainer';

@@ -10,70 +10,15 @@ import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { bindGraph, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopProgress, LoopResult, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
-
-/** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
-export interface StepContext {
-  /** 1-based epoch. */
-  epoch: number;
-  /** 0-based batch index within the epoch. */
-  batch: number;
-  stepsPerEpoch: number;
-  /** Optimizer steps applied so far (before this one). */
-  step: number;
-  /** The plan this batch runs on (the batch's size). */
-  graph: TrainableGraph;
-  /** Index of the optimizer group in `loop.groups` (0 without groups). */
-  group: number;
-  /** The group's loss for this batch (the step's loss without groups). */
-  loss: number;
-  /** Samples in this batch. */
-  count: number;
-}
-
-/** What `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end the run. */
-export type StepVerdict = 'ok' | 'retry' | 'stop';
-
-/**
- * Where a configuration of the loop plugs in. Every hook is optional and runs synchronously on
- * the training thread between two kernels, so it sees consistent weights and activations.
- */
-export interface LoopHooks {
-  /** After a group's forward pass: `retry` skips the backward and update (the divergence guard), `stop` ends the run. */
-  afterForward?(ctx: StepContext): StepVerdict;
-  /** After the backward pass, before clipping and the update: `retry` rejects the step. */
-  afterBackward?(ctx: StepContext): StepVerdict;
-  /** Just before a group's optimizer update (gradients are final, weights not yet changed). */
-  beforeUpdate?(ctx: StepContext): void;
-  /**
-   * Instead of `beforeUpdate` on a device plan (the GPU), before its whole step is submitted
-   * (`ctx.loss` is NaN): what the device should measure with this step for `afterStep` to see
-   * (a probed step's figures of its weights and gradients, reduced on the device), or nothing,
-   * which costs the step nothing extra.
-   */
-  beforeDeviceStep?(ctx: StepContext): DeviceCapture | undefined;
-  /**
-   * After every group of the step updated and the step was counted. A promise (a probe frame
-   * whose forwards run on the device) is awaited before the next step.
-   */
-  afterStep?(ctx: StepContext): void | Promise<void>;
-  /** A few times a second and at the end of each epoch (`progressEveryMs`). */
-  onProgress?(p: LoopProgress): void;
-  /** After each epoch's validation; `stop` ends the run as if stopped. */
-  afterEpoch?(e: LoopEpoch): void | 'stop';
-  /** After an evaluation of a split (validation every epoch, test at the end). */
-  onEvaluation?(split: 'val' | 'test', metrics: MetricValues): void;
-  /** The run control changed state (`pause`, `resume`, `stop`, a divergence hold). */
-  onState?(state: RunControl['state']): void;
-  /** The run leaves a hold (`RunControl.hold`): put back the state it retries from. */
-  onRestore?(): void;
-}
+import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 
 export interface TrainingLoopOptions {
   /** Compiles the graph for the batch size (the executor's `compileGraph`); called once. */
   compile: CompileFn;
-  hooks?: LoopHooks;
+  /** The hook objects, called in this order (a verdict: the strictest wins; see `combineHooks`). */
+  hooks?: readonly LoopHooks[];
   /** Settings that replace the graph's (CLI flags, the app's overrides, sanity checks). */
   overrides?: Partial<TrainingConfig>;
   /** Visit the training samples in a fresh random order each epoch (default true). */
@@ -143,7 +88,7 @@ export interface GroupRuntime {
  * ```ts
  * const loop = new TrainingLoop(graph, data, backend, {
  *   compile: compileGraph,
- *   hooks: { onProgress: (p) => console.log(p.step, p.loss) },
+ *   hooks: [{ onProgress: (p) => console.log(p.step, p.loss) }],
  * });
  * const result = await loop.run();
  * console.log(result.test?.accuracy);
@@ -185,7 +130,7 @@ export class TrainingLoop {
     this.config = { ...graph.training, ...stripUndefined(options.overrides ?? {}) };
     this.graph = { ...graph, training: this.config };
     checkConfig(this.config);
-    this.hooks = options.hooks ?? {};
+    this.hooks = combineHooks(options.hooks ?? []);
     this.plan = options.compile(this.graph, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
     this.binding = bindGraph(this.graph, this.config, data, this.plan);
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
@@ -208,6 +153,7 @@ export class TrainingLoop {
       this.steps = options.resumeFrom.step;
       this.epochNow = options.resumeFrom.epoch;
     }
+    for (const h of options.hooks ?? []) h.setup?.(this);
   }
 
   /** Optimizer steps applied so far. */

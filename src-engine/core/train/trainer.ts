@@ -46,22 +46,24 @@ export class Trainer {
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
-      hooks: {
-        afterForward: ({ loss, epoch, batch, step }) => {
-          if (!Number.isFinite(loss)) {
-            throw new StepError(
-              `The loss became ${loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the step was not applied. ` +
-                'Try a lower learning rate, gradient clipping, or check the data for extreme values.',
-              epoch,
-              step + 1,
-            );
-          }
-          return 'ok';
+      hooks: [
+        {
+          afterForward: ({ loss, epoch, batch, step }) => {
+            if (!Number.isFinite(loss)) {
+              throw new StepError(
+                `The loss became ${loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the step was not applied. ` +
+                  'Try a lower learning rate, gradient clipping, or check the data for extreme values.',
+                epoch,
+                step + 1,
+              );
+            }
+            return 'ok';
+          },
+          afterStep: ({ step, loss }) => options.onStepLoss?.(step, loss),
+          onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
+          afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
         },
-        afterStep: ({ step, loss }) => options.onStepLoss?.(step, loss),
-        onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
-        afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
-      },
+      ],
     });
   }
 

@@ -33,7 +33,7 @@ function hardGraph() {
   return g;
 }
 
-async function train(backend: Parameters<typeof Trainer>[2]) {
+async function train(backend: ConstructorParameters<typeof Trainer>[2]) {
   const g = hardGraph();
   const t = g.training!;
   const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);

@@ -149,12 +149,14 @@ async function train(g: GraphIR, plan: TrainableGraph): Promise<Trained> {
   const losses: [number, number][] = [];
   const loop = new TrainingLoop(g, data, createReferenceBackend(), {
     compile: () => plan,
-    hooks: {
-      afterForward: ({ group, loss }) => {
-        losses.push([group, loss]);
-        return 'ok';
+    hooks: [
+      {
+        afterForward: ({ group, loss }) => {
+          losses.push([group, loss]);
+          return 'ok';
+        },
       },
-    },
+    ],
   });
   const result = await loop.run();
   return { losses, result, weights: plan.params.map((p) => p.value.data.slice()), buffers: plan.buffers.map((b) => b.value.data.slice()) };

@@ -80,7 +80,7 @@ async function train(g: GraphIR, plan: TrainableGraph): Promise<{ losses: number
   const c = g.training!;
   const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
   const losses: number[] = [];
-  const loop = new TrainingLoop(g, data, createReferenceBackend(), { compile: () => plan, hooks: { afterStep: ({ loss }) => void losses.push(loss) } });
+  const loop = new TrainingLoop(g, data, createReferenceBackend(), { compile: () => plan, hooks: [{ afterStep: ({ loss }) => void losses.push(loss) }] });
   const result = await loop.run();
   return { losses, result, weights: plan.params.map((p) => p.value.data.slice()) };
 }

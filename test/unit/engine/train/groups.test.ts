@@ -84,7 +84,7 @@ describe('optimizer groups (training.groups)', () => {
     const loop = new TrainingLoop(g, data, createReferenceBackend(), {
       compile: compileGraph,
       progressEveryMs: 0,
-      hooks: { onProgress: (p) => seen.push(p.groupLosses!) },
+      hooks: [{ onProgress: (p) => seen.push(p.groupLosses!) }],
     });
     await loop.run();
     expect(Object.keys(seen[0])).toEqual(['a', 'b']);

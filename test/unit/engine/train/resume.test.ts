@@ -31,13 +31,15 @@ function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: numbe
     yieldToHost: () => Promise.resolve(),
     ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
     ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
-    hooks: {
-      afterStep: (c) => {
-        opts.losses?.push(c.loss);
-        // A snapshot between two steps, as the divergence guard and a GPU run take them.
-        if (l.step === opts.snapshotAt) opts.snapshots?.push(l.capture());
+    hooks: [
+      {
+        afterStep: (c) => {
+          opts.losses?.push(c.loss);
+          // A snapshot between two steps, as the divergence guard and a GPU run take them.
+          if (l.step === opts.snapshotAt) opts.snapshots?.push(l.capture());
+        },
       },
-    },
+    ],
   });
   return l;
 }

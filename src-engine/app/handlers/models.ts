@@ -1,0 +1,95 @@
+import type { Handlers } from '../../protocol/rpc';
+import type { ExportSource, LoadedModelInfo } from '../../protocol/messages';
+import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
+import { ExportError } from '../../core/export/bundle';
+import { modelFromJSON, modelToJSON } from '../../core/export/json';
+import { OnnxError, importOnnx } from '../../core/export/onnx';
+import type { TrainedModel } from '../../core/export/model';
+import { base64ToBytes } from '../../base/base64';
+import { LoadedModel, generateSamples } from '../session';
+import { probeSamples, type ServiceContext } from './context';
+
+/**
+ * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
+ * model; `model.predict` and `model.generate` answer for it or for the current run's weights;
+ * `model.export` writes the current run's, the loaded model's or a stored run's.
+ */
+export function modelHandlers(ctx: ServiceContext): Handlers {
+  /** The loaded model when `runId` names it, else the current run's session. */
+  const predictor = (runId: string) => (ctx.loaded?.model.runId === runId ? ctx.loaded.model : ctx.session(runId));
+  return {
+    'model.predict': ({ runId, input, normalized }) => predictor(runId).predict(input, normalized ?? false),
+    'model.generate': ({ runId, ...p }) => {
+      const source = predictor(runId);
+      return generateSamples(source instanceof LoadedModel ? source.model : source.currentModel(), p);
+    },
+    'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
+    'model.load': ({ model }) => loadModel(ctx, modelFromJSON(model)),
+    'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
+    'model.import': ({ data }) => importModel(ctx, data),
+  };
+}
+
+/** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */
+function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
+  if (source.kind === 'run') return ctx.runStore().model(source.id, source.which);
+  if (ctx.loaded) return ctx.loaded.model.model;
+  if (!ctx.run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
+  if (ctx.run.session.step === 0) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'The run has not taken a training step yet, so there are no trained weights to export; let it train a little first.');
+  return ctx.run.session.currentModel();
+}
+
+async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: string, asked?: Record<string, string>) {
+  const format = exportFormat(formatId);
+  if (!format) throw new ExportError('E_EXPORT_FORMAT', `There is no export format "${formatId}"; choose ${EXPORT_FORMATS.map((f) => f.id).join(', ')}.`);
+  const settings = checkExportSettings(format, asked);
+  const model = sourceModel(ctx, source);
+  const t = model.graph.training;
+  let data;
+  if (format.needsData && t && ctx.env.training) {
+    try {
+      data = await ctx.env.training.loadDataset(t.dataset, t.seed);
+    } catch (e) {
+      // train.py then says the samples were not exported; model.py and the weights still are.
+      ctx.log?.('warn', `export: dataset not included (${(e as Error).message})`);
+    }
+  }
+  const bundle = format.export(model, { settings, ...(data ? { data } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
+  return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
+}
+
+/** Import an ONNX file and make it the current model; answers it as a `netwright.model` object too. */
+async function importModel(ctx: ServiceContext, base64: string) {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64ToBytes(base64);
+  } catch (e) {
+    throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
+  }
+  const imported = importOnnx(bytes);
+  const info = await loadModel(ctx, imported.model);
+  return { ...info, model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
+}
+
+/** Make `model` the loaded model (replacing the current run), with a few test samples for the Playground's picker when the dataset is at hand. */
+async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<LoadedModelInfo> {
+  ctx.host();
+  ctx.replaceRun();
+  const loaded = await ctx.withBackend((backend) => {
+    const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend);
+    ctx.loaded = { model: m, backend };
+    return m;
+  }, true);
+  let probe = probeSamples(loaded.featureShape, new Float32Array(0), null, 0, 0);
+  const t = model.graph.training;
+  if (t) {
+    try {
+      const data = await ctx.loadPrepared(t.dataset, t.seed);
+      const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
+      probe = probeSamples(ds.featureShape, ds.features, ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
+    } catch (e) {
+      ctx.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
+    }
+  }
+  return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
+}

@@ -1,0 +1,229 @@
+import type { Handlers } from '../../protocol/rpc';
+import type { ParamsOf, RunSweepInfo, StartInfo } from '../../protocol/messages';
+import { ENGINE_VERSION } from '../../base/version';
+import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import type { Checkpoint } from '../../core/train/types';
+import { compileGraph } from '../../core/autodiff/executor';
+import { adapterName } from '../../core/gpu/context';
+import { chooseGpu } from '../../core/gpu/select';
+import { buildGpuTrainable } from '../../core/gpu/trainable';
+import type { PreparedData } from '../../core/data';
+import type { RunMeta } from '../runs/types';
+import type { RunSink } from '../runs/recorder';
+import { TrainingSession, sanityCheck } from '../session';
+import { sweepLabel, sweepVariants } from '../sweep';
+import { checkMemory, checkedGraph, coded, probeSamples, release, type ServiceContext } from './context';
+
+/** How a started run is recorded: its name, sweep, parent run, and the checkpoint it resumes from. */
+type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['resumedFrom']; checkpoint?: Checkpoint };
+
+/**
+ * Training runs: `train.start`, `train.resume` (a stored run's checkpoint), sweeps (one run per
+ * variant, in turn), control, the sanity check, probe-frame acks and `train.current`.
+ */
+export function runHandlers(ctx: ServiceContext): Handlers {
+  return {
+    'train.start': (params) => {
+      ctx.cancelSweep();
+      return start(ctx, params);
+    },
+    'train.resume': (params) => {
+      ctx.cancelSweep();
+      return resume(ctx, params);
+    },
+    'sweep.start': (params) => startSweep(ctx, params),
+    'sweep.cancel': ({ sweepId }) => {
+      if (ctx.sweep?.id === sweepId) ctx.cancelSweep();
+      return {};
+    },
+    'train.control': ({ runId, action, lr, stepsPerSecond }) => ctx.session(runId).control(action, lr, stepsPerSecond),
+    'train.sanityCheck': async ({ graph, samples, steps }) => {
+      const host = ctx.host();
+      const g = checkedGraph(graph);
+      const t = g.training!;
+      checkMemory(g, t.batchSize, host.memoryLimitBytes);
+      const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
+      const data = await ctx.loadPrepared(dataset, t.seed);
+      return ctx.withBackend((backend) => sanityCheck(g, data, backend, { compile: compileGraph, ...(steps !== undefined ? { steps } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
+    },
+    'probe.ack': ({ runId, seq }) => ({ pending: ctx.session(runId).ackFrame(seq) }),
+    'train.current': () => {
+      const r = ctx.run;
+      if (!r) return { run: null };
+      r.session.reattach();
+      return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph, ...(r.sweep ? { sweep: r.sweep } : {}) } };
+    },
+  };
+}
+
+/** `train.resume`: a stored run's design, settings and checkpoint, recorded as a new run naming its parent. */
+function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend }: ParamsOf<'train.resume'>): Promise<StartInfo> {
+  const { meta, graph, checkpoint } = ctx.runStore().resumePoint(storedRunId);
+  const epochs = moreEpochs !== undefined ? checkpoint.epoch + moreEpochs : meta.settings.training.epochs;
+  if (epochs <= checkpoint.epoch) {
+    throw coded('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: use Continue training to add more.`);
+  }
+  // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them.
+  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs } };
+  return start(
+    ctx,
+    { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },
+    { name: meta.name, resumedFrom: { runId: meta.id, step: checkpoint.step, epoch: checkpoint.epoch }, checkpoint },
+  );
+}
+
+/** Start a run (replacing the current one), record it, and answer its start info; it trains after the answer is out. */
+async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, record: RecordAs = {}): Promise<StartInfo> {
+  const { graph, overrides, init, project, backend: choice } = params;
+  const host = ctx.host();
+  const g = checkedGraph(graph);
+  const t = g.training!;
+  const seed = overrides?.seed ?? t.seed;
+  checkMemory(g, overrides?.batchSize ?? t.batchSize, host.memoryLimitBytes);
+  const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
+  const data = await ctx.loadPrepared(dataset, seed);
+  // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
+  const from = init === 'loaded' ? ctx.loaded?.model.model : undefined;
+  if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
+  // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.
+  const gpu = await chooseGpu({ ...g, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
+  ctx.replaceRun();
+  // The run keeps the dataset as trained (a `limit` included), so `train.resume` loads the same samples.
+  const trained = dataset === t.dataset ? g : { ...g, training: { ...t, dataset } };
+  const session = await ctx.withBackend((backend) => {
+    try {
+      return createSession(ctx, `run-${ctx.nextId()}`, trained, data, backend, gpu, params, record.checkpoint);
+    } catch (e) {
+      gpu?.dispose();
+      throw e;
+    }
+  }, true);
+  const backend = session.backend;
+  const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
+  const warm = from ? session.warmStart(from) : undefined;
+  const sink = recordRun(ctx, session, description, project, record);
+  // Answer first, then train: the loop starts after the response is on its way.
+  const done = new Promise<void>((resolve) => setTimeout(resolve, 0))
+    .then(() => session.run())
+    .finally(() => {
+      // A run that failed (out of memory, say) lets go of its backend and buffers at once,
+      // rather than holding them until the next run replaces it.
+      if (session.status === 'failed' && ctx.run?.session === session) {
+        release(ctx.run);
+        ctx.run = null;
+      }
+    });
+  const p = session.probes;
+  const info: StartInfo = {
+    runId: session.runId,
+    ...(sink ? { storedRunId: sink.id } : {}),
+    ...(warm ? { warmStart: { taken: warm.taken.length, fresh: warm.fresh } } : {}),
+    backend: description,
+    stepsPerEpoch: session.stepsPerEpoch,
+    epochs: session.config.epochs,
+    batchSize: session.config.batchSize,
+    task: session.binding.task,
+    classNames: [...data.train.classNames],
+    probeSamples: probeSamples(data.train.featureShape, p?.probeInputs ?? new Float32Array(0), p?.probeTargets ?? null, p?.sampleCount ?? 0, p?.probeTargets ? p.probeTargets.length / p.probeCount : 0),
+  };
+  // The start info (probe samples, class names) is kept with the run: a stored run's timeline shows its samples.
+  sink?.append({ kind: 'event', t: 0, event: 'start', data: info });
+  ctx.run = { session, backend, gpu, done, info, ...(sink ? { record: sink.id } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
+  return info;
+}
+
+/**
+ * The run's session on `backend` (and on `gpu` when one was chosen: the one training loop hands
+ * its steps to the device, core/gpu/trainable.ts; probes reduce what a frame reads on the GPU).
+ */
+function createSession(
+  ctx: ServiceContext,
+  runId: string,
+  graph: GraphIR,
+  data: PreparedData,
+  backend: TrainingSession['backend'],
+  gpu: Awaited<ReturnType<typeof chooseGpu>>,
+  { overrides, probes, guard, pace }: ParamsOf<'train.start'>,
+  resumeFrom: Checkpoint | undefined,
+): TrainingSession {
+  const host = ctx.host();
+  const rest = { ...overrides };
+  delete rest.limit;
+  const session: TrainingSession = new TrainingSession(runId, graph, data, backend, {
+    compile: gpu ? (g, o) => buildGpuTrainable(g, { gpu, batchSize: o.batchSize, seed: o.seed }) : compileGraph,
+    emit: ctx.emit,
+    overrides: rest,
+    ...(resumeFrom ? { resumeFrom } : {}),
+    ...(probes !== undefined ? { probes } : {}),
+    ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
+    ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
+    ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
+    // A lost GPU: the run pauses, rolled back to its last snapshot, and goes on on the CPU (docs/webgpu-backend.md, "A lost device").
+    ...(gpu
+      ? {
+          deviceLost: {
+            compile: compileGraph,
+            description: backend.description,
+            onSwitch: () => {
+              gpu.dispose();
+              if (ctx.run?.session === session) ctx.run = { ...ctx.run, gpu: null, info: { ...ctx.run.info, backend: backend.description } };
+            },
+          },
+        }
+      : {}),
+  });
+  if (pace) session.loop.control.setPace(pace);
+  return session;
+}
+
+/** The run's record in the run store, when the host keeps runs; a store that cannot be written (disk full, read-only) must not stop training. */
+function recordRun(ctx: ServiceContext, session: TrainingSession, backend: string, project: string | undefined, { checkpoint: _ck, ...meta }: RecordAs): RunSink | undefined {
+  try {
+    const sink = ctx.env.training?.runs?.create({ graph: session.graph, settings: { training: session.config, backend, appVersion: ENGINE_VERSION }, ...meta, ...(project ? { project } : {}) });
+    if (sink) session.recordTo(sink);
+    return sink;
+  } catch (e) {
+    ctx.log?.('warn', `run not recorded: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** `sweep.start`: the variants' runs one after the other (each a `start`), reported as `sweep.progress`. */
+function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, project }: ParamsOf<'sweep.start'>): { sweepId: string; total: number } {
+  ctx.host();
+  const g = checkedGraph(graph);
+  let variants;
+  try {
+    variants = sweepVariants(g, sweep);
+  } catch (e) {
+    throw coded('E_SWEEP_INVALID', (e as Error).message);
+  }
+  ctx.cancelSweep();
+  const state = { id: `sweep-${Date.now().toString(36)}-${ctx.nextId().toString(36)}`, cancelled: false };
+  ctx.sweep = state;
+  const total = variants.length;
+  const over = sweepLabel(sweep);
+  const emit = (data: Parameters<typeof ctx.emit<'sweep.progress'>>[1]) => ctx.emit('sweep.progress', data);
+  const loop = async () => {
+    // Let the answer go out before the first run starts.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    for (let index = 0; index < total && !state.cancelled; index++) {
+      const v = variants[index];
+      const info: RunSweepInfo = { id: state.id, over, value: v.value, index, total, ...(v.seed !== undefined ? { seed: v.seed } : {}) };
+      let started: StartInfo;
+      try {
+        started = await start(ctx, { graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.name ?? 'run'} · ${v.label}`, sweep: info });
+      } catch (e) {
+        emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
+        continue;
+      }
+      if (state.cancelled) break;
+      emit({ sweepId: state.id, index, total, state: 'running', run: info, start: started });
+      await ctx.run?.done;
+    }
+    if (ctx.sweep === state) ctx.sweep = null;
+    emit({ sweepId: state.id, index: total - 1, total, state: state.cancelled ? 'cancelled' : 'done' });
+  };
+  void loop().catch((e: Error) => ctx.log?.('error', `sweep ${state.id} failed: ${e.message}`));
+  return { sweepId: state.id, total };
+}

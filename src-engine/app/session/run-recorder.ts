@@ -1,0 +1,116 @@
+import type { PreparedData } from '../../core/data';
+import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, TrainingLoop } from '../../core/train';
+import type { EventData } from '../../protocol/messages';
+import { recordMetrics, type RunSink } from '../runs/recorder';
+import type { Divergence } from './divergence-guard';
+import type { TakenFrame } from './probe-scheduler';
+
+/** Write the run store's last/best checkpoints at epoch ends at most this often (ms); always at the end. */
+const CHECKPOINT_EVERY_MS = 2000;
+
+/**
+ * The one place a run is written to the run store, a loop hook: every step's loss and learning
+ * rate, each epoch's metrics, the probe frames, state changes, divergences, a lost device, the
+ * end, and the last and best checkpoints (at epoch ends, at most every 2 s, and at the end). A
+ * store that cannot be written (disk full) must not stop training: the failure is recorded.
+ * Without a sink (`recordTo`) it records nothing.
+ */
+export class RunRecorder implements LoopHooks {
+  private loop!: TrainingLoop;
+  private sink: RunSink | null = null;
+  private readonly createdAt = performance.now();
+  private lastStored = -Infinity;
+  private storedBest: Checkpoint | null = null;
+  /** The run was held (diverged) when it ended. */
+  private heldAtEnd = false;
+
+  constructor(private readonly data: PreparedData) {}
+
+  setup(loop: TrainingLoop): void {
+    this.loop = loop;
+  }
+
+  /** Record into `sink` from now on (before the run starts). */
+  recordTo(sink: RunSink): void {
+    this.sink = sink;
+  }
+
+  /** The stored run's id, when there is one. */
+  get id(): string | undefined {
+    return this.sink?.id;
+  }
+
+  /** Seconds since the session was created. */
+  elapsed(): number {
+    return (performance.now() - this.createdAt) / 1000;
+  }
+
+  afterStep(ctx: StepContext): void {
+    const loss = ctx.loss;
+    this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed() });
+  }
+
+  afterEpoch(e: LoopEpoch): void {
+    this.sink?.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.elapsed(), metrics: recordMetrics({ train: e.train, val: e.val }) });
+    const now = performance.now();
+    if (!this.sink?.checkpoint || now - this.lastStored < CHECKPOINT_EVERY_MS) return;
+    this.lastStored = now;
+    this.store(this.loop.last, true);
+  }
+
+  onState(state: ControlState): void {
+    this.heldAtEnd = state === 'diverged' || (state === 'stopping' && this.heldAtEnd);
+    this.event('state', { state, step: this.loop.step });
+  }
+
+  frame(frame: TakenFrame): void {
+    this.sink?.append({ kind: 'frame', step: this.loop.step, t: this.elapsed(), frame });
+  }
+
+  diverged(d: Divergence): void {
+    this.event('diverged', { step: d.step, cause: d.cause, nodeId: d.nodeId, where: d.where });
+  }
+
+  /** The run lost its device and goes back to its snapshot: its records after it are trained again. */
+  deviceLost(d: Omit<EventData<'train.deviceLost'>, 'runId'>): void {
+    this.event('device-lost', { step: d.step, epoch: d.epoch, backend: d.backend, message: d.message });
+    this.event('rewind', { step: d.resumeStep, epoch: d.resumeEpoch });
+  }
+
+  /** The run ended (`seconds` of training in all): the weights as it ends, and its summary. */
+  done(r: LoopResult, seconds: number): void {
+    // Early stopping has put the best weights back.
+    if (this.loop.step > 0 && this.sink?.checkpoint) {
+      this.store(this.loop.capture({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), false);
+      this.store(null, true);
+    }
+    const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';
+    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }) });
+  }
+
+  failed(code: string, message: string): void {
+    this.event('error', { code, message });
+    this.sink?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
+  }
+
+  private event(event: string, data: unknown): void {
+    this.sink?.append({ kind: 'event', t: this.elapsed(), event, data });
+  }
+
+  /** Keep `last` and, with `best`, the loop's best checkpoint when it changed since it was last kept. */
+  private store(last: Checkpoint | null, best: boolean): void {
+    const sink = this.sink;
+    if (!sink?.checkpoint) return;
+    const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
+    try {
+      if (last) sink.checkpoint('last', last, extras);
+      const b = best ? this.loop.best : null;
+      if (b && b !== this.storedBest) {
+        sink.checkpoint('best', b, extras);
+        this.storedBest = b;
+      }
+    } catch (err) {
+      this.event('checkpoint-failed', { message: (err as Error).message });
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { ControlState, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, TrainingLoop } from '../../core/train';
+import { stripUndefined } from '../../core/train';
+import type { MetricValues } from '../../core/metrics';
+import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol/messages';
+import { compact, compactOrNull } from '../probes';
+import type { Divergence } from './divergence-guard';
+import { LatestWinsMailbox } from './frame-mailbox';
+import type { TakenFrame } from './probe-scheduler';
+import { StepLossBuffer } from './step-losses';
+
+export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) => void;
+
+/**
+ * A run's protocol events, a loop hook: `train.progress` (with every step's loss since the last
+ * one), `train.epoch`, `train.state`, `train.diverged`, `train.deviceLost`, `train.done`,
+ * `train.error`, and the probe frames, numbered and delivered latest-wins (a frame waits for the
+ * client's ack of the one before; a newer one replaces a waiting one).
+ */
+export class SessionEvents implements LoopHooks {
+  private loop!: TrainingLoop;
+  private readonly mailbox: LatestWinsMailbox<ProbeFrame>;
+  /** Every step's loss since the last progress event (the batch-loss curve's points). */
+  private readonly stepLosses = new StepLossBuffer(MAX_STEP_LOSSES);
+  private seq = 0;
+
+  constructor(
+    private readonly runId: string,
+    private readonly emit: SessionEmit,
+  ) {
+    this.mailbox = new LatestWinsMailbox((f) => emit('probe.frame', f));
+  }
+
+  setup(loop: TrainingLoop): void {
+    this.loop = loop;
+  }
+
+  /** The client consumed frame `seq`; returns whether another frame is now in flight. */
+  ackFrame(seq: number): boolean {
+    return this.mailbox.ack(seq);
+  }
+
+  /** A new client attached: forget the frame the old one never acknowledged. */
+  reattach(): void {
+    this.mailbox.reset();
+  }
+
+  frame(frame: TakenFrame): void {
+    this.mailbox.offer({ runId: this.runId, seq: this.seq++, ...frame });
+  }
+
+  afterStep(ctx: StepContext): void {
+    this.stepLosses.push(this.loop.step, ctx.loss);
+  }
+
+  onProgress(p: LoopProgress): void {
+    this.emit('train.progress', {
+      runId: this.runId,
+      epoch: p.epoch,
+      epochs: p.epochs,
+      step: p.step,
+      stepInEpoch: p.stepInEpoch,
+      stepsPerEpoch: p.stepsPerEpoch,
+      loss: compactOrNull(p.loss),
+      batchLoss: compactOrNull(p.batchLoss),
+      ...stripUndefined({ stepLosses: this.stepLosses.take() }),
+      ...(p.groupLosses ? { groupLosses: Object.fromEntries(Object.entries(p.groupLosses).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
+      lr: compact(p.lr),
+      samplesPerSec: compact(p.samplesPerSec),
+      etaSeconds: compact(p.etaSeconds),
+      state: p.single ? 'paused' : this.loop.control.state,
+    });
+  }
+
+  afterEpoch(e: LoopEpoch): void {
+    this.emit('train.epoch', {
+      runId: this.runId,
+      epoch: e.epoch,
+      epochs: e.epochs,
+      step: e.step,
+      train: sanitize(e.train),
+      ...(e.val ? { val: sanitize(e.val) } : {}),
+      lr: compact(e.lr),
+      seconds: compact(e.seconds),
+      best: e.best,
+    });
+  }
+
+  onState(state: ControlState): void {
+    this.emit('train.state', { runId: this.runId, state, step: this.loop.step });
+  }
+
+  diverged(d: Divergence): void {
+    this.emit('train.diverged', { runId: this.runId, ...d });
+  }
+
+  deviceLost(d: Omit<EventData<'train.deviceLost'>, 'runId'>): void {
+    this.emit('train.deviceLost', { runId: this.runId, ...d });
+  }
+
+  done(r: LoopResult, seconds: number): void {
+    this.emit('train.done', {
+      runId: this.runId,
+      reason: r.reason,
+      epochs: r.epochs,
+      steps: r.steps,
+      seconds: compact(seconds),
+      evaluatedEpoch: r.evaluatedEpoch,
+      ...(r.train ? { train: sanitize(r.train) } : {}),
+      ...(r.val ? { val: sanitize(r.val) } : {}),
+      ...(r.test ? { test: sanitize(r.test) } : {}),
+    });
+  }
+
+  failed(code: string, message: string): void {
+    this.emit('train.error', { runId: this.runId, code, message, epoch: this.loop.epoch, step: this.loop.step });
+  }
+}
+
+/** Metric values for JSON: numbers at float32 precision, NaN/Inf as null. */
+function sanitize(v: MetricValues): EventData<'train.epoch'>['train'] {
+  const walk = (x: unknown): unknown => (typeof x === 'number' ? compactOrNull(x) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
+  return walk(v) as EventData<'train.epoch'>['train'];
+}

@@ -1,0 +1,126 @@
+import type { MetricValues } from '../metrics';
+import type { RunControl } from './control';
+import type { TrainingLoop } from './loop';
+import type { DeviceCapture, LoopEpoch, LoopProgress, TrainableGraph } from './types';
+import { TrainError } from './types';
+
+/** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
+export interface StepContext {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  stepsPerEpoch: number;
+  /** Optimizer steps applied so far (before this one). */
+  step: number;
+  /** The plan this batch runs on (the batch's size). */
+  graph: TrainableGraph;
+  /** Index of the optimizer group in `loop.groups` (0 without groups). */
+  group: number;
+  /** The group's loss for this batch (the step's loss without groups). */
+  loss: number;
+  /** Samples in this batch. */
+  count: number;
+}
+
+/**
+ * What `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end
+ * the run. With several hooks the strictest wins: `stop` over `retry` over `ok`.
+ */
+export type StepVerdict = 'ok' | 'retry' | 'stop';
+
+/**
+ * One object a loop is given among its `hooks` (as Keras callbacks or Lightning's `Callback`): a
+ * divergence guard, a probe scheduler, a run recorder. Every method is optional and runs
+ * synchronously on the training thread between two kernels, so it sees consistent weights and
+ * activations. The loop calls its hooks in list order.
+ */
+export interface LoopHooks {
+  /** Once the loop is built, before anything runs: the loop this hook serves (again for each loop it is given to). */
+  setup?(loop: TrainingLoop): void;
+  /** After a group's forward pass: `retry` skips the backward and update (the divergence guard), `stop` ends the run. */
+  afterForward?(ctx: StepContext): StepVerdict;
+  /** After the backward pass, before clipping and the update: `retry` rejects the step. */
+  afterBackward?(ctx: StepContext): StepVerdict;
+  /** Just before a group's optimizer update (gradients are final, weights not yet changed). */
+  beforeUpdate?(ctx: StepContext): void;
+  /**
+   * Instead of `beforeUpdate` on a device plan (the GPU), before its whole step is submitted
+   * (`ctx.loss` is NaN): what the device should measure with this step for `afterStep` to see
+   * (a probed step's figures of its weights and gradients, reduced on the device), or nothing,
+   * which costs the step nothing extra. At most one hook of a loop may ask for a capture.
+   */
+  beforeDeviceStep?(ctx: StepContext): DeviceCapture | undefined;
+  /**
+   * After every group of the step updated and the step was counted. A promise (a probe frame
+   * whose forwards run on the device) is awaited before the next hook's `afterStep` and the next step.
+   */
+  afterStep?(ctx: StepContext): void | Promise<void>;
+  /** A few times a second and at the end of each epoch (`progressEveryMs`). */
+  onProgress?(p: LoopProgress): void;
+  /** After each epoch's validation; `stop` (from any hook) ends the run as if stopped. */
+  afterEpoch?(e: LoopEpoch): void | 'stop';
+  /** After an evaluation of a split (validation every epoch, test at the end). */
+  onEvaluation?(split: 'val' | 'test', metrics: MetricValues): void;
+  /** The run control changed state (`pause`, `resume`, `stop`, a divergence hold). */
+  onState?(state: RunControl['state']): void;
+  /** The run leaves a hold (`RunControl.hold`): put back the state it retries from. */
+  onRestore?(): void;
+}
+
+const RANK: Record<StepVerdict, number> = { ok: 0, retry: 1, stop: 2 };
+
+/** The stricter of two verdicts (`stop` > `retry` > `ok`). */
+export function strictest(a: StepVerdict, b: StepVerdict): StepVerdict {
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+type Method = Exclude<keyof LoopHooks, 'setup'>;
+
+/**
+ * The loop's hooks as one: each method calls every hook that has it, in list order; verdicts
+ * combine to the strictest, `afterEpoch` stops when any hook says so, and an `afterStep` promise
+ * is awaited before the next hook's `afterStep`. A method none of the hooks has stays absent.
+ */
+export function combineHooks(list: readonly LoopHooks[]): LoopHooks {
+  if (list.length === 1) return list[0];
+  const fns = <M extends Method>(m: M) => list.flatMap((h) => (h[m] ? [(h[m] as (...a: never[]) => unknown).bind(h)] : [])) as NonNullable<LoopHooks[M]>[];
+  const out: LoopHooks = {};
+  for (const m of ['afterForward', 'afterBackward'] as const) {
+    const fs = fns(m);
+    if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
+  }
+  for (const m of ['beforeUpdate', 'onProgress', 'onEvaluation', 'onState', 'onRestore'] as const) {
+    const fs = fns(m) as ((...a: unknown[]) => void)[];
+    if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
+  }
+  const device = fns('beforeDeviceStep');
+  if (device.length) {
+    out.beforeDeviceStep = (ctx) => {
+      let capture: DeviceCapture | undefined;
+      for (const f of device) {
+        const c = f(ctx);
+        if (c && capture) throw new TrainError('TRAIN_INTERNAL', 'Two hooks asked the device to capture the same step; one capture per step.');
+        capture ??= c;
+      }
+      return capture;
+    };
+  }
+  const after = fns('afterStep');
+  if (after.length) {
+    out.afterStep = (ctx) => {
+      for (let i = 0; i < after.length; i++) {
+        const p = after[i](ctx);
+        if (p) return p.then(() => rest(after, i + 1, ctx));
+      }
+    };
+  }
+  const epoch = fns('afterEpoch');
+  if (epoch.length) out.afterEpoch = (e) => (epoch.map((f) => f(e)).includes('stop') ? 'stop' : undefined);
+  return out;
+}
+
+/** `hooks[from…]`, each awaited before the next. */
+async function rest(hooks: readonly NonNullable<LoopHooks['afterStep']>[], from: number, ctx: StepContext): Promise<void> {
+  for (let i = from; i < hooks.length; i++) await hooks[i](ctx);
+}
