@@ -167,7 +167,7 @@ export class EngineService {
       'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
       'model.import': ({ data }) => this.importModel(data),
       'probe.ack': ({ runId, seq }) => ({ pending: this.session(runId).ackFrame(seq) }),
-      'runs.list': () => ({ runs: this.runStore().list() }),
+      'runs.list': () => this.runStore().scan(),
       'runs.open': ({ id }) => runView(this.runStore().open(id)),
       'runs.frame': ({ id, step }) => ({ frame: (frameAt(this.openRun(id).records, step) as StoredFrame | undefined) ?? null }),
       'train.current': () => {
