@@ -364,3 +364,11 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Dropout: identity,
   Identity: identity,
 };
+
+/**
+ * The rule for an ONNX op type, or undefined. Only the table's own entries: an op type named
+ * `constructor`, `toString` or `__proto__` is an unsupported op, not a property of every object.
+ */
+export function importRuleFor(opType: string): ImportRule | undefined {
+  return Object.hasOwn(IMPORT_RULES, opType) ? IMPORT_RULES[opType] : undefined;
+}
