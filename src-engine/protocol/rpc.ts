@@ -14,6 +14,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from './messages';
+import { isAppErrorCode, withoutHostPaths } from './redact';
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
 export const consoleLogger: Logger = (level, message) => console[level === 'info' ? 'log' : level](`[netwright] ${message}`);
@@ -212,10 +213,12 @@ export class RpcServer {
         this.fail(msg.id, { code: ErrorCodes.badResult, message: `The engine could not send its answer to ${msg.method}.` });
       }
     } catch (err) {
-      const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ErrorCodes.internal;
+      // A system error (ENOENT, EACCES, …) that escaped a handler is a bug: answered as internal.
+      const own = (err as { code?: unknown } | null)?.code;
+      const code = isAppErrorCode(own) ? own : ErrorCodes.internal;
       const message = err instanceof Error ? err.message : String(err);
       if (code === ErrorCodes.internal) this.log('error', `${msg.method} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      this.fail(msg.id, { code, message });
+      this.fail(msg.id, { code, message: withoutHostPaths(message) });
     } finally {
       this.inflight.delete(msg.id);
     }
