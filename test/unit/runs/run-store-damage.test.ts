@@ -26,22 +26,17 @@ afterEach(() => {
 
 const metaOf = (dir: string, id: string) => JSON.parse(readFileSync(join(dir, id, 'run.json'), 'utf8')) as RunMeta & Record<string, unknown>;
 const writeMeta = (dir: string, id: string, meta: object) => writeFileSync(join(dir, id, 'run.json'), JSON.stringify(meta));
-const codeOf = (f: () => unknown): unknown => {
+/** What `f` threw (its code and message), or a stand-in that matches no expectation. */
+function thrown(f: () => unknown): { code?: unknown; message: string } {
   try {
     f();
   } catch (e) {
-    return (e as { code?: unknown }).code;
+    return e as { code?: unknown; message: string };
   }
-  return 'no error';
-};
-const messageOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-};
+  return { code: 'no error', message: 'no error' };
+}
+const codeOf = (f: () => unknown) => thrown(f).code;
+const messageOf = (f: () => unknown) => thrown(f).message;
 
 describe('run names are capped where runs are made', () => {
   it('a 2,000-character design name, alone or in a sweep run\'s name, is cut to what run.json allows, keeping its start and its end', () => {
