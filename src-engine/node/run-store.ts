@@ -242,7 +242,7 @@ export class RunStore {
       return { damaged: e instanceof RegularFileError ? unreadable(e, where, RUN_FILE_LIMITS.meta) : `${where} is not valid JSON (cut short or edited).` };
     }
     if (!isRecord(raw) || raw.format !== 'netwright.run') return { damaged: `${where} is not a Netwright run record.` };
-    if (raw.id !== id) return { damaged: `${where} names another run (${JSON.stringify(raw.id).slice(0, 40)}).` };
+    if (raw.id !== id) return { damaged: raw.id === undefined ? `${where} names no run id.` : `${where} names another run (${String(JSON.stringify(raw.id)).slice(0, 40)}).` };
     if (isRecord(raw.summary)) raw = { ...raw, summary: { ...raw.summary, metrics: metricsBySplit(raw.summary.metrics) ?? {} } };
     const checked = RunMetaSchema.safeParse(raw);
     if (!checked.success) return { damaged: `${where} has a field that is missing or out of range (${describeIssues(checked.error).slice(0, 500)}).` };

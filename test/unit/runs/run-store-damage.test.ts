@@ -86,16 +86,19 @@ describe('one damaged run hides no other', () => {
     writeMeta(dir, other, { ...metaOf(dir, other), id: good.id });
     const gone = make(6);
     unlinkSync(join(dir, gone, 'run.json'));
+    const noId = make(7);
+    writeMeta(dir, noId, { ...metaOf(dir, noId), id: undefined });
 
     const { runs, damaged } = store.scan();
     expect(runs.map((m) => m.id)).toEqual([good.id]);
-    expect(damaged.map((d) => d.id)).toEqual([gone, other, torn, badSteps, longName]);
+    expect(damaged.map((d) => d.id)).toEqual([noId, gone, other, torn, badSteps, longName]);
     const why = new Map(damaged.map((d) => [d.id, d.reason]));
     expect(why.get(longName)).toMatch(new RegExp(`^${longName}/run\\.json has a field .*name: .*500`));
     expect(why.get(badSteps)).toMatch(/summary\.steps/);
     expect(why.get(torn)).toMatch(/not valid JSON/);
     expect(why.get(other)).toMatch(/names another run/);
     expect(why.get(gone)).toMatch(/run\.json is missing/);
+    expect(why.get(noId)).toMatch(/names no run id/);
     for (const d of damaged) expect(d.reason).not.toContain(dir);
 
     expect(codeOf(() => store.open(badSteps))).toBe('E_RUN_DAMAGED');
@@ -111,7 +114,7 @@ describe('one damaged run hides no other', () => {
       const listed = await client.request('runs.list', {});
       expect(listed.runs.map((m) => m.id)).toEqual([good.id]);
       expect(listed.damaged).toEqual(damaged);
-      for (const id of [longName, badSteps, torn, other, gone]) await client.request('runs.delete', { id });
+      for (const { id } of damaged) await client.request('runs.delete', { id });
       expect(await client.request('runs.list', {})).toEqual({ runs: [expect.objectContaining({ id: good.id })], damaged: [] });
     } finally {
       service.dispose();
