@@ -26,9 +26,10 @@ export interface RunStoreOptions {
 /**
  * The most the store reads of each file of a run (bytes): anything larger is refused, not read.
  * A run's `run.json` is small (its notes are at most 100,000 characters); `graph.json` is held to
- * a project file's limit; a checkpoint is parsed as one string, which V8 keeps under 512 MiB.
+ * a project file's limit; a log to what Node's `readFileSync` read before (2 GiB); a checkpoint is
+ * parsed as one string, which V8 keeps under 512 MiB.
  */
-export const RUN_FILE_LIMITS = { meta: 4 * 2 ** 20, graph: 64 * 2 ** 20, log: 2 ** 30, checkpoint: 512 * 2 ** 20 } as const;
+export const RUN_FILE_LIMITS = { meta: 4 * 2 ** 20, graph: 64 * 2 ** 20, log: 2 ** 31 - 1, checkpoint: 512 * 2 ** 20 } as const;
 
 export interface OpenedRun {
   meta: RunMeta;

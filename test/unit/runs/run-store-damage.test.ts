@@ -170,7 +170,7 @@ describe('the run store reads only regular files, within limits', () => {
     big.finish('done');
     truncateSync(join(dir, big.id, 'log.nwr'), RUN_FILE_LIMITS.log + 1);
     expect(codeOf(() => store.open(big.id))).toBe('E_RUN_LOG_UNREADABLE');
-    expect(messageOf(() => store.open(big.id))).toMatch(/log\.nwr is 1024 MiB; Netwright reads such files up to 1024 MiB/);
+    expect(messageOf(() => store.open(big.id))).toMatch(/log\.nwr is 2048 MiB; Netwright reads such files up to 2048 MiB/);
     truncateSync(join(dir, big.id, 'run.json'), RUN_FILE_LIMITS.meta + 1);
     expect(store.scan().damaged).toEqual([{ id: big.id, reason: `${big.id}/run.json is 4 MiB; Netwright reads such files up to 4 MiB.` }]);
   });
