@@ -146,7 +146,10 @@ export class RpcServer {
   }
 
   emit<E extends EngineEvent>(event: E, data: EventData<E>): void {
-    this.channel.send({ kind: 'event', event, data });
+    // An event's `message` (train.error, train.diverged, …) is text for the user, as an error answer's is.
+    const message = (data as { message?: unknown } | null)?.message;
+    const sent = typeof message === 'string' && message !== withoutHostPaths(message) ? { ...data, message: withoutHostPaths(message) } : data;
+    this.channel.send({ kind: 'event', event, data: sent });
   }
 
   dispose(): void {

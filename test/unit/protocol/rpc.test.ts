@@ -157,6 +157,18 @@ describe('protocol over an in-memory channel pair', () => {
     expect(coded).toMatchObject({ code: 'DATA_NOT_FOUND', message: 'DATA_NOT_FOUND-ish: train.csv and graph.json are missing (see https://netwright.dev/docs/a/b, 3/4 done).' });
   });
 
+  it('an event\'s message (train.error) names no absolute host path either', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const server = new RpcServer(engineEnd, {});
+    const client = new RpcClient(clientEnd, () => {});
+    const got: string[] = [];
+    client.on('train.error', (d) => got.push(d.message));
+    server.emit('train.error', { runId: 'run-1', code: 'DATA_NOT_FOUND', message: `mnist: ${join(tmpdir(), 'data', 'train-images-idx3-ubyte')} (or .gz) is missing.` });
+    server.emit('train.error', { runId: 'run-1', code: 'TRAIN_INTERNAL', message: 'loss 3/4 of the way' });
+    await tick();
+    expect(got).toEqual(['mnist: train-images-idx3-ubyte (or .gz) is missing.', 'loss 3/4 of the way']);
+  });
+
   it('reports handler failures as coded errors with the message', async () => {
     const [clientEnd, engineEnd] = createMemoryChannelPair();
     const log = vi.fn<Logger>();
