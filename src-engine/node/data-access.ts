@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, mib } from '../core/data';
+import { readRegularFile, RegularFileError } from './regular-file';
 
 /**
  * Which data files a project may name (issue #17). A project file is a stranger's input: its
@@ -79,28 +80,13 @@ function isDirectory(p: string): boolean {
  */
 export function readDataFile(p: string, what: string, access: DataAccess, maxBytes: number): Buffer {
   const resolved = allowedPath(p, what, access);
-  let fd: number;
   try {
-    fd = openSync(resolved, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    return readRegularFile(resolved, maxBytes);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? 'DATA_NOT_FOUND' : 'DATA_NOT_A_FILE', `${what}: ${p} cannot be opened (${code ?? 'error'}).`);
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw new DataError('DATA_NOT_A_FILE', `${what}: ${p} is not a regular file (a folder, device or pipe).`);
-    if (st.size > maxBytes) throw new DataError('DATA_TOO_LARGE', `${what}: ${p} is ${mib(st.size)}; Netwright loads such files up to ${mib(maxBytes)}.`);
-    // Read what fstat promised and no more (a file growing while it is read is cut at the limit).
-    const out = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < out.length) {
-      const n = readSync(fd, out, off, out.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return out.subarray(0, off);
-  } finally {
-    closeSync(fd);
+    if (!(e instanceof RegularFileError)) throw e;
+    if (e.problem === 'too-large') throw new DataError('DATA_TOO_LARGE', `${what}: ${p} is ${mib(e.size)}; Netwright loads such files up to ${mib(maxBytes)}.`);
+    if (e.problem === 'not-regular') throw new DataError('DATA_NOT_A_FILE', `${what}: ${p} is not a regular file (a folder, device or pipe).`);
+    throw new DataError(e.problem === 'missing' ? 'DATA_NOT_FOUND' : 'DATA_NOT_A_FILE', `${what}: ${p} cannot be opened (${e.errno ?? 'error'}).`);
   }
 }
 

@@ -1,12 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { metricsBySplit } from '../core/metrics/by-split';
+import { mib } from '../core/data/types';
 import { join } from 'node:path';
+import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol/messages';
+import { readRegularFile, RegularFileError } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
 import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
 import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
-import type { RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
+import type { DamagedRun, RunListing, RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
 
 export interface RunStoreOptions {
@@ -14,7 +19,17 @@ export interface RunStoreOptions {
   flushMs?: number;
   /** Whether a process is alive (injected by tests). */
   isAlive?: (pid: number) => boolean;
+  /** When a process started (ms since 1970), where the OS says (injected by tests). */
+  processStart?: (pid: number) => number | undefined;
 }
+
+/**
+ * The most the store reads of each file of a run (bytes): anything larger is refused, not read.
+ * A run's `run.json` is small (its notes are at most 100,000 characters); `graph.json` is held to
+ * a project file's limit; a log to what Node's `readFileSync` read before (2 GiB); a checkpoint is
+ * parsed as one string, which V8 keeps under 512 MiB.
+ */
+export const RUN_FILE_LIMITS = { meta: 4 * 2 ** 20, graph: 64 * 2 ** 20, log: 2 ** 31 - 1, checkpoint: 512 * 2 ** 20 } as const;
 
 export interface OpenedRun {
   meta: RunMeta;
@@ -43,12 +58,14 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
  */
 export class RunStore {
   private readonly isAlive: (pid: number) => boolean;
+  private readonly processStart: (pid: number) => number | undefined;
 
   constructor(
     readonly dir: string,
     private readonly options: RunStoreOptions = {},
   ) {
     this.isAlive = options.isAlive ?? processAlive;
+    this.processStart = options.processStart ?? processStartTime;
   }
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
@@ -58,46 +75,66 @@ export class RunStore {
     let id = runId(now);
     while (existsSync(join(this.dir, id))) id = runId(now);
     const folder = join(this.dir, id);
-    mkdirSync(folder);
+    // Filled beside the store and renamed into place: a run folder always has its run.json.
+    const filling = join(this.dir, `.${id}.${process.pid}.tmp`);
+    mkdirSync(filling);
     const meta: RunMeta = {
       format: 'netwright.run',
       version: 1,
       id,
-      name: init.name ?? init.graph.name ?? 'run',
+      // A design's name is as long as its author made it; a sweep's adds what it varied.
+      name: capText(init.name ?? init.graph.name ?? 'run', RUN_NAME_MAX),
       notes: init.notes ?? '',
       createdAt: now.toISOString(),
       status: 'running',
       pid: process.pid,
+      writer: thisWriter(),
       settings: init.settings,
       ...(init.sweep ? { sweep: init.sweep } : {}),
-      ...(init.project ? { project: init.project } : {}),
+      ...(init.project ? { project: capText(init.project, RUN_PROJECT_MAX) } : {}),
       ...(init.resumedFrom ? { resumedFrom: init.resumedFrom } : {}),
     };
-    writeAtomic(join(folder, 'graph.json'), JSON.stringify(init.graph));
-    writeAtomic(join(folder, 'run.json'), JSON.stringify(meta, null, 1));
+    try {
+      writeAtomic(join(filling, 'graph.json'), JSON.stringify(init.graph));
+      writeAtomic(join(filling, 'run.json'), JSON.stringify(meta, null, 1));
+      renameSync(filling, folder);
+    } catch (e) {
+      rmSync(filling, { recursive: true, force: true });
+      throw e;
+    }
     return new RunWriter(folder, meta, this.options.flushMs ?? 250);
   }
 
   /** Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`. */
   list(): RunMeta[] {
-    if (!existsSync(this.dir)) return [];
-    const out: RunMeta[] = [];
+    return this.scan().runs;
+  }
+
+  /**
+   * `list()`, and every run folder whose `run.json` cannot be read or does not fit the protocol's
+   * `RunMetaSchema` (missing, torn, edited, out of range, a link or device, too large), each with
+   * why: one damaged run is listed as such, so it can be deleted, and hides no other.
+   */
+  scan(): RunListing {
+    if (!existsSync(this.dir)) return { runs: [], damaged: [] };
+    const runs: RunMeta[] = [];
+    const damaged: DamagedRun[] = [];
     for (const id of readdirSync(this.dir)) {
       if (!RUN_ID.test(id)) continue;
-      const meta = this.readMeta(id);
-      if (meta) out.push(meta);
+      const read = this.readMeta(id);
+      if ('meta' in read) runs.push(read.meta);
+      else damaged.push({ id, reason: read.damaged });
     }
-    return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    runs.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    damaged.sort((a, b) => (a.id < b.id ? 1 : -1));
+    return { runs, damaged };
   }
 
   /** A run with its graph and every intact record (as they stand after the run's rewinds: `afterRewinds`). */
   open(id: string): OpenedRun {
-    const meta = this.readMeta(id);
-    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
-    const folder = join(this.dir, id);
-    const graph = JSON.parse(readFileSync(join(folder, 'graph.json'), 'utf8')) as GraphIR;
-    const log = join(folder, 'log.nwr');
-    const bytes = existsSync(log) ? readFileSync(log) : new Uint8Array(0);
+    const meta = this.meta(id);
+    const graph = this.graph(meta);
+    const bytes = this.file(id, 'log.nwr', RUN_FILE_LIMITS.log, 'E_RUN_LOG_UNREADABLE', `Run "${meta.name}"'s log`) ?? new Uint8Array(0);
     const read = readRecords(bytes);
     const dec = new TextDecoder();
     const records: RunRecord[] = [];
@@ -122,10 +159,13 @@ export class RunStore {
 
   /** Rename a run or change its notes. */
   update(id: string, patch: { name?: string; notes?: string }): RunMeta {
-    const meta = this.readMeta(id);
-    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
-    const next = { ...meta, ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) };
-    writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(next, null, 1));
+    const meta = this.meta(id);
+    const next = { ...meta, ...(patch.name !== undefined ? { name: capText(patch.name, RUN_NAME_MAX) } : {}), ...(patch.notes !== undefined ? { notes: patch.notes } : {}) };
+    try {
+      writeAtomic(join(this.dir, id, 'run.json'), JSON.stringify(next, null, 1));
+    } catch (e) {
+      throw runError('E_RUN_WRITE', `${id}/run.json could not be written (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only or the disk is full.`);
+    }
     return next;
   }
 
@@ -137,15 +177,13 @@ export class RunStore {
    *   its first epoch ended, or was recorded before checkpoints were kept).
    */
   model(id: string, which: CheckpointKind): TrainedModel {
-    const meta = this.readMeta(id);
-    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
-    const file = join(this.dir, id, `checkpoint-${which}.json`);
-    if (!existsSync(file)) {
+    const meta = this.meta(id);
+    const stored = this.checkpoint(meta, which, 'export');
+    if (!stored) {
       throw runError('E_RUN_NO_CHECKPOINT', `Run "${meta.name}" has no ${which} checkpoint: it ended before its first epoch did, or was recorded by an older Netwright. Train it again to export it.`);
     }
-    const json = JSON.parse(readFileSync(file, 'utf8')) as CheckpointJSON & Partial<CheckpointExtras>;
-    const graph = JSON.parse(readFileSync(join(this.dir, id, 'graph.json'), 'utf8')) as GraphIR;
-    const ck = checkpointFromJSON(json);
+    const { json, checkpoint: ck } = stored;
+    const graph = this.graph(meta);
     return modelFromCheckpoint(graph, ck, {
       ...(json.normalization ? { normalization: json.normalization } : {}),
       ...(json.classNames?.length ? { classNames: json.classNames } : {}),
@@ -164,42 +202,54 @@ export class RunStore {
    *   (torn, edited, bad base64, tensors of a size that is not whole float32 values).
    */
   resumePoint(id: string): { meta: RunMeta; graph: GraphIR; checkpoint: Checkpoint } {
-    const meta = this.readMeta(id);
-    if (!meta) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
-    const file = join(this.dir, id, 'checkpoint-last.json');
-    if (!existsSync(file)) {
+    const meta = this.meta(id);
+    const stored = this.checkpoint(meta, 'last', 'resume');
+    if (!stored) {
       throw runError('E_RUN_NO_CHECKPOINT', `Run "${meta.name}" has no checkpoint to resume from: it ended before its first epoch did. Train it again instead.`);
     }
-    let checkpoint: Checkpoint;
-    try {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as CheckpointJSON;
-      checkpoint = checkpointFromJSON(json);
-      if (!Number.isInteger(checkpoint.epoch) || !Number.isInteger(checkpoint.step) || !checkpoint.optimizer || typeof checkpoint.optimizer.slots !== 'object') throw new Error('fields missing');
-    } catch (err) {
-      throw runError('E_RUN_CHECKPOINT_CORRUPT', `Run "${meta.name}"'s checkpoint cannot be read (${(err as Error).message.replace(/^[A-Z_]+: /, '')}); it cannot be resumed. Train it again instead.`);
-    }
-    const graph = JSON.parse(readFileSync(join(this.dir, id, 'graph.json'), 'utf8')) as GraphIR;
-    return { meta, graph, checkpoint };
+    return { meta, graph: this.graph(meta), checkpoint: stored.checkpoint };
   }
 
   /** Delete a run's folder. */
   remove(id: string): void {
     if (!RUN_ID.test(id)) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
-    rmSync(join(this.dir, id), { recursive: true, force: true });
+    try {
+      rmSync(join(this.dir, id), { recursive: true, force: true });
+    } catch (e) {
+      throw runError('E_RUN_WRITE', `Run folder ${id} could not be deleted (${(e as NodeJS.ErrnoException).code ?? 'error'}): the run store's folder is read-only, or a file in it is in use.`);
+    }
   }
 
-  private readMeta(id: string): RunMeta | null {
-    if (!RUN_ID.test(id)) return null;
+  /** A run's meta, or `RUN_NOT_FOUND` / `E_RUN_DAMAGED` (its run.json cannot be read: the message says why). */
+  private meta(id: string): RunMeta {
+    const read = RUN_ID.test(id) && existsSync(join(this.dir, id)) ? this.readMeta(id) : null;
+    if (!read) throw runError('RUN_NOT_FOUND', `There is no stored run "${id}".`);
+    if ('damaged' in read) throw runError('E_RUN_DAMAGED', `Run ${id} cannot be read: ${read.damaged} Delete it from the Runs list.`);
+    return read.meta;
+  }
+
+  /**
+   * A run's `run.json`, checked against the protocol's `RunMetaSchema` (what `runs.list` sends
+   * must pass it), or why it cannot be used. A run still `running` whose writer is gone is
+   * marked `crashed` (and saved so).
+   */
+  private readMeta(id: string): { meta: RunMeta } | { damaged: string } {
     const file = join(this.dir, id, 'run.json');
-    let meta: RunMeta;
+    const where = `${id}/run.json`;
+    let raw: unknown;
     try {
-      meta = JSON.parse(readFileSync(file, 'utf8')) as RunMeta;
-    } catch {
-      return null;
+      raw = JSON.parse(readRegularFile(file, RUN_FILE_LIMITS.meta, { noFollow: true }).toString('utf8'));
+    } catch (e) {
+      return { damaged: e instanceof RegularFileError ? unreadable(e, where, RUN_FILE_LIMITS.meta) : `${where} is not valid JSON (cut short or edited).` };
     }
-    if (meta.format !== 'netwright.run' || meta.id !== id) return null;
-    if (meta.summary) meta = { ...meta, summary: { ...meta.summary, metrics: metricsBySplit(meta.summary.metrics) ?? {} } };
-    if (meta.status === 'running' && !this.isAlive(meta.pid)) {
+    if (!isRecord(raw) || raw.format !== 'netwright.run') return { damaged: `${where} is not a Netwright run record.` };
+    if (raw.id !== id) return { damaged: raw.id === undefined ? `${where} names no run id.` : `${where} names another run (${String(JSON.stringify(raw.id)).slice(0, 40)}).` };
+    if (isRecord(raw.summary)) raw = { ...raw, summary: { ...raw.summary, metrics: metricsBySplit(raw.summary.metrics) ?? {} } };
+    const checked = RunMetaSchema.safeParse(raw);
+    if (!checked.success) return { damaged: `${where} has a field that is missing or out of range (${describeIssues(checked.error).slice(0, 500)}).` };
+    // The file's own object (the schema strips what it does not know; a rewrite keeps it).
+    let meta = raw as unknown as RunMeta;
+    if (meta.status === 'running' && !this.writerAlive(meta)) {
       meta = { ...meta, status: 'crashed' };
       try {
         writeAtomic(file, JSON.stringify(meta, null, 1));
@@ -207,7 +257,75 @@ export class RunStore {
         // A read-only store still shows the run as crashed.
       }
     }
-    return meta;
+    return { meta };
+  }
+
+  /**
+   * Whether the process that wrote a `running` run is still writing it. Its pid alone is not
+   * enough: the OS hands pids out again (after a reboot; a container's engine gets the same pid
+   * every start), and a run whose pid now names another process would never be offered Resume.
+   * So the writer's nonce must be ours when the pid is ours, and its start time must match
+   * the live process's where the OS tells it.
+   */
+  private writerAlive(meta: RunMeta): boolean {
+    if (!this.isAlive(meta.pid)) return false;
+    const w = meta.writer;
+    if (!w) return true; // recorded before writers were told apart: the pid alone
+    if (meta.pid === process.pid) return w.nonce === thisWriter().nonce;
+    if (w.started === undefined) return true;
+    const started = this.processStart(meta.pid);
+    return started === undefined || Math.abs(started - w.started) <= START_TOLERANCE_MS;
+  }
+
+  /** The graph a run trained (`E_RUN_GRAPH_CORRUPT` when graph.json is missing, torn or not a graph). */
+  private graph(meta: RunMeta): GraphIR {
+    const what = `Run "${meta.name}"'s design (${meta.id}/graph.json)`;
+    const bytes = this.file(meta.id, 'graph.json', RUN_FILE_LIMITS.graph, 'E_RUN_GRAPH_CORRUPT', what);
+    if (!bytes) throw runError('E_RUN_GRAPH_CORRUPT', `${what} is missing; the run cannot be opened, exported or resumed. Delete it from the Runs list.`);
+    let graph: unknown;
+    try {
+      graph = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw runError('E_RUN_GRAPH_CORRUPT', `${what} is not valid JSON (cut short or edited); the run cannot be opened, exported or resumed. Delete it from the Runs list.`);
+    }
+    if (!isRecord(graph) || !Array.isArray(graph.nodes)) throw runError('E_RUN_GRAPH_CORRUPT', `${what} is not a Netwright graph; the run cannot be opened, exported or resumed. Delete it from the Runs list.`);
+    return graph as unknown as GraphIR;
+  }
+
+  /**
+   * A run's last or best checkpoint, or null when it kept none. `E_RUN_CHECKPOINT_CORRUPT` when the
+   * file is not a readable checkpoint (torn, edited, bad base64, tensors of a size that is not
+   * whole float32 values, a link or device, too large).
+   */
+  private checkpoint(meta: RunMeta, which: CheckpointKind, purpose: 'export' | 'resume'): { json: CheckpointJSON & Partial<CheckpointExtras>; checkpoint: Checkpoint } | null {
+    const name = `checkpoint-${which}.json`;
+    const cannot = `Run "${meta.name}"'s ${which} checkpoint (${meta.id}/${name})`;
+    const advice = `it cannot be ${purpose === 'export' ? 'exported' : 'resumed'}. Train it again instead.`;
+    const bytes = this.file(meta.id, name, RUN_FILE_LIMITS.checkpoint, 'E_RUN_CHECKPOINT_CORRUPT', cannot, advice);
+    if (!bytes) return null;
+    try {
+      const json = JSON.parse(bytes.toString('utf8')) as CheckpointJSON & Partial<CheckpointExtras>;
+      const checkpoint = checkpointFromJSON(json);
+      if (!Number.isInteger(checkpoint.epoch) || !Number.isInteger(checkpoint.step) || !checkpoint.optimizer || typeof checkpoint.optimizer.slots !== 'object') throw new Error('fields missing');
+      return { json, checkpoint };
+    } catch (err) {
+      throw runError('E_RUN_CHECKPOINT_CORRUPT', `${cannot} cannot be read (${(err as Error).message.replace(/^[A-Z_]+: /, '')}); ${advice}`);
+    }
+  }
+
+  /**
+   * One of a run's files, read only if it is a regular file (no link, device or pipe) within
+   * `limit` bytes; null when it does not exist. Otherwise `code`, with `what` and why — naming the
+   * file by its place in the store, never by its absolute path.
+   */
+  private file(id: string, name: string, limit: number, code: string, what: string, advice = 'Delete the run from the Runs list.'): Buffer | null {
+    try {
+      return readRegularFile(join(this.dir, id, name), limit, { noFollow: true });
+    } catch (e) {
+      if (!(e instanceof RegularFileError)) throw e;
+      if (e.problem === 'missing') return null;
+      throw runError(code, `${what} cannot be read: ${unreadable(e, `${id}/${name}`, limit)} ${advice}`);
+    }
   }
 }
 
@@ -327,6 +445,79 @@ function runId(now: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
   return `${stamp}-${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+}
+
+/** Why a run's file was not read, naming it by its place in the store. */
+function unreadable(e: RegularFileError, where: string, limit: number): string {
+  switch (e.problem) {
+    case 'missing':
+      return `${where} is missing.`;
+    case 'link':
+      return `${where} is a link; Netwright reads only regular files in a run folder.`;
+    case 'not-regular':
+      return `${where} is not a regular file (a folder, device or pipe).`;
+    case 'too-large':
+      return `${where} is ${mib(e.size)}; Netwright reads such files up to ${mib(limit)}.`;
+    case 'unopenable':
+      return `${where} cannot be opened (${e.errno ?? 'error'}).`;
+  }
+}
+
+/** `text`, at most `max` UTF-16 units: its start and its end (a sweep's name ends in what it varied), an ellipsis between. */
+function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const tailLength = Math.floor((max - 1) / 3);
+  let head = text.slice(0, max - 1 - tailLength);
+  let tail = text.slice(text.length - tailLength);
+  // Never half a surrogate pair at the cut.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  if (/^[\uDC00-\uDFFF]/.test(tail)) tail = tail.slice(1);
+  return `${head}…${tail}`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** How far apart two readings of one process's start time may be (the OS reports it in ticks or seconds). */
+const START_TOLERANCE_MS = 2000;
+
+let writer: RunMeta['writer'] | undefined;
+
+/** This process as the writer of the runs it records: a nonce, and its start time where the OS says. */
+function thisWriter(): NonNullable<RunMeta['writer']> {
+  if (!writer) {
+    const started = processStartTime(process.pid);
+    writer = { nonce: randomUUID(), ...(started !== undefined ? { started } : {}) };
+  }
+  return writer;
+}
+
+/**
+ * When process `pid` started (ms since 1970) as the OS reports it, so that a reader and the
+ * writer (which both ask the OS) agree: Linux `/proc/<pid>/stat` (start in clock ticks after
+ * boot) and `/proc/stat`'s boot time; macOS `ps -o lstart=`. Undefined elsewhere, or when the
+ * process is gone: callers then go by the pid alone.
+ */
+function processStartTime(pid: number): number | undefined {
+  try {
+    if (process.platform === 'linux') {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
+      const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      const boot = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+      // NOTE: the clock tick is 100 Hz on every Linux Node runs on (USER_HZ); Node cannot ask sysconf.
+      return Number.isFinite(ticks) && Number.isFinite(boot) ? boot * 1000 + ticks * 10 : undefined;
+    }
+    if (process.platform === 'darwin') {
+      const text = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', timeout: 2000, env: { ...process.env, LC_ALL: 'C' } }).trim();
+      const t = Date.parse(text);
+      return Number.isFinite(t) ? t : undefined;
+    }
+  } catch {
+    // Gone, or no permission to look.
+  }
+  return undefined;
 }
 
 function processAlive(pid: number): boolean {

@@ -384,10 +384,13 @@ export type StartInfo = z.infer<typeof StartInfo>;
 /** The settings a sweep can vary (besides any node attribute). */
 export const SWEEP_SETTINGS = ['optimizer.lr', 'optimizer.kind', 'optimizer.weightDecay', 'batchSize', 'epochs', 'seed'] as const;
 
+const SWEEP_NODE_MAX = 200;
+const SWEEP_ATTR_MAX = 100;
+
 /** What a sweep varies and over which values; `seeds` repeats every value once per seed. */
 export const SweepSpec = z.object({
   over: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('attr'), nodeId: z.string().min(1).max(200), attr: z.string().min(1).max(100) }),
+    z.object({ kind: z.literal('attr'), nodeId: z.string().min(1).max(SWEEP_NODE_MAX), attr: z.string().min(1).max(SWEEP_ATTR_MAX) }),
     z.object({ kind: z.literal('setting'), setting: z.enum(SWEEP_SETTINGS) }),
   ]),
   values: z.array(z.union([z.number(), z.string().max(100)])).min(1).max(50),
@@ -398,8 +401,8 @@ export type SweepSpec = z.infer<typeof SweepSpec>;
 /** A run's place in a sweep (kept in its `run.json`). */
 export const RunSweepInfo = z.object({
   id: z.string().max(64),
-  /** What was varied, e.g. `fc2.outFeatures` or `optimizer.lr`. */
-  over: z.string().max(300),
+  /** What was varied, e.g. `fc2.outFeatures` or `optimizer.lr` (`<nodeId>.<attr>`: as long as both allow). */
+  over: z.string().max(SWEEP_NODE_MAX + 1 + SWEEP_ATTR_MAX),
   value: z.union([z.number(), z.string().max(100)]),
   seed: z.number().int().optional(),
   index: z.number().int().nonnegative(),
@@ -407,26 +410,37 @@ export const RunSweepInfo = z.object({
 });
 export type RunSweepInfo = z.infer<typeof RunSweepInfo>;
 
+/** The longest run name (`run.json`'s `name`, `runs.update`): the run store cuts longer ones where a run is made. */
+export const RUN_NAME_MAX = 500;
+
+/** The longest project name a run records (`run.json`'s `project`). */
+export const RUN_PROJECT_MAX = 300;
+
 /** `run.json` of a stored run (src-engine/app/runs/types.ts). */
 export const RunMetaSchema = z.object({
   format: z.literal('netwright.run'),
   version: z.number().int(),
   id: RunIdSchema,
-  name: z.string().max(500),
+  name: z.string().max(RUN_NAME_MAX),
   notes: z.string().max(100_000),
   createdAt: z.string().max(64),
   endedAt: z.string().max(64).optional(),
   status: z.enum(['running', 'done', 'stopped', 'diverged', 'failed', 'crashed']),
   pid: z.number().int(),
+  /** Which process wrote the run, beyond its pid (which the OS hands out again): its start time and a per-process nonce. */
+  writer: z.object({ nonce: z.string().max(64), started: z.number().optional() }).optional(),
   settings: z.object({ training: z.unknown(), backend: z.string().max(500), appVersion: z.string().max(64) }),
   summary: z
     .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })
     .optional(),
   sweep: RunSweepInfo.optional(),
-  project: z.string().max(300).optional(),
+  project: z.string().max(RUN_PROJECT_MAX).optional(),
   /** A resumed or continued run: its parent and the checkpoint it started from (`train.resume`). */
   resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
 });
+
+/** A run folder whose `run.json` cannot be read or does not fit `RunMetaSchema`: listed so the user can delete it. */
+export const DamagedRunSchema = z.object({ id: RunIdSchema, reason: z.string().max(2000) });
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
 export const ExportSource = z.discriminatedUnion('kind', [
@@ -507,7 +521,7 @@ export const EngineMethods = {
        */
       init: z.enum(['loaded']).optional(),
       /** The open project's name, kept with the run: the Runs tab lists the open project's runs (or all). */
-      project: z.string().max(300).optional(),
+      project: z.string().max(RUN_PROJECT_MAX).optional(),
       /**
        * Where to train (docs/webgpu-backend.md): `auto` (default) the GPU with a real adapter when
        * the model runs on it entirely, else the CPU; `cpu`; `gpu` forced (a software adapter too),
@@ -634,7 +648,7 @@ export const EngineMethods = {
    * Progress comes as `sweep.progress`; the runs' own events as usual. A `train.start` cancels it.
    */
   'sweep.start': {
-    params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional(), project: z.string().max(300).optional() }),
+    params: z.object({ graph: z.unknown(), sweep: SweepSpec, overrides: TrainOverrides.optional(), probes: z.union([ProbeOptions, z.literal(false)]).optional(), project: z.string().max(RUN_PROJECT_MAX).optional() }),
     result: z.object({ sweepId: z.string(), total: z.number().int() }),
   },
   /** Stop the sweep: the run in progress stops (and is kept), the rest never start. */
@@ -707,7 +721,8 @@ export const EngineMethods = {
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {
     params: z.object({}),
-    result: z.object({ runs: z.array(RunMetaSchema).max(100_000) }),
+    /** `damaged`: run folders whose `run.json` cannot be read, each with why (the Runs tab offers Delete). */
+    result: z.object({ runs: z.array(RunMetaSchema).max(100_000), damaged: z.array(DamagedRunSchema).max(100_000) }),
   },
   /** One stored run: its meta, its graph, every step's loss and learning rate, each epoch, and which steps have a probe frame. */
   'runs.open': {
@@ -731,7 +746,7 @@ export const EngineMethods = {
   },
   /** Rename a run or edit its notes. */
   'runs.update': {
-    params: z.object({ id: RunIdSchema, name: z.string().max(500).optional(), notes: z.string().max(100_000).optional() }),
+    params: z.object({ id: RunIdSchema, name: z.string().max(RUN_NAME_MAX).optional(), notes: z.string().max(100_000).optional() }),
     result: RunMetaSchema,
   },
   'runs.delete': {

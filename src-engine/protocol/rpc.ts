@@ -14,6 +14,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from './messages';
+import { isAppErrorCode, withoutHostPaths } from './redact';
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
 export const consoleLogger: Logger = (level, message) => console[level === 'info' ? 'log' : level](`[netwright] ${message}`);
@@ -145,7 +146,10 @@ export class RpcServer {
   }
 
   emit<E extends EngineEvent>(event: E, data: EventData<E>): void {
-    this.channel.send({ kind: 'event', event, data });
+    // An event's `message` (train.error, train.diverged, …) is text for the user, as an error answer's is.
+    const message = (data as { message?: unknown } | null)?.message;
+    const sent = typeof message === 'string' && message !== withoutHostPaths(message) ? { ...data, message: withoutHostPaths(message) } : data;
+    this.channel.send({ kind: 'event', event, data: sent });
   }
 
   dispose(): void {
@@ -212,10 +216,12 @@ export class RpcServer {
         this.fail(msg.id, { code: ErrorCodes.badResult, message: `The engine could not send its answer to ${msg.method}.` });
       }
     } catch (err) {
-      const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : ErrorCodes.internal;
+      // A system error (ENOENT, EACCES, …) that escaped a handler is a bug: answered as internal.
+      const own = (err as { code?: unknown } | null)?.code;
+      const code = isAppErrorCode(own) ? own : ErrorCodes.internal;
       const message = err instanceof Error ? err.message : String(err);
       if (code === ErrorCodes.internal) this.log('error', `${msg.method} failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      this.fail(msg.id, { code, message });
+      this.fail(msg.id, { code, message: withoutHostPaths(message) });
     } finally {
       this.inflight.delete(msg.id);
     }

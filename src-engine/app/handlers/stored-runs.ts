@@ -19,7 +19,7 @@ export function storedRunHandlers(ctx: ServiceContext): Handlers {
     return run;
   };
   return {
-    'runs.list': () => ({ runs: ctx.runStore().list() }),
+    'runs.list': () => ctx.runStore().scan(),
     'runs.open': ({ id }) => runView(ctx.runStore().open(id)),
     'runs.frame': ({ id, step }) => ({ frame: (frameAt(openRun(id).records, step) as StoredFrame | undefined) ?? null }),
     'runs.update': ({ id, ...patch }) => ctx.runStore().update(id, patch),

@@ -4,7 +4,7 @@ import type { StartInfo } from '../../protocol/messages';
 import type { Normalization } from '../../core/data/normalize';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';
-import type { RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
+import type { RunListing, RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
 
 /** A run's last or best checkpoint, as the run store keeps it beside the run (docs/runs.md). */
 export type CheckpointKind = 'last' | 'best';
@@ -72,6 +72,8 @@ export function recordReplacer(_key: string, value: unknown): unknown {
 export interface RunStoreApi {
   create(init: { graph: GraphIR; settings: RunSettings; name?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom'] }): RunSink;
   list(): RunMeta[];
+  /** `list()` and the run folders that cannot be read, each with why (`runs.list`). */
+  scan(): RunListing;
   open(id: string): { meta: RunMeta; graph: GraphIR; records: RunRecord[]; note?: string };
   update(id: string, patch: { name?: string; notes?: string }): RunMeta;
   remove(id: string): void;

@@ -34,6 +34,13 @@ export interface RunMeta {
   status: RunStatus;
   /** The writing process, so another process can tell a live run from a crashed one. */
   pid: number;
+  /**
+   * The writing process beyond its pid, which the OS hands out again (after a reboot, or to the
+   * next engine in a container): a nonce of that process and, where the OS says, its start time
+   * (ms since 1970). A live pid whose process does not match is not the writer. Absent in runs
+   * recorded before it was kept: those go by the pid alone.
+   */
+  writer?: { nonce: string; started?: number };
   settings: RunSettings;
   summary?: RunSummary;
   /** Set on the runs of a sweep: which sweep, what it varied, this run's value. */
@@ -42,6 +49,18 @@ export interface RunMeta {
   project?: string;
   /** A resumed or continued run: the stored run it started from, at that run's checkpoint step and epoch. */
   resumedFrom?: { runId: string; step: number; epoch: number };
+}
+
+/** A run folder whose `run.json` cannot be read (missing, torn, edited, not a regular file), with why. */
+export interface DamagedRun {
+  id: string;
+  reason: string;
+}
+
+/** Every stored run (newest first), and the run folders that cannot be read (newest first). */
+export interface RunListing {
+  runs: RunMeta[];
+  damaged: DamagedRun[];
 }
 
 /** One line of a run's log (`log.nwr`), one framed record each. */

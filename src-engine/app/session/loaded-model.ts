@@ -1,7 +1,7 @@
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { inferencePlan, type TrainedModel } from '../../core/export/model';
+import { assertLoadable, inferencePlan, type TrainedModel } from '../../core/export/model';
 import { getOp } from '../../core/ops/registry';
 import type { ScoreKind } from '../../core/train/binding';
 import type { ResultOf } from '../../protocol/messages';
@@ -26,6 +26,7 @@ export class LoadedModel {
     readonly model: TrainedModel,
     backend: Backend,
   ) {
+    assertLoadable(model);
     const g = model.graph;
     const feature = g.nodes.find(isFeatureInput);
     if (!feature) throw Object.assign(new Error('The model has no Input with source "features"; it cannot predict.'), { code: 'E_MODEL_GRAPH' });

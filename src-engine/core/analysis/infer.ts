@@ -49,6 +49,11 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
     }
     const shape = [...r.shape];
     if (node.inputs.length === 0 && shape.length > 0 && shape[0] === -1) shape[0] = batch;
+    const malformed = malformedShape(def, node, inputs, shape);
+    if (malformed) {
+      diagnostics.push(malformed);
+      continue;
+    }
     const perSample = shape.slice(1).reduce((a, b) => a * b, 1);
     if (shape.slice(1).some((d) => !Number.isInteger(d) || d < 0) || !(perSample <= MAX_ELEMENTS)) {
       diagnostics.push({
@@ -77,6 +82,28 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
   // Keyed by node ids, which come from files: no prototype, so `shapes.toString` is undefined
   // unless a node is called that.
   return { shapes: Object.assign(Object.create(null) as Record<string, number[]>, Object.fromEntries(shapes)), params, flopsPerSample, diagnostics };
+}
+
+/**
+ * A shape no tensor can have, as a diagnostic on the node that produced it: a dim that is not a
+ * whole number (the shape rule read a dim its input does not have: the batch dim of a loss's
+ * single number) or a sample dim of 0. Such a graph would pass validation and fail when compiled
+ * ("data has 0 elements, shape [,32]").
+ */
+function malformedShape(def: OpDef, node: NodeIR, inputs: readonly number[][], shape: readonly number[]): Diagnostic | undefined {
+  const text = `[${shape.map((d) => (Number.isInteger(d) ? (d < 0 ? 'N' : String(d)) : '?')).join(', ')}]`;
+  if (shape.some((d) => !Number.isInteger(d))) {
+    const scalar = node.inputs.find((_, i) => inputs[i].length === 0);
+    const message =
+      scalar !== undefined
+        ? `${def.name} "${node.id}" reads "${scalar}", a single number (a loss's value), not a batch of samples. Connect it to a layer's output; a loss feeds only training.`
+        : `${def.name} "${node.id}" would produce ${text}, with a dim that is not a whole number; check its attributes and inputs.`;
+    return { code: 'E_RANK', severity: 'error', nodeId: node.id, message };
+  }
+  if (shape.slice(1).some((d) => d === 0)) {
+    return { code: 'E_OUTPUT_EMPTY', severity: 'error', nodeId: node.id, message: `${def.name} "${node.id}" would produce ${text}: no values per sample. Check its attributes and inputs.` };
+  }
+  return undefined;
 }
 
 /** Run an op's rule; an exception (a bug in the op, or input it did not expect) becomes a diagnostic. */

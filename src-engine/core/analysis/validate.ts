@@ -338,11 +338,8 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
     const candidates = [...defs.entries()].filter(([, d]) => d.isLoss).map(([id]) => `"${id}"`);
     err('E_NO_LOSS', `Training needs a loss to minimise: set "training.loss" to a loss node${candidates.length ? ` (e.g. ${candidates.join(', ')})` : '; add a loss node (e.g. CrossEntropyLoss) fed by the prediction and a target Input'}.`);
   }
-  const seen = new Set<unknown>();
+  refuseRepeatedLosses(losses, '"training.loss"', err);
   for (const l of losses) {
-    // Listed twice, a loss would count twice in the reported loss but once in the gradient.
-    if (seen.has(l)) err('E_DUPLICATE_LOSS', `"training.loss" lists "${String(l)}" twice; list each loss node once.`, typeof l === 'string' ? l : undefined);
-    seen.add(l);
     if (typeof l !== 'string' || !byId.has(l)) err('E_NO_LOSS', `"training.loss" refers to ${describe(l)}, which is not a node.`);
     else if (defs.has(l) && !defs.get(l)!.isLoss) err('E_NOT_A_LOSS', `"training.loss" names "${l}", a ${defs.get(l)!.name}; it must be a loss node (e.g. CrossEntropyLoss, MSELoss).`, l);
   }
@@ -369,6 +366,18 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
 }
 
 /**
+ * A loss listed twice in one list (`training.loss`, or a group's `loss`) would count twice in the
+ * forward loss but once in the gradient: `E_DUPLICATE_LOSS`.
+ */
+function refuseRepeatedLosses(losses: readonly unknown[], where: string, err: (code: string, message: string, nodeId?: string) => void): void {
+  const seen = new Set<unknown>();
+  for (const l of losses) {
+    if (seen.has(l)) err('E_DUPLICATE_LOSS', `${where} lists "${String(l)}" twice; list each loss node once.`, typeof l === 'string' ? l : undefined);
+    seen.add(l);
+  }
+}
+
+/**
  * `training.groups` (IR v2): named, unique; each names existing nodes and loss nodes, trains at
  * least one node with parameters, and no node's parameters are in two groups.
  */
@@ -389,6 +398,7 @@ function checkGroups(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, 
     names.add(g.name);
     const losses = g.loss === undefined ? [] : Array.isArray(g.loss) ? g.loss : [g.loss];
     if (losses.length === 0) err('E_GROUPS', `Group "${g.name}" needs a "loss": the loss node(s) it minimises.`);
+    refuseRepeatedLosses(losses, `${at} ("${g.name}")`, err);
     for (const l of losses) {
       if (typeof l !== 'string' || !byId.has(l)) err('E_GROUPS', `Group "${g.name}" minimises ${describe(l)}, which is not a node.`);
       else if (defs.has(l) && !defs.get(l)!.isLoss) err('E_NOT_A_LOSS', `Group "${g.name}" minimises "${l}", a ${defs.get(l)!.name}; it must be a loss node.`, l);

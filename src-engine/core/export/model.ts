@@ -37,9 +37,10 @@ export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params
 /**
  * Stable codes of model errors: weights that do not fit the graph (`E_MODEL_WEIGHTS`), a file
  * that is not a Netwright model or is damaged (`E_MODEL_FORMAT`), one from a newer Netwright
- * (`E_MODEL_NEWER`), a graph that does not validate (`E_MODEL_GRAPH`).
+ * (`E_MODEL_NEWER`), a graph that does not validate (`E_MODEL_GRAPH`), values no model can
+ * predict with (`E_MODEL_VALUES`: `assertLoadable`).
  */
-export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH';
+export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES';
 
 /** Error thrown when a model's weights do not fit its graph, or a model file cannot be read. */
 export class ModelError extends Error {
@@ -50,6 +51,42 @@ export class ModelError extends Error {
     super(message);
     this.name = 'ModelError';
   }
+}
+
+/** The most class names a model may carry (a label is at most 65535: `dataset.samples`' `label`). */
+export const MAX_CLASS_NAMES = 65_536;
+/** The longest class name a model may carry. */
+export const MAX_CLASS_NAME_LENGTH = 256;
+
+/**
+ * Check that a model can predict before it is loaded: every weight and buffer finite (a NaN or
+ * infinity from a diverged run, or an edited file, would make every prediction NaN), a
+ * normalisation whose means are finite and whose standard deviations are finite and positive
+ * (0 divides by zero), and at most `MAX_CLASS_NAMES` class names of at most
+ * `MAX_CLASS_NAME_LENGTH` characters. The file formats themselves keep any bits (`modelToJSON`).
+ *
+ * @throws ModelError `E_MODEL_VALUES`, naming the first offending tensor, feature or name.
+ */
+export function assertLoadable(model: TrainedModel): void {
+  const refuse = (message: string) => new ModelError('E_MODEL_VALUES', `${message} The model cannot be loaded; export it again from a run that trained well.`);
+  for (const [kind, tensors] of [['weight', model.params], ['buffer', model.buffers]] as const) {
+    for (const [key, v] of Object.entries(tensors)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isFinite(v[i])) throw refuse(`The ${kind} "${key}" holds a value that is not a finite number (${v[i]} at index ${i}).`);
+      }
+    }
+  }
+  const n = model.normalization;
+  if (n) {
+    const badMean = n.mean.findIndex((m) => !Number.isFinite(m));
+    if (badMean >= 0) throw refuse(`The input normalisation has a mean that is not a finite number (feature ${badMean}).`);
+    const badStd = n.std.findIndex((s) => !(Number.isFinite(s) && s > 0));
+    if (badStd >= 0) throw refuse(`The input normalisation has a standard deviation of ${n.std[badStd]} (feature ${badStd}); it must be a positive number.`);
+  }
+  const names = model.classNames ?? [];
+  if (names.length > MAX_CLASS_NAMES) throw refuse(`The model has ${names.length} class names; Netwright loads models with up to ${MAX_CLASS_NAMES}.`);
+  const long = names.findIndex((c) => typeof c !== 'string' || c.length > MAX_CLASS_NAME_LENGTH);
+  if (long >= 0) throw refuse(`Class name ${long} is not a name of at most ${MAX_CLASS_NAME_LENGTH} characters.`);
 }
 
 /** One tensor of a model: its key (`nodeId.name`), node, name and shape. */

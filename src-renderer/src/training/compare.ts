@@ -2,6 +2,8 @@ import type { Histogram, ResultOf, StoredFrame } from '../../../src-engine/proto
 import type { ChartTheme } from './charts';
 
 export type RunMeta = ResultOf<'runs.list'>['runs'][number];
+/** A run folder the engine could not read, with why (the Runs tab offers Delete). */
+export type DamagedRun = ResultOf<'runs.list'>['damaged'][number];
 export type StoredRun = ResultOf<'runs.open'>;
 
 /** At most this many runs are compared at once (the issue's 2–10). */

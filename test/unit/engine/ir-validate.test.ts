@@ -181,6 +181,21 @@ describe('analyzeGraph: diagnostics', () => {
     expect(a.diagnostics).toEqual([expect.objectContaining({ code: 'W_UNUSED_NODE', nodeId: 'dead', severity: 'warning' })]);
   });
 
+  it('a layer fed a loss\'s single number (no batch dim) is refused on that layer, not left to fail when compiled', async () => {
+    const { compileGraph } = await import('../../../src-engine/core/autodiff/executor');
+    const { createReferenceBackend } = await import('../../../src-engine/core/backend/reference');
+    for (const [op, attrs] of [['Reshape', {}], ['Reshape', { shape: [-1] }], ['Noise', { shape: [32] }]] as const) {
+      const g = graph(
+        [node('x', 'Input', [], { shape: [32] }), node('t', 'Input', [], { shape: [32], source: 'target' }), node('loss', 'MSELoss', ['x', 't']), node('after', op, ['loss'], attrs)],
+        { out: 'after' },
+      );
+      const a = analyzeGraph(g, { batchSize: 4 });
+      expect(a.diagnostics, op).toEqual([expect.objectContaining({ code: 'E_RANK', severity: 'error', nodeId: 'after', message: expect.stringContaining('reads "loss", a single number') })]);
+      // What used to happen: validation passed and compiling threw an uncoded "data has 0 elements, shape [,32]".
+      expect(() => compileGraph(g, { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).toThrow(expect.objectContaining({ code: 'E_GRAPH_INVALID' }));
+    }
+  });
+
   it('huge sizes are an error, not an allocation', () => {
     const g = graph([node('x', 'Input', [], { shape: [100000, 100000] }), node('f', 'Flatten', ['x'])], { out: 'f' });
     expect(errorCodes(analyzeGraph(g))).toContain('E_TOO_LARGE');

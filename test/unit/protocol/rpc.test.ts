@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
   createMemoryChannelPair,
@@ -128,6 +131,42 @@ describe('protocol over an in-memory channel pair', () => {
     const pending = client.request('engine.ping', {});
     engineEnd.close();
     await expect(pending).rejects.toMatchObject({ code: ErrorCodes.disconnected });
+  });
+
+  it('sends no absolute host path in an error: a system error is internal and names only the file; a coded one keeps its code', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const log = vi.fn<Logger>();
+    const missing = join(tmpdir(), 'nw-no-such-folder', 'runs', 'graph.json');
+    let method = 0;
+    new RpcServer(
+      engineEnd,
+      {
+        'engine.ping': () => {
+          if (method++ === 0) return { time: readFileSync(missing).length };
+          throw Object.assign(new Error(`DATA_NOT_FOUND-ish: C:\\Users\\ada\\data\\train.csv and ${missing} are missing (see https://netwright.dev/docs/a/b, 3/4 done).`), { code: 'DATA_NOT_FOUND' });
+        },
+      },
+      log,
+    );
+    const client = new RpcClient(clientEnd, () => {});
+    // A Node error carries its own code (ENOENT) and the absolute path: it is internal, and the path is cut to the file's name.
+    const sys = await client.request('engine.ping', {}).catch((e: RpcError) => e);
+    expect(sys).toMatchObject({ code: ErrorCodes.internal, message: "ENOENT: no such file or directory, open 'graph.json'" });
+    expect(log).toHaveBeenCalledWith('error', expect.stringContaining(missing)); // the engine's log keeps it whole
+    const coded = await client.request('engine.ping', {}).catch((e: RpcError) => e);
+    expect(coded).toMatchObject({ code: 'DATA_NOT_FOUND', message: 'DATA_NOT_FOUND-ish: train.csv and graph.json are missing (see https://netwright.dev/docs/a/b, 3/4 done).' });
+  });
+
+  it('an event\'s message (train.error) names no absolute host path either', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const server = new RpcServer(engineEnd, {});
+    const client = new RpcClient(clientEnd, () => {});
+    const got: string[] = [];
+    client.on('train.error', (d) => got.push(d.message));
+    server.emit('train.error', { runId: 'run-1', code: 'DATA_NOT_FOUND', message: `mnist: ${join(tmpdir(), 'data', 'train-images-idx3-ubyte')} (or .gz) is missing.` });
+    server.emit('train.error', { runId: 'run-1', code: 'TRAIN_INTERNAL', message: 'loss 3/4 of the way' });
+    await tick();
+    expect(got).toEqual(['mnist: train-images-idx3-ubyte (or .gz) is missing.', 'loss 3/4 of the way']);
   });
 
   it('reports handler failures as coded errors with the message', async () => {

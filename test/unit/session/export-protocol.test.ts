@@ -119,6 +119,27 @@ describe('export over the protocol', () => {
     await expect(client.request('model.export', { source: { kind: 'run', id: w.id, which: 'best' }, format: 'json' })).rejects.toMatchObject({ code: 'E_RUN_NO_CHECKPOINT' });
   });
 
+  it('refuses at load a model with NaN or infinite weights, a normalisation std of 0, or a million class names, with E_MODEL_VALUES', async () => {
+    const { client } = setupEngine();
+    const good = modelToJSON({ ...trainedModel(twoMoonsGraph(), 1, 4), normalization: { kind: 'per-feature', mean: [0, 0], std: [1, 2] }, classNames: ['a', 'b'] });
+    await expect(client.request('model.load', { model: good })).resolves.toMatchObject({ classNames: ['a', 'b'] });
+    const weight = Object.keys(good.params)[0];
+    const withWeight = (value: number) => {
+      const v = modelFromJSON(good).params[weight].slice();
+      v[1] = value;
+      return { ...good, params: { ...good.params, [weight]: { shape: good.params[weight].shape, data: bytesToBase64(new Uint8Array(v.buffer)) } } };
+    };
+    const cases: [string, object, RegExp][] = [
+      ['NaN weight', withWeight(NaN), new RegExp(`"${weight}" holds a value that is not a finite number \\(NaN at index 1\\)`)],
+      ['Inf weight', withWeight(-Infinity), /-Infinity at index 1/],
+      ['zero std', { ...good, normalization: { kind: 'per-feature', mean: [0, 0], std: [1, 0] } }, /standard deviation of 0 \(feature 1\)/],
+      ['a million class names', { ...good, classNames: Array.from({ length: 1_000_000 }, (_, i) => `c${i}`) }, /1000000 class names; Netwright loads models with up to 65536/],
+    ];
+    for (const [what, model, message] of cases) {
+      await expect(client.request('model.load', { model: model as never }), what).rejects.toMatchObject({ code: 'E_MODEL_VALUES', message: expect.stringMatching(message) });
+    }
+  });
+
   it('lists the formats, exports ONNX, imports it as the current model (same predictions), and fine-tunes from it with a replaced head', async () => {
     const { client, waitFor } = setupEngine();
     const { formats } = await client.request('model.formats', {});

@@ -8,7 +8,7 @@ import { OnnxError, type OnnxDiagnostic } from './errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from './export';
 import { IMPORT_FUSIONS, type Fusion, type FusionGraph } from './import-fusions';
 import { IMPORT_RULES, type ConstantValue, type Lowered, type RuleContext } from './import-rules';
-import { ATTR, decodeModel, sizeOf, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
+import { ATTR, decodeModel, sizeOf, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
 
 export interface OnnxImport {
   /** The graph (no `training` section, no positions: the canvas lays it out) and its weights. */
@@ -48,6 +48,8 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   if (!file.graph || !(file.graph.node?.length || file.graph.output?.length)) {
     throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: 'The file is not an ONNX model: it has no graph.' }]);
   }
+  const malformed = malformedTensors(file.graph);
+  if (malformed.length) throw new OnnxError('E_IMPORT_FORMAT', malformed);
   const opset = file.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 1;
   const built = buildGraph(file.graph, opset);
   const warnings: OnnxDiagnostic[] = [];
@@ -187,7 +189,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       refuse(n, `ops of the domain "${n.domain}" are not supported`);
       continue;
     }
-    const rule = IMPORT_RULES.get(n.op_type);
+    const rule = IMPORT_RULES.get(n.op_type); // a Map: `__proto__` or `toString` finds no rule
     if (!rule) {
       refuse(n, `${n.op_type} is not an op Netwright can import`);
       continue;
@@ -220,6 +222,18 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new OnnxError('E_IMPORT_INVALID', errors.map((d) => ({ code: 'E_IMPORT_INVALID', nodeId: d.nodeId, message: `${d.code}: ${d.message}` })));
   return { graph: analysis.graph!, params, buffers, ...(normalization ? { normalization } : {}) };
+}
+
+/** Every initializer and node tensor attribute whose dims or data are malformed (`tensorProblem`), by name. */
+function malformedTensors(g: OnnxGraph): OnnxDiagnostic[] {
+  const out: OnnxDiagnostic[] = [];
+  const check = (t: OnnxTensor, name: string | undefined, op?: string) => {
+    const problem = tensorProblem(t);
+    if (problem) out.push({ code: 'E_IMPORT_FORMAT', ...(name ? { nodeId: name } : {}), ...(op ? { op } : {}), message: `${problem}; the file is damaged or was not written by an ONNX exporter.` });
+  };
+  for (const t of g.initializer ?? []) check(t, t.name);
+  for (const n of g.node ?? []) for (const a of n.attribute ?? []) if (a.t) check(a.t, n.name || n.output?.[0], n.op_type);
+  return out;
 }
 
 function isConstantNode(n: OnnxNode, constants: ReadonlyMap<string, ConstantValue>): boolean {

@@ -102,12 +102,47 @@ export function sizeOf(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** Bytes per value in `raw_data`, and the typed field, of the tensor types `tensorValues` reads. */
+const STORAGE: Readonly<Record<number, { bytes: number; name: string; field: 'float_data' | 'double_data' | 'int64_data' | 'int32_data' }>> = {
+  [DTYPE.FLOAT]: { bytes: 4, name: 'float32', field: 'float_data' },
+  [DTYPE.DOUBLE]: { bytes: 8, name: 'float64', field: 'double_data' },
+  [DTYPE.INT64]: { bytes: 8, name: 'int64', field: 'int64_data' },
+  [DTYPE.INT32]: { bytes: 4, name: 'int32', field: 'int32_data' },
+};
+
+/**
+ * What is wrong with a tensor stored in the file, or undefined: its dims must be whole numbers
+ * ≥ 0, and its data (in `raw_data` or the typed field) exactly as many values as they declare. A
+ * file is a stranger's input: a negative dim, dims whose product is huge, or data cut short must be
+ * refused before anything is allocated or read. Tensors stored outside the file and types
+ * `tensorValues` does not read are left to their readers.
+ */
+export function tensorProblem(t: OnnxTensor): string | undefined {
+  if (t.data_location === 1 || (t.external_data?.length ?? 0) > 0) return undefined;
+  const dims = t.dims ?? [];
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0)) return `its dims [${dims.join(', ')}] must be whole numbers ≥ 0`;
+  const storage = STORAGE[t.data_type];
+  if (!storage) return undefined;
+  const n = sizeOf(dims);
+  const declared = dims.length ? dims.join(' × ') : '1 (a scalar)';
+  if (t.raw_data && t.raw_data.length > 0) {
+    return t.raw_data.length === n * storage.bytes ? undefined : `it declares ${declared} values but holds ${t.raw_data.length} bytes of ${storage.name} data (${n * storage.bytes} expected)`;
+  }
+  const held = t[storage.field]?.length ?? 0;
+  return held === n ? undefined : `it declares ${declared} values but holds ${held}`;
+}
+
 /**
  * The values of a float, double, int32 or int64 tensor as numbers (float32 precision for floats).
  * Returns undefined for other types and for data stored outside the file.
+ *
+ * @throws Error when the tensor's dims or data are malformed (`tensorProblem`); callers that read
+ *   a stranger's file check every tensor with `tensorProblem` first.
  */
 export function tensorValues(t: OnnxTensor): Float32Array | number[] | undefined {
   if (t.data_location === 1 || (t.external_data?.length ?? 0) > 0) return undefined;
+  const problem = tensorProblem(t);
+  if (problem) throw new Error(`tensor "${t.name ?? ''}": ${problem}`);
   const n = sizeOf(t.dims);
   const raw = t.raw_data && t.raw_data.length > 0 ? new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength) : undefined;
   switch (t.data_type) {

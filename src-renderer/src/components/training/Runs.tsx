@@ -8,10 +8,11 @@ import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../editor/files';
 import { useRun, useTrainUi, viewStoredRun } from '../../training/store';
 import { isLive } from '../../training/model';
-import { headlineOf, MAX_COMPARED, type RunMeta } from '../../training/compare';
+import { headlineOf, MAX_COMPARED, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
+import { DamagedRuns } from './DamagedRuns';
 import { sweepGroups } from '../../training/sweep';
 
 type SortKey = 'newest' | 'oldest' | 'result' | 'name' | 'duration';
@@ -120,6 +121,7 @@ export function Runs() {
   const phase = useRun((s) => s.phase);
   const files = useFiles();
   const [runs, setRuns] = useState<RunMeta[] | null>(null);
+  const [damaged, setDamaged] = useState<DamagedRun[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const ui = useRunsUi();
   const refresh = useCallback(() => {
@@ -128,6 +130,7 @@ export function Runs() {
       .request('runs.list', {})
       .then((r) => {
         setRuns(r.runs);
+        setDamaged(r.damaged);
         setProblem(null);
       })
       .catch((e: Error) => setProblem(e.message));
@@ -140,6 +143,11 @@ export function Runs() {
     if (!(await useConfirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
     client?.request('runs.delete', { id: m.id }).then(refresh, (e: Error) => setProblem(e.message));
   };
+  const removeDamaged = async (d: DamagedRun) => {
+    if (!(await useConfirm.getState().ask('Delete run', `Delete the run folder ${d.id}, which cannot be read, and everything in it? This cannot be undone.`, 'Delete'))) return;
+    client?.request('runs.delete', { id: d.id }).then(refresh, (e: Error) => setProblem(e.message));
+  };
+  const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
   /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
   const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
     if (!client) return false;
@@ -184,7 +192,14 @@ export function Runs() {
 
   if (problem) return <p className="runs__empty" data-testid="runs-problem">{problem}</p>;
   if (!runs) return <p className="runs__empty">Loading runs…</p>;
-  if (runs.length === 0) return <p className="runs__empty" data-testid="runs-empty">No runs yet: every run you train is kept here with its design and settings.</p>;
+  if (runs.length === 0) {
+    return (
+      <div className="runs" data-testid="runs">
+        <p className="runs__empty" data-testid="runs-empty">No runs yet: every run you train is kept here with its design and settings.</p>
+        {damagedRows}
+      </div>
+    );
+  }
   const sweeps = sweepGroups(runs ?? []);
   const shownSweep = ui.sweep ? sweeps.find((g) => g.id === ui.sweep) : undefined;
   if (shownSweep) {
@@ -313,6 +328,7 @@ export function Runs() {
       ) : shown.length === 0 ? (
         <p className="runs__empty">No run matches “{ui.filter}”.</p>
       ) : null}
+      {damagedRows}
     </div>
   );
 }

@@ -154,6 +154,16 @@ describe('optimizer groups (training.groups)', () => {
     expect(codes([{ name: 'a', params: { nodes: ['fcA'] }, loss: 'outA' }])).toEqual([['E_NOT_A_LOSS', expect.stringContaining('"outA"')]]);
     expect(codes([{ name: 'a', params: {}, loss: 'lossA' }])).toEqual([['E_GROUPS', expect.stringContaining('which parameters')]]);
   });
+
+  it('a loss listed twice in one group is refused like the top-level case (it would count twice in the loss, once in the gradient)', () => {
+    const g = graph(['A', 'B'], {});
+    const a = analyzeGraph({ ...g, training: { ...g.training!, groups: [{ name: 'a', params: { nodes: ['fcA', 'outA'] }, loss: ['lossA', 'lossA'] }] } as TrainingConfig });
+    expect(a.diagnostics).toEqual([expect.objectContaining({ code: 'E_DUPLICATE_LOSS', severity: 'error', nodeId: 'lossA', message: expect.stringContaining('"training.groups[0]" ("a") lists "lossA" twice') })]);
+    expect(a.graph).toBeUndefined();
+    // The same loss in two groups (each minimising it over its own parameters) stays allowed.
+    const b = analyzeGraph({ ...g, training: { ...g.training!, groups: [{ name: 'a', params: { nodes: ['fcA'] }, loss: 'lossA' }, { name: 'b', params: { nodes: ['outA'] }, loss: 'lossA' }] } as TrainingConfig });
+    expect(b.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
 });
 
 describe('optimizer groups in the app', () => {

@@ -13,7 +13,7 @@ import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
 import { inferModel } from '../../../../../src-engine/core/export/model';
 import { inferenceModel } from '../../../../../src-engine/core/export/inference-graph';
 import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
-import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
+import { decodeModel, encodeModel, type OnnxTensor } from '../../../../../src-engine/core/export/onnx/proto';
 import { compare, netwrightOutputs, python, randomModel, requirePython, runOrt, someNormalization, trainedModel } from './harness';
 import { randomGraph } from './random-graphs';
 
@@ -155,6 +155,55 @@ describe('ONNX import refuses what it cannot read', () => {
     const listed = (err as OnnxError).diagnostics.map((d) => [d.nodeId, d.op]);
     expect(listed).toEqual(file.graph.node.filter((n) => n.op_type === 'Selu' || n.op_type === 'Mish').map((n) => [n.name, n.op_type]));
     expect((err as OnnxError).message).toMatch(/Mish is not an op Netwright can import/);
+  });
+
+  const moons = () => {
+    const graph = JSON.parse(readFileSync(join(EXAMPLES, 'two-moons-mlp.json'), 'utf8')) as GraphIR;
+    const file = decodeModel(exportOnnx(trainedModel(graph, 1, 4)).bytes);
+    file.metadata_props = [];
+    return file;
+  };
+  const refusal = (bytes: Uint8Array): OnnxError => {
+    try {
+      importOnnx(bytes);
+    } catch (e) {
+      if (e instanceof OnnxError) return e;
+      throw e;
+    }
+    throw new Error('the file was imported');
+  };
+
+  it('an op type that is a key of every object (__proto__, constructor, toString) is an unsupported op, like any other', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const file = moons();
+    let k = 0;
+    file.graph.node = file.graph.node.map((n) => (n.op_type === 'Tanh' || n.op_type === 'Relu' || n.op_type === 'Gemm' ? { ...n, op_type: names[k++ % names.length] } : n));
+    expect(k).toBeGreaterThanOrEqual(4);
+    const err = refusal(encodeModel(file));
+    expect(err.code).toBe('E_IMPORT_UNSUPPORTED');
+    const changed = file.graph.node.filter((n) => names.includes(n.op_type));
+    expect(err.diagnostics.map((d) => [d.nodeId, d.op, d.message])).toEqual(changed.map((n) => [n.name, n.op_type, `${n.op_type} is not an op Netwright can import`]));
+  });
+
+  it('a weight with a negative or huge dim, or fewer bytes than its dims declare, is E_IMPORT_FORMAT naming it', () => {
+    const cases: [string, (t: OnnxTensor) => OnnxTensor, RegExp][] = [
+      ['negative dim', (t) => ({ ...t, dims: [-t.dims[0], ...t.dims.slice(1)] }), /dims \[-\d+.*must be whole numbers ≥ 0/],
+      ['huge dims', (t) => ({ ...t, dims: [1e6, 1e6, 1e6] }), /declares 1000000 × 1000000 × 1000000 values but holds \d+ bytes/],
+      ['short raw data', (t) => ({ ...t, raw_data: t.raw_data!.subarray(0, t.raw_data!.length - 4) }), /declares \d+( × \d+)* values but holds \d+ bytes of float32 data/],
+      ['float_data short', (t) => ({ ...t, raw_data: undefined, float_data: [1, 2] }), /declares \d+( × \d+)* values but holds 2/],
+    ];
+    for (const [what, change, message] of cases) {
+      const file = moons();
+      const init = file.graph.initializer.find((t) => t.dims.length === 2 && t.raw_data && t.raw_data.length > 8)!;
+      file.graph.initializer = file.graph.initializer.map((t) => (t === init ? change(t) : t));
+      const err = refusal(encodeModel(file));
+      expect(err.code, what).toBe('E_IMPORT_FORMAT');
+      expect(err.diagnostics, what).toEqual([{ code: 'E_IMPORT_FORMAT', nodeId: init.name, message: expect.stringMatching(message) }]);
+    }
+    // The same checks hold for a Constant node's tensor.
+    const file = moons();
+    file.graph.node.unshift({ name: 'c', op_type: 'Constant', input: [], output: ['c_out'], attribute: [{ name: 'value', type: 4, t: { dims: [4], data_type: 1, raw_data: new Uint8Array(8) } }] });
+    expect(refusal(encodeModel(file)).diagnostics).toEqual([{ code: 'E_IMPORT_FORMAT', nodeId: 'c', op: 'Constant', message: expect.stringMatching(/declares 4 values but holds 8 bytes/) }]);
   });
 
   it('says when the bytes are not an ONNX model', () => {
