@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { describeGenerator, generatorOf } from '../../../src-engine/core/export/inference-graph';
+import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, useExport } from '../training/export';
 import { useRun } from '../training/store';

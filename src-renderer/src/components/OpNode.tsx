@@ -1,7 +1,6 @@
 import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useRef } from 'react';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import { formatShape } from '../../../src-engine/base/tensor';
+import { getOp, formatShape } from '../../../src-engine/facade';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { OP_CATEGORIES } from '../../../src-engine/core/ops/types';
+import { OP_CATEGORIES } from '../../../src-engine/facade';
 import { useEditor } from '../editor/store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';

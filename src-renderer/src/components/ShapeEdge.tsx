@@ -1,6 +1,6 @@
 import { BaseEdge, EdgeLabelRenderer, getBezierPath, useStore, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
-import { formatShape } from '../../../src-engine/base/tensor';
+import { formatShape } from '../../../src-engine/facade';
 import type { ShapeFlowEdge } from '../editor/flow';
 import { useEditor } from '../editor/store';
 import { overlayFrame } from '../training/model';

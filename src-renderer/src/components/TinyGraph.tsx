@@ -1,6 +1,6 @@
 import { useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { getOp } from '../../../src-engine/core/ops/registry';
+import { getOp } from '../../../src-engine/facade';
 import { useEditor } from '../editor/store';
 import type { CanvasNode } from '../editor/flow';
 

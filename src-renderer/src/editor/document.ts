@@ -1,5 +1,4 @@
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
-import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/base/ir/types';
+import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/facade';
 import type { NodeGroup } from './groups';
 
 /** A point on the canvas, in flow coordinates. */

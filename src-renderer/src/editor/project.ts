@@ -1,8 +1,5 @@
-import { migrateGraph } from '../../../src-engine/base/ir/migrate';
-import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol/limits';
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
+import { migrateGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
+import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
 import { COMPUTE_CHOICES, PROJECT_FORMAT, PROJECT_VERSION, type ComputeChoice, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
 import { readGroups } from './groups';

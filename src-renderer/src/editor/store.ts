@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { getOp } from '../../../src-engine/core/ops/registry';
+import { getOp } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from './actions';
 import { analyzeDesign, type DesignAnalysis } from './analysis';
 import { copyNodes, pasteAction, type Clipboard } from './clipboard';

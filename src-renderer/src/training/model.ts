@@ -1,5 +1,4 @@
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { thinMinMax } from '../../../src-engine/base/series';
+import { type GraphIR, thinMinMax } from '../../../src-engine/facade';
 import type { EventData, LoadedModelInfo, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */

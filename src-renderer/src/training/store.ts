@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../src-engine/facade';
 import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import type { ComputeChoice } from '../editor/document';

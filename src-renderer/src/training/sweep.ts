@@ -1,6 +1,5 @@
 import { create } from 'zustand';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { getOp } from '../../../src-engine/core/ops/registry';
+import { type GraphIR, getOp } from '../../../src-engine/facade';
 import type { EventData, ProbeOptions, RunSweepInfo, SweepSpec } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import { useEditor } from '../editor/store';

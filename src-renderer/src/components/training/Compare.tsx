@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { describeDiff, diffGraphs, type GraphDiff } from '../../../../src-engine/base/ir/diff';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { describeDiff, diffGraphs, type GraphDiff, type GraphIR } from '../../../../src-engine/facade';
 import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useTrainUi, type CanvasDiff } from '../../training/store';

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { describeDiff, diffGraphs } from '../../../../src-engine/base/ir/diff';
+import { describeDiff, diffGraphs } from '../../../../src-engine/facade';
 import { engineGraph } from '../../editor/analysis';
 import { useEditor } from '../../editor/store';
 import { isLive } from '../../training/model';

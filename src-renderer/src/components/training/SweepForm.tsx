@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../../src-engine/facade';
 import { parseSweepValues, sweepTargets, useSweep } from '../../training/sweep';
 import { probeOptions, useTrainUi } from '../../training/store';
 

@@ -1,10 +1,6 @@
 import { SweepForm } from './SweepForm';
 import { memo, useEffect, useState } from 'react';
-import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/base/ir/types';
-import { DATASETS } from '../../../../src-engine/core/data/registry';
-import { OPTIMIZERS, SCHEDULES, defaultSetting } from '../../../../src-engine/core/optim/registry';
-import { getOp } from '../../../../src-engine/core/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../../src-engine/core/ops/types';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
 import { TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { COMPUTE_CHOICES, type ComputeChoice } from '../../editor/document';
 import { useEditor } from '../../editor/store';
