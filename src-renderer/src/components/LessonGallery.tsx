@@ -1,4 +1,4 @@
-import { LESSONS, lessonClaimHolds, lessonClaimText, lessonReading, type Lesson, type LessonReading, type LessonReport } from '../../../src-engine/app/lessons';
+import { LESSONS, lessonClaimHolds, lessonClaimText, lessonReading, type Lesson, type LessonReading, type LessonReport } from '../lessons/catalog';
 import { useLessons, type LessonState } from '../lessons/store';
 import { useRun } from '../training/store';
 import { isLive } from '../training/model';

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { lessonDesign, lessonReading, lessonReportRequest, type Lesson } from '../../../src-engine/app/lessons';
+import { lessonDesign, lessonReading, lessonReportRequest, type Lesson } from './catalog';
 import type { LessonReportRow } from '../../../src-engine/protocol';
 import { useEditor } from '../editor/store';
 import { TEMPLATES } from '../editor/templates';
