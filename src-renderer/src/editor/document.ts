@@ -1,4 +1,5 @@
 import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/facade';
+import type { ComputeChoice } from '../../../src-engine/protocol';
 import type { NodeGroup } from './groups';
 
 /** A point on the canvas, in flow coordinates. */
@@ -32,7 +33,7 @@ export interface ProjectUi {
   /** Which way the canvas reads (handles on top/bottom or left/right); absent: top to bottom. */
   layoutDirection?: 'TB' | 'LR';
   /**
-   * Where this project's runs train (`train.start`'s `backend`; the Train panel's Device): absent
+   * Where this project's runs train (`train.start`'s `backend`, the protocol's `ComputeChoice`; the Train panel's Device): absent
    * is `auto`. Kept with the project rather than in the IR: it is a choice about this machine,
    * not part of the network, so a design trains the same wherever it is opened.
    */
@@ -40,10 +41,6 @@ export interface ProjectUi {
   /** Collapsible groups (only in the file: in memory they live in `EditorDoc.groups`, so they undo). */
   groups?: readonly NodeGroup[];
 }
-
-/** The Train panel's Device choice (docs/webgpu-backend.md, "Selection"). */
-export type ComputeChoice = 'auto' | 'cpu' | 'gpu';
-export const COMPUTE_CHOICES: readonly ComputeChoice[] = ['auto', 'cpu', 'gpu'];
 
 /**
  * A project file: the IR, the canvas layout and UI state. Training settings live in

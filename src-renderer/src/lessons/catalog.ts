@@ -1,5 +1,6 @@
 import type { Attrs, GraphIR } from '../../../src-engine/facade';
 import type { LessonReportKind, LessonReportRequest, LessonReportRow } from '../../../src-engine/protocol';
+import type { TrainTab } from '../training/store';
 
 /*
  * The Learn gallery's catalog: what a lesson says and shows (titles, claims, references,
@@ -67,7 +68,7 @@ interface LessonCommon {
   reference: { figures: Readonly<Record<string, string>>; source: string };
   explanation: string;
   /** The Train dock tab that shows the effect while it trains. */
-  view: 'curves' | 'layers' | 'samples' | 'playground' | 'runs';
+  view: TrainTab;
 }
 
 /**

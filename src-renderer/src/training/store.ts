@@ -1,8 +1,7 @@
 import { create } from 'zustand';
 import type { GraphIR } from '../../../src-engine/facade';
-import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
+import { DEFAULT_PROBE_HZ, type ComputeChoice, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
-import type { ComputeChoice } from '../editor/document';
 import { useEditor } from '../editor/store';
 import { useEngine } from '../state/engine-store';
 import { useSweep } from './sweep';
@@ -392,7 +391,15 @@ export function connectRunStore(): () => void {
   };
 }
 
-export type TrainTab = 'curves' | 'layers' | 'samples' | 'playground' | 'runs';
+/** The Train dock's tabs, in order: the one list the dock draws, its store keeps and a lesson names. */
+export const TRAIN_TABS = [
+  { id: 'curves', label: 'Curves' },
+  { id: 'layers', label: 'Layers' },
+  { id: 'samples', label: 'Samples' },
+  { id: 'playground', label: 'Playground' },
+  { id: 'runs', label: 'Runs' },
+] as const satisfies readonly { id: string; label: string }[];
+export type TrainTab = (typeof TRAIN_TABS)[number]['id'];
 
 /** View preferences of the train dock and the canvas overlays (not part of a run). */
 export interface TrainUi {

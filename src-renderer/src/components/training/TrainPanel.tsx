@@ -1,8 +1,7 @@
 import { SweepForm } from './SweepForm';
 import { memo, useEffect, useState } from 'react';
 import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
-import { TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
-import { COMPUTE_CHOICES, type ComputeChoice } from '../../editor/document';
+import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../editor/store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { isLive } from '../../training/model';
@@ -220,7 +219,7 @@ function DeviceSelect({ device, disabled }: { device: ComputeChoice; disabled: b
     <label className="train-field" title="Auto: the GPU when this engine has a real one (WebGPU) and every layer of the model has a GPU kernel, else the CPU. GPU: always the GPU (a software adapter too); refused, with the reason, when it cannot. CPU: always the CPU.">
         <span>Device</span>
         <select data-testid="train-device" data-value={device} value={device} disabled={disabled} onChange={(e) => useEditor.getState().setDevice(e.target.value as ComputeChoice)}>
-          {COMPUTE_CHOICES.map((c) => (
+          {ComputeChoice.options.map((c) => (
             <option key={c} value={c}>
               {DEVICE_LABEL[c]}
             </option>
