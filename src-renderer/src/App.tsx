@@ -13,12 +13,14 @@ import { TrainDock } from './components/training/TrainDock';
 import { PanelRail, toggleFocus } from './components/panels';
 import { layoutToView } from './components/canvas-view';
 import type { EditorDoc } from './editor/document';
-import { ProjectFiles, useConfirm } from './editor/files';
-import { useEditor } from './editor/store';
+import { ProjectFiles } from './editor/files';
+import { useConfirm } from './state/confirm-store';
+import { useEditor } from './state/editor-store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
+import { useSession } from './state/session-store';
 import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
-import { connectRunStore } from './training/store';
+import { connectRunStore } from './state/training-store';
 import { connectExport, loadProjectModel, modelForSave } from './training/export';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -32,6 +34,7 @@ function useShortcuts(files: ProjectFiles) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const s = useEditor.getState();
+      const session = useSession.getState();
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
       if (mod && key === 's') {
@@ -42,11 +45,11 @@ function useShortcuts(files: ProjectFiles) {
       const asking = useConfirm.getState().question !== undefined;
       if (e.key === 'Escape') {
         if (asking) useConfirm.getState().answer(false);
-        else if (s.dialog !== 'none') s.setDialog('none');
+        else if (session.dialog !== 'none') session.setDialog('none');
         else s.select([], []);
         return;
       }
-      if (isTyping(e.target) || s.dialog !== 'none' || asking) return;
+      if (isTyping(e.target) || session.dialog !== 'none' || asking) return;
       if (mod && key === 'z') {
         e.preventDefault();
         if (e.shiftKey) s.redo();
@@ -80,7 +83,7 @@ function useShortcuts(files: ProjectFiles) {
         setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50);
       } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200, maxZoom: 1.25 });
       else if (!mod && e.shiftKey && key === 'w') toggleFocus();
-      else if (e.key === '?') s.setDialog('help');
+      else if (e.key === '?') session.setDialog('help');
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -89,7 +92,7 @@ function useShortcuts(files: ProjectFiles) {
 
 function Workspace({ files }: { files: ProjectFiles }) {
   useShortcuts(files);
-  const theme = useEditor((s) => s.theme);
+  const theme = useSession((s) => s.theme);
   const showPalette = usePanels(paletteShown);
   const showInspector = usePanels(inspectorShown);
   const focus = usePanels((s) => s.focus);

@@ -1,7 +1,8 @@
 import { openTemplateDoc } from './canvas-view';
 import { useEffect, useState, type ReactNode } from 'react';
-import { useConfirm } from '../editor/files';
-import { useEditor } from '../editor/store';
+import { useConfirm } from '../state/confirm-store';
+import { useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
 import { TEMPLATES } from '../editor/templates';
 import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
@@ -181,8 +182,8 @@ function ConfirmDialog() {
 
 /** Whichever dialog the store asks for, plus the unsaved-changes question. */
 export function Dialogs() {
-  const dialog = useEditor((s) => s.dialog);
-  const close = () => useEditor.getState().setDialog('none');
+  const dialog = useSession((s) => s.dialog);
+  const close = () => useSession.getState().setDialog('none');
   return (
     <>
       {dialog === 'help' ? <HelpOverlay onClose={close} /> : null}

@@ -5,7 +5,7 @@ import { formatShape } from '../../../src-engine/facade';
 import type { GroupFlowNode, GroupFrameNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { UNCONNECTED } from '../editor/graph';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { formatCount } from './format';
 import { ZoomedOutLabel } from './OpNode';
 

@@ -5,7 +5,7 @@ import { usePanels } from '../state/panels';
 import { useRef, useState } from 'react';
 import { getOp, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
 import { formatCount } from './format';
 

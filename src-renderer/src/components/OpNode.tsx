@@ -4,10 +4,11 @@ import { getOp, formatShape } from '../../../src-engine/facade';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
 import { isLive, overlayFrame } from '../training/model';
-import { useRun, useTrainUi } from '../training/store';
+import { useRun } from '../state/training-store';
+import { useTrainUi } from '../state/train-ui';
 import { formatCount } from './format';
 import { selectDetail } from './ShapeEdge';
 

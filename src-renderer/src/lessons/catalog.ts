@@ -1,6 +1,6 @@
 import type { Attrs, GraphIR } from '../../../src-engine/facade';
 import type { LessonReportKind, LessonReportRequest, LessonReportRow } from '../../../src-engine/protocol';
-import type { TrainTab } from '../training/store';
+import type { TrainTab } from '../state/train-ui';
 
 /*
  * The Learn gallery's catalog: what a lesson says and shows (titles, claims, references,

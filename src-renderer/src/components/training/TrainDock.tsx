@@ -4,7 +4,8 @@ import { Timeline } from './Timeline';
 import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
-import { TRAIN_TABS, useRun, useTrainUi, type TrainTab } from '../../training/store';
+import { TRAIN_TABS, useTrainUi, type TrainTab } from '../../state/train-ui';
+import { useRun } from '../../state/training-store';
 import { Splitter } from '../panels';
 import { usePanels } from '../../state/panels';
 
