@@ -6,7 +6,7 @@ import { useSession } from '../state/session-store';
 import { TEMPLATES } from '../editor/templates';
 import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
-import { SHORTCUTS } from './shortcuts';
+import { helpRows } from './commands';
 
 function Modal({ title, testid, onClose, children }: { title: string; testid: string; onClose(): void; children: ReactNode }) {
   return (
@@ -29,7 +29,7 @@ function HelpOverlay({ onClose }: { onClose(): void }) {
     <Modal title="Keyboard shortcuts" testid="help-overlay" onClose={onClose}>
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map((s) => (
+          {helpRows().map((s) => (
             <tr key={s.keys}>
               <td>
                 <kbd>{s.keys}</kbd>
