@@ -1,20 +1,11 @@
-import path from 'node:path';
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { restricted } from './lint-probe';
 
 /**
  * One door into the engine (docs/architecture.md): the renderer imports src-engine only through
  * src-engine/facade.ts and the protocol, and the facade re-exports only base and core. Each case
  * lints a probe file with the project's real ESLint config.
  */
-const root = path.resolve(__dirname, '../../..');
-const eslint = new ESLint({ cwd: root });
-
-async function restricted(file: string, specifier: string): Promise<string[]> {
-  const [r] = await eslint.lintText(`import type { X } from '${specifier}';\nexport type Y = X;\n`, { filePath: path.join(root, file) });
-  return r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
-
 describe('the renderer reaches the engine through one door', () => {
   it.each([
     ['src-renderer/src/editor/__probe__.ts', '../../../src-engine/base/ir/types'],
