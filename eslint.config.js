@@ -46,6 +46,8 @@ export default tseslint.config(
   ...engineTier('src-engine/base/**/*.ts', [tierImport(['core', 'app', 'protocol'], 'The base tier (tensor, rng, IR format) imports no other tier.')]),
   ...engineTier('src-engine/core/**/*.ts', [tierImport(['app', 'protocol'], 'The core tier imports only base: app code (sessions, probes, service) and the protocol stand on it, not the reverse.')]),
   ...engineTier('src-engine/protocol/**/*.ts', [tierImport(['base', 'core', 'app'], 'The protocol is the contract between processes: it imports nothing of the engine.')]),
+  // The renderer's door (src-engine/facade.ts) re-exports types and pure functions of base and core only.
+  ...engineTier('src-engine/facade.ts', [tierImport(['app', 'protocol'], 'The facade re-exports types and pure functions of base and core; the renderer reaches the rest through the protocol.')]),
   {
     // The host contract (preload bridge, IPC channel names, file channel): shared by the renderer
     // and both hosts, so it may use nothing that one of them lacks.
@@ -72,7 +74,11 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       'no-restricted-imports': ['error', {
         paths: [electron, ...nodeBuiltins.map((name) => ({ name, message: 'The renderer reaches Node only through the preload bridge.' }))],
-        patterns: [{ group: ['**/src-main/**', '**/src-engine/node/**'], message: 'The renderer reaches hosts only through the bridge.' }],
+        patterns: [
+          { group: ['**/src-main/**'], message: 'The renderer reaches hosts only through the bridge.' },
+          // One door into the engine: src-engine/facade.ts (types and pure functions) and the protocol.
+          { regex: '(^|/)src-engine/(?!facade$|protocol(/|$))', message: 'The renderer imports the engine only through src-engine/facade (types and pure functions) or src-engine/protocol; add what it needs to the facade.' },
+        ],
       }],
     },
   },

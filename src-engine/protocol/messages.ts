@@ -313,6 +313,7 @@ export type TrainOverrides = z.infer<typeof TrainOverrides>;
 export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
 /** Where a run trains (docs/webgpu-backend.md, "Selection"): `auto`, `cpu`, or `gpu` forced. */
 export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
+export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
 /** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
 export const StepsPerSecond = z.number().min(0).max(10_000);

@@ -10,15 +10,16 @@ import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
 import { TrainDock } from './components/training/TrainDock';
-import { PanelRail, toggleFocus } from './components/panels';
-import { layoutToView } from './components/canvas-view';
+import { PanelRail } from './components/panels';
+import { commandForKey, type CommandContext } from './components/commands';
 import type { EditorDoc } from './editor/document';
-import { ProjectFiles, useConfirm } from './editor/files';
-import { useEditor } from './editor/store';
+import { ProjectFiles } from './editor/files';
+import { useConfirm } from './state/confirm-store';
 import { getHost } from './host';
 import { useEngine } from './state/engine-store';
+import { useSession } from './state/session-store';
 import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
-import { connectRunStore } from './training/store';
+import { connectRunStore } from './state/training-store';
 import { connectExport, loadProjectModel, modelForSave } from './training/export';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -26,61 +27,18 @@ function isTyping(target: EventTarget | null): boolean {
   return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
-/** Global keyboard shortcuts (listed in components/shortcuts.ts and the help overlay). */
+/** The keyboard commands (components/commands.ts, which the help overlay lists too), bound to the window. */
 function useShortcuts(files: ProjectFiles) {
   const flow = useReactFlow();
   useEffect(() => {
+    const ctx: CommandContext = { files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
     const onKey = (e: KeyboardEvent) => {
-      const s = useEditor.getState();
-      const mod = e.ctrlKey || e.metaKey;
-      const key = e.key.toLowerCase();
-      if (mod && key === 's') {
-        e.preventDefault();
-        void (e.shiftKey ? files.saveAs() : files.save());
-        return;
-      }
-      const asking = useConfirm.getState().question !== undefined;
-      if (e.key === 'Escape') {
-        if (asking) useConfirm.getState().answer(false);
-        else if (s.dialog !== 'none') s.setDialog('none');
-        else s.select([], []);
-        return;
-      }
-      if (isTyping(e.target) || s.dialog !== 'none' || asking) return;
-      if (mod && key === 'z') {
-        e.preventDefault();
-        if (e.shiftKey) s.redo();
-        else s.undo();
-      } else if (mod && key === 'y') {
-        e.preventDefault();
-        s.redo();
-      } else if (mod && key === 'c') s.copySelection();
-      else if (mod && key === 'v') s.paste();
-      else if (mod && key === 'd') {
-        e.preventDefault();
-        s.duplicateSelection();
-      } else if (mod && key === 'a') {
-        e.preventDefault();
-        s.select(s.history.present.graph.nodes.map((n) => n.id));
-      } else if (mod && key === 'g') {
-        e.preventDefault();
-        if (e.shiftKey) s.ungroupSelection();
-        else s.groupSelection();
-      } else if (mod && key === 'o') {
-        e.preventDefault();
-        void files.open();
-      } else if (mod && key === 'n') {
-        e.preventDefault();
-        void files.newProject();
-      } else if (!mod && (e.key === 'Delete' || e.key === 'Backspace')) {
-        e.preventDefault();
-        s.removeSelection();
-      } else if (!mod && e.shiftKey && key === 'l') {
-        layoutToView();
-        setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50);
-      } else if (!mod && e.shiftKey && key === 'f') void flow.fitView({ duration: 200, maxZoom: 1.25 });
-      else if (!mod && e.shiftKey && key === 'w') toggleFocus();
-      else if (e.key === '?') s.setDialog('help');
+      const command = commandForKey(e);
+      if (!command?.run) return;
+      const busy = isTyping(e.target) || useSession.getState().dialog !== 'none' || useConfirm.getState().question !== undefined;
+      if (busy && !command.always) return;
+      if (!command.browserDefault) e.preventDefault();
+      command.run(ctx);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -89,7 +47,7 @@ function useShortcuts(files: ProjectFiles) {
 
 function Workspace({ files }: { files: ProjectFiles }) {
   useShortcuts(files);
-  const theme = useEditor((s) => s.theme);
+  const theme = useSession((s) => s.theme);
   const showPalette = usePanels(paletteShown);
   const showInspector = usePanels(inspectorShown);
   const focus = usePanels((s) => s.focus);

@@ -1,5 +1,5 @@
 /**
- * The Learn gallery's claims (src-engine/app/lessons), measured: every lesson's runs train here
+ * The Learn gallery's claims (src-renderer/src/lessons/catalog.ts), measured: every lesson's runs train here
  * as the gallery queues them (full size), and the lesson's qualitative claim must hold for our
  * figures. Results go to test/accuracy/results/lessons.json (the table for the report).
  * A lesson with a report (in-painting: per-class success of in-painted digits as read by a
@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LESSONS, lessonClaimHolds, lessonClaimText, lessonDesign, lessonReading } from '../../src-engine/app/lessons';
+import { LESSONS, lessonClaimHolds, lessonClaimText, lessonDesign, lessonReading } from '../../src-renderer/src/lessons/catalog';
 import { inpaintingReport, inpaintingRows } from '../../src-engine/app/lessons/inpainting';
 import { compileGraph } from '../../src-engine/core/autodiff/executor';
 import type { Backend } from '../../src-engine/core/backend/types';

@@ -17,7 +17,8 @@ import { FlowCache, edgeOfId, edgeRefOf, groupAnchor, toFlow, type CanvasNode, t
 import { groupOfFlowId } from '../editor/groups';
 import { GroupFrame, GroupNode } from './GroupNode';
 import type { EdgeRef } from '../editor/graph';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
 import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
 import { ShapeEdge, selectDetail, selectFar } from './ShapeEdge';
@@ -108,8 +109,8 @@ export function Canvas() {
   const doc = useEditor((s) => s.history.present);
   const selectedNodes = useEditor((s) => s.selectedNodes);
   const selectedEdges = useEditor((s) => s.selectedEdges);
-  const theme = useEditor((s) => s.theme);
-  const focus = useEditor((s) => s.focus);
+  const theme = useSession((s) => s.theme);
+  const focus = useSession((s) => s.focus);
   const loadSeq = useEditor((s) => s.loadSeq);
   const detail = useStore(selectDetail);
   const flowStore = useStoreApi<CanvasNode>();
@@ -209,7 +210,7 @@ export function Canvas() {
     if (!edge) return;
     const problem = checkConnection(store.history.present, store.analysis.shapes, edge);
     if (problem) {
-      store.notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
+      useSession.getState().notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
       return;
     }
     store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });

@@ -1,11 +1,12 @@
 import { openTemplateDoc } from './canvas-view';
 import { useEffect, useState, type ReactNode } from 'react';
-import { useConfirm } from '../editor/files';
-import { useEditor } from '../editor/store';
+import { useConfirm } from '../state/confirm-store';
+import { useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
 import { TEMPLATES } from '../editor/templates';
 import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
-import { SHORTCUTS } from './shortcuts';
+import { helpRows } from './commands';
 
 function Modal({ title, testid, onClose, children }: { title: string; testid: string; onClose(): void; children: ReactNode }) {
   return (
@@ -28,7 +29,7 @@ function HelpOverlay({ onClose }: { onClose(): void }) {
     <Modal title="Keyboard shortcuts" testid="help-overlay" onClose={onClose}>
       <table className="shortcuts">
         <tbody>
-          {SHORTCUTS.map((s) => (
+          {helpRows().map((s) => (
             <tr key={s.keys}>
               <td>
                 <kbd>{s.keys}</kbd>
@@ -181,8 +182,8 @@ function ConfirmDialog() {
 
 /** Whichever dialog the store asks for, plus the unsaved-changes question. */
 export function Dialogs() {
-  const dialog = useEditor((s) => s.dialog);
-  const close = () => useEditor.getState().setDialog('none');
+  const dialog = useSession((s) => s.dialog);
+  const close = () => useSession.getState().setDialog('none');
   return (
     <>
       {dialog === 'help' ? <HelpOverlay onClose={close} /> : null}

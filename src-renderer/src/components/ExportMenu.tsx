@@ -1,8 +1,8 @@
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
-import { describeGenerator, generatorOf } from '../../../src-engine/core/export/inference-graph';
+import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, setExportSetting, useExport } from '../training/export';
-import { useRun } from '../training/store';
+import { useRun } from '../state/training-store';
 import { useFiles } from './files-context';
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */

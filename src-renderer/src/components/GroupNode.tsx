@@ -1,11 +1,11 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { canvasAspect } from './canvas-view';
 import { memo } from 'react';
-import { formatShape } from '../../../src-engine/base/tensor';
+import { formatShape } from '../../../src-engine/facade';
 import type { GroupFlowNode, GroupFrameNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { UNCONNECTED } from '../editor/graph';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { formatCount } from './format';
 import { ZoomedOutLabel } from './OpNode';
 

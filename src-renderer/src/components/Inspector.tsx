@@ -3,11 +3,9 @@ import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
 import { useRef, useState } from 'react';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../src-engine/core/ops/types';
-import type { NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
+import { getOp, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
 import { formatCount } from './format';
 

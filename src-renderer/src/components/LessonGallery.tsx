@@ -1,6 +1,6 @@
-import { LESSONS, lessonClaimHolds, lessonClaimText, lessonReading, type Lesson, type LessonReading, type LessonReport } from '../../../src-engine/app/lessons';
-import { useLessons, type LessonState } from '../lessons/store';
-import { useRun } from '../training/store';
+import { LESSONS, lessonClaimHolds, lessonClaimText, lessonReading, type Lesson, type LessonReading, type LessonReport } from '../lessons/catalog';
+import { useLessons, type LessonState } from '../state/lessons-store';
+import { useRun } from '../state/training-store';
 import { isLive } from '../training/model';
 import { useFiles } from './files-context';
 

@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
-import { useEditor } from '../editor/store';
+import { useSession } from '../state/session-store';
 
 /** A refused edit or a file message: at the cursor when it has a position, else as a toast. */
 export function NoticeView() {
-  const notice = useEditor((s) => s.notice);
-  const clear = useEditor((s) => s.clearNotice);
+  const notice = useSession((s) => s.notice);
+  const clear = useSession((s) => s.clearNotice);
   useEffect(() => {
     if (!notice) return;
     // A notice with a button stays long enough to reach it.

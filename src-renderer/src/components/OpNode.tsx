@@ -1,14 +1,14 @@
 import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useRef } from 'react';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import { formatShape } from '../../../src-engine/base/tensor';
+import { getOp, formatShape } from '../../../src-engine/facade';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
 import { isLive, overlayFrame } from '../training/model';
-import { useRun, useTrainUi } from '../training/store';
+import { useRun } from '../state/training-store';
+import { useTrainUi } from '../state/train-ui';
 import { formatCount } from './format';
 import { selectDetail } from './ShapeEdge';
 

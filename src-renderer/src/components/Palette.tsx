@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { OP_CATEGORIES } from '../../../src-engine/core/ops/types';
-import { useEditor } from '../editor/store';
+import { OP_CATEGORIES } from '../../../src-engine/facade';
+import { useEditor } from '../state/editor-store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';
 import { Splitter } from './panels';

@@ -1,4 +1,4 @@
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { usePanels } from '../state/panels';
 import { Splitter } from './panels';
 

@@ -2,7 +2,8 @@ import { openTemplateDoc } from './canvas-view';
 import { memo, useEffect, useState } from 'react';
 import type { EditorDoc } from '../editor/document';
 import { foldLayout } from '../editor/layout';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
 import { TEMPLATES, type Template } from '../editor/templates';
 import { useFiles } from './files-context';
 
@@ -105,7 +106,7 @@ export function StartPanel() {
         ))}
       </div>
       <p className="start__learn">
-        <button type="button" data-testid="start-lessons" onClick={() => useEditor.getState().setDialog('lessons')}>
+        <button type="button" data-testid="start-lessons" onClick={() => useSession.getState().setDialog('lessons')}>
           Learn by experiment…
         </button>
         <span>Lessons that train a few runs and put our figures beside the textbook ones: learning rates, initialisation, Dropout, MLP vs CNN…</span>

@@ -1,6 +1,6 @@
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { useEngine, type ConnectionState } from '../state/engine-store';
-import { useRun } from '../training/store';
+import { useRun } from '../state/training-store';
 import { formatBytes, formatCount } from './format';
 
 /** The current run, if any: its state and what trains it. */

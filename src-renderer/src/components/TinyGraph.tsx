@@ -1,7 +1,7 @@
 import { useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import { useEditor } from '../editor/store';
+import { getOp } from '../../../src-engine/facade';
+import { useEditor } from '../state/editor-store';
 import type { CanvasNode } from '../editor/flow';
 
 /**

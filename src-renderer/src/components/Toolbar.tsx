@@ -1,7 +1,8 @@
 import { useReactFlow } from '@xyflow/react';
 import { canRedo, canUndo } from '../editor/history';
-import { selectDirty, useEditor } from '../editor/store';
-import { useLessons } from '../lessons/store';
+import { selectDirty, useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
+import { useLessons } from '../state/lessons-store';
 import { ExportMenu } from './ExportMenu';
 import { useFiles } from './files-context';
 import { toggleFocus } from './panels';
@@ -21,10 +22,11 @@ export function Toolbar() {
   const dirty = useEditor(selectDirty);
   const undoable = useEditor((s) => canUndo(s.history));
   const redoable = useEditor((s) => canRedo(s.history));
-  const theme = useEditor((s) => s.theme);
+  const theme = useSession((s) => s.theme);
   const focus = usePanels((p) => p.focus);
   const direction = useEditor((e) => e.ui.layoutDirection ?? 'TB');
   const s = useEditor.getState;
+  const session = useSession.getState;
   return (
     <header className="title-bar">
       <span className="brand">Netwright</span>
@@ -38,8 +40,8 @@ export function Toolbar() {
         ) : null}
         <button type="button" data-testid="cmd-save" onClick={() => void files.save()} title="Save (Mod+S)">Save</button>
         <button type="button" data-testid="cmd-save-as" onClick={() => void files.saveAs()} title="Save As… (Mod+Shift+S)">Save As…</button>
-        <button type="button" data-testid="cmd-templates" onClick={() => s().setDialog('templates')}>Templates</button>
-        <button type="button" data-testid="cmd-lessons" title="Lessons: runs that show an effect, our figures beside the reference" onClick={() => s().setDialog('lessons')}>
+        <button type="button" data-testid="cmd-templates" onClick={() => session().setDialog('templates')}>Templates</button>
+        <button type="button" data-testid="cmd-lessons" title="Lessons: runs that show an effect, our figures beside the reference" onClick={() => session().setDialog('lessons')}>
           {lessonRun ? `Learn ${lessonRun}` : 'Learn'}
         </button>
         <ExportMenu />
@@ -62,10 +64,10 @@ export function Toolbar() {
           {focus ? 'Design' : 'Watch'}
         </button>
         <span className="toolbar__sep" />
-        <button type="button" data-testid="cmd-theme" onClick={() => s().setTheme(theme === 'dark' ? 'light' : 'dark')} title="Light / dark theme">
+        <button type="button" data-testid="cmd-theme" onClick={() => session().setTheme(theme === 'dark' ? 'light' : 'dark')} title="Light / dark theme">
           {theme === 'dark' ? '☀ Light' : '☾ Dark'}
         </button>
-        <button type="button" data-testid="cmd-help" onClick={() => s().setDialog('help')} title="Keyboard shortcuts (?)">?</button>
+        <button type="button" data-testid="cmd-help" onClick={() => session().setDialog('help')} title="Keyboard shortcuts (?)">?</button>
       </nav>
       <span className="doc-title" title={name} data-testid="doc-title" data-dirty={dirty ? 'true' : 'false'}>
         {name}

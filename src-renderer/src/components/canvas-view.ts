@@ -1,6 +1,6 @@
 import type { EditorDoc } from '../editor/document';
 import { autoLayout } from '../editor/layout';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { usePanels, type LayoutDirection } from '../state/panels';
 
 /** Width / height of the canvas on screen (undefined before it is laid out). */

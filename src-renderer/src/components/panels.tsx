@@ -1,6 +1,6 @@
 import { useRef, type KeyboardEvent, type PointerEvent } from 'react';
 import { DEFAULT_PANELS, usePanels } from '../state/panels';
-import { useTrainUi } from '../training/store';
+import { useTrainUi } from '../state/train-ui';
 
 type Size = 'paletteWidth' | 'inspectorWidth' | 'dockHeight' | 'focusDockHeight' | 'problemsHeight';
 

@@ -1,5 +1,4 @@
-import { listOps } from '../../../src-engine/core/ops/registry';
-import type { OpDef } from '../../../src-engine/core/ops/types';
+import { listOps, type OpDef } from '../../../src-engine/facade';
 
 /** Ops whose name, category or doc matches every word of `query`; name matches first. */
 export function searchOps(query: string): OpDef[] {

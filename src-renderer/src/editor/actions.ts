@@ -1,5 +1,4 @@
-import type { Attrs } from '../../../src-engine/core/ops/types';
-import type { NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
+import type { Attrs, NodeIR, TrainingConfig } from '../../../src-engine/facade';
 import type { XY } from './document';
 import type { EdgeRef } from './graph';
 

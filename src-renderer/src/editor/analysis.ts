@@ -1,8 +1,4 @@
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { Diagnostic } from '../../../src-engine/base/ir/diagnostics';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
-import { estimateTrainingBytes, memoryWarning } from '../../../src-engine/core/analysis/memory';
+import { getOp, type Diagnostic, type GraphIR, analyzeGraph, estimateTrainingBytes, memoryWarning } from '../../../src-engine/facade';
 import { UNCONNECTED } from './graph';
 
 /** What the canvas shows about a design: the engine's own analysis plus per-node figures. */

@@ -1,6 +1,4 @@
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../src-engine/core/ops/types';
-import type { NodeIR } from '../../../src-engine/base/ir/types';
+import { getOp, type AttrSpec, type AttrValue, type NodeIR } from '../../../src-engine/facade';
 
 /** Outcome of reading what a user typed into an attribute field. */
 export type AttrParse = { ok: true; value: AttrValue } | { ok: false; message: string };

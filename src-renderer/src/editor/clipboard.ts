@@ -1,4 +1,4 @@
-import type { NodeIR } from '../../../src-engine/base/ir/types';
+import type { NodeIR } from '../../../src-engine/facade';
 import type { EditAction } from './actions';
 import type { EditorDoc, XY } from './document';
 import { UNCONNECTED } from './graph';

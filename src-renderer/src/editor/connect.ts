@@ -1,9 +1,7 @@
-import { getOp } from '../../../src-engine/core/ops/registry';
-import { formatShape } from '../../../src-engine/base/tensor';
+import { getOp, formatShape, type NodeIR } from '../../../src-engine/facade';
 import { EditCode, type EditRefusal } from './actions';
 import type { EditorDoc } from './document';
 import { UNCONNECTED, slotName, type EdgeRef } from './graph';
-import type { NodeIR } from '../../../src-engine/base/ir/types';
 import { applyEdit, structuralProblem } from './reducer';
 
 /**

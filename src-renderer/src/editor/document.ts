@@ -1,5 +1,5 @@
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
-import { GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/base/ir/types';
+import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/facade';
+import type { ComputeChoice } from '../../../src-engine/protocol';
 import type { NodeGroup } from './groups';
 
 /** A point on the canvas, in flow coordinates. */
@@ -24,7 +24,7 @@ export interface EditorDoc {
 }
 
 /** The project file's `format` marker and version: the engine's CLIs read and write projects too. */
-import { PROJECT_FORMAT, PROJECT_VERSION } from '../../../src-engine/base/ir/project';
+import { PROJECT_FORMAT, PROJECT_VERSION } from '../../../src-engine/facade';
 export { PROJECT_FORMAT, PROJECT_VERSION };
 
 /** Canvas state saved with a project that is not part of the network (viewport, …). */
@@ -33,7 +33,7 @@ export interface ProjectUi {
   /** Which way the canvas reads (handles on top/bottom or left/right); absent: top to bottom. */
   layoutDirection?: 'TB' | 'LR';
   /**
-   * Where this project's runs train (`train.start`'s `backend`; the Train panel's Device): absent
+   * Where this project's runs train (`train.start`'s `backend`, the protocol's `ComputeChoice`; the Train panel's Device): absent
    * is `auto`. Kept with the project rather than in the IR: it is a choice about this machine,
    * not part of the network, so a design trains the same wherever it is opened.
    */
@@ -41,10 +41,6 @@ export interface ProjectUi {
   /** Collapsible groups (only in the file: in memory they live in `EditorDoc.groups`, so they undo). */
   groups?: readonly NodeGroup[];
 }
-
-/** The Train panel's Device choice (docs/webgpu-backend.md, "Selection"). */
-export type ComputeChoice = 'auto' | 'cpu' | 'gpu';
-export const COMPUTE_CHOICES: readonly ComputeChoice[] = ['auto', 'cpu', 'gpu'];
 
 /**
  * A project file: the IR, the canvas layout and UI state. Training settings live in

@@ -1,8 +1,9 @@
-import { create } from 'zustand';
 import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
-import { selectDirty, useEditor } from './store';
+import { useConfirm } from '../state/confirm-store';
+import { selectDirty, useEditor } from '../state/editor-store';
+import { useSession } from '../state/session-store';
 
 /** The host services the file commands need (src-renderer/src/host provides them). */
 export interface FileHost {
@@ -25,25 +26,6 @@ export interface ProjectModelHooks {
 
 /** Project files end in this (the host lists `*.json`). */
 export const PROJECT_EXTENSION = '.netwright.json';
-
-/** An in-app yes/no question (no native dialogs in web mode, and testable in e2e). */
-interface ConfirmState {
-  question?: { title: string; message: string; confirm: string; resolve(ok: boolean): void };
-  ask(title: string, message: string, confirm: string): Promise<boolean>;
-  answer(ok: boolean): void;
-}
-
-export const useConfirm = create<ConfirmState>((set, get) => ({
-  ask(title, message, confirm) {
-    get().question?.resolve(false);
-    return new Promise((resolve) => set({ question: { title, message, confirm, resolve } }));
-  },
-  answer(ok) {
-    const q = get().question;
-    set({ question: undefined });
-    q?.resolve(ok);
-  },
-}));
 
 /** `My net` → `My net.netwright.json`; strips characters no file system likes. */
 export function fileNameFor(name: string): string {
@@ -150,7 +132,7 @@ export class ProjectFiles {
 
   restore(rec: { doc: EditorDoc; name: string; path?: string }): void {
     useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name }, {}, true);
-    useEditor.getState().notify('info', 'Restored your unsaved changes from the last session.');
+    useSession.getState().notify('info', 'Restored your unsaved changes from the last session.');
   }
 
   async discardRecovery(): Promise<void> {
@@ -174,18 +156,18 @@ export class ProjectFiles {
   /** Open: the native dialog in Electron; the in-app picker (dialog 'open') in web mode. */
   async open(): Promise<void> {
     if (!(await this.confirmDiscard('open'))) return;
-    if (!this.host.files.nativeDialogs) return useEditor.getState().setDialog('open');
+    if (!this.host.files.nativeDialogs) return useSession.getState().setDialog('open');
     try {
       const file = await this.host.files.pickOpen();
       if (file) this.load(file.text, file.path, file.name);
     } catch (e) {
-      useEditor.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
+      useSession.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
     }
   }
 
   /** The recent-projects list (Electron; web mode shows it inside the Open picker). */
   async openRecent(): Promise<void> {
-    if (await this.confirmDiscard('open')) useEditor.getState().setDialog('open');
+    if (await this.confirmDiscard('open')) useSession.getState().setDialog('open');
   }
 
   /** Open a file by path (recent list, web picker). Already confirmed by the caller. */
@@ -194,7 +176,7 @@ export class ProjectFiles {
       const file = await this.host.files.read(path);
       return this.load(file.text, file.path, file.name);
     } catch (e) {
-      useEditor.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
+      useSession.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
       return false;
     }
   }
@@ -204,13 +186,13 @@ export class ProjectFiles {
     const r = parseProject(text);
     const store = useEditor.getState();
     if (!r.ok) {
-      store.notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });
+      useSession.getState().notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });
       return false;
     }
     // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
     store.load(r.doc, isProject ? { path, name: displayName(fileName) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
-    if (r.notes.length > 0) store.notify('info', r.notes.join(' '));
+    if (r.notes.length > 0) useSession.getState().notify('info', r.notes.join(' '));
     if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
     void this.discardRecovery();
     return true;
@@ -226,11 +208,11 @@ export class ProjectFiles {
   async saveAs(): Promise<boolean> {
     const s = useEditor.getState();
     if (!this.host.files.nativeDialogs) {
-      s.setDialog('save-as');
+      useSession.getState().setDialog('save-as');
       return false;
     }
     const path = await this.host.files.pickSave(fileNameFor(s.file.name)).catch((e: Error) => {
-      s.notify('error', `Could not save: ${e.message}`);
+      useSession.getState().notify('error', `Could not save: ${e.message}`);
       return null;
     });
     if (!path) return false;
@@ -251,11 +233,11 @@ export class ProjectFiles {
     try {
       await this.host.files.write(path, serializeProject(doc, s.ui, model));
     } catch (e) {
-      s.notify('error', `Could not save "${name}": ${(e as Error).message}`);
+      useSession.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`);
       return false;
     }
     useEditor.getState().markSaved(doc, { path, name });
-    useEditor.getState().setDialog('none');
+    useSession.getState().setDialog('none');
     await this.discardRecovery();
     return true;
   }

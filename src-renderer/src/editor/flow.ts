@@ -1,5 +1,5 @@
 import type { Edge, Node } from '@xyflow/react';
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR, NodeIR } from '../../../src-engine/facade';
 import type { EditorDoc, XY } from './document';
 import { UNCONNECTED, type EdgeRef } from './graph';
 import { groupFlowId, portsOf, type GroupPorts, type NodeGroup } from './groups';

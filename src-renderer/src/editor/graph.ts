@@ -1,6 +1,4 @@
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { Attrs, AttrValue, OpDef } from '../../../src-engine/core/ops/types';
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import { getOp, type Attrs, type AttrValue, type OpDef, type GraphIR, type NodeIR } from '../../../src-engine/facade';
 
 /** The placeholder for an input slot that has no edge yet (the IR keeps slots positional). */
 export const UNCONNECTED = '';

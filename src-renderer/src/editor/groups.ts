@@ -1,4 +1,4 @@
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR, NodeIR } from '../../../src-engine/facade';
 import type { XY } from './document';
 import type { EditRefusal } from './actions';
 import { EditCode } from './actions';

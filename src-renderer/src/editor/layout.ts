@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../src-engine/facade';
 import type { XY } from './document';
 import { UNCONNECTED } from './graph';
 

@@ -1,9 +1,6 @@
-import { migrateGraph } from '../../../src-engine/base/ir/migrate';
-import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol/limits';
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../src-engine/base/ir/types';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { Attrs, AttrValue } from '../../../src-engine/core/ops/types';
-import { COMPUTE_CHOICES, PROJECT_FORMAT, PROJECT_VERSION, type ComputeChoice, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
+import { migrateGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
+import { ComputeChoice, VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
+import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
 import { readGroups } from './groups';
 import { autoLayout } from './layout';
@@ -144,8 +141,8 @@ export function parseProject(text: string): ProjectParse {
   // Groups are saved with the view state; in memory they live in the document, so they undo.
   const { groups: rawGroups, ...ui } = isRecord(json.ui) ? (json.ui as ProjectUi & Record<string, unknown>) : { groups: undefined };
   const groups = readGroups(r.graph, rawGroups, notes);
-  if (ui.device !== undefined && !COMPUTE_CHOICES.includes(ui.device as ComputeChoice)) {
-    notes.push(`The saved Device "${String(ui.device)}" is not one of ${COMPUTE_CHOICES.join(', ')}; it is Auto now.`);
+  if (ui.device !== undefined && !ComputeChoice.safeParse(ui.device).success) {
+    notes.push(`The saved Device "${String(ui.device)}" is not one of ${ComputeChoice.options.join(', ')}; it is Auto now.`);
     delete ui.device;
   }
   // The trained model is the engine's to check (model.load): here it is only carried.

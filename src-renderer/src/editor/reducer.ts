@@ -1,5 +1,4 @@
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { GraphIR, NodeIR } from '../../../src-engine/base/ir/types';
+import { getOp, type GraphIR, type NodeIR } from '../../../src-engine/facade';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';

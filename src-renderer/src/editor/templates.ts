@@ -1,4 +1,4 @@
-import type { GraphIR } from '../../../src-engine/base/ir/types';
+import type { GraphIR } from '../../../src-engine/facade';
 import type { EditorDoc } from './document';
 import { parseProject } from './project';
 

@@ -1,7 +1,4 @@
-import type { GraphIR, NodeIR, TrainingConfig } from '../../../src-engine/base/ir/types';
-import type { Attrs } from '../../../src-engine/core/ops/types';
-import { DATASETS } from '../../../src-engine/core/data/registry';
-import { getOp } from '../../../src-engine/core/ops/registry';
+import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];

@@ -1,4 +1,4 @@
-import type { GraphIR, TrainingConfig } from '../../../src-engine/base/ir/types';
+import type { GraphIR, TrainingConfig } from '../../../src-engine/facade';
 
 /**
  * The design's loss as a reader wants it: the loss node's op, with its id only when the id says

@@ -1,4 +1,4 @@
-import type { Channel } from '../../../src-engine/protocol/channel';
+import type { Channel } from '../../../src-engine/protocol';
 
 /**
  * A channel over a browser MessagePort: the app window's port to the engine (Electron main hands

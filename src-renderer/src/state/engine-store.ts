@@ -1,8 +1,9 @@
 import { create } from 'zustand';
-import { PROTOCOL_VERSION, RpcClient, type EngineInfo } from '../../../src-engine/protocol';
+import { PROTOCOL_VERSION, RpcClient, type EngineInfo, type EngineState } from '../../../src-engine/protocol';
 import { connectToHost, restartEngine } from '../engine/connection';
 
-export type ConnectionState = 'connecting' | 'starting' | 'ready' | 'crashed' | 'restarting' | 'failed' | 'disconnected';
+/** The engine as the renderer sees it: the host's `EngineState`, before the first report (`connecting`) or after the channel closed (`disconnected`). */
+export type ConnectionState = 'connecting' | EngineState | 'disconnected';
 
 export interface EngineStore {
   state: ConnectionState;

@@ -1,4 +1,4 @@
-import type { DatasetConfig } from '../../../src-engine/base/ir/types';
+import type { DatasetConfig } from '../../../src-engine/facade';
 
 type Transform = NonNullable<DatasetConfig['transform']>;
 export type CorruptionKind = Transform['kind'];

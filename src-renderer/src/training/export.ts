@@ -1,14 +1,12 @@
 import { create } from 'zustand';
 import type { HostFiles } from '../../../src-contracts/host';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { bytesToBase64 } from '../../../src-engine/base/base64';
-import { zipStore } from '../../../src-engine/core/export/archive';
+import { type GraphIR, bytesToBase64, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { parseProject } from '../editor/project';
-import { useEditor } from '../editor/store';
+import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive } from './model';
-import { useRun } from './store';
+import { useRun } from '../state/training-store';
 
 export type ExportFormatInfo = ResultOf<'model.formats'>['formats'][number];
 type ExportResult = ResultOf<'model.export'>;

@@ -1,6 +1,5 @@
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { thinMinMax } from '../../../src-engine/base/series';
-import type { EventData, LoadedModelInfo, ProbeFrame, ResultOf, RunState, StoredFrame } from '../../../src-engine/protocol';
+import { type GraphIR, thinMinMax } from '../../../src-engine/facade';
+import { RunState, type EventData, type LoadedModelInfo, type ProbeFrame, type ResultOf, type StoredFrame } from '../../../src-engine/protocol';
 
 /** `[x, y]`: x is the optimizer step (or epoch for per-epoch series). */
 export type Point = readonly [number, number];
@@ -450,5 +449,7 @@ export function overlayFrame(s: RunView): ProbeFrame | undefined {
   return s.frame ?? (s.probes && (s.phase === 'starting' || isLive(s.phase)) ? s.lastFrame : undefined);
 }
 
+/** The engine's run states in which the run is still going (every one but its two ends). */
+const LIVE_STATES: ReadonlySet<RunPhase> = new Set(RunState.exclude(['done', 'failed']).options);
 /** Whether the run can take `train.control` actions (it exists and has not ended). */
-export const isLive = (phase: RunPhase): boolean => phase === 'running' || phase === 'paused' || phase === 'diverged' || phase === 'stopping';
+export const isLive = (phase: RunPhase): boolean => LIVE_STATES.has(phase);

@@ -1,4 +1,4 @@
-import type { DatasetConfig } from '../../../src-engine/base/ir/types';
+import type { DatasetConfig } from '../../../src-engine/facade';
 import type { DatasetPreview } from '../../../src-engine/protocol';
 
 /** What the train panel's dataset preview shows, given the data set as the design trains on it. */

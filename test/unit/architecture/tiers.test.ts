@@ -1,20 +1,11 @@
-import path from 'node:path';
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { restricted } from './lint-probe';
 
 /**
  * The engine's tiers (docs/architecture.md) are lint errors when crossed upwards: base ← core ←
  * app, and the protocol imports nothing of the engine. Each case lints a probe file placed in a
  * tier with the project's real ESLint config.
  */
-const root = path.resolve(__dirname, '../../..');
-const eslint = new ESLint({ cwd: root });
-
-async function restricted(file: string, specifier: string): Promise<string[]> {
-  const [r] = await eslint.lintText(`import type { X } from '${specifier}';\nexport type Y = X;\n`, { filePath: path.join(root, file) });
-  return r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
-
 describe('engine tiers are lint errors when crossed upwards', () => {
   it.each([
     ['src-engine/base/ir/__probe__.ts', '../../core/ops/types', /base tier/],

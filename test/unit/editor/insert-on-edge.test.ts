@@ -4,7 +4,8 @@ import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { insertionProblem } from '../../../src-renderer/src/editor/connect';
 import { UNCONNECTED, createNode } from '../../../src-renderer/src/editor/graph';
 import { applyEdit } from '../../../src-renderer/src/editor/reducer';
-import { useEditor } from '../../../src-renderer/src/editor/store';
+import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useSession } from '../../../src-renderer/src/state/session-store';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { build, mlpDoc } from './fixtures';
 
@@ -92,6 +93,6 @@ describe('the store inserts a dropped op as one undo step', () => {
     expect(id).toBeDefined();
     expect(inputsOf(s().history.present, 'fc1')).toEqual(['flat']);
     expect(inputsOf(s().history.present, id!)?.every((src) => src === UNCONNECTED)).toBe(true);
-    expect(s().notice?.message).toMatch(/beside the edge/);
+    expect(useSession.getState().notice?.message).toMatch(/beside the edge/);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { useEditor } from '../../../src-renderer/src/editor/store';
+import { useEditor } from '../../../src-renderer/src/state/editor-store';
 import { defaultTraining } from '../../../src-renderer/src/editor/training-defaults';
 
 /** Building the MNIST MLP from an empty canvas the way a newcomer does (issue #18 item 4). */

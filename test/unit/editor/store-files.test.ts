@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { ProjectFiles, fileNameFor, useConfirm } from '../../../src-renderer/src/editor/files';
+import { ProjectFiles, fileNameFor } from '../../../src-renderer/src/editor/files';
+import { useConfirm } from '../../../src-renderer/src/state/confirm-store';
 import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
-import { ANALYSIS_DEBOUNCE_MS, selectDirty, useEditor } from '../../../src-renderer/src/editor/store';
+import { ANALYSIS_DEBOUNCE_MS, selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useSession } from '../../../src-renderer/src/state/session-store';
 import { mlpDoc } from './fixtures';
 
 /** A host with an in-memory folder, recording what the app asked of it. */
@@ -62,7 +64,7 @@ describe('editor store', () => {
     const r = s().edit({ kind: 'connect', edge: { source: 'act', target: 'flat', slot: 0 } }, { at: { x: 5, y: 6 } });
     expect(r.ok).toBe(false);
     expect(s().history).toBe(before);
-    expect(s().notice).toMatchObject({ kind: 'error', code: 'E_EDIT_CYCLE', at: { x: 5, y: 6 } });
+    expect(useSession.getState().notice).toMatchObject({ kind: 'error', code: 'E_EDIT_CYCLE', at: { x: 5, y: 6 } });
   });
 
   it('recompiles after a debounce, and not for moves', () => {
@@ -114,7 +116,7 @@ describe('project files over a host', () => {
     s().load(mlpDoc(), { name: 'Untitled' }, {}, true);
     expect(selectDirty(s())).toBe(true);
     expect(await files.save()).toBe(false);
-    expect(s().dialog).toBe('save-as');
+    expect(useSession.getState().dialog).toBe('save-as');
     expect(await files.saveAsName('my net')).toBe(true);
     expect([...host.disk.keys()]).toEqual(['my net.netwright.json']);
     expect(selectDirty(s())).toBe(false);
@@ -167,9 +169,9 @@ describe('project files over a host', () => {
     s().addOp('ReLU', { x: 0, y: 0 });
     const before = { history: s().history, file: s().file, selected: s().selectedNodes };
     expect(await files.openPath('bad.json')).toBe(false);
-    expect(s().notice).toMatchObject({ kind: 'error', code: 'E_PROJECT_NOT_JSON' });
+    expect(useSession.getState().notice).toMatchObject({ kind: 'error', code: 'E_PROJECT_NOT_JSON' });
     expect(await files.openPath('foreign.json')).toBe(false);
-    expect(s().notice?.message).toMatch(/not a Netwright project/);
+    expect(useSession.getState().notice?.message).toMatch(/not a Netwright project/);
     expect(await files.openPath('missing.json')).toBe(false);
     expect(s().history).toBe(before.history);
     expect(s().file).toBe(before.file);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { bindRunEvents, frameBatched, paced, probeOptions, useRun, useTrainUi } from '../../../src-renderer/src/training/store';
+import { bindRunEvents, frameBatched, paced, useRun } from '../../../src-renderer/src/state/training-store';
+import { probeOptions, useTrainUi } from '../../../src-renderer/src/state/train-ui';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';

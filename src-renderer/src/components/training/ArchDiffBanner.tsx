@@ -1,4 +1,4 @@
-import { useTrainUi } from '../../training/store';
+import { useTrainUi } from '../../state/train-ui';
 
 /** Over the canvas while it shows an architecture diff: what it is compared against, what only the other has, and ✕. */
 export function ArchDiffBanner() {

@@ -1,9 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { describeDiff, diffGraphs, type GraphDiff } from '../../../../src-engine/base/ir/diff';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { describeDiff, diffGraphs, type GraphDiff, type GraphIR } from '../../../../src-engine/facade';
 import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
-import { useTrainUi, type CanvasDiff } from '../../training/store';
+import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
 import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHistogram, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import type { ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { ganChartOption, lossChartOption, metricChartOption } from '../../training/charts';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 import { EChart, useChartTheme } from './EChart';
 import { GanHints } from './GanSamples';
 

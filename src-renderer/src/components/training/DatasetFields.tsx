@@ -1,5 +1,4 @@
-import type { DatasetConfig } from '../../../../src-engine/base/ir/types';
-import { DATASETS } from '../../../../src-engine/core/data/registry';
+import { type DatasetConfig, DATASETS } from '../../../../src-engine/facade';
 import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor, type CorruptionKind } from '../../training/dataset-settings';
 import { NumberField } from './NumberField';
 

@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
-import { describeDiff, diffGraphs } from '../../../../src-engine/base/ir/diff';
+import { describeDiff, diffGraphs } from '../../../../src-engine/facade';
 import { engineGraph } from '../../editor/analysis';
-import { useEditor } from '../../editor/store';
+import { useEditor } from '../../state/editor-store';
 import { isLive } from '../../training/model';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 
 /**
  * Says so when the charts show a run of another design than the canvas: the user edited the graph

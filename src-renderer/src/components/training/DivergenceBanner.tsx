@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { useEditor } from '../../editor/store';
+import { useEditor } from '../../state/editor-store';
 import type { DeviceLostEvent, DivergedEvent } from '../../training/model';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 
 /**
  * Shown when the divergence guard paused the run: where (step, layer) the NaN/Inf or the

@@ -1,7 +1,7 @@
 import type { ECharts } from 'echarts/core';
 import type * as EchartsModule from './echarts-lib';
 import { useEffect, useRef, type HTMLAttributes } from 'react';
-import { useEditor } from '../../editor/store';
+import { useSession } from '../../state/session-store';
 import { DARK, LIGHT, type ChartTheme } from '../../training/charts';
 
 type EchartsLib = typeof EchartsModule.echarts;
@@ -12,7 +12,7 @@ const loadEcharts = (): Promise<EchartsLib> => (library ??= import('./echarts-li
 
 /** The chart colours of the current theme (the charts draw on canvas, so CSS variables do not reach them). */
 export function useChartTheme(): ChartTheme {
-  return useEditor((s) => (s.theme === 'dark' ? DARK : LIGHT));
+  return useSession((s) => (s.theme === 'dark' ? DARK : LIGHT));
 }
 
 /** Charts redraw at most this often (ms): a redraw costs the renderer several ms, progress comes at 5 Hz. */

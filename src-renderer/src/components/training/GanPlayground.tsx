@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 import { PixelImage } from './PixelImage';
 
 type Generated = ResultOf<'model.generate'>;

@@ -1,4 +1,4 @@
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 import { PixelImage } from './PixelImage';
 
 /** The GAN hints of the newest frame (the discriminator wins too fast; mode collapse), with a fix each. */

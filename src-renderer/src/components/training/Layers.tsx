@@ -2,7 +2,7 @@ import { memo, useMemo, useRef } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
 import { PATH_SCALE, distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 import { useHeldWhileHidden, useInView } from '../in-view';
 import { useChartTheme } from './EChart';
 

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { generatorOf } from '../../../../src-engine/core/export/inference-graph';
+import { generatorOf } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../training/store';
+import { useRun } from '../../state/training-store';
 import { GanPlayground } from './GanPlayground';
 import { PixelImage } from './PixelImage';
 

@@ -1,8 +1,9 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary } from '../../../../src-engine/protocol';
 import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
-import { useRun, useTrainUi } from '../../training/store';
-import { useEditor } from '../../editor/store';
+import { useRun } from '../../state/training-store';
+import { useTrainUi } from '../../state/train-ui';
+import { useSession } from '../../state/session-store';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
 
@@ -117,7 +118,7 @@ export function ConfusionMatrix() {
 /** A decision-boundary grid with points on it (the Samples tab's, and each run's in Compare). */
 export function BoundaryCanvas({ boundary, points, size = 240 }: { boundary: Boundary; points: readonly { x: number; y: number; c: number }[]; size?: number }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const dark = useEditor((s) => s.theme === 'dark');
+  const dark = useSession((s) => s.theme === 'dark');
   useEffect(() => {
     const el = ref.current;
     const ctx = el?.getContext('2d');

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
-import { parseSweepValues, sweepTargets, useSweep } from '../../training/sweep';
-import { probeOptions, useTrainUi } from '../../training/store';
+import type { GraphIR } from '../../../../src-engine/facade';
+import { parseSweepValues, sweepTargets } from '../../training/sweep';
+import { useSweep } from '../../state/sweep-store';
+import { probeOptions, useTrainUi } from '../../state/train-ui';
 
 /**
  * "Sweep…": vary one node attribute or setting over a list of values (optionally repeated over

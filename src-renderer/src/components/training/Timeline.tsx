@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useEngine } from '../../state/engine-store';
 import { emptyRun } from '../../training/model';
-import { showStoredFrame, useRun } from '../../training/store';
+import { showStoredFrame, useRun } from '../../state/training-store';
 
 /** Scrubbing requests a frame at most this often (ms); the newest position wins. */
 const SCRUB_MS = 80;

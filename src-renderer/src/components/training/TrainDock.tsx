@@ -1,10 +1,11 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, type ComponentType } from 'react';
 import { DesignBanner } from './DesignBanner';
 import { Timeline } from './Timeline';
 import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
-import { useRun, useTrainUi, type TrainTab } from '../../training/store';
+import { TRAIN_TABS, useTrainUi, type TrainTab } from '../../state/train-ui';
+import { useRun } from '../../state/training-store';
 import { Splitter } from '../panels';
 import { usePanels } from '../../state/panels';
 
@@ -24,13 +25,8 @@ const Samples = lazy(() => import('./Samples').then((m) => ({ default: m.Samples
 const Playground = lazy(() => import('./Playground').then((m) => ({ default: m.Playground })));
 const Runs = lazy(() => import('./Runs').then((m) => ({ default: m.Runs })));
 
-const TABS: { id: TrainTab; label: string }[] = [
-  { id: 'curves', label: 'Curves' },
-  { id: 'layers', label: 'Layers' },
-  { id: 'samples', label: 'Samples' },
-  { id: 'playground', label: 'Playground' },
-  { id: 'runs', label: 'Runs' },
-];
+/** Each tab's view (the tabs themselves: `TRAIN_TABS`). */
+const TAB_VIEWS: Readonly<Record<TrainTab, ComponentType>> = { curves: Curves, layers: Layers, samples: Samples, playground: Playground, runs: Runs };
 
 /** A one-line summary in the dock's header, so a collapsed dock still shows the run. */
 function HeaderSummary() {
@@ -53,6 +49,7 @@ export function TrainDock() {
   const probeHz = useTrainUi((s) => s.probeHz);
   const set = useTrainUi((s) => s.set);
   const focus = usePanels((s) => s.focus);
+  const View = TAB_VIEWS[tab];
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
       {open ? <Splitter size={focus ? 'focusDockHeight' : 'dockHeight'} label="Train dock height" max={dockMax} /> : null}
@@ -62,7 +59,7 @@ export function TrainDock() {
             {open ? '▾' : '▸'} Train
           </button>
           <nav className="train-dock__tabs" role="tablist">
-            {TABS.map((t) => (
+            {TRAIN_TABS.map((t) => (
               <button key={t.id} type="button" role="tab" aria-selected={open && tab === t.id} className={open && tab === t.id ? 'active' : ''} data-testid={`train-tab-${t.id}`} onClick={() => set({ tab: t.id, open: true })}>
                 {t.label}
               </button>
@@ -105,7 +102,7 @@ export function TrainDock() {
               {tab === 'runs' ? null : <Timeline />}
               <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
                 <Suspense fallback={<p className="train-empty">Loading…</p>}>
-                  {tab === 'curves' ? <Curves /> : tab === 'layers' ? <Layers /> : tab === 'samples' ? <Samples /> : tab === 'runs' ? <Runs /> : <Playground />}
+                  <View />
                 </Suspense>
               </div>
             </div>

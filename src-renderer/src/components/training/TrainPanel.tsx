@@ -1,17 +1,13 @@
 import { SweepForm } from './SweepForm';
 import { memo, useEffect, useState } from 'react';
-import type { GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../../../src-engine/base/ir/types';
-import { DATASETS } from '../../../../src-engine/core/data/registry';
-import { OPTIMIZERS, SCHEDULES, defaultSetting } from '../../../../src-engine/core/optim/registry';
-import { getOp } from '../../../../src-engine/core/ops/registry';
-import type { AttrSpec, AttrValue } from '../../../../src-engine/core/ops/types';
-import { TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
-import { COMPUTE_CHOICES, type ComputeChoice } from '../../editor/document';
-import { useEditor } from '../../editor/store';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
+import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
+import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { isLive } from '../../training/model';
 import { previewContent } from '../../training/preview';
-import { probeOptions, useRun, useTrainUi } from '../../training/store';
+import { probeOptions, useTrainUi } from '../../state/train-ui';
+import { useRun } from '../../state/training-store';
 import { useEngine } from '../../state/engine-store';
 import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
@@ -224,7 +220,7 @@ function DeviceSelect({ device, disabled }: { device: ComputeChoice; disabled: b
     <label className="train-field" title="Auto: the GPU when this engine has a real one (WebGPU) and every layer of the model has a GPU kernel, else the CPU. GPU: always the GPU (a software adapter too); refused, with the reason, when it cannot. CPU: always the CPU.">
         <span>Device</span>
         <select data-testid="train-device" data-value={device} value={device} disabled={disabled} onChange={(e) => useEditor.getState().setDevice(e.target.value as ComputeChoice)}>
-          {COMPUTE_CHOICES.map((c) => (
+          {ComputeChoice.options.map((c) => (
             <option key={c} value={c}>
               {DEVICE_LABEL[c]}
             </option>

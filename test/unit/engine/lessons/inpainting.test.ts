@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { inpaintingSuccess, type BatchModel } from '../../../../src-engine/app/lessons/inpainting';
-import { LESSONS } from '../../../../src-engine/app/lessons';
+import { LESSONS } from '../../../../src-renderer/src/lessons/catalog';
 import type { Dataset } from '../../../../src-engine/core/data';
 
 // Class 0: ink in the top half; class 1: ink in the bottom half (4 × 4, one channel).

@@ -1,17 +1,17 @@
 /**
- * The Learn gallery's lesson table (src-engine/app/lessons) is data: every entry must build valid
+ * The Learn gallery's lesson table (src-renderer/src/lessons/catalog.ts) is data: every entry must build valid
  * designs (full and quick), read a figure its runs report, and cite a reference for every run.
  * The claims themselves are measured by test/accuracy/lessons.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LESSONS, lessonDesign, lessonReading, lessonReportRequest } from '../../../../src-engine/app/lessons';
-import { LessonReportRequest, type LessonReportRow } from '../../../../src-engine/protocol/messages';
-import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
-import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { LESSONS, lessonDesign, lessonReading, lessonReportRequest } from '../../../src-renderer/src/lessons/catalog';
+import { LessonReportRequest, type LessonReportRow } from '../../../src-engine/protocol/messages';
+import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
 
-const example = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'examples', `${name}.json`), 'utf8')) as GraphIR;
+const example = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'examples', `${name}.json`), 'utf8')) as GraphIR;
 
 describe('lesson table', () => {
   it('has unique ids and unique variant labels', () => {

@@ -1,10 +1,11 @@
 import { create } from 'zustand';
-import { lessonDesign, lessonReading, lessonReportRequest, type Lesson } from '../../../src-engine/app/lessons';
+import { lessonDesign, lessonReading, lessonReportRequest, type Lesson } from '../lessons/catalog';
 import type { LessonReportRow } from '../../../src-engine/protocol';
-import { useEditor } from '../editor/store';
+import { useEditor } from './editor-store';
 import { TEMPLATES } from '../editor/templates';
-import { useEngine } from '../state/engine-store';
-import { useRun } from '../training/store';
+import { useEngine } from './engine-store';
+import { useSession } from './session-store';
+import { useRun } from './training-store';
 
 /** One lesson's progress in the gallery: which variant runs, and the figure read from each finished one. */
 export interface LessonState {
@@ -60,9 +61,9 @@ export const useLessons = create<LessonsStore>((set, get) => ({
       if (!template?.doc) return update({ status: 'failed', error: `The example ${example} is not bundled with this build.` });
       const graph = lessonDesign(lesson, v, template.doc.graph, quick);
       // Opening the design closes dialogs; the gallery stays open if it was (progress shows there).
-      const galleryOpen = useEditor.getState().dialog === 'lessons';
+      const galleryOpen = useSession.getState().dialog === 'lessons';
       useEditor.getState().load({ ...template.doc, graph }, { name: `${lesson.title} — ${v.label}` }, {}, true);
-      if (galleryOpen) useEditor.getState().setDialog('lessons');
+      if (galleryOpen) useSession.getState().setDialog('lessons');
       const ended = useRun.getState().start(graph).then(runEnded);
       await ended;
       const r = useRun.getState();

@@ -1,12 +1,12 @@
 import { create } from 'zustand';
-import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeFrame, type ProbeOptions, type ResultOf, type RpcClient, type TrainOverrides } from '../../../src-engine/protocol';
+import type { GraphIR } from '../../../src-engine/facade';
+import type { ComputeChoice, ProbeFrame, ProbeOptions, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
-import type { ComputeChoice } from '../editor/document';
-import { useEditor } from '../editor/store';
-import { useEngine } from '../state/engine-store';
-import { useSweep } from './sweep';
-import { emptyRun, headlineMetric, isLive, reduceRun, type AttachedHistory, type Point, type RunAction, type RunView } from './model';
+import { useEditor } from './editor-store';
+import { useEngine } from './engine-store';
+import { useTrainUi } from './train-ui';
+import { useSweep } from './sweep-store';
+import { emptyRun, headlineMetric, isLive, reduceRun, type AttachedHistory, type Point, type RunAction, type RunView } from '../training/model';
 
 export type SanityResult = ResultOf<'train.sanityCheck'>;
 
@@ -390,57 +390,4 @@ export function connectRunStore(): () => void {
     offEditor();
     unbind?.();
   };
-}
-
-export type TrainTab = 'curves' | 'layers' | 'samples' | 'playground' | 'runs';
-
-/** View preferences of the train dock and the canvas overlays (not part of a run). */
-export interface TrainUi {
-  open: boolean;
-  tab: TrainTab;
-  /** Node sparklines and health badges on the canvas. */
-  overlays: boolean;
-  /** Colour edges by the gradient norm of the tensor they carry. */
-  edgeGradients: boolean;
-  /** Probe the network while training (activations, gradients, samples); off trains headless. */
-  probes: boolean;
-  /** Probe frames a second (one of `PROBE_RATES_HZ`): how often the histograms, gradient flow and samples refresh. */
-  probeHz: number;
-  /** The run's speed in steps a second (one of `TRAIN_PACES`; 0: as fast as possible), so a toy set can be watched learning. */
-  pace: number;
-  /** The train panel's dataset preview (the decision boundary draws its 2-D points). */
-  preview?: DatasetPreview;
-  /**
-   * An architecture diff shown on the canvas (from the compare view): the canvas shows one run's
-   * design, its nodes coloured by how they differ from the run it is compared against.
-   */
-  archDiff?: CanvasDiff;
-  set(patch: Partial<Omit<TrainUi, 'set'>>): void;
-}
-
-export const useTrainUi = create<TrainUi>((set) => ({
-  open: false,
-  tab: 'curves',
-  overlays: true,
-  edgeGradients: true,
-  probes: true,
-  probeHz: DEFAULT_PROBE_HZ,
-  pace: 0,
-  set: (patch) => set(patch),
-}));
-
-/** The canvas's colouring of an architecture diff (node ids of the design on the canvas). */
-export interface CanvasDiff {
-  /** What the canvas is compared against, e.g. "★ adam". */
-  against: string;
-  added: readonly string[];
-  /** Changed node → what changed (`outFeatures 128 → 256`). */
-  changed: Readonly<Record<string, string>>;
-  /** Nodes only the other design has (they cannot show on this canvas). */
-  removed: readonly string[];
-}
-
-/** What `train.start` gets for probes from the dock's settings: off trains headless, on probes at the chosen rate. */
-export function probeOptions(ui: Pick<TrainUi, 'probes' | 'probeHz'>): ProbeOptions | false {
-  return ui.probes ? { maxHz: ui.probeHz } : false;
 }

@@ -1,5 +1,13 @@
-import type { Attrs, GraphIR } from '../../base/ir/types';
-import type { LessonReportKind, LessonReportRequest, LessonReportRow } from '../../protocol/messages';
+import type { Attrs, GraphIR } from '../../../src-engine/facade';
+import type { LessonReportKind, LessonReportRequest, LessonReportRow } from '../../../src-engine/protocol';
+import type { TrainTab } from '../state/train-ui';
+
+/*
+ * The Learn gallery's catalog: what a lesson says and shows (titles, claims, references,
+ * explanations, the Train dock tab to watch) and how its runs patch an example design. It is UI:
+ * the engine only computes a lesson's report (`lessons.report`, src-engine/app/lessons/inpainting.ts)
+ * from the stored runs the gallery names.
+ */
 
 /** Which figure of a finished run a lesson reads: a split's loss or accuracy (`done.train/test`). */
 export interface LessonReading {
@@ -60,7 +68,7 @@ interface LessonCommon {
   reference: { figures: Readonly<Record<string, string>>; source: string };
   explanation: string;
   /** The Train dock tab that shows the effect while it trains. */
-  view: 'curves' | 'layers' | 'samples' | 'playground' | 'runs';
+  view: TrainTab;
 }
 
 /**

@@ -1,34 +1,19 @@
 import { create } from 'zustand';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import { EditCode, type EditAction, type EditRefusal } from './actions';
-import { analyzeDesign, type DesignAnalysis } from './analysis';
-import { copyNodes, pasteAction, type Clipboard } from './clipboard';
-import { insertionProblem } from './connect';
-import { emptyDoc, type ComputeChoice, type EditorDoc, type ProjectUi, type XY } from './document';
-import { edgeOfId } from './flow';
-import { collapsedGraph, expandPositions, groupFlowId, groupOfFlowId, membersCoverOthers } from './groups';
-import { createNode, type EdgeRef } from './graph';
-import { canRedo, canUndo, createHistory, push, redo, undo, type History } from './history';
-import { autoLayout, type LayoutOptions } from './layout';
-import { newInputAttrs } from './training-defaults';
-import { applyEdit, type EditResult } from './reducer';
-
-/** A message for the user: where it came from and, for refused connections, where the cursor was. */
-export interface Notice {
-  kind: 'error' | 'info';
-  message: string;
-  code?: string;
-  /** Screen position to show it at (a refused connection shows at the cursor). */
-  at?: XY;
-  /** A button on the notice (an export's "Show in folder"). */
-  action?: NoticeAction;
-  seq: number;
-}
-
-export interface NoticeAction {
-  label: string;
-  run: () => void;
-}
+import { getOp } from '../../../src-engine/facade';
+import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
+import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
+import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
+import { insertionProblem } from '../editor/connect';
+import type { ComputeChoice } from '../../../src-engine/protocol';
+import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
+import { edgeOfId } from '../editor/flow';
+import { collapsedGraph, expandPositions, groupFlowId, groupOfFlowId, membersCoverOthers } from '../editor/groups';
+import { createNode, type EdgeRef } from '../editor/graph';
+import { canRedo, canUndo, createHistory, push, redo, undo, type History } from '../editor/history';
+import { autoLayout, type LayoutOptions } from '../editor/layout';
+import { newInputAttrs } from '../editor/training-defaults';
+import { applyEdit, type EditResult } from '../editor/reducer';
+import { useSession, type Notice, type NoticeAction } from './session-store';
 
 /** The open document's file: `path` is undefined until first saved. */
 export interface FileInfo {
@@ -37,8 +22,6 @@ export interface FileInfo {
   /** The document as last saved/opened: dirty = the present document is a different object. */
   saved: EditorDoc;
 }
-
-export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover';
 
 export interface EditorState {
   history: History<EditorDoc>;
@@ -51,13 +34,8 @@ export interface EditorState {
   file: FileInfo;
   ui: ProjectUi;
   clipboard?: Clipboard;
-  notice?: Notice;
-  dialog: Dialog;
-  theme: 'light' | 'dark';
   /** Bumped by `load`: the canvas fits the new document into view. */
   loadSeq: number;
-  /** Set to ask the canvas to centre on a node (problems panel click); `seq` makes repeats fire. */
-  focus?: { nodeId: string; seq: number };
 
   /** Apply one edit; refused edits leave everything unchanged and show why. */
   edit(action: EditAction, opts?: { at?: XY; quiet?: boolean }): EditResult;
@@ -89,16 +67,15 @@ export interface EditorState {
    * view's `aspect` when given. Choosing a direction makes it the document's (saved with it).
    */
   layout(opts?: LayoutOptions): void;
-  /** Replace the document (new, open, template, restore); history starts over. */
+  /** Replace the document (new, open, template, restore); history starts over and dialogs close. */
   load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
   markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
+  /** Tell the user (the session's notice, `useSession`): refused edits and file commands say why through it. */
   notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY; action?: NoticeAction }): void;
-  clearNotice(): void;
-  setDialog(d: Dialog): void;
-  setTheme(t: 'light' | 'dark'): void;
   setViewport(v: NonNullable<ProjectUi['viewport']>): void;
   /** Where this project's runs train (saved with the project's UI state; `auto` is left out of the file). */
   setDevice(device: ComputeChoice): void;
+  /** Select a node and ask the canvas to centre on it (the session's focus request). */
   focusNode(nodeId: string): void;
   /** Run the pending analysis now (tests, and before saving). */
   analyzeNow(): void;
@@ -115,23 +92,14 @@ function layoutPositions(doc: EditorDoc, opts: LayoutOptions): Record<string, XY
 /** Debounce of the live compile after an edit, ms. */
 export const ANALYSIS_DEBOUNCE_MS = 120;
 
-let seq = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
-function initialTheme(): 'light' | 'dark' {
-  try {
-    const saved = globalThis.localStorage?.getItem('netwright.theme');
-    if (saved === 'light' || saved === 'dark') return saved;
-    return globalThis.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
-  } catch {
-    return 'light';
-  }
-}
-
 /**
- * The editor's one store. Components select narrow slices (`useEditor(s => s.analysis.shapes[id])`)
- * so an edit re-renders what it changed; the engine-status store is separate, so engine and
- * chart updates never re-render the canvas.
+ * The document store: the design and its undo history, the file it belongs to, its live analysis,
+ * the selection and clipboard the edits act on, and the project's UI state saved with it. The
+ * window's session (theme, dialogs, notices, focus requests) is `useSession`, apart. Components
+ * select narrow slices (`useEditor(s => s.analysis.shapes[id])`) so an edit re-renders what it
+ * changed; the engine-status store is separate, so engine and chart updates never re-render the canvas.
  */
 export const useEditor = create<EditorState>((set, get) => {
   const scheduleAnalysis = (doc: EditorDoc, prev: EditorDoc) => {
@@ -162,8 +130,6 @@ export const useEditor = create<EditorState>((set, get) => {
     analysisPending: false,
     file: { name: 'Untitled', saved: initial },
     ui: {},
-    dialog: 'none',
-    theme: initialTheme(),
     loadSeq: 0,
 
     edit(action, opts) {
@@ -304,29 +270,15 @@ export const useEditor = create<EditorState>((set, get) => {
         analysisPending: false,
         file: { ...file, saved },
         ui,
-        dialog: 'none',
         loadSeq: get().loadSeq + 1,
       });
+      useSession.getState().setDialog('none');
     },
     markSaved(doc, file) {
       set({ file: { ...file, saved: doc } });
     },
     notify(kind, message, extra) {
-      set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), seq: ++seq } });
-    },
-    clearNotice() {
-      set({ notice: undefined });
-    },
-    setDialog(dialog) {
-      set({ dialog });
-    },
-    setTheme(theme) {
-      try {
-        globalThis.localStorage?.setItem('netwright.theme', theme);
-      } catch {
-        // Private mode or no storage: the theme just is not remembered.
-      }
-      set({ theme });
+      useSession.getState().notify(kind, message, extra);
     },
     setViewport(viewport) {
       set({ ui: { ...get().ui, viewport } });
@@ -336,7 +288,8 @@ export const useEditor = create<EditorState>((set, get) => {
       set({ ui: device === 'auto' ? ui : { ...ui, device } });
     },
     focusNode(nodeId) {
-      set({ focus: { nodeId, seq: ++seq }, selectedNodes: new Set([nodeId]), selectedEdges: new Set() });
+      set({ selectedNodes: new Set([nodeId]), selectedEdges: new Set() });
+      useSession.getState().requestFocus(nodeId);
     },
     analyzeNow() {
       if (timer !== undefined) clearTimeout(timer);

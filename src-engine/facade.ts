@@ -1,0 +1,45 @@
+/**
+ * The engine as the renderer sees it: the one module of src-engine the renderer may import, besides
+ * the protocol (`src-engine/protocol`, the contract between the processes). It re-exports, by name,
+ * the types and pure functions the UI computes with in its own process — the IR format, the op,
+ * dataset and optimizer registries the palette, inspector and Train dock read, the live analysis
+ * (validation, shapes, memory) the canvas shows while you draw, graph diffs and a few formatters.
+ * Everything that trains, probes or stores runs stays behind the protocol.
+ *
+ * ESLint (`no-restricted-imports`, src-renderer) refuses any other path into src-engine, so what
+ * the renderer depends on is this list: adding to it is a visible decision, and moving a module
+ * inside the engine touches this file, not the UI. It sits above the tiers (base, core) it
+ * re-exports and imports nothing of app/ or node/.
+ *
+ * @example
+ * import { getOp, type GraphIR } from '../../../src-engine/facade';
+ */
+
+// The IR format (base/ir): a design as data, its diagnostics, migrations and diffs.
+export { GRAPH_FORMAT, GRAPH_VERSION } from './base/ir/types';
+export { PROJECT_FORMAT, PROJECT_VERSION } from './base/ir/project';
+export type { GraphIR, NodeIR, TrainingConfig, OptimizerConfig, ScheduleConfig, DatasetConfig } from './base/ir/types';
+export type { Diagnostic } from './base/ir/diagnostics';
+export { describeDiff, diffGraphs, type GraphDiff } from './base/ir/diff';
+export { migrateGraph } from './base/ir/migrate';
+
+// Small pure helpers.
+export { formatShape } from './base/tensor';
+export { thinMinMax } from './base/series';
+export { bytesToBase64 } from './base/base64';
+
+// The op registry: what the palette lists, the inspector edits and the node cards summarise.
+export { getOp, listOps } from './core/ops/registry';
+export { OP_CATEGORIES, type Attrs, type AttrSpec, type AttrValue, type OpDef } from './core/ops/types';
+
+// The training settings' registries: the Train dock's selects and "More settings" fields.
+export { DATASETS } from './core/data/registry';
+export { OPTIMIZERS, SCHEDULES, defaultSetting } from './core/optim/registry';
+
+// The live analysis the canvas shows while a design is drawn.
+export { analyzeGraph } from './core/analysis/validate';
+export { estimateTrainingBytes, memoryWarning } from './core/analysis/memory';
+
+// Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
+export { describeGenerator, generatorOf } from './core/export/inference-graph';
+export { zipStore } from './core/export/archive';

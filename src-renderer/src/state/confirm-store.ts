@@ -1,0 +1,20 @@
+import { create } from 'zustand';
+
+/** An in-app yes/no question (no native dialogs in web mode, and testable in e2e). */
+export interface ConfirmState {
+  question?: { title: string; message: string; confirm: string; resolve(ok: boolean): void };
+  ask(title: string, message: string, confirm: string): Promise<boolean>;
+  answer(ok: boolean): void;
+}
+
+export const useConfirm = create<ConfirmState>((set, get) => ({
+  ask(title, message, confirm) {
+    get().question?.resolve(false);
+    return new Promise((resolve) => set({ question: { title, message, confirm, resolve } }));
+  },
+  answer(ok) {
+    const q = get().question;
+    set({ question: undefined });
+    q?.resolve(ok);
+  },
+}));

@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+
+const root = path.resolve(__dirname, '../../..');
+const eslint = new ESLint({ cwd: root });
+
+/**
+ * The `no-restricted-imports` messages the project's real ESLint config gives a probe file at
+ * `file` (relative to the repository) that imports `specifier`.
+ */
+export async function restricted(file: string, specifier: string): Promise<string[]> {
+  const [r] = await eslint.lintText(`import type { X } from '${specifier}';\nexport type Y = X;\n`, { filePath: path.join(root, file) });
+  return r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}

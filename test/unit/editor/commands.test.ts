@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, commandForKey, helpRows, type KeyPress } from '../../../src-renderer/src/components/commands';
+import { useConfirm } from '../../../src-renderer/src/state/confirm-store';
+import { useSession } from '../../../src-renderer/src/state/session-store';
+
+/** The help overlay as it was written by hand before the commands table fed it (issue #28). */
+const HELP_BEFORE = [
+  { keys: 'Mod+Z', action: 'Undo' },
+  { keys: 'Mod+Shift+Z / Mod+Y', action: 'Redo' },
+  { keys: 'Mod+C / Mod+V', action: 'Copy / paste nodes' },
+  { keys: 'Mod+D', action: 'Duplicate selection' },
+  { keys: 'Delete / Backspace', action: 'Delete selection' },
+  { keys: 'Mod+G / Mod+Shift+G', action: 'Group the selected nodes (one card you can open) / ungroup' },
+  { keys: 'Mod+A', action: 'Select all' },
+  { keys: 'Shift+drag', action: 'Box select' },
+  { keys: 'Mod+click', action: 'Add to selection' },
+  { keys: 'Double-click canvas', action: 'Search and add an op' },
+  { keys: 'Mod+N', action: 'New project' },
+  { keys: 'Mod+O', action: 'Open…' },
+  { keys: 'Mod+S / Mod+Shift+S', action: 'Save / Save As…' },
+  { keys: 'Shift+L', action: 'Auto-layout' },
+  { keys: 'Shift+F', action: 'Zoom to fit' },
+  { keys: 'Shift+W', action: 'Watch / design: fold the side panels away and open the Train dock, and back' },
+  { keys: '?', action: 'This help' },
+  { keys: 'Escape', action: 'Close dialogs' },
+];
+
+const press = (key: string, mods: { ctrl?: boolean; meta?: boolean; shift?: boolean } = {}): KeyPress => ({ key, ctrlKey: !!mods.ctrl, metaKey: !!mods.meta, shiftKey: !!mods.shift });
+
+describe('the commands table', () => {
+  it('lists the help overlay the key handler binds, row for row', () => {
+    expect(helpRows()).toEqual(HELP_BEFORE);
+  });
+
+  it('has unique ids and binds no chord twice', () => {
+    expect(new Set(COMMANDS.map((c) => c.id)).size).toBe(COMMANDS.length);
+    const chords = COMMANDS.filter((c) => c.run).flatMap((c) => c.keys);
+    expect(new Set(chords).size).toBe(chords.length);
+  });
+
+  it.each([
+    [press('z', { ctrl: true }), 'undo'],
+    [press('Z', { ctrl: true, shift: true }), 'redo'],
+    [press('z', { meta: true }), 'undo'],
+    [press('y', { ctrl: true }), 'redo'],
+    [press('Y', { ctrl: true, shift: true }), 'redo'],
+    [press('c', { ctrl: true }), 'copy'],
+    [press('v', { meta: true }), 'paste'],
+    [press('d', { ctrl: true }), 'duplicate'],
+    [press('a', { ctrl: true }), 'select-all'],
+    [press('g', { ctrl: true }), 'group'],
+    [press('G', { ctrl: true, shift: true }), 'ungroup'],
+    [press('o', { ctrl: true }), 'open'],
+    [press('n', { ctrl: true }), 'new'],
+    [press('s', { ctrl: true }), 'save'],
+    [press('S', { ctrl: true, shift: true }), 'save-as'],
+    [press('Delete'), 'delete'],
+    [press('Backspace', { shift: true }), 'delete'],
+    [press('L', { shift: true }), 'layout'],
+    [press('F', { shift: true }), 'fit'],
+    [press('W', { shift: true }), 'focus'],
+    [press('?', { shift: true }), 'help'],
+    [press('?', { ctrl: true, shift: true }), 'help'],
+    [press('Escape'), 'escape'],
+    [press('Escape', { ctrl: true }), 'escape'],
+  ])('%o fires %s', (e, id) => {
+    expect(commandForKey(e)?.id).toBe(id);
+  });
+
+  it.each([[press('z')], [press('l')], [press('L', { shift: true, ctrl: true })], [press('Delete', { ctrl: true })], [press('x', { ctrl: true })], [press('f')]])('%o fires nothing', (e) => {
+    expect(commandForKey(e)).toBeUndefined();
+  });
+
+  it('Escape answers an open question, else closes the dialog', async () => {
+    const ctx = { files: { newProject: async () => {}, open: async () => {}, save: async () => true, saveAs: async () => true }, fitView: () => {} };
+    const escape = commandForKey(press('Escape'))!;
+    const answer = useConfirm.getState().ask('Q', 'M', 'OK');
+    useSession.getState().setDialog('help');
+    escape.run!(ctx);
+    await expect(answer).resolves.toBe(false);
+    expect(useSession.getState().dialog).toBe('help');
+    escape.run!(ctx);
+    expect(useSession.getState().dialog).toBe('none');
+  });
+});
