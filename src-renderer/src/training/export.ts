@@ -133,7 +133,7 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
     } else {
       const w = await files.writeExport(name, r.kind, encoded);
       download({ ...r, name: w.path.split(/[\\/]/).pop() ?? name });
-      notify('info', `Exported ${label}${holds} to ${w.full} on the host (the workspace's ${w.path}), and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
+      notify('info', `Exported ${label}${holds} to ${w.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
     }
     return true;
   } catch (err) {
