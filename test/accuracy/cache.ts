@@ -2,15 +2,17 @@
  * Re-runs on the same machine without retraining: a claim's figures are kept under
  * node_modules/.cache/netwright-accuracy/, keyed by a hash of everything they are computed from:
  * the engine's source (src-engine/), these test files (test/accuracy/*.ts), the examples, the
- * lockfile, the MNIST files, Node's version, the backend (its kind and thread count) and what the
- * caller names (the design, the recipe). Training here is deterministic given those (seeded; each
- * thread count splits the work one fixed way), so a hit holds the figures a fresh run computes,
+ * lockfile, the MNIST files, Node's version, the CPU (relaxed-SIMD multiply-adds fuse or not with
+ * it), the backend (its kind and thread count) and what the caller names (the design, the recipe).
+ * Training here is deterministic given those (seeded; each thread count splits the work one fixed
+ * way), so a hit holds the figures a fresh run computes,
  * and every assertion runs on them as on a fresh run's. A clean clone (CI) has no cache: everything
  * trains. `ACCURACY_CACHE=0` trains regardless (and stores the new figures).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { arch, cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -44,7 +46,8 @@ function code(): string {
     h.update(readFileSync(f));
     h.update('\0');
   }
-  h.update(process.version);
+  // The machine: relaxed-SIMD multiply-adds are fused or not depending on the CPU.
+  h.update(`${process.version} ${arch()} ${cpus()[0]?.model ?? ''}`);
   codeHash = h.digest('hex');
   return codeHash;
 }
