@@ -1,5 +1,6 @@
 // `npm test`: typecheck, lint, unit tests, build, end-to-end tests — and, with --with-accuracy
-// (CI), the long accuracy runs. Ends with one line summing every suite: `Total: N passed, N failed`.
+// (CI), the long accuracy runs. Ends with each part's wall time, the ten slowest tests (from the vitest
+// JSON reports and the e2e JUnit report) and one line summing every suite: `Total: N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -29,13 +30,31 @@ function vitestCounts(file) {
   return { passed: r.numPassedTests, failed: r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + (r.testResults ?? []).filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length };
 }
 
+/** Every test's duration (seconds) in a vitest JSON report; `part` names the report. */
+function vitestDurations(file, part) {
+  if (!existsSync(file)) return [];
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  return (r.testResults ?? []).flatMap((s) =>
+    (s.assertionResults ?? []).filter((t) => typeof t.duration === 'number').map((t) => ({ part, file: path.relative(root, s.name), name: t.fullName ?? t.title, seconds: t.duration / 1000 })),
+  );
+}
+
+/** Every test's duration (seconds) in the JUnit report node:test writes for the e2e tests. */
+function junitDurations(file, part) {
+  if (!existsSync(file)) return [];
+  const unescape = (t) => t.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return [...readFileSync(file, 'utf8').matchAll(/<testcase\b[^>]*?\bname="([^"]*)"[^>]*?\btime="([\d.]+)"/g)].map((m) => ({ part, file: '', name: unescape(m[1]), seconds: Number(m[2]) }));
+}
+
 const results = [];
 async function step(name, cmd, args, count) {
   console.log(`\n━━ ${name} ━━`);
+  const started = performance.now();
   const { code, out } = await run(cmd, args);
+  const seconds = (performance.now() - started) / 1000;
   const c = count?.(out) ?? { passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
   if (code !== 0 && c.failed === 0) c.failed = 1; // a crashed runner is a failure, whatever it counted
-  results.push({ name, code, ...c });
+  results.push({ name, code, seconds, ...c });
   return code;
 }
 
@@ -45,7 +64,7 @@ await step('electron security lint', process.execPath, ['scripts/electronegativi
 await step('unit tests', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'unit.json')}`], () => vitestCounts(path.join(reports, 'unit.json')));
 const built = await step('build', bin('electron-vite'), ['build']);
 if (built === 0) {
-  await step('e2e tests', process.execPath, ['test/e2e/run.mjs'], (out) => {
+  await step('e2e tests', process.execPath, ['test/e2e/run.mjs', `--junit=${path.join(reports, 'e2e.xml')}`], (out) => {
     const pass = /ℹ pass (\d+)/.exec(out);
     const fail = /ℹ fail (\d+)/.exec(out);
     return pass ? { passed: Number(pass[1]), failed: Number(fail?.[1] ?? 0) } : undefined;
@@ -59,8 +78,23 @@ if (withAccuracy) {
   );
 }
 
+const slowest = [
+  ...vitestDurations(path.join(reports, 'unit.json'), 'unit'),
+  ...junitDurations(path.join(reports, 'e2e.xml'), 'e2e'),
+  ...vitestDurations(path.join(reports, 'accuracy.json'), 'accuracy'),
+]
+  .sort((a, b) => b.seconds - a.seconds)
+  .slice(0, 10);
+if (slowest.length > 0) {
+  console.log('\n━━ ten slowest tests ━━');
+  for (const t of slowest) {
+    const what = `${t.file ? `${t.file} > ` : ''}${t.name}`;
+    console.log(`${t.seconds.toFixed(1).padStart(7)} s  ${t.part.padEnd(8)} ${what.length > 160 ? `${what.slice(0, 159)}…` : what}`);
+  }
+}
+
 console.log('\n━━ summary ━━');
-for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(16)} ${r.passed} passed, ${r.failed} failed`);
+for (const r of results) console.log(`${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.name.padEnd(22)} ${`${r.passed} passed, ${r.failed} failed`.padEnd(24)} ${r.seconds.toFixed(0).padStart(5)} s`);
 const passed = results.reduce((a, r) => a + r.passed, 0);
 const failed = results.reduce((a, r) => a + r.failed, 0);
 console.log(`Total: ${passed} passed, ${failed} failed`);

@@ -22,6 +22,7 @@ import { discriminatorOutputs } from '../../src-engine/core/ops/gan-loss';
 import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
 import { Trainer } from '../../src-engine/core/train';
+import { cached } from './cache';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');
@@ -85,56 +86,70 @@ async function classifier(name: string, epochs: number) {
   };
 }
 
+/**
+ * The judges trained, then the GAN, its grid scored after every epoch; the figures of the last
+ * grid: how many cells the CNN labels with confidence ≥ 0.9 (and as the digit asked for), its
+ * labels and diversity against real digits'.
+ */
+async function judgedGan(template: string, gan: GraphIR) {
+  // The classifiers first, so the grid can be scored after every epoch of the GAN. The bound is
+  // checked with the CNN (99 % test accuracy: the judge least fooled by blotches); the MLP's
+  // figure is logged beside it.
+  const cnn = await classifier('mnist-cnn.json', 1);
+  const mlp = await classifier('mnist-mlp.json', 3);
+
+  const { epochs, seed, dataset } = gan.training!;
+  const data = prepareData(loadDataset(dataset, 1), dataset, 1);
+  // The sample grid: an eval forward draws the Noise node's fixed noise (and no rng of the run,
+  // so scoring it between epochs leaves the training unchanged: the figures after epoch k are
+  // those of a run of k epochs).
+  const grid = (trainer: Trainer) => {
+    const plan = trainer.loop.planFor(GRID);
+    const real = plan.input(trainer.loop.binding.featureInput);
+    real.data.set(data.test.features.subarray(0, real.data.length));
+    // A conditional GAN draws the digit it is given: cell i asks for digit i mod 10 (the app's grid too).
+    if (labelInput) plan.input(labelInput).data.set(asked);
+    plan.forward(false);
+    return { samples: Float32Array.from(plan.output('fake').data), ...discriminatorOutputs(plan.output('d_out').data) };
+  };
+  let labelInput: string | null = null;
+  const asked = Float32Array.from({ length: GRID }, (_, i) => i % 10);
+  /** Confident and labelled as the digit asked for (a conditional GAN), else null. */
+  const matched = (c: { labels: number[]; confidentAt: boolean[] }) => (labelInput ? c.labels.filter((l, i) => c.confidentAt[i] && l === asked[i]).length : null);
+  const perEpoch: { epoch: number; cnn: number; mlp: number; distinct: number; matched: number | null }[] = [];
+  const g = await trained(gan, (trainer, epoch) => {
+    labelInput = trainer.loop.binding.targetInput;
+    const { samples } = grid(trainer);
+    const c = cnn.classify(samples);
+    perEpoch.push({ epoch, cnn: c.confident, mlp: mlp.classify(samples).confident, distinct: new Set(c.labels).size, matched: matched(c) });
+    console.log(`${template} epoch ${epoch}: ${JSON.stringify(perEpoch.at(-1))} of ${GRID} confident`);
+  });
+
+  const { samples, dReal, dFake } = grid(g.trainer);
+  const judged = cnn.classify(samples);
+  const { labels, confident } = judged;
+  const diversity = meanPairwiseDistance(samples, GRID, 784);
+  const realDiversity = meanPairwiseDistance(data.test.features.subarray(0, GRID * 784), GRID, 784);
+  const record = { template, epochs, seed, matched: matched(judged), ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
+  console.log(`${template}: ${JSON.stringify(record)}`);
+  writeFileSync(join(RESULTS, `${template}${process.env.GAN_SEED ? `.seed${seed}` : ''}.result.json`), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
+  return record;
+}
+
 describe('MNIST GAN template', () => {
   it('≥ 80 % of 64 fixed-noise samples are labelled by an MNIST classifier with confidence ≥ 0.9', async () => {
-    // The classifiers first, so the grid can be scored after every epoch of the GAN. The bound is
-    // checked with the CNN (99 % test accuracy: the judge least fooled by blotches); the MLP's
-    // figure is logged beside it.
-    const cnn = await classifier('mnist-cnn.json', 1);
-    const mlp = await classifier('mnist-mlp.json', 3);
-
     const template = process.env.GAN_TEMPLATE ?? 'mnist-cdcgan';
     const gan = example(`${template}.json`);
     const epochs = Number(process.env.GAN_EPOCHS ?? gan.training!.epochs);
     const seed = Number(process.env.GAN_SEED ?? gan.training!.seed);
     gan.training = { ...gan.training!, epochs, seed };
-    const data = prepareData(loadDataset(gan.training.dataset, 1), gan.training.dataset, 1);
-    // The sample grid: an eval forward draws the Noise node's fixed noise (and no rng of the run,
-    // so scoring it between epochs leaves the training unchanged: the figures after epoch k are
-    // those of a run of k epochs).
-    const grid = (trainer: Trainer) => {
-      const plan = trainer.loop.planFor(GRID);
-      const real = plan.input(trainer.loop.binding.featureInput);
-      real.data.set(data.test.features.subarray(0, real.data.length));
-      // A conditional GAN draws the digit it is given: cell i asks for digit i mod 10 (the app's grid too).
-      if (labelInput) plan.input(labelInput).data.set(asked);
-      plan.forward(false);
-      return { samples: Float32Array.from(plan.output('fake').data), ...discriminatorOutputs(plan.output('d_out').data) };
-    };
-    let labelInput: string | null = null;
-    const asked = Float32Array.from({ length: GRID }, (_, i) => i % 10);
-    /** Confident and labelled as the digit asked for (a conditional GAN), else null. */
-    const matched = (c: { labels: number[]; confidentAt: boolean[] }) => (labelInput ? c.labels.filter((l, i) => c.confidentAt[i] && l === asked[i]).length : null);
-    const perEpoch: { epoch: number; cnn: number; mlp: number; distinct: number; matched: number | null }[] = [];
-    const g = await trained(gan, (trainer, epoch) => {
-      labelInput = trainer.loop.binding.targetInput;
-      const { samples } = grid(trainer);
-      const c = cnn.classify(samples);
-      perEpoch.push({ epoch, cnn: c.confident, mlp: mlp.classify(samples).confident, distinct: new Set(c.labels).size, matched: matched(c) });
-      console.log(`${template} epoch ${epoch}: ${JSON.stringify(perEpoch.at(-1))} of ${GRID} confident`);
-    });
-
-    const { samples, dReal, dFake } = grid(g.trainer);
-    const judged = cnn.classify(samples);
-    const { labels, confident } = judged;
-    const diversity = meanPairwiseDistance(samples, GRID, 784);
-    const realDiversity = meanPairwiseDistance(data.test.features.subarray(0, GRID * 784), GRID, 784);
-    const record = { template, epochs, seed, matched: matched(judged), ganSeconds: g.seconds, classifierSeconds: { cnn: cnn.seconds, mlp: mlp.seconds }, confident, mlpConfident: mlp.classify(samples).confident, labels, perEpoch, dReal, dFake, diversity, realDiversity, backend: backend.description };
-    console.log(`${template}: ${JSON.stringify(record)}`);
-    writeFileSync(join(RESULTS, `${template}${process.env.GAN_SEED ? `.seed${seed}` : ''}.result.json`), JSON.stringify({ ...record, samples: Array.from(samples, (v) => Math.round(v * 255)) }) + '\n');
+    // The figures of this recipe (and, on a re-run of the same code and data, the stored ones: cache.ts).
+    const judges = [example('mnist-cnn.json'), example('mnist-mlp.json')];
+    const { value: record } = await cached(`gan-${template}`, { gan, judges, backend: backend.description }, () => judgedGan(template, gan));
+    const { confident, labels, diversity, realDiversity } = record;
     expect(confident / GRID).toBeGreaterThanOrEqual(0.8);
     // A conditional generator draws the digit it is asked for, not any digit the judge is sure of.
-    const asAsked = matched(judged);
+    const asAsked = record.matched;
     if (asAsked !== null) expect(asAsked / GRID).toBeGreaterThanOrEqual(0.8);
     // Not one mode: the grid shows several digits, and its samples differ about as much as real
     // digits do. A judge's confidence alone can be won by a collapse: with BatchNorm in the

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LESSONS, lessonClaimHolds, lessonClaimText, lessonDesign, lessonReading } from '../../src-renderer/src/lessons/catalog';
+import { LESSONS, lessonClaimHolds, lessonClaimText, lessonDesign, lessonReading, type Lesson } from '../../src-renderer/src/lessons/catalog';
 import { inpaintingReport, inpaintingRows } from '../../src-engine/app/lessons/inpainting';
 import { compileGraph } from '../../src-engine/core/autodiff/executor';
 import type { Backend } from '../../src-engine/core/backend/types';
@@ -21,6 +21,7 @@ import type { GraphIR } from '../../src-engine/base/ir/types';
 import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
 import { Trainer } from '../../src-engine/core/train';
+import { cached } from './cache';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');
@@ -46,35 +47,44 @@ function trainedModel(trainer: Trainer, graph: GraphIR, data: PreparedData): Tra
   return modelFromCheckpoint(graph, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: [...data.train.classNames] });
 }
 
+/** A lesson's runs trained in full: our figure per variant, the table rows, and its report (if it has one). */
+async function trainLesson(lesson: Lesson, designs: GraphIR[]) {
+  const ours: Record<string, number> = {};
+  const rows = [];
+  const runs: Record<string, { model: TrainedModel; data: PreparedData }> = {};
+  for (const [i, v] of lesson.variants.entries()) {
+    const graph = designs[i];
+    const cfg = graph.training!;
+    const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
+    const trainer = new Trainer(graph, data, backend, { compile: compileGraph });
+    const done = await trainer.run();
+    const reading = lessonReading(lesson, v);
+    const value = done[reading.split]?.[reading.metric] ?? NaN;
+    ours[v.label] = value;
+    if (lesson.report) runs[v.label] = { model: trainedModel(trainer, graph, data), data };
+    rows.push({ variant: v.label, reading, reference: lesson.reference.figures[v.label], ours: value, seconds: done.seconds, epochs: done.epochs });
+    console.log(`${lesson.id} ${v.label}: ${reading.split} ${reading.metric} ${value} (${done.seconds.toFixed(1)} s)`);
+  }
+  let report;
+  if (lesson.report) {
+    // The one report kind today: in-painting (the engine's lessons.report computes it the same way).
+    const judge = runs[lesson.report.runs.judge]!;
+    const inpainter = runs[lesson.report.runs.inpainter]!;
+    const t0 = performance.now();
+    report = inpaintingRows(inpaintingReport(judge.model, inpainter.model, inpainter.data, backend), judge.model.classNames);
+    console.log(`${lesson.id} report on ${inpainter.data.test.count} test samples (${((performance.now() - t0) / 1000).toFixed(1)} s):`);
+    for (const r of report) console.log(`  ${r.label}: ${Object.entries(r.values).map(([k, x]) => `${k} ${x.toFixed(3)}`).join(' ')} (${r.count})`);
+  }
+  return { ours, rows, report };
+}
+
 describe('Learn gallery lessons: our figures bear out each claim', () => {
   for (const lesson of LESSONS) {
     it.runIf(!ONLY || ONLY.includes(lesson.id))(`${lesson.id}: ${lessonClaimText(lesson)}`, async () => {
-      const ours: Record<string, number> = {};
-      const rows = [];
-      const runs: Record<string, { model: TrainedModel; data: PreparedData }> = {};
-      for (const v of lesson.variants) {
-        const graph = lessonDesign(lesson, v, example(v.example ?? lesson.example), REDUCED);
-        const cfg = graph.training!;
-        const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
-        const trainer = new Trainer(graph, data, backend, { compile: compileGraph });
-        const done = await trainer.run();
-        const reading = lessonReading(lesson, v);
-        const value = done[reading.split]?.[reading.metric] ?? NaN;
-        ours[v.label] = value;
-        if (lesson.report) runs[v.label] = { model: trainedModel(trainer, graph, data), data };
-        rows.push({ variant: v.label, reading, reference: lesson.reference.figures[v.label], ours: value, seconds: done.seconds, epochs: done.epochs });
-        console.log(`${lesson.id} ${v.label}: ${reading.split} ${reading.metric} ${value} (${done.seconds.toFixed(1)} s)`);
-      }
-      let report;
-      if (lesson.report) {
-        // The one report kind today: in-painting (the engine's lessons.report computes it the same way).
-        const judge = runs[lesson.report.runs.judge]!;
-        const inpainter = runs[lesson.report.runs.inpainter]!;
-        const t0 = performance.now();
-        report = inpaintingRows(inpaintingReport(judge.model, inpainter.model, inpainter.data, backend), judge.model.classNames);
-        console.log(`${lesson.id} report on ${inpainter.data.test.count} test samples (${((performance.now() - t0) / 1000).toFixed(1)} s):`);
-        for (const r of report) console.log(`  ${r.label}: ${Object.entries(r.values).map(([k, x]) => `${k} ${x.toFixed(3)}`).join(' ')} (${r.count})`);
-      }
+      // The designs this lesson trains (and, on a re-run of the same code and data, its stored figures: cache.ts).
+      const designs = lesson.variants.map((v) => lessonDesign(lesson, v, example(v.example ?? lesson.example), REDUCED));
+      const { value: figures } = await cached(`lesson-${lesson.id}${REDUCED ? '-reduced' : ''}`, { designs, backend: backend.description }, () => trainLesson(lesson, designs));
+      const { ours, rows, report } = figures;
       const holds = lessonClaimHolds(lesson, ours, report)!;
       const command = `${REDUCED ? 'LESSONS_REDUCED=1 ' : ''}LESSONS_ONLY=${lesson.id} npm run test:accuracy -- test/accuracy/lessons.test.ts`;
       table[lesson.id] = { command, reading: lesson.reading, claim: lessonClaimText(lesson), source: lesson.reference.source, rows, ...(report ? { report } : {}), holds };

@@ -18,6 +18,7 @@ import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
 import { Trainer } from '../../src-engine/core/train';
 import type { DoneEvent, TrainerEvent } from '../../src-engine/core/train';
+import { cached } from './cache';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');
@@ -29,8 +30,14 @@ beforeAll(async () => {
 });
 afterAll(() => backend?.dispose?.());
 
+/** The example trained in full (or, on a re-run of the same code and data, its stored figures: cache.ts). */
 async function train(example: string): Promise<DoneEvent> {
   const graph = JSON.parse(readFileSync(join(ROOT, 'examples', example), 'utf8')) as GraphIR;
+  const { value: done } = await cached(`mnist-${example}`, { graph, backend: backend.description }, () => trainNow(example, graph));
+  return done;
+}
+
+async function trainNow(example: string, graph: GraphIR): Promise<DoneEvent> {
   const cfg = graph.training!;
   const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
   const epochs: TrainerEvent[] = [];

@@ -1,4 +1,5 @@
 // Runs the e2e suite (node:test) on the available target; fails loudly when there is none.
+// `--junit=PATH` also writes a JUnit report there (per-test durations; npm test lists the slowest).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,5 +18,7 @@ if (!existsSync(path.join(ROOT, 'out/main/web.js')) || !existsSync(path.join(ROO
   process.exit(1);
 }
 const files = readdirSync(path.join(ROOT, 'test/e2e')).filter((f) => f.endsWith('.e2e.mjs')).map((f) => path.join('test/e2e', f));
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { cwd: ROOT, stdio: 'inherit' });
+const junit = process.argv.find((a) => a.startsWith('--junit='))?.slice('--junit='.length);
+const reporters = ['--test-reporter=spec', ...(junit ? ['--test-reporter-destination=stdout', '--test-reporter=junit', `--test-reporter-destination=${junit}`] : [])];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...files], { cwd: ROOT, stdio: 'inherit' });
 process.exit(r.status ?? 1);

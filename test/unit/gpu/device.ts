@@ -9,13 +9,16 @@
  * and a wire server (gpu-server.ts) in this process replays its ops on Dawn over a
  * structured-cloning in-memory channel — the path Electron's engine takes to the GPU window.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { expect } from 'vitest';
 import { GpuContext } from '../../../src-engine/core/gpu/context';
 import { acquireNodeGpu, dawnGpu, nodeGpuAcquirer, type NodeGpu } from '../../../src-engine/node/gpu/device';
 import { remoteGpuAcquirer } from '../../../src-engine/node/gpu/remote';
 import { createMemoryChannelPair, type Channel } from '../../../src-engine/protocol/channel';
 import { openRemoteGpu } from '../../../src-engine/protocol/gpu-client';
 import { serveGpu } from '../../../src-engine/protocol/gpu-server';
+import type { GpuWireCommand, GpuWireOp, GpuWireReply, GpuWireRequest } from '../../../src-engine/protocol/gpu-wire';
+import { directOnlyNames, DIRECT_ONLY_FILES } from './wire-cases';
 
 /** Chromium's SwiftShader ICD (Debian's chromium package). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -35,8 +38,60 @@ function pointAtSwiftShader(): void {
 export async function wireToDawn(): Promise<Channel> {
   const gpu = await dawnGpu();
   const [client, server] = createMemoryChannelPair();
-  serveGpu(gpu, server);
-  return client;
+  serveGpu(gpu, TALLY ? tallied(server, 'reply') : server);
+  return TALLY ? tallied(client, 'request') : client;
+}
+
+/**
+ * `NETWRIGHT_GPU_WIRE_TALLY=FILE`: every message across the wire appends a line to FILE: the test
+ * that sent it, whether that test runs across the wire without NETWRIGHT_GPU_WIRE_ALL, and the
+ * kinds of message it holds (scripts/gpu-wire-coverage.mjs reads them).
+ */
+const TALLY = process.env.NETWRIGHT_GPU_WIRE_TALLY;
+
+const commandKind = (c: GpuWireCommand): string =>
+  c.c === 'pass'
+    ? `pass${c.dispatches.some((d) => d.groups.length > 1) ? ':groups>1' : ''}${c.dispatches.some((d) => d.y > 1 || d.z > 1) ? ':2d' : ''}`
+    : c.c === 'copy'
+      ? `copy:${c.srcOffset || c.dstOffset ? 'at-offset' : 'at-0'}`
+      : `clear:${c.offset !== undefined || c.size !== undefined ? 'ranged' : 'whole'}`;
+
+function opKinds(o: GpuWireOp): string[] {
+  switch (o.op) {
+    case 'createBuffer':
+      return [`createBuffer:usage=${o.usage}`];
+    case 'createBindGroup':
+      return [`createBindGroup:group=${o.group}:${o.entries.some((e) => e.offset || e.size !== undefined) ? 'ranged' : 'whole'}`];
+    case 'writeBuffer':
+    case 'mapRead':
+      return [`${o.op}:${o.offset ? 'at-offset' : 'at-0'}`];
+    case 'pushErrorScope':
+      return [`pushErrorScope:${o.filter}`];
+    case 'submit':
+      return [`submit:${o.buffers.length > 1 ? 'several' : 'one'}`, ...o.buffers.flat().map(commandKind)];
+    default:
+      return [o.op];
+  }
+}
+
+function messageKinds(m: GpuWireRequest | GpuWireReply): string[] {
+  if (m.t === 'ops') return m.ops.flatMap(opKinds);
+  if (m.t === 'scope') return [`scope:${m.error ? 'error' : 'none'}`];
+  return [m.t];
+}
+
+function tallied(ch: Channel, side: 'request' | 'reply'): Channel {
+  return {
+    ...ch,
+    send: (m) => {
+      const { currentTestName, testPath } = expect.getState();
+      const file = (testPath ?? '').split('/').pop()?.replace(/\.test\.ts$/, '') ?? '';
+      const title = currentTestName?.split(' > ').at(-1);
+      const wire = !DIRECT_ONLY_FILES.includes(file) && !(title !== undefined && directOnlyNames.has(title));
+      appendFileSync(TALLY!, JSON.stringify({ file, test: currentTestName ?? '(outside a test)', wire, kinds: [...new Set(messageKinds(m as GpuWireRequest | GpuWireReply))].map((k) => `${side}:${k}`) }) + '\n');
+      ch.send(m);
+    },
+  };
 }
 
 async function acquireOverWire(): Promise<NodeGpu> {

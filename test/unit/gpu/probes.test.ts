@@ -37,6 +37,7 @@ import { Rng } from '../../../src-engine/base/rng';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpu } from './device';
+import { itDirectOnly } from './wire-cases';
 import { EVERY_STEP, framesOf, type Frame } from './session-frames';
 import { expectFigures } from './figures';
 import { reduceOnHost } from '../../../src-engine/app/probes/summary';
@@ -157,7 +158,7 @@ function expectSameFrame(cpu: Frame, gpu: Frame): void {
 }
 
 describe('probe frames of a GPU run', () => {
-  it('two moons (with Dropout): the same frames as the CPU run, figure by figure', async () => {
+  itDirectOnly('two moons (with Dropout): the same frames as the CPU run, figure by figure', async () => {
     const g = twoMoonsWithDropout();
     const data = prepareData(loadBuiltinDataset(g.training!.dataset, 1)!, g.training!.dataset, 1);
     const probes = { ...EVERY_STEP, boundary: 16 };
@@ -174,7 +175,7 @@ describe('probe frames of a GPU run', () => {
     expect(plain.session.plan.params.map((p) => p.value.data)).toEqual(gpu.session.plan.params.map((p) => p.value.data));
   }, 120_000);
 
-  it('a small CNN with BatchNorm on MNIST: the same frames as the CPU run', async () => {
+  itDirectOnly('a small CNN with BatchNorm on MNIST: the same frames as the CPU run', async () => {
     const g = smallCnn();
     const c = g.training!;
     const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);

@@ -44,27 +44,42 @@ export function exportTo(model: TrainedModel, options: PytorchExportOptions = {}
   return writeExport(exportPytorch(model, options), join(tempDir('torch'), 'export'));
 }
 
+type TorchComparison = { diffs: Record<string, number>; keys: string[]; hooked: string[] };
+
 /**
  * The largest |PyTorch − Netwright| of every node's eval output (each submodule through a
  * forward hook, and forward()'s prediction) on `inputs`, a batch of `batch` samples as fed to
  * `featureInput`.
  */
-export function compareWithTorch(model: TrainedModel, inputs: Record<string, Float32Array>, batch: number, prediction: string): { diffs: Record<string, number>; keys: string[]; hooked: string[] } {
-  const dir = exportTo(model);
-  const body = model.graph.nodes.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss).map((n) => n.id);
-  const outs = inferModel(model, inputs, batch, body);
-  const shapeOf = (id: string) => [batch, outs[id].length / batch];
-  const expected: Record<string, [number[], number[]]> = {};
-  const names = torchNodeNames(model.graph);
-  for (const id of body) expected[names.get(id)!] = [shapeOf(id), Array.from(outs[id])];
-  expected.__prediction__ = [shapeOf(prediction), Array.from(outs[prediction])];
-  const caseDir = tempDir('case');
-  // forward()'s arguments, in the order of the graph's Inputs: inputs_0.npy, inputs_1.npy, …
-  model.graph.nodes
-    .filter((n) => n.op === 'Input' && n.id in inputs)
-    .forEach((n, k) => writeFileSync(join(caseDir, `inputs_${k}.npy`), npy(inputs[n.id], [batch, ...(n.attrs.shape as number[])])));
-  writeFileSync(join(caseDir, 'expected.json'), JSON.stringify(expected));
-  const r = spawnSync(TORCH_PYTHON, [join(import.meta.dirname, 'torch_check.py'), dir, caseDir], { encoding: 'utf8' });
+export function compareWithTorch(model: TrainedModel, inputs: Record<string, Float32Array>, batch: number, prediction: string): TorchComparison {
+  return compareManyWithTorch([{ model, inputs, batch, prediction }])[0];
+}
+
+/**
+ * `compareWithTorch` for several models in one Python process (importing torch is most of a
+ * check's time): each model is exported, computed by Netwright and checked exactly as alone.
+ */
+export function compareManyWithTorch(cases: { model: TrainedModel; inputs: Record<string, Float32Array>; batch: number; prediction: string }[]): TorchComparison[] {
+  const args = cases.flatMap(({ model, inputs, batch, prediction }) => {
+    const dir = exportTo(model);
+    const body = model.graph.nodes.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss).map((n) => n.id);
+    const outs = inferModel(model, inputs, batch, body);
+    const shapeOf = (id: string) => [batch, outs[id].length / batch];
+    const expected: Record<string, [number[], number[]]> = {};
+    const names = torchNodeNames(model.graph);
+    for (const id of body) expected[names.get(id)!] = [shapeOf(id), Array.from(outs[id])];
+    expected.__prediction__ = [shapeOf(prediction), Array.from(outs[prediction])];
+    const caseDir = tempDir('case');
+    // forward()'s arguments, in the order of the graph's Inputs: inputs_0.npy, inputs_1.npy, …
+    model.graph.nodes
+      .filter((n) => n.op === 'Input' && n.id in inputs)
+      .forEach((n, k) => writeFileSync(join(caseDir, `inputs_${k}.npy`), npy(inputs[n.id], [batch, ...(n.attrs.shape as number[])])));
+    writeFileSync(join(caseDir, 'expected.json'), JSON.stringify(expected));
+    return [dir, caseDir];
+  });
+  const r = spawnSync(TORCH_PYTHON, [join(import.meta.dirname, 'torch_check.py'), ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`torch_check.py failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as { diffs: Record<string, number>; keys: string[]; hooked: string[] };
+  const results = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as TorchComparison);
+  if (results.length !== cases.length) throw new Error(`torch_check.py answered ${results.length} of ${cases.length} cases`);
+  return results;
 }

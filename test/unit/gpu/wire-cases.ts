@@ -1,0 +1,35 @@
+/**
+ * Which GPU tests run again across the GPU wire (vitest.config.ts, project `gpu-wire`).
+ *
+ * The wire carries WebGPU calls, not kernels: a case earns its second run by what it sends and
+ * receives, not by the ops it computes. Measured (`scripts/gpu-wire-coverage.mjs`), the cases of
+ * `WIRE_FILES` that are not marked `itDirectOnly` send every kind of wire message the whole set
+ * sends (buffer usages, ranged and whole copies and clears, writes, mapped reads, error scopes,
+ * shader and pipeline creation, releases, 2-D dispatches, device loss and destruction, acquire
+ * after a loss); the others (one more optimizer, loss or kernel each) repeat those messages with
+ * other numbers. `NETWRIGHT_GPU_WIRE_ALL=1` runs all of them across the wire again. The files:
+ * vitest.config.ts.
+ */
+import { it } from 'vitest';
+
+/** Run everything across the wire again (as before the selection). */
+export const WIRE_ALL = process.env.NETWRIGHT_GPU_WIRE_ALL === '1';
+
+/**
+ * Files that add no wire traffic of their own (the kernels of executor-ops, the loop over the
+ * same plan in train-loop): vitest.config.ts runs them across the wire only with WIRE_ALL.
+ */
+export const DIRECT_ONLY_FILES = ['executor-ops', 'train-loop'];
+
+/** Test names registered with `itDirectOnly` in this process. */
+export const directOnlyNames = new Set<string>();
+
+/**
+ * A case whose wire traffic the other cases of its file already send: it runs on Dawn directly,
+ * and across the wire only with NETWRIGHT_GPU_WIRE_ALL=1 (skipped there otherwise).
+ */
+export function itDirectOnly(name: string, fn: () => unknown, timeout?: number): void {
+  directOnlyNames.add(name);
+  if (process.env.NETWRIGHT_GPU_TEST_WIRE === '1' && !WIRE_ALL) it.skip(name, fn as () => void, timeout);
+  else it(name, fn as () => void, timeout);
+}
