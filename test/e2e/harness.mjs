@@ -96,7 +96,7 @@ export async function launchApp() {
  * - `{ download: selector, as: name }` — click it, wait for the browser download it starts, keep the file under
  *   test-results/downloads/ and remember its path as `name`
  * - `{ upload: selector, file: name }` — give a file input the remembered file
- * - `{ onnxAccuracy: name, equals: selector, attr, tolerance }` — run the remembered ONNX file in onnxruntime-node on
+ * - `{ onnxAccuracy: name, equals: selector, attr, tolerance }` — run the remembered ONNX file in onnxruntime on
  *   the MNIST test set (test/e2e/onnx-accuracy.ts) and compare its accuracy with the element's numeric attribute
  * - `{ viewport: [width, height] }` — resize the page
  * - `{ scrollIntoView: selector }` — scroll the element's scrolling boxes until it shows (before a screenshot)
@@ -314,8 +314,8 @@ export async function replay(app, steps, log = () => {}) {
         if (r.status !== 0) throw new Error(`onnx-accuracy failed: ${r.stderr || r.error}`);
         const { accuracy } = JSON.parse(r.stdout.trim().split('\n').at(-1));
         const shown = Number(await app.page.locator(step.equals).first().getAttribute(step.attr));
-        console.log(`# onnxruntime-node accuracy ${accuracy} (${step.onnxAccuracy}); the app showed ${shown}`);
-        if (!(Math.abs(accuracy - shown) <= step.tolerance)) throw new Error(`onnxruntime-node gives accuracy ${accuracy}, the app showed ${shown} (tolerance ${step.tolerance})`);
+        console.log(`# onnxruntime accuracy ${accuracy} (${step.onnxAccuracy}); the app showed ${shown}`);
+        if (!(Math.abs(accuracy - shown) <= step.tolerance)) throw new Error(`onnxruntime gives accuracy ${accuracy}, the app showed ${shown} (tolerance ${step.tolerance})`);
       } else if (step.screenshot) {
         mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
         await app.page.screenshot({ path: path.join(ROOT, 'test-results', `${step.screenshot}.png`) });

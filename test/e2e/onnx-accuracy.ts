@@ -1,5 +1,5 @@
 /**
- * Accuracy of an exported ONNX classifier on a dataset's test split, run by onnxruntime-node (not
+ * Accuracy of an exported ONNX classifier on a dataset's test split, run by onnxruntime (onnxruntime-web) (not
  * by Netwright): `npx tsx test/e2e/onnx-accuracy.ts model.onnx [dataset]` prints
  * `{"accuracy": 0.9871, "correct": 9871, "count": 10000}`. The test samples are read with the
  * engine's loader (the same files, order and 0–1 scaling the app trains and tests on); the file

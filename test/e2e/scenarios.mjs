@@ -754,7 +754,7 @@ const sweepBottleneck = [
 ];
 
 /**
- * Issue #14: train the MNIST CNN template one epoch, Export ▸ ONNX; onnxruntime-node running the
+ * Issue #14: train the MNIST CNN template one epoch, Export ▸ ONNX; onnxruntime running the
  * downloaded file on the MNIST test set reaches the accuracy the app shows. The project saved with
  * its weights reopens trained. Import the ONNX file, replace the last Linear, fine-tune a few steps
  * from the imported weights, and export again.
@@ -1036,7 +1036,7 @@ const training = [
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
 const webExport = [
-  { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime-node scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
+  { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 
 /** Scenarios that drive the in-app file picker, which only web mode shows (Electron uses native dialogs). */
