@@ -55,7 +55,7 @@ print(json.dumps(res))`,
   return Object.fromEntries(names.map((name, i) => [name, res[i]]).filter(([, r]) => r !== 'ok'));
 }
 
-/** Run an ONNX file in onnxruntime-node. */
+/** Run an ONNX file in onnxruntime (its WebAssembly build, onnxruntime-web). */
 export async function runOrt(bytes: Uint8Array, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Record<string, Float32Array>> {
   const session = await ort.InferenceSession.create(bytes);
   const r = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])));
