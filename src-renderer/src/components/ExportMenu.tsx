@@ -1,7 +1,8 @@
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
-import { currentExportSource, exportModel, importOnnxFile, setExportSetting, useExport } from '../training/export';
+import { currentExportSource, exportModel, importOnnxFile } from '../training/export';
+import { setExportSetting, useExport } from '../state/export-store';
 import { useRun } from '../state/training-store';
 import { useFiles } from './files-context';
 

@@ -1,4 +1,3 @@
-import { create } from 'zustand';
 import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
@@ -7,26 +6,9 @@ import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive } from './model';
 import { useRun } from '../state/training-store';
+import { useExport, type ExportFormatInfo } from '../state/export-store';
 
-export type ExportFormatInfo = ResultOf<'model.formats'>['formats'][number];
 type ExportResult = ResultOf<'model.export'>;
-
-interface ExportState {
-  /** The engine's export formats, in menu order (empty until the engine answered). */
-  formats: readonly ExportFormatInfo[];
-  /** An export under way: which format, and how far. */
-  busy?: { label: string; fraction: number; what: string };
-  /** The settings chosen in the Export menu, by format id and key (unset: the format's default). */
-  settings: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-export const useExport = create<ExportState>(() => ({ formats: [], settings: {} }));
-
-/** Choose one of a format's settings (the Export menu's selects); kept for the session. */
-export function setExportSetting(formatId: string, key: string, value: string): void {
-  const all = useExport.getState().settings;
-  useExport.setState({ settings: { ...all, [formatId]: { ...all[formatId], [key]: value } } });
-}
 
 const client = (): RpcClient | undefined => useEngine.getState().client;
 const notify = (kind: 'info' | 'error', message: string, code?: string) => useEditor.getState().notify(kind, message, code ? { code } : undefined);

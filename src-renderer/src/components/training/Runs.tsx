@@ -1,13 +1,14 @@
 import { getHost } from '../../host';
-import { exportModel, useExport } from '../../training/export';
+import { exportModel } from '../../training/export';
+import { useExport } from '../../state/export-store';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { create } from 'zustand';
 import { parseProject } from '../../editor/project';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
 import { useRun, viewStoredRun } from '../../state/training-store';
 import { useTrainUi } from '../../state/train-ui';
+import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
 import { headlineOf, MAX_COMPARED, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
@@ -15,57 +16,6 @@ import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
 import { sweepGroups } from '../../training/sweep';
-
-type SortKey = 'newest' | 'oldest' | 'result' | 'name' | 'duration';
-
-/** The Runs tab's view state: which runs are ticked for comparing, the baseline, sorting, filter. */
-interface RunsUi {
-  selected: readonly string[];
-  /** The run the others are compared against (kept across sessions). */
-  baseline?: string;
-  sort: SortKey;
-  filter: string;
-  /** Only the open project's runs (by its name when they were trained), or every project's. */
-  scope: 'project' | 'all';
-  comparing: boolean;
-  /** The sweep whose results are shown. */
-  sweep?: string;
-  set(patch: Partial<Omit<RunsUi, 'set' | 'toggle'>>): void;
-  toggle(id: string): void;
-}
-
-const BASELINE_KEY = 'netwright.baselineRun';
-const storedBaseline = (): string | undefined => {
-  try {
-    return globalThis.localStorage?.getItem(BASELINE_KEY) ?? undefined;
-  } catch {
-    return undefined;
-  }
-};
-
-export const useRunsUi = create<RunsUi>((set, get) => ({
-  selected: [],
-  baseline: storedBaseline(),
-  sort: 'newest',
-  filter: '',
-  scope: 'project',
-  comparing: false,
-  set(patch) {
-    if ('baseline' in patch) {
-      try {
-        if (patch.baseline) globalThis.localStorage?.setItem(BASELINE_KEY, patch.baseline);
-        else globalThis.localStorage?.removeItem(BASELINE_KEY);
-      } catch {
-        // No storage: the baseline lasts this session.
-      }
-    }
-    set(patch);
-  },
-  toggle(id) {
-    const sel = get().selected;
-    set({ selected: sel.includes(id) ? sel.filter((x) => x !== id) : [...sel, id].slice(-MAX_COMPARED) });
-  },
-}));
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
