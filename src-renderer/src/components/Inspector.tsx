@@ -7,6 +7,7 @@ import { getOp, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig 
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
+import { addTrainingSettings } from '../editor/add-settings';
 import { formatCount } from './format';
 
 let burst = 0;
@@ -241,7 +242,12 @@ function GraphInspector() {
           />
         </>
       ) : (
-        <p className="inspector__none">No training settings yet (open a template to start from one).</p>
+        <p className="inspector__none">
+          No training settings yet: nothing can train.{' '}
+          <button type="button" data-testid="inspector-add-settings" onClick={addTrainingSettings} title="Dataset, loss, optimizer and schedule chosen for this design; change them in the Train dock">
+            Add settings
+          </button>
+        </p>
       )}
     </div>
   );

@@ -1,10 +1,12 @@
 import { useEditor } from '../state/editor-store';
+import { addTrainingSettings, needsTrainingSettings } from '../editor/add-settings';
 import { usePanels } from '../state/panels';
 import { Splitter } from './panels';
 
 /** Every diagnostic of the live compile; click one to select and centre its node. */
 export function ProblemsPanel() {
   const diagnostics = useEditor((s) => s.analysis.diagnostics);
+  const untrainable = useEditor((s) => needsTrainingSettings(s.history.present.graph));
   const focusNode = useEditor((s) => s.focusNode);
   const open = usePanels((s) => s.problemsOpen);
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
@@ -17,7 +19,15 @@ export function ProblemsPanel() {
         </button>{' '}
         <span className="problems__count">{errors ? `${errors} error${errors > 1 ? 's' : ''}` : ''}{diagnostics.length - errors ? ` ${diagnostics.length - errors} warning${diagnostics.length - errors > 1 ? 's' : ''}` : ''}</span>
       </h3>
-      {open && diagnostics.length === 0 ? <p className="problems__none">No problems.</p> : null}
+      {open && untrainable ? (
+        <p className="problems__none" data-testid="problems-no-settings">
+          Nothing can train yet: the design has no training settings.{' '}
+          <button type="button" data-testid="problems-add-settings" onClick={addTrainingSettings}>
+            Add settings
+          </button>
+        </p>
+      ) : null}
+      {open && diagnostics.length === 0 && !untrainable ? <p className="problems__none">No problems.</p> : null}
       {open ? (
         <ul>
           {diagnostics.map((d, i) => (

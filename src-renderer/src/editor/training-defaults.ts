@@ -67,3 +67,4 @@ export function inputsForDataset(graph: GraphIR, dataset: string): Record<string
   }
   return out;
 }
+

@@ -4,6 +4,7 @@ import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingC
 import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
+import { addTrainingSettings } from '../../editor/add-settings';
 import { isLive } from '../../training/model';
 import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
@@ -337,7 +338,7 @@ export function TrainPanel() {
       {!t ? (
         <div className="train-panel__empty">
           This design has no training settings.{' '}
-          <button type="button" data-testid="train-add-settings" onClick={() => set({})}>
+          <button type="button" data-testid="train-add-settings" onClick={addTrainingSettings}>
             Add settings
           </button>
         </div>
