@@ -18,14 +18,18 @@ export function detectComputeBackend(threads = os.availableParallelism()): Compu
 }
 
 /**
- * The most memory one training may need (service.ts refuses more before allocating): a share of
- * this machine's memory (NETWRIGHT_MEMORY_SHARE, default 0.5), and no more than the WebAssembly
- * backend's heap can grow to when that backend trains.
+ * The most memory one run may need in all (handlers/context.ts refuses more before allocating): a
+ * share of this machine's memory (NETWRIGHT_MEMORY_SHARE, default 0.5).
  */
-export function trainingMemoryLimit(env: NodeJS.ProcessEnv = process.env, totalBytes = os.totalmem(), wasmHeap = detectWasmHeapLimit()): number {
+export function trainingMemoryLimit(env: NodeJS.ProcessEnv = process.env, totalBytes = os.totalmem()): number {
   const share = Number(env.NETWRIGHT_MEMORY_SHARE ?? 0.5);
   const fraction = Number.isFinite(share) && share > 0 && share <= 1 ? share : 0.5;
-  return Math.min(fraction * totalBytes, wasmHeap);
+  return fraction * totalBytes;
+}
+
+/** The most the CPU backend's own memory (its WebAssembly heap: the model and activations) can grow to. */
+export function backendMemoryLimit(): number {
+  return detectWasmHeapLimit();
 }
 
 function detectWasmHeapLimit(): number {

@@ -10,7 +10,7 @@ import type { Logger } from '../protocol/rpc';
 import { EngineService, type EngineEnvironment } from '../app/service';
 import { warmUpProbes } from '../app/session/warm-up';
 import { ENGINE_VERSION } from '../base/version';
-import { detectComputeBackend, trainingMemoryLimit } from './compute-info';
+import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 import type { DataAccess } from './data-access';
@@ -123,6 +123,8 @@ function main(): void {
     training: {
       loadDataset: (config, seed) => loadDataset(config, seed, access),
       memoryLimitBytes: trainingMemoryLimit(),
+      backendMemoryLimitBytes: backendMemoryLimit(),
+      residentBytes: () => process.memoryUsage.rss(),
       createBackend: () => createBestBackend(),
       // WebGPU: npm `webgpu` (Dawn) in the web-mode engine child; in Electron's utility process
       // (no navigator.gpu, and Dawn's mapped buffers are refused by V8's memory cage) the device

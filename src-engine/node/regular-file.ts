@@ -26,6 +26,30 @@ export class RegularFileError extends Error {
  * @throws RegularFileError
  */
 export function readRegularFile(path: string, maxBytes: number, options: { noFollow?: boolean } = {}): Buffer {
+  const file = openRegularFile(path, maxBytes, options);
+  try {
+    const out = Buffer.allocUnsafe(file.size);
+    return out.subarray(0, file.read(0, out));
+  } finally {
+    file.close();
+  }
+}
+
+/** A regular file opened by `openRegularFile`: its size as `fstat` gave it, read at offsets. */
+export interface RegularFile {
+  readonly size: number;
+  /** Fill `into` from byte `offset` (never past `size`); returns the bytes read. */
+  read(offset: number, into: Uint8Array): number;
+  close(): void;
+}
+
+/**
+ * Open a file only if it is a regular file of at most `maxBytes`, with `readRegularFile`'s checks,
+ * for reading parts of it (a file larger than one Buffer, or one read tensor by tensor).
+ *
+ * @throws RegularFileError
+ */
+export function openRegularFile(path: string, maxBytes: number, options: { noFollow?: boolean } = {}): RegularFile {
   if (options.noFollow) {
     let isLink: boolean;
     try {
@@ -41,22 +65,31 @@ export function readRegularFile(path: string, maxBytes: number, options: { noFol
   } catch (e) {
     throw openFailure(e);
   }
+  let size: number;
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new RegularFileError('not-regular');
     if (st.size > maxBytes) throw new RegularFileError('too-large', st.size);
-    // Read what fstat promised and no more (a file growing while it is read is cut there).
-    const out = Buffer.allocUnsafe(st.size);
-    let off = 0;
-    while (off < out.length) {
-      const n = readSync(fd, out, off, out.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return out.subarray(0, off);
-  } finally {
+    size = st.size;
+  } catch (e) {
     closeSync(fd);
+    throw e;
   }
+  return {
+    size,
+    // Read what fstat promised and no more (a file growing while it is read is cut there).
+    read(offset, into) {
+      const want = Math.max(0, Math.min(into.length, size - offset));
+      let off = 0;
+      while (off < want) {
+        const n = readSync(fd, into, off, want - off, offset + off);
+        if (n === 0) break;
+        off += n;
+      }
+      return off;
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 function openFailure(e: unknown): RegularFileError {

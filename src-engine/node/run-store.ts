@@ -5,10 +5,10 @@ import { metricsBySplit } from '../core/metrics/by-split';
 import { mib } from '../core/data/types';
 import { join } from 'node:path';
 import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol/messages';
-import { readRegularFile, RegularFileError } from './regular-file';
+import { openRegularFile, readRegularFile, RegularFileError, type RegularFile } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
 import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
-import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON } from '../core/train/checkpoint';
+import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON, type TensorRef } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
 import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
 import type { DamagedRun, RunListing, RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
@@ -303,13 +303,32 @@ export class RunStore {
     const advice = `it cannot be ${purpose === 'export' ? 'exported' : 'resumed'}. Train it again instead.`;
     const bytes = this.file(meta.id, name, RUN_FILE_LIMITS.checkpoint, 'E_RUN_CHECKPOINT_CORRUPT', cannot, advice);
     if (!bytes) return null;
+    let data: RegularFile | undefined;
     try {
       const json = JSON.parse(bytes.toString('utf8')) as CheckpointJSON & Partial<CheckpointExtras>;
-      const checkpoint = checkpointFromJSON(json);
+      if (json.encoding === 'binary') {
+        const file = json.data;
+        if (typeof file !== 'string' || !new RegExp(`^checkpoint-${which}\\.[0-9a-f]{8}\\.bin$`).test(file)) throw new Error('its data file is not named');
+        data = this.dataFile(meta.id, file, cannot, advice);
+      }
+      const checkpoint = checkpointFromJSON(json, data && tensorReader(data));
       if (!Number.isInteger(checkpoint.epoch) || !Number.isInteger(checkpoint.step) || !checkpoint.optimizer || typeof checkpoint.optimizer.slots !== 'object') throw new Error('fields missing');
       return { json, checkpoint };
     } catch (err) {
+      if ((err as { code?: string }).code === 'E_RUN_CHECKPOINT_CORRUPT') throw err;
       throw runError('E_RUN_CHECKPOINT_CORRUPT', `${cannot} cannot be read (${(err as Error).message.replace(/^[A-Z_]+: /, '')}); ${advice}`);
+    } finally {
+      data?.close();
+    }
+  }
+
+  /** A binary checkpoint's data file, opened with `file`'s checks (a missing one is corrupt too). */
+  private dataFile(id: string, name: string, what: string, advice: string): RegularFile {
+    try {
+      return openRegularFile(join(this.dir, id, name), Number.MAX_SAFE_INTEGER, { noFollow: true });
+    } catch (e) {
+      if (!(e instanceof RegularFileError)) throw e;
+      throw runError('E_RUN_CHECKPOINT_CORRUPT', `${what} cannot be read: its data file ${e.problem === 'missing' ? 'is missing' : unreadable(e, `${id}/${name}`, Number.MAX_SAFE_INTEGER)}; ${advice}`);
     }
   }
 
@@ -374,12 +393,28 @@ export class RunWriter implements RunSink {
   }
 
   /**
-   * Keep the run's last or best checkpoint: `checkpoint-last.json` / `checkpoint-best.json`
-   * (the training checkpoint format, base64 float32, plus normalisation and class names), written
-   * to a temp file, synced and renamed: a crash leaves the previous one whole.
+   * Keep the run's last or best checkpoint: `checkpoint-last.json` / `checkpoint-best.json` (the
+   * training checkpoint format with `binary` tensors, plus normalisation and class names) and the
+   * data file it names, `checkpoint-last.<token>.bin`. Each tensor is written straight from `ck`'s
+   * arrays (a checkpoint of the live buffers copies nothing, however large the model). Both files
+   * are written to temp files, synced and renamed, the data file first and under a new name: a
+   * crash leaves the previous checkpoint whole. The previous data file is removed after.
    */
   checkpoint(which: CheckpointKind, ck: Checkpoint, extras: CheckpointExtras): void {
-    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...checkpointToJSON(ck), normalization: extras.normalization, classNames: extras.classNames }));
+    const tensors: Float32Array[] = [];
+    let offset = 0;
+    const json = checkpointToJSON(ck, 'binary', (a) => {
+      tensors.push(a);
+      const ref = { o: offset, n: a.length };
+      offset += a.byteLength;
+      return ref;
+    });
+    const data = `checkpoint-${which}.${randomUUID().slice(0, 8)}.bin`;
+    writeAtomic(join(this.folder, data), tensors.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...json, data, normalization: extras.normalization, classNames: extras.classNames }));
+    for (const f of readdirSync(this.folder)) {
+      if (f !== data && f.startsWith(`checkpoint-${which}.`) && f.endsWith('.bin')) rmSync(join(this.folder, f), { force: true });
+    }
   }
 
   /** End the run: flush, sync the log to disk, and record its status and summary. */
@@ -429,11 +464,25 @@ function lazyFrame(r: Uint8Array, dec: InstanceType<typeof TextDecoder>): RunRec
 }
 
 /** Write to a temp file beside the target, sync it, then rename over the target. */
-function writeAtomic(target: string, text: string): void {
+/** Reads a binary checkpoint's tensors from its data file, each checked to lie whole inside it. */
+function tensorReader(file: RegularFile): (ref: TensorRef) => Float32Array {
+  return (ref) => {
+    const { o, n } = (ref ?? {}) as Partial<TensorRef>;
+    if (!Number.isSafeInteger(o) || !Number.isSafeInteger(n) || o! < 0 || n! < 0 || o! % 4 !== 0 || o! + 4 * n! > file.size) {
+      throw new Error(`a tensor lies outside its data file (${file.size} bytes)`);
+    }
+    const out = new Float32Array(n!);
+    if (file.read(o!, new Uint8Array(out.buffer)) !== out.byteLength) throw new Error('its data file is shorter than it was');
+    return out;
+  };
+}
+
+function writeAtomic(target: string, content: string | readonly Uint8Array[]): void {
   const tmp = `${target}.${process.pid}.tmp`;
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof content === 'string') writeSync(fd, content);
+    else for (const part of content) for (let at = 0; at < part.length; ) at += writeSync(fd, part, at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -376,6 +376,11 @@ export const StartInfo = z.object({
   task: z.enum(['classification', 'regression', 'reconstruction']),
   classNames: z.array(z.string()),
   /** The fixed probe samples (network inputs, as fed) whose outputs every frame carries. */
+  /**
+   * The run's peak memory estimate in bytes (core/analysis/memory.ts: the engine with its data, the
+   * model, checkpoint copies, activations) and the limit it was checked against, when there is one.
+   */
+  memory: z.object({ bytes: z.number().nonnegative(), limit: z.number().nonnegative().optional() }).optional(),
   /** With `init: 'loaded'`: how many tensors came from the loaded model, and which of the graph's started fresh. */
   warmStart: z.object({ taken: z.number().int().nonnegative(), fresh: z.array(z.string().max(300)).max(10_000) }).optional(),
   probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),

@@ -1,7 +1,8 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, EngineInfo, RunSweepInfo, StartInfo } from '../../protocol/messages';
 import { analyzeGraph } from '../../core/analysis/validate';
-import { estimateTrainingBytes, formatGiB } from '../../core/analysis/memory';
+import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
+import { optimizerSlots } from '../../core/optim/registry';
 import { GraphError, hasErrors } from '../../base/ir/diagnostics';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
@@ -26,10 +27,14 @@ export interface TrainingHost {
   /** Where runs are recorded (the run store); absent: runs are not kept. */
   runs?: RunStoreApi;
   /**
-   * Training whose estimated memory (core/analysis/memory.ts) is above this many bytes is refused
-   * before anything is allocated (`E_TRAIN_TOO_MUCH_MEMORY`). Absent: no limit.
+   * Training whose estimated peak memory (core/analysis/memory.ts) is above this many bytes is
+   * refused before the model is allocated (`E_TRAIN_TOO_MUCH_MEMORY`). Absent: no limit.
    */
   memoryLimitBytes?: number;
+  /** The most the backend's own memory (the model and activations) can grow to; refused above it the same way. */
+  backendMemoryLimitBytes?: number;
+  /** The engine's resident memory now, in bytes (the base of a run's memory estimate); absent: not counted. */
+  residentBytes?: () => number;
 }
 
 /** What the runtime entry knows about where the engine runs. */
@@ -155,17 +160,38 @@ export function checkedGraph(json: unknown): GraphIR {
   return a.graph;
 }
 
-/** Refuse a design whose training would not fit in `limit` bytes at `batchSize`, before data or backend exist. */
-export function checkMemory(g: GraphIR, batchSize: number, limit: number | undefined): void {
-  if (limit === undefined) return;
+/**
+ * A run's peak memory estimate (core/analysis/memory.ts) at `batchSize` — with `residentBytes`,
+ * what the engine holds already (the data loaded) — refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming
+ * the figures, when it is above the host's limit, or the model and activations above what the
+ * backend's memory can grow to.
+ */
+export function checkMemory(g: GraphIR, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0): RunMemoryEstimate {
   const a = analyzeGraph(g, { batchSize });
-  const need = estimateTrainingBytes(g, a.shapes, a.params, batchSize);
-  if (need > limit) {
+  const t = g.training!;
+  const estimate = estimateRunMemory({
+    params: a.params,
+    activationsPerSample: activationsPerSample(g, a.shapes),
+    batchSize,
+    optimizerSlots: Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0))),
+    checkpointCopies: 3,
+    residentBytes,
+  });
+  const p = estimate.parts;
+  const parts = `the model with its gradients and optimizer state ${formatGiB(p.model)}, activations ${formatGiB(p.activations)}`;
+  const advice = 'Use smaller layers or a smaller batch.';
+  const onBackend = p.model + p.activations;
+  if (host.backendMemoryLimitBytes !== undefined && onBackend > host.backendMemoryLimitBytes) {
+    throw coded('E_TRAIN_TOO_MUCH_MEMORY', `Training this design at batch ${batchSize} needs ${formatGiB(onBackend)} on the compute backend (${parts}), more than the ${formatGiB(host.backendMemoryLimitBytes)} its memory can grow to. ${advice}`);
+  }
+  const limit = host.memoryLimitBytes;
+  if (limit !== undefined && estimate.bytes > limit) {
     throw coded(
       'E_TRAIN_TOO_MUCH_MEMORY',
-      `Training this design at batch ${batchSize} needs at least ${formatGiB(need)}, more than the ${formatGiB(limit)} Netwright may use on this machine. Use smaller layers or a smaller batch.`,
+      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
     );
   }
+  return estimate;
 }
 
 /**

@@ -41,7 +41,7 @@ export function runHandlers(ctx: ServiceContext): Handlers {
       const host = ctx.host();
       const g = checkedGraph(graph);
       const t = g.training!;
-      checkMemory(g, t.batchSize, host.memoryLimitBytes);
+      checkMemory(g, t.batchSize, host);
       const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
       const data = await ctx.loadPrepared(dataset, t.seed);
       return ctx.withBackend((backend) => sanityCheck(g, data, backend, { compile: compileGraph, ...(steps !== undefined ? { steps } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
@@ -79,9 +79,12 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const g = checkedGraph(graph);
   const t = g.training!;
   const seed = overrides?.seed ?? t.seed;
-  checkMemory(g, overrides?.batchSize ?? t.batchSize, host.memoryLimitBytes);
+  const batchSize = overrides?.batchSize ?? t.batchSize;
+  checkMemory(g, batchSize, host);
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
   const data = await ctx.loadPrepared(dataset, seed);
+  // Again with what the engine now holds (its data loaded), before the model is allocated.
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0);
   // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
   const from = init === 'loaded' ? ctx.loaded?.model.model : undefined;
   if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
@@ -118,6 +121,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
     runId: session.runId,
     ...(sink ? { storedRunId: sink.id } : {}),
     ...(warm ? { warmStart: { taken: warm.taken.length, fresh: warm.fresh } } : {}),
+    memory: { bytes: memory.bytes, ...(host.memoryLimitBytes !== undefined && Number.isFinite(host.memoryLimitBytes) ? { limit: host.memoryLimitBytes } : {}) },
     backend: description,
     stepsPerEpoch: session.stepsPerEpoch,
     epochs: session.config.epochs,

@@ -79,9 +79,9 @@ export class RunRecorder implements LoopHooks {
 
   /** The run ended (`seconds` of training in all): the weights as it ends, and its summary. */
   done(r: LoopResult, seconds: number): void {
-    // Early stopping has put the best weights back.
+    // Early stopping has put the best weights back. The live buffers, written at once: no copy.
     if (this.loop.step > 0 && this.sink?.checkpoint) {
-      this.store(this.loop.capture({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), false);
+      this.store(this.loop.view({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), false);
       this.store(null, true);
     }
     const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';

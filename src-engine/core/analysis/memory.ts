@@ -8,6 +8,51 @@ import type { GraphIR } from '../../base/ir/types';
  * @param shapes output shapes as `analyzeGraph` infers them (dim 0 is the batch; ignored here).
  */
 export function estimateTrainingBytes(graph: Pick<GraphIR, 'nodes'>, shapes: Readonly<Record<string, readonly number[]>>, params: number, batchSize: number): number {
+  return 4 * (4 * params + 2 * batchSize * activationsPerSample(graph, shapes));
+}
+
+/** What a run's memory estimate is made of (`estimateRunMemory`). */
+export interface RunMemoryInputs {
+  params: number;
+  /** Values of every node's output for one sample (the sum over nodes of the shape without its batch dim). */
+  activationsPerSample: number;
+  batchSize: number;
+  /** Buffers the optimizer keeps per parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
+  optimizerSlots: number;
+  /**
+   * Copies of the weights and optimizer state kept while training: the loop's last and best
+   * epoch-end checkpoints, and the divergence guard's rollback snapshot (3); fewer without them.
+   */
+  checkpointCopies: number;
+  /** What the engine holds already, measured (its resident memory with the data loaded), or 0. */
+  residentBytes: number;
+}
+
+/** A run's peak memory estimate in bytes, and its parts (for the message and the bench). */
+export interface RunMemoryEstimate {
+  bytes: number;
+  parts: { resident: number; model: number; checkpoints: number; activations: number };
+}
+
+/**
+ * The most memory a run will hold at once: what the engine holds now (code, the loaded data), the
+ * model on the backend (weights, gradients, optimizer buffers), the checkpoint copies kept while
+ * it trains, and the activations and their gradients of the batch's plan and of one more (a
+ * partial last batch, evaluation). Float32 throughout. `bench/memory.ts` compares it with the
+ * engine's measured peak.
+ */
+export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
+  const parts = {
+    resident: m.residentBytes,
+    model: 4 * m.params * (2 + m.optimizerSlots),
+    checkpoints: 4 * m.params * (1 + m.optimizerSlots) * m.checkpointCopies,
+    activations: 4 * 2 * m.activationsPerSample * 2 * m.batchSize,
+  };
+  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.activations, parts };
+}
+
+/** Values per sample over every node's output (shapes as `analyzeGraph` infers them, dim 0 the batch). */
+export function activationsPerSample(graph: Pick<GraphIR, 'nodes'>, shapes: Readonly<Record<string, readonly number[]>>): number {
   let activations = 0;
   for (const node of graph.nodes) {
     const shape = Object.hasOwn(shapes, node.id) ? shapes[node.id] : undefined;
@@ -16,7 +61,7 @@ export function estimateTrainingBytes(graph: Pick<GraphIR, 'nodes'>, shapes: Rea
     for (let i = 1; i < shape.length; i++) per *= shape[i];
     activations += per;
   }
-  return 4 * (4 * params + 2 * batchSize * activations);
+  return activations;
 }
 
 /** Above this estimate the problems panel warns (the engine refuses by the machine's memory). */

@@ -47,10 +47,10 @@ export abstract class OptimizerBase implements Optimizer {
     for (const p of this.params) p.grad.data.fill(0);
   }
 
-  state(): OptimizerState {
+  state(view = false): OptimizerState {
     const slots: OptimizerState['slots'] = {};
     this.params.forEach((p, i) => {
-      slots[paramKey(p, i)] = Object.fromEntries(Object.entries(this.slots[i]).map(([n, b]) => [n, b.slice()]));
+      slots[paramKey(p, i)] = Object.fromEntries(Object.entries(this.slots[i]).map(([n, b]) => [n, view ? b : b.slice()]));
     });
     return { kind: this.kind, lr: this.lr, step: this.steps, slots };
   }

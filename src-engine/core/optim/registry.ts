@@ -138,3 +138,17 @@ export function defaultSetting<K extends string>(specs: readonly SettingSpec<K>[
   if (kind === 'onecycle' && context.lr) out.maxLr = 10 * context.lr;
   return out;
 }
+
+/** Buffers the optimizer of `config` keeps per parameter, each the parameter's size (memory estimates). */
+export function optimizerSlots(config: OptimizerConfig): number {
+  switch (config.kind) {
+    case 'sgd':
+      return (config.momentum ?? 0) !== 0 ? 1 : 0;
+    case 'adam':
+      return config.amsgrad ? 3 : 2;
+    case 'adamw':
+      return 2;
+    case 'rmsprop':
+      return 1 + (config.centered ? 1 : 0) + ((config.momentum ?? 0) > 0 ? 1 : 0);
+  }
+}

@@ -52,8 +52,11 @@ export interface Optimizer {
   step(lr?: number): void;
   /** Zero every gradient (the executor also zeroes them before each backward pass). */
   zeroGrad(): void;
-  /** A copy of the state, for checkpoints. */
-  state(): OptimizerState;
+  /**
+   * The state, for checkpoints: a copy, or with `view` the optimizer's own buffers (no allocation;
+   * valid until the next step — for writing out at once, or copying into a kept checkpoint).
+   */
+  state(view?: boolean): OptimizerState;
   /** Restore a state saved by `state()` from an optimizer of the same kind over the same parameters. */
   loadState(state: OptimizerState): void;
 }

@@ -18,13 +18,25 @@ export function base64ToFloat32(s: string): Float32Array {
   return new Float32Array(bytes.buffer);
 }
 
-type Encoded = string | number[];
+/** A tensor kept in a checkpoint's data file (`CheckpointJSON.data`): `n` float32 values from byte `o`. */
+export interface TensorRef {
+  o: number;
+  n: number;
+}
 
-/** A checkpoint as plain JSON: tensors as base64 strings (compact) or number arrays (readable). */
+type Encoded = string | number[] | TensorRef;
+
+/**
+ * A checkpoint as plain JSON: tensors as base64 strings (compact), number arrays (readable), or
+ * references into a binary data file beside it (`binary`: what the run store writes, so that a
+ * large model's checkpoint is written tensor by tensor from the live buffers, never as one string).
+ */
 export interface CheckpointJSON {
   format: 'netwright.checkpoint';
   version: 1;
-  encoding: 'base64' | 'array';
+  encoding: 'base64' | 'array' | 'binary';
+  /** With `binary`: the data file's name, in the checkpoint's folder. */
+  data?: string;
   epoch: number;
   step: number;
   params: Record<string, Encoded>;
@@ -34,10 +46,16 @@ export interface CheckpointJSON {
   metrics: Checkpoint['metrics'];
 }
 
-/** Serialise a checkpoint for `JSON.stringify`. */
-export function checkpointToJSON(c: Checkpoint, encoding: 'base64' | 'array' = 'base64'): CheckpointJSON {
+/**
+ * Serialise a checkpoint for `JSON.stringify`. `binary` hands each tensor to `place`, which keeps
+ * it (the caller writes the data file) and answers where it will be.
+ */
+export function checkpointToJSON(c: Checkpoint, encoding: 'base64' | 'array'): CheckpointJSON;
+export function checkpointToJSON(c: Checkpoint, encoding: 'binary', place: (a: Float32Array) => TensorRef): CheckpointJSON;
+export function checkpointToJSON(c: Checkpoint, encoding: CheckpointJSON['encoding'] = 'base64', place?: (a: Float32Array) => TensorRef): CheckpointJSON {
+  const f32 = (a: Float32Array | readonly number[]) => (a instanceof Float32Array ? a : Float32Array.from(a));
   const enc = (a: Float32Array | readonly number[]): Encoded =>
-    encoding === 'base64' ? float32ToBase64(a instanceof Float32Array ? a : Float32Array.from(a)) : Array.from(a);
+    encoding === 'base64' ? float32ToBase64(f32(a)) : encoding === 'binary' ? place!(f32(a)) : Array.from(a);
   const map = (r: Record<string, Float32Array | readonly number[]>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, enc(v)]));
   return {
     format: 'netwright.checkpoint',
@@ -53,10 +71,15 @@ export function checkpointToJSON(c: Checkpoint, encoding: 'base64' | 'array' = '
   };
 }
 
-/** Inverse of `checkpointToJSON`. */
-export function checkpointFromJSON(j: CheckpointJSON): Checkpoint {
+/** Inverse of `checkpointToJSON`; a `binary` checkpoint's tensors are read by `fetch`. */
+export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) => Float32Array): Checkpoint {
   if (j.format !== 'netwright.checkpoint') throw new Error('CHECKPOINT_BAD_FORMAT: not a Netwright checkpoint');
-  const dec = (v: Encoded): Float32Array => (typeof v === 'string' ? base64ToFloat32(v) : Float32Array.from(v));
+  const dec = (v: Encoded): Float32Array => {
+    if (typeof v === 'string') return base64ToFloat32(v);
+    if (Array.isArray(v)) return Float32Array.from(v);
+    if (!fetch || typeof v !== 'object' || v === null) throw new Error('CHECKPOINT_BAD_DATA: a tensor is neither data nor a reference to a data file');
+    return fetch(v);
+  };
   const map = (r: Record<string, Encoded>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, dec(v)]));
   return {
     epoch: j.epoch,

@@ -384,7 +384,9 @@ export class TrainingLoop {
       lastMetrics = { train: trainValues, ...(val ? { val } : {}) };
       if (keepCheckpoints) {
         await this.sync();
-        this.lastCheckpoint = this.capture(lastMetrics);
+        // Into the previous last checkpoint unless it is also the best one: at most two copies.
+        const reuse = this.lastCheckpoint !== this.bestCheckpoint ? (this.lastCheckpoint ?? undefined) : undefined;
+        this.lastCheckpoint = this.capture(lastMetrics, reuse);
       }
       if (isBest) {
         bestValue = watched;
@@ -475,31 +477,60 @@ export class TrainingLoop {
 
   /**
    * The weights, buffers and optimizer/schedule state now, as a checkpoint. With `into` (a
-   * checkpoint of this loop) its arrays are overwritten in place: no allocation.
+   * checkpoint of this loop) its arrays are overwritten in place: no tensor is allocated.
    */
   capture(metrics: Checkpoint['metrics'] = {}, into?: Checkpoint): Checkpoint {
+    if (!into) return this.snapshot(metrics, (a) => a.slice());
+    const live = this.snapshot(metrics, (a) => a);
+    const copy = (from: Record<string, Float32Array | readonly number[]>, to: Record<string, Float32Array | readonly number[]>) => {
+      for (const [k, v] of Object.entries(from)) {
+        const dst = to[k];
+        if (dst instanceof Float32Array && dst.length === v.length) dst.set(v);
+        else to[k] = Float32Array.from(v);
+      }
+    };
+    copy(live.params, into.params);
+    copy(live.buffers, into.buffers);
+    const states = live.groups ?? [{ name: '', optimizer: live.optimizer, schedule: live.schedule }];
+    const kept = into.groups ?? [{ name: '', optimizer: into.optimizer, schedule: into.schedule }];
+    const fits = kept.length === states.length && states.every((s, i) => s.optimizer.kind === kept[i].optimizer.kind);
+    const merged = states.map((s, i) => {
+      const slots = fits ? kept[i].optimizer.slots : {};
+      for (const [key, bufs] of Object.entries(s.optimizer.slots)) copy(bufs, (slots[key] ??= {}));
+      return { ...s, optimizer: { ...s.optimizer, slots } };
+    });
+    Object.assign(into, { ...live, params: into.params, buffers: into.buffers, optimizer: merged[0].optimizer, schedule: merged[0].schedule });
+    if (live.groups) into.groups = merged;
+    else delete into.groups;
+    if (live.batch === undefined) delete into.batch;
+    return into;
+  }
+
+  /**
+   * The checkpoint of `capture` over the live tensors and optimizer buffers, copying nothing: valid
+   * until the next step, for writing out at once (the run store's checkpoints of a large model
+   * would otherwise hold a second copy of every weight and moment).
+   */
+  view(metrics: Checkpoint['metrics'] = {}): Checkpoint {
+    return this.snapshot(metrics, (a) => a);
+  }
+
+  private snapshot(metrics: Checkpoint['metrics'], take: (a: Float32Array) => Float32Array): Checkpoint {
     const g = this.plan;
-    const groupStates = this.groups.map((q) => ({ name: q.spec.name, optimizer: q.optimizer.state(), schedule: q.schedule.state() }));
-    if (into) {
-      for (const p of g.params) into.params[`${p.nodeId}.${p.name}`].set(p.value.data);
-      for (const b of g.buffers) into.buffers[`${b.nodeId}.${b.name}`].set(b.value.data);
+    const groupStates = this.groups.map((q) => ({ name: q.spec.name, optimizer: q.optimizer.state(true), schedule: q.schedule.state() }));
+    for (const s of groupStates) {
+      s.optimizer.slots = Object.fromEntries(Object.entries(s.optimizer.slots).map(([k, bufs]) => [k, Object.fromEntries(Object.entries(bufs).map(([n, b]) => [n, b instanceof Float32Array ? take(b) : b]))]));
     }
-    const ck: Checkpoint = into ?? {
-      epoch: 0,
-      step: 0,
-      params: Object.fromEntries(g.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.slice()])),
-      buffers: Object.fromEntries(g.buffers.map((b) => [`${b.nodeId}.${b.name}`, b.value.data.slice()])),
+    const ck: Checkpoint = {
+      epoch: this.epochNow,
+      step: this.steps,
+      params: Object.fromEntries(g.params.map((p) => [`${p.nodeId}.${p.name}`, take(p.value.data)])),
+      buffers: Object.fromEntries(g.buffers.map((b) => [`${b.nodeId}.${b.name}`, take(b.value.data)])),
       optimizer: groupStates[0].optimizer,
       schedule: groupStates[0].schedule,
       metrics,
     };
-    ck.epoch = this.epochNow;
-    ck.step = this.steps;
     if (this.epochOpen) ck.batch = this.batchesDone;
-    else delete ck.batch;
-    ck.metrics = metrics;
-    ck.optimizer = groupStates[0].optimizer;
-    ck.schedule = groupStates[0].schedule;
     if (groupStates.length > 1) ck.groups = groupStates;
     return ck;
   }

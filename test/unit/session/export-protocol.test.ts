@@ -49,7 +49,15 @@ describe('export over the protocol', () => {
     expect(progress.at(-1)).toBe(1);
 
     // The run store kept both checkpoints, and a stored run exports like the live one.
-    expect(readdirSync(join(store.dir, start.storedRunId!)).sort()).toEqual(['checkpoint-best.json', 'checkpoint-last.json', 'graph.json', 'log.nwr', 'run.json']);
+    expect(readdirSync(join(store.dir, start.storedRunId!)).sort()).toEqual([
+      expect.stringMatching(/^checkpoint-best\.[0-9a-f]{8}\.bin$/),
+      'checkpoint-best.json',
+      expect.stringMatching(/^checkpoint-last\.[0-9a-f]{8}\.bin$/),
+      'checkpoint-last.json',
+      'graph.json',
+      'log.nwr',
+      'run.json',
+    ]);
     const last = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'last' }, format: 'json' });
     expect(modelFromJSON(text(last.files[0].data)).params).toEqual(model.params);
     const best = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'best' }, format: 'json' });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { createReferenceBackend } from '../../../../src-engine/core/backend/refe
 import { prepareData } from '../../../../src-engine/core/data';
 import { TrainingLoop } from '../../../../src-engine/core/train/loop';
 import type { Checkpoint } from '../../../../src-engine/core/train/types';
+import { checkpointToJSON } from '../../../../src-engine/core/train/checkpoint';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { RunStore } from '../../../../src-engine/node/run-store';
@@ -125,10 +126,29 @@ describe('resume from a stored checkpoint', () => {
     torn.finish('stopped');
     const file = join(store.dir, torn.id, 'checkpoint-last.json');
     const text = readFileSync(file, 'utf8');
-    for (const broken of [text.slice(0, text.length >> 1), text.replace('netwright.checkpoint', 'something-else'), text.replace(/"params":\{"([^"]+)":"/, '"params":{"$1":"@@@')]) {
+    const dataName = (JSON.parse(text) as { data: string }).data;
+    const dataFile = join(store.dir, torn.id, dataName);
+    const bytes = readFileSync(dataFile);
+    const corrupt = () => expect(() => store.resumePoint(torn.id)).toThrow(expect.objectContaining({ code: 'E_RUN_CHECKPOINT_CORRUPT' }));
+    for (const broken of [
+      text.slice(0, text.length >> 1),
+      text.replace('netwright.checkpoint', 'something-else'),
+      text.replace(/"params":\{"([^"]+)":\{"o":\d+/, '"params":{"$1":{"o":1e12'),
+      text.replace(/"params":\{"([^"]+)":\{"o":\d+/, '"params":{"$1":{"o":2'),
+      text.replace(dataName, '../../escape.bin'),
+    ]) {
+      expect(broken).not.toBe(text);
       writeFileSync(file, broken);
-      expect(() => store.resumePoint(torn.id)).toThrow(expect.objectContaining({ code: 'E_RUN_CHECKPOINT_CORRUPT' }));
+      corrupt();
     }
+    writeFileSync(file, text);
+    writeFileSync(dataFile, bytes.subarray(0, bytes.length - 4));
+    corrupt();
+    rmSync(dataFile);
+    corrupt();
+    // A checkpoint of an older Netwright (every tensor in base64 inside the JSON) still resumes.
+    writeFileSync(file, JSON.stringify({ ...checkpointToJSON(cut.last!, 'base64'), normalization: data.normalization, classNames: [] }));
+    expect(store.resumePoint(torn.id).checkpoint.params).toEqual(cut.last!.params);
 
     await expect(loop({ resumeFrom: { ...cut.last!, batch: 99 } }).run()).rejects.toMatchObject({ code: 'E_RUN_CHECKPOINT_MISMATCH', message: expect.stringMatching(/batch 99 of an epoch of/) });
     const other = structuredClone(cut.last!);

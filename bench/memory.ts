@@ -1,0 +1,83 @@
+/**
+ * The engine's peak memory against its estimate (issue #32 item 5). For each design, a real engine
+ * child (src-engine/node/main.ts, as web mode runs it, with the run store on and probes as the app
+ * asks for them) trains `BENCH_EPOCHS` epochs of `BENCH_LIMIT` samples (so that every checkpoint
+ * copy the estimate counts is made: last, best, rollback), then `BENCH_STEPS` steps more, is
+ * stopped, and is watched for `BENCH_AFTER_S` seconds (the run store writes its last checkpoint). The table shows the estimate the
+ * engine gives (`train.start`'s `memory`), the child's peak resident memory (VmHWM) and the
+ * ratio peak ÷ estimate; the issue's bar is within 25 % (0.75–1.25).
+ *
+ * Run: `npx tsx bench/memory.ts [model ...]` (models: mnist-mlp, mnist-cnn, wide; default all).
+ * `wide` is the MNIST MLP with a 784→100,000 first layer (78.5 M parameters).
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GraphIR } from '../src-engine/base/ir/types';
+import { RpcClient, type Channel } from '../src-engine/protocol';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 3);
+const LIMIT = Number(process.env.BENCH_LIMIT ?? 1024);
+const AFTER_S = Number(process.env.BENCH_AFTER_S ?? 10);
+
+function example(name: string): GraphIR {
+  return JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as GraphIR;
+}
+
+const MODELS: Record<string, () => GraphIR> = {
+  'mnist-mlp': () => example('mnist-mlp'),
+  'mnist-cnn': () => example('mnist-cnn'),
+  wide: () => {
+    const g = example('mnist-mlp');
+    return { ...g, name: 'wide MLP (784-100000-64-10)', nodes: g.nodes.map((n) => (n.id === 'fc1' ? { ...n, attrs: { ...n.attrs, outFeatures: 100_000 } } : n)) };
+  },
+};
+
+function status(pid: number): { rss: number; hwm: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(/(\d+) kB/.exec(text.split('\n').find((l) => l.startsWith(key)) ?? '')?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS:'), hwm: kb('VmHWM:') };
+}
+
+async function measure(name: string): Promise<{ estimate: number | undefined; peak: number; steps: number }> {
+  const runs = mkdtempSync(join(tmpdir(), 'nw-mem-'));
+  const child = fork(join(ROOT, 'src-engine/node/main.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    serialization: 'advanced',
+    env: { ...process.env, NETWRIGHT_RUNS_DIR: runs },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const handlers = new Set<(m: unknown) => void>();
+  child.on('message', (m) => handlers.forEach((h) => h(m)));
+  const channel: Channel = { send: (m) => child.send(m as never), onMessage: (h) => (handlers.add(h), () => handlers.delete(h)), close: () => child.disconnect() };
+  await new Promise<void>((resolve) => child.once('message', () => resolve()));
+  const client = new RpcClient(channel, () => {});
+  let step = 0;
+  let acked = 0;
+  client.on('train.progress', (d) => (step = d.step));
+  // Acknowledge probe frames as the renderer does, so the engine keeps sending them.
+  client.on('probe.frame', (d) => void client.request('probe.ack', { runId: d.runId, seq: d.seq }).then(() => acked++, () => {}));
+  const done = new Promise<void>((resolve) => client.on('train.done', () => resolve()));
+  const start = await client.request('train.start', { graph: MODELS[name](), overrides: { epochs: EPOCHS + 1, limit: LIMIT }, project: 'memory bench' });
+  while (step < EPOCHS * start.stepsPerEpoch + STEPS) await new Promise((r) => setTimeout(r, 50));
+  await client.request('train.control', { runId: start.runId, action: 'stop' });
+  await done;
+  await new Promise((r) => setTimeout(r, AFTER_S * 1000));
+  const { hwm } = status(child.pid!);
+  child.kill();
+  rmSync(runs, { recursive: true, force: true });
+  return { estimate: start.memory?.bytes, peak: hwm, steps: step };
+}
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(MODELS);
+console.log('model        estimate     peak RSS   peak/estimate  steps');
+for (const name of names) {
+  const r = await measure(name);
+  const ratio = r.estimate ? (r.peak / r.estimate).toFixed(2) : 'n/a';
+  console.log(`${name.padEnd(12)} ${(r.estimate ? mib(r.estimate) : 'n/a').padStart(9)}  ${mib(r.peak).padStart(9)}  ${ratio.padStart(13)}  ${r.steps}`);
+}
