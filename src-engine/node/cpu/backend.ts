@@ -1,5 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { AdamUpdateHyper, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
+import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
@@ -8,7 +8,7 @@ import { createOverrides } from './overrides';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
 import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
-import { MAX_THREADS, WorkerPool } from './pool';
+import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
 
 /**
  * Multiply-adds below which a GEMM runs on the calling thread alone: waking a worker costs a few
@@ -32,6 +32,9 @@ export interface CpuBackend extends Backend {
   /** The shared heap, for diagnostics (bytes in use). */
   readonly heap: SharedHeap;
   adamUpdate: NonNullable<Backend['adamUpdate']>;
+  adamUpdateMany: NonNullable<Backend['adamUpdateMany']>;
+  /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
+  readonly launches: number;
   zero: NonNullable<Backend['zero']>;
   dispose(): void;
 }
@@ -241,6 +244,19 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
 
+  /** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
+  function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
+    return {
+      stepSize: h.lr / (1 - Math.pow(h.beta1, t)),
+      bc2Sqrt: Math.sqrt(1 - Math.pow(h.beta2, t)),
+      shrink: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
+      l2: h.decoupled ? 0 : h.weightDecay,
+      b1: h.beta1,
+      b2: h.beta2,
+      eps: h.eps,
+    };
+  }
+
   /** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat). */
   function adamUpdate(
     w: Float32Array,
@@ -252,11 +268,6 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     t: number,
   ): void {
     const n = w.length;
-    // The same scalar prologue as optim/adam.ts (PyTorch computes these in double too).
-    const stepSize = h.lr / (1 - Math.pow(h.beta1, t));
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, t));
-    const shrink = h.decoupled ? 1 - h.lr * h.weightDecay : 1;
-    const l2 = h.decoupled ? 0 : h.weightDecay;
     try {
       const wa = addressOf(w, n, 'adamUpdate: w', true, true);
       const ga = addressOf(g, n, 'adamUpdate: g', true, false);
@@ -264,9 +275,64 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const va = addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
       const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
       k.adam.run(
-        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, stepSize, bc2Sqrt, shrink, l2, b1: h.beta1, b2: h.beta2, eps: h.eps },
+        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, ...adamScalars(h, t) },
         partsFor(n, threads, Infinity, 16),
       );
+    } finally {
+      unstage();
+    }
+  }
+  /**
+   * Every parameter's Adam update in as few parallel rounds as fit (MAX_TASKS tasks each), not one
+   * round per parameter: each item is cut into the tasks `adamUpdate` would cut it into (small ones
+   * stay one task), and the rounds run them side by side. The update is element-wise, so the
+   * results are the same bits as `adamUpdate` per item.
+   */
+  function adamUpdateMany(items: readonly AdamUpdateItem[], t: number): void {
+    let tasks = 0;
+    let from = 0;
+    let split = false;
+    for (let i = 0; i <= items.length; i++) {
+      const parts = i < items.length ? partsFor(items[i].w.length, threads, Infinity, 16) : 0;
+      if (i === items.length || tasks + parts > MAX_TASKS) {
+        if (!split) for (let j = from; j < i; j++) adamItem(items[j], t);
+        else adamRound(items, from, i, tasks, t);
+        tasks = 0;
+        from = i;
+        split = false;
+      }
+      tasks += parts;
+      split ||= parts > 1;
+    }
+  }
+  function adamItem(it: AdamUpdateItem, t: number): void {
+    adamUpdate(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
+  }
+  /** Items [from, to) as `tasks` tasks of one round. */
+  function adamRound(items: readonly AdamUpdateItem[], from: number, to: number, tasks: number, t: number): void {
+    try {
+      let task = 0;
+      for (let i = from; i < to; i++) {
+        const { w, g, expAvg, expAvgSq, maxExpAvgSq, h } = items[i];
+        const n = w.length;
+        const args = {
+          w: addressOf(w, n, 'adamUpdate: w', true, true),
+          g: addressOf(g, n, 'adamUpdate: g', true, false),
+          m: addressOf(expAvg, n, 'adamUpdate: expAvg', true, true),
+          v: addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true),
+          vmax: maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0,
+          ...adamScalars(h, t),
+        };
+        if (task === 0) k.adam.begin({ ...args, i0: 0, i1: n }, tasks);
+        const parts = partsFor(n, threads, Infinity, 16);
+        for (let p = 0; p < parts; p++, task++) {
+          for (const [name, value] of Object.entries(args) as [keyof typeof args, number][]) k.adam.set(task, name, value);
+          // [0, n) in 16-aligned shares (any cut gives the same bits: the update is element-wise).
+          k.adam.set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
+          k.adam.set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
+        }
+      }
+      k.adam.launch();
     } finally {
       unstage();
     }
@@ -284,6 +350,10 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     col2im,
     overrides,
     adamUpdate,
+    adamUpdateMany,
+    get launches() {
+      return pool.launches;
+    },
     zero(array: Float32Array): void {
       if (!heap.owns(array)) {
         array.fill(0);
