@@ -33,6 +33,8 @@ export interface CpuBackend extends Backend {
   readonly heap: SharedHeap;
   adamUpdate: NonNullable<Backend['adamUpdate']>;
   adamUpdateMany: NonNullable<Backend['adamUpdateMany']>;
+  /** Independent GEMMs in one parallel round, as `gemm` on each in turn (see `CpuContext.gemmMany`). */
+  gemmMany(list: readonly GemmArgs[]): void;
   /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
   readonly launches: number;
   zero: NonNullable<Backend['zero']>;
@@ -131,57 +133,81 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     staged.length = 0;
   }
 
-  function gemm(args: GemmArgs): void {
+  /** One GEMM's task: the kernel's arguments but the per-thread scratch. */
+  type GemmTask = Omit<KernelArgs['gemm'], 'scratch'>;
+  /**
+   * The tasks one GEMM is cut into, on staged addresses; [] when there is nothing to multiply
+   * (k ≤ 0 has already cleared C unless accumulating).
+   */
+  function gemmTasks(args: GemmArgs): GemmTask[] {
     const { transA, transB, m, n, k: depth, accumulate } = args;
-    if (m <= 0 || n <= 0) return;
+    if (m <= 0 || n <= 0) return [];
     if (depth <= 0) {
       if (!accumulate) args.c.fill(0, 0, m * n);
+      return [];
+    }
+    const a = addressOf(args.a, m * depth, 'gemm: A', true, false);
+    const b = addressOf(args.b, depth * n, 'gemm: B', true, false);
+    const c = addressOf(args.c, m * n, 'gemm: C', accumulate, true);
+    const lda = transA ? m : depth;
+    const ldb = transB ? depth : n;
+    const macs = m * n * depth;
+    // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
+    // products when transB (a path chosen from the block's own m·n), so splitting could change
+    // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
+    // its shared operand, so more would cost more packing than it saves).
+    const parts =
+      m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+    const whole: GemmTask = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: accumulate ? 1 : 0 };
+    if (parts === 1) return [whole];
+    const tasks: GemmTask[] = [];
+    if (n >= m) {
+      // Split columns in whole micro-panels: each thread packs its own slice of B.
+      const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
+      for (let n0 = 0; n0 < n; n0 += chunk) tasks.push({ ...whole, n: Math.min(chunk, n - n0), b: b + 4 * (transB ? n0 * ldb : n0), c: c + 4 * n0 });
+    } else {
+      const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
+      for (let m0 = 0; m0 < m; m0 += chunk) tasks.push({ ...whole, m: Math.min(chunk, m - m0), a: a + 4 * (transA ? m0 : m0 * lda), c: c + 4 * m0 * n });
+    }
+    return tasks;
+  }
+
+  /** Run tasks: one on the calling thread, more as one parallel round. */
+  function runGemmTasks(tasks: readonly GemmTask[]): void {
+    if (tasks.length === 1) k.gemm.call(tasks[0]);
+    else if (tasks.length > 1) {
+      k.gemm.begin(tasks[0], tasks.length);
+      for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(tasks[t]) as [keyof GemmTask, number][]) k.gemm.set(t, name, value);
+      k.gemm.launch();
+    }
+  }
+
+  function gemm(args: GemmArgs): void {
+    try {
+      runGemmTasks(gemmTasks(args));
+    } finally {
+      unstage();
+    }
+  }
+
+  /**
+   * Independent GEMMs (no output read or written by another) as one parallel round where any of
+   * them would run in parallel: each is cut as `gemm` cuts it, so every element is computed the
+   * same way and the results are the same bits; only the worker wake-ups are shared. GEMMs that
+   * would each run on the calling thread alone still do, one after another.
+   */
+  function gemmMany(list: readonly GemmArgs[]): void {
+    // NOTE: a staged copy may move when a later `addressOf` grows the staging area, so operands
+    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM.
+    if (!list.every((g) => heap.owns(g.a) && heap.owns(g.b) && heap.owns(g.c))) {
+      for (const g of list) gemm(g);
       return;
     }
     try {
-      const a = addressOf(args.a, m * depth, 'gemm: A', true, false);
-      const b = addressOf(args.b, depth * n, 'gemm: B', true, false);
-      const c = addressOf(args.c, m * n, 'gemm: C', accumulate, true);
-      const lda = transA ? m : depth;
-      const ldb = transB ? depth : n;
-      const acc = accumulate ? 1 : 0;
-      const ta = transA ? 1 : 0;
-      const tb = transB ? 1 : 0;
-      const macs = m * n * depth;
-      // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
-      // products when transB (a path chosen from the block's own m·n), so splitting could change
-      // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
-      // its shared operand, so more would cost more packing than it saves).
-      let parts =
-        m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
-      const whole = { transA: ta, transB: tb, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: acc };
-      if (parts === 1) {
-        k.gemm.call(whole);
-        return;
-      }
-      if (n >= m) {
-        // Split columns in whole micro-panels: each thread packs its own slice of B.
-        const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
-        parts = Math.ceil(n / chunk);
-        k.gemm.begin(whole, parts);
-        for (let t = 0; t < parts; t++) {
-          const n0 = t * chunk;
-          k.gemm.set(t, 'n', Math.min(chunk, n - n0));
-          k.gemm.set(t, 'b', b + 4 * (transB ? n0 * ldb : n0));
-          k.gemm.set(t, 'c', c + 4 * n0);
-        }
-      } else {
-        const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
-        parts = Math.ceil(m / chunk);
-        k.gemm.begin(whole, parts);
-        for (let t = 0; t < parts; t++) {
-          const m0 = t * chunk;
-          k.gemm.set(t, 'm', Math.min(chunk, m - m0));
-          k.gemm.set(t, 'a', a + 4 * (transA ? m0 : m0 * lda));
-          k.gemm.set(t, 'c', c + 4 * m0 * n);
-        }
-      }
-      k.gemm.launch();
+      const each = list.map(gemmTasks);
+      const all = each.flat();
+      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) for (const tasks of each) runGemmTasks(tasks);
+      else runGemmTasks(all);
     } finally {
       unstage();
     }
@@ -241,6 +267,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     },
     setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
     kernel,
+    gemmMany,
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
 
@@ -346,6 +373,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     heap,
     alloc: (length: number) => heap.allocFloats(length),
     gemm,
+    gemmMany,
     im2col,
     col2im,
     overrides,

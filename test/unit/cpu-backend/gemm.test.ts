@@ -179,8 +179,4 @@ describe('gemmMany: independent GEMMs in one parallel round', () => {
     expect(Buffer.compare(Buffer.from(c1.buffer), Buffer.from(want.buffer))).toBe(0);
     expect(Buffer.compare(Buffer.from(c2.buffer), Buffer.from(want.buffer))).toBe(0);
   });
-    two.gemmMany([{ transA, transB, m, n, k, a, b, c: c2, accumulate: false }, { transA, transB, m, n, k, a, b, c: c2, accumulate: true }]);
-    for (let i = 0; i < c1.length; i++) c1[i] *= 2;
-    expect(maxScaledError(c2, c1, c1.length)).toBe(0);
-  });
 });
