@@ -3,6 +3,9 @@
  * direction, on the CPU backend (batch 64, Adam), on real MNIST batches. A diagnostic for #4; the
  * timings wrap each op call, so they add a little overhead of their own. Each figure is the
  * median over steps (robust to other jobs on a shared machine); STEPS=N sets the count.
+ * CLOCK=cpu times with this process's CPU time (`process.cpuUsage`) instead of the wall clock: on
+ * 1 thread that counts the work alone, not the time other jobs held the core (a busy machine's
+ * wall times are mostly waiting); with workers it adds their CPU time, spinning included.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +21,14 @@ import { createOptimizer } from '../src-engine/core/optim';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.argv[2] ?? 'mnist-cnn';
 const threads = Number(process.argv[3] ?? 2);
+const cpuClock = process.env.CLOCK === 'cpu';
+/** Milliseconds on the chosen clock. */
+const now = cpuClock
+  ? (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    }
+  : (): number => performance.now();
 const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${model}.json`), 'utf8')) as GraphIR;
 const be = await createCpuBackend({ threads });
 /** This step's time per key, then every step's (medians at the end). */
@@ -33,16 +44,16 @@ for (const def of listOps()) {
   const tag = o ? '*' : '';
   wrapped[def.name] = {
     assignsFreshGradients: o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients,
-    forward: (ctx) => { const t = performance.now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, performance.now() - t); },
-    ...(bwd ? { backward: (ctx) => { const t = performance.now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, performance.now() - t); } } : {}),
+    forward: (ctx) => { const t = now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, now() - t); },
+    ...(bwd ? { backward: (ctx) => { const t = now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, now() - t); } } : {}),
   } as OpKernelOverride;
 }
 (be as { overrides?: unknown }).overrides = wrapped;
 const memset = be.zero;
 be.zero = (a) => {
-  const t = performance.now();
+  const t = now();
   memset(a);
-  add('zeroing gradients', performance.now() - t);
+  add('zeroing gradients', now() - t);
 };
 const g = compileGraph(graph, { batchSize: 64, backend: be, seed: 0 });
 const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, g.params, be);
@@ -54,17 +65,20 @@ const x = g.input(fid).data;
 const y = g.input(tid).data;
 const steps = Number(process.env.STEPS ?? 100);
 const totals: number[] = [];
+/** Parallel rounds (worker wake-ups) per step: a figure the machine's load does not move. */
+const launches: number[] = [];
 for (let i = 0; i < steps + 10; i++) {
   times.clear();
-  const t0 = performance.now();
+  const l0 = be.launches;
+  const t0 = now();
   x.set(ds.features.subarray((i % 50) * x.length, (i % 50 + 1) * x.length));
   if (y.length === x.length) y.set(x); else y.set(ds.targets.subarray((i % 50) * 64, (i % 50 + 1) * 64));
   g.forward(true);
   g.backward();
-  const t1 = performance.now();
+  const t1 = now();
   opt.step();
-  add('optimizer', performance.now() - t1);
-  const total = performance.now() - t0;
+  add('optimizer', now() - t1);
+  const total = now() - t0;
   if (i < 10) continue;
   let timed = 0;
   for (const [k, t] of times) {
@@ -73,10 +87,12 @@ for (let i = 0; i < steps + 10; i++) {
   }
   perStep.set('(untimed: executor, batch copy)', [...(perStep.get('(untimed: executor, batch copy)') ?? []), total - timed]);
   totals.push(total);
+  launches.push(be.launches - l0);
 }
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
 const step = median(totals);
 const rows = [...perStep].map(([k, v]) => [k, median(v)] as const).sort((a, b) => b[1] - a[1]);
-console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms)`);
+console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms${cpuClock ? ' of CPU time' : ''})`);
+console.log(`parallel rounds per step: ${median(launches)}`);
 for (const [k, t] of rows) console.log(`${k.padEnd(28)} ${t.toFixed(3).padStart(8)} ms  ${((100 * t) / step).toFixed(1).padStart(5)} %`);
 be.dispose();

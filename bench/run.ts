@@ -1,19 +1,28 @@
 /**
- * `npm run bench`: training throughput and GEMM speed of the CPU (WebAssembly SIMD) backend, with
- * 1 thread and all threads, side by side with PyTorch on the same machine when
- * `/usr/bin/python3 -c "import torch"` works. Prints a table and writes
- * `bench/results/<date>-<host>.json`.
+ * `npm run bench`: training throughput and GEMM speed of the CPU (WebAssembly SIMD) backend
+ * against PyTorch on the same machine (when `/usr/bin/python3 -c "import torch"` works), with 1
+ * thread and all threads. Prints a table and writes `bench/results/<date>-<host>.json`.
  *
- * Options (env): BENCH_SECONDS (per measurement, default 2), BENCH_PASSES (alternating passes of
- * ours and PyTorch, best kept; default 2), BENCH_SKIP_TORCH=1, BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae), BENCH_SKIP_GPU=1. The `gpu` column (bench/gpu.ts) is the
- * WebGPU backend on the adapter Dawn finds; on a fallback adapter (SwiftShader) its figures are a
- * CPU emulation's, labelled as such below the table.
+ * NOTE: the machine may be shared, and a single run's figure moves by 2–3× with other people's
+ * load. So ours and PyTorch are interleaved: in each of BENCH_ROUNDS rounds, every workload is
+ * measured by both sides back to back (which side goes first alternates by round), with the same
+ * thread count (our worker count; PyTorch's `set_num_threads` plus OMP/MKL/OPENBLAS_NUM_THREADS in
+ * its process). The figure is the median over rounds of the per-round ratio ours / PyTorch, with
+ * its min–max spread and a bootstrap 95 % interval (bench/ratio.ts). The CPU model, core count
+ * and load average before and after go into the output.
+ *
+ * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
+ * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
+ * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
+ * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { Backend } from '../src-engine/core/backend/types';
@@ -25,10 +34,11 @@ import { getOp } from '../src-engine/core/ops/registry';
 import type { AttrValue } from '../src-engine/core/ops/types';
 import { createOptimizer } from '../src-engine/core/optim';
 import type { TrainableGraph } from '../src-engine/core/train/types';
+import { formatInterval, formatRatio, median, summarizeRatios, type RatioSummary } from './ratio';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const PASSES = Math.max(1, Number(process.env.BENCH_PASSES ?? 2));
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 5)));
 const BATCH = 64;
 const GEMM_SIZES: [number, number, number][] = [
   [64, 784, 128],
@@ -40,7 +50,22 @@ const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-a
 const BENCH_SAMPLES = 64 * 64;
 
 const ALL = defaultThreadCount();
-const THREADS = [...new Set([1, ALL])];
+const THREADS = process.env.BENCH_THREADS ? [...new Set(process.env.BENCH_THREADS.split(',').map(Number).filter((t) => t >= 1))] : [...new Set([1, ALL])];
+
+/** One workload at one thread count: each side's figure per round, and the ratio summary. */
+interface Paired {
+  ours: number[];
+  torch: number[];
+  ratio?: RatioSummary;
+}
+
+interface Machine {
+  cpu: string;
+  /** Logical processors the OS reports. */
+  cores: number;
+  /** The SIMD flags that decide each side's peak (PyTorch's MKL uses AVX-512 where present). */
+  flags: string[];
+}
 
 interface Results {
   date: string;
@@ -48,30 +73,48 @@ interface Results {
   commit: string;
   host: string;
   node: string;
-  cpu: string;
+  machine: Machine;
+  /** 1-, 5- and 15-minute load averages just before the first and after the last measurement. */
+  load: { before: number[]; after: number[] };
+  rounds: number;
+  seconds: number;
   backend: Record<string, string>;
-  gemm: Record<string, Record<string, number>>;
-  train: Record<string, Record<string, number | string>>;
-  torch?: { version: string; gemm: Record<string, Record<string, number>>; train: Record<string, Record<string, number>> } | { error: string };
+  /** Keyed by workload, then thread count. */
+  gemm: Record<string, Record<string, Paired>>;
+  train: Record<string, Record<string, Paired> | { skipped: string }>;
+  torch: { version: string; threads: Record<string, { numThreads: number; interopThreads: number; env: Record<string, string | null> }> } | { error: string } | { skipped: string };
   gpu?: GpuResults;
 }
 
+function readMachine(): Machine {
+  let text = '';
+  try {
+    text = readFileSync('/proc/cpuinfo', 'utf8');
+  } catch {
+    // not Linux: os.cpus() below
+  }
+  const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1].trim() ?? cpus()[0]?.model ?? 'unknown';
+  const processors = text.match(/^processor\s*:/gm)?.length ?? cpus().length;
+  const flags = new Set((/^flags\s*:\s*(.+)$/m.exec(text)?.[1] ?? '').split(/\s+/));
+  return { cpu: model, cores: processors, flags: ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16'].filter((f) => flags.has(f)) };
+}
+
+/** GFLOP/s of one GEMM over one window of BENCH_SECONDS / 2 (after 3 warm-up products). */
 function gemmGflops(be: Backend, m: number, k: number, n: number): number {
   const a = be.alloc(m * k).fill(0.5);
   const b = be.alloc(k * n).fill(0.25);
   const c = be.alloc(m * n);
-  const flops = 2 * m * n * k;
-  const reps = Math.max(1, Math.round(2e8 / flops));
   const run = (): void => be.gemm({ transA: false, transB: false, m, n, k, a, b, c, accumulate: false });
   for (let i = 0; i < 3; i++) run();
-  let best = 0;
-  const deadline = performance.now() + (SECONDS / 2) * 1000;
+  let reps = 0;
+  const t0 = performance.now();
+  let elapsed = 0;
   do {
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) run();
-    best = Math.max(best, (flops * reps) / ((performance.now() - t0) / 1000) / 1e9);
-  } while (performance.now() < deadline);
-  return best;
+    run();
+    reps++;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < SECONDS / 2);
+  return (2 * m * n * k * reps) / elapsed / 1e9;
 }
 
 /** The graph with every attr filled from its op's defaults (PyTorch gets the same numbers). */
@@ -132,8 +175,8 @@ function loadWorkload(name: string): Workload | string {
 }
 
 /**
- * Best samples/s of full training steps (copy the batch in, forward, backward, Adam step) on a
- * graph compiled once, as the trainer runs it; warm-up steps first.
+ * Samples/s of full training steps (copy the batch in, forward, backward, Adam step) over one
+ * window of BENCH_SECONDS, on a graph compiled once as the trainer runs it; 10 warm-up steps first.
  */
 function trainSamplesPerSec(be: Backend, w: Workload): number {
   const g: TrainableGraph = compileGraph(w.graph, { batchSize: BATCH, backend: be, seed: 0 });
@@ -153,18 +196,15 @@ function trainSamplesPerSec(be: Backend, w: Workload): number {
     opt.step();
   };
   for (let k = 0; k < 10; k++) step();
-  let best = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  let steps = 0;
+  let elapsed = 0;
+  const t0 = performance.now();
   do {
-    const t0 = performance.now();
-    let steps = 0;
-    while (performance.now() - t0 < (SECONDS / 3) * 1000 || steps < 5) {
-      step();
-      steps++;
-    }
-    best = Math.max(best, (steps * BATCH) / ((performance.now() - t0) / 1000));
-  } while (performance.now() < deadline);
-  return best;
+    step();
+    steps++;
+    elapsed = (performance.now() - t0) / 1000;
+  } while (elapsed < SECONDS || steps < 5);
+  return (steps * BATCH) / elapsed;
 }
 
 function gitDescribe(): string {
@@ -172,76 +212,81 @@ function gitDescribe(): string {
   return r.status === 0 ? r.stdout.trim() : 'unknown';
 }
 
-function torchAvailable(): boolean {
-  if (process.env.BENCH_SKIP_TORCH) return false;
+function torchUnavailable(): string | undefined {
+  if (process.env.BENCH_SKIP_TORCH) return 'PyTorch skipped (BENCH_SKIP_TORCH)';
   const r = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-  return r.status === 0;
+  return r.status === 0 ? undefined : 'PyTorch not available (/usr/bin/python3 -c "import torch" failed): ours only, no ratios';
 }
 
-function runTorch(workloads: Workload[]): Results['torch'] {
-  const dir = join(tmpdir(), `netwright-bench-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const featPath = join(dir, 'features.f32');
-  const labelPath = join(dir, 'labels.f32');
-  const ds = loadDataset({ name: 'mnist' }).train;
-  const size = ds.features.length / ds.count;
-  writeFileSync(featPath, Buffer.from(ds.features.slice(0, BENCH_SAMPLES * size).buffer));
-  writeFileSync(labelPath, Buffer.from(ds.targets.slice(0, BENCH_SAMPLES).buffer));
-  const request = {
-    threads: THREADS,
-    gemm: GEMM_SIZES,
-    seconds: SECONDS,
-    data: { features: featPath, labels: labelPath, n: BENCH_SAMPLES },
-    models: workloads.map((w) => ({
-      name: w.name,
-      batch: BATCH,
-      graph: w.graph,
-      lr: w.lr,
-      featureShape: w.featureShape,
-      targetShape: w.targetShape,
-      targetIsFeatures: w.targetIsFeatures,
-      noisyInput: w.noisyInput,
-    })),
-  };
-  try {
-    const out = execFileSync('/usr/bin/python3', [join(ROOT, 'bench/torch_bench.py')], {
-      input: JSON.stringify(request),
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
+/**
+ * bench/torch_bench.py as a server: one process per thread count, its threads pinned through the
+ * environment before PyTorch loads, answering one measurement per request line.
+ */
+class TorchServer {
+  private readonly pending: ((line: string) => void)[] = [];
+  private exited: string | undefined;
+
+  private constructor(private readonly proc: ChildProcessByStdio<Writable, Readable, null>) {
+    createInterface({ input: proc.stdout }).on('line', (line) => this.pending.shift()?.(line));
+    proc.on('exit', (code) => {
+      this.exited = `torch_bench.py exited (${code})`;
+      for (const resolve of this.pending.splice(0)) resolve(JSON.stringify({ error: this.exited }));
+    });
+  }
+
+  static async start(threads: number, data: object): Promise<{ server: TorchServer; info: { torch: string; numThreads: number; interopThreads: number; env: Record<string, string | null> } }> {
+    const n = String(threads);
+    const proc = spawn('/usr/bin/python3', [join(ROOT, 'bench/torch_bench.py')], {
+      env: { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    const r = JSON.parse(out) as { torch: string; gemm: Record<string, Record<string, number>>; train: Record<string, Record<string, number>> };
-    return { version: r.torch, gemm: r.gemm, train: r.train };
-  } catch (e) {
-    return { error: (e as Error).message.split('\n')[0] };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const server = new TorchServer(proc);
+    const info = (await server.ask({ threads, data })) as { torch: string; numThreads: number; interopThreads: number; env: Record<string, string | null> };
+    return { server, info };
+  }
+
+  async ask(request: object): Promise<Record<string, unknown>> {
+    if (this.exited) throw new Error(this.exited);
+    const line = new Promise<string>((resolve) => this.pending.push(resolve));
+    this.proc.stdin.write(JSON.stringify(request) + '\n');
+    const answer = JSON.parse(await line) as Record<string, unknown>;
+    if (typeof answer.error === 'string') throw new Error(answer.error);
+    return answer;
+  }
+
+  async value(request: object): Promise<number> {
+    return (await this.ask(request)).value as number;
+  }
+
+  close(): void {
+    this.proc.stdin.end();
   }
 }
 
-function fmt(v: number | string | undefined, digits = 1): string {
-  if (v === undefined) return '—';
-  if (typeof v === 'string') return 'n/a';
+function fmt(v: number | undefined, digits = 1): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
   return v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(digits);
 }
 
-function best(r: Record<string, number | string> | undefined): number | undefined {
-  if (!r) return undefined;
-  const nums = Object.values(r).filter((v): v is number => typeof v === 'number');
-  return nums.length ? Math.max(...nums) : undefined;
-}
+const medianOf = (xs: number[]): number | undefined => (xs.length ? median(xs) : undefined);
+const load = (): number[] => loadavg().map((v) => Math.round(v * 100) / 100);
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  const machine = readMachine();
   const results: Results = {
     date: new Date().toISOString(),
     commit: gitDescribe(),
     host: hostname(),
     node: process.version,
-    cpu: (await import('node:os')).cpus()[0]?.model ?? 'unknown',
+    machine,
+    load: { before: load(), after: [] },
+    rounds: ROUNDS,
+    seconds: SECONDS,
     backend: {},
     gemm: {},
     train: {},
+    torch: { skipped: '' },
   };
   const workloads: Workload[] = [];
   for (const name of MODELS) {
@@ -252,34 +297,80 @@ async function main(): Promise<void> {
     } else workloads.push(w);
   }
 
-  // NOTE: the machine may be shared: ours and PyTorch alternate for BENCH_PASSES passes and each
-  // figure is the best over passes, so a burst of someone else's load does not favour either side.
-  const keepBest = (row: Record<string, number | string>, key: string, v: number): void => {
-    const old = row[key];
-    row[key] = typeof old === 'number' ? Math.max(old, v) : v;
-  };
-  const torchOk = torchAvailable();
-  if (!torchOk) {
-    console.warn(process.env.BENCH_SKIP_TORCH ? 'bench: PyTorch skipped (BENCH_SKIP_TORCH).' : 'bench: PyTorch not available (/usr/bin/python3 -c "import torch" failed); ours only.');
+  const servers = new Map<number, TorchServer>();
+  const dir = join(tmpdir(), `netwright-bench-${process.pid}`);
+  const skipTorch = torchUnavailable();
+  if (skipTorch) {
+    console.log(`bench: ${skipTorch}.`);
+    results.torch = { skipped: skipTorch };
+  } else {
+    mkdirSync(dir, { recursive: true });
+    const ds = loadDataset({ name: 'mnist' }).train;
+    const size = ds.features.length / ds.count;
+    const data = { features: join(dir, 'features.f32'), labels: join(dir, 'labels.f32'), n: BENCH_SAMPLES };
+    writeFileSync(data.features, Buffer.from(ds.features.slice(0, BENCH_SAMPLES * size).buffer));
+    writeFileSync(data.labels, Buffer.from(ds.targets.slice(0, BENCH_SAMPLES).buffer));
+    try {
+      const torch = { version: '', threads: {} as Record<string, { numThreads: number; interopThreads: number; env: Record<string, string | null> }> };
+      for (const t of THREADS) {
+        const { server, info } = await TorchServer.start(t, data);
+        servers.set(t, server);
+        torch.version = info.torch;
+        torch.threads[String(t)] = { numThreads: info.numThreads, interopThreads: info.interopThreads, env: info.env };
+      }
+      results.torch = torch;
+    } catch (e) {
+      results.torch = { error: (e as Error).message.split('\n')[0] };
+      console.log(`bench: PyTorch failed to start (${results.torch.error}): ours only.`);
+      for (const s of servers.values()) s.close();
+      servers.clear();
+    }
   }
-  for (let pass = 0; pass < PASSES; pass++) {
-    for (const t of THREADS) {
-      const be: CpuBackend = await createCpuBackend({ threads: t });
-      results.backend[String(t)] = be.description;
+
+  const cell = (table: Record<string, Record<string, Paired>>, key: string, t: number): Paired => ((table[key] ??= {})[String(t)] ??= { ours: [], torch: [] });
+  /** Both sides on one workload, back to back; PyTorch first in odd rounds. */
+  const pair = async (p: Paired, round: number, ours: () => number, torch: TorchServer | undefined, request: object): Promise<void> => {
+    const theirs = async (): Promise<void> => {
+      if (!torch) return;
       try {
-        for (const [m, k, n] of GEMM_SIZES) keepBest((results.gemm[`${m}x${k}x${n}`] ??= {}), String(t), gemmGflops(be, m, k, n));
-        for (const w of workloads) keepBest((results.train[w.name] ??= {}), String(t), trainSamplesPerSec(be, w));
-      } finally {
-        be.dispose();
+        p.torch.push(await torch.value({ ...request, seconds: 'gemm' in request ? SECONDS / 2 : SECONDS }));
+      } catch (e) {
+        console.warn(`bench: PyTorch measurement failed: ${(e as Error).message}`);
+        p.torch.push(NaN);
+      }
+    };
+    if (round % 2) await theirs();
+    p.ours.push(ours());
+    if (!(round % 2)) await theirs();
+  };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      console.log(`bench: round ${round + 1}/${ROUNDS} (load ${load().join(' ')})`);
+      for (const t of THREADS) {
+        const be: CpuBackend = await createCpuBackend({ threads: t });
+        results.backend[String(t)] = be.description;
+        const torch = servers.get(t);
+        try {
+          for (const [m, k, n] of GEMM_SIZES) await pair(cell(results.gemm, `${m}x${k}x${n}`, t), round, () => gemmGflops(be, m, k, n), torch, { gemm: [m, k, n] });
+          for (const w of workloads) {
+            const { graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput } = w;
+            const model = { name: w.name, batch: BATCH, graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput };
+            await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(be, w), torch, { train: model });
+          }
+        } finally {
+          be.dispose();
+        }
       }
     }
-    if (torchOk) {
-      const r = runTorch(workloads);
-      if (!results.torch || !('version' in results.torch) || !r || 'error' in r) results.torch = r;
-      else {
-        for (const [key, row] of Object.entries(r.gemm)) for (const [tk, v] of Object.entries(row)) results.torch.gemm[key][tk] = Math.max(results.torch.gemm[key]?.[tk] ?? 0, v);
-        for (const [key, row] of Object.entries(r.train)) for (const [tk, v] of Object.entries(row)) results.torch.train[key][tk] = Math.max(results.torch.train[key]?.[tk] ?? 0, v);
-      }
+  } finally {
+    for (const s of servers.values()) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.load.after = load();
+  for (const table of [results.gemm, results.train]) {
+    for (const row of Object.values(table)) {
+      if ('skipped' in row) continue;
+      for (const p of Object.values(row as Record<string, Paired>)) p.ratio = summarizeRatios(p.ours, p.torch);
     }
   }
 
@@ -287,27 +378,32 @@ async function main(): Promise<void> {
   const gpu = results.gpu && 'adapter' in results.gpu ? results.gpu : undefined;
 
   // — table —
-  const torch = results.torch && 'version' in results.torch ? results.torch : undefined;
-  const header = ['workload', 'unit', ...THREADS.map((t) => `ours ${t}T`), ...(gpu ? ['ours gpu'] : []), ...(torch ? THREADS.map((t) => `torch ${t}T`) : []), ...(torch ? ['best/best'] : [])];
+  const torch = 'version' in results.torch ? results.torch : undefined;
+  const header = ['workload', 'unit', 'threads', 'ours', ...(torch ? ['torch', 'ours/torch median [min–max]', '95 % CI'] : []), ...(gpu ? ['ours gpu'] : [])];
   const rows: string[][] = [];
+  const addRows = (label: string, unit: string, row: Record<string, Paired>, gpuFigure: string): void => {
+    for (const t of THREADS) {
+      const p = row[String(t)];
+      if (!p) continue;
+      rows.push([label, unit, `${t}T`, fmt(medianOf(p.ours)), ...(torch ? [fmt(medianOf(p.torch.filter(Number.isFinite))), formatRatio(p.ratio), formatInterval(p.ratio)] : []), ...(gpu ? [t === THREADS[0] ? gpuFigure : ''] : [])]);
+    }
+  };
   for (const [key, r] of Object.entries(results.train)) {
-    const tr = torch?.train[key];
-    const ratio = torch && best(r) && best(tr) ? `${(best(r)! / best(tr)!).toFixed(2)}×` : '—';
+    if ('skipped' in r) continue;
     const g = gpu?.train[key];
-    rows.push([`train ${key} (b${BATCH}, Adam)`, 'samples/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(gpu ? [typeof g === 'string' ? '—' : fmt(g)] : []), ...(torch ? THREADS.map((t) => fmt(tr?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
+    addRows(`train ${key} (b${BATCH}, Adam)`, 'samples/s', r as Record<string, Paired>, typeof g === 'number' ? fmt(g) : '—');
   }
-  for (const [key, r] of Object.entries(results.gemm)) {
-    const tg = torch?.gemm[key];
-    const ratio = torch && best(r) && best(tg) ? `${(best(r)! / best(tg)!).toFixed(2)}×` : '—';
-    rows.push([`GEMM ${key}`, 'GFLOP/s', ...THREADS.map((t) => fmt(r[String(t)])), ...(gpu ? [fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1)] : []), ...(torch ? THREADS.map((t) => fmt(tg?.[String(t)])) : []), ...(torch ? [ratio] : [])]);
-  }
+  for (const [key, r] of Object.entries(results.gemm)) addRows(`GEMM ${key}`, 'GFLOP/s', r, gpu ? fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1) : '');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\nNetwright CPU backend: ${results.backend[String(ALL)]} · ${results.cpu} · Node ${results.node}${torch ? ` · PyTorch ${torch.version}` : ''}`);
+  console.log(`\nNetwright CPU backend: ${Object.values(results.backend).join(', ')} · Node ${results.node}${torch ? ` · PyTorch ${torch.version}` : ''}`);
+  console.log(`Machine: ${machine.cpu} · ${machine.cores} logical cores · ${machine.flags.join(' ')} · load average (1/5/15 min) ${results.load.before.join(' ')} before, ${results.load.after.join(' ')} after`);
+  console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s windows (GEMM ${SECONDS / 2} s); figures are medians over rounds, the ratio is the median of per-round ratios`);
+  if (torch) console.log(`PyTorch threads: ${Object.entries(torch.threads).map(([t, i]) => `${t}T → set_num_threads ${i.numThreads}, OMP/MKL/OPENBLAS ${i.env.OMP_NUM_THREADS}/${i.env.MKL_NUM_THREADS}/${i.env.OPENBLAS_NUM_THREADS}`).join('; ')}`);
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
-  if (results.torch && 'error' in results.torch) console.log(`PyTorch run failed: ${results.torch.error}`);
+  if ('error' in results.torch) console.log(`PyTorch run failed: ${results.torch.error}`);
   if (gpu) {
     console.log(`ours gpu: WebGPU on ${gpu.adapter}${gpu.adapter.endsWith('fallback') ? ' — a software adapter (CPU emulation): not a GPU figure' : ''}`);
     console.log(`  fp32 FMA peak, measured: ${fmt(gpu.peak, gpu.peak < 10 ? 2 : 0)} GFLOP/s; GEMM against it: ${Object.entries(gpu.gemm).map(([k, v]) => `${k} ${fmt(v, v < 1 ? 3 : 1)} GFLOP/s (${((100 * v) / gpu.peak).toFixed(gpu.peak > 0 && v / gpu.peak < 0.01 ? 2 : 0)}%)`).join(', ')}`);

@@ -1,15 +1,18 @@
 """PyTorch side of `npm run bench`: the same workloads as bench/run.ts, in PyTorch on this CPU.
 
-Reads one JSON request on stdin (written by bench/run.ts) and prints one JSON result on stdout:
-  request = {threads: [1, 2], gemm: [[m, k, n], ...], seconds: float,
-             models: [{name, batch, graph (Netwright IR, attrs filled with defaults), lr}],
-             data: {features: path, labels: path, n, shape}}  # float32 / float32 raw files
-  result  = {torch: version, gemm: {"MxKxN": {threads: gflops}}, train: {name: {threads: samples_per_s}}}
+bench/run.ts starts one process per thread count (its threads pinned by OMP/MKL/OPENBLAS_NUM_THREADS
+and torch.set_num_threads) and asks it for one measurement at a time, interleaved with its own:
+  first line  {threads: t, data: {features: path, labels: path, n}}  # float32 raw files
+              -> {torch: version, numThreads, interopThreads, env}
+  then        {gemm: [m, k, n], seconds} -> {value: GFLOP/s}
+              {train: {name, batch, graph (Netwright IR, attrs filled with defaults), lr, ...}, seconds}
+              -> {value: samples/s}
 
 Models are built from the same IR the Netwright bench compiles (ops mapped one to one), trained
 with Adam at batch 64 on the same real MNIST batches: forward, backward, optimizer step.
 """
 import json
+import os
 import sys
 import time
 
@@ -114,24 +117,24 @@ class IRModel(nn.Module):
 
 
 def bench_gemm(m, k, n, seconds):
+    """GFLOP/s of torch.mm over one window of `seconds` (after 3 warm-up products)."""
     a, b = torch.randn(m, k), torch.randn(k, n)
     c = torch.empty(m, n)
     flops = 2.0 * m * n * k
-    reps = max(1, int(2e8 / flops))
     for _ in range(3):
         torch.mm(a, b, out=c)
-    best = 0.0
-    deadline = time.perf_counter() + seconds
+    reps = 0
+    t0 = time.perf_counter()
     while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            torch.mm(a, b, out=c)
-        best = max(best, flops * reps / (time.perf_counter() - t0) / 1e9)
-        if time.perf_counter() > deadline:
-            return best
+        torch.mm(a, b, out=c)
+        reps += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            return flops * reps / elapsed / 1e9
 
 
 def bench_train(model_cfg, feats, labels, seconds):
+    """Samples/s of full Adam steps over one window of `seconds` (after 10 warm-up steps)."""
     torch.manual_seed(0)
     graph, batch = model_cfg["graph"], model_cfg["batch"]
     target_is_features = model_cfg.get("targetIsFeatures", False)
@@ -158,34 +161,40 @@ def bench_train(model_cfg, feats, labels, seconds):
 
     for i in range(10):
         step(i)
-    best = 0.0
-    deadline = time.perf_counter() + seconds
-    i = 0
+    steps = 0
+    t0 = time.perf_counter()
     while True:
-        t0 = time.perf_counter()
-        steps = 0
-        while time.perf_counter() - t0 < seconds / 3 or steps < 5:
-            step(i)
-            i += 1
-            steps += 1
-        best = max(best, steps * batch / (time.perf_counter() - t0))
-        if time.perf_counter() > deadline:
-            return best
+        step(steps)
+        steps += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds and steps >= 5:
+            return steps * batch / elapsed
 
 
 def main():
-    req = json.load(sys.stdin)
-    d = req["data"]
+    """Serve measurements, one JSON request per stdin line, one JSON answer per stdout line.
+
+    The process is started once per thread count, with OMP/MKL/OPENBLAS_NUM_THREADS set by the
+    caller; the first line is {"threads": t, "data": {...}}, answered with what PyTorch reports.
+    """
+    init = json.loads(sys.stdin.readline())
+    t = init["threads"]
+    torch.set_num_threads(t)
+    torch.set_num_interop_threads(t)
+    d = init["data"]
     feats = torch.from_numpy(np.fromfile(d["features"], dtype=np.float32).reshape(d["n"], -1).copy())
     labels = torch.from_numpy(np.fromfile(d["labels"], dtype=np.float32).copy())
-    out = {"torch": torch.__version__, "gemm": {}, "train": {}}
-    for t in req["threads"]:
-        torch.set_num_threads(t)
-        for (m, k, n) in req["gemm"]:
-            out["gemm"].setdefault(f"{m}x{k}x{n}", {})[str(t)] = bench_gemm(m, k, n, req["seconds"] / 2)
-        for mc in req["models"]:
-            out["train"].setdefault(mc["name"], {})[str(t)] = bench_train(mc, feats, labels, req["seconds"])
-    json.dump(out, sys.stdout)
+    env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    print(json.dumps({"torch": torch.__version__, "numThreads": torch.get_num_threads(),
+                      "interopThreads": torch.get_num_interop_threads(), "env": env}), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "gemm" in req:
+            m, k, n = req["gemm"]
+            out = {"value": bench_gemm(m, k, n, req["seconds"])}
+        else:
+            out = {"value": bench_train(req["train"], feats, labels, req["seconds"])}
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,14 @@ export interface Backend {
   ): void;
 
   /**
+   * Optional: `adamUpdate` for many parameters at once, each with its own hyperparameters, with
+   * the same results as calling it once per item in order (the update is element-wise). A
+   * threaded backend runs them as one parallel round instead of one per parameter. Adam/AdamW
+   * call it when the backend has it. Added by the CPU backend.
+   */
+  adamUpdateMany?(items: readonly AdamUpdateItem[], t: number): void;
+
+  /**
    * Optional: set every element of `array` to 0, as `array.fill(0)`. Backends whose storage makes
    * `TypedArray.prototype.fill` slow provide it (V8 fills a SharedArrayBuffer-backed array element
    * by element, ~7× slower than a memset); the executor zeroes gradients through it. Added by the
@@ -106,6 +114,16 @@ export interface AdamUpdateHyper {
   /** AdamW: shrink weights by `lr·wd`; Adam: add `wd·w` to the gradient. */
   decoupled: boolean;
   amsgrad: boolean;
+}
+
+/** One parameter's update in `Backend.adamUpdateMany` (the arguments of `adamUpdate`). */
+export interface AdamUpdateItem {
+  w: Float32Array;
+  g: Float32Array;
+  expAvg: Float32Array;
+  expAvgSq: Float32Array;
+  maxExpAvgSq: Float32Array | null;
+  h: AdamUpdateHyper;
 }
 
 export interface OpKernelOverride {

@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/types';
+import type { AdamUpdateItem, Backend } from '../backend/types';
 import { OptimizerBase, checkHyper } from './base';
 import type { OptimParam } from './types';
 
@@ -65,6 +65,10 @@ export class Adam extends OptimizerBase {
   private readonly hyperNoDecay: AdamHyper;
   /** `adamUpdate`, or the backend's fused version (Backend.adamUpdate). */
   private readonly kernel: typeof adamUpdate;
+  /** The backend's update of every parameter in one call (Backend.adamUpdateMany), when it has one. */
+  private readonly many?: (items: readonly AdamUpdateItem[], t: number) => void;
+  /** Its arguments, one per parameter, refreshed in place each step (no per-step allocation). */
+  private readonly items: AdamUpdateItem[] = [];
 
   constructor(
     params: readonly OptimParam[],
@@ -86,11 +90,31 @@ export class Adam extends OptimizerBase {
       amsgrad,
     };
     this.hyperNoDecay = { ...this.hyper, weightDecay: 0 };
+    if (backend?.adamUpdateMany) {
+      this.many = backend.adamUpdateMany.bind(backend);
+      for (const [i, p] of params.entries()) {
+        const s = this.slots[i];
+        this.items.push({ w: p.value.data, g: p.grad.data, expAvg: s.expAvg, expAvgSq: s.expAvgSq, maxExpAvgSq: s.maxExpAvgSq ?? null, h: p.decay ? this.hyper : this.hyperNoDecay });
+      }
+    }
     const h = this.hyper;
     checkHyper('beta1', h.beta1, h.beta1 >= 0 && h.beta1 < 1, 'must be in [0, 1)');
     checkHyper('beta2', h.beta2, h.beta2 >= 0 && h.beta2 < 1, 'must be in [0, 1)');
     checkHyper('eps', h.eps, h.eps >= 0);
     checkHyper('weightDecay', h.weightDecay, h.weightDecay >= 0);
+  }
+
+  override step(lr?: number): void {
+    if (!this.many) return super.step(lr);
+    if (lr !== undefined) this.lr = lr;
+    this.steps++;
+    this.hyper.lr = this.hyperNoDecay.lr = this.lr;
+    for (let i = 0; i < this.params.length; i++) {
+      // The tensors' arrays, read afresh each step in case an owner swapped them.
+      this.items[i].w = this.params[i].value.data;
+      this.items[i].g = this.params[i].grad.data;
+    }
+    this.many(this.items, this.steps);
   }
 
   protected update(_i: number, p: OptimParam, slots: Record<string, Float32Array>): void {

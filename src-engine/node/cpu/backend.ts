@@ -1,5 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { AdamUpdateHyper, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
+import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
@@ -8,7 +8,7 @@ import { createOverrides } from './overrides';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
 import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
-import { MAX_THREADS, WorkerPool } from './pool';
+import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
 
 /**
  * Multiply-adds below which a GEMM runs on the calling thread alone: waking a worker costs a few
@@ -32,6 +32,11 @@ export interface CpuBackend extends Backend {
   /** The shared heap, for diagnostics (bytes in use). */
   readonly heap: SharedHeap;
   adamUpdate: NonNullable<Backend['adamUpdate']>;
+  adamUpdateMany: NonNullable<Backend['adamUpdateMany']>;
+  /** Independent GEMMs in one parallel round, as `gemm` on each in turn (see `CpuContext.gemmMany`). */
+  gemmMany(list: readonly GemmArgs[]): void;
+  /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
+  readonly launches: number;
   zero: NonNullable<Backend['zero']>;
   dispose(): void;
 }
@@ -128,57 +133,81 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     staged.length = 0;
   }
 
-  function gemm(args: GemmArgs): void {
+  /** One GEMM's task: the kernel's arguments but the per-thread scratch. */
+  type GemmTask = Omit<KernelArgs['gemm'], 'scratch'>;
+  /**
+   * The tasks one GEMM is cut into, on staged addresses; [] when there is nothing to multiply
+   * (k ≤ 0 has already cleared C unless accumulating).
+   */
+  function gemmTasks(args: GemmArgs): GemmTask[] {
     const { transA, transB, m, n, k: depth, accumulate } = args;
-    if (m <= 0 || n <= 0) return;
+    if (m <= 0 || n <= 0) return [];
     if (depth <= 0) {
       if (!accumulate) args.c.fill(0, 0, m * n);
+      return [];
+    }
+    const a = addressOf(args.a, m * depth, 'gemm: A', true, false);
+    const b = addressOf(args.b, depth * n, 'gemm: B', true, false);
+    const c = addressOf(args.c, m * n, 'gemm: C', accumulate, true);
+    const lda = transA ? m : depth;
+    const ldb = transB ? depth : n;
+    const macs = m * n * depth;
+    // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
+    // products when transB (a path chosen from the block's own m·n), so splitting could change
+    // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
+    // its shared operand, so more would cost more packing than it saves).
+    const parts =
+      m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
+    const whole: GemmTask = { transA: transA ? 1 : 0, transB: transB ? 1 : 0, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: accumulate ? 1 : 0 };
+    if (parts === 1) return [whole];
+    const tasks: GemmTask[] = [];
+    if (n >= m) {
+      // Split columns in whole micro-panels: each thread packs its own slice of B.
+      const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
+      for (let n0 = 0; n0 < n; n0 += chunk) tasks.push({ ...whole, n: Math.min(chunk, n - n0), b: b + 4 * (transB ? n0 * ldb : n0), c: c + 4 * n0 });
+    } else {
+      const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
+      for (let m0 = 0; m0 < m; m0 += chunk) tasks.push({ ...whole, m: Math.min(chunk, m - m0), a: a + 4 * (transA ? m0 : m0 * lda), c: c + 4 * m0 * n });
+    }
+    return tasks;
+  }
+
+  /** Run tasks: one on the calling thread, more as one parallel round. */
+  function runGemmTasks(tasks: readonly GemmTask[]): void {
+    if (tasks.length === 1) k.gemm.call(tasks[0]);
+    else if (tasks.length > 1) {
+      k.gemm.begin(tasks[0], tasks.length);
+      for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(tasks[t]) as [keyof GemmTask, number][]) k.gemm.set(t, name, value);
+      k.gemm.launch();
+    }
+  }
+
+  function gemm(args: GemmArgs): void {
+    try {
+      runGemmTasks(gemmTasks(args));
+    } finally {
+      unstage();
+    }
+  }
+
+  /**
+   * Independent GEMMs (no output read or written by another) as one parallel round where any of
+   * them would run in parallel: each is cut as `gemm` cuts it, so every element is computed the
+   * same way and the results are the same bits; only the worker wake-ups are shared. GEMMs that
+   * would each run on the calling thread alone still do, one after another.
+   */
+  function gemmMany(list: readonly GemmArgs[]): void {
+    // NOTE: a staged copy may move when a later `addressOf` grows the staging area, so operands
+    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM.
+    if (!list.every((g) => heap.owns(g.a) && heap.owns(g.b) && heap.owns(g.c))) {
+      for (const g of list) gemm(g);
       return;
     }
     try {
-      const a = addressOf(args.a, m * depth, 'gemm: A', true, false);
-      const b = addressOf(args.b, depth * n, 'gemm: B', true, false);
-      const c = addressOf(args.c, m * n, 'gemm: C', accumulate, true);
-      const lda = transA ? m : depth;
-      const ldb = transB ? depth : n;
-      const acc = accumulate ? 1 : 0;
-      const ta = transA ? 1 : 0;
-      const tb = transB ? 1 : 0;
-      const macs = m * n * depth;
-      // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
-      // products when transB (a path chosen from the block's own m·n), so splitting could change
-      // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
-      // its shared operand, so more would cost more packing than it saves).
-      let parts =
-        m * n <= GEMM.DOT_MAX_OUTPUT || threads === 1 ? 1 : Math.min(2 * threads, MAX_TASKS_GEMM, Math.max(1, Math.floor(macs / MIN_MACS_PER_THREAD)));
-      const whole = { transA: ta, transB: tb, m, n, k: depth, a, lda, b, ldb, c, ldc: n, accumulate: acc };
-      if (parts === 1) {
-        k.gemm.call(whole);
-        return;
-      }
-      if (n >= m) {
-        // Split columns in whole micro-panels: each thread packs its own slice of B.
-        const chunk = Math.ceil(n / parts / GEMM.NR) * GEMM.NR;
-        parts = Math.ceil(n / chunk);
-        k.gemm.begin(whole, parts);
-        for (let t = 0; t < parts; t++) {
-          const n0 = t * chunk;
-          k.gemm.set(t, 'n', Math.min(chunk, n - n0));
-          k.gemm.set(t, 'b', b + 4 * (transB ? n0 * ldb : n0));
-          k.gemm.set(t, 'c', c + 4 * n0);
-        }
-      } else {
-        const chunk = Math.ceil(m / parts / GEMM.MR) * GEMM.MR;
-        parts = Math.ceil(m / chunk);
-        k.gemm.begin(whole, parts);
-        for (let t = 0; t < parts; t++) {
-          const m0 = t * chunk;
-          k.gemm.set(t, 'm', Math.min(chunk, m - m0));
-          k.gemm.set(t, 'a', a + 4 * (transA ? m0 : m0 * lda));
-          k.gemm.set(t, 'c', c + 4 * m0 * n);
-        }
-      }
-      k.gemm.launch();
+      const each = list.map(gemmTasks);
+      const all = each.flat();
+      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) for (const tasks of each) runGemmTasks(tasks);
+      else runGemmTasks(all);
     } finally {
       unstage();
     }
@@ -238,8 +267,22 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     },
     setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
     kernel,
+    gemmMany,
   };
   const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
+
+  /** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
+  function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
+    return {
+      stepSize: h.lr / (1 - Math.pow(h.beta1, t)),
+      bc2Sqrt: Math.sqrt(1 - Math.pow(h.beta2, t)),
+      shrink: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
+      l2: h.decoupled ? 0 : h.weightDecay,
+      b1: h.beta1,
+      b2: h.beta2,
+      eps: h.eps,
+    };
+  }
 
   /** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat). */
   function adamUpdate(
@@ -252,11 +295,6 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     t: number,
   ): void {
     const n = w.length;
-    // The same scalar prologue as optim/adam.ts (PyTorch computes these in double too).
-    const stepSize = h.lr / (1 - Math.pow(h.beta1, t));
-    const bc2Sqrt = Math.sqrt(1 - Math.pow(h.beta2, t));
-    const shrink = h.decoupled ? 1 - h.lr * h.weightDecay : 1;
-    const l2 = h.decoupled ? 0 : h.weightDecay;
     try {
       const wa = addressOf(w, n, 'adamUpdate: w', true, true);
       const ga = addressOf(g, n, 'adamUpdate: g', true, false);
@@ -264,9 +302,64 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       const va = addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
       const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
       k.adam.run(
-        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, stepSize, bc2Sqrt, shrink, l2, b1: h.beta1, b2: h.beta2, eps: h.eps },
+        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, ...adamScalars(h, t) },
         partsFor(n, threads, Infinity, 16),
       );
+    } finally {
+      unstage();
+    }
+  }
+  /**
+   * Every parameter's Adam update in as few parallel rounds as fit (MAX_TASKS tasks each), not one
+   * round per parameter: each item is cut into the tasks `adamUpdate` would cut it into (small ones
+   * stay one task), and the rounds run them side by side. The update is element-wise, so the
+   * results are the same bits as `adamUpdate` per item.
+   */
+  function adamUpdateMany(items: readonly AdamUpdateItem[], t: number): void {
+    let tasks = 0;
+    let from = 0;
+    let split = false;
+    for (let i = 0; i <= items.length; i++) {
+      const parts = i < items.length ? partsFor(items[i].w.length, threads, Infinity, 16) : 0;
+      if (i === items.length || tasks + parts > MAX_TASKS) {
+        if (!split) for (let j = from; j < i; j++) adamItem(items[j], t);
+        else adamRound(items, from, i, tasks, t);
+        tasks = 0;
+        from = i;
+        split = false;
+      }
+      tasks += parts;
+      split ||= parts > 1;
+    }
+  }
+  function adamItem(it: AdamUpdateItem, t: number): void {
+    adamUpdate(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
+  }
+  /** Items [from, to) as `tasks` tasks of one round. */
+  function adamRound(items: readonly AdamUpdateItem[], from: number, to: number, tasks: number, t: number): void {
+    try {
+      let task = 0;
+      for (let i = from; i < to; i++) {
+        const { w, g, expAvg, expAvgSq, maxExpAvgSq, h } = items[i];
+        const n = w.length;
+        const args = {
+          w: addressOf(w, n, 'adamUpdate: w', true, true),
+          g: addressOf(g, n, 'adamUpdate: g', true, false),
+          m: addressOf(expAvg, n, 'adamUpdate: expAvg', true, true),
+          v: addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true),
+          vmax: maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0,
+          ...adamScalars(h, t),
+        };
+        if (task === 0) k.adam.begin({ ...args, i0: 0, i1: n }, tasks);
+        const parts = partsFor(n, threads, Infinity, 16);
+        for (let p = 0; p < parts; p++, task++) {
+          for (const [name, value] of Object.entries(args) as [keyof typeof args, number][]) k.adam.set(task, name, value);
+          // [0, n) in 16-aligned shares (any cut gives the same bits: the update is element-wise).
+          k.adam.set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
+          k.adam.set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
+        }
+      }
+      k.adam.launch();
     } finally {
       unstage();
     }
@@ -280,10 +373,15 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     heap,
     alloc: (length: number) => heap.allocFloats(length),
     gemm,
+    gemmMany,
     im2col,
     col2im,
     overrides,
     adamUpdate,
+    adamUpdateMany,
+    get launches() {
+      return pool.launches;
+    },
     zero(array: Float32Array): void {
       if (!heap.owns(array)) {
         array.fill(0);

@@ -1,3 +1,4 @@
+import type { GemmArgs } from '../../core/backend/types';
 import type { SharedHeap } from './heap';
 import type { Kernel, KernelName, KernelPlan, ParamName } from './kernel';
 
@@ -31,4 +32,9 @@ export interface CpuContext {
    * ```
    */
   kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T>;
+  /**
+   * Independent GEMMs (no one's output is another's operand) in one parallel round, with the
+   * results of `backend.gemm` on each in turn (e.g. a layer's input and weight gradients).
+   */
+  gemmMany(list: readonly GemmArgs[]): void;
 }

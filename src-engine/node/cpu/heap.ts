@@ -47,6 +47,11 @@ export class SharedHeap {
   allocFloats(length: number): Float32Array {
     const at = this.reserve(length * 4);
     const view = new Float32Array(this.memory.buffer, at, length);
+    // NOTE: with worker threads, V8 may hand out a new buffer object for the same memory after a
+    // grow (when the grow reaches this thread again), so the one `reserve` recorded is not always
+    // the one this view got: record the view's own, or `owns` would miss it and every kernel
+    // would stage a copy of it.
+    this.buffers.add(view.buffer);
     view.fill(0);
     return view;
   }

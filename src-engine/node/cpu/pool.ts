@@ -87,6 +87,8 @@ for (;;) {
  * No messages, promises or allocations per call.
  */
 export class WorkerPool {
+  /** Rounds that went to the workers (a call of one task runs on the caller alone and does not count). */
+  launches = 0;
   private seq = 0;
   private tag = 0;
   private disposed = false;
@@ -171,6 +173,7 @@ export class WorkerPool {
       for (let i = 0; i < n; i++) this.runLocal(i, mask, local);
       return;
     }
+    this.launches++;
     const { ctrl } = this;
     ctrl[MASK] = mask;
     Atomics.store(ctrl, DONE, 0);

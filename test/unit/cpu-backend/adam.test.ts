@@ -9,6 +9,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import type { AdamUpdateItem } from '../../../src-engine/core/backend/types';
+import { Adam } from '../../../src-engine/core/optim/adam';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { adamUpdate, type AdamHyper } from '../../../src-engine/core/optim/adam';
 import { Rng } from '../../../src-engine/base/rng';
 
@@ -72,4 +75,87 @@ describe('CPU backend adamUpdate', () => {
       });
     }
   }
+});
+
+/** Bitwise equality of two float arrays (NaN payloads aside), without vitest's slow array diff. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
+describe('CPU backend adamUpdateMany: every parameter in shared parallel rounds', () => {
+  // Sizes: on the caller alone (1, 7 outside the heap, 1001), split (6,000 in 2 tasks, 100,003 in
+  // 8), and enough more split items (8 × 8 tasks) to need a second round of MAX_TASKS = 63.
+  const sizes = [1, 7, 1001, 6000, 100_003, ...Array<number>(8).fill(16_387)];
+  for (const [label, h] of HYPERS) {
+    it(`${label}: the same bits as adamUpdate per parameter, in fewer rounds`, () => {
+      const noDecay = { ...h, weightDecay: 0 };
+      const build = (): AdamUpdateItem[] =>
+        sizes.map((n, i) => {
+          const arr = (src: Float32Array): Float32Array => {
+            if (n === 7) return Float32Array.from(src);
+            const a = cpu.alloc(n);
+            a.set(src);
+            return a;
+          };
+          return { w: arr(randn(n, 100 + i)), g: arr(new Float32Array(n)), expAvg: arr(new Float32Array(n)), expAvgSq: arr(new Float32Array(n)), maxExpAvgSq: h.amsgrad ? arr(new Float32Array(n)) : null, h: i % 2 ? noDecay : h };
+        });
+      const one = build();
+      const many = build();
+      let roundsOne = 0;
+      let roundsMany = 0;
+      for (let t = 1; t <= 3; t++) {
+        sizes.forEach((n, i) => {
+          const g = randn(n, 1000 * t + i);
+          one[i].g.set(g);
+          many[i].g.set(g);
+        });
+        let l0 = cpu.launches;
+        for (const it of one) cpu.adamUpdate(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
+        roundsOne += cpu.launches - l0;
+        l0 = cpu.launches;
+        cpu.adamUpdateMany(many, t);
+        roundsMany += cpu.launches - l0;
+      }
+      sizes.forEach((_, i) => {
+        for (const key of ['w', 'expAvg', 'expAvgSq', 'maxExpAvgSq'] as const) {
+          const a = many[i][key];
+          const b = one[i][key];
+          if (a && b) expect(firstDifference(a, b), `item ${i} ${key}`).toBe(-1);
+        }
+      });
+      // One round per split parameter (10 of them) before; two rounds of at most 63 tasks now.
+      expect(roundsOne).toBe(3 * 10);
+      expect(roundsMany).toBe(3 * 2);
+    });
+  }
+
+  it('Adam on a backend with adamUpdateMany takes the batched path and trains as the per-parameter path', () => {
+    const params = (): { value: Tensor; grad: Tensor; decay: boolean }[] =>
+      [100_003, 64, 4096].map((n, i) => {
+        const value = tensor([n], cpu.alloc(n));
+        value.data.set(randn(n, 7 + i));
+        return { value, grad: tensor([n], cpu.alloc(n)), decay: i !== 1 };
+      });
+    const pa = params();
+    const pb = params();
+    const batched = new Adam(pa, { lr: 1e-2, weightDecay: 0.01 }, true, cpu);
+    const single = new Adam(pb, { lr: 1e-2, weightDecay: 0.01 }, true, { ...cpu, adamUpdateMany: undefined });
+    for (let t = 1; t <= 3; t++) {
+      for (const [i, p] of pa.entries()) {
+        const g = randn(p.value.data.length, 50 * t + i);
+        p.grad.data.set(g);
+        pb[i].grad.data.set(g);
+      }
+      const l0 = cpu.launches;
+      batched.step(t === 3 ? 5e-3 : undefined);
+      expect(cpu.launches - l0, 'one round for the whole step').toBe(1);
+      single.step(t === 3 ? 5e-3 : undefined);
+    }
+    for (const [i, p] of pa.entries()) expect(firstDifference(p.value.data, pb[i].value.data), `param ${i}`).toBe(-1);
+    expect(scaledError(pa[0].value.data, randn(100_003, 7))).toBeGreaterThan(1e-3);
+  });
 });

@@ -128,3 +128,55 @@ describe('CPU backend GEMM matches the reference', () => {
     expect(one.description).toMatch(/^CPU · 1 thread \(/);
   });
 });
+
+describe('gemmMany: independent GEMMs in one parallel round', () => {
+  /** A Linear layer's backward at batch 64 (input gradient and weight gradient), plus a GEMM small enough to stay whole. */
+  const LIST: [transA: boolean, transB: boolean, m: number, n: number, k: number, accumulate: boolean][] = [
+    [false, false, 64, 128, 784, false],
+    [true, false, 784, 128, 64, true],
+    [false, true, 10, 20, 64, true],
+    [false, false, 64, 64, 128, true],
+  ];
+  for (const [label, list] of [
+    ['a Linear backward and more', LIST],
+    ['GEMMs that each stay on the caller', LIST.filter(([, , m, n, k]) => m * n * k < 1 << 18)],
+  ] as const) {
+    it(`${label}: the same bits as gemm on each in turn, on 1 and 2 threads`, () => {
+      for (const be of [one, two]) {
+        const operands = list.map(([transA, transB, m, n, k, accumulate], i) => ({
+          transA, transB, m, n, k, accumulate,
+          a: fill(be.alloc(m * k), 3 * i), b: fill(be.alloc(k * n), 3 * i + 1), c: fill(be.alloc(m * n), 3 * i + 2),
+        }));
+        // Every array the backend handed out is recognised as its own, however the heap grew
+        // meanwhile (else each kernel would stage a copy of it: SharedHeap.allocFloats' NOTE).
+        expect(operands.every((g) => be.heap.owns(g.a) && be.heap.owns(g.b) && be.heap.owns(g.c))).toBe(true);
+        const want = operands.map((g) => {
+          const c = Float32Array.from(g.c);
+          const scratch = be.alloc(c.length);
+          scratch.set(c);
+          be.gemm({ ...g, c: scratch });
+          return Float32Array.from(scratch);
+        });
+        const l0 = be.launches;
+        be.gemmMany(operands);
+        const rounds = be.launches - l0;
+        operands.forEach((g, i) => expect(Buffer.compare(Buffer.from(g.c.buffer, g.c.byteOffset, g.c.byteLength), Buffer.from(want[i].buffer)), `GEMM ${i}`).toBe(0));
+        // Parallel GEMMs share one round; GEMMs that stay whole keep running on the caller alone.
+        expect(rounds).toBe(be.threads > 1 && list.length === LIST.length ? 1 : 0);
+      }
+    });
+  }
+
+  it('operands outside the heap: the same bits, one GEMM at a time', () => {
+    const [transA, transB, m, n, k] = LIST[0];
+    const a = fill(new Float32Array(m * k), 1);
+    const b = fill(new Float32Array(k * n), 2);
+    const want = new Float32Array(m * n);
+    const c1 = new Float32Array(m * n);
+    const c2 = new Float32Array(m * n);
+    two.gemm({ transA, transB, m, n, k, a, b, c: want, accumulate: false });
+    two.gemmMany([{ transA, transB, m, n, k, a, b, c: c1, accumulate: false }, { transA, transB, m, n, k, a, b, c: c2, accumulate: false }]);
+    expect(Buffer.compare(Buffer.from(c1.buffer), Buffer.from(want.buffer))).toBe(0);
+    expect(Buffer.compare(Buffer.from(c2.buffer), Buffer.from(want.buffer))).toBe(0);
+  });
+});

@@ -1,11 +1,12 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { GemmArgs, OpKernelOverride } from '../../../core/backend/types';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 
 /**
  * Linear with its bias folded into the GEMM: the output rows are filled with the bias and the
  * GEMM accumulates x·Wᵀ onto them; the bias gradient sums dOutput's rows in WebAssembly (in the
- * op file's row order, so identically). The weight and input gradients are the op file's GEMMs.
+ * op file's row order, so identically). The weight and input gradients are the op file's GEMMs,
+ * run in one parallel round.
  *
  * NOTE: y = b + x·Wᵀ adds the bias first, the op file last: float32 reassociation only.
  */
@@ -38,9 +39,10 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const rows = x.data.length / inF;
       const dy = ctx.dOutput.data;
       const dx = ctx.dInputs[0];
-      const { backend } = ctx;
-      if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] });
-      backend.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: ctx.dParams.weight.data, accumulate: true });
+      const dW: GemmArgs = { transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: ctx.dParams.weight.data, accumulate: true };
+      // The input and weight gradients share one parallel round (two worker wake-ups → one).
+      if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
+      else ctx.backend.gemm(dW);
       const db = ctx.dParams.bias?.data;
       if (db) {
         try {
