@@ -720,8 +720,11 @@ export const EngineMethods = {
    * listing each, and nothing changes.
    */
   'model.import': {
-    /** `data`: the file's bytes as base64 (web mode's browser → host socket carries JSON only); at most 48 MiB of text. */
-    params: z.object({ format: z.literal('onnx'), data: z.string().min(1).max(48 * 1024 * 1024) }),
+    /**
+     * `data`: the file's bytes as base64, at most 200 MiB of text (a 150 MB model); web mode's
+     * socket carries it in chunks (protocol/wire.ts).
+     */
+    params: z.object({ format: z.literal('onnx'), data: z.string().min(1).max(200 * 1024 * 1024) }),
     result: LoadedModelInfo.extend({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) }),
   },
   /** The stored runs (docs/runs.md), newest first. */

@@ -7,8 +7,22 @@
  * where each typed array in the header is replaced by `{"$ta": [kind, byteOffset, length]}`
  * pointing into the payload (little-endian, each array 8-byte aligned). Electron's MessagePorts
  * and Node IPC with `serialization: 'advanced'` carry typed arrays as they are and need none of this.
+ *
+ * A message larger than one frame may be (an export of a large model, an imported ONNX file) goes
+ * as chunk frames (`encodeWireFrames`), each
+ *
+ *   "NWC1" · u32 stream id · u32 index · u32 count · u32 kind (0 text, 1 binary frame) · u32 0 · bytes
+ *
+ * and a `WireReassembler` on the other side puts them back together, in order, up to a total it
+ * is given: no frame is over the WebSocket's limit, and no message is dropped for its size.
  */
 const MAGIC = 0x3142574e; // "NWB1" little-endian
+const CHUNK_MAGIC = 0x3143574e; // "NWC1" little-endian
+const CHUNK_HEAD = 24;
+/** Bytes of a chunk frame's data (with its header, well under every WebSocket limit of the hosts). */
+export const WIRE_CHUNK_BYTES = 4 << 20;
+/** The largest message reassembled from chunks (a JSON text is kept under V8's longest string). */
+export const MAX_MESSAGE_BYTES = 256 << 20;
 type Kind = 'f32' | 'f64' | 'u8' | 'u16' | 'u32' | 'i32';
 const CTORS: Record<Kind, { new (buffer: ArrayBuffer, offset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT: number }> = {
   f32: Float32Array,
@@ -71,11 +85,79 @@ export function encodeWire(message: unknown): string | Uint8Array {
   return out;
 }
 
+/**
+ * `encodeWire`'s text or frame when it fits in `chunkBytes`, else chunk frames of at most that
+ * much data each (stream `id`: any number the sender does not reuse while a message is in flight).
+ */
+export function encodeWireFrames(message: unknown, id: number, chunkBytes = WIRE_CHUNK_BYTES): (string | Uint8Array)[] {
+  const whole = encodeWire(message);
+  const text = typeof whole === 'string';
+  if ((text ? whole.length * 3 : whole.length) <= chunkBytes) return [whole];
+  const bytes = text ? new TextEncoder().encode(whole) : whole;
+  if (bytes.length <= chunkBytes) return [whole];
+  const count = Math.ceil(bytes.length / chunkBytes);
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const part = bytes.subarray(i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes));
+    const frame = new Uint8Array(CHUNK_HEAD + part.length);
+    const view = new DataView(frame.buffer);
+    view.setUint32(0, CHUNK_MAGIC, true);
+    view.setUint32(4, id >>> 0, true);
+    view.setUint32(8, i, true);
+    view.setUint32(12, count, true);
+    view.setUint32(16, text ? 0 : 1, true);
+    frame.set(part, CHUNK_HEAD);
+    frames.push(frame);
+  }
+  return frames;
+}
+
+/**
+ * Receives what `encodeWireFrames` sent: whole texts and frames are decoded at once; chunks are
+ * kept until their message is complete (in order, one message at a time, at most `maxBytes` in
+ * all), then decoded. `push` answers the message, or undefined while chunks are still missing.
+ * Throws WireError for a malformed frame or chunk, and forgets the message it belonged to.
+ */
+export class WireReassembler {
+  private stream: { id: number; count: number; kind: number; parts: Uint8Array[]; bytes: number } | null = null;
+
+  constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
+
+  push(data: string | ArrayBuffer | Uint8Array): unknown {
+    if (typeof data === 'string') return decodeWire(data);
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
+    if (bytes.length < 4 || new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true) !== CHUNK_MAGIC) return decodeWire(bytes);
+    if (bytes.length < CHUNK_HEAD) throw this.fail('A chunk is shorter than its header.');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const [id, index, count, kind] = [view.getUint32(4, true), view.getUint32(8, true), view.getUint32(12, true), view.getUint32(16, true)];
+    if (index === 0) this.stream = { id, count, kind, parts: [], bytes: 0 };
+    const s = this.stream;
+    if (!s || s.id !== id || s.count !== count || s.kind !== kind || index !== s.parts.length || count === 0 || kind > 1) throw this.fail('A chunk arrived out of order or does not belong to the message being received.');
+    s.bytes += bytes.length - CHUNK_HEAD;
+    if (s.bytes > this.maxBytes) throw this.fail(`A message of more than ${this.maxBytes} bytes was refused.`);
+    s.parts.push(bytes.slice(CHUNK_HEAD));
+    if (s.parts.length < s.count) return undefined;
+    this.stream = null;
+    const all = new Uint8Array(s.bytes);
+    let at = 0;
+    for (const p of s.parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return s.kind === 0 ? decodeWire(new TextDecoder().decode(all)) : decodeWire(all, this.maxBytes);
+  }
+
+  private fail(why: string): WireError {
+    this.stream = null;
+    return new WireError(why);
+  }
+}
+
 /** Decode what `encodeWire` produced (a string, or the bytes of a binary frame). Throws WireError when malformed. */
-export function decodeWire(data: string | ArrayBuffer | Uint8Array): unknown {
+export function decodeWire(data: string | ArrayBuffer | Uint8Array, maxBytes = MAX_WIRE_BYTES): unknown {
   if (typeof data === 'string') return JSON.parse(data);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.length > MAX_WIRE_BYTES) throw new WireError(`A binary message of ${bytes.length} bytes is over the ${MAX_WIRE_BYTES}-byte limit.`);
+  if (bytes.length > maxBytes) throw new WireError(`A binary message of ${bytes.length} bytes is over the ${maxBytes}-byte limit.`);
   if (bytes.length < 8) throw new WireError('A binary message is shorter than its header.');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new WireError('A binary message does not start with NWB1.');

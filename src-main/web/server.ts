@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol/messages';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
-import { encodeWire } from '../../src-engine/protocol/wire';
+import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
 import { FileService, callFileOp } from '../host/files';
@@ -115,9 +115,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const allowedHosts = () => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
 
   let client: WebSocket | undefined;
+  let stream = 0;
   const sendToClient = (m: unknown) => {
-    // Probe frames carry typed arrays: they travel as one binary frame (protocol/wire.ts).
-    if (client && client.readyState === client.OPEN) client.send(encodeWire(m));
+    // Probe frames carry typed arrays: they travel as one binary frame; a message larger than a
+    // frame (a large model's export) as chunks the page puts back together (protocol/wire.ts).
+    if (client && client.readyState === client.OPEN) for (const frame of encodeWireFrames(m, ++stream)) client.send(frame);
   };
   let engine: (EngineProcess & { child: ChildProcess }) | undefined;
   const supervisor = new EngineSupervisor(
@@ -271,14 +273,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         log(`dropped a message from the browser: ${err instanceof Error ? err.message : String(err)}`);
       }
     });
+    // A large request (an ONNX file to import) comes as chunks of at most 4 MiB (protocol/wire.ts).
+    const reassembler = new WireReassembler();
     const receiveFromBrowser = (data: unknown, isBinary: boolean) => {
-      if (isBinary) return log('rejected a binary WebSocket message');
       let raw: unknown;
       try {
-        raw = JSON.parse(String(data));
-      } catch {
-        return log('rejected a WebSocket message that is not JSON');
+        raw = reassembler.push(isBinary ? (Array.isArray(data) ? Buffer.concat(data as Buffer[]) : (data as Buffer)) : String(data));
+      } catch (err) {
+        return log(err instanceof WireError ? `rejected a binary WebSocket message: ${err.message}` : 'rejected a WebSocket message that is not JSON');
       }
+      if (raw === undefined) return;
       const tooBig = checkValueLimits(raw);
       if (tooBig) return refuse(raw, tooBig, `rejected a message from the browser: ${tooBig.message}`);
       if (HostCommand.safeParse(raw).success) {

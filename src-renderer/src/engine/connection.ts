@@ -3,7 +3,8 @@ import {
   HostEvent,
   WireError,
   WireMessage,
-  decodeWire,
+  WireReassembler,
+  encodeWireFrames,
   describeIssues,
   type Channel,
 } from '../../../src-engine/protocol';
@@ -64,6 +65,7 @@ function connectElectron(bridge: PreloadBridge, sink: ConnectionSink): () => voi
  */
 function connectWeb(token: string, sink: ConnectionSink): () => void {
   let ws: WebSocket | undefined;
+  let stream = 0;
   let disposed = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let logical: { handlers: Set<(m: unknown) => void>; closeHandlers: Set<() => void>; closed: boolean } | undefined;
@@ -80,7 +82,8 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     logical = l;
     sink.onChannel({
       send: (m) => {
-        if (!l.closed && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(m));
+        // A message larger than a frame (an ONNX file to import) goes as chunks (protocol/wire.ts).
+        if (!l.closed && socket.readyState === WebSocket.OPEN) for (const frame of encodeWireFrames(m, ++stream)) socket.send(frame);
       },
       onMessage: (h) => (l.handlers.add(h), () => l.handlers.delete(h)),
       onClose: (h) => (l.closeHandlers.add(h), () => l.closeHandlers.delete(h)),
@@ -97,13 +100,16 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     };
     // Binary frames (probe frames with typed arrays, protocol/wire.ts) arrive as ArrayBuffers.
     socket.binaryType = 'arraybuffer';
+    // A large answer (a large model's export) arrives as chunks (protocol/wire.ts).
+    const reassembler = new WireReassembler();
     socket.onmessage = (e) => {
       let raw: unknown;
       try {
-        raw = decodeWire(e.data instanceof ArrayBuffer ? e.data : String(e.data));
+        raw = reassembler.push(e.data instanceof ArrayBuffer ? e.data : String(e.data));
       } catch (err) {
         return sink.log(err instanceof WireError ? `Rejected a binary message from the host: ${err.message}` : 'Rejected a WebSocket message that is not JSON.');
       }
+      if (raw === undefined) return;
       const msg = WireMessage.safeParse(raw);
       if (!msg.success) return sink.log(`Rejected a malformed message from the host: ${describeIssues(msg.error)}`);
       if (msg.data.kind === 'host') {

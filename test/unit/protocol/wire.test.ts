@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProbeFrame } from '../../../src-engine/protocol/messages';
-import { MAX_WIRE_BYTES, WireError, decodeWire, encodeWire } from '../../../src-engine/protocol/wire';
+import { MAX_WIRE_BYTES, WIRE_CHUNK_BYTES, WireError, WireReassembler, decodeWire, encodeWire, encodeWireFrames } from '../../../src-engine/protocol/wire';
 
 describe('wire: typed arrays over a byte stream (web mode)', () => {
   it('a message without typed arrays stays JSON text', () => {
@@ -107,5 +107,47 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     expect(r.a).toEqual(Float32Array.of(1));
     expect(Object.getPrototypeOf(r.p)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('a message over the 64 MiB frame limit goes as chunks and comes back whole; text too', () => {
+    const big = new Uint8Array(MAX_WIRE_BYTES + 5_000_001).map((_, i) => i * 7);
+    const message = { kind: 'response', id: 3, ok: true, result: { files: [{ path: 'model.json', data: big }] } };
+    expect(() => decodeWire(encodeWire(message) as Uint8Array)).toThrow(WireError);
+    const frames = encodeWireFrames(message, 9);
+    expect(frames.length).toBe(Math.ceil((encodeWire(message) as Uint8Array).length / WIRE_CHUNK_BYTES));
+    const r = new WireReassembler();
+    const out = frames.map((f) => r.push(f));
+    expect(out.slice(0, -1).every((m) => m === undefined)).toBe(true);
+    const back = out.at(-1) as typeof message;
+    // (Buffer.equals: vitest's deep equality walks 69 M elements one by one.)
+    expect(Buffer.from(back.result.files[0].data).equals(Buffer.from(big))).toBe(true);
+
+    const text = { kind: 'request', id: 4, method: 'model.import', params: { format: 'onnx', data: 'QUJD'.repeat(3_000_000) } };
+    const textFrames = encodeWireFrames(text, 10);
+    expect(textFrames.length).toBeGreaterThan(1);
+    expect(textFrames.map((f) => r.push(f)).at(-1)).toEqual(text);
+    // Small messages are one frame as before: a string, or a binary frame.
+    expect(encodeWireFrames({ a: 1 }, 11)).toEqual(['{"a":1}']);
+  });
+
+  it('chunks out of order, from another message, or over the total are refused, and the next message still arrives', () => {
+    const message = { data: new Uint8Array(3 * WIRE_CHUNK_BYTES) };
+    const all = encodeWireFrames(message, 1) as Uint8Array[];
+    const [a, b, c] = all;
+    const [x] = encodeWireFrames(message, 2) as Uint8Array[];
+    const r = new WireReassembler();
+    expect(r.push(a)).toBeUndefined();
+    expect(() => r.push(c)).toThrow(/out of order/);
+    expect(() => r.push(b)).toThrow(/out of order/);
+    r.push(x);
+    expect(() => r.push(b)).toThrow(/out of order/);
+    expect(() => new WireReassembler(2 * WIRE_CHUNK_BYTES).push(a) ?? new WireReassembler(WIRE_CHUNK_BYTES - 1).push(a)).toThrow(/more than/);
+    const small = new WireReassembler(2 * WIRE_CHUNK_BYTES);
+    small.push(a);
+    expect(() => small.push(b)).not.toThrow();
+    expect(() => small.push(c)).toThrow(/more than/);
+    expect(() => r.push(new Uint8Array([0x4e, 0x57, 0x43, 0x31, 0]))).toThrow(/shorter than its header/);
+    const whole = all.map((f) => r.push(f)).at(-1) as typeof message;
+    expect(whole.data.length).toBe(message.data.length);
   });
 });
