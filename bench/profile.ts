@@ -4,6 +4,7 @@
  * timings wrap each op call, so they add a little overhead of their own. Each figure is the
  * median over steps (robust to other jobs on a shared machine); STEPS=N sets the count.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ be.zero = (a) => {
   memset(a);
   add('zeroing gradients', performance.now() - t);
 };
-const g = compileGraph(graph, { batchSize: 64, backend: be, seed: 0 });
+const g = compileGraph(checkedOrThrow(graph), { batchSize: 64, backend: be, seed: 0 });
 const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, g.params, be);
 const ds = loadDataset({ name: 'mnist' }).train;
 const inputs = graph.nodes.filter((n) => n.op === 'Input');

@@ -10,6 +10,7 @@
  * WebGPU backend on the adapter Dawn finds; on a fallback adapter (SwiftShader) its figures are a
  * CPU emulation's, labelled as such below the table.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -136,7 +137,7 @@ function loadWorkload(name: string): Workload | string {
  * graph compiled once, as the trainer runs it; warm-up steps first.
  */
 function trainSamplesPerSec(be: Backend, w: Workload): number {
-  const g: TrainableGraph = compileGraph(w.graph, { batchSize: BATCH, backend: be, seed: 0 });
+  const g: TrainableGraph = compileGraph(checkedOrThrow(w.graph), { batchSize: BATCH, backend: be, seed: 0 });
   const opt = createOptimizer({ kind: 'adam', lr: w.lr }, g.params, be);
   const x = g.input(w.featureInput).data;
   const y = g.input(w.targetInput).data;

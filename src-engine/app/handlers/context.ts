@@ -1,9 +1,8 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, EngineInfo, RunSweepInfo, StartInfo } from '../../protocol/messages';
-import { analyzeGraph } from '../../core/analysis/validate';
+import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { estimateTrainingBytes, formatGiB } from '../../core/analysis/memory';
-import { GraphError, hasErrors } from '../../base/ir/diagnostics';
-import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import type { DatasetConfig, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
@@ -147,19 +146,20 @@ export function release(run: Pick<CurrentRun, 'backend' | 'gpu'>): void {
   run.gpu?.dispose();
 }
 
-/** Parse and check a graph from the wire; throws E_GRAPH_INVALID with the diagnostics' text. */
-export function checkedGraph(json: unknown): GraphIR {
-  const a = analyzeGraph(json);
-  if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
-  if (!a.graph.training) throw coded('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
-  return a.graph;
+/**
+ * Parse and check a graph from the wire, once for the whole request (`checkGraph`): everything
+ * below it takes the `CheckedGraph`. Throws E_GRAPH_INVALID with the diagnostics' text.
+ */
+export function checkedGraph(json: unknown): CheckedGraph & { readonly training: TrainingConfig } {
+  const g = checkedOrThrow(json);
+  if (!g.training) throw coded('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
+  return g as CheckedGraph & { readonly training: TrainingConfig };
 }
 
 /** Refuse a design whose training would not fit in `limit` bytes at `batchSize`, before data or backend exist. */
-export function checkMemory(g: GraphIR, batchSize: number, limit: number | undefined): void {
+export function checkMemory(g: CheckedGraph, batchSize: number, limit: number | undefined): void {
   if (limit === undefined) return;
-  const a = analyzeGraph(g, { batchSize });
-  const need = estimateTrainingBytes(g, a.shapes, a.params, batchSize);
+  const need = estimateTrainingBytes(g.ir, g.shapesAt(batchSize), g.params, batchSize);
   if (need > limit) {
     throw coded(
       'E_TRAIN_TOO_MUCH_MEMORY',

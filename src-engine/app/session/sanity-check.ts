@@ -2,6 +2,7 @@ import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor
 import type { Backend } from '../../core/backend/types';
 import { BatchFeeder, type PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import type { CheckedGraph } from '../../core/analysis/checked';
 import { getOp } from '../../core/ops/registry';
 import { compactOrNull, rowProbabilities } from '../probes';
 import type { ResultOf } from '../../protocol/messages';
@@ -9,7 +10,7 @@ import { Rng } from '../../base/rng';
 import { TrainError, TrainingLoop, type CompileFn, type GraphBinding } from '../../core/train';
 
 export interface SanityCheckOptions {
-  compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
+  compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
   /**
    * Optimizer steps at most (default 1000, or fewer: without this option the check also stops
    * after 10 s). It stops early once the loss is well inside the pass criterion (< 0.01 for
@@ -32,12 +33,14 @@ export interface SanityCheckOptions {
  * ≥ 95% confident right answer), or when every example is classified right and the loss fell
  * to ≤ 10% of the first; other tasks when it is ≤ 10% of the first loss.
  */
-export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
+export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
+  const graph = checked.ir;
   if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before the sanity check.');
   const n = prepared.train.count;
   const batchSize = Math.min(graph.training.batchSize, n);
   const steps = options.steps ?? 1000;
-  // Regularisers fight memorisation: the check runs with Dropout and input corruption off.
+  // Regularisers fight memorisation: the check runs with Dropout and input corruption off (a
+  // variant of the checked graph, which the loop checks in turn).
   const g: GraphIR = {
     ...graph,
     training: { ...graph.training, earlyStopping: undefined },

@@ -1,3 +1,4 @@
+import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import type { PreparedData } from '../../core/data';
@@ -21,7 +22,7 @@ export type { SessionEmit } from './session-events';
 /** A session's settings; `resumeFrom` continues a stored run's checkpoint (docs/runs.md). */
 export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<TrainingLoopOptions, 'resumeFrom' | 'yieldToHost' | 'yieldEveryMs' | 'progressEveryMs'> {
   /** The executor's `compileGraph` (injected so tests can wrap it). */
-  compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
+  compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
   /** Receives every `train.*` event and the probe frames (already flow-controlled). */
   emit: SessionEmit;
   overrides?: Omit<TrainOverrides, 'limit'>;
@@ -59,7 +60,7 @@ export class TrainingSession {
 
   constructor(
     readonly runId: string,
-    graph: GraphIR,
+    graph: CheckedGraph | GraphIR,
     readonly data: PreparedData,
     readonly backend: Backend,
     private readonly options: TrainingSessionOptions,
@@ -92,7 +93,7 @@ export class TrainingSession {
   }
 
   /** A loop of this run's hooks: the one it starts with, or, after its device was lost, the one that goes on on the CPU. */
-  private createLoop(graph: GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
+  private createLoop(graph: CheckedGraph | GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
     const o = this.options;
     return new TrainingLoop(graph, this.data, this.backend, {
       compile: compile as CompileFn,
@@ -227,7 +228,7 @@ export class TrainingSession {
     const old = this.loop;
     const ck = this.snapshots.good;
     // The first snapshot is taken before any step: no epoch to resume in, so the same initial weights start afresh.
-    const loop = this.createLoop(old.graph, fallback.compile, {}, ck.step > 0 ? ck : undefined);
+    const loop = this.createLoop(old.checked, fallback.compile, {}, ck.step > 0 ? ck : undefined);
     if (ck.step === 0) loop.warmStart({ ...ck.params, ...ck.buffers });
     loop.control.setPace(old.control.pace);
     this.current = loop;

@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { compileGraph, type CompiledGraph } from '../autodiff/executor';
 import type { Backend } from '../backend/types';
@@ -144,7 +145,7 @@ export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'para
 
 /** A plan of `model` for `batchSize` samples with its weights and buffers loaded; run it with `plan.forward(false)` (eval mode). */
 export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend()): CompiledGraph {
-  const plan = compileGraph(model.graph, { batchSize, backend, seed: 0 });
+  const plan = compileGraph(checkedOrThrow(model.graph), { batchSize, backend, seed: 0 });
   loadWeights(plan, model);
   return plan;
 }

@@ -1,6 +1,7 @@
 import type { PreparedData } from '../data';
 import { isFeatureInput } from '../../base/ir/prediction';
-import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import type { NodeIR } from '../../base/ir/types';
+import type { CheckedGraph } from '../analysis/checked';
 import type { MetricTarget } from '../metrics';
 import { getOp } from '../ops/registry';
 import type { TrainableGraph } from './types';
@@ -30,7 +31,10 @@ export interface GraphBinding {
  * most one target Input of the right size, loss nodes that exist, and a prediction node whose
  * width matches the classes. Throws TrainError with a message that says how to fix the graph.
  */
-export function bindGraph(graph: GraphIR, config: TrainingConfig, data: PreparedData, plan: Pick<TrainableGraph, 'output'>): GraphBinding {
+export function bindGraph(checked: CheckedGraph, data: PreparedData, plan: Pick<TrainableGraph, 'output'>): GraphBinding {
+  const graph = checked.ir;
+  const config = checked.training;
+  if (!config) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
   const nodes = new Map(graph.nodes.map((nd) => [nd.id, nd]));
   const inputs = graph.nodes.filter((nd) => nd.op === 'Input');
   const feats = inputs.filter(isFeatureInput);

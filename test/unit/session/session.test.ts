@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -76,7 +77,7 @@ describe('DecisionBoundaryProbe', () => {
       ],
       outputs: { logits: 'fc' },
     };
-    const plan = compileGraph(g, { batchSize: 4, backend: createReferenceBackend(), seed: 0 });
+    const plan = compileGraph(checkedOrThrow(g), { batchSize: 4, backend: createReferenceBackend(), seed: 0 });
     // logits = [-y, y]: class 1 above the x axis, class 0 below.
     const [w, b] = plan.params;
     w.value.data.set([0, -1, 0, 1]);
