@@ -1,6 +1,5 @@
 import type { CheckedGraph } from '../analysis/checked';
 import type { Backend } from '../backend/types';
-import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';

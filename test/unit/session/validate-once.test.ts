@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { setupEngine, twoMoonsGraph } from './fixtures';
+import type * as Validate from '../../../src-engine/core/analysis/validate';
 
 // Count every validation: a spy over analyzeGraph, the one function that checks a graph.
 const calls = vi.hoisted(() => ({ n: 0 }));
 vi.mock('../../../src-engine/core/analysis/validate', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../src-engine/core/analysis/validate')>();
+  const real = await importOriginal<typeof Validate>();
   return {
     ...real,
     analyzeGraph: (...args: Parameters<typeof real.analyzeGraph>) => {
