@@ -1,7 +1,8 @@
 import type { GraphIR, NodeIR } from '../../base/ir/types';
-import { analyzeGraph } from '../analysis/validate';
+import { checkGraph, type CheckedGraph } from '../analysis/checked';
+import type { Diagnostic } from '../../base/ir/diagnostics';
 import { getOp } from '../ops/registry';
-import { tensorSpecs, type TrainedModel } from './model';
+import { checkModelGraph, tensorSpecs, type TrainedModel } from './model';
 
 /**
  * One input of an exported generator, in the model's input order: a latent input (a noise
@@ -28,6 +29,9 @@ export interface InferenceModel {
   model: TrainedModel;
   /** Set when the trained graph was a GAN and `model` is its generator. */
   generator?: GeneratorExport;
+  /** `model`'s graph, checked once (what the exporters read); absent when it has errors (`diagnostics` says which). */
+  checked?: CheckedGraph;
+  diagnostics: Diagnostic[];
 }
 
 /**
@@ -50,10 +54,11 @@ export interface InferenceModel {
  * ```
  */
 export function inferenceModel(model: TrainedModel): InferenceModel {
-  if (!model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return { model };
-  const a = analyzeGraph(model.graph, { batchSize: 1 });
-  if (!a.graph || !a.order) return { model };
-  const graph = a.graph;
+  const r = checkGraph(model.graph, { batchSize: 1 });
+  const as = { model, diagnostics: r.diagnostics, ...(r.graph ? { checked: r.graph } : {}) };
+  if (!r.graph || !model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return as;
+  const a = { order: r.graph.order, shapes: r.graph.shapesAt(1) };
+  const graph = r.graph.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const isSampled = (n: NodeIR) => n.op !== 'Input' && getOp(n.op)?.category === 'input';
   const ancestors = (id: string, into = new Set<string>()) => {
@@ -68,7 +73,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
     for (const i of n.inputs) if ([...ancestors(i)].some((id) => isSampled(byId.get(id)!))) generated.add(i);
   }
   // Not a GAN (or an ambiguous one): the exporters say what they cannot write, as before.
-  if (generated.size !== 1) return { model };
+  if (generated.size !== 1) return as;
   const [out] = generated;
   const keep = new Set<string>();
   const visit = (id: string) => {
@@ -86,11 +91,15 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   const outputs = Object.fromEntries(Object.entries(graph.outputs).filter(([, id]) => id === out));
   if (Object.keys(outputs).length === 0) outputs.generated = out;
   const generatorGraph: GraphIR = { format: graph.format, version: graph.version, ...(graph.name ? { name: `${graph.name}: generator` } : {}), nodes, outputs };
-  const keys = new Set(tensorSpecs(generatorGraph).map((t) => t.key));
+  // A new graph: checked in turn (once), for its tensors and for the exporters.
+  const checked = checkModelGraph(generatorGraph);
+  const keys = new Set(tensorSpecs(checked).map((t) => t.key));
   const pick = (from: Record<string, Float32Array>) => Object.fromEntries(Object.entries(from).filter(([k]) => keys.has(k)));
   const { normalization: _normalization, classNames: _classNames, ...rest } = model;
   return {
     model: { ...rest, graph: generatorGraph, params: pick(model.params), buffers: pick(model.buffers) },
+    checked,
+    diagnostics: [...checked.warnings],
     generator: {
       inputs: nodes
         .filter((n) => n.op === 'Input')

@@ -1,7 +1,6 @@
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
-import { analyzeGraph } from '../../analysis/validate';
 import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
@@ -72,7 +71,7 @@ export interface OnnxExport {
  */
 export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {}): OnnxExport {
   // A GAN leaves as its generator (z in, samples out); every other graph as it is.
-  const { model, generator } = inferenceModel(trained);
+  const { model, generator, checked, diagnostics } = inferenceModel(trained);
   const opset = options.opset ?? DEFAULT_OPSET;
   const mode = options.normalization ?? 'nodes';
   if (!(ONNX_OPSETS as readonly number[]).includes(opset)) {
@@ -82,12 +81,12 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     throw new OnnxError('E_EXPORT_OPTION', [{ code: 'E_EXPORT_OPTION', message: `Unknown normalisation mode "${String(mode)}": use "nodes", "fold" or "none".` }]);
   }
 
-  const analysis = analyzeGraph(model.graph, { batchSize: 1 });
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !analysis.graph || !analysis.order) {
+  if (!checked) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
     throw new OnnxError('E_EXPORT_INVALID', errors.map((d) => ({ code: d.code, nodeId: d.nodeId, message: d.message })));
   }
-  const graph = analysis.graph;
+  const analysis = { order: checked.order, shapes: checked.shapesAt(1) };
+  const graph = checked.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const shapeOf = (id: string) => analysis.shapes[id].map((d, i) => (i === 0 ? -1 : d));
 
