@@ -1,3 +1,4 @@
+import { graphInputs } from '../../base/ir/inputs';
 import { Rng } from '../../base/rng';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { Backend } from '../../core/backend/types';
@@ -74,7 +75,7 @@ export function batchModel(model: TrainedModel, backend: Backend, batch: number)
   const plan = inferencePlan(model, batch, backend);
   const feature = g.nodes.find(isFeatureInput)!.id;
   // A loss's target Input is computed over but not read: zeros.
-  for (const n of g.nodes) if (n.op === 'Input' && n.id !== feature) plan.input(n.id).data.fill(0);
+  for (const n of graphInputs(g)) if (n.id !== feature) plan.input(n.id).data.fill(0);
   const x = plan.input(feature).data;
   const width = plan.output(prediction).data.length / batch;
   return (input, count) => {

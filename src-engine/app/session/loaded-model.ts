@@ -1,3 +1,4 @@
+import { targetInputs } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
@@ -32,7 +33,7 @@ export class LoadedModel {
     if (!feature) throw Object.assign(new Error('The model has no Input with source "features"; it cannot predict.'), { code: 'E_MODEL_GRAPH' });
     this.featureInput = feature.id;
     this.featureShape = [...((feature.attrs.shape as readonly number[] | undefined) ?? [1])];
-    this.targetInput = g.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'target')?.id ?? null;
+    this.targetInput = targetInputs(g)[0]?.id ?? null;
     this.predictionNode = predictionNodeId(g) ?? Object.values(g.outputs)[0];
     this.plan = inferencePlan(model, 1, backend);
     const width = this.plan.output(this.predictionNode).data.length;

@@ -1,3 +1,4 @@
+import { graphInputs } from '../../base/ir/inputs';
 import type { Backend } from '../backend/types';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
@@ -279,7 +280,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
     else zeroFirst.push(g);
   }
-  const inputNames = new Set(graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+  const inputNames = new Set(graphInputs(graph).map((n) => n.id));
   let lastTraining = false;
   const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
   const selections = new Map<string, LossSelection>();

@@ -1,3 +1,5 @@
+import { isSampledSource } from '../ops/categories';
+import { INPUT_OP, isGraphInput } from '../../base/ir/inputs';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { checkGraph, type CheckedGraph } from '../analysis/checked';
 import type { Diagnostic } from '../../base/ir/diagnostics';
@@ -60,7 +62,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   const a = { order: r.graph.order, shapes: r.graph.shapesAt(1) };
   const graph = r.graph.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const isSampled = (n: NodeIR) => n.op !== 'Input' && getOp(n.op)?.category === 'input';
+  const isSampled = (n: NodeIR) => isSampledSource(n);
   const ancestors = (id: string, into = new Set<string>()) => {
     if (into.has(id)) return into;
     into.add(id);
@@ -87,7 +89,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   const nodes: NodeIR[] = a.order
     .filter((id) => keep.has(id))
     .map((id) => byId.get(id)!)
-    .map((n) => (isSampled(n) || n.op === 'Input' ? { id: n.id, op: 'Input', attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
+    .map((n) => (isSampled(n) || isGraphInput(n) ? { id: n.id, op: INPUT_OP, attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
   const outputs = Object.fromEntries(Object.entries(graph.outputs).filter(([, id]) => id === out));
   if (Object.keys(outputs).length === 0) outputs.generated = out;
   const generatorGraph: GraphIR = { format: graph.format, version: graph.version, ...(graph.name ? { name: `${graph.name}: generator` } : {}), nodes, outputs };
@@ -102,7 +104,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
     diagnostics: [...checked.warnings],
     generator: {
       inputs: nodes
-        .filter((n) => n.op === 'Input')
+        .filter(isGraphInput)
         .map((n): GeneratorInput => {
           const source = byId.get(n.id)!;
           if (isSampled(source)) return { id: n.id, shape: perSample(n.id), kind: 'noise' };

@@ -1,3 +1,4 @@
+import { isGraphInput } from '../../base/ir/inputs';
 import { CheckedGraph, checkGraph, checkedOrThrow } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { compileGraph, type CompiledGraph } from '../autodiff/executor';
@@ -172,7 +173,7 @@ export function inferencePlan(model: TrainedModel, batchSize: number, backend: B
 export function inferModel(model: TrainedModel, inputs: Record<string, Float32Array>, batchSize: number, nodes: readonly string[], backend: Backend = createReferenceBackend()): Record<string, Float32Array> {
   const plan = inferencePlan(model, batchSize, backend);
   for (const n of model.graph.nodes) {
-    if (n.op !== 'Input') continue;
+    if (!isGraphInput(n)) continue;
     const x = plan.input(n.id).data;
     const given = inputs[n.id];
     if (given && given.length !== x.length) throw new ModelError('E_MODEL_WEIGHTS', `Input "${n.id}" takes ${x.length} values for a batch of ${batchSize}; got ${given.length}.`);

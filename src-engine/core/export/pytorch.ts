@@ -1,3 +1,4 @@
+import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
@@ -99,9 +100,9 @@ function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
   const ordered = a.order.map((id) => byId.get(id)!);
   const names = pythonNames(ordered.map((n) => n.id));
   const features = ordered.filter(isFeatureInput);
-  const targets = ordered.filter((n) => n.op === 'Input' && n.attrs.source === 'target');
+  const targets = ordered.filter(isTargetInput);
   const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
-  const body = ordered.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss);
+  const body = ordered.filter((n) => !isGraphInput(n) && !getOp(n.op)?.isLoss);
   if (targets.length > 1) throw new ExportError('E_EXPORT_UNSUPPORTED', `The PyTorch export handles one target Input; this graph has ${targets.length}.`);
   const targetIds = new Set(targets.map((t) => t.id));
   for (const n of body) {

@@ -14,6 +14,7 @@
  * Every device tensor is allocated here, once; a step allocates only a readback buffer when all
  * of the pool's are still in flight.
  */
+import { graphInputs } from '../../base/ir/inputs';
 import type { GraphIR } from '../../base/ir/types';
 import { sizeOf } from '../../base/tensor';
 import type { CheckedGraph } from '../analysis/checked';
@@ -274,7 +275,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     return c.chosen;
   };
   const gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
-  const inputNames = new Set(g.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+  const inputNames = new Set(graphInputs(g).map((n) => n.id));
 
   // Readback: the losses then the status pair, into a pool of mappable buffers (a step whose
   // result nobody awaited yet keeps its buffer; the next step takes another).

@@ -11,6 +11,7 @@
  * over its parameters, and its step is `GpuGraph.trainStep` with the group's loss selection —
  * the host mirror's `selectLosses`, so the same backwards run as on the CPU.
  */
+import { graphInputs } from '../../base/ir/inputs';
 import type { CheckedGraph } from '../analysis/checked';
 import { resolveGroups } from '../../base/ir/training';
 import type { GraphIR } from '../../base/ir/types';
@@ -68,7 +69,7 @@ export function buildGpuTrainable(checked: CheckedGraph, opts: GpuTrainableOptio
   });
   // What an evaluation sums with groups: each group's losses once, as the loop reports them.
   const reported = grouped ? [...new Set(groups.flatMap((g) => g.loss))] : null;
-  const inputs = graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
+  const inputs = graphInputs(graph).map((n) => n.id);
   return wrap(gpu, { groups, reported, inputs, name: adapterName(opts.gpu.adapter), plans: new Map() });
 }
 

@@ -1,5 +1,5 @@
 import type { PreparedData } from '../data';
-import { isFeatureInput } from '../../base/ir/prediction';
+import { featureInputs, targetInputs } from '../../base/ir/inputs';
 import type { NodeIR } from '../../base/ir/types';
 import type { CheckedGraph } from '../analysis/checked';
 import type { MetricTarget } from '../metrics';
@@ -36,9 +36,8 @@ export function bindGraph(checked: CheckedGraph, data: PreparedData, plan: Pick<
   const config = checked.training;
   if (!config) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
   const nodes = new Map(graph.nodes.map((nd) => [nd.id, nd]));
-  const inputs = graph.nodes.filter((nd) => nd.op === 'Input');
-  const feats = inputs.filter(isFeatureInput);
-  const targets = inputs.filter((nd) => nd.attrs.source === 'target');
+  const feats = featureInputs(graph);
+  const targets = targetInputs(graph);
   if (feats.length !== 1) {
     throw new TrainError('TRAIN_INPUTS', `The trainer feeds one dataset to one Input with source "features"; this graph has ${feats.length}.`);
   }

@@ -1,3 +1,4 @@
+import { isFeatureInput, isGraphInput } from '../../../base/ir/inputs';
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
@@ -110,7 +111,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const unsupported: OnnxDiagnostic[] = [];
   for (const n of order) {
     const def = getOp(n.op)!;
-    if (n.op !== 'Input' && !isMapped(def.onnx)) {
+    if (!isGraphInput(n) && !isMapped(def.onnx)) {
       unsupported.push({ code: 'E_EXPORT_UNSUPPORTED', nodeId: n.id, op: n.op, message: `${n.op} cannot be exported to ONNX: ${def.onnx.none}.` });
     }
   }
@@ -118,7 +119,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
 
   const weights = checkWeights(model, order, (n) => ({ inputs: n.inputs.map((i) => analysis.shapes[i]), attrs: n.attrs }));
   const norm = model.normalization;
-  const featureInputs = order.filter((n) => n.op === 'Input' && n.attrs.source !== 'target');
+  const featureInputs = order.filter(isFeatureInput);
   if (norm && mode === 'fold') foldNormalization(order, featureInputs, norm, weights, (id) => analysis.shapes[id]);
 
   const builder = new GraphBuilder(weights);
@@ -132,14 +133,14 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
 
   const inputs: OnnxValueInfo[] = [];
   for (const n of order) {
-    if (n.op !== 'Input') continue;
+    if (!isGraphInput(n)) continue;
     inputs.push(valueInfo(n.id, shapeOf(n.id), n.attrs.source === 'target' ? 'targets' : 'features'));
     let v = n.id;
     if (norm && mode === 'nodes' && n.attrs.source !== 'target') v = builder.normalize(n, norm, shapeOf(n.id).slice(1));
     valueOf.set(n.id, v);
   }
   for (const n of order) {
-    if (n.op === 'Input') continue;
+    if (isGraphInput(n)) continue;
     const def = getOp(n.op)!;
     const mapping = def.onnx as OnnxMapping;
     const ctx = builder.context(n, def, {
@@ -170,7 +171,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const inner: OnnxValueInfo[] = [];
   for (const n of order) {
     const v = valueOf.get(n.id);
-    if (n.op === 'Input' || v === undefined || described.has(v)) continue;
+    if (isGraphInput(n) || v === undefined || described.has(v)) continue;
     described.add(v);
     inner.push(valueInfo(v, shapeOf(n.id), `${n.op} "${n.id}"`));
   }
