@@ -4,7 +4,7 @@ import type { Backend } from '../../core/backend/types';
 import type { PreparedData } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
-import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
+import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
 import type { Checkpoint, CompileFn, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
 import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import type { ProbeSuite } from '../probes';
@@ -156,7 +156,8 @@ export class TrainingSession {
    */
   predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
     const { normalization, train } = this.data;
-    return predictSample({ ...this.binding, plan: this.plan.withBatchSize(1), featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
+    const predictor = new Predictor(this.plan.withBatchSize(1), this.binding);
+    return predictSample({ predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
   }
 
   /**

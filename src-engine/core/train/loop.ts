@@ -9,7 +9,7 @@ import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSche
 import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
-import { bindGraph, type GraphBinding } from './binding';
+import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
 import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
@@ -138,7 +138,7 @@ export class TrainingLoop {
     this.graph = this.checked.ir;
     this.hooks = combineHooks(options.hooks ?? []);
     this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
-    this.binding = bindGraph(this.checked, data, this.plan);
+    this.binding = checkBinding(bindGraph(this.checked), data);
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
     this.control = new RunControl({
       ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),

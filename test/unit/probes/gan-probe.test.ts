@@ -8,7 +8,7 @@ import { GAN_HINT_AFTER_STEPS, ProbeSuite, ganHints, meanPairwiseDistance } from
 import { discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
 import { ProbeFrame } from '../../../src-engine/protocol/messages';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { bindGraph } from '../../../src-engine/app/session';
+import { bindGraph, checkBinding } from '../../../src-engine/app/session';
 
 /** A GAN on two moons: G maps 4-D noise to points, D scores real and generated points. */
 const gan: GraphIR = {
@@ -48,7 +48,7 @@ describe('GAN probe', () => {
 
   it('a GAN frame carries the fixed-noise grid, D(x), D(G(z)) and diversities of an eval forward on the probe batch', () => {
     const plan = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(checkedOrThrow(gan), data, plan);
+    const binding = checkBinding(bindGraph(checkedOrThrow(gan)), data);
     const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     const frame = suite.capture(null, { step: 1, epoch: 1, loss: 1.3 });
     expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
@@ -87,7 +87,7 @@ describe('GAN probe', () => {
       { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['d_in'] },
     );
     const plan = compileGraph(checkedOrThrow(cgan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(checkedOrThrow(cgan), data, plan);
+    const binding = checkBinding(bindGraph(checkedOrThrow(cgan)), data);
     expect(binding.targetInput).toBe('label');
     expect(binding.task).toBe('reconstruction');
     const suite = new ProbeSuite(cgan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
@@ -106,13 +106,13 @@ describe('GAN probe', () => {
     expect(Array.from(g.samples).every((v, i) => v !== swapped[i])).toBe(true);
     // The unconditional GAN's frame has no labels.
     const plain = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const plainSuite = new ProbeSuite(gan, plain, data, bindGraph(checkedOrThrow(gan), data, plain), { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    const plainSuite = new ProbeSuite(gan, plain, data, checkBinding(bindGraph(checkedOrThrow(gan)), data), { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     expect(plainSuite.capture(null, { step: 1, epoch: 1, loss: 1.3 }).gan!.labels).toBeUndefined();
   });
 
   it('flags mode collapse when the grid becomes alike: a generator whose samples lose their spread after step 200', () => {
     const plan = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(checkedOrThrow(gan), data, plan);
+    const binding = checkBinding(bindGraph(checkedOrThrow(gan)), data);
     const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     const fc = plan.params.filter((p) => p.nodeId === 'fake');
     const spread = suite.capture(null, { step: GAN_HINT_AFTER_STEPS, epoch: 1, loss: 1 }).gan!;

@@ -7,7 +7,7 @@ import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFr
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/app/session';
+import { LatestWinsMailbox, bindGraph, checkBinding, locateNonFinite } from '../../../src-engine/app/session';
 import { outputNodes, probeOrder } from '../../../src-engine/app/probes/probe-suite';
 import { twoMoonsGraph } from '../session/fixtures';
 
@@ -204,7 +204,7 @@ describe('probes on a compiled graph', () => {
 
   it('a frame leaves the weights and the training plan untouched and matches the protocol schema', () => {
     const plan = compileGraph(checkedOrThrow(graph), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(checkedOrThrow(graph), data, plan);
+    const binding = checkBinding(bindGraph(checkedOrThrow(graph)), data);
     const suite = new ProbeSuite(graph, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 8 }, 1);
     plan.input('xy').data.set(data.train.features.subarray(0, 32));
     plan.input('label').data.set(data.train.targets.subarray(0, 16));

@@ -82,7 +82,7 @@ describe('DecisionBoundaryProbe', () => {
     const [w, b] = plan.params;
     w.value.data.set([0, -1, 0, 1]);
     b.value.data.fill(0);
-    const probe = new DecisionBoundaryProbe(plan, 'xy', null, 'fc', 'logits', new Float32Array([-1, -2, 1, 2]), 4);
+    const probe = new DecisionBoundaryProbe(plan, { featureInput: 'xy', targetInput: null, predictionNode: 'fc', scores: 'logits' }, new Float32Array([-1, -2, 1, 2]), 4);
     const m = probe.measure();
     expect(m.x).toEqual([-1.2, 1.2]);
     expect(m.y).toEqual([-2.4, 2.4]);
