@@ -15,9 +15,9 @@ import { graphInputs } from '../../base/ir/inputs';
 import type { CheckedGraph } from '../analysis/checked';
 import { resolveGroups } from '../../base/ir/training';
 import type { GraphIR } from '../../base/ir/types';
-import { getOp } from '../ops/registry';
 import type { CompiledGraph } from '../autodiff/executor';
 import type { TrainableGraph } from '../train/types';
+import { bindGraph } from '../train/binding';
 import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
@@ -49,14 +49,8 @@ export function buildGpuTrainable(checked: CheckedGraph, opts: GpuTrainableOptio
   const graph = checked.ir;
   const t = graph.training;
   if (!t) throw new GpuError('E_GPU_BAD_ARGS', 'The graph has no training settings.');
-  const losses = new Set(graph.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id));
-  // Whatever the loop's binding may take as the prediction (binding.ts: predictionOutput, the
-  // output named logits, or a loss's first input): read back with each step's loss.
-  const readback = new Set<string>(Object.values(graph.outputs));
-  if (t.predictionOutput) readback.add(t.predictionOutput);
-  for (const n of graph.nodes) if (losses.has(n.id) && n.inputs[0]) readback.add(n.inputs[0]);
-  for (const id of losses) readback.delete(id);
-  const gpu = buildGpuGraph(checked, { ...opts, readback: [...readback].filter((id) => graph.nodes.some((n) => n.id === id)) });
+  // Read back with each step's loss: the prediction the loop's binding reads (its metrics).
+  const gpu = buildGpuGraph(checked, { ...opts, readback: [bindGraph(checked).predictionNode] });
   const grouped = (t.groups?.length ?? 0) > 0;
   const groups: DeviceGroup[] = resolveGroups(graph, t).map((spec) => {
     const params = spec.nodes === null ? gpu.params : gpu.params.filter((p) => spec.nodes!.has(p.nodeId));
