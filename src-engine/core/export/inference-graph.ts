@@ -118,6 +118,8 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
 
 /** What a design would leave the app as when it is a GAN (its generator's inputs and output), from the graph alone; undefined otherwise. */
 export function generatorOf(graph: GraphIR): GeneratorExport | undefined {
+  // Most designs are no GAN: answered without checking the graph (the canvas asks on every edit).
+  if (!graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return undefined;
   return inferenceModel({ graph, params: {}, buffers: {} }).generator;
 }
 
