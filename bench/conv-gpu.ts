@@ -7,6 +7,7 @@
  * Options (env): STEPS (timed training steps, default 2, after one warm-up), REPS (repetitions
  * of each dispatch, default 3; the best is kept). `VK_ICD_FILENAMES` names the Vulkan driver.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +80,7 @@ for (const [name, input, attrs] of CONVS) {
 }
 
 const graph = JSON.parse(readFileSync(join(ROOT, 'examples', 'mnist-cnn.json'), 'utf8')) as GraphIR;
-const plan = buildGpuTrainable(graph, { gpu: ctx, batchSize: BATCH, seed: 0 });
+const plan = buildGpuTrainable(checkedOrThrow(graph), { gpu: ctx, batchSize: BATCH, seed: 0 });
 const ds = loadDataset({ name: 'mnist' }).train;
 const xs = plan.input('image').data;
 const ys = plan.input('label').data;

@@ -4,6 +4,7 @@
  * labelled as such: its figures say nothing about a GPU. A model the GPU cannot run yet gets the
  * reason instead of a figure.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
 import { prepareGemm, submitDispatches } from '../src-engine/core/gpu/gemm';
@@ -109,7 +110,7 @@ async function trainSamplesPerSec(ctx: GpuContext, w: GpuWorkload, batch: number
   const graph: GraphIR = { ...w.graph, training: { ...w.graph.training!, optimizer: { kind: 'adam', lr: w.lr }, gradClip: undefined, groups: undefined } };
   const gaps = gpuTrainingGaps(graph);
   if (gaps.length) return `no GPU kernel: ${gaps.map((g) => g.split(' (')[0]).filter((g, i, all) => all.indexOf(g) === i).join(', ')}`;
-  const plan = buildGpuTrainable(graph, { gpu: ctx, batchSize: batch, seed: 0 });
+  const plan = buildGpuTrainable(checkedOrThrow(graph), { gpu: ctx, batchSize: batch, seed: 0 });
   const x = plan.input(w.featureInput).data;
   const y = plan.input(w.targetInput).data;
   const nb = samples / batch;

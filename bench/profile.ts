@@ -7,6 +7,7 @@
  * 1 thread that counts the work alone, not the time other jobs held the core (a busy machine's
  * wall times are mostly waiting); with workers it adds their CPU time, spinning included.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +56,7 @@ be.zero = (a) => {
   memset(a);
   add('zeroing gradients', now() - t);
 };
-const g = compileGraph(graph, { batchSize: 64, backend: be, seed: 0 });
+const g = compileGraph(checkedOrThrow(graph), { batchSize: 64, backend: be, seed: 0 });
 const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, g.params, be);
 const ds = loadDataset({ name: 'mnist' }).train;
 const inputs = graph.nodes.filter((n) => n.op === 'Input');

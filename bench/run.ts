@@ -17,6 +17,7 @@
  * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
+import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,7 +180,7 @@ function loadWorkload(name: string): Workload | string {
  * window of BENCH_SECONDS, on a graph compiled once as the trainer runs it; 10 warm-up steps first.
  */
 function trainSamplesPerSec(be: Backend, w: Workload): number {
-  const g: TrainableGraph = compileGraph(w.graph, { batchSize: BATCH, backend: be, seed: 0 });
+  const g: TrainableGraph = compileGraph(checkedOrThrow(w.graph), { batchSize: BATCH, backend: be, seed: 0 });
   const opt = createOptimizer({ kind: 'adam', lr: w.lr }, g.params, be);
   const x = g.input(w.featureInput).data;
   const y = g.input(w.targetInput).data;

@@ -31,6 +31,9 @@ export { bytesToBase64 } from './base/base64';
 // The op registry: what the palette lists, the inspector edits and the node cards summarise.
 export { getOp, listOps } from './core/ops/registry';
 export { OP_CATEGORIES, type Attrs, type AttrSpec, type AttrValue, type OpDef } from './core/ops/types';
+// What kind of node a node is, by the ops' traits and the graph-input helpers (no op names in the UI).
+export { isProbedOp } from './core/ops/categories';
+export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
 export { DATASETS } from './core/data/registry';

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
 import { DataError, prepareData } from '../core/data';
-import { analyzeGraph } from '../core/analysis/validate';
+import { checkGraph } from '../core/analysis/checked';
 import type { GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
@@ -98,7 +98,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     dataset: { ...t.dataset, ...(args.limit !== undefined ? { limit: args.limit } : {}) },
   };
 
-  const analysis = analyzeGraph(graph, { batchSize: graph.training.batchSize });
+  const analysis = checkGraph(graph, { batchSize: graph.training.batchSize });
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   for (const d of analysis.diagnostics) {
     const where = d.nodeId ? ` [${d.nodeId}]` : '';
@@ -106,8 +106,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     else err(`${d.severity} ${d.code}${where}: ${d.message}\n`);
   }
   if (errors.length > 0 || !analysis.graph) return fail('CLI_BAD_GRAPH', `${file}: ${errors.length} error${errors.length > 1 ? 's' : ''} in the graph; nothing was trained.`, 2);
-  // The validator's normalised copy: attribute defaults filled in.
-  graph = { ...analysis.graph, training: analysis.graph.training ?? graph.training };
+  // The validator's normalised copy: attribute defaults filled in; checked once, here.
+  const checked = analysis.graph;
+  graph = checked.ir;
 
   const training = graph.training!;
   let data;
@@ -169,7 +170,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
   };
   try {
-    trainer = new Trainer(graph, data, backend, {
+    trainer = new Trainer(checked, data, backend, {
       compile: compileGraph,
       onEvent: (e) => {
         recordEvent(e);

@@ -1,10 +1,9 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ComputeBackendInfo, EngineInfo, RunSweepInfo, StartInfo } from '../../protocol/messages';
-import { analyzeGraph } from '../../core/analysis/validate';
+import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
 import { optimizerSlots } from '../../core/optim/registry';
-import { GraphError, hasErrors } from '../../base/ir/diagnostics';
-import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import type { DatasetConfig, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
@@ -152,12 +151,14 @@ export function release(run: Pick<CurrentRun, 'backend' | 'gpu'>): void {
   run.gpu?.dispose();
 }
 
-/** Parse and check a graph from the wire; throws E_GRAPH_INVALID with the diagnostics' text. */
-export function checkedGraph(json: unknown): GraphIR {
-  const a = analyzeGraph(json);
-  if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
-  if (!a.graph.training) throw coded('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
-  return a.graph;
+/**
+ * Parse and check a graph from the wire, once for the whole request (`checkGraph`): everything
+ * below it takes the `CheckedGraph`. Throws E_GRAPH_INVALID with the diagnostics' text.
+ */
+export function checkedGraph(json: unknown): CheckedGraph & { readonly training: TrainingConfig } {
+  const g = checkedOrThrow(json);
+  if (!g.training) throw coded('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
+  return g as CheckedGraph & { readonly training: TrainingConfig };
 }
 
 /**
@@ -166,12 +167,11 @@ export function checkedGraph(json: unknown): GraphIR {
  * the figures, when it is above the host's limit, or the model and activations above what the
  * backend's memory can grow to.
  */
-export function checkMemory(g: GraphIR, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0): RunMemoryEstimate {
-  const a = analyzeGraph(g, { batchSize });
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0): RunMemoryEstimate {
   const t = g.training!;
   const estimate = estimateRunMemory({
-    params: a.params,
-    activationsPerSample: activationsPerSample(g, a.shapes),
+    params: g.params,
+    activationsPerSample: activationsPerSample(g.ir, g.shapesAt(batchSize)),
     batchSize,
     optimizerSlots: Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0))),
     checkpointCopies: 3,

@@ -3,6 +3,7 @@ import type { ParamsOf, RunSweepInfo, StartInfo } from '../../protocol/messages'
 import { ENGINE_VERSION } from '../../base/version';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import type { Checkpoint } from '../../core/train/types';
+import type { CheckedGraph } from '../../core/analysis/checked';
 import { compileGraph } from '../../core/autodiff/executor';
 import { adapterName } from '../../core/gpu/context';
 import { chooseGpu } from '../../core/gpu/select';
@@ -40,7 +41,7 @@ export function runHandlers(ctx: ServiceContext): Handlers {
     'train.sanityCheck': async ({ graph, samples, steps }) => {
       const host = ctx.host();
       const g = checkedGraph(graph);
-      const t = g.training!;
+      const t = g.training;
       checkMemory(g, t.batchSize, host);
       const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
       const data = await ctx.loadPrepared(dataset, t.seed);
@@ -77,7 +78,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const { graph, overrides, init, project, backend: choice } = params;
   const host = ctx.host();
   const g = checkedGraph(graph);
-  const t = g.training!;
+  const t = g.training;
   const seed = overrides?.seed ?? t.seed;
   const batchSize = overrides?.batchSize ?? t.batchSize;
   checkMemory(g, batchSize, host);
@@ -89,10 +90,10 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const from = init === 'loaded' ? ctx.loaded?.model.model : undefined;
   if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.
-  const gpu = await chooseGpu({ ...g, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
+  const gpu = await chooseGpu({ ...g.ir, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
   ctx.replaceRun();
   // The run keeps the dataset as trained (a `limit` included), so `train.resume` loads the same samples.
-  const trained = dataset === t.dataset ? g : { ...g, training: { ...t, dataset } };
+  const trained = dataset === t.dataset ? g : g.withTraining({ ...t, dataset });
   const session = await ctx.withBackend((backend) => {
     try {
       return createSession(ctx, `run-${ctx.nextId()}`, trained, data, backend, gpu, params, record.checkpoint);
@@ -143,7 +144,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
 function createSession(
   ctx: ServiceContext,
   runId: string,
-  graph: GraphIR,
+  graph: CheckedGraph,
   data: PreparedData,
   backend: TrainingSession['backend'],
   gpu: Awaited<ReturnType<typeof chooseGpu>>,
@@ -198,7 +199,7 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
   const g = checkedGraph(graph);
   let variants;
   try {
-    variants = sweepVariants(g, sweep);
+    variants = sweepVariants(g.ir, sweep);
   } catch (e) {
     throw coded('E_SWEEP_INVALID', (e as Error).message);
   }
@@ -216,7 +217,7 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
       const info: RunSweepInfo = { id: state.id, over, value: v.value, index, total, ...(v.seed !== undefined ? { seed: v.seed } : {}) };
       let started: StartInfo;
       try {
-        started = await start(ctx, { graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.name ?? 'run'} · ${v.label}`, sweep: info });
+        started = await start(ctx, { graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.ir.name ?? 'run'} · ${v.label}`, sweep: info });
       } catch (e) {
         emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
         continue;

@@ -1,8 +1,8 @@
 import { Rng } from '../../base/rng';
-import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { Backend } from '../../core/backend/types';
 import { applyTransform, featureSize, type Dataset, type FeatureTransform, type PreparedData } from '../../core/data';
-import { inferencePlan, type TrainedModel } from '../../core/export/model';
+import { checkModelGraph, inferencePlan, type TrainedModel } from '../../core/export/model';
+import { Predictor, argmax, bindGraph } from '../../core/train';
 import type { LessonReportRow } from '../../protocol/messages';
 
 /** A trained network as a function: `count` samples in (row-major), its output rows out. */
@@ -34,11 +34,6 @@ export function inpaintingSuccess(test: Dataset, transform: FeatureTransform, in
   // Two generators with one seed: the second masks an image of ones the same way, marking the hole.
   const rng = new Rng(seed);
   const holeRng = new Rng(seed);
-  const argmax = (logits: Float32Array, i: number) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (logits[i * classes + k]! > logits[i * classes + best]!) best = k;
-    return best;
-  };
   for (let start = 0; start < test.count; start += batch) {
     const n = Math.min(batch, test.count - start);
     const clean = test.features.slice(start * fs, (start + n) * fs);
@@ -52,7 +47,7 @@ export function inpaintingSuccess(test: Dataset, transform: FeatureTransform, in
     for (let i = 0; i < n; i++) {
       const row = rows[test.targets[start + i]!]!;
       row.count++;
-      for (const k of ['clean', 'masked', 'inpainted'] as const) if (argmax(readings[k], i) === row.label) row[k]++;
+      for (const k of ['clean', 'masked', 'inpainted'] as const) if (argmax(readings[k].subarray(i * classes, (i + 1) * classes)) === row.label) row[k]++;
     }
   }
   return rows.map((r) => ({ ...r, clean: r.clean / r.count, masked: r.masked / r.count, inpainted: r.inpainted / r.count }));
@@ -65,24 +60,14 @@ export class LessonReportError extends Error {
 
 /**
  * A trained model as a batch function (eval mode: Dropout off, BatchNorm on its running
- * statistics), read at its prediction node. Compiled once for up to `batch` samples; a smaller
- * batch fills the first rows (the others keep stale values, which nothing reads).
+ * statistics): the one `Predictor` over its binding, read at its prediction node. Compiled once
+ * for up to `batch` samples; a smaller batch fills the first rows (the others keep stale values,
+ * which nothing reads).
  */
 export function batchModel(model: TrainedModel, backend: Backend, batch: number): BatchModel {
-  const g = model.graph;
-  const prediction = predictionNodeId(g) ?? Object.values(g.outputs)[0]!;
-  const plan = inferencePlan(model, batch, backend);
-  const feature = g.nodes.find(isFeatureInput)!.id;
-  // A loss's target Input is computed over but not read: zeros.
-  for (const n of g.nodes) if (n.op === 'Input' && n.id !== feature) plan.input(n.id).data.fill(0);
-  const x = plan.input(feature).data;
-  const width = plan.output(prediction).data.length / batch;
-  return (input, count) => {
-    if (count > batch) throw new RangeError(`batchModel: ${count} samples, compiled for ${batch}.`);
-    x.set(input.subarray(0, count * (x.length / batch)));
-    plan.forward(false);
-    return plan.output(prediction).data.subarray(0, count * width);
-  };
+  const checked = checkModelGraph(model.graph);
+  const predictor = new Predictor(inferencePlan(model, batch, backend, checked), bindGraph(checked));
+  return (input, count) => predictor.predict(input, count);
 }
 
 /**

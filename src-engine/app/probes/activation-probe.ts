@@ -1,3 +1,4 @@
+import { isProbedOp } from '../../core/ops/categories';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
@@ -39,7 +40,7 @@ export class ActivationProbe {
     for (const id of plan.order) {
       const op = ops.get(id)!;
       const def = getOp(op);
-      if (def?.category === 'input' || def?.isLoss) continue;
+      if (!isProbedOp(op)) continue;
       const shape = plan.output(id).shape;
       const units = shape.length >= 2 ? shape[1] : 1;
       const inner = shape.slice(2).reduce((a, b) => a * b, 1);

@@ -1,6 +1,7 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { DecisionBoundary } from '../../protocol/messages';
-import { rowProbabilities, type ScoreKind } from './sample-probe';
+import type { GraphBinding } from '../../core/train/binding';
+import { Predictor, argmax } from '../../core/train/predictor';
 import { compact } from './summary';
 
 /**
@@ -18,12 +19,11 @@ export class DecisionBoundaryProbe {
    * @param base any plan of the compiled graph (the grid plan shares its weights)
    * @param features the training features, `[n, 2]` row-major (only their range is used)
    */
+  private readonly predictor: Predictor;
+
   constructor(
     base: CompiledGraph,
-    private readonly featureInput: string,
-    private readonly targetInput: string | null,
-    private readonly predictionNode: string,
-    private readonly scores: ScoreKind,
+    private readonly binding: Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores'>,
     features: Float32Array,
     readonly side: number,
   ) {
@@ -44,13 +44,14 @@ export class DecisionBoundaryProbe {
     this.x = [compact(x0 - mx), compact(x1 + mx)];
     this.y = [compact(y0 - my), compact(y1 + my)];
     this.plan = base.withBatchSize(side * side);
+    this.predictor = new Predictor(this.plan, binding);
     this.writeGrid();
   }
 
   /** Cell (col, row) centre → input; row 0 is the top (largest y), as an image is drawn. */
   writeGrid(): void {
     const s = this.side;
-    const xs = this.plan.input(this.featureInput).data;
+    const xs = this.plan.input(this.binding.featureInput).data;
     for (let r = 0; r < s; r++) {
       const yv = this.y[1] - ((r + 0.5) / s) * (this.y[1] - this.y[0]);
       for (let c = 0; c < s; c++) {
@@ -59,27 +60,25 @@ export class DecisionBoundaryProbe {
         xs[k + 1] = yv;
       }
     }
-    if (this.targetInput) this.plan.input(this.targetInput).data.fill(0);
+    if (this.binding.targetInput) this.plan.input(this.binding.targetInput).data.fill(0);
   }
 
   measure(): DecisionBoundary {
     // Another plan of the same graph may share the Input storage when sizes coincide; rewrite.
     this.writeGrid();
-    this.plan.forward(false);
+    this.predictor.predict();
     return this.read();
   }
 
   /** The grid's classes from the plan's last forward (after `writeGrid`: `measure` without the forward, for a device plan). */
   read(): DecisionBoundary {
-    const out = this.plan.output(this.predictionNode);
     const n = this.side * this.side;
-    const width = out.data.length / n;
+    const rows = this.predictor.rows(n);
     const classes = new Int32Array(n);
     const confidence = new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      const p = rowProbabilities(out.data.subarray(i * width, (i + 1) * width), this.scores);
-      let best = 0;
-      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+      const p = this.predictor.probabilities(i, rows);
+      const best = argmax(p);
       classes[i] = best;
       confidence[i] = p[best];
     }

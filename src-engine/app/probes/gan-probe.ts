@@ -1,3 +1,4 @@
+import { GENERATIVE_LOSS_OPS, TRAINING_ONLY_OPS } from '../../core/ops/categories';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { discriminatorOutputs } from '../../core/ops/gan-loss';
@@ -99,8 +100,9 @@ export class GanProbe {
    * was asked to draw.
    */
   static of(graph: GraphIR, plan: CompiledGraph, samplesNode: string, realInputs: Float32Array, probeCount: number, labels: Float32Array | null = null): GanProbe | null {
-    const loss = graph.nodes.find((n) => n.op === 'GANLoss');
-    if (!loss || !graph.nodes.some((n) => n.op === 'RealFakeBatch')) return null;
+    // A GAN: a loss that reads no target (GANLoss) and a training-only construct (RealFakeBatch) feeding it.
+    const loss = graph.nodes.find((n) => GENERATIVE_LOSS_OPS.has(n.op));
+    if (!loss || !graph.nodes.some((n) => TRAINING_ONLY_OPS.has(n.op))) return null;
     return new GanProbe(plan, samplesNode, loss.inputs[0], realInputs, probeCount, labels);
   }
 

@@ -10,18 +10,10 @@ import { DecisionBoundaryProbe } from './decision-boundary-probe';
 import { GanProbe } from './gan-probe';
 import { GradientProbe } from './gradient-probe';
 import { layerHealth } from './layer-health';
-import { SampleProbe, type ScoreKind } from './sample-probe';
+import { SampleProbe } from './sample-probe';
+import type { GraphBinding } from '../../core/train/binding';
 import { TensorSummarizer, compact, compactOrNull } from './summary';
 import { WeightProbe } from './weight-probe';
-
-/** Where the probes plug into a graph: which Inputs to feed and which node predicts. */
-export interface ProbeBinding {
-  featureInput: string;
-  targetInput: string | null;
-  predictionNode: string;
-  task: 'classification' | 'reconstruction' | 'regression';
-  scores: ScoreKind;
-}
 
 export interface ProbeSuiteOptions {
   batch: number;
@@ -113,7 +105,7 @@ export class ProbeSuite {
     graph: GraphIR,
     base: CompiledGraph,
     data: PreparedData,
-    readonly binding: ProbeBinding,
+    readonly binding: GraphBinding,
     options: ProbeSuiteOptions,
     seed: number,
   ) {
@@ -138,13 +130,13 @@ export class ProbeSuite {
     this.gradients = new GradientProbe(base.params);
     this.weights = new WeightProbe(base.params, summarizer);
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
-    this.sampleProbe = new SampleProbe(this.plan, binding.predictionNode, this.sampleCount, binding.task, binding.scores, labels);
+    this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =
       options.boundary > 0 && twoD && binding.task === 'classification'
-        ? new DecisionBoundaryProbe(base, binding.featureInput, binding.targetInput, binding.predictionNode, binding.scores, data.train.features, options.boundary)
+        ? new DecisionBoundaryProbe(base, binding, data.train.features, options.boundary)
         : null;
   }
 

@@ -1,3 +1,4 @@
+import { isProbedOp } from '../../core/ops/categories';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
@@ -135,7 +136,7 @@ export class DivergenceGuard implements LoopHooks {
     const ops = new Map(this.loop.graph.nodes.map((nd) => [nd.id, nd.op]));
     for (const id of gb.order) {
       const op = ops.get(id) ?? '?';
-      if (op === 'Input' || getOp(op)?.isLoss) continue;
+      if (!isProbedOp(op)) continue;
       const now = rms(gb.output(id).data);
       const ref = this.referenceRms.get(id) ?? 0;
       if (!Number.isFinite(now) || (ref > 0 && now > factor * ref)) return { where: 'activation', nodeId: id, op };

@@ -9,6 +9,6 @@ export { SessionEvents } from './session-events';
 export { predictSample, type PredictionPlan } from './predict';
 export { sanityCheck, type SanityCheckOptions } from './sanity-check';
 export { datasetPreview } from './preview';
-export { bindGraph } from '../../core/train';
+export { bindGraph, checkBinding } from '../../core/train';
 export { LoadedModel } from './loaded-model';
 export { generateSamples } from './generate';

@@ -1,25 +1,22 @@
-import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { assertLoadable, inferencePlan, type TrainedModel } from '../../core/export/model';
-import { getOp } from '../../core/ops/registry';
-import type { ScoreKind } from '../../core/train/binding';
+import { assertLoadable, checkModelGraph, inferencePlan, type TrainedModel } from '../../core/export/model';
+import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
 import type { ResultOf } from '../../protocol/messages';
 import { predictSample } from './predict';
 
 /**
  * A trained model answering `model.predict` without a training run: a reopened project's
- * weights. Eval mode on a batch-1 plan; inputs in the dataset's units get the model's
- * normalisation, as a live run's predictions do.
+ * weights. Eval mode on a batch-1 plan, read by the one `Predictor` over the graph's binding
+ * (`bindGraph`); inputs in the dataset's units get the model's normalisation, as a live run's
+ * predictions do.
  */
 export class LoadedModel {
   readonly featureInput: string;
   readonly featureShape: number[];
   readonly predictionNode: string;
-  readonly task: 'classification' | 'regression' | 'reconstruction';
-  private readonly plan: CompiledGraph;
-  private readonly scores: ScoreKind;
-  private readonly targetInput: string | null;
+  readonly task: GraphBinding['task'];
+  private readonly predictor: Predictor;
 
   constructor(
     readonly runId: string,
@@ -27,23 +24,25 @@ export class LoadedModel {
     backend: Backend,
   ) {
     assertLoadable(model);
-    const g = model.graph;
-    const feature = g.nodes.find(isFeatureInput);
-    if (!feature) throw Object.assign(new Error('The model has no Input with source "features"; it cannot predict.'), { code: 'E_MODEL_GRAPH' });
-    this.featureInput = feature.id;
-    this.featureShape = [...((feature.attrs.shape as readonly number[] | undefined) ?? [1])];
-    this.targetInput = g.nodes.find((n) => n.op === 'Input' && n.attrs.source === 'target')?.id ?? null;
-    this.predictionNode = predictionNodeId(g) ?? Object.values(g.outputs)[0];
-    this.plan = inferencePlan(model, 1, backend);
-    const width = this.plan.output(this.predictionNode).data.length;
-    const reads = getOp(g.nodes.find((n) => n.id === this.predictionNode)?.op ?? '')?.output?.scores;
-    this.scores = width === 1 ? (reads === 'probability' ? 'single-probability' : 'single-logit') : reads === 'probabilities' ? 'probabilities' : 'logits';
-    this.task = g.training?.dataset.target === 'features' ? 'reconstruction' : (model.classNames?.length ?? 0) > 0 ? 'classification' : 'regression';
+    const checked = checkModelGraph(model.graph);
+    let binding: StructuralBinding;
+    try {
+      binding = bindGraph(checked);
+    } catch (e) {
+      if (!(e instanceof TrainError)) throw e;
+      throw Object.assign(new Error(`The model cannot predict: ${e.message}`), { code: 'E_MODEL_GRAPH' });
+    }
+    this.featureInput = binding.featureInput;
+    this.featureShape = [...binding.featureShape];
+    this.predictionNode = binding.predictionNode;
+    const plan: CompiledGraph = inferencePlan(model, 1, backend, checked);
+    this.predictor = new Predictor(plan, binding);
+    this.task = model.graph.training?.dataset.target === 'features' ? 'reconstruction' : (model.classNames?.length ?? 0) > 0 ? 'classification' : 'regression';
   }
 
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */
   predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
-    const { plan, featureInput, targetInput, predictionNode, task, scores, featureShape, model } = this;
-    return predictSample({ plan, featureInput, targetInput, predictionNode, task, scores, featureShape, normalization: model.normalization, classNames: model.classNames ?? [] }, input, normalized);
+    const { predictor, task, featureShape, model } = this;
+    return predictSample({ predictor, task, featureShape, normalization: model.normalization, classNames: model.classNames ?? [] }, input, normalized);
   }
 }

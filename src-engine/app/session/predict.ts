@@ -1,12 +1,12 @@
-import type { CompiledGraph } from '../../core/autodiff/executor';
 import { applyNormalization, type Normalization } from '../../core/data';
-import type { GraphBinding } from '../../core/train';
+import { argmax, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol/messages';
-import { compact, rowProbabilities } from '../probes';
+import { compact } from '../probes';
 
-/** What one prediction reads: a batch-1 plan in eval mode, and where its input, target and prediction are. */
-export interface PredictionPlan extends Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'task' | 'scores'> {
-  plan: CompiledGraph;
+/** What one prediction reads: a predictor over a batch-1 plan, and how its answer is told. */
+export interface PredictionPlan {
+  predictor: Predictor;
+  task: GraphBinding['task'];
   featureShape: readonly number[];
   normalization: Normalization | null | undefined;
   classNames: readonly string[];
@@ -18,21 +18,19 @@ export interface PredictionPlan extends Pick<GraphBinding, 'featureInput' | 'tar
  * normalisation, unless `normalized` (values already fed to the network: `probeSamples`).
  */
 export function predictSample(p: PredictionPlan, input: readonly number[], normalized: boolean): ResultOf<'model.predict'> {
-  const x = p.plan.input(p.featureInput).data;
+  const { plan, binding } = p.predictor;
+  const x = plan.input(binding.featureInput).data;
   if (input.length !== x.length) {
     throw Object.assign(new Error(`The model takes ${x.length} values per sample (shape [${p.featureShape.join(', ')}]); got ${input.length}.`), { code: 'E_PREDICT_SHAPE' });
   }
   x.set(input);
   // A drawn digit arrives in the dataset's own units; the network was trained on standardised ones.
   if (!normalized && p.normalization) applyNormalization(p.normalization, x, x.length);
-  if (p.targetInput) p.plan.input(p.targetInput).data.fill(0);
-  p.plan.forward(false);
-  const out = p.plan.output(p.predictionNode);
+  p.predictor.predict(undefined, 1);
   if (p.task === 'classification') {
-    const probs = rowProbabilities(out.data, p.scores);
-    let best = 0;
-    for (let i = 1; i < probs.length; i++) if (probs[i] > probs[best]) best = i;
-    return { kind: 'probabilities', values: probs.map(compact), predicted: best, classNames: [...p.classNames] };
+    const probs = p.predictor.probabilities(0);
+    return { kind: 'probabilities', values: probs.map(compact), predicted: argmax(probs), classNames: [...p.classNames] };
   }
+  const out = plan.output(binding.predictionNode);
   return { kind: 'output', values: Array.from(out.data, compact), shape: out.shape.slice(1) };
 }

@@ -1,15 +1,15 @@
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { BatchFeeder, type PreparedData } from '../../core/data';
+import type { PreparedData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import type { CheckedGraph } from '../../core/analysis/checked';
 import { getOp } from '../../core/ops/registry';
-import { compactOrNull, rowProbabilities } from '../probes';
+import { compactOrNull } from '../probes';
 import type { ResultOf } from '../../protocol/messages';
-import { Rng } from '../../base/rng';
-import { TrainError, TrainingLoop, type CompileFn, type GraphBinding } from '../../core/train';
+import { TrainError, TrainingLoop, type CompileFn } from '../../core/train';
 
 export interface SanityCheckOptions {
-  compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
+  compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
   /**
    * Optimizer steps at most (default 1000, or fewer: without this option the check also stops
    * after 10 s). It stops early once the loss is well inside the pass criterion (< 0.01 for
@@ -32,12 +32,14 @@ export interface SanityCheckOptions {
  * ≥ 95% confident right answer), or when every example is classified right and the loss fell
  * to ≤ 10% of the first; other tasks when it is ≤ 10% of the first loss.
  */
-export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
+export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
+  const graph = checked.ir;
   if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before the sanity check.');
   const n = prepared.train.count;
   const batchSize = Math.min(graph.training.batchSize, n);
   const steps = options.steps ?? 1000;
-  // Regularisers fight memorisation: the check runs with Dropout and input corruption off.
+  // Regularisers fight memorisation: the check runs with Dropout and input corruption off (a
+  // variant of the checked graph, which the loop checks in turn).
   const g: GraphIR = {
     ...graph,
     training: { ...graph.training, earlyStopping: undefined },
@@ -54,7 +56,8 @@ export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backen
   // validation, test or checkpoints, and a verdict after every forward pass.
   const loop = new TrainingLoop(g, data, backend, {
     compile: options.compile as CompileFn,
-    overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: { kind: 'constant' }, metrics: [] },
+    // Accuracy (classifiers; other tasks ignore it) is what the verdict reads of the final evaluation, in eval mode.
+    overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: { kind: 'constant' }, metrics: ['accuracy'], evaluation: 'eval' },
     shuffle: false,
     maxSteps: steps,
     validate: false,
@@ -78,9 +81,8 @@ export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backen
   });
   classification = loop.binding.task === 'classification';
   await loop.run();
-  const plan = loop.plan as CompiledGraph;
-  const binding = loop.binding;
-  const accuracy = classification && losses.every((x) => x !== null) ? fitAccuracy(plan, binding, data) : undefined;
+  // The fraction of the examples the final weights classify right: the loop's own evaluation.
+  const accuracy = classification && losses.every((x) => x !== null) ? (await loop.evaluate(data.train, true))?.accuracy : undefined;
   const initial = losses[0] ?? null;
   const tail = losses.slice(-5);
   const finite = tail.every((x) => x !== null);
@@ -107,27 +109,4 @@ export async function sanityCheck(graph: GraphIR, prepared: PreparedData, backen
 
 function mean(a: readonly number[]): number {
   return a.reduce((x, y) => x + y, 0) / a.length;
-}
-
-/** Fraction of the training examples the current weights classify right (eval mode). */
-function fitAccuracy(plan: CompiledGraph, binding: GraphBinding, data: PreparedData): number {
-  const ds = data.train;
-  const feeder = new BatchFeeder(ds, { transform: data.transform, target: data.target });
-  const order = Int32Array.from({ length: ds.count }, (_, i) => i);
-  let right = 0;
-  for (let start = 0; start < ds.count; start += plan.batchSize) {
-    const count = Math.min(plan.batchSize, ds.count - start);
-    const gb = count === plan.batchSize ? plan : plan.withBatchSize(count);
-    feeder.fill(order, start, count, gb.input(binding.featureInput).data, binding.targetInput ? gb.input(binding.targetInput).data : null, new Rng(0));
-    gb.forward(false);
-    const out = gb.output(binding.predictionNode).data;
-    const width = out.length / gb.batchSize;
-    for (let i = 0; i < count; i++) {
-      const p = rowProbabilities(out.subarray(i * width, (i + 1) * width), binding.scores);
-      let best = 0;
-      for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
-      if (best === ds.targets[order[start + i]]) right++;
-    }
-  }
-  return right / ds.count;
 }

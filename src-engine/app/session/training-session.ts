@@ -1,9 +1,10 @@
+import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import type { PreparedData } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
-import { TrainError, TrainingLoop, stripUndefined } from '../../core/train';
+import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
 import type { Checkpoint, CompileFn, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
 import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import type { ProbeSuite } from '../probes';
@@ -21,7 +22,7 @@ export type { SessionEmit } from './session-events';
 /** A session's settings; `resumeFrom` continues a stored run's checkpoint (docs/runs.md). */
 export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<TrainingLoopOptions, 'resumeFrom' | 'yieldToHost' | 'yieldEveryMs' | 'progressEveryMs'> {
   /** The executor's `compileGraph` (injected so tests can wrap it). */
-  compile: (graph: GraphIR, opts: CompileOptions) => CompiledGraph;
+  compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
   /** Receives every `train.*` event and the probe frames (already flow-controlled). */
   emit: SessionEmit;
   overrides?: Omit<TrainOverrides, 'limit'>;
@@ -59,7 +60,7 @@ export class TrainingSession {
 
   constructor(
     readonly runId: string,
-    graph: GraphIR,
+    graph: CheckedGraph | GraphIR,
     readonly data: PreparedData,
     readonly backend: Backend,
     private readonly options: TrainingSessionOptions,
@@ -92,7 +93,7 @@ export class TrainingSession {
   }
 
   /** A loop of this run's hooks: the one it starts with, or, after its device was lost, the one that goes on on the CPU. */
-  private createLoop(graph: GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
+  private createLoop(graph: CheckedGraph | GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
     const o = this.options;
     return new TrainingLoop(graph, this.data, this.backend, {
       compile: compile as CompileFn,
@@ -155,7 +156,8 @@ export class TrainingSession {
    */
   predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
     const { normalization, train } = this.data;
-    return predictSample({ ...this.binding, plan: this.plan.withBatchSize(1), featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
+    const predictor = new Predictor(this.plan.withBatchSize(1), this.binding);
+    return predictSample({ predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
   }
 
   /**
@@ -227,7 +229,7 @@ export class TrainingSession {
     const old = this.loop;
     const ck = this.snapshots.good;
     // The first snapshot is taken before any step: no epoch to resume in, so the same initial weights start afresh.
-    const loop = this.createLoop(old.graph, fallback.compile, {}, ck.step > 0 ? ck : undefined);
+    const loop = this.createLoop(old.checked, fallback.compile, {}, ck.step > 0 ? ck : undefined);
     if (ck.step === 0) loop.warmStart({ ...ck.params, ...ck.buffers });
     loop.control.setPace(old.control.pace);
     this.current = loop;

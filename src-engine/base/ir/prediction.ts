@@ -1,9 +1,6 @@
-import type { GraphIR, NodeIR } from './types';
+import type { GraphIR } from './types';
 
-/** Whether `node` is an Input the dataset's features feed (`source` "features", the default), not a target. */
-export function isFeatureInput(node: Pick<NodeIR, 'op' | 'attrs'>): boolean {
-  return node.op === 'Input' && (node.attrs.source ?? 'features') === 'features';
-}
+export { isFeatureInput } from './inputs';
 
 /**
  * The node whose output is the model's prediction: the output `training.predictionOutput` names,

@@ -1,3 +1,4 @@
+import { isTargetInput } from '../../base/ir/inputs';
 import { getOp, listOps } from '../ops/registry';
 import type { AttrSpec, AttrValue, Attrs, OpDef } from '../ops/types';
 import { formatShape } from '../../base/tensor';
@@ -442,7 +443,7 @@ function checkLossInputs(sorted: readonly NodeIR[], defs: Map<string, OpDef>, sh
     const def = defs.get(node.id);
     if (!def?.isLoss || node.inputs.length < 2) continue;
     const target = byId.get(node.inputs[1]);
-    if (target && !(target.op === 'Input' && target.attrs.source === 'target')) {
+    if (target && !isTargetInput(target)) {
       diagnostics.push({
         code: 'W_LOSS_TARGET',
         severity: 'warning',

@@ -1,8 +1,8 @@
+import { graphInputs } from '../../base/ir/inputs';
 import type { Backend } from '../backend/types';
-import { GraphError, hasErrors } from '../../base/ir/diagnostics';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
-import { analyzeGraph } from '../analysis/validate';
+import type { CheckedGraph } from '../analysis/checked';
 import { getOp, isOpName } from '../ops/registry';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
 import { initTensor } from '../params/init';
@@ -87,6 +87,7 @@ export interface CompileOptions {
 
 /** What every plan of one compiled graph shares. */
 interface Family {
+  checked: CheckedGraph;
   graph: GraphIR;
   backend: Backend;
   params: ParamEntry[];
@@ -100,32 +101,33 @@ interface Family {
 }
 
 /**
- * Compile a graph for a batch size: validate it, initialise parameters and buffers, and allocate
- * every tensor a step needs.
+ * Compile a checked graph (`checkGraph`) for a batch size: initialise parameters and buffers, and
+ * allocate every tensor a step needs. The graph is not validated again: only its shapes at this
+ * batch size are inferred (`shapesAt`), as they are for every other size's plan (`withBatchSize`).
  *
  * Parameters are initialised with each op's `ParamSpec.init` (params/init.ts). Each node draws
  * from its own stream, `Rng(seed ⊕ hash(nodeId))`, so the same graph and seed give identical
  * weights, and adding a node elsewhere does not change the others' initial weights.
  *
- * @throws GraphError (code `E_GRAPH_INVALID`, with every diagnostic) when analyzeGraph finds errors.
+ * @throws GraphError when a shape rule refuses this batch size.
  * @example
  * ```ts
- * const g = compileGraph(graph, { batchSize: 64, backend: createReferenceBackend(), seed: 1 });
+ * const g = compileGraph(checkedOrThrow(json), { batchSize: 64, backend: createReferenceBackend(), seed: 1 });
  * g.input('image').data.set(batchPixels);
  * g.input('label').data.set(batchLabels);
  * const loss = g.forward(true);
  * g.backward(); // g.params[i].grad now holds dLoss/dParam
  * ```
  */
-export function compileGraph(graph: GraphIR, opts: CompileOptions): CompiledGraph {
-  const analysis = analyzeGraph(graph, { batchSize: opts.batchSize });
-  if (!analysis.graph || hasErrors(analysis.diagnostics)) throw new GraphError(analysis.diagnostics);
-  const g = analysis.graph;
+export function compileGraph(checked: CheckedGraph, opts: CompileOptions): CompiledGraph {
+  const g = checked.ir;
+  const shapes = checked.shapesAt(opts.batchSize);
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const backend = opts.backend;
   const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
 
   const family: Family = {
+    checked,
     graph: g,
     backend,
     params: [],
@@ -137,10 +139,10 @@ export function compileGraph(graph: GraphIR, opts: CompileOptions): CompiledGrap
     lossNodes: lossNodesOf(g),
     plans: new Map(),
   };
-  for (const id of analysis.order!) {
+  for (const id of checked.order) {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
-    const args = shapeArgs(node, analysis.shapes);
+    const args = shapeArgs(node, shapes);
     const specs = def.params?.(args) ?? [];
     const bufferSpecs = def.buffers?.(args) ?? [];
     if (specs.length === 0 && bufferSpecs.length === 0) continue;
@@ -166,7 +168,7 @@ export function compileGraph(graph: GraphIR, opts: CompileOptions): CompiledGrap
     family.gradsByNode.set(id, grads);
     family.buffersByNode.set(id, bufs);
   }
-  return planFor(family, opts.batchSize, analysis.order!, analysis.shapes);
+  return planFor(family, opts.batchSize, checked.order, shapes);
 }
 
 interface Step {
@@ -278,7 +280,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
     else zeroFirst.push(g);
   }
-  const inputNames = new Set(graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+  const inputNames = new Set(graphInputs(graph).map((n) => n.id));
   let lastTraining = false;
   const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
   const selections = new Map<string, LossSelection>();
@@ -360,9 +362,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     withBatchSize(n) {
       const cached = family.plans.get(n);
       if (cached) return cached;
-      const a = analyzeGraph(graph, { batchSize: n });
-      if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
-      return planFor(family, n, order, a.shapes);
+      return planFor(family, n, order, family.checked.shapesAt(n));
     },
   };
   family.plans.set(batchSize, plan);

@@ -1,7 +1,10 @@
+import { isSampledSource } from '../ops/categories';
+import { INPUT_OP, isGraphInput } from '../../base/ir/inputs';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
-import { analyzeGraph } from '../analysis/validate';
+import { checkGraph, type CheckedGraph } from '../analysis/checked';
+import type { Diagnostic } from '../../base/ir/diagnostics';
 import { getOp } from '../ops/registry';
-import { tensorSpecs, type TrainedModel } from './model';
+import { checkModelGraph, tensorSpecs, type TrainedModel } from './model';
 
 /**
  * One input of an exported generator, in the model's input order: a latent input (a noise
@@ -28,6 +31,9 @@ export interface InferenceModel {
   model: TrainedModel;
   /** Set when the trained graph was a GAN and `model` is its generator. */
   generator?: GeneratorExport;
+  /** `model`'s graph, checked once (what the exporters read); absent when it has errors (`diagnostics` says which). */
+  checked?: CheckedGraph;
+  diagnostics: Diagnostic[];
 }
 
 /**
@@ -50,12 +56,13 @@ export interface InferenceModel {
  * ```
  */
 export function inferenceModel(model: TrainedModel): InferenceModel {
-  if (!model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return { model };
-  const a = analyzeGraph(model.graph, { batchSize: 1 });
-  if (!a.graph || !a.order) return { model };
-  const graph = a.graph;
+  const r = checkGraph(model.graph, { batchSize: 1 });
+  const as = { model, diagnostics: r.diagnostics, ...(r.graph ? { checked: r.graph } : {}) };
+  if (!r.graph || !model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return as;
+  const a = { order: r.graph.order, shapes: r.graph.shapesAt(1) };
+  const graph = r.graph.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const isSampled = (n: NodeIR) => n.op !== 'Input' && getOp(n.op)?.category === 'input';
+  const isSampled = (n: NodeIR) => isSampledSource(n);
   const ancestors = (id: string, into = new Set<string>()) => {
     if (into.has(id)) return into;
     into.add(id);
@@ -68,7 +75,7 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
     for (const i of n.inputs) if ([...ancestors(i)].some((id) => isSampled(byId.get(id)!))) generated.add(i);
   }
   // Not a GAN (or an ambiguous one): the exporters say what they cannot write, as before.
-  if (generated.size !== 1) return { model };
+  if (generated.size !== 1) return as;
   const [out] = generated;
   const keep = new Set<string>();
   const visit = (id: string) => {
@@ -82,18 +89,22 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
   const nodes: NodeIR[] = a.order
     .filter((id) => keep.has(id))
     .map((id) => byId.get(id)!)
-    .map((n) => (isSampled(n) || n.op === 'Input' ? { id: n.id, op: 'Input', attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
+    .map((n) => (isSampled(n) || isGraphInput(n) ? { id: n.id, op: INPUT_OP, attrs: { shape: perSample(n.id), source: 'features' }, inputs: [] } : n));
   const outputs = Object.fromEntries(Object.entries(graph.outputs).filter(([, id]) => id === out));
   if (Object.keys(outputs).length === 0) outputs.generated = out;
   const generatorGraph: GraphIR = { format: graph.format, version: graph.version, ...(graph.name ? { name: `${graph.name}: generator` } : {}), nodes, outputs };
-  const keys = new Set(tensorSpecs(generatorGraph).map((t) => t.key));
+  // A new graph: checked in turn (once), for its tensors and for the exporters.
+  const checked = checkModelGraph(generatorGraph);
+  const keys = new Set(tensorSpecs(checked).map((t) => t.key));
   const pick = (from: Record<string, Float32Array>) => Object.fromEntries(Object.entries(from).filter(([k]) => keys.has(k)));
   const { normalization: _normalization, classNames: _classNames, ...rest } = model;
   return {
     model: { ...rest, graph: generatorGraph, params: pick(model.params), buffers: pick(model.buffers) },
+    checked,
+    diagnostics: [...checked.warnings],
     generator: {
       inputs: nodes
-        .filter((n) => n.op === 'Input')
+        .filter(isGraphInput)
         .map((n): GeneratorInput => {
           const source = byId.get(n.id)!;
           if (isSampled(source)) return { id: n.id, shape: perSample(n.id), kind: 'noise' };
@@ -107,6 +118,8 @@ export function inferenceModel(model: TrainedModel): InferenceModel {
 
 /** What a design would leave the app as when it is a GAN (its generator's inputs and output), from the graph alone; undefined otherwise. */
 export function generatorOf(graph: GraphIR): GeneratorExport | undefined {
+  // Most designs are no GAN: answered without checking the graph (the canvas asks on every edit).
+  if (!graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return undefined;
   return inferenceModel({ graph, params: {}, buffers: {} }).generator;
 }
 

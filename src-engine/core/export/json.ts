@@ -4,7 +4,7 @@ import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
-import { ModelError, tensorSpecs, type TrainedModel } from './model';
+import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
 
 /** The `format` marker of a Netwright model file (docs/export.md). */
 export const MODEL_FORMAT = 'netwright.model';
@@ -46,7 +46,7 @@ export interface ModelFileJSON {
 export function modelToJSON(model: TrainedModel): ModelFileJSON {
   const params: Record<string, TensorJSON> = {};
   const buffers: Record<string, TensorJSON> = {};
-  for (const t of tensorSpecs(model.graph)) {
+  for (const t of tensorSpecs(checkModelGraph(model.graph))) {
     const from = t.kind === 'param' ? model.params : model.buffers;
     const v = from[t.key];
     const n = t.shape.reduce((a, b) => a * b, 1);
@@ -108,7 +108,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   const migrateError = migrated.diagnostics.find((d) => d.severity === 'error');
   if (migrateError) throw new ModelError('E_MODEL_GRAPH', `The model's graph cannot be read: ${migrateError.message}`);
   const graph = migrated.json as GraphIR;
-  const specs = tensorSpecs(graph);
+  const specs = tensorSpecs(checkModelGraph(graph));
 
   const read = (field: 'params' | 'buffers'): Record<string, Float32Array> => {
     const raw = json[field] ?? {};

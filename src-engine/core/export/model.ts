@@ -1,10 +1,11 @@
+import { isGraphInput } from '../../base/ir/inputs';
+import { CheckedGraph, checkGraph, checkedOrThrow } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { compileGraph, type CompiledGraph } from '../autodiff/executor';
 import type { Backend } from '../backend/types';
 import { createReferenceBackend } from '../backend/reference';
 import type { Normalization } from '../data/normalize';
 import type { Checkpoint } from '../train/types';
-import { analyzeGraph } from '../analysis/validate';
 import { getOp } from '../ops/registry';
 
 /**
@@ -101,21 +102,31 @@ export interface TensorSpec {
 }
 
 /**
- * Every parameter and buffer a graph has, in topological order, with its shape (from the ops'
- * shape rules; nothing is allocated).
+ * A model's graph, checked once (`checkGraph`) for what reads it: its tensors, its plans, the
+ * exporters. A checked graph is returned as it is.
  *
  * @throws ModelError (`E_MODEL_GRAPH`) when the graph does not validate.
  */
-export function tensorSpecs(graph: GraphIR): TensorSpec[] {
-  const a = analyzeGraph(graph, { batchSize: 1 });
-  const error = a.diagnostics.find((d) => d.severity === 'error');
-  if (!a.graph || !a.order || error) throw new ModelError('E_MODEL_GRAPH', `The model's graph is not valid: ${error?.message ?? 'it could not be checked'}`);
-  const byId = new Map(a.graph.nodes.map((n) => [n.id, n]));
+export function checkModelGraph(graph: GraphIR | CheckedGraph): CheckedGraph {
+  if (graph instanceof CheckedGraph) return graph;
+  const r = checkGraph(graph, { batchSize: 1 });
+  const error = r.diagnostics.find((d) => d.severity === 'error');
+  if (!r.graph) throw new ModelError('E_MODEL_GRAPH', `The model's graph is not valid: ${error?.message ?? 'it could not be checked'}`);
+  return r.graph;
+}
+
+/**
+ * Every parameter and buffer a checked graph has, in topological order, with its shape (from the
+ * ops' shape rules; nothing is allocated).
+ */
+export function tensorSpecs(graph: CheckedGraph): TensorSpec[] {
+  const shapes = graph.shapesAt(1);
+  const byId = new Map(graph.ir.nodes.map((n) => [n.id, n]));
   const out: TensorSpec[] = [];
-  for (const id of a.order) {
+  for (const id of graph.order) {
     const n = byId.get(id)!;
     const def = getOp(n.op)!;
-    const args = { inputs: n.inputs.map((i) => a.shapes[i]), attrs: n.attrs };
+    const args = { inputs: n.inputs.map((i) => shapes[i]), attrs: n.attrs };
     for (const p of def.params?.(args) ?? []) out.push({ key: `${id}.${p.name}`, nodeId: id, name: p.name, shape: p.shape, kind: 'param', decay: p.decay });
     for (const b of def.buffers?.(args) ?? []) out.push({ key: `${id}.${b.name}`, nodeId: id, name: b.name, shape: b.shape, kind: 'buffer', decay: false });
   }
@@ -143,8 +154,8 @@ export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'para
 }
 
 /** A plan of `model` for `batchSize` samples with its weights and buffers loaded; run it with `plan.forward(false)` (eval mode). */
-export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend()): CompiledGraph {
-  const plan = compileGraph(model.graph, { batchSize, backend, seed: 0 });
+export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend(), checked?: CheckedGraph): CompiledGraph {
+  const plan = compileGraph(checked ?? checkedOrThrow(model.graph), { batchSize, backend, seed: 0 });
   loadWeights(plan, model);
   return plan;
 }
@@ -162,7 +173,7 @@ export function inferencePlan(model: TrainedModel, batchSize: number, backend: B
 export function inferModel(model: TrainedModel, inputs: Record<string, Float32Array>, batchSize: number, nodes: readonly string[], backend: Backend = createReferenceBackend()): Record<string, Float32Array> {
   const plan = inferencePlan(model, batchSize, backend);
   for (const n of model.graph.nodes) {
-    if (n.op !== 'Input') continue;
+    if (!isGraphInput(n)) continue;
     const x = plan.input(n.id).data;
     const given = inputs[n.id];
     if (given && given.length !== x.length) throw new ModelError('E_MODEL_WEIGHTS', `Input "${n.id}" takes ${x.length} values for a batch of ${batchSize}; got ${given.length}.`);

@@ -1,5 +1,6 @@
+import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
-import { analyzeGraph } from '../analysis/validate';
+import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { LoadedDataset } from '../data/types';
@@ -9,7 +10,7 @@ import { getOp } from '../ops/registry';
 import { torchExpressionText, torchModule, torchModuleText } from '../ops/export-mapping';
 import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
 import { ExportError, type ExportBundle } from './bundle';
-import { describeGenerator, inferenceModel, type GeneratorExport } from './inference-graph';
+import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
 
@@ -59,9 +60,8 @@ export function pythonNames(ids: readonly string[]): Map<string, string> {
 }
 
 /** The Python name of each node of `graph`, as model.py and the state dict use them. */
-export function torchNodeNames(graph: GraphIR): Map<string, string> {
-  const a = analyzeGraph(graph, { batchSize: 1 });
-  return pythonNames(a.order ?? graph.nodes.map((n) => n.id));
+export function torchNodeNames(graph: CheckedGraph): Map<string, string> {
+  return pythonNames(graph.order);
 }
 
 /** What exportPytorch needs besides the model. */
@@ -79,6 +79,7 @@ export interface PytorchExportOptions {
 /** The parts of a graph model.py and train.py are made of. */
 interface TorchPlan {
   graph: GraphIR;
+  checked: CheckedGraph;
   names: Map<string, string>;
   features: NodeIR[];
   target: NodeIR | null;
@@ -90,18 +91,18 @@ interface TorchPlan {
   shapes: Record<string, number[]>;
 }
 
-function planGraph(model: TrainedModel): TorchPlan {
-  const a = analyzeGraph(model.graph, { batchSize: 1 });
-  const error = a.diagnostics.find((d) => d.severity === 'error');
-  if (!a.graph || !a.order || error) throw new ExportError('E_EXPORT_GRAPH', `The graph is not valid, so it cannot be exported: ${error?.message ?? 'it could not be checked'}`);
-  const graph = a.graph;
+function planGraph({ checked, diagnostics }: InferenceModel): TorchPlan {
+  const error = diagnostics.find((d) => d.severity === 'error');
+  if (!checked) throw new ExportError('E_EXPORT_GRAPH', `The graph is not valid, so it cannot be exported: ${error?.message ?? 'it could not be checked'}`);
+  const a = { order: checked.order, shapes: checked.shapesAt(1) };
+  const graph = checked.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const ordered = a.order.map((id) => byId.get(id)!);
   const names = pythonNames(ordered.map((n) => n.id));
   const features = ordered.filter(isFeatureInput);
-  const targets = ordered.filter((n) => n.op === 'Input' && n.attrs.source === 'target');
+  const targets = ordered.filter(isTargetInput);
   const losses = ordered.filter((n) => getOp(n.op)?.isLoss);
-  const body = ordered.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss);
+  const body = ordered.filter((n) => !isGraphInput(n) && !getOp(n.op)?.isLoss);
   if (targets.length > 1) throw new ExportError('E_EXPORT_UNSUPPORTED', `The PyTorch export handles one target Input; this graph has ${targets.length}.`);
   const targetIds = new Set(targets.map((t) => t.id));
   for (const n of body) {
@@ -120,7 +121,7 @@ function planGraph(model: TrainedModel): TorchPlan {
   if (prediction === undefined || !body.some((n) => n.id === prediction)) throw new ExportError('E_EXPORT_UNSUPPORTED', 'The graph has no layer to predict with: name the prediction in the outputs (e.g. "logits").');
   const returns = [prediction];
   for (const l of losses) for (const i of l.inputs) if (body.some((n) => n.id === i) && !returns.includes(i)) returns.push(i);
-  return { graph, names, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes: a.shapes };
+  return { graph, checked, names, features, target: targets[0] ?? null, losses, body, returns, prediction, shapes: a.shapes };
 }
 
 /** Python source placed as it is in a generated literal (a loss module in train.py's CONFIG). */
@@ -236,10 +237,10 @@ def load_weights(model, path='weights.pt'):
 }
 
 /** The state dict: every tensor under its PyTorch name (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
-export function torchStateEntries(model: TrainedModel, names: Map<string, string>): { name: string; key?: string; tensor: TorchTensor }[] {
+export function torchStateEntries(model: TrainedModel, checked: CheckedGraph, names: Map<string, string>): { name: string; key?: string; tensor: TorchTensor }[] {
   const out: { name: string; key?: string; tensor: TorchTensor }[] = [];
   const counters = new Set<string>();
-  for (const s of tensorSpecs(model.graph)) {
+  for (const s of tensorSpecs(checked)) {
     const node = model.graph.nodes.find((n) => n.id === s.nodeId)!;
     const m = torchModule(getOp(node.op)!);
     const from = s.kind === 'param' ? model.params : model.buffers;
@@ -257,7 +258,7 @@ export function torchStateEntries(model: TrainedModel, names: Map<string, string
 /** What train.py is told about the run: everything it reproduces, as data (its CONFIG). */
 function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataFiles: boolean): Record<string, unknown> {
   const { names } = p;
-  const decay = tensorSpecs(model.graph).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
+  const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
   const schedule = t.schedule ?? { kind: 'constant' };
   const scheduleUnit = t.scheduleUnit ?? (STEP_UNIT_SCHEDULES.has(schedule.kind) ? 'step' : 'epoch');
   const options = t.dataset.options ?? {};
@@ -316,15 +317,16 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataF
  *   expression for, `E_EXPORT_NO_WEIGHTS` when a weight is missing.
  */
 export function exportPytorch(trained: TrainedModel, options: PytorchExportOptions = {}): ExportBundle {
-  const { model, generator } = inferenceModel(trained);
+  const exported = inferenceModel(trained);
+  const { model, generator } = exported;
   const progress = options.onProgress ?? (() => {});
-  const p = planGraph(model);
+  const p = planGraph(exported);
   progress(0.1, 'model.py');
   const files: ArchiveEntry[] = [];
   const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
   text('model.py', modelPy(model, p));
   progress(0.3, 'weights.pt');
-  files.push({ path: 'weights.pt', data: torchStateDict(torchStateEntries(model, p.names)) });
+  files.push({ path: 'weights.pt', data: torchStateDict(torchStateEntries(model, p.checked, p.names)) });
   const t = p.graph.training;
   let dataFiles = false;
   if (t && !IDX_DATASETS[t.dataset.name] && options.data) {

@@ -14,10 +14,10 @@
  * Every device tensor is allocated here, once; a step allocates only a readback buffer when all
  * of the pool's are still in flight.
  */
+import { graphInputs } from '../../base/ir/inputs';
 import type { GraphIR } from '../../base/ir/types';
-import { GraphError, hasErrors } from '../../base/ir/diagnostics';
 import { sizeOf } from '../../base/tensor';
-import { analyzeGraph } from '../analysis/validate';
+import type { CheckedGraph } from '../analysis/checked';
 import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, type LossSelection, type ParamEntry } from '../autodiff/executor';
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
@@ -145,11 +145,11 @@ const READBACK = 0x1 | 0x8; // MAP_READ | COPY_DST
 /**
  * Compile `graph` for the GPU at `batchSize`.
  *
- * @throws GraphError as `compileGraph` for an invalid graph.
+ * @throws GraphError as `compileGraph` when a shape rule refuses the batch size.
  * @throws GpuError `E_GPU_NO_KERNEL` naming every op without a GPU kernel (nothing runs on the
  *   CPU instead); `E_GPU_DEVICE` when the device rejects a shader or runs out of memory.
  */
-export function compileGpuGraph(graph: GraphIR, opts: GpuCompileOptions): Promise<GpuGraph> {
+export function compileGpuGraph(graph: CheckedGraph, opts: GpuCompileOptions): Promise<GpuGraph> {
   return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuGraph(graph, opts));
 }
 
@@ -157,11 +157,10 @@ export function compileGpuGraph(graph: GraphIR, opts: GpuCompileOptions): Promis
  * As {@link compileGpuGraph}, synchronously (for the training loop's `compile`): a shader the
  * device rejects then surfaces at the first step, as `E_GPU_DEVICE`.
  */
-export function buildGpuGraph(graph: GraphIR, opts: GpuCompileOptions): GpuGraph {
+export function buildGpuGraph(graph: CheckedGraph, opts: GpuCompileOptions): GpuGraph {
   {
-    const analysis = analyzeGraph(graph, { batchSize: opts.batchSize });
-    if (!analysis.graph || hasErrors(analysis.diagnostics)) throw new GraphError(analysis.diagnostics);
-    const gaps = gpuKernelGaps(analysis.graph);
+    const shapes = graph.shapesAt(opts.batchSize);
+    const gaps = gpuKernelGaps(graph.ir);
     if (gaps.length) throw new GpuError('E_GPU_NO_KERNEL', `No GPU kernel yet for: ${gaps.join(', ')}. Train this model on the CPU.`);
     const host = compileGraph(graph, { batchSize: opts.batchSize, backend: createReferenceBackend(), seed: opts.seed });
     const ctx = opts.gpu;
@@ -177,8 +176,8 @@ export function buildGpuGraph(graph: GraphIR, opts: GpuCompileOptions): GpuGraph
     });
     const ones = ctx.createTensor(1, 'ones');
     ctx.write(ones, ONES);
-    const family: Family = { graph, g: analysis.graph, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map(), before: null, beforeFresh: false };
-    return planFor(family, host, analysis.shapes);
+    const family: Family = { graph, g: graph.ir, ctx, params, buffers, status: ctx.createTensor(2, 'status'), ones, readback: opts.readback ?? [], plans: new Map(), before: null, beforeFresh: false };
+    return planFor(family, host, shapes);
   }
 }
 
@@ -191,8 +190,8 @@ interface ProbeLayout {
 
 /** What every batch size's plan of one compiled graph shares. */
 interface Family {
-  graph: GraphIR;
-  /** The analysed graph (attributes with defaults). */
+  graph: CheckedGraph;
+  /** The checked graph's IR (attributes with defaults). */
   g: GraphIR;
   ctx: GpuContext;
   params: GpuParamEntry[];
@@ -276,7 +275,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     return c.chosen;
   };
   const gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
-  const inputNames = new Set(g.nodes.filter((n) => n.op === 'Input').map((n) => n.id));
+  const inputNames = new Set(graphInputs(g).map((n) => n.id));
 
   // Readback: the losses then the status pair, into a pool of mappable buffers (a step whose
   // result nobody awaited yet keeps its buffer; the next step takes another).
@@ -523,9 +522,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     withBatchSize(n) {
       const cached = family.plans.get(n);
       if (cached) return cached;
-      const a = analyzeGraph(family.graph, { batchSize: n });
-      if (!a.graph || hasErrors(a.diagnostics)) throw new GraphError(a.diagnostics);
-      return planFor(family, host.withBatchSize(n), a.shapes);
+      return planFor(family, host.withBatchSize(n), family.graph.shapesAt(n));
     },
   };
   family.plans.set(host.batchSize, plan);

@@ -11,11 +11,13 @@
  * over its parameters, and its step is `GpuGraph.trainStep` with the group's loss selection —
  * the host mirror's `selectLosses`, so the same backwards run as on the CPU.
  */
+import { graphInputs } from '../../base/ir/inputs';
+import type { CheckedGraph } from '../analysis/checked';
 import { resolveGroups } from '../../base/ir/training';
 import type { GraphIR } from '../../base/ir/types';
-import { getOp } from '../ops/registry';
 import type { CompiledGraph } from '../autodiff/executor';
 import type { TrainableGraph } from '../train/types';
+import { bindGraph } from '../train/binding';
 import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
@@ -33,7 +35,7 @@ export interface GpuTrainableOptions {
  * @throws GpuError `E_GPU_NO_KERNEL` naming the ops the GPU cannot run yet; `E_GPU_BAD_ARGS`
  *   without a training section.
  */
-export function compileGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Promise<GpuTrainablePlan> {
+export function compileGpuTrainable(graph: CheckedGraph, opts: GpuTrainableOptions): Promise<GpuTrainablePlan> {
   return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuTrainable(graph, opts));
 }
 
@@ -43,17 +45,12 @@ export function gpuTrainingGaps(graph: GraphIR): string[] {
 }
 
 /** As {@link compileGpuTrainable}, synchronously (the training loop's `compile`). */
-export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): GpuTrainablePlan {
+export function buildGpuTrainable(checked: CheckedGraph, opts: GpuTrainableOptions): GpuTrainablePlan {
+  const graph = checked.ir;
   const t = graph.training;
   if (!t) throw new GpuError('E_GPU_BAD_ARGS', 'The graph has no training settings.');
-  const losses = new Set(graph.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id));
-  // Whatever the loop's binding may take as the prediction (binding.ts: predictionOutput, the
-  // output named logits, or a loss's first input): read back with each step's loss.
-  const readback = new Set<string>(Object.values(graph.outputs));
-  if (t.predictionOutput) readback.add(t.predictionOutput);
-  for (const n of graph.nodes) if (losses.has(n.id) && n.inputs[0]) readback.add(n.inputs[0]);
-  for (const id of losses) readback.delete(id);
-  const gpu = buildGpuGraph(graph, { ...opts, readback: [...readback].filter((id) => graph.nodes.some((n) => n.id === id)) });
+  // Read back with each step's loss: the prediction the loop's binding reads (its metrics).
+  const gpu = buildGpuGraph(checked, { ...opts, readback: [bindGraph(checked).predictionNode] });
   const grouped = (t.groups?.length ?? 0) > 0;
   const groups: DeviceGroup[] = resolveGroups(graph, t).map((spec) => {
     const params = spec.nodes === null ? gpu.params : gpu.params.filter((p) => spec.nodes!.has(p.nodeId));
@@ -66,7 +63,7 @@ export function buildGpuTrainable(graph: GraphIR, opts: GpuTrainableOptions): Gp
   });
   // What an evaluation sums with groups: each group's losses once, as the loop reports them.
   const reported = grouped ? [...new Set(groups.flatMap((g) => g.loss))] : null;
-  const inputs = graph.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
+  const inputs = graphInputs(graph).map((n) => n.id);
   return wrap(gpu, { groups, reported, inputs, name: adapterName(opts.gpu.adapter), plans: new Map() });
 }
 

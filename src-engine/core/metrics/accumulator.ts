@@ -30,6 +30,8 @@ export interface MetricTarget {
   /** Width of one prediction row (classes for classification; 1 = a single logit). */
   outputSize: number;
   numClasses: number;
+  /** A single-value prediction is class 1 above this (default 0: a logit; 0.5 for a probability). */
+  threshold?: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export class MetricAccumulator {
       const wantAuc = this.wanted.has('roc-auc') && k === 2;
       for (let i = 0; i < n; i++) {
         const label = target[i];
-        const p = w === 1 ? (pred[i] > 0 ? 1 : 0) : argmaxRow(pred, i, w);
+        const p = w === 1 ? (pred[i] > (this.target.threshold ?? 0) ? 1 : 0) : argmaxRow(pred, i, w);
         if (p === label) this.correct++;
         this.confusion[label][p]++;
         if (w > 1 && inTopK(pred, i, w, label, 5)) this.top5++;

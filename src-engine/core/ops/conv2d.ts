@@ -66,6 +66,7 @@ function conv(n: OnnxNode, cx: RuleContext): RuleResult {
 export const conv2d = defineOp({
   name: 'Conv2d',
   category: 'layers',
+  foldsNormalization: 'conv',
   onnx: {
     opType: 'Conv',
     attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride' }, pads: { attr: 'padding', convert: 'pads' }, dilations: { attr: 'dilation' }, group: { attr: 'groups' } },

@@ -12,6 +12,7 @@ function flattenRule(n: OnnxNode): RuleResult {
 export const flatten = defineOp({
   name: 'Flatten',
   category: 'structure',
+  foldsNormalization: 'flatten',
   onnx: {
     opType: 'Flatten',
     attrs: { axis: { attr: 'startDim' } },

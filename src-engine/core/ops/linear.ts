@@ -54,6 +54,7 @@ function gemm(n: OnnxNode, cx: RuleContext): RuleResult {
 export const linear = defineOp({
   name: 'Linear',
   category: 'layers',
+  foldsNormalization: 'dense',
   onnx: {
     opType: 'Gemm',
     attrs: { transB: { value: 1 } },

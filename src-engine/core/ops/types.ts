@@ -263,11 +263,18 @@ export interface OpDef {
    */
   trainingOnly?: boolean;
   /**
+   * How the input normalisation folds into this op when it reads a feature Input (the ONNX
+   * export's `fold` mode, export/onnx/fold.ts): `dense` divides a weight matrix's columns (Linear),
+   * `conv` a convolution's kernels (global normalisation, no padding), `flatten` passes it on to
+   * the dense layers after it (startDim 1). Absent: it does not fold.
+   */
+  foldsNormalization?: 'dense' | 'conv' | 'flatten';
+  /**
    * The line the node card shows under the op's name: the attributes worth seeing at a glance
    * (the inspector shows them all). Absent: nothing.
    */
   card?(attrs: Attrs): string;
-  /** What the op's output means, for the probes and hints (nothing outside ops/ branches on op names). */
+  /** What the op's output means, for the probes and hints (nothing outside ops/ and base/ branches on op names: test/unit/architecture/op-names.test.ts). */
   output?: OutputTraits;
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;

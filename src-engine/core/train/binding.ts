@@ -1,110 +1,138 @@
 import type { PreparedData } from '../data';
-import { isFeatureInput } from '../../base/ir/prediction';
-import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import { featureInputs, inputShape, targetInputs } from '../../base/ir/inputs';
+import { predictionNodeId } from '../../base/ir/prediction';
+import type { NodeIR } from '../../base/ir/types';
+import type { CheckedGraph } from '../analysis/checked';
 import type { MetricTarget } from '../metrics';
+import { GENERATIVE_LOSS_OPS } from '../ops/categories';
 import { getOp } from '../ops/registry';
-import type { TrainableGraph } from './types';
 import { TrainError } from './types';
 
 /** How a prediction row reads as class scores. */
 export type ScoreKind = 'logits' | 'probabilities' | 'single-logit' | 'single-probability';
 
 /**
- * Where a dataset plugs into a graph and where its predictions come out: the one binding the
- * training loop, its metrics, the probes and `predict` share.
+ * Where a graph is fed and read, from the checked graph alone: its one feature Input, its target
+ * Input (if any), its loss nodes and its prediction node, with their per-sample sizes. The same for
+ * a training run, a loaded model, a lesson's network and the probes; `checkBinding` then fits it to
+ * a dataset.
  */
-export interface GraphBinding {
+export interface StructuralBinding {
   featureInput: string;
+  /** Per-sample shape of the feature Input. */
+  featureShape: readonly number[];
   targetInput: string | null;
-  /** `training.predictionOutput`, else the output named `logits`, else the first loss's first input. */
+  /** Values per sample of the target Input (null without one). */
+  targetSize: number | null;
+  lossNodes: readonly string[];
+  /** `training.predictionOutput`, else the output named `logits`, else the first loss's first input (`predictionNodeId`); without a training section, the first output. */
   predictionNode: string;
-  task: 'classification' | 'reconstruction' | 'regression';
-  /** How a prediction row reads as probabilities (classifiers). */
+  /** Values per sample of the prediction. */
+  predictionWidth: number;
+  /** Every loss reads no target (a GAN): the prediction is generated samples, not a guess at a label. */
+  generative: boolean;
+  /** How a prediction row reads as class scores. */
   scores: ScoreKind;
+}
+
+/**
+ * Where a dataset plugs into a graph and where its predictions come out: the one binding the
+ * training loop, its metrics, the probes and `predict` share (`checkBinding` of `bindGraph`).
+ */
+export interface GraphBinding extends StructuralBinding {
+  task: 'classification' | 'reconstruction' | 'regression';
   /** What the metrics accumulate against. */
   metricTarget: MetricTarget;
 }
 
 /**
- * Bind a graph to prepared data: exactly one feature Input whose shape matches the samples, at
- * most one target Input of the right size, loss nodes that exist, and a prediction node whose
- * width matches the classes. Throws TrainError with a message that says how to fix the graph.
+ * Bind a checked graph: exactly one feature Input, at most one target Input, loss nodes that
+ * exist, and a prediction node. Throws TrainError with a message that says how to fix the graph.
  */
-export function bindGraph(graph: GraphIR, config: TrainingConfig, data: PreparedData, plan: Pick<TrainableGraph, 'output'>): GraphBinding {
+export function bindGraph(checked: CheckedGraph): StructuralBinding {
+  const graph = checked.ir;
+  const config = checked.training;
   const nodes = new Map(graph.nodes.map((nd) => [nd.id, nd]));
-  const inputs = graph.nodes.filter((nd) => nd.op === 'Input');
-  const feats = inputs.filter(isFeatureInput);
-  const targets = inputs.filter((nd) => nd.attrs.source === 'target');
+  const feats = featureInputs(graph);
+  const targets = targetInputs(graph);
   if (feats.length !== 1) {
     throw new TrainError('TRAIN_INPUTS', `The trainer feeds one dataset to one Input with source "features"; this graph has ${feats.length}.`);
   }
   if (targets.length > 1) throw new TrainError('TRAIN_INPUTS', `Only one Input with source "target" is supported; this graph has ${targets.length}.`);
+  const lossIds = config ? (Array.isArray(config.loss) ? config.loss : [config.loss]) : [];
+  for (const id of lossIds) if (!nodes.has(id)) throw new TrainError('TRAIN_BAD_CONFIG', `The loss node "${id}" is not in the graph.`);
+  const named = config?.predictionOutput ?? (graph.outputs.logits !== undefined ? 'logits' : undefined);
+  if (named !== undefined && !nodes.has(graph.outputs[named] ?? '')) {
+    throw new TrainError('TRAIN_BAD_CONFIG', `predictionOutput "${named}" is not one of the graph outputs (${Object.keys(graph.outputs).join(', ')}).`);
+  }
+  // The base rule (the named output, else the first loss's first input); without a training section, the first output.
+  const pred: NodeIR | undefined = nodes.get(predictionNodeId(graph) ?? Object.values(graph.outputs)[0] ?? '');
+  if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', 'Cannot find the prediction node: name it in training.predictionOutput.');
+  const width = prod(checked.shapesAt()[pred.id].slice(1));
+  // A generative graph (a GAN: every loss reads no target) has no labels to predict; its
+  // prediction is the generator's samples, shown as pixels like a reconstruction. A conditional
+  // GAN still reads the labels, through a target Input that conditions both players (OneHot).
+  const generative = lossIds.length > 0 && lossIds.every((id) => GENERATIVE_LOSS_OPS.has(nodes.get(id)!.op));
+  return {
+    featureInput: feats[0].id,
+    featureShape: inputShape(feats[0]),
+    targetInput: targets[0]?.id ?? null,
+    targetSize: targets[0] ? prod(inputShape(targets[0])) : null,
+    lossNodes: lossIds,
+    predictionNode: pred.id,
+    predictionWidth: width,
+    generative,
+    scores: generative ? 'logits' : scoreKind(width, getOp(pred.op)?.output?.scores),
+  };
+}
 
+/** How a prediction row of `width` values reads as class scores, from the op's `OutputTraits.scores` (absent: logits). */
+export function scoreKind(width: number, reads: 'probabilities' | 'probability' | undefined): ScoreKind {
+  if (width === 1) return reads === 'probability' ? 'single-probability' : 'single-logit';
+  return reads === 'probabilities' ? 'probabilities' : 'logits';
+}
+
+/**
+ * Fit a binding to prepared data: the feature Input's shape matches the samples, the target
+ * Input's size the labels or targets, and a classifier's prediction width its classes. Throws
+ * TrainError (`TRAIN_SHAPE_MISMATCH`) with a message that says how to fix the graph.
+ */
+export function checkBinding(binding: StructuralBinding, data: PreparedData): GraphBinding {
   const ds = data.train;
-  const featShape = (feats[0].attrs.shape as readonly number[] | undefined) ?? [1];
-  const fs = prod(featShape);
+  const fs = prod(binding.featureShape);
   const dsFs = prod(ds.featureShape);
   if (fs !== dsFs) {
     throw new TrainError(
       'TRAIN_SHAPE_MISMATCH',
-      `Input "${feats[0].id}" takes samples of shape [${featShape.join(', ')}] (${fs} values) but ${ds.name} has samples of shape [${ds.featureShape.join(', ')}] (${dsFs} values). Set the Input's shape to [${ds.featureShape.join(', ')}].`,
+      `Input "${binding.featureInput}" takes samples of shape [${binding.featureShape.join(', ')}] (${fs} values) but ${ds.name} has samples of shape [${ds.featureShape.join(', ')}] (${dsFs} values). Set the Input's shape to [${ds.featureShape.join(', ')}].`,
     );
   }
   const labels = data.target === 'label' && ds.task === 'classification';
-  if (targets[0]) {
-    const ts = prod((targets[0].attrs.shape as readonly number[] | undefined) ?? [1]);
+  if (binding.targetSize !== null) {
     const want = data.target === 'features' ? dsFs : labels ? 1 : prod(ds.targetShape);
-    if (ts !== want) {
+    if (binding.targetSize !== want) {
       const hint = labels ? 'class labels need shape [] (one class index per sample)' : data.target === 'features' ? `the clean features need shape [${ds.featureShape.join(', ')}]` : `targets have shape [${ds.targetShape.join(', ')}]`;
-      throw new TrainError('TRAIN_SHAPE_MISMATCH', `Target input "${targets[0].id}" has ${ts} values per sample but ${hint}.`);
+      throw new TrainError('TRAIN_SHAPE_MISMATCH', `Target input "${binding.targetInput}" has ${binding.targetSize} values per sample but ${hint}.`);
     }
   }
-
-  const lossIds = Array.isArray(config.loss) ? config.loss : [config.loss];
-  for (const id of lossIds) if (!nodes.has(id)) throw new TrainError('TRAIN_BAD_CONFIG', `The loss node "${id}" is not in the graph.`);
-  const named = config.predictionOutput ?? (graph.outputs.logits !== undefined ? 'logits' : undefined);
-  let pred: NodeIR | undefined;
-  if (named !== undefined) {
-    pred = nodes.get(graph.outputs[named] ?? '');
-    if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', `predictionOutput "${named}" is not one of the graph outputs (${Object.keys(graph.outputs).join(', ')}).`);
-  } else {
-    pred = nodes.get(nodes.get(lossIds[0])!.inputs[0]);
-  }
-  if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', 'Cannot find the prediction node: name it in training.predictionOutput.');
-  const out = plan.output(pred.id);
-  const width = prod(out.shape.slice(1));
-  // A generative graph (a GAN: every loss reads no target) has no labels to predict; its
-  // prediction is the generator's samples, shown as pixels like a reconstruction. A conditional
-  // GAN still reads the labels, through a target Input that conditions both players (OneHot).
-  const generative = lossIds.every((id) => getOp(nodes.get(id)!.op)?.inputs.length === 1);
-  if (generative) {
-    return {
-      featureInput: feats[0].id,
-      targetInput: targets[0]?.id ?? null,
-      predictionNode: pred.id,
-      task: 'reconstruction',
-      scores: 'logits',
-      metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 },
-    };
-  }
+  const width = binding.predictionWidth;
+  if (binding.generative) return { ...binding, task: 'reconstruction', metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 } };
   if (labels && width !== 1 && width !== ds.numClasses) {
     throw new TrainError(
       'TRAIN_SHAPE_MISMATCH',
-      `The prediction "${pred.id}" has ${width} values per sample but ${ds.name} has ${ds.numClasses} classes; make the last layer output ${ds.numClasses}.`,
+      `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${ds.numClasses} classes; make the last layer output ${ds.numClasses}.`,
     );
   }
-  // The op says how its output reads as class scores (OutputTraits.scores); absent: logits.
-  const reads = getOp(pred.op)?.output?.scores;
-  let scores: ScoreKind = 'logits';
-  if (width === 1) scores = reads === 'probability' ? 'single-probability' : 'single-logit';
-  else if (reads === 'probabilities') scores = 'probabilities';
   return {
-    featureInput: feats[0].id,
-    targetInput: targets[0]?.id ?? null,
-    predictionNode: pred.id,
+    ...binding,
     task: data.target === 'features' ? 'reconstruction' : ds.task === 'classification' ? 'classification' : 'regression',
-    scores,
-    metricTarget: { kind: labels ? 'classification' : 'regression', outputSize: width, numClasses: labels ? ds.numClasses : 0 },
+    metricTarget: {
+      kind: labels ? 'classification' : 'regression',
+      outputSize: width,
+      numClasses: labels ? ds.numClasses : 0,
+      // A single probability (a Sigmoid head) is class 1 above one half, a single logit above 0.
+      ...(labels && binding.scores === 'single-probability' ? { threshold: 0.5 } : {}),
+    },
   };
 }
 

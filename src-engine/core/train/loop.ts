@@ -8,7 +8,8 @@ import type { MetricValues } from '../metrics';
 import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
 import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
-import { bindGraph, type GraphBinding } from './binding';
+import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
+import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
 import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
@@ -96,6 +97,9 @@ export interface GroupRuntime {
  */
 export class TrainingLoop {
   readonly config: TrainingConfig;
+  /** The graph as checked once (`checkGraph`), with the run's settings: what compile and the binding take. */
+  readonly checked: CheckedGraph;
+  /** Its IR (defaults filled). */
   readonly graph: GraphIR;
   /** The plan for the configured batch size; every other size shares its weights. */
   readonly plan: TrainableGraph;
@@ -120,19 +124,21 @@ export class TrainingLoop {
   private epochOpen = false;
   private readonly hooks: LoopHooks;
 
+  /** A graph not yet checked is checked here (GraphError on errors); a `CheckedGraph` is taken as it is. */
   constructor(
-    graph: GraphIR,
+    graph: CheckedGraph | GraphIR,
     readonly data: PreparedData,
     readonly backend: Backend,
     private readonly options: TrainingLoopOptions,
   ) {
     if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
     this.config = { ...graph.training, ...stripUndefined(options.overrides ?? {}) };
-    this.graph = { ...graph, training: this.config };
     checkConfig(this.config);
+    this.checked = checkedOrThrow(graph).withTraining(this.config);
+    this.graph = this.checked.ir;
     this.hooks = combineHooks(options.hooks ?? []);
-    this.plan = options.compile(this.graph, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
-    this.binding = bindGraph(this.graph, this.config, data, this.plan);
+    this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
+    this.binding = checkBinding(bindGraph(this.checked), data);
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
     this.control = new RunControl({
       ...(options.yieldToHost ? { yieldToHost: options.yieldToHost } : {}),

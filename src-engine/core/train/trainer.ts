@@ -3,6 +3,7 @@ import type { Dataset, PreparedData } from '../data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import { TrainingLoop } from './loop';
+import type { CheckedGraph } from '../analysis/checked';
 import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
 import { TrainError } from './types';
 
@@ -40,7 +41,7 @@ export class Trainer {
   private started = false;
   private finished = false;
 
-  constructor(graph: GraphIR, data: PreparedData, backend: Backend, private readonly options: TrainerOptions) {
+  constructor(graph: CheckedGraph | GraphIR, data: PreparedData, backend: Backend, private readonly options: TrainerOptions) {
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile,
       ...(options.overrides ? { overrides: options.overrides } : {}),

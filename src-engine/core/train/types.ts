@@ -1,5 +1,5 @@
+import type { CheckedGraph } from '../analysis/checked';
 import type { Backend } from '../backend/types';
-import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';
@@ -147,7 +147,8 @@ export interface StepFigures {
   updated: boolean;
 }
 
-export type CompileFn = (graph: GraphIR, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
+/** Compiles a checked graph for one batch size (the executor's `compileGraph`, the GPU's `buildGpuTrainable`). */
+export type CompileFn = (graph: CheckedGraph, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
 
 /** Stable codes of training errors. */
 export type TrainErrorCode =

@@ -3,7 +3,7 @@ import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
 import { useRef, useState } from 'react';
-import { getOp, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
@@ -149,7 +149,7 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
       {attrs.map(([name, spec]) => (
         <AttrControl key={`${nodes.map((n) => n.id).join(',')}:${name}`} name={name} spec={spec} nodes={nodes} />
       ))}
-      {single?.op === 'Input' && single.attrs.source === 'target' ? (
+      {single && isTargetInput(single) ? (
         <p className="inspector__doc" data-testid="target-shape-hint">
           Target shape: empty ([]) for class labels (CrossEntropyLoss); the prediction&apos;s per-sample shape for MSE, L1, Huber or BCE.
         </p>

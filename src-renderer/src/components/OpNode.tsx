@@ -1,6 +1,6 @@
 import { Handle, Position, useStore, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useEffect, useRef } from 'react';
-import { getOp, formatShape } from '../../../src-engine/facade';
+import { getOp, formatShape, isProbedOp } from '../../../src-engine/facade';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
@@ -181,7 +181,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
           </span>
         ) : null}
       </div>
-      <NodeProbe id={id} probed={ir.op !== 'Input' && !def?.isLoss} />
+      <NodeProbe id={id} probed={isProbedOp(ir.op)} />
       <ZoomedOutLabel name={id} detail={shape || ir.op} />
     </div>
   );

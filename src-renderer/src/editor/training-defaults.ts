@@ -1,4 +1,4 @@
-import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp } from '../../../src-engine/facade';
+import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];
@@ -42,7 +42,7 @@ export function adoptLoss(graph: GraphIR, added: NodeIR): TrainingConfig | undef
  * dataset, its target shape (e.g. `[1]` for the housing prices), else its sample shape.
  */
 export function newInputAttrs(graph: GraphIR): Attrs {
-  const inputs = graph.nodes.filter((n) => n.op === 'Input');
+  const inputs = graphInputs(graph);
   const spec = DATASETS.find((d) => d.name === graph.training?.dataset.name);
   const hasFeatures = inputs.some((n) => n.attrs.source !== 'target');
   const hasTarget = inputs.some((n) => n.attrs.source === 'target');
@@ -63,7 +63,7 @@ export function inputsForDataset(graph: GraphIR, dataset: string): Record<string
   const out: Record<string, Attrs> = {};
   if (!spec?.featureShape) return out;
   for (const n of graph.nodes) {
-    if (n.op === 'Input' && n.attrs.source !== 'target' && isDefaultShape(n.attrs.shape)) out[n.id] = { shape: [...spec.featureShape] };
+    if (isGraphInput(n) && n.attrs.source !== 'target' && isDefaultShape(n.attrs.shape)) out[n.id] = { shape: [...spec.featureShape] };
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import type { Attrs, GraphIR } from '../../../src-engine/facade';
+import { graphInputs, isGraphInput, type Attrs, type GraphIR } from '../../../src-engine/facade';
 import type { LessonReportKind, LessonReportRequest, LessonReportRow } from '../../../src-engine/protocol';
 import type { TrainTab } from '../state/train-ui';
 
@@ -149,7 +149,7 @@ const dropout = (g: GraphIR) => withAttrs(g, ['drop1', 'drop2'], { p: 0.5 });
  * stuck with (vanishing gradients through the sigmoids), and the same stack rescued by BatchNorm.
  */
 export function deepSigmoid(g: GraphIR, depth: number, batchNorm: boolean): GraphIR {
-  const nodes = g.nodes.filter((n) => n.op === 'Input' || n.id === 'flat');
+  const nodes = g.nodes.filter((n) => isGraphInput(n) || n.id === 'flat');
   let prev = 'flat';
   for (let i = 1; i <= depth; i++) {
     nodes.push({ id: `fc${i}`, op: 'Linear', attrs: { outFeatures: 64 }, inputs: [prev] });
@@ -172,7 +172,7 @@ export function deepSigmoid(g: GraphIR, depth: number, batchNorm: boolean): Grap
  * widths, then the final Linear (no hidden layer: a linear classifier, or linear regression).
  */
 export function withHiddenLayers(g: GraphIR, hidden: readonly number[]): GraphIR {
-  const inputs = g.nodes.filter((n) => n.op === 'Input');
+  const inputs = graphInputs(g);
   const features = inputs.find((n) => n.attrs.source === 'features')!.id;
   const lossNode = g.nodes.find((n) => n.id === g.training!.loss)!;
   const head = g.nodes.find((n) => n.id === lossNode.inputs[0])!;

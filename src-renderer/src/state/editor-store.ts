@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { getOp } from '../../../src-engine/facade';
+import { getOp, isGraphInput } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
@@ -175,7 +175,7 @@ export const useEditor = create<EditorState>((set, get) => {
       if (!def) return undefined;
       const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
       // The second Input of a design is its target (class labels), the first shaped like the data.
-      if (op === 'Input') node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
+      if (isGraphInput({ op })) node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
       // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
       const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
       const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });

@@ -1,4 +1,4 @@
-import { type GraphIR, getOp } from '../../../src-engine/facade';
+import { type GraphIR, getOp, isGraphInput } from '../../../src-engine/facade';
 import type { SweepSpec } from '../../../src-engine/protocol';
 import type { RunMeta } from './compare';
 
@@ -32,7 +32,7 @@ export function sweepTargets(graph: GraphIR): SweepTarget[] {
   });
   for (const n of graph.nodes) {
     const def = getOp(n.op);
-    if (!def || n.op === 'Input') continue;
+    if (!def || isGraphInput(n)) continue;
     for (const [attr, spec] of Object.entries(def.attrs)) {
       if (spec.kind !== 'int' && spec.kind !== 'float') continue;
       const v = Object.hasOwn(n.attrs, attr) ? n.attrs[attr] : spec.default;

@@ -8,6 +8,7 @@
  * NOTE (tolerance): 1e-4 scaled (|a − b| / max(1, |b|)), overrides.test.ts's bound for parameter
  * gradients: GEMM, Winograd and per-task weight-gradient sums reassociate float32 additions.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,8 +106,8 @@ describe('whole graphs: CPU backend gradients equal the reference backend’s, s
   ];
   for (const [label, make, batch, classes] of cases) {
     it(label, () => {
-      const ref = compileGraph(make(), { batchSize: batch, backend: createReferenceBackend(), seed: 7 });
-      const got = compileGraph(make(), { batchSize: batch, backend: cpu, seed: 7 });
+      const ref = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: createReferenceBackend(), seed: 7 });
+      const got = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: cpu, seed: 7 });
       // Record what the executor zeroes on the CPU backend (its Backend.zero).
       const zeroed = new Set<Float32Array>();
       const memset = cpu.zero;

@@ -1,4 +1,5 @@
 /** The executor: planning, gradients through whole graphs, training a few steps, batch-size plans. */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph, GraphError, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -44,7 +45,7 @@ describe('compileGraph', () => {
     g.nodes.find((n) => n.id === 'fc2')!.inputs = ['nope'];
     let err: unknown;
     try {
-      compileGraph(g, { batchSize: 4, backend, seed: 1 });
+      compileGraph(checkedOrThrow(g), { batchSize: 4, backend, seed: 1 });
     } catch (e) {
       err = e;
     }
@@ -54,7 +55,7 @@ describe('compileGraph', () => {
   });
 
   it('plans storage: inputs sized to the batch, params in PyTorch layout, no gradients for inputs and targets', () => {
-    const g = compileGraph(mnistMlp(16), { batchSize: 5, backend, seed: 3 });
+    const g = compileGraph(checkedOrThrow(mnistMlp(16)), { batchSize: 5, backend, seed: 3 });
     expect(g.input('image').shape).toEqual([5, 1, 28, 28]);
     expect(g.input('label').shape).toEqual([5]);
     expect(g.params.map((p) => `${p.nodeId}.${p.name}:${p.value.shape.join('x')}:${p.decay}`)).toEqual([
@@ -79,9 +80,9 @@ describe('compileGraph', () => {
   });
 
   it('the same graph and seed give identical weights; another seed differs; other nodes keep theirs', () => {
-    const a = compileGraph(mnistMlp(8), { batchSize: 2, backend, seed: 7 });
-    const b = compileGraph(mnistMlp(8), { batchSize: 9, backend, seed: 7 });
-    const c = compileGraph(mnistMlp(8), { batchSize: 2, backend, seed: 8 });
+    const a = compileGraph(checkedOrThrow(mnistMlp(8)), { batchSize: 2, backend, seed: 7 });
+    const b = compileGraph(checkedOrThrow(mnistMlp(8)), { batchSize: 9, backend, seed: 7 });
+    const c = compileGraph(checkedOrThrow(mnistMlp(8)), { batchSize: 2, backend, seed: 8 });
     expect(Array.from(a.params[0].value.data)).toEqual(Array.from(b.params[0].value.data));
     expect(Array.from(a.params[2].value.data)).toEqual(Array.from(b.params[2].value.data));
     expect(Array.from(a.params[0].value.data)).not.toEqual(Array.from(c.params[0].value.data));
@@ -89,7 +90,7 @@ describe('compileGraph', () => {
     const more = mnistMlp(8);
     more.nodes.splice(3, 0, node('aux2', 'Linear', ['flat'], { outFeatures: 5 }));
     more.outputs.aux2 = 'aux2';
-    const b2 = compileGraph(more, { batchSize: 2, backend, seed: 7 });
+    const b2 = compileGraph(checkedOrThrow(more), { batchSize: 2, backend, seed: 7 });
     expect(b2.params.map((p) => p.nodeId)).toContain('aux2');
     const w = (c: CompiledGraph, id: string) => Array.from(c.params.find((p) => p.nodeId === id && p.name === 'weight')!.value.data);
     expect(w(b2, 'fc1')).toEqual(w(a, 'fc1'));
@@ -97,7 +98,7 @@ describe('compileGraph', () => {
   });
 
   it('whole-graph gradcheck: fan-out, Add (with a repeated input), Concat, LayerNorm', () => {
-    const g = compileGraph(fanOutGraph(), { batchSize: 3, backend, seed: 11 });
+    const g = compileGraph(checkedOrThrow(fanOutGraph()), { batchSize: 3, backend, seed: 11 });
     const rng = new Rng(5);
     fill(g.input('x').data, rng);
     fill(g.input('y').data, rng);
@@ -129,7 +130,7 @@ describe('compileGraph', () => {
   });
 
   it('backward zeroes gradients each step instead of accumulating across steps', () => {
-    const g = compileGraph(fanOutGraph(), { batchSize: 2, backend, seed: 1 });
+    const g = compileGraph(checkedOrThrow(fanOutGraph()), { batchSize: 2, backend, seed: 1 });
     const rng = new Rng(2);
     fill(g.input('x').data, rng);
     fill(g.input('y').data, rng);
@@ -143,7 +144,7 @@ describe('compileGraph', () => {
 
   it('an MLP learns: plain SGD lowers the loss on a fixed batch', () => {
     const g = compileGraph(
-      graph(
+      checkedOrThrow(graph(
         [
           node('x', 'Input', [], { shape: [6] }),
           node('label', 'Input', [], { shape: [], source: 'target' }),
@@ -155,7 +156,7 @@ describe('compileGraph', () => {
         ],
         { logits: 'fc2' },
         { loss: 'loss' },
-      ),
+      )),
       { batchSize: 24, backend, seed: 4 },
     );
     const rng = new Rng(9);
@@ -180,7 +181,7 @@ describe('compileGraph', () => {
   });
 
   it('a CNN with BatchNorm learns, and its running statistics move in train mode only', () => {
-    const g = compileGraph(smallCnn(8, 2), { batchSize: 8, backend, seed: 5 });
+    const g = compileGraph(checkedOrThrow(smallCnn(8, 2)), { batchSize: 8, backend, seed: 5 });
     const rng = new Rng(3);
     // Class 0: bright top half; class 1: bright bottom half (plus noise).
     const x = g.input('image').data;
@@ -204,7 +205,7 @@ describe('compileGraph', () => {
   });
 
   it('withBatchSize shares params, grads and buffers, is cached, and gives the same per-sample result', () => {
-    const g = compileGraph(smallCnn(6, 3), { batchSize: 4, backend, seed: 2 });
+    const g = compileGraph(checkedOrThrow(smallCnn(6, 3)), { batchSize: 4, backend, seed: 2 });
     const small = g.withBatchSize(1);
     expect(small.batchSize).toBe(1);
     expect(g.withBatchSize(1)).toBe(small);
@@ -241,7 +242,7 @@ describe('compileGraph', () => {
         },
       },
     };
-    const g = compileGraph(noLoss, { batchSize: 2, backend: counting, seed: 1 });
+    const g = compileGraph(checkedOrThrow(noLoss), { batchSize: 2, backend: counting, seed: 1 });
     expect(Number.isNaN(g.forward(false))).toBe(true);
     expect(calls).toBe(1);
     expect(Array.from(g.output('fc').data)).toEqual([42, 42, 42, 42]);

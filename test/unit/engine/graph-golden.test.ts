@@ -4,6 +4,7 @@
  * every parameter gradient, activation gradients, the running stats after one training forward, and
  * the eval-mode loss after it. Tolerance: |a − b| ≤ 1e-4·max(1, |b|) (harness.compareGolden).
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,7 @@ describe('whole graphs match PyTorch', () => {
 
   for (const c of cases) {
     it(c.case, () => {
-      const g = compileGraph(c.graph, { batchSize: c.batchSize, backend: createReferenceBackend(), seed: 0 });
+      const g = compileGraph(checkedOrThrow(c.graph), { batchSize: c.batchSize, backend: createReferenceBackend(), seed: 0 });
       const keys = (xs: readonly { nodeId: string; name: string }[]) => xs.map((p) => `${p.nodeId}.${p.name}`).sort();
       expect(keys(g.params)).toEqual(Object.keys(c.params).sort());
       expect(keys(g.buffers)).toEqual(Object.keys(c.buffers).sort());

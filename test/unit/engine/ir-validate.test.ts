@@ -1,4 +1,5 @@
 /** analyzeGraph: every diagnostic code it promises, shape inference, and a fuzz test that it never throws. */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/analysis/validate';
 import { MIGRATIONS, migrateGraph, type MigrationStep } from '../../../src-engine/base/ir/migrate';
@@ -192,7 +193,7 @@ describe('analyzeGraph: diagnostics', () => {
       const a = analyzeGraph(g, { batchSize: 4 });
       expect(a.diagnostics, op).toEqual([expect.objectContaining({ code: 'E_RANK', severity: 'error', nodeId: 'after', message: expect.stringContaining('reads "loss", a single number') })]);
       // What used to happen: validation passed and compiling threw an uncoded "data has 0 elements, shape [,32]".
-      expect(() => compileGraph(g, { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).toThrow(expect.objectContaining({ code: 'E_GRAPH_INVALID' }));
+      expect(() => compileGraph(checkedOrThrow(g), { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).toThrow(expect.objectContaining({ code: 'E_GRAPH_INVALID' }));
     }
   });
 

@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { ActivationProbe } from '../../../src-engine/app/probes/activation-probe';
 import { TensorSummarizer } from '../../../src-engine/app/probes/summary';
@@ -42,7 +43,7 @@ describe('ops describe themselves (OpDef traits)', () => {
       ],
       outputs: Object.fromEntries(acts.map((d) => [d.name, d.name])),
     };
-    const plan = compileGraph(g, { batchSize: 8, backend: createReferenceBackend(), seed: 3 });
+    const plan = compileGraph(checkedOrThrow(g), { batchSize: 8, backend: createReferenceBackend(), seed: 3 });
     // Inputs far out in both tails: every op that has a flat tail reports values in it.
     plan.input('x').data.forEach((_, i, a) => (a[i] = (i % 2 ? 1 : -1) * 40));
     plan.forward(false);

@@ -18,6 +18,7 @@
  *   below what a wrong kernel does (a dx missing one of the two consumers' contributions, or a
  *   forward that adds instead of overwriting, moves the loss by whole percents within a step or two).
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR, OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
@@ -102,8 +103,8 @@ describe('GPU executor with AvgPool2d, GlobalAvgPool, Upsample and ConvTranspose
   it('trains like the CPU over 20 Adam steps', async () => {
     const graph = autoencoder();
     const cfg: OptimizerConfig = { kind: 'adam', lr: 1e-2 };
-    const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
-    const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 3 });
+    const cpu = compileGraph(checkedOrThrow(graph), { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 3 });
     const cpuOpt = createOptimizer(cfg, cpu.params);
     const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
     const lossesCpu: number[] = [];

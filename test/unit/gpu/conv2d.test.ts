@@ -21,6 +21,7 @@
  * N·outH·outW + 1); db sums N·outH·outW values and its initial value. Σ|terms| is the op file
  * run on absolute values.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attrs, GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
@@ -148,7 +149,7 @@ describe('Conv nets on the GPU are deterministic', () => {
     expect(splits([batch, 2, 16, 15], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1] })).toBeGreaterThan(1);
     const plans: GpuGraph[] = [];
     for (let i = 0; i < 2; i++) {
-      const g = await compileGpuGraph(graph, { batchSize: batch, gpu: ctx, seed: 7 });
+      const g = await compileGpuGraph(checkedOrThrow(graph), { batchSize: batch, gpu: ctx, seed: 7 });
       g.setInput('x', x);
       g.setInput('label', label);
       plans.push(g);

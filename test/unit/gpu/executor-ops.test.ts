@@ -20,6 +20,7 @@
  *   sides unless a difference d = p − t lies within the rounding of 0, which these continuous
  *   targets make improbable.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR, OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
@@ -120,8 +121,8 @@ describe('LayerNorm, Softmax, Add, Concat, L1Loss, HuberLoss in the GPU executor
   for (const [name, make, cfg] of runs) {
     it(`trains like the CPU over 25 steps: ${name}`, async () => {
       const graph = make();
-      const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
-      const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 3 });
+      const cpu = compileGraph(checkedOrThrow(graph), { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
+      const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 3 });
       const cpuOpt = createOptimizer(cfg, cpu.params);
       const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
       const lossesCpu: number[] = [];

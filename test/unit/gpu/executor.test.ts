@@ -20,6 +20,7 @@
  *   ≤ 8e-7·‖want‖∞. The gradients of biases that feed a BatchNorm are zero in exact arithmetic and
  *   rounding noise on both sides (≤ 7e-8 measured), which the absolute 1e-7 covers.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Attrs, GradClipConfig, GraphIR, OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
@@ -195,8 +196,8 @@ async function expectBuffersLike(cpu: CompiledGraph, gpu: GpuGraph, when: string
  * (running statistics, left unchanged), then a training-mode forward (`evaluation: 'train'`).
  */
 async function batchNormParity(graph: GraphIR, n: number): Promise<void> {
-  const cpu = compileGraph(graph, { batchSize: n, backend: createReferenceBackend(), seed: 7 });
-  const gpu = await compileGpuGraph(graph, { batchSize: n, gpu: ctx, seed: 7 });
+  const cpu = compileGraph(checkedOrThrow(graph), { batchSize: n, backend: createReferenceBackend(), seed: 7 });
+  const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: n, gpu: ctx, seed: 7 });
   expect(gpu.buffers.length).toBeGreaterThan(0);
   for (const seed of [11, 12]) {
     load(cpu, gpu, batch(graph, seed, n));
@@ -249,7 +250,7 @@ describe('GPU executor vs the CPU executor', () => {
     g.nodes.push({ id: 'sp2', op: 'Softplus', attrs: {}, inputs: ['fc4'] });
     await withoutGpuKernel('Softplus', async () => {
       expect(gpuKernelGaps(g)).toEqual(['Softplus (sp)', 'Softplus (sp2)']);
-      const err: unknown = await compileGpuGraph(g, { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
+      const err: unknown = await compileGpuGraph(checkedOrThrow(g), { batchSize: 4, gpu: ctx, seed: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(GpuError);
       expect((err as GpuError).code).toBe('E_GPU_NO_KERNEL');
       expect((err as GpuError).message).toContain('Softplus (sp), Softplus (sp2)');
@@ -269,8 +270,8 @@ describe('GPU executor vs the CPU executor', () => {
 
   it('Dropout draws the CPU\'s masks (bit for bit) step after step; eval mode is the identity; a training-mode forward draws too', async () => {
     const graph = withDropouts();
-    const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 5 });
-    const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 5 });
+    const cpu = compileGraph(checkedOrThrow(graph), { batchSize: BATCH, backend: createReferenceBackend(), seed: 5 });
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 5 });
     const zeros = (a: ArrayLike<number>): string => Array.from(a, (v) => (v === 0 ? '0' : '1')).join('');
     const masks = new Set<string>();
     for (const seed of [11, 12, 13]) {
@@ -322,8 +323,8 @@ describe('GPU executor vs the CPU executor', () => {
   for (const [name, make, cfg, noiseOnly = [], clip] of runs) {
     (overWire.has(name) ? it : itDirectOnly)(`trains like the CPU over 25 steps: ${name}; its state loads into the CPU optimizer`, async () => {
       const graph = make();
-      const cpu = compileGraph(graph, { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
-      const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 3 });
+      const cpu = compileGraph(checkedOrThrow(graph), { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
+      const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 3 });
       const cpuOpt = createOptimizer(cfg, cpu.params);
       const gpuOpt = withGradClip(ctx, clip, gpu.params, createGpuOptimizer(ctx, cfg, gpu.params));
       const lossesCpu: number[] = [];
@@ -365,7 +366,7 @@ describe('GPU executor vs the CPU executor', () => {
 
   it('a class label out of range fails the step with E_LABEL_RANGE, as on the CPU', async () => {
     const graph = classifier();
-    const gpu = await compileGpuGraph(graph, { batchSize: BATCH, gpu: ctx, seed: 1 });
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 1 });
     const data = batch(graph, 5);
     data.label[4] = 7;
     for (const [n, a] of Object.entries(data)) gpu.setInput(n, a);

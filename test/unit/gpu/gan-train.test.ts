@@ -17,6 +17,7 @@
  *   divides by √v, turns into steps of ±lr of either sign: train-loop.test.ts's NOTE); the test
  *   loss within 1e-3 relative.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,8 +71,8 @@ describe('a GAN group step on the GPU executor (loss selections)', () => {
     const graph = dcgan(name);
     expect(gpuTrainingGaps(graph)).toEqual([]);
     const n = 4;
-    const cpu = compileGraph(graph, { batchSize: n, backend: createReferenceBackend(), seed: 3 });
-    const gpu = await compileGpuGraph(graph, { batchSize: n, gpu: ctx, seed: 3 });
+    const cpu = compileGraph(checkedOrThrow(graph), { batchSize: n, backend: createReferenceBackend(), seed: 3 });
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: n, gpu: ctx, seed: 3 });
     const rng = new Rng(9);
     const real = Float32Array.from({ length: n * 784 }, () => rng.uniform());
     cpu.input('real').data.set(real);
@@ -116,7 +117,7 @@ describe('a GAN group step on the GPU executor (loss selections)', () => {
       }
     }
     // A selection is its plan's: another plan's is refused, as on the CPU.
-    const other = await compileGpuGraph(graph, { batchSize: 2, gpu: ctx, seed: 3 });
+    const other = await compileGpuGraph(checkedOrThrow(graph), { batchSize: 2, gpu: ctx, seed: 3 });
     await expect(other.trainStep(undefined, undefined, undefined, gpu.selectLosses(['d_loss']))).rejects.toMatchObject({ code: 'E_FOREIGN_SELECTION' });
     expect(() => gpu.selectLosses(['fake'])).toThrow(/E_NOT_A_TRAINING_LOSS/);
     console.log(`GAN group steps: at most ${(100 * worst).toFixed(1)} % of the bound used`);
@@ -168,9 +169,9 @@ describe('the DCGAN template on the GPU plan', () => {
     expect(gpuTrainingGaps(dcgan())).toEqual([]);
     expect(gpuTrainingGaps(g)).toEqual([]);
     const c = g.training!;
-    const cpuPlan: CompiledGraph = compileGraph(g, { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed });
+    const cpuPlan: CompiledGraph = compileGraph(checkedOrThrow(g), { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed });
     const cpu = await train(g, cpuPlan);
-    const gpuPlan = await compileGpuTrainable(g, { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
+    const gpuPlan = await compileGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
     const gpu = await train(g, gpuPlan);
     expect(gpu.result.steps).toBe(cpu.result.steps);
     expect(cpu.result.steps).toBe(6);

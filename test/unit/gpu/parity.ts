@@ -9,6 +9,7 @@
  * leaves a margin over the ~1e-6 measured. The absolute 1e-7 covers gradients that are zero in
  * exact arithmetic (a bias feeding a normalisation) and rounding noise on both sides.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { expect } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
@@ -62,8 +63,8 @@ export async function expectStepLike(ctx: GpuContext, cpu: CompiledGraph, gpu: G
 
 /** One training step of `graph` on `data` (seed 7) on both sides, compared by {@link expectStepLike}. */
 export async function oneStepParity(ctx: GpuContext, graph: GraphIR, batchSize: number, data: Record<string, Float32Array>): Promise<number> {
-  const cpu = compileGraph(graph, { batchSize, backend: createReferenceBackend(), seed: 7 });
-  const gpu = await compileGpuGraph(graph, { batchSize, gpu: ctx, seed: 7 });
+  const cpu = compileGraph(checkedOrThrow(graph), { batchSize, backend: createReferenceBackend(), seed: 7 });
+  const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize, gpu: ctx, seed: 7 });
   load(cpu, gpu, data);
   const want = cpu.forward(true);
   cpu.backward();

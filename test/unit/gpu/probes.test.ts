@@ -26,6 +26,7 @@
  * - Class probabilities and the decision grid's confidences: within 1e-4 absolute [≤ 2.4e-6];
  *   a grid cell's class may differ only where the CPU's confidence is ≤ 0.5 + 1e-4 (a tie).
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
@@ -189,7 +190,7 @@ describe('probe frames of a GPU run', () => {
 
   it('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {
     const g = smallCnn();
-    const gpu = await compileGpuGraph(g, { batchSize: 5, gpu: ctx, seed: 3 });
+    const gpu = await compileGpuGraph(checkedOrThrow(g), { batchSize: 5, gpu: ctx, seed: 3 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, gpu.params);
     const rng = new Rng(5);
     gpu.setInput('image', Float32Array.from({ length: 5 * 28 * 28 }, () => rng.normal()));
@@ -226,7 +227,7 @@ describe('probe frames of a GPU run', () => {
 
   it('the MNIST MLP: a probed step reads back a few KB, not its tensors', async () => {
     const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
-    const gpu = await compileGpuGraph(g, { batchSize: 64, gpu: ctx, seed: 1 });
+    const gpu = await compileGpuGraph(checkedOrThrow(g), { batchSize: 64, gpu: ctx, seed: 1 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.001 }, gpu.params);
     gpu.setInput('label', new Float32Array(64).fill(3));
     const maps = vi.spyOn(ctx, 'mapForRead');

@@ -15,6 +15,7 @@
  * on the step losses, 1.0e-4 on the test loss (eval mode: running means, which follow the drifting
  * biases).
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,8 +92,8 @@ describe('the training loop on the GPU plan', () => {
     expect(g.nodes.filter((n) => n.op === 'Dropout')).toHaveLength(2);
     expect(gpuTrainingGaps(g)).toEqual([]);
     const c = g.training!;
-    const cpu = await train(g, compileGraph(g, { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed }));
-    const gpuPlan = await compileGpuTrainable(g, { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
+    const cpu = await train(g, compileGraph(checkedOrThrow(g), { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed }));
+    const gpuPlan = await compileGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
     expect(gpuPlan.device?.name).toContain('swiftshader');
     const gpu = await train(g, gpuPlan);
     expectSameSteps(cpu, gpu);
@@ -108,9 +109,9 @@ describe('the training loop on the GPU plan', () => {
     const g = mnistCnn();
     expect(gpuTrainingGaps(g)).toEqual([]);
     const c = g.training!;
-    const cpuPlan = compileGraph(g, { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed });
+    const cpuPlan = compileGraph(checkedOrThrow(g), { batchSize: c.batchSize, backend: createReferenceBackend(), seed: c.seed });
     const cpu = await train(g, cpuPlan);
-    const gpuPlan = await compileGpuTrainable(g, { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
+    const gpuPlan = await compileGpuTrainable(checkedOrThrow(g), { gpu: ctx, batchSize: c.batchSize, seed: c.seed });
     const gpu = await train(g, gpuPlan);
     expectSameSteps(cpu, gpu);
     // NOTE: the convolutions' biases feed a BatchNorm, which subtracts any per-channel shift: their

@@ -9,6 +9,7 @@
  * channel; the GPU executor, probe, loop and service tests run over the same wire in vitest's
  * `gpu-wire` project, and test/unit/gpu/wire-chromium.test.ts serves it from Chromium's WebGPU.
  */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuContext, GpuError } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
@@ -66,7 +67,7 @@ describe('a device across the GPU wire', () => {
     const ctx = await remoteContext(channel);
     open.push(ctx);
     const graph = twoMoonsGraph();
-    const plan = await compileGpuGraph(graph, { batchSize: 16, gpu: ctx, seed: 3 });
+    const plan = await compileGpuGraph(checkedOrThrow(graph), { batchSize: 16, gpu: ctx, seed: 3 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, plan.params);
     const x = Float32Array.from({ length: 32 }, (_, i) => Math.cos(i));
     const y = Float32Array.from({ length: 16 }, (_, i) => i % 2);

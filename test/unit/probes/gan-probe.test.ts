@@ -1,4 +1,5 @@
 /** The GAN probe: the fixed-noise sample grid, D(x) / D(G(z)), diversity and the two hints. */
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -7,7 +8,7 @@ import { GAN_HINT_AFTER_STEPS, ProbeSuite, ganHints, meanPairwiseDistance } from
 import { discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
 import { ProbeFrame } from '../../../src-engine/protocol/messages';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { bindGraph } from '../../../src-engine/app/session';
+import { bindGraph, checkBinding } from '../../../src-engine/app/session';
 
 /** A GAN on two moons: G maps 4-D noise to points, D scores real and generated points. */
 const gan: GraphIR = {
@@ -46,8 +47,8 @@ describe('GAN probe', () => {
   const data = prepareData(loadBuiltinDataset(gan.training!.dataset, 1)!, gan.training!.dataset, 1);
 
   it('a GAN frame carries the fixed-noise grid, D(x), D(G(z)) and diversities of an eval forward on the probe batch', () => {
-    const plan = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(gan, gan.training!, data, plan);
+    const plan = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = checkBinding(bindGraph(checkedOrThrow(gan)), data);
     const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     const frame = suite.capture(null, { step: 1, epoch: 1, loss: 1.3 });
     expect(ProbeFrame.safeParse({ runId: 'r', seq: 0, ...frame }).success).toBe(true);
@@ -85,8 +86,8 @@ describe('GAN probe', () => {
       { id: 'd_in', op: 'Concat', attrs: { axis: 1 }, inputs: ['pair', 'pair_labels'] },
       { id: 'd1', op: 'Linear', attrs: { outFeatures: 8 }, inputs: ['d_in'] },
     );
-    const plan = compileGraph(cgan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(cgan, cgan.training!, data, plan);
+    const plan = compileGraph(checkedOrThrow(cgan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = checkBinding(bindGraph(checkedOrThrow(cgan)), data);
     expect(binding.targetInput).toBe('label');
     expect(binding.task).toBe('reconstruction');
     const suite = new ProbeSuite(cgan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
@@ -104,14 +105,14 @@ describe('GAN probe', () => {
     const swapped = probe.output('fake').data;
     expect(Array.from(g.samples).every((v, i) => v !== swapped[i])).toBe(true);
     // The unconditional GAN's frame has no labels.
-    const plain = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const plainSuite = new ProbeSuite(gan, plain, data, bindGraph(gan, gan.training!, data, plain), { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
+    const plain = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const plainSuite = new ProbeSuite(gan, plain, data, checkBinding(bindGraph(checkedOrThrow(gan)), data), { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     expect(plainSuite.capture(null, { step: 1, epoch: 1, loss: 1.3 }).gan!.labels).toBeUndefined();
   });
 
   it('flags mode collapse when the grid becomes alike: a generator whose samples lose their spread after step 200', () => {
-    const plan = compileGraph(gan, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(gan, gan.training!, data, plan);
+    const plan = compileGraph(checkedOrThrow(gan), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = checkBinding(bindGraph(checkedOrThrow(gan)), data);
     const suite = new ProbeSuite(gan, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 0 }, 1);
     const fc = plan.params.filter((p) => p.nodeId === 'fake');
     const spread = suite.capture(null, { step: GAN_HINT_AFTER_STEPS, epoch: 1, loss: 1 }).gan!;

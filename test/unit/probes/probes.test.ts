@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -6,7 +7,7 @@ import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFr
 import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { LatestWinsMailbox, bindGraph, locateNonFinite } from '../../../src-engine/app/session';
+import { LatestWinsMailbox, bindGraph, checkBinding, locateNonFinite } from '../../../src-engine/app/session';
 import { outputNodes, probeOrder } from '../../../src-engine/app/probes/probe-suite';
 import { twoMoonsGraph } from '../session/fixtures';
 
@@ -202,8 +203,8 @@ describe('probes on a compiled graph', () => {
   const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
 
   it('a frame leaves the weights and the training plan untouched and matches the protocol schema', () => {
-    const plan = compileGraph(graph, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
-    const binding = bindGraph(graph, graph.training!, data, plan);
+    const plan = compileGraph(checkedOrThrow(graph), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const binding = checkBinding(bindGraph(checkedOrThrow(graph)), data);
     const suite = new ProbeSuite(graph, plan, data, binding, { batch: 40, samples: 4, bins: 8, boundary: 8 }, 1);
     plan.input('xy').data.set(data.train.features.subarray(0, 32));
     plan.input('label').data.set(data.train.targets.subarray(0, 16));
@@ -230,7 +231,7 @@ describe('probes on a compiled graph', () => {
   });
 
   it('locates the first non-finite activation in forward order and the first non-finite gradient in backward order', () => {
-    const plan = compileGraph(graph, { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
+    const plan = compileGraph(checkedOrThrow(graph), { batchSize: 16, backend: createReferenceBackend(), seed: 1 });
     plan.input('xy').data.set(data.train.features.subarray(0, 32));
     plan.input('label').data.set(data.train.targets.subarray(0, 16));
     plan.forward(true);

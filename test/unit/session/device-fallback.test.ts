@@ -6,6 +6,7 @@
  * test/unit/gpu/device-lost.test.ts checks on a real (SwiftShader) device; here both sides run
  * the same CPU kernels, so every step's loss must equal the uninterrupted run's exactly.
  */
+import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { TrainingSession } from '../../../src-engine/app/session';
@@ -25,10 +26,11 @@ const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.
 /** A device that is a CPU plan of its own; once `lost`, every call fails as a lost GPU does. */
 function standInDevice(state: { lost: boolean; syncs: number }) {
   const gpuLost = () => Object.assign(new Error('The GPU device was lost (test).'), { code: 'E_GPU_LOST' });
-  return (g: GraphIR, o: { batchSize: number; seed: number }): CompiledGraph => {
+  return (checked: CheckedGraph, o: { batchSize: number; seed: number }): CompiledGraph => {
+    const g = checked.ir;
     const backend = createReferenceBackend();
-    const host = compileGraph(g, { ...o, backend });
-    const dev = compileGraph(g, { ...o, backend });
+    const host = compileGraph(checked, { ...o, backend });
+    const dev = compileGraph(checked, { ...o, backend });
     const optimizer: Optimizer = createOptimizer(g.training!.optimizer, dev.params, backend);
     const inputs = g.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
     const wrap = (h: CompiledGraph, d: CompiledGraph): CompiledGraph => {

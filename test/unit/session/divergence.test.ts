@@ -1,3 +1,4 @@
+import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -11,7 +12,7 @@ async function runWithNaNGradient(checkGradients: boolean, badStep: number) {
   const graph = twoMoonsGraph({ epochs: 1 });
   const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
   let backwards = 0;
-  const compile = (g: typeof graph, opts: Parameters<typeof compileGraph>[1]): CompiledGraph => {
+  const compile = (g: CheckedGraph, opts: Parameters<typeof compileGraph>[1]): CompiledGraph => {
     const plan = compileGraph(g, opts);
     return {
       ...plan,

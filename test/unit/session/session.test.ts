@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -76,12 +77,12 @@ describe('DecisionBoundaryProbe', () => {
       ],
       outputs: { logits: 'fc' },
     };
-    const plan = compileGraph(g, { batchSize: 4, backend: createReferenceBackend(), seed: 0 });
+    const plan = compileGraph(checkedOrThrow(g), { batchSize: 4, backend: createReferenceBackend(), seed: 0 });
     // logits = [-y, y]: class 1 above the x axis, class 0 below.
     const [w, b] = plan.params;
     w.value.data.set([0, -1, 0, 1]);
     b.value.data.fill(0);
-    const probe = new DecisionBoundaryProbe(plan, 'xy', null, 'fc', 'logits', new Float32Array([-1, -2, 1, 2]), 4);
+    const probe = new DecisionBoundaryProbe(plan, { featureInput: 'xy', targetInput: null, predictionNode: 'fc', scores: 'logits' }, new Float32Array([-1, -2, 1, 2]), 4);
     const m = probe.measure();
     expect(m.x).toEqual([-1.2, 1.2]);
     expect(m.y).toEqual([-2.4, 2.4]);

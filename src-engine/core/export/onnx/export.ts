@@ -1,7 +1,7 @@
+import { isFeatureInput, isGraphInput } from '../../../base/ir/inputs';
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
-import { analyzeGraph } from '../../analysis/validate';
 import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
@@ -72,7 +72,7 @@ export interface OnnxExport {
  */
 export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {}): OnnxExport {
   // A GAN leaves as its generator (z in, samples out); every other graph as it is.
-  const { model, generator } = inferenceModel(trained);
+  const { model, generator, checked, diagnostics } = inferenceModel(trained);
   const opset = options.opset ?? DEFAULT_OPSET;
   const mode = options.normalization ?? 'nodes';
   if (!(ONNX_OPSETS as readonly number[]).includes(opset)) {
@@ -82,12 +82,12 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     throw new OnnxError('E_EXPORT_OPTION', [{ code: 'E_EXPORT_OPTION', message: `Unknown normalisation mode "${String(mode)}": use "nodes", "fold" or "none".` }]);
   }
 
-  const analysis = analyzeGraph(model.graph, { batchSize: 1 });
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !analysis.graph || !analysis.order) {
+  if (!checked) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
     throw new OnnxError('E_EXPORT_INVALID', errors.map((d) => ({ code: d.code, nodeId: d.nodeId, message: d.message })));
   }
-  const graph = analysis.graph;
+  const analysis = { order: checked.order, shapes: checked.shapesAt(1) };
+  const graph = checked.ir;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const shapeOf = (id: string) => analysis.shapes[id].map((d, i) => (i === 0 ? -1 : d));
 
@@ -111,7 +111,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const unsupported: OnnxDiagnostic[] = [];
   for (const n of order) {
     const def = getOp(n.op)!;
-    if (n.op !== 'Input' && !isMapped(def.onnx)) {
+    if (!isGraphInput(n) && !isMapped(def.onnx)) {
       unsupported.push({ code: 'E_EXPORT_UNSUPPORTED', nodeId: n.id, op: n.op, message: `${n.op} cannot be exported to ONNX: ${def.onnx.none}.` });
     }
   }
@@ -119,7 +119,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
 
   const weights = checkWeights(model, order, (n) => ({ inputs: n.inputs.map((i) => analysis.shapes[i]), attrs: n.attrs }));
   const norm = model.normalization;
-  const featureInputs = order.filter((n) => n.op === 'Input' && n.attrs.source !== 'target');
+  const featureInputs = order.filter(isFeatureInput);
   if (norm && mode === 'fold') foldNormalization(order, featureInputs, norm, weights, (id) => analysis.shapes[id]);
 
   const builder = new GraphBuilder(weights);
@@ -133,14 +133,14 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
 
   const inputs: OnnxValueInfo[] = [];
   for (const n of order) {
-    if (n.op !== 'Input') continue;
+    if (!isGraphInput(n)) continue;
     inputs.push(valueInfo(n.id, shapeOf(n.id), n.attrs.source === 'target' ? 'targets' : 'features'));
     let v = n.id;
     if (norm && mode === 'nodes' && n.attrs.source !== 'target') v = builder.normalize(n, norm, shapeOf(n.id).slice(1));
     valueOf.set(n.id, v);
   }
   for (const n of order) {
-    if (n.op === 'Input') continue;
+    if (isGraphInput(n)) continue;
     const def = getOp(n.op)!;
     const mapping = def.onnx as OnnxMapping;
     const ctx = builder.context(n, def, {
@@ -171,7 +171,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   const inner: OnnxValueInfo[] = [];
   for (const n of order) {
     const v = valueOf.get(n.id);
-    if (n.op === 'Input' || v === undefined || described.has(v)) continue;
+    if (isGraphInput(n) || v === undefined || described.has(v)) continue;
     described.add(v);
     inner.push(valueInfo(v, shapeOf(n.id), `${n.op} "${n.id}"`));
   }

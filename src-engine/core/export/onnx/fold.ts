@@ -1,5 +1,6 @@
 import type { NodeIR } from '../../../base/ir/types';
 import type { Normalization } from '../../data/normalize';
+import { getOp } from '../../ops/registry';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 
 /**
@@ -71,11 +72,12 @@ export function foldNormalization(
 
   for (const x of featureInputs) {
     for (const c of consumers(x.id)) {
-      if (c.op === 'Linear' && shapeOf(x.id).length === 2) linear(c);
-      else if (c.op === 'Conv2d') conv(c);
-      else if (c.op === 'Flatten' && c.attrs.startDim === 1) {
+      const fold = getOp(c.op)?.foldsNormalization;
+      if (fold === 'dense' && shapeOf(x.id).length === 2) linear(c);
+      else if (fold === 'conv') conv(c);
+      else if (fold === 'flatten' && c.attrs.startDim === 1) {
         for (const l of consumers(c.id)) {
-          if (l.op === 'Linear') linear(l);
+          if (getOp(l.op)?.foldsNormalization === 'dense') linear(l);
           else blocked(l, `it reads the flattened input "${x.id}" and is not a Linear layer`);
         }
       } else blocked(c, `it reads the input "${x.id}" and is not a Linear layer (or a Conv2d, or a Flatten before Linear layers)`);

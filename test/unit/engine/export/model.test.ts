@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
@@ -16,7 +17,7 @@ const g = graph(
 
 /** A model whose weights are a freshly initialised plan's, with BatchNorm running stats set by hand. */
 function model(): TrainedModel {
-  const plan = compileGraph(g, { batchSize: 1, backend: createReferenceBackend(), seed: 7 });
+  const plan = compileGraph(checkedOrThrow(g), { batchSize: 1, backend: createReferenceBackend(), seed: 7 });
   const params = Object.fromEntries(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.slice()]));
   const buffers = Object.fromEntries(plan.buffers.map((b) => [`${b.nodeId}.${b.name}`, b.value.data.slice()]));
   buffers['bn.runningMean'] = Float32Array.of(0.5, -1);
@@ -45,7 +46,7 @@ describe('a trained model', () => {
 
   it('refuses weights that do not fit the graph, naming the tensor', () => {
     const m = model();
-    const plan = compileGraph(g, { batchSize: 1, backend: createReferenceBackend(), seed: 1 });
+    const plan = compileGraph(checkedOrThrow(g), { batchSize: 1, backend: createReferenceBackend(), seed: 1 });
     expect(() => loadWeights(plan, { ...m, params: { ...m.params, 'fc.weight': new Float32Array(5) } })).toThrow(/"fc.weight" has 5 values; node "fc" needs 6/);
     const { ['bn.runningVar']: _gone, ...rest } = m.buffers;
     expect(() => loadWeights(plan, { ...m, buffers: rest })).toThrow(ModelError);

@@ -4,6 +4,7 @@
  * graphs covering every op load their weights strictly and match Netwright's eval outputs within
  * 1e-4, node by node.
  */
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,7 +83,7 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
       expectClose(r.diffs, file);
       if (generator) console.info(`${file}: generator, max |PyTorch − Netwright| = ${Math.max(...Object.values(r.diffs)).toExponential(2)}`);
       // Every layer of the canvas is a submodule under its own name (Add and Concat are expressions in forward()).
-      const names = torchNodeNames(model.graph);
+      const names = torchNodeNames(checkedOrThrow(model.graph));
       const layers = model.graph.nodes.filter((x) => x.op !== 'Input' && !x.op.endsWith('Loss') && !torchExpression(getOp(x.op)!));
       expect(layers.length).toBeGreaterThan(0);
       for (const n of layers) expect(r.hooked).toContain(names.get(n.id));

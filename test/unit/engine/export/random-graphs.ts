@@ -3,6 +3,7 @@
  * the exporters' equivalence tests. Each node is kept only if the graph still validates, so the
  * generator needs no shape rules of its own.
  */
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
@@ -116,7 +117,7 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
   tryAdd('Linear', { outFeatures: between(rng, 2, 5) }, [last]);
   const g: GraphIR = { format: 'netwright.graph', version: 2, name: `random #${index}`, nodes, outputs: { y: last } };
 
-  const plan = compileGraph(g, { batchSize: 1, backend: createReferenceBackend(), seed: 100 + index });
+  const plan = compileGraph(checkedOrThrow(g), { batchSize: 1, backend: createReferenceBackend(), seed: 100 + index });
   const params: Record<string, Float32Array> = {};
   const buffers: Record<string, Float32Array> = {};
   for (const p of plan.params) {

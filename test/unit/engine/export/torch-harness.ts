@@ -1,4 +1,5 @@
 /** Runs an exported PyTorch project under the real PyTorch (tests skip where none is installed). */
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,7 @@ export function compareManyWithTorch(cases: { model: TrainedModel; inputs: Recor
     const outs = inferModel(model, inputs, batch, body);
     const shapeOf = (id: string) => [batch, outs[id].length / batch];
     const expected: Record<string, [number[], number[]]> = {};
-    const names = torchNodeNames(model.graph);
+    const names = torchNodeNames(checkedOrThrow(model.graph));
     for (const id of body) expected[names.get(id)!] = [shapeOf(id), Array.from(outs[id])];
     expected.__prediction__ = [shapeOf(prediction), Array.from(outs[prediction])];
     const caseDir = tempDir('case');

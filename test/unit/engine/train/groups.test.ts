@@ -1,3 +1,4 @@
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
@@ -74,7 +75,7 @@ describe('optimizer groups (training.groups)', () => {
     // The reported loss is the sum of the groups' losses.
     expect(both.testLoss).toBeCloseTo(a.testLoss + b.testLoss, 5);
     // And training moved them: the heads are not at their initial weights.
-    const init = compileGraph(graph(['A', 'B'], {}), { batchSize: 32, backend: createReferenceBackend(), seed: 5 });
+    const init = compileGraph(checkedOrThrow(graph(['A', 'B'], {})), { batchSize: 32, backend: createReferenceBackend(), seed: 5 });
     for (const p of init.params) expect(both.weights.get(`${p.nodeId}.${p.name}`)).not.toEqual(p.value.data);
   });
 
@@ -116,7 +117,7 @@ describe('optimizer groups (training.groups)', () => {
       outputs: {},
       training: { ...base, loss: 'loss', optimizer: sgd },
     };
-    const plan = compileGraph(gan, { batchSize: 4, backend: createReferenceBackend(), seed: 1 });
+    const plan = compileGraph(checkedOrThrow(gan), { batchSize: 4, backend: createReferenceBackend(), seed: 1 });
     plan.input('x').data.set([1, 2, -1, 0.5, 0.3, -2, 1, 1]);
     plan.input('y').data.set([0, 1, 2, 1]);
     plan.forward(true);
@@ -131,7 +132,7 @@ describe('optimizer groups (training.groups)', () => {
       if (p.nodeId === 'd1') expect(p.grad.data, k).toEqual(full.get(k));
       else expect(p.grad.data.every((v) => v === 0), k).toBe(true);
     }
-    expect(() => compileGraph(gan, { batchSize: 2, backend: createReferenceBackend(), seed: 1 }).forward(true, sel)).toThrow(/E_FOREIGN_SELECTION/);
+    expect(() => compileGraph(checkedOrThrow(gan), { batchSize: 2, backend: createReferenceBackend(), seed: 1 }).forward(true, sel)).toThrow(/E_FOREIGN_SELECTION/);
     expect(() => plan.selectLosses(['g1'])).toThrow(/E_NOT_A_TRAINING_LOSS/);
   });
 

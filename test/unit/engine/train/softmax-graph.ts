@@ -25,7 +25,8 @@ export function softmaxGraph(features: number, classes: number, training: GraphI
 
 const t = (shape: number[]): Tensor => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
 
-export const compileSoftmax: CompileFn = (graph, { batchSize, seed }) => {
+export const compileSoftmax: CompileFn = (checked, { batchSize, seed }) => {
+  const graph = checked.ir;
   const x = graph.nodes.find((n) => n.id === 'x')!;
   const fc = graph.nodes.find((n) => n.id === 'fc')!;
   const F = (x.attrs.shape as number[])[0];

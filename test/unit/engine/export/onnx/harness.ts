@@ -1,4 +1,5 @@
 /** Shared helpers of the ONNX tests: models with trained or random weights, onnxruntime, python3-onnx. */
+import { checkedOrThrow } from '../../../../../src-engine/core/analysis/checked';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,7 +79,7 @@ export function compare(actual: ArrayLike<number>, expected: ArrayLike<number>, 
 
 /** Weights of a fresh plan, every tensor moved off its init (BatchNorm running stats included). */
 export function randomModel(graph: GraphIR, seed: number): TrainedModel {
-  const plan = compileGraph(graph, { batchSize: 1, backend: createReferenceBackend(), seed });
+  const plan = compileGraph(checkedOrThrow(graph), { batchSize: 1, backend: createReferenceBackend(), seed });
   const rng = new Rng(seed * 7919 + 1);
   const params = Object.fromEntries(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.map((v) => v + 0.1 * rng.normal())]));
   const buffers = Object.fromEntries(
@@ -92,7 +93,7 @@ export function randomModel(graph: GraphIR, seed: number): TrainedModel {
  * targets) drawn at random; BatchNorm's running statistics move as in training.
  */
 export function trainedModel(graph: GraphIR, steps = 3, batch = 8, seed = 1): TrainedModel {
-  const plan = compileGraph(graph, { batchSize: batch, backend: createReferenceBackend(), seed });
+  const plan = compileGraph(checkedOrThrow(graph), { batchSize: batch, backend: createReferenceBackend(), seed });
   const rng = new Rng(seed);
   const shapes = analyzeGraph(graph, { batchSize: batch }).shapes;
   for (let s = 0; s < steps; s++) {
