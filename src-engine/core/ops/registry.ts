@@ -14,6 +14,7 @@ import { oneHot } from './one-hot';
 import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
+import { lstm } from './lstm';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { upsample } from './upsample';
@@ -46,6 +47,7 @@ const ALL_OPS = [
   input,
   noise,
   linear,
+  lstm,
   conv2d,
   convTranspose2d,
   maxPool2d,

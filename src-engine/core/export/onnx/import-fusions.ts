@@ -1,6 +1,7 @@
 import type { Attrs } from '../../ops/types';
 import { roundFloat, type ConstantValue } from './import-rules';
 import type { OnnxNode } from './proto';
+import { LSTM_FUSION } from '../../ops/lstm';
 
 /** The graph as a fusion sees it. */
 export interface FusionGraph {
@@ -18,6 +19,8 @@ export interface Fusion {
   input: string;
   /** The value holding the op's output. */
   output: string;
+  /** The op's parameters read from the nodes' constants (LSTM's weights), by parameter name. */
+  params?: Record<string, Float32Array>;
 }
 
 /**
@@ -154,4 +157,4 @@ const softplus: FusionRule = {
 };
 
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, LSTM_FUSION];

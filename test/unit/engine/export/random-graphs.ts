@@ -61,10 +61,19 @@ function vectorOp(rng: Rng): [string, Attrs] {
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
-/** A random graph (image or vector input), random weights, and a random input batch. */
-export function randomGraph(rng: Rng, index: number): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
-  const image = index % 3 !== 2;
-  const shape = image ? [between(rng, 1, 4), between(rng, 5, 9), between(rng, 5, 9)] : [between(rng, 3, 10)];
+/** A recurrent layer over the sequence input, any of its variants. */
+function sequenceOp(rng: Rng): [string, Attrs] {
+  return ['LSTM', { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
+}
+
+/**
+ * A random graph (image, vector or — with `sequence` — `[T, F]` sequence input), random weights,
+ * and a random input batch. A sequence graph starts with a recurrent layer (a sequence output is
+ * then flattened); the rest is drawn as for vectors.
+ */
+export function randomGraph(rng: Rng, index: number, sequence = false): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
+  const image = !sequence && index % 3 !== 2;
+  const shape = sequence ? [between(rng, 2, 5), between(rng, 2, 4)] : image ? [between(rng, 1, 4), between(rng, 5, 9), between(rng, 5, 9)] : [between(rng, 3, 10)];
   const nodes: NodeIR[] = [{ id: 'x', op: 'Input', attrs: { shape, source: 'features' }, inputs: [] }];
   let last = 'x';
   let n = 0;
@@ -83,6 +92,11 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     return true;
   };
   const shapeOf = (id: string) => valid(nodes)![id];
+  if (sequence) {
+    const [op, attrs] = sequenceOp(rng);
+    tryAdd(op, attrs, [last]);
+    if (shapeOf(last).length === 3) tryAdd('Flatten', {}, [last]);
+  }
   const steps = between(rng, 3, 6);
   for (let s = 0; s < steps * 4 && n < steps * 2; s++) {
     const rank = shapeOf(last).length;

@@ -1,7 +1,8 @@
 /**
  * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
  * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants. Each candidate node is kept only if its op's shape rule accepts it.
+ * variants (the recurrent ones right after the input of some sequence graphs). Each candidate
+ * node is kept only if its op's shape rule accepts it.
  */
 import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
@@ -121,6 +122,15 @@ export function randomGraph(seed: number, length = 8): GraphIR {
   // NOTE: not on computed values: onnxruntime compares a float index with each class exactly
   // instead of truncating it as the ONNX spec (and Netwright, and PyTorch's .long()) do.
   if (seed % 12 === 1 || seed % 12 === 5) cur = add(b, 'OneHot', ['x'], { numClasses: pick(rng, [2, 3, 5]) }) ?? cur;
+  // An LSTM reading the sequence first, in some sequence graphs: its settings from a stream of its
+  // own, so every other graph (and every other draw) stays as it was before it was added. One layer,
+  // one direction: what the importer reads back (recurrent.test.ts exports the stacked and
+  // bidirectional forms).
+  if (seed % 12 === 4 || seed % 12 === 10) {
+    const own = new Rng(seed * 104729 + 31);
+    const attrs = { hiddenSize: 2 + own.int(3), bias: own.uniform() < 0.7, output: pick(own, ['sequence', 'last']) };
+    cur = add(b, 'LSTM', ['x'], attrs) ?? cur;
+  }
   for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
   if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
   return { format: 'netwright.graph', version: 2, name: `random ${seed}`, nodes: b.nodes, outputs: { y: cur } };
