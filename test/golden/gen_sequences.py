@@ -48,6 +48,10 @@ def main():
     rnn_case('seq_lstm_last_nobias', 'LSTM', nn.LSTM, 3, 5, 2, 4, bias=False, output='last')
     rnn_case('seq_lstm_2layer_bidir', 'LSTM', nn.LSTM, 2, 3, 3, 4, layers=2, bidirectional=True)
     rnn_case('seq_lstm_bidir_last', 'LSTM', nn.LSTM, 2, 4, 3, 3, bidirectional=True, output='last')
+    rnn_case('seq_gru_1layer', 'GRU', nn.GRU, 2, 4, 3, 5)
+    rnn_case('seq_gru_last_nobias', 'GRU', nn.GRU, 3, 5, 2, 4, bias=False, output='last')
+    rnn_case('seq_gru_2layer_bidir', 'GRU', nn.GRU, 2, 3, 3, 4, layers=2, bidirectional=True)
+    rnn_case('seq_gru_bidir_last', 'GRU', nn.GRU, 2, 4, 3, 3, bidirectional=True, output='last')
 
 
 if __name__ == '__main__':

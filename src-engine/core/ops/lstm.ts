@@ -1,11 +1,6 @@
 import { defineOp } from './types';
 import type { Cell } from './recurrent';
-import {
-  emitRecurrent, RECURRENT_ATTRS, recurrentBackward, recurrentCard, recurrentFlops, recurrentForward, recurrentFusion, recurrentParams, recurrentRule,
-  recurrentShape, recurrentWorkspace,
-} from './recurrent';
-
-const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, sigmoid } from './recurrent';
 
 /**
  * PyTorch's LSTM cell, gates i, f, g, o: `c = f·c_prev + i·g`, `h = o·tanh(c)`, with i, f, o
@@ -15,45 +10,36 @@ const LSTM_CELL: Cell = {
   gates: 4,
   sharedPreactivation: true,
   forward({ n, h, xg, rg, auxPrev: cPrev, gates, aux: c, hOut }) {
-    const gh = 4 * h;
-    for (let r = 0; r < n; r++) {
-      const o = r * gh;
-      for (let j = 0; j < h; j++) {
-        const i = sigmoid(xg[o + j] + rg[o + j]);
-        const f = sigmoid(xg[o + h + j] + rg[o + h + j]);
-        const g = Math.tanh(xg[o + 2 * h + j] + rg[o + 2 * h + j]);
-        const out = sigmoid(xg[o + 3 * h + j] + rg[o + 3 * h + j]);
-        const cv = (cPrev ? f * cPrev[r * h + j] : 0) + i * g;
-        gates[o + j] = i;
-        gates[o + h + j] = f;
-        gates[o + 2 * h + j] = g;
-        gates[o + 3 * h + j] = out;
-        c[r * h + j] = cv;
-        hOut[r * h + j] = out * Math.tanh(cv);
-      }
-    }
+    eachUnit(n, h, 4, (o, j, k) => {
+      const i = sigmoid(xg[o + j] + rg[o + j]);
+      const f = sigmoid(xg[o + h + j] + rg[o + h + j]);
+      const g = Math.tanh(xg[o + 2 * h + j] + rg[o + 2 * h + j]);
+      const out = sigmoid(xg[o + 3 * h + j] + rg[o + 3 * h + j]);
+      const cv = (cPrev ? f * cPrev[k] : 0) + i * g;
+      gates[o + j] = i;
+      gates[o + h + j] = f;
+      gates[o + 2 * h + j] = g;
+      gates[o + 3 * h + j] = out;
+      c[k] = cv;
+      hOut[k] = out * Math.tanh(cv);
+    });
   },
   backward({ n, h, dh, dCarry: dc, gates, aux: c, auxPrev: cPrev, dXg, dhPrev }) {
-    const gh = 4 * h;
-    for (let r = 0; r < n; r++) {
-      const o = r * gh;
-      for (let j = 0; j < h; j++) {
-        const k = r * h + j;
-        const i = gates[o + j];
-        const f = gates[o + h + j];
-        const g = gates[o + 2 * h + j];
-        const out = gates[o + 3 * h + j];
-        const tc = Math.tanh(c[k]);
-        const dct = dc[k] + dh[k] * out * (1 - tc * tc);
-        const cp = cPrev ? cPrev[k] : 0;
-        dXg[o + j] = dct * g * i * (1 - i);
-        dXg[o + h + j] = dct * cp * f * (1 - f);
-        dXg[o + 2 * h + j] = dct * i * (1 - g * g);
-        dXg[o + 3 * h + j] = dh[k] * tc * out * (1 - out);
-        dc[k] = dct * f;
-        dhPrev[k] = 0;
-      }
-    }
+    eachUnit(n, h, 4, (o, j, k) => {
+      const i = gates[o + j];
+      const f = gates[o + h + j];
+      const g = gates[o + 2 * h + j];
+      const out = gates[o + 3 * h + j];
+      const tc = Math.tanh(c[k]);
+      const dct = dc[k] + dh[k] * out * (1 - tc * tc);
+      const cp = cPrev ? cPrev[k] : 0;
+      dXg[o + j] = dct * g * i * (1 - i);
+      dXg[o + h + j] = dct * cp * f * (1 - f);
+      dXg[o + 2 * h + j] = dct * i * (1 - g * g);
+      dXg[o + 3 * h + j] = dh[k] * tc * out * (1 - out);
+      dc[k] = dct * f;
+      dhPrev[k] = 0;
+    });
   },
 };
 
@@ -74,39 +60,13 @@ export const LSTM_FUSION = recurrentFusion('LSTM', 'LSTM', ONNX_GATES, plainLstm
  */
 export const lstm = defineOp({
   name: 'LSTM',
-  category: 'layers',
+  ...recurrentOp('LSTM', LSTM_CELL),
   onnx: {
     opType: 'LSTM',
     note: 'one ONNX LSTM per layer on the time-major sequence (Transpose before, Squeeze/Transpose after, as torch.onnx writes), W/R/B reordered from PyTorch’s gates i, f, g, o to ONNX’s i, o, f, c; the last state: Gather(−1) of Y',
     emit: (ctx) => emitRecurrent(ctx, 'LSTM', ONNX_GATES),
   },
   onnxImport: { LSTM: recurrentRule('LSTM', 'nn.LSTM') },
-  torch: {
-    module: 'SeqLSTM({in[-1]}, {hiddenSize}, num_layers={numLayers}, bias={bias}, bidirectional={bidirectional}, output={output})',
-    helper: [
-      'class SeqLSTM(nn.LSTM):',
-      '    """nn.LSTM(batch_first=True) returning the sequence of h, or (output=\'last\') the last layer\'s final h."""',
-      '',
-      "    def __init__(self, *args, output='sequence', **kwargs):",
-      '        super().__init__(*args, batch_first=True, **kwargs)',
-      '        self.output = output',
-      '',
-      '    def forward(self, x):',
-      '        y, (h, _) = super().forward(x)',
-      "        if self.output != 'last':",
-      '            return y',
-      '        return torch.cat([h[-2], h[-1]], dim=-1) if self.bidirectional else h[-1]',
-    ].join('\n'),
-    note: 'a subclass of nn.LSTM: the state_dict names are nn.LSTM\'s',
-  },
-  card: recurrentCard,
+  torch: recurrentTorch('LSTM'),
   doc: 'Long short-term memory over a sequence [N, T, F]: gates decide what the cell state keeps, adds and shows.',
-  inputs: [{ name: 'x' }],
-  attrs: RECURRENT_ATTRS,
-  inferShape: recurrentShape('LSTM'),
-  params: recurrentParams(LSTM_CELL),
-  workspace: recurrentWorkspace(LSTM_CELL),
-  flops: recurrentFlops(LSTM_CELL),
-  forward: (ctx) => recurrentForward(LSTM_CELL, ctx),
-  backward: (ctx) => recurrentBackward(LSTM_CELL, ctx),
 });

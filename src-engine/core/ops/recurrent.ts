@@ -9,7 +9,7 @@
  * GEMM over all `T·N` rows, and so are the weight gradients in backward (BPTT).
  */
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr } from './shape-util';
-import type { AttrSpec, Attrs, OnnxAttrValue, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
+import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TorchMapping, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
 import type { ImportRule } from './onnx-import';
 import type { Tensor } from '../../base/tensor';
 import { fromUtf8, tensorValues, type OnnxNode } from '../export/onnx/onnx-types';
@@ -62,6 +62,35 @@ export interface Cell {
   sharedPreactivation: boolean;
   forward(s: CellStep): void;
   backward(s: CellStepBack): void;
+}
+
+export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/**
+ * The PyTorch module: a subclass of `nn.LSTM`/`nn.GRU` (so the state_dict names are the module's)
+ * with `batch_first=True` that returns the sequence, or the last layer's final h (both
+ * directions' concatenated, as Netwright's `output: 'last'`).
+ */
+export function recurrentTorch(module: 'LSTM' | 'GRU'): TorchMapping {
+  return {
+    module: `Seq${module}({in[-1]}, {hiddenSize}, num_layers={numLayers}, bias={bias}, bidirectional={bidirectional}, output={output})`,
+    helper: [
+      `class Seq${module}(nn.${module}):`,
+      `    """nn.${module}(batch_first=True) returning the sequence of h, or (output='last') the last layer's final h."""`,
+      '',
+      "    def __init__(self, *args, output='sequence', **kwargs):",
+      '        super().__init__(*args, batch_first=True, **kwargs)',
+      '        self.output = output',
+      '',
+      '    def forward(self, x):',
+      '        y, state = super().forward(x)',
+      "        if self.output != 'last':",
+      '            return y',
+      '        h = state[0] if isinstance(state, tuple) else state',
+      '        return torch.cat([h[-2], h[-1]], dim=-1) if self.bidirectional else h[-1]',
+    ].join('\n'),
+    note: `a subclass of nn.${module}: the state_dict names are nn.${module}'s`,
+  };
 }
 
 export const RECURRENT_ATTRS: Readonly<Record<string, AttrSpec>> = {
@@ -509,4 +538,31 @@ export function recurrentRule(opType: string, module: string): ImportRule {
   return () => ({
     unsupported: `${opType} is read only as torch.onnx writes a one-layer, one-direction ${module}(batch_first=True) with zero initial states (Transpose → ${opType} → Squeeze → Transpose, or its last state); stacked or bidirectional ${opType} nodes, initial states and sequence lengths are not supported yet`,
   });
+}
+
+/** The parts of a recurrent op's definition its cell decides: shape, parameters, kernels. */
+export function recurrentOp(name: string, cell: Cell): Pick<OpDef, 'category' | 'card' | 'inputs' | 'attrs' | 'inferShape' | 'params' | 'workspace' | 'flops' | 'forward' | 'backward'> {
+  return {
+    category: 'layers',
+    card: recurrentCard,
+    inputs: [{ name: 'x' }],
+    attrs: RECURRENT_ATTRS,
+    inferShape: recurrentShape(name),
+    params: recurrentParams(cell),
+    workspace: recurrentWorkspace(cell),
+    flops: recurrentFlops(cell),
+    forward: (ctx) => recurrentForward(cell, ctx),
+    backward: (ctx) => recurrentBackward(cell, ctx),
+  };
+}
+
+/**
+ * Calls `fn` for every hidden unit of every row of one step: `o`, the row's first gate value
+ * (`row·G·H`; gate `q` of unit `j` is at `o + q·H + j`), `j`, the unit, and `k`, its `[n, h]` index.
+ */
+export function eachUnit(n: number, h: number, gates: number, fn: (o: number, j: number, k: number) => void): void {
+  for (let row = 0; row < n; row++) {
+    const o = row * gates * h;
+    for (let j = 0; j < h; j++) fn(o, j, row * h + j);
+  }
 }

@@ -15,6 +15,7 @@ import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
 import { lstm } from './lstm';
+import { gru } from './gru';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { upsample } from './upsample';
@@ -48,6 +49,7 @@ const ALL_OPS = [
   noise,
   linear,
   lstm,
+  gru,
   conv2d,
   convTranspose2d,
   maxPool2d,

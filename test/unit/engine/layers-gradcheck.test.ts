@@ -15,6 +15,7 @@ import { globalAvgPool } from '../../../src-engine/core/ops/global-avg-pool';
 import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
 import { linear } from '../../../src-engine/core/ops/linear';
 import { lstm } from '../../../src-engine/core/ops/lstm';
+import { gru } from '../../../src-engine/core/ops/gru';
 import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
 import { reshape } from '../../../src-engine/core/ops/reshape';
 import { upsample } from '../../../src-engine/core/ops/upsample';
@@ -81,6 +82,8 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
   ['Concat axis 1', concat, { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, SMOOTH],
   ['LSTM sequence', lstm, { inputs: [randn([2, 3, 3], 44)], attrs: { hiddenSize: 4 } }, SMOOTH],
   ['LSTM 2 layers, bidirectional, last state, no bias', lstm, { inputs: [randn([2, 3, 2], 45)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
+  ['GRU sequence', gru, { inputs: [randn([2, 3, 3], 46)], attrs: { hiddenSize: 4 } }, SMOOTH],
+  ['GRU 2 layers, bidirectional, last state, no bias', gru, { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
   ['Concat axis -1', concat, { inputs: [randn([2, 2, 1], 26), randn([2, 2, 3], 27)], attrs: { axis: -1 } }, SMOOTH],
 ];
 

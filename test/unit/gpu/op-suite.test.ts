@@ -9,7 +9,7 @@
  * Skip list (explicit), beyond the suite's own (ops with no gradient):
  * - `BatchNorm eval`: the GPU has no eval-mode backward (training never asks for one; its eval
  *   forward is checked against the op file in executor.test.ts).
- * - LSTM: no GPU kernel yet (NO_GPU_KERNEL); graphs holding one train on the CPU.
+ * - LSTM, GRU: no GPU kernel yet (NO_GPU_KERNEL); graphs holding one train on the CPU.
  *
  * The PyTorch goldens run against the kernels in goldens.test.ts, and every kernel against its op
  * file in the per-kernel tests.
@@ -28,11 +28,14 @@ const GPU_SKIP: Record<string, string> = {
   'BatchNorm eval': 'no eval-mode backward on the GPU: training never asks for one',
   'LSTM sequence': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
   'LSTM 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
+  'GRU sequence': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
+  'GRU 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
 };
 
 /** Ops with no GPU kernel yet, and why (a graph holding one is not offered the GPU: gpuKernelGaps). */
 const NO_GPU_KERNEL: Record<string, string> = {
   LSTM: 'recurrent kernels are a later step of #31',
+  GRU: 'recurrent kernels are a later step of #31',
 };
 
 let ctx: GpuContext;

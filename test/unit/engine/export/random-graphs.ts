@@ -63,7 +63,7 @@ function vectorOp(rng: Rng): [string, Attrs] {
 
 /** A recurrent layer over the sequence input, any of its variants. */
 function sequenceOp(rng: Rng): [string, Attrs] {
-  return ['LSTM', { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
+  return [pick(rng, ['LSTM', 'GRU']), { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
 }
 
 /**

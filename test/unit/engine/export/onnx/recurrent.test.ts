@@ -1,8 +1,8 @@
 /**
- * The recurrent ops (LSTM) in and out of ONNX: Netwright's export runs in onnxruntime with
+ * The recurrent ops (LSTM, GRU) in and out of ONNX: Netwright's export runs in onnxruntime with
  * Netwright's outputs (one layer and stacked, one direction and both, the sequence and the last
  * state), python3-onnx's full check accepts it, a one-layer export reads back as the same op with
- * bit-identical outputs, and what torch.onnx writes for `nn.LSTM(28, 48, batch_first=True)` imports
+ * bit-identical outputs, and what torch.onnx writes for `nn.LSTM(28, 48, batch_first=True)` and `nn.GRU(28, 48, batch_first=True)` imports
  * with PyTorch's outputs within 1e-4·max|y| + 1e-5.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ interface TorchFixture {
   output: number[];
 }
 
-const RECURRENT = ['LSTM'] as const;
+const RECURRENT = ['LSTM', 'GRU'] as const;
 
 function seqGraph(op: string, attrs: Attrs, t = 5, f = 3): GraphIR {
   return {
@@ -98,7 +98,7 @@ describe.each(RECURRENT)('%s and ONNX', (op) => {
   });
 });
 
-describe('torch.onnx files of nn.LSTM (PyTorch 1.13, opset 17)', () => {
+describe('torch.onnx files of nn.LSTM and nn.GRU (PyTorch 1.13, opset 17)', () => {
   it('import and predict within 1e-4·max|y| + 1e-5 of PyTorch: the sequence and the last state', () => {
     requirePython(['torch', 'onnx']);
     const dir = mkdtempSync(join(tmpdir(), 'netwright-recurrent-onnx-'));
