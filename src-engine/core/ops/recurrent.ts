@@ -10,7 +10,7 @@
  */
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr } from './shape-util';
 import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TorchMapping, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
-import type { ImportRule } from './onnx-import';
+import type { ConstantValue, ImportRule } from './onnx-import';
 import type { Tensor } from '../../base/tensor';
 import { fromUtf8, tensorValues, type OnnxNode } from '../export/onnx/onnx-types';
 import type { FusionGraph, FusionRule } from '../export/onnx/import-fusions';
@@ -458,12 +458,18 @@ function gatherIndex(n: OnnxNode | undefined, g: FusionGraph): number | undefine
 /** The zero initial state torch.onnx builds from the input's batch size: ConstantOfShape(Concat(…Shape(x)…)); its nodes. */
 function zeroState(g: FusionGraph, value: string | undefined, source: string): OnnxNode[] | undefined {
   if (!value) return [];
-  const cos = g.producer(value);
+  const nodes: OnnxNode[] = [];
+  let cos = g.producer(value);
+  // A stacked layer's state: a Slice of the zeros of all layers.
+  while (cos?.op_type === 'Slice') {
+    nodes.push(cos);
+    cos = g.producer(cos.input[0]);
+  }
   if (cos?.op_type !== 'ConstantOfShape') return undefined;
   const fill = cos.attribute?.find((a) => a.name === 'value')?.t;
   const v = fill ? tensorValues(fill) : [0];
   if (!v || v.some((x) => x !== 0)) return undefined;
-  const nodes = [cos];
+  nodes.push(cos);
   const stack = [...cos.input];
   while (stack.length) {
     const p = g.producer(stack.pop()!);
@@ -476,59 +482,103 @@ function zeroState(g: FusionGraph, value: string | undefined, source: string): O
   return nodes;
 }
 
+/** Layer `layer`'s weights in PyTorch's gate order and names, from an ONNX node's W, R, B (`[D, G·H, ·]`). */
+function readLayer(w: ConstantValue, r: ConstantValue, b: ConstantValue | undefined, gatePerm: readonly number[], layer: number, into: Record<string, Float32Array>): void {
+  const [dirs, gh, fin] = w.dims;
+  const h = gh / gatePerm.length;
+  for (let dir = 0; dir < dirs; dir++) {
+    const at = (kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh', src: ArrayLike<number>, block: number) => {
+      const out = new Float32Array(gatePerm.length * block);
+      reorderGates(src, gatePerm, block, out, 0, true);
+      into[paramName(kind, layer, dir)] = out;
+    };
+    at('weight_ih', w.values.slice(dir * gh * fin, (dir + 1) * gh * fin), h * fin);
+    at('weight_hh', r.values.slice(dir * gh * h, (dir + 1) * gh * h), h * h);
+    const bv = b ? b.values.slice(dir * 2 * gh, (dir + 1) * 2 * gh) : new Float32Array(2 * gh);
+    at('bias_ih', bv.slice(0, gh), h);
+    at('bias_hh', bv.slice(gh), h);
+  }
+}
+
 /**
- * Read what torch.onnx writes for a one-layer `nn.LSTM`/`nn.GRU(batch_first=True)` (and what
- * Netwright writes for one): `Transpose(1, 0, 2)` → the node (zero initial states, made from the
- * input's shape or left out) → Y `Squeeze(1)` → `Transpose(1, 0, 2)` (the sequence) or
- * `Gather(−1)` (the last step), or Y_h `Gather(0 | −1)`/`Squeeze(0)` (the last state). The
- * weights come back in PyTorch's gate order. Other forms are left to the node's own rule, which
- * says why it cannot read them.
+ * Read what torch.onnx writes for `nn.LSTM`/`nn.GRU(batch_first=True)` (and what Netwright writes
+ * for one): `Transpose(1, 0, 2)` → per layer the node (zero initial states, made from the input's
+ * shape — sliced per layer when stacked — or left out) and its Y made a time-major sequence again
+ * (`Squeeze(1)`, or `Transpose(0, 2, 1, 3)` + `Reshape(0, 0, −1)` for both directions) → …; then
+ * `Transpose(1, 0, 2)` (the sequence) or `Gather(−1)` (one direction's last step); or, for one
+ * layer and direction, Y_h `Gather(0 | −1)`/`Squeeze(0)` (the last state). The weights come back
+ * in PyTorch's gate order. Other forms are left to the node's own rule, which says why it cannot
+ * read them.
  */
 export function recurrentFusion(opType: string, op: string, gatePerm: readonly number[], attrsOk: (n: OnnxNode) => boolean): FusionRule {
   return {
     anchor: opType,
-    match(n, g) {
-      const pre = g.producer(n.input[0]);
-      if (perm(pre) !== '1,0,2' || g.only(n.input[0]) !== n || !attrsOk(n)) return undefined;
-      const dir = n.attribute?.find((a) => a.name === 'direction');
-      if (dir && fromUtf8(dir.s) !== 'forward') return undefined;
+    match(first, g) {
+      const pre = g.producer(first.input[0]);
+      if (perm(pre) !== '1,0,2' || g.only(first.input[0]) !== first) return undefined;
       const source = pre!.input[0];
-      const [w, r, b] = [1, 2, 3].map((i) => (n.input[i] ? g.constant(n.input[i]) : undefined));
-      if (!w || !r || (n.input[3] && !b) || n.input[4] || w.dims.length !== 3 || w.dims[0] !== 1) return undefined;
+      const nodes: OnnxNode[] = [];
       const states: OnnxNode[] = [];
-      for (const i of [5, 6]) {
-        const z = zeroState(g, n.input[i], source);
-        if (!z) return undefined;
-        for (const s of z) if (!states.includes(s)) states.push(s);
-      }
-      const [, gh, f] = w.dims;
-      const h = gh / gatePerm.length;
-      const [yv, yh] = n.output;
-      const yReader = yv ? g.only(yv) : undefined;
-      const hReader = yh ? g.only(yh) : undefined;
-      let tail: OnnxNode[] | undefined;
+      const params: Record<string, Float32Array> = {};
+      let dirs = 0;
+      let hidden = 0;
       let output: 'sequence' | 'last' = 'sequence';
-      if (yReader && !hReader && squeezeAxis(yReader, g) === 1) {
-        const next = g.only(yReader.output[0]);
-        if (perm(next) === '1,0,2') tail = [yReader, next!];
-        else if (gatherIndex(next, g) === -1) [tail, output] = [[yReader, next!], 'last'];
-      } else if (hReader && !yReader && (squeezeAxis(hReader, g) === 0 || [0, -1].includes(gatherIndex(hReader, g) ?? 1))) {
-        [tail, output] = [[hReader], 'last'];
+      let node = first;
+      for (let layer = 0; ; layer++) {
+        if (!attrsOk(node)) return undefined;
+        const dirAttr = node.attribute?.find((a) => a.name === 'direction');
+        const direction = dirAttr ? fromUtf8(dirAttr.s) : 'forward';
+        const d = direction === 'bidirectional' ? 2 : direction === 'forward' ? 1 : 0;
+        const [w, r, b] = [1, 2, 3].map((i) => (node.input[i] ? g.constant(node.input[i]) : undefined));
+        if (!d || (dirs && d !== dirs) || !w || !r || (node.input[3] && !b) || node.input[4] || w.dims.length !== 3 || w.dims[0] !== d) return undefined;
+        const h = w.dims[1] / gatePerm.length;
+        if (hidden && h !== hidden) return undefined;
+        [dirs, hidden] = [d, h];
+        for (const i of [5, 6]) {
+          const z = zeroState(g, node.input[i], source);
+          if (!z) return undefined;
+          for (const n of z) if (!states.includes(n)) states.push(n);
+        }
+        readLayer(w, r, b, gatePerm, layer, params);
+        nodes.push(node);
+        const [yv, yh] = node.output;
+        const yReader = yv ? g.only(yv) : undefined;
+        const hReader = yh ? g.only(yh) : undefined;
+        if (node.output[2] && g.used(node.output[2])) return undefined; // LSTM's Y_c
+        if (layer === 0 && d === 1 && !yReader && hReader && (squeezeAxis(hReader, g) === 0 || [0, -1].includes(gatherIndex(hReader, g) ?? 1))) {
+          nodes.push(hReader);
+          output = 'last';
+          break;
+        }
+        if (!yReader || (yh && g.used(yh))) return undefined;
+        let seq: OnnxNode;
+        if (d === 1) {
+          if (squeezeAxis(yReader, g) !== 1) return undefined;
+          seq = yReader;
+        } else {
+          const reshape = g.only(yReader.output[0]);
+          const shape = reshape?.op_type === 'Reshape' ? g.constant(reshape.input[1])?.values : undefined;
+          if (perm(yReader) !== '0,2,1,3' || Array.from(shape ?? []).join() !== '0,0,-1') return undefined;
+          nodes.push(yReader);
+          seq = reshape!;
+        }
+        nodes.push(seq);
+        const next = g.only(seq.output[0]);
+        if (next?.op_type === opType && next.input[0] === seq.output[0]) {
+          node = next;
+          continue;
+        }
+        if (perm(next) !== '1,0,2' && !(d === 1 && gatherIndex(next, g) === -1)) return undefined;
+        nodes.push(next!);
+        if (perm(next) !== '1,0,2') output = 'last';
+        break;
       }
-      if (!tail) return undefined;
-      const params: Record<string, Float32Array> = {
-        weight_ih_l0: new Float32Array(gh * f),
-        weight_hh_l0: new Float32Array(gh * h),
-      };
-      reorderGates(w.values, gatePerm, h * f, params.weight_ih_l0, 0, true);
-      reorderGates(r.values, gatePerm, h * h, params.weight_hh_l0, 0, true);
-      params.bias_ih_l0 = new Float32Array(gh);
-      params.bias_hh_l0 = new Float32Array(gh);
-      if (b) {
-        reorderGates(b.values.slice(0, gh), gatePerm, h, params.bias_ih_l0, 0, true);
-        reorderGates(b.values.slice(gh), gatePerm, h, params.bias_hh_l0, 0, true);
-      }
-      return { nodes: [...states, pre!, n, ...tail], op, attrs: { hiddenSize: h, numLayers: 1, bidirectional: false, bias: true, output }, input: source, output: tail.at(-1)!.output[0], params };
+      const layers = nodes.filter((n) => n.op_type === opType);
+      // No B anywhere: no biases (one layer without B among others: its biases are zeros).
+      const bias = layers.some((n) => n.input[3]);
+      if (!bias) for (const k of Object.keys(params)) if (k.startsWith('bias_')) delete params[k];
+      const attrs = { hiddenSize: hidden, numLayers: layers.length, bidirectional: dirs === 2, bias, output };
+      return { nodes: [...states, pre!, ...nodes], op, attrs, input: source, output: nodes.at(-1)!.output[0], params };
     },
   };
 }
@@ -536,7 +586,7 @@ export function recurrentFusion(opType: string, op: string, gatePerm: readonly n
 /** The node's own rule: reached only when the fusion did not match, so it says what is read. */
 export function recurrentRule(opType: string, module: string): ImportRule {
   return () => ({
-    unsupported: `${opType} is read only as torch.onnx writes a one-layer, one-direction ${module}(batch_first=True) with zero initial states (Transpose → ${opType} → Squeeze → Transpose, or its last state); stacked or bidirectional ${opType} nodes, initial states and sequence lengths are not supported yet`,
+    unsupported: `${opType} is read only as torch.onnx writes ${module}(batch_first=True) with zero initial states: Transpose → ${opType} per layer → Transpose (the sequence), or the last state of one direction; initial states, sequence lengths and other activations are not supported yet`,
   });
 }
 

@@ -10,6 +10,8 @@ export interface FusionGraph {
   producer(value: string): OnnxNode | undefined;
   /** The node reading `value` when it is the only reader (and `value` is no graph output). */
   only(value: string): OnnxNode | undefined;
+  /** Whether anything reads `value` (a node, or the graph's outputs). */
+  used(value: string): boolean;
 }
 
 /** Several nodes read as one Netwright op. */

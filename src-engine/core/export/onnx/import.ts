@@ -141,7 +141,12 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   }
 
   // Multi-node patterns first (GELU's decompositions), then one rule per node.
-  const graphView: FusionGraph = { constant: (v) => constants.get(v), producer: (v) => producer.get(v), only };
+  const graphView: FusionGraph = {
+    constant: (v) => constants.get(v),
+    producer: (v) => producer.get(v),
+    only,
+    used: (v) => consumers(v).nodes.length > 0 || consumers(v).graphOutput,
+  };
   const fusionAt = new Map<OnnxNode, Fusion>();
   for (const rule of IMPORT_FUSIONS) {
     for (const n of nodes) {

@@ -42,6 +42,8 @@ kinds = sys.argv[2].split(",")
 if "lstm" in kinds:
     write("lstm_seq", Rnn(nn.LSTM, 28, 48, False), torch.randn(3, 28, 28))
     write("lstm_last", Rnn(nn.LSTM, 28, 48, True), torch.randn(2, 28, 28))
+    write("lstm_stacked", Rnn(nn.LSTM, 28, 16, False, num_layers=2, bidirectional=True), torch.randn(2, 28, 28))
 if "gru" in kinds:
     write("gru_seq", Rnn(nn.GRU, 28, 48, False), torch.randn(3, 28, 28))
     write("gru_last", Rnn(nn.GRU, 28, 48, True), torch.randn(2, 28, 28))
+    write("gru_stacked", Rnn(nn.GRU, 28, 48, False, num_layers=2), torch.randn(2, 28, 28))
