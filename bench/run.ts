@@ -6,7 +6,7 @@
  *
  * Options (env): BENCH_SECONDS (per measurement, default 2), BENCH_PASSES (alternating passes of
  * ours and PyTorch, best kept; default 2), BENCH_SKIP_TORCH=1, BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae), BENCH_SKIP_GPU=1. The `gpu` column (bench/gpu.ts) is the
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm), BENCH_SKIP_GPU=1. The `gpu` column (bench/gpu.ts) is the
  * WebGPU backend on the adapter Dawn finds; on a fallback adapter (SwiftShader) its figures are a
  * CPU emulation's, labelled as such below the table.
  */
@@ -35,7 +35,7 @@ const GEMM_SIZES: [number, number, number][] = [
   [256, 256, 256],
   [1024, 1024, 1024],
 ];
-const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae').split(',').filter(Boolean);
+const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm').split(',').filter(Boolean);
 /** Batches of real MNIST the timed loops cycle through (the same ones PyTorch gets). */
 const BENCH_SAMPLES = 64 * 64;
 
