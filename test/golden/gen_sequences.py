@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the recurrent ops (LSTM, GRU), computed by PyTorch.
+"""Golden fixtures for the sequence ops (LSTM, GRU, Embedding), computed by PyTorch.
 
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_sequences.py
 Writes test/golden/ops/seq_<case>.json in the format of gen_layers.py (whose `case` it uses): the
@@ -11,6 +11,7 @@ import os
 
 import torch
 from torch import nn
+import torch.nn.functional as F
 
 from gen_layers import OUT, case, f32, rand
 
@@ -39,6 +40,16 @@ def rnn_case(name, op, cls, n, t, f, h, layers=1, bidirectional=False, bias=True
     case(name, op, attrs, fn, [rand(n, t, f)], params)
 
 
+def embedding_fn(xs, ps, bs):
+    """nn.Embedding on float ids as Netwright reads them (the exported TokenEmbedding): truncated,
+    negative ones from the end, ones out of range giving rows of zeros."""
+    w = ps['weight']
+    k = xs[0].detach().long()
+    k = torch.where(k < 0, k + w.shape[0], k)
+    inside = (k >= 0) & (k < w.shape[0])
+    return F.embedding(torch.where(inside, k, torch.zeros_like(k)), w) * inside.unsqueeze(-1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -52,6 +63,8 @@ def main():
     rnn_case('seq_gru_last_nobias', 'GRU', nn.GRU, 3, 5, 2, 4, bias=False, output='last')
     rnn_case('seq_gru_2layer_bidir', 'GRU', nn.GRU, 2, 3, 3, 4, layers=2, bidirectional=True)
     rnn_case('seq_gru_bidir_last', 'GRU', nn.GRU, 2, 4, 3, 3, bidirectional=True, output='last')
+    ids = f32(torch.tensor([[0, 3, -1, 2.7, 3], [7, -8, 4, 1, -5.5]], dtype=torch.float64))
+    case('seq_embedding', 'Embedding', {'numEmbeddings': 5, 'embeddingDim': 3}, embedding_fn, [ids], {'weight': rand(5, 3)})
 
 
 if __name__ == '__main__':

@@ -16,6 +16,7 @@ import { layerNorm } from './layer-norm';
 import { linear } from './linear';
 import { lstm } from './lstm';
 import { gru } from './gru';
+import { embedding } from './embedding';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { upsample } from './upsample';
@@ -50,6 +51,7 @@ const ALL_OPS = [
   linear,
   lstm,
   gru,
+  embedding,
   conv2d,
   convTranspose2d,
   maxPool2d,

@@ -16,6 +16,7 @@ import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
 import { linear } from '../../../src-engine/core/ops/linear';
 import { lstm } from '../../../src-engine/core/ops/lstm';
 import { gru } from '../../../src-engine/core/ops/gru';
+import { embedding } from '../../../src-engine/core/ops/embedding';
 import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
 import { reshape } from '../../../src-engine/core/ops/reshape';
 import { upsample } from '../../../src-engine/core/ops/upsample';
@@ -84,6 +85,7 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
   ['LSTM 2 layers, bidirectional, last state, no bias', lstm, { inputs: [randn([2, 3, 2], 45)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
   ['GRU sequence', gru, { inputs: [randn([2, 3, 3], 46)], attrs: { hiddenSize: 4 } }, SMOOTH],
   ['GRU 2 layers, bidirectional, last state, no bias', gru, { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
+  ['Embedding (the weight; ids get no gradient)', embedding, { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] }, SMOOTH],
   ['Concat axis -1', concat, { inputs: [randn([2, 2, 1], 26), randn([2, 2, 3], 27)], attrs: { axis: -1 } }, SMOOTH],
 ];
 

@@ -100,6 +100,12 @@ const CASES: Case[] = [
     opts: { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last' } },
     tol: SMOOTH,
   },
+  {
+    label: 'Embedding (ids in and out of range, negative, fractional)',
+    op: 'Embedding',
+    opts: { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] },
+    tol: SMOOTH,
+  },
   { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 

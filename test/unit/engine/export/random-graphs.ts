@@ -69,7 +69,7 @@ function sequenceOp(rng: Rng): [string, Attrs] {
 /**
  * A random graph (image, vector or — with `sequence` — `[T, F]` sequence input), random weights,
  * and a random input batch. A sequence graph starts with a recurrent layer (a sequence output is
- * then flattened); the rest is drawn as for vectors.
+ * then flattened), in half of them after an Embedding of token ids; the rest is drawn as for vectors.
  */
 export function randomGraph(rng: Rng, index: number, sequence = false): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
   const image = !sequence && index % 3 !== 2;
@@ -92,6 +92,10 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     return true;
   };
   const shapeOf = (id: string) => valid(nodes)![id];
+  // Half the sequence graphs read token ids: Input [T] → Embedding → the recurrent layer.
+  const vocabulary = sequence && rng.uniform() < 0.5 ? between(rng, 3, 8) : 0;
+  if (vocabulary) nodes[0].attrs = { shape: [shape[0]], source: 'features' };
+  if (vocabulary) tryAdd('Embedding', { numEmbeddings: vocabulary, embeddingDim: between(rng, 2, 4) }, [last]);
   if (sequence) {
     const [op, attrs] = sequenceOp(rng);
     tryAdd(op, attrs, [last]);
@@ -145,6 +149,7 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     buffers[`${b.nodeId}.${b.name}`] = v;
   }
   const batch = 3;
-  const inputs = Float32Array.from({ length: batch * shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+  const perSample = (nodes[0].attrs.shape as number[]).reduce((a, b) => a * b, 1);
+  const inputs = Float32Array.from({ length: batch * perSample }, () => (vocabulary ? rng.int(vocabulary) : rng.normal()));
   return { model: { graph: g, params, buffers, origin: { step: 7 } }, input: 'x', inputs, batch, prediction: last };
 }

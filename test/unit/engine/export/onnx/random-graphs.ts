@@ -108,6 +108,11 @@ export function oneHotClasses(graph: GraphIR, id: string): number | undefined {
   return graph.nodes.find((n) => n.op === 'OneHot' && n.inputs[0] === id)?.attrs.numClasses as number | undefined;
 }
 
+/** The rows of the Embedding reading Input `id` directly, if one does: its values are then token ids. */
+export function embeddingRows(graph: GraphIR, id: string): number | undefined {
+  return graph.nodes.find((n) => n.op === 'Embedding' && n.inputs[0] === id)?.attrs.numEmbeddings as number | undefined;
+}
+
 /** A random graph `g<seed>` of about `length` ops after its input; the output is named `y`. */
 export function randomGraph(seed: number, length = 8): GraphIR {
   const rng = new Rng(seed);
@@ -130,6 +135,12 @@ export function randomGraph(seed: number, length = 8): GraphIR {
     const own = new Rng(seed * 104729 + 31);
     const attrs = { hiddenSize: 2 + own.int(3), bias: own.uniform() < 0.7, output: pick(own, ['sequence', 'last']) };
     cur = add(b, seed % 12 === 4 ? 'LSTM' : 'GRU', ['x'], attrs) ?? cur;
+  }
+  // Token ids embedded, in some vector graphs without input normalisation (ids must stay whole
+  // numbers: see `embeddingRows`); settings from a stream of their own, as the LSTM's.
+  if (seed % 12 === 11) {
+    const own = new Rng(seed * 104729 + 37);
+    cur = add(b, 'Embedding', ['x'], { numEmbeddings: 4 + own.int(6), embeddingDim: 2 + own.int(3) }) ?? cur;
   }
   for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
   if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
