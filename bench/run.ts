@@ -13,7 +13,7 @@
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
  * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
@@ -46,7 +46,7 @@ const GEMM_SIZES: [number, number, number][] = [
   [256, 256, 256],
   [1024, 1024, 1024],
 ];
-const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae').split(',').filter(Boolean);
+const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm').split(',').filter(Boolean);
 /** Batches of real MNIST the timed loops cycle through (the same ones PyTorch gets). */
 const BENCH_SAMPLES = 64 * 64;
 

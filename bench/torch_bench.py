@@ -26,6 +26,23 @@ def pair(v):
     return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
 
 
+class SeqRnn(nn.Module):
+    """nn.LSTM / nn.GRU(batch_first=True) as Netwright's op: the sequence, or the last layer's final h."""
+
+    def __init__(self, cls, features, a):
+        super().__init__()
+        self.rnn = cls(features, a["hiddenSize"], num_layers=a.get("numLayers", 1), bias=a.get("bias", True),
+                       batch_first=True, bidirectional=a.get("bidirectional", False))
+        self.last = a.get("output") == "last"
+
+    def forward(self, x):
+        y, state = self.rnn(x)
+        if not self.last:
+            return y
+        h = state[0] if isinstance(state, tuple) else state
+        return torch.cat([h[-2], h[-1]], -1) if self.rnn.bidirectional else h[-1]
+
+
 class IRModel(nn.Module):
     """Runs a Netwright GraphIR; modules with parameters are created on the first forward."""
 
@@ -47,6 +64,8 @@ class IRModel(nn.Module):
         if op == "BatchNorm":
             cls = nn.BatchNorm2d if x.dim() == 4 else nn.BatchNorm1d
             return cls(x.shape[1], eps=a.get("eps", 1e-5), momentum=a.get("momentum", 0.1), affine=a.get("affine", True))
+        if op in ("LSTM", "GRU"):
+            return SeqRnn(getattr(nn, op), x.shape[-1], a)
         if op == "LayerNorm":
             return nn.LayerNorm(list(x.shape[-a.get("normalizedDims", 1):]))
         return None

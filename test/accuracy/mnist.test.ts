@@ -4,6 +4,7 @@
  *
  * - examples/mnist-mlp.json        ≥ 97.5 % test accuracy after 5 epochs
  * - examples/mnist-cnn.json        ≥ 99.0 % test accuracy after 3 epochs
+ * - examples/mnist-lstm.json       ≥ 97.0 % test accuracy after 3 epochs (rows as 28 steps; #31)
  * - examples/mnist-denoise-ae.json test MSE after 5 epochs ≤ PyTorch 1.13's on the same recipe
  *   (test/accuracy/torch-reference.json, written by torch_reference.py)
  */
@@ -68,6 +69,12 @@ describe('MNIST accuracy (full runs)', () => {
     const done = await train('mnist-cnn.json');
     expect(done.epochs).toBe(3);
     expect(done.test!.accuracy!).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('mnist-lstm: ≥ 97.0 % test accuracy within 3 epochs, reading each image row by row', async () => {
+    const done = await train('mnist-lstm.json');
+    expect(done.epochs).toBe(3);
+    expect(done.test!.accuracy!).toBeGreaterThanOrEqual(0.97);
   });
 
   it('mnist-denoise-ae: test MSE after 5 epochs ≤ PyTorch on the same recipe', async () => {

@@ -14,6 +14,9 @@ import { oneHot } from './one-hot';
 import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
 import { linear } from './linear';
+import { lstm } from './lstm';
+import { gru } from './gru';
+import { embedding } from './embedding';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { upsample } from './upsample';
@@ -46,6 +49,9 @@ const ALL_OPS = [
   input,
   noise,
   linear,
+  lstm,
+  gru,
+  embedding,
   conv2d,
   convTranspose2d,
   maxPool2d,

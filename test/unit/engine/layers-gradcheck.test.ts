@@ -14,6 +14,9 @@ import { flatten } from '../../../src-engine/core/ops/flatten';
 import { globalAvgPool } from '../../../src-engine/core/ops/global-avg-pool';
 import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
 import { linear } from '../../../src-engine/core/ops/linear';
+import { lstm } from '../../../src-engine/core/ops/lstm';
+import { gru } from '../../../src-engine/core/ops/gru';
+import { embedding } from '../../../src-engine/core/ops/embedding';
 import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
 import { reshape } from '../../../src-engine/core/ops/reshape';
 import { upsample } from '../../../src-engine/core/ops/upsample';
@@ -78,6 +81,11 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
   ['Reshape', reshape, { inputs: [randn([2, 6], 20)], attrs: { shape: [3, -1] } }, SMOOTH],
   ['Add of three', add, { inputs: [randn([2, 3], 21), randn([2, 3], 22), randn([2, 3], 23)] }, SMOOTH],
   ['Concat axis 1', concat, { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, SMOOTH],
+  ['LSTM sequence', lstm, { inputs: [randn([2, 3, 3], 44)], attrs: { hiddenSize: 4 } }, SMOOTH],
+  ['LSTM 2 layers, bidirectional, last state, no bias', lstm, { inputs: [randn([2, 3, 2], 45)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
+  ['GRU sequence', gru, { inputs: [randn([2, 3, 3], 46)], attrs: { hiddenSize: 4 } }, SMOOTH],
+  ['GRU 2 layers, bidirectional, last state, no bias', gru, { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
+  ['Embedding (the weight; ids get no gradient)', embedding, { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] }, SMOOTH],
   ['Concat axis -1', concat, { inputs: [randn([2, 2, 1], 26), randn([2, 2, 3], 27)], attrs: { axis: -1 } }, SMOOTH],
 ];
 

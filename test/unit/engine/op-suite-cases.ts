@@ -86,6 +86,26 @@ const CASES: Case[] = [
   { label: 'Concat axis 1', op: 'Concat', opts: { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, tol: SMOOTH },
   { label: 'RealFakeBatch', op: 'RealFakeBatch', opts: { inputs: [randn([2, 3, 2], 26), randn([3, 3, 2], 27)] }, tol: SMOOTH },
   { label: 'GANLoss discriminator', op: 'GANLoss', opts: { inputs: [randn([6, 1], 28)], attrs: { player: 'discriminator' } }, tol: SMOOTH },
+  { label: 'LSTM sequence', op: 'LSTM', opts: { inputs: [randn([2, 3, 3], 44)], attrs: { hiddenSize: 4 } }, tol: SMOOTH },
+  {
+    label: 'LSTM 2 layers, bidirectional, last state',
+    op: 'LSTM',
+    opts: { inputs: [randn([2, 3, 2], 45)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last' } },
+    tol: SMOOTH,
+  },
+  { label: 'GRU sequence', op: 'GRU', opts: { inputs: [randn([2, 3, 3], 46)], attrs: { hiddenSize: 4 } }, tol: SMOOTH },
+  {
+    label: 'GRU 2 layers, bidirectional, last state',
+    op: 'GRU',
+    opts: { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last' } },
+    tol: SMOOTH,
+  },
+  {
+    label: 'Embedding (ids in and out of range, negative, fractional)',
+    op: 'Embedding',
+    opts: { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] },
+    tol: SMOOTH,
+  },
   { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 

@@ -27,7 +27,13 @@ beforeAll(async () => {
 afterAll(() => ctx?.dispose());
 
 const goldenDir = join(import.meta.dirname, '../../golden/ops');
-const goldens = existsSync(goldenDir) ? loadGoldens(goldenDir) : [];
+/** Ops whose goldens the GPU does not run yet, and why. */
+const NO_GPU_KERNEL: Record<string, string> = {
+  LSTM: 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
+  GRU: 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
+  Embedding: 'no GPU kernel yet (#31)',
+};
+const goldens = (existsSync(goldenDir) ? loadGoldens(goldenDir) : []).filter((g) => !NO_GPU_KERNEL[g.op]);
 
 /** The fixture as one kernel call: zeroed gradients, the op's initial buffers where it gives none. */
 function kernelCase(g: GoldenCase): KernelCase {

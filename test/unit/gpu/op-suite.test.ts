@@ -9,6 +9,7 @@
  * Skip list (explicit), beyond the suite's own (ops with no gradient):
  * - `BatchNorm eval`: the GPU has no eval-mode backward (training never asks for one; its eval
  *   forward is checked against the op file in executor.test.ts).
+ * - LSTM, GRU, Embedding: no GPU kernel yet (NO_GPU_KERNEL); graphs holding one train on the CPU.
  *
  * The PyTorch goldens run against the kernels in goldens.test.ts, and every kernel against its op
  * file in the per-kernel tests.
@@ -25,6 +26,18 @@ import { gpuOpRunner } from './kernel-harness';
 
 const GPU_SKIP: Record<string, string> = {
   'BatchNorm eval': 'no eval-mode backward on the GPU: training never asks for one',
+  'LSTM sequence': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
+  'LSTM 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
+  'GRU sequence': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
+  'GRU 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
+  'Embedding (ids in and out of range, negative, fractional)': 'no GPU kernel yet (#31)',
+};
+
+/** Ops with no GPU kernel yet, and why (a graph holding one is not offered the GPU: gpuKernelGaps). */
+const NO_GPU_KERNEL: Record<string, string> = {
+  LSTM: 'recurrent kernels are a later step of #31',
+  GRU: 'recurrent kernels are a later step of #31',
+  Embedding: 'a later step of #31',
 };
 
 let ctx: GpuContext;
@@ -36,10 +49,10 @@ describe('op suite on the GPU: gradient checks through the kernels', () => {
   it('every registered op has a GPU kernel, a case, or an explicit skip', () => {
     const covered = new Set(allCases().filter((c) => !GPU_SKIP[c.label]).map((c) => c.op));
     const missing = listOps()
-      .filter((d) => !covered.has(d.name) && !SKIP[d.name])
+      .filter((d) => !covered.has(d.name) && !SKIP[d.name] && !NO_GPU_KERNEL[d.name])
       .map((d) => d.name);
     expect(missing).toEqual([]);
-    expect(listOps().filter((d) => d.name !== 'Input' && !gpuKernel(d.name)).map((d) => d.name)).toEqual([]);
+    expect(listOps().filter((d) => d.name !== 'Input' && !gpuKernel(d.name) && !NO_GPU_KERNEL[d.name]).map((d) => d.name)).toEqual([]);
   });
 
   for (const c of allCases()) {

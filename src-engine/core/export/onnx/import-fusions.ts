@@ -1,6 +1,9 @@
 import type { Attrs } from '../../ops/types';
 import { roundFloat, type ConstantValue } from './import-rules';
 import type { OnnxNode } from './proto';
+import { LSTM_FUSION } from '../../ops/lstm';
+import { GRU_FUSION } from '../../ops/gru';
+import { EMBEDDING_FUSION } from '../../ops/embedding';
 
 /** The graph as a fusion sees it. */
 export interface FusionGraph {
@@ -8,6 +11,8 @@ export interface FusionGraph {
   producer(value: string): OnnxNode | undefined;
   /** The node reading `value` when it is the only reader (and `value` is no graph output). */
   only(value: string): OnnxNode | undefined;
+  /** Whether anything reads `value` (a node, or the graph's outputs). */
+  used(value: string): boolean;
 }
 
 /** Several nodes read as one Netwright op. */
@@ -18,6 +23,8 @@ export interface Fusion {
   input: string;
   /** The value holding the op's output. */
   output: string;
+  /** The op's parameters read from the nodes' constants (LSTM's weights), by parameter name. */
+  params?: Record<string, Float32Array>;
 }
 
 /**
@@ -154,4 +161,4 @@ const softplus: FusionRule = {
 };
 
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION];

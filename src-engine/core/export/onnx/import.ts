@@ -141,7 +141,12 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   }
 
   // Multi-node patterns first (GELU's decompositions), then one rule per node.
-  const graphView: FusionGraph = { constant: (v) => constants.get(v), producer: (v) => producer.get(v), only };
+  const graphView: FusionGraph = {
+    constant: (v) => constants.get(v),
+    producer: (v) => producer.get(v),
+    only,
+    used: (v) => consumers(v).nodes.length > 0 || consumers(v).graphOutput,
+  };
   const fusionAt = new Map<OnnxNode, Fusion>();
   for (const rule of IMPORT_FUSIONS) {
     for (const n of nodes) {
@@ -182,7 +187,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   for (const n of nodes) {
     if (consumed.has(n)) {
       const f = fusionAt.get(n);
-      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input] }, f.output);
+      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input], params: f.params }, f.output);
       continue;
     }
     if (n.domain && n.domain !== 'ai.onnx') {

@@ -23,6 +23,8 @@ const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }
   'two-moons-mlp.json': { limit: 256, batchSize: 32, epochs: 4 },
   'mnist-dcgan.json': { limit: 128, batchSize: 32, epochs: 2 },
   'mnist-cdcgan.json': { limit: 128, batchSize: 32, epochs: 2 },
+  // 28 recurrent steps per sample on the reference kernels: a handful of batches.
+  'mnist-lstm.json': { limit: 128, batchSize: 32, epochs: 2 },
 };
 const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
 

@@ -62,10 +62,19 @@ function vectorOp(rng: Rng): [string, Attrs] {
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
-/** A random graph (image or vector input), random weights, and a random input batch. */
-export function randomGraph(rng: Rng, index: number): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
-  const image = index % 3 !== 2;
-  const shape = image ? [between(rng, 1, 4), between(rng, 5, 9), between(rng, 5, 9)] : [between(rng, 3, 10)];
+/** A recurrent layer over the sequence input, any of its variants. */
+function sequenceOp(rng: Rng): [string, Attrs] {
+  return [pick(rng, ['LSTM', 'GRU']), { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
+}
+
+/**
+ * A random graph (image, vector or — with `sequence` — `[T, F]` sequence input), random weights,
+ * and a random input batch. A sequence graph starts with a recurrent layer (a sequence output is
+ * then flattened), in half of them after an Embedding of token ids; the rest is drawn as for vectors.
+ */
+export function randomGraph(rng: Rng, index: number, sequence = false): { model: TrainedModel; input: string; inputs: Float32Array; batch: number; prediction: string } {
+  const image = !sequence && index % 3 !== 2;
+  const shape = sequence ? [between(rng, 2, 5), between(rng, 2, 4)] : image ? [between(rng, 1, 4), between(rng, 5, 9), between(rng, 5, 9)] : [between(rng, 3, 10)];
   const nodes: NodeIR[] = [{ id: 'x', op: 'Input', attrs: { shape, source: 'features' }, inputs: [] }];
   let last = 'x';
   let n = 0;
@@ -84,6 +93,15 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     return true;
   };
   const shapeOf = (id: string) => valid(nodes)![id];
+  // Half the sequence graphs read token ids: Input [T] → Embedding → the recurrent layer.
+  const vocabulary = sequence && rng.uniform() < 0.5 ? between(rng, 3, 8) : 0;
+  if (vocabulary) nodes[0].attrs = { shape: [shape[0]], source: 'features' };
+  if (vocabulary) tryAdd('Embedding', { numEmbeddings: vocabulary, embeddingDim: between(rng, 2, 4) }, [last]);
+  if (sequence) {
+    const [op, attrs] = sequenceOp(rng);
+    tryAdd(op, attrs, [last]);
+    if (shapeOf(last).length === 3) tryAdd('Flatten', {}, [last]);
+  }
   const steps = between(rng, 3, 6);
   for (let s = 0; s < steps * 4 && n < steps * 2; s++) {
     const rank = shapeOf(last).length;
@@ -132,6 +150,7 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     buffers[`${b.nodeId}.${b.name}`] = v;
   }
   const batch = 3;
-  const inputs = Float32Array.from({ length: batch * shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+  const perSample = (nodes[0].attrs.shape as number[]).reduce((a, b) => a * b, 1);
+  const inputs = Float32Array.from({ length: batch * perSample }, () => (vocabulary ? rng.int(vocabulary) : rng.normal()));
   return { model: { graph: g, params, buffers, origin: { step: 7 } }, input: 'x', inputs, batch, prediction: last };
 }

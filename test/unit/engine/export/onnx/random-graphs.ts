@@ -1,7 +1,8 @@
 /**
  * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
  * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants. Each candidate node is kept only if its op's shape rule accepts it.
+ * variants (the recurrent ones right after the input of some sequence graphs). Each candidate
+ * node is kept only if its op's shape rule accepts it.
  */
 import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
@@ -107,6 +108,11 @@ export function oneHotClasses(graph: GraphIR, id: string): number | undefined {
   return graph.nodes.find((n) => n.op === 'OneHot' && n.inputs[0] === id)?.attrs.numClasses as number | undefined;
 }
 
+/** The rows of the Embedding reading Input `id` directly, if one does: its values are then token ids. */
+export function embeddingRows(graph: GraphIR, id: string): number | undefined {
+  return graph.nodes.find((n) => n.op === 'Embedding' && n.inputs[0] === id)?.attrs.numEmbeddings as number | undefined;
+}
+
 /** A random graph `g<seed>` of about `length` ops after its input; the output is named `y`. */
 export function randomGraph(seed: number, length = 8): GraphIR {
   const rng = new Rng(seed);
@@ -121,6 +127,21 @@ export function randomGraph(seed: number, length = 8): GraphIR {
   // NOTE: not on computed values: onnxruntime compares a float index with each class exactly
   // instead of truncating it as the ONNX spec (and Netwright, and PyTorch's .long()) do.
   if (seed % 12 === 1 || seed % 12 === 5) cur = add(b, 'OneHot', ['x'], { numClasses: pick(rng, [2, 3, 5]) }) ?? cur;
+  // An LSTM or a GRU reading the sequence first, in some sequence graphs: its settings from a stream of its
+  // own, so every other graph (and every other draw) stays as it was before it was added. One layer,
+  // one direction: what the importer reads back (recurrent.test.ts exports the stacked and
+  // bidirectional forms).
+  if (seed % 12 === 4 || seed % 12 === 10) {
+    const own = new Rng(seed * 104729 + 31);
+    const attrs = { hiddenSize: 2 + own.int(3), bias: own.uniform() < 0.7, output: pick(own, ['sequence', 'last']) };
+    cur = add(b, seed % 12 === 4 ? 'LSTM' : 'GRU', ['x'], attrs) ?? cur;
+  }
+  // Token ids embedded, in some vector graphs without input normalisation (ids must stay whole
+  // numbers: see `embeddingRows`); settings from a stream of their own, as the LSTM's.
+  if (seed % 12 === 11) {
+    const own = new Rng(seed * 104729 + 37);
+    cur = add(b, 'Embedding', ['x'], { numEmbeddings: 4 + own.int(6), embeddingDim: 2 + own.int(3) }) ?? cur;
+  }
   for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
   if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
   return { format: 'netwright.graph', version: 2, name: `random ${seed}`, nodes: b.nodes, outputs: { y: cur } };

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Golden fixtures for the sequence ops (LSTM, GRU, Embedding), computed by PyTorch.
+
+Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_sequences.py
+Writes test/golden/ops/seq_<case>.json in the format of gen_layers.py (whose `case` it uses): the
+output, the input gradient and every weight gradient of `nn.LSTM`/`nn.GRU(batch_first=True)`, run
+in float64 on float32-rounded inputs and weights, under the parameter names PyTorch gives them
+(the module's own kernel, `torch._VF.lstm`/`gru`, called with the weights as leaves).
+"""
+import os
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+from gen_layers import OUT, case, f32, rand
+
+torch.manual_seed(4321)
+
+
+def rnn_case(name, op, cls, n, t, f, h, layers=1, bidirectional=False, bias=True, output='sequence'):
+    m = cls(f, h, num_layers=layers, bias=bias, bidirectional=bidirectional, batch_first=True).double()
+    params = {k: f32(v * 1.5) for k, v in m.named_parameters()}
+
+    names = [k for k, _ in m.named_parameters()]
+
+    def fn(xs, ps, bs):
+        x = xs[0]
+        weights = [ps[k] for k in names]
+        h0 = torch.zeros(layers * (2 if bidirectional else 1), n, h, dtype=x.dtype)
+        if cls is nn.LSTM:
+            y, hn, _ = torch._VF.lstm(x, (h0, h0), weights, bias, layers, 0.0, True, bidirectional, True)
+        else:
+            y, hn = torch._VF.gru(x, h0, weights, bias, layers, 0.0, True, bidirectional, True)
+        if output == 'sequence':
+            return y
+        return torch.cat([hn[-2], hn[-1]], -1) if bidirectional else hn[-1]
+
+    attrs = {'hiddenSize': h, 'numLayers': layers, 'bidirectional': bidirectional, 'bias': bias, 'output': output}
+    case(name, op, attrs, fn, [rand(n, t, f)], params)
+
+
+def embedding_fn(xs, ps, bs):
+    """nn.Embedding on float ids as Netwright reads them (the exported TokenEmbedding): truncated,
+    negative ones from the end, ones out of range giving rows of zeros."""
+    w = ps['weight']
+    k = xs[0].detach().long()
+    k = torch.where(k < 0, k + w.shape[0], k)
+    inside = (k >= 0) & (k < w.shape[0])
+    return F.embedding(torch.where(inside, k, torch.zeros_like(k)), w) * inside.unsqueeze(-1)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        if f.startswith('seq_'):
+            os.remove(os.path.join(OUT, f))
+    rnn_case('seq_lstm_1layer', 'LSTM', nn.LSTM, 2, 4, 3, 5)
+    rnn_case('seq_lstm_last_nobias', 'LSTM', nn.LSTM, 3, 5, 2, 4, bias=False, output='last')
+    rnn_case('seq_lstm_2layer_bidir', 'LSTM', nn.LSTM, 2, 3, 3, 4, layers=2, bidirectional=True)
+    rnn_case('seq_lstm_bidir_last', 'LSTM', nn.LSTM, 2, 4, 3, 3, bidirectional=True, output='last')
+    rnn_case('seq_gru_1layer', 'GRU', nn.GRU, 2, 4, 3, 5)
+    rnn_case('seq_gru_last_nobias', 'GRU', nn.GRU, 3, 5, 2, 4, bias=False, output='last')
+    rnn_case('seq_gru_2layer_bidir', 'GRU', nn.GRU, 2, 3, 3, 4, layers=2, bidirectional=True)
+    rnn_case('seq_gru_bidir_last', 'GRU', nn.GRU, 2, 4, 3, 3, bidirectional=True, output='last')
+    ids = f32(torch.tensor([[0, 3, -1, 2.7, 3], [7, -8, 4, 1, -5.5]], dtype=torch.float64))
+    case('seq_embedding', 'Embedding', {'numEmbeddings': 5, 'embeddingDim': 3}, embedding_fn, [ids], {'weight': rand(5, 3)})
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,49 @@
+"""Writes what torch.onnx (PyTorch 1.13, opset 17) makes of batch-first recurrent layers, and
+PyTorch's outputs, into argv[1]: NAME.onnx and NAME.json ({input, inputShape, output}, flattened)
+per model. Run by recurrent.test.ts with /usr/bin/python3; nothing is checked in.
+"""
+import json
+import sys
+
+import torch
+from torch import nn
+
+out_dir = sys.argv[1]
+torch.manual_seed(0)
+
+
+class Rnn(nn.Module):
+    """nn.LSTM / nn.GRU(batch_first=True) returning the sequence, or the last layer's final h."""
+
+    def __init__(self, cls, f, h, last, **kwargs):
+        super().__init__()
+        self.rnn = cls(f, h, batch_first=True, **kwargs)
+        self.last = last
+
+    def forward(self, x):
+        y, state = self.rnn(x)
+        if not self.last:
+            return y
+        h = state[0] if isinstance(state, tuple) else state
+        return h[-1]
+
+
+def write(name, model, x):
+    model.eval()
+    with torch.no_grad():
+        y = model(x)
+    torch.onnx.export(model, x, f"{out_dir}/{name}.onnx", opset_version=17, input_names=["x"], output_names=["y"],
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    with open(f"{out_dir}/{name}.json", "w") as f:
+        json.dump({"input": x.flatten().tolist(), "inputShape": list(x.shape), "output": y.flatten().tolist()}, f)
+
+
+kinds = sys.argv[2].split(",")
+if "lstm" in kinds:
+    write("lstm_seq", Rnn(nn.LSTM, 28, 48, False), torch.randn(3, 28, 28))
+    write("lstm_last", Rnn(nn.LSTM, 28, 48, True), torch.randn(2, 28, 28))
+    write("lstm_stacked", Rnn(nn.LSTM, 28, 16, False, num_layers=2, bidirectional=True), torch.randn(2, 28, 28))
+if "gru" in kinds:
+    write("gru_seq", Rnn(nn.GRU, 28, 48, False), torch.randn(3, 28, 28))
+    write("gru_last", Rnn(nn.GRU, 28, 48, True), torch.randn(2, 28, 28))
+    write("gru_stacked", Rnn(nn.GRU, 28, 48, False, num_layers=2), torch.randn(2, 28, 28))
