@@ -168,6 +168,15 @@ def main():
     case('layer_convtranspose2d_groups_dilation', 'ConvTranspose2d',
          {'outChannels': 4, 'kernelSize': [3, 2], 'stride': [2, 1], 'padding': [1, 0], 'outputPadding': [1, 1], 'dilation': [1, 2], 'groups': 2},
          convt_fn((2, 1), (1, 0), (1, 1), 2, (1, 2)), [rand(2, 4, 3, 3)], {'weight': rand(4, 2, 3, 2, scale=0.3), 'bias': rand(4, scale=0.3)})
+    # Issue #29's import ops: ceil-mode MaxPool (SqueezeNet), a pool keeping its 1×1 dims and a
+    # broadcast product (squeeze-excite).
+    case('layer_maxpool_ceil', 'MaxPool2d', {'kernelSize': [3, 3], 'stride': [2, 2], 'ceilMode': True},
+         lambda xs, ps, bs: F.max_pool2d(xs[0], 3, 2, ceil_mode=True), [rand(2, 2, 6, 7)])
+    case('layer_maxpool_ceil_pad', 'MaxPool2d', {'kernelSize': [2, 2], 'stride': [2, 2], 'padding': [1, 1], 'ceilMode': True},
+         lambda xs, ps, bs: F.max_pool2d(xs[0], 2, 2, 1, ceil_mode=True), [rand(1, 2, 5, 4)])
+    case('layer_globalavgpool_keepdims', 'GlobalAvgPool', {'keepDims': True}, lambda xs, ps, bs: xs[0].mean((2, 3), keepdim=True), [rand(2, 3, 3, 4)])
+    case('layer_multiply_broadcast', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 3, 2, 4), rand(2, 3, 1, 1)])
+    case('layer_multiply_both', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 1, 3), rand(2, 4, 1)])
 
 
 if __name__ == '__main__':

@@ -12,6 +12,8 @@ export interface PoolPlan {
   p: [number, number];
   outH: number;
   outW: number;
+  /** Ceil mode: the last window may start past the floor-mode end (clipped to the image), as PyTorch's `ceil_mode`. */
+  ceil: boolean;
 }
 
 /** Window geometry of a 2-D pool; `stride` defaults to the kernel size (PyTorch). */
@@ -20,7 +22,19 @@ export function poolPlan(inputShape: readonly number[], attrs: Attrs): PoolPlan 
   const k = pairAttr(attrs, 'kernelSize');
   const s = pairAttr(attrs, 'stride', k);
   const p = pairAttr(attrs, 'padding');
-  return { n, c, h, w, k, s, p, outH: windowOut(h, k[0], s[0], p[0]), outW: windowOut(w, k[1], s[1], p[1]) };
+  const ceil = attrs.ceilMode === true;
+  const out = (size: number, i: 0 | 1) => (ceil ? ceilWindowOut(size, k[i], s[i], p[i]) : windowOut(size, k[i], s[i], p[i]));
+  return { n, c, h, w, k, s, p, outH: out(h, 0), outW: out(w, 1), ceil };
+}
+
+/**
+ * PyTorch's ceil-mode output size: windows are counted rounding up, but the last one must start
+ * inside the input or its left padding (`pooling_output_shape`).
+ */
+function ceilWindowOut(size: number, kernel: number, stride: number, pad: number): number {
+  let out = Math.ceil((size + 2 * pad - kernel) / stride) + 1;
+  if ((out - 1) * stride >= size + pad) out--;
+  return out;
 }
 
 /** Shape rule shared by MaxPool2d and AvgPool2d. */
@@ -75,7 +89,7 @@ export const POOL_ATTRS = {
 } as const;
 
 /**
- * Max over each window, as `torch.nn.MaxPool2d` (dilation 1, ceil_mode false). Padding counts as
+ * Max over each window, as `torch.nn.MaxPool2d` (dilation 1, ceil_mode an option). Padding counts as
  * −∞. The argmax of each window is kept in the workspace for backward.
  *
  * NOTE: ties go to the first maximum in row-major window order, and a NaN wins (propagates), as in
@@ -84,12 +98,23 @@ export const POOL_ATTRS = {
 export const maxPool2d = defineOp({
   name: 'MaxPool2d',
   category: 'layers',
-  onnx: { opType: 'MaxPool', attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' } }, note: 'empty stride: the kernel size' },
+  onnx: {
+    opType: 'MaxPool',
+    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' }, ceil_mode: { attr: 'ceilMode' } },
+    note: 'empty stride: the kernel size; ceil_mode written only when set',
+    emit(ctx) {
+      const { ceil_mode: ceilMode, ...attrs } = ctx.mappedAttrs();
+      return ctx.node('MaxPool', ctx.inputs, ctx.attrs.ceilMode ? { ...attrs, ceil_mode: ceilMode } : attrs);
+    },
+  },
   onnxImport: { MaxPool: pool('MaxPool2d') },
-  torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding})' },
+  torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding}, ceil_mode={ceilMode})' },
   doc: 'Max over sliding windows of [N, C, H, W] images.',
   inputs: [{ name: 'x' }],
-  attrs: POOL_ATTRS,
+  attrs: {
+    ...POOL_ATTRS,
+    ceilMode: { kind: 'bool', default: false, doc: 'Round the output size up (PyTorch ceil_mode): a last, partial window covers the edge.' },
+  },
   inferShape: ({ inputs, attrs }) => poolShape('MaxPool2d', inputs, attrs),
   workspace({ output }) {
     return [{ name: 'argmax', shape: [...output] }];
@@ -101,7 +126,7 @@ export const maxPool2d = defineOp({
     const y = output.data;
     const arg = workspace.argmax.data;
     const planes = inputs[0].shape[0] * q.c;
-    if (q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0) {
+    if (q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0 && 2 * q.outH <= q.h && 2 * q.outW <= q.w) {
       pool2x2(x, y, arg, planes, q.h, q.w, q.outH, q.outW);
       return;
     }

@@ -1,5 +1,6 @@
 import type { OpDef } from './types';
 import { add } from './add';
+import { multiply } from './multiply';
 import { avgPool2d } from './avg-pool2d';
 import { batchNorm } from './batch-norm';
 import { concat } from './concat';
@@ -28,6 +29,7 @@ import { gelu } from './gelu';
 import { silu } from './silu';
 import { hardSwish } from './hard-swish';
 import { hardSigmoid } from './hard-sigmoid';
+import { clip } from './clip';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
@@ -58,6 +60,7 @@ const ALL_OPS = [
   flatten,
   reshape,
   add,
+  multiply,
   concat,
   oneHot,
   realFakeBatch,
@@ -71,6 +74,7 @@ const ALL_OPS = [
   silu,
   hardSwish,
   hardSigmoid,
+  clip,
   softplus,
   softmax,
   crossEntropyLoss,

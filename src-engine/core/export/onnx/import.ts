@@ -7,6 +7,7 @@ import type { TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from './export';
 import { IMPORT_FUSIONS, type Fusion, type FusionGraph } from './import-fusions';
+import { foldShapeNode, SHAPE_OPS } from './import-shapes';
 import { IMPORT_RULES, type ConstantValue, type Lowered, type RuleContext } from './import-rules';
 import { ATTR, decodeModel, sizeOf, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
 
@@ -61,7 +62,12 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
 function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   const nodes = g.node ?? [];
   const problems: OnnxDiagnostic[] = [];
-  const refuse = (n: OnnxNode | undefined, message: string) => problems.push({ code: 'E_IMPORT_UNSUPPORTED', nodeId: n ? nodeName(n, nodes) : undefined, op: n?.op_type, message });
+  // Values no Netwright node computes because their node (or one before it) was refused.
+  const lost = new Set<string>();
+  const refuse = (n: OnnxNode | undefined, message: string) => {
+    n?.output.forEach((o) => lost.add(o));
+    problems.push({ code: 'E_IMPORT_UNSUPPORTED', nodeId: n ? nodeName(n, nodes) : undefined, op: n?.op_type, message });
+  };
 
   // Constants: initializers, Constant nodes, and Identity nodes of either.
   const constants = new Map<string, ConstantValue>();
@@ -91,7 +97,8 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     n.input.forEach((i) => i && readers.set(i, [...(readers.get(i) ?? []), n]));
   }
   const outputNames = new Set((g.output ?? []).map((o) => o.name));
-  const consumers = (v: string) => ({ nodes: (readers.get(v) ?? []).filter((n) => !consumed.has(n) || !isConstantNode(n, constants)), graphOutput: outputNames.has(v) });
+  // A Shape node reads only its input's shape (folded at import), not its values: no consumer.
+  const consumers = (v: string) => ({ nodes: (readers.get(v) ?? []).filter((n) => n.op_type !== 'Shape' && (!consumed.has(n) || !isConstantNode(n, constants))), graphOutput: outputNames.has(v) });
   const only = (v: string) => {
     const c = consumers(v);
     return c.nodes.length === 1 && !c.graphOutput ? c.nodes[0] : undefined;
@@ -162,7 +169,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       else if (external.has(v)) return refuse(source, `it reads "${v}", stored outside the file; save the model with its weights inside`);
       else if (constants.has(v)) return refuse(source, `it reads the constant "${v}" as data, which Netwright cannot represent`);
       else if (!producer.has(v)) return refuse(source, `it reads "${v}", which nothing in the file produces`);
-      else return; // its producer was refused already
+      else return void lost.add(output); // its producer was refused already
     }
     const def = getOp(lowered.op)!;
     const id = uniqueId(sanitize(nodeName(source, nodes), lowered.op.toLowerCase()), ids);
@@ -187,6 +194,21 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     }
     if (n.domain && n.domain !== 'ai.onnx') {
       refuse(n, `ops of the domain "${n.domain}" are not supported`);
+      continue;
+    }
+    // Shape sub-graphs on known dims become constants (the batch stays a marker: see BATCH_DIM).
+    const folded = foldShapeNode(n, opset, (v) => constants.get(v), cx.shape);
+    if (folded) {
+      constants.set(n.output[0], folded);
+      continue;
+    }
+    if (SHAPE_OPS.has(n.op_type) && n.input.some((v) => lost.has(v))) {
+      n.output.forEach((o) => lost.add(o)); // the refused node before it is the diagnostic
+      continue;
+    }
+    const outside = n.input.find((v) => external.has(v));
+    if (outside !== undefined) {
+      refuse(n, `it reads "${outside}", stored outside the file (external data); save the model with its weights inside the file`);
       continue;
     }
     const rule = IMPORT_RULES.get(n.op_type); // a Map: `__proto__` or `toString` finds no rule
