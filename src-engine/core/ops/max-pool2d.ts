@@ -1,6 +1,7 @@
 import { expectImage, fail, fmt, ok, pairAttr, ShapeCode, windowOut } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import { pool } from './onnx-import';
+import { int, ints, pool, type RuleContext, type RuleResult } from './onnx-import';
+import { ATTR, type OnnxNode } from '../export/onnx/onnx-types';
 
 export interface PoolPlan {
   n: number;
@@ -35,6 +36,25 @@ function ceilWindowOut(size: number, kernel: number, stride: number, pad: number
   let out = Math.ceil((size + 2 * pad - kernel) / stride) + 1;
   if ((out - 1) * stride >= size + pad) out--;
   return out;
+}
+
+const readPool = pool('MaxPool2d');
+
+/**
+ * ONNX MaxPool; asymmetric padding that only adds at the end, as Netwright writes ceil mode (see
+ * the export), is read back as ceil mode when that gives the same windows.
+ */
+function maxPoolRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const pads = ints(n, 'pads');
+  const x = cx.shape(n.input[0]);
+  if (!pads || pads.length !== 4 || (pads[0] === pads[2] && pads[1] === pads[3]) || int(n, 'ceil_mode', 0) !== 0 || !x || x.length !== 4) return readPool(n, cx);
+  const symmetric: OnnxNode = { ...n, attribute: [...(n.attribute ?? []).filter((a) => a.name !== 'pads' && a.name !== 'ceil_mode'), { name: 'pads', type: ATTR.INTS, ints: [pads[0], pads[1], pads[0], pads[1]] }, { name: 'ceil_mode', type: ATTR.INT, i: 1 }] };
+  const r = readPool(symmetric, cx);
+  if (!('op' in r)) return r;
+  const q = poolPlan(x, r.attrs!);
+  const floorOut = (i: 0 | 1) => windowOut([q.h, q.w][i] + pads[i + 2] - pads[i], q.k[i], q.s[i], pads[i]);
+  if (pads[2] < pads[0] || pads[3] < pads[1] || floorOut(0) !== q.outH || floorOut(1) !== q.outW) return readPool(n, cx);
+  return r;
 }
 
 /** Shape rule shared by MaxPool2d and AvgPool2d. */
@@ -101,13 +121,20 @@ export const maxPool2d = defineOp({
   onnx: {
     opType: 'MaxPool',
     attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' }, ceil_mode: { attr: 'ceilMode' } },
-    note: 'empty stride: the kernel size; ceil_mode written only when set',
+    note: 'empty stride: the kernel size; ceil mode as floor mode with the end padding that gives its windows',
     emit(ctx) {
-      const { ceil_mode: ceilMode, ...attrs } = ctx.mappedAttrs();
-      return ctx.node('MaxPool', ctx.inputs, ctx.attrs.ceilMode ? { ...attrs, ceil_mode: ceilMode } : attrs);
+      const attrs = ctx.mappedAttrs();
+      delete attrs.ceil_mode;
+      if (!ctx.attrs.ceilMode) return ctx.node('MaxPool', ctx.inputs, attrs);
+      // NOTE: ONNX's ceil_mode output size (before opset 19) lacks PyTorch's rule that the last
+      // window starts inside the input or its left padding, and runtimes differ on it: floor mode
+      // with extra padding at the end (−∞ for MaxPool) gives PyTorch's windows exactly.
+      const q = poolPlan(ctx.inputShapes[0], ctx.attrs);
+      const extra = ([0, 1] as const).map((i) => Math.max(0, (([q.outH, q.outW][i] - 1) * q.s[i] + q.k[i]) - ([q.h, q.w][i] + 2 * q.p[i])));
+      return ctx.node('MaxPool', ctx.inputs, { ...attrs, pads: { ints: [q.p[0], q.p[1], q.p[0] + extra[0], q.p[1] + extra[1]] } });
     },
   },
-  onnxImport: { MaxPool: pool('MaxPool2d') },
+  onnxImport: { MaxPool: maxPoolRule },
   torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding}, ceil_mode={ceilMode})' },
   doc: 'Max over sliding windows of [N, C, H, W] images.',
   inputs: [{ name: 'x' }],

@@ -28,6 +28,7 @@ function activation(rng: Rng): [string, Attrs] {
     () => ['Softmax', { axis: pick(rng, [1, -1]) }],
     () => ['HardSwish', {}],
     () => ['HardSigmoid', {}],
+    () => ['Clip', { min: round2(-1 + rng.uniform()), max: round2(0.1 + rng.uniform() * 6) }],
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
@@ -39,7 +40,7 @@ function imageOp(rng: Rng, channels: number): [string, Attrs] {
       const s = between(rng, 1, 2);
       return ['ConvTranspose2d', { outChannels: between(rng, 1, 4), kernelSize: [between(rng, 2, 3), 2], stride: [s, s], padding: [rng.int(2), 0], outputPadding: [s > 1 ? rng.int(2) : 0, 0], bias: rng.uniform() < 0.8 }];
     },
-    () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)] }],
+    () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)], ceilMode: rng.uniform() < 0.4 }],
     () => ['AvgPool2d', { kernelSize: [2, 3], stride: [], padding: [rng.int(2), 1] }],
     () => ['Upsample', { scaleFactor: 2 }],
     () => ['BatchNorm', { eps: pick(rng, [1e-5, 1e-3]) }],
@@ -73,11 +74,11 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     const a = analyzeGraph(g, { batchSize: 2 });
     return a.diagnostics.some((d) => d.severity === 'error') ? null : a.shapes;
   };
-  const tryAdd = (op: string, attrs: Attrs, inputs: string[]): boolean => {
+  const tryAdd = (op: string, attrs: Attrs, inputs: string[], unitDims = false): boolean => {
     const id = `${op.toLowerCase()}${++n}`;
     const next = [...nodes, { id, op, attrs, inputs }];
     const shapes = valid(next);
-    if (!shapes || shapes[id].slice(1).reduce((a, b) => a * b, 1) > 4096 || shapes[id].slice(2).some((d) => d < 2)) return false;
+    if (!shapes || shapes[id].slice(1).reduce((a, b) => a * b, 1) > 4096 || (!unitDims && shapes[id].slice(2).some((d) => d < 2))) return false;
     nodes.push(next[next.length - 1]);
     last = id;
     return true;
@@ -91,7 +92,11 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
       // A residual: last + f(last).
       const [op, attrs] = activation(rng);
       const from = last;
-      if (tryAdd(op, attrs, [from])) tryAdd('Add', {}, [from, last]);
+      if (tryAdd(op, attrs, [from])) tryAdd(rng.uniform() < 0.3 ? 'Multiply' : 'Add', {}, [from, last]);
+    } else if (r < 0.17 && rank === 4) {
+      // A squeeze-excite gate: the features times their channel means (the pool keeping 1×1 dims).
+      const from = last;
+      if (tryAdd('GlobalAvgPool', { keepDims: true }, [from], true)) tryAdd('Multiply', {}, [from, last]);
     } else if (r < 0.22) {
       const from = last;
       const [op, attrs] = rank === 4 ? ['Conv2d', { outChannels: between(rng, 1, 3), kernelSize: [1, 1] }] : ['Linear', { outFeatures: between(rng, 2, 5) }];

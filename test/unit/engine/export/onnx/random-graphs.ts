@@ -1,7 +1,7 @@
 /**
  * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
  * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants. Each candidate node is kept only if its op's shape rule accepts it.
+ * variants. Ops added later draw from the `family` stream, so the graphs of earlier seeds keep their shape draws. Each candidate node is kept only if its op's shape rule accepts it.
  */
 import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
@@ -52,7 +52,7 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'Tanh', [x]),
     () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
     // The SiLU family: which one from a stream of its own, so ops added to it leave every other draw (and graph) as it was.
-    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid'] as const), [x]),
+    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid', 'Clip'] as const), [x]),
     () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
     () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
@@ -60,7 +60,8 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'LayerNorm', [x], { normalizedDims: 1 + rng.int(rank - 1), elementwiseAffine: rng.uniform() < 0.7 }),
     () => {
       const y = step(b, x);
-      return y && b.shapes.get(y)!.join() === s.join() ? add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]) : y;
+      if (!y || b.shapes.get(y)!.join() !== s.join()) return y;
+      return b.family.uniform() < 0.25 ? add(b, 'Multiply', [x, y]) : add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]);
     },
     () => {
       const y = step(b, x);
@@ -75,9 +76,14 @@ function step(b: Builder, x: string): string | undefined {
       const outputPadding = stride.map((st, i) => (rng.uniform() < 0.5 ? 0 : Math.min(st, dilation[i]) - 1));
       return add(b, 'ConvTranspose2d', [x], { outChannels: pick(rng, [2, 4]), kernelSize: pair(rng, 1, 3), stride, padding: pair(rng, 0, 1), outputPadding, dilation, groups: pick(rng, [1, 2]), bias: rng.uniform() < 0.7 });
     },
-    () => add(b, 'MaxPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
+    () => add(b, 'MaxPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1), ...(b.family.uniform() < 0.4 ? { ceilMode: true } : {}) }),
     () => add(b, 'AvgPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
-    () => add(b, 'GlobalAvgPool', [x]),
+    // Sometimes a squeeze-excite gate: the pool keeping its 1×1 dims, times the features.
+    () => {
+      if (b.family.uniform() < 0.5) return add(b, 'GlobalAvgPool', [x]);
+      const gate = add(b, 'GlobalAvgPool', [x], { keepDims: true });
+      return gate && add(b, 'Multiply', [x, gate]);
+    },
     () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]) }),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
     () => add(b, 'Reshape', [x], { shape: pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]) }),
