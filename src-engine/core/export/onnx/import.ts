@@ -71,12 +71,15 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
 
   // Constants: initializers, Constant nodes, and Identity nodes of either.
   const constants = new Map<string, ConstantValue>();
-  const external = new Set<string>();
+  // Initializers stored outside the file, by name: where their data is (external_data's location).
+  const external = new Map<string, string>();
   for (const t of g.initializer ?? []) {
     const values = tensorValues(t);
     if (values) constants.set(t.name!, { dims: t.dims ?? [], values });
-    else external.add(t.name!);
+    else external.set(t.name!, t.external_data?.find((e) => e.key === 'location')?.value ?? 'another file');
   }
+  const outsideMessage = (v: string) =>
+    `its weight "${v}" is stored outside the file (in "${external.get(v)}"); Netwright reads weights stored inside the .onnx file: load the model with onnx.load (which reads the external data) and save it with onnx.save_model(model, "model.onnx", save_as_external_data=False)`;
   const consumed = new Set<OnnxNode>();
   for (const n of nodes) {
     if (n.op_type === 'Constant' && (!n.domain || n.domain === 'ai.onnx')) {
@@ -166,7 +169,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     for (const v of lowered.inputs) {
       const id = irOf.get(v);
       if (id !== undefined) inputs.push(id);
-      else if (external.has(v)) return refuse(source, `it reads "${v}", stored outside the file; save the model with its weights inside`);
+      else if (external.has(v)) return refuse(source, outsideMessage(v));
       else if (constants.has(v)) return refuse(source, `it reads the constant "${v}" as data, which Netwright cannot represent`);
       else if (!producer.has(v)) return refuse(source, `it reads "${v}", which nothing in the file produces`);
       else return void lost.add(output); // its producer was refused already
@@ -208,7 +211,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     }
     const outside = n.input.find((v) => external.has(v));
     if (outside !== undefined) {
-      refuse(n, `it reads "${outside}", stored outside the file (external data); save the model with its weights inside the file`);
+      refuse(n, outsideMessage(outside));
       continue;
     }
     const rule = IMPORT_RULES.get(n.op_type); // a Map: `__proto__` or `toString` finds no rule
