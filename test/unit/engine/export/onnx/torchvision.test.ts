@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
-import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import { createCpuBackend, type CpuBackend } from '../../../../../src-engine/node/cpu';
-import { compare, python, requirePython, runOrt } from './harness';
+import { compare, importRefusal, python, requirePython, runOrt } from './harness';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const SCRIPT = join(ROOT, 'test', 'golden', 'gen_torchvision_onnx.py');
@@ -109,30 +109,19 @@ describe('torchvision families (random weights, 1×3×64×64) import and match P
   }
 });
 
-/** The error importOnnx throws for `bytes` (fails when it throws none). */
-function importError(bytes: Uint8Array): OnnxError {
-  try {
-    importOnnx(bytes);
-  } catch (e) {
-    if (e instanceof OnnxError) return e;
-    throw e;
-  }
-  throw new Error('the file was imported');
-}
-
 describe('what the importer cannot read', () => {
   it('an unsupported op gives one diagnostic, op first, and none for the shape sub-graph reading it', () => {
     // view_flatten: Conv → Shape → Gather → Unsqueeze → Concat → Reshape → Gemm; the Conv made an op Netwright lacks.
     const file = decodeModel(readFileSync(join(dir, 'view_flatten.onnx')));
     const conv = file.graph.node.find((n) => n.op_type === 'Conv')!;
     conv.op_type = 'DeformConv';
-    const e = importError(encodeModel(file));
+    const e = importRefusal(encodeModel(file));
     expect(e.code).toBe('E_IMPORT_UNSUPPORTED');
     expect(e.diagnostics).toEqual([{ code: 'E_IMPORT_UNSUPPORTED', nodeId: conv.name, op: 'DeformConv', message: 'DeformConv is not an op Netwright can import' }]);
   });
 
   it('weights stored outside the file get the message that says so and how to fix it', () => {
-    const e = importError(readFileSync(join(dir, 'external_weights.onnx')));
+    const e = importRefusal(readFileSync(join(dir, 'external_weights.onnx')));
     expect(e.code).toBe('E_IMPORT_UNSUPPORTED');
     // One per node reading them: the Conv and the Gemm (Linear), nothing about their shapes.
     expect(e.diagnostics.map((d) => d.op)).toEqual(['Conv', 'Gemm']);
