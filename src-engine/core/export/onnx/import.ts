@@ -205,8 +205,11 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       constants.set(n.output[0], folded);
       continue;
     }
-    if (SHAPE_OPS.has(n.op_type) && n.input.some((v) => lost.has(v))) {
-      n.output.forEach((o) => lost.add(o)); // the refused node before it is the diagnostic
+    // After a refused node: the shape sub-graphs reading it, and the nodes Netwright could read
+    // but not without their input (its shape), say nothing more; the refused node is the
+    // diagnostic. An op Netwright lacks is still listed.
+    if (n.input.some((v) => lost.has(v)) && (SHAPE_OPS.has(n.op_type) || IMPORT_RULES.has(n.op_type))) {
+      n.output.forEach((o) => lost.add(o));
       continue;
     }
     const outside = n.input.find((v) => external.has(v));

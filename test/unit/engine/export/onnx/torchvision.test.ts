@@ -6,7 +6,7 @@
  * within the same bound of Netwright.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
@@ -27,12 +27,16 @@ interface Fixture {
 /** The generator's outputs, made once per version of the script (node_modules/.cache). */
 function fixtures(): string {
   const source = readFileSync(SCRIPT, 'utf8');
-  const dir = join(ROOT, 'node_modules', '.cache', 'netwright-torchvision-onnx', createHash('sha256').update(source).digest('hex').slice(0, 16));
+  const cache = join(ROOT, 'node_modules', '.cache', 'netwright-torchvision-onnx');
+  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
+  const dir = join(cache, key);
   if (existsSync(join(dir, 'index.json'))) return dir;
   requirePython(['torch', 'torchvision', 'onnx']);
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
   python(source, [tmp]);
+  // Models of earlier versions of the script are of no more use (about 200 MB each).
+  for (const old of readdirSync(cache)) if (old !== key && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return dir;
