@@ -177,6 +177,11 @@ def main():
     case('layer_globalavgpool_keepdims', 'GlobalAvgPool', {'keepDims': True}, lambda xs, ps, bs: xs[0].mean((2, 3), keepdim=True), [rand(2, 3, 3, 4)])
     case('layer_multiply_broadcast', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 3, 2, 4), rand(2, 3, 1, 1)])
     case('layer_multiply_both', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 1, 3), rand(2, 4, 1)])
+    # ShuffleNet's channel shuffle (Reshape, Transpose, Reshape) and channel split (x.chunk as Slices).
+    case('layer_transpose_shuffle', 'Transpose', {'perm': [0, 2, 1, 3, 4]}, lambda xs, ps, bs: xs[0].permute(0, 2, 1, 3, 4), [rand(2, 2, 3, 2, 2)])
+    case('layer_transpose_3d', 'Transpose', {'perm': [0, 3, 1, 2]}, lambda xs, ps, bs: xs[0].permute(0, 3, 1, 2), [rand(2, 3, 4, 5)])
+    case('layer_slice_channels', 'Slice', {'axis': 1, 'start': 2, 'length': 3}, lambda xs, ps, bs: xs[0].narrow(1, 2, 3), [rand(2, 6, 2, 2)])
+    case('layer_slice_last', 'Slice', {'axis': 2, 'start': 0, 'length': 2}, lambda xs, ps, bs: xs[0].narrow(2, 0, 2), [rand(3, 2, 5)])
 
 
 if __name__ == '__main__':

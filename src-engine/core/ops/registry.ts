@@ -17,6 +17,8 @@ import { layerNorm } from './layer-norm';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
+import { transpose } from './transpose';
+import { slice } from './slice';
 import { upsample } from './upsample';
 
 // — activations and losses —
@@ -59,6 +61,8 @@ const ALL_OPS = [
   dropout,
   flatten,
   reshape,
+  transpose,
+  slice,
   add,
   multiply,
   concat,

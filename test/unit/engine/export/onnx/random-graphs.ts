@@ -86,7 +86,22 @@ function step(b: Builder, x: string): string | undefined {
     },
     () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]) }),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
-    () => add(b, 'Reshape', [x], { shape: pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]) }),
+    () => {
+      const shape = pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]);
+      // Sometimes (from the family stream) ShuffleNet's channel shuffle, a Transpose, or a channel Slice instead.
+      const f = b.family.uniform();
+      if (f < 0.15 && s[1] % 2 === 0) {
+        const grouped = add(b, 'Reshape', [x], { shape: [2, s[1] / 2, s[2], s[3]] });
+        const swapped = grouped && add(b, 'Transpose', [grouped], { perm: [0, 2, 1, 3, 4] });
+        return swapped && add(b, 'Reshape', [swapped], { shape: [s[1], s[2], s[3]] });
+      }
+      if (f < 0.25) return add(b, 'Transpose', [x], { perm: [0, 1, 3, 2] });
+      if (f < 0.4) {
+        const start = b.family.int(s[1]);
+        return add(b, 'Slice', [x], { axis: 1, start, length: 1 + b.family.int(s[1] - start) });
+      }
+      return add(b, 'Reshape', [x], { shape });
+    },
   ];
   const sequence: (() => string | undefined)[] = [
     () => add(b, 'Linear', [x], { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 }),

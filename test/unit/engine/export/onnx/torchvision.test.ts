@@ -106,7 +106,7 @@ describe('torch.onnx idioms import and match PyTorch', () => {
 });
 
 describe('torchvision families (random weights, 1×3×64×64) import and match PyTorch', () => {
-  for (const name of ['mobilenet_v2', 'mobilenet_v2_opset13', 'squeezenet1_1', 'mnasnet0_5', 'mobilenet_v3_small', 'efficientnet_b0', 'densenet121', 'resnet50']) {
+  for (const name of ['mobilenet_v2', 'mobilenet_v2_opset13', 'squeezenet1_1', 'mnasnet0_5', 'mobilenet_v3_small', 'efficientnet_b0', 'densenet121', 'resnet50', 'shufflenet_v2_x0_5']) {
     it(name, async () => {
       await check(name);
     }, 120_000);
