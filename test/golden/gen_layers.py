@@ -182,6 +182,9 @@ def main():
     case('layer_transpose_3d', 'Transpose', {'perm': [0, 3, 1, 2]}, lambda xs, ps, bs: xs[0].permute(0, 3, 1, 2), [rand(2, 3, 4, 5)])
     case('layer_slice_channels', 'Slice', {'axis': 1, 'start': 2, 'length': 3}, lambda xs, ps, bs: xs[0].narrow(1, 2, 3), [rand(2, 6, 2, 2)])
     case('layer_slice_last', 'Slice', {'axis': 2, 'start': 0, 'length': 2}, lambda xs, ps, bs: xs[0].narrow(2, 0, 2), [rand(3, 2, 5)])
+    # PReLU: a learned slope per channel (the gradient reaches it from x ≤ 0 only).
+    case('layer_prelu_image', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(2, 3, 2, 3)], {'weight': rand(3, scale=0.3)})
+    case('layer_prelu_vector', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(4, 5)], {'weight': rand(5, scale=0.3)})
 
 
 if __name__ == '__main__':

@@ -32,6 +32,7 @@ import { silu } from './silu';
 import { hardSwish } from './hard-swish';
 import { hardSigmoid } from './hard-sigmoid';
 import { clip } from './clip';
+import { prelu } from './prelu';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
@@ -79,6 +80,7 @@ const ALL_OPS = [
   hardSwish,
   hardSigmoid,
   clip,
+  prelu,
   softplus,
   softmax,
   crossEntropyLoss,

@@ -122,6 +122,7 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     tryAdd(pick(rng, ['ReLU', 'Tanh']), {}, [last]);
     tryAdd('Flatten', {}, [last]);
   }
+  if (index % 5 === 4) tryAdd('PReLU', {}, [last]);
   tryAdd('Linear', { outFeatures: between(rng, 2, 5) }, [last]);
   const g: GraphIR = { format: 'netwright.graph', version: 2, name: `random #${index}`, nodes, outputs: { y: last } };
 

@@ -103,6 +103,9 @@ describe('torch.onnx idioms import and match PyTorch', () => {
   it('squeeze-excite: GlobalAveragePool kept 1×1, broadcast Mul', async () => {
     await check('squeeze_excite');
   });
+  it('PReLU (a slope per channel)', async () => {
+    await check('prelu');
+  });
 });
 
 describe('torchvision families (random weights, 1×3×64×64) import and match PyTorch', () => {
