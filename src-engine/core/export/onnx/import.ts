@@ -205,16 +205,16 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       constants.set(n.output[0], folded);
       continue;
     }
+    const outside = n.input.find((v) => external.has(v));
+    if (outside !== undefined) {
+      refuse(n, outsideMessage(outside));
+      continue;
+    }
     // After a refused node: the shape sub-graphs reading it, and the nodes Netwright could read
     // but not without their input (its shape), say nothing more; the refused node is the
     // diagnostic. An op Netwright lacks is still listed.
     if (n.input.some((v) => lost.has(v)) && (SHAPE_OPS.has(n.op_type) || IMPORT_RULES.has(n.op_type))) {
       n.output.forEach((o) => lost.add(o));
-      continue;
-    }
-    const outside = n.input.find((v) => external.has(v));
-    if (outside !== undefined) {
-      refuse(n, outsideMessage(outside));
       continue;
     }
     const rule = IMPORT_RULES.get(n.op_type); // a Map: `__proto__` or `toString` finds no rule
