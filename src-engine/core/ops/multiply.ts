@@ -24,6 +24,23 @@ function broadcast(a: readonly number[], b: readonly number[]): number[] | undef
   return out;
 }
 
+/**
+ * The squeeze-excite case: one input has the output's shape, the other its leading dims and 1s
+ * after ([N, C, 1, 1] against [N, C, H, W]), so each of its values scales one contiguous block.
+ */
+function gateBlock(a: readonly number[], b: readonly number[], out: readonly number[]): { gateIsB: boolean; block: number } | undefined {
+  const blockOf = (full: readonly number[], gate: readonly number[]) => {
+    if (full.join() !== out.join()) return undefined;
+    let k = gate.length;
+    while (k > 0 && gate[k - 1] === 1 && out[k - 1] !== 1) k--;
+    return gate.slice(0, k).every((d, i) => d === out[i]) && gate.slice(k).every((d) => d === 1) ? out.slice(k).reduce((p, d) => p * d, 1) : undefined;
+  };
+  const ofB = blockOf(a, b);
+  if (ofB !== undefined) return { gateIsB: true, block: ofB };
+  const ofA = blockOf(b, a);
+  return ofA !== undefined ? { gateIsB: false, block: ofA } : undefined;
+}
+
 /** For each output element, the index it reads in an input of `shape` broadcast to `out`. */
 function sourceIndex(shape: readonly number[], out: readonly number[]): Int32Array {
   const n = out.reduce((p, d) => p * d, 1);
@@ -69,6 +86,12 @@ export const multiply = defineOp({
       for (let i = 0; i < y.length; i++) y[i] = a.data[i] * b.data[i];
       return;
     }
+    const gate = gateBlock(a.shape, b.shape, output.shape);
+    if (gate) {
+      const [x, g] = gate.gateIsB ? [a.data, b.data] : [b.data, a.data];
+      for (let i = 0; i < y.length; i++) y[i] = x[i] * g[Math.floor(i / gate.block)];
+      return;
+    }
     const ia = sourceIndex(a.shape, output.shape);
     const ib = sourceIndex(b.shape, output.shape);
     for (let i = 0; i < y.length; i++) y[i] = a.data[ia[i]] * b.data[ib[i]];
@@ -76,6 +99,17 @@ export const multiply = defineOp({
   backward({ inputs, output, dOutput, dInputs }) {
     const [a, b] = inputs;
     const dy = dOutput.data;
+    const gate = gateBlock(a.shape, b.shape, output.shape);
+    if (gate) {
+      const [x, g] = gate.gateIsB ? [a.data, b.data] : [b.data, a.data];
+      const [dx, dg] = gate.gateIsB ? dInputs : [dInputs[1], dInputs[0]];
+      for (let i = 0; i < dy.length; i++) {
+        const j = Math.floor(i / gate.block);
+        if (dx) dx.data[i] += dy[i] * g[j];
+        if (dg) dg.data[j] += dy[i] * x[i];
+      }
+      return;
+    }
     const ia = sourceIndex(a.shape, output.shape);
     const ib = sourceIndex(b.shape, output.shape);
     const [da, db] = dInputs;
