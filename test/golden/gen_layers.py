@@ -185,6 +185,10 @@ def main():
     # PReLU: a learned slope per channel (the gradient reaches it from x ≤ 0 only).
     case('layer_prelu_image', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(2, 3, 2, 3)], {'weight': rand(3, scale=0.3)})
     case('layer_prelu_vector', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(4, 5)], {'weight': rand(5, scale=0.3)})
+    # GroupNorm: statistics per sample and group of channels, affine per channel.
+    case('layer_groupnorm', 'GroupNorm', {'numGroups': 2}, lambda xs, ps, bs: F.group_norm(xs[0], 2, ps['weight'], ps['bias']), [rand(2, 4, 3, 2, scale=2.0) + 0.5],
+         {'weight': f32(1 + 0.3 * torch.randn(4, dtype=torch.float64)), 'bias': rand(4, scale=0.3)})
+    case('layer_groupnorm_noaffine_seq', 'GroupNorm', {'numGroups': 3, 'eps': 1e-3, 'affine': False}, lambda xs, ps, bs: F.group_norm(xs[0], 3, eps=1e-3), [rand(2, 6, 5)])
 
 
 if __name__ == '__main__':

@@ -14,6 +14,7 @@ import { noise } from './noise';
 import { oneHot } from './one-hot';
 import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
+import { groupNorm } from './group-norm';
 import { linear } from './linear';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
@@ -59,6 +60,7 @@ const ALL_OPS = [
   upsample,
   batchNorm,
   layerNorm,
+  groupNorm,
   dropout,
   flatten,
   reshape,

@@ -18,6 +18,8 @@ export interface Fusion {
   input: string;
   /** The value holding the op's output. */
   output: string;
+  /** The op's parameters, read from the constants of the pattern. */
+  params?: Record<string, Float32Array>;
 }
 
 /**
@@ -153,5 +155,36 @@ const softplus: FusionRule = {
   },
 };
 
+/** A constant's values when every one equals `v`. */
+const all = (c: ConstantValue | undefined, v: number) => c !== undefined && [...c.values].every((x) => x === v);
+
+/**
+ * GroupNorm as torch.onnx writes it: `Reshape(x, [0, G, -1])`, `InstanceNormalization` with scale
+ * 1 and bias 0, `Reshape` back to x's shape, then (affine) `Mul` by the weight and `Add` of the
+ * bias, each per channel.
+ */
+const groupNorm: FusionRule = {
+  anchor: 'InstanceNormalization',
+  match(norm, g) {
+    const grouped = g.producer(norm.input[0]);
+    const target = grouped && g.constant(grouped.input[1])?.values;
+    if (!grouped || grouped.op_type !== 'Reshape' || g.only(grouped.output[0]) !== norm || target?.length !== 3 || target[0] !== 0 || target[2] !== -1) return undefined;
+    if (!all(g.constant(norm.input[1]), 1) || !all(g.constant(norm.input[2]), 0)) return undefined;
+    const x = grouped.input[0];
+    const back = g.only(norm.output[0]);
+    const shapeOf = back && g.producer(back.input[1]);
+    if (!back || back.op_type !== 'Reshape' || !shapeOf || shapeOf.op_type !== 'Shape' || shapeOf.input[0] !== x) return undefined;
+    const attrs = { numGroups: target[1], eps: roundFloat(norm.attribute?.find((a) => a.name === 'epsilon')?.f ?? 1e-5) };
+    const nodes = [grouped, norm, shapeOf, back];
+    const mul = g.only(back.output[0]);
+    const weight = mul && mul.op_type === 'Mul' && mul.input[0] === back.output[0] ? g.constant(mul.input[1]) : undefined;
+    const add = weight && g.only(mul!.output[0]);
+    const bias = add && add.op_type === 'Add' && add.input[0] === mul!.output[0] ? g.constant(add.input[1]) : undefined;
+    const perChannel = (c: ConstantValue) => c.dims.filter((d) => d !== 1).length <= 1 && c.values.length === weight!.values.length;
+    if (!weight || !bias || !perChannel(weight) || !perChannel(bias)) return { nodes, op: 'GroupNorm', attrs: { ...attrs, affine: false }, input: x, output: back.output[0] };
+    return { nodes: [...nodes, mul!, add!], op: 'GroupNorm', attrs, input: x, output: add!.output[0], params: { weight: Float32Array.from(weight.values), bias: Float32Array.from(bias.values) } };
+  },
+};
+
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm];

@@ -192,7 +192,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   for (const n of nodes) {
     if (consumed.has(n)) {
       const f = fusionAt.get(n);
-      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input] }, f.output);
+      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input], ...(f.params ? { params: f.params } : {}) }, f.output);
       continue;
     }
     if (n.domain && n.domain !== 'ai.onnx') {

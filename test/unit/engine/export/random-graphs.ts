@@ -111,6 +111,7 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
     const [, channels, height, width] = shapeOf(last);
     if (index % 4 === 1 && height !== width) tryAdd('Transpose', { perm: [0, 1, 3, 2] }, [last]);
     if (index % 4 === 3 && channels > 1) tryAdd('Slice', { axis: 1, start: 1, length: channels - 1 }, [last]);
+    if (index % 4 === 0 && channels % 2 === 0) tryAdd('GroupNorm', { numGroups: 2 }, [last]);
     if (rng.uniform() < 0.5) tryAdd('GlobalAvgPool', {}, [last]);
     else tryAdd('Flatten', {}, [last]);
   }

@@ -57,7 +57,14 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
     () => add(b, 'BatchNorm', [x], { affine: rng.uniform() < 0.7, eps: pick(rng, [1e-5, 1e-3]) }),
-    () => add(b, 'LayerNorm', [x], { normalizedDims: 1 + rng.int(rank - 1), elementwiseAffine: rng.uniform() < 0.7 }),
+    () => {
+      const normalizedDims = 1 + rng.int(rank - 1);
+      const elementwiseAffine = rng.uniform() < 0.7;
+      // Sometimes (from the family stream) a GroupNorm instead, where there are positions.
+      const groups = [1, 2, 3].filter((k) => s[1] % k === 0);
+      if (rank >= 3 && b.family.uniform() < 0.3) return add(b, 'GroupNorm', [x], { numGroups: pick(b.family, groups), affine: b.family.uniform() < 0.7 });
+      return add(b, 'LayerNorm', [x], { normalizedDims, elementwiseAffine });
+    },
     () => {
       const y = step(b, x);
       if (!y || b.shapes.get(y)!.join() !== s.join()) return y;

@@ -110,6 +110,10 @@ describe('torch.onnx idioms import and match PyTorch', () => {
   it('PReLU (a slope per channel)', async () => {
     await check('prelu');
   });
+  it('GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add: one node)', async () => {
+    const model = await check('groupnorm');
+    expect(model.graph.nodes.find((n) => n.op === 'GroupNorm')?.attrs).toMatchObject({ numGroups: 2, eps: 1e-5, affine: true });
+  });
 });
 
 describe('torchvision families (random weights, 1×3×64×64) import and match PyTorch', () => {
