@@ -126,6 +126,7 @@ write("conv1d", Conv1dNet, (2, 3, 10))
 write("upsample_bilinear", lambda: nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.Conv2d(4, 2, 3)), (2, 3, 6, 6))
 write("maxpool_ceil", lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(3, 2, ceil_mode=True), nn.Flatten(), nn.Linear(4 * 3 * 3, 5)), (2, 3, 9, 9))
 write("squeeze_excite", SqueezeExcite, (2, 3, 6, 6))
+write("layernorm_opset13", lambda: nn.Sequential(nn.Conv2d(3, 4, 3), nn.LayerNorm([4, 6, 6]), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)), (2, 3, 8, 8), opset=13)
 
 # The same small model saved as onnx.save_model writes a large one: its weights in a file beside it.
 if "avgpool" in written:

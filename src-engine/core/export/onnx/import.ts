@@ -151,7 +151,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   }
 
   // Multi-node patterns first (GELU's decompositions), then one rule per node.
-  const graphView: FusionGraph = { constant: (v) => constants.get(v), producer: (v) => producer.get(v), only };
+  const graphView: FusionGraph = { constant: (v) => constants.get(v), producer: (v) => producer.get(v), only, consumers };
   const fusionAt = new Map<OnnxNode, Fusion>();
   for (const rule of IMPORT_FUSIONS) {
     for (const n of nodes) {

@@ -110,6 +110,11 @@ describe('torch.onnx idioms import and match PyTorch', () => {
   it('PReLU (a slope per channel)', async () => {
     await check('prelu');
   });
+  it('LayerNorm at opset 13 (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add: one node)', async () => {
+    const model = await check('layernorm_opset13');
+    expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'LayerNorm', 'Flatten', 'Linear']);
+    expect(model.graph.nodes[2].attrs).toMatchObject({ normalizedDims: 3, eps: 1e-5, elementwiseAffine: true });
+  });
   it('GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add: one node)', async () => {
     const model = await check('groupnorm');
     expect(model.graph.nodes.find((n) => n.op === 'GroupNorm')?.attrs).toMatchObject({ numGroups: 2, eps: 1e-5, affine: true });
