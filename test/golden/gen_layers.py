@@ -190,6 +190,9 @@ def main():
          {'weight': f32(1 + 0.3 * torch.randn(4, dtype=torch.float64)), 'bias': rand(4, scale=0.3)})
     case('layer_groupnorm_noaffine_seq', 'GroupNorm', {'numGroups': 3, 'eps': 1e-3, 'affine': False}, lambda xs, ps, bs: F.group_norm(xs[0], 3, eps=1e-3), [rand(2, 6, 5)])
 
+    # Conv1d (run as a 1×k Conv2d).
+    case('layer_conv1d_groups_pad_dilation', 'Conv1d', {'outChannels': 4, 'kernelSize': 3, 'stride': 2, 'padding': 2, 'dilation': 2, 'groups': 2},
+         lambda xs, ps, bs: F.conv1d(xs[0], ps['weight'], ps['bias'], 2, 2, 2, 2), [rand(2, 4, 9)], {'weight': rand(4, 2, 3, scale=0.3), 'bias': rand(4, scale=0.3)})
 
 if __name__ == '__main__':
     main()

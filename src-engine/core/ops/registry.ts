@@ -5,6 +5,7 @@ import { avgPool2d } from './avg-pool2d';
 import { batchNorm } from './batch-norm';
 import { concat } from './concat';
 import { conv2d } from './conv2d';
+import { conv1d } from './conv1d';
 import { convTranspose2d } from './conv-transpose2d';
 import { dropout } from './dropout';
 import { flatten } from './flatten';
@@ -53,6 +54,7 @@ const ALL_OPS = [
   noise,
   linear,
   conv2d,
+  conv1d,
   convTranspose2d,
   maxPool2d,
   avgPool2d,

@@ -119,6 +119,7 @@ export function randomGraph(rng: Rng, index: number): { model: TrainedModel; inp
   if (width % 2 === 0 && rng.uniform() < 0.6) {
     // [N, C, L]: a BatchNorm1d over channels of a sequence, then back to vectors.
     tryAdd('Reshape', { shape: [2, width / 2] }, [last]);
+    if (index % 2 === 0 && width >= 4) tryAdd('Conv1d', { outChannels: 2, kernelSize: 2, padding: 1 }, [last]);
     tryAdd('BatchNorm', {}, [last]);
     tryAdd(pick(rng, ['ReLU', 'Tanh']), {}, [last]);
     tryAdd('Flatten', {}, [last]);

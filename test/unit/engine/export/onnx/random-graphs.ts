@@ -111,7 +111,12 @@ function step(b: Builder, x: string): string | undefined {
     },
   ];
   const sequence: (() => string | undefined)[] = [
-    () => add(b, 'Linear', [x], { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 }),
+    () => {
+      const attrs = { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 };
+      // Sometimes (from the family stream) a Conv1d over the sequence instead.
+      if (b.family.uniform() < 0.3) return add(b, 'Conv1d', [x], { outChannels: pick(b.family, [2, 4]), kernelSize: 1 + b.family.int(2), padding: b.family.int(2), bias: attrs.bias });
+      return add(b, 'Linear', [x], attrs);
+    },
     () => add(b, 'GlobalAvgPool', [x]),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2]) }),
     () => add(b, 'Reshape', [x], { shape: pick(rng, [[-1], [s[2], s[1]], [s[1], 1, s[2]]]) }),
