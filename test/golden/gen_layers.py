@@ -193,6 +193,9 @@ def main():
     # Conv1d (run as a 1×k Conv2d).
     case('layer_conv1d_groups_pad_dilation', 'Conv1d', {'outChannels': 4, 'kernelSize': 3, 'stride': 2, 'padding': 2, 'dilation': 2, 'groups': 2},
          lambda xs, ps, bs: F.conv1d(xs[0], ps['weight'], ps['bias'], 2, 2, 2, 2), [rand(2, 4, 9)], {'weight': rand(4, 2, 3, scale=0.3), 'bias': rand(4, scale=0.3)})
+    # Bilinear upsampling (align_corners False).
+    case('layer_upsample_bilinear_s3', 'Upsample', {'scaleFactor': 3, 'mode': 'bilinear'},
+         lambda xs, ps, bs: F.interpolate(xs[0], scale_factor=3, mode='bilinear', align_corners=False), [rand(2, 2, 3, 4)])
 
 if __name__ == '__main__':
     main()

@@ -83,6 +83,7 @@ const CASES: Case[] = [
   { label: 'Transpose (0, 3, 1, 2)', op: 'Transpose', opts: { inputs: [randn([2, 3, 2, 4], 20)], attrs: { perm: [0, 3, 1, 2] } }, tol: SMOOTH },
   { label: 'Slice channels', op: 'Slice', opts: { inputs: [randn([2, 6, 2, 2], 21)], attrs: { axis: 1, start: 3, length: 3 } }, tol: SMOOTH },
   { label: 'Slice last dim', op: 'Slice', opts: { inputs: [randn([2, 3, 5], 22)], attrs: { axis: 2, start: 1, length: 2 } }, tol: SMOOTH },
+  { label: 'Upsample bilinear ×2', op: 'Upsample', opts: { inputs: [randn([2, 2, 3, 4], 27)], attrs: { scaleFactor: 2, mode: 'bilinear' } }, tol: SMOOTH },
   { label: 'Conv1d k3 pad 1 groups 2', op: 'Conv1d', opts: { inputs: [randn([2, 4, 7], 25)], attrs: { outChannels: 4, kernelSize: 3, padding: 1, groups: 2 } }, tol: SMOOTH },
   { label: 'Conv1d k2 stride 2 dilation 2', op: 'Conv1d', opts: { inputs: [randn([2, 3, 9], 26)], attrs: { outChannels: 2, kernelSize: 2, stride: 2, dilation: 2 } }, tol: SMOOTH },
   { label: 'GroupNorm 2 groups', op: 'GroupNorm', opts: { inputs: [randn([2, 4, 3, 2], 23)], attrs: { numGroups: 2 } }, tol: NORM },

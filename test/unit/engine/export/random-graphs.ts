@@ -42,7 +42,7 @@ function imageOp(rng: Rng, channels: number): [string, Attrs] {
     },
     () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)], ceilMode: rng.uniform() < 0.4 }],
     () => ['AvgPool2d', { kernelSize: [2, 3], stride: [], padding: [rng.int(2), 1] }],
-    () => ['Upsample', { scaleFactor: 2 }],
+    () => ['Upsample', { scaleFactor: 2, ...(channels % 2 === 1 ? { mode: 'bilinear' } : {}) }],
     () => ['BatchNorm', { eps: pick(rng, [1e-5, 1e-3]) }],
     () => ['LayerNorm', { normalizedDims: between(rng, 1, 3) }],
     () => ['Dropout', { p: 0.3 }],

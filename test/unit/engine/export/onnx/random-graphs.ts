@@ -91,7 +91,7 @@ function step(b: Builder, x: string): string | undefined {
       const gate = add(b, 'GlobalAvgPool', [x], { keepDims: true });
       return gate && add(b, 'Multiply', [x, gate]);
     },
-    () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]) }),
+    () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]), ...(b.family.uniform() < 0.4 ? { mode: 'bilinear' } : {}) }),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
     () => {
       const shape = pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]);

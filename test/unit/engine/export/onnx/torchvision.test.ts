@@ -115,6 +115,10 @@ describe('torch.onnx idioms import and match PyTorch', () => {
     expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'LayerNorm', 'Flatten', 'Linear']);
     expect(model.graph.nodes[2].attrs).toMatchObject({ normalizedDims: 3, eps: 1e-5, elementwiseAffine: true });
   });
+  it('bilinear Upsample (Resize linear, half_pixel)', async () => {
+    const model = await check('upsample_bilinear');
+    expect(model.graph.nodes.find((n) => n.op === 'Upsample')?.attrs).toMatchObject({ scaleFactor: 2, mode: 'bilinear' });
+  });
   it('Conv1d (a 1-D Conv)', async () => {
     const model = await check('conv1d');
     expect(model.graph.nodes.find((n) => n.op === 'Conv1d')?.attrs).toMatchObject({ outChannels: 5, kernelSize: 3, padding: 1 });
