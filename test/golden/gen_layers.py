@@ -168,7 +168,34 @@ def main():
     case('layer_convtranspose2d_groups_dilation', 'ConvTranspose2d',
          {'outChannels': 4, 'kernelSize': [3, 2], 'stride': [2, 1], 'padding': [1, 0], 'outputPadding': [1, 1], 'dilation': [1, 2], 'groups': 2},
          convt_fn((2, 1), (1, 0), (1, 1), 2, (1, 2)), [rand(2, 4, 3, 3)], {'weight': rand(4, 2, 3, 2, scale=0.3), 'bias': rand(4, scale=0.3)})
+    # Issue #29's import ops: ceil-mode MaxPool (SqueezeNet), a pool keeping its 1×1 dims and a
+    # broadcast product (squeeze-excite).
+    case('layer_maxpool_ceil', 'MaxPool2d', {'kernelSize': [3, 3], 'stride': [2, 2], 'ceilMode': True},
+         lambda xs, ps, bs: F.max_pool2d(xs[0], 3, 2, ceil_mode=True), [rand(2, 2, 6, 7)])
+    case('layer_maxpool_ceil_pad', 'MaxPool2d', {'kernelSize': [2, 2], 'stride': [2, 2], 'padding': [1, 1], 'ceilMode': True},
+         lambda xs, ps, bs: F.max_pool2d(xs[0], 2, 2, 1, ceil_mode=True), [rand(1, 2, 5, 4)])
+    case('layer_globalavgpool_keepdims', 'GlobalAvgPool', {'keepDims': True}, lambda xs, ps, bs: xs[0].mean((2, 3), keepdim=True), [rand(2, 3, 3, 4)])
+    case('layer_multiply_broadcast', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 3, 2, 4), rand(2, 3, 1, 1)])
+    case('layer_multiply_both', 'Multiply', {}, lambda xs, ps, bs: xs[0] * xs[1], [rand(2, 1, 3), rand(2, 4, 1)])
+    # ShuffleNet's channel shuffle (Reshape, Transpose, Reshape) and channel split (x.chunk as Slices).
+    case('layer_transpose_shuffle', 'Transpose', {'perm': [0, 2, 1, 3, 4]}, lambda xs, ps, bs: xs[0].permute(0, 2, 1, 3, 4), [rand(2, 2, 3, 2, 2)])
+    case('layer_transpose_3d', 'Transpose', {'perm': [0, 3, 1, 2]}, lambda xs, ps, bs: xs[0].permute(0, 3, 1, 2), [rand(2, 3, 4, 5)])
+    case('layer_slice_channels', 'Slice', {'axis': 1, 'start': 2, 'length': 3}, lambda xs, ps, bs: xs[0].narrow(1, 2, 3), [rand(2, 6, 2, 2)])
+    case('layer_slice_last', 'Slice', {'axis': 2, 'start': 0, 'length': 2}, lambda xs, ps, bs: xs[0].narrow(2, 0, 2), [rand(3, 2, 5)])
+    # PReLU: a learned slope per channel (the gradient reaches it from x ≤ 0 only).
+    case('layer_prelu_image', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(2, 3, 2, 3)], {'weight': rand(3, scale=0.3)})
+    case('layer_prelu_vector', 'PReLU', {}, lambda xs, ps, bs: F.prelu(xs[0], ps['weight']), [rand(4, 5)], {'weight': rand(5, scale=0.3)})
+    # GroupNorm: statistics per sample and group of channels, affine per channel.
+    case('layer_groupnorm', 'GroupNorm', {'numGroups': 2}, lambda xs, ps, bs: F.group_norm(xs[0], 2, ps['weight'], ps['bias']), [rand(2, 4, 3, 2, scale=2.0) + 0.5],
+         {'weight': f32(1 + 0.3 * torch.randn(4, dtype=torch.float64)), 'bias': rand(4, scale=0.3)})
+    case('layer_groupnorm_noaffine_seq', 'GroupNorm', {'numGroups': 3, 'eps': 1e-3, 'affine': False}, lambda xs, ps, bs: F.group_norm(xs[0], 3, eps=1e-3), [rand(2, 6, 5)])
 
+    # Conv1d (run as a 1×k Conv2d).
+    case('layer_conv1d_groups_pad_dilation', 'Conv1d', {'outChannels': 4, 'kernelSize': 3, 'stride': 2, 'padding': 2, 'dilation': 2, 'groups': 2},
+         lambda xs, ps, bs: F.conv1d(xs[0], ps['weight'], ps['bias'], 2, 2, 2, 2), [rand(2, 4, 9)], {'weight': rand(4, 2, 3, scale=0.3), 'bias': rand(4, scale=0.3)})
+    # Bilinear upsampling (align_corners False).
+    case('layer_upsample_bilinear_s3', 'Upsample', {'scaleFactor': 3, 'mode': 'bilinear'},
+         lambda xs, ps, bs: F.interpolate(xs[0], scale_factor=3, mode='bilinear', align_corners=False), [rand(2, 2, 3, 4)])
 
 if __name__ == '__main__':
     main()

@@ -1,5 +1,5 @@
 import { boolAttr, fail, floatAttr, fmt, ok, ShapeCode } from './shape-util';
-import { defineOp, type ParamSpec } from './types';
+import { defineOp, type ParamSpec, type ShapeArgs } from './types';
 import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../export/onnx/onnx-types';
 
@@ -24,6 +24,16 @@ function batchNormRule(n: OnnxNode, cx: RuleContext): RuleResult {
     params: { weight: f32(scale.values), bias: f32(bias.values) },
     buffers: { runningMean: f32(mean.values), runningVar: f32(variance.values) },
   };
+}
+
+/** A per-channel scale (1) and shift (0) over dim 1 when `affine` is on: BatchNorm's and GroupNorm's. */
+export function channelAffine({ inputs, attrs }: ShapeArgs): ParamSpec[] {
+  if (!boolAttr(attrs, 'affine')) return [];
+  const c = inputs[0][1];
+  return [
+    { name: 'weight', shape: [c], init: 'ones', fanIn: c, fanOut: c, decay: false },
+    { name: 'bias', shape: [c], init: 'zeros', fanIn: c, fanOut: c, decay: false },
+  ];
 }
 
 /**
@@ -73,14 +83,7 @@ export const batchNorm = defineOp({
     }
     return ok([...x]);
   },
-  params({ inputs, attrs }): ParamSpec[] {
-    if (!boolAttr(attrs, 'affine')) return [];
-    const c = inputs[0][1];
-    return [
-      { name: 'weight', shape: [c], init: 'ones', fanIn: c, fanOut: c, decay: false },
-      { name: 'bias', shape: [c], init: 'zeros', fanIn: c, fanOut: c, decay: false },
-    ];
-  },
+  params: channelAffine,
   buffers({ inputs }) {
     const c = inputs[0][1];
     return [

@@ -38,13 +38,19 @@ function conv(n: OnnxNode, cx: RuleContext): RuleResult {
   const bad = unexpected(n, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']);
   if (bad) return { unsupported: bad };
   const w = cx.constant(n.input[1]);
-  if (!w || w.dims.length !== 4) return { unsupported: 'only 2-D convolutions with a constant weight are supported' };
+  if (!w || (w.dims.length !== 4 && w.dims.length !== 3)) return { unsupported: 'only 1-D and 2-D convolutions with a constant weight are supported' };
   if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
-  const pads = symmetricPads(n, 2);
+  const rank = w.dims.length - 2;
+  const pads = symmetricPads(n, rank);
   if (!pads) return { unsupported: 'only the same padding on both sides of each dim (no auto_pad SAME) is supported' };
   const params: Record<string, Float32Array> = { weight: f32(w.values) };
   if (n.input[2]) params.bias = f32(cx.constant(n.input[2])?.values ?? []);
   if (n.input[2] && params.bias.length !== w.dims[0]) return { unsupported: 'the bias must be a constant with one value per output channel' };
+  if (rank === 1) {
+    // Conv1d: the same attributes, one number each.
+    const one = (name: string) => (ints(n, name) ?? [1])[0];
+    return { op: 'Conv1d', attrs: { outChannels: w.dims[0], kernelSize: w.dims[2], stride: one('strides'), padding: pads[0], dilation: one('dilations'), groups: int(n, 'group', 1), bias: 'bias' in params }, inputs: [n.input[0]], params };
+  }
   const attrs: Attrs = {
     outChannels: w.dims[0],
     kernelSize: [w.dims[2], w.dims[3]],

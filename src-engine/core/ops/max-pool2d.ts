@@ -1,6 +1,7 @@
 import { expectImage, fail, fmt, ok, pairAttr, ShapeCode, windowOut } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import { pool } from './onnx-import';
+import { int, ints, pool, type RuleContext, type RuleResult } from './onnx-import';
+import { ATTR, type OnnxNode } from '../export/onnx/onnx-types';
 
 export interface PoolPlan {
   n: number;
@@ -12,6 +13,8 @@ export interface PoolPlan {
   p: [number, number];
   outH: number;
   outW: number;
+  /** Ceil mode: the last window may start past the floor-mode end (clipped to the image), as PyTorch's `ceil_mode`. */
+  ceil: boolean;
 }
 
 /** Window geometry of a 2-D pool; `stride` defaults to the kernel size (PyTorch). */
@@ -20,7 +23,38 @@ export function poolPlan(inputShape: readonly number[], attrs: Attrs): PoolPlan 
   const k = pairAttr(attrs, 'kernelSize');
   const s = pairAttr(attrs, 'stride', k);
   const p = pairAttr(attrs, 'padding');
-  return { n, c, h, w, k, s, p, outH: windowOut(h, k[0], s[0], p[0]), outW: windowOut(w, k[1], s[1], p[1]) };
+  const ceil = attrs.ceilMode === true;
+  const out = (size: number, i: 0 | 1) => (ceil ? ceilWindowOut(size, k[i], s[i], p[i]) : windowOut(size, k[i], s[i], p[i]));
+  return { n, c, h, w, k, s, p, outH: out(h, 0), outW: out(w, 1), ceil };
+}
+
+/**
+ * PyTorch's ceil-mode output size: windows are counted rounding up, but the last one must start
+ * inside the input or its left padding (`pooling_output_shape`).
+ */
+function ceilWindowOut(size: number, kernel: number, stride: number, pad: number): number {
+  let out = Math.ceil((size + 2 * pad - kernel) / stride) + 1;
+  if ((out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+const readPool = pool('MaxPool2d');
+
+/**
+ * ONNX MaxPool; asymmetric padding that only adds at the end, as Netwright writes ceil mode (see
+ * the export), is read back as ceil mode when that gives the same windows.
+ */
+function maxPoolRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const pads = ints(n, 'pads');
+  const x = cx.shape(n.input[0]);
+  if (!pads || pads.length !== 4 || (pads[0] === pads[2] && pads[1] === pads[3]) || int(n, 'ceil_mode', 0) !== 0 || !x || x.length !== 4) return readPool(n, cx);
+  const symmetric: OnnxNode = { ...n, attribute: [...(n.attribute ?? []).filter((a) => a.name !== 'pads' && a.name !== 'ceil_mode'), { name: 'pads', type: ATTR.INTS, ints: [pads[0], pads[1], pads[0], pads[1]] }, { name: 'ceil_mode', type: ATTR.INT, i: 1 }] };
+  const r = readPool(symmetric, cx);
+  if (!('op' in r)) return r;
+  const q = poolPlan(x, r.attrs!);
+  const floorOut = (i: 0 | 1) => windowOut([q.h, q.w][i] + pads[i + 2] - pads[i], q.k[i], q.s[i], pads[i]);
+  if (pads[2] < pads[0] || pads[3] < pads[1] || floorOut(0) !== q.outH || floorOut(1) !== q.outW) return readPool(n, cx);
+  return r;
 }
 
 /** Shape rule shared by MaxPool2d and AvgPool2d. */
@@ -75,7 +109,7 @@ export const POOL_ATTRS = {
 } as const;
 
 /**
- * Max over each window, as `torch.nn.MaxPool2d` (dilation 1, ceil_mode false). Padding counts as
+ * Max over each window, as `torch.nn.MaxPool2d` (dilation 1, ceil_mode an option). Padding counts as
  * −∞. The argmax of each window is kept in the workspace for backward.
  *
  * NOTE: ties go to the first maximum in row-major window order, and a NaN wins (propagates), as in
@@ -84,12 +118,30 @@ export const POOL_ATTRS = {
 export const maxPool2d = defineOp({
   name: 'MaxPool2d',
   category: 'layers',
-  onnx: { opType: 'MaxPool', attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' } }, note: 'empty stride: the kernel size' },
-  onnxImport: { MaxPool: pool('MaxPool2d') },
-  torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding})' },
+  onnx: {
+    opType: 'MaxPool',
+    attrs: { kernel_shape: { attr: 'kernelSize' }, strides: { attr: 'stride', ifEmpty: 'kernelSize' }, pads: { attr: 'padding', convert: 'pads' }, ceil_mode: { attr: 'ceilMode' } },
+    note: 'empty stride: the kernel size; ceil mode as floor mode with the end padding that gives its windows',
+    emit(ctx) {
+      const attrs = ctx.mappedAttrs();
+      delete attrs.ceil_mode;
+      if (!ctx.attrs.ceilMode) return ctx.node('MaxPool', ctx.inputs, attrs);
+      // NOTE: ONNX's ceil_mode output size (before opset 19) lacks PyTorch's rule that the last
+      // window starts inside the input or its left padding, and runtimes differ on it: floor mode
+      // with extra padding at the end (−∞ for MaxPool) gives PyTorch's windows exactly.
+      const q = poolPlan(ctx.inputShapes[0], ctx.attrs);
+      const extra = ([0, 1] as const).map((i) => Math.max(0, (([q.outH, q.outW][i] - 1) * q.s[i] + q.k[i]) - ([q.h, q.w][i] + 2 * q.p[i])));
+      return ctx.node('MaxPool', ctx.inputs, { ...attrs, pads: { ints: [q.p[0], q.p[1], q.p[0] + extra[0], q.p[1] + extra[1]] } });
+    },
+  },
+  onnxImport: { MaxPool: maxPoolRule },
+  torch: { module: 'nn.MaxPool2d({kernelSize}, stride={stride}, padding={padding}, ceil_mode={ceilMode})' },
   doc: 'Max over sliding windows of [N, C, H, W] images.',
   inputs: [{ name: 'x' }],
-  attrs: POOL_ATTRS,
+  attrs: {
+    ...POOL_ATTRS,
+    ceilMode: { kind: 'bool', default: false, doc: 'Round the output size up (PyTorch ceil_mode): a last, partial window covers the edge.' },
+  },
   inferShape: ({ inputs, attrs }) => poolShape('MaxPool2d', inputs, attrs),
   workspace({ output }) {
     return [{ name: 'argmax', shape: [...output] }];
@@ -101,7 +153,7 @@ export const maxPool2d = defineOp({
     const y = output.data;
     const arg = workspace.argmax.data;
     const planes = inputs[0].shape[0] * q.c;
-    if (q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0) {
+    if (q.k[0] === 2 && q.k[1] === 2 && q.s[0] === 2 && q.s[1] === 2 && q.p[0] === 0 && q.p[1] === 0 && 2 * q.outH <= q.h && 2 * q.outW <= q.w) {
       pool2x2(x, y, arg, planes, q.h, q.w, q.outH, q.outW);
       return;
     }

@@ -7,7 +7,18 @@
 import type { Attrs } from './types';
 import { ATTR, fromUtf8, type OnnxAttribute, type OnnxNode } from '../export/onnx/onnx-types';
 
-/** A constant tensor of the file (initializer, Constant node, or Identity of one). */
+/**
+ * The batch dim where a shape computed from the graph (`Shape` of a value, then `Gather`,
+ * `Unsqueeze`, `Concat`…) holds it: the importer folds such shape sub-graphs into constants, and
+ * the batch, dynamic or not, stays this marker, so a `Reshape` to `[N, -1]` keeps the batch.
+ */
+export const BATCH_DIM = -(2 ** 40);
+
+/**
+ * A constant tensor of the file (initializer, Constant node, or Identity of one), or a shape the
+ * importer computed (its batch dim `BATCH_DIM`). Integer tensors hold `number[]`, float ones
+ * `Float32Array`.
+ */
 export interface ConstantValue {
   dims: number[];
   values: Float32Array | number[];
@@ -120,13 +131,14 @@ export function pool(op: 'MaxPool2d' | 'AvgPool2d'): ImportRule {
     if (bad) return { unsupported: bad };
     const k = ints(n, 'kernel_shape');
     if (!k || k.length !== 2) return { unsupported: 'only 2-D pooling is supported' };
-    if (int(n, 'ceil_mode', 0) !== 0) return { unsupported: 'ceil_mode = 1 is not supported' };
+    const ceilMode = int(n, 'ceil_mode', 0) !== 0;
+    if (ceilMode && op !== 'MaxPool2d') return { unsupported: 'ceil_mode = 1 is supported for MaxPool only' };
     if ((ints(n, 'dilations') ?? [1, 1]).some((d) => d !== 1)) return { unsupported: 'dilated pooling is not supported' };
     if (n.output.filter(Boolean).length > 1) return { unsupported: 'the Indices output is not supported' };
     const pads = symmetricPads(n, 2);
     if (!pads) return { unsupported: 'only the same padding on both sides of each dim is supported' };
     if (op === 'AvgPool2d' && pads.some((p) => p > 0) && int(n, 'count_include_pad', 0) !== 1) return { unsupported: 'padded average pooling must count the padding (count_include_pad = 1), as Netwright does' };
-    return { op, attrs: { kernelSize: k, stride: ints(n, 'strides') ?? [1, 1], padding: pads }, inputs: [n.input[0]] };
+    return { op, attrs: { kernelSize: k, stride: ints(n, 'strides') ?? [1, 1], padding: pads, ...(ceilMode ? { ceilMode } : {}) }, inputs: [n.input[0]] };
   };
 }
 

@@ -1,9 +1,11 @@
 import type { OpDef } from './types';
 import { add } from './add';
+import { multiply } from './multiply';
 import { avgPool2d } from './avg-pool2d';
 import { batchNorm } from './batch-norm';
 import { concat } from './concat';
 import { conv2d } from './conv2d';
+import { conv1d } from './conv1d';
 import { convTranspose2d } from './conv-transpose2d';
 import { dropout } from './dropout';
 import { flatten } from './flatten';
@@ -13,12 +15,15 @@ import { noise } from './noise';
 import { oneHot } from './one-hot';
 import { realFakeBatch } from './real-fake-batch';
 import { layerNorm } from './layer-norm';
+import { groupNorm } from './group-norm';
 import { linear } from './linear';
 import { lstm } from './lstm';
 import { gru } from './gru';
 import { embedding } from './embedding';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
+import { transpose } from './transpose';
+import { slice } from './slice';
 import { upsample } from './upsample';
 
 // — activations and losses —
@@ -31,6 +36,8 @@ import { gelu } from './gelu';
 import { silu } from './silu';
 import { hardSwish } from './hard-swish';
 import { hardSigmoid } from './hard-sigmoid';
+import { clip } from './clip';
+import { prelu } from './prelu';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
@@ -53,6 +60,7 @@ const ALL_OPS = [
   gru,
   embedding,
   conv2d,
+  conv1d,
   convTranspose2d,
   maxPool2d,
   avgPool2d,
@@ -60,10 +68,14 @@ const ALL_OPS = [
   upsample,
   batchNorm,
   layerNorm,
+  groupNorm,
   dropout,
   flatten,
   reshape,
+  transpose,
+  slice,
   add,
+  multiply,
   concat,
   oneHot,
   realFakeBatch,
@@ -77,6 +89,8 @@ const ALL_OPS = [
   silu,
   hardSwish,
   hardSigmoid,
+  clip,
+  prelu,
   softplus,
   softmax,
   crossEntropyLoss,

@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode, viewKernels } from './shape-util';
 import { defineOp } from './types';
-import { int, type RuleContext, type RuleResult } from './onnx-import';
+import { BATCH_DIM, int, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../export/onnx/onnx-types';
 
 function reshapeRule(n: OnnxNode, cx: RuleContext): RuleResult {
@@ -9,7 +9,9 @@ function reshapeRule(n: OnnxNode, cx: RuleContext): RuleResult {
   if (!s) return { unsupported: 'the target shape must be a constant' };
   const x = cx.shape(n.input[0]);
   const shape = [...s.values].map((d, i) => (d === 0 && x ? x[i] : d));
-  const first = s.values[0];
+  // The batch read from the input's shape (`x.view(x.size(0), -1)`, folded at import) keeps it.
+  const first = s.values[0] === BATCH_DIM ? 0 : s.values[0];
+  if (shape.slice(1).includes(BATCH_DIM)) return { unsupported: 'a target shape that moves the batch dim is not supported' };
   if (!(first === 0 || first === -1 || (cx.staticBatch !== undefined && first === cx.staticBatch))) {
     return { unsupported: `the target shape [${[...s.values].join(', ')}] does not keep the batch dim first (0 or −1)` };
   }

@@ -86,7 +86,9 @@ describe('every activation in the registry passes a gradcheck at its default att
     it(def.name, async () => {
       const x = spaced([3, 8], 0.25, 100 + k);
       const r = await gradcheck(def, { inputs: [x], attrs: {}, eps: 1e-2 });
-      expect(r.checked).toBe(x.data.length);
+      // Every input value, and every learned parameter (PReLU's slopes) where the op has some.
+      const params = (def.params?.({ inputs: [x.shape], attrs: {} }) ?? []).reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
+      expect(r.checked).toBe(x.data.length + params);
       expect(r.maxError, r.worst).toBeLessThan(5e-3);
     });
   });

@@ -54,7 +54,7 @@ function compare(op: string, got: Float32Array, want: Float32Array, mag: (i: num
 
 describe('WGSL activations vs the op files', () => {
   // Every kernel, with the attributes it reads (GELU in both forms).
-  const attrsOf: Record<string, Attrs> = { LeakyReLU: { negativeSlope: 0.2 }, ELU: { alpha: 1.5 }, GELU: { approximate: 'none' }, Softplus: { beta: 1, threshold: 20 } };
+  const attrsOf: Record<string, Attrs> = { LeakyReLU: { negativeSlope: 0.2 }, ELU: { alpha: 1.5 }, GELU: { approximate: 'none' }, Softplus: { beta: 1, threshold: 20 }, Clip: { min: -0.5, max: 1.5 } };
   const cases: [string, Attrs][] = Object.keys(ACTIVATION_KERNELS).map((op) => [op, attrsOf[op] ?? {}]);
   cases.push(['GELU', { approximate: 'tanh' }]);
   cases.push(['Softplus', { beta: 2.5, threshold: 4 }]); // βx above the threshold on a good share of the inputs

@@ -13,6 +13,8 @@ export interface FusionGraph {
   only(value: string): OnnxNode | undefined;
   /** Whether anything reads `value` (a node, or the graph's outputs). */
   used(value: string): boolean;
+  /** Every node reading `value`, and whether it is a graph output. */
+  consumers(value: string): { nodes: readonly OnnxNode[]; graphOutput: boolean };
 }
 
 /** Several nodes read as one Netwright op. */
@@ -160,5 +162,75 @@ const softplus: FusionRule = {
   },
 };
 
+/** A constant's values when every one equals `v`. */
+const all = (c: ConstantValue | undefined, v: number) => c !== undefined && [...c.values].every((x) => x === v);
+
+/**
+ * GroupNorm as torch.onnx writes it: `Reshape(x, [0, G, -1])`, `InstanceNormalization` with scale
+ * 1 and bias 0, `Reshape` back to x's shape, then (affine) `Mul` by the weight and `Add` of the
+ * bias, each per channel.
+ */
+const groupNorm: FusionRule = {
+  anchor: 'InstanceNormalization',
+  match(norm, g) {
+    const grouped = g.producer(norm.input[0]);
+    const target = grouped && g.constant(grouped.input[1])?.values;
+    if (!grouped || grouped.op_type !== 'Reshape' || g.only(grouped.output[0]) !== norm || target?.length !== 3 || target[0] !== 0 || target[2] !== -1) return undefined;
+    if (!all(g.constant(norm.input[1]), 1) || !all(g.constant(norm.input[2]), 0)) return undefined;
+    const x = grouped.input[0];
+    const back = g.only(norm.output[0]);
+    const shapeOf = back && g.producer(back.input[1]);
+    if (!back || back.op_type !== 'Reshape' || !shapeOf || shapeOf.op_type !== 'Shape' || shapeOf.input[0] !== x) return undefined;
+    const attrs = { numGroups: target[1], eps: roundFloat(norm.attribute?.find((a) => a.name === 'epsilon')?.f ?? 1e-5) };
+    const nodes = [grouped, norm, shapeOf, back];
+    const mul = g.only(back.output[0]);
+    const weight = mul && mul.op_type === 'Mul' && mul.input[0] === back.output[0] ? g.constant(mul.input[1]) : undefined;
+    const add = weight && g.only(mul!.output[0]);
+    const bias = add && add.op_type === 'Add' && add.input[0] === mul!.output[0] ? g.constant(add.input[1]) : undefined;
+    const perChannel = (c: ConstantValue) => c.dims.filter((d) => d !== 1).length <= 1 && c.values.length === weight!.values.length;
+    if (!weight || !bias || !perChannel(weight) || !perChannel(bias)) return { nodes, op: 'GroupNorm', attrs: { ...attrs, affine: false }, input: x, output: back.output[0] };
+    return { nodes: [...nodes, mul!, add!], op: 'GroupNorm', attrs, input: x, output: add!.output[0], params: { weight: Float32Array.from(weight.values), bias: Float32Array.from(bias.values) } };
+  },
+};
+
+/** The trailing axes a ReduceMean (opset < 18, axes as an attribute, keepdims 1) averages over, as a count; undefined otherwise. */
+function trailingMean(n: OnnxNode | undefined): number | undefined {
+  if (!n || n.op_type !== 'ReduceMean' || (n.attribute?.find((a) => a.name === 'keepdims')?.i ?? 1) !== 1) return undefined;
+  const axes = [...(n.attribute?.find((a) => a.name === 'axes')?.ints ?? [])].sort((a, b) => a - b);
+  return axes.length > 0 && axes.every((a, i) => a === -axes.length + i) ? axes.length : undefined;
+}
+
+/**
+ * LayerNorm as torch.onnx writes it before opset 17: `d = x − ReduceMean(x)`, `d / Sqrt(ReduceMean(d²)
+ * + eps)`, then (elementwise affine) `Mul` by the weight and `Add` of the bias; the means over the
+ * same trailing axes.
+ */
+const layerNormDecomposed: FusionRule = {
+  anchor: 'Sqrt',
+  match(sqrt, g) {
+    const plus = g.producer(sqrt.input[0]);
+    const eps = plus && plus.op_type === 'Add' ? g.constant(plus.input[1]) : undefined;
+    const variance = plus && g.producer(plus.input[0]);
+    const square = variance && g.producer(variance.input[0]);
+    const sub = square && g.producer(square.input[0]);
+    const mean = sub && g.producer(sub.input[1]);
+    const dims = trailingMean(mean);
+    if (!plus || eps?.values.length !== 1 || !square || square.op_type !== 'Pow' || !scalar(g, square.input[1], 2) || !sub || sub.op_type !== 'Sub' || dims === undefined || trailingMean(variance) !== dims) return undefined;
+    const x = sub.input[0];
+    const div = g.only(sqrt.output[0]);
+    if (mean!.input[0] !== x || !div || div.op_type !== 'Div' || div.input[0] !== sub.output[0] || div.input[1] !== sqrt.output[0]) return undefined;
+    const readers = g.consumers(sub.output[0]);
+    if (readers.graphOutput || readers.nodes.length !== 2 || [plus, variance!, square].some((n) => g.only(n.output[0]) === undefined) || g.only(mean!.output[0]) !== sub) return undefined;
+    const nodes = [mean!, sub, square, variance!, plus, sqrt, div];
+    const attrs = { normalizedDims: dims, eps: roundFloat(eps.values[0]) };
+    const mul = g.only(div.output[0]);
+    const weight = mul && mul.op_type === 'Mul' && mul.input[0] === div.output[0] ? g.constant(mul.input[1]) : undefined;
+    const add = weight && g.only(mul!.output[0]);
+    const bias = add && add.op_type === 'Add' && add.input[0] === mul!.output[0] ? g.constant(add.input[1]) : undefined;
+    if (!weight || !bias || weight.dims.length !== dims || bias.dims.join() !== weight.dims.join()) return { nodes, op: 'LayerNorm', attrs: { ...attrs, elementwiseAffine: false }, input: x, output: div.output[0] };
+    return { nodes: [...nodes, mul!, add!], op: 'LayerNorm', attrs: { ...attrs, elementwiseAffine: true }, input: x, output: add!.output[0], params: { weight: Float32Array.from(weight.values), bias: Float32Array.from(bias.values) } };
+  },
+};
+
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION];

@@ -7,6 +7,7 @@ import type { TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from './export';
 import { IMPORT_FUSIONS, type Fusion, type FusionGraph } from './import-fusions';
+import { foldShapeNode, SHAPE_OPS } from './import-shapes';
 import { IMPORT_RULES, type ConstantValue, type Lowered, type RuleContext } from './import-rules';
 import { ATTR, decodeModel, sizeOf, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
 
@@ -61,16 +62,24 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
 function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   const nodes = g.node ?? [];
   const problems: OnnxDiagnostic[] = [];
-  const refuse = (n: OnnxNode | undefined, message: string) => problems.push({ code: 'E_IMPORT_UNSUPPORTED', nodeId: n ? nodeName(n, nodes) : undefined, op: n?.op_type, message });
+  // Values no Netwright node computes because their node (or one before it) was refused.
+  const lost = new Set<string>();
+  const refuse = (n: OnnxNode | undefined, message: string) => {
+    n?.output.forEach((o) => lost.add(o));
+    problems.push({ code: 'E_IMPORT_UNSUPPORTED', nodeId: n ? nodeName(n, nodes) : undefined, op: n?.op_type, message });
+  };
 
   // Constants: initializers, Constant nodes, and Identity nodes of either.
   const constants = new Map<string, ConstantValue>();
-  const external = new Set<string>();
+  // Initializers stored outside the file, by name: where their data is (external_data's location).
+  const external = new Map<string, string>();
   for (const t of g.initializer ?? []) {
     const values = tensorValues(t);
     if (values) constants.set(t.name!, { dims: t.dims ?? [], values });
-    else external.add(t.name!);
+    else external.set(t.name!, t.external_data?.find((e) => e.key === 'location')?.value ?? 'another file');
   }
+  const outsideMessage = (v: string) =>
+    `its weight "${v}" is stored outside the file (in "${external.get(v)}"); Netwright reads weights stored inside the .onnx file: load the model with onnx.load (which reads the external data) and save it with onnx.save_model(model, "model.onnx", save_as_external_data=False)`;
   const consumed = new Set<OnnxNode>();
   for (const n of nodes) {
     if (n.op_type === 'Constant' && (!n.domain || n.domain === 'ai.onnx')) {
@@ -91,7 +100,8 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     n.input.forEach((i) => i && readers.set(i, [...(readers.get(i) ?? []), n]));
   }
   const outputNames = new Set((g.output ?? []).map((o) => o.name));
-  const consumers = (v: string) => ({ nodes: (readers.get(v) ?? []).filter((n) => !consumed.has(n) || !isConstantNode(n, constants)), graphOutput: outputNames.has(v) });
+  // A Shape node reads only its input's shape (folded at import), not its values: no consumer.
+  const consumers = (v: string) => ({ nodes: (readers.get(v) ?? []).filter((n) => n.op_type !== 'Shape' && (!consumed.has(n) || !isConstantNode(n, constants))), graphOutput: outputNames.has(v) });
   const only = (v: string) => {
     const c = consumers(v);
     return c.nodes.length === 1 && !c.graphOutput ? c.nodes[0] : undefined;
@@ -145,6 +155,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     constant: (v) => constants.get(v),
     producer: (v) => producer.get(v),
     only,
+    consumers,
     used: (v) => consumers(v).nodes.length > 0 || consumers(v).graphOutput,
   };
   const fusionAt = new Map<OnnxNode, Fusion>();
@@ -164,10 +175,10 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     for (const v of lowered.inputs) {
       const id = irOf.get(v);
       if (id !== undefined) inputs.push(id);
-      else if (external.has(v)) return refuse(source, `it reads "${v}", stored outside the file; save the model with its weights inside`);
+      else if (external.has(v)) return refuse(source, outsideMessage(v));
       else if (constants.has(v)) return refuse(source, `it reads the constant "${v}" as data, which Netwright cannot represent`);
       else if (!producer.has(v)) return refuse(source, `it reads "${v}", which nothing in the file produces`);
-      else return; // its producer was refused already
+      else return void lost.add(output); // its producer was refused already
     }
     const def = getOp(lowered.op)!;
     const id = uniqueId(sanitize(nodeName(source, nodes), lowered.op.toLowerCase()), ids);
@@ -187,11 +198,29 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   for (const n of nodes) {
     if (consumed.has(n)) {
       const f = fusionAt.get(n);
-      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input], params: f.params }, f.output);
+      if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input], ...(f.params ? { params: f.params } : {}) }, f.output);
       continue;
     }
     if (n.domain && n.domain !== 'ai.onnx') {
       refuse(n, `ops of the domain "${n.domain}" are not supported`);
+      continue;
+    }
+    // Shape sub-graphs on known dims become constants (the batch stays a marker: see BATCH_DIM).
+    const folded = foldShapeNode(n, opset, (v) => constants.get(v), cx.shape);
+    if (folded) {
+      constants.set(n.output[0], folded);
+      continue;
+    }
+    const outside = n.input.find((v) => external.has(v));
+    if (outside !== undefined) {
+      refuse(n, outsideMessage(outside));
+      continue;
+    }
+    // After a refused node: the shape sub-graphs reading it, and the nodes Netwright could read
+    // but not without their input (its shape), say nothing more; the refused node is the
+    // diagnostic. An op Netwright lacks is still listed.
+    if (n.input.some((v) => lost.has(v)) && (SHAPE_OPS.has(n.op_type) || IMPORT_RULES.has(n.op_type))) {
+      n.output.forEach((o) => lost.add(o));
       continue;
     }
     const rule = IMPORT_RULES.get(n.op_type); // a Map: `__proto__` or `toString` finds no rule

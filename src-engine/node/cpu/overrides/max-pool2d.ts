@@ -1,5 +1,5 @@
 import type { OpKernelOverride } from '../../../core/backend/types';
-import { poolPlan } from '../../../core/ops/max-pool2d';
+import { maxPool2d, poolPlan } from '../../../core/ops/max-pool2d';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 
@@ -15,6 +15,9 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
     forward(ctx) {
       const x = ctx.inputs[0];
       const q = poolPlan(x.shape, ctx.attrs);
+      // A ceil-mode 2×2 pool of an odd size has a partial last window, which the kernel's 2×2 path
+      // does not clip: the op file's loop runs it (rare: SqueezeNet's pools are 3×3).
+      if (q.ceil && (2 * q.outH > q.h || 2 * q.outW > q.w)) return maxPool2d.forward(ctx);
       const planes = q.n * q.c;
       const outLen = planes * q.outH * q.outW;
       try {

@@ -29,6 +29,7 @@ function activation(rng: Rng): [string, Attrs] {
     () => ['Softmax', { axis: pick(rng, [1, -1]) }],
     () => ['HardSwish', {}],
     () => ['HardSigmoid', {}],
+    () => ['Clip', { min: round2(-1 + rng.uniform()), max: round2(0.1 + rng.uniform() * 6) }],
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
@@ -40,9 +41,9 @@ function imageOp(rng: Rng, channels: number): [string, Attrs] {
       const s = between(rng, 1, 2);
       return ['ConvTranspose2d', { outChannels: between(rng, 1, 4), kernelSize: [between(rng, 2, 3), 2], stride: [s, s], padding: [rng.int(2), 0], outputPadding: [s > 1 ? rng.int(2) : 0, 0], bias: rng.uniform() < 0.8 }];
     },
-    () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)] }],
+    () => ['MaxPool2d', { kernelSize: [2, 2], stride: rng.uniform() < 0.5 ? [] : [1, 1], padding: [rng.int(2), rng.int(2)], ceilMode: rng.uniform() < 0.4 }],
     () => ['AvgPool2d', { kernelSize: [2, 3], stride: [], padding: [rng.int(2), 1] }],
-    () => ['Upsample', { scaleFactor: 2 }],
+    () => ['Upsample', { scaleFactor: 2, ...(channels % 2 === 1 ? { mode: 'bilinear' } : {}) }],
     () => ['BatchNorm', { eps: pick(rng, [1e-5, 1e-3]) }],
     () => ['LayerNorm', { normalizedDims: between(rng, 1, 3) }],
     () => ['Dropout', { p: 0.3 }],
@@ -83,11 +84,11 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     const a = analyzeGraph(g, { batchSize: 2 });
     return a.diagnostics.some((d) => d.severity === 'error') ? null : a.shapes;
   };
-  const tryAdd = (op: string, attrs: Attrs, inputs: string[]): boolean => {
+  const tryAdd = (op: string, attrs: Attrs, inputs: string[], unitDims = false): boolean => {
     const id = `${op.toLowerCase()}${++n}`;
     const next = [...nodes, { id, op, attrs, inputs }];
     const shapes = valid(next);
-    if (!shapes || shapes[id].slice(1).reduce((a, b) => a * b, 1) > 4096 || shapes[id].slice(2).some((d) => d < 2)) return false;
+    if (!shapes || shapes[id].slice(1).reduce((a, b) => a * b, 1) > 4096 || (!unitDims && shapes[id].slice(2).some((d) => d < 2))) return false;
     nodes.push(next[next.length - 1]);
     last = id;
     return true;
@@ -110,7 +111,11 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
       // A residual: last + f(last).
       const [op, attrs] = activation(rng);
       const from = last;
-      if (tryAdd(op, attrs, [from])) tryAdd('Add', {}, [from, last]);
+      if (tryAdd(op, attrs, [from])) tryAdd(rng.uniform() < 0.3 ? 'Multiply' : 'Add', {}, [from, last]);
+    } else if (r < 0.17 && rank === 4) {
+      // A squeeze-excite gate: the features times their channel means (the pool keeping 1×1 dims).
+      const from = last;
+      if (tryAdd('GlobalAvgPool', { keepDims: true }, [from], true)) tryAdd('Multiply', {}, [from, last]);
     } else if (r < 0.22) {
       const from = last;
       const [op, attrs] = rank === 4 ? ['Conv2d', { outChannels: between(rng, 1, 3), kernelSize: [1, 1] }] : ['Linear', { outFeatures: between(rng, 2, 5) }];
@@ -121,6 +126,11 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
     }
   }
   if (shapeOf(last).length === 4) {
+    // Ops added later come by index, drawing nothing: every other draw (and graph) stays as it was.
+    const [, channels, height, width] = shapeOf(last);
+    if (index % 4 === 1 && height !== width) tryAdd('Transpose', { perm: [0, 1, 3, 2] }, [last]);
+    if (index % 4 === 3 && channels > 1) tryAdd('Slice', { axis: 1, start: 1, length: channels - 1 }, [last]);
+    if (index % 4 === 0 && channels % 2 === 0) tryAdd('GroupNorm', { numGroups: 2 }, [last]);
     if (rng.uniform() < 0.5) tryAdd('GlobalAvgPool', {}, [last]);
     else tryAdd('Flatten', {}, [last]);
   }
@@ -128,10 +138,12 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
   if (width % 2 === 0 && rng.uniform() < 0.6) {
     // [N, C, L]: a BatchNorm1d over channels of a sequence, then back to vectors.
     tryAdd('Reshape', { shape: [2, width / 2] }, [last]);
+    if (index % 2 === 0 && width >= 4) tryAdd('Conv1d', { outChannels: 2, kernelSize: 2, padding: 1 }, [last]);
     tryAdd('BatchNorm', {}, [last]);
     tryAdd(pick(rng, ['ReLU', 'Tanh']), {}, [last]);
     tryAdd('Flatten', {}, [last]);
   }
+  if (index % 5 === 4) tryAdd('PReLU', {}, [last]);
   tryAdd('Linear', { outFeatures: between(rng, 2, 5) }, [last]);
   const g: GraphIR = { format: 'netwright.graph', version: 2, name: `random #${index}`, nodes, outputs: { y: last } };
 

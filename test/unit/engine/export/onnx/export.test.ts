@@ -125,6 +125,7 @@ describe('ONNX export', () => {
       'Linear.bias=false', 'Linear.bias=true', 'Conv2d.groups=2', 'Conv2d.bias=false', 'ConvTranspose2d.groups=2', 'ConvTranspose2d.bias=false',
       'BatchNorm.affine=false', 'LayerNorm.elementwiseAffine=false', 'GELU.approximate="none"', 'GELU.approximate="tanh"', 'MaxPool2d.stride=[]', 'AvgPool2d.stride=[]',
       'Flatten.startDim=1', 'Flatten.startDim=2', 'Flatten.startDim=3', 'Upsample.scaleFactor=2', 'Upsample.scaleFactor=3', 'Add×3',
+      'MaxPool2d.ceilMode=true', 'GlobalAvgPool.keepDims=true', 'Upsample.mode="bilinear"',
     ];
     expect(variants.filter((v) => !seen.has(v))).toEqual([]);
     console.info(`60 random graphs: max |onnxruntime − Netwright| = ${maxAbs.toExponential(2)}`);

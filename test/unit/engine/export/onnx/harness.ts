@@ -12,6 +12,7 @@ import { compileGraph } from '../../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../../src-engine/core/backend/reference';
 import { applyNormalization, type Normalization } from '../../../../../src-engine/core/data/normalize';
 import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
+import { importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 
 /** The python with torch and onnx (CI installs python3-torch and python3-onnx). */
 export const PYTHON = '/usr/bin/python3';
@@ -134,4 +135,15 @@ export function netwrightOutputs(model: TrainedModel, raw: Record<string, Float3
     inputs[id] = v;
   }
   return inferModel(model, inputs, batch, nodes);
+}
+
+/** The OnnxError `importOnnx` throws for `bytes`; fails when it imports them. */
+export function importRefusal(bytes: Uint8Array): OnnxError {
+  try {
+    importOnnx(bytes);
+  } catch (e) {
+    if (e instanceof OnnxError) return e;
+    throw e;
+  }
+  throw new Error('the file was imported');
 }

@@ -1,8 +1,9 @@
 /**
  * Random inference graphs for the exporter: chains with branches (Add, Concat) over images
  * [C, H, W], sequences [L, F] and vectors [F], drawing every exportable op and its attribute
- * variants (the recurrent ones right after the input of some sequence graphs). Each candidate
- * node is kept only if its op's shape rule accepts it.
+ * variants (the recurrent ones right after the input of some sequence graphs). Ops added later
+ * draw from the `family` stream, so the graphs of earlier seeds keep their shape draws. Each
+ * candidate node is kept only if its op's shape rule accepts it.
  */
 import type { GraphIR, NodeIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
@@ -53,15 +54,23 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'Tanh', [x]),
     () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
     // The SiLU family: which one from a stream of its own, so ops added to it leave every other draw (and graph) as it was.
-    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid'] as const), [x]),
+    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid', 'Clip', 'PReLU'] as const), [x]),
     () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
     () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
     () => add(b, 'BatchNorm', [x], { affine: rng.uniform() < 0.7, eps: pick(rng, [1e-5, 1e-3]) }),
-    () => add(b, 'LayerNorm', [x], { normalizedDims: 1 + rng.int(rank - 1), elementwiseAffine: rng.uniform() < 0.7 }),
+    () => {
+      const normalizedDims = 1 + rng.int(rank - 1);
+      const elementwiseAffine = rng.uniform() < 0.7;
+      // Sometimes (from the family stream) a GroupNorm instead, where there are positions.
+      const groups = [1, 2, 3].filter((k) => s[1] % k === 0);
+      if (rank >= 3 && b.family.uniform() < 0.3) return add(b, 'GroupNorm', [x], { numGroups: pick(b.family, groups), affine: b.family.uniform() < 0.7 });
+      return add(b, 'LayerNorm', [x], { normalizedDims, elementwiseAffine });
+    },
     () => {
       const y = step(b, x);
-      return y && b.shapes.get(y)!.join() === s.join() ? add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]) : y;
+      if (!y || b.shapes.get(y)!.join() !== s.join()) return y;
+      return b.family.uniform() < 0.25 ? add(b, 'Multiply', [x, y]) : add(b, 'Add', rng.uniform() < 0.3 ? [x, y, y] : [x, y]);
     },
     () => {
       const y = step(b, x);
@@ -76,15 +85,40 @@ function step(b: Builder, x: string): string | undefined {
       const outputPadding = stride.map((st, i) => (rng.uniform() < 0.5 ? 0 : Math.min(st, dilation[i]) - 1));
       return add(b, 'ConvTranspose2d', [x], { outChannels: pick(rng, [2, 4]), kernelSize: pair(rng, 1, 3), stride, padding: pair(rng, 0, 1), outputPadding, dilation, groups: pick(rng, [1, 2]), bias: rng.uniform() < 0.7 });
     },
-    () => add(b, 'MaxPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
+    () => add(b, 'MaxPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1), ...(b.family.uniform() < 0.4 ? { ceilMode: true } : {}) }),
     () => add(b, 'AvgPool2d', [x], { kernelSize: pair(rng, 2, 3), stride: rng.uniform() < 0.5 ? [] : pair(rng, 1, 2), padding: pair(rng, 0, 1) }),
-    () => add(b, 'GlobalAvgPool', [x]),
-    () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]) }),
+    // Sometimes a squeeze-excite gate: the pool keeping its 1×1 dims, times the features.
+    () => {
+      if (b.family.uniform() < 0.5) return add(b, 'GlobalAvgPool', [x]);
+      const gate = add(b, 'GlobalAvgPool', [x], { keepDims: true });
+      return gate && add(b, 'Multiply', [x, gate]);
+    },
+    () => add(b, 'Upsample', [x], { scaleFactor: pick(rng, [1, 2, 3]), ...(b.family.uniform() < 0.4 ? { mode: 'bilinear' } : {}) }),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2, 3]) }),
-    () => add(b, 'Reshape', [x], { shape: pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]) }),
+    () => {
+      const shape = pick(rng, [[s[1], -1], [-1], [s[1], s[3], s[2]]]);
+      // Sometimes (from the family stream) ShuffleNet's channel shuffle, a Transpose, or a channel Slice instead.
+      const f = b.family.uniform();
+      if (f < 0.15 && s[1] % 2 === 0) {
+        const grouped = add(b, 'Reshape', [x], { shape: [2, s[1] / 2, s[2], s[3]] });
+        const swapped = grouped && add(b, 'Transpose', [grouped], { perm: [0, 2, 1, 3, 4] });
+        return swapped && add(b, 'Reshape', [swapped], { shape: [s[1], s[2], s[3]] });
+      }
+      if (f < 0.25) return add(b, 'Transpose', [x], { perm: [0, 1, 3, 2] });
+      if (f < 0.4) {
+        const start = b.family.int(s[1]);
+        return add(b, 'Slice', [x], { axis: 1, start, length: 1 + b.family.int(s[1] - start) });
+      }
+      return add(b, 'Reshape', [x], { shape });
+    },
   ];
   const sequence: (() => string | undefined)[] = [
-    () => add(b, 'Linear', [x], { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 }),
+    () => {
+      const attrs = { outFeatures: pick(rng, [3, 5]), bias: rng.uniform() < 0.7 };
+      // Sometimes (from the family stream) a Conv1d over the sequence instead.
+      if (b.family.uniform() < 0.3) return add(b, 'Conv1d', [x], { outChannels: pick(b.family, [2, 4]), kernelSize: 1 + b.family.int(2), padding: b.family.int(2), bias: attrs.bias });
+      return add(b, 'Linear', [x], attrs);
+    },
     () => add(b, 'GlobalAvgPool', [x]),
     () => add(b, 'Flatten', [x], { startDim: pick(rng, [1, 2]) }),
     () => add(b, 'Reshape', [x], { shape: pick(rng, [[-1], [s[2], s[1]], [s[1], 1, s[2]]]) }),

@@ -1,0 +1,119 @@
+import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import { defineOp, type Attrs } from './types';
+import { channelAffine } from './batch-norm';
+
+/** Samples, groups, channels per group and elements per channel of an input of `shape`. */
+function geometry(shape: readonly number[], attrs: Attrs) {
+  const groups = intAttr(attrs, 'numGroups');
+  const per = shape.slice(2).reduce((p, d) => p * d, 1);
+  return { n: shape[0], groups, channels: shape[1], cpg: shape[1] / groups, per };
+}
+
+/** Mean and 1/√(variance + eps) (biased variance) of `size` values of `x` from `base`. */
+function stats(x: Float32Array, base: number, size: number, eps: number): { mean: number; rstd: number } {
+  let mean = 0;
+  for (let i = 0; i < size; i++) mean += x[base + i];
+  mean /= size;
+  let v = 0;
+  for (let i = 0; i < size; i++) v += (x[base + i] - mean) ** 2;
+  return { mean, rstd: 1 / Math.sqrt(v / size + eps) };
+}
+
+/**
+ * Normalise each sample over groups of channels (with their positions), then scale and shift
+ * per channel, as `torch.nn.GroupNorm(numGroups, C)`: BatchNorm's effect without batch statistics,
+ * the same in train and eval. torch.onnx writes it as Reshape → InstanceNormalization → Reshape →
+ * Mul → Add (read back as one node: import-fusions.ts).
+ */
+export const groupNorm = defineOp({
+  name: 'GroupNorm',
+  category: 'normalization',
+  onnx: {
+    opType: 'InstanceNormalization',
+    note: 'as torch.onnx writes it: Reshape to [N, groups, −1], InstanceNormalization (scale 1, bias 0), Reshape back to Shape(x), then Mul and Add by the per-channel weight and bias',
+    emit(ctx) {
+      const shape = ctx.inputShapes[0];
+      const groups = intAttr(ctx.attrs, 'numGroups');
+      const grouped = ctx.node('Reshape', [ctx.inputs[0], ctx.constant('groups', [3], [0, groups, -1], 'int64')]);
+      const ones = ctx.constant('scale', [groups], new Array<number>(groups).fill(1));
+      const zeros = ctx.constant('shift', [groups], new Array<number>(groups).fill(0));
+      const normed = ctx.node('InstanceNormalization', [grouped, ones, zeros], { epsilon: { float: floatAttr(ctx.attrs, 'eps') } });
+      const back = ctx.node('Reshape', [normed, ctx.node('Shape', [ctx.inputs[0]])]);
+      if (!boolAttr(ctx.attrs, 'affine')) return back;
+      const perChannel = [shape[1], ...new Array<number>(shape.length - 2).fill(1)];
+      const scaled = ctx.node('Mul', [back, ctx.constant('gamma', perChannel, ctx.weightValues('weight')!)]);
+      return ctx.node('Add', [scaled, ctx.constant('beta', perChannel, ctx.weightValues('bias')!)]);
+    },
+  },
+  torch: { module: 'nn.GroupNorm({numGroups}, {in[1]}, eps={eps}, affine={affine})' },
+  doc: 'Normalise each sample over groups of channels, then a learned scale and shift per channel.',
+  card: (attrs) => `${String(attrs.numGroups)} groups`,
+  inputs: [{ name: 'x' }],
+  attrs: {
+    numGroups: { kind: 'int', default: 2, min: 1, doc: 'How many groups the channels are split into (must divide the channels).' },
+    eps: { kind: 'float', default: 1e-5, min: 0, max: 1, doc: 'Added to the variance before the square root.' },
+    affine: { kind: 'bool', default: true, doc: 'Learn a scale and shift per channel.' },
+  },
+  inferShape({ inputs, attrs }) {
+    const x = inputs[0];
+    const groups = intAttr(attrs, 'numGroups');
+    if (x.length < 3) return fail(ShapeCode.RANK, `GroupNorm expects [N, C, …] with positions; got ${fmt(x)}.`);
+    if (x[1] % groups !== 0) return fail(ShapeCode.ATTR_RANGE, `GroupNorm's ${groups} groups must divide the ${x[1]} channels of ${fmt(x)}.`);
+    return ok([...x]);
+  },
+  params: channelAffine,
+  flops: ({ output }) => 8 * output.slice(1).reduce((a, b) => a * b, 1),
+  forward({ inputs, output, params, attrs }) {
+    const x = inputs[0].data;
+    const y = output.data;
+    const g = geometry(inputs[0].shape, attrs);
+    const eps = floatAttr(attrs, 'eps');
+    const w = params.weight?.data;
+    const b = params.bias?.data;
+    const size = g.cpg * g.per;
+    for (let s = 0; s < g.n * g.groups; s++) {
+      const base = s * size;
+      const { mean, rstd } = stats(x, base, size, eps);
+      const c0 = (s % g.groups) * g.cpg;
+      for (let i = 0; i < size; i++) {
+        const c = c0 + Math.floor(i / g.per);
+        const xh = (x[base + i] - mean) * rstd;
+        y[base + i] = w && b ? xh * w[c] + b[c] : xh;
+      }
+    }
+  },
+  backward({ inputs, dOutput, dInputs, params, dParams, attrs }) {
+    const x = inputs[0].data;
+    const dy = dOutput.data;
+    const dx = dInputs[0]?.data;
+    const g = geometry(inputs[0].shape, attrs);
+    const eps = floatAttr(attrs, 'eps');
+    const w = params.weight?.data;
+    const dw = dParams.weight?.data;
+    const db = dParams.bias?.data;
+    const size = g.cpg * g.per;
+    const xh = new Float64Array(size);
+    for (let s = 0; s < g.n * g.groups; s++) {
+      const base = s * size;
+      const { mean, rstd } = stats(x, base, size, eps);
+      const c0 = (s % g.groups) * g.cpg;
+      let sumD = 0;
+      let sumDX = 0;
+      for (let i = 0; i < size; i++) {
+        const c = c0 + Math.floor(i / g.per);
+        xh[i] = (x[base + i] - mean) * rstd;
+        const d = w ? dy[base + i] * w[c] : dy[base + i];
+        sumD += d;
+        sumDX += d * xh[i];
+        if (dw) dw[c] += dy[base + i] * xh[i];
+        if (db) db[c] += dy[base + i];
+      }
+      if (!dx) continue;
+      for (let i = 0; i < size; i++) {
+        const c = c0 + Math.floor(i / g.per);
+        const d = w ? dy[base + i] * w[c] : dy[base + i];
+        dx[base + i] += rstd * (d - sumD / size - (xh[i] * sumDX) / size);
+      }
+    }
+  },
+});

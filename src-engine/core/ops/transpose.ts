@@ -1,0 +1,77 @@
+import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
+import { defineOp, type Attrs } from './types';
+import { ints, unexpected, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../export/onnx/onnx-types';
+
+function transposeRule(n: OnnxNode): RuleResult {
+  const bad = unexpected(n, ['perm']);
+  if (bad) return { unsupported: bad };
+  const perm = ints(n, 'perm');
+  if (!perm) return { unsupported: 'a Transpose without perm (reversing every dim) moves the batch dim, which is not supported' };
+  if (perm[0] !== 0) return { unsupported: `perm [${perm.join(', ')}] moves the batch dim; only per-sample dims may move` };
+  return { op: 'Transpose', attrs: { perm }, inputs: [n.input[0]] };
+}
+
+/** For each output element, the input element it copies (`perm`: output dim i is input dim perm[i]). */
+function sourceOf(shape: readonly number[], perm: readonly number[]): Int32Array {
+  const rank = shape.length;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
+  const outShape = perm.map((p) => shape[p]);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const src = new Int32Array(n);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < n; o++) {
+    let s = 0;
+    for (let i = 0; i < rank; i++) s += idx[i] * strides[perm[i]];
+    src[o] = s;
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++idx[i] < outShape[i]) break;
+      idx[i] = 0;
+    }
+  }
+  return src;
+}
+
+const permOf = (attrs: Attrs) => attrs.perm as readonly number[];
+
+/**
+ * Reorder the per-sample dims, as `x.permute(0, …)` in PyTorch (the batch dim stays first):
+ * ShuffleNet's channel shuffle is a Reshape to [groups, C/groups, H, W], this with perm
+ * [0, 2, 1, 3, 4], and a Reshape back.
+ */
+export const transpose = defineOp({
+  name: 'Transpose',
+  category: 'structure',
+  onnx: { opType: 'Transpose', attrs: { perm: { attr: 'perm' } } },
+  onnxImport: { Transpose: transposeRule },
+  torch: { none: 'not a module: forward() calls x.permute(perm)', expr: '{inputs|}.permute{perm}' },
+  doc: 'Reorder the per-sample dims (e.g. swap groups and channels for a channel shuffle).',
+  card: (attrs) => `(${permOf(attrs).join(', ')})`,
+  inputs: [{ name: 'x' }],
+  attrs: {
+    perm: { kind: 'ints', default: [0, 2, 1], min: 0, doc: 'The input dim each output dim takes, batch first: (0, 2, 1) swaps the two per-sample dims.' },
+  },
+  inferShape({ inputs, attrs }) {
+    const x = inputs[0];
+    const perm = permOf(attrs);
+    const sorted = [...perm].sort((a, b) => a - b);
+    if (perm.length !== x.length || sorted.some((p, i) => p !== i) || perm[0] !== 0) {
+      return fail(ShapeCode.ATTR_RANGE, `Transpose perm (${perm.join(', ')}) must order all ${x.length} dims of ${fmt(x)}, with the batch dim 0 first.`);
+    }
+    return ok(perm.map((p) => x[p]));
+  },
+  flops: ({ output }) => perSample(output),
+  forward({ inputs, output, attrs }) {
+    const x = inputs[0].data;
+    const src = sourceOf(inputs[0].shape, permOf(attrs));
+    const y = output.data;
+    for (let i = 0; i < y.length; i++) y[i] = x[src[i]];
+  },
+  backward({ inputs, dOutput, dInputs, attrs }) {
+    const dx = dInputs[0]?.data;
+    if (!dx) return;
+    const src = sourceOf(inputs[0].shape, permOf(attrs));
+    const dy = dOutput.data;
+    for (let i = 0; i < dy.length; i++) dx[src[i]] += dy[i];
+  },
+});
