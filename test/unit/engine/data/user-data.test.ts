@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../../src-engine/base/rng';
 import { csvTable, imageToSample, parseCsvRows, parseNpy, prepareData, readImageHeader } from '../../../../src-engine/core/data';
@@ -10,7 +9,7 @@ import { loadDataset } from '../../../../src-engine/node/datasets';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { loadImageFolder, scanImageFolder } from '../../../../src-engine/node/image-folder';
 import { npzDataset, readZip } from '../../../../src-engine/node/npz';
-import { encodePng } from './user-data-fixtures';
+import { encodePng, npy, zip } from './user-data-fixtures';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-userdata-'));
 function caught(fn: () => unknown): DataError | undefined {
@@ -263,58 +262,6 @@ describe('tables', () => {
     expect(caught(() => loadDataset({ name: 'csv', options: { path: file, fingerprint: fp } }))?.code).toBe('DATA_CHANGED');
   });
 });
-
-/** An .npy file of `values` as `descr` ('<f4', '<f8', '|u1', '<i8'), with the shape the header claims. */
-function npy(descr: string, shape: number[], values: number[], claimed = shape): Buffer {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${claimed.join(', ')}${claimed.length === 1 ? ',' : ''}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const size = { '<f4': 4, '<f8': 8, '|u1': 1, '<i8': 8 }[descr]!;
-  const body = Buffer.alloc(values.length * size);
-  values.forEach((v, i) => {
-    if (descr === '<f4') body.writeFloatLE(v, i * 4);
-    else if (descr === '<f8') body.writeDoubleLE(v, i * 8);
-    else if (descr === '|u1') body[i] = v;
-    else body.writeBigInt64LE(BigInt(v), i * 8);
-  });
-  const pre = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, 0, 0]);
-  pre.writeUInt16LE(header.length, 8);
-  return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
-}
-
-/** A zip of `files` (deflated when `deflate`), as np.savez / np.savez_compressed write them. */
-function zip(files: Record<string, Buffer>, deflate: boolean): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of Object.entries(files)) {
-    const body = deflate ? deflateRawSync(data) : data;
-    const n = Buffer.from(name);
-    // The local header and the central directory entry share method, sizes and name length.
-    const header = (size: number, signature: number, at: number) => {
-      const h = Buffer.alloc(size);
-      h.writeUInt32LE(signature, 0);
-      h.writeUInt16LE(deflate ? 8 : 0, at);
-      h.writeUInt32LE(body.length, at + 10);
-      h.writeUInt32LE(data.length, at + 14);
-      h.writeUInt16LE(n.length, at + 18);
-      return h;
-    };
-    const lh = header(30, 0x04034b50, 8);
-    const ch = header(46, 0x02014b50, 10);
-    ch.writeUInt32LE(offset, 42);
-    locals.push(lh, n, body);
-    central.push(ch, n);
-    offset += 30 + n.length + body.length;
-  }
-  const cd = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(files).length, 8);
-  end.writeUInt16LE(Object.keys(files).length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
 
 describe('NumPy arrays', () => {
   it('.npz (stored or deflated): float x, int64 y → a classification set; uint8 [N, H, W] images → [1, H, W] in 0–1', () => {
