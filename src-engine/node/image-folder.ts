@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError, mib } from '../core/data';
-import type { Dataset, LoadedDataset, SkippedFile, SourceReport } from '../core/data';
+import type { Dataset, LoadedDataset, SampleSource, SkippedFile, SourceReport } from '../core/data';
 import { imageToSample, readImageHeader } from '../core/data/image';
 import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -273,4 +273,78 @@ function checkShape(shape: readonly number[], name: string): void {
   if (!ok) {
     throw new DataError('DATA_BAD_OPTION', `${name}: images are fed as [channels, height, width] with 1, 3 or 4 channels; the features Input has shape [${shape}].`);
   }
+}
+
+export interface ImageSourceOptions {
+  decoders?: ImageDecoders;
+  /** Bytes of decoded samples kept between reads (least recently used evicted first; default 64 MiB). */
+  cacheBytes?: number;
+}
+
+/**
+ * One split of a scanned image folder as a SampleSource: samples decoded from disk when read,
+ * the most recently read kept in a cache of at most `cacheBytes`, so memory stays bounded by the
+ * cache and the batch whatever the folder's size. Headers are checked up front (unreadable files
+ * are left out and listed in the index's `skipped`); a file that cannot be decoded when read is
+ * fed as zeros and listed in the source's `skipped`.
+ *
+ * NOTE: the design for streaming (#30 item 3); the trainer does not take a SampleSource yet.
+ */
+export function imageFolderSource(index: ImageFolderIndex, shape: readonly number[], split: Split, options: ImageSourceOptions = {}): SampleSource & { cachedSamples(): number } {
+  checkShape(shape, path.basename(index.root));
+  const decoders = options.decoders ?? IMAGE_DECODERS;
+  const fs = shape[0] * shape[1] * shape[2];
+  const budget = Math.max(0, Math.floor((options.cacheBytes ?? 64 * 2 ** 20) / (fs * 4)));
+  const entries: ImageEntry[] = [];
+  for (const e of index.entries) {
+    if (e.split !== split) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+    } catch (err) {
+      if (!(err instanceof RegularFileError)) throw err;
+      index.skipped.push({ path: e.rel, reason: `cannot be read (${err.errno ?? err.problem})` });
+      continue;
+    }
+    const header = readImageHeader(bytes);
+    if (typeof header === 'string') index.skipped.push({ path: e.rel, reason: header });
+    else entries.push(e);
+  }
+  const cache = new Map<number, Float32Array>();
+  const skipped: SkippedFile[] = [];
+  const name = path.basename(index.root);
+  return {
+    name: `${name} (${split === 'val' ? 'validation' : split})`,
+    task: 'classification',
+    count: entries.length,
+    featureShape: [...shape],
+    targets: Float32Array.from(entries, (e) => e.label),
+    targetShape: [],
+    numClasses: index.classNames.length,
+    classNames: [...index.classNames],
+    skipped,
+    cachedSamples: () => cache.size,
+    read(indices, out) {
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k];
+        const hit = cache.get(i);
+        if (hit) {
+          // Most recently used last: re-insert.
+          cache.delete(i);
+          cache.set(i, hit);
+          out.set(hit, k * fs);
+          continue;
+        }
+        const why = decodeInto(entries[i], shape, out, k * fs, decoders);
+        if (why) {
+          out.fill(0, k * fs, (k + 1) * fs);
+          skipped.push({ path: entries[i].rel, reason: why });
+        }
+        if (budget > 0) {
+          if (cache.size >= budget) cache.delete(cache.keys().next().value as number);
+          cache.set(i, out.slice(k * fs, (k + 1) * fs));
+        }
+      }
+    },
+  };
 }

@@ -27,9 +27,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
-import { DataError, prepareData } from '../core/data';
+import { DataError, prepareData, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
-import { isFeatureInput } from '../base/ir/prediction';
 import { analyzeGraph } from '../core/analysis/validate';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
@@ -129,6 +128,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const training = graph.training!;
   let data;
   try {
+    training.dataset = withInputShape(training.dataset, graph);
     const loaded = loadDataset(training.dataset, training.seed);
     if (loaded.report) {
       reportData(loaded.report, json, out, err);
@@ -313,11 +313,7 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
   };
   if (isDir) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an image folder\'s classes are its sub-folders.');
-    const input = graph.nodes.find(isFeatureInput);
-    const shape = input?.attrs.shape;
-    const options: Record<string, unknown> = { ...own('image-folder'), path };
-    if (Array.isArray(shape) && shape.length === 3) options.shape = [...shape];
-    return { ...keep, name: 'image-folder', options };
+    return withInputShape({ ...keep, name: 'image-folder', options: { ...own('image-folder'), path } }, graph);
   }
   if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
   if (/\.npz$/i.test(path)) {

@@ -7,6 +7,7 @@ export type { CsvOptions, CsvTable, MissingPolicy, CategoricalEncoding, ColumnRo
 export { readImageHeader, imageToSample } from './image';
 export type { ImageHeader, RgbaImage } from './image';
 export { parseNpy } from './npy';
+export { withInputShape } from './sources';
 export type { NpyArray } from './npy';
 export { syntheticDataset, SYNTHETIC_SETS, isSynthetic } from './synthetic';
 export type { SyntheticOptions, SyntheticName } from './synthetic';

@@ -31,6 +31,19 @@ export interface Dataset {
   featureNames?: string[];
 }
 
+/**
+ * A dataset whose features are fetched by index instead of held in memory: what a source streamed
+ * from disk gives (issue #30 item 3; node/image-folder.ts `imageFolderSource`). The labels are held
+ * (splits and stratified sampling need them, 4 bytes a sample); features come a batch at a time.
+ * NOTE: nothing consumes it yet: the batch feeder still takes a `Dataset` (docs/data.md).
+ */
+export interface SampleSource extends Omit<Dataset, 'features'> {
+  /** Write samples `indices`, in order, into `out` (`indices.length × featureSize` values). */
+  read(indices: ArrayLike<number>, out: Float32Array): void;
+  /** Files found unreadable while reading (a file changed or damaged since the scan), with why. */
+  readonly skipped: readonly SkippedFile[];
+}
+
 /** A dataset as loaded, before the train/val/test split: some sets ship their own test split. */
 export interface LoadedDataset {
   train: Dataset;

@@ -1,7 +1,7 @@
 /**
  * Test-time fixtures for a user's own data (#30): real PNG and JPEG files of MNIST digits drawn in
  * colour at 32×32, sorted into class folders, written into a temp dir. PNGs are written here
- * (zlib), JPEGs with jpeg-js's encoder.
+ * (zlib), JPEGs with jpeg-js's encoder (slow: ~0.1 s per file, it builds its tables per call; use few).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

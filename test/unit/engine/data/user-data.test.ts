@@ -7,7 +7,7 @@ import { csvTable, imageToSample, parseCsvRows, parseNpy, prepareData, readImage
 import type { Dataset , DataError} from '../../../../src-engine/core/data';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
-import { loadImageFolder, scanImageFolder } from '../../../../src-engine/node/image-folder';
+import { imageFolderSource, loadImageFolder, scanImageFolder } from '../../../../src-engine/node/image-folder';
 import { npzDataset, readZip } from '../../../../src-engine/node/npz';
 import { encodePng, npy, zip } from './user-data-fixtures';
 
@@ -157,6 +157,31 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
     expect(again.report?.fingerprint).toBe(loaded.report?.fingerprint);
     writeFileSync(join(root, 'blue', '0.png'), solid([0, 0, 254], 5, 5));
     expect(loadImageFolder(root, { shape: [1, 4, 4], decoders: spy }).report?.fingerprint).not.toBe(loaded.report?.fingerprint);
+  });
+});
+
+describe('an image folder read by index (the streaming interface)', () => {
+  it('gives the samples the in-memory loader gives, keeps at most its cache budget, and feeds a file damaged since the scan as zeros, listed', () => {
+    const root = tmp();
+    for (const [c, rgb] of [['a', [200, 10, 10]], ['b', [10, 10, 200]]] as const) {
+      mkdirSync(join(root, c));
+      for (let i = 0; i < 5; i++) writeFileSync(join(root, c, `${i}.png`), solid([rgb[0], rgb[1] + 20 * i, rgb[2]], 6, 6));
+    }
+    const shape = [3, 4, 4];
+    const loaded = loadImageFolder(root, { shape });
+    const source = imageFolderSource(scanImageFolder(root), shape, 'train', { cacheBytes: 3 * 48 * 4 });
+    expect(source.count).toBe(10);
+    expect(Array.from(source.targets)).toEqual(Array.from(loaded.train.targets));
+    const out = new Float32Array(10 * 48);
+    source.read([9, 0, 4], out.subarray(0, 3 * 48));
+    expect(Array.from(out.subarray(0, 48))).toEqual(Array.from(loaded.train.features.subarray(9 * 48, 10 * 48)));
+    expect(Array.from(out.subarray(48, 96))).toEqual(Array.from(loaded.train.features.subarray(0, 48)));
+    source.read([1, 2, 3, 5, 6, 7, 8], out);
+    expect(source.cachedSamples()).toBe(3);
+    writeFileSync(join(root, 'b', '4.png'), new Uint8Array(10));
+    source.read([9], out);
+    expect(Array.from(out.subarray(0, 48)).every((v) => v === 0)).toBe(true);
+    expect(source.skipped).toEqual([{ path: 'b/4.png', reason: 'not a PNG or JPEG image (unknown signature)' }]);
   });
 });
 

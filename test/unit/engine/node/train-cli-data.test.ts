@@ -25,8 +25,8 @@ describe('train CLI --data: an image folder', () => {
   let dir: string;
   beforeAll(() => {
     dir = tmp();
-    // 200 colour digits at 32×32, every 5th a JPEG, one folder per class.
-    writeDigitFolder(dir, { perClass: 20, layout: 'flat', jpegEvery: 5 });
+    // 200 colour digits at 32×32, every 25th a JPEG (jpeg-js takes ~0.1 s to encode one), one folder per class.
+    writeDigitFolder(dir, { perClass: 20, layout: 'flat', jpegEvery: 25 });
     writeFileSync(join(dir, '3', 'empty.png'), new Uint8Array(0));
   });
 
