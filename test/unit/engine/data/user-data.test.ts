@@ -9,7 +9,7 @@ import { loadDataset } from '../../../../src-engine/node/datasets';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { imageFolderSource, loadImageFolder, scanImageFolder } from '../../../../src-engine/node/image-folder';
 import { npzDataset, readZip } from '../../../../src-engine/node/npz';
-import { encodePng, npy, zip } from './user-data-fixtures';
+import { encodeJpeg, encodePng, npy, zip } from './user-data-fixtures';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-userdata-'));
 function caught(fn: () => unknown): DataError | undefined {
@@ -129,6 +129,7 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
     writeFileSync(join(root, 'red', 'zero.png'), new Uint8Array(0));
     const good = solid([255, 0, 0]);
     writeFileSync(join(root, 'red', 'cut.png'), good.subarray(0, good.length - 20));
+    writeFileSync(join(root, 'red', 'cut.jpg'), encodeJpeg(Uint8Array.from({ length: 8 * 8 * 3 }, (_, i) => (i * 37) % 256), 8, 8).subarray(0, 200));
     writeFileSync(join(root, 'blue', 'bomb.png'), encodePng(new Uint8Array(3), 1, 1, 3, { width: 40_000, height: 40_000 }));
     const decoded: number[] = [];
     const spy = {
@@ -145,6 +146,7 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
     const reasons = Object.fromEntries(loaded.report!.skipped.map((s) => [s.path, s.reason]));
     expect(reasons['red/zero.png']).toMatch(/empty file/);
     expect(reasons['red/cut.png']).toMatch(/damaged PNG/);
+    expect(reasons['red/cut.jpg']).toMatch(/damaged JPEG/);
     expect(reasons['blue/bomb.png']).toMatch(/refused before decoding/);
     expect(decoded.every((n) => n > 30 && n !== 0)).toBe(true);
     expect(decoded).toHaveLength(7); // 6 good + the truncated one; not the empty file, not the bomb

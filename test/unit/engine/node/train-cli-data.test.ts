@@ -2,7 +2,7 @@
  * `npm run train -- <graph> --data <folder | table | .npz>` (#30): the user's own data replaces the
  * graph's dataset, real PNG/JPEG files and a table with text columns and gaps train end to end.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,8 @@ describe('train CLI --data: an image folder', () => {
 
   it('examples/mnist-cnn.json trains on it as it is: images fed at its Input [1, 28, 28], class names from the folders', async () => {
     const model = join(tmp(), 'model.json');
-    const r = await cli([join(EXAMPLES, 'mnist-cnn.json'), '--data', dir, '--epochs', '1', '--threads', '1', '--json', '--export', model]);
+    const runs = tmp();
+    const r = await cli([join(EXAMPLES, 'mnist-cnn.json'), '--data', dir, '--epochs', '1', '--threads', '1', '--json', '--export', model, '--runs', runs]);
     expect(r.code, r.out + r.err).toBe(0);
     const data = r.lines.find((l) => l.type === 'data') as unknown as { kind: string; files: number; classCounts: Record<string, number>; skipped: { path: string; reason: string }[]; fingerprint: string; notes: string[] };
     expect(data.kind).toBe('image-folder');
@@ -40,6 +41,10 @@ describe('train CLI --data: an image folder', () => {
     expect(Object.keys(data.classCounts)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(data.skipped).toEqual([{ path: '3/empty.png', reason: 'empty file (0 bytes)' }]);
     expect(data.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // The run store keeps which data, by path and content: Compare's settings diff shows it.
+    const [run] = readdirSync(runs).filter((f) => /^\d{8}-/.test(f));
+    const meta = JSON.parse(readFileSync(join(runs, run, 'run.json'), 'utf8')) as { settings: { training: { dataset: { name: string; options: { path: string; fingerprint: string } } } } };
+    expect(meta.settings.training.dataset).toMatchObject({ name: 'image-folder', options: { path: dir, fingerprint: data.fingerprint } });
     expect(data.notes.join(' ')).toMatch(/grey \(luma\) and resized to 28×28/);
     expect(r.lines.at(-1)?.type).toBe('export');
     const exported = JSON.parse(readFileSync(model, 'utf8')) as { classNames: string[]; normalization: { kind: string; mean: number[] } };
