@@ -16,6 +16,9 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
+/** ITU-R 601 luma weights (PIL's "L"). */
+const LUMA = [0.299, 0.587, 0.114];
+
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
@@ -111,11 +114,17 @@ export function imageToSample(img: RgbaImage, shape: readonly number[], out: Flo
       const p01 = (y0 * sw + x1) * 4;
       const p10 = (y1 * sw + x0) * 4;
       const p11 = (y1 * sw + x1) * 4;
-      const at = (k: number): number =>
-        ((1 - wy) * ((1 - wx) * data[p00 + k] + wx * data[p01 + k]) + wy * ((1 - wx) * data[p10 + k] + wx * data[p11 + k])) / 255;
+      // The four neighbours' weights, scaled to [0, 1] pixels.
+      const w00 = ((1 - wy) * (1 - wx)) / 255;
+      const w01 = ((1 - wy) * wx) / 255;
+      const w10 = (wy * (1 - wx)) / 255;
+      const w11 = (wy * wx) / 255;
       const i = offset + y * w + x;
-      if (c === 1) out[i] = 0.299 * at(0) + 0.587 * at(1) + 0.114 * at(2);
-      else for (let k = 0; k < c; k++) out[i + k * plane] = at(k);
+      if (c === 1) {
+        let v = 0;
+        for (let k = 0; k < 3; k++) v += LUMA[k] * (w00 * data[p00 + k] + w01 * data[p01 + k] + w10 * data[p10 + k] + w11 * data[p11 + k]);
+        out[i] = v;
+      } else for (let k = 0; k < c; k++) out[i + k * plane] = w00 * data[p00 + k] + w01 * data[p01 + k] + w10 * data[p10 + k] + w11 * data[p11 + k];
     }
   }
 }

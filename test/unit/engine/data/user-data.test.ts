@@ -278,6 +278,14 @@ describe('tables', () => {
     expect(csvTable(rows, { roles: { id: 'ignore' }, header: true }).columns[0].role).toBe('ignore');
   });
 
+  it('a .tsv file is tab-separated', () => {
+    const file = join(tmp(), 't.tsv');
+    writeFileSync(file, 'a\tb\tlabel\n1\t2\tx\n3\t4\ty\n');
+    const { train } = loadDataset({ name: 'csv', options: { path: file } });
+    expect(train.featureShape).toEqual([2]);
+    expect(train.classNames).toEqual(['x', 'y']);
+  });
+
   it('a saved fingerprint that no longer matches → DATA_CHANGED', () => {
     const dir = tmp();
     const file = join(dir, 't.csv');
