@@ -2,13 +2,13 @@
  * Headless training from the command line: a graph file, or a project (`*.netwright.json`), which
  * fine-tunes from the weights saved with it (a project from `npm run import`, say).
  *
- *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz [--target COLUMN]]
+ *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz [--target COLUMN] [--missing POLICY]]
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
  *
  * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md): a folder
  * of class sub-folders of images (fed at the features Input's shape), a CSV/TSV table (`--target`
- * names its target column) or a NumPy `.npz` (x, y). The graph's validation split and limit are
+ * names its target column, `--missing` its missing-value policy) or a NumPy `.npz` (x, y). The graph's validation split and limit are
  * kept; what the data held (fingerprint, counts, skipped files with why) is printed first, and
  * under `--json` as a `data` event.
  *
@@ -27,7 +27,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
-import { DataError, prepareData, withInputShape } from '../core/data';
+import { DataError, MISSING_POLICIES, prepareData, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { analyzeGraph } from '../core/analysis/validate';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
@@ -47,7 +47,7 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN]] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -102,6 +102,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   if (args.data !== undefined) {
     try {
       dataset = userDataset(args.data, args.target, graph, t.dataset);
+      if (args.missing !== undefined) {
+        if (dataset.name !== 'csv') throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
+        dataset = { ...dataset, options: { ...dataset.options, missing: args.missing } };
+      }
     } catch (e) {
       return fail((e as { code?: string }).code ?? 'DATA_BAD_OPTION', (e as Error).message, 2);
     }
@@ -253,6 +257,7 @@ function parse(argv: string[]) {
       'batch-size': { type: 'string' },
       data: { type: 'string' },
       target: { type: 'string' },
+      missing: { type: 'string' },
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
@@ -266,6 +271,7 @@ function parse(argv: string[]) {
   });
   if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
   if (values.target !== undefined && values.data === undefined) throw new Error('--target names a column of the table given with --data');
+  if (values.missing !== undefined && !(MISSING_POLICIES as readonly string[]).includes(values.missing)) throw new Error(`--missing must be one of ${MISSING_POLICIES.join(', ')}`);
   const int = (name: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -277,6 +283,7 @@ function parse(argv: string[]) {
     json: values.json === true,
     data: values.data,
     target: values.target,
+    missing: values.missing,
     epochs: int('epochs', values.epochs, 0),
     batchSize: int('batch-size', values['batch-size'], 1),
     limit: int('limit', values.limit, 1),

@@ -190,7 +190,7 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const emptyLabel = body.findIndex((r) => isMissing(r.cells[target]));
   if (emptyLabel >= 0) {
     if (missing === 'error') {
-      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Set options.missing (e.g. drop) to drop such rows.`);
+      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Set options.missing (the CLI's --missing), e.g. drop, to drop such rows.`);
     }
     const kept = body.filter((r) => !isMissing(r.cells[target]));
     droppedRows += body.length - kept.length;
@@ -226,7 +226,7 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
     throw new DataError(
       'DATA_NAN',
       `${name}: ${totalMissing} feature cell${totalMissing === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${totalMissing > problems.length ? '; …' : ''}). ` +
-        'Fill or drop those rows, make the column the target, or set options.missing (drop, mean, median, most-frequent, indicator).',
+        'Fill or drop those rows, make the column the target, or choose a policy: options.missing (the CLI\'s --missing) drop, mean, median, most-frequent or indicator.',
     );
   }
   if (missing === 'drop' && totalMissing > 0) {

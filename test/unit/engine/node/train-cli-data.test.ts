@@ -61,6 +61,8 @@ describe('train CLI --data: an image folder', () => {
     writeFileSync(other, 'x');
     expect((await cli([graph, '--data', other, '--json'])).lines[0]).toMatchObject({ type: 'error', code: 'DATA_BAD_OPTION' });
     expect((await cli([graph, '--data', dir, '--target', 'label', '--json'])).lines[0]).toMatchObject({ type: 'error', code: 'DATA_BAD_OPTION' });
+    expect((await cli([graph, '--data', dir, '--missing', 'median', '--json'])).lines[0]).toMatchObject({ type: 'error', code: 'DATA_BAD_OPTION' });
+    expect((await cli([graph, '--data', dir, '--missing', 'guess', '--json'])).lines[0]).toMatchObject({ type: 'error', code: 'CLI_USAGE' });
     const empty = tmp();
     const r = await cli([graph, '--data', empty, '--json']);
     expect(r.code).toBe(2);
