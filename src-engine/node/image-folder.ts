@@ -33,6 +33,8 @@ export interface ImageEntry {
   rel: string;
   label: number;
   split: Split;
+  /** Size and modification time at the scan: what the loaded-folder cache compares. */
+  stamp: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
   let seen = 0;
   const visited = new Set<string>();
   /** Resolve a directory entry: its real path and kind, or undefined (skipped, with why). */
-  const resolve = (p: string): { real: string; dir: boolean } | undefined => {
+  const resolve = (p: string): { real: string; dir: boolean; stamp: string } | undefined => {
     if (++seen > DATA_LIMITS.maxFolderEntries) {
       throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} entries; Netwright scans folders up to that size.`);
     }
@@ -85,7 +87,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
       skipped.push({ path: rel(p), reason: 'not a regular file (a device, pipe or socket)' });
       return undefined;
     }
-    return { real, dir: st.isDirectory() };
+    return { real, dir: st.isDirectory(), stamp: `${st.size}:${st.mtimeMs}` };
   };
   const list = (dir: string): string[] => {
     try {
@@ -137,7 +139,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
         else walk(r.real, label, split, depth + 1);
       } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
         skipped.push({ path: rel(p), reason: 'not a PNG or JPEG file (by its extension)' });
-      } else entries.push({ file: r.real, rel: rel(p), label, split });
+      } else entries.push({ file: r.real, rel: rel(p), label, split, stamp: r.stamp });
     }
   };
   for (const [split, classes] of perSplit) {
@@ -205,9 +207,24 @@ function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeo
  */
 export function loadImageFolder(root: string, options: ImageFolderOptions = {}): LoadedDataset {
   const name = options.name ?? path.basename(root);
-  const decoders = options.decoders ?? IMAGE_DECODERS;
   const index = scanImageFolder(root, name);
-  const { classNames, entries, skipped } = index;
+  // The Train dock previews on every settings change: the last folder loaded is kept, and reused
+  // while every file's path, size and modification time are as they were (and the shape asked
+  // for is the same). Callers treat the arrays as read-only (prepareData copies what it changes).
+  const signature = createHash('sha256').update(JSON.stringify([root, options.shape ?? null, index.entries.map((e) => [e.rel, e.label, e.split, e.stamp]), index.skipped])).digest('hex');
+  if (!options.decoders && lastLoaded?.signature === signature) return lastLoaded.loaded;
+  const loaded = decodeFolder(index, name, options);
+  if (!options.decoders) lastLoaded = { signature, loaded };
+  return loaded;
+}
+
+/** The last image folder `loadImageFolder` decoded (one: memory stays bounded by one folder). */
+let lastLoaded: { signature: string; loaded: LoadedDataset } | undefined;
+
+function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolderOptions): LoadedDataset {
+  const decoders = options.decoders ?? IMAGE_DECODERS;
+  const { classNames, entries } = index;
+  const skipped = [...index.skipped];
   const hash = createHash('sha256');
   let shape = options.shape ? [...options.shape] : undefined;
   if (shape) checkShape(shape, name);

@@ -162,6 +162,24 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
   });
 });
 
+describe('the last image folder loaded is reused while its files are unchanged', () => {
+  it('same paths, sizes and times and the same shape: the same arrays; a file rewritten or another shape: decoded again', () => {
+    const root = tmp();
+    for (const c of ['a', 'b']) {
+      mkdirSync(join(root, c));
+      writeFileSync(join(root, c, '1.png'), solid([1, 2, 3]));
+    }
+    const first = loadImageFolder(root, { shape: [1, 4, 4] });
+    expect(loadImageFolder(root, { shape: [1, 4, 4] })).toBe(first);
+    const other = loadImageFolder(root, { shape: [3, 4, 4] });
+    expect(other).not.toBe(first);
+    writeFileSync(join(root, 'b', '1.png'), solid([250, 2, 3], 5, 5));
+    const again = loadImageFolder(root, { shape: [3, 4, 4] });
+    expect(again).not.toBe(other);
+    expect(again.report?.fingerprint).not.toBe(other.report?.fingerprint);
+  });
+});
+
 describe('an image folder read by index (the streaming interface)', () => {
   it('gives the samples the in-memory loader gives, keeps at most its cache budget, and feeds a file damaged since the scan as zeros, listed', () => {
     const root = tmp();
