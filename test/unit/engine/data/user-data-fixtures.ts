@@ -123,7 +123,7 @@ export function npy(descr: string, shape: number[], values: number[], claimed = 
   return Buffer.concat([pre, Buffer.from(header, 'latin1'), body]);
 }
 
-/** A zip of `files` (deflated when `deflate`), as np.savez / np.savez_compressed write them. */
+/** A zip of `files` (deflated when `deflate`), laid out as np.savez / np.savez_compressed (numpy 1.24) write them. */
 export function zip(files: Record<string, Buffer>, deflate: boolean): Buffer {
   const locals: Buffer[] = [];
   const central: Buffer[] = [];
@@ -144,9 +144,17 @@ export function zip(files: Record<string, Buffer>, deflate: boolean): Buffer {
     const lh = header(30, 0x04034b50, 8);
     const ch = header(46, 0x02014b50, 10);
     ch.writeUInt32LE(offset, 42);
-    locals.push(lh, n, body);
+    // As numpy's np.savez writes members (force_zip64): a zip64 extra field in the local header
+    // only, with the sizes again as 64-bit numbers; the central directory keeps plain sizes.
+    const extra = Buffer.alloc(20);
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(16, 2);
+    extra.writeBigUInt64LE(BigInt(data.length), 4);
+    extra.writeBigUInt64LE(BigInt(body.length), 12);
+    lh.writeUInt16LE(extra.length, 28);
+    locals.push(lh, n, extra, body);
     central.push(ch, n);
-    offset += 30 + n.length + body.length;
+    offset += 30 + n.length + extra.length + body.length;
   }
   const cd = Buffer.concat(central);
   const end = Buffer.alloc(22);
