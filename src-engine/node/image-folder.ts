@@ -110,6 +110,10 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
     }
   }
   const layout: [Split, string][] = splitDirs.has('train') ? [...splitDirs] : [['train', root]];
+  if (splitDirs.has('train')) {
+    const used = new Set([...splitDirs.values()].map((d) => path.basename(d)));
+    for (const n of top) if (!used.has(n)) skipped.push({ path: n, reason: 'beside train/ (val/, test/): not read; classes go inside the split folders' });
+  }
 
   const classFolders = (dir: string): Map<string, string> => {
     const out = new Map<string, string>();

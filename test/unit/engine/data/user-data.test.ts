@@ -113,10 +113,14 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
         writeFileSync(join(root, split, c, 'x.png'), solid([1, 2, 3]));
       }
     }
+    writeFileSync(join(root, 'README.txt'), 'about');
     const index = scanImageFolder(root);
     expect(index.classNames).toEqual(['a', 'b']);
     expect(index.entries.map((e) => `${e.split}:${e.label}`).sort()).toEqual(['test:0', 'test:1', 'train:0', 'train:1', 'val:0']);
-    expect(index.skipped).toEqual([{ path: 'test/z', reason: 'class "z" has no folder in train/' }]);
+    expect(index.skipped).toEqual([
+      { path: 'README.txt', reason: expect.stringMatching(/beside train\//) },
+      { path: 'test/z', reason: 'class "z" has no folder in train/' },
+    ]);
   });
 
   it('corrupt, zero-byte and bomb images are skipped with the reason; the bomb is never decoded', () => {
