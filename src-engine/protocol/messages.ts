@@ -356,6 +356,22 @@ export const DatasetPreview = z.object({
   range: z.tuple([z.number(), z.number()]).optional(),
   /** 2-D sets: up to 2,000 training points `[x, y, class]` for a scatter plot. */
   points: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+  /**
+   * The user's own data (docs/data.md): its content fingerprint (saved with the project as
+   * `options.fingerprint`), the files found, the first 200 files skipped with why (`skippedTotal`
+   * counts all), notes on how it was read, and a table's columns.
+   */
+  source: z
+    .object({
+      kind: z.string(),
+      fingerprint: z.string(),
+      files: z.number().int(),
+      skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(200),
+      skippedTotal: z.number().int(),
+      notes: z.array(z.string()),
+      columns: z.array(z.object({ name: z.string(), role: z.enum(['feature', 'target', 'ignore']), kind: z.enum(['numeric', 'categorical']), missing: z.number().int(), categories: z.number().int().optional() })).optional(),
+    })
+    .optional(),
 });
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
 

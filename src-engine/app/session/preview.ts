@@ -48,6 +48,10 @@ export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, see
     samples: out,
     ...(shown > 0 ? { range: [compact(lo), compact(hi)] as [number, number] } : {}),
   };
+  const r = loaded.report;
+  if (r) {
+    preview.source = { kind: r.kind, fingerprint: r.fingerprint, files: r.files, skipped: r.skipped.slice(0, 200), skippedTotal: r.skipped.length, notes: [...r.notes], ...(r.columns ? { columns: r.columns } : {}) };
+  }
   if (fs === 2) {
     const k = Math.min(MAX_POINTS, ds.count);
     preview.points = [];

@@ -1,14 +1,15 @@
 import { DATA_LIMITS, DataError } from './types';
-import type { Dataset } from './types';
+import type { Dataset, SourceReport } from './types';
 
 /**
  * Split CSV text into rows of cells (RFC 4180): fields may be quoted, quotes inside quoted fields
  * are doubled, quoted fields may hold the delimiter and line breaks; CRLF and LF both end a row.
  * Blank lines are skipped. Returns each row with the 1-based line it starts on.
  *
- * @throws DataError `DATA_TOO_LARGE` past `maxCells` cells, before they are all held in memory.
+ * @throws DataError `DATA_TOO_LARGE` past `maxCells` cells, before they are all held in memory;
+ *   `DATA_CSV_BAD_ROW` for a row longer than `maxRowChars` characters (a file that is one huge line).
  */
-export function parseCsvRows(text: string, delimiter = ',', maxCells: number = DATA_LIMITS.maxCsvCells): { line: number; cells: string[] }[] {
+export function parseCsvRows(text: string, delimiter = ',', maxCells: number = DATA_LIMITS.maxCsvCells, maxRowChars: number = DATA_LIMITS.maxCsvRowChars): { line: number; cells: string[] }[] {
   const rows: { line: number; cells: string[] }[] = [];
   let cells: string[] = [];
   let cell = '';
@@ -20,6 +21,7 @@ export function parseCsvRows(text: string, delimiter = ',', maxCells: number = D
   if (text.charCodeAt(0) === 0xfeff) i = 1; // byte-order mark
   let cellCount = 0;
   const tooMany = () => new DataError('DATA_TOO_LARGE', `CSV: more than ${maxCells.toLocaleString('en-US')} cells (line ${line}); Netwright loads CSVs up to that size.`);
+  let rowStart = i;
   const endRow = (): void => {
     if (++cellCount > maxCells) throw tooMany();
     cells.push(cellWasQuoted ? cell : cell.trim());
@@ -30,6 +32,9 @@ export function parseCsvRows(text: string, delimiter = ',', maxCells: number = D
   };
   for (; i < text.length; i++) {
     const c = text[i];
+    if (i - rowStart > maxRowChars) {
+      throw new DataError('DATA_CSV_BAD_ROW', `CSV line ${rowLine}: a row longer than ${maxRowChars.toLocaleString('en-US')} characters; is this a table (one record per line)?`);
+    }
     if (quoted) {
       if (c === '"') {
         if (text[i + 1] === '"') {
@@ -59,6 +64,7 @@ export function parseCsvRows(text: string, delimiter = ',', maxCells: number = D
       if (c === '\r' && text[i + 1] === '\n') i++;
       line++;
       rowLine = line;
+      rowStart = i + 1;
     } else {
       if (cellWasQuoted && c !== ' ' && c !== '\t') {
         throw new DataError('DATA_CSV_BAD_QUOTE', `CSV line ${line}: text after a closing quote; double quotes inside a quoted field ("").`);
@@ -70,6 +76,14 @@ export function parseCsvRows(text: string, delimiter = ',', maxCells: number = D
   if (cell !== '' || cells.length > 0 || cellWasQuoted) endRow();
   return rows;
 }
+
+/** What to do with missing feature cells (empty, NaN, NA, null, None, ?). */
+export type MissingPolicy = 'error' | 'drop' | 'mean' | 'median' | 'most-frequent' | 'indicator';
+export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'drop', 'mean', 'median', 'most-frequent', 'indicator'];
+/** How a text (categorical) feature column becomes numbers. */
+export type CategoricalEncoding = 'one-hot' | 'index' | 'error';
+export const CATEGORICAL_ENCODINGS: readonly CategoricalEncoding[] = ['one-hot', 'index', 'error'];
+export type ColumnRole = 'feature' | 'target' | 'ignore';
 
 export interface CsvOptions {
   /** Target column: header name or 0-based index (default: the last column). */
@@ -85,25 +99,60 @@ export interface CsvOptions {
   delimiter?: string;
   /** Name for messages and the UI. */
   name?: string;
+  /** Column roles by header name or 0-based number: `target` (overrides targetColumn), `ignore`, `feature` (the default). */
+  roles?: Readonly<Record<string, ColumnRole>>;
+  /**
+   * Missing feature cells: `error` (default: refused, naming line and column), `drop` the row,
+   * fill with the column's `mean` / `median` / `most-frequent` value, or `indicator`: fill with
+   * the mean and add a 0/1 column saying the cell was missing. Text columns are filled with their
+   * most frequent value (`indicator`: all-zero one-hot plus the indicator). A row whose target is
+   * missing is dropped under every policy but `error`. Fill values are computed over all rows.
+   */
+  missing?: MissingPolicy;
+  /** Text feature columns: `one-hot` (default: one 0/1 column per value), `index` (one column of category numbers), `error` (refused). */
+  categorical?: CategoricalEncoding;
+}
+
+/** A table read from CSV: the dataset and how each column was read. */
+export interface CsvTable {
+  dataset: Dataset;
+  columns: NonNullable<SourceReport['columns']>;
+  droppedRows: number;
 }
 
 const MAX_LISTED = 5;
+const isMissing = (s: string) => s === '' || /^(nan|na|n\/a|null|none|\?)$/i.test(s);
 
 /**
- * Build a dataset from CSV text: every column but the target is a numeric feature.
- * Class indices follow the sorted distinct labels (numeric order when all labels are numbers).
- *
- * @throws DataError `DATA_NAN` naming row and column for empty/NaN cells, `DATA_CSV_BAD_CELL`
- *   for non-numeric features, `DATA_CSV_NO_TARGET` for an unknown target column.
+ * Build a dataset from CSV text (see `csvTable`). Class indices follow the sorted distinct labels
+ * (numeric order when all labels are numbers).
  */
 export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
+  return csvTable(text, options).dataset;
+}
+
+/**
+ * Read a table: columns get roles (one target, features, ignored ones); a feature column is
+ * numeric when every present cell is a number, categorical (one-hot or index encoded) otherwise;
+ * missing cells are counted and handled by `options.missing`. Messages name lines and column
+ * numbers, never the file's contents (issue #17).
+ *
+ * @throws DataError `DATA_NAN` naming row and column for missing cells under `missing: 'error'`,
+ *   `DATA_CSV_BAD_CELL` for text in a column under `categorical: 'error'`, `DATA_CSV_NO_TARGET`,
+ *   `DATA_CSV_BAD_ROW` (ragged rows), `DATA_CSV_TOO_MANY_CATEGORIES`.
+ */
+export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const name = options.name ?? 'csv';
+  const missing = options.missing ?? 'error';
+  const encoding = options.categorical ?? 'one-hot';
+  if (!MISSING_POLICIES.includes(missing)) throw new DataError('DATA_BAD_OPTION', `${name}: options.missing must be one of ${MISSING_POLICIES.join(', ')}.`);
+  if (!CATEGORICAL_ENCODINGS.includes(encoding)) throw new DataError('DATA_BAD_OPTION', `${name}: options.categorical must be one of ${CATEGORICAL_ENCODINGS.join(', ')}.`);
   const rows = parseCsvRows(text, options.delimiter ?? ',');
   const hasHeader = options.header ?? true;
   if (rows.length < (hasHeader ? 2 : 1)) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV has no data rows.`);
   const width = rows[0].cells.length;
   const header = hasHeader ? rows[0].cells : Array.from({ length: width }, (_, i) => `column ${i + 1}`);
-  const body = hasHeader ? rows.slice(1) : rows;
+  let body = hasHeader ? rows.slice(1) : rows;
   for (const r of body) {
     if (r.cells.length !== width) {
       throw new DataError('DATA_CSV_BAD_ROW', `${name}: line ${r.line} has ${r.cells.length} fields, the ${hasHeader ? 'header' : 'first row'} has ${width}.`);
@@ -111,53 +160,138 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
   }
   if (width < 2) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV needs at least one feature column and a target column.`);
 
-  let target: number;
-  const tc = options.targetColumn;
-  if (tc === undefined) target = width - 1;
-  else if (typeof tc === 'number') target = tc;
-  else {
-    target = header.indexOf(tc);
-    if (target < 0 && /^\d+$/.test(tc)) target = Number(tc);
+  const columnOf = (key: string | number): number => {
+    if (typeof key === 'number') return key;
+    const i = header.indexOf(key);
+    return i < 0 && /^\d+$/.test(key) ? Number(key) : i;
+  };
+  const roles: ColumnRole[] = new Array<ColumnRole>(width).fill('feature');
+  for (const [key, role] of Object.entries(options.roles ?? {})) {
+    const c = columnOf(key);
+    if (!(Number.isInteger(c) && c >= 0 && c < width)) throw new DataError('DATA_BAD_OPTION', `${name}: options.roles names a column the CSV does not have (it has ${width} columns).`);
+    if (role !== 'feature' && role !== 'target' && role !== 'ignore') throw new DataError('DATA_BAD_OPTION', `${name}: a column role must be feature, target or ignore.`);
+    roles[c] = role;
   }
+  const roleTargets = roles.flatMap((r, c) => (r === 'target' ? [c] : []));
+  if (roleTargets.length > 1) throw new DataError('DATA_BAD_OPTION', `${name}: options.roles names ${roleTargets.length} target columns; one is supported.`);
+  const tc = options.targetColumn;
+  const target = roleTargets[0] ?? (tc === undefined ? width - 1 : columnOf(tc));
   if (!(target >= 0 && target < width) || !Number.isInteger(target)) {
     // NOTE: messages never quote the file's contents (header names, cells): they name lines and
     // column numbers, so an error cannot be used to read a file (issue #17).
     throw new DataError('DATA_CSV_NO_TARGET', `${name}: no target column ${JSON.stringify(tc)}; the CSV has ${width} columns (name one from its header row, or give its 0-based number).`);
   }
+  roles[target] = 'target';
+  const featureCols = roles.flatMap((r, c) => (r === 'feature' ? [c] : []));
+  if (featureCols.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no feature columns are left (every column but the target is ignored).`);
 
-  const n = body.length;
-  const nf = width - 1;
-  if (n * width > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} rows × ${width} columns is over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values.`);
-  const features = new Float32Array(n * nf);
-  const problems: string[] = [];
-  let nanCount = 0;
-  let badCount = 0;
-  for (let r = 0; r < n; r++) {
-    const cells = body[r].cells;
-    let f = 0;
-    for (let c = 0; c < width; c++) {
-      if (c === target) continue;
-      const s = cells[c];
-      const v = parseNumber(s);
-      if (Number.isNaN(v)) {
-        const missing = s === '' || /^(nan|na|n\/a|null|none|\?)$/i.test(s);
-        if (missing) nanCount++;
-        else badCount++;
-        if (problems.length < MAX_LISTED) {
-          problems.push(`line ${body[r].line}, column ${c + 1}: ${missing ? (s === '' ? 'empty cell' : 'missing value') : 'not a number'}`);
-        }
-      }
-      features[r * nf + f++] = v;
+  // Rows whose target is missing: refused under `error`, dropped otherwise.
+  let droppedRows = 0;
+  const emptyLabel = body.findIndex((r) => isMissing(r.cells[target]));
+  if (emptyLabel >= 0) {
+    if (missing === 'error') {
+      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Set options.missing (the CLI's --missing), e.g. drop, to drop such rows.`);
     }
+    const kept = body.filter((r) => !isMissing(r.cells[target]));
+    droppedRows += body.length - kept.length;
+    body = kept;
   }
-  if (problems.length > 0) {
-    const total = nanCount + badCount;
+
+  // Column kinds and missing counts.
+  const kinds = featureCols.map((c) => body.every((r) => isMissing(r.cells[c]) || !Number.isNaN(parseNumber(r.cells[c]))) ? ('numeric' as const) : ('categorical' as const));
+  const missingCounts = featureCols.map((c) => body.reduce((n, r) => n + (isMissing(r.cells[c]) ? 1 : 0), 0));
+  const totalMissing = missingCounts.reduce((a, b) => a + b, 0);
+  if (encoding === 'error' && kinds.includes('categorical')) {
+    const problems: string[] = [];
+    let bad = 0;
+    for (const r of body) {
+      featureCols.forEach((c, k) => {
+        if (kinds[k] === 'categorical' && !isMissing(r.cells[c]) && Number.isNaN(parseNumber(r.cells[c]))) {
+          bad++;
+          if (problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: not a number`);
+        }
+      });
+    }
+    throw new DataError('DATA_CSV_BAD_CELL', `${name}: ${bad} feature cell${bad === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${bad > problems.length ? '; …' : ''}). Encode text columns (options.categorical one-hot or index) or ignore them.`);
+  }
+  if (totalMissing > 0 && missing === 'error') {
+    const problems: string[] = [];
+    for (const r of body) {
+      for (const c of featureCols) {
+        const s = r.cells[c];
+        if (isMissing(s) && problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: ${s === '' ? 'empty cell' : 'missing value'}`);
+      }
+      if (problems.length >= MAX_LISTED) break;
+    }
     throw new DataError(
-      nanCount > 0 ? 'DATA_NAN' : 'DATA_CSV_BAD_CELL',
-      `${name}: ${total} feature cell${total === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${total > problems.length ? '; …' : ''}). ` +
-        'Fill or drop those rows, or make the column the target.',
+      'DATA_NAN',
+      `${name}: ${totalMissing} feature cell${totalMissing === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${totalMissing > problems.length ? '; …' : ''}). ` +
+        'Fill or drop those rows, make the column the target, or choose a policy: options.missing (the CLI\'s --missing) drop, mean, median, most-frequent or indicator.',
     );
   }
+  if (missing === 'drop' && totalMissing > 0) {
+    const kept = body.filter((r) => featureCols.every((c) => !isMissing(r.cells[c])));
+    droppedRows += body.length - kept.length;
+    body = kept;
+  }
+  if (body.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no rows are left after dropping those with missing values.`);
+
+  // Per column: categories, fill value, output width.
+  const plan = featureCols.map((c, k) => {
+    const present = body.map((r) => r.cells[c]).filter((s) => !isMissing(s));
+    const hasMissing = missing !== 'drop' && missingCounts[k] > 0;
+    const indicator = missing === 'indicator' && hasMissing;
+    if (kinds[k] === 'categorical') {
+      const counts = new Map<string, number>();
+      for (const s of present) counts.set(s, (counts.get(s) ?? 0) + 1);
+      const categories = [...counts.keys()].sort();
+      if (categories.length > DATA_LIMITS.maxCategories) {
+        throw new DataError('DATA_CSV_TOO_MANY_CATEGORIES', `${name}: column ${c + 1} has ${categories.length} distinct text values (up to ${DATA_LIMITS.maxCategories} are encoded); ignore it (options.roles) or clean it.`);
+      }
+      let mode = categories[0];
+      for (const v of categories) if (counts.get(v)! > counts.get(mode)!) mode = v;
+      const fill = missing === 'indicator' ? undefined : mode;
+      return { c, kind: 'categorical' as const, categories, fill, fillNumber: 0, indicator, width: (encoding === 'one-hot' ? categories.length : 1) + (indicator ? 1 : 0) };
+    }
+    const values = present.map(parseNumber);
+    return { c, kind: 'numeric' as const, categories: [], fill: undefined, fillNumber: hasMissing ? statistic(values, missing) : 0, indicator, width: 1 + (indicator ? 1 : 0) };
+  });
+
+  const n = body.length;
+  const nf = plan.reduce((a, p) => a + p.width, 0);
+  if (n * (nf + 1) > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} rows × ${nf} encoded columns is over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values.`);
+  const features = new Float32Array(n * nf);
+  const featureNames: string[] = [];
+  for (const p of plan) {
+    if (p.kind === 'numeric') featureNames.push(header[p.c]);
+    else if (encoding === 'one-hot') for (const v of p.categories) featureNames.push(`${header[p.c]}=${v}`);
+    else featureNames.push(header[p.c]);
+    if (p.indicator) featureNames.push(`${header[p.c]} missing`);
+  }
+  for (let r = 0; r < n; r++) {
+    const cells = body[r].cells;
+    let f = r * nf;
+    for (const p of plan) {
+      const s = cells[p.c];
+      const gap = isMissing(s);
+      if (p.kind === 'numeric') features[f++] = gap ? p.fillNumber : parseNumber(s);
+      else {
+        const v = gap ? p.fill : s;
+        const idx = v === undefined ? -1 : p.categories.indexOf(v);
+        if (encoding === 'one-hot') {
+          if (idx >= 0) features[f + idx] = 1;
+          f += p.categories.length;
+        } else features[f++] = idx;
+      }
+      if (p.indicator) features[f++] = gap ? 1 : 0;
+    }
+  }
+  const columns: CsvTable['columns'] = header.map((h, c) => {
+    const k = featureCols.indexOf(c);
+    const p = k >= 0 ? plan[k] : undefined;
+    const kind = p ? p.kind : body.every((r) => !Number.isNaN(parseNumber(r.cells[c]))) ? 'numeric' : 'categorical';
+    return { name: h, role: roles[c], kind, missing: k >= 0 ? missingCounts[k] : body.reduce((m, r) => m + (isMissing(r.cells[c]) ? 1 : 0), 0), ...(p?.kind === 'categorical' ? { categories: p.categories.length } : {}) };
+  });
 
   const raw = body.map((r) => r.cells[target]);
   const numeric = raw.map(parseNumber);
@@ -167,24 +301,41 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
     const distinct = new Set(numeric);
     task = !allNumeric || (numeric.every(Number.isInteger) && distinct.size <= 20) ? 'classification' : 'regression';
   }
-  const featureNames = header.filter((_, c) => c !== target);
+  const base = { name, count: n, features, featureShape: [nf], featureNames };
   if (task === 'regression') {
     const bad = raw.findIndex((_, i) => Number.isNaN(numeric[i]));
     if (bad >= 0) {
       throw new DataError('DATA_NAN', `${name}: line ${body[bad].line}, target column ${target + 1}: not a number (regression needs numeric targets).`);
     }
-    return { name, task, count: n, features, featureShape: [nf], targets: Float32Array.from(numeric), targetShape: [1], numClasses: 0, classNames: [], featureNames };
-  }
-  const emptyLabel = raw.findIndex((s) => s === '');
-  if (emptyLabel >= 0) {
-    throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: empty label.`);
+    return { dataset: { ...base, task, targets: Float32Array.from(numeric), targetShape: [1], numClasses: 0, classNames: [] }, columns, droppedRows };
   }
   const labels = [...new Set(raw)];
   if (allNumeric) labels.sort((a, b) => parseNumber(a) - parseNumber(b));
   else labels.sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const targets = Float32Array.from(raw, (s) => index.get(s)!);
-  return { name, task: 'classification', count: n, features, featureShape: [nf], targets, targetShape: [], numClasses: labels.length, classNames: labels, featureNames };
+  return { dataset: { ...base, task: 'classification', targets, targetShape: [], numClasses: labels.length, classNames: labels }, columns, droppedRows };
+}
+
+/** The fill value of a numeric column: mean (also for `indicator`), median or most frequent. */
+function statistic(values: number[], policy: MissingPolicy): number {
+  if (values.length === 0) return 0;
+  if (policy === 'median') {
+    const s = [...values].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
+  if (policy === 'most-frequent') {
+    const counts = new Map<number, number>();
+    let best = values[0];
+    for (const v of values) {
+      const k = (counts.get(v) ?? 0) + 1;
+      counts.set(v, k);
+      if (k > counts.get(best)! || (k === counts.get(best)! && v < best)) best = v;
+    }
+    return best;
+  }
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 function parseNumber(s: string): number {

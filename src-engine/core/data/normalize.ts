@@ -13,8 +13,48 @@ export interface Normalization {
   std: number[];
 }
 
-/** `raw`: images back on their 0–255 scale (a `global` normalisation with mean 0, std 1/255). */
-export type NormalizationKind = 'none' | 'raw' | Normalization['kind'];
+/**
+ * `raw`: images back on their 0–255 scale (a `global` normalisation with mean 0, std 1/255).
+ * `per-channel`: one mean/std per image channel (torchvision's `Normalize(mean, std)`), stored as
+ * a `per-feature` normalisation with each channel's figures repeated over its pixels, so it is
+ * saved, applied and exported exactly as any per-feature one.
+ */
+export type NormalizationKind = 'none' | 'raw' | 'per-channel' | Normalization['kind'];
+
+/**
+ * Fit one mean and std per channel of `[C, H, W]` samples on `ds` (population std, float64 sums),
+ * returned as a per-feature normalisation (see NormalizationKind) plus the per-channel figures.
+ */
+export function fitChannelNormalization(ds: Dataset): { normalization: Normalization; channelMean: number[]; channelStd: number[] } {
+  if (ds.featureShape.length !== 3) throw new DataError('DATA_BAD_OPTION', `${ds.name}: per-channel normalisation applies to images [C, H, W]; samples have shape [${ds.featureShape}].`);
+  if (ds.count === 0) throw new DataError('DATA_TOO_SMALL', `${ds.name}: cannot fit a normalisation on an empty training split.`);
+  const [c, h, w] = ds.featureShape;
+  const plane = h * w;
+  const fs = c * plane;
+  const sum = new Float64Array(c);
+  const sq = new Float64Array(c);
+  const x = ds.features;
+  for (let i = 0; i < ds.count; i++) for (let k = 0; k < c; k++) for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sum[k] += x[p];
+  const n = ds.count * plane;
+  const channelMean = Array.from(sum, (s) => s / n);
+  for (let i = 0; i < ds.count; i++) {
+    for (let k = 0; k < c; k++) {
+      const m = channelMean[k];
+      for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sq[k] += (x[p] - m) ** 2;
+    }
+  }
+  const channelStd = Array.from(sq, (s) => {
+    const v = Math.sqrt(s / n);
+    return v > 1e-12 ? v : 1;
+  });
+  const mean = new Array<number>(fs);
+  const std = new Array<number>(fs);
+  for (let k = 0; k < c; k++) {
+    mean.fill(channelMean[k], k * plane, (k + 1) * plane);
+    std.fill(channelStd[k], k * plane, (k + 1) * plane);
+  }
+  return { normalization: { kind: 'per-feature', mean, std }, channelMean, channelStd };
+}
 
 /**
  * Fit mean and std (population std, as sklearn's StandardScaler) on `ds`.

@@ -1,6 +1,6 @@
 import type { DatasetConfig } from '../../base/ir/types';
 import { Rng } from '../../base/rng';
-import { applyNormalization, fitNormalization } from './normalize';
+import { applyNormalization, fitChannelNormalization, fitNormalization } from './normalize';
 import type { Normalization, NormalizationKind } from './normalize';
 import { stratifiedSample, stratifiedSplit } from './split';
 import { checkAugmentation, checkTransform } from './transforms';
@@ -64,14 +64,16 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
     pool = stratifiedSample(full, pool, cap, rng);
     if (test.count > limit) test = subset(test, stratifiedSample(test, Int32Array.from({ length: test.count }, (_, i) => i), limit, rng), test.name);
   }
-  const [splitTrain, valIdx] = stratifiedSplit(full, valFraction, rng, pool);
+  // A set with its own validation split (an image folder's val/) keeps it; otherwise one is carved.
+  const [splitTrain, valIdx] = stratifiedSplit(full, loaded.val ? 0 : valFraction, rng, pool);
   let trainIdx = splitTrain;
   // Per-class rounding can leave one or two extra samples; `limit` is a hard cap.
   if (limit !== undefined && trainIdx.length > limit) trainIdx = stratifiedSample(full, trainIdx, limit, rng);
   if (trainIdx.length === 0) throw new DataError('DATA_TOO_SMALL', `${full.name}: no training samples are left after the validation and test splits.`);
   const base = full.name.replace(/ \(.*\)$/, '');
   const train = subset(full, trainIdx, `${base} (train)`);
-  const val = subset(full, valIdx, `${base} (validation)`);
+  // (A copy: normalisation below works in place, and the host may cache what it loaded.)
+  const val = loaded.val ? { ...loaded.val, name: `${base} (validation)`, features: loaded.val.features.slice() } : subset(full, valIdx, `${base} (validation)`);
   if (!loaded.test) test.name = `${base} (test)`;
 
   for (const ds of [train, val, test]) checkDataset(ds);
@@ -79,19 +81,21 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
     throw new DataError('DATA_IDX_MISMATCH', `${base}: test samples have shape [${test.featureShape}] but training samples [${train.featureShape}].`);
   }
 
-  const defaultNorm: NormalizationKind = config.name === 'iris' || config.name === 'housing' || config.name === 'csv' ? 'per-feature' : 'none';
+  const defaultNorm: NormalizationKind =
+    config.name === 'image-folder' ? 'per-channel' : config.name === 'iris' || config.name === 'housing' || config.name === 'csv' || config.name === 'npz' ? 'per-feature' : 'none';
   const kind = (o.normalize ?? defaultNorm) as NormalizationKind;
-  if (!['none', 'raw', 'per-feature', 'global'].includes(kind)) {
-    throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, raw, per-feature or global (got ${JSON.stringify(kind)}).`);
+  if (!['none', 'raw', 'per-feature', 'per-channel', 'global'].includes(kind)) {
+    throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, raw, per-feature, per-channel or global (got ${JSON.stringify(kind)}).`);
   }
-  if (kind === 'raw' && train.featureShape.length !== 3) {
-    throw new DataError('DATA_BAD_OPTION', `options.normalize "raw" (0–255) applies to images; ${base} has samples of shape [${train.featureShape}].`);
+  if ((kind === 'raw' || kind === 'per-channel') && train.featureShape.length !== 3) {
+    throw new DataError('DATA_BAD_OPTION', `options.normalize "${kind}" applies to images [C, H, W]; ${base} has samples of shape [${train.featureShape}].`);
   }
   let normalization: Normalization | null = null;
   if (kind !== 'none') {
     // NOTE: images are stored scaled to [0, 1]; "raw" undoes that as x / (1/255), so it is saved
     // and exported like any global standardisation.
-    normalization = kind === 'raw' ? { kind: 'global', mean: [0], std: [1 / 255] } : fitNormalization(train, kind);
+    if (kind === 'per-channel') normalization = fitChannelNormalization(train).normalization;
+    else normalization = kind === 'raw' ? { kind: 'global', mean: [0], std: [1 / 255] } : fitNormalization(train, kind);
     const fs = featureSize(train);
     // The loader's own test split may be cached by the host: normalise a copy.
     if (test === loaded.test) test = { ...test, features: test.features.slice() };

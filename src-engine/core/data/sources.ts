@@ -1,0 +1,16 @@
+import { isFeatureInput } from '../../base/ir/prediction';
+import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+
+/**
+ * An image folder is fed at the shape of the graph's features Input (docs/data.md): `options.shape`
+ * filled from it when the config sets none and the Input is `[C, H, W]`. Other datasets, and
+ * configs that set a shape, come back as they are. Every host that loads a graph's dataset calls
+ * this first (the CLI does; the app's `loadPrepared` should), so a design trains on a folder of
+ * any image size as it is.
+ */
+export function withInputShape(config: DatasetConfig, graph: Pick<GraphIR, 'nodes'>): DatasetConfig {
+  if (config.name !== 'image-folder' || config.options?.shape !== undefined) return config;
+  const shape = graph.nodes.find(isFeatureInput)?.attrs.shape;
+  if (!Array.isArray(shape) || shape.length !== 3) return config;
+  return { ...config, options: { ...config.options, shape: [...(shape as number[])] } };
+}

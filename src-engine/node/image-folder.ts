@@ -1,0 +1,371 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DATA_LIMITS, DataError, mib } from '../core/data';
+import type { Dataset, LoadedDataset, SampleSource, SkippedFile, SourceReport } from '../core/data';
+import { imageToSample, readImageHeader } from '../core/data/image';
+import type { ImageHeader, RgbaImage } from '../core/data/image';
+import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { readRegularFile, RegularFileError } from './regular-file';
+
+/** Extensions read as images; every other file is listed as skipped. */
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+/** Folder names that make a split (torchvision/Keras layouts), lower-case. */
+const SPLITS = { train: ['train', 'training'], val: ['val', 'valid', 'validation'], test: ['test', 'testing'] } as const;
+type Split = keyof typeof SPLITS;
+/** How deep images may sit under a class folder (ImageFolder reads class folders recursively). */
+const MAX_DEPTH = 8;
+
+export interface ImageFolderOptions {
+  /** The sample shape `[C, H, W]` (the features Input's): C 1 (grey), 3 (RGB) or 4 (RGBA). Default: the first image's size, 3 channels if it has colour. */
+  shape?: readonly number[];
+  /** The name for messages (default: the folder's name). */
+  name?: string;
+  /** Decoders (tests pass spies); default pngjs and jpeg-js. */
+  decoders?: ImageDecoders;
+}
+
+/** One image found by the scan: where, which class, which split. */
+export interface ImageEntry {
+  /** Real path (inside the chosen folder). */
+  file: string;
+  /** Relative to the chosen folder, for the report. */
+  rel: string;
+  label: number;
+  split: Split;
+  /** Size and modification time at the scan: what the loaded-folder cache compares. */
+  stamp: string;
+}
+
+/**
+ * The index of an image folder: every image file with its class and split, nothing decoded. A
+ * source that streams from disk fetches samples from it by index (`decodeInto`); `loadImageFolder`
+ * decodes them all into memory.
+ */
+export interface ImageFolderIndex {
+  root: string;
+  classNames: string[];
+  entries: ImageEntry[];
+  skipped: SkippedFile[];
+}
+
+/**
+ * Scan `root` (already resolved and allowed) in the ImageFolder layout: one sub-folder per class,
+ * optionally under `train/`, `val/`, `test/`. Class names are the train folder's class folder
+ * names, sorted (as torchvision's ImageFolder). Links that lead outside `root`, files outside
+ * class folders, files that are not PNG/JPEG and classes missing from `train/` are skipped and
+ * listed with the reason.
+ *
+ * @throws DataError DATA_IMAGES_EMPTY (no class folder with an image), DATA_IMAGES_ONE_CLASS,
+ *   DATA_TOO_LARGE (more than DATA_LIMITS.maxFolderEntries entries).
+ */
+export function scanImageFolder(root: string, name = path.basename(root)): ImageFolderIndex {
+  const skipped: SkippedFile[] = [];
+  const rel = (p: string) => path.relative(root, p) || '.';
+  let seen = 0;
+  const visited = new Set<string>();
+  /** Resolve a directory entry: its real path and kind, or undefined (skipped, with why). */
+  const resolve = (p: string): { real: string; dir: boolean; stamp: string } | undefined => {
+    if (++seen > DATA_LIMITS.maxFolderEntries) {
+      throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} entries; Netwright scans folders up to that size.`);
+    }
+    let real: string;
+    let st;
+    try {
+      real = lstatSync(p).isSymbolicLink() ? realpathSync.native(p) : p;
+      st = statSync(real);
+    } catch {
+      skipped.push({ path: rel(p), reason: 'cannot be read (a broken link or no permission)' });
+      return undefined;
+    }
+    const r = path.relative(root, real);
+    if (r.startsWith('..') || path.isAbsolute(r)) {
+      skipped.push({ path: rel(p), reason: 'a link leading outside the chosen folder (not followed)' });
+      return undefined;
+    }
+    if (!st.isDirectory() && !st.isFile()) {
+      skipped.push({ path: rel(p), reason: 'not a regular file (a device, pipe or socket)' });
+      return undefined;
+    }
+    return { real, dir: st.isDirectory(), stamp: `${st.size}:${st.mtimeMs}` };
+  };
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir).sort();
+    } catch {
+      skipped.push({ path: rel(dir), reason: 'folder cannot be listed' });
+      return [];
+    }
+  };
+
+  // Top level: split folders (train/ val/ test/) or class folders directly.
+  const top = list(root);
+  const splitOf = (n: string): Split | undefined => (Object.keys(SPLITS) as Split[]).find((s) => (SPLITS[s] as readonly string[]).includes(n.toLowerCase()));
+  const splitDirs = new Map<Split, string>();
+  for (const n of top) {
+    const s = splitOf(n);
+    if (s && !splitDirs.has(s)) {
+      const r = resolve(path.join(root, n));
+      if (r?.dir) splitDirs.set(s, path.join(root, n));
+    }
+  }
+  const layout: [Split, string][] = splitDirs.has('train') ? [...splitDirs] : [['train', root]];
+  if (splitDirs.has('train')) {
+    const used = new Set([...splitDirs.values()].map((d) => path.basename(d)));
+    for (const n of top) if (!used.has(n)) skipped.push({ path: n, reason: 'beside train/ (val/, test/): not read; classes go inside the split folders' });
+  }
+
+  const classFolders = (dir: string): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (const n of list(dir)) {
+      const p = path.join(dir, n);
+      if (dir === root && splitDirs.has('train') && splitOf(n)) continue;
+      const r = resolve(p);
+      if (!r) continue;
+      if (r.dir) out.set(n, r.real);
+      else skipped.push({ path: rel(p), reason: 'not inside a class folder (one sub-folder per class)' });
+    }
+    return out;
+  };
+  const perSplit = layout.map(([split, dir]) => [split, classFolders(dir)] as const);
+  const classNames = [...(perSplit.find(([s]) => s === 'train')?.[1].keys() ?? [])];
+
+  const entries: ImageEntry[] = [];
+  const walk = (dir: string, label: number, split: Split, depth: number): void => {
+    if (visited.has(dir)) return;
+    visited.add(dir);
+    for (const n of list(dir)) {
+      const p = path.join(dir, n);
+      const r = resolve(p);
+      if (!r) continue;
+      if (r.dir) {
+        if (depth >= MAX_DEPTH) skipped.push({ path: rel(p), reason: `more than ${MAX_DEPTH} folders deep` });
+        else walk(r.real, label, split, depth + 1);
+      } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
+        skipped.push({ path: rel(p), reason: 'not a PNG or JPEG file (by its extension)' });
+      } else entries.push({ file: r.real, rel: rel(p), label, split, stamp: r.stamp });
+    }
+  };
+  for (const [split, classes] of perSplit) {
+    for (const [cls, dir] of classes) {
+      const label = classNames.indexOf(cls);
+      if (label < 0) {
+        skipped.push({ path: rel(dir), reason: `class "${cls}" has no folder in train/` });
+        continue;
+      }
+      walk(dir, label, split, 0);
+    }
+  }
+
+  const trainClasses = new Set(entries.filter((e) => e.split === 'train').map((e) => e.label));
+  if (trainClasses.size === 0) {
+    throw new DataError(
+      'DATA_IMAGES_EMPTY',
+      `${name}: no images found. The folder needs one sub-folder per class holding PNG or JPEG files (e.g. cats/001.png, dogs/002.jpg), optionally under train/, val/, test/.${skipped.length ? ` ${skipped.length} file${skipped.length === 1 ? ' was' : 's were'} skipped (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).` : ''}`,
+    );
+  }
+  if (trainClasses.size === 1) {
+    throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: all training images are in one class folder (${classNames[[...trainClasses][0]]}); a classifier needs at least two classes, one sub-folder each.`);
+  }
+  return { root, classNames, entries, skipped };
+}
+
+/**
+ * Decode one scanned image into `out` at `offset` as a `[C, H, W]` sample (see imageToSample),
+ * hashing its bytes into `hash`. Returns a reason when the file is skipped instead.
+ */
+export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32Array, offset: number, decoders: ImageDecoders, hash?: ReturnType<typeof createHash>): string | undefined {
+  const decoded = readImage(e.file, decoders, hash, e.rel);
+  if (typeof decoded === 'string') return decoded;
+  imageToSample(decoded.image, shape, out, offset);
+  return undefined;
+}
+
+function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
+  let bytes: Buffer;
+  try {
+    bytes = readRegularFile(file, DATA_LIMITS.maxImageBytes);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    return e.problem === 'too-large' ? `${mib(e.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image` : `cannot be read (${e.errno ?? e.problem})`;
+  }
+  hash?.update(`${rel}\0${bytes.length}\0`).update(bytes);
+  const header = readImageHeader(bytes);
+  if (typeof header === 'string') return header;
+  let image: RgbaImage;
+  try {
+    image = decoders[header.format](bytes);
+  } catch (err) {
+    return `damaged ${header.format.toUpperCase()} (${String((err as Error).message ?? err).slice(0, 120)})`;
+  }
+  if (image.width !== header.width || image.height !== header.height || image.data.length < image.width * image.height * 4) {
+    return `damaged ${header.format.toUpperCase()} (decoded size differs from its header)`;
+  }
+  return { header, image };
+}
+
+/**
+ * Load an image folder into memory: scan, decode every image at `options.shape`, skip (and list)
+ * what cannot be read. Returns train (and val/test when the folder has them) with a report: the
+ * fingerprint of every file read, per-class counts, the skips and how images were converted.
+ */
+export function loadImageFolder(root: string, options: ImageFolderOptions = {}): LoadedDataset {
+  const name = options.name ?? path.basename(root);
+  const index = scanImageFolder(root, name);
+  // The Train dock previews on every settings change: the last folder loaded is kept, and reused
+  // while every file's path, size and modification time are as they were (and the shape asked
+  // for is the same). Callers treat the arrays as read-only (prepareData copies what it changes).
+  const signature = createHash('sha256').update(JSON.stringify([root, options.shape ?? null, index.entries.map((e) => [e.rel, e.label, e.split, e.stamp]), index.skipped])).digest('hex');
+  if (!options.decoders && lastLoaded?.signature === signature) return lastLoaded.loaded;
+  const loaded = decodeFolder(index, name, options);
+  if (!options.decoders) lastLoaded = { signature, loaded };
+  return loaded;
+}
+
+/** The last image folder `loadImageFolder` decoded (one: memory stays bounded by one folder). */
+let lastLoaded: { signature: string; loaded: LoadedDataset } | undefined;
+
+function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolderOptions): LoadedDataset {
+  const decoders = options.decoders ?? IMAGE_DECODERS;
+  const { classNames, entries } = index;
+  const skipped = [...index.skipped];
+  const hash = createHash('sha256');
+  let shape = options.shape ? [...options.shape] : undefined;
+  if (shape) checkShape(shape, name);
+  const bySplit = new Map<Split, { features: Float32Array; labels: number[] }>();
+  const notes: string[] = [];
+  for (const e of entries) {
+    if (!shape) {
+      // No shape given: the first readable image's size, colour if it has colour.
+      const first = readImage(e.file, decoders, undefined, e.rel);
+      if (typeof first === 'string') continue;
+      shape = [first.header.colour ? 3 : 1, first.header.height, first.header.width];
+      notes.push(`sample shape [${shape}] taken from ${e.rel} (set the features Input's shape to choose another)`);
+    }
+    break;
+  }
+  if (!shape) shape = [3, 1, 1];
+  const fs = shape[0] * shape[1] * shape[2];
+  for (const split of ['train', 'val', 'test'] as const) {
+    const n = entries.filter((e) => e.split === split).length;
+    if (n === 0) continue;
+    if (n * fs > DATA_LIMITS.maxValues) {
+      throw new DataError('DATA_TOO_LARGE', `${name}: ${n.toLocaleString('en-US')} images of [${shape}] are ${(n * fs).toLocaleString('en-US')} values, over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} held in memory; use a smaller Input shape or fewer images.`);
+    }
+    bySplit.set(split, { features: new Float32Array(n * fs), labels: [] });
+  }
+  for (const e of entries) {
+    const s = bySplit.get(e.split)!;
+    const why = decodeInto(e, shape, s.features, s.labels.length * fs, decoders, hash);
+    if (why) skipped.push({ path: e.rel, reason: why });
+    else s.labels.push(e.label);
+  }
+  const make = (split: Split): Dataset | undefined => {
+    const s = bySplit.get(split);
+    if (!s || s.labels.length === 0) return undefined;
+    return {
+      name: `${name} (${split === 'val' ? 'validation' : split})`,
+      task: 'classification',
+      count: s.labels.length,
+      features: s.features.length === s.labels.length * fs ? s.features : s.features.slice(0, s.labels.length * fs),
+      featureShape: [...shape],
+      targets: Float32Array.from(s.labels),
+      targetShape: [],
+      numClasses: classNames.length,
+      classNames: [...classNames],
+    };
+  };
+  const train = make('train');
+  const trainClasses = new Set(bySplit.get('train')?.labels ?? []);
+  if (!train) throw new DataError('DATA_IMAGES_EMPTY', `${name}: none of the ${entries.length} images could be read (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).`);
+  if (trainClasses.size < 2) throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: the readable training images are all in one class; a classifier needs at least two.`);
+  const classCounts: Record<string, number> = {};
+  for (const c of classNames) classCounts[c] = 0;
+  for (const l of train.targets) classCounts[classNames[l]]++;
+  notes.push(`images converted to ${shape[0] === 1 ? 'grey (luma)' : shape[0] === 3 ? 'RGB' : 'RGBA'} and resized to ${shape[2]}×${shape[1]} (bilinear, aspect not kept), pixels scaled to 0–1`);
+  const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: entries.length, skipped, classCounts, notes };
+  const val = make('val');
+  const test = make('test');
+  return { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report };
+}
+
+function checkShape(shape: readonly number[], name: string): void {
+  const ok = shape.length === 3 && [1, 3, 4].includes(shape[0]) && shape.every((d) => Number.isInteger(d) && d >= 1 && d <= 4096);
+  if (!ok) {
+    throw new DataError('DATA_BAD_OPTION', `${name}: images are fed as [channels, height, width] with 1, 3 or 4 channels; the features Input has shape [${shape}].`);
+  }
+}
+
+export interface ImageSourceOptions {
+  decoders?: ImageDecoders;
+  /** Bytes of decoded samples kept between reads (least recently used evicted first; default 64 MiB). */
+  cacheBytes?: number;
+}
+
+/**
+ * One split of a scanned image folder as a SampleSource: samples decoded from disk when read,
+ * the most recently read kept in a cache of at most `cacheBytes`, so memory stays bounded by the
+ * cache and the batch whatever the folder's size. Headers are checked up front (unreadable files
+ * are left out and listed in the index's `skipped`); a file that cannot be decoded when read is
+ * fed as zeros and listed in the source's `skipped`.
+ *
+ * NOTE: the design for streaming (#30 item 3); the trainer does not take a SampleSource yet.
+ */
+export function imageFolderSource(index: ImageFolderIndex, shape: readonly number[], split: Split, options: ImageSourceOptions = {}): SampleSource & { cachedSamples(): number } {
+  checkShape(shape, path.basename(index.root));
+  const decoders = options.decoders ?? IMAGE_DECODERS;
+  const fs = shape[0] * shape[1] * shape[2];
+  const budget = Math.max(0, Math.floor((options.cacheBytes ?? 64 * 2 ** 20) / (fs * 4)));
+  const entries: ImageEntry[] = [];
+  for (const e of index.entries) {
+    if (e.split !== split) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+    } catch (err) {
+      if (!(err instanceof RegularFileError)) throw err;
+      index.skipped.push({ path: e.rel, reason: `cannot be read (${err.errno ?? err.problem})` });
+      continue;
+    }
+    const header = readImageHeader(bytes);
+    if (typeof header === 'string') index.skipped.push({ path: e.rel, reason: header });
+    else entries.push(e);
+  }
+  const cache = new Map<number, Float32Array>();
+  const skipped: SkippedFile[] = [];
+  const name = path.basename(index.root);
+  return {
+    name: `${name} (${split === 'val' ? 'validation' : split})`,
+    task: 'classification',
+    count: entries.length,
+    featureShape: [...shape],
+    targets: Float32Array.from(entries, (e) => e.label),
+    targetShape: [],
+    numClasses: index.classNames.length,
+    classNames: [...index.classNames],
+    skipped,
+    cachedSamples: () => cache.size,
+    read(indices, out) {
+      for (let k = 0; k < indices.length; k++) {
+        const i = indices[k];
+        const hit = cache.get(i);
+        if (hit) {
+          // Most recently used last: re-insert.
+          cache.delete(i);
+          cache.set(i, hit);
+          out.set(hit, k * fs);
+          continue;
+        }
+        const why = decodeInto(entries[i], shape, out, k * fs, decoders);
+        if (why) {
+          out.fill(0, k * fs, (k + 1) * fs);
+          skipped.push({ path: entries[i].rel, reason: why });
+        }
+        if (budget > 0) {
+          if (cache.size >= budget) cache.delete(cache.keys().next().value as number);
+          cache.set(i, out.slice(k * fs, (k + 1) * fs));
+        }
+      }
+    },
+  };
+}
