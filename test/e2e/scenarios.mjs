@@ -292,6 +292,13 @@ const watchMnist = [
   { click: '[data-testid=train-tab-playground]' },
   { draw: '[data-testid=playground-canvas]', path: [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]] },
   { expect: '[data-testid=playground-probs]', within: 10_000 },
+  // A test sample picked goes into the drawing (to draw over), not only into the prediction.
+  { click: '[data-testid=playground-clear]' },
+  { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '==', value: 0 },
+  { click: '[data-testid=playground-pick-1]' },
+  { expect: '[data-testid=playground-canvas]', attr: ['data-picked', '1'] },
+  { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '>', value: 20 },
+  { expect: '[data-testid=playground-probs][data-predicted]', within: 10_000 },
   { click: '[data-testid=train-tab-curves]' },
   // Resume continues.
   { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'resumedAt' } },
