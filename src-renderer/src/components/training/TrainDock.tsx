@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ComponentType } from 'react';
 import { DesignBanner } from './DesignBanner';
+import { ElsewhereRun, RunLabel, useRunElsewhere } from './ElsewhereRun';
 import { Timeline } from './Timeline';
 import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
@@ -34,9 +35,10 @@ function HeaderSummary() {
   const phase = useRun((s) => s.phase);
   const step = useRun((s) => s.progress?.step);
   const loss = useRun((s) => s.progress?.loss);
+  const owner = useRun((s) => s.owner?.name);
   // Open, the panel below says all this; in the header it would only be squeezed to "r…".
   if (phase === 'idle' || open) return null;
-  return <span className="train-dock__summary">{`${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
+  return <span className="train-dock__summary">{`${owner ? `“${owner}” · ` : ''}${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
 }
 
 /** The "Train" dock under the canvas: the train panel on the left, tabs of live charts on the right. */
@@ -49,6 +51,7 @@ export function TrainDock() {
   const probeHz = useTrainUi((s) => s.probeHz);
   const set = useTrainUi((s) => s.set);
   const focus = usePanels((s) => s.focus);
+  const elsewhere = useRunElsewhere();
   const View = TAB_VIEWS[tab];
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
@@ -96,18 +99,30 @@ export function TrainDock() {
             {/* The Runs tab (the list, the compare view) takes the dock's whole width. */}
             {tab === 'runs' ? null : <TrainPanel />}
             <div className="train-dock__main">
-              <DivergenceBanner />
-              <DeviceLostBanner />
-              <DesignBanner />
-              {tab === 'runs' ? null : <Timeline />}
-              <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
-                <Suspense fallback={<p className="train-empty">Loading…</p>}>
-                  <View />
-                </Suspense>
-              </div>
+              {elsewhere && tab !== 'runs' ? (
+                // Another project's run: named, with a way back; none of its results over this design.
+                <ElsewhereRun />
+              ) : (
+                <>
+                  {elsewhere ? <ElsewhereRun compact /> : <RunLabel />}
+                  {elsewhere ? null : (
+                    <>
+                      <DivergenceBanner />
+                      <DeviceLostBanner />
+                      <DesignBanner />
+                    </>
+                  )}
+                  {tab === 'runs' ? null : <Timeline />}
+                  <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
+                    <Suspense fallback={<p className="train-empty">Loading…</p>}>
+                      <View />
+                    </Suspense>
+                  </div>
+                </>
+              )}
             </div>
           </div>
-        ) : (
+        ) : elsewhere ? null : (
           <>
             <DivergenceBanner />
             <DeviceLostBanner />
