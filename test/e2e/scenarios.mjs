@@ -958,6 +958,11 @@ const fromScratch = [
   { expect: '[data-testid=design-totals]', attr: ['data-params', '101770'] },
   { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
   { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  // A stray node dropped and never connected: a warning that it is left out, not a refusal to train.
+  { dragFromPalette: 'Dropout', to: [780, 30] },
+  { expect: node('dropout') },
+  { expect: '[data-testid=problem-item][data-node="dropout"]', text: 'left out of training', within: 5_000 },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
   { click: '[data-testid=train-start]' },
   { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9, within: 90_000 },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
