@@ -19,9 +19,15 @@ function RunStatus() {
   return (
     <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-project={owner ?? ''} data-elsewhere={String(elsewhere)} data-step={step ?? ''} data-device={device ?? ''} data-adapter={adapter} title={`${owner ? `The run of “${owner}”${elsewhere ? ', in the background' : ''}. ` : ''}${backend ? `Training on ${backend}` : ''}`}>
       {/* Whose run (another project's, when it trains in the background) and what it trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
-      training{owner ? ` “${owner}”` : ''}: {phase}
-      {elsewhere && step !== undefined ? ` · step ${step} (background)` : ''}
-      {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+      {elsewhere ? (
+        // Short: the status bar is crowded at 1280 px; the device is in the tooltip.
+        `“${owner}” in the background: ${phase}${step !== undefined ? ` · step ${step}` : ''}`
+      ) : (
+        <>
+          training{owner ? ` “${owner}”` : ''}: {phase}
+          {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+        </>
+      )}
     </span>
   );
 }
