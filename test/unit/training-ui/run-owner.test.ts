@@ -16,6 +16,7 @@ import { useTrainUi } from '../../../src-renderer/src/state/train-ui';
 import { attachToCurrentRun, connectRunStore, showRunProject, useRun } from '../../../src-renderer/src/state/training-store';
 import { emptyRun, overlayFrame, reduceRun, runElsewhere, runLabel, type RunAction, type StartResult } from '../../../src-renderer/src/training/model';
 import { build, memoryHost, mlpDoc } from '../editor/fixtures';
+import { currentExportSource, loadProjectModel, modelForSave } from '../../../src-renderer/src/training/export';
 import { startResult } from './fixtures';
 
 const started: StartResult = { ...startResult, storedRunId: '20261124-041800-ab12' };
@@ -109,6 +110,28 @@ describe('opening another design while a run trains (the stores)', () => {
     expect(useRun.getState()).toMatchObject({ phase: 'done', runId: 'run-1' });
     useEditor.getState().load(emptyDoc(), { name: 'Third' });
     expect(useRun.getState().phase).toBe('idle');
+  });
+
+  it('saving the other design never takes the run\'s weights: it keeps the ones it was opened with, or none; Export has nothing of it', async () => {
+    trainingMlp();
+    const request = vi.fn(async (method: string) => {
+      if (method === 'train.current') return { run: null };
+      if (method === 'model.load') return { runId: 'run-9', task: 'classification', classNames: ['a', 'b'], probeSamples: { shape: [2], inputs: [], targets: [] } };
+      throw new Error(`unexpected ${method}`);
+    });
+    useEngine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    useEditor.getState().load(emptyDoc(), { name: 'Plain' });
+    expect(currentExportSource()).toBeUndefined();
+    expect(await modelForSave()).toBeUndefined();
+    // A project saved with its weights, opened while the run trains: those weights stay its own.
+    useEditor.getState().load(emptyDoc(), { name: 'With weights', path: 'w.netwright.json' });
+    const model = { format: 'netwright.model', graph: { nodes: [] } };
+    await loadProjectModel(model, 'With weights');
+    expect(useRun.getState().runId).toBe('run-1');
+    expect(await modelForSave()).toBe(model);
+    // The run's weights were never asked for.
+    expect(request.mock.calls.map((c) => c[0])).not.toContain('model.export');
+    useEngine.setState({ client: undefined, state: 'connecting' });
   });
 
   it('Save As on the run\'s project renames its owner', () => {
