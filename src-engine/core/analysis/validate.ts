@@ -180,12 +180,15 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   let training: TrainingConfig | undefined;
   if (g.training !== undefined) training = checkTraining(g.training, byId, defs, diagnostics);
 
-  // — nodes off the path to an output or a loss: left out, as PyTorch ignores a module forward() never calls —
-  const leftOut = unusedNodes(nodes, byId, [...Object.values(outputs), ...lossIds(training)]);
+  // — nodes off the path to an output or a loss: their problems are warnings, as PyTorch ignores a module forward() never calls —
+  const unused = unusedNodes(nodes, byId, [...Object.values(outputs), ...lossIds(training)]);
+  const broken = new Set<string>();
   const demote = (from: number) => {
     for (let i = from; i < diagnostics.length; i++) {
       const d = diagnostics[i];
-      if (d.severity === 'error' && d.nodeId !== undefined && leftOut.has(d.nodeId)) diagnostics[i] = { ...d, severity: 'warning', message: `${d.message} (left out of training: it feeds no output and no loss)` };
+      if (d.severity !== 'error' || d.nodeId === undefined || !unused.has(d.nodeId)) continue;
+      broken.add(d.nodeId);
+      diagnostics[i] = { ...d, severity: 'warning', message: `${d.message} (left out of training: it feeds no output and no loss)` };
     }
   };
   demote(0);
@@ -197,11 +200,17 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   const shapeFrom = diagnostics.length;
   diagnostics.push(...inferred.diagnostics);
   demote(shapeFrom);
-  if (!hasErrors(diagnostics)) checkLossInputs(sorted.filter((n) => !leftOut.has(n.id)), defs, inferred.shapes, diagnostics);
+  if (!hasErrors(diagnostics)) checkLossInputs(sorted, defs, inferred.shapes, diagnostics);
+  demote(shapeFrom);
+  // Left out of the checked graph: an unused node that cannot be computed, and what it feeds.
+  const leftOut = closeOver(broken, nodes, (n, set) => unused.has(n.id) && (!defs.has(n.id) || n.inputs.some((r) => set.has(r) || !byId.has(r))));
 
-  // Warn about nodes that feed no output and no loss: they cost nothing (they are left out) and learn nothing.
+  // Warn about nodes that feed no output and no loss: they cost time and learn nothing (or, left out, nothing at all).
   const said = new Set(diagnostics.map((d) => d.nodeId));
-  if (!structural) for (const n of nodes) if (leftOut.has(n.id) && !said.has(n.id)) warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss: it is left out of training and export.`, n.id);
+  for (const n of nodes) {
+    if (structural || !unused.has(n.id) || said.has(n.id)) continue;
+    warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss${leftOut.has(n.id) ? ': it is left out of training and export' : ''}.`, n.id);
+  }
   if (nodes.length === 0) error('E_EMPTY', 'The graph has no nodes.');
 
   const result: GraphAnalysis = { shapes: inferred.shapes, params: inferred.params, flopsPerSample: inferred.flopsPerSample, diagnostics };
@@ -319,6 +328,20 @@ function checkArity(def: OpDef, node: NodeIR, diagnostics: Diagnostic[]): boolea
 }
 
 // — training section —
+
+/** `seed` and every node `joins` (given the set so far), until none joins: a set closed over the graph's edges. */
+function closeOver(seed: ReadonlySet<string>, nodes: readonly NodeIR[], joins: (n: NodeIR, set: ReadonlySet<string>) => boolean): ReadonlySet<string> {
+  const out = new Set(seed);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const n of nodes) {
+      if (out.has(n.id) || !joins(n, out)) continue;
+      out.add(n.id);
+      grown = true;
+    }
+  }
+  return out;
+}
 
 /**
  * The nodes no output and no loss depends on (none when the graph names neither: then nothing

@@ -187,21 +187,24 @@ describe('analyzeGraph: diagnostics', () => {
     const { checkedGraph } = await import('../../../src-engine/app/handlers/context');
     const g = mnistMlp(8);
     g.training = { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 1 } as GraphIR['training'];
-    // Dropped from the palette and never connected, and a ReLU hung under it.
-    g.nodes.push(node('stray', 'Linear', [], { outFeatures: 5 }), node('strayAct', 'ReLU', ['stray']));
+    // Dropped from the palette and never connected, and a ReLU hung under it; and a valid head that feeds nothing.
+    g.nodes.push(node('stray', 'Linear', [], { outFeatures: 5 }), node('strayAct', 'ReLU', ['stray']), node('probs', 'Softmax', ['fc2']));
     const a = analyzeGraph(g, { batchSize: 4 });
     expect(errorCodes(a)).toEqual([]);
     expect(a.diagnostics).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ code: 'E_MISSING_INPUT', severity: 'warning', nodeId: 'stray', message: expect.stringContaining('left out of training') }),
-        expect.objectContaining({ code: 'W_UNUSED_NODE', severity: 'warning', nodeId: 'strayAct' }),
+        expect.objectContaining({ code: 'W_UNUSED_NODE', severity: 'warning', nodeId: 'strayAct', message: expect.stringContaining('left out') }),
+        expect.objectContaining({ code: 'W_UNUSED_NODE', severity: 'warning', nodeId: 'probs', message: expect.not.stringContaining('left out') }),
       ]),
     );
-    expect(a.graph!.nodes.map((n) => n.id)).toEqual(['image', 'label', 'flat', 'fc1', 'act1', 'fc2', 'loss']);
+    // Only what cannot be computed is left out: the head stays (an export keeps it), as before.
+    expect(a.graph!.nodes.map((n) => n.id)).toEqual(['image', 'label', 'flat', 'fc1', 'act1', 'fc2', 'loss', 'probs']);
     expect(a.order).not.toContain('stray');
     // What Start sends through: the engine's check accepts it, and the design compiles without the stray nodes.
     const checked = checkedGraph(g);
     expect(checked.nodes.some((n) => n.id.startsWith('stray'))).toBe(false);
+    expect(a.shapes.probs).toEqual([4, 10]);
     expect(() => compileGraph(checked, { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).not.toThrow();
     // A node on the path still refuses: fc1 without its input.
     const broken = mnistMlp(8);
