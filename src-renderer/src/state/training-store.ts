@@ -320,8 +320,8 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
  * Attach to the run the engine holds, if any (a reloaded page, a restarted renderer): the run view
  * shows it running, with its curves so far from the run store, and can pause or stop it; the pace
  * select shows the run's pace. `reopen` opens the run's project (its file, or its unsaved state)
- * when the canvas holds nothing yet — a page reloaded during a run comes back to that project, not
- * to an empty "Untitled" that the run's design would be compared against.
+ * when the run still trains and the canvas holds nothing yet — a page reloaded during a run comes
+ * back to that project, not to an empty "Untitled" that the run's design would be compared against.
  */
 export async function attachToCurrentRun(c: RpcClient, reopen?: (owner: RunOwner, graph: unknown) => Promise<boolean>): Promise<void> {
   const { run } = await c.request('train.current', {});
@@ -347,9 +347,11 @@ export async function attachToCurrentRun(c: RpcClient, reopen?: (owner: RunOwner
   // The same page (a reconnected engine), its project still open: it is the run's.
   const here = !pristine && editor.file.name === owner.name && editor.file.path === owner.path;
   useRun.getState().dispatch({ type: 'attached', result: run.start, state: run.state, step: run.step, graph: run.graph as GraphIR, ...(history ? { history } : {}), owner: here ? { ...owner, loadSeq: editor.loadSeq } : owner });
-  if (pristine && reopen) await openRunProject(() => reopen(owner, run.graph));
+  // Only a run that still trains takes the canvas; an ended one shows as its project's, with Back to.
+  if (!pristine || !isLive(run.state)) return;
+  if (reopen) await openRunProject(() => reopen(owner, run.graph));
   // A page reloaded during a run shows it, as it did before the reload.
-  if (pristine && isLive(run.state)) useTrainUi.getState().set({ open: true });
+  useTrainUi.getState().set({ open: true });
 }
 
 /**

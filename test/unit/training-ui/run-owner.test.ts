@@ -151,9 +151,9 @@ describe('a page reloaded during a run', () => {
   });
 
   /** An engine holding a run of `graph` at pace 20 that the run store recorded for project "mlp". */
-  function engineWithRun(graph: unknown) {
+  function engineWithRun(graph: unknown, state = 'running') {
     const request = vi.fn(async (method: string) => {
-      if (method === 'train.current') return { run: { start: started, state: 'running', step: 40, graph, pace: 20 } };
+      if (method === 'train.current') return { run: { start: started, state, step: 40, graph, pace: 20 } };
       if (method === 'runs.open') return { meta: { project: 'mlp' }, curve: { step: [1, 2], loss: [1, 0.9], epoch: [1, 1], lr: [0.01, 0.01] }, epochs: [] };
       throw new Error(`unexpected ${method}`);
     });
@@ -195,6 +195,15 @@ describe('a page reloaded during a run', () => {
     expect(await project.openRunProject({ name: 'From a template' }, graph)).toBe(true);
     expect(useEditor.getState().file.name).toBe('From a template');
     expect(useEditor.getState().history.present.graph.nodes).toHaveLength(doc.graph.nodes.length);
+  });
+
+  it('an ended run the engine still holds takes no canvas: it shows as its project\'s, elsewhere', async () => {
+    const reopen = vi.fn(async () => true);
+    await attachToCurrentRun(engineWithRun(engineGraph(mlpDoc().graph), 'done'), reopen);
+    expect(reopen).not.toHaveBeenCalled();
+    expect(useEditor.getState().history.present.graph.nodes).toHaveLength(0);
+    expect(useRun.getState()).toMatchObject({ phase: 'done', owner: { name: 'mlp' } });
+    expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
   });
 
   it('leaves a canvas the user already works on alone: the run shows as its project\'s, elsewhere', async () => {
