@@ -36,9 +36,12 @@ function HeaderSummary() {
   const step = useRun((s) => s.progress?.step);
   const loss = useRun((s) => s.progress?.loss);
   const owner = useRun((s) => s.owner?.name);
+  const elsewhere = useRunElsewhere();
   // Open, the panel below says all this; in the header it would only be squeezed to "r…".
   if (phase === 'idle' || open) return null;
-  return <span className="train-dock__summary">{`${owner ? `“${owner}” · ` : ''}${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
+  // Another project's run names its project (cut short: the header's row must not grow wider than the window); the canvas's own is in the title bar.
+  const name = !elsewhere ? undefined : owner && owner.length > 20 ? `${owner.slice(0, 19)}…` : owner;
+  return <span className="train-dock__summary" title={owner ? `The run of “${owner}”` : undefined}>{`${name ? `“${name}” · ` : ''}${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
 }
 
 /** The "Train" dock under the canvas: the train panel on the left, tabs of live charts on the right. */
