@@ -604,7 +604,8 @@ export const EngineMethods = {
   'train.current': {
     params: z.object({}),
     result: z.object({
-      run: z.object({ start: StartInfo, state: RunState, step: z.number().int(), graph: z.unknown(), sweep: RunSweepInfo.optional() }).nullable(),
+      /** `pace`: its steps a second now (0: as fast as possible), for the reattached page's speed select. */
+      run: z.object({ start: StartInfo, state: RunState, step: z.number().int(), graph: z.unknown(), sweep: RunSweepInfo.optional(), pace: StepsPerSecond.optional() }).nullable(),
     }),
   },
   /** Try to overfit 64 training examples: a healthy model and pipeline drive the loss to ~0. */

@@ -68,8 +68,17 @@ function Workspace({ files }: { files: ProjectFiles }) {
   const [recovery, setRecovery] = useState<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined>();
   useEffect(() => {
     const stop = files.start();
-    void files.findRecovery().then(setRecovery);
-    return stop;
+    // Reopening a run's project may take the recovered document (a reload during a run): no offer then.
+    let taken = false;
+    void files.findRecovery().then((r) => taken || setRecovery(r));
+    const offTaken = files.onRecoveryTaken(() => {
+      taken = true;
+      setRecovery(undefined);
+    });
+    return () => {
+      stop();
+      offTaken();
+    };
   }, [files]);
   return (
     <div className="app" data-theme={theme} data-testid="app" data-focus={String(focus)} ref={appRef}>
@@ -106,9 +115,10 @@ function Workspace({ files }: { files: ProjectFiles }) {
 export function App() {
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
-  useEffect(() => connectRunStore(), []);
-  useEffect(() => connectExport(), []);
   const files = useMemo(() => new ProjectFiles(getHost(), undefined, { modelForSave, openedWithModel: (model, name) => void loadProjectModel(model, name) }), []);
+  // A page reloaded during a run comes back to the run's project (#32 item 8).
+  useEffect(() => connectRunStore({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [files]);
+  useEffect(() => connectExport(), []);
   return (
     <FilesContext.Provider value={files}>
       <ReactFlowProvider>

@@ -292,6 +292,13 @@ const watchMnist = [
   { click: '[data-testid=train-tab-playground]' },
   { draw: '[data-testid=playground-canvas]', path: [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]] },
   { expect: '[data-testid=playground-probs]', within: 10_000 },
+  // A test sample picked goes into the drawing (to draw over), not only into the prediction.
+  { click: '[data-testid=playground-clear]' },
+  { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '==', value: 0 },
+  { click: '[data-testid=playground-pick-1]' },
+  { expect: '[data-testid=playground-canvas]', attr: ['data-picked', '1'] },
+  { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '>', value: 20 },
+  { expect: '[data-testid=playground-probs][data-predicted]', within: 10_000 },
   { click: '[data-testid=train-tab-curves]' },
   // Resume continues.
   { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'resumedAt' } },
@@ -677,6 +684,90 @@ const reattach = [
 ];
 
 /**
+ * Issue #32 item 8: a run belongs to its project. Opening another project while it trains leaves
+ * it training (its step keeps growing), shown as its project's in the dock and the status bar,
+ * with nothing of it on the other canvas; Start there asks before ending it; "Back to" returns;
+ * a reload during the run reopens its project with the run's pace, blaming no edit.
+ */
+const runBelongsToProject = [
+  // The other project: two moons, trained and saved with its weights (opening it loads them into the engine).
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { select: '[data-testid=train-pace]', value: '0' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 30_000 },
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: 'other design' },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  ...openTemplate('mnist-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 30),
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: 'run owner' },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { select: '[data-testid=train-pace]', value: '100' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 30_000 },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', value: 20, within: 20_000 },
+  { expect: '[data-testid=run-label]', attr: ['data-project', 'run owner'] },
+  { expect: '[data-testid=status-run]', attr: ['data-project', 'run owner'] },
+  // Open… another project (saved with its weights): the run trains on, as "run owner"'s; none of it shows on this canvas.
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-other design.netwright.json"]' },
+  { expect: '[data-testid=doc-title]', text: 'other design' },
+  { expect: '[data-testid=run-elsewhere]', attr: ['data-project', 'run owner'] },
+  { expect: '[data-testid=run-elsewhere]', attr: ['data-state', 'running'] },
+  { remember: { selector: '[data-testid=run-elsewhere]', attr: 'data-step', as: 'away' } },
+  { expectNumber: '[data-testid=run-elsewhere]', attr: 'data-step', op: '>', state: 'away', within: 10_000 },
+  { expect: '[data-testid=status-run]', attr: ['data-elsewhere', 'true'] },
+  { expect: '[data-testid=status-run]', text: 'run owner' },
+  { expectCount: '[data-testid=design-banner]', count: 0 },
+  { expectCount: '[data-testid=step-counter]', count: 0 },
+  { expectCount: '.op-node__probe', count: 0 },
+  { click: '[data-testid=train-tab-playground]' },
+  { expect: '[data-testid=run-elsewhere]', attr: ['data-project', 'run owner'] },
+  { expectCount: '[data-testid=playground]', count: 0 },
+  { viewport: [1280, 800] },
+  { wait: 500 },
+  { screenshot: 'run-in-background-other-project-1280x800' },
+  // Start here asks before ending the other run; "no" leaves it training.
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=confirm-dialog]', text: 'run owner' },
+  { click: '[data-testid=confirm-cancel]' },
+  { remember: { selector: '[data-testid=run-elsewhere]', attr: 'data-step', as: 'asked' } },
+  { expectNumber: '[data-testid=run-elsewhere]', attr: 'data-step', op: '>', state: 'asked', within: 10_000 },
+  // Back to the run's project: its design, its charts, still training.
+  { click: '[data-testid=run-back]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=doc-title]', text: 'run owner' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'] },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=run-label]', attr: ['data-project', 'run owner'] },
+  { expectCount: '[data-testid=design-banner]', count: 0 },
+  // Away again, then reload: the run's project comes back, running, at its pace, blaming nothing.
+  { click: '[data-testid=cmd-open]' },
+  { click: '[data-testid="open-file-other design.netwright.json"]' },
+  { expect: '[data-testid=run-elsewhere]', attr: ['data-project', 'run owner'] },
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  { expect: '[data-testid=doc-title]', text: 'run owner', within: 15_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 10_000 },
+  { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'reloaded' } },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>', state: 'reloaded', within: 10_000 },
+  { expect: '[data-testid=run-label]', attr: ['data-project', 'run owner'] },
+  { expect: '[data-testid=train-pace]', attr: ['data-value', '100'] },
+  { expectCount: '[data-testid=design-banner]', count: 0 },
+  { expectCount: '[data-testid=recover-dialog]', count: 0 },
+  { wait: 500 },
+  { screenshot: 'run-reloaded-owner-reopened-1280x800' },
+  ...stopRun,
+  { viewport: [1400, 900] },
+];
+
+/**
  * Issue #13: kill -9 of the engine mid-run. After the restart the run is listed as crashed, with
  * its curve up to the kill (opened from the Runs tab); the run before it is untouched.
  */
@@ -867,6 +958,11 @@ const fromScratch = [
   { expect: '[data-testid=design-totals]', attr: ['data-params', '101770'] },
   { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
   { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  // A stray node dropped and never connected: a warning that it is left out, not a refusal to train.
+  { dragFromPalette: 'Dropout', to: [780, 30] },
+  { expect: node('dropout') },
+  { expect: '[data-testid=problem-item][data-node="dropout"]', text: 'left out of training', within: 5_000 },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
   { click: '[data-testid=train-start]' },
   { expectNumber: '[data-testid=test-accuracy]', attr: 'data-value', op: '>=', value: 0.9, within: 90_000 },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'] },
@@ -1036,6 +1132,7 @@ const training = [
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
 const webExport = [
+  { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 

@@ -57,6 +57,9 @@ export interface CurrentRun {
   sweep?: RunSweepInfo;
 }
 
+/** The run states of a run that still trains (or can go on: paused, diverged). */
+const LIVE: ReadonlySet<string> = new Set(['running', 'paused', 'diverged', 'stopping']);
+
 export function coded(code: string, message: string): Error & { code: string } {
   return Object.assign(new Error(message), { code });
 }
@@ -133,6 +136,17 @@ export class ServiceContext {
     if (!old) return;
     old.session.control('stop');
     void old.done.finally(() => release(old));
+  }
+
+  /**
+   * Let go of the loaded model, and of the current run unless it is still going: opening another
+   * project's weights (`model.load`) never ends a run that trains (#32 item 8); a new run does.
+   */
+  replaceLoaded(): void {
+    if (!this.run || !LIVE.has(this.run.session.status)) return this.replaceRun();
+    const loaded = this.loaded;
+    this.loaded = null;
+    loaded?.backend.dispose?.();
   }
 
   /** Stop the sweep in progress (its current run stops and is kept; no further run starts). */

@@ -33,7 +33,8 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
 /** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */
 function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
   if (source.kind === 'run') return ctx.runStore().model(source.id, source.which);
-  if (ctx.loaded) return ctx.loaded.model.model;
+  // Both: weights loaded while the run trained (another project opened, #32 item 8); the UI still shows the run.
+  if (ctx.loaded && !ctx.run) return ctx.loaded.model.model;
   if (!ctx.run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
   if (ctx.run.session.step === 0) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'The run has not taken a training step yet, so there are no trained weights to export; let it train a little first.');
   return ctx.run.session.currentModel();
@@ -71,10 +72,10 @@ async function importModel(ctx: ServiceContext, base64: string) {
   return { ...info, model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
 }
 
-/** Make `model` the loaded model (replacing the current run), with a few test samples for the Playground's picker when the dataset is at hand. */
+/** Make `model` the loaded model (replacing the current run unless it still trains), with a few test samples for the Playground's picker when the dataset is at hand. */
 async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<LoadedModelInfo> {
   ctx.host();
-  ctx.replaceRun();
+  ctx.replaceLoaded();
   const loaded = await ctx.withBackend((backend) => {
     const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend);
     ctx.loaded = { model: m, backend };

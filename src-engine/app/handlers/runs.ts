@@ -52,7 +52,7 @@ export function runHandlers(ctx: ServiceContext): Handlers {
       const r = ctx.run;
       if (!r) return { run: null };
       r.session.reattach();
-      return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph, ...(r.sweep ? { sweep: r.sweep } : {}) } };
+      return { run: { start: r.info, state: r.session.status, step: r.session.step, graph: r.session.graph, pace: r.session.loop.control.pace, ...(r.sweep ? { sweep: r.sweep } : {}) } };
     },
   };
 }

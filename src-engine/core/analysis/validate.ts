@@ -181,37 +181,46 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   let training: TrainingConfig | undefined;
   if (g.training !== undefined) training = checkTraining(g.training, byId, defs, diagnostics);
 
+  // — nodes off the path to an output or a loss: their problems are warnings, as PyTorch ignores a module forward() never calls —
+  const unused = unusedNodes(nodes, byId, [...Object.values(outputs), ...lossIds(training)]);
+  const broken = new Set<string>();
+  const demote = (from: number) => {
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      if (d.severity !== 'error' || d.nodeId === undefined || !unused.has(d.nodeId)) continue;
+      broken.add(d.nodeId);
+      diagnostics[i] = { ...d, severity: 'warning', message: `${d.message} (left out of training: it feeds no output and no loss)` };
+    }
+  };
+  demote(0);
+
   // — shapes (only over nodes whose structure is sound) —
   const structural = hasErrors(diagnostics);
   const sorted = order.map((id) => byId.get(id)!).filter((n) => defs.has(n.id));
   const inferred = inferShapes(sorted, opts);
+  const shapeFrom = diagnostics.length;
   diagnostics.push(...inferred.diagnostics);
+  demote(shapeFrom);
   if (!hasErrors(diagnostics)) checkLossInputs(sorted, defs, inferred.shapes, diagnostics);
+  demote(shapeFrom);
+  // Left out of the checked graph: an unused node that cannot be computed, and what it feeds.
+  const leftOut = closeOver(broken, nodes, (n, set) => unused.has(n.id) && (!defs.has(n.id) || n.inputs.some((r) => set.has(r) || !byId.has(r))));
 
-  if (!structural && nodes.length > 0) {
-    // Warn about nodes that feed no output and no loss: they cost time and learn nothing.
-    const roots = [...Object.values(outputs), ...lossIds(training)];
-    const used = new Set<string>();
-    const stack = roots.filter((r) => byId.has(r));
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (used.has(id)) continue;
-      used.add(id);
-      stack.push(...byId.get(id)!.inputs);
-    }
-    if (roots.length > 0) {
-      for (const n of nodes) if (!used.has(n.id)) warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss.`, n.id);
-    }
+  // Warn about nodes that feed no output and no loss: they cost time and learn nothing (or, left out, nothing at all).
+  const said = new Set(diagnostics.map((d) => d.nodeId));
+  for (const n of nodes) {
+    if (structural || !unused.has(n.id) || said.has(n.id)) continue;
+    warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss${leftOut.has(n.id) ? ': it is left out of training and export' : ''}.`, n.id);
   }
   if (nodes.length === 0) error('E_EMPTY', 'The graph has no nodes.');
 
   const result: GraphAnalysis = { shapes: inferred.shapes, params: inferred.params, flopsPerSample: inferred.flopsPerSample, diagnostics };
   if (!hasErrors(diagnostics)) {
-    const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes, outputs };
+    const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes: leftOut.size ? nodes.filter((n) => !leftOut.has(n.id)) : nodes, outputs };
     if (typeof g.name === 'string') graph.name = g.name;
     if (training) graph.training = training;
     result.graph = graph;
-    result.order = order;
+    result.order = leftOut.size ? order.filter((id) => !leftOut.has(id)) : order;
   }
   return result;
 }
@@ -320,6 +329,38 @@ function checkArity(def: OpDef, node: NodeIR, diagnostics: Diagnostic[]): boolea
 }
 
 // — training section —
+
+/** `seed` and every node `joins` (given the set so far), until none joins: a set closed over the graph's edges. */
+function closeOver(seed: ReadonlySet<string>, nodes: readonly NodeIR[], joins: (n: NodeIR, set: ReadonlySet<string>) => boolean): ReadonlySet<string> {
+  const out = new Set(seed);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const n of nodes) {
+      if (out.has(n.id) || !joins(n, out)) continue;
+      out.add(n.id);
+      grown = true;
+    }
+  }
+  return out;
+}
+
+/**
+ * The nodes no output and no loss depends on (none when the graph names neither: then nothing
+ * says what is used). A node such a node feeds is one of them too, so leaving them all out never
+ * cuts an edge of a node that stays.
+ */
+function unusedNodes(nodes: readonly NodeIR[], byId: ReadonlyMap<string, NodeIR>, roots: readonly string[]): ReadonlySet<string> {
+  const used = new Set<string>();
+  const stack = roots.filter((r) => byId.has(r));
+  if (stack.length === 0) return new Set();
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (used.has(id)) continue;
+    used.add(id);
+    for (const ref of byId.get(id)!.inputs) if (byId.has(ref)) stack.push(ref);
+  }
+  return new Set(nodes.filter((n) => !used.has(n.id)).map((n) => n.id));
+}
 
 function lossIds(training: TrainingConfig | undefined): string[] {
   if (!training) return [];

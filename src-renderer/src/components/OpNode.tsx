@@ -6,7 +6,7 @@ import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
 import { useEditor } from '../state/editor-store';
 import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
-import { isLive, overlayFrame } from '../training/model';
+import { isLive, overlayFrame, runElsewhere } from '../training/model';
 import { useRun } from '../state/training-store';
 import { useTrainUi } from '../state/train-ui';
 import { formatCount } from './format';
@@ -21,10 +21,12 @@ import { selectDetail } from './ShapeEdge';
  */
 function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   const on = useTrainUi((s) => s.overlays);
-  const o = useRun((s) => (on ? overlaysOf(overlayFrame(s))?.get(id) : undefined));
+  // Another project's run (see runElsewhere) draws nothing on this design.
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const o = useRun((s) => (on ? overlaysOf(overlayFrame(s, loadSeq))?.get(id) : undefined));
   // Drawn from the previous run's last frame (see overlayFrame): no health badges, no live test ids.
   const previous = useRun((s) => !s.frame);
-  const waiting = useRun((s) => on && probed && s.probes && !s.frame && (s.phase === 'starting' || isLive(s.phase)));
+  const waiting = useRun((s) => on && probed && s.probes && !s.frame && (s.phase === 'starting' || isLive(s.phase)) && !runElsewhere(s, loadSeq));
   if (!o) {
     return waiting ? (
       <div className="op-node__probe" aria-hidden="true" data-testid={`node-probe-pending-${id}`}>

@@ -35,7 +35,8 @@ function ShapeEdgeView({ id, data, source: drawnSource, target: drawnTarget, sou
   const far = useStore(selectFar);
   const colourByGrad = useTrainUi((s) => s.edgeGradients);
   // The edge carries the source's output; its colour is that tensor's gradient norm in the last probed step.
-  const gradColour = useRun((s) => (colourByGrad ? overlaysOf(overlayFrame(s))?.get(source)?.edgeColour : undefined));
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const gradColour = useRun((s) => (colourByGrad ? overlaysOf(overlayFrame(s, loadSeq))?.get(source)?.edgeColour : undefined));
   const [path, labelX, labelY] = getBezierPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition });
   const slot = id.slice(id.lastIndexOf(':') + 1);
   return (

@@ -2,21 +2,32 @@ import { useEditor } from '../state/editor-store';
 import { useEngine, type ConnectionState } from '../state/engine-store';
 import { useRun } from '../state/training-store';
 import { formatBytes, formatCount } from './format';
+import { useRunElsewhere } from './training/ElsewhereRun';
 
 /** The current run, if any: its state and what trains it. */
 function RunStatus() {
   const phase = useRun((s) => s.phase);
   const backend = useRun((s) => s.info?.backend);
   const runId = useRun((s) => s.runId);
+  const owner = useRun((s) => s.owner?.name);
+  const step = useRun((s) => s.progress?.step);
+  const elsewhere = useRunElsewhere();
   if (phase === 'idle') return null;
   const device = !backend || backend.startsWith('trained weights') ? undefined : backend.startsWith('WebGPU') ? 'GPU' : 'CPU';
   // A GPU run names its adapter ("WebGPU · nvidia ampere (…)" → "GPU: nvidia ampere"); the detail stays in the tooltip.
   const adapter = device === 'GPU' ? backend!.replace(/^WebGPU\s*·\s*/, '').replace(/\s*\(.*$/, '').replace(/\s*·.*$/, '') : '';
   return (
-    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-device={device ?? ''} data-adapter={adapter} title={backend ? `Training on ${backend}` : ''}>
-      {/* What this run trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
-      training: {phase}
-      {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+    <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-project={owner ?? ''} data-elsewhere={String(elsewhere)} data-step={step ?? ''} data-device={device ?? ''} data-adapter={adapter} title={`${owner ? `The run of “${owner}”${elsewhere ? ', in the background' : ''}. ` : ''}${backend ? `Training on ${backend}` : ''}`}>
+      {/* Whose run (another project's, when it trains in the background) and what it trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
+      {elsewhere ? (
+        // Short: the status bar is crowded at 1280 px; the device is in the tooltip.
+        `“${owner}” in the background: ${phase}${step !== undefined ? ` · step ${step}` : ''}`
+      ) : (
+        <>
+          training{owner ? ` “${owner}”` : ''}: {phase}
+          {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+        </>
+      )}
     </span>
   );
 }

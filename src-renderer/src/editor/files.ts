@@ -4,6 +4,7 @@ import { parseProject, serializeProject } from './project';
 import { useConfirm } from '../state/confirm-store';
 import { selectDirty, useEditor } from '../state/editor-store';
 import { useSession } from '../state/session-store';
+import type { AwayProject } from '../state/training-store';
 
 /** The host services the file commands need (src-renderer/src/host provides them). */
 export interface FileHost {
@@ -133,6 +134,40 @@ export class ProjectFiles {
   restore(rec: { doc: EditorDoc; name: string; path?: string }): void {
     useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name }, {}, true);
     useSession.getState().notify('info', 'Restored your unsaved changes from the last session.');
+    for (const l of this.recoveryTaken) l();
+  }
+
+  private recoveryTaken = new Set<() => void>();
+
+  /** Called when the recovery slot's document is restored (by the offer, or by reopening a run's project): the offer goes. */
+  onRecoveryTaken(listener: () => void): () => void {
+    this.recoveryTaken.add(listener);
+    return () => this.recoveryTaken.delete(listener);
+  }
+
+  /**
+   * Open the project a run belongs to (#32 item 8; already confirmed by the caller): `away`, its
+   * document as it was left when another design was opened over it; else its unsaved state in the
+   * recovery slot when the slot is this project's (a page reloaded during the run); else its file;
+   * else the run's own design, as an unsaved project of that name. Whether a design was opened.
+   */
+  async openRunProject(owner: { name: string; path?: string }, graph: unknown, away?: AwayProject): Promise<boolean> {
+    if (away) {
+      useEditor.getState().load(away.doc, { ...(away.file.path ? { path: away.file.path } : {}), name: away.file.name }, away.ui);
+      // Saved or not as it was: the file's saved document is the one it had.
+      useEditor.setState({ file: away.file });
+      return true;
+    }
+    const rec = await this.findRecovery();
+    if (rec && (owner.path ? rec.path === owner.path : !rec.path && rec.name === owner.name)) {
+      this.restore(rec);
+      return true;
+    }
+    if (owner.path && (await this.openPath(owner.path))) return true;
+    const parsed = graph ? parseProject(JSON.stringify(graph)) : undefined;
+    if (!parsed?.ok) return false;
+    useEditor.getState().load(parsed.doc, { name: owner.name }, {}, true);
+    return true;
   }
 
   async discardRecovery(): Promise<void> {

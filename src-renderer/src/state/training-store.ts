@@ -6,11 +6,28 @@ import { useEditor } from './editor-store';
 import { useEngine } from './engine-store';
 import { useTrainUi } from './train-ui';
 import { useSweep } from './sweep-store';
-import { emptyRun, headlineMetric, isLive, reduceRun, type AttachedHistory, type Point, type RunAction, type RunView } from '../training/model';
+import { emptyRun, headlineMetric, isLive, reduceRun, runElsewhere, type AttachedHistory, type Point, type RunAction, type RunOwner, type RunView } from '../training/model';
+import type { EditorDoc, ProjectUi } from '../editor/document';
+import type { FileInfo } from './editor-store';
 
 export type SanityResult = ResultOf<'train.sanityCheck'>;
 
+/** A project's document as it was when another design was opened over its run: "Back to" restores it as it was (unsaved edits included). */
+export interface AwayProject {
+  doc: EditorDoc;
+  file: FileInfo;
+  ui: ProjectUi;
+}
+
+/** What opening a run's project needs from the file commands (editor/files.ts `ProjectFiles`). */
+export interface RunProjectFiles {
+  confirmDiscard(what: 'open'): Promise<boolean>;
+  openRunProject(owner: RunOwner, graph: unknown, away?: AwayProject): Promise<boolean>;
+}
+
 export interface RunStore extends RunView {
+  /** The run's project, when another design was opened over it (see `runElsewhere`). */
+  away?: AwayProject;
   /** The last sanity check (or `running` while one is under way), and the graph it checked. */
   sanity?: SanityResult | 'running' | { error: string };
   sanityGraph?: GraphIR;
@@ -33,6 +50,35 @@ export interface RunStore extends RunView {
 }
 
 const client = (): RpcClient | undefined => useEngine.getState().client;
+
+/** The project on the canvas, as the owner of a run it starts. */
+export function canvasOwner(): RunOwner {
+  const { file, loadSeq } = useEditor.getState();
+  return { name: file.name, ...(file.path ? { path: file.path } : {}), loadSeq };
+}
+
+/** Where the page keeps the live run's project across a reload (the engine knows only its name). */
+const OWNER_KEY = 'netwright.runOwner';
+
+function rememberOwner(info: { runId: string; storedRunId?: string }, owner: RunOwner | undefined): void {
+  if (!owner) return;
+  try {
+    globalThis.localStorage?.setItem(OWNER_KEY, JSON.stringify({ run: info.storedRunId ?? info.runId, name: owner.name, path: owner.path }));
+  } catch {
+    // No storage: a reload then finds the project by the name the run store keeps.
+  }
+}
+
+/** The project remembered for run `run` (its stored id, else the engine's), if this page started it. */
+export function rememberedOwner(run: string): RunOwner | undefined {
+  try {
+    const r = JSON.parse(globalThis.localStorage?.getItem(OWNER_KEY) ?? 'null') as { run?: unknown; name?: unknown; path?: unknown } | null;
+    if (!r || r.run !== run || typeof r.name !== 'string') return undefined;
+    return { name: r.name, ...(typeof r.path === 'string' ? { path: r.path } : {}) };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Phase changes go on the performance timeline (`netwright:run-running`, …), so a profile or trace shows where a run starts and ends. */
 function markPhase(phase: RunView['phase']): void {
@@ -62,10 +108,12 @@ export const useRun = create<RunStore>((set, get) => ({
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     const sent = engineGraph(graph);
-    get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent });
+    set({ away: undefined });
+    get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent, owner: canvasOwner() });
     try {
       const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
       get().dispatch({ type: 'started', result });
+      rememberOwner(result, get().owner);
     } catch (err) {
       const e = err as { code?: string; message: string };
       get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
@@ -74,12 +122,14 @@ export const useRun = create<RunStore>((set, get) => ({
   async resume(storedRunId, moreEpochs, backend) {
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
-    get().dispatch({ type: 'starting', probes: true });
+    set({ away: undefined });
+    get().dispatch({ type: 'starting', probes: true, owner: canvasOwner() });
     try {
       const parent = await c.request('runs.open', { id: storedRunId });
       const result = await c.request('train.resume', { storedRunId, ...(moreEpochs !== undefined ? { moreEpochs } : {}), ...(backend ? { backend } : {}) });
       const from = (await c.request('runs.open', { id: result.storedRunId ?? storedRunId })).meta.resumedFrom;
       get().dispatch({ type: 'attached', result, state: 'running', step: from?.step ?? 0, graph: parent.graph as GraphIR, history: historyUpTo(storedHistory(parent), from) });
+      rememberOwner(result, get().owner);
     } catch (err) {
       const e = err as { code?: string; message: string };
       get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
@@ -256,7 +306,8 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
     c.on('sweep.progress', (data) => {
       useSweep.getState().progress(data);
       // The UI follows the sweep: each of its runs as it starts (in order with that run's events).
-      if (data.state === 'running' && data.start) send({ type: 'attached', result: data.start, state: 'running', step: 0 });
+      // Its first run belongs to the project on the canvas (the sweep started from it), the next ones to the same.
+      if (data.state === 'running' && data.start) send({ type: 'attached', result: data.start, state: 'running', step: 0, ...(data.index === 0 ? { owner: canvasOwner() } : {}) });
     }),
   ];
   return () => {
@@ -267,22 +318,72 @@ export function bindRunEvents(c: RpcClient, dispatch?: (a: RunAction) => void): 
 
 /**
  * Attach to the run the engine holds, if any (a reloaded page, a restarted renderer): the run view
- * shows it running, with its curves so far from the run store, and can pause or stop it.
+ * shows it running, with its curves so far from the run store, and can pause or stop it; the pace
+ * select shows the run's pace. `reopen` opens the run's project (its file, or its unsaved state)
+ * when the run still trains and the canvas holds nothing yet — a page reloaded during a run comes
+ * back to that project, not to an empty "Untitled" that the run's design would be compared against.
  */
-export async function attachToCurrentRun(c: RpcClient): Promise<void> {
+export async function attachToCurrentRun(c: RpcClient, reopen?: (owner: RunOwner, graph: unknown) => Promise<boolean>): Promise<void> {
   const { run } = await c.request('train.current', {});
   if (!run || useRun.getState().runId === run.start.runId) return;
   let history: AttachedHistory | undefined;
+  let project: string | undefined;
   if (run.start.storedRunId) {
     try {
-      history = storedHistory(await c.request('runs.open', { id: run.start.storedRunId }));
+      const stored = await c.request('runs.open', { id: run.start.storedRunId });
+      history = storedHistory(stored);
+      project = stored.meta.project;
     } catch {
       // No stored curves (a run store that cannot be read): the charts fill from the next events.
     }
   }
   if (useEngine.getState().client !== c) return;
   if (run.sweep) useSweep.setState({ sweepId: run.sweep.id, total: run.sweep.total, state: 'running', run: run.sweep, failures: [] });
-  useRun.getState().dispatch({ type: 'attached', result: run.start, state: run.state, step: run.step, graph: run.graph as GraphIR, ...(history ? { history } : {}) });
+  if (run.pace !== undefined) useTrainUi.getState().set({ pace: run.pace });
+  const owner: RunOwner = rememberedOwner(run.start.storedRunId ?? run.start.runId) ?? { name: project ?? (run.graph as GraphIR | null)?.name ?? 'Untitled' };
+  const editor = useEditor.getState();
+  // The canvas as the page opened it (nothing loaded, nothing drawn): the run's project takes its place.
+  const pristine = editor.loadSeq === 0 && editor.history.present === editor.file.saved && editor.history.present.graph.nodes.length === 0;
+  // The same page (a reconnected engine), its project still open: it is the run's.
+  const here = !pristine && editor.file.name === owner.name && editor.file.path === owner.path;
+  useRun.getState().dispatch({ type: 'attached', result: run.start, state: run.state, step: run.step, graph: run.graph as GraphIR, ...(history ? { history } : {}), owner: here ? { ...owner, loadSeq: editor.loadSeq } : owner });
+  // Only a run that still trains takes the canvas; an ended one shows as its project's, with Back to.
+  if (!pristine || !isLive(run.state)) return;
+  if (reopen) await openRunProject(() => reopen(owner, run.graph));
+  // A page reloaded during a run shows it, as it did before the reload.
+  useTrainUi.getState().set({ open: true });
+}
+
+/**
+ * Bring the run's project onto the canvas with `open` (which loads a design, or fails): the run's
+ * owner names the design loaded next before it loads, so the run's results are kept through the
+ * load (`connectRunStore` forgets an ended run's results when another design opens).
+ */
+async function openRunProject(open: () => Promise<boolean>): Promise<boolean> {
+  const owner = useRun.getState().owner;
+  if (!owner) return false;
+  const next = useEditor.getState().loadSeq + 1;
+  useRun.getState().dispatch({ type: 'owner', owner: { ...owner, loadSeq: next } });
+  const opened = await open().catch(() => false);
+  const now = useRun.getState().owner;
+  if (!now) return opened;
+  if (!opened || useEditor.getState().loadSeq !== next) useRun.getState().dispatch({ type: 'owner', owner: { ...now, loadSeq: opened ? useEditor.getState().loadSeq : owner.loadSeq } });
+  else useRun.setState({ away: undefined });
+  return opened;
+}
+
+/**
+ * "Back to <project>": the run's project onto the canvas again (after asking about unsaved changes
+ * of the design open now) — as it was left when another design was opened over it, else its file,
+ * else the run's design.
+ */
+export async function showRunProject(files: RunProjectFiles): Promise<boolean> {
+  const s = useRun.getState();
+  if (!s.owner || !runElsewhere(s, useEditor.getState().loadSeq)) return false;
+  if (!(await files.confirmDiscard('open'))) return false;
+  const { owner, graph, away } = useRun.getState();
+  if (!owner) return false;
+  return openRunProject(() => files.openRunProject(owner, graph, away));
 }
 
 /**
@@ -349,10 +450,11 @@ export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epoch
 
 /**
  * Keep the run store bound to whichever engine client is current (the engine may restart), attach
- * to the run an engine already holds when it connects, and forget an ended run's results when
- * another design is opened (New, Open, a template, a restored run).
+ * to the run an engine already holds when it connects (`reopen`: see `attachToCurrentRun`), and
+ * follow the designs opened: another design (New, Open, a template, a restored run) forgets an
+ * ended run's results; a live run goes on, its project's document kept for "Back to" (#32 item 8).
  */
-export function connectRunStore(): () => void {
+export function connectRunStore(options: { reopen?: (owner: RunOwner, graph: unknown) => Promise<boolean> } = {}): () => void {
   let unbind: (() => void) | undefined;
   let bound: RpcClient | undefined;
   let attached: RpcClient | undefined;
@@ -366,24 +468,30 @@ export function connectRunStore(): () => void {
     }
     if (c && ready && attached !== c) {
       attached = c;
-      attachToCurrentRun(c).catch((e: Error) => console.error(`[netwright] could not attach to the engine's run: ${e.message}`));
+      attachToCurrentRun(c, options.reopen).catch((e: Error) => console.error(`[netwright] could not attach to the engine's run: ${e.message}`));
     }
   };
   const engine = useEngine.getState();
   sync(engine.client, engine.state === 'ready');
   const off = useEngine.subscribe((s) => sync(s.client, s.state === 'ready'));
-  let loadSeq = useEditor.getState().loadSeq;
-  let present = useEditor.getState().history.present;
-  const offEditor = useEditor.subscribe((s) => {
+  const offEditor = useEditor.subscribe((s, prev) => {
     // The canvas's architecture-diff colours describe the design as opened: an edit or another design ends them.
-    if (s.history.present !== present) {
-      present = s.history.present;
-      if (useTrainUi.getState().archDiff) useTrainUi.getState().set({ archDiff: undefined });
+    if (s.history.present !== prev.history.present && useTrainUi.getState().archDiff) useTrainUi.getState().set({ archDiff: undefined });
+    const run = useRun.getState();
+    const owner = run.owner;
+    if (s.loadSeq === prev.loadSeq) {
+      // Save As on the run's project: the run follows its new name.
+      if (owner && owner.loadSeq === s.loadSeq && s.file !== prev.file && (s.file.name !== owner.name || s.file.path !== owner.path)) {
+        run.dispatch({ type: 'owner', owner: { name: s.file.name, ...(s.file.path ? { path: s.file.path } : {}), loadSeq: s.loadSeq } });
+      }
+      return;
     }
-    if (s.loadSeq === loadSeq) return;
-    loadSeq = s.loadSeq;
-    useRun.getState().dispatch({ type: 'clear' });
-    if (!isLive(useRun.getState().phase)) useRun.setState({ sanity: undefined, sanityGraph: undefined });
+    // The run's project coming back onto the canvas (`openRunProject`): its results stay.
+    if (owner && owner.loadSeq === s.loadSeq) return;
+    if (owner && owner.loadSeq === prev.loadSeq && run.phase !== 'idle') useRun.setState({ away: { doc: prev.history.present, file: prev.file, ui: prev.ui } });
+    run.dispatch({ type: 'clear' });
+    const after = useRun.getState();
+    if (!isLive(after.phase)) useRun.setState({ sanity: undefined, sanityGraph: undefined, ...(after.phase === 'idle' ? { away: undefined } : {}) });
   });
   return () => {
     off();

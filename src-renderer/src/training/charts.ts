@@ -314,6 +314,27 @@ export function imagePixels(values: ArrayLike<number>, shape: readonly number[],
   return { width: w, height: h, data };
 }
 
+/**
+ * A test sample (as fed: normalised) as the Playground's drawing: its first channel scaled to
+ * 0..1 (darkest 0, brightest 1), the pixels a pen on a blank canvas makes. Strokes drawn over it
+ * then add ink to the sample, and the network is asked about the drawing as raw pixels.
+ */
+export function drawingFromSample(values: ArrayLike<number>, pixels: number): Float32Array {
+  const out = new Float32Array(pixels);
+  if (values.length < pixels) return out;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < pixels; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  if (!(hi > lo)) return out;
+  for (let i = 0; i < pixels; i++) out[i] = Number.isFinite(values[i]) ? (values[i] - lo) / (hi - lo) : 0;
+  return out;
+}
+
 /** Row-normalised confusion matrix (recall per true class), with the raw counts kept. */
 export function confusionCells(matrix: readonly (readonly number[])[]): { row: number; col: number; count: number; share: number }[] {
   const cells: { row: number; col: number; count: number; share: number }[] = [];

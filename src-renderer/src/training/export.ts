@@ -4,7 +4,7 @@ import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/prot
 import { parseProject } from '../editor/project';
 import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
-import { isLive } from './model';
+import { isLive, runElsewhere } from './model';
 import { useRun } from '../state/training-store';
 import { useExport, type ExportFormatInfo } from '../state/export-store';
 
@@ -41,10 +41,12 @@ export function connectExport(): () => void {
 
 /**
  * What Export exports: the stored run on screen (its last checkpoint), else the run or loaded
- * model the engine holds; undefined when nothing trained is on screen.
+ * model the engine holds; undefined when nothing trained is on screen — also while the run on view
+ * is another project's (it trains in the background): its weights are not this design's.
  */
 export function currentExportSource(): ExportSource | undefined {
   const s = useRun.getState();
+  if (runElsewhere(s, useEditor.getState().loadSeq)) return undefined;
   if (s.stored) return { kind: 'run', id: s.stored.id, which: 'last' };
   if (!s.runId) return undefined;
   if (s.loaded || isLive(s.phase) || s.phase === 'done' || s.phase === 'failed') return { kind: 'current' };
@@ -145,9 +147,17 @@ function readyClient(ms = 15_000): Promise<RpcClient | undefined> {
   });
 }
 
+/**
+ * The trained model a project was opened with, by the editor's `loadSeq` of its design: while
+ * another project's run is on view the run view cannot show it, and Save must still keep it with
+ * the project (never the other project's weights).
+ */
+let openedWith: { loadSeq: number; model: Record<string, unknown> } | undefined;
+
 /** A project opened with its trained model: load it into the engine, so the Playground and Export work without training. */
 export async function loadProjectModel(model: Record<string, unknown>, projectName: string): Promise<void> {
   const loadSeq = useEditor.getState().loadSeq;
+  openedWith = { loadSeq, model };
   const c = await readyClient();
   const failed = (why: string) => notify('error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`);
   if (!c) return failed('the engine is not connected');
@@ -164,6 +174,9 @@ export async function loadProjectModel(model: Record<string, unknown>, projectNa
 /** The model object Save embeds in the project: the loaded one as it came, else the engine's export of the run on screen. */
 export async function modelForSave(): Promise<Record<string, unknown> | undefined> {
   const s = useRun.getState();
+  const loadSeq = useEditor.getState().loadSeq;
+  // Another project's run on view: this design keeps the weights it was opened with, if any.
+  if (runElsewhere(s, loadSeq)) return openedWith?.loadSeq === loadSeq ? openedWith.model : undefined;
   if (s.loaded) return s.loaded.model as Record<string, unknown>;
   const source = currentExportSource();
   const c = client();

@@ -22,9 +22,22 @@ export type DeviceLostEvent = EventData<'train.deviceLost'>;
 /** One layer's output distribution at one frame: step and the 10th, 50th and 90th percentiles. */
 export type DistributionPoint = readonly [step: number, p10: number, p50: number, p90: number];
 
+/**
+ * The project a run belongs to (#32 item 8): the one open when it started. `loadSeq` is the
+ * editor's `loadSeq` of that project's design on the canvas; another design opened since (or
+ * none yet, after a reload) leaves the run training, shown as that project's, not over the canvas.
+ */
+export interface RunOwner {
+  name: string;
+  path?: string;
+  loadSeq?: number;
+}
+
 export interface RunView {
   runId?: string;
   phase: RunPhase;
+  /** The project this run belongs to (absent: a stored run or loaded weights, shown for the design they came with). */
+  owner?: RunOwner;
   /** The design this run trains (as sent to the engine): the canvas may since have changed. */
   graph?: GraphIR;
   /** Set when the view shows a stored run (not a live one): the timeline scrubs its probe frames. */
@@ -82,6 +95,7 @@ export interface RunView {
 export const emptyRun: RunView = {
   runId: undefined,
   phase: 'idle',
+  owner: undefined,
   graph: undefined,
   stored: undefined,
   info: undefined,
@@ -226,10 +240,12 @@ export interface AttachedHistory {
 
 /** Every message that changes a run's view, as data (the store feeds engine events and request results through it). */
 export type RunAction =
-  | { type: 'starting'; probes?: boolean; graph?: GraphIR }
+  | { type: 'starting'; probes?: boolean; graph?: GraphIR; owner?: RunOwner }
   | { type: 'started'; result: StartResult }
   /** A run the engine already holds (after a page reload), with its curves so far from the run store. */
-  | { type: 'attached'; result: StartResult; state: RunState; step: number; graph?: GraphIR; history?: AttachedHistory }
+  | { type: 'attached'; result: StartResult; state: RunState; step: number; graph?: GraphIR; history?: AttachedHistory; owner?: RunOwner }
+  /** Who owns the run now: set before a run (or sweep) starts, and as its project comes back onto the canvas (`loadSeq`) or is renamed by Save As. */
+  | { type: 'owner'; owner: RunOwner }
   /** Another design was opened: forget the ended run's results. */
   | { type: 'clear' }
   /** Trained weights were loaded into the engine (`model.load` / `model.import`): predictions and export work at once. */
@@ -256,11 +272,13 @@ export type RunAction =
 export function reduceRun(s: RunView, a: RunAction): RunView {
   switch (a.type) {
     case 'starting':
-      return { ...emptyRun, phase: 'starting', graph: a.graph, probes: a.probes ?? true, lastFrame: s.frame ?? s.lastFrame };
+      return { ...emptyRun, phase: 'starting', graph: a.graph, owner: a.owner ?? s.owner, probes: a.probes ?? true, lastFrame: s.frame ?? s.lastFrame };
     case 'started':
-      return { ...emptyRun, phase: 'running', graph: s.graph, runId: a.result.runId, info: a.result, probes: s.probes, lastFrame: s.lastFrame };
+      return { ...emptyRun, phase: 'running', graph: s.graph, owner: s.owner, runId: a.result.runId, info: a.result, probes: s.probes, lastFrame: s.lastFrame };
     case 'start-failed':
-      return { ...emptyRun, phase: 'failed', graph: s.graph, error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
+      return { ...emptyRun, phase: 'failed', graph: s.graph, owner: s.owner, error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
+    case 'owner':
+      return { ...s, owner: a.owner };
     case 'attached': {
       if (s.runId === a.result.runId) return s;
       const h = a.history;
@@ -271,6 +289,8 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         runId: a.result.runId,
         info: a.result,
         graph: a.graph,
+        // A sweep's next run belongs to the project the sweep started from.
+        owner: a.owner ?? s.owner,
         probes: true,
         loss: series(h?.loss ?? []),
         batchLoss: appendSteps([], h?.batchLoss ?? []),
@@ -445,8 +465,27 @@ function afterDeviceLost(s: RunView, d: DeviceLostEvent): RunView {
  * first, the previous run's last (`lastFrame`), so starting a run does not swap every node's
  * sparkline and edge colour out and back in while the engine trains.
  */
-export function overlayFrame(s: RunView): ProbeFrame | undefined {
+export function overlayFrame(s: RunView, loadSeq?: number): ProbeFrame | undefined {
+  if (loadSeq !== undefined && runElsewhere(s, loadSeq)) return undefined;
   return s.frame ?? (s.probes && (s.phase === 'starting' || isLive(s.phase)) ? s.lastFrame : undefined);
+}
+
+/**
+ * Whether the run on view belongs to another project than the design on the canvas (`loadSeq`,
+ * the editor's): then its results are not drawn over the canvas, and the dock shows the run as
+ * that project's with a way back to it (components/training/ElsewhereRun.tsx).
+ */
+export function runElsewhere(s: Pick<RunView, 'phase' | 'owner'>, loadSeq: number): boolean {
+  return s.phase !== 'idle' && s.owner !== undefined && s.owner.loadSeq !== loadSeq;
+}
+
+/**
+ * A live run's short name for labels: its start time from the run store's id
+ * (`20261124-041800-ab12` → `run of 04:18:00`), else the engine's id (`run-3`).
+ */
+export function runLabel(info: Pick<StartResult, 'runId' | 'storedRunId'> | undefined): string {
+  const m = /^\d{8}-(\d{2})(\d{2})(\d{2})-/.exec(info?.storedRunId ?? '');
+  return m ? `run of ${m[1]}:${m[2]}:${m[3]}` : (info?.runId ?? 'run');
 }
 
 /** The engine's run states in which the run is still going (every one but its two ends). */

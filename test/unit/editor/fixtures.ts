@@ -3,6 +3,7 @@ import type { EditorDoc } from '../../../src-renderer/src/editor/document';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { applyEdit } from '../../../src-renderer/src/editor/reducer';
 import type { EditAction } from '../../../src-renderer/src/editor/actions';
+import type { HostFiles } from '../../../src-contracts/host';
 
 /** Apply edits that must succeed. */
 export function build(doc: EditorDoc, ...actions: EditAction[]): EditorDoc {
@@ -41,4 +42,29 @@ export function mlpDoc(): EditorDoc {
     { kind: 'connect', edge: { source: 'y', target: 'loss', slot: 1 } },
     { kind: 'set-output', name: 'logits', nodeId: 'fc2' },
   );
+}
+
+/** A host with an in-memory folder, recording what the app asked of it. */
+export function memoryHost(nativeDialogs = false) {
+  const disk = new Map<string, string>();
+  let recovery: { text: string; savedAt: number } | null = null;
+  const titles: [string, boolean][] = [];
+  const files: HostFiles = {
+    nativeDialogs,
+    pickOpen: async () => null,
+    pickSave: async (name) => `/picked/${name}`,
+    list: async () => [...disk.keys()].map((p) => ({ path: p, name: p, modified: 0 })),
+    read: async (p) => {
+      const text = disk.get(p);
+      if (text === undefined) throw new Error(`no such file ${p}`);
+      return { path: p, name: p.replace(/^.*\//, ''), text };
+    },
+    write: async (p, text) => void disk.set(p, text),
+    recent: async () => [],
+    writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
+    readRecovery: async () => recovery,
+    clearRecovery: async () => void (recovery = null),
+    writeExport: async (target) => ({ path: target, full: target }),
+  };
+  return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
 }

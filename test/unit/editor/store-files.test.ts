@@ -1,37 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { ProjectFiles, fileNameFor } from '../../../src-renderer/src/editor/files';
 import { useConfirm } from '../../../src-renderer/src/state/confirm-store';
 import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
 import { ANALYSIS_DEBOUNCE_MS, selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
 import { useSession } from '../../../src-renderer/src/state/session-store';
-import { mlpDoc } from './fixtures';
-
-/** A host with an in-memory folder, recording what the app asked of it. */
-function memoryHost(nativeDialogs = false) {
-  const disk = new Map<string, string>();
-  let recovery: { text: string; savedAt: number } | null = null;
-  const titles: [string, boolean][] = [];
-  const files: HostFiles = {
-    nativeDialogs,
-    pickOpen: async () => null,
-    pickSave: async (name) => `/picked/${name}`,
-    list: async () => [...disk.keys()].map((p) => ({ path: p, name: p, modified: 0 })),
-    read: async (p) => {
-      const text = disk.get(p);
-      if (text === undefined) throw new Error(`no such file ${p}`);
-      return { path: p, name: p.replace(/^.*\//, ''), text };
-    },
-    write: async (p, text) => void disk.set(p, text),
-    recent: async () => [],
-    writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
-    readRecovery: async () => recovery,
-    clearRecovery: async () => void (recovery = null),
-    writeExport: async (target) => ({ path: target, full: target }),
-  };
-  return { disk, titles, files, recovery: () => recovery, setTitle: (t: string, d: boolean) => titles.push([t, d]), onCloseRequest: () => () => {} };
-}
+import { memoryHost, mlpDoc } from './fixtures';
 
 const s = () => useEditor.getState();
 

@@ -3,7 +3,7 @@ import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { analyzeGraph, type GraphAnalysis } from '../../../src-engine/core/analysis/validate';
 import { MIGRATIONS, migrateGraph, type MigrationStep } from '../../../src-engine/base/ir/migrate';
-import { GRAPH_VERSION } from '../../../src-engine/base/ir/types';
+import { GRAPH_VERSION, type GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, mnistMlp, node, smallCnn } from './graphs';
 
@@ -180,6 +180,37 @@ describe('analyzeGraph: diagnostics', () => {
     const a = analyzeGraph(g);
     expect(a.graph).toBeDefined();
     expect(a.diagnostics).toEqual([expect.objectContaining({ code: 'W_UNUSED_NODE', nodeId: 'dead', severity: 'warning' })]);
+  });
+
+  it('a stray node off the path to the loss (no input, or fed by another stray) is a warning and left out: training is not refused', async () => {
+    const { compileGraph } = await import('../../../src-engine/core/autodiff/executor');
+    const { createReferenceBackend } = await import('../../../src-engine/core/backend/reference');
+    const { checkedGraph } = await import('../../../src-engine/app/handlers/context');
+    const g = mnistMlp(8);
+    g.training = { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 1 } as GraphIR['training'];
+    // Dropped from the palette and never connected, and a ReLU hung under it; and a valid head that feeds nothing.
+    g.nodes.push(node('stray', 'Linear', [], { outFeatures: 5 }), node('strayAct', 'ReLU', ['stray']), node('probs', 'Softmax', ['fc2']));
+    const a = analyzeGraph(g, { batchSize: 4 });
+    expect(errorCodes(a)).toEqual([]);
+    expect(a.diagnostics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'E_MISSING_INPUT', severity: 'warning', nodeId: 'stray', message: expect.stringContaining('left out of training') }),
+        expect.objectContaining({ code: 'W_UNUSED_NODE', severity: 'warning', nodeId: 'strayAct', message: expect.stringContaining('left out') }),
+        expect.objectContaining({ code: 'W_UNUSED_NODE', severity: 'warning', nodeId: 'probs', message: expect.not.stringContaining('left out') }),
+      ]),
+    );
+    // Only what cannot be computed is left out: the head stays (an export keeps it), as before.
+    expect(a.graph!.nodes.map((n) => n.id)).toEqual(['image', 'label', 'flat', 'fc1', 'act1', 'fc2', 'loss', 'probs']);
+    expect(a.order).not.toContain('stray');
+    // What Start sends through: the engine's check accepts it, and the design compiles without the stray nodes.
+    const checked = checkedGraph(g);
+    expect(checked.nodes.some((n) => n.id.startsWith('stray'))).toBe(false);
+    expect(a.shapes.probs).toEqual([4, 10]);
+    expect(() => compileGraph(checked, { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).not.toThrow();
+    // A node on the path still refuses: fc1 without its input.
+    const broken = mnistMlp(8);
+    broken.nodes.find((n) => n.id === 'fc1')!.inputs = [];
+    expect(errorCodes(analyzeGraph(broken))).toContain('E_MISSING_INPUT');
   });
 
   it('a layer fed a loss\'s single number (no batch dim) is refused on that layer, not left to fail when compiled', async () => {

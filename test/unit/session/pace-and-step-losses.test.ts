@@ -4,6 +4,8 @@ import { thinMinMax } from '../../../src-engine/base/series';
 import { StepLossBuffer } from '../../../src-engine/app/session/step-losses';
 import { PACED_PROBE_HZ } from '../../../src-engine/app/session/training-session';
 import { enginePerTest, sleep, twoMoonsGraph } from './fixtures';
+import { modelToJSON } from '../../../src-engine/core/export/json';
+import { trainedModel } from '../engine/export/onnx/harness';
 
 const engine = enginePerTest();
 
@@ -151,6 +153,24 @@ describe('over the protocol', () => {
     const r = await client.request('train.control', { runId, action: 'pace', stepsPerSecond: 0 });
     expect(r).toMatchObject({ state: 'running', pace: 0 });
     await waitFor('train.progress', (p) => p.step > s1 + 200);
+    await client.request('train.control', { runId, action: 'stop' });
+    await waitFor('train.done');
+  });
+
+  it('opening another project with its weights (model.load) leaves a training run training; train.current answers the run and its pace', async () => {
+    const { client, events, waitFor } = engine();
+    const { runId } = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 10_000 }), probes: false, pace: 200 });
+    await waitFor('train.progress', (p) => p.step >= 2);
+    // What Open does for a project saved with its model: before, this stopped the run ("DONE (STOPPED)").
+    const loaded = await client.request('model.load', { model: modelToJSON(trainedModel(twoMoonsGraph(), 1, 4)) as unknown as Record<string, unknown> });
+    const s0 = events['train.progress']!.at(-1)!.step;
+    await waitFor('train.progress', (p) => p.step > s0 + 5);
+    expect(events['train.done']).toEqual([]);
+    const { run } = await client.request('train.current', {});
+    expect(run).toMatchObject({ state: 'running', pace: 200, start: { runId } });
+    // Each answers under its own id: the loaded model (the other project's Playground) and the run.
+    await expect(client.request('model.predict', { runId: loaded.runId, input: [0.1, 0.2] })).resolves.toHaveProperty('kind');
+    await expect(client.request('model.predict', { runId, input: [0.1, 0.2] })).resolves.toMatchObject({ kind: 'probabilities' });
     await client.request('train.control', { runId, action: 'stop' });
     await waitFor('train.done');
   });

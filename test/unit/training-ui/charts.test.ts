@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
 import { SPARK_H, SPARK_W, overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -142,5 +142,21 @@ describe('distribution over time', () => {
     expect(d.band).toBe('M0 20L100 0L100 30L0 40Z');
     expect(d.median).toBe('M0 30L100 20');
     expect(distributionPaths([], 10, 10).band).toBe('');
+  });
+});
+
+describe('the Playground drawing of a picked test sample', () => {
+  it('is the sample scaled to 0..1 (background 0, brightest stroke 1), so the canvas shows the digit picked', () => {
+    // An MNIST-like sample as fed: (x - 0.1307) / 0.3081, background at -0.4242.
+    const raw = [0, 0, 0.5, 1, 0.25, 0];
+    const fed = raw.map((v) => (v - 0.1307) / 0.3081);
+    const d = drawingFromSample(fed, 6);
+    raw.forEach((v, i) => expect(d[i]).toBeCloseTo(v, 6));
+  });
+
+  it('a flat, short or non-finite sample draws nothing rather than NaN', () => {
+    expect([...drawingFromSample([0.3, 0.3, 0.3, 0.3], 4)]).toEqual([0, 0, 0, 0]);
+    expect([...drawingFromSample([1, 2], 4)]).toEqual([0, 0, 0, 0]);
+    expect([...drawingFromSample([0, Number.NaN, 2, 1], 4)]).toEqual([0, 0, 1, 0.5]);
   });
 });

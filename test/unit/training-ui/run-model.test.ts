@@ -6,17 +6,9 @@ import { probeOptions, useTrainUi } from '../../../src-renderer/src/state/train-
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';
+import { startResult } from './fixtures';
 
-const started: StartResult = {
-  runId: 'run-1',
-  backend: 'CPU · 2 threads',
-  stepsPerEpoch: 10,
-  epochs: 2,
-  batchSize: 4,
-  task: 'classification',
-  classNames: ['a', 'b'],
-  probeSamples: { shape: [2], inputs: [[0, 1]], targets: [1] },
-};
+const started: StartResult = startResult;
 
 const progress = (step: number, loss: number | null, runId = 'run-1') => ({
   type: 'progress' as const,

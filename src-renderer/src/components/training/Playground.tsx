@@ -5,6 +5,7 @@ import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { GanPlayground } from './GanPlayground';
 import { PixelImage } from './PixelImage';
+import { drawingFromSample } from '../../training/charts';
 
 type Prediction = ResultOf<'model.predict'>;
 
@@ -24,7 +25,7 @@ export function Playground() {
 }
 
 /**
- * Draw an input (or pick a test image) and see what the current weights make of it — class
+ * Draw an input (or pick a test image: it goes into the drawing, to draw over) and see what the current weights make of it — class
  * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
  * (the engine answers between two steps) and after the run ends.
  */
@@ -73,12 +74,27 @@ function DrawPlayground() {
     const ctx = el?.getContext('2d');
     if (!el || !ctx || !drawable) return;
     const img = ctx.createImageData(w, h);
+    let ink = 0;
     for (let i = 0; i < w * h; i++) {
-      const v = Math.round(Math.min(1, Math.max(0, pixels.current[i])) * 255);
+      const p = Math.min(1, Math.max(0, pixels.current[i]));
+      ink += p;
+      const v = Math.round(p * 255);
       img.data.set([v, v, v, 255], i * 4);
     }
     ctx.putImageData(img, 0, 0);
+    // How much is drawn (the sum of the pixels, 0..w·h): tests read it off the element.
+    el.dataset.ink = ink.toFixed(2);
   }, [w, h, drawable]);
+
+  /** Put a test sample into the drawing (to draw over it) and ask the network about it as fed. */
+  const pick = (i: number, x: number[]) => {
+    setPicked(i);
+    if (drawable) {
+      pixels.current = drawingFromSample(x, w * h);
+      paint();
+    }
+    predict(x, true);
+  };
 
   useEffect(() => {
     if (pixels.current.length !== w * h) pixels.current = new Float32Array(w * h);
@@ -126,6 +142,7 @@ function DrawPlayground() {
               height={h}
               className="playground__canvas"
               data-testid="playground-canvas"
+              data-picked={picked ?? ''}
               style={{ width: VIEW, height: VIEW }}
               onPointerDown={(e) => {
                 drawing.current = true;
@@ -153,7 +170,7 @@ function DrawPlayground() {
         <div className="playground__picks">
           <small>or pick a test sample:</small>
           {probe.inputs.map((x, i) => (
-            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => (setPicked(i), predict(x, true))}>
+            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => pick(i, x)}>
               {drawable ? <PixelImage values={x} shape={probe.shape} size={28} /> : `#${i + 1}`}
             </button>
           ))}

@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ComponentType } from 'react';
 import { DesignBanner } from './DesignBanner';
+import { ElsewhereRun, RunLabel, useRunElsewhere } from './ElsewhereRun';
 import { Timeline } from './Timeline';
 import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
@@ -34,9 +35,13 @@ function HeaderSummary() {
   const phase = useRun((s) => s.phase);
   const step = useRun((s) => s.progress?.step);
   const loss = useRun((s) => s.progress?.loss);
+  const owner = useRun((s) => s.owner?.name);
+  const elsewhere = useRunElsewhere();
   // Open, the panel below says all this; in the header it would only be squeezed to "r…".
   if (phase === 'idle' || open) return null;
-  return <span className="train-dock__summary">{`${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
+  // Another project's run names its project (cut short: the header's row must not grow wider than the window); the canvas's own is in the title bar.
+  const name = !elsewhere ? undefined : owner && owner.length > 20 ? `${owner.slice(0, 19)}…` : owner;
+  return <span className="train-dock__summary" title={owner ? `The run of “${owner}”` : undefined}>{`${name ? `“${name}” · ` : ''}${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
 }
 
 /** The "Train" dock under the canvas: the train panel on the left, tabs of live charts on the right. */
@@ -49,6 +54,7 @@ export function TrainDock() {
   const probeHz = useTrainUi((s) => s.probeHz);
   const set = useTrainUi((s) => s.set);
   const focus = usePanels((s) => s.focus);
+  const elsewhere = useRunElsewhere();
   const View = TAB_VIEWS[tab];
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">
@@ -96,18 +102,30 @@ export function TrainDock() {
             {/* The Runs tab (the list, the compare view) takes the dock's whole width. */}
             {tab === 'runs' ? null : <TrainPanel />}
             <div className="train-dock__main">
-              <DivergenceBanner />
-              <DeviceLostBanner />
-              <DesignBanner />
-              {tab === 'runs' ? null : <Timeline />}
-              <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
-                <Suspense fallback={<p className="train-empty">Loading…</p>}>
-                  <View />
-                </Suspense>
-              </div>
+              {elsewhere && tab !== 'runs' ? (
+                // Another project's run: named, with a way back; none of its results over this design.
+                <ElsewhereRun />
+              ) : (
+                <>
+                  {elsewhere ? <ElsewhereRun compact /> : <RunLabel />}
+                  {elsewhere ? null : (
+                    <>
+                      <DivergenceBanner />
+                      <DeviceLostBanner />
+                      <DesignBanner />
+                    </>
+                  )}
+                  {tab === 'runs' ? null : <Timeline />}
+                  <div className="train-dock__tab" data-testid={`train-view-${tab}`}>
+                    <Suspense fallback={<p className="train-empty">Loading…</p>}>
+                      <View />
+                    </Suspense>
+                  </div>
+                </>
+              )}
             </div>
           </div>
-        ) : (
+        ) : elsewhere ? null : (
           <>
             <DivergenceBanner />
             <DeviceLostBanner />

@@ -10,6 +10,8 @@ import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
 import { useEngine } from '../../state/engine-store';
+import { useConfirm } from '../../state/confirm-store';
+import { useRunElsewhere } from './ElsewhereRun';
 import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
 import { DatasetFields } from './DatasetFields';
@@ -261,6 +263,7 @@ function PaceSelect() {
     <select
       className="train-pace"
       data-testid="train-pace"
+      data-value={pace}
       value={pace}
       aria-label="Speed"
       title="Training speed: as fast as the machine goes, or a few steps a second to watch the curves and the decision boundary form (changes a running run at once)"
@@ -286,7 +289,10 @@ export function TrainPanel() {
   const ready = useEngine((s) => s.state === 'ready');
   const phase = useRun((s) => s.phase);
   const t = graph.training;
-  const live = isLive(phase) || phase === 'starting';
+  // Another project's run (it trains on while this design is open): this design is not training.
+  const elsewhere = useRunElsewhere();
+  const running = isLive(phase) || phase === 'starting';
+  const live = running && !elsewhere;
   const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
   const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
@@ -294,33 +300,47 @@ export function TrainPanel() {
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
-  const loaded = useRun((s) => s.loaded);
+  const loaded = useRun((s) => (elsewhere ? undefined : s.loaded));
   const [warm, setWarm] = useState(true);
   const device = useEditor((s) => s.ui.device ?? 'auto');
+  const start = async () => {
+    // One run trains at a time: ending the other project's run is the user's call, asked here.
+    if (running && elsewhere) {
+      const s = useRun.getState();
+      const name = useEditor.getState().file.name;
+      const ok = await useConfirm.getState().ask(
+        'Stop the other run?',
+        `“${s.owner?.name ?? 'Another design'}” is still training (step ${s.progress?.step ?? 0}). One run trains at a time: training “${name}” stops that run. It stays in the Runs list with its curves and checkpoint, and can be resumed.`,
+        'Stop it and train this design',
+      );
+      if (!ok) return;
+    }
+    void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device, ...(loaded && warm ? { init: 'loaded' as const } : {}) });
+  };
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device, ...(loaded && warm ? { init: 'loaded' as const } : {}) })}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void start()}>
             ▶ Start
           </button>
         ) : null}
-        {phase === 'running' ? (
+        {phase === 'running' && !elsewhere ? (
           <button type="button" data-testid="train-pause" onClick={() => void run.control('pause')}>
             ❚❚ Pause
           </button>
         ) : null}
-        {phase === 'paused' ? (
+        {phase === 'paused' && !elsewhere ? (
           <button type="button" className="primary" data-testid="train-resume" onClick={() => void run.control('resume')}>
             ▶ Resume
           </button>
         ) : null}
-        {phase === 'paused' || phase === 'diverged' ? (
+        {(phase === 'paused' || phase === 'diverged') && !elsewhere ? (
           <button type="button" data-testid="train-step" onClick={() => void run.control('step')} title="Train exactly one batch">
             Step
           </button>
         ) : null}
-        {isLive(phase) ? (
+        {isLive(phase) && !elsewhere ? (
           <button type="button" data-testid="train-stop" onClick={() => void run.control('stop')}>
             ■ Stop
           </button>
@@ -333,8 +353,8 @@ export function TrainPanel() {
           </label>
         ) : null}
       </div>
-      <ProgressView />
-      {t ? <SweepForm graph={graph} disabled={!ready || errors || live} /> : null}
+      {elsewhere ? null : <ProgressView />}
+      {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}
       {!t ? (
         <div className="train-panel__empty">
           This design has no training settings.{' '}
