@@ -1,5 +1,6 @@
 import type { Histogram, ResultOf, StoredFrame } from '../../../src-engine/protocol';
 import type { ChartTheme } from './charts';
+import { settingOverRun } from './settings-history';
 
 export type RunMeta = ResultOf<'runs.list'>['runs'][number];
 /** A run folder the engine could not read, with why (the Runs tab offers Delete). */
@@ -26,18 +27,21 @@ function flatten(x: unknown, prefix: string, out: Map<string, unknown>): void {
   } else if (prefix) out.set(prefix, x);
 }
 
-/**
- * The settings of each run side by side: the training section (dataset and transforms, loss,
- * optimizer, schedule, batch, epochs, seed…), the backend and the app version, one row per
- * setting any run has. `differs` marks the rows that tell the runs apart.
- */
 /** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
 const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
 
-export function settingsRows(runs: readonly Pick<RunMeta, 'settings'>[]): SettingRow[] {
+/**
+ * The settings of each run side by side: the training section (dataset and transforms, loss,
+ * optimizer, schedule, batch, epochs, seed…), the backend and the app version, one row per
+ * setting any run has; a setting the learner changed mid-run reads as its history
+ * (`1000000000 → 0.001 from step 57`). `differs` marks the rows that tell the runs apart.
+ */
+export function settingsRows(runs: readonly (Pick<RunMeta, 'settings'> & Partial<Pick<RunMeta, 'summary'>>)[]): SettingRow[] {
   const flat = runs.map((r) => {
     const m = new Map<string, unknown>(Object.entries(IMPLIED));
     flatten(r.settings.training, '', m);
+    // A setting changed mid-run shows its whole history: what trained, not only what started.
+    for (const key of new Set((r.summary?.settingsHistory ?? []).flatMap((c) => Object.keys(c.changes)))) m.set(key, settingOverRun(m.get(key), key, r.summary?.settingsHistory));
     m.set('backend', r.settings.backend);
     m.set('app version', r.settings.appVersion);
     return m;

@@ -16,6 +16,7 @@ import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
 import { sweepGroups } from '../../training/sweep';
+import { settingOverRun } from '../../training/settings-history';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -44,7 +45,8 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
 /** The settings that tell runs of one design apart: optimizer and rate, batch, epochs. */
 function settingsLine(m: RunMeta): string {
   const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string }; evaluation?: string } | undefined;
-  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${t.optimizer.lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
+  const lr = settingOverRun(t?.optimizer?.lr, 'optimizer.lr', m.summary?.settingsHistory) ?? t?.optimizer?.lr;
+  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
 }
 
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
