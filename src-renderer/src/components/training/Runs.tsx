@@ -15,6 +15,7 @@ import { useFiles } from '../files-context';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
+import { HParams } from './HParams';
 import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
 
@@ -51,7 +52,7 @@ function settingsLine(m: RunMeta): string {
 
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
 
-/** A text field that commits on blur or Enter. */
+/** A text field that commits on blur or Enter; it grows to show all it holds (a sweep run's name to its last digit), wrapping at the column's width. */
 function EditField({ value, testId, placeholder, title, onCommit }: { value: string; testId: string; placeholder?: string; title?: string; onCommit: (v: string) => void }) {
   const [text, setText] = useState(value);
   const [shown, setShown] = useState(value);
@@ -60,7 +61,24 @@ function EditField({ value, testId, placeholder, title, onCommit }: { value: str
     setText(value);
   }
   const commit = () => text !== value && onCommit(text);
-  return <input className="runs__edit" data-testid={testId} data-value={value} value={text} placeholder={placeholder} title={title} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />;
+  return (
+    <textarea
+      className="runs__edit"
+      rows={1}
+      data-testid={testId}
+      data-value={value}
+      value={text}
+      placeholder={placeholder}
+      title={title}
+      onChange={(e) => setText(e.target.value.replace(/\n/g, ' '))}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key !== 'Enter') return;
+        e.preventDefault();
+        commit();
+      }}
+    />
+  );
 }
 
 /**
@@ -185,6 +203,14 @@ export function Runs() {
             Clear
           </button>
         ) : null}
+        <div className="runs__view" role="tablist" aria-label="Runs view">
+          <button type="button" role="tab" aria-selected={ui.view !== 'hparams'} className={ui.view !== 'hparams' ? 'active' : ''} data-testid="runs-view-list" onClick={() => ui.set({ view: 'list' })}>
+            List
+          </button>
+          <button type="button" role="tab" aria-selected={ui.view === 'hparams'} className={ui.view === 'hparams' ? 'active' : ''} data-testid="runs-view-hparams" title="Every run's hyperparameters and results in one sortable table, and as parallel coordinates" onClick={() => ui.set({ view: 'hparams' })}>
+            Hyperparameters
+          </button>
+        </div>
         <select className="runs__scope" data-testid="runs-scope" value={ui.scope} aria-label="Which projects' runs" title={`This project: the runs trained from “${project}”`} onChange={(e) => ui.set({ scope: e.target.value as RunsUi['scope'] })}>
           <option value="project" title={project}>{`This project · ${ofProject.length}`}</option>
           <option value="all">{`All projects · ${runs.length}`}</option>
@@ -214,7 +240,8 @@ export function Runs() {
           {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
         </span>
       </div>
-      <table className="runs__table">
+      {ui.view === 'hparams' ? <HParams runs={shown} selected={selected} onToggle={ui.toggle} /> : null}
+      <table className="runs__table" hidden={ui.view === 'hparams'}>
         <thead>
           <tr>
             <th title="Tick runs to compare" />
