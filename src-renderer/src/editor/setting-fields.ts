@@ -18,7 +18,7 @@ export type SettingParse = { ok: true; value: number; warning?: string } | { ok:
 
 /** The training section's numeric settings (the Train dock's and the Inspector's fields). */
 export const TRAINING_NUMBERS = {
-  lr: { kind: 'float', above: 0, typical: { min: 1e-7, max: 1, why: 'learning rates that train are between 1e-7 and 1 (Adam ~1e-3, SGD ~0.01–0.1); this one will likely diverge or not move' } },
+  lr: { kind: 'float', above: 0, typical: { min: 1e-7, max: 1, why: 'rates that train lie between 1e-7 and 1 (Adam ~1e-3, SGD ~0.01–0.1); this one will likely diverge or not learn' } },
   batchSize: { kind: 'int', min: 1, max: 1_000_000, typical: { max: 8192, why: 'batches above 8192 rarely fit in memory or train well' } },
   epochs: { kind: 'int', min: 1, max: 100_000, typical: { max: 1000, why: 'more than 1000 epochs takes long; early stopping may end it sooner' } },
   seed: { kind: 'int', min: 0, max: 0xffffffff },

@@ -164,6 +164,18 @@ export function headlineOf(m: Pick<RunMeta, 'summary'>): { label: string; value?
   return { label: '–', higherIsBetter: true };
 }
 
+/**
+ * The figure runs are ranked by (the Runs list's "best result"): validation accuracy for
+ * classifiers, else the validation loss; never a test figure, which would then stop being an
+ * estimate of how the picked run does on new data.
+ */
+export function validationOf(m: Pick<RunMeta, 'summary'>): { value?: number; higherIsBetter: boolean } {
+  const val = m.summary?.metrics.val as Record<string, unknown> | undefined;
+  if (typeof val?.accuracy === 'number') return { value: val.accuracy, higherIsBetter: true };
+  if (typeof val?.loss === 'number') return { value: val.loss, higherIsBetter: false };
+  return { higherIsBetter: true };
+}
+
 /** A confusion matrix of a run's final test (else last validation) metrics. */
 export function confusionOf(m: Pick<RunMeta, 'summary'>): number[][] | undefined {
   for (const split of ['test', 'val']) {

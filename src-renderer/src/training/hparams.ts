@@ -58,6 +58,15 @@ export function hparamColumns(runs: readonly RunMeta[]): HparamColumn[] {
   return [...settings.map((k) => col(k, 'setting')), ...results.map((k) => col(k, 'result'))];
 }
 
+/**
+ * The columns the parallel coordinates draw: the settings on which the runs differ (an axis
+ * where every line meets says nothing) and up to `results` validation and test results.
+ */
+export function parallelColumns(runs: readonly RunMeta[], columns: readonly HparamColumn[], results = 3): HparamColumn[] {
+  const differs = (c: HparamColumn) => new Set(runs.map((r) => String(hparamValue(r, c.key)))).size > 1;
+  return [...columns.filter((c) => c.kind === 'setting' && differs(c)), ...columns.filter((c) => c.kind === 'result' && /^(val|test)\./.test(c.key)).slice(0, results)];
+}
+
 /** Whether a bigger value of a result column is better (accuracy, psnr) or a smaller (loss, mse, seconds). */
 export function columnHigherIsBetter(key: string): boolean {
   if (key === 'seconds') return false;
@@ -87,7 +96,7 @@ export function parallelOption(t: ChartTheme, runs: readonly RunMeta[], columns:
     const values = runs.map((r) => hparamValue(r, c.key)).filter((v) => v !== undefined);
     const nums = values.filter((v): v is number => typeof v === 'number');
     const log = c.numeric && c.kind === 'setting' && nums.length > 1 && nums.every((v) => v > 0) && Math.max(...nums) / Math.min(...nums) >= 100;
-    const base = { dim, name: c.key, nameLocation: 'start', nameTextStyle: { color: t.text, fontSize: 10 }, axisLabel: { color: t.muted, fontSize: 10 }, axisLine: { lineStyle: { color: t.grid } } };
+    const base = { dim, name: axisName(c.key), nameLocation: 'end', nameGap: 10, nameTextStyle: { color: t.text, fontSize: 10 }, axisLabel: { color: t.muted, fontSize: 9, hideOverlap: true }, axisLine: { lineStyle: { color: t.muted } } };
     return c.numeric ? { ...base, type: log ? 'log' : 'value', scale: true } : { ...base, type: 'category', data: [...new Set(values.map(String))] };
   });
   const score = colourBy ? runs.map((r) => hparamValue(r, colourBy)) : [];
@@ -102,7 +111,7 @@ export function parallelOption(t: ChartTheme, runs: readonly RunMeta[], columns:
   };
   return {
     animation: false,
-    parallel: { left: 60, right: 90, top: 40, bottom: 24, parallelAxisDefault: { nameGap: 14 } },
+    parallel: { left: 40, right: 60, top: 36, bottom: 16 },
     parallelAxis: axes,
     tooltip: { confine: true, trigger: 'item', formatter: (p: { dataIndex: number }) => names[p.dataIndex] ?? '' },
     series: [
@@ -121,6 +130,11 @@ export function parallelOption(t: ChartTheme, runs: readonly RunMeta[], columns:
       },
     ],
   };
+}
+
+/** A short axis name: `lr`, `samples`, `val accuracy` (the table's heading has the whole key). */
+export function axisName(key: string): string {
+  return key.replace(/^optimizer\./, '').replace(/^dataset\.options\./, '').replace(/^dataset\./, 'dataset ').replace(/^schedule\./, 'schedule ').replace(/\./g, ' ');
 }
 
 /** `a` and `b` (#rrggbb) mixed, `f` of the way to `b`. */

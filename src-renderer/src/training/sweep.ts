@@ -105,24 +105,29 @@ export interface SweepRow {
 
 /**
  * One row per swept value, in value order: validation `metric`'s mean, min and max over the
- * value's runs (seeds), ranked by the validation mean (1: best, by the metric's direction), with
- * the test mean beside it for reference.
+ * value's runs (seeds), ranked by the validation mean (1: best, by the metric's direction; a tie
+ * by the validation loss), with the test mean beside it for reference.
  */
 export function sweepResults(runs: readonly RunMeta[], metric: string): SweepRow[] {
-  const by = new Map<string, { value: number | string; xs: number[]; tests: number[] }>();
+  const by = new Map<string, { value: number | string; xs: number[]; tests: number[]; losses: number[] }>();
   for (const r of runs) {
     const v = summaryValue(r, 'val', metric);
     if (!r.sweep || v === undefined) continue;
     const key = String(r.sweep.value);
-    const e = by.get(key) ?? { value: r.sweep.value, xs: [], tests: [] };
+    const e = by.get(key) ?? { value: r.sweep.value, xs: [], tests: [], losses: [] };
     e.xs.push(v);
+    const l = summaryValue(r, 'val', 'loss');
+    if (l !== undefined) e.losses.push(l);
     const t = summaryValue(r, 'test', metric);
     if (t !== undefined) e.tests.push(t);
     by.set(key, e);
   }
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const rows: SweepRow[] = [...by.values()].map(({ value, xs, tests }) => ({ value, n: xs.length, mean: mean(xs), min: Math.min(...xs), max: Math.max(...xs), rank: 0, ...(tests.length ? { test: mean(tests) } : {}) }));
+  const entries = [...by.values()];
+  const rows: SweepRow[] = entries.map(({ value, xs, tests }) => ({ value, n: xs.length, mean: mean(xs), min: Math.min(...xs), max: Math.max(...xs), rank: 0, ...(tests.length ? { test: mean(tests) } : {}) }));
+  // Ties (two rates both at 83.33 % of a small validation split) go to the lower validation loss.
+  const loss = new Map(rows.map((r, i) => [r, entries[i].losses.length ? mean(entries[i].losses) : Infinity]));
   const up = higherIsBetter(metric);
-  [...rows].sort((a, b) => (up ? b.mean - a.mean : a.mean - b.mean)).forEach((r, i) => (r.rank = i + 1));
+  [...rows].sort((a, b) => (up ? b.mean - a.mean : a.mean - b.mean) || loss.get(a)! - loss.get(b)!).forEach((r, i) => (r.rank = i + 1));
   return rows.sort((a, b) => (typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
 }

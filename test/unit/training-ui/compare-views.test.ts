@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confusionLabels, curvesCsv, fitRunName, forLogAxis, gradFlowBars, lossMismatch, runLabels, tooltipHeader, type RunMeta, type StoredRun } from '../../../src-renderer/src/training/compare';
-import { columnHigherIsBetter, hparamColumns, hparamText, parallelOption, sortByColumn } from '../../../src-renderer/src/training/hparams';
+import { columnHigherIsBetter, hparamColumns, hparamText, parallelColumns, parallelOption, sortByColumn } from '../../../src-renderer/src/training/hparams';
 import { LIGHT } from '../../../src-renderer/src/training/charts';
 
 describe('Compare draws what the live views draw, labelled', () => {
@@ -93,8 +93,10 @@ describe('the hyperparameter table (TensorBoard HParams)', () => {
   it('parallel coordinates: an axis per column (log for a rate over decades, categories for names), a line per run coloured by the result', () => {
     const cols = hparamColumns(runs);
     const o = parallelOption(LIGHT, runs, cols, runs.map((r) => r.name), 'val.accuracy') as { parallelAxis: { name: string; type: string }[]; series: { type: string; data: { value: unknown[]; lineStyle: { color: string } }[] }[] };
-    expect(o.parallelAxis.map((a) => `${a.name}:${a.type}`)).toContain('optimizer.lr:log');
-    expect(o.parallelAxis.find((a) => a.name === 'optimizer.kind')?.type).toBe('category');
+    expect(o.parallelAxis.map((a) => `${a.name}:${a.type}`)).toContain('lr:log');
+    expect(o.parallelAxis.find((a) => a.name === 'kind')?.type).toBe('category');
+    // Only the settings that differ and the validation and test results are drawn as axes.
+    expect(parallelColumns(runs, cols).map((c) => c.key)).toEqual(['optimizer.lr', 'batchSize', 'evaluation', 'val.accuracy', 'val.loss', 'test.accuracy']);
     expect(o.series[0].type).toBe('parallel');
     expect(o.series[0].data).toHaveLength(4);
     expect(o.series[0].data[1].value[cols.findIndex((c) => c.key === 'optimizer.lr')]).toBe(0.001);

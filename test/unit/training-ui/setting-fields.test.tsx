@@ -17,7 +17,7 @@ describe('numbers in the training settings say why they cannot be used', () => {
     expect(lr('0.001')).toEqual({ ok: true, value: 0.001 });
     const big = lr('1e9');
     expect(big).toMatchObject({ ok: true, value: 1e9 });
-    expect(big.ok && big.warning).toMatch(/^Unusually high \(1e\+9\): learning rates that train are between/);
+    expect(big.ok && big.warning).toMatch(/^Unusually high \(1e\+9\): rates that train lie between 1e-7 and 1/);
     expect(lr('1e-9')).toMatchObject({ ok: true, warning: expect.stringMatching(/^Unusually low/) });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sweepMetrics, sweepResults } from '../../../src-renderer/src/training/sweep';
-import type { RunMeta } from '../../../src-renderer/src/training/compare';
+import { validationOf, type RunMeta } from '../../../src-renderer/src/training/compare';
 
 /** A sweep run over the learning rate with its validation and test figures. */
 const run = (value: number, index: number, val: Record<string, number>, test: Record<string, number>) =>
@@ -23,5 +23,16 @@ describe('a sweep is ranked by validation, never by test', () => {
 
   it('a loss ranks lowest first', () => {
     expect(sweepResults(runs, 'loss').map((r) => [r.value, r.rank])).toEqual([[0.001, 3], [0.01, 1], [0.1, 2]]);
+  });
+
+  it('a tie on the metric goes to the lower validation loss', () => {
+    const tied = [run(0.1, 0, { accuracy: 0.8333, loss: 0.7 }, { accuracy: 0.97 }), run(0.3, 1, { accuracy: 0.8333, loss: 0.5 }, { accuracy: 0.93 })];
+    expect(sweepResults(tied, 'accuracy').map((r) => [r.value, r.rank])).toEqual([[0.1, 2], [0.3, 1]]);
+  });
+
+  it('the Runs list\'s "best validation" ranks by validation, not by test', () => {
+    expect(validationOf(runs[2])).toEqual({ value: 0.9, higherIsBetter: true });
+    expect(validationOf(run(1, 0, { loss: 0.4 }, { accuracy: 0.99 }))).toEqual({ value: 0.4, higherIsBetter: false });
+    expect(validationOf(run(1, 0, {}, { accuracy: 0.99 })).value).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { runLabels, type RunMeta } from '../../training/compare';
-import { columnHigherIsBetter, hparamColumns, hparamText, parallelOption, sortByColumn, type HparamColumn } from '../../training/hparams';
+import { columnHigherIsBetter, hparamColumns, hparamText, parallelColumns, parallelOption, sortByColumn, type HparamColumn } from '../../training/hparams';
 import { useRunsUi } from '../../state/runs-ui';
 import { EChart, useChartTheme } from './EChart';
 
@@ -25,8 +25,11 @@ export function HParams({ runs, selected, onToggle }: { runs: readonly RunMeta[]
   const rows = useMemo(() => (by ? sortByColumn(runs, by.key, by.dir) : [...runs]), [runs, by?.key, by?.dir]); // eslint-disable-line react-hooks/exhaustive-deps -- `by` is rebuilt each render; its key and dir are what matter
   const names = useMemo(() => runLabels(rows), [rows]);
   const colourBy = by && columns.find((c) => c.key === by.key)?.kind === 'result' ? by.key : fallback?.key;
-  const option = useMemo(() => parallelOption(t, rows, columns, names, colourBy), [t, rows, columns, names, colourBy]);
-  const click = (key: string) => useRunsUi.getState().set({ hparamSort: { key, dir: by?.key === key ? (by.dir === 'asc' ? 'desc' : 'asc') : columnHigherIsBetter(key) ? 'desc' : 'asc' } });
+  const axes = useMemo(() => parallelColumns(rows, columns), [rows, columns]);
+  const option = useMemo(() => parallelOption(t, rows, axes, names, colourBy), [t, rows, axes, names, colourBy]);
+  // A result sorts best first; a setting from its smallest value.
+  const first = (key: string) => (columns.find((c) => c.key === key)?.kind === 'result' && columnHigherIsBetter(key) ? 'desc' : 'asc');
+  const click = (key: string) => useRunsUi.getState().set({ hparamSort: { key, dir: by?.key === key ? (by.dir === 'asc' ? 'desc' : 'asc') : first(key) } });
   if (runs.length === 0) return <p className="runs__empty">No runs to show.</p>;
   return (
     <div className="hparams" data-testid="hparams" data-runs={runs.length} data-columns={columns.map((c) => c.key).join(',')} data-sort={by ? `${by.key}:${by.dir}` : ''}>
@@ -65,8 +68,8 @@ export function HParams({ runs, selected, onToggle }: { runs: readonly RunMeta[]
           </tbody>
         </table>
       </div>
-      {columns.length > 1 && runs.length > 1 ? (
-        <EChart key={columns.map((c) => c.key).join(',')} className="chart hparams__parallel" option={option} data-testid="hparams-parallel" data-lines={rows.length} data-axes={columns.length} />
+      {axes.length > 1 && runs.length > 1 ? (
+        <EChart key={axes.map((c) => c.key).join(',')} className="chart hparams__parallel" option={option} data-testid="hparams-parallel" data-lines={rows.length} data-axes={axes.map((c) => c.key).join(',')} />
       ) : null}
     </div>
   );

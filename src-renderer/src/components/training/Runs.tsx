@@ -10,7 +10,7 @@ import { useRun, viewStoredRun } from '../../state/training-store';
 import { useTrainUi } from '../../state/train-ui';
 import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
-import { headlineOf, MAX_COMPARED, type DamagedRun, type RunMeta } from '../../training/compare';
+import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
@@ -33,9 +33,9 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
   if (key === 'name') return out.sort((a, b) => a.name.localeCompare(b.name));
   if (key === 'duration') return out.sort((a, b) => (b.summary?.seconds ?? -1) - (a.summary?.seconds ?? -1));
   if (key === 'result') {
-    // Best first: accuracy high, loss low; runs without a result last.
+    // Best validation first (accuracy high, loss low), never by test; runs without one last.
     const score = (m: RunMeta) => {
-      const h = headlineOf(m);
+      const h = validationOf(m);
       return h.value === undefined ? -Infinity : h.higherIsBetter ? h.value : -h.value;
     };
     return out.sort((a, b) => score(b) - score(a));
@@ -221,7 +221,7 @@ export function Runs() {
           <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
             <option value="newest">newest</option>
             <option value="oldest">oldest</option>
-            <option value="result">best result</option>
+            <option value="result">best validation</option>
             <option value="name">name</option>
             <option value="duration">longest</option>
           </select>

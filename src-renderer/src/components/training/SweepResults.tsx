@@ -25,7 +25,7 @@ export function SweepResults({ over, runs, total, onClose, onCompare }: { over: 
     const x = (r: (typeof rows)[number]) => (numeric ? r.value : String(r.value));
     return {
       animation: false,
-      grid: { left: 56, right: 16, top: 14, bottom: 34 },
+      grid: { left: 56, right: 16, top: 26, bottom: 34 },
       tooltip: { trigger: 'axis' },
       xAxis: numeric
         ? { type: spread >= 10 ? 'log' : 'value', name: over, nameLocation: 'middle', nameGap: 20, scale: true, axisLabel: { color: t.muted, fontSize: 10 }, nameTextStyle: { color: t.muted, fontSize: 10 }, splitLine: { lineStyle: { color: t.grid } } }
