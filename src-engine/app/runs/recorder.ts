@@ -40,6 +40,11 @@ export function recordMetrics(m: Partial<Record<'train' | 'val' | 'test', Metric
   return out;
 }
 
+/** A step's batch metrics as a step record keeps them (NaN/Inf as null), or undefined without any. */
+export function stepMetrics(m: Readonly<Record<string, number>> | undefined): Record<string, number | null> | undefined {
+  return m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) : undefined;
+}
+
 /**
  * A run's records as they stand after its rewinds. A `rewind` event (`{ step, epoch }`: a run that
  * lost its GPU went back to its snapshot of that step, with that many epochs complete) supersedes

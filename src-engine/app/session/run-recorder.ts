@@ -2,7 +2,7 @@ import type { PreparedData } from '../../core/data';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, TrainingLoop } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
-import { recordMetrics, type RunSink } from '../runs/recorder';
+import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';
 
@@ -51,7 +51,7 @@ export class RunRecorder implements LoopHooks {
 
   afterStep(ctx: StepContext): void {
     const loss = ctx.loss;
-    const metrics = ctx.metrics ? Object.fromEntries(Object.entries(ctx.metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) : undefined;
+    const metrics = stepMetrics(ctx.metrics);
     this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed(), ...(metrics ? { metrics } : {}) });
   }
 
