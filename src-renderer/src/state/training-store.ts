@@ -94,11 +94,14 @@ export const useRun = create<RunStore>((set, get) => ({
       const r = await c.request('train.control', { runId, action, ...(lr !== undefined ? { lr } : {}) });
       flushRunEvents();
       get().dispatch({ type: 'control', runId, state: r.state, step: r.step });
-      if (lr !== undefined) {
-        // The design's field reads the rate that now trains (and the next run starts from it).
+      const ran = get().graph;
+      if (lr !== undefined && ran?.training) {
+        // The design's field reads the rate that now trains (and the next run starts from it);
+        // the run's design trains at it from now on (so a second resume is adopted too).
         const editor = useEditor.getState();
-        const training = trainingAtRate(editor.history.present.graph.training, get().graph?.training, lr);
+        const training = trainingAtRate(editor.history.present.graph.training, ran.training, lr);
         if (training) editor.edit({ kind: 'set-training', training }, { quiet: true });
+        set({ graph: { ...ran, training: { ...ran.training, optimizer: { ...ran.training.optimizer, lr } } } });
       }
     } catch (err) {
       const e = err as { code?: string; message: string };

@@ -1,5 +1,11 @@
 import { renderToStaticMarkup } from 'react-dom/server';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RpcServer, createMemoryChannelPair, RpcClient, type ParamsOf } from '../../../src-engine/protocol';
+import { useEngine } from '../../../src-renderer/src/state/engine-store';
+import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useRun } from '../../../src-renderer/src/state/training-store';
+import { emptyRun } from '../../../src-renderer/src/training/model';
+import { parseProject } from '../../../src-renderer/src/editor/project';
 import { parseSettingNumber, TRAINING_NUMBERS } from '../../../src-renderer/src/editor/setting-fields';
 import { NumberField } from '../../../src-renderer/src/components/training/NumberField';
 import { FieldMessage } from '../../../src-renderer/src/components/TextField';
@@ -65,5 +71,35 @@ describe('a rate changed mid-run is what the design and the record hold', () => 
     const lr = rows.find((r) => r.key === 'optimizer.lr')!;
     expect(lr.values).toEqual(['1000000000 → 0.001 from step 57', '1000000000']);
     expect(lr.differs).toBe(true);
+  });
+});
+
+describe('"Resume at 0.001" from the divergence banner', () => {
+  afterEach(() => {
+    useEngine.setState({ client: undefined });
+    useRun.setState(emptyRun);
+  });
+
+  it('sends the rate, and the Train dock\'s field (the design) then reads it, a second resume too', async () => {
+    const [a, b] = createMemoryChannelPair();
+    const sent: ParamsOf<'train.control'>[] = [];
+    new RpcServer(b, {
+      'train.control': (p) => {
+        sent.push(p);
+        return { state: 'running', step: 3, pace: 0 };
+      },
+    });
+    useEngine.setState({ client: new RpcClient(a) });
+    const graph = twoMoonsGraph({ optimizer: { kind: 'adam', lr: 1e9 } });
+    const parsed = parseProject(JSON.stringify(graph));
+    if (!parsed.ok) throw new Error(parsed.message);
+    useEditor.getState().load(parsed.doc, { name: 'moons' });
+    useRun.setState({ runId: 'run-1', phase: 'diverged', graph: useEditor.getState().history.present.graph });
+    await useRun.getState().control('resume', 0.001);
+    expect(sent).toEqual([{ runId: 'run-1', action: 'resume', lr: 0.001 }]);
+    expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.001);
+    useRun.setState({ phase: 'diverged' });
+    await useRun.getState().control('resume', 0.0001);
+    expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.0001);
   });
 });
