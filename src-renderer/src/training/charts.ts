@@ -83,7 +83,7 @@ export function lossChartOption(
     animation: false,
     grid: { left: 48, right: 12, top: 40, bottom: 24 },
     legend: legend(t),
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
     yAxis: axis(t, { type: s.logScale ? 'log' : 'value', scale: true }),
     series: [
@@ -107,7 +107,7 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
     animation: false,
     grid: { left: 48, right: 56, top: 40, bottom: 24 },
     legend: legend(t),
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
     yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } })],
     series: [
@@ -127,7 +127,7 @@ export function ganChartOption(t: ChartTheme, s: { groupLoss: Readonly<Record<st
     grid: { left: 40, right: 32, top: 40, bottom: 24 },
     // Four short names: tighter than the default legend so all four fit a narrow dock.
     legend: { ...legend(t), itemGap: 6, itemWidth: 14 },
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
     yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', min: 0, max: 1, splitLine: { show: false } })],
     series: [

@@ -26,7 +26,7 @@ export function SweepResults({ over, runs, total, onClose, onCompare }: { over: 
     return {
       animation: false,
       grid: { left: 56, right: 16, top: 26, bottom: 34 },
-      tooltip: { trigger: 'axis' },
+      tooltip: { trigger: 'axis', confine: true },
       xAxis: numeric
         ? { type: spread >= 10 ? 'log' : 'value', name: over, nameLocation: 'middle', nameGap: 20, scale: true, axisLabel: { color: t.muted, fontSize: 10 }, nameTextStyle: { color: t.muted, fontSize: 10 }, splitLine: { lineStyle: { color: t.grid } } }
         : { type: 'category', name: over, nameLocation: 'middle', nameGap: 20, data: rows.map((r) => String(r.value)), axisLabel: { color: t.muted, fontSize: 10 } },
