@@ -31,7 +31,7 @@ function flatten(x: unknown, prefix: string, out: Map<string, unknown>): void {
 }
 
 /** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
-const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
+export const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
 
 /**
  * The settings of each run side by side: the training section (dataset and transforms, loss,

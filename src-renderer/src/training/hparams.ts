@@ -1,5 +1,5 @@
 import type { ChartTheme } from './charts';
-import { settingsRows, type RunMeta } from './compare';
+import { IMPLIED, settingsRows, type RunMeta } from './compare';
 import { settingOverRun } from './settings-history';
 import { higherIsBetter } from './sweep';
 
@@ -29,7 +29,7 @@ export function hparamValue(run: RunMeta, key: string): number | string | undefi
     const v = (run.summary?.metrics[head] as Record<string, unknown> | undefined)?.[rest[0]];
     return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
   }
-  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), run.settings.training);
+  const v = key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), run.settings.training) ?? IMPLIED[key];
   return typeof v === 'number' || typeof v === 'string' ? v : typeof v === 'boolean' ? String(v) : undefined;
 }
 

@@ -88,6 +88,8 @@ describe('the hyperparameter table (TensorBoard HParams)', () => {
     expect(columnHigherIsBetter('val.accuracy')).toBe(true);
     expect(hparamText(runs[1], 'optimizer.lr')).toBe('0.001');
     expect(hparamText(runs[3], 'val.accuracy')).toBe('–');
+    // A setting a run leaves out reads as what leaving it out means.
+    expect([hparamText(runs[0], 'evaluation'), hparamText(runs[2], 'evaluation')]).toEqual(['eval', 'train']);
   });
 
   it('parallel coordinates: an axis per column (log for a rate over decades, categories for names), a line per run coloured by the result', () => {
