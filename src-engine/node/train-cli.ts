@@ -37,7 +37,7 @@ import type { TrainerEvent } from '../core/train';
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
-import { recordMetrics } from '../app/runs/recorder';
+import { recordMetrics, stepMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
@@ -203,7 +203,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         recordEvent(e);
         onEvent(e);
       },
-      onStepLoss: (step, loss) => record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000 }),
+      onStepLoss: (step, loss, metrics) =>
+        record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000, ...(metrics ? { metrics: stepMetrics(metrics) } : {}) }),
     });
     if (weights) {
       const warm = trainer.loop.warmStart({ ...weights.params, ...weights.buffers });

@@ -438,6 +438,9 @@ export const RUN_NAME_MAX = 500;
 /** The longest project name a run records (`run.json`'s `project`). */
 export const RUN_PROJECT_MAX = 300;
 
+/** A setting changed mid-run (src-engine/app/runs/types.ts `SettingsChange`): from `step` on, `changes` (dotted paths, `optimizer.lr`). */
+export const SettingsChangeSchema = z.object({ step: z.number().int().nonnegative(), changes: z.record(z.string().max(100), z.union([z.number(), z.string().max(100)])) });
+
 /** `run.json` of a stored run (src-engine/app/runs/types.ts). */
 export const RunMetaSchema = z.object({
   format: z.literal('netwright.run'),
@@ -453,7 +456,7 @@ export const RunMetaSchema = z.object({
   writer: z.object({ nonce: z.string().max(64), started: z.number().optional() }).optional(),
   settings: z.object({ training: z.unknown(), backend: z.string().max(500), appVersion: z.string().max(64) }),
   summary: z
-    .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })
+    .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())), settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional() })
     .optional(),
   sweep: RunSweepInfo.optional(),
   project: z.string().max(RUN_PROJECT_MAX).optional(),
@@ -756,9 +759,12 @@ export const EngineMethods = {
     result: z.object({
       meta: RunMetaSchema,
       graph: z.unknown(),
-      curve: z.object({ step: numbers({ int: true, min: 0 }), epoch: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}) }),
+      /** `metrics`: each step's batch metrics by name (accuracy, mse…), a column beside `step` (null where a step has none). */
+      curve: z.object({ step: numbers({ int: true, min: 0 }), epoch: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}), metrics: z.record(z.string().max(64), numbers({ nullable: true })).optional() }),
       epochs: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), t: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })).max(1_000_000),
       frameSteps: numbers({ int: true, min: 0 }),
+      /** The settings the learner changed mid-run (a new learning rate after a divergence), in order. */
+      settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional(),
       /** What `train.start` answered for this run (its probe samples, class names), when recorded. */
       start: StartInfo.optional(),
       /** Set when the run's log was torn or damaged: what was kept. */
@@ -812,6 +818,8 @@ export const EngineEvents = {
     /** Mean training loss of this epoch so far, and of the last batch. */
     loss: z.number().nullable(),
     batchLoss: z.number().nullable(),
+    /** The epoch's training metrics so far (accuracy, mse…; no loss), NaN/Inf as null. */
+    metrics: z.record(z.string().max(64), z.number().nullable()).optional(),
     /**
      * Every step's batch loss since the previous progress event: `values[i]` is the loss of step
      * `steps[i]` (NaN/Inf as null). More than `MAX_STEP_LOSSES` steps between two events (a tiny

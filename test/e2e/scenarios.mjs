@@ -658,6 +658,14 @@ const compareRuns = [
   { expect: '[data-testid=compare]', attr: ['data-runs', '3'] },
   { click: '[data-testid=compare-close]' },
   { click: '[data-testid=runs-clear-selection]' },
+  // Issue #32 item 11: every run's settings and results in one sortable table, with parallel coordinates.
+  { click: '[data-testid=runs-view-hparams]' },
+  { expectNumber: '[data-testid=hparams]', attr: 'data-runs', op: '>=', value: 2 },
+  { click: '[data-testid="hparams-sort-optimizer.kind"]' },
+  { expect: '[data-testid=hparams]', attr: ['data-sort', 'optimizer.kind:asc'] },
+  { expect: '[data-testid=hparams-parallel]' },
+  { screenshot: 'runs-hparams' },
+  { click: '[data-testid=runs-view-list]' },
 ];
 
 /** Issue #13: a page reload during a run re-attaches to it: the UI shows it running, with its curve so far, and can stop it. */

@@ -4,7 +4,7 @@ import type { StartInfo } from '../../protocol/messages';
 import type { Normalization } from '../../core/data/normalize';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';
-import type { RunListing, RunMeta, RunRecord, RunSettings, RunStatus, RunSummary } from './types';
+import type { RunListing, RunMeta, RunRecord, RunSettings, RunStatus, RunSummary, SettingsChange } from './types';
 
 /** A run's last or best checkpoint, as the run store keeps it beside the run (docs/runs.md). */
 export type CheckpointKind = 'last' | 'best';
@@ -38,6 +38,11 @@ export function recordMetrics(m: Partial<Record<'train' | 'val' | 'test', Metric
     if (v && typeof v === 'object') out[split] = walk(v) as Record<string, unknown>;
   }
   return out;
+}
+
+/** A step's batch metrics as a step record keeps them (NaN/Inf as null), or undefined without any. */
+export function stepMetrics(m: Readonly<Record<string, number>> | undefined): Record<string, number | null> | undefined {
+  return m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) : undefined;
 }
 
 /**
@@ -83,24 +88,41 @@ export interface RunStoreApi {
   resumePoint(id: string): { meta: RunMeta; graph: GraphIR; checkpoint: Checkpoint };
 }
 
-/** A stored run as `runs.open` answers it: the curves as columns, the epochs, and where frames are. */
+/**
+ * A stored run as `runs.open` answers it: the curves as columns (each step's loss, learning rate,
+ * time and metrics: `curve.metrics.accuracy[i]` is step `curve.step[i]`'s, null where that step
+ * did not report it), the epochs, where frames are, and the settings changed mid-run.
+ */
 export function runView(run: ReturnType<RunStoreApi['open']>) {
-  const curve = { step: [] as number[], epoch: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[] };
+  const curve = { step: [] as number[], epoch: [] as number[], loss: [] as (number | null)[], lr: [] as number[], t: [] as number[], metrics: {} as Record<string, (number | null)[]> };
   const epochs: Extract<RunRecord, { kind: 'epoch' }>[] = [];
   const frameSteps: number[] = [];
+  const settingsHistory: SettingsChange[] = [];
   let start: StartInfo | undefined;
   for (const r of run.records) {
     if (r.kind === 'event' && r.event === 'start' && start === undefined) start = r.data as StartInfo;
+    if (r.kind === 'event' && r.event === 'settings' && isSettingsChange(r.data)) settingsHistory.push(r.data);
     if (r.kind === 'step') {
+      const i = curve.step.length;
       curve.step.push(r.step);
       curve.epoch.push(r.epoch);
       curve.loss.push(r.loss !== null && Number.isFinite(r.loss) ? r.loss : null);
       curve.lr.push(r.lr);
       curve.t.push(r.t);
+      for (const [k, v] of Object.entries(r.metrics ?? {})) {
+        const column = Object.hasOwn(curve.metrics, k) ? curve.metrics[k] : (curve.metrics[k] = new Array<number | null>(i).fill(null));
+        column.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+      }
+      for (const column of Object.values(curve.metrics)) if (column.length === i) column.push(null);
     } else if (r.kind === 'epoch') epochs.push({ kind: 'epoch', epoch: r.epoch, step: r.step, t: r.t, metrics: r.metrics });
     else if (r.kind === 'frame') frameSteps.push(r.step);
   }
-  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(start ? { start } : {}), ...(run.note ? { note: run.note } : {}) };
+  return { meta: run.meta, graph: run.graph as unknown, curve, epochs: epochs.map(({ kind: _k, ...e }) => e), frameSteps, ...(settingsHistory.length ? { settingsHistory } : {}), ...(start ? { start } : {}), ...(run.note ? { note: run.note } : {}) };
+}
+
+function isSettingsChange(x: unknown): x is SettingsChange {
+  const c = x as SettingsChange | null;
+  return !!c && typeof c.step === 'number' && !!c.changes && typeof c.changes === 'object' && Object.values(c.changes).every((v) => typeof v === 'number' || typeof v === 'string');
 }
 
 /** The probe frame recorded at `step`, or the last one before it (records are in step order). */

@@ -13,6 +13,16 @@ export interface RunSettings {
   appVersion: string;
 }
 
+/**
+ * A setting the learner changed during the run (a new learning rate on resuming from a
+ * divergence): from `step` (the first step trained with it) on, `changes` (dotted paths into the
+ * training section, `optimizer.lr`) replace the values of `settings.training`.
+ */
+export interface SettingsChange {
+  step: number;
+  changes: Record<string, number | string>;
+}
+
 /** A run's headline figures, written when it ends. */
 export interface RunSummary {
   steps: number;
@@ -20,6 +30,8 @@ export interface RunSummary {
   seconds: number;
   /** Final metrics by split (`train`, `val`, `test`), as the training loop reported them. */
   metrics: Record<string, Record<string, unknown>>;
+  /** The settings changed mid-run, in order (absent when the run trained with `settings.training` throughout). */
+  settingsHistory?: SettingsChange[];
 }
 
 /** `run.json`: small, rewritten atomically at the start and at the end of a run. */
@@ -65,7 +77,7 @@ export interface RunListing {
 
 /** One line of a run's log (`log.nwr`), one framed record each. */
 export type RunRecord =
-  | { kind: 'step'; step: number; epoch: number; loss: number | null; lr: number; t: number; groupLosses?: Record<string, number | null> }
+  | { kind: 'step'; step: number; epoch: number; loss: number | null; lr: number; t: number; groupLosses?: Record<string, number | null>; metrics?: Record<string, number | null> }
   | { kind: 'epoch'; epoch: number; step: number; t: number; metrics: Record<string, Record<string, unknown>> }
   | { kind: 'frame'; step: number; t: number; frame: unknown }
   | { kind: 'event'; t: number; event: string; data: unknown };

@@ -1,7 +1,8 @@
 import type { PreparedData } from '../../core/data';
+import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, TrainingLoop } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
-import { recordMetrics, type RunSink } from '../runs/recorder';
+import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';
 
@@ -9,8 +10,9 @@ import type { TakenFrame } from './probe-scheduler';
 const CHECKPOINT_EVERY_MS = 2000;
 
 /**
- * The one place a run is written to the run store, a loop hook: every step's loss and learning
- * rate, each epoch's metrics, the probe frames, state changes, divergences, a lost device, the
+ * The one place a run is written to the run store, a loop hook: every step's loss, metrics and
+ * learning rate, a rate the learner changed mid-run (a `settings` event, and the summary's
+ * `settingsHistory`), each epoch's metrics, the probe frames, state changes, divergences, a lost device, the
  * end, and the last and best checkpoints (at epoch ends, at most every 2 s, and at the end). A
  * store that cannot be written (disk full) must not stop training: the failure is recorded.
  * Without a sink (`recordTo`) it records nothing.
@@ -23,6 +25,8 @@ export class RunRecorder implements LoopHooks {
   private storedBest: Checkpoint | null = null;
   /** The run was held (diverged) when it ended. */
   private heldAtEnd = false;
+  /** Settings changed mid-run, in order (kept in the run's summary at the end). */
+  private readonly history: SettingsChange[] = [];
 
   constructor(private readonly data: PreparedData) {}
 
@@ -47,7 +51,15 @@ export class RunRecorder implements LoopHooks {
 
   afterStep(ctx: StepContext): void {
     const loss = ctx.loss;
-    this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed() });
+    const metrics = stepMetrics(ctx.metrics);
+    this.sink?.append({ kind: 'step', step: this.loop.step, epoch: ctx.epoch, loss: Number.isFinite(loss) ? loss : null, lr: this.loop.lr, t: this.elapsed(), ...(metrics ? { metrics } : {}) });
+  }
+
+  /** The learner changed the rate mid-run (a resume after a divergence): a step of the run's settings history. */
+  onLearningRate(lr: number): void {
+    const change: SettingsChange = { step: this.loop.step + 1, changes: { 'optimizer.lr': lr } };
+    this.history.push(change);
+    this.event('settings', change);
   }
 
   afterEpoch(e: LoopEpoch): void {
@@ -85,12 +97,12 @@ export class RunRecorder implements LoopHooks {
       this.store(null, true);
     }
     const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';
-    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }) });
+    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}) });
   }
 
   failed(code: string, message: string): void {
     this.event('error', { code, message });
-    this.sink?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {} });
+    this.sink?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {}, ...(this.history.length ? { settingsHistory: this.history } : {}) });
   }
 
   private event(event: string, data: unknown): void {

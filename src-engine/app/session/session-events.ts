@@ -62,6 +62,7 @@ export class SessionEvents implements LoopHooks {
       stepsPerEpoch: p.stepsPerEpoch,
       loss: compactOrNull(p.loss),
       batchLoss: compactOrNull(p.batchLoss),
+      ...(p.metrics ? { metrics: Object.fromEntries(Object.entries(p.metrics).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
       ...stripUndefined({ stepLosses: this.stepLosses.take() }),
       ...(p.groupLosses ? { groupLosses: Object.fromEntries(Object.entries(p.groupLosses).map(([k, v]) => [k, compactOrNull(v)])) } : {}),
       lr: compact(p.lr),

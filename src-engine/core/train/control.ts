@@ -10,6 +10,8 @@ export interface RunControlOptions {
   onState?: (state: ControlState) => void;
   /** A resume or step from `diverged`: put back the state the run retries from. */
   onRestore?: () => void;
+  /** A new learning rate (a resume or step with one) takes effect: `lr` trains the next step. */
+  onLearningRate?: (lr: number) => void;
 }
 
 /**
@@ -143,8 +145,10 @@ export class RunControl {
       this.options.onRestore?.();
     }
     if (this.pendingLr !== null) {
-      this.lrFactor = this.pendingLr / this.lrBase();
+      const lr = this.pendingLr;
+      this.lrFactor = lr / this.lrBase();
       this.pendingLr = null;
+      this.options.onLearningRate?.(lr);
     }
     return this.current !== 'stopping';
   }

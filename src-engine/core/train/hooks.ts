@@ -21,6 +21,11 @@ export interface StepContext {
   loss: number;
   /** Samples in this batch. */
   count: number;
+  /**
+   * In `afterStep`: the batch's scalar metrics (accuracy, mse…, as `training.metrics` asks; no
+   * loss, which is `loss`), so a run has a metric curve per step and not only per epoch.
+   */
+  metrics?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -66,6 +71,8 @@ export interface LoopHooks {
   onState?(state: RunControl['state']): void;
   /** The run leaves a hold (`RunControl.hold`): put back the state it retries from. */
   onRestore?(): void;
+  /** The learner set a new learning rate (a resume or step with one): `lr` trains the next step, `loop.step + 1`. */
+  onLearningRate?(lr: number): void;
 }
 
 const RANK: Record<StepVerdict, number> = { ok: 0, retry: 1, stop: 2 };
@@ -90,7 +97,7 @@ export function combineHooks(list: readonly LoopHooks[]): LoopHooks {
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
   }
-  for (const m of ['beforeUpdate', 'onProgress', 'onEvaluation', 'onState', 'onRestore'] as const) {
+  for (const m of ['beforeUpdate', 'onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate'] as const) {
     const fs = fns(m) as ((...a: unknown[]) => void)[];
     if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
   }

@@ -145,6 +145,7 @@ export class TrainingLoop {
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       onState: (s) => this.hooks.onState?.(s),
       onRestore: () => this.hooks.onRestore?.(),
+      onLearningRate: (lr) => this.hooks.onLearningRate?.(lr),
     });
     this.groups = this.createGroups();
     this.grouped = (this.config.groups?.length ?? 0) > 0;
@@ -227,6 +228,8 @@ export class TrainingLoop {
     for (let i = 0; i < n; i++) order[i] = i;
     const feeder = new BatchFeeder(train, { transform: this.data.transform, target: this.data.target, ...(this.data.augment ? { augment: this.data.augment } : {}) });
     const trainMetrics = new MetricAccumulator(c.metrics, this.binding.metricTarget);
+    // The batch's own metrics, for the per-step curves (the confusion matrix stays per epoch).
+    const batchMetrics = new MetricAccumulator(c.metrics.filter((m) => m !== 'confusion'), this.binding.metricTarget);
     const groupLosses = grouped ? Object.fromEntries(groups.map((g) => [g.spec.name, NaN])) : undefined;
     const control = this.control;
     const t0 = performance.now();
@@ -348,9 +351,15 @@ export class TrainingLoop {
         this.batchesDone = s + 1;
         lossSum += loss;
         lossCount++;
-        trainMetrics.add(count, loss, gb.output(this.binding.predictionNode).data, y);
+        const prediction = gb.output(this.binding.predictionNode).data;
+        trainMetrics.add(count, loss, prediction, y);
+        batchMetrics.reset();
+        batchMetrics.add(count, loss, prediction, y);
         samplesSinceProgress += count;
-        const after = this.hooks.afterStep?.(setContext(epoch, s, gb, groups.length - 1, loss, count));
+        setContext(epoch, s, gb, groups.length - 1, loss, count);
+        ctx.metrics = scalarMetrics(batchMetrics.result());
+        const after = this.hooks.afterStep?.(ctx);
+        ctx.metrics = undefined;
         if (after) await after;
         const now = performance.now();
         const single = control.singleStepping;
@@ -363,6 +372,7 @@ export class TrainingLoop {
             stepInEpoch: s + 1,
             stepsPerEpoch,
             loss: lossSum / lossCount,
+            metrics: scalarMetrics(trainMetrics.result()),
             batchLoss: loss,
             ...(groupLosses ? { groupLosses: { ...groupLosses } } : {}),
             lr: this.lr,
@@ -627,6 +637,13 @@ function capturePart(capture: DeviceCapture, gi: number, groups: number): Device
   if (gi === groups - 1) return { grads: capture.grads, bins: capture.bins };
   if (gi === 0 && capture.before) return { grads: [], before: true, bins: 0 };
   return undefined;
+}
+
+/** A split's scalar metrics without its loss (accuracy, mse…): what a step reports besides its loss. */
+export function scalarMetrics(m: MetricValues): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const [k, v] of Object.entries(m)) if (k !== 'loss' && typeof v === 'number') (out ??= {})[k] = v;
+  return out;
 }
 
 /** Settings the loop cannot run with, as TrainErrors that say what to change. */

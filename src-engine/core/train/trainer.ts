@@ -19,7 +19,7 @@ export interface TrainerOptions {
   /** Minimum ms between progress events (default 200). */
   progressEveryMs?: number;
   /** Called with every training batch loss, in order (tests, charts). */
-  onStepLoss?: (step: number, loss: number) => void;
+  onStepLoss?: (step: number, loss: number, metrics?: Readonly<Record<string, number>>) => void;
 }
 
 type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'finished';
@@ -60,7 +60,7 @@ export class Trainer {
             }
             return 'ok';
           },
-          afterStep: ({ step, loss }) => options.onStepLoss?.(step, loss),
+          afterStep: ({ step, loss, metrics }) => options.onStepLoss?.(step, loss, metrics),
           onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
           afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
         },

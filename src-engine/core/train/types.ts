@@ -181,6 +181,8 @@ export interface LoopProgress {
   stepsPerEpoch: number;
   /** Mean training loss of this epoch so far. */
   loss: number;
+  /** The training metrics of this epoch so far (accuracy, mse…; no loss, no confusion), as the epoch's end reports them. */
+  metrics?: Record<string, number>;
   /** Loss of the last batch (with optimizer groups: the sum of the groups' distinct losses). */
   batchLoss: number;
   /** Each optimizer group's loss of the last batch (only with `training.groups`). */

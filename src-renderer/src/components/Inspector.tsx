@@ -3,64 +3,14 @@ import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
 import { useRef, useState } from 'react';
+import { TextField, type FieldParse } from './TextField';
+import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
 import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
 import { addTrainingSettings } from '../editor/add-settings';
 import { formatCount } from './format';
-
-let burst = 0;
-
-/**
- * A text field validated as typed: a valid value is applied at once (one undo step per focus
- * burst); an invalid one stays in the field with the reason under it and is not applied. It stays
- * there after the field loses focus too (so the user can see and fix what they typed); Escape
- * puts the design's value back.
- */
-function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; parse(text: string): { ok: true; apply(coalesce: string): boolean } | { ok: false; message: string } }) {
-  const [draft, setDraft] = useState<string | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const key = useRef('');
-  return (
-    <label className="field" title={props.doc}>
-      <span className="field__label">{props.label}</span>
-      <input
-        className={error ? 'field__input field__input--invalid' : 'field__input'}
-        data-testid={props.testid}
-        aria-invalid={error ? true : undefined}
-        value={draft ?? props.value}
-        placeholder={props.placeholder}
-        onFocus={() => (key.current = `field:${props.testid}:${++burst}`)}
-        onChange={(e) => {
-          const text = e.target.value;
-          setDraft(text);
-          const r = props.parse(text);
-          if (!r.ok) return setError(r.message);
-          setError(r.apply(key.current) ? undefined : 'Not applied.');
-        }}
-        onBlur={() => {
-          if (error !== undefined) return;
-          setDraft(undefined);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
-          else if (e.key === 'Escape' && error !== undefined) {
-            // Escape here reverts the field; it does not also clear the selection.
-            e.stopPropagation();
-            setDraft(undefined);
-            setError(undefined);
-          }
-        }}
-      />
-      {error ? (
-        <span className="field__error" data-testid={`${props.testid}-error`} role="alert">
-          {error} <span className="field__hint">(Esc restores {props.value === '' ? 'the previous value' : `“${props.value}”`})</span>
-        </span>
-      ) : null}
-    </label>
-  );
-}
 
 /** The node's id; applied on Enter or when leaving the field (ids are references, so not per keystroke). */
 function RenameField({ id }: { id: string }) {
@@ -217,7 +167,11 @@ function GraphInspector() {
   const edit = useEditor((s) => s.edit);
   const training = graph.training;
   const setTraining = (patch: Partial<TrainingConfig>, coalesce: string) => edit({ kind: 'set-training', training: { ...training!, ...patch }, coalesce }).ok;
-  const positiveInt = (text: string) => (/^\d+$/.test(text.trim()) && Number(text) >= 1 ? Number(text) : undefined);
+  // The Train dock's fields read the same settings the same way (editor/setting-fields.ts).
+  const numberField = (spec: NumberSetting, get: (value: number) => Partial<TrainingConfig>) => (text: string): FieldParse => {
+    const r = parseSettingNumber(spec, text);
+    return r.ok ? { ok: true, apply: (c) => setTraining(get(r.value), c), ...(r.warning ? { warning: r.warning } : {}) } : r;
+  };
   return (
     <div className="inspector__body" data-testid="inspector-graph">
       <h3>Network</h3>
@@ -229,17 +183,9 @@ function GraphInspector() {
           <p className="inspector__doc" data-testid="training-summary">
             {trainingSummary(graph, training)}
           </p>
-          <TextField label="batch size" testid="training-batchSize" value={String(training.batchSize)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ batchSize: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
-          <TextField label="epochs" testid="training-epochs" value={String(training.epochs)} parse={(t) => (positiveInt(t) ? { ok: true, apply: (c) => setTraining({ epochs: positiveInt(t)! }, c) } : { ok: false, message: 'Enter a whole number ≥ 1.' })} />
-          <TextField
-            label="learning rate"
-            testid="training-lr"
-            value={String(training.optimizer.lr)}
-            parse={(t) => {
-              const lr = Number(t);
-              return t.trim() !== '' && Number.isFinite(lr) && lr > 0 ? { ok: true, apply: (c) => setTraining({ optimizer: { ...training.optimizer, lr } }, c) } : { ok: false, message: 'Enter a positive number.' };
-            }}
-          />
+          <TextField label="batch size" testid="training-batchSize" value={String(training.batchSize)} parse={numberField(TRAINING_NUMBERS.batchSize, (batchSize) => ({ batchSize }))} />
+          <TextField label="epochs" testid="training-epochs" value={String(training.epochs)} parse={numberField(TRAINING_NUMBERS.epochs, (epochs) => ({ epochs }))} />
+          <TextField label="learning rate" testid="training-lr" value={String(training.optimizer.lr)} parse={numberField(TRAINING_NUMBERS.lr, (lr) => ({ optimizer: { ...training.optimizer, lr } }))} />
         </>
       ) : (
         <p className="inspector__none">

@@ -15,6 +15,10 @@ export interface RunsUi {
   comparing: boolean;
   /** The sweep whose results are shown. */
   sweep?: string;
+  /** The list of runs, or the hyperparameter table with its parallel coordinates. */
+  view: 'list' | 'hparams';
+  /** The hyperparameter table's sort: a column key and its direction. */
+  hparamSort?: { key: string; dir: 'asc' | 'desc' };
   set(patch: Partial<Omit<RunsUi, 'set' | 'toggle'>>): void;
   toggle(id: string): void;
 }
@@ -35,6 +39,7 @@ export const useRunsUi = create<RunsUi>((set, get) => ({
   filter: '',
   scope: 'project',
   comparing: false,
+  view: 'list',
   set(patch) {
     if ('baseline' in patch) {
       try {

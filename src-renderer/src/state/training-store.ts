@@ -6,6 +6,7 @@ import { useEditor } from './editor-store';
 import { useEngine } from './engine-store';
 import { useTrainUi } from './train-ui';
 import { useSweep } from './sweep-store';
+import { trainingAtRate } from '../training/settings-history';
 import { emptyRun, headlineMetric, isLive, reduceRun, runElsewhere, type AttachedHistory, type Point, type RunAction, type RunOwner, type RunView } from '../training/model';
 import type { EditorDoc, ProjectUi } from '../editor/document';
 import type { FileInfo } from './editor-store';
@@ -143,6 +144,15 @@ export const useRun = create<RunStore>((set, get) => ({
       const r = await c.request('train.control', { runId, action, ...(lr !== undefined ? { lr } : {}) });
       flushRunEvents();
       get().dispatch({ type: 'control', runId, state: r.state, step: r.step });
+      const ran = get().graph;
+      if (lr !== undefined && ran?.training) {
+        // The design's field reads the rate that now trains (and the next run starts from it);
+        // the run's design trains at it from now on (so a second resume is adopted too).
+        const editor = useEditor.getState();
+        const training = trainingAtRate(editor.history.present.graph.training, ran.training, lr);
+        if (training) editor.edit({ kind: 'set-training', training }, { quiet: true });
+        set({ graph: { ...ran, training: { ...ran.training, optimizer: { ...ran.training.optimizer, lr } } } });
+      }
     } catch (err) {
       const e = err as { code?: string; message: string };
       set({ error: { code: e.code ?? 'E_TRAIN_CONTROL', message: e.message } });
@@ -409,7 +419,7 @@ function historyUpTo(h: AttachedHistory, from: { step: number; epoch: number } |
   if (!from) return { ...h, progress: undefined };
   const bySteps = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.step);
   const byEpochs = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.epoch);
-  return { ...h, loss: bySteps(h.loss), batchLoss: bySteps(h.batchLoss), lr: bySteps(h.lr), valLoss: byEpochs(h.valLoss), trainMetric: byEpochs(h.trainMetric), valMetric: byEpochs(h.valMetric), progress: undefined };
+  return { ...h, loss: bySteps(h.loss), batchLoss: bySteps(h.batchLoss), lr: bySteps(h.lr), stepMetric: bySteps(h.stepMetric ?? []), valLoss: byEpochs(h.valLoss), trainMetric: byEpochs(h.trainMetric), valMetric: byEpochs(h.valMetric), progress: undefined };
 }
 
 /** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
@@ -436,6 +446,7 @@ export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epoch
   const trainMetric: Point[] = [];
   const valMetric: Point[] = [];
   let metricName: string | undefined;
+  const stepMetric = epochSoFar(view.curve);
   for (const e of view.epochs) {
     const train = headlineMetric(e.metrics.train);
     const val = headlineMetric(e.metrics.val);
@@ -445,7 +456,28 @@ export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epoch
     if (val) valMetric.push([e.epoch, val.value]);
     metricName = val?.name ?? train?.name ?? metricName;
   }
-  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(metricName ? { metricName } : {}) };
+  metricName ??= stepMetric?.name;
+  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(stepMetric && stepMetric.name === metricName ? { stepMetric: stepMetric.points } : {}), ...(metricName ? { metricName } : {}) };
+}
+
+/** The headline metric of a stored run's steps as the live chart draws it: the mean of the epoch's batches so far, by step. */
+function epochSoFar(curve: ResultOf<'runs.open'>['curve']): { name: string; points: Point[] } | undefined {
+  const columns = curve.metrics ?? {};
+  const name = headlineMetric(Object.fromEntries(Object.entries(columns).map(([k, c]) => [k, c.find((v) => v !== null)])))?.name;
+  if (!name) return undefined;
+  const values = columns[name];
+  const points: Point[] = [];
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < curve.step.length; i++) {
+    if (i > 0 && curve.epoch[i] !== curve.epoch[i - 1]) sum = n = 0;
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    sum += v;
+    n++;
+    points.push([curve.step[i], sum / n]);
+  }
+  return { name, points };
 }
 
 /**

@@ -83,7 +83,7 @@ export function lossChartOption(
     animation: false,
     grid: { left: 48, right: 12, top: 40, bottom: 24 },
     legend: legend(t),
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
     yAxis: axis(t, { type: s.logScale ? 'log' : 'value', scale: true }),
     series: [
@@ -95,18 +95,23 @@ export function lossChartOption(
   };
 }
 
-/** The headline metric per epoch (train and validation) and the learning rate by step on a second axis. */
-export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Point[]; valMetric: readonly Point[]; lr: readonly Point[]; metricName?: string; stepsPerEpoch?: number }): Record<string, unknown> {
+/**
+ * The headline metric per epoch (train and validation), the training batches' metric so far in
+ * each epoch by step (`stepMetric`: a one-epoch run has a curve too), and the learning rate by
+ * step on a second axis.
+ */
+export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Point[]; valMetric: readonly Point[]; stepMetric?: readonly Point[]; lr: readonly Point[]; metricName?: string; stepsPerEpoch?: number }): Record<string, unknown> {
   const spe = s.stepsPerEpoch ?? 0;
   const name = s.metricName ?? 'metric';
   return {
     animation: false,
     grid: { left: 48, right: 56, top: 40, bottom: 24 },
     legend: legend(t),
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
     yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } })],
     series: [
+      { name: `train ${name} (epoch so far)`, type: 'line', showSymbol: false, data: s.stepMetric ?? [], lineStyle: { width: 1, opacity: 0.5 }, color: t.series[0] },
       { name: `train ${name}`, type: 'line', data: s.trainMetric.map(([e, v]) => [e * spe, v]), color: t.series[0] },
       { name: `val ${name}`, type: 'line', data: s.valMetric.map(([e, v]) => [e * spe, v]), color: t.series[1] },
       { name: 'lr', type: 'line', yAxisIndex: 1, showSymbol: false, step: 'end', data: s.lr, lineStyle: { type: 'dashed', width: 1 }, color: t.series[2] },
@@ -122,7 +127,7 @@ export function ganChartOption(t: ChartTheme, s: { groupLoss: Readonly<Record<st
     grid: { left: 40, right: 32, top: 40, bottom: 24 },
     // Four short names: tighter than the default legend so all four fit a narrow dock.
     legend: { ...legend(t), itemGap: 6, itemWidth: 14 },
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
     yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', min: 0, max: 1, splitLine: { show: false } })],
     series: [

@@ -1,10 +1,14 @@
 import type { Histogram, ResultOf, StoredFrame } from '../../../src-engine/protocol';
-import type { ChartTheme } from './charts';
+import { gradFlowGeometry, type ChartTheme } from './charts';
+import { settingOverRun } from './settings-history';
 
 export type RunMeta = ResultOf<'runs.list'>['runs'][number];
 /** A run folder the engine could not read, with why (the Runs tab offers Delete). */
 export type DamagedRun = ResultOf<'runs.list'>['damaged'][number];
 export type StoredRun = ResultOf<'runs.open'>;
+
+/** The longest run label a legend or a column shows (the whole name is in its tooltip). */
+export const RUN_LABEL_MAX = 56;
 
 /** At most this many runs are compared at once (the issue's 2–10). */
 export const MAX_COMPARED = 10;
@@ -26,18 +30,21 @@ function flatten(x: unknown, prefix: string, out: Map<string, unknown>): void {
   } else if (prefix) out.set(prefix, x);
 }
 
+/** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
+export const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
+
 /**
  * The settings of each run side by side: the training section (dataset and transforms, loss,
  * optimizer, schedule, batch, epochs, seed…), the backend and the app version, one row per
- * setting any run has. `differs` marks the rows that tell the runs apart.
+ * setting any run has; a setting the learner changed mid-run reads as its history
+ * (`1000000000 → 0.001 from step 57`). `differs` marks the rows that tell the runs apart.
  */
-/** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
-const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval' };
-
-export function settingsRows(runs: readonly Pick<RunMeta, 'settings'>[]): SettingRow[] {
+export function settingsRows(runs: readonly (Pick<RunMeta, 'settings'> & Partial<Pick<RunMeta, 'summary'>>)[]): SettingRow[] {
   const flat = runs.map((r) => {
     const m = new Map<string, unknown>(Object.entries(IMPLIED));
     flatten(r.settings.training, '', m);
+    // A setting changed mid-run shows its whole history: what trained, not only what started.
+    for (const key of new Set((r.summary?.settingsHistory ?? []).flatMap((c) => Object.keys(c.changes)))) m.set(key, settingOverRun(m.get(key), key, r.summary?.settingsHistory));
     m.set('backend', r.settings.backend);
     m.set('app version', r.settings.appVersion);
     return m;
@@ -157,6 +164,18 @@ export function headlineOf(m: Pick<RunMeta, 'summary'>): { label: string; value?
   return { label: '–', higherIsBetter: true };
 }
 
+/**
+ * The figure runs are ranked by (the Runs list's "best result"): validation accuracy for
+ * classifiers, else the validation loss; never a test figure, which would then stop being an
+ * estimate of how the picked run does on new data.
+ */
+export function validationOf(m: Pick<RunMeta, 'summary'>): { value?: number; higherIsBetter: boolean } {
+  const val = m.summary?.metrics.val as Record<string, unknown> | undefined;
+  if (typeof val?.accuracy === 'number') return { value: val.accuracy, higherIsBetter: true };
+  if (typeof val?.loss === 'number') return { value: val.loss, higherIsBetter: false };
+  return { higherIsBetter: true };
+}
+
 /** A confusion matrix of a run's final test (else last validation) metrics. */
 export function confusionOf(m: Pick<RunMeta, 'summary'>): number[][] | undefined {
   for (const split of ['test', 'val']) {
@@ -184,5 +203,96 @@ export function runLabels(runs: readonly Pick<RunMeta, 'name' | 'settings' | 'cr
     return allSame ? extra : `${r.name} · ${extra}`;
   });
   // Still alike (runs that differ only in their design or seed of chance): their start times tell them apart.
-  return labels.map((l, i) => (labels.indexOf(l) !== labels.lastIndexOf(l) && !l.endsWith(time(runs[i])) ? `${l} · ${time(runs[i])}` : l));
+  // Long names give way at their head, never mid-number (`fitRunName`).
+  return labels.map((l, i) => fitRunName(labels.indexOf(l) !== labels.lastIndexOf(l) && !l.endsWith(time(runs[i])) ? `${l} · ${time(runs[i])}` : l, RUN_LABEL_MAX));
+}
+
+/**
+ * A run name that fits `max` characters without cutting a number or a setting in half: a sweep
+ * run's name ends in what tells it apart (`… · optimizer.lr = 0.0001 · seed 2`), so the name's
+ * head (the design's name) gives way first, then whole trailing parts; never mid-part.
+ */
+export function fitRunName(name: string, max = 48): string {
+  if (name.length <= max) return name;
+  const parts = name.split(' · ');
+  // The parts that tell a sweep's runs apart (`x = v`, `seed n`) are kept whole, as many as fit.
+  let tail: string[] = [];
+  for (let i = parts.length - 1; i > 0; i--) {
+    const next = [parts[i], ...tail];
+    if (next.join(' · ').length + 4 > max) break;
+    tail = next;
+  }
+  const rest = tail.length ? max - tail.join(' · ').length - 3 : max;
+  const head = parts.slice(0, parts.length - tail.length).join(' · ');
+  const cut = head.length <= rest ? head : `${head.slice(0, Math.max(1, rest - 1)).replace(/\s*[-+]?\d[\d.eE+-]*$/, '').trimEnd()}…`;
+  return tail.length ? `${cut} · ${tail.join(' · ')}` : cut;
+}
+
+/** The x value a tooltip heads its lines with: a whole step, an epoch to 2 decimals, seconds to 1. */
+export function tooltipHeader(x: number, axis: XAxis): string {
+  if (axis === 'step') return `step ${Math.round(x)}`;
+  if (axis === 'epoch') return `epoch ${Number(x.toFixed(2))}`;
+  return `${x.toFixed(1)} s`;
+}
+
+/**
+ * A chart's series as CSV, one row per point (`run,step,value`): what a spreadsheet or pandas
+ * reads as it is. Names with commas or quotes are quoted.
+ */
+export function curvesCsv(xName: string, valueName: string, names: readonly string[], data: readonly (readonly (readonly [number, number])[])[]): string {
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const rows = [`run,${q(xName)},${q(valueName)}`];
+  names.forEach((n, i) => {
+    for (const [x, y] of data[i] ?? []) rows.push(`${q(n)},${x},${y}`);
+  });
+  return `${rows.join('\n')}\n`;
+}
+
+/** Points a log axis can draw (values above 0). */
+export function forLogAxis(points: readonly (readonly [number, number])[]): [number, number][] {
+  return points.filter(([, y]) => y > 0).map(([x, y]) => [x, y]);
+}
+
+/** The loss ops each compared run minimises (from its stored graph), as `CrossEntropyLoss`, `MSELoss + L1Loss`. */
+export function lossKinds(stored: readonly Pick<StoredRun, 'graph' | 'meta'>[]): string[] {
+  return stored.map((r) => {
+    const g = r.graph as { nodes?: { id: string; op: string }[]; training?: { loss?: string | string[] } } | undefined;
+    const ids = g?.training?.loss === undefined ? [] : Array.isArray(g.training.loss) ? g.training.loss : [g.training.loss];
+    const ops = ids.map((id) => g?.nodes?.find((n) => n.id === id)?.op ?? id);
+    return ops.length ? ops.join(' + ') : '?';
+  });
+}
+
+/** A warning when the compared runs minimise different losses, whose values one axis cannot compare. */
+export function lossMismatch(stored: readonly Pick<StoredRun, 'graph' | 'meta'>[], labels: readonly string[]): string | undefined {
+  const kinds = lossKinds(stored);
+  const distinct = [...new Set(kinds)];
+  if (distinct.length < 2) return undefined;
+  const who = distinct.map((k) => `${k} (${labels.filter((_, i) => kinds[i] === k).join(', ')})`);
+  return `These runs minimise different losses: ${who.join('; ')}. Their loss values are on different scales; compare their metrics instead.`;
+}
+
+/** The labels of a confusion matrix's rows and columns: the run's class names when they fit, else the class indices. */
+export function confusionLabels(classNames: readonly string[] | undefined, n: number): string[] {
+  return classNames && classNames.length === n ? [...classNames] : Array.from({ length: n }, (_, i) => String(i));
+}
+
+/**
+ * The compare view's gradient flow drawn as the live one is (charts.ts `gradFlowGeometry`): each
+ * layer's ‖∇W‖ as a bar rising from the bottom of a log axis of whole decades, `heights[run][layer]`
+ * in decades above `lo` (null: no such layer in that run), a non-finite norm a full bar.
+ */
+export function gradFlowBars(norms: readonly Map<string, number | null>[]): { layers: string[]; lo: number; hi: number; heights: (number | null)[][]; vanishingTop: number } {
+  const layers = [...new Set(norms.flatMap((m) => [...m.keys()]))];
+  const all = norms.flatMap((m) => [...m].map(([nodeId, gradNorm]) => ({ nodeId, gradNorm, updateRatio: null, band: 'ok' as const })));
+  const g = gradFlowGeometry(all);
+  const span = g.hi - g.lo;
+  const heights = norms.map((m) =>
+    layers.map((l) => {
+      if (!m.has(l)) return null;
+      const v = m.get(l);
+      return v === null || v === undefined ? span : v > 0 ? Math.min(span, Math.max(0, Math.log10(v) - g.lo)) : 0;
+    }),
+  );
+  return { layers, lo: g.lo, hi: g.hi, heights, vanishingTop: g.vanishingTop * span };
 }

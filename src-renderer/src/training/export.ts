@@ -54,7 +54,7 @@ export function currentExportSource(): ExportSource | undefined {
 }
 
 /** A browser download of an export: the file itself, or a folder as a zip archive. */
-function download(r: ExportResult): void {
+function download(r: Pick<ExportResult, 'kind' | 'name' | 'files'>): void {
   const single = r.kind === 'file' && r.files.length === 1;
   const bytes = single ? r.files[0].data : zipStore(r.files.map((f) => ({ path: `${r.name}/${f.path}`, data: f.data })));
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: single ? 'application/octet-stream' : 'application/zip' }));
@@ -106,26 +106,46 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
     const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
-    const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
-    const name = exportFileName(format, useEditor.getState().file, r.name, sourceRun(source));
-    if (files.pickExport) {
-      const target = await files.pickExport(name, r.kind);
-      if (!target) return false;
-      const w = await files.writeExport(target, r.kind, encoded);
-      const reveal = files.reveal;
-      useEditor.getState().notify('info', `Exported ${label}${holds} to ${w.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(w.full).catch(() => {}) } } : undefined);
-    } else {
-      const w = await files.writeExport(name, r.kind, encoded);
-      download({ ...r, name: w.path.split(/[\\/]/).pop() ?? name });
-      notify('info', `Exported ${label}${holds} to ${w.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
-    }
-    return true;
+    return await saveExport(files, exportFileName(format, useEditor.getState().file, r.name, sourceRun(source)), r, `${label}${holds}`);
   } catch (err) {
     const e = err as { code?: string; message: string };
     notify('error', `Export ▸ ${label} failed: ${e.message}`, e.code);
     return false;
   } finally {
     useExport.setState({ busy: undefined });
+  }
+}
+
+/**
+ * Save what an export made (a model's files, a chart's CSV or PNG) the one way exports are
+ * saved: Electron asks where (native dialog, which confirms replacing a file), writes atomically
+ * and offers "Show in folder"; web mode writes into the workspace's `exports/` under a name not
+ * taken yet and downloads it. The renderer never writes files itself.
+ */
+export async function saveExport(files: HostFiles, name: string, r: Pick<ExportResult, 'kind' | 'files'>, label: string): Promise<boolean> {
+  const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
+  if (files.pickExport) {
+    const target = await files.pickExport(name, r.kind);
+    if (!target) return false;
+    const w = await files.writeExport(target, r.kind, encoded);
+    const reveal = files.reveal;
+    useEditor.getState().notify('info', `Exported ${label} to ${w.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(w.full).catch(() => {}) } } : undefined);
+  } else {
+    const w = await files.writeExport(name, r.kind, encoded);
+    download({ ...r, name: w.path.split(/[\\/]/).pop() ?? name });
+    notify('info', `Exported ${label} to ${w.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
+  }
+  return true;
+}
+
+/** Save one file a view made (a chart's CSV or PNG) through `saveExport`; a failure is shown where exports' failures are. */
+export async function saveViewFile(files: HostFiles, name: string, data: Uint8Array, label: string): Promise<boolean> {
+  try {
+    return await saveExport(files, name, { kind: 'file', files: [{ path: name, data }] }, label);
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    notify('error', `Export ▸ ${label} failed: ${e.message}`, e.code);
+    return false;
   }
 }
 

@@ -59,6 +59,8 @@ export interface RunView {
   valLoss: readonly Point[];
   trainMetric: readonly Point[];
   valMetric: readonly Point[];
+  /** By step: the headline metric of the epoch's training batches so far (a one-epoch run's metric curve). */
+  stepMetric: readonly Point[];
   metricName?: string;
   /** Per optimizer group (a GAN's `discriminator` and `generator`): its last batch's loss by step. */
   groupLoss: Readonly<Record<string, readonly Point[]>>;
@@ -107,6 +109,7 @@ export const emptyRun: RunView = {
   valLoss: [],
   trainMetric: [],
   valMetric: [],
+  stepMetric: [],
   metricName: undefined,
   groupLoss: {},
   dReal: [],
@@ -234,6 +237,8 @@ export interface AttachedHistory {
   valLoss: readonly Point[];
   trainMetric: readonly Point[];
   valMetric: readonly Point[];
+  /** The headline metric of the epoch's batches so far, by step (absent in runs recorded without step metrics). */
+  stepMetric?: readonly Point[];
   metricName?: string;
   progress?: Progress;
 }
@@ -298,6 +303,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         valLoss: h?.valLoss ?? [],
         trainMetric: h?.trainMetric ?? [],
         valMetric: h?.valMetric ?? [],
+        stepMetric: series(h?.stepMetric ?? []),
         metricName: h?.metricName,
         progress: h?.progress,
       };
@@ -354,6 +360,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         valLoss: h.valLoss,
         trainMetric: h.trainMetric,
         valMetric: h.valMetric,
+        stepMetric: series(h.stepMetric ?? []),
         metricName: h.metricName,
         ...(meta.summary
           ? {
@@ -392,6 +399,12 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       const p = a.data;
       const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
       if (p.loss !== null) next.loss = appendBounded(s.loss, [p.step, p.loss]);
+      // The epoch's metric so far, by step: the metric chart has a curve before the first epoch ends.
+      const m = headlineMetric(p.metrics);
+      if (m && (s.metricName === undefined || m.name === s.metricName)) {
+        next.stepMetric = appendBounded(s.stepMetric, [p.step, m.value]);
+        next.metricName = m.name;
+      }
       next.batchLoss = appendSteps(s.batchLoss, stepPoints(p));
       if (p.groupLosses) {
         const groupLoss: Record<string, readonly Point[]> = { ...s.groupLoss };

@@ -65,25 +65,69 @@ export function sweepGroups(runs: readonly RunMeta[]): { id: string; over: strin
     .sort((a, b) => (a.runs[0].createdAt < b.runs[0].createdAt ? 1 : -1));
 }
 
-/** The test metrics a sweep's runs report, the most telling first. */
+/** Metrics where a lower value is better (losses and errors). */
+const LOWER_IS_BETTER = new Set(['loss', 'mse', 'mae']);
+
+/** Whether a higher value of `metric` is better (accuracy, psnr, r2, f1…) or a lower one (loss, mse, mae). */
+export function higherIsBetter(metric: string): boolean {
+  return !LOWER_IS_BETTER.has(metric);
+}
+
+/** A split's number `metric` of a run's summary. */
+function summaryValue(r: RunMeta, split: 'val' | 'test', metric: string): number | undefined {
+  const v = (r.summary?.metrics[split] as Record<string, unknown> | undefined)?.[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The validation metrics a sweep's runs report, the most telling first: what a sweep is ranked
+ * by. Never the test split's (picking by test would make the test figure a selection score,
+ * not an estimate).
+ */
 export function sweepMetrics(runs: readonly RunMeta[]): string[] {
   const names = new Set<string>();
-  for (const r of runs) for (const [k, v] of Object.entries((r.summary?.metrics.test ?? {}) as Record<string, unknown>)) if (typeof v === 'number') names.add(k);
+  for (const r of runs) for (const [k, v] of Object.entries((r.summary?.metrics.val ?? {}) as Record<string, unknown>)) if (typeof v === 'number') names.add(k);
   const order = ['accuracy', 'mse', 'psnr', 'loss', 'f1', 'mae', 'r2'];
   return [...names].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }
 
-/** One row per swept value: the test metric's mean, min and max over the value's runs (seeds). */
-export function sweepResults(runs: readonly RunMeta[], metric: string): { value: number | string; n: number; mean: number; min: number; max: number }[] {
-  const by = new Map<string, { value: number | string; xs: number[] }>();
+/** One swept value's results: validation `metric` (mean, min, max over its seeds), its rank by it (1: best), and the test figure for reference. */
+export interface SweepRow {
+  value: number | string;
+  n: number;
+  mean: number;
+  min: number;
+  max: number;
+  rank: number;
+  /** The mean test value of the same metric, shown beside; never used to rank. */
+  test?: number;
+}
+
+/**
+ * One row per swept value, in value order: validation `metric`'s mean, min and max over the
+ * value's runs (seeds), ranked by the validation mean (1: best, by the metric's direction; a tie
+ * by the validation loss), with the test mean beside it for reference.
+ */
+export function sweepResults(runs: readonly RunMeta[], metric: string): SweepRow[] {
+  const by = new Map<string, { value: number | string; xs: number[]; tests: number[]; losses: number[] }>();
   for (const r of runs) {
-    const v = (r.summary?.metrics.test as Record<string, unknown> | undefined)?.[metric];
-    if (!r.sweep || typeof v !== 'number' || !Number.isFinite(v)) continue;
+    const v = summaryValue(r, 'val', metric);
+    if (!r.sweep || v === undefined) continue;
     const key = String(r.sweep.value);
-    const e = by.get(key) ?? { value: r.sweep.value, xs: [] };
+    const e = by.get(key) ?? { value: r.sweep.value, xs: [], tests: [], losses: [] };
     e.xs.push(v);
+    const l = summaryValue(r, 'val', 'loss');
+    if (l !== undefined) e.losses.push(l);
+    const t = summaryValue(r, 'test', metric);
+    if (t !== undefined) e.tests.push(t);
     by.set(key, e);
   }
-  const rows = [...by.values()].map(({ value, xs }) => ({ value, n: xs.length, mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) }));
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const entries = [...by.values()];
+  const rows: SweepRow[] = entries.map(({ value, xs, tests }) => ({ value, n: xs.length, mean: mean(xs), min: Math.min(...xs), max: Math.max(...xs), rank: 0, ...(tests.length ? { test: mean(tests) } : {}) }));
+  // Ties (two rates both at 83.33 % of a small validation split) go to the lower validation loss.
+  const loss = new Map(rows.map((r, i) => [r, entries[i].losses.length ? mean(entries[i].losses) : Infinity]));
+  const up = higherIsBetter(metric);
+  [...rows].sort((a, b) => (up ? b.mean - a.mean : a.mean - b.mean) || loss.get(a)! - loss.get(b)!).forEach((r, i) => (r.rank = i + 1));
   return rows.sort((a, b) => (typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value))));
 }

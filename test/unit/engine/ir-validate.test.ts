@@ -204,7 +204,7 @@ describe('analyzeGraph: diagnostics', () => {
     expect(a.order).not.toContain('stray');
     // What Start sends through: the engine's check accepts it, and the design compiles without the stray nodes.
     const checked = checkedGraph(g);
-    expect(checked.nodes.some((n) => n.id.startsWith('stray'))).toBe(false);
+    expect(checked.ir.nodes.some((n) => n.id.startsWith('stray'))).toBe(false);
     expect(a.shapes.probs).toEqual([4, 10]);
     expect(() => compileGraph(checked, { backend: createReferenceBackend(), batchSize: 4, seed: 1 })).not.toThrow();
     // A node on the path still refuses: fc1 without its input.

@@ -1,27 +1,16 @@
 import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
-import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
 import { TrainingSession } from '../../../src-engine/app/session';
-import { twoMoonsGraph } from './fixtures';
+import { compileWithNaNGradient, twoMoonsGraph } from './fixtures';
 
 /** Run a session whose step `badStep` gets a NaN in fc2's weight gradient (as a bad kernel would). */
 async function runWithNaNGradient(checkGradients: boolean, badStep: number) {
   const graph = twoMoonsGraph({ epochs: 1 });
   const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
-  let backwards = 0;
-  const compile = (g: CheckedGraph, opts: Parameters<typeof compileGraph>[1]): CompiledGraph => {
-    const plan = compileGraph(g, opts);
-    return {
-      ...plan,
-      backward() {
-        plan.backward();
-        if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
-      },
-    };
-  };
+  const compile = compileWithNaNGradient(badStep);
   const events: { event: EngineEvent; data: unknown }[] = [];
   const session = new TrainingSession('t', graph, data, createReferenceBackend(), {
     compile,

@@ -1,10 +1,27 @@
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { DataError, loadBuiltinDataset } from '../../../src-engine/core/data';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
+import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { createMemoryChannelPair, RpcClient, type Logger } from '../../../src-engine/protocol';
 import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
 import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
 import { afterEach, vi } from 'vitest';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+
+/** A compile function whose `badStep`-th backward leaves a NaN in fc2's weight gradient (as a bad kernel would). */
+export function compileWithNaNGradient(badStep: number): (g: CheckedGraph, opts: Parameters<typeof compileGraph>[1]) => CompiledGraph {
+  let backwards = 0;
+  return (g, opts) => {
+    const plan = compileGraph(g, opts);
+    return {
+      ...plan,
+      backward() {
+        plan.backward();
+        if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
+      },
+    };
+  };
+}
 
 /** A 2-16-16-2 two-moons classifier; small enough to train hundreds of steps a second on the reference backend. */
 export function twoMoonsGraph(training: Partial<NonNullable<GraphIR['training']>> = {}, samples = 400): GraphIR {

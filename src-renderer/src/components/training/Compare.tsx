@@ -1,10 +1,13 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ECharts } from 'echarts/core';
+import { getHost } from '../../host';
+import { saveViewFile } from '../../training/export';
 import { describeDiff, diffGraphs, type GraphDiff, type GraphIR } from '../../../../src-engine/facade';
 import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
-import { confusionOf, densityPoints, epochPoints, gradNorms, headlineOf, layerHistogram, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
-import type { ChartTheme } from '../../training/charts';
+import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
+import { DARK, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { BoundaryCanvas } from './Samples';
@@ -27,18 +30,38 @@ const axisStyle = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** An overlay line chart: one series per run, in the runs' colours. */
-function overlayOption(t: ChartTheme, title: string, runs: readonly RunMeta[], data: readonly [number, number][][], opts: { xName: string; yLog?: boolean; step?: boolean; xMin?: number }): Record<string, unknown> {
+/** An overlay line chart: one series per run, in the runs' colours; a tooltip kept inside the panel, headed by the x value (a whole step). */
+function overlayOption(t: ChartTheme, title: string, runs: readonly RunMeta[], data: readonly [number, number][][], opts: { xName: string; xAxis?: XAxis; yLog?: boolean; step?: boolean; xMin?: number; zoom?: boolean }): Record<string, unknown> {
+  const names = runLabels(runs);
   return {
     animation: false,
     title: { text: title, textStyle: { color: t.text, fontSize: 11, fontWeight: 'normal' }, left: 0, top: 0 },
-    grid: { left: 52, right: 14, top: 24, bottom: 30 },
-    tooltip: { trigger: 'axis', valueFormatter: (v: number) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    grid: { left: 52, right: 14, top: 24, bottom: opts.zoom ? 52 : 30 },
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      formatter: (params: { axisValue: number; seriesIndex: number; value: [number, number] }[]) => {
+        if (!params.length) return '';
+        const head = opts.xAxis ? tooltipHeader(params[0].axisValue, opts.xAxis) : String(Number(params[0].axisValue.toPrecision(4)));
+        const lines = params.map((p) => `<span style="color:${runColour(t, p.seriesIndex)}">●</span> ${escapeHtml(names[p.seriesIndex] ?? '')}: <b>${typeof p.value?.[1] === 'number' ? p.value[1].toPrecision(4) : '–'}</b>`);
+        return [escapeHtml(head), ...lines].join('<br/>');
+      },
+    },
+    ...(opts.zoom
+      ? {
+          dataZoom: [
+            { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
+            { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 14, bottom: 4, textStyle: { color: t.muted, fontSize: 9 }, borderColor: t.grid },
+          ],
+        }
+      : {}),
     xAxis: { type: 'value', name: opts.xName, nameLocation: 'middle', nameGap: 18, scale: true, ...(opts.xMin !== undefined ? { min: opts.xMin } : {}), ...axisStyle(t) },
     yAxis: { type: opts.yLog ? 'log' : 'value', scale: true, ...axisStyle(t) },
-    series: runLabels(runs).map((name, i) => ({ name, type: 'line', showSymbol: data[i].length < 30, symbolSize: 4, step: opts.step ? 'end' : undefined, data: data[i], lineStyle: { width: 1.5, color: runColour(t, i) }, itemStyle: { color: runColour(t, i) } })),
+    series: names.map((name, i) => ({ name, type: 'line', showSymbol: data[i].length < 30, symbolSize: 4, step: opts.step ? 'end' : undefined, data: opts.yLog ? forLogAxis(data[i]) : data[i], lineStyle: { width: 1.5, color: runColour(t, i) }, itemStyle: { color: runColour(t, i) } })),
   };
 }
+
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /**
  * 2–10 stored runs side by side (the baseline first): their loss and metric curves overlaid,
@@ -94,7 +117,7 @@ export function Compare({ runs, baseline, onClose, onOpenDesign }: { runs: reado
           {section === 'layers' ? <CompareLayers runs={runs} stored={loaded} /> : null}
           {section === 'samples' ? <CompareSamples runs={runs} stored={loaded} /> : null}
           {section === 'architecture' ? <CompareArchitecture runs={runs} stored={loaded} star={star} onOpenDesign={onOpenDesign} /> : null}
-          {section === 'confusion' ? <CompareConfusion runs={runs} star={star} /> : null}
+          {section === 'confusion' ? <CompareConfusion runs={runs} stored={loaded} star={star} /> : null}
         </div>
       )}
     </div>
@@ -117,17 +140,63 @@ function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string 
   );
 }
 
+/** Which metric curve: validation per epoch, or the training batches' per step (a one-epoch run has one). */
+type MetricSplit = 'val' | 'train-step';
+
+/** A stored run's per-step training metric, smoothed as the loss is, `[x, value]` by step, epoch or time. */
+function stepMetricPoints(r: StoredRun, metric: string, x: XAxis, smoothing: number): [number, number][] {
+  const column = r.curve.metrics?.[metric];
+  if (!column) return [];
+  return lossPoints({ curve: { ...r.curve, loss: column }, epochs: r.epochs }, x, smoothing);
+}
+
+/** A chart with its CSV and PNG export (saved through the host, as model exports are). */
+function ExportableChart({ option, name, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
+  const chart = useRef<ECharts | undefined>(undefined);
+  const onChart = useCallback((c: ECharts | undefined) => void (chart.current = c), []);
+  const t = useChartTheme();
+  const files = getHost().files;
+  const png = () => {
+    const url = chart.current?.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
+    if (url) void saveViewFile(files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
+  };
+  return (
+    <figure className="compare__figure">
+      <EChart className="chart compare__chart" option={option} onChart={onChart} data-testid={testId} {...attrs} />
+      <figcaption className="compare__export">
+        <button type="button" data-testid={`${testId}-csv`} title="Save the plotted points as CSV (run, x, value)" onClick={() => void saveViewFile(files, `${name}.csv`, new TextEncoder().encode(csv()), `${name}.csv`)}>
+          CSV
+        </button>
+        <button type="button" data-testid={`${testId}-png`} title="Save the chart as a PNG image" onClick={png}>
+          PNG
+        </button>
+      </figcaption>
+    </figure>
+  );
+}
+
 function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
   const t = useChartTheme();
   const [x, setX] = useState<XAxis>('step');
   const [smoothing, setSmoothing] = useState(0.6);
+  const [logY, setLogY] = useState(false);
   const metrics = useMemo(() => sharedEpochMetrics(stored), [stored]);
+  const stepMetrics = useMemo(() => [...new Set(stored.flatMap((r) => Object.keys(r.curve.metrics ?? {})))].filter((k) => stored.every((r) => r.curve.metrics?.[k])), [stored]);
+  const [split, setSplit] = useState<MetricSplit | undefined>(undefined);
+  const shownSplit: MetricSplit = split ?? (metrics.length ? 'val' : 'train-step');
+  const choices = shownSplit === 'val' ? metrics : stepMetrics;
   const [metric, setMetric] = useState<string | undefined>(undefined);
-  const m = metric && metrics.includes(metric) ? metric : metrics[0];
+  const m = metric && choices.includes(metric) ? metric : choices[0];
   const xName = x === 'step' ? 'step' : x === 'epoch' ? 'epoch' : 'seconds';
-  const loss = useMemo(() => overlayOption(t, `Training loss (smoothing ${smoothing})`, runs, stored.map((r) => lossPoints(r, x, smoothing)), { xName }), [t, runs, stored, x, smoothing, xName]);
-  const val = useMemo(() => (m ? overlayOption(t, `Validation ${m} per epoch`, runs, stored.map((r) => epochPoints(r, 'val', m, x)), { xName }) : undefined), [t, runs, stored, x, m, xName]);
-  const lr = useMemo(() => overlayOption(t, 'Learning rate', runs, stored.map((r) => lossPoints({ curve: { ...r.curve, loss: r.curve.lr }, epochs: r.epochs }, x, 0)), { xName, step: true }), [t, runs, stored, x, xName]);
+  const labels = runLabels(runs);
+  const lossData = useMemo(() => stored.map((r) => lossPoints(r, x, smoothing)), [stored, x, smoothing]);
+  const metricData = useMemo(() => (m ? stored.map((r) => (shownSplit === 'val' ? epochPoints(r, 'val', m, x) : stepMetricPoints(r, m, x, smoothing))) : undefined), [stored, m, x, smoothing, shownSplit]);
+  const lrData = useMemo(() => stored.map((r) => lossPoints({ curve: { ...r.curve, loss: r.curve.lr }, epochs: r.epochs }, x, 0)), [stored, x]);
+  const loss = useMemo(() => overlayOption(t, `Training loss (smoothing ${smoothing})`, runs, lossData, { xName, xAxis: x, yLog: logY, zoom: true }), [t, runs, lossData, x, smoothing, xName, logY]);
+  const metricTitle = m ? (shownSplit === 'val' ? `Validation ${m} per epoch` : `Training ${m} per step (smoothing ${smoothing})`) : '';
+  const val = useMemo(() => (m && metricData ? overlayOption(t, metricTitle, runs, metricData, { xName, xAxis: x, yLog: logY, zoom: true }) : undefined), [t, runs, metricData, x, m, xName, logY, metricTitle]);
+  const lr = useMemo(() => overlayOption(t, 'Learning rate', runs, lrData, { xName, xAxis: x, step: true, yLog: logY, zoom: true }), [t, runs, lrData, x, xName, logY]);
+  const mismatch = useMemo(() => lossMismatch(stored, labels), [stored, labels]);
   const key = runs.map((r) => r.id).join(',');
   return (
     <div className="compare__curves">
@@ -144,23 +213,40 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
           smoothing{' '}
           <input type="range" data-testid="compare-smoothing" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} /> {smoothing.toFixed(2)}
         </label>
-        {metrics.length > 1 ? (
-          <label>
-            metric{' '}
+        <label title="A logarithmic y axis: a loss falling over decades stays readable (values ≤ 0 are not drawn)">
+          <input type="checkbox" data-testid="compare-log-y" checked={logY} onChange={(e) => setLogY(e.target.checked)} /> log y
+        </label>
+        <label>
+          metric{' '}
+          <select data-testid="compare-metric-split" value={shownSplit} onChange={(e) => setSplit(e.target.value as MetricSplit)}>
+            <option value="val" disabled={!metrics.length}>
+              validation, per epoch
+            </option>
+            <option value="train-step" disabled={!stepMetrics.length}>
+              training, per step
+            </option>
+          </select>{' '}
+          {choices.length > 1 ? (
             <select data-testid="compare-metric" value={m} onChange={(e) => setMetric(e.target.value)}>
-              {metrics.map((k) => (
+              {choices.map((k) => (
                 <option key={k} value={k}>
                   {k}
                 </option>
               ))}
             </select>
-          </label>
-        ) : null}
+          ) : null}
+        </label>
+        <span className="runs__sub">scroll or drag the slider to zoom</span>
       </div>
+      {mismatch ? (
+        <p className="compare__warning" role="alert" data-testid="compare-loss-mismatch">
+          ⚠ {mismatch}
+        </p>
+      ) : null}
       <div className="compare__charts">
-        <EChart key={`loss-${key}`} className="chart compare__chart" option={loss} data-testid="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} />
-        {val ? <EChart key={`val-${key}`} className="chart compare__chart" option={val} data-testid="compare-metric-chart" data-metric={m} /> : <p className="runs__empty">No validation metric that every run reports.</p>}
-        <EChart key={`lr-${key}`} className="chart compare__chart" option={lr} data-testid="compare-lr" />
+        <ExportableChart key={`loss-${key}`} option={loss} name="training-loss" csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
+        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={`${shownSplit === 'val' ? 'validation' : 'training'}-${m}`} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
+        <ExportableChart key={`lr-${key}`} option={lr} name="learning-rate" csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
       </div>
     </div>
   );
@@ -261,16 +347,29 @@ function CompareLayers({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
   }, [t, frames, chosen, kind, runs]);
   const grads = useMemo(() => {
     if (!frames) return undefined;
+    // Drawn as the live chart is: bars rising from the bottom of a log axis of whole decades.
+    const g = gradFlowBars(frames.map(gradNorms));
     const norms = frames.map(gradNorms);
-    const layers = [...new Set(norms.flatMap((m) => [...m.keys()]))];
+    const names = runLabels(runs);
     return {
       animation: false,
-      title: { text: 'Gradient flow ‖∇W‖ per layer', textStyle: { color: t.text, fontSize: 11, fontWeight: 'normal' }, left: 0, top: 0 },
+      title: { text: 'Gradient flow ‖∇W‖ per layer (log)', textStyle: { color: t.text, fontSize: 11, fontWeight: 'normal' }, left: 0, top: 0 },
       grid: { left: 52, right: 14, top: 24, bottom: 30 },
-      tooltip: { trigger: 'axis' },
-      xAxis: { type: 'category', data: layers, ...axisStyle(t) },
-      yAxis: { type: 'log', ...axisStyle(t) },
-      series: runLabels(runs).map((name, i) => ({ name, type: 'bar', data: layers.map((l) => norms[i].get(l) ?? null), itemStyle: { color: runColour(t, i) } })),
+      tooltip: {
+        trigger: 'axis',
+        confine: true,
+        formatter: (params: { dataIndex: number; seriesIndex: number }[]) =>
+          [escapeHtml(g.layers[params[0]?.dataIndex] ?? ''), ...params.map((p) => { const v = norms[p.seriesIndex]?.get(g.layers[p.dataIndex]); return `<span style="color:${runColour(t, p.seriesIndex)}">●</span> ${escapeHtml(names[p.seriesIndex] ?? '')}: <b>${v === undefined ? '–' : v === null ? 'NaN/Inf' : v.toExponential(2)}</b>`; })].join('<br/>'),
+      },
+      xAxis: { type: 'category', data: g.layers, ...axisStyle(t) },
+      yAxis: { type: 'value', min: 0, max: g.hi - g.lo, interval: Math.max(1, Math.ceil((g.hi - g.lo) / 5)), ...axisStyle(t, { axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => `1e${v + g.lo}` } }) },
+      series: names.map((name, i) => ({
+        name,
+        type: 'bar',
+        data: g.heights[i],
+        itemStyle: { color: runColour(t, i) },
+        ...(i === 0 ? { markArea: { silent: true, itemStyle: { color: t.muted, opacity: 0.12 }, data: [[{ yAxis: 0 }, { yAxis: g.vanishingTop }]] } } : {}),
+      })),
     };
   }, [t, frames, runs]);
   if (stored.every((r) => r.frameSteps.length === 0)) return <p className="runs__empty">These runs were trained without probes: there are no layer histograms to compare.</p>;
@@ -506,7 +605,7 @@ function ArchDiff({ name, base, diff, onShow }: { name: string; base: string; di
   );
 }
 
-function CompareConfusion({ runs, star }: { runs: readonly RunMeta[]; star: string }) {
+function CompareConfusion({ runs, stored, star }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; star: string }) {
   const mats = runs.map(confusionOf);
   const labels = runLabels(runs);
   if (mats.every((m) => !m)) return <p className="runs__empty">No confusion matrices: these runs are not classifiers, or ended before an evaluation.</p>;
@@ -522,11 +621,11 @@ function CompareConfusion({ runs, star }: { runs: readonly RunMeta[]; star: stri
               {i === 0 ? star : ''}
               {labels[i]}
             </h4>
-            {m ? <Matrix m={m} /> : <p className="runs__sub">none</p>}
+            {m ? <Matrix m={m} classes={confusionLabels(stored[i]?.start?.classNames, m.length)} /> : <p className="runs__sub">none</p>}
             {diff ? (
               <>
                 <h4 className="runs__sub">minus {star || labels[0]}</h4>
-                <Matrix m={diff} signed />
+                <Matrix m={diff} classes={confusionLabels(stored[i]?.start?.classNames, diff.length)} signed />
               </>
             ) : null}
           </div>
@@ -536,21 +635,34 @@ function CompareConfusion({ runs, star }: { runs: readonly RunMeta[]; star: stri
   );
 }
 
-function Matrix({ m, signed }: { m: number[][]; signed?: boolean }) {
+/** A confusion matrix with its class labels: rows the true class, columns the predicted one. */
+function Matrix({ m, classes, signed }: { m: number[][]; classes: readonly string[]; signed?: boolean }) {
   const max = Math.max(1, ...m.flat().map((v) => Math.abs(v)));
   return (
-    <div className="compare__matrix" style={{ gridTemplateColumns: `repeat(${m.length}, 1fr)` }}>
-      {m.flatMap((row, a) =>
-        row.map((v, b) => {
-          const share = Math.abs(v) / max;
-          const colour = signed ? (v === 0 ? 'transparent' : (a === b) === v > 0 ? `rgba(31,157,85,${share})` : `rgba(214,69,69,${share})`) : `rgba(51,102,255,${share})`;
-          return (
-            <span key={`${a}-${b}`} style={{ background: colour }} title={`true ${a}, predicted ${b}: ${v}`}>
-              {v === 0 && signed ? '' : v}
-            </span>
-          );
-        }),
-      )}
+    <div className="compare__matrix-wrap">
+      <span className="compare__matrix-axis runs__sub">predicted →</span>
+      <div className="compare__matrix" style={{ gridTemplateColumns: `auto repeat(${m.length}, 1fr)` }} data-testid="compare-matrix" data-classes={classes.join(',')}>
+        <span className="compare__matrix-corner runs__sub" title="rows: true class; columns: predicted class">true ↓</span>
+        {classes.map((c, b) => (
+          <span key={`h${b}`} className="compare__matrix-label" title={`predicted ${c}`}>
+            {c}
+          </span>
+        ))}
+        {m.flatMap((row, a) => [
+          <span key={`r${a}`} className="compare__matrix-label" title={`true ${classes[a]}`}>
+            {classes[a]}
+          </span>,
+          ...row.map((v, b) => {
+            const share = Math.abs(v) / max;
+            const colour = signed ? (v === 0 ? 'transparent' : (a === b) === v > 0 ? `rgba(31,157,85,${share})` : `rgba(214,69,69,${share})`) : `rgba(51,102,255,${share})`;
+            return (
+              <span key={`${a}-${b}`} style={{ background: colour }} title={`true ${classes[a]}, predicted ${classes[b]}: ${v}`}>
+                {v === 0 && signed ? '' : v}
+              </span>
+            );
+          }),
+        ])}
+      </div>
     </div>
   );
 }

@@ -27,11 +27,12 @@ export function Curves() {
   const valLoss = useRun((s) => s.valLoss);
   const trainMetric = useRun((s) => s.trainMetric);
   const valMetric = useRun((s) => s.valMetric);
+  const stepMetric = useRun((s) => s.stepMetric);
   const lr = useRun((s) => s.lr);
   const metricName = useRun((s) => s.metricName);
   const stepsPerEpoch = useRun((s) => s.info?.stepsPerEpoch);
   const lossOption = useMemo(() => lossChartOption(t, { loss, batchLoss, valLoss, stepsPerEpoch }), [t, loss, batchLoss, valLoss, stepsPerEpoch]);
-  const metricOption = useMemo(() => metricChartOption(t, { trainMetric, valMetric, lr, metricName, stepsPerEpoch }), [t, trainMetric, valMetric, lr, metricName, stepsPerEpoch]);
+  const metricOption = useMemo(() => metricChartOption(t, { trainMetric, valMetric, stepMetric, lr, metricName, stepsPerEpoch }), [t, trainMetric, valMetric, stepMetric, lr, metricName, stepsPerEpoch]);
   // A GAN has no metric: its chart of the two players takes the metric chart's place.
   const gan = useRun((s) => s.dReal.length > 0);
   const first = loss[0]?.[1];
@@ -46,7 +47,7 @@ export function Curves() {
         data-first={first === undefined ? '' : first.toPrecision(4)}
         data-last={last === undefined ? '' : last.toPrecision(4)}
       />
-      {gan ? <GanCurves /> : <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-lr-points={lr.length} />}
+      {gan ? <GanCurves /> : <EChart className="chart" option={metricOption} data-testid="metric-chart" data-points={valMetric.length} data-step-points={stepMetric.length} data-lr-points={lr.length} />}
     </div>
   );
 }

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useEditor } from '../../state/editor-store';
 import type { DeviceLostEvent, DivergedEvent } from '../../training/model';
 import { useRun } from '../../state/training-store';
+import { parseSettingNumber, TRAINING_NUMBERS } from '../../editor/setting-fields';
+import { FieldMessage } from '../TextField';
 
 /**
  * Shown when the divergence guard paused the run: where (step, layer) the NaN/Inf or the
@@ -16,8 +18,10 @@ export function DivergenceBanner() {
 function DivergenceReport({ d }: { d: DivergedEvent }) {
   // The engine's suggestion (10× lower, capped at a rate known to train); the user can change it.
   const [lr, setLr] = useState(String(d.suggestedLr ?? d.lr / 10));
-  const value = Number(lr);
-  const ok = lr.trim() !== '' && Number.isFinite(value) && value > 0;
+  // Read as the Train dock's learning-rate field reads it, with the same messages.
+  const parsed = parseSettingNumber(TRAINING_NUMBERS.lr, lr);
+  const ok = parsed.ok;
+  const value = parsed.ok ? parsed.value : NaN;
   return (
     <div className="diverged-banner" role="alert" data-testid="diverged-banner" data-step={d.step} data-node={d.nodeId} data-cause={d.cause} data-where={d.where}>
       <div className="diverged-banner__title">
@@ -33,7 +37,8 @@ function DivergenceReport({ d }: { d: DivergedEvent }) {
         <label>
           New learning rate <input data-testid="diverged-lr" value={lr} aria-invalid={!ok} onChange={(e) => setLr(e.target.value)} />
         </label>
-        <button type="button" className="primary" data-testid="diverged-resume" disabled={!ok} onClick={() => void useRun.getState().control('resume', value)}>
+        <FieldMessage testid="diverged-lr" error={parsed.ok ? undefined : parsed.message} warning={parsed.ok ? parsed.warning : undefined} />
+        <button type="button" className="primary" data-testid="diverged-resume" disabled={!ok} title="Go on from the last good state at this rate; the Train dock's learning rate and the run's record take it" onClick={() => void useRun.getState().control('resume', value)}>
           Resume from step {d.restoredStep}
         </button>
         <button type="button" data-testid="diverged-stop" onClick={() => void useRun.getState().control('stop')}>

@@ -26,7 +26,12 @@ export const CHART_MIN_INTERVAL_MS = 500;
  * CPU — little. Options of one chart must keep the same series and axes (they are merged by
  * index: a merge updates data and styles in place instead of rebuilding every component).
  */
-export function EChart({ option, ...attrs }: { option: Record<string, unknown> } & HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number | undefined>) {
+export function EChart({ option, onChart, ...attrs }: { option: Record<string, unknown>; onChart?: (chart: ECharts | undefined) => void } & HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number | undefined>) {
+  // The chart instance for its owner (an export to PNG); told once when made and once when gone.
+  const tell = useRef(onChart);
+  useEffect(() => {
+    tell.current = onChart;
+  }, [onChart]);
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts | undefined>(undefined);
   const last = useRef(0);
@@ -60,6 +65,7 @@ export function EChart({ option, ...attrs }: { option: Record<string, unknown> }
       // hover, progressive rendering), so it may sleep after one still frame.
       c.getZr().setSleepAfterStill(1);
       chart.current = c;
+      tell.current?.(c);
       // ResizeObserver reports once on observe (the size init just used) and on every change: resize only on a real one.
       let size = `${el.clientWidth}x${el.clientHeight}`;
       const ro = new ResizeObserver(() => {
@@ -80,6 +86,7 @@ export function EChart({ option, ...attrs }: { option: Record<string, unknown> }
         timer.current = undefined;
         ro.disconnect();
         io.disconnect();
+        tell.current?.(undefined);
         c.dispose();
         chart.current = undefined;
         drawn.current = undefined;

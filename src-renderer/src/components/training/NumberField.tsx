@@ -1,31 +1,28 @@
-import { useState } from 'react';
+import { parseSettingNumber, type NumberSetting } from '../../editor/setting-fields';
+import { TextField } from '../TextField';
 
-/** A number field that edits on blur or Enter (so typing "0.0" does not write 0 into the design). */
-export function NumberField({ label, value, testId, onCommit, min, max, integer, disabled, title }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; max?: number; integer?: boolean; disabled?: boolean; title?: string }) {
-  const [text, setText] = useState(String(value));
-  const [shown, setShown] = useState(value);
-  if (shown !== value) {
-    // The design changed underneath (undo, another run's settings): show the new value.
-    setShown(value);
-    setText(String(value));
-  }
-  const ok = (t: string) => {
-    const v = Number(t);
-    return t.trim() !== '' && Number.isFinite(v) && (min === undefined || v >= min) && (max === undefined || v <= max) && (!integer || Number.isInteger(v));
-  };
-  const commit = () => (ok(text) ? Number(text) !== value && onCommit(Number(text)) : setText(String(value)));
+/**
+ * A Train dock number field (the Inspector's `TextField`, applied on blur or Enter so typing
+ * "0.0" does not write 0 into the design): what cannot be used stays with the reason under it,
+ * an unusual value is applied with a warning. `setting` (a `TRAINING_NUMBERS` entry) or
+ * `min`/`max`/`integer` say what it accepts.
+ */
+export function NumberField({ label, value, testId, onCommit, min, max, integer, setting, disabled, title }: { label: string; value: number; testId: string; onCommit: (v: number) => void; min?: number; max?: number; integer?: boolean; setting?: NumberSetting; disabled?: boolean; title?: string }) {
+  const spec: NumberSetting = setting ?? { kind: integer ? 'int' : 'float', ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
   return (
-    <label className="train-field" title={title}>
-      <span>{label}</span>
-      <input
-        data-testid={testId}
-        value={text}
-        disabled={disabled}
-        aria-invalid={!ok(text)}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => e.key === 'Enter' && commit()}
-      />
-    </label>
+    <TextField
+      variant="train"
+      applyOn="commit"
+      label={label}
+      testid={testId}
+      value={String(value)}
+      doc={title}
+      disabled={disabled}
+      parse={(text) => {
+        const r = parseSettingNumber(spec, text);
+        if (!r.ok) return r;
+        return { ok: true, apply: () => (r.value !== value && onCommit(r.value), true), ...(r.warning ? { warning: r.warning } : {}) };
+      }}
+    />
   );
 }

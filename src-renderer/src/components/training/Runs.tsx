@@ -10,12 +10,14 @@ import { useRun, viewStoredRun } from '../../state/training-store';
 import { useTrainUi } from '../../state/train-ui';
 import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
-import { headlineOf, MAX_COMPARED, type DamagedRun, type RunMeta } from '../../training/compare';
+import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
+import { HParams } from './HParams';
 import { sweepGroups } from '../../training/sweep';
+import { settingOverRun } from '../../training/settings-history';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -31,9 +33,9 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
   if (key === 'name') return out.sort((a, b) => a.name.localeCompare(b.name));
   if (key === 'duration') return out.sort((a, b) => (b.summary?.seconds ?? -1) - (a.summary?.seconds ?? -1));
   if (key === 'result') {
-    // Best first: accuracy high, loss low; runs without a result last.
+    // Best validation first (accuracy high, loss low), never by test; runs without one last.
     const score = (m: RunMeta) => {
-      const h = headlineOf(m);
+      const h = validationOf(m);
       return h.value === undefined ? -Infinity : h.higherIsBetter ? h.value : -h.value;
     };
     return out.sort((a, b) => score(b) - score(a));
@@ -44,12 +46,13 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
 /** The settings that tell runs of one design apart: optimizer and rate, batch, epochs. */
 function settingsLine(m: RunMeta): string {
   const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string }; evaluation?: string } | undefined;
-  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${t.optimizer.lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
+  const lr = settingOverRun(t?.optimizer?.lr, 'optimizer.lr', m.summary?.settingsHistory) ?? t?.optimizer?.lr;
+  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
 }
 
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
 
-/** A text field that commits on blur or Enter. */
+/** A text field that commits on blur or Enter; it grows to show all it holds (a sweep run's name to its last digit), wrapping at the column's width. */
 function EditField({ value, testId, placeholder, title, onCommit }: { value: string; testId: string; placeholder?: string; title?: string; onCommit: (v: string) => void }) {
   const [text, setText] = useState(value);
   const [shown, setShown] = useState(value);
@@ -58,7 +61,24 @@ function EditField({ value, testId, placeholder, title, onCommit }: { value: str
     setText(value);
   }
   const commit = () => text !== value && onCommit(text);
-  return <input className="runs__edit" data-testid={testId} data-value={value} value={text} placeholder={placeholder} title={title} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => e.key === 'Enter' && commit()} />;
+  return (
+    <textarea
+      className="runs__edit"
+      rows={1}
+      data-testid={testId}
+      data-value={value}
+      value={text}
+      placeholder={placeholder}
+      title={title}
+      onChange={(e) => setText(e.target.value.replace(/\n/g, ' '))}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key !== 'Enter') return;
+        e.preventDefault();
+        commit();
+      }}
+    />
+  );
 }
 
 /**
@@ -183,6 +203,14 @@ export function Runs() {
             Clear
           </button>
         ) : null}
+        <div className="runs__view" role="tablist" aria-label="Runs view">
+          <button type="button" role="tab" aria-selected={ui.view !== 'hparams'} className={ui.view !== 'hparams' ? 'active' : ''} data-testid="runs-view-list" onClick={() => ui.set({ view: 'list' })}>
+            List
+          </button>
+          <button type="button" role="tab" aria-selected={ui.view === 'hparams'} className={ui.view === 'hparams' ? 'active' : ''} data-testid="runs-view-hparams" title="Every run's hyperparameters and results in one sortable table, and as parallel coordinates" onClick={() => ui.set({ view: 'hparams' })}>
+            Hyperparameters
+          </button>
+        </div>
         <select className="runs__scope" data-testid="runs-scope" value={ui.scope} aria-label="Which projects' runs" title={`This project: the runs trained from “${project}”`} onChange={(e) => ui.set({ scope: e.target.value as RunsUi['scope'] })}>
           <option value="project" title={project}>{`This project · ${ofProject.length}`}</option>
           <option value="all">{`All projects · ${runs.length}`}</option>
@@ -193,7 +221,7 @@ export function Runs() {
           <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
             <option value="newest">newest</option>
             <option value="oldest">oldest</option>
-            <option value="result">best result</option>
+            <option value="result">best validation</option>
             <option value="name">name</option>
             <option value="duration">longest</option>
           </select>
@@ -212,7 +240,8 @@ export function Runs() {
           {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
         </span>
       </div>
-      <table className="runs__table">
+      {ui.view === 'hparams' ? <HParams runs={shown} selected={selected} onToggle={ui.toggle} /> : null}
+      <table className="runs__table" hidden={ui.view === 'hparams'}>
         <thead>
           <tr>
             <th title="Tick runs to compare" />

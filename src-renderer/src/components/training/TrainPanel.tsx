@@ -14,6 +14,7 @@ import { useConfirm } from '../../state/confirm-store';
 import { useRunElsewhere } from './ElsewhereRun';
 import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
+import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
 
 
@@ -410,7 +411,7 @@ export function TrainPanel() {
                 ))}
               </select>
             </label>
-            <NumberField label="Learning rate" testId="train-lr" value={t.optimizer.lr} min={1e-12} disabled={live} onCommit={(lr) => set({ optimizer: { ...t.optimizer, lr } })} />
+            <NumberField label="Learning rate" testId="train-lr" value={t.optimizer.lr} setting={TRAINING_NUMBERS.lr} disabled={live} onCommit={(lr) => set({ optimizer: { ...t.optimizer, lr } })} />
             <label className="train-field" title={schedule?.doc}>
               <span>LR schedule</span>
               <select data-testid="train-schedule" value={scheduleKind} disabled={live} onChange={(e) => set({ schedule: defaultSetting(SCHEDULES, e.target.value as ScheduleConfig['kind'], { epochs: t.epochs, lr: t.optimizer.lr }) as unknown as ScheduleConfig })}>
@@ -421,9 +422,9 @@ export function TrainPanel() {
                 ))}
               </select>
             </label>
-            <NumberField label="Batch size" testId="train-batch" value={t.batchSize} min={1} integer disabled={live} onCommit={(batchSize) => set({ batchSize })} />
-            <NumberField label="Epochs" testId="train-epochs" value={t.epochs} min={1} integer disabled={live} onCommit={(epochs) => set({ epochs })} />
-            <NumberField label="Seed" testId="train-seed" value={t.seed} min={0} integer disabled={live} onCommit={(seed) => set({ seed })} />
+            <NumberField label="Batch size" testId="train-batch" value={t.batchSize} setting={TRAINING_NUMBERS.batchSize} disabled={live} onCommit={(batchSize) => set({ batchSize })} />
+            <NumberField label="Epochs" testId="train-epochs" value={t.epochs} setting={TRAINING_NUMBERS.epochs} disabled={live} onCommit={(epochs) => set({ epochs })} />
+            <NumberField label="Seed" testId="train-seed" value={t.seed} setting={TRAINING_NUMBERS.seed} disabled={live} onCommit={(seed) => set({ seed })} />
             <label className="train-field" title="How validation and test run. eval(): Dropout off, BatchNorm on its running statistics (what PyTorch's model.eval() does). Forgotten: both stay in training mode, as when model.eval() is left out.">
               <span>Evaluate</span>
               <select data-testid="train-evaluation" data-value={t.evaluation ?? 'eval'} value={t.evaluation ?? 'eval'} disabled={live} onChange={(e) => set({ evaluation: e.target.value === 'train' ? 'train' : undefined })}>

@@ -79,7 +79,10 @@ describe('train CLI', () => {
     const [meta] = store.list();
     expect(meta).toMatchObject({ status: 'done', summary: { steps: done.steps, epochs: 2, metrics: { test: { loss: done.test.loss } } } });
     const run = store.open(meta.id);
-    expect(run.records.filter((x) => x.kind === 'step')).toHaveLength(done.steps);
+    const steps = run.records.filter((x) => x.kind === 'step');
+    expect(steps).toHaveLength(done.steps);
+    // Each step's batch accuracy too, as the app's runs keep it.
+    for (const s of steps) expect(s.metrics?.accuracy).toEqual(expect.any(Number));
     expect(run.records.filter((x) => x.kind === 'epoch')).toHaveLength(2);
   });
 
