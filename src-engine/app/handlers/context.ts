@@ -3,11 +3,11 @@ import type { ComputeBackendInfo, EngineInfo, RunSweepInfo, StartInfo } from '..
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
 import { optimizerSlots } from '../../core/optim/registry';
-import type { DatasetConfig, TrainingConfig } from '../../base/ir/types';
+import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
-import { prepareData, type LoadedDataset, type PreparedData } from '../../core/data';
+import { prepareData, withInputShape, type LoadedDataset, type PreparedData } from '../../core/data';
 import type { LoadedModel, SessionEmit, TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 
@@ -108,9 +108,13 @@ export class ServiceContext {
     return this.run.session;
   }
 
-  /** A dataset loaded by the host and prepared (split, normalised) as training sees it. */
-  async loadPrepared(dataset: DatasetConfig, seed: number): Promise<PreparedData> {
-    return prepareData(await this.host().loadDataset(dataset, seed), dataset, seed);
+  /**
+   * A dataset loaded by the host and prepared (split, normalised) as training sees it; with the
+   * design it feeds, a folder of images is read at its features Input's shape (`withInputShape`).
+   */
+  async loadPrepared(dataset: DatasetConfig, seed: number, graph?: Pick<GraphIR, 'nodes'>): Promise<PreparedData> {
+    const config = graph ? withInputShape(dataset, graph) : dataset;
+    return prepareData(await this.host().loadDataset(config, seed), config, seed);
   }
 
   /** A fresh backend for `use`, disposed after it — or, with `keep`, only when `use` fails (the caller then owns it). */

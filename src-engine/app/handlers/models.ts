@@ -85,7 +85,7 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<Load
   const t = model.graph.training;
   if (t) {
     try {
-      const data = await ctx.loadPrepared(t.dataset, t.seed);
+      const data = await ctx.loadPrepared(t.dataset, t.seed, model.graph);
       const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
       probe = probeSamples(ds.featureShape, ds.features, ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
     } catch (e) {

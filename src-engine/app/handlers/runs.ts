@@ -44,7 +44,7 @@ export function runHandlers(ctx: ServiceContext): Handlers {
       const t = g.training;
       checkMemory(g, t.batchSize, host);
       const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
-      const data = await ctx.loadPrepared(dataset, t.seed);
+      const data = await ctx.loadPrepared(dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => sanityCheck(g, data, backend, { compile: compileGraph, ...(steps !== undefined ? { steps } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },
     'probe.ack': ({ runId, seq }) => ({ pending: ctx.session(runId).ackFrame(seq) }),
@@ -83,7 +83,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const batchSize = overrides?.batchSize ?? t.batchSize;
   checkMemory(g, batchSize, host);
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
-  const data = await ctx.loadPrepared(dataset, seed);
+  const data = await ctx.loadPrepared(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
   const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0);
   // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.

@@ -2,7 +2,7 @@ import { Splitter } from './panels';
 import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
 import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';

@@ -1,4 +1,3 @@
-import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
