@@ -680,7 +680,9 @@ const reattach = [
   { reload: true },
   { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
   { wait: 2_000 },
-  { clickIfPresent: '[data-testid=recover-restore]' },
+  // The reload reopens the run's project (#32 item 8). Unsaved work of another design, left by an
+  // earlier scenario, is offered back: restoring it would show this run as one in the background.
+  { clickIfPresent: '[data-testid=recover-discard]' },
   { click: '[data-testid=train-tab-curves]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'running'], within: 10_000 },
   { expectNumber: '[data-testid=loss-chart]', attr: 'data-points', op: '>=', value: 1, within: 10_000 },

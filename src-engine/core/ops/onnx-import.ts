@@ -53,7 +53,14 @@ export interface Lowered {
 export type RuleResult = Lowered | { alias: string } | { unsupported: string };
 
 /** Reads one ONNX node (by op_type) as a Netwright op. */
-export type ImportRule = (node: OnnxNode, cx: RuleContext) => RuleResult;
+export type ImportRule = ((node: OnnxNode, cx: RuleContext) => RuleResult) & {
+  /**
+   * The rule only ever refuses, whatever the node's inputs (an op read as part of a pattern, whose
+   * own rule says what that pattern is): it speaks even after its input's producer was refused,
+   * where other rules stay silent to avoid a cascade.
+   */
+  readonly refusesByForm?: boolean;
+};
 
 export function attr(n: OnnxNode, name: string): OnnxAttribute | undefined {
   return n.attribute?.find((a) => a.name === name);

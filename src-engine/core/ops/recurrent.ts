@@ -585,9 +585,10 @@ export function recurrentFusion(opType: string, op: string, gatePerm: readonly n
 
 /** The node's own rule: reached only when the fusion did not match, so it says what is read. */
 export function recurrentRule(opType: string, module: string): ImportRule {
-  return () => ({
+  const rule = () => ({
     unsupported: `${opType} is read only as torch.onnx writes ${module}(batch_first=True) with zero initial states: Transpose → ${opType} per layer → Transpose (the sequence), or the last state of one direction; initial states, sequence lengths and other activations are not supported yet`,
   });
+  return Object.assign(rule, { refusesByForm: true });
 }
 
 /** The parts of a recurrent op's definition its cell decides: shape, parameters, kernels. */

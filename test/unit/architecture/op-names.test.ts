@@ -28,11 +28,15 @@ function opNameComparisons(fileName: string, source: string): string[] {
   const isOpName = (n: ts.Node) => ts.isStringLiteralLike(n) && OP_NAMES.has(n.text);
   const isOpAccess = (n: ts.Node) => (ts.isPropertyAccessExpression(n) && n.name.text === 'op') || (ts.isIdentifier(n) && n.text === 'op');
   const report = (n: ts.Node) => found.push(`${sf.getLineAndCharacterOfPosition(n.getStart()).line + 1}: ${n.getText().slice(0, 80)}`);
+  // An ONNX node's op type (`Add`, `Relu`) is the file format's vocabulary, not a Netwright op.
+  const onnxType = (x: ts.Node) => ts.isPropertyAccessExpression(x) && x.name.text === 'op_type';
   const visit = (n: ts.Node): void => {
+    if (ts.isSwitchStatement(n) && onnxType(n.expression)) {
+      for (const clause of n.caseBlock.clauses) clause.statements.forEach(visit);
+      return;
+    }
     if (ts.isBinaryExpression(n) && [ts.SyntaxKind.EqualsEqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsEqualsToken, ts.SyntaxKind.EqualsEqualsToken, ts.SyntaxKind.ExclamationEqualsToken].includes(n.operatorToken.kind)) {
       const [a, b] = [n.left, n.right];
-      // An ONNX node's op type (`Add`, `Relu`) is the file format's vocabulary, not a Netwright op.
-      const onnxType = (x: ts.Node) => ts.isPropertyAccessExpression(x) && x.name.text === 'op_type';
       if (onnxType(a) || onnxType(b)) return ts.forEachChild(n, visit);
       if (isOpName(a) || isOpName(b) || (isOpAccess(a) && ts.isStringLiteralLike(b)) || (isOpAccess(b) && ts.isStringLiteralLike(a))) report(n);
     }
@@ -45,8 +49,16 @@ function opNameComparisons(fileName: string, source: string): string[] {
 
 describe('op identity outside core/ops and base', () => {
   it('the check finds each kind of comparison it looks for', () => {
-    const planted = [`if (n.op === 'Input') f();`, `const x = 'GANLoss' !== def.name;`, `switch (k) { case 'Linear': break; }`, `if (op == 'Anything') g();`, `if (n.attrs.source === 'target') h();`].join('\n');
-    expect(opNameComparisons('plant.ts', planted).map((s) => s.split(':')[0])).toEqual(['1', '2', '3', '4']);
+    const planted = [
+      `if (n.op === 'Input') f();`,
+      `const x = 'GANLoss' !== def.name;`,
+      `switch (k) { case 'Linear': break; }`,
+      `if (op == 'Anything') g();`,
+      `if (n.attrs.source === 'target') h();`,
+      `switch (node.op_type) { case 'Add': if (m.op === 'Linear') g(); }`,
+    ].join('\n');
+    // Line 6: an ONNX op type's case is not one, the Netwright op compared inside it is.
+    expect(opNameComparisons('plant.ts', planted).map((s) => s.split(':')[0])).toEqual(['1', '2', '3', '4', '6']);
   });
 
   it('no file of the engine (outside core/ops and base) or the renderer compares op names', () => {

@@ -219,7 +219,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     // After a refused node: the shape sub-graphs reading it, and the nodes Netwright could read
     // but not without their input (its shape), say nothing more; the refused node is the
     // diagnostic. An op Netwright lacks is still listed.
-    if (n.input.some((v) => lost.has(v)) && (SHAPE_OPS.has(n.op_type) || IMPORT_RULES.has(n.op_type))) {
+    if (n.input.some((v) => lost.has(v)) && (SHAPE_OPS.has(n.op_type) || (IMPORT_RULES.has(n.op_type) && !IMPORT_RULES.get(n.op_type)!.refusesByForm))) {
       n.output.forEach((o) => lost.add(o));
       continue;
     }

@@ -63,9 +63,9 @@ function vectorOp(rng: Rng): [string, Attrs] {
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
-/** A recurrent layer over the sequence input, any of its variants. */
-function sequenceOp(rng: Rng): [string, Attrs] {
-  return [pick(rng, ['LSTM', 'GRU']), { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
+/** A recurrent layer over the sequence input, any of its variants: LSTM and GRU by turns, so a few graphs hold both. */
+function sequenceOp(rng: Rng, index: number): [string, Attrs] {
+  return [index % 2 === 0 ? 'LSTM' : 'GRU', { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
 }
 
 /**
@@ -99,7 +99,7 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
   if (vocabulary) nodes[0].attrs = { shape: [shape[0]], source: 'features' };
   if (vocabulary) tryAdd('Embedding', { numEmbeddings: vocabulary, embeddingDim: between(rng, 2, 4) }, [last]);
   if (sequence) {
-    const [op, attrs] = sequenceOp(rng);
+    const [op, attrs] = sequenceOp(rng, index);
     tryAdd(op, attrs, [last]);
     if (shapeOf(last).length === 3) tryAdd('Flatten', {}, [last]);
   }
