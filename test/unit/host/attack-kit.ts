@@ -2,8 +2,12 @@
  * Tools for attacking the web host the way a hostile page or a buggy client would: raw HTTP
  * request lines that no browser API would send, and raw WebSocket frames that break RFC 6455.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
+import { startWebServer, type WebServer, type WebServerOptions } from '../../../src-main/web/server';
 
 /** Send raw bytes on a fresh TCP connection; resolve the HTTP status of the answer (0: closed without one). */
 export function rawHttp(port: number, request: string | Buffer, timeoutMs = 5000): Promise<number> {
@@ -186,4 +190,21 @@ export async function rssOf(pid: number): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The real web host for a test: a stub renderer, a fresh workspace (or `workspaceDir`), the engine
+ * child run from source by tsx, and what else `options` sets.
+ */
+export async function startTestServer(options: Partial<WebServerOptions> & { token: string }): Promise<WebServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
+  return startWebServer({
+    rendererDir: dir,
+    workspaceDir: mkdtempSync(path.join(tmpdir(), 'netwright-workspace-')),
+    engineEntry: path.resolve('src-engine/node/main.ts'),
+    engineExecArgv: ['--import', 'tsx'],
+    log: () => {},
+    ...options,
+  });
 }

@@ -3,26 +3,17 @@
  * host with the real engine child; after each, the host must still answer and the engine must be
  * the same process. The soak test mixes over a thousand of them with normal traffic.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
 import { Rng } from '../../../src-engine/base/rng';
-import { startWebServer, type WebServer } from '../../../src-main/web/server';
-import { BAD_FRAMES, MALFORMED_TARGETS, connectClient, deepArrayText, deepObjectText, getRequest, rawHttp, rawWebSocketAttack, rssOf } from './attack-kit';
+import type { WebServer } from '../../../src-main/web/server';
+import { BAD_FRAMES, MALFORMED_TARGETS, connectClient, deepArrayText, deepObjectText, getRequest, rawHttp, rawWebSocketAttack, rssOf, startTestServer } from './attack-kit';
 
 let server: WebServer;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
-  server = await startWebServer({
-    rendererDir: dir,
-    workspaceDir: mkdtempSync(path.join(tmpdir(), 'netwright-workspace-')),
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
+  server = await startTestServer({
     token: 'attack-token',
     log: (m) => logs.push(m),
   });

@@ -8,16 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
-import { startWebServer, type WebServer } from '../../../src-main/web/server';
-import { connectClient, rssOf } from './attack-kit';
+import type { WebServer } from '../../../src-main/web/server';
+import { connectClient, rssOf, startTestServer } from './attack-kit';
 import { encodePng } from '../engine/data/user-data-fixtures';
 
 let server: WebServer;
 let outside: string;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
   const workspace = mkdtempSync(path.join(tmpdir(), 'netwright-workspace-'));
   outside = mkdtempSync(path.join(tmpdir(), 'netwright-outside-'));
   writeFileSync(path.join(outside, 'secret.csv'), 's3cr3t,b\n1,2\n');
@@ -32,13 +30,9 @@ beforeAll(async () => {
   symlinkSync(path.join(outside, 'far.png'), path.join(workspace, 'photos', 'cats', 'far.png'));
   writeFileSync(path.join(workspace, 'photos', 'dogs', 'zero.png'), new Uint8Array(0));
   writeFileSync(path.join(workspace, 'photos', 'dogs', 'bomb.png'), encodePng(new Uint8Array(3), 1, 1, 3, { width: 40_000, height: 40_000 }));
-  server = await startWebServer({
-    rendererDir: dir,
+  server = await startTestServer({
     workspaceDir: workspace,
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
     token: 'data-token',
-    log: () => {},
   });
 });
 afterAll(async () => {

@@ -6,29 +6,20 @@
  * message over the 64 MiB wire limit through the same chunking: a 17 M-parameter JSON export
  * used to leave the Export menu at 0 % forever.)
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { exportOnnx } from '../../../src-engine/core/export/onnx/export';
 import { encodeWireFrames, WIRE_CHUNK_BYTES, WireReassembler } from '../../../src-engine/protocol/wire';
-import { startWebServer, type WebServer } from '../../../src-main/web/server';
+import type { WebServer } from '../../../src-main/web/server';
+import { startTestServer } from './attack-kit';
 import { randomModel } from '../engine/export/onnx/harness';
 
 let server: WebServer;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
-  server = await startWebServer({
-    rendererDir: dir,
-    workspaceDir: mkdtempSync(path.join(tmpdir(), 'netwright-workspace-')),
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
+  server = await startTestServer({
     token: 'large-token',
-    log: () => {},
   });
 });
 afterAll(async () => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
-import { startWebServer, type WebServer } from '../../../src-main/web/server';
+import type { WebServer } from '../../../src-main/web/server';
+import { startTestServer } from './attack-kit';
 
 // The real web host with the real engine child (run from TypeScript through tsx).
 let server: WebServer;
@@ -12,14 +13,9 @@ let workspace: string;
 const logs: string[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
   workspace = mkdtempSync(path.join(tmpdir(), 'netwright-workspace-'));
-  server = await startWebServer({
-    rendererDir: dir,
+  server = await startTestServer({
     workspaceDir: workspace,
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
     token: 'test-token',
     log: (m) => logs.push(m),
   });

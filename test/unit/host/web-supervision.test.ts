@@ -2,26 +2,16 @@
  * Issue #17, class 1: after the engine crash-loops, requests fail fast with a coded error (they
  * used to hang), the cause is shown, and the user's "Restart engine" brings it back.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
-import { startWebServer, type WebServer } from '../../../src-main/web/server';
-import { connectClient } from './attack-kit';
+import type { WebServer } from '../../../src-main/web/server';
+import { connectClient, startTestServer } from './attack-kit';
 
 let server: WebServer;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-renderer-'));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>stub</title>');
-  server = await startWebServer({
-    rendererDir: dir,
-    workspaceDir: mkdtempSync(path.join(tmpdir(), 'netwright-workspace-')),
-    engineEntry: path.resolve('src-engine/node/main.ts'),
-    engineExecArgv: ['--import', 'tsx'],
+  server = await startTestServer({
     token: 'supervision-token',
-    log: () => {},
     supervisor: { maxRestarts: 1, backoffMs: 20 },
   });
 });
