@@ -1,9 +1,10 @@
 // `npm test`: typecheck, lint, unit tests, build, end-to-end tests — and, with --with-accuracy
 // (CI), the long accuracy runs. Ends with each part's wall time, the ten slowest tests (from the vitest
-// JSON reports and the e2e JUnit report) and one line summing every suite: `Total: N passed, N failed`.
+// JSON reports and the e2e JUnit report), every failed test with its message and one line summing every suite: `Total: N passed, N failed`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,6 +79,31 @@ if (withAccuracy) {
   );
 }
 
+/** Every failed test in a vitest JSON report, with the first line of its message. */
+function vitestFailures(file, part) {
+  if (!existsSync(file)) return [];
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  return (r.testResults ?? []).flatMap((s) => {
+    const f = path.relative(root, s.name);
+    const tests = (s.assertionResults ?? []).filter((t) => t.status === 'failed').map((t) => ({ part, what: `${f} > ${t.fullName ?? t.title}`, why: (t.failureMessages ?? [])[0] ?? '' }));
+    // A file that failed outside any test (an import error, a hook) has no failed test to name.
+    return tests.length === 0 && s.status === 'failed' ? [{ part, what: f, why: s.message ?? '' }] : tests;
+  });
+}
+
+/** Every failed test in the e2e JUnit report, with the first line of its message. */
+function junitFailures(file, part) {
+  if (!existsSync(file)) return [];
+  const xml = readFileSync(file, 'utf8');
+  return [...xml.matchAll(/<testcase\b[^>]*?\bname="([^"]*)"[^>]*>\s*<failure\b[^>]*?(?:message="([^"]*)")?/g)].map((m) => ({ part, what: m[1], why: m[2] ?? '' }));
+}
+
+const failures = [
+  ...vitestFailures(path.join(reports, 'unit.json'), 'unit'),
+  ...junitFailures(path.join(reports, 'e2e.xml'), 'e2e'),
+  ...vitestFailures(path.join(reports, 'accuracy.json'), 'accuracy'),
+];
+
 const slowest = [
   ...vitestDurations(path.join(reports, 'unit.json'), 'unit'),
   ...junitDurations(path.join(reports, 'e2e.xml'), 'e2e'),
@@ -90,6 +116,15 @@ if (slowest.length > 0) {
   for (const t of slowest) {
     const what = `${t.file ? `${t.file} > ` : ''}${t.name}`;
     console.log(`${t.seconds.toFixed(1).padStart(7)} s  ${t.part.padEnd(8)} ${what.length > 160 ? `${what.slice(0, 159)}…` : what}`);
+  }
+}
+
+if (failures.length > 0) {
+  // Printed last but one, so that a log's tail (all a CI page may show) names what failed and why.
+  console.log('\n━━ failed tests ━━');
+  for (const t of failures) {
+    const why = stripVTControlCharacters(t.why).split('\n').find((l) => l.trim() !== '') ?? '';
+    console.log(`${t.part.padEnd(8)} ${t.what.length > 160 ? `${t.what.slice(0, 159)}…` : t.what}\n         ${why.trim().slice(0, 300)}`);
   }
 }
 
