@@ -489,6 +489,14 @@ export const LoadedModelInfo = z.object({
 export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
 
 /**
+ * A model file to import: `data` is the file's bytes as base64, at most 200 MiB of text (a 150 MB
+ * model); web mode's socket carries it in chunks (protocol/wire.ts).
+ */
+const ImportParams = z.object({ format: z.literal('onnx'), data: z.string().min(1).max(200 * 1024 * 1024) });
+/** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
+const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
+
+/**
  * What `lessons.report` computes, by `kind`, and which stored run plays each role. A figure of a
  * Learn lesson that needs several of its finished runs at once (one run's network reading
  * another's outputs), so the gallery cannot read it from one run (docs/lessons.md).
@@ -708,7 +716,8 @@ export const EngineMethods = {
    * without training. Replaces any run of this connection.
    */
   'model.load': {
-    params: z.object({ model: z.unknown() }),
+    /** `model`: a `netwright.model` object; or `staged`: the id `model.read` answered (the file is not sent twice). */
+    params: z.union([z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),
     result: LoadedModelInfo,
   },
   /** The export formats (the engine's export table), in menu order: the Export menu lists them. */
@@ -740,12 +749,18 @@ export const EngineMethods = {
    * listing each, and nothing changes.
    */
   'model.import': {
-    /**
-     * `data`: the file's bytes as base64, at most 200 MiB of text (a 150 MB model); web mode's
-     * socket carries it in chunks (protocol/wire.ts).
-     */
-    params: z.object({ format: z.literal('onnx'), data: z.string().min(1).max(200 * 1024 * 1024) }),
-    result: LoadedModelInfo.extend({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) }),
+    params: ImportParams,
+    result: LoadedModelInfo.extend(ImportedModel.shape),
+  },
+  /**
+   * Read a model file as `model.import` does, but change nothing: the model waits under `staged`
+   * until `model.load({ staged })` makes it current (one waits at a time; the next read replaces
+   * it). The app reads first, then asks before it discards the open design: a declined or
+   * cancelled import leaves the current run and loaded model as they were.
+   */
+  'model.read': {
+    params: ImportParams,
+    result: ImportedModel.extend({ staged: z.string().max(64) }),
   },
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {

@@ -10,6 +10,7 @@ import type { AcquireGpu } from '../../core/gpu/select';
 import { prepareData, withInputShape, type LoadedDataset, type PreparedData } from '../../core/data';
 import type { LoadedModel, SessionEmit, TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
+import type { TrainedModel } from '../../core/export/model';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -79,6 +80,8 @@ export class ServiceContext {
   /** The sweep in progress, if any (one at a time; a `train.start` cancels it). */
   sweep: { id: string; cancelled: boolean } | null = null;
   private ids = 0;
+  /** A model `model.read` read, waiting for `model.load({ staged })`: one at a time. */
+  private staged: { id: string; model: TrainedModel } | null = null;
 
   constructor(
     readonly env: EngineEnvironment,
@@ -89,6 +92,20 @@ export class ServiceContext {
   /** A new id (`run-3`), counting runs, loaded models and sweeps together. */
   nextId(): number {
     return ++this.ids;
+  }
+
+  /** Keep `model` until `takeStaged` asks for it (replacing any model staged before); answers its id. */
+  stage(model: TrainedModel): string {
+    this.staged = { id: `staged-${this.nextId()}`, model };
+    return this.staged.id;
+  }
+
+  /** The staged model `id` names, no longer staged; coded when another read replaced it (or none was). */
+  takeStaged(id: string): TrainedModel {
+    if (this.staged?.id !== id) throw coded('E_IMPORT_STAGED', 'That imported model is no longer waiting to be loaded (another file was read since); import the file again.');
+    const { model } = this.staged;
+    this.staged = null;
+    return model;
   }
 
   host(): TrainingHost {

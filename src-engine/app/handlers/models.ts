@@ -24,9 +24,16 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
       return generateSamples(source instanceof LoadedModel ? source.model : source.currentModel(), p);
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
-    'model.load': ({ model }) => loadModel(ctx, modelFromJSON(model)),
+    'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
-    'model.import': ({ data }) => importModel(ctx, data),
+    'model.import': async ({ data }) => {
+      const imported = readModel(data);
+      return { ...(await loadModel(ctx, imported.model)), ...answer(imported) };
+    },
+    'model.read': ({ data }) => {
+      const imported = readModel(data);
+      return { staged: ctx.stage(imported.model), ...answer(imported) };
+    },
   };
 }
 
@@ -59,17 +66,20 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
 }
 
-/** Import an ONNX file and make it the current model; answers it as a `netwright.model` object too. */
-async function importModel(ctx: ServiceContext, base64: string) {
+/** Read an ONNX file (nothing changes when it cannot be read: the error lists the unsupported nodes). */
+function readModel(base64: string) {
   let bytes: Uint8Array;
   try {
     bytes = base64ToBytes(base64);
   } catch (e) {
     throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
   }
-  const imported = importOnnx(bytes);
-  const info = await loadModel(ctx, imported.model);
-  return { ...info, model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
+  return importOnnx(bytes);
+}
+
+/** What an import answers besides the load: the model as a `netwright.model` object, `restored`, the warnings. */
+function answer(imported: ReturnType<typeof importOnnx>) {
+  return { model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
 }
 
 /** Make `model` the loaded model (replacing the current run unless it still trains), with a few test samples for the Playground's picker when the dataset is at hand. */

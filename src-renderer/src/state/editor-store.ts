@@ -13,7 +13,7 @@ import { canRedo, canUndo, createHistory, push, redo, undo, type History } from 
 import { autoLayout, type LayoutOptions } from '../editor/layout';
 import { newInputAttrs } from '../editor/training-defaults';
 import { applyEdit, type EditResult } from '../editor/reducer';
-import { useSession, type Notice, type NoticeAction } from './session-store';
+import { useSession, type Notice, type NoticeExtra } from './session-store';
 
 /** The open document's file: `path` is undefined until first saved. */
 export interface FileInfo {
@@ -71,7 +71,7 @@ export interface EditorState {
   load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
   markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
   /** Tell the user (the session's notice, `useSession`): refused edits and file commands say why through it. */
-  notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY; action?: NoticeAction }): void;
+  notify(kind: Notice['kind'], message: string, extra?: NoticeExtra): void;
   setViewport(v: NonNullable<ProjectUi['viewport']>): void;
   /** Where this project's runs train (saved with the project's UI state; `auto` is left out of the file). */
   setDevice(device: ComputeChoice): void;

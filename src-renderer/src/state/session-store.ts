@@ -10,12 +10,21 @@ export interface Notice {
   at?: XY;
   /** A button on the notice (an export's "Show in folder"). */
   action?: NoticeAction;
+  /** Stays until replaced or cleared (work in progress: a long import with its Cancel). */
+  sticky?: boolean;
   seq: number;
 }
 
 export interface NoticeAction {
   label: string;
   run: () => void;
+}
+
+export interface NoticeExtra {
+  code?: string;
+  at?: XY;
+  action?: NoticeAction;
+  sticky?: boolean;
 }
 
 export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover';
@@ -35,7 +44,7 @@ export interface SessionState {
 
   setDialog(d: Dialog): void;
   setTheme(t: Theme): void;
-  notify(kind: Notice['kind'], message: string, extra?: { code?: string; at?: XY; action?: NoticeAction }): void;
+  notify(kind: Notice['kind'], message: string, extra?: NoticeExtra): void;
   clearNotice(): void;
   /** Ask the canvas to centre on a node (the editor's `focusNode` also selects it). */
   requestFocus(nodeId: string): void;
@@ -68,7 +77,7 @@ export const useSession = create<SessionState>((set) => ({
     set({ theme });
   },
   notify(kind, message, extra) {
-    set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), seq: ++seq } });
+    set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), ...(extra?.sticky ? { sticky: true } : {}), seq: ++seq } });
   },
   clearNotice() {
     set({ notice: undefined });

@@ -7,6 +7,7 @@ import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
 import { useRun } from '../state/training-store';
 import { useExport, type ExportFormatInfo } from '../state/export-store';
+import { useSession } from '../state/session-store';
 
 type ExportResult = ResultOf<'model.export'>;
 
@@ -212,21 +213,42 @@ export async function modelForSave(): Promise<Record<string, unknown> | undefine
   }
 }
 
+/** A byte count as people read it: `812 KB`, `97.8 MB`. */
+const sizeText = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`);
+
 /**
  * Import ONNX: the engine reads the file (nothing changes when it cannot: the message lists the
- * unsupported nodes); its graph opens as a new, unsaved design, laid out, with its weights
- * loaded, so it predicts at once and Train fine-tunes from them.
+ * unsupported nodes) while a notice says so, with Cancel; only then is the user asked before the
+ * open design is discarded, and only then is the model loaded (`model.read` stages it, `model.load`
+ * takes it). Cancelled or declined, the open design, the current run and any loaded weights stay
+ * as they were. The graph opens as a new, unsaved design, laid out, with its weights loaded, so
+ * it predicts at once and Train fine-tunes from them.
  */
-export async function importOnnxFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
+export async function importOnnxFile(file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
   const c = client();
   if (!c) return notify('error', 'The engine is not connected; import when it is back.'), false;
-  let r: ResultOf<'model.import'>;
+  let cancelled = false;
+  const session = useSession.getState();
+  session.notify('info', `Importing "${file.name}"${file.size ? ` (${sizeText(file.size)})` : ''}…`, {
+    sticky: true,
+    action: {
+      label: 'Cancel',
+      run: () => {
+        cancelled = true;
+        notify('info', `Import of "${file.name}" cancelled; nothing changed.`);
+      },
+    },
+  });
+  let r: ResultOf<'model.read'>;
   try {
-    r = await c.request('model.import', { format: 'onnx', data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+    r = await c.request('model.read', { format: 'onnx', data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
   } catch (err) {
+    if (cancelled) return false;
     const e = err as { code?: string; message: string };
     return notify('error', `Could not import "${file.name}": ${e.message}`, e.code), false;
   }
+  if (cancelled) return false;
+  session.clearNotice();
   const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
   // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
   const imported = r.model.graph as GraphIR;
@@ -234,8 +256,15 @@ export async function importOnnxFile(file: { name: string; arrayBuffer(): Promis
   const parsed = parseProject(JSON.stringify(graph));
   if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
   if (!(await confirmDiscard())) return false;
+  let info: ResultOf<'model.load'>;
+  try {
+    info = await c.request('model.load', { staged: r.staged });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
+  }
   useEditor.getState().load(parsed.doc, { name }, {}, true);
-  useRun.getState().dispatch({ type: 'model-loaded', info: r, graph, model: r.model, source: file.name });
+  useRun.getState().dispatch({ type: 'model-loaded', info, graph, model: r.model, source: file.name });
   const how = r.restored ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights" : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
   notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;

@@ -195,6 +195,29 @@ describe('export over the protocol', () => {
     await expect(client.request('train.start', { graph: g, probes: false, init: 'loaded' })).rejects.toMatchObject({ code: 'E_TRAIN_NO_LOADED_MODEL' });
   }, 30_000);
 
+  it('model.read changes nothing until model.load takes what it staged: a declined or cancelled import leaves the finished run current', async () => {
+    const { client, waitFor } = setupEngine();
+    const start = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 1 }), probes: false });
+    await waitFor('train.done');
+    const onnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
+    const sample = [0.3, -0.1];
+    const live = await client.request('model.predict', { runId: start.runId, input: sample });
+
+    const first = await client.request('model.read', { format: 'onnx', data: bytesToBase64(onnx.files[0].data) });
+    expect(first.restored).toBe(true);
+    expect(first.model).toMatchObject({ format: 'netwright.model' });
+    // Read but not loaded (the user declined to discard the open design): the run is still current.
+    expect(await client.request('model.predict', { runId: start.runId, input: sample })).toEqual(live);
+    expect((await client.request('model.export', { source: { kind: 'current' }, format: 'json' })).files).toHaveLength(1);
+
+    // A second read replaces the first: the first id is stale, coded; the second loads once.
+    const second = await client.request('model.read', { format: 'onnx', data: bytesToBase64(onnx.files[0].data) });
+    await expect(client.request('model.load', { staged: first.staged })).rejects.toMatchObject({ code: 'E_IMPORT_STAGED' });
+    const loaded = await client.request('model.load', { staged: second.staged });
+    expect(await client.request('model.predict', { runId: loaded.runId, input: sample })).toEqual(live);
+    await expect(client.request('model.load', { staged: second.staged })).rejects.toMatchObject({ code: 'E_IMPORT_STAGED' });
+  });
+
   it('refuses an ONNX file it cannot read, or bytes that did not arrive intact, with a coded error', async () => {
     const { client } = setupEngine();
     await expect(client.request('model.import', { format: 'onnx', data: 'not*base64' })).rejects.toMatchObject({ code: 'E_IMPORT_FORMAT', message: expect.stringMatching(/did not arrive intact/) });
