@@ -94,11 +94,13 @@ describe('templates', () => {
       const a = analyzeDesign(t.doc!.graph);
       expect(a.diagnostics.filter((d) => d.severity === 'error'), t.id).toEqual([]);
       expect(a.params, t.id).toBeGreaterThan(0);
+      // The start panel's card says what the network shows: a shipped example without a line reads as broken.
+      expect(t.blurb, `${t.id}: add its line to BLURBS in src-renderer/src/editor/templates.ts`).toMatch(/\w/);
       expect(Object.keys(t.doc!.layout).sort(), t.id).toEqual(t.doc!.graph.nodes.map((n) => n.id).sort());
     }
   });
 
   it('lists the shipped examples first, in gallery order', () => {
-    expect(readTemplates(files).slice(0, 8).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-dcgan']);
+    expect(readTemplates(files).slice(0, 9).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm', 'mnist-dcgan']);
   });
 });
