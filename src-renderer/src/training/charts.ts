@@ -96,6 +96,12 @@ export function lossChartOption(
 }
 
 /**
+ * A learning-rate axis label: two significant digits, so neighbouring ticks never read the same
+ * (0.0015 and 0.002 were both "2e-3"), and 0 as `0`.
+ */
+export const rateLabel = (v: number): string => (v === 0 ? '0' : Number(v.toPrecision(2)).toExponential());
+
+/**
  * The headline metric per epoch (train and validation), the training batches' metric so far in
  * each epoch by step (`stepMetric`: a one-epoch run has a curve too), and the learning rate by
  * step on a second axis.
@@ -109,7 +115,7 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
     legend: legend(t),
     tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
-    yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: (v: number) => v.toExponential(0) } })],
+    yAxis: [axis(t, { type: 'value', scale: true }), axis(t, { type: 'value', name: 'lr', nameGap: 6, splitLine: { show: false }, axisLabel: { color: t.muted, fontSize: 10, formatter: rateLabel } })],
     series: [
       { name: `train ${name} (epoch so far)`, type: 'line', showSymbol: false, data: s.stepMetric ?? [], lineStyle: { width: 1, opacity: 0.5 }, color: t.series[0] },
       { name: `train ${name}`, type: 'line', data: s.trainMetric.map(([e, v]) => [e * spe, v]), color: t.series[0] },

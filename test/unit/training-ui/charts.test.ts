@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, rateLabel, toGrid } from '../../../src-renderer/src/training/charts';
 import { SPARK_H, SPARK_W, overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -158,5 +158,14 @@ describe('the Playground drawing of a picked test sample', () => {
     expect([...drawingFromSample([0.3, 0.3, 0.3, 0.3], 4)]).toEqual([0, 0, 0, 0]);
     expect([...drawingFromSample([1, 2], 4)]).toEqual([0, 0, 0, 0]);
     expect([...drawingFromSample([0, Number.NaN, 2, 1], 4)]).toEqual([0, 0, 1, 0.5]);
+  });
+});
+
+describe('the learning-rate axis', () => {
+  it('labels neighbouring ticks distinctly (0.0015 and 0.002 both read "2e-3" before) and 0 as 0', () => {
+    const ticks = [0, 0.0005, 0.001, 0.0015, 0.002];
+    const labels = ticks.map(rateLabel);
+    expect(labels).toEqual(['0', '5e-4', '1e-3', '1.5e-3', '2e-3']);
+    expect(new Set(labels).size).toBe(ticks.length);
   });
 });
