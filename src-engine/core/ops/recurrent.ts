@@ -358,8 +358,15 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
         const hRows = dir ? view(w.hs, (k * t + 1) * step, (t - 1) * step) : view(w.hs, k * t * step, (t - 1) * step);
         backend.gemm({ transA: true, transB: false, m: gh, n: h, k: (t - 1) * n, a: gRows, b: hRows, c: gW('weight_hh')!, accumulate: true });
       }
-      colSums(gW('bias_ih'), dXg, t * n, gh);
-      colSums(gW('bias_hh'), dRg, t * n, gh);
+      if (dRg === dXg) {
+        // One gradient serves both biases (LSTM): sum the rows once, add the sums to each.
+        const sums = new Float32Array(gh);
+        colSums(sums, dXg, t * n, gh);
+        for (const into of [gW('bias_ih'), gW('bias_hh')]) if (into) for (let j = 0; j < gh; j++) into[j] += sums[j];
+      } else {
+        colSums(gW('bias_ih'), dXg, t * n, gh);
+        colSums(gW('bias_hh'), dRg, t * n, gh);
+      }
       if (needIn) backend.gemm({ transA: false, transB: false, m: t * n, n: fin, k: gh, a: dXg, b: params[paramName('weight_ih', l, dir)].data, c: dIn, accumulate: true });
     }
     if (l > 0) dys.set(dIn);

@@ -89,6 +89,10 @@ export interface KernelArgs {
   layerNormForward: { x: number; y: number; xhat: number; invStd: number; gamma: number; beta: number; d: number; r0: number; r1: number; eps: number };
   /** `elementwise.layerNormBackward(dy: i32, xhat: i32, invStd: i32, gamma: i32, dx: i32, d: i32, r0: i32, r1: i32, assign: i32)` */
   layerNormBackward: { dy: number; xhat: number; invStd: number; gamma: number; dx: number; d: number; r0: number; r1: number; assign: number };
+  /** `elementwise.lstmCellForward(xg: i32, rg: i32, cprev: i32, gates: i32, c: i32, hout: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
+  lstmCellForward: { xg: number; rg: number; cprev: number; gates: number; c: number; hout: number; h: number; r0: number; r1: number; hasPrev: number };
+  /** `elementwise.lstmCellBackward(dh: i32, dc: i32, gates: i32, c: i32, cprev: i32, dxg: i32, dhprev: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
+  lstmCellBackward: { dh: number; dc: number; gates: number; c: number; cprev: number; dxg: number; dhprev: number; h: number; r0: number; r1: number; hasPrev: number };
   /** `gemm.gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
   gemm: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
@@ -133,6 +137,8 @@ export interface KernelResults {
   accumulate: void;
   layerNormForward: void;
   layerNormBackward: void;
+  lstmCellForward: void;
+  lstmCellBackward: void;
   gemm: void;
   adamUpdate: void;
   winogradWeights: void;
@@ -378,8 +384,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.xhat; r[i + 2] = a.invStd; r[i + 3] = a.gamma; r[i + 4] = a.dx; r[i + 5] = a.d; r[i + 6] = a.r0; r[i + 7] = a.r1; r[i + 8] = a.assign; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
-  gemm: {
+  lstmCellForward: {
     id: 26,
+    name: 'lstmCellForward',
+    qualified: 'elementwise.lstmCellForward',
+    params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.xg; r[i + 1] = a.rg; r[i + 2] = a.cprev; r[i + 3] = a.gates; r[i + 4] = a.c; r[i + 5] = a.hout; r[i + 6] = a.h; r[i + 7] = a.r0; r[i + 8] = a.r1; r[i + 9] = a.hasPrev; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  lstmCellBackward: {
+    id: 27,
+    name: 'lstmCellBackward',
+    qualified: 'elementwise.lstmCellBackward',
+    params: [{ name: 'dh', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.dh; r[i + 1] = a.dc; r[i + 2] = a.gates; r[i + 3] = a.c; r[i + 4] = a.cprev; r[i + 5] = a.dxg; r[i + 6] = a.dhprev; r[i + 7] = a.h; r[i + 8] = a.r0; r[i + 9] = a.r1; r[i + 10] = a.hasPrev; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
+  },
+  gemm: {
+    id: 28,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -388,7 +412,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   adamUpdate: {
-    id: 27,
+    id: 29,
     name: 'adamUpdate',
     qualified: 'optim.adamUpdate',
     params: [{ name: 'w', type: 'i32' }, { name: 'g', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'vmax', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'stepSize', type: 'f64' }, { name: 'bc2Sqrt', type: 'f64' }, { name: 'shrink', type: 'f64' }, { name: 'l2', type: 'f64' }, { name: 'b1', type: 'f64' }, { name: 'b2', type: 'f64' }, { name: 'eps', type: 'f64' }],
@@ -397,7 +421,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   winogradWeights: {
-    id: 28,
+    id: 30,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -406,7 +430,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 29,
+    id: 31,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -415,7 +439,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 30,
+    id: 32,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -424,7 +448,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 31,
+    id: 33,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -433,7 +457,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradWeightGradFinish: {
-    id: 32,
+    id: 34,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

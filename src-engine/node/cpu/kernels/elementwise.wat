@@ -990,4 +990,105 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rl)))
   )
+
+  ;; ---- the LSTM cell (core/ops/lstm.ts's maths, f32x4 over hidden units) --------------------------
+  ;; Gate arrays hold 4h floats per row (blocks i, f, g, o); state arrays h per row. `$h4` lanes of a
+  ;; row go four at a time; a row's last h mod 4 units go one at a time through lane 0 of the same code
+  ;; (`$vec` = 0: splat loads, lane-0 stores), so no load or store ever leaves the row.
+
+  ;; tanh x = 2σ(2x) − 1 (absolute error ~1e-7, as $sigmoid4's).
+  (func $tanh4 (param $x v128) (result v128)
+    (f32x4.sub (f32x4.mul (call $sigmoid4 (f32x4.add (local.get $x) (local.get $x))) (v128.const f32x4 2 2 2 2)) (v128.const f32x4 1 1 1 1))
+  )
+
+  (func $ld4 (param $a i32) (param $vec i32) (result v128)
+    (if (result v128) (local.get $vec) (then (v128.load (local.get $a))) (else (f32x4.splat (f32.load (local.get $a)))))
+  )
+
+  (func $st4 (param $a i32) (param $v v128) (param $vec i32)
+    (if (local.get $vec) (then (v128.store (local.get $a) (local.get $v))) (else (f32.store (local.get $a) (f32x4.extract_lane 0 (local.get $v)))))
+  )
+
+  ;; One step of rows [r0, r1): i, f, o = σ(xg + rg), g = tanh(xg + rg) per block; c = f·c_prev + i·g
+  ;; (c_prev = 0 without `hasPrev`); h = o·tanh(c). Writes the gates, c and h.
+  (func (export "lstmCellForward") (param $xg i32) (param $rg i32) (param $cprev i32) (param $gates i32) (param $c i32) (param $hout i32)
+      (param $h i32) (param $r0 i32) (param $r1 i32) (param $hasPrev i32)
+    (local $row i32) (local $j i32) (local $hb i32) (local $o i32) (local $k i32) (local $vec i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $og v128) (local $cv v128) (local $cp v128)
+    (local.set $hb (i32.shl (local.get $h) (i32.const 2)))
+    (local.set $row (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $h)))
+        (local.set $vec (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $h)))
+        ;; $o: byte offset of unit j in the gate rows; $k: in the state rows
+        (local.set $o (i32.add (i32.mul (local.get $row) (i32.shl (local.get $hb) (i32.const 2))) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $k (i32.add (i32.mul (local.get $row) (local.get $hb)) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (call $sigmoid4 (f32x4.add (call $ld4 (i32.add (local.get $xg) (local.get $o)) (local.get $vec)) (call $ld4 (i32.add (local.get $rg) (local.get $o)) (local.get $vec)))))
+        (local.set $o (i32.add (local.get $o) (local.get $hb)))
+        (local.set $f (call $sigmoid4 (f32x4.add (call $ld4 (i32.add (local.get $xg) (local.get $o)) (local.get $vec)) (call $ld4 (i32.add (local.get $rg) (local.get $o)) (local.get $vec)))))
+        (local.set $o (i32.add (local.get $o) (local.get $hb)))
+        (local.set $g (call $tanh4 (f32x4.add (call $ld4 (i32.add (local.get $xg) (local.get $o)) (local.get $vec)) (call $ld4 (i32.add (local.get $rg) (local.get $o)) (local.get $vec)))))
+        (local.set $o (i32.add (local.get $o) (local.get $hb)))
+        (local.set $og (call $sigmoid4 (f32x4.add (call $ld4 (i32.add (local.get $xg) (local.get $o)) (local.get $vec)) (call $ld4 (i32.add (local.get $rg) (local.get $o)) (local.get $vec)))))
+        (local.set $cp (if (result v128) (local.get $hasPrev) (then (call $ld4 (i32.add (local.get $cprev) (local.get $k)) (local.get $vec))) (else (v128.const f32x4 0 0 0 0))))
+        (local.set $cv (f32x4.add (f32x4.mul (local.get $f) (local.get $cp)) (f32x4.mul (local.get $i) (local.get $g))))
+        (call $st4 (i32.add (local.get $gates) (local.get $o)) (local.get $og) (local.get $vec))
+        (local.set $o (i32.sub (local.get $o) (local.get $hb)))
+        (call $st4 (i32.add (local.get $gates) (local.get $o)) (local.get $g) (local.get $vec))
+        (local.set $o (i32.sub (local.get $o) (local.get $hb)))
+        (call $st4 (i32.add (local.get $gates) (local.get $o)) (local.get $f) (local.get $vec))
+        (local.set $o (i32.sub (local.get $o) (local.get $hb)))
+        (call $st4 (i32.add (local.get $gates) (local.get $o)) (local.get $i) (local.get $vec))
+        (call $st4 (i32.add (local.get $c) (local.get $k)) (local.get $cv) (local.get $vec))
+        (call $st4 (i32.add (local.get $hout) (local.get $k)) (f32x4.mul (local.get $og) (call $tanh4 (local.get $cv))) (local.get $vec))
+        (local.set $j (i32.add (local.get $j) (select (i32.const 4) (i32.const 1) (local.get $vec))))
+        (br $jl)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; One step back over rows [r0, r1), from the saved gates and c: dc_t = dc + dh·o·(1 − tanh²c);
+  ;; the preactivations' gradients dXg (i: dc_t·g·i(1−i), f: dc_t·c_prev·f(1−f), g: dc_t·i(1−g²),
+  ;; o: dh·tanh c·o(1−o)); dc ← dc_t·f carried to the previous step; dhPrev ← 0.
+  (func (export "lstmCellBackward") (param $dh i32) (param $dc i32) (param $gates i32) (param $c i32) (param $cprev i32) (param $dxg i32) (param $dhprev i32)
+      (param $h i32) (param $r0 i32) (param $r1 i32) (param $hasPrev i32)
+    (local $row i32) (local $j i32) (local $hb i32) (local $o i32) (local $k i32) (local $vec i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $og v128) (local $tc v128) (local $dhv v128) (local $dct v128) (local $cp v128)
+    (local.set $hb (i32.shl (local.get $h) (i32.const 2)))
+    (local.set $row (local.get $r0))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
+      (local.set $j (i32.const 0))
+      (block $jd (loop $jl
+        (br_if $jd (i32.ge_u (local.get $j) (local.get $h)))
+        (local.set $vec (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $h)))
+        (local.set $o (i32.add (i32.mul (local.get $row) (i32.shl (local.get $hb) (i32.const 2))) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $k (i32.add (i32.mul (local.get $row) (local.get $hb)) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $i (call $ld4 (i32.add (local.get $gates) (local.get $o)) (local.get $vec)))
+        (local.set $f (call $ld4 (i32.add (i32.add (local.get $gates) (local.get $o)) (local.get $hb)) (local.get $vec)))
+        (local.set $g (call $ld4 (i32.add (i32.add (local.get $gates) (local.get $o)) (i32.shl (local.get $hb) (i32.const 1))) (local.get $vec)))
+        (local.set $og (call $ld4 (i32.add (i32.add (local.get $gates) (local.get $o)) (i32.mul (local.get $hb) (i32.const 3))) (local.get $vec)))
+        (local.set $tc (call $tanh4 (call $ld4 (i32.add (local.get $c) (local.get $k)) (local.get $vec))))
+        (local.set $dhv (call $ld4 (i32.add (local.get $dh) (local.get $k)) (local.get $vec)))
+        (local.set $dct (f32x4.add (call $ld4 (i32.add (local.get $dc) (local.get $k)) (local.get $vec))
+          (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $og)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $tc) (local.get $tc))))))
+        (local.set $cp (if (result v128) (local.get $hasPrev) (then (call $ld4 (i32.add (local.get $cprev) (local.get $k)) (local.get $vec))) (else (v128.const f32x4 0 0 0 0))))
+        (call $st4 (i32.add (local.get $dxg) (local.get $o))
+          (f32x4.mul (f32x4.mul (local.get $dct) (local.get $g)) (f32x4.mul (local.get $i) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $i)))) (local.get $vec))
+        (call $st4 (i32.add (i32.add (local.get $dxg) (local.get $o)) (local.get $hb))
+          (f32x4.mul (f32x4.mul (local.get $dct) (local.get $cp)) (f32x4.mul (local.get $f) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $f)))) (local.get $vec))
+        (call $st4 (i32.add (i32.add (local.get $dxg) (local.get $o)) (i32.shl (local.get $hb) (i32.const 1)))
+          (f32x4.mul (f32x4.mul (local.get $dct) (local.get $i)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $g) (local.get $g)))) (local.get $vec))
+        (call $st4 (i32.add (i32.add (local.get $dxg) (local.get $o)) (i32.mul (local.get $hb) (i32.const 3)))
+          (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $tc)) (f32x4.mul (local.get $og) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $og)))) (local.get $vec))
+        (call $st4 (i32.add (local.get $dc) (local.get $k)) (f32x4.mul (local.get $dct) (local.get $f)) (local.get $vec))
+        (call $st4 (i32.add (local.get $dhprev) (local.get $k)) (v128.const f32x4 0 0 0 0) (local.get $vec))
+        (local.set $j (i32.add (local.get $j) (select (i32.const 4) (i32.const 1) (local.get $vec))))
+        (br $jl)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rl)))
+  )
 )

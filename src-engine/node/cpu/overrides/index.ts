@@ -12,6 +12,7 @@ import { geluOverride } from './gelu';
 import { layerNormOverride } from './layer-norm';
 import { leakyReluOverride } from './leaky-relu';
 import { linearOverride } from './linear';
+import { lstmOverride } from './lstm';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
@@ -46,6 +47,7 @@ const OVERRIDES = {
   ELU: eluOverride,
   Softmax: softmaxOverride,
   CrossEntropyLoss: crossEntropyLossOverride,
+  LSTM: lstmOverride,
 } satisfies Partial<Record<OpName, (cpu: CpuContext) => OpKernelOverride>>;
 
 /** The ops with a CPU kernel of their own (the coverage query reads it). */
