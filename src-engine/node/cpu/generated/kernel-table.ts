@@ -93,6 +93,10 @@ export interface KernelArgs {
   lstmCellForward: { xg: number; rg: number; cprev: number; gates: number; c: number; hout: number; h: number; r0: number; r1: number; hasPrev: number };
   /** `elementwise.lstmCellBackward(dh: i32, dc: i32, gates: i32, c: i32, cprev: i32, dxg: i32, dhprev: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
   lstmCellBackward: { dh: number; dc: number; gates: number; c: number; cprev: number; dxg: number; dhprev: number; h: number; r0: number; r1: number; hasPrev: number };
+  /** `elementwise.gruCellForward(xg: i32, rg: i32, hprev: i32, gates: i32, hn: i32, hout: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
+  gruCellForward: { xg: number; rg: number; hprev: number; gates: number; hn: number; hout: number; h: number; r0: number; r1: number; hasPrev: number };
+  /** `elementwise.gruCellBackward(dh: i32, gates: i32, hn: i32, hprev: i32, dxg: i32, drg: i32, dhprev: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
+  gruCellBackward: { dh: number; gates: number; hn: number; hprev: number; dxg: number; drg: number; dhprev: number; h: number; r0: number; r1: number; hasPrev: number };
   /** `gemm.gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
   gemm: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
@@ -139,6 +143,8 @@ export interface KernelResults {
   layerNormBackward: void;
   lstmCellForward: void;
   lstmCellBackward: void;
+  gruCellForward: void;
+  gruCellBackward: void;
   gemm: void;
   adamUpdate: void;
   winogradWeights: void;
@@ -402,8 +408,26 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     write: (a, r, i) => { r[i] = a.dh; r[i + 1] = a.dc; r[i + 2] = a.gates; r[i + 3] = a.c; r[i + 4] = a.cprev; r[i + 5] = a.dxg; r[i + 6] = a.dhprev; r[i + 7] = a.h; r[i + 8] = a.r0; r[i + 9] = a.r1; r[i + 10] = a.hasPrev; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
-  gemm: {
+  gruCellForward: {
     id: 28,
+    name: 'gruCellForward',
+    qualified: 'elementwise.gruCellForward',
+    params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.xg; r[i + 1] = a.rg; r[i + 2] = a.hprev; r[i + 3] = a.gates; r[i + 4] = a.hn; r[i + 5] = a.hout; r[i + 6] = a.h; r[i + 7] = a.r0; r[i + 8] = a.r1; r[i + 9] = a.hasPrev; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
+  },
+  gruCellBackward: {
+    id: 29,
+    name: 'gruCellBackward',
+    qualified: 'elementwise.gruCellBackward',
+    params: [{ name: 'dh', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.dh; r[i + 1] = a.gates; r[i + 2] = a.hn; r[i + 3] = a.hprev; r[i + 4] = a.dxg; r[i + 5] = a.drg; r[i + 6] = a.dhprev; r[i + 7] = a.h; r[i + 8] = a.r0; r[i + 9] = a.r1; r[i + 10] = a.hasPrev; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
+  },
+  gemm: {
+    id: 30,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -412,7 +436,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   adamUpdate: {
-    id: 29,
+    id: 31,
     name: 'adamUpdate',
     qualified: 'optim.adamUpdate',
     params: [{ name: 'w', type: 'i32' }, { name: 'g', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'vmax', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'stepSize', type: 'f64' }, { name: 'bc2Sqrt', type: 'f64' }, { name: 'shrink', type: 'f64' }, { name: 'l2', type: 'f64' }, { name: 'b1', type: 'f64' }, { name: 'b2', type: 'f64' }, { name: 'eps', type: 'f64' }],
@@ -421,7 +445,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   winogradWeights: {
-    id: 30,
+    id: 32,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -430,7 +454,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 31,
+    id: 33,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -439,7 +463,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 32,
+    id: 34,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -448,7 +472,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 33,
+    id: 35,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -457,7 +481,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradWeightGradFinish: {
-    id: 34,
+    id: 36,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],

@@ -12,7 +12,7 @@ import { geluOverride } from './gelu';
 import { layerNormOverride } from './layer-norm';
 import { leakyReluOverride } from './leaky-relu';
 import { linearOverride } from './linear';
-import { lstmOverride } from './lstm';
+import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
@@ -48,6 +48,7 @@ const OVERRIDES = {
   Softmax: softmaxOverride,
   CrossEntropyLoss: crossEntropyLossOverride,
   LSTM: lstmOverride,
+  GRU: gruOverride,
 } satisfies Partial<Record<OpName, (cpu: CpuContext) => OpKernelOverride>>;
 
 /** The ops with a CPU kernel of their own (the coverage query reads it). */
