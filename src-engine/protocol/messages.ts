@@ -230,6 +230,24 @@ export const GanWarning = z.object({
 });
 export type GanWarning = z.infer<typeof GanWarning>;
 
+/**
+ * A recurrent layer over time, for one probe sample (the first): each gate's activations and the
+ * hidden state per step for the first units of its last layer, and ‖dL/dh_t‖ per step from the
+ * last training step (its first layer; null when that step's gradients are not at hand, e.g. on
+ * a GPU run) — the vanishing-gradient picture.
+ */
+export const SequenceTrace = z.object({
+  nodeId: z.string().max(200),
+  op: z.string().max(64),
+  steps: z.number().int().positive().max(4096),
+  /** Each gate's values `[unit][step]` and its range (σ gates 0–1, tanh ones −1–1). */
+  gates: z.array(z.object({ name: z.string().max(32), range: z.tuple([z.number(), z.number()]), values: z.array(z.array(z.number().nullable()).max(4096)).max(64) })).max(8),
+  /** The hidden state `[unit][step]` (null: not a finite number). */
+  hidden: z.array(z.array(z.number().nullable()).max(4096)).max(64),
+  gradByTime: z.array(z.number().nullable()).max(4096).nullable(),
+});
+export type SequenceTrace = z.infer<typeof SequenceTrace>;
+
 /** A GAN's frame figures: the sample grid from the Noise node's fixed noise, D(x), D(G(z)) and the grid's diversity. */
 export const GanProbeResult = z.object({
   /** `count` samples of `shape`, row after row. */
@@ -262,6 +280,8 @@ export const ProbeFrame = z.object({
   samples: SampleProbeResult.optional(),
   boundary: DecisionBoundary.optional(),
   gan: GanProbeResult.optional(),
+  /** Recurrent layers over time (LSTM, GRU). */
+  sequences: z.array(SequenceTrace).max(32).optional(),
   health: z.array(HealthWarning),
   /** Milliseconds the engine spent computing this frame. */
   costMs: z.number(),

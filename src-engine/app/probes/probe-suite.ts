@@ -11,6 +11,7 @@ import { GanProbe } from './gan-probe';
 import { GradientProbe } from './gradient-probe';
 import { layerHealth } from './layer-health';
 import { SampleProbe } from './sample-probe';
+import { SequenceProbe } from './sequence-probe';
 import type { GraphBinding } from '../../core/train/binding';
 import { TensorSummarizer, compact, compactOrNull } from './summary';
 import { WeightProbe } from './weight-probe';
@@ -95,6 +96,8 @@ export class ProbeSuite {
   private readonly sampleProbe: SampleProbe;
   private readonly boundary: DecisionBoundaryProbe | null;
   private readonly gan: GanProbe | null;
+  /** Recurrent layers over time; null when the graph has none. */
+  private readonly sequences: SequenceProbe | null;
   /** The nodes that are the network's outputs (see `outputNodes`). */
   private readonly outputs: ReadonlySet<string>;
   /** What a device forward reads back whole: the prediction (the sample probe) and a GAN's nodes; the activations are reduced there. */
@@ -132,6 +135,8 @@ export class ProbeSuite {
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
+    const sequences = new SequenceProbe(graph, this.plan);
+    this.sequences = sequences.empty ? null : sequences;
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
     this.boundary =
@@ -239,14 +244,14 @@ export class ProbeSuite {
 
   /** What the probe batch's eval forward shows (read before the grid's forward, which may share its storage). */
   private measureProbeBatch(trainPlan: CompiledGraph | null, step: number) {
-    return { layers: this.activations.measure(trainPlan), samples: this.sampleProbe.measure(), gan: this.gan?.measure(step) };
+    return { layers: this.activations.measure(trainPlan), samples: this.sampleProbe.measure(), gan: this.gan?.measure(step), sequences: this.sequences?.measure(trainPlan) };
   }
 
   private frame(
     t0: number,
     at: { step: number; epoch: number; loss: number },
     params: ParamProbeEntry[],
-    { layers, samples, gan }: ReturnType<ProbeSuite['measureProbeBatch']>,
+    { layers, samples, gan, sequences }: Partial<ReturnType<ProbeSuite['measureProbeBatch']>> & Pick<ReturnType<ProbeSuite['measureProbeBatch']>, 'layers' | 'samples' | 'gan'>,
     boundary: DecisionBoundary | undefined,
   ): Omit<ProbeFrame, 'runId' | 'seq'> {
     const frame: Omit<ProbeFrame, 'runId' | 'seq'> = {
@@ -258,6 +263,7 @@ export class ProbeSuite {
       ...(samples ? { samples } : {}),
       ...(boundary ? { boundary } : {}),
       ...(gan ? { gan } : {}),
+      ...(sequences ? { sequences } : {}),
       health: layerHealth(layers, params, undefined, this.outputs),
       costMs: 0,
     };

@@ -51,6 +51,8 @@ export interface CompiledGraph {
   output(nodeId: string): Tensor;
   /** dLoss/dActivation after `backward`, or null for nodes that need no gradient (Inputs, targets). */
   grad(nodeId: string): Tensor | null;
+  /** A node's workspace (its op's `workspace` spec, by name) after `forward`/`backward`: probes read what an op keeps (a recurrent layer's gates per step). */
+  workspace(nodeId: string): Readonly<Record<string, Tensor>>;
   /**
    * Run every node; returns the summed loss (of `losses` when given, else of every loss node),
    * NaN when the graph has no loss.
@@ -309,6 +311,11 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     grad(nodeId) {
       if (!outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
       return grads.get(nodeId) ?? null;
+    },
+    workspace(nodeId) {
+      const step = steps.find((s) => s.id === nodeId);
+      if (!step) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+      return step.ctx.workspace;
     },
     forward(training, sel) {
       lastTraining = training;

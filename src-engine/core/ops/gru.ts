@@ -1,6 +1,6 @@
 import { defineOp } from './types';
 import type { Cell } from './recurrent';
-import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, sigmoid } from './recurrent';
+import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, recurrentTraces, sigmoid } from './recurrent';
 import { int } from './onnx-import';
 
 /**
@@ -61,6 +61,11 @@ export const GRU_FUSION = recurrentFusion('GRU', 'GRU', ONNX_GATES, (n) =>
 export const gru = defineOp({
   name: 'GRU',
   ...recurrentOp('GRU', GRU_CELL),
+  traces: recurrentTraces(GRU_CELL, [
+    { name: 'reset', range: [0, 1] },
+    { name: 'update', range: [0, 1] },
+    { name: 'candidate', range: [-1, 1] },
+  ]),
   onnx: {
     opType: 'GRU',
     note: 'one ONNX GRU per layer (linear_before_reset = 1, PyTorch’s form) on the time-major sequence, as torch.onnx writes it; W/R/B reordered from PyTorch’s gates r, z, n to ONNX’s z, r, h; the last state: Gather(−1) of Y',

@@ -1,6 +1,6 @@
 import { defineOp } from './types';
 import type { Cell } from './recurrent';
-import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, sigmoid } from './recurrent';
+import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, recurrentTraces, sigmoid } from './recurrent';
 
 /**
  * PyTorch's LSTM cell, gates i, f, g, o: `c = f·c_prev + i·g`, `h = o·tanh(c)`, with i, f, o
@@ -61,6 +61,12 @@ export const LSTM_FUSION = recurrentFusion('LSTM', 'LSTM', ONNX_GATES, plainLstm
 export const lstm = defineOp({
   name: 'LSTM',
   ...recurrentOp('LSTM', LSTM_CELL),
+  traces: recurrentTraces(LSTM_CELL, [
+    { name: 'input', range: [0, 1] },
+    { name: 'forget', range: [0, 1] },
+    { name: 'cell', range: [-1, 1] },
+    { name: 'output', range: [0, 1] },
+  ]),
   onnx: {
     opType: 'LSTM',
     note: 'one ONNX LSTM per layer on the time-major sequence (Transpose before, Squeeze/Transpose after, as torch.onnx writes), W/R/B reordered from PyTorch’s gates i, f, g, o to ONNX’s i, o, f, c; the last state: Gather(−1) of Y',

@@ -9,7 +9,7 @@
  * GEMM over all `T·N` rows, and so are the weight gradients in backward (BPTT).
  */
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr } from './shape-util';
-import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TorchMapping, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
+import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TimeTraces, TorchMapping, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
 import type { ConstantValue, ImportRule } from './onnx-import';
 import type { Tensor } from '../../base/tensor';
 import { fromUtf8, tensorValues, type OnnxNode } from '../export/onnx/onnx-types';
@@ -199,6 +199,8 @@ export function recurrentWorkspace(cell: Pick<Cell, 'gates'>) {
       { name: 'dCarry', shape: [n, h] },
       { name: 'dys', shape: [t, n, dh] },
       { name: 'dIn', shape: [t, n, Math.max(d.f, dh)] },
+      // ‖dL/dh_t‖ over the batch per layer, direction and step, written by backward (the sequence probe's gradient by time).
+      { name: 'dhNorm', shape: [k, t] },
     ];
   };
 }
@@ -333,10 +335,16 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
       dCarry.fill(0);
       for (let s = t - 1; s >= 0; s--) {
         const time = stepAt(dir, s, t);
+        let sq = 0;
         for (let r = 0; r < n; r++) {
           const o = (time * n + r) * dh + dir * h;
-          for (let j = 0; j < h; j++) dhv[r * h + j] = dys[o + j] + (s < t - 1 ? dhNext[r * h + j] : 0);
+          for (let j = 0; j < h; j++) {
+            const v = dys[o + j] + (s < t - 1 ? dhNext[r * h + j] : 0);
+            dhv[r * h + j] = v;
+            sq += v * v;
+          }
         }
+        w.dhNorm.data[k * t + time] = Math.sqrt(sq);
         const first = s === 0;
         const rows = (a: Float32Array) => a.subarray(time * n * gh, (time + 1) * n * gh);
         cell.backward({
@@ -596,6 +604,35 @@ export function recurrentRule(opType: string, module: string): ImportRule {
     unsupported: `${opType} is read only as torch.onnx writes ${module}(batch_first=True) with zero initial states: Transpose → ${opType} per layer → Transpose (the sequence), or the last state of one direction; initial states, sequence lengths and other activations are not supported yet`,
   });
   return Object.assign(rule, { refusesByForm: true });
+}
+
+/**
+ * The sequence probe's view of a recurrent op (`OpDef.traces`): gates and hidden state per step
+ * from the forward's workspace (`gates`, `hs`: time-major per layer and direction), and the
+ * gradient by time `backward` leaves in `dhNorm`.
+ */
+export function recurrentTraces(cell: Pick<Cell, 'gates'>, gates: TimeTraces['gates']): TimeTraces {
+  return {
+    gates,
+    read(w, input, attrs, sample, units) {
+      const d = dimsOf(input, attrs, cell);
+      const { n, t, h, gh } = d;
+      const k = (d.layers - 1) * d.dirs;
+      const u = Math.min(units, h);
+      const s = Math.min(Math.max(0, sample), n - 1);
+      const g = w.gates.data;
+      const hs = w.hs.data;
+      const at = (time: number) => (k * t + time) * n + s;
+      return {
+        gates: Array.from({ length: d.g }, (_, q) => Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => g[at(time) * gh + q * h + j]))),
+        hidden: Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => hs[at(time) * h + j])),
+      };
+    },
+    gradByTime(w, input, attrs) {
+      const { t } = dimsOf(input, attrs, cell);
+      return Array.from(w.dhNorm.data.subarray(0, t));
+    },
+  };
 }
 
 /** The parts of a recurrent op's definition its cell decides: shape, parameters, kernels. */

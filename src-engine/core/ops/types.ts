@@ -230,6 +230,25 @@ export interface OutputTraits {
 }
 
 /**
+ * What an op that runs over a sequence shows per time step (LSTM, GRU): the sequence probe reads
+ * it from the op's workspace (`CompiledGraph.workspace`), the Layers tab draws it.
+ */
+export interface TimeTraces {
+  /** The gates' names in the op's order (LSTM: input, forget, cell, output), and each one's value range. */
+  gates: readonly { name: string; range: readonly [number, number] }[];
+  /**
+   * After a forward: sample `sample`'s gate activations `[G][U][T]` and hidden state `[U][T]` at
+   * every step, for the first `units` hidden units of the last layer's forward direction.
+   */
+  read(workspace: Readonly<Record<string, Tensor>>, input: readonly number[], attrs: Attrs, sample: number, units: number): { gates: number[][][]; hidden: number[][] };
+  /**
+   * After a training step's backward: ‖dL/dh_t‖ over the batch at every step t, for the first
+   * layer's forward direction (where a vanishing gradient shows: the earliest steps).
+   */
+  gradByTime(workspace: Readonly<Record<string, Tensor>>, input: readonly number[], attrs: Attrs): number[];
+}
+
+/**
  * One op, in one file: its metadata, shape rule, forward and backward.
  *
  * @example
@@ -276,6 +295,8 @@ export interface OpDef {
   card?(attrs: Attrs): string;
   /** What the op's output means, for the probes and hints (nothing outside ops/ and base/ branches on op names: test/unit/architecture/op-names.test.ts). */
   output?: OutputTraits;
+  /** Per-time-step figures for the sequence probe (recurrent layers). */
+  traces?: TimeTraces;
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
   /**

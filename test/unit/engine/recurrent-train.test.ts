@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivationProbe } from '../../../src-engine/app/probes/activation-probe';
 import { TensorSummarizer } from '../../../src-engine/app/probes/summary';
+import { SequenceProbe, TRACE_UNITS } from '../../../src-engine/app/probes/sequence-probe';
+import { SequenceTrace } from '../../../src-engine/protocol/messages';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
@@ -66,4 +68,39 @@ describe.each(['LSTM', 'GRU'] as const)('%s in a graph', (op) => {
     expect(e.saturatedFrac).toBeUndefined();
     expect(Array.from(e.hist.counts as ArrayLike<number>).reduce((s, c) => s + c, 0)).toBe(4 * 8);
   });
+
+  it('the sequence probe shows its gates and hidden state per step, and the gradient by time its backward recorded (reference and CPU)', () => {
+    const T = 7;
+    const g = sequenceGraph(op);
+    g.nodes[0].attrs = { shape: [T, 1], source: 'features' };
+    g.nodes[2].attrs = { hiddenSize: 20, numLayers: 1, output: 'sequence' };
+    g.nodes.splice(3, 0, { id: 'lastStep', op: 'Flatten', attrs: {}, inputs: ['rnn'] });
+    g.nodes[4].inputs = ['lastStep'];
+    for (const backend of [createReferenceBackend(), cpu]) {
+      const plan = compileGraph(checkedOrThrow(g), { batchSize: 3, backend, seed: 5 });
+      plan.input('xy').data.forEach((_, i, a) => (a[i] = Math.sin(0.7 * i)));
+      plan.input('label').data.set([0, 1, 1]);
+      plan.forward(true);
+      plan.backward();
+      const [trace] = new SequenceProbe(g, plan).measure(plan);
+      expect(SequenceTrace.parse(trace)).toEqual(trace);
+      expect(trace).toMatchObject({ nodeId: 'rnn', op, steps: T });
+      expect(trace.gates.map((x) => x.name)).toEqual(op === 'LSTM' ? ['input', 'forget', 'cell', 'output'] : ['reset', 'update', 'candidate']);
+      // The first TRACE_UNITS of 20 units, every step, inside each gate's range.
+      const h = plan.output('rnn').data;
+      expect(trace.hidden.length).toBe(TRACE_UNITS);
+      for (let j = 0; j < TRACE_UNITS; j++) for (let t = 0; t < T; t++) expect(trace.hidden[j][t]).toBeCloseTo(h[t * 20 + j], 5);
+      for (const gate of trace.gates) {
+        expect(gate.values.length).toBe(TRACE_UNITS);
+        for (const row of gate.values) for (const v of row) expect(v! >= gate.range[0] && v! <= gate.range[1]).toBe(true);
+      }
+      // The last step's ‖dL/dh‖ is the output gradient's at that step alone; the earlier ones add the way back through time.
+      const dy = plan.grad('rnn')!.data;
+      const norm = (t: number) => Math.hypot(...Array.from({ length: 3 * 20 }, (_, i) => dy[Math.floor(i / 20) * T * 20 + t * 20 + (i % 20)]));
+      expect(trace.gradByTime).toHaveLength(T);
+      expect(trace.gradByTime![T - 1]).toBeCloseTo(norm(T - 1), 5);
+      for (const v of trace.gradByTime!) expect(v).toBeGreaterThan(0);
+    }
+  });
 });
+

@@ -5,6 +5,7 @@ import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../state/training-store';
 import { useHeldWhileHidden, useInView } from '../in-view';
 import { useChartTheme } from './EChart';
+import { SequenceTraces } from './SequenceTraces';
 
 // Path boxes (whole units, see PATH_SCALE): the histogram's and the distribution's.
 const HIST_W = 120 * PATH_SCALE;
@@ -184,6 +185,7 @@ export function Layers() {
         ) : null}
       </section>
       <section className="layers__acts">
+        {frame.sequences?.length ? <SequenceTraces traces={frame.sequences} stale={stale} /> : null}
         <h4>Activations (probe batch, eval mode): now, and 10–50–90% over time</h4>
         <div className="layer-grid">
           {frame.layers.map((l) => (

@@ -1,0 +1,97 @@
+import { memo, useEffect, useRef } from 'react';
+import type { SequenceTrace } from '../../../../src-engine/protocol';
+import { imagePixels } from '../../training/charts';
+
+/** One gate's `[unit][step]` values as a heatmap: a row per unit, a column per step, black at its range's low end. */
+function Heatmap({ values, range, testId, title }: { values: readonly (readonly (number | null)[])[]; range: readonly [number, number]; testId?: string; title: string }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  const units = values.length;
+  const steps = values[0]?.length ?? 0;
+  const flat = values.flatMap((row) => row.map((v) => v ?? NaN));
+  const img = imagePixels(flat, [units, steps], range);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !img) return;
+    el.width = img.width;
+    el.height = img.height;
+    el.getContext('2d')?.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  });
+  return <canvas ref={ref} className="seq-heatmap" data-testid={testId} data-units={units} data-steps={steps} title={title} />;
+}
+
+/** The hidden state's units as lines over the steps (−1…1, the range of h = o·tanh c and of a GRU's h). */
+function HiddenLines({ hidden }: { hidden: readonly (readonly (number | null)[])[] }) {
+  const steps = hidden[0]?.length ?? 0;
+  const x = (t: number) => (steps > 1 ? (t / (steps - 1)) * 100 : 50).toFixed(2);
+  const y = (v: number) => (50 - Math.max(-1, Math.min(1, v)) * 48).toFixed(2);
+  return (
+    <svg className="seq-lines" viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Hidden state per step">
+      <line x1={0} x2={100} y1={50} y2={50} className="seq-lines__axis" />
+      {hidden.map((row, j) => (
+        <polyline key={j} points={row.map((v, t) => (v === null ? '' : `${x(t)},${y(v)}`)).join(' ')} />
+      ))}
+    </svg>
+  );
+}
+
+/** ‖∂L/∂h_t‖ per step as bars on a log scale over the decades it spans: a vanishing gradient shows as the early bars sinking. */
+function GradByTime({ grads, testId }: { grads: readonly (number | null)[]; testId?: string }) {
+  const logs = grads.map((g) => (g !== null && g > 0 ? Math.log10(g) : null));
+  const finite = logs.filter((v): v is number => v !== null);
+  const hi = finite.length ? Math.ceil(Math.max(...finite)) : 0;
+  const lo = finite.length ? Math.min(hi - 1, Math.floor(Math.min(...finite))) : -1;
+  const w = 100 / Math.max(1, grads.length);
+  const first = finite.length ? grads.find((g) => g !== null) : null;
+  const last = grads.at(-1);
+  return (
+    <figure className="seq-grad" data-testid={testId} data-first={first ?? ''} data-last={last ?? ''}>
+      <svg viewBox="0 0 100 100" preserveAspectRatio="none" role="img" aria-label="Gradient norm by time step, log scale">
+        {logs.map((v, t) => {
+          const h = v === null ? 0 : ((v - lo) / (hi - lo)) * 100;
+          return <rect key={t} x={(t * w + w * 0.1).toFixed(2)} width={(w * 0.8).toFixed(2)} y={(100 - h).toFixed(2)} height={h.toFixed(2)} />;
+        })}
+      </svg>
+      <figcaption>
+        <span>1e{lo}</span>
+        <span>step 1 → {grads.length} · log scale</span>
+        <span>1e{hi}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
+/**
+ * Recurrent layers over time for the first probe sample: each gate as a heatmap (units × steps),
+ * the hidden state's units as lines, and the gradient by time step from the last training step.
+ */
+export const SequenceTraces = memo(function SequenceTraces({ traces, stale }: { traces: readonly SequenceTrace[]; stale: boolean }) {
+  return (
+    <>
+      {traces.map((s) => (
+        <section key={s.nodeId} className="seq-card" data-testid={stale ? undefined : `seq-${s.nodeId}`} data-steps={s.steps}>
+          <h4>
+            {s.nodeId} ({s.op}) over {s.steps} steps · first probe sample, first {s.hidden.length} units
+          </h4>
+          <div className="seq-card__gates">
+            {s.gates.map((g) => (
+              <figure key={g.name}>
+                <Heatmap values={g.values} range={g.range} testId={stale ? undefined : `seq-gate-${s.nodeId}-${g.name}`} title={`${g.name} gate: a row per unit, a column per step; black ${g.range[0]}, white ${g.range[1]}`} />
+                <figcaption>{g.name}</figcaption>
+              </figure>
+            ))}
+            <figure>
+              <HiddenLines hidden={s.hidden} />
+              <figcaption>hidden state h</figcaption>
+            </figure>
+          </div>
+          {s.gradByTime ? (
+            <>
+              <h5>Gradient by time step (‖∂L/∂hₜ‖, last training step, first layer)</h5>
+              <GradByTime grads={s.gradByTime} testId={stale ? undefined : `seq-grad-${s.nodeId}`} />
+            </>
+          ) : null}
+        </section>
+      ))}
+    </>
+  );
+});
