@@ -1,21 +1,13 @@
-import { memo, useEffect, useRef } from 'react';
+import { memo } from 'react';
 import type { SequenceTrace } from '../../../../src-engine/protocol';
 import { imagePixels } from '../../training/charts';
+import { usePixels } from './PixelImage';
 
 /** One gate's `[unit][step]` values as a heatmap: a row per unit, a column per step, black at its range's low end. */
 function Heatmap({ values, range, testId, title }: { values: readonly (readonly (number | null)[])[]; range: readonly [number, number]; testId?: string; title: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
   const units = values.length;
   const steps = values[0]?.length ?? 0;
-  const flat = values.flatMap((row) => row.map((v) => v ?? NaN));
-  const img = imagePixels(flat, [units, steps], range);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || !img) return;
-    el.width = img.width;
-    el.height = img.height;
-    el.getContext('2d')?.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
-  });
+  const ref = usePixels(imagePixels(values.flatMap((row) => row.map((v) => v ?? NaN)), [units, steps], range));
   return <canvas ref={ref} className="seq-heatmap" data-testid={testId} data-units={units} data-steps={steps} title={title} />;
 }
 
