@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the sequence ops (LSTM, GRU, Embedding), computed by PyTorch.
+"""Golden fixtures for the sequence ops (RNN, LSTM, GRU, Embedding), computed by PyTorch.
 
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_sequences.py
 Writes test/golden/ops/seq_<case>.json in the format of gen_layers.py (whose `case` it uses): the
-output, the input gradient and every weight gradient of `nn.LSTM`/`nn.GRU(batch_first=True)`, run
+output, the input gradient and every weight gradient of `nn.RNN`/`nn.LSTM`/`nn.GRU(batch_first=True)`, run
 in float64 on float32-rounded inputs and weights, under the parameter names PyTorch gives them
 (the module's own kernel, `torch._VF.lstm`/`gru`, called with the weights as leaves).
 """
@@ -30,8 +30,10 @@ def rnn_case(name, op, cls, n, t, f, h, layers=1, bidirectional=False, bias=True
         h0 = torch.zeros(layers * (2 if bidirectional else 1), n, h, dtype=x.dtype)
         if cls is nn.LSTM:
             y, hn, _ = torch._VF.lstm(x, (h0, h0), weights, bias, layers, 0.0, True, bidirectional, True)
-        else:
+        elif cls is nn.GRU:
             y, hn = torch._VF.gru(x, h0, weights, bias, layers, 0.0, True, bidirectional, True)
+        else:
+            y, hn = torch._VF.rnn_tanh(x, h0, weights, bias, layers, 0.0, True, bidirectional, True)
         if output == 'sequence':
             return y
         return torch.cat([hn[-2], hn[-1]], -1) if bidirectional else hn[-1]
@@ -65,6 +67,10 @@ def main():
     rnn_case('seq_gru_bidir_last', 'GRU', nn.GRU, 2, 4, 3, 3, bidirectional=True, output='last')
     ids = f32(torch.tensor([[0, 3, -1, 2.7, 3], [7, -8, 4, 1, -5.5]], dtype=torch.float64))
     case('seq_embedding', 'Embedding', {'numEmbeddings': 5, 'embeddingDim': 3}, embedding_fn, [ids], {'weight': rand(5, 3)})
+    # Appended after the rest, so the cases above keep their random draws.
+    rnn_case('seq_rnn_1layer', 'RNN', nn.RNN, 2, 4, 3, 5)
+    rnn_case('seq_rnn_2layer_bidir_last', 'RNN', nn.RNN, 2, 3, 3, 4, layers=2, bidirectional=True, output='last')
+    rnn_case('seq_rnn_last_nobias', 'RNN', nn.RNN, 3, 5, 2, 4, bias=False, output='last')
 
 
 if __name__ == '__main__':

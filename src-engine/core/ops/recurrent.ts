@@ -71,7 +71,7 @@ export const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
  * with `batch_first=True` that returns the sequence, or the last layer's final h (both
  * directions' concatenated, as Netwright's `output: 'last'`).
  */
-export function recurrentTorch(module: 'LSTM' | 'GRU'): TorchMapping {
+export function recurrentTorch(module: 'RNN' | 'LSTM' | 'GRU'): TorchMapping {
   return {
     module: `Seq${module}({in[-1]}, {hiddenSize}, num_layers={numLayers}, bias={bias}, bidirectional={bidirectional}, output={output})`,
     helper: [

@@ -19,6 +19,7 @@ import { groupNorm } from './group-norm';
 import { linear } from './linear';
 import { lstm } from './lstm';
 import { gru } from './gru';
+import { rnn } from './rnn';
 import { embedding } from './embedding';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
@@ -56,6 +57,7 @@ const ALL_OPS = [
   input,
   noise,
   linear,
+  rnn,
   lstm,
   gru,
   embedding,

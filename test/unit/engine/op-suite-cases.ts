@@ -101,6 +101,8 @@ const CASES: Case[] = [
   { label: 'Concat axis 1', op: 'Concat', opts: { inputs: [randn([2, 1, 3], 24), randn([2, 2, 3], 25)] }, tol: SMOOTH },
   { label: 'RealFakeBatch', op: 'RealFakeBatch', opts: { inputs: [randn([2, 3, 2], 26), randn([3, 3, 2], 27)] }, tol: SMOOTH },
   { label: 'GANLoss discriminator', op: 'GANLoss', opts: { inputs: [randn([6, 1], 28)], attrs: { player: 'discriminator' } }, tol: SMOOTH },
+  { label: 'RNN sequence', op: 'RNN', opts: { inputs: [randn([2, 4, 3], 43)], attrs: { hiddenSize: 5 } }, tol: SMOOTH },
+  { label: 'RNN 2 layers, bidirectional, last state', op: 'RNN', opts: { inputs: [randn([2, 3, 2], 42)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last' } }, tol: SMOOTH },
   { label: 'LSTM sequence', op: 'LSTM', opts: { inputs: [randn([2, 3, 3], 44)], attrs: { hiddenSize: 6 } }, tol: SMOOTH },
   {
     label: 'LSTM 2 layers, bidirectional, last state',

@@ -10,6 +10,7 @@ export const CPU_ONLY: Record<string, string> = {
   Conv1d: 'issue #29: no WebGPU kernel yet',
   GroupNorm: 'issue #29: no WebGPU kernel yet',
   PReLU: 'issue #29: a per-channel parameter, which gpuElementwise cannot take; no WebGPU kernel yet',
+  RNN: 'issue #31: recurrent kernels are a later step; a graph with an RNN trains on the CPU',
   LSTM: 'issue #31: recurrent kernels are a later step; a graph with an LSTM trains on the CPU',
   GRU: 'issue #31: recurrent kernels are a later step; a graph with a GRU trains on the CPU',
   Embedding: 'issue #31: a later step',

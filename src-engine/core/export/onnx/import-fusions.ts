@@ -3,6 +3,7 @@ import { roundFloat, type ConstantValue } from './import-rules';
 import type { OnnxNode } from './proto';
 import { LSTM_FUSION } from '../../ops/lstm';
 import { GRU_FUSION } from '../../ops/gru';
+import { RNN_FUSION } from '../../ops/rnn';
 import { EMBEDDING_FUSION } from '../../ops/embedding';
 
 /** The graph as a fusion sees it. */
@@ -233,4 +234,4 @@ const layerNormDecomposed: FusionRule = {
 };
 
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, RNN_FUSION, EMBEDDING_FUSION];

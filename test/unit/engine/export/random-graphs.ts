@@ -63,9 +63,9 @@ function vectorOp(rng: Rng): [string, Attrs] {
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 
-/** A recurrent layer over the sequence input, any of its variants: LSTM and GRU by turns, so a few graphs hold both. */
+/** A recurrent layer over the sequence input, any of its variants: LSTM, GRU and RNN by turns, so a few graphs hold each. */
 function sequenceOp(rng: Rng, index: number): [string, Attrs] {
-  return [index % 2 === 0 ? 'LSTM' : 'GRU', { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
+  return [(['LSTM', 'GRU', 'RNN'] as const)[index % 3], { hiddenSize: between(rng, 2, 5), numLayers: between(rng, 1, 2), bidirectional: rng.uniform() < 0.5, bias: rng.uniform() < 0.8, output: pick(rng, ['sequence', 'last']) }];
 }
 
 /**

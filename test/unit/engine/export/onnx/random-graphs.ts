@@ -161,14 +161,14 @@ export function randomGraph(seed: number, length = 8): GraphIR {
   // NOTE: not on computed values: onnxruntime compares a float index with each class exactly
   // instead of truncating it as the ONNX spec (and Netwright, and PyTorch's .long()) do.
   if (seed % 12 === 1 || seed % 12 === 5) cur = add(b, 'OneHot', ['x'], { numClasses: pick(rng, [2, 3, 5]) }) ?? cur;
-  // An LSTM or a GRU reading the sequence first, in some sequence graphs: its settings from a stream of its
+  // An LSTM, a GRU or an RNN reading the sequence first, in some sequence graphs: its settings from a stream of its
   // own, so every other graph (and every other draw) stays as it was before it was added. One layer,
   // one direction: what the importer reads back (recurrent.test.ts exports the stacked and
   // bidirectional forms).
   if (seed % 12 === 4 || seed % 12 === 10) {
     const own = new Rng(seed * 104729 + 31);
     const attrs = { hiddenSize: 2 + own.int(3), bias: own.uniform() < 0.7, output: pick(own, ['sequence', 'last']) };
-    cur = add(b, seed % 12 === 4 ? 'LSTM' : 'GRU', ['x'], attrs) ?? cur;
+    cur = add(b, seed % 12 === 10 ? 'GRU' : seed % 24 === 16 ? 'RNN' : 'LSTM', ['x'], attrs) ?? cur;
   }
   // Token ids embedded, in some vector graphs without input normalisation (ids must stay whole
   // numbers: see `embeddingRows`); settings from a stream of their own, as the LSTM's.

@@ -13,7 +13,7 @@ torch.manual_seed(0)
 
 
 class Rnn(nn.Module):
-    """nn.LSTM / nn.GRU(batch_first=True) returning the sequence, or the last layer's final h."""
+    """nn.RNN / nn.LSTM / nn.GRU(batch_first=True) returning the sequence, or the last layer's final h."""
 
     def __init__(self, cls, f, h, last, **kwargs):
         super().__init__()
@@ -47,3 +47,7 @@ if "gru" in kinds:
     write("gru_seq", Rnn(nn.GRU, 28, 48, False), torch.randn(3, 28, 28))
     write("gru_last", Rnn(nn.GRU, 28, 48, True), torch.randn(2, 28, 28))
     write("gru_stacked", Rnn(nn.GRU, 28, 48, False, num_layers=2), torch.randn(2, 28, 28))
+if "rnn" in kinds:
+    write("rnn_seq", Rnn(nn.RNN, 28, 48, False), torch.randn(3, 28, 28))
+    write("rnn_last", Rnn(nn.RNN, 28, 48, True), torch.randn(2, 28, 28))
+    write("rnn_stacked", Rnn(nn.RNN, 28, 48, False, num_layers=2), torch.randn(2, 28, 28))

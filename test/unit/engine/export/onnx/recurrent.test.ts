@@ -24,7 +24,7 @@ interface TorchFixture {
   output: number[];
 }
 
-const RECURRENT = ['LSTM', 'GRU'] as const;
+const RECURRENT = ['RNN', 'LSTM', 'GRU'] as const;
 
 function seqGraph(op: string, attrs: Attrs, t = 5, f = 3): GraphIR {
   return {
@@ -100,7 +100,7 @@ describe.each(RECURRENT)('%s and ONNX', (op) => {
   });
 });
 
-describe('torch.onnx files of nn.LSTM and nn.GRU (PyTorch 1.13, opset 17)', () => {
+describe('torch.onnx files of nn.RNN, nn.LSTM and nn.GRU (PyTorch 1.13, opset 17)', () => {
   it('import and predict within 1e-4·max|y| + 1e-5 of PyTorch: the sequence, the last state, stacked (and bidirectional)', () => {
     requirePython(['torch', 'onnx']);
     const dir = mkdtempSync(join(tmpdir(), 'netwright-recurrent-onnx-'));
