@@ -270,6 +270,8 @@ const lessonsFromGallery = [
   { scrollIntoView: '[data-testid=lesson-claim-batchnorm-deep]' },
   { expectNoOverflow: ['[data-testid=lesson-gallery]'] },
   { screenshot: 'lessons-batchnorm-1280x800' },
+  // At 1280 px the status bar shows every item whole beside the run's long name (only the name gives way).
+  { expectNotClipped: '.status-bar' },
   { click: '[data-testid=lesson-compare-batchnorm-deep]' },
   { expectGone: '[data-testid=lesson-gallery]' },
   { expect: '[data-testid=compare]', attr: ['data-runs', '2'] },
