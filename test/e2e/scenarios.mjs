@@ -231,13 +231,14 @@ const E2E_LESSONS = [
  * (nothing covers the dock while it trains); the card says when it is done and reopens the gallery
  * at the lesson: a number beside every reference figure, the claim holds, its runs can be compared.
  */
-const lessonQuick = ([id, runs]) => [
+const lessonQuick = ([id, runs], whileCard = []) => [
   { click: `[data-testid=lesson-run-quick-${id}]` },
   { clickIfPresent: '[data-testid=confirm-ok]' },
   { expectGone: '[data-testid=lesson-gallery]' },
   { expect: `[data-testid=lesson-card][data-lesson=${id}]` },
   { expectUncovered: '[data-testid=train-dock]' },
   { expect: '[data-testid=lesson-card]', attr: ['data-status', 'done'], within: 120_000 },
+  ...whileCard,
   { click: '[data-testid=lesson-card-show]' },
   { expect: `[data-testid=lesson-${id}]`, attr: ['data-status', 'done'] },
   ...Array.from({ length: runs }, (_, i) => [
@@ -259,7 +260,10 @@ const lessonsFromGallery = [
   { expect: '[data-testid=lesson-reference-learning-rate-2]', text: 'diverges' },
   { expect: '[data-testid=lesson-ours-learning-rate-1]', text: '%' },
   { screenshot: 'lessons-gallery' },
-  ...E2E_LESSONS.slice(2, 10).flatMap(lessonQuick),
+  ...E2E_LESSONS.slice(2, 8).flatMap((l) => lessonQuick(l)),
+  // SGD vs Adam: the dock's Samples tab beside the card, Adam's reconstructions (the last run) are digits.
+  ...lessonQuick(E2E_LESSONS[8], [{ viewport: [1280, 800] }, { expect: '[data-testid=train-tab-samples][aria-selected=true]' }, { wait: 500 }, { screenshot: 'lessons-sgd-vs-adam-samples-1280x800' }, { viewport: [1400, 900] }]),
+  ...lessonQuick(E2E_LESSONS[9]),
   // BatchNorm: the reference's figures (85 %, 97 %) beside ours, how far ours are from them, the claim
   // about ours (stuck at chance); then its two runs side by side in Compare.
   ...lessonQuick(E2E_LESSONS[10]),
@@ -280,7 +284,7 @@ const lessonsFromGallery = [
   { click: '[data-testid=compare-close]' },
   { viewport: [1400, 900] },
   { click: '[data-testid=cmd-lessons]' },
-  ...E2E_LESSONS.slice(11).flatMap(lessonQuick),
+  ...E2E_LESSONS.slice(11).flatMap((l) => lessonQuick(l)),
   { screenshot: 'lessons-gallery-all' },
   // In-painting: a row per digit with the judge's clean, masked and in-painted readings, beside the reference.
   { expect: '[data-testid=lesson-report-inpainting]', attr: ['data-rows', '10'] },
