@@ -85,6 +85,11 @@ export async function launchApp() {
  * - `{ click: selector, modifiers? }` (e.g. `['Control']`: add to the selection), `{ dblclick: selector }`, `{ fill: selector, value }` (types into a field),
  *   `{ select: selector, value }`, `{ press: 'Control+Z' }`, `{ reload: true }`, `{ wait: ms }` (let an animation finish)
  * - `{ expectCount: selector, count }`, `{ expectGone: selector, within? }`
+ * - `{ expectNotClipped: selector }` — no text in the element is cut: no box inside it (or it) hides
+ *   overflowing content (an ellipsis), and nothing sticks out past its edges; a box marked
+ *   `data-may-truncate` (a long name with a tooltip) may be shortened
+ * - `{ expectUncovered: selector }` — the element shows and nothing lies over it: at its centre and
+ *   near each corner the topmost element is it or inside it (a modal over a panel fails)
  * - `{ expectNoneVisible: selector, within? }` — every match (if any) hidden by CSS (display, visibility, content-visibility)
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
@@ -201,6 +206,32 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.waitForFunction((sel) => [...globalThis.document.querySelectorAll(sel)].every((el) => !el.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true })), step.expectNoneVisible, { timeout: step.within ?? 10_000 }).catch(async () => {
           throw new Error(`expected no visible ${step.expectNoneVisible}, found ${await app.page.evaluate(visible, step.expectNoneVisible)}`);
         });
+      } else if (step.expectNotClipped) {
+        await app.page.locator(step.expectNotClipped).first().waitFor({ timeout: step.within ?? 10_000 });
+        const clipped = await app.page.evaluate((sel) => {
+          const root = globalThis.document.querySelector(sel);
+          const edge = root.getBoundingClientRect();
+          const name = (el) => el.getAttribute('data-testid') ?? `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${el.textContent.trim().slice(0, 40)}"`;
+          const out = [];
+          for (const el of [root, ...root.querySelectorAll('*')]) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || el.closest('[data-may-truncate]')) continue;
+            const s = globalThis.getComputedStyle(el);
+            if (s.overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1 && !el.querySelector('[data-may-truncate]')) out.push(`${name(el)} hides ${el.scrollWidth - el.clientWidth}px of its content`);
+            if (el !== root && (r.right > edge.right + 1 || r.left < edge.left - 1)) out.push(`${name(el)} sticks out past the edge (${Math.round(r.left)}–${Math.round(r.right)}px, the box ${Math.round(edge.left)}–${Math.round(edge.right)}px)`);
+          }
+          return out;
+        }, step.expectNotClipped);
+        if (clipped.length) throw new Error(`${step.expectNotClipped} clips its text:\n${clipped.join('\n')}`);
+      } else if (step.expectUncovered) {
+        await app.page.locator(step.expectUncovered).first().waitFor({ timeout: step.within ?? 10_000 });
+        const covered = await app.page.evaluate((sel) => {
+          const el = globalThis.document.querySelector(sel);
+          const r = el.getBoundingClientRect();
+          const points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]].map(([fx, fy]) => [r.left + fx * r.width, r.top + fy * r.height]);
+          return points.map(([x, y]) => globalThis.document.elementFromPoint(x, y)).filter((top) => top && !el.contains(top)).map((top) => `${top.tagName.toLowerCase()}.${top.className}`);
+        }, step.expectUncovered);
+        if (covered.length) throw new Error(`${step.expectUncovered} is covered by ${covered.join(', ')}`);
       } else if (step.expectGone) {
         await app.page.locator(step.expectGone).first().waitFor({ state: 'detached', timeout: step.within ?? 10_000 });
       } else if (step.rememberGraph || step.expectGraph) {

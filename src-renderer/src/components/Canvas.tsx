@@ -23,6 +23,7 @@ import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
 import { ShapeEdge, selectDetail, selectFar } from './ShapeEdge';
 import { StartPanel } from './StartPanel';
+import { LessonProgressCard } from './LessonGallery';
 import { TinyGraph, nodeAt } from './TinyGraph';
 
 /** MIME type of a palette entry being dragged onto the canvas. */
@@ -303,6 +304,7 @@ export function Canvas() {
     >
       <ArchDiffBanner />
       <StartPanel />
+      <LessonProgressCard />
       <ReactFlow
         nodes={nodes}
         edges={edges}

@@ -19,13 +19,25 @@ function RunStatus() {
   return (
     <span className="status-item" data-testid="status-run" data-state={phase} data-run={runId ?? ''} data-project={owner ?? ''} data-elsewhere={String(elsewhere)} data-step={step ?? ''} data-device={device ?? ''} data-adapter={adapter} title={`${owner ? `The run of “${owner}”${elsewhere ? ', in the background' : ''}. ` : ''}${backend ? `Training on ${backend}` : ''}`}>
       {/* Whose run (another project's, when it trains in the background) and what it trains on: the engine's item beside it names the CPU backend, which a GPU run does not use. */}
+      {/* The project's name is what gives way in a narrow window (ellipsised; whole in the tooltip), never the state. */}
       {elsewhere ? (
         // Short: the status bar is crowded at 1280 px; the device is in the tooltip.
-        `“${owner}” in the background: ${phase}${step !== undefined ? ` · step ${step}` : ''}`
+        <>
+          “<span className="status-name" data-may-truncate="true">{owner}</span>”<span>&nbsp;in the background: {phase}{step !== undefined ? ` · step ${step}` : ''}</span>
+        </>
       ) : (
         <>
-          training{owner ? ` “${owner}”` : ''}: {phase}
-          {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+          {owner ? (
+            <>
+              training&nbsp;“<span className="status-name" data-may-truncate="true">{owner}</span>”
+            </>
+          ) : (
+            'training'
+          )}
+          <span>
+            : {phase}
+            {device ? ` · ${device}${adapter ? `: ${adapter}` : ''}` : ''}
+          </span>
         </>
       )}
     </span>
@@ -55,8 +67,8 @@ function DesignTotals() {
     <span className="status-item status-item--totals" data-testid="design-totals" data-params={params} data-errors={errors} data-compile-ms={ms.toFixed(2)} data-pending={pending ? 'true' : 'false'}>
       <span data-testid="total-params" title={`${params.toLocaleString()} trainable parameters`}>{formatCount(params)} params</span>
       <span title={`Rough training memory at batch ${batch ?? 1}: weights, gradients, Adam state, activations and their gradients`}>≈{formatBytes(memory)}</span>
-      <span data-testid="total-flops" title="Forward FLOPs per sample">{formatCount(flops)} FLOPs/sample</span>
-      <span className="status-item--muted" title="Time of the last compile">{errors ? `${errors} error${errors > 1 ? 's' : ''} · ` : ''}compiled in {ms.toFixed(1)} ms</span>
+      <span data-testid="total-flops" title={`Forward FLOPs per sample · compiled in ${ms.toFixed(1)} ms`}>{formatCount(flops)} FLOPs/sample</span>
+      <span className="status-item--muted status-compiled" title="Time of the last compile">{errors ? `${errors} error${errors > 1 ? 's' : ''} · ` : ''}compiled in {ms.toFixed(1)} ms</span>
     </span>
   );
 }
@@ -84,8 +96,9 @@ export function StatusBar() {
           <span className="status-item" data-testid="engine-version" data-pid={info.pid}>
             engine v{info.version}
           </span>
-          <span className="status-item" data-testid="engine-backend" title={info.backend.kind === 'webgpu' ? info.backend.adapter : `${info.backend.threads} threads`}>
-            {info.backend.description}
+          <span className="status-item" data-testid="engine-backend" title={info.backend.kind === 'webgpu' ? info.backend.adapter : `${info.backend.description}: ${info.backend.threads} threads`}>
+            {/* "CPU · 2 threads (WebAssembly SIMD)": the parenthesis is in the tooltip. */}
+            {info.backend.description.replace(/\s*\(.*\)$/, '')}
           </span>
           {restarts > 0 ? <span className="status-item status-item--muted">restarted {restarts}×</span> : null}
         </>

@@ -1,11 +1,14 @@
 import { create } from 'zustand';
-import { lessonDesign, lessonReading, lessonReportRequest, type Lesson } from '../lessons/catalog';
+import { lessonDocument, lessonReading, lessonReportRequest, lessonRunName, type Lesson } from '../lessons/catalog';
 import type { LessonReportRow } from '../../../src-engine/protocol';
 import { useEditor } from './editor-store';
 import { TEMPLATES } from '../editor/templates';
 import { useEngine } from './engine-store';
 import { useSession } from './session-store';
 import { useRun } from './training-store';
+import { useRunsUi } from './runs-ui';
+import { useTrainUi } from './train-ui';
+import { MAX_COMPARED } from '../training/compare';
 
 /** One lesson's progress in the gallery: which variant runs, and the figure read from each finished one. */
 export interface LessonState {
@@ -16,6 +19,8 @@ export interface LessonState {
   runs: number;
   /** Our figure per variant label (NaN: the run diverged or stopped without a test evaluation). */
   ours: Record<string, number>;
+  /** Each finished run's id in the run store, by variant label (absent: the engine keeps no runs). */
+  runIds: Record<string, string>;
   /** A lesson with a report: true while the engine computes it from the finished runs. */
   reporting?: boolean;
   /** A lesson with a report: its rows (`lessons.report`), once computed. */
@@ -25,9 +30,22 @@ export interface LessonState {
 
 interface LessonsStore {
   lessons: Record<string, LessonState>;
+  /**
+   * The lesson whose card shows over the canvas: while its runs train the gallery is closed (it
+   * would cover the dock it tells the user to watch) and the card shows which run trains and the
+   * figures so far; it stays, with the verdict, until dismissed.
+   */
+  card?: string;
+  /** The lesson the gallery scrolls to when it opens (from the card). */
+  focus?: string;
 
   /** Queue the lesson's runs one after another (each opened as the current design and trained), then its report, if it has one. */
   run(lesson: Lesson, quick: boolean): Promise<void>;
+  /** Open the gallery at a lesson (the card's "Show lesson"). */
+  show(id: string): void;
+  /** Put the lesson's stored runs side by side in the Runs tab's Compare view (the gallery closes). */
+  compare(id: string): void;
+  dismissCard(): void;
 }
 
 /** Resolves when the current run ends; a diverged run is stopped (its figure is then NaN). */
@@ -50,28 +68,31 @@ export const useLessons = create<LessonsStore>((set, get) => ({
   lessons: {},
   async run(lesson, quick) {
     const update = (patch: Partial<LessonState>) => set({ lessons: { ...get().lessons, [lesson.id]: { ...get().lessons[lesson.id]!, ...patch } } });
-    set({ lessons: { ...get().lessons, [lesson.id]: { status: 'running', quick, current: 0, runs: lesson.variants.length, ours: {} } } });
+    set({ lessons: { ...get().lessons, [lesson.id]: { status: 'running', quick, current: 0, runs: lesson.variants.length, ours: {}, runIds: {} } }, card: lesson.id });
+    // The gallery gives way to the card and the dock, on the tab that shows the lesson's effect.
+    useSession.getState().setDialog('none');
+    useTrainUi.getState().set({ open: true, tab: lesson.view });
     const ours: Record<string, number> = {};
-    // Each run's id in the run store, by variant label: a report reads the runs from there.
-    const stored: Record<string, string | undefined> = {};
+    // Each run's id in the run store, by variant label: a report reads the runs from there, Compare shows them.
+    const stored: Record<string, string> = {};
     for (const [i, v] of lesson.variants.entries()) {
       update({ current: i });
       const example = v.example ?? lesson.example;
       const template = TEMPLATES.find((t) => t.id === example);
       if (!template?.doc) return update({ status: 'failed', error: `The example ${example} is not bundled with this build.` });
-      const graph = lessonDesign(lesson, v, template.doc.graph, quick);
-      // Opening the design closes dialogs; the gallery stays open if it was (progress shows there).
+      const doc = lessonDocument(lesson, v, template.doc, quick);
+      // Opening the design closes dialogs: a gallery the user opened again mid-lesson stays open.
       const galleryOpen = useSession.getState().dialog === 'lessons';
-      useEditor.getState().load({ ...template.doc, graph }, { name: `${lesson.title} — ${v.label}` }, {}, true);
+      useEditor.getState().load(doc, { name: lessonRunName(lesson, v) }, {}, true);
       if (galleryOpen) useSession.getState().setDialog('lessons');
-      const ended = useRun.getState().start(graph).then(runEnded);
+      const ended = useRun.getState().start(doc.graph).then(runEnded);
       await ended;
       const r = useRun.getState();
       if (r.phase === 'failed') return update({ status: 'failed', error: `${v.label}: ${r.error?.message ?? 'the run failed'}` });
       const reading = lessonReading(lesson, v);
       ours[v.label] = r.done?.[reading.split]?.[reading.metric] ?? NaN;
-      stored[v.label] = r.info?.storedRunId;
-      update({ ours: { ...ours } });
+      if (r.info?.storedRunId) stored[v.label] = r.info.storedRunId;
+      update({ ours: { ...ours }, runIds: { ...stored } });
     }
     if (lesson.report) {
       update({ reporting: true });
@@ -87,5 +108,20 @@ export const useLessons = create<LessonsStore>((set, get) => ({
       }
     }
     update({ status: 'done' });
+  },
+  show(id) {
+    set({ focus: id });
+    useSession.getState().setDialog('lessons');
+  },
+  compare(id) {
+    const ids = Object.values(get().lessons[id]?.runIds ?? {}).slice(0, MAX_COMPARED);
+    if (ids.length < 2) return;
+    // Lesson runs are named after the lesson, not the open project: compare across projects.
+    useRunsUi.getState().set({ selected: ids, comparing: true, sweep: undefined, scope: 'all', view: 'list' });
+    useTrainUi.getState().set({ open: true, tab: 'runs' });
+    useSession.getState().setDialog('none');
+  },
+  dismissCard() {
+    set({ card: undefined });
   },
 }));

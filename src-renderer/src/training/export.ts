@@ -76,8 +76,36 @@ function download(r: Pick<ExportResult, 'kind' | 'name' | 'files'>): void {
 export function exportFileName(format: Pick<ExportFormatInfo, 'name'> | undefined, project: { path?: string; name: string }, fallback: string, run?: string): string {
   if (!format) return fallback;
   const stem = project.path ? project.name.replace(/\.netwright\.json$|\.json$/i, '') : fallback.slice(0, Math.max(0, fallback.length - format.name.length));
-  const base = [...`${stem.trim() || 'model'}${run ? ` run ${run}` : ''}`].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '-' : c)).join('').slice(0, 160);
-  return `${base}${format.name}`;
+  return `${plainFileName(`${stem.trim() || 'model'}${run ? ` run ${run}` : ''}`)}${format.name}`;
+}
+
+/** `name` as a plain file name: no path separators or characters a file system refuses, at most 160 characters. */
+const plainFileName = (name: string): string => [...name].map((c) => (c.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(c) ? '-' : c)).join('').slice(0, 160);
+
+function commonPrefix(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return a.slice(0, i);
+}
+
+/**
+ * The file name (without extension) of a chart exported from Compare: the runs it shows, then the
+ * chart, e.g. `MNIST MLP · training loss` or, for runs of one lesson or sweep, what their names
+ * share and how many they are (`BatchNorm rescues a deep net that is stuck (2 runs) · test accuracy`).
+ */
+export function chartFileName(runNames: readonly string[], chart: string): string {
+  const names = [...new Set(runNames.map((n) => n.trim()).filter(Boolean))];
+  const count = runNames.length > 1 ? ` (${runNames.length} runs)` : '';
+  let runs: string;
+  if (names.length <= 1) runs = `${names[0] ?? 'run'}${count}`;
+  else {
+    let shared = names.reduce(commonPrefix);
+    // Cut back to a whole word, then drop the separator it ends on ("… stuck — ").
+    if (!names.includes(shared)) shared = shared.slice(0, Math.max(0, shared.search(/[\s—·,:;-][^\s—·,:;-]*$/)));
+    shared = shared.replace(/[\s—·,:;-]+$/, '');
+    runs = shared.length >= 3 ? `${shared}${count}` : `${names[0]} and ${runNames.length - 1} more`;
+  }
+  return plainFileName(`${runs} · ${chart}`);
 }
 
 /** The stored run an export comes from, when there is one (its id names the file). */

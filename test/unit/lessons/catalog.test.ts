@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LESSONS, lessonDesign, lessonReading, lessonReportRequest } from '../../../src-renderer/src/lessons/catalog';
+import { AVERAGE_DIGIT_MSE, LESSONS, lessonDesign, lessonReading, lessonReportRequest } from '../../../src-renderer/src/lessons/catalog';
+import { prepareData } from '../../../src-engine/core/data';
+import { loadDataset } from '../../../src-engine/node/datasets';
 import { LessonReportRequest, type LessonReportRow } from '../../../src-engine/protocol/messages';
 import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -44,8 +46,9 @@ describe('lesson table', () => {
       });
 
       it('cites a reference figure for every run, and the claim reads every run (or, with a report, every row it shows)', () => {
-        for (const v of lesson.variants) expect(lesson.reference.figures[v.label], v.label).toBeTruthy();
-        expect(lesson.reference.source).toMatch(/docs\/lessons\.md/);
+        for (const v of lesson.variants) expect(lesson.reference.figures[v.label]?.words, v.label).toBeTruthy();
+        expect(lesson.reference.source.title).toMatch(/docs\/lessons\.md/);
+        expect(lesson.reference.source.short).toBeTruthy();
         if (lesson.report) return;
         // A claim that ignores a run would hold whatever that run gave: every run's figure must be
         // read for some figures (all combinations of low, middle and high ones).
@@ -86,4 +89,64 @@ describe('lesson table', () => {
       });
     });
   }
+});
+
+describe('reference figures beside ours (#32 item 10)', () => {
+  const docs = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'lessons.md'), 'utf8');
+  const references = docs.slice(docs.indexOf('## References'));
+
+  it('a figure the sources state is shown as a number, never invented: every exact one is quoted in the References', () => {
+    const exact = LESSONS.flatMap((l) => l.variants.map((v) => [l, v, l.reference.figures[v.label]!] as const)).filter(([, , r]) => r.value !== undefined && !r.approx);
+    for (const [l, v, r] of exact) {
+      const quoted = lessonReading(l, v).metric === 'accuracy' ? `${+(r.value! * 100).toFixed(1)}%` : String(r.value);
+      expect(references, `${l.id} / ${v.label}`).toMatch(new RegExp(`(?<![\\d.])${quoted.replace('.', '\\.')}`));
+    }
+    // The learner's figures: BatchNorm 85 → 97, eval() 97 vs 82, MLP 97 vs CNN 99.2 (each a number beside ours).
+    const value = (id: string, label: string) => LESSONS.find((l) => l.id === id)!.reference.figures[label]!.value;
+    expect([value('batchnorm-deep', 'deep sigmoid'), value('batchnorm-deep', '+ BatchNorm')]).toEqual([0.85, 0.97]);
+    expect([value('dropout-eval', 'eval()'), value('dropout-eval', 'forgot eval()')]).toEqual([0.97, 0.82]);
+    expect([value('mlp-vs-cnn', 'MLP'), value('mlp-vs-cnn', 'CNN')]).toEqual([0.97, 0.992]);
+    expect(value('overfit-tiny', '64 samples')).toBe(0);
+  });
+
+  it('a figure is in the units of the run it stands beside (accuracy a share in [0, 1])', () => {
+    for (const l of LESSONS)
+      for (const v of l.variants) {
+        const r = l.reference.figures[v.label]!;
+        if (r.value === undefined) continue;
+        if (lessonReading(l, v).metric === 'accuracy') expect(r.value, `${l.id} / ${v.label}`).toBeGreaterThanOrEqual(0);
+        if (lessonReading(l, v).metric === 'accuracy') expect(r.value, `${l.id} / ${v.label}`).toBeLessThanOrEqual(1);
+      }
+  });
+});
+
+describe('claims say what the runs show (#32 item 10)', () => {
+  const lesson = (id: string) => LESSONS.find((l) => l.id === id)!;
+
+  it('BatchNorm: "stuck" means stuck — a stack without BatchNorm that learned to 50 % does not get a ✓, ours at chance does', () => {
+    const { claim } = lesson('batchnorm-deep');
+    expect(claim!.holds({ 'deep sigmoid': 0.5, '+ BatchNorm': 0.95 })).toBe(false);
+    // The quick run's figures (test/accuracy/lessons.test.ts with LESSONS_REDUCED=1): one digit for every image, and 87.8 %.
+    expect(claim!.holds({ 'deep sigmoid': 0.0955, '+ BatchNorm': 0.878 })).toBe(true);
+  });
+
+  it('SGD vs Adam: grey blobs get no ✓ — the old quick run (Adam 0.072, worse than the average digit) fails, digits (0.035) pass', () => {
+    const { claim } = lesson('sgd-vs-adam-ae');
+    expect(claim!.holds({ 'SGD lr 0.01': 0.2315, 'Adam lr 0.001': 0.0721 })).toBe(false);
+    expect(claim!.holds({ 'SGD lr 0.01': 0.2309, 'Adam lr 0.001': 0.0352 })).toBe(true);
+  });
+
+  it(`the average digit's test MSE the autoencoder claims measure against is ${AVERAGE_DIGIT_MSE} (on the splits the lessons use)`, () => {
+    const l = lesson('sgd-vs-adam-ae');
+    for (const quick of [true, false]) {
+      const cfg = lessonDesign(l, l.variants[1]!, example(l.example), quick).training!;
+      const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
+      const d = data.train.features.length / data.train.count;
+      const mean = new Float64Array(d);
+      for (let i = 0; i < data.train.count; i++) for (let j = 0; j < d; j++) mean[j]! += data.train.features[i * d + j]! / data.train.count;
+      let se = 0;
+      for (let i = 0; i < data.test.count; i++) for (let j = 0; j < d; j++) se += (data.test.features[i * d + j]! - mean[j]!) ** 2;
+      expect(se / data.test.count / d, `quick ${quick}`).toBeCloseTo(AVERAGE_DIGIT_MSE, 2);
+    }
+  });
 });

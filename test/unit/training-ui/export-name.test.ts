@@ -3,7 +3,7 @@
  * another "Untitled" design replaced the first. They are named by project and run now.
  */
 import { describe, expect, it } from 'vitest';
-import { exportFileName } from '../../../src-renderer/src/training/export';
+import { chartFileName, exportFileName } from '../../../src-renderer/src/training/export';
 
 const onnx = { name: '.onnx' };
 const pytorch = { name: '-pytorch' };
@@ -24,5 +24,23 @@ describe('exportFileName', () => {
   it('keeps a name a plain file name', () => {
     expect(exportFileName(onnx, { path: 'x', name: 'a/b:c.netwright.json' }, 'm.onnx')).toBe('a-b-c.onnx');
     expect(exportFileName(onnx, { path: 'x', name: '   .json' }, 'm.onnx')).toBe('model.onnx');
+  });
+});
+
+describe('chartFileName (#32: chart exports were all "training-loss.png")', () => {
+  it('names a chart by the runs it shows and the chart', () => {
+    expect(chartFileName(['MNIST MLP'], 'training loss')).toBe('MNIST MLP · training loss');
+    expect(chartFileName(['MNIST MLP', 'MNIST MLP'], 'validation accuracy')).toBe('MNIST MLP (2 runs) · validation accuracy');
+  });
+
+  it('runs of one lesson or sweep go by what their names share, cut at a whole word', () => {
+    expect(chartFileName(['BatchNorm rescues a deep net that is stuck — deep sigmoid', 'BatchNorm rescues a deep net that is stuck — + BatchNorm'], 'test accuracy')).toBe('BatchNorm rescues a deep net that is stuck (2 runs) · test accuracy');
+    expect(chartFileName(['sweep lr 0.001', 'sweep lr 0.01', 'sweep lr 0.1'], 'learning rate')).toBe('sweep lr (3 runs) · learning rate');
+    expect(chartFileName(['adam', 'adagrad'], 'training loss')).toBe('adam and 1 more · training loss');
+  });
+
+  it('keeps the name a plain file name', () => {
+    expect(chartFileName(['a/b: c'], 'loss')).toBe('a-b- c · loss');
+    expect(chartFileName([], 'loss')).toBe('run · loss');
   });
 });

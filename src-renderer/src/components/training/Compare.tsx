@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ECharts } from 'echarts/core';
 import { getHost } from '../../host';
-import { saveViewFile } from '../../training/export';
+import { chartFileName, saveViewFile } from '../../training/export';
 import { describeDiff, diffGraphs, type GraphDiff, type GraphIR } from '../../../../src-engine/facade';
 import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
@@ -176,6 +176,8 @@ function ExportableChart({ option, name, csv, testId, ...attrs }: { option: Reco
 }
 
 function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: readonly StoredRun[] }) {
+  // Exported charts are named by the runs they show and the chart (not "training-loss.png" for every comparison).
+  const runNames = runs.map((r) => r.name);
   const t = useChartTheme();
   const [x, setX] = useState<XAxis>('step');
   const [smoothing, setSmoothing] = useState(0.6);
@@ -244,9 +246,9 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         </p>
       ) : null}
       <div className="compare__charts">
-        <ExportableChart key={`loss-${key}`} option={loss} name="training-loss" csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
-        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={`${shownSplit === 'val' ? 'validation' : 'training'}-${m}`} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
-        <ExportableChart key={`lr-${key}`} option={lr} name="learning-rate" csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
+        <ExportableChart key={`loss-${key}`} option={loss} name={chartFileName(runNames, 'training loss')} csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
+        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={chartFileName(runNames, `${shownSplit === 'val' ? 'validation' : 'training'} ${m}`)} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
+        <ExportableChart key={`lr-${key}`} option={lr} name={chartFileName(runNames, 'learning rate')} csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
       </div>
     </div>
   );

@@ -1,0 +1,56 @@
+/**
+ * The Learn gallery's runs (#32 item 10): while a lesson trains, the gallery gives way to a small
+ * card over the canvas and the Train dock on the lesson's tab (the modal used to cover the dock it
+ * told the user to watch); each run opens laid out; the finished runs' ids are kept so that
+ * "Compare runs" puts them side by side in the Runs tab's Compare view.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GraphIR } from '../../../src-engine/facade';
+import { LESSONS } from '../../../src-renderer/src/lessons/catalog';
+import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useLessons } from '../../../src-renderer/src/state/lessons-store';
+import { useRunsUi } from '../../../src-renderer/src/state/runs-ui';
+import { useSession } from '../../../src-renderer/src/state/session-store';
+import { useTrainUi } from '../../../src-renderer/src/state/train-ui';
+import { useRun } from '../../../src-renderer/src/state/training-store';
+
+const realStart = useRun.getState().start;
+afterEach(() => useRun.setState({ start: realStart, phase: 'idle' }));
+
+describe('a lesson from the gallery', () => {
+  it('closes the gallery for a card and the dock while it trains, opens every run laid out, and compares its runs when done', async () => {
+    const lesson = LESSONS.find((l) => l.id === 'batchnorm-deep')!;
+    const seen: { dialog: string; card?: string; dock: boolean; tab: string; stacked: number; name?: string }[] = [];
+    let n = 0;
+    // A stand-in engine: each run "trains" at once and is kept in the run store.
+    useRun.setState({
+      start: (graph: GraphIR) => {
+        const { layout } = useEditor.getState().history.present;
+        const at = new Set(graph.nodes.map((x) => JSON.stringify(layout[x.id] ?? null)));
+        seen.push({ dialog: useSession.getState().dialog, card: useLessons.getState().card, dock: useTrainUi.getState().open, tab: useTrainUi.getState().tab, stacked: graph.nodes.length - at.size, name: graph.name });
+        n++;
+        useRun.setState({ phase: 'done', done: { test: { accuracy: 0.1 * n } } as never, info: { storedRunId: `run-${n}` } as never });
+        return Promise.resolve();
+      },
+    });
+    useSession.getState().setDialog('lessons');
+    await useLessons.getState().run(lesson, true);
+    // Each run is named after the lesson and itself (Compare tells them apart by it), not after the example.
+    expect(seen).toEqual(lesson.variants.map((v) => ({ dialog: 'none', card: lesson.id, dock: true, tab: lesson.view, stacked: 0, name: `${lesson.title} — ${v.label}` })));
+    const state = useLessons.getState().lessons[lesson.id]!;
+    expect(state.status).toBe('done');
+    expect(state.runIds).toEqual({ 'deep sigmoid': 'run-1', '+ BatchNorm': 'run-2' });
+    // The card stays with the verdict; "Show lesson" reopens the gallery at it.
+    expect(useLessons.getState().card).toBe(lesson.id);
+    useLessons.getState().show(lesson.id);
+    expect(useSession.getState().dialog).toBe('lessons');
+    expect(useLessons.getState().focus).toBe(lesson.id);
+    // "Compare runs": both runs ticked, the Compare view, across projects (lesson runs are named after the lesson).
+    useLessons.getState().compare(lesson.id);
+    expect(useRunsUi.getState()).toMatchObject({ selected: ['run-1', 'run-2'], comparing: true, scope: 'all' });
+    expect(useTrainUi.getState()).toMatchObject({ open: true, tab: 'runs' });
+    expect(useSession.getState().dialog).toBe('none');
+    useLessons.getState().dismissCard();
+    expect(useLessons.getState().card).toBeUndefined();
+  });
+});
