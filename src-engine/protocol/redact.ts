@@ -14,6 +14,21 @@ export function withoutHostPaths(text: string): string {
 }
 
 /**
+ * `data` with every string under a key `message` — at the top or in a nested object, as a sweep
+ * run's `failed.message` — passed through `withoutHostPaths`; `data` itself when none changes.
+ * Arrays are not searched (probe frames' numbers: no message lives in one).
+ */
+export function messagesWithoutHostPaths<T>(data: T, depth = 0): T {
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || ArrayBuffer.isView(data) || depth > 4) return data;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(data)) {
+    const next = key === 'message' && typeof value === 'string' ? withoutHostPaths(value) : messagesWithoutHostPaths(value, depth + 1);
+    if (next !== value) (copy ??= { ...(data as Record<string, unknown>) })[key] = next;
+  }
+  return (copy ?? data) as T;
+}
+
+/**
  * Whether an error's `code` is one of the app's (`E_RUN_DAMAGED`, `DATA_NOT_FOUND`, …) rather than
  * a system error's that escaped unhandled (Node's `ENOENT`, `EACCES`, `ERR_INVALID_ARG_TYPE`),
  * which the engine answers as internal.

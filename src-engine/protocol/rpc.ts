@@ -14,7 +14,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from './messages';
-import { isAppErrorCode, withoutHostPaths } from './redact';
+import { isAppErrorCode, messagesWithoutHostPaths, withoutHostPaths } from './redact';
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
 export const consoleLogger: Logger = (level, message) => console[level === 'info' ? 'log' : level](`[netwright] ${message}`);
@@ -146,10 +146,9 @@ export class RpcServer {
   }
 
   emit<E extends EngineEvent>(event: E, data: EventData<E>): void {
-    // An event's `message` (train.error, train.diverged, …) is text for the user, as an error answer's is.
-    const message = (data as { message?: unknown } | null)?.message;
-    const sent = typeof message === 'string' && message !== withoutHostPaths(message) ? { ...data, message: withoutHostPaths(message) } : data;
-    this.channel.send({ kind: 'event', event, data: sent });
+    // An event's `message` (train.error, train.diverged, a sweep run's `failed.message`, …) is
+    // text for the user, as an error answer's is.
+    this.channel.send({ kind: 'event', event, data: messagesWithoutHostPaths(data) });
   }
 
   dispose(): void {

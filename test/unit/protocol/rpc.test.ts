@@ -169,6 +169,19 @@ describe('protocol over an in-memory channel pair', () => {
     expect(got).toEqual(['mnist: train-images-idx3-ubyte (or .gz) is missing.', 'loss 3/4 of the way']);
   });
 
+  it('nor does a message nested in an event (a sweep run\'s failed.message), and an event without one goes as it is', async () => {
+    const [clientEnd, engineEnd] = createMemoryChannelPair();
+    const server = new RpcServer(engineEnd, {});
+    const client = new RpcClient(clientEnd, () => {});
+    const got: unknown[] = [];
+    client.on('sweep.progress', (d) => got.push(d.failed));
+    const base = { sweepId: 'sweep-1', index: 0, total: 2, state: 'running' as const };
+    server.emit('sweep.progress', { ...base, failed: { value: 0.1, message: `csv: ${join(tmpdir(), 'me', 'table.csv')} cannot be read` } });
+    server.emit('sweep.progress', base);
+    await tick();
+    expect(got).toEqual([{ value: 0.1, message: 'csv: table.csv cannot be read' }, undefined]);
+  });
+
   it('reports handler failures as coded errors with the message', async () => {
     const [clientEnd, engineEnd] = createMemoryChannelPair();
     const log = vi.fn<Logger>();

@@ -109,14 +109,17 @@ export function Runs() {
   // Refresh on open and whenever a run starts or ends.
   useEffect(refresh, [refresh, phase]);
 
-  const update = (id: string, patch: { name?: string; notes?: string }) => void client?.request('runs.update', { id, ...patch }).then(refresh, (e: Error) => setProblem(e.message));
+  // A failed action on one run is said where the user is looking and leaves the list as it was;
+  // only a list that cannot be read replaces the table (below).
+  const failed = (what: string) => (e: Error & { code?: string }) => useEditor.getState().notify('error', `${what}: ${e.message}`, e.code ? { code: e.code } : undefined);
+  const update = (id: string, patch: { name?: string; notes?: string }) => void client?.request('runs.update', { id, ...patch }).then(refresh, failed('Could not save the change'));
   const remove = async (m: RunMeta) => {
     if (!(await useConfirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
-    client?.request('runs.delete', { id: m.id }).then(refresh, (e: Error) => setProblem(e.message));
+    client?.request('runs.delete', { id: m.id }).then(refresh, failed(`Could not delete "${m.name}"`));
   };
   const removeDamaged = async (d: DamagedRun) => {
     if (!(await useConfirm.getState().ask('Delete run', `Delete the run folder ${d.id}, which cannot be read, and everything in it? This cannot be undone.`, 'Delete'))) return;
-    client?.request('runs.delete', { id: d.id }).then(refresh, (e: Error) => setProblem(e.message));
+    client?.request('runs.delete', { id: d.id }).then(refresh, failed(`Could not delete ${d.id}`));
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
   /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
@@ -126,7 +129,7 @@ export function Runs() {
       const view = await client.request('runs.open', { id: m.id });
       const parsed = parseProject(JSON.stringify(view.graph));
       if (!parsed.ok) {
-        setProblem(`This run's design cannot be opened: ${parsed.message}`);
+        failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
         return false;
       }
       if (!(await files.confirmDiscard('open'))) return false;
@@ -139,7 +142,7 @@ export function Runs() {
       }
       return true;
     } catch (e) {
-      setProblem((e as Error).message);
+      failed(`Could not open "${m.name}"`)(e as Error);
       return false;
     }
   };
