@@ -3,11 +3,12 @@ import { csvDataset } from './csv';
 import { HOUSING_CSV } from './housing';
 import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
 import { isSynthetic, syntheticDataset } from './synthetic';
+import { isSequenceTask, sequenceTask } from './sequence-tasks';
 import type { LoadedDataset } from './types';
 import { DataError } from './types';
 
-/** Datasets that need no files: Iris, the housing table and the synthetic 2-D sets. Node adds MNIST, Fashion-MNIST and CSV. */
-export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs'] as const;
+/** Datasets that need no files: Iris, the housing table, the synthetic 2-D sets and the sequence tasks. Node adds MNIST, Fashion-MNIST and CSV. */
+export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs', 'adding', 'memory'] as const;
 
 /**
  * Load a dataset that lives in code (runtime-neutral). Returns undefined for names that need a
@@ -42,6 +43,16 @@ export function loadBuiltinDataset(config: DatasetConfig, seed = 0): LoadedDatas
         noise: num(o, 'noise', config.name),
         classes: num(o, 'classes', config.name),
         factor: num(o, 'factor', config.name),
+        seed: num(o, 'seed', config.name) ?? seed,
+      }),
+    };
+  }
+  if (isSequenceTask(config.name)) {
+    return {
+      train: sequenceTask(config.name, {
+        samples: num(o, 'samples', config.name),
+        length: num(o, 'length', config.name),
+        symbols: num(o, 'symbols', config.name),
         seed: num(o, 'seed', config.name) ?? seed,
       }),
     };

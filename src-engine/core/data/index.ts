@@ -10,6 +10,7 @@ export { parseNpy } from './npy';
 export { withInputShape } from './sources';
 export type { NpyArray } from './npy';
 export { syntheticDataset, SYNTHETIC_SETS, isSynthetic } from './synthetic';
+export { sequenceTask, SEQUENCE_TASKS, isSequenceTask } from './sequence-tasks';
 export type { SyntheticOptions, SyntheticName } from './synthetic';
 export { loadBuiltinDataset, BUILTIN_DATASETS } from './builtin';
 export { stratifiedSplit, stratifiedSample, shuffleInto } from './split';

@@ -28,6 +28,8 @@ const normalize: AttrSpec = { kind: 'enum', default: 'none', values: ['none', 'g
 /** Images: stored scaled to [0, 1]; `raw` feeds them on their 0–255 scale. */
 const normalizeImages: AttrSpec = { ...normalize, values: ['none', 'raw', 'global', 'per-feature'], doc: 'none: pixels scaled to 0–1; raw: 0–255; global / per-feature: standardised with statistics of the training split.' };
 
+const seqLength: AttrSpec = { kind: 'int', default: 20, min: 2, max: 1000, doc: 'Steps per sequence: the Input is [length, features].' };
+
 const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc: 'Fraction held out for the test split (stratified by class), unless the data has its own test/.' };
 
 /**
@@ -82,4 +84,19 @@ export const DATASETS: readonly DatasetSpec[] = [
   { name: 'spirals', label: 'spirals', doc: 'Interleaved spiral arms, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Spiral arms.' } } },
   { name: 'xor', label: 'XOR', doc: 'Four clusters in the corners, opposite corners alike.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0) } },
   { name: 'blobs', label: 'blobs', doc: 'Gaussian clusters, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(1), classes: { kind: 'int', default: 3, min: 2, max: 10, doc: 'Clusters.' } } },
+  {
+    name: 'adding',
+    label: 'adding problem (sequence)',
+    doc: 'Sequences of [value, marker] steps with two marked values, one in each half; the target is their sum. Predicting the mean scores MSE 0.167; a net that remembers across the sequence scores near 0.',
+    task: 'regression',
+    targetShape: [1],
+    options: { samples: samples(2000), length: seqLength },
+  },
+  {
+    name: 'memory',
+    label: 'remember the first symbol (sequence)',
+    doc: 'Sequences of one-hot symbols; the class is the first step’s symbol, every later step a distractor. Chance is 1/symbols: the lesson of how far back a recurrent net can carry what it saw.',
+    task: 'classification',
+    options: { samples: samples(2000), length: seqLength, symbols: { kind: 'int', default: 8, min: 2, max: 64, doc: 'Symbols in the alphabet (the features per step, and the classes).' } },
+  },
 ];
