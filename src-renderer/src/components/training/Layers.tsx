@@ -63,13 +63,15 @@ const GradFlowChart = memo(function GradFlowChart({ bars, stale }: { bars: reado
         ))}
         {g.bars.map((b, i) => (
           <rect key={b.nodeId} className={`gradflow__bar gradflow__bar--${b.band}`} x={((i + 0.2) * 100) / n} width={60 / n} y={y(b.frac)} height={(b.frac * 100).toFixed(2)}>
-            <title>{`${b.nodeId}: ‖∇W‖ ${b.gradNorm === null ? 'NaN/Inf' : b.gradNorm.toExponential(2)}${b.band === 'ok' ? '' : ` (${b.band})`}`}</title>
+            <title>{b.band === 'frozen' ? `${b.nodeId}: frozen (not trained)` : `${b.nodeId}: ‖∇W‖ ${b.gradNorm === null ? 'NaN/Inf' : b.gradNorm.toExponential(2)}${b.band === 'ok' ? '' : ` (${b.band})`}`}</title>
           </rect>
         ))}
       </svg>
       <div className="gradflow__names" style={{ gridTemplateColumns: `repeat(${n}, 1fr)` }}>
         {g.bars.map((b) => (
-          <span key={b.nodeId}>{b.nodeId}</span>
+          <span key={b.nodeId} className={b.band === 'frozen' ? 'gradflow__name--frozen' : undefined}>
+            {b.band === 'frozen' ? `🔒 ${b.nodeId}` : b.nodeId}
+          </span>
         ))}
       </div>
     </div>
