@@ -17,6 +17,7 @@ import type { Backend } from '../../../../src-engine/core/backend/types';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../../src-engine/core/data';
 import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
+import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { TrainingLoop } from '../../../../src-engine/core/train';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { HAS_TORCH, TORCH_PYTHON, exportTo } from '../export/torch-harness';
@@ -114,10 +115,13 @@ describe('frozen nodes', () => {
     expect(plan.params.filter((p) => p.frozen).map((p) => `${p.nodeId}.${p.name}`)).toEqual(['fc1.weight', 'fc1.bias', 'bn.weight', 'bn.bias']);
   });
 
-  it.skipIf(!HAS_TORCH)('the PyTorch project freezes the same parameters, keeps the frozen BatchNorm in eval mode, and train.py optimizes the others', async () => {
+  it.skipIf(!HAS_TORCH)('the JSON model keeps the flag; the PyTorch project freezes the same parameters, keeps the frozen BatchNorm in eval mode, and train.py optimizes the others', async () => {
     const g = graph(['fc1', 'bn']);
     const { loop, data } = await train({ ...g, training: { ...g.training!, epochs: 1 } }, createReferenceBackend());
-    const dir = exportTo(modelFromCheckpoint(g, loop.capture(), { classNames: data.train.classNames }));
+    const model = modelFromCheckpoint(g, loop.capture(), { classNames: data.train.classNames });
+    // The JSON model file keeps the flag.
+    expect(modelFromJSON(modelToJSONText(model)).graph.nodes.filter((n) => n.frozen).map((n) => n.id)).toEqual(['fc1', 'bn']);
+    const dir = exportTo(model);
     const script = `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(dir)})
