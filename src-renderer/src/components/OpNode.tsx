@@ -126,7 +126,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
     </>
   );
-  const className = `op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}`;
+  const className = `op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}${ir.frozen ? ' op-node--frozen' : ''}`;
   if (!shown) {
     // Mounted zoomed out and never zoomed in since: only what that level shows, in the layout's box.
     return (
@@ -173,8 +173,13 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
           </span>
         ) : null}
         {params ? (
-          <span className="badge badge--params" data-testid={`node-params-${id}`} title={`${params.toLocaleString()} trainable parameters`}>
+          <span className="badge badge--params" data-testid={`node-params-${id}`} title={`${params.toLocaleString()} ${ir.frozen ? 'frozen' : 'trainable'} parameters`}>
             {formatCount(params)} params
+          </span>
+        ) : null}
+        {ir.frozen ? (
+          <span className="badge badge--frozen" data-testid={`node-frozen-${id}`} title="Frozen: training leaves its parameters (and BatchNorm statistics) as they are">
+            🔒 frozen
           </span>
         ) : null}
         {level !== 'ok' ? (
