@@ -5,8 +5,10 @@ import { usePanels } from '../state/panels';
 import { useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { getOp, isTargetInput, upstreamNodeIds, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { useTrainUi } from '../state/train-ui';
+import { backboneOf, holdsWeights } from '../editor/fine-tune';
+import { LockIcon } from './LockIcon';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
@@ -94,21 +96,22 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   const graph = useEditor((s) => s.history.present.graph);
   const datasetClasses = useTrainUi((s) => (s.preview && s.preview.name === graph.training?.dataset.name && s.preview.task === 'classification' ? s.preview.classNames.length : undefined));
   const [classes, setClasses] = useState('');
-  const trainable = nodes.filter((n) => getOp(n.op)?.params !== undefined);
-  if (trainable.length === 0) return null;
+  if (!nodes.some((n) => holdsWeights(n.op))) return null;
   const ids = nodes.map((n) => n.id);
   const frozen = nodes.filter((n) => n.frozen === true).length;
   const mixed = frozen > 0 && frozen < nodes.length;
   const single = nodes.length === 1 ? nodes[0] : undefined;
   const width = single ? getOp(single.op)?.widthAttr : undefined;
   const k = classes.trim() === '' ? datasetClasses : Number(classes);
-  const backbone = single ? [...upstreamNodeIds(graph, [single.id])] : [];
+  const backbone = single ? backboneOf(graph, single.id) : [];
   return (
     <div className="inspector__finetune" data-testid="inspector-finetune">
       <h4>Fine-tuning</h4>
       <label className="field field--check" title="Frozen: training leaves the parameters as they are (no update, no weight decay); a frozen BatchNorm keeps its running statistics (eval mode).">
         <input type="checkbox" data-testid="node-frozen" checked={frozen === nodes.length} ref={(el) => void (el && (el.indeterminate = mixed))} onChange={(e) => edit({ kind: 'set-frozen', nodeIds: ids, frozen: e.target.checked })} />
-        <span className="field__label">🔒 frozen{nodes.length > 1 ? ` (${nodes.length} nodes)` : ''}</span>
+        <span className="field__label">
+          <LockIcon /> frozen{nodes.length > 1 ? ` (${nodes.length} nodes)` : ''}
+        </span>
       </label>
       {single && width ? (
         <>
@@ -211,7 +214,9 @@ function GroupOf({ id }: { id: string }) {
 function GroupInspector({ group }: { group: NodeGroup }) {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const ops = group.members.map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
-  const frozen = group.members.every((m) => nodes.find((n) => n.id === m)?.frozen === true);
+  // Freezing a group freezes its members with weights (a ReLU has nothing to freeze).
+  const weighted = group.members.filter((m) => holdsWeights(nodes.find((n) => n.id === m)?.op ?? ''));
+  const frozen = weighted.length > 0 && weighted.every((m) => nodes.find((n) => n.id === m)?.frozen === true);
   return (
     <div className="inspector__body" data-testid="inspector-group" data-group={group.id}>
       <h3>Group {group.id}</h3>
@@ -229,9 +234,15 @@ function GroupInspector({ group }: { group: NodeGroup }) {
           type="button"
           data-testid="cmd-group-freeze"
           title={frozen ? 'Train these layers again' : 'Freeze every layer of the group: training leaves their parameters as they are'}
-          onClick={() => useEditor.getState().edit({ kind: 'set-frozen', nodeIds: group.members, frozen: !frozen })}
+          onClick={() => useEditor.getState().edit({ kind: 'set-frozen', nodeIds: weighted, frozen: !frozen })}
         >
-          {frozen ? 'Unfreeze' : '🔒 Freeze'}
+          {frozen ? (
+            'Unfreeze'
+          ) : (
+            <>
+              <LockIcon /> Freeze
+            </>
+          )}
         </button>{' '}
         <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
           Ungroup

@@ -1,5 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
+import { LockIcon } from '../LockIcon';
 import { PATH_SCALE, distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../state/training-store';
@@ -70,7 +71,8 @@ const GradFlowChart = memo(function GradFlowChart({ bars, stale }: { bars: reado
       <div className="gradflow__names" style={{ gridTemplateColumns: `repeat(${n}, 1fr)` }}>
         {g.bars.map((b) => (
           <span key={b.nodeId} className={b.band === 'frozen' ? 'gradflow__name--frozen' : undefined}>
-            {b.band === 'frozen' ? `🔒 ${b.nodeId}` : b.nodeId}
+            {b.band === 'frozen' ? <LockIcon /> : null}
+            {b.nodeId}
           </span>
         ))}
       </div>
@@ -171,7 +173,14 @@ export function Layers() {
         <div className="grad-bars">
           {bars.map((b) => (
             <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={stale ? undefined : `grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>
-              {b.nodeId} {b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}
+              {b.band === 'frozen' ? (
+                <>
+                  <LockIcon />
+                  {b.nodeId} frozen
+                </>
+              ) : (
+                `${b.nodeId} ${b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}`
+              )}
             </span>
           ))}
         </div>
