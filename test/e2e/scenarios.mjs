@@ -931,7 +931,11 @@ const exportImport = [
  */
 const fineTuneEdits = [
   ...openTemplate('mnist-cnn'),
-  { click: node('fc') },
+  // Nothing selected: the network's inspector names the classifier's head and selects it.
+  { press: 'Escape' },
+  { expect: '[data-testid=classifier-head]', attr: ['data-head', 'fc'] },
+  { click: '[data-testid=cmd-select-head]' },
+  { expect: '[data-testid=inspector-node]', attr: ['data-node', 'fc'] },
   { expect: '[data-testid=inspector-finetune]' },
   { click: '[data-testid=cmd-freeze-backbone]' },
   { expect: '[data-testid=node-frozen-conv1]' },

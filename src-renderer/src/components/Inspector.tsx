@@ -2,10 +2,10 @@ import { Splitter } from './panels';
 import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { useTrainUi } from '../state/train-ui';
 import { backboneOf, holdsWeights } from '../editor/fine-tune';
 import { LockIcon } from './LockIcon';
@@ -94,7 +94,8 @@ function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; node
 function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   const edit = useEditor((s) => s.edit);
   const graph = useEditor((s) => s.history.present.graph);
-  const datasetClasses = useTrainUi((s) => (s.preview && s.preview.name === graph.training?.dataset.name && s.preview.task === 'classification' ? s.preview.classNames.length : undefined));
+  // The Train dock's preview of the chosen dataset (named after a user's folder, not "image-folder": not matched by name).
+  const datasetClasses = useTrainUi((s) => (graph.training && s.preview?.task === 'classification' ? s.preview.classNames.length : undefined));
   const [classes, setClasses] = useState('');
   if (!nodes.some((n) => holdsWeights(n.op))) return null;
   const ids = nodes.map((n) => n.id);
@@ -252,6 +253,22 @@ function GroupInspector({ group }: { group: NodeGroup }) {
   );
 }
 
+/** A classifier's head, found as fine-tuning finds it (`findClassifierHead`), with a way to select it (Replace head is in its inspector). */
+function ClassifierLine() {
+  const graph = useEditor((s) => s.history.present.graph);
+  const shapes = useEditor((s) => s.analysis.shapes);
+  const head = useMemo(() => findClassifierHead(graph, shapes), [graph, shapes]);
+  if (!head) return null;
+  return (
+    <p className="inspector__doc" data-testid="classifier-head" data-head={head.head} data-classes={head.classes}>
+      A classifier of {head.classes} classes; head <b>{head.head}</b>.{' '}
+      <button type="button" data-testid="cmd-select-head" title="Select the head: its inspector replaces it for a dataset's classes and freezes the layers before it" onClick={() => useEditor.getState().select([head.head])}>
+        Select head
+      </button>
+    </p>
+  );
+}
+
 function GraphInspector() {
   const graph = useEditor((s) => s.history.present.graph);
   const edit = useEditor((s) => s.edit);
@@ -267,6 +284,7 @@ function GraphInspector() {
       <h3>Network</h3>
       <TextField label="name" testid="graph-name" value={graph.name ?? ''} parse={(t) => ({ ok: true, apply: (c) => edit({ kind: 'set-name', name: t, coalesce: c }).ok })} />
       <p className="inspector__doc">Outputs: {Object.entries(graph.outputs).map(([k, v]) => `${k} → ${v}`).join(', ') || 'none'}</p>
+      <ClassifierLine />
       {training ? (
         <>
           <h4>Training</h4>
