@@ -13,7 +13,7 @@ import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
-import { compileGpuTrainable } from '../../../src-engine/core/gpu/trainable';
+import { compileGpuTrainable, gpuTrainingGaps } from '../../../src-engine/core/gpu/trainable';
 import type { TrainableGraph } from '../../../src-engine/core/train';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { testGpu } from './device';
@@ -73,7 +73,9 @@ describe('frozen nodes on the GPU plan', () => {
     gpu.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i]), `step ${i}`).toBeLessThanOrEqual(1e-4 * cpu.losses[i]));
   }, 120_000);
 
-  it('refuses a frozen BatchNorm with a gradient flowing through it, naming it', async () => {
+  it('refuses a frozen BatchNorm with a gradient flowing through it, naming it; Auto then trains on the CPU', async () => {
+    expect(gpuTrainingGaps(graph(['fc1', 'bn']))).toEqual([]);
+    expect(gpuTrainingGaps(graph(['bn']))).toEqual(['a frozen BatchNorm after trained layers (bn)']);
     await expect(compileGpuTrainable(checkedOrThrow(graph(['bn'])), { gpu: ctx, batchSize: 32, seed: 3 })).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('"bn" is a frozen BatchNorm') });
   }, 60_000);
 });
