@@ -97,10 +97,12 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   // The Train dock's preview of the chosen dataset (named after a user's folder, not "image-folder": not matched by name).
   const datasetClasses = useTrainUi((s) => (graph.training && s.preview?.task === 'classification' ? s.preview.classNames.length : undefined));
   const [classes, setClasses] = useState('');
-  if (!nodes.some((n) => holdsWeights(n.op))) return null;
-  const ids = nodes.map((n) => n.id);
-  const frozen = nodes.filter((n) => n.frozen === true).length;
-  const mixed = frozen > 0 && frozen < nodes.length;
+  // Only layers with weights have something to freeze (a ReLU in the selection is left as it is).
+  const weighted = nodes.filter((n) => holdsWeights(n.op));
+  if (weighted.length === 0) return null;
+  const ids = weighted.map((n) => n.id);
+  const frozen = weighted.filter((n) => n.frozen === true).length;
+  const mixed = frozen > 0 && frozen < weighted.length;
   const single = nodes.length === 1 ? nodes[0] : undefined;
   const width = single ? getOp(single.op)?.widthAttr : undefined;
   const k = classes.trim() === '' ? datasetClasses : Number(classes);
@@ -109,9 +111,9 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
     <div className="inspector__finetune" data-testid="inspector-finetune">
       <h4>Fine-tuning</h4>
       <label className="field field--check" title="Frozen: training leaves the parameters as they are (no update, no weight decay); a frozen BatchNorm keeps its running statistics (eval mode).">
-        <input type="checkbox" data-testid="node-frozen" checked={frozen === nodes.length} ref={(el) => void (el && (el.indeterminate = mixed))} onChange={(e) => edit({ kind: 'set-frozen', nodeIds: ids, frozen: e.target.checked })} />
+        <input type="checkbox" data-testid="node-frozen" checked={frozen === weighted.length} ref={(el) => void (el && (el.indeterminate = mixed))} onChange={(e) => edit({ kind: 'set-frozen', nodeIds: ids, frozen: e.target.checked })} />
         <span className="field__label">
-          <LockIcon /> frozen{nodes.length > 1 ? ` (${nodes.length} nodes)` : ''}
+          <LockIcon /> frozen{weighted.length > 1 ? ` (${weighted.length} layers)` : ''}
         </span>
       </label>
       {single && width ? (
