@@ -43,6 +43,10 @@ export { OPTIMIZERS, SCHEDULES, defaultSetting } from './core/optim/registry';
 export { analyzeGraph } from './core/analysis/validate';
 export { estimateTrainingBytes, memoryWarning } from './core/analysis/memory';
 
+// Fine-tuning: freezing sets of nodes, a classifier's head and replacing it.
+export { freezeNodes, frozenNodeIds, upstreamNodeIds } from './base/ir/freeze';
+export { findClassifierHead, replaceHead, type ClassifierHead } from './core/analysis/classifier';
+
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';
 export { zipStore } from './core/export/archive';

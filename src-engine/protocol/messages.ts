@@ -176,6 +176,8 @@ export const ParamProbeEntry = z.object({
   weightNorm: z.number().nullable(),
   /** ‖ΔW‖₂ / ‖W‖₂ of the optimizer step that followed the gradient (healthy: around 1e-3; 0 when not measured). */
   updateRatio: z.number().nullable(),
+  /** The layer is frozen (fine-tuning): not trained, no gradient computed; charts show it as frozen, not vanishing. */
+  frozen: z.literal(true).optional(),
   weightHist: Histogram,
   weightStats: TensorStats,
 });

@@ -958,6 +958,52 @@ const exportImport = [
 ];
 
 /**
+ * Issue #29 item 3: fine-tuning from the inspector. On the MNIST CNN template, the last Linear's
+ * inspector freezes every layer with weights before it (lock badges on their cards) and replaces
+ * it with a new head for MNIST's 10 classes (fresh weights), wired to the loss; undo brings the old
+ * head back, redo the new one; a few steps of training show the frozen layers as frozen in the
+ * gradient flow.
+ */
+const fineTuneEdits = [
+  ...openTemplate('mnist-cnn'),
+  // Nothing selected: the network's inspector names the classifier's head and selects it.
+  { press: 'Escape' },
+  { expect: '[data-testid=classifier-head]', attr: ['data-head', 'fc'] },
+  { click: '[data-testid=cmd-select-head]' },
+  { expect: '[data-testid=inspector-node]', attr: ['data-node', 'fc'] },
+  { expect: '[data-testid=inspector-finetune]' },
+  { click: '[data-testid=cmd-freeze-backbone]' },
+  { expect: '[data-testid=node-frozen-conv1]' },
+  { expect: '[data-testid=node-frozen-bn2]' },
+  // Only layers with weights: a ReLU or the Input has nothing to freeze.
+  { expectGone: '[data-testid=node-frozen-relu1]' },
+  { expectGone: '[data-testid=node-frozen-image]' },
+  { expectGone: '[data-testid=node-frozen-fc]' },
+  { fill: '[data-testid=head-classes]', value: '10' },
+  { click: '[data-testid=cmd-replace-head]' },
+  { expect: node('head'), text: '10 out' },
+  { expectGone: node('fc') },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { expect: '[data-testid=inspector-node]', attr: ['data-node', 'head'] },
+  { screenshot: 'finetune-head-replaced' },
+  { press: 'Control+z' },
+  { expect: node('fc') },
+  { expectGone: node('head') },
+  { press: 'Control+Shift+z' },
+  { expect: node('head') },
+  // A few steps: the gradient flow shows the frozen layers as frozen, not vanishing.
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-start]' },
+  { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>=', value: 3, within: 60_000 },
+  { click: '[data-testid=train-tab-layers]' },
+  { expect: '[data-testid="grad-bar-conv1"]', attr: ['data-band', 'frozen'], within: 20_000 },
+  { expect: '[data-testid="grad-bar-bn2"]', attr: ['data-band', 'frozen'] },
+  { expect: '[data-testid="grad-bar-head"]', attr: ['data-band', 'ok'] },
+  { screenshot: 'finetune-layers' },
+  ...stopRun,
+];
+
+/**
  * Issue #18: a newcomer's first screen is a start panel, not an error, and the MNIST MLP can be
  * built from it and trained without touching the Loss select or any shape field: the second
  * Input is the class-label target, choosing MNIST (Add settings) shapes the features Input, and
@@ -1178,6 +1224,7 @@ const training = [
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
+  { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
   { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 

@@ -65,7 +65,7 @@ export function layerHealth(
       });
     }
   }
-  const weights = params.filter((p) => p.name === 'weight');
+  const weights = params.filter((p) => p.name === 'weight' && !p.frozen);
   // Measured against the largest healthy weight gradient: an exploding layer must not make all the others look vanishing.
   const largest = Math.max(0, ...weights.map((p) => (p.gradNorm !== null && p.gradNorm <= t.explodingNorm ? p.gradNorm : 0)));
   for (const p of params) {
@@ -77,7 +77,7 @@ export function layerHealth(
         message: `${p.nodeId}.${p.name} holds ${p.weightStats.nonFinite} NaN/Inf values.`,
         fix: 'Resume from the last good state with a lower learning rate.',
       });
-    } else if (p.gradNorm === null) {
+    } else if (p.gradNorm === null || p.frozen) {
       continue;
     } else if (p.gradNorm > t.explodingNorm) {
       out.push({

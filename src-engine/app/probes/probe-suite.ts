@@ -232,6 +232,7 @@ export class ProbeSuite {
       gradMeanAbs: compactOrNull(g.gradMeanAbs),
       weightNorm: compactOrNull(g.weightNorm),
       updateRatio: compactOrNull(g.updateRatio),
+      ...(this.plan.params[i].frozen ? { frozen: true as const } : {}),
       weightHist: weights[i].hist,
       weightStats: weights[i].stats,
     }));

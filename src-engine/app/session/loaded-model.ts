@@ -1,5 +1,6 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
+import { CLASS_LABEL_LOSS_OPS } from '../../core/ops/categories';
 import { assertLoadable, checkModelGraph, inferencePlan, type TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
 import type { ResultOf } from '../../protocol/messages';
@@ -37,7 +38,10 @@ export class LoadedModel {
     this.predictionNode = binding.predictionNode;
     const plan: CompiledGraph = inferencePlan(model, 1, backend, checked);
     this.predictor = new Predictor(plan, binding);
-    this.task = model.graph.training?.dataset.target === 'features' ? 'reconstruction' : (model.classNames?.length ?? 0) > 0 ? 'classification' : 'regression';
+    // A classifier: it has class names, or it trains with a loss on class labels (an imported
+    // classifier, given one at import: core/analysis/classifier.ts).
+    const classifier = (model.classNames?.length ?? 0) > 0 || checked.ir.nodes.some((n) => CLASS_LABEL_LOSS_OPS.has(n.op));
+    this.task = model.graph.training?.dataset.target === 'features' ? 'reconstruction' : classifier ? 'classification' : 'regression';
   }
 
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */

@@ -2,7 +2,7 @@ import type { AttrValue, GraphIR, NodeIR } from './types';
 
 /** One attribute (or the op, or the wiring) of a node that differs between two graphs. */
 export interface NodeChange {
-  /** An attribute's name, or `op` / `inputs`. */
+  /** An attribute's name, or `op` / `inputs` / `frozen`. */
   field: string;
   /** Absent: the attribute is not set on that side (the op's default applies). */
   before?: AttrValue | readonly string[];
@@ -44,6 +44,8 @@ export function diffGraphs(a: Pick<GraphIR, 'nodes' | 'outputs'>, b: Pick<GraphI
     const changes: NodeChange[] = [];
     if (n.op !== m.op) changes.push({ field: 'op', before: n.op, after: m.op });
     if (!same(n.inputs, m.inputs)) changes.push({ field: 'inputs', before: n.inputs, after: m.inputs });
+    // Frozen (fine-tuning) changes what a run learns: it is part of the comparison.
+    if ((n.frozen === true) !== (m.frozen === true)) changes.push({ field: 'frozen', before: n.frozen === true, after: m.frozen === true });
     const keys = new Set([...Object.keys(n.attrs), ...Object.keys(m.attrs)]);
     for (const k of [...keys].sort()) {
       const x = Object.hasOwn(n.attrs, k) ? n.attrs[k] : undefined;

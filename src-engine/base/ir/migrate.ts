@@ -21,8 +21,15 @@ export interface MigrationStep {
  * group, which is what a graph without `groups` means in v2, so its step changes nothing but the
  * version; the bump makes a Netwright that only knows v1 refuse a grouped graph
  * (`E_VERSION_NEWER`) instead of silently training it with one optimizer.
+ *
+ * v3 added `frozen` nodes (fine-tuning). A v2 graph has none, so its step too changes only the
+ * version; the bump makes an older Netwright refuse a graph with frozen nodes instead of
+ * training its frozen layers.
  */
-export const MIGRATIONS: readonly MigrationStep[] = [{ from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true }];
+export const MIGRATIONS: readonly MigrationStep[] = [
+  { from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true },
+  { from: 2, describe: 'frozen nodes introduced (a v2 graph freezes none)', up: (g) => g, silent: true },
+];
 
 export interface MigrationResult {
   /** The upgraded graph (a copy), or the input unchanged when nothing applied or it failed. */

@@ -1,3 +1,4 @@
+import { frozenNodeIds } from './freeze';
 import type { GradClipConfig, GraphIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from './types';
 
 /** Every loss node training touches: `training.loss`, then each group's, without repeats. */
@@ -14,7 +15,7 @@ export function trainingLossNodes(config: TrainingConfig): string[] {
 /** A training group with its defaults filled in and its parameter nodes resolved. */
 export interface ResolvedGroup {
   name: string;
-  /** Ids of the nodes whose parameters the group trains; null: every node (the implicit group). */
+  /** Ids of the nodes whose parameters the group trains (never a frozen one); null: every node (the implicit group of a graph that freezes none). */
   nodes: ReadonlySet<string> | null;
   loss: string[];
   optimizer: OptimizerConfig;
@@ -28,12 +29,19 @@ export interface ResolvedGroup {
  */
 export function resolveGroups(graph: Pick<GraphIR, 'nodes'>, config: TrainingConfig): ResolvedGroup[] {
   const losses = (l: string | string[]): string[] => (Array.isArray(l) ? [...l] : [l]);
+  // Frozen nodes (IR v3) train in no group: their parameters are left out of every optimizer.
+  const frozen = frozenNodeIds(graph);
+  const thawed = (ids: Set<string>): Set<string> => {
+    for (const id of frozen) ids.delete(id);
+    return ids;
+  };
   if (!config.groups || config.groups.length === 0) {
-    return [{ name: 'model', nodes: null, loss: losses(config.loss), optimizer: config.optimizer, schedule: config.schedule, gradClip: config.gradClip }];
+    const nodes = frozen.size === 0 ? null : thawed(new Set(graph.nodes.map((n) => n.id)));
+    return [{ name: 'model', nodes, loss: losses(config.loss), optimizer: config.optimizer, schedule: config.schedule, gradClip: config.gradClip }];
   }
   return config.groups.map((g) => ({
     name: g.name,
-    nodes: groupNodes(graph, g.params),
+    nodes: thawed(groupNodes(graph, g.params)),
     loss: losses(g.loss),
     optimizer: g.optimizer ?? config.optimizer,
     schedule: g.schedule ?? config.schedule,

@@ -7,7 +7,7 @@ export type Attrs = Record<string, AttrValue>;
 /** The IR's `format` marker; files without it are not Netwright graphs. */
 export const GRAPH_FORMAT = 'netwright.graph';
 /** Current IR version. Older versions are upgraded by `migrateGraph` (ir/migrate.ts). */
-export const GRAPH_VERSION = 2;
+export const GRAPH_VERSION = 3;
 
 /**
  * A network as plain JSON. Every node has one output, referred to by the node's id.
@@ -30,6 +30,13 @@ export interface NodeIR {
   attrs: Attrs;
   /** Ids of the nodes feeding this node's inputs, in the op's declared input order. */
   inputs: string[];
+  /**
+   * Frozen (IR v3, fine-tuning): the optimizer does not update this node's parameters (no weight
+   * decay either, no gradient computed for them), and a node with running statistics (BatchNorm)
+   * normalises with them and leaves them unchanged, as after PyTorch's `module.eval()`. Absent:
+   * trained. See `freezeNodes` (ir/freeze.ts).
+   */
+  frozen?: boolean;
 }
 
 export interface DatasetConfig {

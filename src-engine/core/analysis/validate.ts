@@ -134,7 +134,12 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
       error('E_NODE_INVALID', `Node "${id}": "attrs" must be an object; got ${describe(raw.attrs)}.`, id);
       return;
     }
+    if (raw.frozen !== undefined && typeof raw.frozen !== 'boolean') {
+      error('E_NODE_INVALID', `Node "${id}": "frozen" must be true or false; got ${describe(raw.frozen)}.`, id);
+      return;
+    }
     const node: NodeIR = { id, op: raw.op, attrs: {}, inputs: [...(inputs as string[])] };
+    if (raw.frozen === true) node.frozen = true;
     byId.set(id, node);
     nodes.push(node);
     const def = getOp(raw.op);

@@ -20,6 +20,11 @@ export interface ParamEntry {
   readonly grad: Tensor;
   /** Whether weight decay applies (the op's ParamSpec says). */
   readonly decay: boolean;
+  /**
+   * Its node is frozen (`NodeIR.frozen`): no optimizer updates it, and no backward runs only to
+   * compute its gradient (which then stays 0; probes show the layer as frozen, not vanishing).
+   */
+  readonly frozen?: boolean;
 }
 
 export interface BufferEntry {
@@ -157,7 +162,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
       const grad = alloc(spec.shape);
       values[spec.name] = value;
       grads[spec.name] = grad;
-      family.params.push({ nodeId: id, name: spec.name, value, grad, decay: spec.decay });
+      family.params.push({ nodeId: id, name: spec.name, value, grad, decay: spec.decay, ...(node.frozen === true ? { frozen: true } : {}) });
     }
     const bufs: Record<string, Tensor> = {};
     for (const spec of bufferSpecs) {
@@ -179,6 +184,12 @@ interface Step {
   ctx: OpBackwardContext & { training: boolean };
   forward: OpDef['forward'];
   backward?: OpDef['backward'];
+  /**
+   * A frozen node with running statistics (BatchNorm): it always runs as in eval mode — the
+   * running statistics normalise and are not updated — as the fine-tuning idiom
+   * `for m in backbone.modules(): m.eval()` does in PyTorch.
+   */
+  statsFrozen: boolean;
   /** Run this node's backward (it needs a gradient and reaches a loss). */
   runBackward: boolean;
   /** Its backward can assign a fresh input gradient (OpBackwardContext.dInputsFresh). */
@@ -191,16 +202,16 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
   const zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
 
-  // Which nodes need a gradient: those with parameters, or fed by one that does (forward pass),
-  // and which reach a loss (backward pass). Everything else — Inputs, the target path, branches
-  // that only feed metrics — gets no gradient storage and no backward call.
+  // Which nodes need a gradient: those with parameters that are not frozen, or fed by one that
+  // does (forward pass), and which reach a loss (backward pass). Everything else — Inputs, the
+  // target path, branches that only feed metrics, a frozen backbone — gets no gradient storage
+  // and no backward call.
   const requires = new Set<string>();
   for (const id of order) {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
     if (def.differentiable === false || !def.backward) continue;
-    const hasParams = Object.keys(family.paramsByNode.get(id) ?? {}).length > 0;
-    if (hasParams || node.inputs.some((i) => requires.has(i))) {
+    if (trainsParams(family, node) || node.inputs.some((i) => requires.has(i))) {
       requires.add(id);
     }
   }
@@ -253,6 +264,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       backward,
       assigns: (o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients) === true,
       runBackward: reaches.has(id),
+      statsFrozen: node.frozen === true && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
     };
   });
   const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
@@ -320,7 +332,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     forward(training, sel) {
       lastTraining = training;
       for (const s of steps) {
-        s.ctx.training = training;
+        s.ctx.training = training && !s.statsFrozen;
         s.forward(s.ctx);
       }
       const tensors = sel ? own(sel).lossTensors : lossTensors;
@@ -342,7 +354,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
         const s = steps[i];
         for (const t of zeroBefore[i]) zero(t.data);
         if (!o.run[i] || !s.backward) continue;
-        s.ctx.training = lastTraining;
+        s.ctx.training = lastTraining && !s.statsFrozen;
         s.backward(s.ctx);
       }
     },
@@ -352,7 +364,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       if (!sel) {
         for (const id of ids) if (!lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
         const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
-        const need = pathNodes(byId, order, family.paramsByNode, ids, roots);
+        const need = pathNodes(byId, order, family, ids, roots);
         const internal: SelectionInternal = {
           lossTensors: ids.map((id) => outputs.get(id)!),
           lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
@@ -402,19 +414,14 @@ interface SelectionInternal {
 
 /**
  * Nodes on a path from a parameter (of `roots`' nodes, or any node with parameters when null) to
- * one of `losses`: the only backwards a step that updates those parameters from those losses needs.
+ * one of `losses`: the only backwards a step that updates those parameters from those losses needs
+ * (frozen nodes' parameters are never roots).
  */
-function pathNodes(
-  byId: Map<string, NodeIR>,
-  order: readonly string[],
-  paramsByNode: Map<string, Record<string, Tensor>>,
-  losses: readonly string[],
-  roots: Set<string> | null,
-): Set<string> {
+function pathNodes(byId: Map<string, NodeIR>, order: readonly string[], family: Family, losses: readonly string[], roots: Set<string> | null): Set<string> {
   const downstream = new Set<string>();
   for (const id of order) {
-    const hasParams = Object.keys(paramsByNode.get(id) ?? {}).length > 0;
-    if ((hasParams && (roots === null || roots.has(id))) || byId.get(id)!.inputs.some((i) => downstream.has(i))) downstream.add(id);
+    const node = byId.get(id)!;
+    if ((trainsParams(family, node) && (roots === null || roots.has(id))) || node.inputs.some((i) => downstream.has(i))) downstream.add(id);
   }
   const need = new Set<string>();
   const stack = losses.filter((id) => downstream.has(id));
@@ -425,6 +432,11 @@ function pathNodes(
     for (const i of byId.get(id)!.inputs) if (downstream.has(i)) stack.push(i);
   }
   return need;
+}
+
+/** Whether `node` has parameters the optimizer may update (some, and the node is not frozen). */
+function trainsParams(family: Family, node: NodeIR): boolean {
+  return node.frozen !== true && Object.keys(family.paramsByNode.get(node.id) ?? {}).length > 0;
 }
 
 function shapeArgs(node: NodeIR, shapes: Record<string, number[]>): ShapeArgs {

@@ -281,7 +281,7 @@ def total_loss(losses, out, x, y):
 def make_optimizer(model):
     o = CONFIG['optimizer']
     decay_names = set(CONFIG['decay_params'])
-    named = list(model.named_parameters())
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]  # frozen layers: not trained, no decay
     wd = o.get('weightDecay', 0.01 if o['kind'] == 'adamw' else 0.0)
     groups = [
         {'params': [p for n, p in named if n in decay_names], 'weight_decay': wd},

@@ -181,6 +181,7 @@ function modelPy(model: TrainedModel, p: TorchPlan): string {
     }
   }
   const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyStr(id)}: ${v(id)}`).join(', ')}}`;
+  const frozen = frozenModules(p);
   const t = model.graph.training;
   const inputShapes = Object.fromEntries(p.features.map((f) => [f.id, shapes[f.id].slice(1)]));
   const doc = p.returns.length === 1 ? `the prediction (node "${p.prediction}")` : `a dict of the outputs the losses read, keyed by node name; "${p.prediction}" is the prediction`;
@@ -202,7 +203,11 @@ from torch import nn
 INPUT_SHAPES = ${pyLiteral(Object.fromEntries(Object.entries(inputShapes).map(([k, s]) => [k, s])))}
 NORMALIZATION = ${pyLiteral(model.normalization ?? null)}
 CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
-${[...helpers].map((h) => `\n\n${h}`).join('')}
+${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained, and those with
+# running statistics (BatchNorm) keep them, normalising with them even in train mode.
+FROZEN = ${pyLiteral(frozen.all)}
+FROZEN_STATISTICS = ${pyLiteral(frozen.statistics)}
+` : ''}${[...helpers].map((h) => `\n\n${h}`).join('')}
 
 class Net(nn.Module):
     """${model.graph.name ?? 'Network'}${t ? ` (trained on ${t.dataset.name})` : ''}."""
@@ -210,7 +215,20 @@ class Net(nn.Module):
     def __init__(self):
         super().__init__()
 ${init.join('\n') || '        pass'}
-${inits.length ? `        # Netwright's weight initialisation (the layers' "init" setting)\n${inits.join('\n')}\n` : ''}
+${inits.length ? `        # Netwright's weight initialisation (the layers' "init" setting)\n${inits.join('\n')}\n` : ''}${
+    frozen.all.length + frozen.statistics.length
+      ? `        for name in FROZEN:
+            getattr(self, name).requires_grad_(False)
+
+    def train(self, mode=True):
+        """As nn.Module.train, but frozen layers with running statistics stay in eval mode."""
+        super().train(mode)
+        for name in FROZEN_STATISTICS:
+            getattr(self, name).eval()
+        return self
+`
+      : ''
+  }
     def forward(self, ${p.features.map((f) => v(f.id)).join(', ')}):
         """Returns ${doc}."""
 ${fwd.join('\n')}
@@ -234,6 +252,22 @@ def load_weights(model, path='weights.pt'):
     model.load_state_dict(torch.load(path, map_location='cpu'))
     return model
 `;
+}
+
+/**
+ * The PyTorch names of the frozen nodes with parameters (`all`: `requires_grad_(False)`), and of
+ * those with running statistics (`statistics`: BatchNorm, kept in eval mode by `Net.train`).
+ */
+function frozenModules(p: TorchPlan): { all: string[]; statistics: string[] } {
+  const specs = tensorSpecs(p.checked);
+  const all: string[] = [];
+  const statistics: string[] = [];
+  for (const n of p.body) {
+    if (n.frozen !== true) continue;
+    if (specs.some((s) => s.nodeId === n.id && s.kind === 'param')) all.push(p.names.get(n.id)!);
+    if (specs.some((s) => s.nodeId === n.id && s.kind === 'buffer')) statistics.push(p.names.get(n.id)!);
+  }
+  return { all, statistics };
 }
 
 /** The state dict: every tensor under its PyTorch name (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */

@@ -253,7 +253,14 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       rng: host.rng,
     });
     if (d.beforeForward) beforeForward.push(d.beforeForward);
-    forward.push(...d.forward);
+    // A frozen node with running statistics (BatchNorm) runs as in eval mode in training steps
+    // too, as on the CPU (executor.ts, `statsFrozen`). Its GPU backward is the batch-statistics
+    // one, so a gradient through it is refused rather than computed wrong.
+    const statsFrozen = node.frozen === true && buffers.some((b) => b.nodeId === id);
+    if (statsFrozen && d.backward.length > 0) {
+      throw new GpuError('E_GPU_NO_KERNEL', `"${id}" is a frozen ${node.op} that a gradient flows through: its GPU backward uses batch statistics. Train this model on the CPU, or freeze the layers before it too.`);
+    }
+    forward.push(...(statsFrozen ? (d.evalForward ?? d.forward) : d.forward));
     evalForward.push(...(d.evalForward ?? d.forward));
     backwardByNode.push(d.backward);
   }

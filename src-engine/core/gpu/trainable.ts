@@ -14,6 +14,7 @@
 import { graphInputs } from '../../base/ir/inputs';
 import type { CheckedGraph } from '../analysis/checked';
 import { resolveGroups } from '../../base/ir/training';
+import { getOp } from '../ops/registry';
 import type { GraphIR } from '../../base/ir/types';
 import type { CompiledGraph } from '../autodiff/executor';
 import type { TrainableGraph } from '../train/types';
@@ -41,7 +42,27 @@ export function compileGpuTrainable(graph: CheckedGraph, opts: GpuTrainableOptio
 
 /** Why `graph` cannot train on the GPU (ops without kernels), or [] when it can. */
 export function gpuTrainingGaps(graph: GraphIR): string[] {
-  return gpuKernelGaps(graph);
+  return [...gpuKernelGaps(graph), ...frozenStatisticsGaps(graph)];
+}
+
+/**
+ * Frozen nodes with running statistics (BatchNorm) that a gradient flows through: a trained
+ * layer lies before them. Their GPU backward is the batch-statistics one (buildGpuGraph refuses
+ * them), so Auto trains such a model on the CPU. A frozen backbone at the start is fine.
+ */
+function frozenStatisticsGaps(graph: GraphIR): string[] {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const trainedBefore = new Map<string, boolean>();
+  const trained = (id: string): boolean => {
+    const known = trainedBefore.get(id);
+    if (known !== undefined) return known;
+    trainedBefore.set(id, false); // a cycle (never in a checked graph) ends here
+    const n = byId.get(id);
+    const r = n !== undefined && n.inputs.some((i) => (byId.get(i)?.frozen !== true && getOp(byId.get(i)?.op ?? '')?.params !== undefined) || trained(i));
+    trainedBefore.set(id, r);
+    return r;
+  };
+  return graph.nodes.filter((n) => n.frozen === true && getOp(n.op)?.buffers !== undefined && trained(n.id)).map((n) => `a frozen ${n.op} after trained layers (${n.id})`);
 }
 
 /** As {@link compileGpuTrainable}, synchronously (the training loop's `compile`). */

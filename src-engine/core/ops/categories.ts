@@ -13,6 +13,8 @@ const named = (pick: (def: OpDef) => boolean): ReadonlySet<string> => new Set(li
 export const LOSS_OPS = named((d) => d.isLoss === true);
 /** Losses that read no target (a GAN's): a graph of them generates rather than predicts. */
 export const GENERATIVE_LOSS_OPS = named((d) => d.isLoss === true && d.inputs.length === 1);
+/** Losses that compare with class labels (CrossEntropyLoss): a graph that trains with one is a classifier. */
+export const CLASS_LABEL_LOSS_OPS = named((d) => d.isLoss === true && 'target' in d.torch && d.torch.target === 'class-index');
 /** Sources: the `input` category — graph Inputs and sampled sources (Noise). They compute nothing to measure. */
 export const SOURCE_OPS = named((d) => d.category === 'input');
 /** Constructs of training only (a GAN's RealFakeBatch): an inference export leaves them out. */

@@ -44,6 +44,7 @@ export const conv1d = defineOp({
     note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias',
   },
   card: (a) => `${String(a.outChannels)} ch · k${String(a.kernelSize)}`,
+  widthAttr: 'outChannels',
   divergenceAdvice: conv2d.divergenceAdvice,
   doc: '1-D convolution over [N, C, L] sequences.',
   inputs: [{ name: 'x' }],

@@ -84,6 +84,7 @@ export const conv2d = defineOp({
     note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias',
   },
   card: (a) => `${showAttr(a.outChannels)} ch · k${showAttr(a.kernelSize)}`,
+  widthAttr: 'outChannels',
   divergenceAdvice: weightsBlewUp,
   doc: '2-D convolution over [N, C, H, W] images.',
   inputs: [{ name: 'x' }],

@@ -75,6 +75,7 @@ export const linear = defineOp({
   onnxImport: { Gemm: gemm, MatMul: matMul },
   torch: { module: 'nn.Linear({in[-1]}, {outFeatures}, bias={bias})', note: 'init other than torch_default: apply the matching nn.init function to .weight and zero .bias' },
   card: (a) => `${showAttr(a.outFeatures)} out`,
+  widthAttr: 'outFeatures',
   divergenceAdvice: weightsBlewUp,
   doc: 'Fully connected layer: y = x·Wᵀ + b over the last dim.',
   inputs: [{ name: 'x' }],

@@ -293,6 +293,13 @@ export interface OpDef {
    * (the inspector shows them all). Absent: nothing.
    */
   card?(attrs: Attrs): string;
+  /**
+   * The attr that sets the size of the output's dim 1 (a layer's features or channels): Linear's
+   * `outFeatures`, a convolution's `outChannels`. Fine-tuning reads it to recognise a classifier
+   * head (a layer giving K logits) and to size a replaced head to a dataset's classes
+   * (core/analysis/classifier.ts). Absent: the op's width is not a setting.
+   */
+  widthAttr?: string;
   /** What the op's output means, for the probes and hints (nothing outside ops/ and base/ branches on op names: test/unit/architecture/op-names.test.ts). */
   output?: OutputTraits;
   /** Per-time-step figures for the sequence probe (recurrent layers). */

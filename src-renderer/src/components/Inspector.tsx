@@ -2,10 +2,13 @@ import { Splitter } from './panels';
 import { canvasAspect } from './canvas-view';
 import { groupFlowId, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { useTrainUi } from '../state/train-ui';
+import { backboneOf, holdsWeights } from '../editor/fine-tune';
+import { LockIcon } from './LockIcon';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
 import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
@@ -83,6 +86,74 @@ function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; node
   );
 }
 
+/**
+ * Fine-tuning: the selection's frozen switch (one edit for every selected node), and for a layer
+ * with an output width (a classifier's head), Replace head — a new layer sized to the chosen
+ * dataset's classes, fresh weights — and Freeze the layers before it.
+ */
+function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
+  const edit = useEditor((s) => s.edit);
+  const graph = useEditor((s) => s.history.present.graph);
+  // The Train dock's preview of the chosen dataset (named after a user's folder, not "image-folder": not matched by name).
+  const datasetClasses = useTrainUi((s) => (graph.training && s.preview?.task === 'classification' ? s.preview.classNames.length : undefined));
+  const [classes, setClasses] = useState('');
+  // Only layers with weights have something to freeze (a ReLU in the selection is left as it is).
+  const weighted = nodes.filter((n) => holdsWeights(n.op));
+  if (weighted.length === 0) return null;
+  const ids = weighted.map((n) => n.id);
+  const frozen = weighted.filter((n) => n.frozen === true).length;
+  const mixed = frozen > 0 && frozen < weighted.length;
+  const single = nodes.length === 1 ? nodes[0] : undefined;
+  const width = single ? getOp(single.op)?.widthAttr : undefined;
+  const k = classes.trim() === '' ? datasetClasses : Number(classes);
+  const backbone = single ? backboneOf(graph, single.id) : [];
+  return (
+    <div className="inspector__finetune" data-testid="inspector-finetune">
+      <h4>Fine-tuning</h4>
+      <label className="field field--check" title="Frozen: training leaves the parameters as they are (no update, no weight decay); a frozen BatchNorm keeps its running statistics (eval mode).">
+        <input type="checkbox" data-testid="node-frozen" checked={frozen === weighted.length} ref={(el) => void (el && (el.indeterminate = mixed))} onChange={(e) => edit({ kind: 'set-frozen', nodeIds: ids, frozen: e.target.checked })} />
+        <span className="field__label">
+          <LockIcon /> frozen{weighted.length > 1 ? ` (${weighted.length} layers)` : ''}
+        </span>
+      </label>
+      {single && width ? (
+        <>
+          <label className="field" title="Classes of the new head; empty: the chosen dataset's.">
+            <span className="field__label">new head&apos;s classes</span>
+            <input className="field__input" data-testid="head-classes" inputMode="numeric" value={classes} placeholder={datasetClasses !== undefined ? `${datasetClasses} (the dataset's)` : 'e.g. 10'} onChange={(e) => setClasses(e.target.value)} />
+          </label>
+          <p className="inspector__group">
+            <button
+              type="button"
+              data-testid="cmd-replace-head"
+              disabled={!(k !== undefined && Number.isInteger(k) && k >= 1)}
+              title="Replace this layer with a new one of that many outputs (fresh weights), wired where it was; undo brings the old one back"
+              onClick={() => {
+                const r = edit({ kind: 'replace-head', nodeId: single.id, classes: k! });
+                if (r.ok) {
+                  const head = r.doc.graph.nodes.find((n) => !graph.nodes.some((o) => o.id === n.id));
+                  if (head) useEditor.getState().select([head.id]);
+                }
+              }}
+            >
+              Replace head
+            </button>{' '}
+            <button
+              type="button"
+              data-testid="cmd-freeze-backbone"
+              disabled={backbone.length === 0}
+              title="Freeze every layer this one reads from (directly or not): only this head trains"
+              onClick={() => edit({ kind: 'set-frozen', nodeIds: backbone, frozen: true })}
+            >
+              Freeze the layers before it
+            </button>
+          </p>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
 function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
   const params = useEditor((s) => (nodes.length === 1 ? s.analysis.nodeParams[nodes[0].id] : undefined));
   const problems = useEditor((s) => (nodes.length === 1 ? s.analysis.byNode[nodes[0].id] : undefined));
@@ -105,7 +176,12 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
         </p>
       ) : null}
       {attrs.length === 0 ? <p className="inspector__none">{nodes.length > 1 ? 'These nodes share no attributes.' : 'No attributes.'}</p> : null}
-      {params !== undefined ? <p className="inspector__params">{formatCount(params)} trainable parameters ({params.toLocaleString()})</p> : null}
+      {params !== undefined ? (
+        <p className="inspector__params">
+          {formatCount(params)} {single?.frozen ? 'frozen' : 'trainable'} parameters ({params.toLocaleString()})
+        </p>
+      ) : null}
+      <FineTuning nodes={nodes} />
       {problems?.map((d, i) => (
         <p key={i} className={`inspector__problem inspector__problem--${d.severity}`}>
           {d.code}: {d.message}
@@ -141,6 +217,9 @@ function GroupOf({ id }: { id: string }) {
 function GroupInspector({ group }: { group: NodeGroup }) {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const ops = group.members.map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
+  // Freezing a group freezes its members with weights (a ReLU has nothing to freeze).
+  const weighted = group.members.filter((m) => holdsWeights(nodes.find((n) => n.id === m)?.op ?? ''));
+  const frozen = weighted.length > 0 && weighted.every((m) => nodes.find((n) => n.id === m)?.frozen === true);
   return (
     <div className="inspector__body" data-testid="inspector-group" data-group={group.id}>
       <h3>Group {group.id}</h3>
@@ -154,11 +233,41 @@ function GroupInspector({ group }: { group: NodeGroup }) {
         <button type="button" data-testid="cmd-group-open" onClick={() => useEditor.getState().setGroupOpen(group.id, true, canvasAspect())}>
           Open
         </button>{' '}
+        <button
+          type="button"
+          data-testid="cmd-group-freeze"
+          title={frozen ? 'Train these layers again' : 'Freeze every layer of the group: training leaves their parameters as they are'}
+          onClick={() => useEditor.getState().edit({ kind: 'set-frozen', nodeIds: weighted, frozen: !frozen })}
+        >
+          {frozen ? (
+            'Unfreeze'
+          ) : (
+            <>
+              <LockIcon /> Freeze
+            </>
+          )}
+        </button>{' '}
         <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
           Ungroup
         </button>
       </p>
     </div>
+  );
+}
+
+/** A classifier's head, found as fine-tuning finds it (`findClassifierHead`), with a way to select it (Replace head is in its inspector). */
+function ClassifierLine() {
+  const graph = useEditor((s) => s.history.present.graph);
+  const shapes = useEditor((s) => s.analysis.shapes);
+  const head = useMemo(() => findClassifierHead(graph, shapes), [graph, shapes]);
+  if (!head) return null;
+  return (
+    <p className="inspector__doc" data-testid="classifier-head" data-head={head.head} data-classes={head.classes}>
+      A classifier of {head.classes} classes; head <b>{head.head}</b>.{' '}
+      <button type="button" data-testid="cmd-select-head" title="Select the head: its inspector replaces it for a dataset's classes and freezes the layers before it" onClick={() => useEditor.getState().select([head.head])}>
+        Select head
+      </button>
+    </p>
   );
 }
 
@@ -177,6 +286,7 @@ function GraphInspector() {
       <h3>Network</h3>
       <TextField label="name" testid="graph-name" value={graph.name ?? ''} parse={(t) => ({ ok: true, apply: (c) => edit({ kind: 'set-name', name: t, coalesce: c }).ok })} />
       <p className="inspector__doc">Outputs: {Object.entries(graph.outputs).map(([k, v]) => `${k} → ${v}`).join(', ') || 'none'}</p>
+      <ClassifierLine />
       {training ? (
         <>
           <h4>Training</h4>

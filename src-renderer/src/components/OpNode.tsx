@@ -10,6 +10,8 @@ import { isLive, overlayFrame, runElsewhere } from '../training/model';
 import { useRun } from '../state/training-store';
 import { useTrainUi } from '../state/train-ui';
 import { formatCount } from './format';
+import { LockIcon } from './LockIcon';
+import { holdsWeights } from '../editor/fine-tune';
 import { selectDetail } from './ShapeEdge';
 
 /**
@@ -126,7 +128,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
       <Handle type="source" position={lr ? Position.Right : Position.Bottom} id={OUTPUT_HANDLE} className="op-handle op-handle--out" data-testid={`handle-${id}-out`} />
     </>
   );
-  const className = `op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}`;
+  const className = `op-node op-node--${def?.category ?? 'unknown'} op-node--${level}${selected ? ' op-node--selected' : ''}${diff ? ` op-node--diff-${diff}` : ''}${ir.frozen && holdsWeights(ir.op) ? ' op-node--frozen' : ''}`;
   if (!shown) {
     // Mounted zoomed out and never zoomed in since: only what that level shows, in the layout's box.
     return (
@@ -173,8 +175,13 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
           </span>
         ) : null}
         {params ? (
-          <span className="badge badge--params" data-testid={`node-params-${id}`} title={`${params.toLocaleString()} trainable parameters`}>
+          <span className="badge badge--params" data-testid={`node-params-${id}`} title={`${params.toLocaleString()} ${ir.frozen ? 'frozen' : 'trainable'} parameters`}>
             {formatCount(params)} params
+          </span>
+        ) : null}
+        {ir.frozen && holdsWeights(ir.op) ? (
+          <span className="badge badge--frozen" data-testid={`node-frozen-${id}`} title="Frozen: training leaves its parameters (and BatchNorm statistics) as they are">
+            <LockIcon /> frozen
           </span>
         ) : null}
         {level !== 'ok' ? (

@@ -36,7 +36,18 @@ export type EditAction =
   | { kind: 'group'; nodeIds: readonly string[]; id?: string }
   | { kind: 'ungroup'; groupId: string }
   /** Open a group (its members drawn as they are) or close it (drawn as one card). */
-  | { kind: 'set-group-open'; groupId: string; open: boolean };
+  | { kind: 'set-group-open'; groupId: string; open: boolean }
+  /**
+   * Freeze (or thaw) every listed node — one node, a selection, a group's members, a backbone:
+   * fine-tuning leaves their parameters (and BatchNorm statistics) as they are (`NodeIR.frozen`).
+   */
+  | { kind: 'set-frozen'; nodeIds: readonly string[]; frozen: boolean }
+  /**
+   * Replace a classifier's head layer with one of `classes` outputs under a new id (`newId`,
+   * default a fresh `head`), so it starts from fresh weights; what read the old head reads the new
+   * one. One undo step.
+   */
+  | { kind: 'replace-head'; nodeId: string; classes: number; newId?: string };
 
 export type EditKind = EditAction['kind'];
 

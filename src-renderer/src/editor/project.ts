@@ -71,7 +71,7 @@ function readGraph(raw: unknown, notes: string[]): { ok: true; graph: GraphIR } 
     const attrs = n.attrs ?? {};
     if (!isRecord(attrs)) return { ok: false, code: ProjectCode.CORRUPT, message: `The file is damaged: the attributes of "${n.id}" are not an object.` };
     ids.add(n.id);
-    nodes.push({ id: n.id, op: n.op, attrs: normaliseAttrs({ op: n.op, attrs }), inputs: [...(inputs as string[])] });
+    nodes.push({ id: n.id, op: n.op, attrs: normaliseAttrs({ op: n.op, attrs }), inputs: [...(inputs as string[])], ...(n.frozen === true ? { frozen: true } : {}) });
   }
   for (const n of nodes) {
     const missing = n.inputs.find((s) => s !== UNCONNECTED && !ids.has(s));

@@ -1,4 +1,4 @@
-import { getOp, type GraphIR, type NodeIR } from '../../../src-engine/facade';
+import { freezeNodes, getOp, replaceHead, type GraphIR, type NodeIR } from '../../../src-engine/facade';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';
@@ -6,7 +6,7 @@ import { adoptLoss, inputsForDataset } from './training-defaults';
 import { copyValue as copyValueDeep } from './graph';
 import type { EditorDoc, XY } from './document';
 import { freshGroupId, groupProblem, keepValidGroups, type NodeGroup } from './groups';
-import { NODE_ID_PATTERN, UNCONNECTED, isVariadic, reaches, slotExists, type EdgeRef } from './graph';
+import { NODE_ID_PATTERN, UNCONNECTED, freshId, isVariadic, reaches, slotExists, type EdgeRef } from './graph';
 
 /** Outcome of an edit: the new document, or why it was refused (the old document stays). */
 export type EditResult = { ok: true; doc: EditorDoc } | ({ ok: false } & EditRefusal);
@@ -160,6 +160,25 @@ function insertNode(doc: EditorDoc, node: NodeIR, position: XY, edge: EdgeRef): 
   return { ok: true, doc: withGraph(added.doc, { nodes }, added.doc.layout) };
 }
 
+function replaceHeadEdit(doc: EditorDoc, nodeId: string, classes: number, newId?: string): EditResult {
+  const old = doc.graph.nodes.find((n) => n.id === nodeId);
+  if (!old) return refuse(EditCode.UNKNOWN_NODE, `No node called "${nodeId}".`);
+  const width = getOp(old.op)?.widthAttr;
+  if (width === undefined) return refuse(EditCode.BAD_ATTR, `${old.op} has no output width to set: a head is a Linear or a convolution.`, nodeId);
+  const problem = attrProblem(getOp(old.op)!.attrs[width], classes);
+  if (problem) return refuse(EditCode.BAD_ATTR, `${old.op}.${width}: ${problem}`, nodeId);
+  const taken = new Set(doc.graph.nodes.map((n) => n.id));
+  const id = newId ?? freshId('head', taken);
+  const bad = checkNewNode(doc.graph, { ...old, id }, taken);
+  if (bad) return { ok: false, ...bad };
+  const graph = replaceHead(doc.graph, nodeId, classes, id);
+  const layout: Record<string, XY> = {};
+  for (const [k, v] of Object.entries(doc.layout)) layout[k === nodeId ? id : k] = v;
+  const next = withGraph(doc, graph, layout);
+  const groups = doc.groups?.map((g) => (g.members.includes(nodeId) ? { ...g, members: g.members.map((m) => (m === nodeId ? id : m)) } : g));
+  return { ok: true, doc: groups ? { ...next, groups } : next };
+}
+
 /**
  * Apply one edit to a document. Pure: the input is never mutated, and unchanged nodes keep their
  * identity. An edit that would break the document (unknown node, cycle, invalid attr value,
@@ -253,6 +272,12 @@ function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
       }
       return { ok: true, doc: { ...doc, graph } };
     }
+    case 'set-frozen': {
+      for (const id of action.nodeIds) if (!doc.graph.nodes.some((n) => n.id === id)) return refuse(EditCode.UNKNOWN_NODE, `No node called "${id}".`);
+      return { ok: true, doc: withGraph(doc, { nodes: freezeNodes(doc.graph.nodes, action.nodeIds, action.frozen) }) };
+    }
+    case 'replace-head':
+      return replaceHeadEdit(doc, action.nodeId, action.classes, action.newId);
     case 'set-output': {
       const outputs = { ...doc.graph.outputs };
       if (action.nodeId === undefined) delete outputs[action.name];

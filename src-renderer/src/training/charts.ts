@@ -6,7 +6,8 @@ export const EXPLODING_GRAD = 1e3;
 /** A layer's gradient below this fraction of the largest non-exploding one is vanishing (HEALTH_VANISHING_GRAD). */
 export const VANISHING_RATIO = 1e-4;
 
-export type GradBand = 'vanishing' | 'ok' | 'exploding' | 'nonfinite';
+/** `frozen`: a frozen layer (fine-tuning), not trained and given no gradient: neither healthy nor vanishing. */
+export type GradBand = 'vanishing' | 'ok' | 'exploding' | 'nonfinite' | 'frozen';
 
 /** One bar of the gradient-flow chart: a parameterized layer and the norm of its weight gradient. */
 export interface GradBar {
@@ -21,13 +22,14 @@ export interface GradBar {
 /**
  * Gradient flow per parameterized layer, in the frame's (topological) order, with each layer
  * placed in a band: vanishing (< 1e-4 of the largest finite, non-exploding norm), exploding
- * (> 1e3) or ok.
+ * (> 1e3) or ok — or frozen, for a layer fine-tuning does not train (its norm plays no part in
+ * the others' bands).
  */
 export function gradientFlow(frame: ProbeFrame | undefined): GradBar[] {
   if (!frame) return [];
-  const byNode = new Map<string, { sq: number; bad: boolean; ratio: number; n: number }>();
+  const byNode = new Map<string, { sq: number; bad: boolean; ratio: number; n: number; frozen: boolean }>();
   for (const p of frame.params) {
-    const e = byNode.get(p.nodeId) ?? { sq: 0, bad: false, ratio: 0, n: 0 };
+    const e = byNode.get(p.nodeId) ?? { sq: 0, bad: false, ratio: 0, n: 0, frozen: p.frozen === true };
     if (p.gradNorm === null || !Number.isFinite(p.gradNorm)) e.bad = true;
     else e.sq += p.gradNorm * p.gradNorm;
     if (p.updateRatio !== null) {
@@ -36,10 +38,11 @@ export function gradientFlow(frame: ProbeFrame | undefined): GradBar[] {
     }
     byNode.set(p.nodeId, e);
   }
-  const bars = [...byNode].map(([nodeId, e]): GradBar => ({ nodeId, gradNorm: e.bad ? null : Math.sqrt(e.sq), updateRatio: e.n ? e.ratio / e.n : null, band: 'ok' }));
-  const healthy = bars.map((b) => b.gradNorm).filter((g): g is number => g !== null && g <= EXPLODING_GRAD);
+  const bars = [...byNode].map(([nodeId, e]): GradBar => ({ nodeId, gradNorm: e.bad ? null : Math.sqrt(e.sq), updateRatio: e.n ? e.ratio / e.n : null, band: e.frozen ? 'frozen' : 'ok' }));
+  const healthy = bars.map((b) => (b.band === 'frozen' ? null : b.gradNorm)).filter((g): g is number => g !== null && g <= EXPLODING_GRAD);
   const top = healthy.length ? Math.max(...healthy) : 0;
   for (const b of bars) {
+    if (b.band === 'frozen') continue;
     if (b.gradNorm === null) b.band = 'nonfinite';
     else if (b.gradNorm > EXPLODING_GRAD) b.band = 'exploding';
     else if (top > 0 && b.gradNorm < VANISHING_RATIO * top) b.band = 'vanishing';
@@ -165,12 +168,12 @@ export interface GradFlowGeometry {
  * drawn as a full bar in the exploding range.
  */
 export function gradFlowGeometry(bars: readonly GradBar[]): GradFlowGeometry {
-  const finite = bars.map((b) => b.gradNorm).filter((g): g is number => g !== null && g > 0);
+  const finite = bars.map((b) => (b.band === 'frozen' ? null : b.gradNorm)).filter((g): g is number => g !== null && g > 0);
   const healthy = finite.filter((g) => g <= EXPLODING_GRAD);
   const top = healthy.length ? Math.max(...healthy) : 1;
   const vanish = top * VANISHING_RATIO;
   const lo = Math.floor(Math.log10(Math.min(vanish, ...finite)));
-  const bad = bars.some((b) => b.gradNorm === null);
+  const bad = bars.some((b) => b.gradNorm === null && b.band !== 'frozen');
   const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(top, ...finite))), bad ? Math.log10(EXPLODING_GRAD) + 1 : -Infinity);
   const frac = (v: number) => Math.min(1, Math.max(0, (Math.log10(v) - lo) / (hi - lo)));
   const step = Math.ceil((hi - lo) / 5);
@@ -179,7 +182,8 @@ export function gradFlowGeometry(bars: readonly GradBar[]): GradFlowGeometry {
   return {
     lo,
     hi,
-    bars: bars.map((b) => ({ nodeId: b.nodeId, gradNorm: b.gradNorm, band: b.band, frac: b.gradNorm === null ? 1 : b.gradNorm > 0 ? frac(b.gradNorm) : 0 })),
+    // A frozen layer is drawn as a full-height muted column: "not trained", not a tiny gradient.
+    bars: bars.map((b) => ({ nodeId: b.nodeId, gradNorm: b.gradNorm, band: b.band, frac: b.gradNorm === null || b.band === 'frozen' ? 1 : b.gradNorm > 0 ? frac(b.gradNorm) : 0 })),
     vanishingTop: frac(vanish),
     explodingBottom: hi > Math.log10(EXPLODING_GRAD) ? frac(EXPLODING_GRAD) : undefined,
     ticks,

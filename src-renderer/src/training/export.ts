@@ -1,5 +1,5 @@
 import type { HostFiles } from '../../../src-contracts/host';
-import { type GraphIR, bytesToBase64, zipStore } from '../../../src-engine/facade';
+import { type GraphIR, bytesToBase64, getOp, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { parseProject } from '../editor/project';
 import { useEditor } from '../state/editor-store';
@@ -293,7 +293,12 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   }
   useEditor.getState().load(parsed.doc, { name }, {}, true);
   useRun.getState().dispatch({ type: 'model-loaded', info, graph, model: r.model, source: file.name });
-  const how = r.restored ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights" : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
+  const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
+  const how = r.restored
+    ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"
+    : classifier
+      ? 'to fine-tune it, choose a dataset, select the last layer and Replace head (Inspector ▸ Fine-tuning; Freeze the layers before it), then Train'
+      : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
   notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }

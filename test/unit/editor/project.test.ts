@@ -23,6 +23,15 @@ describe('project files', () => {
     expect(serializeProject(r.doc, r.ui)).toBe(text);
   });
 
+  it('keeps frozen nodes (IR v3) through save → open', () => {
+    const base = mlpDoc();
+    const doc = { ...base, graph: { ...base.graph, nodes: base.graph.nodes.map((n) => (n.id === 'fc1' ? { ...n, frozen: true } : n)) } };
+    const r = parseProject(serializeProject(doc));
+    if (!r.ok) throw new Error(r.message);
+    expect(r.doc.graph.nodes.filter((n) => n.frozen).map((n) => n.id)).toEqual(['fc1']);
+    expect(r.doc).toEqual(doc);
+  });
+
   it("keeps the Train panel's Device with the project; an unknown one opens as Auto with a note", () => {
     const doc = mlpDoc();
     const r = parseProject(serializeProject(doc, { device: 'gpu' }));

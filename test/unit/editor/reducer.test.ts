@@ -32,8 +32,36 @@ function everyKind(doc: EditorDoc): Record<EditKind, EditAction> {
     group: { kind: 'group', nodeIds: ['x', 'flat'] },
     ungroup: { kind: 'ungroup', groupId: 'block1' },
     'set-group-open': { kind: 'set-group-open', groupId: 'block1', open: true },
+    'set-frozen': { kind: 'set-frozen', nodeIds: ['fc1', 'act'], frozen: true },
+    'replace-head': { kind: 'replace-head', nodeId: 'fc2', classes: 3 },
   };
 }
+
+describe('fine-tuning edits', () => {
+  it('set-frozen freezes and thaws a set of nodes; an unknown id refuses the whole edit', () => {
+    const r = applyEdit(mlpDoc(), { kind: 'set-frozen', nodeIds: ['fc1', 'act'], frozen: true });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.doc.graph.nodes.filter((n) => n.frozen).map((n) => n.id)).toEqual(['fc1', 'act']);
+    const thawed = applyEdit(r.doc, { kind: 'set-frozen', nodeIds: ['act'], frozen: false });
+    expect(thawed.ok && thawed.doc.graph.nodes.filter((n) => n.frozen).map((n) => n.id)).toEqual(['fc1']);
+    expect(applyEdit(r.doc, { kind: 'set-frozen', nodeIds: ['fc1', 'nope'], frozen: false })).toMatchObject({ ok: false, code: EditCode.UNKNOWN_NODE });
+  });
+
+  it('replace-head puts a new head of K outputs where the old one was, read by the loss and the outputs, in its group', () => {
+    const doc = build(mlpDoc(), { kind: 'group', nodeIds: ['act', 'fc2'] });
+    const r = applyEdit(doc, { kind: 'replace-head', nodeId: 'fc2', classes: 3 });
+    if (!r.ok) throw new Error(r.message);
+    const g = r.doc.graph;
+    expect(g.nodes.find((n) => n.id === 'fc2')).toBeUndefined();
+    expect(g.nodes.find((n) => n.id === 'head')).toMatchObject({ op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['act'] });
+    expect(g.nodes.find((n) => n.id === 'loss')!.inputs[0]).toBe('head');
+    expect(Object.values(g.outputs)).not.toContain('fc2');
+    expect(r.doc.layout.head).toEqual(doc.layout.fc2);
+    expect(r.doc.groups?.[0].members).toEqual(['act', 'head']);
+    expect(applyEdit(doc, { kind: 'replace-head', nodeId: 'act', classes: 3 })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+    expect(applyEdit(doc, { kind: 'replace-head', nodeId: 'fc2', classes: 0 })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
+  });
+});
 
 describe('every edit undoes and redoes to an identical graph', () => {
   // With a group (fc1 → act), so ungrouping and opening have one to act on.
@@ -58,7 +86,7 @@ describe('every edit undoes and redoes to an identical graph', () => {
   }
 
   it('covers every action kind', () => {
-    const kinds: EditKind[] = ['add-node', 'insert-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output', 'group', 'ungroup', 'set-group-open'];
+    const kinds: EditKind[] = ['add-node', 'insert-node', 'remove', 'move', 'connect', 'disconnect', 'set-attrs', 'rename', 'paste', 'layout', 'set-name', 'set-training', 'set-output', 'group', 'ungroup', 'set-group-open', 'set-frozen', 'replace-head'];
     expect(Object.keys(everyKind(base)).sort()).toEqual([...kinds].sort());
   });
 

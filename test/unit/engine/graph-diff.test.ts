@@ -32,6 +32,14 @@ describe('architecture diff', () => {
     expect(describeDiff(d)).toBe('act1: op ReLU → GELU · act1: approximate (default) → tanh · output logits: fc2 → act1');
   });
 
+  it('freezing a layer (fine-tuning) is a change: it changes what a run learns', () => {
+    const a = mnistMlp();
+    const b = { ...a, nodes: a.nodes.map((n) => (n.id === 'fc1' ? { ...n, frozen: true } : n)) };
+    const d = diffGraphs(a, b);
+    expect(d.changed).toEqual([{ id: 'fc1', op: 'Linear', changes: [{ field: 'frozen', before: false, after: true }] }]);
+    expect(describeDiff(d)).toBe('fc1: frozen false → true');
+  });
+
   it('ids named like Object.prototype members are plain ids', () => {
     const a = { nodes: [node('__proto__', 'Input', [], { shape: [2] }), node('toString', 'ReLU', ['__proto__'])], outputs: {} };
     const b = { nodes: [node('constructor', 'Input', [], { shape: [2] })], outputs: {} };

@@ -46,6 +46,16 @@ describe('gradient flow', () => {
     expect(g.ticks).toEqual([-4, -3, -2, -1, 0, 1]);
   });
 
+  it('a frozen layer (fine-tuning) is drawn as frozen, full height, and does not make the others vanishing or itself vanish', () => {
+    // A frozen backbone gets no gradient (0): without the flag it would be the one "vanishing" bar.
+    const bars = gradientFlow(frameWith([{ ...param('conv1', 'weight', 0), frozen: true }, param('fc', 'weight', 2e-3)]));
+    expect(bars.map((b) => [b.nodeId, b.band])).toEqual([
+      ['conv1', 'frozen'],
+      ['fc', 'ok'],
+    ]);
+    expect(gradFlowGeometry(bars).bars[0].frac).toBe(1);
+  });
+
   it('no frame, no bars', () => expect(gradientFlow(undefined)).toEqual([]));
 });
 

@@ -1,4 +1,5 @@
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../base/ir/types';
+import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import { analyzeGraph } from '../../analysis/validate';
 import type { Normalization } from '../../data/normalize';
 import { getOp } from '../../ops/registry';
@@ -55,7 +56,48 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   const built = buildGraph(file.graph, opset);
   const warnings: OnnxDiagnostic[] = [];
   const restored = restoreStored(file, built, opset, warnings);
-  return { model: restored ?? built, restored: restored !== undefined, warnings };
+  return { model: restored ?? asClassifier(withMetadata(built, file), warnings), restored: restored !== undefined, warnings };
+}
+
+/**
+ * What a Netwright export wrote beside the nodes, for a file rebuilt from its nodes: the class
+ * names, and the input normalisation when the file left it out of the graph (exported with
+ * normalisation `none`: the file takes standardised inputs; folded weights need none).
+ */
+function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
+  const meta = new Map((file.metadata_props ?? []).map((p) => [p.key, p.value]));
+  const out = { ...built };
+  try {
+    const names = JSON.parse(meta.get(META.classNames) ?? 'null') as unknown;
+    if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) out.classNames = names as string[];
+    const mode = (JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode }).normalization;
+    if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
+  } catch {
+    // Metadata that does not parse is ignored: the nodes are the model.
+  }
+  return out;
+}
+
+/**
+ * An imported classifier, recognised as one (`findClassifierHead`: K ≥ 2 logits from a Linear
+ * or convolution head, perhaps under a Softmax), gets a label Input and a CrossEntropyLoss on its
+ * logits: the prediction then reads as class probabilities, and training needs only a dataset.
+ * Class names that do not fit K are dropped.
+ */
+function asClassifier(model: TrainedModel, warnings: OnnxDiagnostic[]): TrainedModel {
+  const a = analyzeGraph(model.graph, { batchSize: 1 });
+  const head = a.graph && findClassifierHead(a.graph, a.shapes);
+  if (!head) return model;
+  const graph = analyzeGraph(withClassificationLoss(model.graph, head), { batchSize: 1 }).graph;
+  if (!graph) return model;
+  const out: TrainedModel = { ...model, graph };
+  if (out.classNames && out.classNames.length !== head.classes) delete out.classNames;
+  warnings.push({
+    code: 'W_IMPORT_CLASSIFIER',
+    nodeId: head.head,
+    message: `Recognised a classifier of ${head.classes} classes (head "${head.head}"): a label Input and a CrossEntropyLoss on its logits were added, so it predicts class probabilities; remove them if it is not a classifier.`,
+  });
+  return out;
 }
 
 /** Read the nodes into a Netwright graph; throws with every unsupported node. */

@@ -1,5 +1,6 @@
 import { memo, useMemo, useRef } from 'react';
 import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engine/protocol';
+import { LockIcon } from '../LockIcon';
 import { PATH_SCALE, distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../state/training-store';
@@ -64,13 +65,16 @@ const GradFlowChart = memo(function GradFlowChart({ bars, stale }: { bars: reado
         ))}
         {g.bars.map((b, i) => (
           <rect key={b.nodeId} className={`gradflow__bar gradflow__bar--${b.band}`} x={((i + 0.2) * 100) / n} width={60 / n} y={y(b.frac)} height={(b.frac * 100).toFixed(2)}>
-            <title>{`${b.nodeId}: ‖∇W‖ ${b.gradNorm === null ? 'NaN/Inf' : b.gradNorm.toExponential(2)}${b.band === 'ok' ? '' : ` (${b.band})`}`}</title>
+            <title>{b.band === 'frozen' ? `${b.nodeId}: frozen (not trained)` : `${b.nodeId}: ‖∇W‖ ${b.gradNorm === null ? 'NaN/Inf' : b.gradNorm.toExponential(2)}${b.band === 'ok' ? '' : ` (${b.band})`}`}</title>
           </rect>
         ))}
       </svg>
       <div className="gradflow__names" style={{ gridTemplateColumns: `repeat(${n}, 1fr)` }}>
         {g.bars.map((b) => (
-          <span key={b.nodeId}>{b.nodeId}</span>
+          <span key={b.nodeId} className={b.band === 'frozen' ? 'gradflow__name--frozen' : undefined}>
+            {b.band === 'frozen' ? <LockIcon /> : null}
+            {b.nodeId}
+          </span>
         ))}
       </div>
     </div>
@@ -170,7 +174,14 @@ export function Layers() {
         <div className="grad-bars">
           {bars.map((b) => (
             <span key={b.nodeId} className={`grad-chip grad-chip--${b.band}`} data-testid={stale ? undefined : `grad-bar-${b.nodeId}`} data-band={b.band} data-norm={b.gradNorm ?? 'NaN'} title={b.band === 'ok' ? '' : b.band}>
-              {b.nodeId} {b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}
+              {b.band === 'frozen' ? (
+                <>
+                  <LockIcon />
+                  {b.nodeId} frozen
+                </>
+              ) : (
+                `${b.nodeId} ${b.gradNorm === null ? 'NaN' : b.gradNorm.toExponential(1)}`
+              )}
             </span>
           ))}
         </div>

@@ -46,12 +46,14 @@ describe('ONNX import of torch.onnx files (PyTorch 1.13)', () => {
       console.info(`${name}: ${model.graph.nodes.map((n) => n.op).join(' → ')}; max |Netwright − PyTorch| = ${c.maxAbs.toExponential(2)}`);
       if (name === 'cnn') expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'Conv2d', 'ReLU', 'MaxPool2d', 'Conv2d', 'ReLU', 'BatchNorm', 'GlobalAvgPool', 'Linear', 'BatchNorm']);
       if (name === 'mlp') {
-        // Replace the head, add a loss, fine-tune a few steps, export again: onnxruntime agrees.
+        // A classifier ending in Softmax: recognised, given a label Input and a loss on the logits (fc3, not the Softmax).
+        expect(model.graph.nodes.find((n) => n.op === 'CrossEntropyLoss')?.inputs).toEqual(['fc3', 'label']);
+        expect(model.graph.outputs).toMatchObject({ logits: 'fc3', loss: 'loss' });
+        // Replace the head, fine-tune a few steps, export again: onnxruntime agrees.
         const g = structuredClone(model.graph);
         const head = g.nodes.find((n) => n.id === 'fc3')!;
         head.attrs = { ...head.attrs, outFeatures: 3 };
         g.nodes = g.nodes.filter((n) => n.op !== 'Softmax');
-        g.nodes.push({ id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] }, { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc3', 'label'] });
         g.outputs = { logits: 'fc3', loss: 'loss' };
         const tuned = trainedModel(g, 3, 4);
         const x = Float32Array.from(fixture.input);
@@ -102,8 +104,11 @@ describe('Netwright → ONNX → Netwright', () => {
       const model = randomModel(graph, seed);
       const file = decodeModel(exportOnnx(model).bytes);
       file.metadata_props = [];
-      const { model: back, restored } = importOnnx(encodeModel(file));
+      const { model: back, restored, warnings } = importOnnx(encodeModel(file));
       expect(restored).toBe(false);
+      // A graph giving K ≥ 2 logits from a Linear or a convolution is recognised as a classifier:
+      // it comes back with a label Input and a loss besides (classifier.ts).
+      const classifier = warnings.some((w) => w.code === 'W_IMPORT_CLASSIFIER');
       // The inference graph comes back, as docs/export.md says: Dropout (the identity) is not
       // written; a Flatten from dim 2 on is a Reshape; an Add of k inputs is a chain of k − 1 Adds.
       // Nodes the output does not need (a dead branch) are not written either.
@@ -116,6 +121,7 @@ describe('Netwright → ONNX → Netwright', () => {
         if (n.op === 'Add') return n.inputs.slice(2).map((_, i): [string, string] => [`${n.id}/${i + 1}`, 'Add']).concat([[n.id, 'Add']]);
         return [[n.id, n.op]];
       });
+      if (classifier) expected.push(['label', 'Input'], ['loss', 'CrossEntropyLoss']);
       expect(back.graph.nodes.map((n) => [n.id, n.op]), `seed ${seed}`).toEqual(expected);
       const shapes = analyzeGraph(graph, { batchSize: 2 }).shapes;
       const x = Float32Array.from({ length: shapes.x.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 1.7 + seed));
@@ -127,12 +133,16 @@ describe('Netwright → ONNX → Netwright', () => {
 
   it('falls back to the nodes, with a warning, when a Netwright file was edited after export', () => {
     const graph = JSON.parse(readFileSync(join(EXAMPLES, 'iris-mlp.json'), 'utf8')) as GraphIR;
-    const file = decodeModel(exportOnnx(trainedModel(graph, 1, 4)).bytes);
+    const classNames = ['setosa', 'versicolor', 'virginica'];
+    const file = decodeModel(exportOnnx({ ...trainedModel(graph, 1, 4), classNames }).bytes);
     file.graph.node = file.graph.node.map((n) => (n.op_type === 'Relu' ? { ...n, op_type: 'Sigmoid' } : n));
     const { model, restored, warnings } = importOnnx(encodeModel(file));
     expect(restored).toBe(false);
-    expect(warnings.map((w) => w.code)).toEqual(['W_IMPORT_EDITED']);
+    expect(warnings.map((w) => w.code)).toEqual(['W_IMPORT_EDITED', 'W_IMPORT_CLASSIFIER']);
     expect(model.graph.nodes.some((n) => n.op === 'Sigmoid')).toBe(true);
+    // Rebuilt from the nodes, it is still a classifier of 3 classes with its class names (from the metadata).
+    expect(model.classNames).toEqual(classNames);
+    expect(model.graph.nodes.filter((n) => n.op === 'CrossEntropyLoss').length).toBe(1);
   });
 });
 
