@@ -5,6 +5,21 @@ import { ROOT } from './harness.mjs';
 import { chooseTarget } from './targets.mjs';
 
 const node = (id) => `[data-testid="node-${id}"]`;
+/** Save the design under `name` (web mode: the in-app name prompt). */
+const saveAs = (name) => [
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: name },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+];
+/** Reload the app and open the saved project `name` (with `before` checked on the fresh page). */
+const reloadAndOpen = (name, before = []) => [
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  ...before,
+  { click: '[data-testid=cmd-open]' },
+  { click: `[data-testid="open-file-${name}.netwright.json"]` },
+];
 
 /** The designer flow of issue #5, from an empty canvas to a saved, reopened project. */
 const designerFlow = [
@@ -71,16 +86,9 @@ const designerFlow = [
   { screenshot: 'designer-mlp' },
   { rememberGraph: 'designed' },
   // Save (web mode: the in-app name prompt), reload the app, open the file, get the same graph.
-  { press: 'Control+s' },
-  { fill: '[data-testid=save-as-name]', value: 'e2e mlp' },
-  { click: '[data-testid=save-as-confirm]' },
-  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  ...saveAs('e2e mlp'),
   { expect: '[data-testid=doc-title]', text: 'e2e mlp' },
-  { reload: true },
-  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
-  { expectCount: '[data-testid^="node-"][data-op]', count: 0 },
-  { click: '[data-testid=cmd-open]' },
-  { click: '[data-testid="open-file-e2e mlp.netwright.json"]' },
+  ...reloadAndOpen('e2e mlp', [{ expectCount: '[data-testid^="node-"][data-op]', count: 0 }]),
   { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
   { expect: '[data-testid="edge-label-flatten-linear-0"]', text: '^N×784$' },
   { wait: 400 },
@@ -202,6 +210,68 @@ const datasetPanel = [
   ...setField('epochs', 1),
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+];
+
+/**
+ * Issue #30 item 2, web mode: Train ▸ Add data… uploads a folder of PNGs (written here with pngjs;
+ * a zero-byte image and a text file in it), scans it with a progress bar, previews each class's
+ * thumbnails and lists both left-out files with why; "Use this data" makes it the design's dataset
+ * (by path and fingerprint) and the MNIST CNN trains one epoch on it, reading the 24×24 colour
+ * images at its [1, 28, 28] Input; the confusion matrix names the classes after the folders.
+ */
+const ADD_DATA_CLASSES = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'juniper'];
+const addData = [
+  { viewport: [1280, 800] },
+  ...openTemplate('mnist-cnn'),
+  { click: '[data-testid=train-tab-curves]' },
+  { imageFolder: 'fruit', classes: ADD_DATA_CLASSES, perClass: 12, size: [24, 24], extra: { 'apple/empty.png': '', 'notes.txt': 'not data' } },
+  { click: '[data-testid=train-add-data]' },
+  { expect: '[data-testid=add-data-choose]' },
+  { screenshot: 'add-data-choose-1280x800' },
+  { upload: '[data-testid=add-data-folder-input]', file: 'fruit' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'image-folder'], within: 60_000 },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-files', '121'] },
+  { expectCount: '[data-testid=add-data-class]', count: 10 },
+  { expect: '[data-testid=add-data-class][data-name=apple]', attr: ['data-count', '12'] },
+  { expectCount: '[data-testid=add-data-thumb]', count: 80 },
+  { expect: '[data-testid=add-data-skipped]', text: 'apple/empty.png' },
+  { expect: '[data-testid=add-data-skipped]', text: 'notes.txt — not uploaded' },
+  { expect: '[data-testid=add-data-input-hint]', text: 'converted' },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'add-data-preview-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expectGone: '[data-testid=add-data-dialog]' },
+  { expect: '[data-testid=train-dataset]', text: 'image-folder: fruit' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 120_000 },
+  { click: '[data-testid=train-tab-samples]' },
+  { expect: '[data-testid=confusion-matrix]', text: 'juniper', within: 20_000 },
+  { screenshot: 'add-data-trained-1280x800' },
+  // Saved by reference: the folder changed on disk is said when the project opens, not trained on silently.
+  ...saveAs('e2e fruit'),
+  { writeFile: 'data/fruit/apple/000.png', text: 'no longer a PNG' },
+  ...reloadAndOpen('e2e fruit'),
+  { expect: '[data-testid=notice]', attr: ['data-code', 'DATA_CHANGED'], within: 20_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'DATA_CHANGED'], within: 30_000 },
+  { screenshot: 'add-data-changed-1280x800' },
+  { click: '[data-testid=data-problem-rescan]' },
+  { expect: '[data-testid=add-data-changed]', within: 30_000 },
+  { expect: '[data-testid=add-data-skipped]', text: 'apple/000.png' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  // Gone: a clear message and Locate….
+  { removePath: 'data/fruit' },
+  ...reloadAndOpen('e2e fruit'),
+  { expect: '[data-testid=notice]', attr: ['data-code', 'DATA_NOT_FOUND'], within: 20_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'DATA_NOT_FOUND'], within: 30_000 },
+  { click: '[data-testid=data-problem-locate]' },
+  { expect: '[data-testid=add-data-choose]', text: 'data/fruit' },
+  { screenshot: 'add-data-locate-1280x800' },
+  { click: '[data-testid=add-data-dialog] .modal__close' },
 ];
 
 /**
@@ -1131,6 +1201,7 @@ const training = [
   { name: "train: the Train panel's Device — forced GPU trains the MNIST MLP on SwiftShader, naming the adapter; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },
   { name: 'train: the dataset panel sets scale, in-painting masks and a 64-sample subset, and the preview shows what the network is fed', steps: datasetPanel },
+  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
   { name: 'layout: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN training with the dock open fit every panel', steps: layoutAtEverySize },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },
   { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },

@@ -18,7 +18,7 @@ export interface NoticeAction {
   run: () => void;
 }
 
-export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover';
+export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover' | 'add-data';
 export type Theme = 'light' | 'dark';
 
 /**
