@@ -309,6 +309,7 @@ export async function replay(app, steps, log = () => {}) {
         rmSync(path.join(app.workspace, step.removePath), { recursive: true });
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
+        mkdirSync(path.dirname(path.join(app.workspace, step.writeFile)), { recursive: true });
         writeFileSync(path.join(app.workspace, step.writeFile), step.text);
       } else if (step.download) {
         const [dl] = await Promise.all([app.page.waitForEvent('download', { timeout: step.within ?? 60_000 }), app.page.locator(step.download).first().click()]);

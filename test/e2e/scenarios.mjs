@@ -275,6 +275,46 @@ const addData = [
 ];
 
 /**
+ * Issue #30 item 2, a table from the workspace's data/ folder: its columns with their kinds and
+ * missing cells; the default policy refuses the gaps (said, with the code), "median" fills them;
+ * two columns set to ignore bring the encoded width to the Iris MLP's Input [4], which then
+ * trains an epoch on it.
+ */
+const ADD_TABLE_CSV = [
+  'id,height,size,colour,notes,kind',
+  ...Array.from({ length: 60 }, (_, i) => {
+    const k = i % 3;
+    return `${i + 1},${(1 + k + (i % 7) / 10).toFixed(1)},${i % 9 === 4 ? '' : (2 * k + (i % 5) / 10).toFixed(1)},${k === 2 ? 'red' : 'blue'},note ${i},${['low', 'mid', 'high'][k]}`;
+  }),
+].join('\n');
+const addTable = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { writeFile: 'data/shapes.csv', text: ADD_TABLE_CSV },
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-data]' },
+  { click: '[data-testid="add-data-entry-shapes.csv"]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
+  { expectCount: '[data-testid=add-data-column]', count: 6 },
+  { expect: '[data-testid=add-data-column][data-name=kind]', attr: ['data-role', 'target'] },
+  { expect: '[data-testid=add-data-problem]', attr: ['data-code', 'DATA_NAN'] },
+  { select: '[data-testid=add-data-missing]', value: 'median' },
+  { expectGone: '[data-testid=add-data-problem]', within: 30_000 },
+  { select: '[data-testid=add-data-role-id]', value: 'ignore' },
+  { expect: '[data-testid=add-data-column][data-name=id]', attr: ['data-role', 'ignore'], within: 30_000 },
+  { select: '[data-testid=add-data-role-notes]', value: 'ignore' },
+  { expect: '[data-testid=add-data-input-hint]', text: 'Input \\[4\\] takes it as it is', within: 30_000 },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'add-data-table-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=train-dataset]', text: 'csv: shapes.csv' },
+  { expect: '[data-testid=dataset-preview]', attr: ['data-task', 'classification'], within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+];
+
+/**
  * Issue #16 item 3: every lesson of the Learn gallery runs from the gallery (quick versions),
  * queues its runs through the run store, and shows our figure beside the reference one for every
  * run, with the claim's verdict. [id, runs] in gallery order. The in-painting lesson's figure is
@@ -1202,6 +1242,7 @@ const training = [
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },
   { name: 'train: the dataset panel sets scale, in-painting masks and a 64-sample subset, and the preview shows what the network is fed', steps: datasetPanel },
   { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
+  { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
   { name: 'layout: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN training with the dock open fit every panel', steps: layoutAtEverySize },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },
   { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },

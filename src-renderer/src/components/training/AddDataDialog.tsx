@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { featureInput, formatShape } from '../../../../src-engine/facade';
+import { featureInput } from '../../../../src-engine/facade';
 import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-engine/protocol';
 import { getHost } from '../../host';
 import { imagePixels } from '../../training/charts';
@@ -17,6 +17,8 @@ const MISSING_CHOICES: readonly { value: string; label: string }[] = [
 ];
 
 const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+/** A per-sample shape as the Input node shows it: `[3, 32, 32]`. */
+const formatShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 
 /**
