@@ -312,6 +312,7 @@ const addTable = [
   ...setField('epochs', 1),
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { viewport: [1400, 900] },
 ];
 
 /**
@@ -1241,8 +1242,6 @@ const training = [
   { name: "train: the Train panel's Device — forced GPU trains the MNIST MLP on SwiftShader, naming the adapter; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },
   { name: 'train: the dataset panel sets scale, in-painting masks and a 64-sample subset, and the preview shows what the network is fed', steps: datasetPanel },
-  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
-  { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
   { name: 'layout: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN training with the dock open fit every panel', steps: layoutAtEverySize },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },
   { name: 'runs: a page reload during a run re-attaches to it (shown running, its curve so far, and it can be stopped)', steps: reattach },
@@ -1253,6 +1252,12 @@ const training = [
 ];
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
+/** The add-data flow's uploads and workspace data: web mode (Electron picks data in its native dialog). */
+const webData = [
+  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
+  { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
+];
+
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
@@ -1419,4 +1424,5 @@ export const scenarios = [
   ...(target === 'web' ? webOnly : []),
   ...training,
   ...(target === 'web' ? webExport : []),
+  ...(target === 'web' ? webData : []),
 ];
