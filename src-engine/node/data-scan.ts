@@ -18,6 +18,9 @@ const THUMB_CLASSES = 50;
 const SKIPS_LISTED = 500;
 /** Images read between two progress events (and turns of the event loop, where a cancel lands). */
 const PROGRESS_EVERY = 25;
+/** Table columns and classes listed in the answer (DataScanResult's bounds). */
+const MAX_COLUMNS = 10_000;
+const MAX_CLASSES = 10_000;
 
 export type ScanProgress = EventData<'data.scanProgress'>;
 
@@ -84,7 +87,7 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
     }
     if (env.signal?.aborted) throw cancelled();
     const e = entries[i];
-    const why = request.check ? hashOnly(e, hash) : readOne(e, env.decoders ?? IMAGE_DECODERS, hash, classes[e.label], sizes);
+    const why = request.check ? hashOnly(e, hash) : readOne(e, env.decoders ?? IMAGE_DECODERS, hash, e.label < THUMB_CLASSES ? classes[e.label] : undefined, sizes);
     if (typeof why === 'string') {
       skipped.push({ path: e.rel, reason: why });
       continue;
@@ -110,6 +113,7 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
   const notes = [
     `${classNames.length} classes from the folder names: ${classNames.slice(0, 12).join(', ')}${classNames.length > 12 ? ', …' : ''}`,
     ...(common.length > 1 ? [`images come in ${common.length} sizes; each is resized to the features Input's shape (bilinear, aspect not kept)`] : []),
+    ...(classNames.length > MAX_CLASSES ? [`the first ${MAX_CLASSES.toLocaleString('en-US')} of ${classNames.length.toLocaleString('en-US')} classes are listed`] : []),
   ];
   return {
     kind: 'image-folder',
@@ -118,7 +122,7 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
     fingerprint,
     files: entries.length,
     bytes,
-    classes: classes.map((c, k) => (k < THUMB_CLASSES ? c : { ...c, thumbnails: [] })),
+    classes: classes.slice(0, MAX_CLASSES).map((c) => ({ ...c, name: c.name.slice(0, 1000) })),
     sizes: common.slice(0, 32),
     skipped: skipped.slice(0, SKIPS_LISTED),
     skippedTotal: skipped.length,
@@ -141,8 +145,8 @@ function hashOnly(e: ImageEntry, hash: ReturnType<typeof createHash>): number | 
   }
 }
 
-/** Read, hash and decode one image; note its size and, while its class wants more, a thumbnail. */
-function readOne(e: ImageEntry, decoders: ImageDecoders, hash: ReturnType<typeof createHash>, cls: { thumbnails: DataThumbnail[] }, sizes: Map<string, { width: number; height: number; colour: boolean; count: number }>): number | string {
+/** Read, hash and decode one image; note its size and, while its class (one of the first THUMB_CLASSES) wants more, a thumbnail. */
+function readOne(e: ImageEntry, decoders: ImageDecoders, hash: ReturnType<typeof createHash>, cls: { thumbnails: DataThumbnail[] } | undefined, sizes: Map<string, { width: number; height: number; colour: boolean; count: number }>): number | string {
   const decoded = readImage(e.file, decoders, hash, e.rel);
   if (typeof decoded === 'string') return decoded;
   const { header, image } = decoded;
@@ -150,7 +154,7 @@ function readOne(e: ImageEntry, decoders: ImageDecoders, hash: ReturnType<typeof
   const s = sizes.get(key) ?? { width: header.width, height: header.height, colour: header.colour, count: 0 };
   s.count++;
   sizes.set(key, s);
-  if (cls.thumbnails.length < THUMBS_PER_CLASS) cls.thumbnails.push(thumbnail(e.rel, image));
+  if (cls && cls.thumbnails.length < THUMBS_PER_CLASS) cls.thumbnails.push(thumbnail(e.rel, image));
   return Number(e.stamp.split(':')[0]) || 0;
 }
 
@@ -176,14 +180,18 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
   if (request.check) return { ...base, classes: [], notes: [] };
 
   let table: DataScanResult['table'];
+  const notes: string[] = [];
   if (kind === 'csv') {
     const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
     try {
       const summary = csvColumns(bytes.toString('utf8'), { name, ...(delimiter ? { delimiter } : {}), ...(typeof options.header === 'boolean' ? { header: options.header } : {}) });
-      table = { rows: summary.rows, columns: summary.columns.map((c, i) => ({ ...c, role: roleOf(c.name, i, summary.columns.length, options) })) };
+      // The answer's bounds (DataScanResult): names cut at 1,000 characters, the first 10,000 columns.
+      const columns = summary.columns.slice(0, MAX_COLUMNS).map((c, i) => ({ ...c, name: c.name.slice(0, 1000), role: roleOf(c.name, i, summary.columns.length, options) }));
+      table = { rows: summary.rows, columns };
+      if (summary.columns.length > MAX_COLUMNS) notes.push(`the first ${MAX_COLUMNS.toLocaleString('en-US')} of ${summary.columns.length.toLocaleString('en-US')} columns are listed`);
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
-      return { ...base, classes: [], notes: [], problem: { code: err.code, message: err.message } };
+      return { ...base, classes: [], notes, problem: { code: err.code, message: err.message } };
     }
   }
   // Read as training reads it: the task, classes and encoded width, or the coded error it would stop with.
@@ -200,11 +208,11 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
       classes: ds.classNames.map((c) => ({ name: c, count: counts[c] ?? 0, splits: { train: counts[c] ?? 0, val: 0, test: 0 }, thumbnails: [] })),
       ...(table ? { table } : {}),
       featureShape: [...ds.featureShape],
-      notes: [...(loaded.report?.notes ?? [])],
+      notes: [...notes, ...(loaded.report?.notes ?? [])].slice(0, 100),
     };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
-    return { ...base, classes: [], ...(table ? { table } : {}), notes: [], problem: { code: err.code, message: err.message } };
+    return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message } };
   }
 }
 

@@ -292,7 +292,10 @@ const addTable = [
   ...openTemplate('iris-mlp'),
   { writeFile: 'data/shapes.csv', text: ADD_TABLE_CSV },
   { click: '[data-testid=train-tab-curves]' },
-  { click: '[data-testid=train-add-data]' },
+  // A dataset of the user's own kind with no data named yet asks for it.
+  { select: '[data-testid=train-dataset]', value: 'csv' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'none'], within: 30_000 },
+  { click: '[data-testid=data-problem-add]' },
   { click: '[data-testid="add-data-entry-shapes.csv"]' },
   { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
   { expectCount: '[data-testid=add-data-column]', count: 6 },

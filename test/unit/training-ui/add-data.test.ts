@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { UPLOAD_LIMITS } from '../../../src-contracts/files';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
+import { settingsRows } from '../../../src-renderer/src/training/compare';
 
 const file = (path: string, size = 10): UploadFile => ({ path, size, read: () => Promise.resolve(new Uint8Array(size)) });
 
@@ -37,5 +38,13 @@ describe('add data (renderer)', () => {
       validationSplit: 0.2,
       limit: 64,
     });
+  });
+
+  it('two runs on the same folder with different contents differ in Compare\'s settings by the fingerprint (#30 item 5)', () => {
+    const run = (fingerprint: string) => ({ settings: { training: { dataset: { name: 'image-folder', options: { path: 'data/pets', fingerprint } }, epochs: 1 }, backend: 'cpu', appVersion: '0.1.0' } });
+    const rows = settingsRows([run('aaa'), run('bbb')]);
+    expect(rows.find((r) => r.key === 'dataset.options.fingerprint')).toMatchObject({ values: ['aaa', 'bbb'], differs: true });
+    expect(rows.find((r) => r.key === 'dataset.options.path')).toMatchObject({ differs: false });
+    expect(rows.find((r) => r.key === 'dataset.name')).toMatchObject({ values: ['image-folder', 'image-folder'] });
   });
 });

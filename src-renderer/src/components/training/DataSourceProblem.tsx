@@ -11,6 +11,11 @@ export function userDataPath(dataset: Pick<DatasetConfig, 'options'> | undefined
   return typeof p === 'string' && p !== '' ? p : undefined;
 }
 
+/** The datasets that are the user's own data (docs/data.md), named by a path. */
+export function isUserData(dataset: Pick<DatasetConfig, 'name'>): boolean {
+  return dataset.name === 'image-folder' || dataset.name === 'csv' || dataset.name === 'npz';
+}
+
 /** Why the saved data cannot be used as it is, in the user's words, by the loader's code. */
 export function dataProblemText(code: string, path: string): { title: string; advice: string } | undefined {
   switch (code) {
@@ -38,7 +43,20 @@ function locate(saved: DatasetConfig, rescan: boolean): void {
  * happened, and "Locate…" (and, for a change, "Look at it now"). Other errors show as they are.
  */
 export function DataSourceProblem({ dataset, code, message }: { dataset: DatasetConfig; code: string; message: string }) {
-  const path = userDataPath(dataset) ?? '';
+  const path = userDataPath(dataset);
+  if (!path) {
+    // A design made for the user's data (a template, a file written by hand) that names none yet.
+    return (
+      <div className="ds-preview data-problem" data-testid="data-problem" data-code="none">
+        <b>This design trains on your own data.</b> Choose a folder of images sorted by class, a table or NumPy arrays.
+        <div className="data-problem__actions">
+          <button type="button" className="primary" data-testid="data-problem-add" onClick={() => useAddData.getState().open()}>
+            Add data…
+          </button>
+        </div>
+      </div>
+    );
+  }
   const text = dataProblemText(code, path);
   if (!text) return <div className="ds-preview ds-preview--error">{message}</div>;
   return (

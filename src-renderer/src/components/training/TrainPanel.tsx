@@ -16,7 +16,7 @@ import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
 import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
-import { DataSourceProblem, userDataPath } from './DataSourceProblem';
+import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
 import { useAddData } from '../../state/add-data-store';
 
 
@@ -90,7 +90,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
   if (preview.error || !preview.data) {
     // The user's own data that moved, changed or is not granted: said, with a way to find it again.
-    if (userDataPath(dataset) && preview.code) return <DataSourceProblem dataset={dataset} code={preview.code} message={preview.error ?? ''} />;
+    if (isUserData(dataset) && preview.code) return <DataSourceProblem dataset={dataset} code={preview.code} message={preview.error ?? ''} />;
     return <div className="ds-preview ds-preview--error">{preview.error}</div>;
   }
   const p = preview.data;
