@@ -229,6 +229,8 @@ const addData = [
   { expect: '[data-testid=add-data-choose]' },
   { screenshot: 'add-data-choose-1280x800' },
   { upload: '[data-testid=add-data-folder-input]', file: 'fruit' },
+  { expect: '[data-testid=add-data-progress]', within: 5_000 },
+  { screenshot: 'add-data-progress-1280x800' },
   { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'image-folder'], within: 60_000 },
   { expect: '[data-testid=add-data-preview]', attr: ['data-files', '121'] },
   { expectCount: '[data-testid=add-data-class]', count: 10 },

@@ -40,6 +40,8 @@ export interface AddDataState {
   uploadSkipped: { path: string; reason: string }[];
   result?: DataScanResult;
   error?: { code: string; message: string };
+  /** `path\0fingerprint` of the data last used from a scan: already checked, the open-time check skips it. */
+  verified?: string;
   open(intent?: AddDataState['intent']): void;
   close(): void;
   /** Scan `path` (with a table's options); replaces any scan in progress. */
@@ -55,6 +57,8 @@ export interface AddDataState {
 
 let scanAbort: AbortController | undefined;
 let scanSeq = 0;
+/** Set by Cancel while an upload is under way: it stops before its next call. */
+let uploadStop = false;
 
 const initial = { phase: 'choose' as const, intent: { kind: 'add' } as const, source: undefined, tableOptions: {}, progress: undefined, upload: undefined, uploadSkipped: [], result: undefined, error: undefined };
 
@@ -63,12 +67,12 @@ export const useAddData = create<AddDataState>((set, get) => ({
   open(intent = { kind: 'add' }) {
     scanAbort?.abort();
     const saved = intent.kind === 'locate' ? intent.saved.options ?? {} : {};
-    set({ ...initial, intent, tableOptions: intent.kind === 'locate' ? tableOptionsOf(saved) : {} });
+    set({ ...initial, verified: get().verified, intent, tableOptions: intent.kind === 'locate' ? tableOptionsOf(saved) : {} });
     useSession.getState().setDialog('add-data');
   },
   close() {
     scanAbort?.abort();
-    set({ ...initial });
+    set({ ...initial, verified: get().verified });
     useSession.getState().setDialog('none');
   },
   async scan(path, kind) {
@@ -96,6 +100,7 @@ export const useAddData = create<AddDataState>((set, get) => ({
   },
   cancel() {
     scanAbort?.abort();
+    uploadStop = true;
   },
   setTableOptions(patch) {
     const options: Record<string, unknown> = { ...get().tableOptions, ...patch };
@@ -110,11 +115,16 @@ export const useAddData = create<AddDataState>((set, get) => ({
     const { taken, left } = uploadable(files, kind);
     set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
     if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG or JPEG images' : 'choose a .csv, .tsv or .npz file'}.` } });
+    uploadStop = false;
     try {
       let target = name;
       let done = 0;
       let bytes = 0;
       for (const [i, batch] of uploadBatches(taken).entries()) {
+        if (uploadStop) {
+          const where = get().source?.path;
+          return set({ phase: 'choose', error: { code: 'E_CANCELLED', message: `The upload was stopped${where ? `: the ${done.toLocaleString()} files sent so far are in ${where} (delete it, or upload again)` : ''}.` } });
+        }
         const encoded = await Promise.all(batch.map(async (f) => ({ path: f.path, data: bytesToBase64(await f.read()) })));
         const r = await upload(target, kind, encoded, i > 0);
         target = r.path.split(/[\\/]/).pop()!;
@@ -137,6 +147,7 @@ export const useAddData = create<AddDataState>((set, get) => ({
     const dataset = datasetToUse(result, t.dataset);
     useEditor.getState().edit({ kind: 'set-training', training: { ...t, dataset } });
     get().close();
+    set({ verified: `${result.path}\0${result.fingerprint}` });
   },
 }));
 

@@ -16,7 +16,7 @@ const MISSING_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'indicator', label: 'fill + a "was missing" column' },
 ];
 
-const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : n > 0 ? `${Math.max(1, Math.round(n / 1024))} KB` : '0 KB');
 /** A per-sample shape as the Input node shows it: `[3, 32, 32]`. */
 const formatShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
@@ -181,13 +181,11 @@ function ScanProgressView() {
         <span style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
       </div>
       <p data-testid="add-data-progress-text">{line}</p>
-      {uploading ? null : (
-        <div className="modal__actions">
-          <button type="button" data-testid="add-data-cancel" onClick={cancel}>
-            Cancel
-          </button>
-        </div>
-      )}
+      <div className="modal__actions">
+        <button type="button" data-testid="add-data-cancel" onClick={cancel}>
+          {uploading ? 'Stop the upload' : 'Cancel'}
+        </button>
+      </div>
     </div>
   );
 }

@@ -89,6 +89,8 @@ export function useSavedDataCheck(): void {
   const kind = dataset?.name;
   useEffect(() => {
     if (!client || !path || typeof fingerprint !== 'string' || !dataset) return;
+    // Just scanned and used: nothing to check.
+    if (useAddData.getState().verified === `${path}\0${fingerprint}`) return;
     let live = true;
     const saved = dataset;
     const say = (code: string) => {
