@@ -139,6 +139,11 @@ describe('FileService', () => {
     for (const [args, code] of refused) expect(await callFileOp(s, 'uploadData', args), JSON.stringify(args)).toMatchObject({ ok: false, error: { code } });
     expect(readFileSync(path.join(ws, 'data', 'pets', 'cats', '1.png'), 'utf8')).toBe('png1');
     expect(existsSync(path.join(ws, 'escape.png'))).toBe(false);
+    // A call carries up to 64 files (what the renderer's batches hold), not more.
+    const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ path: `birds/${from + i}.png`, data: b64('p') }));
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(64, 0), true])).toMatchObject({ ok: true });
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(65, 100), true])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(readdirSync(path.join(ws, 'data', 'pets', 'birds')).length).toBe(64);
     const listed = await s.listData();
     expect(listed.map((d) => [d.name, d.kind, d.where]).sort()).toEqual([
       ['flowers', 'image-folder', 'data-dir'],
