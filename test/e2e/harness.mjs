@@ -97,7 +97,7 @@ export async function launchApp() {
  * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
  * - `{ download: selector, as: name }` — click it, wait for the browser download it starts, keep the file under
  *   test-results/downloads/ and remember its path as `name`
- * - `{ upload: selector, file: name }` — give a file input the remembered file (or folder)
+ * - `{ upload: selector, file: name, pick? }` — give a file input the remembered file (or folder; `pick`: a path inside it)
  * - `{ imageFolder: name, classes: [name, …], perClass, size: [w, h], extra?: { 'path': text } }` — write a
  *   folder of PNGs (one sub-folder per class, a hue and a stripe each) plus `extra` files into a temp
  *   folder and remember its path as `name` (for `upload`)
@@ -319,7 +319,7 @@ export async function replay(app, steps, log = () => {}) {
         await dl.saveAs(file);
         state[step.as] = file;
       } else if (step.upload) {
-        await app.page.locator(step.upload).setInputFiles(state[step.file]);
+        await app.page.locator(step.upload).setInputFiles(step.pick ? path.join(state[step.file], step.pick) : state[step.file]);
       } else if (step.onnxAccuracy) {
         const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'test/e2e/onnx-accuracy.ts'), state[step.onnxAccuracy]], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
         if (r.status !== 0) throw new Error(`onnx-accuracy failed: ${r.stderr || r.error}`);

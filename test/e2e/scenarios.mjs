@@ -251,6 +251,12 @@ const addData = [
   { click: '[data-testid=train-tab-samples]' },
   { expect: '[data-testid=confusion-matrix]', text: 'juniper', within: 20_000 },
   { screenshot: 'add-data-trained-1280x800' },
+  // The Playground takes a picture of one's own, converted as the folder's images were.
+  { click: '[data-testid=train-tab-playground]' },
+  { upload: '[data-testid=playground-upload-input]', file: 'fruit', pick: 'juniper/003.png' },
+  { expect: '[data-testid=playground-probs]', text: 'juniper', within: 20_000 },
+  { expect: '[data-testid=playground-canvas]', notAttr: ['data-ink', '0.00'] },
+  { screenshot: 'add-data-playground-1280x800' },
   // Saved by reference: the folder changed on disk is said when the project opens, not trained on silently.
   ...saveAs('e2e fruit'),
   { writeFile: 'data/fruit/apple/000.png', text: 'no longer a PNG' },
