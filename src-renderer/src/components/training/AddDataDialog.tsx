@@ -6,6 +6,7 @@ import { imagePixels } from '../../training/charts';
 import { useAddData, type UploadFile } from '../../state/add-data-store';
 import { useEditor } from '../../state/editor-store';
 import { Modal } from '../Modal';
+import { PickerInput } from '../PickerInput';
 
 const MISSING_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'error', label: 'refuse (name the cells)' },
@@ -138,24 +139,6 @@ function UploadButtons() {
       <PickerInput inputRef={file} testId="add-data-file-input" accept=".csv,.tsv,.txt,.npz" onFiles={(list) => void upload(...filesOf(list, 'file'))} />
       <span className="add-data__hint">copied into the workspace’s data/ folder (images up to 48 MB each, 2 GB a folder)</span>
     </div>
-  );
-}
-
-/** A hidden file input a button opens; its files go to `onFiles` (and it is cleared, so the same choice works twice). */
-function PickerInput({ inputRef, testId, multiple, accept, onFiles }: { inputRef: React.RefObject<HTMLInputElement | null>; testId: string; multiple?: boolean; accept?: string; onFiles(list: FileList): void }) {
-  return (
-    <input
-      ref={inputRef}
-      type="file"
-      hidden
-      data-testid={testId}
-      {...(multiple ? { multiple } : {})}
-      {...(accept ? { accept } : {})}
-      onChange={(e) => {
-        if (e.target.files?.length) onFiles(e.target.files);
-        e.target.value = '';
-      }}
-    />
   );
 }
 

@@ -5,6 +5,7 @@ import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { GanPlayground } from './GanPlayground';
 import { PixelImage } from './PixelImage';
+import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 
 type Prediction = ResultOf<'model.predict'>;
@@ -207,18 +208,7 @@ function DrawPlayground() {
             <button type="button" data-testid="playground-upload" title="Your own picture, converted to the Input's shape as the training images were (or paste one here)" onClick={() => upload.current?.click()}>
               Upload an image…
             </button>
-            <input
-              ref={upload}
-              type="file"
-              accept="image/*"
-              hidden
-              data-testid="playground-upload-input"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                e.target.value = '';
-                if (f) void takeImage(f);
-              }}
-            />
+            <PickerInput inputRef={upload} testId="playground-upload-input" accept="image/*" onFiles={(list) => void takeImage(list[0])} />
             {uploaded && !drawable ? <PixelImage values={uploaded} shape={shape} size={56} title="your image as the network sees it" data-testid="playground-uploaded" /> : null}
           </div>
         ) : null}
