@@ -34,9 +34,43 @@ export const FileMethods = {
    * shown to the user (`path`) and in full (`full`).
    */
   writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
+  /**
+   * Web mode: the user's data the engine may read (docs/data.md "In the app"): what is in the
+   * workspace's `data/` folder and in the folder the host was started with (`--data-dir`), one
+   * entry per image folder, table or `.npz`, with the path `data.scan` takes. Electron: none (its
+   * native dialog picks data).
+   */
+  listData: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), kind: z.enum(['image-folder', 'csv', 'npz']), where: z.enum(['workspace', 'data-dir']), modified: z.number() })).max(10_000) },
+  /**
+   * Web mode: copy data from the browser into the workspace's `data/` folder, never over anything
+   * there: a table or `.npz` (`file`: one file, named by `target`), or a folder of class
+   * sub-folders of images (`folder`: up to 64 files a call, paths relative to the folder; the
+   * first call (`more` false) names a new folder — `target`, or `target (2)`… when taken — and the
+   * next calls (`more` true) add to the one it answered). Only images, tables and arrays are
+   * taken; sizes are capped (UPLOAD_LIMITS). Answers the path to scan, relative to the workspace.
+   */
+  uploadData: {
+    args: z.tuple([FilePath, z.enum(['file', 'folder']), z.array(z.object({ path: z.string().min(1).max(1024), data: z.string().max(80 * 1024 * 1024) })).min(1).max(64), z.boolean()]),
+    result: z.object({ path: z.string().max(4096) }),
+  },
 } as const;
+
+/** What one upload may hold (web mode's `uploadData`). */
+export const UPLOAD_LIMITS = {
+  /** Bytes in one call (base64 makes the request a third larger; the host reads requests up to 80 MiB). */
+  callBytes: 48 * 2 ** 20,
+  /** Bytes of one file (an image, a table, an archive). */
+  fileBytes: 48 * 2 ** 20,
+  /** Bytes of one uploaded folder, all calls together. */
+  folderBytes: 2 * 2 ** 30,
+  /** Files in one uploaded folder. */
+  folderFiles: 200_000,
+} as const;
+
+/** File extensions an upload takes: images into folders, tables and arrays as files. */
+export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg'], file: ['.csv', '.tsv', '.txt', '.npz'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
-export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64 };
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, uploadData: 16 + 3 * 64 };
 export type FileMethod = keyof typeof FileMethods;
 export type FileArgs<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['args']>;
 export type FileResult<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['result']>;

@@ -87,10 +87,15 @@ export interface HostFiles {
   /** Native save dialog; resolves the chosen path or null when cancelled. */
   pickSave(suggestedName: string): Promise<string | null>;
   /**
-   * Electron: choose a data file (CSV) or folder (IDX files) to train on; the engine may then read
-   * it (projects cannot name data files by themselves). Web mode has none: data lives in the workspace.
+   * Electron: choose a data file (a CSV/TSV table, an `.npz`) or folder (of class sub-folders of
+   * images; IDX files) to train on; the engine may then read it (projects cannot name data files
+   * by themselves). Web mode has none: data lives in the workspace (`uploadData`, `listData`).
    */
   pickDataset?(kind: 'file' | 'folder'): Promise<string | null>;
+  /** Web mode: the data in the workspace's `data/` folder and the host's data folder (src-contracts/files.ts `listData`). */
+  listData?(): Promise<{ path: string; name: string; kind: 'image-folder' | 'csv' | 'npz'; where: 'workspace' | 'data-dir'; modified: number }[]>;
+  /** Web mode: copy data from the browser into the workspace (src-contracts/files.ts `uploadData`); resolves the path to scan. */
+  uploadData?(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], more: boolean): Promise<{ path: string }>;
   /**
    * Electron: a native save dialog for an export (a file, or the folder a PyTorch project goes
    * in); resolves the granted path or null when cancelled. Web mode has none: exports go to the

@@ -37,6 +37,10 @@ export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTa
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
 export { DATASETS } from './core/data/registry';
+// The shape an image folder is read at (the features Input's), as training reads it: the preview asks for the same.
+export { withInputShape } from './core/data/sources';
+// An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).
+export { imageToSample, type RgbaImage } from './core/data/image';
 export { OPTIMIZERS, SCHEDULES, defaultSetting } from './core/optim/registry';
 
 // The live analysis the canvas shows while a design is drawn.

@@ -181,7 +181,8 @@ export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32
   return undefined;
 }
 
-function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
+/** Read and decode one image, hashing its bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used. */
+export function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
   let bytes: Buffer;
   try {
     bytes = readRegularFile(file, DATA_LIMITS.maxImageBytes);

@@ -14,6 +14,7 @@ import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from '.
 import { createBestBackend } from './cpu';
 import { loadDataset } from './datasets';
 import type { DataAccess } from './data-access';
+import { scanData } from './data-scan';
 import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
@@ -122,6 +123,7 @@ function main(): void {
     backend: detectComputeBackend(),
     training: {
       loadDataset: (config, seed) => loadDataset(config, seed, access),
+      scanData: (request, progress, signal) => scanData(request, { access, progress, signal }),
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),

@@ -397,6 +397,74 @@ export const DatasetPreview = z.object({
 });
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
 
+/** The user's data kinds (docs/data.md): a folder of class sub-folders, a table, NumPy arrays. */
+export const DataKind = z.enum(['image-folder', 'csv', 'npz']);
+export type DataKind = z.infer<typeof DataKind>;
+
+/**
+ * `data.scan`'s request: the file or folder to look at (web mode: inside the workspace or the
+ * host's data folder; Electron: what the user picked), its kind (`auto`: a folder is an image
+ * folder, `.npz` arrays, anything else a table), a table's reading options (roles, missing-value
+ * policy, target), and the id its `data.scanProgress` events carry. `check`: only read the files
+ * and answer their fingerprint (no decoding, no thumbnails): what opening a project asks.
+ */
+export const DataScanRequest = z.object({
+  scanId: z.string().min(1).max(64),
+  path: z.string().min(1).max(4096),
+  kind: z.union([DataKind, z.literal('auto')]).optional(),
+  options: z.record(z.string().max(64), z.unknown()).optional(),
+  check: z.boolean().optional(),
+});
+export type DataScanRequest = z.infer<typeof DataScanRequest>;
+
+/** A small picture of one image (its aspect kept, at most 32 px a side): RGB bytes 0–255, row by row, `[3, height, width]`. */
+export const DataThumbnail = z.object({ path: z.string().max(4096), width: z.number().int().positive().max(32), height: z.number().int().positive().max(32), rgb: numbers({ int: true, min: 0, max: 32 * 32 * 3 }) });
+export type DataThumbnail = z.infer<typeof DataThumbnail>;
+
+/** One column of a table as the scan read it: its kind, missing cells, distinct values, and the role it has now. */
+export const DataColumn = z.object({
+  name: z.string().max(1000),
+  kind: z.enum(['numeric', 'categorical']),
+  missing: z.number().int().nonnegative(),
+  distinct: z.number().int().nonnegative(),
+  role: z.enum(['feature', 'target', 'ignore']),
+});
+export type DataColumn = z.infer<typeof DataColumn>;
+
+/**
+ * What `data.scan` found. Every file it could not use is in `skipped` with the reason (the first
+ * 500; `skippedTotal` counts all): nothing is dropped silently. `dataset` is the training
+ * dataset to use ("Use this data"): the path, the content fingerprint and, for tables, the roles
+ * and policy the scan was asked with. `problem`: the coded error training would stop with as the
+ * data stands (a table whose missing cells need a policy, a folder with one class).
+ */
+export const DataScanResult = z.object({
+  kind: DataKind,
+  /** The path as given, and the name to show (the folder's or file's). */
+  path: z.string().max(4096),
+  name: z.string().max(1000),
+  fingerprint: z.string().max(128),
+  /** Files that looked like data (images, the table, the archive) and their bytes. */
+  files: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  /** Image folders: classes with their image counts by split and a few thumbnails each. */
+  classes: z
+    .array(z.object({ name: z.string().max(1000), count: z.number().int().nonnegative(), splits: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }), thumbnails: z.array(DataThumbnail).max(16) }))
+    .max(10_000),
+  /** Image folders: the most common image sizes (`width × height`, grey or colour) and how many images have each. */
+  sizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), colour: z.boolean(), count: z.number().int() })).max(32),
+  skipped: z.array(z.object({ path: z.string().max(4096), reason: z.string().max(2000) })).max(500),
+  skippedTotal: z.number().int().nonnegative(),
+  /** Tables: rows and columns (in file order). */
+  table: z.object({ rows: z.number().int().nonnegative(), columns: z.array(DataColumn).max(10_000), task: z.enum(['classification', 'regression']).optional(), encodedWidth: z.number().int().optional() }).optional(),
+  /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
+  featureShape: Ints.optional(),
+  notes: z.array(z.string().max(2000)).max(100),
+  problem: ErrorInfo.optional(),
+  dataset: DatasetConfigSchema,
+});
+export type DataScanResult = z.infer<typeof DataScanResult>;
+
 // ── Methods: renderer → engine requests, with typed params and results ─────────────────────
 
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
@@ -559,6 +627,16 @@ export const EngineMethods = {
   'dataset.preview': {
     params: z.object({ dataset: DatasetConfigSchema, samples: z.number().int().min(0).max(64).optional(), seed: z.number().int().nonnegative().optional() }),
     result: DatasetPreview,
+  },
+  /**
+   * Look at a user's data before using it (docs/data.md "In the app"): files found, classes with
+   * thumbnails, image sizes, every unreadable file with the reason, a table's columns. Progress
+   * comes as `data.scanProgress` events; cancel the request to stop it (`E_CANCELLED`). Coded
+   * errors: `DATA_NOT_FOUND`, `DATA_NOT_ALLOWED`, `DATA_IMAGES_EMPTY`, `DATA_TOO_LARGE`…
+   */
+  'data.scan': {
+    params: DataScanRequest,
+    result: DataScanResult,
   },
   /**
    * Start training a graph (one run at a time per connection; a new start stops the previous
@@ -946,6 +1024,16 @@ export const EngineEvents = {
     start: StartInfo.optional(),
     /** Why a run of the sweep could not start (it is skipped). */
     failed: z.object({ value: z.union([z.number(), z.string()]), message: z.string() }).optional(),
+  }),
+  /** A `data.scan` under way: files found so far (`listing`), then read (`done` of `files`), classes and skips so far. */
+  'data.scanProgress': z.object({
+    scanId: z.string().max(64),
+    phase: z.enum(['listing', 'reading']),
+    files: z.number().int().nonnegative(),
+    done: z.number().int().nonnegative(),
+    classes: z.number().int().nonnegative(),
+    skipped: z.number().int().nonnegative(),
+    bytes: z.number().nonnegative(),
   }),
   'probe.frame': ProbeFrame,
 } as const;

@@ -163,7 +163,9 @@ function registerFileIpc(): void {
     }
     if (kind === 'dataset-file' || kind === 'dataset-folder') {
       const opts: Electron.OpenDialogOptions =
-        kind === 'dataset-file' ? { properties: ['openFile'], filters: [{ name: 'CSV', extensions: ['csv', 'txt'] }, { name: 'All files', extensions: ['*'] }] } : { properties: ['openDirectory'] };
+        kind === 'dataset-file'
+          ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: ['csv', 'tsv', 'txt', 'npz'] }, { name: 'All files', extensions: ['*'] }] }
+          : { title: 'Choose a folder of class sub-folders', properties: ['openDirectory'] };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return { ok: true, result: r.canceled || !r.filePaths[0] ? null : grantData(r.filePaths[0]) };
     }

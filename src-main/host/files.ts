@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
-import { FILE_VALUE_LIMIT, FileMethods, isFileMethod, type FileArgs, type FileMethod } from '../../src-contracts/files';
+import { FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../src-contracts/files';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
@@ -28,6 +28,8 @@ export interface FileServiceOptions {
   workspaceDir?: string;
   /** Largest file read or written (default 64 MiB). */
   maxBytes?: number;
+  /** Web mode: a folder of the user's data the host was started with (`--data-dir`), listed beside the workspace's `data/`. */
+  dataDir?: string;
 }
 
 export const PROJECT_EXTENSION = '.netwright.json';
@@ -41,6 +43,8 @@ export class FileService {
   private readonly maxBytes: number;
   /** Electron: paths the user granted through a dialog or the recent list. */
   private readonly granted = new Set<string>();
+  /** Web mode: the folders uploads made this session, with the bytes and files written into each so far. */
+  private readonly uploads = new Map<string, { bytes: number; files: number }>();
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -165,14 +169,97 @@ export class FileService {
   /** Web mode: `<workspace>/exports/<name>`, or `<stem> (2)<ext>`… when that is taken. */
   private async freeExportPath(name: string): Promise<string> {
     if (!isPlainName(name)) throw new FileError('E_FILE_PATH', 'An export is named by a plain file name (no folders, not "." or "..").');
-    const dir = this.resolve('exports');
+    return this.freeName(this.resolve('exports'), name);
+  }
+
+  /**
+   * Web mode: the data in the workspace's `data/` folder and in the host's data folder, one entry
+   * per image folder (a folder), table or `.npz` directly inside them (docs/data.md "In the app").
+   */
+  async listData(): Promise<FileResult<'listData'>> {
+    const root = this.opts.workspaceDir;
+    if (!root) return [];
+    const places: [string, 'workspace' | 'data-dir', (abs: string) => string][] = [[path.join(path.resolve(root), 'data'), 'workspace', (abs) => this.display(abs)]];
+    if (this.opts.dataDir) places.push([path.resolve(this.opts.dataDir), 'data-dir', (abs) => abs]);
+    const out: FileResult<'listData'> = [];
+    for (const [dir, where, shown] of places) {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        if (e.name.startsWith('.') || out.length >= 10_000) continue;
+        const kind = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.npz$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
+        if (!kind) continue;
+        const abs = path.join(dir, e.name);
+        const st = await fs.stat(abs).catch(() => undefined);
+        out.push({ path: shown(abs), name: e.name, kind, where, modified: st?.mtimeMs ?? 0 });
+      }
+    }
+    return out.sort((a, b) => b.modified - a.modified);
+  }
+
+  /**
+   * Web mode: write uploaded data into `<workspace>/data/` (FileMethods.uploadData): a new file or
+   * folder under a free name, never over anything; images into folders, tables and arrays as
+   * files; every path checked to stay inside (no `..`, no links), sizes capped (UPLOAD_LIMITS).
+   */
+  async uploadData(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], more: boolean): Promise<{ path: string }> {
+    if (!this.opts.workspaceDir) throw new FileError('E_FILE_BAD_REQUEST', 'Uploads are for web mode; in the app, choose your data in the file dialog.');
+    const decoded = files.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') }));
+    const bytes = decoded.reduce((a, f) => a + f.data.length, 0);
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+    if (bytes > UPLOAD_LIMITS.callBytes) throw new FileError('E_FILE_TOO_LARGE', `One upload call carries up to ${mib(UPLOAD_LIMITS.callBytes)}.`);
+    for (const f of decoded) if (f.data.length > UPLOAD_LIMITS.fileBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(f.path)} is ${mib(f.data.length)}; uploads take files up to ${mib(UPLOAD_LIMITS.fileBytes)} (copy larger data into the data folder instead).`);
+    const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];
+    for (const f of decoded) {
+      if (!allowed.includes(path.extname(f.path).toLowerCase())) throw new FileError('E_FILE_PATH', `${path.basename(f.path)}: uploads take ${kind === 'folder' ? 'images (PNG, JPEG) into a folder' : 'a table (CSV, TSV) or arrays (.npz)'}.`);
+      const parts = f.path.split('/');
+      if (parts.length > 10 || !parts.every(isPlainName)) throw new FileError('E_FILE_PATH', 'An uploaded file is named by a path inside the upload (no "..", no absolute paths).');
+    }
+    const dataDir = this.resolve('data');
+    let dest: string;
+    if (more) {
+      if (!isPlainName(target) || !this.uploads.has(path.join(dataDir, target))) throw new FileError('E_FILE_BAD_REQUEST', 'That upload is not in progress; start it again.');
+      dest = path.join(dataDir, target);
+    } else {
+      if (!isPlainName(target)) throw new FileError('E_FILE_PATH', 'An upload is named by a plain name (no folders, not "." or "..").');
+      if (kind === 'file' && decoded.length !== 1) throw new FileError('E_FILE_CONTENT', 'A table or an .npz is uploaded as one file.');
+      await fs.mkdir(dataDir, { recursive: true });
+      await this.confine(dataDir);
+      dest = await this.freeName(dataDir, kind === 'file' ? path.basename(decoded[0].path) : target);
+      if (kind === 'folder') {
+        await fs.mkdir(dest);
+        this.uploads.set(dest, { bytes: 0, files: 0 });
+      }
+    }
+    if (kind === 'file') {
+      await this.confine(dest);
+      await writeBytesAtomic(dest, decoded[0].data, true);
+      return { path: this.display(dest) };
+    }
+    const tally = this.uploads.get(dest)!;
+    if (tally.bytes + bytes > UPLOAD_LIMITS.folderBytes || tally.files + decoded.length > UPLOAD_LIMITS.folderFiles) {
+      throw new FileError('E_FILE_TOO_LARGE', `An uploaded folder holds up to ${mib(UPLOAD_LIMITS.folderBytes)} in ${UPLOAD_LIMITS.folderFiles.toLocaleString('en-US')} files; put larger data in the host's data folder (npm run web -- --data-dir DIR).`);
+    }
+    for (const f of decoded) {
+      const abs = path.join(dest, ...f.path.split('/'));
+      await this.confine(abs);
+      await fs.mkdir(path.dirname(abs), { recursive: true });
+      await this.confine(abs);
+      await writeBytesAtomic(abs, f.data, true);
+    }
+    tally.bytes += bytes;
+    tally.files += decoded.length;
+    return { path: this.display(dest) };
+  }
+
+  /** `dir/name`, or `dir/<stem> (2)<ext>`… when taken. */
+  private async freeName(dir: string, name: string): Promise<string> {
     const dot = name.lastIndexOf('.');
     const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
     for (let n = 1; n < 10_000; n++) {
       const candidate = path.join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
       if (!(await fs.lstat(candidate).catch(() => undefined))) return candidate;
     }
-    throw new FileError('E_FILE_IO', 'The exports folder holds too many exports of that name; delete some or rename the design.');
+    throw new FileError('E_FILE_IO', `${path.basename(dir)}/ holds too many files named ${name} (2), (3)…; delete or rename some.`);
   }
 
   /** Project files in the workspace (web mode), newest first; Electron lists the recent files. */
@@ -280,6 +367,26 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Bytes to a temp file beside the target, flushed, then renamed into place; `fresh`: refused
+ * (E_FILE_EXISTS) when the target exists — an upload never replaces a file.
+ */
+async function writeBytesAtomic(target: string, data: Uint8Array, fresh: boolean): Promise<void> {
+  if (fresh && (await fs.lstat(target).catch(() => undefined))) throw new FileError('E_FILE_EXISTS', `${path.basename(target)} is in the upload twice.`);
+  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, target).catch(async (err: unknown) => {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  });
+}
+
 /** Write to a temp file beside the target, flush it to disk, then rename over the target. */
 export async function writeAtomic(target: string, text: string): Promise<void> {
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -308,6 +415,8 @@ export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) 
   readRecovery: (s) => s.readRecovery(),
   clearRecovery: (s) => s.clearRecovery(),
   writeExport: (s, target, kind, files) => s.writeExport(target, kind, files),
+  listData: (s) => s.listData(),
+  uploadData: (s, target, kind, files, more) => s.uploadData(target, kind, files, more),
 };
 export type FileOp = FileMethod;
 

@@ -1,7 +1,8 @@
 /**
  * `npm run web`: serve Netwright to a browser on this machine, the engine in a Node child.
  * Options: `--port N` (default: a free port), `--host ADDR` (default 127.0.0.1),
- * `--workspace DIR` (where projects are opened and saved; default ~/Netwright).
+ * `--workspace DIR` (where projects are opened and saved; default ~/Netwright), `--data-dir DIR`
+ * (a folder of your data the app may read and train on besides the workspace's `data/`; docs/data.md).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -26,9 +27,10 @@ startWebServer({
   port,
   host: arg('host') ?? '127.0.0.1',
   workspaceDir: path.resolve(arg('workspace') ?? process.env.NETWRIGHT_WORKSPACE ?? path.join(os.homedir(), 'Netwright')),
+  ...(arg('data-dir') ? { dataDir: path.resolve(arg('data-dir')!) } : {}),
 })
   .then((server) => {
-    console.log(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}\nProjects are saved in ${server.workspaceDir}.`);
+    console.log(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}\nProjects are saved in ${server.workspaceDir}.${arg('data-dir') ? `\nYour data folder: ${path.resolve(arg('data-dir')!)} (Train → Add data…).` : ''}`);
     const shutdown = () => void server.close().then(() => process.exit(0));
     process.on('SIGINT', shutdown);
     process.on('SIGTERM', shutdown);

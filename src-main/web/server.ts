@@ -25,6 +25,8 @@ export interface WebServerOptions {
   token?: string;
   /** Folder the browser may open and save project files in. */
   workspaceDir: string;
+  /** A folder of the user's data the engine may read besides the workspace (`--data-dir`, docs/data.md); read only. */
+  dataDir?: string;
   log?: (message: string) => void;
   /** Crash-loop limits and backoff (tests shorten them). */
   supervisor?: Omit<SupervisorOptions, 'log'>;
@@ -59,10 +61,11 @@ function sameToken(given: string | null, token: string): boolean {
 }
 
 /** The engine as a Node child process speaking the protocol over IPC. */
-function spawnEngineChild(entry: string, execArgv: string[], workspaceDir: string, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
+function spawnEngineChild(entry: string, execArgv: string[], workspaceDir: string, dataDir: string | undefined, onMessage: (m: unknown) => void, log: (m: string) => void): EngineProcess & { child: ChildProcess } {
   // The engine records every run in the workspace's runs/ folder (docs/runs.md), and projects may
-  // name data files only inside the workspace (src-engine/node/data-access.ts).
-  const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(workspaceDir, 'runs'), NETWRIGHT_DATA_ROOTS: JSON.stringify([path.resolve(workspaceDir)]) };
+  // name data files only inside the workspace and the host's data folder (src-engine/node/data-access.ts).
+  const roots = [path.resolve(workspaceDir), ...(dataDir ? [path.resolve(dataDir)] : [])];
+  const env = { ...process.env, NETWRIGHT_RUNS_DIR: path.join(workspaceDir, 'runs'), NETWRIGHT_DATA_ROOTS: JSON.stringify(roots) };
   const child = fork(entry, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   // The engine's stderr still reaches ours; its tail says why it died (supervisor.ts).
   const exit = new ExitCauseReader();
@@ -128,6 +131,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         options.engineEntry,
         options.engineExecArgv ?? [],
         options.workspaceDir,
+        options.dataDir,
         (raw) => {
           const parsed = EngineMessage.safeParse(raw);
           if (!parsed.success) return log(`rejected a malformed message from the engine: ${describeIssues(parsed.error)}`);
@@ -141,7 +145,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     { ...options.supervisor, log },
   );
 
-  const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright') });
+  const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright'), ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
   // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
   await files.cleanupTempFiles().then(
     (removed) => removed.length > 0 && log(`removed ${removed.length} temp file(s) left by interrupted saves`),

@@ -1,11 +1,12 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, _electron } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { CHROMIUM_FLAGS, chooseTarget } from './targets.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -93,6 +94,7 @@ export async function launchApp() {
  * - `{ expectNoneVisible: selector, within? }` — every match (if any) hidden by CSS (display, visibility, content-visibility)
  * - `{ rememberGraph: name }` / `{ expectGraph: name }` — every node (id, op, shape) and edge label on the canvas
  * - `{ writeFile: name, text }` — put a file into the web host's workspace folder (web target only)
+ * - `{ removePath: name }` — delete a file or folder of the web host's workspace folder (web target only)
  * - `{ expectAttached: selector, within? }` — in the page, visible or not (e.g. an SVG path with an empty box)
  * - `{ clickIfPresent: selector, within? }` — click it if it shows up within `within` ms (default 1 s), else go on (also when it goes again before the click)
  * - `{ expectNumber: selector, attr, op: '<' | '<=' | '>' | '>=' | '==' | '!=', value | ref: [attr] | state: name, within? }` —
@@ -100,7 +102,10 @@ export async function launchApp() {
  * - `{ draw: selector, path: [[x, y], …] }` — press, move through the points (fractions of the element's box) and release
  * - `{ download: selector, as: name }` — click it, wait for the browser download it starts, keep the file under
  *   test-results/downloads/ and remember its path as `name`
- * - `{ upload: selector, file: name }` — give a file input the remembered file
+ * - `{ upload: selector, file: name, pick? }` — give a file input the remembered file (or folder; `pick`: a path inside it)
+ * - `{ imageFolder: name, classes: [name, …], perClass, size: [w, h], extra?: { 'path': text } }` — write a
+ *   folder of PNGs (one sub-folder per class, a hue and a stripe each) plus `extra` files into a temp
+ *   folder and remember its path as `name` (for `upload`)
  * - `{ onnxAccuracy: name, equals: selector, attr, tolerance }` — run the remembered ONNX file in onnxruntime on
  *   the MNIST test set (test/e2e/onnx-accuracy.ts) and compare its accuracy with the element's numeric attribute
  * - `{ viewport: [width, height] }` — resize the page
@@ -328,8 +333,14 @@ export async function replay(app, steps, log = () => {}) {
           return out;
         }, step.expectNoOverflow);
         if (problems.length > 0) throw new Error(`content overflows its box:\n${problems.join('\n')}`);
+      } else if (step.imageFolder) {
+        state[step.imageFolder] = writeImageFolder(step);
+      } else if (step.removePath) {
+        if (!app.workspace) throw new Error('removePath needs the web target (a workspace folder)');
+        rmSync(path.join(app.workspace, step.removePath), { recursive: true });
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
+        mkdirSync(path.dirname(path.join(app.workspace, step.writeFile)), { recursive: true });
         writeFileSync(path.join(app.workspace, step.writeFile), step.text);
       } else if (step.download) {
         const [dl] = await Promise.all([app.page.waitForEvent('download', { timeout: step.within ?? 60_000 }), app.page.locator(step.download).first().click()]);
@@ -339,7 +350,7 @@ export async function replay(app, steps, log = () => {}) {
         await dl.saveAs(file);
         state[step.as] = file;
       } else if (step.upload) {
-        await app.page.locator(step.upload).setInputFiles(state[step.file]);
+        await app.page.locator(step.upload).setInputFiles(step.pick ? path.join(state[step.file], step.pick) : state[step.file]);
       } else if (step.onnxAccuracy) {
         const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'test/e2e/onnx-accuracy.ts'), state[step.onnxAccuracy]], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
         if (r.status !== 0) throw new Error(`onnx-accuracy failed: ${r.stderr || r.error}`);
@@ -360,4 +371,30 @@ export async function replay(app, steps, log = () => {}) {
     }
   }
   return state;
+}
+
+/** A folder of class sub-folders of PNGs drawn with pngjs (the `imageFolder` step): class k a hue, a stripe at a random place. */
+function writeImageFolder({ imageFolder, classes, perClass, size: [w, h], extra = {} }) {
+  const root = path.join(mkdtempSync(path.join(tmpdir(), 'netwright-e2e-images-')), imageFolder);
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  classes.forEach((cls, k) => {
+    mkdirSync(path.join(root, cls), { recursive: true });
+    const hue = (k / classes.length) * 6;
+    const rgb = [0, 2, 4].map((o) => Math.round(255 * Math.min(1, Math.max(0, Math.abs(((hue + o) % 6) - 3) - 1))));
+    for (let i = 0; i < perClass; i++) {
+      const png = new PNG({ width: w, height: h });
+      const at = Math.floor(rand() * w);
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const stripe = Math.abs(((x + (k % 2 ? y : -y) - at) % w + w) % w) < 3;
+          const p = (y * w + x) * 4;
+          for (let c = 0; c < 3; c++) png.data[p + c] = stripe ? 250 : Math.round(rgb[c] * (0.6 + 0.4 * rand()));
+          png.data[p + 3] = 255;
+        }
+      writeFileSync(path.join(root, cls, `${String(i).padStart(3, '0')}.png`), PNG.sync.write(png));
+    }
+  });
+  for (const [rel, text] of Object.entries(extra)) writeFileSync(path.join(root, rel), text);
+  return root;
 }

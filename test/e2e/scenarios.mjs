@@ -5,6 +5,21 @@ import { ROOT } from './harness.mjs';
 import { chooseTarget } from './targets.mjs';
 
 const node = (id) => `[data-testid="node-${id}"]`;
+/** Save the design under `name` (web mode: the in-app name prompt). */
+const saveAs = (name) => [
+  { press: 'Control+s' },
+  { fill: '[data-testid=save-as-name]', value: name },
+  { click: '[data-testid=save-as-confirm]' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+];
+/** Reload the app and open the saved project `name` (with `before` checked on the fresh page). */
+const reloadAndOpen = (name, before = []) => [
+  { reload: true },
+  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
+  ...before,
+  { click: '[data-testid=cmd-open]' },
+  { click: `[data-testid="open-file-${name}.netwright.json"]` },
+];
 
 /** The designer flow of issue #5, from an empty canvas to a saved, reopened project. */
 const designerFlow = [
@@ -71,16 +86,9 @@ const designerFlow = [
   { screenshot: 'designer-mlp' },
   { rememberGraph: 'designed' },
   // Save (web mode: the in-app name prompt), reload the app, open the file, get the same graph.
-  { press: 'Control+s' },
-  { fill: '[data-testid=save-as-name]', value: 'e2e mlp' },
-  { click: '[data-testid=save-as-confirm]' },
-  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  ...saveAs('e2e mlp'),
   { expect: '[data-testid=doc-title]', text: 'e2e mlp' },
-  { reload: true },
-  { expect: '[data-testid=engine-status]', attr: ['data-state', 'ready'], within: 20_000 },
-  { expectCount: '[data-testid^="node-"][data-op]', count: 0 },
-  { click: '[data-testid=cmd-open]' },
-  { click: '[data-testid="open-file-e2e mlp.netwright.json"]' },
+  ...reloadAndOpen('e2e mlp', [{ expectCount: '[data-testid^="node-"][data-op]', count: 0 }]),
   { expectCount: '[data-testid^="node-"][data-op]', count: 7 },
   { expect: '[data-testid="edge-label-flatten-linear-0"]', text: '^N×784$' },
   { wait: 400 },
@@ -202,6 +210,120 @@ const datasetPanel = [
   ...setField('epochs', 1),
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+];
+
+/**
+ * Issue #30 item 2, web mode: Train ▸ Add data… uploads a folder of PNGs (written here with pngjs;
+ * a zero-byte image and a text file in it), scans it with a progress bar, previews each class's
+ * thumbnails and lists both left-out files with why; "Use this data" makes it the design's dataset
+ * (by path and fingerprint) and the MNIST CNN trains one epoch on it, reading the 24×24 colour
+ * images at its [1, 28, 28] Input; the confusion matrix names the classes after the folders.
+ */
+const ADD_DATA_CLASSES = ['apple', 'banana', 'cherry', 'date', 'elder', 'fig', 'grape', 'hazel', 'iris', 'juniper'];
+const addData = [
+  { viewport: [1280, 800] },
+  ...openTemplate('mnist-cnn'),
+  { click: '[data-testid=train-tab-curves]' },
+  { imageFolder: 'fruit', classes: ADD_DATA_CLASSES, perClass: 12, size: [24, 24], extra: { 'apple/empty.png': '', 'notes.txt': 'not data' } },
+  { click: '[data-testid=train-add-data]' },
+  { expect: '[data-testid=add-data-choose]' },
+  { screenshot: 'add-data-choose-1280x800' },
+  { upload: '[data-testid=add-data-folder-input]', file: 'fruit' },
+  { expect: '[data-testid=add-data-progress]', within: 5_000 },
+  { screenshot: 'add-data-progress-1280x800' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'image-folder'], within: 60_000 },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-files', '121'] },
+  { expectCount: '[data-testid=add-data-class]', count: 10 },
+  { expect: '[data-testid=add-data-class][data-name=apple]', attr: ['data-count', '12'] },
+  { expectCount: '[data-testid=add-data-thumb]', count: 80 },
+  { expect: '[data-testid=add-data-skipped]', text: 'apple/empty.png' },
+  { expect: '[data-testid=add-data-skipped]', text: 'notes.txt — not uploaded' },
+  { expect: '[data-testid=add-data-input-hint]', text: 'converted' },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'add-data-preview-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expectGone: '[data-testid=add-data-dialog]' },
+  { expect: '[data-testid=train-dataset]', text: 'image-folder: fruit' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 120_000 },
+  { click: '[data-testid=train-tab-samples]' },
+  { expect: '[data-testid=confusion-matrix]', text: 'juniper', within: 20_000 },
+  { screenshot: 'add-data-trained-1280x800' },
+  // The Playground takes a picture of one's own, converted as the folder's images were.
+  { click: '[data-testid=train-tab-playground]' },
+  { upload: '[data-testid=playground-upload-input]', file: 'fruit', pick: 'juniper/003.png' },
+  { expect: '[data-testid=playground-probs]', text: 'juniper', within: 20_000 },
+  { expect: '[data-testid=playground-canvas]', notAttr: ['data-ink', '0.00'] },
+  { screenshot: 'add-data-playground-1280x800' },
+  // Saved by reference: the folder changed on disk is said when the project opens, not trained on silently.
+  ...saveAs('e2e fruit'),
+  { writeFile: 'data/fruit/apple/000.png', text: 'no longer a PNG' },
+  ...reloadAndOpen('e2e fruit'),
+  { expect: '[data-testid=notice]', attr: ['data-code', 'DATA_CHANGED'], within: 20_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'DATA_CHANGED'], within: 30_000 },
+  { screenshot: 'add-data-changed-1280x800' },
+  { click: '[data-testid=data-problem-rescan]' },
+  { expect: '[data-testid=add-data-changed]', within: 30_000 },
+  { expect: '[data-testid=add-data-skipped]', text: 'apple/000.png' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=dataset-preview]', within: 30_000 },
+  // Gone: a clear message and Locate….
+  { removePath: 'data/fruit' },
+  ...reloadAndOpen('e2e fruit'),
+  { expect: '[data-testid=notice]', attr: ['data-code', 'DATA_NOT_FOUND'], within: 20_000 },
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'DATA_NOT_FOUND'], within: 30_000 },
+  { click: '[data-testid=data-problem-locate]' },
+  { expect: '[data-testid=add-data-choose]', text: 'data/fruit' },
+  { screenshot: 'add-data-locate-1280x800' },
+  { click: '[data-testid=add-data-dialog] .modal__close' },
+];
+
+/**
+ * Issue #30 item 2, a table from the workspace's data/ folder: its columns with their kinds and
+ * missing cells; the default policy refuses the gaps (said, with the code), "median" fills them;
+ * two columns set to ignore bring the encoded width to the Iris MLP's Input [4], which then
+ * trains an epoch on it.
+ */
+const ADD_TABLE_CSV = [
+  'id,height,size,colour,notes,kind',
+  ...Array.from({ length: 60 }, (_, i) => {
+    const k = i % 3;
+    return `${i + 1},${(1 + k + (i % 7) / 10).toFixed(1)},${i % 9 === 4 ? '' : (2 * k + (i % 5) / 10).toFixed(1)},${k === 2 ? 'red' : 'blue'},note ${i},${['low', 'mid', 'high'][k]}`;
+  }),
+].join('\n');
+const addTable = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { writeFile: 'data/shapes.csv', text: ADD_TABLE_CSV },
+  { click: '[data-testid=train-tab-curves]' },
+  // A dataset of the user's own kind with no data named yet asks for it.
+  { select: '[data-testid=train-dataset]', value: 'csv' },
+  { expect: '[data-testid=data-problem]', attr: ['data-code', 'none'], within: 30_000 },
+  { click: '[data-testid=data-problem-add]' },
+  { click: '[data-testid="add-data-entry-shapes.csv"]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
+  { expectCount: '[data-testid=add-data-column]', count: 6 },
+  { expect: '[data-testid=add-data-column][data-name=kind]', attr: ['data-role', 'target'] },
+  { expect: '[data-testid=add-data-problem]', attr: ['data-code', 'DATA_NAN'] },
+  { select: '[data-testid=add-data-missing]', value: 'median' },
+  { expectGone: '[data-testid=add-data-problem]', within: 30_000 },
+  { select: '[data-testid=add-data-role-id]', value: 'ignore' },
+  { expect: '[data-testid=add-data-column][data-name=id]', attr: ['data-role', 'ignore'], within: 30_000 },
+  { select: '[data-testid=add-data-role-notes]', value: 'ignore' },
+  { expect: '[data-testid=add-data-input-hint]', text: 'Input \\[4\\] takes it as it is', within: 30_000 },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'add-data-table-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=train-dataset]', text: 'csv: shapes.csv' },
+  { expect: '[data-testid=dataset-preview]', attr: ['data-task', 'classification'], within: 30_000 },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { viewport: [1400, 900] },
 ];
 
 /**
@@ -1222,6 +1344,12 @@ const training = [
 ];
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
+/** The add-data flow's uploads and workspace data: web mode (Electron picks data in its native dialog). */
+const webData = [
+  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
+  { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
+];
+
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
@@ -1389,4 +1517,5 @@ export const scenarios = [
   ...(target === 'web' ? webOnly : []),
   ...training,
   ...(target === 'web' ? webExport : []),
+  ...(target === 'web' ? webData : []),
 ];

@@ -1,5 +1,5 @@
 import type { Logger } from '../../protocol/rpc';
-import type { ComputeBackendInfo, EngineInfo, RunSweepInfo, StartInfo } from '../../protocol/messages';
+import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol/messages';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
 import { optimizerSlots } from '../../core/optim/registry';
@@ -18,6 +18,8 @@ import type { TrainedModel } from '../../core/export/model';
  */
 export interface TrainingHost {
   loadDataset(config: DatasetConfig, seed: number): LoadedDataset | Promise<LoadedDataset>;
+  /** Look at a user's data for the add-data flow (node/data-scan.ts), under the same access rules as `loadDataset`; absent: `data.scan` answers `E_DATA_SCAN_UNAVAILABLE`. */
+  scanData?(request: DataScanRequest, progress: (p: EventData<'data.scanProgress'>) => void, signal: AbortSignal): Promise<DataScanResult>;
   /** A fresh backend for one run; the service disposes it when the run is replaced or the connection closes. */
   createBackend(): Promise<Backend>;
   /** Give the event loop a turn between training steps (default: a zero-delay timer). */

@@ -147,17 +147,9 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const encoding = options.categorical ?? 'one-hot';
   if (!MISSING_POLICIES.includes(missing)) throw new DataError('DATA_BAD_OPTION', `${name}: options.missing must be one of ${MISSING_POLICIES.join(', ')}.`);
   if (!CATEGORICAL_ENCODINGS.includes(encoding)) throw new DataError('DATA_BAD_OPTION', `${name}: options.categorical must be one of ${CATEGORICAL_ENCODINGS.join(', ')}.`);
-  const rows = parseCsvRows(text, options.delimiter ?? ',');
-  const hasHeader = options.header ?? true;
-  if (rows.length < (hasHeader ? 2 : 1)) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV has no data rows.`);
-  const width = rows[0].cells.length;
-  const header = hasHeader ? rows[0].cells : Array.from({ length: width }, (_, i) => `column ${i + 1}`);
-  let body = hasHeader ? rows.slice(1) : rows;
-  for (const r of body) {
-    if (r.cells.length !== width) {
-      throw new DataError('DATA_CSV_BAD_ROW', `${name}: line ${r.line} has ${r.cells.length} fields, the ${hasHeader ? 'header' : 'first row'} has ${width}.`);
-    }
-  }
+  const rect = rectangularRows(text, name, options);
+  const { width, header } = rect;
+  let body = rect.body;
   if (width < 2) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV needs at least one feature column and a target column.`);
 
   const columnOf = (key: string | number): number => {
@@ -342,4 +334,54 @@ function parseNumber(s: string): number {
   if (s.trim() === '') return NaN;
   const v = Number(s);
   return Number.isFinite(v) ? v : NaN;
+}
+
+/** One column of a table as `csvColumns` reads it. */
+export interface CsvColumnSummary {
+  name: string;
+  /** `numeric` when every present cell is a number. */
+  kind: 'numeric' | 'categorical';
+  /** Missing cells (empty, NaN, NA, N/A, null, None, ?). */
+  missing: number;
+  /** Distinct present values (counted up to 10,000). */
+  distinct: number;
+}
+
+/**
+ * Every column of a table, whatever the roles and policies: its kind, missing cells and distinct
+ * values, and the number of data rows (what the add-data preview shows before any is chosen).
+ *
+ * @throws DataError as `parseCsvRows`, `DATA_CSV_EMPTY`, `DATA_CSV_BAD_ROW` (a ragged row, with its line).
+ */
+export function csvColumns(text: string, options: Pick<CsvOptions, 'delimiter' | 'header' | 'name'> = {}): { rows: number; columns: CsvColumnSummary[] } {
+  const { header, body } = rectangularRows(text, options.name ?? 'csv', options);
+  const columns = header.map((h, c): CsvColumnSummary => {
+    let missing = 0;
+    let numeric = true;
+    const values = new Set<string>();
+    for (const r of body) {
+      const s = r.cells[c];
+      if (isMissing(s)) missing++;
+      else {
+        if (numeric && Number.isNaN(parseNumber(s))) numeric = false;
+        if (values.size < 10_000) values.add(s);
+      }
+    }
+    return { name: h, kind: numeric ? 'numeric' : 'categorical', missing, distinct: values.size };
+  });
+  return { rows: body.length, columns };
+}
+
+/** The rows of a table: the header (or `column 1`…), the data rows, all of one width (else `DATA_CSV_BAD_ROW` with the line). */
+function rectangularRows(text: string, name: string, options: Pick<CsvOptions, 'delimiter' | 'header'>): { width: number; header: string[]; body: { line: number; cells: string[] }[] } {
+  const rows = parseCsvRows(text, options.delimiter ?? ',');
+  const hasHeader = options.header ?? true;
+  if (rows.length < (hasHeader ? 2 : 1)) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV has no data rows.`);
+  const width = rows[0].cells.length;
+  const header = hasHeader ? rows[0].cells : Array.from({ length: width }, (_, i) => `column ${i + 1}`);
+  const body = hasHeader ? rows.slice(1) : rows;
+  for (const r of body) {
+    if (r.cells.length !== width) throw new DataError('DATA_CSV_BAD_ROW', `${name}: line ${r.line} has ${r.cells.length} fields, the ${hasHeader ? 'header' : 'first row'} has ${width}.`);
+  }
+  return { width, header, body };
 }

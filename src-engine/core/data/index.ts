@@ -2,8 +2,8 @@
 export * from './types';
 export { parseIdx, idxImageDataset } from './idx';
 export type { IdxArray } from './idx';
-export { parseCsvRows, csvDataset, csvTable, MISSING_POLICIES, CATEGORICAL_ENCODINGS } from './csv';
-export type { CsvOptions, CsvTable, MissingPolicy, CategoricalEncoding, ColumnRole } from './csv';
+export { parseCsvRows, csvColumns, csvDataset, csvTable, MISSING_POLICIES, CATEGORICAL_ENCODINGS } from './csv';
+export type { CsvOptions, CsvTable, CsvColumnSummary, MissingPolicy, CategoricalEncoding, ColumnRole } from './csv';
 export { readImageHeader, imageToSample } from './image';
 export type { ImageHeader, RgbaImage } from './image';
 export { parseNpy } from './npy';

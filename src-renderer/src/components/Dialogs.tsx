@@ -1,5 +1,5 @@
 import { openTemplateDoc } from './canvas-view';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import { useConfirm } from '../state/confirm-store';
 import { useEditor } from '../state/editor-store';
 import { useSession } from '../state/session-store';
@@ -7,22 +7,8 @@ import { TEMPLATES } from '../editor/templates';
 import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
 import { helpRows } from './commands';
-
-function Modal({ title, testid, onClose, children }: { title: string; testid: string; onClose(): void; children: ReactNode }) {
-  return (
-    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid={testid}>
-        <header>
-          <h2>{title}</h2>
-          <button type="button" className="modal__close" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </header>
-        {children}
-      </div>
-    </div>
-  );
-}
+import { Modal } from './Modal';
+import { AddDataDialog } from './training/AddDataDialog';
 
 function HelpOverlay({ onClose }: { onClose(): void }) {
   return (
@@ -195,6 +181,7 @@ export function Dialogs() {
       ) : null}
       {dialog === 'open' ? <OpenPicker onClose={close} /> : null}
       {dialog === 'save-as' ? <SaveAsPrompt onClose={close} /> : null}
+      {dialog === 'add-data' ? <AddDataDialog /> : null}
       <ConfirmDialog />
     </>
   );

@@ -5,6 +5,7 @@ import { currentExportSource, exportModel, importOnnxFile } from '../training/ex
 import { setExportSetting, useExport } from '../state/export-store';
 import { useRun } from '../state/training-store';
 import { useFiles } from './files-context';
+import { PickerInput } from './PickerInput';
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
 export function ExportMenu() {
@@ -40,18 +41,7 @@ export function ExportMenu() {
       <button type="button" data-testid="cmd-import-onnx" onClick={() => picker.current?.click()} title="Open an ONNX model (.onnx) as a new design with its weights">
         Import ONNX…
       </button>
-      <input
-        ref={picker}
-        type="file"
-        accept=".onnx"
-        hidden
-        data-testid="import-onnx-file"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (file) void importOnnxFile(file, () => files.confirmDiscard('open'));
-        }}
-      />
+      <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(list[0], () => files.confirmDiscard('open'))} />
       <span className="menu" ref={box}>
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : 'Train first: there are no trained weights to export yet'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}

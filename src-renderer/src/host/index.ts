@@ -51,6 +51,8 @@ function webHost(): RendererHost {
       readRecovery: () => call('readRecovery'),
       clearRecovery: async () => void (await call('clearRecovery')),
       writeExport: (target, kind, files) => call('writeExport', target, kind, files),
+      listData: () => call('listData'),
+      uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
     },
     setTitle(title, isDirty) {
       dirty = isDirty;
@@ -77,6 +79,7 @@ function checkedFiles(files: HostFiles): HostFiles {
     readRecovery: async () => checkFileResult('readRecovery', await files.readRecovery()),
     clearRecovery: files.clearRecovery,
     ...(files.pickExport ? { pickExport: files.pickExport } : {}),
+    ...(files.pickDataset ? { pickDataset: files.pickDataset } : {}),
     ...(files.reveal ? { reveal: files.reveal } : {}),
     writeExport: async (target, kind, list) => checkFileResult('writeExport', await files.writeExport(target, kind, list)),
   };

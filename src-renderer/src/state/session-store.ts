@@ -27,7 +27,7 @@ export interface NoticeExtra {
   sticky?: boolean;
 }
 
-export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover';
+export type Dialog = 'none' | 'help' | 'templates' | 'lessons' | 'open' | 'save-as' | 'recover' | 'add-data';
 export type Theme = 'light' | 'dark';
 
 /**

@@ -109,6 +109,55 @@ describe('FileService', () => {
     expect(readdirSync(path.dirname(ws)).filter((f) => f.startsWith(path.basename(ws)) && f !== path.basename(ws))).toEqual([]);
   });
 
+  it('web mode: uploads data into data/ under a free name, never over anything, images and tables only; lists it with the host\'s data folder (#30 item 2)', async () => {
+    const ws = tmp('nw-ws-');
+    const dataDir = tmp('nw-data-');
+    mkdirSync(path.join(dataDir, 'flowers'));
+    writeFileSync(path.join(dataDir, 'titanic.csv'), 'a,b\n1,2\n');
+    writeFileSync(path.join(dataDir, 'notes.md'), 'not data');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright'), dataDir });
+    const b64 = (t: string) => Buffer.from(t).toString('base64');
+    // A folder in two calls: the first names it, the second adds to it.
+    const first = await callFileOp(s, 'uploadData', ['pets', 'folder', [{ path: 'cats/1.png', data: b64('png1') }], false]);
+    expect(first).toEqual({ ok: true, result: { path: path.join('data', 'pets') } });
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', [{ path: 'dogs/a/2.jpg', data: b64('jpg2') }], true])).toMatchObject({ ok: true });
+    expect(readFileSync(path.join(ws, 'data', 'pets', 'dogs', 'a', '2.jpg'), 'utf8')).toBe('jpg2');
+    // A second upload of the same name gets its own folder; a table its own file.
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', [{ path: 'cats/1.png', data: b64('x') }], false])).toEqual({ ok: true, result: { path: path.join('data', 'pets (2)') } });
+    expect(await callFileOp(s, 'uploadData', ['people.csv', 'file', [{ path: 'people.csv', data: b64('a,b\n1,2\n') }], false])).toEqual({ ok: true, result: { path: path.join('data', 'people.csv') } });
+    expect(readFileSync(path.join(ws, 'data', 'pets', 'cats', '1.png'), 'utf8')).toBe('png1');
+    // Refused, coded: paths leaving the upload, other kinds of file, a folder not in progress, a file twice.
+    const refused: [unknown[], string][] = [
+      [['pets', 'folder', [{ path: '../../escape.png', data: b64('x') }], true], 'E_FILE_PATH'],
+      [['pets', 'folder', [{ path: '/etc/x.png', data: b64('x') }], true], 'E_FILE_PATH'],
+      [['pets', 'folder', [{ path: 'cats/run.sh', data: b64('x') }], true], 'E_FILE_PATH'],
+      [['../pets', 'folder', [{ path: 'a.png', data: b64('x') }], false], 'E_FILE_PATH'],
+      [['other', 'folder', [{ path: 'a.png', data: b64('x') }], true], 'E_FILE_BAD_REQUEST'],
+      [['pets', 'folder', [{ path: 'cats/1.png', data: b64('again') }], true], 'E_FILE_EXISTS'],
+      [['x.exe', 'file', [{ path: 'x.exe', data: b64('x') }], false], 'E_FILE_PATH'],
+    ];
+    for (const [args, code] of refused) expect(await callFileOp(s, 'uploadData', args), JSON.stringify(args)).toMatchObject({ ok: false, error: { code } });
+    expect(readFileSync(path.join(ws, 'data', 'pets', 'cats', '1.png'), 'utf8')).toBe('png1');
+    expect(existsSync(path.join(ws, 'escape.png'))).toBe(false);
+    // A call carries up to 64 files (what the renderer's batches hold), not more.
+    const batch = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ path: `birds/${from + i}.png`, data: b64('p') }));
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(64, 0), true])).toMatchObject({ ok: true });
+    expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(65, 100), true])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+    expect(readdirSync(path.join(ws, 'data', 'pets', 'birds')).length).toBe(64);
+    const listed = await s.listData();
+    expect(listed.map((d) => [d.name, d.kind, d.where]).sort()).toEqual([
+      ['flowers', 'image-folder', 'data-dir'],
+      ['people.csv', 'csv', 'workspace'],
+      ['pets (2)', 'image-folder', 'workspace'],
+      ['pets', 'image-folder', 'workspace'],
+      ['titanic.csv', 'csv', 'data-dir'],
+    ]);
+    expect(listed.find((d) => d.name === 'flowers')!.path).toBe(path.join(dataDir, 'flowers'));
+    // Electron has no uploads (its dialog picks data).
+    const desktop = new FileService({ stateDir: tmp('nw-state-') });
+    expect(await callFileOp(desktop, 'uploadData', ['pets', 'folder', [{ path: 'a.png', data: b64('x') }], false])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
+  });
+
   it('recovery slot round-trips, and corrupt state files are ignored rather than fatal', async () => {
     const dir = tmp('nw-rec-');
     const s = new FileService({ stateDir: dir, workspaceDir: dir });

@@ -88,6 +88,34 @@ describe('web mode: datasets a project names', () => {
     c.ws.close();
   });
 
+  it('scans an image folder through the protocol: data.scanProgress events, skips with reasons, a fingerprint that notices a change (#30 item 2)', async () => {
+    const { c, call, pid } = await session();
+    type Scan = { ok: boolean; result?: { fingerprint: string; files: number; classes: { name: string; count: number; thumbnails: unknown[] }[]; skipped: { path: string; reason: string }[]; dataset: { options: { fingerprint: string } } }; error?: { code: string } };
+    const scan = (id: string, check = false) => call('data.scan', { scanId: id, path: 'photos', ...(check ? { check } : {}) }) as Promise<Scan>;
+    const r = await scan('web-1');
+    expect(r).toMatchObject({ ok: true, result: { files: 10 } });
+    expect(r.result!.classes.map((k) => [k.name, k.count, k.thumbnails.length])).toEqual([
+      ['cats', 4, 4],
+      ['dogs', 4, 4],
+    ]);
+    expect(r.result!.skipped.map((k) => k.path).sort()).toEqual(['cats/far.png', 'dogs/bomb.png', 'dogs/zero.png']);
+    // The progress events came over the socket, for this scan, ending at every file read.
+    const progress = c.received.filter((m) => m.kind === 'event' && m.event === 'data.scanProgress').map((m) => m.data as { scanId: string; phase: string; done: number; files: number });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.every((p) => p.scanId === 'web-1')).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ phase: 'reading', done: 10, files: 10 });
+    // Used as answered, the folder trains (no DATA_CHANGED); changed on disk, the same dataset is refused and the check says so.
+    const dataset = { name: 'image-folder', options: { ...r.result!.dataset.options, path: 'photos', shape: [3, 6, 8] } };
+    expect(await call('dataset.preview', { dataset, samples: 1 })).toMatchObject({ ok: true });
+    writeFileSync(path.join(server.workspaceDir, 'photos', 'cats', '1.png'), encodePng(new Uint8Array(8 * 6 * 3).fill(9), 8, 6, 3));
+    const again = await scan('web-2', true);
+    expect(again.result!.fingerprint).not.toBe(r.result!.fingerprint);
+    expect(await call('dataset.preview', { dataset, samples: 1 })).toMatchObject({ ok: false, error: { code: 'DATA_CHANGED' } });
+    expect(await call('data.scan', { scanId: 'web-3', path: outside })).toMatchObject({ ok: false, error: { code: 'DATA_NOT_ALLOWED' } });
+    expect((await call('engine.hello', { client: 'test', protocol: PROTOCOL_VERSION })).result!.pid).toBe(pid);
+    c.ws.close();
+  });
+
   it('refuses memory bombs in a loop with coded errors; the engine stays the same process, its RSS bounded', async () => {
     const { c, call, pid } = await session();
     const bombs: [unknown, string][] = [

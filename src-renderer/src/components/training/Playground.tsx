@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { generatorOf } from '../../../../src-engine/facade';
+import { generatorOf, imageToSample } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { GanPlayground } from './GanPlayground';
 import { PixelImage } from './PixelImage';
+import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 
 type Prediction = ResultOf<'model.predict'>;
@@ -42,6 +43,8 @@ function DrawPlayground() {
   const canvas = useRef<HTMLCanvasElement>(null);
   const drawing = useRef(false);
   const [picked, setPicked] = useState<number | undefined>();
+  const [uploaded, setUploaded] = useState<number[] | undefined>();
+  const upload = useRef<HTMLInputElement>(null);
   const [result, setResult] = useState<{ p?: Prediction; error?: string; input?: number[]; normalized: boolean }>();
   const inflight = useRef(false);
   const again = useRef<(() => void) | undefined>(undefined);
@@ -89,6 +92,7 @@ function DrawPlayground() {
   /** Put a test sample into the drawing (to draw over it) and ask the network about it as fed. */
   const pick = (i: number, x: number[]) => {
     setPicked(i);
+    setUploaded(undefined);
     if (drawable) {
       pixels.current = drawingFromSample(x, w * h);
       paint();
@@ -121,6 +125,28 @@ function DrawPlayground() {
     predict(Array.from(pixels.current), false);
   };
 
+  /** An image file (uploaded or pasted) fed as an image folder's images are: converted to the Input's channels and size. */
+  const takeImage = async (file: Blob) => {
+    const bitmap = await createImageBitmap(file).catch(() => undefined);
+    if (!bitmap) return setResult({ error: 'That file is not an image the browser can read (PNG, JPEG, …).', normalized: false });
+    const c = document.createElement('canvas');
+    [c.width, c.height] = [bitmap.width, bitmap.height];
+    const ctx = c.getContext('2d');
+    if (!ctx) return;
+    ctx.drawImage(bitmap, 0, 0);
+    const rgba = ctx.getImageData(0, 0, c.width, c.height);
+    const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    imageToSample({ width: rgba.width, height: rgba.height, data: new Uint8Array(rgba.data.buffer) }, shape, out);
+    setPicked(undefined);
+    setUploaded(Array.from(out));
+    if (drawable) {
+      pixels.current = out.slice(0, w * h);
+      paint();
+    }
+    predict(Array.from(out), false);
+  };
+  const imageInput = shape.length === 3 && [1, 3, 4].includes(shape[0]);
+
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
   const p = result?.p;
@@ -132,7 +158,17 @@ function DrawPlayground() {
     );
   }
   return (
-    <div className="playground" data-testid="playground">
+    <div
+      className="playground"
+      data-testid="playground"
+      onPaste={(e) => {
+        const image = Array.from(e.clipboardData.files).find((f) => f.type.startsWith('image/'));
+        if (image && imageInput) {
+          e.preventDefault();
+          void takeImage(image);
+        }
+      }}
+    >
       <div className="playground__input">
         {drawable ? (
           <>
@@ -167,6 +203,15 @@ function DrawPlayground() {
         ) : (
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
+        {imageInput ? (
+          <div className="playground__upload">
+            <button type="button" data-testid="playground-upload" title="Your own picture, converted to the Input's shape as the training images were (or paste one here)" onClick={() => upload.current?.click()}>
+              Upload an image…
+            </button>
+            <PickerInput inputRef={upload} testId="playground-upload-input" accept="image/*" onFiles={(list) => void takeImage(list[0])} />
+            {uploaded && !drawable ? <PixelImage values={uploaded} shape={shape} size={56} title="your image as the network sees it" data-testid="playground-uploaded" /> : null}
+          </div>
+        ) : null}
         <div className="playground__picks">
           <small>or pick a test sample:</small>
           {probe.inputs.map((x, i) => (
@@ -199,7 +244,7 @@ function DrawPlayground() {
         ) : null}
         {!p && !result?.error ? (
           <p className="train-empty" data-testid="playground-prompt">
-            {drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : 'Pick a test sample to see what the network answers.'}
+            {drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'}
           </p>
         ) : null}
       </div>

@@ -4,6 +4,7 @@ import { ElsewhereRun, RunLabel, useRunElsewhere } from './ElsewhereRun';
 import { Timeline } from './Timeline';
 import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
+import { useSavedDataCheck } from './DataSourceProblem';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
 import { TRAIN_TABS, useTrainUi, type TrainTab } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
@@ -55,6 +56,8 @@ export function TrainDock() {
   const set = useTrainUi((s) => s.set);
   const focus = usePanels((s) => s.focus);
   const elsewhere = useRunElsewhere();
+  // A project trained on the user's own data says at once when that data changed or moved.
+  useSavedDataCheck();
   const View = TAB_VIEWS[tab];
   return (
     <section className={`train-dock${open ? ' train-dock--open' : ''}${tab === 'runs' ? ' train-dock--tall' : ''}`} data-testid="train-dock" data-open={String(open)} aria-label="Train">

@@ -1,6 +1,6 @@
 import { SweepForm } from './SweepForm';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, withInputShape, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
 import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
@@ -16,6 +16,8 @@ import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
 import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
+import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
+import { useAddData } from '../../state/add-data-store';
 
 
 
@@ -57,6 +59,10 @@ function SpecFields({ specs, values, testPrefix, disabled, onCommit }: { specs: 
   );
 }
 
+/** The dataset select's entries for the user's own data (shown by its folder or file name) and for "Add data…". */
+const USER_DATA = '\u0000user-data';
+const ADD_DATA = '\u0000add-data';
+
 const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(s < 10 ? 1 : 0)} s`);
 
 const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -65,7 +71,7 @@ const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v)
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const key = JSON.stringify(dataset);
-  const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string }>();
+  const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string; code?: string }>();
   useEffect(() => {
     if (!client) return;
     let live = true;
@@ -76,13 +82,17 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
         setPreview({ key, data });
         useTrainUi.getState().set({ preview: data });
       })
-      .catch((err: Error) => live && setPreview({ key, error: err.message }));
+      .catch((err: Error & { code?: string }) => live && setPreview({ key, error: err.message, ...(err.code ? { code: err.code } : {}) }));
     return () => {
       live = false;
     };
   }, [client, key]);
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
-  if (preview.error || !preview.data) return <div className="ds-preview ds-preview--error">{preview.error}</div>;
+  if (preview.error || !preview.data) {
+    // The user's own data that moved, changed or is not granted: said, with a way to find it again.
+    if (isUserData(dataset) && preview.code) return <DataSourceProblem dataset={dataset} code={preview.code} message={preview.error ?? ''} />;
+    return <div className="ds-preview ds-preview--error">{preview.error}</div>;
+  }
   const p = preview.data;
   const content = previewContent(p, dataset);
   const peak = Math.max(1, ...p.classBalance);
@@ -298,6 +308,7 @@ export function TrainPanel() {
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
   const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
   const datasetSpec = DATASETS.find((d) => d.name === t?.dataset.name);
+  const userPath = t ? userDataPath(t.dataset) : undefined;
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
@@ -366,16 +377,32 @@ export function TrainPanel() {
       ) : (
         <>
           <div className="train-form">
-            <label className="train-field">
+            <label className="train-field train-field--wide">
               <span>Dataset</span>
-              <select data-testid="train-dataset" value={t.dataset.name} disabled={live} onChange={(e) => set({ dataset: { ...t.dataset, name: e.target.value, options: undefined } })}>
-                {DATASETS.some((d) => d.name === t.dataset.name) ? null : <option value={t.dataset.name}>{t.dataset.name}</option>}
-                {DATASETS.map((d) => (
-                  <option key={d.name} value={d.name} title={d.doc}>
-                    {d.name}
-                  </option>
-                ))}
-              </select>
+              <span className="train-field__row">
+                <select
+                  data-testid="train-dataset"
+                  value={userPath ? USER_DATA : t.dataset.name}
+                  disabled={live}
+                  onChange={(e) => (e.target.value === ADD_DATA ? useAddData.getState().open() : e.target.value !== USER_DATA && set({ dataset: { ...t.dataset, name: e.target.value, options: undefined } }))}
+                >
+                  {userPath ? (
+                    <option value={USER_DATA} title={userPath}>
+                      {t.dataset.name}: {userPath.split(/[\\/]/).filter(Boolean).pop()}
+                    </option>
+                  ) : null}
+                  {userPath || DATASETS.some((d) => d.name === t.dataset.name) ? null : <option value={t.dataset.name}>{t.dataset.name}</option>}
+                  {DATASETS.map((d) => (
+                    <option key={d.name} value={d.name} title={d.doc}>
+                      {d.name}
+                    </option>
+                  ))}
+                  <option value={ADD_DATA}>Add data…</option>
+                </select>
+                <button type="button" className="train-field__add" data-testid="train-add-data" disabled={live} title="Train on your own data: a folder of images sorted by class, a table, or NumPy arrays" onClick={() => useAddData.getState().open()}>
+                  Add data…
+                </button>
+              </span>
             </label>
             {t.groups?.length ? (
               // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select
@@ -450,7 +477,7 @@ export function TrainPanel() {
               ) : null}
             </div>
           </details>
-          <DatasetPreviewView dataset={t.dataset} />
+          <DatasetPreviewView dataset={withInputShape(t.dataset, graph)} />
         </>
       )}
     </div>

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import type { DatasetConfig } from '../base/ir/types';
+import { DATA_LIMITS, DataError, csvColumns, imageToSample } from '../core/data';
+import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol/messages';
+import { allowedPath, readDataFile, type DataAccess } from './data-access';
+import { loadDataset } from './datasets';
+import { readImage, scanImageFolder, type ImageEntry } from './image-folder';
+import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { readRegularFile, RegularFileError } from './regular-file';
+
+/** Thumbnails per class, their largest side, and the classes that get any. */
+const THUMBS_PER_CLASS = 8;
+const THUMB_SIDE = 32;
+const THUMB_CLASSES = 50;
+/** Skips listed in the answer (`skippedTotal` counts all). */
+const SKIPS_LISTED = 500;
+/** Images read between two progress events (and turns of the event loop, where a cancel lands). */
+const PROGRESS_EVERY = 25;
+/** Table columns and classes listed in the answer (DataScanResult's bounds). */
+const MAX_COLUMNS = 10_000;
+const MAX_CLASSES = 10_000;
+
+export type ScanProgress = EventData<'data.scanProgress'>;
+
+export interface ScanEnvironment {
+  access: DataAccess;
+  /** Called with each progress report (the engine emits `data.scanProgress`). */
+  progress?: (p: ScanProgress) => void;
+  /** Aborted: the scan stops at its next turn with `E_CANCELLED`. */
+  signal?: AbortSignal;
+  /** Give the event loop a turn (default: setImmediate). */
+  yieldToHost?: () => Promise<void>;
+  decoders?: ImageDecoders;
+}
+
+/** The kind of data at `p` by what it is: a folder of images, an `.npz`, else a table. */
+function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResult['kind'] {
+  if (asked && asked !== 'auto') return asked;
+  if (statSync(resolved).isDirectory()) return 'image-folder';
+  return /\.npz$/i.test(resolved) ? 'npz' : 'csv';
+}
+
+/**
+ * Look at a user's data for the add-data flow (docs/data.md "In the app"): an image folder is
+ * listed, every image read and decoded (an unreadable one is listed with the reason, never
+ * dropped silently), a few thumbnails per class made; a table's columns are summarised; an
+ * `.npz` is read. The fingerprint is the one the loader computes (same files, same order), so
+ * the dataset it answers trains without `DATA_CHANGED`. `request.check`: read the bytes and
+ * answer the fingerprint only (nothing decoded).
+ *
+ * @throws DataError the loader's codes (`DATA_NOT_FOUND`, `DATA_NOT_ALLOWED`, `DATA_IMAGES_EMPTY`…);
+ *   `E_CANCELLED` when `env.signal` aborts.
+ */
+export async function scanData(request: DataScanRequest, env: ScanEnvironment): Promise<DataScanResult> {
+  const resolved = allowedPath(request.path, 'data', env.access);
+  const kind = kindOf(resolved, request.kind);
+  const name = path.basename(resolved);
+  if (kind === 'image-folder') return scanImages(request, resolved, name, env);
+  return scanFile(request, kind, name, env);
+}
+
+function cancelled(): Error {
+  return Object.assign(new Error('The scan was cancelled.'), { code: 'E_CANCELLED' });
+}
+
+async function scanImages(request: DataScanRequest, root: string, name: string, env: ScanEnvironment): Promise<DataScanResult> {
+  if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${request.path} is not a folder.`);
+  const yieldToHost = env.yieldToHost ?? (() => new Promise<void>((r) => setImmediate(r)));
+  const index = scanImageFolder(root, name);
+  const { classNames, entries } = index;
+  const skipped = [...index.skipped];
+  const report = (phase: ScanProgress['phase'], done: number, bytes: number) =>
+    env.progress?.({ scanId: request.scanId, phase, files: entries.length, done, classes: classNames.length, skipped: skipped.length, bytes });
+  report('listing', 0, 0);
+  await yieldToHost();
+
+  const classes = classNames.map((c) => ({ name: c, count: 0, splits: { train: 0, val: 0, test: 0 }, thumbnails: [] as DataThumbnail[] }));
+  const sizes = new Map<string, { width: number; height: number; colour: boolean; count: number }>();
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    if (i % PROGRESS_EVERY === 0 && i > 0) {
+      report('reading', i, bytes);
+      await yieldToHost();
+    }
+    if (env.signal?.aborted) throw cancelled();
+    const e = entries[i];
+    const why = request.check ? hashOnly(e, hash) : readOne(e, env.decoders ?? IMAGE_DECODERS, hash, e.label < THUMB_CLASSES ? classes[e.label] : undefined, sizes);
+    if (typeof why === 'string') {
+      skipped.push({ path: e.rel, reason: why });
+      continue;
+    }
+    bytes += why;
+    const cls = classes[e.label];
+    cls.count++;
+    cls.splits[e.split]++;
+  }
+  report('reading', entries.length, bytes);
+  if (env.signal?.aborted) throw cancelled();
+
+  const trainClasses = classes.filter((c) => c.splits.train > 0).length;
+  const problem =
+    trainClasses === 0
+      ? { code: 'DATA_IMAGES_EMPTY', message: `${name}: none of the ${entries.length} images can be read.` }
+      : trainClasses === 1 && !request.check
+        ? { code: 'DATA_IMAGES_ONE_CLASS', message: `${name}: the readable training images are all in one class; a classifier needs at least two.` }
+        : undefined;
+  const fingerprint = hash.digest('hex');
+  const common = [...sizes.values()].sort((a, b) => b.count - a.count);
+  const first = common[0];
+  const notes = [
+    `${classNames.length} classes from the folder names: ${classNames.slice(0, 12).join(', ')}${classNames.length > 12 ? ', …' : ''}`,
+    ...(common.length > 1 ? [`images come in ${common.length} sizes; each is resized to the features Input's shape (bilinear, aspect not kept)`] : []),
+    ...(classNames.length > MAX_CLASSES ? [`the first ${MAX_CLASSES.toLocaleString('en-US')} of ${classNames.length.toLocaleString('en-US')} classes are listed`] : []),
+  ];
+  return {
+    kind: 'image-folder',
+    path: request.path,
+    name,
+    fingerprint,
+    files: entries.length,
+    bytes,
+    classes: classes.slice(0, MAX_CLASSES).map((c) => ({ ...c, name: c.name.slice(0, 1000) })),
+    sizes: common.slice(0, 32),
+    skipped: skipped.slice(0, SKIPS_LISTED),
+    skippedTotal: skipped.length,
+    ...(first ? { featureShape: [first.colour ? 3 : 1, first.height, first.width] } : {}),
+    notes,
+    ...(problem ? { problem } : {}),
+    dataset: { name: 'image-folder', options: { path: request.path, fingerprint } },
+  };
+}
+
+/** Hash a file's bytes as the loader does; its size, or why it cannot be read. */
+function hashOnly(e: ImageEntry, hash: ReturnType<typeof createHash>): number | string {
+  try {
+    const b = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+    hash.update(`${e.rel}\0${b.length}\0`).update(b);
+    return b.length;
+  } catch (err) {
+    if (!(err instanceof RegularFileError)) throw err;
+    return `cannot be read (${err.errno ?? err.problem})`;
+  }
+}
+
+/** Read, hash and decode one image; note its size and, while its class (one of the first THUMB_CLASSES) wants more, a thumbnail. */
+function readOne(e: ImageEntry, decoders: ImageDecoders, hash: ReturnType<typeof createHash>, cls: { thumbnails: DataThumbnail[] } | undefined, sizes: Map<string, { width: number; height: number; colour: boolean; count: number }>): number | string {
+  const decoded = readImage(e.file, decoders, hash, e.rel);
+  if (typeof decoded === 'string') return decoded;
+  const { header, image } = decoded;
+  const key = `${header.width}x${header.height}${header.colour ? 'c' : 'g'}`;
+  const s = sizes.get(key) ?? { width: header.width, height: header.height, colour: header.colour, count: 0 };
+  s.count++;
+  sizes.set(key, s);
+  if (cls && cls.thumbnails.length < THUMBS_PER_CLASS) cls.thumbnails.push(thumbnail(e.rel, image));
+  return Number(e.stamp.split(':')[0]) || 0;
+}
+
+/** A picture of at most THUMB_SIDE a side, aspect kept, as RGB bytes `[3, h, w]`. */
+function thumbnail(rel: string, image: { width: number; height: number; data: Uint8Array }): DataThumbnail {
+  const scale = Math.min(1, THUMB_SIDE / Math.max(image.width, image.height));
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const out = new Float32Array(3 * width * height);
+  imageToSample(image, [3, height, width], out, 0);
+  return { path: rel, width, height, rgb: Array.from(out, (v) => Math.round(v * 255)) };
+}
+
+/** A table or an `.npz`: read once for the fingerprint and the column summary, then as training would (its answer or its coded error). */
+function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, env: ScanEnvironment): DataScanResult {
+  const limit = kind === 'csv' ? DATA_LIMITS.maxCsvBytes : DATA_LIMITS.maxArrayBytes;
+  const bytes = readDataFile(request.path, kind, env.access, limit);
+  env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
+  const fingerprint = createHash('sha256').update(bytes).digest('hex');
+  const options: Record<string, unknown> = { ...pickOptions(request.options, kind), path: request.path, fingerprint };
+  const dataset = { name: kind, options } satisfies DatasetConfig;
+  const base: Omit<DataScanResult, 'classes' | 'notes'> = { kind, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, dataset };
+  if (request.check) return { ...base, classes: [], notes: [] };
+
+  let table: DataScanResult['table'];
+  const notes: string[] = [];
+  if (kind === 'csv') {
+    const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
+    try {
+      const summary = csvColumns(bytes.toString('utf8'), { name, ...(delimiter ? { delimiter } : {}), ...(typeof options.header === 'boolean' ? { header: options.header } : {}) });
+      // The answer's bounds (DataScanResult): names cut at 1,000 characters, the first 10,000 columns.
+      const columns = summary.columns.slice(0, MAX_COLUMNS).map((c, i) => ({ ...c, name: c.name.slice(0, 1000), role: roleOf(c.name, i, summary.columns.length, options) }));
+      table = { rows: summary.rows, columns };
+      if (summary.columns.length > MAX_COLUMNS) notes.push(`the first ${MAX_COLUMNS.toLocaleString('en-US')} of ${summary.columns.length.toLocaleString('en-US')} columns are listed`);
+    } catch (err) {
+      if (!(err instanceof DataError)) throw err;
+      return { ...base, classes: [], notes, problem: { code: err.code, message: err.message } };
+    }
+  }
+  // Read as training reads it: the task, classes and encoded width, or the coded error it would stop with.
+  try {
+    const loaded = loadDataset(dataset, 0, env.access);
+    const ds = loaded.train;
+    const counts = loaded.report?.classCounts ?? {};
+    if (table) {
+      table.task = ds.task === 'classification' ? 'classification' : 'regression';
+      table.encodedWidth = ds.featureShape.reduce((a, b) => a * b, 1);
+    }
+    return {
+      ...base,
+      classes: ds.classNames.map((c) => ({ name: c, count: counts[c] ?? 0, splits: { train: counts[c] ?? 0, val: 0, test: 0 }, thumbnails: [] })),
+      ...(table ? { table } : {}),
+      featureShape: [...ds.featureShape],
+      notes: [...notes, ...(loaded.report?.notes ?? [])].slice(0, 100),
+    };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message } };
+  }
+}
+
+/** The reading options a table or arrays keep (what the role editor and policy select set). */
+function pickOptions(o: Record<string, unknown> | undefined, kind: 'csv' | 'npz'): Record<string, unknown> {
+  const keys = kind === 'csv' ? ['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'] : ['x', 'y', 'task'];
+  return Object.fromEntries(keys.filter((k) => o?.[k] !== undefined).map((k) => [k, o![k]]));
+}
+
+/** A column's role under `options` as the loader decides it: roles by name or number, else the target column (default: the last), else a feature. */
+function roleOf(name: string, i: number, width: number, o: Record<string, unknown>): DataColumn['role'] {
+  const roles = (typeof o.roles === 'object' && o.roles !== null ? o.roles : {}) as Record<string, unknown>;
+  const r = roles[name] ?? roles[String(i)];
+  const anyTarget = Object.values(roles).includes('target');
+  if (r === 'target' || r === 'ignore' || r === 'feature') return r;
+  if (anyTarget) return 'feature';
+  const tc = o.targetColumn;
+  const target = tc === undefined ? width - 1 : typeof tc === 'number' ? tc : tc === name ? i : /^\d+$/.test(String(tc)) ? Number(tc) : -1;
+  return target === i ? 'target' : 'feature';
+}

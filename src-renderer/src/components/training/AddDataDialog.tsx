@@ -1,0 +1,393 @@
+import { memo, useEffect, useRef, useState } from 'react';
+import { featureInput } from '../../../../src-engine/facade';
+import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-engine/protocol';
+import { getHost } from '../../host';
+import { imagePixels } from '../../training/charts';
+import { useAddData, type UploadFile } from '../../state/add-data-store';
+import { useEditor } from '../../state/editor-store';
+import { Modal } from '../Modal';
+import { PickerInput } from '../PickerInput';
+
+const MISSING_CHOICES: readonly { value: string; label: string }[] = [
+  { value: 'error', label: 'refuse (name the cells)' },
+  { value: 'drop', label: 'drop the row' },
+  { value: 'mean', label: 'fill with the mean' },
+  { value: 'median', label: 'fill with the median' },
+  { value: 'most-frequent', label: 'fill with the most frequent' },
+  { value: 'indicator', label: 'fill + a "was missing" column' },
+];
+
+const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : n > 0 ? `${Math.max(1, Math.round(n / 1024))} KB` : '0 KB');
+/** A per-sample shape as the Input node shows it: `[3, 32, 32]`. */
+const formatShape = (s: readonly number[]) => `[${s.join(', ')}]`;
+const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+
+/**
+ * "Add data…" (docs/data.md "In the app"): choose, scan (a progress bar, cancellable), preview
+ * (thumbnails per class, or a table's columns with the role editor and the missing-value policy),
+ * then "Use this data". The flow's state is `useAddData`; this draws it.
+ */
+export function AddDataDialog() {
+  const phase = useAddData((s) => s.phase);
+  const intent = useAddData((s) => s.intent);
+  const close = useAddData((s) => s.close);
+  return (
+    <Modal title={intent.kind === 'locate' ? 'Locate your data' : 'Add data'} testid="add-data-dialog" onClose={close} wide>
+      {phase === 'choose' ? <ChooseData /> : null}
+      {phase === 'uploading' || phase === 'scanning' ? <ScanProgressView /> : null}
+      {phase === 'preview' ? <ScanPreview /> : null}
+      {phase === 'failed' ? <ScanFailed /> : null}
+    </Modal>
+  );
+}
+
+/** Where the data comes from: Electron's native dialog; web mode's workspace data and uploads. */
+function ChooseData() {
+  const files = getHost().files;
+  const intent = useAddData((s) => s.intent);
+  const error = useAddData((s) => s.error);
+  const scan = useAddData((s) => s.scan);
+  const [list, setList] = useState<Awaited<ReturnType<NonNullable<typeof files.listData>>>>();
+  const [listError, setListError] = useState<string>();
+  useEffect(() => {
+    files.listData?.().then(setList, (e: Error) => setListError(e.message));
+  }, [files]);
+  const pick = async (kind: 'file' | 'folder') => {
+    const p = await files.pickDataset?.(kind);
+    if (p) void scan(p);
+  };
+  const saved = intent.kind === 'locate' ? String(intent.saved.options?.path ?? '') : '';
+  return (
+    <div className="add-data" data-testid="add-data-choose">
+      {saved ? (
+        <p className="add-data__locate">
+          This project trains on <code>{saved}</code>. Choose it again (or where it is now): Netwright scans it and saves its new fingerprint with the project.
+        </p>
+      ) : null}
+      <p className="add-data__intro">
+        A <b>folder of images</b> with one sub-folder per class (<code>cats/001.png</code>, <code>dogs/002.jpg</code>; optionally under <code>train/</code>, <code>val/</code>, <code>test/</code>), a <b>table</b> (CSV or TSV, one row per sample), or <b>NumPy arrays</b> (<code>np.savez(&apos;data.npz&apos;, x=…, y=…)</code>).
+      </p>
+      {error ? <p className="add-data__note" data-testid="add-data-note">{error.message}</p> : null}
+      {files.pickDataset ? (
+        <div className="add-data__actions">
+          <button type="button" className="primary" data-testid="add-data-pick-folder" onClick={() => void pick('folder')}>
+            Choose a folder…
+          </button>
+          <button type="button" data-testid="add-data-pick-file" onClick={() => void pick('file')}>
+            Choose a table or .npz…
+          </button>
+        </div>
+      ) : null}
+      {files.uploadData ? <UploadButtons /> : null}
+      {files.listData ? (
+        <>
+          <h4>In the workspace</h4>
+          {listError ? <p className="modal__error">{listError}</p> : null}
+          {list === undefined && !listError ? <p>Loading…</p> : null}
+          {list?.length === 0 ? (
+            <p className="add-data__hint">
+              Nothing yet. Upload data above, copy it into the workspace’s <code>data/</code> folder, or start Netwright with <code>npm run web -- --data-dir DIR</code>.
+            </p>
+          ) : null}
+          <ul className="file-list" data-testid="add-data-list">
+            {list?.map((d) => (
+              <li key={d.path}>
+                <button type="button" data-testid={`add-data-entry-${d.name}`} title={d.path} onClick={() => void scan(d.path, d.kind)}>
+                  <b>
+                    {d.kind === 'image-folder' ? '🗀 ' : '▦ '}
+                    {d.name}
+                  </b>
+                  <span>
+                    {d.kind === 'image-folder' ? 'image folder' : d.kind === 'csv' ? 'table' : 'arrays'} · {d.where === 'data-dir' ? 'data folder' : 'workspace data/'}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+/** Web mode's uploads: a folder (the browser's folder picker) or one table/array file, copied into the workspace's data/. */
+function UploadButtons() {
+  const upload = useAddData((s) => s.uploadAndScan);
+  const folder = useRef<HTMLInputElement>(null);
+  const file = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // Not a React prop: the browser's folder picker is asked for on the element itself.
+    folder.current?.setAttribute('webkitdirectory', '');
+  }, []);
+  /** What an upload gets from the browser's choice: its name (the folder's, or the file's) and each file with its path inside it. */
+  const filesOf = (list: FileList, kind: 'file' | 'folder'): [string, 'file' | 'folder', UploadFile[]] => {
+    const all = Array.from(list);
+    const inFolder = kind === 'folder';
+    const top = inFolder ? (all[0]?.webkitRelativePath.split('/')[0] ?? '') : (all[0]?.name ?? '');
+    const files = all.map((f) => ({ path: inFolder ? f.webkitRelativePath.split('/').slice(1).join('/') || f.name : f.name, size: f.size, read: async () => new Uint8Array(await f.arrayBuffer()) }));
+    return [top || 'data', kind, files];
+  };
+  return (
+    <div className="add-data__actions">
+      <button type="button" className="primary" data-testid="add-data-upload-folder" onClick={() => folder.current?.click()}>
+        Upload a folder…
+      </button>
+      <button type="button" data-testid="add-data-upload-file" onClick={() => file.current?.click()}>
+        Upload a table or .npz…
+      </button>
+      <PickerInput inputRef={folder} testId="add-data-folder-input" multiple onFiles={(list) => void upload(...filesOf(list, 'folder'))} />
+      <PickerInput inputRef={file} testId="add-data-file-input" accept=".csv,.tsv,.txt,.npz" onFiles={(list) => void upload(...filesOf(list, 'file'))} />
+      <span className="add-data__hint">copied into the workspace’s data/ folder (images up to 48 MB each, 2 GB a folder)</span>
+    </div>
+  );
+}
+
+/** The upload's and then the scan's progress bar, with Cancel. */
+function ScanProgressView() {
+  const phase = useAddData((s) => s.phase);
+  const upload = useAddData((s) => s.upload);
+  const progress = useAddData((s) => s.progress);
+  const source = useAddData((s) => s.source);
+  const cancel = useAddData((s) => s.cancel);
+  const uploading = phase === 'uploading';
+  const done = uploading ? (upload?.done ?? 0) : (progress?.done ?? 0);
+  const total = uploading ? (upload?.total ?? 0) : (progress?.files ?? 0);
+  const fraction = total > 0 ? done / total : 0;
+  const line = uploading
+    ? `Uploading ${done.toLocaleString()} of ${plural(total, 'file')} (${fmtBytes(upload?.bytes ?? 0)})`
+    : !progress || progress.phase === 'listing'
+      ? `Listing ${source?.path ?? ''}…${progress ? ` ${plural(progress.files, 'file')} in ${plural(progress.classes, 'class')}` : ''}`
+      : `Reading ${done.toLocaleString()} of ${plural(total, 'file')} · ${plural(progress.classes, 'class')} · ${fmtBytes(progress.bytes)}${progress.skipped ? ` · ${progress.skipped} skipped so far` : ''}`;
+  return (
+    <div className="add-data" data-testid="add-data-progress" data-phase={phase}>
+      <div className="add-data__bar" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} data-testid="add-data-bar">
+        <span style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+      </div>
+      <p data-testid="add-data-progress-text">{line}</p>
+      <div className="modal__actions">
+        <button type="button" data-testid="add-data-cancel" onClick={cancel}>
+          {uploading ? 'Stop the upload' : 'Cancel'}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** What the scan found, and "Use this data". */
+function ScanPreview() {
+  const r = useAddData((s) => s.result)!;
+  const uploadSkipped = useAddData((s) => s.uploadSkipped);
+  const use = useAddData((s) => s.use);
+  const again = useAddData((s) => s.open);
+  const intent = useAddData((s) => s.intent);
+  const input = useEditor((s) => featureInput(s.history.present.graph)?.attrs.shape as number[] | undefined);
+  const skipped = [...uploadSkipped, ...r.skipped];
+  const skippedTotal = uploadSkipped.length + r.skippedTotal;
+  const kindLabel = r.kind === 'image-folder' ? 'image folder' : r.kind === 'csv' ? 'table' : 'NumPy arrays';
+  const changed = intent.kind === 'locate' && intent.saved.options?.fingerprint !== undefined && intent.saved.options.fingerprint !== r.fingerprint;
+  return (
+    <div className="add-data" data-testid="add-data-preview" data-kind={r.kind} data-files={r.files} data-skipped={skippedTotal} data-fingerprint={r.fingerprint}>
+      <p className="add-data__summary">
+        <b>{r.name}</b> · {kindLabel} · {plural(r.files, 'file')} · {fmtBytes(r.bytes)}
+        {r.kind === 'image-folder' ? ` · ${plural(r.classes.length, 'class')}` : ''} · <span title={`content fingerprint ${r.fingerprint}`}>fingerprint {r.fingerprint.slice(0, 10)}…</span>
+      </p>
+      {changed ? <p className="add-data__warn" data-testid="add-data-changed">Its contents differ from what the project saved: using it trains on what it holds now.</p> : null}
+      {r.kind === 'image-folder' ? <ImageFolderPreview r={r} input={input} /> : null}
+      {r.table ? <TablePreview r={r} input={input} /> : null}
+      {r.kind === 'npz' ? <ArraysPreview r={r} input={input} /> : null}
+      {r.notes.length ? (
+        <ul className="add-data__notes">
+          {r.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      ) : null}
+      {skippedTotal > 0 ? (
+        <details className="add-data__skipped" data-testid="add-data-skipped" open={skippedTotal <= 8}>
+          <summary>
+            {plural(skippedTotal, 'file')} skipped, each with the reason{skippedTotal > skipped.length ? ` (the first ${skipped.length} listed)` : ''}
+          </summary>
+          <ul>
+            {skipped.map((s) => (
+              <li key={s.path}>
+                <code>{s.path}</code> — {s.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {r.problem ? (
+        <p className="modal__error" data-testid="add-data-problem" data-code={r.problem.code}>
+          {r.problem.message} <small>({r.problem.code})</small>
+        </p>
+      ) : null}
+      <div className="modal__actions">
+        <button type="button" data-testid="add-data-back" onClick={() => again(intent)}>
+          Choose other data
+        </button>
+        <button type="button" className="primary" data-testid="add-data-use" disabled={!!r.problem} title={r.problem ? 'Fix the problem above first' : 'Train this design on it; the project keeps its path and fingerprint'} onClick={use}>
+          Use this data
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** How the design's features Input meets the data: fed as it is, converted, or a shape to set. */
+function InputHint({ data, input, convert }: { data?: readonly number[]; input?: readonly number[]; convert: boolean }) {
+  if (!data || !input) return null;
+  const same = formatShape(data) === formatShape(input);
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  const text = same
+    ? `Your design's Input ${formatShape(input)} takes it as it is.`
+    : convert
+      ? `Your design's Input is ${formatShape(input)}: each image is converted to it (${input[0] === 1 ? 'grey' : 'colour'}, resized to ${input[2]}×${input[1]}).`
+      : size(data) === size(input)
+        ? `Your design's Input ${formatShape(input)} takes its ${size(data)} values.`
+        : `Your design's Input is ${formatShape(input)}; this data has ${formatShape(data)} per sample: set the Input's shape to match.`;
+  return (
+    <p className={`add-data__input${same || convert || size(data) === size(input) ? '' : ' add-data__warn'}`} data-testid="add-data-input-hint">
+      {text}
+    </p>
+  );
+}
+
+function ImageFolderPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
+  const sizes = r.sizes.slice(0, 4).map((s) => `${s.width}×${s.height} ${s.colour ? 'colour' : 'grey'} (${s.count.toLocaleString()})`);
+  return (
+    <>
+      <p className="add-data__sizes" data-testid="add-data-sizes">
+        Image sizes: {sizes.join(', ')}
+        {r.sizes.length > 4 ? ', …' : ''}
+      </p>
+      <InputHint data={r.featureShape} input={input?.length === 3 ? input : undefined} convert />
+      <div className="add-data__classes" data-testid="add-data-classes">
+        {r.classes.map((c) => (
+          <div key={c.name} className="add-data__class" data-testid="add-data-class" data-name={c.name} data-count={c.count}>
+            <div className="add-data__class-name">
+              <b>{c.name}</b>
+              <small>
+                {c.count.toLocaleString()}
+                {c.splits.val || c.splits.test ? ` (train ${c.splits.train}, val ${c.splits.val}, test ${c.splits.test})` : ''}
+              </small>
+            </div>
+            <div className="add-data__thumbs">
+              {c.thumbnails.map((t) => (
+                <Thumbnail key={t.path} t={t} />
+              ))}
+            </div>
+          </div>
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** One thumbnail, its aspect kept in a 40 px box. */
+const Thumbnail = memo(function Thumbnail({ t }: { t: DataThumbnail }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const img = imagePixels(t.rgb, [3, t.height, t.width], [0, 255]);
+    const el = ref.current;
+    if (!img || !el) return;
+    el.width = img.width;
+    el.height = img.height;
+    el.getContext('2d')?.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+  }, [t]);
+  const scale = 40 / Math.max(t.width, t.height);
+  return <canvas ref={ref} className="add-data__thumb" style={{ width: Math.round(t.width * scale), height: Math.round(t.height * scale) }} title={t.path} data-testid="add-data-thumb" />;
+});
+
+function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
+  const options = useAddData((s) => s.tableOptions);
+  const setOptions = useAddData((s) => s.setTableOptions);
+  const table = r.table!;
+  const setRole = (c: DataColumn, role: DataColumn['role']) => {
+    const roles: Record<string, string> = { ...((options.roles as Record<string, string> | undefined) ?? {}) };
+    // One target: choosing another makes the old one a feature.
+    if (role === 'target') for (const other of table.columns) if (other.role === 'target' && other.name !== c.name) roles[other.name] = 'feature';
+    roles[c.name] = role;
+    setOptions({ roles, targetColumn: undefined });
+  };
+  const missing = table.columns.reduce((a, c) => a + (c.role === 'feature' ? c.missing : 0), 0);
+  return (
+    <>
+      <p className="add-data__sizes">
+        {plural(table.rows, 'row')} · {plural(table.columns.length, 'column')}
+        {table.task ? ` · ${table.task}` : ''}
+        {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
+      </p>
+      <InputHint data={table.encodedWidth !== undefined ? [table.encodedWidth] : undefined} input={input} convert={false} />
+      <div className="add-data__table-wrap">
+        <table className="add-data__table" data-testid="add-data-columns">
+          <thead>
+            <tr>
+              <th>Column</th>
+              <th>Type</th>
+              <th>Missing</th>
+              <th>Values</th>
+              <th>Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {table.columns.map((c) => (
+              <tr key={c.name} data-testid="add-data-column" data-name={c.name} data-role={c.role}>
+                <td>{c.name}</td>
+                <td>{c.kind === 'numeric' ? 'number' : 'category'}</td>
+                <td className={c.missing ? 'add-data__missing' : ''}>{c.missing || '–'}</td>
+                <td>{c.distinct.toLocaleString()}</td>
+                <td>
+                  <select data-testid={`add-data-role-${c.name}`} value={c.role} onChange={(e) => setRole(c, e.target.value as DataColumn['role'])}>
+                    <option value="feature">feature</option>
+                    <option value="target">target</option>
+                    <option value="ignore">ignore</option>
+                  </select>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <label className="train-field add-data__policy">
+        <span>Missing values{missing ? ` (${missing} cells in features)` : ''}</span>
+        <select data-testid="add-data-missing" value={String(options.missing ?? 'error')} onChange={(e) => setOptions({ missing: e.target.value })}>
+          {MISSING_CHOICES.map((m) => (
+            <option key={m.value} value={m.value}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </label>
+    </>
+  );
+}
+
+function ArraysPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
+  return (
+    <>
+      <p className="add-data__sizes">
+        {r.featureShape ? `Samples of ${formatShape(r.featureShape)}` : ''}
+        {r.classes.length ? ` · ${plural(r.classes.length, 'class')}: ${r.classes.map((c) => `${c.name} (${c.count})`).slice(0, 12).join(', ')}` : ''}
+      </p>
+      <InputHint data={r.featureShape} input={input} convert={false} />
+    </>
+  );
+}
+
+function ScanFailed() {
+  const error = useAddData((s) => s.error);
+  const intent = useAddData((s) => s.intent);
+  const again = useAddData((s) => s.open);
+  return (
+    <div className="add-data" data-testid="add-data-failed" data-code={error?.code}>
+      <p className="modal__error">
+        {error?.message} <small>({error?.code})</small>
+      </p>
+      <div className="modal__actions">
+        <button type="button" className="primary" data-testid="add-data-back" onClick={() => again(intent)}>
+          Choose other data
+        </button>
+      </div>
+    </div>
+  );
+}

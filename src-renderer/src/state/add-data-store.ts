@@ -1,0 +1,157 @@
+import { create } from 'zustand';
+import { bytesToBase64, type DatasetConfig } from '../../../src-engine/facade';
+import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
+import { getHost } from '../host';
+import { defaultTraining } from '../editor/training-defaults';
+import { useEditor } from './editor-store';
+import { useEngine } from './engine-store';
+import { useSession } from './session-store';
+
+/**
+ * The "Add data…" flow (docs/data.md "In the app"): choose data (Electron's native dialog; web
+ * mode: the workspace's data, or an upload), scan it with a progress bar (cancellable), look at
+ * the preview (a grid of thumbnails per class, or a table's columns with the role editor and the
+ * missing-value policy), then "Use this data": the design's dataset becomes the data by reference,
+ * its path and content fingerprint. `locate`: the saved data moved or changed, and the user
+ * points at it again.
+ */
+export type { UploadFile };
+
+export type AddDataPhase = 'choose' | 'uploading' | 'scanning' | 'preview' | 'failed';
+
+export interface UploadProgress {
+  done: number;
+  total: number;
+  bytes: number;
+}
+
+export interface AddDataState {
+  phase: AddDataPhase;
+  /** Why the dialog is open: a new source, or finding a saved one again (`locate`, with what was saved). */
+  intent: { kind: 'add' } | { kind: 'locate'; saved: DatasetConfig };
+  /** The path being scanned and the kind asked for. */
+  source?: { path: string; kind?: DataKind };
+  /** A table's reading options the role editor and the policy select set (roles, missing, targetColumn). */
+  tableOptions: Record<string, unknown>;
+  progress?: EventData<'data.scanProgress'>;
+  upload?: UploadProgress;
+  /** Files an upload left out (not an image, table or array), each with why: listed with the scan's skips. */
+  uploadSkipped: { path: string; reason: string }[];
+  result?: DataScanResult;
+  error?: { code: string; message: string };
+  /** `path\0fingerprint` of the data last used from a scan: already checked, the open-time check skips it. */
+  verified?: string;
+  open(intent?: AddDataState['intent']): void;
+  close(): void;
+  /** Scan `path` (with a table's options); replaces any scan in progress. */
+  scan(path: string, kind?: DataKind): Promise<void>;
+  cancel(): void;
+  /** Change a table's options (a column's role, the missing-value policy) and scan again. */
+  setTableOptions(patch: Record<string, unknown>): void;
+  /** Web mode: upload files (a folder's, with paths inside it, or one table/array), then scan them. */
+  uploadAndScan(name: string, kind: 'file' | 'folder', files: UploadFile[]): Promise<void>;
+  /** Make the scanned data the design's dataset (an undoable edit) and close. */
+  use(): void;
+}
+
+let scanAbort: AbortController | undefined;
+let scanSeq = 0;
+/** Set by Cancel while an upload is under way: it stops before its next call. */
+let uploadStop = false;
+
+const initial = { phase: 'choose' as const, intent: { kind: 'add' } as const, source: undefined, tableOptions: {}, progress: undefined, upload: undefined, uploadSkipped: [], result: undefined, error: undefined };
+
+export const useAddData = create<AddDataState>((set, get) => ({
+  ...initial,
+  open(intent = { kind: 'add' }) {
+    scanAbort?.abort();
+    const saved = intent.kind === 'locate' ? intent.saved.options ?? {} : {};
+    set({ ...initial, verified: get().verified, intent, tableOptions: intent.kind === 'locate' ? tableOptionsOf(saved) : {} });
+    useSession.getState().setDialog('add-data');
+  },
+  close() {
+    scanAbort?.abort();
+    set({ ...initial, verified: get().verified });
+    useSession.getState().setDialog('none');
+  },
+  async scan(path, kind) {
+    const client = useEngine.getState().client;
+    if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
+    scanAbort?.abort();
+    const abort = new AbortController();
+    scanAbort = abort;
+    const scanId = `scan-${++scanSeq}`;
+    set({ phase: 'scanning', source: { path, ...(kind ? { kind } : {}) }, progress: undefined, error: undefined });
+    const off = client.on('data.scanProgress', (p) => {
+      if (p.scanId === scanId) set({ progress: p });
+    });
+    try {
+      const options = get().tableOptions;
+      const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
+      if (scanAbort === abort) set({ phase: 'preview', result });
+    } catch (err) {
+      if (scanAbort !== abort) return;
+      const e = err as Error & { code?: string };
+      set(e.code === 'E_CANCELLED' ? { phase: 'choose', error: { code: 'E_CANCELLED', message: 'The scan was cancelled; nothing was changed.' } } : { phase: 'failed', error: { code: e.code ?? 'E_DATA', message: e.message } });
+    } finally {
+      off();
+    }
+  },
+  cancel() {
+    scanAbort?.abort();
+    uploadStop = true;
+  },
+  setTableOptions(patch) {
+    const options: Record<string, unknown> = { ...get().tableOptions, ...patch };
+    for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
+    set({ tableOptions: options });
+    const src = get().source;
+    if (src) void get().scan(src.path, src.kind);
+  },
+  async uploadAndScan(name, kind, files) {
+    const upload = getHost().files.uploadData;
+    if (!upload) return;
+    const { taken, left } = uploadable(files, kind);
+    set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
+    if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG or JPEG images' : 'choose a .csv, .tsv or .npz file'}.` } });
+    uploadStop = false;
+    try {
+      let target = name;
+      let done = 0;
+      let bytes = 0;
+      for (const [i, batch] of uploadBatches(taken).entries()) {
+        if (uploadStop) {
+          const where = get().source?.path;
+          return set({ phase: 'choose', error: { code: 'E_CANCELLED', message: `The upload was stopped${where ? `: the ${done.toLocaleString()} files sent so far are in ${where} (delete it, or upload again)` : ''}.` } });
+        }
+        const encoded = await Promise.all(batch.map(async (f) => ({ path: f.path, data: bytesToBase64(await f.read()) })));
+        const r = await upload(target, kind, encoded, i > 0);
+        target = r.path.split(/[\\/]/).pop()!;
+        done += batch.length;
+        bytes += batch.reduce((a, f) => a + f.size, 0);
+        set({ upload: { done, total: taken.length, bytes }, source: { path: r.path } });
+      }
+      const path = get().source?.path;
+      if (path) await get().scan(path);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      set({ phase: 'failed', error: { code: e.code ?? 'E_UPLOAD', message: e.message } });
+    }
+  },
+  use() {
+    const result = get().result;
+    if (!result) return;
+    const graph = useEditor.getState().history.present.graph;
+    const t = graph.training ?? defaultTraining(graph);
+    const dataset = datasetToUse(result, t.dataset);
+    useEditor.getState().edit({ kind: 'set-training', training: { ...t, dataset } });
+    get().close();
+    set({ verified: `${result.path}\0${result.fingerprint}` });
+  },
+}));
+
+/** A table's reading options kept from a saved dataset (what the role editor shows again). */
+function tableOptionsOf(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}

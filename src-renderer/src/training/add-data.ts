@@ -1,0 +1,58 @@
+import type { DatasetConfig } from '../../../src-engine/facade';
+import type { DataScanResult } from '../../../src-engine/protocol';
+import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
+
+/** A file the browser gave, as an upload takes it: its path inside the upload and its bytes. */
+export interface UploadFile {
+  path: string;
+  size: number;
+  read(): Promise<Uint8Array>;
+}
+
+/**
+ * The dataset the design trains on after "Use this data": the scanned data by reference (path
+ * and fingerprint, a table's options), keeping the settings of the dataset panel that still apply
+ * (validation split, subset), not another source's options (its scale, its path).
+ *
+ * @example datasetToUse(scan, { name: 'mnist', validationSplit: 0.2 }) // { name: 'image-folder', options: { path, fingerprint }, validationSplit: 0.2 }
+ */
+export function datasetToUse(result: DataScanResult, previous: DatasetConfig): DatasetConfig {
+  const keep: Partial<DatasetConfig> = {};
+  if (previous.validationSplit !== undefined) keep.validationSplit = previous.validationSplit;
+  if (previous.limit !== undefined) keep.limit = previous.limit;
+  return { ...(result.dataset as DatasetConfig), ...keep };
+}
+
+/** Which files an upload takes (images into a folder; a table or arrays as a file) and which it leaves out, with why. */
+export function uploadable(files: readonly UploadFile[], kind: 'file' | 'folder'): { taken: UploadFile[]; left: { path: string; reason: string }[] } {
+  const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];
+  const taken: UploadFile[] = [];
+  const left: { path: string; reason: string }[] = [];
+  for (const f of files) {
+    const ext = /\.[^./]+$/.exec(f.path)?.[0].toLowerCase() ?? '';
+    const name = f.path.split('/').pop() ?? '';
+    if (name.startsWith('.')) continue; // .DS_Store and friends: not the user's data
+    if (!allowed.includes(ext)) left.push({ path: f.path, reason: `not uploaded: ${kind === 'folder' ? 'not a PNG or JPEG image' : 'not a table or an .npz'}` });
+    else if (f.size > UPLOAD_LIMITS.fileBytes) left.push({ path: f.path, reason: `not uploaded: ${(f.size / 2 ** 20).toFixed(0)} MiB, over the upload limit of ${UPLOAD_LIMITS.fileBytes / 2 ** 20} MiB a file` });
+    else taken.push(f);
+  }
+  return { taken, left };
+}
+
+/** Upload calls: at most 64 files and a quarter of a call's byte limit each (base64 and a fast progress bar). */
+export function uploadBatches<T extends { size: number }>(files: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    if (batch.length > 0 && (batch.length >= 64 || bytes + f.size > UPLOAD_LIMITS.callBytes / 4)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(f);
+    bytes += f.size;
+  }
+  if (batch.length) out.push(batch);
+  return out;
+}

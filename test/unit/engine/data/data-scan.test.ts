@@ -1,0 +1,112 @@
+/**
+ * #30 item 2: the add-data scan (node/data-scan.ts). It reports progress as it reads, lists every
+ * unreadable file with the reason, answers the loader's own fingerprint (so "Use this data" trains
+ * without DATA_CHANGED, and a changed folder is noticed), summarises a table's columns whatever
+ * the policy, and stops when cancelled.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataScanResult } from '../../../../src-engine/protocol';
+import { scanData, type ScanProgress } from '../../../../src-engine/node/data-scan';
+import { loadDataset } from '../../../../src-engine/node/datasets';
+import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
+import { encodePng } from './user-data-fixtures';
+
+let dir: string;
+const solid = (rgb: readonly number[], w: number, h: number) => encodePng(Uint8Array.from({ length: w * h * 3 }, (_, k) => rgb[k % 3]), w, h, 3);
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'netwright-scan-'));
+  const photos = path.join(dir, 'photos');
+  for (const [cls, rgb] of [['cats', [200, 120, 40]], ['dogs', [40, 80, 200]]] as const) {
+    mkdirSync(path.join(photos, cls), { recursive: true });
+    for (let i = 0; i < 30; i++) writeFileSync(path.join(photos, cls, `${String(i).padStart(2, '0')}.png`), solid(rgb, i % 2 ? 40 : 20, 10));
+  }
+  writeFileSync(path.join(photos, 'dogs', 'zero.png'), new Uint8Array(0));
+  writeFileSync(path.join(photos, 'dogs', 'cut.png'), solid([1, 2, 3], 8, 8).subarray(0, 60));
+  writeFileSync(path.join(photos, 'cats', 'notes.txt'), 'not an image');
+  writeFileSync(path.join(dir, 'people.csv'), 'age,city,income,bought\n31,Oslo,50,yes\n,Rome,61,no\n45,?,,yes\n22,Oslo,40,no\n50,Rome,70,yes\n');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('data.scan (node/data-scan.ts)', () => {
+  it('an image folder: progress while reading, classes with thumbnails, sizes, every skip with why; the loader\'s fingerprint', async () => {
+    const events: ScanProgress[] = [];
+    const r = await scanData({ scanId: 's1', path: path.join(dir, 'photos') }, { access: UNRESTRICTED, progress: (p) => events.push(p) });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r.kind).toBe('image-folder');
+    expect(r.classes.map((c) => [c.name, c.count, c.thumbnails.length])).toEqual([
+      ['cats', 30, 8],
+      ['dogs', 30, 8],
+    ]);
+    // 62 image files found (two unreadable), 60 read; progress rises to all of them.
+    expect(events[0]).toMatchObject({ scanId: 's1', phase: 'listing', files: 62, classes: 2 });
+    const reading = events.filter((e) => e.phase === 'reading').map((e) => e.done);
+    expect(reading.length).toBeGreaterThanOrEqual(3);
+    expect(reading).toEqual([...reading].sort((a, b) => a - b));
+    expect(reading.at(-1)).toBe(62);
+    const skipped = Object.fromEntries(r.skipped.map((s) => [s.path, s.reason]));
+    expect(Object.keys(skipped).sort()).toEqual(['cats/notes.txt', 'dogs/cut.png', 'dogs/zero.png']);
+    expect(skipped['dogs/zero.png']).toMatch(/empty|zero/i);
+    expect(r.sizes.map((s) => [s.width, s.height, s.colour, s.count])).toEqual([
+      [20, 10, true, 30],
+      [40, 10, true, 30],
+    ]);
+    // A thumbnail keeps the aspect (40×10 → 32×8) and the colour.
+    const t = r.classes[1].thumbnails.find((x) => x.width === 32)!;
+    expect(t.height).toBe(8);
+    const plane = 32 * 8;
+    expect([t.rgb[0], t.rgb[plane], t.rgb[2 * plane]]).toEqual([40, 80, 200]);
+    // The same fingerprint the loader checks: the dataset answered trains as it is.
+    expect(r.dataset).toEqual({ name: 'image-folder', options: { path: path.join(dir, 'photos'), fingerprint: r.fingerprint } });
+    expect(loadDataset(r.dataset, 0).report!.fingerprint).toBe(r.fingerprint);
+    const check = await scanData({ scanId: 's2', path: path.join(dir, 'photos'), check: true }, { access: UNRESTRICTED });
+    expect(check.fingerprint).toBe(r.fingerprint);
+  });
+
+  it('a changed folder changes the fingerprint, and the saved one is refused with DATA_CHANGED', async () => {
+    const photos = path.join(dir, 'photos');
+    const before = await scanData({ scanId: 'a', path: photos, check: true }, { access: UNRESTRICTED });
+    writeFileSync(path.join(photos, 'cats', '07.png'), solid([0, 255, 0], 20, 10));
+    const after = await scanData({ scanId: 'b', path: photos, check: true }, { access: UNRESTRICTED });
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(() => loadDataset({ name: 'image-folder', options: { path: photos, fingerprint: before.fingerprint } }, 0)).toThrow(expect.objectContaining({ code: 'DATA_CHANGED' }));
+  });
+
+  it('stops when cancelled, with E_CANCELLED', async () => {
+    const ac = new AbortController();
+    const run = scanData({ scanId: 'c', path: path.join(dir, 'photos') }, { access: UNRESTRICTED, signal: ac.signal, progress: (p) => p.done >= 25 && ac.abort() });
+    await expect(run).rejects.toMatchObject({ code: 'E_CANCELLED' });
+  });
+
+  it('a table: every column\'s kind, missing cells and role; the problem the default policy has, none with a policy chosen', async () => {
+    const csv = path.join(dir, 'people.csv');
+    const r = await scanData({ scanId: 't', path: csv }, { access: UNRESTRICTED });
+    expect(r.kind).toBe('csv');
+    expect(r.table!.rows).toBe(5);
+    expect(r.table!.columns).toEqual([
+      { name: 'age', kind: 'numeric', missing: 1, distinct: 4, role: 'feature' },
+      { name: 'city', kind: 'categorical', missing: 1, distinct: 2, role: 'feature' },
+      { name: 'income', kind: 'numeric', missing: 1, distinct: 4, role: 'feature' },
+      { name: 'bought', kind: 'categorical', missing: 0, distinct: 2, role: 'target' },
+    ]);
+    expect(r.problem?.code).toBe('DATA_NAN');
+    const ok = await scanData({ scanId: 't2', path: csv, options: { missing: 'median', roles: { income: 'ignore' } } }, { access: UNRESTRICTED });
+    expect(ok.problem).toBeUndefined();
+    expect(ok.table!.columns.map((c) => c.role)).toEqual(['feature', 'feature', 'ignore', 'target']);
+    expect(ok.table).toMatchObject({ task: 'classification', encodedWidth: 3 });
+    expect(ok.classes.map((c) => [c.name, c.count])).toEqual([
+      ['no', 2],
+      ['yes', 3],
+    ]);
+    expect(ok.dataset).toEqual({ name: 'csv', options: { missing: 'median', roles: { income: 'ignore' }, path: csv, fingerprint: ok.fingerprint } });
+    expect(loadDataset(ok.dataset, 0).report!.fingerprint).toBe(ok.fingerprint);
+  });
+
+  it('refuses what the access rules refuse, coded', async () => {
+    await expect(scanData({ scanId: 'x', path: '/etc/passwd' }, { access: { kind: 'roots', roots: [dir] } })).rejects.toMatchObject({ code: 'DATA_NOT_ALLOWED' });
+    await expect(scanData({ scanId: 'y', path: path.join(dir, 'nope') }, { access: UNRESTRICTED })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * #30 item 2, the add-data flow's rules in the renderer: which files an upload takes (and which it
+ * lists as left out, never dropped silently), how it splits them into calls the host accepts, and
+ * what "Use this data" makes the design's dataset.
+ */
+import { describe, expect, it } from 'vitest';
+import { UPLOAD_LIMITS } from '../../../src-contracts/files';
+import type { DataScanResult } from '../../../src-engine/protocol';
+import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
+import { settingsRows } from '../../../src-renderer/src/training/compare';
+
+const file = (path: string, size = 10): UploadFile => ({ path, size, read: () => Promise.resolve(new Uint8Array(size)) });
+
+describe('add data (renderer)', () => {
+  it('an upload takes images into a folder and tables/arrays as files; the rest is listed with why (hidden files aside)', () => {
+    const { taken, left } = uploadable([file('cats/a.png'), file('cats/B.JPG'), file('notes.txt'), file('dogs/.DS_Store'), file('dogs/big.png', UPLOAD_LIMITS.fileBytes + 1)], 'folder');
+    expect(taken.map((f) => f.path)).toEqual(['cats/a.png', 'cats/B.JPG']);
+    expect(left).toEqual([
+      { path: 'notes.txt', reason: 'not uploaded: not a PNG or JPEG image' },
+      { path: 'dogs/big.png', reason: expect.stringMatching(/^not uploaded: 48 MiB, over the upload limit/) as string },
+    ]);
+    expect(uploadable([file('t.csv'), file('a.npz'), file('x.png')], 'file').taken.map((f) => f.path)).toEqual(['t.csv', 'a.npz']);
+  });
+
+  it('uploads go in calls of at most 64 files and a quarter of a call\'s bytes, in order, every file once', () => {
+    const many = Array.from({ length: 150 }, (_, i) => ({ size: 1000, i }));
+    expect(uploadBatches(many).map((b) => b.length)).toEqual([64, 64, 22]);
+    const big = [{ size: UPLOAD_LIMITS.callBytes / 4 - 10 }, { size: 20 }, { size: UPLOAD_LIMITS.callBytes / 2 }, { size: 5 }];
+    expect(uploadBatches(big).map((b) => b.map((f) => f.size))).toEqual([[big[0].size], [20], [big[2].size], [5]]);
+    expect(uploadBatches(many).flat()).toEqual(many);
+  });
+
+  it('"Use this data" saves the data by reference (path and fingerprint) and keeps the split and subset, not the old source\'s options', () => {
+    const scan = { dataset: { name: 'image-folder', options: { path: 'data/pets', fingerprint: 'abc' } } } as unknown as DataScanResult;
+    expect(datasetToUse(scan, { name: 'mnist', options: { normalize: 'raw', dir: '/x' }, validationSplit: 0.2, limit: 64, augment: { shift: 2 } })).toEqual({
+      name: 'image-folder',
+      options: { path: 'data/pets', fingerprint: 'abc' },
+      validationSplit: 0.2,
+      limit: 64,
+    });
+  });
+
+  it('two runs on the same folder with different contents differ in Compare\'s settings by the fingerprint (#30 item 5)', () => {
+    const run = (fingerprint: string) => ({ settings: { training: { dataset: { name: 'image-folder', options: { path: 'data/pets', fingerprint } }, epochs: 1 }, backend: 'cpu', appVersion: '0.1.0' } });
+    const rows = settingsRows([run('aaa'), run('bbb')]);
+    expect(rows.find((r) => r.key === 'dataset.options.fingerprint')).toMatchObject({ values: ['aaa', 'bbb'], differs: true });
+    expect(rows.find((r) => r.key === 'dataset.options.path')).toMatchObject({ differs: false });
+    expect(rows.find((r) => r.key === 'dataset.name')).toMatchObject({ values: ['image-folder', 'image-folder'] });
+  });
+});
