@@ -12,7 +12,7 @@ import { warmUpProbes } from '../app/session/warm-up';
 import { ENGINE_VERSION } from '../base/version';
 import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend } from './cpu';
-import { loadDataset } from './datasets';
+import { loadSamples } from './datasets';
 import type { DataAccess } from './data-access';
 import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
@@ -121,7 +121,8 @@ function main(): void {
     pid: process.pid,
     backend: detectComputeBackend(),
     training: {
-      loadDataset: (config, seed) => loadDataset(config, seed, access),
+      // A folder larger than its memory budget comes streamed from disk (docs/data.md).
+      loadDataset: (config, seed) => loadSamples(config, seed, access),
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),

@@ -396,7 +396,14 @@ export const StartInfo = z.object({
    * The run's peak memory estimate in bytes (core/analysis/memory.ts: the engine with its data, the
    * model, checkpoint copies, activations) and the limit it was checked against, when there is one.
    */
-  memory: z.object({ bytes: z.number().nonnegative(), limit: z.number().nonnegative().optional() }).optional(),
+  memory: z
+    .object({
+      bytes: z.number().nonnegative(),
+      limit: z.number().nonnegative().optional(),
+      /** The run trains from a folder streamed from disk: the bytes of decoded images it may hold (its memory budget, counted in `bytes`). */
+      streamedBudget: z.number().nonnegative().optional(),
+    })
+    .optional(),
   /** With `init: 'loaded'`: how many tensors came from the loaded model, and which of the graph's started fresh. */
   warmStart: z.object({ taken: z.number().int().nonnegative(), fresh: z.array(z.string().max(300)).max(10_000) }).optional(),
   probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
@@ -847,6 +854,8 @@ export const EngineEvents = {
     lr: z.number(),
     seconds: z.number(),
     best: z.boolean(),
+    /** A folder streamed from disk: images unreadable this epoch, fed as zeros (a reported skip, docs/data.md): how many, and the first 50. */
+    dataSkipped: z.object({ count: z.number().int().nonnegative(), files: z.array(z.object({ path: z.string().max(1000), reason: z.string().max(300), code: z.literal('DATA_IMAGE_UNREADABLE') })).max(50) }).optional(),
   }),
   'train.done': z.object({
     runId: RunId,

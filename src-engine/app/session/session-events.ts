@@ -83,6 +83,7 @@ export class SessionEvents implements LoopHooks {
       lr: compact(e.lr),
       seconds: compact(e.seconds),
       best: e.best,
+      ...(e.dataSkipped ? { dataSkipped: { count: e.dataSkipped.count, files: e.dataSkipped.files.map((f) => ({ path: f.path.slice(0, 1000), reason: f.reason.slice(0, 300), code: f.code ?? 'DATA_IMAGE_UNREADABLE' })) } } : {}),
     });
   }
 

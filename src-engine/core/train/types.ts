@@ -1,5 +1,6 @@
 import type { CheckedGraph } from '../analysis/checked';
 import type { Backend } from '../backend/types';
+import type { SkippedFile } from '../data';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';
@@ -210,6 +211,11 @@ export interface LoopEpoch {
   seconds: number;
   /** Whether this epoch is the best so far (the "best" checkpoint was updated). */
   best: boolean;
+  /**
+   * A streamed set: images that could not be read while this epoch's batches (and its validation)
+   * were assembled, fed as zeros (code `DATA_IMAGE_UNREADABLE`): how many, and the first of them.
+   */
+  dataSkipped?: { count: number; files: SkippedFile[] };
 }
 
 /** How a run ended. */
