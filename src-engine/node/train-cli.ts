@@ -33,7 +33,7 @@ import { checkGraph } from '../core/analysis/checked';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
-import type { TrainerEvent } from '../core/train';
+import type { DataSkipped, TrainerEvent } from '../core/train';
 import { createBestBackend } from './cpu';
 import { loadSamples } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
@@ -158,6 +158,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(`backend: ${backend.description}\n`);
   }
   let lastLine = 0;
+  const warnSkipped = (s: DataSkipped | undefined, when: string) => {
+    if (s) err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
+  };
   const onEvent = (e: TrainerEvent): void => {
     if (json) {
       out(JSON.stringify(e) + '\n');
@@ -173,11 +176,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       );
     } else if (e.type === 'epoch') {
       out(`epoch ${e.epoch}/${e.epochs} done in ${e.seconds.toFixed(1)} s  train ${summary(e.train)}${e.val ? `  val ${summary(e.val)}` : ''}${e.best ? '  (best)' : ''}\n`);
-      const s = e.dataSkipped;
-      if (s) err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read this epoch and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
+      warnSkipped(e.dataSkipped, 'this epoch');
     } else if (e.type === 'done') {
       out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       if (e.test) out(`test (epoch ${e.evaluatedEpoch} weights): ${summary(e.test)}\n`);
+      warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
       err(`error ${e.code}: ${e.message}\n`);
     }

@@ -810,6 +810,12 @@ export type ResultOf<M extends EngineMethod> = z.infer<(typeof EngineMethods)[M]
 
 // ── Events: engine → renderer notifications ────────────────────────────────────────────────
 
+/** Images of a folder streamed from disk that could not be read while training (each fed as zeros): how many, and the first 50. */
+const DataSkippedSchema = z.object({
+  count: z.number().int().nonnegative(),
+  files: z.array(z.object({ path: z.string().max(1000), reason: z.string().max(300), code: z.literal('DATA_IMAGE_UNREADABLE') })).max(50),
+});
+
 export const EngineEvents = {
   /** Sent once by a freshly started engine to its host (Electron main or the web server). */
   'engine.ready': z.object({ pid: z.number().int(), version: z.string() }),
@@ -855,7 +861,7 @@ export const EngineEvents = {
     seconds: z.number(),
     best: z.boolean(),
     /** A folder streamed from disk: images unreadable this epoch, fed as zeros (a reported skip, docs/data.md): how many, and the first 50. */
-    dataSkipped: z.object({ count: z.number().int().nonnegative(), files: z.array(z.object({ path: z.string().max(1000), reason: z.string().max(300), code: z.literal('DATA_IMAGE_UNREADABLE') })).max(50) }).optional(),
+    dataSkipped: DataSkippedSchema.optional(),
   }),
   'train.done': z.object({
     runId: RunId,
@@ -867,6 +873,8 @@ export const EngineEvents = {
     train: MetricValuesSchema.optional(),
     val: MetricValuesSchema.optional(),
     test: MetricValuesSchema.optional(),
+    /** A folder streamed from disk: images unreadable since the last epoch's report (the test evaluation). */
+    dataSkipped: DataSkippedSchema.optional(),
   }),
   'train.error': z.object({ runId: RunId, code: z.string(), message: z.string(), epoch: z.number().int().optional(), step: z.number().int().optional() }),
   /**

@@ -15,7 +15,7 @@ import { checkDataset } from './validate';
  * this many (seeded) when the split is larger, read twice (mean, then spread). A split in memory
  * is fitted on all its samples; so is a streamed one up to this size, with the same figures.
  */
-export const STREAMED_FIT_SAMPLES = 10_000;
+export const STREAMED_FIT_SAMPLES = 2_000;
 
 /** Train/validation/test splits ready for a Trainer, with everything needed to redo them. */
 export interface PreparedData<S extends Samples = Dataset> {

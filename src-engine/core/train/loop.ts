@@ -473,7 +473,9 @@ export class TrainingLoop {
       if (test) this.hooks.onEvaluation?.('test', test);
     }
     await this.sync();
+    const dataSkipped = newSkips();
     return {
+      ...(dataSkipped ? { dataSkipped } : {}),
       reason,
       epochs: epochsRun,
       steps: this.steps,

@@ -215,7 +215,13 @@ export interface LoopEpoch {
    * A streamed set: images that could not be read while this epoch's batches (and its validation)
    * were assembled, fed as zeros (code `DATA_IMAGE_UNREADABLE`): how many, and the first of them.
    */
-  dataSkipped?: { count: number; files: SkippedFile[] };
+  dataSkipped?: DataSkipped;
+}
+
+/** Images of a streamed set unreadable while batches were assembled (each fed as zeros): how many, and the first of them. */
+export interface DataSkipped {
+  count: number;
+  files: SkippedFile[];
 }
 
 /** How a run ended. */
@@ -229,6 +235,8 @@ export interface LoopResult {
   evaluatedEpoch: number;
   train?: MetricValues;
   val?: MetricValues;
+  /** A streamed set: images unreadable since the last epoch's report (the test evaluation, a stop mid-epoch). */
+  dataSkipped?: DataSkipped;
   /** Test-split metrics in eval mode (absent when stopped by the user). */
   test?: MetricValues;
 }

@@ -18,6 +18,7 @@ import { loadImageFolder } from '../../../../src-engine/node/image-folder';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { loadImageFolderSamples, releaseStreamedFolder } from '../../../../src-engine/node/image-stream';
 import { writeDigitFolder } from './user-data-fixtures';
+import { EngineEvents } from '../../../../src-engine/protocol/messages';
 
 let dir: string;
 beforeAll(() => {
@@ -105,5 +106,7 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     // Read once per epoch when it is in the training split (twice in all), once per evaluation in validation/test.
     expect(skips.length).toBeGreaterThan(0);
     expect(skips[0].files[0]).toEqual({ path: `train/1/${victim.split('/').at(-1)}`, reason: 'empty file (0 bytes)', code: 'DATA_IMAGE_UNREADABLE' });
+    // What the app's engine sends with the epoch (and with `train.done`, for the test evaluation's) passes the protocol.
+    expect(EngineEvents['train.epoch'].shape.dataSkipped.parse(skips[0])).toEqual(skips[0]);
   });
 });
