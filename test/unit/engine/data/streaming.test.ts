@@ -19,6 +19,7 @@ import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { loadImageFolderSamples, releaseStreamedFolder } from '../../../../src-engine/node/image-stream';
 import { writeDigitFolder } from './user-data-fixtures';
 import { EngineEvents } from '../../../../src-engine/protocol/messages';
+import { main } from '../../../../src-engine/node/train-cli';
 
 let dir: string;
 beforeAll(() => {
@@ -93,6 +94,23 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     expect([data.train, data.val, data.test].some(isStreamed)).toBe(false);
     expect(data.memoryBudget).toBeUndefined();
     expect(isStreamed(loadImageFolderSamples(dir, { shape: SHAPE }).train)).toBe(false);
+  });
+
+  it('the CLI streams a folder over --memory-budget MiB, and says so', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'nw-stream-cli-')), 'graph.json');
+    const g = graph({ name: 'mnist' });
+    // At [3, 64, 64] the 66 images are 3.1 MiB as float32: over a budget of 1 MiB.
+    writeFileSync(file, JSON.stringify({ ...g, nodes: g.nodes.map((n) => (n.id === 'x' ? { ...n, attrs: { ...n.attrs, shape: [3, 64, 64] } } : n)) }));
+    let out = '';
+    const code = await main([file, '--data', dir, '--memory-budget', '1', '--epochs', '1', '--threads', '1', '--json'], (t) => (out += t), (t) => (out += t));
+    expect(code, out).toBe(0);
+    const events = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; notes?: string[] });
+    expect(events.find((e) => e.type === 'data')?.notes?.join(' ')).toMatch(/streamed from disk: 66 images are 3 MiB as float32, over the memory budget of 1 MiB/);
+    expect(events.at(-1)?.type).toBe('done');
+    // The graph's own dataset (MNIST) is no folder: the flag is refused, not ignored.
+    let refused = '';
+    expect(await main([file, '--memory-budget', '1', '--json'], (t) => (refused += t), (t) => (refused += t))).toBe(2);
+    expect(refused).toMatch(/"code":"DATA_BAD_OPTION".*--memory-budget applies to an image folder/);
   });
 
   it('an image that becomes unreadable mid-run is fed as zeros and reported with its epoch (DATA_IMAGE_UNREADABLE), not a crash', async () => {
