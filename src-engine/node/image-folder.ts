@@ -321,7 +321,9 @@ export interface ImageSourceOptions {
  * are left out and listed in the index's `skipped`); a file that cannot be decoded when read is
  * fed as zeros and listed in the source's `skipped`.
  *
- * NOTE: the design for streaming (#30 item 3); the trainer does not take a SampleSource yet.
+ * NOTE: one split, decoded on the calling thread. Training streams a folder through
+ * node/image-stream.ts (`loadImageFolderSamples`: every split over one store, worker threads,
+ * prefetching); this one is not used by it.
  */
 export function imageFolderSource(index: ImageFolderIndex, shape: readonly number[], split: Split, options: ImageSourceOptions = {}): SampleSource & { cachedSamples(): number } {
   checkShape(shape, path.basename(index.root));
