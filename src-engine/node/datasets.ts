@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATA_LIMITS, DataError, csvTable, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
-import type { CsvOptions, Dataset, LoadedDataset } from '../core/data';
+import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { loadImageFolder } from './image-folder';
+import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
 
@@ -88,14 +89,8 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       });
     }
     case 'image-folder': {
-      const path = pathOption(o, 'image-folder', 'the folder of class sub-folders');
-      const shape = o.shape;
-      if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => typeof d === 'number'))) {
-        throw new DataError('DATA_BAD_OPTION', 'image-folder: options.shape must be [channels, height, width].');
-      }
-      const root = allowedPath(path, 'image-folder', access);
-      if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${path} is not a folder.`);
-      return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape: shape as number[] } : {}) }));
+      const { root, shape } = imageFolderOptions(o, access);
+      return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape } : {}) }));
     }
     case 'npz': {
       const path = pathOption(o, 'npz', 'the .npz file (np.savez(path, x=…, y=…))');
@@ -118,6 +113,38 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
         `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, csv, image-folder or npz.`,
       );
   }
+}
+
+/**
+ * `loadDataset` for training: the same sets, but an image folder whose samples (as float32) are
+ * over its memory budget (`options.memoryBudget`, MiB; default 1 GiB) comes streamed from disk
+ * (node/image-stream.ts; docs/data.md "Folders larger than memory"). What the CLI and the app's
+ * engine train from.
+ */
+export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess = UNRESTRICTED): LoadedDataset<Samples> {
+  if (config.name !== 'image-folder') return loadDataset(config, seed, access);
+  const o = config.options ?? {};
+  const { root, shape } = imageFolderOptions(o, access);
+  return checkFingerprint('image-folder', o, loadImageFolderSamples(root, { ...(shape ? { shape } : {}), budgetBytes: memoryBudgetOption(o) }));
+}
+
+/** `options.memoryBudget` (MiB) in bytes; default DEFAULT_DATA_BUDGET. */
+export function memoryBudgetOption(o: Record<string, unknown>): number {
+  const m = o.memoryBudget;
+  if (m === undefined) return DEFAULT_DATA_BUDGET;
+  if (typeof m !== 'number' || !Number.isFinite(m) || m < 1) throw new DataError('DATA_BAD_OPTION', `image-folder: options.memoryBudget is the MiB of decoded images held in memory, a number ≥ 1 (got ${JSON.stringify(m)}).`);
+  return Math.floor(m * 2 ** 20);
+}
+
+function imageFolderOptions(o: Record<string, unknown>, access: DataAccess): { root: string; shape?: number[] } {
+  const path = pathOption(o, 'image-folder', 'the folder of class sub-folders');
+  const shape = o.shape;
+  if (shape !== undefined && !(Array.isArray(shape) && shape.every((d) => typeof d === 'number'))) {
+    throw new DataError('DATA_BAD_OPTION', 'image-folder: options.shape must be [channels, height, width].');
+  }
+  const root = allowedPath(path, 'image-folder', access);
+  if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${path} is not a folder.`);
+  return { root, ...(shape ? { shape: shape as number[] } : {}) };
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {
@@ -149,7 +176,7 @@ function countClasses(ds: Dataset): Record<string, number> {
  * hash it was trained on. Data that changed since is refused (DATA_CHANGED), not silently
  * retrained on; clear the fingerprint (or pick the data again) to accept the new contents.
  */
-function checkFingerprint(what: string, o: Record<string, unknown>, loaded: LoadedDataset): LoadedDataset {
+function checkFingerprint<L extends LoadedDataset<Samples>>(what: string, o: Record<string, unknown>, loaded: L): L {
   const want = o.fingerprint;
   if (typeof want === 'string' && want !== '' && loaded.report && loaded.report.fingerprint !== want) {
     throw new DataError('DATA_CHANGED', `${what}: ${String(o.path)} has changed since the project saved it (fingerprint ${want.slice(0, 12)}…, now ${loaded.report.fingerprint.slice(0, 12)}…). Pick the data again to train on what it holds now.`);

@@ -12,7 +12,7 @@ import { readRegularFile, RegularFileError } from './regular-file';
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
 /** Folder names that make a split (torchvision/Keras layouts), lower-case. */
 const SPLITS = { train: ['train', 'training'], val: ['val', 'valid', 'validation'], test: ['test', 'testing'] } as const;
-type Split = keyof typeof SPLITS;
+export type Split = keyof typeof SPLITS;
 /** How deep images may sit under a class folder (ImageFolder reads class folders recursively). */
 const MAX_DEPTH = 8;
 
@@ -231,21 +231,9 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
   const { classNames, entries } = index;
   const skipped = [...index.skipped];
   const hash = createHash('sha256');
-  let shape = options.shape ? [...options.shape] : undefined;
-  if (shape) checkShape(shape, name);
   const bySplit = new Map<Split, { features: Float32Array; labels: number[] }>();
   const notes: string[] = [];
-  for (const e of entries) {
-    if (!shape) {
-      // No shape given: the first readable image's size, colour if it has colour.
-      const first = readImage(e.file, decoders, undefined, e.rel);
-      if (typeof first === 'string') continue;
-      shape = [first.header.colour ? 3 : 1, first.header.height, first.header.width];
-      notes.push(`sample shape [${shape}] taken from ${e.rel} (set the features Input's shape to choose another)`);
-    }
-    break;
-  }
-  if (!shape) shape = [3, 1, 1];
+  const shape = folderShape(index, name, options, notes);
   const fs = shape[0] * shape[1] * shape[2];
   for (const split of ['train', 'val', 'test'] as const) {
     const n = entries.filter((e) => e.split === split).length;
@@ -283,11 +271,35 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
   const classCounts: Record<string, number> = {};
   for (const c of classNames) classCounts[c] = 0;
   for (const l of train.targets) classCounts[classNames[l]]++;
-  notes.push(`images converted to ${shape[0] === 1 ? 'grey (luma)' : shape[0] === 3 ? 'RGB' : 'RGBA'} and resized to ${shape[2]}×${shape[1]} (bilinear, aspect not kept), pixels scaled to 0–1`);
+  notes.push(conversionNote(shape));
   const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: entries.length, skipped, classCounts, notes };
   const val = make('val');
   const test = make('test');
   return { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report };
+}
+
+/**
+ * The sample shape a folder is fed at: `options.shape` (checked), else the first readable image's
+ * size with 3 channels if it has colour (a note says so).
+ */
+export function folderShape(index: ImageFolderIndex, name: string, options: Pick<ImageFolderOptions, 'shape' | 'decoders'>, notes: string[]): number[] {
+  if (options.shape) {
+    checkShape(options.shape, name);
+    return [...options.shape];
+  }
+  for (const e of index.entries) {
+    const first = readImage(e.file, options.decoders ?? IMAGE_DECODERS, undefined, e.rel);
+    if (typeof first === 'string') continue;
+    const shape = [first.header.colour ? 3 : 1, first.header.height, first.header.width];
+    notes.push(`sample shape [${shape}] taken from ${e.rel} (set the features Input's shape to choose another)`);
+    return shape;
+  }
+  return [3, 1, 1];
+}
+
+/** The note saying how images were converted to `shape`. */
+export function conversionNote(shape: readonly number[]): string {
+  return `images converted to ${shape[0] === 1 ? 'grey (luma)' : shape[0] === 3 ? 'RGB' : 'RGBA'} and resized to ${shape[2]}×${shape[1]} (bilinear, aspect not kept), pixels scaled to 0–1`;
 }
 
 function checkShape(shape: readonly number[], name: string): void {
@@ -310,7 +322,9 @@ export interface ImageSourceOptions {
  * are left out and listed in the index's `skipped`); a file that cannot be decoded when read is
  * fed as zeros and listed in the source's `skipped`.
  *
- * NOTE: the design for streaming (#30 item 3); the trainer does not take a SampleSource yet.
+ * NOTE: one split, decoded on the calling thread. Training streams a folder through
+ * node/image-stream.ts (`loadImageFolderSamples`: every split over one store, worker threads,
+ * prefetching); this one is not used by it.
  */
 export function imageFolderSource(index: ImageFolderIndex, shape: readonly number[], split: Split, options: ImageSourceOptions = {}): SampleSource & { cachedSamples(): number } {
   checkShape(shape, path.basename(index.root));

@@ -12,7 +12,7 @@ import { warmUpProbes } from '../app/session/warm-up';
 import { ENGINE_VERSION } from '../base/version';
 import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend } from './cpu';
-import { loadDataset } from './datasets';
+import { loadSamples } from './datasets';
 import type { DataAccess } from './data-access';
 import { scanData } from './data-scan';
 import { nodeGpuAcquirer } from './gpu/device';
@@ -122,7 +122,8 @@ function main(): void {
     pid: process.pid,
     backend: detectComputeBackend(),
     training: {
-      loadDataset: (config, seed) => loadDataset(config, seed, access),
+      // A folder larger than its memory budget comes streamed from disk (docs/data.md).
+      loadDataset: (config, seed) => loadSamples(config, seed, access),
       scanData: (request, progress, signal) => scanData(request, { access, progress, signal }),
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),

@@ -33,9 +33,9 @@ import { checkGraph } from '../core/analysis/checked';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
-import type { TrainerEvent } from '../core/train';
+import type { DataSkipped, TrainerEvent } from '../core/train';
 import { createBestBackend } from './cpu';
-import { loadDataset } from './datasets';
+import { loadSamples } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics, stepMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
@@ -47,7 +47,7 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -110,6 +110,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       return fail((e as { code?: string }).code ?? 'DATA_BAD_OPTION', (e as Error).message, 2);
     }
   }
+  if (args.memoryBudget !== undefined) {
+    if (dataset.name !== 'image-folder') return fail('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).', 2);
+    dataset = { ...dataset, options: { ...dataset.options, memoryBudget: args.memoryBudget } };
+  }
   graph.training = {
     ...t,
     epochs: args.epochs ?? t.epochs,
@@ -134,7 +138,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let data;
   try {
     training.dataset = withInputShape(training.dataset, graph);
-    const loaded = loadDataset(training.dataset, training.seed);
+    // A folder larger than its memory budget is streamed from disk (docs/data.md).
+    const loaded = loadSamples(training.dataset, training.seed);
     if (loaded.report) {
       reportData(loaded.report, json, out, err);
       // The run store and Compare see which data, by content: the fingerprint goes with the settings.
@@ -153,6 +158,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(`backend: ${backend.description}\n`);
   }
   let lastLine = 0;
+  const warnSkipped = (s: DataSkipped | undefined, when: string) => {
+    if (s) err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
+  };
   const onEvent = (e: TrainerEvent): void => {
     if (json) {
       out(JSON.stringify(e) + '\n');
@@ -168,9 +176,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       );
     } else if (e.type === 'epoch') {
       out(`epoch ${e.epoch}/${e.epochs} done in ${e.seconds.toFixed(1)} s  train ${summary(e.train)}${e.val ? `  val ${summary(e.val)}` : ''}${e.best ? '  (best)' : ''}\n`);
+      warnSkipped(e.dataSkipped, 'this epoch');
     } else if (e.type === 'done') {
       out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       if (e.test) out(`test (epoch ${e.evaluatedEpoch} weights): ${summary(e.test)}\n`);
+      warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
       err(`error ${e.code}: ${e.message}\n`);
     }
@@ -260,6 +270,7 @@ function parse(argv: string[]) {
       data: { type: 'string' },
       target: { type: 'string' },
       missing: { type: 'string' },
+      'memory-budget': { type: 'string' },
       limit: { type: 'string' },
       threads: { type: 'string' },
       seed: { type: 'string' },
@@ -286,6 +297,7 @@ function parse(argv: string[]) {
     data: values.data,
     target: values.target,
     missing: values.missing,
+    memoryBudget: int('memory-budget', values['memory-budget'], 1),
     epochs: int('epochs', values.epochs, 0),
     batchSize: int('batch-size', values['batch-size'], 1),
     limit: int('limit', values.limit, 1),

@@ -486,7 +486,14 @@ export const StartInfo = z.object({
    * The run's peak memory estimate in bytes (core/analysis/memory.ts: the engine with its data, the
    * model, checkpoint copies, activations) and the limit it was checked against, when there is one.
    */
-  memory: z.object({ bytes: z.number().nonnegative(), limit: z.number().nonnegative().optional() }).optional(),
+  memory: z
+    .object({
+      bytes: z.number().nonnegative(),
+      limit: z.number().nonnegative().optional(),
+      /** The run trains from a folder streamed from disk: the bytes of decoded images it may hold (its memory budget, counted in `bytes`). */
+      streamedBudget: z.number().nonnegative().optional(),
+    })
+    .optional(),
   /** With `init: 'loaded'`: how many tensors came from the loaded model, and which of the graph's started fresh. */
   warmStart: z.object({ taken: z.number().int().nonnegative(), fresh: z.array(z.string().max(300)).max(10_000) }).optional(),
   probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
@@ -918,6 +925,12 @@ export type ResultOf<M extends EngineMethod> = z.infer<(typeof EngineMethods)[M]
 
 // ── Events: engine → renderer notifications ────────────────────────────────────────────────
 
+/** Images of a folder streamed from disk that could not be read while training (each fed as zeros): how many, and the first 50. */
+const DataSkippedSchema = z.object({
+  count: z.number().int().nonnegative(),
+  files: z.array(z.object({ path: z.string().max(1000), reason: z.string().max(300), code: z.literal('DATA_IMAGE_UNREADABLE') })).max(50),
+});
+
 export const EngineEvents = {
   /** Sent once by a freshly started engine to its host (Electron main or the web server). */
   'engine.ready': z.object({ pid: z.number().int(), version: z.string() }),
@@ -962,6 +975,8 @@ export const EngineEvents = {
     lr: z.number(),
     seconds: z.number(),
     best: z.boolean(),
+    /** A folder streamed from disk: images unreadable this epoch, fed as zeros (a reported skip, docs/data.md): how many, and the first 50. */
+    dataSkipped: DataSkippedSchema.optional(),
   }),
   'train.done': z.object({
     runId: RunId,
@@ -973,6 +988,8 @@ export const EngineEvents = {
     train: MetricValuesSchema.optional(),
     val: MetricValuesSchema.optional(),
     test: MetricValuesSchema.optional(),
+    /** A folder streamed from disk: images unreadable since the last epoch's report (the test evaluation). */
+    dataSkipped: DataSkippedSchema.optional(),
   }),
   'train.error': z.object({ runId: RunId, code: z.string(), message: z.string(), epoch: z.number().int().optional(), step: z.number().int().optional() }),
   /**

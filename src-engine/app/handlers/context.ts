@@ -7,7 +7,7 @@ import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types
 import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
-import { prepareData, withInputShape, type LoadedDataset, type PreparedData } from '../../core/data';
+import { prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples } from '../../core/data';
 import type { LoadedModel, SessionEmit, TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
@@ -17,7 +17,7 @@ import type { TrainedModel } from '../../core/export/model';
  * compute backend (WebAssembly threads) are runtime-specific, so the entry injects them.
  */
 export interface TrainingHost {
-  loadDataset(config: DatasetConfig, seed: number): LoadedDataset | Promise<LoadedDataset>;
+  loadDataset(config: DatasetConfig, seed: number): LoadedDataset<Samples> | Promise<LoadedDataset<Samples>>;
   /** Look at a user's data for the add-data flow (node/data-scan.ts), under the same access rules as `loadDataset`; absent: `data.scan` answers `E_DATA_SCAN_UNAVAILABLE`. */
   scanData?(request: DataScanRequest, progress: (p: EventData<'data.scanProgress'>) => void, signal: AbortSignal): Promise<DataScanResult>;
   /** A fresh backend for one run; the service disposes it when the run is replaced or the connection closes. */
@@ -131,7 +131,7 @@ export class ServiceContext {
    * A dataset loaded by the host and prepared (split, normalised) as training sees it; with the
    * design it feeds, a folder of images is read at its features Input's shape (`withInputShape`).
    */
-  async loadPrepared(dataset: DatasetConfig, seed: number, graph?: Pick<GraphIR, 'nodes'>): Promise<PreparedData> {
+  async loadPrepared(dataset: DatasetConfig, seed: number, graph?: Pick<GraphIR, 'nodes'>): Promise<PreparedData<Samples>> {
     const config = graph ? withInputShape(dataset, graph) : dataset;
     return prepareData(await this.host().loadDataset(config, seed), config, seed);
   }
@@ -204,7 +204,7 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
  * the figures, when it is above the host's limit, or the model and activations above what the
  * backend's memory can grow to.
  */
-export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0): RunMemoryEstimate {
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0): RunMemoryEstimate {
   const t = g.training!;
   const estimate = estimateRunMemory({
     params: g.params,
@@ -213,6 +213,7 @@ export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<Train
     optimizerSlots: Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0))),
     checkpointCopies: 3,
     residentBytes,
+    streamedDataBytes,
   });
   const p = estimate.parts;
   const parts = `the model with its gradients and optimizer state ${formatGiB(p.model)}, activations ${formatGiB(p.activations)}`;
@@ -225,7 +226,7 @@ export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<Train
   if (limit !== undefined && estimate.bytes > limit) {
     throw coded(
       'E_TRAIN_TOO_MUCH_MEMORY',
-      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
+      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
     );
   }
   return estimate;

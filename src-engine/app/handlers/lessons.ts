@@ -1,6 +1,7 @@
 import type { Handlers } from '../../protocol/rpc';
 import { inpaintingReport, inpaintingRows } from '../lessons/inpainting';
 import type { ServiceContext } from './context';
+import { inMemory } from '../../core/data';
 
 /**
  * `lessons.report`: a Learn lesson's figure from several stored runs' last checkpoints. In-painting:
@@ -16,7 +17,8 @@ export function lessonHandlers(ctx: ServiceContext): Handlers {
       const inpainter = store.model(runs.inpainter, 'last');
       const t = store.open(runs.inpainter).meta.settings.training;
       const data = await ctx.loadPrepared(t.dataset, t.seed);
-      return ctx.withBackend((backend) => ({ rows: inpaintingRows(inpaintingReport(judge, inpainter, data, backend), judge.classNames), samples: data.test.count }));
+      const test = inMemory(data.test, 'the in-painting report');
+      return ctx.withBackend((backend) => ({ rows: inpaintingRows(inpaintingReport(judge, inpainter, { ...data, test }, backend), judge.classNames), samples: test.count }));
     },
   };
 }

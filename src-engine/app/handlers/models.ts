@@ -8,6 +8,7 @@ import type { TrainedModel } from '../../core/export/model';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { probeSamples, type ServiceContext } from './context';
+import { inMemory, sampleFeatures } from '../../core/data';
 
 /**
  * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
@@ -56,7 +57,9 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   let data;
   if (format.needsData && t && ctx.env.training) {
     try {
-      data = await ctx.env.training.loadDataset(t.dataset, t.seed);
+      const loaded = await ctx.env.training.loadDataset(t.dataset, t.seed);
+      // A folder streamed from disk is not bundled (train.py reads the folder itself).
+      data = { ...loaded, train: inMemory(loaded.train, 'exporting its samples'), test: loaded.test && inMemory(loaded.test, 'exporting its samples'), val: loaded.val && inMemory(loaded.val, 'exporting its samples') };
     } catch (e) {
       // train.py then says the samples were not exported; model.py and the weights still are.
       ctx.log?.('warn', `export: dataset not included (${(e as Error).message})`);
@@ -97,7 +100,7 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<Load
     try {
       const data = await ctx.loadPrepared(t.dataset, t.seed, model.graph);
       const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
-      probe = probeSamples(ds.featureShape, ds.features, ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
+      probe = probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
     } catch (e) {
       ctx.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
     }

@@ -8,7 +8,7 @@ import { compileGraph } from '../../core/autodiff/executor';
 import { adapterName } from '../../core/gpu/context';
 import { chooseGpu } from '../../core/gpu/select';
 import { buildGpuTrainable } from '../../core/gpu/trainable';
-import type { PreparedData } from '../../core/data';
+import type { PreparedData, Samples } from '../../core/data';
 import type { RunMeta } from '../runs/types';
 import type { RunSink } from '../runs/recorder';
 import { TrainingSession, sanityCheck } from '../session';
@@ -85,7 +85,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
   const data = await ctx.loadPrepared(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0);
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0);
   // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
   const from = init === 'loaded' ? ctx.loaded?.model.model : undefined;
   if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
@@ -122,7 +122,11 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
     runId: session.runId,
     ...(sink ? { storedRunId: sink.id } : {}),
     ...(warm ? { warmStart: { taken: warm.taken.length, fresh: warm.fresh } } : {}),
-    memory: { bytes: memory.bytes, ...(host.memoryLimitBytes !== undefined && Number.isFinite(host.memoryLimitBytes) ? { limit: host.memoryLimitBytes } : {}) },
+    memory: {
+      bytes: memory.bytes,
+      ...(host.memoryLimitBytes !== undefined && Number.isFinite(host.memoryLimitBytes) ? { limit: host.memoryLimitBytes } : {}),
+      ...(data.memoryBudget !== undefined ? { streamedBudget: data.memoryBudget } : {}),
+    },
     backend: description,
     stepsPerEpoch: session.stepsPerEpoch,
     epochs: session.config.epochs,
@@ -145,7 +149,7 @@ function createSession(
   ctx: ServiceContext,
   runId: string,
   graph: CheckedGraph,
-  data: PreparedData,
+  data: PreparedData<Samples>,
   backend: TrainingSession['backend'],
   gpu: Awaited<ReturnType<typeof chooseGpu>>,
   { overrides, probes, guard, pace }: ParamsOf<'train.start'>,

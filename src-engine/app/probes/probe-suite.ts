@@ -1,5 +1,5 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
-import { BatchFeeder, type Dataset, type PreparedData } from '../../core/data';
+import { BatchFeeder, isStreamed, type Dataset, type PreparedData, type Samples } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
@@ -107,12 +107,12 @@ export class ProbeSuite {
   constructor(
     graph: GraphIR,
     base: CompiledGraph,
-    data: PreparedData,
+    data: PreparedData<Samples>,
     readonly binding: GraphBinding,
     options: ProbeSuiteOptions,
     seed: number,
   ) {
-    const source: Dataset = data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
+    const source: Samples = data.test.count > 0 ? data.test : data.val.count > 0 ? data.val : data.train;
     this.probeCount = Math.max(1, Math.min(options.batch, source.count));
     this.sampleCount = Math.min(options.samples, this.probeCount);
     this.plan = base.withBatchSize(this.probeCount);
@@ -139,9 +139,10 @@ export class ProbeSuite {
     this.sequences = sequences.empty ? null : sequences;
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
+    const train = data.train;
     this.boundary =
-      options.boundary > 0 && twoD && binding.task === 'classification'
-        ? new DecisionBoundaryProbe(base, binding, data.train.features, options.boundary)
+      options.boundary > 0 && twoD && binding.task === 'classification' && !isStreamed(train)
+        ? new DecisionBoundaryProbe(base, binding, train.features, options.boundary)
         : null;
   }
 

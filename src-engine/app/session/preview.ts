@@ -1,4 +1,4 @@
-import { applyAugmentation, applyTransform, featureSize, prepareData, type LoadedDataset } from '../../core/data';
+import { applyAugmentation, applyTransform, featureSize, isStreamed, prepareData, sampleFeatures, type LoadedDataset, type Samples } from '../../core/data';
 import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
@@ -12,7 +12,7 @@ const MAX_POINTS = 2000;
  * the input transform; `clean` is the sample before augmentation and transform, when they change
  * it), the range of values fed, and, for 2-D sets, up to 2,000 points for a scatter plot.
  */
-export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, seed: number, samples = 8): DatasetPreview {
+export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetConfig, seed: number, samples = 8): DatasetPreview {
   const data = prepareData(loaded, config, seed);
   const ds = data.train;
   const fs = featureSize(ds);
@@ -26,8 +26,10 @@ export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, see
   const scratch = new Float32Array(fs);
   let lo = Infinity;
   let hi = -Infinity;
+  // (A streamed folder: only the samples shown are read.)
+  const first = sampleFeatures(ds, 0, shown);
   for (let i = 0; i < shown; i++) {
-    const clean = ds.features.slice(i * fs, (i + 1) * fs);
+    const clean = first.slice(i * fs, (i + 1) * fs);
     const fed = clean.slice();
     if (data.augment) applyAugmentation(data.augment, fed, rng, fs, ds.featureShape, scratch);
     applyTransform(data.transform, fed, rng, fs, ds.featureShape);
@@ -52,7 +54,7 @@ export function datasetPreview(loaded: LoadedDataset, config: DatasetConfig, see
   if (r) {
     preview.source = { kind: r.kind, fingerprint: r.fingerprint, files: r.files, skipped: r.skipped.slice(0, 200), skippedTotal: r.skipped.length, notes: [...r.notes], ...(r.columns ? { columns: r.columns } : {}) };
   }
-  if (fs === 2) {
+  if (fs === 2 && !isStreamed(ds)) {
     const k = Math.min(MAX_POINTS, ds.count);
     preview.points = [];
     for (let i = 0; i < k; i++) preview.points.push([compact(ds.features[2 * i]), compact(ds.features[2 * i + 1]), ds.task === 'classification' ? ds.targets[i] : 0]);

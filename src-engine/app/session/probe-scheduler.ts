@@ -1,5 +1,5 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
-import type { PreparedData } from '../../core/data';
+import type { PreparedData, Samples } from '../../core/data';
 import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type TrainingLoop } from '../../core/train';
 import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol/messages';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
@@ -32,7 +32,7 @@ export class ProbeScheduler implements LoopHooks {
   private frames = 0;
 
   constructor(
-    private readonly data: PreparedData,
+    private readonly data: PreparedData<Samples>,
     probes: ProbeOptions | false | undefined,
     private readonly onFrame: (frame: TakenFrame) => void,
   ) {

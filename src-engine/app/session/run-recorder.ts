@@ -1,4 +1,4 @@
-import type { PreparedData } from '../../core/data';
+import type { PreparedData, Samples } from '../../core/data';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, TrainingLoop } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
@@ -28,7 +28,7 @@ export class RunRecorder implements LoopHooks {
   /** Settings changed mid-run, in order (kept in the run's summary at the end). */
   private readonly history: SettingsChange[] = [];
 
-  constructor(private readonly data: PreparedData) {}
+  constructor(private readonly data: PreparedData<Samples>) {}
 
   setup(loop: TrainingLoop): void {
     this.loop = loop;

@@ -1,6 +1,6 @@
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import type { PreparedData } from '../../core/data';
+import type { PreparedData, Samples } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import { getOp } from '../../core/ops/registry';
@@ -32,7 +32,7 @@ export interface SanityCheckOptions {
  * ≥ 95% confident right answer), or when every example is classified right and the loss fell
  * to ≤ 10% of the first; other tasks when it is ≤ 10% of the first loss.
  */
-export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
+export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData<Samples>, backend: Backend, options: SanityCheckOptions): Promise<ResultOf<'train.sanityCheck'>> {
   const graph = checked.ir;
   if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before the sanity check.');
   const n = prepared.train.count;
@@ -48,7 +48,7 @@ export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData,
       return off ? { ...nd, attrs: off(nd.attrs) } : nd;
     }),
   };
-  const data: PreparedData = { ...prepared, transform: { kind: 'none' } };
+  const data: PreparedData<Samples> = { ...prepared, transform: { kind: 'none' } };
   const deadline = options.steps === undefined ? performance.now() + 10_000 : Infinity;
   const losses: (number | null)[] = [];
   let classification = false;

@@ -1,4 +1,4 @@
-import type { ControlState, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, TrainingLoop } from '../../core/train';
+import type { ControlState, DataSkipped, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, TrainingLoop } from '../../core/train';
 import { stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
 import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol/messages';
@@ -83,6 +83,7 @@ export class SessionEvents implements LoopHooks {
       lr: compact(e.lr),
       seconds: compact(e.seconds),
       best: e.best,
+      ...(e.dataSkipped ? { dataSkipped: skippedOnWire(e.dataSkipped) } : {}),
     });
   }
 
@@ -109,6 +110,7 @@ export class SessionEvents implements LoopHooks {
       ...(r.train ? { train: sanitize(r.train) } : {}),
       ...(r.val ? { val: sanitize(r.val) } : {}),
       ...(r.test ? { test: sanitize(r.test) } : {}),
+      ...(r.dataSkipped ? { dataSkipped: skippedOnWire(r.dataSkipped) } : {}),
     });
   }
 
@@ -118,6 +120,10 @@ export class SessionEvents implements LoopHooks {
 }
 
 /** Metric values for JSON: numbers at float32 precision, NaN/Inf as null. */
+function skippedOnWire(s: DataSkipped): EventData<'train.epoch'>['dataSkipped'] {
+  return { count: s.count, files: s.files.map((f) => ({ path: f.path.slice(0, 1000), reason: f.reason.slice(0, 300), code: f.code ?? 'DATA_IMAGE_UNREADABLE' })) };
+}
+
 function sanitize(v: MetricValues): EventData<'train.epoch'>['train'] {
   const walk = (x: unknown): unknown => (typeof x === 'number' ? compactOrNull(x) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
   return walk(v) as EventData<'train.epoch'>['train'];

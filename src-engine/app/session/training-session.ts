@@ -1,7 +1,7 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import type { PreparedData } from '../../core/data';
+import type { PreparedData, Samples } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
@@ -61,7 +61,7 @@ export class TrainingSession {
   constructor(
     readonly runId: string,
     graph: CheckedGraph | GraphIR,
-    readonly data: PreparedData,
+    readonly data: PreparedData<Samples>,
     readonly backend: Backend,
     private readonly options: TrainingSessionOptions,
   ) {

@@ -26,19 +26,24 @@ export interface RunMemoryInputs {
   checkpointCopies: number;
   /** What the engine holds already, measured (its resident memory with the data loaded), or 0. */
   residentBytes: number;
+  /**
+   * A set streamed from disk: the bytes of decoded samples it may come to hold while training (its
+   * memory budget: cache and prefetched batches), which `residentBytes` has not seen yet; else 0.
+   */
+  streamedDataBytes?: number;
 }
 
 /** A run's peak memory estimate in bytes, and its parts (for the message and the bench). */
 export interface RunMemoryEstimate {
   bytes: number;
-  parts: { resident: number; model: number; checkpoints: number; activations: number };
+  parts: { resident: number; model: number; checkpoints: number; activations: number; data: number };
 }
 
 /**
  * The most memory a run will hold at once: what the engine holds now (code, the loaded data), the
  * model on the backend (weights, gradients, optimizer buffers), the checkpoint copies kept while
  * it trains, and the activations and their gradients of the batch's plan and of one more (a
- * partial last batch, evaluation). Float32 throughout. `bench/memory.ts` compares it with the
+ * partial last batch, evaluation), and a streamed set's memory budget. Float32 throughout. `bench/memory.ts` compares it with the
  * engine's measured peak.
  */
 export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
@@ -47,8 +52,9 @@ export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
     model: 4 * m.params * (2 + m.optimizerSlots),
     checkpoints: 4 * m.params * (1 + m.optimizerSlots) * m.checkpointCopies,
     activations: 4 * 2 * m.activationsPerSample * 2 * m.batchSize,
+    data: m.streamedDataBytes ?? 0,
   };
-  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.activations, parts };
+  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.activations + parts.data, parts };
 }
 
 /** Values per sample over every node's output (shapes as `analyzeGraph` infers them, dim 0 the batch). */

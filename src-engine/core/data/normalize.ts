@@ -1,6 +1,5 @@
 import { DataError } from './types';
 import type { Dataset } from './types';
-import { featureSize } from './types';
 
 /**
  * Input standardisation `x' = (x − mean) / std`, fitted on the training split only and stored
@@ -22,27 +21,47 @@ export interface Normalization {
 export type NormalizationKind = 'none' | 'raw' | 'per-channel' | Normalization['kind'];
 
 /**
+ * The samples a normalisation is fitted on, as passes: `pass(visit)` calls `visit(x, count)` with
+ * consecutive runs of samples (`count × featureSize` values each), the same samples in the same
+ * order on every pass. In memory: the whole array in one run; streamed: chunks read from disk
+ * (stream.ts `forEachChunk`). The sums run sample by sample either way, so the figures are the same
+ * bit for bit.
+ */
+export interface SamplePass {
+  name: string;
+  featureShape: readonly number[];
+  count: number;
+  pass(visit: (x: Float32Array, count: number) => void): void;
+}
+
+const inMemoryPass = (ds: Dataset): SamplePass => ({ name: ds.name, featureShape: ds.featureShape, count: ds.count, pass: (visit) => visit(ds.features, ds.count) });
+
+/**
  * Fit one mean and std per channel of `[C, H, W]` samples on `ds` (population std, float64 sums),
  * returned as a per-feature normalisation (see NormalizationKind) plus the per-channel figures.
  */
-export function fitChannelNormalization(ds: Dataset): { normalization: Normalization; channelMean: number[]; channelStd: number[] } {
-  if (ds.featureShape.length !== 3) throw new DataError('DATA_BAD_OPTION', `${ds.name}: per-channel normalisation applies to images [C, H, W]; samples have shape [${ds.featureShape}].`);
-  if (ds.count === 0) throw new DataError('DATA_TOO_SMALL', `${ds.name}: cannot fit a normalisation on an empty training split.`);
-  const [c, h, w] = ds.featureShape;
+export function fitChannelNormalization(ds: Dataset | SamplePass): { normalization: Normalization; channelMean: number[]; channelStd: number[] } {
+  const src = 'pass' in ds ? ds : inMemoryPass(ds);
+  if (src.featureShape.length !== 3) throw new DataError('DATA_BAD_OPTION', `${src.name}: per-channel normalisation applies to images [C, H, W]; samples have shape [${src.featureShape}].`);
+  if (src.count === 0) throw new DataError('DATA_TOO_SMALL', `${src.name}: cannot fit a normalisation on an empty training split.`);
+  const [c, h, w] = src.featureShape;
   const plane = h * w;
   const fs = c * plane;
   const sum = new Float64Array(c);
   const sq = new Float64Array(c);
-  const x = ds.features;
-  for (let i = 0; i < ds.count; i++) for (let k = 0; k < c; k++) for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sum[k] += x[p];
-  const n = ds.count * plane;
+  src.pass((x, count) => {
+    for (let i = 0; i < count; i++) for (let k = 0; k < c; k++) for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sum[k] += x[p];
+  });
+  const n = src.count * plane;
   const channelMean = Array.from(sum, (s) => s / n);
-  for (let i = 0; i < ds.count; i++) {
-    for (let k = 0; k < c; k++) {
-      const m = channelMean[k];
-      for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sq[k] += (x[p] - m) ** 2;
+  src.pass((x, count) => {
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < c; k++) {
+        const m = channelMean[k];
+        for (let p = i * fs + k * plane, e = p + plane; p < e; p++) sq[k] += (x[p] - m) ** 2;
+      }
     }
-  }
+  });
   const channelStd = Array.from(sq, (s) => {
     const v = Math.sqrt(s / n);
     return v > 1e-12 ? v : 1;
@@ -62,24 +81,29 @@ export function fitChannelNormalization(ds: Dataset): { normalization: Normaliza
  * NOTE: accumulates in float64 with a two-pass algorithm; a constant feature gets std 1 rather
  * than 0 so it maps to 0 instead of NaN.
  */
-export function fitNormalization(ds: Dataset, kind: Normalization['kind']): Normalization {
-  const fs = featureSize(ds);
-  const n = ds.count;
-  if (n === 0) throw new DataError('DATA_TOO_SMALL', `${ds.name}: cannot fit a normalisation on an empty training split.`);
+export function fitNormalization(ds: Dataset | SamplePass, kind: Normalization['kind']): Normalization {
+  const src = 'pass' in ds ? ds : inMemoryPass(ds);
+  let fs = 1;
+  for (const d of src.featureShape) fs *= d;
+  const n = src.count;
+  if (n === 0) throw new DataError('DATA_TOO_SMALL', `${src.name}: cannot fit a normalisation on an empty training split.`);
   const groups = kind === 'global' ? 1 : fs;
   const mean = new Float64Array(groups);
   const sq = new Float64Array(groups);
-  const x = ds.features;
-  for (let i = 0; i < n; i++) for (let f = 0; f < fs; f++) mean[kind === 'global' ? 0 : f] += x[i * fs + f];
+  src.pass((x, count) => {
+    for (let i = 0; i < count; i++) for (let f = 0; f < fs; f++) mean[kind === 'global' ? 0 : f] += x[i * fs + f];
+  });
   const perGroup = kind === 'global' ? n * fs : n;
   for (let g = 0; g < groups; g++) mean[g] /= perGroup;
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < fs; f++) {
-      const g = kind === 'global' ? 0 : f;
-      const d = x[i * fs + f] - mean[g];
-      sq[g] += d * d;
+  src.pass((x, count) => {
+    for (let i = 0; i < count; i++) {
+      for (let f = 0; f < fs; f++) {
+        const g = kind === 'global' ? 0 : f;
+        const d = x[i * fs + f] - mean[g];
+        sq[g] += d * d;
+      }
     }
-  }
+  });
   const std = Array.from(sq, (s) => {
     const v = Math.sqrt(s / perGroup);
     return v > 1e-12 ? v : 1;

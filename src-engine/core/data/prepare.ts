@@ -5,16 +5,27 @@ import type { Normalization, NormalizationKind } from './normalize';
 import { stratifiedSample, stratifiedSplit } from './split';
 import { checkAugmentation, checkTransform } from './transforms';
 import type { Augmentation, FeatureTransform } from './transforms';
-import type { Dataset, LoadedDataset } from './types';
-import { DataError, featureSize, subset } from './types';
+import { forEachChunk, materialize, normalizedSource, subsetOf } from './stream';
+import type { Dataset, LoadedDataset, SampleSource, Samples } from './types';
+import { DataError, featureSize, isStreamed } from './types';
 import { checkDataset } from './validate';
 
+/**
+ * The most training samples a streamed split's normalisation is fitted on: a stratified draw of
+ * this many (seeded) when the split is larger, read twice (mean, then spread). A split in memory
+ * is fitted on all its samples; so is a streamed one up to this size, with the same figures.
+ */
+export const STREAMED_FIT_SAMPLES = 2_000;
+
 /** Train/validation/test splits ready for a Trainer, with everything needed to redo them. */
-export interface PreparedData {
-  train: Dataset;
+export interface PreparedData<S extends Samples = Dataset> {
+  /** In memory, or (`S` = `Samples`) streamed from disk: a folder over its memory budget (`memoryBudget`). */
+  train: S;
   /** May be empty (`validationSplit: 0`). */
-  val: Dataset;
-  test: Dataset;
+  val: S;
+  test: S;
+  /** When the splits are streamed: the bytes of decoded samples their source may hold (docs/data.md). */
+  memoryBudget?: number;
   /** Fitted on `train` and already applied to all three; save it with the model. */
   normalization: Normalization | null;
   /** Corruption applied to network inputs per batch (targets stay clean). */
@@ -31,15 +42,21 @@ export interface PreparedData {
  * of what is left, fit normalisation on the training split and apply it to all three, and check
  * every split for NaN and out-of-range labels.
  *
+ * A streamed set (`loaded.memoryBudget`) is split the same way, by the labels it holds, into views
+ * of its source: the same samples in the same order as in memory. When the samples the run uses fit
+ * in the budget (a `limit`), they are read into memory; otherwise the splits stay streamed, the
+ * normalisation is fitted on a pass over the training split (at most STREAMED_FIT_SAMPLES) and
+ * applied to each batch as it is read.
+ *
  * `limit` caps the training split and, for quick runs, the validation and test splits too.
  * `options.normalize`: `none` | `raw` (images × 255, their stored 0–255 scale) | `per-feature` |
  * `global` (default `per-feature` for Iris, housing and CSV, `none` for images, already in [0, 1], and for
  * the synthetic sets).
  */
-export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: number): PreparedData {
+export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S>, config: DatasetConfig, seed: number): PreparedData<S> {
   const rng = new Rng((seed ^ 0x5eed5) >>> 0);
   const o = config.options ?? {};
-  const full = loaded.train;
+  const full: Samples = loaded.train;
   checkTransform(config.transform, full.featureShape);
   checkAugmentation(config.augment, full.featureShape);
   const testFraction = typeof o.testSplit === 'number' ? o.testSplit : 0.2;
@@ -48,21 +65,21 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
   if (!(testFraction >= 0 && testFraction < 1)) throw new DataError('DATA_BAD_OPTION', `testSplit must be in [0, 1) (got ${testFraction}).`);
 
   let pool: Int32Array;
-  let test: Dataset;
+  let test: Samples;
   if (loaded.test) {
     pool = Int32Array.from({ length: full.count }, (_, i) => i);
     test = loaded.test;
   } else {
     const [rest, held] = stratifiedSplit(full, testFraction, rng);
     pool = rest;
-    test = subset(full, held, `${full.name} (test)`);
+    test = subsetOf(full, held, `${full.name} (test)`);
   }
   const limit = config.limit;
   if (limit !== undefined) {
     if (!(Number.isInteger(limit) && limit > 0)) throw new DataError('DATA_BAD_OPTION', `limit must be a whole number > 0 (got ${limit}).`);
     const cap = Math.ceil(limit / (1 - valFraction));
     pool = stratifiedSample(full, pool, cap, rng);
-    if (test.count > limit) test = subset(test, stratifiedSample(test, Int32Array.from({ length: test.count }, (_, i) => i), limit, rng), test.name);
+    if (test.count > limit) test = subsetOf(test, stratifiedSample(test, Int32Array.from({ length: test.count }, (_, i) => i), limit, rng), test.name);
   }
   // A set with its own validation split (an image folder's val/) keeps it; otherwise one is carved.
   const [splitTrain, valIdx] = stratifiedSplit(full, loaded.val ? 0 : valFraction, rng, pool);
@@ -71,10 +88,18 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
   if (limit !== undefined && trainIdx.length > limit) trainIdx = stratifiedSample(full, trainIdx, limit, rng);
   if (trainIdx.length === 0) throw new DataError('DATA_TOO_SMALL', `${full.name}: no training samples are left after the validation and test splits.`);
   const base = full.name.replace(/ \(.*\)$/, '');
-  const train = subset(full, trainIdx, `${base} (train)`);
+  let train = subsetOf(full, trainIdx, `${base} (train)`);
   // (A copy: normalisation below works in place, and the host may cache what it loaded.)
-  const val = loaded.val ? { ...loaded.val, name: `${base} (validation)`, features: loaded.val.features.slice() } : subset(full, valIdx, `${base} (validation)`);
+  const ownVal = loaded.val;
+  let val = ownVal ? (isStreamed(ownVal) ? subsetOf(ownVal, identity(ownVal.count), `${base} (validation)`) : { ...ownVal, name: `${base} (validation)`, features: ownVal.features.slice() }) : subsetOf(full, valIdx, `${base} (validation)`);
   if (!loaded.test) test.name = `${base} (test)`;
+  // A streamed set whose samples in use fit its budget (a limited run) is read into memory.
+  let memoryBudget = loaded.memoryBudget;
+  if (memoryBudget !== undefined && (train.count + val.count + test.count) * featureSize(train) * 4 <= memoryBudget) {
+    const inMemory = (s: Samples): Samples => (isStreamed(s) ? materialize(s) : s);
+    [train, val, test] = [inMemory(train), inMemory(val), inMemory(test)];
+    memoryBudget = undefined;
+  }
 
   for (const ds of [train, val, test]) checkDataset(ds);
   if (test.featureShape.join(',') !== train.featureShape.join(',')) {
@@ -94,12 +119,38 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
   if (kind !== 'none') {
     // NOTE: images are stored scaled to [0, 1]; "raw" undoes that as x / (1/255), so it is saved
     // and exported like any global standardisation.
-    if (kind === 'per-channel') normalization = fitChannelNormalization(train).normalization;
-    else normalization = kind === 'raw' ? { kind: 'global', mean: [0], std: [1 / 255] } : fitNormalization(train, kind);
+    const fitOn = isStreamed(train) ? streamedPass(train, seed) : train;
+    if (kind === 'per-channel') normalization = fitChannelNormalization(fitOn).normalization;
+    else normalization = kind === 'raw' ? { kind: 'global', mean: [0], std: [1 / 255] } : fitNormalization(fitOn, kind);
     const fs = featureSize(train);
-    // The loader's own test split may be cached by the host: normalise a copy.
-    if (test === loaded.test) test = { ...test, features: test.features.slice() };
-    for (const ds of [train, val, test]) applyNormalization(normalization, ds.features, fs);
+    const norm = normalization;
+    const normalized = (s: Samples): Samples => {
+      if (isStreamed(s)) return normalizedSource(s, norm);
+      // The loader's own test split may be cached by the host: normalise a copy.
+      const own = s === loaded.test ? { ...s, features: s.features.slice() } : s;
+      applyNormalization(norm, own.features, fs);
+      return own;
+    };
+    [train, val, test] = [normalized(train), normalized(val), normalized(test)];
   }
-  return { train, val, test, normalization, transform: config.transform ?? { kind: 'none' }, target: config.target ?? 'label', ...(config.augment ? { augment: config.augment } : {}) };
+  // (Streamed splits only where `loaded` had streamed ones: `S` is `Samples` then.)
+  return {
+    train: train as S,
+    val: val as S,
+    test: test as S,
+    normalization,
+    transform: config.transform ?? { kind: 'none' },
+    target: config.target ?? 'label',
+    ...(config.augment ? { augment: config.augment } : {}),
+    ...(memoryBudget !== undefined && [train, val, test].some(isStreamed) ? { memoryBudget } : {}),
+  };
+}
+
+const identity = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
+
+/** The training split's samples a streamed normalisation is fitted on: all, or a stratified draw of STREAMED_FIT_SAMPLES. */
+function streamedPass(train: SampleSource, seed: number) {
+  const all = identity(train.count);
+  const idx = train.count > STREAMED_FIT_SAMPLES ? stratifiedSample(train, all, STREAMED_FIT_SAMPLES, new Rng((seed ^ 0xf17) >>> 0)) : all;
+  return { name: train.name, featureShape: train.featureShape, count: idx.length, pass: (visit: (x: Float32Array, count: number) => void) => forEachChunk(train, idx, visit) };
 }

@@ -1,6 +1,9 @@
 import type { Rng } from '../../base/rng';
 import type { Dataset } from './types';
 
+/** What a split needs of a dataset: its labels (in memory or streamed alike). */
+type Labelled = Pick<Dataset, 'count' | 'task' | 'targets'>;
+
 /**
  * Split sample indices into `[kept, heldOut]`, holding out `fraction` of each class
  * (stratified) for classification sets and of all samples otherwise. Seeded by `rng`.
@@ -9,7 +12,7 @@ import type { Dataset } from './types';
  * contribute none; both parts keep ascending sample order so that later shuffles alone decide
  * the order of visits.
  */
-export function stratifiedSplit(ds: Dataset, fraction: number, rng: Rng, pool?: ArrayLike<number>): [Int32Array, Int32Array] {
+export function stratifiedSplit(ds: Labelled, fraction: number, rng: Rng, pool?: ArrayLike<number>): [Int32Array, Int32Array] {
   const all = pool ? Array.from(pool) : Array.from({ length: ds.count }, (_, i) => i);
   if (fraction <= 0) return [Int32Array.from(all), new Int32Array(0)];
   const groups = new Map<number, number[]>();
@@ -32,7 +35,7 @@ export function stratifiedSplit(ds: Dataset, fraction: number, rng: Rng, pool?: 
 }
 
 /** Up to `limit` indices of `pool`, drawn stratified (class proportions kept), ascending. */
-export function stratifiedSample(ds: Dataset, pool: ArrayLike<number>, limit: number, rng: Rng): Int32Array {
+export function stratifiedSample(ds: Labelled, pool: ArrayLike<number>, limit: number, rng: Rng): Int32Array {
   if (limit >= pool.length) return Int32Array.from(pool);
   const [, held] = stratifiedSplit(ds, limit / pool.length, rng, pool);
   return held.length > limit ? held.subarray(0, limit) : held;

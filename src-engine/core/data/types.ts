@@ -33,26 +33,65 @@ export interface Dataset {
 
 /**
  * A dataset whose features are fetched by index instead of held in memory: what a source streamed
- * from disk gives (issue #30 item 3; node/image-folder.ts `imageFolderSource`). The labels are held
- * (splits and stratified sampling need them, 4 bytes a sample); features come a batch at a time.
- * NOTE: nothing consumes it yet: the batch feeder still takes a `Dataset` (docs/data.md).
+ * from disk gives (issue #30 item 3; node/image-folder.ts `imageFolderSource`, docs/data.md
+ * "Folders larger than memory"). The labels are held (splits and stratified sampling need them, 4
+ * bytes a sample); features come a batch at a time. The batch feeder and the loop's evaluation
+ * take one wherever they take a `Dataset` (`Samples`).
  */
 export interface SampleSource extends Omit<Dataset, 'features'> {
   /** Write samples `indices`, in order, into `out` (`indices.length × featureSize` values). */
   read(indices: ArrayLike<number>, out: Float32Array): void;
+  /**
+   * Start decoding `indices` ahead of their `read` (worker threads), resolving when they are ready;
+   * a source without it decodes in `read`. What a `read` of samples being loaded gives is the same.
+   */
+  load?(indices: Int32Array): Promise<void>;
   /** Files found unreadable while reading (a file changed or damaged since the scan), with why. */
   readonly skipped: readonly SkippedFile[];
 }
 
-/** A dataset as loaded, before the train/val/test split: some sets ship their own test split. */
-export interface LoadedDataset {
-  train: Dataset;
+/** Samples in memory (`Dataset`) or fetched by index (`SampleSource`): what a split of `PreparedData` is. */
+export type Samples = Dataset | SampleSource;
+
+/** Whether `s` is fetched by index (streamed) rather than held in memory. */
+export function isStreamed(s: Samples): s is SampleSource {
+  return !('features' in s);
+}
+
+/**
+ * A copy of `count` samples of `s` from sample `from` (a preview, a probe's fixed samples): from
+ * memory, or read from a streamed source.
+ */
+export function sampleFeatures(s: Samples, from: number, count: number): Float32Array {
+  const fs = featureSize(s);
+  const n = Math.max(0, Math.min(count, s.count - from));
+  if (!isStreamed(s)) return s.features.slice(from * fs, (from + n) * fs);
+  const out = new Float32Array(n * fs);
+  s.read(Int32Array.from({ length: n }, (_, i) => from + i), out);
+  return out;
+}
+
+/**
+ * A dataset as loaded, before the train/val/test split: some sets ship their own test split. `S`:
+ * `Dataset` from the in-memory loaders (`loadDataset`); `Samples` where a set may be streamed
+ * (node/datasets.ts `loadSamples`: an image folder over its memory budget).
+ */
+export interface LoadedDataset<S extends Samples = Dataset> {
+  train: S;
   /** The set's official test split (MNIST), or undefined to carve one out of `train`. */
-  test?: Dataset;
+  test?: S;
   /** The set's own validation split (an image folder's `val/`), or undefined to carve one out of `train`. */
-  val?: Dataset;
+  val?: S;
   /** What loading a user's files found: the content fingerprint, counts and every file skipped, with why. */
   report?: SourceReport;
+  /** A streamed set: the bytes of decoded samples it may hold (its cache and prefetched batches). */
+  memoryBudget?: number;
+}
+
+/** `s` in memory, or DATA_TOO_LARGE: for what needs every sample at once (export of a dataset, benchmarks of built-in sets). */
+export function inMemory(s: Samples, what = 'this'): Dataset {
+  if (isStreamed(s)) throw new DataError('DATA_TOO_LARGE', `${s.name} is streamed from disk (larger than its memory budget); ${what} needs it in memory.`);
+  return s;
 }
 
 /** A file a source skipped, with the reason (never a silent drop). */
@@ -60,6 +99,8 @@ export interface SkippedFile {
   /** Path relative to the chosen folder (or the file's name). */
   path: string;
   reason: string;
+  /** A skip while training from a streamed folder: `DATA_IMAGE_UNREADABLE` (the sample was fed as zeros). */
+  code?: 'DATA_IMAGE_UNREADABLE';
 }
 
 /** What a user's data source held when it was read (docs/data.md). */
@@ -115,7 +156,9 @@ export type DataErrorCode =
   /** A damaged .npy/.npz (bad magic, a header that lies about the shape, a broken zip). */
   | 'DATA_NPY_BAD'
   /** The data no longer matches the fingerprint saved with the project. */
-  | 'DATA_CHANGED';
+  | 'DATA_CHANGED'
+  /** An image of a streamed folder that could not be read when its batch was assembled (a reported skip, not an error). */
+  | 'DATA_IMAGE_UNREADABLE';
 
 /**
  * How large a dataset may be. A project file names its dataset, so these are what a file from a

@@ -1,17 +1,18 @@
 import { DataError } from './types';
-import type { Dataset } from './types';
-import { featureSize, targetSize } from './types';
+import type { Samples } from './types';
+import { featureSize, isStreamed, targetSize } from './types';
 
 /**
  * Check a dataset before training: every feature and regression target finite, every class
- * label an integer in `[0, numClasses)`. Throws a DataError naming the first bad sample.
+ * label an integer in `[0, numClasses)`. Throws a DataError naming the first bad sample. A streamed
+ * set's labels are checked; its features (decoded images, in [0, 1]) are not read here.
  */
-export function checkDataset(ds: Dataset): void {
+export function checkDataset(ds: Samples): void {
   const fs = featureSize(ds);
-  if (ds.features.length !== ds.count * fs) {
-    throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.features.length} feature values for ${ds.count} samples of ${fs}.`);
+  const x = isStreamed(ds) ? new Float32Array(0) : ds.features;
+  if (!isStreamed(ds) && x.length !== ds.count * fs) {
+    throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${x.length} feature values for ${ds.count} samples of ${fs}.`);
   }
-  const x = ds.features;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       const name = ds.featureNames?.[i % fs];

@@ -1,4 +1,4 @@
-import type { PreparedData } from '../data';
+import type { PreparedData, Samples } from '../data';
 import { featureInputs, inputShape, targetInputs } from '../../base/ir/inputs';
 import { predictionNodeId } from '../../base/ir/prediction';
 import type { NodeIR } from '../../base/ir/types';
@@ -97,7 +97,7 @@ export function scoreKind(width: number, reads: 'probabilities' | 'probability' 
  * Input's size the labels or targets, and a classifier's prediction width its classes. Throws
  * TrainError (`TRAIN_SHAPE_MISMATCH`) with a message that says how to fix the graph.
  */
-export function checkBinding(binding: StructuralBinding, data: PreparedData): GraphBinding {
+export function checkBinding(binding: StructuralBinding, data: PreparedData<Samples>): GraphBinding {
   const ds = data.train;
   const fs = prod(binding.featureShape);
   const dsFs = prod(ds.featureShape);

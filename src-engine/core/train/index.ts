@@ -8,6 +8,6 @@ export { Predictor, argmax, rowProbabilities, type PredictorPlan } from './predi
 export { Trainer } from './trainer';
 export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';
-export type { Checkpoint, CompileFn, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
+export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';

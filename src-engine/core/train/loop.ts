@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/types';
 import { BatchFeeder } from '../data';
-import type { Dataset, PreparedData } from '../data';
+import { isStreamed, type PreparedData, type Samples, type SkippedFile } from '../data';
 import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import { METRIC_NAMES, MetricAccumulator } from '../metrics';
@@ -11,7 +11,7 @@ import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopResult, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 
@@ -62,6 +62,8 @@ export interface TrainingLoopOptions {
 }
 
 const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
+/** Files named in one epoch's `dataSkipped` (the count covers them all). */
+const MAX_SKIPS_REPORTED = 50;
 
 /** One optimizer group at run time. */
 export interface GroupRuntime {
@@ -127,7 +129,7 @@ export class TrainingLoop {
   /** A graph not yet checked is checked here (GraphError on errors); a `CheckedGraph` is taken as it is. */
   constructor(
     graph: CheckedGraph | GraphIR,
-    readonly data: PreparedData,
+    readonly data: PreparedData<Samples>,
     readonly backend: Backend,
     private readonly options: TrainingLoopOptions,
   ) {
@@ -267,6 +269,20 @@ export class TrainingLoop {
       if (this.options.shuffle ?? true) for (let e = 1; e < firstEpoch; e++) shuffleRng.shuffle(order);
     }
 
+    // Streamed splits: skips while reading are reported with the epoch they happened in.
+    const skipLists = [...new Set([this.data.train, this.data.val, this.data.test].filter(isStreamed).map((s) => s.skipped))];
+    const skipsSeen = skipLists.map((l) => l.length);
+    const newSkips = (): LoopEpoch['dataSkipped'] => {
+      const files: SkippedFile[] = [];
+      let count = 0;
+      skipLists.forEach((l, i) => {
+        count += l.length - skipsSeen[i];
+        for (let k = skipsSeen[i]; k < l.length && files.length < MAX_SKIPS_REPORTED; k++) files.push(l[k]);
+        skipsSeen[i] = l.length;
+      });
+      return count > 0 ? { count, files } : undefined;
+    };
+
     const stepsAtStart = this.steps;
     outer: for (let epoch = firstEpoch; epoch <= c.epochs; epoch++) {
       this.epochNow = epoch;
@@ -294,6 +310,9 @@ export class TrainingLoop {
         const gb = this.planFor(count);
         const x = gb.input(this.binding.featureInput).data;
         const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
+        // A streamed set: this batch decoded (and the next ones started) before it is read.
+        const loading = feeder.ready(order, start, count, bs);
+        if (loading) await loading;
         feeder.fill(order, start, count, x, y, transformRng);
         const device = gb.device;
         const sels = grouped && !device ? selectionsFor(gb) : null;
@@ -409,6 +428,7 @@ export class TrainingLoop {
         bestMetrics = lastMetrics;
         this.bestCheckpoint = this.lastCheckpoint;
       }
+      const dataSkipped = newSkips();
       const hookSays = this.hooks.afterEpoch?.({
         epoch,
         epochs: c.epochs,
@@ -418,6 +438,7 @@ export class TrainingLoop {
         lr: this.lr,
         seconds: (performance.now() - te) / 1000,
         best: isBest,
+        ...(dataSkipped ? { dataSkipped } : {}),
       });
       if (stopNow) {
         reason = 'early-stopping';
@@ -452,7 +473,9 @@ export class TrainingLoop {
       if (test) this.hooks.onEvaluation?.('test', test);
     }
     await this.sync();
+    const dataSkipped = newSkips();
     return {
+      ...(dataSkipped ? { dataSkipped } : {}),
       reason,
       epochs: epochsRun,
       steps: this.steps,
@@ -469,7 +492,7 @@ export class TrainingLoop {
    * The transform's noise is drawn from a fixed seed so every evaluation sees the same inputs.
    * Returns null when the run is stopped midway (unless `evenIfStopping`: the test after a stop).
    */
-  async evaluate(ds: Dataset, evenIfStopping = false): Promise<MetricValues | null> {
+  async evaluate(ds: Samples, evenIfStopping = false): Promise<MetricValues | null> {
     const c = this.config;
     const bs = c.batchSize;
     const feeder = new BatchFeeder(ds, { transform: this.data.transform, target: this.data.target });
@@ -482,6 +505,8 @@ export class TrainingLoop {
       const count = Math.min(bs, ds.count - start);
       const g = this.planFor(count);
       const y = this.binding.targetInput ? g.input(this.binding.targetInput).data : null;
+      const loading = feeder.ready(order, start, count, bs);
+      if (loading) await loading;
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
       // `evaluation: 'train'` evaluates as if model.eval() were forgotten (Dropout and BatchNorm in training mode).
       const asTraining = c.evaluation === 'train';

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/types';
-import type { Dataset, PreparedData } from '../data';
+import type { Dataset, PreparedData, Samples } from '../data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import { TrainingLoop } from './loop';
@@ -41,7 +41,7 @@ export class Trainer {
   private started = false;
   private finished = false;
 
-  constructor(graph: CheckedGraph | GraphIR, data: PreparedData, backend: Backend, private readonly options: TrainerOptions) {
+  constructor(graph: CheckedGraph | GraphIR, data: PreparedData<Samples>, backend: Backend, private readonly options: TrainerOptions) {
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile,
       ...(options.overrides ? { overrides: options.overrides } : {}),

@@ -1,5 +1,6 @@
 import type { CheckedGraph } from '../analysis/checked';
 import type { Backend } from '../backend/types';
+import type { SkippedFile } from '../data';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';
@@ -210,6 +211,17 @@ export interface LoopEpoch {
   seconds: number;
   /** Whether this epoch is the best so far (the "best" checkpoint was updated). */
   best: boolean;
+  /**
+   * A streamed set: images that could not be read while this epoch's batches (and its validation)
+   * were assembled, fed as zeros (code `DATA_IMAGE_UNREADABLE`): how many, and the first of them.
+   */
+  dataSkipped?: DataSkipped;
+}
+
+/** Images of a streamed set unreadable while batches were assembled (each fed as zeros): how many, and the first of them. */
+export interface DataSkipped {
+  count: number;
+  files: SkippedFile[];
 }
 
 /** How a run ended. */
@@ -223,6 +235,8 @@ export interface LoopResult {
   evaluatedEpoch: number;
   train?: MetricValues;
   val?: MetricValues;
+  /** A streamed set: images unreadable since the last epoch's report (the test evaluation, a stop mid-epoch). */
+  dataSkipped?: DataSkipped;
   /** Test-split metrics in eval mode (absent when stopped by the user). */
   test?: MetricValues;
 }

@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DATA_LIMITS, imageToSample, mib, readImageHeader } from '../core/data';
+import type { LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
+import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { conversionNote, decodeInto, folderShape, loadImageFolder, scanImageFolder, type ImageEntry, type Split } from './image-folder';
+import { readRegularFile, RegularFileError } from './regular-file';
+
+/** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */
+export const DEFAULT_DATA_BUDGET = 2 ** 30;
+
+/** Of a streamed folder's budget, the share its cache of decoded samples keeps; the rest is for batches being decoded and prefetched. */
+const CACHE_SHARE = 0.75;
+
+export interface StreamOptions {
+  /** `[C, H, W]` (see ImageFolderOptions.shape). */
+  shape?: readonly number[];
+  /** Bytes of decoded samples (float32) the folder may take: above it, it is streamed (default DEFAULT_DATA_BUDGET). */
+  budgetBytes?: number;
+  /** Decoding threads (default: the cores but one, 1 to 4); 0 decodes on the calling thread when read. */
+  workers?: number;
+  /** Decoders for reads on the calling thread (tests pass spies); the workers use pngjs and jpeg-js. */
+  decoders?: ImageDecoders;
+  name?: string;
+}
+
+/**
+ * An image folder for training whatever its size: held in memory (`loadImageFolder`) when its
+ * samples as float32 fit in `budgetBytes`, else streamed from disk. Streamed, each split is a
+ * `SampleSource` over one store of the folder: labels held, every file's header checked and its
+ * bytes hashed up front (the fingerprint is the in-memory loader's), samples decoded when a batch
+ * asks (`load`: worker threads, `read`: the calling thread for what was not loaded), a cache of
+ * decoded samples kept up to 3/4 of the budget. A file unreadable when its batch is assembled is
+ * fed as zeros and listed in the source's `skipped` with code `DATA_IMAGE_UNREADABLE` (the loop
+ * reports it with the epoch), never an exception.
+ */
+export function loadImageFolderSamples(root: string, options: StreamOptions = {}): LoadedDataset<Samples> {
+  const name = options.name ?? path.basename(root);
+  const budget = options.budgetBytes ?? DEFAULT_DATA_BUDGET;
+  const index = scanImageFolder(root, name);
+  const notes: string[] = [];
+  const shape = folderShape(index, name, options, notes);
+  const fs = shape[0] * shape[1] * shape[2];
+  if (index.entries.length * fs * 4 <= budget) return loadImageFolder(root, { shape, name, ...(options.decoders ? { decoders: options.decoders } : {}) });
+  // The last folder streamed is reused (its threads and cache too) while its files are as they were.
+  const signature = createHash('sha256').update(JSON.stringify([root, shape, budget, options.workers ?? null, index.entries.map((e) => [e.rel, e.label, e.split, e.stamp]), index.skipped])).digest('hex');
+  if (!options.decoders && lastStreamed?.signature === signature) return lastStreamed.loaded;
+
+  // Headers checked and bytes hashed in the order the in-memory loader reads them.
+  const hash = createHash('sha256');
+  const skipped = [...index.skipped];
+  const kept: ImageEntry[] = [];
+  for (const e of index.entries) {
+    let bytes: Buffer;
+    try {
+      bytes = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+    } catch (err) {
+      if (!(err instanceof RegularFileError)) throw err;
+      skipped.push({ path: e.rel, reason: err.problem === 'too-large' ? `${mib(err.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image` : `cannot be read (${err.errno ?? err.problem})` });
+      continue;
+    }
+    hash.update(`${e.rel}\0${bytes.length}\0`).update(bytes);
+    const header = readImageHeader(bytes);
+    if (typeof header === 'string') skipped.push({ path: e.rel, reason: header });
+    else kept.push(e);
+  }
+  const store = new FolderStore(kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), options);
+  // One streamed folder at a time: the previous one's threads end (a run still reading it decodes on its own thread).
+  lastStreamed?.store.dispose();
+  lastStreamed = undefined;
+  const splits = new Map<Split, SampleSource>();
+  for (const split of ['train', 'val', 'test'] as const) {
+    const members = Int32Array.from(kept.flatMap((e, i) => (e.split === split ? [i] : [])));
+    if (members.length > 0) splits.set(split, store.split(`${name} (${split === 'val' ? 'validation' : split})`, members, index.classNames));
+  }
+  const train = splits.get('train');
+  const trainClasses = new Set(train?.targets ?? []);
+  if (!train || trainClasses.size < 2) return loadImageFolder(root, { shape, name }); // its coded error (DATA_IMAGES_EMPTY / _ONE_CLASS)
+  const classCounts: Record<string, number> = Object.fromEntries(index.classNames.map((c) => [c, 0]));
+  for (const l of train.targets) classCounts[index.classNames[l]]++;
+  notes.push(conversionNote(shape));
+  notes.push(`streamed from disk: ${kept.length.toLocaleString('en-US')} images are ${mib(kept.length * fs * 4)} as float32, over the memory budget of ${mib(budget)}; decoded in ${store.threads} worker thread${store.threads === 1 ? '' : 's'}, up to ${store.cacheCapacity.toLocaleString('en-US')} decoded samples cached`);
+  const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: index.entries.length, skipped, classCounts, notes };
+  const val = splits.get('val');
+  const test = splits.get('test');
+  const loaded: LoadedDataset<Samples> = { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report, memoryBudget: budget };
+  lastStreamed = { signature: options.decoders ? '' : signature, loaded, store };
+  return loaded;
+}
+
+let lastStreamed: { signature: string; loaded: LoadedDataset<Samples>; store: FolderStore } | undefined;
+
+/** End the decoding threads of the folder streamed last and forget it (tests, a host shutting down). */
+export function releaseStreamedFolder(): void {
+  lastStreamed?.store.dispose();
+  lastStreamed = undefined;
+}
+
+/**
+ * The decoded samples of a streamed folder: a cache filled up to its capacity and then kept (a
+ * shuffled pass over more samples than fit gains nothing from evicting: least-recently-used would
+ * keep hardly any sample until it is visited again), the samples decoded ahead for batches to
+ * come, and the worker threads decoding them.
+ */
+class FolderStore {
+  readonly cacheCapacity: number;
+  readonly threads: number;
+  private readonly fs: number;
+  private readonly cache = new Map<number, Float32Array>();
+  /** Decoded ahead by `load`, waiting for their `read` (then moved into the cache, or dropped). */
+  private readonly ready = new Map<number, Float32Array>();
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly skipped: SkippedFile[] = [];
+  private readonly decoders: ImageDecoders;
+  private pool: DecodePool | null = null;
+
+  constructor(
+    private readonly entries: readonly ImageEntry[],
+    private readonly shape: readonly number[],
+    capacity: number,
+    options: StreamOptions,
+  ) {
+    this.fs = shape[0] * shape[1] * shape[2];
+    this.cacheCapacity = Math.max(0, capacity);
+    this.decoders = options.decoders ?? IMAGE_DECODERS;
+    this.threads = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  }
+
+  /** One split as a SampleSource: `members` are its entries' indices in the store. */
+  split(name: string, members: Int32Array, classNames: readonly string[]): SampleSource {
+    const through = (idx: ArrayLike<number>) => Int32Array.from({ length: idx.length }, (_, k) => members[idx[k]]);
+    const skipped = this.skipped;
+    return {
+      name,
+      task: 'classification',
+      count: members.length,
+      featureShape: [...this.shape],
+      targets: Float32Array.from(members, (i) => this.entries[i].label),
+      targetShape: [],
+      numClasses: classNames.length,
+      classNames: [...classNames],
+      skipped,
+      read: (idx, out) => this.read(through(idx), out),
+      ...(this.threads > 0 ? { load: (idx: Int32Array) => this.load(through(idx)) } : {}),
+    };
+  }
+
+  private read(idx: Int32Array, out: Float32Array): void {
+    const fs = this.fs;
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k];
+      const at = k * fs;
+      const held = this.cache.get(i) ?? this.ready.get(i);
+      if (held) {
+        out.set(held, at);
+        if (this.ready.delete(i)) this.keep(i, held);
+        continue;
+      }
+      const why = decodeInto(this.entries[i], this.shape, out, at, this.decoders);
+      if (why) {
+        out.fill(0, at, at + fs);
+        this.skipped.push({ path: this.entries[i].rel, reason: why, code: 'DATA_IMAGE_UNREADABLE' });
+      } else if (this.cache.size < this.cacheCapacity) this.cache.set(i, out.slice(at, at + fs));
+    }
+  }
+
+  private keep(i: number, sample: Float32Array): void {
+    if (this.cache.size < this.cacheCapacity) this.cache.set(i, sample);
+  }
+
+  /** Decode `idx` in the worker threads (those not held or on their way already); resolves when all are ready. */
+  private load(idx: Int32Array): Promise<void> {
+    const waits: Promise<void>[] = [];
+    const todo: number[] = [];
+    for (const i of idx) {
+      if (this.cache.has(i) || this.ready.has(i)) continue;
+      const p = this.inFlight.get(i);
+      if (p) waits.push(p);
+      else todo.push(i);
+    }
+    if (todo.length > 0) {
+      this.pool ??= new DecodePool(this.threads);
+      const pool = this.pool;
+      const per = Math.ceil(todo.length / pool.size);
+      for (let from = 0; from < todo.length; from += per) {
+        const part = todo.slice(from, from + per);
+        const done = pool.decode(part.map((i) => this.entries[i].file)).then(
+          (images) => {
+            images.forEach((img, k) => this.accept(part[k], img));
+            for (const i of part) this.inFlight.delete(i);
+          },
+          () => {
+            // A worker that failed leaves these to `read`, which decodes them here (or reports them).
+            for (const i of part) this.inFlight.delete(i);
+          },
+        );
+        for (const i of part) this.inFlight.set(i, done);
+        waits.push(done);
+      }
+    }
+    return Promise.all(waits).then(() => undefined);
+  }
+
+  /** A worker's image for entry `i`: converted to the sample shape, or left for `read` to retry (and report) on failure. */
+  private accept(i: number, img: DecodedImage): void {
+    if ('error' in img) return;
+    if (img.width * img.height > DATA_LIMITS.maxImagePixels || img.data.length < img.width * img.height * 4) return;
+    const sample = new Float32Array(this.fs);
+    imageToSample(img, this.shape, sample, 0);
+    this.ready.set(i, sample);
+  }
+
+  dispose(): void {
+    this.pool?.close();
+    this.pool = null;
+  }
+}
+
+type DecodedImage = { width: number; height: number; data: Uint8Array } | { error: string };
+
+/**
+ * Worker threads that read and decode image files (pngjs, jpeg-js), each file with the loader's
+ * fences: opened without blocking and read only if a regular file within DATA_LIMITS.maxImageBytes,
+ * a PNG declaring more than DATA_LIMITS.maxImagePixels refused from its header, a JPEG by jpeg-js's
+ * own resolution cap. Pixels come back in one transferred buffer per task. Idle threads do not
+ * keep the process alive.
+ */
+class DecodePool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, { resolve: (v: DecodedImage[]) => void; reject: (e: Error) => void; worker: Worker }>();
+  private readonly busy = new Map<Worker, number>();
+  private next = 0;
+  private ids = 0;
+
+  constructor(readonly size: number) {
+    const req = createRequire(import.meta.url);
+    const workerData = { pngjs: req.resolve('pngjs'), jpegjs: req.resolve('jpeg-js'), maxBytes: DATA_LIMITS.maxImageBytes, maxPixels: DATA_LIMITS.maxImagePixels };
+    for (let t = 0; t < size; t++) {
+      const w = new Worker(DECODE_WORKER_SOURCE, { eval: true, workerData });
+      w.unref();
+      this.busy.set(w, 0);
+      w.on('message', (m: { id: number; images: ({ width: number; height: number; offset: number } | { error: string })[]; pixels: Uint8Array }) => {
+        const job = this.pending.get(m.id);
+        if (!job) return;
+        this.pending.delete(m.id);
+        this.settled(w);
+        job.resolve(m.images.map((im) => ('error' in im ? im : { width: im.width, height: im.height, data: m.pixels.subarray(im.offset, im.offset + im.width * im.height * 4) })));
+      });
+      w.on('error', (e) => this.failAll(w, e));
+      w.on('exit', () => this.failAll(w, new Error('image decoding thread exited')));
+      this.workers.push(w);
+    }
+  }
+
+  /** Decode `files` on the least busy thread. */
+  decode(files: string[]): Promise<DecodedImage[]> {
+    let w = this.workers[this.next++ % this.workers.length];
+    for (const c of this.workers) if ((this.busy.get(c) ?? 0) < (this.busy.get(w) ?? 0)) w = c;
+    const id = ++this.ids;
+    const worker = w;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker });
+      // A thread with work keeps the process alive until it answers.
+      if ((this.busy.get(worker) ?? 0) === 0) worker.ref();
+      this.busy.set(worker, (this.busy.get(worker) ?? 0) + 1);
+      worker.postMessage({ id, files });
+    });
+  }
+
+  private settled(w: Worker): void {
+    const n = (this.busy.get(w) ?? 1) - 1;
+    this.busy.set(w, n);
+    if (n === 0) w.unref();
+  }
+
+  private failAll(w: Worker, e: Error): void {
+    for (const [id, job] of this.pending) {
+      if (job.worker !== w) continue;
+      this.pending.delete(id);
+      this.settled(w);
+      job.reject(e);
+    }
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+  }
+}
+
+const DECODE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { PNG } = require(workerData.pngjs);
+const jpeg = require(workerData.jpegjs);
+const { maxBytes, maxPixels } = workerData;
+function readFile(file) {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > maxBytes) throw new Error('too large');
+    const b = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) { const n = fs.readSync(fd, b, off, st.size - off, off); if (n === 0) break; off += n; }
+    return b.subarray(0, off);
+  } finally { fs.closeSync(fd); }
+}
+function decode(b) {
+  if (b.length >= 33 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    const w = b.readUInt32BE(16), h = b.readUInt32BE(20);
+    if (w * h > maxPixels) throw new Error('too many pixels');
+    return PNG.sync.read(b);
+  }
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) {
+    return jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024, tolerantDecoding: false });
+  }
+  throw new Error('not a PNG or JPEG image');
+}
+parentPort.on('message', ({ id, files }) => {
+  const images = [];
+  const parts = [];
+  let total = 0;
+  for (const f of files) {
+    try {
+      const img = decode(readFile(f));
+      if (!(img.width > 0 && img.height > 0 && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
+      images.push({ width: img.width, height: img.height, offset: total });
+      parts.push(img.data);
+      total += img.width * img.height * 4;
+    } catch (e) {
+      images.push({ error: String((e && e.message) || e).slice(0, 200) });
+      parts.push(null);
+    }
+  }
+  const pixels = new Uint8Array(total);
+  images.forEach((im, k) => { if (parts[k]) pixels.set(parts[k].subarray(0, im.width * im.height * 4), im.offset); });
+  parentPort.postMessage({ id, images, pixels }, [pixels.buffer]);
+});
+`;
