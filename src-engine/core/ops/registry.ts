@@ -20,6 +20,9 @@ import { linear } from './linear';
 import { lstm } from './lstm';
 import { gru } from './gru';
 import { embedding } from './embedding';
+import { multiHeadAttention } from './multi-head-attention';
+import { positionalEmbedding } from './positional-embedding';
+import { sequencePool } from './sequence-pool';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { transpose } from './transpose';
@@ -41,6 +44,7 @@ import { prelu } from './prelu';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
+import { tokenCrossEntropyLoss } from './token-cross-entropy-loss';
 import { bceWithLogitsLoss } from './bce-with-logits-loss';
 import { mseLoss } from './mse-loss';
 import { l1Loss } from './l1-loss';
@@ -59,6 +63,8 @@ const ALL_OPS = [
   lstm,
   gru,
   embedding,
+  positionalEmbedding,
+  multiHeadAttention,
   conv2d,
   conv1d,
   convTranspose2d,
@@ -74,6 +80,7 @@ const ALL_OPS = [
   reshape,
   transpose,
   slice,
+  sequencePool,
   add,
   multiply,
   concat,
@@ -94,6 +101,7 @@ const ALL_OPS = [
   softplus,
   softmax,
   crossEntropyLoss,
+  tokenCrossEntropyLoss,
   bceWithLogitsLoss,
   mseLoss,
   l1Loss,

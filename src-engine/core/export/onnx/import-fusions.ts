@@ -4,6 +4,7 @@ import type { OnnxNode } from './proto';
 import { LSTM_FUSION } from '../../ops/lstm';
 import { GRU_FUSION } from '../../ops/gru';
 import { EMBEDDING_FUSION } from '../../ops/embedding';
+import { ATTENTION_FUSION } from '../../ops/attention-import';
 
 /** The graph as a fusion sees it. */
 export interface FusionGraph {
@@ -233,4 +234,4 @@ const layerNormDecomposed: FusionRule = {
 };
 
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, EMBEDDING_FUSION, ATTENTION_FUSION];
