@@ -19,6 +19,8 @@ export { applyTransform, applyAugmentation, checkTransform, checkAugmentation } 
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { prepareData } from './prepare';
+export { textDataset, fortunesText, vocabularyOf, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
+export type { TextOptions } from './text';
 export type { PreparedData } from './prepare';
 export { BatchFeeder } from './batch';
 export { DATASETS, type DatasetSpec } from './registry';

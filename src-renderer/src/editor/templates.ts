@@ -27,6 +27,7 @@ const BLURBS: Readonly<Record<string, string>> = {
   'iris-mlp': 'Three flower species from four measurements: a tiny, fast classifier.',
   'housing-mlp': 'House prices from four columns of a CSV table: regression, a number out instead of a class.',
   'fashion-mlp': 'Clothes instead of digits: the same MLP on a harder dataset.',
+  'tiny-gpt': 'A character-level Transformer learns to write like Debian’s fortunes: causal attention, one next character at a time.',
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */
