@@ -333,7 +333,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     progress(0.6, 'data');
     const add = (split: 'train' | 'test', ds: LoadedDataset['train']) => {
       files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
-      const ts = ds.task === 'classification' ? [ds.count] : [ds.count, ...ds.targetShape];
+      // One class index per sample ([N]), or per position of a text window ([N, T]).
+      const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
       if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
     };
     add('train', options.data.train);
