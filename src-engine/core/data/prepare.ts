@@ -73,7 +73,9 @@ export function prepareData(loaded: LoadedDataset, config: DatasetConfig, seed: 
   const base = full.name.replace(/ \(.*\)$/, '');
   const train = subset(full, trainIdx, `${base} (train)`);
   // (A copy: normalisation below works in place, and the host may cache what it loaded.)
-  const val = loaded.val ? { ...loaded.val, name: `${base} (validation)`, features: loaded.val.features.slice() } : subset(full, valIdx, `${base} (validation)`);
+  let val = loaded.val ? { ...loaded.val, name: `${base} (validation)`, features: loaded.val.features.slice() } : subset(full, valIdx, `${base} (validation)`);
+  // A set's own validation split is capped by `limit` like its test split (a quick run on a text's held-out block).
+  if (loaded.val && limit !== undefined && val.count > limit) val = subset(val, stratifiedSample(val, Int32Array.from({ length: val.count }, (_, i) => i), limit, rng), val.name);
   if (!loaded.test) test.name = `${base} (test)`;
 
   for (const ds of [train, val, test]) checkDataset(ds);

@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 from model import Net
-
+__LOSS_HELPERS__
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CONFIG = __CONFIG__

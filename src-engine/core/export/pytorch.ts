@@ -346,7 +346,9 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   if (t) {
     progress(0.8, 'train.py');
     const config = pyLiteral(trainConfig(model, p, t, dataFiles));
-    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network'));
+    // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
+    const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
+    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
   progress(1, 'done');
