@@ -29,7 +29,8 @@ const TEXT_WINDOW = 64;
  * - `image-folder`: `options.path`, a folder of class sub-folders of PNG/JPEG (+ `shape` [C, H, W]);
  * - `npz`: `options.path`, a NumPy `.npz` with `x` and `y` (+ `x`, `y` array names, `task`);
  * - `text`: `options.path`, a UTF-8 `.txt` file, read as a character-level language-modelling set
- *   (`options.window` characters per sample, default 64; core/data/text.ts);
+ *   (`options.window` characters per sample, default 64; `options.vocabulary` "text", its own
+ *   characters, or "ascii", fortunes' 97; core/data/text.ts);
  * - `fortunes`: the same from Debian's `fortunes` (`options.dir`, else /usr/share/games/fortunes),
  *   over the fixed ASCII vocabulary (97 characters: whatever release is installed fits one design);
  * - a user's data (`csv`, `image-folder`, `npz`) with `options.fingerprint` must still match it (docs/data.md);
@@ -126,7 +127,9 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       const path = pathOption(o, 'text', 'the .txt file to learn from');
       const bytes = readDataFile(path, 'text', access, DATA_LIMITS.maxTextBytes);
       const name = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, '');
-      return checkFingerprint('text', o, withTextReport(textDataset(utf8(bytes, path), { name, window: windowOption(o) }), 'text', createHash('sha256').update(bytes).digest('hex'), 1));
+      if (o.vocabulary !== undefined && o.vocabulary !== 'text' && o.vocabulary !== 'ascii') throw new DataError('DATA_BAD_OPTION', `text: options.vocabulary must be "text" (the file's own characters) or "ascii" (got ${JSON.stringify(o.vocabulary)}).`);
+      const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
+      return checkFingerprint('text', o, withTextReport(textDataset(utf8(bytes, path), { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) }), 'text', createHash('sha256').update(bytes).digest('hex'), 1));
     }
     case 'fortunes':
       return loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined);

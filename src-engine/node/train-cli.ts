@@ -328,8 +328,10 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
   // A language model's text: a .txt file read character by character, keeping the window it was designed for.
   if (/\.txt$/i.test(path) && (current.name === 'text' || current.name === 'fortunes')) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');
+    // A design for fortunes keeps its 97-character vocabulary: its Embedding and last Linear fit any text then.
     const window = current.options?.window;
-    return { ...keep, name: 'text', options: { ...own('text'), ...(typeof window === 'number' ? { window } : {}), path } };
+    const ascii = current.name === 'fortunes' ? { vocabulary: 'ascii' } : {};
+    return { ...keep, name: 'text', options: { ...own('text'), ...ascii, ...(typeof window === 'number' ? { window } : {}), path } };
   }
   if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
   if (/\.npz$/i.test(path)) {

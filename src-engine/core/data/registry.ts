@@ -93,7 +93,7 @@ export const DATASETS: readonly DatasetSpec[] = [
     doc: 'Your UTF-8 text (options.path) for a character-level language model: windows of characters as token ids, the next character at every step; the last 10 % held out for validation and test.',
     task: 'classification',
     files: true,
-    options: { window: textWindow },
+    options: { window: textWindow, vocabulary: { kind: 'enum', default: 'text', values: ['text', 'ascii'], doc: 'text: the file’s own characters; ascii: tab, newline and printable ASCII (97, as fortunes: a design made for fortunes fits), other characters left out.' } },
   },
   { name: 'two-moons', label: 'two moons', doc: 'Two interleaved half circles: a non-linear boundary.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1) } },
   { name: 'circles', label: 'circles', doc: 'A ring around a disc.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), factor: { kind: 'float', default: 0.5, min: 0, max: 1, doc: 'Inner radius ÷ outer radius.' } } },

@@ -14,7 +14,10 @@ import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { ASCII_VOCABULARY, BatchFeeder, DataError, encodeText, fortunesText, prepareData, textDataset } from '../../../../src-engine/core/data';
 import { Trainer } from '../../../../src-engine/core/train';
+import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
+import { sampleText, TextSampleError } from '../../../../src-engine/core/export/sample-text';
 import { DEBIAN_FORTUNES_DIR, loadDataset } from '../../../../src-engine/node/datasets';
+import { userDataset } from '../../../../src-engine/node/train-cli';
 import { Rng } from '../../../../src-engine/base/rng';
 
 const TEXT = 'the cat sat on the mat. '.repeat(40);
@@ -86,6 +89,9 @@ describe('the text and fortunes datasets', () => {
     const loaded = loadDataset({ name: 'text', options: { path: file, window: 16 } });
     expect(loaded.train.name).toBe('notes (train)');
     expect(loaded.report?.kind).toBe('text');
+    expect(loadDataset({ name: 'text', options: { path: file, window: 16, vocabulary: 'ascii' } }).train.numClasses).toBe(97);
+    // `--data notes.txt` for a design made for fortunes keeps its 97 characters.
+    expect(userDataset(file, undefined, { nodes: [] } as unknown as GraphIR, { name: 'fortunes', options: { window: 64 } })).toEqual({ name: 'text', options: { vocabulary: 'ascii', window: 64, path: file } });
     writeFileSync(join(dir, 'latin1.txt'), Buffer.from([0x68, 0xe9, 0x0a]));
     expect(code(() => loadDataset({ name: 'text', options: { path: join(dir, 'latin1.txt') } }))).toBe('DATA_BAD_OPTION');
     expect(() => loadDataset({ name: 'fortunes', options: { dir: join(dir, 'none') } })).toThrow(/fortunes: .*none.* does not exist/);
@@ -129,5 +135,17 @@ describe('a language model on a text set', () => {
     // The text repeats a 24-character phrase: most next characters follow from the window.
     expect(acc).toBeGreaterThan(0.5);
     expect(acc).toBeLessThanOrEqual(1);
+
+    // Text sampled from a prompt: the vocabulary saved with the model decodes it.
+    const model = modelFromCheckpoint(g, trainer.loop.capture(), { classNames: data.train.classNames });
+    const greedy = sampleText(model, { prompt: 'the cat', length: 40, temperature: 0, seed: 1 });
+    console.info(`greedy continuation of "the cat": ${JSON.stringify(greedy)}`);
+    expect(greedy.startsWith('the cat')).toBe(true);
+    expect(greedy).toHaveLength(47);
+    const hot = (seed: number) => sampleText(model, { prompt: 'the', length: 40, temperature: 1.5, seed }, createReferenceBackend());
+    expect(hot(3)).toBe(hot(3));
+    expect(hot(3)).not.toBe(hot(4));
+    expect([...hot(5)].every((c) => data.train.classNames.includes(c))).toBe(true);
+    expect(() => sampleText({ ...model, classNames: [] }, { prompt: 'x', length: 5, temperature: 1, seed: 1 })).toThrow(TextSampleError);
   });
 });
