@@ -45,4 +45,5 @@ export { estimateTrainingBytes, memoryWarning } from './core/analysis/memory';
 
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';
+export { writesText } from './core/export/sample-text';
 export { zipStore } from './core/export/archive';
