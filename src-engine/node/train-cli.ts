@@ -313,7 +313,8 @@ function parse(argv: string[]) {
 
 /**
  * The dataset `--data PATH` names, in place of the graph's: a folder is an image folder fed at the
- * features Input's shape, `.csv`/`.tsv`/`.txt` a table, `.npz` arrays. The graph's validation
+ * features Input's shape, `.csv`/`.tsv`/`.txt` a table (a `.txt` for a graph on `text` or
+ * `fortunes`: a text for a character-level language model), `.npz` arrays. The graph's validation
  * split, limit, transform and augmentation are kept; its dataset options only when it named the
  * same kind of data (they were the other set's).
  */
@@ -335,6 +336,14 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
   if (isDir) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an image folder\'s classes are its sub-folders.');
     return withInputShape({ ...keep, name: 'image-folder', options: { ...own('image-folder'), path } }, graph);
+  }
+  // A language model's text: a .txt file read character by character, keeping the window it was designed for.
+  if (/\.txt$/i.test(path) && (current.name === 'text' || current.name === 'fortunes')) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');
+    // A design for fortunes keeps its 97-character vocabulary: its Embedding and last Linear fit any text then.
+    const window = current.options?.window;
+    const ascii = current.name === 'fortunes' ? { vocabulary: 'ascii' } : {};
+    return { ...keep, name: 'text', options: { ...own('text'), ...ascii, ...(typeof window === 'number' ? { window } : {}), path } };
   }
   if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
   if (/\.npz$/i.test(path)) {

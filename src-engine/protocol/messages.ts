@@ -778,6 +778,22 @@ export const EngineMethods = {
       classNames: z.array(z.string()).optional(),
     }),
   },
+  /**
+   * Text from a character-level language model (a design on a `text` or `fortunes` set) at the
+   * current run's (or the loaded model's) weights: `prompt` continued by `length` characters
+   * sampled at `temperature` (0: the likeliest each time) with `seed`. Allowed while training.
+   * `E_SAMPLE_NOT_TEXT`, `E_SAMPLE_OPTIONS` (core/export/sample-text.ts).
+   */
+  'model.sampleText': {
+    params: z.object({
+      runId: RunId,
+      prompt: z.string().max(4096),
+      length: z.number().int().min(1).max(2000),
+      temperature: z.number().min(0).max(10),
+      seed: z.number().int().nonnegative().max(2 ** 31),
+    }),
+    result: z.object({ text: z.string() }),
+  },
   /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
   'probe.ack': {
     params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),

@@ -24,7 +24,7 @@ def f32(t):
 
 
 def rand(*shape, scale=1.0):
-    return f32(torch.randn(*shape, dtype=torch.float64) * scale)
+    return f32(torch.randn(shape, dtype=torch.float64) * scale)
 
 
 def enc(t):

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Golden fixtures for the sequence ops (RNN, LSTM, GRU, Embedding), computed by PyTorch.
+"""Golden fixtures for the sequence ops (RNN, LSTM, GRU, Embedding, MultiHeadAttention, PositionalEmbedding,
+SequencePool, TokenCrossEntropyLoss), computed by PyTorch.
 
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_sequences.py
 Writes test/golden/ops/seq_<case>.json in the format of gen_layers.py (whose `case` it uses): the
@@ -52,6 +53,33 @@ def embedding_fn(xs, ps, bs):
     return F.embedding(torch.where(inside, k, torch.zeros_like(k)), w) * inside.unsqueeze(-1)
 
 
+def mha_case(name, n, t, e, heads, causal=False, bias=True):
+    """nn.MultiheadAttention(e, heads, bias, batch_first=True) on (x, x, x), through the module's own
+    function (F.multi_head_attention_forward, time-major) with the weights as leaves."""
+    m = torch.nn.MultiheadAttention(e, heads, bias=bias, batch_first=True).double()
+    params = {'in_proj_weight': f32(m.in_proj_weight), 'out_proj_weight': f32(m.out_proj.weight)}
+    if bias:
+        params['in_proj_bias'] = rand(3 * e, scale=0.5)
+        params['out_proj_bias'] = rand(e, scale=0.5)
+    mask = torch.triu(torch.full((t, t), float('-inf'), dtype=torch.float64), 1) if causal else None
+
+    def fn(xs, ps, bs):
+        x = xs[0].transpose(0, 1)
+        y, _ = F.multi_head_attention_forward(
+            x, x, x, e, heads, ps['in_proj_weight'], ps.get('in_proj_bias'), None, None, False, 0.0,
+            ps['out_proj_weight'], ps.get('out_proj_bias'), training=True, need_weights=False, attn_mask=mask)
+        return y.transpose(0, 1)
+
+    case(name, 'MultiHeadAttention', {'numHeads': heads, 'causal': causal, 'bias': bias}, fn, [rand(n, t, e)], params)
+
+
+def token_ce_fn(smoothing):
+    def fn(xs, ps, bs):
+        logits, target = xs
+        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.detach().reshape(-1).long(), label_smoothing=smoothing)
+    return fn
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -67,6 +95,15 @@ def main():
     rnn_case('seq_gru_bidir_last', 'GRU', nn.GRU, 2, 4, 3, 3, bidirectional=True, output='last')
     ids = f32(torch.tensor([[0, 3, -1, 2.7, 3], [7, -8, 4, 1, -5.5]], dtype=torch.float64))
     case('seq_embedding', 'Embedding', {'numEmbeddings': 5, 'embeddingDim': 3}, embedding_fn, [ids], {'weight': rand(5, 3)})
+    mha_case('seq_mha', 2, 4, 6, 2)
+    mha_case('seq_mha_causal', 2, 5, 6, 3, causal=True)
+    mha_case('seq_mha_causal_nobias_1head', 3, 3, 4, 1, causal=True, bias=False)
+    case('seq_positional', 'PositionalEmbedding', {}, lambda xs, ps, bs: xs[0] + ps['weight'], [rand(2, 3, 4)], {'weight': rand(3, 4)})
+    case('seq_pool_mean', 'SequencePool', {'mode': 'mean'}, lambda xs, ps, bs: xs[0].mean(1), [rand(2, 4, 3)])
+    case('seq_pool_last', 'SequencePool', {'mode': 'last'}, lambda xs, ps, bs: xs[0][:, -1], [rand(3, 4, 2)])
+    targets = f32(torch.tensor([[0, 4, 2], [1, 1, 3]], dtype=torch.float64))
+    case('seq_token_ce', 'TokenCrossEntropyLoss', {'labelSmoothing': 0.0, 'classWeights': []}, token_ce_fn(0.0), [rand(2, 3, 5, scale=2), targets])
+    case('seq_token_ce_smoothing', 'TokenCrossEntropyLoss', {'labelSmoothing': 0.1, 'classWeights': []}, token_ce_fn(0.1), [rand(2, 3, 5), targets])
     # Appended after the rest, so the cases above keep their random draws.
     rnn_case('seq_rnn_1layer', 'RNN', nn.RNN, 2, 4, 3, 5)
     rnn_case('seq_rnn_2layer_bidir_last', 'RNN', nn.RNN, 2, 3, 3, 4, layers=2, bidirectional=True, output='last')

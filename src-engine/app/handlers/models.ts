@@ -7,12 +7,13 @@ import { OnnxError, importOnnx } from '../../core/export/onnx';
 import type { TrainedModel } from '../../core/export/model';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
+import { sampleText } from '../../core/export/sample-text';
 import { probeSamples, type ServiceContext } from './context';
 import { inMemory, sampleFeatures } from '../../core/data';
 
 /**
  * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
- * model; `model.predict` and `model.generate` answer for it or for the current run's weights;
+ * model; `model.predict`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
  * `model.export` writes the current run's, the loaded model's or a stored run's.
  */
 export function modelHandlers(ctx: ServiceContext): Handlers {
@@ -23,6 +24,10 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
     'model.generate': ({ runId, ...p }) => {
       const source = predictor(runId);
       return generateSamples(source instanceof LoadedModel ? source.model : source.currentModel(), p);
+    },
+    'model.sampleText': ({ runId, ...p }) => {
+      const source = predictor(runId);
+      return { text: sampleText(source instanceof LoadedModel ? source.model : source.currentModel(), p) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
     'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),

@@ -18,7 +18,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
   const fs = featureSize(ds);
   const ts = ds.targetShape.reduce((a, b) => a * b, 1);
   const balance = new Array<number>(ds.numClasses).fill(0);
-  if (ds.task === 'classification') for (let i = 0; i < ds.count; i++) balance[ds.targets[i]]++;
+  if (ds.task === 'classification') for (let i = 0; i < ds.targets.length; i++) balance[ds.targets[i]]++;
   const shown = Math.min(samples, ds.count);
   const out: DatasetPreview['samples'] = [];
   const altered = data.transform.kind !== 'none' || !!(data.augment && (data.augment.shift || data.augment.rotate));
@@ -37,7 +37,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const target = ds.task === 'classification' ? ds.targets[i] : ds.task === 'reconstruction' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
+    const target = ds.task === 'classification' && ts === 1 ? ds.targets[i] : ds.task === 'reconstruction' ? [] : Array.from(ds.targets.subarray(i * ts, (i + 1) * ts), compact);
     out.push({ features: Array.from(fed, compact), target, ...(altered ? { clean: Array.from(clean, compact) } : {}) });
   }
   const preview: DatasetPreview = {

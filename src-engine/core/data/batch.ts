@@ -37,7 +37,7 @@ export class BatchFeeder {
     this.featureSize = featureSize(dataset);
     this.source = isStreamed(dataset) ? dataset : null;
     this.scratch = options.augment && (options.augment.shift || options.augment.rotate) ? new Float32Array(this.featureSize) : null;
-    this.targetSize = options.target === 'features' ? this.featureSize : dataset.task === 'classification' ? 1 : targetSize(dataset);
+    this.targetSize = options.target === 'features' ? this.featureSize : targetSize(dataset);
     if (options.target === 'label' && dataset.task === 'reconstruction') {
       throw new DataError('DATA_BAD_OPTION', `${dataset.name} has no labels; set dataset.target to "features" to train an autoencoder.`);
     }

@@ -20,6 +20,8 @@ export { applyTransform, applyAugmentation, checkTransform, checkAugmentation } 
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { prepareData, STREAMED_FIT_SAMPLES } from './prepare';
+export { textDataset, fortunesText, vocabularyOf, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
+export type { TextOptions } from './text';
 export type { PreparedData } from './prepare';
 export { BatchFeeder, PREFETCH_BATCHES } from './batch';
 export { subsetOf, normalizedSource, materialize, forEachChunk } from './stream';

@@ -92,6 +92,8 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   // (A copy: normalisation below works in place, and the host may cache what it loaded.)
   const ownVal = loaded.val;
   let val = ownVal ? (isStreamed(ownVal) ? subsetOf(ownVal, identity(ownVal.count), `${base} (validation)`) : { ...ownVal, name: `${base} (validation)`, features: ownVal.features.slice() }) : subsetOf(full, valIdx, `${base} (validation)`);
+  // A set's own validation split is capped by `limit` like its test split (a quick run on a text's held-out block).
+  if (loaded.val && limit !== undefined && val.count > limit) val = subsetOf(val, stratifiedSample(val, identity(val.count), limit, rng), val.name);
   if (!loaded.test) test.name = `${base} (test)`;
   // A streamed set whose samples in use fit its budget (a limited run) is read into memory.
   let memoryBudget = loaded.memoryBudget;

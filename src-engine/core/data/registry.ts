@@ -29,6 +29,7 @@ const normalize: AttrSpec = { kind: 'enum', default: 'none', values: ['none', 'g
 const normalizeImages: AttrSpec = { ...normalize, values: ['none', 'raw', 'global', 'per-feature'], doc: 'none: pixels scaled to 0–1; raw: 0–255; global / per-feature: standardised with statistics of the training split.' };
 
 const seqLength: AttrSpec = { kind: 'int', default: 20, min: 2, max: 1000, doc: 'Steps per sequence: the Input is [length, features].' };
+const textWindow: AttrSpec = { kind: 'int', default: 64, min: 2, max: 4096, doc: 'Characters per sample (T): the features Input is [T] token ids, the target Input [T] next characters.' };
 
 const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc: 'Fraction held out for the test split (stratified by class), unless the data has its own test/.' };
 
@@ -82,6 +83,22 @@ export const DATASETS: readonly DatasetSpec[] = [
       task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'], doc: 'auto: classification for integer labels, regression for float targets.' },
       testSplit: testSplit,
     },
+  },
+  {
+    name: 'fortunes',
+    label: 'Fortunes (text)',
+    doc: 'Debian’s fortunes (2.8 MB of quips, quotes and verse) for a character-level language model: windows of characters as token ids, the next character at every step. Needs `apt-get install fortunes`.',
+    task: 'classification',
+    files: true,
+    options: { window: textWindow },
+  },
+  {
+    name: 'text',
+    label: 'Text file (.txt)',
+    doc: 'Your UTF-8 text (options.path) for a character-level language model: windows of characters as token ids, the next character at every step; the last 10 % held out for validation and test.',
+    task: 'classification',
+    files: true,
+    options: { window: textWindow, vocabulary: { kind: 'enum', default: 'text', values: ['text', 'ascii'], doc: 'text: the file’s own characters; ascii: tab, newline and printable ASCII (97, as fortunes: a design made for fortunes fits), other characters left out.' } },
   },
   { name: 'two-moons', label: 'two moons', doc: 'Two interleaved half circles: a non-linear boundary.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1) } },
   { name: 'circles', label: 'circles', doc: 'A ring around a disc.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), factor: { kind: 'float', default: 0.5, min: 0, max: 1, doc: 'Inner radius ÷ outer radius.' } } },

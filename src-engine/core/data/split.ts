@@ -2,11 +2,11 @@ import type { Rng } from '../../base/rng';
 import type { Dataset } from './types';
 
 /** What a split needs of a dataset: its labels (in memory or streamed alike). */
-type Labelled = Pick<Dataset, 'count' | 'task' | 'targets'>;
+type Labelled = Pick<Dataset, 'count' | 'task' | 'targets' | 'targetShape'>;
 
 /**
  * Split sample indices into `[kept, heldOut]`, holding out `fraction` of each class
- * (stratified) for classification sets and of all samples otherwise. Seeded by `rng`.
+ * (stratified) for classification sets with one label per sample and of all samples otherwise. Seeded by `rng`.
  *
  * NOTE: per class, the held-out count is `round(fraction × classCount)`, so tiny classes may
  * contribute none; both parts keep ascending sample order so that later shuffles alone decide
@@ -17,7 +17,8 @@ export function stratifiedSplit(ds: Labelled, fraction: number, rng: Rng, pool?:
   if (fraction <= 0) return [Int32Array.from(all), new Int32Array(0)];
   const groups = new Map<number, number[]>();
   for (const i of all) {
-    const key = ds.task === 'classification' ? ds.targets[i] : 0;
+    // Per-position labels (a language model's next tokens) have no one class to stratify by.
+    const key = ds.task === 'classification' && ds.targetShape.length === 0 ? ds.targets[i] : 0;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(i);

@@ -17,11 +17,12 @@ export interface Dataset {
   /** Per-sample feature shape, e.g. `[1, 28, 28]` or `[4]`. */
   featureShape: number[];
   /**
-   * Classification: one class index per sample (exact small integers). Regression: `count ×
+   * Classification: one class index per sample (exact small integers), or one per position when
+   * `targetShape` is `[T]` (a language model's next tokens: `count × T`). Regression: `count ×
    * sizeOf(targetShape)` values. Reconstruction: empty (targets are the features).
    */
   targets: Float32Array;
-  /** Per-sample target shape: `[]` for a class index, `[k]` for k regression outputs. */
+  /** Per-sample target shape: `[]` for a class index (`[T]`: one per position), `[k]` for k regression outputs. */
   targetShape: number[];
   /** Number of classes (0 when not a classification set). */
   numClasses: number;
@@ -187,6 +188,8 @@ export const DATA_LIMITS = {
   maxArrayBytes: 1024 * 2 ** 20,
   /** Distinct values one categorical table column may have (each becomes a one-hot column). */
   maxCategories: 100,
+  /** Text read for a character-level language model (a `.txt` file, or all of Debian's fortunes together). */
+  maxTextBytes: 64 * 2 ** 20,
 } as const;
 export type DataLimits = { -readonly [K in keyof typeof DATA_LIMITS]: number };
 

@@ -4,8 +4,9 @@ import { featureSize, isStreamed, targetSize } from './types';
 
 /**
  * Check a dataset before training: every feature and regression target finite, every class
- * label an integer in `[0, numClasses)`. Throws a DataError naming the first bad sample. A streamed
- * set's labels are checked; its features (decoded images, in [0, 1]) are not read here.
+ * label (one per sample, or one per position for `targetShape` [T]) an integer in `[0, numClasses)`.
+ * Throws a DataError naming the first bad sample. A streamed set's labels are checked; its features
+ * (decoded images, in [0, 1]) are not read here.
  */
 export function checkDataset(ds: Samples): void {
   const fs = featureSize(ds);
@@ -23,13 +24,15 @@ export function checkDataset(ds: Samples): void {
     }
   }
   if (ds.task === 'classification') {
-    if (ds.targets.length !== ds.count) throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.targets.length} labels for ${ds.count} samples.`);
-    for (let i = 0; i < ds.count; i++) {
+    // One label per sample, or one per position (`targetShape` [T]: a language model's next tokens).
+    const per = targetSize(ds);
+    if (ds.targets.length !== ds.count * per) throw new DataError('DATA_TOO_SMALL', `${ds.name}: ${ds.targets.length} labels for ${ds.count} samples of ${per}.`);
+    for (let i = 0; i < ds.targets.length; i++) {
       const y = ds.targets[i];
       if (!Number.isInteger(y) || y < 0 || y >= ds.numClasses) {
         throw new DataError(
           'DATA_LABEL_RANGE',
-          `${ds.name}: sample ${i} has label ${y}, but labels must be whole numbers from 0 to ${ds.numClasses - 1} (${ds.numClasses} classes).`,
+          `${ds.name}: sample ${Math.floor(i / per)} has label ${y}, but labels must be whole numbers from 0 to ${ds.numClasses - 1} (${ds.numClasses} classes).`,
         );
       }
     }

@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader, Subset, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
 from model import Net
-
+__LOSS_HELPERS__
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CONFIG = __CONFIG__
@@ -176,7 +176,8 @@ def prepare(data_dir, seed, limit, rank):
     d = CONFIG['dataset']
     x, y, tx, ty, task = load_dataset(data_dir, rank)
     classification = task == 'classification'
-    labels = y if classification else None
+    # Labels per position (a text's next characters, [N, T]) have no one class to stratify by.
+    labels = y if classification and y.ndim == 1 else None
     rng = NetwrightRng((seed ^ 0x5EED5) & M32)
     if tx is not None:
         pool = list(range(len(x)))
@@ -187,7 +188,7 @@ def prepare(data_dir, seed, limit, rank):
         cap = math.ceil(limit / (1 - d['validation_split']))
         pool = stratified_sample(labels, pool, cap, rng)
         if len(tx) > limit:
-            keep = stratified_sample(ty if classification else None, range(len(tx)), limit, rng)
+            keep = stratified_sample(ty if classification and ty.ndim == 1 else None, range(len(tx)), limit, rng)
             tx, ty = tx[keep], (ty[keep] if ty is not None else None)
     train_idx, val_idx = stratified_split(labels, d['validation_split'], rng, pool)
     if limit is not None and len(train_idx) > limit:
@@ -380,7 +381,9 @@ def evaluate(net, losses, dataset, classification, rank, world, device, corrupte
         out = net(corrupt(x, noise) if corrupted else x)
         loss_sum += float(total_loss(losses, out, x, y)) * len(x)
         pred = out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out
-        if classification:
+        if classification and y.dim() > 1:  # a class per position (logits [N, T, V]): each sample's share right
+            correct += float((pred.argmax(-1) == y).float().flatten(1).mean(1).sum())
+        elif classification:
             correct += float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
         count += len(x)
     loss_sum, correct, count = reduce_sums([loss_sum, correct, count], device)

@@ -367,7 +367,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     progress(0.6, 'data');
     const add = (split: 'train' | 'test', ds: LoadedDataset['train']) => {
       files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
-      const ts = ds.task === 'classification' ? [ds.count] : [ds.count, ...ds.targetShape];
+      // One class index per sample ([N]), or per position of a text window ([N, T]).
+      const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
       if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
     };
     add('train', options.data.train);
@@ -379,7 +380,9 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   if (t) {
     progress(0.8, 'train.py');
     const config = pyLiteral(trainConfig(model, p, t, dataFiles));
-    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network'));
+    // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
+    const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
+    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
   progress(1, 'done');

@@ -32,6 +32,11 @@ export interface MetricTarget {
   numClasses: number;
   /** A single-value prediction is class 1 above this (default 0: a logit; 0.5 for a probability). */
   threshold?: number;
+  /**
+   * Rows of scores (and labels) per sample, when a sample is labelled at every position (a
+   * language model's next tokens: T); the classification metrics count positions. Default 1.
+   */
+  positions?: number;
 }
 
 /**
@@ -89,7 +94,8 @@ export class MetricAccumulator {
     if (this.confusion) {
       const k = this.target.numClasses;
       const wantAuc = this.wanted.has('roc-auc') && k === 2;
-      for (let i = 0; i < n; i++) {
+      const rows = n * (this.target.positions ?? 1);
+      for (let i = 0; i < rows; i++) {
         const label = target[i];
         const p = w === 1 ? (pred[i] > (this.target.threshold ?? 0) ? 1 : 0) : argmaxRow(pred, i, w);
         if (p === label) this.correct++;
@@ -126,8 +132,9 @@ export class MetricAccumulator {
     const out: MetricValues = { loss: n > 0 ? this.lossSum / n : NaN };
     const want = (m: MetricName) => this.wanted.has(m);
     if (this.confusion) {
-      if (want('accuracy')) out.accuracy = this.correct / n;
-      if (want('top5')) out.top5 = this.target.outputSize > 1 ? this.top5 / n : out.accuracy ?? this.correct / n;
+      const rows = n * (this.target.positions ?? 1);
+      if (want('accuracy')) out.accuracy = this.correct / rows;
+      if (want('top5')) out.top5 = this.target.outputSize > 1 ? this.top5 / rows : out.accuracy ?? this.correct / rows;
       if (want('precision') || want('recall') || want('f1')) {
         const s = precisionRecallF1(this.confusion);
         if (want('precision')) out.precision = s.macro.precision;

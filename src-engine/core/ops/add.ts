@@ -2,9 +2,10 @@ import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
 import { dynamic, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../export/onnx/onnx-types';
+import { positionalRule } from './positional-embedding';
 
 function addRule(n: OnnxNode, cx: RuleContext): RuleResult {
-  if (dynamic(n, cx, 2)) return { unsupported: 'adding a constant tensor (outside a Linear layer) is not supported' };
+  if (dynamic(n, cx, 2)) return positionalRule(n, cx) ?? { unsupported: 'adding a constant tensor (outside a Linear layer or a positional table [T, E] on a sequence) is not supported' };
   return { op: 'Add', inputs: [n.input[0], n.input[1]] };
 }
 

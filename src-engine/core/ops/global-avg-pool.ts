@@ -2,6 +2,7 @@ import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { int, ints, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../export/onnx/onnx-types';
+import { sequenceMeanRule } from './sequence-pool';
 
 /** GlobalAveragePool, with the Flatten (axis 1) after it when there is one; alone it keeps the 1×1 dims. */
 function globalAvgPoolRule(n: OnnxNode, cx: RuleContext): RuleResult {
@@ -13,8 +14,10 @@ function globalAvgPoolRule(n: OnnxNode, cx: RuleContext): RuleResult {
   return { op: 'GlobalAvgPool', attrs: { keepDims: true }, inputs: [n.input[0]] };
 }
 
-/** ReduceMean over every spatial axis (`x.mean((2, 3))`) is a global average pool. */
+/** ReduceMean over every spatial axis (`x.mean((2, 3))`) is a global average pool; over the steps of a sequence (`x.mean(1)`), a SequencePool. */
 function reduceMeanRule(n: OnnxNode, cx: RuleContext): RuleResult {
+  const overTime = sequenceMeanRule(n, cx);
+  if (overTime) return overTime;
   const x = cx.shape(n.input[0]);
   if (!x) return { unsupported: 'the input shape is unknown' };
   const listed = cx.opset >= 18 ? (n.input[1] ? cx.constant(n.input[1])?.values : undefined) : ints(n, 'axes');

@@ -21,6 +21,9 @@ import { lstm } from './lstm';
 import { gru } from './gru';
 import { rnn } from './rnn';
 import { embedding } from './embedding';
+import { multiHeadAttention } from './multi-head-attention';
+import { positionalEmbedding } from './positional-embedding';
+import { sequencePool } from './sequence-pool';
 import { maxPool2d } from './max-pool2d';
 import { reshape } from './reshape';
 import { transpose } from './transpose';
@@ -42,6 +45,7 @@ import { prelu } from './prelu';
 import { softplus } from './softplus';
 import { softmax } from './softmax';
 import { crossEntropyLoss } from './cross-entropy-loss';
+import { tokenCrossEntropyLoss } from './token-cross-entropy-loss';
 import { bceWithLogitsLoss } from './bce-with-logits-loss';
 import { mseLoss } from './mse-loss';
 import { l1Loss } from './l1-loss';
@@ -61,6 +65,8 @@ const ALL_OPS = [
   lstm,
   gru,
   embedding,
+  positionalEmbedding,
+  multiHeadAttention,
   conv2d,
   conv1d,
   convTranspose2d,
@@ -76,6 +82,7 @@ const ALL_OPS = [
   reshape,
   transpose,
   slice,
+  sequencePool,
   add,
   multiply,
   concat,
@@ -96,6 +103,7 @@ const ALL_OPS = [
   softplus,
   softmax,
   crossEntropyLoss,
+  tokenCrossEntropyLoss,
   bceWithLogitsLoss,
   mseLoss,
   l1Loss,

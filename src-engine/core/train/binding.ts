@@ -108,16 +108,31 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
     );
   }
   const labels = data.target === 'label' && ds.task === 'classification';
+  // Labels per position (a language model's next tokens, targetShape [T]): T rows of scores per sample.
+  const positions = labels ? prod(ds.targetShape) : 1;
   if (binding.targetSize !== null) {
-    const want = data.target === 'features' ? dsFs : labels ? 1 : prod(ds.targetShape);
+    const want = data.target === 'features' ? dsFs : prod(ds.targetShape);
     if (binding.targetSize !== want) {
-      const hint = labels ? 'class labels need shape [] (one class index per sample)' : data.target === 'features' ? `the clean features need shape [${ds.featureShape.join(', ')}]` : `targets have shape [${ds.targetShape.join(', ')}]`;
+      const hint =
+        labels && positions === 1
+          ? 'class labels need shape [] (one class index per sample)'
+          : labels
+            ? `${ds.name} has one class index per position: shape [${ds.targetShape.join(', ')}]`
+            : data.target === 'features'
+              ? `the clean features need shape [${ds.featureShape.join(', ')}]`
+              : `targets have shape [${ds.targetShape.join(', ')}]`;
       throw new TrainError('TRAIN_SHAPE_MISMATCH', `Target input "${binding.targetInput}" has ${binding.targetSize} values per sample but ${hint}.`);
     }
   }
   const width = binding.predictionWidth;
   if (binding.generative) return { ...binding, task: 'reconstruction', metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 } };
-  if (labels && width !== 1 && width !== ds.numClasses) {
+  if (labels && positions > 1 && width !== positions * ds.numClasses) {
+    throw new TrainError(
+      'TRAIN_SHAPE_MISMATCH',
+      `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${positions} positions of ${ds.numClasses} classes; make the last layer output ${ds.numClasses} at every position ([${positions}, ${ds.numClasses}]).`,
+    );
+  }
+  if (labels && positions === 1 && width !== 1 && width !== ds.numClasses) {
     throw new TrainError(
       'TRAIN_SHAPE_MISMATCH',
       `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${ds.numClasses} classes; make the last layer output ${ds.numClasses}.`,
@@ -128,8 +143,9 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
     task: data.target === 'features' ? 'reconstruction' : ds.task === 'classification' ? 'classification' : 'regression',
     metricTarget: {
       kind: labels ? 'classification' : 'regression',
-      outputSize: width,
+      outputSize: width / positions,
       numClasses: labels ? ds.numClasses : 0,
+      ...(positions > 1 ? { positions } : {}),
       // A single probability (a Sigmoid head) is class 1 above one half, a single logit above 0.
       ...(labels && binding.scores === 'single-probability' ? { threshold: 0.5 } : {}),
     },

@@ -4,6 +4,7 @@ import { OP_CATEGORIES } from '../../../src-engine/facade';
 import { useEditor } from '../state/editor-store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';
+import { BLOCK_TEMPLATES, type BlockTemplate } from '../editor/block-templates';
 import { Splitter } from './panels';
 import { usePanels } from '../state/panels';
 
@@ -18,18 +19,23 @@ const GROUP_TITLE: Record<string, string> = {
 };
 
 /**
- * Every op of the engine's registry, grouped by category and searchable. Drag an entry onto the
- * canvas, or press Enter / double-click it to add it in the middle of the view.
+ * Every op of the engine's registry, grouped by category and searchable, and the block templates
+ * (a Transformer block: several nodes as one group). Drag an op onto the canvas, or press Enter /
+ * double-click an entry to add it in the middle of the view.
  */
 export function Palette() {
   const [query, setQuery] = useState('');
   const flow = useReactFlow();
   const ops = searchOps(query);
-  const addAtCentre = (op: string) => {
+  const centre = () => {
     const el = document.querySelector('[data-testid=canvas]')?.getBoundingClientRect();
     const p = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
-    useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+    return { x: Math.round(p.x - 90), y: Math.round(p.y - 20) };
   };
+  const addAtCentre = (op: string) => useEditor.getState().addOp(op, centre());
+  const addBlock = (b: BlockTemplate) => useEditor.getState().addBlock(b, centre());
+  const q = query.trim().toLowerCase();
+  const blocks = BLOCK_TEMPLATES.filter((b) => !q || b.title.toLowerCase().includes(q) || b.doc.toLowerCase().includes(q));
   return (
     <aside className="palette" data-testid="palette" aria-label="Ops">
       <div className="palette__top">
@@ -68,7 +74,27 @@ export function Palette() {
             </section>
           );
         })}
-        {ops.length === 0 ? <p className="palette__empty">No op matches “{query}”.</p> : null}
+        {blocks.length > 0 ? (
+          <section className="palette__group" data-testid="palette-group-blocks">
+            <h3>Blocks</h3>
+            {blocks.map((b) => (
+              <div
+                key={b.id}
+                className="palette__item"
+                tabIndex={0}
+                role="button"
+                data-testid={`palette-block-${b.id}`}
+                title={`${b.doc}\nPress Enter or double-click to add it as a group.`}
+                onDoubleClick={() => addBlock(b)}
+                onKeyDown={(e) => e.key === 'Enter' && addBlock(b)}
+              >
+                <span className="palette__name">{b.title}</span>
+                <span className="palette__doc">{b.doc}</span>
+              </div>
+            ))}
+          </section>
+        ) : null}
+        {ops.length === 0 && blocks.length === 0 ? <p className="palette__empty">No op matches “{query}”.</p> : null}
       </div>
       <Splitter size="paletteWidth" label="Ops width" />
     </aside>

@@ -28,6 +28,7 @@ const BLURBS: Readonly<Record<string, string>> = {
   'housing-mlp': 'House prices from four columns of a CSV table: regression, a number out instead of a class.',
   'fashion-mlp': 'Clothes instead of digits: the same MLP on a harder dataset.',
   'mnist-lstm': 'An LSTM reads each digit row by row, 28 steps of 28 pixels, and remembers enough to name it.',
+  'tiny-gpt': 'A character-level Transformer learns to write like Debian’s fortunes: causal attention, one next character at a time.',
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */

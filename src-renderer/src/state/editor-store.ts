@@ -3,6 +3,7 @@ import { getOp, isGraphInput } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
+import { blockEdits, type BlockTemplate } from '../editor/block-templates';
 import { insertionProblem } from '../editor/connect';
 import type { ComputeChoice } from '../../../src-engine/protocol';
 import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
@@ -43,6 +44,8 @@ export interface EditorState {
   redo(): void;
   select(nodes: Iterable<string>, edges?: Iterable<string>): void;
   addOp(op: string, position: XY): string | undefined;
+  /** Add a block template (the Transformer block) at `position`: its nodes and the group around them, one undo step. */
+  addBlock(template: BlockTemplate, position: XY): void;
   /**
    * Add an op dropped on an edge: inserted on it (source → new → target, one undo step) when the
    * shapes allow, else placed where it was dropped, unconnected, with a notice saying why.
@@ -234,6 +237,18 @@ export const useEditor = create<EditorState>((set, get) => {
     copySelection() {
       const clip = copyNodes(get().history.present, get().selectedNodes);
       if (clip) set({ clipboard: clip });
+    },
+    addBlock(template, position) {
+      let doc = get().history.present;
+      const edits = blockEdits(doc, template, position);
+      for (const action of edits) {
+        const r = applyEdit(doc, action);
+        if (!r.ok) return void get().notify('error', r.message, { code: r.code });
+        doc = r.doc;
+      }
+      commit(push(get().history, doc));
+      const made = doc.groups?.find((g) => g.members.includes(edits[0].nodes[0].id));
+      if (made) get().select([groupFlowId(made.id)]);
     },
     paste(offset) {
       const clip = get().clipboard;

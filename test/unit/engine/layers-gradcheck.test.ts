@@ -17,6 +17,10 @@ import { linear } from '../../../src-engine/core/ops/linear';
 import { lstm } from '../../../src-engine/core/ops/lstm';
 import { gru } from '../../../src-engine/core/ops/gru';
 import { embedding } from '../../../src-engine/core/ops/embedding';
+import { multiHeadAttention } from '../../../src-engine/core/ops/multi-head-attention';
+import { positionalEmbedding } from '../../../src-engine/core/ops/positional-embedding';
+import { sequencePool } from '../../../src-engine/core/ops/sequence-pool';
+import { tokenCrossEntropyLoss } from '../../../src-engine/core/ops/token-cross-entropy-loss';
 import { maxPool2d } from '../../../src-engine/core/ops/max-pool2d';
 import { reshape } from '../../../src-engine/core/ops/reshape';
 import { upsample } from '../../../src-engine/core/ops/upsample';
@@ -86,6 +90,17 @@ const cases: [string, OpDef, GradcheckOptions, number][] = [
   ['GRU sequence', gru, { inputs: [randn([2, 3, 3], 46)], attrs: { hiddenSize: 4 } }, SMOOTH],
   ['GRU 2 layers, bidirectional, last state, no bias', gru, { inputs: [randn([2, 3, 2], 47)], attrs: { hiddenSize: 3, numLayers: 2, bidirectional: true, output: 'last', bias: false } }, SMOOTH],
   ['Embedding (the weight; ids get no gradient)', embedding, { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] }, SMOOTH],
+  ['MultiHeadAttention 2 heads', multiHeadAttention, { inputs: [randn([2, 4, 6], 48)], attrs: { numHeads: 2 } }, SMOOTH],
+  ['MultiHeadAttention causal, 3 heads, no bias', multiHeadAttention, { inputs: [randn([2, 5, 6], 49)], attrs: { numHeads: 3, causal: true, bias: false } }, SMOOTH],
+  ['PositionalEmbedding', positionalEmbedding, { inputs: [randn([2, 3, 4], 50)] }, SMOOTH],
+  ['SequencePool mean', sequencePool, { inputs: [randn([2, 4, 3], 51)] }, SMOOTH],
+  ['SequencePool last', sequencePool, { inputs: [randn([2, 4, 3], 52)], attrs: { mode: 'last' } }, SMOOTH],
+  [
+    'TokenCrossEntropyLoss, label smoothing (the logits; targets get no gradient)',
+    tokenCrossEntropyLoss,
+    { inputs: [randn([2, 3, 5], 53), tensor([2, 3], Float32Array.of(0, 4, 2, 1, 1, 3))], attrs: { labelSmoothing: 0.1 }, noGrad: [1] },
+    SMOOTH,
+  ],
   ['Concat axis -1', concat, { inputs: [randn([2, 2, 1], 26), randn([2, 2, 3], 27)], attrs: { axis: -1 } }, SMOOTH],
 ];
 

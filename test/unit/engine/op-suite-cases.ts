@@ -123,6 +123,17 @@ const CASES: Case[] = [
     opts: { inputs: [tensor([2, 4], Float32Array.of(0, 3, -1, 2.7, 7, -8, 4, 1.2))], attrs: { numEmbeddings: 5, embeddingDim: 3 }, noGrad: [0] },
     tol: SMOOTH,
   },
+  { label: 'MultiHeadAttention', op: 'MultiHeadAttention', opts: { inputs: [randn([2, 4, 6], 48)], attrs: { numHeads: 2 } }, tol: SMOOTH },
+  { label: 'MultiHeadAttention causal, no bias', op: 'MultiHeadAttention', opts: { inputs: [randn([2, 5, 4], 49)], attrs: { numHeads: 1, causal: true, bias: false } }, tol: SMOOTH },
+  { label: 'PositionalEmbedding', op: 'PositionalEmbedding', opts: { inputs: [randn([2, 3, 4], 50)] }, tol: SMOOTH },
+  { label: 'SequencePool mean', op: 'SequencePool', opts: { inputs: [randn([2, 4, 3], 51)] }, tol: SMOOTH },
+  { label: 'SequencePool last', op: 'SequencePool', opts: { inputs: [randn([2, 4, 3], 52)], attrs: { mode: 'last' } }, tol: SMOOTH },
+  {
+    label: 'TokenCrossEntropyLoss',
+    op: 'TokenCrossEntropyLoss',
+    opts: { inputs: [randn([2, 3, 5], 53), tensor([2, 3], Float32Array.of(0, 4, 2, 1, 1, 3))], attrs: { labelSmoothing: 0.1 }, noGrad: [1] },
+    tol: SMOOTH,
+  },
   { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 

@@ -16,6 +16,8 @@ import { trainedModel } from '../engine/export/onnx/harness';
 import { inferenceModel } from '../../../src-engine/core/export/inference-graph';
 import { inferModel } from '../../../src-engine/core/export/model';
 import { Rng } from '../../../src-engine/base/rng';
+import { ASCII_VOCABULARY } from '../../../src-engine/core/data';
+import { writesText } from '../../../src-engine/core/export/sample-text';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from './fixtures';
 
@@ -223,4 +225,18 @@ describe('export over the protocol', () => {
     await expect(client.request('model.import', { format: 'onnx', data: 'not*base64' })).rejects.toMatchObject({ code: 'E_IMPORT_FORMAT', message: expect.stringMatching(/did not arrive intact/) });
     await expect(client.request('model.import', { format: 'onnx', data: bytesToBase64(new Uint8Array([1, 2, 3, 4, 5])) })).rejects.toMatchObject({ code: expect.stringMatching(/^E_IMPORT_/) });
   });
+  it('a language model writes from a prompt on request (the playground): seeded, at a temperature, coded refusals', async () => {
+    const { client } = setupEngine();
+    const gpt = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/tiny-gpt.json'), 'utf8')) as GraphIR;
+    const { runId } = await client.request('model.load', { model: modelToJSON({ ...trainedModel(gpt, 1, 2), classNames: [...ASCII_VOCABULARY] }) });
+    const ask = { runId, prompt: 'Q: What', length: 12, temperature: 0.8, seed: 2 };
+    const { text: written } = await client.request('model.sampleText', ask);
+    expect(written.startsWith('Q: What')).toBe(true);
+    expect(Array.from(written)).toHaveLength(19);
+    expect((await client.request('model.sampleText', ask)).text).toBe(written);
+    expect(writesText(gpt)).toBe(true);
+    expect(writesText(twoMoonsGraph())).toBe(false);
+    const mlp = await client.request('model.load', { model: modelToJSON(trainedModel(twoMoonsGraph(), 1, 4)) });
+    await expect(client.request('model.sampleText', { ...ask, runId: mlp.runId })).rejects.toMatchObject({ code: 'E_SAMPLE_NOT_TEXT' });
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { LSTM_FUSION } from '../../ops/lstm';
 import { GRU_FUSION } from '../../ops/gru';
 import { RNN_FUSION } from '../../ops/rnn';
 import { EMBEDDING_FUSION } from '../../ops/embedding';
+import { ATTENTION_FUSION } from '../../ops/attention-import';
 
 /** The graph as a fusion sees it. */
 export interface FusionGraph {
@@ -234,4 +235,4 @@ const layerNormDecomposed: FusionRule = {
 };
 
 /** Multi-node patterns read as one op, tried before the per-node rules. */
-export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, RNN_FUSION, EMBEDDING_FUSION];
+export const IMPORT_FUSIONS: readonly FusionRule[] = [geluErf, geluTanh, silu, softplus, groupNorm, layerNormDecomposed, LSTM_FUSION, GRU_FUSION, RNN_FUSION, EMBEDDING_FUSION, ATTENTION_FUSION];

@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { generatorOf, imageToSample } from '../../../../src-engine/facade';
+import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { GanPlayground } from './GanPlayground';
+import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
@@ -14,7 +15,8 @@ type Prediction = ResultOf<'model.predict'>;
 const VIEW = 196;
 
 /**
- * The Playground tab: for a GAN, its generator on fresh noise ({@link GanPlayground}); for any
+ * The Playground tab: for a GAN, its generator on fresh noise ({@link GanPlayground}); for a
+ * language model (a design on a text set), text from a prompt ({@link TextPlayground}); for any
  * other network, {@link DrawPlayground}.
  */
 export function Playground() {
@@ -22,6 +24,7 @@ export function Playground() {
   // A GAN is what leaves the app as a generator (as the Export menu tells).
   const generator = useMemo(() => (graph ? generatorOf(graph) : undefined), [graph]);
   if (generator) return <GanPlayground conditional={generator.inputs.some((i) => i.kind === 'label')} />;
+  if (graph && writesText(graph)) return <TextPlayground />;
   return <DrawPlayground />;
 }
 

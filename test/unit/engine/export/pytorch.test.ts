@@ -87,7 +87,8 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
       const layers = model.graph.nodes.filter((x) => x.op !== 'Input' && !x.op.endsWith('Loss') && !torchExpression(getOp(x.op)!));
       expect(layers.length).toBeGreaterThan(0);
       for (const n of layers) expect(r.hooked).toContain(names.get(n.id));
-    }, 60_000);
+      // Two Transformer blocks over 64 characters train slowly on the reference kernels (~4 s a batch on a loaded 2-core machine).
+    }, file === 'tiny-gpt.json' ? 180_000 : 60_000);
   }
 
   it('random graphs covering every layer and activation match within 1e-4', () => {

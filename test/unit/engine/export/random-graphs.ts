@@ -100,6 +100,14 @@ export function randomGraph(rng: Rng, index: number, sequence = false): { model:
   if (vocabulary) tryAdd('Embedding', { numEmbeddings: vocabulary, embeddingDim: between(rng, 2, 4) }, [last]);
   if (sequence) {
     const [op, attrs] = sequenceOp(rng, index);
+    // Attention before the recurrent layer in two graphs, by index (drawing nothing): learned
+    // positions and causal self-attention; or self-attention pooled over the steps, which leaves
+    // no sequence for the recurrent layer.
+    if (index % 4 >= 2) {
+      tryAdd('PositionalEmbedding', {}, [last]);
+      tryAdd('MultiHeadAttention', { numHeads: 1, causal: index % 4 === 2 }, [last]);
+      if (index % 4 === 3) tryAdd('SequencePool', { mode: 'mean' }, [last]);
+    }
     tryAdd(op, attrs, [last]);
     if (shapeOf(last).length === 3) tryAdd('Flatten', {}, [last]);
   }

@@ -13,6 +13,7 @@ import { createReferenceBackend } from '../../../../../src-engine/core/backend/r
 import { applyNormalization, type Normalization } from '../../../../../src-engine/core/data/normalize';
 import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
 import { importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { getOp } from '../../../../../src-engine/core/ops/registry';
 
 /** The python with torch and onnx (CI installs python3-torch and python3-onnx). */
 export const PYTHON = '/usr/bin/python3';
@@ -101,9 +102,11 @@ export function trainedModel(graph: GraphIR, steps = 3, batch = 8, seed = 1): Tr
     for (const n of graph.nodes) {
       if (n.op !== 'Input') continue;
       const x = plan.input(n.id).data;
-      if (n.attrs.source === 'target' && (n.attrs.shape as number[]).length === 0) {
+      const loss = graph.nodes.find((l) => l.inputs[1] === n.id);
+      // A loss taking class indices at every position (a language model's next tokens) reads labels too.
+      const perPosition = loss !== undefined && (getOp(loss.op)?.torch as { target?: string } | undefined)?.target === 'class-index';
+      if (n.attrs.source === 'target' && ((n.attrs.shape as number[]).length === 0 || perPosition)) {
         // Class labels: as many classes as the loss's scores have, or the OneHot that reads them (a conditional GAN).
-        const loss = graph.nodes.find((l) => l.inputs[1] === n.id);
         const classes = loss ? shapes[loss.inputs[0]].at(-1)! : (graph.nodes.find((l) => l.op === 'OneHot' && l.inputs[0] === n.id)!.attrs.numClasses as number);
         for (let i = 0; i < x.length; i++) x[i] = rng.int(classes);
       } else for (let i = 0; i < x.length; i++) x[i] = rng.uniform();

@@ -176,6 +176,13 @@ export function randomGraph(seed: number, length = 8): GraphIR {
     const own = new Rng(seed * 104729 + 37);
     cur = add(b, 'Embedding', ['x'], { numEmbeddings: 4 + own.int(6), embeddingDim: 2 + own.int(3) }) ?? cur;
   }
+  // Self-attention over the sequence between learned positions and a pool over the steps, in some
+  // sequence graphs: fixed settings, drawing nothing (every other draw stays as it was).
+  if (seed % 12 === 7) {
+    cur = add(b, 'PositionalEmbedding', [cur]) ?? cur;
+    cur = add(b, 'MultiHeadAttention', [cur], { numHeads: 1, causal: seed % 24 === 7 }) ?? cur;
+    cur = add(b, 'SequencePool', [cur], { mode: seed % 24 === 7 ? 'last' : 'mean' }) ?? cur;
+  }
   for (let i = 0; i < length; i++) cur = step(b, cur) ?? cur;
   if (cur === 'x') cur = add(b, 'ReLU', ['x'])!;
   return { format: 'netwright.graph', version: 2, name: `random ${seed}`, nodes: b.nodes, outputs: { y: cur } };

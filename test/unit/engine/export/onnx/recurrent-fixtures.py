@@ -1,6 +1,8 @@
-"""Writes what torch.onnx (PyTorch 1.13, opset 17) makes of batch-first recurrent layers, and
-PyTorch's outputs, into argv[1]: NAME.onnx and NAME.json ({input, inputShape, output}, flattened)
-per model. Run by recurrent.test.ts with /usr/bin/python3; nothing is checked in.
+"""Writes what torch.onnx (PyTorch 1.13, opset 17) makes of batch-first sequence layers (argv[2]:
+a comma-separated list of lstm, gru, mha: nn.MultiheadAttention classifiers over MNIST-sized rows),
+and PyTorch's outputs, into argv[1]: NAME.onnx and NAME.json ({input, inputShape, output},
+flattened) per model. Run by recurrent.test.ts and attention.test.ts with /usr/bin/python3;
+nothing is checked in.
 """
 import json
 import sys
@@ -28,6 +30,30 @@ class Rnn(nn.Module):
         return h[-1]
 
 
+class RowAttention(nn.Module):
+    """Rows of an image as a sequence: (learned positions +) self-attention, a mean over the
+    steps or the last step, a Linear to 10 classes."""
+
+    def __init__(self, heads, causal=False, positions=False, pool='mean', bias=True):
+        super().__init__()
+        self.pos = nn.Parameter(torch.randn(28, 28) * 0.5) if positions else None
+        self.att = nn.MultiheadAttention(28, heads, bias=bias, batch_first=True)
+        with torch.no_grad():
+            if bias:
+                self.att.in_proj_bias.normal_(0, 0.3)
+                self.att.out_proj.bias.normal_(0, 0.3)
+        self.causal = causal
+        self.pool = pool
+        self.fc = nn.Linear(28, 10)
+
+    def forward(self, x):
+        if self.pos is not None:
+            x = x + self.pos
+        mask = torch.triu(torch.full((28, 28), float("-inf")), 1) if self.causal else None
+        y, _ = self.att(x, x, x, need_weights=False, attn_mask=mask)
+        return self.fc(y.mean(1) if self.pool == 'mean' else y[:, -1])
+
+
 def write(name, model, x):
     model.eval()
     with torch.no_grad():
@@ -51,3 +77,7 @@ if "rnn" in kinds:
     write("rnn_seq", Rnn(nn.RNN, 28, 48, False), torch.randn(3, 28, 28))
     write("rnn_last", Rnn(nn.RNN, 28, 48, True), torch.randn(2, 28, 28))
     write("rnn_stacked", Rnn(nn.RNN, 28, 48, False, num_layers=2), torch.randn(2, 28, 28))
+if "mha" in kinds:
+    write("mha_mean", RowAttention(4), torch.rand(3, 28, 28))
+    write("mha_causal_last_pos", RowAttention(7, causal=True, positions=True, pool='last'), torch.rand(2, 28, 28))
+    write("mha_nobias_1head", RowAttention(1, bias=False), torch.rand(2, 28, 28))

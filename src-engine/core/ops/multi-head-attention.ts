@@ -1,0 +1,271 @@
+import type { Backend } from '../backend/types';
+import { boolAttr, fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
+import { defineOp, type Attrs, type OnnxEmitContext, type ShapeArgs } from './types';
+import { transpose2d } from './onnx-import';
+
+/** Sizes of one attention call: batch, steps, embedding, heads, head width. */
+interface Dims {
+  n: number;
+  t: number;
+  e: number;
+  h: number;
+  d: number;
+}
+
+function dimsOf(shape: readonly number[], attrs: Attrs): Dims {
+  const [n, t, e] = shape;
+  const h = intAttr(attrs, 'numHeads');
+  return { n, t, e, h, d: e / h };
+}
+
+/**
+ * Copies between the token-major `[N, T, parts·E]` layout (`part` picks the block: q, k, v) and the
+ * head-major `[N, H, T, d]` one, scaled by `scale`; `toHeads` false copies back (accumulating when `add`).
+ */
+function heads(tokens: Float32Array, stride: number, part: number, hm: Float32Array, { n, t, e, h, d }: Dims, toHeads: boolean, scale = 1, add = false): void {
+  for (let b = 0; b < n; b++) {
+    for (let s = 0; s < t; s++) {
+      const row = (b * t + s) * stride + part * e;
+      for (let hh = 0; hh < h; hh++) {
+        const at = ((b * h + hh) * t + s) * d;
+        const from = row + hh * d;
+        if (toHeads) for (let j = 0; j < d; j++) hm[at + j] = tokens[from + j] * scale;
+        else if (add) for (let j = 0; j < d; j++) tokens[from + j] += hm[at + j] * scale;
+        else for (let j = 0; j < d; j++) tokens[from + j] = hm[at + j] * scale;
+      }
+    }
+  }
+}
+
+/** Rows of `p` (`rows × cols`) softmaxed in place; with `causal`, entries right of the diagonal are 0. */
+function softmaxRows(p: Float32Array, rows: number, cols: number, causal: boolean): void {
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    const last = causal ? i : cols - 1;
+    // NOTE: the max is subtracted before exp so that large scores do not overflow.
+    let m = -Infinity;
+    for (let j = 0; j <= last; j++) m = Math.max(m, p[o + j]);
+    let s = 0;
+    for (let j = 0; j <= last; j++) {
+      const v = Math.exp(p[o + j] - m);
+      p[o + j] = v;
+      s += v;
+    }
+    for (let j = 0; j <= last; j++) p[o + j] /= s;
+    for (let j = last + 1; j < cols; j++) p[o + j] = 0;
+  }
+}
+
+function addRows(y: Float32Array, bias: Float32Array | undefined, rows: number, cols: number): void {
+  if (!bias) return;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) y[r * cols + j] += bias[j];
+}
+
+function colSums(into: Float32Array | undefined, m: Float32Array, rows: number, cols: number): void {
+  if (!into) return;
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) into[j] += m[r * cols + j];
+}
+
+const view = (a: Float32Array, at: number, length: number) => a.subarray(at, at + length);
+
+/** The per-(sample, head) products of the attention core: `fn(qOff, kvOff, pOff)` for each. */
+function eachHead({ n, h, t, d }: Dims, fn: (qkv: number, p: number) => void): void {
+  for (let bh = 0; bh < n * h; bh++) fn(bh * t * d, bh * t * t);
+}
+
+/** The workspace tensors, by name, with their sizes in values. */
+function workspaceSizes(shape: readonly number[], attrs: Attrs): Record<string, number> {
+  const { n, t, e, h } = dimsOf(shape, attrs);
+  return {
+    // x·W_inᵀ + b_in, token-major [N, T, 3E]; in backward its gradient.
+    qkv: n * t * 3 * e,
+    // q (scaled by 1/√d), k, v head-major: three [N, H, T, d] blocks.
+    qkvHeads: 3 * n * t * e,
+    // softmax(q·kᵀ), [N, H, T, T]: what the attention-map probe reads.
+    probs: n * h * t * t,
+    // The heads' outputs, head-major [N, H, T, d] (in backward their gradient), and token-major [N, T, E].
+    oHeads: n * t * e,
+    attn: n * t * e,
+    // Backward only: the gradients of q, k, v head-major, and one head's dP.
+    dqkvHeads: 3 * n * t * e,
+    dp: t * t,
+  };
+}
+
+/**
+ * Self-attention forward through the backend's GEMM: `qkv = x·W_inᵀ + b_in`, per sample and head
+ * `P = softmax(q·kᵀ/√d)` (causal: future keys masked), `o = P·v`, heads concatenated, then
+ * `y = o·W_outᵀ + b_out`.
+ */
+function attentionForward(x: Float32Array, y: Float32Array, p: Readonly<Record<string, { data: Float32Array }>>, ws: Readonly<Record<string, { data: Float32Array }>>, dm: Dims, causal: boolean, backend: Backend): void {
+  const { n, t, e, d } = dm;
+  const rows = n * t;
+  const qkv = ws.qkv.data;
+  const hd = ws.qkvHeads.data;
+  const size = n * t * e;
+  backend.gemm({ transA: false, transB: true, m: rows, n: 3 * e, k: e, a: x, b: p.in_proj_weight.data, c: qkv, accumulate: false });
+  addRows(qkv, p.in_proj_bias?.data, rows, 3 * e);
+  heads(qkv, 3 * e, 0, view(hd, 0, size), dm, true, 1 / Math.sqrt(d));
+  heads(qkv, 3 * e, 1, view(hd, size, size), dm, true);
+  heads(qkv, 3 * e, 2, view(hd, 2 * size, size), dm, true);
+  const probs = ws.probs.data;
+  const o = ws.oHeads.data;
+  eachHead(dm, (at, pAt) => {
+    const pp = view(probs, pAt, t * t);
+    backend.gemm({ transA: false, transB: true, m: t, n: t, k: d, a: view(hd, at, t * d), b: view(hd, size + at, t * d), c: pp, accumulate: false });
+    softmaxRows(pp, t, t, causal);
+    backend.gemm({ transA: false, transB: false, m: t, n: d, k: t, a: pp, b: view(hd, 2 * size + at, t * d), c: view(o, at, t * d), accumulate: false });
+  });
+  const attn = ws.attn.data;
+  heads(attn, e, 0, o, dm, false);
+  backend.gemm({ transA: false, transB: true, m: rows, n: e, k: e, a: attn, b: p.out_proj_weight.data, c: y, accumulate: false });
+  addRows(y, p.out_proj_bias?.data, rows, e);
+}
+
+/**
+ * Multi-head self-attention over a sequence `[N, T, E]`, as `torch.nn.MultiheadAttention(E,
+ * numHeads, bias, batch_first=True)` called with `(x, x, x)` (and `attn_mask` the causal mask when
+ * `causal`): the same parameters under the same names (`in_proj_weight` `[3E, E]` = q, k, v
+ * stacked, `in_proj_bias`, `out_proj.weight`, `out_proj.bias`) and initialisation (xavier_uniform
+ * in, U(±1/√E) out, zero biases). No dropout. Output `[N, T, E]`.
+ */
+export const multiHeadAttention = defineOp({
+  name: 'MultiHeadAttention',
+  category: 'layers',
+  onnx: {
+    opType: 'MatMul',
+    note: 'the graph torch.onnx writes for nn.MultiheadAttention(batch_first=True) at opset 17: Transpose to time-major, MatMul + Add with the packed in-projection, three Slices reshaped to [T, N·H, d] heads, Div by √d, MatMul with the keys, Add of the causal mask, Softmax, MatMul with the values, Gemm of the out-projection, Transpose back',
+    emit: emitAttention,
+  },
+  torch: {
+    module: 'SelfAttention({in[-1]}, {numHeads}, bias={bias}, causal={causal})',
+    helper: [
+      'class SelfAttention(nn.MultiheadAttention):',
+      '    """nn.MultiheadAttention(batch_first=True) attending a sequence to itself, optionally causal',
+      '    (step t sees steps <= t); returns the output only (its state_dict is nn.MultiheadAttention\'s)."""',
+      '',
+      '    def __init__(self, embed_dim, num_heads, bias=True, causal=False):',
+      '        super().__init__(embed_dim, num_heads, bias=bias, batch_first=True)',
+      '        self.causal = causal',
+      '',
+      '    def forward(self, x):',
+      '        t = x.shape[1]',
+      '        mask = torch.triu(torch.full((t, t), float("-inf"), device=x.device), 1) if self.causal else None',
+      '        return super().forward(x, x, x, need_weights=False, attn_mask=mask)[0]',
+    ].join('\n'),
+    stateNames: { out_proj_weight: 'out_proj.weight', out_proj_bias: 'out_proj.bias' },
+    note: 'a subclass of nn.MultiheadAttention (batch_first) called on (x, x, x) with the causal mask when set',
+  },
+  card: (a) => `${String(a.numHeads)} heads${a.causal ? ', causal' : ''}`,
+  doc: 'Multi-head self-attention over a sequence [N, T, E]: each step mixes the steps it attends to (causal: only earlier ones).',
+  inputs: [{ name: 'x' }],
+  attrs: {
+    numHeads: { kind: 'int', default: 4, min: 1, max: 1024, doc: 'Attention heads; the embedding (the input’s last dim) must divide evenly among them.' },
+    causal: { kind: 'bool', default: false, doc: 'Each step attends only to itself and earlier steps (a language model’s mask).' },
+    bias: { kind: 'bool', default: true, doc: 'Biases on the in- and out-projections.' },
+  },
+  inferShape({ inputs, attrs }: ShapeArgs) {
+    const x = inputs[0];
+    if (x.length !== 3) return fail(ShapeCode.RANK, `MultiHeadAttention expects a sequence [N, T, E] (steps × embedding); got ${fmt(x)}.${x.length === 2 ? ' Add an Embedding (or a Reshape to [T, E]) before it.' : ''}`);
+    const h = intAttr(attrs, 'numHeads');
+    if (!Number.isInteger(h) || h < 1 || x[2] % h !== 0) return fail(ShapeCode.ATTR_RANGE, `MultiHeadAttention: the embedding size ${x[2]} does not divide into ${h} heads; pick numHeads among the divisors of ${x[2]}.`);
+    return ok([...x]);
+  },
+  params({ inputs, attrs }) {
+    const e = inputs[0][2];
+    const bias = boolAttr(attrs, 'bias');
+    return [
+      { name: 'in_proj_weight', shape: [3 * e, e], init: 'xavier_uniform', fanIn: e, fanOut: 3 * e, decay: true },
+      ...(bias ? [{ name: 'in_proj_bias', shape: [3 * e], init: 'zeros' as const, fanIn: e, fanOut: 3 * e, decay: false }] : []),
+      { name: 'out_proj_weight', shape: [e, e], init: 'torch_default', fanIn: e, fanOut: e, decay: true },
+      ...(bias ? [{ name: 'out_proj_bias', shape: [e], init: 'zeros' as const, fanIn: e, fanOut: e, decay: false }] : []),
+    ];
+  },
+  workspace: ({ inputs, attrs }) => Object.entries(workspaceSizes(inputs[0], attrs)).map(([name, size]) => ({ name, shape: [size] })),
+  flops({ inputs, attrs }) {
+    const { t, e } = dimsOf(inputs[0], attrs);
+    return 2 * (4 * t * e * e + 2 * t * t * e);
+  },
+  forward({ inputs, output, params, workspace, attrs, backend }) {
+    attentionForward(inputs[0].data, output.data, params, workspace, dimsOf(inputs[0].shape, attrs), boolAttr(attrs, 'causal'), backend);
+  },
+  backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
+    const dm = dimsOf(inputs[0].shape, attrs);
+    const { n, t, e, d } = dm;
+    const rows = n * t;
+    const size = n * t * e;
+    const dy = dOutput.data;
+    const ws = (k: string) => workspace[k].data;
+    // y = attn·W_outᵀ + b_out
+    backend.gemm({ transA: true, transB: false, m: e, n: e, k: rows, a: dy, b: ws('attn'), c: dParams.out_proj_weight.data, accumulate: true });
+    colSums(dParams.out_proj_bias?.data, dy, rows, e);
+    const dAttn = ws('attn');
+    backend.gemm({ transA: false, transB: false, m: rows, n: e, k: e, a: dy, b: params.out_proj_weight.data, c: dAttn, accumulate: false });
+    const dO = ws('oHeads');
+    heads(dAttn, e, 0, dO, dm, true);
+    const hd = ws('qkvHeads');
+    const dh = ws('dqkvHeads');
+    const probs = ws('probs');
+    const dp = ws('dp');
+    eachHead(dm, (at, pAt) => {
+      const pp = view(probs, pAt, t * t);
+      const dOh = view(dO, at, t * d);
+      // dP = dO·vᵀ; dv = Pᵀ·dO
+      backend.gemm({ transA: false, transB: true, m: t, n: t, k: d, a: dOh, b: view(hd, 2 * size + at, t * d), c: dp, accumulate: false });
+      backend.gemm({ transA: true, transB: false, m: t, n: d, k: t, a: pp, b: dOh, c: view(dh, 2 * size + at, t * d), accumulate: false });
+      // Softmax backward: dS = P ∘ (dP − rowsum(P ∘ dP)); masked entries have P = 0, so dS = 0 there.
+      for (let i = 0; i < t; i++) {
+        let s = 0;
+        for (let j = 0; j < t; j++) s += pp[i * t + j] * dp[i * t + j];
+        for (let j = 0; j < t; j++) dp[i * t + j] = pp[i * t + j] * (dp[i * t + j] - s);
+      }
+      // S = q̃·kᵀ with q̃ = q/√d: dq̃ = dS·k, dk = dSᵀ·q̃
+      backend.gemm({ transA: false, transB: false, m: t, n: d, k: t, a: dp, b: view(hd, size + at, t * d), c: view(dh, at, t * d), accumulate: false });
+      backend.gemm({ transA: true, transB: false, m: t, n: d, k: t, a: dp, b: view(hd, at, t * d), c: view(dh, size + at, t * d), accumulate: false });
+    });
+    const dqkv = ws('qkv');
+    heads(dqkv, 3 * e, 0, view(dh, 0, size), dm, false, 1 / Math.sqrt(d));
+    heads(dqkv, 3 * e, 1, view(dh, size, size), dm, false);
+    heads(dqkv, 3 * e, 2, view(dh, 2 * size, size), dm, false);
+    const x = inputs[0].data;
+    backend.gemm({ transA: true, transB: false, m: 3 * e, n: e, k: rows, a: dqkv, b: x, c: dParams.in_proj_weight.data, accumulate: true });
+    colSums(dParams.in_proj_bias?.data, dqkv, rows, 3 * e);
+    const dx = dInputs[0]?.data;
+    if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: e, k: 3 * e, a: dqkv, b: params.in_proj_weight.data, c: dx, accumulate: true });
+  },
+});
+
+const i64 = (ctx: OnnxEmitContext, name: string, values: number[], dims: number[] = [values.length]) => ctx.constant(name, dims, values, 'int64');
+
+/**
+ * The ONNX form torch.onnx writes for `nn.MultiheadAttention(batch_first=True)` at opset 17, its
+ * shape sub-graphs written as constants (`-1` for the batch): time-major `[T, N, E]`, the packed
+ * projection, the heads as `[N·H, T, d]` batches of MatMul, the out-projection as a Gemm on `[T·N, E]`.
+ */
+function emitAttention(ctx: OnnxEmitContext): string {
+  const [, t, e] = ctx.inputShapes[0];
+  const h = intAttr(ctx.attrs, 'numHeads');
+  const d = e / h;
+  const tm = ctx.node('Transpose', [ctx.inputs[0]], { perm: { ints: [1, 0, 2] } });
+  let qkv = ctx.node('MatMul', [tm, ctx.constant('in_proj_weight_t', [e, 3 * e], transpose2d(ctx.weightValues('in_proj_weight')!, 3 * e, e))]);
+  const bIn = ctx.weight('in_proj_bias');
+  if (bIn) qkv = ctx.node('Add', [bIn, qkv]);
+  const toHeads = (part: number) => {
+    const slice = ctx.node('Slice', [qkv, i64(ctx, `start${part}`, [part * e]), i64(ctx, `end${part}`, [(part + 1) * e]), i64(ctx, `axis${part}`, [-1])]);
+    return ctx.node('Reshape', [slice, i64(ctx, `heads${part}`, [t, -1, d])]);
+  };
+  const [q, k, v] = [0, 1, 2].map(toHeads);
+  const qs = ctx.node('Div', [ctx.node('Transpose', [q], { perm: { ints: [1, 0, 2] } }), ctx.constant('scale', [], [Math.sqrt(d)])]);
+  let scores = ctx.node('MatMul', [qs, ctx.node('Transpose', [k], { perm: { ints: [1, 2, 0] } })]);
+  if (boolAttr(ctx.attrs, 'causal')) {
+    const mask = Array.from({ length: t * t }, (_, i) => (i % t > Math.floor(i / t) ? -Infinity : 0));
+    scores = ctx.node('Add', [scores, ctx.constant('mask', [1, t, t], mask)]);
+  }
+  const probs = ctx.node('Softmax', [scores], { axis: { int: -1 } });
+  const o = ctx.node('MatMul', [probs, ctx.node('Transpose', [v], { perm: { ints: [1, 0, 2] } })]);
+  const rows = ctx.node('Reshape', [ctx.node('Transpose', [o], { perm: { ints: [1, 0, 2] } }), i64(ctx, 'rows', [-1, e])]);
+  const bOut = ctx.weight('out_proj_bias');
+  const proj = ctx.node('Gemm', [rows, ctx.weight('out_proj_weight')!, ...(bOut ? [bOut] : [])], { transB: { int: 1 } });
+  const seq = ctx.node('Reshape', [proj, i64(ctx, 'seq', [t, -1, e])]);
+  return ctx.node('Transpose', [seq], { perm: { ints: [1, 0, 2] } });
+}
