@@ -22,7 +22,11 @@ export interface MigrationStep {
  * version; the bump makes a Netwright that only knows v1 refuse a grouped graph
  * (`E_VERSION_NEWER`) instead of silently training it with one optimizer.
  */
-export const MIGRATIONS: readonly MigrationStep[] = [{ from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true }];
+export const MIGRATIONS: readonly MigrationStep[] = [
+  { from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true },
+  // v3 added `groups` (named, nested node sets): a v2 graph has none, which is what its absence means.
+  { from: 2, describe: 'node groups introduced (a v2 graph has none)', up: (g) => g, silent: true },
+];
 
 export interface MigrationResult {
   /** The upgraded graph (a copy), or the input unchanged when nothing applied or it failed. */

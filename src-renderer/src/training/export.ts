@@ -2,6 +2,8 @@ import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { parseProject } from '../editor/project';
+import { canvasAspect } from '../components/canvas-view';
+import { usePanels } from '../state/panels';
 import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
@@ -231,10 +233,12 @@ export async function importOnnxFile(file: { name: string; arrayBuffer(): Promis
   // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
   const imported = r.model.graph as GraphIR;
   const graph = r.restored ? imported : { ...imported, name };
-  const parsed = parseProject(JSON.stringify(graph));
+  // Laid out with its groups for the canvas as it is now (a folded block per module scope).
+  const direction = usePanels.getState().layoutDirection;
+  const parsed = parseProject(JSON.stringify(graph), { aspect: canvasAspect(), direction });
   if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
   if (!(await confirmDiscard())) return false;
-  useEditor.getState().load(parsed.doc, { name }, {}, true);
+  useEditor.getState().load(parsed.doc, { name }, { layoutDirection: direction }, true);
   useRun.getState().dispatch({ type: 'model-loaded', info: r, graph, model: r.model, source: file.name });
   const how = r.restored ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights" : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
   notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);

@@ -133,10 +133,31 @@ describe('torch.onnx idioms import and match PyTorch', () => {
 describe('torchvision families (random weights, 1×3×64×64) import and match PyTorch', () => {
   for (const name of ['mobilenet_v2', 'mobilenet_v2_opset13', 'squeezenet1_1', 'mnasnet0_5', 'mobilenet_v3_small', 'efficientnet_b0', 'densenet121', 'resnet50', 'shufflenet_v2_x0_5']) {
     it(name, async () => {
-      await check(name);
+      const model = await check(name);
+      if (name === 'densenet121') denseNetGroups(model.graph);
     }, 120_000);
   }
 });
+
+/**
+ * densenet121's module scopes as nested groups (#29 item 2): `features` holds the four dense
+ * blocks and three transitions, each dense block its dense layers (6, 12, 24, 16), each dense
+ * layer its six nodes; what torchvision's forward writes outside a module (the last ReLU,
+ * pooling, flatten) and the one-node classifier stay ungrouped.
+ */
+function denseNetGroups(graph: GraphIR): void {
+  const groups = graph.groups ?? [];
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const children = (id: string) => groups.filter((g) => g.parent === id).map((g) => g.name);
+  expect(children('g:features')).toEqual(['denseblock1', 'transition1', 'denseblock2', 'transition2', 'denseblock3', 'transition3', 'denseblock4']);
+  expect([1, 2, 3, 4].map((b) => children(`g:features/denseblock${b}`).length)).toEqual([6, 12, 24, 16]);
+  expect(children('g:features/denseblock1')).toEqual(['denselayer1', 'denselayer2', 'denselayer3', 'denselayer4', 'denselayer5', 'denselayer6']);
+  const layer3 = byId.get('g:features/denseblock1/denselayer3')!;
+  expect(layer3.nodes.map((id) => graph.nodes.find((n) => n.id === id)!.op)).toEqual(['Concat', 'BatchNorm', 'ReLU', 'Conv2d', 'ReLU', 'Conv2d']);
+  expect(groups.length).toBe(1 + 4 + 3 + 6 + 12 + 24 + 16);
+  const grouped = new Set(groups.flatMap((g) => g.nodes));
+  expect(graph.nodes.filter((n) => !grouped.has(n.id)).map((n) => n.op)).toEqual(['Input', 'ReLU', 'GlobalAvgPool', 'Linear']);
+}
 
 /**
  * The imported model with its head (the Linear giving the output) replaced by one for `classes`
