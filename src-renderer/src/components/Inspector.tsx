@@ -212,7 +212,8 @@ export function Inspector() {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const selected = useEditor((s) => s.selectedNodes);
   const chosen = nodes.filter((n) => selected.has(n.id));
-  const group = useEditor((s) => (chosen.length === 0 ? groupsOf(s.history.present.graph).find((g) => selected.has(groupFlowId(g.id))) : undefined));
+  // A folded group's card (an open group is a frame, not selectable: a selection left from its card is stale).
+  const group = useEditor((s) => (chosen.length === 0 ? groupsOf(s.history.present.graph).find((g) => selected.has(groupFlowId(g.id)) && !s.history.present.open?.includes(g.id)) : undefined));
   return (
     <aside className="inspector" data-testid="inspector" aria-label="Inspector">
       <Splitter size="inspectorWidth" label="Inspector width" />

@@ -9,6 +9,9 @@ export const FRAME_PAD = { side: 16, top: 34 } as const;
 /** A folded group's card, as the layout sizes it (GroupNode.tsx: at most 220 wide, three rows). */
 export const CARD_BOX: Box = { width: 220, height: 84 };
 
+/** Inside a group, a level of at most this many ranks is not folded to the view's aspect. */
+const FOLD_MIN_RANKS = 8;
+
 /** A level's layout: positions of its nodes (every member, however deep), relative to its box. */
 interface Placed {
   pos: Map<string, XY>;
@@ -23,7 +26,8 @@ interface Placed {
  * arrangement of their own: opened, the block is as it was laid out, its first node where the card
  * stood. Each level is laid out by `sizedLayeredLayout` (linear time; dagre's fixed cost per call
  * would add up over a model's dozens of groups) and folded to the view's `aspect` when one is
- * given. Without groups this is `autoLayout`.
+ * given (inside a group, only a level longer than `FOLD_MIN_RANKS` ranks). Without groups this is
+ * `autoLayout`.
  *
  * @returns top-left positions of every node (members of folded groups included).
  */
@@ -89,7 +93,11 @@ function layoutLevel(
   const sizeOf = (id: string) => sizes.get(id)!;
   const direction = opts.direction ?? 'TB';
   const laid = sizedLayeredLayout(level, sizeOf, direction);
-  const at = opts.aspect && opts.aspect > 0 ? foldLayout(laid, direction, opts.aspect, sizeOf) : laid;
+  // A group's own short chain reads best as it is (a dense layer's six nodes, one under another);
+  // a long level is folded to the view like the whole design.
+  const ranks = new Set(Object.values(laid).map((p) => (direction === 'LR' ? p.x : p.y))).size;
+  const fold = opts.aspect !== undefined && opts.aspect > 0 && (group === undefined || ranks > FOLD_MIN_RANKS);
+  const at = fold ? foldLayout(laid, direction, opts.aspect!, sizeOf) : laid;
   // Normalise to the level's box, then place every member.
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const i of items) {

@@ -60,6 +60,8 @@ export interface EditorState {
    * the same undo step.
    */
   setGroupOpen(groupId: string, open: boolean, aspect?: number): void;
+  /** Open every group, or fold every one, and lay the design out again (`aspect` as for `layout`); one undo step. */
+  setAllGroupsOpen(open: boolean, aspect?: number): void;
   copySelection(): void;
   paste(offset?: XY): void;
   duplicateSelection(): void;
@@ -159,7 +161,11 @@ export const useEditor = create<EditorState>((set, get) => {
       if (canRedo(h)) commit(redo(h));
     },
     select(nodes, edges = []) {
-      set({ selectedNodes: new Set(nodes), selectedEdges: new Set(edges) });
+      // An open group is drawn as a frame, which is not selectable: its card's id (a click on the
+      // card's ▸ selects the card as it opens) must not stay selected and stand for its members.
+      const open = get().history.present.open;
+      const kept = open?.length ? [...nodes].filter((id) => !open.includes(groupOfFlowId(id) ?? '\u0000')) : nodes;
+      set({ selectedNodes: new Set(kept), selectedEdges: new Set(edges) });
     },
     insertOp(op, position, edge, at) {
       const doc = get().history.present;
@@ -247,6 +253,16 @@ export const useEditor = create<EditorState>((set, get) => {
       }
       commit(push(h, doc));
       get().select(open ? [] : [groupFlowId(groupId)]);
+    },
+    setAllGroupsOpen(open, aspect) {
+      const h = get().history;
+      const groups = groupsOf(h.present.graph);
+      if (groups.length === 0) return;
+      const { open: _old, ...rest } = h.present;
+      const doc: EditorDoc = open ? { ...rest, open: groups.map((g) => g.id) } : rest;
+      const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
+      commit(push(h, laid.ok ? laid.doc : doc));
+      get().select([]);
     },
     copySelection() {
       const clip = copyNodes(get().history.present, get().selectedNodes);

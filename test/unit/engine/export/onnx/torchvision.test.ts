@@ -6,8 +6,7 @@
  * within the same bound of Netwright. Two of them fine-tune one epoch with a new head; what cannot
  * be read (an unsupported op, weights in another file) is said once per node.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
@@ -18,10 +17,8 @@ import { inferModel, type TrainedModel } from '../../../../../src-engine/core/ex
 import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import { createCpuBackend, type CpuBackend } from '../../../../../src-engine/node/cpu';
-import { compare, importRefusal, python, requirePython, runOrt } from './harness';
-
-const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
-const SCRIPT = join(ROOT, 'test', 'golden', 'gen_torchvision_onnx.py');
+import { compare, importRefusal, runOrt } from './harness';
+import { torchvisionFixtures } from './torchvision-fixtures';
 
 interface Fixture {
   input: number[];
@@ -29,28 +26,10 @@ interface Fixture {
   output: number[];
 }
 
-/** The generator's outputs, made once per version of the script (node_modules/.cache). */
-function fixtures(): string {
-  const source = readFileSync(SCRIPT, 'utf8');
-  const cache = join(ROOT, 'node_modules', '.cache', 'netwright-torchvision-onnx');
-  const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
-  const dir = join(cache, key);
-  if (existsSync(join(dir, 'index.json'))) return dir;
-  requirePython(['torch', 'torchvision', 'onnx']);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  mkdirSync(tmp, { recursive: true });
-  python(source, [tmp]);
-  // Models of earlier versions of the script are of no more use (about 200 MB each).
-  for (const old of readdirSync(cache)) if (old !== key && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
-  return dir;
-}
-
 let dir: string;
 let cpu: CpuBackend;
 beforeAll(async () => {
-  dir = fixtures();
+  dir = torchvisionFixtures();
   cpu = await createCpuBackend({ threads: 2 });
 }, 300_000);
 afterAll(() => cpu?.dispose());
