@@ -158,11 +158,13 @@ export function toFlow(
       frames.set(g.id, box);
       return box;
     };
-    // Frames first, outer before inner: React Flow draws nodes in array order, so each sits behind what it holds.
+    // Frames first, outer before inner: React Flow draws nodes in array order, so each sits behind
+    // what it holds. They are in the nodes' layer, above the edges (an edge crossing a frame's
+    // title must not take the clicks of its ▾); a frame lets pointer events through elsewhere.
     for (const g of [...shown].filter((x) => open.has(x.id)).sort((a, b) => tree.depth.get(a.id)! - tree.depth.get(b.id)!)) {
       const id = groupFlowId(g.id);
       const [x, y, width, height] = boxOf(g);
-      nodes.push(cache.group(id, [g, x, y, width, height], () => ({ id, type: 'group-frame', position: { x, y }, width, height, data: { group: g }, selectable: false, draggable: false, connectable: false, zIndex: -1 })));
+      nodes.push(cache.group(id, [g, x, y, width, height], () => ({ id, type: 'group-frame', position: { x, y }, width, height, data: { group: g }, selectable: false, draggable: false, connectable: false })));
     }
     for (const g of shown) {
       if (open.has(g.id)) continue;
