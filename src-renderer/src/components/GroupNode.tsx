@@ -108,7 +108,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
         {params ? <span className="badge">{formatCount(params)}</span> : null}
         {problems ? <span className="badge badge--warning">? {problems}</span> : null}
       </div>
-      <ZoomedOutLabel name={`▸ ${group.name}`} detail={`${count} · ${outShape}`} />
+      <ZoomedOutLabel name={group.name} detail={count} />
     </div>
   );
 }

@@ -224,25 +224,27 @@ export function graphMeta(graph: GraphIR): Omit<GraphIR, 'nodes'> {
 }
 
 /**
- * Whether an open group's frame, as `toFlow` draws it, overlaps a card, node or frame outside it
- * (after opening a group laid out folded: then the design needs laying out again).
+ * Whether an open group's frame, or the frame of a group around it (grown with it), as `toFlow`
+ * draws them, overlaps a card, node or frame outside that group (after opening a group laid out
+ * folded: then the design needs laying out again).
  */
 export function frameCoversOthers(doc: EditorDoc, groupId: string): boolean {
   const { nodes } = toFlow(doc);
-  const frameId = groupFlowId(groupId);
-  const frame = nodes.find((n): n is GroupFrameNode => n.id === frameId && n.type === 'group-frame');
-  if (!frame) return false;
-  const group = frame.data.group;
-  const inside = new Set(group.nodes);
   const tree = groupTree(doc.graph);
-  const ancestors = new Set(groupChain(tree, groupId).map((g) => groupFlowId(g.id)));
-  const [fx, fy, fw, fh] = [frame.position.x, frame.position.y, frame.width!, frame.height!];
-  return nodes.some((n) => {
-    if (ancestors.has(n.id)) return false;
-    if (n.type === 'op') {
-      if (inside.has(n.id)) return false;
-    } else if (n.data.group.nodes.every((m) => inside.has(m))) return false;
-    const size = n.type === 'group-frame' ? { width: n.width!, height: n.height! } : n.type === 'op-group' ? CARD : BOX;
-    return n.position.x < fx + fw && fx < n.position.x + size.width && n.position.y < fy + fh && fy < n.position.y + size.height;
+  const chain = groupChain(tree, groupId);
+  return chain.some((group, depth) => {
+    const frame = nodes.find((n): n is GroupFrameNode => n.id === groupFlowId(group.id) && n.type === 'group-frame');
+    if (!frame) return false;
+    const inside = new Set(group.nodes);
+    const around = new Set(chain.slice(0, depth + 1).map((g) => groupFlowId(g.id)));
+    const [fx, fy, fw, fh] = [frame.position.x, frame.position.y, frame.width!, frame.height!];
+    return nodes.some((n) => {
+      if (around.has(n.id)) return false;
+      if (n.type === 'op') {
+        if (inside.has(n.id)) return false;
+      } else if (n.data.group.nodes.every((m) => inside.has(m))) return false;
+      const size = n.type === 'group-frame' ? { width: n.width!, height: n.height! } : n.type === 'op-group' ? CARD : BOX;
+      return n.position.x < fx + fw && fx < n.position.x + size.width && n.position.y < fy + fh && fy < n.position.y + size.height;
+    });
   });
 }

@@ -135,6 +135,8 @@ describe('on the canvas', () => {
     for (const m of BLOCK2) expect(inside(frame, outerOpen.layout[m], 180, 70), m).toBe(true);
     // The layout gave the open group room: nothing outside it under its frame.
     expect(frameCoversOthers(outerOpen, 'block2')).toBe(false);
+    // Opening the inner group grows the outer frame over the nodes below it: that asks for a layout too.
+    expect(frameCoversOthers({ ...outerOpen, open: ['block2', 'block1'] }, 'block1')).toBe(true);
     const allOpen = toFlow(nestedDoc(['block2', 'block1']));
     const [outer, inner] = allOpen.nodes;
     expect([outer.id, inner.id]).toEqual([groupFlowId('block2'), groupFlowId('block1')]);
