@@ -13,7 +13,6 @@
  * measurement and prints where the renderer's main thread spent its time). Prints a table and writes
  * `bench/results/canvas-<date>.json`.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,39 +23,10 @@ import { FlowCache, toFlow } from '../src-renderer/src/editor/flow';
 import { autoLayout } from '../src-renderer/src/editor/layout';
 import { parseProject, serializeProject } from '../src-renderer/src/editor/project';
 import { generateGraph } from './canvas-graph';
+import { CHROMIUM_FLAGS, chromiumBinary, fmt, panLoop, recordFrames, startWebHost, stats, time } from './browser';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-/** The browser and flags the e2e suite uses (test/e2e/targets.mjs), so the figures are comparable. */
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
-const chromiumBinary = () => [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
 const SIZE = Number(process.env.CANVAS_NODES ?? 1000);
-
-interface Stats {
-  n: number;
-  median: number;
-  p95: number;
-  max: number;
-  mean: number;
-}
-
-function stats(xs: number[]): Stats {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))];
-  return { n: s.length, median: q(0.5), p95: q(0.95), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
-}
-
-function time(runs: number, f: () => void): Stats {
-  for (let i = 0; i < 5; i++) f();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    f();
-    out.push(performance.now() - t0);
-  }
-  return stats(out);
-}
-
-const fmt = (s: Stats) => `median ${s.median.toFixed(2)} ms · p95 ${s.p95.toFixed(2)} ms · max ${s.max.toFixed(2)} ms (n=${s.n})`;
 
 function nodePart() {
   const graph = generateGraph(SIZE);
@@ -71,10 +41,10 @@ function nodePart() {
   const results = {
     nodes: graph.nodes.length,
     params: check.params,
-    compile: time(40, () => analyzeDesign(graph)),
-    layout: time(20, () => autoLayout(graph)),
-    toFlowCold: time(20, () => toFlow(doc, new Set(), new FlowCache())),
-    parse: time(20, () => parseProject(text)),
+    compile: time(40, () => analyzeDesign(graph), 5),
+    layout: time(20, () => autoLayout(graph), 5),
+    toFlowCold: time(20, () => toFlow(doc, new Set(), new FlowCache()), 5),
+    parse: time(20, () => parseProject(text), 5),
   };
   console.log(`Node ${process.version}, ${results.nodes} nodes, ${results.params.toLocaleString()} params`);
   console.log(`  compile (analyzeDesign)  ${fmt(results.compile)}`);
@@ -82,24 +52,6 @@ function nodePart() {
   console.log(`  IR → React Flow (cold)   ${fmt(results.toFlowCold)}`);
   console.log(`  parse project file       ${fmt(results.parse)}`);
   return { results, text };
-}
-
-async function startWebHost(workspace: string): Promise<{ url: string; stop(): void }> {
-  const proc = spawn(process.execPath, [join(ROOT, 'out/main/web.js'), '--port', '0', '--workspace', workspace], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web host did not start:\n${output}`)), 20_000);
-    proc.stdout.on('data', (d) => {
-      output += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[0]);
-      }
-    });
-    proc.stderr.on('data', (d) => (output += d));
-  });
-  return { url, stop: () => proc.kill('SIGTERM') };
 }
 
 async function browserPart(text: string) {
@@ -168,48 +120,19 @@ async function browserPart(text: string) {
     };
 
     const record = async (label: string, act: () => Promise<void>) => {
-      // A string, not a function: tsx would wrap a function with helpers the page does not have.
-      await page.evaluate(`(() => {
-        window.__frames = []; window.__zooms = [];
-        window.__recording = true;
-        const tick = (t) => { window.__frames.push(t); (window.__zooms ??= []).push(parseFloat((document.querySelector('.react-flow__viewport')?.style.transform ?? '').split('scale(')[1])); if (window.__recording) requestAnimationFrame(tick); };
-        requestAnimationFrame(tick);
-      })()`);
-      await traced(label, act);
-      const frames = (await page.evaluate('(() => { window.__recording = false; return window.__frames; })()')) as number[];
-      const deltas = frames.slice(1).map((t, i) => t - frames[i]);
+      const { deltas, zooms } = await recordFrames(page, () => traced(label, act));
       const visible = await page.locator('.react-flow__node').count();
       const viewport = await page.locator('.react-flow__viewport').getAttribute('style');
       if (process.env.CANVAS_SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'test-results', `canvas-bench-${label.replace(/\W+/g, '-')}.png`) });
       if (!/translate|scale/.test(viewport ?? '')) throw new Error('no viewport transform found');
       const s = stats(deltas);
       console.log(`  ${label.padEnd(24)} frame ${fmt(s)} · ${(1000 / s.mean).toFixed(0)} fps mean · ${visible} nodes rendered · ${/scale\(([\d.]+)\)/.exec(viewport ?? '')?.[1] ?? '?'}× zoom`);
-      const zooms = (await page.evaluate('window.__zooms')) as string[];
       const long = deltas.map((d, i) => [d, zooms[i + 1]] as const).filter(([d]) => d > 50).map(([d, z]) => `${d.toFixed(0)} (at ${Number(z).toFixed(2)}×)`);
       if (long.length) console.log(`  ${''.padEnd(24)} ${long.length} frames over 50 ms: ${long.join(', ')} ms`);
       return { ...s, visibleNodes: visible, viewport };
     };
 
-    // Pan by dragging empty canvas (a drag that starts on a node would move the node instead).
-    const panStart = async () =>
-      (await page.evaluate(`(() => {
-        const r = document.querySelector('[data-testid=canvas]').getBoundingClientRect();
-        for (let y = r.top + 40; y < r.bottom - 40; y += 17)
-          for (let x = r.left + 40; x < r.right - 240; x += 23)
-            if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
-        return null;
-      })()`)) as { x: number; y: number } | null;
-    const pan = async () => {
-      for (let round = 0; round < 3; round++) {
-        const start = await panStart();
-        if (!start) throw new Error('no empty canvas to start a pan from');
-        await page.mouse.move(start.x, start.y);
-        await page.mouse.down();
-        // A loop that returns where it started, so the view stays on the graph across rounds.
-        for (let i = 1; i <= 40; i++) await page.mouse.move(start.x + Math.sin((2 * Math.PI * i) / 40) * 150, start.y + Math.sin((Math.PI * i) / 40) * 150);
-        await page.mouse.up();
-      }
-    };
+    const pan = () => panLoop(page);
     // `notches` wheel notches in (negative: out), then as many back; each notch is ×1.18 or so.
     const zoom = (notches: number, rounds = 1) => async () => {
       await page.mouse.move(cx, cy);

@@ -1463,6 +1463,31 @@ const lodAndGroups = [
   { click: '[data-testid="open-file-cnn-far.netwright.json"]' },
   { expect: '[data-testid=group-block1]' },
   { expectCount: node('bn1'), count: 0 },
+  // Groups nest (#29 item 2): the card and conv2 (on screen under it) make block2, which holds block1.
+  { click: '[data-testid=group-block1]' },
+  { click: node('conv2'), modifiers: ['Control'] },
+  { press: 'Control+G' },
+  { expect: '[data-testid=group-block2]' },
+  { expectCount: '[data-testid=group-block1]', count: 0 },
+  { expect: '[data-testid=group-ops-block2]', text: '^block · Conv2d$' },
+  { expect: '[data-testid=group-count-block2]', text: '^5 nodes$' },
+  { expect: '[data-testid=group-shapes-block2]', text: '^64×1×28×28 → 64×64×14×14$' },
+  // Opened: its frame holds block1's card, folded, and conv2; then each undoes.
+  { dblclick: '[data-testid=group-block2]' },
+  { expect: '[data-testid=group-frame-block2]' },
+  { expect: '[data-testid=group-block1]' },
+  { expect: node('conv2') },
+  { expect: '[data-testid=inspector-graph]' },
+  { wait: 300 },
+  { screenshot: 'group-cnn-nested-1280x800' },
+  // A node inside the open group is edited like any other.
+  { click: node('conv2') },
+  { expect: '[data-testid=inspector]', text: 'In group block2' },
+  { press: 'Control+Z' },
+  { expect: '[data-testid=group-block2]' },
+  { press: 'Control+Z' },
+  { expect: '[data-testid=group-block1]' },
+  { expectCount: '[data-testid=group-block2]', count: 0 },
   // Ungroup: the four nodes are back as they were.
   { click: '[data-testid=group-block1]' },
   { press: 'Control+Shift+G' },
@@ -1478,7 +1503,7 @@ const webOnly = [
   { name: 'designer: a corrupt or foreign project file is refused with a clear message and changes nothing', steps: badFiles },
   { name: 'designer: unsaved work is autosaved and offered back after a crash', steps: recovery },
   { name: 'designer: an op dropped on an edge is inserted there; panels fold, resize and are remembered across a reload; Watch and back', steps: panelsAndDrops },
-  { name: 'designer: zoomed out the CNN shows each node as its name and shape; a Conv-BN-ReLU-Pool block groups into one card, opens, closes, undoes and is saved', steps: lodAndGroups },
+  { name: 'designer: zoomed out the CNN shows each node as its name and shape; a Conv-BN-ReLU-Pool block groups into one card, opens, closes, undoes and is saved; groups nest', steps: lodAndGroups },
 ];
 
 const target = (() => {

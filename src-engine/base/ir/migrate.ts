@@ -28,7 +28,8 @@ export interface MigrationStep {
  */
 export const MIGRATIONS: readonly MigrationStep[] = [
   { from: 1, describe: 'training.groups introduced (a v1 graph is one group)', up: (g) => g, silent: true },
-  { from: 2, describe: 'frozen nodes introduced (a v2 graph freezes none)', up: (g) => g, silent: true },
+  // v3 added frozen nodes and `groups` (named, nested node sets): a v2 graph freezes none and has none, which is what their absence means.
+  { from: 2, describe: 'frozen nodes and node groups introduced (a v2 graph has neither)', up: (g) => g, silent: true },
 ];
 
 export interface MigrationResult {

@@ -22,6 +22,36 @@ export interface GraphIR {
   /** Named outputs, e.g. `{ "logits": "fc3", "loss": "loss" }`. */
   outputs: Record<string, string>;
   training?: TrainingConfig;
+  /**
+   * Named, nested sets of nodes (IR v3): the blocks of a network (an imported model's module
+   * scopes, `features/denseblock1/denselayer3`, or blocks grouped on the canvas). They change
+   * nothing the engine computes; the canvas draws a folded group as one card, and a group can be
+   * named as a whole (e.g. to freeze it). Absent: no groups. Not to be confused with
+   * `training.groups` (optimizer groups).
+   */
+  groups?: NodeGroup[];
+}
+
+/**
+ * A named set of nodes (IR v3). `nodes` lists every node in the group, those of its sub-groups
+ * included, so a reader needs no other field to know what it holds. Groups form a tree: a group
+ * with a `parent` holds only nodes of its parent, and two groups with the same parent (or none)
+ * share no node.
+ *
+ * @example
+ * ```json
+ * { "id": "g:features/denseblock1", "name": "denseblock1", "parent": "g:features", "nodes": ["features_denseblock1_denselayer1_Concat", "…"] }
+ * ```
+ */
+export interface NodeGroup {
+  /** Unique among groups (node ids and group ids are apart: a group id may equal a node id). */
+  id: string;
+  /** What the canvas shows (need not be unique: `denselayer1` in every dense block). */
+  name: string;
+  /** The enclosing group's id; absent for a top-level group. */
+  parent?: string;
+  /** Every node of the group, sub-groups' included, in graph order. */
+  nodes: string[];
 }
 
 export interface NodeIR {

@@ -5,8 +5,9 @@ import { formatShape } from '../../base/tensor';
 import { hasErrors, type Diagnostic } from '../../base/ir/diagnostics';
 import { inferShapes } from './infer';
 import { migrateGraph } from '../../base/ir/migrate';
-import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, type TrainingConfig } from '../../base/ir/types';
+import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeGroup, type NodeIR, type TrainingConfig } from '../../base/ir/types';
 import { groupNodes, trainingLossNodes } from '../../base/ir/training';
+import { checkNodeGroups, remapNodeGroups } from '../../base/ir/node-groups';
 
 export type { Diagnostic } from '../../base/ir/diagnostics';
 
@@ -186,6 +187,14 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   let training: TrainingConfig | undefined;
   if (g.training !== undefined) training = checkTraining(g.training, byId, defs, diagnostics);
 
+  // — node groups (v3): they change nothing computed, so a bad one is a warning and is left out —
+  let groups: NodeGroup[] | undefined;
+  if (g.groups !== undefined) {
+    const checked = checkNodeGroups(g.groups, new Set(byId.keys()));
+    for (const p of checked.problems) warn('W_NODE_GROUP', `${p.message} The group is left out.`);
+    groups = checked.groups;
+  }
+
   // — nodes off the path to an output or a loss: their problems are warnings, as PyTorch ignores a module forward() never calls —
   const unused = unusedNodes(nodes, byId, [...Object.values(outputs), ...lossIds(training)]);
   const broken = new Set<string>();
@@ -224,6 +233,7 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
     const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes: leftOut.size ? nodes.filter((n) => !leftOut.has(n.id)) : nodes, outputs };
     if (typeof g.name === 'string') graph.name = g.name;
     if (training) graph.training = training;
+    if (groups?.length) graph.groups = leftOut.size ? [...remapNodeGroups(groups, (id) => !leftOut.has(id))] : groups;
     result.graph = graph;
     result.order = leftOut.size ? order.filter((id) => !leftOut.has(id)) : order;
   }

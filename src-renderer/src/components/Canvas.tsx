@@ -14,7 +14,7 @@ import {
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
 import { checkConnection } from '../editor/connect';
 import { FlowCache, edgeOfId, edgeRefOf, groupAnchor, toFlow, type CanvasNode, type Measured, type ShapeFlowEdge } from '../editor/flow';
-import { groupOfFlowId } from '../editor/groups';
+import { groupOfFlowId, groupsOf } from '../editor/groups';
 import { GroupFrame, GroupNode } from './GroupNode';
 import type { EdgeRef } from '../editor/graph';
 import { useEditor } from '../state/editor-store';
@@ -155,12 +155,12 @@ export function Canvas() {
       }
       const group = c.type === 'position' && c.position ? groupOfFlowId(c.id) : undefined;
       if (group !== undefined && c.type === 'position' && c.position) {
-        // A collapsed group's card moves its members with it (its place is its entry's).
+        // A folded group's card moves its members with it (its place is its first node's).
         const doc = store.history.present;
-        const g = doc.groups?.find((x) => x.id === group);
+        const g = groupsOf(doc.graph).find((x) => x.id === group);
         if (!g) continue;
         const at = groupAnchor(doc, g);
-        for (const m of g.members) {
+        for (const m of g.nodes) {
           const p = doc.layout[m] ?? at;
           moves[m] = { x: p.x + c.position.x - at.x, y: p.y + c.position.y - at.y };
         }

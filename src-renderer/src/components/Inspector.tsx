@@ -1,6 +1,6 @@
 import { Splitter } from './panels';
 import { canvasAspect } from './canvas-view';
-import { groupFlowId, type NodeGroup } from '../editor/groups';
+import { groupFlowId, groupTree, groupsOf, type NodeGroup } from '../editor/groups';
 import { usePanels } from '../state/panels';
 import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
@@ -199,13 +199,17 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
   );
 }
 
-/** For a node in an open group: which, and a way to ungroup it. */
+/** For a node in an open group: which (the innermost), and a way to ungroup it. */
 function GroupOf({ id }: { id: string }) {
-  const group = useEditor((s) => s.history.present.groups?.find((g) => g.members.includes(id)));
+  const group = useEditor((s) => {
+    const tree = groupTree(s.history.present.graph);
+    const inner = tree.innermost.get(id);
+    return inner === undefined ? undefined : tree.byId.get(inner);
+  });
   if (!group) return null;
   return (
     <p className="inspector__group">
-      In group <b>{group.id}</b>{' '}
+      In group <b>{group.name}</b>{' '}
       <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
         Ungroup
       </button>
@@ -213,22 +217,26 @@ function GroupOf({ id }: { id: string }) {
   );
 }
 
-/** A collapsed group's card is selected: its members, and open / ungroup. */
+/** Members listed in the inspector; a larger group says how many more. */
+const MEMBERS_LISTED = 40;
+
+/** A folded group's card is selected: its members, and open / ungroup. */
 function GroupInspector({ group }: { group: NodeGroup }) {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
-  const ops = group.members.map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
+  const ops = group.nodes.slice(0, MEMBERS_LISTED).map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
   // Freezing a group freezes its members with weights (a ReLU has nothing to freeze).
-  const weighted = group.members.filter((m) => holdsWeights(nodes.find((n) => n.id === m)?.op ?? ''));
+  const weighted = group.nodes.filter((m) => holdsWeights(nodes.find((n) => n.id === m)?.op ?? ''));
   const frozen = weighted.length > 0 && weighted.every((m) => nodes.find((n) => n.id === m)?.frozen === true);
   return (
     <div className="inspector__body" data-testid="inspector-group" data-group={group.id}>
-      <h3>Group {group.id}</h3>
-      <p className="inspector__doc">A view of {group.members.length} nodes as one card; the network trains the same. Double-click the card to open it.</p>
+      <h3>Group {group.name}</h3>
+      <p className="inspector__doc">{group.nodes.length} nodes drawn as one card; the network trains the same. Double-click the card to open it.</p>
       <ol className="inspector__members">
         {ops.map((o) => (
           <li key={o}>{o}</li>
         ))}
       </ol>
+      {group.nodes.length > MEMBERS_LISTED ? <p className="inspector__doc">… and {group.nodes.length - MEMBERS_LISTED} more.</p> : null}
       <p className="inspector__group">
         <button type="button" data-testid="cmd-group-open" onClick={() => useEditor.getState().setGroupOpen(group.id, true, canvasAspect())}>
           Open
@@ -314,7 +322,8 @@ export function Inspector() {
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const selected = useEditor((s) => s.selectedNodes);
   const chosen = nodes.filter((n) => selected.has(n.id));
-  const group = useEditor((s) => (chosen.length === 0 ? s.history.present.groups?.find((g) => selected.has(groupFlowId(g.id))) : undefined));
+  // A folded group's card (an open group is a frame, not selectable: a selection left from its card is stale).
+  const group = useEditor((s) => (chosen.length === 0 ? groupsOf(s.history.present.graph).find((g) => selected.has(groupFlowId(g.id)) && !s.history.present.open?.includes(g.id)) : undefined));
   return (
     <aside className="inspector" data-testid="inspector" aria-label="Inspector">
       <Splitter size="inspectorWidth" label="Inspector width" />

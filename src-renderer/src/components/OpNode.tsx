@@ -54,6 +54,15 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
   );
 }
 
+/** Longest node id the zoomed-out label shows (in smaller type the longer it is; see `ZoomedOutLabel`). */
+const FAR_NAME_MAX = 16;
+
+/**
+ * The name a card shows zoomed out: its id, or its op when the id would be cut (an imported
+ * model's ids carry their module path, `features_denseblock1_denselayer3_conv1`).
+ */
+export const farName = (id: string, op: string): string => (id.length <= FAR_NAME_MAX ? id : op);
+
 /**
  * What a card shows zoomed out (below `LABEL_MIN_ZOOM`: the canvas's `canvas--far` class): its name
  * and one more line in type that stays readable, over the card's other content, which keeps its
@@ -62,9 +71,11 @@ function NodeProbe({ id, probed }: { id: string; probed: boolean }) {
  * moves (on 1,000 nodes each crossing cost 0.2–0.7 s when the cards re-rendered at 180×70).
  */
 export function ZoomedOutLabel({ name, detail }: { name: string; detail: string }) {
+  // Longer names in smaller type (34 px down to 14), so a name of up to FAR_NAME_MAX characters fits the card uncut.
+  const size = Math.round(Math.min(34, Math.max(14, 210 / Math.max(1, name.length))));
   return (
     <div className="op-node__lod">
-      <b>{name}</b>
+      <b style={size < 34 ? { fontSize: `${size}px` } : undefined}>{name}</b>
       <span>{detail}</span>
     </div>
   );
@@ -134,7 +145,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
     return (
       <div className={`${className} op-node--lod-only`} data-testid={`node-${id}`} data-op={ir.op} data-shape={shape} data-diagnostics={errors.length + warnings.length} title={`${ir.op} ${id}${shape ? ` → ${shape}` : ''}`}>
         {handles}
-        <ZoomedOutLabel name={id} detail={shape || ir.op} />
+        <ZoomedOutLabel name={farName(id, ir.op)} detail={shape || ir.op} />
       </div>
     );
   }
@@ -191,7 +202,7 @@ function OpNodeView({ id, data, selected }: { id: string; data: OpFlowNode['data
         ) : null}
       </div>
       <NodeProbe id={id} probed={isProbedOp(ir.op)} />
-      <ZoomedOutLabel name={id} detail={shape || ir.op} />
+      <ZoomedOutLabel name={farName(id, ir.op)} detail={shape || ir.op} />
     </div>
   );
 }

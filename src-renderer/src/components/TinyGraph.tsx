@@ -7,7 +7,7 @@ import type { CanvasNode } from '../editor/flow';
 /**
  * The graph zoomed out past `NAME_MIN_ZOOM`, drawn on one canvas: each node a block of its
  * category's colour (red where it has an error), each edge a line between the handles it ends on,
- * the selection outlined. At that zoom a card is a coloured block anyway (the DOM cards' `tiny`
+ * each open group's frame outlined, the selection outlined. At that zoom a card is a coloured block anyway (the DOM cards' `tiny`
  * level of detail), and 1,000 DOM cards and edge paths cost most of a pan frame in layerization
  * and hit testing (bench/canvas.ts, CANVAS_TRACE=1); the canvas is redrawn once per frame in which
  * React Flow's store changed. The cards stay mounted under it, skipped by the browser
@@ -112,6 +112,19 @@ function paint(canvas: HTMLCanvasElement, s: ReactFlowState<CanvasNode>): void {
   g.lineWidth = 1.5 / k;
   g.strokeStyle = c.edge;
   g.stroke();
+
+  // Open groups' frames, outlined under the blocks (their DOM frames are hidden with the cards).
+  const frames = new Path2D();
+  for (const n of s.nodeLookup.values()) {
+    if (n.hidden || n.type !== 'group-frame') continue;
+    const box = boxOf(n);
+    frames.rect(box.x, box.y, box.w, box.h);
+  }
+  g.lineWidth = 2 / k;
+  g.strokeStyle = c.accent;
+  g.globalAlpha = 0.5;
+  g.stroke(frames);
+  g.globalAlpha = 1;
 
   // One path per colour, filled once: a fill per block (with its own fillStyle) cost ~20 ms for
   // 1,000 blocks, most of a frame.

@@ -2,7 +2,7 @@ import type { ProjectFiles } from '../editor/files';
 import { useConfirm } from '../state/confirm-store';
 import { useEditor } from '../state/editor-store';
 import { useSession } from '../state/session-store';
-import { layoutToView } from './canvas-view';
+import { canvasAspect, layoutToView } from './canvas-view';
 import { toggleFocus } from './panels';
 
 /** What a command acts on beyond the stores: the project's file commands and the canvas's view. */
@@ -39,6 +39,11 @@ export interface Command {
 
 const editor = () => useEditor.getState();
 
+function allGroups(open: boolean, c: CommandContext): void {
+  editor().setAllGroupsOpen(open, canvasAspect());
+  setTimeout(() => c.fitView(), 50);
+}
+
 /** Every keyboard command, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [
   { id: 'undo', label: 'Undo', keys: ['Mod+Z'], run: () => editor().undo() },
@@ -49,6 +54,8 @@ export const COMMANDS: readonly Command[] = [
   { id: 'delete', label: 'Delete selection', keys: ['Delete', 'Backspace'], run: () => editor().removeSelection() },
   { id: 'group', label: 'Group the selected nodes (one card you can open)', keys: ['Mod+G'], run: () => editor().groupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
   { id: 'ungroup', label: 'Ungroup', keys: ['Mod+Shift+G'], run: () => editor().ungroupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
+  { id: 'open-groups', label: 'Open every group', keys: ['Shift+E'], run: (c) => allGroups(true, c), browserDefault: true, row: 'Open / fold every group (laid out again)' },
+  { id: 'fold-groups', label: 'Fold every group', keys: ['Shift+C'], run: (c) => allGroups(false, c), browserDefault: true, row: 'Open / fold every group (laid out again)' },
   { id: 'select-all', label: 'Select all', keys: ['Mod+A'], run: () => editor().select(editor().history.present.graph.nodes.map((n) => n.id)) },
   { id: 'box-select', label: 'Box select', keys: ['Shift+drag'] },
   { id: 'add-to-selection', label: 'Add to selection', keys: ['Mod+click'] },

@@ -32,7 +32,7 @@ export type EditAction =
   | { kind: 'set-name'; name: string; coalesce?: string }
   | { kind: 'set-training'; training: TrainingConfig | undefined; coalesce?: string }
   | { kind: 'set-output'; name: string; nodeId: string | undefined }
-  /** Make the nodes one group (collapsed; `id` defaults to a fresh `blockN`). View state: the graph is untouched. */
+  /** Make the nodes one group of `graph.groups` (folded; `id`, also its name, defaults to a fresh `blockN`), nested in the smallest group holding them. */
   | { kind: 'group'; nodeIds: readonly string[]; id?: string }
   | { kind: 'ungroup'; groupId: string }
   /** Open a group (its members drawn as they are) or close it (drawn as one card). */
@@ -72,8 +72,6 @@ export const EditCode = {
   CANNOT_INSERT: 'E_EDIT_CANNOT_INSERT',
   GROUP_TOO_SMALL: 'E_GROUP_TOO_SMALL',
   GROUP_OVERLAP: 'E_GROUP_OVERLAP',
-  GROUP_ENTRIES: 'E_GROUP_ENTRIES',
-  GROUP_EXITS: 'E_GROUP_EXITS',
   GROUP_DISCONNECTED: 'E_GROUP_DISCONNECTED',
   GROUP_LEAKS: 'E_GROUP_LEAKS',
   UNKNOWN_GROUP: 'E_GROUP_UNKNOWN',

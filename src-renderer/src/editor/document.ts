@@ -1,6 +1,5 @@
 import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/facade';
 import type { ComputeChoice } from '../../../src-engine/protocol';
-import type { NodeGroup } from './groups';
 
 /** A point on the canvas, in flow coordinates. */
 export interface XY {
@@ -17,10 +16,11 @@ export interface EditorDoc {
   readonly graph: GraphIR;
   readonly layout: Readonly<Record<string, XY>>;
   /**
-   * Collapsible groups of nodes (editor/groups.ts): view state like the layout, saved in the
-   * project's `ui.groups`, never in the graph. Absent: none.
+   * Ids of the groups (`graph.groups`) drawn open; the others are folded into one card each
+   * (editor/groups.ts). View state like the layout, saved in the project's `ui.openGroups`; kept
+   * in the document so opening and closing undo. Absent: all folded.
    */
-  readonly groups?: readonly NodeGroup[];
+  readonly open?: readonly string[];
 }
 
 /** The project file's `format` marker and version: the engine's CLIs read and write projects too. */
@@ -38,8 +38,10 @@ export interface ProjectUi {
    * not part of the network, so a design trains the same wherever it is opened.
    */
   device?: ComputeChoice;
-  /** Collapsible groups (only in the file: in memory they live in `EditorDoc.groups`, so they undo). */
-  groups?: readonly NodeGroup[];
+  /** The open groups (only in the file: in memory they live in `EditorDoc.open`, so they undo). */
+  openGroups?: readonly string[];
+  /** Groups as an older Netwright saved them (flat, view state); read into `graph.groups` on opening. */
+  groups?: unknown;
 }
 
 /**

@@ -2,13 +2,15 @@ import type { Edge, Node } from '@xyflow/react';
 import type { GraphIR, NodeIR } from '../../../src-engine/facade';
 import type { EditorDoc, XY } from './document';
 import { UNCONNECTED, type EdgeRef } from './graph';
-import { groupFlowId, portsOf, type GroupPorts, type NodeGroup } from './groups';
+import { CARD_BOX, FRAME_PAD } from './group-layout';
+import { LAYOUT_BOX } from './layout';
+import { drawnAs, groupAnchorNode, groupChain, groupFlowId, groupPorts, groupShown, groupTree, openSet, type GroupPorts, type NodeGroup } from './groups';
 
 /** Data carried by a canvas node: the IR node itself (the canvas renders, it does not copy). */
 export type OpNodeData = { ir: NodeIR };
 export type OpFlowNode = Node<OpNodeData, 'op'>;
 /** A collapsed group's card: the group and where it meets the graph (its members are not drawn). */
-export type GroupFlowNode = Node<{ group: NodeGroup; ports: GroupPorts }, 'op-group'>;
+export type GroupFlowNode = Node<{ group: NodeGroup; ports: GroupPorts; depth: number }, 'op-group'>;
 /** The frame drawn behind an open group's members, with the group's name and a button to close it. */
 export type GroupFrameNode = Node<{ group: NodeGroup }, 'group-frame'>;
 export type CanvasNode = OpFlowNode | GroupFlowNode | GroupFrameNode;
@@ -99,20 +101,31 @@ const ORIGIN: XY = { x: 0, y: 0 };
 export type Measured = { width: number; height: number };
 
 /** The layout's node box (what a node not yet measured is taken to be). */
-const BOX: Measured = { width: 180, height: 70 };
-/** Space around an open group's members inside its frame; the top leaves room for its title bar. */
-const FRAME_PAD = { side: 16, top: 34 };
+const BOX: Measured = LAYOUT_BOX;
+/** A folded group's card not yet measured. */
+const CARD: Measured = CARD_BOX;
 
-/** Where a collapsed group's card sits: at its entry (where the block begins), else its first member. */
-export function groupAnchor(doc: EditorDoc, group: NodeGroup, ports = portsOf(doc.graph, group)): XY {
-  return doc.layout[ports.entry ?? group.members[0]] ?? ORIGIN;
+/** Where a folded group's card sits: at its first node (the layout puts that node where the card goes). */
+export function groupAnchor(doc: EditorDoc, group: NodeGroup): XY {
+  return doc.layout[groupAnchorNode(group)] ?? ORIGIN;
+}
+
+const portsCache = new WeakMap<NodeGroup, { nodes: readonly NodeIR[]; ports: GroupPorts }>();
+/** A group's ports, computed again only when the graph's nodes or the group changed. */
+function portsOf(graph: GraphIR, group: NodeGroup): GroupPorts {
+  const hit = portsCache.get(group);
+  if (hit && hit.nodes === graph.nodes) return hit.ports;
+  const ports = groupPorts(graph, group.nodes);
+  portsCache.set(group, { nodes: graph.nodes, ports });
+  return ports;
 }
 
 /**
  * The document as React Flow nodes and edges: one node per IR node (in IR order), one edge per
- * connected input slot. A collapsed group is one card instead of its members: edges inside it
- * are not drawn, edges into or out of it end on the card. An open group adds a frame behind its
- * members. Without groups, `fromFlow` inverts it exactly.
+ * connected input slot. A folded group (`graph.groups`, not in `doc.open`) is one card instead of
+ * its members: edges inside it are not drawn, edges into or out of it end on the card. An open
+ * group adds a frame behind its members, around its sub-groups' frames and cards; groups inside a
+ * folded one are not drawn. Without groups, `fromFlow` inverts it exactly.
  */
 export function toFlow(
   doc: EditorDoc,
@@ -120,38 +133,60 @@ export function toFlow(
   cache = new FlowCache(),
   measured: ReadonlyMap<string, Measured> = new Map(),
 ): { nodes: CanvasNode[]; edges: ShapeFlowEdge[] } {
-  const drawnAs = new Map<string, string>();
+  const open = openSet(doc);
+  const hidden = drawnAs(doc.graph, open);
   const nodes: CanvasNode[] = [];
-  for (const g of doc.groups ?? []) {
-    const id = groupFlowId(g.id);
-    if (g.open) {
-      // The frame goes first: React Flow draws nodes in array order, so it sits behind its members.
+  const groups = doc.graph.groups ?? [];
+  if (groups.length) {
+    const tree = groupTree(doc.graph);
+    const shown = groups.filter((g) => groupShown(tree, g.id, open));
+    // Frames' boxes, innermost first: a frame holds its own nodes, its folded sub-groups' cards and its open sub-groups' frames.
+    const frames = new Map<string, [number, number, number, number]>();
+    const boxOf = (g: NodeGroup): [number, number, number, number] => {
+      const hit = frames.get(g.id);
+      if (hit) return hit;
       let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
-      for (const m of g.members) {
-        const p = doc.layout[m] ?? ORIGIN;
-        const size = measured.get(m) ?? BOX;
-        [x0, y0, x1, y1] = [Math.min(x0, p.x), Math.min(y0, p.y), Math.max(x1, p.x + size.width), Math.max(y1, p.y + size.height)];
+      const add = (p: XY, size: Measured) => ([x0, y0, x1, y1] = [Math.min(x0, p.x), Math.min(y0, p.y), Math.max(x1, p.x + size.width), Math.max(y1, p.y + size.height)]);
+      for (const m of g.nodes) if (tree.innermost.get(m) === g.id) add(doc.layout[m] ?? ORIGIN, measured.get(m) ?? BOX);
+      for (const c of tree.children.get(g.id) ?? []) {
+        if (open.has(c.id)) {
+          const [a, b, w, h] = boxOf(c);
+          add({ x: a, y: b }, { width: w, height: h });
+        } else add(groupAnchor(doc, c), measured.get(groupFlowId(c.id)) ?? CARD);
       }
-      const [x, y, width, height] = [x0 - FRAME_PAD.side, y0 - FRAME_PAD.top, x1 - x0 + 2 * FRAME_PAD.side, y1 - y0 + FRAME_PAD.top + FRAME_PAD.side];
-      nodes.push(cache.group(id, [g, x, y, width, height], () => ({ id, type: 'group-frame', position: { x, y }, width, height, data: { group: g }, selectable: false, draggable: false, connectable: false, zIndex: -1 })));
-      continue;
+      const box: [number, number, number, number] = [x0 - FRAME_PAD.side, y0 - FRAME_PAD.top, x1 - x0 + 2 * FRAME_PAD.side, y1 - y0 + FRAME_PAD.top + FRAME_PAD.side];
+      frames.set(g.id, box);
+      return box;
+    };
+    // Frames first, outer before inner: React Flow draws nodes in array order, so each sits behind
+    // what it holds. They are in the nodes' layer, above the edges (an edge crossing a frame's
+    // title must not take the clicks of its ▾); a frame lets pointer events through elsewhere.
+    for (const g of [...shown].filter((x) => open.has(x.id)).sort((a, b) => tree.depth.get(a.id)! - tree.depth.get(b.id)!)) {
+      const id = groupFlowId(g.id);
+      const [x, y, width, height] = boxOf(g);
+      nodes.push(cache.group(id, [g, x, y, width, height], () => ({ id, type: 'group-frame', position: { x, y }, width, height, data: { group: g }, selectable: false, draggable: false, connectable: false })));
     }
-    for (const m of g.members) drawnAs.set(m, id);
-    const ports = portsOf(doc.graph, g);
-    const position = groupAnchor(doc, g, ports);
-    const isSelected = selected.has(id);
-    const size = measured.get(id);
-    nodes.push(cache.group(id, [g, position, isSelected, size, ports.entry, ports.exit], () => ({ id, type: 'op-group', position, data: { group: g, ports }, selected: isSelected, connectable: false, ...(size ? { measured: size } : {}) })));
+    for (const g of shown) {
+      if (open.has(g.id)) continue;
+      const id = groupFlowId(g.id);
+      const ports = portsOf(doc.graph, g);
+      const position = groupAnchor(doc, g);
+      const isSelected = selected.has(id);
+      const size = measured.get(id);
+      const depth = tree.depth.get(g.id)!;
+      nodes.push(cache.group(id, [g, position, isSelected, size, ports, depth], () => ({ id, type: 'op-group', position, data: { group: g, ports, depth }, selected: isSelected, connectable: false, ...(size ? { measured: size } : {}) })));
+    }
   }
-  for (const n of doc.graph.nodes) if (!drawnAs.has(n.id)) nodes.push(cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id), measured.get(n.id)));
+  for (const n of doc.graph.nodes) if (!hidden.has(n.id)) nodes.push(cache.node(n, doc.layout[n.id] ?? ORIGIN, selected.has(n.id), measured.get(n.id)));
   const edges: ShapeFlowEdge[] = [];
   for (const n of doc.graph.nodes) {
     n.inputs.forEach((source, slot) => {
       if (source === UNCONNECTED) return;
       const ref = { source, target: n.id, slot };
-      const [from, to] = [drawnAs.get(source) ?? source, drawnAs.get(n.id) ?? n.id];
-      if (from === to) return;
-      edges.push(cache.edge(ref, selected.has(edgeId(ref)), from, to));
+      const from = hidden.get(source);
+      const to = hidden.get(n.id);
+      if (from !== undefined && from === to) return;
+      edges.push(cache.edge(ref, selected.has(edgeId(ref)), from === undefined ? source : groupFlowId(from), to === undefined ? n.id : groupFlowId(to)));
     });
   }
   cache.prune(new Set(nodes.map((n) => n.id)), new Set(edges.map((e) => e.id)));
@@ -186,4 +221,30 @@ export function fromFlow(all: readonly CanvasNode[], edges: readonly Pick<Edge, 
 export function graphMeta(graph: GraphIR): Omit<GraphIR, 'nodes'> {
   const { nodes: _nodes, ...meta } = graph;
   return meta;
+}
+
+/**
+ * Whether an open group's frame, or the frame of a group around it (grown with it), as `toFlow`
+ * draws them, overlaps a card, node or frame outside that group (after opening a group laid out
+ * folded: then the design needs laying out again).
+ */
+export function frameCoversOthers(doc: EditorDoc, groupId: string): boolean {
+  const { nodes } = toFlow(doc);
+  const tree = groupTree(doc.graph);
+  const chain = groupChain(tree, groupId);
+  return chain.some((group, depth) => {
+    const frame = nodes.find((n): n is GroupFrameNode => n.id === groupFlowId(group.id) && n.type === 'group-frame');
+    if (!frame) return false;
+    const inside = new Set(group.nodes);
+    const around = new Set(chain.slice(0, depth + 1).map((g) => groupFlowId(g.id)));
+    const [fx, fy, fw, fh] = [frame.position.x, frame.position.y, frame.width!, frame.height!];
+    return nodes.some((n) => {
+      if (around.has(n.id)) return false;
+      if (n.type === 'op') {
+        if (inside.has(n.id)) return false;
+      } else if (n.data.group.nodes.every((m) => inside.has(m))) return false;
+      const size = n.type === 'group-frame' ? { width: n.width!, height: n.height! } : n.type === 'op-group' ? CARD : BOX;
+      return n.position.x < fx + fw && fx < n.position.x + size.width && n.position.y < fy + fh && fy < n.position.y + size.height;
+    });
+  });
 }

@@ -1,57 +1,153 @@
-import type { GraphIR, NodeIR } from '../../../src-engine/facade';
-import type { XY } from './document';
+import { checkNodeGroups, type GraphIR, type NodeGroup } from '../../../src-engine/facade';
+import type { EditorDoc } from './document';
 import type { EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { NODE_ID_PATTERN, UNCONNECTED, reaches } from './graph';
 
+export type { NodeGroup };
+
 /**
- * A collapsible group of nodes: view state (saved in the project's `ui.groups`), never part of
- * the IR the engine trains. Collapsed, the canvas draws its members as one card; open, as they
- * are, framed. Kept in the editor document beside the layout, so grouping, opening and closing
- * undo like any edit.
+ * Groups are part of the IR (`graph.groups`, IR v3: named, nested node sets — an imported
+ * model's module scopes, or blocks grouped here); which of them are open is view state
+ * (`EditorDoc.open`, saved in the project's `ui.openGroups`). Folded, the canvas draws a group
+ * as one card; open, as its members (and sub-groups) in a frame.
  */
-export interface NodeGroup {
-  /** Unique among groups; never a node id (see `groupFlowId`). */
-  readonly id: string;
-  /** Members in the IR's order. */
-  readonly members: readonly string[];
-  readonly open: boolean;
-}
 
 /** The canvas id of a group's card or frame: `group:` cannot start a node id, so the two never collide. */
 export const groupFlowId = (id: string): string => `group:${id}`;
 export const groupOfFlowId = (flowId: string): string | undefined => (flowId.startsWith('group:') ? flowId.slice(6) : undefined);
 
-/** Where a group meets the rest of the graph: the member fed from outside and the member read from outside. */
-export interface GroupPorts {
-  /** The member whose inputs come from outside (undefined: the group starts the network, e.g. at an Input). */
-  entry?: string;
-  /** The member whose output is read outside (undefined: the group ends it, e.g. at a loss). */
-  exit?: string;
+export const groupsOf = (graph: Pick<GraphIR, 'groups'>): readonly NodeGroup[] => graph.groups ?? [];
+
+/** The open groups of a document, as a set. */
+export const openSet = (doc: Pick<EditorDoc, 'open'>): ReadonlySet<string> => new Set(doc.open ?? []);
+
+/** The shape of a graph's groups: parents, children, depths, and each node's innermost group. */
+export interface GroupTree {
+  readonly byId: ReadonlyMap<string, NodeGroup>;
+  /** Child groups by parent id (`undefined`: the top level), in list order. */
+  readonly children: ReadonlyMap<string | undefined, readonly NodeGroup[]>;
+  /** The innermost group holding each grouped node. */
+  readonly innermost: ReadonlyMap<string, string>;
+  readonly depth: ReadonlyMap<string, number>;
+}
+
+const trees = new WeakMap<readonly NodeGroup[], GroupTree>();
+
+/** The tree of `graph.groups` (cached per groups array: documents share it until groups change). */
+export function groupTree(graph: Pick<GraphIR, 'groups'>): GroupTree {
+  const groups = groupsOf(graph);
+  const hit = trees.get(groups);
+  if (hit) return hit;
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const depth = new Map<string, number>();
+  const depthOf = (g: NodeGroup): number => {
+    let d = 0;
+    for (let p = g.parent; p !== undefined && d < groups.length; p = byId.get(p)?.parent) d++;
+    return d;
+  };
+  for (const g of groups) depth.set(g.id, depthOf(g));
+  const children = new Map<string | undefined, NodeGroup[]>();
+  for (const g of groups) {
+    const list = children.get(g.parent) ?? [];
+    list.push(g);
+    children.set(g.parent, list);
+  }
+  const innermost = new Map<string, string>();
+  for (const g of [...groups].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!)) for (const n of g.nodes) innermost.set(n, g.id);
+  const tree = { byId, children, innermost, depth };
+  trees.set(groups, tree);
+  return tree;
+}
+
+/** A group's ancestors, outermost first, then the group itself. */
+export function groupChain(tree: GroupTree, id: string | undefined): NodeGroup[] {
+  const chain: NodeGroup[] = [];
+  for (let g = id === undefined ? undefined : tree.byId.get(id); g && chain.length <= tree.byId.size; g = g.parent === undefined ? undefined : tree.byId.get(g.parent)) chain.unshift(g);
+  return chain;
 }
 
 /**
- * Why `members` cannot be a group of `graph`, or undefined when they can. A group is a connected
- * sub-graph with one way in and one way out, so its card can stand for it with one input and one
- * output: at least two nodes, none already in another group, connected through edges among
- * themselves, only one member reading from outside and only one member read from outside, and no
- * path that leaves the group and comes back into it (collapsed, that would draw a cycle).
+ * What each node is drawn as: itself, or the card of the outermost folded group holding it (every
+ * group around that card is open). Only hidden nodes are in the map.
+ */
+export function drawnAs(graph: Pick<GraphIR, 'groups'>, open: ReadonlySet<string>): Map<string, string> {
+  const tree = groupTree(graph);
+  const cardOf = new Map<string, string | null>();
+  const card = (id: string): string | null => {
+    let c = cardOf.get(id);
+    if (c !== undefined) return c;
+    c = groupChain(tree, id).find((g) => !open.has(g.id))?.id ?? null;
+    cardOf.set(id, c);
+    return c;
+  };
+  const out = new Map<string, string>();
+  for (const [node, inner] of tree.innermost) {
+    const c = card(inner);
+    if (c !== null) out.set(node, c);
+  }
+  return out;
+}
+
+/** Whether every group around `id` is open (so it is drawn, as a card or a frame). */
+export function groupShown(tree: GroupTree, id: string, open: ReadonlySet<string>): boolean {
+  return groupChain(tree, id)
+    .slice(0, -1)
+    .every((g) => open.has(g.id));
+}
+
+/** Where a group meets the rest of the graph: members that read from outside, and members read outside. */
+export interface GroupPorts {
+  entries: readonly string[];
+  exits: readonly string[];
+  /** The nodes outside the group that its entries read, in graph order, without repeats. */
+  sources: readonly string[];
+}
+
+export function groupPorts(graph: GraphIR, members: Iterable<string>): GroupPorts {
+  const set = new Set(members);
+  const entries: string[] = [];
+  const exits = new Set<string>();
+  const sources = new Set<string>();
+  for (const n of graph.nodes) {
+    if (set.has(n.id)) {
+      const outside = n.inputs.filter((s) => s !== UNCONNECTED && !set.has(s));
+      if (outside.length) entries.push(n.id);
+      for (const s of outside) sources.add(s);
+    } else for (const s of n.inputs) if (set.has(s)) exits.add(s);
+  }
+  return { entries, exits: graph.nodes.filter((n) => exits.has(n.id)).map((n) => n.id), sources: [...sources] };
+}
+
+/** The node a folded group's card stands at: its first node (the layout places it where the card goes). */
+export const groupAnchorNode = (group: NodeGroup): string => group.nodes[0];
+
+/**
+ * Why `members` cannot become a new group of `graph`, or undefined when they can: at least two
+ * nodes, connected through edges among themselves, no path that leaves the selection and comes
+ * back into it (folded, that would draw a cycle), and nested with every existing group — each
+ * holds all of the selection, none of it, or only nodes of it — and not the same set as one.
  *
  * @example
  * ```ts
- * groupProblem(cnn, ['conv1', 'bn1', 'relu1', 'pool1'], []) // undefined: a Conv-BN-ReLU-Pool block
- * groupProblem(cnn, ['conv1', 'relu1'], [])                 // E_GROUP_DISCONNECTED (bn1 is between)
+ * groupProblem(cnn, ['conv1', 'bn1', 'relu1', 'pool1']) // undefined: a Conv-BN-ReLU-Pool block
+ * groupProblem(cnn, ['conv1', 'relu1'])                 // E_GROUP_DISCONNECTED (bn1 is between)
  * ```
  */
-export function groupProblem(graph: GraphIR, members: readonly string[], groups: readonly NodeGroup[], ignoreGroup?: string): EditRefusal | undefined {
+export function groupProblem(graph: GraphIR, members: readonly string[]): EditRefusal | undefined {
   const set = new Set(members);
   if (set.size < 2) return { code: EditCode.GROUP_TOO_SMALL, message: 'Select at least two connected nodes to group them.' };
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   for (const id of set) if (!byId.has(id)) return { code: EditCode.UNKNOWN_NODE, message: `No node called "${id}".` };
-  for (const g of groups) {
-    if (g.id === ignoreGroup) continue;
-    const inside = g.members.find((m) => set.has(m));
-    if (inside) return { code: EditCode.GROUP_OVERLAP, message: `"${inside}" is already in the group "${g.id}": ungroup it first (groups do not nest).`, nodeId: inside };
+  for (const g of groupsOf(graph)) {
+    const inside = g.nodes.filter((m) => set.has(m)).length;
+    if (inside === 0 || inside === g.nodes.length) {
+      if (inside === set.size) return { code: EditCode.GROUP_OVERLAP, message: `These nodes are the group "${g.name}" already.` };
+      continue;
+    }
+    if (inside === set.size) continue; // the selection lies inside g: the new group nests in it
+    const apart = g.nodes.find((m) => !set.has(m))!;
+    return { code: EditCode.GROUP_OVERLAP, message: `The selection holds part of the group "${g.name}" ("${apart}" is left out): select all of it, or only nodes inside it.`, nodeId: apart };
   }
   // Connected through edges among the members (either direction).
   const links = new Map<string, string[]>([...set].map((id) => [id, []]));
@@ -76,13 +172,6 @@ export function groupProblem(graph: GraphIR, members: readonly string[], groups:
     const apart = [...set].find((id) => !seen.has(id))!;
     return { code: EditCode.GROUP_DISCONNECTED, message: `"${apart}" is not connected to the rest of the selection: a group is one connected block.`, nodeId: apart };
   }
-  const ports = groupPorts(graph, set);
-  if (ports.entries.length > 1) {
-    return { code: EditCode.GROUP_ENTRIES, message: `A group needs one way in, but ${ports.entries.map((id) => `"${id}"`).join(' and ')} both read from outside it.` };
-  }
-  if (ports.exits.length > 1) {
-    return { code: EditCode.GROUP_EXITS, message: `A group needs one way out, but ${ports.exits.map((id) => `"${id}"`).join(' and ')} are both read outside it.` };
-  }
   // No way out and back in: an outside node fed by the group must not feed the group.
   for (const n of graph.nodes) {
     if (set.has(n.id) || !n.inputs.some((s) => set.has(s))) continue;
@@ -92,127 +181,80 @@ export function groupProblem(graph: GraphIR, members: readonly string[], groups:
   return undefined;
 }
 
-/** The members fed from outside and the members read from outside (a valid group has at most one of each). */
-function groupPorts(graph: GraphIR, set: ReadonlySet<string>): { entries: string[]; exits: string[] } {
-  const entries: string[] = [];
-  const exits = new Set<string>();
-  for (const n of graph.nodes) {
-    if (set.has(n.id)) {
-      if (n.inputs.some((s) => s !== UNCONNECTED && !set.has(s))) entries.push(n.id);
-    } else for (const s of n.inputs) if (set.has(s)) exits.add(s);
-  }
-  return { entries, exits: [...exits] };
+/**
+ * The groups with a new one holding `members` (valid per `groupProblem`): inside the smallest
+ * group that holds them all, and the parent of the groups it holds that were that group's children.
+ */
+export function addGroup(graph: GraphIR, id: string, members: readonly string[]): NodeGroup[] {
+  const set = new Set(members);
+  const groups = groupsOf(graph);
+  const tree = groupTree(graph);
+  const around = groups.filter((g) => members.every((m) => g.nodes.includes(m)));
+  const parent = around.sort((a, b) => tree.depth.get(b.id)! - tree.depth.get(a.id)!)[0]?.id;
+  const nodes = graph.nodes.filter((n) => set.has(n.id)).map((n) => n.id);
+  const moved = groups.map((g) => (g.parent === parent && g.nodes.every((m) => set.has(m)) ? { ...g, parent: id } : g));
+  return [...moved, { id, name: id, ...(parent !== undefined ? { parent } : {}), nodes }];
 }
 
-/** The entry and exit of a valid group (see `groupProblem`). */
-export function portsOf(graph: GraphIR, group: NodeGroup): GroupPorts {
-  const { entries, exits } = groupPorts(graph, new Set(group.members));
-  return { entry: entries[0], exit: exits[0] };
+/** The groups without `id`; its children move up to its parent. */
+export function removeGroup(groups: readonly NodeGroup[], id: string): NodeGroup[] {
+  const gone = groups.find((g) => g.id === id);
+  return groups
+    .filter((g) => g.id !== id)
+    .map((g) => {
+      if (g.parent !== id) return g;
+      const { parent: _p, ...rest } = g;
+      return gone?.parent !== undefined ? { ...rest, parent: gone.parent } : rest;
+    });
 }
 
 /** A group id not taken by a group or a node: `block1`, `block2`, … */
-export function freshGroupId(graph: GraphIR, groups: readonly NodeGroup[]): string {
-  const taken = new Set([...graph.nodes.map((n) => n.id), ...groups.map((g) => g.id)]);
+export function freshGroupId(graph: GraphIR): string {
+  const taken = new Set([...graph.nodes.map((n) => n.id), ...groupsOf(graph).map((g) => g.id)]);
   for (let i = 1; ; i++) if (!taken.has(`block${i}`)) return `block${i}`;
 }
 
 /**
- * The groups still valid after an edit changed the graph: members that are gone are dropped (a
- * renamed member is followed by the rename edit itself), and a group no longer valid — fewer than
- * two members, split in two, a second way in — is dissolved rather than drawn wrong. Returns the
- * same array when nothing changed.
+ * Groups saved by an older Netwright in the project's `ui.groups` (`{ id, members, open }`, flat,
+ * view state only): read into the IR's groups, and the open ones. Anything unreadable or no
+ * longer fitting the graph is left out, with a note saying so.
  */
-export function keepValidGroups(graph: GraphIR, groups: readonly NodeGroup[]): readonly NodeGroup[] {
-  if (groups.length === 0) return groups;
-  const ids = new Set(graph.nodes.map((n) => n.id));
-  let changed = false;
-  const kept: NodeGroup[] = [];
-  for (const g of groups) {
-    const members = g.members.filter((m) => ids.has(m));
-    const next = members.length === g.members.length ? g : { ...g, members };
-    if (groupProblem(graph, next.members, groups, g.id)) {
-      changed = true;
-      continue;
-    }
-    changed ||= next !== g;
-    kept.push(next);
-  }
-  return changed ? kept : groups;
-}
-
-/**
- * Groups read from a project file's `ui.groups`: anything unreadable or no longer valid for the
- * graph is left out, with a note saying so (a file without groups has none).
- */
-export function readGroups(graph: GraphIR, raw: unknown, notes: string[]): NodeGroup[] {
-  if (raw === undefined) return [];
+export function readLegacyGroups(graph: GraphIR, raw: unknown, notes: string[]): { groups: NodeGroup[]; open: string[] } {
+  if (raw === undefined) return { groups: [], open: [] };
   if (!Array.isArray(raw)) {
     notes.push('The saved groups were unreadable and were left out.');
-    return [];
+    return { groups: [], open: [] };
   }
-  const groups: NodeGroup[] = [];
+  const candidates: NodeGroup[] = [];
+  const open: string[] = [];
   for (const g of raw as unknown[]) {
-    const r = g as Partial<Record<keyof NodeGroup, unknown>> | null;
-    const ok = r !== null && typeof r === 'object' && typeof r.id === 'string' && NODE_ID_PATTERN.test(r.id) && Array.isArray(r.members) && r.members.every((m) => typeof m === 'string');
-    const group = ok ? { id: r.id as string, members: [...(r.members as string[])], open: r.open === true } : undefined;
-    if (!group || groups.some((o) => o.id === group.id) || groupProblem(graph, group.members, groups)) {
-      notes.push(`A saved group${group ? ` ("${group.id}")` : ''} no longer fits the network and was left out.`);
+    const r = g as { id?: unknown; members?: unknown; open?: unknown } | null;
+    if (r === null || typeof r !== 'object' || typeof r.id !== 'string' || !NODE_ID_PATTERN.test(r.id) || !Array.isArray(r.members)) {
+      notes.push('A saved group no longer fits the network and was left out.');
       continue;
     }
-    groups.push(group);
+    candidates.push({ id: r.id, name: r.id, nodes: (r.members as unknown[]).map(String) });
+    if (r.open === true) open.push(r.id);
   }
-  return groups;
+  const checked = checkNodeGroups([...groupsOf(graph), ...candidates], new Set(graph.nodes.map((n) => n.id)));
+  for (const p of checked.problems) notes.push(`A saved group ("${p.group}") no longer fits the network and was left out.`);
+  const kept = new Set(checked.groups.map((g) => g.id));
+  return { groups: checked.groups, open: open.filter((id) => kept.has(id)) };
 }
 
 /**
- * The graph as the canvas draws it, for auto-layout: each collapsed group is one node (its card's
- * id, in its entry's place in the order) reading what the group reads from outside. Open groups
- * and ungrouped nodes are as they are.
+ * The groups opened when a model is first shown: a group holding more than half of the network
+ * (a backbone such as torchvision's `features`) is opened, as are such groups inside it, so the
+ * first view shows the blocks, each folded, rather than one card.
  */
-export function collapsedGraph(graph: GraphIR, groups: readonly NodeGroup[]): GraphIR {
-  const closed = groups.filter((g) => !g.open);
-  if (closed.length === 0) return graph;
-  const cardOf = new Map<string, string>();
-  for (const g of closed) for (const m of g.members) cardOf.set(m, groupFlowId(g.id));
-  const drawn = (id: string) => cardOf.get(id) ?? id;
-  const nodes: NodeIR[] = [];
-  for (const n of graph.nodes) {
-    const card = cardOf.get(n.id);
-    if (card === undefined) nodes.push({ ...n, inputs: n.inputs.map((s) => (s === UNCONNECTED ? s : drawn(s))) });
-    else if (!nodes.some((x) => x.id === card)) {
-      const g = closed.find((x) => groupFlowId(x.id) === card)!;
-      const outside = graph.nodes.filter((x) => g.members.includes(x.id)).flatMap((x) => x.inputs.filter((s) => s !== UNCONNECTED && !g.members.includes(s)));
-      nodes.push({ id: card, op: n.op, attrs: {}, inputs: [...new Set(outside.map(drawn))] });
-    }
+export function initiallyOpen(graph: GraphIR): string[] {
+  const tree = groupTree(graph);
+  const open: string[] = [];
+  let level: string | undefined;
+  for (;;) {
+    const big = (tree.children.get(level) ?? []).find((g) => g.nodes.length * 2 > graph.nodes.length);
+    if (!big) return open;
+    open.push(big.id);
+    level = big.id;
   }
-  return { ...graph, nodes };
-}
-
-/**
- * Positions for every node from positions of the drawn graph (`collapsedGraph`): a collapsed
- * group's entry goes where its card was placed and its other members keep their places relative
- * to it (opened, the block is as it was drawn).
- */
-export function expandPositions(layout: Readonly<Record<string, XY>>, placed: Readonly<Record<string, XY>>, graph: GraphIR, groups: readonly NodeGroup[]): Record<string, XY> {
-  const out: Record<string, XY> = {};
-  for (const [id, p] of Object.entries(placed)) if (groupOfFlowId(id) === undefined) out[id] = p;
-  for (const g of groups) {
-    const at = placed[groupFlowId(g.id)];
-    if (g.open || !at) continue;
-    const anchor = portsOf(graph, g).entry ?? g.members[0];
-    const from = layout[anchor] ?? at;
-    for (const m of g.members) {
-      const p = layout[m] ?? from;
-      out[m] = { x: at.x + p.x - from.x, y: at.y + p.y - from.y };
-    }
-  }
-  return out;
-}
-
-/** Whether a member's box (the layout's 180×70) overlaps a node outside the group. */
-export function membersCoverOthers(graph: GraphIR, layout: Readonly<Record<string, XY>>, group: NodeGroup): boolean {
-  const inside = new Set(group.members);
-  const hit = (a: XY, b: XY) => Math.abs(a.x - b.x) < 180 && Math.abs(a.y - b.y) < 70;
-  const others = graph.nodes.filter((n) => !inside.has(n.id) && layout[n.id]).map((n) => layout[n.id]);
-  return group.members.some((m) => layout[m] !== undefined && others.some((o) => hit(layout[m], o)));
 }

@@ -6,6 +6,15 @@ import { UNCONNECTED } from './graph';
 /** Node box and spacing of the auto-layout, in flow units (a node is about 180×70). */
 export const LAYOUT_SPACING = { rank: 50, node: 40, width: 180, height: 70, rankLR: 100 } as const;
 
+/** A box on the canvas: width and height in flow units. */
+export interface Box {
+  width: number;
+  height: number;
+}
+
+/** The layout's node box. */
+export const LAYOUT_BOX: Box = { width: LAYOUT_SPACING.width, height: LAYOUT_SPACING.height };
+
 /**
  * Graphs up to this many nodes get dagre's layout; larger ones the iterative layered layout.
  * NOTE: dagre recurses along paths (ranking, DFS), so a chain of ~2,000 nodes overflows the stack,
@@ -65,22 +74,26 @@ const BAND_GAP = 90;
  * runs side by side as columns). The number of bands is the one that makes the whole largest at
  * fit (maximises min(aspect / width, 1 / height)); one band leaves the layout as it was. Ranks are
  * the distinct positions along the flow, so a rank is never split and no band's order changes.
+ * `sizeOf` gives each node's box when they differ (an open group's frame); default: the node box.
  */
-export function foldLayout(pos: Record<string, XY>, direction: LayoutDirection, aspect: number): Record<string, XY> {
+export function foldLayout(pos: Record<string, XY>, direction: LayoutDirection, aspect: number, sizeOf?: (id: string) => Box): Record<string, XY> {
   const ids = Object.keys(pos);
   if (ids.length < 2) return pos;
-  const { width: w, height: h } = LAYOUT_SPACING;
+  const box = sizeOf ?? (() => LAYOUT_BOX);
   const along = (p: XY) => (direction === 'LR' ? p.x : p.y);
   const across = (p: XY) => (direction === 'LR' ? p.y : p.x);
+  const alongSize = (id: string) => (direction === 'LR' ? box(id).width : box(id).height);
+  const acrossSize = (id: string) => (direction === 'LR' ? box(id).height : box(id).width);
   const ranks = [...new Set(ids.map((id) => along(pos[id])))].sort((a, b) => a - b);
-  const alongSize = direction === 'LR' ? w : h;
-  const acrossSize = direction === 'LR' ? h : w;
+  // How far each rank reaches along the flow: its start plus its longest box.
+  const reach = new Map<number, number>();
+  for (const id of ids) reach.set(along(pos[id]), Math.max(reach.get(along(pos[id])) ?? -Infinity, along(pos[id]) + alongSize(id)));
   const minAcross = Math.min(...ids.map((id) => across(pos[id])));
-  const breadth = Math.max(...ids.map((id) => across(pos[id]))) - minAcross + acrossSize;
+  const breadth = Math.max(...ids.map((id) => across(pos[id]) + acrossSize(id))) - minAcross;
   const bands = (k: number) => {
     const per = Math.ceil(ranks.length / k);
     const starts = Array.from({ length: k }, (_, b) => ranks[Math.min(b * per, ranks.length - 1)]);
-    const length = Math.max(...starts.map((start, b) => ranks[Math.min((b + 1) * per, ranks.length) - 1] - start)) + alongSize;
+    const length = Math.max(...starts.map((start, b) => Math.max(...ranks.slice(b * per, (b + 1) * per).map((r) => reach.get(r)!)) - start));
     return { per, starts, length, extent: k * breadth + (k - 1) * BAND_GAP };
   };
   let best = 1;
@@ -151,6 +164,45 @@ function dagreLayout(graph: GraphIR, direction: LayoutDirection): Record<string,
  * their inputs, then centred.
  */
 export function layeredLayout(graph: GraphIR): Record<string, XY> {
+  const { rank, layers } = orderedLayers(graph);
+  const xs = new Float64Array(graph.nodes.length);
+  for (const layer of layers) layer.forEach((v, pos) => (xs[v] = (pos - (layer.length - 1) / 2) * (LAYOUT_SPACING.width + LAYOUT_SPACING.node)));
+  return toRecord(graph, (i) => ({ x: Math.round(xs[i]), y: rank[i] * (LAYOUT_SPACING.height + LAYOUT_SPACING.rank) }));
+}
+
+/**
+ * `layeredLayout` for boxes of different sizes (the levels of a layout with groups, where a box
+ * may be an open group's frame), in either direction: each layer starts where the previous
+ * layer's longest box ends plus the rank gap, and its boxes are centred across the flow. Linear in
+ * nodes and edges, like `layeredLayout` (dagre costs about 17 ms even for a chain of seven).
+ */
+export function sizedLayeredLayout(graph: GraphIR, sizeOf: (id: string) => Box, direction: LayoutDirection = 'TB'): Record<string, XY> {
+  const { layers } = orderedLayers(graph);
+  const lr = direction === 'LR';
+  const box = graph.nodes.map((n) => sizeOf(n.id));
+  const along = (v: number) => (lr ? box[v].width : box[v].height);
+  const across = (v: number) => (lr ? box[v].height : box[v].width);
+  const gapAlong = lr ? LAYOUT_SPACING.rankLR : LAYOUT_SPACING.rank;
+  const pos: XY[] = new Array<XY>(graph.nodes.length);
+  let a = 0;
+  for (const layer of layers) {
+    if (layer.length === 0) continue;
+    let c = -(layer.reduce((sum, v) => sum + across(v), 0) + (layer.length - 1) * LAYOUT_SPACING.node) / 2;
+    for (const v of layer) {
+      pos[v] = lr ? { x: a, y: Math.round(c) } : { x: Math.round(c), y: a };
+      c += across(v) + LAYOUT_SPACING.node;
+    }
+    a += Math.max(...layer.map(along)) + gapAlong;
+  }
+  return toRecord(graph, (i) => pos[i]);
+}
+
+/**
+ * The layers of the layered layout, each in its drawing order: a node's layer is its longest path
+ * from a source (Kahn's order; nodes on a cycle go below the rest), and within a layer nodes are
+ * ordered by the mean position of their inputs.
+ */
+function orderedLayers(graph: GraphIR): { rank: Int32Array; layers: number[][] } {
   const n = graph.nodes.length;
   const { edges } = indexEdges(graph);
   const outs: number[][] = Array.from({ length: n }, () => []);
@@ -176,21 +228,18 @@ export function layeredLayout(graph: GraphIR): Record<string, XY> {
     }
   }
   for (let i = 0; i < n; i++) if (!placed[i]) rank[i] = ++maxRank;
-  const layers: number[][] = Array.from({ length: maxRank + 1 }, () => []);
-  for (let i = 0; i < n; i++) layers[rank[i]].push(i);
+  const byRank: number[][] = Array.from({ length: maxRank + 1 }, () => []);
+  for (let i = 0; i < n; i++) byRank[rank[i]].push(i);
   const slot = new Float64Array(n);
-  const xs = new Float64Array(n);
-  for (const layer of layers) {
+  const layers = byRank.map((layer) => {
     const key = layer.map((v) => {
       const from = ins[v].filter((s) => rank[s] < rank[v]);
       return from.length ? from.reduce((sum, s) => sum + slot[s], 0) / from.length : v;
     });
     const order = layer.map((_, k) => k).sort((a, b) => key[a] - key[b] || layer[a] - layer[b]);
-    order.forEach((k, pos) => {
-      const v = layer[k];
-      slot[v] = pos;
-      xs[v] = (pos - (layer.length - 1) / 2) * (LAYOUT_SPACING.width + LAYOUT_SPACING.node);
-    });
-  }
-  return toRecord(graph, (i) => ({ x: Math.round(xs[i]), y: rank[i] * (LAYOUT_SPACING.height + LAYOUT_SPACING.rank) }));
+    const ordered = order.map((k) => layer[k]);
+    ordered.forEach((v, pos) => (slot[v] = pos));
+    return ordered;
+  });
+  return { rank, layers };
 }

@@ -1,8 +1,9 @@
-import { migrateGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
+import { checkNodeGroups, migrateGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
 import { ComputeChoice, VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
-import { readGroups } from './groups';
+import { layoutWithGroups } from './group-layout';
+import { initiallyOpen, readLegacyGroups } from './groups';
 import { autoLayout } from './layout';
 
 /** Why a file could not be opened. Codes are stable; the message is shown to the user as is. */
@@ -81,13 +82,32 @@ function readGraph(raw: unknown, notes: string[]): { ok: true; graph: GraphIR } 
   if (!isRecord(outputs) || !Object.values(outputs).every((v) => typeof v === 'string')) return { ok: false, code: ProjectCode.CORRUPT, message: 'The file is damaged: "outputs" must map names to node names.' };
   if (g.training !== undefined && !isRecord(g.training)) return { ok: false, code: ProjectCode.CORRUPT, message: 'The file is damaged: "training" is not an object.' };
   const graph: GraphIR = { ...(g as object), format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes, outputs: outputs as Record<string, string> } as GraphIR;
+  if (g.groups !== undefined) {
+    // Groups change nothing computed: one that does not fit is left out, and the file opens.
+    const checked = checkNodeGroups(g.groups, ids);
+    for (const p of checked.problems) notes.push(`A group was left out: ${p.message}`);
+    if (checked.groups.length) graph.groups = checked.groups;
+    else delete graph.groups;
+  }
   return { ok: true, graph };
+}
+
+/**
+ * A graph without a layout (a bare graph file, an import) as a document: a group holding most of
+ * the network is opened (`initiallyOpen`), the others folded, and it is laid out with its groups,
+ * folded to `aspect` when given.
+ */
+export function bareGraphDoc(graph: GraphIR, aspect?: number, direction?: 'TB' | 'LR'): EditorDoc {
+  const open = initiallyOpen(graph);
+  const layout = layoutWithGroups(graph, new Set(open), { ...(aspect ? { aspect } : {}), ...(direction ? { direction } : {}) });
+  return { graph, layout, ...(open.length ? { open } : {}) };
 }
 
 /**
  * Read a project file. Never throws: a file that is not JSON, not Netwright's, from a newer
  * version, or damaged gives a coded error whose message can be shown as is. A bare graph file
- * (`netwright.graph`, as in examples/) opens too, laid out automatically.
+ * (`netwright.graph`, as in examples/) opens too, laid out automatically (`bareGraphDoc`, for a
+ * view of `view.aspect` when given).
  *
  * @example
  * ```ts
@@ -95,7 +115,7 @@ function readGraph(raw: unknown, notes: string[]): { ok: true; graph: GraphIR } 
  * if (!r.ok) showError(r.message); else load(r.doc);
  * ```
  */
-export function parseProject(text: string): ProjectParse {
+export function parseProject(text: string, view: { aspect?: number; direction?: 'TB' | 'LR' } = {}): ProjectParse {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -112,7 +132,7 @@ export function parseProject(text: string): ProjectParse {
     const r = readGraph(json, notes);
     if (!r.ok) return r;
     notes.push('Opened a bare network file; the layout was generated.');
-    return { ok: true, doc: { graph: r.graph, layout: autoLayout(r.graph) }, notes };
+    return { ok: true, doc: bareGraphDoc(r.graph, view.aspect, view.direction), notes };
   }
   if (json.format !== PROJECT_FORMAT) {
     return fail(ProjectCode.FOREIGN, `This file is not a Netwright project (its format is ${json.format === undefined ? 'not stated' : JSON.stringify(json.format)}; expected "${PROJECT_FORMAT}").`);
@@ -138,16 +158,20 @@ export function parseProject(text: string): ProjectParse {
     for (const n of r.graph.nodes) if (!Object.hasOwn(layout, n.id)) layout[n.id] = auto[n.id];
     notes.push('Some nodes had no position; they were placed automatically.');
   }
-  // Groups are saved with the view state; in memory they live in the document, so they undo.
-  const { groups: rawGroups, ...ui } = isRecord(json.ui) ? (json.ui as ProjectUi & Record<string, unknown>) : { groups: undefined };
-  const groups = readGroups(r.graph, rawGroups, notes);
+  // Which groups are open is view state; in memory it lives in the document, so it undoes. Groups
+  // an older Netwright kept in `ui.groups` join the graph's.
+  const { groups: legacy, openGroups, ...ui } = isRecord(json.ui) ? (json.ui as ProjectUi & Record<string, unknown>) : { groups: undefined, openGroups: undefined };
+  const old = readLegacyGroups(r.graph, legacy, notes);
+  const graph = old.groups.length ? { ...r.graph, groups: old.groups } : r.graph;
+  const groupIds = new Set((graph.groups ?? []).map((g) => g.id));
+  const open = [...new Set([...(Array.isArray(openGroups) ? openGroups.filter((id): id is string => typeof id === 'string' && groupIds.has(id)) : []), ...old.open])];
   if (ui.device !== undefined && !ComputeChoice.safeParse(ui.device).success) {
     notes.push(`The saved Device "${String(ui.device)}" is not one of ${ComputeChoice.options.join(', ')}; it is Auto now.`);
     delete ui.device;
   }
   // The trained model is the engine's to check (model.load): here it is only carried.
   const model = isRecord(json.model) ? json.model : undefined;
-  return { ok: true, doc: { graph: r.graph, layout, ...(groups.length ? { groups } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), notes };
+  return { ok: true, doc: { graph, layout, ...(open.length ? { open } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), notes };
 }
 
 /**
@@ -155,7 +179,7 @@ export function parseProject(text: string): ProjectParse {
  * model when there is one (its long base64 strings stay one line each).
  */
 export function serializeProject(doc: EditorDoc, ui?: ProjectUi, model?: Record<string, unknown>): string {
-  const withGroups = doc.groups?.length ? { ...ui, groups: doc.groups } : ui;
-  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(withGroups ? { ui: withGroups } : {}), ...(model ? { model } : {}) };
+  const withOpen = doc.open?.length ? { ...ui, openGroups: doc.open } : ui;
+  const file: ProjectFile = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: doc.graph, layout: { ...doc.layout }, ...(withOpen ? { ui: withOpen } : {}), ...(model ? { model } : {}) };
   return JSON.stringify(file, null, 2) + '\n';
 }

@@ -1,11 +1,11 @@
-import { freezeNodes, getOp, replaceHead, type GraphIR, type NodeIR } from '../../../src-engine/facade';
+import { freezeNodes, getOp, remapNodeGroups, replaceHead, type GraphIR, type NodeGroup, type NodeIR } from '../../../src-engine/facade';
 import type { EditAction, EditRefusal } from './actions';
 import { EditCode } from './actions';
 import { attrProblem } from './attrs';
 import { adoptLoss, inputsForDataset } from './training-defaults';
 import { copyValue as copyValueDeep } from './graph';
 import type { EditorDoc, XY } from './document';
-import { freshGroupId, groupProblem, keepValidGroups, type NodeGroup } from './groups';
+import { addGroup, freshGroupId, groupProblem, groupsOf, removeGroup } from './groups';
 import { NODE_ID_PATTERN, UNCONNECTED, freshId, isVariadic, reaches, slotExists, type EdgeRef } from './graph';
 
 /** Outcome of an edit: the new document, or why it was refused (the old document stays). */
@@ -119,9 +119,8 @@ function rename(doc: EditorDoc, from: string, to: string): EditResult {
   }
   const layout: Record<string, XY> = {};
   for (const [k, v] of Object.entries(doc.layout)) layout[r(k)] = v;
-  const renamed = withGraph(doc, { nodes, outputs, ...(training ? { training } : {}) }, layout);
-  const groups = doc.groups?.map((g) => (g.members.includes(from) ? { ...g, members: g.members.map(r) } : g));
-  return { ok: true, doc: groups ? { ...renamed, groups } : renamed };
+  const groups = doc.graph.groups && remapNodeGroups(doc.graph.groups, () => true, r);
+  return { ok: true, doc: withGraph(doc, { nodes, outputs, ...(training ? { training } : {}), ...(groups ? { groups: [...groups] } : {}) }, layout) };
 }
 
 function addNodes(doc: EditorDoc, added: readonly NodeIR[], positions: Readonly<Record<string, XY>>): EditResult {
@@ -171,12 +170,12 @@ function replaceHeadEdit(doc: EditorDoc, nodeId: string, classes: number, newId?
   const id = newId ?? freshId('head', taken);
   const bad = checkNewNode(doc.graph, { ...old, id }, taken);
   if (bad) return { ok: false, ...bad };
-  const graph = replaceHead(doc.graph, nodeId, classes, id);
+  const replaced = replaceHead(doc.graph, nodeId, classes, id);
+  // The new head takes the old one's place in its groups.
+  const graph = doc.graph.groups ? { ...replaced, groups: [...remapNodeGroups(doc.graph.groups, () => true, (m) => (m === nodeId ? id : m))] } : replaced;
   const layout: Record<string, XY> = {};
   for (const [k, v] of Object.entries(doc.layout)) layout[k === nodeId ? id : k] = v;
-  const next = withGraph(doc, graph, layout);
-  const groups = doc.groups?.map((g) => (g.members.includes(nodeId) ? { ...g, members: g.members.map((m) => (m === nodeId ? id : m)) } : g));
-  return { ok: true, doc: groups ? { ...next, groups } : next };
+  return { ok: true, doc: withGraph(doc, graph, layout) };
 }
 
 /**
@@ -186,35 +185,41 @@ function replaceHeadEdit(doc: EditorDoc, nodeId: string, classes: number, newId?
  */
 export function applyEdit(doc: EditorDoc, action: EditAction): EditResult {
   const r = applyGraphEdit(doc, action);
-  // Groups follow the graph: members removed are dropped, a group no longer valid is dissolved.
-  if (!r.ok || !doc.groups?.length || r.doc.graph === doc.graph) return r;
-  const groups = keepValidGroups(r.doc.graph, r.doc.groups ?? []);
-  return groups === r.doc.groups ? r : setGroups(r.doc, groups);
+  // Groups follow the graph: removed nodes leave them, a group left empty goes (and its open state).
+  if (!r.ok || !r.doc.graph.groups || r.doc.graph.nodes === doc.graph.nodes) return r;
+  const ids = new Set(r.doc.graph.nodes.map((n) => n.id));
+  const groups = remapNodeGroups(r.doc.graph.groups, (id) => ids.has(id));
+  return groups === r.doc.graph.groups ? r : { ok: true, doc: setGroups(r.doc, groups) };
 }
 
-function setGroups(doc: EditorDoc, groups: readonly NodeGroup[]): EditResult {
-  const { groups: _old, ...rest } = doc;
-  return { ok: true, doc: groups.length ? { ...rest, groups } : rest };
+/** The document with these groups (none: the field is left out), and only open ids that are still groups. */
+function setGroups(doc: EditorDoc, groups: readonly NodeGroup[], open = doc.open): EditorDoc {
+  const { groups: _old, ...graph } = doc.graph;
+  const { open: _open, ...rest } = doc;
+  const ids = new Set(groups.map((g) => g.id));
+  const kept = (open ?? []).filter((id) => ids.has(id));
+  return { ...rest, graph: groups.length ? { ...graph, groups: [...groups] } : graph, ...(kept.length ? { open: kept } : {}) };
 }
 
 function applyGraphEdit(doc: EditorDoc, action: EditAction): EditResult {
   switch (action.kind) {
     case 'group': {
-      const groups = doc.groups ?? [];
-      const problem = groupProblem(doc.graph, action.nodeIds, groups);
+      const problem = groupProblem(doc.graph, action.nodeIds);
       if (problem) return { ok: false, ...problem };
-      const id = action.id ?? freshGroupId(doc.graph, groups);
-      if (!NODE_ID_PATTERN.test(id) || groups.some((g) => g.id === id)) return refuse(EditCode.BAD_ID, `"${id}" is not a free group name.`);
-      const wanted = new Set(action.nodeIds);
-      const members = doc.graph.nodes.filter((n) => wanted.has(n.id)).map((n) => n.id);
-      return setGroups(doc, [...groups, { id, members, open: false }]);
+      const id = action.id ?? freshGroupId(doc.graph);
+      if (!NODE_ID_PATTERN.test(id) || groupsOf(doc.graph).some((g) => g.id === id)) return refuse(EditCode.BAD_ID, `"${id}" is not a free group name.`);
+      return { ok: true, doc: setGroups(doc, addGroup(doc.graph, id, action.nodeIds)) };
     }
     case 'ungroup':
     case 'set-group-open': {
-      const groups = doc.groups ?? [];
+      const groups = groupsOf(doc.graph);
       if (!groups.some((g) => g.id === action.groupId)) return refuse(EditCode.UNKNOWN_GROUP, `No group called "${action.groupId}".`);
-      if (action.kind === 'ungroup') return setGroups(doc, groups.filter((g) => g.id !== action.groupId));
-      return setGroups(doc, groups.map((g) => (g.id === action.groupId && g.open !== action.open ? { ...g, open: action.open } : g)));
+      if (action.kind === 'ungroup') return { ok: true, doc: setGroups(doc, removeGroup(groups, action.groupId)) };
+      const open = doc.open ?? [];
+      if (open.includes(action.groupId) === action.open) return { ok: true, doc };
+      const next = action.open ? [...open, action.groupId] : open.filter((id) => id !== action.groupId);
+      const { open: _o, ...rest } = doc;
+      return { ok: true, doc: next.length ? { ...rest, open: next } : rest };
     }
     case 'add-node': {
       const r = addNodes(doc, [action.node], { [action.node.id]: action.position });

@@ -7,11 +7,12 @@ import { blockEdits, type BlockTemplate } from '../editor/block-templates';
 import { insertionProblem } from '../editor/connect';
 import type { ComputeChoice } from '../../../src-engine/protocol';
 import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
-import { edgeOfId } from '../editor/flow';
-import { collapsedGraph, expandPositions, groupFlowId, groupOfFlowId, membersCoverOthers } from '../editor/groups';
+import { edgeOfId, frameCoversOthers } from '../editor/flow';
+import { layoutWithGroups } from '../editor/group-layout';
+import { groupFlowId, groupOfFlowId, groupsOf, openSet } from '../editor/groups';
 import { createNode, type EdgeRef } from '../editor/graph';
 import { canRedo, canUndo, createHistory, push, redo, undo, type History } from '../editor/history';
-import { autoLayout, type LayoutOptions } from '../editor/layout';
+import type { LayoutOptions } from '../editor/layout';
 import { newInputAttrs } from '../editor/training-defaults';
 import { applyEdit, type EditResult } from '../editor/reducer';
 import { useSession, type Notice, type NoticeExtra } from './session-store';
@@ -62,6 +63,8 @@ export interface EditorState {
    * the same undo step.
    */
   setGroupOpen(groupId: string, open: boolean, aspect?: number): void;
+  /** Open every group, or fold every one, and lay the design out again (`aspect` as for `layout`); one undo step. */
+  setAllGroupsOpen(open: boolean, aspect?: number): void;
   copySelection(): void;
   paste(offset?: XY): void;
   duplicateSelection(): void;
@@ -84,12 +87,17 @@ export interface EditorState {
   analyzeNow(): void;
 }
 
-/** Auto-layout positions for every node; a collapsed group is laid out as the one card it is drawn as. */
+/** Auto-layout positions for every node; a folded group is laid out as the one card it is drawn as (group-layout.ts). */
 function layoutPositions(doc: EditorDoc, opts: LayoutOptions): Record<string, XY> {
-  const groups = doc.groups ?? [];
-  const drawn = collapsedGraph(doc.graph, groups);
-  const placed = autoLayout(drawn, opts);
-  return drawn === doc.graph ? placed : expandPositions(doc.layout, placed, doc.graph, groups);
+  return layoutWithGroups(doc.graph, openSet(doc), opts);
+}
+
+/** The card a node hidden in folded groups is drawn as: the outermost folded group holding it. */
+function outermostFolded(doc: EditorDoc, node: string): string {
+  const open = openSet(doc);
+  return groupsOf(doc.graph)
+    .filter((g) => !open.has(g.id) && g.nodes.includes(node))
+    .sort((a, b) => b.nodes.length - a.nodes.length)[0].id;
 }
 
 /** Debounce of the live compile after an edit, ms. */
@@ -115,9 +123,10 @@ export const useEditor = create<EditorState>((set, get) => {
     const prev = get().history.present;
     const present = next.present;
     const sel = get().selectedNodes;
-    if (sel.size > 0 && (present.graph.nodes !== prev.graph.nodes || present.groups !== prev.groups)) {
-      // Selected ids are nodes, and collapsed groups' cards (groupFlowId).
-      const ids = new Set([...present.graph.nodes.map((n) => n.id), ...(present.groups ?? []).filter((g) => !g.open).map((g) => groupFlowId(g.id))]);
+    if (sel.size > 0 && (present.graph.nodes !== prev.graph.nodes || present.graph.groups !== prev.graph.groups || present.open !== prev.open)) {
+      // Selected ids are nodes, and folded groups' cards (groupFlowId).
+      const open = openSet(present);
+      const ids = new Set([...present.graph.nodes.map((n) => n.id), ...groupsOf(present.graph).filter((g) => !open.has(g.id)).map((g) => groupFlowId(g.id))]);
       const kept = [...sel].filter((id) => ids.has(id));
       set({ history: next, ...(kept.length !== sel.size ? { selectedNodes: new Set(kept) } : {}) });
     } else set({ history: next });
@@ -155,7 +164,11 @@ export const useEditor = create<EditorState>((set, get) => {
       if (canRedo(h)) commit(redo(h));
     },
     select(nodes, edges = []) {
-      set({ selectedNodes: new Set(nodes), selectedEdges: new Set(edges) });
+      // An open group is drawn as a frame, which is not selectable: its card's id (a click on the
+      // card's ▸ selects the card as it opens) must not stay selected and stand for its members.
+      const open = get().history.present.open;
+      const kept = open?.length ? [...nodes].filter((id) => !open.includes(groupOfFlowId(id) ?? '\u0000')) : nodes;
+      set({ selectedNodes: new Set(kept), selectedEdges: new Set(edges) });
     },
     insertOp(op, position, edge, at) {
       const doc = get().history.present;
@@ -194,45 +207,65 @@ export const useEditor = create<EditorState>((set, get) => {
         const edge = edgeOfId(id);
         if (edge) edges.push(edge);
       }
-      // A collapsed group's card stands for its members.
-      const groups = new Map((get().history.present.groups ?? []).map((g) => [groupFlowId(g.id), g.members]));
+      // A folded group's card stands for its members.
+      const groups = new Map(groupsOf(get().history.present.graph).map((g) => [groupFlowId(g.id), g.nodes]));
       const nodeIds = [...selectedNodes].flatMap((id) => groups.get(id) ?? [id]);
       const r = get().edit({ kind: 'remove', nodeIds, edges });
       if (r.ok) get().select([], []);
     },
     groupSelection() {
-      const nodeIds = [...get().selectedNodes].filter((id) => groupOfFlowId(id) === undefined);
-      const before = new Set((get().history.present.groups ?? []).map((g) => g.id));
-      const r = get().edit({ kind: 'group', nodeIds });
-      const made = r.ok ? r.doc.groups?.find((g) => !before.has(g.id)) : undefined;
+      // Selected cards stand for their members: a selection may gather blocks into a bigger one.
+      const graph = get().history.present.graph;
+      const nodeIds = [...get().selectedNodes].flatMap((id) => {
+        const g = groupOfFlowId(id);
+        return g === undefined ? [id] : (groupsOf(graph).find((x) => x.id === g)?.nodes ?? []);
+      });
+      const before = new Set(groupsOf(graph).map((g) => g.id));
+      const r = get().edit({ kind: 'group', nodeIds: [...new Set(nodeIds)] });
+      const made = r.ok ? groupsOf(r.doc.graph).find((g) => !before.has(g.id)) : undefined;
       if (made) get().select([groupFlowId(made.id)]);
     },
     ungroupSelection() {
-      const groups = get().history.present.groups ?? [];
+      const doc = get().history.present;
+      const groups = groupsOf(doc.graph);
       const sel = get().selectedNodes;
-      const ids = groups.filter((g) => sel.has(groupFlowId(g.id)) || g.members.some((m) => sel.has(m))).map((g) => g.id);
+      // A selected card's group, else the innermost group of each selected node.
+      const innermost = (m: string) => groups.filter((g) => g.nodes.includes(m)).sort((a, b) => a.nodes.length - b.nodes.length)[0]?.id;
+      const ids = [...new Set([...groups.filter((g) => sel.has(groupFlowId(g.id))).map((g) => g.id), ...[...sel].map(innermost).filter((id): id is string => id !== undefined)])];
       if (ids.length === 0) return get().notify('info', 'Select a group (or a node in one) to ungroup it.', { code: EditCode.UNKNOWN_GROUP });
       // One undo step for all of them: the edits go through the reducer on a scratch document.
-      let doc = get().history.present;
+      let next = doc;
       for (const groupId of ids) {
-        const r = applyEdit(doc, { kind: 'ungroup', groupId });
-        if (r.ok) doc = r.doc;
+        const r = applyEdit(next, { kind: 'ungroup', groupId });
+        if (r.ok) next = r.doc;
       }
-      commit(push(get().history, doc));
-      get().select(groups.filter((g) => ids.includes(g.id)).flatMap((g) => g.members));
+      commit(push(get().history, next));
+      const open = openSet(next);
+      const folded = new Map(groupsOf(next.graph).filter((g) => !open.has(g.id)).flatMap((g) => g.nodes.map((m) => [m, g])));
+      // The members, or the cards still standing for some of them.
+      get().select([...new Set(groups.filter((g) => ids.includes(g.id)).flatMap((g) => g.nodes.map((m) => (folded.has(m) ? groupFlowId(outermostFolded(next, m)) : m))))]);
     },
     setGroupOpen(groupId, open, aspect) {
       const h = get().history;
       const r = applyEdit(h.present, { kind: 'set-group-open', groupId, open });
       if (!r.ok) return refuse(r);
       let doc = r.doc;
-      const g = doc.groups?.find((x) => x.id === groupId);
-      if (open && g && membersCoverOthers(doc.graph, doc.layout, g)) {
+      if (open && frameCoversOthers(doc, groupId)) {
         const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
         if (laid.ok) doc = laid.doc;
       }
       commit(push(h, doc));
       get().select(open ? [] : [groupFlowId(groupId)]);
+    },
+    setAllGroupsOpen(open, aspect) {
+      const h = get().history;
+      const groups = groupsOf(h.present.graph);
+      if (groups.length === 0) return;
+      const { open: _old, ...rest } = h.present;
+      const doc: EditorDoc = open ? { ...rest, open: groups.map((g) => g.id) } : rest;
+      const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
+      commit(push(h, laid.ok ? laid.doc : doc));
+      get().select([]);
     },
     copySelection() {
       const clip = copyNodes(get().history.present, get().selectedNodes);
@@ -247,7 +280,7 @@ export const useEditor = create<EditorState>((set, get) => {
         doc = r.doc;
       }
       commit(push(get().history, doc));
-      const made = doc.groups?.find((g) => g.members.includes(edits[0].nodes[0].id));
+      const made = doc.graph.groups?.find((g) => g.nodes.includes(edits[0].nodes[0].id));
       if (made) get().select([groupFlowId(made.id)]);
     },
     paste(offset) {

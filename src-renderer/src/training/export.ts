@@ -2,6 +2,8 @@ import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, getOp, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { parseProject } from '../editor/project';
+import { canvasAspect } from '../components/canvas-view';
+import { usePanels } from '../state/panels';
 import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
@@ -281,7 +283,9 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
   const imported = r.model.graph as GraphIR;
   const graph = r.restored ? imported : { ...imported, name };
-  const parsed = parseProject(JSON.stringify(graph));
+  // Laid out with its groups for the canvas as it is now (a folded block per module scope).
+  const direction = usePanels.getState().layoutDirection;
+  const parsed = parseProject(JSON.stringify(graph), { aspect: canvasAspect(), direction });
   if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
   if (!(await confirmDiscard())) return false;
   let info: ResultOf<'model.load'>;
@@ -291,7 +295,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     const e = err as { code?: string; message: string };
     return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
-  useEditor.getState().load(parsed.doc, { name }, {}, true);
+  useEditor.getState().load(parsed.doc, { name }, { layoutDirection: direction }, true);
   useRun.getState().dispatch({ type: 'model-loaded', info, graph, model: r.model, source: file.name });
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored

@@ -11,7 +11,7 @@ import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { blockEdits, TRANSFORMER_BLOCK } from '../../../src-renderer/src/editor/block-templates';
 import { emptyDoc, type EditorDoc } from '../../../src-renderer/src/editor/document';
-import { groupProblem, portsOf } from '../../../src-renderer/src/editor/groups';
+import { groupPorts, groupProblem } from '../../../src-renderer/src/editor/groups';
 import { applyEdit } from '../../../src-renderer/src/editor/reducer';
 
 function apply(doc: EditorDoc, action: Parameters<typeof applyEdit>[1]): EditorDoc {
@@ -33,19 +33,20 @@ describe('the Transformer block template', () => {
       layout: { chars: { x: 0, y: 0 }, embed: { x: 0, y: 90 }, positions: { x: 0, y: 180 } },
     });
     for (const action of blockEdits(doc, TRANSFORMER_BLOCK, { x: 0, y: 300 })) doc = apply(doc, action);
-    expect(doc.groups).toHaveLength(1);
-    const group = doc.groups![0];
-    expect(group.members.map((m) => doc.graph.nodes.find((n) => n.id === m)!.op)).toEqual(['LayerNorm', 'MultiHeadAttention', 'Add', 'LayerNorm', 'Linear', 'GELU', 'Linear', 'Add']);
-    doc = apply(doc, { kind: 'connect', edge: { source: 'positions', target: group.members[0], slot: 0 } });
-    expect(doc.groups).toHaveLength(1);
-    expect(portsOf(doc.graph, doc.groups![0])).toEqual({ entry: group.members[0], exit: undefined });
+    expect(doc.graph.groups).toHaveLength(1);
+    const group = doc.graph.groups![0];
+    expect(group.nodes.map((m) => doc.graph.nodes.find((n) => n.id === m)!.op)).toEqual(['LayerNorm', 'MultiHeadAttention', 'Add', 'LayerNorm', 'Linear', 'GELU', 'Linear', 'Add']);
+    doc = apply(doc, { kind: 'connect', edge: { source: 'positions', target: group.nodes[0], slot: 0 } });
+    expect(doc.graph.groups).toHaveLength(1);
+    // One way in (its first LayerNorm, from the positions); nothing reads it yet.
+    expect(groupPorts(doc.graph, doc.graph.groups![0].nodes)).toEqual({ entries: [group.nodes[0]], exits: [], sources: ['positions'] });
     const a = analyzeGraph(doc.graph, { batchSize: 2 });
     expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(a.shapes[group.members[7]]).toEqual([2, 16, 64]);
+    expect(a.shapes[group.nodes[7]]).toEqual([2, 16, 64]);
     // A second block pasted beside the first gets fresh ids and a group of its own.
     for (const action of blockEdits(doc, TRANSFORMER_BLOCK, { x: 300, y: 300 })) doc = apply(doc, action);
-    expect(doc.groups).toHaveLength(2);
-    expect(new Set(doc.groups!.flatMap((g) => g.members)).size).toBe(16);
+    expect(doc.graph.groups).toHaveLength(2);
+    expect(new Set(doc.graph.groups!.flatMap((g) => g.nodes)).size).toBe(16);
   });
 
   it('is what examples/tiny-gpt.json stacks twice, each block a valid group', () => {
@@ -54,7 +55,7 @@ describe('the Transformer block template', () => {
     for (const b of ['b1_', 'b2_']) {
       const members = g.nodes.filter((n) => n.id.startsWith(b));
       expect(members.map((n) => n.op)).toEqual(ops);
-      expect(groupProblem(g, members.map((n) => n.id), [])).toBeUndefined();
+      expect(groupProblem(g, members.map((n) => n.id))).toBeUndefined();
     }
   });
 });

@@ -11,6 +11,8 @@ const HELP_BEFORE = [
   { keys: 'Mod+D', action: 'Duplicate selection' },
   { keys: 'Delete / Backspace', action: 'Delete selection' },
   { keys: 'Mod+G / Mod+Shift+G', action: 'Group the selected nodes (one card you can open) / ungroup' },
+  // Added with nested groups (#29 item 2).
+  { keys: 'Shift+E / Shift+C', action: 'Open / fold every group (laid out again)' },
   { keys: 'Mod+A', action: 'Select all' },
   { keys: 'Shift+drag', action: 'Box select' },
   { keys: 'Mod+click', action: 'Add to selection' },

@@ -57,7 +57,7 @@ describe('fine-tuning edits', () => {
     expect(g.nodes.find((n) => n.id === 'loss')!.inputs[0]).toBe('head');
     expect(Object.values(g.outputs)).not.toContain('fc2');
     expect(r.doc.layout.head).toEqual(doc.layout.fc2);
-    expect(r.doc.groups?.[0].members).toEqual(['act', 'head']);
+    expect(r.doc.graph.groups?.[0].nodes).toEqual(['act', 'head']);
     expect(applyEdit(doc, { kind: 'replace-head', nodeId: 'act', classes: 3 })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
     expect(applyEdit(doc, { kind: 'replace-head', nodeId: 'fc2', classes: 0 })).toMatchObject({ ok: false, code: EditCode.BAD_ATTR });
   });

@@ -339,14 +339,14 @@ describe('migrateGraph', () => {
     expect(r.applied).toEqual([]);
   });
 
-  it('v1 → v2 (training.groups) → v3 (frozen nodes) change nothing but the version, and are not reported as upgrades', () => {
+  it('v1 → v2 (training.groups) → v3 (frozen nodes, node groups) change nothing but the version, and are not reported as upgrades', () => {
     const g = mnistMlp();
     expect(g.version).toBe(1);
     const r = migrateGraph(g);
     expect(r.diagnostics).toEqual([]);
     expect(r.fromVersion).toBe(1);
     expect(r.applied).toEqual([]);
-    expect(r.json).toEqual({ ...g, version: 3 });
+    expect(r.json).toEqual({ ...g, version: GRAPH_VERSION });
     expect(analyzeGraph(g).diagnostics).toEqual([]);
   });
 

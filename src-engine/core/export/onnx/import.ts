@@ -1,3 +1,4 @@
+import { groupsFromScopes } from '../../../base/ir/node-groups';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../../base/ir/types';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import { analyzeGraph } from '../../analysis/validate';
@@ -151,6 +152,8 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
 
   // Graph inputs (those that are not initializers) become Input nodes.
   const ir: NodeIR[] = [];
+  // Each node's module scope, for the groups (torch.onnx names a node `/features/conv0/Conv`).
+  const scopes: [string, string[]][] = [];
   const ids = new Set<string>();
   const irOf = new Map<string, string>();
   const shapes = new Map<string, number[]>();
@@ -226,6 +229,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     const id = uniqueId(sanitize(nodeName(source, nodes), lowered.op.toLowerCase()), ids);
     const attrs: Attrs = lowered.attrs ?? {};
     ir.push({ id, op: lowered.op, attrs, inputs });
+    scopes.push([id, scopeOf(nodeName(source, nodes))]);
     irOf.set(output, id);
     for (const [k, w] of Object.entries(lowered.params ?? {})) params[`${id}.${k}`] = w;
     for (const [k, w] of Object.entries(lowered.buffers ?? {})) buffers[`${id}.${k}`] = w;
@@ -293,7 +297,8 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   }
   if (problems.length) throw new OnnxError('E_IMPORT_UNSUPPORTED', problems);
 
-  const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name: g.name || 'Imported ONNX model', nodes: ir, outputs };
+  const groups = groupsFromScopes(scopes);
+  const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name: g.name || 'Imported ONNX model', nodes: ir, outputs, ...(groups.length ? { groups } : {}) };
   const analysis = analyzeGraph(graph, { batchSize: 1 });
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new OnnxError('E_IMPORT_INVALID', errors.map((d) => ({ code: 'E_IMPORT_INVALID', nodeId: d.nodeId, message: `${d.code}: ${d.message}` })));
@@ -344,6 +349,11 @@ function readNormalization(mean: ConstantValue | undefined, std: ConstantValue |
 /** A node's name, or its first output's when it has none. */
 function nodeName(n: OnnxNode, _all: readonly OnnxNode[]): string {
   return n.name || n.output[0] || n.op_type;
+}
+
+/** The module scope of a torch.onnx node name: `/features/conv0/Conv` → `['features', 'conv0']`; other names have none. */
+function scopeOf(name: string): string[] {
+  return name.startsWith('/') ? name.split('/').filter(Boolean).slice(0, -1) : [];
 }
 
 /**
