@@ -1,5 +1,5 @@
 import type { AttrValue, Attrs } from '../../base/ir/types';
-import type { Backend } from '../backend/types';
+import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
 import type { Rng } from '../../base/rng';
 import type { ImportRule } from './onnx-import';
@@ -88,7 +88,7 @@ export interface OpForwardContext {
   /** Train mode (Dropout active, BatchNorm uses batch stats and updates running stats). */
   training: boolean;
   rng: Rng;
-  backend: Backend;
+  backend: BackendPrimitives;
 }
 
 export interface OpBackwardContext extends OpForwardContext {

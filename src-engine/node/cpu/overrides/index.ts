@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { OpName } from '../../../core/ops/registry';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
@@ -52,6 +52,6 @@ const OVERRIDES = {
 export const CPU_KERNEL_OPS: readonly OpName[] = Object.keys(OVERRIDES) as OpName[];
 
 /** The CPU backend's kernel set for one backend instance. */
-export function createOverrides(cpu: CpuContext): Partial<Record<OpName, OpKernelOverride>> {
+export function createOverrides(cpu: CpuContext): KernelSet {
   return Object.fromEntries(Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)]));
 }
