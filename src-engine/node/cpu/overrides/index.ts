@@ -1,5 +1,5 @@
 import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
-import type { OpName } from '../../../core/ops/registry';
+import type { CpuKernelOp } from '../../../core/backend/coverage';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
@@ -26,6 +26,7 @@ import { tanhOverride } from './tanh';
  * context. Each reproduces its op file's maths and workspace layout;
  * test/unit/cpu-backend/op-suite.test.ts checks them against the reference backend, gradchecks
  * and the PyTorch goldens. An op without one runs its op file's reference kernels on the CPU.
+ * Its keys are exactly `CPU_KERNEL_OPS` (core/backend/coverage.ts), which the coverage query reads.
  */
 const OVERRIDES = {
   Linear: linearOverride,
@@ -46,10 +47,7 @@ const OVERRIDES = {
   ELU: eluOverride,
   Softmax: softmaxOverride,
   CrossEntropyLoss: crossEntropyLossOverride,
-} satisfies Partial<Record<OpName, (cpu: CpuContext) => OpKernelOverride>>;
-
-/** The ops with a CPU kernel of their own (the coverage query reads it). */
-export const CPU_KERNEL_OPS: readonly OpName[] = Object.keys(OVERRIDES) as OpName[];
+} satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */
 export function createOverrides(cpu: CpuContext): KernelSet {
