@@ -304,7 +304,8 @@ export interface OpDef {
   divergenceAdvice?(nodeId: string): string;
   /**
    * The attributes that turn a regulariser off (Dropout: p = 0), for runs that must not be
-   * regularised: the sanity check's "can it overfit a handful of examples?".
+   * regularised: the sanity check's "can it overfit a handful of examples?". They must keep the
+   * graph valid and every shape as it is: `CheckedGraph.withoutRegularization` does not check again.
    */
   withoutRegularization?(attrs: Attrs): Attrs;
 
