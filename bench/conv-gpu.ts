@@ -16,6 +16,7 @@ import { adapterName, type GpuContext, type GpuTensor } from '../src-engine/core
 import { submitDispatches, type GpuDispatch } from '../src-engine/core/gpu/gemm';
 import { conv2dKernel } from '../src-engine/core/gpu/kernels/conv';
 import { buildGpuTrainable } from '../src-engine/core/gpu/trainable';
+import { planStep } from '../src-engine/core/train/step';
 import { Rng } from '../src-engine/base/rng';
 import { loadDataset } from '../src-engine/node/datasets';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
@@ -89,7 +90,7 @@ for (let s = 0; s <= STEPS; s++) {
   xs.set(ds.features.subarray(s * xs.length, (s + 1) * xs.length));
   ys.set(ds.targets.subarray(s * ys.length, (s + 1) * ys.length));
   const t0 = performance.now();
-  await plan.device!.trainStep(1e-3);
+  await planStep(plan, 1e-3);
   steps.push(performance.now() - t0);
 }
 console.log(`MNIST CNN training step, batch ${BATCH}: warm-up (compiles) ${(steps[0] / 1000).toFixed(1)} s, then ${steps.slice(1).map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}`);

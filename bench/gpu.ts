@@ -10,6 +10,7 @@ import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
 import { prepareGemm, submitDispatches } from '../src-engine/core/gpu/gemm';
 import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
+import { planStep } from '../src-engine/core/train/step';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
 
 export interface GpuWorkload {
@@ -119,7 +120,7 @@ async function trainSamplesPerSec(ctx: GpuContext, w: GpuWorkload, batch: number
     const b = i++ % nb;
     x.set(w.features.subarray(b * x.length, (b + 1) * x.length));
     y.set(w.targets.subarray(b * y.length, (b + 1) * y.length));
-    await plan.device.trainStep(w.lr);
+    await planStep(plan, w.lr);
   });
   return batch / secs;
 }

@@ -16,8 +16,9 @@ import type { GraphIR } from '../src-engine/base/ir/types';
 import { createCpuBackend } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { listOps } from '../src-engine/core/ops/registry';
-import type { OpKernelOverride } from '../src-engine/core/backend/types';
+import type { OpKernelOverride } from '../src-engine/core/ops/kernel-set';
 import { createOptimizer } from '../src-engine/core/optim';
+import { kernelFor } from '../src-engine/core/ops/kernel-set';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.argv[2] ?? 'mnist-cnn';
@@ -39,7 +40,7 @@ const perStep = new Map<string, number[]>();
 const base = be.overrides ?? {};
 const wrapped: Record<string, OpKernelOverride> = {};
 for (const def of listOps()) {
-  const o = Object.prototype.hasOwnProperty.call(base, def.name) ? base[def.name] : undefined;
+  const o = kernelFor(base, def.name);
   const fwd = o?.forward ?? def.forward;
   const bwd = o?.backward ?? def.backward;
   const tag = o ? '*' : '';

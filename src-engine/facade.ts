@@ -31,6 +31,8 @@ export { bytesToBase64 } from './base/base64';
 
 // The op registry: what the palette lists, the inspector edits and the node cards summarise.
 export { getOp, listOps } from './core/ops/registry';
+// Where each op runs and goes (CPU/GPU kernels, ONNX, PyTorch): the palette's tooltip.
+export { coverageLine, coverageOf, opCoverage, type OpCoverage } from './core/backend/coverage';
 export { OP_CATEGORIES, type Attrs, type AttrSpec, type AttrValue, type OpDef } from './core/ops/types';
 // What kind of node a node is, by the ops' traits and the graph-input helpers (no op names in the UI).
 export { isProbedOp } from './core/ops/categories';

@@ -1,10 +1,11 @@
 import type { GraphIR } from '../base/ir/types';
-import { analyzeGraph } from '../core/analysis/validate';
-import { hasErrors } from '../base/ir/diagnostics';
+import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
 import type { SweepSpec } from '../protocol/messages';
 
 /** One run of a sweep: the graph to train and where it stands in the sweep. */
 export interface SweepVariant {
+  /** Its graph as checked (once: its run starts from this `CheckedGraph`). */
+  checked: CheckedGraph;
   graph: GraphIR;
   value: number | string;
   seed?: number;
@@ -53,12 +54,12 @@ export function sweepVariants(graph: GraphIR, spec: SweepSpec): SweepVariant[] {
         g = { ...graph, nodes: graph.nodes.map((n) => (n.id === nodeId ? { ...n, attrs: { ...n.attrs, [attr]: value } } : n)) };
       } else g = { ...graph, training: withSetting(graph.training, spec.over.setting, value) };
       if (seed !== undefined) g = { ...g, training: { ...g.training!, seed } };
-      const a = analyzeGraph(g);
-      if (!a.graph || hasErrors(a.diagnostics)) {
-        const first = a.diagnostics.find((d) => d.severity === 'error');
+      const r = checkGraph(g);
+      if (!r.graph) {
+        const first = r.diagnostics.find((d) => d.severity === 'error');
         throw new SweepError(`${over} = ${value} cannot train: ${first?.message ?? 'the graph is invalid'}`);
       }
-      out.push({ graph: a.graph, value, ...(seed !== undefined ? { seed } : {}), label: `${over} = ${value}${seed !== undefined ? ` · seed ${seed}` : ''}` });
+      out.push({ checked: r.graph, graph: r.graph.ir, value, ...(seed !== undefined ? { seed } : {}), label: `${over} = ${value}${seed !== undefined ? ` · seed ${seed}` : ''}` });
     }
   }
   return out;

@@ -221,7 +221,8 @@ function startSweep(ctx: ServiceContext, { graph, sweep, overrides, probes, proj
       const info: RunSweepInfo = { id: state.id, over, value: v.value, index, total, ...(v.seed !== undefined ? { seed: v.seed } : {}) };
       let started: StartInfo;
       try {
-        started = await start(ctx, { graph: v.graph, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.ir.name ?? 'run'} · ${v.label}`, sweep: info });
+        // The variant's checked graph: `start` takes it as it is (checked once, by sweepVariants).
+        started = await start(ctx, { graph: v.checked, ...(overrides ? { overrides } : {}), ...(probes !== undefined ? { probes } : {}), ...(project ? { project } : {}) }, { name: `${g.ir.name ?? 'run'} · ${v.label}`, sweep: info });
       } catch (e) {
         emit({ sweepId: state.id, index, total, state: 'running', run: info, failed: { value: v.value, message: (e as Error).message } });
         continue;

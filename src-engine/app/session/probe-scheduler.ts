@@ -14,7 +14,7 @@ export type TakenFrame = Omit<ProbeFrame, 'runId' | 'seq'>;
  * Which steps are probed, a loop hook: at most `maxHz` frames a second and `budget` of the time,
  * every `everySteps` steps when that is set, always a single step and the last step of every
  * epoch. A probed CPU step has its weights noted before the update and its frame taken after; a
- * probed GPU step asks the device to reduce what the frame reads (`beforeDeviceStep`). Each frame
+ * probed GPU step asks the device to reduce what the frame reads (`beforeUpdate`'s capture). Each frame
  * goes to `onFrame`. Given a later loop (the CPU's after a lost device), it probes that loop's plan.
  */
 export class ProbeScheduler implements LoopHooks {
@@ -58,20 +58,17 @@ export class ProbeScheduler implements LoopHooks {
     this.force = true;
   }
 
-  beforeUpdate(ctx: StepContext): void {
-    if (ctx.group !== 0) return;
-    this.probeNow = this.decide(ctx);
-    if (this.probeNow) this.suite!.gradients.beforeUpdate();
-  }
-
   /**
-   * The GPU's `beforeUpdate`: the whole step is one submission, so whether it is probed is
-   * decided before it, and a probed one reduces what the frame reads (the weights before and
-   * after the update, the parameter and node gradients) on the device and reads back the figures.
+   * Whether this step is probed, decided before its first group's update. A probed CPU step notes
+   * the weights before the update; a probed GPU step asks the device to reduce what the frame
+   * reads (the weights before and after the update, the parameter and node gradients) and read
+   * back the figures.
    */
-  beforeDeviceStep(ctx: StepContext): DeviceCapture | undefined {
+  beforeUpdate(ctx: StepContext): DeviceCapture | undefined {
+    if (ctx.group !== 0) return undefined;
     this.probeNow = this.decide(ctx);
-    this.deviceCapture = this.probeNow ? this.suite!.deviceCapture() : null;
+    this.deviceCapture = this.probeNow && ctx.graph.device ? this.suite!.deviceCapture() : null;
+    if (this.probeNow && !this.deviceCapture) this.suite!.gradients.beforeUpdate();
     return this.deviceCapture ?? undefined;
   }
 

@@ -1,9 +1,7 @@
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import type { PreparedData, Samples } from '../../core/data';
-import type { GraphIR } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
-import { getOp } from '../../core/ops/registry';
 import { compactOrNull } from '../probes';
 import type { ResultOf } from '../../protocol/messages';
 import { TrainError, TrainingLoop, type CompileFn } from '../../core/train';
@@ -39,15 +37,8 @@ export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData<
   const batchSize = Math.min(graph.training.batchSize, n);
   const steps = options.steps ?? 1000;
   // Regularisers fight memorisation: the check runs with Dropout and input corruption off (a
-  // variant of the checked graph, which the loop checks in turn).
-  const g: GraphIR = {
-    ...graph,
-    training: { ...graph.training, earlyStopping: undefined },
-    nodes: graph.nodes.map((nd) => {
-      const off = getOp(nd.op)?.withoutRegularization;
-      return off ? { ...nd, attrs: off(nd.attrs) } : nd;
-    }),
-  };
+  // variant of the checked graph, not checked again).
+  const g = checked.withoutRegularization();
   const data: PreparedData<Samples> = { ...prepared, transform: { kind: 'none' } };
   const deadline = options.steps === undefined ? performance.now() + 10_000 : Infinity;
   const losses: (number | null)[] = [];

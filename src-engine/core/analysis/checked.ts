@@ -1,5 +1,6 @@
 import { GraphError, hasErrors, type Diagnostic } from '../../base/ir/diagnostics';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import { getOp } from '../ops/registry';
 import { inferShapes } from './infer';
 import { analyzeGraph } from './validate';
 
@@ -67,6 +68,24 @@ export class CheckedGraph {
     const next = new CheckedGraph({ ...this.ir, training }, this.order, this.warnings, this.params, this.flopsPerSample, this.shapes);
     next.sortedNodes = this.sortedNodes;
     return next;
+  }
+
+  /**
+   * The same graph with each op's regularisation off (`OpDef.withoutRegularization`: Dropout's
+   * p = 0) and without early stopping: the sanity check's variant. Not checked again: such a change
+   * keeps the graph valid and every shape (the trait's contract), so the shapes are shared.
+   */
+  withoutRegularization(): CheckedGraph {
+    const t = this.ir.training;
+    const ir: GraphIR = {
+      ...this.ir,
+      ...(t ? { training: { ...t, earlyStopping: undefined } } : {}),
+      nodes: this.ir.nodes.map((nd) => {
+        const off = getOp(nd.op)?.withoutRegularization;
+        return off ? { ...nd, attrs: off(nd.attrs) } : nd;
+      }),
+    };
+    return new CheckedGraph(ir, this.order, this.warnings, this.params, this.flopsPerSample, this.shapes);
   }
 
   /** @internal `checkGraph`'s one way in. */

@@ -3,8 +3,11 @@ import type { Backend } from '../backend/types';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
 import type { CheckedGraph } from '../analysis/checked';
-import { getOp, isOpName } from '../ops/registry';
+import { kernelFor } from '../ops/kernel-set';
+import { getOp } from '../ops/registry';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
+import { hostTrainStep } from '../train/step';
+import type { StepGroup, StepPhases } from '../train/types';
 import { initTensor } from '../params/init';
 import { Rng } from '../../base/rng';
 import { sizeOf, tensor, type Tensor } from '../../base/tensor';
@@ -76,6 +79,12 @@ export interface CompiledGraph {
   selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[]): LossSelection;
   /** A plan for another batch size that shares parameters, gradients, buffers and the rng (cached by size). */
   withBatchSize(n: number): CompiledGraph;
+  /**
+   * One optimizer group's step (`TrainableGraph.trainStep`, core/train/types.ts), synchronously:
+   * `hostTrainStep` (core/train/step.ts) over the group's loss selection. (Typed as `TrainableGraph`'s, so that a
+   * device plan shaped like this one, whose step is asynchronous, is one too.)
+   */
+  trainStep(group: StepGroup, lr: number, phases: StepPhases): number | Promise<number>;
 }
 
 /** What `CompiledGraph.selectLosses` returns: opaque, valid for the plan that made it. */
@@ -231,7 +240,6 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     if (reaches.has(id)) grads.set(id, alloc(shapes[id]));
   }
 
-  const overrides = backend.overrides ?? {};
   const rng = family.rng;
   const steps: Step[] = order.map((id) => {
     const node = byId.get(id)!;
@@ -254,7 +262,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       dInputs: node.inputs.map((i) => grads.get(i) ?? null),
       dParams: family.gradsByNode.get(id) ?? {},
     };
-    const o = isOpName(def.name) ? overrides[def.name] : undefined;
+    const o = kernelFor(backend.overrides, def.name);
     const backward = o?.backward ?? def.backward;
     return {
       id,
@@ -298,6 +306,7 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   let lastTraining = false;
   const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
   const selections = new Map<string, LossSelection>();
+  const groupSelections = new WeakMap<StepGroup, LossSelection>();
   const owned = new WeakSet<object>();
   const own = (sel: LossSelection): SelectionInternal => {
     if (!owned.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'This loss selection was made by another plan; call selectLosses on the plan that runs it.');
@@ -382,6 +391,14 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       const cached = family.plans.get(n);
       if (cached) return cached;
       return planFor(family, n, order, family.checked.shapesAt(n));
+    },
+    trainStep(group, lr, phases) {
+      let sel: LossSelection | undefined;
+      if (group.losses) {
+        sel = groupSelections.get(group);
+        if (!sel) groupSelections.set(group, (sel = plan.selectLosses(group.losses, group.params)));
+      }
+      return hostTrainStep(plan, sel, group, lr, phases);
     },
   };
   family.plans.set(batchSize, plan);

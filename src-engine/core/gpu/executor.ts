@@ -19,6 +19,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { sizeOf } from '../../base/tensor';
 import type { CheckedGraph } from '../analysis/checked';
 import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, type LossSelection, type ParamEntry } from '../autodiff/executor';
+import { coverageOf } from '../backend/coverage';
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
@@ -105,6 +106,14 @@ export interface GpuGraph {
    */
   trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, sel?: GpuLossSelection): Promise<number>;
   /**
+   * `optimizer`'s update alone, in its own submission (after a `trainStep` without an optimizer:
+   * the training loop's step, whose hooks run between the backward and the update). With
+   * `capture` the weights are copied aside first (`capture.before`) and the reductions of
+   * `trainStep` run after the update; the promise resolves once their figures are in
+   * `capture.figures`. Without it nothing is read back, and it resolves at once.
+   */
+  update(optimizer: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<void>;
+  /**
    * A subset of the losses, and optionally of the parameters (the host mirror's entries, as
    * `params[i].host`) that will be updated from them: the host mirror's `selectLosses`, mirrored
    * on the device. Cached per plan and argument; valid for this plan only.
@@ -129,10 +138,10 @@ export interface GpuGraph {
 export function gpuKernelGaps(graph: GraphIR): string[] {
   const gaps: string[] = [];
   for (const node of graph.nodes) {
-    const k = gpuKernel(node.op);
-    if (!k) gaps.push(`${node.op} (${node.id})`);
+    // Which ops have a kernel: the coverage query's answer (core/backend/coverage.ts).
+    if (!coverageOf(node.op)?.gpu) gaps.push(`${node.op} (${node.id})`);
     else {
-      const why = k.unsupported?.(node.attrs);
+      const why = gpuKernel(node.op)!.unsupported?.(node.attrs);
       if (why) gaps.push(`${node.op} (${node.id}): ${why}`);
     }
   }
@@ -361,22 +370,80 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     return r;
   };
 
+  /** Submit `red`'s reductions and the copy of their record into `staging`; the mapping's promise (a failure as its value, surfaced by `takeFigures`). */
+  const startReductions = (red: StepReductions, staging: GPUBuffer, what: string): Promise<unknown> => {
+    const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
+    renc.clearBuffer(red.prepared.record.buffer);
+    const rpass = renc.beginComputePass({ label: 'probe reductions' });
+    encodeDispatches(rpass, red.prepared.dispatches);
+    rpass.end();
+    renc.copyBufferToBuffer(red.prepared.record.buffer, 0, staging, 0, red.prepared.bytes);
+    ctx.device.queue.submit([renc.finish()]);
+    return ctx.mapForRead(staging, what).then(
+      () => null,
+      (e: unknown) => ({ error: e }),
+    );
+  };
+  const takeFigures = async (red: StepReductions, staging: GPUBuffer, mapped: Promise<unknown>): Promise<TensorFigures[]> => {
+    const failed = (await mapped) as { error: unknown } | null;
+    if (failed) throw failed.error;
+    const figs = red.prepared.decode(staging.getMappedRange(0, red.prepared.bytes).slice(0));
+    staging.unmap();
+    red.free.push(staging);
+    return figs;
+  };
+  /** A probed step's figures into its capture: the weights' and gradients', then the asked-for node gradients'. */
+  const captured = (capture: DeviceCapture, red: StepReductions, figs: TensorFigures[]): void => {
+    const n = params.length;
+    const byNode = new Map<string, TensorFigures>();
+    red.ids.forEach((id, i) => byNode.set(id, figs[2 * n + i]));
+    capture.figures = { params: params.map((_, i) => ({ value: figs[i], grad: figs[n + i] })), grads: byNode, updated: family.beforeFresh };
+    family.beforeFresh = false;
+  };
+  const checkBins = (capture: DeviceCapture | undefined): void => {
+    if (capture && !(Number.isInteger(capture.bins) && capture.bins >= 0)) throw new GpuError('E_GPU_BAD_ARGS', `A probed step's histograms need a whole number of bins (got ${capture.bins}).`);
+  };
+  /** Encode the copy of the weights aside (`DeviceCapture.before`): nothing before the optimizer's dispatches writes them. */
+  const copyBefore = (enc: GPUCommandEncoder): void => {
+    const before = beforeViews();
+    params.forEach((p, i) => enc.copyBufferToBuffer(p.value.buffer, p.value.offset * 4, before[i].buffer, before[i].offset * 4, p.value.length * 4));
+    family.beforeFresh = true;
+  };
+
+  /** The optimizer's update alone, after a step without one (`GpuGraph.update`). */
+  async function update(optimizer: GpuOptimizer, lr: number | undefined, capture?: DeviceCapture): Promise<void> {
+    checkBins(capture);
+    const red = capture && capture.bins > 0 ? reductionsFor(capture) : null;
+    const enc = ctx.device.createCommandEncoder({ label: 'update' });
+    if (capture?.before) copyBefore(enc);
+    const pass = enc.beginComputePass({ label: 'update' });
+    encodeDispatches(pass, optimizer.prepareStep(lr));
+    pass.end();
+    ctx.device.queue.submit([enc.finish()]);
+    if (!capture) return;
+    if (!red) {
+      capture.readbackMs = 0;
+      return;
+    }
+    const staging = red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK });
+    const t0 = performance.now();
+    const figs = await takeFigures(red, staging, startReductions(red, staging, 'Reading a probed step back from the GPU'));
+    ctx.throwIfFailed('Updating the weights on the GPU');
+    captured(capture, red, figs);
+    capture.readbackMs = performance.now() - t0;
+  }
+
   async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
     const choice = sel ? own(sel) : everything;
     const probe = read?.length ? readLayout(read) : null;
-    if (capture && !(Number.isInteger(capture.bins) && capture.bins >= 0)) throw new GpuError('E_GPU_BAD_ARGS', `A probed step's histograms need a whole number of bins (got ${capture.bins}).`);
+    checkBins(capture);
     const red = capture && capture.bins > 0 ? reductionsFor(capture) : reduce?.nodes.length ? forwardReductionsFor(reduce) : null;
     const probeStaging = probe ? (probe.free.pop() ?? ctx.device.createBuffer({ label: 'probe readback', size: Math.max(16, probe.floats * 4), usage: READBACK })) : null;
     const redStaging = red ? (red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK })) : null;
     const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
     for (const f of beforeForward) f(training);
     const enc = ctx.device.createCommandEncoder({ label: 'step' });
-    // The weights before the update: nothing before the optimizer's dispatches writes them.
-    if (capture?.before) {
-      const before = beforeViews();
-      params.forEach((p, i) => enc.copyBufferToBuffer(p.value.buffer, p.value.offset * 4, before[i].buffer, before[i].offset * 4, p.value.length * 4));
-      family.beforeFresh = true;
-    }
+    if (capture?.before) copyBefore(enc);
     enc.clearBuffer(status.buffer);
     let pass = enc.beginComputePass({ label: 'forward' });
     encodeDispatches(pass, training ? forward : evalForward);
@@ -410,20 +477,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
         (e: unknown) => ({ error: e }),
       );
     }
-    let redMap: Promise<unknown> | null = null;
-    if (red && redStaging) {
-      const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
-      renc.clearBuffer(red.prepared.record.buffer);
-      const rpass = renc.beginComputePass({ label: 'probe reductions' });
-      encodeDispatches(rpass, red.prepared.dispatches);
-      rpass.end();
-      renc.copyBufferToBuffer(red.prepared.record.buffer, 0, redStaging, 0, red.prepared.bytes);
-      ctx.device.queue.submit([renc.finish()]);
-      redMap = ctx.mapForRead(redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU').then(
-        () => null,
-        (e: unknown) => ({ error: e }),
-      );
-    }
+    const redMap = red && redStaging ? startReductions(red, redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU') : null;
     const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
     await ctx.mapForRead(staging, what);
     const values = new Float32Array(staging.getMappedRange(0, readBytes).slice(0));
@@ -439,19 +493,10 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     }
     if (red && redStaging && redMap) {
       const t0 = performance.now();
-      const failed = (await redMap) as { error: unknown } | null;
-      if (failed) throw failed.error;
-      const figs = red.prepared.decode(redStaging.getMappedRange(0, red.prepared.bytes).slice(0));
-      redStaging.unmap();
-      red.free.push(redStaging);
-      if (!capture) {
-        reduce!.figures = new Map(red.ids.map((id, i) => [id, figs[i]]));
-      } else {
-        const n = params.length;
-        const byNode = new Map<string, TensorFigures>();
-        red.ids.forEach((id, i) => byNode.set(id, figs[2 * n + i]));
-        capture.figures = { params: params.map((_, i) => ({ value: figs[i], grad: figs[n + i] })), grads: byNode, updated: family.beforeFresh };
-        family.beforeFresh = false;
+      const figs = await takeFigures(red, redStaging, redMap);
+      if (!capture) reduce!.figures = new Map(red.ids.map((id, i) => [id, figs[i]]));
+      else {
+        captured(capture, red, figs);
         capture.readbackMs = performance.now() - t0;
       }
     } else if (capture) capture.readbackMs = 0;
@@ -486,6 +531,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     },
     forward: (training = false, read, sel, reduce) => run(training, false, undefined, undefined, undefined, read, sel, reduce),
     trainStep: (optimizer, lr, capture, sel) => run(true, true, optimizer, lr, capture, undefined, sel),
+    update,
     selectLosses(ids, trainable) {
       const h = host.selectLosses(ids, trainable);
       let c = chosen.get(h);

@@ -114,7 +114,7 @@ function deviceOnly(what: string): never {
 /**
  * A GPU plan, shaped as the CPU executor's `CompiledGraph` so that the session's code reads it as
  * usual: `order`, `lossNodes`, and `grad`/`output` of the host mirror. Each step reads back only
- * the loss and the prediction; a probed step (`device.trainStep(lr, capture)`) also the figures
+ * the loss and the prediction; a probed step (`beforeUpdate` answered a capture) also the figures
  * of its weights, their gradients and the asked-for node gradients, reduced on the device (into
  * `capture.figures`), and a probe forward (`device.forward(false, read)`) the asked-for
  * activations, into the host mirror.
@@ -152,7 +152,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     // weights of the last sync (each checkpoint, and the end of the run).
     forward: (training, sel) => host.forward(training, sel),
     backward: () => deviceOnly('backward()'),
-    // For `forward` above; a group's training step runs through `device.trainStep(lr, capture, group)`.
+    // For `forward` above; a group's training step selects its losses itself (`trainStep`).
     selectLosses: (ids, trainable) => host.selectLosses(ids, trainable),
     params: host.params,
     buffers: host.buffers,
@@ -161,14 +161,19 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
       if (!p) plans.set(n, (p = wrap(gpu.withBatchSize(n), shared)));
       return p;
     },
+    // The loop's one step body: forward and backward in one submission, the phases once the loss
+    // is back, then the device group's own update (clipping included) with the capture asked for.
+    async trainStep(group, lr, phases) {
+      const g = groups[group.index];
+      if (!g) throw new GpuError('E_GPU_BAD_ARGS', `There is no optimizer group ${group.index} (the graph has ${groups.length}).`);
+      upload();
+      const loss = await gpu.trainStep(undefined, undefined, undefined, selectionOf(group.index));
+      if (phases.afterForward(loss) !== 'ok' || phases.afterBackward() !== 'ok') return loss;
+      await gpu.update(g.optimizer, lr, phases.beforeUpdate());
+      return loss;
+    },
     device: {
       name,
-      trainStep(lr, capture, group = 0) {
-        const g = groups[group];
-        if (!g) throw new GpuError('E_GPU_BAD_ARGS', `There is no optimizer group ${group} (the graph has ${groups.length}).`);
-        upload();
-        return gpu.trainStep(g.optimizer, lr, capture, selectionOf(group));
-      },
       forward(training, read, reduce) {
         upload();
         if (reported) evalSelection ??= gpu.selectLosses(reported);

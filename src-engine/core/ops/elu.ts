@@ -9,6 +9,12 @@ export const elu = defineOp({
   onnx: { opType: 'Elu', attrs: { alpha: { attr: 'alpha' } } },
   onnxImport: { Elu: (n) => ({ op: 'ELU', attrs: { alpha: roundFloat(float(n, 'alpha', 1)) }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.ELU(alpha={alpha})' },
+  // α·(eˣ − 1) for x ≤ 0 (WGSL has no expm1: an absolute error of an ulp of 1 near 0).
+  gpuElementwise: {
+    forward: 'select(p * (exp(x) - 1.0), x, x > 0.0)',
+    derivative: 'select(p * exp(x), 1.0, x > 0.0)',
+    param: (attrs) => floatAttr(attrs, 'alpha'),
+  },
   doc: 'x where x > 0, α·(eˣ − 1) elsewhere: smooth, with negative outputs down to −α.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -40,6 +40,12 @@ export const gelu = defineOp({
   },
   onnxImport: { Gelu: (n) => ({ op: 'GELU', attrs: { approximate: str(n, 'approximate', 'none') }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.GELU(approximate={approximate})' },
+  // p = 1: the tanh approximation; p = 0: the exact x·Φ(x) with erf.
+  gpuElementwise: {
+    forward: 'select(0.5 * x * (1.0 + erfApprox(x * 0.70710678118654752)), 0.5 * x * (1.0 + tanhSafe(0.7978845608028654 * (x + 0.044715 * x * x * x))), p > 0.5)',
+    derivative: 'select(geluErfGrad(x), geluTanhGrad(x), p > 0.5)',
+    param: (attrs) => (attrs.approximate === 'tanh' ? 1 : 0),
+  },
   doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -9,6 +9,8 @@ export const leakyRelu = defineOp({
   onnx: { opType: 'LeakyRelu', attrs: { alpha: { attr: 'negativeSlope' } } },
   onnxImport: { LeakyRelu: (n) => ({ op: 'LeakyReLU', attrs: { negativeSlope: roundFloat(float(n, 'alpha', 0.01)) }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.LeakyReLU(negative_slope={negativeSlope})' },
+  // The slope applies where x ≤ 0, forward and backward (as the reference kernels).
+  gpuElementwise: { forward: 'select(p * x, x, x > 0.0)', derivative: 'select(p, 1.0, x > 0.0)', param: (attrs) => floatAttr(attrs, 'negativeSlope') },
   doc: 'x where x > 0, a small slope · x elsewhere, so negative inputs still pass a gradient.',
   inputs: [{ name: 'x' }],
   attrs: {

@@ -9,6 +9,7 @@ export const relu = defineOp({
   onnx: { opType: 'Relu' },
   onnxImport: { Relu: simple('ReLU') },
   torch: { module: 'nn.ReLU()' },
+  gpuElementwise: { forward: 'max(x, 0.0)', derivative: 'select(0.0, 1.0, x > 0.0)' },
   output: { deadAtZero: true },
   doc: 'max(0, x), elementwise.',
   inputs: [{ name: 'x' }],

@@ -1,4 +1,4 @@
-import type { Conv2dGeometry } from '../backend/types';
+import type { Conv2dGeometry } from '../backend/primitives';
 import { formatShape } from '../../base/tensor';
 import type { AttrSpec, Attrs, InitKind, OpDef, ShapeArgs, ShapeResult } from './types';
 

@@ -10,6 +10,7 @@ export const sigmoid = defineOp({
   onnx: { opType: 'Sigmoid' },
   onnxImport: { Sigmoid: simple('Sigmoid') },
   torch: { module: 'nn.Sigmoid()' },
+  gpuElementwise: { forward: '1.0 / (1.0 + exp(-x))', derivative: 'sig(x) * (1.0 - sig(x))' },
   output: { saturated: { below: 0.01, above: 0.99 }, scores: 'probability' },
   doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
   inputs: [{ name: 'x' }],

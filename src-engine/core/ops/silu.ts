@@ -8,6 +8,8 @@ export const silu = defineOp({
   category: 'activations',
   onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)', emit: (ctx) => ctx.node('Mul', [ctx.inputs[0], ctx.node('Sigmoid', ctx.inputs)]) },
   torch: { module: 'nn.SiLU()' },
+  // x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))), as the backward below.
+  gpuElementwise: { forward: 'x * sig(x)', derivative: 'sig(x) * (1.0 + x * (1.0 - sig(x)))' },
   doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
   inputs: [{ name: 'x' }],
   attrs: {},

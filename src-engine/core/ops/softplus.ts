@@ -21,6 +21,13 @@ export const softplus = defineOp({
   },
   onnxImport: { Softplus: simple('Softplus', { beta: 1, threshold: 20 }) },
   torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
+  // (1/β)·softplus(βx), x itself where βx > threshold (p = β, q = threshold); d/dx = σ(βx).
+  gpuElementwise: {
+    forward: 'select(softplusStable(p * x) / p, x, p * x > q)',
+    derivative: 'select(sig(p * x), 1.0, p * x > q)',
+    param: (attrs) => floatAttr(attrs, 'beta'),
+    param2: (attrs) => floatAttr(attrs, 'threshold'),
+  },
   doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
   inputs: [{ name: 'x' }],
   attrs: {

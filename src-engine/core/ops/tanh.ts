@@ -9,6 +9,7 @@ export const tanh = defineOp({
   onnx: { opType: 'Tanh' },
   onnxImport: { Tanh: simple('Tanh') },
   torch: { module: 'nn.Tanh()' },
+  gpuElementwise: { forward: 'tanhSafe(x)', derivative: '1.0 - tanhSafe(x) * tanhSafe(x)' },
   output: { saturated: { below: -0.99, above: 0.99 } },
   doc: 'Squashes each value into (−1, 1): tanh(x).',
   inputs: [{ name: 'x' }],

@@ -5,10 +5,10 @@ import { defineOp, type OpBackwardContext, type OpForwardContext } from './types
 
 /**
  * The context with logits `[N, T, V]` seen as `N·T` rows of `V` classes and targets `[N, T]` as
- * `N·T` labels: CrossEntropyLoss's own kernel (the backend's, where it has one) then computes the
- * token-level loss.
+ * `N·T` labels: CrossEntropyLoss's own kernel then computes the token-level loss (a backend with a
+ * CrossEntropyLoss kernel runs it the same way: node/cpu/overrides/index.ts).
  */
-function asRows<C extends OpForwardContext>(ctx: C): C {
+export function asRows<C extends OpForwardContext>(ctx: C): C {
   const [logits, target] = ctx.inputs;
   const v = logits.shape.at(-1)!;
   const rows = logits.data.length / v;
@@ -58,11 +58,9 @@ export const tokenCrossEntropyLoss = defineOp({
   workspace: ({ inputs }) => [{ name: 'probs', shape: [...inputs[0]] }],
   flops: ({ inputs }) => 4 * inputs[0].slice(1).reduce((a, b) => a * b, 1),
   forward(ctx) {
-    const kernel = ctx.backend.overrides?.CrossEntropyLoss?.forward ?? crossEntropyLoss.forward;
-    kernel(asRows(ctx));
+    crossEntropyLoss.forward(asRows(ctx));
   },
   backward(ctx) {
-    const kernel = ctx.backend.overrides?.CrossEntropyLoss?.backward ?? crossEntropyLoss.backward!;
-    kernel(asRows<OpBackwardContext>(ctx));
+    crossEntropyLoss.backward!(asRows<OpBackwardContext>(ctx));
   },
 });

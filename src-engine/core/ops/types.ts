@@ -1,5 +1,5 @@
 import type { AttrValue, Attrs } from '../../base/ir/types';
-import type { Backend } from '../backend/types';
+import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
 import type { Rng } from '../../base/rng';
 import type { ImportRule } from './onnx-import';
@@ -88,7 +88,7 @@ export interface OpForwardContext {
   /** Train mode (Dropout active, BatchNorm uses batch stats and updates running stats). */
   training: boolean;
   rng: Rng;
-  backend: Backend;
+  backend: BackendPrimitives;
 }
 
 export interface OpBackwardContext extends OpForwardContext {
@@ -332,7 +332,8 @@ export interface OpDef {
   divergenceAdvice?(nodeId: string): string;
   /**
    * The attributes that turn a regulariser off (Dropout: p = 0), for runs that must not be
-   * regularised: the sanity check's "can it overfit a handful of examples?".
+   * regularised: the sanity check's "can it overfit a handful of examples?". They must keep the
+   * graph valid and every shape as it is: `CheckedGraph.withoutRegularization` does not check again.
    */
   withoutRegularization?(attrs: Attrs): Attrs;
 

@@ -1,18 +1,9 @@
-import type { AdamUpdateItem, Backend } from '../backend/types';
+import type { AdamUpdateHyper, AdamUpdateItem, Backend } from '../backend/types';
 import { OptimizerBase, checkHyper } from './base';
 import type { OptimParam } from './types';
 
-/** Adam/AdamW hyperparameters, resolved. */
-export interface AdamHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** AdamW: shrink weights by `lr·wd` before the update; Adam: add `wd·w` to the gradient (L2). */
-  decoupled: boolean;
-  amsgrad: boolean;
-}
+/** Adam/AdamW hyperparameters, resolved: the ones a backend's fused update takes. */
+export type AdamHyper = AdamUpdateHyper;
 
 /**
  * One Adam/AdamW update of one parameter at step `t` (1-based), in place — the whole update rule,

@@ -1,8 +1,10 @@
 import type { MetricValues } from '../metrics';
 import type { RunControl } from './control';
 import type { TrainingLoop } from './loop';
-import type { DeviceCapture, LoopEpoch, LoopProgress, TrainableGraph } from './types';
+import type { DeviceCapture, LoopEpoch, LoopProgress, StepVerdict, TrainableGraph } from './types';
 import { TrainError } from './types';
+
+export type { StepVerdict } from './types';
 
 /** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
 export interface StepContext {
@@ -29,16 +31,18 @@ export interface StepContext {
 }
 
 /**
- * What `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end
- * the run. With several hooks the strictest wins: `stop` over `retry` over `ok`.
- */
-export type StepVerdict = 'ok' | 'retry' | 'stop';
-
-/**
  * One object a loop is given among its `hooks` (as Keras callbacks or Lightning's `Callback`): a
  * divergence guard, a probe scheduler, a run recorder. Every method is optional and runs
  * synchronously on the training thread between two kernels, so it sees consistent weights and
  * activations. The loop calls its hooks in list order.
+ *
+ * Every hook fires at the same points on every plan, CPU or GPU (the plan's one `trainStep`;
+ * test/unit/gpu/hook-sequence.test.ts). What differs is what a device plan's host mirror holds
+ * mid-step: the losses and the prediction, not the gradients or the updated weights (those stay
+ * on the device; `beforeUpdate`'s capture measures them there).
+ *
+ * `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end the
+ * run (a {@link StepVerdict}). With several hooks the strictest wins: `stop` over `retry` over `ok`.
  */
 export interface LoopHooks {
   /** Once the loop is built, before anything runs: the loop this hook serves (again for each loop it is given to). */
@@ -47,15 +51,14 @@ export interface LoopHooks {
   afterForward?(ctx: StepContext): StepVerdict;
   /** After the backward pass, before clipping and the update: `retry` rejects the step. */
   afterBackward?(ctx: StepContext): StepVerdict;
-  /** Just before a group's optimizer update (gradients are final, weights not yet changed). */
-  beforeUpdate?(ctx: StepContext): void;
   /**
-   * Instead of `beforeUpdate` on a device plan (the GPU), before its whole step is submitted
-   * (`ctx.loss` is NaN): what the device should measure with this step for `afterStep` to see
-   * (a probed step's figures of its weights and gradients, reduced on the device), or nothing,
-   * which costs the step nothing extra. At most one hook of a loop may ask for a capture.
+   * Just before a group's optimizer update (gradients are final, weights not yet changed). On a
+   * device plan (the GPU) it may answer what the device should measure with this step for
+   * `afterStep` to see (a probed step's figures of its weights and gradients, reduced on the
+   * device; asked at group 0, it covers every group's update of the step), or nothing, which
+   * costs the step nothing extra. At most one hook of a loop may ask for a capture.
    */
-  beforeDeviceStep?(ctx: StepContext): DeviceCapture | undefined;
+  beforeUpdate?(ctx: StepContext): DeviceCapture | void;
   /**
    * After every group of the step updated and the step was counted. A promise (a probe frame
    * whose forwards run on the device) is awaited before the next hook's `afterStep` and the next step.
@@ -97,16 +100,16 @@ export function combineHooks(list: readonly LoopHooks[]): LoopHooks {
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
   }
-  for (const m of ['beforeUpdate', 'onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate'] as const) {
+  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate'] as const) {
     const fs = fns(m) as ((...a: unknown[]) => void)[];
     if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
   }
-  const device = fns('beforeDeviceStep');
-  if (device.length) {
-    out.beforeDeviceStep = (ctx) => {
+  const update = fns('beforeUpdate');
+  if (update.length) {
+    out.beforeUpdate = (ctx) => {
       let capture: DeviceCapture | undefined;
-      for (const f of device) {
-        const c = f(ctx);
+      for (const f of update) {
+        const c = f(ctx) ?? undefined;
         if (c && capture) throw new TrainError('TRAIN_INTERNAL', 'Two hooks asked the device to capture the same step; one capture per step.');
         capture ??= c;
       }

@@ -6,8 +6,9 @@ export { RunControl, type ControlState, type RunControlOptions } from './control
 export { bindGraph, checkBinding, scoreKind, type GraphBinding, type ScoreKind, type StructuralBinding } from './binding';
 export { Predictor, argmax, rowProbabilities, type PredictorPlan } from './predictor';
 export { Trainer } from './trainer';
+export { hostTrainStep, planStep } from './step';
 export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';
-export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
+export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, StepGroup, StepPhases, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';

@@ -11,7 +11,7 @@ import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopResult, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 
@@ -65,8 +65,8 @@ const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
 /** Files named in one epoch's `dataSkipped` (the count covers them all). */
 const MAX_SKIPS_REPORTED = 50;
 
-/** One optimizer group at run time. */
-export interface GroupRuntime {
+/** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
+export interface GroupRuntime extends StepGroup {
   readonly spec: ResolvedGroup;
   readonly optimizer: Optimizer;
   readonly schedule: Schedule;
@@ -205,15 +205,6 @@ export class TrainingLoop {
     const stepsPerEpoch = this.stepsPerEpoch;
     const groups = this.groups;
     const grouped = this.grouped;
-    const selections = new Map<TrainableGraph, ReturnType<TrainableGraph['selectLosses']>[]>();
-    const selectionsFor = (gb: TrainableGraph) => {
-      let s = selections.get(gb);
-      if (!s) {
-        s = groups.map((g) => gb.selectLosses(g.spec.loss, g.params));
-        selections.set(gb, s);
-      }
-      return s;
-    };
     const early = c.earlyStopping ? new EarlyStopping(c.earlyStopping) : null;
     const monitor = parseMonitor(c.earlyStopping?.metric ?? 'val_loss');
     const mode = early?.mode ?? 'min';
@@ -252,6 +243,29 @@ export class TrainingLoop {
       ctx.loss = loss;
       ctx.count = count;
       return ctx;
+    };
+
+    // The plan's `trainStep` calls these between its phases (one object for the run: no
+    // allocation per step). `verdict` is the step's; `stepCapture` what a hook asked the device to
+    // measure at group 0's update, `part` the share of it this group's update takes.
+    let verdict: StepVerdict = 'ok';
+    let stepCapture: DeviceCapture | undefined;
+    let part: DeviceCapture | undefined;
+    const hooks = this.hooks;
+    const phases: StepPhases = {
+      afterForward(loss) {
+        ctx.loss = loss;
+        return (verdict = hooks.afterForward?.(ctx) ?? 'ok');
+      },
+      afterBackward() {
+        return (verdict = hooks.afterBackward?.(ctx) ?? 'ok');
+      },
+      beforeUpdate() {
+        const asked = hooks.beforeUpdate?.(ctx) ?? undefined;
+        if (ctx.group === 0) stepCapture = asked;
+        part = stepCapture && groups.length > 1 ? capturePart(stepCapture, ctx.group, groups.length) : stepCapture;
+        return part;
+      },
     };
 
     let firstEpoch = 1;
@@ -314,46 +328,22 @@ export class TrainingLoop {
         const loading = feeder.ready(order, start, count, bs);
         if (loading) await loading;
         feeder.fill(order, start, count, x, y, transformRng);
-        const device = gb.device;
-        const sels = grouped && !device ? selectionsFor(gb) : null;
         let loss = 0;
-        let verdict: StepVerdict = 'ok';
-        // A device runs each group's whole step (forward, backward through the group's losses,
-        // its update) in one submission. The hooks see the group's loss after the update; the
-        // host mirror's gradients and weights are not updated (a probed step's figures land in
-        // the capture `beforeDeviceStep` returned).
-        const capture = device ? this.hooks.beforeDeviceStep?.(setContext(epoch, s, gb, 0, NaN, count)) : undefined;
-        for (let gi = 0; gi < groups.length && verdict === 'ok' && device; gi++) {
+        verdict = 'ok' as StepVerdict; // set by the phases
+        stepCapture = undefined;
+        for (let gi = 0; gi < groups.length; gi++) {
           const g = groups[gi];
-          const part = capture && groups.length > 1 ? capturePart(capture, gi, groups.length) : capture;
-          const gLoss = await device.trainStep(g.schedule.lr * control.lrFactor, part, gi);
-          if (part && part !== capture) {
-            capture!.readbackMs = (capture!.readbackMs ?? 0) + (part.readbackMs ?? 0);
-            if (part.figures) capture!.figures = part.figures;
+          setContext(epoch, s, gb, gi, NaN, count);
+          part = undefined;
+          const gLoss = await gb.trainStep(g, g.schedule.lr * control.lrFactor, phases);
+          // Set by the phases: a share of the step's capture (several groups) adds to the whole.
+          const took = part as DeviceCapture | undefined;
+          const whole = stepCapture as DeviceCapture | undefined;
+          if (took && whole && took !== whole) {
+            whole.readbackMs = (whole.readbackMs ?? 0) + (took.readbackMs ?? 0);
+            if (took.figures) whole.figures = took.figures;
           }
-          verdict = this.hooks.afterForward?.(setContext(epoch, s, gb, gi, gLoss, count)) ?? 'ok';
-          if (g.perStep) g.schedule.step();
-          if (groupLosses) {
-            groupLosses[g.spec.name] = gLoss;
-            for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
-          } else loss += gLoss;
-        }
-        for (let gi = 0; gi < groups.length && verdict === 'ok' && !device; gi++) {
-          const g = groups[gi];
-          // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
-          const gLoss = sels ? gb.forward(true, sels[gi]) : gb.forward(true);
-          setContext(epoch, s, gb, gi, gLoss, count);
-          verdict = this.hooks.afterForward?.(ctx) ?? 'ok';
           if (verdict !== 'ok') break;
-          if (sels) gb.backward(sels[gi]);
-          else gb.backward();
-          verdict = this.hooks.afterBackward?.(ctx) ?? 'ok';
-          if (verdict !== 'ok') break;
-          const clip = g.spec.gradClip;
-          if (clip?.kind === 'norm') clipGradNorm(g.params, clip.maxNorm);
-          else if (clip?.kind === 'value') clipGradValue(g.params, clip.clipValue);
-          this.hooks.beforeUpdate?.(ctx);
-          g.optimizer.step(g.schedule.lr * control.lrFactor);
           if (g.perStep) g.schedule.step();
           if (groupLosses) {
             groupLosses[g.spec.name] = gLoss;
@@ -641,13 +631,31 @@ export class TrainingLoop {
 
   private createGroups(): GroupRuntime[] {
     const c = this.config;
-    return resolveGroups(this.graph, c).map((spec) => {
+    const grouped = (c.groups?.length ?? 0) > 0;
+    return resolveGroups(this.graph, c).map((spec, index) => {
       const params = spec.nodes === null ? this.plan.params : this.plan.params.filter((p) => spec.nodes!.has(p.nodeId));
       const optimizer = createOptimizer(spec.optimizer, params, this.backend);
       const schedule = createSchedule(spec.schedule, spec.optimizer.lr);
       optimizer.lr = schedule.lr;
       const perStep = (c.scheduleUnit ?? (spec.schedule && DEFAULT_STEP_UNIT.has(spec.schedule.kind) ? 'step' : 'epoch')) === 'step';
-      return { spec, optimizer, schedule, params, perStep };
+      const clip = spec.gradClip;
+      return {
+        spec,
+        optimizer,
+        schedule,
+        params,
+        perStep,
+        index,
+        // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
+        losses: grouped ? spec.loss : null,
+        clip() {
+          if (clip?.kind === 'norm') clipGradNorm(params, clip.maxNorm);
+          else if (clip?.kind === 'value') clipGradValue(params, clip.clipValue);
+        },
+        update(lr) {
+          optimizer.step(lr);
+        },
+      };
     });
   }
 }

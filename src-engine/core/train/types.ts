@@ -32,31 +32,61 @@ export interface TrainableGraph {
   /** The same graph for another batch size, sharing parameters and buffers. */
   withBatchSize(n: number): TrainableGraph;
   /**
-   * Present on a plan whose steps run on a device (the GPU: core/gpu/trainable.ts). The loop then
-   * hands it each whole step instead of calling forward/backward/optimizer itself; everything
-   * else (batches, schedules, metrics, checkpoints, hooks) stays the loop's.
+   * One optimizer group's training step, the one step body of every plan: forward (train mode,
+   * the group's losses) → `phases.afterForward(loss)` → backward → `phases.afterBackward()` →
+   * clip → `phases.beforeUpdate()` → the update at `lr`. A phase that answers `retry` or `stop`
+   * ends the step there (no update). Resolves with the group's loss from its forward.
+   *
+   * The CPU plan (autodiff/executor.ts) runs it synchronously with the group's host optimizer
+   * (`group.clip`, `group.update`). A device plan (core/gpu/trainable.ts) submits forward and
+   * backward, reads the loss back, calls the same phases, then submits its own optimizer's update
+   * (the device's group `group.index`) with the capture `beforeUpdate` returned; its host
+   * mirror's gradients are not updated (see {@link DeviceStep}).
+   */
+  trainStep(group: StepGroup, lr: number, phases: StepPhases): number | Promise<number>;
+  /**
+   * Present on a plan whose steps run on a device (the GPU: core/gpu/trainable.ts): its
+   * evaluation forward and where its weights meet the host's. Everything else (batches,
+   * schedules, metrics, checkpoints, hooks) stays the loop's.
    */
   readonly device?: DeviceStep;
 }
 
+/** What a step's phase answers: go on, retry this batch (after a pause), or end the run. */
+export type StepVerdict = 'ok' | 'retry' | 'stop';
+
+/** One optimizer group's share of a step, as the loop resolved it (what `trainStep` runs). */
+export interface StepGroup {
+  /** Its index in the loop's groups, 0 without `training.groups` (a device plan's own group of that index). */
+  readonly index: number;
+  /** The losses it minimises, or null: every loss (without `training.groups`: the plain step). */
+  readonly losses: readonly string[] | null;
+  /** The parameters it updates. */
+  readonly params: TrainableGraph['params'];
+  /** Clip its gradients as its `gradClip` says (nothing without one). A device plan clips on the device. */
+  clip(): void;
+  /** Its host optimizer's update at `lr`. A device plan updates with its own optimizer instead. */
+  update(lr: number): void;
+}
+
+/** The loop's side of a step between its phases: its hooks, for the step in progress. */
+export interface StepPhases {
+  afterForward(loss: number): StepVerdict;
+  afterBackward(): StepVerdict;
+  /** Gradients final, weights not yet updated: on a device plan, what to measure with the update (a probed step). */
+  beforeUpdate(): DeviceCapture | undefined;
+}
+
 /**
- * A device's side of the training step. Inputs are read from `input()`'s storage (the feeder
- * writes there as for the CPU); the prediction comes back into `output()`, so metrics read it as
- * usual; the weights and optimizer state live on the device and meet the host's `params` and
- * optimizer at `sync`/`load`, i.e. at checkpoints.
+ * A device plan's side of training. Its `trainStep` and `forward` read the inputs from `input()`'s
+ * storage (the feeder writes there as for the CPU) and bring the losses and the prediction back
+ * into `output()`, so metrics read them as usual; the gradients stay on the device, and the
+ * weights and optimizer state meet the host's `params` and optimizer at `sync`/`load`, i.e. at
+ * checkpoints.
  */
 export interface DeviceStep {
   /** What runs the steps, for the status bar (the adapter's name). */
   readonly name: string;
-  /**
-   * One optimizer group's step (`group`: its index in the loop's `groups`, 0 without
-   * `training.groups`): forward, backward through the group's losses and parameters (as the CPU's
-   * `forward(true, sel)` + `backward(sel)`) and its optimizer's update at `lr`, in one
-   * submission. Resolves with the group's loss; every loss node's value is then in `output(id)`.
-   * With `capture` (a probed step) it resolves only once the capture's figures are in
-   * `capture.figures` (see {@link DeviceCapture}); without it the step reads back nothing more.
-   */
-  trainStep(lr: number, capture?: DeviceCapture, group?: number): Promise<number>;
   /**
    * Forward only (evaluation; the probe batch); resolves with the loss (with groups: of the
    * groups' losses, each once). `read`: nodes whose outputs to read back into `output(id)` as

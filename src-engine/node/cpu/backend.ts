@@ -1,5 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs, OpKernelOverride } from '../../core/backend/types';
+import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
@@ -269,7 +269,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     kernel,
     gemmMany,
   };
-  const overrides: Record<string, OpKernelOverride> = createOverrides(ctx);
+  const overrides = createOverrides(ctx);
 
   /** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
   function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
@@ -285,15 +285,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   }
 
   /** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat). */
-  function adamUpdate(
-    w: Float32Array,
-    g: Float32Array,
-    expAvg: Float32Array,
-    expAvgSq: Float32Array,
-    maxExpAvgSq: Float32Array | null,
-    h: AdamUpdateHyper,
-    t: number,
-  ): void {
+  const adamUpdate: NonNullable<Backend['adamUpdate']> = (w, g, expAvg, expAvgSq, maxExpAvgSq, h, t) => {
     const n = w.length;
     try {
       const wa = addressOf(w, n, 'adamUpdate: w', true, true);
@@ -308,7 +300,8 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     } finally {
       unstage();
     }
-  }
+  };
+
   /**
    * Every parameter's Adam update in as few parallel rounds as fit (MAX_TASKS tasks each), not one
    * round per parameter: each item is cut into the tasks `adamUpdate` would cut it into (small ones

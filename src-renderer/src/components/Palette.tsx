@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { OP_CATEGORIES } from '../../../src-engine/facade';
+import { OP_CATEGORIES, coverageLine, coverageOf } from '../../../src-engine/facade';
 import { useEditor } from '../state/editor-store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';
@@ -59,7 +59,7 @@ export function Palette() {
                   tabIndex={0}
                   role="button"
                   data-testid={`palette-item-${op.name}`}
-                  title={`${op.doc}\nDrag onto the canvas, or press Enter to add.`}
+                  title={`${op.doc}\n${coverageLine(coverageOf(op.name)!)}\nDrag onto the canvas, or press Enter to add.`}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(PALETTE_MIME, op.name);
                     e.dataTransfer.effectAllowed = 'copy';

@@ -18,6 +18,7 @@ import type { Attrs } from '../../../src-engine/core/ops/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
+import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 
 let cpu: CpuBackend;
 beforeAll(async () => {
@@ -79,7 +80,7 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
   for (const [label, op, shape, attrs, training, tol] of CASES) {
     it(label, () => {
       const def = getOp(op)!;
-      expect(cpu.overrides?.[op], `${op} has an override`).toBeDefined();
+      expect(kernelFor(cpu.overrides, op), `${op} has an override`).toBeDefined();
       const x = randn(shape, 1);
       const ref = runOp(def, { inputs: [x], attrs, training, seed: 3, backend: createReferenceBackend() });
       const dOutput = randn([...ref.output.shape], 2);
@@ -90,7 +91,7 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
       for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
       for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
       for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expect(Array.from(got.workspace[k].data), `workspace.${k}`).toEqual(Array.from(v.data));
-      if (cpu.overrides?.[op]?.assignsFreshGradients) {
+      if (kernelFor(cpu.overrides, op)?.assignsFreshGradients) {
         // As the executor runs a sole writer: dInput starts as NaN, marked fresh; it must be assigned.
         const fresh = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu, freshInputGradients: true });
         expect(scaledDiff(fresh.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput (fresh, assigned)').toBeLessThanOrEqual(tol);

@@ -30,7 +30,7 @@ describe('WorkerPool', () => {
   it('interleaves kernels of different kinds without mixing their arguments', () => {
     const x = be.alloc(1 << 17).map((_, i) => (i % 7) - 3);
     const y = be.alloc(1 << 17);
-    const relu = be.overrides!.ReLU;
+    const relu = be.overrides!.ReLU!;
     const [m, n, k] = [64, 128, 96];
     const a = be.alloc(m * k).fill(0.5);
     const bm = be.alloc(k * n).fill(2);

@@ -12,6 +12,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import type { Attrs, AttrValue, OpDef } from '../../../src-engine/core/ops/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { sizeOf, tensor, type Tensor } from '../../../src-engine/base/tensor';
+import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 
 export interface RunOpOptions {
   inputs: readonly Tensor[];
@@ -122,7 +123,7 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
   const output = alloc(outShape);
   const rng = new Rng(seed);
   const ctx = { inputs, output, params, buffers, workspace, attrs, training, rng, backend };
-  const override = backend.overrides?.[def.name];
+  const override = kernelFor(backend.overrides, def.name);
   (override?.forward ?? def.forward)(ctx);
 
   const differentiable = def.differentiable !== false && def.backward !== undefined;

@@ -17,7 +17,7 @@ import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { modelFromCheckpoint } from '../../../src-engine/core/export/model';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { loadDataset } from '../../../src-engine/node/datasets';
-import { opCoverage } from '../../../src-engine/node/op-coverage';
+import { coverageLine, opCoverage } from '../../../src-engine/core/backend/coverage';
 import { twoMoonsGraph } from '../session/fixtures';
 
 let cpu: CpuBackend;
@@ -84,6 +84,8 @@ describe('opCoverage', () => {
     expect(cov.get('HardSwish')).toMatchObject({ reference: true, cpu: false, gpu: true, onnxExport: true, onnxImport: ['HardSwish'], pytorch: true, gaps: ['no CPU kernel (runs the reference kernels)'] });
     expect(cov.get('Linear')).toMatchObject({ cpu: true, gpu: true, onnxImport: ['Gemm', 'MatMul'], gaps: [] });
     expect(cov.get('Noise')?.gaps).toEqual(expect.arrayContaining(['no ONNX form', 'no PyTorch form']));
+    // The palette's tooltip line (through the facade): what it has, then what it lacks.
+    expect(coverageLine(cov.get('HardSwish')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (HardSwish) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
     // Every ONNX op type is read by one op only (the table refuses a second claim when it is built);
     // Identity and an all-zero Pad are no op.
     const claimed = opCoverage().flatMap((c) => c.onnxImport);

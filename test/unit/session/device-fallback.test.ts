@@ -14,7 +14,7 @@ import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autod
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { createOptimizer, type Optimizer } from '../../../src-engine/core/optim';
-import type { TrainableGraph } from '../../../src-engine/core/train';
+import type { StepGroup, StepPhases, TrainableGraph } from '../../../src-engine/core/train';
 import type { RunRecord } from '../../../src-engine/app/runs/types';
 import type { EventData } from '../../../src-engine/protocol/messages';
 import { twoMoonsGraph } from './fixtures';
@@ -34,20 +34,24 @@ function standInDevice(state: { lost: boolean; syncs: number }) {
     const optimizer: Optimizer = createOptimizer(g.training!.optimizer, dev.params, backend);
     const inputs = g.nodes.filter((n) => n.op === 'Input').map((n) => n.id);
     const wrap = (h: CompiledGraph, d: CompiledGraph): CompiledGraph => {
-      const run = (training: boolean, step?: number) => {
+      const run = (training: boolean) => {
         if (state.lost) throw gpuLost();
         for (const id of inputs) d.input(id).data.set(h.input(id).data);
         const loss = d.forward(training);
-        if (step !== undefined) {
-          d.backward();
-          optimizer.step(step);
-        }
         for (const id of d.order) h.output(id).data.set(d.output(id).data);
+        return loss;
+      };
+      // As the GPU plan's: the phases between the forward and the device's own update.
+      const trainStep = async (_group: StepGroup, lr: number, phases: StepPhases) => {
+        const loss = run(true);
+        if (phases.afterForward(loss) !== 'ok' || phases.afterBackward() !== 'ok') return loss;
+        phases.beforeUpdate();
+        d.backward();
+        optimizer.step(lr);
         return loss;
       };
       const device: NonNullable<TrainableGraph['device']> = {
         name: 'stand-in',
-        trainStep: async (lr) => run(true, lr),
         forward: async (training) => run(training),
         sync: async (into: readonly Optimizer[]) => {
           if (state.lost) throw gpuLost();
@@ -62,7 +66,7 @@ function standInDevice(state: { lost: boolean; syncs: number }) {
           optimizer.loadState(from[0].state());
         },
       };
-      return Object.assign(Object.create(h) as CompiledGraph, { device, withBatchSize: (n: number) => wrap(h.withBatchSize(n), d.withBatchSize(n)) });
+      return Object.assign(Object.create(h) as CompiledGraph, { device, trainStep, withBatchSize: (n: number) => wrap(h.withBatchSize(n), d.withBatchSize(n)) });
     };
     return wrap(host, dev);
   };

@@ -29,4 +29,31 @@ describe('one train.start validates its graph once', () => {
       service.dispose();
     }
   });
+
+  it('checks a sweep once per variant (and its base graph once), not again when each variant starts', async () => {
+    const { client, waitFor, service } = setupEngine();
+    try {
+      calls.n = 0;
+      await client.request('sweep.start', { graph: twoMoonsGraph({ epochs: 1 }), sweep: { over: { kind: 'attr', nodeId: 'fc1', attr: 'outFeatures' }, values: [4, 8] }, overrides: { limit: 100 } });
+      await waitFor('sweep.progress', (p) => p.state === 'done', 20_000);
+      expect(calls.n).toBe(3);
+    } finally {
+      service.dispose();
+    }
+  });
+
+  it("checks a sanity check's graph once: its variant without Dropout is not checked again", async () => {
+    const { client, service } = setupEngine();
+    try {
+      const g = twoMoonsGraph({ epochs: 1 });
+      g.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.5 }, inputs: ['relu1'] });
+      g.nodes.find((n) => n.id === 'fc2')!.inputs = ['drop'];
+      calls.n = 0;
+      const r = await client.request('train.sanityCheck', { graph: g, samples: 16, steps: 30 });
+      expect(r.steps).toBeGreaterThan(0);
+      expect(calls.n).toBe(1);
+    } finally {
+      service.dispose();
+    }
+  });
 });

@@ -1,13 +1,13 @@
 /// <reference types="@webgpu/types" />
 /**
  * WGSL kernels of the elementwise activations, forward (`y = f(x)`) and backward
- * (`dx += f'(x)·dy`, adding as the op files' backwards do), registered by op name in
- * {@link ACTIVATION_KERNELS}. Their semantics follow the op files in `core/ops` (which follow
- * PyTorch): ReLU's gradient at 0 is 0, LeakyReLU's slope applies where x ≤ 0 (forward and
- * backward). {@link ACTIVATION_OP_KERNELS} puts them in the GPU kernel table (`registry.ts`).
+ * (`dx += f'(x)·dy`, adding as the op files' backwards do), built from the two WGSL expressions
+ * each op file declares (`gpuElementwise`, beside its reference forward and backward, whose
+ * semantics they follow: ReLU's gradient at 0 is 0, …) and registered by op name in
+ * {@link ACTIVATION_KERNELS}. {@link ACTIVATION_OP_KERNELS} puts them in the GPU kernel table
+ * (`registry.ts`).
  */
 import type { Attrs } from '../../../base/ir/types';
-import { floatAttr } from '../../ops/shape-util';
 import { isOpName, listOps, type OpName } from '../../ops/registry';
 import type { OpDef } from '../../ops/types';
 import { GpuError, type GpuContext, type GpuTensor } from '../context';
@@ -19,43 +19,12 @@ import type { GpuOpKernel } from './types';
 export type ActivationKernel = NonNullable<OpDef['gpuElementwise']>;
 
 /**
- * Activation kernels by op name: those written here, and every op file's `gpuElementwise` (a new
- * activation brings its own kernel in its file).
+ * Activation kernels by op name: every op file's `gpuElementwise` (an activation brings its own
+ * kernel in its file; there is no list of them here).
  */
-export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = {
-  ...Object.fromEntries(listOps().flatMap((d) => (d.gpuElementwise ? [[d.name, d.gpuElementwise]] : []))),
-  ReLU: { forward: 'max(x, 0.0)', derivative: 'select(0.0, 1.0, x > 0.0)' },
-  LeakyReLU: {
-    forward: 'select(p * x, x, x > 0.0)',
-    derivative: 'select(p, 1.0, x > 0.0)',
-    param: (attrs) => floatAttr(attrs, 'negativeSlope'),
-  },
-  Sigmoid: { forward: '1.0 / (1.0 + exp(-x))', derivative: 'sig(x) * (1.0 - sig(x))' },
-  Tanh: { forward: 'tanhSafe(x)', derivative: '1.0 - tanhSafe(x) * tanhSafe(x)' },
-  // x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))), as silu.ts.
-  SiLU: { forward: 'x * sig(x)', derivative: 'sig(x) * (1.0 + x * (1.0 - sig(x)))' },
-  // α·(eˣ − 1) for x ≤ 0 (WGSL has no expm1: an absolute error of an ulp of 1 near 0).
-  ELU: {
-    forward: 'select(p * (exp(x) - 1.0), x, x > 0.0)',
-    derivative: 'select(p * exp(x), 1.0, x > 0.0)',
-    param: (attrs) => floatAttr(attrs, 'alpha'),
-  },
-  // p = 1: the tanh approximation; p = 0: the exact x·Φ(x) with erf (gelu.ts).
-  GELU: {
-    forward: 'select(0.5 * x * (1.0 + erfApprox(x * 0.70710678118654752)), 0.5 * x * (1.0 + tanhSafe(0.7978845608028654 * (x + 0.044715 * x * x * x))), p > 0.5)',
-    derivative: 'select(geluErfGrad(x), geluTanhGrad(x), p > 0.5)',
-    param: (attrs) => (attrs.approximate === 'tanh' ? 1 : 0),
-  },
-  // (1/β)·softplus(βx), x itself where βx > threshold (p = β, q = threshold); d/dx = σ(βx), as softplus.ts.
-  Softplus: {
-    forward: 'select(softplusStable(p * x) / p, x, p * x > q)',
-    derivative: 'select(sig(p * x), 1.0, p * x > q)',
-    param: (attrs) => floatAttr(attrs, 'beta'),
-    param2: (attrs) => floatAttr(attrs, 'threshold'),
-  },
-};
+export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.gpuElementwise ? [[d.name, d.gpuElementwise]] : [])));
 
-/** Helpers the expressions above call. */
+/** Helpers the op files' expressions may call. */
 const HELPERS = `fn sig(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 // tanh through exp overflows to inf/inf = NaN for large |v| on some implementations (SwiftShader,
 // GELU's cubic argument); tanh(±15) is ±1 in float32 already.

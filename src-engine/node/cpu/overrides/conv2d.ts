@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { conv2d, conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';

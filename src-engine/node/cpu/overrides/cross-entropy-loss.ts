@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { crossEntropyLoss } from '../../../core/ops/cross-entropy-loss';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { Attrs } from '../../../core/ops/types';

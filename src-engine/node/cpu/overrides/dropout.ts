@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { dropout, dropoutKey, dropoutMaskParams } from '../../../core/ops/dropout';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';

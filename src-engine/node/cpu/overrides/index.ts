@@ -1,11 +1,12 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
-import type { OpName } from '../../../core/ops/registry';
+import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
+import type { CpuKernelOp } from '../../../core/backend/coverage';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
 import { crossEntropyLossOverride } from './cross-entropy-loss';
+import { asRows } from '../../../core/ops/token-cross-entropy-loss';
 import { dropoutOverride } from './dropout';
 import { eluOverride } from './elu';
 import { geluOverride } from './gelu';
@@ -27,6 +28,7 @@ import { tanhOverride } from './tanh';
  * context. Each reproduces its op file's maths and workspace layout;
  * test/unit/cpu-backend/op-suite.test.ts checks them against the reference backend, gradchecks
  * and the PyTorch goldens. An op without one runs its op file's reference kernels on the CPU.
+ * Its keys are exactly `CPU_KERNEL_OPS` (core/backend/coverage.ts), which the coverage query reads.
  */
 const OVERRIDES = {
   Linear: linearOverride,
@@ -47,14 +49,16 @@ const OVERRIDES = {
   ELU: eluOverride,
   Softmax: softmaxOverride,
   CrossEntropyLoss: crossEntropyLossOverride,
+  // Logits [N, T, V] as N·T rows: CrossEntropyLoss's kernel, as the op file runs CrossEntropyLoss's.
+  TokenCrossEntropyLoss: (cpu) => {
+    const ce = crossEntropyLossOverride(cpu);
+    return { assignsFreshGradients: ce.assignsFreshGradients, forward: (ctx) => ce.forward!(asRows(ctx)), backward: (ctx) => ce.backward!(asRows(ctx)) };
+  },
   LSTM: lstmOverride,
   GRU: gruOverride,
-} satisfies Partial<Record<OpName, (cpu: CpuContext) => OpKernelOverride>>;
-
-/** The ops with a CPU kernel of their own (the coverage query reads it). */
-export const CPU_KERNEL_OPS: readonly OpName[] = Object.keys(OVERRIDES) as OpName[];
+} satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */
-export function createOverrides(cpu: CpuContext): Partial<Record<OpName, OpKernelOverride>> {
+export function createOverrides(cpu: CpuContext): KernelSet {
   return Object.fromEntries(Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)]));
 }

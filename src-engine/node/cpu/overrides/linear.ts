@@ -1,4 +1,5 @@
-import type { GemmArgs, OpKernelOverride } from '../../../core/backend/types';
+import type { GemmArgs } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 

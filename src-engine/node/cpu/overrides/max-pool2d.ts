@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { maxPool2d, poolPlan } from '../../../core/ops/max-pool2d';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';

@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { softmax } from '../../../core/ops/softmax';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { OpBackwardContext } from '../../../core/ops/types';

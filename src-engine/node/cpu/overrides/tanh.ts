@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { CpuContext } from '../context';
 import { UNARY_KIND } from '../generated/kernel-table';
 import { unaryOverride } from './unary';

@@ -1,4 +1,4 @@
-import type { OpKernelOverride } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';

@@ -69,11 +69,11 @@ describe('combineHooks', () => {
   it("hands the device one hook's capture, and refuses two", () => {
     const capture: DeviceCapture = { grads: [], bins: 8 };
     const seen: string[] = [];
-    const one = combineHooks([{ beforeDeviceStep: () => void seen.push('a') }, { beforeDeviceStep: () => (seen.push('b'), capture) }]);
-    expect(one.beforeDeviceStep!(ctx)).toBe(capture);
+    const one = combineHooks([{ beforeUpdate: () => void seen.push('a') }, { beforeUpdate: () => (seen.push('b'), capture) }]);
+    expect(one.beforeUpdate!(ctx)).toBe(capture);
     expect(seen).toEqual(['a', 'b']);
-    const two = combineHooks([{ beforeDeviceStep: () => capture }, { beforeDeviceStep: () => ({ grads: [], bins: 4 }) }]);
-    expect(() => two.beforeDeviceStep!(ctx)).toThrow(expect.objectContaining({ code: 'TRAIN_INTERNAL' }));
+    const two = combineHooks([{ beforeUpdate: () => capture }, { beforeUpdate: () => ({ grads: [], bins: 4 }) }]);
+    expect(() => two.beforeUpdate!(ctx)).toThrow(expect.objectContaining({ code: 'TRAIN_INTERNAL' }));
   });
 
   it("stops after an epoch when any hook says so, every hook still seeing the epoch", () => {

@@ -2,6 +2,7 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../src-engine/base/rng';
 import type { Tensor } from '../../../../src-engine/base/tensor';
 import type { CompileFn, TrainableGraph } from '../../../../src-engine/core/train';
+import { hostTrainStep } from '../../../../src-engine/core/train/step';
 
 /**
  * A hand-written softmax regression standing in for the executor, so the trainer's loop
@@ -55,6 +56,9 @@ export const compileSoftmax: CompileFn = (checked, { batchSize, seed }) => {
       params,
       buffers: [],
       withBatchSize: make,
+      trainStep(group, lr, phases) {
+        return hostTrainStep(this, undefined, group, lr, phases);
+      },
       forward() {
         let loss = 0;
         for (let i = 0; i < N; i++) {

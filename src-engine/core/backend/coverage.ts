@@ -1,0 +1,109 @@
+/**
+ * Op coverage as data (as onnxruntime-web resolves ops through one table): per registered op,
+ * which backends have a kernel of their own and how it leaves and enters the app. The one query
+ * the tests, the GPU chooser's messages and the palette's tooltip (through the facade) read,
+ * instead of each keeping its own list.
+ */
+import { isMapped } from '../ops/export-mapping';
+import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
+import { GPU_KERNELS } from '../gpu/kernels/registry';
+
+/**
+ * The ops the CPU backend (node/cpu, WebAssembly) brings a kernel of its own for: declared here,
+ * where every tier can read it, and held to its kernel table by the compiler (node/cpu/overrides
+ * `satisfies Record<CpuKernelOp, …>`: a kernel missing there, or one not listed here, fails
+ * `tsc`). An op not listed runs its op file's reference kernels on the CPU.
+ */
+export const CPU_KERNEL_OPS = [
+  'Linear',
+  'Conv2d',
+  'ReLU',
+  'MaxPool2d',
+  'BatchNorm',
+  'LayerNorm',
+  'Sigmoid',
+  'MSELoss',
+  'Dropout',
+  'Flatten',
+  'Reshape',
+  'Tanh',
+  'GELU',
+  'SiLU',
+  'LeakyReLU',
+  'ELU',
+  'Softmax',
+  'CrossEntropyLoss',
+  'TokenCrossEntropyLoss',
+  'LSTM',
+  'GRU',
+] as const satisfies readonly OpName[];
+
+/** An op with a CPU kernel of its own. */
+export type CpuKernelOp = (typeof CPU_KERNEL_OPS)[number];
+
+/** Where one op runs and where it can go: the answer of `opCoverage`. */
+export interface OpCoverage {
+  op: OpName;
+  /** The op file's own forward and backward (every op has them: the reference backend). */
+  reference: true;
+  /** A CPU kernel of its own (else the CPU backend runs the reference kernels: correct, slower). */
+  cpu: boolean;
+  /** A WebGPU kernel (else a graph using it trains on the CPU). */
+  gpu: boolean;
+  /** Written to ONNX (else the export refuses a graph whose output needs it, naming the node). */
+  onnxExport: boolean;
+  /** The ONNX op types read back as this op (empty: none). */
+  onnxImport: string[];
+  /** Written to model.py (a module or an expression in forward()). */
+  pytorch: boolean;
+  /** What has no fast kernel or no mapping, in words (empty when the op is covered everywhere). */
+  gaps: string[];
+}
+
+/** The gap `opCoverage` names for an op without a GPU kernel. */
+export const NO_GPU_KERNEL = 'no GPU kernel (a graph with it trains on the CPU)';
+
+/**
+ * Where each registered op is implemented and how it leaves and enters, in registry order. Read
+ * afresh on each call (a test may hide a kernel).
+ *
+ * @example `opCoverage().filter((c) => !c.gpu)` — the ops a graph cannot use on the GPU.
+ */
+export function opCoverage(): OpCoverage[] {
+  return listOps().map((def) => coverageOf(def.name)!);
+}
+
+/** `op`'s coverage, or undefined for a name the registry lacks. */
+export function coverageOf(op: string): OpCoverage | undefined {
+  if (!isOpName(op)) return undefined;
+  const def = getOp(op)!;
+  const c = {
+    op,
+    reference: true as const,
+    cpu: (CPU_KERNEL_OPS as readonly string[]).includes(op),
+    gpu: GPU_KERNELS[op] !== undefined,
+    onnxExport: isMapped(def.onnx),
+    onnxImport: Object.keys(def.onnxImport ?? {}),
+    pytorch: isMapped(def.torch),
+  };
+  const gaps = [
+    ...(c.cpu ? [] : ['no CPU kernel (runs the reference kernels)']),
+    ...(c.gpu ? [] : [NO_GPU_KERNEL]),
+    ...(c.onnxExport ? [] : ['no ONNX form']),
+    ...(c.onnxImport.length ? [] : ['not read from ONNX']),
+    ...(c.pytorch ? [] : ['no PyTorch form']),
+  ];
+  return { ...c, gaps };
+}
+
+/** One line on where `op` runs and goes, for a tooltip: what it has, then what it lacks. */
+export function coverageLine(c: OpCoverage): string {
+  const has = [
+    c.cpu ? 'CPU kernel' : '',
+    c.gpu ? 'GPU kernel' : '',
+    c.onnxExport ? 'ONNX export' : '',
+    c.onnxImport.length ? `ONNX import (${c.onnxImport.join(', ')})` : '',
+    c.pytorch ? 'PyTorch' : '',
+  ].filter(Boolean);
+  return `${has.length ? `Has: ${has.join(' · ')}.` : ''}${c.gaps.length ? `${has.length ? ' ' : ''}Not yet: ${c.gaps.join('; ')}.` : ''}`;
+}
