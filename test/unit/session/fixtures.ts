@@ -7,19 +7,23 @@ import type { EngineEvent, EventData } from '../../../src-engine/protocol/messag
 import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
 import { afterEach, vi } from 'vitest';
 import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { hostTrainStep } from '../../../src-engine/core/train/step';
 
 /** A compile function whose `badStep`-th backward leaves a NaN in fc2's weight gradient (as a bad kernel would). */
 export function compileWithNaNGradient(badStep: number): (g: CheckedGraph, opts: Parameters<typeof compileGraph>[1]) => CompiledGraph {
   let backwards = 0;
   return (g, opts) => {
     const plan = compileGraph(g, opts);
-    return {
+    const poisoned: CompiledGraph = {
       ...plan,
-      backward() {
-        plan.backward();
+      backward(sel) {
+        plan.backward(sel);
         if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
       },
+      // The loop trains through `trainStep`: the same step body, over this plan's backward.
+      trainStep: (group, lr, phases) => hostTrainStep(poisoned, undefined, group, lr, phases),
     };
+    return poisoned;
   };
 }
 

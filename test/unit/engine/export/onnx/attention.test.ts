@@ -97,10 +97,11 @@ describe('torch.onnx files of nn.MultiheadAttention classifiers over MNIST rows 
     requirePython(['torch', 'onnx']);
     const dir = mkdtempSync(join(tmpdir(), 'netwright-attention-onnx-'));
     python(readFileSync(join(import.meta.dirname, 'recurrent-fixtures.py'), 'utf8'), [dir, 'mha']);
+    // Each ends in a Linear of 10 logits: recognised as a classifier, given a label Input and a loss (classifier.ts).
     const cases: [string, string[], Attrs][] = [
-      ['mha_mean', ['Input', 'MultiHeadAttention', 'SequencePool', 'Linear'], { numHeads: 4, causal: false, bias: true }],
-      ['mha_causal_last_pos', ['Input', 'PositionalEmbedding', 'MultiHeadAttention', 'SequencePool', 'Linear'], { numHeads: 7, causal: true, bias: true }],
-      ['mha_nobias_1head', ['Input', 'MultiHeadAttention', 'SequencePool', 'Linear'], { numHeads: 1, causal: false, bias: false }],
+      ['mha_mean', ['Input', 'MultiHeadAttention', 'SequencePool', 'Linear', 'Input', 'CrossEntropyLoss'], { numHeads: 4, causal: false, bias: true }],
+      ['mha_causal_last_pos', ['Input', 'PositionalEmbedding', 'MultiHeadAttention', 'SequencePool', 'Linear', 'Input', 'CrossEntropyLoss'], { numHeads: 7, causal: true, bias: true }],
+      ['mha_nobias_1head', ['Input', 'MultiHeadAttention', 'SequencePool', 'Linear', 'Input', 'CrossEntropyLoss'], { numHeads: 1, causal: false, bias: false }],
     ];
     for (const [name, ops, attrs] of cases) {
       const fixture = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as TorchFixture;
