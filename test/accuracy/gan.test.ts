@@ -13,7 +13,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src-engine/core/autodiff/executor';
 import type { Backend } from '../../src-engine/core/backend/types';
 import { prepareData } from '../../src-engine/core/data';
 import type { GraphIR } from '../../src-engine/base/ir/types';
@@ -21,8 +20,9 @@ import { meanPairwiseDistance } from '../../src-engine/app/probes';
 import { discriminatorOutputs } from '../../src-engine/core/ops/gan-loss';
 import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
-import { Trainer } from '../../src-engine/core/train';
+import type { Trainer } from '../../src-engine/core/train';
 import { cached } from './cache';
+import { judge, trained } from './judge';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');
@@ -37,21 +37,6 @@ afterAll(() => backend?.dispose?.());
 
 function example(name: string): GraphIR {
   return JSON.parse(readFileSync(join(ROOT, 'examples', name), 'utf8')) as GraphIR;
-}
-
-async function trained(graph: GraphIR, onEpoch?: (trainer: Trainer, epoch: number) => void): Promise<{ trainer: Trainer; seconds: number }> {
-  const cfg = graph.training!;
-  const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
-  const trainer: Trainer = new Trainer(graph, data, backend, {
-    compile: compileGraph,
-    onEvent: (e) => {
-      if (e.type !== 'epoch') return;
-      console.log(`${graph.name} epoch ${e.epoch}: ${e.seconds.toFixed(0)} s, train loss ${e.train.loss.toFixed(4)}`);
-      onEpoch?.(trainer, e.epoch);
-    },
-  });
-  const done = await trainer.run();
-  return { trainer, seconds: done.seconds };
 }
 
 /** Top class and whether its softmax probability is ≥ 0.9, for each of the GRID rows of logits. */
@@ -69,19 +54,15 @@ function labelsOf(logits: Float32Array): { labels: number[]; confident: number; 
   return { labels, confident: confidentAt.filter(Boolean).length, confidentAt };
 }
 
-/** A classifier template trained on the GAN's pixels ([0, 1], no normalisation), and a scorer of GRID samples. */
+/** A classifier template trained on the GAN's pixels ([0, 1], no normalisation), and a scorer of GRID samples (judge.ts). */
 async function classifier(name: string, epochs: number) {
   const graph = example(name);
   graph.training = { ...graph.training!, dataset: { ...graph.training!.dataset, options: undefined }, epochs, schedule: undefined };
-  const c = await trained(graph);
-  const plan = c.trainer.loop.planFor(GRID);
-  const binding = c.trainer.loop.binding;
+  const j = await judge(name.replace('.json', ''), graph, backend, GRID);
   return {
-    seconds: c.seconds,
+    seconds: j.seconds,
     classify(samples: Float32Array) {
-      plan.input(binding.featureInput).data.set(samples);
-      plan.forward(false);
-      return labelsOf(plan.output(binding.predictionNode).data);
+      return labelsOf(j.logits(samples));
     },
   };
 }
@@ -117,7 +98,7 @@ async function judgedGan(template: string, gan: GraphIR) {
   /** Confident and labelled as the digit asked for (a conditional GAN), else null. */
   const matched = (c: { labels: number[]; confidentAt: boolean[] }) => (labelInput ? c.labels.filter((l, i) => c.confidentAt[i] && l === asked[i]).length : null);
   const perEpoch: { epoch: number; cnn: number; mlp: number; distinct: number; matched: number | null }[] = [];
-  const g = await trained(gan, (trainer, epoch) => {
+  const g = await trained(gan, backend, (trainer, epoch) => {
     labelInput = trainer.loop.binding.targetInput;
     const { samples } = grid(trainer);
     const c = cnn.classify(samples);

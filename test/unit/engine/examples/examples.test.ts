@@ -4,12 +4,12 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { prepareData } from '../../../../src-engine/core/data';
 import { analyzeGraph } from '../../../../src-engine/core/analysis/validate';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
+import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { DEBIAN_FASHION_DIR, loadDataset } from '../../../../src-engine/node/datasets';
 import { Trainer } from '../../../../src-engine/core/train';
 
@@ -29,6 +29,15 @@ const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }
   'tiny-gpt.json': { limit: 32, batchSize: 16, epochs: 2 },
 };
 const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
+
+// The backend a user's run trains on, on one thread (vitest runs two files at once on two cores).
+// The reference kernels took 35–90 s for the GAN templates' short runs; each op's kernels are
+// checked against them elsewhere (test/unit/cpu-backend, the goldens).
+let backend: CpuBackend;
+beforeAll(async () => {
+  backend = await createCpuBackend({ threads: 1 });
+});
+afterAll(() => backend?.dispose());
 
 describe('examples/', () => {
   it('holds the documented examples', () => {
@@ -52,7 +61,7 @@ describe('examples/', () => {
       const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
       const losses: number[] = [];
       let groupLosses: Record<string, number> | undefined;
-      const trainer = new Trainer(quick, data, createReferenceBackend(), {
+      const trainer = new Trainer(quick, data, backend, {
         compile: compileGraph,
         onStepLoss: (_, l) => losses.push(l),
         onEvent: (e) => {
@@ -73,8 +82,6 @@ describe('examples/', () => {
       const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
       expect(mean(losses.slice(-k))).toBeLessThan(mean(losses.slice(0, k)));
       expect(Number.isFinite(done.test!.loss)).toBe(true);
-      // The GAN templates' and the CNN's short runs take 35–70 s on the reference backend on a loaded
-      // 2-core machine, with vitest's two workers sharing the cores: more than the default 60 s.
-    }, 180_000);
+    });
   }
 });
