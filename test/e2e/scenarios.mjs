@@ -693,6 +693,8 @@ const runsKept = [
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
   { click: '[data-testid=train-tab-runs]' },
+  // This project's runs (a lesson's "Compare runs", earlier, switched the tab to all projects).
+  { select: '[data-testid=runs-scope]', value: 'project' },
   { expect: '[data-testid=runs] tbody tr:nth-child(1) [data-testid^=run-settings-]', text: 'two-moons · sgd', within: 10_000 },
   { expect: '[data-testid=runs] tbody tr:nth-child(2) [data-testid^=run-settings-]', text: 'two-moons · adam' },
   { expect: '[data-testid=runs] tbody tr:nth-child(1)', attr: ['data-status', 'done'] },
