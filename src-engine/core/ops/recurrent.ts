@@ -201,6 +201,8 @@ export function recurrentWorkspace(cell: Pick<Cell, 'gates'>) {
       { name: 'dIn', shape: [t, n, Math.max(d.f, dh)] },
       // ‖dL/dh_t‖ over the batch per layer, direction and step, written by backward (the sequence probe's gradient by time).
       { name: 'dhNorm', shape: [k, t] },
+      // The bias gradients' column sums, when one gradient serves both biases (LSTM, RNN).
+      { name: 'biasSums', shape: [g * h] },
     ];
   };
 }
@@ -368,9 +370,13 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
       }
       if (dRg === dXg) {
         // One gradient serves both biases (LSTM): sum the rows once, add the sums to each.
-        const sums = new Float32Array(gh);
+        const sums = w.biasSums.data;
+        sums.fill(0);
         colSums(sums, dXg, t * n, gh);
-        for (const into of [gW('bias_ih'), gW('bias_hh')]) if (into) for (let j = 0; j < gh; j++) into[j] += sums[j];
+        for (const kind of ['bias_ih', 'bias_hh'] as const) {
+          const into = gW(kind);
+          if (into) for (let j = 0; j < gh; j++) into[j] += sums[j];
+        }
       } else {
         colSums(gW('bias_ih'), dXg, t * n, gh);
         colSums(gW('bias_hh'), dRg, t * n, gh);
