@@ -82,7 +82,11 @@ async function browserPart(file: string, project: string, nodes: number) {
       }
       const t0 = Date.now();
       await page.locator('[data-testid=import-onnx-file]').setInputFiles(file);
-      await page.locator('[data-testid=confirm-ok]').click({ timeout: 1000 }).catch(() => undefined);
+      // The app asks before discarding a design it would lose: answered as soon as it asks (a fixed
+      // wait for a question that may never come would be timed too).
+      const asked = await page.waitForFunction(`!!document.querySelector('[data-testid=confirm-ok]') || document.querySelector('[data-testid=canvas]')?.getAttribute('data-nodes') === '${nodes}'`, undefined, { timeout: 120_000, polling: 'raf' });
+      await asked.dispose();
+      await page.locator('[data-testid=confirm-ok]').click({ timeout: 50 }).catch(() => undefined);
       await painted(page, nodes);
       importMs.push(Date.now() - t0);
     }

@@ -568,6 +568,8 @@ export const DamagedRunSchema = z.object({ id: RunIdSchema, reason: z.string().m
 export const ExportSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('current') }),
   z.object({ kind: z.literal('run'), id: RunIdSchema, which: z.enum(['last', 'best']) }),
+  /** The loaded model `runId` names (an import's weights stay in the engine; Save fetches them so). */
+  z.object({ kind: z.literal('loaded'), runId: RunId }),
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;
 
@@ -585,11 +587,20 @@ export const LoadedModelInfo = z.object({
 });
 export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
 
+/** The largest model file an import takes (150 MB; as base64 text, 200 MiB). */
+export const MAX_IMPORT_BYTES = 150 * 1024 * 1024;
 /**
- * A model file to import: `data` is the file's bytes as base64, at most 200 MiB of text (a 150 MB
- * model); web mode's socket carries it in chunks (protocol/wire.ts).
+ * A model file to import: `data` is the file's bytes — as they are (the app sends them so: a typed
+ * array crosses MessagePorts as it is, and web mode's socket as binary chunks, protocol/wire.ts), or
+ * as base64 text.
  */
-const ImportParams = z.object({ format: z.literal('onnx'), data: z.string().min(1).max(200 * 1024 * 1024) });
+const ImportParams = z.object({
+  format: z.literal('onnx'),
+  data: z.union([
+    z.string().min(1).max(200 * 1024 * 1024),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMPORT_BYTES, { message: `expected the file's bytes (1 B to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` }),
+  ]),
+});
 /** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
 const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
 
@@ -883,7 +894,12 @@ export const EngineMethods = {
    */
   'model.read': {
     params: ImportParams,
-    result: ImportedModel.extend({ staged: z.string().max(64) }),
+    /**
+     * `graph`: the imported graph (IR JSON) to open on the canvas. The weights stay in the engine
+     * (tens of MB for a torchvision model: sending them to the page and back cost seconds); once
+     * `model.load` takes the staged model, Save fetches them with `model.export` of `{kind: 'loaded'}`.
+     */
+    result: ImportedModel.omit({ model: true }).extend({ staged: z.string().max(64), graph: z.record(z.string(), z.unknown()) }),
   },
   /** The stored runs (docs/runs.md), newest first. */
   'runs.list': {

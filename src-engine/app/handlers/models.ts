@@ -10,6 +10,7 @@ import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
 import { probeSamples, type ServiceContext } from './context';
 import { inMemory, sampleFeatures } from '../../core/data';
+import { migrateGraph } from '../../base/ir/migrate';
 
 /**
  * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
@@ -38,7 +39,8 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
     },
     'model.read': ({ data }) => {
       const imported = readModel(data);
-      return { staged: ctx.stage(imported.model), ...answer(imported) };
+      // The graph alone: the weights wait in the engine (Save exports them from the loaded model).
+      return { staged: ctx.stage(imported.model), graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
   };
 }
@@ -46,6 +48,10 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
 /** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */
 function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
   if (source.kind === 'run') return ctx.runStore().model(source.id, source.which);
+  if (source.kind === 'loaded') {
+    if (ctx.loaded?.model.runId === source.runId) return ctx.loaded.model.model;
+    throw new ExportError('E_EXPORT_NO_WEIGHTS', 'Those weights are no longer loaded in the engine (it restarted, or another model was loaded since): import the model again, or train, then save.');
+  }
   // Both: weights loaded while the run trained (another project opened, #32 item 8); the UI still shows the run.
   if (ctx.loaded && !ctx.run) return ctx.loaded.model.model;
   if (!ctx.run) throw new ExportError('E_EXPORT_NO_WEIGHTS', 'There are no trained weights yet: train the network (or open a project saved with its weights), then export.');
@@ -74,20 +80,22 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
 }
 
-/** Read an ONNX file (nothing changes when it cannot be read: the error lists the unsupported nodes). */
-function readModel(base64: string) {
+/** Read an ONNX file, sent as bytes or base64 (nothing changes when it cannot be read: the error lists the unsupported nodes). */
+function readModel(data: string | Uint8Array) {
   let bytes: Uint8Array;
   try {
-    bytes = base64ToBytes(base64);
+    bytes = typeof data === 'string' ? base64ToBytes(data) : data;
   } catch (e) {
     throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
   }
   return importOnnx(bytes);
 }
 
+const warningTexts = (imported: ReturnType<typeof importOnnx>) => imported.warnings.map((w) => w.message);
+
 /** What an import answers besides the load: the model as a `netwright.model` object, `restored`, the warnings. */
 function answer(imported: ReturnType<typeof importOnnx>) {
-  return { model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: imported.warnings.map((w) => w.message) };
+  return { model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
 }
 
 /** Make `model` the loaded model (replacing the current run unless it still trains), with a few test samples for the Playground's picker when the dataset is at hand. */

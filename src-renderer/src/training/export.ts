@@ -228,8 +228,9 @@ export async function modelForSave(): Promise<Record<string, unknown> | undefine
   const loadSeq = useEditor.getState().loadSeq;
   // Another project's run on view: this design keeps the weights it was opened with, if any.
   if (runElsewhere(s, loadSeq)) return openedWith?.loadSeq === loadSeq ? openedWith.model : undefined;
-  if (s.loaded) return s.loaded.model as Record<string, unknown>;
-  const source = currentExportSource();
+  if (s.loaded?.model) return s.loaded.model as Record<string, unknown>;
+  // An import's weights stay in the engine until saved: fetched from the loaded model itself.
+  const source: ExportSource | undefined = s.loaded && s.runId ? { kind: 'loaded', runId: s.runId } : currentExportSource();
   const c = client();
   if (!source || !c) return undefined;
   try {
@@ -271,7 +272,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   });
   let r: ResultOf<'model.read'>;
   try {
-    r = await c.request('model.read', { format: 'onnx', data: bytesToBase64(new Uint8Array(await file.arrayBuffer())) });
+    r = await c.request('model.read', { format: 'onnx', data: new Uint8Array(await file.arrayBuffer()) });
   } catch (err) {
     if (cancelled) return false;
     const e = err as { code?: string; message: string };
@@ -281,7 +282,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   session.clearNotice();
   const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
   // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
-  const imported = r.model.graph as GraphIR;
+  const imported = r.graph as unknown as GraphIR;
   const graph = r.restored ? imported : { ...imported, name };
   // Laid out with its groups for the canvas as it is now (a folded block per module scope).
   const direction = usePanels.getState().layoutDirection;
@@ -296,7 +297,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
   useEditor.getState().load(parsed.doc, { name }, { layoutDirection: direction }, true);
-  useRun.getState().dispatch({ type: 'model-loaded', info, graph, model: r.model, source: file.name });
+  useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"

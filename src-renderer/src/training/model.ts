@@ -221,8 +221,11 @@ export interface StoredRunView {
 export interface LoadedView {
   /** Where they came from, for the user: `the project "MNIST CNN"`, `MNIST CNN.onnx`. */
   source: string;
-  /** The `netwright.model` object (docs/export.md). */
-  model: unknown;
+  /**
+   * The `netwright.model` object (docs/export.md) of a reopened project; absent for an import,
+   * whose weights stay in the engine (Save fetches them with `model.export` of the loaded model).
+   */
+  model?: unknown;
   origin?: LoadedModelInfo['origin'];
 }
 
@@ -254,7 +257,7 @@ export type RunAction =
   /** Another design was opened: forget the ended run's results. */
   | { type: 'clear' }
   /** Trained weights were loaded into the engine (`model.load` / `model.import`): predictions and export work at once. */
-  | { type: 'model-loaded'; info: LoadedModelInfo; graph: GraphIR; model: unknown; source: string }
+  | { type: 'model-loaded'; info: LoadedModelInfo; graph: GraphIR; model?: unknown; source: string }
   /** Show a stored run: its curves, its result, and (with the timeline) its probe frames. */
   | { type: 'view-stored'; run: ResultOf<'runs.open'>; history: AttachedHistory }
   /** The timeline moved: the stored frame at (or before) the chosen step. */
@@ -320,7 +323,7 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
         phase: 'done',
         runId: info.runId,
         graph: a.graph,
-        loaded: { source: a.source, model: a.model, ...(info.origin ? { origin: info.origin } : {}) },
+        loaded: { source: a.source, ...(a.model ? { model: a.model } : {}), ...(info.origin ? { origin: info.origin } : {}) },
         info: { runId: info.runId, backend: 'trained weights, loaded', stepsPerEpoch: 0, epochs, batchSize: a.graph.training?.batchSize ?? 1, task: info.task, classNames: info.classNames, probeSamples: info.probeSamples },
         ...(m
           ? {

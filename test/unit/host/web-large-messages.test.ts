@@ -2,7 +2,7 @@
  * Issue #32 item 5, through the real web host and engine child: a message larger than one
  * WebSocket frame may be — an ONNX file of 16 MB to import, whose base64 is over the host's 16 MiB
  * frame limit (web mode refused imports above ~12 MB), and the JSON export of its 3.9 M
- * parameters — travels as chunks and arrives whole. (test/unit/protocol/wire.test.ts puts a
+ * parameters — travels as chunks and arrives whole; so do the file's bytes sent as they are. (test/unit/protocol/wire.test.ts puts a
  * message over the 64 MiB wire limit through the same chunking: a 17 M-parameter JSON export
  * used to leave the Export menu at 0 % forever.)
  */
@@ -85,6 +85,15 @@ describe('web mode: messages larger than a frame', () => {
     expect(largestFrame).toBeLessThanOrEqual(WIRE_CHUNK_BYTES + 24);
     const model = JSON.parse(new TextDecoder().decode(files[0].data)) as { graph: { nodes: { id: string }[] } };
     expect(model.graph.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['fc1', 'fc2']));
+
+    // As the app imports (#29 item 2): the file's bytes as they are, in binary chunks, through the
+    // host to the engine child; the answer is the graph alone, the weights stay in the engine.
+    frames = 0;
+    const read = await call('model.read', { format: 'onnx', data: onnx });
+    expect(read.answer.error).toBeUndefined();
+    expect(read.sent.length).toBeGreaterThan(3);
+    expect((read.answer.result!.graph as { nodes: { id: string }[] }).nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['fc1', 'fc2']));
+    expect(frames).toBe(1);
     ws.close();
   }, 240_000);
 });

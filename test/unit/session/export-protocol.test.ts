@@ -205,9 +205,11 @@ describe('export over the protocol', () => {
     const sample = [0.3, -0.1];
     const live = await client.request('model.predict', { runId: start.runId, input: sample });
 
-    const first = await client.request('model.read', { format: 'onnx', data: bytesToBase64(onnx.files[0].data) });
+    // The file's bytes as they are (as the app sends them), answered with the graph alone: the weights wait in the engine.
+    const first = await client.request('model.read', { format: 'onnx', data: onnx.files[0].data });
     expect(first.restored).toBe(true);
-    expect(first.model).toMatchObject({ format: 'netwright.model' });
+    expect(first.graph).toMatchObject({ version: expect.any(Number), nodes: expect.any(Array) });
+    expect(JSON.stringify(first).length).toBeLessThan(onnx.files[0].data.length);
     // Read but not loaded (the user declined to discard the open design): the run is still current.
     expect(await client.request('model.predict', { runId: start.runId, input: sample })).toEqual(live);
     expect((await client.request('model.export', { source: { kind: 'current' }, format: 'json' })).files).toHaveLength(1);
@@ -218,6 +220,13 @@ describe('export over the protocol', () => {
     const loaded = await client.request('model.load', { staged: second.staged });
     expect(await client.request('model.predict', { runId: loaded.runId, input: sample })).toEqual(live);
     await expect(client.request('model.load', { staged: second.staged })).rejects.toMatchObject({ code: 'E_IMPORT_STAGED' });
+
+    // Save fetches the loaded model's weights from the engine: they reload to the same predictions.
+    const saved = await client.request('model.export', { source: { kind: 'loaded', runId: loaded.runId }, format: 'json' });
+    const reopened = await client.request('model.load', { model: JSON.parse(new TextDecoder().decode(saved.files[0].data)) });
+    expect(await client.request('model.predict', { runId: reopened.runId, input: sample })).toEqual(live);
+    // The reopened model replaced the imported one: its weights are gone, and saying so is coded.
+    await expect(client.request('model.export', { source: { kind: 'loaded', runId: loaded.runId }, format: 'json' })).rejects.toMatchObject({ code: 'E_EXPORT_NO_WEIGHTS' });
   });
 
   it('refuses an ONNX file it cannot read, or bytes that did not arrive intact, with a coded error', async () => {

@@ -215,3 +215,22 @@ describe('a page reloaded during a run', () => {
     expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
   });
 });
+
+describe('an imported model is saved with its weights', () => {
+  it('fetches them from the engine at save time (model.read sends the graph alone), from the loaded model by its id', async () => {
+    useRun.setState({ ...emptyRun });
+    useEditor.getState().load(emptyDoc(), { name: 'resnet18' });
+    const file = { format: 'netwright.model', graph: { nodes: [] }, params: { 'fc.weight': { shape: [1], data: 'AACAPw==' } } };
+    const request = vi.fn(async (method: string, _params: unknown) => {
+      if (method === 'model.export') return { format: 'json', kind: 'file', name: 'resnet18.json', files: [{ path: 'resnet18.json', data: new TextEncoder().encode(JSON.stringify(file)) }] };
+      throw new Error(`unexpected ${method}`);
+    });
+    useEngine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    const info = { runId: 'run-7', task: 'classification' as const, classNames: [], probeSamples: { shape: [3, 8, 8], inputs: [], targets: [] } };
+    useRun.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'resnet18.onnx' });
+    expect(useRun.getState().loaded).toEqual({ source: 'resnet18.onnx' });
+    expect(await modelForSave()).toEqual(file);
+    expect(request).toHaveBeenCalledWith('model.export', { source: { kind: 'loaded', runId: 'run-7' }, format: 'json' });
+    useEngine.setState({ client: undefined, state: 'connecting' });
+  });
+});
