@@ -12,6 +12,8 @@ export interface ShapeInference {
   shapes: Record<string, number[]>;
   /** Trainable parameter count. */
   params: number;
+  /** Ids of the nodes that have parameters, in order. */
+  paramNodes: string[];
   /** Forward FLOPs per sample (2 per multiply-accumulate), from each op's `flops`. */
   flopsPerSample: number;
   diagnostics: Diagnostic[];
@@ -27,6 +29,7 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
   const shapes = new Map<string, number[]>();
   const diagnostics: Diagnostic[] = [];
   let params = 0;
+  const paramNodes: string[] = [];
   let flopsPerSample = 0;
   const batch = opts.batchSize ?? -1;
   for (const node of order) {
@@ -73,6 +76,7 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
       continue;
     }
     params += nodeParams;
+    if (nodeParams > 0) paramNodes.push(node.id);
     if (def.flops) {
       const f = safely(def, node, diagnostics, () => def.flops!({ ...args, output: shape }));
       if (typeof f === 'number' && Number.isFinite(f)) flopsPerSample += f;
@@ -81,7 +85,7 @@ export function inferShapes(order: readonly NodeIR[], opts: { batchSize?: number
   }
   // Keyed by node ids, which come from files: no prototype, so `shapes.toString` is undefined
   // unless a node is called that.
-  return { shapes: Object.assign(Object.create(null) as Record<string, number[]>, Object.fromEntries(shapes)), params, flopsPerSample, diagnostics };
+  return { shapes: Object.assign(Object.create(null) as Record<string, number[]>, Object.fromEntries(shapes)), params, paramNodes, flopsPerSample, diagnostics };
 }
 
 /**

@@ -227,6 +227,11 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
     warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss${leftOut.has(n.id) ? ': it is left out of training and export' : ''}.`, n.id);
   }
   if (nodes.length === 0) error('E_EMPTY', 'The graph has no nodes.');
+  // Fine-tuning with every layer frozen trains nothing: said once, before a run that changes nothing.
+  const learning = inferred.paramNodes.filter((id) => !leftOut.has(id));
+  if (training && learning.length > 0 && learning.every((id) => byId.get(id)!.frozen === true)) {
+    warn('W_ALL_FROZEN', `Every layer with weights is frozen (${learning.length} of them): training would change nothing. Unfreeze the layers to train — when fine-tuning, at least the head (Inspector ▸ Fine-tuning).`);
+  }
 
   const result: GraphAnalysis = { shapes: inferred.shapes, params: inferred.params, flopsPerSample: inferred.flopsPerSample, diagnostics };
   if (!hasErrors(diagnostics)) {

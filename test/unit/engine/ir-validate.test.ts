@@ -235,6 +235,19 @@ describe('analyzeGraph: diagnostics', () => {
     expect(errorCodes(analyzeGraph(h))).toContain('E_TOO_LARGE');
   });
 
+  it('warns once when every layer with weights is frozen (training would change nothing), not while one still learns', () => {
+    const frozen = (ids: string[]) => {
+      const g = mnistMlp();
+      return { ...g, nodes: g.nodes.map((n) => (ids.includes(n.id) ? { ...n, frozen: true } : n)) };
+    };
+    expect(codes(analyzeGraph(frozen(['fc1'])))).not.toContain('W_ALL_FROZEN');
+    const all = analyzeGraph(frozen(['fc1', 'fc2']));
+    expect(all.graph).toBeDefined();
+    expect(all.diagnostics.filter((d) => d.code === 'W_ALL_FROZEN')).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/^Every layer with weights is frozen \(2 of them\)/) })]);
+    // A design without training settings trains nothing anyway: no warning.
+    expect(codes(analyzeGraph({ ...frozen(['fc1', 'fc2']), training: undefined }))).not.toContain('W_ALL_FROZEN');
+  });
+
   it('prototype keys do not pollute and reserved ids are refused', () => {
     const text = '{"format":"netwright.graph","version":1,"outputs":{"__proto__":"x"},"nodes":[{"id":"__proto__","op":"Input","attrs":{"__proto__":{"polluted":1}},"inputs":[]},{"id":"x","op":"Input","attrs":{"constructor":1,"shape":[2]}}]}';
     const a = analyzeGraph(JSON.parse(text));
