@@ -137,6 +137,7 @@ if "avgpool" in written:
 
 # — torchvision families (random weights) —
 tv = torchvision.models
+write("resnet18", tv.resnet18, IMAGE)
 write("mobilenet_v2", tv.mobilenet_v2, IMAGE)
 write("mobilenet_v2_opset13", tv.mobilenet_v2, IMAGE, opset=13)
 write("squeezenet1_1", tv.squeezenet1_1, IMAGE)
