@@ -4,7 +4,7 @@ import { defineOp, type Attrs, type OpBackwardContext, type OpForwardContext, ty
 import { conv2d } from './conv2d';
 
 /** Conv2d's attrs for a Conv1d: a 1×k kernel over [N, C, 1, L]. */
-function as2d(attrs: Attrs): Attrs {
+export function as2d(attrs: Attrs): Attrs {
   const one = (k: string, pad: number) => [pad, intAttr(attrs, k)];
   return { ...attrs, kernelSize: one('kernelSize', 1), stride: one('stride', 1), padding: one('padding', 0), dilation: one('dilation', 1) };
 }

@@ -32,7 +32,7 @@ function sourceOf(shape: readonly number[], perm: readonly number[]): Int32Array
   return src;
 }
 
-const permOf = (attrs: Attrs) => attrs.perm as readonly number[];
+export const permOf = (attrs: Attrs): readonly number[] => attrs.perm as readonly number[];
 
 /**
  * Reorder the per-sample dims, as `x.permute(0, …)` in PyTorch (the batch dim stays first):

@@ -1,15 +1,8 @@
 /**
  * Ops with no WebGPU kernel yet, and why: a graph using one trains on the CPU backend (the device
- * choice and `opCoverage` say so). Issue #29's import ops that are not elementwise, and #31's
- * sequence ops.
+ * choice and `opCoverage` say so). #31's sequence ops.
  */
 export const CPU_ONLY: Record<string, string> = {
-  Multiply: 'issue #29 (squeeze-excite gates): no WebGPU kernel yet',
-  Transpose: 'issue #29 (ShuffleNet channel shuffle): no WebGPU kernel yet',
-  Slice: 'issue #29 (ShuffleNet channel split): no WebGPU kernel yet',
-  Conv1d: 'issue #29: no WebGPU kernel yet',
-  GroupNorm: 'issue #29: no WebGPU kernel yet',
-  PReLU: 'issue #29: a per-channel parameter, which gpuElementwise cannot take; no WebGPU kernel yet',
   RNN: 'issue #31: recurrent kernels are a later step; a graph with an RNN trains on the CPU',
   LSTM: 'issue #31: recurrent kernels are a later step; a graph with an LSTM trains on the CPU',
   GRU: 'issue #31: recurrent kernels are a later step; a graph with a GRU trains on the CPU',

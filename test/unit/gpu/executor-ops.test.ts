@@ -1,5 +1,6 @@
 /**
- * LayerNorm, Softmax, Add, Concat, L1Loss and HuberLoss inside whole graphs on the GPU executor,
+ * LayerNorm, Softmax, Add, Concat, L1Loss and HuberLoss — and #29's import ops (GroupNorm, PReLU,
+ * Multiply, Transpose, Slice, Conv1d) — inside whole graphs on the GPU executor,
  * against the CPU executor (reference backend) with the same graphs, seeds and batches, as
  * executor.test.ts does for the other kernels: one step's loss, every activation and every
  * gradient, then 25 Adam steps.
@@ -88,6 +89,42 @@ function regression(): GraphIR {
   };
 }
 
+/**
+ * #29's import ops in one small vision net, as torchvision's families use them: Conv2d →
+ * GroupNorm → PReLU, a squeeze-excite gate (GlobalAvgPool → Linear → Sigmoid, Reshape to
+ * [C, 1, 1], broadcast Multiply), ShuffleNet's channel shuffle (Reshape, Transpose, Reshape) and
+ * channel split (Slice), then a Conv1d over the rows.
+ */
+function vision(): GraphIR {
+  return {
+    format: 'netwright.graph',
+    version: 2,
+    nodes: [
+      { id: 'x', op: 'Input', attrs: { shape: [72] }, inputs: [] },
+      { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+      { id: 'img', op: 'Reshape', attrs: { shape: [2, 6, 6] }, inputs: ['x'] },
+      { id: 'conv', op: 'Conv2d', attrs: { outChannels: 4, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['img'] },
+      { id: 'gn', op: 'GroupNorm', attrs: { numGroups: 2 }, inputs: ['conv'] },
+      { id: 'pr', op: 'PReLU', attrs: {}, inputs: ['gn'] },
+      { id: 'gap', op: 'GlobalAvgPool', attrs: {}, inputs: ['pr'] },
+      { id: 'se', op: 'Linear', attrs: { outFeatures: 4 }, inputs: ['gap'] },
+      { id: 'sig', op: 'Sigmoid', attrs: {}, inputs: ['se'] },
+      { id: 'gate', op: 'Reshape', attrs: { shape: [4, 1, 1] }, inputs: ['sig'] },
+      { id: 'mul', op: 'Multiply', attrs: {}, inputs: ['pr', 'gate'] },
+      { id: 'grp', op: 'Reshape', attrs: { shape: [2, 2, 6, 6] }, inputs: ['mul'] },
+      { id: 'tr', op: 'Transpose', attrs: { perm: [0, 2, 1, 3, 4] }, inputs: ['grp'] },
+      { id: 'shuf', op: 'Reshape', attrs: { shape: [4, 6, 6] }, inputs: ['tr'] },
+      { id: 'half', op: 'Slice', attrs: { axis: 1, start: 2, length: 2 }, inputs: ['shuf'] },
+      { id: 'seq', op: 'Reshape', attrs: { shape: [2, 36] }, inputs: ['half'] },
+      { id: 'c1', op: 'Conv1d', attrs: { outChannels: 3, kernelSize: 3, padding: 1 }, inputs: ['seq'] },
+      { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['c1'] },
+      { id: 'fc', op: 'Linear', attrs: { outFeatures: 5 }, inputs: ['flat'] },
+      { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+    ],
+    outputs: { logits: 'fc', loss: 'loss' },
+  };
+}
+
 /** Batches: normal `x`; `label` the largest of x's first 5; `t`, `t2` smooth functions of x. */
 function batch(g: GraphIR, seed: number): Record<string, Float32Array> {
   const rng = new Rng(seed);
@@ -113,10 +150,12 @@ async function oneStep(graph: GraphIR): Promise<void> {
 describe('LayerNorm, Softmax, Add, Concat, L1Loss, HuberLoss in the GPU executor vs the CPU executor', () => {
   it('classifier (LayerNorm ×2, Add of three, Concat, Softmax over a middle axis): one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);
   it('regression with two losses (Add → HuberLoss δ 0.5, Concat → L1Loss): the same', () => oneStep(regression()), 60_000);
+  it('vision (#29: GroupNorm, PReLU, a squeeze-excite Multiply, channel shuffle and split, Conv1d): the same', () => oneStep(vision()), 60_000);
 
   const runs: [string, () => GraphIR, OptimizerConfig][] = [
     ['classifier, Adam', classifier, { kind: 'adam', lr: 1e-2 }],
     ['regression, Adam', regression, { kind: 'adam', lr: 1e-2 }],
+    ['vision, Adam', vision, { kind: 'adam', lr: 1e-2 }],
   ];
   for (const [name, make, cfg] of runs) {
     it(`trains like the CPU over 25 steps: ${name}`, async () => {

@@ -9,7 +9,7 @@
  * Skip list (explicit), beyond the suite's own (ops with no gradient):
  * - `BatchNorm eval`: the GPU has no eval-mode backward (training never asks for one; its eval
  *   forward is checked against the op file in executor.test.ts).
- * - LSTM, GRU, Embedding, the attention ops and #29's non-elementwise ops: no GPU kernel yet (CPU_ONLY); graphs holding one train on the CPU.
+ * - LSTM, GRU, Embedding and the attention ops: no GPU kernel yet (CPU_ONLY); graphs holding one train on the CPU.
  *
  * The PyTorch goldens run against the kernels in goldens.test.ts, and every kernel against its op
  * file in the per-kernel tests.

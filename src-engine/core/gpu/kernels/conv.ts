@@ -36,6 +36,7 @@
  * would skip them; not done).
  */
 import { conv2dPlan } from '../../ops/conv2d';
+import { as2d } from '../../ops/conv1d';
 import { GpuError } from '../context';
 import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
 import { bindDispatch, bindings, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
@@ -403,5 +404,16 @@ export const conv2dKernel: GpuOpKernel = {
       }
     }
     return { forward, backward };
+  },
+};
+
+/**
+ * Conv1d (`core/ops/conv1d.ts`): Conv2d's kernels on the same values seen as [N, C, 1, L] with a
+ * 1×k kernel (the weight [O, C/g, k] is [O, C/g, 1, k] in memory), as the op file runs Conv2d's.
+ */
+export const conv1dKernel: GpuOpKernel = {
+  prepare(args) {
+    const as4d = (s: readonly number[]) => [s[0], s[1], 1, ...s.slice(2)];
+    return conv2dKernel.prepare({ ...args, attrs: as2d(args.attrs), inputShapes: [as4d(args.inputShapes[0])], outputShape: as4d(args.outputShape) });
   },
 };

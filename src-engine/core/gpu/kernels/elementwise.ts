@@ -40,7 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 /** Where a block copy reads and writes: `rows` rows of `len` values, each row `srcRow`/`dstRow` apart. */
-interface Blocks {
+export interface Blocks {
   rows: number;
   len: number;
   src: GpuTensor;
@@ -52,7 +52,7 @@ interface Blocks {
 }
 
 /** `dst`'s blocks `= src`'s (or `+=` when `accumulate`); `srcAt`/`dstAt` are element offsets inside the tensors. */
-function blockCopy(ctx: GpuContext, b: Blocks, accumulate: boolean): GpuDispatch {
+export function blockCopy(ctx: GpuContext, b: Blocks, accumulate: boolean): GpuDispatch {
   const n = b.rows * b.len;
   const { workgroups, rowStride } = grid1d(ctx, n);
   const key = accumulate ? 'block:add' : 'block:copy';

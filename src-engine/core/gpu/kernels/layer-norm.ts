@@ -1,6 +1,8 @@
 /// <reference types="@webgpu/types" />
 /**
- * LayerNorm on the GPU, as `core/ops/layer-norm.ts` (`torch.nn.LayerNorm(x.shape[-k:], eps,
+ * LayerNorm and GroupNorm on the GPU. GroupNorm (`core/ops/group-norm.ts`) is LayerNorm over rows
+ * of one sample's group of channels, with γ/β per channel instead of per element ({@link
+ * NormLayout}); the same three kernels serve both. LayerNorm on the GPU, as `core/ops/layer-norm.ts` (`torch.nn.LayerNorm(x.shape[-k:], eps,
  * elementwise_affine)`: each row of D = the product of the last `normalizedDims` dims normalised on
  * its own; the same in training and eval), in three dispatches per step and no atomics:
  * - forward: one workgroup (256 invocations) per row reduces its D values to the mean, then in a
@@ -26,6 +28,7 @@
  * `elementwiseAffine` changes the bindings (γ, β, dγ, dβ), so it is part of the pipeline keys;
  * every size and eps are uniforms.
  */
+import type { Attrs } from '../../../base/ir/types';
 import { boolAttr, floatAttr, intAttr } from '../../ops/shape-util';
 import type { GpuContext } from '../context';
 import type { GpuDispatch } from '../gemm';
@@ -40,9 +43,15 @@ import type { GpuOpKernel } from './types';
 const PARAMS = `struct Params {
   rows: u32, d: u32, stride: u32, _p: u32,
   a: u32, b: u32, c: u32, e: u32,
-  f: u32, g: u32, _q: u32, _r: u32,
+  f: u32, g: u32, per: u32, groups: u32,
   eps: f32, _s: u32, _t: u32, _u: u32,
 }`;
+
+/**
+ * The γ/β entry of element j of `row`: j itself for LayerNorm (groups = per = 1); GroupNorm's
+ * channel, `(row mod groups)·channels-per-group + j / per`, for `per` positions per channel.
+ */
+const AFFINE_INDEX = `fn aff(row: u32, j: u32) -> u32 { return (row % P.groups) * (P.d / P.per) + j / P.per; }`;
 
 /** Tree reduction of `red` over the workgroup; afterwards `red[0]` holds the sum. */
 const REDUCE = `workgroupBarrier();
@@ -67,6 +76,7 @@ ${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
 @group(0) @binding(5) var<storage, read> B: array<f32>;
 @group(0) @binding(6) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
 var<workgroup> red: array<f32, ${WORKGROUP}>;
+${AFFINE_INDEX}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   ${ROW}
@@ -89,7 +99,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
     let xh = (X[P.a + base + j] - mean) * inv;
     XH[P.c + base + j] = xh;
-    Y[P.b + base + j] = ${affine ? 'xh * G[P.f + j] + B[P.g + j]' : 'xh'};
+    Y[P.b + base + j] = ${affine ? 'xh * G[P.f + aff(row, j)] + B[P.g + aff(row, j)]' : 'xh'};
   }
 }
 `;
@@ -105,13 +115,14 @@ function backwardInput(affine: boolean): string {
 ${affine ? `@group(0) @binding(4) var<storage, read> G: array<f32>;
 @group(0) @binding(5) var<uniform> P: Params;` : '@group(0) @binding(4) var<uniform> P: Params;'}
 var<workgroup> red: array<vec2<f32>, ${WORKGROUP}>;
-fn grad(base: u32, j: u32) -> f32 { return DY[P.a + base + j]${affine ? ' * G[P.f + j]' : ''}; }
+${AFFINE_INDEX}
+fn grad(row: u32, base: u32, j: u32) -> f32 { return DY[P.a + base + j]${affine ? ' * G[P.f + aff(row, j)]' : ''}; }
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   ${ROW}
   var acc = vec2<f32>(0.0, 0.0);
   for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
-    let g = grad(base, j);
+    let g = grad(row, base, j);
     acc = acc + vec2<f32>(g, g * XH[P.c + base + j]);
   }
   red[lid] = acc;
@@ -121,13 +132,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let inv = INV[P.e + row];
   for (var j = lid; j < P.d; j = j + ${WORKGROUP}u) {
     let i = base + j;
-    DX[P.b + i] = DX[P.b + i] + inv * (grad(base, j) - meanG - XH[P.c + i] * meanGXh);
+    DX[P.b + i] = DX[P.b + i] + inv * (grad(row, base, j) - meanG - XH[P.c + i] * meanGXh);
   }
 }
 `;
 }
 
-// Offsets: a = dy, c = x̂, f = dγ, g = dβ. One invocation per normalised element.
+// Offsets: a = dy, c = x̂, f = dγ, g = dβ. One invocation per γ entry c: for LayerNorm each
+// normalised element, down the rows; for GroupNorm each channel, down the samples, its positions
+// in order (the op file's order of additions in both).
 const BACKWARD_PARAMS = `${PARAMS}
 @group(0) @binding(0) var<storage, read> DY: array<f32>;
 @group(0) @binding(1) var<storage, read> XH: array<f32>;
@@ -136,17 +149,23 @@ const BACKWARD_PARAMS = `${PARAMS}
 @group(0) @binding(4) var<uniform> P: Params;
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.y * P.stride + gid.x;
-  if (j >= P.d) { return; }
-  var sg = DG[P.f + j];
-  var sb = DB[P.g + j];
-  for (var r = 0u; r < P.rows; r = r + 1u) {
-    let dy = DY[P.a + r * P.d + j];
-    sg = sg + dy * XH[P.c + r * P.d + j];
-    sb = sb + dy;
+  let c = gid.y * P.stride + gid.x;
+  let cpg = P.d / P.per;
+  if (c >= P.groups * cpg) { return; }
+  let group = c / cpg;
+  let first = (c % cpg) * P.per;
+  var sg = DG[P.f + c];
+  var sb = DB[P.g + c];
+  for (var r = group; r < P.rows; r = r + P.groups) {
+    for (var q = 0u; q < P.per; q = q + 1u) {
+      let at = r * P.d + first + q;
+      let dy = DY[P.a + at];
+      sg = sg + dy * XH[P.c + at];
+      sb = sb + dy;
+    }
   }
-  DG[P.f + j] = sg;
-  DB[P.g + j] = sb;
+  DG[P.f + c] = sg;
+  DB[P.g + c] = sb;
 }
 `;
 
@@ -156,64 +175,94 @@ function perRow(ctx: GpuContext, rows: number): { workgroups: [number, number, n
   return { workgroups: [x, Math.ceil(rows / x), 1], stride: x };
 }
 
-export const layerNormKernel: GpuOpKernel = {
-  prepare({ ctx, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs, workspace }) {
-    const shape = inputShapes[0];
-    const k = intAttr(attrs, 'normalizedDims');
-    const d = shape.slice(shape.length - k).reduce((a, b) => a * b, 1);
-    const rows = shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1);
-    const affine = boolAttr(attrs, 'elementwiseAffine');
-    const tag = affine ? 'affine' : 'plain';
-    const eps = floatAttr(attrs, 'eps');
-    const x = inputs[0];
-    const gamma = params.weight;
-    const beta = params.bias;
-    const xhat = workspace('xhat', rows * d);
-    const invStd = workspace('invStd', rows);
-    const u = (o: { a?: number; b?: number; c?: number; e?: number; f?: number; g?: number }, stride: number) =>
-      words([rows, d, stride, 0, o.a ?? 0, o.b ?? 0, o.c ?? 0, o.e ?? 0, o.f ?? 0, o.g ?? 0], { 12: eps });
-    const byRow = perRow(ctx, rows);
-    const forwardDispatches: GpuDispatch[] = [
-      bindDispatch(
-        ctx,
-        `layernorm:fwd:${tag}`,
-        () => forward(affine),
-        [x.buffer, output.buffer, xhat.buffer, invStd.buffer, ...(affine ? [gamma.buffer, beta.buffer] : [])],
-        u({ a: x.offset, b: output.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, g: beta?.offset }, byRow.stride),
-        byRow.workgroups,
-      ),
-    ];
-    const backward: GpuDispatch[] = [];
-    if (dOutput) {
-      const dx = dInputs[0];
-      if (dx) {
-        backward.push(
-          bindDispatch(
-            ctx,
-            `layernorm:dx:${tag}`,
-            () => backwardInput(affine),
-            [dOutput.buffer, xhat.buffer, invStd.buffer, dx.buffer, ...(affine ? [gamma.buffer] : [])],
-            u({ a: dOutput.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, b: dx.offset }, byRow.stride),
-            byRow.workgroups,
-          ),
-        );
+/**
+ * How a normalisation splits its input: `rows` rows of `d` values each normalised on its own, and
+ * its γ/β (`entries` of them) per `per` consecutive values of a row, the row's group of channels
+ * being `row mod groups`.
+ */
+interface NormLayout {
+  rows: number;
+  d: number;
+  per: number;
+  groups: number;
+  affine: boolean;
+  eps: number;
+}
+
+function normKernel(layout: (attrs: Attrs, shape: readonly number[]) => NormLayout): GpuOpKernel {
+  return {
+    prepare({ ctx, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs, workspace }) {
+      const { rows, d, per, groups, affine, eps } = layout(attrs, inputShapes[0]);
+      const tag = affine ? 'affine' : 'plain';
+      const x = inputs[0];
+      const gamma = params.weight;
+      const beta = params.bias;
+      const xhat = workspace('xhat', rows * d);
+      const invStd = workspace('invStd', rows);
+      const u = (o: { a?: number; b?: number; c?: number; e?: number; f?: number; g?: number }, stride: number) =>
+        words([rows, d, stride, 0, o.a ?? 0, o.b ?? 0, o.c ?? 0, o.e ?? 0, o.f ?? 0, o.g ?? 0, per, groups], { 12: eps });
+      const byRow = perRow(ctx, rows);
+      const forwardDispatches: GpuDispatch[] = [
+        bindDispatch(
+          ctx,
+          `layernorm:fwd:${tag}`,
+          () => forward(affine),
+          [x.buffer, output.buffer, xhat.buffer, invStd.buffer, ...(affine ? [gamma.buffer, beta.buffer] : [])],
+          u({ a: x.offset, b: output.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, g: beta?.offset }, byRow.stride),
+          byRow.workgroups,
+        ),
+      ];
+      const backward: GpuDispatch[] = [];
+      if (dOutput) {
+        const dx = dInputs[0];
+        if (dx) {
+          backward.push(
+            bindDispatch(
+              ctx,
+              `layernorm:dx:${tag}`,
+              () => backwardInput(affine),
+              [dOutput.buffer, xhat.buffer, invStd.buffer, dx.buffer, ...(affine ? [gamma.buffer] : [])],
+              u({ a: dOutput.offset, c: xhat.offset, e: invStd.offset, f: gamma?.offset, b: dx.offset }, byRow.stride),
+              byRow.workgroups,
+            ),
+          );
+        }
+        if (affine) {
+          const dGamma = dParams.weight;
+          const dBeta = dParams.bias;
+          const perEntry = grid1d(ctx, groups * (d / per));
+          backward.push(
+            bindDispatch(
+              ctx,
+              'layernorm:dparams',
+              () => BACKWARD_PARAMS,
+              [dOutput.buffer, xhat.buffer, dGamma.buffer, dBeta.buffer],
+              u({ a: dOutput.offset, c: xhat.offset, f: dGamma.offset, g: dBeta.offset }, perEntry.rowStride),
+              perEntry.workgroups,
+            ),
+          );
+        }
       }
-      if (affine) {
-        const dGamma = dParams.weight;
-        const dBeta = dParams.bias;
-        const perElement = grid1d(ctx, d);
-        backward.push(
-          bindDispatch(
-            ctx,
-            'layernorm:dparams',
-            () => BACKWARD_PARAMS,
-            [dOutput.buffer, xhat.buffer, dGamma.buffer, dBeta.buffer],
-            u({ a: dOutput.offset, c: xhat.offset, f: dGamma.offset, g: dBeta.offset }, perElement.rowStride),
-            perElement.workgroups,
-          ),
-        );
-      }
-    }
-    return { forward: forwardDispatches, backward };
-  },
-};
+      return { forward: forwardDispatches, backward };
+    },
+  };
+}
+
+export const layerNormKernel = normKernel((attrs, shape) => {
+  const k = intAttr(attrs, 'normalizedDims');
+  return {
+    rows: shape.slice(0, shape.length - k).reduce((a, b) => a * b, 1),
+    d: shape.slice(shape.length - k).reduce((a, b) => a * b, 1),
+    per: 1,
+    groups: 1,
+    affine: boolAttr(attrs, 'elementwiseAffine'),
+    eps: floatAttr(attrs, 'eps'),
+  };
+});
+
+/** GroupNorm: a row per (sample, group) of its channels' values, γ/β per channel. */
+export const groupNormKernel = normKernel((attrs, shape) => {
+  const groups = intAttr(attrs, 'numGroups');
+  const per = shape.slice(2).reduce((a, b) => a * b, 1);
+  return { rows: shape[0] * groups, d: (shape[1] / groups) * per, per, groups, affine: boolAttr(attrs, 'affine'), eps: floatAttr(attrs, 'eps') };
+});

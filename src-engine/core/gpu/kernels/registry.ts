@@ -6,12 +6,15 @@
  */
 import { ACTIVATION_OP_KERNELS } from './activations';
 import { batchNormKernel } from './batch-norm';
-import { conv2dKernel } from './conv';
+import { conv1dKernel, conv2dKernel } from './conv';
 import { convTranspose2dKernel } from './conv-transpose';
 import { dropoutKernel } from './dropout';
 import { addKernel, concatKernel } from './elementwise';
 import { ganLossKernel, realFakeBatchKernel } from './gan';
-import { layerNormKernel } from './layer-norm';
+import { groupNormKernel, layerNormKernel } from './layer-norm';
+import { sliceKernel, transposeKernel } from './layout';
+import { multiplyKernel } from './multiply';
+import { preluKernel } from './prelu';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
 import { noiseKernel } from './noise';
@@ -33,6 +36,7 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   Reshape: viewKernel,
   Linear: linearKernel,
   Conv2d: conv2dKernel,
+  Conv1d: conv1dKernel,
   ConvTranspose2d: convTranspose2dKernel,
   MaxPool2d: maxPool2dKernel,
   AvgPool2d: avgPool2dKernel,
@@ -41,6 +45,11 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   BatchNorm: batchNormKernel,
   Dropout: dropoutKernel,
   LayerNorm: layerNormKernel,
+  GroupNorm: groupNormKernel,
+  Multiply: multiplyKernel,
+  Transpose: transposeKernel,
+  Slice: sliceKernel,
+  PReLU: preluKernel,
   Softmax: softmaxKernel,
   Add: addKernel,
   Concat: concatKernel,

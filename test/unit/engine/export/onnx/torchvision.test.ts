@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
 import { compileGraph } from '../../../../../src-engine/core/autodiff/executor';
+import { gpuKernelGaps } from '../../../../../src-engine/core/gpu/executor';
 import { checkedOrThrow } from '../../../../../src-engine/core/analysis/checked';
 import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
 import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
@@ -124,6 +125,8 @@ describe('torchvision families (random weights, 1×3×64×64) import and match P
     it(`${name}: imported, matches PyTorch; fine-tuned one epoch with a new head, exported again`, async () => {
       const model = await check(name);
       if (name === 'densenet121') denseNetGroups(model.graph);
+      // Every op it imports to has a GPU kernel: it can train on the GPU.
+      expect(gpuKernelGaps(model.graph)).toEqual([]);
       await fineTune(name, model);
     }, 120_000);
   }

@@ -1,0 +1,166 @@
+/**
+ * The WGSL kernels of #29's import ops against their op files (the CPU path): Multiply with each
+ * kind of broadcast (the squeeze-excite gate on either side, a broadcast on both sides, the same
+ * shape, one input needing no gradient), Transpose (the channel shuffle, a rank-3 swap), Slice,
+ * PReLU (negative, zero and positive values) and GroupNorm with and without affine. Forward and
+ * backward (adding into gradients that already hold values), in views at odd offsets between
+ * sentinels (kernel-harness.ts). Conv1d runs Conv2d's kernels on a [N, C, 1, L] view; the op suite's
+ * gradient checks cover it.
+ *
+ * Bounds, per element. Copies (Transpose and Slice forward) are exact, and so are single float32
+ * additions of the same two values (their backwards). A product accumulated into a gradient is one
+ * float32 rounding on the CPU (a JS double `g + a·b`, rounded once on store) and up to two on the
+ * GPU, per term: |Δ| ≤ 2·(m + 1)·2⁻²⁴·Σ|terms|, m the terms an element sums, Σ|terms| the op file
+ * run on absolute values (the ops are linear in each operand). GroupNorm's statistics are float32
+ * on the GPU and float64 in the op file: its bound is the LayerNorm test's (layer-norm.test.ts),
+ * scaled by K = max|x|/σ of the group.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { coverageOf } from '../../../src-engine/core/backend/coverage';
+import { expectWithin, outputShapeOf, runCpu, runGpu, values, type KernelCase } from './kernel-harness';
+import { testGpu } from './device';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+const U = 2 ** -24;
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+/** The case on absolute values: its op file's results are Σ|terms| per element. */
+function absCase(c: KernelCase): KernelCase {
+  const m = (r?: Record<string, Float32Array>) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, abs(v)]));
+  return { ...c, inputs: c.inputs.map(abs), dOutput: abs(c.dOutput), dInputs: c.dInputs.map((d) => d && abs(d)), params: m(c.params), dParams: m(c.dParams) };
+}
+
+/** GPU against CPU: `terms` per result (`y`, `dx0`, `dx1`, `weight`…), 0 for exact equality. */
+async function parity(c: KernelCase, terms: Record<string, number>): Promise<void> {
+  const want = runCpu(c);
+  const got = await runGpu(ctx, c);
+  const scale = runCpu(absCase(c));
+  const bound = (key: string, s: Float32Array) => (i: number) => (terms[key] === 0 ? 0 : 2 * (terms[key] + 1) * U * s[i]);
+  expectWithin(`${c.op} y`, got.output, want.output, bound('y', scale.output));
+  want.dInputs.forEach((d, k) => {
+    if (d) expectWithin(`${c.op} dx${k}`, got.dInputs[k]!, d, bound(`dx${k}`, scale.dInputs[k]!));
+    else expect(got.dInputs[k]).toBeNull();
+  });
+  for (const [k, d] of Object.entries(want.dParams)) expectWithin(`${c.op} d${k}`, got.dParams[k], d, bound(k, scale.dParams[k]));
+}
+
+/** A case of `op` on inputs of `shapes` (random values), dy and initial gradients random too. */
+function make(op: string, shapes: number[][], attrs: Record<string, unknown> = {}, seed = 1, opts: { noGrad?: number[]; params?: Record<string, number> } = {}): KernelCase {
+  const c: KernelCase = { op, attrs: attrs as KernelCase['attrs'], inputShapes: shapes, inputs: shapes.map((s, i) => values(size(s), seed + i)), dOutput: new Float32Array(0), dInputs: shapes.map((s, i) => (opts.noGrad?.includes(i) ? null : values(size(s), seed + 10 + i, 0.5))) };
+  c.dOutput = values(size(outputShapeOf(c)), seed + 20);
+  if (opts.params) {
+    c.params = Object.fromEntries(Object.entries(opts.params).map(([k, n], j) => [k, values(n, seed + 30 + j, 0.5, k === 'weight' ? 1 : 0)]));
+    c.dParams = Object.fromEntries(Object.entries(opts.params).map(([k, n], j) => [k, values(n, seed + 40 + j, 0.5)]));
+  }
+  return c;
+}
+
+describe('WGSL Multiply vs the op file', () => {
+  const cases: [string, number[][], number[]?][] = [
+    ['the gate second, [N, C, H, W] × [N, C, 1, 1]', [[2, 3, 4, 5], [2, 3, 1, 1]]],
+    ['the gate first', [[2, 4, 1, 1], [2, 4, 3, 3]]],
+    ['broadcast on both sides, [N, 1, H, 1] × [N, C, 1, W]', [[2, 1, 3, 1], [2, 4, 1, 5]]],
+    ['the same shape', [[3, 7], [3, 7]]],
+    ['the gate needs no gradient', [[2, 3, 2, 2], [2, 3, 1, 1]], [1]],
+  ];
+  cases.forEach(([name, shapes, noGrad], i) => {
+    it(name, async () => {
+      const out = shapes[0].map((d, k) => Math.max(d, shapes[1][k]));
+      // The most outputs any input value is read by, plus its initial gradient.
+      const reps = (s: number[]) => size(out) / size(s);
+      await parity(make('Multiply', shapes, {}, 100 + 7 * i, { noGrad }), { y: 1, dx0: reps(shapes[0]), dx1: reps(shapes[1]) });
+    }, 60_000);
+  });
+});
+
+describe('WGSL Transpose and Slice vs the op files: exact', () => {
+  it('the channel shuffle (0, 2, 1, 3, 4) and a swap (0, 2, 1)', async () => {
+    await parity(make('Transpose', [[2, 2, 3, 2, 2]], { perm: [0, 2, 1, 3, 4] }, 5), { y: 0, dx0: 0 });
+    await parity(make('Transpose', [[3, 5, 7]], { perm: [0, 2, 1] }, 6), { y: 0, dx0: 0 });
+    await parity(make('Transpose', [[2, 3, 2, 4]], { perm: [0, 3, 1, 2] }, 7), { y: 0, dx0: 0 });
+  }, 60_000);
+  it('channels [3, 6) of 6, and the middle of the last dim', async () => {
+    await parity(make('Slice', [[2, 6, 3, 2]], { axis: 1, start: 3, length: 3 }, 8), { y: 0, dx0: 0 });
+    await parity(make('Slice', [[2, 3, 7]], { axis: 2, start: 2, length: 4 }, 9), { y: 0, dx0: 0 });
+  }, 60_000);
+});
+
+describe('WGSL PReLU vs the op file', () => {
+  it('[N, C, H, W] and [N, C]: values of both signs and exact zeros (every 17th)', async () => {
+    for (const [shape, seed] of [[[2, 3, 4, 5], 11], [[5, 4], 12]] as const) {
+      const c = make('PReLU', [[...shape]], {}, seed, { params: { weight: shape[1] } });
+      // dw sums x·dy over every x ≤ 0 of its channel: N·plane terms at most.
+      await parity(c, { y: 0, dx0: 1, weight: size([...shape]) / shape[1] + 1 });
+    }
+  }, 60_000);
+});
+
+describe('WGSL GroupNorm vs the op file', () => {
+  const cases: [string, number[], Record<string, unknown>][] = [
+    ['2 groups of [N, C, H, W], affine', [2, 4, 3, 5], { numGroups: 2 }],
+    ['3 groups of [N, C, L], no affine, eps 1e-3', [3, 6, 7], { numGroups: 3, affine: false, eps: 1e-3 }],
+    ['one group per channel (InstanceNorm), 300 values a group (a workgroup’s shares uneven)', [2, 2, 15, 20], { numGroups: 2 }],
+  ];
+  cases.forEach(([name, shape, attrs], i) => {
+    it(name, async () => {
+      const affine = attrs.affine !== false;
+      const c = make('GroupNorm', [shape], attrs, 300 + i, affine ? { params: { weight: shape[1], bias: shape[1] } } : {});
+      const want = runCpu(c);
+      const got = await runGpu(ctx, c);
+      const groups = attrs.numGroups as number;
+      const per = size(shape.slice(2));
+      const d = (shape[1] / groups) * per;
+      // K = max|x|/σ and max|x̂| of the element's group, from the op file's output (x̂ = y without affine).
+      const x = c.inputs[0];
+      const stats = (g: number) => {
+        let mean = 0;
+        for (let j = 0; j < d; j++) mean += x[g * d + j];
+        mean /= d;
+        let v = 0;
+        let m = 0;
+        for (let j = 0; j < d; j++) {
+          v += (x[g * d + j] - mean) ** 2;
+          m = Math.max(m, Math.abs(x[g * d + j]));
+        }
+        const sigma = Math.sqrt(v / d + ((attrs.eps as number | undefined) ?? 1e-5));
+        return { k: m / sigma, inv: 1 / sigma };
+      };
+      const byGroup = Array.from({ length: shape[0] * groups }, (_, g) => stats(g));
+      const E = 1e-5;
+      const gamma = c.params?.weight;
+      const beta = c.params?.bias;
+      const ch = (i: number) => Math.floor(i / per) % shape[1];
+      expectWithin('y', got.output, want.output, (i) => E * ((gamma ? Math.abs(gamma[ch(i)]) : 1) * byGroup[Math.floor(i / d)].k + (beta ? Math.abs(beta[ch(i)]) : 0)));
+      const dy = c.dOutput;
+      expectWithin('dx', got.dInputs[0]!, want.dInputs[0]!, (i) => {
+        const g = byGroup[Math.floor(i / d)];
+        let a = 0;
+        for (let j = Math.floor(i / d) * d; j < (Math.floor(i / d) + 1) * d; j++) a = Math.max(a, Math.abs(dy[j] * (gamma ? gamma[ch(j)] : 1)));
+        return E * (Math.abs(c.dInputs[0]![i]) + g.inv * a * (1 + 4 * g.k) * (1 + g.k));
+      });
+      if (gamma) {
+        // dβ adds the same float32 dy values in the op file's order: exact; dγ carries x̂'s error.
+        expectWithin('dbias', got.dParams.bias, want.dParams.bias, () => 0);
+        expectWithin('dweight', got.dParams.weight, want.dParams.weight, (k) => {
+          let s = Math.abs(c.dParams!.weight[k]);
+          for (let n = 0; n < shape[0]; n++) for (let p = 0; p < per; p++) {
+            const at = (n * shape[1] + k) * per + p;
+            s += Math.abs(dy[at]) * (4 + byGroup[Math.floor(at / d)].k);
+          }
+          return E * s;
+        });
+      }
+    }, 60_000);
+  });
+});
+
+it('the coverage query lists no missing GPU kernel for #29’s import ops', () => {
+  for (const op of ['Multiply', 'Transpose', 'Slice', 'PReLU', 'GroupNorm', 'Conv1d']) expect(coverageOf(op)!.gpu, op).toBe(true);
+});
