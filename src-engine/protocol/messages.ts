@@ -250,6 +250,26 @@ export const SequenceTrace = z.object({
 });
 export type SequenceTrace = z.infer<typeof SequenceTrace>;
 
+/** Steps of each axis an attention map shows (of 64 in the tiny GPT): readable cells, a small frame. */
+export const ATTENTION_STEPS = 32;
+
+/**
+ * An attention layer's weights for one probe sample (the first), per head: `softmax(q·kᵀ/√d)`
+ * (its mask applied) as a map of queries (rows) × keys (columns), for the first `steps` of `of`
+ * steps, each weight quantised to 0–255 (255 = 1). `tokens`: the sample's token ids at those
+ * steps, when its input is a sequence of tokens (the app shows the characters).
+ */
+export const AttentionMap = z.object({
+  nodeId: z.string().max(200),
+  op: z.string().max(64),
+  steps: z.number().int().positive().max(ATTENTION_STEPS),
+  of: z.number().int().positive(),
+  causal: z.boolean(),
+  heads: z.array(z.array(z.number().int().min(0).max(255)).max(ATTENTION_STEPS * ATTENTION_STEPS)).max(64),
+  tokens: z.array(z.number().int().nonnegative()).max(ATTENTION_STEPS).optional(),
+});
+export type AttentionMap = z.infer<typeof AttentionMap>;
+
 /** A GAN's frame figures: the sample grid from the Noise node's fixed noise, D(x), D(G(z)) and the grid's diversity. */
 export const GanProbeResult = z.object({
   /** `count` samples of `shape`, row after row. */
@@ -284,6 +304,8 @@ export const ProbeFrame = z.object({
   gan: GanProbeResult.optional(),
   /** Recurrent layers over time (LSTM, GRU). */
   sequences: z.array(SequenceTrace).max(32).optional(),
+  /** Attention layers' weights per head (MultiHeadAttention). */
+  attention: z.array(AttentionMap).max(32).optional(),
   health: z.array(HealthWarning),
   /** Milliseconds the engine spent computing this frame. */
   costMs: z.number(),

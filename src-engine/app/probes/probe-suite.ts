@@ -135,7 +135,11 @@ export class ProbeSuite {
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
     this.gan = GanProbe.of(graph, this.plan, binding.predictionNode, this.probeInputs, this.probeCount, balanced ? this.probeTargets : null);
-    const sequences = new SequenceProbe(graph, this.plan);
+    // A sequence of token ids (a language model's input): the first sample's ids label the attention maps.
+    const perSample = this.probeInputs.length / this.probeCount;
+    const first = Array.from(this.probeInputs.subarray(0, perSample));
+    const tokens = x.shape.length === 2 && first.every((v) => Number.isInteger(v) && v >= 0) ? first : null;
+    const sequences = new SequenceProbe(graph, this.plan, tokens);
     this.sequences = sequences.empty ? null : sequences;
     this.deviceReadNodes = [...new Set([binding.predictionNode, ...(this.gan?.nodes ?? [])])];
     const twoD = data.train.featureShape.reduce((a, b) => a * b, 1) === 2;
@@ -246,14 +250,14 @@ export class ProbeSuite {
 
   /** What the probe batch's eval forward shows (read before the grid's forward, which may share its storage). */
   private measureProbeBatch(trainPlan: CompiledGraph | null, step: number) {
-    return { layers: this.activations.measure(trainPlan), samples: this.sampleProbe.measure(), gan: this.gan?.measure(step), sequences: this.sequences?.measure(trainPlan) };
+    return { layers: this.activations.measure(trainPlan), samples: this.sampleProbe.measure(), gan: this.gan?.measure(step), sequences: this.sequences?.measure(trainPlan), attention: this.sequences?.attention() };
   }
 
   private frame(
     t0: number,
     at: { step: number; epoch: number; loss: number },
     params: ParamProbeEntry[],
-    { layers, samples, gan, sequences }: Partial<ReturnType<ProbeSuite['measureProbeBatch']>> & Pick<ReturnType<ProbeSuite['measureProbeBatch']>, 'layers' | 'samples' | 'gan'>,
+    { layers, samples, gan, sequences, attention }: Partial<ReturnType<ProbeSuite['measureProbeBatch']>> & Pick<ReturnType<ProbeSuite['measureProbeBatch']>, 'layers' | 'samples' | 'gan'>,
     boundary: DecisionBoundary | undefined,
   ): Omit<ProbeFrame, 'runId' | 'seq'> {
     const frame: Omit<ProbeFrame, 'runId' | 'seq'> = {
@@ -265,7 +269,8 @@ export class ProbeSuite {
       ...(samples ? { samples } : {}),
       ...(boundary ? { boundary } : {}),
       ...(gan ? { gan } : {}),
-      ...(sequences ? { sequences } : {}),
+      ...(sequences?.length ? { sequences } : {}),
+      ...(attention?.length ? { attention } : {}),
       health: layerHealth(layers, params, undefined, this.outputs),
       costMs: 0,
     };

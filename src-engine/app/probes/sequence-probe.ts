@@ -1,8 +1,8 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import type { TimeTraces } from '../../core/ops/types';
-import type { SequenceTrace } from '../../protocol/messages';
+import type { AttentionMaps, TimeTraces } from '../../core/ops/types';
+import { ATTENTION_STEPS, type AttentionMap, type SequenceTrace } from '../../protocol/messages';
 import { compactOrNull } from './summary';
 
 /** Hidden units a frame shows per recurrent layer (of 128 in the MNIST-row LSTM): a readable heatmap, a small frame. */
@@ -16,36 +16,61 @@ interface Traced {
   attrs: GraphIR['nodes'][number]['attrs'];
 }
 
+interface Attending {
+  id: string;
+  op: string;
+  maps: AttentionMaps;
+  input: readonly number[];
+  attrs: GraphIR['nodes'][number]['attrs'];
+}
+
 /**
- * Recurrent layers over time (ops with `OpDef.traces`: LSTM, GRU): for the first probe sample,
- * every gate's activations and the hidden state per step, from the probe plan's eval forward;
- * and the gradient by time step from the training plan's last backward.
+ * Sequence layers over time, for the first probe sample, from the probe plan's eval forward:
+ * recurrent layers (ops with `OpDef.traces`: RNN, LSTM, GRU) — every gate's activations and the
+ * hidden state per step, and the gradient by time step from the training plan's last backward —
+ * and attention layers (`OpDef.attentionMaps`: MultiHeadAttention) — each head's weights, queries
+ * × keys.
  *
  * Reads a plan that has just run `forward(false)` on the probe batch; allocates only the frame.
  */
 export class SequenceProbe {
-  private readonly traced: Traced[];
+  private readonly traced: Traced[] = [];
+  private readonly attending: Attending[] = [];
 
+  /** `tokens`: the first probe sample's token ids when its input is a sequence of tokens (else null). */
   constructor(
     graph: GraphIR,
     private readonly plan: CompiledGraph,
+    private readonly tokens: readonly number[] | null = null,
   ) {
     const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-    this.traced = [];
     for (const id of plan.order) {
       const node = byId.get(id)!;
-      const traces = getOp(node.op)?.traces;
-      if (!traces) continue;
-      this.traced.push({ id, op: node.op, traces, input: plan.output(node.inputs[0]).shape, attrs: node.attrs });
+      const def = getOp(node.op);
+      const input = () => plan.output(node.inputs[0]).shape;
+      if (def?.traces) this.traced.push({ id, op: node.op, traces: def.traces, input: input(), attrs: node.attrs });
+      if (def?.attentionMaps) this.attending.push({ id, op: node.op, maps: def.attentionMaps, input: input(), attrs: node.attrs });
     }
   }
 
   get empty(): boolean {
-    return this.traced.length === 0;
+    return this.traced.length === 0 && this.attending.length === 0;
+  }
+
+  /** Each attention layer's weights per head for the first probe sample, quantised to 0–255. */
+  attention(): AttentionMap[] {
+    return this.attending.map((a) => {
+      const { heads, steps, of, causal } = a.maps.read(this.plan.workspace(a.id), a.input, a.attrs, 0, ATTENTION_STEPS);
+      // NaN (a diverged run) shows as 0: the curves and health warnings say why.
+      const quantised = heads.map((m) => Array.from(m, (v) => (Number.isFinite(v) ? Math.round(Math.min(1, Math.max(0, v)) * 255) : 0)));
+      const tokens = this.tokens && this.tokens.length === of ? this.tokens.slice(0, steps) : undefined;
+      return { nodeId: a.id, op: a.op, steps, of, causal, heads: quantised, ...(tokens ? { tokens } : {}) };
+    });
   }
 
   /** `trainPlan`: the plan of the step just taken (its backward left the gradient by time), or null. */
   measure(trainPlan: CompiledGraph | null): SequenceTrace[] {
+    if (this.traced.length === 0) return [];
     return this.traced.map((t) => {
       const { gates, hidden } = t.traces.read(this.plan.workspace(t.id), t.input, t.attrs, 0, TRACE_UNITS);
       const steps = hidden[0]?.length ?? 0;

@@ -182,6 +182,22 @@ export const multiHeadAttention = defineOp({
     ];
   },
   workspace: ({ inputs, attrs }) => Object.entries(workspaceSizes(inputs[0], attrs)).map(([name, size]) => ({ name, shape: [size] })),
+  attentionMaps: {
+    // The forward's softmax(q·kᵀ) ([N, H, T, T]) of one sample: its top-left `steps` × `steps` per head.
+    read(workspace, input, attrs, sample, steps) {
+      const { n, h, t } = dimsOf(input, attrs);
+      const s = Math.min(Math.max(0, sample), n - 1);
+      const shown = Math.min(steps, t);
+      const probs = workspace.probs.data;
+      const heads = Array.from({ length: h }, (_, head) => {
+        const map = new Float32Array(shown * shown);
+        const at = (s * h + head) * t * t;
+        for (let q = 0; q < shown; q++) map.set(probs.subarray(at + q * t, at + q * t + shown), q * shown);
+        return map;
+      });
+      return { heads, steps: shown, of: t, causal: boolAttr(attrs, 'causal') };
+    },
+  },
   flops({ inputs, attrs }) {
     const { t, e } = dimsOf(inputs[0], attrs);
     return 2 * (4 * t * e * e + 2 * t * t * e);

@@ -249,6 +249,15 @@ export interface TimeTraces {
 }
 
 /**
+ * What an attention op shows the probe (`OpDef.attentionMaps`): after a forward, one sample's
+ * attention weights per head, `softmax(q·kᵀ/√d)` with its mask applied, as `[H]` maps of
+ * `[query][key]`, for the first `steps` steps of each axis.
+ */
+export interface AttentionMaps {
+  read(workspace: Readonly<Record<string, Tensor>>, input: readonly number[], attrs: Attrs, sample: number, steps: number): { heads: Float32Array[]; steps: number; of: number; causal: boolean };
+}
+
+/**
  * One op, in one file: its metadata, shape rule, forward and backward.
  *
  * @example
@@ -304,6 +313,8 @@ export interface OpDef {
   output?: OutputTraits;
   /** Per-time-step figures for the sequence probe (recurrent layers). */
   traces?: TimeTraces;
+  /** Attention weights per head for the sequence probe (attention layers). */
+  attentionMaps?: AttentionMaps;
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
   /**

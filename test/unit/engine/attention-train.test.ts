@@ -3,7 +3,8 @@
  * positions → LayerNorm → MultiHeadAttention → residual Add → Linear → TokenCrossEntropyLoss)
  * takes the same SGD steps as the same model built from nn.Embedding, nn.LayerNorm,
  * nn.MultiheadAttention and nn.Linear under PyTorch 1.13 from the same weights (the losses and the
- * weights after each step agree), and trains the same on the reference and CPU backends.
+ * weights after each step agree), and trains the same on the reference and CPU backends; the
+ * sequence probe's attention maps are its softmax(q·kᵀ/√d), computed here independently.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -14,6 +15,8 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import type { Backend } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { python, requirePython } from './export/onnx/harness';
+import { SequenceProbe } from '../../../src-engine/app/probes/sequence-probe';
+import { AttentionMap } from '../../../src-engine/protocol/messages';
 
 const V = 7;
 const T = 6;
@@ -117,6 +120,45 @@ describe('a tiny causal attention language model', () => {
     // The loss falls: the rule is learnable from the current token alone.
     expect(losses[STEPS - 1]).toBeLessThan(0.8 * losses[0]);
     console.info(`attention LM, ${STEPS} SGD steps: losses ${losses.map((l) => l.toFixed(5)).join(' ')}; max weight difference from PyTorch ${worst.toExponential(2)}`);
+  });
+
+  it('the sequence probe shows each head’s weights: softmax(q·kᵀ/√d) of the first sample, causal, labelled by its tokens (reference and CPU)', () => {
+    for (const backend of [createReferenceBackend(), cpu]) {
+      const { g } = train(backend);
+      g.forward(false);
+      const { ids } = batch();
+      const [map] = new SequenceProbe(LM, g, ids.slice(0, T)).attention();
+      expect(AttentionMap.parse(map)).toEqual(map);
+      expect(map).toMatchObject({ nodeId: 'att', op: 'MultiHeadAttention', steps: T, of: T, causal: true, tokens: ids.slice(0, T) });
+      expect(map.heads).toHaveLength(2);
+      // Independently: q and k of sample 0 from the LayerNorm's output and the in-projection.
+      const x = g.output('ln').data;
+      const w = g.params.find((p) => p.name === 'in_proj_weight')!.value.data;
+      const b = g.params.find((p) => p.name === 'in_proj_bias')!.value.data;
+      const d = E / 2;
+      const proj = (t: number, row: number) => {
+        let v = b[row];
+        for (let j = 0; j < E; j++) v += x[t * E + j] * w[row * E + j];
+        return v;
+      };
+      for (let head = 0; head < 2; head++) {
+        for (let q = 0; q < T; q++) {
+          const scores = Array.from({ length: T }, (_, k) => {
+            if (k > q) return -Infinity;
+            let dot = 0;
+            for (let j = 0; j < d; j++) dot += proj(q, head * d + j) * proj(k, E + head * d + j);
+            return dot / Math.sqrt(d);
+          });
+          const top = Math.max(...scores);
+          const e = scores.map((v) => Math.exp(v - top));
+          const sum = e.reduce((a, v) => a + v, 0);
+          const row = map.heads[head].slice(q * T, (q + 1) * T);
+          row.forEach((v, k) => expect(Math.abs(v - (e[k] / sum) * 255), `head ${head} q ${q} k ${k}`).toBeLessThanOrEqual(0.51));
+          for (let k = q + 1; k < T; k++) expect(row[k]).toBe(0);
+          expect(Math.abs(row.reduce((a, v) => a + v, 0) - 255)).toBeLessThanOrEqual(T / 2);
+        }
+      }
+    }
   });
 
   it('trains the same on the reference and CPU backends', () => {

@@ -6,13 +6,15 @@ import type { DistributionPoint } from '../../training/model';
 import { useRun } from '../../state/training-store';
 import { useHeldWhileHidden, useInView } from '../in-view';
 import { useChartTheme } from './EChart';
-import { SequenceTraces } from './SequenceTraces';
+import { AttentionMaps, SequenceTraces } from './SequenceTraces';
 
 // Path boxes (whole units, see PATH_SCALE): the histogram's and the distribution's.
 const HIST_W = 120 * PATH_SCALE;
 const HIST_H = 32 * PATH_SCALE;
 const DIST_W = 180 * PATH_SCALE;
 const DIST_H = 40 * PATH_SCALE;
+
+const NO_NAMES: readonly string[] = [];
 
 const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : v.toFixed(2));
 
@@ -161,6 +163,8 @@ export function Layers() {
   const frame = current ?? previous;
   const stale = !current;
   const history = useRun((s) => s.history);
+  // The run's class names (a language model's: its vocabulary) label an attention map's steps; a previous run's frame gets none.
+  const vocabulary = useRun((s) => s.info?.classNames) ?? NO_NAMES;
   const bars = useMemo(() => gradientFlow(frame), [frame]);
   if (!frame) return <p className="train-empty">Layer probes appear here a moment after training starts.</p>;
   return (
@@ -197,6 +201,7 @@ export function Layers() {
       </section>
       <section className="layers__acts">
         {frame.sequences?.length ? <SequenceTraces traces={frame.sequences} stale={stale} /> : null}
+        {frame.attention?.length ? <AttentionMaps maps={frame.attention} vocabulary={stale ? NO_NAMES : vocabulary} stale={stale} /> : null}
         <h4>Activations (probe batch, eval mode): now, and 10–50–90% over time</h4>
         <div className="layer-grid">
           {frame.layers.map((l) => (

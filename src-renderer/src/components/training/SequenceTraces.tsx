@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import type { SequenceTrace } from '../../../../src-engine/protocol';
+import type { AttentionMap, SequenceTrace } from '../../../../src-engine/protocol';
 import { imagePixels } from '../../training/charts';
 import { usePixels } from './PixelImage';
 
@@ -84,6 +84,58 @@ export const SequenceTraces = memo(function SequenceTraces({ traces, stale }: { 
           ) : null}
         </section>
       ))}
+    </>
+  );
+});
+
+/** One head's weights (0–255 each) as a square heatmap, white at the map's largest weight. */
+function AttentionHeat({ values, steps, testId, title }: { values: readonly number[]; steps: number; testId?: string; title: string }) {
+  let hi = 1;
+  for (const v of values) hi = Math.max(hi, v);
+  const ref = usePixels(imagePixels(values, [steps, steps], [0, hi]));
+  return <canvas ref={ref} className="attn-heatmap" data-testid={testId} data-steps={steps} data-max={hi} title={title} />;
+}
+
+/** Token ids as the text they spell, a character per id (`·` for a space or an id past the vocabulary). */
+export function tokenText(tokens: readonly number[], vocabulary: readonly string[]): string {
+  return tokens.map((t) => (vocabulary[t] === undefined ? '·' : vocabulary[t].replace(/\s/, '·'))).join('');
+}
+
+/**
+ * Attention layers for the first probe sample: each head's weights as a heatmap of queries (rows,
+ * step 1 at the top) × keys (columns), white at the head's largest weight; for a language model the
+ * sample's characters label the steps.
+ */
+export const AttentionMaps = memo(function AttentionMaps({ maps, vocabulary, stale }: { maps: readonly AttentionMap[]; vocabulary: readonly string[]; stale: boolean }) {
+  return (
+    <>
+      {maps.map((m) => {
+        const text = m.tokens && vocabulary.length ? tokenText(m.tokens, vocabulary) : null;
+        return (
+          <section key={m.nodeId} className="seq-card" data-testid={stale ? undefined : `attn-${m.nodeId}`} data-heads={m.heads.length} data-steps={m.steps}>
+            <h4>
+              {m.nodeId} ({m.op}{m.causal ? ', causal' : ''}) · first probe sample, {m.steps < m.of ? `its first ${m.steps} of ${m.of} steps` : `${m.steps} steps`}
+            </h4>
+            <h5>
+              Each head: a row per query step (top: step 1), a column per key step; white is the head&apos;s largest weight.
+              {m.causal ? ' Causal: a step sees only itself and earlier steps, so the upper right stays black.' : ''}
+            </h5>
+            {text ? (
+              <p className="attn-text" data-testid={stale ? undefined : `attn-text-${m.nodeId}`} title="The sample's characters at the steps shown (· a space)">
+                {text}
+              </p>
+            ) : null}
+            <div className="attn-card__heads">
+              {m.heads.map((h, i) => (
+                <figure key={i}>
+                  <AttentionHeat values={h} steps={m.steps} testId={stale ? undefined : `attn-head-${m.nodeId}-${i}`} title={`head ${i + 1}: queries (rows) × keys (columns)${text ? `; text ${text}` : ''}`} />
+                  <figcaption>head {i + 1}</figcaption>
+                </figure>
+              ))}
+            </div>
+          </section>
+        );
+      })}
     </>
   );
 });
