@@ -13,7 +13,7 @@
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
  * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
@@ -46,7 +46,7 @@ const GEMM_SIZES: [number, number, number][] = [
   [256, 256, 256],
   [1024, 1024, 1024],
 ];
-const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm').split(',').filter(Boolean);
+const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt').split(',').filter(Boolean);
 /** Batches of real MNIST the timed loops cycle through (the same ones PyTorch gets). */
 const BENCH_SAMPLES = 64 * 64;
 
@@ -141,6 +141,8 @@ interface Workload {
   targetIsFeatures: boolean;
   noisyInput: boolean;
   lr: number;
+  /** Raw float32 files of `features` and `targets` for PyTorch, when they are not MNIST's (set once the bench's folder exists). */
+  data?: { features: string; targets: string };
 }
 
 function loadWorkload(name: string): Workload | string {
@@ -151,7 +153,10 @@ function loadWorkload(name: string): Workload | string {
   const featureInput = inputs.find((n) => n.attrs.source !== 'target')?.id;
   const targetInput = inputs.find((n) => n.attrs.source === 'target')?.id;
   if (!featureInput || !targetInput) return `${name}: needs a features Input and a target Input`;
-  const ds = loadDataset({ name: 'mnist' }).train;
+  const own = graph.training?.dataset;
+  // A design made for another set (the tiny GPT's text) trains on its own samples; the rest on MNIST's.
+  const ds = (own && !own.name.includes('mnist') ? loadDataset(own, graph.training!.seed) : loadDataset({ name: 'mnist' })).train;
+  if (ds.count < BENCH_SAMPLES) return `${name}: its dataset has ${ds.count} samples, fewer than the bench's ${BENCH_SAMPLES}`;
   const size = ds.features.length / ds.count;
   const clean = ds.features.subarray(0, BENCH_SAMPLES * size);
   const targetIsFeatures = graph.training?.dataset.target === 'features';
@@ -168,9 +173,11 @@ function loadWorkload(name: string): Workload | string {
       return Math.min(1, Math.max(0, v + std * g));
     });
   }
-  const targets = targetIsFeatures ? Float32Array.from(clean) : Float32Array.from(ds.targets.subarray(0, BENCH_SAMPLES));
+  // A label per sample, or one per step (a language model's next characters).
+  const perTarget = ds.targets.length / ds.count;
+  const targets = targetIsFeatures ? Float32Array.from(clean) : Float32Array.from(ds.targets.subarray(0, BENCH_SAMPLES * perTarget));
   const featureShape = [...(graph.nodes.find((n) => n.id === featureInput)!.attrs.shape as number[])];
-  const targetShape = targetIsFeatures ? [...(graph.nodes.find((n) => n.id === targetInput)!.attrs.shape as number[])] : [];
+  const targetShape = targetIsFeatures || perTarget > 1 ? [...(graph.nodes.find((n) => n.id === targetInput)!.attrs.shape as number[])] : [];
   const opt = graph.training?.optimizer;
   return { name, graph, featureInput, targetInput, features, targets, featureShape, targetShape, targetIsFeatures, noisyInput, lr: opt?.lr ?? 1e-3 };
 }
@@ -311,6 +318,13 @@ async function main(): Promise<void> {
     const data = { features: join(dir, 'features.f32'), labels: join(dir, 'labels.f32'), n: BENCH_SAMPLES };
     writeFileSync(data.features, Buffer.from(ds.features.slice(0, BENCH_SAMPLES * size).buffer));
     writeFileSync(data.labels, Buffer.from(ds.targets.slice(0, BENCH_SAMPLES).buffer));
+    // A workload on its own set (not MNIST) hands PyTorch its own samples, the ones ours trains on.
+    for (const w of workloads) {
+      if (w.graph.training?.dataset.name.includes('mnist') !== false) continue;
+      w.data = { features: join(dir, `${w.name}.features.f32`), targets: join(dir, `${w.name}.targets.f32`) };
+      writeFileSync(w.data.features, Buffer.from(w.features.buffer, w.features.byteOffset, w.features.byteLength));
+      writeFileSync(w.data.targets, Buffer.from(w.targets.buffer, w.targets.byteOffset, w.targets.byteLength));
+    }
     try {
       const torch = { version: '', threads: {} as Record<string, { numThreads: number; interopThreads: number; env: Record<string, string | null> }> };
       for (const t of THREADS) {
@@ -355,7 +369,7 @@ async function main(): Promise<void> {
           for (const [m, k, n] of GEMM_SIZES) await pair(cell(results.gemm, `${m}x${k}x${n}`, t), round, () => gemmGflops(be, m, k, n), torch, { gemm: [m, k, n] });
           for (const w of workloads) {
             const { graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput } = w;
-            const model = { name: w.name, batch: BATCH, graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput };
+            const model = { name: w.name, batch: BATCH, graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput, ...(w.data ? { data: w.data } : {}) };
             await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(be, w), torch, { train: model });
           }
         } finally {

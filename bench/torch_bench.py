@@ -43,6 +43,30 @@ class SeqRnn(nn.Module):
         return torch.cat([h[-2], h[-1]], -1) if self.rnn.bidirectional else h[-1]
 
 
+class SelfAttention(nn.MultiheadAttention):
+    """nn.MultiheadAttention(batch_first) on (x, x, x), with the causal mask when set: Netwright's op."""
+
+    def __init__(self, e, a):
+        super().__init__(e, a["numHeads"], bias=a.get("bias", True), batch_first=True)
+        self.causal = a.get("causal", False)
+
+    def forward(self, x):
+        t = x.shape[1]
+        mask = torch.triu(torch.full((t, t), float("-inf")), 1) if self.causal else None
+        return super().forward(x, x, x, need_weights=False, attn_mask=mask)[0]
+
+
+class Positions(nn.Module):
+    """A learned vector per position, added: Netwright's PositionalEmbedding."""
+
+    def __init__(self, t, e):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(t, e))
+
+    def forward(self, x):
+        return x + self.weight
+
+
 class IRModel(nn.Module):
     """Runs a Netwright GraphIR; modules with parameters are created on the first forward."""
 
@@ -68,6 +92,12 @@ class IRModel(nn.Module):
             return SeqRnn(getattr(nn, op), x.shape[-1], a)
         if op == "LayerNorm":
             return nn.LayerNorm(list(x.shape[-a.get("normalizedDims", 1):]))
+        if op == "Embedding":
+            return nn.Embedding(a["numEmbeddings"], a["embeddingDim"])
+        if op == "PositionalEmbedding":
+            return Positions(x.shape[1], x.shape[2])
+        if op == "MultiHeadAttention":
+            return SelfAttention(x.shape[-1], a)
         return None
 
     def forward(self, feats, target):
@@ -84,7 +114,7 @@ class IRModel(nn.Module):
                 if m is not None:
                     self.mods[nid] = m
             if nid in self.mods:
-                y = self.mods[nid](x)
+                y = self.mods[nid](x.long() if op == "Embedding" else x)
             elif op == "ReLU":
                 y = F.relu(x)
             elif op == "LeakyReLU":
@@ -119,6 +149,8 @@ class IRModel(nn.Module):
                 y = F.interpolate(x, scale_factor=a.get("scaleFactor", 2), mode="nearest")
             elif op == "GlobalAvgPool":
                 y = x.mean(dim=(2, 3))
+            elif op == "TokenCrossEntropyLoss":
+                y = F.cross_entropy(x.reshape(-1, x.shape[-1]), ins[1].reshape(-1).long())
             elif op == "CrossEntropyLoss":
                 y = F.cross_entropy(x, ins[1].long())
             elif op == "MSELoss":
@@ -158,6 +190,14 @@ def bench_train(model_cfg, feats, labels, seconds):
     graph, batch = model_cfg["graph"], model_cfg["batch"]
     target_is_features = model_cfg.get("targetIsFeatures", False)
     feat_shape = model_cfg["featureShape"]
+    if "data" in model_cfg:
+        # The workload's own samples (a language model's text), not the MNIST files.
+        d = model_cfg["data"]
+        feats = torch.from_numpy(np.fromfile(d["features"], dtype=np.float32).copy())
+        labels = torch.from_numpy(np.fromfile(d["targets"], dtype=np.float32).copy())
+        count = feats.shape[0] // int(np.prod(feat_shape))
+        feats = feats.reshape(count, -1)
+        labels = labels.reshape(count, -1)
     n = feats.shape[0] // batch
     batches = []
     for i in range(n):
