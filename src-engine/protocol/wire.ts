@@ -164,8 +164,9 @@ export function decodeWire(data: string | ArrayBuffer | Uint8Array, maxBytes = M
   const headLength = view.getUint32(4, true);
   if (8 + headLength > bytes.length) throw new WireError('A binary message is cut short inside its header.');
   const start = Math.ceil((8 + headLength) / 8) * 8;
-  // Own copy of the payload, 8-byte aligned, so every typed array can be a view of it.
-  const payload = bytes.slice(Math.min(start, bytes.length)).buffer;
+  // Own copy of the payload, 8-byte aligned, so every typed array can be a view of it. NOTE: a
+  // Node Buffer's own `slice` is a view into its (pooled) memory, not a copy: Uint8Array's copies.
+  const payload = Uint8Array.prototype.slice.call(bytes, Math.min(start, bytes.length)).buffer;
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headLength)));

@@ -44,6 +44,18 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     expect(Array.from(back.files[0].data as Uint8Array)).toEqual([8, 7, 6, 5]);
   });
 
+  it('a frame received as a Node Buffer inside a larger one (what the ws server hands the host) decodes its arrays from the frame itself', () => {
+    const m = { kind: 'request', id: 1, method: 'model.read', params: { format: 'onnx', data: Uint8Array.of(8, 1, 18, 4, 116, 111, 114, 99) } };
+    const frame = encodeWire(m) as Uint8Array;
+    // A pooled Buffer: the frame at an offset of other bytes (Buffer#slice is a view there, not a copy).
+    const pool = Buffer.alloc(frame.length + 24, 0xee);
+    pool.set(frame, 13);
+    const received = pool.subarray(13, 13 + frame.length);
+    expect(received.byteOffset).toBe(13);
+    expect(decodeWire(received)).toEqual(m);
+    expect(new WireReassembler().push(received)).toEqual(m);
+  });
+
   it('a probe frame with typed arrays passes the protocol schema after the trip', () => {
     const hist = { min: 0, max: 1, counts: Uint32Array.of(1, 2, 3) };
     const stats = { count: 6, mean: 0.5, std: 0.1, min: 0, max: 1, nonFinite: 0, zeroFrac: 0 };
