@@ -121,7 +121,7 @@ export const DatasetConfigSchema = z
         z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
       ])
       .optional(),
-    augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional() }).optional(),
+    augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional(), flip: z.boolean().optional(), jitter: z.number().min(0).max(1).optional() }).optional(),
     target: z.enum(['label', 'features']).optional(),
     limit: z.number().int().positive().optional(),
   })

@@ -1,4 +1,4 @@
-import { applyAugmentation, applyTransform, featureSize, isStreamed, prepareData, sampleFeatures, type LoadedDataset, type Samples } from '../../core/data';
+import { applyAugmentation, applyTransform, augments, featureSize, isStreamed, prepareData, sampleFeatures, type LoadedDataset, type Samples } from '../../core/data';
 import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
@@ -21,7 +21,7 @@ export function datasetPreview(loaded: LoadedDataset<Samples>, config: DatasetCo
   if (ds.task === 'classification') for (let i = 0; i < ds.targets.length; i++) balance[ds.targets[i]]++;
   const shown = Math.min(samples, ds.count);
   const out: DatasetPreview['samples'] = [];
-  const altered = data.transform.kind !== 'none' || !!(data.augment && (data.augment.shift || data.augment.rotate));
+  const altered = data.transform.kind !== 'none' || augments(data.augment);
   const rng = new Rng((seed ^ 0x9e3779b9) >>> 0);
   const scratch = new Float32Array(fs);
   let lo = Infinity;

@@ -83,8 +83,13 @@ export interface DatasetConfig {
     | { kind: 'mask'; fraction: number }
     | { kind: 'salt-pepper'; fraction: number }
     | { kind: 'block-mask'; size: number; count?: number };
-  /** Random shifts (pixels) and rotations (degrees) of image samples, training batches only. */
-  augment?: { shift?: number; rotate?: number };
+  /**
+   * Random changes to image samples, training batches only: shifts (whole pixels, zero fill: a
+   * random crop of the padded image), rotations (degrees), a left–right mirror with probability ½
+   * (`flip`), and colour jitter (`jitter`: each channel's values scaled by a factor uniform in
+   * [1 − jitter, 1 + jitter], per sample).
+   */
+  augment?: { shift?: number; rotate?: number; flip?: boolean; jitter?: number };
   /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
   target?: 'label' | 'features';
   /** Use at most this many training samples (quick runs, sanity checks). */

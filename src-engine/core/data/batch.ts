@@ -1,5 +1,5 @@
 import type { Rng } from '../../base/rng';
-import { applyAugmentation, applyTransform } from './transforms';
+import { applyAugmentation, applyTransform, augments } from './transforms';
 import type { Augmentation, FeatureTransform } from './transforms';
 import type { SampleSource, Samples } from './types';
 import { DataError, featureSize, isStreamed, targetSize } from './types';
@@ -36,7 +36,7 @@ export class BatchFeeder {
   ) {
     this.featureSize = featureSize(dataset);
     this.source = isStreamed(dataset) ? dataset : null;
-    this.scratch = options.augment && (options.augment.shift || options.augment.rotate) ? new Float32Array(this.featureSize) : null;
+    this.scratch = augments(options.augment) ? new Float32Array(this.featureSize) : null;
     this.targetSize = options.target === 'features' ? this.featureSize : targetSize(dataset);
     if (options.target === 'label' && dataset.task === 'reconstruction') {
       throw new DataError('DATA_BAD_OPTION', `${dataset.name} has no labels; set dataset.target to "features" to train an autoencoder.`);

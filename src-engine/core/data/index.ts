@@ -16,7 +16,7 @@ export { loadBuiltinDataset, BUILTIN_DATASETS } from './builtin';
 export { stratifiedSplit, stratifiedSample, shuffleInto } from './split';
 export { fitNormalization, fitChannelNormalization, applyNormalization } from './normalize';
 export type { Normalization, NormalizationKind, SamplePass } from './normalize';
-export { applyTransform, applyAugmentation, checkTransform, checkAugmentation } from './transforms';
+export { applyTransform, applyAugmentation, augments, checkTransform, checkAugmentation } from './transforms';
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { prepareData, STREAMED_FIT_SAMPLES } from './prepare';

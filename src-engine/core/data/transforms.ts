@@ -69,38 +69,60 @@ function imageShape(shape: readonly number[] | undefined, what: string): [number
   return [shape[0], shape[1], shape[2]];
 }
 
+/** Whether `a` changes anything (an augmentation of all zeros is none). */
+export const augments = (a: Augmentation | undefined): boolean => !!a && !!(a.shift || a.rotate || a.flip || a.jitter);
+
 /**
  * Shift each image sample by whole pixels (uniform in `[-shift, shift]` on each axis) and rotate
  * it by a uniform angle in `[-rotate, rotate]` degrees about its centre, in place, with
- * nearest-neighbour sampling; what comes in from outside the image is 0. `scratch` holds one
- * sample (no allocation per batch).
+ * nearest-neighbour sampling; what comes in from outside the image is 0. Then, with `flip`, mirror
+ * it left–right with probability ½, and with `jitter`, scale each channel by a factor uniform in
+ * [1 − jitter, 1 + jitter]. Each is drawn from `rng` only when it is on, so a run without flips
+ * or jitter draws exactly what it drew before they existed. `scratch` holds one sample (no
+ * allocation per batch).
  */
 export function applyAugmentation(a: Augmentation, x: Float32Array, rng: Rng, length: number, shape: readonly number[], scratch: Float32Array): void {
   const [c, h, w] = imageShape(shape, 'augment');
   const shift = a.shift ?? 0;
   const rotate = a.rotate ?? 0;
-  if (shift === 0 && rotate === 0) return;
+  if (!augments(a)) return;
+  const fs = c * h * w;
+  for (let s = 0; s + fs <= length; s += fs) {
+    if (shift || rotate) shiftRotate(x, s, c, h, w, shift, rotate, rng, scratch);
+    if (a.flip && rng.uniform() < 0.5) {
+      for (let row = s; row < s + fs; row += w) x.subarray(row, row + w).reverse();
+    }
+    if (a.jitter) {
+      for (let ch = 0; ch < c; ch++) {
+        const f = 1 + (rng.uniform() * 2 - 1) * a.jitter;
+        const base = s + ch * h * w;
+        for (let i = base; i < base + h * w; i++) x[i] *= f;
+      }
+    }
+  }
+}
+
+/** One sample at `s`: shifted by up to `shift` pixels and turned by up to `rotate` degrees (see applyAugmentation). */
+function shiftRotate(x: Float32Array, s: number, c: number, h: number, w: number, shift: number, rotate: number, rng: Rng, scratch: Float32Array): void {
   const fs = c * h * w;
   const cy = (h - 1) / 2;
   const cx = (w - 1) / 2;
-  for (let s = 0; s + fs <= length; s += fs) {
-    const dy = shift ? Math.floor(rng.uniform() * (2 * shift + 1)) - shift : 0;
-    const dx = shift ? Math.floor(rng.uniform() * (2 * shift + 1)) - shift : 0;
-    const theta = rotate ? ((rng.uniform() * 2 - 1) * rotate * Math.PI) / 180 : 0;
-    const cos = Math.cos(theta);
-    const sin = Math.sin(theta);
-    for (let i = 0; i < fs; i++) scratch[i] = x[s + i];
-    for (let ch = 0; ch < c; ch++) {
-      const base = ch * h * w;
-      for (let r = 0; r < h; r++) {
-        for (let q = 0; q < w; q++) {
-          // Inverse map: the output pixel (r, q) reads the source pixel rotated back and unshifted.
-          const yr = r - dy - cy;
-          const xr = q - dx - cx;
-          const sy = Math.round(cos * yr + sin * xr + cy);
-          const sx = Math.round(-sin * yr + cos * xr + cx);
-          x[s + base + r * w + q] = sy >= 0 && sy < h && sx >= 0 && sx < w ? scratch[base + sy * w + sx] : 0;
-        }
+  const dy = shift ? Math.floor(rng.uniform() * (2 * shift + 1)) - shift : 0;
+  const dx = shift ? Math.floor(rng.uniform() * (2 * shift + 1)) - shift : 0;
+  const theta = rotate ? ((rng.uniform() * 2 - 1) * rotate * Math.PI) / 180 : 0;
+  const cos = Math.cos(theta);
+  const sin = Math.sin(theta);
+  for (let i = 0; i < fs; i++) scratch[i] = x[s + i];
+  for (let ch = 0; ch < c; ch++) {
+    const base = ch * h * w;
+    for (let r = 0; r < h; r++) {
+      for (let q = 0; q < w; q++) {
+        // Inverse map: the output pixel (r, q) reads the source pixel rotated back and unshifted.
+        const yr = r - dy - cy;
+        const xr = q - dx - cx;
+        const sy = Math.round(cos * yr + sin * xr + cy);
+        const sx = Math.round(-sin * yr + cos * xr + cx);
+        x[s + base + r * w + q] = sy >= 0 && sy < h && sx >= 0 && sx < w ? scratch[base + sy * w + sx] : 0;
       }
     }
   }
@@ -124,7 +146,8 @@ export function checkTransform(t: FeatureTransform | undefined, shape?: readonly
 
 /** Reject augmentation settings that cannot work on samples of `shape`. */
 export function checkAugmentation(a: Augmentation | undefined, shape: readonly number[]): void {
-  if (!a || (!a.shift && !a.rotate)) return;
+  if (!augments(a) || !a) return;
+  if (a.jitter !== undefined && !(a.jitter >= 0 && a.jitter <= 1)) throw new DataError('DATA_BAD_OPTION', `augment.jitter must be in [0, 1] (a channel scaled by 1 ± jitter; got ${a.jitter}).`);
   if (a.shift !== undefined && !(Number.isInteger(a.shift) && a.shift >= 0)) throw new DataError('DATA_BAD_OPTION', `augment.shift must be a whole number of pixels ≥ 0 (got ${a.shift}).`);
   if (a.rotate !== undefined && !(a.rotate >= 0 && a.rotate <= 180)) throw new DataError('DATA_BAD_OPTION', `augment.rotate must be in [0, 180] degrees (got ${a.rotate}).`);
   imageShape(shape, 'augment');

@@ -244,21 +244,31 @@ def corrupt(x, generator):
 
 
 def augment(x, generator):
-    """Random shifts (pixels) and rotations (degrees) of training images, nearest-neighbour, zero fill."""
+    """Random changes to training images, as Netwright makes them: shifts (pixels) and rotations
+    (degrees), nearest-neighbour with zero fill; a left-right mirror half the time (flip); each
+    channel scaled by a factor uniform in 1 +- jitter."""
     a = CONFIG['dataset']['augment']
-    if not a or not (a.get('shift') or a.get('rotate')):
+    if not a or not (a.get('shift') or a.get('rotate') or a.get('flip') or a.get('jitter')):
         return x
     shape = x.shape
     x = x.reshape(len(x), *CONFIG['dataset']['image_shape'])
     n, h, w = len(x), x.shape[-2], x.shape[-1]
     shift, rotate = a.get('shift', 0), a.get('rotate', 0)
-    theta = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
-    d = torch.randint(-shift, shift + 1, (n, 2), generator=generator).float()
-    cos, sin = torch.cos(theta), torch.sin(theta)
-    # affine_grid maps output to input coordinates in [-1, 1]: rotate back, then undo the shift.
-    mat = torch.stack([torch.stack([cos, sin, -(cos * d[:, 1] * 2 / w + sin * d[:, 0] * 2 / h)], 1), torch.stack([-sin, cos, -(-sin * d[:, 1] * 2 / w + cos * d[:, 0] * 2 / h)], 1)], 1)
-    grid = nn.functional.affine_grid(mat.to(x.device), list(x.shape), align_corners=False)
-    return nn.functional.grid_sample(x, grid, mode='nearest', padding_mode='zeros', align_corners=False).reshape(shape)
+    if shift or rotate:
+        theta = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
+        d = torch.randint(-shift, shift + 1, (n, 2), generator=generator).float()
+        cos, sin = torch.cos(theta), torch.sin(theta)
+        # affine_grid maps output to input coordinates in [-1, 1]: rotate back, then undo the shift.
+        mat = torch.stack([torch.stack([cos, sin, -(cos * d[:, 1] * 2 / w + sin * d[:, 0] * 2 / h)], 1), torch.stack([-sin, cos, -(-sin * d[:, 1] * 2 / w + cos * d[:, 0] * 2 / h)], 1)], 1)
+        grid = nn.functional.affine_grid(mat.to(x.device), list(x.shape), align_corners=False)
+        x = nn.functional.grid_sample(x, grid, mode='nearest', padding_mode='zeros', align_corners=False)
+    if a.get('flip'):
+        mirror = (torch.rand(n, generator=generator) < 0.5).to(x.device)
+        x = torch.where(mirror.view(n, 1, 1, 1), x.flip(-1), x)
+    if a.get('jitter'):
+        factor = 1 + (torch.rand(n, x.shape[1], 1, 1, generator=generator) * 2 - 1) * a['jitter']
+        x = x * factor.to(x.device)
+    return x.reshape(shape)
 
 
 def total_loss(losses, out, x, y):

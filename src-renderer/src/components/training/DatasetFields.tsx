@@ -55,6 +55,10 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
           <>
             <NumberField label="Shift ± px" testId="ds-shift" value={dataset.augment?.shift ?? 0} min={0} max={64} integer title="Training batches only: each image moves by up to this many pixels" onCommit={(shift) => set({ augment: augmentOf({ ...dataset.augment, shift }) })} />
             <NumberField label="Rotate ± deg" testId="ds-rotate" value={dataset.augment?.rotate ?? 0} min={0} max={180} title="Training batches only: each image turns by up to this many degrees" onCommit={(rotate) => set({ augment: augmentOf({ ...dataset.augment, rotate }) })} />
+            <NumberField label="Colour jitter ±" testId="ds-jitter" value={dataset.augment?.jitter ?? 0} min={0} max={1} title="Training batches only: each colour channel is scaled by a random factor in 1 ± this (0.2: 0.8–1.2)" onCommit={(jitter) => set({ augment: augmentOf({ ...dataset.augment, jitter }) })} />
+            <label className="ds-fields__check" title="Training batches only: each image is mirrored left–right half the time (not for digits or text, whose mirror image means something else)">
+              <input type="checkbox" data-testid="ds-flip" checked={dataset.augment?.flip ?? false} onChange={(e) => set({ augment: augmentOf({ ...dataset.augment, flip: e.target.checked }) })} /> Flip left–right
+            </label>
           </>
         ) : null}
         <NumberField label="Train samples (0 = all)" testId="ds-limit" value={dataset.limit ?? 0} min={0} integer title="Train on a subset: 64 to see a network overfit, 1k for a quick run" onCommit={(n) => set({ limit: n > 0 ? n : undefined })} />
@@ -75,10 +79,12 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
   );
 }
 
-/** Augmentation with zero amounts left out (none at all: undefined). */
-function augmentOf(a: { shift?: number; rotate?: number }): DatasetConfig['augment'] {
-  const out: { shift?: number; rotate?: number } = {};
+/** Augmentation with zero amounts and a flip left off left out (none at all: undefined). */
+export function augmentOf(a: NonNullable<DatasetConfig['augment']>): DatasetConfig['augment'] {
+  const out: NonNullable<DatasetConfig['augment']> = {};
   if (a.shift) out.shift = a.shift;
   if (a.rotate) out.rotate = a.rotate;
-  return out.shift || out.rotate ? out : undefined;
+  if (a.flip) out.flip = true;
+  if (a.jitter) out.jitter = a.jitter;
+  return Object.keys(out).length ? out : undefined;
 }

@@ -97,6 +97,56 @@ describe('input transforms for the dataset panel', () => {
     expect(Array.from(x)).not.toEqual(Array.from(data.train.features.subarray(0, 8 * 64)));
   });
 
+  it('flips mirror an image left–right about half the time, exactly; jitter scales each channel of each sample by a factor in 1 ± jitter; both seeded', () => {
+    // 3×4×5 colour samples, every value distinct and positive.
+    const fs = 3 * 4 * 5;
+    const n = 64;
+    const original = Float32Array.from({ length: n * fs }, (_, i) => 1 + (i % fs) + 0.001 * Math.floor(i / fs));
+    const mirrored = (s: number) => {
+      const m = original.slice(s * fs, (s + 1) * fs);
+      for (let row = 0; row < fs; row += 5) m.subarray(row, row + 5).reverse();
+      return Array.from(m);
+    };
+    const scratch = new Float32Array(fs);
+    const flipped = original.slice();
+    applyAugmentation({ flip: true }, flipped, new Rng(8), flipped.length, [3, 4, 5], scratch);
+    let mirrors = 0;
+    for (let s = 0; s < n; s++) {
+      const got = Array.from(flipped.subarray(s * fs, (s + 1) * fs));
+      if (got.join() === mirrored(s).join()) mirrors++;
+      else expect(got).toEqual(Array.from(original.subarray(s * fs, (s + 1) * fs)));
+    }
+    expect(mirrors).toBeGreaterThan(n / 4);
+    expect(mirrors).toBeLessThan((3 * n) / 4);
+    const jittered = original.slice();
+    applyAugmentation({ jitter: 0.3 }, jittered, new Rng(9), jittered.length, [3, 4, 5], scratch);
+    const factors = new Set<number>();
+    for (let s = 0; s < n; s++) {
+      for (let c = 0; c < 3; c++) {
+        const at = s * fs + c * 20;
+        const f = jittered[at] / original[at];
+        expect(f).toBeGreaterThanOrEqual(0.7 - 1e-6);
+        expect(f).toBeLessThanOrEqual(1.3 + 1e-6);
+        for (let i = at; i < at + 20; i++) expect(jittered[i]).toBeCloseTo(original[i] * f, 4);
+        factors.add(Math.round(f * 1e4));
+      }
+    }
+    expect(factors.size).toBeGreaterThan(n);
+    // Seeded: the same draws again; and a shift alone draws what it drew before flips and jitter existed.
+    const again = original.slice();
+    applyAugmentation({ jitter: 0.3 }, again, new Rng(9), again.length, [3, 4, 5], scratch);
+    expect(Array.from(again)).toEqual(Array.from(jittered));
+    const a = original.slice();
+    const b = original.slice();
+    applyAugmentation({ shift: 2 }, a, new Rng(10), a.length, [3, 4, 5], scratch);
+    applyAugmentation({ shift: 2, flip: false, jitter: 0 }, b, new Rng(10), b.length, [3, 4, 5], scratch);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    expect(code(() => checkAugmentation({ jitter: 2 }, [3, 4, 5]))).toBe('DATA_BAD_OPTION');
+    expect(code(() => checkAugmentation({ flip: true }, [60]))).toBe('DATA_BAD_OPTION');
+    expect(DatasetConfigSchema.safeParse({ name: 'image-folder', augment: { shift: 4, flip: true, jitter: 0.2 } }).success).toBe(true);
+    expect(DatasetConfigSchema.safeParse({ name: 'image-folder', augment: { jitter: 1.5 } }).success).toBe(false);
+  });
+
   it('the preview shows what the network is fed, beside the clean sample, and the range of values', () => {
     const plain = datasetPreview({ train: images(40) }, { name: 'img', validationSplit: 0 }, 1, 4);
     expect(plain.samples[0].clean).toBeUndefined();
