@@ -5,7 +5,8 @@ import type { DatasetConfig } from '../base/ir/types';
 import { DATA_LIMITS, DataError, csvColumns, imageToSample } from '../core/data';
 import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol/messages';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
-import { loadDataset } from './datasets';
+import { loadDataset, npyTargets } from './datasets';
+import { npyPairFingerprint } from './npz';
 import { readImage, scanImageFolder, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { readRegularFile, RegularFileError } from './regular-file';
@@ -39,7 +40,7 @@ export interface ScanEnvironment {
 function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResult['kind'] {
   if (asked && asked !== 'auto') return asked;
   if (statSync(resolved).isDirectory()) return 'image-folder';
-  return /\.npz$/i.test(resolved) ? 'npz' : 'csv';
+  return /\.np[zy]$/i.test(resolved) ? 'npz' : 'csv';
 }
 
 /**
@@ -173,8 +174,10 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
   const limit = kind === 'csv' ? DATA_LIMITS.maxCsvBytes : DATA_LIMITS.maxArrayBytes;
   const bytes = readDataFile(request.path, kind, env.access, limit);
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
-  const fingerprint = createHash('sha256').update(bytes).digest('hex');
-  const options: Record<string, unknown> = { ...pickOptions(request.options, kind), path: request.path, fingerprint };
+  const picked = pickOptions(request.options, kind);
+  // A pair of .npy files is fingerprinted as the loader does: both files.
+  const fingerprint = kind === 'npz' && /\.npy$/i.test(request.path) ? npyPairFingerprint(bytes, readDataFile(npyTargets(request.path, picked, env.access), kind, env.access, limit)) : createHash('sha256').update(bytes).digest('hex');
+  const options: Record<string, unknown> = { ...picked, path: request.path, fingerprint };
   const dataset = { name: kind, options } satisfies DatasetConfig;
   const base: Omit<DataScanResult, 'classes' | 'notes'> = { kind, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, dataset };
   if (request.check) return { ...base, classes: [], notes: [] };
@@ -218,7 +221,7 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
 
 /** The reading options a table or arrays keep (what the role editor and policy select set). */
 function pickOptions(o: Record<string, unknown> | undefined, kind: 'csv' | 'npz'): Record<string, unknown> {
-  const keys = kind === 'csv' ? ['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'] : ['x', 'y', 'task'];
+  const keys = kind === 'csv' ? ['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'] : ['x', 'y', 'task', 'targets'];
   return Object.fromEntries(keys.filter((k) => o?.[k] !== undefined).map((k) => [k, o![k]]));
 }
 

@@ -7,7 +7,7 @@ import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, fortunesText, idxIm
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { loadImageFolder } from './image-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
-import { npzDataset } from './npz';
+import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -15,6 +15,25 @@ export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress
 
 /** Where Debian's `dataset-fashion-mnist` package puts the files. */
 export const DEBIAN_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+
+/**
+ * The targets file of an `.npy` of features (a pair of files in place of an `.npz`):
+ * `options.targets`, else the file beside it named as its pair (`npyTargetsPath`).
+ *
+ * @throws DataError `DATA_NOT_FOUND` when there is none, saying how to name it.
+ */
+export function npyTargets(path: string, o: Record<string, unknown>, access: DataAccess): string {
+  if (typeof o.targets === 'string') return o.targets;
+  const found = npyTargetsPath(path, (p) => {
+    try {
+      return existsSync(allowedPath(p, 'npz', access));
+    } catch {
+      return false;
+    }
+  });
+  if (!found) throw new DataError('DATA_NOT_FOUND', `npz: no targets file beside ${path.split(/[\\/]/).pop()}; save them as its pair (x.npy → y.npy, X_train.npy → y_train.npy, features.npy → labels.npy), or name it in options.targets.`);
+  return found;
+}
 
 /** Where Debian's `fortunes` package puts its fortune files (each beside its `.dat` index). */
 export const DEBIAN_FORTUNES_DIR = '/usr/share/games/fortunes';
@@ -107,6 +126,10 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       const path = pathOption(o, 'npz', 'the .npz file (np.savez(path, x=…, y=…))');
       const task = taskOption(o, 'npz');
       const bytes = readDataFile(path, 'npz', access, DATA_LIMITS.maxArrayBytes);
+      if (/\.npy$/i.test(path)) {
+        const yBytes = readDataFile(npyTargets(path, o, access), 'npz', access, DATA_LIMITS.maxArrayBytes);
+        return checkFingerprint('npz', o, npyPairDataset(bytes, yBytes, { name: path.split(/[\\/]/).pop(), ...(task ? { task } : {}) }));
+      }
       return checkFingerprint(
         'npz',
         o,

@@ -123,6 +123,49 @@ export function npzDataset(bytes: Uint8Array, options: NpzOptions = {}): LoadedD
   };
   const x = pick(options.x, ['x', 'X', 'features', 'data', 'images'], 'features');
   const y = pick(options.y, ['y', 'Y', 'labels', 'targets', 'label', 'target'], 'target');
+  return arraysDataset(x, y, name, options.task, createHash('sha256').update(bytes).digest('hex'));
+}
+
+/** The names a targets file takes beside a features file (scikit-learn's `X_train`/`y_train`, `x`/`y`, `features`/`labels`). */
+const PAIRS: readonly [RegExp, readonly string[]][] = [
+  [/(^|[^a-z])x(?=$|[^a-z])/i, ['y', 'Y']],
+  [/(^|[^a-z])(features|data|images|inputs)(?=$|[^a-z])/i, ['labels', 'targets', 'label', 'target']],
+];
+
+/**
+ * Where the targets of the features file `xPath` (an `.npy`) are: the file of the same name with
+ * its `x` (or `features`, `data`, `images`, `inputs`) part turned into `y` (`labels`, `targets`…),
+ * beside it — `X_train.npy` → `y_train.npy`, `digits-x.npy` → `digits-y.npy`,
+ * `features.npy` → `labels.npy`. Candidates in that order; `exists` says which is there.
+ */
+export function npyTargetsPath(xPath: string, exists: (p: string) => boolean): string | undefined {
+  const cut = Math.max(xPath.lastIndexOf('/'), xPath.lastIndexOf('\\')) + 1;
+  const dir = xPath.slice(0, cut);
+  const file = xPath.slice(cut);
+  for (const [pattern, targets] of PAIRS) {
+    if (!pattern.test(file)) continue;
+    for (const t of targets) {
+      const candidate = dir + file.replace(pattern, (_m, before: string) => `${before}${t}`);
+      if (candidate !== xPath && exists(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A dataset from a pair of `.npy` files, features and targets (`np.save('x.npy', x)`,
+ * `np.save('y.npy', y)`), read as an `.npz`'s `x` and `y` are; the fingerprint covers both files.
+ */
+export function npyPairDataset(xBytes: Uint8Array, yBytes: Uint8Array, options: { name?: string; task?: NpzOptions['task'] } = {}): LoadedDataset {
+  const name = options.name ?? 'arrays';
+  return arraysDataset(parseNpy(xBytes, `${name}: features`), parseNpy(yBytes, `${name}: targets`), name, options.task, npyPairFingerprint(xBytes, yBytes));
+}
+
+/** The fingerprint of a features/targets pair: both files' bytes, in that order. */
+export const npyPairFingerprint = (xBytes: Uint8Array, yBytes: Uint8Array): string => createHash('sha256').update(xBytes).update(yBytes).digest('hex');
+
+/** Features `x` and targets `y` as a dataset (see `npzDataset` for how each is read). */
+function arraysDataset(x: NpyArray, y: NpyArray, name: string, asked: NpzOptions['task'], fingerprint: string): LoadedDataset {
   const n = x.shape[0];
   if (x.shape.length === 0 || n === 0) throw new DataError('DATA_TOO_SMALL', `${name}: the features array holds no samples (shape (${x.shape.join(', ')})).`);
   if (y.shape[0] !== n) throw new DataError('DATA_IDX_MISMATCH', `${name}: ${n} feature rows but ${y.shape[0] ?? 0} targets; x and y need the same first dimension.`);
@@ -144,7 +187,7 @@ export function npzDataset(bytes: Uint8Array, options: NpzOptions = {}): LoadedD
     notes.push('channels-last images [N, H, W, C] transposed to [N, C, H, W]');
   }
   const perSample = y.shape.slice(1).reduce((a, b) => a * b, 1);
-  let task = options.task ?? 'auto';
+  let task = asked ?? 'auto';
   if (task === 'auto') task = y.integer && perSample === 1 && y.dtype !== 'float32' && y.dtype !== 'float64' ? 'classification' : 'regression';
   let ds: Dataset;
   if (task === 'classification') {
@@ -163,6 +206,6 @@ export function npzDataset(bytes: Uint8Array, options: NpzOptions = {}): LoadedD
   if (classCounts) for (const v of ds.targets) classCounts[String(v)]++;
   return {
     train: ds,
-    report: { kind: 'npz', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], ...(classCounts ? { classCounts } : {}), notes },
+    report: { kind: 'npz', fingerprint, files: 1, skipped: [], ...(classCounts ? { classCounts } : {}), notes },
   };
 }

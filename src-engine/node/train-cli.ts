@@ -2,7 +2,7 @@
  * Headless training from the command line: a graph file, or a project (`*.netwright.json`), which
  * fine-tunes from the weights saved with it (a project from `npm run import`, say).
  *
- *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz [--target COLUMN] [--missing POLICY]]
+ *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
  *
@@ -47,7 +47,7 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 
-const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
+const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
@@ -346,11 +346,11 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
     return { ...keep, name: 'text', options: { ...own('text'), ...ascii, ...(typeof window === 'number' ? { window } : {}), path } };
   }
   if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
-  if (/\.npz$/i.test(path)) {
-    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y.');
+  if (/\.np[zy]$/i.test(path)) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y (an .npy of features, in the .npy beside it).');
     return { ...keep, name: 'npz', options: { ...own('npz'), path } };
   }
-  throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table or an .npz archive.`);
+  throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table, an .npz archive or an .npy of features.`);
 }
 
 /** Print what the user's data held: counts, skipped files with why, notes (`--json`: one `data` event). */

@@ -164,7 +164,7 @@ function registerFileIpc(): void {
     if (kind === 'dataset-file' || kind === 'dataset-folder') {
       const opts: Electron.OpenDialogOptions =
         kind === 'dataset-file'
-          ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: ['csv', 'tsv', 'txt', 'npz'] }, { name: 'All files', extensions: ['*'] }] }
+          ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: ['csv', 'tsv', 'txt', 'npz', 'npy'] }, { name: 'All files', extensions: ['*'] }] }
           : { title: 'Choose a folder of class sub-folders', properties: ['openDirectory'] };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       return { ok: true, result: r.canceled || !r.filePaths[0] ? null : grantData(r.filePaths[0]) };

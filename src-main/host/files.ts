@@ -186,7 +186,7 @@ export class FileService {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         if (e.name.startsWith('.') || out.length >= 10_000) continue;
-        const kind = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.npz$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
+        const kind = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
         if (!kind) continue;
         const abs = path.join(dir, e.name);
         const st = await fs.stat(abs).catch(() => undefined);

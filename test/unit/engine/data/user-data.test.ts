@@ -8,7 +8,7 @@ import type { Dataset , DataError} from '../../../../src-engine/core/data';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { imageFolderSource, loadImageFolder, scanImageFolder } from '../../../../src-engine/node/image-folder';
-import { npzDataset, readZip } from '../../../../src-engine/node/npz';
+import { npyPairDataset, npyTargetsPath, npzDataset, readZip } from '../../../../src-engine/node/npz';
 import { encodeJpeg, encodePng, npy, zip } from './user-data-fixtures';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-userdata-'));
@@ -337,6 +337,27 @@ describe('NumPy arrays', () => {
     expect(r.features[2]).toBeCloseTo(0.2, 6);
     expect(r.task).toBe('regression');
     expect(r.targetShape).toEqual([1]);
+  });
+
+  it('.npy pairs: features and targets in two files, the targets found by name beside the features; the fingerprint covers both', () => {
+    const have = new Set(['/d/X_train.npy', '/d/y_train.npy', '/d/digits-x.npy', '/d/digits-y.npy', '/d/features.npy', '/d/targets.npy', '/d/data.npy', '/d/x.npy']);
+    const exists = (p: string) => have.has(p);
+    expect(npyTargetsPath('/d/X_train.npy', exists)).toBe('/d/y_train.npy');
+    expect(npyTargetsPath('/d/digits-x.npy', exists)).toBe('/d/digits-y.npy');
+    expect(npyTargetsPath('/d/features.npy', exists)).toBe('/d/targets.npy');
+    expect(npyTargetsPath('/d/data.npy', exists)).toBe('/d/targets.npy');
+    // No pair beside it (x.npy's y.npy is missing; "max.npy" has no x of its own): nothing.
+    expect(npyTargetsPath('/d/x.npy', exists)).toBeUndefined();
+    expect(npyTargetsPath('/d/max.npy', exists)).toBeUndefined();
+    const x = npy('<f4', [3, 2], [1, 2, 3, 4, 5, 6]);
+    const y = npy('<i8', [3], [0, 2, 1]);
+    const { train, report } = npyPairDataset(x, y, { name: 'x.npy' });
+    expect(train).toMatchObject({ task: 'classification', featureShape: [2], numClasses: 3 });
+    expect(Array.from(train.features)).toEqual([1, 2, 3, 4, 5, 6]);
+    // The same x with other targets: another fingerprint (a changed label file is noticed).
+    const y2 = npy('<i8', [3], [1, 2, 1]);
+    expect(npyPairDataset(x, y2).report!.fingerprint).not.toBe(report!.fingerprint);
+    expect(caught(() => npyPairDataset(x, npy('<i8', [2], [0, 1])))?.code).toBe('DATA_IDX_MISMATCH');
   });
 
   it('a header that lies about its shape, a damaged zip and missing arrays are coded errors', () => {

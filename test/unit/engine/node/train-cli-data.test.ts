@@ -135,4 +135,19 @@ describe('train CLI --data: NumPy arrays', () => {
     expect(r.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'npz', files: 1, classCounts: { 0: 50, 1: 50, 2: 50 } });
     expect((r.lines.at(-1) as unknown as { test: { accuracy: number } }).test.accuracy).toBeGreaterThan(0.85);
   });
+
+  it('... and as a pair of .npy files (X_train.npy, y_train.npy beside it); without the pair, a coded error that says how to name it', async () => {
+    const iris = loadBuiltinDataset({ name: 'iris' })!.train;
+    const dir = tmp();
+    writeFileSync(join(dir, 'X_train.npy'), npy('<f4', [150, 4], Array.from(iris.features)));
+    writeFileSync(join(dir, 'y_train.npy'), npy('<i8', [150], Array.from(iris.targets)));
+    const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--data', join(dir, 'X_train.npy'), '--epochs', '40', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'npz', classCounts: { 0: 50, 1: 50, 2: 50 } });
+    expect((r.lines.at(-1) as unknown as { test: { accuracy: number } }).test.accuracy).toBeGreaterThan(0.85);
+    writeFileSync(join(dir, 'alone-x.npy'), npy('<f4', [150, 4], Array.from(iris.features)));
+    const alone = await cli([join(EXAMPLES, 'iris-mlp.json'), '--data', join(dir, 'alone-x.npy'), '--epochs', '1', '--json']);
+    expect(alone.code).not.toBe(0);
+    expect(alone.out + alone.err).toMatch(/DATA_NOT_FOUND[\s\S]*alone-y\.npy|no targets file beside alone-x\.npy/);
+  });
 });
