@@ -59,6 +59,7 @@ export async function scanData(request: DataScanRequest, env: ScanEnvironment): 
   const kind = kindOf(resolved, request.kind);
   const name = path.basename(resolved);
   if (kind === 'image-folder') return scanImages(request, resolved, name, env);
+  if (kind === 'text') return scanText(request, name, env);
   return scanFile(request, kind, name, env);
 }
 
@@ -216,6 +217,35 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
     return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message } };
+  }
+}
+
+/**
+ * A text for a character-level language model, read as training reads it (`text`, with the
+ * design's `window` and `vocabulary` from `request.options`): its characters, vocabulary, the
+ * windows it makes, the start of it — or the coded error training would stop with.
+ */
+function scanText(request: DataScanRequest, name: string, env: ScanEnvironment): DataScanResult {
+  const bytes = readDataFile(request.path, 'text', env.access, DATA_LIMITS.maxTextBytes);
+  env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
+  const fingerprint = createHash('sha256').update(bytes).digest('hex');
+  const o = request.options ?? {};
+  const options: Record<string, unknown> = { ...(typeof o.window === 'number' ? { window: o.window } : {}), ...(o.vocabulary === 'ascii' ? { vocabulary: 'ascii' } : {}), path: request.path, fingerprint };
+  const dataset = { name: 'text', options } satisfies DatasetConfig;
+  const base = { kind: 'text' as const, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, classes: [], dataset };
+  if (request.check) return { ...base, notes: [] };
+  try {
+    const loaded = loadDataset(dataset, 0, env.access);
+    const ds = loaded.train;
+    // Characters counted and the start taken without an array of the whole text.
+    let characters = 0;
+    let start = '';
+    for (const c of bytes.toString('utf8')) if (characters++ < 400) start += c;
+    const windows = ds.count + (loaded.val?.count ?? 0) + (loaded.test?.count ?? 0);
+    return { ...base, featureShape: [...ds.featureShape], text: { characters, vocabulary: ds.classNames.length, windows, start }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    return { ...base, notes: [], problem: { code: err.code, message: err.message } };
   }
 }
 

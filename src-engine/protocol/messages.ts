@@ -419,14 +419,15 @@ export const DatasetPreview = z.object({
 });
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
 
-/** The user's data kinds (docs/data.md): a folder of class sub-folders, a table, NumPy arrays. */
-export const DataKind = z.enum(['image-folder', 'csv', 'npz']);
+/** The user's data kinds (docs/data.md): a folder of class sub-folders, a table, NumPy arrays, a text for a language model. */
+export const DataKind = z.enum(['image-folder', 'csv', 'npz', 'text']);
 export type DataKind = z.infer<typeof DataKind>;
 
 /**
  * `data.scan`'s request: the file or folder to look at (web mode: inside the workspace or the
  * host's data folder; Electron: what the user picked), its kind (`auto`: a folder is an image
- * folder, `.npz` arrays, anything else a table), a table's reading options (roles, missing-value
+ * folder, `.npz`/`.npy` arrays, anything else a table; `text`: a `.txt` for a language model, its
+ * `options` the design's window and vocabulary), a table's reading options (roles, missing-value
  * policy, target), and the id its `data.scanProgress` events carry. `check`: only read the files
  * and answer their fingerprint (no decoding, no thumbnails): what opening a project asks.
  */
@@ -481,6 +482,8 @@ export const DataScanResult = z.object({
   table: z.object({ rows: z.number().int().nonnegative(), columns: z.array(DataColumn).max(10_000), task: z.enum(['classification', 'regression']).optional(), encodedWidth: z.number().int().optional() }).optional(),
   /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
   featureShape: Ints.optional(),
+  /** Texts: the characters read, the vocabulary's size, the training windows and the text's start. */
+  text: z.object({ characters: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
   notes: z.array(z.string().max(2000)).max(100),
   problem: ErrorInfo.optional(),
   dataset: DatasetConfigSchema,

@@ -75,8 +75,11 @@ export const useAddData = create<AddDataState>((set, get) => ({
     set({ ...initial, verified: get().verified });
     useSession.getState().setDialog('none');
   },
-  async scan(path, kind) {
+  async scan(path, asked) {
     const client = useEngine.getState().client;
+    // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table.
+    const textFor = /\.txt$/i.test(path) ? textOptions(useEditor.getState().history.present.graph.training?.dataset) : undefined;
+    const kind = textFor ? 'text' : asked;
     if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
     scanAbort?.abort();
     const abort = new AbortController();
@@ -87,7 +90,7 @@ export const useAddData = create<AddDataState>((set, get) => ({
       if (p.scanId === scanId) set({ progress: p });
     });
     try {
-      const options = get().tableOptions;
+      const options = textFor ?? get().tableOptions;
       const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
       if (scanAbort === abort) set({ phase: 'preview', result });
     } catch (err) {
@@ -150,6 +153,18 @@ export const useAddData = create<AddDataState>((set, get) => ({
     set({ verified: `${result.path}\0${result.fingerprint}` });
   },
 }));
+
+/**
+ * The scan options of a text for a design trained on text (`text` or Debian's `fortunes`): its
+ * window, and fortunes' fixed 97-character vocabulary (so its Embedding and last Linear fit);
+ * undefined for any other design.
+ */
+export function textOptions(dataset: DatasetConfig | undefined): Record<string, unknown> | undefined {
+  if (dataset?.name !== 'text' && dataset?.name !== 'fortunes') return undefined;
+  const window = dataset.options?.window;
+  const vocabulary = dataset.name === 'fortunes' ? 'ascii' : dataset.options?.vocabulary;
+  return { ...(typeof window === 'number' ? { window } : {}), ...(vocabulary === 'ascii' ? { vocabulary } : {}) };
+}
 
 /** A table's reading options kept from a saved dataset (what the role editor shows again). */
 function tableOptionsOf(o: Record<string, unknown>): Record<string, unknown> {

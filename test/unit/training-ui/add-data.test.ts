@@ -8,6 +8,7 @@ import { UPLOAD_LIMITS } from '../../../src-contracts/files';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
 import { settingsRows } from '../../../src-renderer/src/training/compare';
+import { textOptions } from '../../../src-renderer/src/state/add-data-store';
 
 const file = (path: string, size = 10): UploadFile => ({ path, size, read: () => Promise.resolve(new Uint8Array(size)) });
 
@@ -46,5 +47,15 @@ describe('add data (renderer)', () => {
     expect(rows.find((r) => r.key === 'dataset.options.fingerprint')).toMatchObject({ values: ['aaa', 'bbb'], differs: true });
     expect(rows.find((r) => r.key === 'dataset.options.path')).toMatchObject({ differs: false });
     expect(rows.find((r) => r.key === 'dataset.name')).toMatchObject({ values: ['image-folder', 'image-folder'] });
+  });
+});
+
+describe('a .txt for a design made for text', () => {
+  it('scans as a text with the design\'s window (fortunes: its 97-character vocabulary), and as a table for any other design', () => {
+    expect(textOptions({ name: 'fortunes', options: { window: 64 } })).toEqual({ window: 64, vocabulary: 'ascii' });
+    expect(textOptions({ name: 'text', options: { window: 32, path: 'a.txt' } })).toEqual({ window: 32 });
+    expect(textOptions({ name: 'text' })).toEqual({});
+    expect(textOptions({ name: 'csv', options: { path: 'a.txt' } })).toBeUndefined();
+    expect(textOptions(undefined)).toBeUndefined();
   });
 });

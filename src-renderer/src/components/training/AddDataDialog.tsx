@@ -65,7 +65,7 @@ function ChooseData() {
         </p>
       ) : null}
       <p className="add-data__intro">
-        A <b>folder of images</b> with one sub-folder per class (<code>cats/001.png</code>, <code>dogs/002.jpg</code>; optionally under <code>train/</code>, <code>val/</code>, <code>test/</code>), a <b>table</b> (CSV or TSV, one row per sample), or <b>NumPy arrays</b> (<code>np.savez(&apos;data.npz&apos;, x=…, y=…)</code>).
+        A <b>folder of images</b> with one sub-folder per class (<code>cats/001.png</code>, <code>dogs/002.jpg</code>; optionally under <code>train/</code>, <code>val/</code>, <code>test/</code>), a <b>table</b> (CSV or TSV, one row per sample), <b>NumPy arrays</b> (<code>np.savez(&apos;data.npz&apos;, x=…, y=…)</code>, or <code>X_train.npy</code> with <code>y_train.npy</code> beside it), or for a design made for text (the tiny GPT) a <b>text</b> (<code>.txt</code>, UTF-8) to learn to write like.
       </p>
       {error ? <p className="add-data__note" data-testid="add-data-note">{error.message}</p> : null}
       {files.pickDataset ? (
@@ -183,7 +183,7 @@ function ScanPreview() {
   const input = useEditor((s) => featureInput(s.history.present.graph)?.attrs.shape as number[] | undefined);
   const skipped = [...uploadSkipped, ...r.skipped];
   const skippedTotal = uploadSkipped.length + r.skippedTotal;
-  const kindLabel = r.kind === 'image-folder' ? 'image folder' : r.kind === 'csv' ? 'table' : 'NumPy arrays';
+  const kindLabel = r.kind === 'image-folder' ? 'image folder' : r.kind === 'csv' ? 'table' : r.kind === 'text' ? 'text' : 'NumPy arrays';
   const changed = intent.kind === 'locate' && intent.saved.options?.fingerprint !== undefined && intent.saved.options.fingerprint !== r.fingerprint;
   return (
     <div className="add-data" data-testid="add-data-preview" data-kind={r.kind} data-files={r.files} data-skipped={skippedTotal} data-fingerprint={r.fingerprint}>
@@ -195,6 +195,7 @@ function ScanPreview() {
       {r.kind === 'image-folder' ? <ImageFolderPreview r={r} input={input} /> : null}
       {r.table ? <TablePreview r={r} input={input} /> : null}
       {r.kind === 'npz' ? <ArraysPreview r={r} input={input} /> : null}
+      {r.text ? <TextPreview r={r} text={r.text} input={input} /> : null}
       {r.notes.length ? (
         <ul className="add-data__notes">
           {r.notes.map((n) => (
@@ -369,6 +370,19 @@ function ArraysPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {r.featureShape ? `Samples of ${formatShape(r.featureShape)}` : ''}
         {r.classes.length ? ` · ${plural(r.classes.length, 'class')}: ${r.classes.map((c) => `${c.name} (${c.count})`).slice(0, 12).join(', ')}` : ''}
       </p>
+      <InputHint data={r.featureShape} input={input} convert={false} />
+    </>
+  );
+}
+
+/** A text to learn from: how much, its vocabulary, the windows it makes, and how it starts. */
+function TextPreview({ r, text, input }: { r: DataScanResult; text: NonNullable<DataScanResult['text']>; input?: number[] }) {
+  return (
+    <>
+      <p className="add-data__sizes" data-testid="add-data-text" data-characters={text.characters} data-vocabulary={text.vocabulary}>
+        {text.characters.toLocaleString()} characters · a vocabulary of {text.vocabulary} · {plural(text.windows, 'window')} of {r.featureShape?.[0] ?? '?'} characters (the last 10 % held out for validation and test)
+      </p>
+      <pre className="add-data__text" title="How the text starts">{text.start}</pre>
       <InputHint data={r.featureShape} input={input} convert={false} />
     </>
   );

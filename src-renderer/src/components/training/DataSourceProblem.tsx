@@ -13,7 +13,7 @@ export function userDataPath(dataset: Pick<DatasetConfig, 'options'> | undefined
 
 /** The datasets that are the user's own data (docs/data.md), named by a path. */
 export function isUserData(dataset: Pick<DatasetConfig, 'name'>): boolean {
-  return dataset.name === 'image-folder' || dataset.name === 'csv' || dataset.name === 'npz';
+  return dataset.name === 'image-folder' || dataset.name === 'csv' || dataset.name === 'npz' || dataset.name === 'text';
 }
 
 /** Why the saved data cannot be used as it is, in the user's words, by the loader's code. */
@@ -98,7 +98,7 @@ export function useSavedDataCheck(): void {
       if (live && text) useSession.getState().notify('error', `${text.title} ${text.advice}`, { code, action: { label: 'Locate…', run: () => locate(saved, false) } });
     };
     client
-      .request('data.scan', { scanId: `check-${Date.now()}`, path, check: true, ...(kind === 'image-folder' || kind === 'csv' || kind === 'npz' ? { kind } : {}) })
+      .request('data.scan', { scanId: `check-${Date.now()}`, path, check: true, ...(kind === 'image-folder' || kind === 'csv' || kind === 'npz' || kind === 'text' ? { kind } : {}) })
       .then((r) => r.fingerprint !== fingerprint && say('DATA_CHANGED'))
       .catch((err: Error & { code?: string }) => err.code && say(err.code));
     return () => {

@@ -399,7 +399,7 @@ export function TrainPanel() {
                   ))}
                   <option value={ADD_DATA}>Add data…</option>
                 </select>
-                <button type="button" className="train-field__add" data-testid="train-add-data" disabled={live} title="Train on your own data: a folder of images sorted by class, a table, or NumPy arrays" onClick={() => useAddData.getState().open()}>
+                <button type="button" className="train-field__add" data-testid="train-add-data" disabled={live} title="Train on your own data: a folder of images sorted by class, a table, NumPy arrays, or a text (.txt) for a design made for text" onClick={() => useAddData.getState().open()}>
                   Add data…
                 </button>
               </span>

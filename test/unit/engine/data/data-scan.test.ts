@@ -12,7 +12,7 @@ import { DataScanResult } from '../../../../src-engine/protocol';
 import { scanData, type ScanProgress } from '../../../../src-engine/node/data-scan';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
-import { encodePng } from './user-data-fixtures';
+import { encodePng, npy } from './user-data-fixtures';
 
 let dir: string;
 const solid = (rgb: readonly number[], w: number, h: number) => encodePng(Uint8Array.from({ length: w * h * 3 }, (_, k) => rgb[k % 3]), w, h, 3);
@@ -103,6 +103,32 @@ describe('data.scan (node/data-scan.ts)', () => {
     ]);
     expect(ok.dataset).toEqual({ name: 'csv', options: { missing: 'median', roles: { income: 'ignore' }, path: csv, fingerprint: ok.fingerprint } });
     expect(loadDataset(ok.dataset, 0).report!.fingerprint).toBe(ok.fingerprint);
+  });
+
+  it('a text for a language model (kind text, the design\'s window and vocabulary): its characters, vocabulary, windows and start; the loader\'s fingerprint; and an .npy pair, fingerprinted over both files', async () => {
+    const text = path.join(dir, 'notes.txt');
+    writeFileSync(text, 'The quick brown fox jumps over the lazy dog. '.repeat(40));
+    const r = await scanData({ scanId: 't1', path: text, kind: 'text', options: { window: 16 } }, { access: UNRESTRICTED });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r).toMatchObject({ kind: 'text', featureShape: [16], text: { characters: 45 * 40, vocabulary: 29 } });
+    expect(r.text!.start.startsWith('The quick brown fox')).toBe(true);
+    const loaded = loadDataset(r.dataset, 0);
+    expect(r.text!.windows).toBe(loaded.train.count + (loaded.val?.count ?? 0) + (loaded.test?.count ?? 0));
+    expect(r.dataset).toMatchObject({ name: 'text', options: { window: 16, path: text, fingerprint: r.fingerprint } });
+    // "Use this data" trains without DATA_CHANGED; the fortunes vocabulary fits a design made for it.
+    expect(loadDataset(r.dataset, 0).train.featureShape).toEqual([16]);
+    const ascii = await scanData({ scanId: 't2', path: text, kind: 'text', options: { vocabulary: 'ascii' } }, { access: UNRESTRICTED });
+    expect(ascii.text!.vocabulary).toBe(97);
+    // Not UTF-8: the loader's coded problem, shown in the preview.
+    writeFileSync(path.join(dir, 'latin1.txt'), Buffer.from([0x68, 0xe9, 0x0a]));
+    expect((await scanData({ scanId: 't3', path: path.join(dir, 'latin1.txt'), kind: 'text' }, { access: UNRESTRICTED })).problem?.code).toBe('DATA_BAD_OPTION');
+    // An .npy of features with its targets beside it: scanned as arrays, fingerprinted as the loader does (both files).
+    writeFileSync(path.join(dir, 'X_train.npy'), npy('<f4', [4, 2], [1, 2, 3, 4, 5, 6, 7, 8]));
+    writeFileSync(path.join(dir, 'y_train.npy'), npy('<i8', [4], [0, 1, 0, 1]));
+    const arrays = await scanData({ scanId: 't4', path: path.join(dir, 'X_train.npy') }, { access: UNRESTRICTED });
+    expect(arrays).toMatchObject({ kind: 'npz', featureShape: [2] });
+    expect(arrays.problem).toBeUndefined();
+    expect(loadDataset(arrays.dataset, 0).train.count).toBe(4);
   });
 
   it('refuses what the access rules refuse, coded', async () => {
