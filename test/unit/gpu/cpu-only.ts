@@ -6,9 +6,5 @@ export const CPU_ONLY: Record<string, string> = {
   RNN: 'issue #31: recurrent kernels are a later step; a graph with an RNN trains on the CPU',
   LSTM: 'issue #31: recurrent kernels are a later step; a graph with an LSTM trains on the CPU',
   GRU: 'issue #31: recurrent kernels are a later step; a graph with a GRU trains on the CPU',
-  Embedding: 'issue #31: a later step',
   MultiHeadAttention: 'issue #31: attention kernels are a later step; a graph with attention trains on the CPU',
-  PositionalEmbedding: 'issue #31: a later step',
-  SequencePool: 'issue #31: a later step',
-  TokenCrossEntropyLoss: 'issue #31: a later step',
 };

@@ -281,3 +281,42 @@ async function prepareOp(ctx: GpuContext, op: string, attrs: Attrs, inputShapes:
   const d = await prepareKernel(ctx, op, attrs, inputShapes, outShape, { inputs, output, params, dParams, buffers: bufferTensors, dOutput, dInputs }, rng.asRng());
   return { d, inputs, output, outShape, params, dParams, buffers, dOutput, dInputs, rng, differentiable };
 }
+
+const U = 2 ** -24;
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const abs = (a: Float32Array) => a.map(Math.abs);
+
+/** The case on absolute values: its op file's results are Σ|terms| per element. */
+function absCase(c: KernelCase): KernelCase {
+  const m = (r?: Record<string, Float32Array>) => r && Object.fromEntries(Object.entries(r).map(([k, v]) => [k, abs(v)]));
+  return { ...c, inputs: c.inputs.map(abs), dOutput: abs(c.dOutput), dInputs: c.dInputs.map((d) => d && abs(d)), params: m(c.params), dParams: m(c.dParams) };
+}
+
+/**
+ * GPU against CPU on one case: `terms` per result (`y`, `dx0`, `dx1`, `weight`…) is the most terms an
+ * element sums (0: exact equality); the bound is 2·(m + 1)·2⁻²⁴·Σ|terms|, Σ|terms| from the op file
+ * run on absolute values.
+ */
+export async function parity(ctx: GpuContext, c: KernelCase, terms: Record<string, number>): Promise<void> {
+  const want = runCpu(c);
+  const got = await runGpu(ctx, c);
+  const scale = runCpu(absCase(c));
+  const bound = (key: string, s: Float32Array) => (i: number) => (terms[key] === 0 ? 0 : 2 * (terms[key] + 1) * U * s[i]);
+  expectWithin(`${c.op} y`, got.output, want.output, bound('y', scale.output));
+  want.dInputs.forEach((d, k) => {
+    if (d) expectWithin(`${c.op} dx${k}`, got.dInputs[k]!, d, bound(`dx${k}`, scale.dInputs[k]!));
+    else expect(got.dInputs[k]).toBeNull();
+  });
+  for (const [k, d] of Object.entries(want.dParams)) expectWithin(`${c.op} d${k}`, got.dParams[k], d, bound(k, scale.dParams[k]));
+}
+
+/** A case of `op` on inputs of `shapes` (random values), dy and initial gradients random too. */
+export function randomCase(op: string, shapes: number[][], attrs: Record<string, unknown> = {}, seed = 1, opts: { noGrad?: number[]; params?: Record<string, number> } = {}): KernelCase {
+  const c: KernelCase = { op, attrs: attrs as KernelCase['attrs'], inputShapes: shapes, inputs: shapes.map((s, i) => values(size(s), seed + i)), dOutput: new Float32Array(0), dInputs: shapes.map((s, i) => (opts.noGrad?.includes(i) ? null : values(size(s), seed + 10 + i, 0.5))) };
+  c.dOutput = values(size(outputShapeOf(c)), seed + 20);
+  if (opts.params) {
+    c.params = Object.fromEntries(Object.entries(opts.params).map(([k, n], j) => [k, values(n, seed + 30 + j, 0.5, k === 'weight' ? 1 : 0)]));
+    c.dParams = Object.fromEntries(Object.entries(opts.params).map(([k, n], j) => [k, values(n, seed + 40 + j, 0.5)]));
+  }
+  return c;
+}

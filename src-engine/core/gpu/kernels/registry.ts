@@ -15,6 +15,7 @@ import { groupNormKernel, layerNormKernel } from './layer-norm';
 import { sliceKernel, transposeKernel } from './layout';
 import { multiplyKernel } from './multiply';
 import { preluKernel } from './prelu';
+import { embeddingKernel, positionalEmbeddingKernel, sequencePoolKernel, tokenCrossEntropyKernel } from './sequence';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
 import { noiseKernel } from './noise';
@@ -50,6 +51,10 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   Transpose: transposeKernel,
   Slice: sliceKernel,
   PReLU: preluKernel,
+  Embedding: embeddingKernel,
+  PositionalEmbedding: positionalEmbeddingKernel,
+  SequencePool: sequencePoolKernel,
+  TokenCrossEntropyLoss: tokenCrossEntropyKernel,
   Softmax: softmaxKernel,
   Add: addKernel,
   Concat: concatKernel,

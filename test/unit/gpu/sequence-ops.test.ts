@@ -1,0 +1,75 @@
+/**
+ * The WGSL kernels of #31's sequence ops around attention (`kernels/sequence.ts`) against their op
+ * files: Embedding with ids in range, negative (from the end), fractional (truncated) and out of
+ * range (a row of zeros), the weight's gradient gathered per table value in the op file's order;
+ * PositionalEmbedding; SequencePool `mean` and `last`. Views at odd offsets between sentinels,
+ * gradients starting from values (kernel-harness.ts `parity`: exact for copies and for the
+ * same float32 additions in the same order, else 2·(m + 1)·2⁻²⁴·Σ|terms|). TokenCrossEntropyLoss
+ * is CrossEntropyLoss's kernels over `[N·T, V]` rows: the op suite's gradient check covers it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coverageOf } from '../../../src-engine/core/backend/coverage';
+import type { GpuContext } from '../../../src-engine/core/gpu/context';
+import { testGpu } from './device';
+import { parity, randomCase } from './kernel-harness';
+import { oneStepParity } from './parity';
+import { gpuKernelGaps } from '../../../src-engine/core/gpu/executor';
+import { Rng } from '../../../src-engine/base/rng';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+
+let ctx: GpuContext;
+beforeAll(async () => {
+  ctx = (await testGpu()).ctx;
+});
+afterAll(() => ctx?.dispose());
+
+describe('WGSL sequence ops vs the op files', () => {
+  it('Embedding: rows copied exactly (negative ids from the end, fractional truncated, out of range zeros); dW gathered per row, exactly', async () => {
+    const c = randomCase('Embedding', [[3, 5]], { numEmbeddings: 7, embeddingDim: 4 }, 2, { noGrad: [0], params: { weight: 28 } });
+    c.inputs[0] = Float32Array.of(0, 1, 6, -1, -7, 3.7, -0.5, 7, 9, -8, 2, 2, 2, 5, 0);
+    // dW adds dy values (no products) in position order, as the op file: exact.
+    await parity(ctx, c, { y: 0, weight: 0 });
+  }, 60_000);
+
+  it('PositionalEmbedding: y = x + p exactly; dx and dp add dy down the samples, exactly', async () => {
+    await parity(ctx, randomCase('PositionalEmbedding', [[3, 4, 5]], {}, 3, { params: { weight: 20 } }), { y: 0, dx0: 0, weight: 0 });
+  }, 60_000);
+
+  it('SequencePool: last is a copy (exact); mean sums T values then divides', async () => {
+    await parity(ctx, randomCase('SequencePool', [[3, 6, 4]], { mode: 'last' }, 4), { y: 0, dx0: 0 });
+    await parity(ctx, randomCase('SequencePool', [[3, 6, 4]], { mode: 'mean' }, 5), { y: 6, dx0: 1 });
+  }, 60_000);
+
+  it('a small next-character model (Embedding → positions → LayerNorm → Linear → TokenCrossEntropyLoss, a SequencePool head beside it): one step gives the CPU executor\'s loss, activations and gradients', async () => {
+    const T = 6;
+    const V = 9;
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 2,
+      nodes: [
+        { id: 'ids', op: 'Input', attrs: { shape: [T], source: 'features' }, inputs: [] },
+        { id: 'next', op: 'Input', attrs: { shape: [T], source: 'target' }, inputs: [] },
+        { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+        { id: 'emb', op: 'Embedding', attrs: { numEmbeddings: V, embeddingDim: 8 }, inputs: ['ids'] },
+        { id: 'pos', op: 'PositionalEmbedding', attrs: {}, inputs: ['emb'] },
+        { id: 'ln', op: 'LayerNorm', attrs: {}, inputs: ['pos'] },
+        { id: 'head', op: 'Linear', attrs: { outFeatures: V }, inputs: ['ln'] },
+        { id: 'loss', op: 'TokenCrossEntropyLoss', attrs: {}, inputs: ['head', 'next'] },
+        { id: 'pool', op: 'SequencePool', attrs: { mode: 'mean' }, inputs: ['ln'] },
+        { id: 'cls', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['pool'] },
+        { id: 'ce', op: 'CrossEntropyLoss', attrs: {}, inputs: ['cls', 'label'] },
+      ],
+      outputs: { logits: 'head', loss: 'loss', cls: 'cls', ce: 'ce' },
+    };
+    expect(gpuKernelGaps(graph)).toEqual([]);
+    const n = 5;
+    const rng = new Rng(3);
+    const ids = Float32Array.from({ length: n * T }, () => rng.int(V));
+    const worst = await oneStepParity(ctx, graph, n, { ids, next: ids.map((v) => (v * 2 + 1) % V), label: Float32Array.from({ length: n }, (_, i) => i % 3) });
+    console.log(`next-character model, one step: worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}`);
+  }, 60_000);
+
+  it('the coverage query lists GPU kernels for them', () => {
+    for (const op of ['Embedding', 'PositionalEmbedding', 'SequencePool', 'TokenCrossEntropyLoss']) expect(coverageOf(op)!.gpu, op).toBe(true);
+  });
+});
