@@ -6,5 +6,4 @@ export const CPU_ONLY: Record<string, string> = {
   RNN: 'issue #31: recurrent kernels are a later step; a graph with an RNN trains on the CPU',
   LSTM: 'issue #31: recurrent kernels are a later step; a graph with an LSTM trains on the CPU',
   GRU: 'issue #31: recurrent kernels are a later step; a graph with a GRU trains on the CPU',
-  MultiHeadAttention: 'issue #31: attention kernels are a later step; a graph with attention trains on the CPU',
 };

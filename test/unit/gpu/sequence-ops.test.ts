@@ -1,18 +1,27 @@
 /**
- * The WGSL kernels of #31's sequence ops around attention (`kernels/sequence.ts`) against their op
- * files: Embedding with ids in range, negative (from the end), fractional (truncated) and out of
+ * The WGSL kernels of #31's attention and the ops around it (`kernels/attention.ts`,
+ * `kernels/sequence.ts`) against their op files, and a small causal language model against the CPU
+ * executor. Per op: Embedding with ids in range, negative (from the end), fractional (truncated) and out of
  * range (a row of zeros), the weight's gradient gathered per table value in the op file's order;
  * PositionalEmbedding; SequencePool `mean` and `last`. Views at odd offsets between sentinels,
  * gradients starting from values (kernel-harness.ts `parity`: exact for copies and for the
  * same float32 additions in the same order, else 2·(m + 1)·2⁻²⁴·Σ|terms|). TokenCrossEntropyLoss
  * is CrossEntropyLoss's kernels over `[N·T, V]` rows: the op suite's gradient check covers it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coverageOf } from '../../../src-engine/core/backend/coverage';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { testGpu } from './device';
 import { parity, randomCase } from './kernel-harness';
-import { oneStepParity } from './parity';
+import { load, oneStepParity } from './parity';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { createOptimizer } from '../../../src-engine/core/optim';
 import { gpuKernelGaps } from '../../../src-engine/core/gpu/executor';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -40,7 +49,7 @@ describe('WGSL sequence ops vs the op files', () => {
     await parity(ctx, randomCase('SequencePool', [[3, 6, 4]], { mode: 'mean' }, 5), { y: 6, dx0: 1 });
   }, 60_000);
 
-  it('a small next-character model (Embedding → positions → LayerNorm → Linear → TokenCrossEntropyLoss, a SequencePool head beside it): one step gives the CPU executor\'s loss, activations and gradients', async () => {
+  it('a small causal language model (Embedding → positions → LayerNorm → MultiHeadAttention → residual → Linear → TokenCrossEntropyLoss, a SequencePool head beside it): one step gives the CPU executor\'s loss, activations and gradients; 15 Adam steps its losses', async () => {
     const T = 6;
     const V = 9;
     const graph: GraphIR = {
@@ -53,7 +62,9 @@ describe('WGSL sequence ops vs the op files', () => {
         { id: 'emb', op: 'Embedding', attrs: { numEmbeddings: V, embeddingDim: 8 }, inputs: ['ids'] },
         { id: 'pos', op: 'PositionalEmbedding', attrs: {}, inputs: ['emb'] },
         { id: 'ln', op: 'LayerNorm', attrs: {}, inputs: ['pos'] },
-        { id: 'head', op: 'Linear', attrs: { outFeatures: V }, inputs: ['ln'] },
+        { id: 'att', op: 'MultiHeadAttention', attrs: { numHeads: 2, causal: true }, inputs: ['ln'] },
+        { id: 'res', op: 'Add', attrs: {}, inputs: ['pos', 'att'] },
+        { id: 'head', op: 'Linear', attrs: { outFeatures: V }, inputs: ['res'] },
         { id: 'loss', op: 'TokenCrossEntropyLoss', attrs: {}, inputs: ['head', 'next'] },
         { id: 'pool', op: 'SequencePool', attrs: { mode: 'mean' }, inputs: ['ln'] },
         { id: 'cls', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['pool'] },
@@ -65,11 +76,33 @@ describe('WGSL sequence ops vs the op files', () => {
     const n = 5;
     const rng = new Rng(3);
     const ids = Float32Array.from({ length: n * T }, () => rng.int(V));
-    const worst = await oneStepParity(ctx, graph, n, { ids, next: ids.map((v) => (v * 2 + 1) % V), label: Float32Array.from({ length: n }, (_, i) => i % 3) });
-    console.log(`next-character model, one step: worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}`);
+    const data = { ids, next: ids.map((v) => (v * 2 + 1) % V), label: Float32Array.from({ length: n }, (_, i) => i % 3) };
+    const worst = await oneStepParity(ctx, graph, n, data);
+    // Training: every step's loss within 2e-4 relative of the CPU's (the bound of executor-ops.test.ts).
+    const cfg = { kind: 'adam', lr: 1e-2 } as const;
+    const cpu = compileGraph(checkedOrThrow(graph), { batchSize: n, backend: createReferenceBackend(), seed: 3 });
+    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: n, gpu: ctx, seed: 3 });
+    const cpuOpt = createOptimizer(cfg, cpu.params);
+    const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
+    load(cpu, gpu, data);
+    let worstLoss = 0;
+    const losses: number[] = [];
+    for (let step = 0; step < 15; step++) {
+      const want = cpu.forward(true);
+      cpu.backward();
+      cpuOpt.step(cfg.lr);
+      const got = await gpu.trainStep(gpuOpt, cfg.lr);
+      worstLoss = Math.max(worstLoss, Math.abs(got - want) / want);
+      expect(Math.abs(got - want), `step ${step}: ${got} vs ${want}`).toBeLessThanOrEqual(2e-4 * want);
+      losses.push(want);
+    }
+    expect(losses[14]).toBeLessThan(0.8 * losses[0]);
+    console.log(`causal language model: one step worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}; 15 Adam steps, worst loss ${worstLoss.toExponential(2)} relative`);
   }, 60_000);
 
-  it('the coverage query lists GPU kernels for them', () => {
-    for (const op of ['Embedding', 'PositionalEmbedding', 'SequencePool', 'TokenCrossEntropyLoss']) expect(coverageOf(op)!.gpu, op).toBe(true);
+  it('the coverage query lists GPU kernels for them, and the tiny GPT template has no GPU gap', () => {
+    for (const op of ['Embedding', 'PositionalEmbedding', 'SequencePool', 'TokenCrossEntropyLoss', 'MultiHeadAttention']) expect(coverageOf(op)!.gpu, op).toBe(true);
+    const gpt = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/tiny-gpt.json'), 'utf8')) as GraphIR;
+    expect(gpuKernelGaps(gpt)).toEqual([]);
   });
 });

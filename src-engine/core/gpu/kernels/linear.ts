@@ -3,7 +3,8 @@
  * Linear on the GPU, as `core/ops/linear.ts`: `y = x·Wᵀ + b` with the tiled GEMM, then a bias
  * broadcast; backward `dx += dy·W`, `dW += dyᵀ·x` (two GEMMs, accumulating) and `db += Σ_rows dy`.
  */
-import { prepareGemm } from '../gemm';
+import type { GpuContext, GpuTensor } from '../context';
+import { prepareGemm, type GpuDispatch } from '../gemm';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
@@ -34,6 +35,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
+/** `y[r, j] += b[j]` over `rows` rows of `cols` (a layer's bias, broadcast). */
+export function biasAdd(ctx: GpuContext, b: GpuTensor, y: GpuTensor, rows: number, cols: number): GpuDispatch {
+  const n = rows * cols;
+  const { workgroups, rowStride } = grid1d(ctx, n);
+  return bindDispatch(ctx, 'linear:bias', () => BIAS_ADD, [b.buffer, y.buffer], words([n, cols, y.offset, b.offset, rowStride]), workgroups);
+}
+
+/** `db[j] += Σ_r dy[r, j]`, down the rows in order. */
+export function biasGrad(ctx: GpuContext, dy: GpuTensor, db: GpuTensor, rows: number, cols: number): GpuDispatch {
+  return bindDispatch(ctx, 'linear:bias-grad', () => BIAS_GRAD, [dy.buffer, db.buffer], words([rows, cols, dy.offset, db.offset]), [Math.ceil(cols / WORKGROUP), 1, 1]);
+}
+
 export const linearKernel: GpuOpKernel = {
   prepare({ ctx, inputShapes, outputShape, inputs, output, params, dParams, dOutput, dInputs }) {
     const xShape = inputShapes[0];
@@ -44,22 +57,14 @@ export const linearKernel: GpuOpKernel = {
     const w = params.weight;
     const b = params.bias;
     const forward = [prepareGemm(ctx, { transA: false, transB: true, m: rows, n: outF, k: inF, a: x, b: w, c: output, accumulate: false })];
-    if (b) {
-      const n = rows * outF;
-      const { workgroups, rowStride } = grid1d(ctx, n);
-      forward.push(bindDispatch(ctx, 'linear:bias', () => BIAS_ADD, [b.buffer, output.buffer], words([n, outF, output.offset, b.offset, rowStride]), workgroups));
-    }
+    if (b) forward.push(biasAdd(ctx, b, output, rows, outF));
     const backward = [];
     if (dOutput) {
       const dx = dInputs[0];
       if (dx) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: rows, n: inF, k: outF, a: dOutput, b: w, c: dx, accumulate: true }));
       backward.push(prepareGemm(ctx, { transA: true, transB: false, m: outF, n: inF, k: rows, a: dOutput, b: x, c: dParams.weight, accumulate: true }));
       const db = dParams.bias;
-      if (db) {
-        backward.push(
-          bindDispatch(ctx, 'linear:bias-grad', () => BIAS_GRAD, [dOutput.buffer, db.buffer], words([rows, outF, dOutput.offset, db.offset]), [Math.ceil(outF / WORKGROUP), 1, 1]),
-        );
-      }
+      if (db) backward.push(biasGrad(ctx, dOutput, db, rows, outF));
     }
     return { forward, backward };
   },

@@ -5,6 +5,7 @@
  * GPU (E_GPU_NO_KERNEL naming the ops) — there is no per-op fallback to the CPU.
  */
 import { ACTIVATION_OP_KERNELS } from './activations';
+import { attentionKernel } from './attention';
 import { batchNormKernel } from './batch-norm';
 import { conv1dKernel, conv2dKernel } from './conv';
 import { convTranspose2dKernel } from './conv-transpose';
@@ -55,6 +56,7 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   PositionalEmbedding: positionalEmbeddingKernel,
   SequencePool: sequencePoolKernel,
   TokenCrossEntropyLoss: tokenCrossEntropyKernel,
+  MultiHeadAttention: attentionKernel,
   Softmax: softmaxKernel,
   Add: addKernel,
   Concat: concatKernel,
