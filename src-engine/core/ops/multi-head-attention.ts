@@ -4,7 +4,7 @@ import { defineOp, type Attrs, type OnnxEmitContext, type ShapeArgs } from './ty
 import { transpose2d } from './onnx-import';
 
 /** Sizes of one attention call: batch, steps, embedding, heads, head width. */
-interface Dims {
+export interface Dims {
   n: number;
   t: number;
   e: number;
@@ -12,7 +12,7 @@ interface Dims {
   d: number;
 }
 
-function dimsOf(shape: readonly number[], attrs: Attrs): Dims {
+export function dimsOf(shape: readonly number[], attrs: Attrs): Dims {
   const [n, t, e] = shape;
   const h = intAttr(attrs, 'numHeads');
   return { n, t, e, h, d: e / h };

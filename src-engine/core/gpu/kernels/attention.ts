@@ -17,7 +17,8 @@
  * NOTE: the op file exponentiates and sums a row in float64; here in float32. The max is subtracted
  * first in both, so the difference is a few roundings of values in (0, 1].
  */
-import { boolAttr, intAttr } from '../../ops/shape-util';
+import { dimsOf, type Dims } from '../../ops/multi-head-attention';
+import { boolAttr } from '../../ops/shape-util';
 import { GpuError, gpuView, type GpuContext, type GpuTensor } from '../context';
 import { prepareGemm, type GpuDispatch } from '../gemm';
 import { bindDispatch, grid1d, kernel1d, words } from './dispatch';
@@ -81,20 +82,10 @@ const SOFTMAX_BACKWARD = kernel1d(
 `,
 );
 
-interface Dims {
-  n: number;
-  t: number;
-  e: number;
-  h: number;
-  d: number;
-}
-
 export const attentionKernel: GpuOpKernel = {
   prepare({ ctx, nodeId, attrs, inputShapes, inputs, output, params, dParams, dOutput, dInputs, workspace }) {
-    const [n, t, e] = inputShapes[0];
-    const h = intAttr(attrs, 'numHeads');
-    const dm: Dims = { n, t, e, h, d: e / h };
-    const { d } = dm;
+    const dm = dimsOf(inputShapes[0], attrs);
+    const { n, t, e, h, d } = dm;
     const causal = boolAttr(attrs, 'causal');
     const rows = n * t;
     const size = n * t * e;
