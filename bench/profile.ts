@@ -51,6 +51,20 @@ for (const def of listOps()) {
   } as OpKernelOverride;
 }
 (be as { overrides?: unknown }).overrides = wrapped;
+// Fused chains (Backend.fusions) are timed as one entry, named by their ops.
+(be as { fusions?: unknown }).fusions = be.fusions?.map((rule) => ({
+  ops: rule.ops,
+  build(steps: Parameters<typeof rule.build>[0]) {
+    const k = rule.build(steps);
+    if (!k) return null;
+    const key = `${rule.ops.join('+')}* ${steps[0].output.shape.slice(1).join('x')}`;
+    return {
+      ...k,
+      forward: () => { const t = now(); k.forward(); add(`${key} fwd`, now() - t); },
+      backward: () => { const t = now(); k.backward(); add(`${key} bwd`, now() - t); },
+    };
+  },
+}));
 const memset = be.zero;
 be.zero = (a) => {
   const t = now();

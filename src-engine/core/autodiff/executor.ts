@@ -4,6 +4,7 @@ import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
 import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
+import { planFusions, type FusedGroup } from './fusion';
 import { getOp } from '../ops/registry';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
 import { hostTrainStep } from '../train/step';
@@ -302,6 +303,29 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
     else zeroFirst.push(g);
   }
+  // Chains the backend runs as one kernel (Backend.fusions, core/autodiff/fusion.ts): their
+  // interior outputs and gradients are written only when read (output(), grad()).
+  const consumers = new Map<string, number>();
+  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const groups = planFusions(
+    backend.fusions,
+    steps.map((s) => ({ id: s.id, op: s.def.name, inputs: byId.get(s.id)!.inputs, ctx: s.ctx })),
+    consumers,
+    lossSet,
+  );
+  const groupAt: (FusedGroup | undefined)[] = steps.map(() => undefined);
+  const groupEnding: (FusedGroup | undefined)[] = steps.map(() => undefined);
+  const groupOf = new Map<string, FusedGroup>();
+  for (const f of groups) {
+    groupAt[f.start] = f;
+    groupEnding[f.end - 1] = f;
+    for (const id of f.interior) groupOf.set(id, f);
+  }
+  const freshOutputs = (f: FusedGroup): void => {
+    if (!f.outputsStale) return;
+    f.kernel.materializeOutputs();
+    f.outputsStale = false;
+  };
   const inputNames = new Set(graphInputs(graph).map((n) => n.id));
   let lastTraining = false;
   const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
@@ -327,10 +351,18 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     output(nodeId) {
       const t = outputs.get(nodeId);
       if (!t) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+      const f = groupOf.get(nodeId);
+      if (f) freshOutputs(f);
       return t;
     },
     grad(nodeId) {
       if (!outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+      const f = groupOf.get(nodeId);
+      if (f?.gradsStale) {
+        freshOutputs(f);
+        f.kernel.materializeGrads();
+        f.gradsStale = false;
+      }
       return grads.get(nodeId) ?? null;
     },
     workspace(nodeId) {
@@ -340,7 +372,17 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     },
     forward(training, sel) {
       lastTraining = training;
-      for (const s of steps) {
+      for (let i = 0; i < steps.length; i++) {
+        const f = groupAt[i];
+        if (f) {
+          for (let j = f.start; j < f.end; j++) steps[j].ctx.training = training && !steps[j].statsFrozen;
+          f.kernel.forward();
+          f.outputsStale = true;
+          f.gradsStale = false;
+          i = f.end - 1;
+          continue;
+        }
+        const s = steps[i];
         s.ctx.training = training && !s.statsFrozen;
         s.forward(s.ctx);
       }
@@ -359,12 +401,33 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
       for (const t of o.unseeded) zero(t.data);
       for (const t of o.lossGrads) t.data.fill(1);
-      for (let i = steps.length - 1; i >= 0; i--) {
+      const runStep = (i: number): void => {
         const s = steps[i];
-        for (const t of zeroBefore[i]) zero(t.data);
-        if (!o.run[i] || !s.backward) continue;
+        if (!o.run[i] || !s.backward) return;
         s.ctx.training = lastTraining && !s.statsFrozen;
         s.backward(s.ctx);
+      };
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const f = groupEnding[i];
+        if (!f) {
+          for (const t of zeroBefore[i]) zero(t.data);
+          runStep(i);
+          continue;
+        }
+        for (let j = f.end - 1; j >= f.start; j--) for (const t of zeroBefore[j]) zero(t.data);
+        let running = 0;
+        for (let j = f.start; j < f.end; j++) if (o.run[j] && steps[j].backward) running++;
+        if (running === f.end - f.start) {
+          for (let j = f.start; j < f.end; j++) steps[j].ctx.training = lastTraining && !steps[j].statsFrozen;
+          f.kernel.backward();
+          f.gradsStale = true;
+        } else if (running > 0) {
+          // A selection that stops inside the chain: the ops one by one, on its written-out interior.
+          freshOutputs(f);
+          for (let j = f.end - 1; j >= f.start; j--) runStep(j);
+          f.gradsStale = false;
+        }
+        i = f.start;
       }
     },
     selectLosses(ids, trainable) {

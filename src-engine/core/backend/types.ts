@@ -1,4 +1,4 @@
-import type { KernelSet } from '../ops/kernel-set';
+import type { FusionRule, KernelSet } from '../ops/kernel-set';
 import type { BackendPrimitives } from './primitives';
 
 export type { AdamUpdateHyper, AdamUpdateItem, BackendPrimitives, Conv2dGeometry, GemmArgs } from './primitives';
@@ -14,4 +14,6 @@ export interface Backend extends BackendPrimitives {
    * present and the op file's own (reference) forward/backward otherwise; `opCoverage()` says which.
    */
   readonly overrides?: KernelSet;
+  /** Chains of ops this backend runs as one kernel (core/autodiff/fusion.ts), longest first. */
+  readonly fusions?: readonly FusionRule[];
 }

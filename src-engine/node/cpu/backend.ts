@@ -5,6 +5,7 @@ import type { CpuContext } from './context';
 import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
+import { batchNormReluFusions } from './fusions/batch-norm-relu';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
 import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
@@ -23,6 +24,8 @@ export interface CpuBackendOptions {
   relaxedSimd?: boolean;
   /** Heap size to reserve up front, in bytes (it grows as needed). */
   initialHeapBytes?: number;
+  /** Run chains of ops as one kernel where it has one (`Backend.fusions`; default true; tests compare both). */
+  fusions?: boolean;
 }
 
 /** A CPU backend also reports what it detected (for the status bar and the bench). */
@@ -270,6 +273,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     gemmMany,
   };
   const overrides = createOverrides(ctx);
+  const fusions = opts.fusions === false ? undefined : batchNormReluFusions(ctx, overrides);
 
   /** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
   function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
@@ -370,6 +374,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     im2col,
     col2im,
     overrides,
+    ...(fusions ? { fusions } : {}),
     adamUpdate,
     adamUpdateMany,
     get launches() {

@@ -18,6 +18,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, node } from '../engine/graphs';
+import { scaledDiff } from './scaled-diff';
 
 let cpu: CpuBackend;
 beforeAll(async () => {
@@ -71,15 +72,6 @@ function residualMlp(): GraphIR {
     { out: 'head', loss: 'loss' },
     { loss: 'loss' },
   );
-}
-
-function scaledDiff(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
-  }
-  return e;
 }
 
 function fillBatch(g: CompiledGraph, classes: number, seed: number): void {

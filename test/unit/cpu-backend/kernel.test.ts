@@ -39,11 +39,11 @@ describe('Kernel', () => {
     const { pool, runs } = fakePool();
     let got: number[] = [];
     const bn = new Kernel('bnBackward', (...a: number[]) => void (got = a), pool, { range: ['c0', 'c1'], perThread: { tmp: 2 } });
-    const args = { dy: 1, xhat: 2, invStd: 3, gamma: 4, dGamma: 5, dBeta: 6, dx: 7, n: 8, c: 10, inner: 9, c0: 0, c1: 10, training: 1, assign: 0 };
+    const args = { dy: 1, xhat: 2, invStd: 3, gamma: 4, dGamma: 5, dBeta: 6, dx: 7, n: 8, c: 10, inner: 9, c0: 0, c1: 10, training: 1, assign: 0, mode: 0, y: 11, H: 12, W: 13, arg: 14 };
     bn.run(args, 2, { dy: 100 });
     expect(runs[0].mask).toBe(1 << KERNELS.bnBackward.params.findIndex((p) => p.name === 'tmp'));
     expect(runs[0].tasks.map((t) => t[0])).toEqual([1, 101]);
     bn.call(args);
-    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 9, 0, 10, 1, 1002, 0]);
+    expect(got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 9, 0, 10, 1, 1002, 0, 0, 11, 12, 13, 14]);
   });
 });

@@ -19,12 +19,7 @@ import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu'
 import { getOp, listOps } from '../../../src-engine/core/ops/registry';
 import { checkGolden, gradcheck, loadGoldens, runOp } from '../engine/harness';
 import { SKIP, allCases } from '../engine/op-suite-cases';
-
-function scaledDiff(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  for (let i = 0; i < b.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
-  return a.length === b.length ? e : Infinity;
-}
+import { scaledDiff } from './scaled-diff';
 
 let cpu: CpuBackend;
 beforeAll(async () => {

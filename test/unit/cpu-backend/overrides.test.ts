@@ -19,6 +19,7 @@ import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
+import { scaledDiff } from './scaled-diff';
 
 let cpu: CpuBackend;
 beforeAll(async () => {
@@ -31,16 +32,6 @@ function randn(shape: number[], seed: number): Tensor {
   const t = tensor(shape);
   for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
   return t;
-}
-
-function scaledDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let e = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
-  }
-  return e;
 }
 
 const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training: boolean, tol: number][] = [

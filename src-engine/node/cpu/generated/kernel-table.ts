@@ -63,10 +63,10 @@ export interface KernelArgs {
   maxPoolForward: { x: number; y: number; arg: number; pl0: number; pl1: number; H: number; W: number; kH: number; kW: number; sH: number; sW: number; pH: number; pW: number; oH: number; oW: number };
   /** `elementwise.maxPoolBackward(dy: i32, arg: i32, dx: i32, pl0: i32, pl1: i32, hw: i32, per: i32, pair2: i32, H: i32, W: i32, oH: i32, oW: i32, assign: i32)` */
   maxPoolBackward: { dy: number; arg: number; dx: number; pl0: number; pl1: number; hw: number; per: number; pair2: number; H: number; W: number; oH: number; oW: number; assign: number };
-  /** `elementwise.bnForward(x: i32, y: i32, xhat: i32, invStd: i32, gamma: i32, beta: i32, rm: i32, rv: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, eps: f64, momentum: f64)` */
-  bnForward: { x: number; y: number; xhat: number; invStd: number; gamma: number; beta: number; rm: number; rv: number; n: number; c: number; inner: number; c0: number; c1: number; training: number; eps: number; momentum: number };
-  /** `elementwise.bnBackward(dy: i32, xhat: i32, invStd: i32, gamma: i32, dGamma: i32, dBeta: i32, dx: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, tmp: i32, assign: i32)` */
-  bnBackward: { dy: number; xhat: number; invStd: number; gamma: number; dGamma: number; dBeta: number; dx: number; n: number; c: number; inner: number; c0: number; c1: number; training: number; tmp: number; assign: number };
+  /** `elementwise.bnForward(x: i32, y: i32, xhat: i32, invStd: i32, gamma: i32, beta: i32, rm: i32, rv: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, eps: f64, momentum: f64, mode: i32, H: i32, W: i32, arg: i32, scratch: i32)` */
+  bnForward: { x: number; y: number; xhat: number; invStd: number; gamma: number; beta: number; rm: number; rv: number; n: number; c: number; inner: number; c0: number; c1: number; training: number; eps: number; momentum: number; mode: number; H: number; W: number; arg: number; scratch: number };
+  /** `elementwise.bnBackward(dy: i32, xhat: i32, invStd: i32, gamma: i32, dGamma: i32, dBeta: i32, dx: i32, n: i32, c: i32, inner: i32, c0: i32, c1: i32, training: i32, tmp: i32, assign: i32, mode: i32, y: i32, H: i32, W: i32, arg: i32)` */
+  bnBackward: { dy: number; xhat: number; invStd: number; gamma: number; dGamma: number; dBeta: number; dx: number; n: number; c: number; inner: number; c0: number; c1: number; training: number; tmp: number; assign: number; mode: number; y: number; H: number; W: number; arg: number };
   /** `elementwise.sigmoidForward(x: i32, y: i32, i0: i32, i1: i32)` */
   sigmoidForward: { x: number; y: number; i0: number; i1: number };
   /** `elementwise.fillZero(p: i32, n: i32)` */
@@ -277,19 +277,19 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     id: 13,
     name: 'bnForward',
     qualified: 'elementwise.bnForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'rm', type: 'i32' }, { name: 'rv', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'eps', type: 'f64' }, { name: 'momentum', type: 'f64' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'rm', type: 'i32' }, { name: 'rv', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'eps', type: 'f64' }, { name: 'momentum', type: 'f64' }, { name: 'mode', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }, { name: 'scratch', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.xhat; r[i + 3] = a.invStd; r[i + 4] = a.gamma; r[i + 5] = a.beta; r[i + 6] = a.rm; r[i + 7] = a.rv; r[i + 8] = a.n; r[i + 9] = a.c; r[i + 10] = a.inner; r[i + 11] = a.c0; r[i + 12] = a.c1; r[i + 13] = a.training; r[i + 14] = a.eps; r[i + 15] = a.momentum; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.xhat; r[i + 3] = a.invStd; r[i + 4] = a.gamma; r[i + 5] = a.beta; r[i + 6] = a.rm; r[i + 7] = a.rv; r[i + 8] = a.n; r[i + 9] = a.c; r[i + 10] = a.inner; r[i + 11] = a.c0; r[i + 12] = a.c1; r[i + 13] = a.training; r[i + 14] = a.eps; r[i + 15] = a.momentum; r[i + 16] = a.mode; r[i + 17] = a.H; r[i + 18] = a.W; r[i + 19] = a.arg; r[i + 20] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   bnBackward: {
     id: 14,
     name: 'bnBackward',
     qualified: 'elementwise.bnBackward',
-    params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dGamma', type: 'i32' }, { name: 'dBeta', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'tmp', type: 'i32' }, { name: 'assign', type: 'i32' }],
+    params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dGamma', type: 'i32' }, { name: 'dBeta', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'c0', type: 'i32' }, { name: 'c1', type: 'i32' }, { name: 'training', type: 'i32' }, { name: 'tmp', type: 'i32' }, { name: 'assign', type: 'i32' }, { name: 'mode', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'arg', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.xhat; r[i + 2] = a.invStd; r[i + 3] = a.gamma; r[i + 4] = a.dGamma; r[i + 5] = a.dBeta; r[i + 6] = a.dx; r[i + 7] = a.n; r[i + 8] = a.c; r[i + 9] = a.inner; r[i + 10] = a.c0; r[i + 11] = a.c1; r[i + 12] = a.training; r[i + 13] = a.tmp; r[i + 14] = a.assign; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
+    write: (a, r, i) => { r[i] = a.dy; r[i + 1] = a.xhat; r[i + 2] = a.invStd; r[i + 3] = a.gamma; r[i + 4] = a.dGamma; r[i + 5] = a.dBeta; r[i + 6] = a.dx; r[i + 7] = a.n; r[i + 8] = a.c; r[i + 9] = a.inner; r[i + 10] = a.c0; r[i + 11] = a.c1; r[i + 12] = a.training; r[i + 13] = a.tmp; r[i + 14] = a.assign; r[i + 15] = a.mode; r[i + 16] = a.y; r[i + 17] = a.H; r[i + 18] = a.W; r[i + 19] = a.arg; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19]),
   },
   sigmoidForward: {
     id: 15,

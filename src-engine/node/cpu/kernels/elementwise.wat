@@ -32,7 +32,7 @@
 
   ;; dx[i] += x[i] > 0 ? dy[i] : 0 for i in [i0, i1) (relu'(0) = 0, as PyTorch); $assign = 1: dx[i] =
   ;; the same (dx is fresh: not read).
-  (func (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $assign i32)
+  (func $reluBackward (export "reluBackward") (param $x i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $assign i32)
     (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $v v128) (local $f f32)
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
@@ -361,8 +361,9 @@
     (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $tsx)))
   )
 
-  ;; dst[i] = (src[i] − mean)·inv → xhat; y = xhat·g + b, over [0, n), f32x4 body.
-  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32)
+  ;; dst[i] = (src[i] − mean)·inv → xhat; y = xhat·g + b, over [0, n), f32x4 body; $relu = 1:
+  ;; y = max(xhat·g + b, 0) as reluForward computes it (BatchNorm → ReLU run as one, bnForward).
+  (func $normalize (param $src i32) (param $xh i32) (param $y i32) (param $n i32) (param $mean f32) (param $inv f32) (param $g f32) (param $b f32) (param $relu i32)
     (local $i i32) (local $n4 i32) (local $vm v128) (local $vi v128) (local $vg v128) (local $vb v128) (local $t v128) (local $s f32)
     (local.set $vm (f32x4.splat (local.get $mean)))
     (local.set $vi (f32x4.splat (local.get $inv)))
@@ -373,7 +374,9 @@
       (br_if $vd (i32.ge_s (local.get $i) (local.get $n4)))
       (local.set $t (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (local.get $vm)) (local.get $vi)))
       (v128.store (local.get $xh) (local.get $t))
-      (v128.store (local.get $y) (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
+      (local.set $t (f32x4.add (f32x4.mul (local.get $t) (local.get $vg)) (local.get $vb)))
+      (if (local.get $relu) (then (local.set $t (f32x4.pmax (local.get $t) (v128.const f32x4 0 0 0 0)))))
+      (v128.store (local.get $y) (local.get $t))
       (local.set $src (i32.add (local.get $src) (i32.const 16)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 16)))
       (local.set $y (i32.add (local.get $y) (i32.const 16)))
@@ -383,7 +386,9 @@
       (br_if $sd (i32.ge_s (local.get $i) (local.get $n)))
       (local.set $s (f32.mul (f32.sub (f32.load (local.get $src)) (local.get $mean)) (local.get $inv)))
       (f32.store (local.get $xh) (local.get $s))
-      (f32.store (local.get $y) (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
+      (local.set $s (f32.add (f32.mul (local.get $s) (local.get $g)) (local.get $b)))
+      (if (local.get $relu) (then (local.set $s (select (f32.const 0) (local.get $s) (f32.lt (local.get $s) (f32.const 0))))))
+      (f32.store (local.get $y) (local.get $s))
       (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (local.set $xh (i32.add (local.get $xh) (i32.const 4)))
       (local.set $y (i32.add (local.get $y) (i32.const 4)))
@@ -427,12 +432,18 @@
   ;; BatchNorm forward for channels [c0, c1) of x viewed as [n, c, inner]. gamma/beta = 0: none.
   ;; Train: batch mean and biased variance (float64), running stats updated with the unbiased
   ;; variance; eval: running stats. invStd[ch] = 1/√(var + eps).
+  ;; $mode 0: y = BatchNorm's output. Fused with what follows it (overrides/fusions.ts), x̂ and
+  ;; invStd the same: 1: y = ReLU of it; 2: y = the 2×2, stride-2 MaxPool2d of that ReLU, argmax in
+  ;; $arg (planes of [H, W] = inner, H and W even, W >= 8), each plane normalised into this thread's
+  ;; $scratch (H·W floats) first. What the ops compute one by one, bit for bit.
   (func (export "bnForward")
     (param $x i32) (param $y i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $beta i32)
     (param $rm i32) (param $rv i32) (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32)
     (param $training i32) (param $eps f64) (param $momentum f64)
+    (param $mode i32) (param $H i32) (param $W i32) (param $arg i32) (param $scratch i32)
     (local $ch i32) (local $b i32) (local $m f64) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64)
     (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32) (local $shift f64)
+    (local $po i32)
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
     (local.set $ch (local.get $c0))
     (block $cd (loop $cl
@@ -477,22 +488,124 @@
       (block $bd3 (loop $bl3
         (br_if $bd3 (i32.ge_s (local.get $b) (local.get $n)))
         (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-        (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
-          (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then
+            ;; The plane's pooled outputs start at plane·(H/2)·(W/2).
+            (local.set $po (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch))
+              (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1)))) (i32.const 2)))
+            (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $scratch)
+              (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb) (i32.const 1))
+            (call $maxPool2x2 (local.get $scratch) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
+              (i32.const 0) (i32.const 1) (local.get $H) (local.get $W) (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+          (else
+            (call $normalize (i32.add (local.get $x) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $y) (local.get $off))
+              (local.get $inner) (f32.demote_f64 (local.get $mean)) (f32.demote_f64 (local.get $inv)) (local.get $g) (local.get $bb) (local.get $mode))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl3)))
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
       (br $cl)))
   )
 
+  ;; dy of BatchNorm's output for one plane (elements at byte offset $off) of a fused BatchNorm →
+  ;; ReLU (bnForward's $mode 1): ReLU's backward of $dy (dy where its output $y > 0, else +0) into
+  ;; $plane. Mode 0: BatchNorm's own dy. Returns the address to read.
+  (func $bnDy (param $mode i32) (param $dy i32) (param $y i32) (param $off i32) (param $inner i32) (param $plane i32) (result i32)
+    (if (i32.eqz (local.get $mode)) (then (return (i32.add (local.get $dy) (local.get $off)))))
+    (call $reluBackward (i32.add (local.get $y) (local.get $off)) (i32.add (local.get $dy) (local.get $off)) (local.get $plane)
+      (i32.const 0) (local.get $inner) (i32.const 1))
+    (local.get $plane))
+
+  ;; BatchNorm's dy in a fused BatchNorm → ReLU → 2×2 MaxPool2d (bnForward's $mode 2) is the pooled
+  ;; dy at each window's argmax where the pooled output is > 0, and +0 elsewhere (what the pool's
+  ;; and ReLU's backwards would write). Its sums Σ d and Σ d·x̂ over one plane, from the $m pooled
+  ;; cells alone (branch-free), added to the f64 pair at $out.
+  (func $pooledSums (param $dy i32) (param $y i32) (param $arg i32) (param $xh i32) (param $m i32) (param $out i32)
+    (local $end i32) (local $d f64) (local $s f64) (local $sx f64)
+    (local.set $end (i32.add (local.get $dy) (i32.shl (local.get $m) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dy) (local.get $end)))
+      (local.set $d (select (f64.promote_f32 (f32.load (local.get $dy))) (f64.const 0) (f32.gt (f32.load (local.get $y)) (f32.const 0))))
+      (local.set $s (f64.add (local.get $s) (local.get $d)))
+      (local.set $sx (f64.add (local.get $sx) (f64.mul (local.get $d)
+        (f64.promote_f32 (f32.load (i32.add (local.get $xh) (i32.shl (i32.trunc_f32_s (f32.load (local.get $arg))) (i32.const 2))))))))
+      (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+      (local.set $y (i32.add (local.get $y) (i32.const 4)))
+      (local.set $arg (i32.add (local.get $arg) (i32.const 4)))
+      (br $l)))
+    (f64.store (local.get $out) (f64.add (f64.load (local.get $out)) (local.get $s)))
+    (f64.store offset=8 (local.get $out) (f64.add (f64.load offset=8 (local.get $out)) (local.get $sx))))
+
+  ;; $bnDx over one [H, W] plane (W even) with that dy rebuilt per element from the pooled planes
+  ;; $dy, $y, $arg: f32x4 over four columns (two windows, whose pooled values are loaded as one
+  ;; 64-bit pair and spread to two lanes each), scalar where W is not a multiple of 4. The same
+  ;; arithmetic per element as $bnDx ($assign = 1: dx =, else dx +=).
+  (func $bnDxPooled (param $dy i32) (param $y i32) (param $arg i32) (param $xh i32) (param $dx i32) (param $H i32) (param $W i32)
+    (param $k f32) (param $a f32) (param $b f32) (param $assign i32)
+    (local $r i32) (local $col i32) (local $W4 i32) (local $o i32) (local $q i32) (local $e i32) (local $p i32)
+    (local $d v128) (local $v v128) (local $vk v128) (local $va v128) (local $vb v128) (local $f f32)
+    (local.set $vk (f32x4.splat (local.get $k)))
+    (local.set $va (f32x4.splat (local.get $a)))
+    (local.set $vb (f32x4.splat (local.get $b)))
+    (local.set $W4 (i32.and (local.get $W) (i32.const -4)))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_s (local.get $r) (local.get $H)))
+      ;; this row's windows are pooled cells (r/2)·(W/2) + col/2; its elements r·W + col
+      (local.set $o (i32.mul (i32.shr_u (local.get $r) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
+      (local.set $e (i32.mul (local.get $r) (local.get $W)))
+      (local.set $col (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_s (local.get $col) (local.get $W4)))
+        (local.set $q (i32.shl (i32.add (local.get $o) (i32.shr_u (local.get $col) (i32.const 1))) (i32.const 2)))
+        (local.set $d (v128.and
+          (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (v128.load64_zero (i32.add (local.get $dy) (local.get $q))) (v128.const i32x4 0 0 0 0))
+          (v128.and
+            (f32x4.gt (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (v128.load64_zero (i32.add (local.get $y) (local.get $q))) (v128.const i32x4 0 0 0 0))
+              (v128.const f32x4 0 0 0 0))
+            (f32x4.eq (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (v128.load64_zero (i32.add (local.get $arg) (local.get $q))) (v128.const i32x4 0 0 0 0))
+              (f32x4.convert_i32x4_s (i32x4.add (i32x4.splat (i32.add (local.get $e) (local.get $col))) (v128.const i32x4 0 1 2 3)))))))
+        (local.set $p (i32.shl (i32.add (local.get $e) (local.get $col)) (i32.const 2)))
+        (local.set $v (f32x4.mul (local.get $vk)
+          (f32x4.sub (f32x4.sub (local.get $d) (local.get $va)) (f32x4.mul (v128.load (i32.add (local.get $xh) (local.get $p))) (local.get $vb)))))
+        (local.set $p (i32.add (local.get $dx) (local.get $p)))
+        (if (local.get $assign)
+          (then (v128.store (local.get $p) (local.get $v)))
+          (else (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $v)))))
+        (local.set $col (i32.add (local.get $col) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_s (local.get $col) (local.get $W)))
+        (local.set $q (i32.shl (i32.add (local.get $o) (i32.shr_u (local.get $col) (i32.const 1))) (i32.const 2)))
+        (local.set $f (select (f32.load (i32.add (local.get $dy) (local.get $q))) (f32.const 0)
+          (i32.and (f32.gt (f32.load (i32.add (local.get $y) (local.get $q))) (f32.const 0))
+            (f32.eq (f32.load (i32.add (local.get $arg) (local.get $q))) (f32.convert_i32_s (i32.add (local.get $e) (local.get $col)))))))
+        (local.set $p (i32.shl (i32.add (local.get $e) (local.get $col)) (i32.const 2)))
+        (local.set $f (f32.mul (local.get $k)
+          (f32.sub (f32.sub (local.get $f) (local.get $a)) (f32.mul (f32.load (i32.add (local.get $xh) (local.get $p))) (local.get $b)))))
+        (local.set $p (i32.add (local.get $dx) (local.get $p)))
+        (if (local.get $assign)
+          (then (f32.store (local.get $p) (local.get $f)))
+          (else (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $f)))))
+        (local.set $col (i32.add (local.get $col) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
   ;; BatchNorm backward for channels [c0, c1): dGamma += Σ dy·x̂, dBeta += Σ dy (float64 sums),
   ;; dx += γ/σ·(dy − mean(dy) − x̂·mean(dy·x̂)) in train mode, γ/σ·dy in eval mode ($assign = 1: dx =).
-  ;; dGamma/dBeta/dx = 0: not needed. $tmp: 16 bytes of this thread's scratch (f64 pair).
+  ;; dGamma/dBeta/dx = 0: not needed. $tmp: this thread's scratch: 16 bytes (f64 pair), and for
+  ;; $mode 1 (bnForward's; $dy, $y: the ReLU's) `inner` floats after 64 bytes, where each plane's
+  ;; dy is rebuilt ($bnDy) for the sums and again for dx. Mode 2 ($dy, $y, $arg: the pool's)
+  ;; rebuilds it per element ($pooledSums, $bnDxPooled).
   (func (export "bnBackward")
     (param $dy i32) (param $xhat i32) (param $invStd i32) (param $gamma i32) (param $dGamma i32) (param $dBeta i32) (param $dx i32)
     (param $n i32) (param $c i32) (param $inner i32) (param $c0 i32) (param $c1 i32) (param $training i32) (param $tmp i32) (param $assign i32)
+    (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32)
     (local $ch i32) (local $b i32) (local $m f64) (local $off i32) (local $chb i32) (local $sumDy f64) (local $sumDyXhat f64)
-    (local $k f32) (local $p i32)
+    (local $k f32) (local $p i32) (local $plane i32) (local $pl i32) (local $po i32) (local $ppl i32) (local $ma f32) (local $mb f32)
+    (local.set $plane (i32.add (local.get $tmp) (i32.const 64)))
+    ;; mode 2: pooled cells per plane
+    (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
     (local.set $ch (local.get $c0))
     (block $cd (loop $cl
@@ -503,8 +616,17 @@
       (local.set $b (i32.const 0))
       (block $bd (loop $bl
         (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
-        (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-        (call $sumDyXhat (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $tmp))
+        (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
+        (local.set $off (i32.shl (i32.mul (local.get $pl) (local.get $inner)) (i32.const 2)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then
+            (local.set $po (i32.shl (i32.mul (local.get $pl) (local.get $ppl)) (i32.const 2)))
+            (call $pooledSums (i32.add (local.get $dy) (local.get $po)) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
+              (i32.add (local.get $xhat) (local.get $off)) (local.get $ppl) (local.get $tmp)))
+          (else
+            (call $sumDyXhat
+              (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
+              (i32.add (local.get $xhat) (local.get $off)) (local.get $inner) (local.get $tmp))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $bl)))
       (local.set $sumDy (f64.load (local.get $tmp)))
@@ -519,15 +641,24 @@
         (local.set $k (f32.demote_f64 (f64.mul
           (if (result f64) (local.get $gamma) (then (f64.promote_f32 (f32.load (i32.add (local.get $gamma) (local.get $chb))))) (else (f64.const 1)))
           (f64.promote_f32 (f32.load (i32.add (local.get $invStd) (local.get $chb)))))))
+        (local.set $ma (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0))))
+        (local.set $mb (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0))))
         (local.set $b (i32.const 0))
         (block $bd2 (loop $bl2
           (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
-          (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
-          (call $bnDx (i32.add (local.get $dy) (local.get $off)) (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
-            (local.get $inner) (local.get $k)
-            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0)))
-            (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0)))
-            (local.get $assign))
+          (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
+          (local.set $off (i32.shl (i32.mul (local.get $pl) (local.get $inner)) (i32.const 2)))
+          (if (i32.eq (local.get $mode) (i32.const 2))
+            (then
+              (local.set $po (i32.shl (i32.mul (local.get $pl) (local.get $ppl)) (i32.const 2)))
+              (call $bnDxPooled (i32.add (local.get $dy) (local.get $po)) (i32.add (local.get $y) (local.get $po)) (i32.add (local.get $arg) (local.get $po))
+                (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off)) (local.get $H) (local.get $W)
+                (local.get $k) (local.get $ma) (local.get $mb) (local.get $assign)))
+            (else
+              (call $bnDx
+                (call $bnDy (local.get $mode) (local.get $dy) (local.get $y) (local.get $off) (local.get $inner) (local.get $plane))
+                (i32.add (local.get $xhat) (local.get $off)) (i32.add (local.get $dx) (local.get $off))
+                (local.get $inner) (local.get $k) (local.get $ma) (local.get $mb) (local.get $assign))))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br $bl2)))))
       (local.set $ch (i32.add (local.get $ch) (i32.const 1)))

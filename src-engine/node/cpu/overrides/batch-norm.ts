@@ -1,5 +1,6 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { floatAttr } from '../../../core/ops/shape-util';
+import type { OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND, partsFor } from '../functions';
 
@@ -10,50 +11,70 @@ function dims(shape: readonly number[]): [number, number, number] {
 }
 
 /**
- * BatchNorm with channels split across threads. Same maths and workspace (x̂, 1/σ) as the op file;
- * statistics are summed in float64 as there.
+ * The op after a BatchNorm run with it (fusions/batch-norm-relu.ts): 1, a ReLU, whose output and
+ * dOutput `ctx` holds; 2, a ReLU then a 2×2, stride-2 MaxPool2d of [H, W] planes (`ctx`: the
+ * pool's, with its argmax workspace).
+ */
+export interface BatchNormTail {
+  mode: 1 | 2;
+  ctx: OpBackwardContext;
+  H: number;
+  W: number;
+}
+
+/**
+ * BatchNorm's kernels with channels split across threads, alone or with a ReLU (and a pool) after
+ * it (`tail`). Same maths and workspace (x̂, 1/σ) as the op file; statistics are summed in float64
+ * as there.
  *
  * NOTE: x̂ and y are computed in float32 from the float32-rounded mean and 1/σ (the op file keeps
  * them in float64 until the store), a difference of a few ulps.
  */
-export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
-  const forward = cpu.kernel('bnForward', { range: ['c0', 'c1'] });
+export function batchNormKernels(cpu: CpuContext) {
+  const forward = cpu.kernel('bnForward', { range: ['c0', 'c1'], perThread: { scratch: KIND.a } });
   const backward = cpu.kernel('bnBackward', { range: ['c0', 'c1'], perThread: { tmp: KIND.a } });
+  /** The tail's output: the ReLU's (as large as x) or the pool's (a quarter). */
+  const tailLength = (len: number, tail?: BatchNormTail) => (tail?.mode === 2 ? len / 4 : len);
   return {
-    assignsFreshGradients: true,
-    forward(ctx) {
+    forward(ctx: OpForwardContext, tail?: BatchNormTail): void {
       const x = ctx.inputs[0];
       const [n, c, inner] = dims(x.shape);
       const len = n * c * inner;
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(64 + inner * 4));
       try {
         const xa = cpu.addressOf(x.data, len, 'BatchNorm input', true, false);
-        const ya = cpu.addressOf(ctx.output.data, len, 'BatchNorm output', false, true);
+        const ya = cpu.addressOf((tail?.ctx ?? ctx).output.data, tailLength(len, tail), 'BatchNorm output', false, true);
         const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', false, true);
         const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', false, true);
         const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
         const b = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, c, 'BatchNorm bias', true, false) : 0;
         const rm = cpu.addressOf(ctx.buffers.runningMean.data, c, 'BatchNorm runningMean', true, true);
         const rv = cpu.addressOf(ctx.buffers.runningVar.data, c, 'BatchNorm runningVar', true, true);
+        const arg = tail?.mode === 2 ? cpu.addressOf(tail.ctx.workspace.argmax.data, len / 4, 'MaxPool2d argmax', false, true) : 0;
         const eps = floatAttr(ctx.attrs, 'eps');
         const momentum = floatAttr(ctx.attrs, 'momentum');
         const training = ctx.training ? 1 : 0;
         forward.run(
-          { x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, rm, rv, n, c, inner, c0: 0, c1: c, training, eps, momentum },
+          { x: xa, y: ya, xhat: xh, invStd: inv, gamma: g, beta: b, rm, rv, n, c, inner, c0: 0, c1: c, training, eps, momentum, mode: tail?.mode ?? 0, H: tail?.H ?? 0, W: tail?.W ?? 0, arg },
           partsFor(len, cpu.threads, c),
         );
       } finally {
         cpu.unstage();
       }
     },
-    backward(ctx) {
+    backward(ctx: OpBackwardContext, tail?: BatchNormTail): void {
       const x = ctx.inputs[0];
       const [n, c, inner] = dims(x.shape);
       const len = n * c * inner;
       const dxT = ctx.dInputs[0];
       const parts = partsFor(len, cpu.threads, c);
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(64));
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(tail?.mode === 1 ? 64 + inner * 4 : 64));
       try {
-        const dy = cpu.addressOf(ctx.dOutput.data, len, 'BatchNorm dOutput', true, false);
+        const last = tail?.ctx ?? ctx;
+        const outLen = tailLength(len, tail);
+        const dy = cpu.addressOf(last.dOutput.data, outLen, 'BatchNorm dOutput', true, false);
+        const y = tail ? cpu.addressOf(last.output.data, outLen, 'BatchNorm output', true, false) : 0;
+        const arg = tail?.mode === 2 ? cpu.addressOf(tail.ctx.workspace.argmax.data, outLen, 'MaxPool2d argmax', true, false) : 0;
         const xh = cpu.addressOf(ctx.workspace.xhat.data, len, 'BatchNorm xhat', true, false);
         const inv = cpu.addressOf(ctx.workspace.invStd.data, c, 'BatchNorm invStd', true, false);
         const g = ctx.params.weight ? cpu.addressOf(ctx.params.weight.data, c, 'BatchNorm weight', true, false) : 0;
@@ -62,10 +83,19 @@ export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
         const assign = ctx.dInputsFresh?.[0] ? 1 : 0;
         const dx = dxT ? cpu.addressOf(dxT.data, len, 'BatchNorm dInput', !assign, true) : 0;
         const training = ctx.training ? 1 : 0;
-        backward.run({ dy, xhat: xh, invStd: inv, gamma: g, dGamma: dg, dBeta: db, dx, n, c, inner, c0: 0, c1: c, training, assign }, parts);
+        backward.run(
+          { dy, xhat: xh, invStd: inv, gamma: g, dGamma: dg, dBeta: db, dx, n, c, inner, c0: 0, c1: c, training, assign, mode: tail?.mode ?? 0, y, H: tail?.H ?? 0, W: tail?.W ?? 0, arg },
+          parts,
+        );
       } finally {
         cpu.unstage();
       }
     },
   };
+}
+
+/** BatchNorm alone (see batchNormKernels). */
+export function batchNormOverride(cpu: CpuContext): OpKernelOverride {
+  const k = batchNormKernels(cpu);
+  return { assignsFreshGradients: true, forward: (ctx) => k.forward(ctx), backward: (ctx) => k.backward(ctx) };
 }

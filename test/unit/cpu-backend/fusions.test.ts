@@ -1,0 +1,142 @@
+/**
+ * Fused chains (Backend.fusions; node/cpu/fusions/batch-norm-relu.ts) against the same backend
+ * running the ops one by one: losses, every parameter after Adam steps, every activation and its
+ * gradient (the interior ones written on demand), the running statistics, eval forwards.
+ *
+ * NOTE (bounds): the fused forward computes exactly what the three kernels compute (the same
+ * float32 operations per element), so outputs, x̂ and the running statistics are compared for
+ * equality. The fused backward sums BatchNorm's Σ dy and Σ dy·x̂ over the pooled cells only (the
+ * rest are zeros), in float64 as the op does but in another order: its mean terms may differ in
+ * the last bit of float32, so gradients are compared at 1e-6 scaled and the weights after Adam
+ * (which divides by √v) at 1e-5.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';
+import { createOptimizer } from '../../../src-engine/core/optim';
+import type { GraphIR } from '../../../src-engine/base/ir/types';
+import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { Rng } from '../../../src-engine/base/rng';
+import { graph, node } from '../engine/graphs';
+import { scaledDiff } from './scaled-diff';
+
+let fused: CpuBackend;
+let plain: CpuBackend;
+/** Chains the fused backend's rules accepted, by their ops. */
+const built: string[] = [];
+beforeAll(async () => {
+  fused = await createCpuBackend({ threads: 2 });
+  plain = await createCpuBackend({ threads: 2, fusions: false });
+  (fused as { fusions?: unknown }).fusions = fused.fusions!.map((rule) => ({
+    ops: rule.ops,
+    build: (steps: Parameters<typeof rule.build>[0]) => {
+      const k = rule.build(steps);
+      if (k) built.push(rule.ops.join('+'));
+      return k;
+    },
+  }));
+});
+afterAll(() => {
+  fused?.dispose();
+  plain?.dispose();
+});
+
+/**
+ * Three chains: BatchNorm → ReLU → pool at 12×12 (W a multiple of 4) and 6×6 → 3×3 (scalar
+ * columns, too narrow for the pool's vector path: not fused as a triple), BatchNorm → ReLU whose
+ * ReLU feeds two nodes; and a BatchNorm read by two nodes, which must not be fused.
+ */
+function net(): GraphIR {
+  return graph(
+    [
+      node('x', 'Input', [], { shape: [2, 12, 12] }),
+      node('y', 'Input', [], { shape: [], source: 'target' }),
+      node('c1', 'Conv2d', ['x'], { outChannels: 4, kernelSize: [3, 3], padding: [1, 1] }),
+      node('b1', 'BatchNorm', ['c1']),
+      node('r1', 'ReLU', ['b1']),
+      node('p1', 'MaxPool2d', ['r1'], { kernelSize: [2, 2] }),
+      node('c2', 'Conv2d', ['p1'], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1] }),
+      node('b2', 'BatchNorm', ['c2']),
+      node('r2', 'ReLU', ['b2']),
+      node('c3', 'Conv2d', ['r2'], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1] }),
+      node('sum', 'Add', ['r2', 'c3']),
+      node('b3', 'BatchNorm', ['sum']),
+      node('r3', 'ReLU', ['b3']),
+      node('skip', 'Add', ['b3', 'r3']),
+      node('p2', 'MaxPool2d', ['skip'], { kernelSize: [2, 2] }),
+      node('flat', 'Flatten', ['p2']),
+      node('fc', 'Linear', ['flat'], { outFeatures: 5 }),
+      node('loss', 'CrossEntropyLoss', ['fc', 'y']),
+    ],
+    { out: 'fc', loss: 'loss' },
+    { loss: 'loss' },
+  );
+}
+
+/** A wider image, where the pool's rows take both the vector and the scalar columns (W = 14). */
+function wide(): GraphIR {
+  return graph(
+    [
+      node('x', 'Input', [], { shape: [1, 14, 14] }),
+      node('y', 'Input', [], { shape: [], source: 'target' }),
+      node('c1', 'Conv2d', ['x'], { outChannels: 3, kernelSize: [3, 3], padding: [1, 1] }),
+      node('b1', 'BatchNorm', ['c1']),
+      node('r1', 'ReLU', ['b1']),
+      node('p1', 'MaxPool2d', ['r1'], { kernelSize: [2, 2] }),
+      node('flat', 'Flatten', ['p1']),
+      node('fc', 'Linear', ['flat'], { outFeatures: 4 }),
+      node('loss', 'CrossEntropyLoss', ['fc', 'y']),
+    ],
+    { out: 'fc', loss: 'loss' },
+    { loss: 'loss' },
+  );
+}
+
+function fill(g: CompiledGraph, classes: number, seed: number): void {
+  const rng = new Rng(seed);
+  const x = g.input('x').data;
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform() * 2 - 1;
+  const y = g.input('y').data;
+  for (let i = 0; i < y.length; i++) y[i] = rng.int(classes);
+}
+
+describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops one by one', () => {
+  const cases: [string, () => GraphIR, number, number, string[]][] = [
+    ['three chains, one BatchNorm not fusable', net, 6, 5, ['BatchNorm+ReLU+MaxPool2d', 'BatchNorm+ReLU']],
+    ['a 14-wide plane (vector and scalar columns)', wide, 5, 4, ['BatchNorm+ReLU+MaxPool2d']],
+  ];
+  for (const [label, make, batch, classes, chains] of cases) {
+    it(label, () => {
+      built.length = 0;
+      const a = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: fused, seed: 3 });
+      const b = compileGraph(checkedOrThrow(make()), { batchSize: batch, backend: plain, seed: 3 });
+      expect(built).toEqual(chains);
+      const optA = createOptimizer({ kind: 'adam', lr: 0.01 }, a.params, fused);
+      const optB = createOptimizer({ kind: 'adam', lr: 0.01 }, b.params, plain);
+      for (let step = 0; step < 3; step++) {
+        for (const g of [a, b]) fill(g, classes, 50 + step);
+        expect(a.forward(true)).toBe(b.forward(true));
+        // The interior gradients are not written by the fused backward: stale NaNs must not show.
+        for (const id of a.order) a.grad(id)?.data.fill(NaN);
+        a.backward();
+        b.backward();
+        for (const id of b.order) {
+          expect(Array.from(a.output(id).data), `step ${step}: ${id}`).toEqual(Array.from(b.output(id).data));
+          const want = b.grad(id);
+          if (want) expect(scaledDiff(a.grad(id)!.data, want.data), `step ${step}: dLoss/d${id}`).toBeLessThanOrEqual(1e-6);
+        }
+        b.params.forEach((p, i) => expect(scaledDiff(a.params[i].grad.data, p.grad.data), `step ${step}: d${p.nodeId}.${p.name}`).toBeLessThanOrEqual(1e-6));
+        optA.step();
+        optB.step();
+        b.params.forEach((p, i) => expect(scaledDiff(a.params[i].value.data, p.value.data), `step ${step}: ${p.nodeId}.${p.name}`).toBeLessThanOrEqual(1e-5));
+      }
+      b.buffers.forEach((buf, i) => expect(scaledDiff(a.buffers[i].value.data, buf.value.data), `${buf.nodeId}.${buf.name}`).toBeLessThanOrEqual(1e-5));
+      // Eval mode (running statistics), at another batch size: the same outputs.
+      const ea = a.withBatchSize(3);
+      const eb = b.withBatchSize(3);
+      for (const g of [ea, eb]) fill(g, classes, 9);
+      expect(ea.forward(false)).toBe(eb.forward(false));
+      for (const id of eb.order) expect(Array.from(ea.output(id).data), `eval: ${id}`).toEqual(Array.from(eb.output(id).data));
+    });
+  }
+});
