@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { DATA_LIMITS, imageToSample, mib, readImageHeader } from '../core/data';
 import type { LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, scanImageFolder, type ImageEntry, type Split } from './image-folder';
 import { readRegularFile, RegularFileError } from './regular-file';
 
@@ -293,6 +294,12 @@ class DecodePool {
 const DECODE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
+const zlib = require('node:zlib');
+const decodePngFast = ${decodePngFast.toString()};
+function fastPng(b) {
+  try { return decodePngFast(b, (d, max) => zlib.inflateSync(d, { maxOutputLength: max }), typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined); }
+  catch (e) { if (e instanceof ReferenceError || e instanceof TypeError) throw e; return null; }
+}
 const { PNG } = require(workerData.pngjs);
 const jpeg = require(workerData.jpegjs);
 const { maxBytes, maxPixels } = workerData;
@@ -312,7 +319,7 @@ function decode(b) {
   if (b.length >= 33 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
     const w = b.readUInt32BE(16), h = b.readUInt32BE(20);
     if (w * h > maxPixels) throw new Error('too many pixels');
-    return PNG.sync.read(b);
+    return fastPng(b) || PNG.sync.read(b);
   }
   if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) {
     return jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024, tolerantDecoding: false });
