@@ -183,7 +183,7 @@ class FolderStore {
       else todo.push(i);
     }
     if (todo.length > 0) {
-      this.pool ??= new DecodePool(this.threads);
+      this.pool ??= new DecodePool(this.threads, this.shape);
       const pool = this.pool;
       const per = Math.ceil(todo.length / pool.size);
       for (let from = 0; from < todo.length; from += per) {
@@ -205,12 +205,9 @@ class FolderStore {
     return Promise.all(waits).then(() => undefined);
   }
 
-  /** A worker's image for entry `i`: converted to the sample shape, or left for `read` to retry (and report) on failure. */
-  private accept(i: number, img: DecodedImage): void {
-    if ('error' in img) return;
-    if (img.width * img.height > DATA_LIMITS.maxImagePixels || img.data.length < img.width * img.height * 4) return;
-    const sample = new Float32Array(this.fs);
-    imageToSample(img, this.shape, sample, 0);
+  /** A worker's sample for entry `i` (converted there), or left for `read` to retry (and report) on failure. */
+  private accept(i: number, sample: DecodedSample): void {
+    if ('error' in sample || sample.length !== this.fs) return;
     this.ready.set(i, sample);
   }
 
@@ -220,7 +217,8 @@ class FolderStore {
   }
 }
 
-type DecodedImage = { width: number; height: number; data: Uint8Array } | { error: string };
+/** A decoded image at the sample shape (float32, as `imageToSample` writes it), or why not. */
+type DecodedSample = Float32Array | { error: string };
 
 /**
  * Worker threads that read and decode image files (pngjs, jpeg-js), each file with the loader's
@@ -231,24 +229,29 @@ type DecodedImage = { width: number; height: number; data: Uint8Array } | { erro
  */
 class DecodePool {
   private readonly workers: Worker[] = [];
-  private readonly pending = new Map<number, { resolve: (v: DecodedImage[]) => void; reject: (e: Error) => void; worker: Worker }>();
+  private readonly pending = new Map<number, { resolve: (v: DecodedSample[]) => void; reject: (e: Error) => void; worker: Worker }>();
   private readonly busy = new Map<Worker, number>();
   private next = 0;
   private ids = 0;
 
-  constructor(readonly size: number) {
+  constructor(
+    readonly size: number,
+    shape: readonly number[],
+  ) {
     const req = createRequire(import.meta.url);
-    const workerData = { pngjs: req.resolve('pngjs'), jpegjs: req.resolve('jpeg-js'), maxBytes: DATA_LIMITS.maxImageBytes, maxPixels: DATA_LIMITS.maxImagePixels };
+    const sampleSize = shape[0] * shape[1] * shape[2];
+    const workerData = { pngjs: req.resolve('pngjs'), jpegjs: req.resolve('jpeg-js'), maxBytes: DATA_LIMITS.maxImageBytes, maxPixels: DATA_LIMITS.maxImagePixels, shape: [...shape] };
     for (let t = 0; t < size; t++) {
       const w = new Worker(DECODE_WORKER_SOURCE, { eval: true, workerData });
       w.unref();
       this.busy.set(w, 0);
-      w.on('message', (m: { id: number; images: ({ width: number; height: number; offset: number } | { error: string })[]; pixels: Uint8Array }) => {
+      w.on('message', (m: { id: number; images: ({ offset: number } | { error: string })[]; samples: Float32Array }) => {
         const job = this.pending.get(m.id);
         if (!job) return;
         this.pending.delete(m.id);
         this.settled(w);
-        job.resolve(m.images.map((im) => ('error' in im ? im : { width: im.width, height: im.height, data: m.pixels.subarray(im.offset, im.offset + im.width * im.height * 4) })));
+        // Each sample copied out of the transferred block: a cached one must not hold its batch's.
+        job.resolve(m.images.map((im) => ('error' in im ? im : m.samples.slice(im.offset, im.offset + sampleSize))));
       });
       w.on('error', (e) => this.failAll(w, e));
       w.on('exit', () => this.failAll(w, new Error('image decoding thread exited')));
@@ -257,7 +260,7 @@ class DecodePool {
   }
 
   /** Decode `files` on the least busy thread. */
-  decode(files: string[]): Promise<DecodedImage[]> {
+  decode(files: string[]): Promise<DecodedSample[]> {
     let w = this.workers[this.next++ % this.workers.length];
     for (const c of this.workers) if ((this.busy.get(c) ?? 0) < (this.busy.get(w) ?? 0)) w = c;
     const id = ++this.ids;
@@ -296,6 +299,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
 const decodePngFast = ${decodePngFast.toString()};
+const imageToSample = ${imageToSample.toString()};
 function fastPng(b) {
   try { return decodePngFast(b, (d, max) => zlib.inflateSync(d, { maxOutputLength: max }), typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined); }
   catch (e) { if (e instanceof ReferenceError || e instanceof TypeError) throw e; return null; }
@@ -326,24 +330,24 @@ function decode(b) {
   }
   throw new Error('not a PNG or JPEG image');
 }
+const shape = workerData.shape;
+const sampleSize = shape[0] * shape[1] * shape[2];
+// Each image decoded and converted to the sample shape here, so the training thread only copies.
 parentPort.on('message', ({ id, files }) => {
   const images = [];
-  const parts = [];
+  const samples = new Float32Array(files.length * sampleSize);
   let total = 0;
   for (const f of files) {
     try {
       const img = decode(readFile(f));
-      if (!(img.width > 0 && img.height > 0 && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
-      images.push({ width: img.width, height: img.height, offset: total });
-      parts.push(img.data);
-      total += img.width * img.height * 4;
+      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= maxPixels && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
+      imageToSample(img, shape, samples, total);
+      images.push({ offset: total });
+      total += sampleSize;
     } catch (e) {
       images.push({ error: String((e && e.message) || e).slice(0, 200) });
-      parts.push(null);
     }
   }
-  const pixels = new Uint8Array(total);
-  images.forEach((im, k) => { if (parts[k]) pixels.set(parts[k].subarray(0, im.width * im.height * 4), im.offset); });
-  parentPort.postMessage({ id, images, pixels }, [pixels.buffer]);
+  parentPort.postMessage({ id, images, samples }, [samples.buffer]);
 });
 `;

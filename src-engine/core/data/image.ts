@@ -16,9 +16,6 @@ export interface RgbaImage {
   data: Uint8Array;
 }
 
-/** ITU-R 601 luma weights (PIL's "L"). */
-const LUMA = [0.299, 0.587, 0.114];
-
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
@@ -93,6 +90,8 @@ function jpegHeader(b: Uint8Array): ImageHeader | string {
  *   ratio is not kept, nothing is cropped or padded. Same size: copied as is.
  *
  * Writes into `out` at `offset` (a dataset's feature array) so nothing is allocated per image.
+ * It closes over nothing (the luma weights are written out), so the decoding threads of a streamed
+ * folder run its source text (node/image-stream.ts): the same samples, bit for bit.
  */
 export function imageToSample(img: RgbaImage, shape: readonly number[], out: Float32Array, offset = 0): void {
   const [c, h, w] = shape;
@@ -121,8 +120,10 @@ export function imageToSample(img: RgbaImage, shape: readonly number[], out: Flo
       const w11 = (wy * wx) / 255;
       const i = offset + y * w + x;
       if (c === 1) {
-        let v = 0;
-        for (let k = 0; k < 3; k++) v += LUMA[k] * (w00 * data[p00 + k] + w01 * data[p01 + k] + w10 * data[p10 + k] + w11 * data[p11 + k]);
+        // ITU-R 601 luma weights (PIL's "L"), summed R, G, B in that order.
+        let v = 0.299 * (w00 * data[p00] + w01 * data[p01] + w10 * data[p10] + w11 * data[p11]);
+        v += 0.587 * (w00 * data[p00 + 1] + w01 * data[p01 + 1] + w10 * data[p10 + 1] + w11 * data[p11 + 1]);
+        v += 0.114 * (w00 * data[p00 + 2] + w01 * data[p01 + 2] + w10 * data[p10 + 2] + w11 * data[p11 + 2]);
         out[i] = v;
       } else for (let k = 0; k < c; k++) out[i + k * plane] = w00 * data[p00 + k] + w01 * data[p01 + k] + w10 * data[p10 + k] + w11 * data[p11 + k];
     }
