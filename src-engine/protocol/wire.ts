@@ -47,9 +47,39 @@ function kindOf(v: unknown): Kind | null {
   return null;
 }
 
-/** A malformed binary frame: the receiver drops it and logs why (it never reaches a handler). */
+/**
+ * A malformed or refused message: the receiver drops it and logs why (it never reaches a handler).
+ * `requestId`: the request it carried, where that could still be read (a frame whose header is
+ * intact, a chunked message's first chunk), so the receiver can answer it with the error instead
+ * of leaving the sender waiting; `tooLarge` when it was refused for its size.
+ */
 export class WireError extends Error {
   readonly code = 'E_PROTOCOL_BAD_FRAME';
+  constructor(
+    message: string,
+    readonly requestId?: number,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The request id a message's text starts with: `rpc.ts` writes `{"kind":"request","id":N,…` (the
+ * id before the method and params), so it can be read off a text that does not parse or is cut.
+ */
+function requestIdIn(text: string): number | undefined {
+  const m = /^\{"kind":"request","id":(\d{1,15}),/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A frame's request id from its header, if the header is intact JSON with one. */
+function frameRequestId(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 8) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) return undefined;
+  const headLength = view.getUint32(4, true);
+  return requestIdIn(new TextDecoder().decode(bytes.subarray(8, Math.min(bytes.length, 8 + Math.min(headLength, 256)))));
 }
 
 /** Encode `message` for a byte stream: a string when it holds no typed arrays, else a binary frame. */
@@ -119,7 +149,7 @@ export function encodeWireFrames(message: unknown, id: number, chunkBytes = WIRE
  * Throws WireError for a malformed frame or chunk, and forgets the message it belonged to.
  */
 export class WireReassembler {
-  private stream: { id: number; count: number; kind: number; parts: Uint8Array[]; bytes: number } | null = null;
+  private stream: { id: number; count: number; kind: number; parts: Uint8Array[]; bytes: number; requestId?: number } | null = null;
 
   constructor(private readonly maxBytes = MAX_MESSAGE_BYTES) {}
 
@@ -130,11 +160,16 @@ export class WireReassembler {
     if (bytes.length < CHUNK_HEAD) throw this.fail('A chunk is shorter than its header.');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const [id, index, count, kind] = [view.getUint32(4, true), view.getUint32(8, true), view.getUint32(12, true), view.getUint32(16, true)];
-    if (index === 0) this.stream = { id, count, kind, parts: [], bytes: 0 };
+    if (index === 0) {
+      // The request the message carries, read off its first chunk (a text's start, a frame's header).
+      const first = bytes.subarray(CHUNK_HEAD);
+      const requestId = kind === 0 ? requestIdIn(new TextDecoder().decode(first.subarray(0, 256))) : frameRequestId(first);
+      this.stream = { id, count, kind, parts: [], bytes: 0, ...(requestId !== undefined ? { requestId } : {}) };
+    }
     const s = this.stream;
     if (!s || s.id !== id || s.count !== count || s.kind !== kind || index !== s.parts.length || count === 0 || kind > 1) throw this.fail('A chunk arrived out of order or does not belong to the message being received.');
     s.bytes += bytes.length - CHUNK_HEAD;
-    if (s.bytes > this.maxBytes) throw this.fail(`A message of more than ${this.maxBytes} bytes was refused.`);
+    if (s.bytes > this.maxBytes) throw this.fail(`A message of more than ${this.maxBytes} bytes was refused.`, true);
     s.parts.push(bytes.slice(CHUNK_HEAD));
     if (s.parts.length < s.count) return undefined;
     this.stream = null;
@@ -147,17 +182,33 @@ export class WireReassembler {
     return s.kind === 0 ? decodeWire(new TextDecoder().decode(all)) : decodeWire(all, this.maxBytes);
   }
 
-  private fail(why: string): WireError {
+  private fail(why: string, tooLarge = false): WireError {
+    const requestId = this.stream?.requestId;
     this.stream = null;
-    return new WireError(why);
+    return new WireError(why, requestId, tooLarge);
   }
 }
 
 /** Decode what `encodeWire` produced (a string, or the bytes of a binary frame). Throws WireError when malformed. */
 export function decodeWire(data: string | ArrayBuffer | Uint8Array, maxBytes = MAX_WIRE_BYTES): unknown {
-  if (typeof data === 'string') return JSON.parse(data);
+  if (typeof data === 'string') {
+    try {
+      return JSON.parse(data);
+    } catch (e) {
+      throw new WireError(`A message is not JSON (${(e as Error).message}).`, requestIdIn(data.slice(0, 256)));
+    }
+  }
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (bytes.length > maxBytes) throw new WireError(`A binary message of ${bytes.length} bytes is over the ${maxBytes}-byte limit.`);
+  try {
+    return decodeFrame(bytes, maxBytes);
+  } catch (e) {
+    if (e instanceof WireError && e.requestId === undefined) throw new WireError(e.message, frameRequestId(bytes), e.tooLarge);
+    throw e;
+  }
+}
+
+function decodeFrame(bytes: Uint8Array, maxBytes: number): unknown {
+  if (bytes.length > maxBytes) throw new WireError(`A binary message of ${bytes.length} bytes is over the ${maxBytes}-byte limit.`, undefined, true);
   if (bytes.length < 8) throw new WireError('A binary message is shorter than its header.');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw new WireError('A binary message does not start with NWB1.');

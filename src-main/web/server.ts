@@ -284,7 +284,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       try {
         raw = reassembler.push(isBinary ? (Array.isArray(data) ? Buffer.concat(data as Buffer[]) : (data as Buffer)) : String(data));
       } catch (err) {
-        return log(err instanceof WireError ? `rejected a binary WebSocket message: ${err.message}` : 'rejected a WebSocket message that is not JSON');
+        if (!(err instanceof WireError)) return log(`rejected a WebSocket message: ${err instanceof Error ? err.message : String(err)}`);
+        // Answered where the request is known, so the page shows why instead of waiting.
+        const error = err.tooLarge
+          ? { code: ErrorCodes.tooLarge, message: `The message was too large for the host (${err.message})` }
+          : { code: ErrorCodes.badMessage, message: `The host could not read the message: ${err.message}` };
+        return refuse({ id: err.requestId }, error, `rejected a WebSocket message: ${err.message}`);
       }
       if (raw === undefined) return;
       const tooBig = checkValueLimits(raw);

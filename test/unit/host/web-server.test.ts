@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION } from '../../../src-engine/protocol';
+import { PROTOCOL_VERSION, encodeWire } from '../../../src-engine/protocol';
 import type { WebServer } from '../../../src-main/web/server';
 import { startTestServer } from './attack-kit';
 
@@ -109,6 +109,13 @@ describe('web-mode host', () => {
     expect(hello).toMatchObject({ ok: true, result: { name: 'netwright-engine', runtime: 'node-child' } });
     expect(logs.some((l) => /not JSON/.test(l))).toBe(true);
     expect(logs.filter((l) => /rejected a malformed message from the browser/.test(l)).length).toBe(2);
+    // A request the host cannot decode is answered with why, not left waiting: a text cut short,
+    // a binary frame whose array runs past its end (its header intact).
+    c.ws.send('{"kind":"request","id":8,"method":"model.read","params":{"data":');
+    const frame = encodeWire({ kind: 'request', id: 9, method: 'model.read', params: { data: new Uint8Array(64) } }) as Uint8Array;
+    c.ws.send(frame.subarray(0, frame.length - 32));
+    expect(await c.next((m) => m.id === 8)).toMatchObject({ ok: false, error: { code: 'E_PROTOCOL_BAD_MESSAGE', message: expect.stringMatching(/could not read the message: A message is not JSON/) } });
+    expect(await c.next((m) => m.id === 9)).toMatchObject({ ok: false, error: { code: 'E_PROTOCOL_BAD_MESSAGE', message: expect.stringMatching(/cut short inside its arrays/) } });
     c.ws.close();
   });
 

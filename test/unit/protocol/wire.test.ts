@@ -162,4 +162,34 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     const whole = all.map((f) => r.push(f)).at(-1) as typeof message;
     expect(whole.data.length).toBe(message.data.length);
   });
+
+  it('a refused message names the request it carried where that can still be read, so it can be answered', () => {
+    const caught = (f: () => unknown): WireError => {
+      try {
+        f();
+      } catch (e) {
+        return e as WireError;
+      }
+      throw new Error('did not throw');
+    };
+    // A text cut short, as rpc.ts writes a request (the id before the params).
+    expect(caught(() => decodeWire('{"kind":"request","id":42,"method":"model.read","params":{')).requestId).toBe(42);
+    expect(caught(() => decodeWire('{"id":42')).requestId).toBeUndefined();
+    // A frame whose arrays are cut short: its header still names the request.
+    const frame = encodeWire({ kind: 'request', id: 43, method: 'model.read', params: { data: new Uint8Array(40) } }) as Uint8Array;
+    const cut = caught(() => decodeWire(frame.subarray(0, frame.length - 16)));
+    expect([cut.requestId, cut.tooLarge, cut.message]).toEqual([43, false, expect.stringMatching(/cut short/)]);
+    // A chunked request over the reassembler's total: refused for its size, its id from the first chunk.
+    const big = { kind: 'request', id: 44, method: 'model.read', params: { data: new Uint8Array(3 * WIRE_CHUNK_BYTES) } };
+    const [a, b] = encodeWireFrames(big, 3) as Uint8Array[];
+    const r = new WireReassembler(WIRE_CHUNK_BYTES + 100);
+    r.push(a);
+    const over = caught(() => r.push(b));
+    expect([over.requestId, over.tooLarge]).toEqual([44, true]);
+    const textBig = { kind: 'request', id: 45, method: 'model.import', params: { data: 'QUJD'.repeat(2_000_000) } };
+    const [t0, t1] = encodeWireFrames(textBig, 4) as Uint8Array[];
+    const rt = new WireReassembler(WIRE_CHUNK_BYTES + 100);
+    rt.push(t0);
+    expect(caught(() => rt.push(t1)).requestId).toBe(45);
+  });
 });
