@@ -73,8 +73,14 @@ const axis = (t: ChartTheme, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** One line of legend, paged with arrows when the chart is narrow, so it never runs into the plot. */
-const legend = (t: ChartTheme) => ({ type: 'scroll', top: 0, left: 0, right: 0, textStyle: { color: t.muted, fontSize: 10 }, itemHeight: 6, pageIconSize: 9, pageTextStyle: { color: t.muted, fontSize: 10 } });
+/**
+ * The legend: every name in sight, wrapped onto up to three rows when the chart is narrow (the
+ * dock at 1280 px gives each chart ~210 px: a one-line paged legend showed "batch loss, tra… 1/3").
+ * Charts leave LEGEND_ROOM above the plot for it.
+ */
+const legend = (t: ChartTheme) => ({ type: 'plain', top: 4, left: 4, right: 4, itemGap: 6, itemWidth: 16, itemHeight: 8, textStyle: { color: t.muted, fontSize: 10, lineHeight: 12 } });
+/** Three legend rows (18 px each with their gaps), and room for the top axis label above the plot. */
+const LEGEND_ROOM = 72;
 
 /** Loss curves by step (train epoch mean, batch) and validation loss by epoch (placed at that epoch's last step). */
 export function lossChartOption(
@@ -84,7 +90,7 @@ export function lossChartOption(
   const spe = s.stepsPerEpoch ?? 0;
   return {
     animation: false,
-    grid: { left: 48, right: 12, top: 40, bottom: 24 },
+    grid: { left: 48, right: 12, top: LEGEND_ROOM, bottom: 24 },
     legend: legend(t),
     tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0, nameLocation: 'end', nameGap: 4 }),
@@ -114,7 +120,7 @@ export function metricChartOption(t: ChartTheme, s: { trainMetric: readonly Poin
   const name = s.metricName ?? 'metric';
   return {
     animation: false,
-    grid: { left: 48, right: 56, top: 40, bottom: 24 },
+    grid: { left: 48, right: 56, top: LEGEND_ROOM, bottom: 24 },
     legend: legend(t),
     tooltip: { trigger: 'axis', confine: true },
     xAxis: axis(t, { type: 'value', name: 'step', min: 0 }),
@@ -133,7 +139,7 @@ export function ganChartOption(t: ChartTheme, s: { groupLoss: Readonly<Record<st
   const groups = Object.entries(s.groupLoss);
   return {
     animation: false,
-    grid: { left: 40, right: 32, top: 40, bottom: 24 },
+    grid: { left: 40, right: 32, top: LEGEND_ROOM, bottom: 24 },
     // Four short names: tighter than the default legend so all four fit a narrow dock.
     legend: { ...legend(t), itemGap: 6, itemWidth: 14 },
     tooltip: { trigger: 'axis', confine: true },
