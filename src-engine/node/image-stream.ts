@@ -68,7 +68,7 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
     if (typeof header === 'string') skipped.push({ path: e.rel, reason: header });
     else kept.push(e);
   }
-  const store = new FolderStore(kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), options);
+  const store = new FolderStore(root, kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), options);
   // One streamed folder at a time: the previous one's threads end (a run still reading it decodes on its own thread).
   lastStreamed?.store.dispose();
   lastStreamed = undefined;
@@ -119,6 +119,7 @@ class FolderStore {
   private pool: DecodePool | null = null;
 
   constructor(
+    private readonly root: string,
     private readonly entries: readonly ImageEntry[],
     private readonly shape: readonly number[],
     capacity: number,
@@ -146,6 +147,7 @@ class FolderStore {
       skipped,
       read: (idx, out) => this.read(through(idx), out),
       ...(this.threads > 0 ? { load: (idx: Int32Array) => this.load(through(idx)) } : {}),
+      files: { root: this.root, paths: Array.from(members, (i) => this.entries[i].rel) },
     };
   }
 

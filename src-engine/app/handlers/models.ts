@@ -9,7 +9,7 @@ import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
 import { probeSamples, type ServiceContext } from './context';
-import { inMemory, sampleFeatures } from '../../core/data';
+import { inMemory, isStreamed, sampleFeatures, type Samples } from '../../core/data';
 import { migrateGraph } from '../../base/ir/migrate';
 
 /**
@@ -69,8 +69,10 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   if (format.needsData && t && ctx.env.training) {
     try {
       const loaded = await ctx.env.training.loadDataset(t.dataset, t.seed);
-      // A folder streamed from disk is not bundled (train.py reads the folder itself).
-      data = { ...loaded, train: inMemory(loaded.train, 'exporting its samples'), test: loaded.test && inMemory(loaded.test, 'exporting its samples'), val: loaded.val && inMemory(loaded.val, 'exporting its samples') };
+      // A folder streamed from disk is not bundled: its files are listed and train.py reads them.
+      // Other streamed samples (none today) would have to be in memory to be bundled.
+      const usable = (s: Samples | undefined) => (s && isStreamed(s) && s.files ? s : s && inMemory(s, 'exporting its samples'));
+      data = { ...loaded, train: usable(loaded.train)!, test: usable(loaded.test), val: usable(loaded.val) };
     } catch (e) {
       // train.py then says the samples were not exported; model.py and the weights still are.
       ctx.log?.('warn', `export: dataset not included (${(e as Error).message})`);

@@ -19,7 +19,7 @@ export type { Normalization, NormalizationKind, SamplePass } from './normalize';
 export { applyTransform, applyAugmentation, augments, checkTransform, checkAugmentation } from './transforms';
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
-export { prepareData, STREAMED_FIT_SAMPLES } from './prepare';
+export { normalizationKind, prepareData, STREAMED_FIT_SAMPLES } from './prepare';
 export { textDataset, fortunesText, vocabularyOf, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
 export type { TextOptions } from './text';
 export type { PreparedData } from './prepare';

@@ -37,6 +37,17 @@ export interface PreparedData<S extends Samples = Dataset> {
 }
 
 /**
+ * The normalisation a dataset config asks for: `options.normalize`, else its set's default
+ * (per-channel for image folders, per-feature for tables and arrays, none for the rest). The
+ * PyTorch export's train.py is told the same.
+ */
+export function normalizationKind(config: DatasetConfig): NormalizationKind {
+  const name = config.name;
+  const fallback: NormalizationKind = name === 'image-folder' ? 'per-channel' : name === 'iris' || name === 'housing' || name === 'csv' || name === 'npz' ? 'per-feature' : 'none';
+  return (config.options?.normalize ?? fallback) as NormalizationKind;
+}
+
+/**
  * Turn a loaded dataset into splits: carve a stratified test split when the set has none
  * (`options.testSplit`, default 0.2), apply `limit`, hold out `validationSplit` (default 0.1)
  * of what is left, fit normalisation on the training split and apply it to all three, and check
@@ -108,9 +119,7 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
     throw new DataError('DATA_IDX_MISMATCH', `${base}: test samples have shape [${test.featureShape}] but training samples [${train.featureShape}].`);
   }
 
-  const defaultNorm: NormalizationKind =
-    config.name === 'image-folder' ? 'per-channel' : config.name === 'iris' || config.name === 'housing' || config.name === 'csv' || config.name === 'npz' ? 'per-feature' : 'none';
-  const kind = (o.normalize ?? defaultNorm) as NormalizationKind;
+  const kind = normalizationKind(config);
   if (!['none', 'raw', 'per-feature', 'per-channel', 'global'].includes(kind)) {
     throw new DataError('DATA_BAD_OPTION', `options.normalize must be none, raw, per-feature, per-channel or global (got ${JSON.stringify(kind)}).`);
   }

@@ -27,6 +27,7 @@ export function subsetOf(s: Samples, indices: ArrayLike<number>, name = s.name):
     },
     read: (idx, out) => s.read(through(idx), out),
     ...(load ? { load: (idx: Int32Array) => load(through(idx)) } : {}),
+    ...(s.files ? { files: { root: s.files.root, paths: Array.from(map, (i) => s.files!.paths[i]) } } : {}),
   };
 }
 

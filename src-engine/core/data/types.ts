@@ -49,6 +49,11 @@ export interface SampleSource extends Omit<Dataset, 'features'> {
   load?(indices: Int32Array): Promise<void>;
   /** Files found unreadable while reading (a file changed or damaged since the scan), with why. */
   readonly skipped: readonly SkippedFile[];
+  /**
+   * The image files the samples are decoded from (a folder streamed from disk), sample for sample:
+   * `root` and each sample's path relative to it. The PyTorch export's train.py reads them itself.
+   */
+  readonly files?: { readonly root: string; readonly paths: readonly string[] };
 }
 
 /** Samples in memory (`Dataset`) or fetched by index (`SampleSource`): what a split of `PreparedData` is. */

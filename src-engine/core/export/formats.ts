@@ -1,4 +1,4 @@
-import type { LoadedDataset } from '../data/types';
+import type { LoadedDataset, Samples } from '../data/types';
 import { ExportError, type ExportBundle } from './bundle';
 import { modelToJSONText } from './json';
 import type { TrainedModel } from './model';
@@ -22,8 +22,8 @@ export interface ExportSetting {
 export interface ExportOptions {
   /** The format's settings by key (checked by `checkExportSettings`; a missing one takes its default). */
   settings?: Readonly<Record<string, string>>;
-  /** The training dataset as loaded (the PyTorch export copies small sets into the project). */
-  data?: LoadedDataset;
+  /** The training dataset as loaded (the PyTorch export copies sets in memory into the project, and lists a streamed folder's files). */
+  data?: LoadedDataset<Samples>;
   /** Progress in [0, 1] with what is being written, for long exports. */
   onProgress?: (fraction: number, what: string) => void;
 }

@@ -121,9 +121,73 @@ def read_idx(folder, base):
     return None
 
 
+def image_to_sample(rgba, shape):
+    """One decoded image (uint8 [H, W, 4]) as a float32 sample [C, H, W] in 0-1, as Netwright
+    converts it (core/data/image.ts imageToSample): bilinear resize with pixel centres aligned
+    (align_corners=False, no antialiasing) to exactly H x W; 1 channel: ITU-R 601 luma; 3: R, G, B.
+    The float64 operations run in Netwright's order, so a PNG gives the same float32 values."""
+    c, h, w = shape
+    sh, sw = rgba.shape[0], rgba.shape[1]
+    data = rgba.astype(np.float64)
+
+    def axis(n, size):
+        f = np.minimum(np.maximum((np.arange(n) + 0.5) * (size / n) - 0.5, 0), size - 1)
+        lo = np.floor(f).astype(np.int64)
+        return lo, np.minimum(lo + 1, size - 1), f - lo
+
+    y0, y1, wy = axis(h, sh)
+    x0, x1, wx = axis(w, sw)
+    wy, wx = wy[:, None], wx[None, :]
+    w00, w01, w10, w11 = ((1 - wy) * (1 - wx)) / 255, ((1 - wy) * wx) / 255, (wy * (1 - wx)) / 255, (wy * wx) / 255
+    d00, d01, d10, d11 = data[y0][:, x0], data[y0][:, x1], data[y1][:, x0], data[y1][:, x1]
+    mix = lambda k: w00 * d00[..., k] + w01 * d01[..., k] + w10 * d10[..., k] + w11 * d11[..., k]
+    if c == 1:
+        v = 0.299 * mix(0)
+        v += 0.587 * mix(1)
+        v += 0.114 * mix(2)
+        return v.astype(np.float32)[None]
+    return np.stack([mix(k) for k in range(c)]).astype(np.float32)
+
+
+class ImageFiles(torch.utils.data.Dataset):
+    """Image files read when a batch needs them (a folder Netwright streamed from disk): decoded with
+    Pillow, converted as Netwright converts them, normalised with the figures Netwright fitted."""
+
+    def __init__(self, paths, labels, shape, mean, std):
+        self.paths, self.labels, self.shape, self.mean, self.std = list(paths), labels, shape, mean, std
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        with Image.open(self.paths[i]) as im:
+            x = image_to_sample(np.asarray(im.convert('RGBA')), self.shape)
+        if self.mean is not None:
+            x = ((x.reshape(-1).astype(np.float64) - self.mean) / self.std).astype(np.float32).reshape(x.shape)
+        x = torch.from_numpy(x).reshape(*CONFIG['feature_input']['shape'])
+        return x, torch.tensor(int(self.labels[i]), dtype=torch.int64)
+
+
+def image_files(data_dir):
+    """data/files.json: the folder, each split's files (relative to it) and labels, and the
+    normalisation Netwright fitted. --data FOLDER reads the same layout from another place."""
+    meta = json.load(open(os.path.join(HERE, 'data', 'files.json')))
+    root = meta['root'] if os.path.abspath(data_dir) == os.path.join(HERE, 'data') else data_dir
+    if not os.path.isdir(root):
+        sys.exit(f"{CONFIG['dataset']['name']}: the image folder {root} is not there; pass --data FOLDER (one sub-folder per class, as Netwright read it).")
+    split = lambda k: (np.array([os.path.join(root, p) for p in meta['splits'][k]['paths']], dtype=object), np.array(meta['splits'][k]['labels'], dtype=np.float32)) if k in meta['splits'] else (None, None)
+    return meta, split('train'), split('test'), split('val')
+
+
 def load_dataset(data_dir, rank):
-    """(features, labels-or-targets, test features, test targets, task); test is None when carved from train."""
+    """(features, labels-or-targets, test features, test targets, task, validation features,
+    validation targets); test is None when carved from train, validation None when carved too.
+    For an image folder read from disk the features are the files' paths (see ImageFiles)."""
     d = CONFIG['dataset']
+    if d['source'] == 'image-files':
+        meta, (x, y), (tx, ty), (vx, vy) = image_files(data_dir)
+        return x, y, tx, ty, meta['task'], vx, vy
     if d['source'] == 'idx':
         bases = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
         if any(read_idx(data_dir, b) is None for b in bases):
@@ -145,14 +209,15 @@ def load_dataset(data_dir, rank):
             sys.exit(f"{d['name']}: the IDX files are not in {data_dir} and could not be downloaded; put train-images-idx3-ubyte(.gz) and friends there (--data DIR).")
         # Netwright divides in float64 and rounds to float32 (so does this).
         to_x = lambda a: (a.astype(np.float64) / 255).astype(np.float32).reshape(len(a), 1, a.shape[1], a.shape[2])
-        return to_x(arrays[0]), arrays[1].astype(np.float32), to_x(arrays[2]), arrays[3].astype(np.float32), 'classification'
+        return to_x(arrays[0]), arrays[1].astype(np.float32), to_x(arrays[2]), arrays[3].astype(np.float32), 'classification', None, None
     if d['source'] == 'npy':
         folder = os.path.join(HERE, 'data')
         meta = json.load(open(os.path.join(folder, 'dataset.json')))
         load = lambda name: np.load(os.path.join(folder, name)) if os.path.exists(os.path.join(folder, name)) else None
         x, y = load('train_features.npy'), load('train_targets.npy')
         tx, ty = (load('test_features.npy'), load('test_targets.npy')) if meta['hasTest'] else (None, None)
-        return x, y, tx, ty, meta['task']
+        vx, vy = (load('val_features.npy'), load('val_targets.npy')) if meta.get('hasVal') else (None, None)
+        return x, y, tx, ty, meta['task'], vx, vy
     sys.exit(f"The {d['name']} samples were not exported with this project; export it again from Netwright.")
 
 
@@ -163,6 +228,15 @@ def fit_normalization(x, kind):
     """
     if kind == 'raw':  # images on their 0-255 scale: x / (1/255)
         return np.zeros(1), np.full(1, 1 / 255)
+    if kind == 'per-channel':  # one mean and std per channel of [C, H, W] images, as per-feature figures
+        c = x.shape[1]
+        per = x.reshape(len(x), c, -1).astype(np.float64)
+        values = [per[:, k, :].reshape(-1) for k in range(c)]
+        mean = np.array([np.cumsum(v)[-1] / len(v) for v in values])
+        std = np.sqrt(np.array([np.cumsum((v - m) ** 2)[-1] / len(v) for v, m in zip(values, mean)]))
+        std[std <= 1e-12] = 1.0
+        plane = per.shape[2]
+        return np.repeat(mean, plane), np.repeat(std, plane)
     flat = x.reshape(len(x), -1).astype(np.float64)
     if kind == 'global':
         flat = flat.reshape(-1, 1)
@@ -174,7 +248,7 @@ def fit_normalization(x, kind):
 
 def prepare(data_dir, seed, limit, rank):
     d = CONFIG['dataset']
-    x, y, tx, ty, task = load_dataset(data_dir, rank)
+    x, y, tx, ty, task, vx, vy = load_dataset(data_dir, rank)
     classification = task == 'classification'
     # Labels per position (a text's next characters, [N, T]) have no one class to stratify by.
     labels = y if classification and y.ndim == 1 else None
@@ -190,15 +264,27 @@ def prepare(data_dir, seed, limit, rank):
         if len(tx) > limit:
             keep = stratified_sample(ty if classification and ty.ndim == 1 else None, range(len(tx)), limit, rng)
             tx, ty = tx[keep], (ty[keep] if ty is not None else None)
-    train_idx, val_idx = stratified_split(labels, d['validation_split'], rng, pool)
+    # A set with its own validation split (an image folder's val/) keeps it; otherwise one is carved.
+    train_idx, val_idx = stratified_split(labels, 0 if vx is not None else d['validation_split'], rng, pool)
     if limit is not None and len(train_idx) > limit:
         train_idx = stratified_sample(labels, train_idx, limit, rng)
-    splits = {'train': (x[train_idx], y[train_idx] if y is not None else None), 'val': (x[val_idx], y[val_idx] if y is not None else None), 'test': (tx, ty)}
+    if vx is None:
+        vx, vy = x[val_idx], (y[val_idx] if y is not None else None)
+    elif limit is not None and len(vx) > limit:
+        keep = stratified_sample(vy if classification and vy.ndim == 1 else None, range(len(vx)), limit, rng)
+        vx, vy = vx[keep], (vy[keep] if vy is not None else None)
+    splits = {'train': (x[train_idx], y[train_idx] if y is not None else None), 'val': (vx, vy), 'test': (tx, ty)}
+    if d['source'] == 'image-files':
+        # Read from disk batch by batch, normalised with the figures Netwright fitted (files.json).
+        norm = json.load(open(os.path.join(HERE, 'data', 'files.json'))).get('normalization')
+        mean, std = (np.array(norm['mean']), np.array(norm['std'])) if norm else (None, None)
+        shape = CONFIG['dataset']['image_shape']
+        return {k: ImageFiles(a, b, shape, mean, std) for k, (a, b) in splits.items()}, classification
     if d['normalize'] != 'none':
         mean, std = fit_normalization(splits['train'][0], d['normalize'])
         for k, (a, b) in splits.items():
             shape = a.shape
-            if d['normalize'] == 'per-feature':
+            if d['normalize'] in ('per-feature', 'per-channel'):
                 flat = (a.reshape(len(a), -1).astype(np.float64) - mean) / std
             else:
                 flat = (a.reshape(-1).astype(np.float64) - mean[0]) * (1 / std[0])

@@ -3,8 +3,9 @@ import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
-import type { LoadedDataset } from '../data/types';
-import { featureSize } from '../data/types';
+import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
+import { featureSize, isStreamed } from '../data/types';
+import { normalizationKind } from '../data/prepare';
 import { DATASETS } from '../data/registry';
 import { getOp } from '../ops/registry';
 import { torchExpressionText, torchModule, torchModuleText } from '../ops/export-mapping';
@@ -69,9 +70,11 @@ export interface PytorchExportOptions {
   /**
    * The dataset as loaded for training (before the split). Sets other than MNIST and
    * Fashion-MNIST are copied into the export (`data/*.npy`) so train.py trains on exactly the
-   * samples Netwright did; without it train.py asks for them.
+   * samples Netwright did; an image folder streamed from disk (its splits `SampleSource`s with
+   * `files`) is named file by file instead (`data/files.json`), and train.py reads the folder;
+   * without it train.py asks for them.
    */
-  data?: LoadedDataset;
+  data?: LoadedDataset<Samples>;
   /** Called with a fraction in [0, 1] as the files are produced. */
   onProgress?: (fraction: number, what: string) => void;
 }
@@ -290,7 +293,10 @@ export function torchStateEntries(model: TrainedModel, checked: CheckedGraph, na
 }
 
 /** What train.py is told about the run: everything it reproduces, as data (its CONFIG). */
-function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataFiles: boolean): Record<string, unknown> {
+/** Where train.py gets its samples: the IDX files, the arrays in `data/`, the files `data/files.json` names, or nowhere. */
+type DataSource = 'idx' | 'npy' | 'image-files' | 'missing';
+
+function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, source: DataSource, sampleShape?: readonly number[]): Record<string, unknown> {
   const { names } = p;
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
   const schedule = t.schedule ?? { kind: 'constant' };
@@ -301,15 +307,16 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, dataF
     name: model.graph.name ?? 'network',
     dataset: {
       name: t.dataset.name,
-      source: IDX_DATASETS[t.dataset.name] ? 'idx' : dataFiles ? 'npy' : 'missing',
+      source: IDX_DATASETS[t.dataset.name] ? 'idx' : source,
       mirrors: IDX_DATASETS[t.dataset.name]?.mirrors ?? [],
       test_split: typeof options.testSplit === 'number' ? options.testSplit : 0.2,
       validation_split: t.dataset.validationSplit ?? 0.1,
       limit: t.dataset.limit ?? null,
-      normalize: (options.normalize as string | undefined) ?? (t.dataset.name === 'iris' || t.dataset.name === 'csv' ? 'per-feature' : 'none'),
+      normalize: normalizationKind(t.dataset),
       transform: t.dataset.transform ?? { kind: 'none' },
       augment: t.dataset.augment ?? null,
-      image_shape: DATASETS.find((d) => d.name === t.dataset.name)?.featureShape ?? null,
+      // A built-in set's image shape, or a user's images' (a folder, at the Input's shape).
+      image_shape: DATASETS.find((d) => d.name === t.dataset.name)?.featureShape ?? (sampleShape?.length === 3 ? [...sampleShape] : null),
       target: t.dataset.target ?? 'label',
     },
     feature_input: feature ? { name: feature.id, shape: p.shapes[feature.id].slice(1) } : null,
@@ -362,24 +369,37 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   progress(0.3, 'weights.pt');
   files.push({ path: 'weights.pt', data: torchStateDict(torchStateEntries(model, p.checked, p.names)) });
   const t = p.graph.training;
-  let dataFiles = false;
-  if (t && !IDX_DATASETS[t.dataset.name] && options.data) {
+  let source: DataSource = 'missing';
+  const data = options.data;
+  if (t && !IDX_DATASETS[t.dataset.name] && data) {
     progress(0.6, 'data');
-    const add = (split: 'train' | 'test', ds: LoadedDataset['train']) => {
-      files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
-      // One class index per sample ([N]), or per position of a text window ([N, T]).
-      const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
-      if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
-    };
-    add('train', options.data.train);
-    if (options.data.test) add('test', options.data.test);
-    const d = options.data.train;
-    text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!options.data.test }, null, 1) + '\n');
-    dataFiles = true;
+    const splits = { train: data.train, ...(data.test ? { test: data.test } : {}), ...(data.val ? { val: data.val } : {}) };
+    const d = data.train;
+    if (Object.values(splits).some(isStreamed)) {
+      // A folder streamed from disk is not copied: train.py reads its files (too large to bundle).
+      const named = Object.entries(splits).map(([k, s]) => [k, isStreamed(s) ? s.files : undefined] as const);
+      const missing = named.find(([, f]) => !f);
+      if (missing) throw new ExportError('E_EXPORT_UNSUPPORTED', `The ${missing[0]} split of ${d.name} is read from disk without a list of its files, so train.py could not read it.`);
+      const root = named[0][1]!.root;
+      const out = Object.fromEntries(Object.entries(splits).map(([k, s]) => [k, { paths: (s as SampleSource).files!.paths, labels: Array.from(s.targets) }]));
+      text('data/files.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, classNames: d.classNames, root, splits: out, normalization: model.normalization ?? null }) + '\n');
+      source = 'image-files';
+    } else {
+      const add = (split: string, ds: Dataset) => {
+        files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
+        // One class index per sample ([N]), or per position of a text window ([N, T]).
+        const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
+        if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
+      };
+      for (const [k, s] of Object.entries(splits)) add(k, s as Dataset);
+      text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!data.test, hasVal: !!data.val }, null, 1) + '\n');
+      source = 'npy';
+    }
   }
+  const dataFiles = source !== 'missing';
   if (t) {
     progress(0.8, 'train.py');
-    const config = pyLiteral(trainConfig(model, p, t, dataFiles));
+    const config = pyLiteral(trainConfig(model, p, t, source, data?.train.featureShape));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
     text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));

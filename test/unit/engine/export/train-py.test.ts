@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prepareData } from '../../../../src-engine/core/data';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
-import { loadDataset, mnistDataDir } from '../../../../src-engine/node/datasets';
+import { loadDataset, loadSamples, mnistDataDir } from '../../../../src-engine/node/datasets';
+import { isStreamed, sampleFeatures } from '../../../../src-engine/core/data';
+import { Trainer } from '../../../../src-engine/core/train';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
+import { writeDigitFolder } from '../data/user-data-fixtures';
 import { HAS_TORCH, TORCH_PYTHON, exportTo, tempDir, trainedTemplate } from './torch-harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
@@ -184,5 +190,52 @@ print(clean, noisy, again)`;
     expect(saved, one.out).not.toBeNull();
     expect(Math.abs(Number(saved![1]) - Number(printed![1]))).toBeLessThan(1e-5 * Math.max(1, Number(saved![1])));
     expect(saved![2]).toBe(printed![2]);
+  }, 240_000);
+
+  // Issue #30 item 5: a design trained on the user's own image folder. In memory (the 32×32 colour
+  // PNGs resized to 3×28×28) the samples are bundled and train.py fits the per-channel
+  // normalisation itself; streamed from disk (converted to luma and resized to 1×56×56, over a
+  // 1 MiB budget) train.py reads the files named in data/files.json with Pillow and converts and
+  // normalises them as Netwright did. Either way every split is Netwright's, sample for sample and bit for bit, and
+  // a short epoch trains. A resize, luma weight or normalisation that differed would show here.
+  it('an image folder, in memory or streamed from disk: the same samples as Netwright, bit for bit, and one short epoch', async () => {
+    const folder = tempDir('photos');
+    writeDigitFolder(folder, { perClass: { train: 12, test: 3 }, layout: 'split', seed: 3 });
+    const base = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-cnn.json'), 'utf8')) as GraphIR;
+    for (const [shape, memoryBudget, streamed] of [[[3, 28, 28], undefined, false], [[1, 56, 56], 1, true]] as const) {
+      const channels = shape[0];
+      const dataset = { name: 'image-folder', options: { path: folder, shape: [...shape], ...(memoryBudget ? { memoryBudget } : {}) }, validationSplit: 0.2 };
+      const g: GraphIR = { ...base, nodes: base.nodes.map((n) => (n.id === 'image' ? { ...n, attrs: { ...n.attrs, shape: [...shape] } } : n)), training: { ...base.training!, batchSize: 16, epochs: 1, dataset } };
+      const loaded = loadSamples(dataset, g.training!.seed);
+      expect(isStreamed(loaded.train), `streamed with ${memoryBudget ?? 'the default'} MiB`).toBe(streamed);
+      const data = prepareData(loaded, dataset, g.training!.seed);
+      // One epoch of 100 samples: weights to export (what is checked here is the data).
+      const trainer = new Trainer(g, data, createReferenceBackend(), { compile: compileGraph });
+      await trainer.run();
+      const model = modelFromCheckpoint(g, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
+      const dir = exportTo(model, { data: loaded });
+      expect(existsSync(join(dir, streamed ? 'data/files.json' : 'data/train_features.npy'))).toBe(true);
+      const out = tempDir('photos-split');
+      const script = `import sys, numpy as np, torch; sys.argv = ['train.py']; import train
+splits, _ = train.prepare(train.os.path.join(train.HERE, 'data'), ${g.training!.seed}, None, 0)
+for k, ds in splits.items():
+    xs, ys = zip(*[ds[i] for i in range(len(ds))])
+    np.save(f'${out}/{k}.npy', torch.stack(xs).numpy()); np.save(f'${out}/{k}_y.npy', torch.stack(ys).numpy())`;
+      const r = python(['-c', script], dir);
+      expect(r.status, r.out).toBe(0);
+      for (const [k, ds] of [['train', data.train], ['val', data.val], ['test', data.test]] as const) {
+        const features = sampleFeatures(ds, 0, ds.count);
+        const got = readFileSync(join(out, `${k}.npy`));
+        const bytes = Buffer.from(features.buffer, features.byteOffset, features.byteLength);
+        expect(Buffer.compare(got.subarray(got.length - bytes.length), bytes), `${channels} channel(s): ${k} features bit-identical`).toBe(0);
+        const y = readFileSync(join(out, `${k}_y.npy`));
+        const labels = new BigInt64Array(y.buffer.slice(y.byteOffset + y.length - ds.count * 8, y.byteOffset + y.length));
+        expect(Array.from(labels, Number), `${k} labels`).toEqual(Array.from(ds.targets));
+      }
+      const epoch = python(['train.py', '--epochs', '1', '--batch-size', '16', '--out', 'one.pt'], dir);
+      expect(epoch.status, epoch.out).toBe(0);
+      expect(epoch.out).toMatch(/train 100 · validation 20 · test 30 samples/);
+      expect(epoch.out).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+/);
+    }
   }, 240_000);
 });
