@@ -106,7 +106,8 @@ export const RECURRENT_ATTRS: Readonly<Record<string, AttrSpec>> = {
   },
 };
 
-interface Dims {
+/** A recurrent op's sizes (the GPU kernel, `core/gpu/kernels/recurrent.ts`, reads the same). */
+export interface Dims {
   n: number;
   t: number;
   f: number;
@@ -122,7 +123,7 @@ interface Dims {
   step: number;
 }
 
-function dimsOf(x: readonly number[], attrs: Attrs, cell: Pick<Cell, 'gates'>): Dims {
+export function dimsOf(x: readonly number[], attrs: Attrs, cell: Pick<Cell, 'gates'>): Dims {
   const h = intAttr(attrs, 'hiddenSize');
   const dirs = boolAttr(attrs, 'bidirectional') ? 2 : 1;
   return { n: x[0], t: x[1], f: x[2], h, layers: intAttr(attrs, 'numLayers'), dirs, g: cell.gates, gh: cell.gates * h, dh: dirs * h, step: x[0] * h };
@@ -257,8 +258,8 @@ function swap01(src: Float32Array, a: number, b: number, c: number, dst: Float32
 const view = (t: Tensor, at: number, len: number) => t.data.subarray(at, at + len);
 
 /** The time step a direction processes `s`-th, and its predecessor's. */
-const stepAt = (dir: number, s: number, t: number) => (dir ? t - 1 - s : s);
-const prevOf = (dir: number, time: number) => (dir ? time + 1 : time - 1);
+export const stepAt = (dir: number, s: number, t: number) => (dir ? t - 1 - s : s);
+export const prevOf = (dir: number, time: number) => (dir ? time + 1 : time - 1);
 
 /** Forward over all layers and directions; writes the op's output. */
 export function recurrentForward(cell: Cell, { inputs, output, params, workspace: w, attrs, backend }: OpForwardContext): void {
