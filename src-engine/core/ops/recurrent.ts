@@ -613,6 +613,13 @@ export function recurrentRule(opType: string, module: string): ImportRule {
   return Object.assign(rule, { refusesByForm: true });
 }
 
+/** The row (of `[K, T, N, ·]`) the traces read at each step: sample `sample` of the last layer's forward direction. */
+function traceRow(d: Dims, sample: number): (time: number) => number {
+  const k = (d.layers - 1) * d.dirs;
+  const s = Math.min(Math.max(0, sample), d.n - 1);
+  return (time) => (k * d.t + time) * d.n + s;
+}
+
 /**
  * The sequence probe's view of a recurrent op (`OpDef.traces`): gates and hidden state per step
  * from the forward's workspace (`gates`, `hs`: time-major per layer and direction), and the
@@ -621,15 +628,22 @@ export function recurrentRule(opType: string, module: string): ImportRule {
 export function recurrentTraces(cell: Pick<Cell, 'gates'>, gates: TimeTraces['gates']): TimeTraces {
   return {
     gates,
+    ranges(input, attrs, sample) {
+      const d = dimsOf(input, attrs, cell);
+      const at = traceRow(d, sample);
+      const steps = Array.from({ length: d.t }, (_, time) => time);
+      return {
+        forward: { gates: steps.map((time) => [at(time) * d.gh, d.gh]), hs: steps.map((time) => [at(time) * d.h, d.h]) },
+        backward: { dhNorm: [[0, d.t]] },
+      };
+    },
     read(w, input, attrs, sample, units) {
       const d = dimsOf(input, attrs, cell);
-      const { n, t, h, gh } = d;
-      const k = (d.layers - 1) * d.dirs;
+      const { t, h, gh } = d;
       const u = Math.min(units, h);
-      const s = Math.min(Math.max(0, sample), n - 1);
       const g = w.gates.data;
       const hs = w.hs.data;
-      const at = (time: number) => (k * t + time) * n + s;
+      const at = traceRow(d, sample);
       return {
         gates: Array.from({ length: d.g }, (_, q) => Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => g[at(time) * gh + q * h + j]))),
         hidden: Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => hs[at(time) * h + j])),

@@ -7,7 +7,8 @@
  * (‖Δ‖∞ ≤ 1e-5·‖want‖∞ + 1e-7: the same float32 products summed in other orders, and WGSL's
  * `exp`/`tanh` against the op file's float64 ones), starting from gradients that hold values (the
  * kernels add, as the op files do), with views at odd offsets between sentinels (kernel-harness.ts).
- * The forward's state (`gates`, `hs`, `aux`, the op file's workspace names and layout) is compared
+ * The forward's state (`gates`, `hs`, `aux`, the op file's workspace names and layout) and the
+ * backward's gradient norm by time step (`dhNorm`, the sequence probe's) are compared; the gates
  * gate by gate, naming the gate: this is the test that fails when a gate is wired wrong. Checked by
  * miswiring the kernel: the LSTM's input and forget preactivations swapped fails on gate 'input'
  * (|Δ| 0.73 against a bound of 1e-5), the GRU's reset and update on gate 'reset' (0.85); the
@@ -56,7 +57,7 @@ const CASES: { what: string; shape: number[]; attrs: Record<string, unknown> }[]
 
 describe('WGSL recurrent ops vs the op files', () => {
   for (const op of ['RNN', 'LSTM', 'GRU']) {
-    it(`${op}: every gate's values, h and the cell's state per step, the output, dx and every parameter's gradient`, async () => {
+    it(`${op}: every gate's values, h and the cell's state per step, the output, dx, every parameter's gradient and ‖dL/dh‖ per step`, async () => {
       const def = getOp(op)!;
       const gateNames = def.traces!.gates.map((g) => g.name);
       let worst = 0;
@@ -68,7 +69,7 @@ describe('WGSL recurrent ops vs the op files', () => {
         gateNames.forEach((name, q) => {
           worst = Math.max(worst, expectClose(`${op} ${what}: gate '${name}' (gate ${q} of ${gateNames.length})`, gateOf(got.workspace.gates, gateNames.length, h, q), gateOf(want.workspace.gates, gateNames.length, h, q)));
         });
-        for (const k of ['hs', 'aux']) worst = Math.max(worst, expectClose(`${op} ${what}: ${k}`, got.workspace[k], want.workspace[k]));
+        for (const k of ['hs', 'aux', 'dhNorm']) worst = Math.max(worst, expectClose(`${op} ${what}: ${k}`, got.workspace[k], want.workspace[k]));
         worst = Math.max(worst, expectClose(`${op} ${what}: y`, got.output, want.output));
         worst = Math.max(worst, expectClose(`${op} ${what}: dx`, got.dInputs[0]!, want.dInputs[0]!));
         for (const [k, v] of Object.entries(want.dParams)) worst = Math.max(worst, expectClose(`${op} ${what}: d${k}`, got.dParams[k], v));

@@ -20,9 +20,9 @@
  *
  * Differences from the op file: the gradient arriving at a layer below the top is read where the
  * layer above left it (two buffers, `dIn` and `dys`, swapped per layer, instead of a copy), and the
- * op's output is written by the top layer's cell kernel instead of copied from `ys`. The gradient
- * norm by time step (`dhNorm`, the sequence probe's) is not computed: a GPU run's frames carry no
- * sequence traces (docs/webgpu-backend.md).
+ * op's output is written by the top layer's cell kernel instead of copied from `ys`; dL/dh of every
+ * step is kept (`dhs`) and its norm over the batch per step (`dhNorm`, the sequence probe's
+ * gradient by time) taken once after the whole backward, in float32 (the op file: float64).
  *
  * NOTE: `exp` and `tanh` are implementation-defined in WGSL (tanh clamped to ±15 as the
  * activations' is); the op file computes them in float64. The few-ulp differences pass through T
@@ -42,7 +42,7 @@ import type { GpuOpKernel } from './types';
  * recurrent one, `bias` b_hh (`hasBias`), `hs`/`hsPrev`, `aux`/`auxPrev`, `gates` this step's and the
  * previous step's rows, `y` where row r of the output goes (`y + r·yRow`, when `yOn`). Backward:
  * `xg` and `rg` are `dXg`'s and `dRg`'s rows, `y` where dL/dh of row r arrives from the output
- * (`y + r·yRow`, when `yOn`), `dhn` dhNext, `dc` LSTM's dCarry; `last` the first step taken back
+ * (`y + r·yRow`, when `yOn`), `dhn` dhNext, `dc` LSTM's dCarry, `dhs` where this step's dL/dh is kept; `last` the first step taken back
  * (nothing carried from a later step). `first`: the first step the direction reads (h_prev = 0).
  */
 const PARAMS = `struct Params {
@@ -50,10 +50,10 @@ const PARAMS = `struct Params {
   last: u32, xg: u32, rg: u32, bias: u32,
   hasBias: u32, hs: u32, hsPrev: u32, aux: u32,
   auxPrev: u32, gates: u32, y: u32, yRow: u32,
-  yOn: u32, dhn: u32, dc: u32, _a: u32,
+  yOn: u32, dhn: u32, dc: u32, dhs: u32,
 }`;
 
-type Buffer = 'XG' | 'RG' | 'BHH' | 'HS' | 'AUX' | 'GATES' | 'Y' | 'DHN' | 'DC' | 'DRG';
+type Buffer = 'XG' | 'RG' | 'BHH' | 'HS' | 'AUX' | 'GATES' | 'Y' | 'DHN' | 'DC' | 'DRG' | 'DHS';
 
 /** What a forward writes (a read-only binding may share a buffer with another: `BHH` is `XG`'s when there is no bias). */
 const WRITTEN_FORWARD: readonly Buffer[] = ['HS', 'AUX', 'GATES', 'Y'];
@@ -99,7 +99,7 @@ const CELLS: Readonly<Record<'RNN' | 'LSTM' | 'GRU', GpuCell>> = {
 ${writeH}`,
     },
     backward: {
-      uses: ['Y', 'DHN', 'GATES', 'XG'],
+      uses: ['Y', 'DHN', 'GATES', 'XG', 'DHS'],
       body: `  let v = GATES[P.gates + o + j];
   XG[P.xg + o + j] = d * (1.0 - v * v);
   DHN[P.dhn + i] = 0.0;
@@ -127,7 +127,7 @@ ${writeH}`,
 ${writeH}`,
     },
     backward: {
-      uses: ['Y', 'DHN', 'DC', 'GATES', 'AUX', 'XG'],
+      uses: ['Y', 'DHN', 'DC', 'GATES', 'AUX', 'XG', 'DHS'],
       body: `  let ig = GATES[P.gates + o + j];
   let f = GATES[P.gates + o + P.h + j];
   let g = GATES[P.gates + o + 2u * P.h + j];
@@ -165,7 +165,7 @@ ${writeH}`,
 ${writeH}`,
     },
     backward: {
-      uses: ['Y', 'DHN', 'GATES', 'AUX', 'HS', 'XG', 'DRG'],
+      uses: ['Y', 'DHN', 'GATES', 'AUX', 'HS', 'XG', 'DRG', 'DHS'],
       body: `  let rr = GATES[P.gates + o + j];
   let z = GATES[P.gates + o + P.h + j];
   let nv = GATES[P.gates + o + 2u * P.h + j];
@@ -186,29 +186,46 @@ ${writeH}`,
   },
 };
 
+// One invocation per (layer-direction, step): ‖dL/dh_t‖ over the batch, from the `len` values kept in `dhs`.
+const NORM = kernel1d(
+  'struct Params { total: u32, len: u32, rowStride: u32, src: u32, dst: u32, _a: u32, _b: u32, _c: u32, }',
+  [
+    ['DHS', 'read'],
+    ['NORM', 'read_write'],
+  ],
+  `  var sq = 0.0;
+  for (var j = 0u; j < P.len; j = j + 1u) {
+    let v = DHS[P.src + i * P.len + j];
+    sq = sq + v * v;
+  }
+  NORM[P.dst + i] = sqrt(sq);
+`,
+);
+
 function cellShader(cell: GpuCell, backward: boolean): string {
   const part = backward ? cell.backward : cell.forward;
   const head = `  let r = i / P.h;
   let j = i % P.h;
   let o = r * ${cell.gates}u * P.h;
 `;
-  // dL/dh: from the output (or the layer above) and from the step after.
+  // dL/dh: from the output (or the layer above) and from the step after; kept per step in `dhs` (its norm is the probe's gradient by time).
   const dh = `  var d = 0.0;
   if (P.yOn == 1u) { d = Y[P.y + r * P.yRow + j]; }
   if (P.last == 0u) { d = d + DHN[P.dhn + i]; }
+  DHS[P.dhs + i] = d;
 `;
   const bindings = part.uses.map((b): StorageBinding => [b, (backward ? !READ_BACKWARD.includes(b) : WRITTEN_FORWARD.includes(b)) ? 'read_write' : 'read']);
   return kernel1d(`${PARAMS}\n${ACTIVATION_HELPERS}\n${backward ? '' : FORWARD_HELPERS}`, bindings, head + (backward ? dh : '') + part.body);
 }
 
 /** One step's uniform words (see {@link PARAMS}). */
-type StepWords = Partial<Record<'first' | 'last' | 'xg' | 'rg' | 'bias' | 'hasBias' | 'hs' | 'hsPrev' | 'aux' | 'auxPrev' | 'gates' | 'y' | 'yRow' | 'yOn' | 'dhn' | 'dc', number>>;
-const ORDER = ['first', 'last', 'xg', 'rg', 'bias', 'hasBias', 'hs', 'hsPrev', 'aux', 'auxPrev', 'gates', 'y', 'yRow', 'yOn', 'dhn', 'dc'] as const;
+type StepWords = Partial<Record<'first' | 'last' | 'xg' | 'rg' | 'bias' | 'hasBias' | 'hs' | 'hsPrev' | 'aux' | 'auxPrev' | 'gates' | 'y' | 'yRow' | 'yOn' | 'dhn' | 'dc' | 'dhs', number>>;
+const ORDER = ['first', 'last', 'xg', 'rg', 'bias', 'hasBias', 'hs', 'hsPrev', 'aux', 'auxPrev', 'gates', 'y', 'yRow', 'yOn', 'dhn', 'dc', 'dhs'] as const;
 
 function cellDispatch(ctx: GpuContext, op: string, cell: GpuCell, backward: boolean, n: number, h: number, buffers: Partial<Record<Buffer, GpuTensor>>, step: StepWords): GpuDispatch {
   const part = backward ? cell.backward : cell.forward;
   const { workgroups, rowStride } = grid1d(ctx, n * h);
-  const w = [n * h, h, rowStride, ...ORDER.map((k) => step[k] ?? 0), 0];
+  const w = [n * h, h, rowStride, ...ORDER.map((k) => step[k] ?? 0)];
   return bindDispatch(
     ctx,
     `recurrent:${op}:${backward ? 'backward' : 'forward'}`,
@@ -285,6 +302,8 @@ function recurrentKernel(op: 'RNN' | 'LSTM' | 'GRU'): GpuOpKernel {
         const dXg = workspace('dXg', t * n * gh);
         const dRg = cell.shared ? dXg : workspace('dRg', t * n * gh);
         const dhNext = workspace('dhNext', step);
+        const dhs = workspace('dhs', d.layers * d.dirs * t * step);
+        const dhNorm = workspace('dhNorm', d.layers * d.dirs * t);
         const dCarry = workspace('dCarry', step);
         // The gradient a layer sends down, read by the layer below as its output's: two buffers, swapped per layer.
         const down = [workspace('dIn', t * n * Math.max(f, dh)), workspace('dys', t * n * Math.max(f, dh))];
@@ -307,13 +326,14 @@ function recurrentKernel(op: 'RNN' | 'LSTM' | 'GRU'): GpuOpKernel {
                   ? { t: dOutput, y: dOutput.offset + dir * h, yRow: dh, yOn: s === t - 1 ? 1 : 0 }
                   : { t: dOutput, y: dOutput.offset + time * dh + dir * h, yRow: t * dh, yOn: 1 };
               backward.push(
-                cellDispatch(ctx, op, cell, true, n, h, { Y: dy.t, DHN: dhNext, DC: dCarry, GATES: gates, AUX: aux, HS: hs, XG: dXg, DRG: dRg }, {
+                cellDispatch(ctx, op, cell, true, n, h, { Y: dy.t, DHN: dhNext, DC: dCarry, GATES: gates, AUX: aux, HS: hs, XG: dXg, DRG: dRg, DHS: dhs }, {
                   first: s === 0 ? 1 : 0,
                   last: s === t - 1 ? 1 : 0,
                   xg: dXg.offset + time * n * gh,
                   rg: dRg.offset + time * n * gh,
                   dhn: dhNext.offset,
                   dc: dCarry.offset,
+                  dhs: dhs.offset + (k * t + time) * step,
                   ...at(k, time, s),
                   ...dy,
                 }),
@@ -337,6 +357,8 @@ function recurrentKernel(op: 'RNN' | 'LSTM' | 'GRU'): GpuOpKernel {
           // [T, N, F] → dx [N, T, F], added.
           if (l === 0 && dx) backward.push(gather(ctx, dIn, dx, [n, t, f], [f, n * f, 1], true));
         }
+        const norms = grid1d(ctx, dhNorm.length);
+        backward.push(bindDispatch(ctx, 'recurrent:dh-norm', () => NORM, [dhs.buffer, dhNorm.buffer], words([dhNorm.length, step, norms.rowStride, dhs.offset, dhNorm.offset]), norms.workgroups));
       }
       return { forward, backward };
     },
