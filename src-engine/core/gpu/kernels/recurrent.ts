@@ -165,6 +165,7 @@ ${writeH}`,
 ${writeH}`,
     },
     backward: {
+      // Eight storage buffers: WebGPU's default maxStorageBuffersPerShaderStage, which a device without raised limits (Chromium's) has.
       uses: ['Y', 'DHN', 'GATES', 'AUX', 'HS', 'XG', 'DRG', 'DHS'],
       body: `  let rr = GATES[P.gates + o + j];
   let z = GATES[P.gates + o + P.h + j];
