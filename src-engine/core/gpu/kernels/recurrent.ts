@@ -42,8 +42,9 @@ import type { GpuOpKernel } from './types';
  * recurrent one, `bias` b_hh (`hasBias`), `hs`/`hsPrev`, `aux`/`auxPrev`, `gates` this step's and the
  * previous step's rows, `y` where row r of the output goes (`y + r·yRow`, when `yOn`). Backward:
  * `xg` and `rg` are `dXg`'s and `dRg`'s rows, `y` where dL/dh of row r arrives from the output
- * (`y + r·yRow`, when `yOn`), `dhn` dhNext, `dc` LSTM's dCarry, `dhs` where this step's dL/dh is kept; `last` the first step taken back
- * (nothing carried from a later step). `first`: the first step the direction reads (h_prev = 0).
+ * (`y + r·yRow`, when `yOn`), `dhn` dhNext, `dc` LSTM's dCarry, `dhs` where this step's dL/dh is
+ * kept; `last` the first step taken back (nothing carried from a later step). `first`: the first
+ * step the direction reads (h_prev = 0).
  */
 const PARAMS = `struct Params {
   total: u32, h: u32, rowStride: u32, first: u32,
@@ -57,6 +58,7 @@ type Buffer = 'XG' | 'RG' | 'BHH' | 'HS' | 'AUX' | 'GATES' | 'Y' | 'DHN' | 'DC' 
 
 /** What a forward writes (a read-only binding may share a buffer with another: `BHH` is `XG`'s when there is no bias). */
 const WRITTEN_FORWARD: readonly Buffer[] = ['HS', 'AUX', 'GATES', 'Y'];
+/** What a backward only reads (the forward's state, the gradient arriving from above). */
 const READ_BACKWARD: readonly Buffer[] = ['Y', 'GATES', 'AUX', 'HS'];
 
 /**
@@ -67,6 +69,7 @@ const READ_BACKWARD: readonly Buffer[] = ['Y', 'GATES', 'AUX', 'HS'];
  */
 interface GpuCell {
   gates: number;
+  /** The op file's `sharedPreactivation`: one gradient serves both projections (`dRg` is `dXg`). */
   shared: boolean;
   forward: { uses: readonly Buffer[]; body: string };
   backward: { uses: readonly Buffer[]; body: string };
