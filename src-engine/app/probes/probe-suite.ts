@@ -207,10 +207,13 @@ export class ProbeSuite {
     this.feedProbeBatch();
     const reduce: ForwardReduce = { nodes: this.activations.reductions, bins: this.bins };
     await device.forward(false, this.deviceReadNodes, reduce);
+    // Before the grid's forward, which may share the probe plan's storage.
+    await this.sequences?.fetch(device, trainPlan && this.device(trainPlan));
     const probed = {
       layers: this.activations.measureFigures(reduce.figures!, figures.grads),
       samples: this.sampleProbe.measure(),
       gan: this.gan?.measure(at.step),
+      sequences: this.sequences?.measure(trainPlan),
     };
     let boundary: DecisionBoundary | undefined;
     if (this.boundary) {

@@ -1,4 +1,5 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
+import type { DeviceStep } from '../../core/train/types';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { AttentionMaps, TimeTraces } from '../../core/ops/types';
@@ -66,6 +67,19 @@ export class SequenceProbe {
       const tokens = this.tokens && this.tokens.length === of ? this.tokens.slice(0, steps) : undefined;
       return { nodeId: a.id, op: a.op, steps, of, causal, heads: quantised, ...(tokens ? { tokens } : {}) };
     });
+  }
+
+  /**
+   * On a device run: read back what {@link measure} reads — the recurrent layers' workspace after
+   * the probe plan's forward (`probe`), and after the training step's backward (`train`, when a
+   * step was taken) — into the plans' host mirrors. Attention maps stay on the device.
+   */
+  async fetch(probe: DeviceStep, train: DeviceStep | null): Promise<void> {
+    for (const t of this.traced) {
+      const ranges = t.traces.ranges(t.input, t.attrs, 0, TRACE_UNITS);
+      await probe.readWorkspace(t.id, ranges.forward);
+      if (train) await train.readWorkspace(t.id, ranges.backward);
+    }
   }
 
   /** `trainPlan`: the plan of the step just taken (its backward left the gradient by time), or null. */

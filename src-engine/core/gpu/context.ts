@@ -196,22 +196,38 @@ export class GpuContext {
   }
 
   /**
+   * The values of `t` in `ranges` (`[start, length]` in elements), concatenated: copied into a
+   * fresh mappable buffer (one copy per range) after the work queued so far, resolving once the
+   * copy is done (a probe reading a few rows of a large buffer).
+   */
+  async readRanges(t: GpuTensor, ranges: readonly (readonly [number, number])[]): Promise<Float32Array> {
+    const floats = ranges.reduce((a, [, len]) => a + len, 0);
+    for (const [start, len] of ranges) {
+      if (start < 0 || len < 0 || start + len > t.length) throw new GpuError('E_GPU_BAD_ARGS', `Range [${start}, ${start + len}) lies outside a tensor of ${t.length} elements.`);
+    }
+    const staging = this.device.createBuffer({ size: Math.max(4, floats * 4), usage: READBACK });
+    const enc = this.device.createCommandEncoder();
+    let at = 0;
+    for (const [start, len] of ranges) {
+      if (len > 0) enc.copyBufferToBuffer(t.buffer, (t.offset + start) * 4, staging, at * 4, len * 4);
+      at += len;
+    }
+    this.device.queue.submit([enc.finish()]);
+    try {
+      await this.mapForRead(staging, 'Reading a tensor from the GPU');
+      return new Float32Array(staging.getMappedRange(0, Math.max(4, floats * 4)).slice(0, floats * 4));
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /**
    * Read `t` back: copies it into a fresh mappable buffer after the work queued so far and
    * resolves once the copy is done. For charts and tests; a training step reads back only its
    * loss and metrics through a {@link GpuReadback}.
    */
-  async read(t: GpuTensor): Promise<Float32Array> {
-    const bytes = Math.ceil((t.length * 4) / 4) * 4;
-    const staging = this.device.createBuffer({ size: Math.max(4, bytes), usage: READBACK });
-    const enc = this.device.createCommandEncoder();
-    if (bytes > 0) enc.copyBufferToBuffer(t.buffer, t.offset * 4, staging, 0, bytes);
-    this.device.queue.submit([enc.finish()]);
-    try {
-      await this.mapForRead(staging, 'Reading a tensor from the GPU');
-      return new Float32Array(staging.getMappedRange(0, Math.max(4, bytes)).slice(0, bytes));
-    } finally {
-      staging.destroy();
-    }
+  read(t: GpuTensor): Promise<Float32Array> {
+    return this.readRanges(t, [[0, t.length]]);
   }
 
   /**

@@ -123,6 +123,12 @@ export interface GpuGraph {
   read(nodeId: string): Promise<Float32Array>;
   /** dLoss/dActivation of a node after the last step, or null when it has no gradient. */
   readGrad(nodeId: string): Promise<Float32Array | null>;
+  /**
+   * A node's workspace buffer `name` (its kernel's name, the op file's where they mean the same)
+   * after the last step, the values in `ranges` (`[start, length]`) concatenated; null when its
+   * kernel keeps none by that name.
+   */
+  readWorkspace(nodeId: string, name: string, ranges: readonly (readonly [number, number])[]): Promise<Float32Array | null>;
   /** Copy the device's parameters and buffers into the host mirror's (for a snapshot or a CPU resume). */
   syncToHost(): Promise<void>;
   /** Queue a copy of the host mirror's parameters and buffers to the device (after a checkpoint is restored). */
@@ -236,10 +242,12 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
   const evalForward: GpuDispatch[] = [];
   const backwardByNode: GpuDispatch[][] = [];
   const beforeForward: ((training: boolean) => void)[] = [];
+  const workspaces = new Map<string, Map<string, GpuTensor>>();
   for (const id of host.order) {
     const node = byId.get(id)!;
     const nodeParams = params.filter((p) => p.nodeId === id);
     const workspace = new Map<string, GpuTensor>();
+    workspaces.set(id, workspace);
     const d = gpuKernel(node.op)!.prepare({
       ctx,
       nodeId: id,
@@ -563,6 +571,11 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       if (!outputs.has(nodeId)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
       const t = grads.get(nodeId);
       return t ? ctx.read(t) : null;
+    },
+    async readWorkspace(nodeId, name, ranges) {
+      if (!outputs.has(nodeId)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
+      const t = workspaces.get(nodeId)?.get(name);
+      return t ? ctx.readRanges(t, ranges) : null;
     },
     async syncToHost() {
       const state = [...params, ...buffers];

@@ -187,6 +187,19 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
         gpu.upload();
         groups.forEach((g, i) => g.optimizer.loadState(from[i].state()));
       },
+      async readWorkspace(nodeId, ranges) {
+        const into = host.workspace(nodeId);
+        for (const [name, rs] of Object.entries(ranges)) {
+          const t = into[name];
+          const v = t ? await gpu.readWorkspace(nodeId, name, rs) : null;
+          if (!v) continue;
+          let at = 0;
+          for (const [start, len] of rs) {
+            t.data.set(v.subarray(at, at + len), start);
+            at += len;
+          }
+        }
+      },
     },
   };
   plans.set(gpu.batchSize, plan);

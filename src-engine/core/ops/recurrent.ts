@@ -106,7 +106,8 @@ export const RECURRENT_ATTRS: Readonly<Record<string, AttrSpec>> = {
   },
 };
 
-interface Dims {
+/** A recurrent op's sizes (the GPU kernel, `core/gpu/kernels/recurrent.ts`, reads the same). */
+export interface Dims {
   n: number;
   t: number;
   f: number;
@@ -122,7 +123,7 @@ interface Dims {
   step: number;
 }
 
-function dimsOf(x: readonly number[], attrs: Attrs, cell: Pick<Cell, 'gates'>): Dims {
+export function dimsOf(x: readonly number[], attrs: Attrs, cell: Pick<Cell, 'gates'>): Dims {
   const h = intAttr(attrs, 'hiddenSize');
   const dirs = boolAttr(attrs, 'bidirectional') ? 2 : 1;
   return { n: x[0], t: x[1], f: x[2], h, layers: intAttr(attrs, 'numLayers'), dirs, g: cell.gates, gh: cell.gates * h, dh: dirs * h, step: x[0] * h };
@@ -257,8 +258,8 @@ function swap01(src: Float32Array, a: number, b: number, c: number, dst: Float32
 const view = (t: Tensor, at: number, len: number) => t.data.subarray(at, at + len);
 
 /** The time step a direction processes `s`-th, and its predecessor's. */
-const stepAt = (dir: number, s: number, t: number) => (dir ? t - 1 - s : s);
-const prevOf = (dir: number, time: number) => (dir ? time + 1 : time - 1);
+export const stepAt = (dir: number, s: number, t: number) => (dir ? t - 1 - s : s);
+export const prevOf = (dir: number, time: number) => (dir ? time + 1 : time - 1);
 
 /** Forward over all layers and directions; writes the op's output. */
 export function recurrentForward(cell: Cell, { inputs, output, params, workspace: w, attrs, backend }: OpForwardContext): void {
@@ -612,6 +613,13 @@ export function recurrentRule(opType: string, module: string): ImportRule {
   return Object.assign(rule, { refusesByForm: true });
 }
 
+/** The row (of `[K, T, N, ·]`) the traces read at each step: sample `sample` of the last layer's forward direction. */
+function traceRow(d: Dims, sample: number): (time: number) => number {
+  const k = (d.layers - 1) * d.dirs;
+  const s = Math.min(Math.max(0, sample), d.n - 1);
+  return (time) => (k * d.t + time) * d.n + s;
+}
+
 /**
  * The sequence probe's view of a recurrent op (`OpDef.traces`): gates and hidden state per step
  * from the forward's workspace (`gates`, `hs`: time-major per layer and direction), and the
@@ -620,15 +628,22 @@ export function recurrentRule(opType: string, module: string): ImportRule {
 export function recurrentTraces(cell: Pick<Cell, 'gates'>, gates: TimeTraces['gates']): TimeTraces {
   return {
     gates,
+    ranges(input, attrs, sample) {
+      const d = dimsOf(input, attrs, cell);
+      const at = traceRow(d, sample);
+      const steps = Array.from({ length: d.t }, (_, time) => time);
+      return {
+        forward: { gates: steps.map((time) => [at(time) * d.gh, d.gh]), hs: steps.map((time) => [at(time) * d.h, d.h]) },
+        backward: { dhNorm: [[0, d.t]] },
+      };
+    },
     read(w, input, attrs, sample, units) {
       const d = dimsOf(input, attrs, cell);
-      const { n, t, h, gh } = d;
-      const k = (d.layers - 1) * d.dirs;
+      const { t, h, gh } = d;
       const u = Math.min(units, h);
-      const s = Math.min(Math.max(0, sample), n - 1);
       const g = w.gates.data;
       const hs = w.hs.data;
-      const at = (time: number) => (k * t + time) * n + s;
+      const at = traceRow(d, sample);
       return {
         gates: Array.from({ length: d.g }, (_, q) => Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => g[at(time) * gh + q * h + j]))),
         hidden: Array.from({ length: u }, (_, j) => Array.from({ length: t }, (_, time) => hs[at(time) * h + j])),

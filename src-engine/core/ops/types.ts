@@ -246,7 +246,15 @@ export interface TimeTraces {
    * layer's forward direction (where a vanishing gradient shows: the earliest steps).
    */
   gradByTime(workspace: Readonly<Record<string, Tensor>>, input: readonly number[], attrs: Attrs): number[];
+  /**
+   * What `read` reads of the workspace (after a forward) and `gradByTime` (after a backward), for
+   * the same arguments: a device run (GPU) copies those ranges back into its host mirror first.
+   */
+  ranges(input: readonly number[], attrs: Attrs, sample: number, units: number): { forward: WorkspaceRanges; backward: WorkspaceRanges };
 }
+
+/** Ranges of an op's workspace buffers, by buffer name: each `[start, length]` in elements. */
+export type WorkspaceRanges = Readonly<Record<string, readonly (readonly [number, number])[]>>;
 
 /**
  * What an attention op shows the probe (`OpDef.attentionMaps`): after a forward, one sample's

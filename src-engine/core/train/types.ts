@@ -4,6 +4,7 @@ import type { SkippedFile } from '../data';
 import type { MetricValues } from '../metrics';
 import type { Optimizer, OptimizerState, ScheduleState } from '../optim';
 import type { Tensor } from '../../base/tensor';
+import type { WorkspaceRanges } from '../ops/types';
 
 /** An opaque subset of a compiled graph's losses (the executor's `LossSelection`). */
 export interface LossSelection {
@@ -101,6 +102,13 @@ export interface DeviceStep {
   sync(into: readonly Optimizer[]): Promise<void>;
   /** Send `params`, `buffers` and each group's optimizer state (`from`, in step order) to the device (a restored or warm-started run). */
   load(from: readonly Optimizer[]): void;
+  /**
+   * Copy ranges of node `nodeId`'s workspace buffers, as the last forward or backward on the
+   * device left them, into the same places of the host mirror's (`workspace(nodeId)`), where the
+   * probes read them (a recurrent layer's gates per step): `ranges` by buffer name, each
+   * `[start, length]` in elements. A buffer the device's kernel does not keep is left as it is.
+   */
+  readWorkspace(nodeId: string, ranges: WorkspaceRanges): Promise<void>;
 }
 
 /**

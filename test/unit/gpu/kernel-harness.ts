@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import type { Attrs } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { gpuView, type GpuContext, type GpuTensor } from '../../../src-engine/core/gpu/context';
 import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
@@ -50,6 +51,8 @@ export interface KernelResult {
   buffers?: Record<string, Float32Array>;
   /** Whether the backward ran (GPU runs only; see {@link KernelCase.training}). */
   backward?: boolean;
+  /** The workspaces after the backward, by the names the op file (CPU) or the kernel (GPU) gave them (GPU: when asked). */
+  workspace: Record<string, Float32Array>;
 }
 
 /** The op's attributes with its defaults filled in. */
@@ -82,13 +85,14 @@ export function runCpu(c: KernelCase): KernelResult {
   const dInputs = c.dInputs.map((d, i) => (d ? tensor(c.inputShapes[i], d.slice()) : null));
   const dParams: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(params)) dParams[name] = tensor(t.shape, c.dParams![name].slice());
-  const ctx = { inputs, output, params, buffers: {}, workspace, attrs, training: true, dOutput: tensor(outShape, c.dOutput.slice()), dInputs, dParams } as unknown as OpBackwardContext;
+  const ctx = { inputs, output, params, buffers: {}, workspace, attrs, training: true, backend: createReferenceBackend(), dOutput: tensor(outShape, c.dOutput.slice()), dInputs, dParams } as unknown as OpBackwardContext;
   def.forward(ctx);
   def.backward?.(ctx);
   return {
     output: output.data,
     dInputs: dInputs.map((d) => d?.data ?? null),
     dParams: Object.fromEntries(Object.entries(dParams).map(([k, t]) => [k, t.data])),
+    workspace: Object.fromEntries(Object.entries(workspace).map(([k, t]) => [k, t.data])),
   };
 }
 
@@ -124,10 +128,9 @@ interface KernelTensors {
 }
 
 /** `op`'s GPU kernel prepared on `t`, with zeroed workspaces, as the executor prepares a node. */
-function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], outputShape: number[], t: KernelTensors, rng: Rng) {
+function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: number[][], outputShape: number[], t: KernelTensors, rng: Rng, workspaces = new Map<string, GpuTensor>()) {
   const kernel = gpuKernel(op);
   if (!kernel) throw new Error(`${op} has no GPU kernel`);
-  const workspaces = new Map<string, GpuTensor>();
   return ctx.checked(op, () =>
     kernel.prepare({
       ctx,
@@ -147,8 +150,8 @@ function prepareKernel(ctx: GpuContext, op: string, attrs: Attrs, inputShapes: n
   );
 }
 
-/** The GPU kernel's forward then backward, on the device of `ctx`. */
-export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResult> {
+/** The GPU kernel's forward then backward, on the device of `ctx`; `opts.workspace`: read its workspaces back too. */
+export async function runGpu(ctx: GpuContext, c: KernelCase, opts: { workspace?: boolean } = {}): Promise<KernelResult> {
   const attrs = withDefaults(c.op, c.attrs);
   const outShape = outputShapeOf(c);
   const outLen = outShape.reduce((a, b) => a * b, 1);
@@ -159,12 +162,14 @@ export async function runGpu(ctx: GpuContext, c: KernelCase): Promise<KernelResu
   const dOutput = padded(ctx, c.dOutput);
   const dInputs = c.dInputs.map((d) => (d ? padded(ctx, d) : null));
   const buffers = Object.fromEntries(Object.entries(c.buffers ?? {}).map(([k, v]) => [k, padded(ctx, v)]));
-  const d = await prepareKernel(ctx, c.op, attrs, c.inputShapes, outShape, { inputs, output, params, dParams, buffers, dOutput, dInputs }, new Rng(1));
+  const workspaces = new Map<string, GpuTensor>();
+  const d = await prepareKernel(ctx, c.op, attrs, c.inputShapes, outShape, { inputs, output, params, dParams, buffers, dOutput, dInputs }, new Rng(1), workspaces);
   const training = c.training ?? true;
   const backward = training || !d.evalForward;
   d.beforeForward?.(training);
   await ctx.checked(c.op, () => submitDispatches(ctx, [...(training ? d.forward : (d.evalForward ?? d.forward)), ...(backward ? d.backward : [])]));
-  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {}, buffers: {}, backward };
+  const got: KernelResult = { output: await readPadded(ctx, `${c.op} output`, output), dInputs: [], dParams: {}, buffers: {}, backward, workspace: {} };
+  if (opts.workspace) for (const [k, t] of workspaces) got.workspace[k] = await ctx.read(t);
   for (const [k, t] of Object.entries(buffers)) got.buffers![k] = await readPadded(ctx, `${c.op} ${k}`, t);
   for (const [i, t] of dInputs.entries()) got.dInputs.push(t ? await readPadded(ctx, `${c.op} dInputs[${i}]`, t) : null);
   for (const [k, t] of Object.entries(dParams)) got.dParams[k] = await readPadded(ctx, `${c.op} d${k}`, t);

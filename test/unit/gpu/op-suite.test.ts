@@ -9,7 +9,6 @@
  * Skip list (explicit), beyond the suite's own (ops with no gradient):
  * - `BatchNorm eval`: the GPU has no eval-mode backward (training never asks for one; its eval
  *   forward is checked against the op file in executor.test.ts).
- * - RNN, LSTM and GRU: no GPU kernel yet (CPU_ONLY); graphs holding one train on the CPU.
  *
  * The PyTorch goldens run against the kernels in goldens.test.ts, and every kernel against its op
  * file in the per-kernel tests.
@@ -27,10 +26,6 @@ import { gpuOpRunner } from './kernel-harness';
 
 const GPU_SKIP: Record<string, string> = {
   'BatchNorm eval': 'no eval-mode backward on the GPU: training never asks for one',
-  'LSTM sequence': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
-  'LSTM 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with an LSTM trains on the CPU',
-  'GRU sequence': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
-  'GRU 2 layers, bidirectional, last state': 'no GPU kernel yet (#31): a graph with a GRU trains on the CPU',
 };
 
 

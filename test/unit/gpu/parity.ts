@@ -16,6 +16,8 @@ import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autod
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph, type GpuGraph } from '../../../src-engine/core/gpu/executor';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import { createOptimizer } from '../../../src-engine/core/optim';
 
 /** Write one batch into both plans' inputs. */
 export function load(cpu: CompiledGraph, gpu: GpuGraph, data: Record<string, Float32Array>): void {
@@ -69,4 +71,31 @@ export async function oneStepParity(ctx: GpuContext, graph: GraphIR, batchSize: 
   const want = cpu.forward(true);
   cpu.backward();
   return expectStepLike(ctx, cpu, gpu, want, await gpu.trainStep(), true);
+}
+
+/**
+ * `steps` Adam steps (lr `lr`) of `graph` on one batch, CPU plan and GPU plan side by side from the
+ * same weights (seed 3): every step's loss within 2e-4 relative of the CPU's (the bound of
+ * executor-ops.test.ts: float32 sums in other orders, amplified by Adam over a few steps). Returns
+ * the CPU's losses and the worst relative difference.
+ */
+export async function adamStepsParity(ctx: GpuContext, graph: GraphIR, batchSize: number, data: Record<string, Float32Array>, steps: number, lr: number): Promise<{ losses: number[]; worst: number }> {
+  const cfg = { kind: 'adam', lr } as const;
+  const cpu = compileGraph(checkedOrThrow(graph), { batchSize, backend: createReferenceBackend(), seed: 3 });
+  const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize, gpu: ctx, seed: 3 });
+  const cpuOpt = createOptimizer(cfg, cpu.params);
+  const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
+  load(cpu, gpu, data);
+  let worst = 0;
+  const losses: number[] = [];
+  for (let step = 0; step < steps; step++) {
+    const want = cpu.forward(true);
+    cpu.backward();
+    cpuOpt.step(lr);
+    const got = await gpu.trainStep(gpuOpt, lr);
+    worst = Math.max(worst, Math.abs(got - want) / want);
+    expect(Math.abs(got - want), `step ${step}: ${got} vs ${want}`).toBeLessThanOrEqual(2e-4 * want);
+    losses.push(want);
+  }
+  return { losses, worst };
 }

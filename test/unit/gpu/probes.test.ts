@@ -23,6 +23,8 @@
  * - Histograms: at most 2 + 0.5% of the values in another bin [0]: a value within rounding of
  *   a bin edge (or of min/max, which place the edges) may land in the neighbour, and the GPU
  *   places the edges in float32 where the CPU does in float64 (the same rule otherwise).
+ * - Sequence traces of a recurrent layer: gates and h (in [−1, 1]) within 1e-4 absolute, the
+ *   gradient by time within 1e-4 relative: the same roundings as the activations' statistics.
  * - Class probabilities and the decision grid's confidences: within 1e-4 absolute [≤ 2.4e-6];
  *   a grid cell's class may differ only where the CPU's confidence is ≤ 0.5 + 1e-4 (a tie).
  */
@@ -186,6 +188,34 @@ describe('probe frames of a GPU run', () => {
     expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
     expect(gpu.frames[0].params.map((p) => `${p.nodeId}.${p.name}`)).toEqual(['conv1.weight', 'bn1.weight', 'bn1.bias', 'fc.weight', 'fc.bias']);
     cpu.frames.forEach((f, i) => expectSameFrame(f, gpu.frames[i]));
+  }, 180_000);
+
+  itDirectOnly('the MNIST-row LSTM (shrunk): the same frames as the CPU run, its sequence traces included (gates and h per step of the probe sample, the gradient by time of the step)', async () => {
+    const example = JSON.parse(readFileSync('examples/mnist-lstm.json', 'utf8')) as GraphIR;
+    const g: GraphIR = {
+      ...example,
+      nodes: example.nodes.map((n) => (n.op === 'LSTM' ? { ...n, attrs: { ...n.attrs, hiddenSize: 8 } } : n)),
+      training: { ...example.training!, dataset: { ...example.training!.dataset, limit: 40 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
+    };
+    const c = g.training!;
+    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+    const probes = { ...EVERY_STEP, batch: 6 };
+    const cpu = await framesOf(g, data, null, probes);
+    const gpu = await framesOf(g, data, ctx, probes);
+    expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+    cpu.frames.forEach((f, i) => {
+      const b = gpu.frames[i];
+      expectSameFrame(f, b);
+      const [want] = f.sequences!;
+      const [got] = b.sequences ?? [];
+      expect(got, `step ${f.step}: the GPU frame has the traces`).toBeDefined();
+      expect([got.nodeId, got.steps, got.gates.map((q) => q.name)]).toEqual([want.nodeId, 28, ['input', 'forget', 'cell', 'output']]);
+      // Gates and h lie in [−1, 1]: within TOL absolute; the gradient by time within TOL relative.
+      want.gates.forEach((q, k) => q.values.forEach((row, u) => row.forEach((v, time) => near(`step ${f.step} gate ${q.name} unit ${u} t ${time}`, v, got.gates[k].values[u][time], 1))));
+      want.hidden.forEach((row, u) => row.forEach((v, time) => near(`step ${f.step} h unit ${u} t ${time}`, v, got.hidden[u][time], 1)));
+      expect(want.gradByTime).not.toBeNull();
+      want.gradByTime!.forEach((v, time) => near(`step ${f.step} ‖dL/dh‖ t ${time}`, v, got.gradByTime![time], v ?? 0));
+    });
   }, 180_000);
 
   it('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {

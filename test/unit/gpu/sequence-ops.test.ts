@@ -15,13 +15,7 @@ import { coverageOf } from '../../../src-engine/core/backend/coverage';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { testGpu } from './device';
 import { parity, randomCase } from './kernel-harness';
-import { load, oneStepParity } from './parity';
-import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
-import { compileGraph } from '../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
-import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
-import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
-import { createOptimizer } from '../../../src-engine/core/optim';
+import { adamStepsParity, oneStepParity } from './parity';
 import { gpuKernelGaps } from '../../../src-engine/core/gpu/executor';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -78,24 +72,8 @@ describe('WGSL sequence ops vs the op files', () => {
     const ids = Float32Array.from({ length: n * T }, () => rng.int(V));
     const data = { ids, next: ids.map((v) => (v * 2 + 1) % V), label: Float32Array.from({ length: n }, (_, i) => i % 3) };
     const worst = await oneStepParity(ctx, graph, n, data);
-    // Training: every step's loss within 2e-4 relative of the CPU's (the bound of executor-ops.test.ts).
-    const cfg = { kind: 'adam', lr: 1e-2 } as const;
-    const cpu = compileGraph(checkedOrThrow(graph), { batchSize: n, backend: createReferenceBackend(), seed: 3 });
-    const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: n, gpu: ctx, seed: 3 });
-    const cpuOpt = createOptimizer(cfg, cpu.params);
-    const gpuOpt = createGpuOptimizer(ctx, cfg, gpu.params);
-    load(cpu, gpu, data);
-    let worstLoss = 0;
-    const losses: number[] = [];
-    for (let step = 0; step < 15; step++) {
-      const want = cpu.forward(true);
-      cpu.backward();
-      cpuOpt.step(cfg.lr);
-      const got = await gpu.trainStep(gpuOpt, cfg.lr);
-      worstLoss = Math.max(worstLoss, Math.abs(got - want) / want);
-      expect(Math.abs(got - want), `step ${step}: ${got} vs ${want}`).toBeLessThanOrEqual(2e-4 * want);
-      losses.push(want);
-    }
+    // Training: every step's loss within 2e-4 relative of the CPU's.
+    const { losses, worst: worstLoss } = await adamStepsParity(ctx, graph, n, data, 15, 1e-2);
     expect(losses[14]).toBeLessThan(0.8 * losses[0]);
     console.log(`causal language model: one step worst ‖Δ‖∞/‖want‖∞ ${worst.toExponential(2)}; 15 Adam steps, worst loss ${worstLoss.toExponential(2)} relative`);
   }, 60_000);

@@ -65,6 +65,9 @@ function standInDevice(state: { lost: boolean; syncs: number }) {
           h.buffers.forEach((b, i) => d.buffers[i].value.data.set(b.value.data));
           optimizer.loadState(from[0].state());
         },
+        readWorkspace: async (id: string, ranges: Readonly<Record<string, unknown>>) => {
+          for (const name of Object.keys(ranges)) h.workspace(id)[name]?.data.set(d.workspace(id)[name].data);
+        },
       };
       return Object.assign(Object.create(h) as CompiledGraph, { device, trainStep, withBatchSize: (n: number) => wrap(h.withBatchSize(n), d.withBatchSize(n)) });
     };

@@ -24,8 +24,8 @@ export type ActivationKernel = NonNullable<OpDef['gpuElementwise']>;
  */
 export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.gpuElementwise ? [[d.name, d.gpuElementwise]] : [])));
 
-/** Helpers the op files' expressions may call. */
-const HELPERS = `fn sig(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
+/** Helpers the op files' expressions may call (and the recurrent cells, `recurrent.ts`). */
+export const ACTIVATION_HELPERS = `fn sig(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
 // tanh through exp overflows to inf/inf = NaN for large |v| on some implementations (SwiftShader,
 // GELU's cubic argument); tanh(±15) is ±1 in float32 already.
 fn tanhSafe(v: f32) -> f32 { return tanh(clamp(v, -15.0, 15.0)); }
@@ -62,7 +62,7 @@ function shader(k: ActivationKernel, backward: boolean): string {
 @group(0) @binding(2) var<uniform> P: Params;`;
   return `struct Params { n: u32, xOff: u32, yOff: u32, dyOff: u32, dxOff: u32, rowStride: u32, p: f32, q: f32, }
 ${bindings}
-${HELPERS}
+${ACTIVATION_HELPERS}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.y * P.rowStride + gid.x;

@@ -48,7 +48,7 @@ function gatherShader(accumulate: boolean): string {
 }
 
 /** Gather into every value of `dst` (laid out as `dims`) from `src` at `srcStrides` (per dim of `dims`). */
-function gather(ctx: GpuContext, src: GpuTensor, dst: GpuTensor, dims: readonly number[], srcStrides: readonly number[], accumulate: boolean): GpuDispatch {
+export function gather(ctx: GpuContext, src: GpuTensor, dst: GpuTensor, dims: readonly number[], srcStrides: readonly number[], accumulate: boolean): GpuDispatch {
   const { workgroups, rowStride } = grid1d(ctx, dst.length);
   return bindDispatch(
     ctx,

@@ -16,6 +16,7 @@ import { groupNormKernel, layerNormKernel } from './layer-norm';
 import { sliceKernel, transposeKernel } from './layout';
 import { multiplyKernel } from './multiply';
 import { preluKernel } from './prelu';
+import { gruKernel, lstmKernel, rnnKernel } from './recurrent';
 import { embeddingKernel, positionalEmbeddingKernel, sequencePoolKernel, tokenCrossEntropyKernel } from './sequence';
 import { linearKernel } from './linear';
 import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
@@ -57,6 +58,9 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   SequencePool: sequencePoolKernel,
   TokenCrossEntropyLoss: tokenCrossEntropyKernel,
   MultiHeadAttention: attentionKernel,
+  RNN: rnnKernel,
+  LSTM: lstmKernel,
+  GRU: gruKernel,
   Softmax: softmaxKernel,
   Add: addKernel,
   Concat: concatKernel,
