@@ -214,6 +214,7 @@ export class ProbeSuite {
       samples: this.sampleProbe.measure(),
       gan: this.gan?.measure(at.step),
       sequences: this.sequences?.measure(trainPlan),
+      attention: this.sequences?.attention(),
     };
     let boundary: DecisionBoundary | undefined;
     if (this.boundary) {

@@ -70,11 +70,13 @@ export class SequenceProbe {
   }
 
   /**
-   * On a device run: read back what {@link measure} reads — the recurrent layers' workspace after
-   * the probe plan's forward (`probe`), and after the training step's backward (`train`, when a
-   * step was taken) — into the plans' host mirrors. Attention maps stay on the device.
+   * On a device run: read back what {@link measure} and {@link attention} read — the recurrent
+   * layers' workspace after the probe plan's forward (`probe`), and after the training step's
+   * backward (`train`, when a step was taken); the attention layers' weights of the first probe
+   * sample — into the plans' host mirrors.
    */
   async fetch(probe: DeviceStep, train: DeviceStep | null): Promise<void> {
+    for (const a of this.attending) await probe.readWorkspace(a.id, a.maps.ranges(a.input, a.attrs, 0, ATTENTION_STEPS));
     for (const t of this.traced) {
       const ranges = t.traces.ranges(t.input, t.attrs, 0, TRACE_UNITS);
       await probe.readWorkspace(t.id, ranges.forward);

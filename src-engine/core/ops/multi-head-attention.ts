@@ -197,6 +197,13 @@ export const multiHeadAttention = defineOp({
       });
       return { heads, steps: shown, of: t, causal: boolAttr(attrs, 'causal') };
     },
+    // Per head, the rows `read` takes (whole rows: one range each).
+    ranges(input, attrs, sample, steps) {
+      const { n, h, t } = dimsOf(input, attrs);
+      const s = Math.min(Math.max(0, sample), n - 1);
+      const shown = Math.min(steps, t);
+      return { probs: Array.from({ length: h }, (_, head) => [(s * h + head) * t * t, shown * t] as const) };
+    },
   },
   flops({ inputs, attrs }) {
     const { t, e } = dimsOf(inputs[0], attrs);

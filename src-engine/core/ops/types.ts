@@ -263,6 +263,8 @@ export type WorkspaceRanges = Readonly<Record<string, readonly (readonly [number
  */
 export interface AttentionMaps {
   read(workspace: Readonly<Record<string, Tensor>>, input: readonly number[], attrs: Attrs, sample: number, steps: number): { heads: Float32Array[]; steps: number; of: number; causal: boolean };
+  /** What `read` reads of the workspace, for the same arguments: a device run (GPU) copies those ranges back into its host mirror first. */
+  ranges(input: readonly number[], attrs: Attrs, sample: number, steps: number): WorkspaceRanges;
 }
 
 /**

@@ -218,6 +218,34 @@ describe('probe frames of a GPU run', () => {
     });
   }, 180_000);
 
+  itDirectOnly('the tiny GPT (shrunk): its attention maps on the GPU frames are the CPU run\'s (the probe sample\'s weights per head, read back)', async () => {
+    const example = JSON.parse(readFileSync('examples/tiny-gpt.json', 'utf8')) as GraphIR;
+    // One block, 16-wide, a 16-character window: the maps are 4 heads of 16 × 16.
+    const keep = new Set(['chars', 'next', 'embed', 'positions', 'b1_ln1', 'b1_attention', 'b1_res1', 'ln_f', 'logits', 'loss']);
+    const g: GraphIR = {
+      ...example,
+      nodes: example.nodes
+        .filter((n) => keep.has(n.id))
+        .map((n) => (n.op === 'Input' ? { ...n, attrs: { ...n.attrs, shape: [16] } } : n.id === 'embed' ? { ...n, attrs: { ...n.attrs, embeddingDim: 16 } } : n.id === 'ln_f' ? { ...n, inputs: ['b1_res1'] } : n)),
+      training: { ...example.training!, dataset: { ...example.training!.dataset, options: { window: 16 }, limit: 48 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
+    };
+    const c = g.training!;
+    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+    const probes = { ...EVERY_STEP, batch: 6 };
+    const cpu = await framesOf(g, data, null, probes);
+    const gpu = await framesOf(g, data, ctx, probes);
+    expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+    cpu.frames.forEach((f, i) => {
+      const [want] = f.attention!;
+      const [got] = gpu.frames[i].attention ?? [];
+      expect(got, `step ${f.step}: the GPU frame has the maps`).toBeDefined();
+      expect([got.nodeId, got.steps, got.of, got.causal, got.heads.length, got.tokens]).toEqual([want.nodeId, 16, 16, true, 4, want.tokens]);
+      // Quantised to 0–255: a weight within rounding of a step's edge may land one step away.
+      want.heads.forEach((m, h) => m.forEach((v, k) => expect(Math.abs(v - got.heads[h][k]), `step ${f.step} head ${h} cell ${k}`).toBeLessThanOrEqual(1)));
+      expect(want.heads.flat().some((v) => v > 0 && v < 255)).toBe(true);
+    });
+  }, 180_000);
+
   it('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {
     const g = smallCnn();
     const gpu = await compileGpuGraph(checkedOrThrow(g), { batchSize: 5, gpu: ctx, seed: 3 });
