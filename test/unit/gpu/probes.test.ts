@@ -53,6 +53,17 @@ beforeAll(async () => {
 afterAll(() => ctx?.dispose());
 
 
+/** A sequence design's frames, one after every step (6 probe samples), on the CPU and on the GPU. */
+async function sequenceFrames(g: GraphIR) {
+  const c = g.training!;
+  const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+  const probes = { ...EVERY_STEP, batch: 6 };
+  const cpu = await framesOf(g, data, null, probes);
+  const gpu = await framesOf(g, data, ctx, probes);
+  expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+  return { cpu, gpu };
+}
+
 function twoMoonsWithDropout(): GraphIR {
   const g = twoMoonsGraph({ epochs: 2, batchSize: 32 }, 240);
   g.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.2 }, inputs: ['relu1'] });
@@ -197,12 +208,7 @@ describe('probe frames of a GPU run', () => {
       nodes: example.nodes.map((n) => (n.op === 'LSTM' ? { ...n, attrs: { ...n.attrs, hiddenSize: 8 } } : n)),
       training: { ...example.training!, dataset: { ...example.training!.dataset, limit: 40 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
     };
-    const c = g.training!;
-    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
-    const probes = { ...EVERY_STEP, batch: 6 };
-    const cpu = await framesOf(g, data, null, probes);
-    const gpu = await framesOf(g, data, ctx, probes);
-    expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+    const { cpu, gpu } = await sequenceFrames(g);
     cpu.frames.forEach((f, i) => {
       const b = gpu.frames[i];
       expectSameFrame(f, b);
@@ -229,12 +235,7 @@ describe('probe frames of a GPU run', () => {
         .map((n) => (n.op === 'Input' ? { ...n, attrs: { ...n.attrs, shape: [16] } } : n.id === 'embed' ? { ...n, attrs: { ...n.attrs, embeddingDim: 16 } } : n.id === 'ln_f' ? { ...n, inputs: ['b1_res1'] } : n)),
       training: { ...example.training!, dataset: { ...example.training!.dataset, options: { window: 16 }, limit: 48 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
     };
-    const c = g.training!;
-    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
-    const probes = { ...EVERY_STEP, batch: 6 };
-    const cpu = await framesOf(g, data, null, probes);
-    const gpu = await framesOf(g, data, ctx, probes);
-    expect(gpu.frames.length).toBe(cpu.session.stepsPerEpoch);
+    const { cpu, gpu } = await sequenceFrames(g);
     cpu.frames.forEach((f, i) => {
       const [want] = f.attention!;
       const [got] = gpu.frames[i].attention ?? [];
