@@ -70,62 +70,66 @@ export function decodePngFast(
   const stride = width * channels;
   const raw = inflate(z, height * (stride + 1));
   if (raw.length < height * (stride + 1)) return null;
-  // Reverse the row filters in place (each row's filter byte, then its bytes), into `rows`.
-  const rows = new Uint8Array(height * stride);
+  // Undo the row filters in place: row y's bytes follow its filter byte at y·(stride + 1), and each
+  // filter reads the bytes already undone to its left and above.
   const bpp = channels;
+  const line = stride + 1;
   for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)];
-    const src = y * (stride + 1) + 1;
-    const dst = y * stride;
-    const up = dst - stride;
-    if (f === 0) {
-      rows.set(raw.subarray(src, src + stride), dst);
-    } else if (f === 1) {
-      for (let i = 0; i < stride; i++) rows[dst + i] = raw[src + i] + (i >= bpp ? rows[dst + i - bpp] : 0);
+    const f = raw[y * line];
+    const at = y * line + 1;
+    const up = at - line;
+    if (f === 0) continue;
+    if (f === 1) {
+      for (let i = bpp; i < stride; i++) raw[at + i] += raw[at + i - bpp];
     } else if (f === 2) {
-      for (let i = 0; i < stride; i++) rows[dst + i] = raw[src + i] + (y > 0 ? rows[up + i] : 0);
+      if (y > 0) for (let i = 0; i < stride; i++) raw[at + i] += raw[up + i];
     } else if (f === 3) {
-      for (let i = 0; i < stride; i++) rows[dst + i] = raw[src + i] + (((i >= bpp ? rows[dst + i - bpp] : 0) + (y > 0 ? rows[up + i] : 0)) >> 1);
+      for (let i = 0; i < stride; i++) raw[at + i] += ((i >= bpp ? raw[at + i - bpp] : 0) + (y > 0 ? raw[up + i] : 0)) >> 1;
     } else if (f === 4) {
       for (let i = 0; i < stride; i++) {
-        const a = i >= bpp ? rows[dst + i - bpp] : 0;
-        const c = y > 0 && i >= bpp ? rows[up + i - bpp] : 0;
-        const bb = y > 0 ? rows[up + i] : 0;
+        const a = i >= bpp ? raw[at + i - bpp] : 0;
+        const c = y > 0 && i >= bpp ? raw[up + i - bpp] : 0;
+        const bb = y > 0 ? raw[up + i] : 0;
         const q = a + bb - c;
         const pa = Math.abs(q - a);
         const pb = Math.abs(q - bb);
         const pc = Math.abs(q - c);
-        rows[dst + i] = raw[src + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? bb : c);
+        raw[at + i] += pa <= pb && pa <= pc ? a : pb <= pc ? bb : c;
       }
     } else {
       return null;
     }
   }
-  if (channels === 4) return { width, height, data: rows };
+  // 8-bit RGBA out, row by row past the filter bytes.
   const data = new Uint8Array(width * height * 4);
-  const n = width * height;
-  if (channels === 3) {
-    for (let i = 0, s = 0, d = 0; i < n; i++, s += 3, d += 4) {
-      data[d] = rows[s];
-      data[d + 1] = rows[s + 1];
-      data[d + 2] = rows[s + 2];
-      data[d + 3] = 255;
-    }
-  } else if (channels === 1) {
-    for (let i = 0, d = 0; i < n; i++, d += 4) {
-      const g = rows[i];
-      data[d] = g;
-      data[d + 1] = g;
-      data[d + 2] = g;
-      data[d + 3] = 255;
-    }
-  } else {
-    for (let i = 0, s = 0, d = 0; i < n; i++, s += 2, d += 4) {
-      const g = rows[s];
-      data[d] = g;
-      data[d + 1] = g;
-      data[d + 2] = g;
-      data[d + 3] = rows[s + 1];
+  for (let y = 0, d = 0; y < height; y++) {
+    let s = y * line + 1;
+    if (channels === 4) {
+      data.set(raw.subarray(s, s + stride), d);
+      d += stride;
+    } else if (channels === 3) {
+      for (let x = 0; x < width; x++, s += 3, d += 4) {
+        data[d] = raw[s];
+        data[d + 1] = raw[s + 1];
+        data[d + 2] = raw[s + 2];
+        data[d + 3] = 255;
+      }
+    } else if (channels === 1) {
+      for (let x = 0; x < width; x++, s++, d += 4) {
+        const g = raw[s];
+        data[d] = g;
+        data[d + 1] = g;
+        data[d + 2] = g;
+        data[d + 3] = 255;
+      }
+    } else {
+      for (let x = 0; x < width; x++, s += 2, d += 4) {
+        const g = raw[s];
+        data[d] = g;
+        data[d + 1] = g;
+        data[d + 2] = g;
+        data[d + 3] = raw[s + 1];
+      }
     }
   }
   return { width, height, data };
