@@ -37,6 +37,7 @@ export { OP_CATEGORIES, type Attrs, type AttrSpec, type AttrValue, type OpDef } 
 // What kind of node a node is, by the ops' traits and the graph-input helpers (no op names in the UI).
 export { isProbedOp } from './core/ops/categories';
 export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';
+export { headToFit, predictionNodeId } from './base/ir/prediction';
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
 export { DATASETS } from './core/data/registry';

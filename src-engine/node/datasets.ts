@@ -154,7 +154,7 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
     default:
       throw new DataError(
         'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, csv, image-folder, npz, text or fortunes.`,
+        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, shapes, csv, image-folder, npz, text or fortunes.`,
       );
   }
 }

@@ -30,6 +30,7 @@ import type { Backend } from '../core/backend/types';
 import { DataError, MISSING_POLICIES, prepareData, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
+import { headToFit } from '../base/ir/prediction';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
@@ -130,8 +131,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     else err(`${d.severity} ${d.code}${where}: ${d.message}\n`);
   }
   if (errors.length > 0 || !analysis.graph) return fail('CLI_BAD_GRAPH', `${file}: ${errors.length} error${errors.length > 1 ? 's' : ''} in the graph; nothing was trained.`, 2);
-  // The validator's normalised copy: attribute defaults filled in; checked once, here.
-  const checked = analysis.graph;
+  // The validator's normalised copy: attribute defaults filled in; checked here (and once more
+  // when --data's folder resizes the head, below).
+  let checked = analysis.graph;
   graph = checked.ir;
 
   const training = graph.training!;
@@ -149,6 +151,18 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch (e) {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
     return fail(code, (e as Error).message, 2);
+  }
+  // A folder of another number of classes than the design's head: a Linear head is resized to
+  // them, as the app's "Use this data" does ("Your photos" comes with 3).
+  const head = args.data !== undefined && training.dataset.name === 'image-folder' ? headToFit(graph, data.train.numClasses) : null;
+  if (head) {
+    const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (n.id === head.nodeId ? { ...n, attrs: { ...n.attrs, outFeatures: data.train.numClasses } } : n)) }, { batchSize: training.batchSize });
+    if (!resized.graph) return fail('CLI_BAD_GRAPH', `${file}: ${head.nodeId} resized to ${data.train.numClasses} classes does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`, 2);
+    checked = resized.graph;
+    graph = checked.ir;
+    const note = `${head.nodeId} now outputs ${data.train.numClasses}, one per class of the folder (it output ${head.from}); its weights start afresh`;
+    if (json) out(JSON.stringify({ type: 'note', message: note }) + '\n');
+    else err(`note: ${note}\n`);
   }
 
   const backend: Backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});

@@ -3,7 +3,8 @@
  * PNG/JPEG files — MNIST digits drawn in colour at 32×32, sorted into class folders under train/
  * and test/ (the test images from MNIST's own test set, held out) — reaches ≥ 95 % test accuracy
  * in 2 epochs. The loader turns the colour images into the Input's [1, 28, 28] (luma, bilinear
- * resize) and standardises per channel on the training split.
+ * resize) and standardises per channel on the training split. And the "Your photos" template as
+ * shipped (its coloured shapes).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,5 +45,22 @@ describe('your own data (#30)', () => {
     expect(value.classes).toBe(10);
     expect(value.type).toBe('done');
     expect(value.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  // The "Your photos" template as shipped: until a folder is added it learns the coloured shapes
+  // drawn in code (core/data/shapes.ts), with its flips and colour jitter on.
+  it('your-photos.json as shipped: ≥ 90 % test accuracy on its coloured shapes in its 4 epochs', async () => {
+    const example = join(ROOT, 'examples', 'your-photos.json');
+    const inputs = { example: readFileSync(example, 'utf8'), shapes: readFileSync(join(ROOT, 'src-engine', 'core', 'data', 'shapes.ts'), 'utf8') };
+    const { value } = await cached('your-photos-shapes', inputs, async () => {
+      let out = '';
+      const code = await main([example, '--json'], (s) => (out += s), (s) => process.stderr.write(s));
+      const done = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; test?: { accuracy: number } }).at(-1);
+      console.log(`your-photos on shapes: exit ${code}, test accuracy ${done?.test?.accuracy}`);
+      return { code, type: done?.type, accuracy: done?.test?.accuracy ?? 0 };
+    });
+    expect(value.code).toBe(0);
+    expect(value.type).toBe('done');
+    expect(value.accuracy).toBeGreaterThanOrEqual(0.9);
   });
 });

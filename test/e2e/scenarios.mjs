@@ -283,6 +283,38 @@ const addData = [
 ];
 
 /**
+ * Issue #30 item 6: the "Your photos" template says where the user's folder goes, trains out of
+ * the box on coloured shapes, and takes a folder of another number of classes: "Use this data"
+ * resizes its last layer to the folder's classes (said in a notice) and keeps its flips and colour
+ * jitter; one undo puts back both the dataset and the head.
+ */
+const yourPhotos = [
+  { viewport: [1280, 800] },
+  ...openTemplate('your-photos'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=dataset-hint]', text: 'one sub-folder per class' },
+  { press: 'Shift+F' },
+  { expect: node('fc'), text: '3 out' },
+  { expect: '[data-testid=ds-flip]:checked' },
+  { screenshot: 'your-photos-1280x800' },
+  { imageFolder: 'pets', classes: ['bird', 'cat', 'dog', 'fish'], perClass: 5, size: [40, 30] },
+  { click: '[data-testid=train-add-data]' },
+  { upload: '[data-testid=add-data-folder-input]', file: 'pets' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-files', '20'], within: 60_000 },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=notice]', text: 'fc now outputs 4, one per class of the folder' },
+  { expect: '[data-testid=train-dataset]', text: 'image-folder: pets' },
+  { expectGone: '[data-testid=dataset-hint]' },
+  { expect: node('fc'), text: '4 out' },
+  { expect: '[data-testid=ds-flip]:checked' },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  { screenshot: 'your-photos-pets-1280x800' },
+  { press: 'Control+z' },
+  { expect: node('fc'), text: '3 out' },
+  { expect: '[data-testid=dataset-hint]' },
+];
+
+/**
  * Issue #30 item 2, a table from the workspace's data/ folder: its columns with their kinds and
  * missing cells; the default policy refuses the gaps (said, with the code), "median" fills them;
  * two columns set to ignore bring the encoded width to the Iris MLP's Input [4], which then
@@ -1355,6 +1387,7 @@ const webData = [
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
+  { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
   { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 

@@ -14,3 +14,19 @@ export function predictionNodeId(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'tra
   const firstLoss = t ? (Array.isArray(t.loss) ? t.loss[0] : t.loss) : undefined;
   return graph.nodes.find((n) => n.id === firstLoss)?.inputs[0];
 }
+
+/**
+ * The head to resize for a dataset of `classes` classes (a user's image folder): the prediction
+ * node when it is a Linear that outputs another number (else null: nothing to change, or not a
+ * layer whose output size is one attribute). The app's "Use this data" and the CLI's `--data`
+ * resize it.
+ *
+ * @example headToFit(yourPhotos, 5) // { nodeId: 'fc', from: 3 }
+ */
+export function headToFit(graph: Pick<GraphIR, 'nodes' | 'outputs' | 'training'>, classes: number): { nodeId: string; from: number } | null {
+  const id = predictionNodeId(graph);
+  const node = id === undefined ? undefined : graph.nodes.find((n) => n.id === id);
+  if (!node || node.op !== 'Linear' || classes < 2) return null;
+  const from = node.attrs.outFeatures;
+  return typeof from === 'number' && from !== classes ? { nodeId: node.id, from } : null;
+}

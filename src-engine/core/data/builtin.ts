@@ -4,11 +4,12 @@ import { HOUSING_CSV } from './housing';
 import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
 import { isSynthetic, syntheticDataset } from './synthetic';
 import { isSequenceTask, sequenceTask } from './sequence-tasks';
+import { shapesDataset } from './shapes';
 import type { LoadedDataset } from './types';
 import { DataError } from './types';
 
-/** Datasets that need no files: Iris, the housing table, the synthetic 2-D sets and the sequence tasks. Node adds MNIST, Fashion-MNIST and CSV. */
-export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs', 'adding', 'memory'] as const;
+/** Datasets that need no files: Iris, the housing table, the synthetic 2-D sets, the sequence tasks and the coloured shapes. Node adds MNIST, Fashion-MNIST and CSV. */
+export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs', 'adding', 'memory', 'shapes'] as const;
 
 /**
  * Load a dataset that lives in code (runtime-neutral). Returns undefined for names that need a
@@ -46,6 +47,9 @@ export function loadBuiltinDataset(config: DatasetConfig, seed = 0): LoadedDatas
         seed: num(o, 'seed', config.name) ?? seed,
       }),
     };
+  }
+  if (config.name === 'shapes') {
+    return { train: shapesDataset({ samples: num(o, 'samples', 'shapes'), size: num(o, 'size', 'shapes'), seed: num(o, 'seed', 'shapes') ?? seed }) };
   }
   if (isSequenceTask(config.name)) {
     return {

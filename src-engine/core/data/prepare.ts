@@ -38,12 +38,12 @@ export interface PreparedData<S extends Samples = Dataset> {
 
 /**
  * The normalisation a dataset config asks for: `options.normalize`, else its set's default
- * (per-channel for image folders, per-feature for tables and arrays, none for the rest). The
+ * (per-channel for image folders and the shapes, per-feature for tables and arrays, none for the rest). The
  * PyTorch export's train.py is told the same.
  */
 export function normalizationKind(config: DatasetConfig): NormalizationKind {
   const name = config.name;
-  const fallback: NormalizationKind = name === 'image-folder' ? 'per-channel' : name === 'iris' || name === 'housing' || name === 'csv' || name === 'npz' ? 'per-feature' : 'none';
+  const fallback: NormalizationKind = name === 'image-folder' || name === 'shapes' ? 'per-channel' : name === 'iris' || name === 'housing' || name === 'csv' || name === 'npz' ? 'per-feature' : 'none';
   return (config.options?.normalize ?? fallback) as NormalizationKind;
 }
 

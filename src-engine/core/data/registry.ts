@@ -19,6 +19,8 @@ export interface DatasetSpec {
    * picks), saved with the project by reference (path + `options.fingerprint`).
    */
   userData?: 'image-folder' | 'table' | 'arrays';
+  /** A line the Train dock shows under the dataset while it is chosen: a stand-in's way to the user's own data. */
+  hint?: string;
   options: Readonly<Record<string, AttrSpec>>;
 }
 
@@ -105,6 +107,18 @@ export const DATASETS: readonly DatasetSpec[] = [
   { name: 'spirals', label: 'spirals', doc: 'Interleaved spiral arms, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Spiral arms.' } } },
   { name: 'xor', label: 'XOR', doc: 'Four clusters in the corners, opposite corners alike.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0) } },
   { name: 'blobs', label: 'blobs', doc: 'Gaussian clusters, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(1), classes: { kind: 'int', default: 3, min: 2, max: 10, doc: 'Clusters.' } } },
+  {
+    name: 'shapes',
+    label: 'coloured shapes (images)',
+    doc: 'Circles, squares and triangles of random colours, sizes and places, drawn in code: a colour-image task that needs no files (what "Your photos" learns until Add data… points it at your folder).',
+    hint: 'Coloured shapes drawn in code, standing in for your photos: put them in a folder with one sub-folder per class (optionally under train/, val/ and test/), and choose Add data…; the last layer is then resized to your classes.',
+    task: 'classification',
+    featureShape: [3, 32, 32],
+    options: {
+      samples: samples(3000),
+      normalize: { ...normalize, default: 'per-channel', values: ['none', 'per-channel', 'global', 'per-feature'] },
+    },
+  },
   {
     name: 'adding',
     label: 'adding problem (sequence)',

@@ -28,11 +28,13 @@ const BLURBS: Readonly<Record<string, string>> = {
   'housing-mlp': 'House prices from four columns of a CSV table: regression, a number out instead of a class.',
   'fashion-mlp': 'Clothes instead of digits: the same MLP on a harder dataset.',
   'mnist-lstm': 'An LSTM reads each digit row by row, 28 steps of 28 pixels, and remembers enough to name it.',
+  'your-photos':
+    'A colour-image CNN for your own photos: put them in a folder with one sub-folder per class (optionally under train/, val/, test/), then Train ▸ Add data…. Until then it learns coloured shapes drawn in code.',
   'tiny-gpt': 'A character-level Transformer learns to write like Debian’s fortunes: causal attention, one next character at a time.',
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */
-const ORDER = ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm', 'mnist-dcgan', 'mnist-cdcgan'];
+const ORDER = ['mnist-mlp', 'mnist-cnn', 'your-photos', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm', 'mnist-dcgan', 'mnist-cdcgan'];
 
 // Bundled at build time: the gallery works offline and in both hosts.
 const FILES = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { bytesToBase64, type DatasetConfig } from '../../../src-engine/facade';
+import { bytesToBase64, headToFit, type DatasetConfig } from '../../../src-engine/facade';
 import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
@@ -148,7 +148,14 @@ export const useAddData = create<AddDataState>((set, get) => ({
     const graph = useEditor.getState().history.present.graph;
     const t = graph.training ?? defaultTraining(graph);
     const dataset = datasetToUse(result, t.dataset);
-    useEditor.getState().edit({ kind: 'set-training', training: { ...t, dataset } });
+    // One undo step: the dataset, and a Linear head resized to the folder's classes.
+    const step = `use-data:${result.fingerprint}`;
+    useEditor.getState().edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
+    const head = result.kind === 'image-folder' ? headToFit(graph, result.classes.length) : null;
+    if (head) {
+      useEditor.getState().edit({ kind: 'set-attrs', nodeIds: [head.nodeId], attrs: { outFeatures: result.classes.length }, coalesce: step });
+      useEditor.getState().notify('info', `${head.nodeId} now outputs ${result.classes.length}, one per class of the folder (it output ${head.from}); its weights start afresh. Undo puts back both.`);
+    }
     get().close();
     set({ verified: `${result.path}\0${result.fingerprint}` });
   },

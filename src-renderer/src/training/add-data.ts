@@ -12,7 +12,8 @@ export interface UploadFile {
 /**
  * The dataset the design trains on after "Use this data": the scanned data by reference (path
  * and fingerprint, a table's options), keeping the settings of the dataset panel that still apply
- * (validation split, subset), not another source's options (its scale, its path).
+ * (validation split, subset, and for a folder of images the augmentation: "Your photos" comes
+ * with flips and colour jitter on), not another source's options (its scale, its path).
  *
  * @example datasetToUse(scan, { name: 'mnist', validationSplit: 0.2 }) // { name: 'image-folder', options: { path, fingerprint }, validationSplit: 0.2 }
  */
@@ -20,6 +21,7 @@ export function datasetToUse(result: DataScanResult, previous: DatasetConfig): D
   const keep: Partial<DatasetConfig> = {};
   if (previous.validationSplit !== undefined) keep.validationSplit = previous.validationSplit;
   if (previous.limit !== undefined) keep.limit = previous.limit;
+  if (previous.augment !== undefined && result.kind === 'image-folder') keep.augment = previous.augment;
   return { ...(result.dataset as DatasetConfig), ...keep };
 }
 

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { UPLOAD_LIMITS } from '../../../src-contracts/files';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
+import { headToFit, type GraphIR } from '../../../src-engine/facade';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { settingsRows } from '../../../src-renderer/src/training/compare';
 import { textOptions } from '../../../src-renderer/src/state/add-data-store';
 
@@ -39,6 +42,24 @@ describe('add data (renderer)', () => {
       validationSplit: 0.2,
       limit: 64,
     });
+  });
+
+  it('a folder of images keeps the design\'s augmentation (flips, jitter); a table drops it', () => {
+    const augment = { flip: true, jitter: 0.2 };
+    const folder = { kind: 'image-folder', dataset: { name: 'image-folder', options: { path: 'data/pets', fingerprint: 'abc' } } } as unknown as DataScanResult;
+    const table = { kind: 'table', dataset: { name: 'csv', options: { path: 'data/t.csv', fingerprint: 'def' } } } as unknown as DataScanResult;
+    expect(datasetToUse(folder, { name: 'shapes', augment }).augment).toEqual(augment);
+    expect(datasetToUse(table, { name: 'shapes', augment }).augment).toBeUndefined();
+  });
+
+  it('the head to resize for a folder\'s classes: the prediction Linear when its size differs; nothing else', () => {
+    const photos = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/your-photos.json'), 'utf8')) as GraphIR;
+    expect(headToFit(photos, 5)).toEqual({ nodeId: 'fc', from: 3 });
+    expect(headToFit(photos, 3)).toBeNull();
+    expect(headToFit(photos, 1)).toBeNull();
+    // A head that is not a Linear (a Softmax after it) is left for the user.
+    const softmax: GraphIR = { ...photos, nodes: [...photos.nodes, { id: 'probs', op: 'Softmax', attrs: {}, inputs: ['fc'] }], outputs: { ...photos.outputs, logits: 'probs' } };
+    expect(headToFit(softmax, 5)).toBeNull();
   });
 
   it('two runs on the same folder with different contents differ in Compare\'s settings by the fingerprint (#30 item 5)', () => {

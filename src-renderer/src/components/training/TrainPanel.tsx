@@ -309,6 +309,7 @@ export function TrainPanel() {
   const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
   const datasetSpec = DATASETS.find((d) => d.name === t?.dataset.name);
   const userPath = t ? userDataPath(t.dataset) : undefined;
+  const datasetHint = t && !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
@@ -403,6 +404,11 @@ export function TrainPanel() {
                   Add data…
                 </button>
               </span>
+              {datasetHint ? (
+                <span className="train-field__hint" data-testid="dataset-hint">
+                  {datasetHint}
+                </span>
+              ) : null}
             </label>
             {t.groups?.length ? (
               // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select

@@ -54,6 +54,13 @@ describe('train CLI --data: an image folder', () => {
     expect(new Set(exported.normalization.mean).size).toBe(1);
   });
 
+  it('examples/your-photos.json (3 outputs) on the 10-class folder: its head is resized to 10, said in a note, and it trains', async () => {
+    const r = await cli([join(EXAMPLES, 'your-photos.json'), '--data', dir, '--epochs', '1', '--limit', '64', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.find((l) => l.type === 'note')?.message).toBe('fc now outputs 10, one per class of the folder (it output 3); its weights start afresh');
+    expect(r.lines.at(-1)?.type).toBe('done');
+  });
+
   it('bad --data input: a missing path, a file of another kind, --target with a folder → exit 2 with a code', async () => {
     const graph = join(EXAMPLES, 'mnist-cnn.json');
     expect((await cli([graph, '--data', join(dir, 'nope'), '--json'])).lines[0]).toMatchObject({ type: 'error', code: 'DATA_NOT_FOUND' });
