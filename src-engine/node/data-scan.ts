@@ -176,15 +176,18 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
   const bytes = readDataFile(request.path, kind, env.access, limit);
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
   const picked = pickOptions(request.options, kind);
-  // A pair of .npy files is fingerprinted as the loader does: both files.
-  const fingerprint = kind === 'npz' && /\.npy$/i.test(request.path) ? npyPairFingerprint(bytes, readDataFile(npyTargets(request.path, picked, env.access), kind, env.access, limit)) : createHash('sha256').update(bytes).digest('hex');
+  // A pair of .npy files is fingerprinted as the loader does: both files (counted as two).
+  const targets = kind === 'npz' && /\.npy$/i.test(request.path) ? npyTargets(request.path, picked, env.access) : undefined;
+  const targetBytes = targets === undefined ? undefined : readDataFile(targets, kind, env.access, limit);
+  const fingerprint = targetBytes ? npyPairFingerprint(bytes, targetBytes) : createHash('sha256').update(bytes).digest('hex');
   const options: Record<string, unknown> = { ...picked, path: request.path, fingerprint };
   const dataset = { name: kind, options } satisfies DatasetConfig;
-  const base: Omit<DataScanResult, 'classes' | 'notes'> = { kind, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, dataset };
+  const files = targetBytes ? 2 : 1;
+  const base: Omit<DataScanResult, 'classes' | 'notes'> = { kind, path: request.path, name, fingerprint, files, bytes: bytes.length + (targetBytes?.length ?? 0), sizes: [], skipped: [], skippedTotal: 0, dataset };
   if (request.check) return { ...base, classes: [], notes: [] };
 
   let table: DataScanResult['table'];
-  const notes: string[] = [];
+  const notes: string[] = targets ? [`targets from ${targets.split(/[\\/]/).pop()}, beside it`] : [];
   if (kind === 'csv') {
     const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
     try {

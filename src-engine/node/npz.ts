@@ -3,6 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import { DATA_LIMITS, DataError } from '../core/data';
 import type { Dataset, LoadedDataset } from '../core/data';
 import { parseNpy, type NpyArray } from '../core/data/npy';
+export { npyTargetsPath } from '../core/data/npy';
 
 /** Entries an .npz may list (np.savez writes one per array). */
 const MAX_ENTRIES = 1000;
@@ -126,31 +127,6 @@ export function npzDataset(bytes: Uint8Array, options: NpzOptions = {}): LoadedD
   return arraysDataset(x, y, name, options.task, createHash('sha256').update(bytes).digest('hex'));
 }
 
-/** The names a targets file takes beside a features file (scikit-learn's `X_train`/`y_train`, `x`/`y`, `features`/`labels`). */
-const PAIRS: readonly [RegExp, readonly string[]][] = [
-  [/(^|[^a-z])x(?=$|[^a-z])/i, ['y', 'Y']],
-  [/(^|[^a-z])(features|data|images|inputs)(?=$|[^a-z])/i, ['labels', 'targets', 'label', 'target']],
-];
-
-/**
- * Where the targets of the features file `xPath` (an `.npy`) are: the file of the same name with
- * its `x` (or `features`, `data`, `images`, `inputs`) part turned into `y` (`labels`, `targets`…),
- * beside it — `X_train.npy` → `y_train.npy`, `digits-x.npy` → `digits-y.npy`,
- * `features.npy` → `labels.npy`. Candidates in that order; `exists` says which is there.
- */
-export function npyTargetsPath(xPath: string, exists: (p: string) => boolean): string | undefined {
-  const cut = Math.max(xPath.lastIndexOf('/'), xPath.lastIndexOf('\\')) + 1;
-  const dir = xPath.slice(0, cut);
-  const file = xPath.slice(cut);
-  for (const [pattern, targets] of PAIRS) {
-    if (!pattern.test(file)) continue;
-    for (const t of targets) {
-      const candidate = dir + file.replace(pattern, (_m, before: string) => `${before}${t}`);
-      if (candidate !== xPath && exists(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
 
 /**
  * A dataset from a pair of `.npy` files, features and targets (`np.save('x.npy', x)`,

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../src-contracts/files';
+import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
@@ -186,11 +187,15 @@ export class FileService {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         if (e.name.startsWith('.') || out.length >= 10_000) continue;
-        const kind = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
+        let kind: 'image-folder' | 'npz' | 'csv' | undefined = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
         if (!kind) continue;
-        const abs = path.join(dir, e.name);
+        let abs = path.join(dir, e.name);
+        let name = e.name;
+        // A folder holding a pair of .npy (an upload of two) is listed as its features file.
+        const pair = kind === 'image-folder' ? await npyPairIn(abs) : undefined;
+        if (pair) [kind, abs, name] = ['npz', path.join(abs, pair), `${e.name}/${pair}`];
         const st = await fs.stat(abs).catch(() => undefined);
-        out.push({ path: shown(abs), name: e.name, kind, where, modified: st?.mtimeMs ?? 0 });
+        out.push({ path: shown(abs), name, kind, where, modified: st?.mtimeMs ?? 0 });
       }
     }
     return out.sort((a, b) => b.modified - a.modified);
@@ -199,7 +204,9 @@ export class FileService {
   /**
    * Web mode: write uploaded data into `<workspace>/data/` (FileMethods.uploadData): a new file or
    * folder under a free name, never over anything; images into folders, tables and arrays as
-   * files; every path checked to stay inside (no `..`, no links), sizes capped (UPLOAD_LIMITS).
+   * files (a pair of `.npy`, features and targets, into a new folder of their own, so that no
+   * renaming parts them); every path checked to stay inside (no `..`, no links), sizes capped
+   * (UPLOAD_LIMITS).
    */
   async uploadData(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], more: boolean): Promise<{ path: string }> {
     if (!this.opts.workspaceDir) throw new FileError('E_FILE_BAD_REQUEST', 'Uploads are for web mode; in the app, choose your data in the file dialog.');
@@ -210,7 +217,7 @@ export class FileService {
     for (const f of decoded) if (f.data.length > UPLOAD_LIMITS.fileBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(f.path)} is ${mib(f.data.length)}; uploads take files up to ${mib(UPLOAD_LIMITS.fileBytes)} (copy larger data into the data folder instead).`);
     const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];
     for (const f of decoded) {
-      if (!allowed.includes(path.extname(f.path).toLowerCase())) throw new FileError('E_FILE_PATH', `${path.basename(f.path)}: uploads take ${kind === 'folder' ? 'images (PNG, JPEG) into a folder' : 'a table (CSV, TSV) or arrays (.npz)'}.`);
+      if (!allowed.includes(path.extname(f.path).toLowerCase())) throw new FileError('E_FILE_PATH', `${path.basename(f.path)}: uploads take ${kind === 'folder' ? 'images (PNG, JPEG) into a folder' : 'a table (CSV, TSV) or arrays (.npz, or a pair of .npy)'}.`);
       const parts = f.path.split('/');
       if (parts.length > 10 || !parts.every(isPlainName)) throw new FileError('E_FILE_PATH', 'An uploaded file is named by a path inside the upload (no "..", no absolute paths).');
     }
@@ -221,7 +228,8 @@ export class FileService {
       dest = path.join(dataDir, target);
     } else {
       if (!isPlainName(target)) throw new FileError('E_FILE_PATH', 'An upload is named by a plain name (no folders, not "." or "..").');
-      if (kind === 'file' && decoded.length !== 1) throw new FileError('E_FILE_CONTENT', 'A table or an .npz is uploaded as one file.');
+      if (kind === 'file' && decoded.length === 2) return this.uploadNpyPair(dataDir, decoded);
+      if (kind === 'file' && decoded.length !== 1) throw new FileError('E_FILE_CONTENT', 'A table or an .npz is uploaded as one file (arrays saved with np.save: the two .npy files together).');
       await fs.mkdir(dataDir, { recursive: true });
       await this.confine(dataDir);
       dest = await this.freeName(dataDir, kind === 'file' ? path.basename(decoded[0].path) : target);
@@ -249,6 +257,29 @@ export class FileService {
     tally.bytes += bytes;
     tally.files += decoded.length;
     return { path: this.display(dest) };
+  }
+
+  /**
+   * Two `.npy` files, features and targets named as a pair (`X_train.npy` / `y_train.npy`,
+   * `features.npy` / `labels.npy`: npyTargetsPath), into a new folder named after the features
+   * file; answers the features file's path (what the scan reads, its pair found beside it).
+   */
+  private async uploadNpyPair(dataDir: string, files: { path: string; data: Buffer }[]): Promise<{ path: string }> {
+    const names = files.map((f) => path.basename(f.path));
+    const features = names.findIndex((n, i) => names[1 - i].toLowerCase().endsWith('.npy') && n.toLowerCase().endsWith('.npy') && npyTargetsPath(n, (c) => c === names[1 - i]) === names[1 - i]);
+    if (features < 0) {
+      throw new FileError('E_FILE_CONTENT', `${names.join(' and ')}: two files are uploaded together as arrays saved with np.save, features and targets named as a pair (X_train.npy and y_train.npy, x.npy and y.npy, features.npy and labels.npy).`);
+    }
+    await fs.mkdir(dataDir, { recursive: true });
+    await this.confine(dataDir);
+    const dest = await this.freeName(dataDir, names[features].replace(/\.npy$/i, ''));
+    await fs.mkdir(dest);
+    for (const [i, f] of files.entries()) {
+      const abs = path.join(dest, names[i]);
+      await this.confine(abs);
+      await writeBytesAtomic(abs, f.data, true);
+    }
+    return { path: this.display(path.join(dest, names[features])) };
   }
 
   /** `dir/name`, or `dir/<stem> (2)<ext>`… when taken. */
@@ -436,4 +467,11 @@ export async function callFileOp(service: FileService, op: unknown, args: unknow
     const message = e.code === 'EACCES' || e.code === 'EPERM' ? 'Netwright is not allowed to write there. Choose another folder.' : e.code === 'ENOSPC' ? 'The disk is full; the file was not saved (the previous version is intact).' : `The file operation failed: ${e.message}`;
     return { ok: false, error: { code: `E_FILE_IO`, message } };
   }
+}
+
+/** The features file of a folder that holds just a pair of `.npy` (npyTargetsPath's names), else undefined. */
+async function npyPairIn(dir: string): Promise<string | undefined> {
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+  if (names.length !== 2 || !names.every((n) => /\.npy$/i.test(n))) return undefined;
+  return names.find((n, i) => npyTargetsPath(n, (c) => c === names[1 - i]) === names[1 - i]);
 }

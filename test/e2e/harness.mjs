@@ -103,6 +103,7 @@ export async function launchApp() {
  * - `{ download: selector, as: name }` — click it, wait for the browser download it starts, keep the file under
  *   test-results/downloads/ and remember its path as `name`
  * - `{ upload: selector, file: name, pick? }` — give a file input the remembered file (or folder; `pick`: a path inside it)
+ * - `{ npyPair: name, n, classes }` — write `X_<name>.npy` and `y_<name>.npy` (np.save's format) for an upload of both
  * - `{ imageFolder: name, classes: [name, …], perClass, size: [w, h], extra?: { 'path': text } }` — write a
  *   folder of PNGs (one sub-folder per class, a hue and a stripe each) plus `extra` files into a temp
  *   folder and remember its path as `name` (for `upload`)
@@ -335,6 +336,8 @@ export async function replay(app, steps, log = () => {}) {
         if (problems.length > 0) throw new Error(`content overflows its box:\n${problems.join('\n')}`);
       } else if (step.imageFolder) {
         state[step.imageFolder] = writeImageFolder(step);
+      } else if (step.npyPair) {
+        state[step.npyPair] = writeNpyPair(step);
       } else if (step.removePath) {
         if (!app.workspace) throw new Error('removePath needs the web target (a workspace folder)');
         rmSync(path.join(app.workspace, step.removePath), { recursive: true });
@@ -374,6 +377,35 @@ export async function replay(app, steps, log = () => {}) {
 }
 
 /** A folder of class sub-folders of PNGs drawn with pngjs (the `imageFolder` step): class k a hue, a stripe at a random place. */
+/**
+ * `X_<name>.npy` (float32 [n, 4]) and `y_<name>.npy` (int64 [n]) as `np.save` writes them: `classes`
+ * clusters of `n` points (class k around k in every feature). Answers both paths (an upload of two).
+ */
+function writeNpyPair({ npyPair, n, classes }) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'netwright-e2e-npy-'));
+  const npy = (descr, shape, bytes) => {
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+    header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+    const head = Buffer.alloc(10);
+    head.write('\x93NUMPY', 0, 'latin1');
+    head[6] = 1;
+    head.writeUInt16LE(header.length, 8);
+    return Buffer.concat([head, Buffer.from(header, 'latin1'), bytes]);
+  };
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const x = new Float32Array(n * 4);
+  const y = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = BigInt(i % classes);
+    for (let f = 0; f < 4; f++) x[i * 4 + f] = (i % classes) + 0.3 * (rand() - 0.5);
+  }
+  const files = [path.join(dir, `X_${npyPair}.npy`), path.join(dir, `y_${npyPair}.npy`)];
+  writeFileSync(files[0], npy('<f4', [n, 4], Buffer.from(x.buffer)));
+  writeFileSync(files[1], npy('<i8', [n], Buffer.from(y.buffer)));
+  return files;
+}
+
 function writeImageFolder({ imageFolder, classes, perClass, size: [w, h], extra = {} }) {
   const root = path.join(mkdtempSync(path.join(tmpdir(), 'netwright-e2e-images-')), imageFolder);
   let seed = 7;

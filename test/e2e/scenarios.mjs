@@ -315,6 +315,29 @@ const yourPhotos = [
 ];
 
 /**
+ * Issue #30 item 2, web mode: arrays saved with np.save come as two files. "Upload a table or
+ * arrays…" takes both at once (one alone is scanned and told where its pair should be); they land
+ * in a folder of their own, the scan pairs them (X_train → y_train), and the Iris MLP trains on them.
+ */
+const npyPairUpload = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { npyPair: 'train', n: 90, classes: 3 },
+  { click: '[data-testid=train-add-data]' },
+  { upload: '[data-testid=add-data-file-input]', file: 'train' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'npz'], within: 30_000 },
+  { expect: '[data-testid=add-data-preview]', text: 'X_train.npy · NumPy arrays · 2 files' },
+  { screenshot: 'add-data-npy-pair-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=train-dataset]', text: 'X_train.npy' },
+  ...setField('epochs', 2),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { expect: '[data-testid=test-accuracy]' },
+];
+
+/**
  * Issue #30 item 2, a table from the workspace's data/ folder: its columns with their kinds and
  * missing cells; the default policy refuses the gaps (said, with the code), "median" fills them;
  * two columns set to ignore bring the encoded width to the Iris MLP's Input [4], which then
@@ -1387,6 +1410,7 @@ const webData = [
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
+  { name: 'data: a pair of .npy files (np.save) uploads together, is paired by its names, and the Iris MLP trains on it', steps: npyPairUpload },
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
   { name: 'export: the MNIST CNN trained one epoch exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];

@@ -87,3 +87,29 @@ export function parseNpy(bytes: Uint8Array, what: string): NpyArray {
   }
   return { dtype: type.dtype, shape, data, integer };
 }
+
+/** The names a targets file takes beside a features file (scikit-learn's `X_train`/`y_train`, `x`/`y`, `features`/`labels`). */
+const PAIRS: readonly [RegExp, readonly string[]][] = [
+  [/(^|[^a-z])x(?=$|[^a-z])/i, ['y', 'Y']],
+  [/(^|[^a-z])(features|data|images|inputs)(?=$|[^a-z])/i, ['labels', 'targets', 'label', 'target']],
+];
+
+/**
+ * Where the targets of the features file `xPath` (an `.npy`) are: the file of the same name with
+ * its `x` (or `features`, `data`, `images`, `inputs`) part turned into `y` (`labels`, `targets`…),
+ * beside it — `X_train.npy` → `y_train.npy`, `digits-x.npy` → `digits-y.npy`,
+ * `features.npy` → `labels.npy`. Candidates in that order; `exists` says which is there.
+ */
+export function npyTargetsPath(xPath: string, exists: (p: string) => boolean): string | undefined {
+  const cut = Math.max(xPath.lastIndexOf('/'), xPath.lastIndexOf('\\')) + 1;
+  const dir = xPath.slice(0, cut);
+  const file = xPath.slice(cut);
+  for (const [pattern, targets] of PAIRS) {
+    if (!pattern.test(file)) continue;
+    for (const t of targets) {
+      const candidate = dir + file.replace(pattern, (_m, before: string) => `${before}${t}`);
+      if (candidate !== xPath && exists(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}

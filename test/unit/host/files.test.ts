@@ -126,6 +126,14 @@ describe('FileService', () => {
     expect(await callFileOp(s, 'uploadData', ['pets', 'folder', [{ path: 'cats/1.png', data: b64('x') }], false])).toEqual({ ok: true, result: { path: path.join('data', 'pets (2)') } });
     expect(await callFileOp(s, 'uploadData', ['people.csv', 'file', [{ path: 'people.csv', data: b64('a,b\n1,2\n') }], false])).toEqual({ ok: true, result: { path: path.join('data', 'people.csv') } });
     expect(readFileSync(path.join(ws, 'data', 'pets', 'cats', '1.png'), 'utf8')).toBe('png1');
+    // Arrays saved with np.save: the pair in one call, into a folder of its own (so no renaming
+    // parts them), answered with the features file; twice, two folders.
+    const pair = [{ path: 'y_train.npy', data: b64('targets') }, { path: 'X_train.npy', data: b64('features') }];
+    expect(await callFileOp(s, 'uploadData', ['X_train.npy', 'file', pair, false])).toEqual({ ok: true, result: { path: path.join('data', 'X_train', 'X_train.npy') } });
+    expect(await callFileOp(s, 'uploadData', ['X_train.npy', 'file', pair, false])).toEqual({ ok: true, result: { path: path.join('data', 'X_train (2)', 'X_train.npy') } });
+    expect(readFileSync(path.join(ws, 'data', 'X_train', 'y_train.npy'), 'utf8')).toBe('targets');
+    const unpaired = await callFileOp(s, 'uploadData', ['a.npy', 'file', [{ path: 'a.npy', data: b64('x') }, { path: 'b.npy', data: b64('y') }], false]);
+    expect(unpaired).toMatchObject({ ok: false, error: { code: 'E_FILE_CONTENT', message: expect.stringMatching(/features and targets named as a pair \(X_train\.npy and y_train\.npy/) } });
     // Refused, coded: paths leaving the upload, other kinds of file, a folder not in progress, a file twice.
     const refused: [unknown[], string][] = [
       [['pets', 'folder', [{ path: '../../escape.png', data: b64('x') }], true], 'E_FILE_PATH'],
@@ -146,6 +154,8 @@ describe('FileService', () => {
     expect(readdirSync(path.join(ws, 'data', 'pets', 'birds')).length).toBe(64);
     const listed = await s.listData();
     expect(listed.map((d) => [d.name, d.kind, d.where]).sort()).toEqual([
+      ['X_train (2)/X_train.npy', 'npz', 'workspace'],
+      ['X_train/X_train.npy', 'npz', 'workspace'],
       ['flowers', 'image-folder', 'data-dir'],
       ['people.csv', 'csv', 'workspace'],
       ['pets (2)', 'image-folder', 'workspace'],

@@ -133,10 +133,10 @@ function UploadButtons() {
         Upload a folder…
       </button>
       <button type="button" data-testid="add-data-upload-file" onClick={() => file.current?.click()}>
-        Upload a table or .npz…
+        Upload a table or arrays…
       </button>
       <PickerInput inputRef={folder} testId="add-data-folder-input" multiple onFiles={(list) => void upload(...filesOf(list, 'folder'))} />
-      <PickerInput inputRef={file} testId="add-data-file-input" accept=".csv,.tsv,.txt,.npz" onFiles={(list) => void upload(...filesOf(list, 'file'))} />
+      <PickerInput inputRef={file} testId="add-data-file-input" accept=".csv,.tsv,.txt,.npz,.npy" multiple onFiles={(list) => void upload(...filesOf(list, 'file'))} />
       <span className="add-data__hint">copied into the workspace’s data/ folder (images up to 48 MB each, 2 GB a folder)</span>
     </div>
   );
