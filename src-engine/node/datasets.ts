@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
+import { csvSeries } from '../core/data/series';
 import { loadImageFolder } from './image-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
@@ -149,12 +150,21 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
       return checkFingerprint('text', o, withTextReport(textDataset(utf8(bytes, path), { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) }), 'text', createHash('sha256').update(bytes).digest('hex'), 1));
     }
+    case 'series': {
+      const path = pathOption(o, 'series', 'the CSV file whose column is the series');
+      const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
+      const name = path.split(/[\\/]/).pop()!;
+      if (o.column !== undefined && typeof o.column !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.column names a column (got ${JSON.stringify(o.column)}).`);
+      if (o.window !== undefined && typeof o.window !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.window is a number of steps (got ${JSON.stringify(o.window)}).`);
+      const { train, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
+      return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
+    }
     case 'fortunes':
       return loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined);
     default:
       throw new DataError(
         'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, shapes, csv, image-folder, npz, text or fortunes.`,
+        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, shapes, adding, memory, parity, waves, csv, series, image-folder, npz, text or fortunes.`,
       );
   }
 }

@@ -6,7 +6,8 @@
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
  *
- * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md): a folder
+ * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md; a design
+ * made for a time series takes a CSV column, `--target` naming it): a folder
  * of class sub-folders of images (fed at the features Input's shape), a CSV/TSV table (`--target`
  * names its target column, `--missing` its missing-value policy) or a NumPy `.npz` (x, y). The graph's validation split and limit are
  * kept; what the data held (fingerprint, counts, skipped files with why) is printed first, and
@@ -31,6 +32,7 @@ import { DataError, MISSING_POLICIES, prepareData, withInputShape } from '../cor
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
 import { headToFit } from '../base/ir/prediction';
+import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
@@ -358,6 +360,13 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
     const window = current.options?.window;
     const ascii = current.name === 'fortunes' ? { vocabulary: 'ascii' } : {};
     return { ...keep, name: 'text', options: { ...own('text'), ...ascii, ...(typeof window === 'number' ? { window } : {}), path } };
+  }
+  // A design made for a time series (a window of one value per step): a CSV column is its series,
+  // --target naming the column, the window its Input's steps.
+  if (/\.(csv|tsv)$/i.test(path) && (current.name === 'waves' || current.name === 'series')) {
+    const shape = graph.nodes.find(isFeatureInput)?.attrs.shape;
+    const window = Array.isArray(shape) && shape.length === 2 && typeof shape[0] === 'number' ? shape[0] : undefined;
+    return { ...keep, name: 'series', options: { ...own('series'), path, ...(target !== undefined ? { column: target } : {}), ...(window !== undefined ? { window } : {}) } };
   }
   if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
   if (/\.np[zy]$/i.test(path)) {

@@ -5,11 +5,12 @@ import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from
 import { isSynthetic, syntheticDataset } from './synthetic';
 import { isSequenceTask, sequenceTask } from './sequence-tasks';
 import { shapesDataset } from './shapes';
+import { wavesDataset } from './series';
 import type { LoadedDataset } from './types';
 import { DataError } from './types';
 
-/** Datasets that need no files: Iris, the housing table, the synthetic 2-D sets, the sequence tasks and the coloured shapes. Node adds MNIST, Fashion-MNIST and CSV. */
-export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs', 'adding', 'memory', 'shapes'] as const;
+/** Datasets that need no files: Iris, the housing table, the synthetic 2-D sets, the sequence tasks, a generated time series and the coloured shapes. Node adds MNIST, Fashion-MNIST and CSV. */
+export const BUILTIN_DATASETS = ['iris', 'housing', 'two-moons', 'circles', 'spirals', 'xor', 'blobs', 'adding', 'memory', 'parity', 'waves', 'shapes'] as const;
 
 /**
  * Load a dataset that lives in code (runtime-neutral). Returns undefined for names that need a
@@ -48,6 +49,7 @@ export function loadBuiltinDataset(config: DatasetConfig, seed = 0): LoadedDatas
       }),
     };
   }
+  if (config.name === 'waves') return wavesDataset({ samples: num(o, 'samples', 'waves'), length: num(o, 'length', 'waves'), seed: num(o, 'seed', 'waves') ?? seed });
   if (config.name === 'shapes') {
     return { train: shapesDataset({ samples: num(o, 'samples', 'shapes'), size: num(o, 'size', 'shapes'), seed: num(o, 'seed', 'shapes') ?? seed }) };
   }

@@ -13,6 +13,9 @@ import type { Dataset } from './types';
  * - `memory` ("remember the first symbol"): `length` steps of a one-hot symbol out of `symbols`;
  *   every step after the first is a random distractor. The class is the first step's symbol:
  *   chance is 1/`symbols`, and the gradient that teaches it must travel all `length` steps back.
+ * - `parity`: `length` steps of one bit (0 or 1); the class is whether the number of ones is odd.
+ *   Every bit matters to the end, and no part of the sequence alone says anything: chance (50 %)
+ *   until the net keeps a running XOR across all the steps.
  *
  * Seeded: one seed always gives the same arrays.
  */
@@ -25,7 +28,7 @@ export interface SequenceTaskOptions {
   seed?: number;
 }
 
-export const SEQUENCE_TASKS = ['adding', 'memory'] as const;
+export const SEQUENCE_TASKS = ['adding', 'memory', 'parity'] as const;
 export type SequenceTaskName = (typeof SEQUENCE_TASKS)[number];
 
 export function isSequenceTask(name: string): name is SequenceTaskName {
@@ -41,7 +44,7 @@ function intOption(task: string, key: string, v: number | undefined, fallback: n
 export function sequenceTask(name: SequenceTaskName, options: SequenceTaskOptions = {}): Dataset {
   const n = intOption(name, 'samples', options.samples, 2000, 2, DATA_LIMITS.maxSamples);
   const t = intOption(name, 'length', options.length, 20, 2, 1000);
-  const k = name === 'memory' ? intOption(name, 'symbols', options.symbols, 8, 2, 64) : 2;
+  const k = name === 'memory' ? intOption(name, 'symbols', options.symbols, 8, 2, 64) : name === 'parity' ? 1 : 2;
   if (n * t * k > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} sequences of ${t} steps × ${k} features is over ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values; use fewer.`);
   const rng = new Rng(options.seed ?? 0);
   if (name === 'adding') {
@@ -58,6 +61,20 @@ export function sequenceTask(name: SequenceTaskName, options: SequenceTaskOption
       y[i] = x[o + 2 * a] + x[o + 2 * b];
     }
     return { name: `adding (T = ${t})`, task: 'regression', count: n, features: x, featureShape: [t, 2], targets: y, targetShape: [1], numClasses: 0, classNames: [], featureNames: ['value', 'marker'] };
+  }
+  if (name === 'parity') {
+    const x = new Float32Array(n * t);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let odd = 0;
+      for (let s = 0; s < t; s++) {
+        const bit = rng.uniform() < 0.5 ? 1 : 0;
+        x[i * t + s] = bit;
+        odd ^= bit;
+      }
+      y[i] = odd;
+    }
+    return { name: `parity (T = ${t})`, task: 'classification', count: n, features: x, featureShape: [t, 1], targets: y, targetShape: [], numClasses: 2, classNames: ['even', 'odd'], featureNames: ['bit'] };
   }
   const x = new Float32Array(n * t * k);
   const y = new Float32Array(n);
