@@ -233,7 +233,7 @@ describe('probe frames of a GPU run', () => {
       nodes: example.nodes
         .filter((n) => keep.has(n.id))
         .map((n) => (n.op === 'Input' ? { ...n, attrs: { ...n.attrs, shape: [16] } } : n.id === 'embed' ? { ...n, attrs: { ...n.attrs, embeddingDim: 16 } } : n.id === 'ln_f' ? { ...n, inputs: ['b1_res1'] } : n)),
-      training: { ...example.training!, dataset: { ...example.training!.dataset, options: { window: 16 }, limit: 48 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
+      training: { ...example.training!, dataset: { ...example.training!.dataset, options: { window: 16 }, limit: 24 }, batchSize: 12, epochs: 1, schedule: undefined, seed: 3 },
     };
     const { cpu, gpu } = await sequenceFrames(g);
     cpu.frames.forEach((f, i) => {
