@@ -173,6 +173,10 @@ def image_files(data_dir):
     """data/files.json: the folder, each split's files (relative to it) and labels, and the
     normalisation Netwright fitted. --data FOLDER reads the same layout from another place."""
     meta = json.load(open(os.path.join(HERE, 'data', 'files.json')))
+    try:
+        import PIL  # noqa: F401 (ImageFiles decodes with it)
+    except ImportError:
+        sys.exit('train.py reads the image folder with Pillow: pip install pillow (torchvision installs it too).')
     root = meta['root'] if os.path.abspath(data_dir) == os.path.join(HERE, 'data') else data_dir
     if not os.path.isdir(root):
         sys.exit(f"{CONFIG['dataset']['name']}: the image folder {root} is not there; pass --data FOLDER (one sub-folder per class, as Netwright read it).")
