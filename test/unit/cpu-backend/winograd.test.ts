@@ -21,15 +21,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
-import { getOp } from '../../../src-engine/core/ops/registry';
-import type { Attrs } from '../../../src-engine/core/ops/types';
 import { Rng } from '../../../src-engine/base/rng';
-import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp, withDefaults } from '../engine/harness';
+import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
 
 let cpu1: CpuBackend;
 let cpu2: CpuBackend;
@@ -41,74 +38,6 @@ afterAll(() => {
   cpu1?.dispose();
   cpu2?.dispose();
 });
-
-const EPS = 2 ** -24;
-
-function randn(shape: number[], rng: Rng, scale = 1): Tensor {
-  const t = tensor(shape);
-  for (let i = 0; i < t.data.length; i++) t.data[i] = scale * rng.normal();
-  return t;
-}
-
-interface Case {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  outC: number;
-  p: [number, number];
-  bias: boolean;
-}
-
-/** Exact y = conv(x, w) + b, dx = conv_transpose(dy, w), dW and db, with error scales Σ|·||·|. */
-function direct64(k: Case, x: Float32Array, w: Float32Array, b: Float32Array | null, dy: Float32Array) {
-  const { n, c, h, w: W, outC, p } = k;
-  const oh = h + 2 * p[0] - 2;
-  const ow = W + 2 * p[1] - 2;
-  const y = new Float64Array(n * outC * oh * ow);
-  const yScale = new Float64Array(y.length);
-  const dx = new Float64Array(n * c * h * W);
-  const dxScale = new Float64Array(dx.length);
-  const dW = new Float64Array(outC * c * 9);
-  const dWScale = new Float64Array(dW.length);
-  const db = new Float64Array(outC);
-  const dbScale = new Float64Array(outC);
-  for (let s = 0; s < n; s++) {
-    for (let o = 0; o < outC; o++) {
-      for (let i = 0; i < oh; i++) {
-        for (let j = 0; j < ow; j++) {
-          const yi = ((s * outC + o) * oh + i) * ow + j;
-          let acc = b ? b[o] : 0;
-          let scale = b ? Math.abs(b[o]) : 0;
-          const g = dy[yi];
-          for (let ci = 0; ci < c; ci++) {
-            for (let a = 0; a < 3; a++) {
-              const ih = i + a - p[0];
-              if (ih < 0 || ih >= h) continue;
-              for (let bb = 0; bb < 3; bb++) {
-                const iw = j + bb - p[1];
-                if (iw < 0 || iw >= W) continue;
-                const xi = ((s * c + ci) * h + ih) * W + iw;
-                const wv = w[((o * c + ci) * 3 + a) * 3 + bb];
-                acc += x[xi] * wv;
-                scale += Math.abs(x[xi] * wv);
-                dx[xi] += g * wv;
-                dxScale[xi] += Math.abs(g * wv);
-                dW[((o * c + ci) * 3 + a) * 3 + bb] += g * x[xi];
-                dWScale[((o * c + ci) * 3 + a) * 3 + bb] += Math.abs(g * x[xi]);
-              }
-            }
-          }
-          y[yi] = acc;
-          yScale[yi] = scale;
-          db[o] += g;
-          dbScale[o] += Math.abs(g);
-        }
-      }
-    }
-  }
-  return { y, yScale, dx, dxScale, dW, dWScale, db, dbScale };
-}
 
 /**
  * The scale of Winograd's rounding error for y = correlate(x, g) (x zero-padded by p, [N][C][H][W];
@@ -237,26 +166,6 @@ function winogradWeightScale(x: Float32Array, dy: Float32Array, k: Case, oh: num
   return out;
 }
 
-/** Largest |got − exact| / (EPS · scale) (∞ for NaN). */
-function worstRatio(got: Float32Array, exact: Float64Array, scale: Float64Array): number {
-  let worst = 0;
-  for (let i = 0; i < exact.length; i++) {
-    const r = Math.abs(got[i] - exact[i]) / (EPS * Math.max(scale[i], 1e-30));
-    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : r;
-  }
-  return worst;
-}
-
-const CONV = getOp('Conv2d')!;
-
-function attrsOf(k: Case): Attrs {
-  return withDefaults(CONV, { outChannels: k.outC, kernelSize: [3, 3], padding: k.p, bias: k.bias });
-}
-
-function label(k: Case): string {
-  return `${k.n}×${k.c}×${k.h}×${k.w} → ${k.outC}, pad ${k.p.join('/')}${k.bias ? '' : ', no bias'}`;
-}
-
 /** Random shapes (seeded): odd and even sizes, padding 0–3, channel counts not multiples of 4. */
 function randomCases(count: number, seed: number): Case[] {
   const rng = new Rng(seed);
@@ -294,19 +203,7 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
       expect(algo.forward).toBe('winograd');
       expect(algo.inputGrad).toBe('winograd');
       expect(algo.weightGrad).toBe(k.c * k.outC > 512 ? 'winograd' : 'im2col');
-      const rng = new Rng(k.n * 1000 + k.c * 31 + k.h);
-      const x = randn(shape, rng);
-      const weight = randn([k.outC, k.c, 3, 3], rng, 0.5);
-      const params: Record<string, Tensor> = { weight };
-      if (k.bias) params.bias = randn([k.outC], rng, 0.5);
-      const oh = k.h + 2 * k.p[0] - 2;
-      const ow = k.w + 2 * k.p[1] - 2;
-      const dOutput = randn([k.n, k.outC, oh, ow], rng);
-      const run = (backend: Parameters<typeof runOp>[1]['backend']) => runOp(CONV, { inputs: [x], attrs, params, dOutput, backend });
-      const one = run(cpu1);
-      const two = run(cpu2);
-      const ref = run(createReferenceBackend());
-      const exact = direct64(k, x.data, weight.data, params.bias?.data ?? null, dOutput.data);
+      const { x, weight, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu1, cpu2);
 
       const wAbs = Float64Array.from(weight.data, Math.abs);
       const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel

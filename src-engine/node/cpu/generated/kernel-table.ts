@@ -111,6 +111,12 @@ export interface KernelArgs {
   winogradWeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winogradWeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
   winogradWeightGradFinish: { dU: number; parts: number; stride: number; Cout: number; C: number; o0: number; o1: number; dW: number };
+  /** `winograd.direct3x3ScratchBytes(oH: i32, oW: i32): i32` */
+  direct3x3ScratchBytes: { oH: number; oW: number };
+  /** `winograd.direct3x3Forward(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, w: i32, Cout: i32, bias: i32, y: i32, accumulate: i32, scratch: i32)` */
+  direct3x3Forward: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; w: number; Cout: number; bias: number; y: number; accumulate: number; scratch: number };
+  /** `winograd.direct3x3WeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dW: i32, db: i32, scratch: i32)` */
+  direct3x3WeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dW: number; db: number; scratch: number };
 }
 
 /** What each kernel returns (`void` without a `(result …)`). */
@@ -152,6 +158,9 @@ export interface KernelResults {
   winogradConv: void;
   winogradWeightGrad: void;
   winogradWeightGradFinish: void;
+  direct3x3ScratchBytes: number;
+  direct3x3Forward: void;
+  direct3x3WeightGrad: void;
 }
 
 /** Every kernel, by name. */
@@ -488,5 +497,32 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     result: null,
     write: (a, r, i) => { r[i] = a.dU; r[i + 1] = a.parts; r[i + 2] = a.stride; r[i + 3] = a.Cout; r[i + 4] = a.C; r[i + 5] = a.o0; r[i + 6] = a.o1; r[i + 7] = a.dW; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
+  },
+  direct3x3ScratchBytes: {
+    id: 37,
+    name: 'direct3x3ScratchBytes',
+    qualified: 'winograd.direct3x3ScratchBytes',
+    params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
+    result: 'i32',
+    write: (a, r, i) => { r[i] = a.oH; r[i + 1] = a.oW; },
+    invoke: (f, r, i) => f(r[i], r[i + 1]),
+  },
+  direct3x3Forward: {
+    id: 38,
+    name: 'direct3x3Forward',
+    qualified: 'winograd.direct3x3Forward',
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.w; r[i + 11] = a.Cout; r[i + 12] = a.bias; r[i + 13] = a.y; r[i + 14] = a.accumulate; r[i + 15] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
+  },
+  direct3x3WeightGrad: {
+    id: 39,
+    name: 'direct3x3WeightGrad',
+    qualified: 'winograd.direct3x3WeightGrad',
+    params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.dy; r[i + 11] = a.Cout; r[i + 12] = a.dW; r[i + 13] = a.db; r[i + 14] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
   },
 };

@@ -879,4 +879,236 @@
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br $ol)))
   )
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Direct 3x3, stride-1 convolutions, for layers with few output channels (Cout < 8: a decoder's
+  ;; last layer, back to 1-3 channels), where im2col's GEMMs have 1-7 rows and Winograd's 16 GEMMs
+  ;; a tiny dimension (the override's DIRECT_MAX_OUT_CHANNELS). Per four outputs (one f32x4) and input
+  ;; channel: 9 loads from the zero-padded plane at byte offsets 0/4/8 of three rows, 9 multiplies
+  ;; and 9 adds, i.e. the SIMD peak with no packing, no unfolded columns and no transforms.
+  ;; Exact products summed in float32 like im2col's GEMM (its error bound, not Winograd's).
+
+  ;; The first $k (1..3) lanes at $p, zeros in the others.
+  (func $loadPart (param $p i32) (param $k i32) (result v128)
+    (local $v v128)
+    (local.set $v (f32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (f32.load (local.get $p))))
+    (if (i32.gt_s (local.get $k) (i32.const 1)) (then (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load offset=4 (local.get $p))))))
+    (if (i32.gt_s (local.get $k) (i32.const 2)) (then (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load offset=8 (local.get $p))))))
+    (local.get $v)
+  )
+
+  ;; Stores the first $k (1..3) lanes of $v at $p.
+  (func $storePart (param $p i32) (param $v v128) (param $k i32)
+    (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
+    (if (i32.gt_s (local.get $k) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.gt_s (local.get $k) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v)))))
+  )
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v))))
+  )
+
+  ;; Per-thread scratch (bytes) of direct3x3Forward and direct3x3WeightGrad: one zero-padded input
+  ;; plane of oH + 2 rows by 4·⌈oW/4⌉ + 4 columns (every vector's window stays inside it).
+  (func (export "direct3x3ScratchBytes") (param $oH i32) (param $oW i32) (result i32)
+    (i32.shl (i32.mul (i32.add (local.get $oH) (i32.const 2))
+      (i32.add (i32.and (i32.add (local.get $oW) (i32.const 3)) (i32.const -4)) (i32.const 4))) (i32.const 2))
+  )
+
+  ;; y (+)= correlate(x, w) (+ bias) for samples [n0, n1): x [N][C][H][W] zero-padded by (pH, pW)
+  ;; (negative: cropped), w [Cout][C][3][3], y [N][Cout][oH][oW]. bias = 0: none. accumulate = 1
+  ;; adds into y: the input gradient, with x = dy padded by 2 − p and w the kernel rotated 180° with
+  ;; its channel axes swapped. Each output is summed over the channels in order, so results do not
+  ;; depend on how the batch is split into tasks.
+  (func (export "direct3x3Forward")
+    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32) (param $scratch i32)
+    (local $s i32) (local $c i32) (local $o i32) (local $i i32) (local $j i32) (local $full i32) (local $rem i32)
+    (local $ws i32) (local $inPlane i32) (local $outPlane i32) (local $r0 i32) (local $r1 i32) (local $r2 i32)
+    (local $yp i32) (local $wp i32) (local $fresh i32)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128) (local $w5 v128) (local $w6 v128) (local $w7 v128) (local $w8 v128) (local $init v128) (local $acc v128)
+    (local.set $ws (i32.add (i32.shl (i32.and (i32.add (local.get $oW) (i32.const 3)) (i32.const -4)) (i32.const 2)) (i32.const 16)))
+    (local.set $full (i32.and (local.get $oW) (i32.const -4)))
+    (local.set $rem (i32.and (local.get $oW) (i32.const 3)))
+    (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
+    (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
+    (local.set $s (local.get $n0))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $s) (local.get $n1)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (call $padPlane (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $C)) (local.get $c)) (local.get $inPlane)))
+          (local.get $H) (local.get $W) (local.get $pH) (local.get $pW)
+          (i32.add (local.get $oH) (i32.const 2)) (i32.shr_u (local.get $ws) (i32.const 2)) (local.get $scratch))
+        ;; the first channel of a forward starts from the bias; everything else adds to y
+        (local.set $fresh (i32.and (i32.eqz (local.get $c)) (i32.eqz (local.get $accumulate))))
+        (local.set $o (i32.const 0))
+        (block $od (loop $ol
+          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+          (local.set $wp (i32.add (local.get $w) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+          (local.set $w0 (v128.load32_splat offset=0 (local.get $wp)))
+          (local.set $w1 (v128.load32_splat offset=4 (local.get $wp)))
+          (local.set $w2 (v128.load32_splat offset=8 (local.get $wp)))
+          (local.set $w3 (v128.load32_splat offset=12 (local.get $wp)))
+          (local.set $w4 (v128.load32_splat offset=16 (local.get $wp)))
+          (local.set $w5 (v128.load32_splat offset=20 (local.get $wp)))
+          (local.set $w6 (v128.load32_splat offset=24 (local.get $wp)))
+          (local.set $w7 (v128.load32_splat offset=28 (local.get $wp)))
+          (local.set $w8 (v128.load32_splat offset=32 (local.get $wp)))
+          (local.set $init (if (result v128) (local.get $bias)
+            (then (v128.load32_splat (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (else (v128.const i32x4 0 0 0 0))))
+          (local.set $yp (i32.add (local.get $y) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $Cout)) (local.get $o)) (local.get $outPlane))))
+          (local.set $i (i32.const 0))
+          (block $id (loop $il
+            (br_if $id (i32.ge_s (local.get $i) (local.get $oH)))
+            (local.set $r0 (i32.add (local.get $scratch) (i32.mul (local.get $i) (local.get $ws))))
+            (local.set $r1 (i32.add (local.get $r0) (local.get $ws)))
+            (local.set $r2 (i32.add (local.get $r1) (local.get $ws)))
+            (local.set $j (i32.const 0))
+            (block $jd (loop $jl
+              (br_if $jd (i32.ge_s (local.get $j) (local.get $full)))
+              (local.set $acc (select (local.get $init) (v128.load (local.get $yp)) (local.get $fresh)))
+              (v128.store (local.get $yp) (f32x4.add
+                (f32x4.add (f32x4.add (local.get $acc) (f32x4.mul (local.get $w0) (v128.load offset=0 (local.get $r0)))) (f32x4.add (f32x4.mul (local.get $w1) (v128.load offset=4 (local.get $r0))) (f32x4.mul (local.get $w2) (v128.load offset=8 (local.get $r0)))))
+                (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (local.get $w3) (v128.load offset=0 (local.get $r1))) (f32x4.mul (local.get $w4) (v128.load offset=4 (local.get $r1)))) (f32x4.add (f32x4.mul (local.get $w5) (v128.load offset=8 (local.get $r1))) (f32x4.mul (local.get $w6) (v128.load offset=0 (local.get $r2))))) (f32x4.add (f32x4.mul (local.get $w7) (v128.load offset=4 (local.get $r2))) (f32x4.mul (local.get $w8) (v128.load offset=8 (local.get $r2)))))))
+              (local.set $yp (i32.add (local.get $yp) (i32.const 16)))
+              (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+              (local.set $r1 (i32.add (local.get $r1) (i32.const 16)))
+              (local.set $r2 (i32.add (local.get $r2) (i32.const 16)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $jl)))
+            (if (local.get $rem) (then
+              (local.set $acc (select (local.get $init) (call $loadPart (local.get $yp) (local.get $rem)) (local.get $fresh)))
+              (call $storePart (local.get $yp) (f32x4.add
+                (f32x4.add (f32x4.add (local.get $acc) (f32x4.mul (local.get $w0) (v128.load offset=0 (local.get $r0)))) (f32x4.add (f32x4.mul (local.get $w1) (v128.load offset=4 (local.get $r0))) (f32x4.mul (local.get $w2) (v128.load offset=8 (local.get $r0)))))
+                (f32x4.add (f32x4.add (f32x4.add (f32x4.mul (local.get $w3) (v128.load offset=0 (local.get $r1))) (f32x4.mul (local.get $w4) (v128.load offset=4 (local.get $r1)))) (f32x4.add (f32x4.mul (local.get $w5) (v128.load offset=8 (local.get $r1))) (f32x4.mul (local.get $w6) (v128.load offset=0 (local.get $r2))))) (f32x4.add (f32x4.mul (local.get $w7) (v128.load offset=4 (local.get $r2))) (f32x4.mul (local.get $w8) (v128.load offset=8 (local.get $r2)))))) (local.get $rem))
+              (local.set $yp (i32.add (local.get $yp) (i32.shl (local.get $rem) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $il)))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br $ol)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cl)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $sl)))
+  )
+
+  ;; The weight and bias gradients of direct3x3Forward for samples [n0, n1), added into dW
+  ;; ([Cout][C][3][3]) and db ([Cout]; 0: none): per (sample, output channel, input channel) nine
+  ;; f32x4 sums of dy times the shifted input, each reduced once at the end.
+  (func (export "direct3x3WeightGrad")
+    (param $x i32) (param $n0 i32) (param $n1 i32) (param $C i32) (param $H i32) (param $W i32)
+    (param $pH i32) (param $pW i32) (param $oH i32) (param $oW i32)
+    (param $dy i32) (param $Cout i32) (param $dW i32) (param $db i32) (param $scratch i32)
+    (local $s i32) (local $c i32) (local $o i32) (local $i i32) (local $j i32) (local $full i32) (local $rem i32)
+    (local $ws i32) (local $inPlane i32) (local $outPlane i32) (local $r0 i32) (local $r1 i32) (local $r2 i32)
+    (local $dp i32) (local $wp i32) (local $end i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $d v128)
+    (local.set $ws (i32.add (i32.shl (i32.and (i32.add (local.get $oW) (i32.const 3)) (i32.const -4)) (i32.const 2)) (i32.const 16)))
+    (local.set $full (i32.and (local.get $oW) (i32.const -4)))
+    (local.set $rem (i32.and (local.get $oW) (i32.const 3)))
+    (local.set $inPlane (i32.shl (i32.mul (local.get $H) (local.get $W)) (i32.const 2)))
+    (local.set $outPlane (i32.shl (i32.mul (local.get $oH) (local.get $oW)) (i32.const 2)))
+    (local.set $s (local.get $n0))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_s (local.get $s) (local.get $n1)))
+      (if (local.get $db) (then
+        (local.set $o (i32.const 0))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $o) (local.get $Cout)))
+          (local.set $dp (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $Cout)) (local.get $o)) (local.get $outPlane))))
+          (local.set $end (i32.add (local.get $dp) (i32.and (local.get $outPlane) (i32.const -16))))
+          (local.set $d (v128.const i32x4 0 0 0 0))
+          (block $vd (loop $vl
+            (br_if $vd (i32.ge_u (local.get $dp) (local.get $end)))
+            (local.set $d (f32x4.add (local.get $d) (v128.load (local.get $dp))))
+            (local.set $dp (i32.add (local.get $dp) (i32.const 16)))
+            (br $vl)))
+          (if (i32.and (local.get $outPlane) (i32.const 12)) (then
+            (local.set $d (f32x4.add (local.get $d) (call $loadPart (local.get $dp) (i32.shr_u (i32.and (local.get $outPlane) (i32.const 12)) (i32.const 2)))))))
+          (local.set $wp (i32.add (local.get $db) (i32.shl (local.get $o) (i32.const 2))))
+          (f32.store (local.get $wp) (f32.add (f32.load (local.get $wp)) (call $hsum (local.get $d))))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br $bl)))))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (call $padPlane (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $C)) (local.get $c)) (local.get $inPlane)))
+          (local.get $H) (local.get $W) (local.get $pH) (local.get $pW)
+          (i32.add (local.get $oH) (i32.const 2)) (i32.shr_u (local.get $ws) (i32.const 2)) (local.get $scratch))
+        (local.set $o (i32.const 0))
+        (block $od (loop $ol
+          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+          (local.set $a0 (v128.const i32x4 0 0 0 0))
+          (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $a2 (v128.const i32x4 0 0 0 0))
+          (local.set $a3 (v128.const i32x4 0 0 0 0))
+          (local.set $a4 (v128.const i32x4 0 0 0 0))
+          (local.set $a5 (v128.const i32x4 0 0 0 0))
+          (local.set $a6 (v128.const i32x4 0 0 0 0))
+          (local.set $a7 (v128.const i32x4 0 0 0 0))
+          (local.set $a8 (v128.const i32x4 0 0 0 0))
+          (local.set $dp (i32.add (local.get $dy) (i32.mul (i32.add (i32.mul (local.get $s) (local.get $Cout)) (local.get $o)) (local.get $outPlane))))
+          (local.set $i (i32.const 0))
+          (block $id (loop $il
+            (br_if $id (i32.ge_s (local.get $i) (local.get $oH)))
+            (local.set $r0 (i32.add (local.get $scratch) (i32.mul (local.get $i) (local.get $ws))))
+            (local.set $r1 (i32.add (local.get $r0) (local.get $ws)))
+            (local.set $r2 (i32.add (local.get $r1) (local.get $ws)))
+            (local.set $j (i32.const 0))
+            (block $jd (loop $jl
+              (br_if $jd (i32.ge_s (local.get $j) (local.get $full)))
+              (local.set $d (v128.load (local.get $dp)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r0)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r0)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r0)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r1)))))
+              (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r1)))))
+              (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r1)))))
+              (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r2)))))
+              (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r2)))))
+              (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r2)))))
+              (local.set $dp (i32.add (local.get $dp) (i32.const 16)))
+              (local.set $r0 (i32.add (local.get $r0) (i32.const 16)))
+              (local.set $r1 (i32.add (local.get $r1) (i32.const 16)))
+              (local.set $r2 (i32.add (local.get $r2) (i32.const 16)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $jl)))
+            (if (local.get $rem) (then
+              ;; the row's last outputs; lanes past its end are zero, so they add nothing
+              (local.set $d (call $loadPart (local.get $dp) (local.get $rem)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r0)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r0)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r0)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r1)))))
+              (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r1)))))
+              (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r1)))))
+              (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $d) (v128.load offset=0 (local.get $r2)))))
+              (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $d) (v128.load offset=4 (local.get $r2)))))
+              (local.set $a8 (f32x4.add (local.get $a8) (f32x4.mul (local.get $d) (v128.load offset=8 (local.get $r2)))))
+              (local.set $dp (i32.add (local.get $dp) (i32.shl (local.get $rem) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $il)))
+          (local.set $wp (i32.add (local.get $dW) (i32.mul (i32.add (i32.mul (local.get $o) (local.get $C)) (local.get $c)) (i32.const 36))))
+          (f32.store offset=0 (local.get $wp) (f32.add (f32.load offset=0 (local.get $wp)) (call $hsum (local.get $a0))))
+          (f32.store offset=4 (local.get $wp) (f32.add (f32.load offset=4 (local.get $wp)) (call $hsum (local.get $a1))))
+          (f32.store offset=8 (local.get $wp) (f32.add (f32.load offset=8 (local.get $wp)) (call $hsum (local.get $a2))))
+          (f32.store offset=12 (local.get $wp) (f32.add (f32.load offset=12 (local.get $wp)) (call $hsum (local.get $a3))))
+          (f32.store offset=16 (local.get $wp) (f32.add (f32.load offset=16 (local.get $wp)) (call $hsum (local.get $a4))))
+          (f32.store offset=20 (local.get $wp) (f32.add (f32.load offset=20 (local.get $wp)) (call $hsum (local.get $a5))))
+          (f32.store offset=24 (local.get $wp) (f32.add (f32.load offset=24 (local.get $wp)) (call $hsum (local.get $a6))))
+          (f32.store offset=28 (local.get $wp) (f32.add (f32.load offset=28 (local.get $wp)) (call $hsum (local.get $a7))))
+          (f32.store offset=32 (local.get $wp) (f32.add (f32.load offset=32 (local.get $wp)) (call $hsum (local.get $a8))))
+          (local.set $o (i32.add (local.get $o) (i32.const 1)))
+          (br $ol)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cl)))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $sl)))
+  )
 )
