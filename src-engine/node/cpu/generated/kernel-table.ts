@@ -109,6 +109,8 @@ export interface KernelArgs {
   winogradConv: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; u: number; Cout: number; bias: number; y: number; accumulate: number; group: number; scratch: number; gemmScratch: number };
   /** `winograd.winogradWeightGrad(x: i32, n0: i32, n1: i32, C: i32, H: i32, W: i32, pH: i32, pW: i32, oH: i32, oW: i32, dy: i32, Cout: i32, dU: i32, db: i32, group: i32, scratch: i32, gemmScratch: i32)` */
   winogradWeightGrad: { x: number; n0: number; n1: number; C: number; H: number; W: number; pH: number; pW: number; oH: number; oW: number; dy: number; Cout: number; dU: number; db: number; group: number; scratch: number; gemmScratch: number };
+  /** `winograd.winogradSumParts(dU: i32, parts: i32, stride: i32, i0: i32, i1: i32)` */
+  winogradSumParts: { dU: number; parts: number; stride: number; i0: number; i1: number };
   /** `winograd.winogradWeightGradFinish(dU: i32, parts: i32, stride: i32, Cout: i32, C: i32, o0: i32, o1: i32, dW: i32)` */
   winogradWeightGradFinish: { dU: number; parts: number; stride: number; Cout: number; C: number; o0: number; o1: number; dW: number };
   /** `winograd.direct3x3ScratchBytes(oH: i32, oW: i32): i32` */
@@ -157,6 +159,7 @@ export interface KernelResults {
   winogradScratchBytes: number;
   winogradConv: void;
   winogradWeightGrad: void;
+  winogradSumParts: void;
   winogradWeightGradFinish: void;
   direct3x3ScratchBytes: number;
   direct3x3Forward: void;
@@ -489,8 +492,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.n0; r[i + 2] = a.n1; r[i + 3] = a.C; r[i + 4] = a.H; r[i + 5] = a.W; r[i + 6] = a.pH; r[i + 7] = a.pW; r[i + 8] = a.oH; r[i + 9] = a.oW; r[i + 10] = a.dy; r[i + 11] = a.Cout; r[i + 12] = a.dU; r[i + 13] = a.db; r[i + 14] = a.group; r[i + 15] = a.scratch; r[i + 16] = a.gemmScratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
-  winogradWeightGradFinish: {
+  winogradSumParts: {
     id: 36,
+    name: 'winogradSumParts',
+    qualified: 'winograd.winogradSumParts',
+    params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.dU; r[i + 1] = a.parts; r[i + 2] = a.stride; r[i + 3] = a.i0; r[i + 4] = a.i1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
+  },
+  winogradWeightGradFinish: {
+    id: 37,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -499,7 +511,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 37,
+    id: 38,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -508,7 +520,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 38,
+    id: 39,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -517,7 +529,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 39,
+    id: 40,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],

@@ -3,7 +3,7 @@ import { conv2d, conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
-import { KIND } from '../functions';
+import { KIND, partsFor } from '../functions';
 import type { KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
 
@@ -160,6 +160,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
   const winogradConv = cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
   const winogradWeightGrad = cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
   const winogradWeightGradFinish = cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] });
+  const winogradSumParts = cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 });
   const conv2dForward = cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } });
   const conv2dBackward = cpu.kernel('conv2dBackward', {
     range: ['n0', 'n1'],
@@ -244,8 +245,11 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         parts,
         { dU: uBytes, db: db ? dbBytes : 0 },
       );
+      // The task partials added in task order into the first (contiguous, so in f32x4), then taken back to 3×3.
+      const floats = 16 * g.outC * g.inC;
+      if (parts > 1) winogradSumParts.run({ dU: dUa, parts, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, cpu.threads, Infinity, parts));
       const finish = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-      winogradWeightGradFinish.run({ dU: dUa, parts, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
+      winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
       if (db) {
         const heap = cpu.heap.f32();
         for (let t = 0; t < parts; t++) {
