@@ -36,6 +36,7 @@ export const CPU_KERNEL_OPS = [
   'TokenCrossEntropyLoss',
   'LSTM',
   'GRU',
+  'Add',
 ] as const satisfies readonly OpName[];
 
 /** An op with a CPU kernel of its own. */

@@ -17,7 +17,7 @@ import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { reluOverride } from './relu';
-import { shapeOpOverride } from './shape-ops';
+import { addOverride, shapeOpOverride } from './shape-ops';
 import { sigmoidOverride } from './sigmoid';
 import { siluOverride } from './silu';
 import { softmaxOverride } from './softmax';
@@ -56,6 +56,7 @@ const OVERRIDES = {
   },
   LSTM: lstmOverride,
   GRU: gruOverride,
+  Add: addOverride,
 } satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */

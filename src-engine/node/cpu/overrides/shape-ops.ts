@@ -40,3 +40,24 @@ export function shapeOpOverride(op: OpDef, cpu: CpuContext): OpKernelOverride {
     },
   };
 }
+
+/**
+ * Add (residual connections): y = x₀ + x₁ + … left to right, and each input's gradient dxₖ (+)= dy,
+ * in f32x4 through the same kernel: the op file's float32 sums (the same bits), without its loops
+ * over shared memory (the tiny GPT's four Adds of [64, 64, 64]: 2.5 ms forward, 4.8 ms backward).
+ */
+export function addOverride(cpu: CpuContext): OpKernelOverride {
+  const accumulateInto = accumulator(cpu);
+  return {
+    assignsFreshGradients: true,
+    forward(ctx) {
+      const y = ctx.output.data;
+      ctx.inputs.forEach((x, k) => accumulateInto(x.data, null, y, 'Add', k === 0));
+    },
+    backward(ctx) {
+      ctx.dInputs.forEach((dx, k) => {
+        if (dx) accumulateInto(ctx.dOutput.data, null, dx.data, 'Add', ctx.dInputsFresh?.[k]);
+      });
+    },
+  };
+}
