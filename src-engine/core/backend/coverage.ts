@@ -37,6 +37,7 @@ export const CPU_KERNEL_OPS = [
   'LSTM',
   'GRU',
   'Add',
+  'MultiHeadAttention',
 ] as const satisfies readonly OpName[];
 
 /** An op with a CPU kernel of its own. */

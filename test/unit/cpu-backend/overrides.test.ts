@@ -65,6 +65,8 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Dropout p = 1 (all zero)', 'Dropout', [4, 9], { p: 1 }, true, 0],
   ['Dropout p = 0 (identity)', 'Dropout', [4, 9], { p: 0 }, true, 0],
   ['Dropout eval (identity)', 'Dropout', [64, 128], { p: 0.2 }, false, 0],
+  ['MultiHeadAttention 3 heads, no bias, odd steps', 'MultiHeadAttention', [5, 13, 12], { numHeads: 3, bias: false }, true, 1e-5],
+  ['Add (one input: a copy)', 'Add', [7, 11, 13], {}, true, 0],
 ];
 
 describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {
@@ -82,6 +84,8 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
       for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
       for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
       for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expect(Array.from(got.workspace[k].data), `workspace.${k}`).toEqual(Array.from(v.data));
+      // The attention-map probe reads the softmax from the workspace.
+      if (op === 'MultiHeadAttention') expect(scaledDiff(got.workspace.probs.data, want.workspace.probs.data), 'workspace.probs').toBeLessThanOrEqual(tol);
       if (kernelFor(cpu.overrides, op)?.assignsFreshGradients) {
         // As the executor runs a sole writer: dInput starts as NaN, marked fresh; it must be assigned.
         const fresh = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu, freshInputGradients: true });

@@ -41,8 +41,8 @@ export interface KernelArgs {
   unaryForward: { x: number; y: number; i0: number; i1: number; kind: number; alpha: number };
   /** `activations.unaryBackward(x: i32, y: i32, dy: i32, dx: i32, i0: i32, i1: i32, kind: i32, alpha: f32, assign: i32)` */
   unaryBackward: { x: number; y: number; dy: number; dx: number; i0: number; i1: number; kind: number; alpha: number; assign: number };
-  /** `activations.softmaxRows(x: i32, y: i32, r0: i32, r1: i32, len: i32, stats: i32)` */
-  softmaxRows: { x: number; y: number; r0: number; r1: number; len: number; stats: number };
+  /** `activations.softmaxRows(x: i32, y: i32, r0: i32, r1: i32, len: i32, stats: i32, causal: i32)` */
+  softmaxRows: { x: number; y: number; r0: number; r1: number; len: number; stats: number; causal: number };
   /** `activations.softmaxBackwardRows(y: i32, dy: i32, dx: i32, r0: i32, r1: i32, len: i32, assign: i32)` */
   softmaxBackwardRows: { y: number; dy: number; dx: number; r0: number; r1: number; len: number; assign: number };
   /** `activations.crossEntropyBackwardRows(pr: i32, t: i32, dx: i32, r0: i32, r1: i32, len: i32, g: f32, total: f32, aHit: f32, aMiss: f32, assign: i32)` */
@@ -97,8 +97,12 @@ export interface KernelArgs {
   gruCellForward: { xg: number; rg: number; hprev: number; gates: number; hn: number; hout: number; h: number; r0: number; r1: number; hasPrev: number };
   /** `elementwise.gruCellBackward(dh: i32, gates: i32, hn: i32, hprev: i32, dxg: i32, drg: i32, dhprev: i32, h: i32, r0: i32, r1: i32, hasPrev: i32)` */
   gruCellBackward: { dh: number; gates: number; hn: number; hprev: number; dxg: number; drg: number; dhprev: number; h: number; r0: number; r1: number; hasPrev: number };
+  /** `elementwise.scaleInPlace(p: i32, s: f32, i0: i32, i1: i32)` */
+  scaleInPlace: { p: number; s: number; i0: number; i1: number };
   /** `gemm.gemm(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, scratch: i32)` */
   gemm: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; scratch: number };
+  /** `gemm.gemmBatched(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, inner: i32, aOuter: i32, aInner: i32, bOuter: i32, bInner: i32, cOuter: i32, cInner: i32, i0: i32, i1: i32, scratch: i32)` */
+  gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
   adamUpdate: { w: number; g: number; m: number; v: number; vmax: number; i0: number; i1: number; stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number };
   /** `winograd.winogradWeights(w: i32, Cout: i32, C: i32, o0: i32, o1: i32, u: i32, flip: i32)` */
@@ -153,7 +157,9 @@ export interface KernelResults {
   lstmCellBackward: void;
   gruCellForward: void;
   gruCellBackward: void;
+  scaleInPlace: void;
   gemm: void;
+  gemmBatched: void;
   adamUpdate: void;
   winogradWeights: void;
   winogradScratchBytes: number;
@@ -190,10 +196,10 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     id: 2,
     name: 'softmaxRows',
     qualified: 'activations.softmaxRows',
-    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'stats', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'len', type: 'i32' }, { name: 'stats', type: 'i32' }, { name: 'causal', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.r0; r[i + 3] = a.r1; r[i + 4] = a.len; r[i + 5] = a.stats; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.r0; r[i + 3] = a.r1; r[i + 4] = a.len; r[i + 5] = a.stats; r[i + 6] = a.causal; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   softmaxBackwardRows: {
     id: 3,
@@ -438,8 +444,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     write: (a, r, i) => { r[i] = a.dh; r[i + 1] = a.gates; r[i + 2] = a.hn; r[i + 3] = a.hprev; r[i + 4] = a.dxg; r[i + 5] = a.drg; r[i + 6] = a.dhprev; r[i + 7] = a.h; r[i + 8] = a.r0; r[i + 9] = a.r1; r[i + 10] = a.hasPrev; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
-  gemm: {
+  scaleInPlace: {
     id: 30,
+    name: 'scaleInPlace',
+    qualified: 'elementwise.scaleInPlace',
+    params: [{ name: 'p', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.s; r[i + 2] = a.i0; r[i + 3] = a.i1; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
+  },
+  gemm: {
+    id: 31,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -447,8 +462,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.transB; r[i + 2] = a.m; r[i + 3] = a.n; r[i + 4] = a.k; r[i + 5] = a.a; r[i + 6] = a.lda; r[i + 7] = a.b; r[i + 8] = a.ldb; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.scratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
+  gemmBatched: {
+    id: 32,
+    name: 'gemmBatched',
+    qualified: 'gemm.gemmBatched',
+    params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.transB; r[i + 2] = a.m; r[i + 3] = a.n; r[i + 4] = a.k; r[i + 5] = a.a; r[i + 6] = a.lda; r[i + 7] = a.b; r[i + 8] = a.ldb; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.inner; r[i + 13] = a.aOuter; r[i + 14] = a.aInner; r[i + 15] = a.bOuter; r[i + 16] = a.bInner; r[i + 17] = a.cOuter; r[i + 18] = a.cInner; r[i + 19] = a.i0; r[i + 20] = a.i1; r[i + 21] = a.scratch; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
+  },
   adamUpdate: {
-    id: 31,
+    id: 33,
     name: 'adamUpdate',
     qualified: 'optim.adamUpdate',
     params: [{ name: 'w', type: 'i32' }, { name: 'g', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'vmax', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'stepSize', type: 'f64' }, { name: 'bc2Sqrt', type: 'f64' }, { name: 'shrink', type: 'f64' }, { name: 'l2', type: 'f64' }, { name: 'b1', type: 'f64' }, { name: 'b2', type: 'f64' }, { name: 'eps', type: 'f64' }],
@@ -457,7 +481,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   winogradWeights: {
-    id: 32,
+    id: 34,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -466,7 +490,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 33,
+    id: 35,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -475,7 +499,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 34,
+    id: 36,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -484,7 +508,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 35,
+    id: 37,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -493,7 +517,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 36,
+    id: 38,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -502,7 +526,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 37,
+    id: 39,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -511,7 +535,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 38,
+    id: 40,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -520,7 +544,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 39,
+    id: 41,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -529,7 +553,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 40,
+    id: 42,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],

@@ -359,8 +359,11 @@ ${UNARY_FUNCS}
   ;; be huge: half an ulp of x − max), it is dropped, so e^(−inf − max) is 0 and NaN still comes from the
   ;; difference itself (inf − inf, NaN inputs). $stats ≠ 0 (CrossEntropyLoss): also store, per row, three
   ;; float64 values at $stats + 24·row: the max, Σ e^(x − max), and Σ x (for label smoothing).
-  (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32)
-    (local $row i32) (local $xp i32) (local $yp i32) (local $p i32) (local $end i32) (local $end4 i32)
+  ;; $causal = 1 (attention over square [len, len] blocks): row r keeps its first (r mod len) + 1
+  ;; values and the rest are 0, the keys after its query masked without taking e^ of anything there
+  ;; (a −inf score would pass through e^'s subnormal range, ~100× slower per value on x86).
+  (func (export "softmaxRows") (param $x i32) (param $y i32) (param $r0 i32) (param $r1 i32) (param $len i32) (param $stats i32) (param $causal i32)
+    (local $row i32) (local $xp i32) (local $yp i32) (local $p i32) (local $end i32) (local $end4 i32) (local $full i32)
     (local $m v128) (local $mf f32) (local $v v128) (local $e v128) (local $s v128) (local $sx v128) (local $sum f64) (local $sumx f64)
     (local $inv v128) (local $f f32)
     ${localsOf(second(SOFTMAX_EXP), [])}
@@ -371,7 +374,10 @@ ${UNARY_FUNCS}
       (br_if $rd (i32.ge_u (local.get $row) (local.get $r1)))
       (local.set $xp (i32.add (local.get $x) (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2))))
       (local.set $yp (i32.add (local.get $y) (i32.shl (i32.mul (local.get $row) (local.get $len)) (i32.const 2))))
-      (local.set $end (i32.shl (local.get $len) (i32.const 2)))
+      (local.set $full (i32.shl (local.get $len) (i32.const 2)))
+      (local.set $end (if (result i32) (local.get $causal)
+        (then (i32.shl (i32.add (i32.rem_u (local.get $row) (local.get $len)) (i32.const 1)) (i32.const 2)))
+        (else (local.get $full))))
       (local.set $end4 (i32.and (local.get $end) (i32.const -16)))
       ;; max (f32x4.max and f32.max propagate NaN); four independent chains over 16 floats, then one
       (local.set $m ${C('-inf')})
@@ -460,6 +466,12 @@ ${indent(SOFTMAX_EXP_TAIL, '        ')}
           (f32.mul (f32.load (i32.add (local.get $yp) (local.get $p))) (f32x4.extract_lane 0 (local.get $inv))))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $ntl)))
+      ;; masked (causal): zeros
+      (block $zd (loop $zl
+        (br_if $zd (i32.ge_u (local.get $p) (local.get $full)))
+        (f32.store (i32.add (local.get $yp) (local.get $p)) (f32.const 0))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $zl)))
       (if (local.get $stats) (then
         (local.set $p (i32.add (local.get $stats) (i32.mul (local.get $row) (i32.const 24))))
         (f64.store (local.get $p) (f64.promote_f32 (local.get $mf)))

@@ -1303,4 +1303,23 @@
       (local.set $row (i32.add (local.get $row) (i32.const 1)))
       (br $rl)))
   )
+;; p[i] *= s for i in [i0, i1) (multiples of 4 but the last): attention's scores and their
+  ;; gradient times 1/√d.
+  (func (export "scaleInPlace") (param $p i32) (param $s f32) (param $i0 i32) (param $i1 i32)
+    (local $q i32) (local $end i32) (local $end4 i32) (local $vs v128)
+    (local.set $vs (f32x4.splat (local.get $s)))
+    (local.set $q (i32.add (local.get $p) (i32.shl (local.get $i0) (i32.const 2))))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $i1) (i32.const 2))))
+    (local.set $end4 (i32.sub (local.get $end) (i32.and (i32.sub (local.get $end) (local.get $q)) (i32.const 15))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $q) (local.get $end4)))
+      (v128.store (local.get $q) (f32x4.mul (v128.load (local.get $q)) (local.get $vs)))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $q) (local.get $end)))
+      (f32.store (local.get $q) (f32.mul (f32.load (local.get $q)) (local.get $s)))
+      (local.set $q (i32.add (local.get $q) (i32.const 4)))
+      (br $sl)))
+  )
 )

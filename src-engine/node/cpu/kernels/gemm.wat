@@ -416,4 +416,26 @@
       (local.set $jc (i32.add (local.get $jc) (i32.const {{GEMM.NC}})))
       (br $jcl)))
   )
+;; Batched GEMM: for items i in [i0, i1), C_i (+)= op(A_i)·op(B_i) as `gemm`, with item i = (o, r) =
+  ;; (i / inner, i % inner) at byte offsets o·*Outer + r·*Inner from a, b and c (e.g. (sample, head)
+  ;; of attention, reading q, k, v in place in the token-major [N, T, 3E] projection). Each item is
+  ;; one task's `gemm` on one thread, so results do not depend on the split.
+  (func (export "gemmBatched") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
+    (param $inner i32) (param $aOuter i32) (param $aInner i32) (param $bOuter i32) (param $bInner i32) (param $cOuter i32) (param $cInner i32)
+    (param $i0 i32) (param $i1 i32) (param $scratch i32)
+    (local $i i32) (local $o i32) (local $r i32)
+    (local.set $i (local.get $i0))
+    (block $d (loop $l
+      (br_if $d (i32.ge_s (local.get $i) (local.get $i1)))
+      (local.set $o (i32.div_u (local.get $i) (local.get $inner)))
+      (local.set $r (i32.sub (local.get $i) (i32.mul (local.get $o) (local.get $inner))))
+      (call $gemm (local.get $transA) (local.get $transB) (local.get $m) (local.get $n) (local.get $k)
+        (i32.add (local.get $a) (i32.add (i32.mul (local.get $o) (local.get $aOuter)) (i32.mul (local.get $r) (local.get $aInner)))) (local.get $lda)
+        (i32.add (local.get $b) (i32.add (i32.mul (local.get $o) (local.get $bOuter)) (i32.mul (local.get $r) (local.get $bInner)))) (local.get $ldb)
+        (i32.add (local.get $c) (i32.add (i32.mul (local.get $o) (local.get $cOuter)) (i32.mul (local.get $r) (local.get $cInner)))) (local.get $ldc)
+        (local.get $accumulate) (local.get $scratch))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+  )
 )

@@ -46,7 +46,7 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, total, 'CrossEntropyLoss logits', true, false);
         const p = cpu.addressOf(ctx.workspace.probs.data, total, 'CrossEntropyLoss probabilities', false, true);
-        softmaxRows.run({ x, y: p, r0: 0, r1: n, len: classes, stats }, partsFor(total, cpu.threads, n, 8));
+        softmaxRows.run({ x, y: p, r0: 0, r1: n, len: classes, stats, causal: 0 }, partsFor(total, cpu.threads, n, 8));
       } finally {
         cpu.unstage();
       }

@@ -16,6 +16,7 @@ import { linearOverride } from './linear';
 import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
+import { multiHeadAttentionOverride } from './multi-head-attention';
 import { reluOverride } from './relu';
 import { addOverride, shapeOpOverride } from './shape-ops';
 import { sigmoidOverride } from './sigmoid';
@@ -57,6 +58,7 @@ const OVERRIDES = {
   LSTM: lstmOverride,
   GRU: gruOverride,
   Add: addOverride,
+  MultiHeadAttention: multiHeadAttentionOverride,
 } satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */

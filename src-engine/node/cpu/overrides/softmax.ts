@@ -40,7 +40,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
       try {
         const x = cpu.addressOf(ctx.inputs[0].data, n, 'Softmax input', true, false);
         const y = cpu.addressOf(ctx.output.data, n, 'Softmax output', false, true);
-        forward.run({ x, y, r0: 0, r1: rows, len, stats: 0 }, partsFor(n, cpu.threads, rows, 8));
+        forward.run({ x, y, r0: 0, r1: rows, len, stats: 0, causal: 0 }, partsFor(n, cpu.threads, rows, 8));
       } finally {
         cpu.unstage();
       }

@@ -1,0 +1,147 @@
+import type { GemmArgs } from '../../../core/backend/types';
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
+import { dimsOf, type Dims } from '../../../core/ops/multi-head-attention';
+import { boolAttr } from '../../../core/ops/shape-util';
+import type { OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
+import type { CpuContext } from '../context';
+import { KIND, partsFor } from '../functions';
+import type { KernelArgs } from '../generated/kernel-table';
+import { MAX_TASKS } from '../pool';
+
+/** One batched product of the attention core: its shape and, per operand, where item (sample, head) starts. */
+type Batched = Omit<KernelArgs['gemmBatched'], 'i0' | 'i1' | 'inner' | 'accumulate' | 'scratch'>;
+
+/**
+ * MultiHeadAttention with its per-(sample, head) products batched: the op file runs each head's
+ * two forward and four backward GEMMs one call at a time from JavaScript (the tiny GPT: 512 calls
+ * forward, 1,024 backward, each 64×64×16) and its softmax, mask and head-layout copies in
+ * JavaScript. Here each product is one `gemmBatched` round split across threads by (sample, head),
+ * reading q, k, v and writing the heads' outputs and gradients in place in the token-major
+ * `[N, T, 3E]` / `[N, T, E]` arrays (no head-major copies); the scores are scaled, then softmaxed
+ * by Softmax's kernels (`causal`: each row's first steps only); the projections are Linear's (bias rows
+ * filled, then the GEMM accumulates; bias gradients by `colSums`).
+ *
+ * Workspace, as the op file's: `qkv` the projection, `probs` softmax(q·kᵀ/√d) (the attention-map
+ * probe's), `attn` the heads' outputs token-major (in backward their gradient); `qkvHeads` holds
+ * the gradient of `qkv` in backward. `oHeads` and `dqkvHeads` are unused (no head-major copies).
+ *
+ * NOTE: the scores are q·kᵀ scaled after the product (the op file scales q first), and the softmax
+ * is Softmax's float32 kernel (the op file's is float64): float32 rounding only.
+ */
+export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
+  const gemmBatched = cpu.kernel('gemmBatched', { range: ['i0', 'i1'], perThread: { scratch: KIND.gemmScratch } });
+  const scale = cpu.kernel('scaleInPlace', { range: ['i0', 'i1'], align: 4 });
+  const softmaxRows = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
+  const softmaxBackwardRows = cpu.kernel('softmaxBackwardRows', { range: ['r0', 'r1'] });
+  const fillRows = cpu.kernel('fillRows');
+  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+
+  /** One product for every (sample, head), split across threads. */
+  function batched(args: Batched, dm: Dims): void {
+    const items = dm.n * dm.h;
+    const parts = Math.min(items, MAX_TASKS, partsFor(items * args.m * args.n * args.k, cpu.threads, items));
+    gemmBatched.run({ ...args, inner: dm.h, accumulate: 0, i0: 0, i1: items }, parts);
+  }
+
+  /** y = x·Wᵀ + b over rows (Linear's forward: the bias rows filled first). */
+  function project(ctx: OpForwardContext | OpBackwardContext, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number): void {
+    if (b) {
+      try {
+        fillRows.call({ y: cpu.addressOf(y, rows * cols, 'MultiHeadAttention projection', false, true), b: cpu.addressOf(b, cols, 'MultiHeadAttention bias', true, false), r0: 0, r1: rows, cols });
+      } finally {
+        cpu.unstage();
+      }
+    }
+    ctx.backend.gemm({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: b !== undefined });
+  }
+
+  /** db += the column sums of dy (rows × cols). */
+  function biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number): void {
+    if (!db) return;
+    try {
+      const dya = cpu.addressOf(dy, rows * cols, 'MultiHeadAttention dOutput', true, false);
+      const dba = cpu.addressOf(db, cols, 'MultiHeadAttention bias gradient', true, true);
+      colSums.run({ dy: dya, xh: 0, rows, cols, db: dba, ddot: 0, j0: 0, j1: cols }, partsFor(rows * cols, cpu.threads, Math.ceil(cols / 4)));
+    } finally {
+      cpu.unstage();
+    }
+  }
+
+  /** Byte strides of the token-major arrays per sample and per head. */
+  function strides({ t, e, d }: Dims) {
+    return { qkvSample: t * 3 * e * 4, tokenSample: t * e * 4, head: d * 4, square: t * t * 4 };
+  }
+
+  return {
+    assignsFreshGradients: true,
+    forward(ctx) {
+      const dm = dimsOf(ctx.inputs[0].shape, ctx.attrs);
+      const { n, t, e, h, d } = dm;
+      const rows = n * t;
+      const ws = ctx.workspace;
+      const p = ctx.params;
+      project(ctx, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e);
+      const s = strides(dm);
+      try {
+        const qkv = cpu.addressOf(ws.qkv.data, rows * 3 * e, 'MultiHeadAttention qkv', true, false);
+        const probs = cpu.addressOf(ws.probs.data, n * h * t * t, 'MultiHeadAttention probs', false, true);
+        const attn = cpu.addressOf(ws.attn.data, rows * e, 'MultiHeadAttention attn', false, true);
+        // S = q·kᵀ, then ·1/√d, then the softmax (rows of t, in place; causal: the keys after each
+        // query are 0): P.
+        batched({ transA: 0, transB: 1, m: t, n: t, k: d, a: qkv, lda: 3 * e, b: qkv + e * 4, ldb: 3 * e, c: probs, ldc: t,
+          aOuter: s.qkvSample, aInner: s.head, bOuter: s.qkvSample, bInner: s.head, cOuter: h * s.square, cInner: s.square }, dm);
+        scale.run({ p: probs, s: 1 / Math.sqrt(d), i0: 0, i1: n * h * t * t }, partsFor(n * h * t * t, cpu.threads));
+        softmaxRows.run({ x: probs, y: probs, r0: 0, r1: n * h * t, len: t, stats: 0, causal: boolAttr(ctx.attrs, 'causal') ? 1 : 0 }, partsFor(n * h * t * t, cpu.threads, n * h * t, 8));
+        // o = P·v, each head's d columns of attn.
+        batched({ transA: 0, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: qkv + 2 * e * 4, ldb: 3 * e, c: attn, ldc: e,
+          aOuter: h * s.square, aInner: s.square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.tokenSample, cInner: s.head }, dm);
+      } finally {
+        cpu.unstage();
+      }
+      project(ctx, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e);
+    },
+    backward(ctx) {
+      const dm = dimsOf(ctx.inputs[0].shape, ctx.attrs);
+      const { n, t, e, h, d } = dm;
+      const rows = n * t;
+      const ws = ctx.workspace;
+      const dy = ctx.dOutput.data;
+      // y = attn·W_outᵀ + b_out; then attn holds its gradient dO.
+      ctx.backend.gemm({ transA: true, transB: false, m: e, n: e, k: rows, a: dy, b: ws.attn.data, c: ctx.dParams.out_proj_weight.data, accumulate: true });
+      biasGrad(dy, ctx.dParams.out_proj_bias?.data, rows, e);
+      ctx.backend.gemm({ transA: false, transB: false, m: rows, n: e, k: e, a: dy, b: ctx.params.out_proj_weight.data, c: ws.attn.data, accumulate: false });
+      const s = strides(dm);
+      const dqkvT = ws.qkvHeads.data.subarray(0, rows * 3 * e);
+      const dS = cpu.sharedScratch(n * h * t * t * 4);
+      try {
+        const qkv = cpu.addressOf(ws.qkv.data, rows * 3 * e, 'MultiHeadAttention qkv', true, false);
+        const probs = cpu.addressOf(ws.probs.data, n * h * t * t, 'MultiHeadAttention probs', true, false);
+        const dO = cpu.addressOf(ws.attn.data, rows * e, 'MultiHeadAttention dO', true, false);
+        const dqkv = cpu.addressOf(dqkvT, rows * 3 * e, 'MultiHeadAttention dqkv', false, true);
+        const square = { aOuter: h * s.square, aInner: s.square };
+        // dP = dO·vᵀ; dv = Pᵀ·dO.
+        batched({ transA: 0, transB: 1, m: t, n: t, k: d, a: dO, lda: e, b: qkv + 2 * e * 4, ldb: 3 * e, c: dS, ldc: t,
+          aOuter: s.tokenSample, aInner: s.head, bOuter: s.qkvSample, bInner: s.head, cOuter: h * s.square, cInner: s.square }, dm);
+        batched({ transA: 1, transB: 0, m: t, n: d, k: t, a: probs, lda: t, b: dO, ldb: e, c: dqkv + 2 * e * 4, ldc: 3 * e,
+          ...square, bOuter: s.tokenSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head }, dm);
+        // dS = P ∘ (dP − rowsum(P ∘ dP)) (0 where masked: P = 0 there), times 1/√d: the gradient of
+        // q·kᵀ, so dq = dS·k and dk = dSᵀ·q with q unscaled.
+        softmaxBackwardRows.run({ y: probs, dy: dS, dx: dS, r0: 0, r1: n * h * t, len: t, assign: 1 }, partsFor(n * h * t * t, cpu.threads, n * h * t, 2));
+        scale.run({ p: dS, s: 1 / Math.sqrt(d), i0: 0, i1: n * h * t * t }, partsFor(n * h * t * t, cpu.threads));
+        batched({ transA: 0, transB: 0, m: t, n: d, k: t, a: dS, lda: t, b: qkv + e * 4, ldb: 3 * e, c: dqkv, ldc: 3 * e,
+          ...square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head }, dm);
+        batched({ transA: 1, transB: 0, m: t, n: d, k: t, a: dS, lda: t, b: qkv, ldb: 3 * e, c: dqkv + e * 4, ldc: 3 * e,
+          ...square, bOuter: s.qkvSample, bInner: s.head, cOuter: s.qkvSample, cInner: s.head }, dm);
+      } finally {
+        cpu.unstage();
+      }
+      // qkv = x·W_inᵀ + b_in: its weight and input gradients in one parallel round (as Linear's).
+      const x = ctx.inputs[0].data;
+      const dW: GemmArgs = { transA: true, transB: false, m: 3 * e, n: e, k: rows, a: dqkvT, b: x, c: ctx.dParams.in_proj_weight.data, accumulate: true };
+      const dx = ctx.dInputs[0];
+      if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: e, k: 3 * e, a: dqkvT, b: ctx.params.in_proj_weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
+      else ctx.backend.gemm(dW);
+      biasGrad(dqkvT, ctx.dParams.in_proj_bias?.data, rows, 3 * e);
+    },
+  };
+}
