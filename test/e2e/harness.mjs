@@ -42,16 +42,28 @@ async function startWebHost() {
   return { proc, url };
 }
 
+/**
+ * The environment the browser (or Electron) runs in: ours, with a UTF-8 locale where ours names
+ * none. NOTE: run under `env -i` (the README's clean-environment check), Chromium falls back to
+ * the C locale, cannot put a non-ASCII character in a download's file name ("MNIST CNN (2×
+ * Conv-BN-ReLU-Pool…).onnx") and names the file "download" instead; a desktop session always has a
+ * UTF-8 locale.
+ */
+function browserEnv() {
+  const named = [process.env.LC_ALL, process.env.LC_CTYPE, process.env.LANG].find((v) => v);
+  return named && /utf-?8/i.test(named) ? process.env : { ...process.env, LC_ALL: 'C.UTF-8' };
+}
+
 /** Launch the app on the chosen target. Returns `{ page, target, close }`. */
 export async function launchApp() {
   const target = chooseTarget(ROOT);
   if (target.kind === 'electron') {
-    const app = await _electron.launch({ executablePath: target.executable, args: [path.join(ROOT, 'out/main/main.js')], cwd: ROOT });
+    const app = await _electron.launch({ executablePath: target.executable, args: [path.join(ROOT, 'out/main/main.js')], cwd: ROOT, env: browserEnv() });
     const page = await app.firstWindow();
     return { page, target: target.kind, close: () => app.close() };
   }
   const host = await startWebHost();
-  const browser = await chromium.launch({ executablePath: target.executable, args: CHROMIUM_FLAGS, headless: true });
+  const browser = await chromium.launch({ executablePath: target.executable, args: CHROMIUM_FLAGS, headless: true, env: browserEnv() });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const consoleErrors = [];
   page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
