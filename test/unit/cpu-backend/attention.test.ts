@@ -12,24 +12,15 @@
  * quantity (e.g. dx 6.4e-4 vs 1.7e-4 relative): asserted ≤ 8×, plus an absolute 1e-6. A misplaced
  * head, mask or transpose is off by O(1).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cpuBackends } from './backends';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
-import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 
-let cpu1: CpuBackend;
-let cpu2: CpuBackend;
-beforeAll(async () => {
-  cpu1 = await createCpuBackend({ threads: 1 });
-  cpu2 = await createCpuBackend({ threads: 2 });
-});
-afterAll(() => {
-  cpu1?.dispose();
-  cpu2?.dispose();
-});
+const cpu = cpuBackends();
 
 interface Exact {
   y: Float64Array;
@@ -124,8 +115,8 @@ describe('MultiHeadAttention on the CPU backend', () => {
       const attrs = { numHeads: h, causal };
       const run = (backend: Parameters<typeof runOp>[1]['backend']) => runOp(def, { inputs: [x], attrs, seed: 3, dOutput, backend });
       const ref = run(createReferenceBackend());
-      const one = run(cpu1);
-      const two = run(cpu2);
+      const one = run(cpu.one);
+      const two = run(cpu.two);
       const params = Object.fromEntries(Object.entries(ref.params).map(([k, v]) => [k, v.data]));
       const want = exact(x.data, dOutput.data, params, n, t, e, h, causal);
       const pairs: [string, Float32Array, Float32Array, Float64Array][] = [

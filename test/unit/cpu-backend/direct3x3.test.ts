@@ -11,22 +11,13 @@
  * order. dW and db sum every sample's n·oH·oW products in f32x4 lanes, then per task, then up to 16
  * task partials. A wrong tap, lane or padding is off by ~2²⁴ times that.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { describe, expect, it } from 'vitest';
+import { cpuBackends } from './backends';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { runOp } from '../engine/harness';
 import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
 
-let cpu1: CpuBackend;
-let cpu2: CpuBackend;
-beforeAll(async () => {
-  cpu1 = await createCpuBackend({ threads: 1 });
-  cpu2 = await createCpuBackend({ threads: 2 });
-});
-afterAll(() => {
-  cpu1?.dispose();
-  cpu2?.dispose();
-});
+const cpu = cpuBackends();
 
 const CASES: Case[] = [
   { n: 4, c: 16, h: 28, w: 28, outC: 1, p: [1, 1], bias: true }, // a denoiser's last layer, fewer samples
@@ -46,7 +37,7 @@ describe('direct 3×3 convolutions (few output channels)', () => {
       const attrs = attrsOf(k);
       const shape = [k.n, k.c, k.h, k.w];
       expect(conv2dAlgorithm(shape, attrs)).toEqual({ forward: 'direct', inputGrad: 'direct', weightGrad: 'direct' });
-      const { x, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu1, cpu2);
+      const { x, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu.one, cpu.two);
       const positions = k.n * oh * ow;
       for (const got of [one, two]) {
         expect(worstRatio(got.output.data, exact.y, exact.yScale), 'forward error / (2⁻²⁴·Σ|x||w|)').toBeLessThanOrEqual(9 * k.c + 1);
@@ -62,7 +53,7 @@ describe('direct 3×3 convolutions (few output channels)', () => {
       expect(near(one.dInputs[0]!.data, ref.dInputs[0]!.data, exact.dxScale, 9 * k.outC), 'dx vs reference').toBe(true);
       expect(near(one.dParams.weight.data, ref.dParams.weight.data, exact.dWScale, positions + 16), 'dW vs reference').toBe(true);
       // A fresh input gradient (stale memory the executor leaves unzeroed) is assigned.
-      const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu2, freshInputGradients: true });
+      const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu.two, freshInputGradients: true });
       expect(fresh.dInputs[0]!.data.every((v, i) => v === two.dInputs[0]!.data[i]), 'fresh dx = accumulated dx').toBe(true);
       // Each output is computed by one task the same way: 1 and 2 threads agree bit for bit.
       expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));

@@ -18,26 +18,17 @@
  * larger. Compared with Σ|x||w| per output (the direct convolution's scale) the error is a few
  * times larger at borders, where few taps reach the output but the whole tile is transformed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cpuBackends } from './backends';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { Rng } from '../../../src-engine/base/rng';
 import { runOp, withDefaults } from '../engine/harness';
 import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
 
-let cpu1: CpuBackend;
-let cpu2: CpuBackend;
-beforeAll(async () => {
-  cpu1 = await createCpuBackend({ threads: 1 });
-  cpu2 = await createCpuBackend({ threads: 2 });
-});
-afterAll(() => {
-  cpu1?.dispose();
-  cpu2?.dispose();
-});
+const cpu = cpuBackends();
 
 /**
  * The scale of Winograd's rounding error for y = correlate(x, g) (x zero-padded by p, [N][C][H][W];
@@ -203,7 +194,7 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
       expect(algo.forward).toBe('winograd');
       expect(algo.inputGrad).toBe('winograd');
       expect(algo.weightGrad).toBe(k.c * k.outC > 512 ? 'winograd' : 'im2col');
-      const { x, weight, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu1, cpu2);
+      const { x, weight, params, dOutput, oh, ow, one, two, ref, exact } = runCase(k, cpu.one, cpu.two);
 
       const wAbs = Float64Array.from(weight.data, Math.abs);
       const wRot = new Float64Array(wAbs.length); // [C][Cout][3][3], rotated 180°: dx's kernel
@@ -235,7 +226,7 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
         if (k.bias) expect(worstRatio(got.dParams.bias.data, exact.db, exact.dbScale), 'db error / (2⁻²⁴·Σ|dy|)').toBeLessThanOrEqual(k.n * oh * ow + 16);
       }
       // A fresh input gradient (stale memory, here NaN, that the executor leaves unzeroed) is assigned.
-      const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu2, freshInputGradients: true });
+      const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu.two, freshInputGradients: true });
       expect(fresh.dInputs[0]!.data.every((v, i) => v === two.dInputs[0]!.data[i]), 'fresh dx = accumulated dx').toBe(true);
       // 1 and 2 threads: bit for bit (the 2-thread run splits the batch into tasks).
       expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
