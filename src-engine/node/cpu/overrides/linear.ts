@@ -1,7 +1,42 @@
-import type { GemmArgs } from '../../../core/backend/types';
+import type { Backend, GemmArgs } from '../../../core/backend/types';
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
+
+/**
+ * A Linear layer's row operations on `cpu`, for Linear and the ops built from projections
+ * (MultiHeadAttention): `project`, y = x·Wᵀ + b over `rows` rows, the output rows filled with the
+ * bias first and the GEMM accumulating onto them; `biasGrad`, db += dy's column sums, columns split
+ * across threads (aligned to 4), each column's rows summed in order. `what` names the op in errors.
+ */
+export function linearRows(cpu: CpuContext) {
+  const fillRows = cpu.kernel('fillRows');
+  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  return {
+    project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number, what: string): void {
+      if (b) {
+        try {
+          const ya = cpu.addressOf(y, rows * cols, `${what} output`, false, true);
+          const ba = cpu.addressOf(b, cols, `${what} bias`, true, false);
+          fillRows.call({ y: ya, b: ba, r0: 0, r1: rows, cols });
+        } finally {
+          cpu.unstage();
+        }
+      }
+      backend.gemm({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: b !== undefined });
+    },
+    biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): void {
+      if (!db) return;
+      try {
+        const dya = cpu.addressOf(dy, rows * cols, `${what} dOutput`, true, false);
+        const dba = cpu.addressOf(db, cols, `${what} dBias`, true, true);
+        colSums.run({ dy: dya, xh: 0, rows, cols, db: dba, ddot: 0, j0: 0, j1: cols }, partsFor(rows * cols, cpu.threads, Math.ceil(cols / 4)));
+      } finally {
+        cpu.unstage();
+      }
+    },
+  };
+}
 
 /**
  * Linear with its bias folded into the GEMM: the output rows are filled with the bias and the
@@ -12,8 +47,7 @@ import { partsFor } from '../functions';
  * NOTE: y = b + x·Wᵀ adds the bias first, the op file last: float32 reassociation only.
  */
 export function linearOverride(cpu: CpuContext): OpKernelOverride {
-  const fillRows = cpu.kernel('fillRows');
-  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  const rowsOps = linearRows(cpu);
   return {
     assignsFreshGradients: true,
     forward(ctx) {
@@ -21,17 +55,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const inF = x.shape[x.shape.length - 1];
       const outF = ctx.output.shape[ctx.output.shape.length - 1];
       const rows = x.data.length / inF;
-      const b = ctx.params.bias?.data;
-      if (b) {
-        try {
-          const ya = cpu.addressOf(ctx.output.data, rows * outF, 'Linear output', false, true);
-          const ba = cpu.addressOf(b, outF, 'Linear bias', true, false);
-          fillRows.call({ y: ya, b: ba, r0: 0, r1: rows, cols: outF });
-        } finally {
-          cpu.unstage();
-        }
-      }
-      ctx.backend.gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: ctx.params.weight.data, c: ctx.output.data, accumulate: b !== undefined });
+      rowsOps.project(ctx.backend, x.data, ctx.params.weight.data, ctx.params.bias?.data, ctx.output.data, rows, outF, 'Linear');
     },
     backward(ctx) {
       const x = ctx.inputs[0];
@@ -44,17 +68,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       // The input and weight gradients share one parallel round (two worker wake-ups → one).
       if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
       else ctx.backend.gemm(dW);
-      const db = ctx.dParams.bias?.data;
-      if (db) {
-        try {
-          const dya = cpu.addressOf(dy, rows * outF, 'Linear dOutput', true, false);
-          const dba = cpu.addressOf(db, outF, 'Linear dBias', true, true);
-          // Columns split across threads (aligned to 4); each column's rows are summed in order.
-          colSums.run({ dy: dya, xh: 0, rows, cols: outF, db: dba, ddot: 0, j0: 0, j1: outF }, partsFor(rows * outF, cpu.threads, Math.ceil(outF / 4)));
-        } finally {
-          cpu.unstage();
-        }
-      }
+      rowsOps.biasGrad(dy, ctx.dParams.bias?.data, rows, outF, 'Linear');
     },
   };
 }

@@ -2,11 +2,11 @@ import type { GemmArgs } from '../../../core/backend/types';
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import { dimsOf, type Dims } from '../../../core/ops/multi-head-attention';
 import { boolAttr } from '../../../core/ops/shape-util';
-import type { OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND, partsFor } from '../functions';
 import type { KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
+import { linearRows } from './linear';
 
 /** One batched product of the attention core: its shape and, per operand, where item (sample, head) starts. */
 type Batched = Omit<KernelArgs['gemmBatched'], 'i0' | 'i1' | 'inner' | 'accumulate' | 'scratch'>;
@@ -33,38 +33,13 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
   const scale = cpu.kernel('scaleInPlace', { range: ['i0', 'i1'], align: 4 });
   const softmaxRows = cpu.kernel('softmaxRows', { range: ['r0', 'r1'] });
   const softmaxBackwardRows = cpu.kernel('softmaxBackwardRows', { range: ['r0', 'r1'] });
-  const fillRows = cpu.kernel('fillRows');
-  const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
+  const { project, biasGrad } = linearRows(cpu);
 
   /** One product for every (sample, head), split across threads. */
   function batched(args: Batched, dm: Dims): void {
     const items = dm.n * dm.h;
     const parts = Math.min(items, MAX_TASKS, partsFor(items * args.m * args.n * args.k, cpu.threads, items));
     gemmBatched.run({ ...args, inner: dm.h, accumulate: 0, i0: 0, i1: items }, parts);
-  }
-
-  /** y = x·Wᵀ + b over rows (Linear's forward: the bias rows filled first). */
-  function project(ctx: OpForwardContext | OpBackwardContext, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number): void {
-    if (b) {
-      try {
-        fillRows.call({ y: cpu.addressOf(y, rows * cols, 'MultiHeadAttention projection', false, true), b: cpu.addressOf(b, cols, 'MultiHeadAttention bias', true, false), r0: 0, r1: rows, cols });
-      } finally {
-        cpu.unstage();
-      }
-    }
-    ctx.backend.gemm({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: b !== undefined });
-  }
-
-  /** db += the column sums of dy (rows × cols). */
-  function biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number): void {
-    if (!db) return;
-    try {
-      const dya = cpu.addressOf(dy, rows * cols, 'MultiHeadAttention dOutput', true, false);
-      const dba = cpu.addressOf(db, cols, 'MultiHeadAttention bias gradient', true, true);
-      colSums.run({ dy: dya, xh: 0, rows, cols, db: dba, ddot: 0, j0: 0, j1: cols }, partsFor(rows * cols, cpu.threads, Math.ceil(cols / 4)));
-    } finally {
-      cpu.unstage();
-    }
   }
 
   /** Byte strides of the token-major arrays per sample and per head. */
@@ -80,7 +55,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const rows = n * t;
       const ws = ctx.workspace;
       const p = ctx.params;
-      project(ctx, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e);
+      project(ctx.backend, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e, 'MultiHeadAttention');
       const s = strides(dm);
       try {
         const qkv = cpu.addressOf(ws.qkv.data, rows * 3 * e, 'MultiHeadAttention qkv', true, false);
@@ -98,7 +73,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       } finally {
         cpu.unstage();
       }
-      project(ctx, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e);
+      project(ctx.backend, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e, 'MultiHeadAttention');
     },
     backward(ctx) {
       const dm = dimsOf(ctx.inputs[0].shape, ctx.attrs);
@@ -108,7 +83,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const dy = ctx.dOutput.data;
       // y = attn·W_outᵀ + b_out; then attn holds its gradient dO.
       ctx.backend.gemm({ transA: true, transB: false, m: e, n: e, k: rows, a: dy, b: ws.attn.data, c: ctx.dParams.out_proj_weight.data, accumulate: true });
-      biasGrad(dy, ctx.dParams.out_proj_bias?.data, rows, e);
+      biasGrad(dy, ctx.dParams.out_proj_bias?.data, rows, e, 'MultiHeadAttention');
       ctx.backend.gemm({ transA: false, transB: false, m: rows, n: e, k: e, a: dy, b: ctx.params.out_proj_weight.data, c: ws.attn.data, accumulate: false });
       const s = strides(dm);
       const dqkvT = ws.qkvHeads.data.subarray(0, rows * 3 * e);
@@ -141,7 +116,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const dx = ctx.dInputs[0];
       if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: e, k: 3 * e, a: dqkvT, b: ctx.params.in_proj_weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
       else ctx.backend.gemm(dW);
-      biasGrad(dqkvT, ctx.dParams.in_proj_bias?.data, rows, 3 * e);
+      biasGrad(dqkvT, ctx.dParams.in_proj_bias?.data, rows, 3 * e, 'MultiHeadAttention');
     },
   };
 }
