@@ -38,6 +38,7 @@ export const CPU_KERNEL_OPS = [
   'GRU',
   'Add',
   'MultiHeadAttention',
+  'ConvTranspose2d',
 ] as const satisfies readonly OpName[];
 
 /** An op with a CPU kernel of its own. */

@@ -95,6 +95,8 @@ describe('whole graphs: CPU backend gradients equal the reference backend’s, s
     ['examples/mnist-cnn', () => example('mnist-cnn'), 4, 10],
     ['examples/mnist-mlp (Dropout)', () => example('mnist-mlp'), 8, 10],
     ['examples/mnist-denoise-ae', () => example('mnist-denoise-ae'), 4, 0],
+    // ConvTranspose2d's input gradient assigned where it is the sole writer (g_up1 into g_reshape).
+    ['examples/mnist-dcgan (ConvTranspose2d, both players\' losses)', () => example('mnist-dcgan'), 4, 0],
   ];
   for (const [label, make, batch, classes] of cases) {
     it(label, () => {

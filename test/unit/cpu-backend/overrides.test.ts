@@ -67,6 +67,16 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Dropout eval (identity)', 'Dropout', [64, 128], { p: 0.2 }, false, 0],
   ['MultiHeadAttention 3 heads, no bias, odd steps', 'MultiHeadAttention', [5, 13, 12], { numHeads: 3, bias: false }, true, 1e-5],
   ['Add (one input: a copy)', 'Add', [7, 11, 13], {}, true, 0],
+  // The DCGAN generator's layers (64→32 channels, 7×7 → 14×14; 32→1, 14×14 → 28×28), an odd batch.
+  // The first's input gradient sums 32·4·4 = 512 products per element, one by one in float32 in
+  // the reference (error up to ~k·2⁻²⁴ ≈ 3e-5; measured 1.4e-5): 1e-4, as the Linear above.
+  ['ConvTranspose2d 4×4 stride 2 pad 1, 64→32, batch 5', 'ConvTranspose2d', [5, 64, 7, 7], { outChannels: 32, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1] }, true, 1e-4],
+  ['ConvTranspose2d to one channel, no bias, batch 4', 'ConvTranspose2d', [4, 32, 14, 14], { outChannels: 1, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1], bias: false }, true, 1e-5],
+  ['ConvTranspose2d 3×3 stride 2, outputPadding 1, rectangular, dilation 2', 'ConvTranspose2d', [3, 5, 6, 4], { outChannels: 7, kernelSize: [3, 2], stride: [2, 2], padding: [1, 0], outputPadding: [1, 1], dilation: [2, 2] }, true, 1e-5],
+  ['ConvTranspose2d 1×1 (the direct path)', 'ConvTranspose2d', [4, 6, 5, 5], { outChannels: 3, kernelSize: [1, 1], stride: [1, 1] }, true, 1e-5],
+  // Off the adjoint Conv2d (the op file's code): groups, and an outputPadding at the stride (below the dilation).
+  ['ConvTranspose2d groups 2 (the op file)', 'ConvTranspose2d', [3, 4, 5, 5], { outChannels: 6, kernelSize: [3, 3], stride: [2, 2], groups: 2 }, true, 1e-5],
+  ['ConvTranspose2d outputPadding 1 at stride 1, dilation 2 (the op file)', 'ConvTranspose2d', [2, 3, 5, 5], { outChannels: 2, kernelSize: [3, 3], stride: [1, 1], outputPadding: [1, 1], dilation: [2, 2] }, true, 1e-5],
 ];
 
 describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {

@@ -273,14 +273,15 @@
     (local.get $s)
   )
 
-  ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel).
+  ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel),
+  ;; or y_n += that with `accumulate` (ConvTranspose2d's input gradient, added into a shared one).
   ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.
   (func (export "conv2dForward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32)
-    (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32)
+    (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
     (param $cols i32) (param $scratch i32) (param $direct i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $yi i32) (local $b i32) (local $o i32)
@@ -300,7 +301,7 @@
           (local.get $oH) (local.get $oW) (local.get $cols))
         (local.set $b (local.get $cols))))
       (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $L) (local.get $K)
-        (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (i32.const 0) (local.get $scratch))
+        (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (local.get $accumulate) (local.get $scratch))
       (if (local.get $bias) (then
         (local.set $o (i32.const 0))
         (block $od (loop $ol
@@ -317,7 +318,8 @@
 
   ;; Conv2d backward (groups = 1) for samples [n0, n1):
   ;;   dWt += dy_n · unfold(x_n)ᵀ,  dbt[o] += Σ dy_n[o, :],  dx_n += fold(Wᵀ · dy_n).
-  ;; dWt/dbt are this thread's partial sums (the caller adds them up); dbt = 0 or dx = 0: skipped.
+  ;; dWt/dbt are this thread's partial sums (the caller adds them up); dWt = 0, dbt = 0 or dx = 0:
+  ;; skipped (dWt = 0: x is not read; ConvTranspose2d's forward is this dx alone).
   (func (export "conv2dBackward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
@@ -336,14 +338,15 @@
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
       (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
       (local.set $dyi (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $outBytes))))
-      (local.set $b (local.get $xi))
-      (if (i32.eqz (local.get $direct)) (then
-        (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
-          (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-          (local.get $oH) (local.get $oW) (local.get $cols))
-        (local.set $b (local.get $cols))))
-      (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
-        (local.get $dyi) (local.get $L) (local.get $b) (local.get $L) (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch))
+      (if (local.get $dWt) (then
+        (local.set $b (local.get $xi))
+        (if (i32.eqz (local.get $direct)) (then
+          (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+            (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+            (local.get $oH) (local.get $oW) (local.get $cols))
+          (local.set $b (local.get $cols))))
+        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
+          (local.get $dyi) (local.get $L) (local.get $b) (local.get $L) (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch))))
       (if (local.get $dbt) (then
         (local.set $o (i32.const 0))
         (block $od (loop $ol

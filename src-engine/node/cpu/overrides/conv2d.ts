@@ -8,7 +8,7 @@ import type { KernelArgs } from '../generated/kernel-table';
 import { MAX_TASKS } from '../pool';
 
 /** The op's geometry (groups = 1) plus what the kernels take. */
-interface Geometry extends ConvPlan {
+export interface Geometry extends ConvPlan {
   /** im2col rows: C·kH·kW. */
   rows: number;
   /** Output positions per channel. */
@@ -27,7 +27,7 @@ function geometry(shape: readonly number[], attrs: Attrs): Geometry | null {
 /** The geometry parameters conv2dForward and conv2dBackward share. */
 type GeometryArgs = Pick<KernelArgs['conv2dForward'], 'C' | 'H' | 'W' | 'kH' | 'kW' | 'sH' | 'sW' | 'pH' | 'pW' | 'dH' | 'dW' | 'oH' | 'oW'>;
 
-function geomArgs(g: Geometry): GeometryArgs {
+export function geomArgs(g: Geometry): GeometryArgs {
   return { C: g.inC, H: g.h, W: g.w, kH: g.k[0], kW: g.k[1], sH: g.s[0], sW: g.s[1], pH: g.p[0], pW: g.p[1], dH: g.d[0], dW: g.d[1], oH: g.outH, oW: g.outW };
 }
 
@@ -130,12 +130,12 @@ function plan(g: Geometry): Conv2dAlgorithm {
  * How many tasks to cut a batch of `n` samples into: up to 4 per thread (dynamic scheduling, so a
  * descheduled thread delays only its share), at least 2 samples each.
  */
-function chunks(n: number, threads: number): number {
+export function chunks(n: number, threads: number): number {
   if (threads <= 1) return 1;
   return Math.max(1, Math.min(4 * threads, MAX_TASKS, Math.floor(n / 2)));
 }
 
-const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
+export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 
 /**
  * Conv2d (groups = 1) with the batch split across threads by samples: each thread transforms (or
@@ -371,7 +371,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
         const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, direct: g.direct ? 1 : 0 }, parts);
+        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0 }, parts);
       } finally {
         cpu.unstage();
       }

@@ -5,6 +5,7 @@ import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
 import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
+import { convTranspose2dOverride } from './conv-transpose2d';
 import { crossEntropyLossOverride } from './cross-entropy-loss';
 import { asRows } from '../../../core/ops/token-cross-entropy-loss';
 import { dropoutOverride } from './dropout';
@@ -59,6 +60,7 @@ const OVERRIDES = {
   GRU: gruOverride,
   Add: addOverride,
   MultiHeadAttention: multiHeadAttentionOverride,
+  ConvTranspose2d: convTranspose2dOverride,
 } satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */

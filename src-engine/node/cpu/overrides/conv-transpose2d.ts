@@ -1,0 +1,140 @@
+import type { OpKernelOverride } from '../../../core/ops/kernel-set';
+import { convTranspose2d, convTranspose2dPlan } from '../../../core/ops/conv-transpose2d';
+import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
+import type { CpuContext } from '../context';
+import { KIND } from '../functions';
+import { chunks, geomArgs, round64, type Geometry } from './conv2d';
+
+/**
+ * ConvTranspose2d as the Conv2d it is the adjoint of: the Conv2d whose input is this layer's
+ * output `[N, outC, outH, outW]`, whose output is this layer's input `[N, inC, H, W]` and whose
+ * weight `[inC, outC, kH, kW]` is this layer's weight as stored (groups = 1). Null where that
+ * Conv2d's output size is not this input's (an outputPadding of at least the stride, which only
+ * a dilation allows) or for groups > 1: the op file's code runs those.
+ */
+function adjointConv(shape: readonly number[], attrs: Attrs): Geometry | null {
+  const t = convTranspose2dPlan(shape, attrs);
+  if (t.groups !== 1 || t.op[0] >= t.s[0] || t.op[1] >= t.s[1]) return null;
+  const direct = t.k[0] === 1 && t.k[1] === 1 && t.s[0] === 1 && t.s[1] === 1 && t.p[0] === 0 && t.p[1] === 0;
+  return {
+    n: t.n, inC: t.outC, h: t.outH, w: t.outW, outC: t.inC, groups: 1, k: t.k, s: t.s, p: t.p, d: t.d, outH: t.h, outW: t.w,
+    rows: t.outC * t.k[0] * t.k[1], spatial: t.h * t.w, direct,
+  };
+}
+
+/**
+ * ConvTranspose2d (groups = 1) on the Conv2d kernels (kernels/conv.wat), the batch split across
+ * threads by samples, one parallel round per pass where the op file runs a GEMM and a col2im per
+ * sample (each its own round): the forward is that Conv2d's input gradient (Wᵀ·x per sample,
+ * folded by col2im) plus the bias; the input gradient is that Conv2d's forward over dy; the weight
+ * gradient is that Conv2d's weight gradient with dy as its image and x as its output gradient,
+ * summed per task and the partials added in task order (the Conv2d override's NOTE: float32
+ * reassociation only, the same bits whatever the thread timing). The bias gradient sums dy per
+ * channel in float64, as the op file.
+ */
+export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
+  const conv2dForward = cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } });
+  const conv2dBackward = cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } });
+  const fillZero = cpu.kernel('fillZero');
+
+  /** Per-thread scratch: `blocks` unfolded-column blocks of the adjoint Conv2d (kinds a, then b). */
+  function columns(g: Geometry, blocks: 1 | 2): void {
+    const bytes = g.direct ? 64 : round64(g.rows * g.spatial);
+    const base = cpu.threadScratch(blocks * bytes);
+    cpu.setThreadValues(KIND.a, base);
+    if (blocks === 2) cpu.setThreadValues(KIND.b, base.map((b) => b + bytes));
+  }
+
+  function forward(ctx: OpForwardContext, g: Geometry): void {
+    const imageLen = g.n * g.inC * g.h * g.w;
+    columns(g, 2);
+    try {
+      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
+      const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'ConvTranspose2d weight', true, false);
+      const ya = cpu.addressOf(ctx.output.data, imageLen, 'ConvTranspose2d output', false, true);
+      // col2im adds into the output.
+      fillZero.call({ p: ya, n: imageLen });
+      conv2dBackward.run(
+        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0 },
+        chunks(g.n, cpu.threads),
+      );
+    } finally {
+      cpu.unstage();
+    }
+    const bias = ctx.params.bias?.data;
+    if (!bias) return;
+    const plane = g.h * g.w;
+    const y = ctx.output.data;
+    for (let n = 0; n < g.n; n++) {
+      for (let o = 0; o < g.inC; o++) {
+        const bv = bias[o];
+        const at = (n * g.inC + o) * plane;
+        for (let i = at; i < at + plane; i++) y[i] += bv;
+      }
+    }
+  }
+
+  function backward(ctx: OpBackwardContext, g: Geometry): void {
+    const parts = chunks(g.n, cpu.threads);
+    const imageLen = g.n * g.inC * g.h * g.w;
+    const dx = ctx.dInputs[0];
+    columns(g, 1);
+    const weightLen = g.outC * g.rows;
+    const partBytes = round64(weightLen);
+    const partials = cpu.sharedScratch(parts * partBytes);
+    const heap = cpu.heap.f32();
+    heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    try {
+      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
+      const wa = cpu.addressOf(ctx.params.weight.data, weightLen, 'ConvTranspose2d weight', true, false);
+      const dya = cpu.addressOf(ctx.dOutput.data, imageLen, 'ConvTranspose2d dOutput', true, false);
+      conv2dBackward.run(
+        { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0 },
+        parts,
+        { dWt: partBytes },
+      );
+      if (dx) {
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = cpu.addressOf(dx.data, g.n * g.outC * g.spatial, 'ConvTranspose2d dInput', !fresh, true);
+        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0 }, parts);
+      }
+      const heapNow = cpu.heap.f32();
+      const dW = ctx.dParams.weight.data;
+      for (let t = 0; t < parts; t++) {
+        const at = (partials + t * partBytes) / 4;
+        for (let i = 0; i < weightLen; i++) dW[i] += heapNow[at + i];
+      }
+    } finally {
+      cpu.unstage();
+    }
+    const db = ctx.dParams.bias?.data;
+    if (!db) return;
+    const plane = g.h * g.w;
+    const dy = ctx.dOutput.data;
+    for (let o = 0; o < g.inC; o++) {
+      let s = 0;
+      for (let n = 0; n < g.n; n++) {
+        const at = (n * g.inC + o) * plane;
+        for (let i = at; i < at + plane; i++) s += dy[i];
+      }
+      db[o] += s;
+    }
+  }
+
+  return {
+    // dx is assigned where the executor marks it fresh; the op file adds into it, so its
+    // fallback gets a fresh one zeroed first.
+    assignsFreshGradients: true,
+    forward(ctx) {
+      const g = adjointConv(ctx.inputs[0].shape, ctx.attrs);
+      return g ? forward(ctx, g) : convTranspose2d.forward(ctx);
+    },
+    backward(ctx) {
+      const g = adjointConv(ctx.inputs[0].shape, ctx.attrs);
+      if (g) return backward(ctx, g);
+      const dx = ctx.dInputs[0];
+      if (dx && ctx.dInputsFresh?.[0] === true) dx.data.fill(0);
+      return convTranspose2d.backward!(ctx);
+    },
+  };
+}
