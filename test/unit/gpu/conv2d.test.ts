@@ -8,7 +8,8 @@
  * forward's k-slices and dW's columns; never a multiple of 16), output and image pixels of the
  * batch (the forward's and dx's columns), and dW's long sum split over 2 to 4 workgroups with a
  * shorter last run; with stride 2×1, padding 1×2, dilation 1×2, a stride larger than the kernel
- * (dx taps that miss the stride grid), groups 2 and depthwise (with and without a channel
+ * (dx taps that miss the stride grid: with dilation 1, dx runs per stride phase, with phases of
+ * no taps; stride 1×2 with padding beyond it), groups 2 and depthwise (with and without a channel
  * multiplier), no bias, N = 1 and N = 5, 1×1 kernels with and without stride, a kernel larger than
  * the image with padding, and an input without a gradient. Forward, dx, dW and db, each adding
  * into random initial gradients (the forward overwriting garbage), in views at odd offsets
@@ -75,6 +76,7 @@ const CASES: [string, number[], Attrs, { noInputGrad?: boolean; splits?: number 
   ['70 output channels (two row tiles of 64), padding 1', [2, 3, 6, 5], { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] }],
   ['40 input channels (dx on a 64-row tile), 2×2', [2, 40, 4, 5], { outChannels: 3, kernelSize: [2, 2] }],
   ['stride 3×2 > kernel 2×2 (image pixels no window reads)', [2, 3, 8, 7], { outChannels: 5, kernelSize: [2, 2], stride: [3, 2] }],
+  ['stride 1×2, padding 3×1 (dx by phase along x only; padding beyond the stride), 4×4 on 10 channels', [3, 10, 7, 9], { outChannels: 6, kernelSize: [4, 4], stride: [1, 2], padding: [3, 1] }],
   ['groups 2, padding 1, N = 8: dW in 4 runs (1144 terms) per group', [8, 4, 13, 11], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 2 }, { splits: 4 }],
   ['an input without a gradient (a first layer), dW in 3 runs', [6, 1, 12, 13], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }, { noInputGrad: true, splits: 3 }],
 ];
