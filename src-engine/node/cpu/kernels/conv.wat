@@ -46,10 +46,22 @@
     (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $cols i32)
+    (call $im2colLd (local.get $img) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+      (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+      (local.get $oH) (local.get $oW) (local.get $cols) (i32.mul (local.get $oH) (local.get $oW))))
+
+  ;; im2col into rows `ld` floats apart (ld >= oH*oW): one sample's block of several samples'
+  ;; columns side by side (conv2dForward/conv2dBackward's sample groups).
+  (func $im2colLd
+    (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32) (param $cols i32) (param $ld i32)
+    (local $skip i32)
     (local $c i32) (local $ki i32) (local $kj i32) (local $oh i32) (local $ow i32)
     (local $ih i32) (local $iw i32) (local $iw0 i32) (local $src i32) (local $plane i32)
     (local $lo i32) (local $hi i32) (local $rowBytes i32) (local $ih0 i32) (local $ohLo i32) (local $ohHi i32) (local $row i32)
     (local.set $rowBytes (i32.shl (local.get $oW) (i32.const 2)))
+    (local.set $skip (i32.shl (i32.sub (local.get $ld) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
       (local.set $plane (i32.add (local.get $img) (i32.shl (i32.mul (i32.mul (local.get $c) (local.get $H)) (local.get $W)) (i32.const 2))))
@@ -156,6 +168,7 @@
             (local.set $cols (i32.add (local.get $cols) (local.get $rowBytes)))
             (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
             (br $ohl)))))
+          (local.set $cols (i32.add (local.get $cols) (local.get $skip)))
           (local.set $kj (i32.add (local.get $kj) (i32.const 1)))
           (br $kjl)))
         (local.set $ki (i32.add (local.get $ki) (i32.const 1)))
@@ -169,10 +182,21 @@
     (param $cols i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32) (param $img i32)
+    (call $col2imLd (local.get $cols) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+      (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+      (local.get $oH) (local.get $oW) (local.get $img) (i32.mul (local.get $oH) (local.get $oW))))
+
+  ;; col2im from rows `ld` floats apart (the adjoint of $im2colLd).
+  (func $col2imLd
+    (param $cols i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32) (param $img i32) (param $ld i32)
+    (local $skip i32)
     (local $c i32) (local $ki i32) (local $kj i32) (local $oh i32) (local $ow i32)
     (local $ih i32) (local $iw i32) (local $iw0 i32) (local $dst i32) (local $plane i32)
     (local $lo i32) (local $hi i32) (local $rowBytes i32) (local $p i32)
     (local.set $rowBytes (i32.shl (local.get $oW) (i32.const 2)))
+    (local.set $skip (i32.shl (i32.sub (local.get $ld) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
     (block $cd (loop $cl
       (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
       (local.set $plane (i32.add (local.get $img) (i32.shl (i32.mul (i32.mul (local.get $c) (local.get $H)) (local.get $W)) (i32.const 2))))
@@ -227,6 +251,7 @@
             (local.set $cols (i32.add (local.get $cols) (local.get $rowBytes)))
             (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
             (br $ohl)))
+          (local.set $cols (i32.add (local.get $cols) (local.get $skip)))
           (local.set $kj (i32.add (local.get $kj) (i32.const 1)))
           (br $kjl)))
         (local.set $ki (i32.add (local.get $ki) (i32.const 1)))
@@ -273,46 +298,120 @@
     (local.get $s)
   )
 
+;; dst[0..n) = src[0..n), or += with `add`: f32x4, then the tail.
+  (func $moveRow (param $dst i32) (param $src i32) (param $n i32) (param $add i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (if (local.get $add)
+      (then
+        (block $vd (loop $vl
+          (br_if $vd (i32.ge_u (local.get $dst) (local.get $end4)))
+          (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (br $vl))))
+      (else
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_u (local.get $dst) (local.get $end4)))
+          (v128.store (local.get $dst) (v128.load (local.get $src)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+          (local.set $src (i32.add (local.get $src) (i32.const 16)))
+          (br $cl)))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst)
+        (select (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))) (f32.load (local.get $src)) (local.get $add)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $sl)))
+  )
+
+  ;; y[o, :] += bias[o] for the Cout rows of L floats at y (bias = 0: nothing).
+  (func $addBias (param $y i32) (param $bias i32) (param $Cout i32) (param $L i32)
+    (local $o i32)
+    (if (local.get $bias) (then
+      (block $od (loop $ol
+        (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (call $addScalar
+          (i32.add (local.get $y) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2)))
+          (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2))))
+          (local.get $L))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $ol)))))
+  )
+
   ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel),
   ;; or y_n += that with `accumulate` (ConvTranspose2d's input gradient, added into a shared one).
   ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.
+  ;; `group` > 1 (a layer with few output positions L): that many samples' columns side by side,
+  ;; rows group·L floats long, multiplied in one GEMM into the tail of `cols` (which then holds
+  ;; K·group·L + Cout·group·L floats) and copied (or added) to each sample's output: a GEMM of
+  ;; L = 49 columns runs at ~2/3 of one of 392. A last group of one, and `direct`, go sample by sample.
   (func (export "conv2dForward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32)
     (param $w i32) (param $Cout i32) (param $bias i32) (param $y i32) (param $accumulate i32)
-    (param $cols i32) (param $scratch i32) (param $direct i32)
+    (param $cols i32) (param $scratch i32) (param $direct i32) (param $group i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $yi i32) (local $b i32) (local $o i32)
+    (local $cnt i32) (local $ld i32) (local $tmp i32) (local $s i32)
     (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
     (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
     (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
     (local.set $outBytes (i32.shl (i32.mul (local.get $Cout) (local.get $L)) (i32.const 2)))
+    (local.set $tmp (i32.add (local.get $cols) (i32.shl (i32.mul (i32.mul (local.get $K) (local.get $group)) (local.get $L)) (i32.const 2))))
     (local.set $n (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
-      (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
-      (local.set $yi (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $outBytes))))
-      (local.set $b (local.get $xi))
-      (if (i32.eqz (local.get $direct)) (then
-        (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
-          (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-          (local.get $oH) (local.get $oW) (local.get $cols))
-        (local.set $b (local.get $cols))))
-      (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $L) (local.get $K)
-        (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (local.get $accumulate) (local.get $scratch))
-      (if (local.get $bias) (then
-        (local.set $o (i32.const 0))
-        (block $od (loop $ol
-          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
-          (call $addScalar
-            (i32.add (local.get $yi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2)))
-            (f32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2))))
-            (local.get $L))
-          (local.set $o (i32.add (local.get $o) (i32.const 1)))
-          (br $ol)))))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (local.set $cnt (i32.sub (local.get $n1) (local.get $n)))
+      (if (i32.gt_s (local.get $cnt) (local.get $group)) (then (local.set $cnt (local.get $group))))
+      (if (i32.or (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1)))
+        (then
+          (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
+          (local.set $yi (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $outBytes))))
+          (local.set $b (local.get $xi))
+          (if (i32.eqz (local.get $direct)) (then
+            (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+              (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+              (local.get $oH) (local.get $oW) (local.get $cols))
+            (local.set $b (local.get $cols))))
+          (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $L) (local.get $K)
+            (local.get $w) (local.get $K) (local.get $b) (local.get $L) (local.get $yi) (local.get $L) (local.get $accumulate) (local.get $scratch))
+          (call $addBias (local.get $yi) (local.get $bias) (local.get $Cout) (local.get $L))
+          (local.set $n (i32.add (local.get $n) (i32.const 1))))
+        (else
+          (local.set $ld (i32.mul (local.get $cnt) (local.get $L)))
+          (local.set $s (i32.const 0))
+          (block $ud (loop $ul
+            (br_if $ud (i32.ge_s (local.get $s) (local.get $cnt)))
+            (call $im2colLd (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
+              (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+              (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+              (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $ul)))
+          (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $ld) (local.get $K)
+            (local.get $w) (local.get $K) (local.get $cols) (local.get $ld) (local.get $tmp) (local.get $ld) (i32.const 0) (local.get $scratch))
+          (local.set $s (i32.const 0))
+          (block $sd (loop $sl
+            (br_if $sd (i32.ge_s (local.get $s) (local.get $cnt)))
+            (local.set $yi (i32.add (local.get $y) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $outBytes))))
+            (local.set $o (i32.const 0))
+            (block $od (loop $ol
+              (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+              (call $moveRow
+                (i32.add (local.get $yi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2)))
+                (i32.add (local.get $tmp) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $ld)) (i32.mul (local.get $s) (local.get $L))) (i32.const 2)))
+                (local.get $L) (local.get $accumulate))
+              (local.set $o (i32.add (local.get $o) (i32.const 1)))
+              (br $ol)))
+            (call $addBias (local.get $yi) (local.get $bias) (local.get $Cout) (local.get $L))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $sl)))
+          (local.set $n (i32.add (local.get $n) (local.get $cnt)))))
       (br $nl)))
   )
 
@@ -320,55 +419,101 @@
   ;;   dWt += dy_n · unfold(x_n)ᵀ,  dbt[o] += Σ dy_n[o, :],  dx_n += fold(Wᵀ · dy_n).
   ;; dWt/dbt are this thread's partial sums (the caller adds them up); dWt = 0, dbt = 0 or dx = 0:
   ;; skipped (dWt = 0: x is not read; ConvTranspose2d's forward is this dx alone).
+  ;; `group` > 1: that many samples at a time (conv2dForward's NOTE): their dy side by side in the
+  ;; tail of `dcols` (which then holds K·group·L + Cout·group·L floats; `cols` K·group·L), one
+  ;; weight-gradient GEMM over group·L terms and one Wᵀ·dy GEMM of group·L columns.
   (func (export "conv2dBackward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32)
     (param $w i32) (param $Cout i32) (param $dy i32) (param $dx i32) (param $dWt i32) (param $dbt i32)
-    (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32)
+    (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32) (param $group i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $dyi i32) (local $dxi i32) (local $b i32) (local $o i32) (local $p i32)
+    (local $cnt i32) (local $ld i32) (local $dyg i32) (local $s i32)
     (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
     (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
     (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
     (local.set $outBytes (i32.shl (i32.mul (local.get $Cout) (local.get $L)) (i32.const 2)))
+    (local.set $dyg (i32.add (local.get $dcols) (i32.shl (i32.mul (i32.mul (local.get $K) (local.get $group)) (local.get $L)) (i32.const 2))))
     (local.set $n (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
-      (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
-      (local.set $dyi (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $outBytes))))
+      (local.set $cnt (i32.sub (local.get $n1) (local.get $n)))
+      (if (i32.gt_s (local.get $cnt) (local.get $group)) (then (local.set $cnt (local.get $group))))
+      (if (i32.or (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1)))
+        (then
+          ;; One sample: its dy and columns as they are.
+          (local.set $cnt (i32.const 1))
+          (local.set $ld (local.get $L))
+          (local.set $b (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $outBytes)))))
+        (else
+          ;; dyg[o, s·L + j] = dy_{n+s}[o, j]
+          (local.set $ld (i32.mul (local.get $cnt) (local.get $L)))
+          (local.set $s (i32.const 0))
+          (block $gd (loop $gl
+            (br_if $gd (i32.ge_s (local.get $s) (local.get $cnt)))
+            (local.set $dyi (i32.add (local.get $dy) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $outBytes))))
+            (local.set $o (i32.const 0))
+            (block $od (loop $ol
+              (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+              (call $moveRow
+                (i32.add (local.get $dyg) (i32.shl (i32.add (i32.mul (local.get $o) (local.get $ld)) (i32.mul (local.get $s) (local.get $L))) (i32.const 2)))
+                (i32.add (local.get $dyi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2)))
+                (local.get $L) (i32.const 0))
+              (local.set $o (i32.add (local.get $o) (i32.const 1)))
+              (br $ol)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (br $gl)))
+          (local.set $b (local.get $dyg))))
+      ;; $b: the group's dy, [Cout, ld]; its samples' columns go side by side into cols/dcols.
       (if (local.get $dWt) (then
-        (local.set $b (local.get $xi))
-        (if (i32.eqz (local.get $direct)) (then
-          (call $im2col (local.get $xi) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
-            (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-            (local.get $oH) (local.get $oW) (local.get $cols))
-          (local.set $b (local.get $cols))))
-        (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
-          (local.get $dyi) (local.get $L) (local.get $b) (local.get $L) (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch))))
+        (if (local.get $direct)
+          (then
+            (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
+              (local.get $b) (local.get $L) (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))) (local.get $L)
+              (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch)))
+          (else
+            (local.set $s (i32.const 0))
+            (block $ud (loop $ul
+              (br_if $ud (i32.ge_s (local.get $s) (local.get $cnt)))
+              (call $im2colLd (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
+                (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+                (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+                (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br $ul)))
+            (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $ld)
+              (local.get $b) (local.get $ld) (local.get $cols) (local.get $ld) (local.get $dWt) (local.get $K) (i32.const 1) (local.get $scratch))))))
       (if (local.get $dbt) (then
         (local.set $o (i32.const 0))
-        (block $od (loop $ol
-          (br_if $od (i32.ge_s (local.get $o) (local.get $Cout)))
+        (block $bd (loop $bl
+          (br_if $bd (i32.ge_s (local.get $o) (local.get $Cout)))
           (local.set $p (i32.add (local.get $dbt) (i32.shl (local.get $o) (i32.const 2))))
           (f32.store (local.get $p) (f32.add (f32.load (local.get $p))
-            (call $sum (i32.add (local.get $dyi) (i32.shl (i32.mul (local.get $o) (local.get $L)) (i32.const 2))) (local.get $L))))
+            (call $sum (i32.add (local.get $b) (i32.shl (i32.mul (local.get $o) (local.get $ld)) (i32.const 2))) (local.get $ld))))
           (local.set $o (i32.add (local.get $o) (i32.const 1)))
-          (br $ol)))))
+          (br $bl)))))
       (if (local.get $dx) (then
-        (local.set $dxi (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $inBytes))))
         (if (local.get $direct)
           (then
             (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
-              (local.get $w) (local.get $K) (local.get $dyi) (local.get $L) (local.get $dxi) (local.get $L) (i32.const 1) (local.get $scratch)))
+              (local.get $w) (local.get $K) (local.get $b) (local.get $L)
+              (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $inBytes))) (local.get $L) (i32.const 1) (local.get $scratch)))
           (else
-            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
-              (local.get $w) (local.get $K) (local.get $dyi) (local.get $L) (local.get $dcols) (local.get $L) (i32.const 0) (local.get $scratch))
-            (call $col2im (local.get $dcols) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
-              (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-              (local.get $oH) (local.get $oW) (local.get $dxi))))))
-      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $ld) (local.get $Cout)
+              (local.get $w) (local.get $K) (local.get $b) (local.get $ld) (local.get $dcols) (local.get $ld) (i32.const 0) (local.get $scratch))
+            (local.set $s (i32.const 0))
+            (block $fd (loop $fl
+              (br_if $fd (i32.ge_s (local.get $s) (local.get $cnt)))
+              (call $col2imLd (i32.add (local.get $dcols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2)))
+                (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+                (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+                (local.get $oH) (local.get $oW) (i32.add (local.get $dx) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes))) (local.get $ld))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br $fl)))))))
+      (local.set $n (i32.add (local.get $n) (local.get $cnt)))
       (br $nl)))
   )
 )

@@ -3,7 +3,7 @@ import { convTranspose2d, convTranspose2dPlan } from '../../../core/ops/conv-tra
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND } from '../functions';
-import { chunks, geomArgs, round64, type Geometry } from './conv2d';
+import { chunks, geomArgs, im2colBlocks, round64, type Geometry } from './conv2d';
 
 /**
  * ConvTranspose2d as the Conv2d it is the adjoint of: the Conv2d whose input is this layer's
@@ -37,17 +37,18 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
   const conv2dBackward = cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } });
   const fillZero = cpu.kernel('fillZero');
 
-  /** Per-thread scratch: `blocks` unfolded-column blocks of the adjoint Conv2d (kinds a, then b). */
-  function columns(g: Geometry, blocks: 1 | 2): void {
-    const bytes = g.direct ? 64 : round64(g.rows * g.spatial);
-    const base = cpu.threadScratch(blocks * bytes);
+  /** Per-thread scratch for conv2dBackward (`cols` and `dcols`: kinds a and b) or conv2dForward (`cols`: kind a). */
+  function columns(g: Geometry, pass: 'backward' | 'forward'): number {
+    const blocks = im2colBlocks(g);
+    const base = cpu.threadScratch(pass === 'backward' ? blocks.cols + blocks.dcols : Math.max(blocks.cols + blocks.dcols, blocks.forward));
     cpu.setThreadValues(KIND.a, base);
-    if (blocks === 2) cpu.setThreadValues(KIND.b, base.map((b) => b + bytes));
+    cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
+    return blocks.group;
   }
 
   function forward(ctx: OpForwardContext, g: Geometry): void {
     const imageLen = g.n * g.inC * g.h * g.w;
-    columns(g, 2);
+    const group = columns(g, 'backward');
     try {
       const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'ConvTranspose2d weight', true, false);
@@ -55,7 +56,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       // col2im adds into the output.
       fillZero.call({ p: ya, n: imageLen });
       conv2dBackward.run(
-        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0 },
+        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group },
         chunks(g.n, cpu.threads),
       );
     } finally {
@@ -78,7 +79,8 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     const parts = chunks(g.n, cpu.threads);
     const imageLen = g.n * g.inC * g.h * g.w;
     const dx = ctx.dInputs[0];
-    columns(g, 1);
+    // Both passes below run on the same blocks: kind a holds conv2dForward's whole block.
+    const group = columns(g, 'forward');
     const weightLen = g.outC * g.rows;
     const partBytes = round64(weightLen);
     const partials = cpu.sharedScratch(parts * partBytes);
@@ -89,14 +91,14 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       const wa = cpu.addressOf(ctx.params.weight.data, weightLen, 'ConvTranspose2d weight', true, false);
       const dya = cpu.addressOf(ctx.dOutput.data, imageLen, 'ConvTranspose2d dOutput', true, false);
       conv2dBackward.run(
-        { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0 },
+        { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group },
         parts,
         { dWt: partBytes },
       );
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = cpu.addressOf(dx.data, g.n * g.outC * g.spatial, 'ConvTranspose2d dInput', !fresh, true);
-        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0 }, parts);
+        conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group }, parts);
       }
       const heapNow = cpu.heap.f32();
       const dW = ctx.dParams.weight.data;

@@ -90,6 +90,35 @@ const WINOGRAD_MIN_WEIGHT_GRAD = 513;
  */
 const DIRECT_MAX_OUT_CHANNELS = 8;
 
+/**
+ * Columns an im2col GEMM aims for: a layer with few output positions L (a stride-2 layer's 7×7)
+ * unfolds several samples side by side (conv2dForward/conv2dBackward's `group`), so its GEMMs have
+ * group·L columns (the forward and Wᵀ·dy) or terms (the weight gradient). Measured (1 thread,
+ * GFLOP/s, [64 × 512]·[512 × 49·S], the conditional DCGAN's 32→64 4×4 stride-2 layer): S = 1: 30,
+ * 2: 25, 4: 30, 8: 41 forward; Wᵀ·dy 30, 38, 43, 46; the weight gradient 41, 45, 45, 44.
+ */
+const IM2COL_COLUMNS = 384;
+/** Most samples in one im2col GEMM. */
+const IM2COL_MAX_GROUP = 8;
+/** Per-thread column scratch above which fewer samples are grouped (as WINOGRAD_SCRATCH_BUDGET). */
+const IM2COL_SCRATCH_BUDGET = 8 << 20;
+
+/**
+ * Samples per im2col GEMM (`group`) and the per-thread blocks, in bytes, that the kernels take:
+ * conv2dForward's `cols` (`forward`: the unfolded columns, and with a group the GEMM's output
+ * before it is copied out), conv2dBackward's `cols` and `dcols` (with a group, dy side by side too).
+ */
+export function im2colBlocks(g: Geometry): { group: number; forward: number; cols: number; dcols: number } {
+  if (g.direct) return { group: 1, forward: 64, cols: 64, dcols: 64 };
+  const bytes = (group: number) => {
+    const tail = group > 1 ? g.outC * group * g.spatial : 0;
+    return { group, forward: round64(g.rows * group * g.spatial + tail), cols: round64(g.rows * group * g.spatial), dcols: round64(g.rows * group * g.spatial + tail) };
+  };
+  let group = Math.min(IM2COL_MAX_GROUP, Math.max(1, Math.ceil(IM2COL_COLUMNS / g.spatial)));
+  while (group > 1 && bytes(group).cols + bytes(group).dcols > IM2COL_SCRATCH_BUDGET) group--;
+  return bytes(group);
+}
+
 /** How the CPU backend computes one Conv2d (exported for tests and diagnostics). */
 export interface Conv2dAlgorithm {
   forward: 'winograd' | 'direct' | 'im2col' | 'op';
@@ -364,14 +393,14 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       if (algo === 'winograd') return winogradForward(ctx, g);
       if (algo === 'direct') return directForward(ctx, g);
       const parts = chunks(g.n, cpu.threads);
-      const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(colsBytes));
+      const blocks = im2colBlocks(g);
+      cpu.setThreadValues(KIND.a, cpu.threadScratch(blocks.forward));
       try {
         const xa = cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
         const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
         const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
         const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0 }, parts);
+        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
       } finally {
         cpu.unstage();
       }
@@ -389,13 +418,13 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
       const parts = chunks(g.n, cpu.threads);
       const dx = ctx.dInputs[0];
       const wino = dx != null && algo.inputGrad === 'winograd';
-      const colsBytes = g.direct ? 64 : round64(g.rows * g.spatial);
+      const blocks = im2colBlocks(g);
       // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
       // runs after the weight gradient and reuses the same block (kind a).
       const { group, bytes: winoBytes } = wino ? winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
-      const base = cpu.threadScratch(Math.max(2 * colsBytes, winoBytes));
+      const base = cpu.threadScratch(Math.max(blocks.cols + blocks.dcols, winoBytes));
       cpu.setThreadValues(KIND.a, base);
-      cpu.setThreadValues(KIND.b, base.map((b) => b + colsBytes));
+      cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
       // Per task (not per thread): partial dW and db, reduced below in task order, so the sum does
       // not depend on which thread ran which samples (training stays bit-reproducible). After
       // them, the Winograd transform of the rotated kernel (for dx).
@@ -417,7 +446,7 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
         conv2dBackward.run(
           {
             x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
-            dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0,
+            dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
           },
           parts,
           { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
