@@ -327,6 +327,47 @@
       (br $sl)))
   )
 
+  ;; The C rows of L floats at src to (or, `add`, onto) rows `ld` floats apart at dst, or the
+  ;; reverse with `back`: a 1×1 stride-1 layer's unfold (a copy of the image: im2col's same-width
+  ;; path would make one out-of-line memory.copy call per channel) and fold.
+  (func $rows (param $src i32) (param $C i32) (param $L i32) (param $dst i32) (param $ld i32) (param $back i32)
+    (local $c i32) (local $a i32) (local $b i32)
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+      (local.set $a (i32.add (local.get $src) (i32.shl (i32.mul (local.get $c) (local.get $L)) (i32.const 2))))
+      (local.set $b (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $c) (local.get $ld)) (i32.const 2))))
+      (if (local.get $back)
+        (then (call $moveRow (local.get $a) (local.get $b) (local.get $L) (i32.const 1)))
+        (else (call $moveRow (local.get $b) (local.get $a) (local.get $L) (i32.const 0))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+  )
+
+  ;; Sample s of a group: im2col of image `img` into the group's columns at `cols` (rows `ld` floats
+  ;; apart), by $rows for a direct layer.
+  (func $unfoldInto
+    (param $img i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32) (param $cols i32) (param $ld i32) (param $direct i32)
+    (if (local.get $direct)
+      (then (call $rows (local.get $img) (local.get $C) (i32.mul (local.get $oH) (local.get $oW)) (local.get $cols) (local.get $ld) (i32.const 0)))
+      (else (call $im2colLd (local.get $img) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+        (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+        (local.get $oH) (local.get $oW) (local.get $cols) (local.get $ld))))
+  )
+
+  ;; The adjoint: image `img` += fold of the group's columns at `cols` (col2im, or $rows back).
+  (func $foldFrom
+    (param $cols i32) (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
+    (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
+    (param $oH i32) (param $oW i32) (param $img i32) (param $ld i32) (param $direct i32)
+    (if (local.get $direct)
+      (then (call $rows (local.get $img) (local.get $C) (i32.mul (local.get $oH) (local.get $oW)) (local.get $cols) (local.get $ld) (i32.const 1)))
+      (else (call $col2imLd (local.get $cols) (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+        (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
+        (local.get $oH) (local.get $oW) (local.get $img) (local.get $ld))))
+  )
+
   ;; y[o, :] += bias[o] for the Cout rows of L floats at y (bias = 0: nothing).
   (func $addBias (param $y i32) (param $bias i32) (param $Cout i32) (param $L i32)
     (local $o i32)
@@ -347,7 +388,8 @@
   ;; `group` > 1 (a layer with few output positions L): that many samples' columns side by side,
   ;; rows group·L floats long, multiplied in one GEMM into the tail of `cols` (which then holds
   ;; K·group·L + Cout·group·L floats) and copied (or added) to each sample's output: a GEMM of
-  ;; L = 49 columns runs at ~2/3 of one of 392. A last group of one, and `direct`, go sample by sample.
+  ;; L = 49 columns runs at ~2/3 of one of 392. A last group of one goes sample by sample; a group
+  ;; of a `direct` layer unfolds too (a copy of each image's rows: $rows).
   (func (export "conv2dForward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
@@ -368,7 +410,7 @@
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
       (local.set $cnt (i32.sub (local.get $n1) (local.get $n)))
       (if (i32.gt_s (local.get $cnt) (local.get $group)) (then (local.set $cnt (local.get $group))))
-      (if (i32.or (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1)))
+      (if (i32.le_s (local.get $cnt) (i32.const 1))
         (then
           (local.set $xi (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))))
           (local.set $yi (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $outBytes))))
@@ -387,10 +429,10 @@
           (local.set $s (i32.const 0))
           (block $ud (loop $ul
             (br_if $ud (i32.ge_s (local.get $s) (local.get $cnt)))
-            (call $im2colLd (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
+            (call $unfoldInto (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
               (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
               (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-              (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld))
+              (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld) (local.get $direct))
             (local.set $s (i32.add (local.get $s) (i32.const 1)))
             (br $ul)))
           (call $gemm (i32.const 0) (i32.const 0) (local.get $Cout) (local.get $ld) (local.get $K)
@@ -419,7 +461,7 @@
   ;;   dWt += dy_n · unfold(x_n)ᵀ,  dbt[o] += Σ dy_n[o, :],  dx_n += fold(Wᵀ · dy_n).
   ;; dWt/dbt are this thread's partial sums (the caller adds them up); dWt = 0, dbt = 0 or dx = 0:
   ;; skipped (dWt = 0: x is not read; ConvTranspose2d's forward is this dx alone).
-  ;; `group` > 1: that many samples at a time (conv2dForward's NOTE): their dy side by side in the
+  ;; `group` > 1: that many samples at a time (conv2dForward's NOTE, `direct` ones too): their dy side by side in the
   ;; tail of `dcols` (which then holds K·group·L + Cout·group·L floats; `cols` K·group·L), one
   ;; weight-gradient GEMM over group·L terms and one Wᵀ·dy GEMM of group·L columns.
   (func (export "conv2dBackward")
@@ -431,7 +473,7 @@
     (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32) (param $group i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $dyi i32) (local $dxi i32) (local $b i32) (local $o i32) (local $p i32)
-    (local $cnt i32) (local $ld i32) (local $dyg i32) (local $s i32)
+    (local $cnt i32) (local $ld i32) (local $dyg i32) (local $s i32) (local $one i32)
     (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
     (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
     (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
@@ -442,7 +484,9 @@
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
       (local.set $cnt (i32.sub (local.get $n1) (local.get $n)))
       (if (i32.gt_s (local.get $cnt) (local.get $group)) (then (local.set $cnt (local.get $group))))
-      (if (i32.or (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1)))
+      ;; $one: a direct layer's single sample multiplies its image and dx in place (a group unfolds them).
+      (local.set $one (i32.and (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1))))
+      (if (i32.le_s (local.get $cnt) (i32.const 1))
         (then
           ;; One sample: its dy and columns as they are.
           (local.set $cnt (i32.const 1))
@@ -469,7 +513,7 @@
           (local.set $b (local.get $dyg))))
       ;; $b: the group's dy, [Cout, ld]; its samples' columns go side by side into cols/dcols.
       (if (local.get $dWt) (then
-        (if (local.get $direct)
+        (if (local.get $one)
           (then
             (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $L)
               (local.get $b) (local.get $L) (i32.add (local.get $x) (i32.mul (local.get $n) (local.get $inBytes))) (local.get $L)
@@ -478,10 +522,10 @@
             (local.set $s (i32.const 0))
             (block $ud (loop $ul
               (br_if $ud (i32.ge_s (local.get $s) (local.get $cnt)))
-              (call $im2colLd (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
+              (call $unfoldInto (i32.add (local.get $x) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes)))
                 (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
                 (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-                (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld))
+                (local.get $oH) (local.get $oW) (i32.add (local.get $cols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2))) (local.get $ld) (local.get $direct))
               (local.set $s (i32.add (local.get $s) (i32.const 1)))
               (br $ul)))
             (call $gemm (i32.const 0) (i32.const 1) (local.get $Cout) (local.get $K) (local.get $ld)
@@ -496,7 +540,7 @@
           (local.set $o (i32.add (local.get $o) (i32.const 1)))
           (br $bl)))))
       (if (local.get $dx) (then
-        (if (local.get $direct)
+        (if (local.get $one)
           (then
             (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
               (local.get $w) (local.get $K) (local.get $b) (local.get $L)
@@ -507,10 +551,10 @@
             (local.set $s (i32.const 0))
             (block $fd (loop $fl
               (br_if $fd (i32.ge_s (local.get $s) (local.get $cnt)))
-              (call $col2imLd (i32.add (local.get $dcols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2)))
+              (call $foldFrom (i32.add (local.get $dcols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2)))
                 (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
                 (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
-                (local.get $oH) (local.get $oW) (i32.add (local.get $dx) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes))) (local.get $ld))
+                (local.get $oH) (local.get $oW) (i32.add (local.get $dx) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes))) (local.get $ld) (local.get $direct))
               (local.set $s (i32.add (local.get $s) (i32.const 1)))
               (br $fl)))))))
       (local.set $n (i32.add (local.get $n) (local.get $cnt)))
