@@ -37,10 +37,13 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
   const conv2dBackward = cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } });
   const fillZero = cpu.kernel('fillZero');
 
-  /** Per-thread scratch for conv2dBackward (`cols` and `dcols`: kinds a and b) or conv2dForward (`cols`: kind a). */
-  function columns(g: Geometry, pass: 'backward' | 'forward'): number {
+  /**
+   * Per-thread scratch for conv2dBackward (`cols` and `dcols`: kinds a and b), and with `both`
+   * for conv2dForward after it on the same blocks (its `cols`, kind a, spans them); the group size.
+   */
+  function columns(g: Geometry, kernels: 'conv2dBackward' | 'both'): number {
     const blocks = im2colBlocks(g);
-    const base = cpu.threadScratch(pass === 'backward' ? blocks.cols + blocks.dcols : Math.max(blocks.cols + blocks.dcols, blocks.forward));
+    const base = cpu.threadScratch(kernels === 'both' ? Math.max(blocks.cols + blocks.dcols, blocks.forward) : blocks.cols + blocks.dcols);
     cpu.setThreadValues(KIND.a, base);
     cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
     return blocks.group;
@@ -48,7 +51,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
 
   function forward(ctx: OpForwardContext, g: Geometry): void {
     const imageLen = g.n * g.inC * g.h * g.w;
-    const group = columns(g, 'backward');
+    const group = columns(g, 'conv2dBackward');
     try {
       const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'ConvTranspose2d weight', true, false);
@@ -79,8 +82,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     const parts = chunks(g.n, cpu.threads);
     const imageLen = g.n * g.inC * g.h * g.w;
     const dx = ctx.dInputs[0];
-    // Both passes below run on the same blocks: kind a holds conv2dForward's whole block.
-    const group = columns(g, 'forward');
+    const group = columns(g, 'both');
     const weightLen = g.outC * g.rows;
     const partBytes = round64(weightLen);
     const partials = cpu.sharedScratch(parts * partBytes);
