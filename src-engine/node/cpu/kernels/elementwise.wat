@@ -443,7 +443,11 @@
     (param $mode i32) (param $H i32) (param $W i32) (param $arg i32) (param $scratch i32)
     (local $ch i32) (local $b i32) (local $m f64) (local $s f64) (local $ss f64) (local $mean f64) (local $var f64)
     (local $inv f64) (local $unbiased f64) (local $off i32) (local $g f32) (local $bb f32) (local $chb i32) (local $shift f64)
-    (local $po i32)
+    (local $po i32) (local $one i32) (local $e f64) (local $a1 f64) (local $a2 f64) (local $mean32 f32) (local $inv32 f32) (local $t f32)
+    ;; $one: one value per sample and channel ([N, C], a BatchNorm1d after a Linear): the sums and
+    ;; the normalisation inline, the same arithmetic as $shiftedSums's and $normalize's scalar
+    ;; tails (bit for bit), without a call per value.
+    (local.set $one (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.le_u (local.get $mode) (i32.const 1))))
     (local.set $m (f64.convert_i32_s (i32.mul (local.get $n) (local.get $inner))))
     (local.set $ch (local.get $c0))
     (block $cd (loop $cl
@@ -458,6 +462,20 @@
           (global.set $acc1 (f64.const 0))
           (global.set $acc2 (f64.const 0))
           (local.set $b (i32.const 0))
+          (if (local.get $one)
+            (then
+              (local.set $a1 (f64.const 0))
+              (local.set $a2 (f64.const 0))
+              (block $od (loop $ol
+                (br_if $od (i32.ge_s (local.get $b) (local.get $n)))
+                (local.set $e (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $x)
+                  (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2))))) (local.get $shift)))
+                (local.set $a1 (f64.add (local.get $a1) (local.get $e)))
+                (local.set $a2 (f64.add (local.get $a2) (f64.mul (local.get $e) (local.get $e))))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $ol)))
+              (global.set $acc1 (local.get $a1))
+              (global.set $acc2 (local.get $a2))))
           (block $bd (loop $bl
             (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
             (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
@@ -485,6 +503,20 @@
       (local.set $g (if (result f32) (local.get $gamma) (then (f32.load (i32.add (local.get $gamma) (local.get $chb)))) (else (f32.const 1))))
       (local.set $bb (if (result f32) (local.get $beta) (then (f32.load (i32.add (local.get $beta) (local.get $chb)))) (else (f32.const 0))))
       (local.set $b (i32.const 0))
+      (if (local.get $one)
+        (then
+          (local.set $mean32 (f32.demote_f64 (local.get $mean)))
+          (local.set $inv32 (f32.demote_f64 (local.get $inv)))
+          (block $nd (loop $nl
+            (br_if $nd (i32.ge_s (local.get $b) (local.get $n)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
+            (local.set $t (f32.mul (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (local.get $mean32)) (local.get $inv32)))
+            (f32.store (i32.add (local.get $xhat) (local.get $off)) (local.get $t))
+            (local.set $t (f32.add (f32.mul (local.get $t) (local.get $g)) (local.get $bb)))
+            (if (local.get $mode) (then (local.set $t (select (f32.const 0) (local.get $t) (f32.lt (local.get $t) (f32.const 0))))))
+            (f32.store (i32.add (local.get $y) (local.get $off)) (local.get $t))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $nl)))))
       (block $bd3 (loop $bl3
         (br_if $bd3 (i32.ge_s (local.get $b) (local.get $n)))
         (local.set $off (i32.shl (i32.mul (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (local.get $inner)) (i32.const 2)))
@@ -603,6 +635,10 @@
     (param $mode i32) (param $y i32) (param $H i32) (param $W i32) (param $arg i32)
     (local $ch i32) (local $b i32) (local $m f64) (local $off i32) (local $chb i32) (local $sumDy f64) (local $sumDyXhat f64)
     (local $k f32) (local $p i32) (local $plane i32) (local $pl i32) (local $po i32) (local $ppl i32) (local $ma f32) (local $mb f32)
+    (local $one i32) (local $e f64) (local $f f32)
+    ;; $one: [N, C] with BatchNorm's own dy (mode 0): the sums and dx inline, the same arithmetic as
+    ;; $sumDyXhat's and $bnDx's scalar tails (bit for bit), without a call per value.
+    (local.set $one (i32.and (i32.eq (local.get $inner) (i32.const 1)) (i32.eqz (local.get $mode))))
     (local.set $plane (i32.add (local.get $tmp) (i32.const 64)))
     ;; mode 2: pooled cells per plane
     (local.set $ppl (i32.mul (i32.shr_u (local.get $H) (i32.const 1)) (i32.shr_u (local.get $W) (i32.const 1))))
@@ -614,6 +650,20 @@
       (f64.store (local.get $tmp) (f64.const 0))
       (f64.store offset=8 (local.get $tmp) (f64.const 0))
       (local.set $b (i32.const 0))
+      (if (local.get $one)
+        (then
+          (local.set $sumDy (f64.const 0))
+          (local.set $sumDyXhat (f64.const 0))
+          (block $od (loop $ol
+            (br_if $od (i32.ge_s (local.get $b) (local.get $n)))
+            (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
+            (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $dy) (local.get $off)))))
+            (local.set $sumDy (f64.add (local.get $sumDy) (local.get $e)))
+            (local.set $sumDyXhat (f64.add (local.get $sumDyXhat) (f64.mul (local.get $e) (f64.promote_f32 (f32.load (i32.add (local.get $xhat) (local.get $off)))))))
+            (local.set $b (i32.add (local.get $b) (i32.const 1)))
+            (br $ol)))
+          (f64.store (local.get $tmp) (local.get $sumDy))
+          (f64.store offset=8 (local.get $tmp) (local.get $sumDyXhat))))
       (block $bd (loop $bl
         (br_if $bd (i32.ge_s (local.get $b) (local.get $n)))
         (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
@@ -644,6 +694,20 @@
         (local.set $ma (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDy) (local.get $m)))) (else (f32.const 0))))
         (local.set $mb (if (result f32) (local.get $training) (then (f32.demote_f64 (f64.div (local.get $sumDyXhat) (local.get $m)))) (else (f32.const 0))))
         (local.set $b (i32.const 0))
+        (if (local.get $one)
+          (then
+            (block $xd (loop $xl
+              (br_if $xd (i32.ge_s (local.get $b) (local.get $n)))
+              (local.set $off (i32.shl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)) (i32.const 2)))
+              (local.set $f (f32.mul (local.get $k)
+                (f32.sub (f32.sub (f32.load (i32.add (local.get $dy) (local.get $off))) (local.get $ma))
+                  (f32.mul (f32.load (i32.add (local.get $xhat) (local.get $off))) (local.get $mb)))))
+              (local.set $p (i32.add (local.get $dx) (local.get $off)))
+              (if (local.get $assign)
+                (then (f32.store (local.get $p) (local.get $f)))
+                (else (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $f)))))
+              (local.set $b (i32.add (local.get $b) (i32.const 1)))
+              (br $xl)))))
         (block $bd2 (loop $bl2
           (br_if $bd2 (i32.ge_s (local.get $b) (local.get $n)))
           (local.set $pl (i32.add (i32.mul (local.get $b) (local.get $c)) (local.get $ch)))
