@@ -35,6 +35,19 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: SHARED } },
       { extends: true, test: { name: 'unit-shared', include: SHARED, isolate: false } },
+      // The CPU backend's files again with fused multiply-adds, as the app's engine runs them where
+      // the runtime has relaxed SIMD (test/unit/cpu-backend/fma-setup.ts; relaxed-simd.test.ts
+      // already runs with them).
+      {
+        extends: true,
+        test: {
+          name: 'cpu-fma',
+          include: ['test/unit/cpu-backend/*.test.ts'],
+          exclude: ['test/unit/cpu-backend/relaxed-simd.test.ts'],
+          setupFiles: ['test/unit/cpu-backend/fma-setup.ts'],
+          isolate: false,
+        },
+      },
       // GPU executor, probe, lost-device and service tests again, on a device across the GPU wire
       // (Electron's path to the GPU window; test/unit/gpu/device.ts): WIRE_FILES above.
       {

@@ -20,7 +20,7 @@ import { createReferenceBackend } from '../src-engine/core/backend/reference';
 import type { Backend } from '../src-engine/core/backend/types';
 import { prepareData } from '../src-engine/core/data';
 import type { GraphIR } from '../src-engine/base/ir/types';
-import { createCpuBackend, defaultThreadCount } from '../src-engine/node/cpu';
+import { createCpuBackend, defaultThreadCount, enableRelaxedSimd } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { TrainingSession } from '../src-engine/app/session';
 import { encodeWire } from '../src-engine/protocol/wire';
@@ -35,7 +35,7 @@ type Mode = 'headless' | 'probes' | 'headless-no-guard';
 const graph = JSON.parse(readFileSync(join(ROOT, 'examples/mnist-mlp.json'), 'utf8')) as GraphIR;
 const cfg = graph.training!;
 const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
-const backend: Backend = process.env.BENCH_REFERENCE === '1' ? createReferenceBackend() : await createCpuBackend({ threads: THREADS });
+const backend: Backend = process.env.BENCH_REFERENCE === '1' ? createReferenceBackend() : await createCpuBackend({ threads: THREADS, relaxedSimd: enableRelaxedSimd() });
 const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function measure(mode: Mode): Promise<{ samplesPerSec: number; samplesPerCpuSec: number; frames: number; frameBytes: number; frameMs: number; steps: number }> {

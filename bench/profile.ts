@@ -7,6 +7,8 @@
  * CLOCK=cpu times with this process's CPU time (`process.cpuUsage`) instead of the wall clock: on
  * 1 thread that counts the work alone, not the time other jobs held the core (a busy machine's
  * wall times are mostly waiting); with workers it adds their CPU time, spinning included.
+ * The kernels are the app engine's: relaxed-SIMD fused multiply-adds where the runtime has them
+ * (`enableRelaxedSimd`); FMA=0 profiles them without.
  */
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { readFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { GraphIR } from '../src-engine/base/ir/types';
-import { createCpuBackend } from '../src-engine/node/cpu';
+import { createCpuBackend, enableRelaxedSimd } from '../src-engine/node/cpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { listOps } from '../src-engine/core/ops/registry';
 import type { OpKernelOverride } from '../src-engine/core/ops/kernel-set';
@@ -33,7 +35,9 @@ const now = cpuClock
     }
   : (): number => performance.now();
 const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${model}.json`), 'utf8')) as GraphIR;
-const be = await createCpuBackend({ threads });
+// The kernels the app's engine runs: fused multiply-adds where the runtime has them (FMA=0: without).
+const be = await createCpuBackend({ threads, relaxedSimd: process.env.FMA !== '0' && enableRelaxedSimd() });
+console.log(be.description);
 /** This step's time per key, then every step's (medians at the end). */
 const times = new Map<string, number>();
 const add = (k: string, t: number): void => void times.set(k, (times.get(k) ?? 0) + t);

@@ -13,7 +13,9 @@
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1. The `gpu` lines
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1,
+ * BENCH_FMA=0 (our kernels without relaxed-SIMD fused multiply-adds, which the app's engine turns on
+ * where the runtime has them: `enableRelaxedSimd`). The `gpu` lines
  * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
@@ -28,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { Backend } from '../src-engine/core/backend/types';
 import type { GraphIR, NodeIR } from '../src-engine/base/ir/types';
-import { createCpuBackend, defaultThreadCount, type CpuBackend } from '../src-engine/node/cpu';
+import { createCpuBackend, defaultThreadCount, enableRelaxedSimd, type CpuBackend } from '../src-engine/node/cpu';
 import { benchGpu, type GpuResults } from './gpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { getOp } from '../src-engine/core/ops/registry';
@@ -38,6 +40,8 @@ import type { TrainableGraph } from '../src-engine/core/train/types';
 import { formatInterval, formatRatio, median, summarizeRatios, type RatioSummary } from './ratio';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The kernels the app's engine runs: fused multiply-adds where the runtime has them (BENCH_FMA=0: without). */
+const FMA = process.env.BENCH_FMA !== '0' && enableRelaxedSimd();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 5)));
 const BATCH = 64;
@@ -362,7 +366,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       console.log(`bench: round ${round + 1}/${ROUNDS} (load ${load().join(' ')})`);
       for (const t of THREADS) {
-        const be: CpuBackend = await createCpuBackend({ threads: t });
+        const be: CpuBackend = await createCpuBackend({ threads: t, relaxedSimd: FMA });
         results.backend[String(t)] = be.description;
         const torch = servers.get(t);
         try {

@@ -14,7 +14,9 @@ export function detectComputeBackend(threads = os.availableParallelism()): Compu
   } catch {
     simd = false;
   }
-  return { kind: 'cpu', threads, simd, description: `CPU · ${threads} thread${threads === 1 ? '' : 's'}${simd ? ' (WebAssembly SIMD)' : ''}` };
+  // The same words as the CPU backend's own description (cpu/backend.ts), fused multiply-adds included.
+  const kind = simd ? (detectWasmFeatures().relaxedSimd ? ' (WebAssembly SIMD, relaxed FMA)' : ' (WebAssembly SIMD)') : '';
+  return { kind: 'cpu', threads, simd, description: `CPU · ${threads} thread${threads === 1 ? '' : 's'}${kind}` };
 }
 
 /**

@@ -11,7 +11,7 @@ import { EngineService, type EngineEnvironment } from '../app/service';
 import { warmUpProbes } from '../app/session/warm-up';
 import { ENGINE_VERSION } from '../base/version';
 import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from './compute-info';
-import { createBestBackend } from './cpu';
+import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import type { DataAccess } from './data-access';
 import { scanData } from './data-scan';
@@ -113,6 +113,8 @@ function dataAccess(runtime: EngineEnvironment['runtime']): DataAccess {
 }
 
 function main(): void {
+  // Fused multiply-adds in the CPU kernels where Node 20 has them behind a flag (Electron: on already).
+  enableRelaxedSimd();
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
   const runtime: EngineEnvironment['runtime'] = parentPort ? 'electron-utility' : 'node-child';
   const access = dataAccess(runtime);

@@ -37,7 +37,7 @@ import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
 import type { DataSkipped, TrainerEvent } from '../core/train';
-import { createBestBackend } from './cpu';
+import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics, stepMetrics } from '../app/runs/recorder';
@@ -417,6 +417,8 @@ function formatSeconds(s: number): string {
 
 const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
 if (isEntry) {
+  // Here, not in main(): tests call main() in a shared process whose kernels must stay as they are.
+  enableRelaxedSimd();
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

@@ -1,2 +1,2 @@
 export { createCpuBackend, createBestBackend, defaultThreadCount, type CpuBackend, type CpuBackendOptions } from './backend';
-export { detectWasmFeatures, type WasmFeatures } from './features';
+export { detectWasmFeatures, enableRelaxedSimd, type WasmFeatures } from './features';

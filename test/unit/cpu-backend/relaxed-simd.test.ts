@@ -1,20 +1,19 @@
 /**
  * The relaxed-SIMD (fused multiply-add) kernels. Node 20 ships relaxed SIMD behind a V8 flag, so
- * this file (its own Vitest worker process) turns the flag on before the backend detects features;
- * Electron 45's V8 has it on by default, and that is where these kernels run in the app.
- *
- * NOTE: setting V8 flags after start-up is documented as unsupported in general; wasm feature
- * flags are read when a module is validated, which is what this relies on (test-only).
+ * this file (its own Vitest worker process) turns it on with `enableRelaxedSimd` before the backend
+ * detects features, as the engine's and the CLIs' entries do; Node 22+ and Electron 45's V8 have it
+ * on by default. (vitest.config.ts's `cpu-fma` project runs the rest of the CPU backend's files with
+ * these kernels too.)
  *
  * Tolerance as gemm.test.ts: the fused multiply-add rounds once instead of twice, which stays well
  * inside the float32 reassociation bound.
  */
-import { setFlagsFromString } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
+import { enableRelaxedSimd } from '../../../src-engine/node/cpu/features';
 import type { CpuBackend } from '../../../src-engine/node/cpu';
 
-setFlagsFromString('--experimental-wasm-relaxed-simd');
+const enabled = enableRelaxedSimd();
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -26,6 +25,7 @@ afterAll(() => be?.dispose());
 
 describe('relaxed-SIMD kernels', () => {
   it('are detected and used when the runtime validates them', () => {
+    expect(enabled).toBe(true);
     expect(be.features.relaxedSimd).toBe(true);
     expect(be.features.fma).toBe(true);
     expect(be.description).toBe('CPU · 2 threads (WebAssembly SIMD, relaxed FMA)');

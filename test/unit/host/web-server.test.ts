@@ -107,6 +107,9 @@ describe('web-mode host', () => {
     expect(bad).toMatchObject({ ok: false, error: { code: 'E_PROTOCOL_BAD_PARAMS' } });
     const hello = await c.next((m) => m.id === 6);
     expect(hello).toMatchObject({ ok: true, result: { name: 'netwright-engine', runtime: 'node-child' } });
+    // The engine child turns on relaxed SIMD (a V8 flag on Node 20, on by default from Node 22), so
+    // its CPU kernels run fused multiply-adds as in Electron (docs/cpu-backend.md, "Relaxed SIMD").
+    expect((hello as { result: { backend: { description: string } } }).result.backend.description).toMatch(/^CPU · \d+ threads? \(WebAssembly SIMD, relaxed FMA\)$/);
     expect(logs.some((l) => /not JSON/.test(l))).toBe(true);
     expect(logs.filter((l) => /rejected a malformed message from the browser/.test(l)).length).toBe(2);
     // A request the host cannot decode is answered with why, not left waiting: a text cut short,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,12 @@ describe('train CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/epoch 1\/1 done/);
     expect(r.out).toMatch(/test \(epoch 1 weights\): loss \d/);
+  });
+
+  it('as `npm run train` starts it, trains with fused multiply-adds (relaxed SIMD: a V8 flag on Node 20, on from Node 22)', () => {
+    // Its own process: main() in this one keeps the kernels the other tests expect.
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(EXAMPLES, '..', 'src-engine/node/train-cli.ts'), join(EXAMPLES, 'iris-mlp.json'), '--epochs', '1', '--threads', '1'], { encoding: 'utf8' });
+    expect(out).toMatch(/^backend: CPU · 1 thread \(WebAssembly SIMD, relaxed FMA\)$/m);
   });
 
   it('missing file → clear message, exit 2', async () => {
