@@ -2,7 +2,7 @@ import { availableParallelism, cpus } from 'node:os';
 import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
-import { compileKernelModules, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
+import { compileKernelModules, describeCpu, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
 import { batchNormReluFusions } from './fusions/batch-norm-relu';
@@ -361,10 +361,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       unstage();
     }
   }
-  const kind = fma ? 'WebAssembly SIMD, relaxed FMA' : 'WebAssembly SIMD';
   return {
     name: 'cpu-wasm',
-    description: `CPU · ${threads} thread${threads === 1 ? '' : 's'} (${kind})`,
+    description: describeCpu(threads, true, fma),
     threads,
     features: { ...features, fma },
     heap,

@@ -74,6 +74,15 @@ export function enableRelaxedSimd(): boolean {
   return WebAssembly.validate(RELAXED_PROBE);
 }
 
+/**
+ * How the CPU backend names itself, e.g. "CPU · 2 threads (WebAssembly SIMD, relaxed FMA)": the
+ * backend's `description` and the engine's `detectComputeBackend` (what the status bar shows).
+ */
+export function describeCpu(threads: number, simd: boolean, fma: boolean): string {
+  const kind = simd ? ` (WebAssembly SIMD${fma ? ', relaxed FMA' : ''})` : '';
+  return `CPU · ${threads} thread${threads === 1 ? '' : 's'}${kind}`;
+}
+
 /** The compiled kernel modules for this runtime: the relaxed-SIMD variant where it validates. */
 export function compileKernelModules(features: WasmFeatures, preferRelaxed = true): Record<string, WebAssembly.Module> {
   const out: Record<string, WebAssembly.Module> = {};
