@@ -7,6 +7,7 @@
  */
 import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary } from '../../core/gpu/context';
 import { computeDeviceDescriptor } from '../../protocol/gpu-server';
+import { paceDawnPolling } from './poll-pacing';
 
 /** How to choose the adapter. */
 export interface NodeGpuOptions {
@@ -65,6 +66,7 @@ export async function dawnGpu(dawnOptions: string[] = []): Promise<GPU> {
   } catch (e) {
     throw new GpuError('E_GPU_UNAVAILABLE', `The WebGPU module (npm "webgpu") did not load: ${(e as Error).message}`);
   }
+  paceDawnPolling();
   const gpu = mod.create(dawnOptions);
   instances.push(gpu);
   return gpu;
