@@ -21,6 +21,16 @@ const SHARED = [
   'test/unit/cpu-backend/!(relaxed-simd).test.ts',
 ];
 
+/**
+ * GPU test files that run one after another in a shared process: they share its device (testGpu)
+ * and so the pipelines compiled on it (GpuContext). On SwiftShader a compile is ~0.1 s of CPU, and
+ * the GPU files compiled the same 161 shaders 1,006 times, one process per file: about half of
+ * their time. Not shared: the files that lose or destroy the device, drive Chromium or the
+ * renderer's stores, patch globals, or run across the GPU wire.
+ */
+const GPU_ISOLATED = ['device-lost', 'service', 'device-choice-ui', 'wire-chromium', 'wire', 'poll-pacing'];
+const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
+
 // Unit tests: fast, deterministic, no browser. End-to-end tests live in test/e2e (Playwright) and
 // the long accuracy runs in vitest.accuracy.config.ts.
 export default defineConfig({
@@ -33,7 +43,8 @@ export default defineConfig({
     // one after another. Two at a time keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: SHARED } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, GPU_SHARED] } },
+      { extends: true, test: { name: 'gpu-shared', include: [GPU_SHARED], isolate: false } },
       { extends: true, test: { name: 'unit-shared', include: SHARED, isolate: false } },
       // The CPU backend's files again with fused multiply-adds, as the app's engine runs them where
       // the runtime has relaxed SIMD (test/unit/cpu-backend/fma-setup.ts; relaxed-simd.test.ts

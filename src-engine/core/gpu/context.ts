@@ -89,12 +89,27 @@ const MAP_READ = 0x1; // GPUMapMode.READ
 const LOST_WAIT_MS = 1000;
 
 /**
- * One device and the state kept on it for the engine's lifetime: compiled pipelines (keyed like
- * onnxruntime-web's programs: the key names what changes the shader, never sizes), and the
- * buffers the engine made, so `dispose` frees them all.
+ * Compiled pipelines per device, shared by every context on it: the engine makes a fresh context
+ * per run on its one device (`sharedGpuAcquirer`), and a second run should not compile every
+ * shader again (on SwiftShader ~0.1 s each; the MNIST CNN's step has dozens). They go with the
+ * device (a lost one's successor compiles its own).
+ */
+const devicePipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+/** The shader text behind each key, kept only while {@link GpuContext.verifyPipelineKeys} is on. */
+const deviceSources = new WeakMap<GPUDevice, Map<string, string>>();
+
+/**
+ * One device and the state kept on it for a run: the buffers it made, so `dispose` frees them
+ * all, and the device's compiled pipelines (keyed like onnxruntime-web's programs: the key names
+ * what changes the shader, never sizes), which outlive the context.
  */
 export class GpuContext {
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /**
+   * Tests: check on every request that a key names the same shader text as when it was compiled
+   * (a key that left out something the shader depends on would hand one run another's pipeline).
+   */
+  static verifyPipelineKeys = false;
+  private readonly pipelines: Map<string, GPUComputePipeline>;
   private readonly owned = new Set<GPUBuffer>();
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
@@ -103,6 +118,9 @@ export class GpuContext {
     readonly device: GPUDevice,
     readonly adapter: GpuAdapterSummary,
   ) {
+    let pipelines = devicePipelines.get(device);
+    if (!pipelines) devicePipelines.set(device, (pipelines = new Map()));
+    this.pipelines = pipelines;
     void device.lost.then((info) => {
       this.lostInfo = info;
     });
@@ -148,13 +166,14 @@ export class GpuContext {
     return this.lostInfo;
   }
 
-  /** Number of distinct pipelines compiled so far (a step must not add any). */
+  /** Number of distinct pipelines compiled on this device so far (a step must not add any). */
   get pipelineCount(): number {
     return this.pipelines.size;
   }
 
   /** The compute pipeline for `key`, compiling `source()` (entry point `main`) the first time. */
   pipeline(key: string, source: () => string): GPUComputePipeline {
+    if (GpuContext.verifyPipelineKeys) this.verifyKey(key, source());
     let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ label: key, code: source() });
@@ -162,6 +181,14 @@ export class GpuContext {
       this.pipelines.set(key, p);
     }
     return p;
+  }
+
+  private verifyKey(key: string, code: string): void {
+    let sources = deviceSources.get(this.device);
+    if (!sources) deviceSources.set(this.device, (sources = new Map()));
+    const first = sources.get(key);
+    if (first === undefined) sources.set(key, code);
+    else if (first !== code) throw new GpuError('E_GPU_BAD_ARGS', `Pipeline key "${key}" names two different shaders: the key leaves out something the shader depends on.`);
   }
 
   /** A zeroed storage tensor of `length` floats (at least one element is allocated). */
@@ -252,10 +279,9 @@ export class GpuContext {
     return result.value;
   }
 
-  /** Free every buffer this context made; the pipelines go with the device. */
+  /** Free every buffer this context made; the pipelines stay with the device, for the next context on it. */
   dispose(): void {
     for (const b of this.owned) b.destroy();
     this.owned.clear();
-    this.pipelines.clear();
   }
 }

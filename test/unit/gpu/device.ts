@@ -20,6 +20,10 @@ import { serveGpu } from '../../../src-engine/protocol/gpu-server';
 import type { GpuWireCommand, GpuWireOp, GpuWireReply, GpuWireRequest } from '../../../src-engine/protocol/gpu-wire';
 import { directOnlyNames, DIRECT_ONLY_FILES } from './wire-cases';
 
+// Every GPU test checks that a pipeline key always names the same shader: the compiled pipelines
+// are shared by every context on a device (GpuContext), and across test files in one process.
+GpuContext.verifyPipelineKeys = true;
+
 /** Chromium's SwiftShader ICD (Debian's chromium package). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -100,7 +104,11 @@ async function acquireOverWire(): Promise<NodeGpu> {
   return { ctx, adapter: remote.adapter, limits: remote.device.limits, features: [...remote.device.features] };
 }
 
-/** The device for this test file (one per process), fallback adapters allowed. */
+/**
+ * The device for this test file, fallback adapters allowed: one per process, so the files of the
+ * `gpu-shared` project (vitest.config.ts) that run one after another in a process share it and its
+ * compiled pipelines.
+ */
 export function testGpu(): Promise<NodeGpu> {
   pointAtSwiftShader();
   acquired ??= (OVER_WIRE ? acquireOverWire() : acquireNodeGpu({ allowFallback: true })).catch((e: Error) => {
