@@ -33,24 +33,27 @@ function python(args: string[], cwd: string, timeout = 240_000) {
  * alone, 8 s) the gloo teardown under torchrun sat until the 150 s limit after every rank had
  * printed and rank 0 had saved: the figures the test reads were there 140 s earlier.
  */
-function pythonUntil(args: string[], cwd: string, said: (out: string) => boolean, grace = 15_000, limit = 150_000): Promise<{ status: number | null; out: string; stopped: boolean }> {
+function pythonUntil(args: string[], cwd: string, said: (out: string) => boolean, grace = 15_000, limit = 150_000): Promise<{ status: number | null; out: string; stopped: false | 'grace' | 'limit' }> {
   return new Promise((resolve) => {
-    const child = spawn(TORCH_PYTHON, args, { cwd, detached: true, env: { ...process.env, OMP_NUM_THREADS: '1' } });
+    // PYTHONUNBUFFERED: torchrun's --tee copies each rank's lines into its own stdout, which is
+    // block-buffered into a pipe: without it they arrive only when torchrun exits, and a teardown
+    // that hangs (stopped below) took them with it.
+    const child = spawn(TORCH_PYTHON, args, { cwd, detached: true, env: { ...process.env, OMP_NUM_THREADS: '1', PYTHONUNBUFFERED: '1' } });
     let out = '';
-    let stopped = false;
+    let stopped: false | 'grace' | 'limit' = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = () => {
-      stopped = true;
+    const stop = (why: 'grace' | 'limit') => {
+      stopped = why;
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
         // already gone
       }
     };
-    const limitTimer = setTimeout(stop, limit);
+    const limitTimer = setTimeout(() => stop('limit'), limit);
     const read = (d: Buffer) => {
       out += d.toString();
-      if (!timer && said(out)) timer = setTimeout(stop, grace);
+      if (!timer && said(out)) timer = setTimeout(() => stop('grace'), grace);
     };
     child.stdout.on('data', read);
     child.stderr.on('data', read);
@@ -178,7 +181,8 @@ print(clean, noisy, again)`;
     // sat until its 150 s limit every time. So it gets 15 s once everything the test reads is
     // printed (pythonUntil), and every failure shows the output.
     const two = await pythonUntil([...(await torchrun()), 'train.py', ...data, '--epochs', '1', '--out', 'two.pt'], dir, (out) => out.includes('saved two.pt') && /\[rank 1\] test loss/.test(out));
-    if (two.stopped) console.info('torchrun had not exited 15 s after every rank printed and rank 0 saved: stopped (the exit status is the test above\'s)');
+    if (two.stopped === 'grace') console.info('torchrun had not exited 15 s after every rank printed and rank 0 saved: stopped (the exit status is the test above\'s)');
+    if (two.stopped === 'limit') console.info('torchrun had not printed what the test reads within 150 s: stopped');
     expect(two.out, two.out).toContain('saved two.pt');
     const printed = /\[rank 0\] test loss (\S+) accuracy (\S+)/.exec(two.out);
     expect(printed, two.out).not.toBeNull();
