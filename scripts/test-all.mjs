@@ -72,19 +72,13 @@ async function step(name, cmd, args, count, together = false, nice = 0) {
   return code;
 }
 
-// The checks and the build are single-threaded and independent: side by side on the cores
-// (about 40 s one after another on two cores, ~20 s together), before the tests that use them all.
-const [, , , built] = await Promise.all([
-  step('typecheck', bin('tsc'), ['-b'], undefined, true),
-  step('lint', bin('eslint'), ['.', '--max-warnings=0'], undefined, true),
-  step('electron security lint', process.execPath, ['scripts/electronegativity.mjs'], undefined, true),
-  step('build', bin('electron-vite'), ['build'], undefined, true),
-]);
-// The unit and e2e tests side by side. The e2e suite keeps a core busy for about 0.8 of its time
-// (a browser, the web-mode engine, waits on the UI), and waits on the UI with deadlines; the unit
-// tests have no deadlines a slower core would miss. So the unit tests run at a lower priority
-// (niceness 10): the e2e suite gets the CPU it asks for, about as if alone, and the unit tests
-// the rest. One after another they took 281 + 215 s here (2 cores); side by side, see #33's note.
+// The unit tests start at once, at a lower priority (niceness 10; the children they start inherit
+// it), and take whatever the other parts leave of the cores. The checks and the build are
+// single-threaded and independent: side by side, before the e2e tests that need the build. The
+// e2e suite then runs beside the unit tests: it keeps about 0.8 of a core busy (a browser, the
+// web-mode engine, waits on the UI) and waits on the UI with deadlines, which a core shared at
+// equal priority could miss; the unit tests have no deadline a slower core would miss. One after
+// another they took 281 + 215 s on 2 cores; side by side, see issue #33's note.
 const unit = step(
   'unit tests',
   bin('vitest'),
@@ -93,6 +87,12 @@ const unit = step(
   false,
   10,
 );
+const [, , , built] = await Promise.all([
+  step('typecheck', bin('tsc'), ['-b'], undefined, true),
+  step('lint', bin('eslint'), ['.', '--max-warnings=0'], undefined, true),
+  step('electron security lint', process.execPath, ['scripts/electronegativity.mjs'], undefined, true),
+  step('build', bin('electron-vite'), ['build'], undefined, true),
+]);
 const e2e =
   built === 0
     ? step(

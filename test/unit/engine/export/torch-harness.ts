@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { npy } from '../../../../src-engine/core/export/archive';
 import { inferModel, modelFromCheckpoint, type TrainedModel } from '../../../../src-engine/core/export/model';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import type { Backend } from '../../../../src-engine/core/backend/types';
+import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { prepareData } from '../../../../src-engine/core/data';
 import { Trainer } from '../../../../src-engine/core/train';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
@@ -18,6 +19,17 @@ import { writeExport } from '../../../../src-engine/node/export-writer';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
+let cpu: Promise<Backend> | null = null;
+/**
+ * The backend the fixtures train on: the WebAssembly one, on one thread (the tiny GPT and the
+ * conditional DCGAN took ~10 s each on the reference kernels). What the tests check is the
+ * export of whatever weights came out, computed by Netwright and by PyTorch.
+ */
+function fixtureBackend(): Promise<Backend> {
+  cpu ??= createCpuBackend({ threads: 1 });
+  return cpu;
+}
+
 /** A template trained a few steps on a small subset, as a TrainedModel, with its prepared data. */
 export async function trainedTemplate(file: string, steps = 4) {
   const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
@@ -26,7 +38,7 @@ export async function trainedTemplate(file: string, steps = 4) {
   const training = { ...t, batchSize, epochs: 1, dataset: { ...t.dataset, limit: batchSize * steps } };
   const quick: GraphIR = { ...g, training };
   const data = prepareData(loadDataset(training.dataset, training.seed), training.dataset, training.seed);
-  const trainer = new Trainer(quick, data, createReferenceBackend(), { compile: compileGraph });
+  const trainer = new Trainer(quick, data, await fixtureBackend(), { compile: compileGraph });
   await trainer.run();
   const model = modelFromCheckpoint(quick, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
   return { model, data, trainer };
