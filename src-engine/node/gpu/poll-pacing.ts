@@ -36,7 +36,7 @@ const stats = { polls: 0, sleeps: 0, sleptMs: 0 };
  * Dawn's poll callback: an anonymous native function. User and Node callbacks are JS functions;
  * bound functions are native too, but named ("bound f").
  */
-function isDawnPoll(cb: unknown): cb is () => void {
+export function isDawnPoll(cb: unknown): cb is () => void {
   return typeof cb === 'function' && cb.name === '' && Function.prototype.toString.call(cb).endsWith('{ [native code] }');
 }
 

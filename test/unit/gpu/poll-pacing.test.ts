@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm as referenceGemm } from '../../../src-engine/core/backend/reference';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { prepareGemm, submitDispatches } from '../../../src-engine/core/gpu/gemm';
-import { dawnPollStats, pollSleepUs } from '../../../src-engine/node/gpu/poll-pacing';
+import { dawnPollStats, isDawnPoll, pollSleepUs } from '../../../src-engine/node/gpu/poll-pacing';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
 
@@ -43,7 +43,7 @@ describe("Dawn's polling, paced", () => {
     const paced = globalThis.setImmediate;
     let polls = 0;
     globalThis.setImmediate = Object.assign((cb: (...a: unknown[]) => void, ...args: unknown[]) => {
-      if (typeof cb === 'function' && Function.prototype.toString.call(cb).endsWith('{ [native code] }') && cb.name === '') polls++;
+      if (isDawnPoll(cb)) polls++;
       return paced(cb, ...args);
     }, paced) as typeof globalThis.setImmediate;
     const before = dawnPollStats();
