@@ -1,7 +1,7 @@
 /**
  * Issue #17, class 2: opening a file can't corrupt the app. `parseProject` over 10,000+ seeded
  * documents — mutated examples, random graphs, prototype-named ids, deep values and long chains —
- * must never throw, never take a second, never write to a shared prototype, and whatever it opens
+ * must never throw, never take a second of CPU, never write to a shared prototype, and whatever it opens
  * must be safe to lay out, analyse and save again.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -24,6 +24,17 @@ const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const IDS = [...PROTO_NAMES, 'prototype', '__proto__', 'constructor', 'then', 'length', 'x', 'in', 'out', 'a.b', '-', '', ' ', '0', 'ü'];
 const OPS = listOps().map((d) => d.name);
 const PROTOTYPES = [Object.prototype, Array.prototype, Function.prototype, String.prototype, Number.prototype];
+
+/**
+ * CPU milliseconds this process has used (user + system). The "never takes a second" bounds are
+ * on CPU time, not the wall clock: `npm test` runs these files at a low priority beside the e2e
+ * suite and the typecheck, where a parse that needs 0.4 s of CPU can wait longer than a second
+ * for a core. A super-linear parse or layout spends its time computing, which CPU time counts.
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 /** A fingerprint of the shared prototypes: names and values of their own properties. */
 function prototypeFingerprint(): string[] {
@@ -163,7 +174,7 @@ function run(seed: number, count: number): Tally {
   const before = prototypeFingerprint();
   for (const [kind, text] of corpus(seed, count)) {
     tally.docs++;
-    const t0 = performance.now();
+    const t0 = cpuMs();
     let r: ReturnType<typeof parseProject>;
     try {
       r = parseProject(text);
@@ -171,8 +182,8 @@ function run(seed: number, count: number): Tally {
       tally.threw.push(`${kind}: ${(e as Error).message} in ${text.slice(0, 120)}`);
       continue;
     }
-    const ms = performance.now() - t0;
-    if (ms > 1000) tally.slow.push(`${kind}: ${ms.toFixed(0)} ms`);
+    const ms = cpuMs() - t0;
+    if (ms > 1000) tally.slow.push(`${kind}: ${ms.toFixed(0)} ms of CPU`);
     const now = prototypeFingerprint();
     if (now.join() !== before.join() || ({} as Record<string, unknown>).polluted !== undefined) {
       tally.prototypeWrites.push(`${kind}: ${text.slice(0, 120)}`);
@@ -257,10 +268,10 @@ describe('the cases from the issue', () => {
 
   it('lays out chains of 2,000 to 20,000 nodes (dagre overflowed its stack) in well under a second each', () => {
     for (const n of [2000, 5000, 20_000]) {
-      const t0 = performance.now();
+      const t0 = cpuMs();
       const r = parseProject(JSON.stringify(chain(n, (i) => `n${i}`)));
       expect(r.ok).toBe(true);
-      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(cpuMs() - t0, 'CPU ms').toBeLessThan(1000);
       if (r.ok) expect(r.doc.layout[`n${n - 1}`].y).toBeGreaterThan(r.doc.layout.n0.y);
     }
   });
