@@ -11,6 +11,16 @@
  * its min–max spread and a bootstrap 95 % interval (bench/ratio.ts). The CPU model, core count
  * and load average before and after go into the output.
  *
+ * NOTE (PyTorch's threading): on more than one thread, PyTorch is measured in each configuration of
+ * TORCH_CONFIGS and compared in the one that trains (or multiplies) fastest, workload by workload.
+ * Debian's PyTorch runs its element-wise ops on OpenMP threads and its GEMMs on OpenBLAS's own
+ * pthreads; after a parallel region each pool spins waiting for work (libgomp for a while,
+ * OpenBLAS up to 2²⁸ cycles), so on a 2-core machine each pool takes the cores from the other.
+ * Measured alone on a 2-vCPU Zen 4: MNIST MLP 13–17k samples/s on 2 threads against 46k on one;
+ * with OMP_WAIT_POLICY=PASSIVE 44–45k; MNIST CNN 1.2–1.5k, and 2.4–2.8k with OMP_WAIT_POLICY=PASSIVE
+ * and OPENBLAS_THREAD_TIMEOUT=4 (OpenMathLib/OpenBLAS#3187). A ratio against the default
+ * configuration would measure that contention, not our kernels.
+ *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
  * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1,
@@ -57,10 +67,29 @@ const BENCH_SAMPLES = 64 * 64;
 const ALL = defaultThreadCount();
 const THREADS = process.env.BENCH_THREADS ? [...new Set(process.env.BENCH_THREADS.split(',').map(Number).filter((t) => t >= 1))] : [...new Set([1, ALL])];
 
+/**
+ * PyTorch's thread-pool settings tried on more than one thread (see the NOTE above): the
+ * environment its process starts with, besides OMP/MKL/OPENBLAS_NUM_THREADS.
+ */
+const TORCH_CONFIGS: { name: string; env: Record<string, string> }[] = [
+  { name: 'default', env: {} },
+  // OpenMP threads sleep as soon as a parallel region ends.
+  { name: 'passive', env: { OMP_WAIT_POLICY: 'PASSIVE' } },
+  // …and OpenBLAS's threads spin 2⁴ cycles, not 2²⁸, before they sleep.
+  { name: 'passive+blas', env: { OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_THREAD_TIMEOUT: '4' } },
+];
+const torchConfigsFor = (threads: number): typeof TORCH_CONFIGS => (threads > 1 ? TORCH_CONFIGS : TORCH_CONFIGS.slice(0, 1));
+/** Pause after each PyTorch measurement (ms): longer than its thread pools spin once idle. */
+const TORCH_SETTLE_MS = 300;
+
 /** One workload at one thread count: each side's figure per round, and the ratio summary. */
 interface Paired {
   ours: number[];
+  /** PyTorch in the configuration with the highest median (`torchConfig`), round by round. */
   torch: number[];
+  /** Every configuration's figures, round by round (on one thread: `default` only). */
+  torchConfigs?: Record<string, number[]>;
+  torchConfig?: string;
   ratio?: RatioSummary;
 }
 
@@ -87,7 +116,8 @@ interface Results {
   /** Keyed by workload, then thread count. */
   gemm: Record<string, Record<string, Paired>>;
   train: Record<string, Record<string, Paired> | { skipped: string }>;
-  torch: { version: string; threads: Record<string, { numThreads: number; interopThreads: number; env: Record<string, string | null> }> } | { error: string } | { skipped: string };
+  /** Keyed by thread count, then configuration (TORCH_CONFIGS). */
+  torch: { version: string; threads: Record<string, Record<string, TorchInfo>> } | { error: string } | { skipped: string };
   gpu?: GpuResults;
 }
 
@@ -230,9 +260,17 @@ function torchUnavailable(): string | undefined {
   return r.status === 0 ? undefined : 'PyTorch not available (/usr/bin/python3 -c "import torch" failed): ours only, no ratios';
 }
 
+/** What torch_bench.py reports about its threads. */
+interface TorchInfo {
+  torch: string;
+  numThreads: number;
+  interopThreads: number;
+  env: Record<string, string | null>;
+}
+
 /**
- * bench/torch_bench.py as a server: one process per thread count, its threads pinned through the
- * environment before PyTorch loads, answering one measurement per request line.
+ * bench/torch_bench.py as a server: one process per thread count and configuration, its threads
+ * pinned through the environment before PyTorch loads, answering one measurement per request line.
  */
 class TorchServer {
   private readonly pending: ((line: string) => void)[] = [];
@@ -246,14 +284,14 @@ class TorchServer {
     });
   }
 
-  static async start(threads: number, data: object): Promise<{ server: TorchServer; info: { torch: string; numThreads: number; interopThreads: number; env: Record<string, string | null> } }> {
+  static async start(threads: number, data: object, config: Record<string, string>): Promise<{ server: TorchServer; info: TorchInfo }> {
     const n = String(threads);
-    const proc = spawn('/usr/bin/python3', [join(ROOT, 'bench/torch_bench.py')], {
-      env: { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n };
+    // Each configuration sets its own thread-pool variables, whatever the caller's shell has.
+    for (const c of TORCH_CONFIGS) for (const k of Object.keys(c.env)) delete env[k];
+    const proc = spawn('/usr/bin/python3', [join(ROOT, 'bench/torch_bench.py')], { env: { ...env, ...config }, stdio: ['pipe', 'pipe', 'inherit'] });
     const server = new TorchServer(proc);
-    const info = (await server.ask({ threads, data })) as { torch: string; numThreads: number; interopThreads: number; env: Record<string, string | null> };
+    const info = (await server.ask({ threads, data })) as unknown as TorchInfo;
     return { server, info };
   }
 
@@ -309,7 +347,8 @@ async function main(): Promise<void> {
     } else workloads.push(w);
   }
 
-  const servers = new Map<number, TorchServer>();
+  /** Per thread count, one server per configuration (torchConfigsFor). */
+  const servers = new Map<number, { name: string; server: TorchServer }[]>();
   const dir = join(tmpdir(), `netwright-bench-${process.pid}`);
   const skipTorch = torchUnavailable();
   if (skipTorch) {
@@ -330,32 +369,41 @@ async function main(): Promise<void> {
       writeFileSync(w.data.targets, Buffer.from(w.targets.buffer, w.targets.byteOffset, w.targets.byteLength));
     }
     try {
-      const torch = { version: '', threads: {} as Record<string, { numThreads: number; interopThreads: number; env: Record<string, string | null> }> };
+      const torch = { version: '', threads: {} as Record<string, Record<string, TorchInfo>> };
       for (const t of THREADS) {
-        const { server, info } = await TorchServer.start(t, data);
-        servers.set(t, server);
-        torch.version = info.torch;
-        torch.threads[String(t)] = { numThreads: info.numThreads, interopThreads: info.interopThreads, env: info.env };
+        const list: { name: string; server: TorchServer }[] = [];
+        servers.set(t, list);
+        for (const config of torchConfigsFor(t)) {
+          const { server, info } = await TorchServer.start(t, data, config.env);
+          list.push({ name: config.name, server });
+          torch.version = info.torch;
+          (torch.threads[String(t)] ??= {})[config.name] = info;
+        }
       }
       results.torch = torch;
     } catch (e) {
       results.torch = { error: (e as Error).message.split('\n')[0] };
       console.log(`bench: PyTorch failed to start (${results.torch.error}): ours only.`);
-      for (const s of servers.values()) s.close();
+      for (const list of servers.values()) for (const s of list) s.server.close();
       servers.clear();
     }
   }
 
   const cell = (table: Record<string, Record<string, Paired>>, key: string, t: number): Paired => ((table[key] ??= {})[String(t)] ??= { ours: [], torch: [] });
-  /** Both sides on one workload, back to back; PyTorch first in odd rounds. */
-  const pair = async (p: Paired, round: number, ours: () => number, torch: TorchServer | undefined, request: object): Promise<void> => {
+  /** Both sides on one workload, back to back; PyTorch (each configuration in turn) first in odd rounds. */
+  const pair = async (p: Paired, round: number, ours: () => number, torch: { name: string; server: TorchServer }[] | undefined, request: object): Promise<void> => {
     const theirs = async (): Promise<void> => {
-      if (!torch) return;
-      try {
-        p.torch.push(await torch.value({ ...request, seconds: 'gemm' in request ? SECONDS / 2 : SECONDS }));
-      } catch (e) {
-        console.warn(`bench: PyTorch measurement failed: ${(e as Error).message}`);
-        p.torch.push(NaN);
+      for (const { name, server } of torch ?? []) {
+        const figures = ((p.torchConfigs ??= {})[name] ??= []);
+        try {
+          figures.push(await server.value({ ...request, seconds: 'gemm' in request ? SECONDS / 2 : SECONDS }));
+        } catch (e) {
+          console.warn(`bench: PyTorch (${name}) measurement failed: ${(e as Error).message}`);
+          figures.push(NaN);
+        }
+        // Its idle thread pools may still spin (OpenBLAS for up to 2²⁸ cycles, ~0.1 s): let them
+        // sleep before the next measurement, ours or another configuration's, starts its window.
+        await new Promise((resolve) => setTimeout(resolve, TORCH_SETTLE_MS));
       }
     };
     if (round % 2) await theirs();
@@ -382,14 +430,21 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    for (const s of servers.values()) s.close();
+    for (const list of servers.values()) for (const s of list) s.server.close();
     rmSync(dir, { recursive: true, force: true });
   }
   results.load.after = load();
   for (const table of [results.gemm, results.train]) {
     for (const row of Object.values(table)) {
       if ('skipped' in row) continue;
-      for (const p of Object.values(row as Record<string, Paired>)) p.ratio = summarizeRatios(p.ours, p.torch);
+      for (const p of Object.values(row as Record<string, Paired>)) {
+        // PyTorch in its fastest configuration for this workload and thread count (by median).
+        const configs = Object.entries(p.torchConfigs ?? {});
+        const score = (xs: number[]): number => medianOf(xs.filter(Number.isFinite)) ?? -Infinity;
+        const fastest = configs.reduce<[string, number[]] | undefined>((a, c) => (a && score(a[1]) >= score(c[1]) ? a : c), undefined);
+        if (fastest) [p.torchConfig, p.torch] = [fastest[0], fastest[1]];
+        p.ratio = summarizeRatios(p.ours, p.torch);
+      }
     }
   }
   // Each side at its own best thread count, round by round: the stricter comparison where PyTorch
@@ -430,10 +485,34 @@ async function main(): Promise<void> {
   console.log(`\nNetwright CPU backend: ${Object.values(results.backend).join(', ')} · Node ${results.node}${torch ? ` · PyTorch ${torch.version}` : ''}`);
   console.log(`Machine: ${machine.cpu} · ${machine.cores} logical cores · ${machine.flags.join(' ')} · load average (1/5/15 min) ${results.load.before.join(' ')} before, ${results.load.after.join(' ')} after`);
   console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s windows (GEMM ${SECONDS / 2} s); figures are medians over rounds, the ratio is the median of per-round ratios; 'best': each side's faster thread count in each round`);
-  if (torch) console.log(`PyTorch threads: ${Object.entries(torch.threads).map(([t, i]) => `${t}T → set_num_threads ${i.numThreads}, OMP/MKL/OPENBLAS ${i.env.OMP_NUM_THREADS}/${i.env.MKL_NUM_THREADS}/${i.env.OPENBLAS_NUM_THREADS}`).join('; ')}`);
+  if (torch) {
+    const threadsLine = Object.entries(torch.threads).map(([t, configs]) => {
+      const i = configs.default ?? Object.values(configs)[0];
+      return `${t}T → set_num_threads ${i.numThreads}, OMP/MKL/OPENBLAS ${i.env.OMP_NUM_THREADS}/${i.env.MKL_NUM_THREADS}/${i.env.OPENBLAS_NUM_THREADS}`;
+    });
+    console.log(`PyTorch threads: ${threadsLine.join('; ')}; on more than one thread, compared in its fastest configuration of ${TORCH_CONFIGS.map((c) => `${c.name}${Object.keys(c.env).length ? ` (${Object.entries(c.env).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`).join(', ')}`);
+  }
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+  if (torch && THREADS.some((t) => t > 1)) {
+    console.log(`PyTorch by configuration (median; * = the one compared):`);
+    const tables: [string, Record<string, Record<string, Paired> | { skipped: string }>][] = [
+      ['train', results.train],
+      ['GEMM', results.gemm],
+    ];
+    for (const [kind, table] of tables) {
+      for (const [key, row] of Object.entries(table)) {
+        if ('skipped' in row) continue;
+        for (const t of THREADS.filter((n) => n > 1)) {
+          const p = (row as Record<string, Paired>)[String(t)];
+          if (!p?.torchConfigs) continue;
+          const figures = Object.entries(p.torchConfigs).map(([name, xs]) => `${name} ${fmt(medianOf(xs.filter(Number.isFinite)))}${name === p.torchConfig ? '*' : ''}`);
+          console.log(`  ${kind} ${key} ${t}T: ${figures.join(' · ')}`);
+        }
+      }
+    }
+  }
   if ('error' in results.torch) console.log(`PyTorch run failed: ${results.torch.error}`);
   if (gpu) {
     console.log(`ours gpu: WebGPU on ${gpu.adapter}${gpu.adapter.endsWith('fallback') ? ' — a software adapter (CPU emulation): not a GPU figure' : ''}`);

@@ -1,7 +1,7 @@
 """PyTorch side of `npm run bench`: the same workloads as bench/run.ts, in PyTorch on this CPU.
 
-bench/run.ts starts one process per thread count (its threads pinned by OMP/MKL/OPENBLAS_NUM_THREADS
-and torch.set_num_threads) and asks it for one measurement at a time, interleaved with its own:
+bench/run.ts starts one process per thread count and threading configuration (its threads pinned by
+OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads; see TORCH_CONFIGS there) and asks it for one measurement at a time, interleaved with its own:
   first line  {threads: t, data: {features: path, labels: path, n}}  # float32 raw files
               -> {torch: version, numThreads, interopThreads, env}
   then        {gemm: [m, k, n], seconds} -> {value: GFLOP/s}
@@ -233,8 +233,9 @@ def bench_train(model_cfg, feats, labels, seconds):
 def main():
     """Serve measurements, one JSON request per stdin line, one JSON answer per stdout line.
 
-    The process is started once per thread count, with OMP/MKL/OPENBLAS_NUM_THREADS set by the
-    caller; the first line is {"threads": t, "data": {...}}, answered with what PyTorch reports.
+    The process is started once per thread count and threading configuration, with
+    OMP/MKL/OPENBLAS_NUM_THREADS (and OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT) set by the caller;
+    the first line is {"threads": t, "data": {...}}, answered with what PyTorch reports.
     """
     init = json.loads(sys.stdin.readline())
     t = init["threads"]
@@ -243,7 +244,7 @@ def main():
     d = init["data"]
     feats = torch.from_numpy(np.fromfile(d["features"], dtype=np.float32).reshape(d["n"], -1).copy())
     labels = torch.from_numpy(np.fromfile(d["labels"], dtype=np.float32).copy())
-    env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    env = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}
     print(json.dumps({"torch": torch.__version__, "numThreads": torch.get_num_threads(),
                       "interopThreads": torch.get_num_interop_threads(), "env": env}), flush=True)
     for line in sys.stdin:
