@@ -13,6 +13,7 @@ import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { autoLayout } from '../../../src-renderer/src/editor/layout';
 import { NODE_ID_PATTERN } from '../../../src-renderer/src/editor/graph';
 import { ProjectCode, parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
+import { cpuMs } from '../cpu-time';
 
 const EXAMPLES = path.resolve(__dirname, '../../../examples');
 const examples = readdirSync(EXAMPLES)
@@ -24,17 +25,6 @@ const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype);
 const IDS = [...PROTO_NAMES, 'prototype', '__proto__', 'constructor', 'then', 'length', 'x', 'in', 'out', 'a.b', '-', '', ' ', '0', 'ü'];
 const OPS = listOps().map((d) => d.name);
 const PROTOTYPES = [Object.prototype, Array.prototype, Function.prototype, String.prototype, Number.prototype];
-
-/**
- * CPU milliseconds this process has used (user + system). The "never takes a second" bounds are
- * on CPU time, not the wall clock: `npm test` runs these files at a low priority beside the e2e
- * suite and the typecheck, where a parse that needs 0.4 s of CPU can wait longer than a second
- * for a core. A super-linear parse or layout spends its time computing, which CPU time counts.
- */
-function cpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
 
 /** A fingerprint of the shared prototypes: names and values of their own properties. */
 function prototypeFingerprint(): string[] {
