@@ -17,7 +17,7 @@
  * pthreads; after a parallel region each pool spins waiting for work (libgomp for a while,
  * OpenBLAS up to 2²⁸ cycles), so on a 2-core machine each pool takes the cores from the other.
  * Measured alone on a 2-vCPU Zen 4: MNIST MLP 13–17k samples/s on 2 threads against 46k on one;
- * with OMP_WAIT_POLICY=PASSIVE 44–45k; MNIST CNN 1.2–1.5k, and 2.4–2.8k with OMP_WAIT_POLICY=PASSIVE
+ * with OMP_WAIT_POLICY=PASSIVE 34–45k; MNIST CNN 1.2–1.5k, and 2.4–2.8k with OMP_WAIT_POLICY=PASSIVE
  * and OPENBLAS_THREAD_TIMEOUT=4 (OpenMathLib/OpenBLAS#3187). A ratio against the default
  * configuration would measure that contention, not our kernels.
  *
