@@ -1,7 +1,8 @@
 """PyTorch side of `npm run bench`: the same workloads as bench/run.ts, in PyTorch on this CPU.
 
 bench/run.ts starts one process per thread count and threading configuration (its threads pinned by
-OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads; see TORCH_CONFIGS there) and asks it for one measurement at a time, interleaved with its own:
+OMP/MKL/OPENBLAS_NUM_THREADS and torch.set_num_threads; see TORCH_CONFIGS there) and asks it for
+one measurement at a time, interleaved with its own:
   first line  {threads: t, data: {features: path, labels: path, n}}  # float32 raw files
               -> {torch: version, numThreads, interopThreads, env}
   then        {gemm: [m, k, n], seconds} -> {value: GFLOP/s}

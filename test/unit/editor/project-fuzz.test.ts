@@ -1,8 +1,8 @@
 /**
  * Issue #17, class 2: opening a file can't corrupt the app. `parseProject` over 10,000+ seeded
  * documents — mutated examples, random graphs, prototype-named ids, deep values and long chains —
- * must never throw, never take a second of CPU, never write to a shared prototype, and whatever it opens
- * must be safe to lay out, analyse and save again.
+ * must never throw, never take a second of CPU, never write to a shared prototype, and whatever it
+ * opens must be safe to lay out, analyse and save again.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
