@@ -46,37 +46,66 @@ const lstat = (p: string): Stats | undefined => {
   }
 };
 
-/** Every entry below `dir` (files and folders, relative, `/`-separated), without following links. */
-function entriesBelow(dir: string, prefix = ''): string[] {
-  const out: string[] = [];
+/** What is below `dir`, without following links: folders (relative, `/`-separated) and everything else. */
+function entriesBelow(dir: string, prefix = ''): { folders: string[]; others: string[] } {
+  const out = { folders: [] as string[], others: [] as string[] };
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    out.push(rel);
-    if (e.isDirectory()) out.push(...entriesBelow(join(dir, e.name), rel));
+    if (!e.isDirectory()) {
+      out.others.push(rel);
+      continue;
+    }
+    const below = entriesBelow(join(dir, e.name), rel);
+    out.folders.push(rel, ...below.folders);
+    out.others.push(...below.others);
   }
   return out;
 }
 
-/** The files an earlier export recorded in `dir`, or undefined when `dir` is not (only) an export. */
-function earlierExport(dir: string): string[] | undefined {
+/**
+ * A name a manifest may list: relative and `/`-separated, each part a plain name (no `..`, `.`,
+ * empty part, backslash or drive), so that it can only ever mean a file inside the folder.
+ */
+const insideName = (f: string): boolean => f.length > 0 && !f.includes('\\') && !f.includes('\0') && f.split('/').every((part) => part !== '' && part !== '.' && part !== '..' && !part.includes(':'));
+
+/** The parent folders of `files`' names (`a/b/c` → `a`, `a/b`). */
+const foldersOf = (files: Iterable<string>): Set<string> => new Set([...files].flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+
+/** What an earlier export left in a folder, found on disk (never read from its manifest). */
+interface EarlierExport {
+  /** Regular files, each listed by the manifest (and the manifest itself). */
+  files: string[];
+  /** Real folders (no links), each a parent of a listed file. */
+  folders: string[];
+}
+
+/**
+ * The earlier export in `dir`, or undefined when `dir` is not (only) an export: its manifest must
+ * be readable, list only names inside the folder, and account for every entry there, each a
+ * regular file or a real folder (the exporter writes no links). What a later replace removes is
+ * what was found here, so a hostile manifest can neither reach outside nor name what is not there.
+ */
+function earlierExport(dir: string): EarlierExport | undefined {
   let listed: unknown;
   try {
     listed = (JSON.parse(readFileSync(join(dir, EXPORT_MANIFEST), 'utf8')) as { files?: unknown }).files;
   } catch {
     return undefined;
   }
-  if (!Array.isArray(listed) || !listed.every((f): f is string => typeof f === 'string')) return undefined;
+  if (!Array.isArray(listed) || !listed.every((f): f is string => typeof f === 'string' && insideName(f))) return undefined;
   const files = new Set(listed);
-  const folders = new Set(listed.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  const folders = foldersOf(listed);
   const present = entriesBelow(dir);
-  return present.every((e) => e === EXPORT_MANIFEST || files.has(e) || folders.has(e)) ? listed : undefined;
+  if (!present.folders.every((d) => folders.has(d))) return undefined;
+  const regular = (f: string) => lstat(join(dir, f))?.isFile() === true;
+  if (!present.others.every((f) => (f === EXPORT_MANIFEST || files.has(f)) && regular(f))) return undefined;
+  return { files: present.others, folders: present.folders };
 }
 
-/** Remove an earlier export's files, then its folders (each only if empty), deepest first. */
-function removeEarlierExport(dir: string, files: string[]): void {
-  for (const f of [...files, EXPORT_MANIFEST]) rmSync(join(dir, f), { force: true });
-  const folders = [...new Set(files.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
-  for (const d of folders.sort((a, b) => b.length - a.length)) rmdirSync(join(dir, d));
+/** Remove what was found of an earlier export: its files, then its folders deepest first, then `dir`. */
+function removeEarlierExport(dir: string, found: EarlierExport): void {
+  for (const f of found.files) rmSync(join(dir, f));
+  for (const d of [...found.folders].sort((a, b) => b.length - a.length)) rmdirSync(join(dir, d));
   rmdirSync(dir);
 }
 
@@ -86,11 +115,11 @@ function removeEarlierExport(dir: string, files: string[]): void {
  * - a file goes where nothing is, or over a file with `force`;
  * - a folder goes where nothing is, into an empty folder, or over an earlier export with `force`.
  *
- * @returns the absolute target, and the files of the earlier export it replaces.
+ * @returns the absolute target, and what of an earlier export (found on disk) it replaces.
  * @throws ExportError `E_EXPORT_EXISTS` (add `force`, or pick another name) or
  *   `E_EXPORT_FOLDER_NOT_EMPTY` (never replaced, with or without `force`).
  */
-export function checkExportTarget(out: string, kind: ExportBundle['kind'], force = false): { target: string; replaces?: string[] } {
+export function checkExportTarget(out: string, kind: ExportBundle['kind'], force = false): { target: string; replaces?: EarlierExport } {
   const target = resolve(out);
   const st = lstat(target);
   if (!st) return { target };
@@ -102,7 +131,7 @@ export function checkExportTarget(out: string, kind: ExportBundle['kind'], force
   }
   if (!st.isDirectory()) throw new ExportError('E_EXPORT_EXISTS', `${target} is a file; this export is a folder. Pick another name.`);
   const entries = readdirSync(target);
-  if (entries.length === 0) return { target, replaces: [] };
+  if (entries.length === 0) return { target, replaces: { files: [], folders: [] } };
   const earlier = earlierExport(target);
   if (earlier && force) return { target, replaces: earlier };
   if (earlier) throw new ExportError('E_EXPORT_EXISTS', `${target} holds an earlier export; nothing was written. Pick another name, or pass --force to replace it.`);
@@ -118,8 +147,8 @@ export function checkExportTarget(out: string, kind: ExportBundle['kind'], force
  * to a temp file beside `out`, synced, then renamed into place; a folder is written whole into a
  * temp folder beside `out` (with a manifest of its files), then renamed into place. What may be
  * at `out` is `checkExportTarget`'s rule; an earlier export is replaced only once the new one is
- * complete, and removed file by file from its manifest. A failure (disk full, no permission)
- * removes the temp copy and leaves `out` as it was.
+ * complete, and removed entry by entry as found on disk (each one its manifest lists, inside the
+ * folder). A failure (disk full, no permission) removes the temp copy and leaves `out` as it was.
  *
  * @returns the absolute path written.
  * @throws ExportError `E_EXPORT_EXISTS`, `E_EXPORT_FOLDER_NOT_EMPTY`, `E_EXPORT_DISK_FULL` or `E_EXPORT_WRITE`.
@@ -159,9 +188,17 @@ export function writeExport(bundle: ExportBundle, out: string, options: WriteExp
     }
     const old = `${target}.old-${stamp}`;
     renameSync(target, old);
-    renameSync(tmp, target);
-    if (replaces.length === 0) rmdirSync(old);
-    else removeEarlierExport(old, replaces);
+    // Found again where it now lies, so that what is removed is what is there; anything amiss
+    // (it changed meanwhile, the new folder cannot take its place) puts it back as it was.
+    const found = readdirSync(old).length === 0 ? { files: [], folders: [] } : earlierExport(old);
+    try {
+      if (!found) throw new ExportError('E_EXPORT_FOLDER_NOT_EMPTY', `${target} changed while the export was written; it is left as it was and nothing was written.`);
+      renameSync(tmp, target);
+    } catch (e) {
+      renameSync(old, target);
+      throw e;
+    }
+    removeEarlierExport(old, found);
     return target;
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });

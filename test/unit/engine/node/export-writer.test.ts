@@ -4,7 +4,7 @@
  * 0), and `--out .` replaced the current directory.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +63,47 @@ describe('export writer: nothing it did not write is ever deleted', () => {
     mkdirSync(join(parent, 'empty'));
     writeExport(folder('d'), join(parent, 'empty'));
     expect(readdirSync(join(parent, 'empty')).sort()).toEqual([EXPORT_MANIFEST, 'data', 'model.py']);
+  });
+
+  it('never follows a manifest outside its folder: `..`, absolute names and links are not an earlier export (#44)', () => {
+    // A folder D whose manifest lists a file beside D; replacing D once deleted it, removed the
+    // emptied folder, then failed ENOTEMPTY leaving D.old-<stamp>.
+    const hostile: [string, (d: string, outside: string) => string[]][] = [
+      ['parent', () => ['model.py', '../outside/victim.txt']],
+      ['nested parent', () => ['model.py', 'a/../../outside/victim.txt']],
+      ['absolute', (_, outside) => ['model.py', join(outside, 'victim.txt')]],
+      ['backslash', () => ['model.py', '..\\outside\\victim.txt']],
+      ['linked folder', (d, outside) => (symlinkSync(outside, join(d, 'a')), ['model.py', 'a/victim.txt'])],
+    ];
+    for (const [what, listing] of hostile) {
+      const parent = mkdtempSync(join(tmpdir(), 'nw-escape-'));
+      const outside = join(parent, 'outside');
+      mkdirSync(outside);
+      writeFileSync(join(outside, 'victim.txt'), 'not the exporter’s');
+      const d = join(parent, 'D');
+      mkdirSync(d);
+      writeFileSync(join(d, 'model.py'), '# earlier');
+      const files = listing(d, outside);
+      writeFileSync(join(d, EXPORT_MANIFEST), JSON.stringify({ format: 'netwright.export', files }));
+      const before = readdirSync(d).sort();
+      expect(() => writeExport(folder('new'), d, { force: true }), what).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLDER_NOT_EMPTY' }));
+      expect(readFileSync(join(outside, 'victim.txt'), 'utf8'), what).toBe('not the exporter’s');
+      expect(readdirSync(d).sort(), what).toEqual(before);
+      expect(readFileSync(join(d, 'model.py'), 'utf8'), what).toBe('# earlier');
+      expect(readdirSync(parent).sort(), what).toEqual(['D', 'outside']);
+    }
+  });
+
+  it('a listed name that is not there is harmless: replacing removes only what it finds inside (#44)', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-escape-'));
+    const d = join(parent, 'D');
+    writeExport(folder('a'), d);
+    writeFileSync(join(parent, 'beside.txt'), 'keep');
+    writeFileSync(join(d, EXPORT_MANIFEST), JSON.stringify({ format: 'netwright.export', files: ['model.py', 'data/dataset.json', 'gone/beside.txt'] }));
+    writeExport(folder('b'), d, { force: true });
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# b');
+    expect(readFileSync(join(parent, 'beside.txt'), 'utf8')).toBe('keep');
+    expect(readdirSync(parent).sort()).toEqual(['D', 'beside.txt']);
   });
 
   it('overwrites a file only with force, and never a folder with a file', () => {
