@@ -63,6 +63,14 @@ const CASES: Case[] = [
     opts: { inputs: [randn([2, 4, 7, 6], 4)], attrs: { outChannels: 2, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [2, 2], groups: 2 } },
     tol: SMOOTH,
   },
+  // Padding past the whole output row (#44): a random graph's 3×3 input, kernel 3, dilation 3,
+  // padding 2 has a 1×1 output whose first tap starts 2 columns left of it; the CPU's stride-1
+  // unfold zeroed those 2 columns, one past the row, over the next sample's. Then an output taller
+  // than wide (the overrun lands on the next row of the same sample), and a row as wide as the
+  // image (the "same-width" copy path).
+  { label: 'Conv2d dilation 3, padding 2, 1×1 output (padding past the row)', op: 'Conv2d', opts: { inputs: [randn([2, 2, 3, 3], 41)], attrs: { outChannels: 2, kernelSize: [3, 3], padding: [2, 2], dilation: [3, 3] } }, tol: SMOOTH },
+  { label: 'Conv2d padding ≥ output width, 4×1 output, dilation 2×3', op: 'Conv2d', opts: { inputs: [randn([2, 2, 4, 3], 42)], attrs: { outChannels: 3, kernelSize: [3, 3], padding: [2, 2], dilation: [2, 3] } }, tol: SMOOTH },
+  { label: 'Conv2d padding ≥ output width, output as wide as the 1-column image', op: 'Conv2d', opts: { inputs: [randn([2, 2, 3, 1], 43)], attrs: { outChannels: 2, kernelSize: [3, 3], padding: [1, 2], dilation: [1, 2] } }, tol: SMOOTH },
   { label: 'Conv2d 1×1', op: 'Conv2d', opts: { inputs: [randn([2, 3, 3, 3], 5)], attrs: { outChannels: 2, kernelSize: [1, 1] } }, tol: SMOOTH },
   {
     label: 'ConvTranspose2d stride 2, padding 1, outputPadding 1',

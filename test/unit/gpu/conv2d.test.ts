@@ -78,6 +78,10 @@ const CASES: [string, number[], Attrs, { noInputGrad?: boolean; splits?: number 
   ['stride 3×2 > kernel 2×2 (image pixels no window reads)', [2, 3, 8, 7], { outChannels: 5, kernelSize: [2, 2], stride: [3, 2] }],
   ['stride 1×2, padding 3×1 (dx by phase along x only; padding beyond the stride), 4×4 on 10 channels', [3, 10, 7, 9], { outChannels: 6, kernelSize: [4, 4], stride: [1, 2], padding: [3, 1] }],
   ['groups 2, padding 1, N = 8: dW in 4 runs (1144 terms) per group', [8, 4, 13, 11], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 2 }, { splits: 4 }],
+  // Padding past the whole output row (#44; the CPU's unfold overran it): a 1×1 output of a
+  // dilated kernel, and a 4×1 one.
+  ['dilation 3, padding 2 on a 3×3 image: a 1×1 output, N = 2', [2, 2, 3, 3], { outChannels: 2, kernelSize: [3, 3], padding: [2, 2], dilation: [3, 3] }],
+  ['padding ≥ output width, dilation 2×3: a 4×1 output', [2, 2, 4, 3], { outChannels: 3, kernelSize: [3, 3], padding: [2, 2], dilation: [2, 3] }],
   ['an input without a gradient (a first layer), dW in 3 runs', [6, 1, 12, 13], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }, { noInputGrad: true, splits: 3 }],
 ];
 

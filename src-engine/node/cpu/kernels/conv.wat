@@ -14,10 +14,13 @@
   (import "gemm" "gemm" (func $gemm (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
 
   ;; For output row positions ow in [0, oW) reading input column iw = ow*sW + iw0 (stride 1 only):
-  ;; the valid span is ow in [lo, hi) with 0 <= ow + iw0 < W.
-  (func $spanLo (param $iw0 i32) (result i32)
+  ;; the valid span is ow in [lo, hi) with 0 <= ow + iw0 < W, and 0 <= lo <= hi <= oW. NOTE: lo is
+  ;; at most oW even when the left padding reaches past the whole row (-iw0 > oW, e.g. a 1×1 output
+  ;; of a dilated kernel): the columns [0, lo) are zeroed, and more would overrun into the next row.
+  (func $spanLo (param $iw0 i32) (param $oW i32) (result i32)
     (if (result i32) (i32.lt_s (local.get $iw0) (i32.const 0))
-      (then (i32.sub (i32.const 0) (local.get $iw0))) (else (i32.const 0))))
+      (then (select (i32.sub (i32.const 0) (local.get $iw0)) (local.get $oW) (i32.lt_s (i32.sub (i32.const 0) (local.get $iw0)) (local.get $oW))))
+      (else (i32.const 0))))
   (func $spanHi (param $iw0 i32) (param $W i32) (param $oW i32) (param $lo i32) (result i32)
     (local $hi i32)
     (local.set $hi (i32.sub (local.get $W) (local.get $iw0)))
@@ -72,7 +75,7 @@
         (block $kjd (loop $kjl
           (br_if $kjd (i32.ge_s (local.get $kj) (local.get $kW)))
           (local.set $iw0 (i32.sub (i32.mul (local.get $kj) (local.get $dW)) (local.get $pW)))
-          (local.set $lo (call $spanLo (local.get $iw0)))
+          (local.set $lo (call $spanLo (local.get $iw0) (local.get $oW)))
           (local.set $hi (call $spanHi (local.get $iw0) (local.get $W) (local.get $oW) (local.get $lo)))
           (if (i32.and (i32.and (i32.eq (local.get $sW) (i32.const 1)) (i32.eq (local.get $sH) (i32.const 1))) (i32.eq (local.get $oW) (local.get $W)))
             (then
@@ -207,7 +210,7 @@
         (block $kjd (loop $kjl
           (br_if $kjd (i32.ge_s (local.get $kj) (local.get $kW)))
           (local.set $iw0 (i32.sub (i32.mul (local.get $kj) (local.get $dW)) (local.get $pW)))
-          (local.set $lo (call $spanLo (local.get $iw0)))
+          (local.set $lo (call $spanLo (local.get $iw0) (local.get $oW)))
           (local.set $hi (call $spanHi (local.get $iw0) (local.get $W) (local.get $oW) (local.get $lo)))
           (local.set $oh (i32.const 0))
           (block $ohd (loop $ohl
