@@ -162,10 +162,14 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   }
 
   // — cycles (Kahn's algorithm; what is left lies on or behind a cycle) —
+  // Every one is named: one that feeds nothing is demoted to a warning below, with the rest of
+  // what is left out, so it must not hide one that an output or a loss depends on.
   const order = topoOrder(nodes, byId);
   if (order.length < nodes.length) {
-    const cycle = findCycle(nodes, byId);
-    error('E_CYCLE', `The graph has a cycle: ${cycle.map((id) => `"${id}"`).join(' → ')}. Remove one of these connections.`, cycle[0]);
+    const sorted = new Set(order);
+    for (const cycle of findCycles(nodes.filter((n) => !sorted.has(n.id)))) {
+      error('E_CYCLE', `The graph has a cycle: ${cycle.map((id) => `"${id}"`).join(' → ')}. Remove one of these connections.`, cycle[0]);
+    }
   }
 
   // — outputs —
@@ -543,6 +547,66 @@ function topoOrder(nodes: readonly NodeIR[], byId: Map<string, NodeIR>): string[
     }
   }
   return order;
+}
+
+/**
+ * One cycle in each strongly connected part of `nodes` that has one (Tarjan's algorithm,
+ * iterative), ordered by where their first nodes are listed: what `findCycle` finds first in one
+ * part never hides another. Inputs outside `nodes` are ignored.
+ */
+function findCycles(nodes: readonly NodeIR[]): string[][] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const parts: string[][] = [];
+  for (const root of nodes) {
+    if (index.has(root.id)) continue;
+    const walk: { id: string; next: number }[] = [{ id: root.id, next: 0 }];
+    index.set(root.id, index.size);
+    low.set(root.id, index.get(root.id)!);
+    stack.push(root.id);
+    onStack.add(root.id);
+    while (walk.length) {
+      const top = walk[walk.length - 1];
+      const inputs = byId.get(top.id)!.inputs;
+      if (top.next < inputs.length) {
+        const ref = inputs[top.next++];
+        if (!byId.has(ref)) continue;
+        if (!index.has(ref)) {
+          index.set(ref, index.size);
+          low.set(ref, index.get(ref)!);
+          stack.push(ref);
+          onStack.add(ref);
+          walk.push({ id: ref, next: 0 });
+        } else if (onStack.has(ref)) low.set(top.id, Math.min(low.get(top.id)!, index.get(ref)!));
+        continue;
+      }
+      walk.pop();
+      if (walk.length) {
+        const parent = walk[walk.length - 1].id;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.id)!));
+      }
+      if (low.get(top.id) !== index.get(top.id)) continue;
+      const part: string[] = [];
+      for (let id = ''; id !== top.id; ) {
+        id = stack.pop()!;
+        onStack.delete(id);
+        part.push(id);
+      }
+      parts.push(part);
+    }
+  }
+  const cycles: string[][] = [];
+  for (const part of parts) {
+    const members = new Set(part);
+    if (part.length === 1 && !byId.get(part[0])!.inputs.includes(part[0])) continue;
+    const inPart = nodes.filter((n) => members.has(n.id));
+    cycles.push(findCycle(inPart, new Map(inPart.map((n) => [n.id, n]))));
+  }
+  const rank = new Map(nodes.map((n, i) => [n.id, i]));
+  return cycles.sort((a, b) => rank.get(a[0])! - rank.get(b[0])!);
 }
 
 /** One cycle, as ids in edge order with the first repeated at the end (iterative DFS: no recursion limit). */

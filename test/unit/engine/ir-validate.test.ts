@@ -107,6 +107,25 @@ describe('analyzeGraph: diagnostics', () => {
     expect(d.message).toContain('"fc1" → "act1" → "fc2" → "fc1"');
   });
 
+  it('every cycle the loss depends on is an E_CYCLE error, even behind a self-loop that feeds nothing (#44)', () => {
+    // A graph fuzzer's document: fc1 reads itself and feeds nothing; fc2 and act1 feed each other
+    // and the loss reads fc2. Only fc1's loop was named (a warning, being unused), and training
+    // then failed with "this graph has 0" inputs.
+    const g = mnistMlp(8);
+    g.training = { dataset: { name: 'mnist' }, loss: 'loss', optimizer: { kind: 'sgd', lr: 0.1 }, batchSize: 4, epochs: 1, seed: 1 } as GraphIR['training'];
+    g.nodes.find((n) => n.id === 'fc1')!.inputs = ['fc1'];
+    g.nodes.find((n) => n.id === 'act1')!.inputs = ['fc2'];
+    g.nodes.find((n) => n.id === 'fc2')!.inputs = ['act1'];
+    const a = analyzeGraph(g, { batchSize: 4 });
+    expect(a.graph).toBeUndefined();
+    const cycles = a.diagnostics.filter((d) => d.code === 'E_CYCLE');
+    expect(cycles).toEqual([
+      expect.objectContaining({ severity: 'warning', nodeId: 'fc1', message: expect.stringMatching(/"fc1" → "fc1".*left out of training/) }),
+      expect.objectContaining({ severity: 'error', nodeId: 'act1', message: expect.stringContaining('"act1" → "fc2" → "act1"') }),
+    ]);
+    expect(() => checkedOrThrow(g)).toThrow(/E_CYCLE/);
+  });
+
   it('attr type and range errors', () => {
     const a = analyzeGraph(
       withNodes((n) => {
