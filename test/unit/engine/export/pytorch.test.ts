@@ -18,7 +18,7 @@ import type { OpDef } from '../../../../src-engine/core/ops/types';
 import { DEBIAN_FASHION_DIR } from '../../../../src-engine/node/datasets';
 import { Rng } from '../../../../src-engine/base/rng';
 import { graph, node } from '../graphs';
-import { compareManyWithTorch, compareWithTorch, HAS_TORCH, trainedTemplate } from './torch-harness';
+import { compareManyWithTorch, compareWithTorch, HAS_TORCH, initialModel, trainedTemplate } from './torch-harness';
 import { randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
@@ -90,6 +90,29 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
       // Two Transformer blocks over 64 characters: the longest of these (a loaded 2-core machine has taken ~4 s a batch on the reference kernels; the fixtures now train on the WebAssembly backend).
     }, file === 'tiny-gpt.json' ? 180_000 : 60_000);
   }
+
+  it('every template\'s model.py, at its initial weights, runs in eval under torch.no_grad() and matches; its attention also without biases (one Python process, #44)', () => {
+    // nn.MultiheadAttention(bias=False) in eval without grad took PyTorch 1.13's fast path, which
+    // raised (qkv_bias must be a Tensor): the tiny GPT's blocks, un-masked with an even head count.
+    const noBias = (g: GraphIR): GraphIR => ({ ...g, nodes: g.nodes.map((n) => (n.op === 'MultiHeadAttention' ? { ...n, attrs: { ...n.attrs, bias: false, causal: false } } : n)) });
+    const templates = files.map((f) => [f, JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')) as GraphIR] as const);
+    const graphs = [...templates, ...templates.filter(([, g]) => g.nodes.some((n) => n.op === 'MultiHeadAttention')).map(([f, g]) => [`${f} (attention without biases)`, noBias(g)] as const)];
+    expect(graphs.length).toBe(files.length + 1);
+    const batch = 2;
+    const cases = graphs.map(([, g]) => {
+      const { model, generator } = inferenceModel(initialModel(g));
+      const rng = new Rng(11);
+      const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+      const vocab = (id: string) => Math.min(...model.graph.nodes.filter((n) => n.op === 'Embedding' && n.inputs.includes(id)).map((n) => n.attrs.numEmbeddings as number));
+      const drawn = (id: string, shape: number[], classes?: number) => Float32Array.from({ length: batch * size(shape) }, () => (classes !== undefined && Number.isFinite(classes) ? rng.int(classes) : rng.normal()));
+      const inputs = generator
+        ? Object.fromEntries(generator.inputs.map((i) => [i.id, drawn(i.id, i.shape, i.kind === 'label' ? i.classes : undefined)]))
+        : Object.fromEntries(model.graph.nodes.filter((n) => n.op === 'Input' && n.attrs.source !== 'target').map((n) => [n.id, drawn(n.id, n.attrs.shape as number[], vocab(n.id))]));
+      return { model, inputs, batch, prediction: model.graph.outputs.logits ?? model.graph.outputs.reconstruction ?? Object.values(model.graph.outputs)[0] };
+    });
+    const results = compareManyWithTorch(cases);
+    for (const [i, [what]] of graphs.entries()) expectClose(results[i].diffs, what);
+  }, 120_000);
 
   it('random graphs covering every layer and activation match within 1e-4', () => {
     const covered = new Set<string>();

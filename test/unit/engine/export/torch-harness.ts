@@ -8,6 +8,7 @@ import { npy } from '../../../../src-engine/core/export/archive';
 import { inferModel, modelFromCheckpoint, type TrainedModel } from '../../../../src-engine/core/export/model';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import type { Backend } from '../../../../src-engine/core/backend/types';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { prepareData } from '../../../../src-engine/core/data';
 import { Trainer } from '../../../../src-engine/core/train';
@@ -42,6 +43,13 @@ export async function trainedTemplate(file: string, steps = 4) {
   await trainer.run();
   const model = modelFromCheckpoint(quick, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
   return { model, data, trainer };
+}
+
+/** A graph at its initial weights (seeded as its training section says), as a TrainedModel: no data, no step. */
+export function initialModel(graph: GraphIR): TrainedModel {
+  const plan = compileGraph(checkedOrThrow(graph), { backend: createReferenceBackend(), batchSize: 1, seed: graph.training?.seed ?? 1 });
+  const byKey = (entries: readonly { nodeId: string; name: string; value: { data: Float32Array } }[]) => Object.fromEntries(entries.map((e) => [`${e.nodeId}.${e.name}`, e.value.data.slice()]));
+  return { graph, params: byKey(plan.params), buffers: byKey(plan.buffers) };
 }
 
 /** A Python with torch and numpy: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch. */
