@@ -8,10 +8,17 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import type { ExportBundle } from '../../../../src-engine/core/export/bundle';
 import { EXPORT_MANIFEST, writeExport } from '../../../../src-engine/node/export-writer';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+
+// renameSync as it is, until a test makes one rename fail (the writer's own view of node:fs).
+vi.mock('node:fs', async (original) => {
+  const real = await original<typeof fs>();
+  return { ...real, renameSync: vi.fn(real.renameSync) };
+});
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const EXAMPLE = join(ROOT, 'examples/two-moons-mlp.json');
@@ -104,6 +111,29 @@ describe('export writer: nothing it did not write is ever deleted', () => {
     expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# b');
     expect(readFileSync(join(parent, 'beside.txt'), 'utf8')).toBe('keep');
     expect(readdirSync(parent).sort()).toEqual(['D', 'beside.txt']);
+  });
+
+  it('a replace that cannot put the new folder in place puts the earlier export back (#44)', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-restore-'));
+    const d = join(parent, 'D');
+    writeExport(folder('a'), d);
+    // The earlier export is moved aside, then the new one cannot take its place (EIO).
+    const rename = vi.mocked(fs.renameSync);
+    const real = rename.getMockImplementation()!;
+    rename.mockImplementation((from, to) => {
+      if (String(from).includes('.tmp-')) throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+      real(from, to);
+    });
+    const renames = rename.mock.calls.length;
+    try {
+      expect(() => writeExport(folder('b'), d, { force: true })).toThrow(expect.objectContaining({ code: 'E_EXPORT_WRITE' }));
+    } finally {
+      rename.mockImplementation(real);
+    }
+    expect(rename.mock.calls.length - renames).toBe(3); // aside, (failed) into place, back
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# a');
+    expect(readdirSync(d).sort()).toEqual([EXPORT_MANIFEST, 'data', 'model.py']);
+    expect(readdirSync(parent)).toEqual(['D']);
   });
 
   it('overwrites a file only with force, and never a folder with a file', () => {
