@@ -180,7 +180,7 @@ function fixedBatch(g: OnnxGraph): number | undefined {
 
 /** The one thing to do about a refused file whose batch is fixed: export it again with a free batch. */
 function dynamicAxesFix(batch: number): string {
-  return `The file fixes the batch size at ${batch} (exported without dynamic_axes), which its nodes may build into their shapes: export it again with a free batch, torch.onnx.export(model, x, "model.onnx", input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})`;
+  return `The file fixes the batch size at ${batch} (exported without dynamic_axes); where that size is why a node was refused, export it again with a free batch: torch.onnx.export(model, x, "model.onnx", input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})`;
 }
 
 /** Read the nodes into a Netwright graph; throws with every unsupported node. */
