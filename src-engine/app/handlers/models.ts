@@ -3,8 +3,8 @@ import type { ExportSource, LoadedModelInfo } from '../../protocol/messages';
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
-import { OnnxError, importOnnx } from '../../core/export/onnx';
-import type { TrainedModel } from '../../core/export/model';
+import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
+import { assertLoadable, type TrainedModel } from '../../core/export/model';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
@@ -33,12 +33,14 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
     'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
-    'model.import': async ({ data }) => {
-      const imported = readModel(data);
+    'model.import': async ({ data }, { signal }) => {
+      const imported = await readModel(data, signal);
       return { ...(await loadModel(ctx, imported.model)), ...answer(imported) };
     },
-    'model.read': ({ data }) => {
-      const imported = readModel(data);
+    'model.read': async ({ data }, { signal }) => {
+      const imported = await readModel(data, signal);
+      // Refused now, before the app asks to discard the open design for weights it cannot load.
+      assertLoadable(imported.model);
       // The graph alone: the weights wait in the engine (Save exports them from the loaded model).
       return { staged: ctx.stage(imported.model), graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
@@ -82,21 +84,24 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
 }
 
-/** Read an ONNX file, sent as bytes or base64 (nothing changes when it cannot be read: the error lists the unsupported nodes). */
-function readModel(data: string | Uint8Array) {
+/**
+ * Read an ONNX file, sent as bytes or base64 (nothing changes when it cannot be read: the error
+ * lists the unsupported nodes). The request's cancel stops the read (`E_CANCELLED`).
+ */
+function readModel(data: string | Uint8Array, signal: AbortSignal): Promise<OnnxImport> {
   let bytes: Uint8Array;
   try {
     bytes = typeof data === 'string' ? base64ToBytes(data) : data;
   } catch (e) {
     throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
   }
-  return importOnnx(bytes);
+  return importOnnxAsync(bytes, { signal });
 }
 
-const warningTexts = (imported: ReturnType<typeof importOnnx>) => imported.warnings.map((w) => w.message);
+const warningTexts = (imported: OnnxImport) => imported.warnings.map((w) => w.message);
 
 /** What an import answers besides the load: the model as a `netwright.model` object, `restored`, the warnings. */
-function answer(imported: ReturnType<typeof importOnnx>) {
+function answer(imported: OnnxImport) {
   return { model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
 }
 

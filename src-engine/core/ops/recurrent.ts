@@ -477,8 +477,14 @@ function gatherIndex(n: OnnxNode | undefined, g: FusionGraph): number | undefine
   return intConstant(g, n.input[1]);
 }
 
-/** The zero initial state torch.onnx builds from the input's batch size: ConstantOfShape(Concat(…Shape(x)…)); its nodes. */
-function zeroState(g: FusionGraph, value: string | undefined, source: string): OnnxNode[] | undefined {
+/**
+ * The zero initial state torch.onnx builds from the batch size, and its nodes: with a dynamic batch
+ * `ConstantOfShape(Concat(…Shape(x)…))` (sliced per layer when stacked); with a fixed batch (no
+ * `dynamic_axes`) `Expand(zeros, Concat(…Shape(seq)…))`, the shape read from the layer's own
+ * time-major input. Zeros are zeros at any batch size, so either form reads as Netwright's zero
+ * state, and the batch stays free.
+ */
+function zeroState(g: FusionGraph, value: string | undefined, shapeSources: readonly string[]): OnnxNode[] | undefined {
   if (!value) return [];
   const nodes: OnnxNode[] = [];
   let cos = g.producer(value);
@@ -487,17 +493,19 @@ function zeroState(g: FusionGraph, value: string | undefined, source: string): O
     nodes.push(cos);
     cos = g.producer(cos.input[0]);
   }
-  if (cos?.op_type !== 'ConstantOfShape') return undefined;
-  const fill = cos.attribute?.find((a) => a.name === 'value')?.t;
-  const v = fill ? tensorValues(fill) : [0];
-  if (!v || v.some((x) => x !== 0)) return undefined;
+  const zeros = (c: ConstantValue | undefined) => c !== undefined && Array.from(c.values).every((x) => x === 0);
+  if (cos?.op_type === 'ConstantOfShape') {
+    const fill = cos.attribute?.find((a) => a.name === 'value')?.t;
+    const v = fill ? tensorValues(fill) : [0];
+    if (!v || v.some((x) => x !== 0)) return undefined;
+  } else if (cos?.op_type !== 'Expand' || !zeros(g.constant(cos.input[0]))) return undefined;
   nodes.push(cos);
-  const stack = [...cos.input];
+  const stack = cos.op_type === 'Expand' ? [cos.input[1]] : [...cos.input];
   while (stack.length) {
     const p = g.producer(stack.pop()!);
     if (!p || g.constant(p.output[0]) || nodes.includes(p)) continue;
     if (!['Concat', 'Unsqueeze', 'Gather', 'Shape', 'Slice', 'Cast'].includes(p.op_type)) return undefined;
-    if (p.op_type === 'Shape' && p.input[0] !== source) return undefined;
+    if (p.op_type === 'Shape' && !shapeSources.includes(p.input[0])) return undefined;
     nodes.push(p);
     if (p.op_type !== 'Shape') stack.push(...p.input);
   }
@@ -557,7 +565,7 @@ export function recurrentFusion(opType: string, op: string, gatePerm: readonly n
         if (hidden && h !== hidden) return undefined;
         [dirs, hidden] = [d, h];
         for (const i of [5, 6]) {
-          const z = zeroState(g, node.input[i], source);
+          const z = zeroState(g, node.input[i], [source, node.input[0]]);
           if (!z) return undefined;
           for (const n of z) if (!states.includes(n)) states.push(n);
         }

@@ -259,6 +259,8 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   const c = client();
   if (!c) return notify('error', 'The engine is not connected; import when it is back.'), false;
   let cancelled = false;
+  // Cancel stops the engine's read too (the request's cancel), not only the wait for it.
+  const abort = new AbortController();
   const session = useSession.getState();
   session.notify('info', `Importing "${file.name}"${file.size ? ` (${sizeText(file.size)})` : ''}…`, {
     sticky: true,
@@ -266,13 +268,14 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
       label: 'Cancel',
       run: () => {
         cancelled = true;
+        abort.abort();
         notify('info', `Import of "${file.name}" cancelled; nothing changed.`);
       },
     },
   });
   let r: ResultOf<'model.read'>;
   try {
-    r = await c.request('model.read', { format: 'onnx', data: new Uint8Array(await file.arrayBuffer()) });
+    r = await c.request('model.read', { format: 'onnx', data: new Uint8Array(await file.arrayBuffer()) }, { signal: abort.signal });
   } catch (err) {
     if (cancelled) return false;
     const e = err as { code?: string; message: string };

@@ -12,12 +12,18 @@ export type OnnxCode =
   | 'E_EXPORT_FOLD'
   /** A weight is missing or has the wrong size. */
   | 'E_EXPORT_WEIGHTS'
-  /** The bytes are not an ONNX model (or one this reader cannot decode). */
+  /** The bytes are not an ONNX model (or one this reader cannot decode, or a value two nodes compute). */
   | 'E_IMPORT_FORMAT'
   /** Nodes or graph features Netwright cannot represent (one diagnostic per node). */
   | 'E_IMPORT_UNSUPPORTED'
   /** The graph built from the file does not validate (the validator's diagnostics follow). */
-  | 'E_IMPORT_INVALID';
+  | 'E_IMPORT_INVALID'
+  /** The file asks for more than Netwright reads: too many nodes, a folded constant too large. */
+  | 'E_IMPORT_TOO_LARGE'
+  /** A value is computed from itself (the graph has a cycle): the file is not a valid ONNX graph. */
+  | 'E_IMPORT_CYCLE'
+  /** The import was cancelled before it finished; nothing changed. */
+  | 'E_CANCELLED';
 
 /** One problem found in a model, naming the node it is about where there is one. */
 export interface OnnxDiagnostic {
@@ -31,16 +37,18 @@ export interface OnnxDiagnostic {
 
 /**
  * Thrown by `exportOnnx` / `importOnnx` before anything is produced: `code` is the first
- * diagnostic's, `diagnostics` lists every problem found.
+ * diagnostic's, `diagnostics` lists every problem found; `fix`, when there is one, is the one
+ * thing to do about them all, and ends the message (however many diagnostics it lists).
  */
 export class OnnxError extends Error {
   readonly code: OnnxCode;
   constructor(
     code: OnnxCode,
     readonly diagnostics: readonly OnnxDiagnostic[],
+    readonly fix?: string,
   ) {
     const shown = diagnostics.slice(0, 8).map((d) => (d.nodeId !== undefined ? `"${d.nodeId}"${d.op ? ` (${d.op})` : ''}: ${d.message}` : d.message));
-    super(shown.join('; ') + (diagnostics.length > 8 ? `; and ${diagnostics.length - 8} more` : ''));
+    super(shown.join('; ') + (diagnostics.length > 8 ? `; and ${diagnostics.length - 8} more` : '') + (fix ? `. ${fix}` : ''));
     this.code = code;
     this.name = 'OnnxError';
   }

@@ -1,4 +1,5 @@
 import { BATCH_DIM, int, ints, type ConstantValue } from '../../ops/onnx-import';
+import { OnnxError } from './errors';
 import type { OnnxNode } from './onnx-types';
 
 /**
@@ -9,6 +10,13 @@ import type { OnnxNode } from './onnx-types';
  */
 export const SHAPE_OPS: ReadonlySet<string> = new Set(['Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Cast', 'Slice', 'Add', 'Sub', 'Mul', 'Div', 'Constant', 'Identity', 'Reshape']);
 
+/**
+ * The most values a folded constant may hold. Only `Concat` folds to more values than it reads,
+ * and a shape is a few numbers: a chain of Concats doubling a constant (a file of 2 KB asking
+ * for 2⁴⁰ values) is refused before the values are allocated.
+ */
+export const MAX_FOLDED_VALUES = 1 << 20;
+
 /** ONNX integer element types (Cast's `to`): int8…int64, uint8…uint64, bool. */
 const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
@@ -17,6 +25,8 @@ const INT_TYPES = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
  * (batch dim `BATCH_DIM`), and `Gather`, `Unsqueeze`, `Squeeze`, `Concat`, `Cast`, `Slice`, integer
  * arithmetic on constants. Undefined when the node is not one of those or reads data: it is then
  * read as an op. Arithmetic on the batch marker gives undefined (the batch is not a number).
+ *
+ * @throws OnnxError `E_IMPORT_TOO_LARGE` when the constant would hold more than `MAX_FOLDED_VALUES`.
  */
 export function foldShapeNode(
   n: OnnxNode,
@@ -58,13 +68,14 @@ export function foldShapeNode(
       const rank = x.dims.length + (axesOf(x.dims.length + 1)?.length ?? 0);
       const axes = axesOf(rank);
       if (!axes) return undefined;
+      const inserted = new Set(axes);
       const dims: number[] = [];
-      for (let i = 0, j = 0; i < rank; i++) dims.push(axes.includes(i) ? 1 : x.dims[j++]);
+      for (let i = 0, j = 0; i < rank; i++) dims.push(inserted.has(i) ? 1 : x.dims[j++]);
       return { dims, values: x.values };
     }
     case 'Squeeze': {
-      const axes = axesOf(x.dims.length) ?? x.dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
-      return { dims: x.dims.filter((_, i) => !axes.includes(i)), values: x.values };
+      const axes = new Set(axesOf(x.dims.length) ?? x.dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0));
+      return { dims: x.dims.filter((_, i) => !axes.has(i)), values: x.values };
     }
     case 'Gather': {
       const axis = int(n, 'axis', 0);
@@ -75,7 +86,15 @@ export function foldShapeNode(
     }
     case 'Concat': {
       if (cs.some((c) => c.dims.length !== 1)) return undefined;
-      const values = cs.flatMap((c) => [...c.values]);
+      const size = cs.reduce((sum, c) => sum + c.values.length, 0);
+      if (size > MAX_FOLDED_VALUES) {
+        const name = n.name || n.output[0];
+        throw new OnnxError('E_IMPORT_TOO_LARGE', [
+          { code: 'E_IMPORT_TOO_LARGE', nodeId: name, op: n.op_type, message: `it would compute a constant of ${size.toLocaleString('en-US')} values; Netwright folds constants of up to ${MAX_FOLDED_VALUES.toLocaleString('en-US')} values (a shape is a few), so the file was refused` },
+        ]);
+      }
+      const values: number[] = [];
+      for (const c of cs) for (let i = 0; i < c.values.length; i++) values.push(c.values[i]);
       return like(values, [values.length]);
     }
     case 'Slice': {

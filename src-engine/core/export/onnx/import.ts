@@ -11,6 +11,7 @@ import { exportOnnx, META, type OnnxNormalizationMode } from './export';
 import { IMPORT_FUSIONS, type Fusion, type FusionGraph } from './import-fusions';
 import { foldShapeNode, SHAPE_OPS } from './import-shapes';
 import { IMPORT_RULES, type ConstantValue, type Lowered, type RuleContext } from './import-rules';
+import { nodesInOrder, nonFiniteWeights } from './import-structure';
 import { ATTR, decodeModel, sizeOf, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
 
 export interface OnnxImport {
@@ -27,14 +28,22 @@ export interface OnnxImport {
 
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The most ONNX nodes a file may have: far above any model Netwright can hold (10,000 nodes on the canvas). */
+export const MAX_ONNX_NODES = 50_000;
+
 /**
  * Read a `.onnx` file into an editable graph with its weights. Supported: the ops of
  * `IMPORT_RULES` and `IMPORT_FUSIONS` in the ai.onnx domain, float32 weights stored in the file,
- * and a leading `Sub`/`Div` by constants on a graph input (read as the input normalisation).
+ * and a leading `Sub`/`Div` by constants on a graph input (read as the input normalisation). A
+ * file that fixes the batch size (torch.onnx without `dynamic_axes`) is read with a free batch,
+ * with the warning `W_IMPORT_BATCH`.
  *
  * @throws OnnxError `E_IMPORT_UNSUPPORTED` listing every node that cannot be read (with its name),
  *   `E_IMPORT_FORMAT` for bytes that are not an ONNX model, `E_IMPORT_INVALID` when the graph read
- *   does not validate. Nothing is produced then.
+ *   does not validate, `E_IMPORT_TOO_LARGE` past `MAX_ONNX_NODES` nodes or a folded constant past
+ *   `MAX_FOLDED_VALUES` values, `E_IMPORT_CYCLE` for a value computed from itself
+ *   (`E_IMPORT_FORMAT` for one two nodes compute). Nothing is produced then. A refusal of a file with a fixed batch ends with how to export it
+ *   again with a free one (`OnnxError.fix`).
  * @example
  * ```ts
  * const { model } = importOnnx(bytes);
@@ -42,6 +51,36 @@ const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
  * ```
  */
 export function importOnnx(bytes: Uint8Array): OnnxImport {
+  const steps = importSteps(bytes);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * `importOnnx` that lets the event loop run every `sliceMs` of work, so a cancel (the protocol's
+ * `cancel` of the request) is heard while a large or hostile file is read.
+ *
+ * @throws OnnxError `E_CANCELLED` once `signal` is aborted; else as `importOnnx`.
+ */
+export async function importOnnxAsync(bytes: Uint8Array, options: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<OnnxImport> {
+  const cancelled = () => new OnnxError('E_CANCELLED', [{ code: 'E_CANCELLED', message: 'The import was cancelled; nothing changed.' }]);
+  if (options.signal?.aborted) throw cancelled();
+  const steps = importSteps(bytes);
+  let since = Date.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (Date.now() - since < (options.sliceMs ?? 20)) continue;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (options.signal?.aborted) throw cancelled();
+    since = Date.now();
+  }
+}
+
+/** The import, as steps: it yields between nodes, where a caller may pause it (`importOnnxAsync`). */
+function* importSteps(bytes: Uint8Array): Generator<void, OnnxImport> {
   let file: OnnxModel;
   try {
     file = decodeModel(bytes);
@@ -51,12 +90,37 @@ export function importOnnx(bytes: Uint8Array): OnnxImport {
   if (!file.graph || !(file.graph.node?.length || file.graph.output?.length)) {
     throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: 'The file is not an ONNX model: it has no graph.' }]);
   }
+  const count = file.graph.node?.length ?? 0;
+  if (count > MAX_ONNX_NODES) {
+    throw new OnnxError('E_IMPORT_TOO_LARGE', [
+      { code: 'E_IMPORT_TOO_LARGE', message: `The file has ${count.toLocaleString('en-US')} nodes; Netwright reads ONNX graphs of up to ${MAX_ONNX_NODES.toLocaleString('en-US')} nodes (and holds up to 10,000 on the canvas).` },
+    ]);
+  }
+  yield;
   const malformed = malformedTensors(file.graph);
   if (malformed.length) throw new OnnxError('E_IMPORT_FORMAT', malformed);
+  const nodes = nodesInOrder(file.graph);
+  yield;
   const opset = file.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version ?? 1;
-  const built = buildGraph(file.graph, opset);
+  const batch = fixedBatch(file.graph);
+  let built: TrainedModel;
+  try {
+    built = yield* buildGraph(file.graph, nodes, opset, batch);
+  } catch (e) {
+    if (batch === undefined || !(e instanceof OnnxError) || e.fix || !['E_IMPORT_UNSUPPORTED', 'E_IMPORT_INVALID'].includes(e.code)) throw e;
+    throw new OnnxError(e.code, e.diagnostics, dynamicAxesFix(batch));
+  }
+  yield;
   const warnings: OnnxDiagnostic[] = [];
+  if (batch !== undefined) {
+    warnings.push({
+      code: 'W_IMPORT_BATCH',
+      message: `The file fixes the batch size at ${batch} (exported without dynamic_axes); Netwright reads it for any batch size, so it predicts and trains on batches of any size.`,
+    });
+  }
+  warnings.push(...nonFiniteWeights(built));
   const restored = restoreStored(file, built, opset, warnings);
+  yield;
   return { model: restored ?? asClassifier(withMetadata(built, file), warnings), restored: restored !== undefined, warnings };
 }
 
@@ -101,9 +165,26 @@ function asClassifier(model: TrainedModel, warnings: OnnxDiagnostic[]): TrainedM
   return out;
 }
 
+/**
+ * The batch size the graph inputs fix (torch.onnx writes the example's batch, e.g. 1, when
+ * exported without `dynamic_axes`), or undefined when it is free (`dim_param`).
+ */
+function fixedBatch(g: OnnxGraph): number | undefined {
+  const initializers = new Set((g.initializer ?? []).map((t) => t.name));
+  for (const input of g.input ?? []) {
+    const first = initializers.has(input.name) ? undefined : input.type?.tensor_type?.shape?.dim?.[0];
+    if (first && Number(first.dim_value) > 0) return Number(first.dim_value);
+  }
+  return undefined;
+}
+
+/** The one thing to do about a refused file whose batch is fixed: export it again with a free batch. */
+function dynamicAxesFix(batch: number): string {
+  return `The file fixes the batch size at ${batch} (exported without dynamic_axes); where that size is why a node was refused, export it again with a free batch: torch.onnx.export(model, x, "model.onnx", input_names=["x"], output_names=["y"], dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})`;
+}
+
 /** Read the nodes into a Netwright graph; throws with every unsupported node. */
-function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
-  const nodes = g.node ?? [];
+function* buildGraph(g: OnnxGraph, nodes: readonly OnnxNode[], opset: number, staticBatch: number | undefined): Generator<void, TrainedModel> {
   const problems: OnnxDiagnostic[] = [];
   // Values no Netwright node computes because their node (or one before it) was refused.
   const lost = new Set<string>();
@@ -125,6 +206,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     `its weight "${v}" is stored outside the file (in "${external.get(v)}"); Netwright reads weights stored inside the .onnx file: load the model with onnx.load (which reads the external data) and save it with onnx.save_model(model, "model.onnx", save_as_external_data=False)`;
   const consumed = new Set<OnnxNode>();
   for (const n of nodes) {
+    yield;
     if (n.op_type === 'Constant' && (!n.domain || n.domain === 'ai.onnx')) {
       const c = constantNode(n);
       if (c) constants.set(n.output[0], c);
@@ -139,12 +221,24 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   const producer = new Map<string, OnnxNode>();
   const readers = new Map<string, OnnxNode[]>();
   for (const n of nodes) {
+    yield;
     n.output.forEach((o) => o && producer.set(o, n));
-    n.input.forEach((i) => i && readers.set(i, [...(readers.get(i) ?? []), n]));
+    for (const i of n.input) {
+      if (!i) continue;
+      const list = readers.get(i);
+      if (list) list.push(n);
+      else readers.set(i, [n]);
+    }
   }
   const outputNames = new Set((g.output ?? []).map((o) => o.name));
   // A Shape node reads only its input's shape (folded at import), not its values: no consumer.
-  const consumers = (v: string) => ({ nodes: (readers.get(v) ?? []).filter((n) => n.op_type !== 'Shape' && (!consumed.has(n) || !isConstantNode(n, constants))), graphOutput: outputNames.has(v) });
+  // Known once the constants are: kept, so a value read by many nodes is filtered once.
+  const consumerLists = new Map<string, { nodes: OnnxNode[]; graphOutput: boolean }>();
+  const consumers = (v: string) => {
+    let c = consumerLists.get(v);
+    if (!c) consumerLists.set(v, (c = { nodes: (readers.get(v) ?? []).filter((n) => n.op_type !== 'Shape' && (!consumed.has(n) || !isConstantNode(n, constants))), graphOutput: outputNames.has(v) }));
+    return c;
+  };
   const only = (v: string) => {
     const c = consumers(v);
     return c.nodes.length === 1 && !c.graphOutput ? c.nodes[0] : undefined;
@@ -155,11 +249,11 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   // Each node's module scope, for the groups (torch.onnx names a node `/features/conv0/Conv`).
   const scopes: [string, string[]][] = [];
   const ids = new Set<string>();
+  const idCounts = new Map<string, number>();
   const irOf = new Map<string, string>();
   const shapes = new Map<string, number[]>();
   const params: Record<string, Float32Array> = {};
   const buffers: Record<string, Float32Array> = {};
-  let staticBatch: number | undefined;
   const initializerNames = new Set((g.initializer ?? []).map((t) => t.name));
   for (const input of g.input ?? []) {
     if (initializerNames.has(input.name)) continue;
@@ -173,8 +267,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       refuse(undefined, `Graph input "${input.name}" needs a batch dim and fixed sample dims; it has [${dims.map((d) => d.dim_param || d.dim_value || '?').join(', ')}].`);
       continue;
     }
-    if (Number(dims[0].dim_value) > 0) staticBatch = Number(dims[0].dim_value);
-    const id = uniqueId(sanitize(input.name, 'input'), ids);
+    const id = uniqueId(sanitize(input.name, 'input'), ids, idCounts);
     const shape = dims.slice(1).map((d) => Number(d.dim_value));
     ir.push({ id, op: 'Input', attrs: { shape, source: 'features' }, inputs: [] });
     irOf.set(input.name, id);
@@ -206,6 +299,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   const fusionAt = new Map<OnnxNode, Fusion>();
   for (const rule of IMPORT_FUSIONS) {
     for (const n of nodes) {
+      yield;
       if (n.op_type !== rule.anchor || consumed.has(n)) continue;
       const f = rule.match(n, graphView);
       if (!f || f.nodes.some((x) => consumed.has(x))) continue;
@@ -226,7 +320,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
       else return void lost.add(output); // its producer was refused already
     }
     const def = getOp(lowered.op)!;
-    const id = uniqueId(sanitize(nodeName(source, nodes), lowered.op.toLowerCase()), ids);
+    const id = uniqueId(sanitize(nodeName(source, nodes), lowered.op.toLowerCase()), ids, idCounts);
     const attrs: Attrs = lowered.attrs ?? {};
     ir.push({ id, op: lowered.op, attrs, inputs });
     scopes.push([id, scopeOf(nodeName(source, nodes))]);
@@ -242,6 +336,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
   };
 
   for (const n of nodes) {
+    yield;
     if (consumed.has(n)) {
       const f = fusionAt.get(n);
       if (f) emit(n, { op: f.op, attrs: f.attrs, inputs: [f.input], ...(f.params ? { params: f.params } : {}) }, f.output);
@@ -296,6 +391,7 @@ function buildGraph(g: OnnxGraph, opset: number): TrainedModel {
     outputs[RESERVED.has(o.name) ? `${o.name}_` : o.name] = id;
   }
   if (problems.length) throw new OnnxError('E_IMPORT_UNSUPPORTED', problems);
+  yield;
 
   const groups = groupsFromScopes(scopes);
   const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name: g.name || 'Imported ONNX model', nodes: ir, outputs, ...(groups.length ? { groups } : {}) };
@@ -370,9 +466,15 @@ function sanitize(name: string, fallback: string): string {
   return s;
 }
 
-function uniqueId(base: string, taken: Set<string>): string {
+/**
+ * `base`, or `base_2`, `base_3`… when taken. `next` remembers where each base's count stopped, so
+ * a file whose nodes all share one name costs linear time, not quadratic.
+ */
+function uniqueId(base: string, taken: Set<string>, next: Map<string, number>): string {
   let id = base;
-  for (let k = 2; taken.has(id); k++) id = `${base}_${k}`;
+  let k = next.get(base) ?? 2;
+  while (taken.has(id)) id = `${base}_${k++}`;
+  next.set(base, k);
   taken.add(id);
   return id;
 }

@@ -1,5 +1,7 @@
 """Writes what torch.onnx (PyTorch 1.13, opset 17) makes of batch-first sequence layers (argv[2]:
-a comma-separated list of lstm, gru, mha: nn.MultiheadAttention classifiers over MNIST-sized rows),
+a comma-separated list of lstm, gru, mha: nn.MultiheadAttention classifiers over MNIST-sized rows,
+lstm_fixed: an nn.LSTM classifier exported as tutorials do, from one sample and without
+dynamic_axes, its outputs computed for a batch of 3),
 and PyTorch's outputs, into argv[1]: NAME.onnx and NAME.json ({input, inputShape, output},
 flattened) per model. Run by recurrent.test.ts and attention.test.ts with /usr/bin/python3;
 nothing is checked in.
@@ -30,6 +32,19 @@ class Rnn(nn.Module):
         return h[-1]
 
 
+class LstmClassifier(nn.Module):
+    """Rows of an image through nn.LSTM(28, 32), a Linear on the last step to 10 classes."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 32, batch_first=True)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.fc(y[:, -1, :])
+
+
 class RowAttention(nn.Module):
     """Rows of an image as a sequence: (learned positions +) self-attention, a mean over the
     steps or the last step, a Linear to 10 classes."""
@@ -54,12 +69,15 @@ class RowAttention(nn.Module):
         return self.fc(y.mean(1) if self.pool == 'mean' else y[:, -1])
 
 
-def write(name, model, x):
+def write(name, model, x, fixed_batch=False):
     model.eval()
     with torch.no_grad():
         y = model(x)
-    torch.onnx.export(model, x, f"{out_dir}/{name}.onnx", opset_version=17, input_names=["x"], output_names=["y"],
-                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
+    if fixed_batch:
+        torch.onnx.export(model, x[:1], f"{out_dir}/{name}.onnx", opset_version=17)
+    else:
+        torch.onnx.export(model, x, f"{out_dir}/{name}.onnx", opset_version=17, input_names=["x"], output_names=["y"],
+                          dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}})
     with open(f"{out_dir}/{name}.json", "w") as f:
         json.dump({"input": x.flatten().tolist(), "inputShape": list(x.shape), "output": y.flatten().tolist()}, f)
 
@@ -69,6 +87,8 @@ if "lstm" in kinds:
     write("lstm_seq", Rnn(nn.LSTM, 28, 48, False), torch.randn(3, 28, 28))
     write("lstm_last", Rnn(nn.LSTM, 28, 48, True), torch.randn(2, 28, 28))
     write("lstm_stacked", Rnn(nn.LSTM, 28, 16, False, num_layers=2, bidirectional=True), torch.randn(2, 28, 28))
+if "lstm_fixed" in kinds:
+    write("lstm_fixed", LstmClassifier(), torch.randn(3, 28, 28), fixed_batch=True)
 if "gru" in kinds:
     write("gru_seq", Rnn(nn.GRU, 28, 48, False), torch.randn(3, 28, 28))
     write("gru_last", Rnn(nn.GRU, 28, 48, True), torch.randn(2, 28, 28))

@@ -100,11 +100,19 @@ describe.each(RECURRENT)('%s and ONNX', (op) => {
   });
 });
 
+let torchDir: string | undefined;
+/** The folder of recurrent-fixtures.py's files of nn.RNN, nn.LSTM, nn.GRU and the fixed-batch LSTM: one python run for both tests. */
+function torchFiles(): string {
+  if (torchDir) return torchDir;
+  requirePython(['torch', 'onnx']);
+  const dir = mkdtempSync(join(tmpdir(), 'netwright-recurrent-onnx-'));
+  python(readFileSync(join(import.meta.dirname, 'recurrent-fixtures.py'), 'utf8'), [dir, [...RECURRENT.map((o) => o.toLowerCase()), 'lstm_fixed'].join(',')]);
+  return (torchDir = dir);
+}
+
 describe('torch.onnx files of nn.RNN, nn.LSTM and nn.GRU (PyTorch 1.13, opset 17)', () => {
   it('import and predict within 1e-4·max|y| + 1e-5 of PyTorch: the sequence, the last state, stacked (and bidirectional)', () => {
-    requirePython(['torch', 'onnx']);
-    const dir = mkdtempSync(join(tmpdir(), 'netwright-recurrent-onnx-'));
-    python(readFileSync(join(import.meta.dirname, 'recurrent-fixtures.py'), 'utf8'), [dir, RECURRENT.map((o) => o.toLowerCase()).join(',')]);
+    const dir = torchFiles();
     for (const op of RECURRENT) {
       const stacked = op === 'LSTM' ? { hiddenSize: 16, numLayers: 2, bidirectional: true } : { numLayers: 2 };
       const cases = [
@@ -126,5 +134,23 @@ describe('torch.onnx files of nn.RNN, nn.LSTM and nn.GRU (PyTorch 1.13, opset 17
         console.info(`${name}: max |Netwright − PyTorch| = ${c.maxAbs.toExponential(2)}`);
       }
     }
+  });
+});
+
+describe('an nn.LSTM classifier exported as tutorials do: one sample, no dynamic_axes (#44)', () => {
+  it('imports with a free batch, says so, and predicts a batch of 3 within 1e-4·max|y| + 1e-5 of PyTorch', () => {
+    const dir = torchFiles();
+    const file = readFileSync(join(dir, 'lstm_fixed.onnx'));
+    expect(decodeModel(file).graph.input[0].type?.tensor_type?.shape?.dim.map((d) => d.dim_value)).toEqual([1, 28, 28]);
+    const { model, warnings } = importOnnx(file);
+    expect(model.graph.nodes.map((n) => n.op)).toEqual(['Input', 'LSTM', 'SequencePool', 'Linear', 'Input', 'CrossEntropyLoss']);
+    expect(warnings.find((w) => w.code === 'W_IMPORT_BATCH')?.message).toMatch(/fixes the batch size at 1 \(exported without dynamic_axes\); Netwright reads it for any batch size/);
+    const fixture = JSON.parse(readFileSync(join(dir, 'lstm_fixed.json'), 'utf8')) as TorchFixture;
+    expect(fixture.inputShape[0]).toBe(3);
+    const input = model.graph.nodes[0].id;
+    const logits = model.graph.nodes.find((n) => n.op === 'Linear')!.id;
+    const out = inferModel(model, { [input]: Float32Array.from(fixture.input) }, 3, [logits])[logits];
+    const c = compare(out, fixture.output, 1e-5 + 1e-4 * maxAbsOf(fixture.output), 0);
+    expect(c.excess, `max |Netwright − PyTorch| = ${c.maxAbs}`).toBeLessThanOrEqual(0);
   });
 });
