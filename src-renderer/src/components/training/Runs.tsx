@@ -12,6 +12,8 @@ import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
 import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
+import { canvasAspect } from '../canvas-view';
+import { usePanels } from '../../state/panels';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
@@ -127,7 +129,8 @@ export function Runs() {
     if (!client) return false;
     try {
       const view = await client.request('runs.open', { id: m.id });
-      const parsed = parseProject(JSON.stringify(view.graph));
+      // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
+      const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: usePanels.getState().layoutDirection });
       if (!parsed.ok) {
         failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
         return false;
