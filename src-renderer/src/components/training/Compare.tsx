@@ -130,7 +130,7 @@ function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string 
   return (
     <ul className="compare__legend" data-testid="compare-legend">
       {runs.map((r, i) => (
-        <li key={r.id} title={`${labels[i]} · ${r.status} · ${headlineOf(r).label}`}>
+        <li key={r.id} title={`${r.name} · ${r.status} · ${headlineOf(r).label}`}>
           <span className="compare__swatch" style={{ background: runColour(t, i) }} />
           {i === 0 && star ? <b title="The baseline: differences are measured against it">★ </b> : null}
           {labels[i]} <span className="runs__sub">{r.status === 'done' ? headlineOf(r).label : `${r.status} · ${headlineOf(r).label}`}</span>
@@ -275,7 +275,7 @@ function CompareSettings({ runs, star }: { runs: readonly RunMeta[]; star: strin
             <tr>
               <th>Setting</th>
               {runs.map((r, i) => (
-                <th key={r.id}>
+                <th key={r.id} title={r.name}>
                   {i === 0 ? star : ''}
                   {labels[i]}
                 </th>
@@ -492,7 +492,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
             return (
               <figure key={r.id} className="compare__boundary" data-testid={`compare-boundary-${r.id}`} data-has={String(!!b)}>
                 {b ? <BoundaryCanvas boundary={b} points={points} size={140} /> : <span className="runs__sub">no boundary</span>}
-                <figcaption title={labels[i]}>{labels[i]}</figcaption>
+                <figcaption title={r.name}>{labels[i]}</figcaption>
               </figure>
             );
           })}
@@ -504,7 +504,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
         const s = f?.samples;
         return (
           <div key={r.id} className="compare__samples-row" data-testid={`compare-samples-${r.id}`} data-step={f?.step ?? ''}>
-            <span className="compare__samples-label" title={labels[i]}>
+            <span className="compare__samples-label" title={r.name}>
               {labels[i]} <span className="runs__sub">{f ? `step ${f.step}` : 'no frame'}</span>
             </span>
             {!s || !start ? null : s.kind === 'classification' ? (
@@ -619,7 +619,7 @@ function CompareConfusion({ runs, stored, star }: { runs: readonly RunMeta[]; st
         const diff = i > 0 && base && m && m.length === base.length ? m.map((row, a) => row.map((v, b) => v - base[a][b])) : undefined;
         return (
           <div key={r.id} className="compare__confusion" data-testid={`compare-confusion-${r.id}`}>
-            <h4>
+            <h4 title={r.name}>
               {i === 0 ? star : ''}
               {labels[i]}
             </h4>
