@@ -7,7 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
-import { DARK, type ChartTheme } from '../../training/charts';
+import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { BoundaryCanvas } from './Samples';
@@ -151,13 +151,19 @@ function stepMetricPoints(r: StoredRun, metric: string, x: XAxis, smoothing: num
 }
 
 /** A chart with its CSV and PNG export (saved through the host, as model exports are). */
-function ExportableChart({ option, name, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
+function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; yName: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
   const chart = useRef<ECharts | undefined>(undefined);
   const onChart = useCallback((c: ECharts | undefined) => void (chart.current = c), []);
   const t = useChartTheme();
   const files = getHost().files;
   const png = () => {
-    const url = chart.current?.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
+    const c = chart.current;
+    if (!c) return;
+    // The image stands alone: a legend naming each run and both axes' titles, drawn for it only.
+    const { show, hide } = exportedChartPatch(t, option, yName);
+    c.setOption(show);
+    const url = c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
+    c.setOption(hide);
     if (url) void saveViewFile(files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
   };
   return (
@@ -246,9 +252,9 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         </p>
       ) : null}
       <div className="compare__charts">
-        <ExportableChart key={`loss-${key}`} option={loss} name={chartFileName(runNames, 'training loss')} csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
-        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={chartFileName(runNames, `${shownSplit === 'val' ? 'validation' : 'training'} ${m}`)} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
-        <ExportableChart key={`lr-${key}`} option={lr} name={chartFileName(runNames, 'learning rate')} csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
+        <ExportableChart key={`loss-${key}`} option={loss} name={chartFileName(runNames, 'training loss')} yName="training loss" csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
+        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={chartFileName(runNames, `${shownSplit === 'val' ? 'validation' : 'training'} ${m}`)} yName={`${shownSplit === 'val' ? 'validation' : 'training'} ${m}`} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
+        <ExportableChart key={`lr-${key}`} option={lr} name={chartFileName(runNames, 'learning rate')} yName="learning rate" csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
       </div>
     </div>
   );
