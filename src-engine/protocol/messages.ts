@@ -870,6 +870,8 @@ export const EngineMethods = {
       files: z.array(z.object({ path: z.string().min(1).max(1024), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }) })).max(100_000),
       /** What the export holds when it is not the trained graph as a whole: a GAN's `the generator: z [32] → samples [1, 28, 28]`. */
       holds: z.string().max(300).optional(),
+      /** The weights are a diverged run's (`E_EXPORT_DIVERGED`, saying where): the app asks before it writes them. */
+      warning: z.object({ code: z.literal('E_EXPORT_DIVERGED'), message: z.string().max(1000) }).optional(),
     }),
   },
   /**
