@@ -456,6 +456,18 @@ const lessonLeavesNothing = [
   { expectCount: '[data-testid=confirm-dialog]', count: 0 },
   { expect: '[data-testid=doc-title]', text: 'MNIST CNN' },
   { expectGone: '[data-testid=lesson-card]' },
+  // At 1280×800, every project's runs with two ticked: the Runs toolbar wraps, its sort menu whole.
+  { viewport: [1280, 800] },
+  { click: '[data-testid=train-tab-runs]' },
+  { select: '[data-testid=runs-scope]', value: 'all' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) .runs__pick input' },
+  { click: '[data-testid=runs] tbody tr:nth-child(2) .runs__pick input' },
+  { expect: '[data-testid=runs-clear-selection]' },
+  { expectNoOverflow: ['.runs__toolbar'] },
+  { expectNotClipped: '.runs__toolbar' },
+  { screenshot: 'runs-sort-1280x800' },
+  { click: '[data-testid=runs-clear-selection]' },
+  { viewport: [1400, 900] },
 ];
 const lessonsFromGallery = [
   { click: '[data-testid=cmd-new]' },

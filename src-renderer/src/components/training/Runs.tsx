@@ -88,6 +88,18 @@ function EditField({ value, testId, placeholder, title, onCommit }: { value: str
  * metric, steps and duration; restore a run's design onto the canvas, or delete it; tick 2–10 to
  * compare them, one pinned as the baseline. The list refreshes when a run starts or ends.
  */
+/**
+ * The toolbar wraps where the dock is narrow (nothing in it is cut off, the sort menu included):
+ * the table's sticky header sits under it at its height, whatever it is.
+ */
+function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
+  const runs = el?.parentElement;
+  if (!el || !runs || typeof ResizeObserver === 'undefined') return;
+  const o = new ResizeObserver(() => runs.style.setProperty('--runs-toolbar-h', `${el.offsetHeight}px`));
+  o.observe(el);
+  return () => o.disconnect();
+}
+
 export function Runs() {
   const client = useEngine((s) => s.client);
   const ready = useEngine((s) => s.state === 'ready');
@@ -193,7 +205,7 @@ export function Runs() {
   if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} onOpenDesign={(m) => open(m, { results: false })} />;
   return (
     <div className="runs" data-testid="runs">
-      <div className="runs__toolbar">
+      <div className="runs__toolbar" ref={followToolbarHeight}>
         <button
           type="button"
           className="primary"
