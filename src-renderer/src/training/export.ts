@@ -136,7 +136,9 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
   try {
     const settings = useExport.getState().settings[formatId];
     const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
-    // A diverged run's weights are written only when the user says so, knowing why (#44 item 8).
+    // A diverged run's weights are written only when the user says so, knowing why (#44 item 8);
+    // the export is not in progress while the question waits.
+    if (r.warning) useExport.setState({ busy: undefined });
     if (r.warning && !(await useConfirm.getState().ask('Export a diverged run?', `${r.warning.message} (${r.warning.code})`, 'Export anyway'))) {
       notify('info', `Not exported: the run diverged.`, r.warning.code);
       return false;
