@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
-import { DATA_LIMITS, DataError, csvColumns, imageToSample } from '../core/data';
+import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample } from '../core/data';
 import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol/messages';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
 import { loadDataset, npyTargets } from './datasets';
@@ -243,9 +243,11 @@ function scanText(request: DataScanRequest, name: string, env: ScanEnvironment):
     // Characters counted and the start taken without an array of the whole text.
     let characters = 0;
     let start = '';
-    for (const c of bytes.toString('utf8')) if (characters++ < 400) start += c;
+    const text = bytes.toString('utf8');
+    for (const c of text) if (characters++ < 400) start += c;
+    const distinct = distinctCharacters(text, o.vocabulary === 'ascii' ? ds.classNames : undefined);
     const windows = ds.count + (loaded.val?.count ?? 0) + (loaded.test?.count ?? 0);
-    return { ...base, featureShape: [...ds.featureShape], text: { characters, vocabulary: ds.classNames.length, windows, start }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
+    return { ...base, featureShape: [...ds.featureShape], text: { characters, distinct, vocabulary: ds.classNames.length, windows, start }, notes: (loaded.report?.notes ?? []).slice(0, 100) };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
     return { ...base, notes: [], problem: { code: err.code, message: err.message } };

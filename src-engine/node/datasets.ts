@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
-import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
+import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { csvSeries } from '../core/data/series';
 import { loadImageFolder } from './image-folder';
@@ -148,7 +148,9 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
       const name = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, '');
       if (o.vocabulary !== undefined && o.vocabulary !== 'text' && o.vocabulary !== 'ascii') throw new DataError('DATA_BAD_OPTION', `text: options.vocabulary must be "text" (the file's own characters) or "ascii" (got ${JSON.stringify(o.vocabulary)}).`);
       const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
-      return checkFingerprint('text', o, withTextReport(textDataset(utf8(bytes, path), { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) }), 'text', createHash('sha256').update(bytes).digest('hex'), 1));
+      const text = utf8(bytes, path);
+      const loaded = textDataset(text, { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) });
+      return checkFingerprint('text', o, withTextReport(loaded, 'text', createHash('sha256').update(bytes).digest('hex'), 1, distinctCharacters(text, vocabulary)));
     }
     case 'series': {
       const path = pathOption(o, 'series', 'the CSV file whose column is the series');
@@ -215,8 +217,11 @@ function utf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-/** A text set with what was read: the fingerprint, the files and the vocabulary. */
-function withTextReport(loaded: LoadedDataset, kind: string, fingerprint: string, files: number): LoadedDataset {
+/**
+ * A text set with what was read: the fingerprint, the files, the distinct characters the text
+ * holds and the vocabulary the model scores (larger when it is fixed, as ASCII's 97).
+ */
+function withTextReport(loaded: LoadedDataset, kind: string, fingerprint: string, files: number, distinct: number): LoadedDataset {
   const { train, val, test } = loaded;
   return {
     ...loaded,
@@ -225,7 +230,7 @@ function withTextReport(loaded: LoadedDataset, kind: string, fingerprint: string
       fingerprint,
       files,
       skipped: [],
-      notes: [`${train.numClasses} distinct characters; ${train.count} training, ${val!.count} validation and ${test!.count} test windows of ${train.featureShape[0]} characters`],
+      notes: [`${distinct} distinct characters${distinct === train.numClasses ? '' : ` (a vocabulary of ${train.numClasses})`}; ${train.count} training, ${val!.count} validation and ${test!.count} test windows of ${train.featureShape[0]} characters`],
     },
   };
 }
@@ -257,7 +262,8 @@ function loadFortunes(dir: string, window: number, chosen: boolean): LoadedDatas
     return new TextDecoder('utf-8').decode(bytes);
   });
   if (texts.length === 0) throw new DataError('DATA_NOT_FOUND', `fortunes: ${dir} holds no fortune files.`);
-  const loaded = withTextReport(textDataset(fortunesText(texts), { name: 'fortunes', window, vocabulary: ASCII_VOCABULARY }), 'fortunes', hash.digest('hex'), texts.length);
+  const text = fortunesText(texts);
+  const loaded = withTextReport(textDataset(text, { name: 'fortunes', window, vocabulary: ASCII_VOCABULARY }), 'fortunes', hash.digest('hex'), texts.length, distinctCharacters(text, ASCII_VOCABULARY));
   fortunesCache.set(key, loaded);
   return loaded;
 }

@@ -482,8 +482,11 @@ export const DataScanResult = z.object({
   table: z.object({ rows: z.number().int().nonnegative(), columns: z.array(DataColumn).max(10_000), task: z.enum(['classification', 'regression']).optional(), encodedWidth: z.number().int().optional() }).optional(),
   /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
   featureShape: Ints.optional(),
-  /** Texts: the characters read, the vocabulary's size, the training windows and the text's start. */
-  text: z.object({ characters: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
+  /**
+   * Texts: the characters read, the distinct ones among them the model reads, the vocabulary's
+   * size (larger than `distinct` when it is fixed, as ASCII's 97), the training windows and the text's start.
+   */
+  text: z.object({ characters: z.number().int().nonnegative(), distinct: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
   notes: z.array(z.string().max(2000)).max(100),
   problem: ErrorInfo.optional(),
   dataset: DatasetConfigSchema,
@@ -867,6 +870,8 @@ export const EngineMethods = {
       files: z.array(z.object({ path: z.string().min(1).max(1024), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }) })).max(100_000),
       /** What the export holds when it is not the trained graph as a whole: a GAN's `the generator: z [32] → samples [1, 28, 28]`. */
       holds: z.string().max(300).optional(),
+      /** The weights are a diverged run's (`E_EXPORT_DIVERGED`, saying where): the app asks before it writes them. */
+      warning: z.object({ code: z.literal('E_EXPORT_DIVERGED'), message: z.string().max(1000) }).optional(),
     }),
   },
   /**

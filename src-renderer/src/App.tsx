@@ -11,11 +11,13 @@ import { StatusBar } from './components/StatusBar';
 import { Toolbar } from './components/Toolbar';
 import { TrainDock } from './components/training/TrainDock';
 import { PanelRail } from './components/panels';
+import { canvasAspect } from './components/canvas-view';
 import { commandForKey, type CommandContext } from './components/commands';
 import type { EditorDoc } from './editor/document';
 import { ProjectFiles } from './editor/files';
 import { useConfirm } from './state/confirm-store';
 import { getHost } from './host';
+import { useEditor } from './state/editor-store';
 import { useEngine } from './state/engine-store';
 import { useSession } from './state/session-store';
 import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
@@ -65,6 +67,8 @@ function Workspace({ files }: { files: ProjectFiles }) {
     apply(usePanels.getState());
     return usePanels.subscribe(apply);
   }, []);
+  // The design a restore would replace: none on a fresh page, a run's project reopened after a reload.
+  const onScreen = useEditor((s) => (s.history.present.graph.nodes.length > 0 ? s.file.name : undefined));
   const [recovery, setRecovery] = useState<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined>();
   useEffect(() => {
     const stop = files.start();
@@ -96,6 +100,9 @@ function Workspace({ files }: { files: ProjectFiles }) {
       <Dialogs />
       {recovery ? (
         <RecoveryOffer
+          name={recovery.name}
+          nodes={recovery.doc.graph.nodes.length}
+          onScreen={onScreen}
           savedAt={recovery.savedAt}
           onRestore={() => {
             files.restore(recovery);
@@ -115,7 +122,14 @@ function Workspace({ files }: { files: ProjectFiles }) {
 export function App() {
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
-  const files = useMemo(() => new ProjectFiles(getHost(), undefined, { modelForSave, openedWithModel: (model, name) => void loadProjectModel(model, name) }), []);
+  const files = useMemo(
+    () =>
+      new ProjectFiles(getHost(), undefined, { modelForSave, openedWithModel: (model, name) => void loadProjectModel(model, name) }, () => ({
+        aspect: canvasAspect(),
+        direction: usePanels.getState().layoutDirection,
+      })),
+    [],
+  );
   // A page reloaded during a run comes back to the run's project (#32 item 8).
   useEffect(() => connectRunStore({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [files]);
   useEffect(() => connectExport(), []);

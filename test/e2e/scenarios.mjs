@@ -160,6 +160,11 @@ const recovery = [
   { wait: 2_500 }, // autosave runs 1.5 s after the last edit
   { reload: true },
   { expect: '[data-testid=recover-dialog]', within: 20_000 },
+  // It says which design it holds (#44 item 7).
+  { expect: '[data-testid=recover-what]', text: 'e2e mlp.*8 nodes' },
+  { viewport: [1280, 800] },
+  { screenshot: 'recover-offer-1280x800' },
+  { viewport: [1400, 900] },
   { click: '[data-testid=recover-restore]' },
   { expect: node('dropout') },
   { expectCount: '[data-testid^="node-"][data-op]', count: 8 },
@@ -424,6 +429,45 @@ const lessonQuick = ([id, runs], whileCard = []) => [
   ]).flat(),
   { expect: `[data-testid=lesson-claim-${id}]`, attr: ['data-holds', 'true'] },
   ...(runs > 1 ? [{ expect: `[data-testid=lesson-compare-${id}]:not([disabled])` }] : []),
+];
+/**
+ * #44 item 7: a finished lesson leaves nothing behind when another design opens: its card no longer
+ * covers the canvas, the Runs tab no longer shows its comparison, and its runs (opened unchanged)
+ * ask nothing; templates open unchanged too, so switching between them asks nothing either.
+ */
+const lessonLeavesNothing = [
+  { click: '[data-testid=cmd-new]' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { click: '[data-testid=cmd-lessons]' },
+  { click: '[data-testid=lesson-run-quick-learning-rate]' },
+  { expect: '[data-testid=lesson-card][data-lesson=learning-rate]', attr: ['data-status', 'done'], within: 120_000 },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { click: '[data-testid=lesson-card-compare]' },
+  { expect: '[data-testid=compare]', attr: ['data-runs', '3'] },
+  { click: '[data-testid=cmd-templates]' },
+  { click: '[data-testid=template-mnist-mlp]' },
+  { expectCount: '[data-testid=confirm-dialog]', count: 0 },
+  { expect: '[data-testid=doc-title]', text: 'MNIST MLP' },
+  { expect: '[data-testid=doc-title]', attr: ['data-dirty', 'false'] },
+  { expectGone: '[data-testid=lesson-card]' },
+  { expectGone: '[data-testid=compare]' },
+  { click: '[data-testid=cmd-templates]' },
+  { click: '[data-testid=template-mnist-cnn]' },
+  { expectCount: '[data-testid=confirm-dialog]', count: 0 },
+  { expect: '[data-testid=doc-title]', text: 'MNIST CNN' },
+  { expectGone: '[data-testid=lesson-card]' },
+  // At 1280×800, every project's runs with two ticked: the Runs toolbar wraps, its sort menu whole.
+  { viewport: [1280, 800] },
+  { click: '[data-testid=train-tab-runs]' },
+  { select: '[data-testid=runs-scope]', value: 'all' },
+  { click: '[data-testid=runs] tbody tr:nth-child(1) .runs__pick input' },
+  { click: '[data-testid=runs] tbody tr:nth-child(2) .runs__pick input' },
+  { expect: '[data-testid=runs-clear-selection]' },
+  { expectNoOverflow: ['.runs__toolbar'] },
+  { expectNotClipped: '.runs__toolbar' },
+  { screenshot: 'runs-sort-1280x800' },
+  { click: '[data-testid=runs-clear-selection]' },
+  { viewport: [1400, 900] },
 ];
 const lessonsFromGallery = [
   { click: '[data-testid=cmd-new]' },
@@ -1395,6 +1439,7 @@ const training = [
   { name: 'train: two moons shows the decision boundary', steps: twoMoons },
   { name: "train: the Train panel's Device — forced GPU trains the MNIST MLP on SwiftShader, naming the adapter; Auto trains on the CPU and says so; the choice is saved with the project", steps: deviceChoice },
   { name: 'learn: every lesson runs from the gallery (quick) and shows our figures beside the reference ones', steps: lessonsFromGallery },
+  { name: "learn: a finished lesson's card and comparison go when another template opens, and switching templates asks nothing", steps: lessonLeavesNothing },
   { name: 'train: the dataset panel sets scale, in-painting masks and a 64-sample subset, and the preview shows what the network is fed', steps: datasetPanel },
   { name: 'layout: at 1280×800 and 1600×1000, light and dark, the start panel and the CNN training with the dock open fit every panel', steps: layoutAtEverySize },
   { name: 'runs: every run is kept; Adam then SGD are both in the Runs tab with their settings, a rename sticks, opening one brings its design and results back and scrubs its frames', steps: runsKept },

@@ -1,7 +1,7 @@
 import type { Handlers } from '../../protocol/rpc';
 import type { ExportSource, LoadedModelInfo } from '../../protocol/messages';
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
-import { ExportError } from '../../core/export/bundle';
+import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
 import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
 import { assertLoadable, type TrainedModel } from '../../core/export/model';
@@ -81,7 +81,35 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
     }
   }
   const bundle = format.export(model, { settings, ...(data ? { data } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
-  return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}) };
+  const warning = divergedWarning(ctx, source);
+  return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}), ...(warning ? { warning } : {}) };
+}
+
+/**
+ * `E_EXPORT_DIVERGED` when the weights exported are a diverged run's: the divergence guard held
+ * the run (`train.diverged`) and it was never resumed from there — it is held now, or it ended
+ * held (the run store's status `diverged`). Its outputs are of no use (a loss in the millions,
+ * logits near 1e32): the app asks before it writes them. A run resumed from the last good weights
+ * after a divergence is not one.
+ */
+function divergedWarning(ctx: ServiceContext, source: ExportSource): { code: Extract<ExportErrorCode, 'E_EXPORT_DIVERGED'>; message: string } | undefined {
+  const id = source.kind === 'run' ? source.id : source.kind === 'current' && !(ctx.loaded && !ctx.run) ? ctx.run?.record : undefined;
+  const held = source.kind === 'current' && ctx.run?.session.status === 'diverged';
+  let stored: ReturnType<ReturnType<ServiceContext['runStore']>['open']> | undefined;
+  try {
+    stored = id ? ctx.runStore().open(id) : undefined;
+  } catch {
+    // No run store, or a run it cannot read: only a run held now is known to have diverged.
+  }
+  if (!held && stored?.meta.status !== 'diverged') return undefined;
+  const last = stored?.records.filter((r) => r.kind === 'event' && r.event === 'diverged').at(-1);
+  const d = last?.kind === 'event' ? (last.data as { step?: number; cause?: string; nodeId?: string }) : undefined;
+  const where = d?.step !== undefined ? ` at step ${d.step}${d.nodeId ? ` (${d.nodeId})` : ''}` : '';
+  const why = d?.cause === 'nonfinite' ? 'a value became NaN or infinite' : 'the loss exploded';
+  return {
+    code: 'E_EXPORT_DIVERGED',
+    message: `This run diverged${where}: ${why}, and it ${held ? 'is held there' : 'ended there'}. Its weights give outputs of no use (predictions near chance, values that overflow). Export a run that finished, or resume this one with a lower learning rate first.`,
+  };
 }
 
 /**

@@ -20,7 +20,7 @@ export { applyTransform, applyAugmentation, augments, checkTransform, checkAugme
 export type { FeatureTransform, Augmentation } from './transforms';
 export { checkDataset } from './validate';
 export { normalizationKind, prepareData, STREAMED_FIT_SAMPLES } from './prepare';
-export { textDataset, fortunesText, vocabularyOf, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
+export { textDataset, fortunesText, vocabularyOf, distinctCharacters, encodeText, MAX_VOCABULARY, ASCII_VOCABULARY } from './text';
 export type { TextOptions } from './text';
 export type { PreparedData } from './prepare';
 export { BatchFeeder, PREFETCH_BATCHES } from './batch';

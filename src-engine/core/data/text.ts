@@ -32,6 +32,16 @@ export function vocabularyOf(chars: readonly string[]): string[] {
   return [...new Set(chars)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * How many distinct characters of `text` a model reads (those in `vocabulary`, when it is fixed):
+ * what a user's text holds, as against the vocabulary's size (a fixed one, as ASCII's 97, is larger).
+ */
+export function distinctCharacters(text: string, vocabulary?: readonly string[]): number {
+  const seen = new Set(text.replace(/\r\n?/g, '\n'));
+  if (!vocabulary) return seen.size;
+  return vocabulary.filter((c) => seen.has(c)).length;
+}
+
 /** `chars` as token ids of `vocabulary`; a character outside it throws DATA_BAD_OPTION, naming it. */
 export function encodeText(chars: readonly string[], vocabulary: readonly string[]): Float32Array {
   const id = new Map(vocabulary.map((c, i) => [c, i]));

@@ -21,10 +21,12 @@ export interface ExportBundle {
  * invalid graph (`E_EXPORT_GRAPH`), an unknown format or setting (`E_EXPORT_FORMAT`, `E_EXPORT_SETTING`), the writers' disk
  * full (`E_EXPORT_DISK_FULL`), a target that exists (`E_EXPORT_EXISTS`: replaced only when asked),
  * a folder holding files the exporter did not write (`E_EXPORT_FOLDER_NOT_EMPTY`: never replaced)
- * and other write failures (`E_EXPORT_WRITE`).
+ * and other write failures (`E_EXPORT_WRITE`). `E_EXPORT_DIVERGED` is a warning, not a refusal: the
+ * weights are a diverged run's (`model.export` answers it; the app asks before writing them).
  */
 export type ExportErrorCode =
   | 'E_EXPORT_NO_WEIGHTS'
+  | 'E_EXPORT_DIVERGED'
   | 'E_EXPORT_UNSUPPORTED_OP'
   | 'E_EXPORT_UNSUPPORTED'
   | 'E_EXPORT_GRAPH'

@@ -130,11 +130,18 @@ function SaveAsPrompt({ onClose }: { onClose(): void }) {
   );
 }
 
-/** After a crash: offer the autosaved document. */
-export function RecoveryOffer({ savedAt, onRestore, onDiscard }: { savedAt: number; onRestore(): void; onDiscard(): void }) {
+/**
+ * After a crash: offer the autosaved document, named, and said to take the place of the design
+ * on screen (`onScreen`) when there is one (a run's project reopened after a reload) — so Restore does not
+ * swap one design for another unawares.
+ */
+export function RecoveryOffer({ name, nodes, onScreen, savedAt, onRestore, onDiscard }: { name: string; nodes: number; onScreen?: string; savedAt: number; onRestore(): void; onDiscard(): void }) {
   return (
-    <Modal title="Restore unsaved work?" testid="recover-dialog" onClose={onDiscard}>
-      <p>Netwright found changes that were not saved when it last closed ({new Date(savedAt).toLocaleString()}).</p>
+    <Modal title={`Restore unsaved work on “${name}”?`} testid="recover-dialog" onClose={onDiscard}>
+      <p data-testid="recover-what">
+        Netwright found changes to <b>{name}</b> ({nodes} {nodes === 1 ? 'node' : 'nodes'}) that were not saved when it last closed ({new Date(savedAt).toLocaleString()}).
+        {onScreen ? ` Restoring opens it in place of “${onScreen}”, on the canvas now.` : ''}
+      </p>
       <div className="modal__actions">
         <button type="button" data-testid="recover-discard" onClick={onDiscard}>
           Discard

@@ -9,11 +9,15 @@ export function canvasAspect(): number | undefined {
   return r && r.width > 0 && r.height > 0 ? r.width / r.height : undefined;
 }
 
-/** Open a template: laid out in the user's chosen direction and folded to the canvas as it is now. */
+/**
+ * Open a template: laid out in the user's chosen direction and folded to the canvas as it is now.
+ * Unchanged it holds no unsaved work (Save still asks for a name): opening another design after
+ * it asks nothing, and nothing of it goes to the recovery slot until it is edited.
+ */
 export function openTemplateDoc(doc: EditorDoc, name: string): void {
   const direction = usePanels.getState().layoutDirection;
   const layout = autoLayout(doc.graph, { direction, aspect: canvasAspect() });
-  useEditor.getState().load({ graph: doc.graph, layout }, { name }, { layoutDirection: direction }, true);
+  useEditor.getState().load({ graph: doc.graph, layout }, { name }, { layoutDirection: direction });
 }
 
 /** Auto-layout the open document (in `direction`, which becomes the user's choice, or its own) to fit the canvas. */

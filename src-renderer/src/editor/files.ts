@@ -53,10 +53,16 @@ export class ProjectFiles {
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
   private disposers: (() => void)[] = [];
 
+  /**
+   * @param view How the canvas is now (its width / height, the user's layout direction): a design
+   *   that comes without a layout (a bare graph file, a run's design) is laid out to fit it, not
+   *   as one tall column.
+   */
   constructor(
     private readonly host: FileHost,
     private readonly autosaveMs = 1500,
     private readonly models?: ProjectModelHooks,
+    private readonly view: () => { aspect?: number; direction?: 'TB' | 'LR' } = () => ({}),
   ) {}
 
   get nativeDialogs(): boolean {
@@ -164,7 +170,7 @@ export class ProjectFiles {
       return true;
     }
     if (owner.path && (await this.openPath(owner.path))) return true;
-    const parsed = graph ? parseProject(JSON.stringify(graph)) : undefined;
+    const parsed = graph ? parseProject(JSON.stringify(graph), this.view()) : undefined;
     if (!parsed?.ok) return false;
     useEditor.getState().load(parsed.doc, { name: owner.name }, {}, true);
     return true;
@@ -218,7 +224,7 @@ export class ProjectFiles {
 
   /** Parse and load a project text; a bad file only shows why, and nothing else changes. */
   load(text: string, path: string, fileName: string): boolean {
-    const r = parseProject(text);
+    const r = parseProject(text, this.view());
     const store = useEditor.getState();
     if (!r.ok) {
       useSession.getState().notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });

@@ -38,6 +38,8 @@ interface LessonsStore {
   card?: string;
   /** The lesson the gallery scrolls to when it opens (from the card). */
   focus?: string;
+  /** The lesson whose runs the Runs tab compares (its `compare`), until another design is opened. */
+  compared?: string;
 
   /** Queue the lesson's runs one after another (each opened as the current design and trained), then its report, if it has one. */
   run(lesson: Lesson, quick: boolean): Promise<void>;
@@ -46,7 +48,16 @@ interface LessonsStore {
   /** Put the lesson's stored runs side by side in the Runs tab's Compare view (the gallery closes). */
   compare(id: string): void;
   dismissCard(): void;
+  /**
+   * Another design was opened (not one of a lesson's runs): a finished lesson's card and the
+   * comparison of its runs go, so neither covers nor stands for the design now on screen. A
+   * lesson still training keeps its card (it says which run trains).
+   */
+  leave(): void;
 }
+
+/** True while a lesson opens one of its runs' designs (that load is the lesson's, not the user's). */
+let openingLessonRun = false;
 
 /** Resolves when the current run ends; a diverged run is stopped (its figure is then NaN). */
 function runEnded(): Promise<void> {
@@ -83,7 +94,13 @@ export const useLessons = create<LessonsStore>((set, get) => ({
       const doc = lessonDocument(lesson, v, template.doc, quick);
       // Opening the design closes dialogs: a gallery the user opened again mid-lesson stays open.
       const galleryOpen = useSession.getState().dialog === 'lessons';
-      useEditor.getState().load(doc, { name: lessonRunName(lesson, v) }, {}, true);
+      // Opened as it is bundled (nothing unsaved): opening another design after it asks nothing.
+      openingLessonRun = true;
+      try {
+        useEditor.getState().load(doc, { name: lessonRunName(lesson, v) });
+      } finally {
+        openingLessonRun = false;
+      }
       if (galleryOpen) useSession.getState().setDialog('lessons');
       const ended = useRun.getState().start(doc.graph).then(runEnded);
       await ended;
@@ -118,10 +135,25 @@ export const useLessons = create<LessonsStore>((set, get) => ({
     if (ids.length < 2) return;
     // Lesson runs are named after the lesson, not the open project: compare across projects.
     useRunsUi.getState().set({ selected: ids, comparing: true, sweep: undefined, scope: 'all', view: 'list' });
+    set({ compared: id });
     useTrainUi.getState().set({ open: true, tab: 'runs' });
     useSession.getState().setDialog('none');
   },
   dismissCard() {
     set({ card: undefined });
   },
+  leave() {
+    const { card, compared, lessons } = get();
+    if (card && lessons[card]?.status !== 'running') set({ card: undefined });
+    if (!compared) return;
+    set({ compared: undefined });
+    const runs = useRunsUi.getState();
+    const ids = new Set(Object.values(lessons[compared]?.runIds ?? {}));
+    // Only the lesson's own comparison: one the user has since made of other runs stays.
+    if (runs.comparing && runs.selected.every((r) => ids.has(r))) runs.set({ selected: [], comparing: false, scope: 'project' });
+  },
 }));
+
+useEditor.subscribe((s, prev) => {
+  if (s.loadSeq !== prev.loadSeq && !openingLessonRun) useLessons.getState().leave();
+});

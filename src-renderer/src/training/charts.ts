@@ -108,6 +108,35 @@ export function lossChartOption(
  * A learning-rate axis label: two significant digits, so neighbouring ticks never read the same
  * (0.0015 and 0.002 were both "2e-3"), and 0 as `0`.
  */
+/**
+ * What a chart saved as a PNG adds to the chart on screen, where the legend is HTML beside it and
+ * the axes are read from the panel: `show` (merged before the image is taken) puts a legend of
+ * every series (each run's label, in its colour) under the title and names both axes; `hide`
+ * (merged after) puts the chart back as it was.
+ *
+ * @example
+ * ```ts
+ * const { show, hide } = exportedChartPatch(option, 'loss');
+ * chart.setOption(show); const url = chart.getDataURL(); chart.setOption(hide);
+ * ```
+ */
+export function exportedChartPatch(t: ChartTheme, option: Record<string, unknown>, yName: string): { show: Record<string, unknown>; hide: Record<string, unknown> } {
+  const series = (option.series as { name?: string }[] | undefined) ?? [];
+  const grid = (option.grid as { top?: number; left?: number } | undefined) ?? {};
+  const x = (option.xAxis as { name?: string } | undefined) ?? {};
+  const top = grid.top ?? 24;
+  const left = grid.left ?? 52;
+  return {
+    show: {
+      legend: { show: true, type: 'plain', top: top - 2, left: left, right: 14, itemWidth: 14, itemHeight: 8, textStyle: { color: t.text, fontSize: 10 }, data: series.map((s) => s.name ?? '') },
+      grid: { top: top + 18 * Math.ceil(series.length / 3), left: left + 14 },
+      xAxis: { name: x.name || 'step', nameLocation: 'middle', nameGap: 18 },
+      yAxis: { name: yName, nameLocation: 'middle', nameGap: left - 10, nameTextStyle: { color: t.muted, fontSize: 10 } },
+    },
+    hide: { legend: { show: false }, grid: { top, left }, xAxis: { name: x.name ?? '' }, yAxis: { name: '' } },
+  };
+}
+
 export const rateLabel = (v: number): string => (v === 0 ? '0' : Number(v.toPrecision(2)).toExponential());
 
 /**

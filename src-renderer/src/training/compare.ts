@@ -185,11 +185,36 @@ export function confusionOf(m: Pick<RunMeta, 'summary'>): number[][] | undefined
   return undefined;
 }
 
+/** A head shared by every name shorter than this is kept: eliding it would save little. */
+const MIN_ELIDED_HEAD = 12;
+
 /**
- * What tells each run apart in a legend: its name, and where names repeat, the values of the
- * settings that differ (`sgd · lr 0.01`), else its start time.
+ * Names with their shared head elided, so what tells them apart shows (`RNN vs LSTM on long
+ * sequences: the adding problem — RNN, T = 10` → `…RNN, T = 10` beside `…LSTM, T = 100`): the
+ * head is cut where the part they differ in starts, and only when every name keeps something
+ * after it. The whole name belongs in a tooltip.
+ */
+export function elideSharedHead(names: readonly string[]): string[] {
+  const distinct = [...new Set(names)];
+  if (distinct.length < 2) return names.slice();
+  let n = 0;
+  while (distinct.every((d) => n < d.length && d[n] === distinct[0][n])) n++;
+  // Back to the start of the part where they differ (after ` — `, ` · `, `: ` or `, `), else of
+  // the word: `…LSTM, T = 100`, `…seed 20`, never `…0`.
+  const head = distinct[0].slice(0, n);
+  const part = Math.max(...[' — ', ' – ', ' · ', ': ', ', '].map((sep) => { const i = head.lastIndexOf(sep); return i < 0 ? -1 : i + sep.length; }));
+  const cut = part >= 0 ? part : head.search(/\s\S*$/) + 1;
+  if (cut < MIN_ELIDED_HEAD || distinct.some((d) => d.slice(cut).trim() === '')) return names.slice();
+  return names.map((x) => `…${x.slice(cut)}`);
+}
+
+/**
+ * What tells each run apart in a legend: its name (a head every name shares elided,
+ * `elideSharedHead`), and where names repeat, the values of the settings that differ
+ * (`sgd · lr 0.01`), else its start time.
  */
 export function runLabels(runs: readonly Pick<RunMeta, 'name' | 'settings' | 'createdAt'>[]): string[] {
+  const names = elideSharedHead(runs.map((r) => r.name));
   const rows = settingsRows(runs).filter((r) => r.differs && r.key !== 'app version');
   const short = (key: string) => key.replace(/^optimizer\./, '').replace(/^dataset\./, '').replace(/^schedule\./, 'schedule ');
   // Runs of one design (one name) are told apart by what differs alone; the name would only repeat.
@@ -197,10 +222,10 @@ export function runLabels(runs: readonly Pick<RunMeta, 'name' | 'settings' | 'cr
   const time = (r: Pick<RunMeta, 'createdAt'>) => new Date(r.createdAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const labels = runs.map((r, i) => {
     const same = runs.filter((o) => o.name === r.name).length > 1;
-    if (!same) return r.name;
+    if (!same) return names[i];
     const parts = rows.map((row) => (short(row.key) === 'kind' ? row.values[i] : `${short(row.key)} ${row.values[i]}`));
     const extra = parts.length ? parts.slice(0, 3).join(' · ') : time(r);
-    return allSame ? extra : `${r.name} · ${extra}`;
+    return allSame ? extra : `${names[i]} · ${extra}`;
   });
   // Still alike (runs that differ only in their design or seed of chance): their start times tell them apart.
   // Long names give way at their head, never mid-number (`fitRunName`).

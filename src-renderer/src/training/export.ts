@@ -10,6 +10,7 @@ import { isLive, runElsewhere } from './model';
 import { useRun } from '../state/training-store';
 import { useExport, type ExportFormatInfo } from '../state/export-store';
 import { useSession } from '../state/session-store';
+import { useConfirm } from '../state/confirm-store';
 
 type ExportResult = ResultOf<'model.export'>;
 
@@ -135,6 +136,13 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
   try {
     const settings = useExport.getState().settings[formatId];
     const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
+    // A diverged run's weights are written only when the user says so, knowing why (#44 item 8);
+    // the export is not in progress while the question waits.
+    if (r.warning) useExport.setState({ busy: undefined });
+    if (r.warning && !(await useConfirm.getState().ask('Export a diverged run?', `${r.warning.message} (${r.warning.code})`, 'Export anyway'))) {
+      notify('info', `Not exported: the run diverged.`, r.warning.code);
+      return false;
+    }
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
     return await saveExport(files, exportFileName(format, useEditor.getState().file, r.name, sourceRun(source)), r, `${label}${holds}`);

@@ -45,12 +45,21 @@ export function hparamText(run: RunMeta, key: string): string {
 }
 
 /**
+ * Settings that name things rather than tune them: a data file's path and fingerprint, ids, the
+ * loss output's node id. Runs of different projects differ on all of them; none is a hyperparameter.
+ */
+const IDENTITY = /(^|\.)(path|paths|file|files|folder|dir|fingerprint|hash|sha256|url|id|ids|runId|loss)$/;
+/** A value that is an id or a digest (`9f86d081884c7d65…`), not a setting's value. */
+const looksLikeId = (v: string) => /^[0-9a-f]{12,}$/i.test(v) || /^[0-9a-f-]{32,}$/i.test(v);
+
+/**
  * The table's columns for these runs: the usual settings, every other scalar setting on which
- * they differ (a sweep's variable among them), then the results any of them has.
+ * they differ (a sweep's variable among them) but those that name things (paths, digests, ids),
+ * then the results any of them has.
  */
 export function hparamColumns(runs: readonly RunMeta[]): HparamColumn[] {
   const differing = settingsRows(runs)
-    .filter((r) => r.differs && r.key !== 'app version' && r.key !== 'backend' && !r.values.some((v) => v.startsWith('[') || v.startsWith('{')))
+    .filter((r) => r.differs && r.key !== 'app version' && r.key !== 'backend' && !IDENTITY.test(r.key) && !r.values.some((v) => v.startsWith('[') || v.startsWith('{') || looksLikeId(v)))
     .map((r) => r.key);
   const settings = [...new Set([...ALWAYS, ...differing])].filter((k) => runs.some((r) => hparamValue(r, k) !== undefined));
   const results = RESULTS.filter((k) => runs.some((r) => hparamValue(r, k) !== undefined));
@@ -58,13 +67,26 @@ export function hparamColumns(runs: readonly RunMeta[]): HparamColumn[] {
   return [...settings.map((k) => col(k, 'setting')), ...results.map((k) => col(k, 'result'))];
 }
 
+/** The most setting axes the parallel coordinates draw: more and their names overlap at 1280 px. */
+export const MAX_PARALLEL_SETTINGS = 7;
+
 /**
  * The columns the parallel coordinates draw: the settings on which the runs differ (an axis
- * where every line meets says nothing) and up to `results` validation and test results.
+ * where every line meets says nothing), at most `MAX_PARALLEL_SETTINGS` of them — the usual
+ * ones first, then numbers, then names with few values (a name per run tells nothing an axis
+ * can show) — and up to `results` validation and test results.
  */
 export function parallelColumns(runs: readonly RunMeta[], columns: readonly HparamColumn[], results = 3): HparamColumn[] {
-  const differs = (c: HparamColumn) => new Set(runs.map((r) => String(hparamValue(r, c.key)))).size > 1;
-  return [...columns.filter((c) => c.kind === 'setting' && differs(c)), ...columns.filter((c) => c.kind === 'result' && /^(val|test)\./.test(c.key)).slice(0, results)];
+  const distinct = (c: HparamColumn) => new Set(runs.map((r) => String(hparamValue(r, c.key)))).size;
+  const rank = (c: HparamColumn) => (ALWAYS.includes(c.key) ? 0 : c.numeric ? 1 : 2);
+  const settings = columns
+    .filter((c) => c.kind === 'setting' && distinct(c) > 1 && (c.numeric || distinct(c) <= Math.max(2, runs.length / 2)))
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .slice(0, MAX_PARALLEL_SETTINGS)
+    .sort((a, b) => a.i - b.i)
+    .map(({ c }) => c);
+  return [...settings, ...columns.filter((c) => c.kind === 'result' && /^(val|test)\./.test(c.key)).slice(0, results)];
 }
 
 /** Whether a bigger value of a result column is better (accuracy, psnr) or a smaller (loss, mse, seconds). */

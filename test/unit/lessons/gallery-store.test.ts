@@ -7,7 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/facade';
 import { LESSONS } from '../../../src-renderer/src/lessons/catalog';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
+import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { useLessons } from '../../../src-renderer/src/state/lessons-store';
 import { useRunsUi } from '../../../src-renderer/src/state/runs-ui';
 import { useSession } from '../../../src-renderer/src/state/session-store';
@@ -52,5 +53,36 @@ describe('a lesson from the gallery', () => {
     expect(useSession.getState().dialog).toBe('none');
     useLessons.getState().dismissCard();
     expect(useLessons.getState().card).toBeUndefined();
+  });
+
+  it('leaves nothing behind once another design is opened: its card and its comparison go; its runs open unchanged, so nothing asks to discard them (#44 item 7)', async () => {
+    const lesson = LESSONS.find((l) => l.id === 'batchnorm-deep')!;
+    let n = 0;
+    const dirty: boolean[] = [];
+    useRun.setState({
+      start: () => {
+        dirty.push(selectDirty(useEditor.getState()));
+        n++;
+        useRun.setState({ phase: 'done', done: { test: { accuracy: 0.5 } } as never, info: { storedRunId: `leave-${n}` } as never });
+        return Promise.resolve();
+      },
+    });
+    await useLessons.getState().run(lesson, true);
+    expect(dirty).toEqual([false, false]);
+    useLessons.getState().compare(lesson.id);
+    expect(useLessons.getState().card).toBe(lesson.id);
+    expect(useRunsUi.getState()).toMatchObject({ selected: ['leave-1', 'leave-2'], comparing: true });
+    // The user opens another design: the card no longer covers it, the Runs tab is the project's again.
+    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
+    expect(useLessons.getState().card).toBeUndefined();
+    expect(useRunsUi.getState()).toMatchObject({ selected: [], comparing: false, scope: 'project' });
+  });
+
+  it("keeps a training lesson's card, and a comparison the user made of other runs, when another design is opened", () => {
+    useLessons.setState({ card: 'batchnorm-deep', compared: 'batchnorm-deep', lessons: { 'batchnorm-deep': { status: 'running', quick: true, current: 1, runs: 2, ours: {}, runIds: { a: 'leave-1' } } } });
+    useRunsUi.getState().set({ selected: ['other-1', 'other-2'], comparing: true, scope: 'all' });
+    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
+    expect(useLessons.getState().card).toBe('batchnorm-deep');
+    expect(useRunsUi.getState()).toMatchObject({ selected: ['other-1', 'other-2'], comparing: true });
   });
 });

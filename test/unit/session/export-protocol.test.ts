@@ -78,6 +78,23 @@ describe('export over the protocol', () => {
     expect(text(re.files[0].data)).toBe(text(json.files[0].data));
   }, 30_000);
 
+  it('warns (E_EXPORT_DIVERGED, naming the step) when the weights are a diverged run\'s: held now, and stored after it was stopped there; a healthy run has no warning (#44 item 8)', async () => {
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-runs-')));
+    const { client, waitFor } = setupEngine({ runs: store });
+    const start = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 4, optimizer: { kind: 'adam', lr: 1000 } }), probes: false });
+    const d = await waitFor('train.diverged');
+    const held = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
+    expect(held.files.length).toBe(1);
+    expect(held.warning).toMatchObject({ code: 'E_EXPORT_DIVERGED', message: expect.stringMatching(/diverged.*held there/) });
+    await client.request('train.control', { runId: start.runId, action: 'stop' });
+    await waitFor('train.done');
+    const stored = await client.request('model.export', { source: { kind: 'run', id: start.storedRunId!, which: 'last' }, format: 'json' });
+    expect(stored.warning).toMatchObject({ code: 'E_EXPORT_DIVERGED', message: expect.stringContaining(`at step ${d.step}`) });
+    const healthy = await client.request('train.start', { graph: twoMoonsGraph({ epochs: 1 }), probes: false });
+    await waitFor('train.done', (e) => e.runId === healthy.runId);
+    expect((await client.request('model.export', { source: { kind: 'current' }, format: 'json' })).warning).toBeUndefined();
+  });
+
   it('a GAN exports as its generator, and the answer says so (the Export notice shows it); JSON keeps the whole GAN', async () => {
     const { client } = setupEngine();
     const dcgan = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-dcgan.json'), 'utf8')) as GraphIR;

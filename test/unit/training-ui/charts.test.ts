@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecisionBoundary, ProbeFrame } from '../../../src-engine/protocol';
-import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, rateLabel, toGrid } from '../../../src-renderer/src/training/charts';
+import { EXPLODING_GRAD, LIGHT, PATH_SCALE, boundaryPixels, confusionCells, distributionPaths, drawingFromSample, exportedChartPatch, gradColour, gradFlowGeometry, gradientFlow, histogramPath, imagePixels, lossChartOption, rateLabel, toGrid } from '../../../src-renderer/src/training/charts';
 import { SPARK_H, SPARK_W, overlaysOf } from '../../../src-renderer/src/training/overlay';
 
 const hist = { min: 0, max: 1, counts: [1, 2] };
@@ -177,5 +177,18 @@ describe('the learning-rate axis', () => {
     const labels = ticks.map(rateLabel);
     expect(labels).toEqual(['0', '5e-4', '1e-3', '1.5e-3', '2e-3']);
     expect(new Set(labels).size).toBe(ticks.length);
+  });
+});
+
+describe('a compared chart saved as a PNG (#44 item 8)', () => {
+  it('carries a legend naming every run and both axis titles, and puts the chart back after', () => {
+    const option = { grid: { left: 52, top: 24 }, xAxis: { type: 'value', name: 'epoch' }, yAxis: { type: 'value' }, series: [{ name: '…RNN, T = 10' }, { name: '…LSTM, T = 10' }, { name: '…RNN, T = 30' }, { name: '…LSTM, T = 30' }] };
+    const { show, hide } = exportedChartPatch(LIGHT, option, 'training loss') as { show: Record<string, Record<string, unknown>>; hide: Record<string, Record<string, unknown>> };
+    expect(show.legend).toMatchObject({ show: true, data: ['…RNN, T = 10', '…LSTM, T = 10', '…RNN, T = 30', '…LSTM, T = 30'] });
+    expect(show.xAxis.name).toBe('epoch');
+    expect(show.yAxis.name).toBe('training loss');
+    // The plot moves down to make room for the legend's rows, and comes back.
+    expect(show.grid.top as number).toBeGreaterThan(24 + 18);
+    expect(hide).toMatchObject({ legend: { show: false }, grid: { top: 24, left: 52 }, xAxis: { name: 'epoch' }, yAxis: { name: '' } });
   });
 });

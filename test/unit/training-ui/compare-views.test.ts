@@ -38,7 +38,8 @@ describe('Compare draws what the live views draw, labelled', () => {
     expect(fitRunName('Untitled design with many words · fc1.outFeatures = 123456789012345678901234567890123456', 40)).not.toMatch(/\d…/);
     expect(fitRunName('short · lr = 0.1', 48)).toBe('short · lr = 0.1');
     const meta = (name: string) => ({ name, createdAt: '2026-01-01T00:00:00Z', settings: { training: {}, backend: '', appVersion: '' } }) as unknown as RunMeta;
-    for (const l of runLabels([meta(name), meta(`${name}0`)])) expect(l).toMatch(/0\.00012345 · seed 20?$/);
+    // Two runs that differ in their seed alone: the shared head gives way to the whole part they differ in.
+    expect(runLabels([meta(name), meta(`${name}0`)])).toEqual(['…seed 2', '…seed 20']);
   });
 });
 
@@ -105,5 +106,29 @@ describe('the hyperparameter table (TensorBoard HParams)', () => {
     // The best by validation accuracy (b) is drawn in the accent, the worst (c) in the muted colour.
     expect(o.series[0].data[1].lineStyle.color).toBe(LIGHT.accent);
     expect(o.series[0].data[2].lineStyle.color).toBe(LIGHT.muted);
+  });
+
+  it("every project's runs: no axis for a path, a digest or an id, and no more setting axes than are readable (#44 item 8)", () => {
+    const hex = (i: number) => `${i}f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`;
+    const many = Array.from({ length: 8 }, (_, i) =>
+      run(`p${i}`, 10 ** -(i % 4), 16 * (1 + (i % 3)), 0.5 + i / 20, 0.5, {
+        epochs: 1 + i,
+        seed: i,
+        loss: `loss${i}`,
+        weightDecay: i * 1e-4,
+        gradClip: 1 + i,
+        dataset: { name: ['mnist', 'moons', 'adding'][i % 3], options: { path: `data/${i}.csv`, fingerprint: hex(i), samples: 100 * (i + 1), length: 10 + i, noise: i / 10 }, validationSplit: 0.1 + i / 100 },
+        schedule: { kind: 'cosine', warmupSteps: i },
+        runId: `r-${i}`,
+      }),
+    );
+    const cols = hparamColumns(many).map((c) => c.key);
+    for (const k of ['dataset.options.path', 'dataset.options.fingerprint', 'loss', 'runId']) expect(cols).not.toContain(k);
+    const axes = parallelColumns(many, hparamColumns(many));
+    const settings = axes.filter((c) => c.kind === 'setting').map((c) => c.key);
+    expect(settings.length).toBeLessThanOrEqual(7);
+    // The usual ones first: what people tune.
+    expect(settings.slice(0, 3)).toEqual(['optimizer.lr', 'batchSize', 'epochs']);
+    expect(axes.filter((c) => c.kind === 'result').map((c) => c.key)).toEqual(['val.accuracy', 'val.loss', 'test.accuracy']);
   });
 });

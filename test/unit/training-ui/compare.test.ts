@@ -35,6 +35,15 @@ describe('comparing runs', () => {
     expect(x).not.toBe(y);
   });
 
+  it('legends of runs whose names share a long head show what tells them apart: the six adding-problem runs (#44 item 8)', () => {
+    const title = 'RNN vs LSTM on long sequences: the adding problem';
+    const six = [10, 30, 100].flatMap((t) => ['RNN', 'LSTM'].map((op) => meta(`${title} — ${op}, T = ${t}`, training({ kind: 'adam', lr: 0.01 }))));
+    expect(runLabels(six)).toEqual(['…RNN, T = 10', '…LSTM, T = 10', '…RNN, T = 30', '…LSTM, T = 30', '…RNN, T = 100', '…LSTM, T = 100']);
+    // A short shared head is kept, as is a name that is all head.
+    expect(runLabels([meta('MLP a', training({})), meta('MLP b', training({}))])).toEqual(['MLP a', 'MLP b']);
+    expect(runLabels([meta('Adding problem, RNN', training({})), meta('Adding problem, RNN T = 30', training({}))])).toEqual(['…RNN', '…RNN T = 30']);
+  });
+
   it("TensorBoard's debiased EMA: the first value is kept, a constant stays constant, nulls pass through", () => {
     expect(smoothEma([5, 5, 5], 0.9)).toEqual([5, 5, 5].map((v) => expect.closeTo(v, 12)));
     const s = smoothEma([1, null, 3], 0.5);

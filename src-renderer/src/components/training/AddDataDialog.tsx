@@ -379,8 +379,9 @@ function ArraysPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
 function TextPreview({ r, text, input }: { r: DataScanResult; text: NonNullable<DataScanResult['text']>; input?: number[] }) {
   return (
     <>
-      <p className="add-data__sizes" data-testid="add-data-text" data-characters={text.characters} data-vocabulary={text.vocabulary}>
-        {text.characters.toLocaleString()} characters · a vocabulary of {text.vocabulary} · {plural(text.windows, 'window')} of {r.featureShape?.[0] ?? '?'} characters (the last 10 % held out for validation and test)
+      <p className="add-data__sizes" data-testid="add-data-text" data-characters={text.characters} data-distinct={text.distinct} data-vocabulary={text.vocabulary}>
+        {text.characters.toLocaleString()} characters · {text.distinct} distinct
+        {text.distinct === text.vocabulary ? '' : ` (the design's vocabulary: ${text.vocabulary}, tab, newline and printable ASCII)`} · {plural(text.windows, 'window')} of {r.featureShape?.[0] ?? '?'} characters (the last 10 % held out for validation and test)
       </p>
       <pre className="add-data__text" title="How the text starts">{text.start}</pre>
       <InputHint data={r.featureShape} input={input} convert={false} />

@@ -7,7 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
-import { DARK, type ChartTheme } from '../../training/charts';
+import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { BoundaryCanvas } from './Samples';
@@ -130,7 +130,7 @@ function CompareLegend({ runs, star }: { runs: readonly RunMeta[]; star: string 
   return (
     <ul className="compare__legend" data-testid="compare-legend">
       {runs.map((r, i) => (
-        <li key={r.id} title={`${labels[i]} · ${r.status} · ${headlineOf(r).label}`}>
+        <li key={r.id} title={`${r.name} · ${r.status} · ${headlineOf(r).label}`}>
           <span className="compare__swatch" style={{ background: runColour(t, i) }} />
           {i === 0 && star ? <b title="The baseline: differences are measured against it">★ </b> : null}
           {labels[i]} <span className="runs__sub">{r.status === 'done' ? headlineOf(r).label : `${r.status} · ${headlineOf(r).label}`}</span>
@@ -151,13 +151,19 @@ function stepMetricPoints(r: StoredRun, metric: string, x: XAxis, smoothing: num
 }
 
 /** A chart with its CSV and PNG export (saved through the host, as model exports are). */
-function ExportableChart({ option, name, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
+function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; yName: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
   const chart = useRef<ECharts | undefined>(undefined);
   const onChart = useCallback((c: ECharts | undefined) => void (chart.current = c), []);
   const t = useChartTheme();
   const files = getHost().files;
   const png = () => {
-    const url = chart.current?.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
+    const c = chart.current;
+    if (!c) return;
+    // The image stands alone: a legend naming each run and both axes' titles, drawn for it only.
+    const { show, hide } = exportedChartPatch(t, option, yName);
+    c.setOption(show);
+    const url = c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
+    c.setOption(hide);
     if (url) void saveViewFile(files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
   };
   return (
@@ -246,9 +252,9 @@ function CompareCurves({ runs, stored }: { runs: readonly RunMeta[]; stored: rea
         </p>
       ) : null}
       <div className="compare__charts">
-        <ExportableChart key={`loss-${key}`} option={loss} name={chartFileName(runNames, 'training loss')} csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
-        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={chartFileName(runNames, `${shownSplit === 'val' ? 'validation' : 'training'} ${m}`)} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
-        <ExportableChart key={`lr-${key}`} option={lr} name={chartFileName(runNames, 'learning rate')} csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
+        <ExportableChart key={`loss-${key}`} option={loss} name={chartFileName(runNames, 'training loss')} yName="training loss" csv={() => curvesCsv(xName, 'loss', labels, lossData)} testId="compare-loss" data-series={stored.length} data-points={stored.map((r) => r.curve.step.length).join(',')} data-min-points={Math.min(...stored.map((r) => r.curve.step.length))} data-log={String(logY)} />
+        {val && metricData ? <ExportableChart key={`val-${key}-${shownSplit}`} option={val} name={chartFileName(runNames, `${shownSplit === 'val' ? 'validation' : 'training'} ${m}`)} yName={`${shownSplit === 'val' ? 'validation' : 'training'} ${m}`} csv={() => curvesCsv(xName, m!, labels, metricData)} testId="compare-metric-chart" data-metric={m} data-split={shownSplit} data-points={metricData.map((d) => d.length).join(',')} /> : <p className="runs__empty">No metric that every run reports.</p>}
+        <ExportableChart key={`lr-${key}`} option={lr} name={chartFileName(runNames, 'learning rate')} yName="learning rate" csv={() => curvesCsv(xName, 'lr', labels, lrData)} testId="compare-lr" />
       </div>
     </div>
   );
@@ -275,7 +281,7 @@ function CompareSettings({ runs, star }: { runs: readonly RunMeta[]; star: strin
             <tr>
               <th>Setting</th>
               {runs.map((r, i) => (
-                <th key={r.id}>
+                <th key={r.id} title={r.name}>
                   {i === 0 ? star : ''}
                   {labels[i]}
                 </th>
@@ -492,7 +498,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
             return (
               <figure key={r.id} className="compare__boundary" data-testid={`compare-boundary-${r.id}`} data-has={String(!!b)}>
                 {b ? <BoundaryCanvas boundary={b} points={points} size={140} /> : <span className="runs__sub">no boundary</span>}
-                <figcaption title={labels[i]}>{labels[i]}</figcaption>
+                <figcaption title={r.name}>{labels[i]}</figcaption>
               </figure>
             );
           })}
@@ -504,7 +510,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
         const s = f?.samples;
         return (
           <div key={r.id} className="compare__samples-row" data-testid={`compare-samples-${r.id}`} data-step={f?.step ?? ''}>
-            <span className="compare__samples-label" title={labels[i]}>
+            <span className="compare__samples-label" title={r.name}>
               {labels[i]} <span className="runs__sub">{f ? `step ${f.step}` : 'no frame'}</span>
             </span>
             {!s || !start ? null : s.kind === 'classification' ? (
@@ -619,7 +625,7 @@ function CompareConfusion({ runs, stored, star }: { runs: readonly RunMeta[]; st
         const diff = i > 0 && base && m && m.length === base.length ? m.map((row, a) => row.map((v, b) => v - base[a][b])) : undefined;
         return (
           <div key={r.id} className="compare__confusion" data-testid={`compare-confusion-${r.id}`}>
-            <h4>
+            <h4 title={r.name}>
               {i === 0 ? star : ''}
               {labels[i]}
             </h4>

@@ -12,6 +12,8 @@ import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
 import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
+import { canvasAspect } from '../canvas-view';
+import { usePanels } from '../../state/panels';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
@@ -86,6 +88,18 @@ function EditField({ value, testId, placeholder, title, onCommit }: { value: str
  * metric, steps and duration; restore a run's design onto the canvas, or delete it; tick 2–10 to
  * compare them, one pinned as the baseline. The list refreshes when a run starts or ends.
  */
+/**
+ * The toolbar wraps where the dock is narrow (nothing in it is cut off, the sort menu included):
+ * the table's sticky header sits under it at its height, whatever it is.
+ */
+function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
+  const runs = el?.parentElement;
+  if (!el || !runs || typeof ResizeObserver === 'undefined') return;
+  const o = new ResizeObserver(() => runs.style.setProperty('--runs-toolbar-h', `${el.offsetHeight}px`));
+  o.observe(el);
+  return () => o.disconnect();
+}
+
 export function Runs() {
   const client = useEngine((s) => s.client);
   const ready = useEngine((s) => s.state === 'ready');
@@ -127,7 +141,8 @@ export function Runs() {
     if (!client) return false;
     try {
       const view = await client.request('runs.open', { id: m.id });
-      const parsed = parseProject(JSON.stringify(view.graph));
+      // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
+      const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: usePanels.getState().layoutDirection });
       if (!parsed.ok) {
         failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
         return false;
@@ -190,7 +205,7 @@ export function Runs() {
   if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} onOpenDesign={(m) => open(m, { results: false })} />;
   return (
     <div className="runs" data-testid="runs">
-      <div className="runs__toolbar">
+      <div className="runs__toolbar" ref={followToolbarHeight}>
         <button
           type="button"
           className="primary"

@@ -110,7 +110,7 @@ describe('data.scan (node/data-scan.ts)', () => {
     writeFileSync(text, 'The quick brown fox jumps over the lazy dog. '.repeat(40));
     const r = await scanData({ scanId: 't1', path: text, kind: 'text', options: { window: 16 } }, { access: UNRESTRICTED });
     expect(DataScanResult.safeParse(r).success).toBe(true);
-    expect(r).toMatchObject({ kind: 'text', featureShape: [16], text: { characters: 45 * 40, vocabulary: 29 } });
+    expect(r).toMatchObject({ kind: 'text', featureShape: [16], text: { characters: 45 * 40, distinct: 29, vocabulary: 29 } });
     expect(r.text!.start.startsWith('The quick brown fox')).toBe(true);
     const loaded = loadDataset(r.dataset, 0);
     expect(r.text!.windows).toBe(loaded.train.count + (loaded.val?.count ?? 0) + (loaded.test?.count ?? 0));
@@ -118,7 +118,9 @@ describe('data.scan (node/data-scan.ts)', () => {
     // "Use this data" trains without DATA_CHANGED; the fortunes vocabulary fits a design made for it.
     expect(loadDataset(r.dataset, 0).train.featureShape).toEqual([16]);
     const ascii = await scanData({ scanId: 't2', path: text, kind: 'text', options: { vocabulary: 'ascii' } }, { access: UNRESTRICTED });
-    expect(ascii.text!.vocabulary).toBe(97);
+    // The fixed vocabulary is the design's; the text still holds its own 29 characters (#44 item 7).
+    expect(ascii.text).toMatchObject({ distinct: 29, vocabulary: 97 });
+    expect(loadDataset(ascii.dataset, 0).report!.notes[0]).toMatch(/^29 distinct characters \(a vocabulary of 97\);/);
     // Not UTF-8: the loader's coded problem, shown in the preview.
     writeFileSync(path.join(dir, 'latin1.txt'), Buffer.from([0x68, 0xe9, 0x0a]));
     expect((await scanData({ scanId: 't3', path: path.join(dir, 'latin1.txt'), kind: 'text' }, { access: UNRESTRICTED })).problem?.code).toBe('DATA_BAD_OPTION');
