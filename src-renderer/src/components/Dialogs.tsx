@@ -84,7 +84,7 @@ function OpenPicker({ onClose }: { onClose(): void }) {
         <>
           <h4>Recent</h4>
           <ul className="file-list" data-testid="recent-files">
-            {recent.map(entry)}
+            {recent.map((f) => entry({ ...f, modified: list?.find((l) => l.path === f.path)?.modified }))}
           </ul>
         </>
       ) : files.nativeDialogs ? (
