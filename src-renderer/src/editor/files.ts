@@ -295,7 +295,7 @@ export class ProjectFiles {
         code === 'E_FILE_EXISTS'
           ? { title: `Replace "${name}"?`, message: `"${fileName}" already exists. Replace it with this design? What it holds now will be lost.` }
           : code === 'E_FILE_CHANGED'
-            ? { title: `"${name}" changed on disk`, message: `"${fileName}" was changed since you opened it (saved from another tab or window?). Replace it with your version? The other changes will be lost; Cancel keeps both, then Save As… saves yours under another name.` }
+            ? { title: `"${name}" changed on disk`, message: `"${fileName}" was changed since you opened it (saved from another tab or window?). Replace it with your version? The changes saved there will be lost. Cancel leaves the file as it is and yours here unsaved (Save As… can keep them under another name).` }
             : undefined;
       if (!question) {
         useSession.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`, code ? { code } : undefined);
