@@ -11,7 +11,20 @@ const ExportFiles = z
   .array(z.object({ path: z.string().min(1).max(1024), data: z.string().max(80 * 1024 * 1024) }))
   .min(1)
   .max(64);
-const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().max(1024), text: ProjectText });
+/** A file's version: the SHA-256 of its bytes, in hex (FileService `read` and `write` answer it). */
+const FileVersion = z.string().regex(/^[0-9a-f]{64}$/);
+const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().max(1024), text: ProjectText, version: FileVersion });
+/**
+ * When a project write may go ahead (checked by the host at the moment it writes, so nothing is
+ * replaced that the user has not seen): `ifAbsent`, only where no file is (Save As: a name
+ * taken is answered E_FILE_EXISTS); `ifVersion`, only over the version this document was opened
+ * or last saved as, or where the file is gone (Save: a file changed since, by another tab or
+ * window, is answered E_FILE_CHANGED); `replace`, whatever is there (the user confirmed).
+ */
+export const WriteCondition = z.union([z.object({ ifAbsent: z.literal(true) }).strict(), z.object({ ifVersion: FileVersion }).strict(), z.object({ replace: z.literal(true) }).strict()]);
+export type WriteCondition = z.infer<typeof WriteCondition>;
+/** An export staged in parts (`stageExport`): an id the renderer made up for it. */
+const StagingId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
 
 /**
  * The file channel, typed like the engine's methods: each operation's arguments (a tuple, as they
@@ -22,7 +35,7 @@ const HostFileSchema = z.object({ path: z.string().max(4096), name: z.string().m
 export const FileMethods = {
   list: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), modified: z.number() })).max(100_000) },
   read: { args: z.tuple([FilePath]), result: HostFileSchema },
-  write: { args: z.tuple([FilePath, ProjectText]), result: z.null() },
+  write: { args: z.tuple([FilePath, ProjectText, WriteCondition]), result: z.object({ version: FileVersion }) },
   recent: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024) })).max(1000) },
   writeRecovery: { args: z.tuple([ProjectText]), result: z.null() },
   readRecovery: { args: z.tuple([]), result: z.object({ text: ProjectText, savedAt: z.number() }).nullable() },
@@ -33,7 +46,13 @@ export const FileMethods = {
    * next free `name (2)`…); Electron to the path the export dialog granted. Answers where, as
    * shown to the user (`path`) and in full (`full`).
    */
-  writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
+  writeExport: { args: z.tuple([FilePath, z.enum(['file', 'folder']), ExportFiles, StagingId.nullable()]), result: z.object({ path: z.string().max(4096), full: z.string().max(4096) }) },
+  /**
+   * Part of an export too large for one call (web mode's requests are read up to 80 MiB): each
+   * file's base64 in pieces of a multiple of 4 characters, appended in order under the staging
+   * id; `writeExport` with that id adds its own pieces and writes the whole (exportCalls).
+   */
+  stageExport: { args: z.tuple([StagingId, ExportFiles]), result: z.null() },
   /**
    * Web mode: the user's data the engine may read (docs/data.md "In the app"): what is in the
    * workspace's `data/` folder and in the folder the host was started with (`--data-dir`), one
@@ -70,7 +89,45 @@ export const UPLOAD_LIMITS = {
 /** File extensions an upload takes: images into folders, tables and arrays as files. */
 export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
-export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, uploadData: 16 + 3 * 64 };
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, uploadData: 16 + 3 * 64 };
+
+/** What an export may hold, all files together (what the engine can send the renderer in one message: protocol/wire.ts MAX_MESSAGE_BYTES). */
+export const EXPORT_LIMITS = { bytes: 256 * 2 ** 20, partChars: 16 * 2 ** 20 } as const;
+
+/**
+ * An export's files as the calls that carry it (web mode: each request well under the host's
+ * 80 MiB): `staged`, the calls to `stageExport`, in order, then `last`, what `writeExport` carries.
+ * Each file's base64 is cut at multiples of 4 characters (each piece decodes on its own), into
+ * calls of at most `partChars` characters and 64 pieces. An export that fits in one call is `last` alone.
+ *
+ * @example
+ * ```ts
+ * const { staged, last } = exportCalls(files);
+ * for (const part of staged) await call('stageExport', id, part);
+ * await call('writeExport', target, kind, last, staged.length > 0 ? id : null);
+ * ```
+ */
+export function exportCalls(files: readonly { path: string; data: string }[], partChars: number = EXPORT_LIMITS.partChars): { staged: { path: string; data: string }[][]; last: { path: string; data: string }[] } {
+  const step = Math.max(4, partChars - (partChars % 4));
+  const pieces: { path: string; data: string }[] = [];
+  for (const f of files) {
+    if (f.data.length === 0) pieces.push(f);
+    for (let at = 0; at < f.data.length; at += step) pieces.push({ path: f.path, data: f.data.slice(at, at + step) });
+  }
+  const calls: { path: string; data: string }[][] = [[]];
+  let chars = 0;
+  for (const p of pieces) {
+    const open = calls[calls.length - 1];
+    if (open.length > 0 && (chars + p.data.length > step || open.length >= 64)) {
+      calls.push([p]);
+      chars = p.data.length;
+    } else {
+      open.push(p);
+      chars += p.data.length;
+    }
+  }
+  return { staged: calls.slice(0, -1), last: calls[calls.length - 1] };
+}
 export type FileMethod = keyof typeof FileMethods;
 export type FileArgs<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['args']>;
 export type FileResult<M extends FileMethod> = z.infer<(typeof FileMethods)[M]['result']>;

@@ -1,3 +1,5 @@
+import type { WriteCondition } from './files';
+
 /**
  * What the preload script exposes to the renderer as `window.netwright` (Electron only). The
  * renderer reaches the host through this object and nothing else. Engine traffic does not pass
@@ -72,6 +74,8 @@ export interface HostFile {
   /** File name for titles and recent lists. */
   name: string;
   text: string;
+  /** Its version as read (SHA-256 hex): a Save passes it back, so a file changed since is not overwritten unseen. */
+  version: string;
 }
 
 /**
@@ -112,8 +116,11 @@ export interface HostFiles {
   /** Project files in the workspace folder (web mode) or the recent list's folders (Electron). */
   list(): Promise<{ path: string; name: string; modified: number }[]>;
   read(path: string): Promise<HostFile>;
-  /** Atomic write. */
-  write(path: string, text: string): Promise<void>;
+  /**
+   * Atomic write, only when `condition` holds as the host writes (src-contracts/files.ts
+   * WriteCondition: E_FILE_EXISTS, E_FILE_CHANGED otherwise); resolves the version written.
+   */
+  write(path: string, text: string, condition: WriteCondition): Promise<{ version: string }>;
   recent(): Promise<{ path: string; name: string }[]>;
   /** Autosave slot for crash recovery (one per app). */
   writeRecovery(text: string): Promise<void>;

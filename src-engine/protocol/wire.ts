@@ -23,6 +23,9 @@ const CHUNK_HEAD = 24;
 export const WIRE_CHUNK_BYTES = 4 << 20;
 /** The largest message reassembled from chunks (a JSON text is kept under V8's longest string). */
 export const MAX_MESSAGE_BYTES = 256 << 20;
+/** The smallest chunk a sender makes (but the last): bounds how many chunks one message may come in. */
+export const MIN_CHUNK_BYTES = 64 << 10;
+const maxChunks = (maxBytes: number) => Math.max(1, Math.ceil(maxBytes / MIN_CHUNK_BYTES));
 type Kind = 'f32' | 'f64' | 'u8' | 'u16' | 'u32' | 'i32';
 const CTORS: Record<Kind, { new (buffer: ArrayBuffer, offset: number, length: number): ArrayBufferView; BYTES_PER_ELEMENT: number }> = {
   f32: Float32Array,
@@ -168,6 +171,10 @@ export class WireReassembler {
     }
     const s = this.stream;
     if (!s || s.id !== id || s.count !== count || s.kind !== kind || index !== s.parts.length || count === 0 || kind > 1) throw this.fail('A chunk arrived out of order or does not belong to the message being received.');
+    // Every chunk but the last carries data, and no message has more chunks than its bytes allow:
+    // empty chunks must not pile up bookkeeping without ever reaching the byte limit.
+    if (count > maxChunks(this.maxBytes)) throw this.fail(`A message in ${count} chunks was refused (at most ${maxChunks(this.maxBytes)}).`, true);
+    if (bytes.length === CHUNK_HEAD && index < count - 1) throw this.fail('A chunk before the last one is empty.');
     s.bytes += bytes.length - CHUNK_HEAD;
     if (s.bytes > this.maxBytes) throw this.fail(`A message of more than ${this.maxBytes} bytes was refused.`, true);
     s.parts.push(bytes.slice(CHUNK_HEAD));

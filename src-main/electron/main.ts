@@ -137,7 +137,8 @@ function registerFileIpc(): void {
     }
     if (kind === 'save') {
       const name = typeof suggested === 'string' && suggested ? suggested.replace(/[\\/:*?"<>|]/g, '_').slice(0, 120) : `untitled${PROJECT_EXTENSION}`;
-      const opts = { defaultPath: name.endsWith('.json') ? name : name + PROJECT_EXTENSION, filters: PROJECT_FILTERS };
+      // The dialog asks before replacing a file (Linux needs the property); the renderer then writes with `replace`.
+      const opts: Electron.SaveDialogOptions = { defaultPath: name.endsWith('.json') ? name : name + PROJECT_EXTENSION, filters: PROJECT_FILTERS, properties: ['showOverwriteConfirmation', 'createDirectory'] };
       const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
       return { ok: true, result: r.canceled || !r.filePath ? null : files.grant(r.filePath) };
     }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
-import { FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../src-contracts/files';
+import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult, type WriteCondition } from '../../src-contracts/files';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { writeExport } from '../../src-engine/node/export-writer';
@@ -46,6 +46,10 @@ export class FileService {
   private readonly granted = new Set<string>();
   /** Web mode: the folders uploads made this session, with the bytes and files written into each so far. */
   private readonly uploads = new Map<string, { bytes: number; files: number }>();
+  /** Project writes in progress, by path: a write waits for the one before it, so two never pass one version check. */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Exports arriving in parts (`stageExport`), by staging id: each file's bytes so far. */
+  private readonly staging = new Map<string, { files: Map<string, Buffer[]>; bytes: number; touched: number }>();
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -125,21 +129,49 @@ export class FileService {
     }
     if (!stat.isFile()) throw new FileError('E_FILE_NOT_A_FILE', `${path.basename(abs)} is not a file.`);
     if (stat.size > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(abs)} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Netwright opens project files up to ${this.maxBytes / 2 ** 20} MiB.`);
-    const text = await fs.readFile(abs, 'utf8');
+    const bytes = await fs.readFile(abs);
     await this.addRecent(abs);
-    return { path: this.display(abs), name: path.basename(abs), text };
+    return { path: this.display(abs), name: path.basename(abs), text: bytes.toString('utf8'), version: versionOf(bytes) };
   }
 
-  async write(p: string, text: string): Promise<void> {
+  /**
+   * Save a project atomically when `condition` holds at the moment of writing (WriteCondition):
+   * Save As onto a name taken is refused (E_FILE_EXISTS), and so is a Save over a file that
+   * changed since it was opened or saved (E_FILE_CHANGED: another tab, window or program wrote
+   * it), until the user confirms replacing it. Both hosts save through here. Answers the version written.
+   */
+  async write(p: string, text: string, condition: WriteCondition): Promise<{ version: string }> {
     if (typeof text !== 'string') throw new FileError('E_FILE_CONTENT', 'Only text can be saved.');
-    if (Buffer.byteLength(text) > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', 'The project is too large to save.');
+    const bytes = Buffer.from(text, 'utf8');
+    if (bytes.length > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', 'The project is too large to save.');
     const abs = this.resolve(p);
     await this.confine(abs);
     await fs.mkdir(path.dirname(abs), { recursive: true });
     // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
     await this.confine(abs);
-    await writeAtomic(abs, text);
+    const before = this.writing.get(abs) ?? Promise.resolve();
+    const done = before.catch(() => {}).then(async () => {
+      if ('ifAbsent' in condition) {
+        await writeBytesAtomic(abs, bytes, true).catch((e: unknown) => {
+          if (e instanceof FileError && e.code === 'E_FILE_EXISTS') throw new FileError('E_FILE_EXISTS', `${path.basename(abs)} already exists; it was not replaced.`);
+          throw e;
+        });
+      } else {
+        if ('ifVersion' in condition) {
+          const now = await fs.readFile(abs).catch(() => undefined);
+          if (now && versionOf(now) !== condition.ifVersion) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+        }
+        await writeBytesAtomic(abs, bytes, false);
+      }
+    });
+    this.writing.set(abs, done);
+    try {
+      await done;
+    } finally {
+      if (this.writing.get(abs) === done) this.writing.delete(abs);
+    }
     await this.addRecent(abs);
+    return { version: versionOf(bytes) };
   }
 
   /**
@@ -150,10 +182,12 @@ export class FileService {
    * where the dialog already confirmed replacing a file; a folder holding anything but an earlier
    * export is refused. Answers where, as shown (`path`) and in full (`full`, for "show in folder").
    */
-  async writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[]): Promise<{ path: string; full: string }> {
-    const bundle: ExportBundle = { kind, files: files.map((f) => ({ path: f.path, data: new Uint8Array(Buffer.from(f.data, 'base64')) })) };
-    const bytes = bundle.files.reduce((a, f) => a + f.data.length, 0);
-    if (bytes > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `The export is ${(bytes / 2 ** 20).toFixed(0)} MiB; Netwright writes exports up to ${this.maxBytes / 2 ** 20} MiB.`);
+  async writeExport(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], staged: string | null = null): Promise<{ path: string; full: string }> {
+    const parts = staged === null ? { files: new Map<string, Buffer[]>(), bytes: 0, touched: 0 } : this.staging.get(staged);
+    if (!parts) throw new FileError('E_FILE_BAD_REQUEST', 'That export is not in progress; export again.');
+    if (staged !== null) this.staging.delete(staged);
+    addExportParts(parts, files);
+    const bundle: ExportBundle = { kind, files: [...parts.files].map(([p, chunks]) => ({ path: p, data: new Uint8Array(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) })) };
     if (kind === 'file' && bundle.files.length !== 1) throw new FileError('E_FILE_CONTENT', 'A single-file export has exactly one file.');
     const web = this.opts.workspaceDir !== undefined;
     const abs = web ? await this.freeExportPath(target) : this.resolve(target);
@@ -161,10 +195,39 @@ export class FileService {
     try {
       writeExport(bundle, abs, { force: !web });
     } catch (e) {
-      if (e instanceof ExportError) throw new FileError(e.code, e.message);
+      if (e instanceof ExportError) throw new FileError(e.code, this.redact(e.message));
       throw e;
     }
     return { path: this.display(abs), full: abs };
+  }
+
+  /**
+   * Add pieces of an export's files (base64) under staging id `id` (src-contracts/files.ts
+   * exportCalls); `writeExport` with the id writes them. Bounded: EXPORT_LIMITS.bytes per export,
+   * a few exports at once, and one untouched for ten minutes is dropped.
+   */
+  stageExport(id: string, files: { path: string; data: string }[]): void {
+    const now = Date.now();
+    for (const [k, v] of this.staging) if (now - v.touched > 10 * 60_000) this.staging.delete(k);
+    let s = this.staging.get(id);
+    if (!s) {
+      if (this.staging.size >= 4) throw new FileError('E_FILE_BAD_REQUEST', 'Too many exports are in progress; wait for one to finish.');
+      s = { files: new Map(), bytes: 0, touched: now };
+      this.staging.set(id, s);
+    }
+    s.touched = now;
+    try {
+      addExportParts(s, files);
+    } catch (e) {
+      this.staging.delete(id);
+      throw e;
+    }
+  }
+
+  /** A message about a file, with the workspace's own path left out (web mode: names relative to it, as the user sees them). */
+  redact(message: string): string {
+    const root = this.opts.workspaceDir && path.resolve(this.opts.workspaceDir);
+    return root ? message.split(root + path.sep).join('') : message;
   }
 
   /** Web mode: `<workspace>/exports/<name>`, or `<stem> (2)<ext>`… when that is taken. */
@@ -230,18 +293,18 @@ export class FileService {
       if (!isPlainName(target)) throw new FileError('E_FILE_PATH', 'An upload is named by a plain name (no folders, not "." or "..").');
       if (kind === 'file' && decoded.length === 2) return this.uploadNpyPair(dataDir, decoded);
       if (kind === 'file' && decoded.length !== 1) throw new FileError('E_FILE_CONTENT', 'A table or an .npz is uploaded as one file (arrays saved with np.save: the two .npy files together).');
+      const name = kind === 'file' ? path.basename(decoded[0].path) : target;
+      if (name.startsWith('.')) throw new FileError('E_FILE_HIDDEN_NAME', `${name}: a name starting with "." is hidden from the data list; rename it and upload again.`);
       await fs.mkdir(dataDir, { recursive: true });
       await this.confine(dataDir);
-      dest = await this.freeName(dataDir, kind === 'file' ? path.basename(decoded[0].path) : target);
-      if (kind === 'folder') {
-        await fs.mkdir(dest);
-        this.uploads.set(dest, { bytes: 0, files: 0 });
+      // The free name is taken by the write itself (an exclusive create): concurrent uploads of
+      // one name each get their own, none lands over another.
+      if (kind === 'file') {
+        dest = await this.claimFreeName(dataDir, name, (candidate) => writeBytesAtomic(candidate, decoded[0].data, true));
+        return { path: this.display(dest) };
       }
-    }
-    if (kind === 'file') {
-      await this.confine(dest);
-      await writeBytesAtomic(dest, decoded[0].data, true);
-      return { path: this.display(dest) };
+      dest = await this.claimFreeName(dataDir, name, (candidate) => fs.mkdir(candidate));
+      this.uploads.set(dest, { bytes: 0, files: 0 });
     }
     const tally = this.uploads.get(dest)!;
     if (tally.bytes + bytes > UPLOAD_LIMITS.folderBytes || tally.files + decoded.length > UPLOAD_LIMITS.folderFiles) {
@@ -270,10 +333,10 @@ export class FileService {
     if (features < 0) {
       throw new FileError('E_FILE_CONTENT', `${names.join(' and ')}: two files are uploaded together as arrays saved with np.save, features and targets named as a pair (X_train.npy and y_train.npy, x.npy and y.npy, features.npy and labels.npy).`);
     }
+    if (names[features].startsWith('.')) throw new FileError('E_FILE_HIDDEN_NAME', `${names[features]}: a name starting with "." is hidden from the data list; rename it and upload again.`);
     await fs.mkdir(dataDir, { recursive: true });
     await this.confine(dataDir);
-    const dest = await this.freeName(dataDir, names[features].replace(/\.npy$/i, ''));
-    await fs.mkdir(dest);
+    const dest = await this.claimFreeName(dataDir, names[features].replace(/\.npy$/i, ''), (candidate) => fs.mkdir(candidate));
     for (const [i, f] of files.entries()) {
       const abs = path.join(dest, names[i]);
       await this.confine(abs);
@@ -284,11 +347,26 @@ export class FileService {
 
   /** `dir/name`, or `dir/<stem> (2)<ext>`… when taken. */
   private async freeName(dir: string, name: string): Promise<string> {
+    return this.claimFreeName(dir, name, async (candidate) => {
+      if (await fs.lstat(candidate).catch(() => undefined)) throw Object.assign(new Error('taken'), { code: 'EEXIST' });
+    });
+  }
+
+  /**
+   * `dir/name`, or `dir/<stem> (2)<ext>`… : the first that `claim` takes (an exclusive create,
+   * failing EEXIST, or E_FILE_EXISTS, where something is), so the check and the taking are one step.
+   */
+  private async claimFreeName(dir: string, name: string, claim: (candidate: string) => Promise<unknown>): Promise<string> {
     const dot = name.lastIndexOf('.');
     const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
     for (let n = 1; n < 10_000; n++) {
       const candidate = path.join(dir, n === 1 ? name : `${stem} (${n})${ext}`);
-      if (!(await fs.lstat(candidate).catch(() => undefined))) return candidate;
+      try {
+        await claim(candidate);
+        return candidate;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST' && (e as { code?: string }).code !== 'E_FILE_EXISTS') throw e;
+      }
     }
     throw new FileError('E_FILE_IO', `${path.basename(dir)}/ holds too many files named ${name} (2), (3)…; delete or rename some.`);
   }
@@ -343,7 +421,7 @@ export class FileService {
 
   async recent(): Promise<{ path: string; name: string }[]> {
     const list = await this.readState<string[]>('recent.json', []);
-    const valid = Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+    const valid = Array.isArray(list) ? [...new Set(list.filter((p): p is string => typeof p === 'string'))] : [];
     if (!this.opts.workspaceDir) valid.forEach((p) => this.granted.add(p));
     return valid.map((abs) => ({ path: this.display(abs), name: path.basename(abs) }));
   }
@@ -381,6 +459,24 @@ export class FileService {
   }
 }
 
+/** Append pieces (base64) to an export's files, within EXPORT_LIMITS. */
+function addExportParts(parts: { files: Map<string, Buffer[]>; bytes: number }, files: { path: string; data: string }[]): void {
+  for (const f of files) {
+    const data = Buffer.from(f.data, 'base64');
+    parts.bytes += data.length;
+    if (parts.bytes > EXPORT_LIMITS.bytes) throw new FileError('E_FILE_TOO_LARGE', `The export is over ${EXPORT_LIMITS.bytes / 2 ** 20} MiB, the most Netwright writes.`);
+    const list = parts.files.get(f.path);
+    if (list) list.push(data);
+    else if (parts.files.size >= 64) throw new FileError('E_FILE_CONTENT', 'An export holds up to 64 files.');
+    else parts.files.set(f.path, [data]);
+  }
+}
+
+/** A file's version as `read` and `write` answer it: the SHA-256 of its bytes. */
+function versionOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 /** A name for a file or folder directly inside a folder: no separators, not "." or "..". */
 export function isPlainName(name: string): boolean {
   return name.length > 0 && name.length <= 255 && name.trim() === name && name !== '.' && name !== '..' && !/[\\/\0]/.test(name);
@@ -399,11 +495,13 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Bytes to a temp file beside the target, flushed, then renamed into place; `fresh`: refused
- * (E_FILE_EXISTS) when the target exists — an upload never replaces a file.
+ * Bytes to a temp file beside the target, flushed, then put in place: renamed over it, or with
+ * `fresh` hard-linked, which fails when the target exists (E_FILE_EXISTS) — an upload or a Save
+ * As never replaces a file, even one another request creates meanwhile.
  */
 async function writeBytesAtomic(target: string, data: Uint8Array, fresh: boolean): Promise<void> {
-  if (fresh && (await fs.lstat(target).catch(() => undefined))) throw new FileError('E_FILE_EXISTS', `${path.basename(target)} is in the upload twice.`);
+  const taken = () => new FileError('E_FILE_EXISTS', `${path.basename(target)} is in the upload twice.`);
+  if (fresh && (await fs.lstat(target).catch(() => undefined))) throw taken();
   const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await fs.open(tmp, 'wx');
   try {
@@ -412,10 +510,14 @@ async function writeBytesAtomic(target: string, data: Uint8Array, fresh: boolean
   } finally {
     await handle.close();
   }
-  await fs.rename(tmp, target).catch(async (err: unknown) => {
+  try {
+    if (fresh) await fs.link(tmp, target);
+    else await fs.rename(tmp, target);
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'EEXIST' ? taken() : err;
+  } finally {
     await fs.rm(tmp, { force: true });
-    throw err;
-  });
+  }
 }
 
 /** Write to a temp file beside the target, flush it to disk, then rename over the target. */
@@ -440,12 +542,13 @@ export async function writeAtomic(target: string, text: string): Promise<void> {
 export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) => Promise<unknown> } = {
   list: (s) => s.list(),
   read: (s, p) => s.read(p),
-  write: (s, p, text) => s.write(p, text),
+  write: (s, p, text, condition) => s.write(p, text, condition),
   recent: (s) => s.recent(),
   writeRecovery: (s, text) => s.writeRecovery(text),
   readRecovery: (s) => s.readRecovery(),
   clearRecovery: (s) => s.clearRecovery(),
-  writeExport: (s, target, kind, files) => s.writeExport(target, kind, files),
+  writeExport: (s, target, kind, files, staged) => s.writeExport(target, kind, files, staged),
+  stageExport: async (s, id, files) => s.stageExport(id, files),
   listData: (s) => s.listData(),
   uploadData: (s, target, kind, files, more) => s.uploadData(target, kind, files, more),
 };
@@ -462,9 +565,9 @@ export async function callFileOp(service: FileService, op: unknown, args: unknow
     const fn = FILE_OPS[op] as (s: FileService, ...a: unknown[]) => Promise<unknown>;
     return { ok: true, result: (await fn(service, ...(checked.data as unknown[]))) ?? null };
   } catch (err) {
-    if (err instanceof FileError) return { ok: false, error: { code: err.code, message: err.message } };
+    if (err instanceof FileError) return { ok: false, error: { code: err.code, message: service.redact(err.message) } };
     const e = err as NodeJS.ErrnoException;
-    const message = e.code === 'EACCES' || e.code === 'EPERM' ? 'Netwright is not allowed to write there. Choose another folder.' : e.code === 'ENOSPC' ? 'The disk is full; the file was not saved (the previous version is intact).' : `The file operation failed: ${e.message}`;
+    const message = e.code === 'EACCES' || e.code === 'EPERM' ? 'Netwright is not allowed to write there. Choose another folder.' : e.code === 'ENOSPC' ? 'The disk is full; the file was not saved (the previous version is intact).' : e.code === 'ENAMETOOLONG' ? 'That name is too long for the file system; nothing was written. Use a shorter name.' : `The file operation failed: ${service.redact(e.message)}`;
     return { ok: false, error: { code: `E_FILE_IO`, message } };
   }
 }

@@ -57,7 +57,7 @@ function TemplateGallery({ onClose }: { onClose(): void }) {
   );
 }
 
-/** The in-app Open list: recent files, and (web mode) the projects in the host's workspace folder. */
+/** The in-app Open list: recent files, and (web mode) the other projects in the host's workspace folder; each file once. */
 function OpenPicker({ onClose }: { onClose(): void }) {
   const files = useFiles();
   const [list, setList] = useState<{ path: string; name: string; modified?: number }[] | undefined>();
@@ -67,9 +67,11 @@ function OpenPicker({ onClose }: { onClose(): void }) {
     if (!files.nativeDialogs) files.list().then(setList, (e: Error) => setError(e.message));
     files.recent().then(setRecent, () => setRecent([]));
   }, [files]);
-  const entry = (f: { path: string; name: string; modified?: number }, prefix: string) => (
-    <li key={`${prefix}:${f.path}`}>
-      <button type="button" data-testid={`${prefix}-${f.name}`} title={f.path} onClick={() => void files.openPath(f.path)}>
+  const recentPaths = new Set(recent.map((f) => f.path));
+  const others = list?.filter((f) => !recentPaths.has(f.path));
+  const entry = (f: { path: string; name: string; modified?: number }) => (
+    <li key={f.path}>
+      <button type="button" data-testid={`open-file-${f.name}`} title={f.path} onClick={() => void files.openPath(f.path)}>
         <b>{f.name}</b>
         <span>{f.modified ? new Date(f.modified).toLocaleString() : f.path}</span>
       </button>
@@ -82,7 +84,7 @@ function OpenPicker({ onClose }: { onClose(): void }) {
         <>
           <h4>Recent</h4>
           <ul className="file-list" data-testid="recent-files">
-            {recent.map((f) => entry(f, 'recent-file'))}
+            {recent.map((f) => entry({ ...f, modified: list?.find((l) => l.path === f.path)?.modified }))}
           </ul>
         </>
       ) : files.nativeDialogs ? (
@@ -93,7 +95,8 @@ function OpenPicker({ onClose }: { onClose(): void }) {
           <h4>Workspace folder</h4>
           {list === undefined && !error ? <p>Loading…</p> : null}
           {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
-          <ul className="file-list">{list?.map((f) => entry(f, 'open-file'))}</ul>
+          {list && list.length > 0 && others?.length === 0 ? <p>No other projects in the workspace folder.</p> : null}
+          <ul className="file-list">{others?.map(entry)}</ul>
         </>
       ) : null}
     </Modal>

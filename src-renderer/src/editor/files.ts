@@ -1,3 +1,4 @@
+import type { WriteCondition } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
@@ -41,6 +42,8 @@ const displayName = (fileName: string) => fileName.replace(/\.netwright\.json$|\
 interface Recovery {
   kind: 'netwright.recovery';
   path?: string;
+  /** The file's version the changes were made over (FileInfo.version). */
+  version?: string;
   name: string;
   project: string;
 }
@@ -114,7 +117,7 @@ export class ProjectFiles {
   async autosave(): Promise<void> {
     const s = useEditor.getState();
     if (!selectDirty(s)) return;
-    const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, name: s.file.name, project: serializeProject(s.history.present, s.ui) };
+    const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui) };
     try {
       await this.host.files.writeRecovery(JSON.stringify(rec));
     } catch (e) {
@@ -123,7 +126,7 @@ export class ProjectFiles {
   }
 
   /** After a crash: the unsaved document found in the recovery slot, if any. */
-  async findRecovery(): Promise<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined> {
+  async findRecovery(): Promise<{ doc: EditorDoc; name: string; path?: string; version?: string; savedAt: number } | undefined> {
     try {
       const r = await this.host.files.readRecovery();
       if (!r) return undefined;
@@ -131,14 +134,15 @@ export class ProjectFiles {
       if (rec.kind !== 'netwright.recovery' || typeof rec.project !== 'string') return undefined;
       const p = parseProject(rec.project);
       if (!p.ok) return undefined;
-      return { doc: p.doc, name: typeof rec.name === 'string' ? rec.name : 'Recovered', path: typeof rec.path === 'string' ? rec.path : undefined, savedAt: r.savedAt };
+      const version = typeof rec.version === 'string' ? { version: rec.version } : {};
+      return { doc: p.doc, name: typeof rec.name === 'string' ? rec.name : 'Recovered', path: typeof rec.path === 'string' ? rec.path : undefined, ...version, savedAt: r.savedAt };
     } catch {
       return undefined;
     }
   }
 
-  restore(rec: { doc: EditorDoc; name: string; path?: string }): void {
-    useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name }, {}, true);
+  restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string }): void {
+    useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}) }, {}, true);
     useSession.getState().notify('info', 'Restored your unsaved changes from the last session.');
     for (const l of this.recoveryTaken) l();
   }
@@ -200,7 +204,7 @@ export class ProjectFiles {
     if (!this.host.files.nativeDialogs) return useSession.getState().setDialog('open');
     try {
       const file = await this.host.files.pickOpen();
-      if (file) this.load(file.text, file.path, file.name);
+      if (file) this.load(file.text, file.path, file.name, file.version);
     } catch (e) {
       useSession.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
     }
@@ -215,7 +219,7 @@ export class ProjectFiles {
   async openPath(path: string): Promise<boolean> {
     try {
       const file = await this.host.files.read(path);
-      return this.load(file.text, file.path, file.name);
+      return this.load(file.text, file.path, file.name, file.version);
     } catch (e) {
       useSession.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
       return false;
@@ -223,7 +227,7 @@ export class ProjectFiles {
   }
 
   /** Parse and load a project text; a bad file only shows why, and nothing else changes. */
-  load(text: string, path: string, fileName: string): boolean {
+  load(text: string, path: string, fileName: string, version?: string): boolean {
     const r = parseProject(text, this.view());
     const store = useEditor.getState();
     if (!r.ok) {
@@ -232,7 +236,7 @@ export class ProjectFiles {
     }
     // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
-    store.load(r.doc, isProject ? { path, name: displayName(fileName) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
+    store.load(r.doc, isProject ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
     if (r.notes.length > 0) useSession.getState().notify('info', r.notes.join(' '));
     if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
     void this.discardRecovery();
@@ -242,7 +246,17 @@ export class ProjectFiles {
   async save(): Promise<boolean> {
     const s = useEditor.getState();
     if (!s.file.path) return this.saveAs();
-    return this.writeTo(s.file.path, s.file.name);
+    return this.writeTo(s.file.path, s.file.name, this.overOpenFile());
+  }
+
+  /**
+   * How Save may write over the open file: over the version it was opened or saved as (or where
+   * it is gone); a file whose version is not known (an unsaved project's recovered changes) only
+   * where nothing is. Anything else is asked first (`writeTo`).
+   */
+  private overOpenFile(): WriteCondition {
+    const v = useEditor.getState().file.version;
+    return v ? { ifVersion: v } : { ifAbsent: true };
   }
 
   /** Save As: the native dialog in Electron; in web mode the in-app name prompt calls `saveAsName`. */
@@ -257,27 +271,52 @@ export class ProjectFiles {
       return null;
     });
     if (!path) return false;
-    return this.writeTo(path, displayName(path.replace(/^.*[\\/]/, '')));
+    // The native dialog asked before replacing a file (showOverwriteConfirmation).
+    return this.writeTo(path, displayName(path.replace(/^.*[\\/]/, '')), path === s.file.path ? this.overOpenFile() : { replace: true });
   }
 
-  /** Web mode's Save As: a name in the workspace folder. */
+  /** Web mode's Save As: a name in the workspace folder, never over another file without asking. */
   async saveAsName(name: string): Promise<boolean> {
     const fileName = fileNameFor(name);
-    return this.writeTo(fileName, displayName(fileName));
+    return this.writeTo(fileName, displayName(fileName), fileName === useEditor.getState().file.path ? this.overOpenFile() : { ifAbsent: true });
   }
 
-  private async writeTo(path: string, name: string): Promise<boolean> {
+  /**
+   * Write the document to `path` when `condition` holds; where it does not (a name taken, a file
+   * changed since it was opened), ask before replacing the file, and change nothing if not.
+   */
+  private async writeTo(path: string, name: string, condition: WriteCondition): Promise<boolean> {
     const s = useEditor.getState();
     const doc = s.history.present;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();
+    const text = serializeProject(doc, s.ui, model);
+    let version: string;
     try {
-      await this.host.files.write(path, serializeProject(doc, s.ui, model));
+      version = (await this.host.files.write(path, text, condition)).version;
     } catch (e) {
-      useSession.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`);
-      return false;
+      const code = (e as { code?: string }).code;
+      const fileName = path.replace(/^.*[\\/]/, '');
+      const question =
+        code === 'E_FILE_EXISTS'
+          ? { title: `Replace "${name}"?`, message: `"${fileName}" already exists. Replace it with this design? What it holds now will be lost.` }
+          : code === 'E_FILE_CHANGED'
+            ? { title: `"${name}" changed on disk`, message: `"${fileName}" was changed since you opened it (saved from another tab or window?). Replace it with your version? The changes saved there will be lost. Cancel leaves the file as it is and yours here unsaved (Save As… can keep them under another name).` }
+            : undefined;
+      if (!question) {
+        useSession.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`, code ? { code } : undefined);
+        return false;
+      }
+      if (!(await useConfirm.getState().ask(question.title, question.message, 'Replace'))) return false;
+      try {
+        version = (await this.host.files.write(path, text, { replace: true })).version;
+      } catch (again) {
+        const c = (again as { code?: string }).code;
+        useSession.getState().notify('error', `Could not save "${name}": ${(again as Error).message}`, c ? { code: c } : undefined);
+        return false;
+      }
     }
-    useEditor.getState().markSaved(doc, { path, name });
+    useEditor.getState().markSaved(doc, { path, name, version });
     useSession.getState().setDialog('none');
     await this.discardRecovery();
     return true;

@@ -1,5 +1,5 @@
 import type { FileOpResult, HostFiles } from '../../../src-contracts/host';
-import { checkFileResult, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
+import { checkFileResult, exportCalls, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
 
 /** The host services the renderer may use, whichever host serves it. */
 export interface RendererHost {
@@ -15,10 +15,14 @@ export interface RendererHost {
   onCloseRequest(listener: () => Promise<boolean>): () => void;
 }
 
-function webHost(): RendererHost {
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+/**
+ * Web mode's file services: each a `POST {op, args}` to the host's file API (`endpoint`, with the
+ * page's token). An export larger than one request may be goes as parts (exportCalls), as a
+ * large import goes over the engine's socket in chunks.
+ */
+export function webHostFiles(endpoint: string, token: string, send: typeof fetch = fetch): HostFiles {
   const call = async <M extends FileMethod>(op: M, ...args: FileArgs<M>): Promise<FileResult<M>> => {
-    const res = await fetch('/api/files', {
+    const res = await send(endpoint, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-Netwright-Token': token },
       body: JSON.stringify({ op, args }),
@@ -31,6 +35,33 @@ function webHost(): RendererHost {
     }
     return unwrapFileMethod(op, body);
   };
+  return {
+    nativeDialogs: false,
+    pickOpen: () => Promise.resolve(null),
+    pickSave: () => Promise.resolve(null),
+    list: () => call('list'),
+    read: (p) => call('read', p),
+    write: (p, text, condition) => call('write', p, text, condition),
+    recent: () => call('recent'),
+    writeRecovery: async (text) => void (await call('writeRecovery', text)),
+    readRecovery: () => call('readRecovery'),
+    clearRecovery: async () => void (await call('clearRecovery')),
+    writeExport: async (target, kind, files) => {
+      const { staged, last } = exportCalls(files);
+      const id = staged.length > 0 ? stagingId() : null;
+      for (const part of staged) await call('stageExport', id!, part);
+      return call('writeExport', target, kind, last, id);
+    },
+    listData: () => call('listData'),
+    uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
+  };
+}
+
+/** A staging id for an export sent in parts: 16 random bytes, hex. */
+const stagingId = (): string => [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+function webHost(): RendererHost {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
   let dirty = false;
   window.addEventListener('beforeunload', (e) => {
     if (!dirty) return;
@@ -39,21 +70,7 @@ function webHost(): RendererHost {
   });
   return {
     kind: 'web',
-    files: {
-      nativeDialogs: false,
-      pickOpen: () => Promise.resolve(null),
-      pickSave: () => Promise.resolve(null),
-      list: () => call('list'),
-      read: (p) => call('read', p),
-      write: async (p, text) => void (await call('write', p, text)),
-      recent: () => call('recent'),
-      writeRecovery: async (text) => void (await call('writeRecovery', text)),
-      readRecovery: () => call('readRecovery'),
-      clearRecovery: async () => void (await call('clearRecovery')),
-      writeExport: (target, kind, files) => call('writeExport', target, kind, files),
-      listData: () => call('listData'),
-      uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
-    },
+    files: webHostFiles('/api/files', token),
     setTitle(title, isDirty) {
       dirty = isDirty;
       document.title = `${isDirty ? '• ' : ''}${title} — Netwright`;
@@ -73,7 +90,7 @@ function checkedFiles(files: HostFiles): HostFiles {
     pickSave: files.pickSave,
     list: async () => checkFileResult('list', await files.list()),
     read: async (p) => checkFileResult('read', await files.read(p)),
-    write: files.write,
+    write: async (p, text, condition) => checkFileResult('write', await files.write(p, text, condition)),
     recent: async () => checkFileResult('recent', await files.recent()),
     writeRecovery: files.writeRecovery,
     readRecovery: async () => checkFileResult('readRecovery', await files.readRecovery()),

@@ -21,6 +21,8 @@ import { useSession, type Notice, type NoticeExtra } from './session-store';
 export interface FileInfo {
   path?: string;
   name: string;
+  /** The file's version as opened or last saved (the host's SHA-256): Save writes only over that version without asking. */
+  version?: string;
   /** The document as last saved/opened: dirty = the present document is a different object. */
   saved: EditorDoc;
 }
@@ -74,8 +76,8 @@ export interface EditorState {
    */
   layout(opts?: LayoutOptions): void;
   /** Replace the document (new, open, template, restore); history starts over and dialogs close. */
-  load(doc: EditorDoc, file: { path?: string; name: string }, ui?: ProjectUi, dirty?: boolean): void;
-  markSaved(doc: EditorDoc, file: { path: string; name: string }): void;
+  load(doc: EditorDoc, file: { path?: string; name: string; version?: string }, ui?: ProjectUi, dirty?: boolean): void;
+  markSaved(doc: EditorDoc, file: { path: string; name: string; version?: string }): void;
   /** Tell the user (the session's notice, `useSession`): refused edits and file commands say why through it. */
   notify(kind: Notice['kind'], message: string, extra?: NoticeExtra): void;
   setViewport(v: NonNullable<ProjectUi['viewport']>): void;

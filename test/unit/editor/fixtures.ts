@@ -45,6 +45,9 @@ export function mlpDoc(): EditorDoc {
 }
 
 /** A host with an in-memory folder, recording what the app asked of it. */
+/** A file's version in `memoryHost`: any string that changes with the text (the real host hashes it). */
+const memoryVersion = (text: string): string => `${text.length}:${[...text].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7)}`;
+
 export function memoryHost(nativeDialogs = false) {
   const disk = new Map<string, string>();
   let recovery: { text: string; savedAt: number } | null = null;
@@ -57,9 +60,15 @@ export function memoryHost(nativeDialogs = false) {
     read: async (p) => {
       const text = disk.get(p);
       if (text === undefined) throw new Error(`no such file ${p}`);
-      return { path: p, name: p.replace(/^.*\//, ''), text };
+      return { path: p, name: p.replace(/^.*\//, ''), text, version: memoryVersion(text) };
     },
-    write: async (p, text) => void disk.set(p, text),
+    write: async (p, text, condition) => {
+      const now = disk.get(p);
+      if (now !== undefined && condition && 'ifAbsent' in condition) throw Object.assign(new Error(`${p} already exists`), { code: 'E_FILE_EXISTS' });
+      if (now !== undefined && condition && 'ifVersion' in condition && memoryVersion(now) !== condition.ifVersion) throw Object.assign(new Error(`${p} changed`), { code: 'E_FILE_CHANGED' });
+      disk.set(p, text);
+      return { version: memoryVersion(text) };
+    },
     recent: async () => [],
     writeRecovery: async (text) => void (recovery = { text, savedAt: 1 }),
     readRecovery: async () => recovery,

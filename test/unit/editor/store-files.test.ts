@@ -113,6 +113,58 @@ describe('project files over a host', () => {
     expect(host.disk.size).toBe(1);
   });
 
+  it('Save As onto a name taken asks before replacing it (issue #44): Cancel keeps the file and the dialog, Replace writes', async () => {
+    const host = memoryHost();
+    const files = new ProjectFiles(host);
+    s().load(mlpDoc(), { name: 'Untitled' }, {}, true);
+    expect(await files.saveAsName('my-mlp')).toBe(true);
+    const handBuilt = host.disk.get('my-mlp.netwright.json')!;
+    // A template, saved as the same name.
+    s().load(emptyDoc(), { name: 'MNIST MLP' }, {}, true);
+    s().addOp('ReLU', { x: 0, y: 0 });
+    useSession.getState().setDialog('save-as');
+    const cancelled = files.saveAsName('my-mlp');
+    await vi.waitFor(() => expect(useConfirm.getState().question).toMatchObject({ title: 'Replace "my-mlp"?', confirm: 'Replace', message: expect.stringContaining('"my-mlp.netwright.json" already exists') }));
+    useConfirm.getState().answer(false);
+    expect(await cancelled).toBe(false);
+    expect(host.disk.get('my-mlp.netwright.json')).toBe(handBuilt);
+    expect(useSession.getState().dialog).toBe('save-as');
+    expect(selectDirty(s())).toBe(true);
+    const replaced = files.saveAsName('my-mlp');
+    await vi.waitFor(() => expect(useConfirm.getState().question).toBeDefined());
+    useConfirm.getState().answer(true);
+    expect(await replaced).toBe(true);
+    expect(host.disk.get('my-mlp.netwright.json')).not.toBe(handBuilt);
+    expect(s().file).toMatchObject({ path: 'my-mlp.netwright.json', name: 'my-mlp' });
+    expect(selectDirty(s())).toBe(false);
+  });
+
+  it('Save over a file changed since it was opened (another tab saved it) asks first, and keeps the other save when cancelled (issue #44)', async () => {
+    const host = memoryHost();
+    const files = new ProjectFiles(host);
+    host.disk.set('alpha.netwright.json', serializeProject(mlpDoc(), {}));
+    expect(await files.openPath('alpha.netwright.json')).toBe(true);
+    s().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 7 } });
+    // Tab B saved alpha meanwhile.
+    const tabB = serializeProject({ ...mlpDoc(), graph: { ...mlpDoc().graph, name: 'saved by tab B' } }, {});
+    host.disk.set('alpha.netwright.json', tabB);
+    const stale = files.save();
+    await vi.waitFor(() => expect(useConfirm.getState().question).toMatchObject({ title: '"alpha" changed on disk', confirm: 'Replace' }));
+    useConfirm.getState().answer(false);
+    expect(await stale).toBe(false);
+    expect(host.disk.get('alpha.netwright.json')).toBe(tabB);
+    expect(selectDirty(s())).toBe(true);
+    // Confirmed: written, and the next Save (over its own version) asks nothing.
+    const confirmed = files.save();
+    await vi.waitFor(() => expect(useConfirm.getState().question).toBeDefined());
+    useConfirm.getState().answer(true);
+    expect(await confirmed).toBe(true);
+    s().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 8 } });
+    expect(await files.save()).toBe(true);
+    expect(useConfirm.getState().question).toBeUndefined();
+    expect(parseProject(host.disk.get('alpha.netwright.json')!)).toMatchObject({ ok: true, doc: s().history.present });
+  });
+
   it('Save embeds the trained model the training side supplies; Open hands a project\'s model back to it', async () => {
     const host = memoryHost(true);
     const model = { format: 'netwright.model', version: 1, params: { 'fc1.weight': { shape: [2], data: 'AACAPwAAAEA=' } } };
@@ -123,7 +175,7 @@ describe('project files over a host', () => {
     const text = host.disk.get('/picked/Trained.netwright.json')!;
     const parsed = parseProject(text);
     expect(parsed.ok && parsed.model).toEqual(model);
-    expect(files.load(text, '/picked/Trained.netwright.json', 'Trained.netwright.json')).toBe(true);
+    expect(await files.openPath('/picked/Trained.netwright.json')).toBe(true);
     expect(opened).toEqual([[model, 'Trained']]);
     // Nothing trained: no model key, and opening it loads none.
     const bare = new ProjectFiles(host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });

@@ -42,14 +42,14 @@ describe('file service: symlinks in the workspace', () => {
 
   it('refuses to write through a linked folder or over a link, and writes nothing outside', async () => {
     const { outside, service, ws } = setup();
-    expect(await callFileOp(service, 'write', ['linked/evil.netwright.json', '{}'])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
-    expect(await callFileOp(service, 'write', ['linked/new/deeper.json', '{}'])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
-    expect(await callFileOp(service, 'write', ['link.netwright.json', '{"overwritten":1}'])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
+    expect(await callFileOp(service, 'write', ['linked/evil.netwright.json', '{}', { replace: true }])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
+    expect(await callFileOp(service, 'write', ['linked/new/deeper.json', '{}', { replace: true }])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
+    expect(await callFileOp(service, 'write', ['link.netwright.json', '{"overwritten":1}', { replace: true }])).toMatchObject({ ok: false, error: { code: 'E_FILE_OUTSIDE_WORKSPACE' } });
     expect(existsSync(path.join(outside, 'evil.netwright.json'))).toBe(false);
     expect(existsSync(path.join(outside, 'new'))).toBe(false);
     expect(readFileSync(path.join(outside, 'secret.json'), 'utf8')).toBe('{"secret":true}');
     // Ordinary saves, also into new subfolders, still work.
-    expect(await callFileOp(service, 'write', ['sub/dir/p.netwright.json', '{}'])).toMatchObject({ ok: true });
+    expect(await callFileOp(service, 'write', ['sub/dir/p.netwright.json', '{}', { replace: true }])).toMatchObject({ ok: true });
     expect(readFileSync(path.join(ws, 'sub/dir/p.netwright.json'), 'utf8')).toBe('{}');
   });
 

@@ -29,9 +29,9 @@ describe('FileService', () => {
   it('web mode: confines paths to the workspace and lists project files newest first', async () => {
     const ws = tmp('nw-ws-');
     const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
-    await s.write('a.netwright.json', '1');
+    await s.write('a.netwright.json', '1', { replace: true });
     await new Promise((r) => setTimeout(r, 15));
-    await s.write('b.netwright.json', '2');
+    await s.write('b.netwright.json', '2', { replace: true });
     expect((await s.list()).map((f) => f.name)).toEqual(['b.netwright.json', 'a.netwright.json']);
     expect((await s.read('a.netwright.json')).text).toBe('1');
     expect(() => s.resolve('../outside.json')).toThrow(/workspace/);
@@ -43,9 +43,9 @@ describe('FileService', () => {
     const dir = tmp('nw-desk-');
     const s = new FileService({ stateDir: path.join(dir, 'state') });
     const p = path.join(dir, 'x.netwright.json');
-    await expect(s.write(p, 'x')).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
+    await expect(s.write(p, 'x', { replace: true })).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
     s.grant(p);
-    await s.write(p, 'x');
+    await s.write(p, 'x', { replace: true });
     const fresh = new FileService({ stateDir: path.join(dir, 'state') });
     await expect(fresh.read(p)).rejects.toMatchObject({ code: 'E_FILE_NOT_GRANTED' });
     expect((await fresh.recent()).map((r) => r.path)).toEqual([p]);
@@ -101,7 +101,7 @@ describe('FileService', () => {
     const b64 = (t: string) => Buffer.from(t).toString('base64');
     for (const target of ['..', '.', '../..', 'exports/..']) {
       for (const kind of ['folder', 'file'] as const) {
-        expect(await callFileOp(s, 'writeExport', [target, kind, [{ path: 'model.py', data: b64('x') }]])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
+        expect(await callFileOp(s, 'writeExport', [target, kind, [{ path: 'model.py', data: b64('x') }], null])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
       }
     }
     expect(readdirSync(ws).sort()).toEqual(['runs', 'thesis-net.netwright.json']);
@@ -193,7 +193,7 @@ describe('FileService', () => {
     expect(await callFileOp(s, 'read', ['a.json', 'extra'])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
     expect(await callFileOp(s, 'list', 'not-a-list')).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
     expect(await callFileOp(s, 'toString', [])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
-    expect(await callFileOp(s, 'write', ['a.json', 'x'.repeat(11)])).toMatchObject({ ok: false, error: { code: 'E_FILE_TOO_LARGE' } });
+    expect(await callFileOp(s, 'write', ['a.json', 'x'.repeat(11), { replace: true }])).toMatchObject({ ok: false, error: { code: 'E_FILE_TOO_LARGE' } });
     expect(await callFileOp(s, 'read', ['a\0b'])).toMatchObject({ ok: false, error: { code: 'E_FILE_PATH' } });
   });
 });
@@ -201,7 +201,8 @@ describe('FileService', () => {
 describe("the file channel's answers are checked too", () => {
   it('a malformed answer is refused with a coded error, a good one passes', async () => {
     const { checkFileResult } = await import('../../../src-contracts/files');
-    expect(checkFileResult('read', { path: 'a.json', name: 'a.json', text: '{}' })).toEqual({ path: 'a.json', name: 'a.json', text: '{}' });
+    const version = 'ab'.repeat(32);
+    expect(checkFileResult('read', { path: 'a.json', name: 'a.json', text: '{}', version })).toEqual({ path: 'a.json', name: 'a.json', text: '{}', version });
     expect(() => checkFileResult('read', { path: 'a.json', name: 'a.json', text: 42 })).toThrow(/malformed answer to read/);
     expect(() => checkFileResult('list', [{ path: 1 }])).toThrow(expect.objectContaining({ code: 'E_FILE_BAD_RESPONSE' }));
     expect(checkFileResult('readRecovery', null)).toBeNull();

@@ -66,8 +66,8 @@ const fileApi = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe('web-mode host', () => {
   it('saves and opens project files in the workspace through /api/files', async () => {
-    const write = await (await fileApi({ op: 'write', args: ['demo.netwright.json', '{"a":1}'] })).json();
-    expect(write).toEqual({ ok: true, result: null });
+    const write = await (await fileApi({ op: 'write', args: ['demo.netwright.json', '{"a":1}', { ifAbsent: true }] })).json();
+    expect(write).toEqual({ ok: true, result: { version: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     const read = await (await fileApi({ op: 'read', args: ['demo.netwright.json'] })).json();
     expect(read).toMatchObject({ ok: true, result: { name: 'demo.netwright.json', text: '{"a":1}' } });
     const list = await (await fileApi({ op: 'list', args: [] })).json();

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ProbeFrame } from '../../../src-engine/protocol/messages';
 import { MAX_WIRE_BYTES, WIRE_CHUNK_BYTES, WireError, WireReassembler, decodeWire, encodeWire, encodeWireFrames } from '../../../src-engine/protocol/wire';
 
+const caught = (f: () => unknown): WireError => {
+  try {
+    f();
+  } catch (e) {
+    return e as WireError;
+  }
+  throw new Error('did not throw');
+};
+
 describe('wire: typed arrays over a byte stream (web mode)', () => {
   it('a message without typed arrays stays JSON text', () => {
     const m = { kind: 'event', event: 'train.progress', data: { step: 3, loss: 0.5 } };
@@ -164,14 +173,6 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
   });
 
   it('a refused message names the request it carried where that can still be read, so it can be answered', () => {
-    const caught = (f: () => unknown): WireError => {
-      try {
-        f();
-      } catch (e) {
-        return e as WireError;
-      }
-      throw new Error('did not throw');
-    };
     // A text cut short, as rpc.ts writes a request (the id before the params).
     expect(caught(() => decodeWire('{"kind":"request","id":42,"method":"model.read","params":{')).requestId).toBe(42);
     expect(caught(() => decodeWire('{"id":42')).requestId).toBeUndefined();
@@ -191,5 +192,24 @@ describe('wire: typed arrays over a byte stream (web mode)', () => {
     const rt = new WireReassembler(WIRE_CHUNK_BYTES + 100);
     rt.push(t0);
     expect(caught(() => rt.push(t1)).requestId).toBe(45);
+  });
+
+  it('empty chunks cannot pile up: a message in more chunks than its bytes allow, or with an empty chunk before its last, is refused at once (issue #44)', () => {
+    const chunk = (index: number, count: number, data = 0) => {
+      const f = new Uint8Array(24 + data);
+      const v = new DataView(f.buffer);
+      [0x3143574e, 7, index, count, 0, 0].forEach((x, i) => v.setUint32(4 * i, x, true));
+      return f;
+    };
+    // Two million empty chunks of one message used to be kept, one array each, hundreds of MiB.
+    const r = new WireReassembler();
+    expect(caught(() => r.push(chunk(0, 2_000_000)))).toMatchObject({ tooLarge: true, message: expect.stringMatching(/2000000 chunks was refused/) });
+    expect(caught(() => r.push(chunk(0, 3)))).toMatchObject({ message: expect.stringMatching(/empty/) });
+    // A real message in chunks still arrives whole, its last chunk as short as it is.
+    const text = JSON.stringify({ kind: 'event', event: 'x', data: 'y'.repeat(3 * WIRE_CHUNK_BYTES + 5) });
+    const frames = encodeWireFrames(text, 8);
+    expect(frames.length).toBe(4);
+    const ok = new WireReassembler();
+    expect(frames.map((f) => ok.push(f)).at(-1)).toBe(text);
   });
 });
