@@ -9,6 +9,7 @@ import { useFiles } from './files-context';
 import { helpRows } from './commands';
 import { Modal } from './Modal';
 import { AddDataDialog } from './training/AddDataDialog';
+import { WorkspaceHelp } from './WorkspaceHelp';
 
 function HelpOverlay({ onClose }: { onClose(): void }) {
   return (
@@ -94,6 +95,7 @@ function OpenPicker({ onClose }: { onClose(): void }) {
           {list === undefined && !error ? <p>Loading…</p> : null}
           {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
           <ul className="file-list">{list?.map((f) => entry(f, 'open-file'))}</ul>
+          <WorkspaceHelp />
         </>
       ) : null}
     </Modal>

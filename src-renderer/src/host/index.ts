@@ -52,6 +52,7 @@ function webHost(): RendererHost {
       clearRecovery: async () => void (await call('clearRecovery')),
       writeExport: (target, kind, files) => call('writeExport', target, kind, files),
       listData: () => call('listData'),
+      workspace: () => call('workspace'),
       uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
     },
     setTitle(title, isDirty) {
