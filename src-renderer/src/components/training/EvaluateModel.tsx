@@ -81,7 +81,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
         </div>
       ) : null}
       {r ? (
-        <div className="evaluate__result" data-testid="evaluate-result" data-loss={r.metrics.loss ?? ''} data-accuracy={r.metrics.accuracy ?? ''} data-samples={r.samples}>
+        <div className="evaluate__result" data-testid="evaluate-result" data-loss={r.metrics.loss ?? ''} data-accuracy={r.metrics.accuracy?.toFixed(4) ?? ''} data-samples={r.samples}>
           <div className="evaluate__what">
             {r.dataset} · {r.samples.toLocaleString()} samples · {r.normalization === 'model' ? 'normalised as the model was trained' : r.normalization === 'dataset' ? "normalised with the data's training split" : 'not normalised'}
           </div>
