@@ -7,8 +7,9 @@
  *
  * The model: a project saved with its weights (one `npm run import` made, after Add settings), a
  * model file (`npm run train -- … --export model.json`), a stored run's folder or id. Its graph's
- * dataset is split as training split it (the same seed, so the same test split), unless `--data`
- * names the user's own data, read as `npm run train --data` reads it. Inputs get the model's own
+ * dataset is split as training split it (the same seed, so the same test split) and its test split
+ * measured, unless `--data` names the user's own data, read as `npm run train --data` reads it and
+ * measured whole (`--split` chooses: test, val, train, all). Inputs get the model's own
  * normalisation when it was saved with one. It runs the training loop's evaluation (eval mode), the
  * same code as the app's Evaluate (`model.evaluate`), so the test figures are those training printed.
  *
@@ -130,7 +131,8 @@ function parse(argv: string[]) {
     data: values.data,
     target: values.target,
     missing: values.missing,
-    split: (values.split ?? 'test') as EvaluationSplit,
+    // The user's own data (a held-out file, say) is measured whole; the design's dataset on the split training held out.
+    split: (values.split ?? (values.data !== undefined ? 'all' : 'test')) as EvaluationSplit,
     limit: int('limit', values.limit, 1),
     batchSize: int('batch-size', values['batch-size'], 1),
     threads: int('threads', values.threads, 1),

@@ -839,10 +839,10 @@ export const EngineMethods = {
    * `TRAIN_NO_CONFIG` when the graph has no training settings (an import before Add settings).
    */
   'model.evaluate': {
-    params: z.object({ runId: RunId, graph: z.unknown().optional(), split: z.enum(['test', 'val', 'train']).optional() }),
+    params: z.object({ runId: RunId, graph: z.unknown().optional(), split: z.enum(['test', 'val', 'train', 'all']).optional() }),
     result: z.object({
-      split: z.enum(['test', 'val', 'train']),
-      /** The split's name, e.g. `MNIST (test)`. */
+      split: z.enum(['test', 'val', 'train', 'all']),
+      /** The split's name, e.g. `MNIST (test)` (`all`: every sample of the three splits). */
       dataset: z.string(),
       samples: z.number().int().nonnegative(),
       task: z.enum(['classification', 'regression', 'reconstruction']),

@@ -4,12 +4,12 @@ import { applyNormalization, isStreamed, normalizedSource, prepareData, type Loa
 import { featureSize } from '../data/types';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import { ModelError, type TrainedModel } from '../export/model';
-import type { MetricValues } from '../metrics';
+import { MetricAccumulator, type MetricValues } from '../metrics';
 import { TrainingLoop } from './loop';
 import type { CompileFn } from './types';
 
-/** The splits an evaluation can read: `test` (what training held out, the default), `val` or `train`. */
-export const EVALUATION_SPLITS = ['test', 'val', 'train'] as const;
+/** The splits an evaluation can read: `test` (what training held out, the default), `val`, `train`, or `all` of them as one. */
+export const EVALUATION_SPLITS = ['test', 'val', 'train', 'all'] as const;
 export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
 /** What `evaluateModel` answers: the split's metrics (loss, accuracy, the confusion matrix…) and what they were measured on. */
@@ -46,7 +46,7 @@ export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: Dat
 
 /**
  * Keras' `model.evaluate`: a trained model's metrics on one split of `data` (prepared with
- * `prepareForEvaluation`), without training. `graph` is the model's graph or a design with the same
+ * `prepareForEvaluation`), or on all its samples (`all`), without training. `graph` is the model's graph or a design with the same
  * nodes (the app evaluates a loaded model under the design on the canvas: its dataset, loss and
  * metrics); every weight and buffer of it must be in `model`, or it throws `E_MODEL_WEIGHTS`
  * naming the missing ones. A classifier's accuracy and confusion matrix are measured even when the
@@ -68,8 +68,11 @@ export async function evaluateModel(
   options: { compile: CompileFn; split?: EvaluationSplit },
 ): Promise<Evaluation> {
   const split = options.split ?? 'test';
-  const ds = data[split];
-  if (ds.count === 0) throw new ModelError('E_MODEL_NO_SAMPLES', `The ${split === 'val' ? 'validation' : split} split of ${ds.name.replace(/ \(.*\)$/, '')} holds no samples; evaluate another split.`);
+  const sets = split === 'all' ? [data.train, data.val, data.test].filter((s) => s.count > 0) : [data[split]];
+  const samples = sets.reduce((n, s) => n + s.count, 0);
+  const base = data.train.name.replace(/ \(.*\)$/, '');
+  if (samples === 0) throw new ModelError('E_MODEL_NO_SAMPLES', `The ${split === 'val' ? 'validation' : split} split of ${base} holds no samples; evaluate another split.`);
+  const ds = sets[0];
   // A classifier's evaluation always shows its accuracy and confusion matrix, whatever the run measured.
   const classifies = data.target === 'label' && ds.task === 'classification';
   const measured = classifies ? [...new Set([...(graph.training?.metrics ?? []), 'accuracy', 'confusion'])] : undefined;
@@ -78,7 +81,8 @@ export async function evaluateModel(
   if (fresh.length > 0) {
     throw new ModelError('E_MODEL_WEIGHTS', `The model has no weights for ${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ` and ${fresh.length - 4} more` : ''} (or they are of another size): the design differs from the model. Evaluate the model's own design, or train this one.`);
   }
-  const metrics = (await loop.evaluate(ds, true))!;
+  const acc = new MetricAccumulator(loop.config.metrics, loop.binding.metricTarget);
+  for (const s of sets) await loop.evaluate(s, true, acc);
   const classNames = model.classNames?.length ? model.classNames : [...ds.classNames];
-  return { split, dataset: ds.name, samples: ds.count, task: loop.binding.task, classNames, metrics, normalization: model.normalization ? 'model' : data.normalization ? 'dataset' : 'none' };
+  return { split, dataset: split === 'all' ? `${base} (all)` : ds.name, samples, metrics: acc.result(), task: loop.binding.task, classNames, normalization: model.normalization ? 'model' : data.normalization ? 'dataset' : 'none' };
 }

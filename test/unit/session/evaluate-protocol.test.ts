@@ -31,6 +31,10 @@ describe('model.evaluate', () => {
     const val = await client.request('model.evaluate', { runId: start.runId, split: 'val' });
     expect(val.split).toBe('val');
     expect(val.samples).toBe(32);
+    // All its samples as one: the three splits' counts add up, and so does the matrix.
+    const all = await client.request('model.evaluate', { runId: start.runId, split: 'all' });
+    expect(all).toMatchObject({ split: 'all', dataset: 'two-moons (all)', samples: 400 });
+    expect(all.metrics.confusion!.flat().reduce((a, b) => a + b, 0)).toBe(400);
 
     // The same weights saved, loaded back: the same figures.
     const saved = await client.request('model.export', { source: { kind: 'current' }, format: 'json' });
@@ -56,6 +60,6 @@ describe('model.evaluate', () => {
     const { training: _training, ...bare } = twoMoonsGraph();
     await expect(client.request('model.evaluate', { runId: start.runId, graph: bare })).rejects.toMatchObject({ code: 'TRAIN_NO_CONFIG' });
     await expect(client.request('model.evaluate', { runId: 'run-99' })).rejects.toMatchObject({ code: 'E_TRAIN_NO_RUN' });
-    await expect(client.request('model.evaluate', { runId: start.runId, split: 'all' as 'test' })).rejects.toMatchObject({ code: 'E_PROTOCOL_BAD_PARAMS' });
+    await expect(client.request('model.evaluate', { runId: start.runId, split: 'every' as 'test' })).rejects.toMatchObject({ code: 'E_PROTOCOL_BAD_PARAMS' });
   }, 30_000);
 });

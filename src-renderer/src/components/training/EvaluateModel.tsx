@@ -8,9 +8,10 @@ import { ConfusionMatrix } from './ConfusionMatrix';
 
 type Split = ResultOf<'model.evaluate'>['split'];
 const SPLITS: readonly { id: Split; label: string }[] = [
-  { id: 'test', label: 'test split' },
-  { id: 'val', label: 'validation split' },
-  { id: 'train', label: 'training split' },
+  { id: 'test', label: 'the test split' },
+  { id: 'val', label: 'the validation split' },
+  { id: 'train', label: 'the training split' },
+  { id: 'all', label: 'all its samples' },
 ];
 /** The most classes whose matrix fits the dock (the CLI's `--json` has any). */
 const MAX_MATRIX_CLASSES = 20;
@@ -66,7 +67,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
         >
           {outcome?.state === 'running' ? 'Evaluating…' : 'Evaluate weights'}
         </button>
-        <span>on the</span>
+        <span>on</span>
         <select data-testid="evaluate-split" aria-label="Split to evaluate" value={split} onChange={(e) => setSplit(e.target.value as Split)}>
           {SPLITS.map((s) => (
             <option key={s.id} value={s.id}>

@@ -44,6 +44,25 @@ describe('evaluate CLI', () => {
     expect(e.metrics.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(299);
   }, 60_000);
 
+  it('measures your own data whole with --data (a held-out table), or one split of it with --split', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-evaluate-'));
+    const model = join(dir, 'iris.json');
+    expect((await run(trainCli, [join(EXAMPLES, 'iris-mlp.json'), '--threads', '1', '--export', model])).code).toBe(0);
+    // 30 measurements of the three species, as a table of the user's.
+    const rows = Array.from({ length: 30 }, (_, i) => {
+      const k = i % 3;
+      const w = (i % 5) / 10;
+      return [5 + 0.8 * k + w, 3.4 - 0.5 * k + w / 2, 1.4 + 2.3 * k + w, 0.2 + 0.9 * k + w / 2, ['setosa', 'versicolor', 'virginica'][k]].join(',');
+    });
+    const table = join(dir, 'mine.csv');
+    writeFileSync(table, ['sl,sw,pl,pw,species', ...rows].join('\n') + '\n');
+    const whole = JSON.parse((await run(evaluateCli, [model, '--data', table, '--target', 'species', '--threads', '1', '--json'])).out);
+    expect(whole).toMatchObject({ type: 'evaluation', split: 'all', dataset: 'mine.csv (all)', samples: 30, classNames: ['setosa', 'versicolor', 'virginica'], normalization: 'model' });
+    expect(whole.metrics.accuracy).toBeGreaterThan(0.8);
+    const test = JSON.parse((await run(evaluateCli, [model, '--data', table, '--target', 'species', '--split', 'test', '--threads', '1', '--json'])).out);
+    expect(test).toMatchObject({ split: 'test', samples: 6 });
+  }, 30_000);
+
   it('exits 2 with a coded message on bad input, as npm run train does', async () => {
     const missing = await run(evaluateCli, ['no/such/model.json']);
     expect(missing.code).toBe(2);
@@ -52,9 +71,9 @@ describe('evaluate CLI', () => {
     const graph = await run(evaluateCli, [join(EXAMPLES, 'iris-mlp.json')]);
     expect(graph.code).toBe(2);
     expect(graph.err).toMatch(/E_EXPORT_NO_WEIGHTS: .*npm run train -- .*--export PATH/);
-    const usage = await run(evaluateCli, ['x.json', '--split', 'all', '--json']);
+    const usage = await run(evaluateCli, ['x.json', '--split', 'every', '--json']);
     expect(usage.code).toBe(2);
-    expect(JSON.parse(usage.out)).toMatchObject({ type: 'error', code: 'CLI_USAGE', message: '--split must be one of test, val, train (got all)' });
+    expect(JSON.parse(usage.out)).toMatchObject({ type: 'error', code: 'CLI_USAGE', message: '--split must be one of test, val, train, all (got every)' });
     // An import before Add settings: nothing to measure it on.
     const dir = mkdtempSync(join(tmpdir(), 'nw-evaluate-'));
     const trained = join(dir, 'iris.json');
