@@ -72,6 +72,12 @@ export const FileMethods = {
     args: z.tuple([FilePath, z.enum(['file', 'folder']), z.array(z.object({ path: z.string().min(1).max(1024), data: z.string().max(80 * 1024 * 1024) })).min(1).max(64), z.boolean()]),
     result: z.object({ path: z.string().max(4096) }),
   },
+  /**
+   * Web mode: where the host keeps projects (`--workspace`, absolute) and the data folder it was
+   * started with (`--data-dir`), for the Open picker to say where to put files. Electron: null
+   * (its native dialogs reach any folder).
+   */
+  workspace: { args: z.tuple([]), result: z.object({ path: z.string().max(4096), dataDir: z.string().max(4096).nullable() }).nullable() },
 } as const;
 
 /** What one upload may hold (web mode's `uploadData`). */

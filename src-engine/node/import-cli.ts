@@ -53,7 +53,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const nodes = imported.model.graph.nodes.length;
     const next = imported.restored
       ? `Netwright's own design came back with its training settings: open it in the app, or fine-tune it with \`npm run train -- ${written}\`.`
-      : 'Open it in the app (File ▸ Open); to fine-tune it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with `npm run train`.';
+      : 'Open it in the app (Open… in the toolbar; in the browser, `npm run web`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…); to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with `npm run train` (`npm run evaluate` measures it).';
     out(`imported ${file} (${nodes} nodes, with its weights) into ${written}\n${next}\n`);
     return 0;
   } catch (e) {

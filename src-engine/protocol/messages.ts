@@ -833,6 +833,28 @@ export const EngineMethods = {
     }),
     result: z.object({ text: z.string() }),
   },
+  /**
+   * Keras' `model.evaluate`: the metrics of the loaded model's (or the run's current) weights on a
+   * split of a dataset, without training (eval mode; the training loop's own evaluation, the CLI's
+   * `npm run evaluate`). `graph`: the design on the canvas, whose dataset, loss and metrics say what
+   * to measure (absent: the model's own graph); its weights must all be in the model
+   * (`E_MODEL_WEIGHTS` otherwise). A classifier's accuracy and confusion matrix always come back.
+   * `TRAIN_NO_CONFIG` when the graph has no training settings (an import before Add settings).
+   */
+  'model.evaluate': {
+    params: z.object({ runId: RunId, graph: z.unknown().optional(), split: z.enum(['test', 'val', 'train', 'all']).optional() }),
+    result: z.object({
+      split: z.enum(['test', 'val', 'train', 'all']),
+      /** The split's name, e.g. `MNIST (test)` (`all`: every sample of the three splits). */
+      dataset: z.string(),
+      samples: z.number().int().nonnegative(),
+      task: z.enum(['classification', 'regression', 'reconstruction']),
+      classNames: z.array(z.string()),
+      metrics: MetricValuesSchema,
+      /** The inputs' normalisation: the model's own, the dataset's (fitted on its training split), or none. */
+      normalization: z.enum(['model', 'dataset', 'none']),
+    }),
+  },
   /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
   'probe.ack': {
     params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),

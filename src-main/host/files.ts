@@ -236,6 +236,12 @@ export class FileService {
     return this.freeName(this.resolve('exports'), name);
   }
 
+  /** Web mode: the workspace and data folders, absolute (the Open picker says where they are); Electron: null. */
+  async workspace(): Promise<FileResult<'workspace'>> {
+    const root = this.opts.workspaceDir;
+    return root ? { path: path.resolve(root), dataDir: this.opts.dataDir ? path.resolve(this.opts.dataDir) : null } : null;
+  }
+
   /**
    * Web mode: the data in the workspace's `data/` folder and in the host's data folder, one entry
    * per image folder (a folder), table or `.npz` directly inside them (docs/data.md "In the app").
@@ -550,6 +556,7 @@ export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) 
   writeExport: (s, target, kind, files, staged) => s.writeExport(target, kind, files, staged),
   stageExport: async (s, id, files) => s.stageExport(id, files),
   listData: (s) => s.listData(),
+  workspace: (s) => s.workspace(),
   uploadData: (s, target, kind, files, more) => s.uploadData(target, kind, files, more),
 };
 export type FileOp = FileMethod;

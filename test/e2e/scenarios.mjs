@@ -320,6 +320,31 @@ const yourPhotos = [
 ];
 
 /**
+ * Issue #44 item 9: Early stopping set in the dock ends the Iris run at epoch 2 (nothing is 10
+ * better: patience 0); Evaluate weights then measures the run's weights (its best epoch's) on the
+ * test split without training: the accuracy the run reported, and the confusion matrix.
+ */
+const evaluateRun = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { select: '[data-testid=train-early-metric]', value: 'val_loss' },
+  ...setField('early-patience', 0),
+  ...setField('early-min-delta', 10),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { expect: '[data-testid=run-state]', text: 'early-stopping' },
+  { expect: '[data-testid=epoch-counter]', text: '^2/' },
+  { click: '[data-testid=evaluate-model]' },
+  { expect: '[data-testid=evaluate-result]', attr: ['data-samples', '30'], within: 30_000 },
+  { remember: { selector: '[data-testid=test-accuracy]', attr: 'data-value', as: 'runAccuracy' } },
+  { expectNumber: '[data-testid=evaluate-result]', attr: 'data-accuracy', op: '==', state: 'runAccuracy' },
+  { expect: '[data-testid=evaluate-result] [data-testid=compare-matrix]', attr: ['data-classes', 'setosa,versicolor,virginica'] },
+  { scrollIntoView: '[data-testid=evaluate]' },
+  { screenshot: 'evaluate-run-1280x800' },
+];
+
+/**
  * Issue #30 item 2, web mode: arrays saved with np.save come as two files. "Upload a table or
  * arrays…" takes both at once (one alone is scanned and told where its pair should be); they land
  * in a folder of their own, the scan pairs them (X_train → y_train), and the Iris MLP trains on them.
@@ -1448,6 +1473,7 @@ const training = [
   { name: 'runs: a sweep over the autoencoder bottleneck {8, 16, 32, 64, 128} trains 5 runs and charts test MSE against the width', steps: sweepBottleneck },
   { name: 'runs: kill -9 of the engine mid-run leaves the run listed as crashed with its curve up to the kill; the run before is untouched; Resume continues it past the kill', steps: crashedRun },
   { name: 'train: two moons at 20 steps/s shows the decision boundary changing over several frames; max speed finishes it', steps: pacedTwoMoons },
+  { name: 'train: early stopping set in the dock ends the run; Evaluate weights gives its test accuracy again and the confusion matrix', steps: evaluateRun },
 ];
 
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */

@@ -8,13 +8,17 @@ import { assertLoadable, type TrainedModel } from '../../core/export/model';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
-import { probeSamples, type ServiceContext } from './context';
-import { inMemory, isStreamed, sampleFeatures, type Samples } from '../../core/data';
+import { sanitize } from '../session/session-events';
+import { checkedGraph, probeSamples, type ServiceContext } from './context';
+import { inMemory, isStreamed, sampleFeatures, withInputShape, type Samples } from '../../core/data';
+import { evaluateModel, prepareForEvaluation } from '../../core/train';
+import { compileGraph } from '../../core/autodiff/executor';
 import { migrateGraph } from '../../base/ir/migrate';
 
 /**
  * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
  * model; `model.predict`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
+ * `model.evaluate` measures them on a dataset split without training (the CLI's `npm run evaluate`);
  * `model.export` writes the current run's, the loaded model's or a stored run's.
  */
 export function modelHandlers(ctx: ServiceContext): Handlers {
@@ -29,6 +33,16 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
     'model.sampleText': ({ runId, ...p }) => {
       const source = predictor(runId);
       return { text: sampleText(source instanceof LoadedModel ? source.model : source.currentModel(), p) };
+    },
+    'model.evaluate': async ({ runId, graph, split }) => {
+      const source = predictor(runId);
+      const model = source instanceof LoadedModel ? source.model : source.currentModel();
+      const g = checkedGraph(graph ?? model.graph);
+      const host = ctx.host();
+      const config = withInputShape(g.training.dataset, g.ir);
+      const data = prepareForEvaluation(await host.loadDataset(config, g.training.seed), config, g.training.seed, model.normalization);
+      const evaluation = await ctx.withBackend((backend) => evaluateModel(g, model, data, backend, { compile: compileGraph, ...(split ? { split } : {}) }));
+      return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
     'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),

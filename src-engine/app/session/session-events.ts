@@ -119,12 +119,12 @@ export class SessionEvents implements LoopHooks {
   }
 }
 
-/** Metric values for JSON: numbers at float32 precision, NaN/Inf as null. */
 function skippedOnWire(s: DataSkipped): EventData<'train.epoch'>['dataSkipped'] {
   return { count: s.count, files: s.files.map((f) => ({ path: f.path.slice(0, 1000), reason: f.reason.slice(0, 300), code: f.code ?? 'DATA_IMAGE_UNREADABLE' })) };
 }
 
-function sanitize(v: MetricValues): EventData<'train.epoch'>['train'] {
+/** Metric values for JSON: numbers at float32 precision, NaN/Inf as null (epoch and done events, `model.evaluate`). */
+export function sanitize(v: MetricValues): EventData<'train.epoch'>['train'] {
   const walk = (x: unknown): unknown => (typeof x === 'number' ? compactOrNull(x) : Array.isArray(x) ? x.map(walk) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)])) : x);
   return walk(v) as EventData<'train.epoch'>['train'];
 }

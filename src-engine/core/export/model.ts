@@ -39,9 +39,10 @@ export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params
  * Stable codes of model errors: weights that do not fit the graph (`E_MODEL_WEIGHTS`), a file
  * that is not a Netwright model or is damaged (`E_MODEL_FORMAT`), one from a newer Netwright
  * (`E_MODEL_NEWER`), a graph that does not validate (`E_MODEL_GRAPH`), values no model can
- * predict with (`E_MODEL_VALUES`: `assertLoadable`).
+ * predict with (`E_MODEL_VALUES`: `assertLoadable`), an evaluation on a split with no samples
+ * (`E_MODEL_NO_SAMPLES`: `evaluateModel`).
  */
-export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES';
+export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES' | 'E_MODEL_NO_SAMPLES';
 
 /** Error thrown when a model's weights do not fit its graph, or a model file cannot be read. */
 export class ModelError extends Error {

@@ -12,3 +12,4 @@ export { TrainError } from './types';
 export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, DoneEvent, ForwardReduce, EpochEvent, ErrorEvent, LoopEpoch, LoopProgress, LoopResult, LossSelection, ProgressEvent, StepFigures, StepGroup, StepPhases, TensorFigures, TrainableGraph, TrainerEvent, TrainErrorCode } from './types';
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';
+export { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from './evaluate';

@@ -481,12 +481,13 @@ export class TrainingLoop {
    * Metrics of the current weights on `ds` in eval mode (Dropout off, BatchNorm running stats).
    * The transform's noise is drawn from a fixed seed so every evaluation sees the same inputs.
    * Returns null when the run is stopped midway (unless `evenIfStopping`: the test after a stop).
+   * `into`: add to this accumulator (several splits measured as one: `evaluateModel`'s `all`).
    */
-  async evaluate(ds: Samples, evenIfStopping = false): Promise<MetricValues | null> {
+  async evaluate(ds: Samples, evenIfStopping = false, into?: MetricAccumulator): Promise<MetricValues | null> {
     const c = this.config;
     const bs = c.batchSize;
     const feeder = new BatchFeeder(ds, { transform: this.data.transform, target: this.data.target });
-    const acc = new MetricAccumulator(c.metrics, this.binding.metricTarget);
+    const acc = into ?? new MetricAccumulator(c.metrics, this.binding.metricTarget);
     const rng = new Rng((c.seed ^ 0xe7a1) >>> 0);
     const order = Int32Array.from({ length: ds.count }, (_, i) => i);
     for (let start = 0; start < ds.count; start += bs) {

@@ -9,6 +9,7 @@ import { useFiles } from './files-context';
 import { helpRows } from './commands';
 import { Modal } from './Modal';
 import { AddDataDialog } from './training/AddDataDialog';
+import { WorkspaceHelp } from './WorkspaceHelp';
 
 function HelpOverlay({ onClose }: { onClose(): void }) {
   return (
@@ -97,6 +98,7 @@ function OpenPicker({ onClose }: { onClose(): void }) {
           {list?.length === 0 ? <p>No projects in the workspace folder yet.</p> : null}
           {list && list.length > 0 && others?.length === 0 ? <p>No other projects in the workspace folder.</p> : null}
           <ul className="file-list">{others?.map(entry)}</ul>
+          <WorkspaceHelp />
         </>
       ) : null}
     </Modal>

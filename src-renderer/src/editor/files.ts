@@ -226,8 +226,16 @@ export class ProjectFiles {
     }
   }
 
-  /** Parse and load a project text; a bad file only shows why, and nothing else changes. */
-  load(text: string, path: string, fileName: string, version?: string): boolean {
+  /**
+   * Web mode's Upload in the Open picker: a project from elsewhere on the user's computer, opened
+   * as a new, unsaved project (Save asks for its name in the workspace; nothing there is replaced).
+   */
+  openUploaded(text: string, fileName: string): boolean {
+    return this.load(text, undefined, fileName);
+  }
+
+  /** Parse and load a project text (`path` undefined: not yet saved anywhere); a bad file only shows why, and nothing else changes. */
+  load(text: string, path: string | undefined, fileName: string, version?: string): boolean {
     const r = parseProject(text, this.view());
     const store = useEditor.getState();
     if (!r.ok) {
@@ -236,7 +244,8 @@ export class ProjectFiles {
     }
     // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
-    store.load(r.doc, isProject ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !isProject);
+    const saved = isProject && path !== undefined;
+    store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !saved);
     if (r.notes.length > 0) useSession.getState().notify('info', r.notes.join(' '));
     if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
     void this.discardRecovery();
@@ -328,5 +337,10 @@ export class ProjectFiles {
 
   recent(): ReturnType<HostFiles['recent']> {
     return this.host.files.recent();
+  }
+
+  /** Web mode: the workspace folder and the host's data folder (absolute); null in Electron. */
+  async workspace(): Promise<{ path: string; dataDir: string | null } | null> {
+    return (await this.host.files.workspace?.()) ?? null;
   }
 }

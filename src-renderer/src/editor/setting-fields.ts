@@ -46,3 +46,9 @@ export function parseSettingNumber(spec: NumberSetting, text: string): SettingPa
   if (t?.min !== undefined && value < t.min) return { ok: true, value, warning: `Unusually low (${sci(value)}): ${t.why}.` };
   return { ok: true, value };
 }
+
+/** Early stopping's numbers (`training.earlyStopping`, the Train dock's Early stopping group; the engine's `EarlyStopping` refuses the same). */
+export const EARLY_STOPPING_NUMBERS = {
+  patience: { kind: 'int', min: 0, max: 100_000, typical: { max: 1000, why: 'a patience above the epochs never stops the run' } },
+  minDelta: { kind: 'float', min: 0 },
+} as const satisfies Record<string, NumberSetting>;

@@ -53,6 +53,7 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
       return call('writeExport', target, kind, last, id);
     },
     listData: () => call('listData'),
+    workspace: () => call('workspace'),
     uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
   };
 }

@@ -7,6 +7,7 @@ import type { StoredFrame } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
+import { ConfusionMatrix } from './ConfusionMatrix';
 import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
@@ -629,48 +630,16 @@ function CompareConfusion({ runs, stored, star }: { runs: readonly RunMeta[]; st
               {i === 0 ? star : ''}
               {labels[i]}
             </h4>
-            {m ? <Matrix m={m} classes={confusionLabels(stored[i]?.start?.classNames, m.length)} /> : <p className="runs__sub">none</p>}
+            {m ? <ConfusionMatrix m={m} classes={confusionLabels(stored[i]?.start?.classNames, m.length)} /> : <p className="runs__sub">none</p>}
             {diff ? (
               <>
                 <h4 className="runs__sub">minus {star || labels[0]}</h4>
-                <Matrix m={diff} classes={confusionLabels(stored[i]?.start?.classNames, diff.length)} signed />
+                <ConfusionMatrix m={diff} classes={confusionLabels(stored[i]?.start?.classNames, diff.length)} signed />
               </>
             ) : null}
           </div>
         );
       })}
-    </div>
-  );
-}
-
-/** A confusion matrix with its class labels: rows the true class, columns the predicted one. */
-function Matrix({ m, classes, signed }: { m: number[][]; classes: readonly string[]; signed?: boolean }) {
-  const max = Math.max(1, ...m.flat().map((v) => Math.abs(v)));
-  return (
-    <div className="compare__matrix-wrap">
-      <span className="compare__matrix-axis runs__sub">predicted →</span>
-      <div className="compare__matrix" style={{ gridTemplateColumns: `auto repeat(${m.length}, 1fr)` }} data-testid="compare-matrix" data-classes={classes.join(',')}>
-        <span className="compare__matrix-corner runs__sub" title="rows: true class; columns: predicted class">true ↓</span>
-        {classes.map((c, b) => (
-          <span key={`h${b}`} className="compare__matrix-label" title={`predicted ${c}`}>
-            {c}
-          </span>
-        ))}
-        {m.flatMap((row, a) => [
-          <span key={`r${a}`} className="compare__matrix-label" title={`true ${classes[a]}`}>
-            {classes[a]}
-          </span>,
-          ...row.map((v, b) => {
-            const share = Math.abs(v) / max;
-            const colour = signed ? (v === 0 ? 'transparent' : (a === b) === v > 0 ? `rgba(31,157,85,${share})` : `rgba(214,69,69,${share})`) : `rgba(51,102,255,${share})`;
-            return (
-              <span key={`${a}-${b}`} style={{ background: colour }} title={`true ${classes[a]}, predicted ${classes[b]}: ${v}`}>
-                {v === 0 && signed ? '' : v}
-              </span>
-            );
-          }),
-        ])}
-      </div>
     </div>
   );
 }

@@ -18,6 +18,8 @@ import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
 import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
 import { useAddData } from '../../state/add-data-store';
+import { EvaluateModel } from './EvaluateModel';
+import { EarlyStoppingFields } from './EarlyStoppingFields';
 
 
 
@@ -367,6 +369,7 @@ export function TrainPanel() {
         ) : null}
       </div>
       {elsewhere ? null : <ProgressView />}
+      {t && !elsewhere && !live ? <EvaluateModel graph={graph} disabled={!ready || errors} /> : null}
       {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}
       {!t ? (
         <div className="train-panel__empty">
@@ -468,6 +471,7 @@ export function TrainPanel() {
             <DeviceSelect device={device} disabled={live} />
           </div>
           <DatasetFields dataset={t.dataset} disabled={live} onChange={(dataset) => set({ dataset })} />
+          <EarlyStoppingFields training={t} disabled={live} onChange={(earlyStopping) => set({ earlyStopping })} />
           {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries (scale is in the dataset panel). */}
           <details className="train-more" data-testid="train-more">
             <summary>More settings</summary>

@@ -1,0 +1,88 @@
+import type { CheckedGraph } from '../analysis/checked';
+import type { Backend } from '../backend/types';
+import { applyNormalization, isStreamed, normalizedSource, prepareData, type LoadedDataset, type Normalization, type PreparedData, type Samples } from '../data';
+import { featureSize } from '../data/types';
+import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import { ModelError, type TrainedModel } from '../export/model';
+import { MetricAccumulator, type MetricValues } from '../metrics';
+import { TrainingLoop } from './loop';
+import type { CompileFn } from './types';
+
+/** The splits an evaluation can read: `test` (what training held out, the default), `val`, `train`, or `all` of them as one. */
+export const EVALUATION_SPLITS = ['test', 'val', 'train', 'all'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
+
+/** What `evaluateModel` answers: the split's metrics (loss, accuracy, the confusion matrix…) and what they were measured on. */
+export interface Evaluation {
+  split: EvaluationSplit;
+  /** The split's name, e.g. `MNIST (test)`. */
+  dataset: string;
+  samples: number;
+  task: 'classification' | 'regression' | 'reconstruction';
+  classNames: string[];
+  metrics: MetricValues;
+  /** Which normalisation fed the inputs: the model's own (saved with it), or the dataset's (fitted on its training split). */
+  normalization: 'model' | 'dataset' | 'none';
+}
+
+/**
+ * The data an evaluation reads: `loaded` split as training splits it (the same seed, so the same
+ * test split), normalised with the model's own normalisation when it has one — what it was
+ * trained with, not figures fitted on this data — else as the dataset's settings say.
+ */
+export function prepareForEvaluation(loaded: LoadedDataset<Samples>, config: DatasetConfig, seed: number, normalization: Normalization | undefined): PreparedData<Samples> {
+  if (!normalization) return prepareData(loaded, config, seed);
+  const data = prepareData(loaded, { ...config, options: { ...config.options, normalize: 'none' } }, seed);
+  const norm = normalization;
+  const normalized = (s: Samples): Samples => {
+    if (isStreamed(s)) return normalizedSource(s, norm);
+    // A copy: the host may cache what it loaded.
+    const own = { ...s, features: s.features.slice() };
+    applyNormalization(norm, own.features, featureSize(s));
+    return own;
+  };
+  return { ...data, train: normalized(data.train), val: normalized(data.val), test: normalized(data.test), normalization: norm };
+}
+
+/**
+ * Keras' `model.evaluate`: a trained model's metrics on one split of `data` (prepared with
+ * `prepareForEvaluation`), or on all its samples (`all`), without training. `graph` is the model's graph or a design with the same
+ * nodes (the app evaluates a loaded model under the design on the canvas: its dataset, loss and
+ * metrics); every weight and buffer of it must be in `model`, or it throws `E_MODEL_WEIGHTS`
+ * naming the missing ones. A classifier's accuracy and confusion matrix are measured even when the
+ * graph's metrics leave them out. It runs the training loop's own `evaluate` (eval mode, the seeded
+ * transform), so a trained run's test figures come back the same.
+ *
+ * @example
+ * ```ts
+ * const data = prepareForEvaluation(loadDataset(t.dataset), t.dataset, t.seed, model.normalization);
+ * const { metrics } = await evaluateModel(model.graph, model, data, backend, { compile: compileGraph });
+ * console.log(metrics.accuracy, metrics.confusion);
+ * ```
+ */
+export async function evaluateModel(
+  graph: CheckedGraph | GraphIR,
+  model: Pick<TrainedModel, 'params' | 'buffers' | 'classNames' | 'normalization'>,
+  data: PreparedData<Samples>,
+  backend: Backend,
+  options: { compile: CompileFn; split?: EvaluationSplit },
+): Promise<Evaluation> {
+  const split = options.split ?? 'test';
+  const sets = split === 'all' ? [data.train, data.val, data.test].filter((s) => s.count > 0) : [data[split]];
+  const samples = sets.reduce((n, s) => n + s.count, 0);
+  const base = data.train.name.replace(/ \(.*\)$/, '');
+  if (samples === 0) throw new ModelError('E_MODEL_NO_SAMPLES', `The ${split === 'val' ? 'validation' : split} split of ${base} holds no samples; evaluate another split.`);
+  const ds = sets[0];
+  // A classifier's evaluation always shows its accuracy and confusion matrix, whatever the run measured.
+  const classifies = data.target === 'label' && ds.task === 'classification';
+  const measured = classifies ? [...new Set([...(graph.training?.metrics ?? []), 'accuracy', 'confusion'])] : undefined;
+  const loop = new TrainingLoop(graph, data, backend, { compile: options.compile, validate: false, test: false, checkpoints: false, ...(measured ? { overrides: { metrics: measured } } : {}) });
+  const { fresh } = loop.warmStart({ ...model.params, ...model.buffers });
+  if (fresh.length > 0) {
+    throw new ModelError('E_MODEL_WEIGHTS', `The model has no weights for ${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ` and ${fresh.length - 4} more` : ''} (or they are of another size): the design differs from the model. Evaluate the model's own design, or train this one.`);
+  }
+  const acc = new MetricAccumulator(loop.config.metrics, loop.binding.metricTarget);
+  for (const s of sets) await loop.evaluate(s, true, acc);
+  const classNames = model.classNames?.length ? model.classNames : [...ds.classNames];
+  return { split, dataset: split === 'all' ? `${base} (all)` : ds.name, samples, metrics: acc.result(), task: loop.binding.task, classNames, normalization: model.normalization ? 'model' : data.normalization ? 'dataset' : 'none' };
+}
