@@ -18,6 +18,7 @@ import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
 import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
 import { useAddData } from '../../state/add-data-store';
+import { startBlock, useSettingProblems } from '../../state/setting-problems';
 
 
 
@@ -296,7 +297,11 @@ function PaceSelect() {
  */
 export function TrainPanel() {
   const graph = useEditor((s) => s.history.present.graph);
-  const errors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
+  const designErrors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
+  // A field that says no, or data the design does not take, blocks Start as a graph error does, with the reason.
+  const settingProblems = useSettingProblems();
+  const blocked = startBlock(designErrors, settingProblems);
+  const errors = blocked !== undefined;
   const ready = useEngine((s) => s.state === 'ready');
   const phase = useRun((s) => s.phase);
   const t = graph.training;
@@ -334,7 +339,7 @@ export function TrainPanel() {
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void start()}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={blocked ?? 'Start training'} data-blocked={blocked} onClick={() => void start()}>
             ▶ Start
           </button>
         ) : null}
@@ -366,6 +371,11 @@ export function TrainPanel() {
           </label>
         ) : null}
       </div>
+      {settingProblems.length && !live ? (
+        <div className="train-blocked field__error" role="alert" data-testid="train-blocked">
+          Start waits: {blocked}
+        </div>
+      ) : null}
       {elsewhere ? null : <ProgressView />}
       {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}
       {!t ? (
