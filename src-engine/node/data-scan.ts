@@ -226,8 +226,8 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
     };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
-    // The app's own control for the fix, where the preview shows it (the CLI names --missing).
-    const fix = err.option === 'missing' ? ' Choose one in “Missing values” above.' : '';
+    // The app's own control for the fix, where the preview shows it (the CLI names its flags).
+    const fix = err.option === undefined ? '' : APP_FIX[err.option];
     return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message + fix } };
   }
 }
@@ -260,6 +260,12 @@ function scanText(request: DataScanRequest, name: string, env: ScanEnvironment):
     return { ...base, notes: [], problem: { code: err.code, message: err.message } };
   }
 }
+
+/** What the preview says to do about a table's problem, by the option that fixes it: the control above the message. */
+const APP_FIX: Record<NonNullable<DataError['option']>, string> = {
+  missing: ' Choose one in “Missing values” above.',
+  roles: ' Set its Role to ignore above.',
+};
 
 /** The reading options a table or arrays keep (what the role editor and policy select set). */
 function pickOptions(o: Record<string, unknown> | undefined, kind: 'csv' | 'npz'): Record<string, unknown> {

@@ -152,7 +152,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     data = prepareData(loaded, training.dataset, training.seed);
   } catch (e) {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
-    const fix = e instanceof DataError && e.option === 'missing' ? ` Pass --missing ${MISSING_POLICIES.filter((p) => p !== 'error').join('|')}.` : '';
+    const fix = e instanceof DataError && e.option !== undefined ? CLI_FIX[e.option] : '';
     return fail(code, (e as Error).message + fix, 2);
   }
   // The user's data of another width or number of classes than the design: a table's width set
@@ -384,6 +384,12 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
   }
   throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table, an .npz archive or an .npy of features.`);
 }
+
+/** What the CLI says to do about a table's problem, by the option that fixes it (the app names its own controls). */
+const CLI_FIX: Record<NonNullable<DataError['option']>, string> = {
+  missing: ` Pass --missing ${MISSING_POLICIES.filter((p) => p !== 'error').join('|')}.`,
+  roles: ' Give it the role ignore (the dataset\'s options.roles in the graph).',
+};
 
 /** The target column a table's header names (`targetColumnByName`); undefined when none does or it cannot be read (the loader then says why). */
 function namedTarget(path: string): string | undefined {

@@ -258,7 +258,7 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
       for (const s of present) counts.set(s, (counts.get(s) ?? 0) + 1);
       const categories = [...counts.keys()].sort();
       if (categories.length > DATA_LIMITS.maxCategories) {
-        throw new DataError('DATA_CSV_TOO_MANY_CATEGORIES', `${name}: column ${c + 1} has ${categories.length} distinct text values (up to ${DATA_LIMITS.maxCategories} are encoded); ignore it (options.roles) or clean it.`);
+        throw new DataError('DATA_CSV_TOO_MANY_CATEGORIES', `${name}: column ${c + 1} has ${categories.length} distinct text values (up to ${DATA_LIMITS.maxCategories} are encoded); ignore it or clean it.`, 'roles');
       }
       let mode = categories[0];
       for (const v of categories) if (counts.get(v)! > counts.get(mode)!) mode = v;

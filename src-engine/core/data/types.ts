@@ -205,11 +205,12 @@ export const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)}
 export class DataError extends Error {
   readonly code: DataErrorCode;
   /**
-   * The reading option that fixes it (`missing`: the missing-value policy), for each front end to
-   * name its own control: the app's "Missing values" select, the CLI's `--missing`.
+   * The reading option that fixes it (`missing`: the missing-value policy; `roles`: a column's
+   * role), for each front end to name its own control: the app's "Missing values" select and Role
+   * column, the CLI's `--missing` and the graph's `options.roles`.
    */
-  readonly option?: 'missing';
-  constructor(code: DataErrorCode, message: string, option?: 'missing') {
+  readonly option?: 'missing' | 'roles';
+  constructor(code: DataErrorCode, message: string, option?: 'missing' | 'roles') {
     super(message);
     this.name = 'DataError';
     this.code = code;

@@ -132,6 +132,13 @@ describe('data.scan (node/data-scan.ts)', () => {
     const mine = await scanData({ scanId: 'ti4', path: csv, options: { missing: 'median', roles: { Pclass: 'target' } } }, { access: UNRESTRICTED });
     expect(mine.table).toMatchObject({ targetBy: 'user' });
     expect(mine.table!.columns.filter((c) => c.role === 'target').map((c) => c.name)).toEqual(['Pclass']);
+    // A name column (every value its own category) is refused naming the Role control, not options.roles.
+    const named = path.join(dir, 'named.csv');
+    writeFileSync(named, ['Name,Age,Survived', ...Array.from({ length: 120 }, (_, i) => `Passenger ${i},${20 + (i % 40)},${i % 2}`)].join('\n'));
+    const many = await scanData({ scanId: 'ti5', path: named }, { access: UNRESTRICTED });
+    expect(many.problem?.code).toBe('DATA_CSV_TOO_MANY_CATEGORIES');
+    expect(many.problem?.message).toMatch(/ignore it or clean it\. Set its Role to ignore above\.$/);
+    expect(many.problem?.message).not.toMatch(/options\./);
   });
 
   it('a text for a language model (kind text, the design\'s window and vocabulary): its characters, vocabulary, windows and start; the loader\'s fingerprint; and an .npy pair, fingerprinted over both files', async () => {
