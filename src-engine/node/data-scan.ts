@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
-import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample } from '../core/data';
+import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample, targetColumnByName } from '../core/data';
 import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol/messages';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
 import { loadDataset, npyTargets } from './datasets';
@@ -192,9 +192,16 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
     const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
     try {
       const summary = csvColumns(bytes.toString('utf8'), { name, ...(delimiter ? { delimiter } : {}), ...(typeof options.header === 'boolean' ? { header: options.header } : {}) });
+      // No target chosen yet: the column named like one (Survived, label, class…), kept in the
+      // options so training reads the same; else the last column, and the preview asks.
+      const roles = (typeof options.roles === 'object' && options.roles !== null ? options.roles : {}) as Record<string, unknown>;
+      const chosen = options.targetColumn !== undefined || Object.values(roles).includes('target');
+      // A column the user gave another role is not taken as the target for its name.
+      const byName = chosen ? undefined : targetColumnByName(summary.columns.map((c, i) => (roles[c.name] ?? roles[String(i)]) === undefined ? c.name : ''));
+      if (byName !== undefined) options.targetColumn = byName;
       // The answer's bounds (DataScanResult): names cut at 1,000 characters, the first 10,000 columns.
       const columns = summary.columns.slice(0, MAX_COLUMNS).map((c, i) => ({ ...c, name: c.name.slice(0, 1000), role: roleOf(c.name, i, summary.columns.length, options) }));
-      table = { rows: summary.rows, columns };
+      table = { rows: summary.rows, columns, targetBy: chosen ? 'user' : byName !== undefined ? 'name' : 'last' };
       if (summary.columns.length > MAX_COLUMNS) notes.push(`the first ${MAX_COLUMNS.toLocaleString('en-US')} of ${summary.columns.length.toLocaleString('en-US')} columns are listed`);
     } catch (err) {
       if (!(err instanceof DataError)) throw err;
@@ -219,7 +226,9 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
     };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
-    return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message } };
+    // The app's own control for the fix, where the preview shows it (the CLI names its flags).
+    const fix = err.option === undefined ? '' : APP_FIX[err.option];
+    return { ...base, classes: [], ...(table ? { table } : {}), notes, problem: { code: err.code, message: err.message + fix } };
   }
 }
 
@@ -253,6 +262,12 @@ function scanText(request: DataScanRequest, name: string, env: ScanEnvironment):
     return { ...base, notes: [], problem: { code: err.code, message: err.message } };
   }
 }
+
+/** What the preview says to do about a table's problem, by the option that fixes it: the control above the message. */
+const APP_FIX: Record<NonNullable<DataError['option']>, string> = {
+  missing: ' Choose one in “Missing values” above.',
+  roles: ' Set its Role to ignore above.',
+};
 
 /** The reading options a table or arrays keep (what the role editor and policy select set). */
 function pickOptions(o: Record<string, unknown> | undefined, kind: 'csv' | 'npz'): Record<string, unknown> {

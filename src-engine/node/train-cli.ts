@@ -28,10 +28,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
-import { DataError, MISSING_POLICIES, prepareData, withInputShape } from '../core/data';
+import { DataError, MISSING_POLICIES, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
-import { headToFit } from '../base/ir/prediction';
+import { fitToData } from '../base/ir/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
 import type { MetricValues } from '../core/metrics';
@@ -146,19 +146,24 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     data = prepareData(loaded, training.dataset, training.seed);
   } catch (e) {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
-    return fail(code, (e as Error).message, 2);
+    const fix = e instanceof DataError && e.option !== undefined ? CLI_FIX[e.option] : '';
+    return fail(code, (e as Error).message + fix, 2);
   }
-  // A folder of another number of classes than the design's head: a Linear head is resized to
-  // them, as the app's "Use this data" does ("Your photos" comes with 3).
-  const head = args.data !== undefined && training.dataset.name === 'image-folder' ? headToFit(graph, data.train.numClasses) : null;
-  if (head) {
-    const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (n.id === head.nodeId ? { ...n, attrs: { ...n.attrs, outFeatures: data.train.numClasses } } : n)) }, { batchSize: training.batchSize });
-    if (!resized.graph) return fail('CLI_BAD_GRAPH', `${file}: ${head.nodeId} resized to ${data.train.numClasses} classes does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`, 2);
+  // The user's data of another width or number of classes than the design: a table's width set
+  // on the Input, a Linear head resized to the classes, as the app's "Use this data" does ("Your
+  // photos" comes with 3 classes, the Iris MLP takes 4 values).
+  const kind = training.dataset.name === 'image-folder' ? 'folder' : training.dataset.name === 'csv' ? 'table' : training.dataset.name === 'npz' ? 'arrays' : undefined;
+  const fit = args.data !== undefined && kind ? fitToData(graph, { name: data.train.name, kind, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: kind === 'folder' }) : undefined;
+  if (fit?.edits.length) {
+    const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
+    const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
+    if (!resized.graph) return fail('CLI_BAD_GRAPH', `${file}: fitted to the data (${fit.edits.map((e) => e.done).join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`, 2);
     checked = resized.graph;
     graph = checked.ir;
-    const note = `${head.nodeId} now outputs ${data.train.numClasses}, one per class of the folder (it output ${head.from}); its weights start afresh`;
-    if (json) out(JSON.stringify({ type: 'note', message: note }) + '\n');
-    else err(`note: ${note}\n`);
+    for (const e of fit.edits) {
+      if (json) out(JSON.stringify({ type: 'note', message: e.done }) + '\n');
+      else err(`note: ${e.done}\n`);
+    }
   }
 
   const backend: Backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});
@@ -380,12 +385,31 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
     const window = Array.isArray(shape) && shape.length === 2 && typeof shape[0] === 'number' ? shape[0] : undefined;
     return { ...keep, name: 'series', options: { ...own('series'), path, ...(target !== undefined ? { column: target } : {}), ...(window !== undefined ? { window } : {}) } };
   }
-  if (/\.(csv|tsv|txt)$/i.test(path)) return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(target !== undefined ? { targetColumn: target } : {}) } };
+  if (/\.(csv|tsv|txt)$/i.test(path)) {
+    // No --target: the column named like one (Survived, label, class…), else the last.
+    const named = target ?? namedTarget(path);
+    return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(named !== undefined ? { targetColumn: named } : {}) } };
+  }
   if (/\.np[zy]$/i.test(path)) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y (an .npy of features, in the .npy beside it).');
     return { ...keep, name: 'npz', options: { ...own('npz'), path } };
   }
   throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table, an .npz archive or an .npy of features.`);
+}
+
+/** What the CLI says to do about a table's problem, by the option that fixes it (the app names its own controls). */
+const CLI_FIX: Record<NonNullable<DataError['option']>, string> = {
+  missing: ` Pass --missing ${MISSING_POLICIES.filter((p) => p !== 'error').join('|')}.`,
+  roles: ' Give it the role ignore (the dataset\'s options.roles in the graph).',
+};
+
+/** The target column a table's header names (`targetColumnByName`); undefined when none does or it cannot be read (the loader then says why). */
+function namedTarget(path: string): string | undefined {
+  try {
+    return targetColumnByName(csvColumns(readFileSync(path, 'utf8'), /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}).columns.map((c) => c.name));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Print what the user's data held: counts, skipped files with why, notes (`--json`: one `data` event). */

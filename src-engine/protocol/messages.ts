@@ -479,7 +479,16 @@ export const DataScanResult = z.object({
   skipped: z.array(z.object({ path: z.string().max(4096), reason: z.string().max(2000) })).max(500),
   skippedTotal: z.number().int().nonnegative(),
   /** Tables: rows and columns (in file order). */
-  table: z.object({ rows: z.number().int().nonnegative(), columns: z.array(DataColumn).max(10_000), task: z.enum(['classification', 'regression']).optional(), encodedWidth: z.number().int().optional() }).optional(),
+  table: z
+    .object({
+      rows: z.number().int().nonnegative(),
+      columns: z.array(DataColumn).max(10_000),
+      task: z.enum(['classification', 'regression']).optional(),
+      encodedWidth: z.number().int().optional(),
+      /** How the target was chosen: by the user (options), by its name (`Survived`, `label`…), or the last column for want of one (the preview asks). */
+      targetBy: z.enum(['user', 'name', 'last']).optional(),
+    })
+    .optional(),
   /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
   featureShape: Ints.optional(),
   /**

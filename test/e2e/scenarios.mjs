@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './harness.mjs';
 import { chooseTarget } from './targets.mjs';
+import { titanicLikeCsv } from './titanic.mjs';
 
 const node = (id) => `[data-testid="node-${id}"]`;
 /** Save the design under `name` (web mode: the in-app name prompt). */
@@ -408,6 +409,76 @@ const addTable = [
   ...setField('epochs', 1),
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { viewport: [1400, 900] },
+];
+
+/**
+ * Issue #44 item 3: a settings field that says no does not train. `abc` in the learning rate stays
+ * with its reason under it, Problems lists it by the field's name (click: back to the field), and
+ * Start is disabled with the reason; Esc restores the rate and Start with it.
+ */
+const fieldSaysNo = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('lr', 'abc'),
+  { expect: '[data-testid=train-lr-error]', text: 'Enter a number' },
+  { expect: '[data-testid=train-start]:disabled' },
+  { expect: '[data-testid=train-start]', attr: ['data-blocked', 'Learning rate: “abc” is not used. Enter a number.'] },
+  { expect: '[data-testid=train-blocked]', text: 'Learning rate: “abc”' },
+  { expect: '[data-testid=problem-item][data-code=E_SETTING_INVALID][data-field=train-lr]', text: 'Learning rate: “abc” is not used\\. Enter a number\\.' },
+  { expectCount: '[data-testid=problems] .problems__none', count: 0 },
+  { screenshot: 'problems-invalid-field-1280x800' },
+  { click: '[data-testid=problem-item][data-field=train-lr]' },
+  { expect: '[data-testid=train-lr]:focus' },
+  { press: 'Escape' },
+  { expectGone: '[data-testid=problem-item][data-code=E_SETTING_INVALID]' },
+  { expect: '[data-testid=train-start]:enabled' },
+  { expectGone: '[data-testid=train-lr-error]' },
+];
+
+/**
+ * Issue #44 item 4: a Titanic-like table (numbers, text, missing ages and ports, Survived not the
+ * last column) trains on the Iris MLP at the first Start. The preview takes Survived as the target
+ * by its name, names the app's Missing values control for the gaps, and lists before "Use this
+ * data" that the Input ([4]) and the head (3 classes) do not fit; using it changes both (one
+ * notice), Problems has none, and Start trains an epoch.
+ */
+const titanicTable = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { writeFile: 'data/titanic.csv', text: titanicLikeCsv(100) },
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-data]' },
+  { click: '[data-testid="add-data-entry-titanic.csv"]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
+  { expect: '[data-testid=add-data-column][data-name=Survived]', attr: ['data-role', 'target'] },
+  { expect: '[data-testid=add-data-target]', attr: ['data-by', 'name'] },
+  { expect: '[data-testid=add-data-problem]', attr: ['data-code', 'DATA_NAN'] },
+  { expect: '[data-testid=add-data-problem]', text: 'Choose one in “Missing values” above' },
+  { expect: '[data-testid=add-data-problem]', text: '^(?!.*options\\.missing)' },
+  { screenshot: 'titanic-preview-missing-1280x800' },
+  { select: '[data-testid=add-data-missing]', value: 'median' },
+  { expectGone: '[data-testid=add-data-problem]', within: 30_000 },
+  { expect: '[data-testid=add-data-fit]', attr: ['data-edits', '2'] },
+  { expect: '[data-testid=add-data-fit-edit][data-node=measurements]', text: 'takes \\[4\\].*gives \\[9\\]' },
+  { expect: '[data-testid=add-data-fit-edit][data-node=fc2]', text: 'outputs 3 but titanic.csv has 2 classes' },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'titanic-preview-fit-1280x800' },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=notice]', text: 'measurements now takes \\[9\\].*fc2 now outputs 2' },
+  { expect: '[data-testid=train-dataset]', text: 'csv: titanic.csv' },
+  { press: 'Shift+F' },
+  { expect: node('measurements'), text: '\\[9\\]' },
+  { expect: node('fc2'), text: '2 out' },
+  { expect: '[data-testid=problems]', attr: ['data-count', '0'] },
+  { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'] },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { expectCount: '[data-testid=train-error]', count: 0 },
+  { expect: '[data-testid=epoch-counter]', text: '^1/1$' },
+  { screenshot: 'titanic-trained-1280x800' },
   { viewport: [1400, 900] },
 ];
 
@@ -1481,6 +1552,8 @@ const training = [
 const webData = [
   { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
   { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
+  { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
+  { name: 'data: a Titanic-like table trains on the Iris MLP at the first Start: Survived is the target by name, the gaps name the app\'s control, the Input and head are fitted at Use this data', steps: titanicTable },
 ];
 
 const webExport = [

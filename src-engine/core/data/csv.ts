@@ -121,6 +121,25 @@ export interface CsvTable {
 }
 
 const MAX_LISTED = 5;
+
+/** Header names that say "this is what to predict", in the order they are preferred (matched case-insensitively). */
+export const TARGET_COLUMN_NAMES: readonly string[] = ['label', 'labels', 'target', 'class', 'y', 'survived', 'outcome', 'species', 'diagnosis', 'churn'];
+
+/**
+ * The column a table's header names as its target (`Survived`, `label`, `Class`…, in the order of
+ * `TARGET_COLUMN_NAMES`, case and spaces aside), or undefined when none does: then the target
+ * must be asked for (the last column is only a guess).
+ *
+ * @example targetColumnByName(['PassengerId', 'Survived', 'Age', 'Embarked']) // 'Survived'
+ */
+export function targetColumnByName(header: readonly string[]): string | undefined {
+  const names = header.map((h) => h.trim().toLowerCase());
+  for (const want of TARGET_COLUMN_NAMES) {
+    const i = names.indexOf(want);
+    if (i >= 0) return header[i];
+  }
+  return undefined;
+}
 const isMissing = (s: string) => s === '' || /^(nan|na|n\/a|null|none|\?)$/i.test(s);
 
 /**
@@ -182,7 +201,7 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const emptyLabel = body.findIndex((r) => isMissing(r.cells[target]));
   if (emptyLabel >= 0) {
     if (missing === 'error') {
-      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Set options.missing (the CLI's --missing), e.g. drop, to drop such rows.`);
+      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Choose a missing-value policy (drop, or a fill) to drop such rows.`, 'missing');
     }
     const kept = body.filter((r) => !isMissing(r.cells[target]));
     droppedRows += body.length - kept.length;
@@ -218,7 +237,8 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
     throw new DataError(
       'DATA_NAN',
       `${name}: ${totalMissing} feature cell${totalMissing === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${totalMissing > problems.length ? '; …' : ''}). ` +
-        'Fill or drop those rows, make the column the target, or choose a policy: options.missing (the CLI\'s --missing) drop, mean, median, most-frequent or indicator.',
+        'Fill or drop those rows, make the column the target, or choose a missing-value policy: drop, mean, median, most-frequent or indicator.',
+      'missing',
     );
   }
   if (missing === 'drop' && totalMissing > 0) {
@@ -238,7 +258,7 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
       for (const s of present) counts.set(s, (counts.get(s) ?? 0) + 1);
       const categories = [...counts.keys()].sort();
       if (categories.length > DATA_LIMITS.maxCategories) {
-        throw new DataError('DATA_CSV_TOO_MANY_CATEGORIES', `${name}: column ${c + 1} has ${categories.length} distinct text values (up to ${DATA_LIMITS.maxCategories} are encoded); ignore it (options.roles) or clean it.`);
+        throw new DataError('DATA_CSV_TOO_MANY_CATEGORIES', `${name}: column ${c + 1} has ${categories.length} distinct text values (up to ${DATA_LIMITS.maxCategories} are encoded); ignore it or clean it.`, 'roles');
       }
       let mode = categories[0];
       for (const v of categories) if (counts.get(v)! > counts.get(mode)!) mode = v;

@@ -2,7 +2,7 @@
 export * from './types';
 export { parseIdx, idxImageDataset } from './idx';
 export type { IdxArray } from './idx';
-export { parseCsvRows, csvColumns, csvDataset, csvTable, MISSING_POLICIES, CATEGORICAL_ENCODINGS } from './csv';
+export { parseCsvRows, csvColumns, csvDataset, csvTable, targetColumnByName, MISSING_POLICIES, CATEGORICAL_ENCODINGS, TARGET_COLUMN_NAMES } from './csv';
 export type { CsvOptions, CsvTable, CsvColumnSummary, MissingPolicy, CategoricalEncoding, ColumnRole } from './csv';
 export { readImageHeader, imageToSample } from './image';
 export type { ImageHeader, RgbaImage } from './image';

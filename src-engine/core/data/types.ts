@@ -206,10 +206,17 @@ export const mib = (n: number) => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)}
 /** A data problem the user can act on. `code` is stable; `message` says what and where. */
 export class DataError extends Error {
   readonly code: DataErrorCode;
-  constructor(code: DataErrorCode, message: string) {
+  /**
+   * The reading option that fixes it (`missing`: the missing-value policy; `roles`: a column's
+   * role), for each front end to name its own control: the app's "Missing values" select and Role
+   * column, the CLI's `--missing` and the graph's `options.roles`.
+   */
+  readonly option?: 'missing' | 'roles';
+  constructor(code: DataErrorCode, message: string, option?: 'missing' | 'roles') {
     super(message);
     this.name = 'DataError';
     this.code = code;
+    if (option) this.option = option;
   }
 }
 

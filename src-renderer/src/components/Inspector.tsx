@@ -74,6 +74,8 @@ function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; node
   return (
     <TextField
       label={`${name}${range}`}
+      problemLabel={`${ids.join(', ')} · ${name}`}
+      nodeId={ids[0]}
       testid={testid}
       doc={spec.doc}
       value={mixed ? '' : formatAttrValue(values[0])}

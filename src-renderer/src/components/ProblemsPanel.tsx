@@ -1,11 +1,27 @@
+import type { Diagnostic } from '../../../src-engine/facade';
 import { useEditor } from '../state/editor-store';
 import { addTrainingSettings, needsTrainingSettings } from '../editor/add-settings';
 import { usePanels } from '../state/panels';
 import { Splitter } from './panels';
+import { useSettingProblems, type SettingProblem } from '../state/setting-problems';
 
-/** Every diagnostic of the live compile; click one to select and centre its node. */
+/** Go to what a settings problem is about: its field (focused, scrolled into view), else its node. */
+function goTo(p: SettingProblem, focusNode: (id: string) => void): void {
+  const field = p.field === undefined ? null : document.querySelector<HTMLElement>(`[data-testid="${CSS.escape(p.field)}"]`);
+  if (field) {
+    field.scrollIntoView({ block: 'nearest' });
+    field.focus();
+  } else if (p.nodeId !== undefined) focusNode(p.nodeId);
+}
+
+/**
+ * Every diagnostic of the live compile, and every problem of the training settings (a field whose
+ * text cannot be used, data the design does not take); click one to go to its field or node.
+ */
 export function ProblemsPanel() {
-  const diagnostics = useEditor((s) => s.analysis.diagnostics);
+  const graphDiagnostics = useEditor((s) => s.analysis.diagnostics);
+  const settings = useSettingProblems();
+  const diagnostics: (Diagnostic & { setting?: SettingProblem })[] = [...settings.map((p) => ({ code: p.code, severity: 'error' as const, message: p.message, nodeId: p.nodeId, setting: p })), ...graphDiagnostics];
   const untrainable = useEditor((s) => needsTrainingSettings(s.history.present.graph));
   const focusNode = useEditor((s) => s.focusNode);
   const open = usePanels((s) => s.problemsOpen);
@@ -38,8 +54,9 @@ export function ProblemsPanel() {
                 data-testid="problem-item"
                 data-node={d.nodeId ?? ''}
                 data-code={d.code}
-                disabled={d.nodeId === undefined}
-                onClick={() => d.nodeId !== undefined && focusNode(d.nodeId)}
+                data-field={d.setting?.field}
+                disabled={d.nodeId === undefined && d.setting?.field === undefined}
+                onClick={() => (d.setting ? goTo(d.setting, focusNode) : d.nodeId !== undefined && focusNode(d.nodeId))}
               >
                 <span className={`problem__icon problem__icon--${d.severity}`}>{d.severity === 'error' ? 'error' : 'warning'}</span>
                 {d.nodeId !== undefined ? <span className="problem__node">{d.nodeId}</span> : null}

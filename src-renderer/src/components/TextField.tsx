@@ -1,4 +1,5 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useFieldDrafts } from '../state/field-drafts';
 
 let burst = 0;
 
@@ -30,11 +31,21 @@ export function FieldMessage({ testid, error, warning, previous }: { testid: str
  * typed); Escape puts the design's value back. A valid one is applied at once (`applyOn:
  * 'change'`, one undo step per focus burst) or on Enter / leaving the field (`'commit'`: settings
  * whose every change costs work, a dataset preview). A valid value outside the usual range is
- * applied with a warning under it.
+ * applied with a warning under it. An invalid draft is also held in `useFieldDrafts` (under
+ * `problemLabel`, else `label`) while the field shows it, so Problems lists it and Start refuses.
  */
-export function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; disabled?: boolean; applyOn?: 'change' | 'commit'; variant?: 'inspector' | 'train'; parse(text: string): FieldParse }) {
+export function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; disabled?: boolean; applyOn?: 'change' | 'commit'; variant?: 'inspector' | 'train'; problemLabel?: string; nodeId?: string; parse(text: string): FieldParse }) {
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
+  const { testid, nodeId } = props;
+  const label = props.problemLabel ?? props.label;
+  useEffect(() => {
+    const drafts = useFieldDrafts.getState();
+    if (error === undefined) drafts.drop(testid);
+    else drafts.put({ field: testid, label, text: draft ?? props.value, message: error, ...(nodeId !== undefined ? { nodeId } : {}) });
+  }, [error, draft, testid, label, nodeId, props.value]);
+  // A field that goes (another node selected, another corruption chosen) takes its draft with it.
+  useEffect(() => () => useFieldDrafts.getState().drop(testid), [testid]);
   const key = useRef('');
   const onCommit = props.applyOn === 'commit';
   const train = props.variant === 'train';

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import { bytesToBase64, headToFit, type DatasetConfig } from '../../../src-engine/facade';
-import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
@@ -42,6 +42,8 @@ export interface AddDataState {
   error?: { code: string; message: string };
   /** `path\0fingerprint` of the data last used from a scan: already checked, the open-time check skips it. */
   verified?: string;
+  /** The data last used (its path, fingerprint and what a sample is): Problems checks the design against it while the design trains on it. */
+  used?: { path: string; fingerprint: string; shape: DataShape };
   open(intent?: AddDataState['intent']): void;
   close(): void;
   /** Scan `path` (with a table's options); replaces any scan in progress. */
@@ -145,19 +147,19 @@ export const useAddData = create<AddDataState>((set, get) => ({
   use() {
     const result = get().result;
     if (!result) return;
-    const graph = useEditor.getState().history.present.graph;
+    const editor = useEditor.getState();
+    const graph = editor.history.present.graph;
     const t = graph.training ?? defaultTraining(graph);
     const dataset = datasetToUse(result, t.dataset);
-    // One undo step: the dataset, and a Linear head resized to the folder's classes.
+    const shape = dataShapeOf(result);
+    // One undo step: the dataset, and the Input and head changed to take it (a table's width, its classes).
     const step = `use-data:${result.fingerprint}`;
-    useEditor.getState().edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
-    const head = result.kind === 'image-folder' ? headToFit(graph, result.classes.length) : null;
-    if (head) {
-      useEditor.getState().edit({ kind: 'set-attrs', nodeIds: [head.nodeId], attrs: { outFeatures: result.classes.length }, coalesce: step });
-      useEditor.getState().notify('info', `${head.nodeId} now outputs ${result.classes.length}, one per class of the folder (it output ${head.from}); its weights start afresh. Undo puts back both.`);
-    }
+    editor.edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
+    const fit = shape ? fitToData(graph, shape, editor.analysis.shapes) : { edits: [], mismatches: [] };
+    for (const e of fit.edits) editor.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+    if (fit.edits.length) editor.notify('info', `${fit.edits.map((e) => e.done).join('; ')}. Undo puts back ${fit.edits.length > 1 ? 'all of it' : 'both'}.`);
     get().close();
-    set({ verified: `${result.path}\0${result.fingerprint}` });
+    set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
   },
 }));
 

@@ -1,4 +1,4 @@
-import type { DatasetConfig } from '../../../src-engine/facade';
+import type { DataShape, DatasetConfig } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -23,6 +23,18 @@ export function datasetToUse(result: DataScanResult, previous: DatasetConfig): D
   if (previous.limit !== undefined) keep.limit = previous.limit;
   if (previous.augment !== undefined && result.kind === 'image-folder') keep.augment = previous.augment;
   return { ...(result.dataset as DatasetConfig), ...keep };
+}
+
+/**
+ * What a scan says each sample is, as a design must take it (`fitToData`): the values per sample,
+ * the classes (0: a regression target), and whether the loader resizes to the Input (an image
+ * folder). Undefined for a text (its design is made for it) or data that cannot be read.
+ */
+export function dataShapeOf(result: DataScanResult): DataShape | undefined {
+  if (result.problem || !result.featureShape || result.kind === 'text') return undefined;
+  const kind = result.kind === 'image-folder' ? 'folder' : result.kind === 'csv' ? 'table' : 'arrays';
+  const regression = result.table?.task === 'regression';
+  return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(result.kind === 'image-folder' ? { resizedToInput: true } : {}) };
 }
 
 /** Which files an upload takes (images into a folder; a table or arrays as a file) and which it leaves out, with why. */

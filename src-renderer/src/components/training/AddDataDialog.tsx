@@ -1,8 +1,9 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { featureInput } from '../../../../src-engine/facade';
+import { featureInput, fitToData, type DataFit } from '../../../../src-engine/facade';
 import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-engine/protocol';
 import { getHost } from '../../host';
 import { imagePixels } from '../../training/charts';
+import { dataShapeOf } from '../../training/add-data';
 import { useAddData, type UploadFile } from '../../state/add-data-store';
 import { useEditor } from '../../state/editor-store';
 import { Modal } from '../Modal';
@@ -181,6 +182,10 @@ function ScanPreview() {
   const again = useAddData((s) => s.open);
   const intent = useAddData((s) => s.intent);
   const input = useEditor((s) => featureInput(s.history.present.graph)?.attrs.shape as number[] | undefined);
+  const graph = useEditor((s) => s.history.present.graph);
+  const shapes = useEditor((s) => s.analysis.shapes);
+  const shape = dataShapeOf(r);
+  const fit = shape ? fitToData(graph, shape, shapes) : undefined;
   const skipped = [...uploadSkipped, ...r.skipped];
   const skippedTotal = uploadSkipped.length + r.skippedTotal;
   const kindLabel = r.kind === 'image-folder' ? 'image folder' : r.kind === 'csv' ? 'table' : r.kind === 'text' ? 'text' : 'NumPy arrays';
@@ -217,6 +222,7 @@ function ScanPreview() {
           </ul>
         </details>
       ) : null}
+      {fit ? <DesignFit fit={fit} /> : null}
       {r.problem ? (
         <p className="modal__error" data-testid="add-data-problem" data-code={r.problem.code}>
           {r.problem.message} <small>({r.problem.code})</small>
@@ -234,20 +240,47 @@ function ScanPreview() {
   );
 }
 
-/** How the design's features Input meets the data: fed as it is, converted, or a shape to set. */
+/**
+ * Every way the design does not take the data, listed before it is used (issue #44): what "Use
+ * this data" changes (the Input's width, the head's classes; one undo puts them back), and what
+ * it cannot (Problems keeps listing those, and Start waits for them).
+ */
+function DesignFit({ fit }: { fit: DataFit }) {
+  if (fit.edits.length === 0 && fit.mismatches.length === 0) return null;
+  const value = (v: unknown) => (Array.isArray(v) ? formatShape(v as number[]) : String(v));
+  return (
+    <div className="add-data__fit" data-testid="add-data-fit" data-edits={fit.edits.length} data-mismatches={fit.mismatches.length}>
+      <p>Your design does not take this data as it is:</p>
+      <ul>
+        {fit.edits.map((e) => (
+          <li key={e.nodeId} data-testid="add-data-fit-edit" data-node={e.nodeId}>
+            {e.problem} <b>Use this data</b> sets {Object.entries(e.attrs).map(([k, v]) => `${e.nodeId}.${k} to ${value(v)}`).join(', ')}.
+          </li>
+        ))}
+        {fit.mismatches.map((m) => (
+          <li key={m} className="add-data__warn" data-testid="add-data-mismatch">
+            {m}
+          </li>
+        ))}
+      </ul>
+      {fit.edits.length ? <p className="add-data__hint">One undo puts the design back as it was.</p> : null}
+    </div>
+  );
+}
+
+/** How the design's features Input meets the data: fed as it is, converted, or (listed by `DesignFit`) not. */
 function InputHint({ data, input, convert }: { data?: readonly number[]; input?: readonly number[]; convert: boolean }) {
   if (!data || !input) return null;
   const same = formatShape(data) === formatShape(input);
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  if (!same && !convert && size(data) !== size(input)) return null;
   const text = same
     ? `Your design's Input ${formatShape(input)} takes it as it is.`
     : convert
       ? `Your design's Input is ${formatShape(input)}: each image is converted to it (${input[0] === 1 ? 'grey' : 'colour'}, resized to ${input[2]}×${input[1]}).`
-      : size(data) === size(input)
-        ? `Your design's Input ${formatShape(input)} takes its ${size(data)} values.`
-        : `Your design's Input is ${formatShape(input)}; this data has ${formatShape(data)} per sample: set the Input's shape to match.`;
+      : `Your design's Input ${formatShape(input)} takes its ${size(data)} values.`;
   return (
-    <p className={`add-data__input${same || convert || size(data) === size(input) ? '' : ' add-data__warn'}`} data-testid="add-data-input-hint">
+    <p className="add-data__input" data-testid="add-data-input-hint">
       {text}
     </p>
   );
@@ -318,6 +351,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {table.task ? ` · ${table.task}` : ''}
         {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
       </p>
+      <TargetLine table={table} />
       <InputHint data={table.encodedWidth !== undefined ? [table.encodedWidth] : undefined} input={input} convert={false} />
       <div className="add-data__table-wrap">
         <table className="add-data__table" data-testid="add-data-columns">
@@ -360,6 +394,27 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         </select>
       </label>
     </>
+  );
+}
+
+/** Which column the network learns to predict and why; when no column is named like a target, the question. */
+function TargetLine({ table }: { table: NonNullable<DataScanResult['table']> }) {
+  const target = table.columns.find((c) => c.role === 'target')?.name;
+  if (target === undefined) return null;
+  const by = table.targetBy ?? 'user';
+  return (
+    <p className={`add-data__input${by === 'last' ? ' add-data__warn' : ''}`} data-testid="add-data-target" data-target={target} data-by={by}>
+      {by === 'last' ? (
+        <>
+          Which column should the network predict? None is named like a target (label, target, class, y, survived…), so the last one, <b>{target}</b>, is used for now: choose the target in the Role column.
+        </>
+      ) : (
+        <>
+          The network learns to predict <b>{target}</b>
+          {by === 'name' ? ' (chosen by its name)' : ''}; another column’s Role makes it the target.
+        </>
+      )}
+    </p>
   );
 }
 

@@ -20,6 +20,7 @@ import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem
 import { useAddData } from '../../state/add-data-store';
 import { EvaluateModel } from './EvaluateModel';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
+import { startBlock, useSettingProblems } from '../../state/setting-problems';
 
 
 
@@ -298,7 +299,11 @@ function PaceSelect() {
  */
 export function TrainPanel() {
   const graph = useEditor((s) => s.history.present.graph);
-  const errors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
+  const designErrors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
+  // A field that says no, or data the design does not take, blocks Start as a graph error does, with the reason.
+  const settingProblems = useSettingProblems();
+  const blocked = startBlock(designErrors, settingProblems);
+  const errors = blocked !== undefined;
   const ready = useEngine((s) => s.state === 'ready');
   const phase = useRun((s) => s.phase);
   const t = graph.training;
@@ -336,7 +341,7 @@ export function TrainPanel() {
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
         {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={errors ? 'Fix the problems first' : 'Start training'} onClick={() => void start()}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={blocked ?? 'Start training'} data-blocked={blocked} onClick={() => void start()}>
             ▶ Start
           </button>
         ) : null}
@@ -368,6 +373,11 @@ export function TrainPanel() {
           </label>
         ) : null}
       </div>
+      {settingProblems.length && !live ? (
+        <div className="train-blocked field__error" role="alert" data-testid="train-blocked">
+          Start waits: {blocked}
+        </div>
+      ) : null}
       {elsewhere ? null : <ProgressView />}
       {t && !elsewhere && !live ? <EvaluateModel graph={graph} disabled={!ready || errors} /> : null}
       {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}

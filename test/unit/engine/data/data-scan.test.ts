@@ -13,6 +13,7 @@ import { scanData, type ScanProgress } from '../../../../src-engine/node/data-sc
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
 import { encodePng, npy } from './user-data-fixtures';
+import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 let dir: string;
 const solid = (rgb: readonly number[], w: number, h: number) => encodePng(Uint8Array.from({ length: w * h * 3 }, (_, k) => rgb[k % 3]), w, h, 3);
@@ -93,6 +94,8 @@ describe('data.scan (node/data-scan.ts)', () => {
       { name: 'bought', kind: 'categorical', missing: 0, distinct: 2, role: 'target' },
     ]);
     expect(r.problem?.code).toBe('DATA_NAN');
+    // No column named like a target: the last one, and the preview asks.
+    expect(r.table!.targetBy).toBe('last');
     const ok = await scanData({ scanId: 't2', path: csv, options: { missing: 'median', roles: { income: 'ignore' } } }, { access: UNRESTRICTED });
     expect(ok.problem).toBeUndefined();
     expect(ok.table!.columns.map((c) => c.role)).toEqual(['feature', 'feature', 'ignore', 'target']);
@@ -103,6 +106,39 @@ describe('data.scan (node/data-scan.ts)', () => {
     ]);
     expect(ok.dataset).toEqual({ name: 'csv', options: { missing: 'median', roles: { income: 'ignore' }, path: csv, fingerprint: ok.fingerprint } });
     expect(loadDataset(ok.dataset, 0).report!.fingerprint).toBe(ok.fingerprint);
+  });
+
+  it('a Titanic-like table: Survived is the target by its name, kept in the options; the missing-value problem names the app\'s control, not options.missing; filled, it is 9 values and 2 classes', async () => {
+    const csv = path.join(dir, 'titanic.csv');
+    writeFileSync(csv, titanicLikeCsv(100));
+    const r = await scanData({ scanId: 'ti', path: csv }, { access: UNRESTRICTED });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r.table!.columns.filter((c) => c.role === 'target').map((c) => c.name)).toEqual(['Survived']);
+    expect(r.table!.targetBy).toBe('name');
+    expect(r.dataset.options).toMatchObject({ targetColumn: 'Survived' });
+    expect(r.problem?.code).toBe('DATA_NAN');
+    expect(r.problem?.message).toMatch(/Choose one in “Missing values” above\.$/);
+    expect(r.problem?.message).not.toMatch(/options\.missing|--missing/);
+    const filled = await scanData({ scanId: 'ti2', path: csv, options: { missing: 'median' } }, { access: UNRESTRICTED });
+    expect(filled.problem).toBeUndefined();
+    expect(filled.table).toMatchObject({ task: 'classification', encodedWidth: 9, targetBy: 'name' });
+    expect(filled.featureShape).toEqual([9]);
+    expect(filled.classes.map((c) => c.name)).toEqual(['0', '1']);
+    // What the scan answered trains as it was scanned: the same target and width.
+    expect(loadDataset(filled.dataset, 0).train.featureShape).toEqual([9]);
+    // A column given another role is not taken for its name; the user's target is theirs.
+    const ignored = await scanData({ scanId: 'ti3', path: csv, options: { missing: 'median', roles: { Survived: 'ignore' } } }, { access: UNRESTRICTED });
+    expect(ignored.table!.columns.find((c) => c.role === 'target')?.name).toBe('Embarked');
+    const mine = await scanData({ scanId: 'ti4', path: csv, options: { missing: 'median', roles: { Pclass: 'target' } } }, { access: UNRESTRICTED });
+    expect(mine.table).toMatchObject({ targetBy: 'user' });
+    expect(mine.table!.columns.filter((c) => c.role === 'target').map((c) => c.name)).toEqual(['Pclass']);
+    // A name column (every value its own category) is refused naming the Role control, not options.roles.
+    const named = path.join(dir, 'named.csv');
+    writeFileSync(named, ['Name,Age,Survived', ...Array.from({ length: 120 }, (_, i) => `Passenger ${i},${20 + (i % 40)},${i % 2}`)].join('\n'));
+    const many = await scanData({ scanId: 'ti5', path: named }, { access: UNRESTRICTED });
+    expect(many.problem?.code).toBe('DATA_CSV_TOO_MANY_CATEGORIES');
+    expect(many.problem?.message).toMatch(/ignore it or clean it\. Set its Role to ignore above\.$/);
+    expect(many.problem?.message).not.toMatch(/options\./);
   });
 
   it('a text for a language model (kind text, the design\'s window and vocabulary): its characters, vocabulary, windows and start; the loader\'s fingerprint; and an .npy pair, fingerprinted over both files', async () => {

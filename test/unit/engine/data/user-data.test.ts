@@ -262,7 +262,9 @@ describe('tables', () => {
   it('each missing-value policy', () => {
     const base = { targetColumn: 'label' } as const;
     expect(caught(() => csvTable(CSV, base))?.code).toBe('DATA_NAN');
-    expect(caught(() => csvTable(CSV, base))?.message).toMatch(/options.missing/);
+    expect(caught(() => csvTable(CSV, base))?.message).toMatch(/[Cc]hoose a missing-value policy/);
+    expect(caught(() => csvTable(CSV, base))?.message).not.toMatch(/options\.missing/);
+    expect(caught(() => csvTable(CSV, base))?.option).toBe('missing');
     expect(csvTable(CSV, { ...base, missing: 'drop' }).dataset.count).toBe(2);
     expect(csvTable(CSV, { ...base, missing: 'drop' }).droppedRows).toBe(4);
     const med = csvTable(CSV, { ...base, missing: 'median' }).dataset;

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltinDataset } from '../../../../src-engine/core/data';
 import { main } from '../../../../src-engine/node/train-cli';
 import { npy, writeDigitFolder, zip } from '../data/user-data-fixtures';
+import { titanicLikeCsv } from '../../../e2e/titanic.mjs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
 const tmp = () => mkdtempSync(join(tmpdir(), 'nw-cli-data-'));
@@ -74,6 +75,26 @@ describe('train CLI --data: an image folder', () => {
     const r = await cli([graph, '--data', empty, '--json']);
     expect(r.code).toBe(2);
     expect(r.lines.at(-1)).toMatchObject({ type: 'error', code: 'DATA_IMAGES_EMPTY' });
+  });
+});
+
+describe('train CLI --data: a Titanic-like table on the Iris MLP (#44)', () => {
+  it('Survived is the target by its name; the gaps name --missing; with a policy the Input takes 9 values and the head 2 classes, each said in a note, and it trains', async () => {
+    const csv = join(tmp(), 'titanic.csv');
+    writeFileSync(csv, titanicLikeCsv(100));
+    const graph = join(EXAMPLES, 'iris-mlp.json');
+    const refused = await cli([graph, '--data', csv, '--epochs', '1', '--threads', '1', '--json']);
+    expect(refused.lines.at(-1)).toMatchObject({ type: 'error', code: 'DATA_NAN' });
+    expect(String(refused.lines.at(-1)?.message)).toMatch(/Pass --missing drop\|mean\|median\|most-frequent\|indicator\.$/);
+    const r = await cli([graph, '--data', csv, '--missing', 'median', '--epochs', '1', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    const data = r.lines.find((l) => l.type === 'data') as unknown as { columns: { name: string; role: string }[] };
+    expect(data.columns.filter((c) => c.role === 'target').map((c) => c.name)).toEqual(['Survived']);
+    expect(r.lines.filter((l) => l.type === 'note').map((l) => l.message)).toEqual([
+      "measurements now takes [9], the table's values per sample (it took [4])",
+      'fc2 now outputs 2, one per class of the table (it output 3); its weights start afresh',
+    ]);
+    expect(r.lines.at(-1)?.type).toBe('done');
   });
 });
 

@@ -1,0 +1,22 @@
+/**
+ * A Titanic-like table (issue #44 item 4), deterministic: numbers, text categories (Sex, Embarked),
+ * missing ages and ports, a `Survived` column that is not the last. Its last column (Embarked) has
+ * 3 values, Survived 2; read with a fill policy it encodes to 9 values per sample (Pclass,
+ * Sex=female, Sex=male, Age, SibSp, Fare, Embarked=C/Q/S), so the Iris MLP ([4] in, 3 out) fits it
+ * only once its Input and head change. Survival follows sex and class, so a network learns it.
+ *
+ * @param {number} rows
+ * @returns {string}
+ */
+export function titanicLikeCsv(rows = 100) {
+  const lines = ['Pclass,Sex,Age,SibSp,Fare,Survived,Embarked'];
+  for (let i = 0; i < rows; i++) {
+    const pclass = 1 + (i % 3);
+    const female = i % 2 === 0;
+    const age = i % 7 === 3 ? '' : String(18 + ((i * 13) % 50));
+    const port = i % 11 === 5 ? '' : ['S', 'C', 'Q', 'S'][i % 4];
+    const survived = female ? (pclass < 3 || i % 4 === 0 ? 1 : 0) : pclass === 1 && i % 3 === 0 ? 1 : 0;
+    lines.push(`${pclass},${female ? 'female' : 'male'},${age},${i % 3},${(8 + ((i * 7) % 60) + (3 - pclass) * 20).toFixed(2)},${survived},${port}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

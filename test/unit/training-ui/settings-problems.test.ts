@@ -1,0 +1,121 @@
+/**
+ * Issue #44 items 3 and 4: what Problems and Start read besides the graph. A settings field that
+ * says no (`abc` in the learning rate) is a problem naming the field and blocks Start; a table the
+ * design does not take (a Titanic-like CSV on the Iris MLP: [9] values, 2 classes) is fitted at
+ * "Use this data" — the Input's width and the head, one undo step — and what stays unfitted is
+ * listed.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fitToData, type DataShape, type GraphIR } from '../../../src-engine/facade';
+import type { DataScanResult } from '../../../src-engine/protocol';
+import { dataShapeOf } from '../../../src-renderer/src/training/add-data';
+import { useAddData } from '../../../src-renderer/src/state/add-data-store';
+import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useFieldDrafts } from '../../../src-renderer/src/state/field-drafts';
+import { dataProblems, draftProblems, startBlock } from '../../../src-renderer/src/state/setting-problems';
+
+const iris = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/iris-mlp.json'), 'utf8')) as GraphIR;
+const titanic: DataShape = { name: 'titanic.csv', kind: 'table', featureShape: [9], classes: 2 };
+const attr = (g: GraphIR, id: string, name: string) => g.nodes.find((n) => n.id === id)?.attrs[name];
+
+/** What the scan answers for the Titanic-like table read with a fill policy (data-scan.test.ts checks the engine's side). */
+const titanicScan = {
+  kind: 'csv',
+  path: 'data/titanic.csv',
+  name: 'titanic.csv',
+  fingerprint: 'f1',
+  files: 1,
+  bytes: 3000,
+  classes: [
+    { name: '0', count: 60, splits: { train: 60, val: 0, test: 0 }, thumbnails: [] },
+    { name: '1', count: 40, splits: { train: 40, val: 0, test: 0 }, thumbnails: [] },
+  ],
+  sizes: [],
+  skipped: [],
+  skippedTotal: 0,
+  table: { rows: 100, columns: [], task: 'classification', encodedWidth: 9, targetBy: 'name' },
+  featureShape: [9],
+  notes: [],
+  dataset: { name: 'csv', options: { targetColumn: 'Survived', missing: 'median', path: 'data/titanic.csv', fingerprint: 'f1' } },
+} satisfies DataScanResult;
+
+afterEach(() => {
+  useFieldDrafts.setState({ drafts: {} });
+  useAddData.setState({ used: undefined, result: undefined });
+});
+
+describe('a settings field that says no blocks Start, named in Problems', () => {
+  it('abc in the learning rate is a problem naming the field and what was typed; Start gives it as the reason; fixing it lifts both', () => {
+    const drafts = useFieldDrafts.getState();
+    expect(startBlock(false, draftProblems(useFieldDrafts.getState().drafts))).toBeUndefined();
+    drafts.put({ field: 'train-lr', label: 'Learning rate', text: 'abc', message: 'Enter a number.' });
+    const problems = draftProblems(useFieldDrafts.getState().drafts);
+    expect(problems).toEqual([{ code: 'E_SETTING_INVALID', message: 'Learning rate: “abc” is not used. Enter a number.', field: 'train-lr' }]);
+    expect(startBlock(false, problems)).toBe('Learning rate: “abc” is not used. Enter a number.');
+    // Every field, the Inspector's attribute fields too (with their node, to go to it).
+    drafts.put({ field: 'attr-outFeatures', label: 'fc2 · outFeatures', text: '0', message: 'Must be between 1 and 1000000.', nodeId: 'fc2' });
+    expect(draftProblems(useFieldDrafts.getState().drafts).map((p) => [p.field, p.nodeId])).toEqual([
+      ['train-lr', undefined],
+      ['attr-outFeatures', 'fc2'],
+    ]);
+    drafts.drop('train-lr');
+    drafts.drop('attr-outFeatures');
+    expect(startBlock(true, draftProblems(useFieldDrafts.getState().drafts))).toBe('Fix the problems first');
+    expect(startBlock(false, draftProblems(useFieldDrafts.getState().drafts))).toBeUndefined();
+  });
+});
+
+describe('a table the design does not take', () => {
+  it('the Iris MLP meets a Titanic-like table: its Input changes to [9] and its head to 2 classes, nothing left unfitted', () => {
+    const fit = fitToData(iris, titanic);
+    expect(fit.edits.map((e) => [e.nodeId, e.attrs])).toEqual([
+      ['measurements', { shape: [9] }],
+      ['fc2', { outFeatures: 2 }],
+    ]);
+    expect(fit.edits[0].problem).toBe('Input “measurements” takes [4] (4 values) but titanic.csv gives [9] per sample (9 values).');
+    expect(fit.edits[1].problem).toBe('fc2 outputs 3 but titanic.csv has 2 classes.');
+    expect(fit.mismatches).toEqual([]);
+    // Data it takes as it is: nothing to do.
+    expect(fitToData(iris, { ...titanic, featureShape: [4], classes: 3 })).toEqual({ edits: [], mismatches: [] });
+    // A regression target leaves the head alone.
+    expect(fitToData(iris, { ...titanic, featureShape: [4], classes: 0 }).edits).toEqual([]);
+  });
+
+  it('what no single change fixes is listed: an Input of another rank, a head that is not a Linear', () => {
+    const images: GraphIR = { ...iris, nodes: iris.nodes.map((n) => (n.id === 'measurements' ? { ...n, attrs: { ...n.attrs, shape: [1, 2, 2] } } : n)) };
+    expect(fitToData(images, { ...titanic, classes: 3 }).mismatches).toEqual(['Input “measurements” takes [1, 2, 2] (4 values) but titanic.csv gives [9] per sample (9 values): set the Input\'s shape to [9].']);
+    const softmax: GraphIR = { ...iris, nodes: [...iris.nodes, { id: 'probs', op: 'Softmax', attrs: {}, inputs: ['fc2'] }], outputs: { ...iris.outputs, logits: 'probs' } };
+    expect(fitToData(softmax, { ...titanic, featureShape: [4] }, { probs: [16, 3] }).mismatches).toEqual(['The prediction “probs” gives 3 values per sample but titanic.csv has 2 classes: make the last layer output 2.']);
+    // A folder's images are resized to the Input: only its classes count.
+    expect(fitToData(iris, { ...titanic, kind: 'folder', featureShape: [3, 32, 32], resizedToInput: true }).edits.map((e) => e.nodeId)).toEqual(['fc2']);
+  });
+
+  it('"Use this data" fits the Iris MLP to the table in one undo step; Problems lists a mismatch an edit brings back', () => {
+    useEditor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
+    expect(dataShapeOf(titanicScan)).toEqual(titanic);
+    useAddData.setState({ result: titanicScan });
+    useAddData.getState().use();
+    useEditor.getState().analyzeNow();
+    const fitted = useEditor.getState().history.present.graph;
+    expect(fitted.training?.dataset).toMatchObject({ name: 'csv', options: { targetColumn: 'Survived', path: 'data/titanic.csv' } });
+    expect(attr(fitted, 'measurements', 'shape')).toEqual([9]);
+    expect(attr(fitted, 'fc2', 'outFeatures')).toBe(2);
+    expect(useEditor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(dataProblems(fitted, useEditor.getState().analysis.shapes, useAddData.getState().used)).toEqual([]);
+    // An edit that undoes the fit is a problem again, before Start.
+    useEditor.getState().edit({ kind: 'set-attrs', nodeIds: ['measurements'], attrs: { shape: [4] } });
+    const edited = useEditor.getState().history.present.graph;
+    expect(dataProblems(edited, {}, useAddData.getState().used).map((p) => [p.code, p.nodeId])).toEqual([['E_DATA_MISMATCH', 'measurements']]);
+    useEditor.getState().undo();
+    // One undo puts back the dataset, the Input and the head.
+    useEditor.getState().undo();
+    const back = useEditor.getState().history.present.graph;
+    expect(back.training?.dataset.name).toBe('iris');
+    expect(attr(back, 'measurements', 'shape')).toEqual([4]);
+    expect(attr(back, 'fc2', 'outFeatures')).toBe(3);
+    // Another dataset than the one used: nothing to check against.
+    expect(dataProblems(back, {}, useAddData.getState().used)).toEqual([]);
+  });
+});
