@@ -1129,7 +1129,7 @@ const exportImport = [
   { connect: ['linear', 'loss', 0] },
   { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'], within: 5_000 },
   { click: '[data-testid=train-tab-curves]' },
-  { expect: '[data-testid=train-warm-start]:checked' },
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'loaded'] },
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=warm-start]', text: 'new: linear.weight, linear.bias', within: 30_000 },
   { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>=', value: 20, within: 120_000 },

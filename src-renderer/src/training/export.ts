@@ -217,6 +217,7 @@ export async function loadProjectModel(model: Record<string, unknown>, projectNa
     // Another design opened meanwhile: these weights are not its.
     if (useEditor.getState().loadSeq !== loadSeq) return;
     useRun.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
+    useRun.getState().weightsLoaded(`the project "${projectName}"`);
   } catch (err) {
     failed((err as Error).message);
   }
@@ -296,8 +297,11 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     const e = err as { code?: string; message: string };
     return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
-  useEditor.getState().load(parsed.doc, { name }, { layoutDirection: direction }, true);
+  // Netwright's own design comes back with its training settings: its runs start from these weights (a setting the Train dock shows).
+  const doc = r.restored && parsed.doc.graph.training && !parsed.doc.graph.training.startFrom ? { ...parsed.doc, graph: { ...parsed.doc.graph, training: { ...parsed.doc.graph.training, startFrom: { kind: 'loaded' as const } } } } : parsed.doc;
+  useEditor.getState().load(doc, { name }, { layoutDirection: direction }, true);
   useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
+  useRun.getState().weightsLoaded(file.name);
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"

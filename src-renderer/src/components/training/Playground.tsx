@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
+import { useRun, weightsFor } from '../../state/training-store';
+import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
@@ -34,6 +35,7 @@ export function Playground() {
  * (the engine answers between two steps) and after the run ends.
  */
 function DrawPlayground() {
+  const samplesError = useDesignSamples();
   const runId = useRun((s) => s.runId);
   const stored = useRun((s) => s.stored !== undefined);
   const probe = useRun((s) => s.info?.probeSamples);
@@ -157,6 +159,7 @@ function DrawPlayground() {
     return (
       <p className="train-empty" data-testid="playground-no-samples">
         This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
+        {samplesError ? <span data-testid="playground-samples-error"> ({samplesError})</span> : null}
       </p>
     );
   }
@@ -253,4 +256,32 @@ function DrawPlayground() {
       </div>
     </div>
   );
+}
+
+/**
+ * Loaded weights (an imported model) take the Playground's samples from the design's dataset as
+ * it is now: adding data (or choosing another set) after the import brings samples to pick, where
+ * the import itself had none. Answers why it could not, if it could not.
+ */
+function useDesignSamples(): string | undefined {
+  const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
+  const runId = useRun((s) => (s.loaded ? s.runId : undefined));
+  const taken = useRun((s) => s.loaded?.samplesFrom ?? (s.graph?.training ? JSON.stringify(s.graph.training.dataset) : undefined));
+  const weights = useRun((s) => s.weights);
+  const ours = weightsFor(weights, useEditor((s) => s.loadSeq)) !== undefined;
+  const dataset = useEditor((s) => (s.history.present.graph.training ? JSON.stringify(s.history.present.graph.training.dataset) : undefined));
+  const [error, setError] = useState<{ dataset: string; message: string }>();
+  useEffect(() => {
+    if (!client || !runId || !ours || !dataset || dataset === taken) return;
+    let live = true;
+    const seed = useEditor.getState().history.present.graph.training?.seed;
+    client
+      .request('model.samples', { runId, dataset: JSON.parse(dataset) as { name: string }, ...(seed !== undefined ? { seed } : {}) })
+      .then((r) => live && useRun.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset }))
+      .catch((e: Error) => live && setError({ dataset, message: e.message }));
+    return () => {
+      live = false;
+    };
+  }, [client, runId, ours, dataset, taken]);
+  return error && error.dataset === dataset ? error.message : undefined;
 }
