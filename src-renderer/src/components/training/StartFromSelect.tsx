@@ -37,12 +37,14 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
   // A stored run this list does not offer (deleted, another project's): still shown as chosen.
   if (!options.some((o) => sameStartFrom(o.start, start))) options.push({ value: valueOf(start), label: describeStartFrom(start, name), start, title: doc(start.kind) });
   const missing = start.kind === 'loaded' && !loaded;
+  const chosen = options.find((o) => sameStartFrom(o.start, start))!;
   return (
     <label className="train-field train-field--wide" title={START_FROM_KINDS.map((k) => `${k.label}: ${k.doc}`).join('\n')}>
       <span>Start from</span>
       <select
         data-testid="train-start-from"
         data-value={start.kind}
+        title={chosen.label}
         value={valueOf(start)}
         disabled={disabled}
         onChange={(e) => {
