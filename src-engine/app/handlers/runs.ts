@@ -67,7 +67,8 @@ function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend 
     throw coded('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: use Continue training to add more.`);
   }
   // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them.
-  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs } };
+  // It starts from the parent's last checkpoint (optimizer state included), and is recorded so.
+  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs, startFrom: { kind: 'run', run: meta.id, checkpoint: 'last' } } };
   return start(
     ctx,
     { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },

@@ -62,6 +62,14 @@ describe('training.startFrom', () => {
     const thirdLast = store.model(third.storedRunId!, 'last').params;
     for (const k of frozen) expect(thirdLast[k]).toEqual(weights[k]);
 
+    // A resumed run starts from its parent's last checkpoint, whatever the design said, and is recorded so.
+    const resumed = await client.request('train.resume', { storedRunId: runs[1], moreEpochs: 1, probes: false });
+    await waitFor('train.done', (d) => d.runId === resumed.runId);
+    expect(resumed.warmStart).toBeUndefined();
+    const resumedMeta = store.list().find((r) => r.id === resumed.storedRunId)!;
+    expect(resumedMeta.settings.training).toMatchObject({ startFrom: { kind: 'run', run: runs[1], checkpoint: 'last' } });
+    expect(resumedMeta.resumedFrom).toMatchObject({ runId: runs[1] });
+
     // A start that is not there is refused, coded, before anything is replaced.
     await expect(client.request('train.start', { graph: { ...g, training: { ...g.training, startFrom: { kind: 'run', run: '20990101-000000-zzzz', checkpoint: 'best' } } }, probes: false })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
     await expect(client.request('train.start', { graph: { ...g, training: { ...g.training, startFrom: { kind: 'run', run: runs[0], checkpoint: 'first' } } } as unknown as GraphIR, probes: false })).rejects.toMatchObject({

@@ -54,7 +54,8 @@ function settingsLine(m: RunMeta): string {
 /** Where a run's weights started, when not from fresh initialisation (`training.startFrom`). */
 function RunStart({ meta, runName }: { meta: RunMeta; runName(id: string): string | undefined }) {
   const start = startFromOf(meta.settings.training as TrainingConfig | undefined);
-  if (start.kind === 'fresh') return null;
+  // A resumed run says where it resumed (its parent's last checkpoint, which its settings record).
+  if (start.kind === 'fresh' || meta.resumedFrom) return null;
   return (
     <span className="runs__sweep" data-testid={`run-start-from-${meta.id}`} data-kind={start.kind} title="Where this run's weights started (Train ▸ Start from)">
       from {describeStartFrom(start, runName)} ·{' '}
