@@ -7,7 +7,7 @@ import { usePanels } from '../state/panels';
 import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
-import { useRun } from '../state/training-store';
+import { useRun, weightsFor } from '../state/training-store';
 import { useExport, type ExportFormatInfo } from '../state/export-store';
 import { useSession } from '../state/session-store';
 
@@ -220,6 +220,31 @@ export async function loadProjectModel(model: Record<string, unknown>, projectNa
     useRun.getState().weightsLoaded(`the project "${projectName}"`);
   } catch (err) {
     failed((err as Error).message);
+  }
+}
+
+/**
+ * Loaded weights (an imported model) take the Playground's samples from the design's dataset as
+ * it is now (`model.samples`): adding data (or choosing another set) after the import brings
+ * samples to pick, where the import itself, with no dataset, had none. Asks only when the weights
+ * came with the design on the canvas and its dataset differs from the one the samples came from.
+ * Answers the engine's message when it could not.
+ */
+export async function samplesForLoaded(): Promise<string | undefined> {
+  const s = useRun.getState();
+  const { loadSeq, history } = useEditor.getState();
+  const t = history.present.graph.training;
+  const c = client();
+  if (!c || !s.loaded || !s.runId || !t || !weightsFor(s.weights, loadSeq)) return undefined;
+  const dataset = JSON.stringify(t.dataset);
+  if (dataset === (s.loaded.samplesFrom ?? (s.graph?.training ? JSON.stringify(s.graph.training.dataset) : undefined))) return undefined;
+  const runId = s.runId;
+  try {
+    const r = await c.request('model.samples', { runId, dataset: t.dataset as unknown as { name: string }, seed: t.seed });
+    useRun.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 

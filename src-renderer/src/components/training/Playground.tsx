@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
-import { useRun, weightsFor } from '../../state/training-store';
+import { useRun } from '../../state/training-store';
+import { samplesForLoaded } from '../../training/export';
 import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
@@ -258,30 +259,21 @@ function DrawPlayground() {
   );
 }
 
-/**
- * Loaded weights (an imported model) take the Playground's samples from the design's dataset as
- * it is now: adding data (or choosing another set) after the import brings samples to pick, where
- * the import itself had none. Answers why it could not, if it could not.
- */
+/** Loaded weights take the Playground's samples from the design's dataset as it is now (`samplesForLoaded`); answers why they could not, if they could not. */
 function useDesignSamples(): string | undefined {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const runId = useRun((s) => (s.loaded ? s.runId : undefined));
-  const taken = useRun((s) => s.loaded?.samplesFrom ?? (s.graph?.training ? JSON.stringify(s.graph.training.dataset) : undefined));
+  const taken = useRun((s) => s.loaded?.samplesFrom);
   const weights = useRun((s) => s.weights);
-  const ours = weightsFor(weights, useEditor((s) => s.loadSeq)) !== undefined;
-  const dataset = useEditor((s) => (s.history.present.graph.training ? JSON.stringify(s.history.present.graph.training.dataset) : undefined));
-  const [error, setError] = useState<{ dataset: string; message: string }>();
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const dataset = useEditor((s) => s.history.present.graph.training?.dataset);
+  const [error, setError] = useState<{ dataset: unknown; message: string }>();
   useEffect(() => {
-    if (!client || !runId || !ours || !dataset || dataset === taken) return;
     let live = true;
-    const seed = useEditor.getState().history.present.graph.training?.seed;
-    client
-      .request('model.samples', { runId, dataset: JSON.parse(dataset) as { name: string }, ...(seed !== undefined ? { seed } : {}) })
-      .then((r) => live && useRun.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset }))
-      .catch((e: Error) => live && setError({ dataset, message: e.message }));
+    void samplesForLoaded().then((message) => live && message !== undefined && setError({ dataset, message }));
     return () => {
       live = false;
     };
-  }, [client, runId, ours, dataset, taken]);
+  }, [client, runId, taken, weights, loadSeq, dataset]);
   return error && error.dataset === dataset ? error.message : undefined;
 }
