@@ -1,6 +1,7 @@
 /**
- * Headless training from the command line: a graph file, or a project (`*.netwright.json`), which
- * fine-tunes from the weights saved with it (a project from `npm run import`, say).
+ * Headless training from the command line: a graph file, or a project (`*.netwright.json`). Its
+ * runs start where the design says (`training.startFrom`): the weights saved with the project (a
+ * project from `npm run import`, say), a stored run's checkpoint (with `--runs`), or fresh.
  *
  *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
@@ -49,6 +50,11 @@ import { PROJECT_FORMAT } from '../base/ir/project';
 import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
+import { describeStartFrom, startFromOf } from '../base/ir/start-from';
+
+const refuse = (code: string, message: string): never => {
+  throw Object.assign(new Error(message), { code });
+};
 
 const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
@@ -85,7 +91,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
   let graph: GraphIR;
-  // A project saved with its weights (or made by `npm run import`) fine-tunes from them.
+  // A project saved with its weights (or made by `npm run import`): what `startFrom: loaded` takes.
   let weights: TrainedModel | undefined;
   try {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -131,6 +137,16 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   // when --data's folder resizes the head, below).
   let checked = analysis.graph;
   graph = checked.ir;
+
+  // Where the run starts (`training.startFrom`), as the app does.
+  const start = startFromOf(graph.training);
+  let from: TrainedModel | undefined;
+  try {
+    if (start.kind === 'loaded') from = weights ?? refuse('E_TRAIN_NO_LOADED_MODEL', `${file}: the design starts from the loaded weights ("startFrom"), but the project holds none; save it with its weights, or start it fresh.`);
+    if (start.kind === 'run') from = args.runs ? new RunStore(args.runs).model(start.run, start.checkpoint) : refuse('CLI_NO_RUNS_DIR', `${file}: the design starts from stored run ${start.run}; name the run folder with --runs DIR.`);
+  } catch (e) {
+    return fail((e as { code?: string }).code ?? 'E_TRAIN', (e as Error).message, 2);
+  }
 
   const training = graph.training!;
   let data;
@@ -231,9 +247,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       onStepLoss: (step, loss, metrics) =>
         record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000, ...(metrics ? { metrics: stepMetrics(metrics) } : {}) }),
     });
-    if (weights) {
-      const warm = trainer.loop.warmStart({ ...weights.params, ...weights.buffers });
-      if (!json) out(`weights: ${warm.taken.length} tensors from the project${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
+    if (from) {
+      const warm = trainer.loop.warmStart({ ...from.params, ...from.buffers });
+      if (!json) out(`weights: ${warm.taken.length} tensors from ${start.kind === 'loaded' ? 'the project' : describeStartFrom(start)}${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
     }
     if (args.runs) record = new RunStore(args.runs).create({ graph, settings: { training: trainer.config, backend: backend.description, appVersion: ENGINE_VERSION } });
   } catch (e) {

@@ -504,6 +504,9 @@ export type DataScanResult = z.infer<typeof DataScanResult>;
 
 // ── Methods: renderer → engine requests, with typed params and results ─────────────────────
 
+/** A few samples as fed to the network (the Playground's picker, the Samples tab): their shape, inputs and targets. */
+const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) });
+
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
 const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');
 
@@ -531,9 +534,12 @@ export const StartInfo = z.object({
       streamedBudget: z.number().nonnegative().optional(),
     })
     .optional(),
-  /** With `init: 'loaded'`: how many tensors came from the loaded model, and which of the graph's started fresh. */
+  /**
+   * A run whose design's `training.startFrom` is `loaded` or `run` (base/ir/start-from.ts): how
+   * many tensors came from those weights, and which of the graph's started fresh.
+   */
   warmStart: z.object({ taken: z.number().int().nonnegative(), fresh: z.array(z.string().max(300)).max(10_000) }).optional(),
-  probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+  probeSamples: ProbeSamples,
 });
 export type StartInfo = z.infer<typeof StartInfo>;
 
@@ -616,7 +622,7 @@ export const LoadedModelInfo = z.object({
   task: z.enum(['classification', 'regression', 'reconstruction']),
   classNames: z.array(z.string()),
   /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
-  probeSamples: z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) }),
+  probeSamples: ProbeSamples,
   /** Where the weights came from (run id, step, epoch). */
   origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
   /** The final metrics the model was saved with, by split (`test: { loss, accuracy }`). */
@@ -702,12 +708,6 @@ export const EngineMethods = {
       graph: z.unknown(),
       overrides: TrainOverrides.optional(),
       probes: z.union([ProbeOptions, z.literal(false)]).optional(),
-      /**
-       * `loaded`: start from the weights of the model loaded with `model.load` / `model.import`
-       * (fine-tuning): every tensor whose node id, name and size match is taken, the rest start
-       * fresh (a replaced head). Refused with `E_TRAIN_NO_LOADED_MODEL` when none is loaded.
-       */
-      init: z.enum(['loaded']).optional(),
       /** The open project's name, kept with the run: the Runs tab lists the open project's runs (or all). */
       project: z.string().max(RUN_PROJECT_MAX).optional(),
       /**
@@ -910,6 +910,15 @@ export const EngineMethods = {
    * connection's current model, so `model.predict` works at once with the answered `runId`,
    * without training. Replaces any run of this connection.
    */
+  /**
+   * Sample inputs for the loaded model `runId` from `dataset` (the design's, read at the model's
+   * input shape): the Playground's picker once data is added to an imported model's design, whose
+   * own graph named none. `E_PREDICT_SHAPE` when its samples do not fit the model's input.
+   */
+  'model.samples': {
+    params: z.object({ runId: RunId, dataset: DatasetConfigSchema, seed: z.number().int().optional() }),
+    result: z.object({ probeSamples: ProbeSamples }),
+  },
   'model.load': {
     /** `model`: a `netwright.model` object; or `staged`: the id `model.read` answered (the file is not sent twice). */
     params: z.union([z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),

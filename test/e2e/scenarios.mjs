@@ -1269,7 +1269,7 @@ const exportImport = [
   { connect: ['linear', 'loss', 0] },
   { expect: '[data-testid=design-totals]', attr: ['data-errors', '0'], within: 5_000 },
   { click: '[data-testid=train-tab-curves]' },
-  { expect: '[data-testid=train-warm-start]:checked' },
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'loaded'] },
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=warm-start]', text: 'new: linear.weight, linear.bias', within: 30_000 },
   { expectNumber: '[data-testid=step-counter]', attr: 'data-step', op: '>=', value: 20, within: 120_000 },
@@ -1325,6 +1325,42 @@ const fineTuneEdits = [
   { expect: '[data-testid="grad-bar-head"]', attr: ['data-band', 'ok'] },
   { screenshot: 'finetune-layers' },
   ...stopRun,
+];
+
+/**
+ * Issue #44 item 1: where a run starts is a setting the design keeps. The two-moons MLP, trained,
+ * exported to ONNX and imported: Start from reads "the loaded weights"; with the backbone frozen
+ * it trains, and trains again at another learning rate from the same weights (the second run
+ * started from random ones); both runs say so in the Runs table.
+ */
+const fineTuneTwice = [
+  { viewport: [1280, 800] },
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('epochs', 2),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { click: '[data-testid=cmd-export]' },
+  { download: '[data-testid=export-onnx]', as: 'moons' },
+  { expect: '[data-testid=notice]', text: 'Exported ONNX' },
+  { upload: '[data-testid=import-onnx-file]', file: 'moons' },
+  { clickIfPresent: '[data-testid=confirm-ok]' },
+  { expect: '[data-testid=loaded-model]', text: '\\.onnx', within: 15_000 },
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'loaded'] },
+  { press: 'Escape' },
+  { click: '[data-testid=cmd-select-head]' },
+  { click: '[data-testid=cmd-freeze-backbone]' },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=warm-start]', text: 'start from the loaded weights', within: 30_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  ...setField('lr', 0.003),
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'loaded'] },
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=warm-start]', text: 'start from the loaded weights', within: 30_000 },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { screenshot: 'finetune-second-run-1280x800' },
+  { click: '[data-testid=train-tab-runs]' },
+  { expectCount: '[data-testid^=run-start-from-][data-kind=loaded]', count: 2, within: 10_000 },
 ];
 
 /**
@@ -1561,6 +1597,7 @@ const webExport = [
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
   { name: 'data: a pair of .npy files (np.save) uploads together, is paired by its names, and the Iris MLP trains on it', steps: npyPairUpload },
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
+  { name: 'fine-tuning twice: an imported model\'s runs all start from its weights (Start from is kept), and the Runs table says so', steps: fineTuneTwice },
   { name: 'export: the MNIST CNN trained one epoch (20k images) exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 

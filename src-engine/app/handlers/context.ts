@@ -79,6 +79,12 @@ export class ServiceContext {
   run: CurrentRun | null = null;
   /** A model loaded with `model.load` (a reopened project), answering `model.predict` under its own run id. */
   loaded: { model: LoadedModel; backend: Backend } | null = null;
+  /**
+   * The weights last loaded (`model.load`, `model.import`): a design whose `training.startFrom`
+   * is `loaded` starts every run from them — kept when a run replaces the loaded model, until
+   * another model is loaded.
+   */
+  weights: TrainedModel | null = null;
   /** The sweep in progress, if any (one at a time; a `train.start` cancels it). */
   sweep: { id: string; cancelled: boolean } | null = null;
   private ids = 0;

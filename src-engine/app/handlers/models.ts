@@ -9,11 +9,12 @@ import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
 import { sanitize } from '../session/session-events';
-import { checkedGraph, probeSamples, type ServiceContext } from './context';
+import { checkedGraph, coded, probeSamples, type ServiceContext } from './context';
 import { inMemory, isStreamed, sampleFeatures, withInputShape, type Samples } from '../../core/data';
 import { evaluateModel, prepareForEvaluation } from '../../core/train';
 import { compileGraph } from '../../core/autodiff/executor';
 import { migrateGraph } from '../../base/ir/migrate';
+import type { DatasetConfig } from '../../base/ir/types';
 
 /**
  * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
@@ -45,6 +46,11 @@ export function modelHandlers(ctx: ServiceContext): Handlers {
       return { ...evaluation, metrics: sanitize(evaluation.metrics) };
     },
     'model.export': ({ source, format, settings }) => exportModel(ctx, source, format, settings),
+    'model.samples': async ({ runId, dataset, seed }) => {
+      const loaded = ctx.loaded?.model;
+      if (loaded?.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no loaded model "${runId}" (another model or a run replaced it).`);
+      return { probeSamples: await datasetSamples(ctx, loaded, dataset as DatasetConfig, seed ?? 1) };
+    },
     'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
     'model.import': async ({ data }, { signal }) => {
@@ -154,18 +160,31 @@ async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<Load
   const loaded = await ctx.withBackend((backend) => {
     const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend);
     ctx.loaded = { model: m, backend };
+    ctx.weights = model;
     return m;
   }, true);
   let probe = probeSamples(loaded.featureShape, new Float32Array(0), null, 0, 0);
   const t = model.graph.training;
   if (t) {
     try {
-      const data = await ctx.loadPrepared(t.dataset, t.seed, model.graph);
-      const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
-      probe = probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
+      probe = await datasetSamples(ctx, loaded, t.dataset, t.seed);
     } catch (e) {
       ctx.log?.('warn', `model.load: no sample inputs (${(e as Error).message})`);
     }
   }
   return { runId: loaded.runId, task: loaded.task, classNames: [...(model.classNames ?? [])], probeSamples: probe, ...(model.origin ? { origin: model.origin } : {}), ...(model.metrics ? { metrics: model.metrics } : {}) };
+}
+
+/**
+ * A few test samples (else validation, else training) of `dataset`, read at the loaded model's
+ * input shape, for its Playground; refused, coded, when they do not fit its input.
+ */
+async function datasetSamples(ctx: ServiceContext, loaded: LoadedModel, dataset: DatasetConfig, seed: number) {
+  const data = await ctx.loadPrepared(dataset, seed, loaded.model.graph);
+  const ds = data.test.count ? data.test : data.val.count ? data.val : data.train;
+  const want = loaded.featureShape.reduce((a, b) => a * b, 1);
+  if (ds.featureShape.reduce((a, b) => a * b, 1) !== want) {
+    throw coded('E_PREDICT_SHAPE', `The dataset's samples (${ds.featureShape.join('×')}) do not fit the loaded model's input (${loaded.featureShape.join('×')}).`);
+  }
+  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
 }

@@ -4,6 +4,8 @@ import { ENGINE_VERSION } from '../../base/version';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import type { Checkpoint } from '../../core/train/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
+import type { TrainedModel } from '../../core/export/model';
+import { startFromOf, type StartFrom } from '../../base/ir/start-from';
 import { compileGraph } from '../../core/autodiff/executor';
 import { adapterName } from '../../core/gpu/context';
 import { chooseGpu } from '../../core/gpu/select';
@@ -65,7 +67,8 @@ function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend 
     throw coded('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: use Continue training to add more.`);
   }
   // The stored graph carries the run's effective settings (overrides applied); the dataset limit with them.
-  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs } };
+  // It starts from the parent's last checkpoint (optimizer state included), and is recorded so.
+  const g: GraphIR = { ...graph, training: { ...meta.settings.training, epochs, startFrom: { kind: 'run', run: meta.id, checkpoint: 'last' } } };
   return start(
     ctx,
     { graph: g, ...(probes !== undefined ? { probes } : {}), ...(backend ? { backend } : {}), ...(meta.project ? { project: meta.project } : {}) },
@@ -75,7 +78,7 @@ function resume(ctx: ServiceContext, { storedRunId, moreEpochs, probes, backend 
 
 /** Start a run (replacing the current one), record it, and answer its start info; it trains after the answer is out. */
 async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, record: RecordAs = {}): Promise<StartInfo> {
-  const { graph, overrides, init, project, backend: choice } = params;
+  const { graph, overrides, project, backend: choice } = params;
   const host = ctx.host();
   const g = checkedGraph(graph);
   const t = g.training;
@@ -86,9 +89,8 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const data = await ctx.loadPrepared(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
   const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0);
-  // Fine-tuning starts from the loaded model's weights: take them before replaceRun lets go of it.
-  const from = init === 'loaded' ? ctx.loaded?.model.model : undefined;
-  if (init === 'loaded' && !from) throw coded('E_TRAIN_NO_LOADED_MODEL', 'There is no loaded model to fine-tune: open a project saved with its weights or import a model first.');
+  // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
+  const from = record.checkpoint ? undefined : startWeights(ctx, startFromOf(t));
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.
   const gpu = await chooseGpu({ ...g.ir, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
   ctx.replaceRun();
@@ -139,6 +141,17 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   sink?.append({ kind: 'event', t: 0, event: 'start', data: info });
   ctx.run = { session, backend, gpu, done, info, ...(sink ? { record: sink.id } : {}), ...(record.sweep ? { sweep: record.sweep } : {}) };
   return info;
+}
+
+/**
+ * The weights a run starts from (`training.startFrom`): none for fresh initialisation, the
+ * weights loaded with the design, or a stored run's checkpoint. Coded when they are not there.
+ */
+function startWeights(ctx: ServiceContext, start: StartFrom): TrainedModel | undefined {
+  if (start.kind === 'fresh') return undefined;
+  if (start.kind === 'run') return ctx.runStore().model(start.run, start.checkpoint);
+  if (!ctx.weights) throw coded('E_TRAIN_NO_LOADED_MODEL', 'This design starts from the loaded weights, but none are loaded (the engine restarted, or none were): import the model or open the project saved with its weights again, or set Start from to fresh initialisation.');
+  return ctx.weights;
 }
 
 /**

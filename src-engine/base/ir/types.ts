@@ -1,3 +1,4 @@
+import type { StartFrom } from './start-from';
 
 /** A node attribute's value: a number, flag, name, or list of numbers (a shape, a kernel size). */
 export type AttrValue = number | boolean | string | readonly number[];
@@ -172,4 +173,6 @@ export interface TrainingConfig {
    * updates its running ones, as PyTorch does). A teaching switch: compare the two.
    */
   evaluation?: 'eval' | 'train';
+  /** Where the run's weights start (base/ir/start-from.ts). Absent: fresh initialisation. */
+  startFrom?: StartFrom;
 }

@@ -7,6 +7,7 @@ import { inferShapes } from './infer';
 import { migrateGraph } from '../../base/ir/migrate';
 import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeGroup, type NodeIR, type TrainingConfig } from '../../base/ir/types';
 import { groupNodes, trainingLossNodes } from '../../base/ir/training';
+import { startFromProblem } from '../../base/ir/start-from';
 import { checkNodeGroups, remapNodeGroups } from '../../base/ir/node-groups';
 
 export type { Diagnostic } from '../../base/ir/diagnostics';
@@ -424,6 +425,8 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
     err('E_TRAINING', `"training.metrics" must be a list of metric names; got ${describe(raw.metrics)}.`);
   }
   if (raw.groups !== undefined) checkGroups(raw.groups, byId, defs, err);
+  const start = raw.startFrom === undefined ? undefined : startFromProblem(raw.startFrom);
+  if (start) err('E_TRAINING', start);
   // Deeper checks of optimizer/schedule/dataset options belong to the trainer that reads them.
   // A shallow copy: nested options are passed through to the trainer as they are.
   const cfg = { ...raw } as unknown as TrainingConfig;

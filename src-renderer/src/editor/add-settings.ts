@@ -1,5 +1,6 @@
 import type { GraphIR } from '../../../src-engine/facade';
 import { useEditor } from '../state/editor-store';
+import { useRun, weightsFor } from '../state/training-store';
 import { defaultTraining } from './training-defaults';
 
 /**
@@ -7,8 +8,10 @@ import { defaultTraining } from './training-defaults';
  * Train dock, the Inspector and the Problems list offer it while a design has none.
  */
 export function addTrainingSettings(): void {
-  const { edit, history } = useEditor.getState();
-  edit({ kind: 'set-training', training: defaultTraining(history.present.graph) });
+  const { edit, history, loadSeq } = useEditor.getState();
+  // A design that came with trained weights (an imported model) fine-tunes from them.
+  const loaded = weightsFor(useRun.getState().weights, loadSeq) !== undefined;
+  edit({ kind: 'set-training', training: { ...defaultTraining(history.present.graph), ...(loaded ? { startFrom: { kind: 'loaded' } } : {}) } });
 }
 
 /** A design with nodes but no training section: no problem to list, and still nothing can train. */

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { GraphIR } from '../../../src-engine/facade';
+import { type GraphIR, startFromOf } from '../../../src-engine/facade';
 import type { ComputeChoice, ProbeFrame, ProbeOptions, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import { useEditor } from './editor-store';
@@ -36,7 +36,15 @@ export interface RunStore extends RunView {
   /** Apply several actions in order as one state change (one re-render of whatever they touch). */
   dispatchAll(actions: readonly RunAction[]): void;
   /** Start training `graph`; `probes: false` trains headless (no probe frames: charts show only the curves), `ProbeOptions` sets the probe rate and sizes. */
-  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false; init?: 'loaded'; pace?: number; backend?: ComputeChoice }): Promise<void>;
+  start(graph: GraphIR, overrides?: TrainOverrides, options?: { probes?: ProbeOptions | false; pace?: number; backend?: ComputeChoice }): Promise<void>;
+  /**
+   * The weights loaded into the engine (`model.load` / `model.import`) and the design they came
+   * with (the editor's `loadSeq`): what a design whose `training.startFrom` is `loaded` starts
+   * every run from. Not part of the run view: a run replaces the view, not these weights.
+   */
+  weights?: LoadedWeights;
+  /** Weights were loaded into the engine for the design on the canvas (see `weights`). */
+  weightsLoaded(source: string): void;
   /**
    * Continue a stored run from its last checkpoint (`train.resume`, docs/runs.md): a crashed or
    * stopped run to its own epoch count, or a finished one `moreEpochs` further. The charts start
@@ -49,6 +57,15 @@ export interface RunStore extends RunView {
   setPace(stepsPerSecond: number): Promise<void>;
   sanityCheck(graph: GraphIR): Promise<void>;
 }
+
+/** Weights loaded into the engine: where they came from (`resnet18.onnx`, `the project "MNIST CNN"`), and the design's `loadSeq`. */
+export interface LoadedWeights {
+  source: string;
+  loadSeq: number;
+}
+
+/** The loaded weights when they came with the design `loadSeq` names, else undefined. */
+export const weightsFor = (weights: LoadedWeights | undefined, loadSeq: number): LoadedWeights | undefined => (weights?.loadSeq === loadSeq ? weights : undefined);
 
 const client = (): RpcClient | undefined => useEngine.getState().client;
 
@@ -106,19 +123,27 @@ export const useRun = create<RunStore>((set, get) => ({
     set(next);
   },
   async start(graph, overrides, options = {}) {
+    // The engine keeps the weights last loaded, whichever design they came with: a design that
+    // starts from "the loaded weights" starts only from its own.
+    if (startFromOf(graph.training).kind === 'loaded' && !weightsFor(get().weights, useEditor.getState().loadSeq)) {
+      return get().dispatch({ type: 'start-failed', code: 'E_TRAIN_NO_LOADED_MODEL', message: 'This design starts from the loaded weights, but none were loaded with it: import the model or open the project saved with its weights again, or set Start from to fresh initialisation.' });
+    }
     const c = client();
     if (!c) return get().dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     const sent = engineGraph(graph);
     set({ away: undefined });
     get().dispatch({ type: 'starting', probes: options.probes !== false, graph: sent, owner: canvasOwner() });
     try {
-      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.init ? { init: options.init } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
+      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
       get().dispatch({ type: 'started', result });
       rememberOwner(result, get().owner);
     } catch (err) {
       const e = err as { code?: string; message: string };
       get().dispatch({ type: 'start-failed', code: e.code ?? 'E_TRAIN_START', message: e.message });
     }
+  },
+  weightsLoaded(source) {
+    set({ weights: { source, loadSeq: useEditor.getState().loadSeq } });
   },
   async resume(storedRunId, moreEpochs, backend) {
     const c = client();

@@ -7,7 +7,7 @@ import { usePanels } from '../state/panels';
 import { useEditor } from '../state/editor-store';
 import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
-import { useRun } from '../state/training-store';
+import { useRun, weightsFor } from '../state/training-store';
 import { useExport, type ExportFormatInfo } from '../state/export-store';
 import { useSession } from '../state/session-store';
 import { useConfirm } from '../state/confirm-store';
@@ -225,8 +225,34 @@ export async function loadProjectModel(model: Record<string, unknown>, projectNa
     // Another design opened meanwhile: these weights are not its.
     if (useEditor.getState().loadSeq !== loadSeq) return;
     useRun.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
+    useRun.getState().weightsLoaded(`the project "${projectName}"`);
   } catch (err) {
     failed((err as Error).message);
+  }
+}
+
+/**
+ * Loaded weights (an imported model) take the Playground's samples from the design's dataset as
+ * it is now (`model.samples`): adding data (or choosing another set) after the import brings
+ * samples to pick, where the import itself, with no dataset, had none. Asks only when the weights
+ * came with the design on the canvas and its dataset differs from the one the samples came from.
+ * Answers the engine's message when it could not.
+ */
+export async function samplesForLoaded(): Promise<string | undefined> {
+  const s = useRun.getState();
+  const { loadSeq, history } = useEditor.getState();
+  const t = history.present.graph.training;
+  const c = client();
+  if (!c || !s.loaded || !s.runId || !t || !weightsFor(s.weights, loadSeq)) return undefined;
+  const dataset = JSON.stringify(t.dataset);
+  if (dataset === (s.loaded.samplesFrom ?? (s.graph?.training ? JSON.stringify(s.graph.training.dataset) : undefined))) return undefined;
+  const runId = s.runId;
+  try {
+    const r = await c.request('model.samples', { runId, dataset: t.dataset as unknown as { name: string }, seed: t.seed });
+    useRun.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset });
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 
@@ -307,8 +333,11 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     const e = err as { code?: string; message: string };
     return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
-  useEditor.getState().load(parsed.doc, { name }, { layoutDirection: direction }, true);
+  // Netwright's own design comes back with its training settings: its runs start from these weights (a setting the Train dock shows).
+  const doc = r.restored && parsed.doc.graph.training && !parsed.doc.graph.training.startFrom ? { ...parsed.doc, graph: { ...parsed.doc.graph, training: { ...parsed.doc.graph.training, startFrom: { kind: 'loaded' as const } } } } : parsed.doc;
+  useEditor.getState().load(doc, { name }, { layoutDirection: direction }, true);
   useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
+  useRun.getState().weightsLoaded(file.name);
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"

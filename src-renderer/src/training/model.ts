@@ -227,6 +227,8 @@ export interface LoadedView {
    */
   model?: unknown;
   origin?: LoadedModelInfo['origin'];
+  /** The dataset (as JSON) the design on the canvas had when the Playground's samples were last taken from it (`model.samples`). */
+  samplesFrom?: string;
 }
 
 /** The run view's id for a stored run (live runs are `run-N`): events of live runs never match it. */
@@ -258,6 +260,8 @@ export type RunAction =
   | { type: 'clear' }
   /** Trained weights were loaded into the engine (`model.load` / `model.import`): predictions and export work at once. */
   | { type: 'model-loaded'; info: LoadedModelInfo; graph: GraphIR; model?: unknown; source: string }
+  /** Samples for the loaded model from the design's dataset (`model.samples`), taken from `dataset` (JSON). */
+  | { type: 'loaded-samples'; runId: string; probeSamples: LoadedModelInfo['probeSamples']; dataset: string }
   /** Show a stored run: its curves, its result, and (with the timeline) its probe frames. */
   | { type: 'view-stored'; run: ResultOf<'runs.open'>; history: AttachedHistory }
   /** The timeline moved: the stored frame at (or before) the chosen step. */
@@ -313,6 +317,9 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
     }
     case 'clear':
       return isLive(s.phase) || s.phase === 'starting' ? s : emptyRun;
+    case 'loaded-samples':
+      if (s.runId !== a.runId || !s.loaded || !s.info) return s;
+      return { ...s, info: { ...s.info, probeSamples: a.probeSamples }, loaded: { ...s.loaded, samplesFrom: a.dataset } };
     case 'model-loaded': {
       if (isLive(s.phase) || s.phase === 'starting') return s;
       const { info } = a;

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { addTrainingSettings, needsTrainingSettings } from '../../../src-renderer/src/editor/add-settings';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { useEditor } from '../../../src-renderer/src/state/editor-store';
+import { useRun } from '../../../src-renderer/src/state/training-store';
 
 describe('a design without training settings', () => {
   beforeEach(() => useEditor.getState().load(emptyDoc(), { name: 'Untitled' }));
@@ -24,5 +25,20 @@ describe('a design without training settings', () => {
     expect(needsTrainingSettings(graph())).toBe(false);
     useEditor.getState().undo();
     expect(graph().training).toBeUndefined();
+  });
+
+  it('on a design that came with weights (an imported model), Add settings starts its runs from them; another design does not, and cannot train from them', async () => {
+    useEditor.getState().addOp('Input', { x: 0, y: 0 });
+    useRun.getState().weightsLoaded('resnet18.onnx');
+    addTrainingSettings();
+    expect(graph().training?.startFrom).toEqual({ kind: 'loaded' });
+    // Another design opened: the engine's weights are not its own.
+    const withLoaded = graph();
+    useEditor.getState().load(emptyDoc(), { name: 'Other' });
+    useEditor.getState().addOp('Input', { x: 0, y: 0 });
+    addTrainingSettings();
+    expect(graph().training?.startFrom).toBeUndefined();
+    await useRun.getState().start(withLoaded);
+    expect(useRun.getState().error).toMatchObject({ code: 'E_TRAIN_NO_LOADED_MODEL', message: expect.stringMatching(/none were loaded with it/) });
   });
 });

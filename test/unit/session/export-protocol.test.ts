@@ -199,7 +199,7 @@ describe('export over the protocol', () => {
     for (const n of g.nodes) n.inputs = n.inputs.map((i) => (i === oldId ? 'head2' : i));
     // As the canvas leaves it when the head is deleted: no output names the new head; the loss reads it.
     delete g.outputs.logits;
-    const tuned = await client.request('train.start', { graph: g, probes: false, init: 'loaded', overrides: { epochs: 1 } });
+    const tuned = await client.request('train.start', { graph: { ...g, training: { ...g.training!, startFrom: { kind: 'loaded' } } }, probes: false, overrides: { epochs: 1 } });
     expect(tuned.warmStart).toEqual({ taken: expect.any(Number), fresh: ['head2.weight', 'head2.bias'] });
     expect(tuned.warmStart!.taken).toBeGreaterThan(0);
     await waitFor('train.done', (d) => d.runId === tuned.runId);
@@ -208,10 +208,13 @@ describe('export over the protocol', () => {
     const tunedLive = await client.request('model.predict', { runId: tuned.runId, input: sample });
     const back = await client.request('model.import', { format: 'onnx', data: bytesToBase64(tunedOnnx.files[0].data) });
     expect(await client.request('model.predict', { runId: back.runId, input: sample })).toEqual(tunedLive);
-    // A run replaces the loaded model: with none loaded, init 'loaded' is refused, coded.
+    // A design that starts fresh takes nothing; the weights last loaded (the tuned model, head2
+    // included) stay for the next run that starts from them.
     const fresh = await client.request('train.start', { graph: g, probes: false, overrides: { epochs: 1 } });
+    expect(fresh.warmStart).toBeUndefined();
     await waitFor('train.done', (d) => d.runId === fresh.runId);
-    await expect(client.request('train.start', { graph: g, probes: false, init: 'loaded' })).rejects.toMatchObject({ code: 'E_TRAIN_NO_LOADED_MODEL' });
+    const retuned = await client.request('train.start', { graph: { ...g, training: { ...g.training!, startFrom: { kind: 'loaded' } } }, probes: false, overrides: { epochs: 1 } });
+    expect(retuned.warmStart).toEqual({ taken: tuned.warmStart!.taken + 2, fresh: [] });
   }, 30_000);
 
   it('model.read changes nothing until model.load takes what it staged: a declined or cancelled import leaves the finished run current', async () => {

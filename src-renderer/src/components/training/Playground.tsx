@@ -3,6 +3,8 @@ import { generatorOf, imageToSample, writesText } from '../../../../src-engine/f
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
+import { samplesForLoaded } from '../../training/export';
+import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
@@ -34,6 +36,7 @@ export function Playground() {
  * (the engine answers between two steps) and after the run ends.
  */
 function DrawPlayground() {
+  const samplesError = useDesignSamples();
   const runId = useRun((s) => s.runId);
   const stored = useRun((s) => s.stored !== undefined);
   const probe = useRun((s) => s.info?.probeSamples);
@@ -157,6 +160,7 @@ function DrawPlayground() {
     return (
       <p className="train-empty" data-testid="playground-no-samples">
         This model's input ({shape.join('×')} values) cannot be drawn, and it has no dataset to take test samples from: give the design training settings with a dataset to try it on samples.
+        {samplesError ? <span data-testid="playground-samples-error"> ({samplesError})</span> : null}
       </p>
     );
   }
@@ -253,4 +257,23 @@ function DrawPlayground() {
       </div>
     </div>
   );
+}
+
+/** Loaded weights take the Playground's samples from the design's dataset as it is now (`samplesForLoaded`); answers why they could not, if they could not. */
+function useDesignSamples(): string | undefined {
+  const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
+  const runId = useRun((s) => (s.loaded ? s.runId : undefined));
+  const taken = useRun((s) => s.loaded?.samplesFrom);
+  const weights = useRun((s) => s.weights);
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const dataset = useEditor((s) => s.history.present.graph.training?.dataset);
+  const [error, setError] = useState<{ dataset: unknown; message: string }>();
+  useEffect(() => {
+    let live = true;
+    void samplesForLoaded().then((message) => live && message !== undefined && setError({ dataset, message }));
+    return () => {
+      live = false;
+    };
+  }, [client, runId, taken, weights, loadSeq, dataset]);
+  return error && error.dataset === dataset ? error.message : undefined;
 }

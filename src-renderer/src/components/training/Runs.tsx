@@ -20,6 +20,7 @@ import { DamagedRuns } from './DamagedRuns';
 import { HParams } from './HParams';
 import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
+import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -50,6 +51,18 @@ function settingsLine(m: RunMeta): string {
   const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string }; evaluation?: string } | undefined;
   const lr = settingOverRun(t?.optimizer?.lr, 'optimizer.lr', m.summary?.settingsHistory) ?? t?.optimizer?.lr;
   return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
+}
+
+/** Where a run's weights started, when not from fresh initialisation (`training.startFrom`). */
+function RunStart({ meta, runName }: { meta: RunMeta; runName(id: string): string | undefined }) {
+  const start = startFromOf(meta.settings.training as TrainingConfig | undefined);
+  // A resumed run says where it resumed (its parent's last checkpoint, which its settings record).
+  if (start.kind === 'fresh' || meta.resumedFrom) return null;
+  return (
+    <span className="runs__sweep" data-testid={`run-start-from-${meta.id}`} data-kind={start.kind} title="Where this run's weights started (Train ▸ Start from)">
+      from {describeStartFrom(start, runName)} ·{' '}
+    </span>
+  );
 }
 
 const duration = (s: number | undefined) => (s === undefined ? '–' : s >= 90 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${s.toFixed(1)} s`);
@@ -289,6 +302,7 @@ export function Runs() {
                 <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => update(m.id, { name })} />
                 <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
                   {m.resumedFrom ? <span className="runs__sweep" data-testid={`run-resumed-${m.id}`} title={`Continued from run ${byId.get(m.resumedFrom.runId)?.name ?? m.resumedFrom.runId} at step ${m.resumedFrom.step}`}>resumed at epoch {m.resumedFrom.epoch} · </span> : null}
+                  <RunStart meta={m} runName={(id) => byId.get(id)?.name} />
                   {m.sweep ? <span className="runs__sweep" title={`Run ${m.sweep.index + 1} of ${m.sweep.total} of a sweep over ${m.sweep.over}`}>sweep {m.sweep.over} = {String(m.sweep.value)} · </span> : null}
                   {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
                 </div>

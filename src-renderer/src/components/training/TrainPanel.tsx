@@ -1,6 +1,7 @@
 import { SweepForm } from './SweepForm';
+import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, getOp, withInputShape, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
 import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
@@ -153,6 +154,7 @@ function ProgressView() {
   const batchSize = useRun((s) => s.info?.batchSize);
   const loaded = useRun((s) => s.loaded);
   const warm = useRun((s) => s.info?.warmStart);
+  const warmFrom = useRun((s) => s.graph?.training);
   // A stored run on screen: its recorded frames, not the ones received live.
   const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
@@ -180,7 +182,7 @@ function ProgressView() {
       ) : null}
       {warm ? (
         <div className="train-progress__loaded" data-testid="warm-start" data-taken={warm.taken} data-fresh={warm.fresh.length}>
-          Fine-tuning: {warm.taken} tensors start from the loaded weights
+          Fine-tuning: {warm.taken} tensors start from {describeStartFrom(startFromOf(warmFrom))}
           {warm.fresh.length ? `; new: ${warm.fresh.slice(0, 4).join(', ')}${warm.fresh.length > 4 ? ` and ${warm.fresh.length - 4} more` : ''}` : ''}.
         </div>
       ) : null}
@@ -320,8 +322,6 @@ export function TrainPanel() {
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const run = useRun.getState();
-  const loaded = useRun((s) => (elsewhere ? undefined : s.loaded));
-  const [warm, setWarm] = useState(true);
   const device = useEditor((s) => s.ui.device ?? 'auto');
   const start = async () => {
     // One run trains at a time: ending the other project's run is the user's call, asked here.
@@ -335,7 +335,7 @@ export function TrainPanel() {
       );
       if (!ok) return;
     }
-    void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device, ...(loaded && warm ? { init: 'loaded' as const } : {}) });
+    void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device });
   };
   return (
     <div className="train-panel" data-testid="train-panel">
@@ -367,11 +367,6 @@ export function TrainPanel() {
         ) : null}
         <PaceSelect />
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
-        {loaded && !live ? (
-          <label className="train-warm" title="Fine-tune: layers whose name and size match start from the loaded weights; new or resized layers start fresh">
-            <input type="checkbox" data-testid="train-warm-start" checked={warm} onChange={(e) => setWarm(e.target.checked)} /> start from the loaded weights
-          </label>
-        ) : null}
       </div>
       {settingProblems.length && !live ? (
         <div className="train-blocked field__error" role="alert" data-testid="train-blocked">
@@ -423,6 +418,7 @@ export function TrainPanel() {
                 </span>
               ) : null}
             </label>
+            <StartFromSelect training={t} disabled={live} onChange={(startFrom) => set({ startFrom })} />
             {t.groups?.length ? (
               // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select
               // would silently break the pairing; the groups are shown, edited in the project file.

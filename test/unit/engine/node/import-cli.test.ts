@@ -42,6 +42,15 @@ describe('npm run import', () => {
     expect(firstEpochLoss(tuned.out)).toBeLessThan(0.75 * firstEpochLoss(fresh.out));
     const human = await run(trainCli, [project, '--epochs', '1', '--threads', '1']);
     expect(human.out).toMatch(/weights: \d+ tensors from the project/);
+    // Where its runs start is the design's setting (training.startFrom): set to fresh, the weights stay unused.
+    const json = JSON.parse(text) as { graph: { training: { startFrom?: unknown } } };
+    expect(json.graph.training.startFrom).toEqual({ kind: 'loaded' });
+    delete json.graph.training.startFrom;
+    const freshProject = join(dir, 'fresh.netwright.json');
+    writeFileSync(freshProject, JSON.stringify(json));
+    const untuned = await run(trainCli, [freshProject, '--epochs', '1', '--threads', '1']);
+    expect(untuned.code, untuned.err).toBe(0);
+    expect(untuned.out).not.toMatch(/weights: /);
 
     // The project is not replaced unasked; bad input is coded, exit 2.
     expect(await run(importCli, [onnx, '--out', project])).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_EXISTS/) });

@@ -1,0 +1,87 @@
+import { useEffect, useState } from 'react';
+import { RUN_CHECKPOINTS, START_FROM_KINDS, describeStartFrom, sameStartFrom, startFromOf, type StartFrom, type TrainingConfig } from '../../../../src-engine/facade';
+import type { ResultOf } from '../../../../src-engine/protocol';
+import { useEditor } from '../../state/editor-store';
+import { useEngine } from '../../state/engine-store';
+import { useRun, weightsFor } from '../../state/training-store';
+
+type RunMeta = ResultOf<'runs.list'>['runs'][number];
+
+/** A start as the select's option value (`fresh`, `loaded`, `run:<id>:best`). */
+const valueOf = (s: StartFrom): string => (s.kind === 'run' ? `run:${s.run}:${s.checkpoint}` : s.kind);
+
+/**
+ * Where the design's runs start (`training.startFrom`, base/ir/start-from.ts): fresh
+ * initialisation, the weights loaded with the design, or a stored run's last or best checkpoint
+ * (this project's runs that ended). A design edit like the other settings: undoable, saved with
+ * the project, kept for every run until changed here.
+ */
+export function StartFromSelect({ training, disabled, onChange }: { training: TrainingConfig; disabled: boolean; onChange(startFrom: StartFrom | undefined): void }) {
+  const start = startFromOf(training);
+  const weights = useRun((s) => s.weights);
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const project = useEditor((s) => s.file.name);
+  const loaded = weightsFor(weights, loadSeq);
+  const runs = useStoredRuns(project);
+  const name = (id: string) => runs.find((r) => r.id === id)?.name;
+  const options: { value: string; label: string; start: StartFrom; title: string }[] = [];
+  const doc = (kind: StartFrom['kind']) => START_FROM_KINDS.find((k) => k.kind === kind)!.doc;
+  options.push({ value: 'fresh', label: describeStartFrom({ kind: 'fresh' }), start: { kind: 'fresh' }, title: doc('fresh') });
+  options.push({ value: 'loaded', label: `${describeStartFrom({ kind: 'loaded' })}${loaded ? ` (${loaded.source})` : ' (none loaded)'}`, start: { kind: 'loaded' }, title: doc('loaded') });
+  for (const r of runs) {
+    for (const checkpoint of RUN_CHECKPOINTS) {
+      const s: StartFrom = { kind: 'run', run: r.id, checkpoint };
+      options.push({ value: valueOf(s), label: describeStartFrom(s, name), start: s, title: doc('run') });
+    }
+  }
+  // A stored run this list does not offer (deleted, another project's): still shown as chosen.
+  if (!options.some((o) => sameStartFrom(o.start, start))) options.push({ value: valueOf(start), label: describeStartFrom(start, name), start, title: doc(start.kind) });
+  const missing = start.kind === 'loaded' && !loaded;
+  const chosen = options.find((o) => sameStartFrom(o.start, start))!;
+  return (
+    <label className="train-field train-field--wide" title={START_FROM_KINDS.map((k) => `${k.label}: ${k.doc}`).join('\n')}>
+      <span>Start from</span>
+      <select
+        data-testid="train-start-from"
+        data-value={start.kind}
+        title={chosen.label}
+        value={valueOf(start)}
+        disabled={disabled}
+        onChange={(e) => {
+          const s = options.find((o) => o.value === e.target.value)!.start;
+          onChange(s.kind === 'fresh' ? undefined : s);
+        }}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value} title={o.title}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {missing ? (
+        <span className="train-field__hint train-field__hint--warn" data-testid="start-from-missing">
+          No weights were loaded with this design: import the model or open the project saved with its weights, or start fresh.
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+/** This project's stored runs that ended (they have checkpoints to start from), newest first; refreshed as runs start and end. */
+function useStoredRuns(project: string): RunMeta[] {
+  const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
+  const phase = useRun((s) => s.phase);
+  const [runs, setRuns] = useState<RunMeta[]>([]);
+  useEffect(() => {
+    if (!client) return;
+    let live = true;
+    client
+      .request('runs.list', {})
+      .then((r) => live && setRuns(r.runs.filter((m) => m.project === project && m.status !== 'running')))
+      .catch(() => live && setRuns([]));
+    return () => {
+      live = false;
+    };
+  }, [client, project, phase]);
+  return runs;
+}
