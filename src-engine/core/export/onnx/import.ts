@@ -73,7 +73,7 @@ export async function importOnnxAsync(bytes: Uint8Array, options: { signal?: Abo
     const step = steps.next();
     if (step.done) return step.value;
     if (Date.now() - since < (options.sliceMs ?? 20)) continue;
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise<void>((resolve) => setTimeout(() => resolve(), 0));
     if (options.signal?.aborted) throw cancelled();
     since = Date.now();
   }
