@@ -318,10 +318,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
       classNames: [...classNames],
     };
   };
-  const train = make('train');
-  const trainClasses = new Set(bySplit.get('train')?.labels ?? []);
-  if (!train) throw new DataError('DATA_IMAGES_EMPTY', `${name}: none of the ${entries.length} images could be read (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).`);
-  if (trainClasses.size < 2) throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: the readable training images are all in one class; a classifier needs at least two.`);
+  const train = readableTrain(name, entries.length, make('train'), skipped);
   const classCounts: Record<string, number> = {};
   for (const c of classNames) classCounts[c] = 0;
   for (const l of train.targets) classCounts[classNames[l]]++;
@@ -333,18 +330,36 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
 }
 
 /**
+ * The training split of a folder's readable images, if it can train a classifier; else
+ * DATA_IMAGES_EMPTY (none, with the first skips) or DATA_IMAGES_ONE_CLASS.
+ */
+export function readableTrain<T extends { targets: Float32Array }>(name: string, files: number, train: T | undefined, skipped: readonly SkippedFile[]): T {
+  const trainClasses = new Set(train?.targets).size;
+  if (!train || trainClasses === 0) throw new DataError('DATA_IMAGES_EMPTY', `${name}: none of the ${files} images could be read (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).`);
+  if (trainClasses < 2) throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: the readable training images are all in one class; a classifier needs at least two.`);
+  return train;
+}
+
+/**
  * The sample shape a folder is fed at: `options.shape` (checked), else the first readable image's
  * size with 3 channels if it has colour (a note says so).
  */
-export function folderShape(index: ImageFolderIndex, name: string, options: Pick<ImageFolderOptions, 'shape' | 'decoders'>, notes: string[]): number[] {
+export function folderShape(index: ImageFolderIndex, name: string, options: Pick<ImageFolderOptions, 'shape'>, notes: string[]): number[] {
   if (options.shape) {
     checkShape(options.shape, name);
     return [...options.shape];
   }
+  // From the first image's header: nothing decoded (an 8000 × 8000 JPEG would take gigabytes to).
   for (const e of index.entries) {
-    const first = readImage(e.file, options.decoders ?? IMAGE_DECODERS, undefined, e.rel);
-    if (typeof first === 'string') continue;
-    const shape = [first.header.colour ? 3 : 1, first.header.height, first.header.width];
+    let header: ImageHeader | string;
+    try {
+      header = readImageHeader(readScannedFile(e.file, DATA_LIMITS.maxImageBytes));
+    } catch (err) {
+      if (!(err instanceof RegularFileError)) throw err;
+      continue;
+    }
+    if (typeof header === 'string') continue;
+    const shape = [header.colour ? 3 : 1, header.height, header.width];
     notes.push(`sample shape [${shape}] taken from ${e.rel} (set the features Input's shape to choose another)`);
     return shape;
   }

@@ -7,7 +7,7 @@ import { DATA_LIMITS, DataError, imageToSample, mib, readImageHeader } from '../
 import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { decodePngFast } from './png-fast';
-import { conversionNote, decodeInto, folderShape, loadImageFolder, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
+import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
 import { RegularFileError } from './regular-file';
 
 /** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */
@@ -122,9 +122,8 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
     const members = Int32Array.from(kept.flatMap((e, i) => (e.split === split ? [i] : [])));
     if (members.length > 0) splits.set(split, store.split(`${name} (${split === 'val' ? 'validation' : split})`, members, index.classNames));
   }
-  const train = splits.get('train');
-  const trainClasses = new Set(train?.targets ?? []);
-  if (!train || trainClasses.size < 2) return loadImageFolder(root, { shape, name }); // its coded error (DATA_IMAGES_EMPTY / _ONE_CLASS)
+  // Its coded error from the headers (DATA_IMAGES_EMPTY / _ONE_CLASS): nothing decoded to say so.
+  const train = readableTrain(name, index.entries.length, splits.get('train'), skipped);
   const classCounts: Record<string, number> = Object.fromEntries(index.classNames.map((c) => [c, 0]));
   for (const l of train.targets) classCounts[index.classNames[l]]++;
   notes.push(conversionNote(shape));

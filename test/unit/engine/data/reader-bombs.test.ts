@@ -163,6 +163,20 @@ describe('a streamed image folder stays within its memory budget', () => {
     expect(cpuMs() - t0).toBeLessThan(1500);
     rmSync(root, { recursive: true });
   });
+
+  it('a folder of nothing but such images is refused with its code from the headers, nothing decoded', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'nw-folder-'));
+    for (const c of ['a', 'b']) {
+      mkdirSync(path.join(root, c));
+      for (let i = 0; i < 3; i++) writeFileSync(path.join(root, c, `${i}.jpg`), jpegDeclaring(8000, 8000));
+    }
+    const t0 = cpuMs();
+    expect(codeOf(() => loadImageFolderSamples(root, { shape: [1, 4, 4], budgetBytes: 1 }))).toBe('DATA_IMAGES_EMPTY');
+    // No shape given: the first image's, from its header ([3, 8000, 8000]: too large to stream).
+    expect(codeOf(() => loadImageFolderSamples(root, { budgetBytes: 1 }))).toBe('DATA_TOO_LARGE');
+    expect(cpuMs() - t0).toBeLessThan(300);
+    rmSync(root, { recursive: true });
+  });
 });
 
 describe('links in an image folder', () => {
