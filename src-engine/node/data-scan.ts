@@ -7,9 +7,9 @@ import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventD
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
 import { loadDataset, npyTargets } from './datasets';
 import { npyPairFingerprint } from './npz';
-import { readImage, scanImageFolder, type ImageEntry } from './image-folder';
+import { readImage, readScannedFile, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
-import { readRegularFile, RegularFileError } from './regular-file';
+import { RegularFileError } from './regular-file';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
 const THUMBS_PER_CLASS = 8;
@@ -138,12 +138,12 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
 /** Hash a file's bytes as the loader does; its size, or why it cannot be read. */
 function hashOnly(e: ImageEntry, hash: ReturnType<typeof createHash>): number | string {
   try {
-    const b = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+    const b = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
     hash.update(`${e.rel}\0${b.length}\0`).update(b);
     return b.length;
   } catch (err) {
     if (!(err instanceof RegularFileError)) throw err;
-    return `cannot be read (${err.errno ?? err.problem})`;
+    return unreadable(err);
   }
 }
 

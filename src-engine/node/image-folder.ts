@@ -125,22 +125,36 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
       if (r.dir) out.set(n, r.real);
       else skipped.push({ path: rel(p), reason: 'not inside a class folder (one sub-folder per class)' });
     }
+    // A class folder that is a link into (or around) another class's folder: the same images under two labels.
+    for (const [n, real] of [...out]) {
+      const other = [...out].find(([c, d]) => c !== n && (within(d, real) || within(real, d)));
+      if (other && isLink(path.join(dir, n))) {
+        out.delete(n);
+        skipped.push({ path: rel(path.join(dir, n)), reason: `a link to the folder of class "${other[0]}" (not followed: its images would be labelled twice)` });
+      }
+    }
     return out;
   };
   const perSplit = layout.map(([split, dir]) => [split, classFolders(dir)] as const);
   const classNames = [...(perSplit.find(([s]) => s === 'train')?.[1].keys() ?? [])];
 
   const entries: ImageEntry[] = [];
-  const walk = (dir: string, label: number, split: Split, depth: number): void => {
+  // Within a class folder a link is followed only to a place inside that same folder: one into
+  // another class's folder would file that class's images under this one's name.
+  const walk = (dir: string, classDir: string, label: number, split: Split, depth: number): void => {
     if (visited.has(dir)) return;
     visited.add(dir);
     for (const n of list(dir)) {
       const p = path.join(dir, n);
       const r = resolve(p);
       if (!r) continue;
+      if (!within(r.real, classDir)) {
+        skipped.push({ path: rel(p), reason: 'a link leading out of its class folder (not followed: its images would be labelled with this class)' });
+        continue;
+      }
       if (r.dir) {
         if (depth >= MAX_DEPTH) skipped.push({ path: rel(p), reason: `more than ${MAX_DEPTH} folders deep` });
-        else walk(r.real, label, split, depth + 1);
+        else walk(r.real, classDir, label, split, depth + 1);
       } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
         skipped.push({ path: rel(p), reason: 'not a PNG or JPEG file (by its extension)' });
       } else entries.push({ file: r.real, rel: rel(p), label, split, stamp: r.stamp });
@@ -153,7 +167,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
         skipped.push({ path: rel(dir), reason: `class "${cls}" has no folder in train/` });
         continue;
       }
-      walk(dir, label, split, 0);
+      walk(dir, dir, label, split, 0);
     }
   }
 
@@ -168,6 +182,46 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
     throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: all training images are in one class folder (${classNames[[...trainClasses][0]]}); a classifier needs at least two classes, one sub-folder each.`);
   }
   return { root, classNames, entries, skipped };
+}
+
+/** `child` is `parent` or inside it (both real paths). */
+function within(child: string, parent: string): boolean {
+  const r = path.relative(parent, child);
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The bytes of a scanned image (`file` was a real path at the scan), read with readRegularFile's
+ * fences: a link found there now, as the file or as a folder on its way (planted after the
+ * scan), is refused (`link`) rather than followed out of the chosen folder.
+ *
+ * @throws RegularFileError
+ */
+export function readScannedFile(file: string, maxBytes: number): Buffer {
+  let dir: string;
+  try {
+    dir = realpathSync.native(path.dirname(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new RegularFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unopenable', 0, code);
+  }
+  if (dir !== path.dirname(file)) throw new RegularFileError('link');
+  return readRegularFile(file, maxBytes, { noFollow: true });
+}
+
+/** Why a scanned image could not be read, for the list of skipped files. */
+export function unreadable(e: RegularFileError): string {
+  if (e.problem === 'too-large') return `${mib(e.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image`;
+  if (e.problem === 'link') return 'became a link after the folder was scanned (not followed)';
+  return `cannot be read (${e.errno ?? e.problem})`;
 }
 
 /**
@@ -185,10 +239,10 @@ export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32
 export function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
   let bytes: Buffer;
   try {
-    bytes = readRegularFile(file, DATA_LIMITS.maxImageBytes);
+    bytes = readScannedFile(file, DATA_LIMITS.maxImageBytes);
   } catch (e) {
     if (!(e instanceof RegularFileError)) throw e;
-    return e.problem === 'too-large' ? `${mib(e.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image` : `cannot be read (${e.errno ?? e.problem})`;
+    return unreadable(e);
   }
   hash?.update(`${rel}\0${bytes.length}\0`).update(bytes);
   const header = readImageHeader(bytes);
@@ -264,10 +318,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
       classNames: [...classNames],
     };
   };
-  const train = make('train');
-  const trainClasses = new Set(bySplit.get('train')?.labels ?? []);
-  if (!train) throw new DataError('DATA_IMAGES_EMPTY', `${name}: none of the ${entries.length} images could be read (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).`);
-  if (trainClasses.size < 2) throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: the readable training images are all in one class; a classifier needs at least two.`);
+  const train = readableTrain(name, entries.length, make('train'), skipped);
   const classCounts: Record<string, number> = {};
   for (const c of classNames) classCounts[c] = 0;
   for (const l of train.targets) classCounts[classNames[l]]++;
@@ -279,18 +330,36 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
 }
 
 /**
+ * The training split of a folder's readable images, if it can train a classifier; else
+ * DATA_IMAGES_EMPTY (none, with the first skips) or DATA_IMAGES_ONE_CLASS.
+ */
+export function readableTrain<T extends { targets: Float32Array }>(name: string, files: number, train: T | undefined, skipped: readonly SkippedFile[]): T {
+  const trainClasses = new Set(train?.targets).size;
+  if (!train || trainClasses === 0) throw new DataError('DATA_IMAGES_EMPTY', `${name}: none of the ${files} images could be read (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).`);
+  if (trainClasses < 2) throw new DataError('DATA_IMAGES_ONE_CLASS', `${name}: the readable training images are all in one class; a classifier needs at least two.`);
+  return train;
+}
+
+/**
  * The sample shape a folder is fed at: `options.shape` (checked), else the first readable image's
  * size with 3 channels if it has colour (a note says so).
  */
-export function folderShape(index: ImageFolderIndex, name: string, options: Pick<ImageFolderOptions, 'shape' | 'decoders'>, notes: string[]): number[] {
+export function folderShape(index: ImageFolderIndex, name: string, options: Pick<ImageFolderOptions, 'shape'>, notes: string[]): number[] {
   if (options.shape) {
     checkShape(options.shape, name);
     return [...options.shape];
   }
+  // From the first image's header: nothing decoded (an 8000 × 8000 JPEG would take gigabytes to).
   for (const e of index.entries) {
-    const first = readImage(e.file, options.decoders ?? IMAGE_DECODERS, undefined, e.rel);
-    if (typeof first === 'string') continue;
-    const shape = [first.header.colour ? 3 : 1, first.header.height, first.header.width];
+    let header: ImageHeader | string;
+    try {
+      header = readImageHeader(readScannedFile(e.file, DATA_LIMITS.maxImageBytes));
+    } catch (err) {
+      if (!(err instanceof RegularFileError)) throw err;
+      continue;
+    }
+    if (typeof header === 'string') continue;
+    const shape = [header.colour ? 3 : 1, header.height, header.width];
     notes.push(`sample shape [${shape}] taken from ${e.rel} (set the features Input's shape to choose another)`);
     return shape;
   }
@@ -336,10 +405,10 @@ export function imageFolderSource(index: ImageFolderIndex, shape: readonly numbe
     if (e.split !== split) continue;
     let bytes: Buffer;
     try {
-      bytes = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+      bytes = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
     } catch (err) {
       if (!(err instanceof RegularFileError)) throw err;
-      index.skipped.push({ path: e.rel, reason: `cannot be read (${err.errno ?? err.problem})` });
+      index.skipped.push({ path: e.rel, reason: unreadable(err) });
       continue;
     }
     const header = readImageHeader(bytes);

@@ -3,12 +3,12 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { DATA_LIMITS, imageToSample, mib, readImageHeader } from '../core/data';
-import type { LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
+import { DATA_LIMITS, DataError, imageToSample, mib, readImageHeader } from '../core/data';
+import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { decodePngFast } from './png-fast';
-import { conversionNote, decodeInto, folderShape, loadImageFolder, scanImageFolder, type ImageEntry, type Split } from './image-folder';
-import { readRegularFile, RegularFileError } from './regular-file';
+import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
+import { RegularFileError } from './regular-file';
 
 /** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */
 export const DEFAULT_DATA_BUDGET = 2 ** 30;
@@ -16,12 +16,44 @@ export const DEFAULT_DATA_BUDGET = 2 ** 30;
 /** Of a streamed folder's budget, the share its cache of decoded samples keeps; the rest is for batches being decoded and prefetched. */
 const CACHE_SHARE = 0.75;
 
+/**
+ * The fewest samples a streamed folder is read in at once: the train panel's preview shows 8, and
+ * a batch reads as many. Those must fit DATA_LIMITS.maxValues, as a folder held in memory must.
+ */
+const SAMPLES_AT_ONCE = 8;
+
+/**
+ * Bytes a decoder holds per pixel at its peak, from the image's header: jpeg-js ~35 (its
+ * component planes and coefficient blocks, then RGBA), pngjs ~16 (the inflated rows, then RGBA),
+ * measured as peak RSS over a bare process on 16-megapixel images.
+ */
+const DECODE_BYTES_PER_PIXEL: Record<ImageHeader['format'], number> = { jpeg: 36, png: 16 };
+
+/**
+ * What decoding may take at once, of a streamed folder's budget: the share not kept for the cache,
+ * and at least this much (one photo of 12 megapixels decodes in it, whatever the budget).
+ */
+const MIN_DECODE_BYTES = 512 * 2 ** 20;
+
+/** The memory decoding an image takes at its peak, from its header (before anything is decoded). */
+export function decodeBytes(h: Pick<ImageHeader, 'format' | 'width' | 'height'>): number {
+  return h.width * h.height * DECODE_BYTES_PER_PIXEL[h.format];
+}
+
+/** What a streamed folder's decoding threads may take together under `budget` (see MIN_DECODE_BYTES). */
+export function decodeBudget(budget: number): number {
+  return Math.max(MIN_DECODE_BYTES, Math.floor((1 - CACHE_SHARE) * budget));
+}
+
 export interface StreamOptions {
   /** `[C, H, W]` (see ImageFolderOptions.shape). */
   shape?: readonly number[];
   /** Bytes of decoded samples (float32) the folder may take: above it, it is streamed (default DEFAULT_DATA_BUDGET). */
   budgetBytes?: number;
-  /** Decoding threads (default: the cores but one, 1 to 4); 0 decodes on the calling thread when read. */
+  /**
+   * Decoding threads (default: the cores but one, 1 to 4), fewer when their images' decoding
+   * together would not fit `decodeBudget`; 0 decodes on the calling thread when read.
+   */
   workers?: number;
   /** Decoders for reads on the calling thread (tests pass spies); the workers use pngjs and jpeg-js. */
   decoders?: ImageDecoders;
@@ -46,29 +78,42 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
   const shape = folderShape(index, name, options, notes);
   const fs = shape[0] * shape[1] * shape[2];
   if (index.entries.length * fs * 4 <= budget) return loadImageFolder(root, { shape, name, ...(options.decoders ? { decoders: options.decoders } : {}) });
+  if (SAMPLES_AT_ONCE * fs > DATA_LIMITS.maxValues) {
+    throw new DataError('DATA_TOO_LARGE', `${name}: one image at [${shape}] is ${fs.toLocaleString('en-US')} values; ${SAMPLES_AT_ONCE} of them, as a preview or a batch reads them, are over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} held in memory. Use a smaller Input shape.`);
+  }
   // The last folder streamed is reused (its threads and cache too) while its files are as they were.
   const signature = createHash('sha256').update(JSON.stringify([root, shape, budget, options.workers ?? null, index.entries.map((e) => [e.rel, e.label, e.split, e.stamp]), index.skipped])).digest('hex');
   if (!options.decoders && lastStreamed?.signature === signature) return lastStreamed.loaded;
 
-  // Headers checked and bytes hashed in the order the in-memory loader reads them.
+  // Headers checked and bytes hashed in the order the in-memory loader reads them. Decoding counts
+  // in the budget: an image whose decoder alone would take more than decodeBudget is skipped from
+  // its header, and no more threads decode at once than the largest kept image leaves room for.
   const hash = createHash('sha256');
   const skipped = [...index.skipped];
   const kept: ImageEntry[] = [];
+  const decoding = decodeBudget(budget);
+  let largest = 1;
   for (const e of index.entries) {
     let bytes: Buffer;
     try {
-      bytes = readRegularFile(e.file, DATA_LIMITS.maxImageBytes);
+      bytes = readScannedFile(e.file, DATA_LIMITS.maxImageBytes);
     } catch (err) {
       if (!(err instanceof RegularFileError)) throw err;
-      skipped.push({ path: e.rel, reason: err.problem === 'too-large' ? `${mib(err.size)}, over the limit of ${mib(DATA_LIMITS.maxImageBytes)} per image` : `cannot be read (${err.errno ?? err.problem})` });
+      skipped.push({ path: e.rel, reason: unreadable(err) });
       continue;
     }
     hash.update(`${e.rel}\0${bytes.length}\0`).update(bytes);
     const header = readImageHeader(bytes);
     if (typeof header === 'string') skipped.push({ path: e.rel, reason: header });
-    else kept.push(e);
+    else if (decodeBytes(header) > decoding) {
+      skipped.push({ path: e.rel, reason: `a ${header.width} × ${header.height} ${header.format.toUpperCase()} takes about ${mib(decodeBytes(header))} to decode, over the ${mib(decoding)} the memory budget leaves for decoding (refused from its header)` });
+    } else {
+      kept.push(e);
+      largest = Math.max(largest, decodeBytes(header));
+    }
   }
-  const store = new FolderStore(root, kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), options);
+  const threads = Math.min(options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1)), Math.max(1, Math.floor(decoding / largest)));
+  const store = new FolderStore(root, kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), { ...options, workers: threads }, Math.floor(decoding / Math.max(1, threads)));
   // One streamed folder at a time: the previous one's threads end (a run still reading it decodes on its own thread).
   lastStreamed?.store.dispose();
   lastStreamed = undefined;
@@ -77,9 +122,8 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
     const members = Int32Array.from(kept.flatMap((e, i) => (e.split === split ? [i] : [])));
     if (members.length > 0) splits.set(split, store.split(`${name} (${split === 'val' ? 'validation' : split})`, members, index.classNames));
   }
-  const train = splits.get('train');
-  const trainClasses = new Set(train?.targets ?? []);
-  if (!train || trainClasses.size < 2) return loadImageFolder(root, { shape, name }); // its coded error (DATA_IMAGES_EMPTY / _ONE_CLASS)
+  // Its coded error from the headers (DATA_IMAGES_EMPTY / _ONE_CLASS): nothing decoded to say so.
+  const train = readableTrain(name, index.entries.length, splits.get('train'), skipped);
   const classCounts: Record<string, number> = Object.fromEntries(index.classNames.map((c) => [c, 0]));
   for (const l of train.targets) classCounts[index.classNames[l]]++;
   notes.push(conversionNote(shape));
@@ -123,12 +167,14 @@ class FolderStore {
     private readonly entries: readonly ImageEntry[],
     private readonly shape: readonly number[],
     capacity: number,
-    options: StreamOptions,
+    options: StreamOptions & { workers: number },
+    /** What one decoding thread may take (its share of decodeBudget): a file changed since its header was checked is refused there. */
+    private readonly decodeBytesPerThread: number,
   ) {
     this.fs = shape[0] * shape[1] * shape[2];
     this.cacheCapacity = Math.max(0, capacity);
     this.decoders = options.decoders ?? IMAGE_DECODERS;
-    this.threads = options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+    this.threads = options.workers;
   }
 
   /** One split as a SampleSource: `members` are its entries' indices in the store. */
@@ -185,7 +231,7 @@ class FolderStore {
       else todo.push(i);
     }
     if (todo.length > 0) {
-      this.pool ??= new DecodePool(this.threads, this.shape);
+      this.pool ??= new DecodePool(this.threads, this.shape, this.decodeBytesPerThread);
       const pool = this.pool;
       const per = Math.ceil(todo.length / pool.size);
       for (let from = 0; from < todo.length; from += per) {
@@ -239,10 +285,19 @@ class DecodePool {
   constructor(
     readonly size: number,
     shape: readonly number[],
+    maxDecodeBytes: number,
   ) {
     const req = createRequire(import.meta.url);
     const sampleSize = shape[0] * shape[1] * shape[2];
-    const workerData = { pngjs: req.resolve('pngjs'), jpegjs: req.resolve('jpeg-js'), maxBytes: DATA_LIMITS.maxImageBytes, maxPixels: DATA_LIMITS.maxImagePixels, shape: [...shape] };
+    const workerData = {
+      pngjs: req.resolve('pngjs'),
+      jpegjs: req.resolve('jpeg-js'),
+      maxBytes: DATA_LIMITS.maxImageBytes,
+      // Pixels each format may declare: the global cap, and what the thread's share of the decoding budget holds.
+      maxPixels: Object.fromEntries((['png', 'jpeg'] as const).map((f) => [f, Math.min(DATA_LIMITS.maxImagePixels, Math.floor(maxDecodeBytes / DECODE_BYTES_PER_PIXEL[f]))])),
+      maxDecodeMiB: Math.max(1, Math.floor(maxDecodeBytes / 2 ** 20)),
+      shape: [...shape],
+    };
     for (let t = 0; t < size; t++) {
       const w = new Worker(DECODE_WORKER_SOURCE, { eval: true, workerData });
       w.unref();
@@ -299,6 +354,7 @@ class DecodePool {
 const DECODE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
+const path = require('node:path');
 const zlib = require('node:zlib');
 const decodePngFast = ${decodePngFast.toString()};
 const imageToSample = ${imageToSample.toString()};
@@ -308,9 +364,11 @@ function fastPng(b) {
 }
 const { PNG } = require(workerData.pngjs);
 const jpeg = require(workerData.jpegjs);
-const { maxBytes, maxPixels } = workerData;
+const { maxBytes, maxPixels, maxDecodeMiB } = workerData;
+// A scanned path was real at the scan: a link there now (the file, or a folder on its way) is refused, not followed.
 function readFile(file) {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0));
+  if (fs.realpathSync.native(path.dirname(file)) !== path.dirname(file)) throw new Error('became a link after the folder was scanned (not followed)');
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK || 0) | (fs.constants.O_NOFOLLOW || 0));
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
@@ -324,11 +382,11 @@ function readFile(file) {
 function decode(b) {
   if (b.length >= 33 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
     const w = b.readUInt32BE(16), h = b.readUInt32BE(20);
-    if (w * h > maxPixels) throw new Error('too many pixels');
+    if (w * h > maxPixels.png) throw new Error('too many pixels to decode within the memory budget');
     return fastPng(b) || PNG.sync.read(b);
   }
   if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) {
-    return jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: 1024, tolerantDecoding: false });
+    return jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels.jpeg / 1e6, maxMemoryUsageInMB: maxDecodeMiB, tolerantDecoding: false });
   }
   throw new Error('not a PNG or JPEG image');
 }
@@ -342,7 +400,7 @@ parentPort.on('message', ({ id, files }) => {
   for (const f of files) {
     try {
       const img = decode(readFile(f));
-      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= maxPixels && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
+      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= Math.max(maxPixels.png, maxPixels.jpeg) && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
       imageToSample(img, shape, samples, total);
       images.push({ offset: total });
       total += sampleSize;

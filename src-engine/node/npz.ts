@@ -11,9 +11,13 @@ const MAX_ENTRIES = 1000;
 /**
  * The members of a zip archive (an `.npz` is one, from `np.savez` or `np.savez_compressed`),
  * read from its central directory: stored or deflated members, zip64 sizes (numpy writes them),
- * each decompressed to exactly its declared size and at most `maxBytes` (a zip bomb stops there).
+ * each decompressed to exactly its declared size. The members' declared sizes together are at
+ * most `maxBytes`, checked from the headers before anything is inflated, and no two members may
+ * share bytes of the archive (a zip bomb whose entries all point at one deflate stream stops
+ * there, not after inflating it once per entry).
  *
- * @throws DataError `DATA_NPY_BAD` for a damaged archive, `DATA_TOO_LARGE` past `maxBytes`.
+ * @throws DataError `DATA_NPY_BAD` for a damaged archive or overlapping members, `DATA_TOO_LARGE`
+ *   past `maxBytes` in all.
  */
 export function readZip(bytes: Uint8Array, what: string, maxBytes: number = DATA_LIMITS.maxArrayBytes): Map<string, Uint8Array> {
   const bad = (why: string) => new DataError('DATA_NPY_BAD', `${what}: ${why}`);
@@ -44,7 +48,10 @@ export function readZip(bytes: Uint8Array, what: string, maxBytes: number = DATA
     cdOffset = u64(z + 48);
   }
   if (entries > MAX_ENTRIES) throw bad(`${entries} members; an .npz of up to ${MAX_ENTRIES} arrays is read.`);
-  const out = new Map<string, Uint8Array>();
+  // Every member's header read first: sizes summed and byte ranges compared before any inflating.
+  /** Each member: its bytes in the archive from its local header (`start`) to the end of its data. */
+  const members: { name: string; method: number; size: number; start: number; data: number; end: number }[] = [];
+  let total = 0;
   let o = cdOffset;
   for (let i = 0; i < entries; i++) {
     if (u32(o) !== 0x02014b50) throw bad('a damaged zip central directory.');
@@ -76,23 +83,35 @@ export function readZip(bytes: Uint8Array, what: string, maxBytes: number = DATA
       e += 4 + len;
     }
     o += 46 + nameLen + extraLen + commentLen;
-    if (size > maxBytes) throw new DataError('DATA_TOO_LARGE', `${what}: member ${i + 1} declares ${size.toLocaleString('en-US')} bytes; Netwright reads arrays up to ${maxBytes.toLocaleString('en-US')}.`);
+    total += size;
+    if (total > maxBytes) {
+      throw new DataError('DATA_TOO_LARGE', `${what}: its arrays declare more than ${maxBytes.toLocaleString('en-US')} bytes unpacked (${total.toLocaleString('en-US')} by member ${i + 1} of ${entries}); Netwright reads .npz files up to that, checked before unpacking.`);
+    }
+    if (method !== 0 && method !== 8) throw bad(`member ${i + 1} uses zip compression method ${method}; only stored and deflated are read.`);
     if (u32(local) !== 0x04034b50) throw bad('a damaged zip member header.');
-    const start = local + 30 + u16(local + 26) + u16(local + 28);
-    if (start + compSize > bytes.length) fail();
-    const raw = bytes.subarray(start, start + compSize);
+    const data = local + 30 + u16(local + 26) + u16(local + 28);
+    if (data + compSize > bytes.length) fail();
+    members.push({ name, method, size, start: local, data, end: data + compSize });
+  }
+  const byStart = [...members].sort((a, b) => a.start - b.start);
+  for (let k = 1; k < byStart.length; k++) {
+    if (byStart[k].start < byStart[k - 1].end) throw bad('two members share the same bytes (an archive made to unpack one stream many times).');
+  }
+  const out = new Map<string, Uint8Array>();
+  members.forEach((m, i) => {
+    const raw = bytes.subarray(m.data, m.end);
     let data: Uint8Array;
-    if (method === 0) data = raw;
-    else if (method === 8) {
+    if (m.method === 0) data = raw;
+    else {
       try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, size) });
+        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, m.size) });
       } catch {
         throw bad(`member ${i + 1} does not decompress (damaged, or larger than its header says).`);
       }
-    } else throw bad(`member ${i + 1} uses zip compression method ${method}; only stored and deflated are read.`);
-    if (data.length !== size) throw bad(`member ${i + 1} holds ${data.length} bytes but its header says ${size}.`);
-    out.set(name, data);
-  }
+    }
+    if (data.length !== m.size) throw bad(`member ${i + 1} holds ${data.length} bytes but its header says ${m.size}.`);
+    out.set(m.name, data);
+  });
   return out;
 }
 

@@ -1214,6 +1214,11 @@ export const ErrorCodes = {
   internal: 'E_ENGINE_INTERNAL',
   /** The host has no running engine to pass a request to (starting, restarting or failed). */
   unavailable: 'E_ENGINE_UNAVAILABLE',
+  /**
+   * The renderer's own: this very request was in flight when the engine crashed, so it is not sent
+   * again by itself after the restart (a preview that crashes the engine would loop); the user asks.
+   */
+  crashedOnRequest: 'E_ENGINE_CRASHED_ON_REQUEST',
   tooDeep: 'E_PROTOCOL_TOO_DEEP',
   tooLarge: 'E_PROTOCOL_TOO_LARGE',
 } as const;

@@ -36,7 +36,9 @@ export class RpcError extends Error {
  */
 export class RpcClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { method: EngineMethod; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { method: EngineMethod; params: unknown; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** The requests still unanswered when the channel closed (the engine went away with them). */
+  private lost: { method: EngineMethod; params: unknown }[] = [];
   private readonly listeners = new Map<string, Set<(data: never) => void>>();
   private readonly unsubscribe: () => void;
 
@@ -45,7 +47,18 @@ export class RpcClient {
     private readonly log: Logger = consoleLogger,
   ) {
     this.unsubscribe = channel.onMessage((m) => this.receive(m));
-    channel.onClose?.(() => this.failAll(new RpcError(ErrorCodes.disconnected, 'The engine disconnected.')));
+    channel.onClose?.(() => {
+      this.lost = [...this.pending.values()].map(({ method, params }) => ({ method, params }));
+      this.failAll(new RpcError(ErrorCodes.disconnected, 'The engine disconnected.'));
+    });
+  }
+
+  /**
+   * The requests this client has sent that were never answered: those lost when the channel closed,
+   * and those still waiting. After an engine crash, what it was doing when it died.
+   */
+  unanswered(): { method: EngineMethod; params: unknown }[] {
+    return [...this.lost, ...[...this.pending.values()].map(({ method, params }) => ({ method, params }))];
   }
 
   request<M extends EngineMethod>(method: M, params: ParamsOf<M>, options: { signal?: AbortSignal } = {}): Promise<ResultOf<M>> {
@@ -64,6 +77,7 @@ export class RpcClient {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         method,
+        params,
         resolve: (v) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(v as ResultOf<M>);

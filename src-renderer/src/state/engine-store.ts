@@ -1,6 +1,6 @@
 import { create } from 'zustand';
-import { PROTOCOL_VERSION, RpcClient, type EngineInfo, type EngineState } from '../../../src-engine/protocol';
-import { connectToHost, restartEngine } from '../engine/connection';
+import { ErrorCodes, PROTOCOL_VERSION, RpcClient, RpcError, type EngineInfo, type EngineMethod, type EngineState, type ParamsOf, type ResultOf } from '../../../src-engine/protocol';
+import { connectToHost, restartEngine, type ConnectionSink } from '../engine/connection';
 
 /** The engine as the renderer sees it: the host's `EngineState`, before the first report (`connecting`) or after the channel closed (`disconnected`). */
 export type ConnectionState = 'connecting' | EngineState | 'disconnected';
@@ -11,11 +11,32 @@ export interface EngineStore {
   restarts: number;
   detail: string | undefined;
   client: RpcClient | undefined;
+  /**
+   * The requests that were in flight when the engine crashed (by `requestKey`), with the crash's
+   * detail: `requestUnlessCrashed` does not send them again by itself.
+   */
+  crashedOn: ReadonlyMap<string, string>;
   /** Start connecting; returns a disposer. Called once by the app shell. */
   connect(): () => void;
   /** Ask the host to start the engine afresh (offered once it has given up after repeated crashes). */
   restart(): void;
+  /** A status from the host (what `connect` is told); a crash notes the requests it took down. */
+  status: ConnectionSink['onStatus'];
+  /**
+   * `client.request`, for what the UI asks by itself (a preview on opening a project, after a
+   * restart): a request the engine crashed on is refused at once with `E_ENGINE_CRASHED_ON_REQUEST`
+   * instead of being sent again, until the user asks for it (`forgetCrash`).
+   */
+  requestUnlessCrashed<M extends EngineMethod>(client: RpcClient, method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  /** The user asks again: send this request next time. */
+  forgetCrash(method: EngineMethod, params: unknown): void;
 }
+
+/** How a request is known across engine restarts: its method and parameters. */
+export const requestKey = (method: EngineMethod, params: unknown): string => `${method}\u0000${JSON.stringify(params)}`;
+
+/** Crashes remembered (the oldest forgotten first). */
+const MAX_CRASHED_ON = 32;
 
 const log = (message: string) => console.error(`[netwright] ${message}`);
 
@@ -29,8 +50,34 @@ export const useEngine = create<EngineStore>((set, get) => ({
   restarts: 0,
   detail: undefined,
   client: undefined,
+  crashedOn: new Map(),
   restart() {
     if (restartEngine()) set({ state: 'restarting', detail: undefined });
+  },
+  status(event) {
+    // `ready` is confirmed by the hello handshake (connect), not by the host alone.
+    if (event.state === 'ready') return set({ restarts: event.restarts });
+    const client = get().client;
+    const crashed = event.state === 'crashed' || event.state === 'failed';
+    if (client && crashed) {
+      const crashedOn = new Map(get().crashedOn);
+      for (const r of client.unanswered()) if (r.method !== 'engine.hello' && r.method !== 'engine.ping') crashedOn.set(requestKey(r.method, r.params), event.detail ?? 'The engine crashed.');
+      for (const k of [...crashedOn.keys()].slice(0, Math.max(0, crashedOn.size - MAX_CRASHED_ON))) crashedOn.delete(k);
+      set({ crashedOn });
+    }
+    client?.dispose();
+    set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info });
+  },
+  requestUnlessCrashed(client, method, params) {
+    const detail = get().crashedOn.get(requestKey(method, params));
+    if (detail !== undefined) {
+      return Promise.reject(new RpcError(ErrorCodes.crashedOnRequest, `The engine stopped while working on this, so it is not asked again by itself. ${detail.replace(/\s*Restarting…$/, '')}`));
+    }
+    return client.request(method, params);
+  },
+  forgetCrash(method, params) {
+    const crashedOn = new Map(get().crashedOn);
+    if (crashedOn.delete(requestKey(method, params))) set({ crashedOn });
   },
   connect() {
     return connectToHost({
@@ -48,12 +95,7 @@ export const useEngine = create<EngineStore>((set, get) => ({
             if (get().client === client) set({ state: 'failed', detail: err.message });
           });
       },
-      onStatus(event) {
-        // `ready` is confirmed by the hello handshake above, not by the host alone.
-        if (event.state === 'ready') return set({ restarts: event.restarts });
-        get().client?.dispose();
-        set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info });
-      },
+      onStatus: (event) => get().status(event),
     });
   },
 }));

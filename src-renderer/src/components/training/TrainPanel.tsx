@@ -2,7 +2,7 @@ import { SweepForm } from './SweepForm';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
 import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
-import { ComputeChoice, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
+import { ComputeChoice, ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';
@@ -71,16 +71,22 @@ const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.
 
 const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
+/** The train panel's preview request for a dataset (its JSON): the same params each time, so a crash on it is recognised. */
+const previewParams = (datasetJson: string) => ({ dataset: JSON.parse(datasetJson) as Record<string, unknown> & { name: string }, samples: 8 });
+
 /** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const key = JSON.stringify(dataset);
   const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string; code?: string }>();
+  // Asked again after an engine restart only if it was not what the engine crashed on (then the user asks).
+  const [asked, setAsked] = useState(0);
   useEffect(() => {
     if (!client) return;
     let live = true;
-    client
-      .request('dataset.preview', { dataset: JSON.parse(key) as Record<string, unknown> & { name: string }, samples: 8 })
+    useEngine
+      .getState()
+      .requestUnlessCrashed(client, 'dataset.preview', previewParams(key))
       .then((data) => {
         if (!live) return;
         setPreview({ key, data });
@@ -90,8 +96,25 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
     return () => {
       live = false;
     };
-  }, [client, key]);
+  }, [client, key, asked]);
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
+  if (preview.code === ErrorCodes.crashedOnRequest) {
+    const again = () => {
+      useEngine.getState().forgetCrash('dataset.preview', previewParams(key));
+      setPreview(undefined);
+      setAsked((n) => n + 1);
+    };
+    return (
+      <div className="ds-preview ds-preview--error" role="alert" data-testid="dataset-preview-crashed">
+        <p>
+          <code>{preview.code}</code> {preview.error} Change the dataset or the Input&apos;s shape, or ask once more.
+        </p>
+        <button type="button" data-testid="dataset-preview-again" onClick={again}>
+          Preview again
+        </button>
+      </div>
+    );
+  }
   if (preview.error || !preview.data) {
     // The user's own data that moved, changed or is not granted: said, with a way to find it again.
     if (isUserData(dataset) && preview.code) return <DataSourceProblem dataset={dataset} code={preview.code} message={preview.error ?? ''} />;

@@ -8,21 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { DataError} from '../../../../src-engine/core/data';
 import { DATA_LIMITS, csvDataset, parseCsvRows, parseIdx, syntheticDataset } from '../../../../src-engine/core/data';
 import { gunzipBounded, readDataFile, type DataAccess } from '../../../../src-engine/node/data-access';
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
 import { cpuMs } from '../../cpu-time';
+import { codeOf } from './user-data-fixtures';
 
-const codeOf = (f: () => unknown): string | undefined => {
-  try {
-    f();
-  } catch (e) {
-    return (e as DataError).code ?? `threw ${(e as Error).message}`;
-  }
-  return undefined;
-};
 const messageOf = (f: () => unknown): string => {
   try {
     f();

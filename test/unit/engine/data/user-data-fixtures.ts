@@ -165,3 +165,13 @@ export function zip(files: Record<string, Buffer>, deflate: boolean): Buffer {
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, cd, end]);
 }
+
+/** The code of the error `f` throws (a DataError's), or undefined when it throws none. */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code ?? `threw ${(e as Error).message}`;
+  }
+  return undefined;
+}
