@@ -46,7 +46,7 @@ import { ENGINE_VERSION } from '../base/version';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
 import { SETTING_FLAGS, exportModelTo, settingsFromFlags } from './export-cli';
-import { PROJECT_FORMAT } from '../base/ir/project';
+import { PROJECT_FORMAT, upgradeProjectGraph } from '../base/ir/project';
 import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
@@ -95,8 +95,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let weights: TrainedModel | undefined;
   try {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    graph = (json.format === PROJECT_FORMAT ? json.graph : json) as GraphIR;
-    if (json.format === PROJECT_FORMAT && json.model !== undefined) weights = modelFromJSON(json.model);
+    const project = json.format === PROJECT_FORMAT;
+    graph = (project ? json.graph : json) as GraphIR;
+    if (project && json.model !== undefined) weights = modelFromJSON(json.model);
+    if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);
   } catch (e) {
     const code = (e as { code?: string }).code;
     return fail(code ?? 'CLI_BAD_JSON', code ? `${file}: ${(e as Error).message}` : `${file}: not valid JSON (${(e as Error).message}).`, 2);

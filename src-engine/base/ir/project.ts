@@ -5,5 +5,21 @@
  * write one (`npm run import`) and read one (`npm run train`, `npm run export`).
  */
 export const PROJECT_FORMAT = 'netwright.project';
-/** The newest project version this build reads and writes. */
-export const PROJECT_VERSION = 1;
+import type { GraphIR } from './types';
+
+/**
+ * The newest project version this build reads and writes. 2: the design says where its runs start
+ * (`training.startFrom`, base/ir/start-from.ts); absent, they start fresh.
+ */
+export const PROJECT_VERSION = 2;
+
+/**
+ * A project's graph as this version reads it. Before version 2, a project saved with its weights
+ * continued from them (the Train dock's "start from the loaded weights", on by default, and
+ * `npm run train <project>`): such a project reads as `startFrom: loaded`, so it trains as it did
+ * when it was saved. Read by the app and the CLIs alike.
+ */
+export function upgradeProjectGraph(version: number, graph: GraphIR, hasModel: boolean): GraphIR {
+  if (version >= 2 || !hasModel || !graph.training || graph.training.startFrom) return graph;
+  return { ...graph, training: { ...graph.training, startFrom: { kind: 'loaded' } } };
+}

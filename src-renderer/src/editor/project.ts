@@ -1,4 +1,4 @@
-import { checkNodeGroups, migrateGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
+import { checkNodeGroups, migrateGraph, upgradeProjectGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
 import { ComputeChoice, VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
@@ -162,15 +162,16 @@ export function parseProject(text: string, view: { aspect?: number; direction?: 
   // an older Netwright kept in `ui.groups` join the graph's.
   const { groups: legacy, openGroups, ...ui } = isRecord(json.ui) ? (json.ui as ProjectUi & Record<string, unknown>) : { groups: undefined, openGroups: undefined };
   const old = readLegacyGroups(r.graph, legacy, notes);
-  const graph = old.groups.length ? { ...r.graph, groups: old.groups } : r.graph;
+  // The trained model is the engine's to check (model.load): here it is only carried.
+  const model = isRecord(json.model) ? json.model : undefined;
+  const read = upgradeProjectGraph(json.version, r.graph, model !== undefined);
+  const graph = old.groups.length ? { ...read, groups: old.groups } : read;
   const groupIds = new Set((graph.groups ?? []).map((g) => g.id));
   const open = [...new Set([...(Array.isArray(openGroups) ? openGroups.filter((id): id is string => typeof id === 'string' && groupIds.has(id)) : []), ...old.open])];
   if (ui.device !== undefined && !ComputeChoice.safeParse(ui.device).success) {
     notes.push(`The saved Device "${String(ui.device)}" is not one of ${ComputeChoice.options.join(', ')}; it is Auto now.`);
     delete ui.device;
   }
-  // The trained model is the engine's to check (model.load): here it is only carried.
-  const model = isRecord(json.model) ? json.model : undefined;
   return { ok: true, doc: { graph, layout, ...(open.length ? { open } : {}) }, ...(isRecord(json.ui) ? { ui } : {}), ...(model ? { model } : {}), notes };
 }
 

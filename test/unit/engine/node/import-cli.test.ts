@@ -51,6 +51,15 @@ describe('npm run import', () => {
     const untuned = await run(trainCli, [freshProject, '--epochs', '1', '--threads', '1']);
     expect(untuned.code, untuned.err).toBe(0);
     expect(untuned.out).not.toMatch(/weights: /);
+    // A project saved before version 2 (no startFrom yet) with its weights continued from them, in
+    // the app and here: it still does, in both readers.
+    const legacy = join(dir, 'legacy.netwright.json');
+    writeFileSync(legacy, JSON.stringify({ ...json, version: 1 }));
+    expect((await run(trainCli, [legacy, '--epochs', '1', '--threads', '1'])).out).toMatch(/weights: \d+ tensors from the project/);
+    const reopened = parseProject(readFileSync(legacy, 'utf8'));
+    expect(reopened.ok && reopened.doc.graph.training?.startFrom).toEqual({ kind: 'loaded' });
+    const reopenedFresh = parseProject(readFileSync(freshProject, 'utf8'));
+    expect(reopenedFresh.ok && reopenedFresh.doc.graph.training?.startFrom).toBeUndefined();
 
     // The project is not replaced unasked; bad input is coded, exit 2.
     expect(await run(importCli, [onnx, '--out', project])).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_EXISTS/) });
