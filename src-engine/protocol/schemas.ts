@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Declared once in base (a graph's dataset, the validator's diagnostics, the GPU choice) and checked here. */
+export { ComputeChoice, DatasetConfigSchema, Diagnostic, type DatasetConfig } from '../base/schemas';
+
 /**
  * The protocol's shared values: the array checks every service builds its schemas with, and the
  * payloads more than one service carries (a diagnostic, an error, a run's ids and state, a
@@ -69,45 +72,13 @@ export const F32 = typed(Float32Array);
 export const U32 = typed(Uint32Array, { min: 0 });
 export const I32 = typed(Int32Array);
 
-export const Diagnostic = z.object({
-  code: z.string(),
-  severity: z.enum(['error', 'warning']),
-  nodeId: z.string().optional(),
-  message: z.string(),
-});
-export type Diagnostic = z.infer<typeof Diagnostic>;
-
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
 
 /** Names a training run; every training message carries it so a stale run's traffic is ignored. */
 export const RunId = z.string().min(1).max(64);
 
-/** A graph's `training.dataset` (checked loosely here; the data layer reports coded errors). */
-export const DatasetConfigSchema = z
-  .object({
-    name: z.string().min(1).max(100),
-    options: z.record(z.string(), z.unknown()).optional(),
-    validationSplit: z.number().min(0).max(0.99).optional(),
-    transform: z
-      .union([
-        z.object({ kind: z.literal('none') }),
-        z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
-        z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
-        z.object({ kind: z.literal('salt-pepper'), fraction: z.number().min(0).max(1) }),
-        z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
-      ])
-      .optional(),
-    augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional(), flip: z.boolean().optional(), jitter: z.number().min(0).max(1).optional() }).optional(),
-    target: z.enum(['label', 'features']).optional(),
-    limit: z.number().int().positive().optional(),
-  })
-  .passthrough();
-
 export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
-/** Where a run trains (docs/webgpu-backend.md, "Selection"): `auto`, `cpu`, or `gpu` forced. */
-export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
-export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
 /** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
 export const StepsPerSecond = z.number().min(0).max(10_000);
