@@ -45,7 +45,8 @@ export default tseslint.config(
   ...engineTier('src-engine/**/*.ts', []),
   ...engineTier('src-engine/base/**/*.ts', [tierImport(['core', 'app', 'protocol'], 'The base tier (tensor, rng, IR format) imports no other tier.')]),
   ...engineTier('src-engine/core/**/*.ts', [tierImport(['app', 'protocol'], 'The core tier imports only base: app code (sessions, probes, service) and the protocol stand on it, not the reverse.')]),
-  ...engineTier('src-engine/protocol/**/*.ts', [tierImport(['base', 'core', 'app'], 'The protocol is the contract between processes: it imports nothing of the engine.')]),
+  // …except base/schemas.ts: the values base and the protocol both name, declared once as zod schemas (it imports only zod).
+  ...engineTier('src-engine/protocol/**/*.ts', [{ regex: '(^|/)(core|app)/|(^|/)base/(?!schemas$)', message: 'The protocol is the contract between processes: it imports nothing of the engine (but base/schemas).' }]),
   // The renderer's door (src-engine/facade.ts) re-exports types and pure functions of base and core only.
   ...engineTier('src-engine/facade.ts', [tierImport(['app', 'protocol'], 'The facade re-exports types and pure functions of base and core; the renderer reaches the rest through the protocol.')]),
   {

@@ -1,5 +1,7 @@
-import { RpcServer, type Handlers, type Logger } from '../protocol/rpc';
+import { RpcServer, type Handlers, type Logger, type ServiceHandlers } from '../protocol/rpc';
 import type { Channel } from '../protocol/channel';
+import type { SERVICES, ServiceName } from '../protocol/messages';
+import { dataHandlers } from './handlers/data';
 import { ServiceContext, type EngineEnvironment } from './handlers/context';
 import { engineHandlers } from './handlers/engine';
 import { lessonHandlers } from './handlers/lessons';
@@ -10,11 +12,24 @@ import { storedRunHandlers } from './handlers/stored-runs';
 export type { EngineEnvironment, TrainingHost } from './handlers/context';
 
 /**
+ * The handler group of each protocol service. Both the keys and each group's methods are required:
+ * a service, or a method of one, that the engine does not answer fails to compile.
+ */
+const GROUPS: { readonly [N in ServiceName]: (ctx: ServiceContext) => ServiceHandlers<(typeof SERVICES)[N]> } = {
+  engine: engineHandlers,
+  data: dataHandlers,
+  train: runHandlers,
+  model: modelHandlers,
+  runs: storedRunHandlers,
+  lessons: lessonHandlers,
+};
+
+/**
  * The engine's request handlers over one client connection. Runtime-neutral: the Electron utility
  * process, the web-mode Node child and tests all serve it over their own Channel.
  *
- * The handler table is assembled from groups by domain (`handlers/`): the engine itself, runs
- * (start, resume, sweeps, control), models, the run store and lessons. They share one
+ * The handler table is assembled from one group per protocol service (`handlers/`, `GROUPS`): the
+ * engine itself, data, training (runs, sweeps, control), models, the run store and lessons. They share one
  * `ServiceContext`: the connection's current run (one at a time: `train.start` stops the previous
  * one; the last stays available to `model.predict` after it finishes), its loaded model, and the
  * helpers for what several handlers do (load and prepare a dataset, use a backend).
@@ -25,7 +40,7 @@ export class EngineService {
 
   constructor(channel: Channel, env: EngineEnvironment, log?: Logger) {
     this.ctx = new ServiceContext(env, (event, data) => this.server.emit(event, data), log);
-    const groups = [engineHandlers, runHandlers, modelHandlers, storedRunHandlers, lessonHandlers].map((group) => group(this.ctx));
+    const groups = Object.values(GROUPS).map((group) => group(this.ctx));
     this.server = new RpcServer(channel, handlerTable(groups), log);
   }
 

@@ -14,6 +14,7 @@ import {
   type ParamsOf,
   type ResultOf,
 } from './messages';
+import type { ServiceSpec } from './service';
 import { isAppErrorCode, messagesWithoutHostPaths, withoutHostPaths } from './redact';
 
 export type Logger = (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -141,7 +142,13 @@ export class RpcClient {
 }
 
 export type Handler<M extends EngineMethod> = (params: ParamsOf<M>, ctx: { signal: AbortSignal }) => ResultOf<M> | Promise<ResultOf<M>>;
+/** Handlers of some methods: what an `RpcServer` serves (a test's fake engine answers a few; a missing one answers `E_PROTOCOL_UNKNOWN_METHOD`). */
 export type Handlers = { [M in EngineMethod]?: Handler<M> };
+/**
+ * Handlers of every method service `S` declares (protocol/services): the engine's handler group
+ * for a service has this type, so a declared method left without a handler does not compile.
+ */
+export type ServiceHandlers<S extends ServiceSpec> = { [M in keyof S['methods'] & EngineMethod]-?: Handler<M> };
 
 /**
  * The engine's end: validates each request's params, runs the handler, answers with a result or

@@ -1,4 +1,5 @@
-import type { Handlers } from '../../protocol/rpc';
+import type { ServiceHandlers } from '../../protocol/rpc';
+import type { lessonsService } from '../../protocol/messages';
 import { inpaintingReport, inpaintingRows } from '../lessons/inpainting';
 import type { ServiceContext } from './context';
 import { inMemory } from '../../core/data';
@@ -8,7 +9,7 @@ import { inMemory } from '../../core/data';
  * the in-painter's test split (as it trained: the same `limit`, so a quick run is judged on fewer
  * digits) masked as it trained, in-painted, and read by the judge, per class.
  */
-export function lessonHandlers(ctx: ServiceContext): Handlers {
+export function lessonHandlers(ctx: ServiceContext): ServiceHandlers<typeof lessonsService> {
   return {
     'lessons.report': async ({ runs }) => {
       ctx.host();

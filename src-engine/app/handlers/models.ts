@@ -1,5 +1,5 @@
-import type { Handlers } from '../../protocol/rpc';
-import type { ExportSource, LoadedModelInfo } from '../../protocol/messages';
+import type { ServiceHandlers } from '../../protocol/rpc';
+import type { ExportSource, LoadedModelInfo, modelService } from '../../protocol/messages';
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
@@ -22,7 +22,7 @@ import type { DatasetConfig } from '../../base/ir/types';
  * `model.evaluate` measures them on a dataset split without training (the CLI's `npm run evaluate`);
  * `model.export` writes the current run's, the loaded model's or a stored run's.
  */
-export function modelHandlers(ctx: ServiceContext): Handlers {
+export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof modelService> {
   /** The loaded model when `runId` names it, else the current run's session. */
   const predictor = (runId: string) => (ctx.loaded?.model.runId === runId ? ctx.loaded.model : ctx.session(runId));
   return {

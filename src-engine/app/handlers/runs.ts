@@ -1,5 +1,5 @@
-import type { Handlers } from '../../protocol/rpc';
-import type { ParamsOf, RunSweepInfo, StartInfo } from '../../protocol/messages';
+import type { ServiceHandlers } from '../../protocol/rpc';
+import type { ParamsOf, RunSweepInfo, StartInfo, trainService } from '../../protocol/messages';
 import { ENGINE_VERSION } from '../../base/version';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import type { Checkpoint } from '../../core/train/types';
@@ -24,7 +24,7 @@ type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['re
  * Training runs: `train.start`, `train.resume` (a stored run's checkpoint), sweeps (one run per
  * variant, in turn), control, the sanity check, probe-frame acks and `train.current`.
  */
-export function runHandlers(ctx: ServiceContext): Handlers {
+export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainService> {
   return {
     'train.start': (params) => {
       ctx.cancelSweep();

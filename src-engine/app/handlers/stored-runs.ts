@@ -1,10 +1,10 @@
-import type { Handlers } from '../../protocol/rpc';
-import type { StoredFrame } from '../../protocol/messages';
+import type { ServiceHandlers } from '../../protocol/rpc';
+import type { StoredFrame, runsService } from '../../protocol/messages';
 import { frameAt, runView, type RunStoreApi } from '../runs/recorder';
 import { coded, type ServiceContext } from './context';
 
 /** The run store: list, open (curves and epochs), one stored probe frame, rename/notes, delete. */
-export function storedRunHandlers(ctx: ServiceContext): Handlers {
+export function storedRunHandlers(ctx: ServiceContext): ServiceHandlers<typeof runsService> {
   /** Stored runs recently opened for their frames (compare, timeline), by id; ended runs only. */
   const opened = new Map<string, ReturnType<RunStoreApi['open']>>();
   /** A stored run's records, kept for the next few `runs.frame` calls unless it is still being written. */

@@ -1,14 +1,7 @@
-/**
- * What the validator reports. Errors stop compilation; warnings are shown but do not.
- * Codes are stable (docs/ir.md has the table); messages are for people and may change.
- */
-export interface Diagnostic {
-  code: string;
-  severity: 'error' | 'warning';
-  /** The node the problem is about, when there is one (the canvas highlights it). */
-  nodeId?: string;
-  message: string;
-}
+import type { Diagnostic } from '../schemas';
+
+/** What the validator reports (declared once, with its schema, in base/schemas.ts). */
+export type { Diagnostic };
 
 /** Thrown by `compileGraph` when the graph has errors; carries every diagnostic. */
 export class GraphError extends Error {

@@ -1,3 +1,4 @@
+import type { DatasetConfig } from '../schemas';
 import type { StartFrom } from './start-from';
 
 /** A node attribute's value: a number, flag, name, or list of numbers (a shape, a kernel size). */
@@ -70,32 +71,8 @@ export interface NodeIR {
   frozen?: boolean;
 }
 
-export interface DatasetConfig {
-  /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
-  name: string;
-  /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
-  options?: Record<string, unknown>;
-  /** Fractions of the non-test data held out for validation (default 0.1). */
-  validationSplit?: number;
-  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
-  transform?:
-    | { kind: 'none' }
-    | { kind: 'gaussian-noise'; std: number; clip?: boolean }
-    | { kind: 'mask'; fraction: number }
-    | { kind: 'salt-pepper'; fraction: number }
-    | { kind: 'block-mask'; size: number; count?: number };
-  /**
-   * Random changes to image samples, training batches only: shifts (whole pixels, zero fill: a
-   * random crop of the padded image), rotations (degrees), a left–right mirror with probability ½
-   * (`flip`), and colour jitter (`jitter`: each channel's values scaled by a factor uniform in
-   * [1 − jitter, 1 + jitter], per sample).
-   */
-  augment?: { shift?: number; rotate?: number; flip?: boolean; jitter?: number };
-  /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
-  target?: 'label' | 'features';
-  /** Use at most this many training samples (quick runs, sanity checks). */
-  limit?: number;
-}
+/** A graph's `training.dataset` (declared once, with its schema, in base/schemas.ts). */
+export type { DatasetConfig };
 
 export type OptimizerConfig =
   | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; dampening?: number }

@@ -6,10 +6,12 @@
  * CPU, silently, as before).
  */
 import type { GraphIR } from '../../base/ir/types';
+import type { ComputeChoice } from '../../base/schemas';
 import { GpuError, type GpuContext } from './context';
 import { gpuTrainingGaps } from './trainable';
 
-export type ComputeChoice = 'auto' | 'cpu' | 'gpu';
+/** The user's choice (declared once, with its schema, in base/schemas.ts). */
+export type { ComputeChoice };
 
 /**
  * Gets a device: a fresh context (its buffers freed with it) on the engine's shared device.

@@ -13,6 +13,7 @@ describe('engine tiers are lint errors when crossed upwards', () => {
     ['src-engine/core/train/__probe__.ts', '../../app/probes', /core tier/],
     ['src-engine/core/ops/__probe__.ts', '../../protocol/messages', /core tier/],
     ['src-engine/protocol/__probe__.ts', '../core/train', /contract/],
+    ['src-engine/protocol/__probe__.ts', '../base/ir/types', /contract/],
     ['src-engine/app/session/__probe__.ts', '../../node/datasets', /imports nothing outside/],
   ])('%s importing %s', async (file, spec, message) => {
     const msgs = await restricted(file, spec);
@@ -25,6 +26,7 @@ describe('engine tiers are lint errors when crossed upwards', () => {
     ['src-engine/app/session/__probe__.ts', '../../core/train'],
     ['src-engine/app/session/__probe__.ts', '../../protocol/messages'],
     ['src-engine/node/__probe__.ts', '../app/service'],
+    ['src-engine/protocol/__probe__.ts', '../base/schemas'],
   ])('%s may import %s', async (file, spec) => {
     expect(await restricted(file, spec)).toEqual([]);
   });

@@ -1,0 +1,32 @@
+import type { ServiceHandlers } from '../../protocol/rpc';
+import type { DatasetPreview, dataService } from '../../protocol/messages';
+import { datasetPreview } from '../session';
+import { coded, type ServiceContext } from './context';
+
+/** The data service: dataset previews for the train panel, and scans of the user's data. */
+export function dataHandlers(ctx: ServiceContext): ServiceHandlers<typeof dataService> {
+  const previews = new Map<string, DatasetPreview>();
+  return {
+    'dataset.preview': async ({ dataset: config, samples, seed }) => {
+      const host = ctx.host();
+      // Preparing MNIST copies ~170 MB; the panel asks again for the same set as the user browses.
+      // The user's files (`options.path`) are read again each time: a folder changed since is
+      // noticed (DATA_CHANGED), never previewed from memory (the image loader keeps its own
+      // cache, checked against every file's size and time).
+      const key = JSON.stringify([config, seed ?? 0, samples ?? 8]);
+      const onDisk = typeof config.options?.path === 'string';
+      const hit = onDisk ? undefined : previews.get(key);
+      if (hit) return hit;
+      const preview = datasetPreview(await host.loadDataset(config, seed ?? 0), config, seed ?? 0, samples ?? 8);
+      if (onDisk) return preview;
+      if (previews.size >= 8) previews.delete(previews.keys().next().value!);
+      previews.set(key, preview);
+      return preview;
+    },
+    'data.scan': (request, { signal }) => {
+      const scan = ctx.host().scanData;
+      if (!scan) throw coded('E_DATA_SCAN_UNAVAILABLE', 'This engine cannot read your data (it was started without file access).');
+      return scan(request, (p) => ctx.emit('data.scanProgress', p), signal);
+    },
+  };
+}

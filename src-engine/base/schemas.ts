@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Values the engine's tiers and the protocol both name: one zod schema each, and its type derived
+ * from it, so no second definition drifts from the first. The IR validator reports `Diagnostic`s,
+ * a graph's `training.dataset` is a `DatasetConfig`, the GPU selection takes a `ComputeChoice`; the
+ * protocol checks the same values where they cross a process boundary. This file imports nothing
+ * but zod: it is the one file of base the protocol may import (eslint.config.js).
+ */
+
+/**
+ * What the validator reports. Errors stop compilation; warnings are shown but do not. Codes are
+ * stable (docs/ir.md has the table); messages are for people and may change.
+ */
+export const Diagnostic = z.object({
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  /** The node the problem is about, when there is one (the canvas highlights it). */
+  nodeId: z.string().optional(),
+  message: z.string(),
+});
+export type Diagnostic = z.infer<typeof Diagnostic>;
+
+/** Where a run trains (docs/webgpu-backend.md, "Selection"): `auto`, `cpu`, or `gpu` forced. */
+export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
+export type ComputeChoice = z.infer<typeof ComputeChoice>;
+
+/** A graph's `training.dataset`: which dataset, and how it is split, corrupted and augmented. */
+const DatasetConfigFields = z.object({
+  /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  name: z.string().min(1).max(100),
+  /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
+  options: z.record(z.string(), z.unknown()).optional(),
+  /** Fractions of the non-test data held out for validation (default 0.1). */
+  validationSplit: z.number().min(0).max(0.99).optional(),
+  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
+  transform: z
+    .union([
+      z.object({ kind: z.literal('none') }),
+      z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
+      z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
+      z.object({ kind: z.literal('salt-pepper'), fraction: z.number().min(0).max(1) }),
+      z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
+    ])
+    .optional(),
+  /**
+   * Random changes to image samples, training batches only: shifts (whole pixels, zero fill: a
+   * random crop of the padded image), rotations (degrees), a left–right mirror with probability ½
+   * (`flip`), and colour jitter (`jitter`: each channel's values scaled by a factor uniform in
+   * [1 − jitter, 1 + jitter], per sample).
+   */
+  augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional(), flip: z.boolean().optional(), jitter: z.number().min(0).max(1).optional() }).optional(),
+  /** What the `target` Input receives: class labels, or the clean features (autoencoders). */
+  target: z.enum(['label', 'features']).optional(),
+  /** Use at most this many training samples (quick runs, sanity checks). */
+  limit: z.number().int().positive().optional(),
+});
+export type DatasetConfig = z.infer<typeof DatasetConfigFields>;
+/** A `DatasetConfig` as the protocol checks it: loosely (unknown keys pass; the data layer reports coded errors). */
+export const DatasetConfigSchema = DatasetConfigFields.passthrough();

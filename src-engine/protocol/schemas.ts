@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** Declared once in base (a graph's dataset, the validator's diagnostics, the GPU choice) and checked here. */
+export { ComputeChoice, DatasetConfigSchema, Diagnostic, type DatasetConfig } from '../base/schemas';
+
+/**
+ * The protocol's shared values: the array checks every service builds its schemas with, and the
+ * payloads more than one service carries (a diagnostic, an error, a run's ids and state, a
+ * dataset's config, a split's metrics, probe samples). Each service's own payloads live with it
+ * (services/*.ts).
+ */
+
+// ── Arrays of numbers ───────────────────────────────────────────────────────────────────────
+
+/**
+ * An array of finite numbers (`int`: safe integers; `min`: a lower bound; `max`: most elements),
+ * checked in one pass. `z.array(z.number())` runs a schema and builds a result object per
+ * element unless zod may compile its fast path with `new Function`, which the renderer's CSP
+ * forbids: for the probe samples' pixels and the frames' histograms that was most of what the
+ * renderer allocated per run, and the garbage collections it caused competed with training for
+ * the CPU. A failure names the array, not the element.
+ */
+export function numbers(opts: { int?: boolean; min?: number; max?: number; nullable?: false }): z.ZodType<number[]>;
+export function numbers(opts: { int?: boolean; min?: number; max?: number; nullable: true }): z.ZodType<(number | null)[]>;
+export function numbers(opts: { int?: boolean; min?: number; max?: number; nullable?: boolean } = {}): z.ZodType<number[]> | z.ZodType<(number | null)[]> {
+  const { int = false, min = -Infinity, max = Infinity, nullable = false } = opts;
+  const what = `an array of ${int ? 'integers' : 'finite numbers'}${nullable ? ' or nulls' : ''}${min > -Infinity ? ` ≥ ${min}` : ''}${max < Infinity ? ` (at most ${max})` : ''}`;
+  return z.custom<(number | null)[]>(
+    (v) => {
+      if (!Array.isArray(v) || v.length > max) return false;
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x === null && nullable) continue;
+        if (typeof x !== 'number' || !(int ? Number.isSafeInteger(x) : Number.isFinite(x)) || x < min) return false;
+      }
+      return true;
+    },
+    { message: `expected ${what}` },
+  );
+}
+/** Finite numbers. */
+export const Numbers = numbers({});
+/** Safe integers (shapes, class indices). */
+export const Ints = numbers({ int: true });
+/** Non-negative integers (histogram counts, class balance). */
+export const Counts = numbers({ int: true, min: 0 });
+
+/**
+ * A typed array of `kind` (what the engine sends: compact, full float32 precision, and carried
+ * as binary by the web host's WebSocket — see wire.ts) or, from a stored run or an older engine,
+ * a plain array of the same values. Checked in one pass like `numbers`.
+ */
+export function typed<T extends Float32Array | Uint32Array | Int32Array>(kind: { new (n: number): T; name: string }, opts: { finite?: boolean; min?: number; max?: number } = {}) {
+  const { finite = true, min = -Infinity, max = Infinity } = opts;
+  return z.custom<T | number[]>(
+    (v) => {
+      const ok = v instanceof kind || Array.isArray(v);
+      if (!ok || (v as ArrayLike<number>).length > max) return false;
+      const a = v as ArrayLike<unknown>;
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (typeof x !== 'number' || (finite && !Number.isFinite(x)) || x < min) return false;
+        if (kind !== (Float32Array as unknown) && !Number.isInteger(x)) return false;
+      }
+      return true;
+    },
+    { message: `expected a ${kind.name} (or an array of its values)` },
+  );
+}
+/** Probe-frame arrays: float32 values, counts, class indices (engine → app as typed arrays). */
+export const F32 = typed(Float32Array);
+export const U32 = typed(Uint32Array, { min: 0 });
+export const I32 = typed(Int32Array);
+
+export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+/** Names a training run; every training message carries it so a stale run's traffic is ignored. */
+export const RunId = z.string().min(1).max(64);
+
+export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
+
+/** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
+export const StepsPerSecond = z.number().min(0).max(10_000);
+export type RunState = z.infer<typeof RunState>;
+
+/** Metrics of one split (see docs/trainer.md; `confusion[true][predicted]`). */
+export const MetricValuesSchema = z
+  .object({
+    loss: z.number().nullable(),
+    accuracy: z.number().optional(),
+    top5: z.number().optional(),
+    precision: z.number().optional(),
+    recall: z.number().optional(),
+    f1: z.number().optional(),
+    perClass: z.object({ precision: Numbers, recall: Numbers, f1: Numbers, support: Numbers }).optional(),
+    confusion: z.array(Numbers).optional(),
+    'roc-auc': z.number().nullable().optional(),
+    mse: z.number().optional(),
+    mae: z.number().optional(),
+    r2: z.number().nullable().optional(),
+    psnr: z.number().nullable().optional(),
+  })
+  .passthrough();
+
+/** A few samples as fed to the network (the Playground's picker, the Samples tab): their shape, inputs and targets. */
+export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) });
+
+/** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
+export const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');

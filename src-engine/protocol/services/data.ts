@@ -1,0 +1,160 @@
+import { z } from 'zod';
+import { defineService } from '../service';
+import { Counts, DatasetConfigSchema, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
+
+/** Most files `data.scan` lists as skipped (its `skippedTotal` counts all). */
+export const MAX_SCAN_SKIPPED = 500;
+
+export const DatasetPreview = z.object({
+  name: z.string(),
+  task: z.enum(['classification', 'regression', 'reconstruction']),
+  featureShape: Ints,
+  counts: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+  classNames: z.array(z.string()),
+  /** Training samples per class. */
+  classBalance: Counts,
+  /** The first training samples as fed to the network; `clean`: before augmentation and transform, when they change it. */
+  samples: z.array(z.object({ features: Numbers, target: z.union([z.number(), Numbers]), clean: Numbers.optional() })),
+  /** Smallest and largest value among the samples shown (what the normalisation makes of them). */
+  range: z.tuple([z.number(), z.number()]).optional(),
+  /** 2-D sets: up to 2,000 training points `[x, y, class]` for a scatter plot. */
+  points: z.array(z.tuple([z.number(), z.number(), z.number()])).optional(),
+  /**
+   * The user's own data (docs/data.md): its content fingerprint (saved with the project as
+   * `options.fingerprint`), the files found, the first 200 files skipped with why (`skippedTotal`
+   * counts all), notes on how it was read, and a table's columns.
+   */
+  source: z
+    .object({
+      kind: z.string(),
+      fingerprint: z.string(),
+      files: z.number().int(),
+      skipped: z.array(z.object({ path: z.string(), reason: z.string() })).max(200),
+      skippedTotal: z.number().int(),
+      notes: z.array(z.string()),
+      columns: z.array(z.object({ name: z.string(), role: z.enum(['feature', 'target', 'ignore']), kind: z.enum(['numeric', 'categorical']), missing: z.number().int(), categories: z.number().int().optional() })).optional(),
+    })
+    .optional(),
+});
+export type DatasetPreview = z.infer<typeof DatasetPreview>;
+
+/** The user's data kinds (docs/data.md): a folder of class sub-folders, a table, NumPy arrays, a text for a language model. */
+export const DataKind = z.enum(['image-folder', 'csv', 'npz', 'text']);
+export type DataKind = z.infer<typeof DataKind>;
+
+/**
+ * `data.scan`'s request: the file or folder to look at (web mode: inside the workspace or the
+ * host's data folder; Electron: what the user picked), its kind (`auto`: a folder is an image
+ * folder, `.npz`/`.npy` arrays, anything else a table; `text`: a `.txt` for a language model, its
+ * `options` the design's window and vocabulary), a table's reading options (roles, missing-value
+ * policy, target), and the id its `data.scanProgress` events carry. `check`: only read the files
+ * and answer their fingerprint (no decoding, no thumbnails): what opening a project asks.
+ */
+export const DataScanRequest = z.object({
+  scanId: z.string().min(1).max(64),
+  path: z.string().min(1).max(4096),
+  kind: z.union([DataKind, z.literal('auto')]).optional(),
+  options: z.record(z.string().max(64), z.unknown()).optional(),
+  check: z.boolean().optional(),
+});
+export type DataScanRequest = z.infer<typeof DataScanRequest>;
+
+/** A small picture of one image (its aspect kept, at most 32 px a side): RGB bytes 0–255, row by row, `[3, height, width]`. */
+export const DataThumbnail = z.object({ path: z.string().max(4096), width: z.number().int().positive().max(32), height: z.number().int().positive().max(32), rgb: numbers({ int: true, min: 0, max: 32 * 32 * 3 }) });
+export type DataThumbnail = z.infer<typeof DataThumbnail>;
+
+/** One column of a table as the scan read it: its kind, missing cells, distinct values, and the role it has now. */
+export const DataColumn = z.object({
+  name: z.string().max(1000),
+  kind: z.enum(['numeric', 'categorical']),
+  missing: z.number().int().nonnegative(),
+  distinct: z.number().int().nonnegative(),
+  role: z.enum(['feature', 'target', 'ignore']),
+});
+export type DataColumn = z.infer<typeof DataColumn>;
+
+/**
+ * What `data.scan` found. Every file it could not use is in `skipped` with the reason (the first
+ * 500; `skippedTotal` counts all): nothing is dropped silently. `dataset` is the training
+ * dataset to use ("Use this data"): the path, the content fingerprint and, for tables, the roles
+ * and policy the scan was asked with. `problem`: the coded error training would stop with as the
+ * data stands (a table whose missing cells need a policy, a folder with one class).
+ */
+export const DataScanResult = z.object({
+  kind: DataKind,
+  /** The path as given, and the name to show (the folder's or file's). */
+  path: z.string().max(4096),
+  name: z.string().max(1000),
+  fingerprint: z.string().max(128),
+  /** Files that looked like data (images, the table, the archive) and their bytes. */
+  files: z.number().int().nonnegative(),
+  bytes: z.number().nonnegative(),
+  /** Image folders: classes with their image counts by split and a few thumbnails each. */
+  classes: z
+    .array(z.object({ name: z.string().max(1000), count: z.number().int().nonnegative(), splits: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }), thumbnails: z.array(DataThumbnail).max(16) }))
+    .max(10_000),
+  /** Image folders: the most common image sizes (`width × height`, grey or colour) and how many images have each. */
+  sizes: z.array(z.object({ width: z.number().int(), height: z.number().int(), colour: z.boolean(), count: z.number().int() })).max(32),
+  skipped: z.array(z.object({ path: z.string().max(4096), reason: z.string().max(2000) })).max(MAX_SCAN_SKIPPED),
+  skippedTotal: z.number().int().nonnegative(),
+  /** Tables: rows and columns (in file order). */
+  table: z
+    .object({
+      rows: z.number().int().nonnegative(),
+      columns: z.array(DataColumn).max(10_000),
+      task: z.enum(['classification', 'regression']).optional(),
+      encodedWidth: z.number().int().optional(),
+      /** How the target was chosen: by the user (options), by its name (`Survived`, `label`…), or the last column for want of one (the preview asks). */
+      targetBy: z.enum(['user', 'name', 'last']).optional(),
+    })
+    .optional(),
+  /** The per-sample shape the data gives (`[3, 32, 32]`, `[12]`), when it was read that far. */
+  featureShape: Ints.optional(),
+  /**
+   * Texts: the characters read, the distinct ones among them the model reads, the vocabulary's
+   * size (larger than `distinct` when it is fixed, as ASCII's 97), the training windows and the text's start.
+   */
+  text: z.object({ characters: z.number().int().nonnegative(), distinct: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
+  notes: z.array(z.string().max(2000)).max(100),
+  problem: ErrorInfo.optional(),
+  dataset: DatasetConfigSchema,
+});
+export type DataScanResult = z.infer<typeof DataScanResult>;
+
+/**
+ * Datasets and the user's own data: a dataset's preview for the train panel, and a scan of a file
+ * or folder before it is used (with `data.scanProgress` events).
+ */
+export const dataService = defineService({
+  name: 'data',
+  methods: {
+    /** A few samples, the class names and the class balance of a dataset, for the train panel. */
+    'dataset.preview': {
+      params: z.object({ dataset: DatasetConfigSchema, samples: z.number().int().min(0).max(64).optional(), seed: z.number().int().nonnegative().optional() }),
+      result: DatasetPreview,
+    },
+    /**
+     * Look at a user's data before using it (docs/data.md "In the app"): files found, classes with
+     * thumbnails, image sizes, every unreadable file with the reason, a table's columns. Progress
+     * comes as `data.scanProgress` events; cancel the request to stop it (`E_CANCELLED`). Coded
+     * errors: `DATA_NOT_FOUND`, `DATA_NOT_ALLOWED`, `DATA_IMAGES_EMPTY`, `DATA_TOO_LARGE`…
+     */
+    'data.scan': {
+      params: DataScanRequest,
+      result: DataScanResult,
+    },
+  },
+  events: {
+    /** A `data.scan` under way: files found so far (`listing`), then read (`done` of `files`), classes and skips so far. */
+    'data.scanProgress': z.object({
+      scanId: z.string().max(64),
+      phase: z.enum(['listing', 'reading']),
+      files: z.number().int().nonnegative(),
+      done: z.number().int().nonnegative(),
+      classes: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      bytes: z.number().nonnegative(),
+    }),
+  },
+  limits: { maxScanSkipped: MAX_SCAN_SKIPPED },
+});

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineService } from '../service';
+import { Diagnostic, Numbers } from '../schemas';
+
+export const ComputeBackendInfo = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('cpu'), threads: z.number().int().positive(), simd: z.boolean(), description: z.string() }),
+  z.object({ kind: z.literal('webgpu'), adapter: z.string(), description: z.string() }),
+]);
+export type ComputeBackendInfo = z.infer<typeof ComputeBackendInfo>;
+
+export const EngineInfo = z.object({
+  name: z.literal('netwright-engine'),
+  version: z.string(),
+  protocol: z.number().int(),
+  pid: z.number().int(),
+  runtime: z.enum(['electron-utility', 'node-child', 'in-process']),
+  backend: ComputeBackendInfo,
+});
+export type EngineInfo = z.infer<typeof EngineInfo>;
+
+/**
+ * The engine itself: the handshake, a ping, and graph analysis (shapes, parameters, diagnostics);
+ * it announces itself (`engine.ready`) and logs (`engine.log`).
+ */
+export const engineService = defineService({
+  name: 'engine',
+  methods: {
+    'engine.hello': {
+      params: z.object({ client: z.string().max(200), protocol: z.number().int() }),
+      result: EngineInfo,
+    },
+    'engine.ping': {
+      params: z.object({}),
+      result: z.object({ time: z.number() }),
+    },
+    'graph.analyze': {
+      params: z.object({ graph: z.unknown(), batchSize: z.number().int().positive().max(1 << 20).optional() }),
+      result: z.object({
+        diagnostics: z.array(Diagnostic),
+        shapes: z.record(z.string(), Numbers),
+        params: z.number(),
+        flopsPerSample: z.number(),
+      }),
+    },
+  },
+  events: {
+    /** Sent once by a freshly started engine to its host (Electron main or the web server). */
+    'engine.ready': z.object({ pid: z.number().int(), version: z.string() }),
+    'engine.log': z.object({ level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  },
+  limits: {},
+});

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+import { defineService } from '../service';
+import { DatasetConfigSchema, Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
+
+/** What to export: the connection's current model, or a stored run's last or best checkpoint. */
+export const ExportSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('current') }),
+  z.object({ kind: z.literal('run'), id: RunIdSchema, which: z.enum(['last', 'best']) }),
+  /** The loaded model `runId` names (an import's weights stay in the engine; Save fetches them so). */
+  z.object({ kind: z.literal('loaded'), runId: RunId }),
+]);
+export type ExportSource = z.infer<typeof ExportSource>;
+
+/** What `model.load` (and `model.import`) answer: the loaded model's run id and what the Playground needs. */
+export const LoadedModelInfo = z.object({
+  runId: RunId,
+  task: z.enum(['classification', 'regression', 'reconstruction']),
+  classNames: z.array(z.string()),
+  /** As `train.start`'s: a few test samples as fed to the network (empty when the dataset is not at hand). */
+  probeSamples: ProbeSamples,
+  /** Where the weights came from (run id, step, epoch). */
+  origin: z.object({ runId: z.string().optional(), step: z.number().optional(), epoch: z.number().optional(), which: z.enum(['last', 'best']).optional() }).optional(),
+  /** The final metrics the model was saved with, by split (`test: { loss, accuracy }`). */
+  metrics: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+export type LoadedModelInfo = z.infer<typeof LoadedModelInfo>;
+
+/** The largest model file an import takes (150 MB; as base64 text, 200 MiB). */
+export const MAX_IMPORT_BYTES = 150 * 1024 * 1024;
+/**
+ * A model file to import: `data` is the file's bytes — as they are (the app sends them so: a typed
+ * array crosses MessagePorts as it is, and web mode's socket as binary chunks, protocol/wire.ts), or
+ * as base64 text.
+ */
+const ImportParams = z.object({
+  format: z.literal('onnx'),
+  data: z.union([
+    z.string().min(1).max(200 * 1024 * 1024),
+    z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMPORT_BYTES, { message: `expected the file's bytes (1 B to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` }),
+  ]),
+});
+/** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
+const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
+
+/**
+ * Models: predictions, samples, text and evaluations of a run's or a loaded model's weights;
+ * loading, importing (ONNX) and exporting models, with `export.progress` events.
+ */
+export const modelService = defineService({
+  name: 'model',
+  methods: {
+    /** Outputs of the run's current weights for one sample (eval mode); allowed while training. */
+    'model.predict': {
+      params: z.object({
+        runId: RunId,
+        /** One sample in the dataset's units (e.g. pixels in [0, 1]); the engine applies the run's normalisation. */
+        input: numbers({ max: 1 << 20 }),
+        /** The input is already normalised (e.g. taken from `probeSamples`). */
+        normalized: z.boolean().optional(),
+      }),
+      result: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('probabilities'), values: Numbers, predicted: z.number().int(), classNames: z.array(z.string()) }),
+        z.object({ kind: z.literal('output'), values: Numbers, shape: Ints }),
+      ]),
+    },
+    /**
+     * A GAN's generator at the run's current weights (eval mode): `count` samples from fresh noise
+     * drawn with `seed`; a conditional GAN draws `label` in every one (absent: the classes in turn).
+     * Allowed while training. `E_NOT_A_GAN` for a model that is not one; `E_GENERATE_LABEL`, `E_GENERATE_INPUT` (app/session/generate.ts).
+     */
+    'model.generate': {
+      params: z.object({
+        runId: RunId,
+        seed: z.number().int().nonnegative().max(2 ** 31),
+        count: z.number().int().min(1).max(64),
+        label: z.number().int().nonnegative().max(65535).optional(),
+      }),
+      result: z.object({
+        /** `count` samples of `shape`, row after row. */
+        samples: Numbers,
+        count: z.number().int(),
+        shape: Ints,
+        /** A conditional GAN's: the class each sample was drawn for. */
+        labels: z.array(z.number().int()).optional(),
+        /** A conditional GAN's class count (its labels run 0 … classes − 1) and the dataset's class names. */
+        classes: z.number().int().optional(),
+        classNames: z.array(z.string()).optional(),
+      }),
+    },
+    /**
+     * Text from a character-level language model (a design on a `text` or `fortunes` set) at the
+     * current run's (or the loaded model's) weights: `prompt` continued by `length` characters
+     * sampled at `temperature` (0: the likeliest each time) with `seed`. Allowed while training.
+     * `E_SAMPLE_NOT_TEXT`, `E_SAMPLE_OPTIONS` (core/export/sample-text.ts).
+     */
+    'model.sampleText': {
+      params: z.object({
+        runId: RunId,
+        prompt: z.string().max(4096),
+        length: z.number().int().min(1).max(2000),
+        temperature: z.number().min(0).max(10),
+        seed: z.number().int().nonnegative().max(2 ** 31),
+      }),
+      result: z.object({ text: z.string() }),
+    },
+    /**
+     * Keras' `model.evaluate`: the metrics of the loaded model's (or the run's current) weights on a
+     * split of a dataset, without training (eval mode; the training loop's own evaluation, the CLI's
+     * `npm run evaluate`). `graph`: the design on the canvas, whose dataset, loss and metrics say what
+     * to measure (absent: the model's own graph); its weights must all be in the model
+     * (`E_MODEL_WEIGHTS` otherwise). A classifier's accuracy and confusion matrix always come back.
+     * `TRAIN_NO_CONFIG` when the graph has no training settings (an import before Add settings).
+     */
+    'model.evaluate': {
+      params: z.object({ runId: RunId, graph: z.unknown().optional(), split: z.enum(['test', 'val', 'train', 'all']).optional() }),
+      result: z.object({
+        split: z.enum(['test', 'val', 'train', 'all']),
+        /** The split's name, e.g. `MNIST (test)` (`all`: every sample of the three splits). */
+        dataset: z.string(),
+        samples: z.number().int().nonnegative(),
+        task: z.enum(['classification', 'regression', 'reconstruction']),
+        classNames: z.array(z.string()),
+        metrics: MetricValuesSchema,
+        /** The inputs' normalisation: the model's own, the dataset's (fitted on its training split), or none. */
+        normalization: z.enum(['model', 'dataset', 'none']),
+      }),
+    },
+    /**
+     * Export a trained model (docs/export.md) in one of the formats of the engine's export table
+     * (`json`, `pytorch`, …): the current run's weights (or the model loaded with `model.load`), or
+     * a stored run's last or best checkpoint. Answers the files; the host writes them (atomically)
+     * or the browser downloads them. Progress comes as `export.progress` events.
+     */
+    'model.export': {
+      /** `settings`: the format's choices by key (`model.formats` lists them); a missing one takes its default. */
+      params: z.object({ source: ExportSource, format: z.string().min(1).max(32), settings: z.record(z.string().max(32), z.string().max(64)).optional() }),
+      result: z.object({
+        format: z.string(),
+        /** One file, or a folder of files (paths relative to it). */
+        kind: z.enum(['file', 'folder']),
+        /** The file or folder name the export suggests, e.g. `MNIST MLP.netwright-model.json`. */
+        name: z.string().max(300),
+        files: z.array(z.object({ path: z.string().min(1).max(1024), data: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected a Uint8Array' }) })).max(100_000),
+        /** What the export holds when it is not the trained graph as a whole: a GAN's `the generator: z [32] → samples [1, 28, 28]`. */
+        holds: z.string().max(300).optional(),
+        /** The weights are a diverged run's (`E_EXPORT_DIVERGED`, saying where): the app asks before it writes them. */
+        warning: z.object({ code: z.literal('E_EXPORT_DIVERGED'), message: z.string().max(1000) }).optional(),
+      }),
+    },
+    /**
+     * Sample inputs for the loaded model `runId` from `dataset` (the design's, read at the model's
+     * input shape): the Playground's picker once data is added to an imported model's design, whose
+     * own graph named none. `E_PREDICT_SHAPE` when its samples do not fit the model's input.
+     */
+    'model.samples': {
+      params: z.object({ runId: RunId, dataset: DatasetConfigSchema, seed: z.number().int().optional() }),
+      result: z.object({ probeSamples: ProbeSamples }),
+    },
+    /**
+     * Make a trained model (a `netwright.model` file's JSON, e.g. from a saved project) the
+     * connection's current model, so `model.predict` works at once with the answered `runId`,
+     * without training. Replaces any run of this connection.
+     */
+    'model.load': {
+      /** `model`: a `netwright.model` object; or `staged`: the id `model.read` answered (the file is not sent twice). */
+      params: z.union([z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),
+      result: LoadedModelInfo,
+    },
+    /** The export formats (the engine's export table), in menu order: the Export menu lists them. */
+    'model.formats': {
+      params: z.object({}),
+      result: z.object({
+        formats: z
+          .array(
+            z.object({
+              id: z.string().max(32),
+              label: z.string().max(64),
+              doc: z.string().max(500),
+              kind: z.enum(['file', 'folder']),
+              name: z.string().max(64),
+              /** The choices the format offers (ONNX: opset, normalisation), each with its default. */
+              settings: z
+                .array(z.object({ key: z.string().max(32), label: z.string().max(64), doc: z.string().max(500), choices: z.array(z.object({ value: z.string().max(64), label: z.string().max(64) })).max(32), default: z.string().max(64) }))
+                .max(16),
+            }),
+          )
+          .max(64),
+      }),
+    },
+    /**
+     * Import a model file (today: ONNX, docs/export.md "Import") and make it the connection's
+     * current model, as `model.load` does: answers the imported model as a `netwright.model` object
+     * (its graph goes on the canvas; the object is kept with the project when it is saved), whether
+     * Netwright's own graph came back (`restored`), and warnings. Unsupported nodes: a coded error
+     * listing each, and nothing changes.
+     */
+    'model.import': {
+      params: ImportParams,
+      result: LoadedModelInfo.extend(ImportedModel.shape),
+    },
+    /**
+     * Read a model file as `model.import` does, but change nothing: the model waits under `staged`
+     * until `model.load({ staged })` makes it current (one waits at a time; the next read replaces
+     * it). The app reads first, then asks before it discards the open design: a declined or
+     * cancelled import leaves the current run and loaded model as they were.
+     */
+    'model.read': {
+      params: ImportParams,
+      /**
+       * `graph`: the imported graph (IR JSON) to open on the canvas. The weights stay in the engine
+       * (tens of MB for a torchvision model: sending them to the page and back cost seconds); once
+       * `model.load` takes the staged model, Save fetches them with `model.export` of `{kind: 'loaded'}`.
+       */
+      result: ImportedModel.omit({ model: true }).extend({ staged: z.string().max(64), graph: z.record(z.string(), z.unknown()) }),
+    },
+  },
+  events: {
+    /** A long export's progress: `fraction` in [0, 1] and what is being produced. */
+    'export.progress': z.object({ format: z.string(), fraction: z.number().min(0).max(1), what: z.string().max(200) }),
+  },
+  limits: { maxImportBytes: MAX_IMPORT_BYTES },
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { defineService } from '../service';
+import { RunIdSchema, numbers } from '../schemas';
+import { StoredFrame } from '../probe';
+import { RUN_PROJECT_MAX, RunSweepInfo, StartInfo } from './train';
+
+/** The longest run name (`run.json`'s `name`, `runs.update`): the run store cuts longer ones where a run is made. */
+export const RUN_NAME_MAX = 500;
+
+/** A setting changed mid-run (src-engine/app/runs/types.ts `SettingsChange`): from `step` on, `changes` (dotted paths, `optimizer.lr`). */
+export const SettingsChangeSchema = z.object({ step: z.number().int().nonnegative(), changes: z.record(z.string().max(100), z.union([z.number(), z.string().max(100)])) });
+
+/** `run.json` of a stored run (src-engine/app/runs/types.ts). */
+export const RunMetaSchema = z.object({
+  format: z.literal('netwright.run'),
+  version: z.number().int(),
+  id: RunIdSchema,
+  name: z.string().max(RUN_NAME_MAX),
+  notes: z.string().max(100_000),
+  createdAt: z.string().max(64),
+  endedAt: z.string().max(64).optional(),
+  status: z.enum(['running', 'done', 'stopped', 'diverged', 'failed', 'crashed']),
+  pid: z.number().int(),
+  /** Which process wrote the run, beyond its pid (which the OS hands out again): its start time and a per-process nonce. */
+  writer: z.object({ nonce: z.string().max(64), started: z.number().optional() }).optional(),
+  settings: z.object({ training: z.unknown(), backend: z.string().max(500), appVersion: z.string().max(64) }),
+  summary: z
+    .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())), settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional() })
+    .optional(),
+  sweep: RunSweepInfo.optional(),
+  project: z.string().max(RUN_PROJECT_MAX).optional(),
+  /** A resumed or continued run: its parent and the checkpoint it started from (`train.resume`). */
+  resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
+});
+
+/** A run folder whose `run.json` cannot be read or does not fit `RunMetaSchema`: listed so the user can delete it. */
+export const DamagedRunSchema = z.object({ id: RunIdSchema, reason: z.string().max(2000) });
+
+/**
+ * The run store (docs/runs.md): list the stored runs, open one (its curves and epochs), one of
+ * its probe frames, rename or annotate it, delete it.
+ */
+export const runsService = defineService({
+  name: 'runs',
+  methods: {
+    /** The stored runs (docs/runs.md), newest first. */
+    'runs.list': {
+      params: z.object({}),
+      /** `damaged`: run folders whose `run.json` cannot be read, each with why (the Runs tab offers Delete). */
+      result: z.object({ runs: z.array(RunMetaSchema).max(100_000), damaged: z.array(DamagedRunSchema).max(100_000) }),
+    },
+    /** One stored run: its meta, its graph, every step's loss and learning rate, each epoch, and which steps have a probe frame. */
+    'runs.open': {
+      params: z.object({ id: RunIdSchema }),
+      result: z.object({
+        meta: RunMetaSchema,
+        graph: z.unknown(),
+        /** `metrics`: each step's batch metrics by name (accuracy, mse…), a column beside `step` (null where a step has none). */
+        curve: z.object({ step: numbers({ int: true, min: 0 }), epoch: numbers({ int: true, min: 0 }), loss: numbers({ nullable: true }), lr: numbers({}), t: numbers({}), metrics: z.record(z.string().max(64), numbers({ nullable: true })).optional() }),
+        epochs: z.array(z.object({ epoch: z.number().int(), step: z.number().int(), t: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())) })).max(1_000_000),
+        frameSteps: numbers({ int: true, min: 0 }),
+        /** The settings the learner changed mid-run (a new learning rate after a divergence), in order. */
+        settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional(),
+        /** What `train.start` answered for this run (its probe samples, class names), when recorded. */
+        start: StartInfo.optional(),
+        /** Set when the run's log was torn or damaged: what was kept. */
+        note: z.string().max(2000).optional(),
+      }),
+    },
+    /** The probe frame of a stored run at `step`, or the last one before it (null when the run has none that early). */
+    'runs.frame': {
+      params: z.object({ id: RunIdSchema, step: z.number().int().nonnegative() }),
+      result: z.object({ frame: StoredFrame.nullable() }),
+    },
+    /** Rename a run or edit its notes. */
+    'runs.update': {
+      params: z.object({ id: RunIdSchema, name: z.string().max(RUN_NAME_MAX).optional(), notes: z.string().max(100_000).optional() }),
+      result: RunMetaSchema,
+    },
+    'runs.delete': {
+      params: z.object({ id: RunIdSchema }),
+      result: z.object({}),
+    },
+  },
+  events: {},
+  limits: { runNameMax: RUN_NAME_MAX },
+});
