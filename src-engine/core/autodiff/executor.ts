@@ -207,15 +207,18 @@ interface Step {
 }
 
 function planFor(family: Family, batchSize: number, order: readonly string[], shapes: Record<string, number[]>): CompiledGraph {
-  const { graph, backend } = family;
-  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
-  const zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
+  const plan = new HostPlan(family, batchSize, order, shapes);
+  family.plans.set(batchSize, plan);
+  return plan;
+}
 
-  // Which nodes need a gradient: those with parameters that are not frozen, or fed by one that
-  // does (forward pass), and which reach a loss (backward pass). Everything else — Inputs, the
-  // target path, branches that only feed metrics, a frozen backbone — gets no gradient storage
-  // and no backward call.
+/**
+ * Which nodes need a gradient: those with parameters that are not frozen, or fed by one that
+ * does (forward pass), and which reach a loss (backward pass). Everything else — Inputs, the
+ * target path, branches that only feed metrics, a frozen backbone — gets no gradient storage
+ * and no backward call.
+ */
+function nodesNeedingGradients(family: Family, byId: Map<string, NodeIR>, order: readonly string[]): Set<string> {
   const requires = new Set<string>();
   for (const id of order) {
     const node = byId.get(id)!;
@@ -233,16 +236,20 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     reaches.add(id);
     for (const i of byId.get(id)!.inputs) if (requires.has(i)) stack.push(i);
   }
+  return reaches;
+}
 
-  const outputs = new Map<string, Tensor>();
-  const grads = new Map<string, Tensor>();
-  for (const id of order) {
-    outputs.set(id, alloc(shapes[id]));
-    if (reaches.has(id)) grads.set(id, alloc(shapes[id]));
-  }
-
-  const rng = family.rng;
-  const steps: Step[] = order.map((id) => {
+/** Each node's step: its context (tensors wired once), and the kernels it runs (the backend's override, else the op file's). */
+function buildSteps(
+  family: Family,
+  byId: Map<string, NodeIR>,
+  order: readonly string[],
+  shapes: Record<string, number[]>,
+  tensors: { outputs: Map<string, Tensor>; grads: Map<string, Tensor>; reaches: Set<string>; alloc: (shape: readonly number[]) => Tensor },
+): Step[] {
+  const { backend, rng } = family;
+  const { outputs, grads, reaches, alloc } = tensors;
+  return order.map((id) => {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
     const args = shapeArgs(node, shapes);
@@ -276,18 +283,20 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
       statsFrozen: node.frozen === true && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
     };
   });
-  const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
-  const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
-  // An activation gradient with exactly one writer whose backward can assign (dInputsFresh) is
-  // not zeroed at all. Any other is zeroed just before the first backward that adds into it (that
-  // of its last consumer in forward order), not all at the top of backward(): the memset then runs
-  // while the consumer is about to touch the same memory (on the MNIST CNN the activation
-  // gradients are ~30 MB).
+}
+
+/**
+ * When each activation gradient is cleared. One with exactly one writer whose backward can assign
+ * (dInputsFresh) is not zeroed at all (that writer's context is marked). Any other is zeroed just
+ * before the first backward that adds into it (that of its last consumer in forward order), not
+ * all at the top of backward(): the memset then runs while the consumer is about to touch the same
+ * memory (on the MNIST CNN the activation gradients are ~30 MB).
+ */
+function planGradientZeroing(steps: Step[], byId: Map<string, NodeIR>, grads: Map<string, Tensor>, lossSet: Set<string>): { zeroBefore: Tensor[][]; zeroFirst: Tensor[] } {
   const zeroBefore: Tensor[][] = steps.map(() => []);
   const zeroFirst: Tensor[] = [];
-  const lossSet = new Set(family.lossNodes);
   for (const [id, g] of grads) {
-    if (lossSet.has(id)) continue; // seeded with 1 below
+    if (lossSet.has(id)) continue; // seeded with 1 by backward()
     const writers: [step: number, input: number][] = [];
     for (let i = 0; i < steps.length; i++) {
       if (!steps[i].runBackward || !steps[i].backward) continue;
@@ -303,12 +312,19 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
     else zeroFirst.push(g);
   }
-  // Chains the backend runs as one kernel (Backend.fusions, core/autodiff/fusion.ts): their
-  // interior outputs and gradients are written only when read (output(), grad()).
+  return { zeroBefore, zeroFirst };
+}
+
+/**
+ * Chains the backend runs as one kernel (Backend.fusions, core/autodiff/fusion.ts), indexed by the
+ * step each starts at and ends at, and by interior node: their interior outputs and gradients are
+ * written only when read (output(), grad()).
+ */
+function planFusedGroups(family: Family, steps: Step[], byId: Map<string, NodeIR>, lossSet: Set<string>) {
   const consumers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  for (const n of family.graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
   const groups = planFusions(
-    backend.fusions,
+    family.backend.fusions,
     steps.map((s) => ({ id: s.id, op: s.def.name, inputs: byId.get(s.id)!.inputs, ctx: s.ctx })),
     consumers,
     lossSet,
@@ -321,151 +337,211 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
     groupEnding[f.end - 1] = f;
     for (const id of f.interior) groupOf.set(id, f);
   }
-  const freshOutputs = (f: FusedGroup): void => {
+  return { groupAt, groupEnding, groupOf };
+}
+
+/** One batch size's plan of a compiled graph (see {@link CompiledGraph}): every tensor allocated in the constructor. */
+class HostPlan implements CompiledGraph {
+  readonly params: readonly ParamEntry[];
+  readonly buffers: readonly BufferEntry[];
+  readonly lossNodes: readonly string[];
+  readonly rng: Rng;
+  private readonly byId: Map<string, NodeIR>;
+  private readonly outputs = new Map<string, Tensor>();
+  private readonly grads = new Map<string, Tensor>();
+  private readonly steps: Step[];
+  private readonly zeroBefore: Tensor[][];
+  private readonly zeroFirst: Tensor[];
+  private readonly lossSet: Set<string>;
+  private readonly groupAt: (FusedGroup | undefined)[];
+  private readonly groupEnding: (FusedGroup | undefined)[];
+  private readonly groupOf: Map<string, FusedGroup>;
+  private readonly inputNames: Set<string>;
+  private readonly full: SelectionInternal;
+  private readonly zero: (a: Float32Array) => void;
+  private lastTraining = false;
+  private readonly selections = new Map<string, LossSelection>();
+  private readonly groupSelections = new WeakMap<StepGroup, LossSelection>();
+  private readonly owned = new WeakSet<object>();
+
+  constructor(
+    private readonly family: Family,
+    readonly batchSize: number,
+    readonly order: readonly string[],
+    shapes: Record<string, number[]>,
+  ) {
+    const { graph, backend } = family;
+    this.params = family.params;
+    this.buffers = family.buffers;
+    this.lossNodes = family.lossNodes;
+    this.rng = family.rng;
+    const byId = (this.byId = new Map(graph.nodes.map((n) => [n.id, n])));
+    const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
+    this.zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
+    const reaches = nodesNeedingGradients(family, byId, order);
+    const { outputs, grads } = this;
+    for (const id of order) {
+      outputs.set(id, alloc(shapes[id]));
+      if (reaches.has(id)) grads.set(id, alloc(shapes[id]));
+    }
+    const steps = (this.steps = buildSteps(family, byId, order, shapes, { outputs, grads, reaches, alloc }));
+    const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
+    const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
+    this.lossSet = new Set(family.lossNodes);
+    ({ zeroBefore: this.zeroBefore, zeroFirst: this.zeroFirst } = planGradientZeroing(steps, byId, grads, this.lossSet));
+    ({ groupAt: this.groupAt, groupEnding: this.groupEnding, groupOf: this.groupOf } = planFusedGroups(family, steps, byId, this.lossSet));
+    this.inputNames = new Set(graphInputs(graph).map((n) => n.id));
+    this.full = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
+  }
+
+  input(name: string): Tensor {
+    if (!this.inputNames.has(name)) throw codedError('E_NO_SUCH_INPUT', `The graph has no Input node "${name}" (inputs: ${[...this.inputNames].join(', ') || 'none'}).`);
+    return this.outputs.get(name)!;
+  }
+
+  output(nodeId: string): Tensor {
+    const t = this.outputs.get(nodeId);
+    if (!t) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    const f = this.groupOf.get(nodeId);
+    if (f) this.freshOutputs(f);
+    return t;
+  }
+
+  grad(nodeId: string): Tensor | null {
+    if (!this.outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    const f = this.groupOf.get(nodeId);
+    if (f?.gradsStale) {
+      this.freshOutputs(f);
+      f.kernel.materializeGrads();
+      f.gradsStale = false;
+    }
+    return this.grads.get(nodeId) ?? null;
+  }
+
+  workspace(nodeId: string): Readonly<Record<string, Tensor>> {
+    const step = this.steps.find((s) => s.id === nodeId);
+    if (!step) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    return step.ctx.workspace;
+  }
+
+  forward(training: boolean, sel?: LossSelection): number {
+    const steps = this.steps;
+    this.lastTraining = training;
+    for (let i = 0; i < steps.length; i++) {
+      const f = this.groupAt[i];
+      if (f) {
+        for (let j = f.start; j < f.end; j++) steps[j].ctx.training = training && !steps[j].statsFrozen;
+        f.kernel.forward();
+        f.outputsStale = true;
+        f.gradsStale = false;
+        i = f.end - 1;
+        continue;
+      }
+      const s = steps[i];
+      s.ctx.training = training && !s.statsFrozen;
+      s.forward(s.ctx);
+    }
+    const tensors = sel ? this.own(sel).lossTensors : this.full.lossTensors;
+    if (tensors.length === 0) return NaN;
+    let loss = 0;
+    for (const t of tensors) loss += t.data[0];
+    return loss;
+  }
+
+  backward(sel?: LossSelection): void {
+    const o = sel ? this.own(sel) : this.full;
+    const zero = this.zero;
+    // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
+    // TypedArray.fill is ~7× slower).
+    for (const p of this.family.params) zero(p.grad.data);
+    for (const t of this.zeroFirst) zero(t.data);
+    // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
+    for (const t of o.unseeded) zero(t.data);
+    for (const t of o.lossGrads) t.data.fill(1);
+    for (let i = this.steps.length - 1; i >= 0; i--) {
+      const f = this.groupEnding[i];
+      if (!f) {
+        for (const t of this.zeroBefore[i]) zero(t.data);
+        this.runBackwardStep(o, i);
+        continue;
+      }
+      this.backwardGroup(o, f);
+      i = f.start;
+    }
+  }
+
+  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[]): LossSelection {
+    const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
+    let sel = this.selections.get(key);
+    if (!sel) {
+      const { family, outputs, grads } = this;
+      for (const id of ids) if (!this.lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
+      const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
+      const need = pathNodes(this.byId, this.order, family, ids, roots);
+      const internal: SelectionInternal = {
+        lossTensors: ids.map((id) => outputs.get(id)!),
+        lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+        unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
+        run: this.steps.map((s) => s.runBackward && need.has(s.id)),
+      };
+      sel = { lossNodes: [...ids], plan: internal };
+      this.owned.add(internal);
+      SELECTIONS.add(internal);
+      this.selections.set(key, sel);
+    }
+    return sel;
+  }
+
+  withBatchSize(n: number): CompiledGraph {
+    const cached = this.family.plans.get(n);
+    if (cached) return cached;
+    return planFor(this.family, n, this.order, this.family.checked.shapesAt(n));
+  }
+
+  trainStep(group: StepGroup, lr: number, phases: StepPhases): number | Promise<number> {
+    let sel: LossSelection | undefined;
+    if (group.losses) {
+      sel = this.groupSelections.get(group);
+      if (!sel) this.groupSelections.set(group, (sel = this.selectLosses(group.losses, group.params)));
+    }
+    return hostTrainStep(this, sel, group, lr, phases);
+  }
+
+  private own(sel: LossSelection): SelectionInternal {
+    if (!this.owned.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'This loss selection was made by another plan; call selectLosses on the plan that runs it.');
+    return sel.plan as SelectionInternal;
+  }
+
+  private freshOutputs(f: FusedGroup): void {
     if (!f.outputsStale) return;
     f.kernel.materializeOutputs();
     f.outputsStale = false;
-  };
-  const inputNames = new Set(graphInputs(graph).map((n) => n.id));
-  let lastTraining = false;
-  const full: SelectionInternal = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
-  const selections = new Map<string, LossSelection>();
-  const groupSelections = new WeakMap<StepGroup, LossSelection>();
-  const owned = new WeakSet<object>();
-  const own = (sel: LossSelection): SelectionInternal => {
-    if (!owned.has(sel.plan as object)) throw codedError('E_FOREIGN_SELECTION', 'This loss selection was made by another plan; call selectLosses on the plan that runs it.');
-    return sel.plan as SelectionInternal;
-  };
+  }
 
-  const plan: CompiledGraph = {
-    batchSize,
-    order,
-    params: family.params,
-    buffers: family.buffers,
-    lossNodes: family.lossNodes,
-    rng,
-    input(name) {
-      if (!inputNames.has(name)) throw codedError('E_NO_SUCH_INPUT', `The graph has no Input node "${name}" (inputs: ${[...inputNames].join(', ') || 'none'}).`);
-      return outputs.get(name)!;
-    },
-    output(nodeId) {
-      const t = outputs.get(nodeId);
-      if (!t) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-      const f = groupOf.get(nodeId);
-      if (f) freshOutputs(f);
-      return t;
-    },
-    grad(nodeId) {
-      if (!outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-      const f = groupOf.get(nodeId);
-      if (f?.gradsStale) {
-        freshOutputs(f);
-        f.kernel.materializeGrads();
-        f.gradsStale = false;
-      }
-      return grads.get(nodeId) ?? null;
-    },
-    workspace(nodeId) {
-      const step = steps.find((s) => s.id === nodeId);
-      if (!step) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-      return step.ctx.workspace;
-    },
-    forward(training, sel) {
-      lastTraining = training;
-      for (let i = 0; i < steps.length; i++) {
-        const f = groupAt[i];
-        if (f) {
-          for (let j = f.start; j < f.end; j++) steps[j].ctx.training = training && !steps[j].statsFrozen;
-          f.kernel.forward();
-          f.outputsStale = true;
-          f.gradsStale = false;
-          i = f.end - 1;
-          continue;
-        }
-        const s = steps[i];
-        s.ctx.training = training && !s.statsFrozen;
-        s.forward(s.ctx);
-      }
-      const tensors = sel ? own(sel).lossTensors : lossTensors;
-      if (tensors.length === 0) return NaN;
-      let loss = 0;
-      for (const t of tensors) loss += t.data[0];
-      return loss;
-    },
-    backward(sel) {
-      const o = sel ? own(sel) : full;
-      // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
-      // TypedArray.fill is ~7× slower).
-      for (const p of family.params) zero(p.grad.data);
-      for (const t of zeroFirst) zero(t.data);
-      // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
-      for (const t of o.unseeded) zero(t.data);
-      for (const t of o.lossGrads) t.data.fill(1);
-      const runStep = (i: number): void => {
-        const s = steps[i];
-        if (!o.run[i] || !s.backward) return;
-        s.ctx.training = lastTraining && !s.statsFrozen;
-        s.backward(s.ctx);
-      };
-      for (let i = steps.length - 1; i >= 0; i--) {
-        const f = groupEnding[i];
-        if (!f) {
-          for (const t of zeroBefore[i]) zero(t.data);
-          runStep(i);
-          continue;
-        }
-        for (let j = f.end - 1; j >= f.start; j--) for (const t of zeroBefore[j]) zero(t.data);
-        let running = 0;
-        for (let j = f.start; j < f.end; j++) if (o.run[j] && steps[j].backward) running++;
-        if (running === f.end - f.start) {
-          for (let j = f.start; j < f.end; j++) steps[j].ctx.training = lastTraining && !steps[j].statsFrozen;
-          f.kernel.backward();
-          f.gradsStale = true;
-        } else if (running > 0) {
-          // A selection that stops inside the chain: the ops one by one, on its written-out interior.
-          freshOutputs(f);
-          for (let j = f.end - 1; j >= f.start; j--) runStep(j);
-          f.gradsStale = false;
-        }
-        i = f.start;
-      }
-    },
-    selectLosses(ids, trainable) {
-      const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
-      let sel = selections.get(key);
-      if (!sel) {
-        for (const id of ids) if (!lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
-        const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
-        const need = pathNodes(byId, order, family, ids, roots);
-        const internal: SelectionInternal = {
-          lossTensors: ids.map((id) => outputs.get(id)!),
-          lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
-          unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
-          run: steps.map((s) => s.runBackward && need.has(s.id)),
-        };
-        sel = { lossNodes: [...ids], plan: internal };
-        owned.add(internal);
-        SELECTIONS.add(internal);
-        selections.set(key, sel);
-      }
-      return sel;
-    },
-    withBatchSize(n) {
-      const cached = family.plans.get(n);
-      if (cached) return cached;
-      return planFor(family, n, order, family.checked.shapesAt(n));
-    },
-    trainStep(group, lr, phases) {
-      let sel: LossSelection | undefined;
-      if (group.losses) {
-        sel = groupSelections.get(group);
-        if (!sel) groupSelections.set(group, (sel = plan.selectLosses(group.losses, group.params)));
-      }
-      return hostTrainStep(plan, sel, group, lr, phases);
-    },
-  };
-  family.plans.set(batchSize, plan);
-  return plan;
+  private runBackwardStep(o: SelectionInternal, i: number): void {
+    const s = this.steps[i];
+    if (!o.run[i] || !s.backward) return;
+    s.ctx.training = this.lastTraining && !s.statsFrozen;
+    s.backward(s.ctx);
+  }
+
+  /** The backward of fused chain `f`: as one kernel when the selection runs all of it. */
+  private backwardGroup(o: SelectionInternal, f: FusedGroup): void {
+    const steps = this.steps;
+    for (let j = f.end - 1; j >= f.start; j--) for (const t of this.zeroBefore[j]) this.zero(t.data);
+    let running = 0;
+    for (let j = f.start; j < f.end; j++) if (o.run[j] && steps[j].backward) running++;
+    if (running === f.end - f.start) {
+      for (let j = f.start; j < f.end; j++) steps[j].ctx.training = this.lastTraining && !steps[j].statsFrozen;
+      f.kernel.backward();
+      f.gradsStale = true;
+    } else if (running > 0) {
+      // A selection that stops inside the chain: the ops one by one, on its written-out interior.
+      this.freshOutputs(f);
+      for (let j = f.end - 1; j >= f.start; j--) this.runBackwardStep(o, j);
+      f.gradsStale = false;
+    }
+  }
 }
 
 /** Every selection's internals, whichever plan made it (for {@link selectionBackward}). */

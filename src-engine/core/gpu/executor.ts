@@ -229,25 +229,36 @@ interface StepReductions {
 }
 
 function planFor(family: Family, host: CompiledGraph, shapes: Record<string, number[]>): GpuGraph {
-  const { ctx, g, params, buffers, status, ones } = family;
-  const byId = new Map(g.nodes.map((n) => [n.id, n]));
-  const outputs = new Map<string, GpuTensor>();
-  const grads = new Map<string, GpuTensor>();
-  for (const id of host.order) {
-    outputs.set(id, ctx.createTensor(sizeOf(shapes[id]), id));
-    if (host.grad(id)) grads.set(id, ctx.createTensor(sizeOf(shapes[id]), `d${id}`));
-  }
+  const plan = new DevicePlan(family, host, shapes);
+  family.plans.set(host.batchSize, plan);
+  return plan;
+}
 
-  const forward: GpuDispatch[] = [];
-  const evalForward: GpuDispatch[] = [];
-  const backwardByNode: GpuDispatch[][] = [];
-  const beforeForward: ((training: boolean) => void)[] = [];
-  const workspaces = new Map<string, Map<string, GpuTensor>>();
+/** A step's choice of losses: the indices of the losses it sums, the gradients it seeds, its backwards. */
+interface Chosen {
+  sum: number[];
+  seed: GpuTensor[];
+  backward: GpuDispatch[];
+}
+
+/** Every node's dispatches, in forward order, as the GPU kernel table prepares them on `plan`'s tensors. */
+interface PreparedNodes {
+  forward: GpuDispatch[];
+  evalForward: GpuDispatch[];
+  backwardByNode: GpuDispatch[][];
+  beforeForward: ((training: boolean) => void)[];
+  workspaces: Map<string, Map<string, GpuTensor>>;
+}
+
+function prepareNodes(family: Family, host: CompiledGraph, shapes: Record<string, number[]>, outputs: Map<string, GpuTensor>, grads: Map<string, GpuTensor>): PreparedNodes {
+  const { ctx, g, params, buffers, status } = family;
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const out: PreparedNodes = { forward: [], evalForward: [], backwardByNode: [], beforeForward: [], workspaces: new Map() };
   for (const id of host.order) {
     const node = byId.get(id)!;
     const nodeParams = params.filter((p) => p.nodeId === id);
     const workspace = new Map<string, GpuTensor>();
-    workspaces.set(id, workspace);
+    out.workspaces.set(id, workspace);
     const d = gpuKernel(node.op)!.prepare({
       ctx,
       nodeId: id,
@@ -269,7 +280,7 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
       status,
       rng: host.rng,
     });
-    if (d.beforeForward) beforeForward.push(d.beforeForward);
+    if (d.beforeForward) out.beforeForward.push(d.beforeForward);
     // A frozen node with running statistics (BatchNorm) runs as in eval mode in training steps
     // too, as on the CPU (executor.ts, `statsFrozen`). Its GPU backward is the batch-statistics
     // one, so a gradient through it is refused rather than computed wrong.
@@ -277,153 +288,100 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     if (statsFrozen && d.backward.length > 0) {
       throw new GpuError('E_GPU_NO_KERNEL', `"${id}" is a frozen ${node.op} that a gradient flows through: its GPU backward uses batch statistics. Train this model on the CPU, or freeze the layers before it too.`);
     }
-    forward.push(...(statsFrozen ? (d.evalForward ?? d.forward) : d.forward));
-    evalForward.push(...(d.evalForward ?? d.forward));
-    backwardByNode.push(d.backward);
+    out.forward.push(...(statsFrozen ? (d.evalForward ?? d.forward) : d.forward));
+    out.evalForward.push(...(d.evalForward ?? d.forward));
+    out.backwardByNode.push(d.backward);
   }
-  const backward = [...backwardByNode].reverse().flat();
-  const lossOut = host.lossNodes.map((id) => outputs.get(id)!);
-  const lossGrads = host.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined);
-  const lossHost = host.lossNodes.map((id) => host.output(id).data);
-  /** A step's choice of losses: the indices of `lossOut` it sums, the gradients it seeds, its backwards. */
-  interface Chosen {
-    sum: number[];
-    seed: GpuTensor[];
-    backward: GpuDispatch[];
-  }
-  const everything: Chosen = { sum: lossOut.map((_, i) => i), seed: lossGrads, backward };
-  const chosen = new Map<LossSelection, { sel: GpuLossSelection; chosen: Chosen }>();
-  const own = (sel: GpuLossSelection): Chosen => {
-    const c = chosen.get(sel.host);
-    if (!c || c.sel !== sel) throw Object.assign(new Error('E_FOREIGN_SELECTION: This loss selection was made by another plan; call selectLosses on the plan that runs it.'), { code: 'E_FOREIGN_SELECTION' });
-    return c.chosen;
-  };
-  const gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
-  const inputNames = new Set(graphInputs(g).map((n) => n.id));
+  return out;
+}
 
-  // Readback: the losses then the status pair, into a pool of mappable buffers (a step whose
-  // result nobody awaited yet keeps its buffer; the next step takes another).
-  const extra = family.readback.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data }));
-  const extraStart = lossOut.length + 2;
-  const readFloats = extraStart + extra.reduce((a, e) => a + e.t.length, 0);
-  const readBytes = readFloats * 4;
-  const free: GPUBuffer[] = [];
-  const takeStaging = (): GPUBuffer => free.pop() ?? ctx.device.createBuffer({ label: 'step readback', size: Math.max(16, readBytes), usage: READBACK });
+function noSuchNode(id: string): Error {
+  return Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${id}".`), { code: 'E_NO_SUCH_NODE' });
+}
 
+/** One batch size's plan of a graph compiled for the GPU (see {@link GpuGraph}): every device tensor allocated in the constructor. */
+class DevicePlan implements GpuGraph {
+  readonly batchSize: number;
+  readonly order: readonly string[];
+  readonly lossNodes: readonly string[];
+  readonly params: readonly GpuParamEntry[];
+  readonly buffers: readonly GpuBufferEntry[];
+  readonly dispatchCount: number;
+  private readonly ctx: GpuContext;
+  private readonly outputs = new Map<string, GpuTensor>();
+  private readonly grads = new Map<string, GpuTensor>();
+  private readonly nodes: PreparedNodes;
+  private readonly lossOut: GpuTensor[];
+  private readonly lossHost: Float32Array[];
+  private readonly everything: Chosen;
+  private readonly chosen = new Map<LossSelection, { sel: GpuLossSelection; chosen: Chosen }>();
+  private readonly gradBuffers: GpuTensor[];
+  private readonly inputNames: Set<string>;
+  // Readback: the losses then the status pair, then the `readback` nodes' outputs, into a pool of
+  // mappable buffers (a step whose result nobody awaited yet keeps its buffer; the next step takes another).
+  private readonly extra: { t: GpuTensor; into: Float32Array }[];
+  private readonly extraStart: number;
+  private readonly readBytes: number;
+  private readonly free: GPUBuffer[] = [];
   // A probe forward's outputs: a second mappable buffer per distinct request, made on first use,
   // so a forward nobody probes costs nothing extra; its copies run in a second submission.
-  const probeLayouts = new Map<string, ProbeLayout>();
-  const readLayout = (ids: readonly string[]): ProbeLayout => {
-    for (const id of ids) if (!outputs.has(id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${id}".`), { code: 'E_NO_SUCH_NODE' });
-    const key = ids.join('\0');
-    let l = probeLayouts.get(key);
-    if (!l) {
-      let at = 0;
-      const after = ids.map((id) => {
-        const t = outputs.get(id)!;
-        at += t.length;
-        return { t, into: host.output(id).data, at: at - t.length };
-      });
-      probeLayouts.set(key, (l = { after, floats: at, free: [] }));
-    }
-    return l;
-  };
+  private readonly probeLayouts = new Map<string, ProbeLayout>();
   // A probed step's reductions (core/gpu/reduce.ts): each parameter after the update (with a
   // histogram, and its differences with the copy taken before the update), each gradient, each
   // asked-for node gradient; only their record is read back.
-  const reductions = new Map<string, StepReductions>();
-  const beforeViews = (): GpuTensor[] => {
-    if (!family.before) {
-      const total = params.reduce((a, p) => a + p.value.length, 0);
-      const store = ctx.createTensor(total, 'weights before the update');
-      let at = 0;
-      family.before = params.map((p) => {
-        at += p.value.length;
-        return { buffer: store.buffer, offset: at - p.value.length, length: p.value.length };
-      });
-    }
-    return family.before;
-  };
-  const forwardReductionsFor = (r: ForwardReduce): StepReductions => {
-    for (const n of r.nodes) if (!outputs.has(n.id)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${n.id}".`), { code: 'E_NO_SUCH_NODE' });
-    const key = `forward:${r.bins}:${JSON.stringify(r.nodes, (_, v: unknown) => (typeof v === 'number' ? String(v) : v))}`; // String: keeps ±Infinity apart
-    let red = reductions.get(key);
-    if (!red) {
-      const prepared = prepareReductions(
-        ctx,
-        r.nodes.map((n) => {
-          const x = outputs.get(n.id)!;
-          const batch = host.output(n.id).shape[0] ?? 1;
-          return { x, hist: true, ...(n.tails ? { tails: n.tails } : {}), ...(n.units ? { units: { batch, ...n.units } } : {}) };
-        }),
-        r.bins,
-      );
-      reductions.set(key, (red = { prepared, ids: r.nodes.map((n) => n.id), free: [] }));
-    }
-    return red;
-  };
-  const reductionsFor = (c: DeviceCapture): StepReductions => {
-    const ids = c.grads.filter((id) => grads.has(id));
-    const key = `${c.bins}:${ids.join('\0')}`;
-    let r = reductions.get(key);
-    if (!r) {
-      const before = beforeViews();
-      const prepared = prepareReductions(
-        ctx,
-        [...params.map((p, i) => ({ x: p.value, hist: true, y: before[i] })), ...params.map((p) => ({ x: p.grad, hist: false })), ...ids.map((id) => ({ x: grads.get(id)!, hist: false }))],
-        c.bins,
-      );
-      reductions.set(key, (r = { prepared, ids, free: [] }));
-    }
-    return r;
-  };
+  private readonly reductions = new Map<string, StepReductions>();
 
-  /** Submit `red`'s reductions and the copy of their record into `staging`; the mapping's promise (a failure as its value, surfaced by `takeFigures`). */
-  const startReductions = (red: StepReductions, staging: GPUBuffer, what: string): Promise<unknown> => {
-    const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
-    renc.clearBuffer(red.prepared.record.buffer);
-    const rpass = renc.beginComputePass({ label: 'probe reductions' });
-    encodeDispatches(rpass, red.prepared.dispatches);
-    rpass.end();
-    renc.copyBufferToBuffer(red.prepared.record.buffer, 0, staging, 0, red.prepared.bytes);
-    ctx.device.queue.submit([renc.finish()]);
-    return ctx.mapForRead(staging, what).then(
-      () => null,
-      (e: unknown) => ({ error: e }),
-    );
-  };
-  const takeFigures = async (red: StepReductions, staging: GPUBuffer, mapped: Promise<unknown>): Promise<TensorFigures[]> => {
-    const failed = (await mapped) as { error: unknown } | null;
-    if (failed) throw failed.error;
-    const figs = red.prepared.decode(staging.getMappedRange(0, red.prepared.bytes).slice(0));
-    staging.unmap();
-    red.free.push(staging);
-    return figs;
-  };
-  /** A probed step's figures into its capture: the weights' and gradients', then the asked-for node gradients'. */
-  const captured = (capture: DeviceCapture, red: StepReductions, figs: TensorFigures[]): void => {
-    const n = params.length;
-    const byNode = new Map<string, TensorFigures>();
-    red.ids.forEach((id, i) => byNode.set(id, figs[2 * n + i]));
-    capture.figures = { params: params.map((_, i) => ({ value: figs[i], grad: figs[n + i] })), grads: byNode, updated: family.beforeFresh };
-    family.beforeFresh = false;
-  };
-  const checkBins = (capture: DeviceCapture | undefined): void => {
-    if (capture && !(Number.isInteger(capture.bins) && capture.bins >= 0)) throw new GpuError('E_GPU_BAD_ARGS', `A probed step's histograms need a whole number of bins (got ${capture.bins}).`);
-  };
-  /** Encode the copy of the weights aside (`DeviceCapture.before`): nothing before the optimizer's dispatches writes them. */
-  const copyBefore = (enc: GPUCommandEncoder): void => {
-    const before = beforeViews();
-    params.forEach((p, i) => enc.copyBufferToBuffer(p.value.buffer, p.value.offset * 4, before[i].buffer, before[i].offset * 4, p.value.length * 4));
-    family.beforeFresh = true;
-  };
+  constructor(
+    private readonly family: Family,
+    readonly host: CompiledGraph,
+    shapes: Record<string, number[]>,
+  ) {
+    const { ctx, g, params, buffers } = family;
+    this.ctx = ctx;
+    this.batchSize = host.batchSize;
+    this.order = host.order;
+    this.lossNodes = host.lossNodes;
+    this.params = params;
+    this.buffers = buffers;
+    const { outputs, grads } = this;
+    for (const id of host.order) {
+      outputs.set(id, ctx.createTensor(sizeOf(shapes[id]), id));
+      if (host.grad(id)) grads.set(id, ctx.createTensor(sizeOf(shapes[id]), `d${id}`));
+    }
+    this.nodes = prepareNodes(family, host, shapes, outputs, grads);
+    const backward = [...this.nodes.backwardByNode].reverse().flat();
+    this.dispatchCount = this.nodes.forward.length + backward.length;
+    this.lossOut = host.lossNodes.map((id) => outputs.get(id)!);
+    const lossGrads = host.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined);
+    this.lossHost = host.lossNodes.map((id) => host.output(id).data);
+    this.everything = { sum: this.lossOut.map((_, i) => i), seed: lossGrads, backward };
+    this.gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
+    this.inputNames = new Set(graphInputs(g).map((n) => n.id));
+    this.extra = family.readback.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data }));
+    this.extraStart = this.lossOut.length + 2;
+    this.readBytes = (this.extraStart + this.extra.reduce((a, e) => a + e.t.length, 0)) * 4;
+  }
+
+  setInput(name: string, data: Float32Array): void {
+    if (!this.inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
+    this.ctx.write(this.outputs.get(name)!, data);
+  }
+
+  forward(training = false, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
+    return this.run(training, false, undefined, undefined, undefined, read, sel, reduce);
+  }
+
+  trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, sel?: GpuLossSelection): Promise<number> {
+    return this.run(true, true, optimizer, lr, capture, undefined, sel);
+  }
 
   /** The optimizer's update alone, after a step without one (`GpuGraph.update`). */
-  async function update(optimizer: GpuOptimizer, lr: number | undefined, capture?: DeviceCapture): Promise<void> {
+  async update(optimizer: GpuOptimizer, lr?: number, capture?: DeviceCapture): Promise<void> {
+    const ctx = this.ctx;
     checkBins(capture);
-    const red = capture && capture.bins > 0 ? reductionsFor(capture) : null;
+    const red = capture && capture.bins > 0 ? this.reductionsFor(capture) : null;
     const enc = ctx.device.createCommandEncoder({ label: 'update' });
-    if (capture?.before) copyBefore(enc);
+    if (capture?.before) this.copyBefore(enc);
     const pass = enc.beginComputePass({ label: 'update' });
     encodeDispatches(pass, optimizer.prepareStep(lr));
     pass.end();
@@ -435,162 +393,296 @@ function planFor(family: Family, host: CompiledGraph, shapes: Record<string, num
     }
     const staging = red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK });
     const t0 = performance.now();
-    const figs = await takeFigures(red, staging, startReductions(red, staging, 'Reading a probed step back from the GPU'));
+    const figs = await this.takeFigures(red, staging, this.startReductions(red, staging, 'Reading a probed step back from the GPU'));
     ctx.throwIfFailed('Updating the weights on the GPU');
-    captured(capture, red, figs);
+    this.captured(capture, red, figs);
     capture.readbackMs = performance.now() - t0;
   }
 
-  async function run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
-    const choice = sel ? own(sel) : everything;
-    const probe = read?.length ? readLayout(read) : null;
+  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[]): GpuLossSelection {
+    const host = this.host;
+    const h = host.selectLosses(ids, trainable);
+    let c = this.chosen.get(h);
+    if (!c) {
+      const runs = selectionBackward(h);
+      const index = new Map(host.lossNodes.map((id, i) => [id, i]));
+      c = {
+        sel: { lossNodes: h.lossNodes, host: h },
+        chosen: {
+          sum: h.lossNodes.map((id) => index.get(id)!),
+          seed: h.lossNodes.map((id) => this.grads.get(id)).filter((t): t is GpuTensor => t !== undefined),
+          // Reverse node order; each node's own dispatches keep theirs.
+          backward: this.nodes.backwardByNode
+            .map((d, i) => (runs[i] ? d : []))
+            .reverse()
+            .flat(),
+        },
+      };
+      this.chosen.set(h, c);
+    }
+    return c.sel;
+  }
+
+  read(nodeId: string): Promise<Float32Array> {
+    const t = this.outputs.get(nodeId);
+    if (!t) throw noSuchNode(nodeId);
+    return this.ctx.read(t);
+  }
+
+  async readGrad(nodeId: string): Promise<Float32Array | null> {
+    if (!this.outputs.has(nodeId)) throw noSuchNode(nodeId);
+    const t = this.grads.get(nodeId);
+    return t ? this.ctx.read(t) : null;
+  }
+
+  async readWorkspace(nodeId: string, name: string, ranges: readonly (readonly [number, number])[]): Promise<Float32Array | null> {
+    if (!this.outputs.has(nodeId)) throw noSuchNode(nodeId);
+    const t = this.nodes.workspaces.get(nodeId)?.get(name);
+    return t ? this.ctx.readRanges(t, ranges) : null;
+  }
+
+  async syncToHost(): Promise<void> {
+    const state = [...this.params, ...this.buffers];
+    const values = await Promise.all(state.map((p) => this.ctx.read(p.value)));
+    state.forEach((p, i) => p.host.value.data.set(values[i]));
+  }
+
+  upload(): void {
+    for (const p of [...this.params, ...this.buffers]) this.ctx.write(p.value, p.host.value.data);
+  }
+
+  withBatchSize(n: number): GpuGraph {
+    const cached = this.family.plans.get(n);
+    if (cached) return cached;
+    return planFor(this.family, this.host.withBatchSize(n), this.family.graph.shapesAt(n));
+  }
+
+  private own(sel: GpuLossSelection): Chosen {
+    const c = this.chosen.get(sel.host);
+    if (!c || c.sel !== sel) throw Object.assign(new Error('E_FOREIGN_SELECTION: This loss selection was made by another plan; call selectLosses on the plan that runs it.'), { code: 'E_FOREIGN_SELECTION' });
+    return c.chosen;
+  }
+
+  private takeStaging(): GPUBuffer {
+    return this.free.pop() ?? this.ctx.device.createBuffer({ label: 'step readback', size: Math.max(16, this.readBytes), usage: READBACK });
+  }
+
+  private readLayout(ids: readonly string[]): ProbeLayout {
+    for (const id of ids) if (!this.outputs.has(id)) throw noSuchNode(id);
+    const key = ids.join('\0');
+    let l = this.probeLayouts.get(key);
+    if (!l) {
+      let at = 0;
+      const after = ids.map((id) => {
+        const t = this.outputs.get(id)!;
+        at += t.length;
+        return { t, into: this.host.output(id).data, at: at - t.length };
+      });
+      this.probeLayouts.set(key, (l = { after, floats: at, free: [] }));
+    }
+    return l;
+  }
+
+  private beforeViews(): GpuTensor[] {
+    const family = this.family;
+    if (!family.before) {
+      const params = this.params;
+      const total = params.reduce((a, p) => a + p.value.length, 0);
+      const store = this.ctx.createTensor(total, 'weights before the update');
+      let at = 0;
+      family.before = params.map((p) => {
+        at += p.value.length;
+        return { buffer: store.buffer, offset: at - p.value.length, length: p.value.length };
+      });
+    }
+    return family.before;
+  }
+
+  private forwardReductionsFor(r: ForwardReduce): StepReductions {
+    for (const n of r.nodes) if (!this.outputs.has(n.id)) throw noSuchNode(n.id);
+    const key = `forward:${r.bins}:${JSON.stringify(r.nodes, (_, v: unknown) => (typeof v === 'number' ? String(v) : v))}`; // String: keeps ±Infinity apart
+    let red = this.reductions.get(key);
+    if (!red) {
+      const prepared = prepareReductions(
+        this.ctx,
+        r.nodes.map((n) => {
+          const x = this.outputs.get(n.id)!;
+          const batch = this.host.output(n.id).shape[0] ?? 1;
+          return { x, hist: true, ...(n.tails ? { tails: n.tails } : {}), ...(n.units ? { units: { batch, ...n.units } } : {}) };
+        }),
+        r.bins,
+      );
+      this.reductions.set(key, (red = { prepared, ids: r.nodes.map((n) => n.id), free: [] }));
+    }
+    return red;
+  }
+
+  private reductionsFor(c: DeviceCapture): StepReductions {
+    const { grads, params } = this;
+    const ids = c.grads.filter((id) => grads.has(id));
+    const key = `${c.bins}:${ids.join('\0')}`;
+    let r = this.reductions.get(key);
+    if (!r) {
+      const before = this.beforeViews();
+      const prepared = prepareReductions(
+        this.ctx,
+        [...params.map((p, i) => ({ x: p.value, hist: true, y: before[i] })), ...params.map((p) => ({ x: p.grad, hist: false })), ...ids.map((id) => ({ x: grads.get(id)!, hist: false }))],
+        c.bins,
+      );
+      this.reductions.set(key, (r = { prepared, ids, free: [] }));
+    }
+    return r;
+  }
+
+  /** Submit `red`'s reductions and the copy of their record into `staging`; the mapping's promise (a failure as its value, surfaced by `takeFigures`). */
+  private startReductions(red: StepReductions, staging: GPUBuffer, what: string): Promise<unknown> {
+    const ctx = this.ctx;
+    const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
+    renc.clearBuffer(red.prepared.record.buffer);
+    const rpass = renc.beginComputePass({ label: 'probe reductions' });
+    encodeDispatches(rpass, red.prepared.dispatches);
+    rpass.end();
+    renc.copyBufferToBuffer(red.prepared.record.buffer, 0, staging, 0, red.prepared.bytes);
+    ctx.device.queue.submit([renc.finish()]);
+    return ctx.mapForRead(staging, what).then(
+      () => null,
+      (e: unknown) => ({ error: e }),
+    );
+  }
+
+  private async takeFigures(red: StepReductions, staging: GPUBuffer, mapped: Promise<unknown>): Promise<TensorFigures[]> {
+    const failed = (await mapped) as { error: unknown } | null;
+    if (failed) throw failed.error;
+    const figs = red.prepared.decode(staging.getMappedRange(0, red.prepared.bytes).slice(0));
+    staging.unmap();
+    red.free.push(staging);
+    return figs;
+  }
+
+  /** A probed step's figures into its capture: the weights' and gradients', then the asked-for node gradients'. */
+  private captured(capture: DeviceCapture, red: StepReductions, figs: TensorFigures[]): void {
+    const params = this.params;
+    const n = params.length;
+    const byNode = new Map<string, TensorFigures>();
+    red.ids.forEach((id, i) => byNode.set(id, figs[2 * n + i]));
+    capture.figures = { params: params.map((_, i) => ({ value: figs[i], grad: figs[n + i] })), grads: byNode, updated: this.family.beforeFresh };
+    this.family.beforeFresh = false;
+  }
+
+  /** Encode the copy of the weights aside (`DeviceCapture.before`): nothing before the optimizer's dispatches writes them. */
+  private copyBefore(enc: GPUCommandEncoder): void {
+    const before = this.beforeViews();
+    this.params.forEach((p, i) => enc.copyBufferToBuffer(p.value.buffer, p.value.offset * 4, before[i].buffer, before[i].offset * 4, p.value.length * 4));
+    this.family.beforeFresh = true;
+  }
+
+  private async run(training: boolean, backprop: boolean, optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, read?: readonly string[], sel?: GpuLossSelection, reduce?: ForwardReduce): Promise<number> {
+    const ctx = this.ctx;
+    const choice = sel ? this.own(sel) : this.everything;
+    const probe = read?.length ? this.readLayout(read) : null;
     checkBins(capture);
-    const red = capture && capture.bins > 0 ? reductionsFor(capture) : reduce?.nodes.length ? forwardReductionsFor(reduce) : null;
+    const red = capture && capture.bins > 0 ? this.reductionsFor(capture) : reduce?.nodes.length ? this.forwardReductionsFor(reduce) : null;
     const probeStaging = probe ? (probe.free.pop() ?? ctx.device.createBuffer({ label: 'probe readback', size: Math.max(16, probe.floats * 4), usage: READBACK })) : null;
     const redStaging = red ? (red.free.pop() ?? ctx.device.createBuffer({ label: 'probe reductions readback', size: Math.max(16, red.prepared.bytes), usage: READBACK })) : null;
     const optDispatches = backprop && optimizer ? optimizer.prepareStep(lr) : [];
-    for (const f of beforeForward) f(training);
-    const enc = ctx.device.createCommandEncoder({ label: 'step' });
-    if (capture?.before) copyBefore(enc);
+    for (const f of this.nodes.beforeForward) f(training);
+    const staging = this.takeStaging();
+    ctx.device.queue.submit([this.encodeStep(training, backprop, choice, optDispatches, capture, staging)]);
+    const probeMap = probe && probeStaging ? this.submitProbeCopies(probe, probeStaging) : null;
+    const redMap = red && redStaging ? this.startReductions(red, redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU') : null;
+    const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
+    await ctx.mapForRead(staging, what);
+    const values = new Float32Array(staging.getMappedRange(0, this.readBytes).slice(0));
+    staging.unmap();
+    this.free.push(staging);
+    if (probe && probeStaging && probeMap) {
+      const failed = (await probeMap) as { error: unknown } | null;
+      if (failed) throw failed.error;
+      this.copyProbe(probe, probeStaging);
+    }
+    if (red && redStaging && redMap) {
+      const t0 = performance.now();
+      const figs = await this.takeFigures(red, redStaging, redMap);
+      if (!capture) reduce!.figures = new Map(red.ids.map((id, i) => [id, figs[i]]));
+      else {
+        this.captured(capture, red, figs);
+        capture.readbackMs = performance.now() - t0;
+      }
+    } else if (capture) capture.readbackMs = 0;
+    ctx.throwIfFailed(what);
+    return this.takeValues(values, choice);
+  }
+
+  /** One step's command buffer: forward, then (with `backprop`) gradients cleared and seeded, backward and update; then the copies into `staging`. */
+  private encodeStep(training: boolean, backprop: boolean, choice: Chosen, optDispatches: readonly GpuDispatch[], capture: DeviceCapture | undefined, staging: GPUBuffer): GPUCommandBuffer {
+    const { status, ones } = this.family;
+    const enc = this.ctx.device.createCommandEncoder({ label: 'step' });
+    if (capture?.before) this.copyBefore(enc);
     enc.clearBuffer(status.buffer);
     let pass = enc.beginComputePass({ label: 'forward' });
-    encodeDispatches(pass, training ? forward : evalForward);
+    encodeDispatches(pass, training ? this.nodes.forward : this.nodes.evalForward);
     pass.end();
     if (backprop) {
-      for (const t of gradBuffers) enc.clearBuffer(t.buffer);
+      for (const t of this.gradBuffers) enc.clearBuffer(t.buffer);
       for (const t of choice.seed) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
       pass = enc.beginComputePass({ label: 'backward' });
       encodeDispatches(pass, choice.backward);
       encodeDispatches(pass, optDispatches);
       pass.end();
     }
-    const staging = takeStaging();
+    const lossOut = this.lossOut;
     lossOut.forEach((t, i) => enc.copyBufferToBuffer(t.buffer, t.offset * 4, staging, i * 4, 4));
     enc.copyBufferToBuffer(status.buffer, status.offset * 4, staging, lossOut.length * 4, 8);
-    let at = extraStart;
-    for (const e of extra) {
+    let at = this.extraStart;
+    for (const e of this.extra) {
       enc.copyBufferToBuffer(e.t.buffer, e.t.offset * 4, staging, at * 4, e.t.length * 4);
       at += e.t.length;
     }
-    ctx.device.queue.submit([enc.finish()]);
-    let probeMap: Promise<unknown> | null = null;
-    if (probe && probeStaging) {
-      const penc = ctx.device.createCommandEncoder({ label: 'probe readback' });
-      for (const c of probe.after) penc.copyBufferToBuffer(c.t.buffer, c.t.offset * 4, probeStaging, c.at * 4, c.t.length * 4);
-      ctx.device.queue.submit([penc.finish()]);
-      // Mapped beside the step's readback; a failure surfaces when awaited below (or not at all
-      // when the step's own readback fails first).
-      probeMap = ctx.mapForRead(probeStaging, 'Reading the probe batch back from the GPU').then(
-        () => null,
-        (e: unknown) => ({ error: e }),
-      );
-    }
-    const redMap = red && redStaging ? startReductions(red, redStaging, capture ? 'Reading a probed step back from the GPU' : 'Reading the probe batch figures back from the GPU') : null;
-    const what = backprop ? 'Training step on the GPU' : 'Forward pass on the GPU';
-    await ctx.mapForRead(staging, what);
-    const values = new Float32Array(staging.getMappedRange(0, readBytes).slice(0));
-    staging.unmap();
-    free.push(staging);
-    if (probe && probeStaging && probeMap) {
-      const failed = (await probeMap) as { error: unknown } | null;
-      if (failed) throw failed.error;
-      const got = new Float32Array(probeStaging.getMappedRange(0, probe.floats * 4));
-      for (const c of probe.after) c.into.set(got.subarray(c.at, c.at + c.t.length));
-      probeStaging.unmap();
-      probe.free.push(probeStaging);
-    }
-    if (red && redStaging && redMap) {
-      const t0 = performance.now();
-      const figs = await takeFigures(red, redStaging, redMap);
-      if (!capture) reduce!.figures = new Map(red.ids.map((id, i) => [id, figs[i]]));
-      else {
-        captured(capture, red, figs);
-        capture.readbackMs = performance.now() - t0;
-      }
-    } else if (capture) capture.readbackMs = 0;
-    ctx.throwIfFailed(what);
-    at = extraStart;
-    for (const e of extra) {
+    return enc.finish();
+  }
+
+  /** Submit the copies of a probe forward's outputs; the mapping's promise (a failure as its value, surfaced in `run`). */
+  private submitProbeCopies(probe: ProbeLayout, probeStaging: GPUBuffer): Promise<unknown> {
+    const ctx = this.ctx;
+    const penc = ctx.device.createCommandEncoder({ label: 'probe readback' });
+    for (const c of probe.after) penc.copyBufferToBuffer(c.t.buffer, c.t.offset * 4, probeStaging, c.at * 4, c.t.length * 4);
+    ctx.device.queue.submit([penc.finish()]);
+    // Mapped beside the step's readback; a failure surfaces when awaited (or not at all
+    // when the step's own readback fails first).
+    return ctx.mapForRead(probeStaging, 'Reading the probe batch back from the GPU').then(
+      () => null,
+      (e: unknown) => ({ error: e }),
+    );
+  }
+
+  /** A probe forward's outputs from its mapped buffer into the host mirror's. */
+  private copyProbe(probe: ProbeLayout, probeStaging: GPUBuffer): void {
+    const got = new Float32Array(probeStaging.getMappedRange(0, probe.floats * 4));
+    for (const c of probe.after) c.into.set(got.subarray(c.at, c.at + c.t.length));
+    probeStaging.unmap();
+    probe.free.push(probeStaging);
+  }
+
+  /** The step's readback into the host mirror (the `readback` nodes, the losses), checking its status; the summed loss of `choice`. */
+  private takeValues(values: Float32Array, choice: Chosen): number {
+    const lossCount = this.lossOut.length;
+    let at = this.extraStart;
+    for (const e of this.extra) {
       e.into.set(values.subarray(at, at + e.t.length));
       at += e.t.length;
     }
-    if (values[lossOut.length] !== 0) {
-      const label = values[lossOut.length + 1];
+    if (values[lossCount] !== 0) {
+      const label = values[lossCount + 1];
       throw Object.assign(new Error(`${LABEL_RANGE}: a target label (${label}) is not a class index of the loss's logits; check the dataset's labels and the layer before the loss.`), { code: LABEL_RANGE });
     }
-    lossHost.forEach((h, i) => (h[0] = values[i]));
+    this.lossHost.forEach((h, i) => (h[0] = values[i]));
     if (choice.sum.length === 0) return NaN;
     let loss = 0;
     for (const i of choice.sum) loss += values[i];
     return loss;
   }
+}
 
-  const plan: GpuGraph = {
-    batchSize: host.batchSize,
-    order: host.order,
-    lossNodes: host.lossNodes,
-    host,
-    params,
-    buffers,
-    dispatchCount: forward.length + backward.length,
-    setInput(name, data) {
-      if (!inputNames.has(name)) throw Object.assign(new Error(`E_NO_SUCH_INPUT: The graph has no Input node "${name}".`), { code: 'E_NO_SUCH_INPUT' });
-      ctx.write(outputs.get(name)!, data);
-    },
-    forward: (training = false, read, sel, reduce) => run(training, false, undefined, undefined, undefined, read, sel, reduce),
-    trainStep: (optimizer, lr, capture, sel) => run(true, true, optimizer, lr, capture, undefined, sel),
-    update,
-    selectLosses(ids, trainable) {
-      const h = host.selectLosses(ids, trainable);
-      let c = chosen.get(h);
-      if (!c) {
-        const runs = selectionBackward(h);
-        const index = new Map(host.lossNodes.map((id, i) => [id, i]));
-        c = {
-          sel: { lossNodes: h.lossNodes, host: h },
-          chosen: {
-            sum: h.lossNodes.map((id) => index.get(id)!),
-            seed: h.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined),
-            // Reverse node order; each node's own dispatches keep theirs.
-            backward: backwardByNode
-              .map((d, i) => (runs[i] ? d : []))
-              .reverse()
-              .flat(),
-          },
-        };
-        chosen.set(h, c);
-      }
-      return c.sel;
-    },
-    read(nodeId) {
-      const t = outputs.get(nodeId);
-      if (!t) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
-      return ctx.read(t);
-    },
-    async readGrad(nodeId) {
-      if (!outputs.has(nodeId)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
-      const t = grads.get(nodeId);
-      return t ? ctx.read(t) : null;
-    },
-    async readWorkspace(nodeId, name, ranges) {
-      if (!outputs.has(nodeId)) throw Object.assign(new Error(`E_NO_SUCH_NODE: The graph has no node "${nodeId}".`), { code: 'E_NO_SUCH_NODE' });
-      const t = workspaces.get(nodeId)?.get(name);
-      return t ? ctx.readRanges(t, ranges) : null;
-    },
-    async syncToHost() {
-      const state = [...params, ...buffers];
-      const values = await Promise.all(state.map((p) => ctx.read(p.value)));
-      state.forEach((p, i) => p.host.value.data.set(values[i]));
-    },
-    upload() {
-      for (const p of [...params, ...buffers]) ctx.write(p.value, p.host.value.data);
-    },
-    withBatchSize(n) {
-      const cached = family.plans.get(n);
-      if (cached) return cached;
-      return planFor(family, host.withBatchSize(n), family.graph.shapesAt(n));
-    },
-  };
-  family.plans.set(host.batchSize, plan);
-  return plan;
+function checkBins(capture: DeviceCapture | undefined): void {
+  if (capture && !(Number.isInteger(capture.bins) && capture.bins >= 0)) throw new GpuError('E_GPU_BAD_ARGS', `A probed step's histograms need a whole number of bins (got ${capture.bins}).`);
 }

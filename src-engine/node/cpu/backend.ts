@@ -58,103 +58,145 @@ export function defaultThreadCount(): number {
 
 
 /**
- * The fast CPU backend: WebAssembly SIMD kernels (packed, cache-blocked GEMM; im2col/col2im) over
- * one shared heap, split across a pool of worker threads with synchronous fork/join.
- *
- * @example
- * ```ts
- * const backend = await createCpuBackend({ threads: 2 });
- * const x = backend.alloc(64 * 784); // a view into the shared heap
- * // … compileGraph(graph, { batchSize: 64, backend, seed: 0 }) …
- * backend.dispose();
- * ```
+ * Arrays that are not heap views, staged into the heap for one kernel call: copied in, and copied
+ * back out for outputs by `unstage` (see `CpuContext.addressOf`).
  */
-export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<CpuBackend> {
-  const features = detectWasmFeatures();
-  if (!features.simd || !features.threads) {
-    throw new Error(
-      'CPU005: this runtime lacks WebAssembly SIMD or shared memory, which the fast CPU backend needs; use createBestBackend() to fall back to the reference backend.',
-    );
-  }
-  const fma = (opts.relaxedSimd ?? true) && features.relaxedSimd;
-  const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? defaultThreadCount())));
-  const modules = compileKernelModules(features, fma);
-  const heap = new SharedHeap(Math.max(opts.initialHeapBytes ?? 0, threads * GEMM.SCRATCH_BYTES + (1 << 20)), HEAP.MAX_PAGES);
-  const exports = instantiateKernels(modules, heap.memory);
-  const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM.SCRATCH_BYTES));
-  const pool = await WorkerPool.create(
-    threads,
-    modules,
-    heap.memory,
-    KERNEL_LIST.map((k) => k.qualified),
-  );
-  pool.setThreadValues(KIND.gemmScratch, scratch);
-  /** Kernel `name` on the calling thread's instance of its module, run through `pool`. */
-  function kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T> {
-    const [m, f] = KERNELS[name].qualified.split('.');
-    return new Kernel(name, exports[m][f] as WasmFunction, pool, plan);
-  }
-  const k = {
-    gemm: kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }),
-    im2col: kernel('im2col'),
-    col2im: kernel('col2im'),
-    fillZero: kernel('fillZero'),
-    adam: kernel('adamUpdate', { range: ['i0', 'i1'], align: 2 }),
-  };
+class Staging {
+  private at = 0;
+  private bytes = 0;
+  private readonly staged: { array: Float32Array; at: number; length: number; out: boolean }[] = [];
 
-  // Staging for arrays that are not heap views (copied in, and out for outputs).
-  let stagingAt = 0;
-  let stagingBytes = 0;
-  const staged: { array: Float32Array; at: number; length: number; out: boolean }[] = [];
-  function addressOf(array: Float32Array, length: number, what: string, copyIn: boolean, out: boolean): number {
+  constructor(private readonly heap: SharedHeap) {}
+
+  addressOf(array: Float32Array, length: number, what: string, copyIn: boolean, out: boolean): number {
     if (array.length < length) {
       throw new Error(`CPU006: ${what} has ${array.length} elements but the operation needs ${length}.`);
     }
+    const heap = this.heap;
     if (heap.owns(array)) return array.byteOffset;
+    const staged = this.staged;
     const used = staged.reduce((s, e) => s + Math.ceil((e.length * 4) / 64) * 64, 0);
     const need = used + Math.ceil((length * 4) / 64) * 64;
-    if (need > stagingBytes) {
+    if (need > this.bytes) {
       // Grow geometrically; the old block is abandoned (bump heap), so this happens O(log n) times.
       const bytes = Math.max(need * 2, 1 << 16);
       const at = heap.reserve(bytes);
       const f = heap.f32();
-      for (const e of staged) f.copyWithin(at / 4 + (e.at - stagingAt) / 4, e.at / 4, e.at / 4 + e.length);
-      for (const e of staged) e.at = at + (e.at - stagingAt);
-      stagingAt = at;
-      stagingBytes = bytes;
+      for (const e of staged) f.copyWithin(at / 4 + (e.at - this.at) / 4, e.at / 4, e.at / 4 + e.length);
+      for (const e of staged) e.at = at + (e.at - this.at);
+      this.at = at;
+      this.bytes = bytes;
     }
-    const at = stagingAt + used;
+    const at = this.at + used;
     if (copyIn) heap.f32().set(array.subarray(0, length), at / 4);
     staged.push({ array, at, length, out });
     return at;
   }
-  function unstage(): void {
+
+  unstage(): void {
+    const staged = this.staged;
     if (staged.length === 0) return;
-    const f = heap.f32();
+    const f = this.heap.f32();
     for (const e of staged) if (e.out) e.array.set(f.subarray(e.at / 4, e.at / 4 + e.length));
     staged.length = 0;
   }
+}
 
-  /** One GEMM's task: the kernel's arguments but the per-thread scratch. */
-  type GemmTask = Omit<KernelArgs['gemm'], 'scratch'>;
+/**
+ * The op overrides' scratch (unfolded columns, partial gradients): grown on demand, so it settles
+ * after the first step of a compiled graph and never allocates again.
+ */
+class ScratchArena {
+  private threadBytes = 0;
+  private readonly perThread: number[] = [];
+  private sharedBytes = 0;
+  private sharedAt = 0;
+
+  constructor(
+    private readonly heap: SharedHeap,
+    private readonly threads: number,
+  ) {}
+
+  threadScratch(bytes: number): readonly number[] {
+    if (bytes > this.threadBytes) {
+      this.threadBytes = Math.ceil(bytes / 4096) * 4096;
+      this.perThread.length = 0;
+      for (let t = 0; t < this.threads; t++) this.perThread.push(this.heap.reserve(this.threadBytes));
+    }
+    return this.perThread;
+  }
+
+  sharedScratch(bytes: number): number {
+    if (bytes > this.sharedBytes) {
+      this.sharedBytes = Math.ceil(bytes / 4096) * 4096;
+      this.sharedAt = this.heap.reserve(this.sharedBytes);
+    }
+    return this.sharedAt;
+  }
+}
+
+/** One GEMM's task: the kernel's arguments but the per-thread scratch. */
+type GemmTask = Omit<KernelArgs['gemm'], 'scratch'>;
+
+/** GEMMs cut into tasks across the pool (`Backend.gemm`, `CpuContext.gemmMany`). */
+class CpuGemm {
+  constructor(
+    private readonly heap: SharedHeap,
+    private readonly staging: Staging,
+    private readonly threads: number,
+    private readonly kernel: Kernel<'gemm', 'scratch'>,
+  ) {}
+
+  gemm(args: GemmArgs): void {
+    try {
+      this.runTasks(this.tasks(args));
+    } finally {
+      this.staging.unstage();
+    }
+  }
+
+  /**
+   * Independent GEMMs (no output read or written by another) as one parallel round where any of
+   * them would run in parallel: each is cut as `gemm` cuts it, so every element is computed the
+   * same way and the results are the same bits; only the worker wake-ups are shared. GEMMs that
+   * would each run on the calling thread alone still do, one after another.
+   */
+  gemmMany(list: readonly GemmArgs[]): void {
+    const heap = this.heap;
+    // NOTE: a staged copy may move when a later `addressOf` grows the staging area, so operands
+    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM.
+    if (!list.every((g) => heap.owns(g.a) && heap.owns(g.b) && heap.owns(g.c))) {
+      for (const g of list) this.gemm(g);
+      return;
+    }
+    try {
+      const each = list.map((g) => this.tasks(g));
+      const all = each.flat();
+      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) for (const tasks of each) this.runTasks(tasks);
+      else this.runTasks(all);
+    } finally {
+      this.staging.unstage();
+    }
+  }
+
   /**
    * The tasks one GEMM is cut into, on staged addresses; [] when there is nothing to multiply
    * (k ≤ 0 has already cleared C unless accumulating).
    */
-  function gemmTasks(args: GemmArgs): GemmTask[] {
+  private tasks(args: GemmArgs): GemmTask[] {
     const { transA, transB, m, n, k: depth, accumulate } = args;
     if (m <= 0 || n <= 0) return [];
     if (depth <= 0) {
       if (!accumulate) args.c.fill(0, 0, m * n);
       return [];
     }
-    const a = addressOf(args.a, m * depth, 'gemm: A', true, false);
-    const b = addressOf(args.b, depth * n, 'gemm: B', true, false);
-    const c = addressOf(args.c, m * n, 'gemm: C', accumulate, true);
+    const a = this.staging.addressOf(args.a, m * depth, 'gemm: A', true, false);
+    const b = this.staging.addressOf(args.b, depth * n, 'gemm: B', true, false);
+    const c = this.staging.addressOf(args.c, m * n, 'gemm: C', accumulate, true);
     const lda = transA ? m : depth;
     const ldb = transB ? depth : n;
     const macs = m * n * depth;
+    const threads = this.threads;
     // NOTE: products with m·n ≤ GEMM.DOT_MAX_OUTPUT stay whole: gemm.wat computes them as dot
     // products when transB (a path chosen from the block's own m·n), so splitting could change
     // the method. Otherwise up to two tasks per thread (dynamic scheduling; each task re-packs
@@ -176,151 +218,77 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   }
 
   /** Run tasks: one on the calling thread, more as one parallel round. */
-  function runGemmTasks(tasks: readonly GemmTask[]): void {
-    if (tasks.length === 1) k.gemm.call(tasks[0]);
+  private runTasks(tasks: readonly GemmTask[]): void {
+    const k = this.kernel;
+    if (tasks.length === 1) k.call(tasks[0]);
     else if (tasks.length > 1) {
-      k.gemm.begin(tasks[0], tasks.length);
-      for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(tasks[t]) as [keyof GemmTask, number][]) k.gemm.set(t, name, value);
-      k.gemm.launch();
+      k.begin(tasks[0], tasks.length);
+      for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(tasks[t]) as [keyof GemmTask, number][]) k.set(t, name, value);
+      k.launch();
     }
   }
+}
 
-  function gemm(args: GemmArgs): void {
-    try {
-      runGemmTasks(gemmTasks(args));
-    } finally {
-      unstage();
-    }
-  }
+/** im2col's and col2im's arguments (the same parameters): `img` ⇄ `cols` for geometry `g`. */
+function convArgs(img: number, g: Conv2dGeometry, cols: number): KernelArgs['im2col'] & KernelArgs['col2im'] {
+  const { channels: C, height: H, width: W, kernelH: kH, kernelW: kW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, outH: oH, outW: oW } = g;
+  return { img, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW, cols };
+}
 
-  /**
-   * Independent GEMMs (no output read or written by another) as one parallel round where any of
-   * them would run in parallel: each is cut as `gemm` cuts it, so every element is computed the
-   * same way and the results are the same bits; only the worker wake-ups are shared. GEMMs that
-   * would each run on the calling thread alone still do, one after another.
-   */
-  function gemmMany(list: readonly GemmArgs[]): void {
-    // NOTE: a staged copy may move when a later `addressOf` grows the staging area, so operands
-    // outside the heap (tests, mostly) take the one-GEMM-at-a-time path, which stages per GEMM.
-    if (!list.every((g) => heap.owns(g.a) && heap.owns(g.b) && heap.owns(g.c))) {
-      for (const g of list) gemm(g);
-      return;
-    }
-    try {
-      const each = list.map(gemmTasks);
-      const all = each.flat();
-      if (all.length > MAX_TASKS || each.every((tasks) => tasks.length <= 1)) for (const tasks of each) runGemmTasks(tasks);
-      else runGemmTasks(all);
-    } finally {
-      unstage();
-    }
-  }
-
-  /** im2col's and col2im's arguments (the same parameters): `img` ⇄ `cols` for geometry `g`. */
-  function convArgs(img: number, g: Conv2dGeometry, cols: number): KernelArgs['im2col'] & KernelArgs['col2im'] {
-    const { channels: C, height: H, width: W, kernelH: kH, kernelW: kW, strideH: sH, strideW: sW, padH: pH, padW: pW, dilationH: dH, dilationW: dW, outH: oH, outW: oW } = g;
-    return { img, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW, cols };
-  }
-
-  function im2col(image: Float32Array, g: Conv2dGeometry, cols: Float32Array): void {
-    try {
-      const src = addressOf(image, g.channels * g.height * g.width, 'im2col: image', true, false);
-      const dst = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'im2col: cols', false, true);
-      k.im2col.call(convArgs(src, g, dst));
-    } finally {
-      unstage();
-    }
-  }
-
-  function col2im(cols: Float32Array, g: Conv2dGeometry, image: Float32Array): void {
-    try {
-      const src = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'col2im: cols', true, false);
-      const dst = addressOf(image, g.channels * g.height * g.width, 'col2im: image', true, true);
-      k.col2im.call(convArgs(dst, g, src));
-    } finally {
-      unstage();
-    }
-  }
-
-  // Per-thread scratch for the op overrides (unfolded columns, partial gradients): grown on
-  // demand, so it settles after the first step of a compiled graph and never allocates again.
-  let threadScratchBytes = 0;
-  const threadScratch: number[] = [];
-  let sharedScratchBytes = 0;
-  let sharedScratchAt = 0;
-  const ctx: CpuContext = {
-    heap,
-    threads,
-    addressOf,
-    unstage,
-    threadScratch(bytes: number): readonly number[] {
-      if (bytes > threadScratchBytes) {
-        threadScratchBytes = Math.ceil(bytes / 4096) * 4096;
-        threadScratch.length = 0;
-        for (let t = 0; t < threads; t++) threadScratch.push(heap.reserve(threadScratchBytes));
-      }
-      return threadScratch;
-    },
-    sharedScratch(bytes: number): number {
-      if (bytes > sharedScratchBytes) {
-        sharedScratchBytes = Math.ceil(bytes / 4096) * 4096;
-        sharedScratchAt = heap.reserve(sharedScratchBytes);
-      }
-      return sharedScratchAt;
-    },
-    setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
-    kernel,
-    gemmMany,
+/** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
+function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
+  return {
+    stepSize: h.lr / (1 - Math.pow(h.beta1, t)),
+    bc2Sqrt: Math.sqrt(1 - Math.pow(h.beta2, t)),
+    shrink: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
+    l2: h.decoupled ? 0 : h.weightDecay,
+    b1: h.beta1,
+    b2: h.beta2,
+    eps: h.eps,
   };
-  const overrides = createOverrides(ctx);
-  const fusions = opts.fusions === false ? undefined : batchNormReluFusions(ctx, overrides);
+}
 
-  /** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
-  function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
-    return {
-      stepSize: h.lr / (1 - Math.pow(h.beta1, t)),
-      bc2Sqrt: Math.sqrt(1 - Math.pow(h.beta2, t)),
-      shrink: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
-      l2: h.decoupled ? 0 : h.weightDecay,
-      b1: h.beta1,
-      b2: h.beta2,
-      eps: h.eps,
-    };
-  }
+/** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat), one parameter or many per round. */
+class CpuAdam {
+  constructor(
+    private readonly staging: Staging,
+    private readonly threads: number,
+    private readonly kernel: Kernel<'adamUpdate'>,
+  ) {}
 
-  /** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat). */
-  const adamUpdate: NonNullable<Backend['adamUpdate']> = (w, g, expAvg, expAvgSq, maxExpAvgSq, h, t) => {
+  update(w: Float32Array, g: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null | undefined, h: AdamUpdateHyper, t: number): void {
     const n = w.length;
+    const staging = this.staging;
     try {
-      const wa = addressOf(w, n, 'adamUpdate: w', true, true);
-      const ga = addressOf(g, n, 'adamUpdate: g', true, false);
-      const ma = addressOf(expAvg, n, 'adamUpdate: expAvg', true, true);
-      const va = addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
-      const xa = maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
-      k.adam.run(
+      const wa = staging.addressOf(w, n, 'adamUpdate: w', true, true);
+      const ga = staging.addressOf(g, n, 'adamUpdate: g', true, false);
+      const ma = staging.addressOf(expAvg, n, 'adamUpdate: expAvg', true, true);
+      const va = staging.addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
+      const xa = maxExpAvgSq ? staging.addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
+      this.kernel.run(
         { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, ...adamScalars(h, t) },
-        partsFor(n, threads, Infinity, 16),
+        partsFor(n, this.threads, Infinity, 16),
       );
     } finally {
-      unstage();
+      staging.unstage();
     }
-  };
+  }
 
   /**
    * Every parameter's Adam update in as few parallel rounds as fit (MAX_TASKS tasks each), not one
-   * round per parameter: each item is cut into the tasks `adamUpdate` would cut it into (small ones
+   * round per parameter: each item is cut into the tasks `update` would cut it into (small ones
    * stay one task), and the rounds run them side by side. The update is element-wise, so the
-   * results are the same bits as `adamUpdate` per item.
+   * results are the same bits as `update` per item.
    */
-  function adamUpdateMany(items: readonly AdamUpdateItem[], t: number): void {
+  updateMany(items: readonly AdamUpdateItem[], t: number): void {
     let tasks = 0;
     let from = 0;
     let split = false;
     for (let i = 0; i <= items.length; i++) {
-      const parts = i < items.length ? partsFor(items[i].w.length, threads, Infinity, 16) : 0;
+      const parts = i < items.length ? partsFor(items[i].w.length, this.threads, Infinity, 16) : 0;
       if (i === items.length || tasks + parts > MAX_TASKS) {
-        if (!split) for (let j = from; j < i; j++) adamItem(items[j], t);
-        else adamRound(items, from, i, tasks, t);
+        if (!split) for (let j = from; j < i; j++) this.item(items[j], t);
+        else this.round(items, from, i, tasks, t);
         tasks = 0;
         from = i;
         split = false;
@@ -329,38 +297,134 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
       split ||= parts > 1;
     }
   }
-  function adamItem(it: AdamUpdateItem, t: number): void {
-    adamUpdate(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
+
+  private item(it: AdamUpdateItem, t: number): void {
+    this.update(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
   }
+
   /** Items [from, to) as `tasks` tasks of one round. */
-  function adamRound(items: readonly AdamUpdateItem[], from: number, to: number, tasks: number, t: number): void {
+  private round(items: readonly AdamUpdateItem[], from: number, to: number, tasks: number, t: number): void {
+    const staging = this.staging;
+    const k = this.kernel;
     try {
       let task = 0;
       for (let i = from; i < to; i++) {
         const { w, g, expAvg, expAvgSq, maxExpAvgSq, h } = items[i];
         const n = w.length;
         const args = {
-          w: addressOf(w, n, 'adamUpdate: w', true, true),
-          g: addressOf(g, n, 'adamUpdate: g', true, false),
-          m: addressOf(expAvg, n, 'adamUpdate: expAvg', true, true),
-          v: addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true),
-          vmax: maxExpAvgSq ? addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0,
+          w: staging.addressOf(w, n, 'adamUpdate: w', true, true),
+          g: staging.addressOf(g, n, 'adamUpdate: g', true, false),
+          m: staging.addressOf(expAvg, n, 'adamUpdate: expAvg', true, true),
+          v: staging.addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true),
+          vmax: maxExpAvgSq ? staging.addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0,
           ...adamScalars(h, t),
         };
-        if (task === 0) k.adam.begin({ ...args, i0: 0, i1: n }, tasks);
-        const parts = partsFor(n, threads, Infinity, 16);
+        if (task === 0) k.begin({ ...args, i0: 0, i1: n }, tasks);
+        const parts = partsFor(n, this.threads, Infinity, 16);
         for (let p = 0; p < parts; p++, task++) {
-          for (const [name, value] of Object.entries(args) as [keyof typeof args, number][]) k.adam.set(task, name, value);
+          for (const [name, value] of Object.entries(args) as [keyof typeof args, number][]) k.set(task, name, value);
           // [0, n) in 16-aligned shares (any cut gives the same bits: the update is element-wise).
-          k.adam.set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
-          k.adam.set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
+          k.set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
+          k.set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
         }
       }
-      k.adam.launch();
+      k.launch();
     } finally {
-      unstage();
+      staging.unstage();
     }
   }
+}
+
+/** `Backend.zero` on the heap: a memset, split across threads from ZERO_SPLIT floats. */
+function zeroOnHeap(heap: SharedHeap, threads: number, fillZero: Kernel<'fillZero'>, array: Float32Array): void {
+  if (!heap.owns(array)) {
+    array.fill(0);
+    return;
+  }
+  const n = array.length;
+  const parts = n < ZERO_SPLIT ? 1 : threads;
+  if (parts === 1) fillZero.call({ p: array.byteOffset, n });
+  else {
+    // fillZero takes (address, count): cut [0, n) into 16-aligned shares by hand.
+    fillZero.begin({ p: array.byteOffset, n }, parts);
+    let i0 = 0;
+    for (let t = 0; t < parts; t++) {
+      const i1 = t === parts - 1 ? n : Math.max(i0, Math.floor(((t + 1) * n) / parts / 16) * 16);
+      fillZero.set(t, 'p', array.byteOffset + 4 * i0);
+      fillZero.set(t, 'n', i1 - i0);
+      i0 = i1;
+    }
+    fillZero.launch();
+  }
+}
+
+/** The heap, the kernels' instances on the calling thread and the worker pool, set up for `threads` threads. */
+async function startKernels(features: WasmFeatures, fma: boolean, threads: number, initialHeapBytes: number) {
+  const modules = compileKernelModules(features, fma);
+  const heap = new SharedHeap(Math.max(initialHeapBytes, threads * GEMM.SCRATCH_BYTES + (1 << 20)), HEAP.MAX_PAGES);
+  const exports = instantiateKernels(modules, heap.memory);
+  const scratch: number[] = [];
+  for (let t = 0; t < threads; t++) scratch.push(heap.reserve(GEMM.SCRATCH_BYTES));
+  const pool = await WorkerPool.create(
+    threads,
+    modules,
+    heap.memory,
+    KERNEL_LIST.map((k) => k.qualified),
+  );
+  pool.setThreadValues(KIND.gemmScratch, scratch);
+  /** Kernel `name` on the calling thread's instance of its module, run through `pool`. */
+  function kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T> {
+    const [m, f] = KERNELS[name].qualified.split('.');
+    return new Kernel(name, exports[m][f] as WasmFunction, pool, plan);
+  }
+  return { heap, pool, kernel };
+}
+
+/**
+ * The fast CPU backend: WebAssembly SIMD kernels (packed, cache-blocked GEMM; im2col/col2im) over
+ * one shared heap, split across a pool of worker threads with synchronous fork/join.
+ *
+ * @example
+ * ```ts
+ * const backend = await createCpuBackend({ threads: 2 });
+ * const x = backend.alloc(64 * 784); // a view into the shared heap
+ * // … compileGraph(graph, { batchSize: 64, backend, seed: 0 }) …
+ * backend.dispose();
+ * ```
+ */
+export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<CpuBackend> {
+  const features = detectWasmFeatures();
+  if (!features.simd || !features.threads) {
+    throw new Error(
+      'CPU005: this runtime lacks WebAssembly SIMD or shared memory, which the fast CPU backend needs; use createBestBackend() to fall back to the reference backend.',
+    );
+  }
+  const fma = (opts.relaxedSimd ?? true) && features.relaxedSimd;
+  const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? defaultThreadCount())));
+  const { heap, pool, kernel } = await startKernels(features, fma, threads, opts.initialHeapBytes ?? 0);
+  const staging = new Staging(heap);
+  const addressOf = staging.addressOf.bind(staging);
+  const unstage = staging.unstage.bind(staging);
+  const gemms = new CpuGemm(heap, staging, threads, kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }));
+  const gemmMany = (list: readonly GemmArgs[]): void => gemms.gemmMany(list);
+  const im2colKernel = kernel('im2col');
+  const col2imKernel = kernel('col2im');
+  const fillZero = kernel('fillZero');
+  const adam = new CpuAdam(staging, threads, kernel('adamUpdate', { range: ['i0', 'i1'], align: 2 }));
+  const scratch = new ScratchArena(heap, threads);
+  const ctx: CpuContext = {
+    heap,
+    threads,
+    addressOf,
+    unstage,
+    threadScratch: (bytes) => scratch.threadScratch(bytes),
+    sharedScratch: (bytes) => scratch.sharedScratch(bytes),
+    setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
+    kernel,
+    gemmMany,
+  };
+  const overrides = createOverrides(ctx);
+  const fusions = opts.fusions === false ? undefined : batchNormReluFusions(ctx, overrides);
   return {
     name: 'cpu-wasm',
     description: describeCpu(threads, true, fma),
@@ -368,38 +432,34 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     features: { ...features, fma },
     heap,
     alloc: (length: number) => heap.allocFloats(length),
-    gemm,
+    gemm: (args) => gemms.gemm(args),
     gemmMany,
-    im2col,
-    col2im,
+    im2col(image, g, cols) {
+      try {
+        const src = addressOf(image, g.channels * g.height * g.width, 'im2col: image', true, false);
+        const dst = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'im2col: cols', false, true);
+        im2colKernel.call(convArgs(src, g, dst));
+      } finally {
+        unstage();
+      }
+    },
+    col2im(cols, g, image) {
+      try {
+        const src = addressOf(cols, g.channels * g.kernelH * g.kernelW * g.outH * g.outW, 'col2im: cols', true, false);
+        const dst = addressOf(image, g.channels * g.height * g.width, 'col2im: image', true, true);
+        col2imKernel.call(convArgs(dst, g, src));
+      } finally {
+        unstage();
+      }
+    },
     overrides,
     ...(fusions ? { fusions } : {}),
-    adamUpdate,
-    adamUpdateMany,
+    adamUpdate: (w, g, expAvg, expAvgSq, maxExpAvgSq, h, t) => adam.update(w, g, expAvg, expAvgSq, maxExpAvgSq, h, t),
+    adamUpdateMany: (items, t) => adam.updateMany(items, t),
     get launches() {
       return pool.launches;
     },
-    zero(array: Float32Array): void {
-      if (!heap.owns(array)) {
-        array.fill(0);
-        return;
-      }
-      const n = array.length;
-      const parts = n < ZERO_SPLIT ? 1 : threads;
-      if (parts === 1) k.fillZero.call({ p: array.byteOffset, n });
-      else {
-        // fillZero takes (address, count): cut [0, n) into 16-aligned shares by hand.
-        k.fillZero.begin({ p: array.byteOffset, n }, parts);
-        let i0 = 0;
-        for (let t = 0; t < parts; t++) {
-          const i1 = t === parts - 1 ? n : Math.max(i0, Math.floor(((t + 1) * n) / parts / 16) * 16);
-          k.fillZero.set(t, 'p', array.byteOffset + 4 * i0);
-          k.fillZero.set(t, 'n', i1 - i0);
-          i0 = i1;
-        }
-        k.fillZero.launch();
-      }
-    },
+    zero: (array) => zeroOnHeap(heap, threads, fillZero, array),
     dispose: () => void pool.dispose(),
   };
 }

@@ -175,6 +175,306 @@ export function chunks(n: number, threads: number): number {
 
 export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) * 64;
 
+/** The WebAssembly kernels the CPU Conv2d runs (see {@link conv2dOverride}). */
+function conv2dKernels(cpu: CpuContext) {
+  // Tasks split the batch into contiguous samples [n0, n1) (or output channels [o0, o1)); per
+  // thread: its tile or column scratch (kinds a, b) and its GEMM packing scratch.
+  return {
+    winogradWeights: cpu.kernel('winogradWeights', { range: ['o0', 'o1'] }),
+    winogradScratchBytes: cpu.kernel('winogradScratchBytes'),
+    winogradConv: cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winogradWeightGrad: cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } }),
+    winogradWeightGradFinish: cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] }),
+    winogradSumParts: cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 }),
+    conv2dForward: cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } }),
+    conv2dBackward: cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } }),
+    fillZero: cpu.kernel('fillZero'),
+    direct3x3Forward: cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
+    direct3x3WeightGrad: cpu.kernel('direct3x3WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
+    direct3x3ScratchBytes: cpu.kernel('direct3x3ScratchBytes'),
+  };
+}
+
+type Conv2dKernels = ReturnType<typeof conv2dKernels>;
+
+/**
+ * Conv2d on the CPU backend's kernels: each algorithm (Winograd, direct 3×3, im2col) a method;
+ * `forward` and `backward` pick one per call from the geometry (see {@link conv2dOverride}).
+ */
+class Conv2dOnCpu {
+  private readonly k: Conv2dKernels;
+
+  constructor(private readonly cpu: CpuContext) {
+    this.k = conv2dKernels(cpu);
+  }
+
+  forward(ctx: OpForwardContext): void {
+    const x = ctx.inputs[0];
+    const g = geometry(x.shape, ctx.attrs);
+    if (!g) return conv2d.forward(ctx);
+    const algo = plan(g).forward;
+    if (algo === 'winograd') return this.winogradForward(ctx, g);
+    if (algo === 'direct') return this.directForward(ctx, g);
+    this.im2colForward(ctx, g);
+  }
+
+  private im2colForward(ctx: OpForwardContext, g: Geometry): void {
+    const x = ctx.inputs[0];
+    const parts = chunks(g.n, this.cpu.threads);
+    const blocks = im2colBlocks(g);
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(blocks.forward));
+    try {
+      const xa = this.cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
+      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      this.k.conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  backward(ctx: OpBackwardContext): void {
+    const x = ctx.inputs[0];
+    const g = geometry(x.shape, ctx.attrs);
+    if (!g) {
+      this.zeroFreshInputGrad(ctx);
+      return conv2d.backward!(ctx);
+    }
+    const algo = plan(g);
+    if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g);
+    if (algo.weightGrad === 'direct') return this.directBackward(ctx, g);
+    this.im2colBackward(ctx, g, algo.inputGrad === 'winograd');
+  }
+
+  /** Backward on unfolded columns (per-task partial dW and db), dx by col2im or, where `winogradDx`, by Winograd. */
+  private im2colBackward(ctx: OpBackwardContext, g: Geometry, winogradDx: boolean): void {
+    const x = ctx.inputs[0];
+    const parts = chunks(g.n, this.cpu.threads);
+    const dx = ctx.dInputs[0];
+    const wino = dx != null && winogradDx;
+    const blocks = im2colBlocks(g);
+    // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
+    // runs after the weight gradient and reuses the same block (kind a).
+    const { group, bytes: winoBytes } = wino ? this.winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
+    const base = this.cpu.threadScratch(Math.max(blocks.cols + blocks.dcols, winoBytes));
+    this.cpu.setThreadValues(KIND.a, base);
+    this.cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
+    // Per task (not per thread): partial dW and db, reduced below in task order, so the sum does
+    // not depend on which thread ran which samples (training stays bit-reproducible). After
+    // them, the Winograd transform of the rotated kernel (for dx).
+    const hasBias = ctx.dParams.bias !== undefined;
+    const partBytes = round64(g.outC * g.rows) + round64(g.outC);
+    const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.inC) : 0));
+    const ua = partials + parts * partBytes;
+    const f = this.cpu.heap.f32();
+    f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    try {
+      const xa = this.cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
+      // A fresh dx holds stale values: the Winograd kernel assigns it; col2im adds into it, so zero it first.
+      const fresh = ctx.dInputsFresh?.[0] === true;
+      const dxa = dx ? this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
+      if (dx && fresh && !wino) this.k.fillZero.call({ p: dxa, n: g.n * g.inC * g.h * g.w });
+      // Task t sums into its own partial dW (and db) block.
+      this.k.conv2dBackward.run(
+        {
+          x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
+          dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
+        },
+        parts,
+        { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
+      );
+      if (wino) this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+      this.addPartials(ctx, g, partials, parts, partBytes);
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
+  private transformWeights(wa: number, g: Geometry, ua: number, flip: number): void {
+    const parts = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
+    this.k.winogradWeights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
+  }
+
+  /** Samples per GEMM for tile shapes `shapes` and its per-thread scratch. */
+  private winogradGroup(...shapes: TileShape[]): { group: number; bytes: number } {
+    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.k.winogradScratchBytes.call({ ...s, group })));
+    let group = WINOGRAD_GROUP;
+    while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
+    return { group, bytes: bytesFor(group) };
+  }
+
+  private winogradForward(ctx: OpForwardContext, g: Geometry): void {
+    const parts = chunks(g.n, this.cpu.threads);
+    const { group, bytes } = this.winogradGroup({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
+    const ua = this.cpu.sharedScratch(16 * g.outC * g.inC * 4);
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
+      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      this.transformWeights(wa, g, ua, 0);
+      this.k.winogradConv.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
+        parts,
+      );
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /**
+   * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
+   * rotated, transposed kernel, whose transform goes to `ua`.
+   */
+  private winogradInputGrad(g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
+    this.transformWeights(wa, g, ua, 1);
+    this.k.winogradConv.run(
+      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group },
+      parts,
+    );
+  }
+
+  /**
+   * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
+   * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
+   */
+  private winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
+    const parts = chunks(g.n, this.cpu.threads);
+    const dx = ctx.dInputs[0];
+    const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
+    const { group, bytes } = dx ? this.winogradGroup(forwardTiles, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : this.winogradGroup(forwardTiles);
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
+    // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
+    const uBytes = round64(16 * g.outC * g.inC);
+    const dbBytes = round64(g.outC);
+    const dUa = this.cpu.sharedScratch(parts * (uBytes + dbBytes) + uBytes);
+    const dba = dUa + parts * uBytes;
+    const ua = dba + parts * dbBytes;
+    const db = ctx.dParams.bias?.data;
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
+      const dWa = this.cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
+      // Task t sums into its own dU and db blocks.
+      this.k.winogradWeightGrad.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group },
+        parts,
+        { dU: uBytes, db: db ? dbBytes : 0 },
+      );
+      // The task partials added in task order into the first (contiguous, so in f32x4), then taken back to 3×3.
+      const floats = 16 * g.outC * g.inC;
+      if (parts > 1) this.k.winogradSumParts.run({ dU: dUa, parts, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, this.cpu.threads, Infinity, parts));
+      const finish = this.cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(this.cpu.threads, g.outC) : 1;
+      this.k.winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
+      if (db) {
+        const heap = this.cpu.heap.f32();
+        for (let t = 0; t < parts; t++) {
+          const at = (dba + t * dbBytes) / 4;
+          for (let i = 0; i < g.outC; i++) db[i] += heap[at + i];
+        }
+      }
+      if (dx) {
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
+        this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+      }
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  private directForward(ctx: OpForwardContext, g: Geometry): void {
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW })));
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
+      const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
+      this.k.direct3x3Forward.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0 },
+        chunks(g.n, this.cpu.threads),
+      );
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /**
+   * Backward of a direct 3×3 convolution: weight and bias gradients summed per task (reduced in
+   * task order), then dx as the direct correlation of dy, padded by 2 − p, with the kernel rotated
+   * 180° and its channel axes swapped (written to shared scratch after the partial sums).
+   */
+  private directBackward(ctx: OpBackwardContext, g: Geometry): void {
+    const parts = chunks(g.n, this.cpu.threads);
+    const dx = ctx.dInputs[0];
+    const scratch = Math.max(this.k.direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW }), dx ? this.k.direct3x3ScratchBytes.call({ oH: g.h, oW: g.w }) : 0);
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(scratch));
+    const partBytes = round64(g.outC * g.rows) + round64(g.outC);
+    const partials = this.cpu.sharedScratch(parts * partBytes + (dx ? round64(g.outC * g.rows) : 0));
+    const heap = this.cpu.heap.f32();
+    heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    try {
+      const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
+      const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
+      const hasBias = ctx.dParams.bias !== undefined;
+      this.k.direct3x3WeightGrad.run(
+        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dW: partials, db: hasBias ? partials + round64(g.outC * g.rows) : 0 },
+        parts,
+        { dW: partBytes, db: hasBias ? partBytes : 0 },
+      );
+      if (dx) {
+        const fresh = ctx.dInputsFresh?.[0] === true;
+        const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
+        const flipped = partials + parts * partBytes;
+        const w = ctx.params.weight.data;
+        for (let o = 0; o < g.outC; o++) {
+          for (let c = 0; c < g.inC; c++) {
+            const from = (o * g.inC + c) * 9;
+            const to = flipped / 4 + (c * g.outC + o) * 9 + 8;
+            for (let t = 0; t < 9; t++) heap[to - t] = w[from + t];
+          }
+        }
+        this.k.direct3x3Forward.run(
+          { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, w: flipped, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1 },
+          parts,
+        );
+      }
+      this.addPartials(ctx, g, partials, parts, partBytes);
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /** dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in task order. */
+  private addPartials(ctx: OpBackwardContext, g: Geometry, partials: number, parts: number, partBytes: number): void {
+    const heap = this.cpu.heap.f32();
+    const dW = ctx.dParams.weight.data;
+    const db = ctx.dParams.bias?.data;
+    for (let t = 0; t < parts; t++) {
+      const pw = (partials + t * partBytes) / 4;
+      for (let i = 0; i < dW.length; i++) dW[i] += heap[pw + i];
+      if (db) {
+        const pb = pw + round64(g.outC * g.rows) / 4;
+        for (let i = 0; i < g.outC; i++) db[i] += heap[pb + i];
+      }
+    }
+  }
+
+  /** The op file's backward adds into dx: a fresh (stale) one is zeroed first. */
+  private zeroFreshInputGrad(ctx: OpBackwardContext): void {
+    const dx = ctx.dInputs[0];
+    if (!dx || ctx.dInputsFresh?.[0] !== true) return;
+    if (this.cpu.heap.owns(dx.data)) this.k.fillZero.call({ p: dx.data.byteOffset, n: dx.data.length });
+    else dx.data.fill(0);
+  }
+}
+
 /**
  * Conv2d (groups = 1) with the batch split across threads by samples: each thread transforms (or
  * unfolds) and multiplies its own samples in one WebAssembly call (no per-sample fork/join).
@@ -191,280 +491,12 @@ export const round64 = (floats: number): number => Math.ceil((floats * 4) / 64) 
  * element's dot product runs over the channels in the same order whatever the grouping).
  */
 export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
-  // Tasks split the batch into contiguous samples [n0, n1) (or output channels [o0, o1)); per
-  // thread: its tile or column scratch (kinds a, b) and its GEMM packing scratch.
-  const winogradWeights = cpu.kernel('winogradWeights', { range: ['o0', 'o1'] });
-  const winogradScratchBytes = cpu.kernel('winogradScratchBytes');
-  const winogradConv = cpu.kernel('winogradConv', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
-  const winogradWeightGrad = cpu.kernel('winogradWeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a, gemmScratch: KIND.gemmScratch } });
-  const winogradWeightGradFinish = cpu.kernel('winogradWeightGradFinish', { range: ['o0', 'o1'] });
-  const winogradSumParts = cpu.kernel('winogradSumParts', { range: ['i0', 'i1'], align: 4 });
-  const conv2dForward = cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } });
-  const conv2dBackward = cpu.kernel('conv2dBackward', {
-    range: ['n0', 'n1'],
-    perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch },
-  });
-  const fillZero = cpu.kernel('fillZero');
-  const direct3x3Forward = cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } });
-  const direct3x3WeightGrad = cpu.kernel('direct3x3WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } });
-  const direct3x3ScratchBytes = cpu.kernel('direct3x3ScratchBytes');
-
-  /** U = G g Gᵀ of every kernel into `ua` (flip = 1: rotated 180° and transposed, for dx). */
-  function transformWeights(wa: number, g: Geometry, ua: number, flip: number): void {
-    const parts = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-    winogradWeights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
-  }
-
-  /** Samples per GEMM for tile shapes `shapes` and its per-thread scratch. */
-  function winogradGroup(...shapes: TileShape[]): { group: number; bytes: number } {
-    const bytesFor = (group: number): number => Math.max(...shapes.map((s) => winogradScratchBytes.call({ ...s, group })));
-    let group = WINOGRAD_GROUP;
-    while (group > 1 && bytesFor(group) > WINOGRAD_SCRATCH_BUDGET) group >>= 1;
-    return { group, bytes: bytesFor(group) };
-  }
-
-  function winogradForward(ctx: OpForwardContext, g: Geometry): void {
-    const parts = chunks(g.n, cpu.threads);
-    const { group, bytes } = winogradGroup({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
-    cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
-    const ua = cpu.sharedScratch(16 * g.outC * g.inC * 4);
-    try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-      const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
-      const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-      const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      transformWeights(wa, g, ua, 0);
-      winogradConv.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
-        parts,
-      );
-    } finally {
-      cpu.unstage();
-    }
-  }
-
-  /**
-   * dx (added into, or assigned when `fresh`) = the correlation of dy, padded by 2 − p, with the
-   * rotated, transposed kernel, whose transform goes to `ua`.
-   */
-  function winogradInputGrad(g: Geometry, dya: number, wa: number, ua: number, dxa: number, fresh: boolean, group: number, parts: number): void {
-    transformWeights(wa, g, ua, 1);
-    winogradConv.run(
-      { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, u: ua, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, group },
-      parts,
-    );
-  }
-
-  /**
-   * Backward of a Winograd-eligible convolution: weight and bias gradients in the Winograd domain
-   * (per-task partial sums dU, reduced in task order and taken back to 3×3 once), then dx.
-   */
-  function winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
-    const parts = chunks(g.n, cpu.threads);
-    const dx = ctx.dInputs[0];
-    const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
-    const { group, bytes } = dx ? winogradGroup(forwardTiles, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : winogradGroup(forwardTiles);
-    cpu.setThreadValues(KIND.a, cpu.threadScratch(bytes));
-    // Shared: per-task dU ([16][Cout][C]) and db partial sums, then the rotated kernel's transform.
-    const uBytes = round64(16 * g.outC * g.inC);
-    const dbBytes = round64(g.outC);
-    const dUa = cpu.sharedScratch(parts * (uBytes + dbBytes) + uBytes);
-    const dba = dUa + parts * uBytes;
-    const ua = dba + parts * dbBytes;
-    const db = ctx.dParams.bias?.data;
-    try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-      const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
-      const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
-      const dWa = cpu.addressOf(ctx.dParams.weight.data, g.outC * g.rows, 'Conv2d dWeight', true, true);
-      // Task t sums into its own dU and db blocks.
-      winogradWeightGrad.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dU: dUa, db: db ? dba : 0, group },
-        parts,
-        { dU: uBytes, db: db ? dbBytes : 0 },
-      );
-      // The task partials added in task order into the first (contiguous, so in f32x4), then taken back to 3×3.
-      const floats = 16 * g.outC * g.inC;
-      if (parts > 1) winogradSumParts.run({ dU: dUa, parts, stride: uBytes, i0: 0, i1: floats }, partsFor(floats, cpu.threads, Infinity, parts));
-      const finish = cpu.threads > 1 && g.outC * g.inC >= 1024 ? Math.min(cpu.threads, g.outC) : 1;
-      winogradWeightGradFinish.run({ dU: dUa, parts: 1, stride: uBytes, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, dW: dWa }, finish);
-      if (db) {
-        const heap = cpu.heap.f32();
-        for (let t = 0; t < parts; t++) {
-          const at = (dba + t * dbBytes) / 4;
-          for (let i = 0; i < g.outC; i++) db[i] += heap[at + i];
-        }
-      }
-      if (dx) {
-        const fresh = ctx.dInputsFresh?.[0] === true;
-        const dxa = cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-        winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
-      }
-    } finally {
-      cpu.unstage();
-    }
-  }
-
-  function directForward(ctx: OpForwardContext, g: Geometry): void {
-    cpu.setThreadValues(KIND.a, cpu.threadScratch(direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW })));
-    try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-      const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
-      const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-      const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      direct3x3Forward.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0 },
-        chunks(g.n, cpu.threads),
-      );
-    } finally {
-      cpu.unstage();
-    }
-  }
-
-  /**
-   * Backward of a direct 3×3 convolution: weight and bias gradients summed per task (reduced in
-   * task order), then dx as the direct correlation of dy, padded by 2 − p, with the kernel rotated
-   * 180° and its channel axes swapped (written to shared scratch after the partial sums).
-   */
-  function directBackward(ctx: OpBackwardContext, g: Geometry): void {
-    const parts = chunks(g.n, cpu.threads);
-    const dx = ctx.dInputs[0];
-    const scratch = Math.max(direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW }), dx ? direct3x3ScratchBytes.call({ oH: g.h, oW: g.w }) : 0);
-    cpu.setThreadValues(KIND.a, cpu.threadScratch(scratch));
-    const partBytes = round64(g.outC * g.rows) + round64(g.outC);
-    const partials = cpu.sharedScratch(parts * partBytes + (dx ? round64(g.outC * g.rows) : 0));
-    const heap = cpu.heap.f32();
-    heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
-    try {
-      const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-      const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
-      const hasBias = ctx.dParams.bias !== undefined;
-      direct3x3WeightGrad.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dW: partials, db: hasBias ? partials + round64(g.outC * g.rows) : 0 },
-        parts,
-        { dW: partBytes, db: hasBias ? partBytes : 0 },
-      );
-      if (dx) {
-        const fresh = ctx.dInputsFresh?.[0] === true;
-        const dxa = cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
-        const flipped = partials + parts * partBytes;
-        const w = ctx.params.weight.data;
-        for (let o = 0; o < g.outC; o++) {
-          for (let c = 0; c < g.inC; c++) {
-            const from = (o * g.inC + c) * 9;
-            const to = flipped / 4 + (c * g.outC + o) * 9 + 8;
-            for (let t = 0; t < 9; t++) heap[to - t] = w[from + t];
-          }
-        }
-        direct3x3Forward.run(
-          { x: dya, n0: 0, n1: g.n, C: g.outC, H: g.outH, W: g.outW, pH: 2 - g.p[0], pW: 2 - g.p[1], oH: g.h, oW: g.w, w: flipped, Cout: g.inC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1 },
-          parts,
-        );
-      }
-      addPartials(ctx, g, partials, parts, partBytes);
-    } finally {
-      cpu.unstage();
-    }
-  }
-
-  /** dW (and db) += the per-task partial sums at `partials` (`partBytes` apart: dW, then db), in task order. */
-  function addPartials(ctx: OpBackwardContext, g: Geometry, partials: number, parts: number, partBytes: number): void {
-    const heap = cpu.heap.f32();
-    const dW = ctx.dParams.weight.data;
-    const db = ctx.dParams.bias?.data;
-    for (let t = 0; t < parts; t++) {
-      const pw = (partials + t * partBytes) / 4;
-      for (let i = 0; i < dW.length; i++) dW[i] += heap[pw + i];
-      if (db) {
-        const pb = pw + round64(g.outC * g.rows) / 4;
-        for (let i = 0; i < g.outC; i++) db[i] += heap[pb + i];
-      }
-    }
-  }
-
-  /** The op file's backward adds into dx: a fresh (stale) one is zeroed first. */
-  function zeroFreshInputGrad(ctx: OpBackwardContext): void {
-    const dx = ctx.dInputs[0];
-    if (!dx || ctx.dInputsFresh?.[0] !== true) return;
-    if (cpu.heap.owns(dx.data)) fillZero.call({ p: dx.data.byteOffset, n: dx.data.length });
-    else dx.data.fill(0);
-  }
-
+  const conv = new Conv2dOnCpu(cpu);
   return {
     // dx is assigned where the executor marks it fresh (Winograd writes it; col2im and the op file
     // add, so they get it zeroed here instead of by the executor).
     assignsFreshGradients: true,
-    forward(ctx) {
-      const x = ctx.inputs[0];
-      const g = geometry(x.shape, ctx.attrs);
-      if (!g) return conv2d.forward(ctx);
-      const algo = plan(g).forward;
-      if (algo === 'winograd') return winogradForward(ctx, g);
-      if (algo === 'direct') return directForward(ctx, g);
-      const parts = chunks(g.n, cpu.threads);
-      const blocks = im2colBlocks(g);
-      cpu.setThreadValues(KIND.a, cpu.threadScratch(blocks.forward));
-      try {
-        const xa = cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-        const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
-        const ba = ctx.params.bias ? cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
-        const ya = cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-        conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
-      } finally {
-        cpu.unstage();
-      }
-    },
-    backward(ctx) {
-      const x = ctx.inputs[0];
-      const g = geometry(x.shape, ctx.attrs);
-      if (!g) {
-        zeroFreshInputGrad(ctx);
-        return conv2d.backward!(ctx);
-      }
-      const algo = plan(g);
-      if (algo.weightGrad === 'winograd') return winogradBackward(ctx, g);
-      if (algo.weightGrad === 'direct') return directBackward(ctx, g);
-      const parts = chunks(g.n, cpu.threads);
-      const dx = ctx.dInputs[0];
-      const wino = dx != null && algo.inputGrad === 'winograd';
-      const blocks = im2colBlocks(g);
-      // Per thread: unfolded columns and their gradient (kinds a, b); the Winograd input gradient
-      // runs after the weight gradient and reuses the same block (kind a).
-      const { group, bytes: winoBytes } = wino ? winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : { group: 1, bytes: 0 };
-      const base = cpu.threadScratch(Math.max(blocks.cols + blocks.dcols, winoBytes));
-      cpu.setThreadValues(KIND.a, base);
-      cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
-      // Per task (not per thread): partial dW and db, reduced below in task order, so the sum does
-      // not depend on which thread ran which samples (training stays bit-reproducible). After
-      // them, the Winograd transform of the rotated kernel (for dx).
-      const hasBias = ctx.dParams.bias !== undefined;
-      const partBytes = round64(g.outC * g.rows) + round64(g.outC);
-      const partials = cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.inC) : 0));
-      const ua = partials + parts * partBytes;
-      const f = cpu.heap.f32();
-      f.fill(0, partials / 4, (partials + parts * partBytes) / 4);
-      try {
-        const xa = cpu.addressOf(x.data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
-        const wa = cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
-        const dya = cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
-        // A fresh dx holds stale values: the Winograd kernel assigns it; col2im adds into it, so zero it first.
-        const fresh = ctx.dInputsFresh?.[0] === true;
-        const dxa = dx ? cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
-        if (dx && fresh && !wino) fillZero.call({ p: dxa, n: g.n * g.inC * g.h * g.w });
-        // Task t sums into its own partial dW (and db) block.
-        conv2dBackward.run(
-          {
-            x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
-            dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
-          },
-          parts,
-          { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
-        );
-        if (wino) winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
-        addPartials(ctx, g, partials, parts, partBytes);
-      } finally {
-        cpu.unstage();
-      }
-    },
+    forward: (ctx) => conv.forward(ctx),
+    backward: (ctx) => conv.backward(ctx),
   };
 }
