@@ -2,7 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, cliErrorJson, cliErrorText, nextAction, thrownCode } from '../../../src-engine/base/errors';
+import { ERRORS, cliErrorJson, cliErrorText, explainCode, nextAction, thrownCode, type ErrorCode } from '../../../src-engine/base/errors';
+import type { ExportErrorCode } from '../../../src-engine/core/export/bundle';
+import type { ModelErrorCode } from '../../../src-engine/core/export/model';
+import type { OnnxCode } from '../../../src-engine/core/export/onnx/errors';
+import type { DataErrorCode } from '../../../src-engine/core/data/types';
+import type { GpuErrorCode } from '../../../src-engine/core/gpu/context';
+import type { TrainErrorCode } from '../../../src-engine/core/train/types';
 import { ErrorCodes } from '../../../src-engine/protocol/messages';
 import { LimitCodes } from '../../../src-engine/protocol/limits';
 
@@ -43,6 +49,10 @@ function codeLiterals(): Map<string, string> {
   return found;
 }
 
+/** The error classes' own code unions are the table's codes: a member outside it fails `tsc -b`. */
+type ClassCodes = DataErrorCode | TrainErrorCode | ModelErrorCode | ExportErrorCode | GpuErrorCode | OnnxCode;
+const classCodesAreTableCodes = (code: ClassCodes): ErrorCode => code;
+
 describe('the error table', () => {
   it('holds every code literal in src-*', () => {
     const found = codeLiterals();
@@ -78,6 +88,13 @@ describe('the error table', () => {
     expect(JSON.parse(cliErrorJson('DATA_NAN', 'x', { usage: 'u' }))).toEqual({ type: 'error', code: 'DATA_NAN', message: 'x', usage: 'u', action: ERRORS.DATA_NAN.action, docs: `docs/${ERRORS.DATA_NAN.docs}` });
     expect(thrownCode(Object.assign(new Error(), { code: 'ENOENT' }), 'E_IMPORT')).toBe('ENOENT');
     expect(thrownCode(new Error(), 'E_IMPORT')).toBe('E_IMPORT');
+    expect(classCodesAreTableCodes('DATA_NAN')).toBe('DATA_NAN');
+  });
+
+  it('explains a code where the UI shows it (the tooltip of Problems and notices)', () => {
+    expect(explainCode('E_CYCLE')).toBe('The graph has a cycle. Remove one of the connections the message lists. (docs/ir.md#diagnostic-codes)');
+    expect(explainCode('ENOENT')).toBeUndefined();
+    expect(explainCode(undefined)).toBeUndefined();
   });
 
   it('rejects an unknown code at compile time', () => {
