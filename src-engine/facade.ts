@@ -20,6 +20,7 @@ export { GRAPH_FORMAT, GRAPH_VERSION } from './base/ir/types';
 export { PROJECT_FORMAT, PROJECT_VERSION, upgradeProjectGraph } from './base/ir/project';
 export type { GraphIR, NodeGroup, NodeIR, TrainingConfig, OptimizerConfig, ScheduleConfig, DatasetConfig } from './base/ir/types';
 export type { Diagnostic } from './base/ir/diagnostics';
+export { ERRORS, errorEntry, explainCode, isErrorCode, nextAction, type ErrorCode, type ErrorEntry } from './base/errors';
 export { describeDiff, diffGraphs, type GraphDiff } from './base/ir/diff';
 export { migrateGraph } from './base/ir/migrate';
 export { checkNodeGroups, remapNodeGroups } from './base/ir/node-groups';

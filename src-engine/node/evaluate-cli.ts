@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import { checkGraph } from '../core/analysis/checked';
 import { DataError, MISSING_POLICIES, withInputShape } from '../core/data';
+import { cliErrorJson, cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import type { DatasetConfig } from '../base/ir/types';
 import { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from '../core/train';
 import type { TrainedModel } from '../core/export/model';
@@ -39,14 +40,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     args = parse(argv);
   } catch (e) {
-    if (argv.includes('--json')) out(JSON.stringify({ type: 'error', code: 'CLI_USAGE', message: (e as Error).message, usage: USAGE }) + '\n');
+    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage: USAGE }));
     else err(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const { json } = args;
-  const fail = (code: string, message: string, exit: number): number => {
-    if (json) out(JSON.stringify({ type: 'error', code, message }) + '\n');
-    else err(`error ${code}: ${message}\n`);
+  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
+    if (json) out(cliErrorJson(code, message));
+    else err(cliErrorText(code, message));
     return exit;
   };
   let model: TrainedModel;
@@ -54,7 +55,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     model = modelFromSource(args.source, args.which, args.runs);
   } catch (e) {
     // A file without weights (a bare graph, a project saved before training) says how to get them.
-    return fail((e as { code?: string }).code ?? 'CLI_BAD_JSON', (e as Error).message, 2);
+    return fail(thrownCode(e, 'CLI_BAD_JSON'), (e as Error).message, 2);
   }
   const graph = model.graph;
   const t = graph.training;
@@ -64,7 +65,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     dataset = datasetFromFlags(args, graph, t.dataset);
     if (args.limit !== undefined) dataset = { ...dataset, limit: args.limit };
   } catch (e) {
-    return fail((e as { code?: string }).code ?? 'DATA_BAD_OPTION', (e as Error).message, 2);
+    return fail(thrownCode(e, 'DATA_BAD_OPTION'), (e as Error).message, 2);
   }
   const checked = checkGraph({ ...graph, training: { ...t, dataset, ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}) } });
   if (!checked.graph) return fail('E_MODEL_GRAPH', `${args.source}: the model's graph is not valid: ${checked.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`, 2);
@@ -80,9 +81,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     evaluation = await evaluateModel(checked.graph, model, data, backend, { compile: compileGraph, split: args.split });
   } catch (e) {
-    const code = (e as { code?: string }).code;
+    const code = thrownCode(e, 'E_EVALUATE_FAILED');
     // A model that does not fit the data (shapes, classes) or its weights is bad input; anything else failed.
-    return fail(code ?? 'E_EVALUATE_FAILED', (e as Error).message, code && /^(E_MODEL|TRAIN_|DATA_|OPTIM_|METRIC)/.test(code) && code !== 'TRAIN_INTERNAL' ? 2 : 1);
+    return fail(code, (e as Error).message, /^(E_MODEL|TRAIN_|DATA_|OPTIM_|METRIC)/.test(code) && code !== 'TRAIN_INTERNAL' ? 2 : 1);
   } finally {
     backend.dispose?.();
   }

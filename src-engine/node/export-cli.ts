@@ -22,6 +22,7 @@ import type { TrainedModel } from '../core/export/model';
 import { loadDataset } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
+import { cliErrorText, thrownCode, type ErrorCode } from '../base/errors';
 
 /** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
 export const SETTING_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(EXPORT_FORMATS.flatMap((f) => f.settings ?? []).map((x) => [x.key, { type: 'string' as const }]));
@@ -37,7 +38,7 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
 class CliError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly exit = 2,
   ) {
@@ -118,7 +119,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
   const format = exportFormat(values.format!);
   if (!format) {
-    err(`error E_EXPORT_FORMAT: there is no export format "${values.format}"; choose ${EXPORT_FORMATS.map((f) => `${f.id} (${f.doc})`).join(', ')}.\n`);
+    err(cliErrorText('E_EXPORT_FORMAT', `there is no export format "${values.format}"; choose ${EXPORT_FORMATS.map((f) => `${f.id} (${f.doc})`).join(', ')}.`));
     return 2;
   }
   try {
@@ -127,8 +128,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(`exported ${format.label} to ${written}\n`);
     return 0;
   } catch (e) {
-    const code = (e as { code?: string }).code ?? 'E_EXPORT';
-    err(`error ${code}: ${(e as Error).message}\n`);
+    const code = thrownCode(e, 'E_EXPORT');
+    err(cliErrorText(code, (e as Error).message));
     return e instanceof CliError || code.startsWith('E_MODEL') || code === 'RUN_NOT_FOUND' || code === 'E_RUN_NO_CHECKPOINT' || code === 'E_EXPORT_NO_WEIGHTS' || code === 'E_EXPORT_UNSUPPORTED_OP' || code === 'E_EXPORT_UNSUPPORTED' || code === 'E_EXPORT_EXISTS' || code === 'E_EXPORT_FOLDER_NOT_EMPTY' || code === 'E_EXPORT_SETTING' ? 2 : 1;
   }
 }

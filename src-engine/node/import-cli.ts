@@ -17,6 +17,7 @@ import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
 import { modelToJSON } from '../core/export/json';
 import { importOnnx } from '../core/export/onnx';
 import { writeExport } from './export-writer';
+import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 
 const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]';
 /** The largest model file read (the engine's own import takes the same through the app). */
@@ -35,7 +36,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 2;
   }
   const file = positionals[0];
-  const fail = (code: string, message: string, exit = 2) => (err(`error ${code}: ${message}\n`), exit);
+  const fail = (code: ErrorCode | ThrownCode, message: string, exit = 2) => (err(cliErrorText(code, message)), exit);
   let bytes: Uint8Array;
   try {
     const st = statSync(file);
@@ -60,7 +61,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     out(`imported ${file} (${nodes} nodes, with its weights) into ${written}\n${next}\n`);
     return 0;
   } catch (e) {
-    const code = (e as { code?: string }).code ?? 'E_IMPORT';
+    const code = thrownCode(e, 'E_IMPORT');
     return fail(code, (e as Error).message, code.startsWith('E_EXPORT_DISK') || code === 'E_EXPORT_WRITE' ? 1 : 2);
   }
 }

@@ -13,6 +13,7 @@ import type { Checkpoint } from '../core/train/types';
 import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
 import type { DamagedRun, RunListing, RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
+import type { ErrorCode } from '../base/errors';
 
 export interface RunStoreOptions {
   /** Write buffered records at least this often (ms, default 250): a kill -9 loses at most that much. */
@@ -337,7 +338,7 @@ export class RunStore {
    * `limit` bytes; null when it does not exist. Otherwise `code`, with `what` and why — naming the
    * file by its place in the store, never by its absolute path.
    */
-  private file(id: string, name: string, limit: number, code: string, what: string, advice = 'Delete the run from the Runs list.'): Buffer | null {
+  private file(id: string, name: string, limit: number, code: ErrorCode, what: string, advice = 'Delete the run from the Runs list.'): Buffer | null {
     try {
       return readRegularFile(join(this.dir, id, name), limit, { noFollow: true });
     } catch (e) {
@@ -583,7 +584,7 @@ function recordable(m: Checkpoint['metrics']): Record<string, Record<string, unk
   return JSON.parse(JSON.stringify(m, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))) as Record<string, Record<string, unknown>>;
 }
 
-function runError(code: string, message: string): Error & { code: string } {
+function runError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(message), { code });
 }
 

@@ -43,6 +43,7 @@ import { loadSamples } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics, stepMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
+import { cliErrorJson, cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
 import { SETTING_FLAGS, exportModelTo, settingsFromFlags } from './export-cli';
@@ -52,7 +53,7 @@ import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 import { describeStartFrom, startFromOf } from '../base/ir/start-from';
 
-const refuse = (code: string, message: string): never => {
+const refuse = (code: ErrorCode, message: string): never => {
   throw Object.assign(new Error(message), { code });
 };
 
@@ -65,7 +66,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     args = parse(argv);
   } catch (e) {
     // Under --json every line is JSON, a usage error included.
-    if (argv.includes('--json')) out(JSON.stringify({ type: 'error', code: 'CLI_USAGE', message: (e as Error).message, usage: USAGE }) + '\n');
+    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage: USAGE }));
     else err(`${(e as Error).message}\n${USAGE}\n`);
     return 2;
   }
@@ -75,9 +76,9 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     err(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${args.exportFormat})\n${USAGE}\n`);
     return 2;
   }
-  const fail = (code: string, message: string, exit: number): number => {
-    if (json) out(JSON.stringify({ type: 'error', code, message }) + '\n');
-    else err(`error ${code}: ${message}\n`);
+  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
+    if (json) out(cliErrorJson(code, message));
+    else err(cliErrorText(code, message));
     return exit;
   };
   if (args.exportPath && exportAs) {
@@ -86,7 +87,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       checkExportSettings(exportAs, args.exportSettings);
       checkExportTarget(args.exportPath, exportAs.output.kind, args.force);
     } catch (e) {
-      return fail((e as { code?: string }).code ?? 'E_EXPORT_WRITE', (e as Error).message, 2);
+      return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 2);
     }
   }
   if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
@@ -101,7 +102,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    return fail(code ?? 'CLI_BAD_JSON', code ? `${file}: ${(e as Error).message}` : `${file}: not valid JSON (${(e as Error).message}).`, 2);
+    return fail(thrownCode(e, 'CLI_BAD_JSON'), code ? `${file}: ${(e as Error).message}` : `${file}: not valid JSON (${(e as Error).message}).`, 2);
   }
   if (!graph || typeof graph !== 'object') return fail('CLI_BAD_JSON', `${file}: the project holds no graph.`, 2);
   if (!graph.training) {
@@ -113,7 +114,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     dataset = datasetFromFlags(args, graph, t.dataset);
   } catch (e) {
-    return fail((e as { code?: string }).code ?? 'DATA_BAD_OPTION', (e as Error).message, 2);
+    return fail(thrownCode(e, 'DATA_BAD_OPTION'), (e as Error).message, 2);
   }
   if (args.memoryBudget !== undefined) {
     if (dataset.name !== 'image-folder') return fail('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).', 2);
@@ -147,7 +148,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (start.kind === 'loaded') from = weights ?? refuse('E_TRAIN_NO_LOADED_MODEL', `${file}: the design starts from the loaded weights ("startFrom"), but the project holds none; save it with its weights, or start it fresh.`);
     if (start.kind === 'run') from = args.runs ? new RunStore(args.runs).model(start.run, start.checkpoint) : refuse('CLI_NO_RUNS_DIR', `${file}: the design starts from stored run ${start.run}; name the run folder with --runs DIR.`);
   } catch (e) {
-    return fail((e as { code?: string }).code ?? 'E_TRAIN', (e as Error).message, 2);
+    return fail(thrownCode(e, 'E_TRAIN'), (e as Error).message, 2);
   }
 
   const training = graph.training!;
@@ -215,7 +216,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if (e.test) out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
       warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
-      err(`error ${e.code}: ${e.message}\n`);
+      err(cliErrorText(e.code, e.message));
     }
   };
   let trainer: Trainer;
@@ -257,7 +258,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch (e) {
     // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics).
     backend.dispose?.();
-    return fail((e as { code?: string }).code ?? 'TRAIN_BAD_CONFIG', (e as Error).message, 2);
+    return fail(thrownCode(e, 'TRAIN_BAD_CONFIG'), (e as Error).message, 2);
   }
   try {
     if (!json) {
@@ -280,7 +281,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
         if (json) out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
         else out(`exported ${exportAs.label} to ${written}\n`);
       } catch (e) {
-        return fail((e as { code?: string }).code ?? 'E_EXPORT_WRITE', (e as Error).message, 1);
+        return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
       }
     }
     return 0;

@@ -7,11 +7,12 @@ import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
+import type { ErrorCode } from '../../src-engine/base/errors';
 
 /** A file operation failure with a stable code and a message for the user. */
 export class FileError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

@@ -428,6 +428,8 @@ const fieldSaysNo = [
   { expect: '[data-testid=train-blocked]', text: 'Learning rate: “abc”' },
   { expect: '[data-testid=problem-item][data-code=E_SETTING_INVALID][data-field=train-lr]', text: 'Learning rate: “abc” is not used\\. Enter a number\\.' },
   { expectCount: '[data-testid=problems] .problems__none', count: 0 },
+  // #45: the code's tooltip is its entry in the error table (src-engine/base/errors.ts).
+  { expect: '[data-testid=problem-item][data-code=E_SETTING_INVALID] .problem__code', attr: ['title', 'A setting cannot be used. Fix the highlighted setting. (docs/data.md#in-the-app)'] },
   { screenshot: 'problems-invalid-field-1280x800' },
   { click: '[data-testid=problem-item][data-field=train-lr]' },
   { expect: '[data-testid=train-lr]:focus' },

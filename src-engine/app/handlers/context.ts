@@ -1,4 +1,5 @@
 import type { Logger } from '../../protocol/rpc';
+import type { ErrorCode } from '../../base/errors';
 import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol/messages';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
@@ -63,7 +64,7 @@ export interface CurrentRun {
 /** The run states of a run that still trains (or can go on: paused, diverged). */
 const LIVE: ReadonlySet<string> = new Set(['running', 'paused', 'diverged', 'stopping']);
 
-export function coded(code: string, message: string): Error & { code: string } {
+export function coded(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(message), { code });
 }
 

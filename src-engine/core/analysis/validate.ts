@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../base/errors';
 import { isTargetInput } from '../../base/ir/inputs';
 import { getOp, listOps } from '../ops/registry';
 import type { AttrSpec, AttrValue, Attrs, OpDef } from '../ops/types';
@@ -58,10 +59,10 @@ export function analyzeGraph(json: unknown, opts: { batchSize?: number } = {}): 
 function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
   const diagnostics: Diagnostic[] = [];
   const done = (): GraphAnalysis => ({ shapes: Object.create(null) as Record<string, number[]>, params: 0, flopsPerSample: 0, diagnostics });
-  const error = (code: string, message: string, nodeId?: string): void => {
+  const error = (code: ErrorCode, message: string, nodeId?: string): void => {
     diagnostics.push(nodeId === undefined ? { code, severity: 'error', message } : { code, severity: 'error', nodeId, message });
   };
-  const warn = (code: string, message: string, nodeId?: string): void => {
+  const warn = (code: ErrorCode, message: string, nodeId?: string): void => {
     diagnostics.push(nodeId === undefined ? { code, severity: 'warning', message } : { code, severity: 'warning', nodeId, message });
   };
 
@@ -393,7 +394,7 @@ function lossIds(training: TrainingConfig | undefined): string[] {
 }
 
 function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, OpDef>, diagnostics: Diagnostic[]): TrainingConfig | undefined {
-  const err = (code: string, message: string, nodeId?: string): void => {
+  const err = (code: ErrorCode, message: string, nodeId?: string): void => {
     diagnostics.push(nodeId === undefined ? { code, severity: 'error', message } : { code, severity: 'error', nodeId, message });
   };
   if (!isRecord(raw)) {
@@ -438,7 +439,7 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
  * A loss listed twice in one list (`training.loss`, or a group's `loss`) would count twice in the
  * forward loss but once in the gradient: `E_DUPLICATE_LOSS`.
  */
-function refuseRepeatedLosses(losses: readonly unknown[], where: string, err: (code: string, message: string, nodeId?: string) => void): void {
+function refuseRepeatedLosses(losses: readonly unknown[], where: string, err: (code: ErrorCode, message: string, nodeId?: string) => void): void {
   const seen = new Set<unknown>();
   for (const l of losses) {
     if (seen.has(l)) err('E_DUPLICATE_LOSS', `${where} lists "${String(l)}" twice; list each loss node once.`, typeof l === 'string' ? l : undefined);
@@ -450,7 +451,7 @@ function refuseRepeatedLosses(losses: readonly unknown[], where: string, err: (c
  * `training.groups` (IR v2): named, unique; each names existing nodes and loss nodes, trains at
  * least one node with parameters, and no node's parameters are in two groups.
  */
-function checkGroups(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, OpDef>, err: (code: string, message: string, nodeId?: string) => void): void {
+function checkGroups(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, OpDef>, err: (code: ErrorCode, message: string, nodeId?: string) => void): void {
   if (!Array.isArray(raw) || raw.length === 0) {
     err('E_GROUPS', `"training.groups" must be a non-empty list of optimizer groups; got ${describe(raw)}.`);
     return;

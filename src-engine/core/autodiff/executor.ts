@@ -11,6 +11,7 @@ import { hostTrainStep } from '../train/step';
 import type { StepGroup, StepPhases } from '../train/types';
 import { initTensor } from '../params/init';
 import { Rng } from '../../base/rng';
+import type { ErrorCode } from '../../base/errors';
 import { sizeOf, tensor, type Tensor } from '../../base/tensor';
 
 export { GraphError } from '../../base/ir/diagnostics';
@@ -615,6 +616,6 @@ function mix(a: number, b: number): number {
   return (Math.imul((a >>> 0) ^ 0x9e3779b9, 0x85ebca6b) ^ b) >>> 0;
 }
 
-function codedError(code: string, message: string): Error & { code: string } {
+function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../base/errors';
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import type { ShapeResult } from './types';
 
@@ -39,6 +40,6 @@ export function elementwiseLossShape(op: string, pred: readonly number[] | undef
 }
 
 /** A runtime error with a stable `code` (the executor and the protocol pass `code` on to the UI). */
-export function opError(code: string, message: string): Error & { code: string } {
+export function opError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }

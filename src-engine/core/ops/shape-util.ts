@@ -1,5 +1,6 @@
 import type { Conv2dGeometry } from '../backend/primitives';
 import { formatShape } from '../../base/tensor';
+import type { ErrorCode } from '../../base/errors';
 import type { AttrSpec, Attrs, InitKind, OpDef, ShapeArgs, ShapeResult } from './types';
 
 /**
@@ -23,7 +24,7 @@ export function ok(shape: number[]): ShapeResult {
   return { ok: true, shape };
 }
 
-export function fail(code: string, message: string): ShapeResult {
+export function fail(code: ErrorCode, message: string): ShapeResult {
   return { ok: false, code, message };
 }
 

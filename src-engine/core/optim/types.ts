@@ -1,4 +1,5 @@
 import type { Tensor } from '../../base/tensor';
+import type { ErrorCode } from '../../base/errors';
 
 /**
  * One trainable tensor as the optimizer sees it. The executor's `CompiledGraph.params` entries
@@ -67,6 +68,6 @@ export function paramKey(p: Pick<OptimParam, 'nodeId' | 'name'>, index: number):
 }
 
 /** An Error with a stable `code`, prefixed to the message as elsewhere in the engine. */
-export function optimError(code: string, message: string): Error & { code: string } {
+export function optimError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }

@@ -1,6 +1,7 @@
 import type { BufferSpec, InitKind, ParamSpec } from '../ops/types';
 import type { Rng } from '../../base/rng';
 import type { Tensor } from '../../base/tensor';
+import type { ErrorCode } from '../../base/errors';
 
 /**
  * Fill `t` in place as `spec.init` says, with PyTorch's formulas (`torch.nn.init`):
@@ -106,6 +107,6 @@ function requireFan(spec: ParamSpec | BufferSpec, fan: number, what: string): nu
   return fan;
 }
 
-function codedError(code: string, message: string): Error & { code: string } {
+function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(`${code}: ${message}`), { code });
 }

@@ -5,7 +5,7 @@ import { usePanels } from '../state/panels';
 import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
-import { findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
+import { explainCode, findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
 import { useTrainUi } from '../state/train-ui';
 import { backboneOf, holdsWeights } from '../editor/fine-tune';
 import { LockIcon } from './LockIcon';
@@ -185,7 +185,7 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
       ) : null}
       <FineTuning nodes={nodes} />
       {problems?.map((d, i) => (
-        <p key={i} className={`inspector__problem inspector__problem--${d.severity}`}>
+        <p key={i} className={`inspector__problem inspector__problem--${d.severity}`} title={explainCode(d.code)}>
           {d.code}: {d.message}
         </p>
       ))}

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { explainCode } from '../../../src-engine/facade';
 import { useSession } from '../state/session-store';
 
 /** A refused edit or a file message: at the cursor when it has a position, else as a toast. */
@@ -14,7 +15,7 @@ export function NoticeView() {
   if (!notice) return null;
   const style = notice.at ? { left: notice.at.x + 14, top: notice.at.y + 14 } : undefined;
   return (
-    <div className={`notice notice--${notice.kind}${notice.at ? ' notice--at-cursor' : ''}`} style={style} role="alert" data-testid="notice" data-code={notice.code ?? ''} onClick={notice.sticky ? undefined : clear}>
+    <div className={`notice notice--${notice.kind}${notice.at ? ' notice--at-cursor' : ''}`} style={style} role="alert" data-testid="notice" data-code={notice.code ?? ''} title={explainCode(notice.code)} onClick={notice.sticky ? undefined : clear}>
       {notice.message}
       {notice.action && (
         <button type="button" className="notice__action" data-testid="notice-action" onClick={notice.action.run}>

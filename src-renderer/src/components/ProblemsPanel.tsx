@@ -1,4 +1,4 @@
-import type { Diagnostic } from '../../../src-engine/facade';
+import { explainCode, type Diagnostic } from '../../../src-engine/facade';
 import { useEditor } from '../state/editor-store';
 import { addTrainingSettings, needsTrainingSettings } from '../editor/add-settings';
 import { usePanels } from '../state/panels';
@@ -61,7 +61,9 @@ export function ProblemsPanel() {
                 <span className={`problem__icon problem__icon--${d.severity}`}>{d.severity === 'error' ? 'error' : 'warning'}</span>
                 {d.nodeId !== undefined ? <span className="problem__node">{d.nodeId}</span> : null}
                 <span className="problem__message">{d.message}</span>
-                <span className="problem__code">{d.code}</span>
+                <span className="problem__code" title={explainCode(d.code)}>
+                  {d.code}
+                </span>
               </button>
             </li>
           ))}

@@ -1,4 +1,4 @@
-import { checkNodeGroups, migrateGraph, upgradeProjectGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue } from '../../../src-engine/facade';
+import { checkNodeGroups, migrateGraph, upgradeProjectGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue, type ErrorCode } from '../../../src-engine/facade';
 import { ComputeChoice, VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
@@ -28,7 +28,7 @@ export type ProjectParse = { ok: true; doc: EditorDoc; ui?: ProjectUi; notes: st
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isXY = (v: unknown): v is XY => isRecord(v) && Number.isFinite(v.x) && Number.isFinite(v.y);
 
-function fail(code: string, message: string): ProjectParse {
+function fail(code: ErrorCode, message: string): ProjectParse {
   return { ok: false, code, message };
 }
 

@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { featureInput, fitToData, type DataFit } from '../../../../src-engine/facade';
+import { explainCode, featureInput, fitToData, type DataFit } from '../../../../src-engine/facade';
 import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-engine/protocol';
 import { getHost } from '../../host';
 import { imagePixels } from '../../training/charts';
@@ -225,7 +225,7 @@ function ScanPreview() {
       {fit ? <DesignFit fit={fit} /> : null}
       {r.problem ? (
         <p className="modal__error" data-testid="add-data-problem" data-code={r.problem.code}>
-          {r.problem.message} <small>({r.problem.code})</small>
+          {r.problem.message} <small title={explainCode(r.problem.code)}>({r.problem.code})</small>
         </p>
       ) : null}
       <div className="modal__actions">
@@ -451,7 +451,7 @@ function ScanFailed() {
   return (
     <div className="add-data" data-testid="add-data-failed" data-code={error?.code}>
       <p className="modal__error">
-        {error?.message} <small>({error?.code})</small>
+        {error?.message} <small title={explainCode(error?.code)}>({error?.code})</small>
       </p>
       <div className="modal__actions">
         <button type="button" className="primary" data-testid="add-data-back" onClick={() => again(intent)}>

@@ -1,7 +1,7 @@
 import { SweepForm } from './SweepForm';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue } from '../../../../src-engine/facade';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode } from '../../../../src-engine/facade';
 import { ComputeChoice, ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
@@ -242,7 +242,7 @@ function ProgressView() {
         </div>
       ) : null}
       {error ? (
-        <div className="train-error" data-testid="train-error" data-code={error.code}>
+        <div className="train-error" data-testid="train-error" data-code={error.code} title={explainCode(error.code)}>
           {error.message}
         </div>
       ) : null}

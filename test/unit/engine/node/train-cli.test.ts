@@ -45,6 +45,8 @@ describe('train CLI', () => {
     const r = await cli(['no/such/graph.json']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('no/such/graph.json: no such file');
+    // The next action and the docs come from the error table (src-engine/base/errors.ts).
+    expect(r.err).toMatch(/\n {2}help: Check the path\. \(docs\/trainer\.md#quick-start\)\n$/);
   });
 
   it('bad graph → diagnostics printed, exit 2', async () => {
@@ -67,7 +69,7 @@ describe('train CLI', () => {
     expect(r.code).toBe(2);
     const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.some((l) => l.type === 'diagnostic' && l.severity === 'error')).toBe(true);
-    expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'CLI_BAD_GRAPH' });
+    expect(lines.at(-1)).toMatchObject({ type: 'error', code: 'CLI_BAD_GRAPH', action: 'Open it in the app and fix the problems it lists.', docs: 'docs/trainer.md#quick-start' });
   });
 
   it('bad flag value → usage, exit 2', async () => {
