@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { paramsSchema } from '../catalog/params';
+import { listTransforms, type TransformConfig } from '../catalog/transforms/registry';
 
 /**
  * Netwright's one message protocol: the only contract between the renderer, the hosts (Electron
@@ -106,21 +108,16 @@ export type ErrorInfo = z.infer<typeof ErrorInfo>;
 /** Names a training run; every training message carries it so a stale run's traffic is ignored. */
 const RunId = z.string().min(1).max(64);
 
+/** A `dataset.transform`: one of the declared transforms (catalog/transforms/), each parameter within its range. */
+const TransformSchema = z.union(listTransforms().map((t) => paramsSchema(t.kind, t.params)) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]]) as unknown as z.ZodType<TransformConfig>;
+
 /** A graph's `training.dataset` (checked loosely here; the data layer reports coded errors). */
 export const DatasetConfigSchema = z
   .object({
     name: z.string().min(1).max(100),
     options: z.record(z.string(), z.unknown()).optional(),
     validationSplit: z.number().min(0).max(0.99).optional(),
-    transform: z
-      .union([
-        z.object({ kind: z.literal('none') }),
-        z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
-        z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
-        z.object({ kind: z.literal('salt-pepper'), fraction: z.number().min(0).max(1) }),
-        z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
-      ])
-      .optional(),
+    transform: TransformSchema.optional(),
     augment: z.object({ shift: z.number().int().min(0).max(64).optional(), rotate: z.number().min(0).max(180).optional(), flip: z.boolean().optional(), jitter: z.number().min(0).max(1).optional() }).optional(),
     target: z.enum(['label', 'features']).optional(),
     limit: z.number().int().positive().optional(),

@@ -1,4 +1,5 @@
 import type { StartFrom } from './start-from';
+import type { TransformConfig } from '../../catalog/transforms/registry';
 
 /** A node attribute's value: a number, flag, name, or list of numbers (a shape, a kernel size). */
 export type AttrValue = number | boolean | string | readonly number[];
@@ -77,13 +78,8 @@ export interface DatasetConfig {
   options?: Record<string, unknown>;
   /** Fractions of the non-test data held out for validation (default 0.1). */
   validationSplit?: number;
-  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
-  transform?:
-    | { kind: 'none' }
-    | { kind: 'gaussian-noise'; std: number; clip?: boolean }
-    | { kind: 'mask'; fraction: number }
-    | { kind: 'salt-pepper'; fraction: number }
-    | { kind: 'block-mask'; size: number; count?: number };
+  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). Declared in catalog/transforms/. */
+  transform?: TransformConfig;
   /**
    * Random changes to image samples, training batches only: shifts (whole pixels, zero fill: a
    * random crop of the padded image), rotations (degrees), a left–right mirror with probability ½
