@@ -4,6 +4,9 @@ import { checkTransform } from '../../../../src-engine/core/data/transforms';
 import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
 import { DatasetConfigSchema } from '../../../../src-engine/protocol/messages';
 import type { TransformConfig } from '../../../../src-engine/catalog/transforms/registry';
+import { DATASETS, getDataset } from '../../../../src-engine/core/data/registry';
+import { BUILTIN_DATASETS, loadBuiltinDataset } from '../../../../src-engine/core/data/builtin';
+import { normalizationKind } from '../../../../src-engine/core/data/prepare';
 
 const defaults = (kind: string): TransformConfig => {
   const def = listTransforms().find((t) => t.kind === kind)!;
@@ -39,5 +42,25 @@ describe('declared input transforms', () => {
     expect(TRAIN_PY).toContain('__TRANSFORMS__');
     expect(TRAIN_PY).not.toMatch(/t\['kind'\] == '/);
     expect(listTransforms().filter((t) => !t.identity && !t.torch)).toEqual([]);
+  });
+});
+
+/** Each dataset is declared once (core/data/registry.ts): how an in-code set loads and its default scale are read from there. */
+describe('declared datasets', () => {
+  it('the sets that need no files are exactly those whose entry says how they load, and each loads through it', () => {
+    const inCode = DATASETS.filter((d) => d.load).map((d) => d.name);
+    expect(inCode.length).toBeGreaterThan(10);
+    expect(BUILTIN_DATASETS).toEqual(inCode);
+    for (const d of DATASETS) {
+      const loaded = loadBuiltinDataset({ name: d.name, options: { samples: 40 } }, 3);
+      expect(loaded === undefined, d.name).toBe(!d.load);
+      if (loaded) expect(loaded.train.count, d.name).toBeGreaterThan(0);
+    }
+    expect(getDataset('__proto__')).toBeUndefined();
+  });
+
+  it('the scale a set gets when the design names none is its entry\'s declared default', () => {
+    for (const d of DATASETS) expect(normalizationKind({ name: d.name }), d.name).toBe(d.options.normalize?.default ?? 'none');
+    expect(normalizationKind({ name: 'nothing-declares-this' })).toBe('none');
   });
 });
