@@ -43,6 +43,8 @@ export default tseslint.config(
   // autodiff, backends, optim, data, metrics, train) ← app (service, session, probes). Each imports
   // only the tiers below it; the protocol is the contract and imports nothing of the engine.
   ...engineTier('src-engine/**/*.ts', []),
+  // The catalog: declarations every tier and the protocol read (input transforms: kinds, parameters, what they do), so it imports none of them.
+  ...engineTier('src-engine/catalog/**/*.ts', [tierImport(['base', 'core', 'app', 'protocol'], 'The catalog (declarations the IR, the protocol and the engine share) imports no tier.')]),
   ...engineTier('src-engine/base/**/*.ts', [tierImport(['core', 'app', 'protocol'], 'The base tier (tensor, rng, IR format) imports no other tier.')]),
   ...engineTier('src-engine/core/**/*.ts', [tierImport(['app', 'protocol'], 'The core tier imports only base: app code (sessions, probes, service) and the protocol stand on it, not the reverse.')]),
   // …except base/schemas.ts: the values base and the protocol both name, declared once as zod schemas (it imports only zod).

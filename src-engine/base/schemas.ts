@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { paramsSchema } from '../catalog/params';
+import { listTransforms, type TransformConfig } from '../catalog/transforms/registry';
 
 /**
  * Values the engine's tiers and the protocol both name: one zod schema each, and its type derived
@@ -25,6 +27,9 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
 export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
+/** A `dataset.transform`: one of the declared transforms (catalog/transforms/), each parameter within its range. */
+const TransformSchema = z.union(listTransforms().map((t) => paramsSchema(t.kind, t.params)) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]]) as unknown as z.ZodType<TransformConfig>;
+
 /** A graph's `training.dataset`: which dataset, and how it is split, corrupted and augmented. */
 const DatasetConfigFields = z.object({
   /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
@@ -33,16 +38,8 @@ const DatasetConfigFields = z.object({
   options: z.record(z.string(), z.unknown()).optional(),
   /** Fractions of the non-test data held out for validation (default 0.1). */
   validationSplit: z.number().min(0).max(0.99).optional(),
-  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). */
-  transform: z
-    .union([
-      z.object({ kind: z.literal('none') }),
-      z.object({ kind: z.literal('gaussian-noise'), std: z.number().nonnegative(), clip: z.boolean().optional() }),
-      z.object({ kind: z.literal('mask'), fraction: z.number().min(0).max(1) }),
-      z.object({ kind: z.literal('salt-pepper'), fraction: z.number().min(0).max(1) }),
-      z.object({ kind: z.literal('block-mask'), size: z.number().int().positive().max(4096), count: z.number().int().positive().max(1024).optional() }),
-    ])
-    .optional(),
+  /** Corruption applied to the features fed to the network; the target stays clean (denoising AEs). Declared in catalog/transforms/. */
+  transform: TransformSchema.optional(),
   /**
    * Random changes to image samples, training batches only: shifts (whole pixels, zero fill: a
    * random crop of the padded image), rotations (degrees), a left–right mirror with probability ½

@@ -9,6 +9,7 @@ import { forEachChunk, materialize, normalizedSource, subsetOf } from './stream'
 import type { Dataset, LoadedDataset, SampleSource, Samples } from './types';
 import { DataError, featureSize, isStreamed } from './types';
 import { checkDataset } from './validate';
+import { getDataset } from './registry';
 
 /**
  * The most training samples a streamed split's normalisation is fitted on: a stratified draw of
@@ -37,13 +38,12 @@ export interface PreparedData<S extends Samples = Dataset> {
 }
 
 /**
- * The normalisation a dataset config asks for: `options.normalize`, else its set's default
- * (per-channel for image folders and the shapes, per-feature for tables and arrays, none for the rest). The
+ * The normalisation a dataset config asks for: `options.normalize`, else its set's declared default
+ * (registry.ts: per-channel for image folders and the shapes, per-feature for tables and arrays, none for the rest). The
  * PyTorch export's train.py is told the same.
  */
 export function normalizationKind(config: DatasetConfig): NormalizationKind {
-  const name = config.name;
-  const fallback: NormalizationKind = name === 'image-folder' || name === 'shapes' ? 'per-channel' : name === 'iris' || name === 'housing' || name === 'csv' || name === 'npz' ? 'per-feature' : 'none';
+  const fallback = getDataset(config.name)?.options.normalize?.default ?? 'none';
   return (config.options?.normalize ?? fallback) as NormalizationKind;
 }
 

@@ -1,5 +1,13 @@
+import type { DatasetConfig } from '../../base/ir/types';
 import type { AttrSpec } from '../ops/types';
-import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from './csv';
+import { CATEGORICAL_ENCODINGS, MISSING_POLICIES, csvDataset } from './csv';
+import { HOUSING_CSV } from './housing';
+import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
+import { syntheticDataset, type SyntheticName } from './synthetic';
+import { sequenceTask, type SequenceTaskName } from './sequence-tasks';
+import { shapesDataset } from './shapes';
+import { wavesDataset } from './series';
+import { DataError, type LoadedDataset } from './types';
 
 /** A dataset the app offers, with its options as attribute specs (the Train dock builds fields from them). */
 export interface DatasetSpec {
@@ -22,7 +30,46 @@ export interface DatasetSpec {
   /** A line the Train dock shows under the dataset while it is chosen: a stand-in's way to the user's own data. */
   hint?: string;
   options: Readonly<Record<string, AttrSpec>>;
+  /**
+   * How a set that lives in code loads (runtime-neutral; `seed` for generated sets without
+   * `options.seed`). Absent: the Node host reads it from files (src-engine/node/datasets.ts).
+   */
+  load?: (config: DatasetConfig, seed: number) => LoadedDataset;
 }
+
+/** A number option of `set`, or undefined when left out; anything else is a coded error. */
+function num(o: Record<string, unknown>, key: string, set: string): number | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError('DATA_BAD_OPTION', `${set}: option ${key} must be a number (got ${JSON.stringify(v)}).`);
+  return v;
+}
+
+/** The numeric `keys` of `config.options`, checked, with `seed` defaulting to the run's. */
+function numbers<K extends string>(config: DatasetConfig, keys: readonly K[], seed: number): Partial<Record<K, number>> & { seed: number } {
+  const o = config.options ?? {};
+  const out = Object.fromEntries(keys.map((k) => [k, num(o, k, config.name)])) as Partial<Record<K, number>>;
+  return { ...out, seed: num(o, 'seed', config.name) ?? seed };
+}
+
+const iris = (): LoadedDataset => ({
+  train: {
+    name: 'iris',
+    task: 'classification',
+    count: IRIS_LABELS.length,
+    features: Float32Array.from(IRIS_FEATURES),
+    featureShape: [4],
+    targets: Float32Array.from(IRIS_LABELS),
+    targetShape: [],
+    numClasses: 3,
+    classNames: [...IRIS_CLASS_NAMES],
+    featureNames: [...IRIS_FEATURE_NAMES],
+  },
+});
+// The housing table ships as CSV text in code and goes through the same parser as a user's CSV.
+const housing = (): LoadedDataset => ({ train: csvDataset(HOUSING_CSV, { name: 'housing', targetColumn: 'price_100k', task: 'regression' }) });
+const synthetic = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: syntheticDataset(config.name as SyntheticName, numbers(config, ['samples', 'noise', 'classes', 'factor'], seed)) });
+const sequence = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: sequenceTask(config.name as SequenceTaskName, numbers(config, ['samples', 'length', 'symbols'], seed)) });
 
 const samples = (def = 500): AttrSpec => ({ kind: 'int', default: def, min: 10, max: 1_000_000, doc: 'Samples to generate.' });
 const noise = (def: number): AttrSpec => ({ kind: 'float', default: def, min: 0, doc: 'Spread of the points around the pattern.' });
@@ -43,8 +90,8 @@ const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc
 export const DATASETS: readonly DatasetSpec[] = [
   { name: 'mnist', label: 'MNIST digits', doc: '70,000 handwritten digits, 28×28 grey.', task: 'classification', featureShape: [1, 28, 28], files: true, options: { normalize: normalizeImages } },
   { name: 'fashion-mnist', label: 'Fashion-MNIST', doc: '70,000 clothing images in 10 classes, 28×28 grey.', task: 'classification', featureShape: [1, 28, 28], files: true, options: { normalize: normalizeImages } },
-  { name: 'iris', label: 'Iris', doc: '150 flowers, 4 measurements, 3 species.', task: 'classification', featureShape: [4], options: { normalize: { ...normalize, default: 'per-feature' } } },
-  { name: 'housing', label: 'Housing prices (CSV)', doc: '500 houses (synthetic): area, rooms, age, distance to the centre → price in 100,000s. A regression table shipped as CSV.', task: 'regression', featureShape: [4], targetShape: [1], options: { normalize: { ...normalize, default: 'per-feature' } } },
+  { name: 'iris', label: 'Iris', doc: '150 flowers, 4 measurements, 3 species.', task: 'classification', featureShape: [4], options: { normalize: { ...normalize, default: 'per-feature' } }, load: iris },
+  { name: 'housing', label: 'Housing prices (CSV)', doc: '500 houses (synthetic): area, rooms, age, distance to the centre → price in 100,000s. A regression table shipped as CSV.', task: 'regression', featureShape: [4], targetShape: [1], options: { normalize: { ...normalize, default: 'per-feature' } }, load: housing },
   {
     name: 'image-folder',
     label: 'Image folder',
@@ -102,17 +149,18 @@ export const DATASETS: readonly DatasetSpec[] = [
     files: true,
     options: { window: textWindow, vocabulary: { kind: 'enum', default: 'text', values: ['text', 'ascii'], doc: 'text: the file’s own characters; ascii: tab, newline and printable ASCII (97, as fortunes: a design made for fortunes fits), other characters left out.' } },
   },
-  { name: 'two-moons', label: 'two moons', doc: 'Two interleaved half circles: a non-linear boundary.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1) } },
-  { name: 'circles', label: 'circles', doc: 'A ring around a disc.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), factor: { kind: 'float', default: 0.5, min: 0, max: 1, doc: 'Inner radius ÷ outer radius.' } } },
-  { name: 'spirals', label: 'spirals', doc: 'Interleaved spiral arms, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Spiral arms.' } } },
-  { name: 'xor', label: 'XOR', doc: 'Four clusters in the corners, opposite corners alike.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0) } },
-  { name: 'blobs', label: 'blobs', doc: 'Gaussian clusters, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(1), classes: { kind: 'int', default: 3, min: 2, max: 10, doc: 'Clusters.' } } },
+  { name: 'two-moons', label: 'two moons', doc: 'Two interleaved half circles: a non-linear boundary.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1) }, load: synthetic },
+  { name: 'circles', label: 'circles', doc: 'A ring around a disc.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), factor: { kind: 'float', default: 0.5, min: 0, max: 1, doc: 'Inner radius ÷ outer radius.' } }, load: synthetic },
+  { name: 'spirals', label: 'spirals', doc: 'Interleaved spiral arms, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0.1), classes: { kind: 'int', default: 2, min: 2, max: 10, doc: 'Spiral arms.' } }, load: synthetic },
+  { name: 'xor', label: 'XOR', doc: 'Four clusters in the corners, opposite corners alike.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(0) }, load: synthetic },
+  { name: 'blobs', label: 'blobs', doc: 'Gaussian clusters, one per class.', task: 'classification', featureShape: [2], options: { samples: samples(), noise: noise(1), classes: { kind: 'int', default: 3, min: 2, max: 10, doc: 'Clusters.' } }, load: synthetic },
   {
     name: 'parity',
     label: 'parity of bits (sequence)',
     doc: 'Sequences of bits; the class is whether the count of ones is odd. No part of a sequence says anything alone: chance (50 %) until the net keeps a running XOR over every step.',
     task: 'classification',
     options: { samples: samples(2000), length: seqLength },
+    load: sequence,
   },
   {
     name: 'waves',
@@ -121,6 +169,7 @@ export const DATASETS: readonly DatasetSpec[] = [
     task: 'regression',
     targetShape: [1],
     options: { samples: samples(2000), length: seqLength },
+    load: (config, seed) => wavesDataset(numbers(config, ['samples', 'length'], seed)),
   },
   {
     name: 'series',
@@ -142,6 +191,7 @@ export const DATASETS: readonly DatasetSpec[] = [
       samples: samples(3000),
       normalize: { ...normalize, default: 'per-channel', values: ['none', 'per-channel', 'global', 'per-feature'] },
     },
+    load: (config, seed) => ({ train: shapesDataset(numbers(config, ['samples', 'size'], seed)) }),
   },
   {
     name: 'adding',
@@ -150,6 +200,7 @@ export const DATASETS: readonly DatasetSpec[] = [
     task: 'regression',
     targetShape: [1],
     options: { samples: samples(2000), length: seqLength },
+    load: sequence,
   },
   {
     name: 'memory',
@@ -157,5 +208,13 @@ export const DATASETS: readonly DatasetSpec[] = [
     doc: 'Sequences of one-hot symbols; the class is the first step’s symbol, every later step a distractor. Chance is 1/symbols: the lesson of how far back a recurrent net can carry what it saw.',
     task: 'classification',
     options: { samples: samples(2000), length: seqLength, symbols: { kind: 'int', default: 8, min: 2, max: 64, doc: 'Symbols in the alphabet (the features per step, and the classes).' } },
+    load: sequence,
   },
 ];
+
+const BY_NAME: ReadonlyMap<string, DatasetSpec> = new Map(DATASETS.map((d) => [d.name, d]));
+
+/** The dataset called `name`, or undefined for a name nothing declares (a file may say anything). */
+export function getDataset(name: string): DatasetSpec | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,5 +1,8 @@
 import type { DatasetConfig } from '../../base/ir/types';
 import type { Rng } from '../../base/rng';
+import { paramProblem } from '../../catalog/params';
+import { getTransform, listTransforms } from '../../catalog/transforms/registry';
+import type { TransformDef } from '../../catalog/transforms/types';
 import { DataError } from './types';
 
 export type FeatureTransform = NonNullable<DatasetConfig['transform']>;
@@ -8,59 +11,19 @@ export type Augmentation = NonNullable<DatasetConfig['augment']>;
 /**
  * Corrupt features in place for denoising/in-painting autoencoders; the clean copy stays in the
  * dataset and serves as the target. Only the first `length` values are touched (a partial batch).
- *
- * - `gaussian-noise` adds N(0, std²) per value (then clips to [0, 1] when `clip`);
- * - `salt-pepper` sets each value to 0 or to 1 (half each) with probability `fraction`;
- * - `mask` zeroes each value with probability `fraction`;
- * - `block-mask` zeroes `count` (default 1) `size × size` squares per sample, at random positions,
- *   in every channel: images only, `shape` is the per-sample `[C, H, W]`.
+ * What each kind does is declared in its file under `catalog/transforms/`; a transform declared
+ * `images` needs `shape`, the per-sample `[C, H, W]`.
  */
 export function applyTransform(t: FeatureTransform, x: Float32Array, rng: Rng, length = x.length, shape?: readonly number[]): void {
-  switch (t.kind) {
-    case 'none':
-      return;
-    case 'gaussian-noise': {
-      const std = t.std;
-      if (t.clip) {
-        for (let i = 0; i < length; i++) {
-          const v = x[i] + std * rng.normal();
-          x[i] = v < 0 ? 0 : v > 1 ? 1 : v;
-        }
-      } else {
-        for (let i = 0; i < length; i++) x[i] += std * rng.normal();
-      }
-      return;
-    }
-    case 'mask': {
-      const p = t.fraction;
-      for (let i = 0; i < length; i++) if (rng.uniform() < p) x[i] = 0;
-      return;
-    }
-    case 'salt-pepper': {
-      const p = t.fraction;
-      for (let i = 0; i < length; i++) {
-        const u = rng.uniform();
-        if (u < p) x[i] = u < p / 2 ? 0 : 1;
-      }
-      return;
-    }
-    case 'block-mask': {
-      const [c, h, w] = imageShape(shape, 'block-mask transform');
-      const fs = c * h * w;
-      const size = Math.min(t.size, h, w);
-      const count = t.count ?? 1;
-      for (let s = 0; s + fs <= length; s += fs) {
-        for (let k = 0; k < count; k++) {
-          const top = Math.floor(rng.uniform() * (h - size + 1));
-          const left = Math.floor(rng.uniform() * (w - size + 1));
-          for (let ch = 0; ch < c; ch++) {
-            for (let r = top; r < top + size; r++) x.fill(0, s + ch * h * w + r * w + left, s + ch * h * w + r * w + left + size);
-          }
-        }
-      }
-      return;
-    }
-  }
+  const def = declared(t);
+  def.apply({ t: t as never, x, rng, length, image: def.images ? imageShape(shape, `${t.kind} transform`) : undefined });
+}
+
+/** The declaration of `t`'s kind, or a coded error for a kind no file declares. */
+function declared(t: FeatureTransform): TransformDef {
+  const def = getTransform(t.kind);
+  if (!def) throw new DataError('DATA_BAD_OPTION', `Unknown input transform "${String(t.kind)}" (known: ${listTransforms().map((d) => d.kind).join(', ')}).`);
+  return def;
 }
 
 /** `[C, H, W]` of an image sample, or a coded error naming `what`. */
@@ -131,17 +94,13 @@ function shiftRotate(x: Float32Array, s: number, c: number, h: number, w: number
 /** Reject transform settings that cannot work, before training starts. `shape`: per-sample feature shape. */
 export function checkTransform(t: FeatureTransform | undefined, shape?: readonly number[]): void {
   if (!t) return;
-  if (t.kind === 'gaussian-noise' && !(t.std >= 0 && Number.isFinite(t.std))) {
-    throw new DataError('DATA_BAD_OPTION', `gaussian-noise transform: std must be a finite number ≥ 0 (got ${t.std}).`);
+  const def = declared(t);
+  const setting = t as unknown as Readonly<Record<string, unknown>>;
+  for (const [name, p] of Object.entries(def.params)) {
+    const problem = paramProblem(`${t.kind} transform`, name, p, setting[name]);
+    if (problem) throw new DataError('DATA_BAD_OPTION', problem);
   }
-  if ((t.kind === 'mask' || t.kind === 'salt-pepper') && !(t.fraction >= 0 && t.fraction <= 1)) {
-    throw new DataError('DATA_BAD_OPTION', `${t.kind} transform: fraction must be in [0, 1] (got ${t.fraction}).`);
-  }
-  if (t.kind === 'block-mask') {
-    if (!(Number.isInteger(t.size) && t.size >= 1)) throw new DataError('DATA_BAD_OPTION', `block-mask transform: size must be a whole number ≥ 1 (got ${t.size}).`);
-    if (t.count !== undefined && !(Number.isInteger(t.count) && t.count >= 1)) throw new DataError('DATA_BAD_OPTION', `block-mask transform: count must be a whole number ≥ 1 (got ${t.count}).`);
-    if (shape) imageShape(shape, 'block-mask transform');
-  }
+  if (def.images && shape) imageShape(shape, `${t.kind} transform`);
 }
 
 /** Reject augmentation settings that cannot work on samples of `shape`. */

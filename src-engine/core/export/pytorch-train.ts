@@ -330,26 +330,7 @@ def prepare(data_dir, seed, limit, rank):
 def corrupt(x, generator):
     """The input transform (denoising autoencoders): the target stays clean."""
     t = CONFIG['dataset']['transform']
-    if t['kind'] == 'gaussian-noise':
-        x = x + t['std'] * torch.randn(x.shape, generator=generator).to(x.device)
-        return x.clamp(0, 1) if t.get('clip') else x
-    if t['kind'] == 'mask':
-        return x * (torch.rand(x.shape, generator=generator).to(x.device) >= t['fraction'])
-    if t['kind'] == 'salt-pepper':
-        u = torch.rand(x.shape, generator=generator).to(x.device)
-        p = t['fraction']
-        return torch.where(u < p / 2, torch.zeros_like(x), torch.where(u < p, torch.ones_like(x), x))
-    if t['kind'] == 'block-mask':
-        shape = x.shape
-        x = x.clone().reshape(len(x), *CONFIG['dataset']['image_shape'])
-        h, w = x.shape[-2], x.shape[-1]
-        size = min(t['size'], h, w)
-        for i in range(len(x)):
-            for _ in range(t.get('count', 1)):
-                top = int(torch.randint(0, h - size + 1, (1,), generator=generator))
-                left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
-                x[i, ..., top:top + size, left:left + size] = 0
-        return x.reshape(shape)
+__TRANSFORMS__
     return x
 
 

@@ -14,6 +14,7 @@ import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
+import { listTransforms } from '../../catalog/transforms/registry';
 
 /**
  * Datasets train.py reads from their standard IDX files: too big to copy into every export, so
@@ -409,7 +410,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));
+    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('__TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
   progress(1, 'done');
@@ -493,4 +494,11 @@ the clipping are the same.
 `
     : ''
 }`;
+}
+
+/** train.py's `corrupt` branches: each declared transform's PyTorch text under `if t['kind'] == …` (catalog/transforms/). */
+function transformBranches(): string {
+  return listTransforms()
+    .flatMap((t) => (t.torch ? [`    if t['kind'] == '${t.kind}':\n${t.torch}`] : []))
+    .join('\n');
 }

@@ -3,6 +3,7 @@ import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
 import type { Rng } from '../../base/rng';
 import type { ImportRule } from './onnx-import';
+import type { AttrSpec } from '../../catalog/attr-spec';
 
 /** Palette groups, in display order. */
 export const OP_CATEGORIES = [
@@ -16,19 +17,8 @@ export const OP_CATEGORIES = [
 ] as const;
 export type OpCategory = (typeof OP_CATEGORIES)[number];
 
-/**
- * A typed attribute declaration. The canvas inspector builds its controls from these, the IR
- * validator checks values against them, and exporters read them: one description, many readers.
- */
-export type AttrSpec =
-  | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
-  | { kind: 'float'; default: number; min?: number; max?: number; doc: string }
-  | { kind: 'bool'; default: boolean; doc: string }
-  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
-  /** A list of ints, e.g. a shape or a kernel size. `length` fixes the count when set. */
-  | { kind: 'ints'; default: readonly number[]; length?: number; min?: number; doc: string }
-  /** Optional list of floats (e.g. class weights); empty means unset. */
-  | { kind: 'floats'; default: readonly number[]; doc: string };
+// Declared in the catalog (below every tier) so that settings declared there use the same specs.
+export type { AttrSpec } from '../../catalog/attr-spec';
 
 // Attribute values are part of the IR format (base tier); ops read them.
 export type { AttrValue, Attrs };

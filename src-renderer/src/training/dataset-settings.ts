@@ -1,36 +1,20 @@
-import type { DatasetConfig } from '../../../src-engine/facade';
+import { listTransforms, type DatasetConfig, type TransformConfig, type TransformDef, type TransformKind } from '../../../src-engine/facade';
 
-type Transform = NonNullable<DatasetConfig['transform']>;
-export type CorruptionKind = Transform['kind'];
-
-/** The corruptions the dataset panel offers, with what each one's amount means. */
-export const CORRUPTIONS: readonly { kind: CorruptionKind; label: string; doc: string; images?: boolean }[] = [
-  { kind: 'none', label: 'none', doc: 'The network sees the samples as they are.' },
-  { kind: 'gaussian-noise', label: 'Gaussian noise', doc: 'Adds N(0, σ²) to every value, clipped to [0, 1] (denoising autoencoders).' },
-  { kind: 'salt-pepper', label: 'salt and pepper', doc: 'Sets a fraction of the values to 0 or 1.' },
-  { kind: 'mask', label: 'mask pixels', doc: 'Zeroes each value with the given probability.' },
-  { kind: 'block-mask', label: 'mask blocks', doc: 'Zeroes size×size squares at random places (in-painting); one block, or several random patches.', images: true },
-];
+/** The corruptions the dataset panel offers, in order: the declared input transforms (catalog/transforms/). */
+export const CORRUPTIONS: readonly TransformDef<TransformKind>[] = listTransforms();
 
 /**
- * The transform for a corruption chosen in the panel, keeping the amount of the previous one
- * where it means the same thing (a fraction stays a fraction).
+ * The transform for a corruption chosen in the panel: its declared defaults, keeping the previous
+ * one's amounts where a parameter of the same name means the same thing (a fraction stays a fraction).
  *
  * @example transformFor('salt-pepper', { kind: 'mask', fraction: 0.3 }) // { kind: 'salt-pepper', fraction: 0.3 }
  */
-export function transformFor(kind: CorruptionKind, prev?: Transform): Transform | undefined {
-  const fraction = prev && 'fraction' in prev ? prev.fraction : 0.1;
-  switch (kind) {
-    case 'none':
-      return undefined;
-    case 'gaussian-noise':
-      return { kind, std: prev?.kind === kind ? prev.std : 0.3, clip: true };
-    case 'salt-pepper':
-    case 'mask':
-      return { kind, fraction };
-    case 'block-mask':
-      return prev?.kind === kind ? prev : { kind, size: 10, count: 1 };
-  }
+export function transformFor(kind: TransformKind, prev?: TransformConfig): TransformConfig | undefined {
+  const def = CORRUPTIONS.find((c) => c.kind === kind);
+  if (!def || def.identity) return undefined;
+  const kept = (prev ?? {}) as Readonly<Record<string, unknown>>;
+  const params = Object.entries(def.params).map(([name, p]) => [name, typeof kept[name] === typeof p.default ? kept[name] : p.default]);
+  return { kind, ...Object.fromEntries(params) } as TransformConfig;
 }
 
 /** What the chosen normalisation feeds, in words, for the panel's hint. */

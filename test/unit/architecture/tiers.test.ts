@@ -15,6 +15,7 @@ describe('engine tiers are lint errors when crossed upwards', () => {
     ['src-engine/protocol/__probe__.ts', '../core/train', /contract/],
     ['src-engine/protocol/__probe__.ts', '../base/ir/types', /contract/],
     ['src-engine/app/session/__probe__.ts', '../../node/datasets', /imports nothing outside/],
+    ['src-engine/catalog/transforms/__probe__.ts', '../../base/rng', /catalog/],
   ])('%s importing %s', async (file, spec, message) => {
     const msgs = await restricted(file, spec);
     expect(msgs.length).toBe(1);
@@ -27,6 +28,8 @@ describe('engine tiers are lint errors when crossed upwards', () => {
     ['src-engine/app/session/__probe__.ts', '../../protocol/messages'],
     ['src-engine/node/__probe__.ts', '../app/service'],
     ['src-engine/protocol/__probe__.ts', '../base/schemas'],
+    ['src-engine/protocol/__probe__.ts', '../catalog/transforms/registry'],
+    ['src-engine/base/ir/__probe__.ts', '../../catalog/transforms/registry'],
   ])('%s may import %s', async (file, spec) => {
     expect(await restricted(file, spec)).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import { type DatasetConfig, DATASETS } from '../../../../src-engine/facade';
-import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor, type CorruptionKind } from '../../training/dataset-settings';
+import { type DatasetConfig, DATASETS, type TransformConfig, type TransformKind } from '../../../../src-engine/facade';
+import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor } from '../../training/dataset-settings';
 import { NumberField } from './NumberField';
 
 /**
@@ -15,7 +15,7 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
   const normSpec = spec?.options.normalize;
   const normalize = String(dataset.options?.normalize ?? normSpec?.default ?? 'none');
   const t = dataset.transform;
-  const kind: CorruptionKind = t?.kind ?? 'none';
+  const kind: TransformKind = t?.kind ?? 'none';
   const set = (patch: Partial<DatasetConfig>) => onChange(patchDataset(dataset, patch));
   const corruption = CORRUPTIONS.find((c) => c.kind === kind);
   return (
@@ -36,7 +36,7 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
         ) : null}
         <label className="train-field" title={corruption?.doc}>
           <span>Corrupt input</span>
-          <select data-testid="ds-transform" value={kind} onChange={(e) => set({ transform: transformFor(e.target.value as CorruptionKind, t) })}>
+          <select data-testid="ds-transform" value={kind} onChange={(e) => set({ transform: transformFor(e.target.value as TransformKind, t) })}>
             {CORRUPTIONS.filter((c) => images || !c.images || c.kind === kind).map((c) => (
               <option key={c.kind} value={c.kind} title={c.doc}>
                 {c.label}
@@ -44,14 +44,23 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
             ))}
           </select>
         </label>
-        {t?.kind === 'gaussian-noise' ? <NumberField label="Noise σ" testId="ds-noise-std" value={t.std} min={0} max={10} onCommit={(std) => set({ transform: { ...t, std } })} /> : null}
-        {t?.kind === 'salt-pepper' || t?.kind === 'mask' ? <NumberField label="Fraction" testId="ds-fraction" value={t.fraction} min={0} max={1} onCommit={(fraction) => set({ transform: { ...t, fraction } })} /> : null}
-        {t?.kind === 'block-mask' ? (
-          <>
-            <NumberField label="Block size (px)" testId="ds-block-size" value={t.size} min={1} max={4096} integer onCommit={(size) => set({ transform: { ...t, size } })} />
-            <NumberField label="Blocks" testId="ds-block-count" value={t.count ?? 1} min={1} max={1024} integer title="1: one block; more: random patches" onCommit={(count) => set({ transform: { ...t, count } })} />
-          </>
-        ) : null}
+        {t && corruption
+          ? Object.entries(corruption.params).map(([name, p]) =>
+              p.field && p.kind !== 'bool' ? (
+                <NumberField
+                  key={name}
+                  label={p.field.label}
+                  testId={p.field.testId}
+                  value={Number((t as Readonly<Record<string, unknown>>)[name] ?? p.default)}
+                  min={p.min}
+                  max={p.max ?? p.field.max}
+                  integer={p.kind === 'int'}
+                  title={p.field.title}
+                  onCommit={(v) => set({ transform: { ...t, [name]: v } as TransformConfig })}
+                />
+              ) : null,
+            )
+          : null}
         {images ? (
           <>
             <NumberField label="Shift ± px" testId="ds-shift" value={dataset.augment?.shift ?? 0} min={0} max={64} integer title="Training batches only: each image moves by up to this many pixels" onCommit={(shift) => set({ augment: augmentOf({ ...dataset.augment, shift }) })} />

@@ -1,0 +1,25 @@
+import { defineTransform } from './types';
+
+/** Adds N(0, std²) to each value, then clips to [0, 1] when `clip` (denoising autoencoders). */
+export const gaussianNoise = defineTransform({
+  kind: 'gaussian-noise',
+  label: 'Gaussian noise',
+  doc: 'Adds N(0, σ²) to every value, clipped to [0, 1] (denoising autoencoders).',
+  params: {
+    std: { kind: 'float', default: 0.3, min: 0, doc: 'Standard deviation of the noise.', field: { label: 'Noise σ', testId: 'ds-noise-std', max: 10 } },
+    clip: { kind: 'bool', default: true, optional: true, doc: 'Clip the noisy values to [0, 1].' },
+  },
+  apply({ t, x, length, rng }) {
+    const std = t.std;
+    if (t.clip) {
+      for (let i = 0; i < length; i++) {
+        const v = x[i] + std * rng.normal();
+        x[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    } else {
+      for (let i = 0; i < length; i++) x[i] += std * rng.normal();
+    }
+  },
+  torch: String.raw`        x = x + t['std'] * torch.randn(x.shape, generator=generator).to(x.device)
+        return x.clamp(0, 1) if t.get('clip') else x`,
+});

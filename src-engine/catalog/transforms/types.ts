@@ -1,0 +1,77 @@
+import type { AttrSpec } from '../attr-spec';
+
+/** The draws a transform makes (the engine's seeded `Rng` is one). */
+export interface TransformRng {
+  /** Uniform in [0, 1). */
+  uniform(): number;
+  /** Standard normal. */
+  normal(): number;
+}
+
+/**
+ * One parameter of a transform: an attribute spec (its default is what the Train dock starts
+ * from; `min`/`max` bound what the protocol and the data layer accept), and, where the Train dock
+ * shows it, its field. A parameter without `field` keeps its value but has no field (Gaussian
+ * noise's `clip`).
+ */
+export type TransformParam = Extract<AttrSpec, { kind: 'int' | 'float' | 'bool' }> & {
+  /** The setting may leave it out (the data layer then uses `default`). */
+  optional?: boolean;
+  field?: { label: string; testId: string; title?: string; /** The field's upper end where the spec sets none. */ max?: number };
+};
+
+/** What a transform's `apply` works on: the first `length` values of `x`, a batch of samples. */
+export interface TransformBatch<C> {
+  /** The transform's setting (`kind` and its parameters). */
+  t: C;
+  x: Float32Array;
+  length: number;
+  rng: TransformRng;
+  /** `[C, H, W]` of one sample: set for a transform declared `images` (checked by the data layer). */
+  image?: readonly [number, number, number];
+}
+
+/** The declaration of one input transform: see `defineTransform`. */
+export interface TransformDef<K extends string = string, P extends Readonly<Record<string, TransformParam>> = Readonly<Record<string, TransformParam>>> {
+  kind: K;
+  /** What the Train dock's list says. */
+  label: string;
+  /** A line for the user: what it does to the samples. */
+  doc: string;
+  params: P;
+  /** Changes nothing: a design leaves the setting out rather than saying so. */
+  identity?: boolean;
+  /** Only for image samples `[C, H, W]` (the Train dock offers it for image sets only). */
+  images?: boolean;
+  /** Corrupt the batch in place; the target stays clean. Draws only from `rng`. */
+  apply(batch: TransformBatch<TransformConfigOf<K, P>>): void;
+  /**
+   * The body of the exported train.py's `corrupt(x, generator)` branch for this kind (indented
+   * 8 spaces, `t` the setting, `x` the batch); absent: the batch passes unchanged.
+   */
+  torch?: string;
+}
+
+type ParamValue<S> = S extends { kind: 'bool' } ? boolean : number;
+type RequiredKeys<P> = { [N in keyof P]: P[N] extends { optional: true } ? never : N }[keyof P];
+type OptionalKeys<P> = Exclude<keyof P, RequiredKeys<P>>;
+type Flat<T> = { [N in keyof T]: T[N] };
+
+/** The setting a transform's declaration describes: `{ kind, ...params }` (optional ones may be left out). */
+export type TransformConfigOf<K extends string, P> = Flat<{ kind: K } & { [N in RequiredKeys<P>]: ParamValue<P[N]> } & { [N in OptionalKeys<P>]?: ParamValue<P[N]> }>;
+
+/**
+ * Declare an input transform (a corruption for denoising and in-painting autoencoders), shaped as
+ * `defineOp`: its kind, typed parameters with defaults and ranges, what it does to a batch, its
+ * PyTorch text and its Train dock text. One file each under `catalog/transforms/`, one line in
+ * its registry; the IR's type, the protocol's schema, the data pipeline, the exporter and the
+ * Train dock read it.
+ *
+ * @example
+ * export const mask = defineTransform({ kind: 'mask', label: 'mask pixels', doc: '…',
+ *   params: { fraction: { kind: 'float', default: 0.1, min: 0, max: 1, doc: '…' } },
+ *   apply: ({ t, x, length, rng }) => { for (let i = 0; i < length; i++) if (rng.uniform() < t.fraction) x[i] = 0; } });
+ */
+export function defineTransform<const K extends string, const P extends Readonly<Record<string, TransformParam>>>(def: TransformDef<K, P>): TransformDef<K, P> {
+  return def;
+}
