@@ -6,7 +6,8 @@ import { parseProject } from '../../editor/project';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
-import { useRun, viewStoredRun } from '../../state/training-store';
+import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
 import { useTrainUi } from '../../state/train-ui';
 import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
@@ -165,7 +166,7 @@ export function Runs() {
       useTrainUi.getState().set({ archDiff: undefined });
       if (view.note) useEditor.getState().notify('info', view.note);
       if (options.results !== false && !isLive(useRun.getState().phase)) {
-        await viewStoredRun(client, m.id);
+        await runController.viewStoredRun(client, m.id);
         useTrainUi.getState().set({ tab: 'curves' });
       }
       return true;
@@ -179,7 +180,7 @@ export function Runs() {
   const resume = async (m: RunMeta, more?: number) => {
     if (!(await open(m, { results: false }))) return;
     useTrainUi.getState().set({ tab: 'curves' });
-    await useRun.getState().resume(m.id, more);
+    await runController.resume(m.id, more);
   };
 
   const byId = useMemo(() => new Map((runs ?? []).map((m) => [m.id, m])), [runs]);
