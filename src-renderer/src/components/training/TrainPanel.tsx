@@ -11,6 +11,7 @@ import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
 import { runController } from '../../state/run-controller';
+import { forgetPreviewCrash, previewDataset } from '../../training/data-client';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
 import { useRunElsewhere } from './ElsewhereRun';
@@ -72,9 +73,6 @@ const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.
 
 const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-/** The train panel's preview request for a dataset (its JSON): the same params each time, so a crash on it is recognised. */
-const previewParams = (datasetJson: string) => ({ dataset: JSON.parse(datasetJson) as Record<string, unknown> & { name: string }, samples: 8 });
-
 /** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
@@ -85,9 +83,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   useEffect(() => {
     if (!client) return;
     let live = true;
-    useEngine
-      .getState()
-      .requestUnlessCrashed(client, 'dataset.preview', previewParams(key))
+    previewDataset(client, key)
       .then((data) => {
         if (!live) return;
         setPreview({ key, data });
@@ -101,7 +97,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
   if (preview.code === ErrorCodes.crashedOnRequest) {
     const again = () => {
-      useEngine.getState().forgetCrash('dataset.preview', previewParams(key));
+      forgetPreviewCrash(key);
       setPreview(undefined);
       setAsked((n) => n + 1);
     };
