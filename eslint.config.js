@@ -86,6 +86,17 @@ export default tseslint.config(
     },
   },
   {
+    // Components render state and call commands; what the engine is asked, and how, is the run
+    // controller's (state/run-controller.ts) or a client module's (training/runs-client.ts, …).
+    files: ['src-renderer/src/components/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name=/^request/]",
+        message: 'Components do not send engine requests: call the run controller (state/run-controller.ts) or a client module (training/*-client.ts).',
+      }],
+    },
+  },
+  {
     files: ['src-main/host/**/*.ts', 'src-main/web/**/*.ts'],
     languageOptions: { globals: globals.node },
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Host code shared with web mode may not import Electron.' }] }] },

@@ -21,7 +21,7 @@ import { useEditor } from './state/editor-store';
 import { useEngine } from './state/engine-store';
 import { useSession } from './state/session-store';
 import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
-import { connectRunStore } from './state/training-store';
+import { runController } from './state/run-controller';
 import { connectExport, loadProjectModel, modelForSave } from './training/export';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -131,7 +131,7 @@ export function App() {
     [],
   );
   // A page reloaded during a run comes back to the run's project (#32 item 8).
-  useEffect(() => connectRunStore({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [files]);
+  useEffect(() => runController.connect({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [files]);
   useEffect(() => connectExport(), []);
   return (
     <FilesContext.Provider value={files}>

@@ -6,7 +6,6 @@
  */
 import { isMapped } from '../ops/export-mapping';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
-import { GPU_KERNELS } from '../gpu/kernels/registry';
 
 /**
  * The ops the CPU backend (node/cpu, WebAssembly) brings a kernel of its own for: declared here,
@@ -44,6 +43,57 @@ export const CPU_KERNEL_OPS = [
 /** An op with a CPU kernel of its own. */
 export type CpuKernelOp = (typeof CPU_KERNEL_OPS)[number];
 
+/**
+ * The ops the GPU backend's kernel table (core/gpu/kernels/registry.ts) has a kernel of its own
+ * for, besides the elementwise activations, whose kernel is their op file's `gpuElementwise`: declared
+ * here, without the kernels, so the UI's tooltip (through the facade) does not carry the WGSL. Held to
+ * the table by the compiler (`satisfies Record<GpuKernelOp, …>` there).
+ */
+export const GPU_KERNEL_OPS = [
+  'Input',
+  'Flatten',
+  'Reshape',
+  'Linear',
+  'Conv2d',
+  'Conv1d',
+  'ConvTranspose2d',
+  'MaxPool2d',
+  'AvgPool2d',
+  'GlobalAvgPool',
+  'Upsample',
+  'BatchNorm',
+  'Dropout',
+  'LayerNorm',
+  'GroupNorm',
+  'Multiply',
+  'Transpose',
+  'Slice',
+  'PReLU',
+  'Embedding',
+  'PositionalEmbedding',
+  'SequencePool',
+  'TokenCrossEntropyLoss',
+  'MultiHeadAttention',
+  'RNN',
+  'LSTM',
+  'GRU',
+  'Softmax',
+  'Add',
+  'Concat',
+  'OneHot',
+  'CrossEntropyLoss',
+  'MSELoss',
+  'BCEWithLogitsLoss',
+  'L1Loss',
+  'HuberLoss',
+  'Noise',
+  'RealFakeBatch',
+  'GANLoss',
+] as const satisfies readonly OpName[];
+
+/** An op with a GPU kernel of its own in the kernel table (the activations' come from their op files). */
+export type GpuKernelOp = (typeof GPU_KERNEL_OPS)[number];
+
 /** Where one op runs and where it can go: the answer of `opCoverage`. */
 export interface OpCoverage {
   op: OpName;
@@ -67,8 +117,8 @@ export interface OpCoverage {
 export const NO_GPU_KERNEL = 'no GPU kernel (a graph with it trains on the CPU)';
 
 /**
- * Where each registered op is implemented and how it leaves and enters, in registry order. Read
- * afresh on each call (a test may hide a kernel).
+ * Where each registered op is implemented and how it leaves and enters, in registry order, as
+ * declared (the GPU executor asks its kernel table, `gpuKernel`, which a test may hide a kernel of).
  *
  * @example `opCoverage().filter((c) => !c.gpu)` — the ops a graph cannot use on the GPU.
  */
@@ -84,7 +134,7 @@ export function coverageOf(op: string): OpCoverage | undefined {
     op,
     reference: true as const,
     cpu: (CPU_KERNEL_OPS as readonly string[]).includes(op),
-    gpu: GPU_KERNELS[op] !== undefined,
+    gpu: (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.gpuElementwise !== undefined,
     onnxExport: isMapped(def.onnx),
     onnxImport: Object.keys(def.onnxImport ?? {}),
     pytorch: isMapped(def.torch),

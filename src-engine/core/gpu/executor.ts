@@ -19,7 +19,6 @@ import type { GraphIR } from '../../base/ir/types';
 import { sizeOf } from '../../base/tensor';
 import type { CheckedGraph } from '../analysis/checked';
 import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, type LossSelection, type ParamEntry } from '../autodiff/executor';
-import { coverageOf } from '../backend/coverage';
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
@@ -144,10 +143,11 @@ export interface GpuGraph {
 export function gpuKernelGaps(graph: GraphIR): string[] {
   const gaps: string[] = [];
   for (const node of graph.nodes) {
-    // Which ops have a kernel: the coverage query's answer (core/backend/coverage.ts).
-    if (!coverageOf(node.op)?.gpu) gaps.push(`${node.op} (${node.id})`);
+    // Which ops have a kernel: the table's (coverage.ts declares the same, for the UI).
+    const kernel = gpuKernel(node.op);
+    if (!kernel) gaps.push(`${node.op} (${node.id})`);
     else {
-      const why = gpuKernel(node.op)!.unsupported?.(node.attrs);
+      const why = kernel.unsupported?.(node.attrs);
       if (why) gaps.push(`${node.op} (${node.id}): ${why}`);
     }
   }

@@ -6,6 +6,7 @@ import { TEMPLATES } from '../editor/templates';
 import { useEngine } from './engine-store';
 import { useSession } from './session-store';
 import { useRun } from './training-store';
+import { runController } from './run-controller';
 import { useRunsUi } from './runs-ui';
 import { useTrainUi } from './train-ui';
 import { MAX_COMPARED } from '../training/compare';
@@ -64,7 +65,7 @@ function runEnded(): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
       const s = useRun.getState();
-      if (s.phase === 'diverged') void s.control('stop');
+      if (s.phase === 'diverged') void runController.control('stop');
       if (s.phase === 'done' || s.phase === 'failed') {
         stop();
         resolve();
@@ -102,7 +103,7 @@ export const useLessons = create<LessonsStore>((set, get) => ({
         openingLessonRun = false;
       }
       if (galleryOpen) useSession.getState().setDialog('lessons');
-      const ended = useRun.getState().start(doc.graph).then(runEnded);
+      const ended = runController.start(doc.graph).then(runEnded);
       await ended;
       const r = useRun.getState();
       if (r.phase === 'failed') return update({ status: 'failed', error: `${v.label}: ${r.error?.message ?? 'the run failed'}` });

@@ -7,6 +7,7 @@ import { addTrainingSettings, needsTrainingSettings } from '../../../src-rendere
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { useEditor } from '../../../src-renderer/src/state/editor-store';
 import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
 
 describe('a design without training settings', () => {
   beforeEach(() => useEditor.getState().load(emptyDoc(), { name: 'Untitled' }));
@@ -38,7 +39,7 @@ describe('a design without training settings', () => {
     useEditor.getState().addOp('Input', { x: 0, y: 0 });
     addTrainingSettings();
     expect(graph().training?.startFrom).toBeUndefined();
-    await useRun.getState().start(withLoaded);
+    await runController.start(withLoaded);
     expect(useRun.getState().error).toMatchObject({ code: 'E_TRAIN_NO_LOADED_MODEL', message: expect.stringMatching(/none were loaded with it/) });
   });
 });

@@ -14,7 +14,8 @@ import { RunStore } from '../../../src-engine/node/run-store';
 import { useEditor } from '../../../src-renderer/src/state/editor-store';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { emptyRun } from '../../../src-renderer/src/training/model';
-import { bindRunEvents, useRun } from '../../../src-renderer/src/state/training-store';
+import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
 import { setupEngine, twoMoonsGraph } from '../session/fixtures';
 import { testGpu, testGpuAcquirer } from './device';
 import { withoutGpuKernel } from './hide-kernel';
@@ -44,7 +45,7 @@ function connect() {
       return ctx;
     },
   });
-  const off = bindRunEvents(e.client, (a) => useRun.getState().dispatch(a));
+  const off = runController.bind(e.client, (a) => useRun.getState().dispatch(a));
   useEngine.setState({ client: e.client });
   cleanup.push(() => e.service.dispose(), off);
   return { ...e, store, contexts };
@@ -59,7 +60,7 @@ const until = async (what: string, ok: () => boolean, ms = 60_000) => {
 };
 
 /** What the Start button does: the design, and the project's Device. */
-const start = (graph = twoMoonsGraph({ epochs: 200 })) => useRun.getState().start(graph, { limit: 100 }, { probes: false, backend: useEditor.getState().ui.device ?? 'auto' });
+const start = (graph = twoMoonsGraph({ epochs: 200 })) => runController.start(graph, { limit: 100 }, { probes: false, backend: useEditor.getState().ui.device ?? 'auto' });
 
 describe("the Train panel's Device", () => {
   it('is kept in the project UI state (Auto left out) and sent as backend; a forced GPU refusal is the run view error', async () => {
@@ -75,7 +76,7 @@ describe("the Train panel's Device", () => {
     expect(useEditor.getState().ui).not.toHaveProperty('device');
     await start(g);
     expect(useRun.getState().info?.backend).toMatch(/^CPU|^test/); // auto with only a fallback adapter: the CPU
-    await useRun.getState().control('stop');
+    await runController.control('stop');
   }, 60_000);
 
   it('a GPU lost mid-run: the run view pauses with the loss, drops the curve after the snapshot, names the CPU; Resume trains on there', async () => {
@@ -96,12 +97,12 @@ describe("the Train panel's Device", () => {
     // The curves end at the snapshot: the steps after it are trained again.
     expect(s.batchLoss.at(-1)![0]).toBeLessThanOrEqual(lost.resumeStep);
     expect(s.valLoss.every(([e]) => e <= lost.resumeEpoch)).toBe(true);
-    await useRun.getState().control('resume');
+    await runController.control('resume');
     await until('training on the CPU', () => (useRun.getState().progress?.step ?? 0) > lost.resumeStep + 3);
     expect(useRun.getState().deviceLost).toBeUndefined();
     const xs = useRun.getState().batchLoss.map(([x]) => x);
     expect(xs.every((x, i) => i === 0 || x > xs[i - 1]), 'one point per step').toBe(true);
-    await useRun.getState().control('stop');
+    await runController.control('stop');
     await until('stopped', () => useRun.getState().phase === 'done');
     expect(store.open(first.storedRunId!).meta.status).toBe('stopped');
   }, 120_000);

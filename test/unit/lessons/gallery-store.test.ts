@@ -4,7 +4,7 @@
  * told the user to watch); each run opens laid out; the finished runs' ids are kept so that
  * "Compare runs" puts them side by side in the Runs tab's Compare view.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { GraphIR } from '../../../src-engine/facade';
 import { LESSONS } from '../../../src-renderer/src/lessons/catalog';
 import { selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
@@ -14,9 +14,12 @@ import { useRunsUi } from '../../../src-renderer/src/state/runs-ui';
 import { useSession } from '../../../src-renderer/src/state/session-store';
 import { useTrainUi } from '../../../src-renderer/src/state/train-ui';
 import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
 
-const realStart = useRun.getState().start;
-afterEach(() => useRun.setState({ start: realStart, phase: 'idle' }));
+afterEach(() => {
+  vi.restoreAllMocks();
+  useRun.setState({ phase: 'idle' });
+});
 
 describe('a lesson from the gallery', () => {
   it('closes the gallery for a card and the dock while it trains, opens every run laid out, and compares its runs when done', async () => {
@@ -24,15 +27,13 @@ describe('a lesson from the gallery', () => {
     const seen: { dialog: string; card?: string; dock: boolean; tab: string; stacked: number; name?: string }[] = [];
     let n = 0;
     // A stand-in engine: each run "trains" at once and is kept in the run store.
-    useRun.setState({
-      start: (graph: GraphIR) => {
-        const { layout } = useEditor.getState().history.present;
-        const at = new Set(graph.nodes.map((x) => JSON.stringify(layout[x.id] ?? null)));
-        seen.push({ dialog: useSession.getState().dialog, card: useLessons.getState().card, dock: useTrainUi.getState().open, tab: useTrainUi.getState().tab, stacked: graph.nodes.length - at.size, name: graph.name });
-        n++;
-        useRun.setState({ phase: 'done', done: { test: { accuracy: 0.1 * n } } as never, info: { storedRunId: `run-${n}` } as never });
-        return Promise.resolve();
-      },
+    vi.spyOn(runController, 'start').mockImplementation((graph: GraphIR) => {
+      const { layout } = useEditor.getState().history.present;
+      const at = new Set(graph.nodes.map((x) => JSON.stringify(layout[x.id] ?? null)));
+      seen.push({ dialog: useSession.getState().dialog, card: useLessons.getState().card, dock: useTrainUi.getState().open, tab: useTrainUi.getState().tab, stacked: graph.nodes.length - at.size, name: graph.name });
+      n++;
+      useRun.setState({ phase: 'done', done: { test: { accuracy: 0.1 * n } } as never, info: { storedRunId: `run-${n}` } as never });
+      return Promise.resolve();
     });
     useSession.getState().setDialog('lessons');
     await useLessons.getState().run(lesson, true);
@@ -59,13 +60,11 @@ describe('a lesson from the gallery', () => {
     const lesson = LESSONS.find((l) => l.id === 'batchnorm-deep')!;
     let n = 0;
     const dirty: boolean[] = [];
-    useRun.setState({
-      start: () => {
-        dirty.push(selectDirty(useEditor.getState()));
-        n++;
-        useRun.setState({ phase: 'done', done: { test: { accuracy: 0.5 } } as never, info: { storedRunId: `leave-${n}` } as never });
-        return Promise.resolve();
-      },
+    vi.spyOn(runController, 'start').mockImplementation(() => {
+      dirty.push(selectDirty(useEditor.getState()));
+      n++;
+      useRun.setState({ phase: 'done', done: { test: { accuracy: 0.5 } } as never, info: { storedRunId: `leave-${n}` } as never });
+      return Promise.resolve();
     });
     await useLessons.getState().run(lesson, true);
     expect(dirty).toEqual([false, false]);

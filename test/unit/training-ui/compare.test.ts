@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { densityPoints, epochPoints, gradNorms, lossPoints, runLabels, settingsRows, sharedEpochMetrics, smoothEma } from '../../../src-renderer/src/training/compare';
 import { emptyRun, reduceRun } from '../../../src-renderer/src/training/model';
-import { storedHistory } from '../../../src-renderer/src/state/training-store';
+import { storedHistory } from '../../../src-renderer/src/training/stored-history';
 
 const training = (optimizer: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   dataset: { name: 'mnist', options: { normalize: 'global' } },

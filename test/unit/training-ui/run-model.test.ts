@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { bindRunEvents, frameBatched, paced, useRun } from '../../../src-renderer/src/state/training-store';
+import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
+import { frameBatched, paced } from '../../../src-renderer/src/training/run-pacing';
 import { probeOptions, useTrainUi } from '../../../src-renderer/src/state/train-ui';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
@@ -230,7 +232,7 @@ describe('binding a client to the run store', () => {
     });
     const client = new RpcClient(a);
     const seen: RunAction['type'][] = [];
-    const off = bindRunEvents(client, (action) => seen.push(action.type));
+    const off = runController.bind(client, (action) => seen.push(action.type));
     server.emit('train.progress', progress(1, 1).data);
     server.emit('probe.frame', frame(0, 1));
     // The ack's round trip ends when the server has it: wait for that, not for a fixed time (a
@@ -363,7 +365,7 @@ describe('the dock\'s probe settings reach the engine', () => {
     const graph = twoMoonsGraph();
     for (const settings of [{ probes: true, probeHz: 4 }, { probes: true, probeHz: 1 }, { probes: false, probeHz: 4 }]) {
       useTrainUi.setState(settings);
-      await useRun.getState().start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) });
+      await runController.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) });
     }
     expect(starts.map((p) => p.probes)).toEqual([{ maxHz: 4 }, { maxHz: 1 }, false]);
     // The run view knows a headless run sends no frames (the canvas keeps no sparkline place for it).

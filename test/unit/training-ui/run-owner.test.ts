@@ -13,7 +13,8 @@ import { serializeProject } from '../../../src-renderer/src/editor/project';
 import { selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { useTrainUi } from '../../../src-renderer/src/state/train-ui';
-import { attachToCurrentRun, connectRunStore, showRunProject, useRun } from '../../../src-renderer/src/state/training-store';
+import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
 import { emptyRun, overlayFrame, reduceRun, runElsewhere, runLabel, type RunAction, type StartResult } from '../../../src-renderer/src/training/model';
 import { build, memoryHost, mlpDoc } from '../editor/fixtures';
 import { currentExportSource, loadProjectModel, modelForSave } from '../../../src-renderer/src/training/export';
@@ -64,7 +65,7 @@ describe('opening another design while a run trains (the stores)', () => {
     useEngine.setState({ client: undefined, state: 'connecting' });
     useRun.setState({ ...emptyRun, away: undefined });
     useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
-    disconnect = connectRunStore();
+    disconnect = runController.connect();
   });
   afterEach(() => disconnect());
 
@@ -89,7 +90,7 @@ describe('opening another design while a run trains (the stores)', () => {
     expect(runElsewhere(s, useEditor.getState().loadSeq)).toBe(true);
     expect(s.away?.doc).toBe(edited);
 
-    expect(await showRunProject(project)).toBe(true);
+    expect(await runController.showRunProject(project)).toBe(true);
     const e = useEditor.getState();
     expect(e.history.present).toBe(edited);
     expect(e.file).toMatchObject({ path: 'mlp.netwright.json', name: 'mlp', saved });
@@ -106,7 +107,7 @@ describe('opening another design while a run trains (the stores)', () => {
     useEditor.getState().load(emptyDoc(), { name: 'Other' });
     useRun.getState().dispatch({ type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 1, evaluatedEpoch: 2 } });
     expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
-    expect(await showRunProject(project)).toBe(true);
+    expect(await runController.showRunProject(project)).toBe(true);
     expect(useRun.getState()).toMatchObject({ phase: 'done', runId: 'run-1' });
     useEditor.getState().load(emptyDoc(), { name: 'Third' });
     expect(useRun.getState().phase).toBe('idle');
@@ -169,7 +170,7 @@ describe('a page reloaded during a run', () => {
     setRecovery({ kind: 'netwright.recovery', name: 'mlp', project: serializeProject(doc, {}) });
     const taken = vi.fn();
     project.onRecoveryTaken(taken);
-    await attachToCurrentRun(engineWithRun(graph), (owner, g) => project.openRunProject(owner, g));
+    await runController.attach(engineWithRun(graph), (owner, g) => project.openRunProject(owner, g));
     const e = useEditor.getState();
     expect(e.file.name).toBe('mlp');
     expect(e.history.present.graph.nodes.map((n) => n.id)).toEqual(doc.graph.nodes.map((n) => n.id));
@@ -199,7 +200,7 @@ describe('a page reloaded during a run', () => {
 
   it('an ended run the engine still holds takes no canvas: it shows as its project\'s, elsewhere', async () => {
     const reopen = vi.fn(async () => true);
-    await attachToCurrentRun(engineWithRun(engineGraph(mlpDoc().graph), 'done'), reopen);
+    await runController.attach(engineWithRun(engineGraph(mlpDoc().graph), 'done'), reopen);
     expect(reopen).not.toHaveBeenCalled();
     expect(useEditor.getState().history.present.graph.nodes).toHaveLength(0);
     expect(useRun.getState()).toMatchObject({ phase: 'done', owner: { name: 'mlp' } });
@@ -209,7 +210,7 @@ describe('a page reloaded during a run', () => {
   it('leaves a canvas the user already works on alone: the run shows as its project\'s, elsewhere', async () => {
     useEditor.getState().load(mlpDoc(), { name: 'Mine' });
     const reopen = vi.fn(async () => true);
-    await attachToCurrentRun(engineWithRun(engineGraph(mlpDoc().graph)), reopen);
+    await runController.attach(engineWithRun(engineGraph(mlpDoc().graph)), reopen);
     expect(reopen).not.toHaveBeenCalled();
     expect(useEditor.getState().file.name).toBe('Mine');
     expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);

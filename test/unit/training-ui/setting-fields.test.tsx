@@ -4,6 +4,7 @@ import { RpcServer, createMemoryChannelPair, RpcClient, type ParamsOf } from '..
 import { useEngine } from '../../../src-renderer/src/state/engine-store';
 import { useEditor } from '../../../src-renderer/src/state/editor-store';
 import { useRun } from '../../../src-renderer/src/state/training-store';
+import { runController } from '../../../src-renderer/src/state/run-controller';
 import { emptyRun } from '../../../src-renderer/src/training/model';
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { parseSettingNumber, TRAINING_NUMBERS } from '../../../src-renderer/src/editor/setting-fields';
@@ -95,11 +96,11 @@ describe('"Resume at 0.001" from the divergence banner', () => {
     if (!parsed.ok) throw new Error(parsed.message);
     useEditor.getState().load(parsed.doc, { name: 'moons' });
     useRun.setState({ runId: 'run-1', phase: 'diverged', graph: useEditor.getState().history.present.graph });
-    await useRun.getState().control('resume', 0.001);
+    await runController.control('resume', 0.001);
     expect(sent).toEqual([{ runId: 'run-1', action: 'resume', lr: 0.001 }]);
     expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.001);
     useRun.setState({ phase: 'diverged' });
-    await useRun.getState().control('resume', 0.0001);
+    await runController.control('resume', 0.0001);
     expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.0001);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRun, reduceRun, type RunAction, type StartResult } from '../../../src-renderer/src/training/model';
 import { metricChartOption, LIGHT } from '../../../src-renderer/src/training/charts';
-import { storedHistory } from '../../../src-renderer/src/state/training-store';
+import { storedHistory } from '../../../src-renderer/src/training/stored-history';
 
 const start: StartResult = { runId: 'run-1', backend: 'CPU', stepsPerEpoch: 10, epochs: 1, batchSize: 4, task: 'classification', classNames: ['a', 'b'], probeSamples: { shape: [2], inputs: [[0, 1]], targets: [1] } };
 const progress = (step: number, accuracy: number): RunAction => ({

@@ -12,6 +12,7 @@ import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
 import { BoundaryCanvas } from './Samples';
+import { openRun, runFrame } from '../../training/runs-client';
 
 type Section = 'curves' | 'settings' | 'layers' | 'samples' | 'architecture' | 'confusion';
 const SECTIONS: { id: Section; label: string }[] = [
@@ -80,7 +81,7 @@ export function Compare({ runs, baseline, onClose, onOpenDesign }: { runs: reado
     let live = true;
     for (const r of runs) {
       if (opened[r.id] && !('error' in opened[r.id])) continue;
-      client.request('runs.open', { id: r.id }).then(
+      openRun(client, r.id).then(
         (v) => live && setOpened((o) => ({ ...o, [r.id]: v })),
         (e: Error) => live && setOpened((o) => ({ ...o, [r.id]: { error: e.message } })),
       );
@@ -325,7 +326,7 @@ function useStoredFrames(runs: readonly RunMeta[], stored: readonly StoredRun[],
   useEffect(() => {
     if (!client) return;
     let live = true;
-    Promise.all(runs.map((r, i) => client.request('runs.frame', { id: r.id, step: step === 'last' ? lastSteps[i] : step }).then((x) => x.frame)))
+    Promise.all(runs.map((r, i) => runFrame(client, r.id, step === 'last' ? lastSteps[i] : step)))
       .then((f) => live && setFrames(f))
       .catch(() => live && setFrames(runs.map(() => null)));
     return () => {
@@ -437,7 +438,7 @@ function LayerOverTime({ runs, stored, node, kind }: { runs: readonly RunMeta[];
   useEffect(() => {
     if (!client) return;
     let live = true;
-    Promise.all(steps.map((step) => Promise.all(runs.map((r) => client.request('runs.frame', { id: r.id, step }).then((x) => x.frame)))))
+    Promise.all(steps.map((step) => Promise.all(runs.map((r) => runFrame(client, r.id, step)))))
       .then((g) => live && setGrid(g))
       .catch(() => live && setGrid(undefined));
     return () => {

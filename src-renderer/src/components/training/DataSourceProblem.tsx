@@ -4,6 +4,7 @@ import { useAddData } from '../../state/add-data-store';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useSession } from '../../state/session-store';
+import { checkDataSource } from '../../training/data-client';
 
 /** The path of the user's own data a dataset names (docs/data.md: saved by reference), or undefined for a built-in set. */
 export function userDataPath(dataset: Pick<DatasetConfig, 'options'> | undefined): string | undefined {
@@ -97,8 +98,7 @@ export function useSavedDataCheck(): void {
       const text = dataProblemText(code, path);
       if (live && text) useSession.getState().notify('error', `${text.title} ${text.advice}`, { code, action: { label: 'Locate…', run: () => locate(saved, false) } });
     };
-    client
-      .request('data.scan', { scanId: `check-${Date.now()}`, path, check: true, ...(kind === 'image-folder' || kind === 'csv' || kind === 'npz' || kind === 'text' ? { kind } : {}) })
+    checkDataSource(client, path, kind)
       .then((r) => r.fingerprint !== fingerprint && say('DATA_CHANGED'))
       .catch((err: Error & { code?: string }) => err.code && say(err.code));
     return () => {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useEditor } from '../../state/editor-store';
 import type { DeviceLostEvent, DivergedEvent } from '../../training/model';
 import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
 import { parseSettingNumber, TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { FieldMessage } from '../TextField';
 
@@ -38,10 +39,10 @@ function DivergenceReport({ d }: { d: DivergedEvent }) {
           New learning rate <input data-testid="diverged-lr" value={lr} aria-invalid={!ok} onChange={(e) => setLr(e.target.value)} />
         </label>
         <FieldMessage testid="diverged-lr" error={parsed.ok ? undefined : parsed.message} warning={parsed.ok ? parsed.warning : undefined} />
-        <button type="button" className="primary" data-testid="diverged-resume" disabled={!ok} title="Go on from the last good state at this rate; the Train dock's learning rate and the run's record take it" onClick={() => void useRun.getState().control('resume', value)}>
+        <button type="button" className="primary" data-testid="diverged-resume" disabled={!ok} title="Go on from the last good state at this rate; the Train dock's learning rate and the run's record take it" onClick={() => void runController.control('resume', value)}>
           Resume from step {d.restoredStep}
         </button>
-        <button type="button" data-testid="diverged-stop" onClick={() => void useRun.getState().control('stop')}>
+        <button type="button" data-testid="diverged-stop" onClick={() => void runController.control('stop')}>
           Stop
         </button>
       </div>
@@ -64,10 +65,10 @@ function DeviceLostReport({ d }: { d: DeviceLostEvent }) {
       <div className="diverged-banner__title">The GPU was lost at step {d.step}</div>
       <div className="diverged-banner__message">{d.message}</div>
       <div className="diverged-banner__actions">
-        <button type="button" className="primary" data-testid="device-lost-resume" onClick={() => void useRun.getState().control('resume')} title={`Train on with ${d.backend}`}>
+        <button type="button" className="primary" data-testid="device-lost-resume" onClick={() => void runController.control('resume')} title={`Train on with ${d.backend}`}>
           Resume on the CPU from step {d.resumeStep}
         </button>
-        <button type="button" data-testid="device-lost-stop" onClick={() => void useRun.getState().control('stop')}>
+        <button type="button" data-testid="device-lost-stop" onClick={() => void runController.control('stop')}>
           Stop
         </button>
       </div>

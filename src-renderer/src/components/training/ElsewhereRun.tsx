@@ -1,5 +1,6 @@
 import { useEditor } from '../../state/editor-store';
-import { showRunProject, useRun } from '../../state/training-store';
+import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
 import { isLive, runElsewhere, runLabel } from '../../training/model';
 import { useFiles } from '../files-context';
 
@@ -52,11 +53,11 @@ export function ElsewhereRun({ compact = false }: { compact?: boolean }) {
       </p>
       {compact ? null : <p className="elsewhere-run__note">Its curves, layers and playground belong to “{name}”, not to the design open here; go back to it to watch them.</p>}
       <div className="elsewhere-run__actions">
-        <button type="button" className="primary" data-testid="run-back" onClick={() => void showRunProject(files)}>
+        <button type="button" className="primary" data-testid="run-back" onClick={() => void runController.showRunProject(files)}>
           Back to “{name}”
         </button>
         {isLive(phase) ? (
-          <button type="button" data-testid="run-elsewhere-stop" onClick={() => void useRun.getState().control('stop')}>
+          <button type="button" data-testid="run-elsewhere-stop" onClick={() => void runController.control('stop')}>
             ■ Stop it
           </button>
         ) : null}

@@ -5,6 +5,7 @@ import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { confusionLabels } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
+import { evaluate as evaluateModel } from '../../training/model-client';
 
 type Split = ResultOf<'model.evaluate'>['split'];
 const SPLITS: readonly { id: Split; label: string }[] = [
@@ -48,8 +49,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
     if (!client) return;
     const key = { graph, runId, split };
     setShown({ ...key, outcome: { state: 'running' } });
-    client
-      .request('model.evaluate', { runId, graph, split })
+    evaluateModel(client, { runId, graph, split })
       .then((result) => setShown({ ...key, outcome: { state: 'done', result } }))
       .catch((e: Error & { code?: string }) => setShown({ ...key, outcome: { state: 'error', message: e.message, ...(e.code ? { code: e.code } : {}) } }));
   };

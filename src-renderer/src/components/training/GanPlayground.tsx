@@ -3,6 +3,7 @@ import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { PixelImage } from './PixelImage';
+import { generate } from '../../training/model-client';
 
 type Generated = ResultOf<'model.generate'>;
 
@@ -39,8 +40,7 @@ export function GanPlayground({ conditional }: { conditional: boolean }) {
     }
     inflight.current = true;
     const at = Date.now();
-    client
-      .request('model.generate', { runId, seed, count: COUNT, ...(label !== undefined ? { label } : {}) })
+    generate(client, { runId, seed, count: COUNT, ...(label !== undefined ? { label } : {}) })
       .then(
         (g) => ({ g }),
         (err: Error) => ({ error: err.message }),

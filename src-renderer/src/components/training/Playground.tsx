@@ -10,6 +10,7 @@ import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
+import { predict as askModel } from '../../training/model-client';
 
 type Prediction = ResultOf<'model.predict'>;
 
@@ -60,8 +61,7 @@ function DrawPlayground() {
       if (!client || !runId) return;
       const go = () => {
         inflight.current = true;
-        client
-          .request('model.predict', { runId, input, ...(normalized ? { normalized } : {}) })
+        askModel(client, { runId, input, ...(normalized ? { normalized } : {}) })
           .then((p) => setResult({ p, input, normalized }))
           .catch((err: Error) => setResult({ error: err.message, input, normalized }))
           .finally(() => {

@@ -6,7 +6,8 @@ import { parseProject } from '../../editor/project';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
-import { useRun, viewStoredRun } from '../../state/training-store';
+import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
 import { useTrainUi } from '../../state/train-ui';
 import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
@@ -21,6 +22,7 @@ import { HParams } from './HParams';
 import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
+import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -124,8 +126,7 @@ export function Runs() {
   const ui = useRunsUi();
   const refresh = useCallback(() => {
     if (!client || !ready) return;
-    client
-      .request('runs.list', {})
+    listRuns(client)
       .then((r) => {
         setRuns(r.runs);
         setDamaged(r.damaged);
@@ -139,21 +140,21 @@ export function Runs() {
   // A failed action on one run is said where the user is looking and leaves the list as it was;
   // only a list that cannot be read replaces the table (below).
   const failed = (what: string) => (e: Error & { code?: string }) => useEditor.getState().notify('error', `${what}: ${e.message}`, e.code ? { code: e.code } : undefined);
-  const update = (id: string, patch: { name?: string; notes?: string }) => void client?.request('runs.update', { id, ...patch }).then(refresh, failed('Could not save the change'));
+  const update = (id: string, patch: { name?: string; notes?: string }) => void (client && updateRun(client, id, patch).then(refresh, failed('Could not save the change')));
   const remove = async (m: RunMeta) => {
     if (!(await useConfirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
-    client?.request('runs.delete', { id: m.id }).then(refresh, failed(`Could not delete "${m.name}"`));
+    void (client && deleteRun(client, m.id).then(refresh, failed(`Could not delete "${m.name}"`)));
   };
   const removeDamaged = async (d: DamagedRun) => {
     if (!(await useConfirm.getState().ask('Delete run', `Delete the run folder ${d.id}, which cannot be read, and everything in it? This cannot be undone.`, 'Delete'))) return;
-    client?.request('runs.delete', { id: d.id }).then(refresh, failed(`Could not delete ${d.id}`));
+    void (client && deleteRun(client, d.id).then(refresh, failed(`Could not delete ${d.id}`)));
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
   /** Open a run: its design onto the canvas and (unless a run is training) its results into the dock, with the timeline. */
   const open = async (m: RunMeta, options: { results?: boolean } = {}): Promise<boolean> => {
     if (!client) return false;
     try {
-      const view = await client.request('runs.open', { id: m.id });
+      const view = await openRun(client, m.id);
       // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
       const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: usePanels.getState().layoutDirection });
       if (!parsed.ok) {
@@ -165,7 +166,7 @@ export function Runs() {
       useTrainUi.getState().set({ archDiff: undefined });
       if (view.note) useEditor.getState().notify('info', view.note);
       if (options.results !== false && !isLive(useRun.getState().phase)) {
-        await viewStoredRun(client, m.id);
+        await runController.viewStoredRun(client, m.id);
         useTrainUi.getState().set({ tab: 'curves' });
       }
       return true;
@@ -179,7 +180,7 @@ export function Runs() {
   const resume = async (m: RunMeta, more?: number) => {
     if (!(await open(m, { results: false }))) return;
     useTrainUi.getState().set({ tab: 'curves' });
-    await useRun.getState().resume(m.id, more);
+    await runController.resume(m.id, more);
   };
 
   const byId = useMemo(() => new Map((runs ?? []).map((m) => [m.id, m])), [runs]);

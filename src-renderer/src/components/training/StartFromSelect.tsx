@@ -4,6 +4,7 @@ import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useRun, weightsFor } from '../../state/training-store';
+import { listRuns } from '../../training/runs-client';
 
 type RunMeta = ResultOf<'runs.list'>['runs'][number];
 
@@ -75,8 +76,7 @@ function useStoredRuns(project: string): RunMeta[] {
   useEffect(() => {
     if (!client) return;
     let live = true;
-    client
-      .request('runs.list', {})
+    listRuns(client)
       .then((r) => live && setRuns(r.runs.filter((m) => m.project === project && m.status !== 'running')))
       .catch(() => live && setRuns([]));
     return () => {

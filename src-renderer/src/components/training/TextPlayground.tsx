@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
+import { sampleText } from '../../training/model-client';
 
 /** Characters a press of "Write" adds. */
 const LENGTH = 240;
@@ -27,8 +28,7 @@ export function TextPlayground() {
     if (!client || busy) return;
     setBusy(true);
     const at = { step, temperature };
-    client
-      .request('model.sampleText', { runId, prompt, length: LENGTH, temperature, seed })
+    sampleText(client, { runId, prompt, length: LENGTH, temperature, seed })
       .then(
         (r) => setResult({ text: r.text, ...at }),
         (err: Error) => setResult({ error: err.message, ...at }),

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { useEngine } from '../../state/engine-store';
 import { emptyRun } from '../../training/model';
-import { showStoredFrame, useRun } from '../../state/training-store';
+import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
 
 /** Scrubbing requests a frame at most this often (ms); the newest position wins. */
 const SCRUB_MS = 80;
@@ -29,7 +30,7 @@ export function Timeline() {
       timer.current = undefined;
       const step = pending.current;
       if (step === undefined) return;
-      showStoredFrame(client, stored.id, step).then(
+      runController.showStoredFrame(client, stored.id, step).then(
         () => setProblem(undefined),
         (e: Error) => setProblem(e.message),
       );

@@ -10,6 +10,8 @@ import { isLive } from '../../training/model';
 import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
+import { runController } from '../../state/run-controller';
+import { forgetPreviewCrash, previewDataset } from '../../training/data-client';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
 import { useRunElsewhere } from './ElsewhereRun';
@@ -71,9 +73,6 @@ const fmtTime = (s: number) => (!Number.isFinite(s) ? '–' : s >= 90 ? `${Math.
 
 const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-/** The train panel's preview request for a dataset (its JSON): the same params each time, so a crash on it is recognised. */
-const previewParams = (datasetJson: string) => ({ dataset: JSON.parse(datasetJson) as Record<string, unknown> & { name: string }, samples: 8 });
-
 /** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
@@ -84,9 +83,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   useEffect(() => {
     if (!client) return;
     let live = true;
-    useEngine
-      .getState()
-      .requestUnlessCrashed(client, 'dataset.preview', previewParams(key))
+    previewDataset(client, key)
       .then((data) => {
         if (!live) return;
         setPreview({ key, data });
@@ -100,7 +97,7 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
   if (preview.code === ErrorCodes.crashedOnRequest) {
     const again = () => {
-      useEngine.getState().forgetCrash('dataset.preview', previewParams(key));
+      forgetPreviewCrash(key);
       setPreview(undefined);
       setAsked((n) => n + 1);
     };
@@ -278,7 +275,7 @@ function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean })
   const sanity = useRun((s) => (s.sanityGraph === graph ? s.sanity : undefined));
   return (
     <div className="sanity">
-      <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void useRun.getState().sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
+      <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void runController.sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
         {sanity === 'running' ? 'Checking…' : 'Sanity check'}
       </button>
       {sanity && sanity !== 'running' ? (
@@ -306,7 +303,7 @@ function PaceSelect() {
       value={pace}
       aria-label="Speed"
       title="Training speed: as fast as the machine goes, or a few steps a second to watch the curves and the decision boundary form (changes a running run at once)"
-      onChange={(e) => void useRun.getState().setPace(Number(e.target.value))}
+      onChange={(e) => void runController.setPace(Number(e.target.value))}
     >
       {TRAIN_PACES.map((p) => (
         <option key={p} value={p}>
@@ -344,7 +341,6 @@ export function TrainPanel() {
   const datasetHint = t && !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
-  const run = useRun.getState();
   const device = useEditor((s) => s.ui.device ?? 'auto');
   const start = async () => {
     // One run trains at a time: ending the other project's run is the user's call, asked here.
@@ -358,7 +354,7 @@ export function TrainPanel() {
       );
       if (!ok) return;
     }
-    void run.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device });
+    void runController.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device });
   };
   return (
     <div className="train-panel" data-testid="train-panel">
@@ -369,22 +365,22 @@ export function TrainPanel() {
           </button>
         ) : null}
         {phase === 'running' && !elsewhere ? (
-          <button type="button" data-testid="train-pause" onClick={() => void run.control('pause')}>
+          <button type="button" data-testid="train-pause" onClick={() => void runController.control('pause')}>
             ❚❚ Pause
           </button>
         ) : null}
         {phase === 'paused' && !elsewhere ? (
-          <button type="button" className="primary" data-testid="train-resume" onClick={() => void run.control('resume')}>
+          <button type="button" className="primary" data-testid="train-resume" onClick={() => void runController.control('resume')}>
             ▶ Resume
           </button>
         ) : null}
         {(phase === 'paused' || phase === 'diverged') && !elsewhere ? (
-          <button type="button" data-testid="train-step" onClick={() => void run.control('step')} title="Train exactly one batch">
+          <button type="button" data-testid="train-step" onClick={() => void runController.control('step')} title="Train exactly one batch">
             Step
           </button>
         ) : null}
         {isLive(phase) && !elsewhere ? (
-          <button type="button" data-testid="train-stop" onClick={() => void run.control('stop')}>
+          <button type="button" data-testid="train-stop" onClick={() => void runController.control('stop')}>
             ■ Stop
           </button>
         ) : null}

@@ -1,0 +1,18 @@
+/**
+ * Questions to a trained model (the Playground, the GAN and text playgrounds, Evaluate): one
+ * function a question, so components never name a protocol method (ESLint refuses `request(` in
+ * src-renderer/src/components).
+ */
+import type { ParamsOf, ResultOf, RpcClient } from '../../../src-engine/protocol';
+
+/** The run's model on one input (`normalized`: the input is already as training normalises it). */
+export const predict = (c: RpcClient, params: ParamsOf<'model.predict'>): Promise<ResultOf<'model.predict'>> => c.request('model.predict', params);
+
+/** Text the run's model writes after `prompt`. */
+export const sampleText = (c: RpcClient, params: ParamsOf<'model.sampleText'>): Promise<ResultOf<'model.sampleText'>> => c.request('model.sampleText', params);
+
+/** Samples the run's generator draws from `seed`. */
+export const generate = (c: RpcClient, params: ParamsOf<'model.generate'>): Promise<ResultOf<'model.generate'>> => c.request('model.generate', params);
+
+/** The run's model (as `graph` lays it out) on a split of its data. */
+export const evaluate = (c: RpcClient, params: ParamsOf<'model.evaluate'>): Promise<ResultOf<'model.evaluate'>> => c.request('model.evaluate', params);

@@ -1,0 +1,69 @@
+/** A stored run's curves (`runs.open`) as the run view's series, as the live charts draw them. */
+import type { ResultOf } from '../../../src-engine/protocol';
+import { headlineMetric, type AttachedHistory, type Point } from './model';
+
+/** A parent run's curves up to the checkpoint a resumed run starts from (a crash's lost tail is trained again). */
+export function historyUpTo(h: AttachedHistory, from: { step: number; epoch: number } | undefined): AttachedHistory {
+  if (!from) return { ...h, progress: undefined };
+  const bySteps = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.step);
+  const byEpochs = (ps: readonly Point[]) => ps.filter(([x]) => x <= from.epoch);
+  return { ...h, loss: bySteps(h.loss), batchLoss: bySteps(h.batchLoss), lr: bySteps(h.lr), stepMetric: bySteps(h.stepMetric ?? []), valLoss: byEpochs(h.valLoss), trainMetric: byEpochs(h.trainMetric), valMetric: byEpochs(h.valMetric), progress: undefined };
+}
+
+/** A stored run's curves as the run view's series: batch loss and LR by step, validation by epoch. */
+export function storedHistory(view: Pick<ResultOf<'runs.open'>, 'curve' | 'epochs'>): AttachedHistory {
+  const batchLoss: Point[] = [];
+  const meanLoss: Point[] = [];
+  const lr: Point[] = [];
+  const { step, loss, epoch } = view.curve;
+  // The live chart's "train loss (epoch mean)": the mean of the epoch's batch losses so far.
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < step.length; i++) {
+    if (i > 0 && epoch[i] !== epoch[i - 1]) sum = n = 0;
+    const l = loss[i];
+    if (l !== null) {
+      batchLoss.push([step[i], l]);
+      sum += l;
+      n++;
+    }
+    if (n > 0) meanLoss.push([step[i], sum / n]);
+    lr.push([step[i], view.curve.lr[i]]);
+  }
+  const valLoss: Point[] = [];
+  const trainMetric: Point[] = [];
+  const valMetric: Point[] = [];
+  let metricName: string | undefined;
+  const stepMetric = epochSoFar(view.curve);
+  for (const e of view.epochs) {
+    const train = headlineMetric(e.metrics.train);
+    const val = headlineMetric(e.metrics.val);
+    const vl = e.metrics.val?.loss;
+    if (typeof vl === 'number') valLoss.push([e.epoch, vl]);
+    if (train) trainMetric.push([e.epoch, train.value]);
+    if (val) valMetric.push([e.epoch, val.value]);
+    metricName = val?.name ?? train?.name ?? metricName;
+  }
+  metricName ??= stepMetric?.name;
+  return { loss: meanLoss, batchLoss, lr, valLoss, trainMetric, valMetric, ...(stepMetric && stepMetric.name === metricName ? { stepMetric: stepMetric.points } : {}), ...(metricName ? { metricName } : {}) };
+}
+
+/** The headline metric of a stored run's steps as the live chart draws it: the mean of the epoch's batches so far, by step. */
+function epochSoFar(curve: ResultOf<'runs.open'>['curve']): { name: string; points: Point[] } | undefined {
+  const columns = curve.metrics ?? {};
+  const name = headlineMetric(Object.fromEntries(Object.entries(columns).map(([k, c]) => [k, c.find((v) => v !== null)])))?.name;
+  if (!name) return undefined;
+  const values = columns[name];
+  const points: Point[] = [];
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < curve.step.length; i++) {
+    if (i > 0 && curve.epoch[i] !== curve.epoch[i - 1]) sum = n = 0;
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    sum += v;
+    n++;
+    points.push([curve.step[i], sum / n]);
+  }
+  return { name, points };
+}
