@@ -170,7 +170,7 @@ function kernelTable(kernels) {
 // kernels/constants.mjs — do not edit. Rebuild with \`node scripts/build-kernels.mjs\`; a unit test
 // fails when this file is stale.
 
-import type { KernelSpec } from '../kernel';
+import type { KernelSpec } from '../kernel-spec';
 
 // ---- Constants shared with the .wat sources (documented in kernels/constants.mjs) -------------
 
@@ -189,7 +189,7 @@ ${results.join('\n')}
 }
 
 /** Every kernel, by name. */
-export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
+export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelArgs[K]> } = {
 ${specs.join('\n')}
 };
 `;

@@ -1,4 +1,4 @@
-import type { FusedKernel, FusedStepContext, FusionRule } from '../ops/kernel-set';
+import type { FusedKernel, FusedStepContext, KernelFusion } from '../backend/fusion';
 
 /** A run of consecutive steps `[start, end)` of a plan that its backend runs as one kernel. */
 export interface FusedGroup {
@@ -28,7 +28,7 @@ export interface ChainStep {
  * `keep` (the losses, whose outputs the step sums). The rule's `build` has the last word (shapes,
  * attributes).
  */
-export function planFusions(rules: readonly FusionRule[] | undefined, steps: readonly ChainStep[], consumers: ReadonlyMap<string, number>, keep: ReadonlySet<string>): FusedGroup[] {
+export function planFusions(rules: readonly KernelFusion[] | undefined, steps: readonly ChainStep[], consumers: ReadonlyMap<string, number>, keep: ReadonlySet<string>): FusedGroup[] {
   const groups: FusedGroup[] = [];
   if (!rules?.length) return groups;
   for (let i = 0; i < steps.length; i++) {
@@ -44,7 +44,7 @@ export function planFusions(rules: readonly FusionRule[] | undefined, steps: rea
   return groups;
 }
 
-function chainAt(rule: FusionRule, steps: readonly ChainStep[], i: number, consumers: ReadonlyMap<string, number>, keep: ReadonlySet<string>): ChainStep[] | null {
+function chainAt(rule: KernelFusion, steps: readonly ChainStep[], i: number, consumers: ReadonlyMap<string, number>, keep: ReadonlySet<string>): ChainStep[] | null {
   if (i + rule.ops.length > steps.length) return null;
   const chain = steps.slice(i, i + rule.ops.length);
   for (let j = 0; j < chain.length; j++) {

@@ -1,4 +1,5 @@
-import type { FusionRule, KernelSet } from '../ops/kernel-set';
+import type { KernelSet } from '../ops/kernel-set';
+import type { KernelFusion } from './fusion';
 import type { BackendPrimitives } from './primitives';
 
 export type { AdamUpdateHyper, AdamUpdateItem, BackendPrimitives, Conv2dGeometry, GemmArgs } from './primitives';
@@ -15,5 +16,5 @@ export interface Backend extends BackendPrimitives {
    */
   readonly overrides?: KernelSet;
   /** Chains of ops this backend runs as one kernel (core/autodiff/fusion.ts), longest first. */
-  readonly fusions?: readonly FusionRule[];
+  readonly fusions?: readonly KernelFusion[];
 }

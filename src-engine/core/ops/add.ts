@@ -1,7 +1,7 @@
 import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
 import { dynamic, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 import { positionalRule } from './positional-embedding';
 
 function addRule(n: OnnxNode, cx: RuleContext): RuleResult {

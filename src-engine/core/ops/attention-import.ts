@@ -4,8 +4,8 @@
  * with its shape sub-graphs written as constants), found from its Softmax. Not an op; nothing here
  * is registered.
  */
-import type { FusionGraph, FusionRule } from '../export/onnx/import-fusions';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { FusionGraph, ImportFusion } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
 import { transpose2d } from './onnx-import';
 
 const perm = (n: OnnxNode | undefined) => (n?.op_type === 'Transpose' ? (n.attribute?.find((a) => a.name === 'perm')?.ints ?? []).join() : '');
@@ -95,7 +95,7 @@ function chain(g: FusionGraph, from: string, types: readonly string[]): OnnxNode
  * Reshapes and Slices (from the pattern's own values) are part of it. Other masks, separate q/k/v
  * weights (kdim ≠ E) and cross-attention are left to the nodes' own rules.
  */
-export const ATTENTION_FUSION: FusionRule = {
+export const ATTENTION_FUSION: ImportFusion = {
   anchor: 'Softmax',
   match(sm, g) {
     const axis = attrInt(sm, 'axis', -1);

@@ -1,7 +1,7 @@
 import { boolAttr, fail, floatAttr, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec, type ShapeArgs } from './types';
 import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** [N, C, spatial…] → (batch, channels, positions per channel per sample). */
 function dims(shape: readonly number[]): [number, number, number] {

@@ -1,7 +1,7 @@
 import { fail, floatAttr, perSample, sameShape, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX Clip: bounds as constant inputs (opset 11 on) or as `min`/`max` attributes (before). */
 function clipRule(n: OnnxNode, cx: RuleContext): RuleResult {

@@ -1,7 +1,7 @@
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { dynamic, int, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** Resolve a possibly negative axis against a rank. */
 function axisOf(axis: number, rank: number): number {

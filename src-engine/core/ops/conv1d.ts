@@ -1,7 +1,9 @@
 import { tensor, type Tensor } from '../../base/tensor';
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs, type OpBackwardContext, type OpForwardContext, type ShapeArgs } from './types';
-import { conv2d } from './conv2d';
+import { conv2d, readConv } from './conv2d';
+import { int, ints, type ImportRule, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** Conv2d's attrs for a Conv1d: a 1×k kernel over [N, C, 1, L]. */
 export function as2d(attrs: Attrs): Attrs {
@@ -17,6 +19,17 @@ function ctx2d<C extends OpForwardContext>(ctx: C): C {
   return { ...ctx, inputs: [view(ctx.inputs[0], 2)], output: view(ctx.output, 2), params: params2d(ctx.params), attrs: as2d(ctx.attrs) };
 }
 
+/** A Conv whose weight has rank 3 (one spatial dim): Conv2d's attributes, one number each. */
+const conv: ImportRule = Object.assign(
+  (n: OnnxNode, cx: RuleContext): RuleResult => {
+    const c = readConv(n, cx, 1);
+    if ('unsupported' in c) return c;
+    const one = (name: string) => (ints(n, name) ?? [1])[0];
+    return { op: 'Conv1d', attrs: { outChannels: c.w.dims[0], kernelSize: c.w.dims[2], stride: one('strides'), padding: c.pads[0], dilation: one('dilations'), groups: int(n, 'group', 1), bias: 'bias' in c.params }, inputs: [n.input[0]], params: c.params };
+  },
+  { weightRank: 3 },
+);
+
 /**
  * 1-D convolution over sequences [N, C, L], as `torch.nn.Conv1d`: weight `[outC, inC/groups, k]`.
  * Runs Conv2d's kernels on the same values seen as [N, C, 1, L] with a 1×k kernel.
@@ -24,9 +37,10 @@ function ctx2d<C extends OpForwardContext>(ctx: C): C {
 export const conv1d = defineOp({
   name: 'Conv1d',
   category: 'layers',
+  onnxImport: { Conv: conv },
   onnx: {
     opType: 'Conv',
-    note: 'a 1-D Conv, weight and bias as initializers (read back by Conv2d’s import rule, which tells them apart by the weight’s rank)',
+    note: 'a 1-D Conv, weight and bias as initializers (read back by the Conv rule claiming a rank-3 weight)',
     emit(ctx) {
       const [k, s, p, d] = ['kernelSize', 'stride', 'padding', 'dilation'].map((a) => intAttr(ctx.attrs, a));
       const bias = ctx.weight('bias');

@@ -1,7 +1,7 @@
 import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp, windowOut } from './shape-util';
 import { defineOp, type Attrs, type InitKind } from './types';
-import { dynamic, f32, int, ints, symmetricPads, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import { dynamic, f32, int, ints, symmetricPads, unexpected, type ConstantValue, type ImportRule, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** Geometry of a Conv2d on one input shape (shared with backend overrides). */
 export interface ConvPlan {
@@ -34,34 +34,44 @@ export function conv2dPlan(inputShape: readonly number[], attrs: Attrs): ConvPla
   };
 }
 
-function conv(n: OnnxNode, cx: RuleContext): RuleResult {
+/**
+ * What the Conv rules of Conv2d and Conv1d share: the attributes they read, a constant weight of
+ * `rank` spatial dims (`[outC, inC/groups, …kernel]`), symmetric padding, and the bias; or why the
+ * node cannot be read.
+ */
+export function readConv(n: OnnxNode, cx: RuleContext, rank: number): { pads: number[]; w: ConstantValue; params: Record<string, Float32Array> } | { unsupported: string } {
   const bad = unexpected(n, ['kernel_shape', 'strides', 'pads', 'dilations', 'group', 'auto_pad']);
   if (bad) return { unsupported: bad };
   const w = cx.constant(n.input[1]);
-  if (!w || (w.dims.length !== 4 && w.dims.length !== 3)) return { unsupported: 'only 1-D and 2-D convolutions with a constant weight are supported' };
+  if (!w || w.dims.length !== rank + 2) return { unsupported: 'only 1-D and 2-D convolutions with a constant weight are supported' };
   if (dynamic(n, cx, 1)) return { unsupported: dynamic(n, cx, 1)! };
-  const rank = w.dims.length - 2;
   const pads = symmetricPads(n, rank);
   if (!pads) return { unsupported: 'only the same padding on both sides of each dim (no auto_pad SAME) is supported' };
   const params: Record<string, Float32Array> = { weight: f32(w.values) };
   if (n.input[2]) params.bias = f32(cx.constant(n.input[2])?.values ?? []);
   if (n.input[2] && params.bias.length !== w.dims[0]) return { unsupported: 'the bias must be a constant with one value per output channel' };
-  if (rank === 1) {
-    // Conv1d: the same attributes, one number each.
-    const one = (name: string) => (ints(n, name) ?? [1])[0];
-    return { op: 'Conv1d', attrs: { outChannels: w.dims[0], kernelSize: w.dims[2], stride: one('strides'), padding: pads[0], dilation: one('dilations'), groups: int(n, 'group', 1), bias: 'bias' in params }, inputs: [n.input[0]], params };
-  }
-  const attrs: Attrs = {
-    outChannels: w.dims[0],
-    kernelSize: [w.dims[2], w.dims[3]],
-    stride: ints(n, 'strides') ?? [1, 1],
-    padding: pads,
-    dilation: ints(n, 'dilations') ?? [1, 1],
-    groups: int(n, 'group', 1),
-    bias: 'bias' in params,
-  };
-  return { op: 'Conv2d', attrs, inputs: [n.input[0]], params };
+  return { pads, w, params };
 }
+
+/** A Conv whose weight has rank 4 (two spatial dims); Conv1d claims rank 3. */
+const conv: ImportRule = Object.assign(
+  (n: OnnxNode, cx: RuleContext): RuleResult => {
+    const c = readConv(n, cx, 2);
+    if ('unsupported' in c) return c;
+    const { pads, w, params } = c;
+    const attrs: Attrs = {
+      outChannels: w.dims[0],
+      kernelSize: [w.dims[2], w.dims[3]],
+      stride: ints(n, 'strides') ?? [1, 1],
+      padding: pads,
+      dilation: ints(n, 'dilations') ?? [1, 1],
+      groups: int(n, 'group', 1),
+      bias: 'bias' in params,
+    };
+    return { op: 'Conv2d', attrs, inputs: [n.input[0]], params };
+  },
+  { weightRank: 4 },
+);
 
 /**
  * 2-D convolution (cross-correlation) as `torch.nn.Conv2d`: weight `[outC, inC/groups, kH, kW]`.

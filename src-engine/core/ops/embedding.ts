@@ -1,6 +1,6 @@
 import { fail, intAttr, ok, ShapeCode, showAttr } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import type { FusionRule } from '../export/onnx/import-fusions';
+import type { ImportFusion } from './onnx-import';
 
 /** The row `x` selects among `rows`: `x` truncated toward zero, negative ones from the end; −1 when out of range. */
 function rowOf(x: number, rows: number): number {
@@ -21,7 +21,7 @@ function eachId(ids: Float32Array, attrs: Attrs, fn: (i: number, row: number, d:
  * constant `[V, D]`. (torch.onnx gives `nn.Embedding` an int64 graph input, which the importer
  * does not read.)
  */
-export const EMBEDDING_FUSION: FusionRule = {
+export const EMBEDDING_FUSION: ImportFusion = {
   anchor: 'Gather',
   match(gather, g) {
     const w = g.constant(gather.input[0]);
@@ -50,6 +50,7 @@ export const EMBEDDING_FUSION: FusionRule = {
 export const embedding = defineOp({
   name: 'Embedding',
   category: 'layers',
+  onnxFusions: [EMBEDDING_FUSION],
   onnx: {
     opType: 'Gather',
     note: 'Gather(weight, Cast(ids → int64)) on axis 0 (onnxruntime refuses ids outside [−V, V − 1], which Netwright reads as rows of zeros)',

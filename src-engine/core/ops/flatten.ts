@@ -1,7 +1,7 @@
 import { fail, fmt, intAttr, ok, ShapeCode, viewKernels } from './shape-util';
 import { defineOp } from './types';
 import { int, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function flattenRule(n: OnnxNode): RuleResult {
   if (int(n, 'axis', 1) !== 1) return { unsupported: 'only Flatten with axis 1 keeps the batch dim; other axes are not supported' };

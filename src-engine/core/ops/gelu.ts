@@ -1,7 +1,8 @@
 import { sameShape, perSample } from './shape-util';
 import { erf } from './special';
 import { defineOp } from './types';
-import { str } from './onnx-import';
+import { byConstant, other, scalar, str, type FusionGraph, type ImportFusion } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
 
 const SQRT1_2 = Math.SQRT1_2;
 /** 1/√(2π), the standard normal density at 0. */
@@ -9,6 +10,62 @@ const INV_SQRT_2PI = 0.3989422804014327;
 /** √(2/π), for the tanh approximation. */
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const TANH_COEF = 0.044715;
+
+/** The tail both GELU forms share: `(inner + 1) · x · 0.5`, as torch.onnx writes it. */
+function geluTail(g: FusionGraph, inner: string, x: string): OnnxNode[] | undefined {
+  const plus = byConstant(g, inner, 'Add', 1);
+  if (!plus) return undefined;
+  const times = g.only(plus.output[0]);
+  if (!times || times.op_type !== 'Mul' || other(times, plus.output[0]) !== x) return undefined;
+  const half = byConstant(g, times.output[0], 'Mul', 0.5);
+  return half ? [plus, times, half] : undefined;
+}
+
+/** GELU as `x · 0.5 · (1 + erf(x / √2))` (torch.onnx below opset 20, and Netwright). */
+const geluErf: ImportFusion = {
+  anchor: 'Erf',
+  match(erf, g) {
+    const div = g.producer(erf.input[0]);
+    if (!div || g.only(div.output[0]) !== erf) return undefined;
+    const x = div.input[0];
+    const scaled = (div.op_type === 'Div' && scalar(g, div.input[1], Math.SQRT2)) || (div.op_type === 'Mul' && scalar(g, div.input[1], Math.SQRT1_2));
+    if (!scaled) return undefined;
+    const tail = geluTail(g, erf.output[0], x);
+    return tail && { nodes: [div, erf, ...tail], op: 'GELU', attrs: { approximate: 'none' }, input: x, output: tail[2].output[0] };
+  },
+};
+
+/** GELU's tanh form `x · 0.5 · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`. */
+const geluTanh: ImportFusion = {
+  anchor: 'Tanh',
+  match(tanh, g) {
+    const scale = g.producer(tanh.input[0]);
+    if (!scale || scale.op_type !== 'Mul' || g.only(scale.output[0]) !== tanh) return undefined;
+    const polyValue = scalar(g, scale.input[0], 0.7978845608028654) ? scale.input[1] : scalar(g, scale.input[1], 0.7978845608028654) ? scale.input[0] : undefined;
+    const poly = polyValue && g.producer(polyValue);
+    if (!poly || poly.op_type !== 'Add' || g.only(poly.output[0]) !== scale) return undefined;
+    for (const [x, termValue] of [
+      [poly.input[0], poly.input[1]],
+      [poly.input[1], poly.input[0]],
+    ]) {
+      const term = g.producer(termValue);
+      if (!term || term.op_type !== 'Mul' || g.only(term.output[0]) !== poly) continue;
+      const cubeValue = scalar(g, term.input[0], 0.044715) ? term.input[1] : scalar(g, term.input[1], 0.044715) ? term.input[0] : undefined;
+      const cube = cubeValue && g.producer(cubeValue);
+      if (!cube || g.only(cube.output[0]) !== term) continue;
+      let cubeNodes: OnnxNode[] | undefined;
+      if (cube.op_type === 'Pow' && cube.input[0] === x && scalar(g, cube.input[1], 3)) cubeNodes = [cube];
+      if (cube.op_type === 'Mul' && other(cube, x) !== undefined) {
+        const sq = g.producer(other(cube, x)!);
+        if (sq && sq.op_type === 'Mul' && sq.input[0] === x && sq.input[1] === x && g.only(sq.output[0]) === cube) cubeNodes = [sq, cube];
+      }
+      if (!cubeNodes) continue;
+      const tail = geluTail(g, tanh.output[0], x);
+      if (tail) return { nodes: [...cubeNodes, term, poly, scale, tanh, ...tail], op: 'GELU', attrs: { approximate: 'tanh' }, input: x, output: tail[2].output[0] };
+    }
+    return undefined;
+  },
+};
 
 /**
  * Gaussian error linear unit, as `torch.nn.GELU(approximate=…)`:
@@ -39,6 +96,7 @@ export const gelu = defineOp({
     },
   },
   onnxImport: { Gelu: (n) => ({ op: 'GELU', attrs: { approximate: str(n, 'approximate', 'none') }, inputs: [n.input[0]] }) },
+  onnxFusions: [geluErf, geluTanh],
   torch: { module: 'nn.GELU(approximate={approximate})' },
   // p = 1: the tanh approximation; p = 0: the exact x·Φ(x) with erf.
   gpuElementwise: {

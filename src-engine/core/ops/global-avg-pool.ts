@@ -1,7 +1,7 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { int, ints, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 import { sequenceMeanRule } from './sequence-pool';
 
 /** GlobalAveragePool, with the Flatten (axis 1) after it when there is one; alone it keeps the 1×1 dims. */

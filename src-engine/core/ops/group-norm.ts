@@ -1,6 +1,7 @@
 import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
 import { channelAffine } from './batch-norm';
+import { allEqual, roundFloat, type ConstantValue, type ImportFusion } from './onnx-import';
 
 /** Samples, groups, channels per group and elements per channel of an input of `shape`. */
 function geometry(shape: readonly number[], attrs: Attrs) {
@@ -20,14 +21,43 @@ function stats(x: Float32Array, base: number, size: number, eps: number): { mean
 }
 
 /**
+ * GroupNorm as torch.onnx writes it: `Reshape(x, [0, G, -1])`, `InstanceNormalization` with scale
+ * 1 and bias 0, `Reshape` back to x's shape, then (affine) `Mul` by the weight and `Add` of the
+ * bias, each per channel.
+ */
+const groupNormFusion: ImportFusion = {
+  anchor: 'InstanceNormalization',
+  match(norm, g) {
+    const grouped = g.producer(norm.input[0]);
+    const target = grouped && g.constant(grouped.input[1])?.values;
+    if (!grouped || grouped.op_type !== 'Reshape' || g.only(grouped.output[0]) !== norm || target?.length !== 3 || target[0] !== 0 || target[2] !== -1) return undefined;
+    if (!allEqual(g.constant(norm.input[1]), 1) || !allEqual(g.constant(norm.input[2]), 0)) return undefined;
+    const x = grouped.input[0];
+    const back = g.only(norm.output[0]);
+    const shapeOf = back && g.producer(back.input[1]);
+    if (!back || back.op_type !== 'Reshape' || !shapeOf || shapeOf.op_type !== 'Shape' || shapeOf.input[0] !== x) return undefined;
+    const attrs = { numGroups: target[1], eps: roundFloat(norm.attribute?.find((a) => a.name === 'epsilon')?.f ?? 1e-5) };
+    const nodes = [grouped, norm, shapeOf, back];
+    const mul = g.only(back.output[0]);
+    const weight = mul && mul.op_type === 'Mul' && mul.input[0] === back.output[0] ? g.constant(mul.input[1]) : undefined;
+    const add = weight && g.only(mul!.output[0]);
+    const bias = add && add.op_type === 'Add' && add.input[0] === mul!.output[0] ? g.constant(add.input[1]) : undefined;
+    const perChannel = (c: ConstantValue) => c.dims.filter((d) => d !== 1).length <= 1 && c.values.length === weight!.values.length;
+    if (!weight || !bias || !perChannel(weight) || !perChannel(bias)) return { nodes, op: 'GroupNorm', attrs: { ...attrs, affine: false }, input: x, output: back.output[0] };
+    return { nodes: [...nodes, mul!, add!], op: 'GroupNorm', attrs, input: x, output: add!.output[0], params: { weight: Float32Array.from(weight.values), bias: Float32Array.from(bias.values) } };
+  },
+};
+
+/**
  * Normalise each sample over groups of channels (with their positions), then scale and shift
  * per channel, as `torch.nn.GroupNorm(numGroups, C)`: BatchNorm's effect without batch statistics,
  * the same in train and eval. torch.onnx writes it as Reshape → InstanceNormalization → Reshape →
- * Mul → Add (read back as one node: import-fusions.ts).
+ * Mul → Add (read back as one node: its `onnxFusions`).
  */
 export const groupNorm = defineOp({
   name: 'GroupNorm',
   category: 'normalization',
+  onnxFusions: [groupNormFusion],
   onnx: {
     opType: 'InstanceNormalization',
     note: 'as torch.onnx writes it: Reshape to [N, groups, −1], InstanceNormalization (scale 1, bias 0), Reshape back to Shape(x), then Mul and Add by the per-channel weight and bias',

@@ -48,7 +48,7 @@ const GRU_CELL: Cell = {
 const ONNX_GATES = [1, 0, 2];
 
 /** The ONNX GRU pattern torch.onnx writes for a one-layer `nn.GRU(batch_first=True)` (linear_before_reset = 1), read as one GRU. */
-export const GRU_FUSION = recurrentFusion('GRU', 'GRU', ONNX_GATES, (n) =>
+const GRU_FUSION = recurrentFusion('GRU', 'GRU', ONNX_GATES, (n) =>
   (n.attribute ?? []).every((a) => ['hidden_size', 'direction', 'linear_before_reset'].includes(a.name)) && int(n, 'linear_before_reset', 0) === 1,
 );
 
@@ -72,6 +72,7 @@ export const gru = defineOp({
     emit: (ctx) => emitRecurrent(ctx, 'GRU', ONNX_GATES, { linear_before_reset: { int: 1 } }),
   },
   onnxImport: { GRU: recurrentRule('GRU', 'nn.GRU') },
+  onnxFusions: [GRU_FUSION],
   torch: recurrentTorch('GRU'),
   doc: 'Gated recurrent unit over a sequence [N, T, F]: an update gate mixes the old state with a new candidate.',
 });

@@ -1,6 +1,6 @@
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 import { float, unexpected, type RuleResult } from './onnx-import';
 
 /** PyTorch's slope: ONNX HardSigmoid defaults to α = 0.2, Hardsigmoid is x/6 + 1/2. */

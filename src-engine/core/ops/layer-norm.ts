@@ -1,7 +1,7 @@
 import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec } from './types';
-import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import { f32, float, int, roundFloat, scalar, unexpected, type ImportFusion, type RuleContext, type RuleResult } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function layerNormRule(n: OnnxNode, cx: RuleContext): RuleResult {
   const bad = unexpected(n, ['axis', 'epsilon', 'stash_type']);
@@ -23,6 +23,45 @@ function layerNormRule(n: OnnxNode, cx: RuleContext): RuleResult {
     params: { weight: f32(scale.values), bias: bias ? f32(bias.values) : new Float32Array(scale.values.length) },
   };
 }
+
+/** The trailing axes a ReduceMean (opset < 18, axes as an attribute, keepdims 1) averages over, as a count; undefined otherwise. */
+function trailingMean(n: OnnxNode | undefined): number | undefined {
+  if (!n || n.op_type !== 'ReduceMean' || (n.attribute?.find((a) => a.name === 'keepdims')?.i ?? 1) !== 1) return undefined;
+  const axes = [...(n.attribute?.find((a) => a.name === 'axes')?.ints ?? [])].sort((a, b) => a - b);
+  return axes.length > 0 && axes.every((a, i) => a === -axes.length + i) ? axes.length : undefined;
+}
+
+/**
+ * LayerNorm as torch.onnx writes it before opset 17: `d = x − ReduceMean(x)`, `d / Sqrt(ReduceMean(d²)
+ * + eps)`, then (elementwise affine) `Mul` by the weight and `Add` of the bias; the means over the
+ * same trailing axes.
+ */
+const layerNormDecomposed: ImportFusion = {
+  anchor: 'Sqrt',
+  match(sqrt, g) {
+    const plus = g.producer(sqrt.input[0]);
+    const eps = plus && plus.op_type === 'Add' ? g.constant(plus.input[1]) : undefined;
+    const variance = plus && g.producer(plus.input[0]);
+    const square = variance && g.producer(variance.input[0]);
+    const sub = square && g.producer(square.input[0]);
+    const mean = sub && g.producer(sub.input[1]);
+    const dims = trailingMean(mean);
+    if (!plus || eps?.values.length !== 1 || !square || square.op_type !== 'Pow' || !scalar(g, square.input[1], 2) || !sub || sub.op_type !== 'Sub' || dims === undefined || trailingMean(variance) !== dims) return undefined;
+    const x = sub.input[0];
+    const div = g.only(sqrt.output[0]);
+    if (mean!.input[0] !== x || !div || div.op_type !== 'Div' || div.input[0] !== sub.output[0] || div.input[1] !== sqrt.output[0]) return undefined;
+    const readers = g.consumers(sub.output[0]);
+    if (readers.graphOutput || readers.nodes.length !== 2 || [plus, variance!, square].some((n) => g.only(n.output[0]) === undefined) || g.only(mean!.output[0]) !== sub) return undefined;
+    const nodes = [mean!, sub, square, variance!, plus, sqrt, div];
+    const attrs = { normalizedDims: dims, eps: roundFloat(eps.values[0]) };
+    const mul = g.only(div.output[0]);
+    const weight = mul && mul.op_type === 'Mul' && mul.input[0] === div.output[0] ? g.constant(mul.input[1]) : undefined;
+    const add = weight && g.only(mul!.output[0]);
+    const bias = add && add.op_type === 'Add' && add.input[0] === mul!.output[0] ? g.constant(add.input[1]) : undefined;
+    if (!weight || !bias || weight.dims.length !== dims || bias.dims.join() !== weight.dims.join()) return { nodes, op: 'LayerNorm', attrs: { ...attrs, elementwiseAffine: false }, input: x, output: div.output[0] };
+    return { nodes: [...nodes, mul!, add!], op: 'LayerNorm', attrs: { ...attrs, elementwiseAffine: true }, input: x, output: add!.output[0], params: { weight: Float32Array.from(weight.values), bias: Float32Array.from(bias.values) } };
+  },
+};
 
 /**
  * Normalise each sample over its last `normalizedDims` dims, then scale and shift elementwise, as
@@ -46,6 +85,7 @@ export const layerNorm = defineOp({
     },
   },
   onnxImport: { LayerNormalization: layerNormRule },
+  onnxFusions: [layerNormDecomposed],
   torch: { module: 'nn.LayerNorm({in[-normalizedDims:]}, eps={eps}, elementwise_affine={elementwiseAffine})' },
   doc: 'Normalise each sample over its last dims, then scale and shift.',
   inputs: [{ name: 'x' }],

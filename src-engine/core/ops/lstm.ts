@@ -49,7 +49,7 @@ const ONNX_GATES = [0, 3, 1, 2];
 const plainLstm = (n: { attribute?: readonly { name: string }[] }) => (n.attribute ?? []).every((a) => ['hidden_size', 'direction'].includes(a.name));
 
 /** The ONNX LSTM pattern torch.onnx writes for a one-layer `nn.LSTM(batch_first=True)`, read as one LSTM. */
-export const LSTM_FUSION = recurrentFusion('LSTM', 'LSTM', ONNX_GATES, plainLstm);
+const LSTM_FUSION = recurrentFusion('LSTM', 'LSTM', ONNX_GATES, plainLstm);
 
 /**
  * A long short-term memory layer over a batch of sequences `[N, T, F]`, as `torch.nn.LSTM(F, H,
@@ -73,6 +73,7 @@ export const lstm = defineOp({
     emit: (ctx) => emitRecurrent(ctx, 'LSTM', ONNX_GATES),
   },
   onnxImport: { LSTM: recurrentRule('LSTM', 'nn.LSTM') },
+  onnxFusions: [LSTM_FUSION],
   torch: recurrentTorch('LSTM'),
   doc: 'Long short-term memory over a sequence [N, T, F]: gates decide what the cell state keeps, adds and shows.',
 });

@@ -1,7 +1,8 @@
-import type { Backend } from '../backend/types';
+import type { BackendPrimitives } from '../backend/primitives';
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs, type OnnxEmitContext, type ShapeArgs } from './types';
 import { transpose2d } from './onnx-import';
+import { ATTENTION_FUSION } from './attention-import';
 
 /** Sizes of one attention call: batch, steps, embedding, heads, head width. */
 export interface Dims {
@@ -97,7 +98,7 @@ function workspaceSizes(shape: readonly number[], attrs: Attrs): Record<string, 
  * `P = softmax(q·kᵀ/√d)` (causal: future keys masked), `o = P·v`, heads concatenated, then
  * `y = o·W_outᵀ + b_out`.
  */
-function attentionForward(x: Float32Array, y: Float32Array, p: Readonly<Record<string, { data: Float32Array }>>, ws: Readonly<Record<string, { data: Float32Array }>>, dm: Dims, causal: boolean, backend: Backend): void {
+function attentionForward(x: Float32Array, y: Float32Array, p: Readonly<Record<string, { data: Float32Array }>>, ws: Readonly<Record<string, { data: Float32Array }>>, dm: Dims, causal: boolean, backend: BackendPrimitives): void {
   const { n, t, e, d } = dm;
   const rows = n * t;
   const qkv = ws.qkv.data;
@@ -132,6 +133,7 @@ function attentionForward(x: Float32Array, y: Float32Array, p: Readonly<Record<s
 export const multiHeadAttention = defineOp({
   name: 'MultiHeadAttention',
   category: 'layers',
+  onnxFusions: [ATTENTION_FUSION],
   onnx: {
     opType: 'MatMul',
     note: 'the graph torch.onnx writes for nn.MultiheadAttention(batch_first=True) at opset 17: Transpose to time-major, MatMul + Add with the packed in-projection, three Slices reshaped to [T, N·H, d] heads, Div by √d, MatMul with the keys, Add of the causal mask, Softmax, MatMul with the values, Gemm of the out-projection, Transpose back',

@@ -1,7 +1,7 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { dynamic, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function mulRule(n: OnnxNode, cx: RuleContext): RuleResult {
   if (dynamic(n, cx, 2)) return { unsupported: 'multiplying by a constant tensor (outside a layer) is not supported' };

@@ -1,7 +1,7 @@
 import { fail, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { int, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function oneHotRule(n: OnnxNode, cx: RuleContext): RuleResult {
   const bad = unexpected(n, ['axis']);

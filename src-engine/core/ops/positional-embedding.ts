@@ -1,7 +1,7 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import type { RuleContext, RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /**
  * `Add(x, P)` with `P` a constant of x's per-sample shape (`[T, E]`, or `[1, T, E]`) on a

@@ -1,7 +1,7 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec } from './types';
 import { dynamic, f32, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX PRelu with a constant slope: one per channel (`[C, 1, …]`), or one for all, repeated per channel. */
 function preluRule(n: OnnxNode, cx: RuleContext): RuleResult {

@@ -10,10 +10,9 @@
  */
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr } from './shape-util';
 import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TimeTraces, TorchMapping, OnnxEmitContext, OpBackwardContext, OpForwardContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
-import type { ConstantValue, ImportRule } from './onnx-import';
+import type { ConstantValue, FusionGraph, ImportFusion, ImportRule } from './onnx-import';
 import type { Tensor } from '../../base/tensor';
-import { fromUtf8, tensorValues, type OnnxNode } from '../export/onnx/onnx-types';
-import type { FusionGraph, FusionRule } from '../export/onnx/import-fusions';
+import { fromUtf8, tensorValues, type OnnxNode } from '../../base/onnx/model';
 
 /** One step of a recurrent cell over `n` rows (samples), hidden size `h`, in the cell's gate order. */
 export interface CellStep {
@@ -540,7 +539,7 @@ function readLayer(w: ConstantValue, r: ConstantValue, b: ConstantValue | undefi
  * in PyTorch's gate order. Other forms are left to the node's own rule, which says why it cannot
  * read them.
  */
-export function recurrentFusion(opType: string, op: string, gatePerm: readonly number[], attrsOk: (n: OnnxNode) => boolean): FusionRule {
+export function recurrentFusion(opType: string, op: string, gatePerm: readonly number[], attrsOk: (n: OnnxNode) => boolean): ImportFusion {
   return {
     anchor: opType,
     match(first, g) {

@@ -1,7 +1,7 @@
 import { fail, fmt, ok, ShapeCode, viewKernels } from './shape-util';
 import { defineOp } from './types';
 import { BATCH_DIM, int, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function reshapeRule(n: OnnxNode, cx: RuleContext): RuleResult {
   if (int(n, 'allowzero', 0) !== 0) return { unsupported: 'allowzero = 1 is not supported' };

@@ -30,7 +30,7 @@ const tanhRnn = (n: { attribute?: readonly { name: string; strings?: readonly (s
   (n.attribute ?? []).every((a) => ['hidden_size', 'direction'].includes(a.name) || (a.name === 'activations' && (a.strings ?? []).every((s) => (typeof s === 'string' ? s : new TextDecoder().decode(s)).toLowerCase() === 'tanh')));
 
 /** The ONNX RNN pattern torch.onnx writes for a one-layer `nn.RNN(batch_first=True)`, read as one RNN. */
-export const RNN_FUSION = recurrentFusion('RNN', 'RNN', [0], tanhRnn);
+const RNN_FUSION = recurrentFusion('RNN', 'RNN', [0], tanhRnn);
 
 /**
  * A plain (Elman) recurrent layer over a batch of sequences `[N, T, F]`, as `torch.nn.RNN(F, H,
@@ -49,6 +49,7 @@ export const rnn = defineOp({
     emit: (ctx) => emitRecurrent(ctx, 'RNN', [0]),
   },
   onnxImport: { RNN: recurrentRule('RNN', 'nn.RNN') },
+  onnxFusions: [RNN_FUSION],
   torch: recurrentTorch('RNN'),
   doc: 'A plain recurrent layer over a sequence [N, T, F]: h = tanh(x·W_ih + h·W_hh); forgets over long sequences, which LSTM and GRU fix.',
 });

@@ -1,7 +1,7 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
 import { int, ints, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** `[N, T, rest…]` as (N, T, size of rest). */
 function dims(shape: readonly number[]): [number, number, number] {

@@ -1,7 +1,7 @@
 import { fail, fmt, intAttr, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
 import type { RuleContext, RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX Slice (opset 10 on) of one per-sample axis, step 1, by constant bounds. */
 function sliceRule(n: OnnxNode, cx: RuleContext): RuleResult {

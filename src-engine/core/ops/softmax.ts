@@ -1,7 +1,7 @@
 import { fail, fmt, intAttr, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
 import { int, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 /** Split a shape around `axis` into (outer, length, inner) for strided access. */
 function around(shape: readonly number[], axis: number): [number, number, number] {

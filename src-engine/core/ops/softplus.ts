@@ -1,7 +1,43 @@
 import { floatAttr, perSample, sameShape, showAttr } from './shape-util';
 import { sigmoid, softplus as sp } from './special';
 import { defineOp } from './types';
-import { simple } from './onnx-import';
+import { roundFloat, scalar, simple, type ImportFusion } from './onnx-import';
+import type { OnnxNode } from '../../base/onnx/model';
+
+/**
+ * Softplus with β and PyTorch's threshold, as Netwright writes it:
+ * `Where(β·x > threshold, x, Softplus(β·x) / β)` (the Mul and Div only when β ≠ 1).
+ */
+const softplusFusion: ImportFusion = {
+  anchor: 'Softplus',
+  match(sp, g) {
+    const nodes: OnnxNode[] = [];
+    const bx = sp.input[0];
+    let x = bx;
+    let beta = 1;
+    const scale = g.producer(bx);
+    const betaOf = (n: OnnxNode) => g.constant(n.input[1])?.values;
+    if (scale && scale.op_type === 'Mul' && betaOf(scale)?.length === 1) {
+      beta = betaOf(scale)![0];
+      x = scale.input[0];
+      nodes.push(scale);
+    }
+    nodes.push(sp);
+    let y = sp.output[0];
+    if (beta !== 1) {
+      const div = g.only(y);
+      if (!div || div.op_type !== 'Div' || !scalar(g, div.input[1], beta)) return undefined;
+      nodes.push(div);
+      y = div.output[0];
+    }
+    const where = g.only(y);
+    if (!where || where.op_type !== 'Where' || where.input[2] !== y || where.input[1] !== x) return undefined;
+    const gt = g.producer(where.input[0]);
+    const threshold = gt && g.constant(gt.input[1])?.values;
+    if (!gt || gt.op_type !== 'Greater' || gt.input[0] !== bx || threshold?.length !== 1 || g.only(gt.output[0]) !== where) return undefined;
+    return { nodes: [...nodes, gt, where], op: 'Softplus', attrs: { beta: roundFloat(beta), threshold: roundFloat(threshold[0]) }, input: x, output: where.output[0] };
+  },
+};
 
 /** (1/β)·log(1 + e^(βx)) elementwise, x itself where βx > threshold, as `torch.nn.Softplus`. */
 export const softplus = defineOp({
@@ -20,6 +56,7 @@ export const softplus = defineOp({
     },
   },
   onnxImport: { Softplus: simple('Softplus', { beta: 1, threshold: 20 }) },
+  onnxFusions: [softplusFusion],
   torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
   // (1/β)·softplus(βx), x itself where βx > threshold (p = β, q = threshold); d/dx = σ(βx).
   gpuElementwise: {

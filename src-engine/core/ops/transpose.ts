@@ -1,7 +1,7 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
 import { ints, unexpected, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function transposeRule(n: OnnxNode): RuleResult {
   const bad = unexpected(n, ['perm']);

@@ -2,7 +2,8 @@ import type { AttrValue, Attrs } from '../../base/ir/types';
 import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
 import type { Rng } from '../../base/rng';
-import type { ImportRule } from './onnx-import';
+import type { ImportRule } from '../../base/onnx/import-rule';
+import type { ImportFusion } from '../../base/onnx/import-fusion';
 import type { AttrSpec } from '../../catalog/attr-spec';
 
 /** Palette groups, in display order. */
@@ -334,6 +335,12 @@ export interface OpDef {
    * Linear): the importer's rule table is the union of these (each op type claimed once).
    */
   onnxImport?: Readonly<Record<string, ImportRule>>;
+  /**
+   * Chains of ONNX nodes read back as this op (GELU's Erf and Tanh decompositions, a recurrent
+   * layer with its squeezes and zero states), tried before the per-node rules: the importer's
+   * `IMPORT_FUSIONS` is the union of these, in registry order.
+   */
+  onnxFusions?: readonly ImportFusion[];
   /** The PyTorch module it becomes, or why none (an expression in `forward()`, a graph input). */
   torch: TorchMapping | TorchExpression | NoMapping;
   /**

@@ -1,7 +1,7 @@
 import { expectImage, intAttr, ok } from './shape-util';
 import { defineOp } from './types';
 import { str, unexpected, type RuleContext, type RuleResult } from './onnx-import';
-import type { OnnxNode } from '../export/onnx/onnx-types';
+import type { OnnxNode } from '../../base/onnx/model';
 
 function resize(n: OnnxNode, cx: RuleContext): RuleResult {
   const bad = unexpected(n, ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'keep_aspect_ratio_policy']);

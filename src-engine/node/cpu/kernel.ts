@@ -1,8 +1,8 @@
 import { KERNELS, type KernelArgs, type KernelResults } from './generated/kernel-table';
 import { ARGS_STRIDE, MAX_TASKS, type WorkerPool } from './pool';
+import type { KernelSpec as WasmKernelSpec, WasmFunction } from './kernel-spec';
 
-/** A WebAssembly value type. */
-export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
+export type { WasmFunction, WasmType } from './kernel-spec';
 
 /** A kernel's name: its `.wat` export name (unique across modules). */
 export type KernelName = keyof KernelArgs;
@@ -10,24 +10,8 @@ export type KernelName = keyof KernelArgs;
 /** A parameter name of kernel `K`. */
 export type ParamName<K extends KernelName> = keyof KernelArgs[K] & string;
 
-/** A kernel function as instantiated (every argument a JavaScript number). */
-export type WasmFunction = (...args: number[]) => number | undefined;
-
-/** One kernel as generated/kernel-table.ts describes it: where it lives, its signature, and how its arguments map to positions. */
-export interface KernelSpec<K extends KernelName> {
-  /** Index the worker pool addresses it by. */
-  readonly id: number;
-  readonly name: K;
-  /** `module.export`: the module is the `.wat` file's name. */
-  readonly qualified: string;
-  /** Parameters in call order. */
-  readonly params: readonly { readonly name: ParamName<K>; readonly type: WasmType }[];
-  readonly result: WasmType | null;
-  /** Writes `args` into `row[at …]` in parameter order. */
-  write(args: KernelArgs[K], row: Float64Array, at: number): void;
-  /** Calls `fn` with `row[at …]` as its arguments. */
-  invoke(fn: WasmFunction, row: Float64Array, at: number): number | undefined;
-}
+/** One kernel as generated/kernel-table.ts describes it (kernel-spec.ts). */
+export type KernelSpec<K extends KernelName> = WasmKernelSpec<K, KernelArgs[K]>;
 
 /** Any one kernel's spec. */
 export type AnyKernelSpec = { [K in KernelName]: KernelSpec<K> }[KernelName];

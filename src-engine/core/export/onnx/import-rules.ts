@@ -1,7 +1,9 @@
 import { listOps } from '../../ops/registry';
-import { identity, ints, type ImportRule } from '../../ops/onnx-import';
+import { identity, ints, type ImportRule } from '../../../base/onnx/import-rule';
+import type { ImportFusion } from '../../../base/onnx/import-fusion';
 
-export { roundFloat, type ConstantValue, type ImportRule, type Lowered, type RuleContext, type RuleResult } from '../../ops/onnx-import';
+export type { ConstantValue, ImportRule, Lowered, RuleContext, RuleResult } from '../../../base/onnx/import-rule';
+export type { FusionGraph, FusionMatch, ImportFusion } from '../../../base/onnx/import-fusion';
 
 /**
  * A `Pad` that adds nothing (torch.onnx writes one before `AveragePool` for `nn.AvgPool2d`) is the
@@ -16,22 +18,43 @@ const zeroPad: ImportRule = (n, cx) => {
 
 /**
  * The ONNX op types Netwright reads (ai.onnx domain), one rule each: every op file's
- * `onnxImport` (its rules sit beside its export mapping), and `Identity`, which is no op. Patterns
- * that span several nodes are read from their first node (MatMul + Add, GlobalAveragePool +
- * Flatten) or by the fusions in import-fusions.ts (GELU's Erf and Tanh forms, the input
- * normalisation). A Map: an op type read from a file (`__proto__`, `toString`) finds no rule it
- * does not own.
+ * `onnxImport` (its rules sit beside its export mapping; an op type several ops claim goes by its
+ * weight's rank), and `Identity`, which is no op. Patterns that span several nodes are read from
+ * their first node (MatMul + Add, GlobalAveragePool + Flatten) or by the op files' `onnxFusions`
+ * (`IMPORT_FUSIONS`: GELU's Erf and Tanh forms…) and the importer's input normalisation. A Map:
+ * an op type read from a file (`__proto__`, `toString`) finds no rule it does not own.
  */
 export const IMPORT_RULES: ReadonlyMap<string, ImportRule> = (() => {
-  const rules = new Map<string, ImportRule>([
-    ['Identity', identity],
-    ['Pad', zeroPad],
+  const claims = new Map<string, { op: string; rule: ImportRule }[]>([
+    ['Identity', [{ op: 'Identity', rule: identity }]],
+    ['Pad', [{ op: 'Pad', rule: zeroPad }]],
   ]);
   for (const def of listOps()) {
-    for (const [opType, rule] of Object.entries(def.onnxImport ?? {})) {
-      if (rules.has(opType)) throw new Error(`ONNX ${opType} is read by two ops (${def.name} and another): give it one rule`);
-      rules.set(opType, rule);
-    }
+    for (const [opType, rule] of Object.entries(def.onnxImport ?? {})) claims.set(opType, [...(claims.get(opType) ?? []), { op: def.name, rule }]);
   }
-  return rules;
+  return new Map([...claims].map(([opType, rules]) => [opType, rules.length === 1 ? rules[0].rule : byWeightRank(opType, rules)]));
 })();
+
+/**
+ * One rule for an op type several ops claim, each for its weight's rank: the node goes to the rule
+ * claiming its weight's rank, else to the first claimant, whose own checks say why it cannot be
+ * read.
+ *
+ * @throws Error when a claimant declares no `weightRank`, or two declare the same one.
+ */
+function byWeightRank(opType: string, claims: readonly { op: string; rule: ImportRule }[]): ImportRule {
+  const ranks = claims.map((c) => c.rule.weightRank);
+  if (ranks.some((r, i) => r === undefined || ranks.indexOf(r) !== i)) {
+    throw new Error(`ONNX ${opType} is read by ${claims.map((c) => c.op).join(' and ')}: give it one rule, or give each a different weightRank`);
+  }
+  return (n, cx) => {
+    const rank = cx.constant(n.input[1])?.dims.length;
+    return (claims.find((c) => c.rule.weightRank === rank) ?? claims[0]).rule(n, cx);
+  };
+}
+
+/**
+ * Multi-node patterns read as one op, tried before the per-node rules: every op file's
+ * `onnxFusions`, in registry order.
+ */
+export const IMPORT_FUSIONS: readonly ImportFusion[] = listOps().flatMap((def) => def.onnxFusions ?? []);

@@ -1,6 +1,6 @@
-import { BATCH_DIM, int, ints, type ConstantValue } from '../../ops/onnx-import';
+import { BATCH_DIM, int, ints, type ConstantValue } from '../../../base/onnx/import-rule';
 import { OnnxError } from './errors';
-import type { OnnxNode } from './onnx-types';
+import type { OnnxNode } from '../../../base/onnx/model';
 
 /**
  * The op types of shape sub-graphs (`x.view(x.size(0), -1)`, a channel shuffle's sizes): read on

@@ -1,6 +1,6 @@
 import type { TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
-import type { OnnxGraph, OnnxNode } from './onnx-types';
+import type { OnnxGraph, OnnxNode } from '../../../base/onnx/model';
 
 const nameOf = (n: OnnxNode) => n.name || n.output[0] || n.op_type;
 

@@ -8,9 +8,8 @@ import type { Attrs } from '../../ops/types';
 import type { TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from './export';
-import { IMPORT_FUSIONS, type Fusion, type FusionGraph } from './import-fusions';
 import { foldShapeNode, SHAPE_OPS } from './import-shapes';
-import { IMPORT_RULES, type ConstantValue, type Lowered, type RuleContext } from './import-rules';
+import { IMPORT_FUSIONS, IMPORT_RULES, type ConstantValue, type FusionGraph, type FusionMatch, type Lowered, type RuleContext } from './import-rules';
 import { nodesInOrder, nonFiniteWeights } from './import-structure';
 import { ATTR, decodeModel, sizeOf, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from './proto';
 
@@ -296,7 +295,7 @@ function* buildGraph(g: OnnxGraph, nodes: readonly OnnxNode[], opset: number, st
     consumers,
     used: (v) => consumers(v).nodes.length > 0 || consumers(v).graphOutput,
   };
-  const fusionAt = new Map<OnnxNode, Fusion>();
+  const fusionAt = new Map<OnnxNode, FusionMatch>();
   for (const rule of IMPORT_FUSIONS) {
     for (const n of nodes) {
       yield;

@@ -1,9 +1,9 @@
 import protobuf from 'protobufjs';
 import { ONNX_PROTO } from './onnx-proto';
 
-import { type OnnxModel } from './onnx-types';
+import { type OnnxModel } from '../../../base/onnx/model';
 
-export * from './onnx-types';
+export * from '../../../base/onnx/model';
 
 let modelType: protobuf.Type | undefined;
 

@@ -1,4 +1,5 @@
-import type { FusedKernel, FusedStepContext, FusionRule, KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
+import type { FusedKernel, FusedStepContext, KernelFusion } from '../../../core/backend/fusion';
+import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
 import { poolPlan } from '../../../core/ops/max-pool2d';
 import type { CpuContext } from '../context';
 import { batchNormKernels, type BatchNormTail } from '../overrides/batch-norm';
@@ -15,7 +16,7 @@ const MIN_PLANE = 16;
  * gradient in cache from the pooled dy and argmax. The results are the same bits as the ops one
  * by one (`fusions.test.ts`); the interior outputs and gradients are written on demand.
  */
-export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): FusionRule[] {
+export function batchNormReluFusions(cpu: CpuContext, overrides: KernelSet): KernelFusion[] {
   const bn = batchNormKernels(cpu);
   const relu = overrides.ReLU!;
   const pool = overrides.MaxPool2d!;

@@ -2,7 +2,7 @@
 // kernels/constants.mjs — do not edit. Rebuild with `node scripts/build-kernels.mjs`; a unit test
 // fails when this file is stale.
 
-import type { KernelSpec } from '../kernel';
+import type { KernelSpec } from '../kernel-spec';
 
 // ---- Constants shared with the .wat sources (documented in kernels/constants.mjs) -------------
 
@@ -173,7 +173,7 @@ export interface KernelResults {
 }
 
 /** Every kernel, by name. */
-export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K> } = {
+export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelArgs[K]> } = {
   unaryForward: {
     id: 0,
     name: 'unaryForward',
