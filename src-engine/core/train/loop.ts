@@ -15,6 +15,7 @@ import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, StepGroup, StepP
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
+import { checkFits, copyCheckpointInto } from './loop-checkpoints';
 import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type RunState, type StepState } from './run-state';
 
 export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
@@ -549,29 +550,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    */
   capture(metrics: Checkpoint['metrics'] = {}, into?: Checkpoint): Checkpoint {
     if (!into) return this.snapshot(metrics, (a) => a.slice());
-    const live = this.snapshot(metrics, (a) => a);
-    const copy = (from: Record<string, Float32Array | readonly number[]>, to: Record<string, Float32Array | readonly number[]>) => {
-      for (const [k, v] of Object.entries(from)) {
-        const dst = to[k];
-        if (dst instanceof Float32Array && dst.length === v.length) dst.set(v);
-        else to[k] = Float32Array.from(v);
-      }
-    };
-    copy(live.params, into.params);
-    copy(live.buffers, into.buffers);
-    const states = live.groups ?? [{ name: '', optimizer: live.optimizer, schedule: live.schedule }];
-    const kept = into.groups ?? [{ name: '', optimizer: into.optimizer, schedule: into.schedule }];
-    const fits = kept.length === states.length && states.every((s, i) => s.optimizer.kind === kept[i].optimizer.kind);
-    const merged = states.map((s, i) => {
-      const slots = fits ? kept[i].optimizer.slots : {};
-      for (const [key, bufs] of Object.entries(s.optimizer.slots)) copy(bufs, (slots[key] ??= {}));
-      return { ...s, optimizer: { ...s.optimizer, slots } };
-    });
-    Object.assign(into, { ...live, params: into.params, buffers: into.buffers, optimizer: merged[0].optimizer, schedule: merged[0].schedule });
-    if (live.groups) into.groups = merged;
-    else delete into.groups;
-    if (live.batch === undefined) delete into.batch;
-    return into;
+    return copyCheckpointInto(this.snapshot(metrics, (a) => a), into);
   }
 
   /**
@@ -608,20 +587,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
    * step whole numbers within this run. Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
    */
   checkFits(ck: Checkpoint): void {
-    const misfit = (what: string) => {
-      throw new TrainError('E_RUN_CHECKPOINT_MISMATCH', `The checkpoint does not fit this network (${what}); resume needs the run's own design.`);
-    };
-    if (!Number.isInteger(ck.epoch) || ck.epoch < 1 || !Number.isInteger(ck.step) || ck.step < 0) misfit(`epoch ${ck.epoch}, step ${ck.step}`);
-    if (ck.batch !== undefined && !(Number.isInteger(ck.batch) && ck.batch >= 0 && ck.batch <= this.stepsPerEpoch)) misfit(`batch ${ck.batch} of an epoch of ${this.stepsPerEpoch}`);
-    for (const [kind, list, stored] of [['parameter', this.plan.params, ck.params], ['buffer', this.plan.buffers, ck.buffers]] as const) {
-      for (const t of list) {
-        const key = `${t.nodeId}.${t.name}`;
-        const v = Object.hasOwn(stored, key) ? stored[key] : undefined;
-        if (!v) misfit(`${kind} ${key} is missing`);
-        else if (v.length !== t.value.data.length) misfit(`${kind} ${key} has ${v.length} values, the network ${t.value.data.length}`);
-      }
-    }
-    if (this.groups.length > 1 && (ck.groups?.length ?? 0) !== this.groups.length) misfit('the optimizer groups differ');
+    checkFits(ck, this.plan, this.stepsPerEpoch, this.groups.length);
   }
 
   /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */
