@@ -3,9 +3,10 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import { suggestLr } from '../../core/optim/registry';
-import type { LoopHooks, StepContext, StepVerdict, TrainingLoop } from '../../core/train';
+import type { LoopHooks, LoopView, StepContext, StepVerdict } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
 import { allFinite, compact } from '../probes/summary';
+import type { SessionPlan } from './session-plan';
 
 /** Where a NaN or Inf first appeared in one training step. */
 export interface NonFiniteSite {
@@ -92,8 +93,8 @@ export interface DivergenceGuardOptions {
  * run's `RollbackSnapshots` put the last good state back when it resumes; the failed batch is
  * then retried and the step counter keeps counting.
  */
-export class DivergenceGuard implements LoopHooks {
-  private loop!: TrainingLoop;
+export class DivergenceGuard implements LoopHooks<SessionPlan> {
+  private loop!: LoopView<SessionPlan>;
   /** Loss and per-node activation RMS of the run's first step: what "exploding" is measured against. */
   private firstLoss: number | null = null;
   private readonly referenceRms = new Map<string, number>();
@@ -106,20 +107,20 @@ export class DivergenceGuard implements LoopHooks {
     },
   ) {}
 
-  setup(loop: TrainingLoop): void {
+  setup(loop: LoopView<SessionPlan>): void {
     this.loop = loop;
   }
 
-  afterForward(ctx: StepContext): StepVerdict {
+  afterForward(ctx: StepContext<SessionPlan>): StepVerdict {
     const loss = ctx.loss;
-    if (this.firstLoss === null && Number.isFinite(loss)) this.recordReference(ctx.graph as CompiledGraph, loss);
+    if (this.firstLoss === null && Number.isFinite(loss)) this.recordReference(ctx.graph, loss);
     if (!Number.isFinite(loss)) return this.diverged(ctx, 'nonfinite');
     const explosion = this.options.lossExplosion ?? 100;
     if (explosion > 0 && loss > explosion * Math.max(this.firstLoss!, 1e-2)) return this.diverged(ctx, 'exploding');
     return 'ok';
   }
 
-  afterBackward(ctx: StepContext): StepVerdict {
+  afterBackward(ctx: StepContext<SessionPlan>): StepVerdict {
     return (this.options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok';
   }
 
@@ -144,8 +145,8 @@ export class DivergenceGuard implements LoopHooks {
     return null;
   }
 
-  private diverged(ctx: StepContext, cause: 'nonfinite' | 'exploding'): StepVerdict {
-    const gb = ctx.graph as CompiledGraph;
+  private diverged(ctx: StepContext<SessionPlan>, cause: 'nonfinite' | 'exploding'): StepVerdict {
+    const gb = ctx.graph;
     const { epoch, loss } = ctx;
     const graph = this.loop.graph;
     const step = this.loop.step + 1;

@@ -1,8 +1,9 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { PreparedData, Samples } from '../../core/data';
-import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type TrainingLoop } from '../../core/train';
+import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type LoopView } from '../../core/train';
 import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol/messages';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
+import type { SessionPlan } from './session-plan';
 
 /** Most probe frames a second of a paced run (`RunControl.setPace`): every step up to this pace. */
 export const PACED_PROBE_HZ = 10;
@@ -17,8 +18,8 @@ export type TakenFrame = Omit<ProbeFrame, 'runId' | 'seq'>;
  * probed GPU step asks the device to reduce what the frame reads (`beforeUpdate`'s capture). Each frame
  * goes to `onFrame`. Given a later loop (the CPU's after a lost device), it probes that loop's plan.
  */
-export class ProbeScheduler implements LoopHooks {
-  private loop!: TrainingLoop;
+export class ProbeScheduler implements LoopHooks<SessionPlan> {
+  private loop!: LoopView<SessionPlan>;
   private suite: ProbeSuite | null = null;
   /** The probe settings a suite is made with (null: no probes, headless). */
   private readonly settings: ProbeSuiteOptions | null;
@@ -46,9 +47,9 @@ export class ProbeScheduler implements LoopHooks {
     return this.suite;
   }
 
-  setup(loop: TrainingLoop): void {
+  setup(loop: LoopView<SessionPlan>): void {
     this.loop = loop;
-    this.suite = this.settings ? new ProbeSuite(loop.graph, loop.plan as CompiledGraph, this.data, loop.binding, this.settings, loop.config.seed) : null;
+    this.suite = this.settings ? new ProbeSuite(loop.graph, loop.plan, this.data, loop.binding, this.settings, loop.config.seed) : null;
     this.deviceCapture = null;
     this.probeNow = false;
   }
@@ -64,7 +65,7 @@ export class ProbeScheduler implements LoopHooks {
    * reads (the weights before and after the update, the parameter and node gradients) and read
    * back the figures.
    */
-  beforeUpdate(ctx: StepContext): DeviceCapture | undefined {
+  beforeUpdate(ctx: StepContext<SessionPlan>): DeviceCapture | undefined {
     if (ctx.group !== 0) return undefined;
     this.probeNow = this.decide(ctx);
     this.deviceCapture = this.probeNow && ctx.graph.device ? this.suite!.deviceCapture() : null;
@@ -72,16 +73,16 @@ export class ProbeScheduler implements LoopHooks {
     return this.deviceCapture ?? undefined;
   }
 
-  afterStep(ctx: StepContext): Promise<void> | undefined {
+  afterStep(ctx: StepContext<SessionPlan>): Promise<void> | undefined {
     if (!this.probeNow) return undefined;
     if (this.deviceCapture) {
       const { readbackMs = 0, figures } = this.deviceCapture;
       this.deviceCapture = null;
-      return this.captureDeviceFrame(ctx.graph as CompiledGraph, ctx.epoch, ctx.loss, readbackMs, figures);
+      return this.captureDeviceFrame(ctx.graph, ctx.epoch, ctx.loss, readbackMs, figures);
     }
     this.force = false;
     const t0 = performance.now();
-    const frame = this.suite!.capture(ctx.graph as CompiledGraph, { step: this.loop.step, epoch: ctx.epoch, loss: ctx.loss });
+    const frame = this.suite!.capture(ctx.graph, { step: this.loop.step, epoch: ctx.epoch, loss: ctx.loss });
     this.taken(frame, performance.now() - t0);
     return undefined;
   }
@@ -90,7 +91,7 @@ export class ProbeScheduler implements LoopHooks {
    * Whether this step is probed. The last step of every epoch always is, so the charts end on
    * the trained model (a short run would otherwise keep a frame from its first moments).
    */
-  private decide(ctx: StepContext): boolean {
+  private decide(ctx: StepContext<SessionPlan>): boolean {
     return this.suite !== null && (this.due() || ctx.batch === ctx.stepsPerEpoch - 1);
   }
 

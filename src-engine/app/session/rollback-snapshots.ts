@@ -1,4 +1,4 @@
-import type { Checkpoint, LoopEpoch, LoopHooks, StepContext, TrainingLoop } from '../../core/train';
+import type { Checkpoint, LoopEpoch, LoopHooks, StepContext, LoopView } from '../../core/train';
 import { allFinite } from '../probes/summary';
 import { gradientsFinite } from './divergence-guard';
 
@@ -30,7 +30,7 @@ export interface RollbackOptions {
 export class RollbackSnapshots implements LoopHooks {
   /** The last good state (taken when the first loop is set up). */
   good!: Checkpoint;
-  private loop!: TrainingLoop;
+  private loop!: LoopView;
   private ema = NaN;
   private bestEma = Infinity;
   private last = 0;
@@ -39,7 +39,7 @@ export class RollbackSnapshots implements LoopHooks {
 
   constructor(private readonly options: RollbackOptions = {}) {}
 
-  setup(loop: TrainingLoop): void {
+  setup(loop: LoopView): void {
     this.loop = loop;
     this.good ??= loop.capture();
     this.everyMs = this.options.everyMs ?? SNAPSHOT_EVERY_MS;

@@ -1,6 +1,6 @@
 import type { PreparedData, Samples } from '../../core/data';
 import type { SettingsChange } from '../runs/types';
-import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, TrainingLoop } from '../../core/train';
+import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
 import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
 import type { Divergence } from './divergence-guard';
@@ -18,7 +18,7 @@ const CHECKPOINT_EVERY_MS = 2000;
  * Without a sink (`recordTo`) it records nothing.
  */
 export class RunRecorder implements LoopHooks {
-  private loop!: TrainingLoop;
+  private loop!: LoopView;
   private sink: RunSink | null = null;
   private readonly createdAt = performance.now();
   private lastStored = -Infinity;
@@ -30,7 +30,7 @@ export class RunRecorder implements LoopHooks {
 
   constructor(private readonly data: PreparedData<Samples>) {}
 
-  setup(loop: TrainingLoop): void {
+  setup(loop: LoopView): void {
     this.loop = loop;
   }
 

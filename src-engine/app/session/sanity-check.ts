@@ -4,7 +4,7 @@ import type { PreparedData, Samples } from '../../core/data';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import { compactOrNull } from '../probes';
 import type { ResultOf } from '../../protocol/messages';
-import { TrainError, TrainingLoop, type CompileFn } from '../../core/train';
+import { TrainError, TrainingLoop } from '../../core/train';
 
 export interface SanityCheckOptions {
   compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
@@ -46,7 +46,7 @@ export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData<
   // The loop, configured as a check: the samples in order, a constant learning rate, no
   // validation, test or checkpoints, and a verdict after every forward pass.
   const loop = new TrainingLoop(g, data, backend, {
-    compile: options.compile as CompileFn,
+    compile: options.compile,
     // Accuracy (classifiers; other tasks ignore it) is what the verdict reads of the final evaluation, in eval mode.
     overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: { kind: 'constant' }, metrics: ['accuracy'], evaluation: 'eval' },
     shuffle: false,

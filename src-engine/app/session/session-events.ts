@@ -1,4 +1,4 @@
-import type { ControlState, DataSkipped, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, TrainingLoop } from '../../core/train';
+import type { ControlState, DataSkipped, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
 import { stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
 import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol/messages';
@@ -17,7 +17,7 @@ export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) 
  * client's ack of the one before; a newer one replaces a waiting one).
  */
 export class SessionEvents implements LoopHooks {
-  private loop!: TrainingLoop;
+  private loop!: LoopView;
   private readonly mailbox: LatestWinsMailbox<ProbeFrame>;
   /** Every step's loss since the last progress event (the batch-loss curve's points). */
   private readonly stepLosses = new StepLossBuffer(MAX_STEP_LOSSES);
@@ -30,7 +30,7 @@ export class SessionEvents implements LoopHooks {
     this.mailbox = new LatestWinsMailbox((f) => emit('probe.frame', f));
   }
 
-  setup(loop: TrainingLoop): void {
+  setup(loop: LoopView): void {
     this.loop = loop;
   }
 

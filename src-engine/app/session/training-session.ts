@@ -1,11 +1,11 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
-import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
+import type { CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import type { PreparedData, Samples } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
-import type { Checkpoint, CompileFn, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
+import type { Checkpoint, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
 import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
 import type { ProbeSuite } from '../probes';
 import { recordMetrics, type RunSink } from '../runs/recorder';
@@ -15,6 +15,7 @@ import { ProbeScheduler } from './probe-scheduler';
 import { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
 import { RunRecorder } from './run-recorder';
 import { SessionEvents, type SessionEmit } from './session-events';
+import type { SessionPlan } from './session-plan';
 
 export { PACED_PROBE_HZ } from './probe-scheduler';
 export type { SessionEmit } from './session-events';
@@ -22,7 +23,7 @@ export type { SessionEmit } from './session-events';
 /** A session's settings; `resumeFrom` continues a stored run's checkpoint (docs/runs.md). */
 export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<TrainingLoopOptions, 'resumeFrom' | 'yieldToHost' | 'yieldEveryMs' | 'progressEveryMs'> {
   /** The executor's `compileGraph` (injected so tests can wrap it). */
-  compile: (graph: CheckedGraph, opts: CompileOptions) => CompiledGraph;
+  compile: (graph: CheckedGraph, opts: CompileOptions) => SessionPlan;
   /** Receives every `train.*` event and the probe frames (already flow-controlled). */
   emit: SessionEmit;
   overrides?: Omit<TrainOverrides, 'limit'>;
@@ -47,7 +48,7 @@ export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<Tra
  * after a lost GPU), and answers control, `predict` and the model as it stands.
  */
 export class TrainingSession {
-  private current: TrainingLoop;
+  private current: TrainingLoop<SessionPlan>;
   private readonly guard: DivergenceGuard;
   private readonly recorder: RunRecorder;
   private readonly snapshots: RollbackSnapshots;
@@ -93,10 +94,10 @@ export class TrainingSession {
   }
 
   /** A loop of this run's hooks: the one it starts with, or, after its device was lost, the one that goes on on the CPU. */
-  private createLoop(graph: CheckedGraph | GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop {
+  private createLoop(graph: CheckedGraph | GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop<SessionPlan> {
     const o = this.options;
     return new TrainingLoop(graph, this.data, this.backend, {
-      compile: compile as CompileFn,
+      compile,
       // A run the user stops still gets test figures (of the weights at the stop).
       testWhenStopped: true,
       overrides,
@@ -107,12 +108,12 @@ export class TrainingSession {
   }
 
   /** The run's training loop: the one it started with, or the CPU's after a lost device. */
-  get loop(): TrainingLoop { return this.current; }
+  get loop(): TrainingLoop<SessionPlan> { return this.current; }
   /** The run's probes (null: headless). */
   get probes(): ProbeSuite | null { return this.scheduler.probes; }
   get config(): TrainingConfig { return this.loop.config; }
   get graph(): GraphIR { return this.loop.graph; }
-  get plan(): CompiledGraph { return this.loop.plan as CompiledGraph; }
+  get plan(): SessionPlan { return this.loop.plan; }
   get binding(): GraphBinding { return this.loop.binding; }
   get stepsPerEpoch(): number { return this.loop.stepsPerEpoch; }
   get status(): RunState { return this.loop.control.state; }

@@ -1,13 +1,13 @@
 import type { MetricValues } from '../metrics';
 import type { RunControl } from './control';
-import type { TrainingLoop } from './loop';
+import type { LoopView } from './loop-view';
 import type { DeviceCapture, LoopEpoch, LoopProgress, StepVerdict, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 export type { StepVerdict } from './types';
 
 /** What a hook sees of the step in progress (one object, refilled for each call: read it, don't keep it). */
-export interface StepContext {
+export interface StepContext<P extends TrainableGraph = TrainableGraph> {
   /** 1-based epoch. */
   epoch: number;
   /** 0-based batch index within the epoch. */
@@ -16,7 +16,7 @@ export interface StepContext {
   /** Optimizer steps applied so far (before this one). */
   step: number;
   /** The plan this batch runs on (the batch's size). */
-  graph: TrainableGraph;
+  graph: P;
   /** Index of the optimizer group in `loop.groups` (0 without groups). */
   group: number;
   /** The group's loss for this batch (the step's loss without groups). */
@@ -41,16 +41,18 @@ export interface StepContext {
  * mid-step: the losses and the prediction, not the gradients or the updated weights (those stay
  * on the device; `beforeUpdate`'s capture measures them there).
  *
+ * `P` is the type of the loop's plans (`CompiledGraph` in a session, whose probes read them).
+ *
  * `afterForward` / `afterBackward` decide: go on, retry this batch (after a pause), or end the
  * run (a {@link StepVerdict}). With several hooks the strictest wins: `stop` over `retry` over `ok`.
  */
-export interface LoopHooks {
-  /** Once the loop is built, before anything runs: the loop this hook serves (again for each loop it is given to). */
-  setup?(loop: TrainingLoop): void;
+export interface LoopHooks<P extends TrainableGraph = TrainableGraph> {
+  /** Once the loop is built, before anything runs: a view of the loop this hook serves (again for each loop it is given to). */
+  setup?(loop: LoopView<P>): void;
   /** After a group's forward pass: `retry` skips the backward and update (the divergence guard), `stop` ends the run. */
-  afterForward?(ctx: StepContext): StepVerdict;
+  afterForward?(ctx: StepContext<P>): StepVerdict;
   /** After the backward pass, before clipping and the update: `retry` rejects the step. */
-  afterBackward?(ctx: StepContext): StepVerdict;
+  afterBackward?(ctx: StepContext<P>): StepVerdict;
   /**
    * Just before a group's optimizer update (gradients are final, weights not yet changed). On a
    * device plan (the GPU) it may answer what the device should measure with this step for
@@ -58,12 +60,12 @@ export interface LoopHooks {
    * device; asked at group 0, it covers every group's update of the step), or nothing, which
    * costs the step nothing extra. At most one hook of a loop may ask for a capture.
    */
-  beforeUpdate?(ctx: StepContext): DeviceCapture | void;
+  beforeUpdate?(ctx: StepContext<P>): DeviceCapture | void;
   /**
    * After every group of the step updated and the step was counted. A promise (a probe frame
    * whose forwards run on the device) is awaited before the next hook's `afterStep` and the next step.
    */
-  afterStep?(ctx: StepContext): void | Promise<void>;
+  afterStep?(ctx: StepContext<P>): void | Promise<void>;
   /** A few times a second and at the end of each epoch (`progressEveryMs`). */
   onProgress?(p: LoopProgress): void;
   /** After each epoch's validation; `stop` (from any hook) ends the run as if stopped. */
@@ -92,10 +94,10 @@ type Method = Exclude<keyof LoopHooks, 'setup'>;
  * combine to the strictest, `afterEpoch` stops when any hook says so, and an `afterStep` promise
  * is awaited before the next hook's `afterStep`. A method none of the hooks has stays absent.
  */
-export function combineHooks(list: readonly LoopHooks[]): LoopHooks {
+export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: readonly LoopHooks<P>[]): LoopHooks<P> {
   if (list.length === 1) return list[0];
-  const fns = <M extends Method>(m: M) => list.flatMap((h) => (h[m] ? [(h[m] as (...a: never[]) => unknown).bind(h)] : [])) as NonNullable<LoopHooks[M]>[];
-  const out: LoopHooks = {};
+  const fns = <M extends Method>(m: M) => list.flatMap((h) => (h[m] ? [(h[m] as (...a: never[]) => unknown).bind(h)] : [])) as NonNullable<LoopHooks<P>[M]>[];
+  const out: LoopHooks<P> = {};
   for (const m of ['afterForward', 'afterBackward'] as const) {
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
@@ -131,6 +133,6 @@ export function combineHooks(list: readonly LoopHooks[]): LoopHooks {
 }
 
 /** `hooks[from…]`, each awaited before the next. */
-async function rest(hooks: readonly NonNullable<LoopHooks['afterStep']>[], from: number, ctx: StepContext): Promise<void> {
+async function rest<P extends TrainableGraph>(hooks: readonly NonNullable<LoopHooks<P>['afterStep']>[], from: number, ctx: StepContext<P>): Promise<void> {
   for (let i = from; i < hooks.length; i++) await hooks[i](ctx);
 }

@@ -1,6 +1,7 @@
 /** Training: the one TrainingLoop, its run control, the graph binding, the headless Trainer and checkpoints (runtime-neutral). */
 export { TrainingLoop, stripUndefined } from './loop';
 export type { GroupRuntime, TrainingLoopOptions } from './loop';
+export type { LoopView } from './loop-view';
 export { combineHooks, strictest, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 export { RunControl, type ControlState, type RunControlOptions } from './control';
 export { bindGraph, checkBinding, scoreKind, type GraphBinding, type ScoreKind, type StructuralBinding } from './binding';

@@ -1,25 +1,28 @@
 import type { Backend } from '../backend/types';
 import { BatchFeeder } from '../data';
-import { isStreamed, type PreparedData, type Samples, type SkippedFile } from '../data';
+import type { PreparedData, Samples } from '../data';
 import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import { METRIC_NAMES, MetricAccumulator } from '../metrics';
 import type { MetricValues } from '../metrics';
-import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
+import { clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
 import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, LoopEpoch, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
+import type { LoopView } from './loop-view';
+import { checkFits, copyCheckpointInto } from './loop-checkpoints';
+import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type RunState, type StepState } from './run-state';
 
-export interface TrainingLoopOptions {
+export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
   /** Compiles the graph for the batch size (the executor's `compileGraph`); called once. */
-  compile: CompileFn;
+  compile: CompileFn<P>;
   /** The hook objects, called in this order (a verdict: the strictest wins; see `combineHooks`). */
-  hooks?: readonly LoopHooks[];
+  hooks?: readonly LoopHooks<P>[];
   /** Settings that replace the graph's (CLI flags, the app's overrides, sanity checks). */
   overrides?: Partial<TrainingConfig>;
   /** Visit the training samples in a fresh random order each epoch (default true). */
@@ -62,8 +65,6 @@ export interface TrainingLoopOptions {
 }
 
 const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
-/** Files named in one epoch's `dataSkipped` (the count covers them all). */
-const MAX_SKIPS_REPORTED = 50;
 
 /** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
 export interface GroupRuntime extends StepGroup {
@@ -97,14 +98,14 @@ export interface GroupRuntime extends StepGroup {
  * console.log(result.test?.accuracy);
  * ```
  */
-export class TrainingLoop {
+export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements LoopView<P> {
   readonly config: TrainingConfig;
   /** The graph as checked once (`checkGraph`), with the run's settings: what compile and the binding take. */
   readonly checked: CheckedGraph;
   /** Its IR (defaults filled). */
   readonly graph: GraphIR;
   /** The plan for the configured batch size; every other size shares its weights. */
-  readonly plan: TrainableGraph;
+  readonly plan: P;
   readonly binding: GraphBinding;
   readonly stepsPerEpoch: number;
   readonly control: RunControl;
@@ -124,14 +125,14 @@ export class TrainingLoop {
   private batchesDone = 0;
   /** Between an epoch's start and its per-epoch schedule step: a checkpoint now is one within the epoch. */
   private epochOpen = false;
-  private readonly hooks: LoopHooks;
+  private readonly hooks: LoopHooks<P>;
 
   /** A graph not yet checked is checked here (GraphError on errors); a `CheckedGraph` is taken as it is. */
   constructor(
     graph: CheckedGraph | GraphIR,
     readonly data: PreparedData<Samples>,
     readonly backend: Backend,
-    private readonly options: TrainingLoopOptions,
+    private readonly options: TrainingLoopOptions<P>,
   ) {
     if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
     this.config = { ...graph.training, ...stripUndefined(options.overrides ?? {}) };
@@ -191,266 +192,302 @@ export class TrainingLoop {
   }
 
   /** The plan for `count` samples (the configured batch's plan, or one sharing its weights). */
-  planFor(count: number): TrainableGraph {
-    return count === this.plan.batchSize ? this.plan : this.plan.withBatchSize(count);
+  planFor(count: number): P {
+    // NOTE: a plan's other sizes are plans of its own kind (`CompiledGraph.withBatchSize` answers a
+    // `CompiledGraph`), which `TrainableGraph`'s signature cannot say: the one cast that spares the hooks theirs.
+    return count === this.plan.batchSize ? this.plan : (this.plan.withBatchSize(count) as P);
   }
 
   /** Train until done or stopped. Rejects with the error of a failed step (TrainError and others). */
   async run(): Promise<LoopResult> {
     if (this.options.resumeFrom) this.checkFits(this.options.resumeFrom);
-    const c = this.config;
-    const train = this.data.train;
-    const bs = c.batchSize;
-    const n = train.count;
-    const stepsPerEpoch = this.stepsPerEpoch;
-    const groups = this.groups;
-    const grouped = this.grouped;
-    const early = c.earlyStopping ? new EarlyStopping(c.earlyStopping) : null;
-    const monitor = parseMonitor(c.earlyStopping?.metric ?? 'val_loss');
-    const mode = early?.mode ?? 'min';
-    let bestValue = mode === 'min' ? Infinity : -Infinity;
-    let lastMetrics: { train: MetricValues; val?: MetricValues } | null = null;
-    let bestMetrics: { train: MetricValues; val?: MetricValues } | null = null;
-    const keepCheckpoints = this.options.checkpoints ?? true;
-    const validate = (this.options.validate ?? true) && this.data.val.count > 0;
-    const maxSteps = this.options.maxSteps ?? Infinity;
-
-    const shuffleRng = new Rng((c.seed ^ 0x51f7e) >>> 0);
-    const transformRng = new Rng((c.seed ^ 0x7a5f0) >>> 0);
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    const feeder = new BatchFeeder(train, { transform: this.data.transform, target: this.data.target, ...(this.data.augment ? { augment: this.data.augment } : {}) });
-    const trainMetrics = new MetricAccumulator(c.metrics, this.binding.metricTarget);
-    // The batch's own metrics, for the per-step curves (the confusion matrix stays per epoch).
-    const batchMetrics = new MetricAccumulator(c.metrics.filter((m) => m !== 'confusion'), this.binding.metricTarget);
-    const groupLosses = grouped ? Object.fromEntries(groups.map((g) => [g.spec.name, NaN])) : undefined;
-    const control = this.control;
-    const t0 = performance.now();
-    let lastProgress = t0;
-    let samplesSinceProgress = 0;
+    const run = this.startRun();
+    const watch = new BestWatch(this.config);
+    // Streamed splits: skips while reading are reported with the epoch they happened in.
+    const skips = new SkipTracker([this.data.train, this.data.val, this.data.test]);
     let reason: LoopResult['reason'] = 'completed';
-    let epochsRun = 0;
-    const totalSteps = Math.min(stepsPerEpoch * c.epochs, maxSteps);
-    const progressEveryMs = this.options.progressEveryMs ?? 200;
+    for (let epoch = run.firstEpoch; epoch <= this.config.epochs; epoch++) {
+      const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
+      if (trained === 'stopped') reason = 'stopped';
+      if (trained !== 'done') break;
+      run.epochsRun = epoch;
+      const ended = await this.endEpoch(run, watch, skips, epoch);
+      if (ended) {
+        reason = ended;
+        break;
+      }
+    }
+    return this.finish(run, watch, skips, reason);
+  }
+
+  /** The run's state before its first step: data order, feeder, metrics, the hooks' context; a resumed run restored and its shuffles replayed. */
+  private startRun(): RunState<P> {
+    const c = this.config;
+    const order = new Int32Array(this.data.train.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const t0 = performance.now();
     // One context object for the whole run, refilled for each hook call: no allocation per step.
-    const ctx: StepContext = { epoch: 0, batch: 0, stepsPerEpoch, step: 0, graph: this.plan, group: 0, loss: 0, count: 0 };
-    const setContext = (epoch: number, batch: number, graph: TrainableGraph, group: number, loss: number, count: number): StepContext => {
-      ctx.epoch = epoch;
-      ctx.batch = batch;
-      ctx.step = this.steps;
-      ctx.graph = graph;
-      ctx.group = group;
-      ctx.loss = loss;
-      ctx.count = count;
-      return ctx;
+    const ctx: StepContext<P> = { epoch: 0, batch: 0, stepsPerEpoch: this.stepsPerEpoch, step: 0, graph: this.plan, group: 0, loss: 0, count: 0 };
+    const step: StepState = { verdict: 'ok', capture: undefined, part: undefined };
+    const run: RunState<P> = {
+      t0,
+      order,
+      shuffleRng: new Rng((c.seed ^ 0x51f7e) >>> 0),
+      transformRng: new Rng((c.seed ^ 0x7a5f0) >>> 0),
+      feeder: new BatchFeeder(this.data.train, { transform: this.data.transform, target: this.data.target, ...(this.data.augment ? { augment: this.data.augment } : {}) }),
+      trainMetrics: new MetricAccumulator(c.metrics, this.binding.metricTarget),
+      // The batch's own metrics, for the per-step curves (the confusion matrix stays per epoch).
+      batchMetrics: new MetricAccumulator(c.metrics.filter((m) => m !== 'confusion'), this.binding.metricTarget),
+      groupLosses: this.grouped ? Object.fromEntries(this.groups.map((g) => [g.spec.name, NaN])) : undefined,
+      ctx,
+      step,
+      phases: this.stepPhases(ctx, step),
+      maxSteps: this.options.maxSteps ?? Infinity,
+      totalSteps: Math.min(this.stepsPerEpoch * c.epochs, this.options.maxSteps ?? Infinity),
+      lastProgress: t0,
+      samplesSinceProgress: 0,
+      epochStart: t0,
+      batchLoss: 0,
+      lossSum: 0,
+      lossCount: 0,
+      firstEpoch: 1,
+      firstBatch: 0,
+      epochsRun: 0,
+      stepsAtStart: 0,
     };
-
-    // The plan's `trainStep` calls these between its phases (one object for the run: no
-    // allocation per step). `verdict` is the step's; `stepCapture` what a hook asked the device to
-    // measure at group 0's update, `part` the share of it this group's update takes.
-    let verdict: StepVerdict = 'ok';
-    let stepCapture: DeviceCapture | undefined;
-    let part: DeviceCapture | undefined;
-    const hooks = this.hooks;
-    const phases: StepPhases = {
-      afterForward(loss) {
-        ctx.loss = loss;
-        return (verdict = hooks.afterForward?.(ctx) ?? 'ok');
-      },
-      afterBackward() {
-        return (verdict = hooks.afterBackward?.(ctx) ?? 'ok');
-      },
-      beforeUpdate() {
-        const asked = hooks.beforeUpdate?.(ctx) ?? undefined;
-        if (ctx.group === 0) stepCapture = asked;
-        part = stepCapture && groups.length > 1 ? capturePart(stepCapture, ctx.group, groups.length) : stepCapture;
-        return part;
-      },
-    };
-
-    let firstEpoch = 1;
-    let firstBatch = 0;
     const resume = this.options.resumeFrom;
     if (resume) {
       this.restore(resume);
       this.steps = resume.step;
       // Within an epoch: its remaining batches, then its end (validation, schedule, checkpoint).
       const within = resume.batch !== undefined;
-      firstEpoch = within ? resume.epoch : resume.epoch + 1;
-      firstBatch = resume.batch ?? 0;
-      epochsRun = firstEpoch - 1;
+      run.firstEpoch = within ? resume.epoch : resume.epoch + 1;
+      run.firstBatch = resume.batch ?? 0;
+      run.epochsRun = run.firstEpoch - 1;
       // The shuffle stream is a pure function of the seed: replay the epochs already trained.
-      if (this.options.shuffle ?? true) for (let e = 1; e < firstEpoch; e++) shuffleRng.shuffle(order);
+      if (this.options.shuffle ?? true) for (let e = 1; e < run.firstEpoch; e++) run.shuffleRng.shuffle(order);
     }
+    run.stepsAtStart = this.steps;
+    return run;
+  }
 
-    // Streamed splits: skips while reading are reported with the epoch they happened in.
-    const skipLists = [...new Set([this.data.train, this.data.val, this.data.test].filter(isStreamed).map((s) => s.skipped))];
-    const skipsSeen = skipLists.map((l) => l.length);
-    const newSkips = (): LoopEpoch['dataSkipped'] => {
-      const files: SkippedFile[] = [];
-      let count = 0;
-      skipLists.forEach((l, i) => {
-        count += l.length - skipsSeen[i];
-        for (let k = skipsSeen[i]; k < l.length && files.length < MAX_SKIPS_REPORTED; k++) files.push(l[k]);
-        skipsSeen[i] = l.length;
-      });
-      return count > 0 ? { count, files } : undefined;
+  /**
+   * What the plan's `trainStep` calls between its phases (one object for the run: no allocation
+   * per step). `step.verdict` is the step's; `capture` what a hook asked the device to measure
+   * at group 0's update, `part` the share of it this group's update takes.
+   */
+  private stepPhases(ctx: StepContext<P>, step: StepState): StepPhases {
+    const hooks = this.hooks;
+    const groups = this.groups.length;
+    return {
+      afterForward(loss) {
+        ctx.loss = loss;
+        return (step.verdict = hooks.afterForward?.(ctx) ?? 'ok');
+      },
+      afterBackward() {
+        return (step.verdict = hooks.afterBackward?.(ctx) ?? 'ok');
+      },
+      beforeUpdate() {
+        const asked = hooks.beforeUpdate?.(ctx) ?? undefined;
+        if (ctx.group === 0) step.capture = asked;
+        step.part = step.capture && groups > 1 ? capturePart(step.capture, ctx.group, groups) : step.capture;
+        return step.part;
+      },
     };
+  }
 
-    const stepsAtStart = this.steps;
-    outer: for (let epoch = firstEpoch; epoch <= c.epochs; epoch++) {
-      this.epochNow = epoch;
-      const te = performance.now();
-      if (this.options.shuffle ?? true) shuffleRng.shuffle(order);
-      trainMetrics.reset();
-      let lossSum = 0;
-      let lossCount = 0;
-      const from = epoch === firstEpoch ? firstBatch : 0;
-      this.batchesDone = from;
-      this.epochOpen = true;
-      for (let s = from; s < stepsPerEpoch; s++) {
-        if (this.steps >= maxSteps) break outer;
-        if (!(await control.gate())) {
-          reason = 'stopped';
-          break outer;
-        }
-        if (control.resumedAt > lastProgress) {
-          // Throughput counts from the moment the run woke up, not across the pause.
-          lastProgress = control.resumedAt;
-          samplesSinceProgress = 0;
-        }
-        const start = s * bs;
-        const count = Math.min(bs, n - start);
-        const gb = this.planFor(count);
-        const x = gb.input(this.binding.featureInput).data;
-        const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
-        // A streamed set: this batch decoded (and the next ones started) before it is read.
-        const loading = feeder.ready(order, start, count, bs);
-        if (loading) await loading;
-        feeder.fill(order, start, count, x, y, transformRng);
-        let loss = 0;
-        verdict = 'ok' as StepVerdict; // set by the phases
-        stepCapture = undefined;
-        for (let gi = 0; gi < groups.length; gi++) {
-          const g = groups[gi];
-          setContext(epoch, s, gb, gi, NaN, count);
-          part = undefined;
-          const gLoss = await gb.trainStep(g, g.schedule.lr * control.lrFactor, phases);
-          // Set by the phases: a share of the step's capture (several groups) adds to the whole.
-          const took = part as DeviceCapture | undefined;
-          const whole = stepCapture as DeviceCapture | undefined;
-          if (took && whole && took !== whole) {
-            whole.readbackMs = (whole.readbackMs ?? 0) + (took.readbackMs ?? 0);
-            if (took.figures) whole.figures = took.figures;
-          }
-          if (verdict !== 'ok') break;
-          if (g.perStep) g.schedule.step();
-          if (groupLosses) {
-            groupLosses[g.spec.name] = gLoss;
-            // A loss node several groups minimise counts once, at the first group's forward.
-            for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
-          } else loss += gLoss;
-        }
-        if (verdict === 'stop') break outer;
-        if (verdict === 'retry') {
-          s--; // the hook paused the run (a divergence); this batch runs again when it resumes
-          continue;
-        }
-        this.steps++;
-        this.batchesDone = s + 1;
-        lossSum += loss;
-        lossCount++;
-        const prediction = gb.output(this.binding.predictionNode).data;
-        trainMetrics.add(count, loss, prediction, y);
-        batchMetrics.reset();
-        batchMetrics.add(count, loss, prediction, y);
-        samplesSinceProgress += count;
-        setContext(epoch, s, gb, groups.length - 1, loss, count);
-        ctx.metrics = scalarMetrics(batchMetrics.result());
-        const after = this.hooks.afterStep?.(ctx);
-        ctx.metrics = undefined;
-        if (after) await after;
-        const now = performance.now();
-        const single = control.singleStepping;
-        if (now - lastProgress >= progressEveryMs || s === stepsPerEpoch - 1 || single) {
-          const elapsed = (now - t0 - control.pausedMs) / 1000;
-          this.hooks.onProgress?.({
-            epoch,
-            epochs: c.epochs,
-            step: this.steps,
-            stepInEpoch: s + 1,
-            stepsPerEpoch,
-            loss: lossSum / lossCount,
-            metrics: scalarMetrics(trainMetrics.result()),
-            batchLoss: loss,
-            ...(groupLosses ? { groupLosses: { ...groupLosses } } : {}),
-            lr: this.lr,
-            samplesPerSec: samplesSinceProgress / Math.max(1e-9, (now - lastProgress) / 1000),
-            etaSeconds: (elapsed / Math.max(1, this.steps - stepsAtStart)) * Math.max(0, totalSteps - this.steps),
-            single,
-          });
-          lastProgress = now;
-          samplesSinceProgress = 0;
-        }
+  /** The hooks' context for the step in progress (the run's one object, refilled). */
+  private setContext(run: RunState<P>, epoch: number, batch: number, graph: P, group: number, loss: number, count: number): StepContext<P> {
+    const ctx = run.ctx;
+    ctx.epoch = epoch;
+    ctx.batch = batch;
+    ctx.step = this.steps;
+    ctx.graph = graph;
+    ctx.group = group;
+    ctx.loss = loss;
+    ctx.count = count;
+    return ctx;
+  }
+
+  /**
+   * The batches of `epoch` from `from`: `done` after its last one, `stopped` when the run control
+   * stopped it, `ended` when the step limit was reached or a hook's verdict ended the run.
+   */
+  private async trainEpoch(run: RunState<P>, epoch: number, from: number): Promise<'done' | 'stopped' | 'ended'> {
+    this.epochNow = epoch;
+    run.epochStart = performance.now();
+    if (this.options.shuffle ?? true) run.shuffleRng.shuffle(run.order);
+    run.trainMetrics.reset();
+    run.lossSum = 0;
+    run.lossCount = 0;
+    this.batchesDone = from;
+    this.epochOpen = true;
+    for (let s = from; s < this.stepsPerEpoch; s++) {
+      if (this.steps >= run.maxSteps) return 'ended';
+      if (!(await this.control.gate())) return 'stopped';
+      if (this.control.resumedAt > run.lastProgress) {
+        // Throughput counts from the moment the run woke up, not across the pause.
+        run.lastProgress = this.control.resumedAt;
+        run.samplesSinceProgress = 0;
       }
-      epochsRun = epoch;
-      const trainValues = trainMetrics.result();
-      const val = validate ? await this.evaluate(this.data.val) : undefined;
-      if (val === null) {
-        reason = 'stopped';
-        break;
+      const verdict = await this.trainBatch(run, epoch, s);
+      if (verdict === 'stop') return 'ended';
+      if (verdict === 'retry') {
+        s--; // the hook paused the run (a divergence); this batch runs again when it resumes
+        continue;
       }
-      if (val) this.hooks.onEvaluation?.('val', val);
-      for (const g of groups) if (!g.perStep) g.schedule.step(val?.loss ?? trainValues.loss);
-      this.epochOpen = false;
-      const watched = pick(monitor.split === 'val' && val ? val : trainValues, monitor.name);
-      const isBest = bestMetrics === null || (mode === 'min' ? watched < bestValue - (c.earlyStopping?.minDelta ?? 0) : watched > bestValue + (c.earlyStopping?.minDelta ?? 0));
-      const stopNow = early ? early.update(watched).stop : false;
-      lastMetrics = { train: trainValues, ...(val ? { val } : {}) };
-      if (keepCheckpoints) {
-        await this.sync();
-        // Into the previous last checkpoint unless it is also the best one: at most two copies.
-        const reuse = this.lastCheckpoint !== this.bestCheckpoint ? (this.lastCheckpoint ?? undefined) : undefined;
-        this.lastCheckpoint = this.capture(lastMetrics, reuse);
-      }
-      if (isBest) {
-        bestValue = watched;
-        bestMetrics = lastMetrics;
-        this.bestCheckpoint = this.lastCheckpoint;
-      }
-      const dataSkipped = newSkips();
-      const hookSays = this.hooks.afterEpoch?.({
-        epoch,
-        epochs: c.epochs,
-        step: this.steps,
-        train: trainValues,
-        ...(val ? { val } : {}),
-        lr: this.lr,
-        seconds: (performance.now() - te) / 1000,
-        best: isBest,
-        ...(dataSkipped ? { dataSkipped } : {}),
-      });
-      if (stopNow) {
-        reason = 'early-stopping';
-        break;
-      }
-      if (hookSays === 'stop' || control.state === 'stopping') {
-        reason = 'stopped';
-        break;
-      }
+      const after = this.afterStep(run);
+      if (after) await after;
+      this.reportProgress(run, epoch, s);
     }
+    return 'done';
+  }
 
-    let evaluatedEpoch = epochsRun;
-    let ref = lastMetrics;
+  /** Batch `s`: its samples into the plan, then each optimizer group's step. Counts the step unless a hook's verdict rejected it. */
+  private async trainBatch(run: RunState<P>, epoch: number, s: number): Promise<StepVerdict> {
+    const bs = this.config.batchSize;
+    const start = s * bs;
+    const count = Math.min(bs, this.data.train.count - start);
+    const gb = this.planFor(count);
+    const x = gb.input(this.binding.featureInput).data;
+    const y = this.binding.targetInput ? gb.input(this.binding.targetInput).data : null;
+    // A streamed set: this batch decoded (and the next ones started) before it is read.
+    const loading = run.feeder.ready(run.order, start, count, bs);
+    if (loading) await loading;
+    run.feeder.fill(run.order, start, count, x, y, run.transformRng);
+    const step = run.step;
+    let loss = 0;
+    step.verdict = 'ok'; // set by the phases
+    step.capture = undefined;
+    for (let gi = 0; gi < this.groups.length; gi++) {
+      const g = this.groups[gi];
+      this.setContext(run, epoch, s, gb, gi, NaN, count);
+      step.part = undefined;
+      const gLoss = await gb.trainStep(g, g.schedule.lr * this.control.lrFactor, run.phases);
+      // Set by the phases: a share of the step's capture (several groups) adds to the whole.
+      const took = step.part as DeviceCapture | undefined;
+      const whole = step.capture as DeviceCapture | undefined;
+      if (took && whole && took !== whole) {
+        whole.readbackMs = (whole.readbackMs ?? 0) + (took.readbackMs ?? 0);
+        if (took.figures) whole.figures = took.figures;
+      }
+      if (step.verdict !== 'ok') break;
+      if (g.perStep) g.schedule.step();
+      if (run.groupLosses) {
+        run.groupLosses[g.spec.name] = gLoss;
+        // A loss node several groups minimise counts once, at the first group's forward.
+        for (const id of this.reportedFrom[gi]) loss += gb.output(id).data[0];
+      } else loss += gLoss;
+    }
+    if (step.verdict !== 'ok') return step.verdict;
+    this.steps++;
+    this.batchesDone = s + 1;
+    run.lossSum += loss;
+    run.lossCount++;
+    run.batchLoss = loss;
+    const prediction = gb.output(this.binding.predictionNode).data;
+    run.trainMetrics.add(count, loss, prediction, y);
+    run.batchMetrics.reset();
+    run.batchMetrics.add(count, loss, prediction, y);
+    run.samplesSinceProgress += count;
+    this.setContext(run, epoch, s, gb, this.groups.length - 1, loss, count);
+    return 'ok';
+  }
+
+  /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics. */
+  private afterStep(run: RunState<P>): void | Promise<void> {
+    const ctx = run.ctx;
+    ctx.metrics = scalarMetrics(run.batchMetrics.result());
+    const after = this.hooks.afterStep?.(ctx);
+    ctx.metrics = undefined;
+    return after;
+  }
+
+  /** `onProgress`, when `progressEveryMs` passed since the last report, at the epoch's last batch, and for a single step. */
+  private reportProgress(run: RunState<P>, epoch: number, s: number): void {
+    const now = performance.now();
+    const single = this.control.singleStepping;
+    if (!(now - run.lastProgress >= (this.options.progressEveryMs ?? 200) || s === this.stepsPerEpoch - 1 || single)) return;
+    const elapsed = (now - run.t0 - this.control.pausedMs) / 1000;
+    this.hooks.onProgress?.({
+      epoch,
+      epochs: this.config.epochs,
+      step: this.steps,
+      stepInEpoch: s + 1,
+      stepsPerEpoch: this.stepsPerEpoch,
+      loss: run.lossSum / run.lossCount,
+      metrics: scalarMetrics(run.trainMetrics.result()),
+      batchLoss: run.batchLoss,
+      ...(run.groupLosses ? { groupLosses: { ...run.groupLosses } } : {}),
+      lr: this.lr,
+      samplesPerSec: run.samplesSinceProgress / Math.max(1e-9, (now - run.lastProgress) / 1000),
+      etaSeconds: (elapsed / Math.max(1, this.steps - run.stepsAtStart)) * Math.max(0, run.totalSteps - this.steps),
+      single,
+    });
+    run.lastProgress = now;
+    run.samplesSinceProgress = 0;
+  }
+
+  /**
+   * An epoch's end: validation, the per-epoch schedule step, early stopping, the last and best
+   * checkpoints, `afterEpoch`. Answers why the run ends here, or null to go on.
+   */
+  private async endEpoch(run: RunState<P>, watch: BestWatch, skips: SkipTracker, epoch: number): Promise<LoopResult['reason'] | null> {
+    const trainValues = run.trainMetrics.result();
+    const validate = (this.options.validate ?? true) && this.data.val.count > 0;
+    const val = validate ? await this.evaluate(this.data.val) : undefined;
+    if (val === null) return 'stopped';
+    if (val) this.hooks.onEvaluation?.('val', val);
+    for (const g of this.groups) if (!g.perStep) g.schedule.step(val?.loss ?? trainValues.loss);
+    this.epochOpen = false;
+    const metrics = { train: trainValues, ...(val ? { val } : {}) };
+    const { best, stop } = watch.update(metrics);
+    await this.keepCheckpoints(metrics, best);
+    const dataSkipped = skips.newSkips();
+    const hookSays = this.hooks.afterEpoch?.({
+      epoch,
+      epochs: this.config.epochs,
+      step: this.steps,
+      train: trainValues,
+      ...(val ? { val } : {}),
+      lr: this.lr,
+      seconds: (performance.now() - run.epochStart) / 1000,
+      best,
+      ...(dataSkipped ? { dataSkipped } : {}),
+    });
+    if (stop) return 'early-stopping';
+    if (hookSays === 'stop' || this.control.state === 'stopping') return 'stopped';
+    return null;
+  }
+
+  /** The epoch's checkpoint as the last one (and the best, when `best`), unless checkpoints are off. */
+  private async keepCheckpoints(metrics: EpochMetrics, best: boolean): Promise<void> {
+    if (this.options.checkpoints ?? true) {
+      await this.sync();
+      // Into the previous last checkpoint unless it is also the best one: at most two copies.
+      const reuse = this.lastCheckpoint !== this.bestCheckpoint ? (this.lastCheckpoint ?? undefined) : undefined;
+      this.lastCheckpoint = this.capture(metrics, reuse);
+    }
+    if (best) this.bestCheckpoint = this.lastCheckpoint;
+  }
+
+  /**
+   * The run's end: with early stopping, the best epoch's weights back; the test split evaluated
+   * (after a stop only with `testWhenStopped`); the result.
+   */
+  private async finish(run: RunState<P>, watch: BestWatch, skips: SkipTracker, reason: LoopResult['reason']): Promise<LoopResult> {
+    let evaluatedEpoch = run.epochsRun;
+    let ref = watch.last;
     let test: MetricValues | undefined;
+    const testing = (this.options.test ?? true) && this.data.test.count > 0;
     if (reason !== 'stopped') {
       const best = this.bestCheckpoint;
-      if (early && best && best.epoch !== epochsRun) {
+      if (watch.early && best && best.epoch !== run.epochsRun) {
         this.restore(best);
         evaluatedEpoch = best.epoch;
-        ref = bestMetrics;
+        ref = watch.best;
       }
-      if ((this.options.test ?? true) && this.data.test.count > 0) {
+      if (testing) {
         const t = await this.evaluate(this.data.test);
         if (t === null) reason = 'stopped';
         else {
@@ -458,18 +495,18 @@ export class TrainingLoop {
           this.hooks.onEvaluation?.('test', t);
         }
       }
-    } else if (this.options.testWhenStopped && (this.options.test ?? true) && this.data.test.count > 0 && this.steps > 0) {
+    } else if (this.options.testWhenStopped && testing && this.steps > 0) {
       test = (await this.evaluate(this.data.test, true)) ?? undefined;
       if (test) this.hooks.onEvaluation?.('test', test);
     }
     await this.sync();
-    const dataSkipped = newSkips();
+    const dataSkipped = skips.newSkips();
     return {
       ...(dataSkipped ? { dataSkipped } : {}),
       reason,
-      epochs: epochsRun,
+      epochs: run.epochsRun,
       steps: this.steps,
-      seconds: (performance.now() - t0 - control.pausedMs) / 1000,
+      seconds: (performance.now() - run.t0 - this.control.pausedMs) / 1000,
       evaluatedEpoch,
       ...(ref?.train ? { train: ref.train } : {}),
       ...(ref?.val ? { val: ref.val } : {}),
@@ -513,29 +550,7 @@ export class TrainingLoop {
    */
   capture(metrics: Checkpoint['metrics'] = {}, into?: Checkpoint): Checkpoint {
     if (!into) return this.snapshot(metrics, (a) => a.slice());
-    const live = this.snapshot(metrics, (a) => a);
-    const copy = (from: Record<string, Float32Array | readonly number[]>, to: Record<string, Float32Array | readonly number[]>) => {
-      for (const [k, v] of Object.entries(from)) {
-        const dst = to[k];
-        if (dst instanceof Float32Array && dst.length === v.length) dst.set(v);
-        else to[k] = Float32Array.from(v);
-      }
-    };
-    copy(live.params, into.params);
-    copy(live.buffers, into.buffers);
-    const states = live.groups ?? [{ name: '', optimizer: live.optimizer, schedule: live.schedule }];
-    const kept = into.groups ?? [{ name: '', optimizer: into.optimizer, schedule: into.schedule }];
-    const fits = kept.length === states.length && states.every((s, i) => s.optimizer.kind === kept[i].optimizer.kind);
-    const merged = states.map((s, i) => {
-      const slots = fits ? kept[i].optimizer.slots : {};
-      for (const [key, bufs] of Object.entries(s.optimizer.slots)) copy(bufs, (slots[key] ??= {}));
-      return { ...s, optimizer: { ...s.optimizer, slots } };
-    });
-    Object.assign(into, { ...live, params: into.params, buffers: into.buffers, optimizer: merged[0].optimizer, schedule: merged[0].schedule });
-    if (live.groups) into.groups = merged;
-    else delete into.groups;
-    if (live.batch === undefined) delete into.batch;
-    return into;
+    return copyCheckpointInto(this.snapshot(metrics, (a) => a), into);
   }
 
   /**
@@ -572,20 +587,7 @@ export class TrainingLoop {
    * step whole numbers within this run. Throws `E_RUN_CHECKPOINT_MISMATCH` naming the first misfit.
    */
   checkFits(ck: Checkpoint): void {
-    const misfit = (what: string) => {
-      throw new TrainError('E_RUN_CHECKPOINT_MISMATCH', `The checkpoint does not fit this network (${what}); resume needs the run's own design.`);
-    };
-    if (!Number.isInteger(ck.epoch) || ck.epoch < 1 || !Number.isInteger(ck.step) || ck.step < 0) misfit(`epoch ${ck.epoch}, step ${ck.step}`);
-    if (ck.batch !== undefined && !(Number.isInteger(ck.batch) && ck.batch >= 0 && ck.batch <= this.stepsPerEpoch)) misfit(`batch ${ck.batch} of an epoch of ${this.stepsPerEpoch}`);
-    for (const [kind, list, stored] of [['parameter', this.plan.params, ck.params], ['buffer', this.plan.buffers, ck.buffers]] as const) {
-      for (const t of list) {
-        const key = `${t.nodeId}.${t.name}`;
-        const v = Object.hasOwn(stored, key) ? stored[key] : undefined;
-        if (!v) misfit(`${kind} ${key} is missing`);
-        else if (v.length !== t.value.data.length) misfit(`${kind} ${key} has ${v.length} values, the network ${t.value.data.length}`);
-      }
-    }
-    if (this.groups.length > 1 && (ck.groups?.length ?? 0) !== this.groups.length) misfit('the optimizer groups differ');
+    checkFits(ck, this.plan, this.stepsPerEpoch, this.groups.length);
   }
 
   /** Copy a checkpoint's parameters, buffers and optimizer/schedule state back. */
@@ -694,20 +696,6 @@ function checkConfig(c: TrainingConfig): void {
       throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${c.earlyStopping.metric}", but "${name}" is not in training.metrics; add it there or watch "val_loss".`);
     }
   }
-}
-
-/** `val_loss`, `val.accuracy`, `train_loss`, `accuracy` → which split and metric to watch. */
-function parseMonitor(metric: string): { split: 'train' | 'val'; name: string } {
-  const m = /^(val|train)[_.](.+)$/.exec(metric);
-  return m ? { split: m[1] as 'train' | 'val', name: m[2] } : { split: 'val', name: metric };
-}
-
-function pick(v: MetricValues, name: string): number {
-  const x = (v as unknown as Record<string, unknown>)[name];
-  if (typeof x !== 'number') {
-    throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${name}", which is not computed; add it to training.metrics or watch "val_loss".`);
-  }
-  return x;
 }
 
 /** `o` without its undefined entries (so `{ epochs: undefined }` overrides nothing). */

@@ -187,7 +187,7 @@ export interface StepFigures {
 }
 
 /** Compiles a checked graph for one batch size (the executor's `compileGraph`, the GPU's `buildGpuTrainable`). */
-export type CompileFn = (graph: CheckedGraph, options: { batchSize: number; backend: Backend; seed: number }) => TrainableGraph;
+export type CompileFn<P extends TrainableGraph = TrainableGraph> = (graph: CheckedGraph, options: { batchSize: number; backend: Backend; seed: number }) => P;
 
 /** Stable codes of training errors. */
 export type TrainErrorCode =

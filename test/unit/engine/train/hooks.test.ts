@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../../src-engine/core/data';
 import type { TrainingConfig } from '../../../../src-engine/base/ir/types';
-import { TrainingLoop, combineHooks, strictest, type DeviceCapture, type LoopHooks, type StepContext, type StepVerdict } from '../../../../src-engine/core/train';
+import { TrainingLoop, combineHooks, strictest, type DeviceCapture, type LoopHooks, type LoopView, type StepContext, type StepVerdict } from '../../../../src-engine/core/train';
 import { compileSoftmax, softmaxGraph } from './softmax-graph';
 
 const ctx = { epoch: 1, batch: 0, stepsPerEpoch: 4, step: 0, group: 0, loss: 1, count: 8 } as StepContext;
@@ -101,7 +101,7 @@ describe('a TrainingLoop with several hooks', () => {
   const data = prepareData(loadBuiltinDataset(c.dataset, c.seed)!, c.dataset, c.seed);
 
   it('gives each hook the loop, calls them all every step, and ends where one of them says stop', async () => {
-    const given: TrainingLoop[] = [];
+    const given: LoopView[] = [];
     const forwards: number[] = [];
     const steps: number[] = [];
     const loop = new TrainingLoop(softmaxGraph(2, 3, c), data, createReferenceBackend(), {

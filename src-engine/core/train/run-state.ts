@@ -1,0 +1,128 @@
+import { isStreamed, type BatchFeeder, type Samples, type SkippedFile } from '../data';
+import type { TrainingConfig } from '../../base/ir/types';
+import type { MetricAccumulator, MetricValues } from '../metrics';
+import { EarlyStopping } from '../optim';
+import type { Rng } from '../../base/rng';
+import type { StepContext } from './hooks';
+import { TrainError } from './types';
+import type { DeviceCapture, LoopEpoch, StepPhases, StepVerdict, TrainableGraph } from './types';
+
+/** Files named in one epoch's `dataSkipped` (the count covers them all). */
+const MAX_SKIPS_REPORTED = 50;
+
+/** What the phases of a step leave for the loop: the step's verdict and what the device captured. */
+export interface StepState {
+  verdict: StepVerdict;
+  /** What a hook asked the device to measure at group 0's update. */
+  capture: DeviceCapture | undefined;
+  /** The share of `capture` the current group's update takes. */
+  part: DeviceCapture | undefined;
+}
+
+/** A run's state across its steps (`TrainingLoop.run`'s own, one object: no allocation per step). */
+export interface RunState<P extends TrainableGraph> {
+  readonly t0: number;
+  readonly order: Int32Array;
+  readonly shuffleRng: Rng;
+  readonly transformRng: Rng;
+  readonly feeder: BatchFeeder;
+  readonly trainMetrics: MetricAccumulator;
+  readonly batchMetrics: MetricAccumulator;
+  readonly groupLosses: Record<string, number> | undefined;
+  readonly ctx: StepContext<P>;
+  readonly step: StepState;
+  readonly phases: StepPhases;
+  readonly maxSteps: number;
+  readonly totalSteps: number;
+  lastProgress: number;
+  samplesSinceProgress: number;
+  /** The epoch in progress: its start, its losses' sum and count, the latest batch's loss. */
+  epochStart: number;
+  lossSum: number;
+  lossCount: number;
+  batchLoss: number;
+  firstEpoch: number;
+  firstBatch: number;
+  epochsRun: number;
+  /** Steps applied before this run (a resumed run's), for the ETA. */
+  stepsAtStart: number;
+}
+
+/** An epoch's metrics: the training split's, and the validation split's when it was evaluated. */
+export interface EpochMetrics {
+  train: MetricValues;
+  val?: MetricValues;
+}
+
+/**
+ * The epochs' metrics as early stopping and the best checkpoint see them: the watched metric
+ * (`earlyStopping.metric`, else validation loss), whether an epoch is the best so far, and whether
+ * early stopping ends the run.
+ */
+export class BestWatch {
+  readonly early: EarlyStopping | null;
+  /** The latest epoch's metrics, and the best one's. */
+  last: EpochMetrics | null = null;
+  best: EpochMetrics | null = null;
+  private readonly monitor: { split: 'train' | 'val'; name: string };
+  private readonly mode: 'min' | 'max';
+  private bestValue: number;
+
+  constructor(private readonly config: TrainingConfig) {
+    this.early = config.earlyStopping ? new EarlyStopping(config.earlyStopping) : null;
+    this.monitor = parseMonitor(config.earlyStopping?.metric ?? 'val_loss');
+    this.mode = this.early?.mode ?? 'min';
+    this.bestValue = this.mode === 'min' ? Infinity : -Infinity;
+  }
+
+  /** Take an epoch's metrics: whether they are the best so far, and whether early stopping stops now. */
+  update(metrics: EpochMetrics): { best: boolean; stop: boolean } {
+    const watched = pick(this.monitor.split === 'val' && metrics.val ? metrics.val : metrics.train, this.monitor.name);
+    const minDelta = this.config.earlyStopping?.minDelta ?? 0;
+    const best = this.best === null || (this.mode === 'min' ? watched < this.bestValue - minDelta : watched > this.bestValue + minDelta);
+    const stop = this.early ? this.early.update(watched).stop : false;
+    this.last = metrics;
+    if (best) {
+      this.bestValue = watched;
+      this.best = metrics;
+    }
+    return { best, stop };
+  }
+}
+
+/** Streamed splits' files skipped while reading, reported with the epoch they happened in. */
+export class SkipTracker {
+  private readonly lists: (readonly SkippedFile[])[];
+  private readonly seen: number[];
+
+  constructor(splits: readonly Samples[]) {
+    this.lists = [...new Set(splits.filter(isStreamed).map((s) => s.skipped))];
+    this.seen = this.lists.map((l) => l.length);
+  }
+
+  /** The skips since the last call (at most `MAX_SKIPS_REPORTED` files named), or undefined. */
+  newSkips(): LoopEpoch['dataSkipped'] {
+    const files: SkippedFile[] = [];
+    let count = 0;
+    this.lists.forEach((l, i) => {
+      count += l.length - this.seen[i];
+      for (let k = this.seen[i]; k < l.length && files.length < MAX_SKIPS_REPORTED; k++) files.push(l[k]);
+      this.seen[i] = l.length;
+    });
+    return count > 0 ? { count, files } : undefined;
+  }
+}
+
+/** `val_loss`, `val.accuracy`, `train_loss`, `accuracy` → which split and metric to watch. */
+export function parseMonitor(metric: string): { split: 'train' | 'val'; name: string } {
+  const m = /^(val|train)[_.](.+)$/.exec(metric);
+  return m ? { split: m[1] as 'train' | 'val', name: m[2] } : { split: 'val', name: metric };
+}
+
+function pick(v: MetricValues, name: string): number {
+  const x = (v as unknown as Record<string, unknown>)[name];
+  if (typeof x !== 'number') {
+    throw new TrainError('TRAIN_BAD_CONFIG', `Early stopping watches "${name}", which is not computed; add it to training.metrics or watch "val_loss".`);
+  }
+  return x;
+}
