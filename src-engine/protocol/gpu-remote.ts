@@ -3,7 +3,7 @@
  * The GPU wire client's objects (gpu-client.ts): the device, its queue, buffers, pipelines, bind
  * groups and command encoders, each recording the calls the engine makes as ops on the `Wire`.
  */
-import type { Wire } from './gpu-client';
+import type { Wire } from './gpu-wire-link';
 import type { GpuWireCommand, GpuWireDispatch } from './gpu-wire';
 
 /** A call the wire does not carry (the engine never makes it). */

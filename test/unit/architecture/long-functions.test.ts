@@ -9,11 +9,6 @@ const LIMIT = 150;
  * no other function may join it.
  */
 const STILL_LONG: Record<string, string> = {
-  // Backend plan classes (core/gpu, node/cpu).
-  'src-engine/core/gpu/executor.ts#planFor': 'the GPU plan as a class',
-  'src-engine/node/cpu/backend.ts#createCpuBackend': 'the CPU backend as a class',
-  'src-engine/node/cpu/overrides/conv2d.ts#conv2dOverride': 'the CPU conv2d plan as a class',
-  'src-engine/core/autodiff/executor.ts#planFor': 'the host plan as a class',
   // Not yet assigned.
   'src-engine/node/train-cli.ts#main': 'the CLI split into argument parsing, setup and reporting',
   'src-engine/core/export/onnx/import.ts#buildGraph': 'the ONNX import split by stage',
