@@ -30,6 +30,8 @@ __LOSS_HELPERS__
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CONFIG = __CONFIG__
+# Whether the schedule steps once an epoch on the watched loss (ReduceLROnPlateau), not by count.
+SCHEDULE_WATCHES_METRIC = __SCHEDULE_WATCHES_METRIC__
 
 
 # ── Netwright's data split, reproduced exactly ─────────────────────────────────────────────
@@ -414,43 +416,14 @@ def make_optimizer(model):
 
 
 def lr_at(t, base):
-    """Netwright's schedules in closed form (the learning rate after t schedule steps)."""
+    """Netwright's schedule in closed form (the learning rate after t schedule steps)."""
     s = CONFIG['schedule']
-    k = s['kind']
-    if k == 'constant':
-        return base
-    if k == 'step':
-        return base * s['gamma'] ** (t // s['stepSize'])
-    if k == 'exponential':
-        return base * s['gamma'] ** t
-    if k == 'cosine':
-        eta = s.get('etaMin', 0)
-        return eta + (base - eta) * (1 + math.cos(math.pi * t / s['tMax'])) / 2
-    if k == 'warmup-cosine':
-        w, total, eta = s['warmupSteps'], s['totalSteps'], s.get('etaMin', 0)
-        if t < w:
-            return base * t / w
-        progress = min(1, (t - w) / (total - w))
-        return eta + (base - eta) * (1 + math.cos(math.pi * progress)) / 2
-    if k == 'onecycle':
-        total, pct = s['totalSteps'], s.get('pctStart', 0.3)
-        initial = s['maxLr'] / s.get('divFactor', 25)
-        low = initial / s.get('finalDivFactor', 1e4)
-        warm_end, last = pct * total - 1, total - 1
-        step = min(t, last)
-        anneal = lambda a, b, p: b + (a - b) / 2 * (math.cos(math.pi * p) + 1)
-        return anneal(initial, s['maxLr'], step / warm_end) if step <= warm_end else anneal(s['maxLr'], low, (step - warm_end) / (last - warm_end))
-    raise ValueError(k)
+    __LR_RULE__
 
 
 def make_schedule(optimizer):
     s = CONFIG['schedule']
-    if s['kind'] == 'plateau':
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode=s.get('mode', 'min'), factor=s.get('factor', 0.1), patience=s.get('patience', 10),
-            threshold=s.get('threshold', 1e-4), cooldown=s.get('cooldown', 0), min_lr=s.get('minLr', 0))
-    base = CONFIG['optimizer']['lr']
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: lr_at(t, base) / base)
+    __TORCH_SCHEDULER__
 
 
 def clip(model):
@@ -538,7 +511,7 @@ def main():
     losses = CONFIG['losses']
     optimizer = make_optimizer(model)
     schedule = make_schedule(optimizer)
-    per_step = CONFIG['schedule_unit'] == 'step' and CONFIG['schedule']['kind'] != 'plateau'
+    per_step = CONFIG['schedule_unit'] == 'step' and not SCHEDULE_WATCHES_METRIC
 
     per_rank = max(1, args.batch_size // world)
     if rank == 0 and args.batch_size % world:
@@ -573,7 +546,7 @@ def main():
         agree_buffers(model)
         val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None
         watched_loss = val['loss'] if val else loss_sum / count
-        if CONFIG['schedule']['kind'] == 'plateau':
+        if SCHEDULE_WATCHES_METRIC:
             schedule.step(watched_loss)
         elif not per_step:
             schedule.step()

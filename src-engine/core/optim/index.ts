@@ -12,7 +12,8 @@ export { sgdUpdate, type SgdHyper } from './sgd';
 export { adamUpdate, type AdamHyper } from './adam';
 export { rmspropUpdate, type RmspropHyper } from './rmsprop';
 export { clipGradNorm, clipGradValue } from './clip';
-export { createSchedule, type Schedule, type ScheduleState } from './schedules';
+export { createSchedule, scheduleDefinition, stepsPerBatchByDefault, type Schedule, type ScheduleState } from './schedules';
+export { defineSchedule, type AnyScheduleDefinition, type ScheduleDefinition } from './schedule-def';
 export { OPTIMIZERS, SCHEDULES, defaultSetting, type SettingSpec } from './registry';
 export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
 

@@ -5,7 +5,7 @@ import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import { METRIC_NAMES, MetricAccumulator } from '../metrics';
 import type { MetricValues } from '../metrics';
-import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
+import { EarlyStopping, clipGradNorm, clipGradValue, createOptimizer, createSchedule, stepsPerBatchByDefault } from '../optim';
 import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
@@ -61,7 +61,6 @@ export interface TrainingLoopOptions {
   progressEveryMs?: number;
 }
 
-const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
 /** Files named in one epoch's `dataSkipped` (the count covers them all). */
 const MAX_SKIPS_REPORTED = 50;
 
@@ -638,7 +637,7 @@ export class TrainingLoop {
       const optimizer = createOptimizer(spec.optimizer, params, this.backend);
       const schedule = createSchedule(spec.schedule, spec.optimizer.lr);
       optimizer.lr = schedule.lr;
-      const perStep = (c.scheduleUnit ?? (spec.schedule && DEFAULT_STEP_UNIT.has(spec.schedule.kind) ? 'step' : 'epoch')) === 'step';
+      const perStep = (c.scheduleUnit ?? (stepsPerBatchByDefault(spec.schedule) ? 'step' : 'epoch')) === 'step';
       const clip = spec.gradClip;
       return {
         spec,

@@ -6,6 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
+import { scheduleSource } from '../../../../src-engine/core/export/pytorch';
+import { SCHEDULES, createSchedule, defaultSetting } from '../../../../src-engine/core/optim';
+import type { ScheduleConfig } from '../../../../src-engine/base/ir/types';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { TRAIN_PY_MODULE, TRAIN_PY_SOURCE, buildTrainPyModule } from '../../../../scripts/build-train-py.mjs';
 
@@ -20,5 +23,32 @@ describe('train.py source', () => {
     expect(r.error).toBeUndefined();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+});
+
+describe("train.py's schedules come from their declarations", () => {
+  it('every closed-form schedule: lr_at in Python gives the engine’s rates; the metric-driven one steps on the loss', () => {
+    const cases = SCHEDULES.map((def) => ({ def, cfg: defaultSetting(SCHEDULES, def.kind, { epochs: 7, lr: 0.1 }) as unknown as ScheduleConfig }));
+    const closed = cases.filter((c) => 'lrAt' in c.def.pytorch);
+    expect(closed.length).toBeGreaterThanOrEqual(6);
+    // lr_at of each schedule, as train.py has it, on steps 0…39 with base rate 0.1.
+    const script = closed
+      .map(({ cfg }) => {
+        const src = scheduleSource(cfg);
+        const fn = TRAIN_PY.slice(TRAIN_PY.indexOf('def lr_at'), TRAIN_PY.indexOf('def make_schedule')).replace('__LR_RULE__', () => src.__LR_RULE__);
+        return `CONFIG = {'schedule': json.loads(${JSON.stringify(JSON.stringify(cfg))})}\n${fn}\nout.append([lr_at(t, 0.1) for t in range(40)])\n`;
+      })
+      .join('');
+    const r = spawnSync('python3', ['-c', `import json, math, sys\nout = []\n${script}print(json.dumps(out))`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const fromPython = JSON.parse(r.stdout) as number[][];
+    closed.forEach(({ cfg }, i) => {
+      const engine = createSchedule(cfg, 0.1);
+      fromPython[i].forEach((lr, t) => expect(lr, `${cfg.kind} at ${t}`).toBeCloseTo(engine.lrAt!(t), 12));
+    });
+    for (const { def, cfg } of cases.filter((c) => !('lrAt' in c.def.pytorch))) {
+      expect(scheduleSource(cfg).__SCHEDULE_WATCHES_METRIC__, def.kind).toBe('True');
+      expect(createSchedule(cfg, 0.1).lrAt, def.kind).toBeUndefined();
+    }
   });
 });
