@@ -1,7 +1,7 @@
 import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
-import type { GraphIR, NodeIR, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
+import type { GraphIR, NodeIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
 import { featureSize, isStreamed } from '../data/types';
@@ -15,6 +15,7 @@ import { describeGenerator, inferenceModel, type GeneratorExport, type Inference
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
+import { optimizerDefinition } from '../optim/registry';
 
 /**
  * Datasets train.py reads from their standard IDX files: too big to copy into every export, so
@@ -24,6 +25,13 @@ const IDX_DATASETS: Readonly<Record<string, { files: string; mirrors: readonly s
   mnist: { files: 'mnist', mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'] },
   'fashion-mnist': { files: 'fashion-mnist', mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'] },
 };
+
+/** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
+export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
+  const def = optimizerDefinition(optimizer.kind);
+  const wd = def.params.weightDecay?.default;
+  return { __TORCH_OPTIMIZER__: def.pytorch, __DEFAULT_WEIGHT_DECAY__: typeof wd === 'number' && wd !== 0 ? String(wd) : '0.0' };
+}
 
 /** A PyTorch scheduler over `lr_at`, the closed form of every schedule that watches no metric. */
 const LAMBDA_SCHEDULER = `base = CONFIG['optimizer']['lr']
@@ -420,7 +428,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    const filled = Object.entries(scheduleSource(t.schedule ?? { kind: 'constant' })).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
+    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? { kind: 'constant' }) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
     text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));

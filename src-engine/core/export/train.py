@@ -397,22 +397,13 @@ def make_optimizer(model):
     o = CONFIG['optimizer']
     decay_names = set(CONFIG['decay_params'])
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]  # frozen layers: not trained, no decay
-    wd = o.get('weightDecay', 0.01 if o['kind'] == 'adamw' else 0.0)
+    wd = o.get('weightDecay', __DEFAULT_WEIGHT_DECAY__)
     groups = [
         {'params': [p for n, p in named if n in decay_names], 'weight_decay': wd},
         {'params': [p for n, p in named if n not in decay_names], 'weight_decay': 0.0},
     ]
     lr = o['lr']
-    if o['kind'] == 'sgd':
-        return torch.optim.SGD(groups, lr=lr, momentum=o.get('momentum', 0), dampening=o.get('dampening', 0), nesterov=o.get('nesterov', False))
-    betas = (o.get('beta1', 0.9), o.get('beta2', 0.999))
-    if o['kind'] == 'adam':
-        return torch.optim.Adam(groups, lr=lr, betas=betas, eps=o.get('eps', 1e-8), amsgrad=o.get('amsgrad', False))
-    if o['kind'] == 'adamw':
-        return torch.optim.AdamW(groups, lr=lr, betas=betas, eps=o.get('eps', 1e-8))
-    if o['kind'] == 'rmsprop':
-        return torch.optim.RMSprop(groups, lr=lr, alpha=o.get('alpha', 0.99), eps=o.get('eps', 1e-8), momentum=o.get('momentum', 0), centered=o.get('centered', False))
-    sys.exit(f"Unknown optimizer {o['kind']}")
+    return __TORCH_OPTIMIZER__
 
 
 def lr_at(t, base):

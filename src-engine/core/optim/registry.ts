@@ -1,69 +1,24 @@
 import type { AttrValue, OptimizerConfig } from '../../base/ir/types';
 import type { AnyScheduleDefinition } from './schedule-def';
 import { SCHEDULE_DEFS } from './schedule-kinds/registry';
-import { bool, float, type SettingSpec } from './setting-spec';
+import type { SettingSpec } from './setting-spec';
+import type { AnyOptimizerDefinition } from './optimizer-def';
+import { OPTIMIZER_DEFS } from './optimizer-kinds';
+import { optimError } from './types';
 
 export type { SettingSpec } from './setting-spec';
-
-const BETAS = {
-  beta1: float(0.9, 'Decay of the running mean of gradients (momentum).', 0, 1),
-  beta2: float(0.999, 'Decay of the running mean of squared gradients.', 0, 1),
-  eps: float(1e-8, 'Added to the denominator for stability.', 0),
-};
-
-/**
- * Learning rates known to train the usual small networks with each optimizer (PyTorch's defaults,
- * and 0.1 for SGD, the classic starting point): the ceiling of what a divergence hint suggests.
- */
-const KNOWN_GOOD_LR: Readonly<Record<string, number>> = { adam: 1e-3, adamw: 1e-3, sgd: 0.1, rmsprop: 1e-2 };
 
 /**
  * A learning rate to resume with after `lr` diverged: ten times lower, but no higher than the rate
  * known to train with this optimizer (Adam at 1000 gets 0.001, not 100, which diverges too).
  */
 export function suggestLr(kind: string, lr: number): number {
-  const good = Object.hasOwn(KNOWN_GOOD_LR, kind) ? KNOWN_GOOD_LR[kind] : 1e-3;
+  const good = OPTIMIZERS.find((o) => o.kind === kind)?.knownGoodLr ?? 1e-3;
   return Number(Math.min(lr / 10, good).toPrecision(3));
 }
 
-/** The optimizers, in the order the app lists them. `createOptimizer` builds each. */
-export const OPTIMIZERS: readonly SettingSpec<OptimizerConfig['kind']>[] = [
-  {
-    kind: 'adam',
-    label: 'Adam',
-    doc: 'Adaptive per-weight steps from running means of the gradient and its square; a robust default.',
-    params: { ...BETAS, weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0), amsgrad: bool(false, 'Use the maximum of past squared-gradient means (AMSGrad).') },
-  },
-  {
-    kind: 'adamw',
-    label: 'AdamW',
-    doc: 'Adam with decoupled weight decay, as most transformers are trained.',
-    params: { ...BETAS, weightDecay: float(0.01, 'Decoupled weight decay (weights only).', 0) },
-  },
-  {
-    kind: 'sgd',
-    label: 'SGD',
-    doc: 'Plain gradient descent, optionally with (Nesterov) momentum.',
-    params: {
-      momentum: float(0, 'Momentum factor (0.9 is common).', 0, 1),
-      nesterov: bool(false, 'Nesterov momentum (needs momentum > 0).'),
-      dampening: float(0, 'Dampening of the momentum.', 0, 1),
-      weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
-    },
-  },
-  {
-    kind: 'rmsprop',
-    label: 'RMSprop',
-    doc: 'Steps scaled by a running mean of squared gradients.',
-    params: {
-      alpha: float(0.99, 'Decay of the running mean of squared gradients.', 0, 1),
-      eps: float(1e-8, 'Added to the denominator for stability.', 0),
-      momentum: float(0, 'Momentum factor.', 0, 1),
-      centered: bool(false, 'Normalise by the gradient variance instead of its second moment.'),
-      weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
-    },
-  },
-];
+/** The optimizers, in the order the app lists them (`optimizer-kinds.ts`). `createOptimizer` builds each. */
+export const OPTIMIZERS: readonly AnyOptimizerDefinition[] = OPTIMIZER_DEFS;
 
 /** The learning-rate schedules, in the order the app lists them (`schedule-kinds/registry.ts`). */
 export const SCHEDULES: readonly AnyScheduleDefinition[] = SCHEDULE_DEFS;
@@ -82,14 +37,12 @@ export function defaultSetting<K extends string>(specs: readonly SettingSpec<K>[
 
 /** Buffers the optimizer of `config` keeps per parameter, each the parameter's size (memory estimates). */
 export function optimizerSlots(config: OptimizerConfig): number {
-  switch (config.kind) {
-    case 'sgd':
-      return (config.momentum ?? 0) !== 0 ? 1 : 0;
-    case 'adam':
-      return config.amsgrad ? 3 : 2;
-    case 'adamw':
-      return 2;
-    case 'rmsprop':
-      return 1 + (config.centered ? 1 : 0) + ((config.momentum ?? 0) > 0 ? 1 : 0);
-  }
+  return optimizerDefinition(config.kind).slots(config as never).length;
+}
+
+/** The declaration of optimizer `kind`. @throws `OPTIM_UNKNOWN` for a kind no file declares. */
+export function optimizerDefinition(kind: string): AnyOptimizerDefinition {
+  const def = OPTIMIZERS.find((o) => o.kind === kind);
+  if (!def) throw optimError('OPTIM_UNKNOWN', `Unknown optimizer "${kind}"; use ${OPTIMIZERS.map((o) => o.kind).join(', ')}.`);
+  return def;
 }

@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
-import { scheduleSource } from '../../../../src-engine/core/export/pytorch';
-import { SCHEDULES, createSchedule, defaultSetting } from '../../../../src-engine/core/optim';
-import type { ScheduleConfig } from '../../../../src-engine/base/ir/types';
+import { optimizerSource, scheduleSource } from '../../../../src-engine/core/export/pytorch';
+import { OPTIMIZERS, SCHEDULES, createOptimizer, createSchedule, defaultSetting, type OptimParam } from '../../../../src-engine/core/optim';
+import { tensor } from '../../../../src-engine/base/tensor';
+import { HAS_TORCH, TORCH_PYTHON } from './torch-harness';
+import type { OptimizerConfig, ScheduleConfig } from '../../../../src-engine/base/ir/types';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { TRAIN_PY_MODULE, TRAIN_PY_SOURCE, buildTrainPyModule } from '../../../../scripts/build-train-py.mjs';
 
@@ -50,5 +52,43 @@ describe("train.py's schedules come from their declarations", () => {
       expect(scheduleSource(cfg).__SCHEDULE_WATCHES_METRIC__, def.kind).toBe('True');
       expect(createSchedule(cfg, 0.1).lrAt, def.kind).toBeUndefined();
     }
+  });
+});
+
+describe("train.py's optimizers come from their declarations", () => {
+  it.skipIf(!HAS_TORCH)('every optimizer: the torch.optim train.py builds takes the steps the engine takes', () => {
+    const steps = 3;
+    const grads = [0.5, -1, 0.25, 2, -0.75, 1.5];
+    const cases = OPTIMIZERS.map((def) => ({ ...defaultSetting(OPTIMIZERS, def.kind), lr: 0.05, weightDecay: 0.1 }) as unknown as OptimizerConfig);
+    const script = cases
+      .map((o) => {
+        const src = optimizerSource(o);
+        return `o = json.loads(${JSON.stringify(JSON.stringify(o))})
+w = torch.nn.Parameter(torch.tensor([1.0, -2.0, 3.0])); b = torch.nn.Parameter(torch.tensor([0.5, -0.5, 0.25]))
+groups = [{'params': [w], 'weight_decay': o.get('weightDecay', ${src.__DEFAULT_WEIGHT_DECAY__})}, {'params': [b], 'weight_decay': 0.0}]
+lr = o['lr']
+opt = ${src.__TORCH_OPTIMIZER__}
+for k in range(${steps}):
+    w.grad = torch.tensor(G[:3]) * (k + 1); b.grad = torch.tensor(G[3:]) * (k + 1); opt.step()
+out.append(w.tolist() + b.tolist())
+`;
+      })
+      .join('');
+    const r = spawnSync(TORCH_PYTHON, ['-c', `import json, torch\nG = ${JSON.stringify(grads)}\nout = []\n${script}print(json.dumps(out))`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const fromTorch = JSON.parse(r.stdout) as number[][];
+    cases.forEach((o, i) => {
+      const params: OptimParam[] = [
+        { nodeId: 'fc', name: 'weight', value: tensor([3], Float32Array.of(1, -2, 3)), grad: tensor([3]), decay: true },
+        { nodeId: 'fc', name: 'bias', value: tensor([3], Float32Array.of(0.5, -0.5, 0.25)), grad: tensor([3]), decay: false },
+      ];
+      const opt = createOptimizer(o, params);
+      for (let k = 0; k < steps; k++) {
+        params[0].grad.data.set(grads.slice(0, 3).map((g) => g * (k + 1)));
+        params[1].grad.data.set(grads.slice(3).map((g) => g * (k + 1)));
+        opt.step();
+      }
+      [...params[0].value.data, ...params[1].value.data].forEach((v, j) => expect(v, `${o.kind} value ${j}`).toBeCloseTo(fromTorch[i][j], 5));
+    });
   });
 });
