@@ -101,6 +101,13 @@ def optimizers():
             (True, False),
         ),
         optimizer_case("rmsprop", {"kind": "rmsprop", "lr": 0.01}, lambda p: O.RMSprop(p, lr=0.01)),
+        optimizer_case("adagrad", {"kind": "adagrad", "lr": 0.1}, lambda p: O.Adagrad(p, lr=0.1)),
+        optimizer_case(
+            "adagrad-lrdecay-eps-decay-flag",
+            {"kind": "adagrad", "lr": 0.05, "lrDecay": 0.1, "eps": 1e-6, "weightDecay": 0.05},
+            lambda p: O.Adagrad(groups(p, 0.05), lr=0.05, lr_decay=0.1, eps=1e-6),
+            decay_flags=(True, False),
+        ),
         optimizer_case(
             "rmsprop-centered-momentum-wd",
             {"kind": "rmsprop", "lr": 0.01, "alpha": 0.9, "eps": 1e-6, "momentum": 0.8, "weightDecay": 0.05, "centered": True},

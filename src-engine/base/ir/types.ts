@@ -78,7 +78,8 @@ export type OptimizerConfig =
   | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; dampening?: number }
   | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean }
   | { kind: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | { kind: 'rmsprop'; lr: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number; centered?: boolean };
+  | { kind: 'rmsprop'; lr: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number; centered?: boolean }
+  | { kind: 'adagrad'; lr: number; lrDecay?: number; eps?: number; weightDecay?: number };
 
 export type ScheduleConfig =
   | { kind: 'constant' }

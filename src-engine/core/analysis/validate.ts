@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../base/errors';
 import { isTargetInput } from '../../base/ir/inputs';
 import { getOp, listOps } from '../ops/registry';
+import { OPTIMIZERS } from '../optim/registry';
 import type { AttrSpec, AttrValue, Attrs, OpDef } from '../ops/types';
 import { formatShape } from '../../base/tensor';
 import { hasErrors, type Diagnostic } from '../../base/ir/diagnostics';
@@ -419,7 +420,7 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
   posInt('epochs');
   if (typeof raw.seed !== 'number' || !Number.isInteger(raw.seed)) err('E_TRAINING', `"training.seed" must be a whole number; got ${describe(raw.seed)}.`);
   if (!isRecord(raw.optimizer) || typeof raw.optimizer.kind !== 'string' || typeof raw.optimizer.lr !== 'number' || !Number.isFinite(raw.optimizer.lr) || raw.optimizer.lr < 0) {
-    err('E_TRAINING', `"training.optimizer" must have a "kind" (sgd, adam, adamw, rmsprop) and a non-negative "lr"; got ${describe(raw.optimizer)}.`);
+    err('E_TRAINING', `"training.optimizer" must have a "kind" (${OPTIMIZERS.map((o) => o.kind).join(', ')}) and a non-negative "lr"; got ${describe(raw.optimizer)}.`);
   }
   if (!isRecord(raw.dataset) || typeof raw.dataset.name !== 'string') err('E_TRAINING', `"training.dataset" must have a "name"; got ${describe(raw.dataset)}.`);
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m: unknown) => typeof m === 'string'))) {

@@ -1,7 +1,7 @@
 import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
-import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import type { GraphIR, NodeIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
 import { featureSize, isStreamed } from '../data/types';
@@ -15,6 +15,8 @@ import { describeGenerator, inferenceModel, type GeneratorExport, type Inference
 import { tensorSpecs, type TrainedModel } from './model';
 import { TRAIN_PY } from './pytorch-train';
 import { listTransforms } from '../../catalog/transforms/registry';
+import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
+import { optimizerDefinition } from '../optim/registry';
 
 /**
  * Datasets train.py reads from their standard IDX files: too big to copy into every export, so
@@ -25,8 +27,25 @@ const IDX_DATASETS: Readonly<Record<string, { files: string; mirrors: readonly s
   'fashion-mnist': { files: 'fashion-mnist', mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'] },
 };
 
-/** Schedules that step per batch unless `scheduleUnit` says otherwise (as the training loop). */
-const STEP_UNIT_SCHEDULES = new Set(['warmup-cosine', 'onecycle']);
+/** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
+export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
+  const def = optimizerDefinition(optimizer.kind);
+  const wd = def.params.weightDecay?.default;
+  return { __TORCH_OPTIMIZER__: def.pytorch, __DEFAULT_WEIGHT_DECAY__: typeof wd === 'number' && wd !== 0 ? String(wd) : '0.0' };
+}
+
+/** A PyTorch scheduler over `lr_at`, the closed form of every schedule that watches no metric. */
+const LAMBDA_SCHEDULER = `base = CONFIG['optimizer']['lr']
+return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: lr_at(t, base) / base)`;
+
+/** train.py's schedule, from its declaration: `lr_at`'s body, `make_schedule`'s body, and whether it steps on the watched loss. */
+export function scheduleSource(schedule: ScheduleConfig): Record<'__LR_RULE__' | '__TORCH_SCHEDULER__' | '__SCHEDULE_WATCHES_METRIC__', string> {
+  const py = scheduleDefinition(schedule.kind).pytorch;
+  const body = (text: string): string => text.split('\n').join('\n    ');
+  return 'lrAt' in py
+    ? { __LR_RULE__: body(py.lrAt), __TORCH_SCHEDULER__: body(LAMBDA_SCHEDULER), __SCHEDULE_WATCHES_METRIC__: 'False' }
+    : { __LR_RULE__: "raise ValueError('this schedule has no closed form')", __TORCH_SCHEDULER__: body(py.scheduler), __SCHEDULE_WATCHES_METRIC__: 'True' };
+}
 
 /** `nn.init` calls for the weight inits other than PyTorch's own (params/init.ts has the formulas). */
 const TORCH_INIT: Readonly<Record<string, (w: string) => string>> = {
@@ -305,7 +324,7 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
   const { names } = p;
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
   const schedule = t.schedule ?? { kind: 'constant' };
-  const scheduleUnit = t.scheduleUnit ?? (STEP_UNIT_SCHEDULES.has(schedule.kind) ? 'step' : 'epoch');
+  const scheduleUnit = t.scheduleUnit ?? (stepsPerBatchByDefault(schedule) ? 'step' : 'epoch');
   const options = t.dataset.options ?? {};
   const feature = p.features[0];
   return {
@@ -410,7 +429,8 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    text('train.py', TRAIN_PY.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('__TRANSFORMS__', transformBranches));
+    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? { kind: 'constant' }) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
+    text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
   progress(1, 'done');

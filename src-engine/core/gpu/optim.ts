@@ -138,6 +138,16 @@ function slotNamesOf(cfg: OptimizerConfig): string[] {
   }
 }
 
+/** Why `cfg`'s optimizer cannot run on the GPU (it has no GPU update), or undefined when it can. */
+export function gpuOptimizerGap(cfg: OptimizerConfig): string | undefined {
+  try {
+    slotNamesOf(cfg);
+    return undefined;
+  } catch {
+    return `the ${cfg.kind} optimizer (no GPU update)`;
+  }
+}
+
 /** A GPU optimizer for `cfg` over `params`, its slots allocated (zeroed) now. */
 export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params: readonly GpuOptimParam[]): GpuOptimizer {
   checkHyper('lr', cfg.lr, cfg.lr >= 0);

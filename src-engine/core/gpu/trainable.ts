@@ -22,7 +22,7 @@ import { bindGraph } from '../train/binding';
 import { withGradClip } from './clip';
 import { adapterName, GpuError, type GpuContext } from './context';
 import { buildGpuGraph, gpuKernelGaps, type GpuGraph, type GpuLossSelection } from './executor';
-import { createGpuOptimizer, type GpuOptimizer } from './optim';
+import { createGpuOptimizer, gpuOptimizerGap, type GpuOptimizer } from './optim';
 
 export interface GpuTrainableOptions {
   gpu: GpuContext;
@@ -40,9 +40,11 @@ export function compileGpuTrainable(graph: CheckedGraph, opts: GpuTrainableOptio
   return opts.gpu.checked('Compiling the graph for the GPU', () => buildGpuTrainable(graph, opts));
 }
 
-/** Why `graph` cannot train on the GPU (ops without kernels), or [] when it can. */
+/** Why `graph` cannot train on the GPU (ops without kernels, an optimizer without a GPU update), or [] when it can. */
 export function gpuTrainingGaps(graph: GraphIR): string[] {
-  return [...gpuKernelGaps(graph), ...frozenStatisticsGaps(graph)];
+  const optimizers = graph.training ? [graph.training.optimizer, ...(graph.training.groups ?? []).map((g) => g.optimizer)] : [];
+  const optimizerGaps = [...new Set(optimizers.map((o) => (o ? gpuOptimizerGap(o) : undefined)).filter((g): g is string => g !== undefined))];
+  return [...gpuKernelGaps(graph), ...frozenStatisticsGaps(graph), ...optimizerGaps];
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { AdamUpdateHyper, AdamUpdateItem, Backend } from '../backend/types';
 import { OptimizerBase, checkHyper } from './base';
+import { defineOptimizer } from './optimizer-def';
+import { float, bool } from './setting-spec';
 import type { OptimParam } from './types';
 
 /** Adam/AdamW hyperparameters, resolved: the ones a backend's fused update takes. */
@@ -114,3 +116,22 @@ export class Adam extends OptimizerBase {
     this.kernel(p.value.data, p.grad.data, slots.expAvg, slots.expAvgSq, slots.maxExpAvgSq ?? null, h, this.steps);
   }
 }
+
+/** β1, β2 and ε, as Adam and AdamW offer them. */
+export const ADAM_BETAS = {
+  beta1: float(0.9, 'Decay of the running mean of gradients (momentum).', 0, 1),
+  beta2: float(0.999, 'Decay of the running mean of squared gradients.', 0, 1),
+  eps: float(1e-8, 'Added to the denominator for stability.', 0),
+};
+
+/** The declaration the registry lists (`optimizer-kinds.ts`). */
+export const adam = defineOptimizer({
+  kind: 'adam',
+  label: 'Adam',
+  doc: 'Adaptive per-weight steps from running means of the gradient and its square; a robust default.',
+  params: { ...ADAM_BETAS, weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0), amsgrad: bool(false, 'Use the maximum of past squared-gradient means (AMSGrad).') },
+  knownGoodLr: 1e-3,
+  slots: (s) => (s.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']),
+  create: (params, s, backend) => new Adam(params, s, false, backend),
+  pytorch: "torch.optim.Adam(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8), amsgrad=o.get('amsgrad', False))",
+});

@@ -1,10 +1,7 @@
 import type { Backend } from '../backend/types';
 import type { OptimizerConfig } from '../../base/ir/types';
-import { Adam } from './adam';
-import { Rmsprop } from './rmsprop';
-import { Sgd } from './sgd';
 import type { OptimParam, Optimizer } from './types';
-import { optimError } from './types';
+import { optimizerDefinition } from './registry';
 
 export type { OptimParam, Optimizer, OptimizerState } from './types';
 export { paramKey } from './types';
@@ -12,8 +9,10 @@ export { sgdUpdate, type SgdHyper } from './sgd';
 export { adamUpdate, type AdamHyper } from './adam';
 export { rmspropUpdate, type RmspropHyper } from './rmsprop';
 export { clipGradNorm, clipGradValue } from './clip';
-export { createSchedule, type Schedule, type ScheduleState } from './schedules';
-export { OPTIMIZERS, SCHEDULES, defaultSetting, type SettingSpec } from './registry';
+export { createSchedule, scheduleDefinition, stepsPerBatchByDefault, type Schedule, type ScheduleState } from './schedules';
+export { defineSchedule, type AnyScheduleDefinition, type ScheduleDefinition } from './schedule-def';
+export { OPTIMIZERS, SCHEDULES, defaultSetting, optimizerDefinition, type SettingSpec } from './registry';
+export { defineOptimizer, type AnyOptimizerDefinition, type OptimizerDefinition } from './optimizer-def';
 export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
 
 /**
@@ -34,18 +33,5 @@ export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-
  * @throws Error with code `OPTIM_BAD_HYPERPARAM` for an invalid setting, `OPTIM_UNKNOWN` for an unknown kind.
  */
 export function createOptimizer(config: OptimizerConfig, params: readonly OptimParam[], backend?: Backend): Optimizer {
-  switch (config.kind) {
-    case 'sgd':
-      return new Sgd(params, config);
-    case 'adam':
-      return new Adam(params, config, false, backend);
-    case 'adamw':
-      return new Adam(params, config, true, backend);
-    case 'rmsprop':
-      return new Rmsprop(params, config);
-    default: {
-      const kind = (config as { kind: unknown }).kind;
-      throw optimError('OPTIM_UNKNOWN', `Unknown optimizer "${String(kind)}"; use sgd, adam, adamw or rmsprop.`);
-    }
-  }
+  return optimizerDefinition(String((config as { kind: unknown }).kind)).create(params, config as never, backend);
 }

@@ -1,4 +1,6 @@
 import { OptimizerBase, checkHyper } from './base';
+import { defineOptimizer } from './optimizer-def';
+import { bool, float } from './setting-spec';
 import type { OptimParam } from './types';
 
 /** RMSprop hyperparameters, resolved (PyTorch `torch.optim.RMSprop` defaults). */
@@ -90,3 +92,21 @@ export class Rmsprop extends OptimizerBase {
     rmspropUpdate(p.value.data, p.grad.data, slots.squareAvg, slots.gradAvg ?? null, slots.momentumBuffer ?? null, h);
   }
 }
+
+/** The declaration the registry lists (`optimizer-kinds.ts`). */
+export const rmsprop = defineOptimizer({
+  kind: 'rmsprop',
+  label: 'RMSprop',
+  doc: 'Steps scaled by a running mean of squared gradients.',
+  params: {
+    alpha: float(0.99, 'Decay of the running mean of squared gradients.', 0, 1),
+    eps: float(1e-8, 'Added to the denominator for stability.', 0),
+    momentum: float(0, 'Momentum factor.', 0, 1),
+    centered: bool(false, 'Normalise by the gradient variance instead of its second moment.'),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 1e-2,
+  slots: (s) => ['squareAvg', ...(s.centered ? ['gradAvg'] : []), ...((s.momentum ?? 0) > 0 ? ['momentumBuffer'] : [])],
+  create: (params, s) => new Rmsprop(params, s),
+  pytorch: "torch.optim.RMSprop(groups, lr=lr, alpha=o.get('alpha', 0.99), eps=o.get('eps', 1e-8), momentum=o.get('momentum', 0), centered=o.get('centered', False))",
+});

@@ -1,4 +1,6 @@
 import { OptimizerBase, checkHyper } from './base';
+import { defineOptimizer } from './optimizer-def';
+import { bool, float } from './setting-spec';
 import type { OptimParam } from './types';
 import { optimError } from './types';
 
@@ -88,3 +90,20 @@ export class Sgd extends OptimizerBase {
     sgdUpdate(p.value.data, p.grad.data, slots.momentumBuffer ?? null, h, this.steps === 1);
   }
 }
+
+/** The declaration the registry lists (`optimizer-kinds.ts`). */
+export const sgd = defineOptimizer({
+  kind: 'sgd',
+  label: 'SGD',
+  doc: 'Plain gradient descent, optionally with (Nesterov) momentum.',
+  params: {
+    momentum: float(0, 'Momentum factor (0.9 is common).', 0, 1),
+    nesterov: bool(false, 'Nesterov momentum (needs momentum > 0).'),
+    dampening: float(0, 'Dampening of the momentum.', 0, 1),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 0.1,
+  slots: (s) => ((s.momentum ?? 0) !== 0 ? ['momentumBuffer'] : []),
+  create: (params, s) => new Sgd(params, s),
+  pytorch: "torch.optim.SGD(groups, lr=lr, momentum=o.get('momentum', 0), dampening=o.get('dampening', 0), nesterov=o.get('nesterov', False))",
+});

@@ -5,7 +5,7 @@ import { resolveGroups, type ResolvedGroup } from '../../base/ir/training';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import { METRIC_NAMES, MetricAccumulator } from '../metrics';
 import type { MetricValues } from '../metrics';
-import { clipGradNorm, clipGradValue, createOptimizer, createSchedule } from '../optim';
+import { clipGradNorm, clipGradValue, createOptimizer, createSchedule, stepsPerBatchByDefault } from '../optim';
 import type { Optimizer, Schedule } from '../optim';
 import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
@@ -63,8 +63,6 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
   /** Minimum ms between progress reports (default 200). */
   progressEveryMs?: number;
 }
-
-const DEFAULT_STEP_UNIT = new Set(['warmup-cosine', 'onecycle']);
 
 /** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
 export interface GroupRuntime extends StepGroup {
@@ -640,7 +638,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       const optimizer = createOptimizer(spec.optimizer, params, this.backend);
       const schedule = createSchedule(spec.schedule, spec.optimizer.lr);
       optimizer.lr = schedule.lr;
-      const perStep = (c.scheduleUnit ?? (spec.schedule && DEFAULT_STEP_UNIT.has(spec.schedule.kind) ? 'step' : 'epoch')) === 'step';
+      const perStep = (c.scheduleUnit ?? (stepsPerBatchByDefault(spec.schedule) ? 'step' : 'epoch')) === 'step';
       const clip = spec.gradClip;
       return {
         spec,

@@ -28,7 +28,7 @@ describe('settings registries', () => {
   });
 
   it('an optimizer the registry does not list is one the engine does not know', () => {
-    expect(() => createOptimizer({ kind: 'adagrad', lr: 0.1 } as unknown as OptimizerConfig, [param()])).toThrow(/Unknown optimizer/);
+    expect(() => createOptimizer({ kind: 'lion', lr: 0.1 } as unknown as OptimizerConfig, [param()])).toThrow(/Unknown optimizer/);
   });
 
   it.each(SCHEDULES.map((s) => [s.kind]))('%s: the registry default is a schedule the engine accepts', (kind) => {

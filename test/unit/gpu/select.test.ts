@@ -52,6 +52,14 @@ describe('chooseGpu', () => {
     expect(await chooseGpu(grouped, 'auto', a)).toBe(device);
   });
 
+  it('an optimizer with no GPU update (Adagrad): auto trains on the CPU, a forced GPU refuses naming it', async () => {
+    const a = acquirer('real');
+    const adagrad = twoMoonsGraph({ optimizer: { kind: 'adagrad', lr: 0.01 } });
+    expect(await chooseGpu(adagrad, 'auto', a)).toBeNull();
+    expect(a.calls).toEqual([]);
+    await expect(chooseGpu(adagrad, 'gpu', a)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringMatching(/the adagrad optimizer \(no GPU update\)/) });
+  });
+
   it('cpu never asks; gpu accepts a fallback adapter and refuses a model it cannot run, naming why', async () => {
     const a = acquirer('fallback');
     expect(await chooseGpu(twoMoonsGraph(), 'cpu', a)).toBeNull();

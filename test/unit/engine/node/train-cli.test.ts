@@ -103,7 +103,7 @@ describe('train CLI', () => {
   });
 
   it.each([
-    ['an unknown optimizer', { optimizer: { kind: 'adagrad', lr: 0.1 } }, 'OPTIM_UNKNOWN'],
+    ['an unknown optimizer', { optimizer: { kind: 'lion', lr: 0.1 } }, 'OPTIM_UNKNOWN'],
     ['an unknown schedule', { schedule: { kind: 'sometimes' } }, undefined],
     ['an unknown metric', { metrics: ['vibes'] }, 'TRAIN_BAD_CONFIG'],
   ])('a configuration error (%s) exits 2, reported once', async (_what, patch, code) => {

@@ -1,0 +1,557 @@
+"""Train __NAME__ as Netwright did, in one process or distributed.
+
+    python train.py                        # one process: a GPU when there is one, else the CPU
+    torchrun --nproc_per_node 2 train.py   # DistributedDataParallel: gloo on CPU, nccl on GPU
+
+The dataset split, normalisation, input transforms, loss, optimizer (no weight decay on biases
+and norm scales), learning-rate schedule, gradient clipping, batch size and seed are the ones the
+run used (CONFIG below). See README.md.
+"""
+import argparse
+import copy
+import gzip
+import json
+import math
+import os
+import struct
+import sys
+import urllib.request
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, Subset, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
+
+from model import Net
+__LOSS_HELPERS__
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+CONFIG = __CONFIG__
+# Whether the schedule steps once an epoch on the watched loss (ReduceLROnPlateau), not by count.
+SCHEDULE_WATCHES_METRIC = __SCHEDULE_WATCHES_METRIC__
+
+
+# ── Netwright's data split, reproduced exactly ─────────────────────────────────────────────
+M32 = 0xFFFFFFFF
+
+
+class NetwrightRng:
+    """Netwright's seeded generator (xoshiro128**, seeded by splitmix32)."""
+
+    def __init__(self, seed):
+        x = seed & M32
+        s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B9) & M32
+            z = x
+            z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M32
+            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
+            s.append((z ^ (z >> 16)) & M32)
+        self.s = s
+
+    def next_u32(self):
+        s0, s1, s2, s3 = self.s
+        x = (s1 * 5) & M32
+        result = ((((x << 7) | (x >> 25)) & M32) * 9) & M32
+        t = (s1 << 9) & M32
+        s2 ^= s0
+        s3 ^= s1
+        self.s = [s0 ^ s3, s1 ^ s2, s2 ^ t, ((s3 << 11) | (s3 >> 21)) & M32]
+        return result
+
+    def int(self, n):
+        return math.floor(self.next_u32() / 4294967296 * n)
+
+    def shuffle(self, a):
+        for i in range(len(a) - 1, 0, -1):
+            j = self.int(i + 1)
+            a[i], a[j] = a[j], a[i]
+        return a
+
+
+def js_round(x):
+    return math.floor(x + 0.5)
+
+
+def stratified_split(labels, fraction, rng, pool):
+    """Hold out fraction of each class (of all samples when labels is None): (kept, held), ascending."""
+    pool = list(pool)
+    if fraction <= 0:
+        return pool, []
+    groups = {}
+    for i in pool:
+        groups.setdefault(float(labels[i]) if labels is not None else 0.0, []).append(i)
+    kept, held = [], []
+    for key in sorted(groups):
+        g = rng.shuffle(groups[key])
+        h = min(len(g), js_round(fraction * len(g)))
+        held.extend(g[:h])
+        kept.extend(g[h:])
+    return sorted(kept), sorted(held)
+
+
+def stratified_sample(labels, pool, limit, rng):
+    pool = list(pool)
+    if limit >= len(pool):
+        return pool
+    _, held = stratified_split(labels, limit / len(pool), rng, pool)
+    return held[:limit]
+
+
+IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+
+
+def idx_path(folder, base):
+    """The file of base in folder, raw or .gz, either spelling; None when it is not there."""
+    for name in (base, base.replace('-idx', '.idx'), base + '.gz', base.replace('-idx', '.idx') + '.gz'):
+        if os.path.exists(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    return None
+
+
+def read_idx(folder, base):
+    path = idx_path(folder, base)
+    if path is None:
+        return None
+    with open(path, 'rb') as f:
+        data = f.read()
+    if data[:2] == b'\x1f\x8b':
+        data = gzip.decompress(data)
+    ndim = data[3]
+    dims = struct.unpack('>' + 'I' * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def image_to_sample(rgba, shape):
+    """One decoded image (uint8 [H, W, 4]) as a float32 sample [C, H, W] in 0-1, as Netwright
+    converts it (core/data/image.ts imageToSample): bilinear resize with pixel centres aligned
+    (align_corners=False, no antialiasing) to exactly H x W; 1 channel: ITU-R 601 luma; 3: R, G, B.
+    The float64 operations run in Netwright's order, so a PNG gives the same float32 values."""
+    c, h, w = shape
+    sh, sw = rgba.shape[0], rgba.shape[1]
+    data = rgba.astype(np.float64)
+
+    def axis(n, size):
+        f = np.minimum(np.maximum((np.arange(n) + 0.5) * (size / n) - 0.5, 0), size - 1)
+        lo = np.floor(f).astype(np.int64)
+        return lo, np.minimum(lo + 1, size - 1), f - lo
+
+    y0, y1, wy = axis(h, sh)
+    x0, x1, wx = axis(w, sw)
+    wy, wx = wy[:, None], wx[None, :]
+    w00, w01, w10, w11 = ((1 - wy) * (1 - wx)) / 255, ((1 - wy) * wx) / 255, (wy * (1 - wx)) / 255, (wy * wx) / 255
+    d00, d01, d10, d11 = data[y0][:, x0], data[y0][:, x1], data[y1][:, x0], data[y1][:, x1]
+    mix = lambda k: w00 * d00[..., k] + w01 * d01[..., k] + w10 * d10[..., k] + w11 * d11[..., k]
+    if c == 1:
+        v = 0.299 * mix(0)
+        v += 0.587 * mix(1)
+        v += 0.114 * mix(2)
+        return v.astype(np.float32)[None]
+    return np.stack([mix(k) for k in range(c)]).astype(np.float32)
+
+
+class ImageFiles(torch.utils.data.Dataset):
+    """Image files read when a batch needs them (a folder Netwright streamed from disk): decoded with
+    Pillow, converted as Netwright converts them, normalised with the figures Netwright fitted."""
+
+    def __init__(self, paths, labels, shape, mean, std):
+        self.paths, self.labels, self.shape, self.mean, self.std = list(paths), labels, shape, mean, std
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        from PIL import Image
+        with Image.open(self.paths[i]) as im:
+            x = image_to_sample(np.asarray(im.convert('RGBA')), self.shape)
+        if self.mean is not None:
+            x = ((x.reshape(-1).astype(np.float64) - self.mean) / self.std).astype(np.float32).reshape(x.shape)
+        x = torch.from_numpy(x).reshape(*CONFIG['feature_input']['shape'])
+        return x, torch.tensor(int(self.labels[i]), dtype=torch.int64)
+
+
+def image_files(data_dir):
+    """data/files.json: the folder, each split's files (relative to it) and labels, and the
+    normalisation Netwright fitted. --data FOLDER reads the same layout from another place."""
+    meta = json.load(open(os.path.join(HERE, 'data', 'files.json')))
+    try:
+        import PIL  # noqa: F401 (ImageFiles decodes with it)
+    except ImportError:
+        sys.exit('train.py reads the image folder with Pillow: pip install pillow (torchvision installs it too).')
+    root = meta['root'] if os.path.abspath(data_dir) == os.path.join(HERE, 'data') else data_dir
+    if not os.path.isdir(root):
+        sys.exit(f"{CONFIG['dataset']['name']}: the image folder {root} is not there; pass --data FOLDER (one sub-folder per class, as Netwright read it).")
+    split = lambda k: (np.array([os.path.join(root, p) for p in meta['splits'][k]['paths']], dtype=object), np.array(meta['splits'][k]['labels'], dtype=np.float32)) if k in meta['splits'] else (None, None)
+    return meta, split('train'), split('test'), split('val')
+
+
+def idx_folder(data_dir):
+    """Where the IDX files are: --data, or, left at data/ without them, the folder Netwright read
+    them from when it is on this machine (no download needed); else --data, to download into."""
+    has_all = lambda folder: all(idx_path(folder, b) for b in IDX_FILES)
+    netwright = CONFIG['dataset'].get('idx_folder')
+    if os.path.abspath(data_dir) == os.path.join(HERE, 'data') and not has_all(data_dir) and netwright and has_all(netwright):
+        return netwright
+    return data_dir
+
+
+def load_dataset(data_dir, rank):
+    """(features, labels-or-targets, test features, test targets, task, validation features,
+    validation targets); test is None when carved from train, validation None when carved too.
+    For an image folder read from disk the features are the files' paths (see ImageFiles)."""
+    d = CONFIG['dataset']
+    if d['source'] == 'image-files':
+        meta, (x, y), (tx, ty), (vx, vy) = image_files(data_dir)
+        return x, y, tx, ty, meta['task'], vx, vy
+    if d['source'] == 'idx':
+        data_dir = idx_folder(data_dir)
+        if any(idx_path(data_dir, b) is None for b in IDX_FILES):
+            if rank == 0:
+                os.makedirs(data_dir, exist_ok=True)
+                for b in IDX_FILES:
+                    if idx_path(data_dir, b) is None:
+                        for mirror in d['mirrors']:
+                            try:
+                                print(f'downloading {mirror}{b}.gz', flush=True)
+                                urllib.request.urlretrieve(mirror + b + '.gz', os.path.join(data_dir, b + '.gz'))
+                                break
+                            except OSError as e:
+                                print(f'  failed: {e}', flush=True)
+            if dist.is_initialized():
+                dist.barrier()
+        arrays = [read_idx(data_dir, b) for b in IDX_FILES]
+        if any(a is None for a in arrays):
+            sys.exit(f"{d['name']}: the IDX files are not in {data_dir} and could not be downloaded; put train-images-idx3-ubyte(.gz) and friends there (--data DIR).")
+        # Netwright divides in float64 and rounds to float32 (so does this).
+        to_x = lambda a: (a.astype(np.float64) / 255).astype(np.float32).reshape(len(a), 1, a.shape[1], a.shape[2])
+        return to_x(arrays[0]), arrays[1].astype(np.float32), to_x(arrays[2]), arrays[3].astype(np.float32), 'classification', None, None
+    if d['source'] == 'npy':
+        folder = os.path.join(HERE, 'data')
+        meta = json.load(open(os.path.join(folder, 'dataset.json')))
+        load = lambda name: np.load(os.path.join(folder, name)) if os.path.exists(os.path.join(folder, name)) else None
+        x, y = load('train_features.npy'), load('train_targets.npy')
+        tx, ty = (load('test_features.npy'), load('test_targets.npy')) if meta['hasTest'] else (None, None)
+        vx, vy = (load('val_features.npy'), load('val_targets.npy')) if meta.get('hasVal') else (None, None)
+        return x, y, tx, ty, meta['task'], vx, vy
+    sys.exit(f"The {d['name']} samples were not exported with this project; export it again from Netwright.")
+
+
+def fit_normalization(x, kind):
+    """Mean and population std over the training split, in float64 (a constant feature gets std 1).
+
+    Sums run in sample order (cumsum), as Netwright's do, so the statistics match to the last bit.
+    """
+    if kind == 'raw':  # images on their 0-255 scale: x / (1/255)
+        return np.zeros(1), np.full(1, 1 / 255)
+    if kind == 'per-channel':  # one mean and std per channel of [C, H, W] images, as per-feature figures
+        c = x.shape[1]
+        per = x.reshape(len(x), c, -1).astype(np.float64)
+        values = [per[:, k, :].reshape(-1) for k in range(c)]
+        mean = np.array([np.cumsum(v)[-1] / len(v) for v in values])
+        std = np.sqrt(np.array([np.cumsum((v - m) ** 2)[-1] / len(v) for v, m in zip(values, mean)]))
+        std[std <= 1e-12] = 1.0
+        plane = per.shape[2]
+        return np.repeat(mean, plane), np.repeat(std, plane)
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    if kind == 'global':
+        flat = flat.reshape(-1, 1)
+    mean = np.cumsum(flat, axis=0)[-1] / len(flat)
+    std = np.sqrt(np.cumsum((flat - mean) ** 2, axis=0)[-1] / len(flat))
+    std[std <= 1e-12] = 1.0
+    return mean, std
+
+
+def prepare(data_dir, seed, limit, rank):
+    d = CONFIG['dataset']
+    x, y, tx, ty, task, vx, vy = load_dataset(data_dir, rank)
+    classification = task == 'classification'
+    # Labels per position (a text's next characters, [N, T]) have no one class to stratify by.
+    labels = y if classification and y.ndim == 1 else None
+    rng = NetwrightRng((seed ^ 0x5EED5) & M32)
+    if tx is not None:
+        pool = list(range(len(x)))
+    else:
+        pool, held = stratified_split(labels, d['test_split'], rng, range(len(x)))
+        tx, ty = x[held], (y[held] if y is not None else None)
+    if limit is not None:
+        cap = math.ceil(limit / (1 - d['validation_split']))
+        pool = stratified_sample(labels, pool, cap, rng)
+        if len(tx) > limit:
+            keep = stratified_sample(ty if classification and ty.ndim == 1 else None, range(len(tx)), limit, rng)
+            tx, ty = tx[keep], (ty[keep] if ty is not None else None)
+    # A set with its own validation split (an image folder's val/) keeps it; otherwise one is carved.
+    train_idx, val_idx = stratified_split(labels, 0 if vx is not None else d['validation_split'], rng, pool)
+    if limit is not None and len(train_idx) > limit:
+        train_idx = stratified_sample(labels, train_idx, limit, rng)
+    if vx is None:
+        vx, vy = x[val_idx], (y[val_idx] if y is not None else None)
+    elif limit is not None and len(vx) > limit:
+        keep = stratified_sample(vy if classification and vy.ndim == 1 else None, range(len(vx)), limit, rng)
+        vx, vy = vx[keep], (vy[keep] if vy is not None else None)
+    splits = {'train': (x[train_idx], y[train_idx] if y is not None else None), 'val': (vx, vy), 'test': (tx, ty)}
+    if d['source'] == 'image-files':
+        # Read from disk batch by batch, normalised with the figures Netwright fitted (files.json).
+        norm = json.load(open(os.path.join(HERE, 'data', 'files.json'))).get('normalization')
+        mean, std = (np.array(norm['mean']), np.array(norm['std'])) if norm else (None, None)
+        shape = CONFIG['dataset']['image_shape']
+        return {k: ImageFiles(a, b, shape, mean, std) for k, (a, b) in splits.items()}, classification
+    if d['normalize'] != 'none':
+        mean, std = fit_normalization(splits['train'][0], d['normalize'])
+        for k, (a, b) in splits.items():
+            shape = a.shape
+            if d['normalize'] in ('per-feature', 'per-channel'):
+                flat = (a.reshape(len(a), -1).astype(np.float64) - mean) / std
+            else:
+                flat = (a.reshape(-1).astype(np.float64) - mean[0]) * (1 / std[0])
+            splits[k] = (flat.astype(np.float32).reshape(shape), b)
+
+    def tensors(a, b):
+        fx = torch.from_numpy(np.ascontiguousarray(a)).reshape(len(a), *CONFIG['feature_input']['shape'])
+        if d['target'] == 'features':
+            return TensorDataset(fx, fx.clone())
+        if classification:
+            return TensorDataset(fx, torch.from_numpy(b.astype(np.int64)))
+        return TensorDataset(fx, torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)))
+
+    # An autoencoder's target is its input: no classes to score, whatever labels the files carry.
+    return {k: tensors(a, b) for k, (a, b) in splits.items()}, classification and d['target'] != 'features'
+
+
+# ── The recipe ───────────────────────────────────────────────────────────────────────────────
+def corrupt(x, generator):
+    """The input transform (denoising autoencoders): the target stays clean."""
+    t = CONFIG['dataset']['transform']
+    __TRANSFORMS__
+    return x
+
+
+def augment(x, generator):
+    """Random changes to training images, as Netwright makes them: shifts (pixels) and rotations
+    (degrees), nearest-neighbour with zero fill; a left-right mirror half the time (flip); each
+    channel scaled by a factor uniform in 1 +- jitter."""
+    a = CONFIG['dataset']['augment']
+    if not a or not (a.get('shift') or a.get('rotate') or a.get('flip') or a.get('jitter')):
+        return x
+    shape = x.shape
+    x = x.reshape(len(x), *CONFIG['dataset']['image_shape'])
+    n, h, w = len(x), x.shape[-2], x.shape[-1]
+    shift, rotate = a.get('shift', 0), a.get('rotate', 0)
+    if shift or rotate:
+        theta = (torch.rand(n, generator=generator) * 2 - 1) * rotate * math.pi / 180
+        d = torch.randint(-shift, shift + 1, (n, 2), generator=generator).float()
+        cos, sin = torch.cos(theta), torch.sin(theta)
+        # affine_grid maps output to input coordinates in [-1, 1]: rotate back, then undo the shift.
+        mat = torch.stack([torch.stack([cos, sin, -(cos * d[:, 1] * 2 / w + sin * d[:, 0] * 2 / h)], 1), torch.stack([-sin, cos, -(-sin * d[:, 1] * 2 / w + cos * d[:, 0] * 2 / h)], 1)], 1)
+        grid = nn.functional.affine_grid(mat.to(x.device), list(x.shape), align_corners=False)
+        x = nn.functional.grid_sample(x, grid, mode='nearest', padding_mode='zeros', align_corners=False)
+    if a.get('flip'):
+        mirror = (torch.rand(n, generator=generator) < 0.5).to(x.device)
+        x = torch.where(mirror.view(n, 1, 1, 1), x.flip(-1), x)
+    if a.get('jitter'):
+        factor = 1 + (torch.rand(n, x.shape[1], 1, 1, generator=generator) * 2 - 1) * a['jitter']
+        x = x * factor.to(x.device)
+    return x.reshape(shape)
+
+
+def total_loss(losses, out, x, y):
+    """The sum of the graph's losses, each fed as on the canvas."""
+    total = 0
+    for spec in losses:
+        args = []
+        for src in spec['inputs']:
+            if 'output' in src:
+                args.append(out[src['output']] if CONFIG['multiple_outputs'] else out)
+            elif 'feature' in src:
+                args.append(x)
+            elif src['target'] == 'class-index':
+                args.append(y.long())
+            else:
+                args.append(y.reshape(args[0].shape).to(args[0].dtype))
+        total = total + spec['module'].to(args[0].device)(*args)
+    return total
+
+
+def make_optimizer(model):
+    o = CONFIG['optimizer']
+    decay_names = set(CONFIG['decay_params'])
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]  # frozen layers: not trained, no decay
+    wd = o.get('weightDecay', __DEFAULT_WEIGHT_DECAY__)
+    groups = [
+        {'params': [p for n, p in named if n in decay_names], 'weight_decay': wd},
+        {'params': [p for n, p in named if n not in decay_names], 'weight_decay': 0.0},
+    ]
+    lr = o['lr']
+    return __TORCH_OPTIMIZER__
+
+
+def lr_at(t, base):
+    """Netwright's schedule in closed form (the learning rate after t schedule steps)."""
+    s = CONFIG['schedule']
+    __LR_RULE__
+
+
+def make_schedule(optimizer):
+    s = CONFIG['schedule']
+    __TORCH_SCHEDULER__
+
+
+def clip(model):
+    c = CONFIG['grad_clip']
+    if c is None:
+        return
+    if c['kind'] == 'norm':
+        nn.utils.clip_grad_norm_(model.parameters(), c['maxNorm'])
+    else:
+        nn.utils.clip_grad_value_(model.parameters(), c['clipValue'])
+
+
+def reduce_sums(values, device):
+    t = torch.tensor(values, dtype=torch.float64, device=device)
+    if dist.is_initialized():
+        dist.all_reduce(t)
+    return t.tolist()
+
+
+def agree_buffers(model):
+    """Under DDP each rank keeps its own BatchNorm running statistics; the saved model is rank 0's, so every rank takes its buffers before evaluating."""
+    if dist.is_initialized():
+        for b in model.buffers():
+            dist.broadcast(b, 0)
+
+
+@torch.no_grad()
+def evaluate(net, losses, dataset, classification, rank, world, device, corrupted=True, seed=None):
+    """Loss (and accuracy) over a whole split: each process takes every world-th sample, then the sums are combined.
+
+    The inputs are corrupted by the input transform as in training (a denoising autoencoder is scored on
+    noisy inputs, as Netwright scores it), from a fixed seed so every evaluation sees the same inputs.
+    """
+    net.eval()
+    part = Subset(dataset, range(rank, len(dataset), world))
+    noise = torch.Generator().manual_seed(((CONFIG['seed'] if seed is None else seed) ^ 0xE7A1) * 1000 + rank)
+    loss_sum, correct, count = 0.0, 0.0, 0.0
+    for x, y in DataLoader(part, batch_size=256):
+        x, y = x.to(device), y.to(device)
+        out = net(corrupt(x, noise) if corrupted else x)
+        loss_sum += float(total_loss(losses, out, x, y)) * len(x)
+        pred = out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out
+        if classification and y.dim() > 1:  # a class per position (logits [N, T, V]): each sample's share right
+            correct += float((pred.argmax(-1) == y).float().flatten(1).mean(1).sum())
+        elif classification:
+            correct += float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
+        count += len(x)
+    loss_sum, correct, count = reduce_sums([loss_sum, correct, count], device)
+    result = {'loss': loss_sum / max(count, 1)}
+    if classification:
+        result['accuracy'] = correct / max(count, 1)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--epochs', type=int, default=CONFIG['epochs'])
+    parser.add_argument('--batch-size', type=int, default=CONFIG['batch_size'], help='global batch, split across processes')
+    parser.add_argument('--limit', type=int, default=CONFIG['dataset']['limit'], help='train on at most this many samples')
+    parser.add_argument('--seed', type=int, default=CONFIG['seed'])
+    parser.add_argument('--data', default=os.path.join(HERE, 'data'), help='folder of the dataset files')
+    parser.add_argument('--init-weights', help='start from these weights (e.g. weights.pt) instead of a fresh initialisation')
+    parser.add_argument('--out', default='trained.pt', help='where to save the trained state_dict')
+    parser.add_argument('--cpu', action='store_true', help='do not use a GPU even if there is one')
+    args = parser.parse_args()
+    if CONFIG['groups']:
+        sys.exit('This graph trains optimizer groups (' + ', '.join(CONFIG['groups']) + '); train.py does not reproduce that recipe.')
+
+    world = int(os.environ.get('WORLD_SIZE', '1'))
+    rank = int(os.environ.get('RANK', '0'))
+    local_rank = int(os.environ.get('LOCAL_RANK', '0'))
+    cuda = torch.cuda.is_available() and not args.cpu
+    if world > 1:
+        dist.init_process_group('nccl' if cuda else 'gloo')
+    device = torch.device(f'cuda:{local_rank}' if cuda else 'cpu')
+    if cuda:
+        torch.cuda.set_device(device)
+    torch.manual_seed(args.seed)
+
+    splits, classification = prepare(args.data, args.seed, args.limit, rank)
+    model = Net().to(device)
+    if args.init_weights:
+        model.load_state_dict(torch.load(args.init_weights, map_location=device))
+    net = DistributedDataParallel(model, device_ids=[local_rank] if cuda else None) if world > 1 else model
+    losses = CONFIG['losses']
+    optimizer = make_optimizer(model)
+    schedule = make_schedule(optimizer)
+    per_step = CONFIG['schedule_unit'] == 'step' and not SCHEDULE_WATCHES_METRIC
+
+    per_rank = max(1, args.batch_size // world)
+    if rank == 0 and args.batch_size % world:
+        print(f'note: batch {args.batch_size} does not split evenly over {world} processes; each takes {per_rank}', flush=True)
+    sampler = DistributedSampler(splits['train'], num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
+    generator = torch.Generator().manual_seed(args.seed)
+    loader = DataLoader(splits['train'], batch_size=per_rank, shuffle=sampler is None, sampler=sampler, generator=generator if sampler is None else None)
+    noise = torch.Generator().manual_seed(args.seed * 1000 + rank)
+    if rank == 0:
+        print(f"{CONFIG['name']}: train {len(splits['train'])} · validation {len(splits['val'])} · test {len(splits['test'])} samples; "
+              f'{world} process{"es" if world > 1 else ""} on {device.type}{" (" + dist.get_backend() + ")" if world > 1 else ""}', flush=True)
+
+    es = CONFIG['early_stopping']
+    best, best_state, waited = None, None, 0
+    for epoch in range(1, args.epochs + 1):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        net.train()
+        loss_sum, count = 0.0, 0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = total_loss(losses, net(corrupt(augment(x, noise), noise)), x, y)
+            loss.backward()
+            clip(model)
+            optimizer.step()
+            if per_step:
+                schedule.step()
+            loss_sum += float(loss) * len(x)
+            count += len(x)
+        loss_sum, count = reduce_sums([loss_sum, count], device)
+        agree_buffers(model)
+        val = evaluate(model, losses, splits['val'], classification, rank, world, device, seed=args.seed) if len(splits['val']) else None
+        watched_loss = val['loss'] if val else loss_sum / count
+        if SCHEDULE_WATCHES_METRIC:
+            schedule.step(watched_loss)
+        elif not per_step:
+            schedule.step()
+        line = f'[rank {rank}] epoch {epoch}/{args.epochs} train_loss {loss_sum / count:.6f}'
+        if val:
+            line += ''.join(f' val_{k} {v:.6f}' for k, v in val.items())
+        print(line, flush=True)
+        if es:
+            name = es['metric'].replace('val_', '').replace('val.', '')
+            value = (val or {}).get(name, watched_loss if name == 'loss' else None)
+            if value is not None:
+                better = best is None or (value < best - es.get('minDelta', 0) if es['mode'] == 'min' else value > best + es.get('minDelta', 0))
+                if better:
+                    best, best_state, waited = value, copy.deepcopy(model.state_dict()), 0
+                else:
+                    waited += 1
+                    if waited >= es['patience']:
+                        print(f'[rank {rank}] early stopping after epoch {epoch}', flush=True)
+                        model.load_state_dict(best_state)
+                        break
+
+    if len(splits['test']):
+        agree_buffers(model)  # the figures printed are the saved model's
+        test = evaluate(model, losses, splits['test'], classification, rank, world, device, seed=args.seed)
+        print(f'[rank {rank}] test' + ''.join(f' {k} {v:.6f}' for k, v in test.items()), flush=True)
+    if rank == 0:
+        torch.save(model.state_dict(), args.out)
+        print(f'saved {args.out}', flush=True)
+    if world > 1:
+        # Every rank waits for rank 0's save before the group goes: gloo can hang on a teardown that one rank reaches early.
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+if __name__ == '__main__':
+    main()

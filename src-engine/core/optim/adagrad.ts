@@ -1,0 +1,62 @@
+import { OptimizerBase, checkHyper } from './base';
+import { defineOptimizer } from './optimizer-def';
+import { float } from './setting-spec';
+import type { OptimParam } from './types';
+
+/** Adagrad hyperparameters, resolved (PyTorch `torch.optim.Adagrad` defaults). */
+interface AdagradHyper {
+  lr: number;
+  lrDecay: number;
+  eps: number;
+  weightDecay: number;
+}
+
+/**
+ * Adagrad as PyTorch 1.13's `_single_tensor_adagrad`: `g += wd·w`, `sum += g²`,
+ * `w -= lr/(1 + (t−1)·lrDecay) · g / (√sum + ε)` at step `t` (1-based). No GPU update yet: a GPU run
+ * is refused with `E_GPU_NO_KERNEL`.
+ */
+class Adagrad extends OptimizerBase {
+  readonly kind = 'adagrad' as const;
+  private readonly hyper: AdagradHyper;
+
+  constructor(params: readonly OptimParam[], cfg: { lr: number; lrDecay?: number; eps?: number; weightDecay?: number }) {
+    super(params, cfg.lr, ['sum']);
+    this.hyper = { lr: cfg.lr, lrDecay: cfg.lrDecay ?? 0, eps: cfg.eps ?? 1e-10, weightDecay: cfg.weightDecay ?? 0 };
+    checkHyper('lrDecay', this.hyper.lrDecay, this.hyper.lrDecay >= 0);
+    checkHyper('eps', this.hyper.eps, this.hyper.eps >= 0);
+    checkHyper('weightDecay', this.hyper.weightDecay, this.hyper.weightDecay >= 0);
+  }
+
+  protected update(_i: number, p: OptimParam, slots: Record<string, Float32Array>): void {
+    const { lrDecay, eps } = this.hyper;
+    const wd = p.decay ? this.hyper.weightDecay : 0;
+    const clr = this.lr / (1 + (this.steps - 1) * lrDecay);
+    const w = p.value.data;
+    const g = p.grad.data;
+    const sum = slots.sum;
+    for (let i = 0; i < w.length; i++) {
+      const gi = g[i] + wd * w[i];
+      // NOTE: the sum is float32 storage, as PyTorch's; the step uses the stored value.
+      const s = Math.fround(sum[i] + gi * gi);
+      sum[i] = s;
+      w[i] -= (clr * gi) / (Math.sqrt(s) + eps);
+    }
+  }
+}
+
+/** The declaration the registry lists (`optimizer-kinds.ts`). */
+export const adagrad = defineOptimizer({
+  kind: 'adagrad',
+  label: 'Adagrad',
+  doc: 'Steps scaled by the root of every squared gradient so far: rarely-updated weights keep larger steps.',
+  params: {
+    lrDecay: float(0, 'The rate at step t is lr / (1 + (t − 1)·lrDecay).', 0),
+    eps: float(1e-10, 'Added to the denominator for stability.', 0),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 1e-2,
+  slots: () => ['sum'],
+  create: (params, s) => new Adagrad(params, s),
+  pytorch: "torch.optim.Adagrad(groups, lr=lr, lr_decay=o.get('lrDecay', 0), eps=o.get('eps', 1e-10))",
+});

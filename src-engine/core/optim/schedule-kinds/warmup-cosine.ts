@@ -1,0 +1,31 @@
+import { ClosedFormSchedule, check } from '../schedule-base';
+import { defineSchedule } from '../schedule-def';
+import { float, int } from '../setting-spec';
+
+export const warmupCosine = defineSchedule({
+  kind: 'warmup-cosine',
+  label: 'warm-up + cosine',
+  doc: 'Linear warm-up from 0, then a cosine down to etaMin; steps per batch.',
+  params: { warmupSteps: int(100, 'Batches of linear warm-up.', 0), totalSteps: int(1000, 'Batches until the rate reaches etaMin.', 1), etaMin: float(0, 'The lowest rate.', 0) },
+  perStep: true,
+  create(c, baseLr) {
+    const { warmupSteps: w, totalSteps: total } = c;
+    const etaMin = c.etaMin ?? 0;
+    check(c.kind, 'warmupSteps', w, Number.isInteger(w) && w >= 0, 'an integer ≥ 0');
+    check(c.kind, 'totalSteps', total, Number.isInteger(total) && total > w, `an integer > warmupSteps (${w})`);
+    // Linear warmup from 0 (step 0 has rate 0, as transformers' get_cosine_schedule_with_warmup),
+    // then a half cosine from baseLr down to etaMin at totalSteps, then etaMin.
+    return new ClosedFormSchedule(c.kind, (t) => {
+      if (t < w) return (baseLr * t) / w;
+      const progress = Math.min(1, (t - w) / (total - w));
+      return etaMin + ((baseLr - etaMin) * (1 + Math.cos(Math.PI * progress))) / 2;
+    });
+  },
+  pytorch: {
+    lrAt: `w, total, eta = s['warmupSteps'], s['totalSteps'], s.get('etaMin', 0)
+if t < w:
+    return base * t / w
+progress = min(1, (t - w) / (total - w))
+return eta + (base - eta) * (1 + math.cos(math.pi * progress)) / 2`,
+  },
+});
