@@ -14,15 +14,22 @@ export function compileWithNaNGradient(badStep: number): (g: CheckedGraph, opts:
   let backwards = 0;
   return (g, opts) => {
     const plan = compileGraph(g, opts);
-    const poisoned: CompiledGraph = {
-      ...plan,
-      backward(sel) {
-        plan.backward(sel);
-        if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
-      },
-      // The loop trains through `trainStep`: the same step body, over this plan's backward.
-      trainStep: (group, lr, phases) => hostTrainStep(poisoned, undefined, group, lr, phases),
+    // A view of the plan (a class instance: its methods live on its prototype) with backward and
+    // trainStep replaced; everything else is the plan's own, called on the plan.
+    const backward = (sel: Parameters<CompiledGraph['backward']>[0]) => {
+      plan.backward(sel);
+      if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
     };
+    // The loop trains through `trainStep`: the same step body, over this plan's backward.
+    const trainStep: CompiledGraph['trainStep'] = (group, lr, phases) => hostTrainStep(poisoned, undefined, group, lr, phases);
+    const poisoned: CompiledGraph = new Proxy(plan, {
+      get(target, key) {
+        if (key === 'backward') return backward;
+        if (key === 'trainStep') return trainStep;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
     return poisoned;
   };
 }
