@@ -21,14 +21,14 @@ import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import { checkGraph } from '../core/analysis/checked';
 import { DataError, MISSING_POLICIES, withInputShape } from '../core/data';
-import { cliErrorJson, cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
+import { thrownCode } from '../base/errors';
 import type { DatasetConfig } from '../base/ir/types';
 import { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from '../core/train';
 import type { TrainedModel } from '../core/export/model';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
-import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, wholeNumberFlag } from './train-cli';
+import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, startCli, wholeNumberFlag } from './train-cli';
 
 const USAGE = `usage: npm run evaluate -- <project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`;
 /** The most classes whose confusion matrix is printed as a table (`--json` always has it). */
@@ -36,20 +36,10 @@ const MAX_PRINTED_CLASSES = 20;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let args: ReturnType<typeof parse>;
-  try {
-    args = parse(argv);
-  } catch (e) {
-    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage: USAGE }));
-    else err(`${(e as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const cli = startCli(argv, parse, USAGE, out, err);
+  if (typeof cli === 'number') return cli;
+  const { args, fail } = cli;
   const { json } = args;
-  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
-    if (json) out(cliErrorJson(code, message));
-    else err(cliErrorText(code, message));
-    return exit;
-  };
   let model: TrainedModel;
   try {
     model = modelFromSource(args.source, args.which, args.runs);

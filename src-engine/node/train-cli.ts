@@ -59,28 +59,40 @@ const refuse = (code: ErrorCode, message: string): never => {
 
 const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
 
-/** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let args: ReturnType<typeof parse>;
+/**
+ * A CLI's start, shared by the train and evaluate commands: `argv` parsed (a usage error printed,
+ * as one JSON line under `--json`, and exit code 2 returned), and `fail`, which prints a coded
+ * error (JSON under `--json`) and returns the exit code it is given.
+ */
+export function startCli<A extends { json: boolean }>(argv: string[], parse: (argv: string[]) => A, usage: string, out: (s: string) => void, err: (s: string) => void): number | { args: A; fail: (code: ErrorCode | ThrownCode, message: string, exit: number) => number } {
+  let args: A;
   try {
     args = parse(argv);
   } catch (e) {
     // Under --json every line is JSON, a usage error included.
-    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage: USAGE }));
-    else err(`${(e as Error).message}\n${USAGE}\n`);
+    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage }));
+    else err(`${(e as Error).message}\n${usage}\n`);
     return 2;
   }
+  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
+    if (args.json) out(cliErrorJson(code, message));
+    else err(cliErrorText(code, message));
+    return exit;
+  };
+  return { args, fail };
+}
+
+/** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
+export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  const cli = startCli(argv, parse, USAGE, out, err);
+  if (typeof cli === 'number') return cli;
+  const { args, fail } = cli;
   const { file, json } = args;
   const exportAs = args.exportPath ? exportFormat(args.exportFormat ?? formatForPath(args.exportPath)) : undefined;
   if (args.exportPath && !exportAs) {
     err(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${args.exportFormat})\n${USAGE}\n`);
     return 2;
   }
-  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
-    if (json) out(cliErrorJson(code, message));
-    else err(cliErrorText(code, message));
-    return exit;
-  };
   if (args.exportPath && exportAs) {
     // Before training, not after it: a run is not spent to find the target taken.
     try {
