@@ -77,6 +77,7 @@ export const ERRORS = {
   E_ATTR_TYPE: { title: 'An attribute has the wrong type', action: 'Set the attribute in the Inspector to a value of its type.', docs: 'ir.md#diagnostic-codes' },
   E_BATCH_SIZE: { title: 'The batch size is not a positive whole number', action: 'Set the batch size to a whole number ≥ 1.', docs: 'ir.md#diagnostic-codes' },
   E_CANCELLED: { title: 'The operation was cancelled', action: 'Start it again when you want it.', docs: 'export.md#import' },
+  E_CLI_INTERNAL: { title: 'The netwright command failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'trainer.md#quick-start' },
   E_CYCLE: { title: 'The graph has a cycle', action: 'Remove one of the connections the message lists.', docs: 'ir.md#diagnostic-codes' },
   E_DANGLING_INPUT: { title: 'An input refers to a node that does not exist', action: 'Connect the input to an existing node, or remove it.', docs: 'ir.md#diagnostic-codes' },
   E_DATA: { title: 'The data could not be read', action: 'Check the data and pick it again.', docs: 'data.md#in-the-app' },

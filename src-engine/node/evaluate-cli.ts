@@ -29,8 +29,9 @@ import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
 import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, startCli, wholeNumberFlag } from './train-cli';
+import { runScript, startedAs } from './cli-script';
 
-const USAGE = `usage: npm run evaluate -- <project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`;
+export const USAGE = `usage: npm run evaluate -- <project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`;
 /** The most classes whose confusion matrix is printed as a table (`--json` always has it). */
 const MAX_PRINTED_CLASSES = 20;
 
@@ -132,14 +133,7 @@ function parse(argv: string[]) {
   };
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
-if (isEntry) {
+if (startedAs('evaluate-cli')) {
   enableRelaxedSimd();
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`error E_EVALUATE_INTERNAL: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+  runScript(main, 'E_EVALUATE_INTERNAL');
 }

@@ -23,6 +23,7 @@ import { loadDataset } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
 import { cliErrorText, thrownCode, type ErrorCode } from '../base/errors';
+import { runScript, startedAs } from './cli-script';
 
 /** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
 export const SETTING_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(EXPORT_FORMATS.flatMap((f) => f.settings ?? []).map((x) => [x.key, { type: 'string' as const }]));
@@ -33,7 +34,7 @@ export function settingsFromFlags(values: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.keys(SETTING_FLAGS).flatMap((k) => (typeof values[k] === 'string' ? [[k, values[k] as string]] : [])));
 }
 
-const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`;
+export const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`;
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
 class CliError extends Error {
@@ -134,13 +135,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`error E_EXPORT_INTERNAL: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+if (startedAs('export-cli')) {
+  runScript(main, 'E_EXPORT_INTERNAL');
 }

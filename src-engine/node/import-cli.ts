@@ -18,8 +18,9 @@ import { modelToJSON } from '../core/export/json';
 import { importOnnx } from '../core/export/onnx';
 import { writeExport } from './export-writer';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
+import { runScript, startedAs } from './cli-script';
 
-const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]';
+export const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]';
 /** The largest model file read (the engine's own import takes the same through the app). */
 const MAX_BYTES = 2 * 1024 ** 3 - 1;
 
@@ -66,13 +67,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
-if (isEntry) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`error E_IMPORT: ${(e as Error).message}\n`);
-      process.exit(1);
-    },
-  );
+if (startedAs('import-cli')) {
+  runScript(main, 'E_IMPORT');
 }

@@ -5,7 +5,21 @@
  *
  *   npm run train -- <graph.json | project> [--data FOLDER|FILE.csv|FILE.tsv|FILE.npz|X.npy [--target COLUMN] [--missing POLICY]]
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
- *                    [--export PATH [--export-format json|onnx|pytorch] [--force]]
+ *                    [--export PATH [--export-format json|onnx|pytorch] [--force]] [--lr RATE] [--device auto|cpu|gpu]
+ *   npm run train -- --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device auto|cpu|gpu]
+ *
+ * (`netwright train …` once the package is installed: src-main/cli/netwright.ts.)
+ *
+ * `--lr` replaces the optimizer's learning rate (as the app's override). `--device` picks where
+ * it trains, as the Train panel's Device does (core/gpu/select.ts): `cpu` (the default, so a
+ * command line computes the same on every machine), `auto` (the GPU with a real adapter when the
+ * model runs on it entirely), `gpu` (forced; refused with the app's `E_GPU_NO_KERNEL` or
+ * `E_GPU_UNAVAILABLE`). The GPU is npm `webgpu` (Dawn) in this process.
+ *
+ * `--resume RUN` continues a stored run (with `--runs DIR`) from its last checkpoint: its design,
+ * data and settings, weights, optimizer and schedule state, as the app's Resume does (docs/runs.md).
+ * Without `--epochs` it trains to the run's own epoch count (a stopped or crashed run); with
+ * `--epochs N`, N epochs past the checkpoint. The new run is recorded naming its parent.
  *
  * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md; a design
  * made for a time series takes a CSV column, `--target` naming it): a folder
@@ -35,6 +49,15 @@ import { checkGraph } from '../core/analysis/checked';
 import { fitToData } from '../base/ir/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
 import type { DatasetConfig, GraphIR } from '../base/ir/types';
+import { ComputeChoice } from '../base/schemas';
+import type { CheckedGraph } from '../core/analysis/checked';
+import type { PreparedData, Samples } from '../core/data';
+import { adapterName, type GpuContext } from '../core/gpu/context';
+import { chooseGpu, type AcquireGpu } from '../core/gpu/select';
+import { buildGpuTrainable } from '../core/gpu/trainable';
+import type { Checkpoint, CompileFn, DoneEvent } from '../core/train/types';
+import type { RunMeta } from '../app/runs/types';
+import { nodeGpuAcquirer } from './gpu/device';
 import type { MetricValues } from '../core/metrics';
 import { Trainer, TrainError } from '../core/train';
 import type { DataSkipped, TrainerEvent } from '../core/train';
@@ -44,7 +67,7 @@ import { RunStore, type RunWriter } from './run-store';
 import { recordMetrics, stepMetrics } from '../app/runs/recorder';
 import { ENGINE_VERSION } from '../base/version';
 import { cliErrorJson, cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
-import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath } from '../core/export/formats';
+import { EXPORT_FORMATS, checkExportSettings, exportFormat, formatForPath, type ExportFormat } from '../core/export/formats';
 import { modelFromCheckpoint } from '../core/export/model';
 import { SETTING_FLAGS, exportModelTo, settingsFromFlags } from './export-cli';
 import { PROJECT_FORMAT, upgradeProjectGraph } from '../base/ir/project';
@@ -52,12 +75,9 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 import { describeStartFrom, startFromOf } from '../base/ir/start-from';
+import { runScript, startedAs } from './cli-script';
 
-const refuse = (code: ErrorCode, message: string): never => {
-  throw Object.assign(new Error(message), { code });
-};
-
-const USAGE = `usage: npm run train -- <graph.json> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`;
+export const USAGE = `usage: netwright train <graph.json | project> (or npm run train -- …) [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]\n       netwright train --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]`;
 
 /**
  * A CLI's start, shared by the train and evaluate commands: `argv` parsed (a usage error printed,
@@ -82,165 +102,374 @@ export function startCli<A extends { json: boolean }>(argv: string[], parse: (ar
   return { args, fail };
 }
 
+/** A refusal the CLI prints with its code: exit 2 for bad input, 1 for a failure while training or writing. */
+class CliRefusal extends Error {
+  constructor(
+    readonly code: ErrorCode | ThrownCode,
+    message: string,
+    readonly exit = 2,
+  ) {
+    super(message);
+  }
+}
+
+const refuse = (code: ErrorCode | ThrownCode, message: string, exit = 2): never => {
+  throw new CliRefusal(code, message, exit);
+};
+
+/** `fn()`; what it throws (a refusal aside) is refused under the error's own code, else `fallback`. */
+function refusing<T>(fallback: ErrorCode, fn: () => T, exit = 2, describe = (e: Error) => e.message): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CliRefusal) throw e;
+    throw new CliRefusal(thrownCode(e, fallback), describe(e as Error), exit);
+  }
+}
+
+/** Where the CLI prints: progress on `out`, problems on `err`; every line JSON under `--json`. */
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  json: boolean;
+}
+
+type Args = ReturnType<typeof parse>;
+
+/** What a command line trains: a design read from a file, or a stored run to go on with (`--resume`). */
+interface Design {
+  graph: GraphIR;
+  /** How messages name it: the file, or the stored run. */
+  label: string;
+  /** The weights a project was saved with (what `startFrom: loaded` takes). */
+  weights?: TrainedModel;
+  /** `--resume`: the stored run and the checkpoint the new run continues from. */
+  resume?: { meta: RunMeta; checkpoint: Checkpoint };
+}
+
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const cli = startCli(argv, parse, USAGE, out, err);
   if (typeof cli === 'number') return cli;
   const { args, fail } = cli;
-  const { file, json } = args;
-  const exportAs = args.exportPath ? exportFormat(args.exportFormat ?? formatForPath(args.exportPath)) : undefined;
-  if (args.exportPath && !exportAs) {
-    err(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${args.exportFormat})\n${USAGE}\n`);
-    return 2;
+  const io: Io = { out, err, json: args.json };
+  try {
+    const exportAs = exportTarget(args);
+    const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!);
+    const checked = checkDesign(withFlags(design, args), design.label, io);
+    const from = design.resume ? undefined : startWeights(checked.ir, design, args.runs);
+    const data = loadData(checked.ir, io);
+    const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io) : checked;
+    return await train({ args, io, design, checked: fitted, data, from, exportAs });
+  } catch (e) {
+    if (e instanceof CliRefusal) return fail(e.code, e.message, e.exit);
+    throw e;
   }
-  if (args.exportPath && exportAs) {
-    // Before training, not after it: a run is not spent to find the target taken.
-    try {
-      checkExportSettings(exportAs, args.exportSettings);
-      checkExportTarget(args.exportPath, exportAs.output.kind, args.force);
-    } catch (e) {
-      return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 2);
-    }
-  }
-  if (!existsSync(file)) return fail('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`, 2);
-  let graph: GraphIR;
+}
+
+/** The `--export` format, with PATH checked before training: a run is not spent to find the target taken. */
+function exportTarget(args: Args): ExportFormat | undefined {
+  if (!args.exportPath) return undefined;
+  const exportAs = exportFormat(args.exportFormat ?? formatForPath(args.exportPath))!;
+  refusing('E_EXPORT_WRITE', () => {
+    checkExportSettings(exportAs, args.exportSettings);
+    checkExportTarget(args.exportPath!, exportAs.output.kind, args.force);
+  });
+  return exportAs;
+}
+
+/** The graph (or project) in `file`, with the weights a project was saved with. */
+function readDesign(file: string): Design {
+  if (!existsSync(file)) refuse('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`);
+  let graph: GraphIR | undefined;
   // A project saved with its weights (or made by `npm run import`): what `startFrom: loaded` takes.
   let weights: TrainedModel | undefined;
-  try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const project = json.format === PROJECT_FORMAT;
-    graph = (project ? json.graph : json) as GraphIR;
-    if (project && json.model !== undefined) weights = modelFromJSON(json.model);
-    if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return fail(thrownCode(e, 'CLI_BAD_JSON'), code ? `${file}: ${(e as Error).message}` : `${file}: not valid JSON (${(e as Error).message}).`, 2);
-  }
-  if (!graph || typeof graph !== 'object') return fail('CLI_BAD_JSON', `${file}: the project holds no graph.`, 2);
+  refusing(
+    'CLI_BAD_JSON',
+    () => {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      const project = json.format === PROJECT_FORMAT;
+      graph = (project ? json.graph : json) as GraphIR;
+      if (project && json.model !== undefined) weights = modelFromJSON(json.model);
+      if (project && graph && typeof graph === 'object') graph = upgradeProjectGraph(Number(json.version), graph, weights !== undefined);
+    },
+    2,
+    (e) => ((e as { code?: string }).code ? `${file}: ${e.message}` : `${file}: not valid JSON (${e.message}).`),
+  );
+  if (!graph || typeof graph !== 'object') return refuse('CLI_BAD_JSON', `${file}: the project holds no graph.`);
   if (!graph.training) {
     const how = weights ? ' An imported model needs a target Input, a loss and training settings: open the project in the app, use Add settings, save, and train it again.' : '';
-    return fail('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).${how}`, 2);
+    refuse('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).${how}`);
   }
-  const t = graph.training;
-  let dataset = t.dataset;
-  try {
-    dataset = datasetFromFlags(args, graph, t.dataset);
-  } catch (e) {
-    return fail(thrownCode(e, 'DATA_BAD_OPTION'), (e as Error).message, 2);
-  }
+  return { graph, label: file, ...(weights ? { weights } : {}) };
+}
+
+/**
+ * `--resume RUN`: the stored run's design and settings, to go on from its last checkpoint (weights,
+ * optimizer and schedule state) as the app's Resume does; `--epochs N` trains N epochs past it.
+ */
+function resumedDesign(id: string, args: Args): Design {
+  if (!args.runs) refuse('CLI_NO_RUNS', `--resume ${id}: say where the runs are with --runs DIR (or NETWRIGHT_RUNS_DIR).`);
+  const { meta, graph, checkpoint } = refusing('RUN_NOT_FOUND', () => new RunStore(args.runs!).resumePoint(id));
+  const epochs = args.epochs !== undefined ? checkpoint.epoch + args.epochs : meta.settings.training.epochs;
+  if (epochs <= checkpoint.epoch) refuse('E_RUN_NOTHING_TO_RESUME', `Run "${meta.name}" already trained all its ${checkpoint.epoch} epochs: pass --epochs N to train N more.`);
+  // The stored graph carries the run's effective settings; it is recorded as starting from the parent's last checkpoint.
+  const training = { ...meta.settings.training, epochs, startFrom: { kind: 'run' as const, run: meta.id, checkpoint: 'last' as const } };
+  return { graph: { ...graph, training }, label: `run ${meta.id} ("${meta.name}")`, resume: { meta, checkpoint } };
+}
+
+/** The design's training settings with the flags applied (data, memory budget, epochs, batch size, seed, limit, learning rate). */
+function withFlags(design: Design, args: Args): GraphIR {
+  const t = design.graph.training!;
+  let dataset = refusing('DATA_BAD_OPTION', () => datasetFromFlags(args, design.graph, t.dataset));
   if (args.memoryBudget !== undefined) {
-    if (dataset.name !== 'image-folder') return fail('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).', 2);
+    if (dataset.name !== 'image-folder') refuse('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).');
     dataset = { ...dataset, options: { ...dataset.options, memoryBudget: args.memoryBudget } };
   }
-  graph.training = {
+  const training = {
     ...t,
-    epochs: args.epochs ?? t.epochs,
+    // A resumed run's epoch count was already set from --epochs (epochs past its checkpoint).
+    epochs: design.resume ? t.epochs : (args.epochs ?? t.epochs),
     batchSize: args.batchSize ?? t.batchSize,
     seed: args.seed ?? t.seed,
     dataset: { ...dataset, ...(args.limit !== undefined ? { limit: args.limit } : {}) },
+    // As the app's learning-rate override: the optimizer's rate (train.start's `overrides.lr`).
+    ...(args.lr !== undefined ? { optimizer: { ...t.optimizer, lr: args.lr } } : {}),
   };
+  return { ...design.graph, training };
+}
 
-  const analysis = checkGraph(graph, { batchSize: graph.training.batchSize });
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+/** The validator's normalised copy of `graph` (attribute defaults filled in), its diagnostics printed; refused on an error. */
+function checkDesign(graph: GraphIR, label: string, io: Io): CheckedGraph {
+  const analysis = checkGraph(graph, { batchSize: graph.training!.batchSize });
   for (const d of analysis.diagnostics) {
     const where = d.nodeId ? ` [${d.nodeId}]` : '';
-    if (json) out(JSON.stringify({ type: 'diagnostic', ...d }) + '\n');
-    else err(`${d.severity} ${d.code}${where}: ${d.message}\n`);
+    if (io.json) io.out(JSON.stringify({ type: 'diagnostic', ...d }) + '\n');
+    else io.err(`${d.severity} ${d.code}${where}: ${d.message}\n`);
   }
-  if (errors.length > 0 || !analysis.graph) return fail('CLI_BAD_GRAPH', `${file}: ${errors.length} error${errors.length > 1 ? 's' : ''} in the graph; nothing was trained.`, 2);
-  // The validator's normalised copy: attribute defaults filled in; checked here (and once more
-  // when --data's folder resizes the head, below).
-  let checked = analysis.graph;
-  graph = checked.ir;
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors > 0 || !analysis.graph) return refuse('CLI_BAD_GRAPH', `${label}: ${errors} error${errors > 1 ? 's' : ''} in the graph; nothing was trained.`);
+  return analysis.graph;
+}
 
-  // Where the run starts (`training.startFrom`), as the app does.
+/** Where the run starts (`training.startFrom`), as the app does: fresh, the project's weights, or a stored run's checkpoint. */
+function startWeights(graph: GraphIR, design: Design, runs: string | undefined): TrainedModel | undefined {
   const start = startFromOf(graph.training);
-  let from: TrainedModel | undefined;
-  try {
-    if (start.kind === 'loaded') from = weights ?? refuse('E_TRAIN_NO_LOADED_MODEL', `${file}: the design starts from the loaded weights ("startFrom"), but the project holds none; save it with its weights, or start it fresh.`);
-    if (start.kind === 'run') from = args.runs ? new RunStore(args.runs).model(start.run, start.checkpoint) : refuse('CLI_NO_RUNS_DIR', `${file}: the design starts from stored run ${start.run}; name the run folder with --runs DIR.`);
-  } catch (e) {
-    return fail(thrownCode(e, 'E_TRAIN'), (e as Error).message, 2);
-  }
+  return refusing('E_TRAIN', () => {
+    if (start.kind === 'loaded') return design.weights ?? refuse('E_TRAIN_NO_LOADED_MODEL', `${design.label}: the design starts from the loaded weights ("startFrom"), but the project holds none; save it with its weights, or start it fresh.`);
+    if (start.kind === 'run') return runs ? new RunStore(runs).model(start.run, start.checkpoint) : refuse('CLI_NO_RUNS_DIR', `${design.label}: the design starts from stored run ${start.run}; name the run folder with --runs DIR.`);
+    return undefined;
+  });
+}
 
+/** The run's samples (a folder larger than its memory budget streamed from disk: docs/data.md); what the user's data held is printed. */
+function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
   const training = graph.training!;
-  let data;
   try {
     training.dataset = withInputShape(training.dataset, graph);
-    // A folder larger than its memory budget is streamed from disk (docs/data.md).
     const loaded = loadSamples(training.dataset, training.seed);
     if (loaded.report) {
-      reportData(loaded.report, json, out, err);
+      reportData(loaded.report, io.json, io.out, io.err);
       // The run store and Compare see which data, by content: the fingerprint goes with the settings.
       training.dataset = { ...training.dataset, options: { ...training.dataset.options, fingerprint: loaded.report.fingerprint } };
     }
-    data = prepareData(loaded, training.dataset, training.seed);
+    return prepareData(loaded, training.dataset, training.seed);
   } catch (e) {
     const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
     const fix = e instanceof DataError && e.option !== undefined ? CLI_FIX[e.option] : '';
-    return fail(code, (e as Error).message + fix, 2);
+    return refuse(code, (e as Error).message + fix);
   }
-  // The user's data of another width or number of classes than the design: a table's width set
-  // on the Input, a Linear head resized to the classes, as the app's "Use this data" does ("Your
-  // photos" comes with 3 classes, the Iris MLP takes 4 values).
-  const kind = training.dataset.name === 'image-folder' ? 'folder' : training.dataset.name === 'csv' ? 'table' : training.dataset.name === 'npz' ? 'arrays' : undefined;
-  const fit = args.data !== undefined && kind ? fitToData(graph, { name: data.train.name, kind, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: kind === 'folder' }) : undefined;
-  if (fit?.edits.length) {
-    const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
-    const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
-    if (!resized.graph) return fail('CLI_BAD_GRAPH', `${file}: fitted to the data (${fit.edits.map((e) => e.done).join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`, 2);
-    checked = resized.graph;
-    graph = checked.ir;
-    for (const e of fit.edits) {
-      if (json) out(JSON.stringify({ type: 'note', message: e.done }) + '\n');
-      else err(`note: ${e.done}\n`);
-    }
-  }
+}
 
-  const backend: Backend = await createBestBackend(args.threads !== undefined ? { threads: args.threads } : {});
-  const started = Date.now();
-  if (!json) {
-    out(`${graph.name ?? file}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
-    out(`backend: ${backend.description}\n`);
+/**
+ * The user's data of another width or number of classes than the design: a table's width set on
+ * the Input, a Linear head resized to the classes, as the app's "Use this data" does ("Your photos"
+ * comes with 3 classes, the Iris MLP takes 4 values).
+ */
+function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io): CheckedGraph {
+  const graph = checked.ir;
+  const training = graph.training!;
+  const kind = training.dataset.name === 'image-folder' ? 'folder' : training.dataset.name === 'csv' ? 'table' : training.dataset.name === 'npz' ? 'arrays' : undefined;
+  if (!kind) return checked;
+  const fit = fitToData(graph, { name: data.train.name, kind, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: kind === 'folder' });
+  if (!fit.edits.length) return checked;
+  const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
+  const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
+  if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${fit.edits.map((e) => e.done).join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
+  for (const e of fit.edits) {
+    if (io.json) io.out(JSON.stringify({ type: 'note', message: e.done }) + '\n');
+    else io.err(`note: ${e.done}\n`);
   }
+  return resized.graph;
+}
+
+/** What the run trains on: the CPU backend, and the GPU when `--device` chose one (as the app's Device: core/gpu/select.ts). */
+interface Device {
+  backend: Backend;
+  gpu: GpuContext | null;
+  compile: CompileFn;
+  description: string;
+  dispose(): void;
+}
+
+/**
+ * The device for `--device auto|cpu|gpu`, refused with the app's codes and messages
+ * (`E_GPU_NO_KERNEL`, `E_GPU_UNAVAILABLE`). The GPU comes from npm `webgpu` (Dawn) in this process.
+ */
+export async function chooseDevice(graph: CheckedGraph, choice: ComputeChoice, threads: number | undefined, acquire: AcquireGpu = nodeGpuAcquirer()): Promise<Device> {
+  let gpu: GpuContext | null;
+  try {
+    gpu = await chooseGpu(graph.ir, choice, acquire);
+  } catch (e) {
+    return refuse(thrownCode(e, 'E_GPU_UNAVAILABLE'), (e as Error).message);
+  }
+  const backend = await createBestBackend(threads !== undefined ? { threads } : {});
+  const compile: CompileFn = gpu ? (g, o) => buildGpuTrainable(g, { gpu: gpu!, batchSize: o.batchSize, seed: o.seed }) : compileGraph;
+  const description = gpu ? `WebGPU · ${adapterName(gpu.adapter)}` : backend.description;
+  return {
+    backend,
+    gpu,
+    compile,
+    description,
+    dispose: () => {
+      gpu?.dispose();
+      backend.dispose?.();
+    },
+  };
+}
+
+/** Everything a run needs once its design, data and weights are settled. */
+interface RunPlan {
+  args: Args;
+  io: Io;
+  design: Design;
+  checked: CheckedGraph;
+  data: PreparedData<Samples>;
+  from: TrainedModel | undefined;
+  exportAs: ExportFormat | undefined;
+}
+
+/** Train the plan on the chosen device, record it (`--runs`), export it (`--export`); the exit code. */
+async function train(plan: RunPlan): Promise<number> {
+  const { args, io, design, checked, data } = plan;
+  const graph = checked.ir;
+  const device = await chooseDevice(checked, args.device, args.threads);
+  const started = Date.now();
+  if (!io.json) {
+    io.out(`${graph.name ?? design.label}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
+    io.out(`backend: ${device.description}\n`);
+  }
+  const print = progressPrinter(io, started);
+  const recorder = new RunRecorder(data);
+  let trainer: Trainer;
+  try {
+    trainer = new Trainer(checked, data, device.backend, {
+      compile: device.compile,
+      ...(design.resume ? { resumeFrom: design.resume.checkpoint } : {}),
+      onEvent: (e) => {
+        recorder.event(e, trainer);
+        print(e);
+      },
+      onStepLoss: (step, loss, metrics) => recorder.step(trainer, step, loss, metrics),
+    });
+    if (plan.from) {
+      const warm = trainer.loop.warmStart({ ...plan.from.params, ...plan.from.buffers });
+      const start = startFromOf(graph.training);
+      if (!io.json) io.out(`weights: ${warm.taken.length} tensors from ${start.kind === 'loaded' ? 'the project' : describeStartFrom(start)}${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
+    }
+    if (design.resume && !io.json) io.out(`resuming ${design.label} from epoch ${design.resume.checkpoint.epoch} (step ${design.resume.checkpoint.step})\n`);
+    if (args.runs) recorder.open(args.runs, graph, trainer, device.description, design.resume);
+  } catch (e) {
+    // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics, the checkpoint).
+    device.dispose();
+    return refuse(thrownCode(e, 'TRAIN_BAD_CONFIG'), (e as Error).message);
+  }
+  try {
+    if (!io.json) {
+      process.once('SIGINT', () => {
+        io.err('\nstopping after this batch (Ctrl-C again to abort)…\n');
+        trainer.stop();
+      });
+    }
+    const result = await trainer.run();
+    if (plan.exportAs) exportTrained(plan, plan.exportAs, trainer, result, recorder.id);
+    return 0;
+  } catch (e) {
+    if (e instanceof CliRefusal) throw e;
+    // The trainer already reported it as an `error` event. A setting it found wrong only while
+    // running (an early-stopping metric that is never computed) is still bad input.
+    return e instanceof TrainError && e.code === 'TRAIN_BAD_CONFIG' ? 2 : 1;
+  } finally {
+    device.dispose();
+  }
+}
+
+/** Write the trained model where `--export` said (docs/export.md). */
+function exportTrained(plan: RunPlan, exportAs: ExportFormat, trainer: Trainer, result: DoneEvent, runId: string | undefined): void {
+  const { args, io, checked, data } = plan;
+  const model = modelFromCheckpoint(checked.ir, trainer.loop.capture(), {
+    ...(data.normalization ? { normalization: data.normalization } : {}),
+    classNames: [...data.train.classNames],
+    metrics: recordMetrics(result),
+    ...(runId ? { origin: { runId } } : {}),
+  });
+  const written = refusing('E_EXPORT_WRITE', () => exportModelTo(model, exportAs, args.exportPath!, (s) => (io.json ? undefined : io.err(s)), args.force, args.exportSettings), 1);
+  if (io.json) io.out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
+  else io.out(`exported ${exportAs.label} to ${written}\n`);
+}
+
+/** The trainer's events as the CLI prints them: one JSON line each under `--json`, else progress lines (at most one a second). */
+function progressPrinter(io: Io, started: number): (e: TrainerEvent) => void {
   let lastLine = 0;
   const warnSkipped = (s: DataSkipped | undefined, when: string) => {
-    if (s) err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
+    if (s) io.err(`warning DATA_IMAGE_UNREADABLE: ${s.count} image${s.count === 1 ? '' : 's'} could not be read ${when} and ${s.count === 1 ? 'was' : 'were'} fed as zeros: ${s.files.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join('; ')}${s.count > 3 ? '; …' : ''}\n`);
   };
-  const onEvent = (e: TrainerEvent): void => {
-    if (json) {
-      out(JSON.stringify(e) + '\n');
-      return;
-    }
+  return (e) => {
+    if (io.json) return io.out(JSON.stringify(e) + '\n');
     if (e.type === 'progress') {
       const now = Date.now();
       if (now - lastLine < 1000 && e.stepInEpoch !== e.stepsPerEpoch) return;
       lastLine = now;
-      out(
-        `epoch ${e.epoch}/${e.epochs}  step ${e.stepInEpoch}/${e.stepsPerEpoch}  loss ${e.loss.toFixed(4)}${groupLosses(e.groupLosses)}  lr ${e.lr.toPrecision(3)}  ` +
-          `${Math.round(e.samplesPerSec)} samples/s  ETA ${formatSeconds(e.etaSeconds)}\n`,
-      );
+      io.out(`epoch ${e.epoch}/${e.epochs}  step ${e.stepInEpoch}/${e.stepsPerEpoch}  loss ${e.loss.toFixed(4)}${groupLosses(e.groupLosses)}  lr ${e.lr.toPrecision(3)}  ${Math.round(e.samplesPerSec)} samples/s  ETA ${formatSeconds(e.etaSeconds)}\n`);
     } else if (e.type === 'epoch') {
-      out(`epoch ${e.epoch}/${e.epochs} done in ${e.seconds.toFixed(1)} s  train ${metricSummary(e.train)}${e.val ? `  val ${metricSummary(e.val)}` : ''}${e.best ? '  (best)' : ''}\n`);
+      io.out(`epoch ${e.epoch}/${e.epochs} done in ${e.seconds.toFixed(1)} s  train ${metricSummary(e.train)}${e.val ? `  val ${metricSummary(e.val)}` : ''}${e.best ? '  (best)' : ''}\n`);
       warnSkipped(e.dataSkipped, 'this epoch');
     } else if (e.type === 'done') {
-      out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-      if (e.test) out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
+      io.out(`\n${e.reason} after ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}, ${e.steps} steps, ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (e.test) io.out(`test (epoch ${e.evaluatedEpoch} weights): ${metricSummary(e.test)}\n`);
       warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
-      err(cliErrorText(e.code, e.message));
+      io.err(cliErrorText(e.code, e.message));
     }
   };
-  let trainer: Trainer;
-  // --runs DIR (or NETWRIGHT_RUNS_DIR): keep the run in the run store, as the app does (docs/runs.md).
-  let record: RunWriter | null = null;
-  const t0 = performance.now();
-  const recordEvent = (e: TrainerEvent): void => {
+}
+
+/** `--runs DIR` (or NETWRIGHT_RUNS_DIR): the run kept in the run store as the app keeps it (docs/runs.md): steps, epochs, the last and best checkpoints. */
+class RunRecorder {
+  private writer: RunWriter | null = null;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly data: PreparedData<Samples>) {}
+
+  get id(): string | undefined {
+    return this.writer?.id;
+  }
+
+  open(dir: string, graph: GraphIR, trainer: Trainer, backend: string, resume: Design['resume']): void {
+    const resumed = resume ? { name: resume.meta.name, resumedFrom: { runId: resume.meta.id, step: resume.checkpoint.step, epoch: resume.checkpoint.epoch } } : {};
+    this.writer = new RunStore(dir).create({ graph, settings: { training: trainer.config, backend, appVersion: ENGINE_VERSION }, ...resumed });
+  }
+
+  step(trainer: Trainer, step: number, loss: number, metrics: Readonly<Record<string, number>> | undefined): void {
+    this.writer?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: this.seconds(), ...(metrics ? { metrics: stepMetrics(metrics) } : {}) });
+  }
+
+  event(e: TrainerEvent, trainer: Trainer): void {
+    const record = this.writer;
     if (!record) return;
-    const t = (performance.now() - t0) / 1000;
-    const extras = { normalization: data.normalization, classNames: [...data.train.classNames] };
+    const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
     if (e.type === 'epoch') {
-      record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t, metrics: recordMetrics({ train: e.train, val: e.val }) });
+      record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.seconds(), metrics: recordMetrics({ train: e.train, val: e.val }) });
       // The last and best checkpoints, as the app's runs keep them (docs/runs.md).
       if (trainer.loop.last) record.checkpoint('last', trainer.loop.last, extras);
       if (e.best && trainer.loop.best) record.checkpoint('best', trainer.loop.best, extras);
@@ -248,63 +477,17 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       if (trainer.loop.step > 0) record.checkpoint('last', trainer.loop.capture(), extras);
       record.finish(e.reason === 'stopped' ? 'stopped' : 'done', { steps: e.steps, epochs: e.epochs, seconds: e.seconds, metrics: recordMetrics(e) });
     } else if (e.type === 'error') {
-      record.append({ kind: 'event', t, event: 'error', data: { code: e.code, message: e.message } });
+      record.append({ kind: 'event', t: this.seconds(), event: 'error', data: { code: e.code, message: e.message } });
       record.finish('failed');
     }
-  };
-  try {
-    trainer = new Trainer(checked, data, backend, {
-      compile: compileGraph,
-      onEvent: (e) => {
-        recordEvent(e);
-        onEvent(e);
-      },
-      onStepLoss: (step, loss, metrics) =>
-        record?.append({ kind: 'step', step, epoch: trainer.loop.epoch, loss: Number.isFinite(loss) ? loss : null, lr: trainer.loop.lr, t: (performance.now() - t0) / 1000, ...(metrics ? { metrics: stepMetrics(metrics) } : {}) }),
-    });
-    if (from) {
-      const warm = trainer.loop.warmStart({ ...from.params, ...from.buffers });
-      if (!json) out(`weights: ${warm.taken.length} tensors from ${start.kind === 'loaded' ? 'the project' : describeStartFrom(start)}${warm.fresh.length ? `; fresh: ${warm.fresh.join(', ')}` : ''}\n`);
-    }
-    if (args.runs) record = new RunStore(args.runs).create({ graph, settings: { training: trainer.config, backend: backend.description, appVersion: ENGINE_VERSION } });
-  } catch (e) {
-    // Nothing ran: the graph, its settings or the data do not fit (shapes, optimizer, schedule, metrics).
-    backend.dispose?.();
-    return fail(thrownCode(e, 'TRAIN_BAD_CONFIG'), (e as Error).message, 2);
   }
-  try {
-    if (!json) {
-      process.once('SIGINT', () => {
-        err('\nstopping after this batch (Ctrl-C again to abort)…\n');
-        trainer.stop();
-      });
-    }
-    const result = await trainer.run();
-    if (args.exportPath && exportAs) {
-      const ck = trainer.loop.capture();
-      const model = modelFromCheckpoint(graph, ck, {
-        ...(data.normalization ? { normalization: data.normalization } : {}),
-        classNames: [...data.train.classNames],
-        metrics: recordMetrics(result),
-        ...(record ? { origin: { runId: record.id } } : {}),
-      });
-      try {
-        const written = exportModelTo(model, exportAs, args.exportPath, (s) => (json ? undefined : err(s)), args.force, args.exportSettings);
-        if (json) out(JSON.stringify({ type: 'export', format: exportAs.id, path: written }) + '\n');
-        else out(`exported ${exportAs.label} to ${written}\n`);
-      } catch (e) {
-        return fail(thrownCode(e, 'E_EXPORT_WRITE'), (e as Error).message, 1);
-      }
-    }
-    return 0;
-  } catch (e) {
-    // The trainer already reported it as an `error` event. A setting it found wrong only while
-    // running (an early-stopping metric that is never computed) is still bad input.
-    return e instanceof TrainError && e.code === 'TRAIN_BAD_CONFIG' ? 2 : 1;
-  } finally {
-    backend.dispose?.();
+
+  private seconds(): number {
+    return (performance.now() - this.t0) / 1000;
   }
 }
+
+const DEVICES = ComputeChoice.options;
 
 function parse(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -313,6 +496,9 @@ function parse(argv: string[]) {
     options: {
       epochs: { type: 'string' },
       'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      resume: { type: 'string' },
       ...DATA_FLAGS,
       'memory-budget': { type: 'string' },
       limit: { type: 'string' },
@@ -326,18 +512,29 @@ function parse(argv: string[]) {
       ...SETTING_FLAGS,
     },
   });
-  if (positionals.length !== 1) throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
+  if (values.resume !== undefined) {
+    if (positionals.length) throw new Error(`--resume continues a stored run with its own design; drop ${positionals[0]}`);
+    const kept = ['data', 'target', 'missing', 'memory-budget', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (kept.length) throw new Error(`--resume keeps the run's data and settings; drop --${kept.join(', --')}`);
+  } else if (positionals.length !== 1) {
+    throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
+  }
   checkDataFlags(values);
+  if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device must be one of ${DEVICES.join(', ')} (got ${values.device})`);
+  if (values.export !== undefined && !exportFormat(values['export-format'] ?? formatForPath(values.export))) throw new Error(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${values['export-format']})`);
   const int = wholeNumberFlag;
   return {
-    file: positionals[0],
+    file: positionals[0] as string | undefined,
+    resume: values.resume,
     json: values.json === true,
     data: values.data,
     target: values.target,
     missing: values.missing,
     memoryBudget: int('memory-budget', values['memory-budget'], 1),
-    epochs: int('epochs', values.epochs, 0),
+    epochs: int('epochs', values.epochs, values.resume !== undefined ? 1 : 0),
     batchSize: int('batch-size', values['batch-size'], 1),
+    lr: positiveNumberFlag('lr', values.lr),
+    device: values.device as ComputeChoice,
     limit: int('limit', values.limit, 1),
     threads: int('threads', values.threads, 1),
     seed: int('seed', values.seed, 0),
@@ -347,6 +544,14 @@ function parse(argv: string[]) {
     force: values.force === true,
     exportSettings: settingsFromFlags(values),
   };
+}
+
+/** A flag's number > 0 (at most 1e6, as the app's learning-rate override); undefined when not given. */
+function positiveNumberFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 1e6) throw new Error(`--${name} must be a number > 0 and ≤ 1e6 (got ${v})`);
+  return n;
 }
 
 /** `--data`, `--target`, `--missing`: the user's own data (the train and evaluate CLIs). */
@@ -483,15 +688,8 @@ function formatSeconds(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop() ?? '\0');
-if (isEntry) {
+if (startedAs('train-cli')) {
   // Here, not in main(): tests call main() in a shared process whose kernels must stay as they are.
   enableRelaxedSimd();
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`error TRAIN_INTERNAL: ${(e as Error).stack ?? e}\n`);
-      process.exit(1);
-    },
-  );
+  runScript(main, 'TRAIN_INTERNAL');
 }

@@ -14,6 +14,8 @@ export interface TrainerOptions {
   onEvent?: (e: TrainerEvent) => void;
   /** Overrides of the graph's training config (CLI flags, quick runs). */
   overrides?: Partial<Pick<TrainingConfig, 'epochs' | 'batchSize' | 'seed'>>;
+  /** Continue from a stored run's checkpoint (weights, optimizer and schedule state, step and epoch): the CLI's `--resume`. */
+  resumeFrom?: Checkpoint;
   /** Yield to the event loop when this many ms passed since the last yield (default 10). */
   yieldEveryMs?: number;
   /** Minimum ms between progress events (default 200). */
@@ -45,6 +47,7 @@ export class Trainer {
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile,
       ...(options.overrides ? { overrides: options.overrides } : {}),
+      ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
       hooks: [
