@@ -2,17 +2,21 @@ import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import type { Plugin } from 'vite';
-import { CONTENT_SECURITY_POLICY } from './src-main/host/security';
+import { contentSecurityPolicy } from './src-main/host/security';
 
 /**
  * Put the CSP into the built index.html too (file:// loads get no response headers). Browsers
- * ignore `frame-ancestors` in a <meta> policy, so that directive travels only as a header.
+ * ignore `frame-ancestors` in a <meta> policy, so that directive travels only as a header. The
+ * meta policy knows no port: it allows `connect-src 'self'` only, which covers web mode's engine
+ * socket on the page's own origin (CSP 3 matches ws: to an http: 'self'); each host's header
+ * narrows the rest.
  */
-const META_POLICY = CONTENT_SECURITY_POLICY.split('; ')
+const META_POLICY = contentSecurityPolicy()
+  .split('; ')
   .filter((d) => !d.startsWith('frame-ancestors'))
   .join('; ');
 
-function contentSecurityPolicy(): Plugin {
+function cspMetaTag(): Plugin {
   return {
     name: 'netwright-csp',
     apply: 'build',
@@ -46,7 +50,7 @@ export default defineConfig({
   },
   renderer: {
     root: 'src-renderer',
-    plugins: [react(), contentSecurityPolicy()],
+    plugins: [react(), cspMetaTag()],
     build: {
       outDir: 'out/renderer',
       // Minified: the first screen parses ~0.8 MB of script instead of ~1.7 MB (React 19 ships unminified).

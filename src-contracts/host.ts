@@ -19,7 +19,20 @@ export interface PreloadBridge {
   setTitle(title: string, dirty: boolean): void;
   /** Main asks before closing; the renderer answers whether unsaved changes may be dropped. */
   onCloseRequest(listener: () => Promise<boolean>): () => void;
+  /** A command chosen in the app menu (an id of src-contracts/app-menu.ts; unvalidated here). */
+  onMenuCommand(listener: (id: unknown) => void): () => void;
+  /**
+   * A file the app was asked to open from outside (a double-click, a second launch): an
+   * {@link OpenedFile}, unvalidated here. Those sent before the page listens wait for it.
+   */
+  onOpenFile(listener: (file: unknown) => void): () => void;
 }
+
+/**
+ * A file main hands the window to open (src-main/host/open-files.ts): a project, read and granted
+ * as Open… reads it; an ONNX model's bytes, to import as Import ONNX… does; or why it could not be read.
+ */
+export type OpenedFile = { kind: 'project'; file: HostFile } | { kind: 'onnx'; name: string; bytes: Uint8Array } | { kind: 'error'; name: string; message: string };
 
 export const ENGINE_PORT_MESSAGE = 'netwright:engine-port';
 
@@ -42,6 +55,10 @@ export const IpcChannels = {
   setTitle: 'netwright:set-title',
   closeRequest: 'netwright:close-request',
   closeResponse: 'netwright:close-response',
+  /** Main → window: a menu command's id. */
+  menuCommand: 'netwright:menu-command',
+  /** Main → window: a file to open (OpenedFile). */
+  openFile: 'netwright:open-file',
 } as const;
 
 /** How a host answers a file operation (Electron IPC and the web host's /api/files alike). */

@@ -3,22 +3,36 @@
  * utility process and talks to the renderer over a MessagePort that main hands to both.
  */
 import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol/messages';
 import { GpuHostRequest } from '../../src-engine/protocol/gpu-wire';
 import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
-import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { contentSecurityPolicy } from '../host/security';
 import { FileService, PROJECT_EXTENSION, callFileOp } from '../host/files';
 import { GpuWindow } from './gpu-window';
+import { appMenuTemplate } from './app-menu';
+import type { HostMenuCommandId, MenuCommandId } from '../../src-contracts/app-menu';
+import type { HostFile, OpenedFile } from '../../src-contracts/host';
+import { OpenQueue, filesToOpen, openKind } from '../host/open-files';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, isAllowedExternal, isPermissionAllowed, isTrustedSender, resolveAppAsset } from '../host/electron-policy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** The renderer reaches the engine over a MessagePort: its page connects to nothing but itself. */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 /** The built renderer, served as `app://netwright/` (never as `file://`). */
 const rendererDir = path.join(here, '../renderer');
 /** electron-vite's dev server (`npm run dev` only); its origin is trusted as the app's. */
 const devUrl = process.env.ELECTRON_RENDERER_URL;
+
+/**
+ * One Netwright at a time: a second launch (a double-clicked project while the app runs) hands its
+ * files to this one (`second-instance`) and quits.
+ */
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
 
 // Before `ready`: `app:` behaves like https (standard URL parsing, secure context, fetch).
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -229,7 +243,9 @@ function createWindow(): BrowserWindow {
   win.webContents.on('did-finish-load', () => {
     win.webContents.send(IpcChannels.engineStatus, supervisor.status);
     connectWindow(win);
+    opens.open();
   });
+  win.webContents.on('did-start-loading', () => opens.close());
   void win.loadURL(devUrl ?? APP_ENTRY_URL);
   return win;
 }
@@ -260,20 +276,69 @@ function serveApp(): void {
   });
 }
 
-function buildMenu(): void {
-  const isMac = process.platform === 'darwin';
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      ...(isMac ? [{ role: 'appMenu' as const }] : []),
-      { role: 'fileMenu' },
-      { role: 'editMenu' },
-      { role: 'viewMenu' },
-      { role: 'windowMenu' },
-    ]),
-  );
+/** The docs: shipped beside the app (electron-builder's extraResources), or the checkout's under `npm run dev`. */
+const docsDir = () => (app.isPackaged ? path.join(process.resourcesPath, 'docs') : path.join(here, '../../docs'));
+
+/** The menu commands main runs itself. */
+const HOST_MENU_ACTIONS: Record<HostMenuCommandId, () => void> = {
+  docs: () => void shell.openPath(path.join(docsDir(), 'trainer.md')),
+  // The chosen model opens as a double-clicked one does (OpenQueue → the window's Import ONNX).
+  'import-onnx': () => {
+    const win = appWindows()[0];
+    const opts: Electron.OpenDialogOptions = { title: 'Import ONNX', properties: ['openFile'], filters: [{ name: 'ONNX model', extensions: ['onnx'] }] };
+    void (win ? dialog.showOpenDialog(win, opts) : dialog.showOpenDialog(opts)).then((r) => r.canceled || !r.filePaths[0] || opens.request(r.filePaths[0]));
+  },
+};
+
+/** A menu command: the host's own, or sent to the focused app window, whose page runs it (state/menu-commands.ts). */
+function runMenuCommand(id: MenuCommandId): void {
+  if (Object.hasOwn(HOST_MENU_ACTIONS, id)) return HOST_MENU_ACTIONS[id as HostMenuCommandId]();
+  const win = BrowserWindow.getFocusedWindow() ?? appWindows()[0];
+  if (win && !gpuWindow.is(win)) win.webContents.send(IpcChannels.menuCommand, id);
 }
 
+function buildMenu(): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, packaged: app.isPackaged, run: runMenuCommand })));
+}
+
+/** A file to open from outside, read here and handed to the window (OpenedFile): a project is granted as Open… grants it. */
+async function openedFile(file: string): Promise<OpenedFile> {
+  const name = path.basename(file);
+  try {
+    if (openKind(file) === 'onnx') return { kind: 'onnx', name, bytes: new Uint8Array(await readFile(file)) };
+    const read = await callFileOp(files, 'read', [files.grant(file)]);
+    return read.ok ? { kind: 'project', file: read.result as HostFile } : { kind: 'error', name, message: read.error.message };
+  } catch (e) {
+    return { kind: 'error', name, message: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).` };
+  }
+}
+
+/** Files asked for from outside wait for the window's page (OpenQueue), then open in the first app window, brought to the front. */
+const opens = new OpenQueue((file) => {
+  const win = appWindows()[0];
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.focus();
+  void openedFile(file).then((opened) => win.isDestroyed() || win.webContents.send(IpcChannels.openFile, opened));
+});
+// macOS: a double-clicked file, possibly before `ready` (the app starting for it).
+app.on('open-file', (event, file) => {
+  event.preventDefault();
+  if (openKind(file)) opens.request(file);
+});
+// A second launch: its files, resolved in its own working folder; then this window to the front.
+app.on('second-instance', (_event, argv, cwd) => {
+  const asked = filesToOpen(argv.slice(1), cwd);
+  asked.forEach((f) => opens.request(f));
+  const win = appWindows()[0];
+  if (!asked.length && win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+
 app.whenReady().then(() => {
+  if (!primary) return;
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
@@ -294,6 +359,8 @@ app.whenReady().then(() => {
   });
   supervisor.start();
   createWindow();
+  // Files named on this launch's command line (a double-click on Windows and Linux starts the app so).
+  filesToOpen(process.argv.slice(1), process.cwd()).forEach((f) => opens.request(f));
   app.on('activate', () => {
     if (appWindows().length === 0) createWindow();
   });

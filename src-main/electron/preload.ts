@@ -14,6 +14,11 @@ ipcRenderer.on(IpcChannels.closeRequest, () => {
     .then((ok) => ipcRenderer.send(IpcChannels.closeResponse, ok === true));
 });
 
+/** Files main sent before the page listened (it opens with the app): kept until it does. */
+let openListener: ((file: unknown) => void) | undefined;
+const openWaiting: unknown[] = [];
+ipcRenderer.on(IpcChannels.openFile, (_e, file: unknown) => (openListener ? openListener(file) : openWaiting.push(file)));
+
 const bridge: PreloadBridge = {
   host: 'electron',
   requestEngine: () => ipcRenderer.send(IpcChannels.engineConnect),
@@ -40,6 +45,18 @@ const bridge: PreloadBridge = {
     clearRecovery: async () => void (await fileOp('clearRecovery')),
   },
   setTitle: (title, dirty) => ipcRenderer.send(IpcChannels.setTitle, String(title).slice(0, 300), dirty === true),
+  onMenuCommand: (listener) => {
+    const l = (_e: IpcRendererEvent, id: unknown) => listener(id);
+    ipcRenderer.on(IpcChannels.menuCommand, l);
+    return () => void ipcRenderer.off(IpcChannels.menuCommand, l);
+  },
+  onOpenFile: (listener) => {
+    openListener = listener;
+    openWaiting.splice(0).forEach((f) => listener(f));
+    return () => {
+      if (openListener === listener) openListener = undefined;
+    };
+  },
   onCloseRequest: (listener) => {
     closeListener = listener;
     return () => {

@@ -8,7 +8,7 @@ import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, desc
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
-import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { contentSecurityPolicy } from '../host/security';
 import { FileService, callFileOp } from '../host/files';
 
 export interface WebServerOptions {
@@ -116,6 +116,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   let port = 0;
   const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
   const allowedHosts = () => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
+  // The page connects to this server's engine socket only, under the names it answers to.
+  const policy = () => contentSecurityPolicy({ port, hosts: [...new Set([host, '127.0.0.1', 'localhost'])] });
 
   let client: WebSocket | undefined;
   let stream = 0;
@@ -237,7 +239,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     res.writeHead(200, {
       'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Security-Policy': policy(),
       'Cache-Control': 'no-store',
     });
     const stream = createReadStream(file);

@@ -12,7 +12,10 @@ import { Toolbar } from './components/Toolbar';
 import { TrainDock } from './components/training/TrainDock';
 import { PanelRail } from './components/panels';
 import { canvasAspect } from './components/canvas-view';
-import { commandForKey, type CommandContext } from './components/commands';
+import { COMMANDS, commandForKey, type CommandContext } from './components/commands';
+import { MENU_COMMANDS, type RendererMenuCommandId } from '../../src-contracts/app-menu';
+import { handleMenuCommand, runMenuCommand } from './state/menu-commands';
+import { openFromHost } from './editor/open-from-host';
 import type { EditorDoc } from './editor/document';
 import { ProjectFiles } from './editor/files';
 import { useConfirm } from './state/confirm-store';
@@ -47,8 +50,35 @@ function useShortcuts(files: ProjectFiles) {
   }, [files, flow]);
 }
 
+/** The keyboard table's commands the app menu offers too (their keys the menu shows). */
+const MENU_KEYBOARD = COMMANDS.filter((c) => c.run && Object.hasOwn(MENU_COMMANDS, c.id));
+
+/**
+ * Electron: the app menu's commands (the keyboard table's run here; the Export menu and the Train
+ * dock register theirs) and the files the app is asked to open from outside.
+ */
+function useHostMenu(files: ProjectFiles) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const host = getHost();
+    const ctx: CommandContext = { files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
+    const offs = MENU_KEYBOARD.map((c) => handleMenuCommand(c.id as RendererMenuCommandId, () => c.run!(ctx)));
+    const offMenu = host.onMenuCommand?.((id) => {
+      const r = runMenuCommand(id);
+      if (r.outcome === 'unavailable') useSession.getState().notify('info', `${r.label} is not available right now: open the Train dock, or train the design first.`);
+    });
+    const offOpen = host.onOpenFile?.((file) => void openFromHost(file, files));
+    return () => {
+      offs.forEach((off) => off());
+      offMenu?.();
+      offOpen?.();
+    };
+  }, [files, flow]);
+}
+
 function Workspace({ files }: { files: ProjectFiles }) {
   useShortcuts(files);
+  useHostMenu(files);
   const theme = useSession((s) => s.theme);
   const showPalette = usePanels(paletteShown);
   const showInspector = usePanels(inspectorShown);

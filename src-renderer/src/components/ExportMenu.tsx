@@ -6,6 +6,7 @@ import { setExportSetting, useExport } from '../state/export-store';
 import { useRun } from '../state/training-store';
 import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
+import { handleMenuCommand } from '../state/menu-commands';
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
 export function ExportMenu() {
@@ -24,6 +25,8 @@ export function ExportMenu() {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLSpanElement>(null);
   const picker = useRef<HTMLInputElement>(null);
+  // The app menu's File ▸ Export… (Electron) opens this menu.
+  useEffect(() => handleMenuCommand('export', () => setOpen(true)), []);
   useEffect(() => {
     if (!open) return;
     const close = (e: Event) => {

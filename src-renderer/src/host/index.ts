@@ -13,6 +13,10 @@ export interface RendererHost {
    * browser's own "leave site?" prompt while the document is dirty.
    */
   onCloseRequest(listener: () => Promise<boolean>): () => void;
+  /** Electron: a command chosen in the app menu (state/menu-commands.ts); web mode has no app menu. */
+  onMenuCommand?(listener: (id: unknown) => void): () => void;
+  /** Electron: a file the app was asked to open from outside (editor/open-from-host.ts). */
+  onOpenFile?(listener: (file: unknown) => void): () => void;
 }
 
 /**
@@ -109,6 +113,9 @@ let host: RendererHost | undefined;
 export function getHost(): RendererHost {
   if (host) return host;
   const bridge = window.netwright;
-  host = bridge?.host === 'electron' ? { kind: 'electron', files: checkedFiles(bridge.files), setTitle: bridge.setTitle, onCloseRequest: bridge.onCloseRequest } : webHost();
+  host =
+    bridge?.host === 'electron'
+      ? { kind: 'electron', files: checkedFiles(bridge.files), setTitle: bridge.setTitle, onCloseRequest: bridge.onCloseRequest, onMenuCommand: bridge.onMenuCommand, onOpenFile: bridge.onOpenFile }
+      : webHost();
   return host;
 }

@@ -11,9 +11,11 @@ import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
 import { runController } from '../../state/run-controller';
+import { handleMenuCommand } from '../../state/menu-commands';
 import { forgetPreviewCrash, previewDataset } from '../../training/data-client';
 import { useEngine } from '../../state/engine-store';
 import { useConfirm } from '../../state/confirm-store';
+import { useSession } from '../../state/session-store';
 import { useRunElsewhere } from './ElsewhereRun';
 import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
@@ -315,6 +317,24 @@ function PaceSelect() {
 }
 
 /**
+ * The app menu's Train commands (Electron: src-contracts/app-menu.ts), doing what this panel's
+ * buttons do, when they would be offered; otherwise a notice says why not.
+ */
+function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: ReturnType<typeof useRun.getState>['phase']; elsewhere: boolean; start: () => Promise<void>; sanity: () => void }) {
+  const { canStart, why, phase, elsewhere, start, sanity } = m;
+  useEffect(() => {
+    const unable = (what: string, reason: string) => useSession.getState().notify('info', `${what}: ${reason}.`);
+    const offs = [
+      handleMenuCommand('train-start', () => (canStart ? void start() : unable('Cannot start', why ?? 'a run is training'))),
+      handleMenuCommand('train-pause', () => (phase === 'running' && !elsewhere ? void runController.control('pause') : unable('Nothing to pause', 'this design is not training'))),
+      handleMenuCommand('train-stop', () => (isLive(phase) && !elsewhere ? void runController.control('stop') : unable('Nothing to stop', 'this design is not training'))),
+      handleMenuCommand('sanity-check', () => (canStart ? sanity() : unable('Cannot run the sanity check', why ?? 'a run is training'))),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [canStart, why, phase, elsewhere, start, sanity]);
+}
+
+/**
  * The train panel: the design's training settings (dataset with a preview, loss, optimizer,
  * schedule, batch size, epochs, seed — edits are undoable design edits), the run controls and
  * its progress.
@@ -356,6 +376,7 @@ export function TrainPanel() {
     }
     void runController.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device });
   };
+  useTrainMenu({ canStart: ready && !!t && !errors && !live, why: !ready ? 'the engine is not ready' : !t ? 'the design has no training settings' : blocked, phase, elsewhere, start, sanity: () => void runController.sanityCheck(graph) });
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
