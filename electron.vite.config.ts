@@ -34,6 +34,8 @@ export default defineConfig({
           main: resolve(__dirname, 'src-main/electron/main.ts'),
           engine: resolve(__dirname, 'src-engine/node/main.ts'),
           web: resolve(__dirname, 'src-main/web/cli.ts'),
+          // The `netwright` command (package.json bin → bin/netwright.js): Node only, no Electron.
+          netwright: resolve(__dirname, 'src-main/cli/netwright.ts'),
         },
       },
     },

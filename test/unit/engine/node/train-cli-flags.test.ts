@@ -72,7 +72,7 @@ describe('train CLI: --lr, --device, --resume', () => {
     expect([straight.code, first.code, resumed.code]).toEqual([0, 0, 0]);
     const epochs = (r: typeof straight) => r.lines.filter((l) => l.type === 'epoch').map((l) => [l.epoch, (l.train as { loss: number }).loss]);
     expect(epochs(resumed)).toEqual([epochs(straight)[2]]);
-    expect(resumed.lines.at(-1)).toMatchObject({ type: 'done', test: (straight.lines.at(-1) as { test: unknown }).test });
+    expect(resumed.lines.at(-1)).toMatchObject({ type: 'done', test: straight.lines.at(-1)?.test });
     const child = new RunStore(runs).list().find((m) => m.id !== parent.id)!;
     expect(child).toMatchObject({ name: parent.name, status: 'done', resumedFrom: { runId: parent.id, epoch: 2 } });
     // Already trained all its epochs, and no --epochs: nothing to resume.

@@ -1,0 +1,58 @@
+/**
+ * Web mode's command line (`npm run web`, `netwright web`): serve Netwright to a browser on this
+ * machine, the engine in a Node child.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startWebServer } from './server';
+
+export const WEB_USAGE = `usage: netwright web [--port N] [--host ADDR] [--workspace DIR] [--data-dir DIR]   (or npm run web -- …)
+  --port N         the port (default: a free one; or NETWRIGHT_PORT)
+  --host ADDR      the address to listen on (default 127.0.0.1)
+  --workspace DIR  where projects are opened and saved (default ~/Netwright; or NETWRIGHT_WORKSPACE)
+  --data-dir DIR   a folder of your data the app may read and train on besides the workspace's data/ (docs/data.md)`;
+
+/** The built app the server serves: the renderer folder and the engine's entry. */
+export interface WebBuild {
+  rendererDir: string;
+  engineEntry: string;
+}
+
+/**
+ * Start the web host from `argv` and print its address. Resolves with an exit code only when it
+ * could not start (2: bad arguments, 1: the server failed); while serving it stays pending, and
+ * SIGINT/SIGTERM close the server and exit 0.
+ */
+export async function runWeb(argv: string[], build: WebBuild, out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
+  let values: { port?: string; host?: string; workspace?: string; 'data-dir'?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, 'data-dir': { type: 'string' } } }));
+  } catch (e) {
+    err(`${(e as Error).message}\n${WEB_USAGE}\n`);
+    return 2;
+  }
+  const port = Number(values.port ?? process.env.NETWRIGHT_PORT ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    err(`--port must be a number from 0 to 65535 (got ${values.port}).\n`);
+    return 2;
+  }
+  const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : undefined;
+  try {
+    const server = await startWebServer({
+      ...build,
+      port,
+      host: values.host ?? '127.0.0.1',
+      workspaceDir: path.resolve(values.workspace ?? process.env.NETWRIGHT_WORKSPACE ?? path.join(os.homedir(), 'Netwright')),
+      ...(dataDir ? { dataDir } : {}),
+    });
+    out(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}\nProjects are saved in ${server.workspaceDir}.${dataDir ? `\nYour data folder: ${dataDir} (Train → Add data…).` : ''}\n`);
+    const shutdown = () => void server.close().then(() => process.exit(0));
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  } catch (e) {
+    err(`Netwright web mode could not start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>(() => {});
+}
