@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FuseState, FuseV1Options } from '@electron/fuses';
@@ -37,7 +38,19 @@ describe('electron-builder configuration', () => {
     expect(config.asar).toBe(true);
     expect(config.afterPack).toBe('./src-main/build/after-pack.ts');
     expect(pkg.main).toBe('out/main/main.js');
+    // The installers' icon (resources/icon.png, the app's icon.svg at 1024 px): electron-builder makes .icns and .ico from a PNG of at least 512 px.
+    const icon = readFileSync(path.join(root, config.directories.buildResources, 'icon.png'));
+    expect([icon.readUInt32BE(16), icon.readUInt32BE(20)]).toEqual([1024, 1024]);
     expect(pkg.scripts.dist).toMatch(/electron-vite build && node --import tsx node_modules\/electron-builder\/cli\.js --config electron-builder\.json/);
+  });
+
+  it('passes electron-builder\'s own schema check (a misspelt key would not)', async () => {
+    // electron-builder's configuration validator (app-builder-lib, which it runs before a build).
+    const require = createRequire(import.meta.url);
+    const { validateConfiguration } = require('app-builder-lib/out/util/config/config') as { validateConfiguration(c: unknown, log: unknown): Promise<void> };
+    const { DebugLogger } = require('builder-util') as { DebugLogger: new (enabled: boolean) => unknown };
+    await expect(validateConfiguration(structuredClone(config), new DebugLogger(false))).resolves.toBeUndefined();
+    await expect(validateConfiguration({ ...structuredClone(config), linxu: {} }, new DebugLogger(false))).rejects.toThrow(/does not match the API schema/);
   });
 
   it('associates the files the app opens (open-files.ts): projects and ONNX models', () => {
