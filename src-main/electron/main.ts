@@ -316,7 +316,13 @@ async function openedFile(file: string): Promise<OpenedFile> {
 /** Files asked for from outside wait for the window's page (OpenQueue), then open in the first app window, brought to the front. */
 const opens = new OpenQueue((file) => {
   const win = appWindows()[0];
-  if (!win) return;
+  if (!win) {
+    // macOS keeps the app running without windows: a file opened then waits for a new one.
+    opens.close();
+    opens.request(file);
+    if (app.isReady() && primary) createWindow();
+    return;
+  }
   if (win.isMinimized()) win.restore();
   win.focus();
   void openedFile(file).then((opened) => win.isDestroyed() || win.webContents.send(IpcChannels.openFile, opened));
