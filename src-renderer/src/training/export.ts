@@ -366,7 +366,10 @@ export async function loadWeightsFile(file: { name: string; arrayBuffer(): Promi
     info = await c.request('model.loadWeights', { graph, name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
   } catch (err) {
     const e = err as { code?: string; message: string };
-    return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
+    // A mismatch lists tensor after tensor, one a line: it stays until dismissed, to be read.
+    const session = useSession.getState();
+    session.notify('error', `Could not load "${file.name}": ${e.message}`, { ...(e.code ? { code: e.code } : {}), sticky: true, action: { label: 'Dismiss', run: () => session.clearNotice() } });
+    return false;
   }
   // Another design opened meanwhile: these weights are not its.
   if (useEditor.getState().loadSeq !== loadSeq) return false;
