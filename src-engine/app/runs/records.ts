@@ -25,7 +25,9 @@ export function maskedCrc32c(data: Uint8Array): number {
 export function frameTfRecord(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length + 16);
   const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(data.length), true);
+  // The u64 as two u32 halves (no BigInt on the hot path; a record is far below 2^53 bytes).
+  view.setUint32(0, data.length >>> 0, true);
+  view.setUint32(4, Math.floor(data.length / 2 ** 32), true);
   view.setUint32(8, maskedCrc32c(out.subarray(0, 8)), true);
   out.set(data, 12);
   view.setUint32(12 + data.length, maskedCrc32c(data), true);
