@@ -10,9 +10,15 @@ import { readTorchStateDict } from './torch-load';
  * `Net` gives its tensors (`fc1.weight`, `bn1.running_mean`).
  */
 
-/** The tensors of a weights file: a torch.save zip (it starts `PK`) or safetensors. */
+/**
+ * The tensors of a weights file: a torch.save zip (it starts `PK`), safetensors (its JSON header
+ * starts after the 8-byte length), or a pickle of PyTorch before 1.6 (PROTO first), which
+ * `readTorchStateDict` refuses with what to do.
+ */
 export function readWeightsFile(bytes: Uint8Array, file: string): StateDict {
-  return (bytes[0] === 0x50 && bytes[1] === 0x4b) || bytes[0] === 0x80 ? readTorchStateDict(bytes, file) : readSafetensors(bytes, file);
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b;
+  const safetensors = bytes[8] === 0x7b;
+  return zip || (!safetensors && bytes[0] === 0x80) ? readTorchStateDict(bytes, file) : readSafetensors(bytes, file);
 }
 
 /** The most differences one message lists. */

@@ -19,6 +19,7 @@ import { inferModel, type TrainedModel } from '../../../../src-engine/core/expor
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { torchNodeNames, torchStateNames } from '../../../../src-engine/core/export/pytorch';
 import { modelFromStateDict, readWeightsFile } from '../../../../src-engine/core/export/state-dict';
+import { writeSafetensors } from '../../../../src-engine/core/export/safetensors';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
@@ -115,6 +116,17 @@ describe('loading weights into a matching design', () => {
     expect(back.buffers).toEqual(model.buffers);
     expect(back.normalization).toEqual(model.normalization);
     expect(back.classNames).toEqual(model.classNames);
+  });
+
+  it('tells a safetensors file whose header length starts with byte 0x80 from a pickle', () => {
+    const model = cnnModel();
+    const tensors = [{ name: 'fc.bias', tensor: { kind: 'float32' as const, shape: [10], data: model.params['fc.bias'] } }];
+    // Pad the metadata until the header is 0x80 (+ k·256) bytes long: its first byte is pickle's PROTO.
+    let file = writeSafetensors(tensors, { design: '' });
+    for (let pad = 1; file[0] !== 0x80; pad++) file = writeSafetensors(tensors, { design: 'x'.repeat(pad) });
+    expect(readWeightsFile(file, 'w.safetensors').tensors.get('fc.bias')?.data).toEqual(model.params['fc.bias']);
+    // A pickle (PyTorch before 1.6) is told apart and refused with what to do.
+    expect(() => readWeightsFile(Uint8Array.from([0x80, 2, 0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]), 'old.pt')).toThrow(/before PyTorch 1\.6/);
   });
 
   it('names, tensor by tensor, what is missing, extra or of another shape', () => {
