@@ -16,6 +16,8 @@ import { decodeTensor, type ReadTensor, type StateDict } from './safetensors';
 const STORAGES: Record<string, string> = { FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16', LongStorage: 'I64' };
 const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2']);
 const MAX_PICKLE_BYTES = 64 * 2 ** 20;
+/** The most a state dict's archive may expand to (as the engine's largest model file). */
+const MAX_EXPANDED_BYTES = 2 * 2 ** 30;
 
 class Global {
   constructor(readonly name: string) {}
@@ -53,11 +55,21 @@ export function readTorchStateDict(bytes: Uint8Array, file = 'the file'): StateD
     throw bad(bytes[0] === 0x80 ? 'it was saved in the format before PyTorch 1.6; save it again with torch.save(model.state_dict(), path) from a newer PyTorch' : 'it is not a zip archive as torch.save writes');
   }
   let entries: Record<string, Uint8Array>;
+  // torch.save stores its entries; a compressed one may expand at most to what a weights file holds (no zip bomb).
+  let expanded = 0;
+  let tooLarge = false;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        expanded += f.compression === 0 ? f.size : f.originalSize;
+        tooLarge ||= expanded > MAX_EXPANDED_BYTES;
+        return !tooLarge;
+      },
+    });
   } catch (e) {
     throw bad(`its zip archive cannot be read (${(e as Error).message})`);
   }
+  if (tooLarge) throw bad(`its archive expands past ${MAX_EXPANDED_BYTES / 2 ** 30} GiB`);
   const pkl = Object.keys(entries).find((k) => /^[^/]+\/data\.pkl$/.test(k));
   if (!pkl) throw bad('it has no data.pkl');
   const prefix = pkl.slice(0, -'data.pkl'.length);
@@ -91,12 +103,14 @@ function stateDictOf(root: PyValue): Map<string, TensorRef> | undefined {
 /** A tensor's values from its storage, by its offset, size and strides (a view need not be contiguous). */
 function strided(storage: ReadTensor, t: TensorRef, name: string, bad: (why: string) => Error): ReadTensor {
   const n = t.size.reduce((a, b) => a * b, 1);
+  // Checked before anything is allocated: a parameter never holds more values than its storage, nor reads past it.
+  const last = t.offset + t.size.reduce((a, d, i) => a + Math.max(d - 1, 0) * t.stride[i], 0);
+  if (n > storage.data.length || (n > 0 && last >= storage.data.length)) throw bad(`"${name}" (size [${t.size.join(', ')}]) reads past its storage of ${storage.data.length} values`);
   const out = storage.kind === 'int64' ? new BigInt64Array(n) : new Float32Array(n);
   const idx = new Array<number>(t.size.length).fill(0);
   for (let i = 0; i < n; i++) {
     let at = t.offset;
     for (let d = 0; d < idx.length; d++) at += idx[d] * t.stride[d];
-    if (at < 0 || at >= storage.data.length) throw bad(`"${name}" reads past its storage`);
     out[i] = storage.data[at] as never;
     for (let d = idx.length - 1; d >= 0; d--) {
       if (++idx[d] < t.size[d]) break;

@@ -213,6 +213,23 @@ open('sd.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blob
     const stack = Uint8Array.from([0x80, 4, 0x8c, 5, ...enc.encode('posix'), 0x8c, 6, ...enc.encode('system'), 0x93, 0x2e]);
     expect(() => readWeightsFile(zipStore([{ path: 'a/data.pkl', data: stack }]), 'evil.pt')).toThrow(/names posix\.system/);
   });
+
+  it('a tensor claiming more values than its storage holds (a billion from one float) is refused before anything is allocated', () => {
+    const enc = new TextEncoder();
+    const u = (s: string) => [0x58, s.length, 0, 0, 0, ...enc.encode(s)];
+    const g = (m: string, n: string) => [0x63, ...enc.encode(`${m}\n${n}\n`)];
+    const billion = [0x4a, 0x00, 0xca, 0x9a, 0x3b];
+    const pkl = Uint8Array.from([
+      ...[0x80, 2, ...g('collections', 'OrderedDict'), 0x29, 0x52, 0x28],
+      ...u('w'),
+      ...[...g('torch._utils', '_rebuild_tensor_v2'), 0x28],
+      ...[0x28, ...u('storage'), ...g('torch', 'FloatStorage'), ...u('0'), ...u('cpu'), 0x4b, 1, 0x74, 0x51],
+      ...[0x4b, 0, 0x28, ...billion, 0x74, 0x28, 0x4b, 0, 0x74, 0x89, ...g('collections', 'OrderedDict'), 0x29, 0x52, 0x74, 0x52],
+      ...[0x75, 0x2e],
+    ]);
+    const file = zipStore([{ path: 'archive/data.pkl', data: pkl }, { path: 'archive/data/0', data: new Uint8Array(4) }]);
+    expect(() => readWeightsFile(file, 'big.pt')).toThrow(/"w" \(size \[1000000000\]\) reads past its storage of 1 values/);
+  });
 });
 
 describe('model.loadWeights (the Train dock\'s Load weights…)', () => {
