@@ -2,6 +2,12 @@
  * Import a model file into a Netwright project from the command line (docs/export.md "Import").
  *
  *   npm run import -- <model.onnx> --out <project.netwright.json> [--force]
+ *   npm run import -- <weights.safetensors | state_dict.pt> --design <graph.json | project> --out <project.netwright.json> [--force]
+ *
+ * Weights alone (a `.safetensors` file, or a state_dict saved by `torch.save`, read without running
+ * its pickle: docs/export.md "Loading weights") go into the design `--design` names, matched by the
+ * PyTorch project's tensor names; a name or shape that differs is listed tensor by tensor
+ * (`E_WEIGHTS_MISMATCH`). The project starts its runs from them (`startFrom: loaded`).
  *
  * The project holds the imported graph and its weights (the model the app loads when it opens the
  * project: the Playground predicts with it, and Train fine-tunes from it); the app lays it out when
@@ -11,25 +17,28 @@
  * Exit codes: 0 written, 1 the write failed (disk full…), 2 bad input (not ONNX, unsupported ops,
  * the target taken).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
 import { modelToJSON } from '../core/export/json';
 import { importOnnx } from '../core/export/onnx';
+import { modelFromStateDict, readWeightsFile } from '../core/export/state-dict';
+import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { runScript, startedAs } from './cli-script';
 
-export const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]';
+export const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]\n       npm run import -- <weights.safetensors|state_dict.pt> --design <graph.json|project> --out <project.netwright.json> [--force]';
 /** The largest model file read (the engine's own import takes the same through the app). */
 const MAX_BYTES = 2 * 1024 ** 3 - 1;
 
 /** Run the CLI; returns the exit code. */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  let values: { out?: string; force?: boolean };
+  let values: { out?: string; force?: boolean; design?: string };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' } } }));
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' }, design: { type: 'string' } } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one model file, got ${positionals.length}` : 'missing the model file (.onnx)');
     if (!values.out) throw new Error('missing --out PROJECT (e.g. model.netwright.json)');
   } catch (e) {
@@ -47,6 +56,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   } catch {
     return fail('CLI_NO_FILE', `${file}: no such file.`);
   }
+  if (values.design !== undefined || !/\.onnx$/i.test(file)) {
+    if (values.design === undefined) return fail('CLI_USAGE', `${file} is not an .onnx model; to load weights alone (.safetensors, a torch.save state_dict), name the design they belong to with --design graph.json.`);
+    return importWeights(file, bytes, values.design, values.out!, values.force === true, out, fail);
+  }
   try {
     const imported = importOnnx(bytes);
     // Netwright's own design comes back with its training settings: its runs start from these weights, as the app's import does.
@@ -60,6 +73,30 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       ? `Netwright's own design came back with its training settings: open it in the app, or fine-tune it with \`npm run train -- ${written}\`.`
       : 'Open it in the app (Open… in the toolbar; in the browser, `npm run web`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…); to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with `npm run train` (`npm run evaluate` measures it).';
     out(`imported ${file} (${nodes} nodes, with its weights) into ${written}\n${next}\n`);
+    return 0;
+  } catch (e) {
+    const code = thrownCode(e, 'E_IMPORT');
+    return fail(code, (e as Error).message, code.startsWith('E_EXPORT_DISK') || code === 'E_EXPORT_WRITE' ? 1 : 2);
+  }
+}
+
+/** Weights alone into `design`: a project with the design (starting from them) and the model. */
+function importWeights(file: string, bytes: Uint8Array, design: string, target: string, force: boolean, out: (s: string) => void, fail: (code: ErrorCode | ThrownCode, message: string, exit?: number) => number): number {
+  let graph: GraphIR;
+  try {
+    const json = JSON.parse(readFileSync(design, 'utf8')) as Record<string, unknown>;
+    graph = (json.format === PROJECT_FORMAT && json.graph ? json.graph : json) as GraphIR;
+  } catch (e) {
+    return fail(existsSync(design) ? 'CLI_BAD_JSON' : 'CLI_NO_FILE', existsSync(design) ? `${design}: not valid JSON (${(e as Error).message}).` : `${design}: no such file.`);
+  }
+  try {
+    const name = basename(file);
+    const model = modelFromStateDict(graph, readWeightsFile(bytes, name), name);
+    const g = model.graph.training ? { ...model.graph, training: { ...model.graph.training, startFrom: { kind: 'loaded' as const } } } : model.graph;
+    const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };
+    const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, target, { force });
+    const tensors = Object.keys(model.params).length + Object.keys(model.buffers).length;
+    out(`loaded ${tensors} tensors of ${file} into ${design}'s design: ${written}\nIts runs start from these weights: open it in the app, fine-tune it with \`npm run train -- ${written}\`, or measure it with \`npm run evaluate\`.\n`);
     return 0;
   } catch (e) {
     const code = thrownCode(e, 'E_IMPORT');

@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { metricsBySplit } from '../core/metrics/by-split';
 import { mib } from '../core/data/types';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol/messages';
 import { openRegularFile, readRegularFile, RegularFileError, type RegularFile } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
+import { fileVersionEvent, hparamsEndEvent, hparamsStartEvent, recordScalars, scalarEvents, splitScalars, tfEventsFileName } from '../app/runs/tf-events';
 import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON, type TensorRef } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
@@ -45,7 +47,8 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 /**
  * Every run, kept in a folder the user can see and back up (docs/runs.md):
  * `<dir>/<runId>/run.json` (meta, rewritten atomically), `graph.json` (the exact IR trained) and
- * `log.nwr` (append-only framed records with CRC-32C: steps, epochs, probe frames, events).
+ * `log.nwr` (append-only framed records with CRC-32C: steps, epochs, probe frames, events), and
+ * `events.out.tfevents.*` (the run's scalars and hyperparameters, for TensorBoard).
  * A run whose writer died shows as `crashed`, with every record written before the crash.
  *
  * @example
@@ -349,11 +352,61 @@ export class RunStore {
   }
 }
 
-/** Appends one run's records; buffered, written at least every `flushMs`. */
-export class RunWriter implements RunSink {
+/**
+ * One append-only file of framed records, buffered: each `flush` writes whole records in one
+ * write call, so a killed writer leaves whole records and at most a torn last one (which readers drop).
+ */
+class AppendFile {
   private fd: number | null;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  get open(): boolean {
+    return this.fd !== null;
+  }
+
+  push(framed: Uint8Array): void {
+    this.pending.push(framed);
+    this.pendingBytes += framed.length;
+  }
+
+  flush(): void {
+    if (this.fd === null || this.pending.length === 0) return;
+    const all = this.pending.length === 1 ? this.pending[0] : new Uint8Array(this.pendingBytes);
+    if (this.pending.length > 1) {
+      let at = 0;
+      for (const p of this.pending) {
+        all.set(p, at);
+        at += p.length;
+      }
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (let at = 0; at < all.length; ) at += writeSync(this.fd, all, at);
+  }
+
+  /** Flush, sync to disk and close. */
+  close(): void {
+    this.flush();
+    if (this.fd === null) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/**
+ * Appends one run's records to `log.nwr`, and its scalars and hyperparameters to an
+ * `events.out.tfevents.*` file beside it for TensorBoard (app/runs/tf-events.ts); buffered, both
+ * written at least every `flushMs`.
+ */
+export class RunWriter implements RunSink {
+  private readonly log: AppendFile;
+  private readonly events: AppendFile;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly enc = new TextEncoder();
 
@@ -362,7 +415,12 @@ export class RunWriter implements RunSink {
     private meta: RunMeta,
     private readonly flushMs: number,
   ) {
-    this.fd = openSync(join(folder, 'log.nwr'), 'a');
+    this.log = new AppendFile(join(folder, 'log.nwr'));
+    const now = new Date(meta.createdAt);
+    this.events = new AppendFile(join(folder, tfEventsFileName(now, hostname(), process.pid)));
+    this.events.push(fileVersionEvent(now.getTime() / 1000));
+    this.events.push(hparamsStartEvent(meta.settings, now.getTime() / 1000));
+    this.events.flush();
   }
 
   get id(): string {
@@ -370,27 +428,18 @@ export class RunWriter implements RunSink {
   }
 
   append(record: RunRecord): void {
-    if (this.fd === null) return;
-    const framed = frameRecord(this.enc.encode(JSON.stringify(record, recordReplacer)));
-    this.pending.push(framed);
-    this.pendingBytes += framed.length;
+    if (!this.log.open) return;
+    this.log.push(frameRecord(this.enc.encode(JSON.stringify(record, recordReplacer))));
+    for (const e of scalarEvents(recordScalars(record), Date.now() / 1000)) this.events.push(e);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
   }
 
-  /** Write what is buffered (one write call). */
+  /** Write what is buffered (one write call per file). */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.fd === null || this.pending.length === 0) return;
-    const all = new Uint8Array(this.pendingBytes);
-    let at = 0;
-    for (const p of this.pending) {
-      all.set(p, at);
-      at += p.length;
-    }
-    this.pending = [];
-    this.pendingBytes = 0;
-    writeSync(this.fd, all);
+    this.log.flush();
+    this.events.flush();
   }
 
   /**
@@ -418,14 +467,18 @@ export class RunWriter implements RunSink {
     }
   }
 
-  /** End the run: flush, sync the log to disk, and record its status and summary. */
+  /** End the run: its test scalars and HParams end for TensorBoard, flush, sync both files to disk, and record its status and summary. */
   finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): RunMeta {
-    this.flush();
-    if (this.fd !== null) {
-      fsyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = null;
+    if (this.events.open) {
+      const wall = Date.now() / 1000;
+      const test = summary?.metrics.test;
+      if (test) for (const e of scalarEvents(splitScalars({ test }, summary.steps), wall)) this.events.push(e);
+      this.events.push(hparamsEndEvent(status, wall));
     }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.log.close();
+    this.events.close();
     this.meta = { ...this.meta, status, endedAt: new Date().toISOString(), ...(summary ? { summary } : {}) };
     writeAtomic(join(this.folder, 'run.json'), JSON.stringify(this.meta, null, 1));
     return this.meta;

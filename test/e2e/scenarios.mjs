@@ -1330,6 +1330,32 @@ const fineTuneEdits = [
 ];
 
 /**
+ * Issue #46 item 4: weights leave as safetensors and come back into a matching design. The
+ * two-moons MLP, trained and exported as model.safetensors; the template opened again (fresh
+ * weights), Load weights… beside Start from takes the file: the loaded model predicts, and Start
+ * from turns to it.
+ */
+const safetensorsRoundTrip = [
+  { viewport: [1280, 800] },
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  ...setField('epochs', 2),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { click: '[data-testid=cmd-export]' },
+  { download: '[data-testid=export-safetensors]', as: 'moonsSafetensors' },
+  { expect: '[data-testid=notice]', text: 'Exported safetensors' },
+  ...openTemplate('two-moons-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'fresh'] },
+  { upload: '[data-testid=train-load-weights-file]', file: 'moonsSafetensors' },
+  { expect: '[data-testid=notice]', text: 'Loaded the weights of', within: 15_000 },
+  { expect: '[data-testid=train-start-from]', attr: ['data-value', 'loaded'] },
+  { expect: '[data-testid=loaded-model]', text: '\\.safetensors' },
+  { screenshot: 'safetensors-loaded-1280x800' },
+];
+
+/**
  * Issue #44 item 1: where a run starts is a setting the design keeps. The two-moons MLP, trained,
  * exported to ONNX and imported: Start from reads "the loaded weights"; with the backbone frozen
  * it trains, and trains again at another learning rate from the same weights (the second run
@@ -1600,6 +1626,7 @@ const webExport = [
   { name: 'data: a pair of .npy files (np.save) uploads together, is paired by its names, and the Iris MLP trains on it', steps: npyPairUpload },
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
   { name: 'fine-tuning twice: an imported model\'s runs all start from its weights (Start from is kept), and the Runs table says so', steps: fineTuneTwice },
+  { name: 'safetensors: a trained design\'s model.safetensors loads back into the design from the Train dock (Load weights…), and Start from turns to it', steps: safetensorsRoundTrip },
   { name: 'export: the MNIST CNN trained one epoch (20k images) exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 

@@ -4,7 +4,9 @@ import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, expo
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
 import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
-import { assertLoadable, type TrainedModel } from '../../core/export/model';
+import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
+import { modelFromStateDict, readWeightsFile } from '../../core/export/state-dict';
+import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
@@ -17,8 +19,8 @@ import { migrateGraph } from '../../base/ir/migrate';
 import type { DatasetConfig } from '../../base/ir/types';
 
 /**
- * Models: `model.load` (a reopened project's weights) and `model.import` (ONNX) make a loaded
- * model; `model.predict`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
+ * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
+ * `model.loadWeights` (safetensors, a torch.save state dict, into the design) make a loaded model; `model.predict`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
  * `model.evaluate` measures them on a dataset split without training (the CLI's `npm run evaluate`);
  * `model.export` writes the current run's, the loaded model's or a stored run's.
  */
@@ -52,6 +54,15 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return { probeSamples: await datasetSamples(ctx, loaded, dataset as DatasetConfig, seed ?? 1) };
     },
     'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),
+    'model.loadWeights': ({ graph, name, data }) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = typeof data === 'string' ? base64ToBytes(data) : data;
+      } catch (e) {
+        throw new ModelError('E_WEIGHTS_FILE', `${name} did not arrive intact (${(e as Error).message}).`);
+      }
+      return loadModel(ctx, modelFromStateDict(checkedOrThrow(graph).ir, readWeightsFile(bytes, name), name));
+    },
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
     'model.import': async ({ data }, { signal }) => {
       const imported = await readModel(data, signal);

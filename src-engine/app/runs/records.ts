@@ -18,6 +18,22 @@ export function maskedCrc32c(data: Uint8Array): number {
   return ((((c >>> 15) | (c << 17)) >>> 0) + MASK_DELTA) >>> 0;
 }
 
+/**
+ * One TFRecord, as TensorFlow's and TensorBoard's readers take it: the same framing with a 64-bit
+ * length, `length (u64 LE) · masked CRC-32C of the length bytes · data · masked CRC-32C of the data`.
+ */
+export function frameTfRecord(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length + 16);
+  const view = new DataView(out.buffer);
+  // The u64 as two u32 halves (no BigInt on the hot path; a record is far below 2^53 bytes).
+  view.setUint32(0, data.length >>> 0, true);
+  view.setUint32(4, Math.floor(data.length / 2 ** 32), true);
+  view.setUint32(8, maskedCrc32c(out.subarray(0, 8)), true);
+  out.set(data, 12);
+  view.setUint32(12 + data.length, maskedCrc32c(data), true);
+  return out;
+}
+
 /** One framed record for `data`. */
 export function frameRecord(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length + RECORD_OVERHEAD);

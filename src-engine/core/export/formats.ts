@@ -3,7 +3,7 @@ import { ExportError, type ExportBundle } from './bundle';
 import { modelToJSONText } from './json';
 import type { TrainedModel } from './model';
 import { exportOnnx, ONNX_OPSETS, type OnnxNormalizationMode } from './onnx';
-import { exportPytorch } from './pytorch';
+import { exportPytorch, modelSafetensors } from './pytorch';
 
 /**
  * A choice an export format offers, as data: the CLI's `--<key> VALUE`, a select beside the format
@@ -94,6 +94,16 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
     output: { kind: 'folder', suffix: '-pytorch' },
     needsData: true,
     export: (model, options) => exportPytorch(model, options),
+  },
+  {
+    id: 'safetensors',
+    label: 'safetensors',
+    doc: "the weights alone as model.safetensors, under the PyTorch project's state_dict names (safetensors.torch.load_file, Hugging Face tools); loads back into a matching design",
+    output: { kind: 'file', extension: '.safetensors' },
+    export: (model) => {
+      const { bytes, holds } = modelSafetensors(model);
+      return { kind: 'file', files: [{ path: 'model.safetensors', data: bytes }], ...(holds ? { holds } : {}) };
+    },
   },
 ];
 

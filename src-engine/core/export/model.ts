@@ -40,9 +40,11 @@ export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params
  * that is not a Netwright model or is damaged (`E_MODEL_FORMAT`), one from a newer Netwright
  * (`E_MODEL_NEWER`), a graph that does not validate (`E_MODEL_GRAPH`), values no model can
  * predict with (`E_MODEL_VALUES`: `assertLoadable`), an evaluation on a split with no samples
- * (`E_MODEL_NO_SAMPLES`: `evaluateModel`).
+ * (`E_MODEL_NO_SAMPLES`: `evaluateModel`); a weights file from PyTorch's tools that cannot be read
+ * (`E_WEIGHTS_FILE`), whose pickle names more than plain tensors (`E_WEIGHTS_PICKLE`), or whose
+ * tensors do not fit the design (`E_WEIGHTS_MISMATCH`: state-dict.ts).
  */
-export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES' | 'E_MODEL_NO_SAMPLES';
+export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES' | 'E_MODEL_NO_SAMPLES' | 'E_WEIGHTS_FILE' | 'E_WEIGHTS_PICKLE' | 'E_WEIGHTS_MISMATCH';
 
 /** Error thrown when a model's weights do not fit its graph, or a model file cannot be read. */
 export class ModelError extends Error {

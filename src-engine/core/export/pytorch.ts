@@ -12,7 +12,8 @@ import { torchExpressionText, torchModule, torchModuleText } from '../ops/export
 import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
 import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
-import { tensorSpecs, type TrainedModel } from './model';
+import { tensorSpecs, type TensorSpec, type TrainedModel } from './model';
+import { writeSafetensors } from './safetensors';
 import { TRAIN_PY } from './pytorch-train';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
@@ -296,23 +297,54 @@ function frozenModules(p: TorchPlan): { all: string[]; statistics: string[] } {
   return { all, statistics };
 }
 
-/** The state dict: every tensor under its PyTorch name (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
-export function torchStateEntries(model: TrainedModel, checked: CheckedGraph, names: Map<string, string>): { name: string; key?: string; tensor: TorchTensor }[] {
-  const out: { name: string; key?: string; tensor: TorchTensor }[] = [];
+/** One entry of the state dict model.py's `Net` has: a tensor of the graph (`spec`), or a BatchNorm's step counter (`counter`). */
+export type TorchStateName = { name: string; spec: TensorSpec } | { name: string; counter: string };
+
+/** Every entry of `Net().state_dict()` for a checked graph, in order, with the graph tensor it holds (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
+export function torchStateNames(checked: CheckedGraph, names: Map<string, string>): TorchStateName[] {
+  const out: TorchStateName[] = [];
   const counters = new Set<string>();
+  const byId = new Map(checked.ir.nodes.map((n) => [n.id, n]));
   for (const s of tensorSpecs(checked)) {
-    const node = model.graph.nodes.find((n) => n.id === s.nodeId)!;
-    const m = torchModule(getOp(node.op)!);
-    const from = s.kind === 'param' ? model.params : model.buffers;
-    const data = from[s.key];
-    if (!data) throw new ExportError('E_EXPORT_NO_WEIGHTS', `The model has no weights for "${s.key}"; train it first.`);
-    out.push({ name: `${names.get(s.nodeId)}.${m?.stateNames?.[s.name] ?? s.name}`, key: s.key, tensor: { kind: 'float32', shape: s.shape, data } });
+    const m = torchModule(getOp(byId.get(s.nodeId)!.op)!);
+    out.push({ name: `${names.get(s.nodeId)}.${m?.stateNames?.[s.name] ?? s.name}`, spec: s });
     if (m?.stepCounter && !counters.has(s.nodeId)) {
       counters.add(s.nodeId);
-      out.push({ name: `${names.get(s.nodeId)}.${m.stepCounter}`, tensor: { kind: 'int64', shape: [], data: BigInt64Array.of(BigInt(model.origin?.step ?? 0)) } });
+      out.push({ name: `${names.get(s.nodeId)}.${m.stepCounter}`, counter: s.nodeId });
     }
   }
   return out;
+}
+
+/** The state dict: every tensor under its PyTorch name (`fc1.weight`, `bn1.running_mean`, `bn1.num_batches_tracked`). */
+export function torchStateEntries(model: TrainedModel, checked: CheckedGraph, names: Map<string, string>): { name: string; key?: string; tensor: TorchTensor }[] {
+  return torchStateNames(checked, names).map((e) => {
+    if ('counter' in e) return { name: e.name, tensor: { kind: 'int64', shape: [], data: BigInt64Array.of(BigInt(model.origin?.step ?? 0)) } };
+    const s = e.spec;
+    const data = (s.kind === 'param' ? model.params : model.buffers)[s.key];
+    if (!data) throw new ExportError('E_EXPORT_NO_WEIGHTS', `The model has no weights for "${s.key}"; train it first.`);
+    return { name: e.name, key: s.key, tensor: { kind: 'float32', shape: s.shape, data } };
+  });
+}
+
+/**
+ * The weights as `model.safetensors`: the tensors of the PyTorch project's state dict under the
+ * same names, and `__metadata__` naming the design (`design`), what wrote it (`producer`), and
+ * what inference needs besides the weights (`normalization`, `class_names`: JSON), which
+ * `modelFromStateDict` reads back.
+ */
+export function modelSafetensors(trained: TrainedModel): { bytes: Uint8Array; holds?: string } {
+  const exported = inferenceModel(trained);
+  const p = planGraph(exported);
+  const bytes = writeSafetensors(torchStateEntries(exported.model, p.checked, p.names), safetensorsMetadata(exported.model));
+  return { bytes, ...(exported.generator ? { holds: describeGenerator(exported.generator) } : {}) };
+}
+
+function safetensorsMetadata(model: TrainedModel): Record<string, string> {
+  const metadata: Record<string, string> = { format: 'pt', design: model.graph.name ?? 'network', producer: `Netwright ${ENGINE_VERSION}` };
+  if (model.normalization) metadata.normalization = JSON.stringify(model.normalization);
+  if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);
+  return metadata;
 }
 
 /** What train.py is told about the run: everything it reproduces, as data (its CONFIG). */
@@ -394,7 +426,9 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
   text('model.py', modelPy(model, p));
   progress(0.3, 'weights.pt');
-  files.push({ path: 'weights.pt', data: torchStateDict(torchStateEntries(model, p.checked, p.names)) });
+  const state = torchStateEntries(model, p.checked, p.names);
+  files.push({ path: 'weights.pt', data: torchStateDict(state) });
+  files.push({ path: 'model.safetensors', data: writeSafetensors(state, safetensorsMetadata(model)) });
   const t = p.graph.training;
   let source: DataSource = 'missing';
   const data = options.data;
@@ -433,8 +467,14 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
+  text('requirements.txt', requirements(source));
   progress(1, 'done');
   return { kind: 'folder', files, ...(generator ? { holds: describeGenerator(generator) } : {}) };
+}
+
+/** What the project's scripts import: PyTorch and NumPy; safetensors for model.safetensors; Pillow for image files. */
+function requirements(source: DataSource): string {
+  return ['torch>=1.10', 'numpy', 'safetensors>=0.3', ...(source === 'image-files' ? ['Pillow'] : [])].join('\n') + '\n';
 }
 
 function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport): string {
@@ -450,6 +490,8 @@ Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.s
 |---|---|
 | \`model.py\` | \`Net\`, an \`nn.Module\` whose submodules carry the canvas' node names (${p.body.filter((n) => torchModule(getOp(n.op)!)).map((n) => `\`${p.names.get(n.id)}\``).join(', ')}); \`normalize()\` and \`load_weights()\` |
 | \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
+| \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
+| \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
 ${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${

@@ -32,13 +32,11 @@ export const MAX_IMPORT_BYTES = 150 * 1024 * 1024;
  * array crosses MessagePorts as it is, and web mode's socket as binary chunks, protocol/wire.ts), or
  * as base64 text.
  */
-const ImportParams = z.object({
-  format: z.literal('onnx'),
-  data: z.union([
-    z.string().min(1).max(200 * 1024 * 1024),
-    z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMPORT_BYTES, { message: `expected the file's bytes (1 B to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` }),
-  ]),
-});
+const FileBytes = z.union([
+  z.string().min(1).max(200 * 1024 * 1024),
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMPORT_BYTES, { message: `expected the file's bytes (1 B to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` }),
+]);
+const ImportParams = z.object({ format: z.literal('onnx'), data: FileBytes });
 /** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
 const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
 
@@ -164,6 +162,17 @@ export const modelService = defineService({
     'model.load': {
       /** `model`: a `netwright.model` object; or `staged`: the id `model.read` answered (the file is not sent twice). */
       params: z.union([z.object({ model: z.unknown() }), z.object({ staged: z.string().min(1).max(64) })]),
+      result: LoadedModelInfo,
+    },
+    /**
+     * Weights from PyTorch's world loaded into the design on the canvas (docs/export.md, "Loading
+     * weights"): `data` a `.safetensors` file or a state dict saved by `torch.save` (its pickle read
+     * without running any code), matched by the names the PyTorch project gives the design's
+     * tensors; then the loaded model, as `model.load` makes it. `E_WEIGHTS_MISMATCH` lists each
+     * tensor whose name or shape differs; `E_WEIGHTS_FILE`, `E_WEIGHTS_PICKLE`, `E_MODEL_GRAPH`.
+     */
+    'model.loadWeights': {
+      params: z.object({ graph: z.unknown(), name: z.string().min(1).max(300), data: FileBytes }),
       result: LoadedModelInfo,
     },
     /** The export formats (the engine's export table), in menu order: the Export menu lists them. */

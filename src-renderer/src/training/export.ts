@@ -347,3 +347,34 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }
+
+/**
+ * Load weights saved by PyTorch's tools — a `.safetensors` file or a `torch.save` state dict
+ * (`.pt`, `.pth`) — into the design on the canvas (`model.loadWeights`: the engine reads the file
+ * without running any of its code, and matches the tensors by the PyTorch project's names). The
+ * design is kept; its runs then start from these weights, and the Playground predicts with them.
+ * A file that does not fit is refused with the engine's list of each tensor whose name or shape
+ * differs, and nothing changes. Answers whether the weights were loaded.
+ */
+export async function loadWeightsFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }): Promise<boolean> {
+  const c = client();
+  if (!c) return notify('error', 'The engine is not connected; load the weights when it is back.'), false;
+  const loadSeq = useEditor.getState().loadSeq;
+  const graph = useEditor.getState().history.present.graph;
+  let info: ResultOf<'model.loadWeights'>;
+  try {
+    info = await c.request('model.loadWeights', { graph, name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    // A mismatch lists tensor after tensor, one a line: it stays until dismissed, to be read.
+    const session = useSession.getState();
+    session.notify('error', `Could not load "${file.name}": ${e.message}`, { ...(e.code ? { code: e.code } : {}), sticky: true, action: { label: 'Dismiss', run: () => session.clearNotice() } });
+    return false;
+  }
+  // Another design opened meanwhile: these weights are not its.
+  if (useEditor.getState().loadSeq !== loadSeq) return false;
+  useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
+  useRun.getState().weightsLoaded(file.name);
+  notify('info', `Loaded the weights of "${file.name}" into the design: the Playground predicts with them, and runs start from them.`);
+  return true;
+}

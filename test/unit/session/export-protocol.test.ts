@@ -47,7 +47,7 @@ describe('export over the protocol', () => {
     expect(model.metrics?.test).toBeDefined();
 
     const pt = await client.request('model.export', { source: { kind: 'current' }, format: 'pytorch' });
-    expect(pt.files.map((f) => f.path).sort()).toEqual(['README.md', 'data/dataset.json', 'data/train_features.npy', 'data/train_targets.npy', 'model.py', 'train.py', 'weights.pt']);
+    expect(pt.files.map((f) => f.path).sort()).toEqual(['README.md', 'data/dataset.json', 'data/train_features.npy', 'data/train_targets.npy', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     expect(progress.at(-1)).toBe(1);
 
     // The run store kept both checkpoints, and a stored run exports like the live one.
@@ -56,6 +56,7 @@ describe('export over the protocol', () => {
       'checkpoint-best.json',
       expect.stringMatching(/^checkpoint-last\.[0-9a-f]{8}\.bin$/),
       'checkpoint-last.json',
+      expect.stringMatching(/^events\.out\.tfevents\.\d+\./),
       'graph.json',
       'log.nwr',
       'run.json',
@@ -99,7 +100,7 @@ describe('export over the protocol', () => {
     const { client } = setupEngine();
     const dcgan = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/mnist-dcgan.json'), 'utf8')) as GraphIR;
     await client.request('model.load', { model: modelToJSON(trainedModel(dcgan, 1, 4)) });
-    for (const format of ['onnx', 'pytorch']) {
+    for (const format of ['onnx', 'pytorch', 'safetensors']) {
       const r = await client.request('model.export', { source: { kind: 'current' }, format });
       expect(r.holds, format).toBe('the generator: z [32] → samples [1, 28, 28]');
     }
@@ -170,7 +171,7 @@ describe('export over the protocol', () => {
   it('lists the formats, exports ONNX, imports it as the current model (same predictions), and fine-tunes from it with a replaced head', async () => {
     const { client, waitFor } = setupEngine();
     const { formats } = await client.request('model.formats', {});
-    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['pytorch', 'folder']]);
+    expect(formats.map((f) => [f.id, f.kind])).toEqual([['json', 'file'], ['onnx', 'file'], ['pytorch', 'folder'], ['safetensors', 'file']]);
     const graph = twoMoonsGraph({ epochs: 2 });
     const start = await client.request('train.start', { graph, probes: false });
     await waitFor('train.done');

@@ -1,10 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { RUN_CHECKPOINTS, START_FROM_KINDS, describeStartFrom, sameStartFrom, startFromOf, type StartFrom, type TrainingConfig } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
 import { useRun, weightsFor } from '../../state/training-store';
 import { listRuns } from '../../training/runs-client';
+import { loadWeightsFile } from '../../training/export';
+import { PickerInput } from '../PickerInput';
 
 type RunMeta = ResultOf<'runs.list'>['runs'][number];
 
@@ -39,29 +41,43 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
   if (!options.some((o) => sameStartFrom(o.start, start))) options.push({ value: valueOf(start), label: describeStartFrom(start, name), start, title: doc(start.kind) });
   const missing = start.kind === 'loaded' && !loaded;
   const chosen = options.find((o) => sameStartFrom(o.start, start))!;
+  const picker = useRef<HTMLInputElement>(null);
   return (
     <label className="train-field train-field--wide" title={START_FROM_KINDS.map((k) => `${k.label}: ${k.doc}`).join('\n')}>
       <span>Start from</span>
-      <select
-        data-testid="train-start-from"
-        data-value={start.kind}
-        title={chosen.label}
-        value={valueOf(start)}
-        disabled={disabled}
-        onChange={(e) => {
-          const s = options.find((o) => o.value === e.target.value)!.start;
-          onChange(s.kind === 'fresh' ? undefined : s);
-        }}
-      >
-        {options.map((o) => (
-          <option key={o.value} value={o.value} title={o.title}>
-            {o.label}
-          </option>
-        ))}
-      </select>
+      <span className="train-field__row">
+        <select
+          data-testid="train-start-from"
+          data-value={start.kind}
+          title={chosen.label}
+          value={valueOf(start)}
+          disabled={disabled}
+          onChange={(e) => {
+            const s = options.find((o) => o.value === e.target.value)!.start;
+            onChange(s.kind === 'fresh' ? undefined : s);
+          }}
+        >
+          {options.map((o) => (
+            <option key={o.value} value={o.value} title={o.title}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="train-field__add"
+          data-testid="train-load-weights"
+          disabled={disabled}
+          title="Load weights saved by PyTorch into this design: a .safetensors file, or a state_dict saved with torch.save (.pt, .pth), named as Netwright's PyTorch export names them. Runs then start from them."
+          onClick={() => picker.current?.click()}
+        >
+          Load weights…
+        </button>
+        <PickerInput inputRef={picker} testId="train-load-weights-file" accept=".safetensors,.pt,.pth,.bin" onFiles={(list) => void loadWeightsFile(list[0]).then((ok) => ok && onChange({ kind: 'loaded' }))} />
+      </span>
       {missing ? (
         <span className="train-field__hint train-field__hint--warn" data-testid="start-from-missing">
-          No weights were loaded with this design: import the model or open the project saved with its weights, or start fresh.
+          No weights were loaded with this design: Load weights…, import the model or open the project saved with its weights, or start fresh.
         </span>
       ) : null}
     </label>

@@ -112,8 +112,8 @@ describe('exporting a GAN', () => {
   it('the PyTorch project holds the generator for inference, says so, and has no train.py', () => {
     const model = trainedModel(template('mnist-dcgan.json'), 1, 4);
     const files = exportPytorch(model).files;
-    expect(files.map((f) => f.path)).toEqual(['model.py', 'weights.pt', 'README.md']);
-    const readme = new TextDecoder().decode(files[2].data);
+    expect(files.map((f) => f.path)).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'README.md', 'requirements.txt']);
+    const readme = new TextDecoder().decode(files.find((f) => f.path === 'README.md')!.data);
     expect(readme).toContain('the generator: z [32] → samples [1, 28, 28]');
     expect(readme).toContain('no `train.py`');
     expect(readme).toContain('torch.randn(16, 32)');
@@ -125,7 +125,7 @@ describe('exporting a GAN', () => {
   it('a conditional GAN\'s PyTorch project takes the label beside z', () => {
     const model = trainedModel(template('mnist-cdcgan.json'), 1, 4);
     const files = exportPytorch(model).files;
-    const readme = new TextDecoder().decode(files[2].data);
+    const readme = new TextDecoder().decode(files.find((f) => f.path === 'README.md')!.data);
     expect(readme).toContain('the generator: label (class 0–9), z [32] → samples [1, 28, 28]');
     expect(readme).toContain('model(torch.arange(16) % 10, torch.randn(16, 32))');
     const py = new TextDecoder().decode(files[0].data);

@@ -39,13 +39,13 @@ describe('npm run export / npm run train --export', () => {
 
     const fromRun = await run(exportCli, [id, '--runs', runs, '--which', 'best', '--format', 'pytorch', '--out', join(dir, 'pt')]);
     expect(fromRun.code, fromRun.err).toBe(0);
-    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'train.py', 'weights.pt']);
+    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     // Again over the same folder: refused unless asked; with --force the earlier export is
     // replaced whole, no temp folder left beside it.
     const again = await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt')]);
     expect(again).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_EXISTS: .*holds an earlier export.*--force/) });
     expect((await run(exportCli, [join(runs, id), '--format', 'pytorch', '--out', join(dir, 'pt'), '--force'])).code).toBe(0);
-    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'train.py', 'weights.pt']);
+    expect(readdirSync(join(dir, 'pt')).sort()).toEqual(['.netwright-export.json', 'README.md', 'data', 'model.py', 'model.safetensors', 'requirements.txt', 'train.py', 'weights.pt']);
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
 
     // The ONNX settings as flags (issue #29 item 4): the opset, and the MNIST MLP's normalisation

@@ -1,0 +1,326 @@
+import { unzipSync } from 'fflate';
+import { ModelError } from './model';
+import { decodeTensor, type ReadTensor, type StateDict } from './safetensors';
+
+/**
+ * A PyTorch `state_dict` as `torch.save` writes it (the zip format of PyTorch ≥ 1.6:
+ * `<name>/data.pkl`, `<name>/data/<key>` per storage), read without running any of the pickle's
+ * code: a pickle machine of the few opcodes a dict of plain tensors uses, whose only callables are
+ * `collections.OrderedDict` and `torch._utils._rebuild_tensor_v2`, and whose only other names are
+ * the typed storages (`torch.FloatStorage`, …) its persistent ids cite. Any other name (`os.system`,
+ * `builtins.eval`, a class to rebuild) or opcode is refused before anything is built
+ * (`E_WEIGHTS_PICKLE`), as `torch.load(weights_only=True)` does.
+ */
+
+/** The storage classes a plain state dict cites, and the dtype of their bytes. */
+const STORAGES: Record<string, string> = { FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16', LongStorage: 'I64' };
+const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2']);
+const MAX_PICKLE_BYTES = 64 * 2 ** 20;
+/** The most a state dict's archive may expand to (as the engine's largest model file). */
+const MAX_EXPANDED_BYTES = 2 * 2 ** 30;
+
+class Global {
+  constructor(readonly name: string) {}
+}
+class StorageRef {
+  constructor(
+    readonly dtype: string,
+    readonly key: string,
+    readonly numel: number,
+  ) {}
+}
+class TensorRef {
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly size: number[],
+    readonly stride: number[],
+  ) {}
+}
+type PyValue = null | boolean | number | bigint | string | Global | StorageRef | TensorRef | PyValue[] | Map<PyValue, PyValue> | typeof MARK;
+const MARK = Symbol('mark');
+
+/**
+ * The tensors of a `torch.save`d state dict (or of a checkpoint dict whose `state_dict`,
+ * `model_state_dict` or `model` entry is one). float32, float64, float16 and bfloat16 storages are
+ * read as float32; int64 as int64 (BatchNorm's `num_batches_tracked`).
+ *
+ * @throws ModelError `E_WEIGHTS_PICKLE` for a pickle that names anything else or uses an opcode a
+ *   plain state dict does not; `E_WEIGHTS_FILE` for a file that is not such a zip, a storage
+ *   missing or too short, or a dict that holds no tensors.
+ */
+export function readTorchStateDict(bytes: Uint8Array, file = 'the file'): StateDict {
+  const bad = (why: string) => new ModelError('E_WEIGHTS_FILE', `${file} is not a PyTorch state_dict Netwright reads: ${why}.`);
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw bad(bytes[0] === 0x80 ? 'it was saved in the format before PyTorch 1.6; save it again with torch.save(model.state_dict(), path) from a newer PyTorch' : 'it is not a zip archive as torch.save writes');
+  }
+  let entries: Record<string, Uint8Array>;
+  // torch.save stores its entries; a compressed one may expand at most to what a weights file holds (no zip bomb).
+  let expanded = 0;
+  let tooLarge = false;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        expanded += f.compression === 0 ? f.size : f.originalSize;
+        tooLarge ||= expanded > MAX_EXPANDED_BYTES;
+        return !tooLarge;
+      },
+    });
+  } catch (e) {
+    throw bad(`its zip archive cannot be read (${(e as Error).message})`);
+  }
+  if (tooLarge) throw bad(`its archive expands past ${MAX_EXPANDED_BYTES / 2 ** 30} GiB`);
+  const pkl = Object.keys(entries).find((k) => /^[^/]+\/data\.pkl$/.test(k));
+  if (!pkl) throw bad('it has no data.pkl');
+  const prefix = pkl.slice(0, -'data.pkl'.length);
+  if (entries[pkl].length > MAX_PICKLE_BYTES) throw bad(`its data.pkl is ${entries[pkl].length} bytes`);
+  const root = unpickle(entries[pkl], file);
+  const dict = stateDictOf(root);
+  if (!dict) throw bad('it holds no dict of tensors (a state_dict)');
+  const tensors = new Map<string, ReadTensor>();
+  for (const [name, t] of dict) {
+    const s = t.storage;
+    const raw = entries[`${prefix}data/${s.key}`];
+    const size = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8 }[s.dtype]!;
+    if (!raw || raw.length < s.numel * size) throw bad(`the storage of "${name}" (data/${s.key}) is ${raw ? 'shorter than its tensor' : 'missing'}`);
+    const storage = decodeTensor(raw.subarray(0, s.numel * size), s.dtype, [s.numel]);
+    tensors.set(name, strided(storage, t, name, bad));
+  }
+  return { tensors, metadata: {} };
+}
+
+/** The state dict in an unpickled object: the object itself, or its `state_dict`/`model_state_dict`/`model` entry. */
+function stateDictOf(root: PyValue): Map<string, TensorRef> | undefined {
+  const asDict = (v: PyValue | undefined): Map<string, TensorRef> | undefined => {
+    if (!(v instanceof Map) || v.size === 0) return undefined;
+    for (const [k, x] of v) if (typeof k !== 'string' || !(x instanceof TensorRef)) return undefined;
+    return v as Map<string, TensorRef>;
+  };
+  if (!(root instanceof Map)) return undefined;
+  return asDict(root) ?? asDict(root.get('state_dict')) ?? asDict(root.get('model_state_dict')) ?? asDict(root.get('model'));
+}
+
+/** A tensor's values from its storage, by its offset, size and strides (a view need not be contiguous). */
+function strided(storage: ReadTensor, t: TensorRef, name: string, bad: (why: string) => Error): ReadTensor {
+  const n = t.size.reduce((a, b) => a * b, 1);
+  // Checked before anything is allocated: a parameter never holds more values than its storage, nor reads past it.
+  const last = t.offset + t.size.reduce((a, d, i) => a + Math.max(d - 1, 0) * t.stride[i], 0);
+  if (n > storage.data.length || (n > 0 && last >= storage.data.length)) throw bad(`"${name}" (size [${t.size.join(', ')}]) reads past its storage of ${storage.data.length} values`);
+  const out = storage.kind === 'int64' ? new BigInt64Array(n) : new Float32Array(n);
+  const idx = new Array<number>(t.size.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let at = t.offset;
+    for (let d = 0; d < idx.length; d++) at += idx[d] * t.stride[d];
+    out[i] = storage.data[at] as never;
+    for (let d = idx.length - 1; d >= 0; d--) {
+      if (++idx[d] < t.size[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return storage.kind === 'int64' ? { kind: 'int64', shape: t.size, data: out as BigInt64Array } : { kind: 'float32', shape: t.size, data: out as Float32Array };
+}
+
+/** Run the restricted pickle machine over `data` (pickle protocols 2 to 5, as torch.save writes). */
+function unpickle(data: Uint8Array, file: string): PyValue {
+  const m = new PickleMachine(data, file);
+  for (;;) {
+    const op = m.u8();
+    if (op === 0x2e) return m.pop(); // STOP
+    const run = OPCODES.get(op);
+    if (!run) throw m.refuse(`uses pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${m.at - 1}`);
+    run(m);
+  }
+}
+
+/** The pickle machine's state: the bytes read so far, its stack and its memo. */
+class PickleMachine {
+  readonly stack: PyValue[] = [];
+  readonly memo = new Map<number, PyValue>();
+  at = 0;
+  private readonly view: DataView;
+  private readonly dec = new TextDecoder();
+
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly file: string,
+  ) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  refuse(why: string): Error {
+    return new ModelError('E_WEIGHTS_PICKLE', `${this.file} was not loaded: its data.pkl ${why}. A plain state_dict needs nothing else, and Netwright runs no code from a weights file.`);
+  }
+
+  /** Skip `n` bytes; answers where they start. */
+  take(n: number): number {
+    if (this.at + n > this.data.length) throw this.refuse('ends in the middle of an instruction');
+    const start = this.at;
+    this.at += n;
+    return start;
+  }
+  u8 = () => this.data[this.take(1)];
+  u16 = () => this.view.getUint16(this.take(2), true);
+  u32 = () => this.view.getUint32(this.take(4), true);
+  i32 = () => this.view.getInt32(this.take(4), true);
+  str = (n: number) => this.dec.decode(this.data.subarray(this.take(n), this.at));
+  bytes = (n: number) => this.data.subarray(this.take(n), this.at);
+  line(): string {
+    const end = this.data.indexOf(0x0a, this.at);
+    if (end < 0) throw this.refuse('ends in the middle of a name');
+    const s = this.dec.decode(this.data.subarray(this.at, end));
+    this.at = end + 1;
+    return s;
+  }
+  push = (v: PyValue) => void this.stack.push(v);
+  pop(): PyValue {
+    if (this.stack.length === 0) throw this.refuse('pops an empty stack');
+    return this.stack.pop()!;
+  }
+  top(): PyValue {
+    if (this.stack.length === 0) throw this.refuse('reads an empty stack');
+    return this.stack[this.stack.length - 1];
+  }
+  popMark(): PyValue[] {
+    const m = this.stack.lastIndexOf(MARK);
+    if (m < 0) throw this.refuse('has no mark to pop to');
+    return this.stack.splice(m).slice(1);
+  }
+  /** Only the names a plain state dict cites; anything else is refused here, before it could be called. */
+  global(module: string, name: string): Global {
+    const full = `${module}.${name}`;
+    if (CALLABLES.has(full) || (module === 'torch' && Object.hasOwn(STORAGES, name))) return new Global(full);
+    throw this.refuse(`names ${full}, which a plain state_dict never does (only collections.OrderedDict, torch._utils._rebuild_tensor_v2 and the storage types)`);
+  }
+  setItems(items: PyValue[]): void {
+    const dict = this.top();
+    if (!(dict instanceof Map)) throw this.refuse('sets items of something that is not a dict');
+    for (let i = 0; i + 1 < items.length; i += 2) dict.set(items[i], items[i + 1]);
+  }
+  getMemo(k: number): PyValue {
+    if (!this.memo.has(k)) throw this.refuse(`reads memo ${k}, which was never set`);
+    return this.memo.get(k)!;
+  }
+}
+
+/** The top `n` items of the stack, popped, in order. */
+function lastItems(m: PickleMachine, n: number): PyValue[] {
+  const out: PyValue[] = [];
+  for (let i = 0; i < n; i++) out.unshift(m.pop());
+  return out;
+}
+
+/** LONG1's little-endian two's complement, as a number where it is safe, else a bigint. */
+function long1(b: Uint8Array): number | bigint {
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+  if (b.length > 0 && b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+/**
+ * The opcodes a pickled dict of plain tensors uses (Python's Lib/pickletools.py names them), one
+ * entry each; STOP ends the machine. Every other opcode (INST, OBJ, NEWOBJ, EXT*, PERSID's text
+ * form, the byte strings…) is refused.
+ */
+const OPCODES = new Map<number, (m: PickleMachine) => void>([
+  [0x80, (m) => void m.u8()], // PROTO
+  [0x95, (m) => void m.take(8)], // FRAME
+  [0x63, (m) => m.push(m.global(m.line(), m.line()))], // GLOBAL
+  [
+    0x93, // STACK_GLOBAL
+    (m) => {
+      const name = m.pop();
+      const module = m.pop();
+      if (typeof module !== 'string' || typeof name !== 'string') throw m.refuse('names a global that is not text');
+      m.push(m.global(module, name));
+    },
+  ],
+  [0x7d, (m) => m.push(new Map())], // EMPTY_DICT
+  [0x29, (m) => m.push([])], // EMPTY_TUPLE
+  [0x5d, (m) => m.push([])], // EMPTY_LIST
+  [0x28, (m) => m.push(MARK)], // MARK
+  [0x74, (m) => m.push(m.popMark())], // TUPLE
+  [0x6c, (m) => m.push(m.popMark())], // LIST
+  [0x85, (m) => m.push([m.pop()])], // TUPLE1
+  [0x86, (m) => m.push(lastItems(m, 2))], // TUPLE2
+  [0x87, (m) => m.push(lastItems(m, 3))], // TUPLE3
+  [0x71, (m) => void m.memo.set(m.u8(), m.top())], // BINPUT
+  [0x72, (m) => void m.memo.set(m.u32(), m.top())], // LONG_BINPUT
+  [0x94, (m) => void m.memo.set(m.memo.size, m.top())], // MEMOIZE
+  [0x68, (m) => m.push(m.getMemo(m.u8()))], // BINGET
+  [0x6a, (m) => m.push(m.getMemo(m.u32()))], // LONG_BINGET
+  [0x58, (m) => m.push(m.str(m.u32()))], // BINUNICODE
+  [0x8c, (m) => m.push(m.str(m.u8()))], // SHORT_BINUNICODE
+  [0x4a, (m) => m.push(m.i32())], // BININT
+  [0x4b, (m) => m.push(m.u8())], // BININT1
+  [0x4d, (m) => m.push(m.u16())], // BININT2
+  [0x8a, (m) => m.push(long1(m.bytes(m.u8())))], // LONG1
+  [0x88, (m) => m.push(true)], // NEWTRUE
+  [0x89, (m) => m.push(false)], // NEWFALSE
+  [0x4e, (m) => m.push(null)], // NONE
+  [
+    0x73, // SETITEM
+    (m) => {
+      const v = m.pop();
+      m.setItems([m.pop(), v]);
+    },
+  ],
+  [0x75, (m) => m.setItems(m.popMark())], // SETITEMS
+  [
+    0x61, // APPEND
+    (m) => {
+      const v = m.pop();
+      const list = m.top();
+      if (!Array.isArray(list)) throw m.refuse('appends to something that is not a list');
+      list.push(v);
+    },
+  ],
+  [
+    0x65, // APPENDS
+    (m) => {
+      const items = m.popMark();
+      const list = m.top();
+      if (!Array.isArray(list)) throw m.refuse('appends to something that is not a list');
+      list.push(...items);
+    },
+  ],
+  [0x51, (m) => m.push(storageRef(m.pop(), (why) => m.refuse(why)))], // BINPERSID
+  [
+    0x52, // REDUCE
+    (m) => {
+      const args = m.pop();
+      m.push(reduce(m.pop(), args, (why) => m.refuse(why)));
+    },
+  ],
+  [
+    0x62, // BUILD: the state a state_dict's OrderedDict carries (its `_metadata` of versions) is not needed.
+    (m) => {
+      m.pop();
+      if (!(m.top() instanceof Map)) throw m.refuse('builds an object that is not a dict');
+    },
+  ],
+]);
+
+/** A persistent id `('storage', torch.FloatStorage, key, location, numel)`. */
+function storageRef(pid: PyValue, refuse: (why: string) => Error): StorageRef {
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || !(pid[1] instanceof Global) || typeof pid[2] !== 'string' || typeof pid[4] !== 'number') throw refuse('cites a persistent object that is not a storage');
+  const dtype = STORAGES[pid[1].name.replace(/^torch\./, '')];
+  if (!dtype || !/^[A-Za-z0-9_]+$/.test(pid[2]) || !Number.isSafeInteger(pid[4]) || pid[4] < 0) throw refuse(`cites a storage Netwright does not read (${pid[1].name})`);
+  return new StorageRef(dtype, pid[2], pid[4]);
+}
+
+/** The only two calls a plain state dict makes. */
+function reduce(callable: PyValue, args: PyValue, refuse: (why: string) => Error): PyValue {
+  if (!(callable instanceof Global) || !Array.isArray(args)) throw refuse('calls something that is not a known function');
+  if (callable.name === 'collections.OrderedDict') {
+    if (args.length !== 0) throw refuse('makes an OrderedDict from arguments');
+    return new Map();
+  }
+  if (callable.name === 'torch._utils._rebuild_tensor_v2') {
+    const [storage, offset, size, stride] = args;
+    const ints = (v: PyValue): v is number[] => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
+    if (!(storage instanceof StorageRef) || !Number.isSafeInteger(offset) || !ints(size) || !ints(stride) || size.length !== stride.length) throw refuse('rebuilds a tensor from arguments that are not a storage, offset, size and stride');
+    return new TensorRef(storage, offset as number, size, stride);
+  }
+  throw refuse(`calls ${callable.name}`);
+}
