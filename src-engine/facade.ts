@@ -50,7 +50,9 @@ export type { TransformDef, TransformParam } from './catalog/transforms/types';
 export { withInputShape } from './core/data/sources';
 // An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).
 export { imageToSample, type RgbaImage } from './core/data/image';
-export { OPTIMIZERS, SCHEDULES, defaultSetting } from './core/optim/registry';
+export { OPTIMIZERS } from './catalog/optimizers/registry';
+export { DEFAULT_SCHEDULE, SCHEDULES } from './catalog/schedules/registry';
+export { defaultSetting } from './catalog/settings';
 
 // The live analysis the canvas shows while a design is drawn.
 export { analyzeGraph } from './core/analysis/validate';

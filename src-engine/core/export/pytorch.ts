@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
 import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
@@ -323,7 +324,7 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
   const sampleShape = data?.train.featureShape;
   const { names } = p;
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
-  const schedule = t.schedule ?? { kind: 'constant' };
+  const schedule = t.schedule ?? DEFAULT_SCHEDULE;
   const scheduleUnit = t.scheduleUnit ?? (stepsPerBatchByDefault(schedule) ? 'step' : 'epoch');
   const options = t.dataset.options ?? {};
   const feature = p.features[0];
@@ -429,7 +430,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? { kind: 'constant' }) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
+    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
     text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
