@@ -42,7 +42,7 @@ const TransformSchema = z.union(listTransforms().map((t) => paramsSchema(t.kind,
 
 /** A graph's `training.dataset`: which dataset, and how it is split, corrupted and augmented. */
 const DatasetConfigFields = z.object({
-  /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  /** A declared dataset's name (catalog/datasets/). */
   name: z.string().min(1).max(100),
   /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
   options: z.record(z.string(), z.unknown()).optional(),

@@ -25,6 +25,9 @@ export type OptimizerKind = OptimizerConfig['kind'];
 /** The optimizers' declarations, in the order the app lists them. */
 export const OPTIMIZERS: readonly OptimizerDeclaration<OptimizerKind>[] = DECLARED;
 
+/** The optimizer of a design that has no training settings yet: Adam at its known-good rate. */
+export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: adam.kind, lr: adam.knownGoodLr };
+
 /**
  * A learning rate to resume with after `lr` diverged: ten times lower, but no higher than the rate
  * known to train with this optimizer (Adam at 1000 gets 0.001, not 100, which diverges too).

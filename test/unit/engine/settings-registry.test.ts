@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetConfig, OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { DATASETS, loadBuiltinDataset } from '../../../src-engine/core/data';
+import { DATASETS } from '../../../src-engine/catalog/datasets/registry';
+import { loadBuiltinDataset } from '../../../src-engine/core/data';
 import { OptimizerConfigSchema, ScheduleConfigSchema } from '../../../src-engine/base/schemas';
 import { OPTIMIZERS } from '../../../src-engine/catalog/optimizers/registry';
 import { SCHEDULES } from '../../../src-engine/catalog/schedules/registry';
