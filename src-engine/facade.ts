@@ -43,14 +43,16 @@ export { headToFit, predictionNodeId } from './base/ir/prediction';
 export { fitToData, type DataFit, type DataShape, type FitEdit } from './base/ir/data-fit';
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
-export { DATASETS } from './core/data/registry';
+export { DATASETS, DEFAULT_DATASET } from './catalog/datasets/registry';
 export { listTransforms, type TransformConfig, type TransformKind } from './catalog/transforms/registry';
 export type { TransformDef, TransformParam } from './catalog/transforms/types';
 // The shape an image folder is read at (the features Input's), as training reads it: the preview asks for the same.
 export { withInputShape } from './core/data/sources';
 // An image converted to a sample exactly as an image folder's are (the Playground's uploaded or pasted image).
 export { imageToSample, type RgbaImage } from './core/data/image';
-export { OPTIMIZERS, SCHEDULES, defaultSetting } from './core/optim/registry';
+export { DEFAULT_OPTIMIZER, OPTIMIZERS } from './catalog/optimizers/registry';
+export { DEFAULT_SCHEDULE, SCHEDULES } from './catalog/schedules/registry';
+export { defaultSetting } from './catalog/settings';
 
 // The live analysis the canvas shows while a design is drawn.
 export { analyzeGraph } from './core/analysis/validate';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { paramsSchema } from '../catalog/params';
+import { paramsSchema, settingSchema } from '../catalog/params';
+import { OPTIMIZERS, type OptimizerConfig } from '../catalog/optimizers/registry';
+import { SCHEDULES, type ScheduleConfig } from '../catalog/schedules/registry';
 import { listTransforms, type TransformConfig } from '../catalog/transforms/registry';
 
 /**
@@ -7,7 +9,7 @@ import { listTransforms, type TransformConfig } from '../catalog/transforms/regi
  * from it, so no second definition drifts from the first. The IR validator reports `Diagnostic`s,
  * a graph's `training.dataset` is a `DatasetConfig`, the GPU selection takes a `ComputeChoice`; the
  * protocol checks the same values where they cross a process boundary. This file imports nothing
- * but zod: it is the one file of base the protocol may import (eslint.config.js).
+ * but zod and the catalog: it is the one file of base the protocol may import (eslint.config.js).
  */
 
 /**
@@ -27,12 +29,20 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
 export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
+type Union = readonly [z.ZodType, z.ZodType, ...z.ZodType[]];
+
+/** A `training.optimizer`: one of the declared optimizers (catalog/optimizers/), with its rate. */
+export const OptimizerConfigSchema = z.union(OPTIMIZERS.map((o) => settingSchema(o.kind, o.params, { lr: z.number().min(0) })) as unknown as Union) as unknown as z.ZodType<OptimizerConfig>;
+
+/** A `training.schedule`: one of the declared learning-rate schedules (catalog/schedules/). */
+export const ScheduleConfigSchema = z.union(SCHEDULES.map((s) => settingSchema(s.kind, s.params)) as unknown as Union) as unknown as z.ZodType<ScheduleConfig>;
+
 /** A `dataset.transform`: one of the declared transforms (catalog/transforms/), each parameter within its range. */
 const TransformSchema = z.union(listTransforms().map((t) => paramsSchema(t.kind, t.params)) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]]) as unknown as z.ZodType<TransformConfig>;
 
 /** A graph's `training.dataset`: which dataset, and how it is split, corrupted and augmented. */
 const DatasetConfigFields = z.object({
-  /** `mnist`, `fashion-mnist`, `iris`, `housing`, `two-moons`, `circles`, `spirals`, `xor`, `blobs`, `csv`. */
+  /** A declared dataset's name (catalog/datasets/). */
   name: z.string().min(1).max(100),
   /** Dataset-specific options: `noise` for synthetic sets, `path`/`targetColumn`/`task` for CSV, `dir` for IDX folders, sample counts. */
   options: z.record(z.string(), z.unknown()).optional(),

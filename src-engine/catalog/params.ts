@@ -1,19 +1,34 @@
 import { z } from 'zod';
+import type { SettingParam, SettingParams } from './settings';
 import type { TransformParam } from './transforms/types';
 
-/** A declared setting's parameters as the protocol checks them: `{ kind, ...params }`, each within its spec's range. */
+/** One parameter's value as its spec allows it: a boolean, one of its values, or a number within its range. */
+function valueSchema(p: TransformParam | SettingParam): z.ZodType {
+  if (p.kind === 'bool') return z.boolean();
+  if (p.kind === 'enum') return z.enum(p.values as [string, ...string[]]);
+  let n = p.kind === 'int' ? z.number().int() : z.number();
+  if (p.min !== undefined) n = n.min(p.min);
+  if (p.max !== undefined) n = n.max(p.max);
+  return n;
+}
+
+/** A declared transform's parameters as the protocol checks them: `{ kind, ...params }`, each within its spec's range. */
 export function paramsSchema(kind: string, params: Readonly<Record<string, TransformParam>>) {
   const shape: Record<string, z.ZodType> = { kind: z.literal(kind) };
+  for (const [name, p] of Object.entries(params)) shape[name] = p.optional ? valueSchema(p).optional() : valueSchema(p);
+  return z.object(shape);
+}
+
+/**
+ * A declared setting (an optimizer, a schedule) as a zod schema: `{ kind, ...params, ...extra }`,
+ * each parameter optional unless `required`, of its kind (numbers finite; ranges are the Train
+ * dock's, so a design's own values outside them are left to the engine's checks).
+ */
+export function settingSchema(kind: string, params: SettingParams, extra: Record<string, z.ZodType> = {}) {
+  const shape: Record<string, z.ZodType> = { kind: z.literal(kind), ...extra };
   for (const [name, p] of Object.entries(params)) {
-    let s: z.ZodType;
-    if (p.kind === 'bool') s = z.boolean();
-    else {
-      let n = p.kind === 'int' ? z.number().int() : z.number();
-      if (p.min !== undefined) n = n.min(p.min);
-      if (p.max !== undefined) n = n.max(p.max);
-      s = n;
-    }
-    shape[name] = p.optional ? s.optional() : s;
+    const s = p.kind === 'bool' ? z.boolean() : p.kind === 'enum' ? valueSchema(p) : p.kind === 'int' ? z.number().int() : z.number();
+    shape[name] = p.required ? s : s.optional();
   }
   return z.object(shape);
 }

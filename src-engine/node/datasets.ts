@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
+import { DATASETS, type FileDatasetName } from '../catalog/datasets/registry';
 import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { csvSeries } from '../core/data/series';
@@ -67,109 +68,110 @@ export function loadDataset(config: DatasetConfig, seed = 0, access: DataAccess 
   if (builtin) return builtin;
   const o = config.options ?? {};
   const dirOption = typeof o.dir === 'string' && o.dir !== '' ? o.dir : undefined;
-  switch (config.name) {
-    case 'mnist':
-      return loadIdxFolder('mnist', dirOption ? allowedPath(dirOption, 'mnist', access) : mnistDataDir(), MNIST_CLASS_NAMES);
-    case 'fashion-mnist': {
-      const dir = dirOption ? allowedPath(dirOption, 'fashion-mnist', access) : DEBIAN_FASHION_DIR;
-      if (!existsSync(dir)) {
-        throw new DataError(
-          'DATA_NOT_FOUND',
-          dirOption
-            ? `fashion-mnist: folder ${dir} does not exist. Pick the folder holding train-images-idx3-ubyte(.gz) and friends.`
-            : `fashion-mnist: not found in ${DEBIAN_FASHION_DIR}. Install it with \`sudo apt-get install dataset-fashion-mnist\`, or pick a folder with the four IDX files (options.dir).`,
-        );
-      }
-      return loadIdxFolder('fashion-mnist', dir, FASHION_CLASS_NAMES);
-    }
-    case 'csv': {
-      const path = pathOption(o, 'csv', 'the CSV file to train on');
-      const task = taskOption(o, 'csv');
-      const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
-      const name = path.split(/[\\/]/).pop();
-      const table = csvTable(bytes.toString('utf8'), {
-        name,
-        targetColumn: typeof o.targetColumn === 'string' || typeof o.targetColumn === 'number' ? o.targetColumn : undefined,
-        task,
-        header: typeof o.header === 'boolean' ? o.header : undefined,
-        // A .tsv file is tab-separated unless options.delimiter says otherwise.
-        delimiter: typeof o.delimiter === 'string' ? o.delimiter : /\.tsv$/i.test(path) ? '\t' : undefined,
-        roles: isRecord(o.roles) ? (o.roles as CsvOptions['roles']) : undefined,
-        missing: o.missing as CsvOptions['missing'],
-        categorical: o.categorical as CsvOptions['categorical'],
-      });
-      const ds = table.dataset;
-      const classCounts = ds.task === 'classification' ? countClasses(ds) : undefined;
-      const filled = table.columns.filter((c) => c.role === 'feature' && c.missing > 0).length;
-      return checkFingerprint('csv', o, {
-        train: ds,
-        report: {
-          kind: 'csv',
-          fingerprint: createHash('sha256').update(bytes).digest('hex'),
-          files: 1,
-          skipped: [],
-          columns: table.columns,
-          droppedRows: table.droppedRows,
-          ...(classCounts ? { classCounts } : {}),
-          notes: [
-            `${ds.count} rows, ${table.columns.filter((c) => c.role === 'feature').length} feature columns (${ds.featureShape[0]} after encoding), task ${ds.task}`,
-            ...(table.droppedRows ? [`${table.droppedRows} rows dropped (missing values)`] : []),
-            ...(filled && o.missing !== 'drop' ? [`missing cells in ${filled} columns filled (${String(o.missing)})`] : []),
-          ],
-        },
-      });
-    }
-    case 'image-folder': {
-      const { root, shape } = imageFolderOptions(o, access);
-      return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape } : {}) }));
-    }
-    case 'npz': {
-      const path = pathOption(o, 'npz', 'the .npz file (np.savez(path, x=…, y=…))');
-      const task = taskOption(o, 'npz');
-      const bytes = readDataFile(path, 'npz', access, DATA_LIMITS.maxArrayBytes);
-      if (/\.npy$/i.test(path)) {
-        const yBytes = readDataFile(npyTargets(path, o, access), 'npz', access, DATA_LIMITS.maxArrayBytes);
-        return checkFingerprint('npz', o, npyPairDataset(bytes, yBytes, { name: path.split(/[\\/]/).pop(), ...(task ? { task } : {}) }));
-      }
-      return checkFingerprint(
-        'npz',
-        o,
-        npzDataset(bytes, {
-          name: path.split(/[\\/]/).pop(),
-          ...(typeof o.x === 'string' ? { x: o.x } : {}),
-          ...(typeof o.y === 'string' ? { y: o.y } : {}),
-          ...(task ? { task } : {}),
-        }),
-      );
-    }
-    case 'text': {
-      const path = pathOption(o, 'text', 'the .txt file to learn from');
-      const bytes = readDataFile(path, 'text', access, DATA_LIMITS.maxTextBytes);
-      const name = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, '');
-      if (o.vocabulary !== undefined && o.vocabulary !== 'text' && o.vocabulary !== 'ascii') throw new DataError('DATA_BAD_OPTION', `text: options.vocabulary must be "text" (the file's own characters) or "ascii" (got ${JSON.stringify(o.vocabulary)}).`);
-      const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
-      const text = utf8(bytes, path);
-      const loaded = textDataset(text, { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) });
-      return checkFingerprint('text', o, withTextReport(loaded, 'text', createHash('sha256').update(bytes).digest('hex'), 1, distinctCharacters(text, vocabulary)));
-    }
-    case 'series': {
-      const path = pathOption(o, 'series', 'the CSV file whose column is the series');
-      const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
-      const name = path.split(/[\\/]/).pop()!;
-      if (o.column !== undefined && typeof o.column !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.column names a column (got ${JSON.stringify(o.column)}).`);
-      if (o.window !== undefined && typeof o.window !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.window is a number of steps (got ${JSON.stringify(o.window)}).`);
-      const { train, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
-      return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
-    }
-    case 'fortunes':
-      return loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined);
-    default:
-      throw new DataError(
-        'DATA_UNKNOWN',
-        `Unknown dataset ${JSON.stringify(config.name)}. Choose mnist, fashion-mnist, iris, housing, two-moons, circles, spirals, xor, blobs, shapes, adding, memory, parity, waves, csv, series, image-folder, npz, text or fortunes.`,
-      );
-  }
+  const load = Object.hasOwn(FILE_LOADERS, config.name) ? FILE_LOADERS[config.name as FileDatasetName] : undefined;
+  if (!load) throw new DataError('DATA_UNKNOWN', `Unknown dataset ${JSON.stringify(config.name)}. Choose ${DATASETS.map((d) => d.name).join(', ')}.`);
+  return load(o, dirOption, access);
 }
+
+/** How the Node host reads a dataset declared `files` (catalog/datasets/): its options, `options.dir` when set, and which files it may read. */
+type FileLoader = (o: Record<string, unknown>, dirOption: string | undefined, access: DataAccess) => LoadedDataset;
+
+/** Each dataset declared `files`, by its name: a name declared without its loader here fails to compile. */
+const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
+  mnist: (o, dirOption, access) => loadIdxFolder('mnist', dirOption ? allowedPath(dirOption, 'mnist', access) : mnistDataDir(), MNIST_CLASS_NAMES),
+  'fashion-mnist': (o, dirOption, access) => {
+    const dir = dirOption ? allowedPath(dirOption, 'fashion-mnist', access) : DEBIAN_FASHION_DIR;
+    if (!existsSync(dir)) {
+      throw new DataError(
+        'DATA_NOT_FOUND',
+        dirOption
+          ? `fashion-mnist: folder ${dir} does not exist. Pick the folder holding train-images-idx3-ubyte(.gz) and friends.`
+          : `fashion-mnist: not found in ${DEBIAN_FASHION_DIR}. Install it with \`sudo apt-get install dataset-fashion-mnist\`, or pick a folder with the four IDX files (options.dir).`,
+      );
+    }
+    return loadIdxFolder('fashion-mnist', dir, FASHION_CLASS_NAMES);
+  },
+  csv: (o, dirOption, access) => {
+    const path = pathOption(o, 'csv', 'the CSV file to train on');
+    const task = taskOption(o, 'csv');
+    const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
+    const name = path.split(/[\\/]/).pop();
+    const table = csvTable(bytes.toString('utf8'), {
+      name,
+      targetColumn: typeof o.targetColumn === 'string' || typeof o.targetColumn === 'number' ? o.targetColumn : undefined,
+      task,
+      header: typeof o.header === 'boolean' ? o.header : undefined,
+      // A .tsv file is tab-separated unless options.delimiter says otherwise.
+      delimiter: typeof o.delimiter === 'string' ? o.delimiter : /\.tsv$/i.test(path) ? '\t' : undefined,
+      roles: isRecord(o.roles) ? (o.roles as CsvOptions['roles']) : undefined,
+      missing: o.missing as CsvOptions['missing'],
+      categorical: o.categorical as CsvOptions['categorical'],
+    });
+    const ds = table.dataset;
+    const classCounts = ds.task === 'classification' ? countClasses(ds) : undefined;
+    const filled = table.columns.filter((c) => c.role === 'feature' && c.missing > 0).length;
+    return checkFingerprint('csv', o, {
+      train: ds,
+      report: {
+        kind: 'csv',
+        fingerprint: createHash('sha256').update(bytes).digest('hex'),
+        files: 1,
+        skipped: [],
+        columns: table.columns,
+        droppedRows: table.droppedRows,
+        ...(classCounts ? { classCounts } : {}),
+        notes: [
+          `${ds.count} rows, ${table.columns.filter((c) => c.role === 'feature').length} feature columns (${ds.featureShape[0]} after encoding), task ${ds.task}`,
+          ...(table.droppedRows ? [`${table.droppedRows} rows dropped (missing values)`] : []),
+          ...(filled && o.missing !== 'drop' ? [`missing cells in ${filled} columns filled (${String(o.missing)})`] : []),
+        ],
+      },
+    });
+  },
+  'image-folder': (o, dirOption, access) => {
+    const { root, shape } = imageFolderOptions(o, access);
+    return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape } : {}) }));
+  },
+  npz: (o, dirOption, access) => {
+    const path = pathOption(o, 'npz', 'the .npz file (np.savez(path, x=…, y=…))');
+    const task = taskOption(o, 'npz');
+    const bytes = readDataFile(path, 'npz', access, DATA_LIMITS.maxArrayBytes);
+    if (/\.npy$/i.test(path)) {
+      const yBytes = readDataFile(npyTargets(path, o, access), 'npz', access, DATA_LIMITS.maxArrayBytes);
+      return checkFingerprint('npz', o, npyPairDataset(bytes, yBytes, { name: path.split(/[\\/]/).pop(), ...(task ? { task } : {}) }));
+    }
+    return checkFingerprint(
+      'npz',
+      o,
+      npzDataset(bytes, {
+        name: path.split(/[\\/]/).pop(),
+        ...(typeof o.x === 'string' ? { x: o.x } : {}),
+        ...(typeof o.y === 'string' ? { y: o.y } : {}),
+        ...(task ? { task } : {}),
+      }),
+    );
+  },
+  text: (o, dirOption, access) => {
+    const path = pathOption(o, 'text', 'the .txt file to learn from');
+    const bytes = readDataFile(path, 'text', access, DATA_LIMITS.maxTextBytes);
+    const name = path.split(/[\\/]/).pop()!.replace(/\.txt$/i, '');
+    if (o.vocabulary !== undefined && o.vocabulary !== 'text' && o.vocabulary !== 'ascii') throw new DataError('DATA_BAD_OPTION', `text: options.vocabulary must be "text" (the file's own characters) or "ascii" (got ${JSON.stringify(o.vocabulary)}).`);
+    const vocabulary = o.vocabulary === 'ascii' ? ASCII_VOCABULARY : undefined;
+    const text = utf8(bytes, path);
+    const loaded = textDataset(text, { name, window: windowOption(o), ...(vocabulary ? { vocabulary } : {}) });
+    return checkFingerprint('text', o, withTextReport(loaded, 'text', createHash('sha256').update(bytes).digest('hex'), 1, distinctCharacters(text, vocabulary)));
+  },
+  series: (o, dirOption, access) => {
+    const path = pathOption(o, 'series', 'the CSV file whose column is the series');
+    const bytes = readDataFile(path, 'csv', access, DATA_LIMITS.maxCsvBytes);
+    const name = path.split(/[\\/]/).pop()!;
+    if (o.column !== undefined && typeof o.column !== 'string') throw new DataError('DATA_BAD_OPTION', `series: options.column names a column (got ${JSON.stringify(o.column)}).`);
+    if (o.window !== undefined && typeof o.window !== 'number') throw new DataError('DATA_BAD_OPTION', `series: options.window is a number of steps (got ${JSON.stringify(o.window)}).`);
+    const { train, test, note } = csvSeries(utf8(bytes, path), { name, ...(o.column !== undefined ? { column: o.column } : {}), ...(o.window !== undefined ? { window: o.window } : {}), ...(/\.tsv$/i.test(path) ? { delimiter: '\t' } : {}) });
+    return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
+  },
+  fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
+};
 
 /**
  * `loadDataset` for training: the same sets, but an image folder whose samples (as float32) are

@@ -20,7 +20,8 @@
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import { checkGraph } from '../core/analysis/checked';
-import { DataError, MISSING_POLICIES, withInputShape } from '../core/data';
+import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { DataError, withInputShape } from '../core/data';
 import { thrownCode } from '../base/errors';
 import type { DatasetConfig } from '../base/ir/types';
 import { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from '../core/train';

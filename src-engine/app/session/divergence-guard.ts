@@ -2,7 +2,7 @@ import { isProbedOp } from '../../core/ops/categories';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import { suggestLr } from '../../core/optim/registry';
+import { suggestLr } from '../../catalog/optimizers/registry';
 import type { LoopHooks, LoopView, StepContext, StepVerdict } from '../../core/train';
 import type { EventData } from '../../protocol/messages';
 import { allFinite, compact } from '../probes/summary';

@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
 import type { CompiledGraph, CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import type { PreparedData, Samples } from '../../core/data';
@@ -48,7 +49,7 @@ export async function sanityCheck(checked: CheckedGraph, prepared: PreparedData<
   const loop = new TrainingLoop(g, data, backend, {
     compile: options.compile,
     // Accuracy (classifiers; other tasks ignore it) is what the verdict reads of the final evaluation, in eval mode.
-    overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: { kind: 'constant' }, metrics: ['accuracy'], evaluation: 'eval' },
+    overrides: { batchSize, epochs: Math.ceil(steps / Math.ceil(n / batchSize)), schedule: DEFAULT_SCHEDULE, metrics: ['accuracy'], evaluation: 'eval' },
     shuffle: false,
     maxSteps: steps,
     validate: false,

@@ -1,3 +1,5 @@
+import type { OptimizerConfig } from '../../catalog/optimizers/registry';
+import type { ScheduleConfig } from '../../catalog/schedules/registry';
 import type { DatasetConfig } from '../schemas';
 import type { StartFrom } from './start-from';
 
@@ -74,21 +76,8 @@ export interface NodeIR {
 /** A graph's `training.dataset` (declared once, with its schema, in base/schemas.ts). */
 export type { DatasetConfig };
 
-export type OptimizerConfig =
-  | { kind: 'sgd'; lr: number; momentum?: number; nesterov?: boolean; weightDecay?: number; dampening?: number }
-  | { kind: 'adam'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean }
-  | { kind: 'adamw'; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }
-  | { kind: 'rmsprop'; lr: number; alpha?: number; eps?: number; momentum?: number; weightDecay?: number; centered?: boolean }
-  | { kind: 'adagrad'; lr: number; lrDecay?: number; eps?: number; weightDecay?: number };
-
-export type ScheduleConfig =
-  | { kind: 'constant' }
-  | { kind: 'step'; stepSize: number; gamma: number }
-  | { kind: 'exponential'; gamma: number }
-  | { kind: 'cosine'; tMax: number; etaMin?: number }
-  | { kind: 'warmup-cosine'; warmupSteps: number; totalSteps: number; etaMin?: number }
-  | { kind: 'onecycle'; maxLr: number; totalSteps: number; pctStart?: number; divFactor?: number; finalDivFactor?: number }
-  | { kind: 'plateau'; factor?: number; patience?: number; threshold?: number; minLr?: number; mode?: 'min' | 'max'; cooldown?: number };
+/** A `training.optimizer` and a `training.schedule`: derived from their declarations (catalog/optimizers/, catalog/schedules/). */
+export type { OptimizerConfig, ScheduleConfig };
 
 export type GradClipConfig = { kind: 'norm'; maxNorm: number } | { kind: 'value'; clipValue: number };
 

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../../base/errors';
 import { isTargetInput } from '../../base/ir/inputs';
 import { getOp, listOps } from '../ops/registry';
-import { OPTIMIZERS } from '../optim/registry';
+import { OPTIMIZERS } from '../../catalog/optimizers/registry';
 import type { AttrSpec, AttrValue, Attrs, OpDef } from '../ops/types';
 import { formatShape } from '../../base/tensor';
 import { hasErrors, type Diagnostic } from '../../base/ir/diagnostics';

@@ -1,3 +1,4 @@
+import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from '../../catalog/datasets/options';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset, SourceReport } from './types';
 
@@ -78,11 +79,9 @@ export function parseCsvRows(text: string, delimiter = ',', maxCells: number = D
 }
 
 /** What to do with missing feature cells (empty, NaN, NA, null, None, ?). */
-export type MissingPolicy = 'error' | 'drop' | 'mean' | 'median' | 'most-frequent' | 'indicator';
-export const MISSING_POLICIES: readonly MissingPolicy[] = ['error', 'drop', 'mean', 'median', 'most-frequent', 'indicator'];
+export type MissingPolicy = (typeof MISSING_POLICIES)[number];
 /** How a text (categorical) feature column becomes numbers. */
-export type CategoricalEncoding = 'one-hot' | 'index' | 'error';
-export const CATEGORICAL_ENCODINGS: readonly CategoricalEncoding[] = ['one-hot', 'index', 'error'];
+export type CategoricalEncoding = (typeof CATEGORICAL_ENCODINGS)[number];
 export type ColumnRole = 'feature' | 'target' | 'ignore';
 
 export interface CsvOptions {

@@ -2,7 +2,7 @@
 export * from './types';
 export { parseIdx, idxImageDataset } from './idx';
 export type { IdxArray } from './idx';
-export { parseCsvRows, csvColumns, csvDataset, csvTable, targetColumnByName, MISSING_POLICIES, CATEGORICAL_ENCODINGS, TARGET_COLUMN_NAMES } from './csv';
+export { parseCsvRows, csvColumns, csvDataset, csvTable, targetColumnByName, TARGET_COLUMN_NAMES } from './csv';
 export type { CsvOptions, CsvTable, CsvColumnSummary, MissingPolicy, CategoricalEncoding, ColumnRole } from './csv';
 export { readImageHeader, imageToSample } from './image';
 export type { ImageHeader, RgbaImage } from './image';
@@ -25,4 +25,4 @@ export type { TextOptions } from './text';
 export type { PreparedData } from './prepare';
 export { BatchFeeder, PREFETCH_BATCHES } from './batch';
 export { subsetOf, normalizedSource, materialize, forEachChunk } from './stream';
-export { DATASETS, type DatasetSpec } from './registry';
+export { CODE_LOADERS, codeLoader, type CodeLoader } from './registry';

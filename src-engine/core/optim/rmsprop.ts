@@ -1,6 +1,7 @@
+import { rmsprop as declared } from '../../catalog/optimizers/rmsprop';
+import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
-import { defineOptimizer } from './optimizer-def';
-import { bool, float } from './setting-spec';
+import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
 
 /** RMSprop hyperparameters, resolved (PyTorch `torch.optim.RMSprop` defaults). */
@@ -54,7 +55,7 @@ export function rmspropUpdate(
 
 /** RMSprop with optional momentum, centering and L2 weight decay. */
 export class Rmsprop extends OptimizerBase {
-  readonly kind = 'rmsprop';
+  readonly kind = declared.kind;
   private readonly hyper: RmspropHyper;
   /** The same settings with weight decay 0, for parameters with `decay: false`. */
   private readonly hyperNoDecay: RmspropHyper;
@@ -93,20 +94,53 @@ export class Rmsprop extends OptimizerBase {
   }
 }
 
+function rmspropShader(centered: boolean, momentum: boolean): string {
+  return `struct Params { n: u32, wOff: u32, gOff: u32, sOff: u32, aOff: u32, bOff: u32, rowStride: u32, _a: u32,
+  lr: f32, alpha: f32, eps: f32, mu: f32, wd: f32, _b: u32, _c: u32, _d: u32, }
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+@group(0) @binding(2) var<storage, read_write> S: array<f32>;
+${centered ? '@group(0) @binding(3) var<storage, read_write> A: array<f32>;' : ''}
+${momentum ? `@group(0) @binding(${centered ? 4 : 3}) var<storage, read_write> B: array<f32>;` : ''}
+@group(0) @binding(${2 + Number(centered) + Number(momentum) + 1}) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let w = W[P.wOff + i];
+  let g = G[P.gOff + i] + P.wd * w;
+  let sq = P.alpha * S[P.sOff + i] + (1.0 - P.alpha) * g * g;
+  S[P.sOff + i] = sq;
+  var s = sq;
+  ${centered ? 'let ga = P.alpha * A[P.aOff + i] + (1.0 - P.alpha) * g; A[P.aOff + i] = ga; s = s - ga * ga;' : ''}
+  let avg = sqrt(s) + P.eps;
+  ${momentum ? 'let b = P.mu * B[P.bOff + i] + g / avg; B[P.bOff + i] = b; W[P.wOff + i] = w - P.lr * b;' : 'W[P.wOff + i] = w - (P.lr * g) / avg;'}
+}
+`;
+}
+
+/** `rmspropUpdate` on the GPU. */
+function rmspropGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
+  const alpha = s.alpha ?? 0.99;
+  const eps = s.eps ?? 1e-8;
+  const momentum = s.momentum ?? 0;
+  const wd = s.weightDecay ?? 0;
+  const centered = s.centered === true;
+  return {
+    key: `rmsprop:${centered ? 'c' : ''}${momentum > 0 ? 'm' : ''}`,
+    wgsl: () => rmspropShader(centered, momentum > 0),
+    uniforms: (a) => {
+      const o = a.slotOff;
+      return words([a.n, a.wOff, a.gOff, o.squareAvg, o.gradAvg ?? 0, o.momentumBuffer ?? 0, a.rowStride], { 8: a.lr, 9: alpha, 10: eps, 11: momentum, 12: a.decay ? wd : 0 });
+    },
+  };
+}
+
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const rmsprop = defineOptimizer({
-  kind: 'rmsprop',
-  label: 'RMSprop',
-  doc: 'Steps scaled by a running mean of squared gradients.',
-  params: {
-    alpha: float(0.99, 'Decay of the running mean of squared gradients.', 0, 1),
-    eps: float(1e-8, 'Added to the denominator for stability.', 0),
-    momentum: float(0, 'Momentum factor.', 0, 1),
-    centered: bool(false, 'Normalise by the gradient variance instead of its second moment.'),
-    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
-  },
-  knownGoodLr: 1e-2,
+  ...declared,
   slots: (s) => ['squareAvg', ...(s.centered ? ['gradAvg'] : []), ...((s.momentum ?? 0) > 0 ? ['momentumBuffer'] : [])],
   create: (params, s) => new Rmsprop(params, s),
+  gpu: rmspropGpu,
   pytorch: "torch.optim.RMSprop(groups, lr=lr, alpha=o.get('alpha', 0.99), eps=o.get('eps', 1e-8), momentum=o.get('momentum', 0), centered=o.get('centered', False))",
 });

@@ -1,18 +1,17 @@
 import type { ScheduleConfig } from '../../base/ir/types';
+import type { ScheduleDeclaration } from '../../catalog/schedules/types';
 import type { Schedule } from './schedule-base';
-import type { SettingSpec } from './setting-spec';
 
 /** The settings of the schedule `K`, as a training config holds them. */
 export type ScheduleSettings<K extends ScheduleConfig['kind']> = Extract<ScheduleConfig, { kind: K }>;
 
 /**
- * Everything about one learning-rate schedule, declared once (one file per schedule in
- * `schedule-kinds/`, one line in their registry): the parameters the Train dock offers, how the
- * engine's loop steps it, and how the exported train.py reproduces it. Shaped like `defineOp`.
+ * What one learning-rate schedule computes, declared once (one file per schedule in
+ * `schedule-kinds/`, one line in their registry), over its declaration (catalog/schedules/<kind>.ts:
+ * its settings): how the engine's loop steps it, and how the exported train.py reproduces it.
+ * Shaped like `defineOp`.
  */
-export interface ScheduleDefinition<K extends ScheduleConfig['kind'] = ScheduleConfig['kind']> extends SettingSpec<K> {
-  /** Steps per optimizer step unless `training.scheduleUnit` says otherwise (else per epoch). */
-  perStep?: boolean;
+export interface ScheduleDefinition<K extends ScheduleConfig['kind'] = ScheduleConfig['kind']> extends ScheduleDeclaration<K> {
   /** The schedule over `baseLr` (the optimizer's rate). @throws `SCHEDULE_BAD_CONFIG` for settings that cannot work. */
   create(settings: ScheduleSettings<K>, baseLr: number): Schedule;
   /**

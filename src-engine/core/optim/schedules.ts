@@ -1,4 +1,5 @@
 import type { ScheduleConfig } from '../../base/ir/types';
+import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
 import type { Schedule } from './schedule-base';
 import type { AnyScheduleDefinition } from './schedule-def';
 import { SCHEDULE_DEFS } from './schedule-kinds/registry';
@@ -21,13 +22,13 @@ export function stepsPerBatchByDefault(schedule: ScheduleConfig | undefined): bo
 
 /**
  * Build the schedule a training config names. `baseLr` is the optimizer's configured rate
- * (ignored by `onecycle`, which is driven by its own `maxLr`, as PyTorch's OneCycleLR is).
- * No config means a constant rate.
+ * (ignored by one-cycle, which is driven by its own `maxLr`, as PyTorch's OneCycleLR is).
+ * No config means the default schedule (a constant rate).
  *
  * @throws Error with code `SCHEDULE_BAD_CONFIG` for settings that cannot work (e.g. `tMax` ≤ 0),
  *   `SCHEDULE_UNKNOWN` for an unknown kind.
  */
 export function createSchedule(config: ScheduleConfig | undefined, baseLr: number): Schedule {
-  const c: ScheduleConfig = config ?? { kind: 'constant' };
+  const c: ScheduleConfig = config ?? DEFAULT_SCHEDULE;
   return scheduleDefinition(String(c.kind)).create(c as never, baseLr);
 }

@@ -1,6 +1,7 @@
+import { sgd as declared } from '../../catalog/optimizers/sgd';
+import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
-import { defineOptimizer } from './optimizer-def';
-import { bool, float } from './setting-spec';
+import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
 import { optimError } from './types';
 
@@ -57,7 +58,7 @@ export function sgdUpdate(
 
 /** Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay. */
 export class Sgd extends OptimizerBase {
-  readonly kind = 'sgd';
+  readonly kind = declared.kind;
   private readonly hyper: SgdHyper;
   /** The same settings with weight decay 0, for parameters with `decay: false`. */
   private readonly hyperNoDecay: SgdHyper;
@@ -91,19 +92,51 @@ export class Sgd extends OptimizerBase {
   }
 }
 
+function sgdShader(variant: 'plain' | 'momentum' | 'nesterov'): string {
+  const update =
+    variant === 'plain'
+      ? 'W[P.wOff + i] = w - P.lr * (g + P.wd * w);'
+      : `let d = g + P.wd * w;
+  let b = P.mu * M[P.mOff + i] + P.keep * d;
+  M[P.mOff + i] = b;
+  ${variant === 'nesterov' ? 'W[P.wOff + i] = w - P.lr * (d + P.momentum * b);' : 'W[P.wOff + i] = w - P.lr * b;'}`;
+  return `struct Params { n: u32, wOff: u32, gOff: u32, mOff: u32, rowStride: u32, lr: f32, wd: f32, mu: f32, keep: f32, momentum: f32, }
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+${variant === 'plain' ? '' : '@group(0) @binding(2) var<storage, read_write> M: array<f32>;'}
+@group(0) @binding(${variant === 'plain' ? 2 : 3}) var<uniform> P: Params;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.y * P.rowStride + gid.x;
+  if (i >= P.n) { return; }
+  let w = W[P.wOff + i];
+  let g = G[P.gOff + i];
+  ${update}
+}
+`;
+}
+
+/** `sgdUpdate` on the GPU: the first step's `μ' = 0, k = 1` goes in the uniforms, as on the CPU. */
+function sgdGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
+  const momentum = s.momentum ?? 0;
+  const dampening = s.dampening ?? 0;
+  const wd = s.weightDecay ?? 0;
+  const variant = momentum === 0 ? 'plain' : s.nesterov ? 'nesterov' : 'momentum';
+  return {
+    key: `sgd:${variant}`,
+    wgsl: () => sgdShader(variant),
+    uniforms: (a) => {
+      const first = a.step === 1;
+      return words([a.n, a.wOff, a.gOff, a.slotOff.momentumBuffer ?? 0, a.rowStride], { 5: a.lr, 6: a.decay ? wd : 0, 7: first ? 0 : momentum, 8: first ? 1 : 1 - dampening, 9: momentum });
+    },
+  };
+}
+
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const sgd = defineOptimizer({
-  kind: 'sgd',
-  label: 'SGD',
-  doc: 'Plain gradient descent, optionally with (Nesterov) momentum.',
-  params: {
-    momentum: float(0, 'Momentum factor (0.9 is common).', 0, 1),
-    nesterov: bool(false, 'Nesterov momentum (needs momentum > 0).'),
-    dampening: float(0, 'Dampening of the momentum.', 0, 1),
-    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
-  },
-  knownGoodLr: 0.1,
+  ...declared,
   slots: (s) => ((s.momentum ?? 0) !== 0 ? ['momentumBuffer'] : []),
   create: (params, s) => new Sgd(params, s),
+  gpu: sgdGpu,
   pytorch: "torch.optim.SGD(groups, lr=lr, momentum=o.get('momentum', 0), dampening=o.get('dampening', 0), nesterov=o.get('nesterov', False))",
 });

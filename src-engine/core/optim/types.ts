@@ -39,7 +39,7 @@ export interface OptimizerState {
  *
  * @example
  * ```ts
- * const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, compiled.params);
+ * const opt = createOptimizer(graph.training.optimizer, compiled.params);
  * for (const batch of batches) { compiled.trainStep(batch); opt.step(schedule.lr); }
  * ```
  */

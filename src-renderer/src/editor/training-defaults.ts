@@ -1,4 +1,4 @@
-import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
+import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, DEFAULT_DATASET, DEFAULT_OPTIMIZER, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];
@@ -18,7 +18,7 @@ export function lossNodeOf(graph: Pick<GraphIR, 'nodes' | 'outputs'>): string | 
  * to add one) and the first loss node added takes the role (see `adoptLoss`).
  */
 export function defaultTraining(graph: Pick<GraphIR, 'nodes' | 'outputs'>): TrainingConfig {
-  return { dataset: { name: 'mnist' }, loss: lossNodeOf(graph) ?? [], optimizer: { kind: 'adam', lr: 1e-3 }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
+  return { dataset: { name: DEFAULT_DATASET }, loss: lossNodeOf(graph) ?? [], optimizer: { ...DEFAULT_OPTIMIZER }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
 }
 
 /**

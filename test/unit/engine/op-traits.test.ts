@@ -7,7 +7,7 @@ import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { listOps } from '../../../src-engine/core/ops/registry';
-import { suggestLr } from '../../../src-engine/core/optim/registry';
+import { suggestLr } from '../../../src-engine/catalog/optimizers/registry';
 import type { Attrs, OpDef } from '../../../src-engine/core/ops/types';
 import { isMapped, torchModuleText } from '../../../src-engine/core/ops/export-mapping';
 import { getOp } from '../../../src-engine/core/ops/registry';

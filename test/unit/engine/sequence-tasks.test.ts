@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadBuiltinDataset, sequenceTask } from '../../../src-engine/core/data';
-import { DATASETS } from '../../../src-engine/core/data/registry';
+import { DATASETS } from '../../../src-engine/catalog/datasets/registry';
 
 describe('sequence tasks', () => {
   it('adding: two marked steps, one in each half, and the target is their sum; predicting the mean scores about 1/6', () => {

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetConfig, OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { DATASETS, loadBuiltinDataset } from '../../../src-engine/core/data';
-import { OPTIMIZERS, SCHEDULES, createOptimizer, createSchedule, defaultSetting } from '../../../src-engine/core/optim';
+import { DATASETS } from '../../../src-engine/catalog/datasets/registry';
+import { loadBuiltinDataset } from '../../../src-engine/core/data';
+import { OptimizerConfigSchema, ScheduleConfigSchema } from '../../../src-engine/base/schemas';
+import { OPTIMIZERS } from '../../../src-engine/catalog/optimizers/registry';
+import { SCHEDULES } from '../../../src-engine/catalog/schedules/registry';
+import { defaultSetting } from '../../../src-engine/catalog/settings';
+import { createOptimizer, createSchedule } from '../../../src-engine/core/optim';
 
 /** What the Train dock offers is what the engine runs: each registry default is the engine's own. */
 describe('settings registries', () => {
@@ -29,6 +34,16 @@ describe('settings registries', () => {
 
   it('an optimizer the registry does not list is one the engine does not know', () => {
     expect(() => createOptimizer({ kind: 'lion', lr: 0.1 } as unknown as OptimizerConfig, [param()])).toThrow(/Unknown optimizer/);
+  });
+
+  it('the zod schemas are the declarations: every default passes, an undeclared kind, a wrong type or a missing required parameter does not', () => {
+    for (const o of OPTIMIZERS) expect(OptimizerConfigSchema.safeParse({ ...defaultSetting(OPTIMIZERS, o.kind), lr: 0.1 }).success, o.kind).toBe(true);
+    for (const s of SCHEDULES) expect(ScheduleConfigSchema.safeParse(defaultSetting(SCHEDULES, s.kind, { epochs: 3, lr: 0.1 })).success, s.kind).toBe(true);
+    expect(OptimizerConfigSchema.safeParse({ kind: 'lion', lr: 0.1 }).success).toBe(false);
+    expect(OptimizerConfigSchema.safeParse({ kind: 'sgd', lr: 0.1, nesterov: 1 }).success).toBe(false);
+    expect(OptimizerConfigSchema.safeParse({ kind: 'adam' }).success).toBe(false);
+    expect(ScheduleConfigSchema.safeParse({ kind: 'step', gamma: 0.5 }).success).toBe(false);
+    expect(ScheduleConfigSchema.safeParse({ kind: 'plateau', mode: 'sideways' }).success).toBe(false);
   });
 
   it.each(SCHEDULES.map((s) => [s.kind]))('%s: the registry default is a schedule the engine accepts', (kind) => {

@@ -312,6 +312,7 @@ describe('GPU executor vs the CPU executor', () => {
     ['Adam with Dropout (the same masks every step)', withDropouts, { kind: 'adam', lr: 1e-2 }],
     ['RMSprop (centered, momentum, L2 decay)', classifier, { kind: 'rmsprop', lr: 2e-3, centered: true, momentum: 0.9, weightDecay: 1e-3 }],
     ['RMSprop', regressor, { kind: 'rmsprop', lr: 1e-3 }],
+    ['Adagrad (lr decay, L2 decay)', classifier, { kind: 'adagrad', lr: 5e-2, lrDecay: 0.01, weightDecay: 1e-3 }],
     // maxNorm below the gradients' norm on most steps (checked below).
     ['SGD with gradient clipping by norm', classifier, { kind: 'sgd', lr: 0.5, momentum: 0.9 }, [], { kind: 'norm', maxNorm: 0.3 }],
     ['Adam with gradient clipping by value', regressor, { kind: 'adam', lr: 1e-2 }, [], { kind: 'value', clipValue: 0.01 }],

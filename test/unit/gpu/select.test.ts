@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { GpuError, type GpuContext } from '../../../src-engine/core/gpu/context';
 import { chooseGpu, type AcquireGpu } from '../../../src-engine/core/gpu/select';
+import { optimizerDefinition } from '../../../src-engine/core/optim/registry';
 import { twoMoonsGraph } from '../session/fixtures';
 import { withoutGpuKernel } from './hide-kernel';
 
@@ -52,12 +53,21 @@ describe('chooseGpu', () => {
     expect(await chooseGpu(grouped, 'auto', a)).toBe(device);
   });
 
-  it('an optimizer with no GPU update (Adagrad): auto trains on the CPU, a forced GPU refuses naming it', async () => {
+  it('Adagrad runs on the GPU; an optimizer declared without a GPU update: auto trains on the CPU, a forced GPU refuses naming it', async () => {
     const a = acquirer('real');
     const adagrad = twoMoonsGraph({ optimizer: { kind: 'adagrad', lr: 0.01 } });
-    expect(await chooseGpu(adagrad, 'auto', a)).toBeNull();
-    expect(a.calls).toEqual([]);
-    await expect(chooseGpu(adagrad, 'gpu', a)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringMatching(/the adagrad optimizer \(no GPU update\)/) });
+    expect(await chooseGpu(adagrad, 'auto', a)).toBe(device);
+    const def = optimizerDefinition('adagrad');
+    const gpu = def.gpu;
+    delete def.gpu;
+    try {
+      const b = acquirer('real');
+      expect(await chooseGpu(adagrad, 'auto', b)).toBeNull();
+      expect(b.calls).toEqual([]);
+      await expect(chooseGpu(adagrad, 'gpu', b)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringMatching(/the adagrad optimizer \(no GPU update\)/) });
+    } finally {
+      def.gpu = gpu;
+    }
   });
 
   it('cpu never asks; gpu accepts a fallback adapter and refuses a model it cannot run, naming why', async () => {

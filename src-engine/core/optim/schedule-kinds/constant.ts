@@ -1,11 +1,9 @@
+import { constant as declared } from '../../../catalog/schedules/constant';
 import { ClosedFormSchedule } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
 
 export const constant = defineSchedule({
-  kind: 'constant',
-  label: 'constant',
-  doc: 'The same learning rate throughout.',
-  params: {},
-  create: (_s, baseLr) => new ClosedFormSchedule('constant', () => baseLr),
+  ...declared,
+  create: (_s, baseLr) => new ClosedFormSchedule(declared.kind, () => baseLr),
   pytorch: { lrAt: 'return base' },
 });

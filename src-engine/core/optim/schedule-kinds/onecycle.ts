@@ -1,22 +1,9 @@
+import { onecycle as declared } from '../../../catalog/schedules/onecycle';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule, type ScheduleSettings } from '../schedule-def';
-import { float, int } from '../setting-spec';
 
 export const onecycle = defineSchedule({
-  kind: 'onecycle',
-  label: 'one-cycle',
-  doc: 'Up to maxLr and back down far below it in one cycle (OneCycleLR); steps per batch.',
-  params: {
-    maxLr: float(0.01, 'The peak rate.', 0),
-    totalSteps: int(1000, 'Batches in the cycle.', 2),
-    pctStart: float(0.3, 'Fraction of the cycle spent rising.', 0, 1),
-    divFactor: float(25, 'The start rate is maxLr / divFactor.', 0),
-    finalDivFactor: float(1e4, 'The final rate is the start rate / finalDivFactor.', 0),
-  },
-  perStep: true,
-  fit(setting, { lr }) {
-    if (lr) setting.maxLr = 10 * lr;
-  },
+  ...declared,
   // NOTE: driven by its own maxLr, not the optimizer's rate, as PyTorch's OneCycleLR is.
   create: (c) => new ClosedFormSchedule(c.kind, oneCycle(c)),
   pytorch: {
@@ -38,7 +25,7 @@ return anneal(initial, s['maxLr'], step / warm_end) if step <= warm_end else ann
  * NOTE: PyTorch raises if stepped past `totalSteps`; here later steps keep the final rate.
  * PyTorch also cycles momentum (β1) inversely by default; Netwright schedules only the rate.
  */
-function oneCycle(c: ScheduleSettings<'onecycle'>): (t: number) => number {
+function oneCycle(c: ScheduleSettings<typeof declared.kind>): (t: number) => number {
   const total = c.totalSteps;
   const pctStart = c.pctStart ?? 0.3;
   const divFactor = c.divFactor ?? 25;

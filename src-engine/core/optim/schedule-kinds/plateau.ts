@@ -1,20 +1,10 @@
+import { plateau as declared } from '../../../catalog/schedules/plateau';
 import { optimError } from '../types';
 import { check, checkKind, type Schedule, type ScheduleState } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
-import { float, int } from '../setting-spec';
 
 export const plateau = defineSchedule({
-  kind: 'plateau',
-  label: 'reduce on plateau',
-  doc: 'Multiply the rate by factor when the validation loss stops improving (ReduceLROnPlateau).',
-  params: {
-    factor: float(0.1, 'Factor applied when the loss plateaus.', 0, 1),
-    patience: int(10, 'Epochs without improvement before reducing.', 0),
-    threshold: float(1e-4, 'Relative improvement that counts.', 0),
-    minLr: float(0, 'The rate never goes below this.', 0),
-    cooldown: int(0, 'Epochs to wait after a reduction.', 0),
-    mode: { kind: 'enum', default: 'min', values: ['min', 'max'], doc: 'Whether the watched value should go down or up.' },
-  },
+  ...declared,
   create: (c, baseLr) => new PlateauSchedule(baseLr, c),
   pytorch: {
     metric: true,
@@ -31,7 +21,7 @@ export const plateau = defineSchedule({
  * threshold 1e-4, cooldown 0, minLr 0.
  */
 export class PlateauSchedule implements Schedule {
-  readonly kind = 'plateau' as const;
+  readonly kind = declared.kind;
   private t = 0;
   private current: number;
   private best: number;

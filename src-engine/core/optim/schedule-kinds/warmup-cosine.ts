@@ -1,13 +1,9 @@
+import { warmupCosine as declared } from '../../../catalog/schedules/warmup-cosine';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
-import { float, int } from '../setting-spec';
 
 export const warmupCosine = defineSchedule({
-  kind: 'warmup-cosine',
-  label: 'warm-up + cosine',
-  doc: 'Linear warm-up from 0, then a cosine down to etaMin; steps per batch.',
-  params: { warmupSteps: int(100, 'Batches of linear warm-up.', 0), totalSteps: int(1000, 'Batches until the rate reaches etaMin.', 1), etaMin: float(0, 'The lowest rate.', 0) },
-  perStep: true,
+  ...declared,
   create(c, baseLr) {
     const { warmupSteps: w, totalSteps: total } = c;
     const etaMin = c.etaMin ?? 0;

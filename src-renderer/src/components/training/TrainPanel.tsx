@@ -1,7 +1,7 @@
 import { SweepForm } from './SweepForm';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode } from '../../../../src-engine/facade';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode } from '../../../../src-engine/facade';
 import { ComputeChoice, ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
@@ -355,7 +355,7 @@ export function TrainPanel() {
   const live = running && !elsewhere;
   const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
-  const scheduleKind = (t?.schedule?.kind ?? 'constant') as string;
+  const scheduleKind = (t?.schedule ?? DEFAULT_SCHEDULE).kind as string;
   const datasetSpec = DATASETS.find((d) => d.name === t?.dataset.name);
   const userPath = t ? userDataPath(t.dataset) : undefined;
   const datasetHint = t && !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;

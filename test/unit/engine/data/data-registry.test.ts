@@ -4,7 +4,8 @@ import { checkTransform } from '../../../../src-engine/core/data/transforms';
 import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
 import { DatasetConfigSchema } from '../../../../src-engine/protocol/messages';
 import type { TransformConfig } from '../../../../src-engine/catalog/transforms/registry';
-import { DATASETS, getDataset } from '../../../../src-engine/core/data/registry';
+import { DATASETS, getDataset } from '../../../../src-engine/catalog/datasets/registry';
+import { codeLoader } from '../../../../src-engine/core/data/registry';
 import { BUILTIN_DATASETS, loadBuiltinDataset } from '../../../../src-engine/core/data/builtin';
 import { normalizationKind } from '../../../../src-engine/core/data/prepare';
 
@@ -45,18 +46,20 @@ describe('declared input transforms', () => {
   });
 });
 
-/** Each dataset is declared once (core/data/registry.ts): how an in-code set loads and its default scale are read from there. */
+/** Each dataset is declared once (catalog/datasets/): its loader is keyed by its name; its default scale is read from the declaration. */
 describe('declared datasets', () => {
-  it('the sets that need no files are exactly those whose entry says how they load, and each loads through it', () => {
-    const inCode = DATASETS.filter((d) => d.load).map((d) => d.name);
+  it('the sets that need no files are exactly those not declared `files`, and each loads through its loader in code', () => {
+    const inCode = DATASETS.filter((d) => !d.files).map((d) => d.name);
     expect(inCode.length).toBeGreaterThan(10);
-    expect(BUILTIN_DATASETS).toEqual(inCode);
+    expect([...BUILTIN_DATASETS].sort()).toEqual([...inCode].sort());
     for (const d of DATASETS) {
       const loaded = loadBuiltinDataset({ name: d.name, options: { samples: 40 } }, 3);
-      expect(loaded === undefined, d.name).toBe(!d.load);
+      expect(loaded === undefined, d.name).toBe(d.files === true);
       if (loaded) expect(loaded.train.count, d.name).toBeGreaterThan(0);
     }
     expect(getDataset('__proto__')).toBeUndefined();
+    expect(codeLoader('__proto__')).toBeUndefined();
+    expect(codeLoader('toString')).toBeUndefined();
   });
 
   it('the scale a set gets when the design names none is its entry\'s declared default', () => {

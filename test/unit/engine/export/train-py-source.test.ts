@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
 import { optimizerSource, scheduleSource } from '../../../../src-engine/core/export/pytorch';
-import { OPTIMIZERS, SCHEDULES, createOptimizer, createSchedule, defaultSetting, type OptimParam } from '../../../../src-engine/core/optim';
+import { SCHEDULE_DEFS, createOptimizer, createSchedule, type OptimParam } from '../../../../src-engine/core/optim';
+import { OPTIMIZERS } from '../../../../src-engine/catalog/optimizers/registry';
+import { SCHEDULES } from '../../../../src-engine/catalog/schedules/registry';
+import { defaultSetting } from '../../../../src-engine/catalog/settings';
 import { tensor } from '../../../../src-engine/base/tensor';
 import { HAS_TORCH, TORCH_PYTHON } from './torch-harness';
 import type { OptimizerConfig, ScheduleConfig } from '../../../../src-engine/base/ir/types';
@@ -30,7 +33,7 @@ describe('train.py source', () => {
 
 describe("train.py's schedules come from their declarations", () => {
   it('every closed-form schedule: lr_at in Python gives the engine’s rates; the metric-driven one steps on the loss', () => {
-    const cases = SCHEDULES.map((def) => ({ def, cfg: defaultSetting(SCHEDULES, def.kind, { epochs: 7, lr: 0.1 }) as unknown as ScheduleConfig }));
+    const cases = SCHEDULE_DEFS.map((def) => ({ def, cfg: defaultSetting(SCHEDULES, def.kind, { epochs: 7, lr: 0.1 }) as unknown as ScheduleConfig }));
     const closed = cases.filter((c) => 'lrAt' in c.def.pytorch);
     expect(closed.length).toBeGreaterThanOrEqual(6);
     // lr_at of each schedule, as train.py has it, on steps 0…39 with base rate 0.1.

@@ -1,0 +1,16 @@
+import type { AttrSpec } from '../attr-spec';
+
+/** How a table's missing cells are handled (`options.missing` of a CSV; core/data/csv.ts). */
+export const MISSING_POLICIES = ['error', 'drop', 'mean', 'median', 'most-frequent', 'indicator'] as const;
+/** How a table's text columns are encoded (`options.categorical` of a CSV). */
+export const CATEGORICAL_ENCODINGS = ['one-hot', 'index', 'error'] as const;
+
+// The options several datasets share, as attribute specs (the Train dock builds fields from them).
+export const samples = (def = 500): AttrSpec => ({ kind: 'int', default: def, min: 10, max: 1_000_000, doc: 'Samples to generate.' });
+export const noise = (def: number): AttrSpec => ({ kind: 'float', default: def, min: 0, doc: 'Spread of the points around the pattern.' });
+export const normalize = { kind: 'enum', default: 'none', values: ['none', 'global', 'per-feature'], doc: 'Standardise the features with statistics of the training split.' } as const satisfies AttrSpec;
+/** Images: stored scaled to [0, 1]; `raw` feeds them on their 0–255 scale. */
+export const normalizeImages: AttrSpec = { ...normalize, values: ['none', 'raw', 'global', 'per-feature'], doc: 'none: pixels scaled to 0–1; raw: 0–255; global / per-feature: standardised with statistics of the training split.' };
+export const seqLength: AttrSpec = { kind: 'int', default: 20, min: 2, max: 1000, doc: 'Steps per sequence: the Input is [length, features].' };
+export const textWindow: AttrSpec = { kind: 'int', default: 64, min: 2, max: 4096, doc: 'Characters per sample (T): the features Input is [T] token ids, the target Input [T] next characters.' };
+export const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc: 'Fraction held out for the test split (stratified by class), unless the data has its own test/.' };

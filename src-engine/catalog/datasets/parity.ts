@@ -1,0 +1,10 @@
+import { samples, seqLength } from './options';
+import { declareDataset } from './types';
+
+export const parity = declareDataset({
+  name: 'parity',
+  label: 'parity of bits (sequence)',
+  doc: 'Sequences of bits; the class is whether the count of ones is odd. No part of a sequence says anything alone: chance (50 %) until the net keeps a running XOR over every step.',
+  task: 'classification',
+  options: { samples: samples(2000), length: seqLength },
+});

@@ -1,0 +1,38 @@
+import type { SettingsOf } from '../settings';
+import { adagrad } from './adagrad';
+import { adam } from './adam';
+import { adamw } from './adamw';
+import { rmsprop } from './rmsprop';
+import { sgd } from './sgd';
+import type { OptimizerDeclaration } from './types';
+
+/**
+ * The one table of optimizers, in the order the app lists them. The IR's `OptimizerConfig`, its
+ * zod schema (base/schemas.ts), the Train dock and the engine's implementations (core/optim, keyed
+ * by these kinds: a kind without one fails to compile) read it. Adding an optimizer = one file here
+ * + one line below, and its `defineOptimizer` in core/optim.
+ */
+const DECLARED = [adam, adamw, sgd, rmsprop, adagrad] as const;
+
+type Flat<T> = { [N in keyof T]: T[N] };
+type WithLr<S> = S extends unknown ? Flat<S & { lr: number }> : never;
+
+/** A `training.optimizer`: the union of every declared optimizer's `{ kind, lr, ...params }`. */
+export type OptimizerConfig = WithLr<SettingsOf<(typeof DECLARED)[number]>>;
+
+export type OptimizerKind = OptimizerConfig['kind'];
+
+/** The optimizers' declarations, in the order the app lists them. */
+export const OPTIMIZERS: readonly OptimizerDeclaration<OptimizerKind>[] = DECLARED;
+
+/** The optimizer of a design that has no training settings yet: Adam at its known-good rate. */
+export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: adam.kind, lr: adam.knownGoodLr };
+
+/**
+ * A learning rate to resume with after `lr` diverged: ten times lower, but no higher than the rate
+ * known to train with this optimizer (Adam at 1000 gets 0.001, not 100, which diverges too).
+ */
+export function suggestLr(kind: string, lr: number): number {
+  const good = OPTIMIZERS.find((o) => o.kind === kind)?.knownGoodLr ?? 1e-3;
+  return Number(Math.min(lr / 10, good).toPrecision(3));
+}

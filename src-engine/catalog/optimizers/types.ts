@@ -1,0 +1,18 @@
+import type { SettingKind, SettingParams } from '../settings';
+
+/** An optimizer's declaration: its settings (see `declareOptimizer`). */
+export interface OptimizerDeclaration<K extends string = string, P extends SettingParams = SettingParams> extends SettingKind<K, P> {
+  /** A rate known to train the usual small networks: the ceiling of what a divergence hint suggests. */
+  knownGoodLr: number;
+}
+
+/**
+ * Declare an optimizer's settings, as `defineOp` declares an op's attributes: its kind, a line for
+ * the user, its parameters with PyTorch's defaults and ranges (besides `lr`, which every optimizer
+ * takes). One file each under `catalog/optimizers/`, one line in its registry; the IR's
+ * `OptimizerConfig`, its zod schema and the Train dock read it. What it computes (state slots, CPU
+ * and GPU updates, PyTorch text) is `defineOptimizer` in core/optim/<kind>.ts, under the same kind.
+ */
+export function declareOptimizer<const K extends string, const P extends SettingParams>(d: OptimizerDeclaration<K, P>): OptimizerDeclaration<K, P> {
+  return d;
+}

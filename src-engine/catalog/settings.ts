@@ -1,0 +1,64 @@
+/**
+ * Training settings declared as data (optimizers in `optimizers/`, learning-rate schedules in
+ * `schedules/`): a kind, a line for the user and typed parameters with PyTorch's defaults. The
+ * IR's setting types and the protocol's zod schemas are derived from these declarations; the Train
+ * dock builds its fields from them (as the Inspector does from an op's attributes); the engine's
+ * implementations (core/optim) are keyed by the same kinds.
+ */
+
+/** One parameter of a setting: an attribute spec; `required` ones must be given (no default applies). */
+export type SettingParam = (
+  | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'float'; default: number; min?: number; max?: number; doc: string }
+  | { kind: 'bool'; default: boolean; doc: string }
+  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
+) & { required?: true };
+
+export type SettingParams = Readonly<Record<string, SettingParam>>;
+
+/** A setting's value: what the Train dock writes and `fit` adjusts. */
+export type SettingValue = number | boolean | string;
+
+/** The declaration of one kind of setting (an optimizer, a schedule): see `declareOptimizer`, `declareSchedule`. */
+export interface SettingKind<K extends string = string, P extends SettingParams = SettingParams> {
+  kind: K;
+  /** What the Train dock's list says. */
+  label: string;
+  /** A line for the user. */
+  doc: string;
+  params: P;
+  /** Adjust the defaults to the run where a fixed default would not fit (a cosine spans the run's epochs). */
+  fit?(setting: Record<string, SettingValue>, context: { epochs?: number; lr?: number }): void;
+}
+
+type ValueOf<S> = S extends { kind: 'bool' } ? boolean : S extends { kind: 'enum'; values: readonly (infer V)[] } ? V : number;
+type RequiredKeys<P> = { [N in keyof P]: P[N] extends { required: true } ? N : never }[keyof P];
+type Flat<T> = { [N in keyof T]: T[N] };
+
+/** The setting a declaration describes: `{ kind, ...params }`, each parameter optional unless `required`. */
+export type SettingOf<K extends string, P> = Flat<{ kind: K } & { [N in RequiredKeys<P>]: ValueOf<P[N]> } & { [N in Exclude<keyof P, RequiredKeys<P>>]?: ValueOf<P[N]> }>;
+
+/** The settings of every declaration in `D`, as one union. */
+export type SettingsOf<D> = D extends SettingKind<infer K, infer P> ? SettingOf<K, P> : never;
+
+const range = (min?: number, max?: number) => ({ ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) });
+export const float = (def: number, doc: string, min?: number, max?: number) => ({ kind: 'float' as const, default: def, doc, ...range(min, max) });
+export const int = (def: number, doc: string, min?: number) => ({ kind: 'int' as const, default: def, doc, ...range(min) });
+export const bool = (def: boolean, doc: string) => ({ kind: 'bool' as const, default: def, doc });
+export const choice = <const V extends readonly string[]>(def: V[number], values: V, doc: string) => ({ kind: 'enum' as const, default: def, values, doc });
+/** `p`, which a setting must give (no default applies: `stepSize` of a step decay). */
+export const required = <const P extends SettingParam>(p: P): P & { required: true } => ({ ...p, required: true });
+
+/**
+ * A setting of `kind` with every parameter at its default, adjusted to the run where a fixed
+ * default would not fit (a cosine spans the run's epochs; one-cycle peaks at 10× the rate).
+ *
+ * @throws `SETTING_UNKNOWN` for a kind none of `specs` declares.
+ */
+export function defaultSetting<K extends string>(specs: readonly SettingKind<K>[], kind: K, context: { epochs?: number; lr?: number } = {}): { kind: K } & Record<string, SettingValue> {
+  const spec = specs.find((s) => s.kind === kind);
+  if (!spec) throw Object.assign(new Error(`Unknown setting "${kind}".`), { code: 'SETTING_UNKNOWN' });
+  const out = { kind, ...Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default])) } as { kind: K } & Record<string, SettingValue>;
+  spec.fit?.(out, context);
+  return out;
+}
