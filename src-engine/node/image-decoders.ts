@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { crc32, inflateSync } from 'node:zlib';
+import { decode as decodeJpegJs } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import mozjpegFactory from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 import webpFactory from '@jsquash/webp/codec/dec/webp_dec.js';
@@ -23,6 +24,8 @@ import type { ImageHeader, RgbaImage } from '../core/data/image';
  *
  * A libjpeg warning (corrupt data, a premature end) fails the image, as jpeg-js's strict mode
  * did and as Pillow fails a truncated file: a damaged photo is skipped and listed, not trained on.
+ * A CMYK or YCCK JPEG (print workflows), which libjpeg does not convert to RGB, is decoded by
+ * `jpeg-js` as before (Pillow's conversion within 1/255): see jpegWithCmyk.
  */
 export interface ImageDecoders {
   png: (bytes: Uint8Array) => RgbaImage;
@@ -109,6 +112,23 @@ export function wasmDecoder(factory: EmscriptenFactory, wasm: WebAssembly.Module
   };
 }
 
+/**
+ * JPEG by `libjpeg`, but by `jpegJs` (jpeg-js's `decode`) where libjpeg refuses the colour
+ * conversion: a 4-component (CMYK, YCCK) JPEG, which Pillow converts and libjpeg does not. It
+ * closes over nothing, so the decoding threads run its source text (node/image-stream.ts).
+ */
+export function jpegWithCmyk(libjpeg: (bytes: Uint8Array) => RgbaImage, jpegJs: typeof decodeJpegJs): (bytes: Uint8Array) => RgbaImage {
+  return (bytes) => {
+    try {
+      return libjpeg(bytes);
+    } catch (e) {
+      if (!/Unsupported color conversion/.test(String((e as Error)?.message))) throw e;
+      // jpeg-js's own caps are a second fence behind the header check; corrupt data throws.
+      return jpegJs(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024, tolerantDecoding: false });
+    }
+  };
+}
+
 /** Start a codec on the calling thread when it is first needed. */
 function lazyDecoder(format: WasmFormat, factory: EmscriptenFactory): (bytes: Uint8Array) => RgbaImage {
   let decode: ((bytes: Uint8Array) => RgbaImage) | undefined;
@@ -119,7 +139,7 @@ export const IMAGE_DECODERS: ImageDecoders = {
   // 8-bit grey/RGB(A) PNGs by the fast path (png-fast.ts), the same bytes; every other PNG, and
   // any the fast path cannot read, by pngjs (whose error is the one reported).
   png: (b) => fastPng(b) ?? PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
-  jpeg: lazyDecoder('jpeg', mozjpegFactory as unknown as EmscriptenFactory),
+  jpeg: jpegWithCmyk(lazyDecoder('jpeg', mozjpegFactory as unknown as EmscriptenFactory), decodeJpegJs),
   webp: lazyDecoder('webp', webpFactory as unknown as EmscriptenFactory),
 };
 

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { DATA_LIMITS, DataError, imageToSample, mib, readImageHeader } from '../core/data';
 import { sniffImage } from '../core/data/image';
 import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
-import { codecModule, IMAGE_DECODERS, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
+import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
 import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
 import { RegularFileError } from './regular-file';
@@ -296,6 +296,7 @@ class DecodePool {
     const sampleSize = shape[0] * shape[1] * shape[2];
     const workerData = {
       pngjs: req.resolve('pngjs'),
+      jpegjs: req.resolve('jpeg-js'),
       codecs: Object.fromEntries((Object.keys(WASM_CODECS) as WasmFormat[]).map((f) => [f, { glue: pathToFileURL(req.resolve(WASM_CODECS[f].glue)).href, module: codecModule(f), args: WASM_CODECS[f].args }])),
       keepHeapBytes: KEEP_HEAP_BYTES,
       maxBytes: DATA_LIMITS.maxImageBytes,
@@ -365,14 +366,18 @@ const decodePngFast = ${decodePngFast.toString()};
 const imageToSample = ${imageToSample.toString()};
 const sniffImage = ${sniffImage.toString()};
 const wasmDecoder = ${wasmDecoder.toString()};
+const jpegWithCmyk = ${jpegWithCmyk.toString()};
 function fastPng(b) {
   try { return decodePngFast(b, (d, max) => zlib.inflateSync(d, { maxOutputLength: max }), typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined); }
   catch (e) { if (e instanceof ReferenceError || e instanceof TypeError) throw e; return null; }
 }
 const { PNG } = require(workerData.pngjs);
+const jpegJs = require(workerData.jpegjs).decode;
 const { maxBytes, maxPixels, codecs, keepHeapBytes } = workerData;
 // The codecs' glue is an ES module: imported once, then every decode is synchronous.
-const wasm = Promise.all(Object.entries(codecs).map(([f, c]) => import(c.glue).then((g) => [f, wasmDecoder(g.default, c.module, c.args, keepHeapBytes)]))).then(Object.fromEntries);
+const wasm = Promise.all(Object.entries(codecs).map(([f, c]) => import(c.glue).then((g) => [f, wasmDecoder(g.default, c.module, c.args, keepHeapBytes)])))
+  .then(Object.fromEntries)
+  .then((d) => ({ ...d, jpeg: jpegWithCmyk(d.jpeg, jpegJs) }));
 // Not loaded (a glue file gone): each JPEG or WebP says why when it is read, PNGs still decode.
 wasm.catch(() => undefined);
 // A scanned path was real at the scan: a link there now (the file, or a folder on its way) is refused, not followed.

@@ -72,9 +72,10 @@ def rgba(im, seed):
 
 
 def fixtures(out):
-    """JPEGs at 4:4:4, 4:2:2, 4:2:0 (sizes that are and are not whole MCUs), WebPs (lossy, with
-    alpha, lossless) and a PNG with alpha, each with Pillow's decode (raw RGBA) and Pillow's
-    bilinear resize to several sizes in L, RGB and RGBA (raw): what Netwright must reproduce."""
+    """JPEGs at 4:4:4, 4:2:2, 4:2:0 (sizes that are and are not whole MCUs), CMYK, grey and
+    progressive, WebPs (lossy, with alpha, lossless) and a PNG with alpha, each with Pillow's
+    decode (raw RGBA) and Pillow's bilinear resize to several sizes in L, RGB and RGBA (raw): what
+    Netwright must reproduce."""
     os.makedirs(out, exist_ok=True)
     files = []
 
@@ -107,6 +108,8 @@ def fixtures(out):
         for w, h, seed in [(257, 193, 1), (128, 96, 2)]:
             im = photo(w, h, seed + 10 * sub)
             add(f'photo-{label}-{w}x{h}.jpg', lambda p, im=im, sub=sub: im.save(p, 'JPEG', quality=90, subsampling=sub))
+    cmyk = photo(128, 96, 6).convert('CMYK')
+    add('photo-cmyk-128x96.jpg', lambda p: cmyk.save(p, 'JPEG', quality=90))
     grey = photo(120, 90, 7).convert('L')
     add('photo-grey-120x90.jpg', lambda p: grey.save(p, 'JPEG', quality=90))
     prog = photo(160, 120, 8)

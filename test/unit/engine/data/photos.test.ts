@@ -41,7 +41,7 @@ describe.skipIf(!HAS_PILLOW)('photos decoded and resized as Pillow does', () => 
   beforeAll(() => ({ dir, files } = photoFixtures()));
   afterAll(() => releaseStreamedFolder());
 
-  it('JPEG (4:4:4, 4:2:2, 4:2:0, progressive, grey) and WebP (lossy, alpha, lossless) decode to Pillow\'s pixels within 1/255', () => {
+  it('JPEG (4:4:4, 4:2:2, 4:2:0, progressive, grey, CMYK) and WebP (lossy, alpha, lossless) decode to Pillow\'s pixels within 1/255', () => {
     const table: Record<string, { max: number; differ: string }> = {};
     for (const f of files.filter((f) => !f.file.endsWith('.png'))) {
       const bytes = readFileSync(join(dir, f.file));
@@ -55,6 +55,7 @@ describe.skipIf(!HAS_PILLOW)('photos decoded and resized as Pillow does', () => 
     console.log('max |Δ| (of 255) against Pillow', PILLOW_VERSION, table);
     for (const [file, d] of Object.entries(table)) expect(d.max, file).toBeLessThanOrEqual(1);
     expect(Object.keys(table).filter((f) => /-(444|422|420)-\d/.test(f))).toHaveLength(6);
+    expect(table['photo-cmyk-128x96.jpg']).toBeDefined();
   });
 
   it('every resize is Pillow\'s bilinear (antialiased when shrinking) in L, RGB and RGBA, to the bit', () => {
