@@ -9,7 +9,7 @@ import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { readRegularFile, RegularFileError } from './regular-file';
 
 /** Extensions read as images; every other file is listed as skipped. */
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 /** Folder names that make a split (torchvision/Keras layouts), lower-case. */
 const SPLITS = { train: ['train', 'training'], val: ['val', 'valid', 'validation'], test: ['test', 'testing'] } as const;
 export type Split = keyof typeof SPLITS;
@@ -21,7 +21,7 @@ export interface ImageFolderOptions {
   shape?: readonly number[];
   /** The name for messages (default: the folder's name). */
   name?: string;
-  /** Decoders (tests pass spies); default pngjs and jpeg-js. */
+  /** Decoders (tests pass spies); default IMAGE_DECODERS. */
   decoders?: ImageDecoders;
 }
 
@@ -53,7 +53,7 @@ export interface ImageFolderIndex {
  * Scan `root` (already resolved and allowed) in the ImageFolder layout: one sub-folder per class,
  * optionally under `train/`, `val/`, `test/`. Class names are the train folder's class folder
  * names, sorted (as torchvision's ImageFolder). Links that lead outside `root`, files outside
- * class folders, files that are not PNG/JPEG and classes missing from `train/` are skipped and
+ * class folders, files that are not PNG/JPEG/WebP and classes missing from `train/` are skipped and
  * listed with the reason.
  *
  * @throws DataError DATA_IMAGES_EMPTY (no class folder with an image), DATA_IMAGES_ONE_CLASS,
@@ -156,7 +156,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
         if (depth >= MAX_DEPTH) skipped.push({ path: rel(p), reason: `more than ${MAX_DEPTH} folders deep` });
         else walk(r.real, classDir, label, split, depth + 1);
       } else if (!IMAGE_EXT.has(path.extname(n).toLowerCase())) {
-        skipped.push({ path: rel(p), reason: 'not a PNG or JPEG file (by its extension)' });
+        skipped.push({ path: rel(p), reason: 'not a PNG, JPEG or WebP file (by its extension)' });
       } else entries.push({ file: r.real, rel: rel(p), label, split, stamp: r.stamp });
     }
   };
@@ -175,7 +175,7 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
   if (trainClasses.size === 0) {
     throw new DataError(
       'DATA_IMAGES_EMPTY',
-      `${name}: no images found. The folder needs one sub-folder per class holding PNG or JPEG files (e.g. cats/001.png, dogs/002.jpg), optionally under train/, val/, test/.${skipped.length ? ` ${skipped.length} file${skipped.length === 1 ? ' was' : 's were'} skipped (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).` : ''}`,
+      `${name}: no images found. The folder needs one sub-folder per class holding PNG, JPEG or WebP files (e.g. cats/001.png, dogs/002.jpg), optionally under train/, val/, test/.${skipped.length ? ` ${skipped.length} file${skipped.length === 1 ? ' was' : 's were'} skipped (${skipped.slice(0, 3).map((s) => `${s.path}: ${s.reason}`).join('; ')}).` : ''}`,
     );
   }
   if (trainClasses.size === 1) {
@@ -368,7 +368,7 @@ export function folderShape(index: ImageFolderIndex, name: string, options: Pick
 
 /** The note saying how images were converted to `shape`. */
 export function conversionNote(shape: readonly number[]): string {
-  return `images converted to ${shape[0] === 1 ? 'grey (luma)' : shape[0] === 3 ? 'RGB' : 'RGBA'} and resized to ${shape[2]}×${shape[1]} (bilinear, aspect not kept), pixels scaled to 0–1`;
+  return `images converted to ${shape[0] === 1 ? 'grey (luma)' : shape[0] === 3 ? 'RGB' : 'RGBA'} and resized to ${shape[2]}×${shape[1]} (PIL's antialiased bilinear, as torchvision's Resize; aspect not kept), pixels scaled to 0–1`;
 }
 
 function checkShape(shape: readonly number[], name: string): void {

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import { DATA_LIMITS, DataError, imageToSample, mib, readImageHeader } from '../core/data';
+import { sniffImage } from '../core/data/image';
 import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
-import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
 import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
 import { RegularFileError } from './regular-file';
@@ -23,11 +25,13 @@ const CACHE_SHARE = 0.75;
 const SAMPLES_AT_ONCE = 8;
 
 /**
- * Bytes a decoder holds per pixel at its peak, from the image's header: jpeg-js ~35 (its
- * component planes and coefficient blocks, then RGBA), pngjs ~16 (the inflated rows, then RGBA),
- * measured as peak RSS over a bare process on 16-megapixel images.
+ * Bytes a decoder holds per pixel at its peak, from the image's header: pngjs ~16 (the inflated
+ * rows, then RGBA), measured as peak RSS over a bare process on 16-megapixel images. JPEG and WebP
+ * keep jpeg-js's measured ~35 as a bound: the WebAssembly decoders hold the file, a progressive
+ * JPEG's coefficients and the RGBA output in their heap (grown in steps), the RGBA copied out, and
+ * the conversion to the sample shape its 8-bit planes.
  */
-const DECODE_BYTES_PER_PIXEL: Record<ImageHeader['format'], number> = { jpeg: 36, png: 16 };
+const DECODE_BYTES_PER_PIXEL: Record<ImageHeader['format'], number> = { jpeg: 36, png: 16, webp: 36 };
 
 /**
  * What decoding may take at once, of a streamed folder's budget: the share not kept for the cache,
@@ -55,7 +59,7 @@ export interface StreamOptions {
    * together would not fit `decodeBudget`; 0 decodes on the calling thread when read.
    */
   workers?: number;
-  /** Decoders for reads on the calling thread (tests pass spies); the workers use pngjs and jpeg-js. */
+  /** Decoders for reads on the calling thread (tests pass spies); the workers use IMAGE_DECODERS' own. */
   decoders?: ImageDecoders;
   name?: string;
 }
@@ -269,11 +273,12 @@ class FolderStore {
 type DecodedSample = Float32Array | { error: string };
 
 /**
- * Worker threads that read and decode image files (pngjs, jpeg-js), each file with the loader's
+ * Worker threads that read and decode image files (IMAGE_DECODERS' decoders: the WebAssembly
+ * codecs are sent compiled, their glue imported by each thread), each file with the loader's
  * fences: opened without blocking and read only if a regular file within DATA_LIMITS.maxImageBytes,
- * a PNG declaring more than DATA_LIMITS.maxImagePixels refused from its header, a JPEG by jpeg-js's
- * own resolution cap. Pixels come back in one transferred buffer per task. Idle threads do not
- * keep the process alive.
+ * an image declaring more pixels than DATA_LIMITS.maxImagePixels, or than the thread's share of
+ * the decoding budget holds, refused from its header. Pixels come back in one transferred buffer
+ * per task. Idle threads do not keep the process alive.
  */
 class DecodePool {
   private readonly workers: Worker[] = [];
@@ -292,10 +297,11 @@ class DecodePool {
     const workerData = {
       pngjs: req.resolve('pngjs'),
       jpegjs: req.resolve('jpeg-js'),
+      codecs: Object.fromEntries((Object.keys(WASM_CODECS) as WasmFormat[]).map((f) => [f, { glue: pathToFileURL(req.resolve(WASM_CODECS[f].glue)).href, module: codecModule(f), args: WASM_CODECS[f].args }])),
+      keepHeapBytes: KEEP_HEAP_BYTES,
       maxBytes: DATA_LIMITS.maxImageBytes,
       // Pixels each format may declare: the global cap, and what the thread's share of the decoding budget holds.
-      maxPixels: Object.fromEntries((['png', 'jpeg'] as const).map((f) => [f, Math.min(DATA_LIMITS.maxImagePixels, Math.floor(maxDecodeBytes / DECODE_BYTES_PER_PIXEL[f]))])),
-      maxDecodeMiB: Math.max(1, Math.floor(maxDecodeBytes / 2 ** 20)),
+      maxPixels: Object.fromEntries((Object.keys(DECODE_BYTES_PER_PIXEL) as ImageHeader['format'][]).map((f) => [f, Math.min(DATA_LIMITS.maxImagePixels, Math.floor(maxDecodeBytes / DECODE_BYTES_PER_PIXEL[f]))])),
       shape: [...shape],
     };
     for (let t = 0; t < size; t++) {
@@ -358,13 +364,22 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 const decodePngFast = ${decodePngFast.toString()};
 const imageToSample = ${imageToSample.toString()};
+const sniffImage = ${sniffImage.toString()};
+const wasmDecoder = ${wasmDecoder.toString()};
+const jpegWithCmyk = ${jpegWithCmyk.toString()};
 function fastPng(b) {
   try { return decodePngFast(b, (d, max) => zlib.inflateSync(d, { maxOutputLength: max }), typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined); }
   catch (e) { if (e instanceof ReferenceError || e instanceof TypeError) throw e; return null; }
 }
 const { PNG } = require(workerData.pngjs);
-const jpeg = require(workerData.jpegjs);
-const { maxBytes, maxPixels, maxDecodeMiB } = workerData;
+const jpegJs = require(workerData.jpegjs).decode;
+const { maxBytes, maxPixels, codecs, keepHeapBytes } = workerData;
+// The codecs' glue is an ES module: imported once, then every decode is synchronous.
+const wasm = Promise.all(Object.entries(codecs).map(([f, c]) => import(c.glue).then((g) => [f, wasmDecoder(g.default, c.module, c.args, keepHeapBytes)])))
+  .then(Object.fromEntries)
+  .then((d) => ({ ...d, jpeg: jpegWithCmyk(d.jpeg, jpegJs) }));
+// Not loaded (a glue file gone): each JPEG or WebP says why when it is read, PNGs still decode.
+wasm.catch(() => undefined);
 // A scanned path was real at the scan: a link there now (the file, or a folder on its way) is refused, not followed.
 function readFile(file) {
   if (fs.realpathSync.native(path.dirname(file)) !== path.dirname(file)) throw new Error('became a link after the folder was scanned (not followed)');
@@ -379,28 +394,25 @@ function readFile(file) {
     return b.subarray(0, off);
   } finally { fs.closeSync(fd); }
 }
-function decode(b) {
-  if (b.length >= 33 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
-    const w = b.readUInt32BE(16), h = b.readUInt32BE(20);
-    if (w * h > maxPixels.png) throw new Error('too many pixels to decode within the memory budget');
-    return fastPng(b) || PNG.sync.read(b);
-  }
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xd8) {
-    return jpeg.decode(b, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: maxPixels.jpeg / 1e6, maxMemoryUsageInMB: maxDecodeMiB, tolerantDecoding: false });
-  }
-  throw new Error('not a PNG or JPEG image');
+function decode(b, decoders) {
+  const header = sniffImage(b);
+  if (typeof header === 'string') throw new Error(header);
+  if (header.width * header.height > maxPixels[header.format]) throw new Error('too many pixels to decode within the memory budget');
+  if (header.format === 'png') return fastPng(b) || PNG.sync.read(b);
+  return decoders[header.format](b);
 }
 const shape = workerData.shape;
 const sampleSize = shape[0] * shape[1] * shape[2];
 // Each image decoded and converted to the sample shape here, so the training thread only copies.
-parentPort.on('message', ({ id, files }) => {
+parentPort.on('message', (m) => wasm.then((decoders) => work(m, decoders), (e) => work(m, { jpeg: () => { throw e; }, webp: () => { throw e; } })));
+function work({ id, files }, decoders) {
   const images = [];
   const samples = new Float32Array(files.length * sampleSize);
   let total = 0;
   for (const f of files) {
     try {
-      const img = decode(readFile(f));
-      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= Math.max(maxPixels.png, maxPixels.jpeg) && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
+      const img = decode(readFile(f), decoders);
+      if (!(img.width > 0 && img.height > 0 && img.width * img.height <= Math.max(...Object.values(maxPixels)) && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
       imageToSample(img, shape, samples, total);
       images.push({ offset: total });
       total += sampleSize;
@@ -409,5 +421,5 @@ parentPort.on('message', ({ id, files }) => {
     }
   }
   parentPort.postMessage({ id, images, samples }, [samples.buffer]);
-});
+}
 `;

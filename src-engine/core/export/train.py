@@ -125,32 +125,18 @@ def read_idx(folder, base):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def image_to_sample(rgba, shape):
-    """One decoded image (uint8 [H, W, 4]) as a float32 sample [C, H, W] in 0-1, as Netwright
-    converts it (core/data/image.ts imageToSample): bilinear resize with pixel centres aligned
-    (align_corners=False, no antialiasing) to exactly H x W; 1 channel: ITU-R 601 luma; 3: R, G, B.
-    The float64 operations run in Netwright's order, so a PNG gives the same float32 values."""
+def image_to_sample(im, shape):
+    """One image (a PIL image) as a float32 sample [C, H, W] in 0-1, as Netwright converts it
+    (core/data/image.ts imageToSample) and as torchvision's transforms do: im.convert('L', 'RGB' or
+    'RGBA'), then Resize((H, W)) (PIL's bilinear, antialiased when shrinking; the aspect not kept),
+    then ToTensor(). The same 8-bit pixels as Netwright's, so the same float32 values."""
+    from PIL import Image
     c, h, w = shape
-    sh, sw = rgba.shape[0], rgba.shape[1]
-    data = rgba.astype(np.float64)
-
-    def axis(n, size):
-        f = np.minimum(np.maximum((np.arange(n) + 0.5) * (size / n) - 0.5, 0), size - 1)
-        lo = np.floor(f).astype(np.int64)
-        return lo, np.minimum(lo + 1, size - 1), f - lo
-
-    y0, y1, wy = axis(h, sh)
-    x0, x1, wx = axis(w, sw)
-    wy, wx = wy[:, None], wx[None, :]
-    w00, w01, w10, w11 = ((1 - wy) * (1 - wx)) / 255, ((1 - wy) * wx) / 255, (wy * (1 - wx)) / 255, (wy * wx) / 255
-    d00, d01, d10, d11 = data[y0][:, x0], data[y0][:, x1], data[y1][:, x0], data[y1][:, x1]
-    mix = lambda k: w00 * d00[..., k] + w01 * d01[..., k] + w10 * d10[..., k] + w11 * d11[..., k]
-    if c == 1:
-        v = 0.299 * mix(0)
-        v += 0.587 * mix(1)
-        v += 0.114 * mix(2)
-        return v.astype(np.float32)[None]
-    return np.stack([mix(k) for k in range(c)]).astype(np.float32)
+    im = im.convert({1: 'L', 3: 'RGB', 4: 'RGBA'}[c])
+    if im.size != (w, h):
+        im = im.resize((w, h), getattr(Image, 'Resampling', Image).BILINEAR)
+    pixels = np.asarray(im, dtype=np.float64).reshape(h, w, c) / 255
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1)).astype(np.float32)
 
 
 class ImageFiles(torch.utils.data.Dataset):
@@ -166,7 +152,7 @@ class ImageFiles(torch.utils.data.Dataset):
     def __getitem__(self, i):
         from PIL import Image
         with Image.open(self.paths[i]) as im:
-            x = image_to_sample(np.asarray(im.convert('RGBA')), self.shape)
+            x = image_to_sample(im, self.shape)
         if self.mean is not None:
             x = ((x.reshape(-1).astype(np.float64) - self.mean) / self.std).astype(np.float32).reshape(x.shape)
         x = torch.from_numpy(x).reshape(*CONFIG['feature_input']['shape'])

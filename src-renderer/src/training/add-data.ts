@@ -46,7 +46,7 @@ export function uploadable(files: readonly UploadFile[], kind: 'file' | 'folder'
     const ext = /\.[^./]+$/.exec(f.path)?.[0].toLowerCase() ?? '';
     const name = f.path.split('/').pop() ?? '';
     if (name.startsWith('.')) continue; // .DS_Store and friends: not the user's data
-    if (!allowed.includes(ext)) left.push({ path: f.path, reason: `not uploaded: ${kind === 'folder' ? 'not a PNG or JPEG image' : 'not a table or arrays (.npz, .npy)'}` });
+    if (!allowed.includes(ext)) left.push({ path: f.path, reason: `not uploaded: ${kind === 'folder' ? 'not a PNG, JPEG or WebP image' : 'not a table or arrays (.npz, .npy)'}` });
     else if (f.size > UPLOAD_LIMITS.fileBytes) left.push({ path: f.path, reason: `not uploaded: ${(f.size / 2 ** 20).toFixed(0)} MiB, over the upload limit of ${UPLOAD_LIMITS.fileBytes / 2 ** 20} MiB a file` });
     else taken.push(f);
   }

@@ -20,7 +20,7 @@ describe('add data (renderer)', () => {
     const { taken, left } = uploadable([file('cats/a.png'), file('cats/B.JPG'), file('notes.txt'), file('dogs/.DS_Store'), file('dogs/big.png', UPLOAD_LIMITS.fileBytes + 1)], 'folder');
     expect(taken.map((f) => f.path)).toEqual(['cats/a.png', 'cats/B.JPG']);
     expect(left).toEqual([
-      { path: 'notes.txt', reason: 'not uploaded: not a PNG or JPEG image' },
+      { path: 'notes.txt', reason: 'not uploaded: not a PNG, JPEG or WebP image' },
       { path: 'dogs/big.png', reason: expect.stringMatching(/^not uploaded: 48 MiB, over the upload limit/) as string },
     ]);
     expect(uploadable([file('t.csv'), file('a.npz'), file('x.png')], 'file').taken.map((f) => f.path)).toEqual(['t.csv', 'a.npz']);

@@ -119,6 +119,7 @@ function spyDecoders(seen: number[]): ImageDecoders {
   return {
     png: (b) => (note(b), IMAGE_DECODERS.png(b)),
     jpeg: (b) => (note(b), IMAGE_DECODERS.jpeg(b)),
+    webp: (b) => (note(b), IMAGE_DECODERS.webp(b)),
   };
 }
 

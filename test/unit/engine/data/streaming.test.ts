@@ -65,7 +65,7 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     const inMemory = await train(loadImageFolder(dir, { shape: SHAPE }));
     // Decodes on the loop's thread, counted: with a worker thread only the normalisation's two passes over the 36 training images decode there.
     let onLoopThread = 0;
-    const decoders = { png: (b: Uint8Array) => (onLoopThread++, IMAGE_DECODERS.png(b)), jpeg: (b: Uint8Array) => (onLoopThread++, IMAGE_DECODERS.jpeg(b)) };
+    const decoders = { png: (b: Uint8Array) => (onLoopThread++, IMAGE_DECODERS.png(b)), jpeg: (b: Uint8Array) => (onLoopThread++, IMAGE_DECODERS.jpeg(b)), webp: (b: Uint8Array) => (onLoopThread++, IMAGE_DECODERS.webp(b)) };
     const streamed = loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 4096, workers: 1, decoders });
     expect(streamed.memoryBudget).toBe(4096);
     expect(streamed.report?.fingerprint).toBe(loadImageFolder(dir, { shape: SHAPE }).report?.fingerprint);

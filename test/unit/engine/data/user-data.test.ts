@@ -26,7 +26,7 @@ const solid = (rgb: [number, number, number], w = 4, h = 4) => encodePng(Uint8Ar
 describe('image headers are read before anything is decoded', () => {
   it('zero-byte, corrupt and bomb files get a reason; a good PNG its size and colour', () => {
     expect(readImageHeader(new Uint8Array(0))).toMatch(/empty file/);
-    expect(readImageHeader(Buffer.from('GIF89a not ours'))).toMatch(/not a PNG or JPEG/);
+    expect(readImageHeader(Buffer.from('GIF89a not ours'))).toMatch(/not a PNG, JPEG or WebP/);
     expect(readImageHeader(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]))).toMatch(/truncated PNG/);
     expect(readImageHeader(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00]))).toMatch(/JPEG/);
     // 40,000 × 40,000 declared in a file of a few dozen bytes: refused from the header.
@@ -45,23 +45,29 @@ describe('images become samples at the Input shape', () => {
     return { width: w, height: h, data };
   };
 
-  it('grey is the ITU-R 601 luma; colour keeps R, G, B planes; same size is copied', () => {
+  it('grey is the ITU-R 601 luma (PIL\'s integer "L"); colour keeps R, G, B planes; same size is copied', () => {
     const img = rgba(2, 1, (x) => (x === 0 ? [255, 0, 0] : [0, 0, 255]));
     const grey = new Float32Array(2);
     imageToSample(img, [1, 1, 2], grey);
-    expect(grey[0]).toBeCloseTo(0.299, 6);
-    expect(grey[1]).toBeCloseTo(0.114, 6);
+    // Pillow: Image.frombytes('RGB', (2, 1), bytes([255, 0, 0, 0, 0, 255])).convert('L') is [76, 29].
+    expect(Array.from(grey)).toEqual([Math.fround(76 / 255), Math.fround(29 / 255)]);
     const rgb = new Float32Array(6);
     imageToSample(img, [3, 1, 2], rgb);
     expect(Array.from(rgb)).toEqual([1, 0, 0, 0, 0, 1]);
   });
 
-  it('resizes with bilinear interpolation, pixel centres aligned (as torchvision Resize without antialias)', () => {
-    // A 2-pixel ramp 0 → 255 upsampled to 4: centres at −0.25, 0.25, 0.75, 1.25 of the source, clamped.
-    const img = rgba(2, 1, (x) => (x === 0 ? [0, 0, 0] : [255, 255, 255]));
+  it('resizes as PIL\'s bilinear (torchvision Resize on a PIL image): antialiased when shrinking', () => {
+    // A 2-pixel ramp 0 → 255 stretched to 4; Pillow gives [0, 64, 191, 255].
+    const ramp = rgba(2, 1, (x) => (x === 0 ? [0, 0, 0] : [255, 255, 255]));
     const out = new Float32Array(4);
-    imageToSample(img, [1, 1, 4], out);
-    expect(Array.from(out).map((v) => +v.toFixed(4))).toEqual([0, 0.25, 0.75, 1]);
+    imageToSample(ramp, [1, 1, 4], out);
+    expect(Array.from(out)).toEqual([0, 64, 191, 255].map((v) => Math.fround(v / 255)));
+    // Every 4th pixel lit, shrunk 4×: plain bilinear samples between the lit pixels and sees none
+    // (aliasing); PIL's filter, 4 pixels wide each side, sees them. Pillow gives [73, 46].
+    const dots = rgba(8, 1, (x) => (x % 4 === 0 ? [255, 255, 255] : [0, 0, 0]));
+    const small = new Float32Array(2);
+    imageToSample(dots, [1, 1, 2], small);
+    expect(Array.from(small)).toEqual([73, 46].map((v) => Math.fround(v / 255)));
   });
 });
 
@@ -73,7 +79,7 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
     writeFileSync(join(empty, 'cats', 'readme.txt'), 'no images');
     const e = caught(() => scanImageFolder(empty));
     expect(e?.code).toBe('DATA_IMAGES_EMPTY');
-    expect(e?.message).toMatch(/cats\/readme.txt: not a PNG or JPEG/);
+    expect(e?.message).toMatch(/cats\/readme.txt: not a PNG, JPEG or WebP/);
     const one = tmp();
     mkdirSync(join(one, 'cats'));
     writeFileSync(join(one, 'cats', 'a.png'), solid([1, 2, 3]));
@@ -154,10 +160,10 @@ describe('image folders: bad input is a coded error or a listed skip', () => {
     expect(reasons['blue/bomb.png']).toMatch(/refused before decoding/);
     expect(decoded.every((n) => n > 30 && n !== 0)).toBe(true);
     expect(decoded).toHaveLength(7); // 6 good + the truncated one; not the empty file, not the bomb
-    // Resized to 4×4 and turned grey: blue is the luma 0.114, red 0.299, everywhere.
+    // Resized to 4×4 and turned grey: blue is PIL's luma 29/255, red 76/255, everywhere.
     const first = (cls: number) => loaded.train.features.subarray(Array.from(loaded.train.targets).indexOf(cls) * 16, Array.from(loaded.train.targets).indexOf(cls) * 16 + 16);
-    for (const v of first(0)) expect(v).toBeCloseTo(0.114, 5);
-    for (const v of first(1)) expect(v).toBeCloseTo(0.299, 5);
+    for (const v of first(0)) expect(v).toBe(Math.fround(29 / 255));
+    for (const v of first(1)) expect(v).toBe(Math.fround(76 / 255));
     // The same folder again: the same fingerprint; one byte changed: another.
     const again = loadImageFolder(root, { shape: [1, 4, 4], decoders: spy });
     expect(again.report?.fingerprint).toBe(loaded.report?.fingerprint);
@@ -205,7 +211,7 @@ describe('an image folder read by index (the streaming interface)', () => {
     writeFileSync(join(root, 'b', '4.png'), new Uint8Array(10));
     source.read([9], out);
     expect(Array.from(out.subarray(0, 48)).every((v) => v === 0)).toBe(true);
-    expect(source.skipped).toEqual([{ path: 'b/4.png', reason: 'not a PNG or JPEG image (unknown signature)' }]);
+    expect(source.skipped).toEqual([{ path: 'b/4.png', reason: 'not a PNG, JPEG or WebP image (unknown signature)' }]);
   });
 });
 

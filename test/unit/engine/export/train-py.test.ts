@@ -203,14 +203,15 @@ print(clean, noisy, again)`;
   }, 240_000);
 
   // Issue #30 item 5: a design trained on the user's own image folder. In memory (the 32×32 colour
-  // PNGs resized to 3×28×28) the samples are bundled and train.py fits the per-channel
+  // PNGs and JPEGs resized to 3×28×28, PIL's antialiased bilinear) the samples are bundled and train.py fits the per-channel
   // normalisation itself; streamed from disk (converted to luma and resized to 1×56×56, over a
   // 1 MiB budget) train.py reads the files named in data/files.json with Pillow and converts and
   // normalises them as Netwright did. Either way every split is Netwright's, sample for sample and bit for bit, and
   // a short epoch trains. A resize, luma weight or normalisation that differed would show here.
   it('an image folder, in memory or streamed from disk: the same samples as Netwright, bit for bit, and one short epoch', async () => {
     const folder = tempDir('photos');
-    writeDigitFolder(folder, { perClass: { train: 12, test: 3 }, layout: 'split', seed: 3 });
+    // Every 6th image a JPEG: decoded by Netwright's libjpeg-turbo (WebAssembly) and by Pillow's.
+    writeDigitFolder(folder, { perClass: { train: 12, test: 3 }, layout: 'split', seed: 3, jpegEvery: 6 });
     const base = JSON.parse(readFileSync(join(EXAMPLES, 'mnist-cnn.json'), 'utf8')) as GraphIR;
     for (const [shape, memoryBudget, streamed] of [[[3, 28, 28], undefined, false], [[1, 56, 56], 1, true]] as const) {
       const channels = shape[0];
