@@ -59,7 +59,7 @@ export const ERRORS = {
   DATA_IDX_BAD_TYPE: { title: 'The IDX value type is unknown', action: 'Pick an IDX file of bytes, integers or floats.', docs: 'trainer.md#datasets' },
   DATA_IDX_MISMATCH: { title: 'The images and labels do not belong together', action: 'Pick the label file that goes with the image file.', docs: 'trainer.md#datasets' },
   DATA_IDX_TRUNCATED: { title: 'The IDX file is cut short', action: 'Download or copy the file again.', docs: 'trainer.md#datasets' },
-  DATA_IMAGES_EMPTY: { title: 'No image can be read in the folder', action: 'Put PNG or JPEG images in one sub-folder per class.', docs: 'data.md#image-folders' },
+  DATA_IMAGES_EMPTY: { title: 'No image can be read in the folder', action: 'Put PNG, JPEG or WebP images in one sub-folder per class.', docs: 'data.md#image-folders' },
   DATA_IMAGES_ONE_CLASS: { title: 'The images are all in one class', action: 'Add a second class folder: a classifier needs at least two.', docs: 'data.md#image-folders' },
   DATA_IMAGE_UNREADABLE: { title: 'An image could not be read (it is fed as zeros)', action: 'Replace or remove the file named in the list of skipped images.', docs: 'data.md#folders-larger-than-memory' },
   DATA_LABEL_RANGE: { title: 'A label is not a class index', action: 'Use whole-number labels from 0, at most 100,000 classes.', docs: 'trainer.md#datasets' },

@@ -4,7 +4,7 @@ import { declareDataset } from './types';
 export const imageFolder = declareDataset({
   name: 'image-folder',
   label: 'Image folder',
-  doc: 'Your images: one sub-folder per class (PNG or JPEG, grey or colour), optionally under train/, val/, test/. Fed at the features Input\'s shape: converted to its channels, resized (bilinear).',
+  doc: 'Your images: one sub-folder per class (PNG, JPEG or WebP, grey or colour), optionally under train/, val/, test/. Fed at the features Input\'s shape: converted to its channels, resized (antialiased bilinear, as Pillow and torchvision do).',
   task: 'classification',
   files: true,
   userData: 'image-folder',

@@ -119,7 +119,7 @@ export const useAddData = create<AddDataState>((set, get) => ({
     if (!upload) return;
     const { taken, left } = uploadable(files, kind);
     set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
-    if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG or JPEG images' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
+    if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG, JPEG or WebP images' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
     uploadStop = false;
     try {
       let target = name;
