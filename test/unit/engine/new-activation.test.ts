@@ -26,15 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => cpu?.dispose());
 
-/** Two moons through HardSwish and HardSigmoid. */
-function hardGraph() {
+/** Two moons through two activations (HardSwish and HardSigmoid by default). */
+function actGraph(first = 'HardSwish', second = 'HardSigmoid') {
   const g = twoMoonsGraph({ epochs: 1 }, 256);
-  g.nodes = g.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'HardSwish' } : n.id === 'relu2' ? { ...n, op: 'HardSigmoid' } : n));
+  g.nodes = g.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: first } : n.id === 'relu2' ? { ...n, op: second } : n));
   return g;
 }
 
-async function train(backend: ConstructorParameters<typeof Trainer>[2]) {
-  const g = hardGraph();
+async function train(backend: ConstructorParameters<typeof Trainer>[2], g = actGraph()) {
   const t = g.training!;
   const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
   const losses: number[] = [];
@@ -81,11 +80,13 @@ describe('opCoverage', () => {
   it('says where each op runs and how it leaves and enters, and the gaps of the new ones', () => {
     const cov = new Map(opCoverage().map((c) => [c.op, c]));
     expect(cov.size).toBe(listOps().length);
-    expect(cov.get('HardSwish')).toMatchObject({ reference: true, cpu: false, gpu: true, onnxExport: true, onnxImport: ['HardSwish'], pytorch: true, gaps: ['no CPU kernel (runs the reference kernels)'] });
+    // HardSwish's CPU kernel is generated from its expression (core/elementwise); PReLU has none.
+    expect(cov.get('HardSwish')).toMatchObject({ reference: true, cpu: true, gpu: true, onnxExport: true, onnxImport: ['HardSwish'], pytorch: true, gaps: [] });
+    expect(cov.get('PReLU')).toMatchObject({ cpu: false, gaps: ['no CPU kernel (runs the reference kernels)'] });
     expect(cov.get('Linear')).toMatchObject({ cpu: true, gpu: true, onnxImport: ['Gemm', 'MatMul'], gaps: [] });
     expect(cov.get('Noise')?.gaps).toEqual(expect.arrayContaining(['no ONNX form', 'no PyTorch form']));
     // The palette's tooltip line (through the facade): what it has, then what it lacks.
-    expect(coverageLine(cov.get('HardSwish')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (HardSwish) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
+    expect(coverageLine(cov.get('PReLU')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (PRelu) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
     // Every ONNX op type is read by one op only, or by several each for its weight's rank (the
     // table refuses any other second claim when it is built); Identity and an all-zero Pad are no op.
     const claimed = opCoverage().flatMap((c) => c.onnxImport);
