@@ -144,6 +144,8 @@ const UNARY: UnaryCase[] = [
   { label: 'HardSwish', op: 'HardSwish', attrs: {}, rel: 2.5e-7, gradRel: 2.5e-7, gradFloor: (_x, dy) => 6e-8 * Math.abs(dy) },
   { label: 'HardSigmoid', op: 'HardSigmoid', attrs: {}, rel: 2e-7, gradRel: 2e-7 },
   { label: 'Clip', op: 'Clip', attrs: { min: -0.5, max: 1.5 }, rel: 0, gradRel: 0 },
+  // Mish's derivative t + x(1 − t²)σ(x) crosses 0 at its minimum, x ≈ −1.19 (float32 sum: ~ulp(0.3)·|dy|).
+  { label: 'Mish', op: 'Mish', attrs: {}, rel: 5e-7, floor: () => 1e-38, gradRel: 5e-7, gradFloor: (_x, dy) => 1e-7 * Math.abs(dy) + 1e-38 },
 ];
 
 const SIZES: [string, number[]][] = [

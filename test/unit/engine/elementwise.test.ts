@@ -1,14 +1,17 @@
 /**
  * Issue #45: elementwise maths written once (core/elementwise). The expression language's
- * derivative rules and gradient form, the backends printed from one declaration, and the tables
- * derived from the registry.
+ * derivative rules and gradient form, the backends printed from one declaration, the tables
+ * derived from the registry, and Mish — added as one declaration in its op file — in the palette,
+ * on every backend (its training, ONNX and PyTorch round trip are in new-activation.test.ts).
+ * Its PyTorch goldens (test/golden/ops/act_mish.json) run in golden.test.ts and the op suites, its
+ * gradcheck in activations.test.ts (every registered activation).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from '../../../src-engine/core/elementwise/expr';
 import { backwardSource, forwardSource } from '../../../src-engine/core/elementwise/js';
 import { simdKinds, simdOps } from '../../../src-engine/core/elementwise/simd';
 import { wgslOf } from '../../../src-engine/core/gpu/kernels/activations';
-import { CPU_KERNEL_OPS, HAND_CPU_KERNEL_OPS } from '../../../src-engine/core/backend/coverage';
+import { CPU_KERNEL_OPS, HAND_CPU_KERNEL_OPS, coverageOf } from '../../../src-engine/core/backend/coverage';
 import { getOp, listOps } from '../../../src-engine/core/ops/registry';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
@@ -65,4 +68,12 @@ describe('tables derived from the registry', () => {
     expect(simdKinds().map((k) => k.kind)).toEqual(simdKinds().map((_, i) => i));
     expect(simdKinds().filter((k) => k.op === 'GELU').map((k) => k.form)).toEqual(['none', 'tanh']);
   });
+});
+
+describe('Mish, one declaration', () => {
+  it('is in the palette, with every backend and both exporters covered', () => {
+    expect(listOps().filter((d) => d.category === 'activations').map((d) => d.name)).toContain('Mish');
+    expect(coverageOf('Mish')).toMatchObject({ reference: true, cpu: true, gpu: true, onnxExport: true, onnxImport: ['Mish'], pytorch: true, gaps: [] });
+  });
+
 });

@@ -2,7 +2,8 @@
  * Issue #28: a new activation is one op file plus its registry line. HardSwish and HardSigmoid
  * (MobileNetV3's) were added that way: this checks they appear in the palette's table, train on
  * the reference and CPU backends alike, leave as ONNX and PyTorch, come back from ONNX, get their
- * probe traits, and that the coverage query says where they have no kernel of their own.
+ * probe traits, and that the coverage query says where they have no kernel of their own. Mish
+ * (issue #45) is one `elementwise` declaration: its ONNX forms (opset 17 and 18) and PyTorch too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -67,6 +68,28 @@ describe('a new activation in one file', () => {
     expect(modelPy).toContain('nn.Hardsigmoid()');
   });
 
+  it('Mish (one declaration in its op file) trains the same on the reference and CPU backends, and leaves as ONNX (opset 17 and 18) and PyTorch and comes back', async () => {
+    const ref = await train(createReferenceBackend(), actGraph('Mish', 'Mish'));
+    const onCpu = await train(cpu, actGraph('Mish', 'Mish'));
+    expect(ref.losses.length).toBeGreaterThan(5);
+    for (let i = 0; i < ref.losses.length; i++) expect(Math.abs(onCpu.losses[i] - ref.losses[i])).toBeLessThan(1e-4 * Math.max(1, ref.losses[i]));
+    expect(ref.losses.at(-1)!).toBeLessThan(ref.losses[0]);
+
+    for (const [opset, types] of [
+      [17, ['Softplus', 'Tanh', 'Mul']],
+      [18, ['Mish']],
+    ] as const) {
+      const file = decodeModel(exportOnnx(ref.model, { opset }).bytes);
+      expect(file.graph.node.map((n) => n.op_type)).toEqual(expect.arrayContaining([...types]));
+      if (opset === 18) expect(file.graph.node.map((n) => n.op_type)).not.toContain('Softplus');
+      file.metadata_props = []; // read from the nodes alone, not Netwright's stored graph
+      const back = importOnnx(encodeModel(file));
+      expect(back.model.graph.nodes.filter((n) => n.op === 'Mish')).toHaveLength(2);
+    }
+
+    const modelPy = new TextDecoder().decode(exportPytorch(ref.model).files.find((f) => f.path === 'model.py')!.data);
+    expect(modelPy).toContain('nn.Mish()');
+  });
   it('reads ONNX HardSigmoid only with PyTorch’s slope', () => {
     const rule = IMPORT_RULES.get('HardSigmoid')!;
     const cx = { opset: 17, constant: () => undefined, consumers: () => ({ nodes: [], graphOutput: false }), shape: () => undefined };
