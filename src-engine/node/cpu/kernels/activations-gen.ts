@@ -110,24 +110,54 @@ const BINARY = { add: 'f32x4.add', sub: 'f32x4.sub', mul: 'f32x4.mul', div: 'f32
 const COMPARE = { gt: 'f32x4.gt', ge: 'f32x4.ge', lt: 'f32x4.lt', le: 'f32x4.le', eq: 'f32x4.eq' } as const;
 
 /**
- * The f32x4 statements of one expression: each subexpression into a local of its own, computed
- * once (its structural key), leaves as the loop's registers.
+ * The f32x4 statements of one expression: a subexpression used more than once (its structural key)
+ * and every primitive's value (e^x, σ, Φ) into a local of its own, computed once; one used once nested
+ * in its user's instruction, as a hand-written kernel would (fewer live locals for V8's baseline
+ * compiler); leaves as the loop's registers.
  */
 class SimdEmitter {
   readonly stmts: string[] = [];
   private readonly locals = new Map<string, string>();
+  private readonly uses = new Map<string, number>();
   private gaussianOf: string | undefined;
   private count = 0;
   constructor(private readonly leaves: Readonly<Record<Leaf, string>>) {}
 
   /** Statements that leave `e` in $dst. */
   assign(dst: string, e: Expr): void {
+    this.countUses(e);
     const text = this.text(e, dst);
     if (text) this.stmts.push(set(dst, text));
   }
 
-  /** An operand for `e`: a leaf, a constant, or the local holding it. */
+  private countUses(e: Expr | Cond): void {
+    const key = keyOf(e);
+    const n = (this.uses.get(key) ?? 0) + 1;
+    this.uses.set(key, n);
+    if (n > 1 || e.kind === 'leaf' || e.kind === 'const') return;
+    if (e.kind === 'neg' || e.kind === 'call') this.countUses(e.a);
+    else if (e.kind === 'select') [e.cond, e.then, e.else].forEach((c) => this.countUses(c));
+    else {
+      this.countUses(e.a);
+      this.countUses(e.b);
+    }
+  }
+
+  /** An operand for `e`: nested where the expression uses it once, else {@link shared}. */
   value(e: Expr): string {
+    // a primitive's value always gets a local: lowerings read each other's (σ beside 1 − σ)
+    if (e.kind === 'leaf' || e.kind === 'const' || e.kind === 'call' || this.locals.has(keyOf(e))) return this.shared(e);
+    if ((this.uses.get(keyOf(e)) ?? 0) < 2) {
+      const name = `t${this.count++}`;
+      const text = this.text(e, name);
+      if (text) return text;
+      this.locals.set(keyOf(e), name);
+    }
+    return this.shared(e);
+  }
+
+  /** An operand for `e` that a lowering reads more than once: a leaf, a constant, or the local holding it. */
+  shared(e: Expr): string {
     if (e.kind === 'leaf') return this.leaves[e.name];
     if (e.kind === 'const') return C(num(e.value));
     const key = keyOf(e);
@@ -182,33 +212,33 @@ const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | 
   abs: (em, _dst, u) => `(f32x4.abs ${em.value(u)})`,
   // tanh(u) = sign(u)·(−m)/(2 + m), m = expm1(−2|u|) (see the comment at the top of the module)
   tanh: (em, _dst, u) => {
-    const m = em.value(E.expm1(E.mul(E.abs(u), -2)));
-    return `(v128.or (f32x4.abs (f32x4.div ${m} (f32x4.add ${m} ${C(2)}))) (v128.and ${em.value(u)} ${I('0x80000000')}))`;
+    const m = em.shared(E.expm1(E.mul(E.abs(u), -2)));
+    return `(v128.or (f32x4.abs (f32x4.div ${m} (f32x4.add ${m} ${C(2)}))) (v128.and ${em.shared(u)} ${I('0x80000000')}))`;
   },
   // 1 − t² as (1 − t)(1 + t): one factor is exact (Sterbenz) wherever 1 − t² is small. Of a
   // tanh(u) computed here (not a saved output), 4E/(1 + E)² with E = e^(−2|u|) instead: t rounded
   // to float32 near ±1 would leave 1 − t² with no correct digit (Mish's x·(1 − t²) at x ≈ 8).
   tanhGrad: (em, _dst, t) => {
     if (t.kind === 'call' && t.fn === 'tanh') {
-      const e = em.value(E.exp(E.mul(E.abs(t.a), -2)));
+      const e = em.shared(E.exp(E.mul(E.abs(t.a), -2)));
       return `(f32x4.div (f32x4.mul ${e} ${C(4)}) (f32x4.mul (f32x4.add ${e} ${C(1)}) (f32x4.add ${e} ${C(1)})))`;
     }
-    return `(f32x4.mul (f32x4.sub ${C(1)} ${em.value(t)}) (f32x4.add ${C(1)} ${em.value(t)}))`;
+    return `(f32x4.mul (f32x4.sub ${C(1)} ${em.shared(t)}) (f32x4.add ${C(1)} ${em.shared(t)}))`;
   },
-  sigmoid: (em, _dst, u) => `(f32x4.div ${C(1)} (f32x4.add ${em.value(E.exp(E.neg(u)))} ${C(1)}))`,
+  sigmoid: (em, _dst, u) => `(f32x4.div ${C(1)} (f32x4.add ${em.shared(E.exp(E.neg(u)))} ${C(1)}))`,
   // 1 − σ = e^(−u)·σ (no cancellation); e^(−u) = +inf (u < −88.7) gives σ = 0 and NaN, so pmin(1, ·) keeps 1 there
-  sigmoidRest: (em, _dst, u) => `(f32x4.pmin ${C(1)} (f32x4.mul ${em.value(E.exp(E.neg(u)))} ${em.value(E.sigmoid(u))}))`,
+  sigmoidRest: (em, _dst, u) => `(f32x4.pmin ${C(1)} (f32x4.mul ${em.shared(E.exp(E.neg(u)))} ${em.shared(E.sigmoid(u))}))`,
   // max(u, 0) + log1p(e^(−|u|)), as special.softplus
   softplus: (em, dst, u) => {
-    const e = em.value(E.exp(E.neg(E.abs(u))));
-    return [...log1pStmts(dst, e), set(dst, `(f32x4.add (f32x4.max ${em.value(u)} ${ZERO}) ${L(dst)})`)];
+    const e = em.shared(E.exp(E.neg(E.abs(u))));
+    return [...log1pStmts(dst, e), set(dst, `(f32x4.add (f32x4.max ${em.shared(u)} ${ZERO}) ${L(dst)})`)];
   },
   normCdf: (em, dst, u) => {
-    em.gaussian(em.value(u));
-    return cdfStmts(dst, em.value(u));
+    em.gaussian(em.shared(u));
+    return cdfStmts(dst, em.shared(u));
   },
   normPdf: (em, dst, u) => {
-    em.gaussian(em.value(u));
+    em.gaussian(em.shared(u));
     return pdfStmts(dst);
   },
 };
@@ -222,8 +252,8 @@ const REGISTERS: Record<Leaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), 
 function forwardStmts(f: Expr): string[] {
   const em = new SimdEmitter(REGISTERS);
   if (f.kind === 'mul' && f.b.kind === 'call' && f.b.fn === 'sigmoid') {
-    const a = em.value(f.a);
-    em.stmts.push(set('yv', `(f32x4.div ${a} (f32x4.add ${em.value(E.exp(E.neg(f.b.a)))} ${C(1)}))`));
+    const a = em.shared(f.a);
+    em.stmts.push(set('yv', `(f32x4.div ${a} (f32x4.add ${em.shared(E.exp(E.neg(f.b.a)))} ${C(1)}))`));
   } else em.assign('yv', f);
   return em.stmts;
 }
