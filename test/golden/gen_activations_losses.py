@@ -168,6 +168,9 @@ def main():
     # Clip (ReLU6 = Hardtanh(0, 6)): at the bounds PyTorch passes no gradient.
     activation('act_clip_relu6', 'Clip', {'min': 0.0, 'max': 6.0}, F.relu6, with_specials(rand(4, 6, scale=4), [0.0, 6.0, 6.5, -0.5, 5.9]))
     activation('act_clip_half', 'Clip', {'min': -0.5, 'max': 0.5}, lambda x: F.hardtanh(x, -0.5, 0.5), with_specials(rand(3, 5), [-0.5, 0.5, 0.0]))
+    # Mish (x·tanh(softplus(x))): its dip near −1.19, the flat left tail, large |x| where
+    # softplus(x) = x and tanh = 1, and tiny x.
+    activation('act_mish', 'Mish', {}, F.mish, with_specials(rand(4, 6, scale=3), [0.0, -1.19, -5.0, -20.0, 20.0, 30.0, -90.0, 90.0, -1e-6]))
 
     # — erf reference (Python's math.erf, double precision) —
     xs = [i / 100 for i in range(-600, 601)] + [s * 10.0 ** -k for k in range(1, 13) for s in (1, -1)] + [0.4999999, 0.5000001]

@@ -6,14 +6,16 @@
  */
 import { isMapped } from '../ops/export-mapping';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
+import { simdOps } from '../elementwise/simd';
 
 /**
- * The ops the CPU backend (node/cpu, WebAssembly) brings a kernel of its own for: declared here,
- * where every tier can read it, and held to its kernel table by the compiler (node/cpu/overrides
- * `satisfies Record<CpuKernelOp, …>`: a kernel missing there, or one not listed here, fails
- * `tsc`). An op not listed runs its op file's reference kernels on the CPU.
+ * The ops the CPU backend (node/cpu, WebAssembly) brings a hand-written kernel of its own for
+ * (GEMM, convolution, pooling, normalisation, attention, recurrent cells, …): declared here, where
+ * every tier can read it, and held to its kernel table by the compiler (node/cpu/overrides
+ * `satisfies Record<HandCpuKernelOp, …>`: a kernel missing there, or one not listed here, fails
+ * `tsc`). The elementwise activations' kernels are generated from their op files (`simdOps`).
  */
-export const CPU_KERNEL_OPS = [
+export const HAND_CPU_KERNEL_OPS = [
   'Linear',
   'Conv2d',
   'ReLU',
@@ -25,11 +27,6 @@ export const CPU_KERNEL_OPS = [
   'Dropout',
   'Flatten',
   'Reshape',
-  'Tanh',
-  'GELU',
-  'SiLU',
-  'LeakyReLU',
-  'ELU',
   'Softmax',
   'CrossEntropyLoss',
   'TokenCrossEntropyLoss',
@@ -40,12 +37,19 @@ export const CPU_KERNEL_OPS = [
   'ConvTranspose2d',
 ] as const satisfies readonly OpName[];
 
-/** An op with a CPU kernel of its own. */
-export type CpuKernelOp = (typeof CPU_KERNEL_OPS)[number];
+/** An op with a hand-written CPU kernel. */
+export type HandCpuKernelOp = (typeof HAND_CPU_KERNEL_OPS)[number];
+
+/**
+ * Every op the CPU backend has a kernel of its own for: the hand-written ones and the elementwise
+ * ops whose f32x4 kernels are generated from their expressions. An op not listed runs its op
+ * file's reference kernels on the CPU.
+ */
+export const CPU_KERNEL_OPS: readonly OpName[] = [...HAND_CPU_KERNEL_OPS, ...simdOps().filter((op) => !(HAND_CPU_KERNEL_OPS as readonly string[]).includes(op))];
 
 /**
  * The ops the GPU backend's kernel table (core/gpu/kernels/registry.ts) has a kernel of its own
- * for, besides the elementwise activations, whose kernel is their op file's `gpuElementwise`: declared
+ * for, besides the elementwise activations, whose kernel is printed from their op file's `elementwise`: declared
  * here, without the kernels, so the UI's tooltip (through the facade) does not carry the WGSL. Held to
  * the table by the compiler (`satisfies Record<GpuKernelOp, …>` there).
  */
@@ -133,8 +137,8 @@ export function coverageOf(op: string): OpCoverage | undefined {
   const c = {
     op,
     reference: true as const,
-    cpu: (CPU_KERNEL_OPS as readonly string[]).includes(op),
-    gpu: (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.gpuElementwise !== undefined,
+    cpu: CPU_KERNEL_OPS.includes(op),
+    gpu: (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.elementwise !== undefined,
     onnxExport: isMapped(def.onnx),
     onnxImport: Object.keys(def.onnxImport ?? {}),
     pytorch: isMapped(def.torch),

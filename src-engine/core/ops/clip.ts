@@ -1,3 +1,5 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { fail, floatAttr, perSample, sameShape, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
@@ -34,8 +36,13 @@ export const clip = defineOp({
   },
   onnxImport: { Clip: clipRule },
   torch: { module: 'nn.Hardtanh({min}, {max})', note: 'Hardtanh(0, 6) is ReLU6' },
-  // NOTE: as PyTorch's hardtanh_backward: no gradient at or beyond either bound.
-  gpuElementwise: { forward: 'clamp(x, p, q)', derivative: 'select(0.0, 1.0, x > p && x < q)', param: (attrs) => floatAttr(attrs, 'min'), param2: (attrs) => floatAttr(attrs, 'max') },
+  // NaN passes through, as torch.clamp. NOTE: as PyTorch's hardtanh_backward: no gradient at or
+  // beyond either bound.
+  ...elementwise({
+    forms: { main: { forward: E.select(E.lt(E.x, E.p), E.p, E.select(E.gt(E.x, E.q), E.q, E.x)), backward: E.select(E.and(E.gt(E.x, E.p), E.lt(E.x, E.q)), 1, 0) } },
+    params: [(attrs) => floatAttr(attrs, 'min'), (attrs) => floatAttr(attrs, 'max')],
+    cost: 1,
+  }),
   card: (attrs) => `[${String(attrs.min)}, ${String(attrs.max)}]`,
   doc: 'Clamp to [min, max] elementwise; [0, 6] is ReLU6 (MobileNetV2).',
   inputs: [{ name: 'x' }],
@@ -48,23 +55,4 @@ export const clip = defineOp({
     return sameShape(args);
   },
   flops: ({ output }) => 2 * perSample(output),
-  forward({ inputs, output, attrs }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    const lo = floatAttr(attrs, 'min');
-    const hi = floatAttr(attrs, 'max');
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      y[i] = v < lo ? lo : v > hi ? hi : v; // NaN passes through, as torch.clamp
-    }
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    const lo = floatAttr(attrs, 'min');
-    const hi = floatAttr(attrs, 'max');
-    for (let i = 0; i < x.length; i++) if (x[i] > lo && x[i] < hi) dx[i] += dy[i];
-  },
 });

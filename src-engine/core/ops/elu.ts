@@ -1,3 +1,5 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { floatAttr, sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
 import { float, roundFloat } from './onnx-import';
@@ -9,12 +11,10 @@ export const elu = defineOp({
   onnx: { opType: 'Elu', attrs: { alpha: { attr: 'alpha' } } },
   onnxImport: { Elu: (n) => ({ op: 'ELU', attrs: { alpha: roundFloat(float(n, 'alpha', 1)) }, inputs: [n.input[0]] }) },
   torch: { module: 'nn.ELU(alpha={alpha})' },
-  // α·(eˣ − 1) for x ≤ 0 (WGSL has no expm1: an absolute error of an ulp of 1 near 0).
-  gpuElementwise: {
-    forward: 'select(p * (exp(x) - 1.0), x, x > 0.0)',
-    derivative: 'select(p * exp(x), 1.0, x > 0.0)',
-    param: (attrs) => floatAttr(attrs, 'alpha'),
-  },
+  // NOTE: expm1 keeps full precision for small negative x, where eˣ − 1 would cancel (WGSL has
+  // none: an absolute error of an ulp of 1 there). Gradient α·eˣ for x ≤ 0, derived.
+  ...elementwise({ forms: { main: { forward: E.select(E.gt(E.x, 0), E.x, E.mul(E.p, E.expm1(E.x))) } }, params: [(attrs) => floatAttr(attrs, 'alpha')], cost: 8 }),
+
   doc: 'x where x > 0, α·(eˣ − 1) elsewhere: smooth, with negative outputs down to −α.',
   inputs: [{ name: 'x' }],
   attrs: {
@@ -22,19 +22,4 @@ export const elu = defineOp({
   },
   inferShape: sameShape,
   flops: ({ output }) => perSample(output),
-  forward({ inputs, output, attrs }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    const alpha = floatAttr(attrs, 'alpha');
-    // NOTE: expm1 keeps full precision for small negative x, where eˣ − 1 would cancel.
-    for (let i = 0; i < x.length; i++) y[i] = x[i] > 0 ? x[i] : alpha * Math.expm1(x[i]);
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    const alpha = floatAttr(attrs, 'alpha');
-    for (let i = 0; i < x.length; i++) dx[i] += x[i] > 0 ? dy[i] : dy[i] * alpha * Math.exp(x[i]);
-  },
 });

@@ -1,15 +1,36 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
-import { erf } from './special';
 import { defineOp } from './types';
 import { byConstant, other, scalar, str, type FusionGraph, type ImportFusion } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
 
-const SQRT1_2 = Math.SQRT1_2;
 /** 1/√(2π), the standard normal density at 0. */
 const INV_SQRT_2PI = 0.3989422804014327;
 /** √(2/π), for the tanh approximation. */
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const TANH_COEF = 0.044715;
+
+/** tanh(√(2/π)·(x + 0.044715x³)), and u' = √(2/π)(1 + 3·0.044715x²). */
+const TANH_U = E.tanh(E.mul(SQRT_2_OVER_PI, E.add(E.x, E.mul(E.mul(E.mul(TANH_COEF, E.x), E.x), E.x))));
+const TANH_DU = E.mul(SQRT_2_OVER_PI, E.add(1, E.mul(E.mul(E.mul(3, TANH_COEF), E.x), E.x)));
+/** 2u = 2·√(2/π)(x + 0.044715x³), as float32 computes it. */
+const TWO_U = E.mul(E.add(E.x, E.mul(E.mul(E.mul(E.x, E.x), E.x), TANH_COEF)), 1.5957691216057308);
+const TWO_U_SIG = E.sigmoid(TWO_U);
+const TWO_U_SPREAD = E.mul(TWO_U_SIG, E.sigmoidRest(TWO_U));
+/**
+ * GELU-tanh in float32: ½x(1 + tanh u) = x·σ(2u) (no 1 + tanh cancellation on the negative side;
+ * −∞·0 = NaN at x = −∞ as the reference), derivative s + 2x·s(1 − s)·u' with s = σ(2u). NOTE: where
+ * s(1 − s) is 0 and x is finite the second term is 0, as in the reference's float64, even when
+ * x²·u' overflows float32 (|x| > 1e19).
+ */
+const GELU_TANH_F32 = {
+  forward: E.mul(E.x, TWO_U_SIG),
+  backward: E.add(
+    TWO_U_SIG,
+    E.select(E.and(E.eq(TWO_U_SPREAD, 0), E.lt(E.abs(E.x), Infinity)), 0, E.mul(E.mul(E.mul(E.x, 2), TWO_U_SPREAD), E.mul(E.add(1, E.mul(E.mul(E.x, E.x), 0.134145)), SQRT_2_OVER_PI))),
+  ),
+};
 
 /** The tail both GELU forms share: `(inner + 1) · x · 0.5`, as torch.onnx writes it. */
 function geluTail(g: FusionGraph, inner: string, x: string): OnnxNode[] | undefined {
@@ -98,12 +119,25 @@ export const gelu = defineOp({
   onnxImport: { Gelu: (n) => ({ op: 'GELU', attrs: { approximate: str(n, 'approximate', 'none') }, inputs: [n.input[0]] }) },
   onnxFusions: [geluErf, geluTanh],
   torch: { module: 'nn.GELU(approximate={approximate})' },
-  // p = 1: the tanh approximation; p = 0: the exact x·Φ(x) with erf.
-  gpuElementwise: {
-    forward: 'select(0.5 * x * (1.0 + erfApprox(x * 0.70710678118654752)), 0.5 * x * (1.0 + tanhSafe(0.7978845608028654 * (x + 0.044715 * x * x * x))), p > 0.5)',
-    derivative: 'select(geluErfGrad(x), geluTanhGrad(x), p > 0.5)',
-    param: (attrs) => (attrs.approximate === 'tanh' ? 1 : 0),
-  },
+  ...elementwise({
+    forms: {
+      // x·Φ(x); Φ(x) + x·φ(x), φ's factors in the order the reference always multiplied them.
+      none: {
+        forward: E.mul(E.x, E.normCdf(E.x)),
+        backward: E.add(E.normCdf(E.x), E.mul(E.mul(E.x, INV_SQRT_2PI), E.exp(E.mul(E.mul(-0.5, E.x), E.x)))),
+        f32: { backward: E.add(E.normCdf(E.x), E.mul(E.x, E.normPdf(E.x))) },
+      },
+      // ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³); ½(1 + tanh u) + ½x(1 − tanh² u)·u'.
+      tanh: {
+        forward: E.mul(E.mul(0.5, E.x), E.add(1, TANH_U)),
+        backward: E.add(E.mul(0.5, E.add(1, TANH_U)), E.mul(E.mul(E.mul(0.5, E.x), E.tanhGrad(TANH_U)), TANH_DU)),
+        f32: GELU_TANH_F32,
+      },
+    },
+    pick: (attrs) => (attrs.approximate === 'tanh' ? 'tanh' : 'none'),
+    cost: 16,
+  }),
+
   doc: 'x·Φ(x): a smooth ReLU used in transformers (exact erf form or the tanh approximation).',
   inputs: [{ name: 'x' }],
   attrs: {
@@ -116,37 +150,4 @@ export const gelu = defineOp({
   },
   inferShape: sameShape,
   flops: ({ output }) => 10 * perSample(output),
-  forward({ inputs, output, attrs }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    if (attrs.approximate === 'tanh') {
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i];
-        y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + TANH_COEF * v * v * v)));
-      }
-    } else {
-      for (let i = 0; i < x.length; i++) y[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT1_2));
-    }
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    if (attrs.approximate === 'tanh') {
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i];
-        const t = Math.tanh(SQRT_2_OVER_PI * (v + TANH_COEF * v * v * v));
-        const dInner = SQRT_2_OVER_PI * (1 + 3 * TANH_COEF * v * v);
-        dx[i] += dy[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * dInner);
-      }
-    } else {
-      // d/dx [x·Φ(x)] = Φ(x) + x·φ(x)
-      for (let i = 0; i < x.length; i++) {
-        const v = x[i];
-        const cdf = 0.5 * (1 + erf(v * SQRT1_2));
-        dx[i] += dy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-      }
-    }
-  },
 });

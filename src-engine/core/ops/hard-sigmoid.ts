@@ -1,3 +1,5 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -23,7 +25,11 @@ export const hardSigmoid = defineOp({
   onnx: { opType: 'HardSigmoid', attrs: { alpha: { value: { float: ALPHA } }, beta: { value: { float: 0.5 } } }, note: 'α = 1/6, β = 1/2 (ONNX defaults to α = 0.2)' },
   onnxImport: { HardSigmoid: hardSigmoidRule },
   torch: { module: 'nn.Hardsigmoid()' },
-  gpuElementwise: { forward: 'clamp(x + 3.0, 0.0, 6.0) / 6.0', derivative: 'select(0.0, 1.0 / 6.0, x > -3.0 && x < 3.0)' },
+  // NOTE: the gradient as PyTorch's hardsigmoid_backward: dy/6 strictly inside (−3, 3), 0 at the ends and outside.
+  ...elementwise({
+    forms: { main: { forward: E.div(E.clamp(E.add(E.x, 3), 0, 6), 6), backward: E.select(E.and(E.gt(E.x, -3), E.lt(E.x, 3)), E.div(E.dy, 6), 0) } },
+    cost: 2,
+  }),
   // Outside (−3, 3) the output is exactly 0 or 1 and the gradient 0.
   output: { saturated: { below: 1e-6, above: 1 - 1e-6 }, scores: 'probability' },
   doc: 'ReLU6(x + 3)/6: a sigmoid of straight pieces, 0 below −3 and 1 above 3.',
@@ -31,17 +37,4 @@ export const hardSigmoid = defineOp({
   attrs: {},
   inferShape: sameShape,
   flops: ({ output }) => 3 * perSample(output),
-  forward({ inputs, output }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    for (let i = 0; i < x.length; i++) y[i] = Math.min(Math.max(x[i] + 3, 0), 6) / 6;
-  },
-  backward({ inputs, dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    // NOTE: as PyTorch's hardsigmoid_backward: 1/6 strictly inside (−3, 3), 0 at the ends and outside.
-    for (let i = 0; i < x.length; i++) if (x[i] > -3 && x[i] < 3) dx[i] += dy[i] / 6;
-  },
 });

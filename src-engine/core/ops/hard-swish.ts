@@ -1,3 +1,5 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
 import { simple } from './onnx-import';
@@ -9,7 +11,12 @@ export const hardSwish = defineOp({
   onnx: { opType: 'HardSwish', note: 'ONNX HardSwish (opset 14): x · max(0, min(1, x/6 + 1/2))' },
   onnxImport: { HardSwish: simple('HardSwish') },
   torch: { module: 'nn.Hardswish()' },
-  gpuElementwise: { forward: 'x * clamp(x + 3.0, 0.0, 6.0) / 6.0', derivative: 'select(select(x / 3.0 + 0.5, 1.0, x >= 3.0), 0.0, x < -3.0)' },
+  // NOTE: the gradient as PyTorch's hardswish_backward: 0 below −3, x/3 + 1/2 on [−3, 3) (so −1/2
+  // at −3, the inner piece's slope), 1 from 3 on (the outer piece's).
+  ...elementwise({
+    forms: { main: { forward: E.div(E.mul(E.x, E.clamp(E.add(E.x, 3), 0, 6)), 6), backward: E.select(E.lt(E.x, -3), 0, E.select(E.lt(E.x, 3), E.add(E.div(E.x, 3), 0.5), 1)) } },
+    cost: 2,
+  }),
   // Below −3 the output is exactly 0 and passes no gradient: a unit there for every sample is dead.
   output: { deadAtZero: true },
   doc: 'x·ReLU6(x + 3)/6: SiLU made of straight pieces (0 below −3, x above 3), cheap on phones.',
@@ -17,21 +24,4 @@ export const hardSwish = defineOp({
   attrs: {},
   inferShape: sameShape,
   flops: ({ output }) => 4 * perSample(output),
-  forward({ inputs, output }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    for (let i = 0; i < x.length; i++) y[i] = (x[i] * Math.min(Math.max(x[i] + 3, 0), 6)) / 6;
-  },
-  backward({ inputs, dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    // NOTE: as PyTorch's hardswish_backward: 0 below −3, x/3 + 1/2 on [−3, 3) (so −1/2 at −3, the
-    // inner piece's slope), 1 from 3 on (the outer piece's).
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      dx[i] += v < -3 ? 0 : v < 3 ? dy[i] * (v / 3 + 0.5) : dy[i];
-    }
-  },
 });

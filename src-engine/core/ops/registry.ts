@@ -39,6 +39,7 @@ import { tanh } from './tanh';
 import { gelu } from './gelu';
 import { silu } from './silu';
 import { hardSwish } from './hard-swish';
+import { mish } from './mish';
 import { hardSigmoid } from './hard-sigmoid';
 import { clip } from './clip';
 import { prelu } from './prelu';
@@ -101,6 +102,7 @@ const ALL_OPS = [
   clip,
   prelu,
   softplus,
+  mish,
   softmax,
   crossEntropyLoss,
   tokenCrossEntropyLoss,

@@ -1,5 +1,6 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
-import { sigmoid as sigma } from './special';
 import { defineOp } from './types';
 import { simple } from './onnx-import';
 
@@ -10,24 +11,13 @@ export const sigmoid = defineOp({
   onnx: { opType: 'Sigmoid' },
   onnxImport: { Sigmoid: simple('Sigmoid') },
   torch: { module: 'nn.Sigmoid()' },
-  gpuElementwise: { forward: '1.0 / (1.0 + exp(-x))', derivative: 'sig(x) * (1.0 - sig(x))' },
+  // σ' = σ(1 − σ), from the saved output as PyTorch's sigmoid_backward. The CPU backend keeps its
+  // hand kernel (elementwise.wat `$sigmoid4`).
+  ...elementwise({ forms: { main: { forward: E.sigmoid(E.x), backward: E.mul(E.y, E.sub(1, E.y)) } }, cost: 8, handCpuKernel: true }),
   output: { saturated: { below: 0.01, above: 0.99 }, scores: 'probability' },
   doc: 'Squashes each value into (0, 1): 1/(1+e^(−x)).',
   inputs: [{ name: 'x' }],
   attrs: {},
   inferShape: sameShape,
   flops: ({ output }) => 4 * perSample(output),
-  forward({ inputs, output }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    for (let i = 0; i < x.length; i++) y[i] = sigma(x[i]);
-  },
-  backward({ output, dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const y = output.data;
-    const dy = dOutput.data;
-    // σ' = σ(1 − σ), from the saved output as PyTorch's sigmoid_backward does.
-    for (let i = 0; i < y.length; i++) dx[i] += dy[i] * y[i] * (1 - y[i]);
-  },
 });

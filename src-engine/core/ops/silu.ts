@@ -1,5 +1,6 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
-import { sigmoid } from './special';
 import { defineOp } from './types';
 import { other, type ImportFusion } from './onnx-import';
 
@@ -21,27 +22,11 @@ export const silu = defineOp({
   onnxFusions: [siluFusion],
   onnx: { opType: 'Mul', note: 'x · Sigmoid(x): a Sigmoid node, then Mul with the input (ONNX has no SiLU op)', emit: (ctx) => ctx.node('Mul', [ctx.inputs[0], ctx.node('Sigmoid', ctx.inputs)]) },
   torch: { module: 'nn.SiLU()' },
-  // x·σ(x); d/dx = σ(x)·(1 + x·(1 − σ(x))), as the backward below.
-  gpuElementwise: { forward: 'x * sig(x)', derivative: 'sig(x) * (1.0 + x * (1.0 - sig(x)))' },
+  // d/dx [x·σ(x)] = σ(x)·(1 + x·(1 − σ(x))), 1 − σ kept to full precision in float32.
+  ...elementwise({ forms: { main: { forward: E.mul(E.x, E.sigmoid(E.x)), backward: E.mul(E.sigmoid(E.x), E.add(1, E.mul(E.x, E.sigmoidRest(E.x)))) } }, cost: 10 }),
   doc: 'x·sigmoid(x) (Swish): a smooth, non-monotonic ReLU.',
   inputs: [{ name: 'x' }],
   attrs: {},
   inferShape: sameShape,
   flops: ({ output }) => 5 * perSample(output),
-  forward({ inputs, output }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    for (let i = 0; i < x.length; i++) y[i] = x[i] * sigmoid(x[i]);
-  },
-  backward({ inputs, dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    // d/dx [x·σ(x)] = σ(x)·(1 + x·(1 − σ(x)))
-    for (let i = 0; i < x.length; i++) {
-      const s = sigmoid(x[i]);
-      dx[i] += dy[i] * s * (1 + x[i] * (1 - s));
-    }
-  },
 });

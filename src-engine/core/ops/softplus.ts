@@ -1,8 +1,12 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { floatAttr, perSample, sameShape, showAttr } from './shape-util';
-import { sigmoid, softplus as sp } from './special';
 import { defineOp } from './types';
 import { roundFloat, scalar, simple, type ImportFusion } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
+
+/** βx. */
+const BX = E.mul(E.p, E.x);
 
 /**
  * Softplus with β and PyTorch's threshold, as Netwright writes it:
@@ -59,12 +63,13 @@ export const softplus = defineOp({
   onnxFusions: [softplusFusion],
   torch: { module: 'nn.Softplus(beta={beta}, threshold={threshold})' },
   // (1/β)·softplus(βx), x itself where βx > threshold (p = β, q = threshold); d/dx = σ(βx).
-  gpuElementwise: {
-    forward: 'select(softplusStable(p * x) / p, x, p * x > q)',
-    derivative: 'select(sig(p * x), 1.0, p * x > q)',
-    param: (attrs) => floatAttr(attrs, 'beta'),
-    param2: (attrs) => floatAttr(attrs, 'threshold'),
-  },
+  // NOTE: softplus is max(t, 0) + log1p(e^(−|t|)): no overflow for large t, ≈ e^t for very negative t.
+  ...elementwise({
+    forms: { main: { forward: E.select(E.gt(BX, E.q), E.x, E.div(E.softplus(BX), E.p)), backward: E.select(E.gt(BX, E.q), 1, E.sigmoid(BX)) } },
+    params: [(attrs) => floatAttr(attrs, 'beta'), (attrs) => floatAttr(attrs, 'threshold')],
+    cost: 12,
+  }),
+
   doc: 'A smooth ReLU: (1/β)·log(1 + e^(βx)); always positive, its slope is sigmoid(βx).',
   inputs: [{ name: 'x' }],
   attrs: {
@@ -76,28 +81,4 @@ export const softplus = defineOp({
   output: { saturated: { below: 0.01 } },
   inferShape: sameShape,
   flops: ({ output }) => 4 * perSample(output),
-  forward({ inputs, output, attrs }) {
-    const x = inputs[0].data;
-    const y = output.data;
-    const beta = floatAttr(attrs, 'beta');
-    const threshold = floatAttr(attrs, 'threshold');
-    // NOTE: special.softplus is max(t, 0) + log1p(e^(−|t|)): no overflow for large t, full
-    // precision (≈ e^t) for very negative t.
-    for (let i = 0; i < x.length; i++) {
-      const t = beta * x[i];
-      y[i] = t > threshold ? x[i] : sp(t) / beta;
-    }
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const dy = dOutput.data;
-    const beta = floatAttr(attrs, 'beta');
-    const threshold = floatAttr(attrs, 'threshold');
-    for (let i = 0; i < x.length; i++) {
-      const t = beta * x[i];
-      dx[i] += t > threshold ? dy[i] : dy[i] * sigmoid(t);
-    }
-  },
 });

@@ -1,3 +1,4 @@
+import type { ElementwiseDecl } from '../elementwise/expr';
 import type { AttrValue, Attrs } from '../../base/ir/types';
 import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
@@ -319,17 +320,11 @@ export interface OpDef {
   /** How the op maps to ONNX, or why it does not (the ONNX exporter walks the graph with these). */
   onnx: OnnxMapping | NoMapping;
   /**
-   * An elementwise activation's WebGPU kernel, as WGSL f32 expressions of `x` (and `p`, `q`: its
-   * float parameters from the attrs); the GPU backend builds both shaders from them
-   * (core/gpu/kernels/activations.ts, whose helpers `sig`, `tanhSafe`… the expressions may call).
+   * An elementwise activation's maths as expressions (core/elementwise): its forward, and its
+   * derivative where the derived one is not wanted. The reference kernels (spread in with
+   * `...elementwise(decl)`), the GPU's WGSL and the CPU backend's f32x4 kernels are printed from it.
    */
-  gpuElementwise?: {
-    readonly forward: string;
-    /** `f'(x)`, multiplied by dy in the shader. */
-    readonly derivative: string;
-    param?(attrs: Attrs): number;
-    param2?(attrs: Attrs): number;
-  };
+  elementwise?: ElementwiseDecl;
   /**
    * How ONNX nodes are read back as this op, by ONNX op type (`{ Gemm: …, MatMul: … }` for
    * Linear): the importer's rule table is the union of these (each op type claimed once).

@@ -2,7 +2,8 @@
  * Issue #28: a new activation is one op file plus its registry line. HardSwish and HardSigmoid
  * (MobileNetV3's) were added that way: this checks they appear in the palette's table, train on
  * the reference and CPU backends alike, leave as ONNX and PyTorch, come back from ONNX, get their
- * probe traits, and that the coverage query says where they have no kernel of their own.
+ * probe traits, and that the coverage query says where they have no kernel of their own. Mish
+ * (issue #45) is one `elementwise` declaration: its ONNX forms (opset 17 and 18) and PyTorch too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
@@ -26,15 +27,14 @@ beforeAll(async () => {
 });
 afterAll(() => cpu?.dispose());
 
-/** Two moons through HardSwish and HardSigmoid. */
-function hardGraph() {
+/** Two moons through two activations (HardSwish and HardSigmoid by default). */
+function actGraph(first = 'HardSwish', second = 'HardSigmoid') {
   const g = twoMoonsGraph({ epochs: 1 }, 256);
-  g.nodes = g.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: 'HardSwish' } : n.id === 'relu2' ? { ...n, op: 'HardSigmoid' } : n));
+  g.nodes = g.nodes.map((n) => (n.id === 'relu1' ? { ...n, op: first } : n.id === 'relu2' ? { ...n, op: second } : n));
   return g;
 }
 
-async function train(backend: ConstructorParameters<typeof Trainer>[2]) {
-  const g = hardGraph();
+async function train(backend: ConstructorParameters<typeof Trainer>[2], g = actGraph()) {
   const t = g.training!;
   const data = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
   const losses: number[] = [];
@@ -68,6 +68,28 @@ describe('a new activation in one file', () => {
     expect(modelPy).toContain('nn.Hardsigmoid()');
   });
 
+  it('Mish (one declaration in its op file) trains the same on the reference and CPU backends, and leaves as ONNX (opset 17 and 18) and PyTorch and comes back', async () => {
+    const ref = await train(createReferenceBackend(), actGraph('Mish', 'Mish'));
+    const onCpu = await train(cpu, actGraph('Mish', 'Mish'));
+    expect(ref.losses.length).toBeGreaterThan(5);
+    for (let i = 0; i < ref.losses.length; i++) expect(Math.abs(onCpu.losses[i] - ref.losses[i])).toBeLessThan(1e-4 * Math.max(1, ref.losses[i]));
+    expect(ref.losses.at(-1)!).toBeLessThan(ref.losses[0]);
+
+    for (const [opset, types] of [
+      [17, ['Softplus', 'Tanh', 'Mul']],
+      [18, ['Mish']],
+    ] as const) {
+      const file = decodeModel(exportOnnx(ref.model, { opset }).bytes);
+      expect(file.graph.node.map((n) => n.op_type)).toEqual(expect.arrayContaining([...types]));
+      if (opset === 18) expect(file.graph.node.map((n) => n.op_type)).not.toContain('Softplus');
+      file.metadata_props = []; // read from the nodes alone, not Netwright's stored graph
+      const back = importOnnx(encodeModel(file));
+      expect(back.model.graph.nodes.filter((n) => n.op === 'Mish')).toHaveLength(2);
+    }
+
+    const modelPy = new TextDecoder().decode(exportPytorch(ref.model).files.find((f) => f.path === 'model.py')!.data);
+    expect(modelPy).toContain('nn.Mish()');
+  });
   it('reads ONNX HardSigmoid only with PyTorch’s slope', () => {
     const rule = IMPORT_RULES.get('HardSigmoid')!;
     const cx = { opset: 17, constant: () => undefined, consumers: () => ({ nodes: [], graphOutput: false }), shape: () => undefined };
@@ -81,11 +103,13 @@ describe('opCoverage', () => {
   it('says where each op runs and how it leaves and enters, and the gaps of the new ones', () => {
     const cov = new Map(opCoverage().map((c) => [c.op, c]));
     expect(cov.size).toBe(listOps().length);
-    expect(cov.get('HardSwish')).toMatchObject({ reference: true, cpu: false, gpu: true, onnxExport: true, onnxImport: ['HardSwish'], pytorch: true, gaps: ['no CPU kernel (runs the reference kernels)'] });
+    // HardSwish's CPU kernel is generated from its expression (core/elementwise); PReLU has none.
+    expect(cov.get('HardSwish')).toMatchObject({ reference: true, cpu: true, gpu: true, onnxExport: true, onnxImport: ['HardSwish'], pytorch: true, gaps: [] });
+    expect(cov.get('PReLU')).toMatchObject({ cpu: false, gaps: ['no CPU kernel (runs the reference kernels)'] });
     expect(cov.get('Linear')).toMatchObject({ cpu: true, gpu: true, onnxImport: ['Gemm', 'MatMul'], gaps: [] });
     expect(cov.get('Noise')?.gaps).toEqual(expect.arrayContaining(['no ONNX form', 'no PyTorch form']));
     // The palette's tooltip line (through the facade): what it has, then what it lacks.
-    expect(coverageLine(cov.get('HardSwish')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (HardSwish) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
+    expect(coverageLine(cov.get('PReLU')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (PRelu) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
     // Every ONNX op type is read by one op only, or by several each for its weight's rank (the
     // table refuses any other second claim when it is built); Identity and an all-zero Pad are no op.
     const claimed = opCoverage().flatMap((c) => c.onnxImport);

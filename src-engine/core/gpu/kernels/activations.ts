@@ -1,28 +1,89 @@
 /// <reference types="@webgpu/types" />
 /**
  * WGSL kernels of the elementwise activations, forward (`y = f(x)`) and backward
- * (`dx += f'(x)·dy`, adding as the op files' backwards do), built from the two WGSL expressions
- * each op file declares (`gpuElementwise`, beside its reference forward and backward, whose
- * semantics they follow: ReLU's gradient at 0 is 0, …) and registered by op name in
- * {@link ACTIVATION_KERNELS}. {@link ACTIVATION_OP_KERNELS} puts them in the GPU kernel table
- * (`registry.ts`).
+ * (`dx += f'(x)·dy`, adding as the op files' backwards do), printed from the expressions each op
+ * file declares (`elementwise`: its float32 form where it has one, the derivative it writes or the
+ * derived one) and registered by op name in {@link ACTIVATION_KERNELS}. {@link ACTIVATION_OP_KERNELS}
+ * puts them in the GPU kernel table (`registry.ts`).
  */
 import type { Attrs } from '../../../base/ir/types';
+import { backwardOf, formFor, gradient, replace, y as savedOutput, type Cond, type ElementwiseDecl, type Expr, type Fn } from '../../elementwise/expr';
 import { isOpName, listOps, type OpName } from '../../ops/registry';
-import type { OpDef } from '../../ops/types';
 import { GpuError, type GpuContext, type GpuTensor } from '../context';
 import type { GpuDispatch } from '../gemm';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
-/** One activation: WGSL expressions over `x` (and `p`, `q`: its float parameters), and how to get them (`OpDef.gpuElementwise`). */
-export type ActivationKernel = NonNullable<OpDef['gpuElementwise']>;
+/** One activation's declaration (`OpDef.elementwise`). */
+export type ActivationKernel = ElementwiseDecl;
 
 /**
- * Activation kernels by op name: every op file's `gpuElementwise` (an activation brings its own
- * kernel in its file; there is no list of them here).
+ * Activation kernels by op name: every op file's `elementwise` (an activation brings its own
+ * maths in its file; there is no list of them here).
  */
-export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.gpuElementwise ? [[d.name, d.gpuElementwise]] : [])));
+export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.elementwise ? [[d.name, d.elementwise]] : [])));
+
+/** Each primitive in WGSL (the helpers are {@link ACTIVATION_HELPERS}). */
+const LOWER: Record<Fn, (u: string) => string> = {
+  exp: (u) => `exp(${u})`,
+  expm1: (u) => `(exp(${u}) - 1.0)`,
+  log1p: (u) => `log1pAccurate(${u})`,
+  abs: (u) => `abs(${u})`,
+  tanh: (u) => `tanhSafe(${u})`,
+  tanhGrad: (t) => `(1.0 - ${t} * ${t})`,
+  sigmoid: (u) => `sig(${u})`,
+  sigmoidRest: (u) => `(1.0 - sig(${u}))`,
+  softplus: (u) => `softplusStable(${u})`,
+  erf: (u) => `erfApprox(${u})`,
+  normCdf: (u) => `(0.5 * (1.0 + erfApprox(${u} * 0.70710678118654752)))`,
+  normPdf: (u) => `(0.3989422804014327 * exp(-0.5 * ${u} * ${u}))`,
+};
+const BINARY = { add: '+', sub: '-', mul: '*', div: '/' } as const;
+const COMPARE = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '==' } as const;
+
+/** The largest finite f32: WGSL has no infinite literal (a constant expression may not overflow). */
+const F32_MAX = '0x1.fffffep+127f';
+
+function literal(v: number): string {
+  if (!Number.isFinite(v)) throw new GpuError('E_GPU_BAD_ARGS', `WGSL has no literal for ${v}`);
+  const s = String(v);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+/** An expression as WGSL over `x`, `dy`, `p`, `q`. */
+export function printWgsl(e: Expr): string {
+  const cond = (k: Cond): string => {
+    if (k.kind === 'and') return `(${cond(k.a)} && ${cond(k.b)})`;
+    // v < ∞ is v ≤ F32_MAX (false for NaN alike), v > −∞ is v ≥ −F32_MAX
+    if (k.kind === 'lt' && k.b.kind === 'const' && k.b.value === Infinity) return `(${printWgsl(k.a)} <= ${F32_MAX})`;
+    if (k.kind === 'gt' && k.b.kind === 'const' && k.b.value === -Infinity) return `(${printWgsl(k.a)} >= -${F32_MAX})`;
+    return `(${printWgsl(k.a)} ${COMPARE[k.kind]} ${printWgsl(k.b)})`;
+  };
+  switch (e.kind) {
+    case 'leaf':
+      return e.name;
+    case 'const':
+      return e.value < 0 ? `(${literal(e.value)})` : literal(e.value);
+    case 'neg':
+      return `(-${printWgsl(e.a)})`;
+    case 'call':
+      return LOWER[e.fn](printWgsl(e.a));
+    case 'select':
+      return `select(${printWgsl(e.else)}, ${printWgsl(e.then)}, ${cond(e.cond)})`;
+    case 'max':
+    case 'min':
+      return `${e.kind}(${printWgsl(e.a)}, ${printWgsl(e.b)})`;
+    default:
+      return `(${printWgsl(e.a)} ${BINARY[e.kind]} ${printWgsl(e.b)})`;
+  }
+}
+
+/** A form's forward and gradient in WGSL; the shader has no saved output, so `y` is f(x) again. */
+export function wgslOf(decl: ElementwiseDecl, form: string): { forward: string; gradient: string } {
+  const f = decl.forms[form];
+  const forward = f.f32?.forward ?? f.forward;
+  return { forward: printWgsl(forward), gradient: printWgsl(replace(gradient(backwardOf(f, true)), savedOutput, forward)) };
+}
 
 /** Helpers the op files' expressions may call (and the recurrent cells, `recurrent.ts`). */
 export const ACTIVATION_HELPERS = `fn sig(v: f32) -> f32 { return 1.0 / (1.0 + exp(-v)); }
@@ -43,15 +104,11 @@ fn log1pAccurate(e: f32) -> f32 {
   return select(log(u) * e / (u - 1.0), e, u == 1.0);
 }
 // max(t, 0) + log1p(e^(−|t|)), as special.softplus: no overflow for large t, ≈ e^t for very negative t.
-fn softplusStable(t: f32) -> f32 { return max(t, 0.0) + log1pAccurate(exp(-abs(t))); }
-fn geluErfGrad(v: f32) -> f32 { return 0.5 * (1.0 + erfApprox(v * 0.70710678118654752)) + v * 0.3989422804014327 * exp(-0.5 * v * v); }
-fn geluTanhGrad(v: f32) -> f32 {
-  let t = tanhSafe(0.7978845608028654 * (v + 0.044715 * v * v * v));
-  return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * v * v);
-}`;
+fn softplusStable(t: f32) -> f32 { return max(t, 0.0) + log1pAccurate(exp(-abs(t))); }`;
 
-function shader(k: ActivationKernel, backward: boolean): string {
-  const body = backward ? `DX[P.dxOff + i] = DX[P.dxOff + i] + (${k.derivative}) * DY[P.dyOff + i];` : `Y[P.yOff + i] = ${k.forward};`;
+function shader(k: ActivationKernel, form: string, backward: boolean): string {
+  const text = wgslOf(k, form);
+  const body = backward ? `let dy = DY[P.dyOff + i];\n  DX[P.dxOff + i] = DX[P.dxOff + i] + ${text.gradient};` : `Y[P.yOff + i] = ${text.forward};`;
   const bindings = backward
     ? `@group(0) @binding(0) var<storage, read> X: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
@@ -75,6 +132,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 `;
 }
 
+/** p and q in the uniform's words 6 and 7. */
+function params(k: ActivationKernel, attrs: Attrs): Record<number, number> {
+  return { 6: k.params?.[0](attrs) ?? 0, 7: k.params?.[1]?.(attrs) ?? 0 };
+}
+
 function kernelFor(op: string): ActivationKernel {
   const k = isOpName(op) ? ACTIVATION_KERNELS[op] : undefined;
   if (!k) throw new GpuError('E_GPU_BAD_ARGS', `No GPU activation kernel for op "${op}".`);
@@ -92,8 +154,8 @@ export function prepareActivationForward(ctx: GpuContext, op: string, attrs: Att
   const k = kernelFor(op);
   const n = sameLength(`${op} forward`, x, y);
   const { workgroups, rowStride } = grid1d(ctx, n);
-  const key = `act:${op}:fwd`;
-  return bindDispatch(ctx, key, () => shader(k, false), [x.buffer, y.buffer], words([n, x.offset, y.offset, 0, 0, rowStride], { 6: k.param?.(attrs) ?? 0, 7: k.param2?.(attrs) ?? 0 }), workgroups);
+  const form = formFor(k, attrs);
+  return bindDispatch(ctx, `act:${op}:${form}:fwd`, () => shader(k, form, false), [x.buffer, y.buffer], words([n, x.offset, y.offset, 0, 0, rowStride], params(k, attrs)), workgroups);
 }
 
 /** The dispatch of `dx += op'(x)·dy`, built once per compiled graph. */
@@ -101,8 +163,8 @@ export function prepareActivationBackward(ctx: GpuContext, op: string, attrs: At
   const k = kernelFor(op);
   const n = sameLength(`${op} backward`, x, dy, dx);
   const { workgroups, rowStride } = grid1d(ctx, n);
-  const key = `act:${op}:bwd`;
-  return bindDispatch(ctx, key, () => shader(k, true), [x.buffer, dy.buffer, dx.buffer], words([n, x.offset, 0, dy.offset, dx.offset, rowStride], { 6: k.param?.(attrs) ?? 0, 7: k.param2?.(attrs) ?? 0 }), workgroups);
+  const form = formFor(k, attrs);
+  return bindDispatch(ctx, `act:${op}:${form}:bwd`, () => shader(k, form, true), [x.buffer, dy.buffer, dx.buffer], words([n, x.offset, 0, dy.offset, dx.offset, rowStride], params(k, attrs)), workgroups);
 }
 
 /** The activations as entries of the GPU kernel table (`registry.ts`). */

@@ -24,23 +24,14 @@ export const HEAP = {
   MAX_PAGES: 32768,
 } as const;
 
-export const UNARY_KIND = {
-  tanh: 0,
-  geluErf: 1,
-  geluTanh: 2,
-  silu: 3,
-  leakyRelu: 4,
-  elu: 5,
-} as const;
-
 // ---- Kernels: every exported function of kernels/*.wat --------------------------------------
 
 /** Each kernel's arguments by parameter name (the `.wat` export's `(param $name type)`). */
 export interface KernelArgs {
-  /** `activations.unaryForward(x: i32, y: i32, i0: i32, i1: i32, kind: i32, alpha: f32)` */
-  unaryForward: { x: number; y: number; i0: number; i1: number; kind: number; alpha: number };
-  /** `activations.unaryBackward(x: i32, y: i32, dy: i32, dx: i32, i0: i32, i1: i32, kind: i32, alpha: f32, assign: i32)` */
-  unaryBackward: { x: number; y: number; dy: number; dx: number; i0: number; i1: number; kind: number; alpha: number; assign: number };
+  /** `activations.unaryForward(x: i32, y: i32, i0: i32, i1: i32, kind: i32, alpha: f32, beta: f32)` */
+  unaryForward: { x: number; y: number; i0: number; i1: number; kind: number; alpha: number; beta: number };
+  /** `activations.unaryBackward(x: i32, y: i32, dy: i32, dx: i32, i0: i32, i1: i32, kind: i32, alpha: f32, beta: f32, assign: i32)` */
+  unaryBackward: { x: number; y: number; dy: number; dx: number; i0: number; i1: number; kind: number; alpha: number; beta: number; assign: number };
   /** `activations.softmaxRows(x: i32, y: i32, r0: i32, r1: i32, len: i32, stats: i32, causal: i32)` */
   softmaxRows: { x: number; y: number; r0: number; r1: number; len: number; stats: number; causal: number };
   /** `activations.softmaxBackwardRows(y: i32, dy: i32, dx: i32, r0: i32, r1: i32, len: i32, assign: i32)` */
@@ -178,19 +169,19 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     id: 0,
     name: 'unaryForward',
     qualified: 'activations.unaryForward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'alpha', type: 'f32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'alpha', type: 'f32' }, { name: 'beta', type: 'f32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.i0; r[i + 3] = a.i1; r[i + 4] = a.kind; r[i + 5] = a.alpha; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.i0; r[i + 3] = a.i1; r[i + 4] = a.kind; r[i + 5] = a.alpha; r[i + 6] = a.beta; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   unaryBackward: {
     id: 1,
     name: 'unaryBackward',
     qualified: 'activations.unaryBackward',
-    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'alpha', type: 'f32' }, { name: 'assign', type: 'i32' }],
+    params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'alpha', type: 'f32' }, { name: 'beta', type: 'f32' }, { name: 'assign', type: 'i32' }],
     result: null,
-    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.dy; r[i + 3] = a.dx; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.kind; r[i + 7] = a.alpha; r[i + 8] = a.assign; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
+    write: (a, r, i) => { r[i] = a.x; r[i + 1] = a.y; r[i + 2] = a.dy; r[i + 3] = a.dx; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.kind; r[i + 7] = a.alpha; r[i + 8] = a.beta; r[i + 9] = a.assign; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   softmaxRows: {
     id: 2,

@@ -51,13 +51,3 @@ export const GEMM = {
   /** Shortest reduction for the dot-product path. */
   DOT_MIN_DEPTH: 64,
 };
-
-/** Kind codes of activations.wat's `unaryForward` / `unaryBackward` (the order of its `br_table`). */
-export const UNARY_KIND = {
-  tanh: 0,
-  geluErf: 1,
-  geluTanh: 2,
-  silu: 3,
-  leakyRelu: 4,
-  elu: 5,
-};

@@ -1,5 +1,6 @@
 import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
-import type { CpuKernelOp } from '../../../core/backend/coverage';
+import type { HandCpuKernelOp } from '../../../core/backend/coverage';
+import { simdOps } from '../../../core/elementwise/simd';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
@@ -9,10 +10,7 @@ import { convTranspose2dOverride } from './conv-transpose2d';
 import { crossEntropyLossOverride } from './cross-entropy-loss';
 import { asRows } from '../../../core/ops/token-cross-entropy-loss';
 import { dropoutOverride } from './dropout';
-import { eluOverride } from './elu';
-import { geluOverride } from './gelu';
 import { layerNormOverride } from './layer-norm';
-import { leakyReluOverride } from './leaky-relu';
 import { linearOverride } from './linear';
 import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
@@ -20,17 +18,17 @@ import { mseLossOverride } from './mse-loss';
 import { multiHeadAttentionOverride } from './multi-head-attention';
 import { reluOverride } from './relu';
 import { addOverride, shapeOpOverride } from './shape-ops';
+import { elementwiseOverride } from './unary';
 import { sigmoidOverride } from './sigmoid';
-import { siluOverride } from './silu';
 import { softmaxOverride } from './softmax';
-import { tanhOverride } from './tanh';
 
 /**
  * The CPU backend's whole-op kernels by op (one file per op), as factories over the backend's
  * context. Each reproduces its op file's maths and workspace layout;
  * test/unit/cpu-backend/op-suite.test.ts checks them against the reference backend, gradchecks
  * and the PyTorch goldens. An op without one runs its op file's reference kernels on the CPU.
- * Its keys are exactly `CPU_KERNEL_OPS` (core/backend/coverage.ts), which the coverage query reads.
+ * Its keys are exactly `HAND_CPU_KERNEL_OPS` (core/backend/coverage.ts); the elementwise
+ * activations' kernels, generated from their op files, are added by `createOverrides`.
  */
 const OVERRIDES = {
   Linear: linearOverride,
@@ -44,11 +42,6 @@ const OVERRIDES = {
   Dropout: dropoutOverride,
   Flatten: (cpu) => shapeOpOverride(flatten, cpu),
   Reshape: (cpu) => shapeOpOverride(reshape, cpu),
-  Tanh: tanhOverride,
-  GELU: geluOverride,
-  SiLU: siluOverride,
-  LeakyReLU: leakyReluOverride,
-  ELU: eluOverride,
   Softmax: softmaxOverride,
   CrossEntropyLoss: crossEntropyLossOverride,
   // Logits [N, T, V] as N·T rows: CrossEntropyLoss's kernel, as the op file runs CrossEntropyLoss's.
@@ -61,9 +54,10 @@ const OVERRIDES = {
   Add: addOverride,
   MultiHeadAttention: multiHeadAttentionOverride,
   ConvTranspose2d: convTranspose2dOverride,
-} satisfies Record<CpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
+} satisfies Record<HandCpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */
 export function createOverrides(cpu: CpuContext): KernelSet {
-  return Object.fromEntries(Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)]));
+  const generated = simdOps().filter((op) => !(op in OVERRIDES)).map((op) => [op, elementwiseOverride(cpu, op)] as const);
+  return Object.fromEntries([...Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)] as const), ...generated]);
 }

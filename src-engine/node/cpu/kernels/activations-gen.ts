@@ -1,21 +1,23 @@
-#!/usr/bin/env node
-/* global process, console */
 // Writes activations.wat (next to this file): the activation and softmax-family kernels of the CPU
-// backend. The math of each activation is written once here, as WAT statements, and expanded into
-// its forward and backward loops (two vectors per iteration, one, and the scalar tail through lane 0
-// of the same code). NOTE: V8 (Node 20) does not inline wasm calls, and a call per f32x4 costs as
-// much as a LeakyReLU: inlining made the light kernels 2–4× and the e^x ones ~1.3× faster.
-// Run: `node src-engine/node/cpu/kernels/activations-gen.mjs && node scripts/build-kernels.mjs`.
+// backend. Each elementwise activation's f32x4 code is printed from its op file's expressions
+// (core/elementwise: `elementwise` in the op file, the kinds from simdKinds()), each subexpression
+// once, and expanded into its forward and backward loops (two vectors per iteration, one, and the
+// scalar tail through lane 0 of the same code). NOTE: V8 (Node 20) does not inline wasm calls, and a
+// call per f32x4 costs as much as a LeakyReLU: inlining made the light kernels 2–4× and the e^x
+// ones ~1.3× faster.
+// Run: `npx tsx src-engine/node/cpu/kernels/activations-gen.ts && node scripts/build-kernels.mjs`.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UNARY_KIND } from './constants.mjs';
+import * as E from '../../../core/elementwise/expr';
+import { gradient, keyOf, uses, type Cond, type Expr, type Leaf } from '../../../core/elementwise/expr';
+import { SIMD_FNS, simdKinds, type SimdFn } from '../../../core/elementwise/simd';
 
-const C = (x) => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
-const I = (x) => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
+const C = (x: string | number): string => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
+const I = (x: string | number): string => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
 
 // Horner: p = ((c0·r + c1)·r + c2)…
-function horner(v, r, coefs) {
+function horner(v: string, r: string, coefs: readonly string[]): string {
   let s = `(local.set ${v} ${C(coefs[0])})\n`;
   for (const c of coefs.slice(1)) s += `    (local.set ${v} (f32x4.add (f32x4.mul (local.get ${v}) (local.get ${r})) ${C(c)}))\n`;
   return s;
@@ -26,13 +28,13 @@ const EXP_POLY = ['1.9875691500e-4', '1.3981999507e-3', '8.3334519073e-3', '4.16
 const NR = ['0.17087277', '-0.82215223', '1.48851587', '-1.13520398', '0.27886807', '-0.18628806', '0.09678418', '0.37409196', '1.00002368', '-1.26551223'];
 
 // ---- inlined unary kernels -------------------------------------------------------------------
-const L = (n) => `(local.get $${n})`;
-const set = (n, e) => `(local.set $${n} ${e})`;
+const L = (n: string): string => `(local.get $${n})`;
+const set = (n: string, e: string): string => `(local.set $${n} ${e})`;
 const ZERO = C(0);
 
 /** Statements computing e^(a + b) (m1: e^(a+b) − 1) into $dst; b may be null (0). */
-function expStmts(dst, a, b, m1) {
-  const out = [];
+function expStmts(dst: string, a: string, b: string | null, m1: boolean): string[] {
+  const out: string[] = [];
   out.push(set('ea', `(f32x4.pmin (f32x4.pmax ${a} ${C(-104)}) ${C(89)})`));
   if (b) out.push(set('eb', b));
   const sum = b ? `(f32x4.add ${L('ea')} ${L('eb')})` : L('ea');
@@ -55,7 +57,7 @@ function expStmts(dst, a, b, m1) {
 }
 
 /** Φ(x) (phi = false) or φ(x) into $dst; see the comment in the WAT. Reuses $gax … when both are needed. */
-function gaussianPrep(x) {
+function gaussianPrep(x: string): string[] {
   return [
     set('gax', `(f32x4.pmin (f32x4.abs ${x}) ${C(14)})`),
     set('gfar', `(f32x4.ge (f32x4.abs ${x}) ${C(14)})`),
@@ -65,7 +67,7 @@ function gaussianPrep(x) {
     set('gtail', `(f32x4.mul (f32x4.mul ${L('gxl')} (f32x4.add ${L('gax')} ${L('gxh')})) ${C(-0.5)})`),
   ];
 }
-function cdfStmts(dst, x) {
+function cdfStmts(dst: string, x: string): string[] {
   return [
     set('gt', `(f32x4.div ${C(1)} (f32x4.add (f32x4.mul ${L('gax')} ${C('0.35355339059327373')}) ${C(1)}))`),
     ...horner('$gp', '$gt', NR).trim().split('\n').map((l) => l.trim()),
@@ -75,112 +77,236 @@ function cdfStmts(dst, x) {
     set(dst, `(v128.bitselect ${L('ge')} (f32x4.sub ${C(1)} ${L('ge')}) (f32x4.lt ${x} ${ZERO}))`),
   ];
 }
-function pdfStmts(dst) {
+function pdfStmts(dst: string): string[] {
   return [...expStmts(dst, L('ghead'), L('gtail'), false), set(dst, `(v128.andnot (f32x4.mul ${L(dst)} ${C('0.3989422804014327')}) ${L('gfar')})`)];
 }
 /**
- * σ(v) = 1/(1 + E), E = e^(−v), into $ls, and (rest) 1 − σ(v) = E·σ(v) into $lr: both keep their
- * relative precision (no 1 − σ cancellation). E = +inf (v < −88.7) gives σ = 0 and E·σ = NaN, so
- * $lr is pmin(1, E·σ), which is 1 there (pmin(a, b) = b < a ? b : a keeps a when b is NaN).
+ * NOTE: log(u) for u ∈ [1, 2] (softplus's log1p(e^(−|t|)), e ∈ [0, 1]): Cephes' logf, the mantissa
+ * m ∈ [√½, √2) and exponent k from the bits, log u = k·ln2 + (m − 1) − (m − 1)²/2 + (m − 1)³·P(m − 1).
+ * log1p(e) is then log(u)·e/(u − 1) (Goldberg's theorem 4: u's rounding cancels), e where u = 1.
  */
-function logisticStmts(v, rest) {
-  const out = [...expStmts('lw', `(f32x4.neg ${v})`, null, false), set('ls', `(f32x4.div ${C(1)} (f32x4.add ${L('lw')} ${C(1)}))`)];
-  if (rest) out.push(set('lr', `(f32x4.pmin ${C(1)} (f32x4.mul ${L('lw')} ${L('ls')}))`));
-  return out;
+const LOG_POLY = ['7.0376836292e-2', '-1.1514610310e-1', '1.1676998740e-1', '-1.2420140846e-1', '1.4249322787e-1', '-1.6668057665e-1', '2.0000714765e-1', '-2.4999993993e-1', '3.3333331174e-1'];
+function log1pStmts(dst: string, e: string): string[] {
+  return [
+    set('lu', `(f32x4.add ${C(1)} ${e})`),
+    // u = 2^k·m with m ∈ [√½, √2): k from the exponent bits, m's exponent set to 0 (or −1 when m ≥ √2)
+    set('lm', `(v128.or (v128.and ${L('lu')} ${I('0x007fffff')}) ${I('0x3f800000')})`),
+    set('lbig', `(f32x4.gt ${L('lm')} ${C('1.41421356')})`),
+    set('lm', `(v128.bitselect (f32x4.mul ${L('lm')} ${C(0.5)}) ${L('lm')} ${L('lbig')})`),
+    set('lk', `(f32x4.convert_i32x4_s (i32x4.sub (i32x4.shr_u ${L('lu')} (i32.const 23)) (i32x4.add ${I(127)} ${L('lbig')})))`),
+    set('lf', `(f32x4.sub ${L('lm')} ${C(1)})`),
+    set('lz', `(f32x4.mul ${L('lf')} ${L('lf')})`),
+    ...horner('$lp', '$lf', LOG_POLY).trim().split('\n').map((l) => l.trim()),
+    set('lp', `(f32x4.mul (f32x4.mul ${L('lp')} ${L('lz')}) ${L('lf')})`),
+    set('lp', `(f32x4.add (f32x4.mul ${L('lk')} ${C('-2.12194440e-4')}) ${L('lp')})`),
+    set('lp', `(f32x4.sub ${L('lp')} (f32x4.mul ${L('lz')} ${C(0.5)}))`),
+    set('lp', `(f32x4.add (f32x4.add ${L('lf')} ${L('lp')}) (f32x4.mul ${L('lk')} ${C('0.693359375')}))`),
+    set(dst, `(v128.bitselect ${e} (f32x4.div (f32x4.mul ${L('lp')} ${e}) (f32x4.sub ${L('lu')} ${C(1)})) (f32x4.eq ${L('lu')} ${C(1)}))`),
+  ];
 }
-const geluArg = (x) => `(f32x4.mul (f32x4.add ${x} (f32x4.mul (f32x4.mul (f32x4.mul ${x} ${x}) ${x}) ${C(0.044715)})) ${C('1.5957691216057308')})`;
 
-// Each kind: forward statements ($xv → $yv) and backward ($xv, $yv, $dyv → $gv), with comments.
-const KINDS = [
-  {
-    name: 'tanh',
-    doc: `tanh(x) = sign(x)·(−m)/(2 + m) with m = expm1(−2|x|) ∈ (−1, 0]: relative-accurate near 0
-  ;; (m ≈ −2|x|), exactly ±1 once e^(−2|x|) < 2⁻²⁵, ±0 kept, NaN passes. Backward from the saved output:
-  ;; tanh' = 1 − y² = (1 − y)(1 + y), where one factor is exact (Sterbenz) wherever 1 − y² is small.`,
-    usesOutput: true,
-    fwd: [
-      ...expStmts('m', `(f32x4.mul (f32x4.abs ${L('xv')}) ${C(-2)})`, null, true),
-      set('yv', `(v128.or (f32x4.abs (f32x4.div ${L('m')} (f32x4.add ${L('m')} ${C(2)}))) (v128.and ${L('xv')} ${I('0x80000000')}))`),
-    ],
-    bwd: [set('gv', `(f32x4.mul ${L('dyv')} (f32x4.mul (f32x4.sub ${C(1)} ${L('yv')}) (f32x4.add ${C(1)} ${L('yv')})))`)],
+const num = (v: number): string => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : Object.is(v, -0) ? '-0' : String(v));
+const BINARY = { add: 'f32x4.add', sub: 'f32x4.sub', mul: 'f32x4.mul', div: 'f32x4.div', max: 'f32x4.max', min: 'f32x4.min' } as const;
+const COMPARE = { gt: 'f32x4.gt', ge: 'f32x4.ge', lt: 'f32x4.lt', le: 'f32x4.le', eq: 'f32x4.eq' } as const;
+
+/**
+ * The f32x4 statements of one expression: a subexpression used more than once (its structural key)
+ * and every primitive's value (e^x, σ, Φ) into a local of its own, computed once; one used once nested
+ * in its user's instruction, as a hand-written kernel would (fewer live locals for V8's baseline
+ * compiler); leaves as the loop's registers.
+ */
+class SimdEmitter {
+  readonly stmts: string[] = [];
+  private readonly locals = new Map<string, string>();
+  private readonly uses = new Map<string, number>();
+  private gaussianOf: string | undefined;
+  private count = 0;
+  constructor(private readonly leaves: Readonly<Record<Leaf, string>>) {}
+
+  /** Statements that leave `e` in $dst. */
+  assign(dst: string, e: Expr): void {
+    this.countUses(e);
+    const text = this.text(e, dst);
+    if (text) this.stmts.push(set(dst, text));
+  }
+
+  private countUses(e: Expr | Cond): void {
+    const key = keyOf(e);
+    const n = (this.uses.get(key) ?? 0) + 1;
+    this.uses.set(key, n);
+    if (n > 1 || e.kind === 'leaf' || e.kind === 'const') return;
+    if (e.kind === 'neg' || e.kind === 'call') this.countUses(e.a);
+    else if (e.kind === 'select') [e.cond, e.then, e.else].forEach((c) => this.countUses(c));
+    else {
+      this.countUses(e.a);
+      this.countUses(e.b);
+    }
+  }
+
+  /** An operand for `e`: nested where the expression uses it once, else {@link shared}. */
+  value(e: Expr): string {
+    // a primitive's value always gets a local: lowerings read each other's (σ beside 1 − σ)
+    if (e.kind === 'leaf' || e.kind === 'const' || e.kind === 'call' || this.locals.has(keyOf(e))) return this.shared(e);
+    if ((this.uses.get(keyOf(e)) ?? 0) < 2) {
+      const name = `t${this.count++}`;
+      const text = this.text(e, name);
+      if (text) return text;
+      this.locals.set(keyOf(e), name);
+    }
+    return this.shared(e);
+  }
+
+  /** An operand for `e` that a lowering reads more than once: a leaf, a constant, or the local holding it. */
+  shared(e: Expr): string {
+    if (e.kind === 'leaf') return this.leaves[e.name];
+    if (e.kind === 'const') return C(num(e.value));
+    const key = keyOf(e);
+    let name = this.locals.get(key);
+    if (!name) {
+      name = `t${this.count++}`;
+      const text = this.text(e, name);
+      if (text) this.stmts.push(set(name, text));
+      this.locals.set(key, name);
+    }
+    return L(name);
+  }
+
+  private mask(k: Cond): string {
+    return k.kind === 'and' ? `(v128.and ${this.mask(k.a)} ${this.mask(k.b)})` : `(${COMPARE[k.kind]} ${this.value(k.a)} ${this.value(k.b)})`;
+  }
+
+  /** e's instruction; a primitive that takes statements writes them into $dst and answers ''. */
+  private text(e: Expr, dst = 'tmp'): string {
+    switch (e.kind) {
+      case 'leaf':
+      case 'const':
+        return this.value(e);
+      case 'neg':
+        return `(f32x4.neg ${this.value(e.a)})`;
+      case 'select':
+        return `(v128.bitselect ${this.value(e.then)} ${this.value(e.else)} ${this.mask(e.cond)})`;
+      case 'call': {
+        if (!(SIMD_FNS as readonly string[]).includes(e.fn)) throw new Error(`activations-gen: no f32x4 form of ${e.fn}`);
+        const stmts = LOWER[e.fn as SimdFn](this, dst, e.a);
+        if (typeof stmts === 'string') return stmts;
+        this.stmts.push(...stmts);
+        return '';
+      }
+      default:
+        return `(${BINARY[e.kind]} ${this.value(e.a)} ${this.value(e.b)})`;
+    }
+  }
+
+  /** Φ's and φ's shared preparation for argument u (once per argument in a row). */
+  gaussian(u: string): void {
+    if (this.gaussianOf === u) return;
+    this.stmts.push(...gaussianPrep(u));
+    this.gaussianOf = u;
+  }
+}
+
+/** Each primitive in f32x4: an instruction, or statements writing $dst. */
+const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | string[]> = {
+  exp: (em, dst, u) => expStmts(dst, em.value(u), null, false),
+  expm1: (em, dst, u) => expStmts(dst, em.value(u), null, true),
+  abs: (em, _dst, u) => `(f32x4.abs ${em.value(u)})`,
+  // tanh(u) = sign(u)·(−m)/(2 + m), m = expm1(−2|u|) (see the comment at the top of the module)
+  tanh: (em, _dst, u) => {
+    const m = em.shared(E.expm1(E.mul(E.abs(u), -2)));
+    return `(v128.or (f32x4.abs (f32x4.div ${m} (f32x4.add ${m} ${C(2)}))) (v128.and ${em.shared(u)} ${I('0x80000000')}))`;
   },
-  {
-    name: 'geluErf',
-    doc: `GELU, exact form: x·Φ(x), Φ from the op file's erfc (Numerical Recipes erfcc, fractional error
-  ;; < 1.2e-7): erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2), z = |x|/√2; Φ = erfc/2 for x < 0,
-  ;; 1 − erfc/2 otherwise. NOTE: −z² = −x²/2 is split into an exact head −xh²/2 (xh = |x| with its
-  ;; low 12 mantissa bits cleared, so xh² is exact) and a small tail that the e^x reduction adds:
-  ;; rounding −x²/2 as one float32 would cost up to |x²/2|·2⁻²⁴ relative. Beyond |x| ≥ 14 (erfc
-  ;; < 1e-44) erfc is set to exactly 0, so GELU(−∞) = −∞·0 is NaN as in the op file.
-  ;; Backward Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π) with the same split.`,
-    fwd: [...gaussianPrep(L('xv')), ...cdfStmts('cdf', L('xv')), set('yv', `(f32x4.mul ${L('xv')} ${L('cdf')})`)],
-    bwd: [
-      ...gaussianPrep(L('xv')),
-      ...cdfStmts('cdf', L('xv')),
-      ...pdfStmts('pdf'),
-      set('gv', `(f32x4.mul ${L('dyv')} (f32x4.add (f32x4.mul ${L('xv')} ${L('pdf')}) ${L('cdf')}))`),
-    ],
+  // 1 − t² as (1 − t)(1 + t): one factor is exact (Sterbenz) wherever 1 − t² is small. Of a
+  // tanh(u) computed here (not a saved output), 4E/(1 + E)² with E = e^(−2|u|) instead: t rounded
+  // to float32 near ±1 would leave 1 − t² with no correct digit (Mish's x·(1 − t²) at x ≈ 8).
+  tanhGrad: (em, _dst, t) => {
+    if (t.kind === 'call' && t.fn === 'tanh') {
+      const e = em.shared(E.exp(E.mul(E.abs(t.a), -2)));
+      return `(f32x4.div (f32x4.mul ${e} ${C(4)}) (f32x4.mul (f32x4.add ${e} ${C(1)}) (f32x4.add ${e} ${C(1)})))`;
+    }
+    return `(f32x4.mul (f32x4.sub ${C(1)} ${em.shared(t)}) (f32x4.add ${C(1)} ${em.shared(t)}))`;
   },
-  {
-    name: 'geluTanh',
-    doc: `GELU, tanh approximation: ½x(1 + tanh u) = x/(1 + e^(−2u)), 2u = 2·√(2/π)(x + 0.044715x³):
-  ;; no 1 + tanh cancellation on the negative side, and −∞/∞ = NaN at x = −∞ as in the op file. Backward
-  ;; s + 2x·s(1 − s)·u' with s = σ(2u), u' = √(2/π)(1 + 3·0.044715x²). NOTE: where s(1 − s) is 0 and
-  ;; x is finite the second term is 0, as in the op file's float64, even when x²·u' overflows
-  ;; float32 (|x| > 1e19); at x = ±inf it is NaN, as in the op file.`,
-    fwd: [set('u', geluArg(L('xv'))), ...expStmts('lw', `(f32x4.neg ${L('u')})`, null, false), set('yv', `(f32x4.div ${L('xv')} (f32x4.add ${L('lw')} ${C(1)}))`)],
-    bwd: [
-      set('u', geluArg(L('xv'))),
-      ...logisticStmts(L('u'), true),
-      set('r', `(f32x4.mul ${L('ls')} ${L('lr')})`),
-      set('u', `(f32x4.mul (f32x4.mul (f32x4.mul ${L('xv')} ${C(2)}) ${L('r')}) (f32x4.mul (f32x4.add ${C(1)} (f32x4.mul (f32x4.mul ${L('xv')} ${L('xv')}) ${C('0.134145')})) ${C('0.7978845608028654')}))`),
-      set('u', `(v128.andnot ${L('u')} (v128.and (f32x4.eq ${L('r')} ${ZERO}) (f32x4.lt (f32x4.abs ${L('xv')}) ${C('inf')})))`),
-      set('gv', `(f32x4.mul ${L('dyv')} (f32x4.add ${L('ls')} ${L('u')}))`),
-    ],
+  sigmoid: (em, _dst, u) => `(f32x4.div ${C(1)} (f32x4.add ${em.shared(E.exp(E.neg(u)))} ${C(1)}))`,
+  // 1 − σ = e^(−u)·σ (no cancellation); e^(−u) = +inf (u < −88.7) gives σ = 0 and NaN, so pmin(1, ·) keeps 1 there
+  sigmoidRest: (em, _dst, u) => `(f32x4.pmin ${C(1)} (f32x4.mul ${em.shared(E.exp(E.neg(u)))} ${em.shared(E.sigmoid(u))}))`,
+  // max(u, 0) + log1p(e^(−|u|)), as special.softplus
+  softplus: (em, dst, u) => {
+    const e = em.shared(E.exp(E.neg(E.abs(u))));
+    return [...log1pStmts(dst, e), set(dst, `(f32x4.add (f32x4.max ${em.shared(u)} ${ZERO}) ${L(dst)})`)];
   },
-  {
-    name: 'silu',
-    doc: `SiLU: x·σ(x) = x/(1 + e^(−x)) (relative-accurate on both sides; x = −∞ gives −∞/∞ = NaN, as the
-  ;; op file's −∞·0). Backward σ·(1 + x·(1 − σ)), 1 − σ = e^(−x)·σ (no cancellation).`,
-    fwd: [...expStmts('lw', `(f32x4.neg ${L('xv')})`, null, false), set('yv', `(f32x4.div ${L('xv')} (f32x4.add ${L('lw')} ${C(1)}))`)],
-    bwd: [...logisticStmts(L('xv'), true), set('gv', `(f32x4.mul (f32x4.mul ${L('dyv')} ${L('ls')}) (f32x4.add (f32x4.mul ${L('xv')} ${L('lr')}) ${C(1)}))`)],
+  normCdf: (em, dst, u) => {
+    em.gaussian(em.shared(u));
+    return cdfStmts(dst, em.shared(u));
   },
-  {
-    name: 'leakyRelu',
-    doc: `LeakyReLU: x > 0 ? x : slope·x (NaN and −0 take the slope side, as the op file: NaN·slope is
-  ;; NaN); gradient slope at x ≤ 0, as PyTorch's leaky_relu_backward.`,
-    fwd: [set('yv', `(v128.bitselect ${L('xv')} (f32x4.mul ${L('xv')} ${L('al')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
-    bwd: [set('gv', `(v128.bitselect ${L('dyv')} (f32x4.mul ${L('dyv')} ${L('al')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
+  normPdf: (em, dst, u) => {
+    em.gaussian(em.shared(u));
+    return pdfStmts(dst);
   },
-  {
-    name: 'elu',
-    doc: `ELU: x > 0 ? x : α·expm1(x) (no 1 − e^x cancellation near 0, as the op file's Math.expm1);
-  ;; gradient dy·α·e^x for x ≤ 0.`,
-    fwd: [...expStmts('m', L('xv'), null, true), set('yv', `(v128.bitselect ${L('xv')} (f32x4.mul ${L('al')} ${L('m')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
-    bwd: [...expStmts('m', L('xv'), null, false), set('gv', `(v128.bitselect ${L('dyv')} (f32x4.mul (f32x4.mul ${L('dyv')} ${L('al')}) ${L('m')}) (f32x4.gt ${L('xv')} ${ZERO}))`)],
-  },
-];
-// The br_table dispatches on the kind code, so KINDS must list the kinds in UNARY_KIND's order.
-KINDS.forEach((k, i) => {
-  if (UNARY_KIND[k.name] !== i) throw new Error(`activations-gen: kind ${k.name} is #${i} here but ${UNARY_KIND[k.name]} in constants.mjs`);
+};
+
+const REGISTERS: Record<Leaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), p: L('al'), q: L('bl') };
+
+/**
+ * The forward's statements ($xv → $yv). NOTE: a root `a·σ(u)` is computed as a/(1 + e^(−u)) (one
+ * division, and relative-accurate on both sides: SiLU, GELU-tanh).
+ */
+function forwardStmts(f: Expr): string[] {
+  const em = new SimdEmitter(REGISTERS);
+  if (f.kind === 'mul' && f.b.kind === 'call' && f.b.fn === 'sigmoid') {
+    const a = em.shared(f.a);
+    em.stmts.push(set('yv', `(f32x4.div ${a} (f32x4.add ${em.shared(E.exp(E.neg(f.b.a)))} ${C(1)}))`));
+  } else em.assign('yv', f);
+  return em.stmts;
+}
+
+/** The backward's statements ($xv, $yv, $dyv → $gv = dy·f'). */
+function backwardStmts(fPrime: Expr): string[] {
+  const em = new SimdEmitter(REGISTERS);
+  em.assign('gv', gradient(fPrime));
+  return em.stmts;
+}
+
+/** One generated kernel pair: its name in the module, statements, and which saved tensors the backward reads. */
+interface Kind {
+  name: string;
+  doc: string;
+  fwd: string[];
+  bwd: string[];
+  usesInput: boolean;
+  usesOutput: boolean;
+}
+
+const KINDS: Kind[] = simdKinds().map((k) => {
+  const g = gradient(k.backward);
+  return {
+    name: `${k.op}_${k.form}`.replace(/\W/g, '_'),
+    doc: `${k.op}${k.form === 'main' ? '' : ` (${k.form})`}, from its op file's expression: y = ${keyOf(k.forward)}; dx = ${keyOf(g)}.`,
+    fwd: forwardStmts(k.forward),
+    bwd: backwardStmts(k.backward),
+    usesInput: uses(g, 'x'),
+    usesOutput: uses(g, 'y'),
+  };
 });
-if (KINDS.length !== Object.keys(UNARY_KIND).length) throw new Error('activations-gen: KINDS and constants.mjs UNARY_KIND differ');
 
 /** The statements with every local they set (and the loop's $xv/$yv/$dyv/$gv) renamed with suffix _b. */
-function second(stmts) {
+function second(stmts: readonly string[]): string[] {
   const names = new Set(['xv', 'yv', 'dyv', 'gv']);
   for (const s of stmts) for (const m of s.matchAll(/\(local\.set \$(\w+)/g)) names.add(m[1]);
   return stmts.map((s) => s.replace(/\$(\w+)/g, (all, n) => (names.has(n) ? `$${n}_b` : all)));
 }
 
-function localsOf(stmts, exclude) {
+function localsOf(stmts: readonly string[], exclude: readonly string[]): string {
   const names = new Set();
   for (const s of stmts) for (const m of s.matchAll(/\(local\.set \$(\w+)/g)) if (!exclude.includes(m[1])) names.add(m[1]);
   return [...names].map((n) => `(local $${n} v128)`).join(' ');
 }
-const indent = (stmts, pad) => stmts.map((s) => pad + s).join('\n');
+const indent = (stmts: readonly string[], pad: string): string => stmts.map((s) => pad + s).join('\n');
 
-function unaryFuncs() {
+/** The backward's loads of the saved input and/or output, one line each. */
+function loads(k: Kind, line: (register: string, base: string) => string): string {
+  return [k.usesInput ? line('xv', 'x') : '', k.usesOutput ? line('yv', 'y') : ''].filter(Boolean).map((l) => `      ${l}`).join('\n');
+}
+
+function unaryFuncs(): string {
   let out = '';
   for (const k of KINDS) {
     const fl = `${localsOf(k.fwd, ['yv'])} ${localsOf(second(k.fwd), [])} (local $xv_b v128)`;
@@ -188,10 +314,11 @@ function unaryFuncs() {
     out += `
   ;; ${k.doc}
   ;; y[i] = f(x[i]) for i in [i0, i1) (the tail through lane 0 of the same vector code).
-  (func $${k.name}Forward (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $alpha f32)
-    (local $p i32) (local $end i32) (local $end4 i32) (local $al v128) (local $xv v128) (local $yv v128)
+  (func $${k.name}Forward (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $alpha f32) (param $beta f32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $al v128) (local $bl v128) (local $xv v128) (local $yv v128)
     ${fl}
     (local.set $al (f32x4.splat (local.get $alpha)))
+    (local.set $bl (f32x4.splat (local.get $beta)))
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
@@ -223,18 +350,19 @@ ${indent(k.fwd, '      ')}
   )
 
   ;; dx[i] += f'(x[i])·dy[i] for i in [i0, i1); $assign = 1: dx[i] = the same (dx is not read).
-  (func $${k.name}Backward (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $alpha f32) (param $assign i32)
-    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $al v128) (local $xv v128) (local $yv v128) (local $dyv v128) (local $gv v128)
+  (func $${k.name}Backward (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32) (param $alpha f32) (param $beta f32) (param $assign i32)
+    (local $p i32) (local $end i32) (local $end4 i32) (local $q i32) (local $al v128) (local $bl v128) (local $xv v128) (local $yv v128) (local $dyv v128) (local $gv v128)
     ${bl}
     (local.set $al (f32x4.splat (local.get $alpha)))
+    (local.set $bl (f32x4.splat (local.get $beta)))
     (local.set $p (i32.shl (local.get $i0) (i32.const 2)))
     (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
     (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
     (block $wd (loop $wl
       (br_if $wd (i32.ge_u (i32.add (local.get $p) (i32.const 16)) (local.get $end4)))
       (local.set $q (i32.add (local.get $dx) (local.get $p)))
-      ${k.usesOutput ? '(local.set $yv (v128.load (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))'}
-      ${k.usesOutput ? '(local.set $yv_b (v128.load offset=16 (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv_b (v128.load offset=16 (i32.add (local.get $x) (local.get $p))))'}
+${loads(k, (r, base) => `(local.set $${r} (v128.load (i32.add (local.get $${base}) (local.get $p))))`)}
+${loads(k, (r, base) => `(local.set $${r}_b (v128.load offset=16 (i32.add (local.get $${base}) (local.get $p))))`)}
       (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $p))))
       (local.set $dyv_b (v128.load offset=16 (i32.add (local.get $dy) (local.get $p))))
 ${indent(k.bwd, '      ')}
@@ -249,7 +377,7 @@ ${indent(second(k.bwd), '      ')}
     (block $vd (loop $vl
       (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
       (local.set $q (i32.add (local.get $dx) (local.get $p)))
-      ${k.usesOutput ? '(local.set $yv (v128.load (i32.add (local.get $y) (local.get $p))))' : '(local.set $xv (v128.load (i32.add (local.get $x) (local.get $p))))'}
+${loads(k, (r, base) => `(local.set $${r} (v128.load (i32.add (local.get $${base}) (local.get $p))))`)}
       (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $p))))
 ${indent(k.bwd, '      ')}
       (if (i32.eqz (local.get $assign)) (then (local.set $gv (f32x4.add (v128.load (local.get $q)) (local.get $gv)))))
@@ -259,7 +387,7 @@ ${indent(k.bwd, '      ')}
     (block $sd (loop $sl
       (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
       (local.set $q (i32.add (local.get $dx) (local.get $p)))
-      ${k.usesOutput ? '(local.set $yv (f32x4.splat (f32.load (i32.add (local.get $y) (local.get $p)))))' : '(local.set $xv (f32x4.splat (f32.load (i32.add (local.get $x) (local.get $p)))))'}
+${loads(k, (r, base) => `(local.set $${r} (f32x4.splat (f32.load (i32.add (local.get $${base}) (local.get $p)))))`)}
       (local.set $dyv (f32x4.splat (f32.load (i32.add (local.get $dy) (local.get $p)))))
 ${indent(k.bwd, '      ')}
       (if (i32.eqz (local.get $assign)) (then (local.set $gv (f32x4.add (f32x4.splat (f32.load (local.get $q))) (local.get $gv)))))
@@ -270,7 +398,7 @@ ${indent(k.bwd, '      ')}
 `;
   }
   const labels = KINDS.map((k) => `$${k.name}`);
-  const dispatch = (call) => {
+  const dispatch = (call: (k: Kind) => string): string => {
     let s = `(block ${labels[labels.length - 1]} `;
     for (let i = labels.length - 2; i >= 0; i--) s += `(block ${labels[i]} `;
     s += `\n      (br_table ${labels.join(' ')} (local.get $kind)))`;
@@ -280,22 +408,22 @@ ${indent(k.bwd, '      ')}
     return s;
   };
   out += `
-  ;; y[i] = f(x[i]) for i in [i0, i1), f chosen by $kind (see the table at the top); $alpha is
-  ;; LeakyReLU's slope or ELU's α.
-  (func (export "unaryForward") (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $kind i32) (param $alpha f32)
-    ${dispatch((k) => `(call $${k.name}Forward (local.get $x) (local.get $y) (local.get $i0) (local.get $i1) (local.get $alpha))`)}
+  ;; y[i] = f(x[i]) for i in [i0, i1), f chosen by $kind (see the table at the top); $alpha and
+  ;; $beta are the op's parameters p and q (LeakyReLU's slope, ELU's α, Softplus's β and threshold).
+  (func (export "unaryForward") (param $x i32) (param $y i32) (param $i0 i32) (param $i1 i32) (param $kind i32) (param $alpha f32) (param $beta f32)
+    ${dispatch((k) => `(call $${k.name}Forward (local.get $x) (local.get $y) (local.get $i0) (local.get $i1) (local.get $alpha) (local.get $beta))`)}
   )
 
   ;; dx[i] (+)= f'(x[i])·dy[i] for i in [i0, i1); $y (the saved output) is read only by Tanh.
   (func (export "unaryBackward") (param $x i32) (param $y i32) (param $dy i32) (param $dx i32) (param $i0 i32) (param $i1 i32)
-    (param $kind i32) (param $alpha f32) (param $assign i32)
-    ${dispatch((k) => `(call $${k.name}Backward (local.get $x) (local.get $y) (local.get $dy) (local.get $dx) (local.get $i0) (local.get $i1) (local.get $alpha) (local.get $assign))`)}
+    (param $kind i32) (param $alpha f32) (param $beta f32) (param $assign i32)
+    ${dispatch((k) => `(call $${k.name}Backward (local.get $x) (local.get $y) (local.get $dy) (local.get $dx) (local.get $i0) (local.get $i1) (local.get $alpha) (local.get $beta) (local.get $assign))`)}
   )
 `;
   return out;
 }
 /** e^(x − m) into $dst with x − m formed exactly (TwoSum; see the Softmax comment in the WAT). */
-function expDiffStmts(dst, x, m) {
+function expDiffStmts(dst: string, x: string, m: string): string[] {
   return [
     set('ds', `(f32x4.sub ${x} ${m})`),
     set('dbb', `(f32x4.sub ${L('ds')} ${x})`),
@@ -318,17 +446,17 @@ const SOFTMAX_EXP = [set('v', '(v128.load (i32.add (local.get $xp) (local.get $p
 /** The same for one float (lane 0), for a row's tail. */
 const SOFTMAX_EXP_TAIL = [set('v', '(f32x4.splat (local.get $f))'), ...expDiffStmts('e', L('v'), L('m'))];
 
-const wat = `;; Activation and softmax-family kernels for WebAssembly SIMD: Tanh, GELU (erf and tanh forms),
-;; SiLU, LeakyReLU and ELU forward/backward over element ranges, selected by a kind code; Softmax
+const wat = `;; Activation and softmax-family kernels for WebAssembly SIMD: the elementwise activations the op
+;; files declare (forward/backward over element ranges, selected by a kind code); Softmax
 ;; over rows (last axis) and CrossEntropyLoss's per-row softmax, statistics and gradient. All
 ;; pointers are byte addresses into the shared heap. NOTE: no sum is written in the form
 ;; (f32x4.add (local.get a) (f32x4.mul (local.get b) (local.get c))) that scripts/build-kernels.mjs
 ;; fuses into relaxed_madd, so this module has no relaxed variant and gives the same bits everywhere.
-;; GENERATED by activations-gen.mjs (next to this file): edit that, run it, then
+;; GENERATED by activations-gen.ts (next to this file) from the op files: run it (npx tsx), then
 ;; node scripts/build-kernels.mjs.
-;; Kind codes (kernels/constants.mjs, UNARY_KIND):
-;;   0 Tanh · 1 GELU (erf) · 2 GELU (tanh approximation) · 3 SiLU · 4 LeakyReLU ($alpha = slope)
-;;   5 ELU ($alpha = α)
+;; Kind codes (core/elementwise/simd.ts, simdKinds: the op files' elementwise declarations in
+;; registry order):
+${KINDS.map((k, i) => `;;   ${i} ${k.name}`).join('\n')}
 ;;
 ;; NOTE (accuracy): e^x is Cephes' expf (degree-6 polynomial after a two-constant ln 2 reduction,
 ;; as elementwise.wat's $sigmoid4), ~2 ulp. Every formula below is arranged so that a small result
@@ -338,7 +466,7 @@ const wat = `;; Activation and softmax-family kernels for WebAssembly SIMD: Tanh
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
 
-  ;; e^x, inlined everywhere (see activations-gen.mjs, expStmts): e^(a + b) for four lanes, where b is
+  ;; e^x, inlined everywhere (see activations-gen.ts, expStmts): e^(a + b) for four lanes, where b is
   ;; a small, exactly known second part of the argument (GELU passes −x²/2 split into an exact head
   ;; and a small tail, Softmax the rounding error of x − max). a is clamped to [−104, 89], beyond
   ;; which e^x is 0 or +inf in float32 anyway. n = round((a + b)·log2 e), r = ((a − n·ln2_hi) + b) −
