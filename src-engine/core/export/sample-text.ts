@@ -1,16 +1,8 @@
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import { Rng } from '../../base/rng';
 import type { Backend } from '../backend/types';
-import type { GraphIR } from '../../base/ir/types';
-import { inferencePlan, type TrainedModel } from './model';
-
-/** Datasets of text, whose designs are language models that `sampleText` continues. */
-const TEXT_DATASETS: ReadonlySet<string> = new Set(['text', 'fortunes']);
-
-/** Whether a design trains on text (a `text` or `fortunes` set): the Playground writes with it. */
-export function writesText(graph: Pick<GraphIR, 'training'>): boolean {
-  return TEXT_DATASETS.has(graph.training?.dataset.name ?? '');
-}
+import { type TrainedModel } from './model';
+import { inferencePlan } from './infer';
 
 /** What `sampleText` is asked for. */
 export interface TextSampleOptions {
