@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import { getOp, isGraphInput } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
@@ -107,6 +107,116 @@ export const ANALYSIS_DEBOUNCE_MS = 120;
 
 let timer: ReturnType<typeof setTimeout> | undefined;
 
+/** What the action groups below share with the store: its state, and committing an edited document as one undo step. */
+interface StoreKit {
+  set: StoreApi<EditorState>['setState'];
+  get: StoreApi<EditorState>['getState'];
+  /** Make `next` the history (the selection pruned to what still exists, the analysis scheduled). */
+  commit(next: History<EditorDoc>): void;
+  /** Say why an edit was refused, where the user is looking. */
+  refuse(r: EditRefusal, at?: XY): void;
+}
+
+/** Blocks: gather the selection into a group, take groups apart, fold and unfold them, add a block template. */
+function groupActions({ get, commit, refuse }: StoreKit): Pick<EditorState, 'groupSelection' | 'ungroupSelection' | 'setGroupOpen' | 'setAllGroupsOpen' | 'addBlock'> {
+  return {
+  groupSelection() {
+    // Selected cards stand for their members: a selection may gather blocks into a bigger one.
+    const graph = get().history.present.graph;
+    const nodeIds = [...get().selectedNodes].flatMap((id) => {
+      const g = groupOfFlowId(id);
+      return g === undefined ? [id] : (groupsOf(graph).find((x) => x.id === g)?.nodes ?? []);
+    });
+    const before = new Set(groupsOf(graph).map((g) => g.id));
+    const r = get().edit({ kind: 'group', nodeIds: [...new Set(nodeIds)] });
+    const made = r.ok ? groupsOf(r.doc.graph).find((g) => !before.has(g.id)) : undefined;
+    if (made) get().select([groupFlowId(made.id)]);
+  },
+  ungroupSelection() {
+    const doc = get().history.present;
+    const groups = groupsOf(doc.graph);
+    const sel = get().selectedNodes;
+    // A selected card's group, else the innermost group of each selected node.
+    const innermost = (m: string) => groups.filter((g) => g.nodes.includes(m)).sort((a, b) => a.nodes.length - b.nodes.length)[0]?.id;
+    const ids = [...new Set([...groups.filter((g) => sel.has(groupFlowId(g.id))).map((g) => g.id), ...[...sel].map(innermost).filter((id): id is string => id !== undefined)])];
+    if (ids.length === 0) return get().notify('info', 'Select a group (or a node in one) to ungroup it.', { code: EditCode.UNKNOWN_GROUP });
+    // One undo step for all of them: the edits go through the reducer on a scratch document.
+    let next = doc;
+    for (const groupId of ids) {
+      const r = applyEdit(next, { kind: 'ungroup', groupId });
+      if (r.ok) next = r.doc;
+    }
+    commit(push(get().history, next));
+    const open = openSet(next);
+    const folded = new Map(groupsOf(next.graph).filter((g) => !open.has(g.id)).flatMap((g) => g.nodes.map((m) => [m, g])));
+    // The members, or the cards still standing for some of them.
+    get().select([...new Set(groups.filter((g) => ids.includes(g.id)).flatMap((g) => g.nodes.map((m) => (folded.has(m) ? groupFlowId(outermostFolded(next, m)) : m))))]);
+  },
+  setGroupOpen(groupId, open, aspect) {
+    const h = get().history;
+    const r = applyEdit(h.present, { kind: 'set-group-open', groupId, open });
+    if (!r.ok) return refuse(r);
+    let doc = r.doc;
+    if (open && frameCoversOthers(doc, groupId)) {
+      const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
+      if (laid.ok) doc = laid.doc;
+    }
+    commit(push(h, doc));
+    get().select(open ? [] : [groupFlowId(groupId)]);
+  },
+  setAllGroupsOpen(open, aspect) {
+    const h = get().history;
+    const groups = groupsOf(h.present.graph);
+    if (groups.length === 0) return;
+    const { open: _old, ...rest } = h.present;
+    const doc: EditorDoc = open ? { ...rest, open: groups.map((g) => g.id) } : rest;
+    const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
+    commit(push(h, laid.ok ? laid.doc : doc));
+    get().select([]);
+  },
+  addBlock(template, position) {
+    let doc = get().history.present;
+    const edits = blockEdits(doc, template, position);
+    for (const action of edits) {
+      const r = applyEdit(doc, action);
+      if (!r.ok) return void get().notify('error', r.message, { code: r.code });
+      doc = r.doc;
+    }
+    commit(push(get().history, doc));
+    const made = doc.graph.groups?.find((g) => g.nodes.includes(edits[0].nodes[0].id));
+    if (made) get().select([groupFlowId(made.id)]);
+  },
+  };
+}
+
+/** Copy, paste (each paste further offset) and duplicate the selection. */
+function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelection' | 'paste' | 'duplicateSelection'> {
+  return {
+  copySelection() {
+    const clip = copyNodes(get().history.present, get().selectedNodes);
+    if (clip) set({ clipboard: clip });
+  },
+  paste(offset) {
+    const clip = get().clipboard;
+    if (!clip) return;
+    const action = pasteAction(get().history.present, clip, offset);
+    const r = get().edit(action);
+    if (r.ok) {
+      get().select(action.nodes.map((n) => n.id));
+      // Pasting again offsets further, like every editor does.
+      set({ clipboard: { ...clip, layout: Object.fromEntries(Object.entries(clip.layout).map(([k, p]) => [k, { x: p.x + 40, y: p.y + 40 }])) } });
+    }
+  },
+  duplicateSelection() {
+    const doc = get().history.present;
+    const clip = copyNodes(doc, get().selectedNodes);
+    if (!clip) return;
+    const action = pasteAction(doc, clip, { x: 40, y: 40 });
+    if (get().edit(action).ok) get().select(action.nodes.map((n) => n.id));
+  },
+  };
+}
+
 /**
  * The document store: the design and its undo history, the file it belongs to, its live analysis,
  * the selection and clipboard the edits act on, and the project's UI state saved with it. The
@@ -135,6 +245,7 @@ export const useEditor = create<EditorState>((set, get) => {
     scheduleAnalysis(present, prev);
   };
   const refuse = (r: EditRefusal, at?: XY) => get().notify('error', r.message, { code: r.code, at });
+  const kit: StoreKit = { set, get, commit, refuse };
   const initial = emptyDoc();
   return {
     history: createHistory(initial),
@@ -215,94 +326,8 @@ export const useEditor = create<EditorState>((set, get) => {
       const r = get().edit({ kind: 'remove', nodeIds, edges });
       if (r.ok) get().select([], []);
     },
-    groupSelection() {
-      // Selected cards stand for their members: a selection may gather blocks into a bigger one.
-      const graph = get().history.present.graph;
-      const nodeIds = [...get().selectedNodes].flatMap((id) => {
-        const g = groupOfFlowId(id);
-        return g === undefined ? [id] : (groupsOf(graph).find((x) => x.id === g)?.nodes ?? []);
-      });
-      const before = new Set(groupsOf(graph).map((g) => g.id));
-      const r = get().edit({ kind: 'group', nodeIds: [...new Set(nodeIds)] });
-      const made = r.ok ? groupsOf(r.doc.graph).find((g) => !before.has(g.id)) : undefined;
-      if (made) get().select([groupFlowId(made.id)]);
-    },
-    ungroupSelection() {
-      const doc = get().history.present;
-      const groups = groupsOf(doc.graph);
-      const sel = get().selectedNodes;
-      // A selected card's group, else the innermost group of each selected node.
-      const innermost = (m: string) => groups.filter((g) => g.nodes.includes(m)).sort((a, b) => a.nodes.length - b.nodes.length)[0]?.id;
-      const ids = [...new Set([...groups.filter((g) => sel.has(groupFlowId(g.id))).map((g) => g.id), ...[...sel].map(innermost).filter((id): id is string => id !== undefined)])];
-      if (ids.length === 0) return get().notify('info', 'Select a group (or a node in one) to ungroup it.', { code: EditCode.UNKNOWN_GROUP });
-      // One undo step for all of them: the edits go through the reducer on a scratch document.
-      let next = doc;
-      for (const groupId of ids) {
-        const r = applyEdit(next, { kind: 'ungroup', groupId });
-        if (r.ok) next = r.doc;
-      }
-      commit(push(get().history, next));
-      const open = openSet(next);
-      const folded = new Map(groupsOf(next.graph).filter((g) => !open.has(g.id)).flatMap((g) => g.nodes.map((m) => [m, g])));
-      // The members, or the cards still standing for some of them.
-      get().select([...new Set(groups.filter((g) => ids.includes(g.id)).flatMap((g) => g.nodes.map((m) => (folded.has(m) ? groupFlowId(outermostFolded(next, m)) : m))))]);
-    },
-    setGroupOpen(groupId, open, aspect) {
-      const h = get().history;
-      const r = applyEdit(h.present, { kind: 'set-group-open', groupId, open });
-      if (!r.ok) return refuse(r);
-      let doc = r.doc;
-      if (open && frameCoversOthers(doc, groupId)) {
-        const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
-        if (laid.ok) doc = laid.doc;
-      }
-      commit(push(h, doc));
-      get().select(open ? [] : [groupFlowId(groupId)]);
-    },
-    setAllGroupsOpen(open, aspect) {
-      const h = get().history;
-      const groups = groupsOf(h.present.graph);
-      if (groups.length === 0) return;
-      const { open: _old, ...rest } = h.present;
-      const doc: EditorDoc = open ? { ...rest, open: groups.map((g) => g.id) } : rest;
-      const laid = applyEdit(doc, { kind: 'layout', positions: layoutPositions(doc, { direction: get().ui.layoutDirection ?? 'TB', aspect }) });
-      commit(push(h, laid.ok ? laid.doc : doc));
-      get().select([]);
-    },
-    copySelection() {
-      const clip = copyNodes(get().history.present, get().selectedNodes);
-      if (clip) set({ clipboard: clip });
-    },
-    addBlock(template, position) {
-      let doc = get().history.present;
-      const edits = blockEdits(doc, template, position);
-      for (const action of edits) {
-        const r = applyEdit(doc, action);
-        if (!r.ok) return void get().notify('error', r.message, { code: r.code });
-        doc = r.doc;
-      }
-      commit(push(get().history, doc));
-      const made = doc.graph.groups?.find((g) => g.nodes.includes(edits[0].nodes[0].id));
-      if (made) get().select([groupFlowId(made.id)]);
-    },
-    paste(offset) {
-      const clip = get().clipboard;
-      if (!clip) return;
-      const action = pasteAction(get().history.present, clip, offset);
-      const r = get().edit(action);
-      if (r.ok) {
-        get().select(action.nodes.map((n) => n.id));
-        // Pasting again offsets further, like every editor does.
-        set({ clipboard: { ...clip, layout: Object.fromEntries(Object.entries(clip.layout).map(([k, p]) => [k, { x: p.x + 40, y: p.y + 40 }])) } });
-      }
-    },
-    duplicateSelection() {
-      const doc = get().history.present;
-      const clip = copyNodes(doc, get().selectedNodes);
-      if (!clip) return;
-      const action = pasteAction(doc, clip, { x: 40, y: 40 });
-      if (get().edit(action).ok) get().select(action.nodes.map((n) => n.id));
-    },
+    ...groupActions(kit),
+    ...clipboardActions(kit),
     layout(opts = {}) {
       const doc = get().history.present;
       const direction = opts.direction ?? get().ui.layoutDirection ?? 'TB';
