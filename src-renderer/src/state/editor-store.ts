@@ -15,7 +15,7 @@ import { canRedo, canUndo, createHistory, push, redo, undo, type History } from 
 import type { LayoutOptions } from '../editor/layout';
 import { newInputAttrs } from '../editor/training-defaults';
 import { applyEdit, type EditResult } from '../editor/reducer';
-import { useSession, type Notice, type NoticeExtra } from './session-store';
+import { useSession, type Notice, type NoticeExtra, type SessionState } from './session-store';
 
 /** The open document's file: `path` is undefined until first saved. */
 export interface FileInfo {
@@ -104,8 +104,6 @@ function outermostFolded(doc: EditorDoc, node: string): string {
 
 /** Debounce of the live compile after an edit, ms. */
 export const ANALYSIS_DEBOUNCE_MS = 120;
-
-let timer: ReturnType<typeof setTimeout> | undefined;
 
 /** What the action groups below share with the store: its state, and committing an edited document as one undo step. */
 interface StoreKit {
@@ -223,156 +221,165 @@ function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelect
  * window's session (theme, dialogs, notices, focus requests) is `useSession`, apart. Components
  * select narrow slices (`useEditor(s => s.analysis.shapes[id])`) so an edit re-renders what it
  * changed; the engine-status store is separate, so engine and chart updates never re-render the canvas.
+ * Each window (and each test that wants one) makes its own, with the session store it tells
+ * (`useEditor` is the window's); nothing is shared between two, not even the pending analysis.
  */
-export const useEditor = create<EditorState>((set, get) => {
-  const scheduleAnalysis = (doc: EditorDoc, prev: EditorDoc) => {
-    if (doc.graph === prev.graph) return;
-    set({ analysisPending: true });
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => get().analyzeNow(), ANALYSIS_DEBOUNCE_MS);
-  };
-  const commit = (next: History<EditorDoc>) => {
-    const prev = get().history.present;
-    const present = next.present;
-    const sel = get().selectedNodes;
-    if (sel.size > 0 && (present.graph.nodes !== prev.graph.nodes || present.graph.groups !== prev.graph.groups || present.open !== prev.open)) {
-      // Selected ids are nodes, and folded groups' cards (groupFlowId).
-      const open = openSet(present);
-      const ids = new Set([...present.graph.nodes.map((n) => n.id), ...groupsOf(present.graph).filter((g) => !open.has(g.id)).map((g) => groupFlowId(g.id))]);
-      const kept = [...sel].filter((id) => ids.has(id));
-      set({ history: next, ...(kept.length !== sel.size ? { selectedNodes: new Set(kept) } : {}) });
-    } else set({ history: next });
-    scheduleAnalysis(present, prev);
-  };
-  const refuse = (r: EditRefusal, at?: XY) => get().notify('error', r.message, { code: r.code, at });
-  const kit: StoreKit = { set, get, commit, refuse };
-  const initial = emptyDoc();
-  return {
-    history: createHistory(initial),
-    selectedNodes: new Set(),
-    selectedEdges: new Set(),
-    analysis: analyzeDesign(initial.graph),
-    analysisPending: false,
-    file: { name: 'Untitled', saved: initial },
-    ui: {},
-    loadSeq: 0,
+export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'> = useSession) {
+  return create<EditorState>((set, get) => {
+    // The pending live analysis of this store's document (debounced after each edit).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const scheduleAnalysis = (doc: EditorDoc, prev: EditorDoc) => {
+      if (doc.graph === prev.graph) return;
+      set({ analysisPending: true });
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => get().analyzeNow(), ANALYSIS_DEBOUNCE_MS);
+    };
+    const commit = (next: History<EditorDoc>) => {
+      const prev = get().history.present;
+      const present = next.present;
+      const sel = get().selectedNodes;
+      if (sel.size > 0 && (present.graph.nodes !== prev.graph.nodes || present.graph.groups !== prev.graph.groups || present.open !== prev.open)) {
+        // Selected ids are nodes, and folded groups' cards (groupFlowId).
+        const open = openSet(present);
+        const ids = new Set([...present.graph.nodes.map((n) => n.id), ...groupsOf(present.graph).filter((g) => !open.has(g.id)).map((g) => groupFlowId(g.id))]);
+        const kept = [...sel].filter((id) => ids.has(id));
+        set({ history: next, ...(kept.length !== sel.size ? { selectedNodes: new Set(kept) } : {}) });
+      } else set({ history: next });
+      scheduleAnalysis(present, prev);
+    };
+    const refuse = (r: EditRefusal, at?: XY) => get().notify('error', r.message, { code: r.code, at });
+    const kit: StoreKit = { set, get, commit, refuse };
+    const initial = emptyDoc();
+    return {
+      history: createHistory(initial),
+      selectedNodes: new Set(),
+      selectedEdges: new Set(),
+      analysis: analyzeDesign(initial.graph),
+      analysisPending: false,
+      file: { name: 'Untitled', saved: initial },
+      ui: {},
+      loadSeq: 0,
 
-    edit(action, opts) {
-      const h = get().history;
-      const r = applyEdit(h.present, action);
-      if (!r.ok) {
-        if (!opts?.quiet) refuse(r, opts?.at);
+      edit(action, opts) {
+        const h = get().history;
+        const r = applyEdit(h.present, action);
+        if (!r.ok) {
+          if (!opts?.quiet) refuse(r, opts?.at);
+          return r;
+        }
+        const key = 'coalesce' in action ? action.coalesce : undefined;
+        commit(push(h, r.doc, key));
         return r;
-      }
-      const key = 'coalesce' in action ? action.coalesce : undefined;
-      commit(push(h, r.doc, key));
-      return r;
-    },
-    undo() {
-      const h = get().history;
-      if (canUndo(h)) commit(undo(h));
-    },
-    redo() {
-      const h = get().history;
-      if (canRedo(h)) commit(redo(h));
-    },
-    select(nodes, edges = []) {
-      // An open group is drawn as a frame, which is not selectable: its card's id (a click on the
-      // card's ▸ selects the card as it opens) must not stay selected and stand for its members.
-      const open = get().history.present.open;
-      const kept = open?.length ? [...nodes].filter((id) => !open.includes(groupOfFlowId(id) ?? '\u0000')) : nodes;
-      set({ selectedNodes: new Set(kept), selectedEdges: new Set(edges) });
-    },
-    insertOp(op, position, edge, at) {
-      const doc = get().history.present;
-      if (!getOp(op)) return undefined;
-      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
-      const problem = insertionProblem(doc, get().analysis.shapes, node, edge);
-      if (problem) {
-        const id = get().addOp(op, position);
-        if (id) get().notify('info', `Added ${op} beside the edge, not on it: ${problem.message}`, { code: problem.code, at });
-        return id;
-      }
-      const r = get().edit({ kind: 'insert-node', node, position, edge }, { at });
-      if (!r.ok) return undefined;
-      get().select([node.id]);
-      return node.id;
-    },
-    addOp(op, position) {
-      const doc = get().history.present;
-      const def = getOp(op);
-      if (!def) return undefined;
-      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
-      // The second Input of a design is its target (class labels), the first shaped like the data.
-      if (isGraphInput({ op })) node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
-      // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
-      const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
-      const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
-      if (!r.ok) return undefined;
-      get().select([node.id]);
-      return node.id;
-    },
-    removeSelection() {
-      const { selectedNodes, selectedEdges } = get();
-      if (selectedNodes.size === 0 && selectedEdges.size === 0) return;
-      const edges: EdgeRef[] = [];
-      for (const id of selectedEdges) {
-        const edge = edgeOfId(id);
-        if (edge) edges.push(edge);
-      }
-      // A folded group's card stands for its members.
-      const groups = new Map(groupsOf(get().history.present.graph).map((g) => [groupFlowId(g.id), g.nodes]));
-      const nodeIds = [...selectedNodes].flatMap((id) => groups.get(id) ?? [id]);
-      const r = get().edit({ kind: 'remove', nodeIds, edges });
-      if (r.ok) get().select([], []);
-    },
-    ...groupActions(kit),
-    ...clipboardActions(kit),
-    layout(opts = {}) {
-      const doc = get().history.present;
-      const direction = opts.direction ?? get().ui.layoutDirection ?? 'TB';
-      if (direction !== (get().ui.layoutDirection ?? 'TB')) set({ ui: { ...get().ui, layoutDirection: direction } });
-      if (doc.graph.nodes.length > 0) get().edit({ kind: 'layout', positions: layoutPositions(doc, { ...opts, direction }) });
-    },
-    load(doc, file, ui = {}, dirty = false) {
-      if (timer !== undefined) clearTimeout(timer);
-      const saved = dirty ? emptyDoc() : doc;
-      set({
-        history: createHistory(doc),
-        selectedNodes: new Set(),
-        selectedEdges: new Set(),
-        analysis: analyzeDesign(doc.graph),
-        analysisPending: false,
-        file: { ...file, saved },
-        ui,
-        loadSeq: get().loadSeq + 1,
-      });
-      useSession.getState().setDialog('none');
-    },
-    markSaved(doc, file) {
-      set({ file: { ...file, saved: doc } });
-    },
-    notify(kind, message, extra) {
-      useSession.getState().notify(kind, message, extra);
-    },
-    setViewport(viewport) {
-      set({ ui: { ...get().ui, viewport } });
-    },
-    setDevice(device) {
-      const { device: _old, ...ui } = get().ui;
-      set({ ui: device === 'auto' ? ui : { ...ui, device } });
-    },
-    focusNode(nodeId) {
-      set({ selectedNodes: new Set([nodeId]), selectedEdges: new Set() });
-      useSession.getState().requestFocus(nodeId);
-    },
-    analyzeNow() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      set({ analysis: analyzeDesign(get().history.present.graph), analysisPending: false });
-    },
-  };
-});
+      },
+      undo() {
+        const h = get().history;
+        if (canUndo(h)) commit(undo(h));
+      },
+      redo() {
+        const h = get().history;
+        if (canRedo(h)) commit(redo(h));
+      },
+      select(nodes, edges = []) {
+        // An open group is drawn as a frame, which is not selectable: its card's id (a click on the
+        // card's ▸ selects the card as it opens) must not stay selected and stand for its members.
+        const open = get().history.present.open;
+        const kept = open?.length ? [...nodes].filter((id) => !open.includes(groupOfFlowId(id) ?? '\u0000')) : nodes;
+        set({ selectedNodes: new Set(kept), selectedEdges: new Set(edges) });
+      },
+      insertOp(op, position, edge, at) {
+        const doc = get().history.present;
+        if (!getOp(op)) return undefined;
+        const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+        const problem = insertionProblem(doc, get().analysis.shapes, node, edge);
+        if (problem) {
+          const id = get().addOp(op, position);
+          if (id) get().notify('info', `Added ${op} beside the edge, not on it: ${problem.message}`, { code: problem.code, at });
+          return id;
+        }
+        const r = get().edit({ kind: 'insert-node', node, position, edge }, { at });
+        if (!r.ok) return undefined;
+        get().select([node.id]);
+        return node.id;
+      },
+      addOp(op, position) {
+        const doc = get().history.present;
+        const def = getOp(op);
+        if (!def) return undefined;
+        const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+        // The second Input of a design is its target (class labels), the first shaped like the data.
+        if (isGraphInput({ op })) node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
+        // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
+        const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
+        const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
+        if (!r.ok) return undefined;
+        get().select([node.id]);
+        return node.id;
+      },
+      removeSelection() {
+        const { selectedNodes, selectedEdges } = get();
+        if (selectedNodes.size === 0 && selectedEdges.size === 0) return;
+        const edges: EdgeRef[] = [];
+        for (const id of selectedEdges) {
+          const edge = edgeOfId(id);
+          if (edge) edges.push(edge);
+        }
+        // A folded group's card stands for its members.
+        const groups = new Map(groupsOf(get().history.present.graph).map((g) => [groupFlowId(g.id), g.nodes]));
+        const nodeIds = [...selectedNodes].flatMap((id) => groups.get(id) ?? [id]);
+        const r = get().edit({ kind: 'remove', nodeIds, edges });
+        if (r.ok) get().select([], []);
+      },
+      ...groupActions(kit),
+      ...clipboardActions(kit),
+      layout(opts = {}) {
+        const doc = get().history.present;
+        const direction = opts.direction ?? get().ui.layoutDirection ?? 'TB';
+        if (direction !== (get().ui.layoutDirection ?? 'TB')) set({ ui: { ...get().ui, layoutDirection: direction } });
+        if (doc.graph.nodes.length > 0) get().edit({ kind: 'layout', positions: layoutPositions(doc, { ...opts, direction }) });
+      },
+      load(doc, file, ui = {}, dirty = false) {
+        if (timer !== undefined) clearTimeout(timer);
+        const saved = dirty ? emptyDoc() : doc;
+        set({
+          history: createHistory(doc),
+          selectedNodes: new Set(),
+          selectedEdges: new Set(),
+          analysis: analyzeDesign(doc.graph),
+          analysisPending: false,
+          file: { ...file, saved },
+          ui,
+          loadSeq: get().loadSeq + 1,
+        });
+        session.getState().setDialog('none');
+      },
+      markSaved(doc, file) {
+        set({ file: { ...file, saved: doc } });
+      },
+      notify(kind, message, extra) {
+        session.getState().notify(kind, message, extra);
+      },
+      setViewport(viewport) {
+        set({ ui: { ...get().ui, viewport } });
+      },
+      setDevice(device) {
+        const { device: _old, ...ui } = get().ui;
+        set({ ui: device === 'auto' ? ui : { ...ui, device } });
+      },
+      focusNode(nodeId) {
+        set({ selectedNodes: new Set([nodeId]), selectedEdges: new Set() });
+        session.getState().requestFocus(nodeId);
+      },
+      analyzeNow() {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        set({ analysis: analyzeDesign(get().history.present.graph), analysisPending: false });
+      },
+    };
+  });
+}
+
+/** The window's document store. */
+export const useEditor = createEditorStore();
 
 /** Whether the document differs from the file on disk. */
 export const selectDirty = (s: EditorState): boolean => s.history.present !== s.file.saved;
