@@ -115,6 +115,41 @@ interface StoreKit {
   refuse(r: EditRefusal, at?: XY): void;
 }
 
+/** Ops from the palette: added where dropped (an Input second is the target, a loss the `loss` output), or inserted on an edge. */
+function paletteActions({ get }: StoreKit): Pick<EditorState, 'addOp' | 'insertOp'> {
+  return {
+    insertOp(op, position, edge, at) {
+      const doc = get().history.present;
+      if (!getOp(op)) return undefined;
+      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+      const problem = insertionProblem(doc, get().analysis.shapes, node, edge);
+      if (problem) {
+        const id = get().addOp(op, position);
+        if (id) get().notify('info', `Added ${op} beside the edge, not on it: ${problem.message}`, { code: problem.code, at });
+        return id;
+      }
+      const r = get().edit({ kind: 'insert-node', node, position, edge }, { at });
+      if (!r.ok) return undefined;
+      get().select([node.id]);
+      return node.id;
+    },
+    addOp(op, position) {
+      const doc = get().history.present;
+      const def = getOp(op);
+      if (!def) return undefined;
+      const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
+      // The second Input of a design is its target (class labels), the first shaped like the data.
+      if (isGraphInput({ op })) node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
+      // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
+      const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
+      const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
+      if (!r.ok) return undefined;
+      get().select([node.id]);
+      return node.id;
+    },
+  };
+}
+
 /** Blocks: gather the selection into a group, take groups apart, fold and unfold them, add a block template. */
 function groupActions({ get, commit, refuse }: StoreKit): Pick<EditorState, 'groupSelection' | 'ungroupSelection' | 'setGroupOpen' | 'setAllGroupsOpen' | 'addBlock'> {
   return {
@@ -286,35 +321,7 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
         const kept = open?.length ? [...nodes].filter((id) => !open.includes(groupOfFlowId(id) ?? '\u0000')) : nodes;
         set({ selectedNodes: new Set(kept), selectedEdges: new Set(edges) });
       },
-      insertOp(op, position, edge, at) {
-        const doc = get().history.present;
-        if (!getOp(op)) return undefined;
-        const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
-        const problem = insertionProblem(doc, get().analysis.shapes, node, edge);
-        if (problem) {
-          const id = get().addOp(op, position);
-          if (id) get().notify('info', `Added ${op} beside the edge, not on it: ${problem.message}`, { code: problem.code, at });
-          return id;
-        }
-        const r = get().edit({ kind: 'insert-node', node, position, edge }, { at });
-        if (!r.ok) return undefined;
-        get().select([node.id]);
-        return node.id;
-      },
-      addOp(op, position) {
-        const doc = get().history.present;
-        const def = getOp(op);
-        if (!def) return undefined;
-        const node = createNode(op, new Set(doc.graph.nodes.map((n) => n.id)));
-        // The second Input of a design is its target (class labels), the first shaped like the data.
-        if (isGraphInput({ op })) node.attrs = { ...node.attrs, ...newInputAttrs(doc.graph) };
-        // A loss is what training minimises: name it as the graph output `loss` so the IR is trainable as drawn.
-        const output = def.isLoss && doc.graph.outputs.loss === undefined ? 'loss' : undefined;
-        const r = get().edit({ kind: 'add-node', node, position, ...(output ? { output } : {}) });
-        if (!r.ok) return undefined;
-        get().select([node.id]);
-        return node.id;
-      },
+      ...paletteActions(kit),
       removeSelection() {
         const { selectedNodes, selectedEdges } = get();
         if (selectedNodes.size === 0 && selectedEdges.size === 0) return;
