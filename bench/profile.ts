@@ -22,6 +22,7 @@ import { listOps } from '../src-engine/core/ops/registry';
 import type { OpKernelOverride } from '../src-engine/core/ops/kernel-set';
 import { createOptimizer } from '../src-engine/core/optim';
 import { kernelFor } from '../src-engine/core/ops/kernel-set';
+import { referenceKernel } from '../src-engine/core/ops/kernels/registry';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.argv[2] ?? 'mnist-cnn';
@@ -46,11 +47,12 @@ const base = be.overrides ?? {};
 const wrapped: Record<string, OpKernelOverride> = {};
 for (const def of listOps()) {
   const o = kernelFor(base, def.name);
-  const fwd = o?.forward ?? def.forward;
-  const bwd = o?.backward ?? def.backward;
+  const reference = referenceKernel(def);
+  const fwd = o?.forward ?? reference.forward;
+  const bwd = o?.backward ?? reference.backward;
   const tag = o ? '*' : '';
   wrapped[def.name] = {
-    assignsFreshGradients: o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients,
+    assignsFreshGradients: o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients,
     forward: (ctx) => { const t = now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, now() - t); },
     ...(bwd ? { backward: (ctx) => { const t = now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, now() - t); } } : {}),
   } as OpKernelOverride;

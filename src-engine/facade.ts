@@ -65,5 +65,5 @@ export { findClassifierHead, replaceHead, type ClassifierHead } from './core/ana
 
 // Exports assembled in the renderer (a generator's inputs, the zip of a project's files).
 export { describeGenerator, generatorOf } from './core/export/inference-graph';
-export { writesText } from './core/export/sample-text';
+export { writesText } from './core/data/text-sets';
 export { zipStore } from './core/export/archive';

@@ -101,6 +101,161 @@ function usableId(raw: unknown): number | undefined {
   return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
 }
 
+/** Who may reach this host: the per-launch token, and the origins and Host headers of its own address. */
+interface Access {
+  host: string;
+  token: string;
+  origins(): Set<string>;
+  hosts(): Set<string>;
+  /** The Content-Security-Policy of the page: its connect-src names this server's port only. */
+  policy(): string;
+}
+
+/** What a request asks for; undefined when its target is malformed (bad percent-encoding, a broken absolute URL). */
+function requestTarget(req: http.IncomingMessage, host: string): { url: URL; pathname: string } | undefined {
+  try {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    return { url, pathname: decodeURIComponent(url.pathname) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
+function serveFileApi(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
+  const reply = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  if (!sameToken(String(req.headers['x-netwright-token'] ?? ''), access.token) || !access.origins().has(String(req.headers.origin ?? ''))) {
+    return void reply(403, { ok: false, error: { code: 'E_FORBIDDEN', message: 'Forbidden.' } });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > 80 * 1024 * 1024) req.destroy();
+    else chunks.push(c);
+  });
+  req.on('end', () => {
+    let body: { op?: unknown; args?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
+    } catch {
+      return reply(400, { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'The request is not JSON.' } });
+    }
+    void callFileOp(files, body?.op, body?.args).then(
+      (r) => reply(200, r),
+      () => reply(500, { ok: false, error: { code: 'E_FILE_IO', message: 'The file operation failed.' } }),
+    );
+  });
+  req.on('error', () => req.destroy());
+}
+
+/** One HTTP request: the file API, or a file of the built renderer (index.html only with the token). */
+function serveRequest(req: http.IncomingMessage, res: http.ServerResponse, rendererDir: string, files: FileService, access: Access): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  if (!access.hosts().has(req.headers.host ?? '')) {
+    res.writeHead(403).end('Forbidden host.');
+    return;
+  }
+  const target = requestTarget(req, access.host);
+  if (!target) {
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request target.');
+    return;
+  }
+  const { url } = target;
+  if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res, files, access);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405).end();
+    return;
+  }
+  let rel = target.pathname;
+  if (rel === '/') rel = '/index.html';
+  if (rel === '/index.html' && !sameToken(url.searchParams.get('token'), access.token)) {
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the address that `npm run web` printed (it carries an access token).');
+    return;
+  }
+  const file = path.resolve(rendererDir, '.' + rel);
+  if (rel.includes('\0') || !file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404).end('Not found.');
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+    'Content-Security-Policy': access.policy(),
+    'Cache-Control': 'no-store',
+  });
+  const stream = createReadStream(file);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
+/** The engine a browser's messages go to: its supervisor, and the child now running (none while it restarts). */
+interface EngineLink {
+  supervisor: EngineSupervisor;
+  engine(): (EngineProcess & { child: ChildProcess }) | undefined;
+  log(m: string): void;
+}
+
+/**
+ * One browser connection's messages to the engine: reassembled from chunks, checked against the
+ * value limits and the wire schema, a host command (restart) done here, the rest passed to the
+ * engine child; a message refused is answered where its request id is known.
+ */
+function bridgeBrowser(ws: WebSocket, link: EngineLink): void {
+  const { supervisor, log } = link;
+  const refuse = (raw: unknown, error: ErrorInfo, why: string) => {
+    log(why);
+    const id = usableId(raw);
+    if (id !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'response', id, ok: false, error }));
+  };
+  // A large request (an ONNX file to import) comes as chunks of at most 4 MiB (protocol/wire.ts).
+  const reassembler = new WireReassembler();
+  const receiveFromBrowser = (data: unknown, isBinary: boolean) => {
+    let raw: unknown;
+    try {
+      raw = reassembler.push(isBinary ? (Array.isArray(data) ? Buffer.concat(data as Buffer[]) : (data as Buffer)) : String(data));
+    } catch (err) {
+      if (!(err instanceof WireError)) return log(`rejected a WebSocket message: ${err instanceof Error ? err.message : String(err)}`);
+      // Answered where the request is known, so the page shows why instead of waiting.
+      const error = err.tooLarge
+        ? { code: ErrorCodes.tooLarge, message: `The message was too large for the host (${err.message})` }
+        : { code: ErrorCodes.badMessage, message: `The host could not read the message: ${err.message}` };
+      return refuse({ id: err.requestId }, error, `rejected a WebSocket message: ${err.message}`);
+    }
+    if (raw === undefined) return;
+    const tooBig = checkValueLimits(raw);
+    if (tooBig) return refuse(raw, tooBig, `rejected a message from the browser: ${tooBig.message}`);
+    if (HostCommand.safeParse(raw).success) {
+      log('restarting the engine at the user\'s request');
+      return supervisor.restart();
+    }
+    const parsed = WireMessage.safeParse(raw);
+    if (!parsed.success || parsed.data.kind === 'host') {
+      const why = parsed.success ? 'host events only flow to the browser' : describeIssues(parsed.error);
+      return refuse(raw, { code: ErrorCodes.badMessage, message: `Malformed message: ${why}` }, `rejected a malformed message from the browser: ${why}`);
+    }
+    const msg = parsed.data;
+    const engine = link.engine();
+    if (!supervisor.available || !engine?.child.connected) {
+      if (msg.kind !== 'request') return;
+      const why = supervisor.status.state === 'failed' ? `The engine is not running: ${supervisor.status.detail ?? 'it failed.'}` : 'The engine is restarting; try again in a moment.';
+      return refuse(raw, { code: ErrorCodes.unavailable, message: why }, `refused ${msg.method}: no engine`);
+    }
+    try {
+      engine.child.send(msg);
+    } catch (err) {
+      refuse(raw, { code: ErrorCodes.badMessage, message: 'The message could not be passed to the engine.' }, `could not forward a message: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  ws.on('message', (data, isBinary) => {
+    try {
+      receiveFromBrowser(data, isBinary);
+    } catch (err) {
+      log(`dropped a message from the browser: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+}
+
 /**
  * Web mode's host: serves the renderer on 127.0.0.1 behind a per-launch token, and bridges one
  * browser connection to the engine child over a WebSocket, validating messages both ways.
@@ -114,10 +269,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     throw new Error(`No built renderer in ${rendererDir}. Run \`npm run build\` first.`);
   }
   let port = 0;
-  const allowedOrigins = () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  const allowedHosts = () => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
-  // The page connects to this server's engine socket only, under the names it answers to.
-  const policy = () => contentSecurityPolicy({ port, hosts: [...new Set([host, '127.0.0.1', 'localhost'])] });
+  const access: Access = {
+    host,
+    token,
+    origins: () => new Set([`http://${host}:${port}`, `http://127.0.0.1:${port}`, `http://localhost:${port}`]),
+    hosts: () => new Set([`${host}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]),
+    // The page connects to this server's engine socket only, under the names it answers to.
+    policy: () => contentSecurityPolicy({ port, hosts: [...new Set([host, '127.0.0.1', 'localhost'])] }),
+  };
 
   let client: WebSocket | undefined;
   let stream = 0;
@@ -154,47 +313,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     () => {},
   );
 
-  /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
-  const serveFileApi = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const reply = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-    if (!sameToken(String(req.headers['x-netwright-token'] ?? ''), token) || !allowedOrigins().has(String(req.headers.origin ?? ''))) {
-      return reply(403, { ok: false, error: { code: 'E_FORBIDDEN', message: 'Forbidden.' } });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > 80 * 1024 * 1024) req.destroy();
-      else chunks.push(c);
-    });
-    req.on('end', () => {
-      let body: { op?: unknown; args?: unknown };
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof body;
-      } catch {
-        return reply(400, { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'The request is not JSON.' } });
-      }
-      void callFileOp(files, body?.op, body?.args).then(
-        (r) => reply(200, r),
-        () => reply(500, { ok: false, error: { code: 'E_FILE_IO', message: 'The file operation failed.' } }),
-      );
-    });
-    req.on('error', () => req.destroy());
-  };
-
-  /** What a request asks for; undefined when its target is malformed (bad percent-encoding, a broken absolute URL). */
-  const requestTarget = (req: http.IncomingMessage): { url: URL; pathname: string } | undefined => {
-    try {
-      const url = new URL(req.url ?? '/', `http://${host}`);
-      return { url, pathname: decodeURIComponent(url.pathname) };
-    } catch {
-      return undefined;
-    }
-  };
-
   const server = http.createServer((req, res) => {
     try {
-      serve(req, res);
+      serveRequest(req, res, rendererDir, files, access);
     } catch (err) {
       // A bug in serving one request must not take the host down with every other tab's work.
       log(`a request failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -208,52 +329,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     else socket.destroy();
   });
 
-  const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    if (!allowedHosts().has(req.headers.host ?? '')) {
-      res.writeHead(403).end('Forbidden host.');
-      return;
-    }
-    const target = requestTarget(req);
-    if (!target) {
-      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request target.');
-      return;
-    }
-    const { url } = target;
-    if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
-    }
-    let rel = target.pathname;
-    if (rel === '/') rel = '/index.html';
-    if (rel === '/index.html' && !sameToken(url.searchParams.get('token'), token)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the address that `npm run web` printed (it carries an access token).');
-      return;
-    }
-    const file = path.resolve(rendererDir, '.' + rel);
-    if (rel.includes('\0') || !file.startsWith(rendererDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404).end('Not found.');
-      return;
-    }
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': policy(),
-      'Cache-Control': 'no-store',
-    });
-    const stream = createReadStream(file);
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
-  };
-
   const wss = new WebSocketServer({
     server,
     path: '/engine',
     maxPayload: MAX_CLIENT_MESSAGE_BYTES,
     verifyClient: ({ origin, req }: { origin: string; req: http.IncomingMessage }) => {
-      const target = requestTarget(req);
-      const ok = !!target && sameToken(target.url.searchParams.get('token'), token) && allowedOrigins().has(origin) && allowedHosts().has(req.headers.host ?? '');
+      const target = requestTarget(req, host);
+      const ok = !!target && sameToken(target.url.searchParams.get('token'), token) && access.origins().has(origin) && access.hosts().has(req.headers.host ?? '');
       if (!ok) log(`refused a WebSocket connection from origin ${JSON.stringify(origin)}`);
       return ok;
     },
@@ -267,56 +349,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // opcode 1002): ws has already closed this connection with that code; only it is lost.
     ws.on('error', (err) => log(`closed a WebSocket connection after a protocol error: ${err.message}`));
     ws.send(JSON.stringify(supervisor.status));
-    const refuse = (raw: unknown, error: ErrorInfo, why: string) => {
-      log(why);
-      const id = usableId(raw);
-      if (id !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ kind: 'response', id, ok: false, error }));
-    };
-    ws.on('message', (data, isBinary) => {
-      try {
-        receiveFromBrowser(data, isBinary);
-      } catch (err) {
-        log(`dropped a message from the browser: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    // A large request (an ONNX file to import) comes as chunks of at most 4 MiB (protocol/wire.ts).
-    const reassembler = new WireReassembler();
-    const receiveFromBrowser = (data: unknown, isBinary: boolean) => {
-      let raw: unknown;
-      try {
-        raw = reassembler.push(isBinary ? (Array.isArray(data) ? Buffer.concat(data as Buffer[]) : (data as Buffer)) : String(data));
-      } catch (err) {
-        if (!(err instanceof WireError)) return log(`rejected a WebSocket message: ${err instanceof Error ? err.message : String(err)}`);
-        // Answered where the request is known, so the page shows why instead of waiting.
-        const error = err.tooLarge
-          ? { code: ErrorCodes.tooLarge, message: `The message was too large for the host (${err.message})` }
-          : { code: ErrorCodes.badMessage, message: `The host could not read the message: ${err.message}` };
-        return refuse({ id: err.requestId }, error, `rejected a WebSocket message: ${err.message}`);
-      }
-      if (raw === undefined) return;
-      const tooBig = checkValueLimits(raw);
-      if (tooBig) return refuse(raw, tooBig, `rejected a message from the browser: ${tooBig.message}`);
-      if (HostCommand.safeParse(raw).success) {
-        log('restarting the engine at the user\'s request');
-        return supervisor.restart();
-      }
-      const parsed = WireMessage.safeParse(raw);
-      if (!parsed.success || parsed.data.kind === 'host') {
-        const why = parsed.success ? 'host events only flow to the browser' : describeIssues(parsed.error);
-        return refuse(raw, { code: ErrorCodes.badMessage, message: `Malformed message: ${why}` }, `rejected a malformed message from the browser: ${why}`);
-      }
-      const msg = parsed.data;
-      if (!supervisor.available || !engine?.child.connected) {
-        if (msg.kind !== 'request') return;
-        const why = supervisor.status.state === 'failed' ? `The engine is not running: ${supervisor.status.detail ?? 'it failed.'}` : 'The engine is restarting; try again in a moment.';
-        return refuse(raw, { code: ErrorCodes.unavailable, message: why }, `refused ${msg.method}: no engine`);
-      }
-      try {
-        engine.child.send(msg);
-      } catch (err) {
-        refuse(raw, { code: ErrorCodes.badMessage, message: 'The message could not be passed to the engine.' }, `could not forward a message: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    };
+    bridgeBrowser(ws, { supervisor, engine: () => engine, log });
     ws.on('close', () => {
       if (client === ws) client = undefined;
     });

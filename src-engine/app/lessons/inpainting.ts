@@ -1,7 +1,8 @@
 import { Rng } from '../../base/rng';
 import type { Backend } from '../../core/backend/types';
 import { applyTransform, featureSize, type Dataset, type FeatureTransform, type PreparedData } from '../../core/data';
-import { checkModelGraph, inferencePlan, type TrainedModel } from '../../core/export/model';
+import { checkModelGraph, type TrainedModel } from '../../core/export/model';
+import { inferencePlan } from '../../core/export/infer';
 import { Predictor, argmax, bindGraph } from '../../core/train';
 import type { LessonReportRow } from '../../protocol/messages';
 

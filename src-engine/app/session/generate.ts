@@ -1,7 +1,8 @@
 import { Rng } from '../../base/rng';
 import type { Backend } from '../../core/backend/types';
 import { inferenceModel } from '../../core/export/inference-graph';
-import { inferModel, type TrainedModel } from '../../core/export/model';
+import { type TrainedModel } from '../../core/export/model';
+import { inferModel } from '../../core/export/infer';
 import type { ParamsOf, ResultOf } from '../../protocol/messages';
 import { compact } from '../probes';
 

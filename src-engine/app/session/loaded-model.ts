@@ -1,7 +1,8 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import { CLASS_LABEL_LOSS_OPS } from '../../core/ops/categories';
-import { assertLoadable, checkModelGraph, inferencePlan, type TrainedModel } from '../../core/export/model';
+import { assertLoadable, checkModelGraph, type TrainedModel } from '../../core/export/model';
+import { inferencePlan } from '../../core/export/infer';
 import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
 import type { ResultOf } from '../../protocol/messages';
 import { predictSample } from './predict';

@@ -6,6 +6,8 @@ import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
 import { planFusions, type FusedGroup } from './fusion';
 import { getOp } from '../ops/registry';
+import { referenceKernel } from '../ops/kernels/registry';
+import type { ReferenceKernel } from '../ops/kernels/kernel';
 import type { OpBackwardContext, OpDef, ShapeArgs } from '../ops/types';
 import { hostTrainStep } from '../train/step';
 import type { StepGroup, StepPhases } from '../train/types';
@@ -193,8 +195,8 @@ interface Step {
   id: string;
   def: OpDef;
   ctx: OpBackwardContext & { training: boolean };
-  forward: OpDef['forward'];
-  backward?: OpDef['backward'];
+  forward: ReferenceKernel['forward'];
+  backward?: ReferenceKernel['backward'];
   /**
    * A frozen node with running statistics (BatchNorm): it always runs as in eval mode — the
    * running statistics normalise and are not updated — as the fine-tuning idiom
@@ -224,7 +226,7 @@ function nodesNeedingGradients(family: Family, byId: Map<string, NodeIR>, order:
   for (const id of order) {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
-    if (def.differentiable === false || !def.backward) continue;
+    if (def.differentiable === false || !referenceKernel(def).backward) continue;
     if (trainsParams(family, node) || node.inputs.some((i) => requires.has(i))) {
       requires.add(id);
     }
@@ -240,7 +242,7 @@ function nodesNeedingGradients(family: Family, byId: Map<string, NodeIR>, order:
   return reaches;
 }
 
-/** Each node's step: its context (tensors wired once), and the kernels it runs (the backend's override, else the op file's). */
+/** Each node's step: its context (tensors wired once), and the kernels it runs (the backend's override, else the op's reference kernel). */
 function buildSteps(
   family: Family,
   byId: Map<string, NodeIR>,
@@ -272,14 +274,15 @@ function buildSteps(
       dParams: family.gradsByNode.get(id) ?? {},
     };
     const o = kernelFor(backend.overrides, def.name);
-    const backward = o?.backward ?? def.backward;
+    const reference = referenceKernel(def);
+    const backward = o?.backward ?? reference.backward;
     return {
       id,
       def,
       ctx,
-      forward: o?.forward ?? def.forward,
+      forward: o?.forward ?? reference.forward,
       backward,
-      assigns: (o?.backward ? o.assignsFreshGradients : def.assignsFreshGradients) === true,
+      assigns: (o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients) === true,
       runBackward: reaches.has(id),
       statsFrozen: node.frozen === true && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
     };

@@ -1,9 +1,5 @@
-import { isGraphInput } from '../../base/ir/inputs';
-import { CheckedGraph, checkGraph, checkedOrThrow } from '../analysis/checked';
+import { CheckedGraph, checkGraph } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
-import { compileGraph, type CompiledGraph } from '../autodiff/executor';
-import type { Backend } from '../backend/types';
-import { createReferenceBackend } from '../backend/reference';
 import type { Normalization } from '../data/normalize';
 import type { Checkpoint } from '../train/types';
 import { getOp } from '../ops/registry';
@@ -134,55 +130,4 @@ export function tensorSpecs(graph: CheckedGraph): TensorSpec[] {
     for (const b of def.buffers?.(args) ?? []) out.push({ key: `${id}.${b.name}`, nodeId: id, name: b.name, shape: b.shape, kind: 'buffer', decay: false });
   }
   return out;
-}
-
-/**
- * Copy a model's weights into a compiled plan of its graph. Every parameter and buffer the plan
- * has must be present with the right size.
- *
- * @throws ModelError naming the first missing or mis-sized tensor.
- */
-export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'params' | 'buffers'>): void {
-  const copy = (kind: 'parameter' | 'buffer', from: Record<string, Float32Array>, entries: CompiledGraph['params'] | CompiledGraph['buffers']) => {
-    for (const e of entries) {
-      const key = `${e.nodeId}.${e.name}`;
-      const w = from[key];
-      if (!w) throw new ModelError('E_MODEL_WEIGHTS', `The model has no ${kind} "${key}".`);
-      if (w.length !== e.value.data.length) throw new ModelError('E_MODEL_WEIGHTS', `The ${kind} "${key}" has ${w.length} values; node "${e.nodeId}" needs ${e.value.data.length}.`);
-      e.value.data.set(w);
-    }
-  };
-  copy('parameter', model.params, plan.params);
-  copy('buffer', model.buffers, plan.buffers);
-}
-
-/** A plan of `model` for `batchSize` samples with its weights and buffers loaded; run it with `plan.forward(false)` (eval mode). */
-export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend(), checked?: CheckedGraph): CompiledGraph {
-  const plan = compileGraph(checked ?? checkedOrThrow(model.graph), { batchSize, backend, seed: 0 });
-  loadWeights(plan, model);
-  return plan;
-}
-
-/**
- * Inference (eval mode: Dropout off, BatchNorm on its running statistics) of a model on one batch.
- * `inputs` are in the network's own units (already normalised); Inputs not given (a loss's
- * target) are zeros. Returns the activation of each requested node, `[batch, ...shape]` flattened.
- *
- * @example
- * ```ts
- * const { fc3 } = inferModel(model, { image: pixels }, 32, ['fc3']);
- * ```
- */
-export function inferModel(model: TrainedModel, inputs: Record<string, Float32Array>, batchSize: number, nodes: readonly string[], backend: Backend = createReferenceBackend()): Record<string, Float32Array> {
-  const plan = inferencePlan(model, batchSize, backend);
-  for (const n of model.graph.nodes) {
-    if (!isGraphInput(n)) continue;
-    const x = plan.input(n.id).data;
-    const given = inputs[n.id];
-    if (given && given.length !== x.length) throw new ModelError('E_MODEL_WEIGHTS', `Input "${n.id}" takes ${x.length} values for a batch of ${batchSize}; got ${given.length}.`);
-    if (given) x.set(given);
-    else x.fill(0);
-  }
-  plan.forward(false);
-  return Object.fromEntries(nodes.map((id) => [id, plan.output(id).data.slice()]));
 }

@@ -1,14 +1,8 @@
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
 import { Rng } from '../../base/rng';
 import type { Backend } from '../backend/types';
-import type { GraphIR } from '../../base/ir/types';
-import { inferencePlan, type TrainedModel } from './model';
-import { getDataset } from '../../catalog/datasets/registry';
-
-/** Whether a design trains on text (a dataset declared `text`): the Playground writes with it. */
-export function writesText(graph: Pick<GraphIR, 'training'>): boolean {
-  return getDataset(graph.training?.dataset.name ?? '')?.text === true;
-}
+import { type TrainedModel } from './model';
+import { inferencePlan } from './infer';
 
 /** What `sampleText` is asked for. */
 export interface TextSampleOptions {

@@ -4,7 +4,7 @@ import { dynamic, int, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** Resolve a possibly negative axis against a rank. */
-function axisOf(axis: number, rank: number): number {
+export function axisOf(axis: number, rank: number): number {
   return axis < 0 ? rank + axis : axis;
 }
 
@@ -48,44 +48,5 @@ export const concat = defineOp({
     out[axis] = total;
     return ok(out);
   },
-  forward({ inputs, output, attrs }) {
-    const axis = axisOf(intAttr(attrs, 'axis'), output.shape.length);
-    copyBlocks(inputs.map((t) => t.shape), output.shape, axis, (k, src, dst, len) => {
-      output.data.set(inputs[k].data.subarray(src, src + len), dst);
-    });
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const axis = axisOf(intAttr(attrs, 'axis'), dOutput.shape.length);
-    const dy = dOutput.data;
-    copyBlocks(inputs.map((t) => t.shape), dOutput.shape, axis, (k, src, dst, len) => {
-      const dx = dInputs[k]?.data;
-      if (!dx) return;
-      for (let i = 0; i < len; i++) dx[src + i] += dy[dst + i];
-    });
-  },
 });
 
-/**
- * Visit the contiguous blocks of a concat: for each outer index (dims before `axis`) and input k,
- * input k's block of `len` values at `src` lands at `dst` in the output.
- */
-function copyBlocks(
-  shapes: readonly (readonly number[])[],
-  outShape: readonly number[],
-  axis: number,
-  visit: (k: number, src: number, dst: number, len: number) => void,
-): void {
-  let outer = 1;
-  for (let i = 0; i < axis; i++) outer *= outShape[i];
-  let inner = 1;
-  for (let i = axis + 1; i < outShape.length; i++) inner *= outShape[i];
-  const outRow = outShape[axis] * inner;
-  for (let o = 0; o < outer; o++) {
-    let offset = 0;
-    for (let k = 0; k < shapes.length; k++) {
-      const len = shapes[k][axis] * inner;
-      visit(k, o * len, o * outRow + offset, len);
-      offset += len;
-    }
-  }
-}

@@ -1,4 +1,4 @@
-import { biasInit, boolAttr, convGeometry, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
+import { biasInit, boolAttr, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
 import { defineOp, type Attrs, type InitKind } from './types';
 import { dynamic, f32, int, ints, symmetricPads, unexpected, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -142,70 +142,5 @@ export const convTranspose2d = defineOp({
   flops({ inputs, attrs }) {
     const c = convTranspose2dPlan(inputs[0], attrs);
     return 2 * c.inC * c.h * c.w * (c.outC / c.groups) * c.k[0] * c.k[1];
-  },
-  forward({ inputs, output, params, workspace, attrs, backend }) {
-    const x = inputs[0];
-    const c = convTranspose2dPlan(x.shape, attrs);
-    const icg = c.inC / c.groups;
-    const ocg = c.outC / c.groups;
-    const rows = ocg * c.k[0] * c.k[1];
-    const hw = c.h * c.w;
-    const outSpatial = c.outH * c.outW;
-    // The output image plays the role of Conv2d's input: windows of the output map to input pixels.
-    const g = convGeometry(ocg, c.outH, c.outW, c.k, c.s, c.p, c.d, c.h, c.w);
-    const cols = workspace.cols.data;
-    const wData = params.weight.data;
-    output.data.fill(0);
-    for (let n = 0; n < x.shape[0]; n++) {
-      const out = output.data.subarray(n * c.outC * outSpatial, (n + 1) * c.outC * outSpatial);
-      for (let gi = 0; gi < c.groups; gi++) {
-        const img = x.data.subarray((n * c.inC + gi * icg) * hw, (n * c.inC + (gi + 1) * icg) * hw);
-        // cols [rows, hw] = W_gᵀ · x_g, with W_g stored [icg, rows].
-        backend.gemm({ transA: true, transB: false, m: rows, n: hw, k: icg, a: wData.subarray(gi * icg * rows, (gi + 1) * icg * rows), b: img, c: cols, accumulate: false });
-        backend.col2im(cols, g, out.subarray(gi * ocg * outSpatial, (gi + 1) * ocg * outSpatial));
-      }
-      const bias = params.bias?.data;
-      if (bias) {
-        for (let o = 0; o < c.outC; o++) {
-          const bv = bias[o];
-          for (let i = o * outSpatial; i < (o + 1) * outSpatial; i++) out[i] += bv;
-        }
-      }
-    }
-  },
-  backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
-    const x = inputs[0];
-    const c = convTranspose2dPlan(x.shape, attrs);
-    const icg = c.inC / c.groups;
-    const ocg = c.outC / c.groups;
-    const rows = ocg * c.k[0] * c.k[1];
-    const hw = c.h * c.w;
-    const outSpatial = c.outH * c.outW;
-    const g = convGeometry(ocg, c.outH, c.outW, c.k, c.s, c.p, c.d, c.h, c.w);
-    const cols = workspace.cols.data;
-    const wData = params.weight.data;
-    const dW = dParams.weight.data;
-    const dx = dInputs[0];
-    const db = dParams.bias?.data;
-    for (let n = 0; n < x.shape[0]; n++) {
-      const dyImg = dOutput.data.subarray(n * c.outC * outSpatial, (n + 1) * c.outC * outSpatial);
-      for (let gi = 0; gi < c.groups; gi++) {
-        backend.im2col(dyImg.subarray(gi * ocg * outSpatial, (gi + 1) * ocg * outSpatial), g, cols);
-        const start = (n * c.inC + gi * icg) * hw;
-        const img = x.data.subarray(start, start + icg * hw);
-        const wG = wData.subarray(gi * icg * rows, (gi + 1) * icg * rows);
-        // dW_g [icg, rows] += x_g [icg, hw] · colsᵀ
-        backend.gemm({ transA: false, transB: true, m: icg, n: rows, k: hw, a: img, b: cols, c: dW.subarray(gi * icg * rows, (gi + 1) * icg * rows), accumulate: true });
-        // dx_g [icg, hw] += W_g [icg, rows] · cols
-        if (dx) backend.gemm({ transA: false, transB: false, m: icg, n: hw, k: rows, a: wG, b: cols, c: dx.data.subarray(start, start + icg * hw), accumulate: true });
-      }
-      if (db) {
-        for (let o = 0; o < c.outC; o++) {
-          let s = 0;
-          for (let i = o * outSpatial; i < (o + 1) * outSpatial; i++) s += dyImg[i];
-          db[o] += s;
-        }
-      }
-    }
   },
 });

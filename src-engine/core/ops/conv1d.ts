@@ -1,6 +1,5 @@
-import { tensor, type Tensor } from '../../base/tensor';
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
-import { defineOp, type Attrs, type OpBackwardContext, type OpForwardContext, type ShapeArgs } from './types';
+import { defineOp, type Attrs, type ShapeArgs } from './types';
 import { conv2d, readConv } from './conv2d';
 import { int, ints, type ImportRule, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -11,14 +10,7 @@ export function as2d(attrs: Attrs): Attrs {
   return { ...attrs, kernelSize: one('kernelSize', 1), stride: one('stride', 1), padding: one('padding', 0), dilation: one('dilation', 1) };
 }
 
-/** [N, C, L] as [N, C, 1, L] (the same values), and a weight [O, C/g, k] as [O, C/g, 1, k]. */
-const view = (t: Tensor, at: number): Tensor => tensor([...t.shape.slice(0, at), 1, ...t.shape.slice(at)], t.data);
 const args2d = ({ inputs, attrs }: ShapeArgs): ShapeArgs => ({ inputs: [[...inputs[0].slice(0, 2), 1, ...inputs[0].slice(2)]], attrs: as2d(attrs) });
-const params2d = (p: Readonly<Record<string, Tensor>>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, k === 'weight' ? view(t, 2) : t]));
-function ctx2d<C extends OpForwardContext>(ctx: C): C {
-  return { ...ctx, inputs: [view(ctx.inputs[0], 2)], output: view(ctx.output, 2), params: params2d(ctx.params), attrs: as2d(ctx.attrs) };
-}
-
 /** A Conv whose weight has rank 3 (one spatial dim): Conv2d's attributes, one number each. */
 const conv: ImportRule = Object.assign(
   (n: OnnxNode, cx: RuleContext): RuleResult => {
@@ -81,9 +73,4 @@ export const conv1d = defineOp({
   },
   workspace: (args) => conv2d.workspace!({ ...args2d(args), output: [args.output[0], args.output[1], 1, args.output[2]] }),
   flops: (args) => conv2d.flops!({ ...args2d(args), output: [args.output[0], args.output[1], 1, args.output[2]] }),
-  forward: (ctx) => conv2d.forward(ctx2d(ctx)),
-  backward: (ctx: OpBackwardContext) => {
-    const c = ctx2d(ctx);
-    conv2d.backward!({ ...c, dOutput: view(ctx.dOutput, 2), dInputs: ctx.dInputs.map((d) => d && view(d, 2)), dParams: params2d(ctx.dParams) });
-  },
 });

@@ -1,20 +1,6 @@
 import { fail, intAttr, ok, ShapeCode, showAttr } from './shape-util';
-import { defineOp, type Attrs } from './types';
+import { defineOp } from './types';
 import type { ImportFusion } from './onnx-import';
-
-/** The row `x` selects among `rows`: `x` truncated toward zero, negative ones from the end; −1 when out of range. */
-function rowOf(x: number, rows: number): number {
-  let k = Math.trunc(x);
-  if (k < 0) k += rows;
-  return k >= 0 && k < rows ? k : -1;
-}
-
-/** Calls `fn(i, row, D)` for every id `ids[i]`, with the row it selects (−1: none). */
-function eachId(ids: Float32Array, attrs: Attrs, fn: (i: number, row: number, d: number) => void): void {
-  const v = intAttr(attrs, 'numEmbeddings');
-  const d = intAttr(attrs, 'embeddingDim');
-  for (let i = 0; i < ids.length; i++) fn(i, rowOf(ids[i], v), d);
-}
 
 /**
  * Netwright's ONNX form read back: `Gather(weight, Cast(ids → int64))` on axis 0, the weight a
@@ -86,16 +72,4 @@ export const embedding = defineOp({
   // NOTE: PyTorch's N(0, 1): he_normal's std √(2/fanIn) with fanIn 2.
   params: ({ attrs }) => [{ name: 'weight', shape: [intAttr(attrs, 'numEmbeddings'), intAttr(attrs, 'embeddingDim')], init: 'he_normal', fanIn: 2, fanOut: intAttr(attrs, 'embeddingDim'), decay: true }],
   flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
-  forward({ inputs, output, params, attrs }) {
-    const w = params.weight.data;
-    const y = output.data;
-    eachId(inputs[0].data, attrs, (i, k, d) => (k < 0 ? y.fill(0, i * d, (i + 1) * d) : y.set(w.subarray(k * d, (k + 1) * d), i * d)));
-  },
-  backward({ inputs, dOutput, dParams, attrs }) {
-    const dw = dParams.weight.data;
-    const dy = dOutput.data;
-    eachId(inputs[0].data, attrs, (i, k, d) => {
-      for (let j = 0; k >= 0 && j < d; j++) dw[k * d + j] += dy[i * d + j];
-    });
-  },
 });

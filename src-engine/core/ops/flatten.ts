@@ -1,4 +1,4 @@
-import { fail, fmt, intAttr, ok, ShapeCode, viewKernels } from './shape-util';
+import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { int, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -37,5 +37,4 @@ export const flatten = defineOp({
     if (s >= x.length) return fail(ShapeCode.ATTR_RANGE, `Flatten startDim=${s} is past the last dim of ${fmt(x)}; use at most ${x.length - 1}.`);
     return ok([...x.slice(0, s), x.slice(s).reduce((a, b) => a * b, 1)]);
   },
-  ...viewKernels,
 });

@@ -1,9 +1,9 @@
 import { fail, fmt, ShapeCode } from './shape-util';
-import { sigmoid, softplus } from './special';
+import { sigmoid } from './special';
 import { defineOp } from './types';
 
 /** Logits per half: the discriminator's scores of the real samples, then of the generated ones. */
-function halves(n: number): number {
+export function halves(n: number): number {
   return n / 2;
 }
 
@@ -46,34 +46,6 @@ export const ganLoss = defineOp({
       return fail(ShapeCode.MISMATCH, `GANLoss: the discriminator scored ${x[0]} samples; it needs real and generated ones in equal numbers (a RealFakeBatch).`);
     }
     return { ok: true, shape: [] };
-  },
-  forward({ inputs, output, attrs }) {
-    const x = inputs[0].data;
-    const n = halves(x.length);
-    let sum = 0;
-    if (attrs.player === 'generator') {
-      for (let i = n; i < x.length; i++) sum += softplus(-x[i]);
-      output.data[0] = sum / n;
-      return;
-    }
-    for (let i = 0; i < n; i++) sum += softplus(-x[i]);
-    for (let i = n; i < x.length; i++) sum += softplus(x[i]);
-    output.data[0] = sum / x.length;
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const x = inputs[0].data;
-    const n = halves(x.length);
-    if (attrs.player === 'generator') {
-      // d/dx softplus(−x) = −σ(−x); the real half gets no gradient.
-      const g = dOutput.data[0] / n;
-      for (let i = n; i < x.length; i++) dx[i] -= g * sigmoid(-x[i]);
-      return;
-    }
-    const g = dOutput.data[0] / x.length;
-    for (let i = 0; i < n; i++) dx[i] -= g * sigmoid(-x[i]);
-    for (let i = n; i < x.length; i++) dx[i] += g * sigmoid(x[i]);
   },
 });
 

@@ -67,24 +67,4 @@ export const globalAvgPool = defineOp({
     return ok(attrs.keepDims ? [x[0], x[1], ...x.slice(2).map(() => 1)] : [x[0], x[1]]);
   },
   flops: ({ inputs }) => inputs[0].slice(1).reduce((a, b) => a * b, 1),
-  forward({ inputs, output }) {
-    const x = inputs[0].data;
-    const planes = output.data.length;
-    const per = x.length / Math.max(1, planes);
-    for (let p = 0; p < planes; p++) {
-      let s = 0;
-      for (let i = p * per; i < (p + 1) * per; i++) s += x[i];
-      output.data[p] = s / per;
-    }
-  },
-  backward({ inputs, dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const planes = dOutput.data.length;
-    const per = inputs[0].data.length / Math.max(1, planes);
-    for (let p = 0; p < planes; p++) {
-      const g = dOutput.data[p] / per;
-      for (let i = p * per; i < (p + 1) * per; i++) dx[i] += g;
-    }
-  },
 });

@@ -30,7 +30,4 @@ export const input = defineOp({
     }
     return { ok: true, shape: [-1, ...shape] };
   },
-  forward() {
-    // The executor writes the batch straight into this node's output storage.
-  },
 });

@@ -1,13 +1,8 @@
-import type { OpBackwardContext, OpForwardContext } from './types';
+import type { ReferenceKernel } from './kernels/kernel';
 import { isOpName, type OpName } from './registry';
 
-/** A backend's faster kernel of one op: its forward and/or backward in place of the op file's own. */
-export interface OpKernelOverride {
-  forward?(ctx: OpForwardContext): void;
-  backward?(ctx: OpBackwardContext): void;
-  /** This override's backward honours `OpBackwardContext.dInputsFresh` (see OpDef). */
-  assignsFreshGradients?: boolean;
-}
+/** A backend's faster kernel of one op: its forward and/or backward in place of the op's reference kernel. */
+export type OpKernelOverride = Partial<ReferenceKernel>;
 
 /** A backend's kernel set: per op (by registered name, so a misspelt or removed op is a type error), its faster kernel. */
 export type KernelSet = Readonly<Partial<Record<OpName, OpKernelOverride>>>;

@@ -70,18 +70,4 @@ export const oneHot = defineOp({
     if (!Number.isInteger(c) || c < 1) return fail(ShapeCode.ATTR_RANGE, `OneHot numClasses must be a positive whole number; got ${c}.`);
     return ok([...inputs[0], c]);
   },
-  forward({ inputs, output, attrs }) {
-    const c = intAttr(attrs, 'numClasses');
-    const x = inputs[0].data;
-    const y = output.data;
-    y.fill(0);
-    for (let i = 0; i < x.length; i++) {
-      let k = Math.trunc(x[i]);
-      if (k < 0) k += c;
-      if (k >= 0 && k < c) y[i * c + k] = 1;
-    }
-  },
-  backward() {
-    // No gradient: class indices are not differentiable.
-  },
 });

@@ -57,19 +57,4 @@ export const positionalEmbedding = defineOp({
   // NOTE: N(0, 0.02²) is he_normal's √(2/fanIn) with fanIn 5000.
   params: ({ inputs }) => [{ name: 'weight', shape: inputs[0].slice(1), init: 'he_normal', fanIn: 5000, fanOut: inputs[0].at(-1)!, decay: false }],
   flops: ({ output }) => output.slice(1).reduce((a, b) => a * b, 1),
-  forward({ inputs, output, params }) {
-    const x = inputs[0].data;
-    const p = params.weight.data;
-    const y = output.data;
-    for (let i = 0; i < x.length; i++) y[i] = x[i] + p[i % p.length];
-  },
-  backward({ dOutput, dInputs, dParams }) {
-    const dy = dOutput.data;
-    const dp = dParams.weight.data;
-    const dx = dInputs[0]?.data;
-    for (let i = 0; i < dy.length; i++) {
-      dp[i % dp.length] += dy[i];
-      if (dx) dx[i] += dy[i];
-    }
-  },
 });

@@ -1,4 +1,4 @@
-import { fail, fmt, ok, ShapeCode, viewKernels } from './shape-util';
+import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { BATCH_DIM, int, type RuleContext, type RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
@@ -71,5 +71,4 @@ export const reshape = defineOp({
     }
     return ok([x[0], ...target]);
   },
-  ...viewKernels,
 });

@@ -1,29 +1,5 @@
 import { defineOp } from './types';
-import type { Cell } from './recurrent';
-import { eachUnit, emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, recurrentTraces } from './recurrent';
-
-/**
- * PyTorch's Elman RNN cell (`nn.RNN`, nonlinearity tanh): `h = tanh(x·W_ihᵀ + b_ih + h_prev·W_hhᵀ +
- * b_hh)`. One "gate", the new h itself (kept for backward: `1 − h²`).
- */
-const RNN_CELL: Cell = {
-  gates: 1,
-  sharedPreactivation: true,
-  forward({ n, h, xg, rg, gates, hOut }) {
-    eachUnit(n, h, 1, (o, j, k) => {
-      const v = Math.tanh(xg[o + j] + rg[o + j]);
-      gates[o + j] = v;
-      hOut[k] = v;
-    });
-  },
-  backward({ n, h, dh, gates, dXg, dhPrev }) {
-    eachUnit(n, h, 1, (o, j, k) => {
-      const v = gates[o + j];
-      dXg[o + j] = dh[k] * (1 - v * v);
-      dhPrev[k] = 0;
-    });
-  },
-};
+import { emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, recurrentTraces } from './recurrent';
 
 /** torch.onnx writes `nn.RNN`'s tanh as the ONNX default, or names it (`activations: ['Tanh']`). */
 const tanhRnn = (n: { attribute?: readonly { name: string; strings?: readonly (string | Uint8Array)[] }[] }) =>
@@ -41,8 +17,8 @@ const RNN_FUSION = recurrentFusion('RNN', 'RNN', [0], tanhRnn);
  */
 export const rnn = defineOp({
   name: 'RNN',
-  ...recurrentOp('RNN', RNN_CELL),
-  traces: recurrentTraces(RNN_CELL, [{ name: 'h', range: [-1, 1] }]),
+  ...recurrentOp('RNN', { gates: 1 }),
+  traces: recurrentTraces({ gates: 1 }, [{ name: 'h', range: [-1, 1] }]),
   onnx: {
     opType: 'RNN',
     note: 'one ONNX RNN (tanh) per layer on the time-major sequence, as torch.onnx writes it; the last state: Gather(−1) of Y',

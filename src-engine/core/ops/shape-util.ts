@@ -1,7 +1,7 @@
 import type { Conv2dGeometry } from '../backend/primitives';
 import { formatShape } from '../../base/tensor';
 import type { ErrorCode } from '../../base/errors';
-import type { AttrSpec, Attrs, InitKind, OpDef, ShapeArgs, ShapeResult } from './types';
+import type { AttrSpec, Attrs, InitKind, ShapeArgs, ShapeResult } from './types';
 
 /**
  * Helpers shared by the layer ops' shape rules and kernels: stable error codes, attr readers and
@@ -108,21 +108,6 @@ export function expectImage(op: string, shape: readonly number[]): ShapeResult |
   const hint = shape.length === 2 ? ' — add a Reshape to [C, H, W] before it' : shape.length === 3 ? ' — is the channel dim missing? Reshape to [1, H, W]' : '';
   return fail(ShapeCode.RANK, `${op} expects an image batch [N, C, H, W]; got ${fmt(shape)}${hint}.`);
 }
-
-/**
- * Forward and backward of an op whose output holds its input's values in another shape (Flatten,
- * Reshape): a copy, and `dx += dy`.
- */
-export const viewKernels: Pick<OpDef, 'forward' | 'backward'> = {
-  forward({ inputs, output }) {
-    output.data.set(inputs[0].data);
-  },
-  backward({ dOutput, dInputs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    for (let i = 0; i < dx.length; i++) dx[i] += dOutput.data[i];
-  },
-};
 
 /** An attribute as a node card shows it: lists as `3×3`, the rest as text; `?` when unset. */
 export function showAttr(v: unknown): string {

@@ -1,5 +1,5 @@
 import { fail, fmt, intAttr, ok, perSample, ShapeCode } from './shape-util';
-import { defineOp, type Attrs } from './types';
+import { defineOp } from './types';
 import type { RuleContext, RuleResult } from './onnx-import';
 import type { OnnxNode } from '../../base/onnx/model';
 
@@ -21,12 +21,6 @@ function sliceRule(n: OnnxNode, cx: RuleContext): RuleResult {
   const end = at(ends.values[0]);
   if (end <= start) return { unsupported: `the slice [${start}, ${end}) of axis ${axis} is empty` };
   return { op: 'Slice', attrs: { axis, start, length: end - start }, inputs: [n.input[0]] };
-}
-
-/** Rows before the axis, the axis size, and elements after it, for `shape`. */
-function geometry(shape: readonly number[], attrs: Attrs) {
-  const axis = intAttr(attrs, 'axis');
-  return { outer: shape.slice(0, axis).reduce((p, d) => p * d, 1), size: shape[axis], inner: shape.slice(axis + 1).reduce((p, d) => p * d, 1), start: intAttr(attrs, 'start'), length: intAttr(attrs, 'length') };
 }
 
 /**
@@ -63,22 +57,4 @@ export const slice = defineOp({
     return ok(x.map((d, i) => (i === axis ? intAttr(attrs, 'length') : d)));
   },
   flops: ({ output }) => perSample(output),
-  forward({ inputs, output, attrs }) {
-    const g = geometry(inputs[0].shape, attrs);
-    const x = inputs[0].data;
-    const y = output.data;
-    const run = g.length * g.inner;
-    for (let o = 0; o < g.outer; o++) y.set(x.subarray((o * g.size + g.start) * g.inner, (o * g.size + g.start) * g.inner + run), o * run);
-  },
-  backward({ inputs, dOutput, dInputs, attrs }) {
-    const dx = dInputs[0]?.data;
-    if (!dx) return;
-    const g = geometry(inputs[0].shape, attrs);
-    const dy = dOutput.data;
-    const run = g.length * g.inner;
-    for (let o = 0; o < g.outer; o++) {
-      const base = (o * g.size + g.start) * g.inner;
-      for (let i = 0; i < run; i++) dx[base + i] += dy[o * run + i];
-    }
-  },
 });

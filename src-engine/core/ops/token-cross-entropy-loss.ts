@@ -1,24 +1,7 @@
 import { crossEntropyLoss } from './cross-entropy-loss';
 import { TARGET_SOURCE } from './loss-util';
 import { fail, fmt, ok, ShapeCode } from './shape-util';
-import { defineOp, type OpBackwardContext, type OpForwardContext } from './types';
-
-/**
- * The context with logits `[N, T, V]` seen as `N·T` rows of `V` classes and targets `[N, T]` as
- * `N·T` labels: CrossEntropyLoss's own kernel then computes the token-level loss (a backend with a
- * CrossEntropyLoss kernel runs it the same way: node/cpu/overrides/index.ts).
- */
-export function asRows<C extends OpForwardContext>(ctx: C): C {
-  const [logits, target] = ctx.inputs;
-  const v = logits.shape.at(-1)!;
-  const rows = logits.data.length / v;
-  const probs = ctx.workspace.probs;
-  return {
-    ...ctx,
-    inputs: [{ shape: [rows, v], data: logits.data }, { shape: [rows], data: target.data }],
-    workspace: { probs: { shape: [rows, v], data: probs.data } },
-  };
-}
+import { defineOp } from './types';
 
 /**
  * Cross-entropy of next-token logits `[N, T, V]` (the class axis last, as a language model's
@@ -57,10 +40,4 @@ export const tokenCrossEntropyLoss = defineOp({
   },
   workspace: ({ inputs }) => [{ name: 'probs', shape: [...inputs[0]] }],
   flops: ({ inputs }) => 4 * inputs[0].slice(1).reduce((a, b) => a * b, 1),
-  forward(ctx) {
-    crossEntropyLoss.forward(asRows(ctx));
-  },
-  backward(ctx) {
-    crossEntropyLoss.backward!(asRows<OpBackwardContext>(ctx));
-  },
 });

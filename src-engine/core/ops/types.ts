@@ -260,7 +260,8 @@ export interface AttentionMaps {
 }
 
 /**
- * One op, in one file: its metadata, shape rule, forward and backward.
+ * One op's declaration, in one file: its metadata, shape rule, parameters and mappings (its
+ * reference kernels: `ops/kernels/<op>.ts`, see `defineKernel`).
  *
  * @example
  * ```ts
@@ -358,7 +359,12 @@ export interface OpDef {
   /** Multiply-accumulates ×2 per sample, for the status bar's FLOPs figure. */
   flops?(args: ShapeArgs & { output: readonly number[] }): number;
 
-  forward(ctx: OpForwardContext): void;
+  /**
+   * An elementwise op's reference kernels, written in its declaration. Every other op keeps its
+   * kernels apart, in `ops/kernels/<op>.ts` (so the renderer, which reads declarations only, never
+   * loads them); the engine finds either through `referenceKernel` (ops/kernels/registry.ts).
+   */
+  forward?(ctx: OpForwardContext): void;
   backward?(ctx: OpBackwardContext): void;
   /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
   assignsFreshGradients?: boolean;

@@ -9,9 +9,10 @@ import {
   type Connection,
   type EdgeChange,
   type NodeChange,
+  type ReactFlowInstance,
   type Viewport,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type Dispatch, type DragEvent, type MouseEvent, type SetStateAction } from 'react';
 import { checkConnection } from '../editor/connect';
 import { FlowCache, edgeOfId, edgeRefOf, groupAnchor, toFlow, type CanvasNode, type Measured, type ShapeFlowEdge } from '../editor/flow';
 import { groupOfFlowId, groupsOf } from '../editor/groups';
@@ -106,28 +107,11 @@ function CanvasMiniMap() {
   return useStore(selectRoomForMiniMap) ? <MiniMap pannable zoomable /> : null;
 }
 
-export function Canvas() {
-  const doc = useEditor((s) => s.history.present);
-  const selectedNodes = useEditor((s) => s.selectedNodes);
-  const selectedEdges = useEditor((s) => s.selectedEdges);
-  const theme = useSession((s) => s.theme);
-  const focus = useSession((s) => s.focus);
-  const loadSeq = useEditor((s) => s.loadSeq);
-  const detail = useStore(selectDetail);
-  const flowStore = useStoreApi<CanvasNode>();
-  const flow = useReactFlow<CanvasNode, ShapeFlowEdge>();
-  const [cache] = useState(() => new FlowCache());
-  const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
-  const pointer = useRef({ x: 0, y: 0 });
-  const drag = useRef<string | undefined>(undefined);
-  const [quickAdd, setQuickAdd] = useState<{ screen: { x: number; y: number } } | undefined>();
-
-  const selected = useMemo(() => new Set([...selectedNodes, ...selectedEdges]), [selectedNodes, selectedEdges]);
-  const { nodes, edges } = useMemo(() => toFlow(doc, selected, cache, measured), [doc, selected, measured, cache]);
-
+/** The view follows the document: to a node the app asks to focus, and to a newly loaded design (its saved viewport, or fit). */
+function useViewFollows(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>, layout: Readonly<Record<string, { x: number; y: number }>>, focus: ReturnType<typeof useSession.getState>['focus'], loadSeq: number): void {
   useEffect(() => {
     if (!focus) return;
-    const p = doc.layout[focus.nodeId];
+    const p = layout[focus.nodeId];
     if (p) void flow.setCenter(p.x + 90, p.y + 35, { zoom: Math.max(flow.getZoom(), 1), duration: 300 });
     // Only a new focus request moves the view, not document edits.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -140,8 +124,15 @@ export function Canvas() {
     const t = setTimeout(() => void (ui.viewport ? flow.setViewport(ui.viewport) : flow.fitView({ maxZoom: 1, padding: 0.15 })), 60);
     return () => clearTimeout(t);
   }, [loadSeq, flow]);
+}
 
-  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+/**
+ * React Flow's node changes as editor edits: selection, moves (a folded group's card moves its
+ * members; one drag is one undo step), and the cards' measured sizes.
+ */
+function useNodeChanges(setMeasured: Dispatch<SetStateAction<ReadonlyMap<string, Measured>>>): (changes: NodeChange<CanvasNode>[]) => void {
+  const drag = useRef<string | undefined>(undefined);
+  return useCallback((changes: NodeChange<CanvasNode>[]) => {
     const store = useEditor.getState();
     const moves: Record<string, { x: number; y: number }> = {};
     let dragging = false;
@@ -190,33 +181,24 @@ export function Canvas() {
       store.edit({ kind: 'move', positions: moves, coalesce: drag.current });
       if (!dragging) drag.current = undefined;
     }
-  }, []);
+  }, [setMeasured]);
+}
 
-  // Edges are removed with the Delete key (one path for every deletion); here only selection.
-  const onEdgesChange = useCallback((changes: EdgeChange<ShapeFlowEdge>[]) => {
-    const store = useEditor.getState();
-    let selection: Set<string> | undefined;
-    for (const c of changes) {
-      if (c.type !== 'select') continue;
-      selection ??= new Set(store.selectedEdges);
-      if (c.selected) selection.add(c.id);
-      else selection.delete(c.id);
-    }
-    if (selection) store.select(store.selectedNodes, selection);
-  }, []);
+/** React Flow's edge changes: only selection (edges are removed with the Delete key, one path for every deletion). */
+function onEdgesChange(changes: EdgeChange<ShapeFlowEdge>[]): void {
+  const store = useEditor.getState();
+  let selection: Set<string> | undefined;
+  for (const c of changes) {
+    if (c.type !== 'select') continue;
+    selection ??= new Set(store.selectedEdges);
+    if (c.selected) selection.add(c.id);
+    else selection.delete(c.id);
+  }
+  if (selection) store.select(store.selectedNodes, selection);
+}
 
-  const onConnect = useCallback((c: Connection) => {
-    const store = useEditor.getState();
-    const edge = edgeRefOf(c);
-    if (!edge) return;
-    const problem = checkConnection(store.history.present, store.analysis.shapes, edge);
-    if (problem) {
-      useSession.getState().notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
-      return;
-    }
-    store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });
-  }, []);
-
+/** Dropping a palette op on the canvas: on an edge (which lights up under the cursor) it is inserted there, elsewhere added. */
+function usePaletteDrop(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>) {
   const dropEdge = useRef<Element | undefined>(undefined);
   const markDropEdge = (el: Element | undefined) => {
     if (dropEdge.current === el) return;
@@ -248,6 +230,44 @@ export function Canvas() {
     },
     [flow],
   );
+  return { onDragOver, onDrop, markDropEdge };
+}
+
+export function Canvas() {
+  const doc = useEditor((s) => s.history.present);
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const theme = useSession((s) => s.theme);
+  const focus = useSession((s) => s.focus);
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const detail = useStore(selectDetail);
+  const flowStore = useStoreApi<CanvasNode>();
+  const flow = useReactFlow<CanvasNode, ShapeFlowEdge>();
+  const [cache] = useState(() => new FlowCache());
+  const [measured, setMeasured] = useState<ReadonlyMap<string, Measured>>(new Map());
+  const pointer = useRef({ x: 0, y: 0 });
+  const [quickAdd, setQuickAdd] = useState<{ screen: { x: number; y: number } } | undefined>();
+
+  const selected = useMemo(() => new Set([...selectedNodes, ...selectedEdges]), [selectedNodes, selectedEdges]);
+  const { nodes, edges } = useMemo(() => toFlow(doc, selected, cache, measured), [doc, selected, measured, cache]);
+
+  useViewFollows(flow, doc.layout, focus, loadSeq);
+
+  const onNodesChange = useNodeChanges(setMeasured);
+
+  const onConnect = useCallback((c: Connection) => {
+    const store = useEditor.getState();
+    const edge = edgeRefOf(c);
+    if (!edge) return;
+    const problem = checkConnection(store.history.present, store.analysis.shapes, edge);
+    if (problem) {
+      useSession.getState().notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
+      return;
+    }
+    store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });
+  }, []);
+
+  const { onDragOver, onDrop, markDropEdge } = usePaletteDrop(flow);
 
   /** Zoomed out to blocks (TinyGraph), the node drawn under a pointer position. */
   const tinyNodeAt = useCallback(

@@ -1,12 +1,12 @@
-import { create } from 'zustand';
+import { create, type StoreApi } from 'zustand';
 import { bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
-import { useEditor } from './editor-store';
-import { useEngine } from './engine-store';
-import { useSession } from './session-store';
+import { useEditor, type EditorState } from './editor-store';
+import { useEngine, type EngineStore } from './engine-store';
+import { useSession, type SessionState } from './session-store';
 
 /**
  * The "Add data…" flow (docs/data.md "In the app"): choose data (Electron's native dialog; web
@@ -57,111 +57,123 @@ export interface AddDataState {
   use(): void;
 }
 
-let scanAbort: AbortController | undefined;
-let scanSeq = 0;
-/** Set by Cancel while an upload is under way: it stops before its next call. */
-let uploadStop = false;
-
 const initial = { phase: 'choose' as const, intent: { kind: 'add' } as const, source: undefined, tableOptions: {}, progress: undefined, upload: undefined, uploadSkipped: [], result: undefined, error: undefined };
 
-export const useAddData = create<AddDataState>((set, get) => ({
-  ...initial,
-  open(intent = { kind: 'add' }) {
-    scanAbort?.abort();
-    const saved = intent.kind === 'locate' ? intent.saved.options ?? {} : {};
-    set({ ...initial, verified: get().verified, intent, tableOptions: intent.kind === 'locate' ? tableOptionsOf(saved) : {} });
-    useSession.getState().setDialog('add-data');
-  },
-  close() {
-    scanAbort?.abort();
-    set({ ...initial, verified: get().verified });
-    useSession.getState().setDialog('none');
-  },
-  async scan(path, asked) {
-    const client = useEngine.getState().client;
-    // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table.
-    const textFor = /\.txt$/i.test(path) ? textOptions(useEditor.getState().history.present.graph.training?.dataset) : undefined;
-    const kind = textFor ? 'text' : asked;
-    if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
-    scanAbort?.abort();
-    const abort = new AbortController();
-    scanAbort = abort;
-    const scanId = `scan-${++scanSeq}`;
-    set({ phase: 'scanning', source: { path, ...(kind ? { kind } : {}) }, progress: undefined, error: undefined });
-    const off = client.on('data.scanProgress', (p) => {
-      if (p.scanId === scanId) set({ progress: p });
-    });
-    try {
-      const options = textFor ?? get().tableOptions;
-      const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
-      if (scanAbort === abort) set({ phase: 'preview', result });
-    } catch (err) {
-      if (scanAbort !== abort) return;
-      const e = err as Error & { code?: string };
-      set(e.code === 'E_CANCELLED' ? { phase: 'choose', error: { code: 'E_CANCELLED', message: 'The scan was cancelled; nothing was changed.' } } : { phase: 'failed', error: { code: e.code ?? 'E_DATA', message: e.message } });
-    } finally {
-      off();
-    }
-  },
-  cancel() {
-    scanAbort?.abort();
-    uploadStop = true;
-  },
-  setTableOptions(patch) {
-    const options: Record<string, unknown> = { ...get().tableOptions, ...patch };
-    for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
-    set({ tableOptions: options });
-    const src = get().source;
-    if (src) void get().scan(src.path, src.kind);
-  },
-  async uploadAndScan(name, kind, files) {
-    const upload = getHost().files.uploadData;
-    if (!upload) return;
-    const { taken, left } = uploadable(files, kind);
-    set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
-    if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG, JPEG or WebP images' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
-    uploadStop = false;
-    try {
-      let target = name;
-      let done = 0;
-      let bytes = 0;
-      for (const [i, batch] of uploadBatches(taken).entries()) {
-        if (uploadStop) {
-          const where = get().source?.path;
-          return set({ phase: 'choose', error: { code: 'E_CANCELLED', message: `The upload was stopped${where ? `: the ${done.toLocaleString()} files sent so far are in ${where} (delete it, or upload again)` : ''}.` } });
-        }
-        const encoded = await Promise.all(batch.map(async (f) => ({ path: f.path, data: bytesToBase64(await f.read()) })));
-        const r = await upload(target, kind, encoded, i > 0);
-        target = r.path.split(/[\\/]/).pop()!;
-        done += batch.length;
-        bytes += batch.reduce((a, f) => a + f.size, 0);
-        set({ upload: { done, total: taken.length, bytes }, source: { path: r.path } });
+/** The stores the "Add data…" flow works with: the window's session (its dialog), engine (the scan) and document (the dataset used). */
+export interface AddDataDeps {
+  session: Pick<StoreApi<SessionState>, 'getState'>;
+  engine: Pick<StoreApi<EngineStore>, 'getState'>;
+  editor: Pick<StoreApi<EditorState>, 'getState'>;
+}
+
+/** An "Add data…" store for one window: its scan and upload under way are its own (a second window's Cancel stops nothing here). */
+export function createAddDataStore({ session, engine, editor }: AddDataDeps = { session: useSession, engine: useEngine, editor: useEditor }) {
+  let scanAbort: AbortController | undefined;
+  let scanSeq = 0;
+  /** Set by Cancel while an upload is under way: it stops before its next call. */
+  let uploadStop = false;
+  return create<AddDataState>((set, get) => ({
+    ...initial,
+    open(intent = { kind: 'add' }) {
+      scanAbort?.abort();
+      const saved = intent.kind === 'locate' ? intent.saved.options ?? {} : {};
+      set({ ...initial, verified: get().verified, intent, tableOptions: intent.kind === 'locate' ? tableOptionsOf(saved) : {} });
+      session.getState().setDialog('add-data');
+    },
+    close() {
+      scanAbort?.abort();
+      set({ ...initial, verified: get().verified });
+      session.getState().setDialog('none');
+    },
+    async scan(path, asked) {
+      const client = engine.getState().client;
+      // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table.
+      const textFor = /\.txt$/i.test(path) ? textOptions(editor.getState().history.present.graph.training?.dataset) : undefined;
+      const kind = textFor ? 'text' : asked;
+      if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
+      scanAbort?.abort();
+      const abort = new AbortController();
+      scanAbort = abort;
+      const scanId = `scan-${++scanSeq}`;
+      set({ phase: 'scanning', source: { path, ...(kind ? { kind } : {}) }, progress: undefined, error: undefined });
+      const off = client.on('data.scanProgress', (p) => {
+        if (p.scanId === scanId) set({ progress: p });
+      });
+      try {
+        const options = textFor ?? get().tableOptions;
+        const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
+        if (scanAbort === abort) set({ phase: 'preview', result });
+      } catch (err) {
+        if (scanAbort !== abort) return;
+        const e = err as Error & { code?: string };
+        set(e.code === 'E_CANCELLED' ? { phase: 'choose', error: { code: 'E_CANCELLED', message: 'The scan was cancelled; nothing was changed.' } } : { phase: 'failed', error: { code: e.code ?? 'E_DATA', message: e.message } });
+      } finally {
+        off();
       }
-      const path = get().source?.path;
-      if (path) await get().scan(path);
-    } catch (err) {
-      const e = err as Error & { code?: string };
-      set({ phase: 'failed', error: { code: e.code ?? 'E_UPLOAD', message: e.message } });
-    }
-  },
-  use() {
-    const result = get().result;
-    if (!result) return;
-    const editor = useEditor.getState();
-    const graph = editor.history.present.graph;
-    const t = graph.training ?? defaultTraining(graph);
-    const dataset = datasetToUse(result, t.dataset);
-    const shape = dataShapeOf(result);
-    // One undo step: the dataset, and the Input and head changed to take it (a table's width, its classes).
-    const step = `use-data:${result.fingerprint}`;
-    editor.edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
-    const fit = shape ? fitToData(graph, shape, editor.analysis.shapes) : { edits: [], mismatches: [] };
-    for (const e of fit.edits) editor.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
-    if (fit.edits.length) editor.notify('info', `${fit.edits.map((e) => e.done).join('; ')}. Undo puts back ${fit.edits.length > 1 ? 'all of it' : 'both'}.`);
-    get().close();
-    set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
-  },
-}));
+    },
+    cancel() {
+      scanAbort?.abort();
+      uploadStop = true;
+    },
+    setTableOptions(patch) {
+      const options: Record<string, unknown> = { ...get().tableOptions, ...patch };
+      for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
+      set({ tableOptions: options });
+      const src = get().source;
+      if (src) void get().scan(src.path, src.kind);
+    },
+    async uploadAndScan(name, kind, files) {
+      const upload = getHost().files.uploadData;
+      if (!upload) return;
+      const { taken, left } = uploadable(files, kind);
+      set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
+      if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG, JPEG or WebP images' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
+      uploadStop = false;
+      try {
+        let target = name;
+        let done = 0;
+        let bytes = 0;
+        for (const [i, batch] of uploadBatches(taken).entries()) {
+          if (uploadStop) {
+            const where = get().source?.path;
+            return set({ phase: 'choose', error: { code: 'E_CANCELLED', message: `The upload was stopped${where ? `: the ${done.toLocaleString()} files sent so far are in ${where} (delete it, or upload again)` : ''}.` } });
+          }
+          const encoded = await Promise.all(batch.map(async (f) => ({ path: f.path, data: bytesToBase64(await f.read()) })));
+          const r = await upload(target, kind, encoded, i > 0);
+          target = r.path.split(/[\\/]/).pop()!;
+          done += batch.length;
+          bytes += batch.reduce((a, f) => a + f.size, 0);
+          set({ upload: { done, total: taken.length, bytes }, source: { path: r.path } });
+        }
+        const path = get().source?.path;
+        if (path) await get().scan(path);
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        set({ phase: 'failed', error: { code: e.code ?? 'E_UPLOAD', message: e.message } });
+      }
+    },
+    use() {
+      const result = get().result;
+      if (!result) return;
+      const doc = editor.getState();
+      const graph = doc.history.present.graph;
+      const t = graph.training ?? defaultTraining(graph);
+      const dataset = datasetToUse(result, t.dataset);
+      const shape = dataShapeOf(result);
+      // One undo step: the dataset, and the Input and head changed to take it (a table's width, its classes).
+      const step = `use-data:${result.fingerprint}`;
+      doc.edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
+      const fit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
+      for (const e of fit.edits) doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+      if (fit.edits.length) doc.notify('info', `${fit.edits.map((e) => e.done).join('; ')}. Undo puts back ${fit.edits.length > 1 ? 'all of it' : 'both'}.`);
+      get().close();
+      set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
+    },
+  }));
+}
+
+/** The window's "Add data…" store. */
+export const useAddData = createAddDataStore();
 
 /**
  * The scan options of a text for a design trained on text (`text` or Debian's `fortunes`): its

@@ -60,29 +60,38 @@ function initialTheme(): Theme {
   }
 }
 
-let seq = 0;
+/**
+ * A session store: a window's theme, open dialog, notice and focus requests, never saved or
+ * undone. Each window (and each test that wants one) makes its own.
+ */
+export function createSessionStore() {
+  // Numbers each notice and focus request, so a repeat of the same one fires again.
+  let seq = 0;
+  return create<SessionState>((set) => ({
+    theme: initialTheme(),
+    dialog: 'none',
+    setDialog(dialog) {
+      set({ dialog });
+    },
+    setTheme(theme) {
+      try {
+        globalThis.localStorage?.setItem('netwright.theme', theme);
+      } catch {
+        // Private mode or no storage: the theme just is not remembered.
+      }
+      set({ theme });
+    },
+    notify(kind, message, extra) {
+      set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), ...(extra?.sticky ? { sticky: true } : {}), seq: ++seq } });
+    },
+    clearNotice() {
+      set({ notice: undefined });
+    },
+    requestFocus(nodeId) {
+      set({ focus: { nodeId, seq: ++seq } });
+    },
+  }));
+}
 
-export const useSession = create<SessionState>((set) => ({
-  theme: initialTheme(),
-  dialog: 'none',
-  setDialog(dialog) {
-    set({ dialog });
-  },
-  setTheme(theme) {
-    try {
-      globalThis.localStorage?.setItem('netwright.theme', theme);
-    } catch {
-      // Private mode or no storage: the theme just is not remembered.
-    }
-    set({ theme });
-  },
-  notify(kind, message, extra) {
-    set({ notice: { kind, message, code: extra?.code, at: extra?.at, ...(extra?.action ? { action: extra.action } : {}), ...(extra?.sticky ? { sticky: true } : {}), seq: ++seq } });
-  },
-  clearNotice() {
-    set({ notice: undefined });
-  },
-  requestFocus(nodeId) {
-    set({ focus: { nodeId, seq: ++seq } });
-  },
-}));
+/** The window's session store. */
+export const useSession = createSessionStore();

@@ -277,6 +277,154 @@ export type RunAction =
   | { type: 'state'; data: EventData<'train.state'> }
   | { type: 'frame'; data: ProbeFrame };
 
+/** A stored series as the live view keeps it: bounded as `appendBounded` bounds it. */
+function boundedSeries<T extends readonly unknown[]>(points: readonly T[]): readonly T[] {
+  return points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
+}
+
+/** The view of a run the window attached to after a reload (or a sweep's next run), its curves rebuilt from the history. */
+function attachedView(s: RunView, a: Extract<RunAction, { type: 'attached' }>): RunView {
+  if (s.runId === a.result.runId) return s;
+  const h = a.history;
+  return {
+    ...emptyRun,
+    phase: a.state,
+    runId: a.result.runId,
+    info: a.result,
+    graph: a.graph,
+    // A sweep's next run belongs to the project the sweep started from.
+    owner: a.owner ?? s.owner,
+    probes: true,
+    loss: boundedSeries(h?.loss ?? []),
+    batchLoss: appendSteps([], h?.batchLoss ?? []),
+    lr: boundedSeries(h?.lr ?? []),
+    valLoss: h?.valLoss ?? [],
+    trainMetric: h?.trainMetric ?? [],
+    valMetric: h?.valMetric ?? [],
+    stepMetric: boundedSeries(h?.stepMetric ?? []),
+    metricName: h?.metricName,
+    progress: h?.progress,
+  };
+}
+
+/** The view of trained weights loaded from a file: a finished run with the metrics the file carries. */
+function loadedModelView(s: RunView, a: Extract<RunAction, { type: 'model-loaded' }>): RunView {
+  if (isLive(s.phase) || s.phase === 'starting') return s;
+  const { info } = a;
+  const m = info.metrics;
+  const epochs = info.origin?.epoch ?? 0;
+  return {
+    ...emptyRun,
+    phase: 'done',
+    runId: info.runId,
+    graph: a.graph,
+    loaded: { source: a.source, ...(a.model ? { model: a.model } : {}), ...(info.origin ? { origin: info.origin } : {}) },
+    info: { runId: info.runId, backend: 'trained weights, loaded', stepsPerEpoch: 0, epochs, batchSize: a.graph.training?.batchSize ?? 1, task: info.task, classNames: info.classNames, probeSamples: info.probeSamples },
+    ...(m
+      ? {
+          done: {
+            runId: info.runId,
+            reason: 'completed' as const,
+            epochs,
+            steps: info.origin?.step ?? 0,
+            seconds: 0,
+            evaluatedEpoch: epochs,
+            ...(m.train ? { train: m.train as DoneEvent['train'] } : {}),
+            ...(m.val ? { val: m.val as DoneEvent['val'] } : {}),
+            ...(m.test ? { test: m.test as DoneEvent['test'] } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The view of a stored run opened from the Runs tab: its curves, its summary, its frames on demand. */
+function storedRunView(s: RunView, a: Extract<RunAction, { type: 'view-stored' }>): RunView {
+  if (isLive(s.phase) || s.phase === 'starting') return s;
+  const { meta } = a.run;
+  const runId = storedRunKey(meta.id);
+  const h = a.history;
+  const m = meta.summary?.metrics as Record<string, unknown> | undefined;
+  return {
+    ...emptyRun,
+    phase: meta.status === 'done' || meta.status === 'stopped' ? 'done' : 'failed',
+    runId,
+    graph: a.run.graph as GraphIR,
+    stored: { id: meta.id, name: meta.name, status: meta.status, frameSteps: a.run.frameSteps },
+    ...(a.run.start ? { info: { ...a.run.start, runId } } : {}),
+    probes: a.run.frameSteps.length > 0,
+    loss: boundedSeries(h.loss),
+    batchLoss: appendSteps([], h.batchLoss),
+    lr: boundedSeries(h.lr),
+    valLoss: h.valLoss,
+    trainMetric: h.trainMetric,
+    valMetric: h.valMetric,
+    stepMetric: boundedSeries(h.stepMetric ?? []),
+    metricName: h.metricName,
+    ...(meta.summary
+      ? {
+          done: {
+            runId,
+            reason: meta.status === 'stopped' ? 'stopped' : 'completed',
+            epochs: meta.summary.epochs,
+            steps: meta.summary.steps,
+            seconds: meta.summary.seconds,
+            evaluatedEpoch: meta.summary.epochs,
+            ...(m?.train ? { train: m.train as DoneEvent['train'] } : {}),
+            ...(m?.val ? { val: m.val as DoneEvent['val'] } : {}),
+            ...(m?.test ? { test: m.test as DoneEvent['test'] } : {}),
+          },
+        }
+      : {}),
+    ...(meta.status === 'crashed' ? { error: { code: 'E_RUN_CRASHED', message: 'This run crashed: its curves and frames up to the crash are shown.' } } : {}),
+  };
+}
+
+/** A progress event: the loss, learning-rate, step-metric and group curves extended. */
+function withProgress(s: RunView, p: Progress): RunView {
+  const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
+  if (p.loss !== null) next.loss = appendBounded(s.loss, [p.step, p.loss]);
+  // The epoch's metric so far, by step: the metric chart has a curve before the first epoch ends.
+  const m = headlineMetric(p.metrics);
+  if (m && (s.metricName === undefined || m.name === s.metricName)) {
+    next.stepMetric = appendBounded(s.stepMetric, [p.step, m.value]);
+    next.metricName = m.name;
+  }
+  next.batchLoss = appendSteps(s.batchLoss, stepPoints(p));
+  if (p.groupLosses) {
+    const groupLoss: Record<string, readonly Point[]> = { ...s.groupLoss };
+    for (const [name, v] of Object.entries(p.groupLosses)) if (v !== null) groupLoss[name] = appendBounded(groupLoss[name] ?? [], [p.step, v]);
+    next.groupLoss = groupLoss;
+  }
+  return next;
+}
+
+/** An epoch's end: its validation loss and metrics appended. */
+function withEpoch(s: RunView, e: EpochEvent): RunView {
+  const train = headlineMetric(e.train);
+  const val = headlineMetric(e.val);
+  return {
+    ...s,
+    lastEpoch: e,
+    metricName: val?.name ?? train?.name ?? s.metricName,
+    valLoss: e.val && e.val.loss !== null ? appendBounded(s.valLoss, [e.epoch, e.val.loss]) : s.valLoss,
+    trainMetric: train ? appendBounded(s.trainMetric, [e.epoch, train.value]) : s.trainMetric,
+    valMetric: val ? appendBounded(s.valMetric, [e.epoch, val.value]) : s.valMetric,
+  };
+}
+
+/** A probe frame: shown, and its layers' quantiles appended to their histories. */
+function withFrame(s: RunView, f: ProbeFrame): RunView {
+  const history: Record<string, readonly DistributionPoint[]> = { ...s.history };
+  for (const l of f.layers) {
+    const p10 = histogramQuantile(l.hist, 0.1);
+    if (Number.isNaN(p10)) continue;
+    history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
+  }
+  const gan = f.gan ? { dReal: appendBounded(s.dReal, [f.step, f.gan.dReal]), dFake: appendBounded(s.dFake, [f.step, f.gan.dFake]) } : {};
+  return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history, ...gan };
+}
+
 /**
  * The run view reducer: pure, so tests replay event sequences. Events of another run (a
  * replaced one still draining) are ignored.
@@ -291,105 +439,17 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...emptyRun, phase: 'failed', graph: s.graph, owner: s.owner, error: { code: a.code, message: a.message }, lastFrame: s.lastFrame };
     case 'owner':
       return { ...s, owner: a.owner };
-    case 'attached': {
-      if (s.runId === a.result.runId) return s;
-      const h = a.history;
-      const series = <T extends readonly unknown[]>(points: readonly T[]): readonly T[] => points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
-      return {
-        ...emptyRun,
-        phase: a.state,
-        runId: a.result.runId,
-        info: a.result,
-        graph: a.graph,
-        // A sweep's next run belongs to the project the sweep started from.
-        owner: a.owner ?? s.owner,
-        probes: true,
-        loss: series(h?.loss ?? []),
-        batchLoss: appendSteps([], h?.batchLoss ?? []),
-        lr: series(h?.lr ?? []),
-        valLoss: h?.valLoss ?? [],
-        trainMetric: h?.trainMetric ?? [],
-        valMetric: h?.valMetric ?? [],
-        stepMetric: series(h?.stepMetric ?? []),
-        metricName: h?.metricName,
-        progress: h?.progress,
-      };
-    }
+    case 'attached':
+      return attachedView(s, a);
     case 'clear':
       return isLive(s.phase) || s.phase === 'starting' ? s : emptyRun;
     case 'loaded-samples':
       if (s.runId !== a.runId || !s.loaded || !s.info) return s;
       return { ...s, info: { ...s.info, probeSamples: a.probeSamples }, loaded: { ...s.loaded, samplesFrom: a.dataset } };
-    case 'model-loaded': {
-      if (isLive(s.phase) || s.phase === 'starting') return s;
-      const { info } = a;
-      const m = info.metrics;
-      const epochs = info.origin?.epoch ?? 0;
-      return {
-        ...emptyRun,
-        phase: 'done',
-        runId: info.runId,
-        graph: a.graph,
-        loaded: { source: a.source, ...(a.model ? { model: a.model } : {}), ...(info.origin ? { origin: info.origin } : {}) },
-        info: { runId: info.runId, backend: 'trained weights, loaded', stepsPerEpoch: 0, epochs, batchSize: a.graph.training?.batchSize ?? 1, task: info.task, classNames: info.classNames, probeSamples: info.probeSamples },
-        ...(m
-          ? {
-              done: {
-                runId: info.runId,
-                reason: 'completed' as const,
-                epochs,
-                steps: info.origin?.step ?? 0,
-                seconds: 0,
-                evaluatedEpoch: epochs,
-                ...(m.train ? { train: m.train as DoneEvent['train'] } : {}),
-                ...(m.val ? { val: m.val as DoneEvent['val'] } : {}),
-                ...(m.test ? { test: m.test as DoneEvent['test'] } : {}),
-              },
-            }
-          : {}),
-      };
-    }
-    case 'view-stored': {
-      if (isLive(s.phase) || s.phase === 'starting') return s;
-      const { meta } = a.run;
-      const runId = storedRunKey(meta.id);
-      const h = a.history;
-      const series = <T extends readonly unknown[]>(points: readonly T[]): readonly T[] => points.reduce<readonly T[]>((acc, p) => appendBounded(acc, p), []);
-      const m = meta.summary?.metrics as Record<string, unknown> | undefined;
-      return {
-        ...emptyRun,
-        phase: meta.status === 'done' || meta.status === 'stopped' ? 'done' : 'failed',
-        runId,
-        graph: a.run.graph as GraphIR,
-        stored: { id: meta.id, name: meta.name, status: meta.status, frameSteps: a.run.frameSteps },
-        ...(a.run.start ? { info: { ...a.run.start, runId } } : {}),
-        probes: a.run.frameSteps.length > 0,
-        loss: series(h.loss),
-        batchLoss: appendSteps([], h.batchLoss),
-        lr: series(h.lr),
-        valLoss: h.valLoss,
-        trainMetric: h.trainMetric,
-        valMetric: h.valMetric,
-        stepMetric: series(h.stepMetric ?? []),
-        metricName: h.metricName,
-        ...(meta.summary
-          ? {
-              done: {
-                runId,
-                reason: meta.status === 'stopped' ? 'stopped' : 'completed',
-                epochs: meta.summary.epochs,
-                steps: meta.summary.steps,
-                seconds: meta.summary.seconds,
-                evaluatedEpoch: meta.summary.epochs,
-                ...(m?.train ? { train: m.train as DoneEvent['train'] } : {}),
-                ...(m?.val ? { val: m.val as DoneEvent['val'] } : {}),
-                ...(m?.test ? { test: m.test as DoneEvent['test'] } : {}),
-              },
-            }
-          : {}),
-        ...(meta.status === 'crashed' ? { error: { code: 'E_RUN_CRASHED', message: 'This run crashed: its curves and frames up to the crash are shown.' } } : {}),
-      };
-    }
+    case 'model-loaded':
+      return loadedModelView(s, a);
+    case 'view-stored':
+      return storedRunView(s, a);
     case 'stored-frame':
       if (!s.stored || s.stored.id !== a.id) return s;
       return { ...s, frame: a.frame ? { ...a.frame, runId: s.runId!, seq: 0 } : undefined, stored: { ...s.stored, step: a.frame?.step } };
@@ -405,37 +465,10 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...s, phase: a.state, ...(s.progress && a.step > s.progress.step ? { progress: { ...s.progress, step: a.step } } : {}) };
     case 'state':
       return { ...s, phase: a.data.state, ...(a.data.state === 'running' ? { diverged: undefined, deviceLost: undefined } : {}) };
-    case 'progress': {
-      const p = a.data;
-      const next: RunView = { ...s, progress: p, lr: appendBounded(s.lr, [p.step, p.lr]) };
-      if (p.loss !== null) next.loss = appendBounded(s.loss, [p.step, p.loss]);
-      // The epoch's metric so far, by step: the metric chart has a curve before the first epoch ends.
-      const m = headlineMetric(p.metrics);
-      if (m && (s.metricName === undefined || m.name === s.metricName)) {
-        next.stepMetric = appendBounded(s.stepMetric, [p.step, m.value]);
-        next.metricName = m.name;
-      }
-      next.batchLoss = appendSteps(s.batchLoss, stepPoints(p));
-      if (p.groupLosses) {
-        const groupLoss: Record<string, readonly Point[]> = { ...s.groupLoss };
-        for (const [name, v] of Object.entries(p.groupLosses)) if (v !== null) groupLoss[name] = appendBounded(groupLoss[name] ?? [], [p.step, v]);
-        next.groupLoss = groupLoss;
-      }
-      return next;
-    }
-    case 'epoch': {
-      const e = a.data;
-      const train = headlineMetric(e.train);
-      const val = headlineMetric(e.val);
-      return {
-        ...s,
-        lastEpoch: e,
-        metricName: val?.name ?? train?.name ?? s.metricName,
-        valLoss: e.val && e.val.loss !== null ? appendBounded(s.valLoss, [e.epoch, e.val.loss]) : s.valLoss,
-        trainMetric: train ? appendBounded(s.trainMetric, [e.epoch, train.value]) : s.trainMetric,
-        valMetric: val ? appendBounded(s.valMetric, [e.epoch, val.value]) : s.valMetric,
-      };
-    }
+    case 'progress':
+      return withProgress(s, a.data);
+    case 'epoch':
+      return withEpoch(s, a.data);
     case 'done':
       return { ...s, phase: 'done', done: a.data };
     case 'error':
@@ -444,17 +477,9 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...s, phase: 'diverged', diverged: a.data };
     case 'deviceLost':
       return afterDeviceLost(s, a.data);
-    case 'frame': {
-      const f = a.data;
-      const history: Record<string, readonly DistributionPoint[]> = { ...s.history };
-      for (const l of f.layers) {
-        const p10 = histogramQuantile(l.hist, 0.1);
-        if (Number.isNaN(p10)) continue;
-        history[l.nodeId] = appendBounded(history[l.nodeId] ?? [], [f.step, p10, histogramQuantile(l.hist, 0.5), histogramQuantile(l.hist, 0.9)] as const, MAX_HISTORY_FRAMES);
-      }
-      const gan = f.gan ? { dReal: appendBounded(s.dReal, [f.step, f.gan.dReal]), dFake: appendBounded(s.dFake, [f.step, f.gan.dFake]) } : {};
-      return { ...s, frame: f, lastFrame: undefined, frames: s.frames + 1, probeMs: s.probeMs + f.costMs, history, ...gan };
-    }
+    case 'frame':
+      return withFrame(s, a.data);
+
   }
 }
 

@@ -13,14 +13,6 @@ const STILL_LONG: Record<string, string> = {
   'src-engine/core/export/onnx/import.ts#buildGraph': 'the ONNX import split by stage',
   'src-engine/core/analysis/validate.ts#analyze': 'the validator split by check',
   'src-engine/core/data/csv.ts#csvTable': 'the CSV parser split into tokenizer and typing',
-  'src-main/web/server.ts#startWebServer': 'the web host split into routes',
-  // The renderer's components and store.
-  'src-renderer/src/components/Canvas.tsx#Canvas': 'the canvas split into hooks',
-  'src-renderer/src/state/editor-store.ts#useEditor/<anonymous>': 'the editor store split into slices',
-  'src-renderer/src/components/training/Runs.tsx#Runs': 'the runs view split into parts',
-  'src-renderer/src/components/training/Playground.tsx#DrawPlayground': 'the playground split into parts',
-  'src-renderer/src/components/training/TrainPanel.tsx#TrainPanel': 'the RunController',
-  'src-renderer/src/training/model.ts#reduceRun': 'the run reducer split by event',
 };
 
 describe(`functions over ${LIMIT} lines in src-*`, () => {

@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 /**
  * What the renderer's UI bundles of the engine: the modules its entry (src-renderer/src/main.tsx)
  * reaches through the facade and the protocol, as esbuild resolves them (packages left out). The UI
- * shows op metadata (names, attributes, shapes, coverage); the GPU kernels and their WGSL run in the
- * engine and stay out of the page's chunks (#45), and the renderer never loads Node's CPU backend.
+ * shows op metadata (names, attributes, shapes, coverage); the ops' reference kernels
+ * (core/ops/kernels), the GPU kernels and their WGSL run in the engine and stay out of the page's
+ * chunks (#45), and the renderer never loads Node's CPU backend.
  */
 describe('the UI bundle', () => {
-  it('reaches no GPU kernel, WGSL or Node code of the engine', async () => {
+  it('reaches no reference kernel, GPU kernel, WGSL or Node code of the engine', async () => {
     const result = await build({
       entryPoints: ['src-renderer/src/main.tsx'],
       bundle: true,
@@ -23,7 +24,8 @@ describe('the UI bundle', () => {
     const files = Object.keys(result.metafile.inputs);
     expect(files).toContain('src-engine/facade.ts');
     expect(files).toContain('src-engine/core/backend/coverage.ts');
-    expect(files.filter((f) => /^src-engine\/(core\/gpu|node|app)\//.test(f))).toEqual([]);
+    expect(files).toContain('src-engine/core/ops/registry.ts');
+    expect(files.filter((f) => /^src-engine\/(core\/gpu|core\/ops\/kernels|node|app)\//.test(f))).toEqual([]);
     const text = result.outputFiles.map((f) => f.text).join('\n');
     expect(text).not.toMatch(/@compute|@workgroup_size/);
   });

@@ -11,7 +11,7 @@
  * - the dropped fraction at p = 0.1, 0.5, 0.9 is p ± 5σ (σ = √(p(1−p)/n)).
  */
 import { describe, expect, it } from 'vitest';
-import { dropoutBits, dropoutKey, dropoutMaskParams } from '../../../src-engine/core/ops/dropout';
+import { dropoutBits, dropoutKey, dropoutMaskParams } from '../../../src-engine/core/ops/kernels/dropout';
 import { Rng } from '../../../src-engine/base/rng';
 
 const N = 1 << 20;

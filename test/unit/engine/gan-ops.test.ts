@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ganLoss, discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
-import { noise, noiseEvalKey, noiseNormal } from '../../../src-engine/core/ops/noise';
-import { dropoutBits, dropoutKey } from '../../../src-engine/core/ops/dropout';
+import { noise } from '../../../src-engine/core/ops/noise';
+import { noiseEvalKey, noiseKernel, noiseNormal } from '../../../src-engine/core/ops/kernels/noise';
+import { dropoutBits, dropoutKey } from '../../../src-engine/core/ops/kernels/dropout';
 import { oneHot } from '../../../src-engine/core/ops/one-hot';
 import { realFakeBatch } from '../../../src-engine/core/ops/real-fake-batch';
 import { Rng } from '../../../src-engine/base/rng';
@@ -140,7 +141,7 @@ describe('Noise', () => {
     const ahead = new Rng(5);
     const key = dropoutKey(ahead);
     const out = tensor([7, 4]);
-    noise.forward({ inputs: [tensor([7, 1])], output: out, params: {}, buffers: {}, workspace: {}, attrs: { shape: [4], seed: 0 }, training: true, rng, backend: undefined as never });
+    noiseKernel.forward({ inputs: [tensor([7, 1])], output: out, params: {}, buffers: {}, workspace: {}, attrs: { shape: [4], seed: 0 }, training: true, rng, backend: undefined as never });
     expect(Array.from(out.data)).toEqual(Array.from({ length: 28 }, (_, i) => Math.fround(noiseNormal(i, ...key))));
     expect(rng.nextU32()).toBe(ahead.nextU32());
     // Eval: a row's latent point does not depend on the batch size (the first rows of a bigger batch).

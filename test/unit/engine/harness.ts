@@ -13,6 +13,8 @@ import type { Attrs, AttrValue, OpDef } from '../../../src-engine/core/ops/types
 import { Rng } from '../../../src-engine/base/rng';
 import { sizeOf, tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
+import { referenceKernel } from '../../../src-engine/core/ops/kernels/registry';
+import type { ReferenceKernel } from '../../../src-engine/core/ops/kernels/kernel';
 
 export interface RunOpOptions {
   inputs: readonly Tensor[];
@@ -37,6 +39,8 @@ export interface RunOpOptions {
    * implementation does not declare `assignsFreshGradients`.
    */
   freshInputGradients?: boolean;
+  /** The kernels to run in place of the op's reference kernels (a deliberately broken one, to show a check is not vacuous). */
+  kernel?: ReferenceKernel;
 }
 
 export interface RunOpResult {
@@ -124,9 +128,10 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
   const rng = new Rng(seed);
   const ctx = { inputs, output, params, buffers, workspace, attrs, training, rng, backend };
   const override = kernelFor(backend.overrides, def.name);
-  (override?.forward ?? def.forward)(ctx);
+  const reference = opts.kernel ?? referenceKernel(def);
+  (override?.forward ?? reference.forward)(ctx);
 
-  const differentiable = def.differentiable !== false && def.backward !== undefined;
+  const differentiable = def.differentiable !== false && reference.backward !== undefined;
   const noGrad = new Set(opts.noGrad ?? []);
   const dInputs = inputs.map((t, i) => (differentiable && !noGrad.has(i) ? alloc(t.shape) : null));
   if (differentiable && !opts.forwardOnly) {
@@ -136,13 +141,13 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
     }
     let dInputsFresh: boolean[] | undefined;
     if (opts.freshInputGradients) {
-      const assigns = override?.backward ? override.assignsFreshGradients : def.assignsFreshGradients;
+      const assigns = override?.backward ? override.assignsFreshGradients : reference.assignsFreshGradients;
       if (!assigns) throw new Error(`${def.name}: this backend's backward does not declare assignsFreshGradients`);
       for (const d of dInputs) d?.data.fill(NaN);
       dInputsFresh = dInputs.map((d) => d !== null);
     }
     const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh };
-    (override?.backward ?? def.backward!)(bctx);
+    (override?.backward ?? reference.backward!)(bctx);
   }
   return { output, dInputs, dParams, params, buffers, workspace };
 }

@@ -14,6 +14,8 @@ import { flatten } from '../../../src-engine/core/ops/flatten';
 import { globalAvgPool } from '../../../src-engine/core/ops/global-avg-pool';
 import { layerNorm } from '../../../src-engine/core/ops/layer-norm';
 import { linear } from '../../../src-engine/core/ops/linear';
+import { linearKernel } from '../../../src-engine/core/ops/kernels/linear';
+import type { ReferenceKernel } from '../../../src-engine/core/ops/kernels/kernel';
 import { lstm } from '../../../src-engine/core/ops/lstm';
 import { gru } from '../../../src-engine/core/ops/gru';
 import { embedding } from '../../../src-engine/core/ops/embedding';
@@ -114,14 +116,14 @@ describe('gradcheck: layer ops', () => {
   }
 
   it('gradcheck catches a wrong backward (the check is not vacuous)', async () => {
-    const broken: OpDef = {
-      ...linear,
+    const broken: ReferenceKernel = {
+      ...linearKernel,
       backward(ctx) {
-        linear.backward!(ctx);
+        linearKernel.backward!(ctx);
         ctx.dParams.weight.data[0] += 0.5;
       },
     };
-    const r = await gradcheck(broken, { inputs: [randn([3, 5], 1)], attrs: { outFeatures: 4 }, seed: 5 });
+    const r = await gradcheck(linear, { inputs: [randn([3, 5], 1)], attrs: { outFeatures: 4 }, seed: 5, kernel: broken });
     expect(r.maxError).toBeGreaterThan(0.1);
   });
 

@@ -22,6 +22,7 @@ import { Rng } from '../../../src-engine/base/rng';
 import type { Attrs } from '../../../src-engine/base/ir/types';
 import type { OpBackwardContext } from '../../../src-engine/core/ops/types';
 import { testGpu } from './device';
+import { referenceKernel } from '../../../src-engine/core/ops/kernels/registry';
 
 let ctx: GpuContext;
 beforeAll(async () => {
@@ -67,9 +68,10 @@ describe('WGSL activations vs the op files', () => {
       const dy = inputs(n, 2);
       const dx0 = inputs(n, 3);
       const cpu = { inputs: [tensor([n], x)], output: tensor([n]), attrs, params: {}, buffers: {}, workspace: {}, training: true } as unknown as OpBackwardContext;
-      def.forward(cpu);
+      const reference = referenceKernel(def);
+      reference.forward(cpu);
       const dxWant = dx0.slice();
-      def.backward?.({ ...cpu, dOutput: tensor([n], dy), dInputs: [tensor([n], dxWant)], dParams: {} });
+      reference.backward?.({ ...cpu, dOutput: tensor([n], dy), dInputs: [tensor([n], dxWant)], dParams: {} });
 
       const pad = 5; // views that start mid-buffer, as activations inside one arena will
       const gx = gpuView(ctx.createTensor(pad + n), pad, n);

@@ -22,7 +22,7 @@ import { gpuView, type GpuContext } from '../../../src-engine/core/gpu/context';
 import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { wgslF32 } from '../../../src-engine/core/gpu/kernels/noise';
 import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
-import { noise } from '../../../src-engine/core/ops/noise';
+import { noiseKernel } from '../../../src-engine/core/ops/kernels/noise';
 import { softplus } from '../../../src-engine/core/ops/special';
 import type { OpForwardContext } from '../../../src-engine/core/ops/types';
 import { expectWithin, outputShapeOf, runCpu, runGpu, values, type KernelCase } from './kernel-harness';
@@ -40,7 +40,7 @@ describe('Noise on the GPU', () => {
   /** The op file's forward into a fresh array (training: from `rng`; eval: from the node's seed). */
   function cpuNoise(shape: number[], attrs: { shape: number[]; seed: number }, training: boolean, rng: Rng): Float32Array {
     const out = tensor(shape);
-    noise.forward({ inputs: [tensor([shape[0], 1])], output: out, params: {}, buffers: {}, workspace: {}, attrs, training, rng } as unknown as OpForwardContext);
+    noiseKernel.forward({ inputs: [tensor([shape[0], 1])], output: out, params: {}, buffers: {}, workspace: {}, attrs, training, rng } as unknown as OpForwardContext);
     return out.data;
   }
 

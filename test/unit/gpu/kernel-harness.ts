@@ -17,6 +17,7 @@ import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { OpBackwardContext } from '../../../src-engine/core/ops/types';
 import type { OpRunner } from '../engine/harness';
+import { referenceKernel } from '../../../src-engine/core/ops/kernels/registry';
 
 /** One call of an op: shapes (batch first), values, and the gradients' values before the backward. */
 export interface KernelCase {
@@ -86,8 +87,9 @@ export function runCpu(c: KernelCase): KernelResult {
   const dParams: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(params)) dParams[name] = tensor(t.shape, c.dParams![name].slice());
   const ctx = { inputs, output, params, buffers: {}, workspace, attrs, training: true, backend: createReferenceBackend(), dOutput: tensor(outShape, c.dOutput.slice()), dInputs, dParams } as unknown as OpBackwardContext;
-  def.forward(ctx);
-  def.backward?.(ctx);
+  const reference = referenceKernel(def);
+  reference.forward(ctx);
+  reference.backward?.(ctx);
   return {
     output: output.data,
     dInputs: dInputs.map((d) => d?.data ?? null),
@@ -268,7 +270,7 @@ async function prepareOp(ctx: GpuContext, op: string, attrs: Attrs, inputShapes:
   if (!inferred.ok) throw new Error(`${op}: ${inferred.message}`);
   const outShape = inferred.shape;
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  const differentiable = def.differentiable !== false && def.backward !== undefined;
+  const differentiable = def.differentiable !== false && referenceKernel(def).backward !== undefined;
   const inputs = inputShapes.map((s) => ctx.createTensor(size(s)));
   const output = ctx.createTensor(size(outShape));
   const params: Record<string, GpuTensor> = {};

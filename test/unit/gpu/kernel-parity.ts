@@ -35,6 +35,7 @@ import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { gpuKernel } from '../../../src-engine/core/gpu/kernels/registry';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import type { OpDef } from '../../../src-engine/core/ops/types';
+import { referenceKernel } from '../../../src-engine/core/ops/kernels/registry';
 
 /** Sentinel elements before and after every view (an odd count: unaligned offsets). */
 const PAD = 3;
@@ -82,10 +83,11 @@ function cpuRun(def: OpDef, attrs: Attrs, inShape: number[], outShape: number[],
   const paramTensors: Record<string, Tensor> = {};
   for (const spec of def.params?.({ inputs: [inShape], attrs }) ?? []) paramTensors[spec.name] = tensor(spec.shape, params[spec.name].slice());
   const fwd = { inputs: [tensor(inShape, x.slice())], output: tensor(outShape), params: paramTensors, buffers: {}, workspace, attrs, training: true, rng: new Rng(0), backend };
-  def.forward(fwd);
+  const reference = referenceKernel(def);
+  reference.forward(fwd);
   const dx = dx0 ? tensor(inShape, dx0.slice()) : null;
   const dParams: Record<string, Tensor> = Object.fromEntries(Object.entries(dParams0).map(([k, v]) => [k, tensor(paramTensors[k].shape, v.slice())]));
-  def.backward!({ ...fwd, dOutput: tensor(outShape, dy.slice()), dInputs: [dx], dParams });
+  reference.backward!({ ...fwd, dOutput: tensor(outShape, dy.slice()), dInputs: [dx], dParams });
   return { y: fwd.output.data, dx: dx?.data ?? null, dParams: Object.fromEntries(Object.entries(dParams).map(([k, v]) => [k, v.data])) };
 }
 

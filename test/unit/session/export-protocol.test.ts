@@ -14,10 +14,10 @@ import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { trainedModel } from '../engine/export/onnx/harness';
 import { inferenceModel } from '../../../src-engine/core/export/inference-graph';
-import { inferModel } from '../../../src-engine/core/export/model';
+import { inferModel } from '../../../src-engine/core/export/infer';
 import { Rng } from '../../../src-engine/base/rng';
 import { ASCII_VOCABULARY } from '../../../src-engine/core/data';
-import { writesText } from '../../../src-engine/core/export/sample-text';
+import { writesText } from '../../../src-engine/core/data/text-sets';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { setupEngine, twoMoonsGraph } from './fixtures';
 

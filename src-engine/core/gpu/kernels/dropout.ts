@@ -11,7 +11,7 @@
  * (`beforeForward`), four words per node in node order, as the CPU executor draws them; it reaches
  * the shader as uniforms rewritten through the queue, so the step stays one command buffer.
  */
-import { dropoutKey, dropoutMaskParams } from '../../ops/dropout';
+import { dropoutKey, dropoutMaskParams } from '../../ops/kernels/dropout';
 import { floatAttr } from '../../ops/shape-util';
 import { WORKGROUP, bindDispatch, bindUpdatableDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';

@@ -13,8 +13,8 @@
  * rewritten through the queue; the eval forward has its own dispatch whose uniforms hold the
  * fixed key of the node's `seed`. No backward (the noise has no gradient).
  */
-import { dropoutKey } from '../../ops/dropout';
-import { NOISE_COEFFS, noiseEvalKey } from '../../ops/noise';
+import { dropoutKey } from '../../ops/kernels/dropout';
+import { NOISE_COEFFS, noiseEvalKey } from '../../ops/kernels/noise';
 import { intAttr } from '../../ops/shape-util';
 import { WORKGROUP, bindDispatch, bindUpdatableDispatch, grid1d, words } from './dispatch';
 import { PCG4D_WGSL } from './dropout';

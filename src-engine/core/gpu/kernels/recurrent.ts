@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 /**
- * RNN, LSTM and GRU on the GPU, as `core/ops/recurrent.ts` runs them (batch-first in, time-major
+ * RNN, LSTM and GRU on the GPU, as `core/ops/kernels/recurrent.ts` runs them (batch-first in, time-major
  * inside, layers, both directions, the sequence or the last state out; PyTorch's parameters and
  * gate order), step for step of its `recurrentForward`/`recurrentBackward`, with its workspace names:
  * - the input made time-major (`seqIn`), then per layer and direction the input projection of all
@@ -28,7 +28,8 @@
  * activations' is); the op file computes them in float64. The few-ulp differences pass through T
  * steps, within the test bounds for the short sequences tested.
  */
-import { dimsOf, paramName, prevOf, stepAt } from '../../ops/recurrent';
+import { dimsOf, paramName } from '../../ops/recurrent';
+import { prevOf, stepAt } from '../../ops/kernels/recurrent';
 import { GpuError, gpuView, type GpuContext, type GpuTensor } from '../context';
 import { prepareGemm, type GpuDispatch } from '../gemm';
 import { ACTIVATION_HELPERS } from './activations';

@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 /**
- * Flatten and Reshape on the GPU, as `viewKernels` in `core/ops/shape-util.ts`: the output is the
+ * Flatten and Reshape on the GPU, as `viewKernel` in `core/ops/kernels/view.ts`: the output is the
  * input's values in the same order (a copy), the backward adds the output's gradient into the
  * input's.
  */

@@ -1,5 +1,6 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { convTranspose2d, convTranspose2dPlan } from '../../../core/ops/conv-transpose2d';
+import { convTranspose2dPlan } from '../../../core/ops/conv-transpose2d';
+import { convTranspose2dKernel } from '../../../core/ops/kernels/conv-transpose2d';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
 import { KIND } from '../functions';
@@ -131,14 +132,14 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     assignsFreshGradients: true,
     forward(ctx) {
       const g = adjointConv(ctx.inputs[0].shape, ctx.attrs);
-      return g ? forward(ctx, g) : convTranspose2d.forward(ctx);
+      return g ? forward(ctx, g) : convTranspose2dKernel.forward(ctx);
     },
     backward(ctx) {
       const g = adjointConv(ctx.inputs[0].shape, ctx.attrs);
       if (g) return backward(ctx, g);
       const dx = ctx.dInputs[0];
       if (dx && ctx.dInputsFresh?.[0] === true) dx.data.fill(0);
-      return convTranspose2d.backward!(ctx);
+      return convTranspose2dKernel.backward!(ctx);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { conv2d, conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
+import { conv2dPlan, type ConvPlan } from '../../../core/ops/conv2d';
+import { conv2dKernel } from '../../../core/ops/kernels/conv2d';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { Attrs, OpBackwardContext, OpForwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
@@ -211,7 +212,7 @@ class Conv2dOnCpu {
   forward(ctx: OpForwardContext): void {
     const x = ctx.inputs[0];
     const g = geometry(x.shape, ctx.attrs);
-    if (!g) return conv2d.forward(ctx);
+    if (!g) return conv2dKernel.forward(ctx);
     const algo = plan(g).forward;
     if (algo === 'winograd') return this.winogradForward(ctx, g);
     if (algo === 'direct') return this.directForward(ctx, g);
@@ -239,7 +240,7 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) {
       this.zeroFreshInputGrad(ctx);
-      return conv2d.backward!(ctx);
+      return conv2dKernel.backward!(ctx);
     }
     const algo = plan(g);
     if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g);

@@ -1,5 +1,5 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { crossEntropyLoss } from '../../../core/ops/cross-entropy-loss';
+import { crossEntropyLossKernel } from '../../../core/ops/kernels/cross-entropy-loss';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { Attrs } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
@@ -39,7 +39,7 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
     forward(ctx) {
       const [n, classes] = ctx.inputs[0].shape;
       const t = ctx.inputs[1].data;
-      if (!supported(ctx.inputs[0].shape, ctx.attrs) || !labelsValid(t, n, classes)) return crossEntropyLoss.forward(ctx);
+      if (!supported(ctx.inputs[0].shape, ctx.attrs) || !labelsValid(t, n, classes)) return crossEntropyLossKernel.forward(ctx);
       const total = n * classes;
       const eps = floatAttr(ctx.attrs, 'labelSmoothing');
       const stats = cpu.sharedScratch(24 * n);
@@ -70,7 +70,7 @@ export function crossEntropyLossOverride(cpu: CpuContext): OpKernelOverride {
       const [n, classes] = ctx.inputs[0].shape;
       const t = ctx.inputs[1].data;
       if (!supported(ctx.inputs[0].shape, ctx.attrs) || !labelsValid(t, n, classes)) {
-        return fallbackBackward(crossEntropyLoss.backward!, { ...ctx, dInputsFresh: ctx.dInputsFresh?.map((f, i) => f && i === 0) });
+        return fallbackBackward(crossEntropyLossKernel.backward!, { ...ctx, dInputsFresh: ctx.dInputsFresh?.map((f, i) => f && i === 0) });
       }
       const total = n * classes;
       const eps = floatAttr(ctx.attrs, 'labelSmoothing');

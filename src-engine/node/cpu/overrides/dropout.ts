@@ -1,5 +1,5 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { dropout, dropoutKey, dropoutMaskParams } from '../../../core/ops/dropout';
+import { dropoutKernel, dropoutKey, dropoutMaskParams } from '../../../core/ops/kernels/dropout';
 import { floatAttr } from '../../../core/ops/shape-util';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
@@ -18,7 +18,7 @@ export function dropoutOverride(cpu: CpuContext): OpKernelOverride {
     assignsFreshGradients: true,
     forward(ctx) {
       const p = floatAttr(ctx.attrs, 'p');
-      if (!ctx.training || p === 0) return dropout.forward(ctx);
+      if (!ctx.training || p === 0) return dropoutKernel.forward(ctx);
       const n = ctx.inputs[0].data.length;
       const { threshold, scale } = dropoutMaskParams(p);
       const [k0, k1, k2, k3] = dropoutKey(ctx.rng);

@@ -8,7 +8,7 @@ import { batchNormOverride } from './batch-norm';
 import { conv2dOverride } from './conv2d';
 import { convTranspose2dOverride } from './conv-transpose2d';
 import { crossEntropyLossOverride } from './cross-entropy-loss';
-import { asRows } from '../../../core/ops/token-cross-entropy-loss';
+import { asRows } from '../../../core/ops/kernels/token-cross-entropy-loss';
 import { dropoutOverride } from './dropout';
 import { layerNormOverride } from './layer-norm';
 import { linearOverride } from './linear';

@@ -1,5 +1,6 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { maxPool2d, poolPlan } from '../../../core/ops/max-pool2d';
+import { poolPlan } from '../../../core/ops/max-pool2d';
+import { maxPool2dKernel } from '../../../core/ops/kernels/max-pool2d';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 
@@ -17,7 +18,7 @@ export function maxPool2dOverride(cpu: CpuContext): OpKernelOverride {
       const q = poolPlan(x.shape, ctx.attrs);
       // A ceil-mode 2×2 pool of an odd size has a partial last window, which the kernel's 2×2 path
       // does not clip: the op file's loop runs it (rare: SqueezeNet's pools are 3×3).
-      if (q.ceil && (2 * q.outH > q.h || 2 * q.outW > q.w)) return maxPool2d.forward(ctx);
+      if (q.ceil && (2 * q.outH > q.h || 2 * q.outW > q.w)) return maxPool2dKernel.forward(ctx);
       const planes = q.n * q.c;
       const outLen = planes * q.outH * q.outW;
       try {

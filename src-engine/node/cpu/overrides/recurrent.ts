@@ -1,5 +1,5 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { recurrentBackward, recurrentForward, type Cell } from '../../../core/ops/recurrent';
+import { recurrentBackward, recurrentForward, type Cell } from '../../../core/ops/kernels/recurrent';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
 
@@ -8,8 +8,8 @@ const UNIT_COST = 40;
 
 /**
  * LSTM and GRU with the cell's gate maths in f32x4 (elementwise.wat `lstmCell*` / `gruCell*`)
- * inside the op file's own time loop (core/ops/recurrent.ts: the input projection, each step's
- * recurrent product and the weight gradients are the backend's GEMMs). The op files' cells run a
+ * inside the reference time loop (core/ops/kernels/recurrent.ts: the input projection, each step's
+ * recurrent product and the weight gradients are the backend's GEMMs). The reference cells run a
  * JavaScript closure per unit with `Math.exp`/`Math.tanh`; the kernels are within ~2 ulp of them
  * per step, as Sigmoid's are. Each step's rows are split across threads.
  */

@@ -1,5 +1,5 @@
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
-import { softmax } from '../../../core/ops/softmax';
+import { softmaxKernel } from '../../../core/ops/kernels/softmax';
 import { intAttr } from '../../../core/ops/shape-util';
 import type { OpBackwardContext } from '../../../core/ops/types';
 import type { CpuContext } from '../context';
@@ -34,7 +34,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
     assignsFreshGradients: true,
     forward(ctx) {
       const len = rowLength(ctx.inputs[0].shape, intAttr(ctx.attrs, 'axis'));
-      if (len === null) return softmax.forward(ctx);
+      if (len === null) return softmaxKernel.forward(ctx);
       const n = ctx.inputs[0].data.length;
       const rows = n / len;
       try {
@@ -49,7 +49,7 @@ export function softmaxOverride(cpu: CpuContext): OpKernelOverride {
       const dxT = ctx.dInputs[0];
       if (!dxT) return;
       const len = rowLength(ctx.inputs[0].shape, intAttr(ctx.attrs, 'axis'));
-      if (len === null) return fallbackBackward(softmax.backward!, ctx);
+      if (len === null) return fallbackBackward(softmaxKernel.backward!, ctx);
       const n = ctx.output.data.length;
       const rows = n / len;
       const assign = ctx.dInputsFresh?.[0] ? 1 : 0;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
-import type { ResultOf } from '../../../../src-engine/protocol';
+import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { useEngine } from '../../state/engine-store';
 import { useRun } from '../../state/training-store';
 import { samplesForLoaded } from '../../training/export';
@@ -31,6 +31,116 @@ export function Playground() {
   return <DrawPlayground />;
 }
 
+/** A soft round brush about 2.5 input pixels wide at (cx, cy), like a pen stroke on MNIST: each pixel keeps the darker of its ink and the brush's. */
+function brush(pixels: Float32Array, w: number, h: number, cx: number, cy: number): void {
+  for (let y = Math.floor(cy - 2); y <= Math.ceil(cy + 2); y++) {
+    for (let x = Math.floor(cx - 2); x <= Math.ceil(cx + 2); x++) {
+      if (x < 0 || y < 0 || x >= w || y >= h) continue;
+      const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
+      const v = Math.max(0, 1 - Math.max(0, d - 0.6) / 1.2);
+      pixels[y * w + x] = Math.max(pixels[y * w + x], v);
+    }
+  }
+}
+
+interface PlaygroundResult {
+  p?: Prediction;
+  error?: string;
+  input?: number[];
+  normalized: boolean;
+}
+
+/** Ask the run's current weights about an input: one request at a time; while one is out, only the newest waiting input is kept. */
+function usePrediction(client: RpcClient | undefined, runId: string | undefined) {
+  const [result, setResult] = useState<PlaygroundResult>();
+  const inflight = useRef(false);
+  const again = useRef<(() => void) | undefined>(undefined);
+
+  const predict = useCallback(
+    (input: number[], normalized: boolean) => {
+      if (!client || !runId) return;
+      const go = () => {
+        inflight.current = true;
+        askModel(client, { runId, input, ...(normalized ? { normalized } : {}) })
+          .then((p) => setResult({ p, input, normalized }))
+          .catch((err: Error) => setResult({ error: err.message, input, normalized }))
+          .finally(() => {
+            inflight.current = false;
+            const next = again.current;
+            again.current = undefined;
+            next?.();
+          });
+      };
+      if (inflight.current) again.current = go;
+      else go();
+    },
+    [client, runId],
+  );
+  return { result, setResult, predict };
+}
+
+/** What the network answered: class probabilities, an output (a reconstruction), an error, or the prompt to try it. */
+function PredictionView({ result, task, sampleShape, prompt }: { result: PlaygroundResult | undefined; task: string | undefined; sampleShape: readonly number[]; prompt: string }) {
+  const p = result?.p;
+  return (
+    <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
+      {result?.error ? <p className="train-error">{result.error}</p> : null}
+      {p?.kind === 'probabilities' ? (
+        <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted}>
+          {p.values.map((v, i) => (
+            <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
+              <span className="probs__name">{p.classNames[i] ?? i}</span>
+              <span className="probs__bar">
+                <span style={{ width: `${v * 100}%` }} />
+              </span>
+              <span className="probs__value">{(v * 100).toFixed(1)}%</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {p?.kind === 'output' ? (
+        <div data-testid="playground-reconstruction">
+          <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
+          <small>{task === 'reconstruction' ? 'reconstruction' : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
+        </div>
+      ) : null}
+      {!p && !result?.error ? (
+        <p className="train-empty" data-testid="playground-prompt">
+          {prompt}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The test samples to pick from: thumbnails where the input can be drawn, numbers where not. */
+function SamplePicks({ inputs, shape, thumbnails, picked, onPick }: { inputs: readonly number[][]; shape: readonly number[]; thumbnails: boolean; picked: number | undefined; onPick: (i: number, x: number[]) => void }) {
+  return (
+    <div className="playground__picks">
+      <small>or pick a test sample:</small>
+      {inputs.map((x, i) => (
+        <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => onPick(i, x)}>
+          {thumbnails ? <PixelImage values={x} shape={shape} size={28} /> : `#${i + 1}`}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** "Upload an image…", and the uploaded image as the network sees it (when it is not drawn on the canvas). */
+function ImageUpload({ shape, uploaded, onImage }: { shape: readonly number[]; uploaded: number[] | undefined; onImage: (file: File) => void }) {
+  const upload = useRef<HTMLInputElement>(null);
+  return (
+    <div className="playground__upload">
+      <button type="button" data-testid="playground-upload" title="Your own picture, converted to the Input's shape as the training images were (or paste one here)" onClick={() => upload.current?.click()}>
+        Upload an image…
+      </button>
+      <PickerInput inputRef={upload} testId="playground-upload-input" accept="image/*" onFiles={(list) => onImage(list[0])} />
+      {uploaded ? <PixelImage values={uploaded} shape={shape} size={56} title="your image as the network sees it" data-testid="playground-uploaded" /> : null}
+    </div>
+  );
+}
+
 /**
  * Draw an input (or pick a test image: it goes into the drawing, to draw over) and see what the current weights make of it — class
  * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
@@ -51,32 +161,7 @@ function DrawPlayground() {
   const drawing = useRef(false);
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
-  const upload = useRef<HTMLInputElement>(null);
-  const [result, setResult] = useState<{ p?: Prediction; error?: string; input?: number[]; normalized: boolean }>();
-  const inflight = useRef(false);
-  const again = useRef<(() => void) | undefined>(undefined);
-
-  const predict = useCallback(
-    (input: number[], normalized: boolean) => {
-      if (!client || !runId) return;
-      const go = () => {
-        inflight.current = true;
-        askModel(client, { runId, input, ...(normalized ? { normalized } : {}) })
-          .then((p) => setResult({ p, input, normalized }))
-          .catch((err: Error) => setResult({ error: err.message, input, normalized }))
-          .finally(() => {
-            inflight.current = false;
-            const next = again.current;
-            again.current = undefined;
-            next?.();
-          });
-      };
-      // One request at a time; while one is out, only the newest waiting input is kept.
-      if (inflight.current) again.current = go;
-      else go();
-    },
-    [client, runId],
-  );
+  const { result, setResult, predict } = usePrediction(client, runId);
 
   const paint = useCallback(() => {
     const el = canvas.current;
@@ -117,15 +202,7 @@ function DrawPlayground() {
     const r = el.getBoundingClientRect();
     const cx = ((e.clientX - r.left) / r.width) * w;
     const cy = ((e.clientY - r.top) / r.height) * h;
-    // A soft round brush about 2.5 input pixels wide, like a pen stroke on MNIST.
-    for (let y = Math.floor(cy - 2); y <= Math.ceil(cy + 2); y++) {
-      for (let x = Math.floor(cx - 2); x <= Math.ceil(cx + 2); x++) {
-        if (x < 0 || y < 0 || x >= w || y >= h) continue;
-        const d = Math.hypot(x + 0.5 - cx, y + 0.5 - cy);
-        const v = Math.max(0, 1 - Math.max(0, d - 0.6) / 1.2);
-        pixels.current[y * w + x] = Math.max(pixels.current[y * w + x], v);
-      }
-    }
+    brush(pixels.current, w, h, cx, cy);
     paint();
     setPicked(undefined);
     predict(Array.from(pixels.current), false);
@@ -155,7 +232,6 @@ function DrawPlayground() {
 
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
-  const p = result?.p;
   if (!drawable && probe.inputs.length === 0) {
     return (
       <p className="train-empty" data-testid="playground-no-samples">
@@ -210,51 +286,10 @@ function DrawPlayground() {
         ) : (
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
-        {imageInput ? (
-          <div className="playground__upload">
-            <button type="button" data-testid="playground-upload" title="Your own picture, converted to the Input's shape as the training images were (or paste one here)" onClick={() => upload.current?.click()}>
-              Upload an image…
-            </button>
-            <PickerInput inputRef={upload} testId="playground-upload-input" accept="image/*" onFiles={(list) => void takeImage(list[0])} />
-            {uploaded && !drawable ? <PixelImage values={uploaded} shape={shape} size={56} title="your image as the network sees it" data-testid="playground-uploaded" /> : null}
-          </div>
-        ) : null}
-        <div className="playground__picks">
-          <small>or pick a test sample:</small>
-          {probe.inputs.map((x, i) => (
-            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => pick(i, x)}>
-              {drawable ? <PixelImage values={x} shape={probe.shape} size={28} /> : `#${i + 1}`}
-            </button>
-          ))}
-        </div>
+        {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
+        <SamplePicks inputs={probe.inputs} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
       </div>
-      <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
-        {result?.error ? <p className="train-error">{result.error}</p> : null}
-        {p?.kind === 'probabilities' ? (
-          <ul className="probs" data-testid="playground-probs" data-predicted={p.predicted}>
-            {p.values.map((v, i) => (
-              <li key={i} className={i === p.predicted ? 'probs__top' : ''}>
-                <span className="probs__name">{p.classNames[i] ?? i}</span>
-                <span className="probs__bar">
-                  <span style={{ width: `${v * 100}%` }} />
-                </span>
-                <span className="probs__value">{(v * 100).toFixed(1)}%</span>
-              </li>
-            ))}
-          </ul>
-        ) : null}
-        {p?.kind === 'output' ? (
-          <div data-testid="playground-reconstruction">
-            <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : probe.shape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
-            <small>{task === 'reconstruction' ? 'reconstruction' : `output ${p.values.slice(0, 8).map((v) => v.toPrecision(3)).join(', ')}`}</small>
-          </div>
-        ) : null}
-        {!p && !result?.error ? (
-          <p className="train-empty" data-testid="playground-prompt">
-            {drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'}
-          </p>
-        ) : null}
-      </div>
+      <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
     </div>
   );
 }

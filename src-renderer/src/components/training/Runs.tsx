@@ -115,6 +115,128 @@ function followToolbarHeight(el: HTMLDivElement | null): (() => void) | void {
   return () => o.disconnect();
 }
 
+/** One stored run in the list: pick and baseline, name and settings, result, notes, and its actions. */
+function RunRow(props: {
+  meta: RunMeta;
+  selected: boolean;
+  baseline: boolean;
+  runName: (id: string) => string | undefined;
+  busy: boolean;
+  onToggle: () => void;
+  onBaseline: () => void;
+  onUpdate: (patch: { name?: string; notes?: string }) => void;
+  onOpen: () => void;
+  onResume: (more?: number) => void;
+  onDelete: () => void;
+}) {
+  const { meta: m, selected, baseline, runName, busy, onToggle, onBaseline, onUpdate, onOpen, onResume, onDelete } = props;
+  return (
+    <tr data-testid={`run-${m.id}`} data-status={m.status} data-baseline={String(baseline)} className={selected ? 'runs__row--selected' : ''}>
+      <td className="runs__pick">
+        <input type="checkbox" data-testid={`run-select-${m.id}`} aria-label={`Compare ${m.name}`} checked={selected} onChange={onToggle} />
+        <button
+          type="button"
+          className={`runs__star${baseline ? ' runs__star--on' : ''}`}
+          data-testid={`run-baseline-${m.id}`}
+          aria-pressed={baseline}
+          title={baseline ? 'The baseline (click to unpin)' : 'Pin as the baseline: comparisons show it first and measure differences against it'}
+          onClick={onBaseline}
+        >
+          {baseline ? '★' : '☆'}
+        </button>
+      </td>
+      <td className="runs__name">
+        <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => onUpdate({ name })} />
+        <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
+          {m.resumedFrom ? <span className="runs__sweep" data-testid={`run-resumed-${m.id}`} title={`Continued from run ${runName(m.resumedFrom.runId) ?? m.resumedFrom.runId} at step ${m.resumedFrom.step}`}>resumed at epoch {m.resumedFrom.epoch} · </span> : null}
+          <RunStart meta={m} runName={runName} />
+          {m.sweep ? <span className="runs__sweep" title={`Run ${m.sweep.index + 1} of ${m.sweep.total} of a sweep over ${m.sweep.over}`}>sweep {m.sweep.over} = {String(m.sweep.value)} · </span> : null}
+          {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+        </div>
+      </td>
+      <td className="runs__result">
+        <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
+        <div className="runs__sub">
+          {m.summary ? `${m.summary.steps} steps · ${duration(m.summary.seconds)}` : '–'}
+        </div>
+      </td>
+      <td className="runs__notes">
+        <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="add a note" title="Notes: what changed, what you saw" onCommit={(notes) => onUpdate({ notes })} />
+      </td>
+      <td className="runs__actions">
+        <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={onOpen}>
+          Open
+        </button>
+        <RunContinue meta={m} busy={busy} onResume={onResume} />
+        <RunExport id={m.id} disabled={m.status === 'running'} />
+        <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={onDelete}>
+          Delete
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+/** Compare, clear, list or hyperparameters view, scope, filter, sort, sweep results, and the count shown. */
+function RunsToolbar(props: { ui: RunsUi; compared: number; baseline: boolean; selected: number; project: string; inProject: number; total: number; shown: number; sweeps: ReturnType<typeof sweepGroups> }) {
+  const { ui, compared, baseline, selected, project, inProject, total, shown, sweeps } = props;
+  return (
+  <div className="runs__toolbar" ref={followToolbarHeight}>
+    <button
+      type="button"
+      className="primary"
+      data-testid="runs-compare"
+      disabled={compared < 2}
+      title={compared < 2 ? 'Tick two or more runs to compare them' : `Compare ${compared} runs${baseline ? ' against the baseline' : ''}`}
+      onClick={() => ui.set({ comparing: true })}
+    >
+      Compare{compared ? ` (${compared})` : ''}
+    </button>
+    {selected ? (
+      <button type="button" data-testid="runs-clear-selection" onClick={() => ui.set({ selected: [] })}>
+        Clear
+      </button>
+    ) : null}
+    <div className="runs__view" role="tablist" aria-label="Runs view">
+      <button type="button" role="tab" aria-selected={ui.view !== 'hparams'} className={ui.view !== 'hparams' ? 'active' : ''} data-testid="runs-view-list" onClick={() => ui.set({ view: 'list' })}>
+        List
+      </button>
+      <button type="button" role="tab" aria-selected={ui.view === 'hparams'} className={ui.view === 'hparams' ? 'active' : ''} data-testid="runs-view-hparams" title="Every run's hyperparameters and results in one sortable table, and as parallel coordinates" onClick={() => ui.set({ view: 'hparams' })}>
+        Hyperparameters
+      </button>
+    </div>
+    <select className="runs__scope" data-testid="runs-scope" value={ui.scope} aria-label="Which projects' runs" title={`This project: the runs trained from “${project}”`} onChange={(e) => ui.set({ scope: e.target.value as RunsUi['scope'] })}>
+      <option value="project" title={project}>{`This project · ${inProject}`}</option>
+      <option value="all">{`All projects · ${total}`}</option>
+    </select>
+    <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter: adam, crashed, mnist…" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
+    <label className="runs__sort">
+      sort{' '}
+      <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
+        <option value="newest">newest</option>
+        <option value="oldest">oldest</option>
+        <option value="result">best validation</option>
+        <option value="name">name</option>
+        <option value="duration">longest</option>
+      </select>
+    </label>
+    {sweeps.length ? (
+      <select className="runs__sweeps" data-testid="runs-sweep" value="" aria-label="Sweep results" onChange={(e) => e.target.value && ui.set({ sweep: e.target.value })}>
+        <option value="">Sweeps ▸ results…</option>
+        {sweeps.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.over} · {g.runs.length} runs · {new Date(g.runs[0].createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
+          </option>
+        ))}
+      </select>
+    ) : null}
+    <span className="runs__sub">
+      {shown === total ? `${total} run${total === 1 ? '' : 's'}` : `${shown} of ${total} runs`}
+    </span>
+  </div>
+  );
+}
+
 export function Runs() {
   const client = useEngine((s) => s.client);
   const ready = useEngine((s) => s.state === 'ready');
@@ -219,59 +341,7 @@ export function Runs() {
   if (ui.comparing && compared.length >= 2) return <Compare runs={compared} baseline={baseline} onClose={() => ui.set({ comparing: false })} onOpenDesign={(m) => open(m, { results: false })} />;
   return (
     <div className="runs" data-testid="runs">
-      <div className="runs__toolbar" ref={followToolbarHeight}>
-        <button
-          type="button"
-          className="primary"
-          data-testid="runs-compare"
-          disabled={compared.length < 2}
-          title={compared.length < 2 ? 'Tick two or more runs to compare them' : `Compare ${compared.length} runs${baseline ? ' against the baseline' : ''}`}
-          onClick={() => ui.set({ comparing: true })}
-        >
-          Compare{compared.length ? ` (${compared.length})` : ''}
-        </button>
-        {selected.length ? (
-          <button type="button" data-testid="runs-clear-selection" onClick={() => ui.set({ selected: [] })}>
-            Clear
-          </button>
-        ) : null}
-        <div className="runs__view" role="tablist" aria-label="Runs view">
-          <button type="button" role="tab" aria-selected={ui.view !== 'hparams'} className={ui.view !== 'hparams' ? 'active' : ''} data-testid="runs-view-list" onClick={() => ui.set({ view: 'list' })}>
-            List
-          </button>
-          <button type="button" role="tab" aria-selected={ui.view === 'hparams'} className={ui.view === 'hparams' ? 'active' : ''} data-testid="runs-view-hparams" title="Every run's hyperparameters and results in one sortable table, and as parallel coordinates" onClick={() => ui.set({ view: 'hparams' })}>
-            Hyperparameters
-          </button>
-        </div>
-        <select className="runs__scope" data-testid="runs-scope" value={ui.scope} aria-label="Which projects' runs" title={`This project: the runs trained from “${project}”`} onChange={(e) => ui.set({ scope: e.target.value as RunsUi['scope'] })}>
-          <option value="project" title={project}>{`This project · ${ofProject.length}`}</option>
-          <option value="all">{`All projects · ${runs.length}`}</option>
-        </select>
-        <input className="runs__filter" type="search" data-testid="runs-filter" placeholder="Filter: adam, crashed, mnist…" value={ui.filter} onChange={(e) => ui.set({ filter: e.target.value })} />
-        <label className="runs__sort">
-          sort{' '}
-          <select data-testid="runs-sort" value={ui.sort} onChange={(e) => ui.set({ sort: e.target.value as SortKey })}>
-            <option value="newest">newest</option>
-            <option value="oldest">oldest</option>
-            <option value="result">best validation</option>
-            <option value="name">name</option>
-            <option value="duration">longest</option>
-          </select>
-        </label>
-        {sweeps.length ? (
-          <select className="runs__sweeps" data-testid="runs-sweep" value="" aria-label="Sweep results" onChange={(e) => e.target.value && ui.set({ sweep: e.target.value })}>
-            <option value="">Sweeps ▸ results…</option>
-            {sweeps.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.over} · {g.runs.length} runs · {new Date(g.runs[0].createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
-              </option>
-            ))}
-          </select>
-        ) : null}
-        <span className="runs__sub">
-          {shown.length === runs.length ? `${runs.length} run${runs.length === 1 ? '' : 's'}` : `${shown.length} of ${runs.length} runs`}
-        </span>
-      </div>
+      <RunsToolbar ui={ui} compared={compared.length} baseline={baseline !== undefined} selected={selected.length} project={project} inProject={ofProject.length} total={runs.length} shown={shown.length} sweeps={sweeps} />
       {ui.view === 'hparams' ? <HParams runs={shown} selected={selected} onToggle={ui.toggle} /> : null}
       <table className="runs__table" hidden={ui.view === 'hparams'}>
         <thead>
@@ -285,49 +355,20 @@ export function Runs() {
         </thead>
         <tbody>
           {shown.map((m) => (
-            <tr key={m.id} data-testid={`run-${m.id}`} data-status={m.status} data-baseline={String(m.id === baseline)} className={selected.includes(m.id) ? 'runs__row--selected' : ''}>
-              <td className="runs__pick">
-                <input type="checkbox" data-testid={`run-select-${m.id}`} aria-label={`Compare ${m.name}`} checked={selected.includes(m.id)} onChange={() => ui.toggle(m.id)} />
-                <button
-                  type="button"
-                  className={`runs__star${m.id === baseline ? ' runs__star--on' : ''}`}
-                  data-testid={`run-baseline-${m.id}`}
-                  aria-pressed={m.id === baseline}
-                  title={m.id === baseline ? 'The baseline (click to unpin)' : 'Pin as the baseline: comparisons show it first and measure differences against it'}
-                  onClick={() => ui.set({ baseline: m.id === baseline ? undefined : m.id })}
-                >
-                  {m.id === baseline ? '★' : '☆'}
-                </button>
-              </td>
-              <td className="runs__name">
-                <EditField value={m.name} testId={`run-name-${m.id}`} onCommit={(name) => update(m.id, { name })} />
-                <div className="runs__sub" title={m.settings.backend} data-testid={`run-settings-${m.id}`}>
-                  {m.resumedFrom ? <span className="runs__sweep" data-testid={`run-resumed-${m.id}`} title={`Continued from run ${byId.get(m.resumedFrom.runId)?.name ?? m.resumedFrom.runId} at step ${m.resumedFrom.step}`}>resumed at epoch {m.resumedFrom.epoch} · </span> : null}
-                  <RunStart meta={m} runName={(id) => byId.get(id)?.name} />
-                  {m.sweep ? <span className="runs__sweep" title={`Run ${m.sweep.index + 1} of ${m.sweep.total} of a sweep over ${m.sweep.over}`}>sweep {m.sweep.over} = {String(m.sweep.value)} · </span> : null}
-                  {settingsLine(m)} · {new Date(m.createdAt).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })}
-                </div>
-              </td>
-              <td className="runs__result">
-                <b data-testid={`run-result-${m.id}`}>{headlineOf(m).label}</b> <span className={`runs__status runs__status--${m.status}`}>{m.status}</span>
-                <div className="runs__sub">
-                  {m.summary ? `${m.summary.steps} steps · ${duration(m.summary.seconds)}` : '–'}
-                </div>
-              </td>
-              <td className="runs__notes">
-                <EditField value={m.notes} testId={`run-notes-${m.id}`} placeholder="add a note" title="Notes: what changed, what you saw" onCommit={(notes) => update(m.id, { notes })} />
-              </td>
-              <td className="runs__actions">
-                <button type="button" data-testid={`run-open-${m.id}`} title="Open this run: its design on the canvas, its curves, layers and samples in the dock (scrub through them with the timeline)" onClick={() => void open(m)}>
-                  Open
-                </button>
-                <RunContinue meta={m} busy={isLive(phase) || phase === 'starting'} onResume={(more) => void resume(m, more)} />
-                <RunExport id={m.id} disabled={m.status === 'running'} />
-                <button type="button" data-testid={`run-delete-${m.id}`} disabled={m.status === 'running'} title={m.status === 'running' ? 'Stop the run first' : 'Delete this run'} onClick={() => void remove(m)}>
-                  Delete
-                </button>
-              </td>
-            </tr>
+            <RunRow
+              key={m.id}
+              meta={m}
+              selected={selected.includes(m.id)}
+              baseline={m.id === baseline}
+              runName={(id) => byId.get(id)?.name}
+              busy={isLive(phase) || phase === 'starting'}
+              onToggle={() => ui.toggle(m.id)}
+              onBaseline={() => ui.set({ baseline: m.id === baseline ? undefined : m.id })}
+              onUpdate={(patch) => update(m.id, patch)}
+              onOpen={() => void open(m)}
+              onResume={(more) => void resume(m, more)}
+              onDelete={() => void remove(m)}
+            />
           ))}
         </tbody>
       </table>

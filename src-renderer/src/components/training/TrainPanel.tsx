@@ -6,7 +6,7 @@ import { ComputeChoice, ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';
-import { isLive } from '../../training/model';
+import { isLive, type RunView } from '../../training/model';
 import { previewContent } from '../../training/preview';
 import { probeOptions, useTrainUi } from '../../state/train-ui';
 import { useRun } from '../../state/training-store';
@@ -316,6 +316,133 @@ function PaceSelect() {
   );
 }
 
+/** Start, Pause, Resume, Step and Stop, each shown when it applies to this design's run. */
+function RunButtons({ live, elsewhere, phase, startDisabled, blocked, onStart }: { live: boolean; elsewhere: boolean; phase: RunView['phase']; startDisabled: boolean; blocked: string | undefined; onStart: () => void }) {
+  return (
+    <>
+      {!live ? (
+        <button type="button" className="primary" data-testid="train-start" disabled={startDisabled} title={blocked ?? 'Start training'} data-blocked={blocked} onClick={onStart}>
+          ▶ Start
+        </button>
+      ) : null}
+      {phase === 'running' && !elsewhere ? (
+        <button type="button" data-testid="train-pause" onClick={() => void runController.control('pause')}>
+          ❚❚ Pause
+        </button>
+      ) : null}
+      {phase === 'paused' && !elsewhere ? (
+        <button type="button" className="primary" data-testid="train-resume" onClick={() => void runController.control('resume')}>
+          ▶ Resume
+        </button>
+      ) : null}
+      {(phase === 'paused' || phase === 'diverged') && !elsewhere ? (
+        <button type="button" data-testid="train-step" onClick={() => void runController.control('step')} title="Train exactly one batch">
+          Step
+        </button>
+      ) : null}
+      {isLive(phase) && !elsewhere ? (
+        <button type="button" data-testid="train-stop" onClick={() => void runController.control('stop')}>
+          ■ Stop
+        </button>
+      ) : null}
+    </>
+  );
+}
+
+/** The dataset select (the built-in sets, the user's data, "Add data…") with the set's hint. */
+function DatasetField({ training: t, disabled, onChange }: { training: TrainingConfig; disabled: boolean; onChange: (dataset: TrainingConfig['dataset']) => void }) {
+  const userPath = userDataPath(t.dataset);
+  const datasetHint = !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;
+  return (
+    <label className="train-field train-field--wide">
+      <span>Dataset</span>
+      <span className="train-field__row">
+        <select
+          data-testid="train-dataset"
+          value={userPath ? USER_DATA : t.dataset.name}
+          disabled={disabled}
+          onChange={(e) => (e.target.value === ADD_DATA ? useAddData.getState().open() : e.target.value !== USER_DATA && onChange({ ...t.dataset, name: e.target.value, options: undefined }))}
+        >
+          {userPath ? (
+            <option value={USER_DATA} title={userPath}>
+              {t.dataset.name}: {userPath.split(/[\\/]/).filter(Boolean).pop()}
+            </option>
+          ) : null}
+          {userPath || DATASETS.some((d) => d.name === t.dataset.name) ? null : <option value={t.dataset.name}>{t.dataset.name}</option>}
+          {DATASETS.map((d) => (
+            <option key={d.name} value={d.name} title={d.doc}>
+              {d.name}
+            </option>
+          ))}
+          <option value={ADD_DATA}>Add data…</option>
+        </select>
+        <button type="button" className="train-field__add" data-testid="train-add-data" disabled={disabled} title="Train on your own data: a folder of images sorted by class, a table, NumPy arrays, or a text (.txt) for a design made for text" onClick={() => useAddData.getState().open()}>
+          Add data…
+        </button>
+      </span>
+      {datasetHint ? (
+        <span className="train-field__hint" data-testid="dataset-hint">
+          {datasetHint}
+        </span>
+      ) : null}
+    </label>
+  );
+}
+
+/** The loss the run minimises, or, with optimizer groups (a GAN), each group's loss as the project file sets it. */
+function LossField({ training: t, losses, disabled, onChange }: { training: TrainingConfig; losses: readonly string[]; disabled: boolean; onChange: (loss: string) => void }) {
+  if (t.groups?.length) {
+    // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select
+    // would silently break the pairing; the groups are shown, edited in the project file.
+    return (
+      <div className="train-field" data-testid="train-groups" title="Optimizer groups, stepped in this order on every batch (docs/ir.md). The optimizer below applies to a group that names none.">
+        <span>Loss per group</span>
+        <div className="train-field__groups">
+          {t.groups.map((g) => (
+            <div key={g.name}>
+              {g.name}: {Array.isArray(g.loss) ? g.loss.join(' + ') : g.loss}
+              {g.optimizer ? ` · ${g.optimizer.kind} ${g.optimizer.lr}` : ''}
+            </div>
+          ))}
+        </div>
+      </div>
+    );
+  }
+  return (
+    <label className="train-field">
+      <span>Loss</span>
+      <select data-testid="train-loss" value={Array.isArray(t.loss) ? t.loss[0] : t.loss} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
+        {[...new Set([...(Array.isArray(t.loss) ? t.loss : [t.loss]), ...losses])].map((l) => (
+          <option key={l}>{l}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries (scale is in the dataset panel). */
+function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig; disabled: boolean; set: (patch: Partial<TrainingConfig>) => void }) {
+  const datasetSpec = DATASETS.find((d) => d.name === t.dataset.name);
+  const optimizer = OPTIMIZERS.find((o) => o.kind === t.optimizer.kind);
+  const schedule = SCHEDULES.find((k) => k.kind === (t.schedule ?? DEFAULT_SCHEDULE).kind);
+  return (
+    <details className="train-more" data-testid="train-more">
+      <summary>More settings</summary>
+      <div className="train-form">
+        {datasetSpec ? (
+          <SpecFields specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={disabled} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
+        ) : null}
+        {optimizer ? (
+          <SpecFields specs={optimizer.params} values={t.optimizer as unknown as Record<string, unknown>} testPrefix="train-optimizer" disabled={disabled} onCommit={(k, v) => set({ optimizer: { ...t.optimizer, [k]: v } as OptimizerConfig })} />
+        ) : null}
+        {schedule && t.schedule ? (
+          <SpecFields specs={schedule.params} values={t.schedule as unknown as Record<string, unknown>} testPrefix="train-schedule" disabled={disabled} onCommit={(k, v) => set({ schedule: { ...t.schedule!, [k]: v } as ScheduleConfig })} />
+        ) : null}
+      </div>
+    </details>
+  );
+}
+
 /**
  * The app menu's Train commands (Electron: src-contracts/app-menu.ts), doing what this panel's
  * buttons do, when they would be offered; otherwise a notice says why not.
@@ -356,9 +483,6 @@ export function TrainPanel() {
   const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
   const scheduleKind = (t?.schedule ?? DEFAULT_SCHEDULE).kind as string;
-  const datasetSpec = DATASETS.find((d) => d.name === t?.dataset.name);
-  const userPath = t ? userDataPath(t.dataset) : undefined;
-  const datasetHint = t && !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
   const schedule = SCHEDULES.find((k) => k.kind === scheduleKind);
   const device = useEditor((s) => s.ui.device ?? 'auto');
@@ -380,31 +504,7 @@ export function TrainPanel() {
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
-        {!live ? (
-          <button type="button" className="primary" data-testid="train-start" disabled={!ready || !t || errors} title={blocked ?? 'Start training'} data-blocked={blocked} onClick={() => void start()}>
-            ▶ Start
-          </button>
-        ) : null}
-        {phase === 'running' && !elsewhere ? (
-          <button type="button" data-testid="train-pause" onClick={() => void runController.control('pause')}>
-            ❚❚ Pause
-          </button>
-        ) : null}
-        {phase === 'paused' && !elsewhere ? (
-          <button type="button" className="primary" data-testid="train-resume" onClick={() => void runController.control('resume')}>
-            ▶ Resume
-          </button>
-        ) : null}
-        {(phase === 'paused' || phase === 'diverged') && !elsewhere ? (
-          <button type="button" data-testid="train-step" onClick={() => void runController.control('step')} title="Train exactly one batch">
-            Step
-          </button>
-        ) : null}
-        {isLive(phase) && !elsewhere ? (
-          <button type="button" data-testid="train-stop" onClick={() => void runController.control('stop')}>
-            ■ Stop
-          </button>
-        ) : null}
+        <RunButtons live={live} elsewhere={elsewhere} phase={phase} startDisabled={!ready || !t || errors} blocked={blocked} onStart={() => void start()} />
         <PaceSelect />
         {t ? <SanityCheck graph={graph} disabled={!ready || errors} /> : null}
       </div>
@@ -426,63 +526,9 @@ export function TrainPanel() {
       ) : (
         <>
           <div className="train-form">
-            <label className="train-field train-field--wide">
-              <span>Dataset</span>
-              <span className="train-field__row">
-                <select
-                  data-testid="train-dataset"
-                  value={userPath ? USER_DATA : t.dataset.name}
-                  disabled={live}
-                  onChange={(e) => (e.target.value === ADD_DATA ? useAddData.getState().open() : e.target.value !== USER_DATA && set({ dataset: { ...t.dataset, name: e.target.value, options: undefined } }))}
-                >
-                  {userPath ? (
-                    <option value={USER_DATA} title={userPath}>
-                      {t.dataset.name}: {userPath.split(/[\\/]/).filter(Boolean).pop()}
-                    </option>
-                  ) : null}
-                  {userPath || DATASETS.some((d) => d.name === t.dataset.name) ? null : <option value={t.dataset.name}>{t.dataset.name}</option>}
-                  {DATASETS.map((d) => (
-                    <option key={d.name} value={d.name} title={d.doc}>
-                      {d.name}
-                    </option>
-                  ))}
-                  <option value={ADD_DATA}>Add data…</option>
-                </select>
-                <button type="button" className="train-field__add" data-testid="train-add-data" disabled={live} title="Train on your own data: a folder of images sorted by class, a table, NumPy arrays, or a text (.txt) for a design made for text" onClick={() => useAddData.getState().open()}>
-                  Add data…
-                </button>
-              </span>
-              {datasetHint ? (
-                <span className="train-field__hint" data-testid="dataset-hint">
-                  {datasetHint}
-                </span>
-              ) : null}
-            </label>
+            <DatasetField training={t} disabled={live} onChange={(dataset) => set({ dataset })} />
             <StartFromSelect training={t} disabled={live} onChange={(startFrom) => set({ startFrom })} />
-            {t.groups?.length ? (
-              // Several optimizer groups (a GAN): each minimises its own loss, so one Loss select
-              // would silently break the pairing; the groups are shown, edited in the project file.
-              <div className="train-field" data-testid="train-groups" title="Optimizer groups, stepped in this order on every batch (docs/ir.md). The optimizer below applies to a group that names none.">
-                <span>Loss per group</span>
-                <div className="train-field__groups">
-                  {t.groups.map((g) => (
-                    <div key={g.name}>
-                      {g.name}: {Array.isArray(g.loss) ? g.loss.join(' + ') : g.loss}
-                      {g.optimizer ? ` · ${g.optimizer.kind} ${g.optimizer.lr}` : ''}
-                    </div>
-                  ))}
-                </div>
-              </div>
-            ) : (
-            <label className="train-field">
-              <span>Loss</span>
-              <select data-testid="train-loss" value={Array.isArray(t.loss) ? t.loss[0] : t.loss} disabled={live} onChange={(e) => set({ loss: e.target.value })}>
-                {[...new Set([...(Array.isArray(t.loss) ? t.loss : [t.loss]), ...losses])].map((l) => (
-                  <option key={l}>{l}</option>
-                ))}
-              </select>
-            </label>
-            )}
+            <LossField training={t} losses={losses} disabled={live} onChange={(loss) => set({ loss })} />
             <label className="train-field" title={optimizer?.doc}>
               <span>Optimizer</span>
               <select data-testid="train-optimizer" data-value={t.optimizer.kind} value={t.optimizer.kind} disabled={live} onChange={(e) => set({ optimizer: { kind: e.target.value, lr: t.optimizer.lr } as OptimizerConfig })}>
@@ -518,21 +564,7 @@ export function TrainPanel() {
           </div>
           <DatasetFields dataset={t.dataset} disabled={live} onChange={(dataset) => set({ dataset })} />
           <EarlyStoppingFields training={t} disabled={live} onChange={(earlyStopping) => set({ earlyStopping })} />
-          {/* Every parameter of the chosen dataset, optimizer and schedule, generated from the engine's registries (scale is in the dataset panel). */}
-          <details className="train-more" data-testid="train-more">
-            <summary>More settings</summary>
-            <div className="train-form">
-              {datasetSpec ? (
-                <SpecFields specs={Object.fromEntries(Object.entries(datasetSpec.options).filter(([k]) => k !== 'normalize'))} values={t.dataset.options ?? {}} testPrefix="train-dataset" disabled={live} onCommit={(k, v) => set({ dataset: { ...t.dataset, options: { ...t.dataset.options, [k]: v } } })} />
-              ) : null}
-              {optimizer ? (
-                <SpecFields specs={optimizer.params} values={t.optimizer as unknown as Record<string, unknown>} testPrefix="train-optimizer" disabled={live} onCommit={(k, v) => set({ optimizer: { ...t.optimizer, [k]: v } as OptimizerConfig })} />
-              ) : null}
-              {schedule && t.schedule ? (
-                <SpecFields specs={schedule.params} values={t.schedule as unknown as Record<string, unknown>} testPrefix="train-schedule" disabled={live} onCommit={(k, v) => set({ schedule: { ...t.schedule!, [k]: v } as ScheduleConfig })} />
-              ) : null}
-            </div>
-          </details>
+          <MoreSettings training={t} disabled={live} set={set} />
           <DatasetPreviewView dataset={withInputShape(t.dataset, graph)} />
         </>
       )}

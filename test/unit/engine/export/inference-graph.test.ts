@@ -9,7 +9,7 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { EXPORT_FORMATS } from '../../../../src-engine/core/export/formats';
 import { describeGenerator, generatorOf, inferenceModel } from '../../../../src-engine/core/export/inference-graph';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
-import { inferModel } from '../../../../src-engine/core/export/model';
+import { inferModel } from '../../../../src-engine/core/export/infer';
 import { exportPytorch } from '../../../../src-engine/core/export/pytorch';
 import { trainedModel } from './onnx/harness';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inferModel } from '../../../../src-engine/core/export/model';
+import { inferModel } from '../../../../src-engine/core/export/infer';
 import { MODEL_FORMAT, modelFromJSON, modelToJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { getOp } from '../../../../src-engine/core/ops/registry';
 import { trainedTemplate } from './torch-harness';

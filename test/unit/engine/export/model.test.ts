@@ -2,7 +2,8 @@ import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
 import { describe, expect, it } from 'vitest';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
-import { inferModel, loadWeights, ModelError, type TrainedModel } from '../../../../src-engine/core/export/model';
+import { ModelError, type TrainedModel } from '../../../../src-engine/core/export/model';
+import { inferModel, loadWeights } from '../../../../src-engine/core/export/infer';
 import { graph, node } from '../graphs';
 
 const g = graph(

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
-import { inferModel } from '../../../../../src-engine/core/export/model';
+import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import type { Attrs } from '../../../../../src-engine/core/ops/types';

@@ -11,7 +11,8 @@ import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
 import { compileGraph } from '../../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../../src-engine/core/backend/reference';
 import { applyNormalization, type Normalization } from '../../../../../src-engine/core/data/normalize';
-import { inferModel, type TrainedModel } from '../../../../../src-engine/core/export/model';
+import { type TrainedModel } from '../../../../../src-engine/core/export/model';
+import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { getOp } from '../../../../../src-engine/core/ops/registry';
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import { Rng } from '../../../../../src-engine/base/rng';
 import { analyzeGraph } from '../../../../../src-engine/core/analysis/validate';
-import { inferModel } from '../../../../../src-engine/core/export/model';
+import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { inferenceModel } from '../../../../../src-engine/core/export/inference-graph';
 import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel, type OnnxTensor } from '../../../../../src-engine/core/export/onnx/proto';
