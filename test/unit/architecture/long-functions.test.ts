@@ -11,7 +11,6 @@ const LIMIT = 150;
 const STILL_LONG: Record<string, string> = {
   // Not yet assigned.
   'src-engine/node/train-cli.ts#main': 'the CLI split into argument parsing, setup and reporting',
-  'src-engine/core/export/onnx/import.ts#buildGraph': 'the ONNX import split by stage',
   'src-engine/core/analysis/validate.ts#analyze': 'the validator split by check',
   'src-engine/core/data/csv.ts#csvTable': 'the CSV parser split into tokenizer and typing',
   'src-main/web/server.ts#startWebServer': 'the web host split into routes',

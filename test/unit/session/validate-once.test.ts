@@ -4,16 +4,7 @@ import type * as Validate from '../../../src-engine/core/analysis/validate';
 
 // Count every validation: a spy over analyzeGraph, the one function that checks a graph.
 const calls = vi.hoisted(() => ({ n: 0 }));
-vi.mock('../../../src-engine/core/analysis/validate', async (importOriginal) => {
-  const real = await importOriginal<typeof Validate>();
-  return {
-    ...real,
-    analyzeGraph: (...args: Parameters<typeof real.analyzeGraph>) => {
-      calls.n++;
-      return real.analyzeGraph(...args);
-    },
-  };
-});
+vi.mock('../../../src-engine/core/analysis/validate', async (importOriginal) => (await import('../count-validations')).countingValidate(await importOriginal<typeof Validate>(), calls));
 
 describe('one train.start validates its graph once', () => {
   it('checks the graph once, for a run with a validation split, a partial last batch, probes and a memory limit', async () => {
