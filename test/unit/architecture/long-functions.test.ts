@@ -11,8 +11,6 @@ const LIMIT = 150;
 const STILL_LONG: Record<string, string> = {
   // Not yet assigned.
   'src-engine/node/train-cli.ts#main': 'the CLI split into argument parsing, setup and reporting',
-  'src-engine/core/analysis/validate.ts#analyze': 'the validator split by check',
-  'src-engine/core/data/csv.ts#csvTable': 'the CSV parser split into tokenizer and typing',
   'src-main/web/server.ts#startWebServer': 'the web host split into routes',
   // The renderer's components and store.
   'src-renderer/src/components/Canvas.tsx#Canvas': 'the canvas split into hooks',
