@@ -1,5 +1,5 @@
 import type { GraphIR } from '../../../base/ir/types';
-import { checkGraph } from '../../analysis/checked';
+import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import type { Normalization } from '../../data/normalize';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from '../model';
@@ -20,6 +20,8 @@ export interface OnnxImport {
   restored: boolean;
   /** Things the user should know (e.g. a Netwright file edited after export was rebuilt from its nodes). */
   warnings: OnnxDiagnostic[];
+  /** `model.graph`, checked once by the import: what loading the model reads (`LoadedModel`), not checking it again. */
+  checked: CheckedGraph;
 }
 
 /** The most ONNX nodes a file may have: far above any model Netwright can hold (10,000 nodes on the canvas). */
@@ -106,10 +108,10 @@ function* importSteps(bytes: Uint8Array): Generator<void, OnnxImport> {
   warnings.push(...nonFiniteWeights(mapped));
   const restored = restoreStored(file, mapped, opset, warnings);
   yield;
-  if (restored) return { model: restored, restored: true, warnings };
+  if (restored) return { ...restored, restored: true, warnings };
   try {
     const { shapes, ...model } = mapped;
-    return { model: checkedModel(withMetadata(model, file), shapes, warnings), restored: false, warnings };
+    return { ...checkedModel(withMetadata(model, file), shapes, warnings), restored: false, warnings };
   } catch (e) {
     throw withBatchFix(e, batch);
   }
@@ -174,7 +176,7 @@ function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
  *
  * @throws OnnxError `E_IMPORT_INVALID` with the graph's errors.
  */
-function checkedModel(model: TrainedModel, shapes: ReadonlyMap<string, readonly number[]>, warnings: OnnxDiagnostic[]): TrainedModel {
+function checkedModel(model: TrainedModel, shapes: ReadonlyMap<string, readonly number[]>, warnings: OnnxDiagnostic[]): { model: TrainedModel; checked: CheckedGraph } {
   const filled = { ...model.graph, nodes: model.graph.nodes.map((n) => ({ ...n, attrs: attrsWithDefaults(n.op, n.attrs) })) };
   let head = findClassifierHead(filled, Object.fromEntries(shapes));
   let r = checkGraph(head ? withClassificationLoss(model.graph, head) : model.graph, { batchSize: 1 });
@@ -188,14 +190,14 @@ function checkedModel(model: TrainedModel, shapes: ReadonlyMap<string, readonly 
     throw new OnnxError('E_IMPORT_INVALID', errors.map((d) => ({ code: 'E_IMPORT_INVALID', nodeId: d.nodeId, message: `${d.code}: ${d.message}` })));
   }
   const out: TrainedModel = { ...model, graph: r.graph.ir };
-  if (!head) return out;
+  if (!head) return { model: out, checked: r.graph };
   if (out.classNames && out.classNames.length !== head.classes) delete out.classNames;
   warnings.push({
     code: 'W_IMPORT_CLASSIFIER',
     nodeId: head.head,
     message: `Recognised a classifier of ${head.classes} classes (head "${head.head}"): a label Input and a CrossEntropyLoss on its logits were added, so it predicts class probabilities; remove them if it is not a classifier.`,
   });
-  return out;
+  return { model: out, checked: r.graph };
 }
 
 /**
@@ -234,7 +236,7 @@ function malformedTensors(g: OnnxGraph): OnnxDiagnostic[] {
  * the stored graph (its losses, Dropout and training settings included); else undefined, with a
  * warning when there was a stored graph.
  */
-function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'buffers'>, opset: number, warnings: OnnxDiagnostic[]): TrainedModel | undefined {
+function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'buffers'>, opset: number, warnings: OnnxDiagnostic[]): { model: TrainedModel; checked: CheckedGraph } | undefined {
   const meta = new Map((file.metadata_props ?? []).map((p) => [p.key, p.value]));
   const storedText = meta.get(META.graph);
   if (!storedText) return undefined;
@@ -257,7 +259,7 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     const classNames = meta.get(META.classNames);
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
-    if (structure(again.graph) === structure(file.graph)) return candidate;
+    if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };
   } catch {
     // fall through: rebuilt from the nodes
   }
