@@ -17,9 +17,10 @@ const WIRE_FILES = ['executor', 'probes', 'service', 'device-lost', ...(process.
  */
 const SHARED = [
   ...['architecture', 'protocol', 'probes', 'runs', 'lessons', 'bench'].map((d) => `test/unit/${d}/**/*.test.ts`),
-  // export-writer.test.ts mocks node:fs (a rename that fails mid-replace): isolated, so the writer it
-  // imports sees the mock whichever file loaded it first.
-  'test/unit/engine/**/!(export-writer).test.ts',
+  // export-writer.test.ts mocks node:fs (a rename that fails mid-replace), import-validates-once.test.ts
+  // the validator (it counts the checks): isolated, so what they import sees the mock whichever file
+  // loaded it first.
+  'test/unit/engine/**/!(export-writer|import-validates-once).test.ts',
   // relaxed-simd.test.ts turns a V8 flag on for its process (the kernels it selects would follow).
   'test/unit/cpu-backend/!(relaxed-simd).test.ts',
 ];

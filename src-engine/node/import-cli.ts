@@ -65,7 +65,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // Netwright's own design comes back with its training settings: its runs start from these weights, as the app's import does.
     const g = imported.model.graph;
     const graph = imported.restored && g.training && !g.training.startFrom ? { ...g, training: { ...g.training, startFrom: { kind: 'loaded' as const } } } : g;
-    const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph, layout: {}, model: modelToJSON(imported.model) };
+    const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph, layout: {}, model: modelToJSON(imported.model, imported.checked) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, values.out!, { force: values.force === true });
     for (const w of imported.warnings) err(`warning ${w.code}: ${w.message}\n`);
     const nodes = imported.model.graph.nodes.length;

@@ -17,6 +17,7 @@ import { evaluateModel, prepareForEvaluation } from '../../core/train';
 import { compileGraph } from '../../core/autodiff/executor';
 import { migrateGraph } from '../../base/ir/migrate';
 import type { DatasetConfig } from '../../base/ir/types';
+import type { CheckedGraph } from '../../core/analysis/checked';
 
 /**
  * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
@@ -66,7 +67,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
     'model.import': async ({ data }, { signal }) => {
       const imported = await readModel(data, signal);
-      return { ...(await loadModel(ctx, imported.model)), ...answer(imported) };
+      return { ...(await loadModel(ctx, imported.model, imported.checked)), ...answer(imported) };
     },
     'model.read': async ({ data }, { signal }) => {
       const imported = await readModel(data, signal);
@@ -161,15 +162,15 @@ const warningTexts = (imported: OnnxImport) => imported.warnings.map((w) => w.me
 
 /** What an import answers besides the load: the model as a `netwright.model` object, `restored`, the warnings. */
 function answer(imported: OnnxImport) {
-  return { model: modelToJSON(imported.model) as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
+  return { model: modelToJSON(imported.model, imported.checked) as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
 }
 
 /** Make `model` the loaded model (replacing the current run unless it still trains), with a few test samples for the Playground's picker when the dataset is at hand. */
-async function loadModel(ctx: ServiceContext, model: TrainedModel): Promise<LoadedModelInfo> {
+async function loadModel(ctx: ServiceContext, model: TrainedModel, checked?: CheckedGraph): Promise<LoadedModelInfo> {
   ctx.host();
   ctx.replaceLoaded();
   const loaded = await ctx.withBackend((backend) => {
-    const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend);
+    const m = new LoadedModel(`run-${ctx.nextId()}`, model, backend, checked);
     ctx.loaded = { model: m, backend };
     ctx.weights = model;
     return m;

@@ -1,3 +1,4 @@
+import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
 import { CLASS_LABEL_LOSS_OPS } from '../../core/ops/categories';
@@ -24,9 +25,11 @@ export class LoadedModel {
     readonly runId: string,
     readonly model: TrainedModel,
     backend: Backend,
+    /** `model.graph` when the caller checked it already (an ONNX import's `checked`): not checked again. */
+    known?: CheckedGraph,
   ) {
     assertLoadable(model);
-    const checked = checkModelGraph(model.graph);
+    const checked = known ?? checkModelGraph(model.graph);
     let binding: StructuralBinding;
     try {
       binding = bindGraph(checked);

@@ -58,190 +58,32 @@ export function analyzeGraph(json: unknown, opts: { batchSize?: number } = {}): 
 }
 
 function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
-  const diagnostics: Diagnostic[] = [];
-  const done = (): GraphAnalysis => ({ shapes: Object.create(null) as Record<string, number[]>, params: 0, flopsPerSample: 0, diagnostics });
-  const error = (code: ErrorCode, message: string, nodeId?: string): void => {
-    diagnostics.push(nodeId === undefined ? { code, severity: 'error', message } : { code, severity: 'error', nodeId, message });
-  };
-  const warn = (code: ErrorCode, message: string, nodeId?: string): void => {
-    diagnostics.push(nodeId === undefined ? { code, severity: 'warning', message } : { code, severity: 'warning', nodeId, message });
-  };
-
-  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
-    error('E_BATCH_SIZE', `Batch size must be a positive whole number; got ${String(opts.batchSize)}.`);
-    return done();
-  }
-  if (!isRecord(json)) {
-    error('E_NOT_OBJECT', `A graph is a JSON object; got ${describe(json)}.`);
-    return done();
-  }
-  if (json.format !== GRAPH_FORMAT) {
-    error('E_FORMAT', `Not a Netwright graph: "format" must be "${GRAPH_FORMAT}"; got ${describe(json.format)}.`);
-    return done();
-  }
-  if (typeof json.version !== 'number' || !Number.isInteger(json.version) || json.version < 0) {
-    error('E_VERSION', `"version" must be a whole number; got ${describe(json.version)}.`);
-    return done();
-  }
-  if (json.version > GRAPH_VERSION) {
-    error('E_VERSION_NEWER', `This graph was saved by a newer Netwright (format version ${json.version}; this one reads up to ${GRAPH_VERSION}). Update Netwright to open it.`);
-    return done();
-  }
-  const migrated = migrateGraph(json);
-  diagnostics.push(...migrated.diagnostics);
-  if (hasErrors(diagnostics)) return done();
-  for (const step of migrated.applied) warn('W_MIGRATED', `Upgraded from an older format: ${step}.`);
-  const g = migrated.json as Record<string, unknown>;
-
-  // — nodes —
-  if (!Array.isArray(g.nodes)) {
-    error('E_NODES', `"nodes" must be a list of nodes; got ${describe(g.nodes)}.`);
-    return done();
-  }
-  if (g.nodes.length > MAX_NODES) {
-    error('E_TOO_LARGE', `The graph has ${g.nodes.length} nodes; the limit is ${MAX_NODES}.`);
-    return done();
-  }
-  const nodes: NodeIR[] = [];
-  const byId = new Map<string, NodeIR>();
-  const defs = new Map<string, OpDef>();
-  g.nodes.forEach((raw: unknown, index: number) => {
-    const where = `Node #${index + 1}`;
-    if (!isRecord(raw)) {
-      error('E_NODE_INVALID', `${where} must be an object with id, op, attrs and inputs; got ${describe(raw)}.`);
-      return;
-    }
-    const id = raw.id;
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
-      error('E_NODE_INVALID', `${where} needs an "id" (a non-empty string of at most 200 characters); got ${describe(id)}.`);
-      return;
-    }
-    if (RESERVED_IDS.has(id)) {
-      error('E_NODE_INVALID', `${where}: "${id}" is a reserved name; choose another id.`, id);
-      return;
-    }
-    if (byId.has(id)) {
-      error('E_DUPLICATE_ID', `Two nodes are called "${id}"; ids must be unique.`, id);
-      return;
-    }
-    if (typeof raw.op !== 'string') {
-      error('E_NODE_INVALID', `Node "${id}" needs an "op" (the op name, e.g. "Linear"); got ${describe(raw.op)}.`, id);
-      return;
-    }
-    const inputs = raw.inputs === undefined ? [] : raw.inputs;
-    if (!Array.isArray(inputs) || inputs.length > MAX_INPUTS || !inputs.every((x: unknown) => typeof x === 'string')) {
-      error('E_NODE_INVALID', `Node "${id}": "inputs" must be a list of node ids; got ${describe(raw.inputs)}.`, id);
-      return;
-    }
-    const rawAttrs = raw.attrs === undefined ? {} : raw.attrs;
-    if (!isRecord(rawAttrs)) {
-      error('E_NODE_INVALID', `Node "${id}": "attrs" must be an object; got ${describe(raw.attrs)}.`, id);
-      return;
-    }
-    if (raw.frozen !== undefined && typeof raw.frozen !== 'boolean') {
-      error('E_NODE_INVALID', `Node "${id}": "frozen" must be true or false; got ${describe(raw.frozen)}.`, id);
-      return;
-    }
-    const node: NodeIR = { id, op: raw.op, attrs: {}, inputs: [...(inputs as string[])] };
-    if (raw.frozen === true) node.frozen = true;
-    byId.set(id, node);
-    nodes.push(node);
-    const def = getOp(raw.op);
-    if (!def) {
-      const guess = listOps().find((o) => o.name.toLowerCase() === String(raw.op).toLowerCase());
-      error('E_UNKNOWN_OP', `Node "${id}" uses unknown op "${clip(raw.op)}"${guess ? ` — did you mean "${guess.name}"?` : ''}.`, id);
-      return;
-    }
-    node.attrs = checkAttrs(def, id, rawAttrs, diagnostics);
-    // Shape rules may assume their declared inputs exist: only well-formed nodes get one.
-    if (checkArity(def, node, diagnostics)) defs.set(id, def);
-  });
-
-  // — edges —
-  for (const node of nodes) {
-    for (const ref of node.inputs) {
-      if (!byId.has(ref)) error('E_DANGLING_INPUT', `Node "${node.id}" takes input from "${clip(ref)}", which does not exist.`, node.id);
-    }
-  }
-
-  // — cycles (Kahn's algorithm; what is left lies on or behind a cycle) —
-  // Every one is named: one that feeds nothing is demoted to a warning below, with the rest of
-  // what is left out, so it must not hide one that an output or a loss depends on.
+  const report = new Report();
+  const g = readHeader(json, opts, report);
+  if (!g) return report.empty();
+  const read = readNodes(g.nodes, report);
+  if (!read) return report.empty();
+  const { nodes, byId, defs } = read;
+  checkEdges(nodes, byId, report);
   const order = topoOrder(nodes, byId);
-  if (order.length < nodes.length) {
-    const sorted = new Set(order);
-    for (const cycle of findCycles(nodes.filter((n) => !sorted.has(n.id)))) {
-      error('E_CYCLE', `The graph has a cycle: ${cycle.map((id) => `"${id}"`).join(' → ')}. Remove one of these connections.`, cycle[0]);
-    }
-  }
-
-  // — outputs —
-  let outputs: Record<string, string> = {};
-  if (g.outputs === undefined) {
-    warn('W_NO_OUTPUTS', 'The graph names no outputs; nothing will be shown as its prediction.');
-  } else if (!isRecord(g.outputs)) {
-    error('E_OUTPUTS', `"outputs" must map names to node ids; got ${describe(g.outputs)}.`);
-  } else {
-    outputs = {};
-    for (const [name, ref] of Object.entries(g.outputs)) {
-      if (RESERVED_IDS.has(name)) error('E_OUTPUTS', `"${name}" is a reserved output name.`);
-      else if (typeof ref !== 'string' || !byId.has(ref)) error('E_OUTPUT_UNKNOWN', `Output "${clip(name)}" refers to ${describe(ref)}, which is not a node.`);
-      else outputs[name] = ref;
-    }
-  }
-
-  // — training —
-  let training: TrainingConfig | undefined;
-  if (g.training !== undefined) training = checkTraining(g.training, byId, defs, diagnostics);
-
-  // — node groups (v3): they change nothing computed, so a bad one is a warning and is left out —
-  let groups: NodeGroup[] | undefined;
-  if (g.groups !== undefined) {
-    const checked = checkNodeGroups(g.groups, new Set(byId.keys()));
-    for (const p of checked.problems) warn('W_NODE_GROUP', `${p.message} The group is left out.`);
-    groups = checked.groups;
-  }
-
-  // — nodes off the path to an output or a loss: their problems are warnings, as PyTorch ignores a module forward() never calls —
+  if (order.length < nodes.length) reportCycles(nodes, order, report);
+  const outputs = readOutputs(g.outputs, byId, report);
+  const training = g.training === undefined ? undefined : checkTraining(g.training, byId, defs, report.diagnostics);
+  const groups = readGroups(g.groups, byId, report);
+  // Nodes off the path to an output or a loss: their problems are warnings, as PyTorch ignores a module forward() never calls.
   const unused = unusedNodes(nodes, byId, [...Object.values(outputs), ...lossIds(training)]);
-  const broken = new Set<string>();
-  const demote = (from: number) => {
-    for (let i = from; i < diagnostics.length; i++) {
-      const d = diagnostics[i];
-      if (d.severity !== 'error' || d.nodeId === undefined || !unused.has(d.nodeId)) continue;
-      broken.add(d.nodeId);
-      diagnostics[i] = { ...d, severity: 'warning', message: `${d.message} (left out of training: it feeds no output and no loss)` };
-    }
-  };
-  demote(0);
-
-  // — shapes (only over nodes whose structure is sound) —
-  const structural = hasErrors(diagnostics);
+  const broken = report.demote(0, unused);
+  const structural = hasErrors(report.diagnostics);
   const sorted = order.map((id) => byId.get(id)!).filter((n) => defs.has(n.id));
-  const inferred = inferShapes(sorted, opts);
-  const shapeFrom = diagnostics.length;
-  diagnostics.push(...inferred.diagnostics);
-  demote(shapeFrom);
-  if (!hasErrors(diagnostics)) checkLossInputs(sorted, defs, inferred.shapes, diagnostics);
-  demote(shapeFrom);
+  const inferred = inferSortedShapes(sorted, defs, opts, unused, broken, report);
   // Left out of the checked graph: an unused node that cannot be computed, and what it feeds.
   const leftOut = closeOver(broken, nodes, (n, set) => unused.has(n.id) && (!defs.has(n.id) || n.inputs.some((r) => set.has(r) || !byId.has(r))));
+  warnUnused(nodes, unused, leftOut, structural, report);
+  if (nodes.length === 0) report.error('E_EMPTY', 'The graph has no nodes.');
+  warnAllFrozen(inferred.paramNodes.filter((id) => !leftOut.has(id)), byId, training, report);
 
-  // Warn about nodes that feed no output and no loss: they cost time and learn nothing (or, left out, nothing at all).
-  const said = new Set(diagnostics.map((d) => d.nodeId));
-  for (const n of nodes) {
-    if (structural || !unused.has(n.id) || said.has(n.id)) continue;
-    warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss${leftOut.has(n.id) ? ': it is left out of training and export' : ''}.`, n.id);
-  }
-  if (nodes.length === 0) error('E_EMPTY', 'The graph has no nodes.');
-  // Fine-tuning with every layer frozen trains nothing: said once, before a run that changes nothing.
-  const learning = inferred.paramNodes.filter((id) => !leftOut.has(id));
-  if (training && learning.length > 0 && learning.every((id) => byId.get(id)!.frozen === true)) {
-    warn('W_ALL_FROZEN', `Every layer with weights is frozen (${learning.length} of them): training would change nothing. Unfreeze the layers to train — when fine-tuning, at least the head (Inspector ▸ Fine-tuning).`);
-  }
-
-  const result: GraphAnalysis = { shapes: inferred.shapes, params: inferred.params, flopsPerSample: inferred.flopsPerSample, diagnostics };
-  if (!hasErrors(diagnostics)) {
+  const result: GraphAnalysis = { shapes: inferred.shapes, params: inferred.params, flopsPerSample: inferred.flopsPerSample, diagnostics: report.diagnostics };
+  if (!hasErrors(report.diagnostics)) {
     const graph: GraphIR = { format: GRAPH_FORMAT, version: GRAPH_VERSION, nodes: leftOut.size ? nodes.filter((n) => !leftOut.has(n.id)) : nodes, outputs };
     if (typeof g.name === 'string') graph.name = g.name;
     if (training) graph.training = training;
@@ -250,6 +92,171 @@ function analyze(json: unknown, opts: { batchSize?: number }): GraphAnalysis {
     result.order = leftOut.size ? order.filter((id) => !leftOut.has(id)) : order;
   }
   return result;
+}
+
+/** The diagnostics one analysis collects, in order. */
+class Report {
+  readonly diagnostics: Diagnostic[] = [];
+
+  error(code: ErrorCode, message: string, nodeId?: string): void {
+    this.diagnostics.push(nodeId === undefined ? { code, severity: 'error', message } : { code, severity: 'error', nodeId, message });
+  }
+
+  warn(code: ErrorCode, message: string, nodeId?: string): void {
+    this.diagnostics.push(nodeId === undefined ? { code, severity: 'warning', message } : { code, severity: 'warning', nodeId, message });
+  }
+
+  /** The analysis of a graph that stops at its first problems: nothing inferred. */
+  empty(): GraphAnalysis {
+    return { shapes: Object.create(null) as Record<string, number[]>, params: 0, flopsPerSample: 0, diagnostics: this.diagnostics };
+  }
+
+  /**
+   * The errors from diagnostic `from` on that concern an unused node become warnings (it is left
+   * out of training); answers the nodes demoted so far, `into`.
+   */
+  demote(from: number, unused: ReadonlySet<string>, into = new Set<string>()): Set<string> {
+    const { diagnostics } = this;
+    for (let i = from; i < diagnostics.length; i++) {
+      const d = diagnostics[i];
+      if (d.severity !== 'error' || d.nodeId === undefined || !unused.has(d.nodeId)) continue;
+      into.add(d.nodeId);
+      diagnostics[i] = { ...d, severity: 'warning', message: `${d.message} (left out of training: it feeds no output and no loss)` };
+    }
+    return into;
+  }
+}
+
+/** The graph's envelope checked (an object, its format and version, the batch size asked) and migrated to the current version; undefined on an error. */
+function readHeader(json: unknown, opts: { batchSize?: number }, report: Report): Record<string, unknown> | undefined {
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1)) {
+    return void report.error('E_BATCH_SIZE', `Batch size must be a positive whole number; got ${String(opts.batchSize)}.`);
+  }
+  if (!isRecord(json)) return void report.error('E_NOT_OBJECT', `A graph is a JSON object; got ${describe(json)}.`);
+  if (json.format !== GRAPH_FORMAT) return void report.error('E_FORMAT', `Not a Netwright graph: "format" must be "${GRAPH_FORMAT}"; got ${describe(json.format)}.`);
+  if (typeof json.version !== 'number' || !Number.isInteger(json.version) || json.version < 0) {
+    return void report.error('E_VERSION', `"version" must be a whole number; got ${describe(json.version)}.`);
+  }
+  if (json.version > GRAPH_VERSION) {
+    return void report.error('E_VERSION_NEWER', `This graph was saved by a newer Netwright (format version ${json.version}; this one reads up to ${GRAPH_VERSION}). Update Netwright to open it.`);
+  }
+  const migrated = migrateGraph(json);
+  report.diagnostics.push(...migrated.diagnostics);
+  if (hasErrors(report.diagnostics)) return undefined;
+  for (const step of migrated.applied) report.warn('W_MIGRATED', `Upgraded from an older format: ${step}.`);
+  return migrated.json as Record<string, unknown>;
+}
+
+/** The nodes, each checked (id, op, inputs, attrs with defaults, arity); undefined when `nodes` is no list or too long. */
+function readNodes(raw: unknown, report: Report): { nodes: NodeIR[]; byId: Map<string, NodeIR>; defs: Map<string, OpDef> } | undefined {
+  if (!Array.isArray(raw)) return void report.error('E_NODES', `"nodes" must be a list of nodes; got ${describe(raw)}.`);
+  if (raw.length > MAX_NODES) return void report.error('E_TOO_LARGE', `The graph has ${raw.length} nodes; the limit is ${MAX_NODES}.`);
+  const read = { nodes: [] as NodeIR[], byId: new Map<string, NodeIR>(), defs: new Map<string, OpDef>() };
+  raw.forEach((node: unknown, index: number) => readNode(node, index, read, report));
+  return read;
+}
+
+/** One node of the list, added to `read` when it is well-formed enough to be referred to. */
+function readNode(raw: unknown, index: number, read: { nodes: NodeIR[]; byId: Map<string, NodeIR>; defs: Map<string, OpDef> }, report: Report): void {
+  const where = `Node #${index + 1}`;
+  if (!isRecord(raw)) return report.error('E_NODE_INVALID', `${where} must be an object with id, op, attrs and inputs; got ${describe(raw)}.`);
+  const id = raw.id;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200) {
+    return report.error('E_NODE_INVALID', `${where} needs an "id" (a non-empty string of at most 200 characters); got ${describe(id)}.`);
+  }
+  if (RESERVED_IDS.has(id)) return report.error('E_NODE_INVALID', `${where}: "${id}" is a reserved name; choose another id.`, id);
+  if (read.byId.has(id)) return report.error('E_DUPLICATE_ID', `Two nodes are called "${id}"; ids must be unique.`, id);
+  if (typeof raw.op !== 'string') return report.error('E_NODE_INVALID', `Node "${id}" needs an "op" (the op name, e.g. "Linear"); got ${describe(raw.op)}.`, id);
+  const inputs = raw.inputs === undefined ? [] : raw.inputs;
+  if (!Array.isArray(inputs) || inputs.length > MAX_INPUTS || !inputs.every((x: unknown) => typeof x === 'string')) {
+    return report.error('E_NODE_INVALID', `Node "${id}": "inputs" must be a list of node ids; got ${describe(raw.inputs)}.`, id);
+  }
+  const rawAttrs = raw.attrs === undefined ? {} : raw.attrs;
+  if (!isRecord(rawAttrs)) return report.error('E_NODE_INVALID', `Node "${id}": "attrs" must be an object; got ${describe(raw.attrs)}.`, id);
+  if (raw.frozen !== undefined && typeof raw.frozen !== 'boolean') return report.error('E_NODE_INVALID', `Node "${id}": "frozen" must be true or false; got ${describe(raw.frozen)}.`, id);
+  const node: NodeIR = { id, op: raw.op, attrs: {}, inputs: [...(inputs as string[])] };
+  if (raw.frozen === true) node.frozen = true;
+  read.byId.set(id, node);
+  read.nodes.push(node);
+  const def = getOp(raw.op);
+  if (!def) {
+    const guess = listOps().find((o) => o.name.toLowerCase() === String(raw.op).toLowerCase());
+    return report.error('E_UNKNOWN_OP', `Node "${id}" uses unknown op "${clip(raw.op)}"${guess ? ` — did you mean "${guess.name}"?` : ''}.`, id);
+  }
+  node.attrs = checkAttrs(def, id, rawAttrs, report.diagnostics);
+  // Shape rules may assume their declared inputs exist: only well-formed nodes get one.
+  if (checkArity(def, node, report.diagnostics)) read.defs.set(id, def);
+}
+
+function checkEdges(nodes: readonly NodeIR[], byId: ReadonlyMap<string, NodeIR>, report: Report): void {
+  for (const node of nodes) {
+    for (const ref of node.inputs) {
+      if (!byId.has(ref)) report.error('E_DANGLING_INPUT', `Node "${node.id}" takes input from "${clip(ref)}", which does not exist.`, node.id);
+    }
+  }
+}
+
+/**
+ * Every cycle among the nodes `order` (Kahn's algorithm) left out, named: one that feeds nothing
+ * is demoted to a warning later, with the rest of what is left out, so it must not hide one that
+ * an output or a loss depends on.
+ */
+function reportCycles(nodes: readonly NodeIR[], order: readonly string[], report: Report): void {
+  const sorted = new Set(order);
+  for (const cycle of findCycles(nodes.filter((n) => !sorted.has(n.id)))) {
+    report.error('E_CYCLE', `The graph has a cycle: ${cycle.map((id) => `"${id}"`).join(' → ')}. Remove one of these connections.`, cycle[0]);
+  }
+}
+
+function readOutputs(raw: unknown, byId: ReadonlyMap<string, NodeIR>, report: Report): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  if (raw === undefined) {
+    report.warn('W_NO_OUTPUTS', 'The graph names no outputs; nothing will be shown as its prediction.');
+  } else if (!isRecord(raw)) {
+    report.error('E_OUTPUTS', `"outputs" must map names to node ids; got ${describe(raw)}.`);
+  } else {
+    for (const [name, ref] of Object.entries(raw)) {
+      if (RESERVED_IDS.has(name)) report.error('E_OUTPUTS', `"${name}" is a reserved output name.`);
+      else if (typeof ref !== 'string' || !byId.has(ref)) report.error('E_OUTPUT_UNKNOWN', `Output "${clip(name)}" refers to ${describe(ref)}, which is not a node.`);
+      else outputs[name] = ref;
+    }
+  }
+  return outputs;
+}
+
+/** Node groups (v3): they change nothing computed, so a bad one is a warning and is left out. */
+function readGroups(raw: unknown, byId: ReadonlyMap<string, NodeIR>, report: Report): NodeGroup[] | undefined {
+  if (raw === undefined) return undefined;
+  const checked = checkNodeGroups(raw, new Set(byId.keys()));
+  for (const p of checked.problems) report.warn('W_NODE_GROUP', `${p.message} The group is left out.`);
+  return checked.groups;
+}
+
+/** The shapes, over the nodes whose structure is sound, and the losses' inputs checked; an unused node's problems demoted into `broken`. */
+function inferSortedShapes(sorted: readonly NodeIR[], defs: Map<string, OpDef>, opts: { batchSize?: number }, unused: ReadonlySet<string>, broken: Set<string>, report: Report) {
+  const inferred = inferShapes(sorted, opts);
+  const shapeFrom = report.diagnostics.length;
+  report.diagnostics.push(...inferred.diagnostics);
+  report.demote(shapeFrom, unused, broken);
+  if (!hasErrors(report.diagnostics)) checkLossInputs(sorted, defs, inferred.shapes, report.diagnostics);
+  report.demote(shapeFrom, unused, broken);
+  return inferred;
+}
+
+/** Nodes that feed no output and no loss: they cost time and learn nothing (or, left out, nothing at all). */
+function warnUnused(nodes: readonly NodeIR[], unused: ReadonlySet<string>, leftOut: ReadonlySet<string>, structural: boolean, report: Report): void {
+  const said = new Set(report.diagnostics.map((d) => d.nodeId));
+  for (const n of nodes) {
+    if (structural || !unused.has(n.id) || said.has(n.id)) continue;
+    report.warn('W_UNUSED_NODE', `Node "${n.id}" (${n.op}) feeds no output and no loss${leftOut.has(n.id) ? ': it is left out of training and export' : ''}.`, n.id);
+  }
+}
+
+/** Fine-tuning with every layer frozen trains nothing: said once, before a run that changes nothing. */
+function warnAllFrozen(learning: readonly string[], byId: ReadonlyMap<string, NodeIR>, training: TrainingConfig | undefined, report: Report): void {
+  if (training && learning.length > 0 && learning.every((id) => byId.get(id)!.frozen === true)) {
+    report.warn('W_ALL_FROZEN', `Every layer with weights is frozen (${learning.length} of them): training would change nothing. Unfreeze the layers to train — when fine-tuning, at least the head (Inspector ▸ Fine-tuning).`);
+  }
 }
 
 // — attrs —

@@ -42,7 +42,8 @@ export interface BufferEntry {
 
 /**
  * A graph ready to run for one batch size: every activation, gradient and workspace is allocated
- * once, here, through `backend.alloc`; a training step allocates nothing.
+ * once, here, through `backend.alloc` (or on first use, `CompileOptions.onDemand`); a training step
+ * allocates nothing.
  */
 export interface CompiledGraph {
   readonly batchSize: number;
@@ -63,6 +64,11 @@ export interface CompiledGraph {
   output(nodeId: string): Tensor;
   /** dLoss/dActivation after `backward`, or null for nodes that need no gradient (Inputs, targets). */
   grad(nodeId: string): Tensor | null;
+  /**
+   * Whether `backward` computes a gradient for the node (it has one, `grad` is not null): a node
+   * with weights that are not frozen, or fed by one, that reaches a loss. Asks for no tensor.
+   */
+  needsGradient(nodeId: string): boolean;
   /** A node's workspace (its op's `workspace` spec, by name) after `forward`/`backward`: probes read what an op keeps (a recurrent layer's gates per step). */
   workspace(nodeId: string): Readonly<Record<string, Tensor>>;
   /**
@@ -103,6 +109,13 @@ export interface CompileOptions {
   backend: Backend;
   /** Seeds parameter initialisation and the Dropout stream. */
   seed: number;
+  /**
+   * Allocate each activation, gradient and workspace when it is first asked for (`input`,
+   * `output`, `grad`, `workspace`), and all of them at the first `forward` or `backward`, instead
+   * of at once: for a plan that mirrors another executor (the GPU's host mirror), which reads
+   * only its parameters, its inputs and a few outputs unless asked to run on the CPU.
+   */
+  onDemand?: boolean;
 }
 
 /** What every plan of one compiled graph shares. */
@@ -118,6 +131,7 @@ interface Family {
   rng: Rng;
   lossNodes: string[];
   plans: Map<number, CompiledGraph>;
+  onDemand: boolean;
 }
 
 /**
@@ -158,6 +172,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     rng: new Rng(mix(opts.seed, 0x0d20_9047)),
     lossNodes: lossNodesOf(g),
     plans: new Map(),
+    onDemand: opts.onDemand === true,
   };
   for (const id of checked.order) {
     const node = byId.get(id)!;
@@ -247,17 +262,14 @@ function buildSteps(
   family: Family,
   byId: Map<string, NodeIR>,
   order: readonly string[],
-  shapes: Record<string, number[]>,
-  tensors: { outputs: Map<string, Tensor>; grads: Map<string, Tensor>; reaches: Set<string>; alloc: (shape: readonly number[]) => Tensor },
+  tensors: { outputs: Map<string, Tensor>; grads: Map<string, Tensor>; reaches: Set<string>; workspaceOf: (id: string) => Record<string, Tensor> },
 ): Step[] {
   const { backend, rng } = family;
-  const { outputs, grads, reaches, alloc } = tensors;
+  const { outputs, grads, reaches, workspaceOf } = tensors;
   return order.map((id) => {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
-    const args = shapeArgs(node, shapes);
-    const workspace: Record<string, Tensor> = {};
-    for (const w of def.workspace?.({ ...args, output: shapes[id] }) ?? []) workspace[w.name] = alloc(w.shape);
+    const workspace = workspaceOf(id);
     const output = outputs.get(id)!;
     const ctx = {
       inputs: node.inputs.map((i) => outputs.get(i)!),
@@ -344,7 +356,21 @@ function planFusedGroups(family: Family, steps: Step[], byId: Map<string, NodeIR
   return { groupAt, groupEnding, groupOf };
 }
 
-/** One batch size's plan of a compiled graph (see {@link CompiledGraph}): every tensor allocated in the constructor. */
+/** What a plan runs: each node's step, when each gradient is zeroed, the fused chains, the selection of every loss. */
+interface Runnable {
+  steps: Step[];
+  zeroBefore: Tensor[][];
+  zeroFirst: Tensor[];
+  groupAt: (FusedGroup | undefined)[];
+  groupEnding: (FusedGroup | undefined)[];
+  groupOf: Map<string, FusedGroup>;
+  full: SelectionInternal;
+}
+
+/**
+ * One batch size's plan of a compiled graph (see {@link CompiledGraph}): every tensor allocated
+ * in the constructor, or (`onDemand`) each when first asked for and the rest at the first run.
+ */
 class HostPlan implements CompiledGraph {
   readonly params: readonly ParamEntry[];
   readonly buffers: readonly BufferEntry[];
@@ -353,16 +379,13 @@ class HostPlan implements CompiledGraph {
   private readonly byId: Map<string, NodeIR>;
   private readonly outputs = new Map<string, Tensor>();
   private readonly grads = new Map<string, Tensor>();
-  private readonly steps: Step[];
-  private readonly zeroBefore: Tensor[][];
-  private readonly zeroFirst: Tensor[];
+  private readonly workspaces = new Map<string, Record<string, Tensor>>();
+  /** The nodes that get a gradient (`needsGradient`). */
+  private readonly reaches: Set<string>;
   private readonly lossSet: Set<string>;
-  private readonly groupAt: (FusedGroup | undefined)[];
-  private readonly groupEnding: (FusedGroup | undefined)[];
-  private readonly groupOf: Map<string, FusedGroup>;
   private readonly inputNames: Set<string>;
-  private readonly full: SelectionInternal;
   private readonly zero: (a: Float32Array) => void;
+  private built: Runnable | null = null;
   private lastTraining = false;
   private readonly selections = new Map<string, LossSelection>();
   private readonly groupSelections = new WeakMap<StepGroup, LossSelection>();
@@ -372,67 +395,119 @@ class HostPlan implements CompiledGraph {
     private readonly family: Family,
     readonly batchSize: number,
     readonly order: readonly string[],
-    shapes: Record<string, number[]>,
+    private readonly shapes: Record<string, number[]>,
   ) {
     const { graph, backend } = family;
     this.params = family.params;
     this.buffers = family.buffers;
     this.lossNodes = family.lossNodes;
     this.rng = family.rng;
-    const byId = (this.byId = new Map(graph.nodes.map((n) => [n.id, n])));
-    const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
+    this.byId = new Map(graph.nodes.map((n) => [n.id, n]));
     this.zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
-    const reaches = nodesNeedingGradients(family, byId, order);
-    const { outputs, grads } = this;
+    this.reaches = nodesNeedingGradients(family, this.byId, order);
+    this.lossSet = new Set(family.lossNodes);
+    this.inputNames = new Set(graphInputs(graph).map((n) => n.id));
+    if (!family.onDemand) this.built = this.build();
+  }
+
+  /** The steps and what they run with, built now if they were not. */
+  private get run(): Runnable {
+    return (this.built ??= this.build());
+  }
+
+  /** Every tensor not allocated yet (in forward order: activation, then gradient), then each node's step. */
+  private build(): Runnable {
+    const { family, byId, order, outputs, grads, reaches, lossSet } = this;
     for (const id of order) {
-      outputs.set(id, alloc(shapes[id]));
-      if (reaches.has(id)) grads.set(id, alloc(shapes[id]));
+      this.tensorOf(id);
+      this.gradOf(id);
     }
-    const steps = (this.steps = buildSteps(family, byId, order, shapes, { outputs, grads, reaches, alloc }));
+    const steps = buildSteps(family, byId, order, { outputs, grads, reaches, workspaceOf: (id) => this.workspaceOf(id) });
     const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
     const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
-    this.lossSet = new Set(family.lossNodes);
-    ({ zeroBefore: this.zeroBefore, zeroFirst: this.zeroFirst } = planGradientZeroing(steps, byId, grads, this.lossSet));
-    ({ groupAt: this.groupAt, groupEnding: this.groupEnding, groupOf: this.groupOf } = planFusedGroups(family, steps, byId, this.lossSet));
-    this.inputNames = new Set(graphInputs(graph).map((n) => n.id));
-    this.full = { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) };
+    return {
+      steps,
+      ...planGradientZeroing(steps, byId, grads, lossSet),
+      ...planFusedGroups(family, steps, byId, lossSet),
+      full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) },
+    };
+  }
+
+  private alloc(shape: readonly number[]): Tensor {
+    return tensor(shape, this.family.backend.alloc(sizeOf(shape)));
+  }
+
+  /** A node's activation, allocated on first use. */
+  private tensorOf(id: string): Tensor {
+    let t = this.outputs.get(id);
+    if (!t) this.outputs.set(id, (t = this.alloc(this.shapes[id])));
+    return t;
+  }
+
+  /** A node's activation gradient, allocated on first use; undefined for a node that gets none. */
+  private gradOf(id: string): Tensor | undefined {
+    if (!this.reaches.has(id)) return undefined;
+    let t = this.grads.get(id);
+    if (!t) this.grads.set(id, (t = this.alloc(this.shapes[id])));
+    return t;
+  }
+
+  /** A node's workspace (its op's `workspace` spec), allocated on first use. */
+  private workspaceOf(id: string): Record<string, Tensor> {
+    let w = this.workspaces.get(id);
+    if (w) return w;
+    const node = this.byId.get(id)!;
+    const args = shapeArgs(node, this.shapes);
+    w = {};
+    for (const spec of getOp(node.op)!.workspace?.({ ...args, output: this.shapes[id] }) ?? []) w[spec.name] = this.alloc(spec.shape);
+    this.workspaces.set(id, w);
+    return w;
+  }
+
+  private has(nodeId: string): boolean {
+    return this.shapes[nodeId] !== undefined && this.byId.has(nodeId);
   }
 
   input(name: string): Tensor {
     if (!this.inputNames.has(name)) throw codedError('E_NO_SUCH_INPUT', `The graph has no Input node "${name}" (inputs: ${[...this.inputNames].join(', ') || 'none'}).`);
-    return this.outputs.get(name)!;
+    return this.tensorOf(name);
   }
 
   output(nodeId: string): Tensor {
-    const t = this.outputs.get(nodeId);
-    if (!t) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-    const f = this.groupOf.get(nodeId);
+    if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    const t = this.tensorOf(nodeId);
+    const f = this.built?.groupOf.get(nodeId);
     if (f) this.freshOutputs(f);
     return t;
   }
 
   grad(nodeId: string): Tensor | null {
-    if (!this.outputs.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-    const f = this.groupOf.get(nodeId);
+    if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    const f = this.built?.groupOf.get(nodeId);
     if (f?.gradsStale) {
       this.freshOutputs(f);
       f.kernel.materializeGrads();
       f.gradsStale = false;
     }
-    return this.grads.get(nodeId) ?? null;
+    return this.gradOf(nodeId) ?? null;
+  }
+
+  needsGradient(nodeId: string): boolean {
+    if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    return this.reaches.has(nodeId);
   }
 
   workspace(nodeId: string): Readonly<Record<string, Tensor>> {
-    const step = this.steps.find((s) => s.id === nodeId);
-    if (!step) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
-    return step.ctx.workspace;
+    if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    return this.workspaceOf(nodeId);
   }
 
   forward(training: boolean, sel?: LossSelection): number {
-    const steps = this.steps;
+    const run = this.run;
+    const steps = run.steps;
     this.lastTraining = training;
     for (let i = 0; i < steps.length; i++) {
-      const f = this.groupAt[i];
+      const f = run.groupAt[i];
       if (f) {
         for (let j = f.start; j < f.end; j++) steps[j].ctx.training = training && !steps[j].statsFrozen;
         f.kernel.forward();
@@ -445,7 +520,7 @@ class HostPlan implements CompiledGraph {
       s.ctx.training = training && !s.statsFrozen;
       s.forward(s.ctx);
     }
-    const tensors = sel ? this.own(sel).lossTensors : this.full.lossTensors;
+    const tensors = sel ? this.own(sel).lossTensors : run.full.lossTensors;
     if (tensors.length === 0) return NaN;
     let loss = 0;
     for (const t of tensors) loss += t.data[0];
@@ -453,19 +528,20 @@ class HostPlan implements CompiledGraph {
   }
 
   backward(sel?: LossSelection): void {
-    const o = sel ? this.own(sel) : this.full;
+    const run = this.run;
+    const o = sel ? this.own(sel) : run.full;
     const zero = this.zero;
     // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
     // TypedArray.fill is ~7× slower).
     for (const p of this.family.params) zero(p.grad.data);
-    for (const t of this.zeroFirst) zero(t.data);
+    for (const t of run.zeroFirst) zero(t.data);
     // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
     for (const t of o.unseeded) zero(t.data);
     for (const t of o.lossGrads) t.data.fill(1);
-    for (let i = this.steps.length - 1; i >= 0; i--) {
-      const f = this.groupEnding[i];
+    for (let i = run.steps.length - 1; i >= 0; i--) {
+      const f = run.groupEnding[i];
       if (!f) {
-        for (const t of this.zeroBefore[i]) zero(t.data);
+        for (const t of run.zeroBefore[i]) zero(t.data);
         this.runBackwardStep(o, i);
         continue;
       }
@@ -478,15 +554,16 @@ class HostPlan implements CompiledGraph {
     const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
     let sel = this.selections.get(key);
     if (!sel) {
-      const { family, outputs, grads } = this;
+      const { family } = this;
       for (const id of ids) if (!this.lossSet.has(id)) throw codedError('E_NOT_A_TRAINING_LOSS', `"${id}" is not one of the graph's training losses (${family.lossNodes.join(', ')}).`);
       const roots = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
       const need = pathNodes(this.byId, this.order, family, ids, roots);
       const internal: SelectionInternal = {
-        lossTensors: ids.map((id) => outputs.get(id)!),
-        lossGrads: ids.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
-        unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined),
-        run: this.steps.map((s) => s.runBackward && need.has(s.id)),
+        lossTensors: ids.map((id) => this.tensorOf(id)),
+        lossGrads: ids.map((id) => this.gradOf(id)).filter((t): t is Tensor => t !== undefined),
+        unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => this.gradOf(id)).filter((t): t is Tensor => t !== undefined),
+        // As each step's `runBackward` (the node reaches a loss), within the selection.
+        run: this.order.map((id) => this.reaches.has(id) && need.has(id)),
       };
       sel = { lossNodes: [...ids], plan: internal };
       this.owned.add(internal);
@@ -523,7 +600,7 @@ class HostPlan implements CompiledGraph {
   }
 
   private runBackwardStep(o: SelectionInternal, i: number): void {
-    const s = this.steps[i];
+    const s = this.run.steps[i];
     if (!o.run[i] || !s.backward) return;
     s.ctx.training = this.lastTraining && !s.statsFrozen;
     s.backward(s.ctx);
@@ -531,8 +608,8 @@ class HostPlan implements CompiledGraph {
 
   /** The backward of fused chain `f`: as one kernel when the selection runs all of it. */
   private backwardGroup(o: SelectionInternal, f: FusedGroup): void {
-    const steps = this.steps;
-    for (let j = f.end - 1; j >= f.start; j--) for (const t of this.zeroBefore[j]) this.zero(t.data);
+    const { steps, zeroBefore } = this.run;
+    for (let j = f.end - 1; j >= f.start; j--) for (const t of zeroBefore[j]) this.zero(t.data);
     let running = 0;
     for (let j = f.start; j < f.end; j++) if (o.run[j] && steps[j].backward) running++;
     if (running === f.end - f.start) {

@@ -165,11 +165,42 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   const encoding = options.categorical ?? 'one-hot';
   if (!MISSING_POLICIES.includes(missing)) throw new DataError('DATA_BAD_OPTION', `${name}: options.missing must be one of ${MISSING_POLICIES.join(', ')}.`);
   if (!CATEGORICAL_ENCODINGS.includes(encoding)) throw new DataError('DATA_BAD_OPTION', `${name}: options.categorical must be one of ${CATEGORICAL_ENCODINGS.join(', ')}.`);
-  const rect = rectangularRows(text, name, options);
-  const { width, header } = rect;
-  let body = rect.body;
+  const { width, header, body: rows } = rectangularRows(text, name, options);
   if (width < 2) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV needs at least one feature column and a target column.`);
+  const { roles, target, featureCols } = columnRoles(header, options, name);
+  const t: TableRead = { name, missing, encoding, header, roles, target, featureCols, body: rows, droppedRows: 0, kinds: [], missingCounts: [] };
+  dropMissingTargets(t);
+  readFeatureColumns(t);
+  const plan = encodingPlan(t);
+  const { features, featureNames, width: nf } = encodeFeatures(t, plan);
+  const base = { name, count: t.body.length, features, featureShape: [nf], featureNames };
+  return { dataset: { ...base, ...readTargets(t, options.task ?? 'auto') }, columns: columnSummaries(t, plan), droppedRows: t.droppedRows };
+}
 
+type Row = { line: number; cells: string[] };
+
+/** What `csvTable` has read so far: the options, the columns' roles, the rows kept, each feature column's kind and missing count. */
+interface TableRead {
+  name: string;
+  missing: MissingPolicy;
+  encoding: CategoricalEncoding;
+  header: string[];
+  roles: ColumnRole[];
+  target: number;
+  featureCols: number[];
+  body: Row[];
+  droppedRows: number;
+  /** Per feature column (in `featureCols`' order). */
+  kinds: ('numeric' | 'categorical')[];
+  missingCounts: number[];
+}
+
+/** How one feature column is encoded: its categories, its fill value, its output width. */
+type ColumnPlan = { c: number; kind: 'numeric' | 'categorical'; categories: string[]; fill: string | undefined; fillNumber: number; indicator: boolean; width: number };
+
+/** Each column's role (`options.roles`, the target column), the target's number, the feature columns. */
+function columnRoles(header: readonly string[], options: CsvOptions, name: string): { roles: ColumnRole[]; target: number; featureCols: number[] } {
+  const width = header.length;
   const columnOf = (key: string | number): number => {
     if (typeof key === 'number') return key;
     const i = header.indexOf(key);
@@ -194,65 +225,79 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
   roles[target] = 'target';
   const featureCols = roles.flatMap((r, c) => (r === 'feature' ? [c] : []));
   if (featureCols.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no feature columns are left (every column but the target is ignored).`);
+  return { roles, target, featureCols };
+}
 
-  // Rows whose target is missing: refused under `error`, dropped otherwise.
-  let droppedRows = 0;
-  const emptyLabel = body.findIndex((r) => isMissing(r.cells[target]));
-  if (emptyLabel >= 0) {
-    if (missing === 'error') {
-      throw new DataError('DATA_NAN', `${name}: line ${body[emptyLabel].line}, target column ${target + 1}: missing (empty) target. Choose a missing-value policy (drop, or a fill) to drop such rows.`, 'missing');
-    }
-    const kept = body.filter((r) => !isMissing(r.cells[target]));
-    droppedRows += body.length - kept.length;
-    body = kept;
+/** Rows whose target is missing: refused under `error`, dropped otherwise. */
+function dropMissingTargets(t: TableRead): void {
+  const emptyLabel = t.body.findIndex((r) => isMissing(r.cells[t.target]));
+  if (emptyLabel < 0) return;
+  if (t.missing === 'error') {
+    throw new DataError('DATA_NAN', `${t.name}: line ${t.body[emptyLabel].line}, target column ${t.target + 1}: missing (empty) target. Choose a missing-value policy (drop, or a fill) to drop such rows.`, 'missing');
   }
+  const kept = t.body.filter((r) => !isMissing(r.cells[t.target]));
+  t.droppedRows += t.body.length - kept.length;
+  t.body = kept;
+}
 
-  // Column kinds and missing counts.
-  const kinds = featureCols.map((c) => body.every((r) => isMissing(r.cells[c]) || !Number.isNaN(parseNumber(r.cells[c]))) ? ('numeric' as const) : ('categorical' as const));
-  const missingCounts = featureCols.map((c) => body.reduce((n, r) => n + (isMissing(r.cells[c]) ? 1 : 0), 0));
-  const totalMissing = missingCounts.reduce((a, b) => a + b, 0);
-  if (encoding === 'error' && kinds.includes('categorical')) {
-    const problems: string[] = [];
-    let bad = 0;
-    for (const r of body) {
-      featureCols.forEach((c, k) => {
-        if (kinds[k] === 'categorical' && !isMissing(r.cells[c]) && Number.isNaN(parseNumber(r.cells[c]))) {
-          bad++;
-          if (problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: not a number`);
-        }
-      });
-    }
-    throw new DataError('DATA_CSV_BAD_CELL', `${name}: ${bad} feature cell${bad === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${bad > problems.length ? '; …' : ''}). Encode text columns (options.categorical one-hot or index) or ignore them.`);
-  }
-  if (totalMissing > 0 && missing === 'error') {
-    const problems: string[] = [];
-    for (const r of body) {
-      for (const c of featureCols) {
-        const s = r.cells[c];
-        if (isMissing(s) && problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: ${s === '' ? 'empty cell' : 'missing value'}`);
-      }
-      if (problems.length >= MAX_LISTED) break;
-    }
-    throw new DataError(
-      'DATA_NAN',
-      `${name}: ${totalMissing} feature cell${totalMissing === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${totalMissing > problems.length ? '; …' : ''}). ` +
-        'Fill or drop those rows, make the column the target, or choose a missing-value policy: drop, mean, median, most-frequent or indicator.',
-      'missing',
-    );
-  }
-  if (missing === 'drop' && totalMissing > 0) {
+/**
+ * Each feature column's kind and missing count; the cells the options cannot use refused (text
+ * under `categorical: 'error'`, gaps under `missing: 'error'`); rows with gaps dropped under `drop`.
+ */
+function readFeatureColumns(t: TableRead): void {
+  const { body, featureCols, name } = t;
+  t.kinds = featureCols.map((c) => (body.every((r) => isMissing(r.cells[c]) || !Number.isNaN(parseNumber(r.cells[c]))) ? ('numeric' as const) : ('categorical' as const)));
+  t.missingCounts = featureCols.map((c) => body.reduce((n, r) => n + (isMissing(r.cells[c]) ? 1 : 0), 0));
+  const totalMissing = t.missingCounts.reduce((a, b) => a + b, 0);
+  if (t.encoding === 'error' && t.kinds.includes('categorical')) refuseTextCells(t);
+  if (totalMissing > 0 && t.missing === 'error') refuseMissingCells(t, totalMissing);
+  if (t.missing === 'drop' && totalMissing > 0) {
     const kept = body.filter((r) => featureCols.every((c) => !isMissing(r.cells[c])));
-    droppedRows += body.length - kept.length;
-    body = kept;
+    t.droppedRows += body.length - kept.length;
+    t.body = kept;
   }
-  if (body.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no rows are left after dropping those with missing values.`);
+  if (t.body.length === 0) throw new DataError('DATA_CSV_EMPTY', `${name}: no rows are left after dropping those with missing values.`);
+}
 
-  // Per column: categories, fill value, output width.
-  const plan = featureCols.map((c, k) => {
-    const present = body.map((r) => r.cells[c]).filter((s) => !isMissing(s));
-    const hasMissing = missing !== 'drop' && missingCounts[k] > 0;
+function refuseTextCells(t: TableRead): never {
+  const problems: string[] = [];
+  let bad = 0;
+  for (const r of t.body) {
+    t.featureCols.forEach((c, k) => {
+      if (t.kinds[k] === 'categorical' && !isMissing(r.cells[c]) && Number.isNaN(parseNumber(r.cells[c]))) {
+        bad++;
+        if (problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: not a number`);
+      }
+    });
+  }
+  throw new DataError('DATA_CSV_BAD_CELL', `${t.name}: ${bad} feature cell${bad === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${bad > problems.length ? '; …' : ''}). Encode text columns (options.categorical one-hot or index) or ignore them.`);
+}
+
+function refuseMissingCells(t: TableRead, totalMissing: number): never {
+  const problems: string[] = [];
+  for (const r of t.body) {
+    for (const c of t.featureCols) {
+      const s = r.cells[c];
+      if (isMissing(s) && problems.length < MAX_LISTED) problems.push(`line ${r.line}, column ${c + 1}: ${s === '' ? 'empty cell' : 'missing value'}`);
+    }
+    if (problems.length >= MAX_LISTED) break;
+  }
+  throw new DataError(
+    'DATA_NAN',
+    `${t.name}: ${totalMissing} feature cell${totalMissing === 1 ? '' : 's'} cannot be used (${problems.join('; ')}${totalMissing > problems.length ? '; …' : ''}). ` +
+      'Fill or drop those rows, make the column the target, or choose a missing-value policy: drop, mean, median, most-frequent or indicator.',
+    'missing',
+  );
+}
+
+/** Per feature column: categories, fill value, output width. */
+function encodingPlan(t: TableRead): ColumnPlan[] {
+  const { missing, encoding, name } = t;
+  return t.featureCols.map((c, k) => {
+    const present = t.body.map((r) => r.cells[c]).filter((s) => !isMissing(s));
+    const hasMissing = missing !== 'drop' && t.missingCounts[k] > 0;
     const indicator = missing === 'indicator' && hasMissing;
-    if (kinds[k] === 'categorical') {
+    if (t.kinds[k] === 'categorical') {
       const counts = new Map<string, number>();
       for (const s of present) counts.set(s, (counts.get(s) ?? 0) + 1);
       const categories = [...counts.keys()].sort();
@@ -267,10 +312,14 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
     const values = present.map(parseNumber);
     return { c, kind: 'numeric' as const, categories: [], fill: undefined, fillNumber: hasMissing ? statistic(values, missing) : 0, indicator, width: 1 + (indicator ? 1 : 0) };
   });
+}
 
+/** The feature matrix `[rows, width]` the plan encodes, and its columns' names. */
+function encodeFeatures(t: TableRead, plan: readonly ColumnPlan[]): { features: Float32Array; featureNames: string[]; width: number } {
+  const { body, header, encoding } = t;
   const n = body.length;
   const nf = plan.reduce((a, p) => a + p.width, 0);
-  if (n * (nf + 1) > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${n} rows × ${nf} encoded columns is over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values.`);
+  if (n * (nf + 1) > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${t.name}: ${n} rows × ${nf} encoded columns is over the limit of ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values.`);
   const features = new Float32Array(n * nf);
   const featureNames: string[] = [];
   for (const p of plan) {
@@ -297,35 +346,43 @@ export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
       if (p.indicator) features[f++] = gap ? 1 : 0;
     }
   }
-  const columns: CsvTable['columns'] = header.map((h, c) => {
-    const k = featureCols.indexOf(c);
+  return { features, featureNames, width: nf };
+}
+
+/** How each column was read (the report the UI shows). */
+function columnSummaries(t: TableRead, plan: readonly ColumnPlan[]): CsvTable['columns'] {
+  const { body } = t;
+  return t.header.map((h, c) => {
+    const k = t.featureCols.indexOf(c);
     const p = k >= 0 ? plan[k] : undefined;
     const kind = p ? p.kind : body.every((r) => !Number.isNaN(parseNumber(r.cells[c]))) ? 'numeric' : 'categorical';
-    return { name: h, role: roles[c], kind, missing: k >= 0 ? missingCounts[k] : body.reduce((m, r) => m + (isMissing(r.cells[c]) ? 1 : 0), 0), ...(p?.kind === 'categorical' ? { categories: p.categories.length } : {}) };
+    return { name: h, role: t.roles[c], kind, missing: k >= 0 ? t.missingCounts[k] : body.reduce((m, r) => m + (isMissing(r.cells[c]) ? 1 : 0), 0), ...(p?.kind === 'categorical' ? { categories: p.categories.length } : {}) };
   });
+}
 
-  const raw = body.map((r) => r.cells[target]);
+/** The targets and task: numbers for a regression, class indices (of the sorted distinct labels) for a classification. */
+function readTargets(t: TableRead, asked: NonNullable<CsvOptions['task']>): Pick<Dataset, 'task' | 'targets' | 'targetShape' | 'numClasses' | 'classNames'> {
+  const raw = t.body.map((r) => r.cells[t.target]);
   const numeric = raw.map(parseNumber);
   const allNumeric = numeric.every((v) => !Number.isNaN(v));
-  let task = options.task ?? 'auto';
+  let task = asked;
   if (task === 'auto') {
     const distinct = new Set(numeric);
     task = !allNumeric || (numeric.every(Number.isInteger) && distinct.size <= 20) ? 'classification' : 'regression';
   }
-  const base = { name, count: n, features, featureShape: [nf], featureNames };
   if (task === 'regression') {
     const bad = raw.findIndex((_, i) => Number.isNaN(numeric[i]));
     if (bad >= 0) {
-      throw new DataError('DATA_NAN', `${name}: line ${body[bad].line}, target column ${target + 1}: not a number (regression needs numeric targets).`);
+      throw new DataError('DATA_NAN', `${t.name}: line ${t.body[bad].line}, target column ${t.target + 1}: not a number (regression needs numeric targets).`);
     }
-    return { dataset: { ...base, task, targets: Float32Array.from(numeric), targetShape: [1], numClasses: 0, classNames: [] }, columns, droppedRows };
+    return { task, targets: Float32Array.from(numeric), targetShape: [1], numClasses: 0, classNames: [] };
   }
   const labels = [...new Set(raw)];
   if (allNumeric) labels.sort((a, b) => parseNumber(a) - parseNumber(b));
   else labels.sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const targets = Float32Array.from(raw, (s) => index.get(s)!);
-  return { dataset: { ...base, task: 'classification', targets, targetShape: [], numClasses: labels.length, classNames: labels }, columns, droppedRows };
+  return { task: 'classification', targets, targetShape: [], numClasses: labels.length, classNames: labels };
 }
 
 /** The fill value of a numeric column: mean (also for `indicator`), median or most frequent. */

@@ -47,7 +47,7 @@ export interface InferenceModel {
  * its own) and its weights those of its nodes. A conditional GAN's generator also reads the
  * labels (the target Input, through OneHot): that Input becomes one of the generator's inputs.
  * The input normalisation is dropped too: the generator reads z, not the dataset's features; nor
- * the class names.
+ * the class names. `known`: the model's graph when the caller checked it already (not checked again).
  *
  * @example
  * ```ts
@@ -55,8 +55,8 @@ export interface InferenceModel {
  * // generator: { inputs: [{ id: 'z', shape: [32], kind: 'noise' }], output: { id: 'fake', name: 'samples', shape: [1, 28, 28] } }
  * ```
  */
-export function inferenceModel(model: TrainedModel): InferenceModel {
-  const r = checkGraph(model.graph, { batchSize: 1 });
+export function inferenceModel(model: TrainedModel, known?: CheckedGraph): InferenceModel {
+  const r = known ? { graph: known, diagnostics: [...known.warnings] } : checkGraph(model.graph, { batchSize: 1 });
   const as = { model, diagnostics: r.diagnostics, ...(r.graph ? { checked: r.graph } : {}) };
   if (!r.graph || !model.graph.nodes.some((n) => getOp(n.op)?.trainingOnly)) return as;
   const a = { order: r.graph.order, shapes: r.graph.shapesAt(1) };

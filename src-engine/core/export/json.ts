@@ -5,6 +5,7 @@ import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
 import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
+import type { CheckedGraph } from '../analysis/checked';
 
 /** The `format` marker of a Netwright model file (docs/export.md). */
 export const MODEL_FORMAT = 'netwright.model';
@@ -39,14 +40,15 @@ export interface ModelFileJSON {
 
 /**
  * The model file for a model. Tensors keep their exact bits (NaN payloads included), so
- * `modelFromJSON(modelToJSON(m))` predicts bit-identically to `m`.
+ * `modelFromJSON(modelToJSON(m))` predicts bit-identically to `m`. `known`: `model.graph` when the
+ * caller checked it already (an ONNX import's `checked`).
  *
  * @throws ModelError when a weight is missing or mis-sized for the graph (`E_MODEL_WEIGHTS`).
  */
-export function modelToJSON(model: TrainedModel): ModelFileJSON {
+export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFileJSON {
   const params: Record<string, TensorJSON> = {};
   const buffers: Record<string, TensorJSON> = {};
-  for (const t of tensorSpecs(checkModelGraph(model.graph))) {
+  for (const t of tensorSpecs(known ?? checkModelGraph(model.graph))) {
     const from = t.kind === 'param' ? model.params : model.buffers;
     const v = from[t.key];
     const n = t.shape.reduce((a, b) => a * b, 1);

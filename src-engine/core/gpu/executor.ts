@@ -7,8 +7,9 @@
  * It is built on the CPU executor rather than beside it: `compileGraph` with the reference
  * backend makes the *host mirror* (`host`), which validates the graph, orders it, initialises the
  * parameters exactly as a CPU run would (same seed, same weights), and decides which nodes need a
- * gradient; this file uploads those weights and asks the GPU kernel table (`kernels/registry.ts`)
- * for each node's dispatches. The mirror is where snapshots land (`syncToHost`), so a checkpoint,
+ * gradient (`needsGradient`); its activations are allocated only when read (`onDemand`). This
+ * file uploads those weights and asks the GPU kernel table (`kernels/registry.ts`) for each node's
+ * dispatches. The mirror is where snapshots land (`syncToHost`), so a checkpoint,
  * a probe frame or a CPU resume after a lost device read the same `CompiledGraph` as on the CPU.
  *
  * Every device tensor is allocated here, once; a step allocates only a readback buffer when all
@@ -177,7 +178,9 @@ export function buildGpuGraph(graph: CheckedGraph, opts: GpuCompileOptions): Gpu
     const shapes = graph.shapesAt(opts.batchSize);
     const gaps = gpuKernelGaps(graph.ir);
     if (gaps.length) throw new GpuError('E_GPU_NO_KERNEL', `No GPU kernel yet for: ${gaps.join(', ')}. Train this model on the CPU.`);
-    const host = compileGraph(graph, { batchSize: opts.batchSize, backend: createReferenceBackend(), seed: opts.seed });
+    // The host mirror: its parameters and buffers now (uploaded below), its activations only when
+    // asked for (the losses, the prediction, a probe's reads; all of them for a forward on the CPU).
+    const host = compileGraph(graph, { batchSize: opts.batchSize, backend: createReferenceBackend(), seed: opts.seed, onDemand: true });
     const ctx = opts.gpu;
     const params: GpuParamEntry[] = host.params.map((p) => {
       const value = ctx.createTensor(p.value.data.length, `${p.nodeId}.${p.name}`);
@@ -346,7 +349,7 @@ class DevicePlan implements GpuGraph {
     const { outputs, grads } = this;
     for (const id of host.order) {
       outputs.set(id, ctx.createTensor(sizeOf(shapes[id]), id));
-      if (host.grad(id)) grads.set(id, ctx.createTensor(sizeOf(shapes[id]), `d${id}`));
+      if (host.needsGradient(id)) grads.set(id, ctx.createTensor(sizeOf(shapes[id]), `d${id}`));
     }
     this.nodes = prepareNodes(family, host, shapes, outputs, grads);
     const backward = [...this.nodes.backwardByNode].reverse().flat();

@@ -148,6 +148,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     input: (id) => host.input(id),
     output: (id) => host.output(id),
     grad: (id) => host.grad(id),
+    needsGradient: (id) => host.needsGradient(id),
     // The host mirror's: what its own forwards (below) leave there, not the device's steps.
     workspace: (id) => host.workspace(id),
     // Off the training path (the Playground's predictions): the host mirror on the CPU, with the

@@ -247,4 +247,30 @@ describe('compileGraph', () => {
     expect(calls).toBe(1);
     expect(Array.from(g.output('fc').data)).toEqual([42, 42, 42, 42]);
   });
+
+  it('onDemand (the GPU host mirror): only the parameters and buffers at first, each tensor when asked, the rest at the first run; same results', () => {
+    const floats = { n: 0 };
+    const counting: Backend = { ...backend, alloc: (length) => ((floats.n += length), backend.alloc(length)) };
+    const checked = checkedOrThrow(smallCnn(6, 3));
+    const eager = compileGraph(checked, { batchSize: 4, backend, seed: 2 });
+    const lazy = compileGraph(checked, { batchSize: 4, backend: counting, seed: 2, onDemand: true });
+    const weights = lazy.params.reduce((n, p) => n + p.value.data.length + p.grad.data.length, 0) + lazy.buffers.reduce((n, b) => n + b.value.data.length, 0);
+    expect(floats.n).toBe(weights);
+    // What a GPU plan asks of its mirror: which nodes get a gradient, its inputs and its loss.
+    expect(eager.order.map((id) => lazy.needsGradient(id))).toEqual(eager.order.map((id) => eager.grad(id) !== null));
+    expect(floats.n).toBe(weights);
+    const image = lazy.input('image');
+    const loss = lazy.output('loss');
+    expect(floats.n).toBe(weights + image.data.length + loss.data.length);
+    // A run on the CPU builds the rest (the tensors handed out stay the plan's) and computes as an eager plan does.
+    fill(image.data, new Rng(1));
+    eager.input('image').data.set(image.data);
+    lazy.input('label').data.set([0, 1, 2, 1]);
+    eager.input('label').data.set([0, 1, 2, 1]);
+    expect(lazy.forward(true)).toBe(eager.forward(true));
+    expect(lazy.output('loss')).toBe(loss);
+    lazy.backward();
+    eager.backward();
+    for (const id of eager.order) expect(Array.from(lazy.grad(id)?.data ?? []), id).toEqual(Array.from(eager.grad(id)?.data ?? []));
+  });
 });

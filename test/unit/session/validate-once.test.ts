@@ -1,19 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { setupEngine, twoMoonsGraph } from './fixtures';
+import { bytesToBase64 } from '../../../src-engine/base/base64';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { compileGraph } from '../../../src-engine/core/autodiff/executor';
+import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
+import { exportOnnx } from '../../../src-engine/core/export/onnx';
+import { decodeModel, encodeModel } from '../../../src-engine/core/export/onnx/proto';
 import type * as Validate from '../../../src-engine/core/analysis/validate';
 
 // Count every validation: a spy over analyzeGraph, the one function that checks a graph.
 const calls = vi.hoisted(() => ({ n: 0 }));
-vi.mock('../../../src-engine/core/analysis/validate', async (importOriginal) => {
-  const real = await importOriginal<typeof Validate>();
-  return {
-    ...real,
-    analyzeGraph: (...args: Parameters<typeof real.analyzeGraph>) => {
-      calls.n++;
-      return real.analyzeGraph(...args);
-    },
-  };
-});
+vi.mock('../../../src-engine/core/analysis/validate', async (importOriginal) => (await import('../count-validations')).countingValidate(await importOriginal<typeof Validate>(), calls));
 
 describe('one train.start validates its graph once', () => {
   it('checks the graph once, for a run with a validation split, a partial last batch, probes and a memory limit', async () => {
@@ -52,6 +49,25 @@ describe('one train.start validates its graph once', () => {
       const r = await client.request('train.sanityCheck', { graph: g, samples: 16, steps: 30 });
       expect(r.steps).toBeGreaterThan(0);
       expect(calls.n).toBe(1);
+    } finally {
+      service.dispose();
+    }
+  });
+
+  it('checks an imported ONNX file once: the import checks the graph it makes, and loading it reads that check', async () => {
+    const { client, service } = setupEngine();
+    try {
+      const graph = twoMoonsGraph({ epochs: 1 });
+      const plan = compileGraph(checkedOrThrow(graph), { batchSize: 1, backend: createReferenceBackend(), seed: 1 });
+      const params = Object.fromEntries(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data]));
+      const file = decodeModel(exportOnnx({ graph, params, buffers: {} }).bytes);
+      for (const restored of [true, false]) {
+        // Without the stored graph the file is rebuilt from its nodes (a classifier: its loss added before the check).
+        if (!restored) file.metadata_props = [];
+        calls.n = 0;
+        const r = await client.request('model.import', { format: 'onnx', data: bytesToBase64(encodeModel(file)) });
+        expect([r.restored, calls.n]).toEqual([restored, 1]);
+      }
     } finally {
       service.dispose();
     }

@@ -2,6 +2,7 @@ import { isFeatureInput, isGraphInput } from '../../../base/ir/inputs';
 import { predictionNodeId } from '../../../base/ir/prediction';
 import type { GraphIR, NodeIR } from '../../../base/ir/types';
 import { ENGINE_VERSION } from '../../../base/version';
+import type { CheckedGraph } from '../../analysis/checked';
 import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
@@ -44,6 +45,8 @@ export interface OnnxExportOptions {
   normalization?: OnnxNormalizationMode;
   /** Written as `producer_version`. */
   producerVersion?: string;
+  /** The model's graph already checked (`checkGraph`): read as it is, not checked again (the importer's restore). */
+  checked?: CheckedGraph;
 }
 
 export interface OnnxExport {
@@ -72,7 +75,7 @@ export interface OnnxExport {
  */
 export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {}): OnnxExport {
   // A GAN leaves as its generator (z in, samples out); every other graph as it is.
-  const { model, generator, checked, diagnostics } = inferenceModel(trained);
+  const { model, generator, checked, diagnostics } = inferenceModel(trained, options.checked);
   const opset = options.opset ?? DEFAULT_OPSET;
   const mode = options.normalization ?? 'nodes';
   if (!(ONNX_OPSETS as readonly number[]).includes(opset)) {

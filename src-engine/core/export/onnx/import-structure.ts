@@ -2,7 +2,8 @@ import type { TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import type { OnnxGraph, OnnxNode } from '../../../base/onnx/model';
 
-const nameOf = (n: OnnxNode) => n.name || n.output[0] || n.op_type;
+/** A node's name, or its first output's when it has none (what diagnostics call it). */
+export const nodeName = (n: OnnxNode): string => n.name || n.output[0] || n.op_type;
 
 /**
  * The graph's nodes in an order where each is read after the nodes it reads from: the file's own
@@ -23,8 +24,8 @@ export function nodesInOrder(g: OnnxGraph): OnnxNode[] {
       if (!o) continue;
       const other = producer.get(o);
       if (other || given.has(o)) {
-        const by = other ? `the node "${nameOf(other)}" (${other.op_type})` : 'a graph input or initializer';
-        twice.push({ code: 'E_IMPORT_FORMAT', nodeId: nameOf(n), op: n.op_type, message: `it computes "${o}", which ${by} computes too; an ONNX value has one producer, so the file is damaged or was edited by hand` });
+        const by = other ? `the node "${nodeName(other)}" (${other.op_type})` : 'a graph input or initializer';
+        twice.push({ code: 'E_IMPORT_FORMAT', nodeId: nodeName(n), op: n.op_type, message: `it computes "${o}", which ${by} computes too; an ONNX value has one producer, so the file is damaged or was edited by hand` });
       } else producer.set(o, n);
     }
   }
@@ -63,7 +64,7 @@ export function nodesInOrder(g: OnnxGraph): OnnxNode[] {
   const stuck = nodes.filter((n) => !placed.has(n));
   throw new OnnxError(
     'E_IMPORT_CYCLE',
-    stuck.map((n) => ({ code: 'E_IMPORT_CYCLE', nodeId: nameOf(n), op: n.op_type, message: 'it reads, through itself or the nodes before it, a value it computes: the graph has a cycle, which ONNX does not allow' })),
+    stuck.map((n) => ({ code: 'E_IMPORT_CYCLE', nodeId: nodeName(n), op: n.op_type, message: 'it reads, through itself or the nodes before it, a value it computes: the graph has a cycle, which ONNX does not allow' })),
   );
 }
 
