@@ -11,7 +11,8 @@ const nodeBuiltins = [
 
 /** An import of one of the engine's tier folders (relative specifiers: `../core/ops/types`). */
 function tierImport(tiers, message) {
-  return { regex: `(^|/)(${tiers.join('|')})/`, message };
+  // A tier's folder or its index (`../protocol`).
+  return { regex: `(^|/)(${tiers.join('|')})(/|$)`, message };
 }
 
 /** The engine's rule for `files` (not src-engine/node): runtime-neutral, plus tier patterns. */

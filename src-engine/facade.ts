@@ -20,6 +20,7 @@ export { GRAPH_FORMAT, GRAPH_VERSION } from './base/ir/types';
 export { PROJECT_FORMAT, PROJECT_VERSION, upgradeProjectGraph } from './base/ir/project';
 export type { GraphIR, NodeGroup, NodeIR, TrainingConfig, OptimizerConfig, ScheduleConfig, DatasetConfig } from './base/ir/types';
 export type { Diagnostic } from './base/ir/diagnostics';
+export { ComputeChoice } from './base/schemas';
 export { ERRORS, errorEntry, explainCode, isErrorCode, nextAction, type ErrorCode, type ErrorEntry } from './base/errors';
 export { describeDiff, diffGraphs, type GraphDiff } from './base/ir/diff';
 export { migrateGraph } from './base/ir/migrate';
@@ -34,7 +35,8 @@ export { bytesToBase64 } from './base/base64';
 export { getOp, listOps } from './core/ops/registry';
 // Where each op runs and goes (CPU/GPU kernels, ONNX, PyTorch): the palette's tooltip.
 export { coverageLine, coverageOf, opCoverage, type OpCoverage } from './core/backend/coverage';
-export { OP_CATEGORIES, type Attrs, type AttrSpec, type AttrValue, type OpDef } from './core/ops/types';
+export { OP_CATEGORIES, type Attrs, type AttrValue, type OpDef } from './core/ops/types';
+export type { AttrSpec } from './catalog/attr-spec';
 // What kind of node a node is, by the ops' traits and the graph-input helpers (no op names in the UI).
 export { isProbedOp } from './core/ops/categories';
 export { INPUT_OP, featureInput, graphInputs, isFeatureInput, isGraphInput, isTargetInput, targetInputs } from './base/ir/inputs';

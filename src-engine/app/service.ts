@@ -1,6 +1,6 @@
 import { RpcServer, type Handlers, type Logger, type ServiceHandlers } from '../protocol/rpc';
 import type { Channel } from '../protocol/channel';
-import type { SERVICES, ServiceName } from '../protocol/messages';
+import type { SERVICES, ServiceName } from '../protocol';
 import { dataHandlers } from './handlers/data';
 import { ServiceContext, type EngineEnvironment } from './handlers/context';
 import { engineHandlers } from './handlers/engine';

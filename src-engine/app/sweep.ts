@@ -1,6 +1,6 @@
 import type { GraphIR } from '../base/ir/types';
 import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
-import type { SweepSpec } from '../protocol/messages';
+import type { SweepSpec } from '../protocol';
 
 /** One run of a sweep: the graph to train and where it stands in the sweep. */
 export interface SweepVariant {

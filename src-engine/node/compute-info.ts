@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { ComputeBackendInfo } from '../protocol/messages';
+import type { ComputeBackendInfo } from '../protocol';
 import { HEAP } from './cpu/generated/kernel-table';
 import { describeCpu, detectWasmFeatures } from './cpu/features';
 

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample, targetColumnByName } from '../core/data';
-import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol/messages';
+import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
 import { loadDataset, npyTargets } from './datasets';
 import { npyPairFingerprint } from './npz';

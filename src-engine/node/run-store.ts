@@ -5,7 +5,7 @@ import { metricsBySplit } from '../core/metrics/by-split';
 import { mib } from '../core/data/types';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol/messages';
+import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol';
 import { openRegularFile, readRegularFile, RegularFileError, type RegularFile } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
 import { fileVersionEvent, hparamsEndEvent, hparamsStartEvent, recordScalars, scalarEvents, splitScalars, tfEventsFileName } from '../app/runs/tf-events';

@@ -1,4 +1,13 @@
-export * from './messages';
+export * from './envelopes';
+export * from './schemas';
+export * from './probe';
+export * from './services';
+export * from './services/engine';
+export * from './services/data';
+export * from './services/train';
+export * from './services/model';
+export * from './services/runs';
+export * from './services/lessons';
 export * from './channel';
 export * from './rpc';
 export { decodeWire, encodeWire, encodeWireFrames, WireError, WireReassembler, MAX_WIRE_BYTES } from './wire';

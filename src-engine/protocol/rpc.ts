@@ -1,19 +1,8 @@
 import type { Channel } from './channel';
 import { checkValueLimits } from './limits';
-import {
-  CancelMessage,
-  EngineEvents,
-  EngineMessage,
-  EngineMethods,
-  ErrorCodes,
-  describeIssues,
-  type EngineEvent,
-  type EngineMethod,
-  type ErrorInfo,
-  type EventData,
-  type ParamsOf,
-  type ResultOf,
-} from './messages';
+import { CancelMessage, EngineMessage, ErrorCodes, describeIssues } from './envelopes';
+import type { ErrorInfo } from './schemas';
+import { EngineEvents, EngineMethods, type EngineEvent, type EngineMethod, type EventData, type ParamsOf, type ResultOf } from './services';
 import type { ServiceSpec } from './service';
 import { isAppErrorCode, messagesWithoutHostPaths, withoutHostPaths } from './redact';
 

@@ -1,8 +1,5 @@
 import { z } from 'zod';
 
-/** Declared once in base (a graph's dataset, the validator's diagnostics, the GPU choice) and checked here. */
-export { ComputeChoice, DatasetConfigSchema, Diagnostic, type DatasetConfig } from '../base/schemas';
-
 /**
  * The protocol's shared values: the array checks every service builds its schemas with, and the
  * payloads more than one service carries (a diagnostic, an error, a run's ids and state, a

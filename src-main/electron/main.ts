@@ -6,7 +6,7 @@ import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, net, pro
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { EventMessage } from '../../src-engine/protocol/messages';
+import { EventMessage } from '../../src-engine/protocol';
 import { GpuHostRequest } from '../../src-engine/protocol/gpu-wire';
 import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';

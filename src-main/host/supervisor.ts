@@ -1,4 +1,4 @@
-import type { EngineState, HostEvent } from '../../src-engine/protocol/messages';
+import type { EngineState, HostEvent } from '../../src-engine/protocol';
 
 /** A started engine process, as either host sees it. */
 export interface EngineProcess {

@@ -4,7 +4,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol/messages';
+import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../protocol/rpc';
 import type { ErrorCode } from '../../base/errors';
-import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol/messages';
+import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
 import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
 import { optimizerSlots } from '../../core/optim/registry';

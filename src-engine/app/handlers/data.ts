@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { DatasetPreview, dataService } from '../../protocol/messages';
+import type { DatasetPreview, dataService } from '../../protocol';
 import { datasetPreview } from '../session';
 import { coded, type ServiceContext } from './context';
 

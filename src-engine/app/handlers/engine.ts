@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import { PROTOCOL_VERSION, type engineService } from '../../protocol/messages';
+import { PROTOCOL_VERSION, type engineService } from '../../protocol';
 import { ENGINE_VERSION } from '../../base/version';
 import { analyzeGraph } from '../../core/analysis/validate';
 import { coded, type ServiceContext } from './context';

@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { lessonsService } from '../../protocol/messages';
+import type { lessonsService } from '../../protocol';
 import { inpaintingReport, inpaintingRows } from '../lessons/inpainting';
 import type { ServiceContext } from './context';
 import { inMemory } from '../../core/data';

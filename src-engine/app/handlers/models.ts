@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { ExportSource, LoadedModelInfo, modelService } from '../../protocol/messages';
+import type { ExportSource, LoadedModelInfo, modelService } from '../../protocol';
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';

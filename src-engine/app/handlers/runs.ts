@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { ParamsOf, RunSweepInfo, StartInfo, trainService } from '../../protocol/messages';
+import type { ParamsOf, RunSweepInfo, StartInfo, trainService } from '../../protocol';
 import { ENGINE_VERSION } from '../../base/version';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
 import type { Checkpoint } from '../../core/train/types';

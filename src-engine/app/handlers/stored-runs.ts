@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { StoredFrame, runsService } from '../../protocol/messages';
+import type { StoredFrame, runsService } from '../../protocol';
 import { frameAt, runView, type RunStoreApi } from '../runs/recorder';
 import { coded, type ServiceContext } from './context';
 

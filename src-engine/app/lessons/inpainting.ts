@@ -4,7 +4,7 @@ import { applyTransform, featureSize, type Dataset, type FeatureTransform, type 
 import { checkModelGraph, type TrainedModel } from '../../core/export/model';
 import { inferencePlan } from '../../core/export/infer';
 import { Predictor, argmax, bindGraph } from '../../core/train';
-import type { LessonReportRow } from '../../protocol/messages';
+import type { LessonReportRow } from '../../protocol';
 
 /** A trained network as a function: `count` samples in (row-major), its output rows out. */
 export type BatchModel = (x: Float32Array, count: number) => Float32Array;

@@ -2,7 +2,7 @@ import { isProbedOp } from '../../core/ops/categories';
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import type { ActivationProbeEntry } from '../../protocol/messages';
+import type { ActivationProbeEntry } from '../../protocol';
 import type { ForwardReduce, TensorFigures } from '../../core/train/types';
 import { compact, compactOrNull, figuresNorm, l2Norm, summaryOf, type TensorSummarizer } from './summary';
 

@@ -1,5 +1,5 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
-import type { DecisionBoundary } from '../../protocol/messages';
+import type { DecisionBoundary } from '../../protocol';
 import type { GraphBinding } from '../../core/train/binding';
 import { Predictor, argmax } from '../../core/train/predictor';
 import { compact } from './summary';

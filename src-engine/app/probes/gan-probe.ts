@@ -2,7 +2,7 @@ import { GENERATIVE_LOSS_OPS, TRAINING_ONLY_OPS } from '../../core/ops/categorie
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { GraphIR } from '../../base/ir/types';
 import { discriminatorOutputs } from '../../core/ops/gan-loss';
-import type { GanProbeResult, GanWarning } from '../../protocol/messages';
+import type { GanProbeResult, GanWarning } from '../../protocol';
 import { compact } from './summary';
 
 /** The grid of fixed-noise samples a GAN frame carries (8 × 8). */

@@ -1,4 +1,4 @@
-import type { ActivationProbeEntry, HealthWarning, ParamProbeEntry } from '../../protocol/messages';
+import type { ActivationProbeEntry, HealthWarning, ParamProbeEntry } from '../../protocol';
 
 /** Thresholds of the layer-health rules (defaults in `DEFAULT_HEALTH_THRESHOLDS`). */
 export interface HealthThresholds {

@@ -2,7 +2,7 @@ import type { CompiledGraph } from '../../core/autodiff/executor';
 import { BatchFeeder, isStreamed, type Dataset, type PreparedData, type Samples } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
-import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol/messages';
+import type { DecisionBoundary, ParamProbeEntry, ProbeFrame } from '../../protocol';
 import type { DeviceCapture, DeviceStep, ForwardReduce, StepFigures, TrainableGraph } from '../../core/train/types';
 import { Rng } from '../../base/rng';
 import { ActivationProbe } from './activation-probe';

@@ -1,5 +1,5 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
-import type { SampleProbeResult } from '../../protocol/messages';
+import type { SampleProbeResult } from '../../protocol';
 import type { GraphBinding, ScoreKind } from '../../core/train/binding';
 import { Predictor, argmax } from '../../core/train/predictor';
 

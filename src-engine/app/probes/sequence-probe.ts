@@ -3,7 +3,7 @@ import type { DeviceStep } from '../../core/train/types';
 import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import type { AttentionMaps, TimeTraces } from '../../core/ops/types';
-import { ATTENTION_STEPS, type AttentionMap, type SequenceTrace } from '../../protocol/messages';
+import { ATTENTION_STEPS, type AttentionMap, type SequenceTrace } from '../../protocol';
 import { compactOrNull } from './summary';
 
 /** Hidden units a frame shows per recurrent layer (of 128 in the MNIST-row LSTM): a readable heatmap, a small frame. */

@@ -1,4 +1,4 @@
-import type { Histogram, TensorStats } from '../../protocol/messages';
+import type { Histogram, TensorStats } from '../../protocol';
 import type { TensorFigures } from '../../core/train/types';
 
 /**

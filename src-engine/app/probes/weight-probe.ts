@@ -1,5 +1,5 @@
 import type { ParamEntry } from '../../core/autodiff/executor';
-import type { Histogram, TensorStats } from '../../protocol/messages';
+import type { Histogram, TensorStats } from '../../protocol';
 import type { StepFigures } from '../../core/train/types';
 import { summaryOf, type TensorSummarizer } from './summary';
 

@@ -1,6 +1,6 @@
 import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
-import type { StartInfo } from '../../protocol/messages';
+import type { StartInfo } from '../../protocol';
 import type { Normalization } from '../../core/data/normalize';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';

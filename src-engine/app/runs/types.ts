@@ -1,5 +1,5 @@
 import type { GraphIR } from '../../base/ir/types';
-import type { RunSweepInfo } from '../../protocol/messages';
+import type { RunSweepInfo } from '../../protocol';
 
 /** `running` until the run ends; `crashed` when its writer died without ending it. */
 export type RunStatus = 'running' | 'done' | 'stopped' | 'diverged' | 'failed' | 'crashed';

@@ -4,7 +4,7 @@ import type { GraphIR } from '../../base/ir/types';
 import { getOp } from '../../core/ops/registry';
 import { suggestLr } from '../../catalog/optimizers/registry';
 import type { LoopHooks, LoopView, StepContext, StepVerdict } from '../../core/train';
-import type { EventData } from '../../protocol/messages';
+import type { EventData } from '../../protocol';
 import { allFinite, compact } from '../probes/summary';
 import type { SessionPlan } from './session-plan';
 

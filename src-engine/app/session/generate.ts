@@ -3,7 +3,7 @@ import type { Backend } from '../../core/backend/types';
 import { inferenceModel } from '../../core/export/inference-graph';
 import { type TrainedModel } from '../../core/export/model';
 import { inferModel } from '../../core/export/infer';
-import type { ParamsOf, ResultOf } from '../../protocol/messages';
+import type { ParamsOf, ResultOf } from '../../protocol';
 import { compact } from '../probes';
 
 /**

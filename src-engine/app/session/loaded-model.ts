@@ -5,7 +5,7 @@ import { CLASS_LABEL_LOSS_OPS } from '../../core/ops/categories';
 import { assertLoadable, checkModelGraph, type TrainedModel } from '../../core/export/model';
 import { inferencePlan } from '../../core/export/infer';
 import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
-import type { ResultOf } from '../../protocol/messages';
+import type { ResultOf } from '../../protocol';
 import { predictSample } from './predict';
 
 /**

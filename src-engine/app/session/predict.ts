@@ -1,6 +1,6 @@
 import { applyNormalization, type Normalization } from '../../core/data';
 import { argmax, type GraphBinding, type Predictor } from '../../core/train';
-import type { ResultOf } from '../../protocol/messages';
+import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
 
 /** What one prediction reads: a predictor over a batch-1 plan, and how its answer is told. */

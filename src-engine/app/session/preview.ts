@@ -2,7 +2,7 @@ import { applyAugmentation, applyTransform, augments, featureSize, isStreamed, p
 import { Rng } from '../../base/rng';
 import type { DatasetConfig } from '../../base/ir/types';
 import { compact } from '../probes';
-import type { DatasetPreview } from '../../protocol/messages';
+import type { DatasetPreview } from '../../protocol';
 
 const MAX_POINTS = 2000;
 

@@ -1,7 +1,7 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { PreparedData, Samples } from '../../core/data';
 import { stripUndefined, type DeviceCapture, type LoopHooks, type StepContext, type StepFigures, type LoopView } from '../../core/train';
-import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol/messages';
+import { DEFAULT_PROBE_HZ, type ProbeFrame, type ProbeOptions } from '../../protocol';
 import { DEFAULT_PROBE_OPTIONS, ProbeSuite, compact, type ProbeSuiteOptions } from '../probes';
 import type { SessionPlan } from './session-plan';
 

@@ -1,7 +1,7 @@
 import type { PreparedData, Samples } from '../../core/data';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
-import type { EventData } from '../../protocol/messages';
+import type { EventData } from '../../protocol';
 import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';

@@ -4,7 +4,7 @@ import type { Backend } from '../../core/backend/types';
 import type { PreparedData, Samples } from '../../core/data';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import { compactOrNull } from '../probes';
-import type { ResultOf } from '../../protocol/messages';
+import type { ResultOf } from '../../protocol';
 import { TrainError, TrainingLoop } from '../../core/train';
 
 export interface SanityCheckOptions {

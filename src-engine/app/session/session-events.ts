@@ -1,7 +1,7 @@
 import type { ControlState, DataSkipped, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
 import { stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
-import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol/messages';
+import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol';
 import { compact, compactOrNull } from '../probes';
 import type { Divergence } from './divergence-guard';
 import { LatestWinsMailbox } from './frame-mailbox';

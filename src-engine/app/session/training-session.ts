@@ -6,7 +6,7 @@ import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
 import type { Checkpoint, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
-import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol/messages';
+import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol';
 import type { ProbeSuite } from '../probes';
 import { recordMetrics, type RunSink } from '../runs/recorder';
 import { DivergenceGuard, type DivergenceGuardOptions } from './divergence-guard';

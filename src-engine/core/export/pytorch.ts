@@ -15,7 +15,7 @@ import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from './model';
 import { writeSafetensors } from './safetensors';
-import { TRAIN_PY } from './pytorch-train';
+import { TRAIN_PY_TEXT } from './generated/train-py';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
@@ -455,7 +455,7 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
     const config = pyLiteral(trainConfig(model, p, t, source, data));
     // Loss modules torch.nn lacks (TokenCrossEntropyLoss) are defined in train.py, which builds the losses.
     const lossHelpers = [...new Set(p.losses.map((l) => torchModule(getOp(l.op)!)?.helper).filter((h): h is string => !!h))];
-    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY);
+    const filled = Object.entries({ ...optimizerSource(t.optimizer), ...scheduleSource(t.schedule ?? DEFAULT_SCHEDULE) }).reduce((py, [key, value]) => py.replace(key, () => value), TRAIN_PY_TEXT);
     text('train.py', filled.replace('__CONFIG__', () => config).replace('__NAME__', () => model.graph.name ?? 'network').replace('__LOSS_HELPERS__', () => lossHelpers.map((h) => `\n\n${h}\n`).join('')).replace('    __TRANSFORMS__', transformBranches));
   }
   text('README.md', readme(model, p, !!t, dataFiles, generator));

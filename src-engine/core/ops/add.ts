@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
-import { dynamic, type RuleContext, type RuleResult } from './onnx-import';
+import { dynamic, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 import { positionalRule } from './positional-embedding';
 

@@ -4,9 +4,9 @@
  * with its shape sub-graphs written as constants), found from its Softmax. Not an op; nothing here
  * is registered.
  */
-import type { FusionGraph, ImportFusion } from './onnx-import';
+import type { FusionGraph, ImportFusion } from '../../base/onnx/import-fusion';
 import type { OnnxNode } from '../../base/onnx/model';
-import { transpose2d } from './onnx-import';
+import { transpose2d } from '../../base/onnx/import-rule';
 
 const perm = (n: OnnxNode | undefined) => (n?.op_type === 'Transpose' ? (n.attribute?.find((a) => a.name === 'perm')?.ints ?? []).join() : '');
 const attrInt = (n: OnnxNode, name: string, def: number) => Number(n.attribute?.find((a) => a.name === name)?.i ?? def);

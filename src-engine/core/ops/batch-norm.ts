@@ -1,6 +1,6 @@
 import { boolAttr, fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec, type ShapeArgs } from './types';
-import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function batchNormRule(n: OnnxNode, cx: RuleContext): RuleResult {

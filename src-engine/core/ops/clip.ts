@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { fail, floatAttr, perSample, sameShape, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { roundFloat, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import { roundFloat, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX Clip: bounds as constant inputs (opset 11 on) or as `min`/`max` attributes (before). */

@@ -1,6 +1,6 @@
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { dynamic, int, type RuleContext, type RuleResult } from './onnx-import';
+import { dynamic, int, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** Resolve a possibly negative axis against a rank. */

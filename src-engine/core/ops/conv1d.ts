@@ -1,7 +1,7 @@
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs, type ShapeArgs } from './types';
 import { conv2d, readConv } from './conv2d';
-import { int, ints, type ImportRule, type RuleContext, type RuleResult } from './onnx-import';
+import { int, ints, type ImportRule, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** Conv2d's attrs for a Conv1d: a 1×k kernel over [N, C, 1, L]. */

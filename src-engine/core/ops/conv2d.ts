@@ -1,6 +1,6 @@
 import { biasInit, boolAttr, expectImage, fail, fmt, intAttr, ok, pairAttr, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp, windowOut } from './shape-util';
 import { defineOp, type Attrs, type InitKind } from './types';
-import { dynamic, f32, int, ints, symmetricPads, unexpected, type ConstantValue, type ImportRule, type RuleContext, type RuleResult } from './onnx-import';
+import { dynamic, f32, int, ints, symmetricPads, unexpected, type ConstantValue, type ImportRule, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** Geometry of a Conv2d on one input shape (shared with backend overrides). */

@@ -1,6 +1,6 @@
 import { ok, showAttr } from './shape-util';
 import { defineOp } from './types';
-import { identity } from './onnx-import';
+import { identity } from '../../base/onnx/import-rule';
 
 /**
  * Inverted dropout, as `torch.nn.Dropout(p)`: in train mode each element is zeroed with

@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { floatAttr, sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { float, roundFloat } from './onnx-import';
+import { float, roundFloat } from '../../base/onnx/import-rule';
 
 /** x for x > 0, α·(eˣ − 1) otherwise, as `torch.nn.ELU`. */
 export const elu = defineOp({

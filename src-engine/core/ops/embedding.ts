@@ -1,6 +1,6 @@
 import { fail, intAttr, ok, ShapeCode, showAttr } from './shape-util';
 import { defineOp } from './types';
-import type { ImportFusion } from './onnx-import';
+import type { ImportFusion } from '../../base/onnx/import-fusion';
 
 /**
  * Netwright's ONNX form read back: `Gather(weight, Cast(ids → int64))` on axis 0, the weight a

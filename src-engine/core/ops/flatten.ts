@@ -1,6 +1,6 @@
 import { fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { int, type RuleResult } from './onnx-import';
+import { int, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function flattenRule(n: OnnxNode): RuleResult {

@@ -2,7 +2,8 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { byConstant, other, scalar, str, type FusionGraph, type ImportFusion } from './onnx-import';
+import { str } from '../../base/onnx/import-rule';
+import { byConstant, other, scalar, type FusionGraph, type ImportFusion } from '../../base/onnx/import-fusion';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** 1/√(2π), the standard normal density at 0. */

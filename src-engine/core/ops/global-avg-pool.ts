@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { int, ints, type RuleContext, type RuleResult } from './onnx-import';
+import { int, ints, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 import { sequenceMeanRule } from './sequence-pool';
 

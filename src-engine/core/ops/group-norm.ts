@@ -1,7 +1,8 @@
 import { boolAttr, fail, floatAttr, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
 import { channelAffine } from './batch-norm';
-import { allEqual, roundFloat, type ConstantValue, type ImportFusion } from './onnx-import';
+import { roundFloat, type ConstantValue } from '../../base/onnx/import-rule';
+import { allEqual, type ImportFusion } from '../../base/onnx/import-fusion';
 
 /**
  * GroupNorm as torch.onnx writes it: `Reshape(x, [0, G, -1])`, `InstanceNormalization` with scale

@@ -1,6 +1,6 @@
 import { defineOp } from './types';
 import { emitRecurrent, recurrentFusion, recurrentOp, recurrentRule, recurrentTorch, recurrentTraces } from './recurrent';
-import { int } from './onnx-import';
+import { int } from '../../base/onnx/import-rule';
 
 /** ONNX GRU's gate blocks z, r, h from PyTorch's r, z, n. */
 const ONNX_GATES = [1, 0, 2];

@@ -3,7 +3,7 @@ import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
 import type { OnnxNode } from '../../base/onnx/model';
-import { float, unexpected, type RuleResult } from './onnx-import';
+import { float, unexpected, type RuleResult } from '../../base/onnx/import-rule';
 
 /** PyTorch's slope: ONNX HardSigmoid defaults to α = 0.2, Hardsigmoid is x/6 + 1/2. */
 const ALPHA = 1 / 6;

@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { simple } from './onnx-import';
+import { simple } from '../../base/onnx/import-rule';
 
 /** x·ReLU6(x + 3)/6 elementwise, as `torch.nn.Hardswish` (MobileNetV3's activation). */
 export const hardSwish = defineOp({

@@ -1,6 +1,7 @@
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec } from './types';
-import { f32, float, int, roundFloat, scalar, unexpected, type ImportFusion, type RuleContext, type RuleResult } from './onnx-import';
+import { f32, float, int, roundFloat, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
+import { scalar, type ImportFusion } from '../../base/onnx/import-fusion';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function layerNormRule(n: OnnxNode, cx: RuleContext): RuleResult {

@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { floatAttr, sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { float, roundFloat } from './onnx-import';
+import { float, roundFloat } from '../../base/onnx/import-rule';
 
 /** x for x > 0, negativeSlope·x otherwise, as `torch.nn.LeakyReLU`. */
 export const leakyRelu = defineOp({

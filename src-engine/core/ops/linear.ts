@@ -1,6 +1,6 @@
 import { biasInit, boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr, WEIGHT_INIT_ATTR, weightsBlewUp } from './shape-util';
 import { defineOp, type InitKind, type ShapeArgs } from './types';
-import { dynamic, f32, float, int, transpose2d, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import { dynamic, f32, float, int, transpose2d, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function inFeatures({ inputs }: ShapeArgs): number {

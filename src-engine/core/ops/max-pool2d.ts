@@ -1,6 +1,7 @@
 import { expectImage, fail, fmt, ok, pairAttr, ShapeCode, windowOut } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import { int, ints, pool, type RuleContext, type RuleResult } from './onnx-import';
+import { int, ints, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
+import { pool } from './onnx-import';
 import { ATTR, type OnnxNode } from '../../base/onnx/model';
 
 export interface PoolPlan {

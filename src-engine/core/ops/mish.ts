@@ -2,7 +2,8 @@ import { mul, softplus, tanh, x } from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { perSample, sameShape } from './shape-util';
 import { defineOp } from './types';
-import { other, simple, type ImportFusion } from './onnx-import';
+import { simple } from '../../base/onnx/import-rule';
+import { other, type ImportFusion } from '../../base/onnx/import-fusion';
 
 /** Mish as torch.onnx writes it below opset 18: `Mul(x, Tanh(Softplus(x)))`. */
 const mishFusion: ImportFusion = {

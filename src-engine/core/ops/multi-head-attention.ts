@@ -1,6 +1,6 @@
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs, type OnnxEmitContext, type ShapeArgs } from './types';
-import { transpose2d } from './onnx-import';
+import { transpose2d } from '../../base/onnx/import-rule';
 import { ATTENTION_FUSION } from './attention-import';
 
 /** Sizes of one attention call: batch, steps, embedding, heads, head width. */

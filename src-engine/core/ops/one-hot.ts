@@ -1,6 +1,6 @@
 import { fail, intAttr, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { int, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import { int, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function oneHotRule(n: OnnxNode, cx: RuleContext): RuleResult {

@@ -1,11 +1,8 @@
 /**
- * The ONNX vocabulary op files write their `onnxImport` rules and `onnxFusions` with
- * (base/onnx), and the rule makers several op files share.
+ * The ONNX import rule makers several op files share. The vocabulary they and the op files write
+ * their `onnxImport` rules and `onnxFusions` with is base/onnx (`import-rule.ts`, `import-fusion.ts`).
  */
 import { int, ints, symmetricPads, unexpected, type ImportRule } from '../../base/onnx/import-rule';
-
-export * from '../../base/onnx/import-rule';
-export * from '../../base/onnx/import-fusion';
 
 export function pool(op: 'MaxPool2d' | 'AvgPool2d'): ImportRule {
   return (n) => {

@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import type { RuleContext, RuleResult } from './onnx-import';
+import type { RuleContext, RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /**

@@ -1,6 +1,6 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type ParamSpec } from './types';
-import { dynamic, f32, type RuleContext, type RuleResult } from './onnx-import';
+import { dynamic, f32, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX PRelu with a constant slope: one per channel (`[C, 1, …]`), or one for all, repeated per channel. */

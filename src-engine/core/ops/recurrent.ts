@@ -8,8 +8,10 @@
  * GEMM over all `T·N` rows, and so are the weight gradients in backward (BPTT).
  */
 import { boolAttr, fail, fmt, intAttr, ok, ShapeCode, showAttr } from './shape-util';
-import type { AttrSpec, Attrs, OnnxAttrValue, OpDef, TimeTraces, TorchMapping, OnnxEmitContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
-import type { ConstantValue, FusionGraph, ImportFusion, ImportRule } from './onnx-import';
+import type { Attrs, OnnxAttrValue, OpDef, TimeTraces, TorchMapping, OnnxEmitContext, ParamSpec, ShapeArgs, ShapeResult, WorkspaceSpec } from './types';
+import type { AttrSpec } from '../../catalog/attr-spec';
+import type { ConstantValue, ImportRule } from '../../base/onnx/import-rule';
+import type { FusionGraph, ImportFusion } from '../../base/onnx/import-fusion';
 import { fromUtf8, tensorValues, type OnnxNode } from '../../base/onnx/model';
 
 /** What a recurrent op's declaration knows of its cell: the gates per hidden unit (4 for LSTM: i, f, g, o; 3 for GRU: r, z, n). */

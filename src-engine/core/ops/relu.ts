@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { simple } from './onnx-import';
+import { simple } from '../../base/onnx/import-rule';
 
 /** max(0, x) elementwise, as `torch.nn.ReLU`. */
 export const relu = defineOp({

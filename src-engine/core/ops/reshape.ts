@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import { BATCH_DIM, int, type RuleContext, type RuleResult } from './onnx-import';
+import { BATCH_DIM, int, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function reshapeRule(n: OnnxNode, cx: RuleContext): RuleResult {

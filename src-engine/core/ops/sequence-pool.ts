@@ -1,6 +1,6 @@
 import { fail, fmt, ok, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import { int, ints, type RuleContext, type RuleResult } from './onnx-import';
+import { int, ints, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 export const isLast = (attrs: Attrs) => attrs.mode === 'last';

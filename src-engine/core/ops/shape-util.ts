@@ -1,7 +1,8 @@
 import type { Conv2dGeometry } from '../backend/primitives';
 import { formatShape } from '../../base/tensor';
 import type { ErrorCode } from '../../base/errors';
-import type { AttrSpec, Attrs, InitKind, ShapeArgs, ShapeResult } from './types';
+import type { Attrs, InitKind, ShapeArgs, ShapeResult } from './types';
+import type { AttrSpec } from '../../catalog/attr-spec';
 
 /**
  * Helpers shared by the layer ops' shape rules and kernels: stable error codes, attr readers and

@@ -2,7 +2,7 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { sameShape, perSample } from './shape-util';
 import { defineOp } from './types';
-import { other, type ImportFusion } from './onnx-import';
+import { other, type ImportFusion } from '../../base/onnx/import-fusion';
 
 /** SiLU as `x · Sigmoid(x)`. */
 const siluFusion: ImportFusion = {

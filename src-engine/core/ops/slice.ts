@@ -1,6 +1,6 @@
 import { fail, fmt, intAttr, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp } from './types';
-import type { RuleContext, RuleResult } from './onnx-import';
+import type { RuleContext, RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** ONNX Slice (opset 10 on) of one per-sample axis, step 1, by constant bounds. */

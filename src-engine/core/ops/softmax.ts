@@ -1,6 +1,6 @@
 import { fail, fmt, intAttr, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
-import { int, type RuleContext, type RuleResult } from './onnx-import';
+import { int, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 export function resolveAxis(axis: number, rank: number): number {

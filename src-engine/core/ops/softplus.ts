@@ -2,7 +2,8 @@ import * as E from '../elementwise/expr';
 import { elementwise } from '../elementwise/js';
 import { floatAttr, perSample, sameShape, showAttr } from './shape-util';
 import { defineOp } from './types';
-import { roundFloat, scalar, simple, type ImportFusion } from './onnx-import';
+import { roundFloat, simple } from '../../base/onnx/import-rule';
+import { scalar, type ImportFusion } from '../../base/onnx/import-fusion';
 import type { OnnxNode } from '../../base/onnx/model';
 
 /** βx. */

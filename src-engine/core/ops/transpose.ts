@@ -1,6 +1,6 @@
 import { fail, fmt, ok, perSample, ShapeCode } from './shape-util';
 import { defineOp, type Attrs } from './types';
-import { ints, unexpected, type RuleResult } from './onnx-import';
+import { ints, unexpected, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function transposeRule(n: OnnxNode): RuleResult {

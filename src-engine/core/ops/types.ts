@@ -19,9 +19,6 @@ export const OP_CATEGORIES = [
 ] as const;
 export type OpCategory = (typeof OP_CATEGORIES)[number];
 
-// Declared in the catalog (below every tier) so that settings declared there use the same specs.
-export type { AttrSpec } from '../../catalog/attr-spec';
-
 // Attribute values are part of the IR format (base tier); ops read them.
 export type { AttrValue, Attrs };
 

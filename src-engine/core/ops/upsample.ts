@@ -1,6 +1,6 @@
 import { expectImage, intAttr, ok } from './shape-util';
 import { defineOp } from './types';
-import { str, unexpected, type RuleContext, type RuleResult } from './onnx-import';
+import { str, unexpected, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
 import type { OnnxNode } from '../../base/onnx/model';
 
 function resize(n: OnnxNode, cx: RuleContext): RuleResult {

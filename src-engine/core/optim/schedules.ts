@@ -6,7 +6,6 @@ import { SCHEDULE_DEFS } from './schedule-kinds/registry';
 import { optimError } from './types';
 
 export type { Schedule, ScheduleState } from './schedule-base';
-export { PlateauSchedule } from './schedule-kinds/plateau';
 
 /** The declaration of schedule `kind`. @throws `SCHEDULE_UNKNOWN` for a kind no file declares. */
 export function scheduleDefinition(kind: string): AnyScheduleDefinition {

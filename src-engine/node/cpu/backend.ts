@@ -8,7 +8,8 @@ import { createOverrides } from './overrides';
 import { batchNormReluFusions } from './fusions/batch-norm-relu';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
-import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName, type WasmFunction } from './kernel';
+import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName } from './kernel';
+import type { WasmFunction } from './kernel-spec';
 import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
 
 /**

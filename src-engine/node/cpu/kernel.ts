@@ -2,8 +2,6 @@ import { KERNELS, type KernelArgs, type KernelResults } from './generated/kernel
 import { ARGS_STRIDE, MAX_TASKS, type WorkerPool } from './pool';
 import type { KernelSpec as WasmKernelSpec, WasmFunction } from './kernel-spec';
 
-export type { WasmFunction, WasmType } from './kernel-spec';
-
 /** A kernel's name: its `.wat` export name (unique across modules). */
 export type KernelName = keyof KernelArgs;
 

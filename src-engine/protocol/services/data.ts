@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { Counts, DatasetConfigSchema, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
+import { DatasetConfigSchema } from '../../base/schemas';
+import { Counts, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
 
 /** Most files `data.scan` lists as skipped (its `skippedTotal` counts all). */
 export const MAX_SCAN_SKIPPED = 500;

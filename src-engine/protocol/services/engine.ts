@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { Diagnostic, Numbers } from '../schemas';
+import { Diagnostic } from '../../base/schemas';
+import { Numbers } from '../schemas';
 
 export const ComputeBackendInfo = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cpu'), threads: z.number().int().positive(), simd: z.boolean(), description: z.string() }),

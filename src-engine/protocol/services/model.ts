@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { DatasetConfigSchema, Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
+import { DatasetConfigSchema } from '../../base/schemas';
+import { Ints, MetricValuesSchema, Numbers, numbers, ProbeSamples, RunId, RunIdSchema } from '../schemas';
 
 /** What to export: the connection's current model, or a stored run's last or best checkpoint. */
 export const ExportSource = z.discriminatedUnion('kind', [

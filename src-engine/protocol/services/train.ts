@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { ComputeChoice, MetricValuesSchema, ProbeSamples, RunId, RunIdSchema, RunState, StepsPerSecond } from '../schemas';
+import { ComputeChoice } from '../../base/schemas';
+import { MetricValuesSchema, ProbeSamples, RunId, RunIdSchema, RunState, StepsPerSecond } from '../schemas';
 import { ATTENTION_STEPS, ProbeFrame, ProbeOptions } from '../probe';
 
 export const TrainOverrides = z.object({

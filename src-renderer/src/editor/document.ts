@@ -1,5 +1,4 @@
-import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION } from '../../../src-engine/facade';
-import type { ComputeChoice } from '../../../src-engine/protocol';
+import { type GraphIR, type NodeIR, GRAPH_FORMAT, GRAPH_VERSION, type ComputeChoice } from '../../../src-engine/facade';
 
 /** A point on the canvas, in flow coordinates. */
 export interface XY {

@@ -1,5 +1,5 @@
-import { checkNodeGroups, migrateGraph, upgradeProjectGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue, type ErrorCode } from '../../../src-engine/facade';
-import { ComputeChoice, VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
+import { checkNodeGroups, migrateGraph, upgradeProjectGraph, GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR, getOp, type Attrs, type AttrValue, type ErrorCode, ComputeChoice } from '../../../src-engine/facade';
+import { VALUE_LIMITS, checkValueLimits } from '../../../src-engine/protocol';
 import { PROJECT_FORMAT, PROJECT_VERSION, type EditorDoc, type ProjectFile, type ProjectUi, type XY } from './document';
 import { RESERVED_NODE_IDS, UNCONNECTED, copyValue } from './graph';
 import { layoutWithGroups } from './group-layout';

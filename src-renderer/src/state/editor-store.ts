@@ -1,11 +1,10 @@
 import { create, type StoreApi } from 'zustand';
-import { getOp, isGraphInput } from '../../../src-engine/facade';
+import { getOp, isGraphInput, type ComputeChoice } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
 import { blockEdits, type BlockTemplate } from '../editor/block-templates';
 import { insertionProblem } from '../editor/connect';
-import type { ComputeChoice } from '../../../src-engine/protocol';
 import { emptyDoc, type EditorDoc, type ProjectUi, type XY } from '../editor/document';
 import { edgeOfId, frameCoversOthers } from '../editor/flow';
 import { layoutWithGroups } from '../editor/group-layout';

@@ -1,5 +1,5 @@
-import { type GraphIR, startFromOf } from '../../../src-engine/facade';
-import type { ComputeChoice, ProbeFrame, ProbeOptions, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
+import { type GraphIR, startFromOf, type ComputeChoice } from '../../../src-engine/facade';
+import type { ProbeFrame, ProbeOptions, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
 import { useEditor } from './editor-store';
 import { useEngine } from './engine-store';

@@ -9,7 +9,7 @@ import type { OnnxCode } from '../../../src-engine/core/export/onnx/errors';
 import type { DataErrorCode } from '../../../src-engine/core/data/types';
 import type { GpuErrorCode } from '../../../src-engine/core/gpu/context';
 import type { TrainErrorCode } from '../../../src-engine/core/train/types';
-import { ErrorCodes } from '../../../src-engine/protocol/messages';
+import { ErrorCodes } from '../../../src-engine/protocol';
 import { LimitCodes } from '../../../src-engine/protocol/limits';
 
 /**

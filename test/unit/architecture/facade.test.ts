@@ -29,7 +29,7 @@ describe('the renderer reaches the engine through one door', () => {
 
   it.each([
     ['../app/lessons/inpainting', /base and core/],
-    ['../protocol/messages', /base and core/],
+    ['../protocol', /base and core/],
     ['../node/cpu', /imports nothing outside/],
   ])('the facade may not re-export %s', async (spec, message) => {
     const msgs = await restricted('src-engine/facade.ts', spec);

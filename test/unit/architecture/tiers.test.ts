@@ -11,7 +11,7 @@ describe('engine tiers are lint errors when crossed upwards', () => {
     ['src-engine/base/ir/__probe__.ts', '../../core/ops/types', /base tier/],
     ['src-engine/base/__probe__.ts', '../app/session', /base tier/],
     ['src-engine/core/train/__probe__.ts', '../../app/probes', /core tier/],
-    ['src-engine/core/ops/__probe__.ts', '../../protocol/messages', /core tier/],
+    ['src-engine/core/ops/__probe__.ts', '../../protocol', /core tier/],
     ['src-engine/protocol/__probe__.ts', '../core/train', /contract/],
     ['src-engine/protocol/__probe__.ts', '../base/ir/types', /contract/],
     ['src-engine/app/session/__probe__.ts', '../../node/datasets', /imports nothing outside/],
@@ -25,7 +25,7 @@ describe('engine tiers are lint errors when crossed upwards', () => {
   it.each([
     ['src-engine/core/train/__probe__.ts', '../../base/ir/types'],
     ['src-engine/app/session/__probe__.ts', '../../core/train'],
-    ['src-engine/app/session/__probe__.ts', '../../protocol/messages'],
+    ['src-engine/app/session/__probe__.ts', '../../protocol'],
     ['src-engine/node/__probe__.ts', '../app/service'],
     ['src-engine/protocol/__probe__.ts', '../base/schemas'],
     ['src-engine/protocol/__probe__.ts', '../catalog/transforms/registry'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttrSpec } from '../../../src-engine/core/ops/types';
+import type { AttrSpec } from '../../../src-engine/catalog/attr-spec';
 import { generateGraph } from '../../../bench/canvas-graph';
 import { EditCode } from '../../../src-renderer/src/editor/actions';
 import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';

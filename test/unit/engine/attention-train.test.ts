@@ -16,7 +16,7 @@ import type { Backend } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { python, requirePython } from './export/onnx/harness';
 import { SequenceProbe } from '../../../src-engine/app/probes/sequence-probe';
-import { AttentionMap } from '../../../src-engine/protocol/messages';
+import { AttentionMap } from '../../../src-engine/protocol';
 
 const V = 7;
 const T = 6;

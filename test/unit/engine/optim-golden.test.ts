@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
 import { createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/core/optim';
-import { PlateauSchedule } from '../../../src-engine/core/optim/schedules';
+import { PlateauSchedule } from '../../../src-engine/core/optim/schedule-kinds/plateau';
 import { tensor } from '../../../src-engine/base/tensor';
 
 // Trajectories recorded from PyTorch 1.13 by test/golden/gen_optim.py.

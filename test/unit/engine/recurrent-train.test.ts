@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActivationProbe } from '../../../src-engine/app/probes/activation-probe';
 import { TensorSummarizer } from '../../../src-engine/app/probes/summary';
 import { SequenceProbe, TRACE_UNITS } from '../../../src-engine/app/probes/sequence-probe';
-import { SequenceTrace } from '../../../src-engine/protocol/messages';
+import { SequenceTrace } from '../../../src-engine/protocol';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';

@@ -20,7 +20,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
-import type { EventData } from '../../../src-engine/protocol/messages';
+import type { EventData } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpuAcquirer } from './device';
 

@@ -10,7 +10,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import type { PreparedData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
-import type { ProbeFrame, ProbeOptions } from '../../../src-engine/protocol/messages';
+import type { ProbeFrame, ProbeOptions } from '../../../src-engine/protocol';
 
 export type Frame = Omit<ProbeFrame, 'runId' | 'seq'>;
 

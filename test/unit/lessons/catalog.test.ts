@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { AVERAGE_DIGIT_MSE, LESSONS, lessonDesign, lessonReading, lessonReportRequest } from '../../../src-renderer/src/lessons/catalog';
 import { prepareData } from '../../../src-engine/core/data';
 import { loadDataset } from '../../../src-engine/node/datasets';
-import { LessonReportRequest, type LessonReportRow } from '../../../src-engine/protocol/messages';
+import { LessonReportRequest, type LessonReportRow } from '../../../src-engine/protocol';
 import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 

@@ -6,7 +6,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { GAN_HINT_AFTER_STEPS, ProbeSuite, ganHints, meanPairwiseDistance } from '../../../src-engine/app/probes';
 import { discriminatorOutputs } from '../../../src-engine/core/ops/gan-loss';
-import { ProbeFrame } from '../../../src-engine/protocol/messages';
+import { ProbeFrame } from '../../../src-engine/protocol';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { bindGraph, checkBinding } from '../../../src-engine/app/session';
 

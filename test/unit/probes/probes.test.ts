@@ -4,7 +4,7 @@ import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { GradientProbe, ProbeSuite, TensorSummarizer, allFinite, compact, deadFraction, l2Distance, l2Norm, layerHealth, meanAbs, rowProbabilities } from '../../../src-engine/app/probes';
-import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol/messages';
+import { ProbeFrame, type ActivationProbeEntry, type ParamProbeEntry } from '../../../src-engine/protocol';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { LatestWinsMailbox, bindGraph, checkBinding, locateNonFinite } from '../../../src-engine/app/session';

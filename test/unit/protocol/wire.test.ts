@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProbeFrame } from '../../../src-engine/protocol/messages';
+import { ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_WIRE_BYTES, WIRE_CHUNK_BYTES, WireError, WireReassembler, decodeWire, encodeWire, encodeWireFrames } from '../../../src-engine/protocol/wire';
 
 const caught = (f: () => unknown): WireError => {

@@ -4,7 +4,7 @@ import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { TrainingSession } from '../../../src-engine/app/session';
 import { runView, type RunSink } from '../../../src-engine/app/runs/recorder';
 import type { RunMeta, RunRecord, RunSummary } from '../../../src-engine/app/runs/types';
-import type { EventData } from '../../../src-engine/protocol/messages';
+import type { EventData } from '../../../src-engine/protocol';
 import { compileWithNaNGradient, twoMoonsGraph } from '../session/fixtures';
 
 /**

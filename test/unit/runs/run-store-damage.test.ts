@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { RUN_FILE_LIMITS, RunStore, type RunMeta, type RunSettings } from '../../../src-engine/node/run-store';
-import { RUN_NAME_MAX, RunMetaSchema } from '../../../src-engine/protocol/messages';
+import { RUN_NAME_MAX, RunMetaSchema } from '../../../src-engine/protocol';
 
 const graph: GraphIR = { format: 'netwright.graph', version: 2, name: 'tiny', nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }], outputs: {} };
 const settings: RunSettings = {

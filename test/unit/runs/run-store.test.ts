@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { frameRecord, maskedCrc32c, readRecords } from '../../../src-engine/app/runs/records';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { RunStore, type RunSettings } from '../../../src-engine/node/run-store';
-import { RunMetaSchema } from '../../../src-engine/protocol/messages';
+import { RunMetaSchema } from '../../../src-engine/protocol';
 
 const graph: GraphIR = { format: 'netwright.graph', version: 2, name: 'tiny', nodes: [{ id: 'x', op: 'Input', attrs: { shape: [2] }, inputs: [] }], outputs: {} };
 const settings: RunSettings = {

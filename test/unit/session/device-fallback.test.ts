@@ -16,7 +16,7 @@ import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { createOptimizer, type Optimizer } from '../../../src-engine/core/optim';
 import type { StepGroup, StepPhases, TrainableGraph } from '../../../src-engine/core/train';
 import type { RunRecord } from '../../../src-engine/app/runs/types';
-import type { EventData } from '../../../src-engine/protocol/messages';
+import type { EventData } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from './fixtures';
 
 /** 36 steps an epoch (288 training samples, batches of 8), 3 epochs. */

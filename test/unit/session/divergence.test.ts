@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
-import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
+import type { EngineEvent, EventData } from '../../../src-engine/protocol';
 import { TrainingSession } from '../../../src-engine/app/session';
 import { compileWithNaNGradient, twoMoonsGraph } from './fixtures';
 

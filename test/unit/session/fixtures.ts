@@ -3,7 +3,7 @@ import { DataError, loadBuiltinDataset } from '../../../src-engine/core/data';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import type { CheckedGraph } from '../../../src-engine/core/analysis/checked';
 import { createMemoryChannelPair, RpcClient, type Logger } from '../../../src-engine/protocol';
-import type { EngineEvent, EventData } from '../../../src-engine/protocol/messages';
+import type { EngineEvent, EventData } from '../../../src-engine/protocol';
 import { EngineService, type EngineEnvironment } from '../../../src-engine/app/service';
 import { afterEach, vi } from 'vitest';
 import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autodiff/executor';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CORRUPTIONS, patchDataset, scaleHint, transformFor } from '../../../src-renderer/src/training/dataset-settings';
-import { DatasetConfigSchema } from '../../../src-engine/protocol/messages';
+import { DatasetConfigSchema } from '../../../src-engine/base/schemas';
 
 describe('dataset panel settings', () => {
   it('every corruption the panel offers makes a transform the protocol accepts', () => {

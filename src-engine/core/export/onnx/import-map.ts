@@ -6,7 +6,9 @@ import type { Attrs } from '../../ops/types';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { foldWithShapes, isConstantNode, type FoldedModel } from './import-fold';
 import { SHAPE_OPS } from './import-shapes';
-import { IMPORT_FUSIONS, IMPORT_RULES, type ConstantValue, type FusionGraph, type FusionMatch, type Lowered, type RuleContext } from './import-rules';
+import type { ConstantValue, Lowered, RuleContext } from '../../../base/onnx/import-rule';
+import type { FusionGraph, FusionMatch } from '../../../base/onnx/import-fusion';
+import { IMPORT_FUSIONS, IMPORT_RULES } from './import-rules';
 import { nodeName } from './import-structure';
 import { sizeOf, type OnnxGraph, type OnnxNode } from './proto';
 

@@ -2,9 +2,6 @@ import { listOps } from '../../ops/registry';
 import { identity, ints, type ImportRule } from '../../../base/onnx/import-rule';
 import type { ImportFusion } from '../../../base/onnx/import-fusion';
 
-export type { ConstantValue, ImportRule, Lowered, RuleContext, RuleResult } from '../../../base/onnx/import-rule';
-export type { FusionGraph, FusionMatch, ImportFusion } from '../../../base/onnx/import-fusion';
-
 /**
  * A `Pad` that adds nothing (torch.onnx writes one before `AveragePool` for `nn.AvgPool2d`) is the
  * identity; any other padding is refused.

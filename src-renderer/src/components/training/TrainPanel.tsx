@@ -1,8 +1,8 @@
 import { SweepForm } from './SweepForm';
 import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
-import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode } from '../../../../src-engine/facade';
-import { ComputeChoice, ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
+import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode, ComputeChoice } from '../../../../src-engine/facade';
+import { ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';

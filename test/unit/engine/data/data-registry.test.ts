@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { listTransforms } from '../../../../src-engine/catalog/transforms/registry';
 import { checkTransform } from '../../../../src-engine/core/data/transforms';
-import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
-import { DatasetConfigSchema } from '../../../../src-engine/protocol/messages';
+import { TRAIN_PY_TEXT as TRAIN_PY } from '../../../../src-engine/core/export/generated/train-py';
+import { DatasetConfigSchema } from '../../../../src-engine/base/schemas';
 import type { TransformConfig } from '../../../../src-engine/catalog/transforms/registry';
 import { DATASETS, getDataset } from '../../../../src-engine/catalog/datasets/registry';
 import { codeLoader } from '../../../../src-engine/core/data/registry';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BatchFeeder, DataError, applyAugmentation, applyTransform, checkAugmentation, checkTransform, prepareData } from '../../../../src-engine/core/data';
 import type { Dataset } from '../../../../src-engine/core/data';
 import { datasetPreview } from '../../../../src-engine/app/session';
-import { DatasetConfigSchema } from '../../../../src-engine/protocol/messages';
+import { DatasetConfigSchema } from '../../../../src-engine/base/schemas';
 import { Rng } from '../../../../src-engine/base/rng';
 
 /** `n` 1×8×8 "images": sample i is all 0.5 with one bright pixel at (i mod 8, i mod 8); class i mod 2. */

@@ -18,7 +18,7 @@ import { loadImageFolder } from '../../../../src-engine/node/image-folder';
 import { IMAGE_DECODERS } from '../../../../src-engine/node/image-decoders';
 import { loadImageFolderSamples, releaseStreamedFolder } from '../../../../src-engine/node/image-stream';
 import { writeDigitFolder } from './user-data-fixtures';
-import { EngineEvents } from '../../../../src-engine/protocol/messages';
+import { EngineEvents } from '../../../../src-engine/protocol';
 import { main } from '../../../../src-engine/node/train-cli';
 
 let dir: string;

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { TRAIN_PY } from '../../../../src-engine/core/export/pytorch-train';
+import { TRAIN_PY_TEXT as TRAIN_PY } from '../../../../src-engine/core/export/generated/train-py';
 import { optimizerSource, scheduleSource } from '../../../../src-engine/core/export/pytorch';
 import { SCHEDULE_DEFS, createOptimizer, createSchedule, type OptimParam } from '../../../../src-engine/core/optim';
 import { OPTIMIZERS } from '../../../../src-engine/catalog/optimizers/registry';
