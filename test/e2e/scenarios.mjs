@@ -222,7 +222,7 @@ const datasetPanel = [
  * Issue #48 item 4: the learning-rate finder. On the Iris MLP, Find learning rate draws the
  * smoothed loss against the rate on a log axis with the suggestion marked; Apply sets the
  * optimizer's rate (the curve stays: it belongs to the design, not to its rate), and Ctrl+Z takes
- * it back. Another edit would hide the curve.
+ * it back. A range that runs downwards is refused with TRAIN_LR_RANGE in the dock.
  */
 const lrFinder = [
   { viewport: [1280, 800] },
@@ -244,6 +244,12 @@ const lrFinder = [
   { expect: '[data-testid=lr-find-apply]', text: 'Applied' },
   { press: 'Control+z' },
   { expect: '[data-testid=lr-find-apply]', text: '^Apply$' },
+  // A range that does not run upwards: the engine's coded refusal, where the curve was.
+  { fill: '[data-testid=lr-find-start]', value: '1000' },
+  { press: 'Enter' },
+  { click: '[data-testid=lr-find]' },
+  { expect: '[data-testid=lr-find-error]', attr: ['data-code', 'TRAIN_LR_RANGE'], within: 10_000 },
+  { expectGone: '[data-testid=lr-find-chart]' },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { GraphIR } from '../../../../src-engine/facade';
-import { explainCode } from '../../../../src-engine/facade';
+import { describeStartFrom, explainCode, startFromOf } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
@@ -64,7 +64,7 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
           type="button"
           data-testid="lr-find"
           disabled={disabled || !client || outcome?.state === 'running'}
-          title={`Train ${STEPS} batches from the weights the next run starts from, the rate growing from ${rateLabel(range.start)} to ${rateLabel(range.end)}, and stop when the loss diverges; the weights are left as they were`}
+          title={`Train ${STEPS} batches from ${describeStartFrom(startFromOf(t))} (where the next run starts), the rate growing from ${rateLabel(range.start)} to ${rateLabel(range.end)}, and stop when the loss diverges; the weights are left as they were`}
           onClick={find}
         >
           {outcome?.state === 'running' ? 'Finding…' : 'Find learning rate'}
@@ -83,7 +83,7 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
           <div className="lr-finder__verdict" data-testid="lr-find-verdict">
             {suggestion !== null ? (
               <>
-                Suggested rate <b data-testid="lr-find-suggestion">{rounded(suggestion)}</b> (the steepest fall of the smoothed loss, before its minimum)
+                From {describeStartFrom(startFromOf(t))}: suggested rate <b data-testid="lr-find-suggestion">{rounded(suggestion)}</b> (the steepest fall of the smoothed loss, before its minimum)
                 {result.stoppedAt !== null ? `; the loss diverged at ${rateLabel(result.stoppedAt)}` : ''}.{' '}
                 <button type="button" className="primary" data-testid="lr-find-apply" disabled={applied} title={`Set the optimizer's learning rate to ${rounded(suggestion)} (undo with Ctrl+Z)`} onClick={apply}>
                   {applied ? 'Applied' : 'Apply'}
