@@ -222,7 +222,8 @@ const datasetPanel = [
  * Issue #48 item 4: the learning-rate finder. On the Iris MLP, Find learning rate draws the
  * smoothed loss against the rate on a log axis with the suggestion marked; Apply sets the
  * optimizer's rate (the curve stays: it belongs to the design, not to its rate), and Ctrl+Z takes
- * it back. A range that runs downwards is refused with TRAIN_LR_RANGE in the dock.
+ * it back. A range that runs downwards is refused with TRAIN_LR_RANGE in the dock. After a run,
+ * it starts from the run's weights.
  */
 const lrFinder = [
   { viewport: [1280, 800] },
@@ -250,6 +251,20 @@ const lrFinder = [
   { click: '[data-testid=lr-find]' },
   { expect: '[data-testid=lr-find-error]', attr: ['data-code', 'TRAIN_LR_RANGE'], within: 10_000 },
   { expectGone: '[data-testid=lr-find-chart]' },
+  // After a run, the test starts from the run's weights unless the user picks the design's start.
+  { fill: '[data-testid=lr-find-start]', value: '0.0001' },
+  { press: 'Enter' },
+  ...setField('epochs', 5),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  // The range set before the run is still there after it.
+  { expect: '[data-testid=lr-finder]', attr: ['data-start', '0.0001'] },
+  { expect: '[data-testid=lr-find-from]' },
+  { click: '[data-testid=lr-find]' },
+  { expect: '[data-testid=lr-find-verdict]', text: "^From the run's weights", within: 30_000 },
+  { scrollIntoView: '[data-testid=lr-finder]' },
+  { expectNoOverflow: ['[data-testid=lr-finder]'] },
+  { screenshot: 'lr-finder-from-run-1280x800' },
 ];
 
 /**

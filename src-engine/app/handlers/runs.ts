@@ -50,7 +50,7 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       const data = await ctx.loadPrepared(dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => sanityCheck(g, data, backend, { compile: compileGraph, ...(steps !== undefined ? { steps } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },
-    'train.findLr': async ({ graph, start, end, steps }) => {
+    'train.findLr': async ({ graph, runId, start, end, steps }) => {
       const host = ctx.host();
       const g = checkedGraph(graph);
       const t = g.training;
@@ -58,7 +58,8 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       const range = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}), ...(steps !== undefined ? { steps } : {}) };
       // Refused before any data is loaded.
       checkLrRange({ ...LR_FIND_DEFAULTS, ...range });
-      const from = startWeights(ctx, startFromOf(t));
+      // A run's weights as they stand (between two steps), or where the design's next run starts.
+      const from = runId !== undefined ? ctx.session(runId).currentModel() : startWeights(ctx, startFromOf(t));
       const data = await ctx.loadPrepared(t.dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => findLearningRate(g, data, backend, { compile: compileGraph, ...range, ...(from ? { from: { ...from.params, ...from.buffers } } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },

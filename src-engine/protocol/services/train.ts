@@ -188,13 +188,15 @@ export const trainService = defineService({
     },
     /**
      * The learning-rate range test (docs/trainer.md, "Finding a learning rate"): from the weights
-     * the design's next run starts from, a short run with the rate growing exponentially from
-     * `start` to `end` over `steps` steps, stopped when the smoothed loss exceeds 4× its best; the
-     * weights are left as they were. `TRAIN_LR_RANGE` for a range that does not run upwards.
+     * the design's next run starts from (or, with `runId`, that run's weights as they stand), a
+     * short run with the rate growing exponentially from `start` to `end` over `steps` steps,
+     * stopped when the smoothed loss exceeds 4× its best; the weights are left as they were.
+     * `TRAIN_LR_RANGE` for a range that does not run upwards.
      */
     'train.findLr': {
       params: z.object({
         graph: z.unknown(),
+        runId: RunId.optional(),
         start: z.number().positive().max(1e6).optional(),
         end: z.number().positive().max(1e6).optional(),
         steps: z.number().int().min(5).max(1000).optional(),

@@ -4,6 +4,7 @@ import { describeStartFrom, explainCode, startFromOf } from '../../../../src-eng
 import type { ResultOf } from '../../../../src-engine/protocol';
 import { useEditor } from '../../state/editor-store';
 import { useEngine } from '../../state/engine-store';
+import { useRun } from '../../state/training-store';
 import { engineGraph } from '../../editor/analysis';
 import { findLearningRate } from '../../training/model-client';
 import { lrFinderChartOption, rateLabel } from '../../training/charts';
@@ -23,12 +24,21 @@ function designKey(graph: GraphIR): string {
   return JSON.stringify(t ? { ...graph, training: { ...t, optimizer: { ...t.optimizer, lr: 0 } } } : graph);
 }
 
+/**
+ * Whether the smoothed loss hardly fell before its minimum (less than 10 % of where it started):
+ * from trained weights the curve is flat until it diverges, and the steepest "descent" is noise.
+ */
+function hardlyFell(r: Finding): boolean {
+  const s = r.smoothed.filter((x): x is number => x !== null);
+  return s.length > 0 && s[0] - Math.min(...s) < 0.1 * Math.abs(s[0]);
+}
+
 /** The suggestion as the design stores it: two significant digits. */
 const rounded = (lr: number) => Number(lr.toPrecision(2));
 
 /**
  * The learning-rate finder (fastai's `lr_find`) in the Train dock: a short run from the weights
- * the design's next run starts from, the rate growing exponentially over the range, stopped when
+ * the design's next run starts from (or the run's on screen, finished or paused), the rate growing exponentially over the range, stopped when
  * the loss diverges; the smoothed loss against the rate on a log axis, the suggested rate marked,
  * and Apply, which sets the optimizer's rate in the design (an undoable edit). The weights are
  * left as they were.
@@ -38,7 +48,12 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
   const theme = useChartTheme();
   const [range, setRange] = useState(DEFAULT_RANGE);
   const [shown, setShown] = useState<{ key: string; outcome: Outcome }>();
-  const key = useMemo(() => designKey(graph), [graph]);
+  // A run on screen with weights to test from (finished or paused; not a loaded model's, which `startFrom` names).
+  const runWeights = useRun((s) => (s.runId !== undefined && s.loaded === undefined && (s.phase === 'done' || s.phase === 'paused') ? s.runId : undefined));
+  const [fromRun, setFromRun] = useState(true);
+  const runId = fromRun ? runWeights : undefined;
+  const designed = useMemo(() => designKey(graph), [graph]);
+  const key = `${runId ?? ''}\u0000${designed}`;
   const outcome = shown?.key === key ? shown.outcome : undefined;
   const result = outcome?.state === 'done' ? outcome.result : undefined;
   const option = useMemo(() => (result ? lrFinderChartOption(theme, result) : undefined), [result, theme]);
@@ -47,10 +62,11 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
   const find = () => {
     if (!client) return;
     setShown({ key, outcome: { state: 'running' } });
-    findLearningRate(client, { graph: engineGraph(graph), start: range.start, end: range.end, steps: STEPS })
+    findLearningRate(client, { graph: engineGraph(graph), ...(runId !== undefined ? { runId } : {}), start: range.start, end: range.end, steps: STEPS })
       .then((r) => setShown({ key, outcome: { state: 'done', result: r } }))
       .catch((e: Error & { code?: string }) => setShown({ key, outcome: { state: 'error', message: e.message, ...(e.code ? { code: e.code } : {}) } }));
   };
+  const from = runId !== undefined ? "the run's weights" : describeStartFrom(startFromOf(t));
   const suggestion = result?.suggestion ?? null;
   const applied = suggestion !== null && t.optimizer.lr === rounded(suggestion);
   const apply = () => {
@@ -58,17 +74,23 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
     useEditor.getState().edit({ kind: 'set-training', training: { ...t, optimizer: { ...t.optimizer, lr: rounded(suggestion) } } });
   };
   return (
-    <div className="lr-finder" data-testid="lr-finder" data-state={outcome?.state ?? 'idle'}>
+    <div className="lr-finder" data-testid="lr-finder" data-state={outcome?.state ?? 'idle'} data-start={range.start} data-end={range.end}>
       <div className="lr-finder__controls">
         <button
           type="button"
           data-testid="lr-find"
           disabled={disabled || !client || outcome?.state === 'running'}
-          title={`Train ${STEPS} batches from ${describeStartFrom(startFromOf(t))} (where the next run starts), the rate growing from ${rateLabel(range.start)} to ${rateLabel(range.end)}, and stop when the loss diverges; the weights are left as they were`}
+          title={`Train ${STEPS} batches from ${from}, the rate growing from ${rateLabel(range.start)} to ${rateLabel(range.end)}, and stop when the loss diverges; the weights are left as they were`}
           onClick={find}
         >
           {outcome?.state === 'running' ? 'Finding…' : 'Find learning rate'}
         </button>
+        {runWeights !== undefined ? (
+          <select data-testid="lr-find-from" aria-label="Weights to start from" value={fromRun ? 'run' : 'start'} onChange={(e) => setFromRun(e.target.value === 'run')} title="The run's weights as they stand, or those the next run starts from (Start from)">
+            <option value="run">from the run&apos;s weights</option>
+            <option value="start">from {describeStartFrom(startFromOf(t))}</option>
+          </select>
+        ) : null}
         <NumberField label="from" testId="lr-find-start" value={range.start} min={1e-12} max={1e6} disabled={outcome?.state === 'running'} title="The rate of the first step" onCommit={(start) => setRange((r) => ({ ...r, start }))} />
         <NumberField label="to" testId="lr-find-end" value={range.end} min={1e-12} max={1e6} disabled={outcome?.state === 'running'} title="The rate of the last step (the test stops sooner when the loss diverges)" onCommit={(end) => setRange((r) => ({ ...r, end }))} />
       </div>
@@ -83,8 +105,13 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
           <div className="lr-finder__verdict" data-testid="lr-find-verdict">
             {suggestion !== null ? (
               <>
-                From {describeStartFrom(startFromOf(t))}: suggested rate <b data-testid="lr-find-suggestion">{rounded(suggestion)}</b> (the steepest fall of the smoothed loss, before its minimum)
+                From {from}: suggested rate <b data-testid="lr-find-suggestion">{rounded(suggestion)}</b> (the steepest fall of the smoothed loss, before its minimum)
                 {result.stoppedAt !== null ? `; the loss diverged at ${rateLabel(result.stoppedAt)}` : ''}.{' '}
+                {hardlyFell(result) ? (
+                  <span data-testid="lr-find-flat">
+                    The loss hardly fell, so the suggestion is weak{result.stoppedAt !== null ? `: a rate 10× below the divergence (${rateLabel(result.stoppedAt / 10)}) is the usual choice` : ''}.{' '}
+                  </span>
+                ) : null}
                 <button type="button" className="primary" data-testid="lr-find-apply" disabled={applied} title={`Set the optimizer's learning rate to ${rounded(suggestion)} (undo with Ctrl+Z)`} onClick={apply}>
                   {applied ? 'Applied' : 'Apply'}
                 </button>

@@ -416,7 +416,8 @@ export function TrainPanel() {
       ) : null}
       {elsewhere ? null : <ProgressView />}
       {t && !elsewhere && !live ? <EvaluateModel graph={graph} disabled={!ready || errors} /> : null}
-      {t && !elsewhere && !live ? <LrFinder graph={graph} disabled={!ready || errors} /> : null}
+      {/* Kept mounted while a run trains (disabled), so the range the user set stays. */}
+      {t && !elsewhere ? <LrFinder graph={graph} disabled={!ready || errors || running} /> : null}
       {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}
       {!t ? (
         <div className="train-panel__empty">
