@@ -266,6 +266,7 @@ export const ERRORS = {
   TRAIN_BAD_CONFIG: { title: 'The training settings are not valid', action: 'Fix the setting the message names.', docs: 'trainer.md#quick-start' },
   TRAIN_INPUTS: { title: 'The graph\'s inputs do not fit the trainer', action: 'Use one features Input and at most one target Input.', docs: 'training-protocol.md#requests-renderer--engine' },
   TRAIN_INTERNAL: { title: 'Training failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'trainer.md#the-trainer-src-enginecoretrain' },
+  TRAIN_LR_RANGE: { title: 'The learning-rate range is not valid', action: 'Give a start rate below the end rate (both > 0) and 5 to 1000 steps.', docs: 'trainer.md#finding-a-learning-rate' },
   TRAIN_NONFINITE_LOSS: { title: 'The loss became NaN or infinite', action: 'Lower the learning rate, or check the data for NaN.', docs: 'architecture.md#the-training-loop-src-enginecoretrainloopts' },
   TRAIN_NO_CONFIG: { title: 'The graph has no training settings', action: 'Add a loss and a dataset in the app, or a "training" section.', docs: 'trainer.md#evaluating-a-model' },
   TRAIN_SHAPE_MISMATCH: { title: 'The data does not fit the graph\'s inputs', action: 'Change the Input\'s shape to the data\'s, or fit the design to the data.', docs: 'data.md#tables' },

@@ -7,6 +7,7 @@
  *                    [--epochs N] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json]
  *                    [--export PATH [--export-format json|onnx|pytorch] [--force]] [--lr RATE] [--device auto|cpu|gpu]
  *   npm run train -- --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device auto|cpu|gpu]
+ *   npm run train -- <graph.json | project> --find-lr [--lr-range START,END] [--lr-steps N] [--json] …
  *
  * (`netwright train …` once the package is installed: src-main/cli/netwright.ts.)
  *
@@ -20,6 +21,12 @@
  * data and settings, weights, optimizer and schedule state, as the app's Resume does (docs/runs.md).
  * Without `--epochs` it trains to the run's own epoch count (a stopped or crashed run); with
  * `--epochs N`, N epochs past the checkpoint. The new run is recorded naming its parent.
+ *
+ * `--find-lr` trains nothing: it runs the learning-rate range test (docs/trainer.md, "Finding a
+ * learning rate") from the weights the run would start from, the rate growing exponentially over
+ * `--lr-range` (default 1e-7,10) in `--lr-steps` steps (default 100), and prints the rates, the
+ * losses and the smoothed losses, where it diverged and the suggested rate (under `--json`, one
+ * `lr-find` line).
  *
  * `--data` trains on the user's own data instead of the graph's dataset (docs/data.md; a design
  * made for a time series takes a CSV column, `--target` naming it): a folder
@@ -60,8 +67,8 @@ import type { Checkpoint, CompileFn, DoneEvent } from '../core/train/types';
 import type { RunMeta } from '../app/runs/types';
 import { nodeGpuAcquirer } from './gpu/device';
 import type { MetricValues } from '../core/metrics';
-import { Trainer, TrainError } from '../core/train';
-import type { DataSkipped, TrainerEvent } from '../core/train';
+import { Trainer, TrainError, findLearningRate } from '../core/train';
+import type { DataSkipped, LrFinding, TrainerEvent } from '../core/train';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { RunStore, type RunWriter } from './run-store';
@@ -78,7 +85,7 @@ import { checkExportTarget } from './export-writer';
 import { describeStartFrom, startFromOf } from '../base/ir/start-from';
 import { runScript, startedAs } from './cli-script';
 
-export const USAGE = `usage: netwright train <graph.json | project> (or npm run train -- …) [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]\n       netwright train --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]`;
+export const USAGE = `usage: netwright train <graph.json | project> (or npm run train -- …) [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]\n       netwright train --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]`;
 
 /**
  * A CLI's start, shared by the train and evaluate commands: `argv` parsed (a usage error printed,
@@ -161,6 +168,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const from = design.resume ? undefined : startWeights(checked.ir, design, args.runs);
     const data = loadData(checked.ir, io);
     const fitted = args.data !== undefined ? fitToUserData(checked, data, design.label, io) : checked;
+    if (args.findLr) return await findLr(args, io, fitted, data, from);
     return await train({ args, io, design, checked: fitted, data, from, exportAs });
   } catch (e) {
     if (e instanceof CliRefusal) return fail(e.code, e.message, e.exit);
@@ -405,6 +413,34 @@ async function train(plan: RunPlan): Promise<number> {
   }
 }
 
+/** `--find-lr`: the range test on the chosen device, its curve and suggestion printed (one `lr-find` JSON line under `--json`); the weights are not kept. */
+async function findLr(args: Args, io: Io, checked: CheckedGraph, data: PreparedData<Samples>, from: TrainedModel | undefined): Promise<number> {
+  const device = await chooseDevice(checked, args.device, args.threads);
+  const range = { ...(args.lrRange ? { start: args.lrRange[0], end: args.lrRange[1] } : {}), ...(args.lrSteps !== undefined ? { steps: args.lrSteps } : {}) };
+  let found: LrFinding;
+  try {
+    found = await findLearningRate(checked, data, device.backend, { compile: device.compile, ...range, ...(from ? { from: { ...from.params, ...from.buffers } } : {}) });
+  } catch (e) {
+    return refuse(thrownCode(e, 'TRAIN_BAD_CONFIG'), (e as Error).message);
+  } finally {
+    device.dispose();
+  }
+  if (io.json) {
+    io.out(JSON.stringify({ type: 'lr-find', backend: device.description, ...found }) + '\n');
+    return 0;
+  }
+  const fmt = (x: number | null) => (x === null ? 'NaN/Inf' : x.toFixed(4));
+  io.out(`learning-rate range test on ${device.description}: ${found.lrs.length} steps from ${found.lrs[0]?.toExponential(1)}\n      rate      loss  smoothed\n`);
+  // About 20 rows, and the last one.
+  const every = Math.max(1, Math.round(found.lrs.length / 20));
+  found.lrs.forEach((lr, i) => {
+    if (i % every === 0 || i === found.lrs.length - 1) io.out(`${lr.toExponential(2).padStart(10)}  ${fmt(found.losses[i]).padStart(8)}  ${fmt(found.smoothed[i]).padStart(8)}\n`);
+  });
+  io.out(found.stoppedAt !== null ? `diverged at ${found.stoppedAt.toExponential(2)} (the smoothed loss passed 4× its best)\n` : 'ran every step without diverging\n');
+  io.out(found.suggestion !== null ? `suggested learning rate: ${found.suggestion.toPrecision(2)} (steepest descent before the minimum; --lr ${found.suggestion.toPrecision(2)})\n` : 'no suggestion: the loss never fell over this range (widen --lr-range)\n');
+  return 0;
+}
+
 /** Write the trained model where `--export` said (docs/export.md). */
 function exportTrained(plan: RunPlan, exportAs: ExportFormat, trainer: Trainer, result: DoneEvent, runId: string | undefined): void {
   const { args, io, checked, data } = plan;
@@ -510,9 +546,13 @@ function parse(argv: string[]) {
       export: { type: 'string' },
       'export-format': { type: 'string' },
       force: { type: 'boolean', default: false },
+      'find-lr': { type: 'boolean', default: false },
+      'lr-range': { type: 'string' },
+      'lr-steps': { type: 'string' },
       ...SETTING_FLAGS,
     },
   });
+  checkFindLrFlags(values);
   if (values.resume !== undefined) {
     if (positionals.length) throw new Error(`--resume continues a stored run with its own design; drop ${positionals[0]}`);
     const kept = ['data', 'target', 'missing', 'memory-budget', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
@@ -544,7 +584,28 @@ function parse(argv: string[]) {
     exportFormat: values['export-format'],
     force: values.force === true,
     exportSettings: settingsFromFlags(values),
+    findLr: values['find-lr'] === true,
+    lrRange: lrRangeFlag(values['lr-range']),
+    lrSteps: int('lr-steps', values['lr-steps'], 1),
   };
+}
+
+/** `--lr-range`/`--lr-steps` only with `--find-lr`, which trains nothing to resume or export. */
+function checkFindLrFlags(values: { 'find-lr'?: boolean; 'lr-range'?: string; 'lr-steps'?: string; resume?: string; export?: string }): void {
+  if (!values['find-lr']) {
+    if (values['lr-range'] !== undefined || values['lr-steps'] !== undefined) throw new Error('--lr-range and --lr-steps go with --find-lr');
+    return;
+  }
+  if (values.resume !== undefined) throw new Error('--find-lr tests a design from the weights it starts from; drop --resume');
+  if (values.export !== undefined) throw new Error('--find-lr trains nothing to export; drop --export');
+}
+
+/** `--lr-range START,END`: two numbers (the range itself is checked by the test: TRAIN_LR_RANGE). */
+function lrRangeFlag(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0)) throw new Error(`--lr-range must be two rates > 0, START,END (got ${v})`);
+  return [parts[0], parts[1]];
 }
 
 /** A flag's number > 0 (at most 1e6, as the app's learning-rate override); undefined when not given. */

@@ -26,7 +26,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
   const withSimd = async () => (await import('../../src-engine/node/cpu')).enableRelaxedSimd();
   return [
     { name: 'web', summary: 'serve the app to your browser on this machine (prints its address)', usage: async () => (await web()).WEB_USAGE, run: async (argv) => (await web()).runWeb(argv, build) },
-    { name: 'train', summary: 'train a design or project (--epochs, --lr, --device, --resume, --runs, --export …)', usage: async () => (await train()).USAGE, run: async (argv) => (await withSimd(), (await train()).main(argv)) },
+    { name: 'train', summary: 'train a design or project (--epochs, --lr, --device, --resume, --runs, --export, --find-lr …)', usage: async () => (await train()).USAGE, run: async (argv) => (await withSimd(), (await train()).main(argv)) },
     { name: 'evaluate', summary: 'measure a trained model on a dataset split or your own data', usage: async () => (await evaluate()).USAGE, run: async (argv) => (await withSimd(), (await evaluate()).main(argv)) },
     { name: 'export', summary: 'export a trained model (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).USAGE, run: async (argv) => (await exporter()).main(argv) },
     { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).USAGE, run: async (argv) => (await importer()).main(argv) },

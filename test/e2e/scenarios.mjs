@@ -219,6 +219,55 @@ const datasetPanel = [
 ];
 
 /**
+ * Issue #48 item 4: the learning-rate finder. On the Iris MLP, Find learning rate draws the
+ * smoothed loss against the rate on a log axis with the suggestion marked; Apply sets the
+ * optimizer's rate (the curve stays: it belongs to the design, not to its rate), and Ctrl+Z takes
+ * it back. A range that runs downwards is refused with TRAIN_LR_RANGE in the dock. After a run,
+ * it starts from the run's weights.
+ */
+const lrFinder = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { click: '[data-testid=train-tab-curves]' },
+  { fill: '[data-testid=lr-find-start]', value: '0.0001' },
+  { press: 'Enter' },
+  { fill: '[data-testid=lr-find-end]', value: '100' },
+  { press: 'Enter' },
+  { click: '[data-testid=lr-find]' },
+  { expect: '[data-testid=lr-find-chart]', within: 30_000 },
+  { expectNumber: '[data-testid=lr-find-chart]', attr: 'data-points', op: '>', value: 20 },
+  { expectNumber: '[data-testid=lr-find-chart]', attr: 'data-suggestion', op: '>', value: 1e-4 },
+  { expectNumber: '[data-testid=lr-find-chart]', attr: 'data-suggestion', op: '<', value: 10 },
+  { scrollIntoView: '[data-testid=lr-finder]' },
+  { expectNotClipped: '[data-testid=lr-find-verdict]' },
+  { screenshot: 'lr-finder-1280x800' },
+  { click: '[data-testid=lr-find-apply]' },
+  { expect: '[data-testid=lr-find-apply]', text: 'Applied' },
+  { press: 'Control+z' },
+  { expect: '[data-testid=lr-find-apply]', text: '^Apply$' },
+  // A range that does not run upwards: the engine's coded refusal, where the curve was.
+  { fill: '[data-testid=lr-find-start]', value: '1000' },
+  { press: 'Enter' },
+  { click: '[data-testid=lr-find]' },
+  { expect: '[data-testid=lr-find-error]', attr: ['data-code', 'TRAIN_LR_RANGE'], within: 10_000 },
+  { expectGone: '[data-testid=lr-find-chart]' },
+  // After a run, the test starts from the run's weights unless the user picks the design's start.
+  { fill: '[data-testid=lr-find-start]', value: '0.0001' },
+  { press: 'Enter' },
+  ...setField('epochs', 5),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  // The range set before the run is still there after it.
+  { expect: '[data-testid=lr-finder]', attr: ['data-start', '0.0001'] },
+  { expect: '[data-testid=lr-find-from]' },
+  { click: '[data-testid=lr-find]' },
+  { expect: '[data-testid=lr-find-verdict]', text: "^From the run's weights", within: 30_000 },
+  { scrollIntoView: '[data-testid=lr-finder]' },
+  { expectNoOverflow: ['[data-testid=lr-finder]'] },
+  { screenshot: 'lr-finder-from-run-1280x800' },
+];
+
+/**
  * Issue #30 item 2, web mode: Train ▸ Add data… uploads a folder of PNGs (written here with pngjs;
  * a zero-byte image and a text file in it), scans it with a progress bar, previews each class's
  * thumbnails and lists both left-out files with why; "Use this data" makes it the design's dataset
@@ -1616,6 +1665,7 @@ const training = [
 const webData = [
   { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
   { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
+  { name: 'train: the learning-rate finder draws the loss against the rate, marks a suggestion, and Apply sets the rate (undoable)', steps: lrFinder },
   { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
   { name: 'data: a Titanic-like table trains on the Iris MLP at the first Start: Survived is the target by name, the gaps name the app\'s control, the Input and head are fitted at Use this data', steps: titanicTable },
 ];

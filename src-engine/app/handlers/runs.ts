@@ -14,6 +14,7 @@ import type { PreparedData, Samples } from '../../core/data';
 import type { RunMeta } from '../runs/types';
 import type { RunSink } from '../runs/recorder';
 import { TrainingSession, sanityCheck } from '../session';
+import { LR_FIND_DEFAULTS, checkLrRange, findLearningRate } from '../../core/train';
 import { sweepLabel, sweepVariants } from '../sweep';
 import { checkMemory, checkedGraph, coded, probeSamples, release, type ServiceContext } from './context';
 
@@ -22,7 +23,7 @@ type RecordAs = { name?: string; sweep?: RunSweepInfo; resumedFrom?: RunMeta['re
 
 /**
  * Training runs: `train.start`, `train.resume` (a stored run's checkpoint), sweeps (one run per
- * variant, in turn), control, the sanity check, probe-frame acks and `train.current`.
+ * variant, in turn), control, the sanity check, the learning-rate finder, probe-frame acks and `train.current`.
  */
 export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainService> {
   return {
@@ -48,6 +49,19 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       const dataset: DatasetConfig = { ...t.dataset, limit: samples ?? 64, validationSplit: 0 };
       const data = await ctx.loadPrepared(dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => sanityCheck(g, data, backend, { compile: compileGraph, ...(steps !== undefined ? { steps } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
+    },
+    'train.findLr': async ({ graph, runId, start, end, steps }) => {
+      const host = ctx.host();
+      const g = checkedGraph(graph);
+      const t = g.training;
+      checkMemory(g, t.batchSize, host);
+      const range = { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}), ...(steps !== undefined ? { steps } : {}) };
+      // Refused before any data is loaded.
+      checkLrRange({ ...LR_FIND_DEFAULTS, ...range });
+      // A run's weights as they stand (between two steps), or where the design's next run starts.
+      const from = runId !== undefined ? ctx.session(runId).currentModel() : startWeights(ctx, startFromOf(t));
+      const data = await ctx.loadPrepared(t.dataset, t.seed, g.ir);
+      return ctx.withBackend((backend) => findLearningRate(g, data, backend, { compile: compileGraph, ...range, ...(from ? { from: { ...from.params, ...from.buffers } } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },
     'probe.ack': ({ runId, seq }) => ({ pending: ctx.session(runId).ackFrame(seq) }),
     'train.current': () => {

@@ -14,3 +14,4 @@ export type { Checkpoint, CompileFn, DataSkipped, DeviceCapture, DeviceStep, Don
 export { checkpointToJSON, checkpointFromJSON, float32ToBase64, base64ToFloat32 } from './checkpoint';
 export type { CheckpointJSON } from './checkpoint';
 export { EVALUATION_SPLITS, evaluateModel, prepareForEvaluation, type Evaluation, type EvaluationSplit } from './evaluate';
+export { LR_FIND_DEFAULTS, LR_FIND_LIMITS, checkLrRange, findLearningRate, lrAt, smoothLosses, suggestLr, type LrFinderOptions, type LrFinding, type LrRange } from './lr-finder';

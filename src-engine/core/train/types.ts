@@ -197,6 +197,7 @@ export type TrainErrorCode =
   | 'TRAIN_SHAPE_MISMATCH'
   | 'TRAIN_NONFINITE_LOSS'
   | 'TRAIN_INTERNAL'
+  | 'TRAIN_LR_RANGE'
   | 'E_RUN_CHECKPOINT_MISMATCH';
 
 export class TrainError extends Error {

@@ -187,6 +187,32 @@ export const trainService = defineService({
         verdict: z.string(),
       }),
     },
+    /**
+     * The learning-rate range test (docs/trainer.md, "Finding a learning rate"): from the weights
+     * the design's next run starts from (or, with `runId`, that run's weights as they stand), a
+     * short run with the rate growing exponentially from `start` to `end` over `steps` steps,
+     * stopped when the smoothed loss exceeds 4× its best; the weights are left as they were.
+     * `TRAIN_LR_RANGE` for a range that does not run upwards.
+     */
+    'train.findLr': {
+      params: z.object({
+        graph: z.unknown(),
+        runId: RunId.optional(),
+        start: z.number().positive().max(1e6).optional(),
+        end: z.number().positive().max(1e6).optional(),
+        steps: z.number().int().min(5).max(1000).optional(),
+      }),
+      result: z.object({
+        /** The rate each recorded step trained with, the step's loss (NaN/Inf as null) and the smoothed loss. */
+        lrs: z.array(z.number()).max(1000),
+        losses: z.array(z.number().nullable()).max(1000),
+        smoothed: z.array(z.number().nullable()).max(1000),
+        /** The steepest descent of the smoothed loss against log(rate) before its minimum; null when the loss never fell. */
+        suggestion: z.number().nullable(),
+        /** The rate at which the loss diverged; null when the test ran all its steps. */
+        stoppedAt: z.number().nullable(),
+      }),
+    },
     /** The client has consumed probe frame `seq`; the engine may send the next (latest-wins flow control). */
     'probe.ack': {
       params: z.object({ runId: RunId, seq: z.number().int().nonnegative() }),

@@ -105,6 +105,42 @@ export function lossChartOption(
 }
 
 /**
+ * The learning-rate finder's curve (docs/trainer.md, "Finding a learning rate"): each step's loss
+ * faint and the smoothed loss against the rate on a log axis, the suggested rate marked on the
+ * smoothed curve. The loss axis stops at 4× the smoothed minimum, so the divergence at the end
+ * does not flatten the part that matters.
+ */
+export function lrFinderChartOption(t: ChartTheme, f: { lrs: readonly number[]; losses: readonly (number | null)[]; smoothed: readonly (number | null)[]; suggestion: number | null }): Record<string, unknown> {
+  const smooth = f.lrs.map((lr, i) => [lr, f.smoothed[i]] as const).filter((p): p is readonly [number, number] => p[1] !== null);
+  // From 0 (or below, for a loss that goes negative) to 4× the smoothed minimum.
+  const low = Math.min(0, ...f.losses.filter((x): x is number => x !== null));
+  const high = smooth.length ? 4 * Math.min(...smooth.map((p) => p[1])) : undefined;
+  const at = f.suggestion === null ? -1 : f.lrs.indexOf(f.suggestion);
+  const mark = at >= 0 && f.smoothed[at] !== null ? [[f.suggestion, f.smoothed[at]]] : [];
+  return {
+    animation: false,
+    grid: { left: 48, right: 16, top: 28, bottom: 40 },
+    legend: legend(t),
+    tooltip: { trigger: 'axis', confine: true, valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
+    xAxis: axis(t, { type: 'log', name: 'learning rate', nameLocation: 'middle', nameGap: 24, min: f.lrs[0], max: f.lrs[f.lrs.length - 1], axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true, formatter: rateLabel } }),
+    yAxis: axis(t, { type: 'value', min: Number(low.toPrecision(2)), ...(high !== undefined && Number.isFinite(high) && high > low ? { max: Number(high.toPrecision(2)) } : {}) }),
+    series: [
+      { name: 'loss', type: 'line', showSymbol: false, data: f.lrs.map((lr, i) => [lr, f.losses[i]]), lineStyle: { width: 1, opacity: 0.35 }, color: t.series[0] },
+      { name: 'smoothed loss', type: 'line', showSymbol: false, data: smooth, lineStyle: { width: 2 }, color: t.series[0] },
+      {
+        name: 'suggested',
+        type: 'line',
+        data: mark,
+        symbol: 'circle',
+        symbolSize: 10,
+        color: t.series[1],
+        label: { show: true, position: 'top', color: t.text, fontSize: 11, formatter: () => (f.suggestion === null ? '' : `suggested ${rateLabel(f.suggestion)}`) },
+      },
+    ],
+  };
+}
+
+/**
  * A learning-rate axis label: two significant digits, so neighbouring ticks never read the same
  * (0.0015 and 0.002 were both "2e-3"), and 0 as `0`.
  */

@@ -1,7 +1,7 @@
 /**
- * Questions to a trained model (the Playground, the GAN and text playgrounds, Evaluate): one
- * function a question, so components never name a protocol method (ESLint refuses `request(` in
- * src-renderer/src/components).
+ * Questions to a trained model (the Playground, the GAN and text playgrounds, Evaluate) and to a
+ * design about to train (the learning-rate finder): one function a question, so components never
+ * name a protocol method (ESLint refuses `request(` in src-renderer/src/components).
  */
 import type { ParamsOf, ResultOf, RpcClient } from '../../../src-engine/protocol';
 
@@ -16,3 +16,6 @@ export const generate = (c: RpcClient, params: ParamsOf<'model.generate'>): Prom
 
 /** The run's model (as `graph` lays it out) on a split of its data. */
 export const evaluate = (c: RpcClient, params: ParamsOf<'model.evaluate'>): Promise<ResultOf<'model.evaluate'>> => c.request('model.evaluate', params);
+
+/** The learning-rate range test on the design as it stands, from the weights its next run starts from (they are left as they were). */
+export const findLearningRate = (c: RpcClient, params: ParamsOf<'train.findLr'>): Promise<ResultOf<'train.findLr'>> => c.request('train.findLr', params);

@@ -10,6 +10,9 @@
  * one optimizer group, and the same with two (`training.groups`), whose steps call the per-group
  * hooks once per group. Loss bound: 1e-4 relative (train-loop.test.ts: the GPU sums the same
  * float32 products in other orders; measured ≤ 8e-7 here on SwiftShader).
+ *
+ * Here too, sharing the device's compiled pipelines (a file of its own paid 11 s to compile them
+ * again): the learning-rate range test (#48), a configuration of the same loop, on the GPU plan.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -18,7 +21,8 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
-import { TrainingLoop, type CompileFn, type LoopHooks, type StepContext, type StepVerdict } from '../../../src-engine/core/train';
+import { TrainingLoop, findLearningRate, type Checkpoint, type CompileFn, type LoopHooks, type StepContext, type StepVerdict } from '../../../src-engine/core/train';
+import { checkGraph } from '../../../src-engine/core/analysis/checked';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpu } from './device';
 
@@ -119,4 +123,32 @@ describe('the hooks of a step are the same on the CPU and the GPU plan', () => {
       }
     });
   }
+});
+
+describe('findLearningRate on the GPU', () => {
+  it('suggests what the CPU suggests and leaves the device weights and optimizer state as they were', async () => {
+    const checked = checkGraph(twoMoonsGraph({ batchSize: 16 }, 400)).graph!;
+    const t = checked.training!;
+    const data = prepareData(loadBuiltinDataset(t.dataset, t.seed)!, t.dataset, t.seed);
+    const range = { start: 1e-3, end: 100, steps: 30 };
+    const backend = createReferenceBackend();
+    let loop!: TrainingLoop;
+    let before!: Checkpoint;
+    const gpu = await findLearningRate(checked, data, backend, {
+      compile: (g, o) => buildGpuTrainable(g, { gpu: ctx, batchSize: o.batchSize, seed: o.seed }),
+      ...range,
+      onLoop: (l) => {
+        loop = l;
+        before = l.capture();
+      },
+    });
+    // The device's weights and moments, read back: as before the test.
+    await loop.sync();
+    const after = loop.capture();
+    expect(after.params).toEqual(before.params);
+    expect(after.optimizer).toEqual(before.optimizer);
+    const cpu = await findLearningRate(checked, data, backend, { compile: compileGraph, ...range });
+    expect(gpu.lrs.length).toBe(cpu.lrs.length);
+    expect(gpu.suggestion).toBe(cpu.suggestion);
+  });
 });

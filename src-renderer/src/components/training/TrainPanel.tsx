@@ -24,6 +24,7 @@ import { DatasetFields } from './DatasetFields';
 import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
 import { useAddData } from '../../state/add-data-store';
 import { EvaluateModel } from './EvaluateModel';
+import { LrFinder } from './LrFinder';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
 import { startBlock, useSettingProblems } from '../../state/setting-problems';
 
@@ -515,6 +516,8 @@ export function TrainPanel() {
       ) : null}
       {elsewhere ? null : <ProgressView />}
       {t && !elsewhere && !live ? <EvaluateModel graph={graph} disabled={!ready || errors} /> : null}
+      {/* Kept mounted while a run trains (disabled), so the range the user set stays. */}
+      {t && !elsewhere ? <LrFinder graph={graph} disabled={!ready || errors || running} /> : null}
       {t ? <SweepForm graph={graph} disabled={!ready || errors || running} /> : null}
       {!t ? (
         <div className="train-panel__empty">
