@@ -7,7 +7,7 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 
 describe('the netwright.model JSON format', () => {
   it('round-trips a trained CNN (BatchNorm statistics, normalisation, class names) to bit-identical predictions', async () => {
-    const { model, data } = await trainedTemplate('mnist-cnn.json', 3);
+    const { model, data } = await trainedTemplate('mnist-cnn.json');
     const text = modelToJSONText(model);
     const back = modelFromJSON(text);
     expect(back.normalization).toEqual(model.normalization);

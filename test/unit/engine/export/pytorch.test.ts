@@ -48,7 +48,7 @@ describe('PyTorch export: the project', () => {
   });
 
   it('writes model.py with the node names as submodules, weights.pt, train.py and a README', async () => {
-    const { model } = await trainedTemplate('mnist-cnn.json', 2);
+    const { model } = await trainedTemplate('mnist-cnn.json');
     const files = exportPytorch(model).files.map((f) => f.path);
     expect(files).toEqual(['model.py', 'weights.pt', 'model.safetensors', 'train.py', 'README.md', 'requirements.txt']);
     const py = new TextDecoder().decode(exportPytorch(model).files[0].data);
@@ -79,7 +79,7 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
       const inputs = generator
         ? Object.fromEntries(generator.inputs.map((i) => [i.id, i.kind === 'label' ? Float32Array.from({ length: batch }, (_, k) => (k + 3) % i.classes) : Float32Array.from({ length: batch * size(i.shape) }, () => z.normal())]))
         : { [feature.id]: data.test.features.slice(0, batch * per) };
-      const r = compareWithTorch(model, inputs, batch, model.graph.outputs.logits ?? model.graph.outputs.reconstruction ?? Object.values(model.graph.outputs)[0]);
+      const r = await compareWithTorch(model, inputs, batch, model.graph.outputs.logits ?? model.graph.outputs.reconstruction ?? Object.values(model.graph.outputs)[0]);
       expectClose(r.diffs, file);
       if (generator) console.info(`${file}: generator, max |PyTorch − Netwright| = ${Math.max(...Object.values(r.diffs)).toExponential(2)}`);
       // Every layer of the canvas is a submodule under its own name (Add and Concat are expressions in forward()).
@@ -91,7 +91,7 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
     }, file === 'tiny-gpt.json' ? 180_000 : 60_000);
   }
 
-  it('every template\'s model.py, at its initial weights, runs in eval under torch.no_grad() and matches; its attention also without biases (one Python process, #44)', () => {
+  it('every template\'s model.py, at its initial weights, runs in eval under torch.no_grad() and matches; its attention also without biases (one Python process, #44)', async () => {
     // nn.MultiheadAttention(bias=False) in eval without grad took PyTorch 1.13's fast path, which
     // raised (qkv_bias must be a Tensor): the tiny GPT's blocks, un-masked with an even head count.
     const noBias = (g: GraphIR): GraphIR => ({ ...g, nodes: g.nodes.map((n) => (n.op === 'MultiHeadAttention' ? { ...n, attrs: { ...n.attrs, bias: false, causal: false } } : n)) });
@@ -110,18 +110,18 @@ describe.skipIf(!HAS_TORCH)('PyTorch export under PyTorch (python3-torch)', () =
         : Object.fromEntries(model.graph.nodes.filter((n) => n.op === 'Input' && n.attrs.source !== 'target').map((n) => [n.id, drawn(n.id, n.attrs.shape as number[], vocab(n.id))]));
       return { model, inputs, batch, prediction: model.graph.outputs.logits ?? model.graph.outputs.reconstruction ?? Object.values(model.graph.outputs)[0] };
     });
-    const results = compareManyWithTorch(cases);
+    const results = await compareManyWithTorch(cases);
     for (const [i, [what]] of graphs.entries()) expectClose(results[i].diffs, what);
   }, 120_000);
 
-  it('random graphs covering every layer and activation match within 1e-4', () => {
+  it('random graphs covering every layer and activation match within 1e-4', async () => {
     const covered = new Set<string>();
     let worst = 0;
     const rng = new Rng(2024);
     // 24 over images and vectors, then 4 over sequences (drawn after them: the first 24 stay as they were).
     const graphs = [...Array.from({ length: 24 }, (_, i) => randomGraph(rng, i)), ...Array.from({ length: 4 }, (_, i) => randomGraph(rng, 24 + i, true))];
     // The 24 checks in one Python process (each export loaded as its own module, as alone).
-    const results = compareManyWithTorch(graphs.map(({ model, input, inputs, batch, prediction }) => ({ model, inputs: { [input]: inputs }, batch, prediction })));
+    const results = await compareManyWithTorch(graphs.map(({ model, input, inputs, batch, prediction }) => ({ model, inputs: { [input]: inputs }, batch, prediction })));
     for (const [i, { model }] of graphs.entries()) {
       for (const n of model.graph.nodes) covered.add(n.op);
       const r = results[i];

@@ -1,6 +1,6 @@
 /** Runs an exported PyTorch project under the real PyTorch (tests skip where none is installed). */
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,25 @@ function fixtureBackend(): Promise<Backend> {
   return cpu;
 }
 
-/** A template trained a few steps on a small subset, as a TrainedModel, with its prepared data. */
-export async function trainedTemplate(file: string, steps = 4) {
+const trained = new Map<string, ReturnType<typeof trainTemplate>>();
+
+/**
+ * A template trained a few steps on a small subset, as a TrainedModel, with its prepared data:
+ * trained once per test process for each (file, steps) and shared by every test that asks (the
+ * engine files share a process: vitest.config.ts), so callers must not change what it returns.
+ */
+export function trainedTemplate(file: string, steps = 4): ReturnType<typeof trainTemplate> {
+  const key = `${file}:${steps}`;
+  let t = trained.get(key);
+  if (!t) {
+    t = trainTemplate(file, steps);
+    trained.set(key, t);
+    t.catch(() => trained.delete(key));
+  }
+  return t;
+}
+
+async function trainTemplate(file: string, steps: number) {
   const g = JSON.parse(readFileSync(join(EXAMPLES, file), 'utf8')) as GraphIR;
   const t = g.training!;
   const batchSize = 16;
@@ -55,7 +72,63 @@ export function initialModel(graph: GraphIR): TrainedModel {
 
 /** A Python with torch and numpy: NETWRIGHT_TORCH_PYTHON, else Debian's python3-torch. */
 export const TORCH_PYTHON = process.env.NETWRIGHT_TORCH_PYTHON ?? '/usr/bin/python3';
-export const HAS_TORCH = spawnSync(TORCH_PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0;
+/**
+ * Whether that Python has torch and numpy installed (found, not imported: an import costs ~2 s of
+ * CPU in every test process; one that is installed but fails to import fails the tests instead).
+ */
+export const HAS_TORCH = spawnSync(TORCH_PYTHON, ['-c', "import importlib.util as u, sys; sys.exit(0 if u.find_spec('torch') and u.find_spec('numpy') else 1)"], { encoding: 'utf8' }).status === 0;
+
+/** What a Python run said and how it ended, as `spawnSync` reports them (`status` null: ended by `signal`, as at its timeout). */
+export type PythonRun = { status: number | null; signal: number | null; stdout: string; stderr: string };
+
+type ForkServer = { child: ChildProcessWithoutNullStreams; answers: ((r: PythonRun) => void)[]; queue: Promise<unknown> };
+let server: ForkServer | undefined;
+
+function startForkServer(): ForkServer {
+  const child = spawn(TORCH_PYTHON, [join(import.meta.dirname, 'torch_fork_server.py')], { env: { ...process.env, OMP_NUM_THREADS: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const s: ForkServer = { child, answers: [], queue: Promise.resolve() };
+  let pending = '';
+  let errors = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    pending += d;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      s.answers.shift()?.(JSON.parse(pending.slice(0, nl)) as PythonRun);
+      pending = pending.slice(nl + 1);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d));
+  child.stdin.on('error', () => undefined); // it ended: 'exit' answers what was asked
+  child.on('exit', (code, signal) => {
+    for (const answer of s.answers.splice(0)) answer({ status: null, signal: null, stdout: '', stderr: `torch_fork_server.py ended (${code ?? signal}): ${errors}` });
+  });
+  // It ends when its input does: with the test process, whose exit it must not hold up.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  return s;
+}
+
+/**
+ * Runs `python3 argv…` in `cwd` (a script and its arguments, or `-c CODE …`), on one thread
+ * (OMP_NUM_THREADS=1) with `env` added, in a process forked from an interpreter that has imported
+ * torch and numpy (torch_fork_server.py): the run is a process of its own, with its own modules
+ * and exit status, as a fresh interpreter's would be, without the ~2 s of CPU that importing torch
+ * costs each. One server per test process (the engine files share theirs: vitest.config.ts),
+ * started on first use; runs go one at a time, in the order asked. Not for torchrun, whose ranks
+ * are processes of their own.
+ */
+export function torchProcess(argv: readonly string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 240_000): Promise<PythonRun> {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) server = startForkServer();
+  const s = server;
+  const run = s.queue.then(
+    () =>
+      new Promise<PythonRun>((resolve) => {
+        s.answers.push(resolve);
+        s.child.stdin.write(`${JSON.stringify({ cwd, argv, env, timeout: timeoutMs / 1000 })}\n`);
+      }),
+  );
+  s.queue = run;
+  return run;
+}
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `nw-${prefix}-`));
@@ -73,15 +146,15 @@ type TorchComparison = { diffs: Record<string, number>; keys: string[]; hooked: 
  * forward hook, and forward()'s prediction) on `inputs`, a batch of `batch` samples as fed to
  * `featureInput`.
  */
-export function compareWithTorch(model: TrainedModel, inputs: Record<string, Float32Array>, batch: number, prediction: string): TorchComparison {
-  return compareManyWithTorch([{ model, inputs, batch, prediction }])[0];
+export async function compareWithTorch(model: TrainedModel, inputs: Record<string, Float32Array>, batch: number, prediction: string): Promise<TorchComparison> {
+  return (await compareManyWithTorch([{ model, inputs, batch, prediction }]))[0];
 }
 
 /**
- * `compareWithTorch` for several models in one Python process (importing torch is most of a
- * check's time): each model is exported, computed by Netwright and checked exactly as alone.
+ * `compareWithTorch` for several models in one Python process (torchProcess: importing torch is
+ * most of a check's time): each model is exported, computed by Netwright and checked exactly as alone.
  */
-export function compareManyWithTorch(cases: { model: TrainedModel; inputs: Record<string, Float32Array>; batch: number; prediction: string }[]): TorchComparison[] {
+export async function compareManyWithTorch(cases: { model: TrainedModel; inputs: Record<string, Float32Array>; batch: number; prediction: string }[]): Promise<TorchComparison[]> {
   const args = cases.flatMap(({ model, inputs, batch, prediction }) => {
     const dir = exportTo(model);
     const body = model.graph.nodes.filter((n) => n.op !== 'Input' && !getOp(n.op)?.isLoss).map((n) => n.id);
@@ -99,7 +172,8 @@ export function compareManyWithTorch(cases: { model: TrainedModel; inputs: Recor
     writeFileSync(join(caseDir, 'expected.json'), JSON.stringify(expected));
     return [dir, caseDir];
   });
-  const r = spawnSync(TORCH_PYTHON, [join(import.meta.dirname, 'torch_check.py'), ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const script = join(import.meta.dirname, 'torch_check.py');
+  const r = await torchProcess([script, ...args], import.meta.dirname);
   if (r.status !== 0) throw new Error(`torch_check.py failed (${r.status}): ${r.stderr}`);
   const results = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as TorchComparison);
   if (results.length !== cases.length) throw new Error(`torch_check.py answered ${results.length} of ${cases.length} cases`);

@@ -12,7 +12,7 @@ import { OPTIMIZERS } from '../../../../src-engine/catalog/optimizers/registry';
 import { SCHEDULES } from '../../../../src-engine/catalog/schedules/registry';
 import { defaultSetting } from '../../../../src-engine/catalog/settings';
 import { tensor } from '../../../../src-engine/base/tensor';
-import { HAS_TORCH, TORCH_PYTHON } from './torch-harness';
+import { HAS_TORCH, torchProcess } from './torch-harness';
 import type { OptimizerConfig, ScheduleConfig } from '../../../../src-engine/base/ir/types';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { TRAIN_PY_MODULE, TRAIN_PY_SOURCE, buildTrainPyModule } from '../../../../scripts/build-train-py.mjs';
@@ -59,7 +59,7 @@ describe("train.py's schedules come from their declarations", () => {
 });
 
 describe("train.py's optimizers come from their declarations", () => {
-  it.skipIf(!HAS_TORCH)('every optimizer: the torch.optim train.py builds takes the steps the engine takes', () => {
+  it.skipIf(!HAS_TORCH)('every optimizer: the torch.optim train.py builds takes the steps the engine takes', async () => {
     const steps = 3;
     const grads = [0.5, -1, 0.25, 2, -0.75, 1.5];
     const cases = OPTIMIZERS.map((def) => ({ ...defaultSetting(OPTIMIZERS, def.kind), lr: 0.05, weightDecay: 0.1 }) as unknown as OptimizerConfig);
@@ -77,7 +77,7 @@ out.append(w.tolist() + b.tolist())
 `;
       })
       .join('');
-    const r = spawnSync(TORCH_PYTHON, ['-c', `import json, torch\nG = ${JSON.stringify(grads)}\nout = []\n${script}print(json.dumps(out))`], { encoding: 'utf8' });
+    const r = await torchProcess(['-c', `import json, torch\nG = ${JSON.stringify(grads)}\nout = []\n${script}print(json.dumps(out))`], import.meta.dirname);
     expect(r.stderr).toBe('');
     const fromTorch = JSON.parse(r.stdout) as number[][];
     cases.forEach((o, i) => {

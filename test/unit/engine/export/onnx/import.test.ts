@@ -3,8 +3,7 @@
  * both forms) give PyTorch's outputs within 1e-4; Netwright → ONNX → Netwright gives the same graph
  * and bit-identical outputs; unsupported ops are listed by node name and nothing is produced.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
@@ -14,7 +13,8 @@ import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { inferenceModel } from '../../../../../src-engine/core/export/inference-graph';
 import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel, type OnnxTensor } from '../../../../../src-engine/core/export/onnx/proto';
-import { compare, importRefusal, netwrightOutputs, python, randomModel, requirePython, runOrt, someNormalization, trainedModel } from './harness';
+import { compare, importRefusal, netwrightOutputs, randomModel, runOrt, someNormalization, trainedModel } from './harness';
+import { pythonFixtures } from './python-fixtures';
 import { randomGraph } from './random-graphs';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', '..', 'examples');
@@ -28,9 +28,7 @@ interface TorchFixture {
 
 describe('ONNX import of torch.onnx files (PyTorch 1.13)', () => {
   it('reads an MLP, a CNN with BatchNorm and GELU models, and gives PyTorch’s outputs within 1e-4', async () => {
-    requirePython(['torch', 'onnx']);
-    const dir = mkdtempSync(join(tmpdir(), 'netwright-torch-onnx-'));
-    python(readFileSync(FIXTURE_SCRIPT, 'utf8'), [dir]);
+    const dir = pythonFixtures(FIXTURE_SCRIPT, [], ['torch', 'onnx']);
     const names = readdirSync(dir).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort();
     expect(names).toEqual(['cnn', 'gelu', 'gelu_tanh', 'mlp']);
     for (const name of names) {

@@ -6,8 +6,7 @@
  * `nn.GRU(28, 48, batch_first=True)` (and a 2-layer GRU, a 2-layer bidirectional LSTM) imports with
  * PyTorch's outputs within 1e-4·max|y| + 1e-5.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
@@ -16,7 +15,8 @@ import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { exportOnnx, importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import type { Attrs } from '../../../../../src-engine/core/ops/types';
-import { compare, onnxCheck, python, randomModel, requirePython, runOrt } from './harness';
+import { compare, onnxCheck, randomModel, runOrt } from './harness';
+import { pythonFixtures } from './python-fixtures';
 
 interface TorchFixture {
   input: number[];
@@ -100,14 +100,9 @@ describe.each(RECURRENT)('%s and ONNX', (op) => {
   });
 });
 
-let torchDir: string | undefined;
-/** The folder of recurrent-fixtures.py's files of nn.RNN, nn.LSTM, nn.GRU and the fixed-batch LSTM: one python run for both tests. */
+/** The folder of recurrent-fixtures.py's files of nn.RNN, nn.LSTM, nn.GRU and the fixed-batch LSTM: one python run for both tests (pythonFixtures). */
 function torchFiles(): string {
-  if (torchDir) return torchDir;
-  requirePython(['torch', 'onnx']);
-  const dir = mkdtempSync(join(tmpdir(), 'netwright-recurrent-onnx-'));
-  python(readFileSync(join(import.meta.dirname, 'recurrent-fixtures.py'), 'utf8'), [dir, [...RECURRENT.map((o) => o.toLowerCase()), 'lstm_fixed'].join(',')]);
-  return (torchDir = dir);
+  return pythonFixtures(join(import.meta.dirname, 'recurrent-fixtures.py'), [[...RECURRENT.map((o) => o.toLowerCase()), 'lstm_fixed'].join(',')], ['torch', 'onnx']);
 }
 
 describe('torch.onnx files of nn.RNN, nn.LSTM and nn.GRU (PyTorch 1.13, opset 17)', () => {
