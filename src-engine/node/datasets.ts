@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATASETS, type FileDatasetName } from '../catalog/datasets/registry';
-import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
+import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortuneEntries, fortunesText, idxImageDataset, labelledTextDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
+import { FORTUNE_TOPICS, fortunesTopics } from '../catalog/datasets/fortunes-topics';
 import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
 import { csvSeries } from '../core/data/series';
 import { loadImageFolder } from './image-folder';
@@ -171,6 +172,7 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
+  'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
 };
 
 /**
@@ -268,6 +270,67 @@ function loadFortunes(dir: string, window: number, chosen: boolean): LoadedDatas
   const loaded = withTextReport(textDataset(text, { name: 'fortunes', window, vocabulary: ASCII_VOCABULARY }), 'fortunes', hash.digest('hex'), texts.length, distinctCharacters(text, ASCII_VOCABULARY));
   fortunesCache.set(key, loaded);
   return loaded;
+}
+
+/** `options[key]` of a set declared in the catalog, else its declared default. */
+function declaredOption<T>(o: Record<string, unknown>, options: Readonly<Record<string, { default: unknown }>>, key: string): T {
+  return (o[key] ?? options[key].default) as T;
+}
+
+const topicsCache = new Map<string, LoadedDataset>();
+
+/**
+ * `fortunes-topics`: the fortunes of each FORTUNE_TOPICS file in `dir` as samples of its class
+ * (core/data/labelled-text.ts: the fixed split, the training vocabulary, ids or counts). Cached
+ * per folder and options.
+ */
+function loadFortuneTopics(dir: string, o: Record<string, unknown>, chosen: boolean): LoadedDataset {
+  const spec = fortunesTopics.options;
+  const opt = <T>(key: keyof typeof spec) => declaredOption<T>(o, spec, key);
+  const options = {
+    name: 'fortunes-topics',
+    classNames: [...FORTUNE_TOPICS],
+    tokens: opt<'chars' | 'words'>('tokens'),
+    features: opt<'ids' | 'counts'>('features'),
+    maxLength: opt<number>('maxLength'),
+    minCount: opt<number>('minCount'),
+    maxVocabulary: opt<number>('maxVocabulary'),
+    testFraction: opt<number>('testSplit'),
+    splitSeed: opt<number>('splitSeed'),
+  };
+  const key = JSON.stringify([dir, options]);
+  const hit = topicsCache.get(key);
+  if (hit) return hit;
+  const missing = FORTUNE_TOPICS.filter((t) => !existsSync(join(dir, t)));
+  if (missing.length > 0) {
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      chosen
+        ? `fortunes-topics: ${dir} has no fortune file ${missing.join(', ')}. Pick the folder holding them (Debian: ${DEBIAN_FORTUNES_DIR}).`
+        : `fortunes-topics: ${missing.join(', ')} not found in ${DEBIAN_FORTUNES_DIR}. Install it with \`sudo apt-get install fortunes\`.`,
+    );
+  }
+  const hash = createHash('sha256');
+  const texts = FORTUNE_TOPICS.flatMap((topic, label) => {
+    const bytes = readDataFile(join(dir, topic), 'fortunes-topics', { kind: 'roots', roots: [dir] }, DATA_LIMITS.maxTextBytes);
+    hash.update(topic).update(bytes);
+    return fortuneEntries(new TextDecoder('utf-8').decode(bytes)).map((text) => ({ text, label }));
+  });
+  const loaded = labelledTextDataset(texts, options);
+  const { train, test } = loaded;
+  const result: LoadedDataset = {
+    ...loaded,
+    report: {
+      kind: 'fortunes-topics',
+      fingerprint: hash.digest('hex'),
+      files: FORTUNE_TOPICS.length,
+      skipped: [],
+      classCounts: Object.fromEntries(FORTUNE_TOPICS.map((t, i) => [t, texts.filter((x) => x.label === i).length])),
+      notes: [`${texts.length} fortunes: ${train.count} training, ${test!.count} test; a vocabulary of ${train.text!.vocabulary.length} ${options.tokens === 'chars' ? 'characters' : 'words'} (<pad> and <unk> included) built on the training split`],
+    },
+  };
+  topicsCache.set(key, result);
+  return result;
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {
