@@ -148,14 +148,16 @@ export function labelledTextDataset(texts: readonly LabelledText[], o: LabelledT
 
 /**
  * A sample of a labelled-text set as text for a person (Samples, the confusion matrix, the
- * Playground): ids decoded (`decodeTokens`), counts as the words they count (`word×2`), commonest first.
+ * Playground): ids decoded (`decodeTokens`), counts as the words they count (`word×2`), commonest
+ * first, then how many tokens were unknown.
  */
 export function sampleText(values: ArrayLike<number>, encoding: TextEncoding): string {
   if (encoding.features === 'ids') return decodeTokens(values, encoding.vocabulary, encoding.tokens);
   const out: string[] = [];
   for (let i = 0; i < values.length; i++) {
     const n = Math.round(values[i]);
-    if (n > 0 && i !== PAD_ID) out.push(n > 1 ? `${encoding.vocabulary[i]}×${n}` : encoding.vocabulary[i]);
+    if (n > 0 && i !== PAD_ID && i !== UNK_ID) out.push(n > 1 ? `${encoding.vocabulary[i]}×${n}` : encoding.vocabulary[i]);
   }
-  return out.join(encoding.tokens === 'words' ? ' ' : '');
+  const unknown = Math.round(values[UNK_ID] ?? 0);
+  return out.join(encoding.tokens === 'words' ? ' ' : '') + (unknown > 0 ? ` (+${unknown} ${UNK_TOKEN})` : '');
 }

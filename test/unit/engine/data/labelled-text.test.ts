@@ -3,11 +3,11 @@
  * seed alone), a vocabulary built on the training split (<pad> 0, <unk> 1), ids padded to a
  * maximum length or token counts; Debian's fortunes filed by topic as `fortunes-topics`.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeTokens, fortuneEntries, labelledTextDataset, PAD_ID, UNK_ID, type LabelledText, type LabelledTextOptions } from '../../../../src-engine/core/data';
+import { decodeTokens, fortuneEntries, labelledSampleText, labelledTextDataset, PAD_ID, UNK_ID, type LabelledText, type LabelledTextOptions } from '../../../../src-engine/core/data';
 import { DEBIAN_FORTUNES_DIR, loadDataset } from '../../../../src-engine/node/datasets';
 
 const OPTIONS: LabelledTextOptions = { name: 'notes', classNames: ['cats', 'dogs'], tokens: 'words', features: 'ids', maxLength: 8, minCount: 1, maxVocabulary: 100, testFraction: 0.25, splitSeed: 1 };
@@ -45,6 +45,8 @@ describe('labelledTextDataset', () => {
     expect(counts.train.featureNames).toEqual(v);
     expect(counts.train.features[v.indexOf('cat')]).toBe(2);
     expect(counts.train.features[v.indexOf('dog')]).toBe(0);
+    // As Samples shows a bag: the words it counts, commonest first, then the unknown ones.
+    expect(labelledSampleText(counts.test!.features.subarray(0, v.length), counts.train.text!)).toMatch(/^(cat×2 the a purrs sleeps|the dog barks) \(\+1 <unk>\)$/);
   });
 
   it('refuses options out of range and a single class, with codes', () => {
@@ -72,5 +74,27 @@ describe('fortunes-topics', () => {
     const words = loadDataset({ name: 'fortunes-topics', options: { tokens: 'words', features: 'counts', maxVocabulary: 4000 } });
     expect(words.train.featureShape).toEqual([4000]);
     expect(words.test!.targets).toEqual(chars.test!.targets);
+  });
+});
+
+describe('text-folder', () => {
+  it('one sub-folder per class of .txt files: classes in name order, other files and non-UTF-8 text skipped and reported', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-text-folder-'));
+    const write = (cls: string, name: string, body: string | Uint8Array) => {
+      mkdirSync(join(dir, cls), { recursive: true });
+      writeFileSync(join(dir, cls, name), body);
+    };
+    for (let i = 0; i < 5; i++) {
+      write('spam', `${i}.txt`, `win money now ${i}`);
+      write('ham', `${i}.txt`, `lunch at noon ${i}`);
+    }
+    write('ham', 'notes.md', 'not a text sample');
+    write('spam', 'latin1.txt', Uint8Array.from([0x63, 0x61, 0x66, 0xe9]));
+    const loaded = loadDataset({ name: 'text-folder', options: { path: dir, tokens: 'words', features: 'counts', testSplit: 0.4 } });
+    expect(loaded.train.classNames).toEqual(['ham', 'spam']);
+    expect([loaded.train.count, loaded.test!.count]).toEqual([6, 4]);
+    expect(loaded.report!.skipped.map((f) => f.path).sort()).toEqual(['ham/notes.md', 'spam/latin1.txt']);
+    expect(loaded.train.text!.vocabulary).toContain('money');
+    expect(() => loadDataset({ name: 'text-folder', options: { path: join(dir, 'ham') } })).toThrow(/at least two class sub-folders/);
   });
 });
