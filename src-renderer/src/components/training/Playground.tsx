@@ -222,11 +222,16 @@ function DrawPlayground() {
         <div className="playground__picks">
           <small>or pick a test sample:</small>
           {probe.inputs.map((x, i) => (
-            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => pick(i, x)}>
+            <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} title={probe.texts?.[i]} onClick={() => pick(i, x)}>
               {drawable ? <PixelImage values={x} shape={probe.shape} size={28} /> : `#${i + 1}`}
             </button>
           ))}
         </div>
+        {picked !== undefined && probe.texts?.[picked] !== undefined ? (
+          <q className="prediction__text" data-testid="playground-text">
+            {probe.texts[picked]}
+          </q>
+        ) : null}
       </div>
       <div className="playground__output" data-testid="playground-output" data-kind={p?.kind ?? ''}>
         {result?.error ? <p className="train-error">{result.error}</p> : null}
