@@ -4,8 +4,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATASETS, type FileDatasetName } from '../catalog/datasets/registry';
-import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortunesText, idxImageDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
-import type { CsvOptions, Dataset, LoadedDataset, Samples } from '../core/data';
+import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortuneEntries, fortunesText, idxImageDataset, labelledTextDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
+import { FORTUNE_TOPICS } from '../catalog/datasets/fortunes-topics';
+import { labelledText } from '../catalog/datasets/options';
+import type { CsvOptions, Dataset, LabelledText, LabelledTextOptions, LoadedDataset, Samples, SkippedFile, TextFeatures, Tokenization } from '../core/data';
 import { csvSeries } from '../core/data/series';
 import { loadImageFolder } from './image-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
@@ -171,6 +173,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     return checkFingerprint('series', o, { train, test, report: { kind: 'series', fingerprint: createHash('sha256').update(bytes).digest('hex'), files: 1, skipped: [], notes: [note] } });
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
+  'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
+  'text-folder': (o, dirOption, access) => loadTextFolder(o, access),
 };
 
 /**
@@ -268,6 +272,108 @@ function loadFortunes(dir: string, window: number, chosen: boolean): LoadedDatas
   const loaded = withTextReport(textDataset(text, { name: 'fortunes', window, vocabulary: ASCII_VOCABULARY }), 'fortunes', hash.digest('hex'), texts.length, distinctCharacters(text, ASCII_VOCABULARY));
   fortunesCache.set(key, loaded);
   return loaded;
+}
+
+/** A labelled-text set's options (catalog/datasets/options.ts `labelledText`): each as given, else its declared default. */
+function labelledTextOptions(name: string, classNames: string[], o: Record<string, unknown>): LabelledTextOptions {
+  const opt = <T>(key: keyof typeof labelledText) => (o[key] ?? labelledText[key].default) as T;
+  return {
+    name,
+    classNames,
+    tokens: opt<Tokenization>('tokens'),
+    features: opt<TextFeatures>('features'),
+    maxLength: opt<number>('maxLength'),
+    minCount: opt<number>('minCount'),
+    maxVocabulary: opt<number>('maxVocabulary'),
+    testFraction: opt<number>('testSplit'),
+    splitSeed: opt<number>('splitSeed'),
+  };
+}
+
+/** Labelled texts split and encoded (core/data/labelled-text.ts), with what was read: the fingerprint, the files, the skipped ones, the texts per class. */
+function labelledTextSet(kind: string, texts: LabelledText[], options: LabelledTextOptions, fingerprint: string, files: number, skipped: SkippedFile[] = []): LoadedDataset {
+  const loaded = labelledTextDataset(texts, options);
+  const { train, test } = loaded;
+  return {
+    ...loaded,
+    report: {
+      kind,
+      fingerprint,
+      files,
+      skipped,
+      classCounts: Object.fromEntries(options.classNames.map((c, i) => [c, texts.filter((x) => x.label === i).length])),
+      notes: [`${texts.length} texts: ${train.count} training, ${test!.count} test; a vocabulary of ${train.text!.vocabulary.length} ${options.tokens === 'chars' ? 'characters' : 'words'} (<pad> and <unk> included) built on the training split`],
+    },
+  };
+}
+
+const topicsCache = new Map<string, LoadedDataset>();
+
+/**
+ * `fortunes-topics`: the fortunes of each FORTUNE_TOPICS file in `dir` as samples of its class
+ * (core/data/labelled-text.ts: the fixed split, the training vocabulary, ids or counts). Cached
+ * per folder and options.
+ */
+function loadFortuneTopics(dir: string, o: Record<string, unknown>, chosen: boolean): LoadedDataset {
+  const options = labelledTextOptions('fortunes-topics', [...FORTUNE_TOPICS], o);
+  const key = JSON.stringify([dir, options]);
+  const hit = topicsCache.get(key);
+  if (hit) return hit;
+  const missing = FORTUNE_TOPICS.filter((t) => !existsSync(join(dir, t)));
+  if (missing.length > 0) {
+    throw new DataError(
+      'DATA_NOT_FOUND',
+      chosen
+        ? `fortunes-topics: ${dir} has no fortune file ${missing.join(', ')}. Pick the folder holding them (Debian: ${DEBIAN_FORTUNES_DIR}).`
+        : `fortunes-topics: ${missing.join(', ')} not found in ${DEBIAN_FORTUNES_DIR}. Install it with \`sudo apt-get install fortunes\`.`,
+    );
+  }
+  const hash = createHash('sha256');
+  const texts = FORTUNE_TOPICS.flatMap((topic, label) => {
+    const bytes = readDataFile(join(dir, topic), 'fortunes-topics', { kind: 'roots', roots: [dir] }, DATA_LIMITS.maxTextBytes);
+    hash.update(topic).update(bytes);
+    return fortuneEntries(new TextDecoder('utf-8').decode(bytes)).map((text) => ({ text, label }));
+  });
+  const result = labelledTextSet('fortunes-topics', texts, options, hash.digest('hex'), FORTUNE_TOPICS.length);
+  topicsCache.set(key, result);
+  return result;
+}
+
+/**
+ * `text-folder`: `options.path`, a folder of class sub-folders (sorted by name: the class order)
+ * of UTF-8 `.txt` files, one text a file; other files, and text that is not UTF-8, are skipped and
+ * reported. At most DATA_LIMITS.maxTextBytes of text in all.
+ */
+function loadTextFolder(o: Record<string, unknown>, access: DataAccess): LoadedDataset {
+  const path = pathOption(o, 'text-folder', 'the folder with one sub-folder of .txt files per class');
+  const root = allowedPath(path, 'text-folder', access);
+  if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `text-folder: ${path} is not a folder.`);
+  const classes = readdirSync(root).filter((d) => !d.startsWith('.') && statSync(join(root, d)).isDirectory()).sort();
+  const hash = createHash('sha256');
+  const skipped: SkippedFile[] = [];
+  const texts: LabelledText[] = [];
+  let total = 0;
+  classes.forEach((c, label) => {
+    for (const f of readdirSync(join(root, c)).sort()) {
+      const rel = `${c}/${f}`;
+      if (!/\.txt$/i.test(f)) {
+        skipped.push({ path: rel, reason: 'not a .txt file' });
+        continue;
+      }
+      const bytes = readDataFile(join(root, c, f), 'text-folder', access, DATA_LIMITS.maxTextBytes);
+      total += bytes.length;
+      if (total > DATA_LIMITS.maxTextBytes) throw new DataError('DATA_TOO_LARGE', `text-folder: ${path} holds more than ${DATA_LIMITS.maxTextBytes / 2 ** 20} MiB of text.`);
+      hash.update(rel).update(bytes);
+      try {
+        texts.push({ text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), label });
+      } catch {
+        skipped.push({ path: rel, reason: 'not UTF-8 text' });
+      }
+    }
+  });
+  const used = classes.filter((_, i) => texts.some((t) => t.label === i));
+  if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
+  return checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {

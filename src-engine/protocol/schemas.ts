@@ -101,7 +101,8 @@ export const MetricValuesSchema = z
   .passthrough();
 
 /** A few samples as fed to the network (the Playground's picker, the Samples tab): their shape, inputs and targets. */
-export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])) });
+/** A run's sample inputs for Samples and the Playground; `texts`: each as text, for a text-classification set. */
+export const ProbeSamples = z.object({ shape: Ints, inputs: z.array(Numbers), targets: z.array(z.union([z.number(), Numbers])), texts: z.array(z.string().max(100_000)).optional() });
 
 /** A stored run's id (`<date>-<time>-<4 chars>`, the folder's name). */
 export const RunIdSchema = z.string().regex(/^\d{8}-\d{6}-[0-9a-z]{4}$/, 'expected a run id');

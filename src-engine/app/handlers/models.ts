@@ -198,5 +198,5 @@ async function datasetSamples(ctx: ServiceContext, loaded: LoadedModel, dataset:
   if (ds.featureShape.reduce((a, b) => a * b, 1) !== want) {
     throw coded('E_PREDICT_SHAPE', `The dataset's samples (${ds.featureShape.join('×')}) do not fit the loaded model's input (${loaded.featureShape.join('×')}).`);
   }
-  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count));
+  return probeSamples(ds.featureShape, sampleFeatures(ds, 0, 8), ds.targets, Math.min(8, ds.count), ds.task === 'classification' ? 1 : ds.targets.length / Math.max(1, ds.count), ds.text);
 }

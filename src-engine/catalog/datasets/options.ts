@@ -14,3 +14,14 @@ export const normalizeImages: AttrSpec = { ...normalize, values: ['none', 'raw',
 export const seqLength: AttrSpec = { kind: 'int', default: 20, min: 2, max: 1000, doc: 'Steps per sequence: the Input is [length, features].' };
 export const textWindow: AttrSpec = { kind: 'int', default: 64, min: 2, max: 4096, doc: 'Characters per sample (T): the features Input is [T] token ids, the target Input [T] next characters.' };
 export const testSplit: AttrSpec = { kind: 'float', default: 0.2, min: 0, max: 0.9, doc: 'Fraction held out for the test split (stratified by class), unless the data has its own test/.' };
+
+/** The options of a labelled-text set (fortunes-topics, text-folder; core/data/labelled-text.ts). */
+export const labelledText = {
+  tokens: { kind: 'enum', default: 'chars', values: ['chars', 'words'], doc: 'chars: every character is a token; words: lower-cased runs of letters, digits and apostrophes.' },
+  features: { kind: 'enum', default: 'ids', values: ['ids', 'counts'], doc: 'ids: the first maxLength token ids, padded with 0 (an Input [maxLength] for an Embedding); counts: how often each vocabulary entry occurs (an Input [vocabulary size], a bag of words for a Linear model).' },
+  maxLength: { kind: 'int', default: 256, min: 1, max: 4096, doc: 'Tokens per sample with features "ids": longer texts are cut, shorter ones padded with <pad>.' },
+  minCount: { kind: 'int', default: 1, min: 1, max: 1000, doc: 'A token seen fewer times in the training split reads as <unk>.' },
+  maxVocabulary: { kind: 'int', default: 20000, min: 3, max: 50000, doc: 'The most vocabulary entries (<pad> and <unk> included); rarer tokens read as <unk>.' },
+  testSplit: { kind: 'float', default: 0.2, min: 0.05, max: 0.9, doc: 'Fraction of each class held out for the test split.' },
+  splitSeed: { kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, doc: 'Seeds the split alone: every run of the set, whatever its seed, tests on the same texts.' },
+} as const satisfies Readonly<Record<string, AttrSpec>>;

@@ -124,3 +124,16 @@ const OVERSTRIKE = /[^\n]\u0008/g;
 export function fortunesText(files: readonly string[]): string {
   return files.map((f) => f.replace(/\r\n?/g, '\n').replace(/^%\n/gm, '\n').replace(OVERSTRIKE, '')).join('\n');
 }
+
+/**
+ * The fortunes of one Debian fortune file, each as its text (the `%` lines between them dropped,
+ * overstrikes read as in `fortunesText`, blank ones left out): the samples of `fortunes-topics`.
+ */
+export function fortuneEntries(file: string): string[] {
+  return file
+    .replace(/\r\n?/g, '\n')
+    .replace(OVERSTRIKE, '')
+    .split(/^%\n/m)
+    .map((f) => f.trim())
+    .filter((f) => f !== '' && f !== '%');
+}

@@ -30,6 +30,15 @@ export interface Dataset {
   classNames: string[];
   /** Feature names where known (CSV headers, Iris). */
   featureNames?: string[];
+  /** A text-classification set (core/data/labelled-text.ts): how its features read back as text. */
+  text?: TextEncoding;
+}
+
+/** How a labelled-text set's samples were encoded: the vocabulary (index = token id), the tokens, and ids or counts. */
+export interface TextEncoding {
+  vocabulary: string[];
+  tokens: 'chars' | 'words';
+  features: 'ids' | 'counts';
 }
 
 /**

@@ -31,6 +31,8 @@ const BLURBS: Readonly<Record<string, string>> = {
   'your-photos':
     'A colour-image CNN for your own photos: put them in a folder with one sub-folder per class (optionally under train/, val/, test/), then Train ▸ Add data…. Until then it learns coloured shapes drawn in code.',
   'tiny-gpt': 'A character-level Transformer learns to write like Debian’s fortunes: causal attention, one next character at a time.',
+  'fortunes-topics': 'Which topic is this fortune filed under? An LSTM reads it character by character; the mean of its states names computers, science, politics or songs-poems.',
+  'fortunes-topics-bow': 'The same fortunes as a bag of words: one Linear layer over word counts, order thrown away. A strong baseline for the LSTM to beat.',
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */

@@ -114,12 +114,12 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
 }
 
 /** The test samples to pick from: thumbnails where the input can be drawn, numbers where not. */
-function SamplePicks({ inputs, shape, thumbnails, picked, onPick }: { inputs: readonly number[][]; shape: readonly number[]; thumbnails: boolean; picked: number | undefined; onPick: (i: number, x: number[]) => void }) {
+function SamplePicks({ inputs, texts, shape, thumbnails, picked, onPick }: { inputs: readonly number[][]; texts?: readonly string[]; shape: readonly number[]; thumbnails: boolean; picked: number | undefined; onPick: (i: number, x: number[]) => void }) {
   return (
     <div className="playground__picks">
       <small>or pick a test sample:</small>
       {inputs.map((x, i) => (
-        <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} onClick={() => onPick(i, x)}>
+        <button key={i} type="button" className={picked === i ? 'picked' : ''} data-testid={`playground-pick-${i}`} title={texts?.[i]} onClick={() => onPick(i, x)}>
           {thumbnails ? <PixelImage values={x} shape={shape} size={28} /> : `#${i + 1}`}
         </button>
       ))}
@@ -287,7 +287,12 @@ function DrawPlayground() {
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
-        <SamplePicks inputs={probe.inputs} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
+        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
+        {picked !== undefined && probe.texts?.[picked] !== undefined ? (
+          <q className="prediction__text" data-testid="playground-text">
+            {probe.texts[picked]}
+          </q>
+        ) : null}
       </div>
       <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
     </div>

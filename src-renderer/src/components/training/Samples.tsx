@@ -69,6 +69,11 @@ function Predictions() {
           return (
             <div key={i} className={`prediction prediction--${ok ? 'ok' : 'wrong'}`} data-testid={`prediction-${i}`} data-correct={String(ok)}>
               {image ? <PixelImage values={probe.inputs[i]} shape={probe.shape} size={40} /> : null}
+              {probe.texts?.[i] !== undefined ? (
+                <q className="prediction__text" title={probe.texts[i]}>
+                  {probe.texts[i]}
+                </q>
+              ) : null}
               <span>
                 {classNames[p] ?? p} <small>{(conf * 100).toFixed(0)}%</small>
               </span>
@@ -86,7 +91,15 @@ export function ConfusionMatrix() {
   const lastVal = useRun((s) => s.lastEpoch?.val?.confusion);
   const test = useRun((s) => s.done?.test?.confusion);
   const classNames = useRun((s) => s.info?.classNames ?? []);
+  const texts = useRun((s) => s.info?.probeSamples.texts);
+  const samples = useRun((s) => s.frame?.samples);
   const matrix = test ?? lastVal;
+  // A text set's sample predictions, by cell: what a cell's count is made of, in words.
+  const examples = (row: number, col: number): string => {
+    if (!texts || samples?.kind !== 'classification') return '';
+    const hits = samples.predicted.flatMap((p, i) => (p === col && samples.targets[i] === row && texts[i] !== undefined ? [texts[i]] : []));
+    return hits.length ? `\nsample predictions here:\n${hits.map((t) => `“${t.length > 120 ? `${t.slice(0, 120)}…` : t}”`).join('\n')}` : '';
+  };
   const cells = useMemo(() => (matrix ? confusionCells(matrix) : []), [matrix]);
   if (!matrix) return null;
   const n = matrix.length;
@@ -104,7 +117,7 @@ export function ConfusionMatrix() {
             <span
               className={`confusion__cell${cell.row === cell.col ? ' confusion__cell--diag' : ''}`}
               style={{ ['--share' as string]: String(cell.share) }}
-              title={`true ${classNames[cell.row] ?? cell.row}, predicted ${classNames[cell.col] ?? cell.col}: ${cell.count}`}
+              title={`true ${classNames[cell.row] ?? cell.row}, predicted ${classNames[cell.col] ?? cell.col}: ${cell.count}${examples(cell.row, cell.col)}`}
             >
               {cell.count}
             </span>

@@ -27,6 +27,8 @@ const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }
   'mnist-lstm.json': { limit: 128, batchSize: 32, epochs: 2 },
   // 64 characters a sample through two Transformer blocks on the reference kernels: four small batches.
   'tiny-gpt.json': { limit: 32, batchSize: 16, epochs: 2 },
+  // 256 characters a sample through an LSTM: four small batches.
+  'fortunes-topics.json': { limit: 32, batchSize: 16, epochs: 2 },
 };
 const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
 
