@@ -127,6 +127,15 @@ function SamplePicks({ inputs, texts, shape, thumbnails, picked, onPick }: { inp
   );
 }
 
+/** The picked sample's text, for a model of text (its samples carry their texts). */
+function PickedText({ text }: { text: string | undefined }) {
+  return text === undefined ? null : (
+    <q className="prediction__text" data-testid="playground-text">
+      {text}
+    </q>
+  );
+}
+
 /** "Upload an image…", and the uploaded image as the network sees it (when it is not drawn on the canvas). */
 function ImageUpload({ shape, uploaded, onImage }: { shape: readonly number[]; uploaded: number[] | undefined; onImage: (file: File) => void }) {
   const upload = useRef<HTMLInputElement>(null);
@@ -288,11 +297,7 @@ function DrawPlayground() {
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
         <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
-        {picked !== undefined && probe.texts?.[picked] !== undefined ? (
-          <q className="prediction__text" data-testid="playground-text">
-            {probe.texts[picked]}
-          </q>
-        ) : null}
+        <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
     </div>
