@@ -213,7 +213,7 @@ describe('runs that TensorBoard reads (events.out.tfevents.*)', () => {
   it('a run killed with SIGKILL mid-epoch leaves an event file the reader accepts, and a torn last record is skipped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nw-tfevents-kill-'));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src-engine/node/train-cli.ts', 'examples/iris-mlp.json', '--epochs', '100000', '--runs', dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    // Killed once the third epoch has ended and some steps of the fourth were taken.
+    // Killed after the third epoch has ended and some steps of a later one were taken.
     await new Promise<void>((resolve, reject) => {
       let buffered = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -222,6 +222,9 @@ describe('runs that TensorBoard reads (events.out.tfevents.*)', () => {
       });
       child.once('exit', (c) => reject(new Error(`the run exited early (${c})`)));
     });
+    // The store writes what it buffered at least every 250 ms (RunWriter's flushMs): a second on, the
+    // first epochs are on disk whatever the machine's speed, and the run is in some later epoch's middle.
+    await new Promise((r) => setTimeout(r, 1000));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const folder = runFolder(dir);

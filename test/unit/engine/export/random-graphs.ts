@@ -30,6 +30,7 @@ function activation(rng: Rng): [string, Attrs] {
     () => ['HardSwish', {}],
     () => ['HardSigmoid', {}],
     () => ['Clip', { min: round2(-1 + rng.uniform()), max: round2(0.1 + rng.uniform() * 6) }],
+    () => ['Mish', {}],
   ] as const satisfies readonly (() => [string, Attrs])[])();
 }
 

@@ -140,11 +140,11 @@ describe('what a refusal or an import says besides (#44)', () => {
   });
 
   it('a refused file with a fixed batch ends with how to export it with dynamic_axes', () => {
-    const err = importRefusal(onnxFile([{ name: 'm', op_type: 'Mish', input: ['x'], output: ['y'] }], [], 'y', 1));
+    const err = importRefusal(onnxFile([{ name: 'm', op_type: 'Celu', input: ['x'], output: ['y'] }], [], 'y', 1));
     expect(err.code).toBe('E_IMPORT_UNSUPPORTED');
     expect(err.fix).toMatch(/fixes the batch size at 1 \(exported without dynamic_axes\)/);
-    expect(err.message).toMatch(/Mish is not an op Netwright can import\. The file fixes the batch size at 1 .*dynamic_axes=\{"x": \{0: "batch"\}, "y": \{0: "batch"\}\}\)$/);
+    expect(err.message).toMatch(/Celu is not an op Netwright can import\. The file fixes the batch size at 1 .*dynamic_axes=\{"x": \{0: "batch"\}, "y": \{0: "batch"\}\}\)$/);
     // A free batch: the refusal says nothing about it.
-    expect(importRefusal(onnxFile([{ name: 'm', op_type: 'Mish', input: ['x'], output: ['y'] }], [], 'y')).fix).toBeUndefined();
+    expect(importRefusal(onnxFile([{ name: 'm', op_type: 'Celu', input: ['x'], output: ['y'] }], [], 'y')).fix).toBeUndefined();
   });
 });

@@ -14,7 +14,7 @@ type Shape = number[];
 
 interface Builder {
   rng: Rng;
-  /** Picks within a family of look-alike ops (SiLU, HardSwish, HardSigmoid). */
+  /** Picks within a family of look-alike ops (SiLU, HardSwish, HardSigmoid, Clip, PReLU, Mish). */
   family: Rng;
   nodes: NodeIR[];
   shapes: Map<string, Shape>;
@@ -54,7 +54,7 @@ function step(b: Builder, x: string): string | undefined {
     () => add(b, 'Tanh', [x]),
     () => add(b, 'GELU', [x], { approximate: pick(rng, ['none', 'tanh']) }),
     // The SiLU family: which one from a stream of its own, so ops added to it leave every other draw (and graph) as it was.
-    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid', 'Clip', 'PReLU'] as const), [x]),
+    () => add(b, pick(b.family, ['SiLU', 'HardSwish', 'HardSigmoid', 'Clip', 'PReLU', 'Mish'] as const), [x]),
     () => add(b, 'Softplus', [x], { beta: pick(rng, [1, 2.5]), threshold: pick(rng, [20, 1]) }),
     () => add(b, 'Softmax', [x], { axis: pick(rng, [-1, 1, rank - 1, ...(rank > 2 ? [2] : [])]) }),
     () => add(b, 'Dropout', [x], { p: pick(rng, [0.1, 0.5]) }),
