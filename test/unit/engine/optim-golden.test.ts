@@ -1,21 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { OptimizerConfig, ScheduleConfig } from '../../../src-engine/base/ir/types';
+import type { ScheduleConfig } from '../../../src-engine/base/ir/types';
 import { createOptimizer, createSchedule, type OptimParam, type Schedule } from '../../../src-engine/core/optim';
 import { PlateauSchedule } from '../../../src-engine/core/optim/schedule-kinds/plateau';
 import { tensor } from '../../../src-engine/base/tensor';
+import { optimGolden, optimizerCases } from '../optim-golden-cases';
 
 // Trajectories recorded from PyTorch 1.13 by test/golden/gen_optim.py.
-const golden = (file: string): { cases: unknown[] } =>
-  JSON.parse(readFileSync(new URL(`../../golden/optim/${file}`, import.meta.url), 'utf8'));
-
-interface OptimizerCase {
-  case: string;
-  config: OptimizerConfig;
-  params: { name: string; shape: number[]; decay: boolean; data: number[] }[];
-  grads: number[][][];
-  trajectory: number[][][];
-}
+const golden = optimGolden;
 
 interface ScheduleCase {
   case: string;
@@ -37,7 +28,7 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], wha
 }
 
 describe('optimizers match PyTorch 1.13 for 5 steps', () => {
-  for (const c of golden('optimizers.json').cases as OptimizerCase[]) {
+  for (const c of optimizerCases()) {
     it(c.case, () => {
       const params: OptimParam[] = c.params.map((p) => ({
         nodeId: 'fc',

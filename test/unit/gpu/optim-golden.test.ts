@@ -6,23 +6,16 @@
  * `NETWRIGHT_OPTIM_DUMP=FILE` writes each case's weights after every step, as float32 bits, to
  * FILE: two runs on one adapter compare bit for bit (a refactor of the updates must not change them).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { createGpuOptimizer, type GpuOptimParam } from '../../../src-engine/core/gpu/optim';
 import { testGpu } from './device';
+import { optimizerCases } from '../optim-golden-cases';
 
-interface OptimizerCase {
-  case: string;
-  config: OptimizerConfig;
-  params: { name: string; shape: number[]; decay: boolean; data: number[] }[];
-  grads: number[][][];
-  trajectory: number[][][];
-}
 
-const cases = (JSON.parse(readFileSync(new URL('../../golden/optim/optimizers.json', import.meta.url), 'utf8')) as { cases: OptimizerCase[] }).cases;
+const cases = optimizerCases();
 
 let ctx: GpuContext;
 beforeAll(async () => {
