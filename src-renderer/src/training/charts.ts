@@ -123,7 +123,8 @@ export function lrFinderChartOption(t: ChartTheme, f: { lrs: readonly number[]; 
     legend: legend(t),
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v)) },
     xAxis: axis(t, { type: 'log', name: 'learning rate', nameLocation: 'middle', nameGap: 24, min: f.lrs[0], max: f.lrs[f.lrs.length - 1], axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true, formatter: rateLabel } }),
-    yAxis: axis(t, { type: 'value', min: Number(low.toPrecision(2)), ...(high !== undefined && Number.isFinite(high) && high > low ? { max: Number(high.toPrecision(2)) } : {}) }),
+    // The top of the loss axis is 4× the minimum, rarely a tick: its label ("3.1") would sit on the last tick's ("3").
+    yAxis: axis(t, { type: 'value', min: Number(low.toPrecision(2)), ...(high !== undefined && Number.isFinite(high) && high > low ? { max: Number(high.toPrecision(2)), axisLabel: { color: t.muted, fontSize: 10, hideOverlap: true, showMaxLabel: false } } : {}) }),
     series: [
       { name: 'loss', type: 'line', showSymbol: false, data: f.lrs.map((lr, i) => [lr, f.losses[i]]), lineStyle: { width: 1, opacity: 0.35 }, color: t.series[0] },
       { name: 'smoothed loss', type: 'line', showSymbol: false, data: smooth, lineStyle: { width: 2 }, color: t.series[0] },
@@ -140,10 +141,6 @@ export function lrFinderChartOption(t: ChartTheme, f: { lrs: readonly number[]; 
   };
 }
 
-/**
- * A learning-rate axis label: two significant digits, so neighbouring ticks never read the same
- * (0.0015 and 0.002 were both "2e-3"), and 0 as `0`.
- */
 /**
  * What a chart saved as a PNG adds to the chart on screen, where the legend is HTML beside it and
  * the axes are read from the panel: `show` (merged before the image is taken) puts a legend of
@@ -173,6 +170,10 @@ export function exportedChartPatch(t: ChartTheme, option: Record<string, unknown
   };
 }
 
+/**
+ * A learning-rate axis label: two significant digits, so neighbouring ticks never read the same
+ * (0.0015 and 0.002 were both "2e-3"), and 0 as `0`.
+ */
 export const rateLabel = (v: number): string => (v === 0 ? '0' : Number(v.toPrecision(2)).toExponential());
 
 /**
