@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphIR } from '../../../../src-engine/facade';
 import { describeStartFrom, explainCode, startFromOf } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
@@ -57,6 +57,11 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
   const outcome = shown?.key === key ? shown.outcome : undefined;
   const result = outcome?.state === 'done' ? outcome.result : undefined;
   const option = useMemo(() => (result ? lrFinderChartOption(theme, result) : undefined), [result, theme]);
+  // The verdict and its Apply sit under the chart, below the dock's fold at 1280×800: brought into view when a result lands.
+  const verdict = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (result) verdict.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [result]);
   const t = graph.training;
   if (!t) return null;
   const find = () => {
@@ -102,7 +107,7 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
       {result && option ? (
         <>
           <EChart className="lr-finder__chart" option={option} data-testid="lr-find-chart" data-points={result.lrs.length} data-suggestion={suggestion ?? ''} />
-          <div className="lr-finder__verdict" data-testid="lr-find-verdict">
+          <div className="lr-finder__verdict" data-testid="lr-find-verdict" ref={verdict}>
             {suggestion !== null ? (
               <>
                 From {from}: suggested rate <b data-testid="lr-find-suggestion">{rounded(suggestion)}</b> (the steepest fall of the smoothed loss, before its minimum)
