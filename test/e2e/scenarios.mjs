@@ -1378,13 +1378,8 @@ const fineTuneEdits = [
   ...stopRun,
 ];
 
-/**
- * Issue #46 item 4: weights leave as safetensors and come back into a matching design. The
- * two-moons MLP, trained and exported as model.safetensors; the template opened again (fresh
- * weights), Load weights… beside Start from takes the file: the loaded model predicts, and Start
- * from turns to it.
- */
-const safetensorsRoundTrip = [
+/** The two-moons MLP trained 2 epochs, at 1280×800, with the Export menu open: where the export round trips start. */
+const moonsTrainedThenExport = [
   { viewport: [1280, 800] },
   ...openTemplate('two-moons-mlp'),
   { click: '[data-testid=train-tab-curves]' },
@@ -1392,6 +1387,16 @@ const safetensorsRoundTrip = [
   { click: '[data-testid=train-start]' },
   { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
   { click: '[data-testid=cmd-export]' },
+];
+
+/**
+ * Issue #46 item 4: weights leave as safetensors and come back into a matching design. The
+ * two-moons MLP, trained and exported as model.safetensors; the template opened again (fresh
+ * weights), Load weights… beside Start from takes the file: the loaded model predicts, and Start
+ * from turns to it.
+ */
+const safetensorsRoundTrip = [
+  ...moonsTrainedThenExport,
   { download: '[data-testid=export-safetensors]', as: 'moonsSafetensors' },
   { expect: '[data-testid=notice]', text: 'Exported safetensors' },
   ...openTemplate('two-moons-mlp'),
@@ -1411,13 +1416,7 @@ const safetensorsRoundTrip = [
  * started from random ones); both runs say so in the Runs table.
  */
 const fineTuneTwice = [
-  { viewport: [1280, 800] },
-  ...openTemplate('two-moons-mlp'),
-  { click: '[data-testid=train-tab-curves]' },
-  ...setField('epochs', 2),
-  { click: '[data-testid=train-start]' },
-  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
-  { click: '[data-testid=cmd-export]' },
+  ...moonsTrainedThenExport,
   { download: '[data-testid=export-onnx]', as: 'moons' },
   { expect: '[data-testid=notice]', text: 'Exported ONNX' },
   { upload: '[data-testid=import-onnx-file]', file: 'moons' },
