@@ -7,7 +7,7 @@
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
-import { prepareGemm, submitDispatches } from '../src-engine/core/gpu/gemm';
+import { prepareGemm, submitDispatches, type GemmTile } from '../src-engine/core/gpu/gemm';
 import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
 import { planStep } from '../src-engine/core/train/step';
@@ -92,13 +92,14 @@ async function timeBest(seconds: number, reps: number, run: () => Promise<void>)
   return best;
 }
 
-async function gemmGflops(ctx: GpuContext, m: number, k: number, n: number, seconds: number): Promise<number> {
+/** GFLOP/s of one GEMM size, ten products per timed submit; `tile`: that tile, not `chooseGemmTile`'s. */
+export async function gemmGflops(ctx: GpuContext, m: number, k: number, n: number, seconds: number, tile?: GemmTile): Promise<number> {
   const a = ctx.createTensor(m * k);
   const b = ctx.createTensor(k * n);
   const c = ctx.createTensor(m * n);
   ctx.write(a, new Float32Array(m * k).fill(0.5));
   ctx.write(b, new Float32Array(k * n).fill(0.25));
-  const d = prepareGemm(ctx, { transA: false, transB: false, m, n, k, a, b, c, accumulate: false });
+  const d = prepareGemm(ctx, { transA: false, transB: false, m, n, k, a, b, c, accumulate: false, tile });
   const batch = Array.from({ length: 10 }, () => d);
   const secs = await timeBest(seconds, 1, async () => {
     submitDispatches(ctx, batch);

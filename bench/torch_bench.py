@@ -53,7 +53,7 @@ class SelfAttention(nn.MultiheadAttention):
 
     def forward(self, x):
         t = x.shape[1]
-        mask = torch.triu(torch.full((t, t), float("-inf")), 1) if self.causal else None
+        mask = torch.triu(torch.full((t, t), float("-inf"), device=x.device), 1) if self.causal else None
         return super().forward(x, x, x, need_weights=False, attn_mask=mask)[0]
 
 
@@ -113,7 +113,7 @@ class IRModel(nn.Module):
             if nid not in self.mods:
                 m = self._module(node, x)
                 if m is not None:
-                    self.mods[nid] = m
+                    self.mods[nid] = m.to(x.device)
             if nid in self.mods:
                 y = self.mods[nid](x.long() if op == "Embedding" else x)
             elif op == "ReLU":
@@ -168,25 +168,34 @@ class IRModel(nn.Module):
         return sum(losses)
 
 
-def bench_gemm(m, k, n, seconds):
+def sync(device):
+    """Wait for the device's queued work (CUDA runs asynchronously; the CPU needs nothing)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def bench_gemm(m, k, n, seconds, device=torch.device("cpu")):
     """GFLOP/s of torch.mm over one window of `seconds` (after 3 warm-up products)."""
-    a, b = torch.randn(m, k), torch.randn(k, n)
-    c = torch.empty(m, n)
+    a, b = torch.randn(m, k, device=device), torch.randn(k, n, device=device)
+    c = torch.empty(m, n, device=device)
     flops = 2.0 * m * n * k
     for _ in range(3):
         torch.mm(a, b, out=c)
+    sync(device)
     reps = 0
     t0 = time.perf_counter()
     while True:
         torch.mm(a, b, out=c)
         reps += 1
+        sync(device)
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
             return flops * reps / elapsed / 1e9
 
 
-def bench_train(model_cfg, feats, labels, seconds):
-    """Samples/s of full Adam steps over one window of `seconds` (after 10 warm-up steps)."""
+def bench_train(model_cfg, feats, labels, seconds, device=torch.device("cpu")):
+    """Samples/s of full Adam steps over one window of `seconds` (after 10 warm-up steps); on CUDA
+    each step is waited for, as ours on WebGPU is."""
     torch.manual_seed(0)
     graph, batch = model_cfg["graph"], model_cfg["batch"]
     target_is_features = model_cfg.get("targetIsFeatures", False)
@@ -198,7 +207,7 @@ def bench_train(model_cfg, feats, labels, seconds):
         labels = torch.from_numpy(np.fromfile(d["targets"], dtype=np.float32).copy())
         count = feats.shape[0] // int(np.prod(feat_shape))
         feats = feats.reshape(count, -1)
-        labels = labels.reshape(count, -1)
+        labels = labels.reshape(count, *model_cfg["targetShape"])  # a class id per sample: 1-D
     n = feats.shape[0] // batch
     batches = []
     for i in range(n):
@@ -206,7 +215,7 @@ def bench_train(model_cfg, feats, labels, seconds):
         y = feats[i * batch:(i + 1) * batch].reshape(batch, *model_cfg["targetShape"]) if target_is_features else labels[i * batch:(i + 1) * batch]
         if model_cfg.get("noisyInput"):
             x = (x + 0.3 * torch.randn_like(x)).clamp(0, 1)
-        batches.append((x, y))
+        batches.append((x.to(device), y.to(device)))
     model = IRModel(graph)
     model.train()
     model(*batches[0])  # creates the parameter modules
@@ -218,6 +227,7 @@ def bench_train(model_cfg, feats, labels, seconds):
         loss = model(x, y)
         loss.backward()
         opt.step()
+        sync(device)
 
     for i in range(10):
         step(i)
