@@ -32,20 +32,29 @@ export interface GemmTile {
   readonly bk: number;
 }
 
-/** The tile shapes the GEMM picks from (see {@link chooseGemmTile}). */
+/**
+ * The tile shapes the GEMM picks from (see {@link chooseGemmTile}). `large` was 128×128 (8×8 per
+ * invocation, bk 8) until the first real GPU measured it: on an NVIDIA H200 (Vulkan, Dawn) its 64
+ * accumulators per invocation ran 1.9 TFLOP/s at 4096³ against 21.7 for `medium`; 64×128 (4×8,
+ * bk 16) ran 27.7, 66 % of the adapter's measured fp32 FMA peak (`bash bench/gpu-device.sh tiles`,
+ * docs/webgpu-backend.md "On a real GPU"). Each invocation still sums over k in order, so every
+ * tile gives the same bits.
+ */
 export const GEMM_TILES: Readonly<Record<'large' | 'medium' | 'small', GemmTile>> = {
-  large: { name: 'large', wx: 16, wy: 16, tm: 8, tn: 8, bk: 8 },
+  large: { name: 'large', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16 },
   medium: { name: 'medium', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16 },
   small: { name: 'small', wx: 8, wy: 8, tm: 4, tn: 4, bk: 16 },
 };
 
 /**
  * The tile for an `m×n` output: the largest that still gives enough workgroups to fill a big GPU
- * (a 128×128 tile on a 256×256 product would leave most of the machine idle).
+ * (a 64×128 tile on a 256×256 product would leave most of the machine idle). On the H200 (132
+ * multiprocessors) `large` won from 2048² (512 workgroups, two waves and more) and `medium` at
+ * 1024² (large's 128 workgroups: one partial wave).
  */
 export function chooseGemmTile(m: number, n: number): GemmTile {
   const tiles = (t: GemmTile) => Math.ceil(m / (t.wy * t.tm)) * Math.ceil(n / (t.wx * t.tn));
-  if (tiles(GEMM_TILES.large) >= 128) return GEMM_TILES.large;
+  if (tiles(GEMM_TILES.large) >= 256) return GEMM_TILES.large;
   if (tiles(GEMM_TILES.medium) >= 64) return GEMM_TILES.medium;
   return GEMM_TILES.small;
 }

@@ -160,8 +160,24 @@ describe('WGSL GEMM vs the reference GEMM', () => {
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-4);
   });
 
+  it('every tile sums over k in the same order: the same bits whichever tile is picked', async () => {
+    const [m, n, k] = [70, 133, 45];
+    const a = ctx.createTensor(m * k);
+    const b = ctx.createTensor(k * n);
+    ctx.write(a, random(m * k, 51));
+    ctx.write(b, random(k * n, 52));
+    const products = [];
+    for (const tile of Object.values(GEMM_TILES)) {
+      const c = ctx.createTensor(m * n);
+      submitDispatches(ctx, [prepareGemm(ctx, { transA: false, transB: false, m, n, k, a, b, c, accumulate: false, tile })]);
+      products.push(new Uint32Array((await ctx.read(c)).buffer));
+    }
+    for (const p of products.slice(1)) expect(p).toEqual(products[0]);
+  });
+
   it('picks a large tile only when it still fills the GPU', () => {
     expect(chooseGemmTile(4096, 4096)).toBe(GEMM_TILES.large);
+    expect(chooseGemmTile(2048, 2048)).toBe(GEMM_TILES.large);
     expect(chooseGemmTile(1024, 1024)).toBe(GEMM_TILES.medium);
     expect(chooseGemmTile(64, 128)).toBe(GEMM_TILES.small);
   });
