@@ -13,7 +13,7 @@ export interface StepContext<P extends TrainableGraph = TrainableGraph> {
   /** 0-based batch index within the epoch. */
   batch: number;
   stepsPerEpoch: number;
-  /** Optimizer steps applied so far (before this one). */
+  /** Optimizer steps applied before this one — in `afterStep` too, where this step is counted: the loop's count is then `step + 1`. */
   step: number;
   /** The plan this batch runs on (the batch's size). */
   graph: P;
