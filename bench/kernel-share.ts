@@ -6,7 +6,8 @@
  * traffic, in the same WebAssembly build as the GEMM (relaxed-SIMD fused multiply-adds where the
  * backend uses them, else a mul and an add) and on the same threads, cut into 4 tasks per thread
  * that the pool's threads claim as they do a GEMM's (so a core another job holds costs both alike).
- * A step's GEMM time is the wall time inside the shared GEMM kernels (GEMM_KERNELS), counted by the backend's kernel profile; their FLOPs are
+ * A step's GEMM time is the wall time inside the shared GEMM kernels (`gemm`: Backend.gemm and
+ * gemmMany; `gemmBatched`: attention), counted by the backend's kernel profile; their FLOPs are
  * 2·m·n·k per product. Convolutions run their own kernels (im2col + GEMM, Winograd, direct 3×3),
  * reported beside as time only: Winograd's FLOPs are not a GEMM's.
  */
@@ -40,8 +41,7 @@ export interface StepKernelShare {
   convMs: number;
 }
 
-/** The shared GEMM's kernels: `gemm` (Backend.gemm, gemmMany), `gemmBiasAct` (a Linear's forward), `gemmBatched` (attention). */
-export const GEMM_KERNELS: readonly string[] = ['gemm', 'gemmBiasAct', 'gemmBatched'];
+const GEMM_KERNELS: readonly string[] = ['gemm', 'gemmBatched'];
 const isConvKernel = (name: string): boolean => /^(conv2d|winograd|direct3x3)/.test(name) && !name.endsWith('ScratchBytes');
 
 /** Run `steps` training steps (`step`) with the backend's kernel profile on (at least 3, and past `minSeconds`). */

@@ -23,7 +23,6 @@ import type { OpKernelOverride } from '../src-engine/core/ops/kernel-set';
 import { createOptimizer } from '../src-engine/core/optim';
 import { kernelFor } from '../src-engine/core/ops/kernel-set';
 import { referenceKernel } from '../src-engine/core/ops/kernels/registry';
-import { GEMM_KERNELS } from './kernel-share';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.argv[2] ?? 'mnist-cnn';
@@ -125,7 +124,7 @@ const rows = [...perStep].map(([k, v]) => [k, median(v)] as const).sort((a, b) =
 console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms${cpuClock ? ' of CPU time' : ''})`);
 console.log(`parallel rounds per step: ${median(launches)}`);
 // The step's GEMMs (bench/kernel-share.ts): mean time per step in the shared GEMM kernels, and their GFLOP/s there.
-const gemmTallies = [...tallies].filter(([name]) => GEMM_KERNELS.includes(name)).map(([, t]) => t);
+const gemmTallies = [...tallies].filter(([name]) => name === 'gemm' || name === 'gemmBatched').map(([, t]) => t);
 const gemmMs = gemmTallies.reduce((s, t) => s + t.ms, 0);
 const gemmFlops = gemmTallies.reduce((s, t) => s + t.flops, 0);
 const meanStep = totals.reduce((s, t) => s + t, 0) / totals.length;

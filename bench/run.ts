@@ -54,7 +54,7 @@ import type { AttrValue } from '../src-engine/core/ops/types';
 import { createOptimizer } from '../src-engine/core/optim';
 import type { TrainableGraph } from '../src-engine/core/train/types';
 import { formatInterval, formatRatio, median, summarizeRatios, type RatioSummary } from './ratio';
-import { GEMM_KERNELS, peakGflops, stepKernelShare, type StepKernelShare } from './kernel-share';
+import { peakGflops, stepKernelShare, type StepKernelShare } from './kernel-share';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The kernels the app's engine runs: fused multiply-adds where the runtime has them (BENCH_FMA=0: without). */
@@ -534,7 +534,7 @@ async function main(): Promise<void> {
   }
   const peakLine = THREADS.map((t) => `${t}T ${fmt(medianOf(peakOf(t)))} GFLOP/s [${fmt(Math.min(...peakOf(t)))}–${fmt(Math.max(...peakOf(t)))}]`).join(', ');
   console.log(`128-bit peak, measured (gemm.wat fmaPeak: 12 f32x4 ${FMA ? 'fused multiply-add (relaxed_madd)' : 'mul+add'} chains, same build and threads; median [min–max] over rounds): ${peakLine}`);
-  console.log(`'GEMM % of step': time in the shared GEMM kernels (${GEMM_KERNELS.join(', ')}) per step, from a profiled pass after each timed window; '% of peak': a GEMM's GFLOP/s, or a model's GEMM GFLOP/s in its step, over the same round's peak`);
+  console.log(`'GEMM % of step': time in the shared GEMM kernels (gemm, gemmMany, gemmBatched) per step, from a profiled pass after each timed window; '% of peak': a GEMM's GFLOP/s, or a model's GEMM GFLOP/s in its step, over the same round's peak`);
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));

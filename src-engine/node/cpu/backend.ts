@@ -6,7 +6,6 @@ import { compileKernelModules, describeCpu, detectWasmFeatures, instantiateKerne
 import { SharedHeap } from './heap';
 import { createOverrides } from './overrides';
 import { batchNormReluFusions } from './fusions/batch-norm-relu';
-import { linearReluFusions } from './fusions/linear-relu';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
 import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type KernelProfiler, type KernelTally, type ParamName } from './kernel';
@@ -151,62 +150,14 @@ class ScratchArena {
 /** One GEMM's task: the kernel's arguments but the per-thread scratch. */
 type GemmTask = Omit<KernelArgs['gemm'], 'scratch'>;
 
-/** GEMMs cut into tasks across the pool (`Backend.gemm`, `CpuContext.gemmMany`, `CpuContext.linearForward`). */
+/** GEMMs cut into tasks across the pool (`Backend.gemm`, `CpuContext.gemmMany`). */
 class CpuGemm {
   constructor(
     private readonly heap: SharedHeap,
     private readonly staging: Staging,
     private readonly threads: number,
     private readonly kernel: Kernel<'gemm', 'scratch'>,
-    private readonly biasAct: Kernel<'gemmBiasAct', 'scratch'>,
   ) {}
-
-  /**
-   * C = bias rows + op(A)·op(B) (C = op(A)·op(B) without a bias; `args.accumulate` must be
-   * false), then y = relu(C) where `relu` is given, as one parallel round: each task fills its own
-   * block of C with the bias, runs the GEMM task `gemm` would cut, and applies the ReLU to its block
-   * while it is in cache (gemm.wat `gemmBiasAct`). The same bits as fillRows, `gemm` (accumulating
-   * onto the bias) and reluForward one after another, in one fork/join instead of a serial fill,
-   * a round and a serial or parallel ReLU pass.
-   */
-  linearForward(args: GemmArgs, bias: Float32Array | undefined, relu: Float32Array | undefined): void {
-    if (args.accumulate) throw new Error('linearForward: C is assigned (accumulate must be false)');
-    const { m, n } = args;
-    const heap = this.heap;
-    const c = args.c;
-    // NOTE: operands outside the heap (tests, mostly) or nothing to multiply: the steps one by
-    // one in JavaScript around `gemm` (a task's block offsets are only stable on heap views).
-    if (m <= 0 || n <= 0 || args.k <= 0 || ![args.a, args.b, c, ...(bias ? [bias] : []), ...(relu ? [relu] : [])].every((x) => heap.owns(x))) {
-      if (c.length < m * n) throw new Error(`CPU006: gemm: C has ${c.length} elements but the operation needs ${m * n}.`);
-      if (bias) for (let i = 0; i < m; i++) c.set(bias.subarray(0, n), i * n);
-      this.gemm({ ...args, accumulate: bias !== undefined });
-      if (relu) for (let i = 0; i < m * n; i++) relu[i] = c[i] < 0 ? 0 : c[i];
-      return;
-    }
-    if (bias && bias.length < n) throw new Error(`CPU006: Linear bias has ${bias.length} elements but the operation needs ${n}.`);
-    if (relu && relu.length < m * n) throw new Error(`CPU006: ReLU output has ${relu.length} elements but the operation needs ${m * n}.`);
-    const staging = this.staging;
-    try {
-      const tasks = this.tasks({ ...args, accumulate: bias !== undefined });
-      const c0 = c.byteOffset;
-      const ba = bias ? bias.byteOffset : 0;
-      const ya = relu ? relu.byteOffset : 0;
-      const k = this.biasAct;
-      // A task's block starts `off` bytes into C: the same offset into y, and column (off/4 mod n) of the bias.
-      const at = (task: GemmTask): Omit<KernelArgs['gemmBiasAct'], 'scratch'> => {
-        const off = task.c - c0;
-        return { ...task, bias: bias ? ba + 4 * ((off / 4) % n) : 0, y: relu ? ya + off : 0, relu: relu ? 1 : 0 };
-      };
-      if (tasks.length === 1) k.call(at(tasks[0]));
-      else {
-        k.begin(at(tasks[0]), tasks.length);
-        for (let t = 1; t < tasks.length; t++) for (const [name, value] of Object.entries(at(tasks[t])) as [Exclude<keyof KernelArgs['gemmBiasAct'], 'scratch'>, number][]) k.set(t, name, value);
-        k.launch();
-      }
-    } finally {
-      staging.unstage();
-    }
-  }
 
   gemm(args: GemmArgs): void {
     try {
@@ -467,7 +418,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const staging = new Staging(heap);
   const addressOf = staging.addressOf.bind(staging);
   const unstage = staging.unstage.bind(staging);
-  const gemms = new CpuGemm(heap, staging, threads, kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }), kernel('gemmBiasAct', { perThread: { scratch: KIND.gemmScratch } }));
+  const gemms = new CpuGemm(heap, staging, threads, kernel('gemm', { perThread: { scratch: KIND.gemmScratch } }));
   const gemmMany = (list: readonly GemmArgs[]): void => gemms.gemmMany(list);
   const im2colKernel = kernel('im2col');
   const col2imKernel = kernel('col2im');
@@ -485,10 +436,9 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     setThreadValues: (kind, values) => pool.setThreadValues(kind, values),
     kernel,
     gemmMany,
-    linearForward: (args, bias, relu) => gemms.linearForward(args, bias, relu),
   };
   const overrides = createOverrides(ctx);
-  const fusions = opts.fusions === false ? undefined : [...batchNormReluFusions(ctx, overrides), ...linearReluFusions(ctx, overrides)];
+  const fusions = opts.fusions === false ? undefined : batchNormReluFusions(ctx, overrides);
   return {
     name: 'cpu-wasm',
     description: describeCpu(threads, true, fma),

@@ -37,11 +37,4 @@ export interface CpuContext {
    * results of `backend.gemm` on each in turn (e.g. a layer's input and weight gradients).
    */
   gemmMany(list: readonly GemmArgs[]): void;
-  /**
-   * A Linear layer's forward as one parallel round: C = bias rows + op(A)·op(B) (no bias: the
-   * product alone; `accumulate` must be false), and where `relu` is given, relu(C) into it, each
-   * task on its own block. The same bits as filling the bias rows, `backend.gemm` accumulating
-   * onto them and a ReLU, one after another.
-   */
-  linearForward(args: GemmArgs, bias: Float32Array | undefined, relu: Float32Array | undefined): void;
 }

@@ -40,7 +40,6 @@ export interface KernelProfiler {
  */
 const KERNEL_FLOPS: { readonly [K in KernelName]?: (get: (p: ParamName<K>) => number) => number } = {
   gemm: (get) => 2 * get('m') * get('n') * get('k'),
-  gemmBiasAct: (get) => 2 * get('m') * get('n') * get('k'),
   gemmBatched: (get) => 2 * get('m') * get('n') * get('k') * Math.max(0, get('i1') - get('i0')),
   fmaPeak: (get) => 96 * Math.max(0, get('iters')),
 };

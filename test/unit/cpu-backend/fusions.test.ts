@@ -1,5 +1,5 @@
 /**
- * Fused chains (Backend.fusions; node/cpu/fusions/*.ts) against the same backend
+ * Fused chains (Backend.fusions; node/cpu/fusions/batch-norm-relu.ts) against the same backend
  * running the ops one by one: losses, every parameter after Adam steps, every activation and its
  * gradient (the interior ones written on demand), the running statistics, eval forwards.
  *
@@ -8,7 +8,7 @@
  * equality. The fused backward sums BatchNorm's Σ dy and Σ dy·x̂ over the pooled cells only (the
  * rest are zeros), in float64 as the op does but in another order: its mean terms may differ in
  * the last bit of float32, so gradients are compared at 1e-6 scaled and the weights after Adam
- * (which divides by √v) at 1e-5. Linear → ReLU computes exactly what the two kernels do, both ways.
+ * (which divides by √v) at 1e-5.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
@@ -92,33 +92,6 @@ function wide(): GraphIR {
   );
 }
 
-/**
- * Linear → ReLU, each GEMM task writing its block's ReLU (linear-relu.ts) at batch 96: split by
- * columns (128 outputs), by rows (64 outputs, no bias), on one task (8 outputs); and a Linear read
- * by two nodes, which must not be fused.
- */
-function mlp(): GraphIR {
-  return graph(
-    [
-      node('x', 'Input', [], { shape: [300] }),
-      node('y', 'Input', [], { shape: [], source: 'target' }),
-      node('fc1', 'Linear', ['x'], { outFeatures: 128 }),
-      node('r1', 'ReLU', ['fc1']),
-      node('fc2', 'Linear', ['r1'], { outFeatures: 64, bias: false }),
-      node('r2', 'ReLU', ['fc2']),
-      node('fc3', 'Linear', ['r2'], { outFeatures: 8 }),
-      node('r3', 'ReLU', ['fc3']),
-      node('fc4', 'Linear', ['r3'], { outFeatures: 8 }),
-      node('r4', 'ReLU', ['fc4']),
-      node('skip', 'Add', ['fc4', 'r4']),
-      node('fc5', 'Linear', ['skip'], { outFeatures: 5 }),
-      node('loss', 'CrossEntropyLoss', ['fc5', 'y']),
-    ],
-    { out: 'fc5', loss: 'loss' },
-    { loss: 'loss' },
-  );
-}
-
 function fill(g: CompiledGraph, classes: number, seed: number): void {
   const rng = new Rng(seed);
   const x = g.input('x').data;
@@ -127,11 +100,10 @@ function fill(g: CompiledGraph, classes: number, seed: number): void {
   for (let i = 0; i < y.length; i++) y[i] = rng.int(classes);
 }
 
-describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) and Linear → ReLU equal the ops one by one', () => {
+describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops one by one', () => {
   const cases: [string, () => GraphIR, number, number, string[]][] = [
     ['three chains, one BatchNorm not fusable', net, 6, 5, ['BatchNorm+ReLU+MaxPool2d', 'BatchNorm+ReLU']],
     ['a 14-wide plane (vector and scalar columns)', wide, 5, 4, ['BatchNorm+ReLU+MaxPool2d']],
-    ['Linear → ReLU with the ReLU in the GEMM tasks (column and row splits, no bias, one task)', mlp, 96, 5, ['Linear+ReLU', 'Linear+ReLU', 'Linear+ReLU']],
   ];
   for (const [label, make, batch, classes, chains] of cases) {
     it(label, () => {

@@ -438,50 +438,6 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l)))
   )
-  ;; A Linear layer's forward on one block of rows or columns, as one task: C = bias (each row) +
-  ;; op(A)·op(B) as `gemm` computes it (accumulating onto the bias rows, or assigning where $bias is
-  ;; 0), then, where $relu, y = relu(C) on the same block while it is in cache (`pmax(c, 0)` on
-  ;; four lanes, `c < 0 ? 0 : c` on the tail, as elementwise.wat's reluForward: the same bits).
-  ;; Bias row, C and y are all `ldc` floats apart; the caller offsets $bias, $c and $y to the block.
-  (func (export "gemmBiasAct") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
-    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
-    (param $bias i32) (param $y i32) (param $relu i32) (param $scratch i32)
-    (local $i i32) (local $row i32) (local $p i32) (local $end i32) (local $end4 i32) (local $v f32)
-    (if (local.get $bias) (then
-      (local.set $i (i32.const 0))
-      (block $fd (loop $fl
-        (br_if $fd (i32.ge_s (local.get $i) (local.get $m)))
-        (memory.copy (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i) (local.get $ldc)) (i32.const 2)))
-          (local.get $bias) (i32.shl (local.get $n) (i32.const 2)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $fl)))))
-    (call $gemm (local.get $transA) (local.get $transB) (local.get $m) (local.get $n) (local.get $k)
-      (local.get $a) (local.get $lda) (local.get $b) (local.get $ldb) (local.get $c) (local.get $ldc)
-      (i32.ne (local.get $bias) (i32.const 0)) (local.get $scratch))
-    (if (i32.eqz (local.get $relu)) (then (return)))
-    (local.set $i (i32.const 0))
-    (block $rd (loop $rl
-      (br_if $rd (i32.ge_s (local.get $i) (local.get $m)))
-      (local.set $row (i32.shl (i32.mul (local.get $i) (local.get $ldc)) (i32.const 2)))
-      (local.set $p (local.get $row))
-      (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
-      (local.set $end4 (i32.add (local.get $p) (i32.and (i32.sub (local.get $end) (local.get $p)) (i32.const -16))))
-      (block $vd (loop $vl
-        (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
-        (v128.store (i32.add (local.get $y) (local.get $p))
-          (f32x4.pmax (v128.load (i32.add (local.get $c) (local.get $p))) (v128.const f32x4 0 0 0 0)))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $vl)))
-      (block $sd (loop $sl
-        (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $v (f32.load (i32.add (local.get $c) (local.get $p))))
-        (f32.store (i32.add (local.get $y) (local.get $p))
-          (select (f32.const 0) (local.get $v) (f32.lt (local.get $v) (f32.const 0))))
-        (local.set $p (i32.add (local.get $p) (i32.const 4)))
-        (br $sl)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $rl)))
-  )
   ;; The machine's 128-bit multiply-add peak as this build reaches it: `iters` rounds of 12 independent
   ;; f32x4 multiply-adds (acc = acc + x·y: one fused `relaxed_madd` in the relaxed-SIMD variant, a
   ;; mul and an add otherwise), 96 FLOPs a round, no memory traffic. Twelve chains cover an FMA's

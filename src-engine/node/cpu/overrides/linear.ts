@@ -1,4 +1,4 @@
-import type { GemmArgs } from '../../../core/backend/types';
+import type { Backend, GemmArgs } from '../../../core/backend/types';
 import type { OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { CpuContext } from '../context';
 import { partsFor } from '../functions';
@@ -6,15 +6,24 @@ import { partsFor } from '../functions';
 /**
  * A Linear layer's row operations on `cpu`, for Linear and the ops built from projections
  * (MultiHeadAttention): `project`, y = x·Wᵀ + b over `rows` rows, the output rows filled with the
- * bias first and the GEMM accumulating onto them, each GEMM task on its own block in one parallel
- * round (`CpuContext.linearForward`; `relu`: ReLU's output too, for the fused Linear → ReLU); `biasGrad`, db += dy's column sums, columns split
+ * bias first and the GEMM accumulating onto them; `biasGrad`, db += dy's column sums, columns split
  * across threads (aligned to 4), each column's rows summed in order. `what` names the op in errors.
  */
 export function linearRows(cpu: CpuContext) {
+  const fillRows = cpu.kernel('fillRows');
   const colSums = cpu.kernel('colSums', { range: ['j0', 'j1'], align: 4 });
   return {
-    project(x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number, relu?: Float32Array): void {
-      cpu.linearForward({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: false }, b, relu);
+    project(backend: Backend, x: Float32Array, w: Float32Array, b: Float32Array | undefined, y: Float32Array, rows: number, cols: number, what: string): void {
+      if (b) {
+        try {
+          const ya = cpu.addressOf(y, rows * cols, `${what} output`, false, true);
+          const ba = cpu.addressOf(b, cols, `${what} bias`, true, false);
+          fillRows.call({ y: ya, b: ba, r0: 0, r1: rows, cols });
+        } finally {
+          cpu.unstage();
+        }
+      }
+      backend.gemm({ transA: false, transB: true, m: rows, n: cols, k: x.length / rows, a: x, b: w, c: y, accumulate: b !== undefined });
     },
     biasGrad(dy: Float32Array, db: Float32Array | undefined, rows: number, cols: number, what: string): void {
       if (!db) return;
@@ -46,7 +55,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const inF = x.shape[x.shape.length - 1];
       const outF = ctx.output.shape[ctx.output.shape.length - 1];
       const rows = x.data.length / inF;
-      rowsOps.project(x.data, ctx.params.weight.data, ctx.params.bias?.data, ctx.output.data, rows, outF);
+      rowsOps.project(ctx.backend, x.data, ctx.params.weight.data, ctx.params.bias?.data, ctx.output.data, rows, outF, 'Linear');
     },
     backward(ctx) {
       const x = ctx.inputs[0];

@@ -55,7 +55,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       const rows = n * t;
       const ws = ctx.workspace;
       const p = ctx.params;
-      project(ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e);
+      project(ctx.backend, ctx.inputs[0].data, p.in_proj_weight.data, p.in_proj_bias?.data, ws.qkv.data, rows, 3 * e, 'MultiHeadAttention');
       const s = strides(dm);
       try {
         const qkv = cpu.addressOf(ws.qkv.data, rows * 3 * e, 'MultiHeadAttention qkv', true, false);
@@ -73,7 +73,7 @@ export function multiHeadAttentionOverride(cpu: CpuContext): OpKernelOverride {
       } finally {
         cpu.unstage();
       }
-      project(ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e);
+      project(ctx.backend, ws.attn.data, p.out_proj_weight.data, p.out_proj_bias?.data, ctx.output.data, rows, e, 'MultiHeadAttention');
     },
     backward(ctx) {
       const dm = dimsOf(ctx.inputs[0].shape, ctx.attrs);
