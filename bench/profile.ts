@@ -94,6 +94,7 @@ const totals: number[] = [];
 /** Parallel rounds (worker wake-ups) per step: a figure the machine's load does not move. */
 const launches: number[] = [];
 for (let i = 0; i < steps + 10; i++) {
+  if (i === 10) be.startKernelProfile();
   times.clear();
   const l0 = be.launches;
   const t0 = now();
@@ -116,10 +117,17 @@ for (let i = 0; i < steps + 10; i++) {
   totals.push(total);
   launches.push(be.launches - l0);
 }
+const tallies = be.stopKernelProfile();
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
 const step = median(totals);
 const rows = [...perStep].map(([k, v]) => [k, median(v)] as const).sort((a, b) => b[1] - a[1]);
 console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms${cpuClock ? ' of CPU time' : ''})`);
 console.log(`parallel rounds per step: ${median(launches)}`);
+// The step's GEMMs (bench/kernel-share.ts): mean time per step in the shared GEMM kernels, and their GFLOP/s there.
+const gemmTallies = [...tallies].filter(([name]) => name === 'gemm' || name === 'gemmBatched').map(([, t]) => t);
+const gemmMs = gemmTallies.reduce((s, t) => s + t.ms, 0);
+const gemmFlops = gemmTallies.reduce((s, t) => s + t.flops, 0);
+const meanStep = totals.reduce((s, t) => s + t, 0) / totals.length;
+if (!cpuClock && gemmMs > 0) console.log(`GEMM kernels: ${(gemmMs / steps).toFixed(3)} ms per step (${((100 * gemmMs) / steps / meanStep).toFixed(1)} % of the mean step), ${(gemmFlops / gemmMs / 1e6).toFixed(1)} GFLOP/s`);
 for (const [k, t] of rows) console.log(`${k.padEnd(28)} ${t.toFixed(3).padStart(8)} ms  ${((100 * t) / step).toFixed(1).padStart(5)} %`);
 be.dispose();

@@ -25,8 +25,14 @@
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
  * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1,
  * BENCH_FMA=0 (our kernels without relaxed-SIMD fused multiply-adds, which the app's engine turns on
- * where the runtime has them: `enableRelaxedSimd`). The `gpu` lines
- * (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
+ * where the runtime has them: `enableRelaxedSimd`).
+ *
+ * Against the machine's limit: in each round and at each thread count, the 128-bit multiply-add
+ * peak is measured in the same WebAssembly build (bench/kernel-share.ts), and each GEMM's GFLOP/s
+ * is printed as a share of it; each model's step is profiled once after its timed window for the
+ * share of its time in the GEMM kernels and the GFLOP/s they reach there, against the same peak.
+ *
+ * The `gpu` lines (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
@@ -46,6 +52,7 @@ import { createOptimizer } from '../src-engine/core/optim';
 import type { TrainableGraph } from '../src-engine/core/train/types';
 import { formatInterval, formatRatio, median, summarizeRatios, type RatioSummary } from './ratio';
 import { BATCH, BENCH_SAMPLES, loadWorkload, type Workload } from './workloads';
+import { peakGflops, stepKernelShare, type StepKernelShare } from './kernel-share';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The kernels the app's engine runs: fused multiply-adds where the runtime has them (BENCH_FMA=0: without). */
@@ -113,6 +120,13 @@ interface Results {
   train: Record<string, Record<string, Paired> | { skipped: string }>;
   /** Keyed by thread count, then configuration (TORCH_CONFIGS). */
   torch: { version: string; threads: Record<string, Record<string, TorchInfo>> } | { error: string } | { skipped: string };
+  /**
+   * The 128-bit multiply-add peak (bench/kernel-share.ts), GFLOP/s per thread count and round,
+   * measured in each round before the GEMMs; `fma`: with fused multiply-adds, else a mul and an add.
+   */
+  peak: { fma: boolean; gflops: Record<string, number[]> };
+  /** Per model and thread count, round by round: its step's time in the GEMM and conv kernels (a profiled pass after the timed window). */
+  kernels: Record<string, Record<string, StepKernelShare[]>>;
   gpu?: GpuResults;
 }
 
@@ -148,10 +162,10 @@ function gemmGflops(be: Backend, m: number, k: number, n: number): number {
 }
 
 /**
- * Samples/s of full training steps (copy the batch in, forward, backward, Adam step) over one
- * window of BENCH_SECONDS, on a graph compiled once as the trainer runs it; 10 warm-up steps first.
+ * A full training step (copy the next batch in, forward, backward, Adam step) on a graph compiled
+ * once as the trainer runs it.
  */
-function trainSamplesPerSec(be: Backend, w: Workload): number {
+function trainStepper(be: Backend, w: Workload): () => void {
   const g: TrainableGraph = compileGraph(checkedOrThrow(w.graph), { batchSize: BATCH, backend: be, seed: 0 });
   const opt = createOptimizer({ kind: 'adam', lr: w.lr }, g.params, be);
   const x = g.input(w.featureInput).data;
@@ -168,6 +182,11 @@ function trainSamplesPerSec(be: Backend, w: Workload): number {
     g.backward();
     opt.step();
   };
+  return step;
+}
+
+/** Samples/s of `step` over one window of BENCH_SECONDS; 10 warm-up steps first. */
+function trainSamplesPerSec(step: () => void): number {
   for (let k = 0; k < 10; k++) step();
   let steps = 0;
   let elapsed = 0;
@@ -268,6 +287,8 @@ async function main(): Promise<void> {
     gemm: {},
     train: {},
     torch: { skipped: '' },
+    peak: { fma: FMA, gflops: {} },
+    kernels: {},
   };
   const workloads: Workload[] = [];
   for (const name of MODELS) {
@@ -349,12 +370,19 @@ async function main(): Promise<void> {
         results.backend[String(t)] = be.description;
         const torch = servers.get(t);
         try {
+          // The peak before and after the round's work at this thread count, the higher kept: a
+          // bound each figure of the round is stated against, on the cores other jobs left.
+          const peakBefore = peakGflops(be, SECONDS / 4);
           for (const [m, k, n] of GEMM_SIZES) await pair(cell(results.gemm, `${m}x${k}x${n}`, t), round, () => gemmGflops(be, m, k, n), torch, { gemm: [m, k, n] });
           for (const w of workloads) {
             const { graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput } = w;
             const model = { name: w.name, batch: BATCH, graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput, ...(w.data ? { data: w.data } : {}) };
-            await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(be, w), torch, { train: model });
+            const step = trainStepper(be, w);
+            await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(step), torch, { train: model });
+            // Where the step's time goes, after the timed window (the profile adds a clock read per kernel call).
+            ((results.kernels[w.name] ??= {})[String(t)] ??= []).push(stepKernelShare(be, step, 20, SECONDS / 4));
           }
+          (results.peak.gflops[String(t)] ??= []).push(Math.max(peakBefore, peakGflops(be, SECONDS / 4)));
         } finally {
           be.dispose();
         }
@@ -394,23 +422,35 @@ async function main(): Promise<void> {
 
   // — table —
   const torch = 'version' in results.torch ? results.torch : undefined;
-  const header = ['workload', 'unit', 'threads', 'ours', ...(torch ? ['torch', 'ours/torch median [min–max]', '95 % CI'] : []), ...(gpu ? ['ours gpu'] : [])];
+  const header = ['workload', 'unit', 'threads', 'ours', 'GEMM % of step', '% of peak', ...(torch ? ['torch', 'ours/torch median [min–max]', '95 % CI'] : []), ...(gpu ? ['ours gpu'] : [])];
   const rows: string[][] = [];
-  const addRows = (label: string, unit: string, row: Record<string, Paired>, gpuFigure: string): void => {
+  /** `share(t)`: the GEMM's share of the step and of the peak at t threads (medians over rounds). */
+  const addRows = (label: string, unit: string, row: Record<string, Paired>, share: (t: number) => [string, string], gpuFigure: string): void => {
     for (const t of THREADS) {
       const p = row[String(t)];
       if (!p) continue;
-      rows.push([label, unit, `${t}T`, fmt(medianOf(p.ours)), ...(torch ? [fmt(medianOf(p.torch.filter(Number.isFinite))), formatRatio(p.ratio), formatInterval(p.ratio)] : []), ...(gpu ? [t === THREADS[0] ? gpuFigure : ''] : [])]);
+      rows.push([label, unit, `${t}T`, fmt(medianOf(p.ours)), ...share(t), ...(torch ? [fmt(medianOf(p.torch.filter(Number.isFinite))), formatRatio(p.ratio), formatInterval(p.ratio)] : []), ...(gpu ? [t === THREADS[0] ? gpuFigure : ''] : [])]);
     }
     const best = row.best;
-    if (best && torch) rows.push([label, unit, 'best', fmt(medianOf(best.ours)), fmt(medianOf(best.torch.filter(Number.isFinite))), formatRatio(best.ratio), formatInterval(best.ratio), ...(gpu ? [''] : [])]);
+    if (best && torch) rows.push([label, unit, 'best', fmt(medianOf(best.ours)), '', '', fmt(medianOf(best.torch.filter(Number.isFinite))), formatRatio(best.ratio), formatInterval(best.ratio), ...(gpu ? [''] : [])]);
   };
+  const peakOf = (t: number): number[] => results.peak.gflops[String(t)] ?? [];
+  /** Median over rounds of figure / that round's peak, as a percentage. */
+  const ofPeak = (figures: number[], t: number): string => {
+    const s = summarizeRatios(figures, peakOf(t));
+    return s ? `${(100 * s.median).toFixed(0)} %` : '—';
+  };
+  const pct = (xs: number[]): string => (xs.length ? `${(100 * median(xs)).toFixed(0)} %` : '—');
   for (const [key, r] of Object.entries(results.train)) {
     if ('skipped' in r) continue;
     const g = gpu?.train[key];
-    addRows(`train ${key} (b${BATCH}, Adam)`, 'samples/s', r as Record<string, Paired>, typeof g === 'number' ? fmt(g) : '—');
+    const shares = (t: number): [string, string] => {
+      const k = results.kernels[key]?.[String(t)] ?? [];
+      return [pct(k.map((x) => x.gemmMs / x.stepMs)), ofPeak(k.map((x) => x.gemmGflops), t)];
+    };
+    addRows(`train ${key} (b${BATCH}, Adam)`, 'samples/s', r as Record<string, Paired>, shares, typeof g === 'number' ? fmt(g) : '—');
   }
-  for (const [key, r] of Object.entries(results.gemm)) addRows(`GEMM ${key}`, 'GFLOP/s', r, gpu ? fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1) : '');
+  for (const [key, r] of Object.entries(results.gemm)) addRows(`GEMM ${key}`, 'GFLOP/s', r, (t) => ['', ofPeak(r[String(t)]?.ours ?? [], t)], gpu ? fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1) : '');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\nNetwright CPU backend: ${Object.values(results.backend).join(', ')} · Node ${results.node}${torch ? ` · PyTorch ${torch.version}` : ''}`);
@@ -423,9 +463,27 @@ async function main(): Promise<void> {
     });
     console.log(`PyTorch threads: ${threadsLine.join('; ')}; on more than one thread, compared in its fastest configuration of ${TORCH_CONFIGS.map((c) => `${c.name}${Object.keys(c.env).length ? ` (${Object.entries(c.env).map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`).join(', ')}`);
   }
+  const peakLine = THREADS.map((t) => `${t}T ${fmt(medianOf(peakOf(t)))} GFLOP/s [${fmt(Math.min(...peakOf(t)))}–${fmt(Math.max(...peakOf(t)))}]`).join(', ');
+  console.log(`128-bit peak, measured (gemm.wat fmaPeak: 12 f32x4 ${FMA ? 'fused multiply-add (relaxed_madd)' : 'mul+add'} chains, same build and threads; median [min–max] over rounds): ${peakLine}`);
+  console.log(`'GEMM % of step': time in the shared GEMM kernels (gemm, gemmMany, gemmBatched) per step, from a profiled pass after each timed window; '% of peak': a GEMM's GFLOP/s, or a model's GEMM GFLOP/s in its step, over the same round's peak`);
   console.log(line(header));
   console.log(widths.map((w) => '─'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+  // Each model at a glance: its ratio at each thread count, and what a second thread gives each side.
+  for (const [key, r] of Object.entries(results.train)) {
+    if ('skipped' in r) continue;
+    const row = r as Record<string, Paired>;
+    const ratios = torch ? THREADS.map((t) => `${t}T ${row[String(t)]?.ratio ? `${row[String(t)].ratio!.median.toFixed(2)}×` : '—'}`).join(', ') : '';
+    const scaling = (side: 'ours' | 'torch'): string => {
+      const lo = row[String(THREADS[0])];
+      const hi = row[String(THREADS[THREADS.length - 1])];
+      const s = lo && hi && THREADS.length > 1 ? summarizeRatios(hi[side], lo[side]) : undefined;
+      return s ? `${s.median.toFixed(2)}×` : '—';
+    };
+    const conv = THREADS.map((t) => pct((results.kernels[key]?.[String(t)] ?? []).map((x) => x.convMs / x.stepMs))).join(' / ');
+    const convNote = (results.kernels[key]?.[String(THREADS[0])] ?? []).some((x) => x.convMs > 0) ? `; conv kernels ${conv} of the step` : '';
+    console.log(`${key}: ${torch ? `ours/torch ${ratios}; ` : ''}${THREADS.length > 1 ? `${THREADS[THREADS.length - 1]}T/${THREADS[0]}T scaling ours ${scaling('ours')}${torch ? `, torch ${scaling('torch')}` : ''}` : ''}${convNote}`);
+  }
   if (torch && THREADS.some((t) => t > 1)) {
     console.log(`PyTorch by configuration (median; * = the one compared):`);
     const tables: [string, Record<string, Record<string, Paired> | { skipped: string }>][] = [

@@ -8,7 +8,7 @@ import { createOverrides } from './overrides';
 import { batchNormReluFusions } from './fusions/batch-norm-relu';
 import { KIND, MAX_TASKS_GEMM, partsFor } from './functions';
 import { GEMM, HEAP, KERNELS, type KernelArgs } from './generated/kernel-table';
-import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type ParamName } from './kernel';
+import { Kernel, KERNEL_LIST, type KernelName, type KernelPlan, type KernelProfiler, type KernelTally, type ParamName } from './kernel';
 import type { WasmFunction } from './kernel-spec';
 import { MAX_TASKS, MAX_THREADS, WorkerPool } from './pool';
 
@@ -41,6 +41,17 @@ export interface CpuBackend extends Backend {
   gemmMany(list: readonly GemmArgs[]): void;
   /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
   readonly launches: number;
+  /** Start tallying every kernel's calls, wall time and (GEMMs) FLOPs, for diagnostics (bench/profile.ts, bench/run.ts). */
+  startKernelProfile(): void;
+  /** Stop tallying; the tallies since `startKernelProfile`, by kernel name. */
+  stopKernelProfile(): Map<KernelName, KernelTally>;
+  /**
+   * The 128-bit multiply-add peak's loop (gemm.wat `fmaPeak`: relaxed-SIMD fused multiply-adds
+   * where this backend uses them, else a mul and an add) as `tasks` tasks of `iterations` rounds
+   * each, in one parallel round on this backend's threads; returns the FLOPs done. bench/run.ts
+   * times it to state each GEMM as a share of the peak.
+   */
+  fmaPeak(iterations: number, tasks: number): number;
   zero: NonNullable<Backend['zero']>;
   dispose(): void;
 }
@@ -373,12 +384,13 @@ async function startKernels(features: WasmFeatures, fma: boolean, threads: numbe
     KERNEL_LIST.map((k) => k.qualified),
   );
   pool.setThreadValues(KIND.gemmScratch, scratch);
+  const profiler: KernelProfiler = { tallies: null };
   /** Kernel `name` on the calling thread's instance of its module, run through `pool`. */
   function kernel<K extends KernelName, T extends ParamName<K> = never>(name: K, plan?: KernelPlan<K, T>): Kernel<K, T> {
     const [m, f] = KERNELS[name].qualified.split('.');
-    return new Kernel(name, exports[m][f] as WasmFunction, pool, plan);
+    return new Kernel(name, exports[m][f] as WasmFunction, pool, plan, profiler);
   }
-  return { heap, pool, kernel };
+  return { heap, pool, kernel, profiler };
 }
 
 /**
@@ -402,7 +414,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   }
   const fma = (opts.relaxedSimd ?? true) && features.relaxedSimd;
   const threads = Math.min(MAX_THREADS, Math.max(1, Math.floor(opts.threads ?? defaultThreadCount())));
-  const { heap, pool, kernel } = await startKernels(features, fma, threads, opts.initialHeapBytes ?? 0);
+  const { heap, pool, kernel, profiler } = await startKernels(features, fma, threads, opts.initialHeapBytes ?? 0);
   const staging = new Staging(heap);
   const addressOf = staging.addressOf.bind(staging);
   const unstage = staging.unstage.bind(staging);
@@ -411,6 +423,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const im2colKernel = kernel('im2col');
   const col2imKernel = kernel('col2im');
   const fillZero = kernel('fillZero');
+  const peak = kernel('fmaPeak');
   const adam = new CpuAdam(staging, threads, kernel('adamUpdate', { range: ['i0', 'i1'], align: 2 }));
   const scratch = new ScratchArena(heap, threads);
   const ctx: CpuContext = {
@@ -459,6 +472,16 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     adamUpdateMany: (items, t) => adam.updateMany(items, t),
     get launches() {
       return pool.launches;
+    },
+    startKernelProfile: () => void (profiler.tallies = new Map()),
+    stopKernelProfile() {
+      const tallies = profiler.tallies ?? new Map<KernelName, KernelTally>();
+      profiler.tallies = null;
+      return tallies;
+    },
+    fmaPeak(iterations, tasks) {
+      peak.run({ iters: iterations, seed: 1e-3 }, tasks);
+      return 96 * iterations * tasks;
     },
     zero: (array) => zeroOnHeap(heap, threads, fillZero, array),
     dispose: () => void pool.dispose(),

@@ -17,6 +17,33 @@ export type AnyKernelSpec = { [K in KernelName]: KernelSpec<K> }[KernelName];
 /** Every kernel in id order. */
 export const KERNEL_LIST: readonly AnyKernelSpec[] = Object.values(KERNELS).sort((a, b) => a.id - b.id);
 
+/** One kernel's tally while a profile is on (`KernelProfiler`). */
+export interface KernelTally {
+  calls: number;
+  /** Wall time inside the kernel's calls and rounds, the fork/join included. */
+  ms: number;
+  /** Floating-point operations done, for the kernels that count them (KERNEL_FLOPS); else 0. */
+  flops: number;
+}
+
+/**
+ * Where kernels tally their calls while a profile is on (`CpuBackend.startKernelProfile`): one per
+ * backend, shared by its kernels; `tallies` is null when off, so a call then costs one check.
+ */
+export interface KernelProfiler {
+  tallies: Map<KernelName, KernelTally> | null;
+}
+
+/**
+ * FLOPs of one task of a kernel, from its arguments (`get` reads one by name): the GEMMs', 2·m·n·k
+ * per product, so a profile can state their GFLOP/s against the machine's peak (bench/run.ts).
+ */
+const KERNEL_FLOPS: { readonly [K in KernelName]?: (get: (p: ParamName<K>) => number) => number } = {
+  gemm: (get) => 2 * get('m') * get('n') * get('k'),
+  gemmBatched: (get) => 2 * get('m') * get('n') * get('k') * Math.max(0, get('i1') - get('i0')),
+  fmaPeak: (get) => 96 * Math.max(0, get('iters')),
+};
+
 /** How an override runs one kernel; fixed when it creates the kernel (see `CpuContext.kernel`). */
 export interface KernelPlan<K extends KernelName, T extends ParamName<K>> {
   /**
@@ -64,12 +91,14 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
   private readonly row: Float64Array;
   private readonly runTask: (row: Float64Array, at: number) => void;
   private tasks = 0;
+  private readonly flopsOf: ((row: Float64Array, at: number) => number) | undefined;
 
   constructor(
     name: K,
     private readonly fn: WasmFunction,
     private readonly pool: WorkerPool,
     plan: KernelPlan<K, T> = {},
+    private readonly profiler: KernelProfiler = { tallies: null },
   ) {
     const spec = KERNELS[name] as KernelSpec<K>;
     this.spec = spec;
@@ -84,6 +113,18 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
     this.mask = this.threadPositions.reduce((m, j) => m | (1 << j), 0);
     this.row = new Float64Array(spec.params.length);
     this.runTask = (row, at) => void spec.invoke(fn, row, at);
+    const flops = KERNEL_FLOPS[name] as ((get: (p: string) => number) => number) | undefined;
+    this.flopsOf = flops && ((row, at) => flops((p) => row[at + this.index[p]]));
+  }
+
+  /** Add one call or round (`tasks` rows from `rows[0]`, already run) to the profile. */
+  private tally(t0: number, rows: Float64Array, tasks: number): void {
+    const tallies = this.profiler.tallies!;
+    let e = tallies.get(this.spec.name);
+    if (!e) tallies.set(this.spec.name, (e = { calls: 0, ms: 0, flops: 0 }));
+    e.calls++;
+    e.ms += performance.now() - t0;
+    if (this.flopsOf) for (let t = 0; t < tasks; t++) e.flops += this.flopsOf(rows, t * ARGS_STRIDE);
   }
 
   /** Run once on the calling thread (per-thread parameters: its own values); returns the kernel's result. */
@@ -91,7 +132,11 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
     const { row } = this;
     this.spec.write(args as KernelArgs[K], row, 0);
     for (let i = 0; i < this.threadPositions.length; i++) row[this.threadPositions[i]] = this.pool.callerValue(this.threadKinds[i]);
-    return this.spec.invoke(this.fn, row, 0) as KernelResults[K];
+    if (!this.profiler.tallies) return this.spec.invoke(this.fn, row, 0) as KernelResults[K];
+    const t0 = performance.now();
+    const result = this.spec.invoke(this.fn, row, 0) as KernelResults[K];
+    this.tally(t0, row, 1);
+    return result;
   }
 
   /**
@@ -145,6 +190,9 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
 
   /** Run the tasks `begin` started; returns when all are done. */
   launch(): void {
+    if (!this.profiler.tallies) return this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask);
+    const t0 = performance.now();
     this.pool.run(this.spec.id, this.tasks, this.mask, this.runTask);
+    this.tally(t0, this.pool.rows, this.tasks);
   }
 }

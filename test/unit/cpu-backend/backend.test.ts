@@ -63,4 +63,30 @@ describe('CPU backend lifecycle', () => {
       be.dispose();
     }
   });
+
+  it('a kernel profile tallies each GEMM task\'s 2·m·n·k FLOPs (split across threads or not) and the peak loop\'s, and stops cleanly', async () => {
+    const be = await createCpuBackend({ threads: 2 });
+    try {
+      const [m, n, k] = [96, 160, 300]; // 4.6 M multiply-adds: cut into tasks across both threads
+      const a = be.alloc(m * k).fill(0.5);
+      const b = be.alloc(k * n).fill(0.25);
+      const c = be.alloc(m * n);
+      be.startKernelProfile();
+      be.gemm({ transA: false, transB: true, m, n, k, a, b, c, accumulate: false });
+      be.gemmMany([
+        { transA: false, transB: false, m: 4, n: 8, k: 2, a, b, c, accumulate: false },
+        { transA: true, transB: false, m: 2, n: 8, k: 4, a, b: b.subarray(100), c: c.subarray(100), accumulate: false },
+      ]);
+      expect(be.fmaPeak(1000, 3)).toBe(3 * 1000 * 96);
+      const tallies = be.stopKernelProfile();
+      expect(tallies.get('gemm')).toMatchObject({ flops: 2 * m * n * k + 2 * 4 * 8 * 2 + 2 * 2 * 8 * 4 });
+      expect(tallies.get('gemm')!.calls).toBeGreaterThanOrEqual(2);
+      expect(tallies.get('fmaPeak')).toMatchObject({ calls: 1, flops: 3 * 1000 * 96 });
+      expect(c[0]).toBeCloseTo(0.5 * 0.25 * 2, 6);
+      be.gemm({ transA: false, transB: false, m, n, k, a, b, c, accumulate: false });
+      expect(be.stopKernelProfile().size).toBe(0);
+    } finally {
+      be.dispose();
+    }
+  });
 });

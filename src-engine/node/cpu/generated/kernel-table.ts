@@ -94,6 +94,8 @@ export interface KernelArgs {
   gemm: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; scratch: number };
   /** `gemm.gemmBatched(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: i32, lda: i32, b: i32, ldb: i32, c: i32, ldc: i32, accumulate: i32, inner: i32, aOuter: i32, aInner: i32, bOuter: i32, bInner: i32, cOuter: i32, cInner: i32, i0: i32, i1: i32, scratch: i32)` */
   gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
+  /** `gemm.fmaPeak(iters: i32, seed: f32): f32` */
+  fmaPeak: { iters: number; seed: number };
   /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
   adamUpdate: { w: number; g: number; m: number; v: number; vmax: number; i0: number; i1: number; stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number };
   /** `winograd.winogradWeights(w: i32, Cout: i32, C: i32, o0: i32, o1: i32, u: i32, flip: i32)` */
@@ -151,6 +153,7 @@ export interface KernelResults {
   scaleInPlace: void;
   gemm: void;
   gemmBatched: void;
+  fmaPeak: number;
   adamUpdate: void;
   winogradWeights: void;
   winogradScratchBytes: number;
@@ -462,8 +465,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.transA; r[i + 1] = a.transB; r[i + 2] = a.m; r[i + 3] = a.n; r[i + 4] = a.k; r[i + 5] = a.a; r[i + 6] = a.lda; r[i + 7] = a.b; r[i + 8] = a.ldb; r[i + 9] = a.c; r[i + 10] = a.ldc; r[i + 11] = a.accumulate; r[i + 12] = a.inner; r[i + 13] = a.aOuter; r[i + 14] = a.aInner; r[i + 15] = a.bOuter; r[i + 16] = a.bInner; r[i + 17] = a.cOuter; r[i + 18] = a.cInner; r[i + 19] = a.i0; r[i + 20] = a.i1; r[i + 21] = a.scratch; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
-  adamUpdate: {
+  fmaPeak: {
     id: 33,
+    name: 'fmaPeak',
+    qualified: 'gemm.fmaPeak',
+    params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
+    result: 'f32',
+    write: (a, r, i) => { r[i] = a.iters; r[i + 1] = a.seed; },
+    invoke: (f, r, i) => f(r[i], r[i + 1]),
+  },
+  adamUpdate: {
+    id: 34,
     name: 'adamUpdate',
     qualified: 'optim.adamUpdate',
     params: [{ name: 'w', type: 'i32' }, { name: 'g', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'v', type: 'i32' }, { name: 'vmax', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'stepSize', type: 'f64' }, { name: 'bc2Sqrt', type: 'f64' }, { name: 'shrink', type: 'f64' }, { name: 'l2', type: 'f64' }, { name: 'b1', type: 'f64' }, { name: 'b2', type: 'f64' }, { name: 'eps', type: 'f64' }],
@@ -472,7 +484,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13]),
   },
   winogradWeights: {
-    id: 34,
+    id: 35,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -481,7 +493,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 35,
+    id: 36,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -490,7 +502,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 36,
+    id: 37,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -499,7 +511,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 37,
+    id: 38,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -508,7 +520,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 38,
+    id: 39,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -517,7 +529,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 39,
+    id: 40,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -526,7 +538,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 40,
+    id: 41,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -535,7 +547,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 41,
+    id: 42,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -544,7 +556,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 42,
+    id: 43,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
