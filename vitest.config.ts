@@ -23,7 +23,30 @@ const SHARED = [
   'test/unit/engine/**/!(export-writer|import-validates-once).test.ts',
   // relaxed-simd.test.ts turns a V8 flag on for its process (the kernels it selects would follow).
   'test/unit/cpu-backend/!(relaxed-simd).test.ts',
+  // The engine's sessions through their protocol (no mocks, no renderer stores; validate-once.test.ts
+  // mocks the validator, pace-and-step-losses.test.ts times the steps it spaces: isolated).
+  `test/unit/session/{${['device-fallback', 'divergence', 'evaluate-protocol', 'export-protocol', 'lesson-report', 'lr-finder-protocol', 'session', 'start-from', 'text-samples', 'training-protocol'].join(',')}}.test.ts`,
 ];
+
+/**
+ * Renderer test files of pure modules (layout, reducers, charts, static markup) that run one after
+ * another in a shared process: no renderer store, mock, fake timer or registry they change. A
+ * process each cost ~1 s of CPU to start and import (17 of them back to back: 26 s of CPU
+ * isolated, 12 s shared). Files that use a store (useEditor, useRun, …), register menu handlers
+ * (menu-commands) or keep the last export (training/export.ts: export-name) stay isolated.
+ */
+const UI_SHARED = [
+  `test/unit/editor/{${['attrs-connect-layout', 'block-templates', 'flow', 'groups', 'layout-direction', 'panels', 'project', 'project-fuzz', 'reducer', 'tiny-graph', 'training-summary'].join(',')}}.test.ts`,
+  `test/unit/training-ui/{${['charts', 'compare-views', 'dataset-settings', 'gan-columns', 'in-view', 'lr-finder-chart', 'preview', 'step-metrics', 'sweep-ranking'].join(',')}}.test.ts`,
+  'test/unit/training-ui/{damaged-runs,early-stopping-field}.test.tsx',
+];
+
+/**
+ * CPU backend files whose kernels have no fused (relaxed-SIMD) variant, so the cpu-fma project would
+ * run the very same WebAssembly again: Add's `accumulate` (elementwise.wat), im2col/col2im
+ * (conv.wat, no GEMM), the kernel table and the generated files' freshness.
+ */
+const FMA_SAME = ['add', 'conv', 'kernel', 'kernels-fresh'];
 
 /**
  * GPU test files that run one after another in a shared process: they share its device (testGpu)
@@ -47,7 +70,8 @@ export default defineConfig({
     // one after another. Two at a time keep both cores busy.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, GPU_SHARED] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, ...UI_SHARED, GPU_SHARED] } },
+      { extends: true, test: { name: 'ui-shared', include: UI_SHARED, isolate: false } },
       { extends: true, test: { name: 'gpu-shared', include: [GPU_SHARED], isolate: false } },
       { extends: true, test: { name: 'unit-shared', include: SHARED, isolate: false } },
       // The CPU backend's files again with fused multiply-adds, as the app's engine runs them where
@@ -58,7 +82,7 @@ export default defineConfig({
         test: {
           name: 'cpu-fma',
           include: ['test/unit/cpu-backend/*.test.ts'],
-          exclude: ['test/unit/cpu-backend/relaxed-simd.test.ts'],
+          exclude: ['relaxed-simd', ...FMA_SAME].map((f) => `test/unit/cpu-backend/${f}.test.ts`),
           setupFiles: ['test/unit/cpu-backend/fma-setup.ts'],
           isolate: false,
         },

@@ -20,6 +20,7 @@ import { runOp } from '../engine/harness';
 import { ACTIVATIONS_WAT_PATH, activationsWat } from '../../../src-engine/node/cpu/kernels/activations-gen';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 import { simdOps } from '../../../src-engine/core/elementwise/simd';
+import { expectSameValues } from '../same-values';
 
 let cpu: CpuBackend;
 let cpu1: CpuBackend;
@@ -270,8 +271,8 @@ describe('Softmax override (last axis; rows split across threads)', () => {
     const x = randn([64, 4096], 8, 4);
     const a = runOp(def, { inputs: [x], backend: cpu, dOutput: randn([64, 4096], 9) });
     const b = runOp(def, { inputs: [x], backend: cpu1, dOutput: randn([64, 4096], 9) });
-    expect(Array.from(a.output.data)).toEqual(Array.from(b.output.data));
-    expect(Array.from(a.dInputs[0]!.data)).toEqual(Array.from(b.dInputs[0]!.data));
+    expectSameValues(a.output.data, b.output.data);
+    expectSameValues(a.dInputs[0]!.data, b.dInputs[0]!.data);
   });
 });
 
@@ -354,7 +355,7 @@ describe('CrossEntropyLoss override ([N, C] logits; per-row softmax across threa
     const a = runOp(def, { inputs: [x, t], attrs, noGrad: [1], backend: cpu });
     const b = runOp(def, { inputs: [x, t], attrs, noGrad: [1], backend: cpu1 });
     expect(a.output.data[0]).toBe(b.output.data[0]);
-    expect(Array.from(a.dInputs[0]!.data)).toEqual(Array.from(b.dInputs[0]!.data));
+    expectSameValues(a.dInputs[0]!.data, b.dInputs[0]!.data);
   });
 });
 

@@ -3,13 +3,14 @@
  * so the same bits as the reference backend, forward and backward, for 2 and 3 inputs, at sizes
  * split across threads and not, with input gradients accumulated and assigned (fresh).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
+import { expectSameValues } from '../same-values';
 
 let cpu2: CpuBackend;
 beforeAll(async () => {
@@ -39,8 +40,8 @@ describe('Add on the CPU backend', () => {
         // sum into zeros.
         const ours = runOp(ADD, { inputs, dOutput, freshInputGradients: fresh, backend: cpu2 });
         const ref = runOp(ADD, { inputs, dOutput, backend: createReferenceBackend() });
-        expect(ours.output.data).toEqual(ref.output.data);
-        for (let k = 0; k < count; k++) expect(ours.dInputs[k]!.data).toEqual(ref.dInputs[k]!.data);
+        expectSameValues(ours.output.data, ref.output.data, 'output');
+        for (let k = 0; k < count; k++) expectSameValues(ours.dInputs[k]!.data, ref.dInputs[k]!.data, `dInputs[${k}]`);
       });
     }
   }

@@ -19,6 +19,7 @@ import { getOp } from '../../../src-engine/core/ops/registry';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
+import { expectSameValues } from '../same-values';
 
 const cpu = cpuBackends();
 
@@ -126,8 +127,8 @@ describe('MultiHeadAttention on the CPU backend', () => {
         ['dW_in', two.dParams.in_proj_weight.data, ref.dParams.in_proj_weight.data, want.dWin],
       ];
       for (const [what, ours, opFile, truth] of pairs) expect(err(ours, truth), what).toBeLessThanOrEqual(8 * err(opFile, truth) + 1e-6);
-      expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
-      expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));
+      expectSameValues(two.output.data, one.output.data);
+      expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
     });
   }
 });

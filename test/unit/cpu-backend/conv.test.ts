@@ -1,8 +1,9 @@
 /** im2col/col2im in WebAssembly against the reference backend (exact: they only move and add data). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/core/backend/reference';
 import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { expectSameValues } from '../same-values';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
       const want = new Float32Array(colLen).fill(NaN);
       be.im2col(img, g, cols);
       refIm2col(img, g, want);
-      expect(Array.from(cols)).toEqual(Array.from(want));
+      expectSameValues(cols, want);
     });
     it(`col2im ${label} (accumulates)`, () => {
       const cols = be.alloc(colLen);
@@ -46,7 +47,7 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
       const want = new Float32Array(imgLen).fill(0.5);
       be.col2im(cols, g, img);
       refCol2im(cols, g, want);
-      expect(Array.from(img)).toEqual(Array.from(want));
+      expectSameValues(img, want);
     });
   }
 
@@ -57,11 +58,11 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
     const want = new Float32Array(cols.length);
     be.im2col(img, g, cols);
     refIm2col(img, g, want);
-    expect(Array.from(cols)).toEqual(Array.from(want));
+    expectSameValues(cols, want);
     const back = new Float32Array(img.length);
     const backWant = new Float32Array(img.length);
     be.col2im(cols, g, back);
     refCol2im(want, g, backWant);
-    expect(Array.from(back)).toEqual(Array.from(backWant));
+    expectSameValues(back, backWant);
   });
 });

@@ -16,6 +16,7 @@ import { cpuBackends } from './backends';
 import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { runOp } from '../engine/harness';
 import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
+import { expectSameValues } from '../same-values';
 
 const cpu = cpuBackends();
 
@@ -56,8 +57,8 @@ describe('direct 3×3 convolutions (few output channels)', () => {
       const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu.two, freshInputGradients: true });
       expect(fresh.dInputs[0]!.data.every((v, i) => v === two.dInputs[0]!.data[i]), 'fresh dx = accumulated dx').toBe(true);
       // Each output is computed by one task the same way: 1 and 2 threads agree bit for bit.
-      expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
-      expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));
+      expectSameValues(two.output.data, one.output.data);
+      expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
     });
   }
   it('is not picked with 8 or more output channels (im2col or Winograd are faster there)', () => {

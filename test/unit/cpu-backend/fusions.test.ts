@@ -19,6 +19,7 @@ import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu'
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, node } from '../engine/graphs';
 import { scaledDiff } from './scaled-diff';
+import { expectSameValues } from '../same-values';
 
 let fused: CpuBackend;
 let plain: CpuBackend;
@@ -121,7 +122,7 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
         a.backward();
         b.backward();
         for (const id of b.order) {
-          expect(Array.from(a.output(id).data), `step ${step}: ${id}`).toEqual(Array.from(b.output(id).data));
+          expectSameValues(a.output(id).data, b.output(id).data, `step ${step}: ${id}`);
           const want = b.grad(id);
           if (want) expect(scaledDiff(a.grad(id)!.data, want.data), `step ${step}: dLoss/d${id}`).toBeLessThanOrEqual(1e-6);
         }
@@ -136,7 +137,7 @@ describe('CPU backend: fused BatchNorm → ReLU (→ MaxPool2d) equal the ops on
       const eb = b.withBatchSize(3);
       for (const g of [ea, eb]) fill(g, classes, 9);
       expect(ea.forward(false)).toBe(eb.forward(false));
-      for (const id of eb.order) expect(Array.from(ea.output(id).data), `eval: ${id}`).toEqual(Array.from(eb.output(id).data));
+      for (const id of eb.order) expectSameValues(ea.output(id).data, eb.output(id).data, `eval: ${id}`);
     });
   }
 });

@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gemm as refGemm } from '../../../src-engine/core/backend/reference';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
+import { expectSameValues } from '../same-values';
 
 let one: CpuBackend;
 let two: CpuBackend;
@@ -79,7 +80,7 @@ describe('CPU backend GEMM matches the reference', () => {
       refGemm({ transA: true, transB: true, m, n, k, a, b, c: want, accumulate: true });
       be.gemm({ transA: true, transB: true, m, n, k, a, b, c, accumulate: true });
       expect(maxScaledError(c, want, m * n)).toBeLessThan(1e-4);
-      expect(Array.from(c.subarray(m * n))).toEqual(Array.from(want.subarray(m * n)));
+      expectSameValues(c.subarray(m * n), want.subarray(m * n));
     }
   });
 
@@ -119,7 +120,7 @@ describe('CPU backend GEMM matches the reference', () => {
       const a2 = fill(two.alloc(m * k), 9), b2 = fill(two.alloc(k * n), 10), c2 = two.alloc(m * n);
       one.gemm({ transA: false, transB: true, m, n, k, a: a1, b: b1, c: c1, accumulate: false });
       two.gemm({ transA: false, transB: true, m, n, k, a: a2, b: b2, c: c2, accumulate: false });
-      expect(Array.from(c2)).toEqual(Array.from(c1));
+      expectSameValues(c2, c1);
     }
   });
 

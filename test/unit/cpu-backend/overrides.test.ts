@@ -20,6 +20,7 @@ import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 import { scaledDiff } from './scaled-diff';
+import { expectSameValues } from '../same-values';
 
 let cpu: CpuBackend;
 beforeAll(async () => {
@@ -97,7 +98,7 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
       expect(scaledDiff(got.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput').toBeLessThanOrEqual(tol);
       for (const [k, v] of Object.entries(want.dParams)) expect(scaledDiff(got.dParams[k].data, v.data), `dParams.${k}`).toBeLessThanOrEqual(tol * 10);
       for (const [k, v] of Object.entries(want.buffers)) expect(scaledDiff(got.buffers[k].data, v.data), `buffers.${k}`).toBeLessThanOrEqual(tol);
-      for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expect(Array.from(got.workspace[k].data), `workspace.${k}`).toEqual(Array.from(v.data));
+      for (const [k, v] of Object.entries(want.workspace)) if (tol === 0) expectSameValues(got.workspace[k].data, v.data, `workspace.${k}`);
       // The attention-map probe reads the softmax from the workspace.
       if (op === 'MultiHeadAttention') expect(scaledDiff(got.workspace.probs.data, want.workspace.probs.data), 'workspace.probs').toBeLessThanOrEqual(tol);
       if (kernelFor(cpu.overrides, op)?.assignsFreshGradients) {
@@ -126,12 +127,12 @@ describe('MaxPool2d override: ties and NaN route like the op file', () => {
       const def = getOp('MaxPool2d')!;
       const want = runOp(def, { inputs: [x], attrs, backend: createReferenceBackend() });
       const got = runOp(def, { inputs: [x], attrs, backend: cpu });
-      expect(Array.from(got.output.data)).toEqual(Array.from(want.output.data));
-      expect(Array.from(got.workspace.argmax.data)).toEqual(Array.from(want.workspace.argmax.data));
-      expect(Array.from(got.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
+      expectSameValues(got.output.data, want.output.data);
+      expectSameValues(got.workspace.argmax.data, want.workspace.argmax.data);
+      expectSameValues(got.dInputs[0]!.data, want.dInputs[0]!.data);
       // A fresh (NaN-filled) dInput: assigned where the windows tile the image, else zeroed first.
       const fresh = runOp(def, { inputs: [x], attrs, backend: cpu, freshInputGradients: true });
-      expect(Array.from(fresh.dInputs[0]!.data)).toEqual(Array.from(want.dInputs[0]!.data));
+      expectSameValues(fresh.dInputs[0]!.data, want.dInputs[0]!.data);
     });
   }
 });

@@ -8,6 +8,7 @@ import { getOp } from '../../../src-engine/core/ops/registry';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor } from '../../../src-engine/base/tensor';
 import { runOp } from '../engine/harness';
+import { expectSameValues } from '../same-values';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -52,8 +53,8 @@ describe('WorkerPool', () => {
     const first = runOp(def, { inputs: [x], attrs, seed: 1, backend: be });
     for (let r = 0; r < 5; r++) {
       const again = runOp(def, { inputs: [x], attrs, seed: 1, backend: be });
-      expect(Array.from(again.dParams.weight.data)).toEqual(Array.from(first.dParams.weight.data));
-      expect(Array.from(again.dParams.bias.data)).toEqual(Array.from(first.dParams.bias.data));
+      expectSameValues(again.dParams.weight.data, first.dParams.weight.data);
+      expectSameValues(again.dParams.bias.data, first.dParams.bias.data);
     }
   });
 

@@ -27,6 +27,7 @@ import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 import { Rng } from '../../../src-engine/base/rng';
 import { runOp, withDefaults } from '../engine/harness';
 import { attrsOf, CONV, EPS, label, runCase, worstRatio, type Case } from './conv-exact';
+import { expectSameValues } from '../same-values';
 
 const cpu = cpuBackends();
 
@@ -229,8 +230,8 @@ describe('Winograd F(2×2, 3×3) forward and input gradient', () => {
       const fresh = runOp(CONV, { inputs: [x], attrs, params, dOutput, backend: cpu.two, freshInputGradients: true });
       expect(fresh.dInputs[0]!.data.every((v, i) => v === two.dInputs[0]!.data[i]), 'fresh dx = accumulated dx').toBe(true);
       // 1 and 2 threads: bit for bit (the 2-thread run splits the batch into tasks).
-      expect(Array.from(two.output.data)).toEqual(Array.from(one.output.data));
-      expect(Array.from(two.dInputs[0]!.data)).toEqual(Array.from(one.dInputs[0]!.data));
+      expectSameValues(two.output.data, one.output.data);
+      expectSameValues(two.dInputs[0]!.data, one.dInputs[0]!.data);
     });
   }
 });
