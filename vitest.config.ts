@@ -4,9 +4,10 @@ import { defineConfig } from 'vitest/config';
 /**
  * The GPU test files run again across the GPU wire: those whose cases (not marked `itDirectOnly`)
  * send every kind of wire message the whole set sends (test/unit/gpu/wire-cases.ts); with
- * NETWRIGHT_GPU_WIRE_ALL=1 also the kernel and loop files, and every case.
+ * NETWRIGHT_GPU_WIRE_ALL=1 also the files whose traffic those repeat (DIRECT_ONLY_FILES there),
+ * and every case.
  */
-const WIRE_FILES = ['executor', 'probes', 'service', 'device-lost', ...(process.env.NETWRIGHT_GPU_WIRE_ALL === '1' ? ['executor-ops', 'train-loop'] : [])];
+const WIRE_FILES = ['probes', 'device-lost', ...(process.env.NETWRIGHT_GPU_WIRE_ALL === '1' ? ['executor', 'service', 'executor-ops', 'train-loop'] : [])];
 
 /**
  * Engine test files that run one after another in a shared process (vitest's `isolate: false`):
@@ -87,8 +88,8 @@ export default defineConfig({
           isolate: false,
         },
       },
-      // GPU executor, probe, lost-device and service tests again, on a device across the GPU wire
-      // (Electron's path to the GPU window; test/unit/gpu/device.ts): WIRE_FILES above.
+      // GPU probe and lost-device tests again, on a device across the GPU wire (Electron's path to
+      // the GPU window; test/unit/gpu/device.ts): WIRE_FILES above.
       {
         extends: true,
         test: {

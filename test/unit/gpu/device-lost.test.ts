@@ -23,6 +23,7 @@ import { buildGpuTrainable } from '../../../src-engine/core/gpu/trainable';
 import type { EventData } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';
 import { testGpuAcquirer } from './device';
+import { itDirectOnly } from './wire-cases';
 
 const acquire = testGpuAcquirer();
 
@@ -88,7 +89,7 @@ describe('a GPU lost mid-run goes on on the CPU from its last snapshot', () => {
     expectFollows(r.losses, reference.losses, 1, 3 * 36);
   }, 120_000);
 
-  it('a snapshot after every step: it goes on from the step it was lost after, within the epoch', async () => {
+  itDirectOnly('a snapshot after every step: it goes on from the step it was lost after, within the epoch', async () => {
     const r = await run(await acquire(true), { loseAt: 60, snapshots: { everyMs: 0, budget: Infinity } });
     expect(r.lost).toMatchObject({ step: 60, epoch: 2, resumeStep: 60, resumeEpoch: 1 });
     expect(r.lost!.message).not.toMatch(/trained again/);

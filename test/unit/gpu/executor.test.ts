@@ -33,7 +33,6 @@ import { clipGradNorm, clipGradValue } from '../../../src-engine/core/optim';
 import { createOptimizer } from '../../../src-engine/core/optim';
 import { Rng } from '../../../src-engine/base/rng';
 import { testGpu } from './device';
-import { itDirectOnly } from './wire-cases';
 import { bnCnn } from './graphs';
 import { withoutGpuKernel } from './hide-kernel';
 import { expectClose, expectStepLike, load, maxAbs, oneStepParity } from './parity';
@@ -244,7 +243,7 @@ function bnMlp(): GraphIR {
 
 
 describe('GPU executor vs the CPU executor', () => {
-  itDirectOnly('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL)', async () => {
+  it('refuses a graph with ops that have no GPU kernel, naming them (E_GPU_NO_KERNEL)', async () => {
     const g = classifier();
     g.nodes.splice(3, 0, { id: 'sp', op: 'Softplus', attrs: {}, inputs: ['fc1'] });
     g.nodes.push({ id: 'sp2', op: 'Softplus', attrs: {}, inputs: ['fc4'] });
@@ -259,14 +258,14 @@ describe('GPU executor vs the CPU executor', () => {
   });
 
   it('classifier MLP: one step gives the CPU loss, activations and every gradient', () => oneStep(classifier()), 60_000);
-  itDirectOnly('CrossEntropyLoss with class weights and label smoothing: the same', () => oneStep(classifier({ classWeights: [1, 2, 0.5, 3, 1], labelSmoothing: 0.1 })), 60_000);
-  itDirectOnly('regression MLP (Sigmoid, MSELoss): the same', () => oneStep(regressor()), 60_000);
-  itDirectOnly('multi-label MLP (SiLU, GELU, ELU, BCEWithLogitsLoss with posWeight): the same', () => oneStep(multiLabel()), 60_000);
+  it('CrossEntropyLoss with class weights and label smoothing: the same', () => oneStep(classifier({ classWeights: [1, 2, 0.5, 3, 1], labelSmoothing: 0.1 })), 60_000);
+  it('regression MLP (Sigmoid, MSELoss): the same', () => oneStep(regressor()), 60_000);
+  it('multi-label MLP (SiLU, GELU, ELU, BCEWithLogitsLoss with posWeight): the same', () => oneStep(multiLabel()), 60_000);
   it('CNN (Conv2d with stride, padding, dilation, groups, no bias; overlapping and default MaxPool2d; Flatten): the same', () => oneStep(cnn()), 60_000);
 
-  itDirectOnly('BatchNorm on [N, C] and [N, C, L], N = 5: training steps, running statistics, eval and training-mode forwards', () => batchNormParity(bnMlp(), 5), 60_000);
+  it('BatchNorm on [N, C] and [N, C, L], N = 5: training steps, running statistics, eval and training-mode forwards', () => batchNormParity(bnMlp(), 5), 60_000);
   it('BatchNorm on [N, C, H, W] after Conv2d (C = 3, 7×5), N = 5: the same', () => batchNormParity(bnCnn(), 5), 60_000);
-  itDirectOnly('BatchNorm with one value per channel (N = 1 on [N, C]): the biased variance for the running one, as the CPU', () => batchNormParity(bnMlp(), 1), 60_000);
+  it('BatchNorm with one value per channel (N = 1 on [N, C]): the biased variance for the running one, as the CPU', () => batchNormParity(bnMlp(), 1), 60_000);
 
   it('Dropout draws the CPU\'s masks (bit for bit) step after step; eval mode is the identity; a training-mode forward draws too', async () => {
     const graph = withDropouts();
@@ -319,10 +318,8 @@ describe('GPU executor vs the CPU executor', () => {
     ['Adam on the CNN', cnn, { kind: 'adam', lr: 1e-2 }],
     ['Adam on the BatchNorm CNN', bnCnn, { kind: 'adam', lr: 1e-2 }, ['conv1.bias', 'conv2.bias']],
   ];
-  // Across the GPU wire too: an optimizer with state to read back, and clipping by norm (its reduction).
-  const overWire = new Set(['Adam (AMSGrad, L2 decay)', 'SGD with gradient clipping by norm']);
   for (const [name, make, cfg, noiseOnly = [], clip] of runs) {
-    (overWire.has(name) ? it : itDirectOnly)(`trains like the CPU over 25 steps: ${name}; its state loads into the CPU optimizer`, async () => {
+    it(`trains like the CPU over 25 steps: ${name}; its state loads into the CPU optimizer`, async () => {
       const graph = make();
       const cpu = compileGraph(checkedOrThrow(graph), { batchSize: BATCH, backend: createReferenceBackend(), seed: 3 });
       const gpu = await compileGpuGraph(checkedOrThrow(graph), { batchSize: BATCH, gpu: ctx, seed: 3 });

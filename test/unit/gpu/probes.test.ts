@@ -64,14 +64,23 @@ async function sequenceFrames(g: GraphIR) {
   return { cpu, gpu };
 }
 
+/**
+ * 2 epochs of 3 steps (86 training samples: batches of 32, 32 and a partial 22): an epoch boundary
+ * and a partial batch between frames. A GPU frame's reductions cost seconds of CPU on SwiftShader
+ * (the small CNN's below: ~1.9 s a frame, against ~0.2 s for its unprobed step): more steps would
+ * add frames, not cases.
+ */
 function twoMoonsWithDropout(): GraphIR {
-  const g = twoMoonsGraph({ epochs: 2, batchSize: 32 }, 240);
+  const g = twoMoonsGraph({ epochs: 2, batchSize: 32 }, 120);
   g.nodes.splice(4, 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.2 }, inputs: ['relu1'] });
   g.nodes.find((n) => n.id === 'fc2')!.inputs = ['drop'];
   return g;
 }
 
-/** Conv2d (no bias: BatchNorm follows) → BatchNorm → ReLU → MaxPool2d → Linear, on MNIST. */
+/**
+ * Conv2d (no bias: BatchNorm follows) → BatchNorm → ReLU → MaxPool2d → Linear, on MNIST: 4 steps
+ * (38 training samples: three batches of 10 and a partial 8; one validation sample).
+ */
 function smallCnn(): GraphIR {
   return {
     format: 'netwright.graph',
@@ -89,7 +98,7 @@ function smallCnn(): GraphIR {
     ],
     outputs: { logits: 'fc', loss: 'loss' },
     training: {
-      dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 48 },
+      dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 38 },
       loss: 'loss',
       optimizer: { kind: 'adam', lr: 0.003 },
       batchSize: 10,
@@ -247,7 +256,7 @@ describe('probe frames of a GPU run', () => {
     });
   }, 180_000);
 
-  it('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {
+  itDirectOnly('a probed step reduces its weights (against those before the update), gradients and node gradients on the GPU, as the host would; an unprobed one nothing', async () => {
     const g = smallCnn();
     const gpu = await compileGpuGraph(checkedOrThrow(g), { batchSize: 5, gpu: ctx, seed: 3 });
     const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, gpu.params);

@@ -3,12 +3,14 @@
  *
  * The wire carries WebGPU calls, not kernels: a case earns its second run by what it sends and
  * receives, not by the ops it computes. Measured (`scripts/gpu-wire-coverage.mjs`), the cases of
- * `WIRE_FILES` that are not marked `itDirectOnly` send every kind of wire message the whole set
- * sends (buffer usages, ranged and whole copies and clears, writes, mapped reads, error scopes,
- * shader and pipeline creation, releases, 2-D dispatches, device loss and destruction, acquire
- * after a loss); the others (one more optimizer, loss or kernel each) repeat those messages with
- * other numbers. `NETWRIGHT_GPU_WIRE_ALL=1` runs all of them across the wire again. The files:
- * vitest.config.ts.
+ * `WIRE_FILES` that are not marked `itDirectOnly` — probes.test.ts's two readback counts (a
+ * compiled plan's probed step, a session's probed and unprobed steps) and device-lost.test.ts's
+ * loss at an epoch end — send every kind of wire message the whole set sends (buffer usages,
+ * copies at offsets and not, clears, writes, mapped reads, error scopes, shader and pipeline
+ * creation, releases, 2-D dispatches, device loss and destruction); the others (one more
+ * optimizer, loss, kernel, graph or service request each) repeat those messages with other
+ * numbers. The acquirer's new device after a loss: wire.test.ts. `NETWRIGHT_GPU_WIRE_ALL=1` runs
+ * all of them across the wire again. The files: vitest.config.ts.
  */
 import { it } from 'vitest';
 
@@ -16,10 +18,11 @@ import { it } from 'vitest';
 export const WIRE_ALL = process.env.NETWRIGHT_GPU_WIRE_ALL === '1';
 
 /**
- * Files that add no wire traffic of their own (the kernels of executor-ops, the loop over the
- * same plan in train-loop): vitest.config.ts runs them across the wire only with WIRE_ALL.
+ * Files that add no wire traffic of their own (the executor's graphs and optimizers, the kernels
+ * of executor-ops, the loop over the same plan in train-loop, the service's runs over the same
+ * acquirer): vitest.config.ts runs them across the wire only with WIRE_ALL.
  */
-export const DIRECT_ONLY_FILES = ['executor-ops', 'train-loop'];
+export const DIRECT_ONLY_FILES = ['executor', 'service', 'executor-ops', 'train-loop'];
 
 /** Test names registered with `itDirectOnly` in this process. */
 export const directOnlyNames = new Set<string>();
