@@ -291,7 +291,7 @@ export function recurrentBackward(cell: CellGates & { sharedPreactivation: boole
         backend,
       );
       const gW = (kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh') => dParams[paramName(kind, l, dir)]?.data;
-      backend.gemm({ transA: true, transB: false, m: gh, n: fin, k: t * n, a: dXg, b: inp, c: gW('weight_ih')!, accumulate: true });
+      weightIhGradient(backend, gW('weight_ih')!, dXg, inp, { gh, fin, rows: t * n }, w.dWihT.data);
       if (t > 1) {
         // W_hh meets h_prev at every step but the first processed: forward, steps 1… with h 0…;
         // reverse, steps …T−2 with h 1…: both contiguous row blocks.
@@ -319,6 +319,29 @@ export function recurrentBackward(cell: CellGates & { sharedPreactivation: boole
     if (l > 0) dys.set(dIn);
     else if (dx) swap01(dIn, t, n, d.f, dx, true);
   }
+}
+
+/** `b[j·rows + i] = a[i·cols + j]`: `a` (`[rows, cols]`) transposed into `b`. */
+function transposeInto(a: Float32Array, rows: number, cols: number, b: Float32Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) b[j * rows + i] = a[i * cols + j];
+}
+
+/**
+ * `dW_ih += dXgᵀ·inp` over all steps (`[G·h, fin]`). When the input is narrower than the gates
+ * (MNIST's rows: 28 against 512), as its transpose `inpᵀ·dXg` (`[fin, G·h]`) in `scratch`: the
+ * GEMM's 16-wide column panels are then full. NOTE: every element is the same sum in the same order
+ * with each product's operands swapped, and the old values are added the same way (the transpose
+ * goes in as C and comes back), so the bits are those of the direct product.
+ */
+function weightIhGradient(backend: BackendPrimitives, into: Float32Array, dXg: Float32Array, inp: Float32Array, { gh, fin, rows }: { gh: number; fin: number; rows: number }, scratch: Float32Array): void {
+  if (fin >= gh) {
+    backend.gemm({ transA: true, transB: false, m: gh, n: fin, k: rows, a: dXg, b: inp, c: into, accumulate: true });
+    return;
+  }
+  const tr = scratch.subarray(0, fin * gh);
+  transposeInto(into, gh, fin, tr);
+  backend.gemm({ transA: true, transB: false, m: fin, n: gh, k: rows, a: inp, b: dXg, c: tr, accumulate: true });
+  transposeInto(tr, fin, gh, into);
 }
 
 /** The reference kernel of a recurrent op whose cell is `cell`. */

@@ -12,15 +12,18 @@ const CELLS = {
 } as const satisfies Record<string, CellGates & { id: number; sharedPreactivation: boolean }>;
 
 /**
- * Row blocks (tasks) to cut `n` samples into: one per thread, but never so few rows that a
+ * Row blocks (tasks) to cut `n` samples into: two per thread (a thread the OS deschedules leaves
+ * its second block to the others; a block's GEMM costs no more for being short: packing W_hh is
+ * a few per cent of it), but never so few rows that a
  * block's recurrent product `[rows, G·h]·W_hhᵀ` would take gemm.wat's dot-product path when the
  * whole batch's does not (rows·G·h ≤ GEMM.DOT_MAX_OUTPUT with h ≥ GEMM.DOT_MIN_DEPTH): every
  * element is then computed as in one GEMM over the batch, whatever the thread count.
  */
 export function rowBlocks(n: number, gh: number, h: number, threads: number): number {
+  if (threads <= 1) return 1;
   const dotAtAll = h >= GEMM.DOT_MIN_DEPTH && n * gh > GEMM.DOT_MAX_OUTPUT;
   const minRows = dotAtAll ? Math.floor(GEMM.DOT_MAX_OUTPUT / gh) + 1 : 1;
-  return Math.max(1, Math.min(threads, Math.floor(n / minRows)));
+  return Math.max(1, Math.min(2 * threads, Math.floor(n / minRows)));
 }
 
 /**
