@@ -362,8 +362,8 @@
 
   ;; Backward through time for rows [r0, r1) of one layer and direction, from the forward's gates,
   ;; aux and hs. Per step (last processed first): dL/dh = the output's gradient (`dys`, as `ys`)
-  ;; + the next step's dhNext, into `dh`, and Σ (dL/dh)² of each row (double, the sum in double of
-  ;; the two terms, as the reference) into `sq[time·n + row]`; the cell's backward writes the
+  ;; + the next step's dhNext, into `dh`, and Σ (dL/dh)² of each row (in double, of the two terms'
+  ;; sum in double, as the reference; its own order of additions) into `sq[time·n + row]`; the cell's backward writes the
   ;; preactivations' gradients (`dxg`, and `drg` for GRU; LSTM's share dxg) and dhNext (its part not
   ;; through W_hh); then dhNext += dRg·W_hh (but at the first step). LSTM's carried dc starts at 0.
   (func (export "recurrentBackwardSteps") (param $cell i32) (param $dys i32) (param $ldy i32) (param $yOff i32)
@@ -372,7 +372,7 @@
       (param $n i32) (param $t i32) (param $h i32) (param $reverse i32) (param $r0 i32) (param $r1 i32) (param $scratch i32)
     (local $gh i32) (local $s i32) (local $time i32) (local $prev i32) (local $first i32) (local $hb i32)
     (local $r i32) (local $j i32) (local $src i32) (local $dst i32) (local $nxt i32) (local $v f64) (local $acc f64)
-    (local $gOff i32) (local $stateT i32) (local $statePrev i32)
+    (local $gOff i32) (local $stateT i32) (local $statePrev i32) (local $va v128) (local $vb v128) (local $lo v128) (local $hi v128) (local $acc2 v128)
     (if (i32.ge_u (local.get $r0) (local.get $r1)) (then (return)))
     (local.set $gh (i32.mul (local.get $h) (select (i32.const 4) (i32.const 3) (i32.eqz (local.get $cell)))))
     (local.set $hb (i32.shl (local.get $h) (i32.const 2)))
@@ -393,8 +393,24 @@
         (local.set $src (i32.add (local.get $dys) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $time) (local.get $n)) (local.get $r)) (local.get $ldy)) (local.get $yOff)) (i32.const 2))))
         (local.set $dst (i32.add (local.get $dh) (i32.mul (local.get $r) (local.get $hb))))
         (local.set $nxt (i32.add (local.get $dhNext) (i32.mul (local.get $r) (local.get $hb))))
-        (local.set $acc (f64.const 0))
+        (local.set $acc2 (v128.const f64x2 0 0))
         (local.set $j (i32.const 0))
+        ;; Four units at a time: dh = dys + dhNext in float32 (the sum rounded once, as the reference's
+        ;; double sum stored), and the squares of the double sums in two double lanes.
+        (block $vd (loop $vl
+          (br_if $vd (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $hb)))
+          (local.set $va (v128.load (i32.add (local.get $src) (local.get $j))))
+          (local.set $vb (if (result v128) (i32.lt_u (local.get $s) (i32.sub (local.get $t) (i32.const 1)))
+            (then (v128.load (i32.add (local.get $nxt) (local.get $j)))) (else (v128.const f32x4 0 0 0 0))))
+          (v128.store (i32.add (local.get $dst) (local.get $j)) (f32x4.add (local.get $va) (local.get $vb)))
+          (local.set $lo (f64x2.add (f64x2.promote_low_f32x4 (local.get $va)) (f64x2.promote_low_f32x4 (local.get $vb))))
+          (local.set $hi (f64x2.add
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $va) (local.get $va)))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $vb) (local.get $vb)))))
+          (local.set $acc2 (f64x2.add (local.get $acc2) (f64x2.add (f64x2.mul (local.get $lo) (local.get $lo)) (f64x2.mul (local.get $hi) (local.get $hi)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $vl)))
+        (local.set $acc (f64.add (f64x2.extract_lane 0 (local.get $acc2)) (f64x2.extract_lane 1 (local.get $acc2))))
         (block $jd (loop $jl
           (br_if $jd (i32.ge_u (local.get $j) (local.get $hb)))
           ;; NOTE: + 0 at the last step too, as the reference (−0 becomes +0).
