@@ -151,6 +151,8 @@ export function recurrentWorkspace(cell: CellGates) {
       { name: 'dhNorm', shape: [k, t] },
       // The bias gradients' column sums, when one gradient serves both biases (LSTM, RNN).
       { name: 'biasSums', shape: [g * h] },
+      // dW_ih transposed, when the input is narrower than the gates (its gradient is then summed as inpᵀ·dXg).
+      { name: 'dWihT', shape: [g * h * Math.max(d.f, dh)] },
     ];
   };
 }

@@ -82,6 +82,10 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   // Off the adjoint Conv2d (the op file's code): groups, and an outputPadding at the stride (below the dilation).
   ['ConvTranspose2d groups 2 (the op file)', 'ConvTranspose2d', [3, 4, 5, 5], { outChannels: 6, kernelSize: [3, 3], stride: [2, 2], groups: 2 }, true, 1e-5],
   ['ConvTranspose2d outputPadding 1 at stride 1, dilation 2 (the op file)', 'ConvTranspose2d', [2, 3, 5, 5], { outChannels: 2, kernelSize: [3, 3], stride: [1, 1], outputPadding: [1, 1], dilation: [2, 2] }, true, 1e-5],
+  // Rows split in blocks per thread for the whole sequence (kernels/recurrent.wat); h a multiple of 16 takes LSTM's fused cells.
+  ['LSTM 2 layers, bidirectional, h 32, batch 9 (row blocks of 2 and 3)', 'LSTM', [9, 4, 5], { hiddenSize: 32, numLayers: 2, bidirectional: true }, true, 1e-5],
+  ['LSTM last state, h 13 (the cells with a tail)', 'LSTM', [5, 4, 3], { hiddenSize: 13, output: 'last' }, true, 1e-5],
+  ['GRU 2 layers, bidirectional, h 20, no bias', 'GRU', [7, 5, 6], { hiddenSize: 20, numLayers: 2, bidirectional: true, bias: false }, true, 1e-5],
 ];
 
 describe('CPU backend overrides match the reference at training sizes (2 threads)', () => {
@@ -165,6 +169,18 @@ describe('MSELoss override', () => {
       expect(scaledDiff(got.dInputs[0]!.data, want.dInputs[0]!.data)).toBeLessThan(1e-6);
       if (noGrad.length === 0) expect(scaledDiff(got.dInputs[1]!.data, want.dInputs[1]!.data)).toBeLessThan(1e-6);
       else expect(got.dInputs[1]).toBeNull();
+    }
+  });
+});
+
+describe('LSTM and GRU overrides: whole sequences per parallel round', () => {
+  it('train a step of 28 time steps (MNIST rows) in a few parallel rounds, not two per step', () => {
+    for (const op of ['LSTM', 'GRU']) {
+      const x = randn([64, 28, 28], 1);
+      const l0 = cpu.launches;
+      runOp(getOp(op)!, { inputs: [x], attrs: { hiddenSize: 128, output: 'last' }, training: true, seed: 3, dOutput: randn([64, 128], 2), backend: cpu });
+      // Forward: the input projection and the sequence; backward: the sequence, dW_ih, dW_hh and the bias sums.
+      expect(cpu.launches - l0, op).toBeLessThanOrEqual(8);
     }
   });
 });

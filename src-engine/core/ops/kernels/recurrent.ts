@@ -4,6 +4,7 @@
  * backward) that each op's kernel file adds. Their declarations: ops/recurrent.ts.
  */
 import type { Tensor } from '../../../base/tensor';
+import type { BackendPrimitives } from '../../backend/primitives';
 import type { OpBackwardContext, OpForwardContext } from '../types';
 import { dimsOf, paramName, type CellGates, type Dims } from '../recurrent';
 import type { ReferenceKernel } from './kernel';
@@ -80,8 +81,7 @@ function addRows(out: Float32Array, rows: number, b: Float32Array | undefined, c
   }
 }
 
-function colSums(into: Float32Array | undefined, m: Float32Array, rows: number, cols: number): void {
-  if (!into) return;
+function colSums(into: Float32Array, m: Float32Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     for (let j = 0; j < cols; j++) into[j] += m[o + j];
@@ -106,11 +106,116 @@ const view = (t: Tensor, at: number, len: number) => t.data.subarray(at, at + le
 export const stepAt = (dir: number, s: number, t: number) => (dir ? t - 1 - s : s);
 export const prevOf = (dir: number, time: number) => (dir ? time + 1 : time - 1);
 
+/** One layer and direction's pass forward through time: what a `SequenceRunner` is given. */
+export interface SequenceForward {
+  d: Dims;
+  dir: number;
+  /** `x·W_ihᵀ` of every step, `[T, N, G·h]`; `bih` is still to be added (each row). */
+  xg: Float32Array;
+  bih: Float32Array | undefined;
+  whh: Float32Array;
+  bhh: Float32Array | undefined;
+  /** Out: this layer and direction's h, aux and gates per step (`[T, N, ·]`). */
+  hs: Float32Array;
+  aux: Float32Array;
+  gates: Float32Array;
+  /** Out: the layer's output `[T, N, D·h]`; this direction's h go to columns `dir·h …`. */
+  ys: Float32Array;
+  /** One step's `[N, G·h]` scratch. */
+  rg: Float32Array;
+}
+
+/** One layer and direction's pass backward through time. */
+export interface SequenceBackward {
+  d: Dims;
+  dir: number;
+  /** dL/d(layer output) `[T, N, D·h]` (this direction's columns `dir·h …`). */
+  dys: Float32Array;
+  gates: Float32Array;
+  aux: Float32Array;
+  hs: Float32Array;
+  whh: Float32Array;
+  /** Out (assigned): the preactivations' gradients per step `[T, N, G·h]`; `dRg` is `dXg` when the cell shares them. */
+  dXg: Float32Array;
+  dRg: Float32Array;
+  /** Out: ‖dL/dh‖ over the batch per step `[T]`. */
+  dhNorm: Float32Array;
+  /** Scratch `[N, h]` each. */
+  dh: Float32Array;
+  dhNext: Float32Array;
+  dCarry: Float32Array;
+}
+
+/**
+ * How a backend runs the time loop of one layer and direction: the reference steps through time
+ * with the backend's GEMM and the cell (`cellSteps`); the CPU backend runs a whole sequence in one
+ * WebAssembly call per block of samples (node/cpu/overrides/recurrent.ts). The layers,
+ * directions, input projections and weight gradients around it are `recurrentForward`'s and
+ * `recurrentBackward`'s.
+ */
+export interface SequenceRunner {
+  forward(a: SequenceForward, backend: BackendPrimitives): void;
+  backward(a: SequenceBackward, backend: BackendPrimitives): void;
+  /** `into[j] += Σ_r m[r·cols + j]`, rows in order (the default: a loop here). */
+  colSums?(into: Float32Array, m: Float32Array, rows: number, cols: number): void;
+}
+
+/** The reference time loop: per step the recurrent GEMM on the backend, then `cell`. */
+export function cellSteps(cell: Cell): SequenceRunner {
+  return {
+    forward({ d, dir, xg, bih, whh, bhh, hs: hsAll, aux: auxAll, gates, ys, rg }, backend) {
+      const { n, t, h, gh, dh, step } = d;
+      addRows(xg, t * n, bih, gh);
+      const hs = (time: number) => hsAll.subarray(time * step, (time + 1) * step);
+      const aux = (time: number) => auxAll.subarray(time * step, (time + 1) * step);
+      for (let s = 0; s < t; s++) {
+        const time = stepAt(dir, s, t);
+        fillRows(rg, n, bhh, gh);
+        const hPrev = s > 0 ? hs(prevOf(dir, time)) : null;
+        if (hPrev) backend.gemm({ transA: false, transB: true, m: n, n: gh, k: h, a: hPrev, b: whh, c: rg, accumulate: true });
+        const hOut = hs(time);
+        cell.forward({ n, h, xg: xg.subarray(time * n * gh, (time + 1) * n * gh), rg, hPrev, auxPrev: s > 0 ? aux(prevOf(dir, time)) : null, gates: gates.subarray(time * n * gh, (time + 1) * n * gh), aux: aux(time), hOut });
+        for (let r = 0; r < n; r++) ys.set(hOut.subarray(r * h, (r + 1) * h), (time * n + r) * dh + dir * h);
+      }
+    },
+    backward({ d, dir, dys, gates, aux: auxAll, hs: hsAll, whh, dXg, dRg, dhNorm, dh: dhv, dhNext, dCarry }, backend) {
+      const { n, t, h, gh, dh, step } = d;
+      const hs = (time: number) => hsAll.subarray(time * step, (time + 1) * step);
+      const aux = (time: number) => auxAll.subarray(time * step, (time + 1) * step);
+      dCarry.fill(0);
+      for (let s = t - 1; s >= 0; s--) {
+        const time = stepAt(dir, s, t);
+        let sq = 0;
+        for (let r = 0; r < n; r++) {
+          const o = (time * n + r) * dh + dir * h;
+          for (let j = 0; j < h; j++) {
+            const v = dys[o + j] + (s < t - 1 ? dhNext[r * h + j] : 0);
+            dhv[r * h + j] = v;
+            sq += v * v;
+          }
+        }
+        dhNorm[time] = Math.sqrt(sq);
+        const first = s === 0;
+        const rows = (a: Float32Array) => a.subarray(time * n * gh, (time + 1) * n * gh);
+        cell.backward({
+          n, h, dh: dhv, dCarry,
+          gates: rows(gates),
+          aux: aux(time),
+          auxPrev: first ? null : aux(prevOf(dir, time)),
+          hPrev: first ? null : hs(prevOf(dir, time)),
+          dXg: rows(dXg), dRg: rows(dRg), dhPrev: dhNext,
+        });
+        if (!first) backend.gemm({ transA: false, transB: false, m: n, n: h, k: gh, a: rows(dRg), b: whh, c: dhNext, accumulate: true });
+      }
+    },
+  };
+}
+
 /** Forward over all layers and directions; writes the op's output. */
-export function recurrentForward(cell: Cell, { inputs, output, params, workspace: w, attrs, backend }: OpForwardContext): void {
+export function recurrentForward(cell: CellGates, steps: SequenceRunner, { inputs, output, params, workspace: w, attrs, backend }: OpForwardContext): void {
   const x = inputs[0];
   const d = dimsOf(x.shape, attrs, cell);
-  const { n, t, h, gh, dh, step } = d;
+  const { n, t, gh, dh, step } = d;
   swap01(x.data, n, t, d.f, w.seqIn.data, false);
   for (let l = 0; l < d.layers; l++) {
     const { inp, fin } = layerInput(w, d, l);
@@ -118,27 +223,25 @@ export function recurrentForward(cell: Cell, { inputs, output, params, workspace
     for (let dir = 0; dir < d.dirs; dir++) {
       const k = l * d.dirs + dir;
       const wih = params[paramName('weight_ih', l, dir)].data;
-      const whh = params[paramName('weight_hh', l, dir)].data;
-      const bhh = params[paramName('bias_hh', l, dir)]?.data;
       const xg = w.xg.data;
       backend.gemm({ transA: false, transB: true, m: t * n, n: gh, k: fin, a: inp, b: wih, c: xg, accumulate: false });
-      addRows(xg, t * n, params[paramName('bias_ih', l, dir)]?.data, gh);
-      const hs = (time: number) => view(w.hs, (k * t + time) * step, step);
-      const aux = (time: number) => view(w.aux, (k * t + time) * step, step);
-      for (let s = 0; s < t; s++) {
-        const time = stepAt(dir, s, t);
-        const rg = w.rg.data;
-        fillRows(rg, n, bhh, gh);
-        const hPrev = s > 0 ? hs(prevOf(dir, time)) : null;
-        if (hPrev) backend.gemm({ transA: false, transB: true, m: n, n: gh, k: h, a: hPrev, b: whh, c: rg, accumulate: true });
-        const hOut = hs(time);
-        cell.forward({ n, h, xg: xg.subarray(time * n * gh, (time + 1) * n * gh), rg, hPrev, auxPrev: s > 0 ? aux(prevOf(dir, time)) : null, gates: view(w.gates, (k * t + time) * n * gh, n * gh), aux: aux(time), hOut });
-        for (let r = 0; r < n; r++) ys.set(hOut.subarray(r * h, (r + 1) * h), (time * n + r) * dh + dir * h);
-      }
+      steps.forward(
+        {
+          d, dir, xg, ys, rg: w.rg.data,
+          bih: params[paramName('bias_ih', l, dir)]?.data,
+          whh: params[paramName('weight_hh', l, dir)].data,
+          bhh: params[paramName('bias_hh', l, dir)]?.data,
+          hs: view(w.hs, k * t * step, t * step),
+          aux: view(w.aux, k * t * step, t * step),
+          gates: view(w.gates, k * t * n * gh, t * n * gh),
+        },
+        backend,
+      );
     }
   }
   const top = view(w.ys, (d.layers - 1) * t * n * dh, t * n * dh);
   const y = output.data;
+  const h = d.h;
   if (attrs.output === 'last') {
     for (let dir = 0; dir < d.dirs; dir++) {
       const last = stepAt(dir, t - 1, t);
@@ -150,7 +253,7 @@ export function recurrentForward(cell: Cell, { inputs, output, params, workspace
 }
 
 /** Backpropagation through time over all layers and directions. */
-export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params, dParams, workspace: w, attrs, backend }: OpBackwardContext): void {
+export function recurrentBackward(cell: CellGates & { sharedPreactivation: boolean }, steps: SequenceRunner, { inputs, dOutput, dInputs, params, dParams, workspace: w, attrs, backend }: OpBackwardContext): void {
   const d = dimsOf(inputs[0].shape, attrs, cell);
   const { n, t, h, gh, dh, step } = d;
   const dys = w.dys.data;
@@ -164,6 +267,7 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
   } else {
     swap01(dy, n, t, dh, dys, false);
   }
+  const sums = steps.colSums ?? colSums;
   const dx = dInputs[0]?.data;
   const dXg = w.dXg.data;
   const dRg = cell.sharedPreactivation ? dXg : w.dRg.data;
@@ -175,38 +279,19 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
     for (let dir = 0; dir < d.dirs; dir++) {
       const k = l * d.dirs + dir;
       const whh = params[paramName('weight_hh', l, dir)].data;
-      const hs = (time: number) => view(w.hs, (k * t + time) * step, step);
-      const aux = (time: number) => view(w.aux, (k * t + time) * step, step);
-      const dhv = w.dh.data;
-      const dhNext = w.dhNext.data;
-      const dCarry = w.dCarry.data;
-      dCarry.fill(0);
-      for (let s = t - 1; s >= 0; s--) {
-        const time = stepAt(dir, s, t);
-        let sq = 0;
-        for (let r = 0; r < n; r++) {
-          const o = (time * n + r) * dh + dir * h;
-          for (let j = 0; j < h; j++) {
-            const v = dys[o + j] + (s < t - 1 ? dhNext[r * h + j] : 0);
-            dhv[r * h + j] = v;
-            sq += v * v;
-          }
-        }
-        w.dhNorm.data[k * t + time] = Math.sqrt(sq);
-        const first = s === 0;
-        const rows = (a: Float32Array) => a.subarray(time * n * gh, (time + 1) * n * gh);
-        cell.backward({
-          n, h, dh: dhv, dCarry,
-          gates: view(w.gates, (k * t + time) * n * gh, n * gh),
-          aux: aux(time),
-          auxPrev: first ? null : aux(prevOf(dir, time)),
-          hPrev: first ? null : hs(prevOf(dir, time)),
-          dXg: rows(dXg), dRg: rows(dRg), dhPrev: dhNext,
-        });
-        if (!first) backend.gemm({ transA: false, transB: false, m: n, n: h, k: gh, a: rows(dRg), b: whh, c: dhNext, accumulate: true });
-      }
+      steps.backward(
+        {
+          d, dir, dys, whh, dXg, dRg,
+          gates: view(w.gates, k * t * n * gh, t * n * gh),
+          aux: view(w.aux, k * t * step, t * step),
+          hs: view(w.hs, k * t * step, t * step),
+          dhNorm: view(w.dhNorm, k * t, t),
+          dh: w.dh.data, dhNext: w.dhNext.data, dCarry: w.dCarry.data,
+        },
+        backend,
+      );
       const gW = (kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh') => dParams[paramName(kind, l, dir)]?.data;
-      backend.gemm({ transA: true, transB: false, m: gh, n: fin, k: t * n, a: dXg, b: inp, c: gW('weight_ih')!, accumulate: true });
+      weightIhGradient(backend, gW('weight_ih')!, dXg, inp, { gh, fin, rows: t * n }, w.dWihT.data);
       if (t > 1) {
         // W_hh meets h_prev at every step but the first processed: forward, steps 1… with h 0…;
         // reverse, steps …T−2 with h 1…: both contiguous row blocks.
@@ -216,16 +301,18 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
       }
       if (dRg === dXg) {
         // One gradient serves both biases (LSTM): sum the rows once, add the sums to each.
-        const sums = w.biasSums.data;
-        sums.fill(0);
-        colSums(sums, dXg, t * n, gh);
+        const biasSums = w.biasSums.data;
+        biasSums.fill(0);
+        sums(biasSums, dXg, t * n, gh);
         for (const kind of ['bias_ih', 'bias_hh'] as const) {
           const into = gW(kind);
-          if (into) for (let j = 0; j < gh; j++) into[j] += sums[j];
+          if (into) for (let j = 0; j < gh; j++) into[j] += biasSums[j];
         }
       } else {
-        colSums(gW('bias_ih'), dXg, t * n, gh);
-        colSums(gW('bias_hh'), dRg, t * n, gh);
+        const bih = gW('bias_ih');
+        const bhh = gW('bias_hh');
+        if (bih) sums(bih, dXg, t * n, gh);
+        if (bhh) sums(bhh, dRg, t * n, gh);
       }
       if (needIn) backend.gemm({ transA: false, transB: false, m: t * n, n: fin, k: gh, a: dXg, b: params[paramName('weight_ih', l, dir)].data, c: dIn, accumulate: true });
     }
@@ -234,9 +321,33 @@ export function recurrentBackward(cell: Cell, { inputs, dOutput, dInputs, params
   }
 }
 
+/** `b[j·rows + i] = a[i·cols + j]`: `a` (`[rows, cols]`) transposed into `b`. */
+function transposeInto(a: Float32Array, rows: number, cols: number, b: Float32Array): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) b[j * rows + i] = a[i * cols + j];
+}
+
+/**
+ * `dW_ih += dXgᵀ·inp` over all steps (`[G·h, fin]`). When the input is narrower than the gates
+ * (MNIST's rows: 28 against 512), as its transpose `inpᵀ·dXg` (`[fin, G·h]`) in `scratch`: the
+ * GEMM's 16-wide column panels are then full. NOTE: every element is the same sum in the same order
+ * with each product's operands swapped, and the old values are added the same way (the transpose
+ * goes in as C and comes back), so the bits are those of the direct product.
+ */
+function weightIhGradient(backend: BackendPrimitives, into: Float32Array, dXg: Float32Array, inp: Float32Array, { gh, fin, rows }: { gh: number; fin: number; rows: number }, scratch: Float32Array): void {
+  if (fin >= gh) {
+    backend.gemm({ transA: true, transB: false, m: gh, n: fin, k: rows, a: dXg, b: inp, c: into, accumulate: true });
+    return;
+  }
+  const tr = scratch.subarray(0, fin * gh);
+  transposeInto(into, gh, fin, tr);
+  backend.gemm({ transA: true, transB: false, m: fin, n: gh, k: rows, a: inp, b: dXg, c: tr, accumulate: true });
+  transposeInto(tr, fin, gh, into);
+}
+
 /** The reference kernel of a recurrent op whose cell is `cell`. */
 export function recurrentKernel(cell: Cell): ReferenceKernel {
-  return { forward: (ctx) => recurrentForward(cell, ctx), backward: (ctx) => recurrentBackward(cell, ctx) };
+  const steps = cellSteps(cell);
+  return { forward: (ctx) => recurrentForward(cell, steps, ctx), backward: (ctx) => recurrentBackward(cell, steps, ctx) };
 }
 
 /**
