@@ -1,6 +1,6 @@
 /**
  * A look inside a prediction (core/explain): the saliency map (SmoothGrad-averaged gradient ×
- * input), Grad-CAM and per-token saliency on the CPU, against PyTorch's autograd on the same
+ * input), Grad-CAM and per-token saliency on the CPU backend (WebAssembly), against PyTorch's autograd on the same
  * exported model, weights and inputs (torch_explain.py, one forked Python for every case); and the
  * coded refusals.
  */
@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
-import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
+import { createCpuBackend } from '../../../../src-engine/node/cpu';
 import { cpuGradientPass, explainPrediction, gradientTimesInput, smoothingInputs, type ExplainOptions, type Explanation } from '../../../../src-engine/core/explain/explain';
 import type { TrainedModel } from '../../../../src-engine/core/export/model';
 import { torchNodeNames } from '../../../../src-engine/core/export/pytorch';
@@ -47,7 +47,9 @@ function digit(seed: number): Float32Array {
 }
 const chars = Float32Array.from('Computers are useless. They only', (c) => c.charCodeAt(0) % 128);
 
-const explain = (m: TrainedModel, x: Float32Array, o: ExplainOptions) => explainPrediction(m, x, o, cpuGradientPass(m, createReferenceBackend()));
+// The engine's CPU backend (WebAssembly, as the app's requests run), on one thread.
+const wasm = createCpuBackend({ threads: 1 });
+const explain = async (m: TrainedModel, x: Float32Array, o: ExplainOptions) => explainPrediction(m, x, o, cpuGradientPass(m, await wasm));
 
 interface Case {
   name: string;
