@@ -17,7 +17,7 @@ export interface ExplainSubject {
 }
 
 /** Side of the overlay in screen pixels. */
-const VIEW = 196;
+const VIEW = 168;
 
 /**
  * Ask the engine about `subject` (with `method` and `layer`): one request at a time, the newest

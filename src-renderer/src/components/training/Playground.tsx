@@ -302,8 +302,10 @@ function DrawPlayground() {
         <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
-      <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
-      <ExplainView client={client} subject={subject} shape={probe.shape} text={picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined} />
+      <div className="playground__answer">
+        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+        <ExplainView client={client} subject={subject} shape={probe.shape} text={picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined} />
+      </div>
     </div>
   );
 }
