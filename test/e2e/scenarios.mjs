@@ -702,6 +702,10 @@ const watchMnist = [
   { expect: '[data-testid=playground-canvas]', attr: ['data-picked', '1'] },
   { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '>', value: 20 },
   { expect: '[data-testid=playground-probs][data-predicted]', within: 10_000 },
+  // Why? (#48): the saliency map over the picked digit; Grad-CAM is off for an MLP (no convolution layer).
+  { expect: '[data-testid=explain][data-state=done]', within: 20_000 },
+  { expect: '[data-testid=explain-overlay]', attr: ['data-kind', 'features'] },
+  { expect: '[data-testid=explain-gradcam]', attr: ['disabled', ''] },
   { click: '[data-testid=train-tab-curves]' },
   // Resume continues.
   { remember: { selector: '[data-testid=step-counter]', attr: 'data-step', as: 'resumedAt' } },

@@ -8,7 +8,7 @@ import { assertLoadable, ModelError, type TrainedModel } from '../../core/export
 import { modelFromStateDict, readWeightsFile } from '../../core/export/state-dict';
 import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
-import { LoadedModel, generateSamples } from '../session';
+import { LoadedModel, explainSample, generateSamples } from '../session';
 import { sampleText } from '../../core/export/sample-text';
 import { sanitize } from '../session/session-events';
 import { checkedGraph, coded, probeSamples, type ServiceContext } from './context';
@@ -21,7 +21,7 @@ import type { CheckedGraph } from '../../core/analysis/checked';
 
 /**
  * Models: `model.load` (a reopened project's weights), `model.import` (ONNX) and
- * `model.loadWeights` (safetensors, a torch.save state dict, into the design) make a loaded model; `model.predict`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
+ * `model.loadWeights` (safetensors, a torch.save state dict, into the design) make a loaded model; `model.predict`, `model.explain`, `model.generate` and `model.sampleText` answer for it or for the current run's weights;
  * `model.evaluate` measures them on a dataset split without training (the CLI's `npm run evaluate`);
  * `model.export` writes the current run's, the loaded model's or a stored run's.
  */
@@ -30,6 +30,11 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
   const predictor = (runId: string) => (ctx.loaded?.model.runId === runId ? ctx.loaded.model : ctx.session(runId));
   return {
     'model.predict': ({ runId, input, normalized }) => predictor(runId).predict(input, normalized ?? false),
+    'model.explain': ({ runId, ...p }) => {
+      const source = predictor(runId);
+      const [model, shape] = source instanceof LoadedModel ? [source.model, source.featureShape] : [source.currentModel(), source.featureShape];
+      return ctx.withBackend((backend) => explainSample(model, shape, p, backend));
+    },
     'model.generate': ({ runId, ...p }) => {
       const source = predictor(runId);
       return generateSamples(source instanceof LoadedModel ? source.model : source.currentModel(), p);

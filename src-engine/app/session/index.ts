@@ -12,3 +12,4 @@ export { datasetPreview } from './preview';
 export { bindGraph, checkBinding } from '../../core/train';
 export { LoadedModel } from './loaded-model';
 export { generateSamples } from './generate';
+export { explainSample } from './explain';

@@ -161,6 +161,11 @@ export class TrainingSession {
     return predictSample({ predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
   }
 
+  /** Per-sample shape of the feature Input (what `predict` and `model.explain` take). */
+  get featureShape(): readonly number[] {
+    return this.data.train.featureShape;
+  }
+
   /**
    * Before the run starts: take the weights of `model` where node ids, names and sizes match
    * (fine-tuning a loaded or imported model); the rollback snapshot starts from them too.

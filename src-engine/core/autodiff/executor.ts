@@ -116,6 +116,16 @@ export interface CompileOptions {
    * only its parameters, its inputs and a few outputs unless asked to run on the CPU.
    */
   onDemand?: boolean;
+  /**
+   * The nodes whose gradient `backward` seeds with 1, in place of the training losses: a node of
+   * one value per sample (a saliency's class score, core/explain). Default: the losses.
+   */
+  seeds?: readonly string[];
+  /**
+   * Nodes that get a gradient as if they had weights (a feature Input, for the gradient of a
+   * score with respect to the input: core/explain). Default: none.
+   */
+  gradientRoots?: readonly string[];
 }
 
 /** What every plan of one compiled graph shares. */
@@ -132,6 +142,7 @@ interface Family {
   lossNodes: string[];
   plans: Map<number, CompiledGraph>;
   onDemand: boolean;
+  gradientRoots: ReadonlySet<string>;
 }
 
 /**
@@ -170,9 +181,10 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     gradsByNode: new Map(),
     buffersByNode: new Map(),
     rng: new Rng(mix(opts.seed, 0x0d20_9047)),
-    lossNodes: lossNodesOf(g),
+    lossNodes: opts.seeds ? [...opts.seeds] : lossNodesOf(g),
     plans: new Map(),
     onDemand: opts.onDemand === true,
+    gradientRoots: new Set(opts.gradientRoots ?? []),
   };
   for (const id of checked.order) {
     const node = byId.get(id)!;
@@ -241,6 +253,10 @@ function nodesNeedingGradients(family: Family, byId: Map<string, NodeIR>, order:
   for (const id of order) {
     const node = byId.get(id)!;
     const def = getOp(node.op)!;
+    if (family.gradientRoots.has(id)) {
+      requires.add(id);
+      continue;
+    }
     if (def.differentiable === false || !referenceKernel(def).backward) continue;
     if (trainsParams(family, node) || node.inputs.some((i) => requires.has(i))) {
       requires.add(id);

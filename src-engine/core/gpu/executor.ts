@@ -39,6 +39,10 @@ export interface GpuCompileOptions {
    * `output(id)`, in the same readback as the loss (the prediction the metrics need).
    */
   readback?: readonly string[];
+  /** As `CompileOptions.seeds`: the nodes `gradients()` seeds in place of the losses. */
+  seeds?: readonly string[];
+  /** As `CompileOptions.gradientRoots`: nodes that get a gradient as if they had weights. */
+  gradientRoots?: readonly string[];
 }
 
 /** What {@link GpuGraph.selectLosses} returns: opaque, valid for the plan that made it. */
@@ -105,6 +109,15 @@ export interface GpuGraph {
    * @throws Error `E_LABEL_RANGE` when a class label was out of range (that sample was skipped).
    */
   trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, sel?: GpuLossSelection): Promise<number>;
+  /**
+   * The forward pass in eval mode, then the gradients of the seeded nodes (`seeds`, else the
+   * losses) down to every node that needs one, with no update: a saliency's pass (core/explain).
+   * Resolves with the seeds' summed value.
+   *
+   * @throws GpuError `E_GPU_NO_KERNEL` when a gradient flows through a BatchNorm: its GPU backward
+   *   is the batch-statistics one, not eval mode's.
+   */
+  gradients(): Promise<number>;
   /**
    * `optimizer`'s update alone, in its own submission (after a `trainStep` without an optimizer:
    * the training loop's step, whose hooks run between the backward and the update). With
@@ -180,7 +193,14 @@ export function buildGpuGraph(graph: CheckedGraph, opts: GpuCompileOptions): Gpu
     if (gaps.length) throw new GpuError('E_GPU_NO_KERNEL', `No GPU kernel yet for: ${gaps.join(', ')}. Train this model on the CPU.`);
     // The host mirror: its parameters and buffers now (uploaded below), its activations only when
     // asked for (the losses, the prediction, a probe's reads; all of them for a forward on the CPU).
-    const host = compileGraph(graph, { batchSize: opts.batchSize, backend: createReferenceBackend(), seed: opts.seed, onDemand: true });
+    const host = compileGraph(graph, {
+      batchSize: opts.batchSize,
+      backend: createReferenceBackend(),
+      seed: opts.seed,
+      onDemand: true,
+      ...(opts.seeds ? { seeds: opts.seeds } : {}),
+      ...(opts.gradientRoots ? { gradientRoots: opts.gradientRoots } : {}),
+    });
     const ctx = opts.gpu;
     const params: GpuParamEntry[] = host.params.map((p) => {
       const value = ctx.createTensor(p.value.data.length, `${p.nodeId}.${p.name}`);
@@ -376,6 +396,13 @@ class DevicePlan implements GpuGraph {
 
   trainStep(optimizer?: GpuOptimizer, lr?: number, capture?: DeviceCapture, sel?: GpuLossSelection): Promise<number> {
     return this.run(true, true, optimizer, lr, capture, undefined, sel);
+  }
+
+  gradients(): Promise<number> {
+    const { g, buffers } = this.family;
+    const stats = g.nodes.find((n) => this.host.needsGradient(n.id) && buffers.some((b) => b.nodeId === n.id));
+    if (stats) throw new GpuError('E_GPU_NO_KERNEL', `A gradient in eval mode flows through "${stats.id}" (${stats.op}), whose GPU backward uses batch statistics: compute this on the CPU.`);
+    return this.run(false, true);
   }
 
   /** The optimizer's update alone, after a step without one (`GpuGraph.update`). */

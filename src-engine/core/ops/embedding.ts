@@ -59,7 +59,7 @@ export const embedding = defineOp({
   },
   card: (a) => `${showAttr(a.numEmbeddings)} × ${showAttr(a.embeddingDim)}`,
   doc: 'Token ids to learned vectors: row id of a table of numEmbeddings × embeddingDim.',
-  inputs: [{ name: 'ids' }],
+  inputs: [{ name: 'ids', discrete: true }],
   attrs: {
     numEmbeddings: { kind: 'int', default: 256, min: 1, max: 1 << 20, doc: 'Size of the vocabulary: ids run from 0 to numEmbeddings − 1.' },
     embeddingDim: { kind: 'int', default: 32, min: 1, max: 65536, doc: 'Length of each token’s vector.' },

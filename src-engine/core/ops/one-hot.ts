@@ -60,7 +60,7 @@ export const oneHot = defineOp({
   },
   card: (a) => `${String(a.numClasses)} classes`,
   doc: 'Class indices to one-hot rows (a label that conditions a GAN).',
-  inputs: [{ name: 'indices' }],
+  inputs: [{ name: 'indices', discrete: true }],
   attrs: {
     numClasses: { kind: 'int', default: 10, min: 1, max: 65536, doc: 'Length of each one-hot row: the number of classes (MNIST: 10).' },
   },

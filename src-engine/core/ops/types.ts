@@ -277,8 +277,11 @@ export interface OpDef {
   category: OpCategory;
   /** One line for the palette. */
   doc: string;
-  /** Declared inputs, in order. A `variadic` last input accepts 1..n edges (Add, Concat). */
-  inputs: readonly { name: string; variadic?: boolean; optional?: boolean }[];
+  /**
+   * Declared inputs, in order. A `variadic` last input accepts 1..n edges (Add, Concat). A
+   * `discrete` one reads ids (token or class indices): no gradient flows to it.
+   */
+  inputs: readonly { name: string; variadic?: boolean; optional?: boolean; discrete?: boolean }[];
   attrs: Readonly<Record<string, AttrSpec>>;
   /** Losses output a scalar `[]` that training minimises. */
   isLoss?: boolean;

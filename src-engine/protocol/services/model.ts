@@ -63,6 +63,42 @@ export const modelService = defineService({
       ]),
     },
     /**
+     * A look inside one prediction (core/explain, docs/trainer.md "Looking inside a prediction"):
+     * for the run's current weights (or the loaded model's) on one input, which inputs drove the
+     * score of class `target` (default: the predicted one). `saliency`: gradient × input,
+     * SmoothGrad-averaged over `samples` noisy copies (σ = 0.15 × the input's range, a fixed seed),
+     * in the dataset's units — or, for ids read by an Embedding (text), gradient × embedding
+     * summed per position. `gradcam`: Grad-CAM on the convolution layer `layer` (default: the
+     * last). Computed on the engine's CPU backend. Allowed while training. `E_EXPLAIN_NO_CONV`,
+     * `E_EXPLAIN_LAYER`, `E_EXPLAIN_TARGET`, `E_EXPLAIN_OUTPUT`, `E_EXPLAIN_NOT_DIFFERENTIABLE`,
+     * `E_PREDICT_SHAPE`.
+     */
+    'model.explain': {
+      params: z.object({
+        runId: RunId,
+        /** One sample, as `model.predict`'s. */
+        input: numbers({ max: 1 << 20 }),
+        normalized: z.boolean().optional(),
+        method: z.enum(['saliency', 'gradcam']),
+        target: z.number().int().nonnegative().max(1 << 20).optional(),
+        layer: z.string().min(1).max(200).optional(),
+        samples: z.number().int().min(1).max(32).optional(),
+      }),
+      result: z.object({
+        /** `features`: one value per input value (`shape`, the Input's); `tokens`: one per position; `gradcam`: a map of the layer's `shape` [H, W]. */
+        kind: z.enum(['features', 'tokens', 'gradcam']),
+        values: Numbers,
+        shape: Ints,
+        target: z.number().int(),
+        /** The score explained (the logit before any softmax). */
+        score: z.number(),
+        /** The layer Grad-CAM used. */
+        layer: z.string().max(200).optional(),
+        /** The convolution layers Grad-CAM can use, in forward order (empty: none). */
+        layers: z.array(z.string().max(200)).max(1000),
+      }),
+    },
+    /**
      * A GAN's generator at the run's current weights (eval mode): `count` samples from fresh noise
      * drawn with `seed`; a conditional GAN draws `label` in every one (absent: the classes in turn).
      * Allowed while training. `E_NOT_A_GAN` for a model that is not one; `E_GENERATE_LABEL`, `E_GENERATE_INPUT` (app/session/generate.ts).

@@ -19,3 +19,6 @@ export const evaluate = (c: RpcClient, params: ParamsOf<'model.evaluate'>): Prom
 
 /** The learning-rate range test on the design as it stands, from the weights its next run starts from (they are left as they were). */
 export const findLearningRate = (c: RpcClient, params: ParamsOf<'train.findLr'>): Promise<ResultOf<'train.findLr'>> => c.request('train.findLr', params);
+
+/** Which inputs drove the run's model's score for one input: a saliency map, Grad-CAM, or per-character saliency. */
+export const explain = (c: RpcClient, params: ParamsOf<'model.explain'>): Promise<ResultOf<'model.explain'>> => c.request('model.explain', params);

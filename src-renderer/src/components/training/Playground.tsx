@@ -11,6 +11,7 @@ import { PixelImage } from './PixelImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 import { predict as askModel } from '../../training/model-client';
+import { ExplainView, type ExplainSubject } from './ExplainView';
 
 type Prediction = ResultOf<'model.predict'>;
 
@@ -171,6 +172,8 @@ function DrawPlayground() {
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
   const { result, setResult, predict } = usePrediction(client, runId);
+  const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
+  const subject = explainSubject(result, runId, step);
 
   const paint = useCallback(() => {
     const el = canvas.current;
@@ -299,9 +302,19 @@ function DrawPlayground() {
         <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
-      <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+      <div className="playground__answer">
+        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+        <ExplainView client={client} subject={subject} shape={probe.shape} text={picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined} />
+      </div>
     </div>
   );
+}
+
+/** What the Playground's "Why?" explains: the class the prediction on screen gives, for its input and the weights now (none before a prediction, or for an output that is not classes). */
+function explainSubject(result: PlaygroundResult | undefined, runId: string | undefined, step: number): ExplainSubject | undefined {
+  const p = result?.p;
+  if (!runId || p?.kind !== 'probabilities' || !result?.input) return undefined;
+  return { runId, step, input: result.input, normalized: result.normalized, target: p.predicted, className: p.classNames[p.predicted] ?? String(p.predicted) };
 }
 
 /** Loaded weights take the Playground's samples from the design's dataset as it is now (`samplesForLoaded`); answers why they could not, if they could not. */
