@@ -31,7 +31,7 @@ function engineTier(files, tierPatterns) {
 
 /** Import boundaries (folder = runtime); the per-runtime tsconfigs enforce the same in the compiler. */
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'src-engine/node/cpu/generated/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '.dev/**', '.gl/**', 'src-engine/node/cpu/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
