@@ -35,6 +35,7 @@ export const HAND_CPU_KERNEL_OPS = [
   'Add',
   'MultiHeadAttention',
   'ConvTranspose2d',
+  'PositionalEmbedding',
 ] as const satisfies readonly OpName[];
 
 /** An op with a hand-written CPU kernel. */

@@ -16,6 +16,7 @@ import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
 import { mseLossOverride } from './mse-loss';
 import { multiHeadAttentionOverride } from './multi-head-attention';
+import { positionalEmbeddingOverride } from './positional-embedding';
 import { reluOverride } from './relu';
 import { addOverride, shapeOpOverride } from './shape-ops';
 import { elementwiseOverride } from './unary';
@@ -54,6 +55,7 @@ const OVERRIDES = {
   Add: addOverride,
   MultiHeadAttention: multiHeadAttentionOverride,
   ConvTranspose2d: convTranspose2dOverride,
+  PositionalEmbedding: positionalEmbeddingOverride,
 } satisfies Record<HandCpuKernelOp, (cpu: CpuContext) => OpKernelOverride>;
 
 /** The CPU backend's kernel set for one backend instance. */

@@ -1,0 +1,84 @@
+/**
+ * attention.wat's causal products (`attentionScores`, `attentionApply`) against `gemmBatched`,
+ * which the causal MultiHeadAttention ran before them: bit for bit on every entry the causal mask
+ * keeps, in both builds (plain SIMD, and relaxed-SIMD FMA where the runtime compiles it), at sizes
+ * that take every path (16-column blocks, 4-column tails, rows whose 16-aligned end passes t).
+ * The kernels are called directly on one shared memory, items (sample, head) laid out as the
+ * override lays them: q, k, v token-major in [N, T, 3E], the square blocks [N, H, T, T].
+ */
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../src-engine/base/rng';
+import { KERNEL_BINARIES } from '../../../src-engine/node/cpu/generated/kernels';
+import { GEMM } from '../../../src-engine/node/cpu/generated/kernel-table';
+
+type Fn = (...args: number[]) => void;
+
+/** The relaxed build where this runtime compiles it (vitest's cpu-fma project turns it on). */
+const relaxedCompiles = ((): boolean => {
+  try {
+    return WebAssembly.Module.exports(new WebAssembly.Module(Buffer.from(KERNEL_BINARIES.attention.relaxed ?? '', 'base64'))).length > 0;
+  } catch {
+    return false;
+  }
+})();
+const builds = relaxedCompiles ? (['simd', 'relaxed'] as const) : (['simd'] as const);
+
+for (const build of builds) {
+  describe(`causal attention products (${build} build)`, () => {
+    for (const [n, h, t, d] of [[2, 3, 20, 8], [1, 2, 32, 16]] as const) {
+      it(`N ${n}, ${h} heads, T ${t}, d ${d}: the kept triangle as gemmBatched's, bit for bit`, () => {
+        const e = h * d;
+        const items = n * h;
+        const floats = { qkv: n * t * 3 * e, square: items * t * t, token: n * t * e };
+        const at = { qkv: 0, probs: 4 * floats.qkv, dO: 4 * (floats.qkv + floats.square), out: 4 * (floats.qkv + floats.square + floats.token) };
+        const outBytes = 4 * Math.max(floats.square, floats.qkv);
+        const scratch = at.out + 2 * outBytes;
+        const pages = Math.ceil((scratch + GEMM.SCRATCH_BYTES) / 65536);
+        const memory = new WebAssembly.Memory({ initial: pages, maximum: 32768, shared: true });
+        const load = (name: string) => {
+          const bin = KERNEL_BINARIES[name][build] ?? KERNEL_BINARIES[name].simd;
+          return new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(bin, 'base64')), { env: { memory } }).exports as Record<string, Fn>;
+        };
+        const { gemmBatched } = load('gemm');
+        const { attentionScores, attentionApply } = load('attention');
+        const f = new Float32Array(memory.buffer);
+        const rng = new Rng(t);
+        for (let i = 0; i < scratch / 4; i++) f[i] = rng.normal();
+        // P lower-triangular (as the causal softmax leaves it), the masked entries 0.
+        for (let i = 0; i < items * t; i++) for (let j = (i % t) + 1; j < t; j++) f[at.probs / 4 + i * t + j] = 0;
+        const sq = 4 * t * t;
+        const qkvSample = 4 * t * 3 * e;
+        const tokenSample = 4 * t * e;
+        const head = 4 * d;
+        const [ours, theirs] = [at.out, at.out + outBytes];
+        const compare = (what: string, rows: number, cols: number, ld: number, kept: (row: number, col: number) => boolean) => {
+          let differ = 0;
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < cols; c++) {
+              if (kept(r, c) && !Object.is(f[ours / 4 + r * ld + c], f[theirs / 4 + r * ld + c])) differ++;
+            }
+          }
+          expect(differ, what).toBe(0);
+        };
+        const s = Math.fround(1 / Math.sqrt(d));
+        // Scores q·kᵀ·s: gemmBatched, then the scale pass's rounding.
+        const qk = [h, qkvSample, head, qkvSample, head, h * sq, sq] as const;
+        gemmBatched(0, 1, t, t, d, at.qkv, 3 * e, at.qkv + 4 * e, 3 * e, theirs, t, 0, ...qk, 0, items, scratch);
+        for (let i = 0; i < floats.square; i++) f[theirs / 4 + i] = Math.fround(f[theirs / 4 + i] * s);
+        attentionScores(at.qkv, 3 * e, at.qkv + 4 * e, 3 * e, ours, t, d, s, 1, ...qk, 0, items, scratch);
+        compare('q·kᵀ', items * t, t, t, (r, c) => c <= r % t);
+        // …and 0 above the diagonal's 4-aligned blocks where asked ($zero = 1).
+        for (let r = 0; r < items * t; r++) for (let c = Math.min(t, ((r % t) + 17) & -16); c < t; c++) expect(f[ours / 4 + r * t + c]).toBe(0);
+        // P·v (lower) and Pᵀ·dO (upper, transposed).
+        const pv = [h, h * sq, sq, qkvSample, head, tokenSample, head] as const;
+        gemmBatched(0, 0, t, d, t, at.probs, t, at.qkv + 8 * e, 3 * e, theirs, e, 0, ...pv, 0, items, scratch);
+        attentionApply(at.probs, t, 1, at.qkv + 8 * e, 3 * e, ours, e, t, d, 0, ...pv, 0, items);
+        compare('P·v', n * t, e, e, () => true);
+        const dv = [h, h * sq, sq, tokenSample, head, qkvSample, head] as const;
+        gemmBatched(1, 0, t, d, t, at.probs, t, at.dO, e, theirs, 3 * e, 0, ...dv, 0, items, scratch);
+        attentionApply(at.probs, 1, t, at.dO, e, ours, 3 * e, t, d, 1, ...dv, 0, items);
+        compare('Pᵀ·dO', n * t, 3 * e, 3 * e, (_, c) => c < e);
+      });
+    }
+  });
+}
