@@ -8,6 +8,7 @@ import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
+import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 import { predict as askModel } from '../../training/model-client';
@@ -98,6 +99,13 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
           ))}
         </ul>
       ) : null}
+      {p?.kind === 'mask' && result?.input ? (
+        <div data-testid="playground-mask" data-classes={new Set(p.mask).size}>
+          <MaskedImage values={result.input} shape={sampleShape} mask={p.mask} size={VIEW} title="the predicted class of every pixel" />
+          <MaskLegend classNames={p.classNames} />
+          <small>{maskSummary(p.mask, p.classNames)}</small>
+        </div>
+      ) : null}
       {p?.kind === 'output' ? (
         <div data-testid="playground-reconstruction">
           <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
@@ -111,6 +119,14 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
       ) : null}
     </div>
   );
+}
+
+/** `circle 12% · square 8%`: the share of the pixels each class other than the background takes. */
+function maskSummary(mask: readonly number[], classNames: readonly string[]): string {
+  const counts = new Map<number, number>();
+  for (const c of mask) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const parts = [...counts].filter(([c]) => c > 0).sort((a, b) => a[0] - b[0]).map(([c, n]) => `${classNames[c] ?? c} ${((100 * n) / mask.length).toFixed(0)}%`);
+  return parts.length ? parts.join(' · ') : `all ${classNames[0] ?? 'class 0'}`;
 }
 
 /** The test samples to pick from: thumbnails where the input can be drawn, numbers where not. */
@@ -171,6 +187,16 @@ function DrawPlayground() {
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
   const { result, setResult, predict } = usePrediction(client, runId);
+  // A mask is asked again at every new probe frame: it follows the weights live while training.
+  const step = useRun((s) => s.frame?.step);
+  const shown = useRef(result);
+  useEffect(() => {
+    shown.current = result;
+  }, [result]);
+  useEffect(() => {
+    const r = shown.current;
+    if (step !== undefined && r?.p?.kind === 'mask' && r.input) predict(r.input, r.normalized);
+  }, [step, predict]);
 
   const paint = useCallback(() => {
     const el = canvas.current;
