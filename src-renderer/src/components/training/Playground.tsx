@@ -125,7 +125,8 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
 function maskSummary(mask: readonly number[], classNames: readonly string[]): string {
   const counts = new Map<number, number>();
   for (const c of mask) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const parts = [...counts].filter(([c]) => c > 0).sort((a, b) => a[0] - b[0]).map(([c, n]) => `${classNames[c] ?? c} ${((100 * n) / mask.length).toFixed(0)}%`);
+  const share = (n: number) => (100 * n < mask.length ? '<1' : ((100 * n) / mask.length).toFixed(0));
+  const parts = [...counts].filter(([c]) => c > 0).sort((a, b) => a[0] - b[0]).map(([c, n]) => `${classNames[c] ?? c} ${share(n)}%`);
   return parts.length ? parts.join(' · ') : `all ${classNames[0] ?? 'class 0'}`;
 }
 
@@ -322,7 +323,7 @@ function DrawPlayground() {
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
-        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
+        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
