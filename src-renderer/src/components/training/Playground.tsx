@@ -188,8 +188,9 @@ function DrawPlayground() {
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
   const { result, setResult, predict } = usePrediction(client, runId);
-  // A mask is asked again at every new probe frame: it follows the weights live while training.
-  const step = useRun((s) => s.frame?.step);
+  // A mask is asked again every 10 training steps: it follows the weights live while training
+  // (the progress events arrive whichever tab is open; probe frames only while a probe view is).
+  const step = useRun((s) => (s.progress ? Math.floor(s.progress.step / 10) : undefined));
   const shown = useRef(result);
   useEffect(() => {
     shown.current = result;
