@@ -10,6 +10,7 @@ import { labelledText } from '../catalog/datasets/options';
 import type { CsvOptions, Dataset, LabelledText, LabelledTextOptions, LoadedDataset, Samples, SkippedFile, TextFeatures, Tokenization } from '../core/data';
 import { csvSeries } from '../core/data/series';
 import { loadImageFolder } from './image-folder';
+import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
 import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
@@ -132,6 +133,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
   },
   'image-folder': (o, dirOption, access) => {
     const { root, shape } = imageFolderOptions(o, access);
+    // images/ + masks/: a class per pixel (segmentation), held in memory.
+    if (isMaskFolder(root)) return checkFingerprint('image-folder', o, loadMaskFolder(root, { ...(shape ? { shape } : {}) }));
     return checkFingerprint('image-folder', o, loadImageFolder(root, { ...(shape ? { shape } : {}) }));
   },
   npz: (o, dirOption, access) => {
@@ -187,6 +190,7 @@ export function loadSamples(config: DatasetConfig, seed = 0, access: DataAccess 
   if (config.name !== 'image-folder') return loadDataset(config, seed, access);
   const o = config.options ?? {};
   const { root, shape } = imageFolderOptions(o, access);
+  if (isMaskFolder(root)) return loadDataset(config, seed, access);
   return checkFingerprint('image-folder', o, loadImageFolderSamples(root, { ...(shape ? { shape } : {}), budgetBytes: memoryBudgetOption(o) }));
 }
 

@@ -730,6 +730,8 @@ function reportData(r: SourceReport, json: boolean, out: (s: string) => void, er
 export function metricSummary(m: MetricValues): string {
   const parts = [`loss ${m.loss.toFixed(4)}`];
   if (m.accuracy !== undefined) parts.push(`acc ${(100 * m.accuracy).toFixed(2)}%`);
+  if (m['pixel-accuracy'] !== undefined) parts.push(`pixel acc ${(100 * m['pixel-accuracy']).toFixed(2)}%`);
+  if (m['mean-iou'] !== undefined) parts.push(`mIoU ${m['mean-iou'].toFixed(3)}`);
   if (m.f1 !== undefined) parts.push(`F1 ${m.f1.toFixed(3)}`);
   if (m['roc-auc'] !== undefined) parts.push(`AUC ${m['roc-auc'].toFixed(3)}`);
   if (m.mse !== undefined) parts.push(`MSE ${m.mse.toFixed(5)}`);

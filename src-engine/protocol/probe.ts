@@ -69,6 +69,13 @@ export const SampleProbeResult = z.discriminatedUnion('kind', [
     targets: Ints,
   }),
   z.object({
+    /** A segmenter: per sample, the predicted class of every pixel (row-major `shape`); the true masks are the probe samples' targets. */
+    kind: z.literal('segmentation'),
+    masks: z.array(Ints),
+    /** `[H, W]`. */
+    shape: Ints,
+  }),
+  z.object({
     /** `reconstruction`: autoencoders (compare with the sample's clean input); `regression`: raw outputs. */
     kind: z.enum(['reconstruction', 'regression']),
     outputs: z.array(F32),

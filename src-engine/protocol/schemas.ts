@@ -97,6 +97,9 @@ export const MetricValuesSchema = z
     mae: z.number().optional(),
     r2: z.number().nullable().optional(),
     psnr: z.number().nullable().optional(),
+    'mean-iou': z.number().nullable().optional(),
+    iou: z.array(z.number().nullable()).optional(),
+    'pixel-accuracy': z.number().optional(),
   })
   .passthrough();
 

@@ -1,7 +1,8 @@
 import type { CompiledGraph } from '../../core/autodiff/executor';
 import type { SampleProbeResult } from '../../protocol';
 import type { GraphBinding, ScoreKind } from '../../core/train/binding';
-import { Predictor, argmax } from '../../core/train/predictor';
+import { Predictor, argmax, maskOf } from '../../core/train/predictor';
+import { segmentationMask } from '../../core/train/binding';
 
 /** How a prediction row turns into class probabilities (declared with the graph binding). */
 export type { ScoreKind };
@@ -15,16 +16,19 @@ export { rowProbabilities } from '../../core/train/predictor';
 export class SampleProbe {
   private readonly predictor: Predictor;
   private readonly task: GraphBinding['task'];
+  /** A segmenter's mask shape (`[H, W]`): its samples are masks, not one row of scores. */
+  private readonly mask: readonly number[] | null;
 
   constructor(
     private readonly plan: CompiledGraph,
-    binding: Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores' | 'task'>,
+    binding: Pick<GraphBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores' | 'task' | 'predictionShape' | 'targetSize'>,
     private readonly count: number,
     /** Class index per probe sample (classification). */
     private readonly targets: ArrayLike<number>,
   ) {
     this.predictor = new Predictor(plan, binding);
     this.task = binding.task;
+    this.mask = binding.task === 'classification' ? segmentationMask(binding) : null;
   }
 
   /** Read the outputs of the plan's last eval-mode forward. */
@@ -32,6 +36,10 @@ export class SampleProbe {
     if (this.count === 0) return undefined;
     const out = this.plan.output(this.predictor.binding.predictionNode);
     const width = out.data.length / out.shape[0];
+    if (this.mask) {
+      const masks = Array.from({ length: this.count }, (_, i) => Array.from(maskOf(out.data.subarray(i * width, (i + 1) * width), out.shape[1]).mask));
+      return { kind: 'segmentation', masks, shape: [...this.mask] };
+    }
     if (this.task === 'classification') {
       const probs: Float32Array<ArrayBuffer>[] = [];
       const predicted: number[] = [];

@@ -1,5 +1,5 @@
 import { applyNormalization, type Normalization } from '../../core/data';
-import { argmax, type GraphBinding, type Predictor } from '../../core/train';
+import { argmax, maskOf, segmentationMask, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
 
@@ -26,7 +26,12 @@ export function predictSample(p: PredictionPlan, input: readonly number[], norma
   x.set(input);
   // A drawn digit arrives in the dataset's own units; the network was trained on standardised ones.
   if (!normalized && p.normalization) applyNormalization(p.normalization, x, x.length);
-  p.predictor.predict(undefined, 1);
+  const row = p.predictor.predict(undefined, 1);
+  const mask = p.task === 'classification' ? segmentationMask(p.predictor.binding) : null;
+  if (mask) {
+    const m = maskOf(row, row.length / mask.reduce((a, b) => a * b, 1));
+    return { kind: 'mask', mask: Array.from(m.mask), confidence: Array.from(m.confidence, compact), shape: [...mask], classNames: [...p.classNames] };
+  }
   if (p.task === 'classification') {
     const probs = p.predictor.probabilities(0);
     return { kind: 'probabilities', values: probs.map(compact), predicted: argmax(probs), classNames: [...p.classNames] };

@@ -128,7 +128,7 @@ export interface TrainingConfig {
   batchSize: number;
   epochs: number;
   seed: number;
-  /** `accuracy`, `top5`, `precision`, `recall`, `f1`, `confusion`, `roc-auc`, `mse`, `mae`, `r2`, `psnr`. */
+  /** `accuracy`, `top5`, `precision`, `recall`, `f1`, `confusion`, `roc-auc`, `mse`, `mae`, `r2`, `psnr`, `mean-iou`, `pixel-accuracy` (segmentation). */
   metrics: string[];
   earlyStopping?: { metric: string; mode: 'min' | 'max'; patience: number; minDelta?: number };
   /** The named graph output that metrics read (default `logits` or the loss's first input). */

@@ -14,6 +14,7 @@ import { npz } from './npz';
 import { parity } from './parity';
 import { series } from './series';
 import { shapes } from './shapes';
+import { shapeMasks } from './shape-masks';
 import { spirals } from './spirals';
 import { text } from './text';
 import { textFolder } from './text-folder';
@@ -28,7 +29,7 @@ import type { DatasetDeclaration } from './types';
  * (`userData`: image folders, tables, arrays) is read from `options.path`; the rest are made in
  * code. Adding a dataset = one file here + one line below + its loader under its name.
  */
-const DECLARED = [mnist, fashionMnist, iris, housing, imageFolder, csv, npz, fortunes, fortunesTopics, text, textFolder, twoMoons, circles, spirals, xor, blobs, parity, waves, series, shapes, adding, memory] as const;
+const DECLARED = [mnist, fashionMnist, iris, housing, imageFolder, csv, npz, fortunes, fortunesTopics, text, textFolder, twoMoons, circles, spirals, xor, blobs, parity, waves, series, shapes, shapeMasks, adding, memory] as const;
 
 type Declared = (typeof DECLARED)[number];
 

@@ -6,6 +6,7 @@ import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from
 import { SYNTHETIC_SETS, syntheticDataset, type SyntheticName } from './synthetic';
 import { SEQUENCE_TASKS, sequenceTask, type SequenceTaskName } from './sequence-tasks';
 import { shapesDataset } from './shapes';
+import { shapeMasksDataset } from './shape-masks';
 import { wavesDataset } from './series';
 import { DataError, type LoadedDataset } from './types';
 
@@ -58,6 +59,7 @@ export const CODE_LOADERS: { readonly [N in CodeDatasetName]: CodeLoader } = {
   ...(Object.fromEntries(SEQUENCE_TASKS.map((n) => [n, sequence])) as Record<SequenceTaskName, CodeLoader>),
   waves: (config, seed) => wavesDataset(numbers(config, ['samples', 'length'], seed)),
   shapes: (config, seed) => ({ train: shapesDataset(numbers(config, ['samples', 'size'], seed)) }),
+  'shape-masks': (config, seed) => shapeMasksDataset(numbers(config, ['samples', 'testSamples', 'size'], seed)),
 };
 
 /** The loader of `name` when it is made in code, else undefined. */

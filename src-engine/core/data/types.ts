@@ -175,7 +175,11 @@ export type DataErrorCode =
   /** The data no longer matches the fingerprint saved with the project. */
   | 'DATA_CHANGED'
   /** An image of a streamed folder that could not be read when its batch was assembled (a reported skip, not an error). */
-  | 'DATA_IMAGE_UNREADABLE';
+  | 'DATA_IMAGE_UNREADABLE'
+  /** A segmentation folder (images/ + masks/): an image without its mask, a mask of another size, a pixel that is not a class id. */
+  | 'DATA_MASK_MISSING'
+  | 'DATA_MASK_SIZE'
+  | 'DATA_MASK_CLASS';
 
 /**
  * How large a dataset may be. A project file names its dataset, so these are what a file from a

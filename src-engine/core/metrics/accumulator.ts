@@ -2,7 +2,7 @@ import { argmaxRow, inTopK, precisionRecallF1, rocAuc } from './classification';
 import { psnrFromMse } from './regression';
 
 /** Metric names a training config may list (`TrainingConfig.metrics`). */
-export const METRIC_NAMES = ['accuracy', 'top5', 'precision', 'recall', 'f1', 'confusion', 'roc-auc', 'mse', 'mae', 'r2', 'psnr'] as const;
+export const METRIC_NAMES = ['accuracy', 'top5', 'precision', 'recall', 'f1', 'confusion', 'roc-auc', 'mse', 'mae', 'r2', 'psnr', 'mean-iou', 'pixel-accuracy'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /** Results of one evaluation pass. Only the metrics asked for (and `loss`) are present. */
@@ -23,6 +23,15 @@ export interface MetricValues {
   mae?: number;
   r2?: number;
   psnr?: number;
+  /**
+   * Segmentation: the mean over classes of |predicted ∩ true| / |predicted ∪ true| pixels (a class
+   * neither predicted nor present is left out, as torchmetrics' JaccardIndex with absent classes
+   * ignored); per class in `iou`.
+   */
+  'mean-iou'?: number;
+  iou?: number[];
+  /** Segmentation: the fraction of pixels (positions) whose class is right. */
+  'pixel-accuracy'?: number;
 }
 
 export interface MetricTarget {
@@ -37,6 +46,11 @@ export interface MetricTarget {
    * language model's next tokens: T); the classification metrics count positions. Default 1.
    */
   positions?: number;
+  /**
+   * Where a row's class scores are with `positions`: `last` (default: `[positions, classes]`, a
+   * language model's) or `first` (`[classes, positions]`: a segmenter's `[C, H, W]` score map).
+   */
+  classAxis?: 'first' | 'last';
 }
 
 /**
@@ -61,6 +75,8 @@ export class MetricAccumulator {
   private readonly colSumSq: Float64Array;
   private readonly colSqErr: Float64Array;
   private readonly wanted: ReadonlySet<string>;
+  /** One position's class scores gathered from a channels-first prediction. */
+  private readonly row: Float32Array;
 
   constructor(
     metrics: readonly string[],
@@ -73,6 +89,7 @@ export class MetricAccumulator {
     this.colSum = new Float64Array(w);
     this.colSumSq = new Float64Array(w);
     this.colSqErr = new Float64Array(w);
+    this.row = new Float32Array(target.classAxis === 'first' ? target.outputSize : 0);
   }
 
   reset(): void {
@@ -94,16 +111,21 @@ export class MetricAccumulator {
     if (this.confusion) {
       const k = this.target.numClasses;
       const wantAuc = this.wanted.has('roc-auc') && k === 2;
-      const rows = n * (this.target.positions ?? 1);
+      const positions = this.target.positions ?? 1;
+      const rows = n * positions;
+      const first = this.target.classAxis === 'first';
       for (let i = 0; i < rows; i++) {
         const label = target[i];
-        const p = w === 1 ? (pred[i] > (this.target.threshold ?? 0) ? 1 : 0) : argmaxRow(pred, i, w);
+        // A channels-first row is gathered (class c of position q at c·positions + q), then read as row 0.
+        const scores = first ? this.gather(pred, Math.floor(i / positions), i % positions, positions) : pred;
+        const r = first ? 0 : i;
+        const p = w === 1 ? (scores[r] > (this.target.threshold ?? 0) ? 1 : 0) : argmaxRow(scores, r, w);
         if (p === label) this.correct++;
         this.confusion[label][p]++;
-        if (w > 1 && inTopK(pred, i, w, label, 5)) this.top5++;
+        if (w > 1 && inTopK(scores, r, w, label, 5)) this.top5++;
         if (wantAuc) {
           // NOTE: only the order of scores matters for AUC; logit₁ − logit₀ orders samples as softmax p₁ does.
-          this.scores.push(w === 1 ? pred[i] : pred[i * w + 1] - pred[i * w]);
+          this.scores.push(w === 1 ? scores[r] : scores[r * w + 1] - scores[r * w]);
           this.positive.push(label === 1);
         }
       }
@@ -122,6 +144,14 @@ export class MetricAccumulator {
     }
   }
 
+  /** The class scores of position `q` of sample `s` of a channels-first batch, in `this.row`. */
+  private gather(pred: Float32Array, s: number, q: number, positions: number): Float32Array {
+    const w = this.row.length;
+    const base = s * w * positions + q;
+    for (let c = 0; c < w; c++) this.row[c] = pred[base + c * positions];
+    return this.row;
+  }
+
   /** Number of samples added since the last reset. */
   get samples(): number {
     return this.count;
@@ -134,6 +164,8 @@ export class MetricAccumulator {
     if (this.confusion) {
       const rows = n * (this.target.positions ?? 1);
       if (want('accuracy')) out.accuracy = this.correct / rows;
+      if (want('pixel-accuracy')) out['pixel-accuracy'] = this.correct / rows;
+      if (want('mean-iou')) Object.assign(out, meanIou(this.confusion));
       if (want('top5')) out.top5 = this.target.outputSize > 1 ? this.top5 / rows : out.accuracy ?? this.correct / rows;
       if (want('precision') || want('recall') || want('f1')) {
         const s = precisionRecallF1(this.confusion);
@@ -165,3 +197,26 @@ export class MetricAccumulator {
   }
 }
 
+
+/**
+ * Per-class intersection over union from a confusion matrix (`m[true][predicted]`, counted per
+ * pixel), and their mean over the classes that occur (predicted or true): a class absent from both
+ * has no IoU (NaN in `iou`) and is left out of the mean.
+ */
+export function meanIou(m: readonly (readonly number[])[]): { 'mean-iou': number; iou: number[] } {
+  const k = m.length;
+  const iou: number[] = [];
+  let sum = 0;
+  let present = 0;
+  for (let c = 0; c < k; c++) {
+    let union = -m[c][c];
+    for (let j = 0; j < k; j++) union += m[c][j] + m[j][c];
+    const v = union > 0 ? m[c][c] / union : NaN;
+    iou.push(v);
+    if (union > 0) {
+      sum += v;
+      present++;
+    }
+  }
+  return { 'mean-iou': present ? sum / present : NaN, iou };
+}

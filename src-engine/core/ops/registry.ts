@@ -50,6 +50,7 @@ import { tokenCrossEntropyLoss } from './token-cross-entropy-loss';
 import { bceWithLogitsLoss } from './bce-with-logits-loss';
 import { mseLoss } from './mse-loss';
 import { l1Loss } from './l1-loss';
+import { diceLoss } from './dice-loss';
 import { huberLoss } from './huber-loss';
 import { ganLoss } from './gan-loss';
 
@@ -109,6 +110,7 @@ const ALL_OPS = [
   bceWithLogitsLoss,
   mseLoss,
   l1Loss,
+  diceLoss,
   huberLoss,
   ganLoss,
 ] as const;

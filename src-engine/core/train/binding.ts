@@ -29,6 +29,8 @@ export interface StructuralBinding {
   predictionNode: string;
   /** Values per sample of the prediction. */
   predictionWidth: number;
+  /** Per-sample shape of the prediction (e.g. `[4, 32, 32]`: a class score per pixel). */
+  predictionShape: readonly number[];
   /** Every loss reads no target (a GAN): the prediction is generated samples, not a guess at a label. */
   generative: boolean;
   /** How a prediction row reads as class scores. */
@@ -68,7 +70,8 @@ export function bindGraph(checked: CheckedGraph): StructuralBinding {
   // The base rule (the named output, else the first loss's first input); without a training section, the first output.
   const pred: NodeIR | undefined = nodes.get(predictionNodeId(graph) ?? Object.values(graph.outputs)[0] ?? '');
   if (!pred) throw new TrainError('TRAIN_BAD_CONFIG', 'Cannot find the prediction node: name it in training.predictionOutput.');
-  const width = prod(checked.shapesAt()[pred.id].slice(1));
+  const predictionShape = checked.shapesAt()[pred.id].slice(1);
+  const width = prod(predictionShape);
   // A generative graph (a GAN: every loss reads no target) has no labels to predict; its
   // prediction is the generator's samples, shown as pixels like a reconstruction. A conditional
   // GAN still reads the labels, through a target Input that conditions both players (OneHot).
@@ -81,6 +84,7 @@ export function bindGraph(checked: CheckedGraph): StructuralBinding {
     lossNodes: lossIds,
     predictionNode: pred.id,
     predictionWidth: width,
+    predictionShape,
     generative,
     scores: generative ? 'logits' : scoreKind(width, getOp(pred.op)?.output?.scores),
   };
@@ -126,10 +130,14 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
   }
   const width = binding.predictionWidth;
   if (binding.generative) return { ...binding, task: 'reconstruction', metricTarget: { kind: 'regression', outputSize: width, numClasses: 0 } };
+  // Labels per position read their class scores from the last axis ([T, V]: a language model), or,
+  // for a mask ([H, W]) against a prediction [C, H, W] (a segmenter's Conv2d), from the first.
+  const classAxis = labels && positions > 1 ? classAxisOf(binding.predictionShape, ds.targetShape, ds.numClasses) : 'last';
   if (labels && positions > 1 && width !== positions * ds.numClasses) {
+    const want = ds.targetShape.length > 1 ? `[${ds.numClasses}, ${ds.targetShape.join(', ')}]` : `[${positions}, ${ds.numClasses}]`;
     throw new TrainError(
       'TRAIN_SHAPE_MISMATCH',
-      `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${positions} positions of ${ds.numClasses} classes; make the last layer output ${ds.numClasses} at every position ([${positions}, ${ds.numClasses}]).`,
+      `The prediction "${binding.predictionNode}" has ${width} values per sample but ${ds.name} has ${positions} positions of ${ds.numClasses} classes; make the last layer output ${ds.numClasses} at every position (${want}).`,
     );
   }
   if (labels && positions === 1 && width !== 1 && width !== ds.numClasses) {
@@ -146,10 +154,32 @@ export function checkBinding(binding: StructuralBinding, data: PreparedData<Samp
       outputSize: width / positions,
       numClasses: labels ? ds.numClasses : 0,
       ...(positions > 1 ? { positions } : {}),
+      ...(classAxis === 'first' ? { classAxis } : {}),
       // A single probability (a Sigmoid head) is class 1 above one half, a single logit above 0.
       ...(labels && binding.scores === 'single-probability' ? { threshold: 0.5 } : {}),
     },
   };
+}
+
+/**
+ * The mask shape (`[H, W]`) when the prediction is a class score per pixel, `[classes, H, W]`
+ * against a target Input of `H·W` class ids (a segmenter), else null: the prediction then reads
+ * as a mask of classes (`maskOf`), not as one row of scores.
+ */
+export function segmentationMask(binding: Partial<Pick<StructuralBinding, 'predictionShape' | 'targetSize'>>): readonly number[] | null {
+  const [classes, ...mask] = binding.predictionShape ?? [];
+  return mask.length >= 2 && classes >= 2 && binding.targetSize === prod(mask) ? mask : null;
+}
+
+/**
+ * Where a prediction with a label per position keeps its classes: `first` when it is
+ * `[classes, ...targetShape]` (channels first, as a Conv2d writes a per-pixel score map, and as
+ * PyTorch's CrossEntropyLoss reads `[N, C, H, W]`), else `last` (`[..., classes]`).
+ */
+export function classAxisOf(prediction: readonly number[], targetShape: readonly number[], classes: number): 'first' | 'last' {
+  const first = prediction.length === targetShape.length + 1 && prediction[0] === classes && targetShape.every((d, i) => prediction[i + 1] === d);
+  const last = prediction.length === targetShape.length + 1 && prediction.at(-1) === classes && targetShape.every((d, i) => prediction[i] === d);
+  return first && !last ? 'first' : 'last';
 }
 
 function prod(shape: readonly number[]): number {

@@ -21,7 +21,7 @@ export interface PredictorPlan {
 export class Predictor {
   constructor(
     readonly plan: PredictorPlan,
-    readonly binding: Pick<StructuralBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores'>,
+    readonly binding: Pick<StructuralBinding, 'featureInput' | 'targetInput' | 'predictionNode' | 'scores'> & Partial<Pick<StructuralBinding, 'predictionShape' | 'targetSize'>>,
   ) {}
 
   /** Values per sample of the prediction (from the plan's last forward's storage). */
@@ -57,6 +57,29 @@ export class Predictor {
   classify(i: number, rows: Float32Array = this.rows()): number {
     return argmax(this.probabilities(i, rows));
   }
+}
+
+/**
+ * A channels-first score map (`classes × positions` values: `[C, H, W]`) as the class of each
+ * position (`torch.argmax(logits, dim=0)`, first on ties), and that class's softmax probability.
+ */
+export function maskOf(scores: ArrayLike<number>, classes: number): { mask: Int32Array; confidence: Float32Array } {
+  const positions = scores.length / classes;
+  const mask = new Int32Array(positions);
+  const confidence = new Float32Array(positions);
+  for (let q = 0; q < positions; q++) {
+    let best = 0;
+    let bv = scores[q];
+    for (let c = 1; c < classes; c++) {
+      const v = scores[c * positions + q];
+      if (v > bv) [best, bv] = [c, v];
+    }
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(scores[c * positions + q] - bv);
+    mask[q] = best;
+    confidence[q] = 1 / sum;
+  }
+  return { mask, confidence };
 }
 
 /** Index of the largest value (first one on ties, like torch.argmax). */

@@ -60,6 +60,8 @@ export const modelService = defineService({
       result: z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('probabilities'), values: Numbers, predicted: z.number().int(), classNames: z.array(z.string()) }),
         z.object({ kind: z.literal('output'), values: Numbers, shape: Ints }),
+        /** A segmenter's answer: the class of every pixel (row-major `shape`, `[H, W]`) and its probability. */
+        z.object({ kind: z.literal('mask'), mask: Ints, confidence: Numbers, shape: Ints, classNames: z.array(z.string()) }),
       ]),
     },
     /**

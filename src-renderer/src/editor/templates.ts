@@ -30,13 +30,15 @@ const BLURBS: Readonly<Record<string, string>> = {
   'mnist-lstm': 'An LSTM reads each digit row by row, 28 steps of 28 pixels, and remembers enough to name it.',
   'your-photos':
     'A colour-image CNN for your own photos: put them in a folder with one sub-folder per class (optionally under train/, val/, test/), then Train ▸ Add data…. Until then it learns coloured shapes drawn in code.',
+  'shapes-segmentation':
+    'Segmentation: a small U-Net names the class of every pixel (background, circle, square, triangle). Concat skips bring the encoder’s detail back to the decoder; Samples paints the predicted masks over the images as it trains.',
   'tiny-gpt': 'A character-level Transformer learns to write like Debian’s fortunes: causal attention, one next character at a time.',
   'fortunes-topics': 'Which topic is this fortune filed under? An LSTM reads it character by character; the mean of its states names computers, science, politics or songs-poems.',
   'fortunes-topics-bow': 'The same fortunes as a bag of words: one Linear layer over word counts, order thrown away. A strong baseline for the LSTM to beat.',
 };
 
 /** Display order of the shipped examples; others follow alphabetically. */
-const ORDER = ['mnist-mlp', 'mnist-cnn', 'your-photos', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm', 'mnist-dcgan', 'mnist-cdcgan'];
+const ORDER = ['mnist-mlp', 'mnist-cnn', 'your-photos', 'shapes-segmentation', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm', 'mnist-dcgan', 'mnist-cdcgan'];
 
 // Bundled at build time: the gallery works offline and in both hosts.
 const FILES = import.meta.glob('../../../examples/*.json', { eager: true, import: 'default' }) as Record<string, unknown>;

@@ -11,10 +11,10 @@ import type { TrainTab } from '../state/train-ui';
  * from the stored runs the gallery names.
  */
 
-/** Which figure of a finished run a lesson reads: a split's loss or accuracy (`done.train/test`). */
+/** Which figure of a finished run a lesson reads: a split's loss, accuracy or mean IoU (`done.train/test`). */
 export interface LessonReading {
   split: 'train' | 'test';
-  metric: 'loss' | 'accuracy';
+  metric: 'loss' | 'accuracy' | 'mean-iou';
 }
 
 /** One run of a lesson: its label and how it changes the lesson's example design. */
@@ -607,6 +607,31 @@ export const LESSONS: readonly Lesson[] = [
     },
     explanation:
       'Each fortune is filed under one of four topics. The LSTM reads the first 256 characters one at a time, with no notion of a word given; the mean of its states over the text feeds a Linear head. The bag of words counts each of the 4,000 commonest training words and throws the order away; one Linear layer weighs them. Topic is mostly carried by which words occur (“program”, “Congress”, “atom”), so the counts get there in seconds, while the LSTM must first learn to spell from 2,500 examples — it does learn the form (verse and its line breaks: songs-poems is its best class), which no word count sees, but not enough vocabulary to tell science from computers. Order pays off with more text, or with words as tokens. Watch the Samples tab: the fortunes each model gets wrong.',
+    view: 'samples',
+  },
+  {
+    id: 'unet-budget',
+    title: 'Segmentation: a U-Net learns a class per pixel, scored by mean IoU',
+    example: 'shapes-segmentation',
+    variants: [
+      { label: '1,000 images, 6 epochs', patch: (g) => small(g, 1000, 6) },
+      { label: '2,000 images, 8 epochs (the template)', patch: (g) => g, reduce: (g) => small(g, 600, 4) },
+    ],
+    reduce: (g) => small(g, 300, 3),
+    reading: { split: 'test', metric: 'mean-iou' },
+    reference: {
+      figures: {
+        '1,000 images, 6 epochs': words('a short run: the masks find the shapes, edges and small classes still wrong'),
+        '2,000 images, 8 epochs (the template)': words('sharp masks; segmentation benchmarks report mean IoU, not pixel accuracy'),
+      },
+      source: ESSENTIALS,
+    },
+    claim: {
+      text: 'The template (2,000 images, 8 epochs) reaches a test mean IoU of at least 0.80, and at least 0.1 above the same U-Net on half the images for 6 epochs.',
+      holds: (o) => o['2,000 images, 8 epochs (the template)'] >= 0.8 && o['2,000 images, 8 epochs (the template)'] >= o['1,000 images, 6 epochs'] + 0.1,
+    },
+    explanation:
+      'Every pixel gets a class (background, circle, square or triangle), so the network ends in a Conv2d with one output channel per class at full size, and CrossEntropyLoss compares each pixel with the mask. The encoder halves the image twice to see whole shapes; the decoder (ConvTranspose2d) doubles it back, and the Concat skips hand it the encoder’s full-size features for the edges. Mean IoU (per class, the pixels both the mask and the prediction call that class over the pixels either does, averaged) punishes blurred edges and missed shapes where pixel accuracy, dominated by the background, barely moves: the short run already labels most pixels right. Watch the Samples tab: the predicted masks painted over the test images sharpen as it trains.',
     view: 'samples',
   },
   {

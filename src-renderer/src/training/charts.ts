@@ -401,6 +401,40 @@ export function imagePixels(values: ArrayLike<number>, shape: readonly number[],
   return { width: w, height: h, data };
 }
 
+/** The colour of each class of a mask, from class 1 (class 0, the background, is left unpainted). */
+export const MASK_PALETTE: readonly (readonly [number, number, number])[] = [
+  [255, 59, 48],
+  [52, 199, 89],
+  [0, 122, 255],
+  [255, 204, 0],
+  [175, 82, 222],
+  [255, 149, 0],
+  [90, 200, 250],
+  [255, 45, 85],
+];
+
+/** The colour class `c` (≥ 1) of a mask is painted in. */
+export function maskColour(c: number): readonly [number, number, number] {
+  return MASK_PALETTE[(c - 1) % MASK_PALETTE.length];
+}
+
+/**
+ * An image's RGBA (`imagePixels`) with a mask painted over it: each pixel of class c ≥ 1 blended
+ * with its class colour at `alpha`, class 0 (the background) left as it is. The mask is one class
+ * per pixel, row-major, the image's size (else the image is answered unchanged).
+ */
+export function maskOverlay(img: { width: number; height: number; data: Uint8ClampedArray }, mask: ArrayLike<number>, alpha = 0.55): { width: number; height: number; data: Uint8ClampedArray } {
+  const data = img.data.slice();
+  if (mask.length !== img.width * img.height) return { ...img, data };
+  for (let i = 0; i < mask.length; i++) {
+    const c = mask[i];
+    if (!(c >= 1)) continue;
+    const rgb = maskColour(c);
+    for (let k = 0; k < 3; k++) data[i * 4 + k] = data[i * 4 + k] * (1 - alpha) + rgb[k] * alpha;
+  }
+  return { width: img.width, height: img.height, data };
+}
+
 /**
  * A test sample (as fed: normalised) as the Playground's drawing: its first channel scaled to
  * 0..1 (darkest 0, brightest 1), the pixels a pen on a blank canvas makes. Strokes drawn over it

@@ -116,7 +116,7 @@ export function epochPoints(run: Pick<StoredRun, 'epochs'>, split: string, metri
 export function sharedEpochMetrics(runs: readonly Pick<StoredRun, 'epochs'>[], split = 'val'): string[] {
   const per = runs.map((r) => new Set(r.epochs.flatMap((e) => Object.entries(e.metrics[split] ?? {}).filter(([, v]) => typeof v === 'number').map(([k]) => k))));
   if (per.length === 0) return [];
-  const order = ['accuracy', 'loss', 'mse', 'psnr', 'mae', 'r2'];
+  const order = ['mean-iou', 'accuracy', 'loss', 'mse', 'psnr', 'mae', 'r2'];
   const all = [...per[0]].filter((k) => per.every((s) => s.has(k)));
   return all.sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }

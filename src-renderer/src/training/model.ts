@@ -199,7 +199,7 @@ export function histogramQuantile(hist: { min: number; max: number; counts: Arra
 /** The headline metric of a task, from whichever the run computes (first found). */
 export function headlineMetric(values: Record<string, unknown> | undefined): { name: string; value: number } | undefined {
   if (!values) return undefined;
-  for (const name of ['accuracy', 'psnr', 'r2', 'mse', 'mae']) {
+  for (const name of ['mean-iou', 'accuracy', 'psnr', 'r2', 'mse', 'mae']) {
     const v = values[name];
     if (typeof v === 'number' && Number.isFinite(v)) return { name, value: v };
   }

@@ -87,7 +87,7 @@ function summaryValue(r: RunMeta, split: 'val' | 'test', metric: string): number
 export function sweepMetrics(runs: readonly RunMeta[]): string[] {
   const names = new Set<string>();
   for (const r of runs) for (const [k, v] of Object.entries((r.summary?.metrics.val ?? {}) as Record<string, unknown>)) if (typeof v === 'number') names.add(k);
-  const order = ['accuracy', 'mse', 'psnr', 'loss', 'f1', 'mae', 'r2'];
+  const order = ['mean-iou', 'accuracy', 'mse', 'psnr', 'loss', 'f1', 'mae', 'r2'];
   return [...names].sort((a, b) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || a.localeCompare(b));
 }
 

@@ -142,6 +142,12 @@ const CASES: Case[] = [
     opts: { inputs: [randn([2, 3, 5], 53), tensor([2, 3], Float32Array.of(0, 4, 2, 1, 1, 3))], attrs: { labelSmoothing: 0.1 }, noGrad: [1] },
     tol: SMOOTH,
   },
+  {
+    label: 'DiceLoss over a 2×3 mask',
+    op: 'DiceLoss',
+    opts: { inputs: [randn([2, 3, 2, 3], 54), tensor([2, 2, 3], Float32Array.of(0, 2, 1, 1, 0, 0, 2, 2, 1, 0, 1, 2))], noGrad: [1] },
+    tol: SMOOTH,
+  },
   { label: 'GANLoss generator', op: 'GANLoss', opts: { inputs: [randn([6], 29)], attrs: { player: 'generator' } }, tol: SMOOTH },
 ];
 

@@ -121,6 +121,7 @@ describe('training over the protocol', () => {
     expect(d.message).toContain(`step ${d.step}`);
     const probs = await client.request('model.predict', { runId, input: [0.1, 0.2] });
     // The weights were rolled back to a good state: predictions are finite numbers.
+    if (probs.kind !== 'probabilities') throw new Error(`expected probabilities, got ${probs.kind}`);
     expect(probs.values.every((v) => Number.isFinite(v))).toBe(true);
     await client.request('train.control', { runId, action: 'stop' });
     await waitFor('train.done');
@@ -173,6 +174,7 @@ describe('training over the protocol', () => {
     const p = await client.request('model.predict', { runId, input, normalized: true });
     expect(p.kind === 'probabilities' && p.values[1]).toBeCloseTo(frame.samples!.kind === 'classification' ? frame.samples!.probs[0][1] : NaN, 5);
     const raw = await client.request('model.predict', { runId, input });
+    if (raw.kind !== 'probabilities' || p.kind !== 'probabilities') throw new Error(`expected probabilities, got ${raw.kind} and ${p.kind}`);
     expect(raw.values[1]).not.toBeCloseTo(p.values[1], 5);
     await client.request('train.control', { runId, action: 'stop' });
   });

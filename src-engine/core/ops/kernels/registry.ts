@@ -19,6 +19,7 @@ import { gruKernel } from './gru';
 import { huberLossKernel } from './huber-loss';
 import { inputKernel } from './input';
 import { l1LossKernel } from './l1-loss';
+import { diceLossKernel } from './dice-loss';
 import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
 import { lstmKernel } from './lstm';
@@ -62,6 +63,7 @@ const KERNELS: readonly (ReferenceKernel & { readonly op: OpName })[] = [
   huberLossKernel,
   inputKernel,
   l1LossKernel,
+  diceLossKernel,
   layerNormKernel,
   linearKernel,
   lstmKernel,

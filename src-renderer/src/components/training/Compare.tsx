@@ -11,6 +11,7 @@ import { ConfusionMatrix } from './ConfusionMatrix';
 import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { PixelImage } from './PixelImage';
+import { MaskedImage } from './MaskedImage';
 import { BoundaryCanvas } from './Samples';
 import { openRun, runFrame } from '../../training/runs-client';
 
@@ -525,6 +526,8 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
                   </span>
                 );
               })
+            ) : s.kind === 'segmentation' ? (
+              s.masks.map((mask, k) => <MaskedImage key={k} values={start.probeSamples.inputs[k]} shape={start.probeSamples.shape} mask={mask} size={40} title="predicted mask" />)
             ) : (
               s.outputs.map((out, k) => (
                 <PixelImage key={k} values={out} shape={s.shape.length < 2 && size(s.shape) === size(start.probeSamples.shape) ? start.probeSamples.shape : s.shape} range={[0, 1]} size={40} />

@@ -8,6 +8,7 @@ import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
+import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 import { predict as askModel } from '../../training/model-client';
@@ -99,6 +100,13 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
           ))}
         </ul>
       ) : null}
+      {p?.kind === 'mask' && result?.input ? (
+        <div data-testid="playground-mask" data-classes={new Set(p.mask).size}>
+          <MaskedImage values={result.input} shape={sampleShape} mask={p.mask} size={VIEW} title="the predicted class of every pixel" />
+          <MaskLegend classNames={p.classNames} />
+          <small>{maskSummary(p.mask, p.classNames)}</small>
+        </div>
+      ) : null}
       {p?.kind === 'output' ? (
         <div data-testid="playground-reconstruction">
           <PixelImage values={p.values} shape={p.shape.length > 1 ? p.shape : sampleShape} size={VIEW} range={task === 'reconstruction' ? [0, 1] : undefined} />
@@ -112,6 +120,15 @@ function PredictionView({ result, task, sampleShape, prompt }: { result: Playgro
       ) : null}
     </div>
   );
+}
+
+/** `circle 12% · square 8%`: the share of the pixels each class other than the background takes. */
+function maskSummary(mask: readonly number[], classNames: readonly string[]): string {
+  const counts = new Map<number, number>();
+  for (const c of mask) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const share = (n: number) => (100 * n < mask.length ? '<1' : ((100 * n) / mask.length).toFixed(0));
+  const parts = [...counts].filter(([c]) => c > 0).sort((a, b) => a[0] - b[0]).map(([c, n]) => `${classNames[c] ?? c} ${share(n)}%`);
+  return parts.length ? parts.join(' · ') : `all ${classNames[0] ?? 'class 0'}`;
 }
 
 /** The test samples to pick from: thumbnails where the input can be drawn, numbers where not. */
@@ -174,6 +191,17 @@ function DrawPlayground() {
   const { result, setResult, predict } = usePrediction(client, runId);
   const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
   const subject = explainSubject(result, runId, step);
+  // A mask is asked again every 10 training steps: it follows the weights live while training
+  // (the progress events arrive whichever tab is open; probe frames only while a probe view is).
+  const maskTick = useRun((s) => (s.progress ? Math.floor(s.progress.step / 10) : undefined));
+  const shown = useRef(result);
+  useEffect(() => {
+    shown.current = result;
+  }, [result]);
+  useEffect(() => {
+    const r = shown.current;
+    if (maskTick !== undefined && r?.p?.kind === 'mask' && r.input) predict(r.input, r.normalized);
+  }, [maskTick, predict]);
 
   const paint = useCallback(() => {
     const el = canvas.current;
@@ -299,7 +327,7 @@ function DrawPlayground() {
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
-        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable} picked={picked} onPick={pick} />
+        <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">

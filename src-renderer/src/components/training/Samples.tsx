@@ -6,6 +6,7 @@ import { useTrainUi } from '../../state/train-ui';
 import { useSession } from '../../state/session-store';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
+import { MaskLegend, MaskedImage } from './MaskedImage';
 
 /** A weighted sum of an output's values: changes whenever the output does (e2e tests watch it). */
 function checksum(out: ArrayLike<number>): number {
@@ -29,7 +30,7 @@ export function ReconstructionGrid() {
   const step = useRun((s) => s.frame?.step);
   const gan = useRun((s) => !!s.frame?.gan);
   // A GAN's samples are not reconstructions of the probe inputs: GanSamples shows them.
-  if (!samples || samples.kind === 'classification' || !probe || gan) return null;
+  if (!samples || samples.kind === 'classification' || samples.kind === 'segmentation' || !probe || gan) return null;
   // A flat output (e.g. [784] from a Linear) of the input's size is drawn in the input's image shape.
   const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   const shape = samples.shape.length < 2 && size(samples.shape) === size(probe.shape) ? probe.shape : samples.shape;
@@ -78,6 +79,41 @@ function Predictions() {
                 {classNames[p] ?? p} <small>{(conf * 100).toFixed(0)}%</small>
               </span>
               {!ok ? <small className="prediction__truth">is {classNames[samples.targets[i]] ?? samples.targets[i]}</small> : null}
+            </div>
+          );
+        })}
+      </div>
+    </section>
+  );
+}
+
+/** The share of pixels where two masks agree. */
+function agreement(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let same = 0;
+  for (let k = 0; k < a.length; k++) if (a[k] === b[k]) same++;
+  return a.length ? same / a.length : 0;
+}
+
+/** For segmenters: each probe sample with its true mask and the current weights' mask painted over it, live while training. */
+function Segmentations() {
+  const samples = useRun((s) => s.frame?.samples);
+  const step = useRun((s) => s.frame?.step);
+  const probe = useRun((s) => s.info?.probeSamples);
+  const classNames = useRun((s) => s.info?.classNames ?? []);
+  if (samples?.kind !== 'segmentation' || !probe) return null;
+  return (
+    <section className="segmentations" data-testid="segmentations" data-step={step ?? 0}>
+      <h4>Masks: true · predicted (pixels right)</h4>
+      <MaskLegend classNames={classNames} />
+      <div className="segmentations__grid">
+        {samples.masks.map((mask, i) => {
+          const truth = probe.targets[i];
+          const right = Array.isArray(truth) ? agreement(mask, truth) : undefined;
+          return (
+            <div key={i} className="segmentation" data-testid={`segmentation-${i}`} data-checksum={checksum(mask).toFixed(0)} data-right={right?.toFixed(3) ?? ''}>
+              {Array.isArray(truth) ? <MaskedImage values={probe.inputs[i]} shape={probe.shape} mask={truth} title="true mask" /> : null}
+              <MaskedImage values={probe.inputs[i]} shape={probe.shape} mask={mask} title="predicted mask" />
+              {right !== undefined ? <small>{(right * 100).toFixed(0)}%</small> : null}
             </div>
           );
         })}
@@ -193,6 +229,7 @@ export function Samples() {
     <div className="samples">
       <GanSamples />
       <Predictions />
+      <Segmentations />
       <ReconstructionGrid />
       <DecisionBoundary />
       <ConfusionMatrix />

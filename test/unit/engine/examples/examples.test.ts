@@ -29,6 +29,8 @@ const QUICK: Record<string, { limit: number; batchSize: number; epochs: number }
   'tiny-gpt.json': { limit: 32, batchSize: 16, epochs: 2 },
   // 256 characters a sample through an LSTM: four small batches.
   'fortunes-topics.json': { limit: 32, batchSize: 16, epochs: 2 },
+  // A U-Net over 32×32 images, a class per pixel: a few small batches.
+  'shapes-segmentation.json': { limit: 32, batchSize: 16, epochs: 2 },
 };
 const DEFAULT_QUICK = { limit: 256, batchSize: 32, epochs: 3 };
 

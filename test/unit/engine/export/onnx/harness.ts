@@ -108,7 +108,11 @@ export function trainedModel(graph: GraphIR, steps = 3, batch = 8, seed = 1): Tr
       const perPosition = loss !== undefined && (getOp(loss.op)?.torch as { target?: string } | undefined)?.target === 'class-index';
       if (n.attrs.source === 'target' && ((n.attrs.shape as number[]).length === 0 || perPosition)) {
         // Class labels: as many classes as the loss's scores have, or the OneHot that reads them (a conditional GAN).
-        const classes = loss ? shapes[loss.inputs[0]].at(-1)! : (graph.nodes.find((l) => l.op === 'OneHot' && l.inputs[0] === n.id)!.attrs.numClasses as number);
+        // The scores' class axis is the last ([N, T, V]: a language model's), or the first after the
+        // batch when the rest is the target's shape ([N, C, H, W] against a mask [H, W]: a segmenter's).
+        const scores = loss ? shapes[loss.inputs[0]] : [];
+        const channelsFirst = scores.slice(2).join() === (n.attrs.shape as number[]).join() && scores.length > 2;
+        const classes = loss ? scores[channelsFirst ? 1 : scores.length - 1] : (graph.nodes.find((l) => l.op === 'OneHot' && l.inputs[0] === n.id)!.attrs.numClasses as number);
         for (let i = 0; i < x.length; i++) x[i] = rng.int(classes);
       } else for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
     }

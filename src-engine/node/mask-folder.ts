@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DATA_LIMITS, DataError } from '../core/data';
+import type { LoadedDataset, SkippedFile } from '../core/data';
+import { imageToSample } from '../core/data/image';
+import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { conversionNote, readImage } from './image-folder';
+
+/** Extensions read as images in `images/`; masks are PNG (lossless: a JPEG would blur the class ids). */
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+/** Most classes a mask folder may have: a mask's grey value (0–255) is the class id. */
+const MAX_CLASSES = 256;
+
+/** Whether `root` is laid out for segmentation: an `images/` and a `masks/` folder side by side. */
+export function isMaskFolder(root: string): boolean {
+  const dir = (n: string) => existsSync(path.join(root, n)) && statSync(path.join(root, n)).isDirectory();
+  return dir('images') && dir('masks');
+}
+
+export interface MaskFolderOptions {
+  /** The sample shape `[C, H, W]` (the features Input's). Default: the first image's size, 3 channels. */
+  shape?: readonly number[];
+  name?: string;
+  decoders?: ImageDecoders;
+}
+
+/**
+ * A segmentation folder (docs/data.md "Masks"): `images/NAME.png|jpg|webp` and `masks/NAME.png`,
+ * the mask a grey PNG of the image's size whose value at each pixel is its class id (0 =
+ * background). Class names come from `classes.txt` beside the two folders (one a line, in id
+ * order), else `class 0 … class K` for the largest id K found. Images are converted and resized
+ * as an image folder's; masks are resized with the nearest pixel (a class id is never blended).
+ * The test split is carved from it as from any set without its own.
+ *
+ * @throws DataError DATA_MASK_MISSING (an image without its mask), DATA_MASK_SIZE (a mask of
+ *   another size than its image), DATA_MASK_CLASS (a value that is not a class id: over the
+ *   classes of classes.txt, or a coloured mask), DATA_IMAGES_EMPTY.
+ */
+export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): LoadedDataset {
+  const name = options.name ?? path.basename(root);
+  const decoders = options.decoders ?? IMAGE_DECODERS;
+  const skipped: SkippedFile[] = [];
+  const files = readdirSync(path.join(root, 'images')).sort();
+  if (files.length > DATA_LIMITS.maxFolderEntries) throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} images.`);
+  const images = files.filter((f) => {
+    const ok = IMAGE_EXT.has(path.extname(f).toLowerCase());
+    if (!ok) skipped.push({ path: `images/${f}`, reason: 'not a PNG, JPEG or WebP file (by its extension)' });
+    return ok;
+  });
+  if (images.length === 0) throw new DataError('DATA_IMAGES_EMPTY', `${name}: images/ holds no PNG, JPEG or WebP file; put the images in images/ and their masks (PNG, same names) in masks/.`);
+  const maskOf = (f: string) => `${path.basename(f, path.extname(f))}.png`;
+  for (const f of images) {
+    if (!existsSync(path.join(root, 'masks', maskOf(f)))) {
+      throw new DataError('DATA_MASK_MISSING', `${name}: images/${f} has no mask: masks/${maskOf(f)} is missing. Every image needs a PNG mask of the same name in masks/.`);
+    }
+  }
+  const namesFile = path.join(root, 'classes.txt');
+  const named = existsSync(namesFile) ? readFileSync(namesFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0) : undefined;
+  const hash = createHash('sha256');
+  const read = (rel: string) => {
+    const r = readImage(path.join(root, rel), decoders, hash, rel);
+    if (typeof r === 'string') throw new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${r}.`);
+    return r.image;
+  };
+  let shape = options.shape ? [...options.shape] : undefined;
+  let features = new Float32Array(0);
+  let targets = new Float32Array(0);
+  let most = 0;
+  images.forEach((f, i) => {
+    const image = read(`images/${f}`);
+    const mask = read(`masks/${maskOf(f)}`);
+    if (mask.width !== image.width || mask.height !== image.height) {
+      throw new DataError('DATA_MASK_SIZE', `${name}: masks/${maskOf(f)} is ${mask.width}×${mask.height} but images/${f} is ${image.width}×${image.height}; a mask has its image's size, one class id per pixel.`);
+    }
+    if (!shape) shape = [3, image.height, image.width];
+    const [, h, w] = shape;
+    if (i === 0) {
+      if (images.length * (shape[0] + 1) * h * w > DATA_LIMITS.maxValues) throw new DataError('DATA_TOO_LARGE', `${name}: ${images.length} images of [${shape}] and their masks are over the ${DATA_LIMITS.maxValues.toLocaleString('en-US')} values held in memory; use a smaller Input shape.`);
+      features = new Float32Array(images.length * shape[0] * h * w);
+      targets = new Float32Array(images.length * h * w);
+    }
+    imageToSample(image, shape, features, i * shape[0] * h * w);
+    const d = mask.data;
+    for (let p = 0; p < mask.width * mask.height; p++) {
+      if (d[4 * p] !== d[4 * p + 1] || d[4 * p] !== d[4 * p + 2]) {
+        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} is a colour image (pixel ${p % mask.width}, ${Math.floor(p / mask.width)} is rgb(${d[4 * p]}, ${d[4 * p + 1]}, ${d[4 * p + 2]})); a mask is grey, its value the class id (0, 1, 2, …).`);
+      }
+      if (named && d[4 * p] >= named.length) {
+        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} has class id ${d[4 * p]} at pixel ${p % mask.width}, ${Math.floor(p / mask.width)}, but classes.txt names ${named.length} classes (ids 0–${named.length - 1}).`);
+      }
+    }
+    // Nearest pixel: the centre of output pixel (x, y) falls in source pixel ⌊(x + ½)·sw/w⌋.
+    for (let y = 0; y < h; y++) {
+      const sy = Math.min(mask.height - 1, Math.floor(((y + 0.5) * mask.height) / h));
+      for (let x = 0; x < w; x++) {
+        const id = d[4 * (sy * mask.width + Math.min(mask.width - 1, Math.floor(((x + 0.5) * mask.width) / w)))];
+        targets[i * h * w + y * w + x] = id;
+        if (id > most) most = id;
+      }
+    }
+  });
+  const classNames = named ?? Array.from({ length: Math.max(2, most + 1) }, (_, c) => `class ${c}`);
+  if (classNames.length > MAX_CLASSES) throw new DataError('DATA_MASK_CLASS', `${name}: classes.txt names ${classNames.length} classes; a grey mask holds at most ${MAX_CLASSES}.`);
+  const [c, h, w] = shape!;
+  return {
+    train: { name, task: 'classification', count: images.length, features, featureShape: [c, h, w], targets, targetShape: [h, w], numClasses: classNames.length, classNames },
+    report: {
+      kind: 'image-folder',
+      fingerprint: hash.digest('hex'),
+      files: images.length * 2,
+      skipped,
+      notes: [`${images.length} images with masks, ${classNames.length} classes${named ? ' (from classes.txt)' : ' (the largest id in the masks + 1; name them in classes.txt)'}`, conversionNote(shape!), `masks resized to ${w}×${h} by the nearest pixel`],
+    },
+  };
+}
