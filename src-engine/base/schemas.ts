@@ -29,16 +29,30 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
 export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
-type Union = readonly [z.ZodType, z.ZodType, ...z.ZodType[]];
+/** One schema for the settings of every declared kind, told apart by `kind`: a kind no declaration names is one issue at `kind` (see `settingIssue`). */
+const byKind = <T>(options: readonly z.ZodObject[]) => z.discriminatedUnion('kind', options as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<T>;
 
 /** A `training.optimizer`: one of the declared optimizers (catalog/optimizers/), with its rate. */
-export const OptimizerConfigSchema = z.union(OPTIMIZERS.map((o) => settingSchema(o.kind, o.params, { lr: z.number().min(0) })) as unknown as Union) as unknown as z.ZodType<OptimizerConfig>;
+export const OptimizerConfigSchema = byKind<OptimizerConfig>(OPTIMIZERS.map((o) => settingSchema(o.kind, o.params, { lr: z.number().min(0) })));
 
 /** A `training.schedule`: one of the declared learning-rate schedules (catalog/schedules/). */
-export const ScheduleConfigSchema = z.union(SCHEDULES.map((s) => settingSchema(s.kind, s.params)) as unknown as Union) as unknown as z.ZodType<ScheduleConfig>;
+export const ScheduleConfigSchema = byKind<ScheduleConfig>(SCHEDULES.map((s) => settingSchema(s.kind, s.params)));
 
 /** A `dataset.transform`: one of the declared transforms (catalog/transforms/), each parameter within its range. */
-const TransformSchema = z.union(listTransforms().map((t) => paramsSchema(t.kind, t.params)) as unknown as readonly [z.ZodType, z.ZodType, ...z.ZodType[]]) as unknown as z.ZodType<TransformConfig>;
+export const TransformSchema = byKind<TransformConfig>(listTransforms().map((t) => paramsSchema(t.kind, t.params)));
+
+/**
+ * What `schema` (one of the kind-discriminated schemas above) refuses in `value`, in the terms of
+ * the engine's coded errors: `unknownKind` when no declaration names its kind, else the first
+ * field that does not fit (`''` for a value that is not an object). Undefined when it fits.
+ */
+export function settingIssue(schema: z.ZodType, value: unknown): { unknownKind: true } | { unknownKind: false; field: string } | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  if (issue.code === 'invalid_union' && issue.path.length === 1 && issue.path[0] === 'kind') return { unknownKind: true };
+  return { unknownKind: false, field: String(issue.path[0] ?? '') };
+}
 
 /** A graph's `training.dataset`: which dataset, and how it is split, corrupted and augmented. */
 const DatasetConfigFields = z.object({

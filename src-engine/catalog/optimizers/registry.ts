@@ -25,6 +25,11 @@ export type OptimizerKind = OptimizerConfig['kind'];
 /** The optimizers' declarations, in the order the app lists them. */
 export const OPTIMIZERS: readonly OptimizerDeclaration<OptimizerKind>[] = DECLARED;
 
+/** `OPTIM_UNKNOWN`'s message for `kind`, with the declared kinds to pick from. */
+export function unknownOptimizerMessage(kind: unknown): string {
+  return `Unknown optimizer "${String(kind)}"; use ${OPTIMIZERS.map((o) => o.kind).join(', ')}.`;
+}
+
 /** The optimizer of a design that has no training settings yet: Adam at its known-good rate. */
 export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: adam.kind, lr: adam.knownGoodLr };
 

@@ -23,5 +23,10 @@ export type ScheduleKind = ScheduleConfig['kind'];
 /** The schedules' declarations, in the order the app lists them. */
 export const SCHEDULES: readonly ScheduleDeclaration<ScheduleKind>[] = DECLARED;
 
+/** `SCHEDULE_UNKNOWN`'s message for `kind`. */
+export function unknownScheduleMessage(kind: unknown): string {
+  return `Unknown learning-rate schedule "${String(kind)}".`;
+}
+
 /** The schedule a design without one trains with: the first declared (a constant rate). */
 export const DEFAULT_SCHEDULE: ScheduleConfig = { kind: DECLARED[0].kind };

@@ -26,6 +26,11 @@ export function listTransforms(): readonly TransformDef<TransformKind>[] {
   return ALL_TRANSFORMS as unknown as readonly TransformDef<TransformKind>[];
 }
 
+/** The data layer's `DATA_BAD_OPTION` message for a transform of unknown `kind`, with the declared kinds. */
+export function unknownTransformMessage(kind: unknown): string {
+  return `Unknown input transform "${String(kind)}" (known: ${ALL_TRANSFORMS.map((d) => d.kind).join(', ')}).`;
+}
+
 /** The transform of `kind`, or undefined for an unknown kind (a file or a message may say anything). */
 export function getTransform(kind: string): TransformDef | undefined {
   return BY_KIND.get(kind);

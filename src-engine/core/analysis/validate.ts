@@ -12,6 +12,7 @@ import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeGroup, type NodeIR,
 import { groupNodes, trainingLossNodes } from '../../base/ir/training';
 import { startFromProblem } from '../../base/ir/start-from';
 import { checkNodeGroups, remapNodeGroups } from '../../base/ir/node-groups';
+import { checkOptimizerSetting, checkScheduleSetting, checkTransformSetting } from './training-settings';
 
 export type { Diagnostic } from '../../base/ir/diagnostics';
 
@@ -427,17 +428,17 @@ function checkTraining(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string
   posInt('batchSize');
   posInt('epochs');
   if (typeof raw.seed !== 'number' || !Number.isInteger(raw.seed)) err('E_TRAINING', `"training.seed" must be a whole number; got ${describe(raw.seed)}.`);
-  if (!isRecord(raw.optimizer) || typeof raw.optimizer.kind !== 'string' || typeof raw.optimizer.lr !== 'number' || !Number.isFinite(raw.optimizer.lr) || raw.optimizer.lr < 0) {
-    err('E_TRAINING', `"training.optimizer" must have a "kind" (${OPTIMIZERS.map((o) => o.kind).join(', ')}) and a non-negative "lr"; got ${describe(raw.optimizer)}.`);
-  }
+  checkOptimizerSetting(raw.optimizer, err, () => err('E_TRAINING', `"training.optimizer" must have a "kind" (${OPTIMIZERS.map((o) => o.kind).join(', ')}) and a non-negative "lr"; got ${describe(raw.optimizer)}.`));
+  if (raw.schedule !== undefined) checkScheduleSetting(raw.schedule, err);
   if (!isRecord(raw.dataset) || typeof raw.dataset.name !== 'string') err('E_TRAINING', `"training.dataset" must have a "name"; got ${describe(raw.dataset)}.`);
+  else if (raw.dataset.transform !== undefined) checkTransformSetting(raw.dataset.transform, err);
   if (raw.metrics !== undefined && (!Array.isArray(raw.metrics) || !raw.metrics.every((m: unknown) => typeof m === 'string'))) {
     err('E_TRAINING', `"training.metrics" must be a list of metric names; got ${describe(raw.metrics)}.`);
   }
   if (raw.groups !== undefined) checkGroups(raw.groups, byId, defs, err);
   const start = raw.startFrom === undefined ? undefined : startFromProblem(raw.startFrom);
   if (start) err('E_TRAINING', start);
-  // Deeper checks of optimizer/schedule/dataset options belong to the trainer that reads them.
+  // Ranges of optimizer/schedule settings and dataset options belong to the trainer that reads them.
   // A shallow copy: nested options are passed through to the trainer as they are.
   const cfg = { ...raw } as unknown as TrainingConfig;
   if (!Array.isArray(cfg.metrics)) cfg.metrics = [];
@@ -482,9 +483,8 @@ function checkGroups(raw: unknown, byId: Map<string, NodeIR>, defs: Map<string, 
       if (typeof l !== 'string' || !byId.has(l)) err('E_GROUPS', `Group "${g.name}" minimises ${describe(l)}, which is not a node.`);
       else if (defs.has(l) && !defs.get(l)!.isLoss) err('E_NOT_A_LOSS', `Group "${g.name}" minimises "${l}", a ${defs.get(l)!.name}; it must be a loss node.`, l);
     }
-    if (g.optimizer !== undefined && (!isRecord(g.optimizer) || typeof g.optimizer.kind !== 'string' || typeof g.optimizer.lr !== 'number' || !(g.optimizer.lr >= 0))) {
-      err('E_GROUPS', `Group "${g.name}": "optimizer" must have a "kind" and a non-negative "lr"; got ${describe(g.optimizer)}.`);
-    }
+    if (g.optimizer !== undefined) checkOptimizerSetting(g.optimizer, err, () => err('E_GROUPS', `Group "${g.name}": "optimizer" must have a "kind" and a non-negative "lr"; got ${describe(g.optimizer)}.`));
+    if (g.schedule !== undefined) checkScheduleSetting(g.schedule, err);
     const p = g.params;
     const between = isRecord(p) ? p.between : undefined;
     const listed = isRecord(p) ? p.nodes : undefined;

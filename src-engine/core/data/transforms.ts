@@ -1,7 +1,7 @@
 import type { DatasetConfig } from '../../base/ir/types';
 import type { Rng } from '../../base/rng';
 import { paramProblem } from '../../catalog/params';
-import { getTransform, listTransforms } from '../../catalog/transforms/registry';
+import { getTransform, unknownTransformMessage } from '../../catalog/transforms/registry';
 import type { TransformDef } from '../../catalog/transforms/types';
 import { DataError } from './types';
 
@@ -22,7 +22,7 @@ export function applyTransform(t: FeatureTransform, x: Float32Array, rng: Rng, l
 /** The declaration of `t`'s kind, or a coded error for a kind no file declares. */
 function declared(t: FeatureTransform): TransformDef {
   const def = getTransform(t.kind);
-  if (!def) throw new DataError('DATA_BAD_OPTION', `Unknown input transform "${String(t.kind)}" (known: ${listTransforms().map((d) => d.kind).join(', ')}).`);
+  if (!def) throw new DataError('DATA_BAD_OPTION', unknownTransformMessage(t.kind));
   return def;
 }
 

@@ -86,6 +86,11 @@ export abstract class OptimizerBase implements Optimizer {
 /** Validate a hyperparameter, throwing `OPTIM_BAD_HYPERPARAM` with the rule it broke. */
 export function checkHyper(name: string, value: number, ok: boolean, rule = 'must be ≥ 0'): void {
   if (!Number.isFinite(value) || !ok) {
-    throw optimError('OPTIM_BAD_HYPERPARAM', `Optimizer setting ${name} = ${value} is invalid: it ${rule}.`);
+    throw optimError('OPTIM_BAD_HYPERPARAM', badHyperMessage(name, value, rule));
   }
+}
+
+/** `OPTIM_BAD_HYPERPARAM`'s message: setting `name` of value `value` breaks `rule` (`must be ≥ 0`). */
+export function badHyperMessage(name: string, value: unknown, rule: string): string {
+  return `Optimizer setting ${name} = ${String(value)} is invalid: it ${rule}.`;
 }

@@ -2,6 +2,7 @@ import type { OptimizerConfig } from '../../base/ir/types';
 import type { AnyOptimizerDefinition } from './optimizer-def';
 import { OPTIMIZER_DEFS } from './optimizer-kinds';
 import { optimError } from './types';
+import { unknownOptimizerMessage } from '../../catalog/optimizers/registry';
 
 /** What each optimizer computes (`optimizer-kinds.ts`), in the order the app lists them. */
 const DEFINED: readonly AnyOptimizerDefinition[] = OPTIMIZER_DEFS;
@@ -14,7 +15,7 @@ export function optimizerSlots(config: OptimizerConfig): number {
 /** The definition of optimizer `kind`. @throws `OPTIM_UNKNOWN` for a kind no file declares. */
 export function optimizerDefinition(kind: string): AnyOptimizerDefinition {
   const def = DEFINED.find((o) => o.kind === kind);
-  if (!def) throw optimError('OPTIM_UNKNOWN', `Unknown optimizer "${kind}"; use ${DEFINED.map((o) => o.kind).join(', ')}.`);
+  if (!def) throw optimError('OPTIM_UNKNOWN', unknownOptimizerMessage(kind));
   return def;
 }
 

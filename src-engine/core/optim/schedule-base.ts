@@ -84,6 +84,11 @@ export function checkKind(kind: string, state: ScheduleState): void {
 
 export function check(kind: string, name: string, value: number, ok: boolean, rule: string): void {
   if (!Number.isFinite(value) || !ok) {
-    throw optimError('SCHEDULE_BAD_CONFIG', `Schedule ${kind}: ${name} = ${value} is invalid; it must be ${rule}.`);
+    throw optimError('SCHEDULE_BAD_CONFIG', badScheduleMessage(kind, name, value, rule));
   }
+}
+
+/** `SCHEDULE_BAD_CONFIG`'s message: setting `name` of schedule `kind` of value `value` is not `rule` (`> 0`). */
+export function badScheduleMessage(kind: string, name: string, value: unknown, rule: string): string {
+  return `Schedule ${kind}: ${name} = ${String(value)} is invalid; it must be ${rule}.`;
 }

@@ -1,5 +1,5 @@
 import type { ScheduleConfig } from '../../base/ir/types';
-import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
+import { DEFAULT_SCHEDULE, unknownScheduleMessage } from '../../catalog/schedules/registry';
 import type { Schedule } from './schedule-base';
 import type { AnyScheduleDefinition } from './schedule-def';
 import { SCHEDULE_DEFS } from './schedule-kinds/registry';
@@ -10,7 +10,7 @@ export type { Schedule, ScheduleState } from './schedule-base';
 /** The declaration of schedule `kind`. @throws `SCHEDULE_UNKNOWN` for a kind no file declares. */
 export function scheduleDefinition(kind: string): AnyScheduleDefinition {
   const def = (SCHEDULE_DEFS as readonly AnyScheduleDefinition[]).find((d) => d.kind === kind);
-  if (!def) throw optimError('SCHEDULE_UNKNOWN', `Unknown learning-rate schedule "${kind}".`);
+  if (!def) throw optimError('SCHEDULE_UNKNOWN', unknownScheduleMessage(kind));
   return def;
 }
 
