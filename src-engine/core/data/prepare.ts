@@ -69,7 +69,7 @@ export function prepareData<S extends Samples = Dataset>(loaded: LoadedDataset<S
   const o = config.options ?? {};
   const full: Samples = loaded.train;
   checkTransform(config.transform, full.featureShape);
-  checkAugmentation(config.augment, full.featureShape);
+  checkAugmentation(config.augment, full.featureShape, full.targetShape);
   const testFraction = typeof o.testSplit === 'number' ? o.testSplit : 0.2;
   const valFraction = config.validationSplit ?? 0.1;
   if (!(valFraction >= 0 && valFraction < 1)) throw new DataError('DATA_BAD_OPTION', `validationSplit must be in [0, 1) (got ${valFraction}).`);

@@ -104,8 +104,14 @@ export function checkTransform(t: FeatureTransform | undefined, shape?: readonly
 }
 
 /** Reject augmentation settings that cannot work on samples of `shape`. */
-export function checkAugmentation(a: Augmentation | undefined, shape: readonly number[]): void {
+export function checkAugmentation(a: Augmentation | undefined, shape: readonly number[], targetShape: readonly number[] = []): void {
   if (!augments(a) || !a) return;
+  // A class per pixel (segmentation masks, [H, W]): a shift, turn or mirror of the image alone would
+  // leave its mask where it was — every moved pixel trained on another pixel's class, silently.
+  const perPixel = targetShape.length === 2 && shape.length === 3 && targetShape[0] === shape[1] && targetShape[1] === shape[2];
+  if (perPixel && (a.shift || a.rotate || a.flip)) {
+    throw new DataError('DATA_BAD_OPTION', 'Shifts, rotations and flips move an image but not its per-pixel mask, so this dataset trains without them; colour jitter is fine.');
+  }
   if (a.jitter !== undefined && !(a.jitter >= 0 && a.jitter <= 1)) throw new DataError('DATA_BAD_OPTION', `augment.jitter must be in [0, 1] (a channel scaled by 1 ± jitter; got ${a.jitter}).`);
   if (a.shift !== undefined && !(Number.isInteger(a.shift) && a.shift >= 0)) throw new DataError('DATA_BAD_OPTION', `augment.shift must be a whole number of pixels ≥ 0 (got ${a.shift}).`);
   if (a.rotate !== undefined && !(a.rotate >= 0 && a.rotate <= 180)) throw new DataError('DATA_BAD_OPTION', `augment.rotate must be in [0, 180] degrees (got ${a.rotate}).`);

@@ -73,6 +73,10 @@ describe('input transforms for the dataset panel', () => {
     expect(code(() => checkTransform({ kind: 'block-mask', size: 4 }, [4]))).toBe('DATA_BAD_OPTION');
     expect(code(() => checkAugmentation({ shift: 1.5 }, [1, 8, 8]))).toBe('DATA_BAD_OPTION');
     expect(code(() => checkAugmentation({ rotate: 10 }, [2]))).toBe('DATA_BAD_OPTION');
+    // A per-pixel mask ([H, W] targets of [C, H, W] images) would not move with the image.
+    for (const a of [{ shift: 2 }, { rotate: 10 }, { flip: true }]) expect(code(() => checkAugmentation(a, [3, 8, 8], [8, 8]))).toBe('DATA_BAD_OPTION');
+    expect(() => checkAugmentation({ jitter: 0.2 }, [3, 8, 8], [8, 8])).not.toThrow();
+    expect(() => checkAugmentation({ flip: true }, [3, 8, 8], [])).not.toThrow();
     expect(code(() => prepareData({ train: images(40) }, { name: 'img', options: { normalize: 'raw' } }, 1))).toBe('no error');
     const flat: Dataset = { ...images(40), featureShape: [64] };
     expect(code(() => prepareData({ train: flat }, { name: 'img', options: { normalize: 'raw' } }, 1))).toBe('DATA_BAD_OPTION');
