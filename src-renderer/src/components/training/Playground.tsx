@@ -191,17 +191,7 @@ function DrawPlayground() {
   const { result, setResult, predict } = usePrediction(client, runId);
   const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
   const subject = explainSubject(result, runId, step);
-  // A mask is asked again every 10 training steps: it follows the weights live while training
-  // (the progress events arrive whichever tab is open; probe frames only while a probe view is).
-  const maskTick = useRun((s) => (s.progress ? Math.floor(s.progress.step / 10) : undefined));
-  const shown = useRef(result);
-  useEffect(() => {
-    shown.current = result;
-  }, [result]);
-  useEffect(() => {
-    const r = shown.current;
-    if (maskTick !== undefined && r?.p?.kind === 'mask' && r.input) predict(r.input, r.normalized);
-  }, [maskTick, predict]);
+  useMaskFollowsTraining(result, predict);
 
   const paint = useCallback(() => {
     const el = canvas.current;
@@ -250,16 +240,9 @@ function DrawPlayground() {
 
   /** An image file (uploaded or pasted) fed as an image folder's images are: converted to the Input's channels and size. */
   const takeImage = async (file: Blob) => {
-    const bitmap = await createImageBitmap(file).catch(() => undefined);
-    if (!bitmap) return setResult({ error: 'That file is not an image the browser can read (PNG, JPEG, …).', normalized: false });
-    const c = document.createElement('canvas');
-    [c.width, c.height] = [bitmap.width, bitmap.height];
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    ctx.drawImage(bitmap, 0, 0);
-    const rgba = ctx.getImageData(0, 0, c.width, c.height);
-    const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    imageToSample({ width: rgba.width, height: rgba.height, data: new Uint8Array(rgba.data.buffer) }, shape, out);
+    const out = await imageFileSample(file, shape);
+    if (out === 'unreadable') return setResult({ error: 'That file is not an image the browser can read (PNG, JPEG, …).', normalized: false });
+    if (!out) return;
     setPicked(undefined);
     setUploaded(Array.from(out));
     if (drawable) {
@@ -336,6 +319,38 @@ function DrawPlayground() {
       </div>
     </div>
   );
+}
+
+/**
+ * A segmentation mask on screen is asked again every 10 training steps: it follows the weights live
+ * while training (the progress events arrive whichever tab is open; probe frames only while a probe
+ * view is).
+ */
+function useMaskFollowsTraining(result: PlaygroundResult | undefined, predict: (input: number[], normalized: boolean) => void): void {
+  const maskTick = useRun((s) => (s.progress ? Math.floor(s.progress.step / 10) : undefined));
+  const shown = useRef(result);
+  useEffect(() => {
+    shown.current = result;
+  }, [result]);
+  useEffect(() => {
+    const r = shown.current;
+    if (maskTick !== undefined && r?.p?.kind === 'mask' && r.input) predict(r.input, r.normalized);
+  }, [maskTick, predict]);
+}
+
+/** An image file as a sample of `shape` (the Input's channels and size, as an image folder's images are converted); `unreadable` when the browser cannot decode it. */
+async function imageFileSample(file: Blob, shape: readonly number[]): Promise<Float32Array | 'unreadable' | undefined> {
+  const bitmap = await createImageBitmap(file).catch(() => undefined);
+  if (!bitmap) return 'unreadable';
+  const c = document.createElement('canvas');
+  [c.width, c.height] = [bitmap.width, bitmap.height];
+  const ctx = c.getContext('2d');
+  if (!ctx) return undefined;
+  ctx.drawImage(bitmap, 0, 0);
+  const rgba = ctx.getImageData(0, 0, c.width, c.height);
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  imageToSample({ width: rgba.width, height: rgba.height, data: new Uint8Array(rgba.data.buffer) }, shape, out);
+  return out;
 }
 
 /** What the Playground's "Why?" explains: the class the prediction on screen gives, for its input and the weights now (none before a prediction, or for an output that is not classes). */
