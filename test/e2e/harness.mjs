@@ -1,7 +1,7 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -353,6 +353,11 @@ export async function replay(app, steps, log = () => {}) {
       } else if (step.removePath) {
         if (!app.workspace) throw new Error('removePath needs the web target (a workspace folder)');
         rmSync(path.join(app.workspace, step.removePath), { recursive: true });
+      } else if (step.expectWorkspaceFiles) {
+        if (!app.workspace) throw new Error('expectWorkspaceFiles needs the web target (a workspace folder)');
+        const dir = path.join(app.workspace, step.expectWorkspaceFiles);
+        const found = existsSync(dir) ? readdirSync(dir).sort() : [];
+        if (JSON.stringify(found) !== JSON.stringify(step.names)) throw new Error(`${step.expectWorkspaceFiles} holds [${found.join(', ')}], not [${step.names.join(', ')}]`);
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
         mkdirSync(path.dirname(path.join(app.workspace, step.writeFile)), { recursive: true });
