@@ -80,7 +80,7 @@ export function CameraCapture({ onBack }: { onBack: () => void }) {
             {countdown > 0 ? countdown : '●'}
           </div>
         ) : null}
-        {state !== 'on' && !error ? <p className="camera-capture__idle">{state === 'starting' ? 'Starting the camera…' : 'The camera is off.'}</p> : null}
+        {state !== 'on' ? <p className="camera-capture__idle">{state === 'starting' ? 'Starting the camera…' : 'The camera is off.'}</p> : null}
       </div>
       <div className="camera-capture__form">
         {error ? (
