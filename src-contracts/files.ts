@@ -73,6 +73,17 @@ export const FileMethods = {
     result: z.object({ path: z.string().max(4096) }),
   },
   /**
+   * Camera frames ("Take photos…" in Add data…) into `<folder>/<className>/`: `folder` is a
+   * folder of the workspace (web mode, e.g. `data/camera`) or one the user picked (Electron);
+   * the class folder is made when missing; each frame (PNG or JPEG bytes as base64, up to 64 a
+   * call) gets the next free `<class>-NNNN.<ext>` and is written with an exclusive create, never
+   * over a file. Answers the class folder and the names written.
+   */
+  saveCaptures: {
+    args: z.tuple([FilePath, z.string().min(1).max(64), z.enum(['png', 'jpg']), z.array(z.string().min(1).max(16 * 1024 * 1024)).min(1).max(64)]),
+    result: z.object({ folder: z.string().max(4096), names: z.array(z.string().max(1024)).max(64) }),
+  },
+  /**
    * Web mode: where the host keeps projects (`--workspace`, absolute) and the data folder it was
    * started with (`--data-dir`), for the Open picker to say where to put files. Electron: null
    * (its native dialogs reach any folder).
@@ -95,7 +106,7 @@ export const UPLOAD_LIMITS = {
 /** File extensions an upload takes: images into folders, tables and arrays as files. */
 export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg', '.webp'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
-export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, uploadData: 16 + 3 * 64 };
+export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
 
 /** What an export may hold, all files together (what the engine can send the renderer in one message: protocol/wire.ts MAX_MESSAGE_BYTES). */
 export const EXPORT_LIMITS = { bytes: 256 * 2 ** 20, partChars: 16 * 2 ** 20 } as const;

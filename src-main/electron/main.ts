@@ -182,7 +182,10 @@ function registerFileIpc(): void {
           ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: ['csv', 'tsv', 'txt', 'npz', 'npy'] }, { name: 'All files', extensions: ['*'] }] }
           : { title: 'Choose a folder of class sub-folders', properties: ['openDirectory'] };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
-      return { ok: true, result: r.canceled || !r.filePaths[0] ? null : grantData(r.filePaths[0]) };
+      if (r.canceled || !r.filePaths[0]) return { ok: true, result: null };
+      // A picked folder may also take camera frames (saveCaptures: class folders made inside it).
+      if (kind === 'dataset-folder') files.grant(r.filePaths[0]);
+      return { ok: true, result: grantData(r.filePaths[0]) };
     }
     return { ok: false, error: { code: 'E_FILE_BAD_REQUEST', message: 'Unknown dialog.' } };
   });
@@ -349,8 +352,10 @@ app.whenReady().then(() => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   // Both handlers: the request one alone leaves permission *checks* (e.g. navigator.permissions) answered by Chromium.
-  session.defaultSession.setPermissionRequestHandler((_wc, perm, cb) => cb(isPermissionAllowed(perm)));
-  session.defaultSession.setPermissionCheckHandler((_wc, perm) => isPermissionAllowed(perm));
+  // The camera ("Take photos…") only: video for the app's own top frame, never audio, never another page.
+  const fromAppPage = (wc: Electron.WebContents | null) => wc !== null && appWindows().some((w) => w.webContents === wc) && isTrustedSender(wc.mainFrame, devUrl);
+  session.defaultSession.setPermissionRequestHandler((wc, perm, cb, details) => cb(isPermissionAllowed(perm, { fromApp: fromAppPage(wc) && isTrustedSender({ url: details.requestingUrl ?? '', parent: null }, devUrl), mediaTypes: 'mediaTypes' in details ? details.mediaTypes : undefined })));
+  session.defaultSession.setPermissionCheckHandler((wc, perm, origin, details) => isPermissionAllowed(perm, { fromApp: fromAppPage(wc) && isTrustedSender({ url: details.requestingUrl ?? origin, parent: details.isMainFrame ? null : true }, devUrl), mediaTypes: details.mediaType ? [details.mediaType] : undefined }));
   serveApp();
   hardenContents();
   buildMenu();

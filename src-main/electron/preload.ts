@@ -36,6 +36,7 @@ const bridge: PreloadBridge = {
     pickExport: async (suggestedName, kind) => unwrapFileResult<string | null>((await ipcRenderer.invoke(IpcChannels.dialog, kind === 'folder' ? 'export-folder' : 'export-file', suggestedName)) as FileOpResult),
     writeExport: (target, kind, files) => fileOp('writeExport', target, kind, files, null),
     reveal: async (p) => void unwrapFileResult<null>((await ipcRenderer.invoke(IpcChannels.dialog, 'reveal', p)) as FileOpResult),
+    saveCaptures: (folder, className, ext, frames) => fileOp('saveCaptures', folder, className, ext, frames),
     list: () => fileOp('list'),
     read: (p) => fileOp('read', p),
     write: (p, text, condition) => fileOp('write', p, text, condition),

@@ -109,8 +109,14 @@ export function resolveAppAsset(requestUrl: string, root: string): AppAssetResul
 
 /**
  * Permissions the renderer may be granted (both the check and the request handler answer from
- * this): none. The app needs no camera, microphone, notifications, geolocation or clipboard-read.
+ * this): the camera only — `media` asked by the app's own top-level page (`fromApp`: the app's
+ * window and origin, see isTrustedSender) for video alone (no microphone, no unknown media type);
+ * nothing else (notifications, geolocation, clipboard-read…), and nothing for any other page.
+ * Chromium asks only when the page calls getUserMedia, which it does when the user clicks
+ * "Take photos…" or the Playground's Camera.
  */
-export function isPermissionAllowed(_permission: string): boolean {
-  return false;
+export function isPermissionAllowed(permission: string, asked: { fromApp: boolean; mediaTypes?: readonly string[] } = { fromApp: false }): boolean {
+  if (permission !== 'media' || !asked.fromApp) return false;
+  const types = asked.mediaTypes ?? [];
+  return types.length > 0 && types.every((t) => t === 'video');
 }

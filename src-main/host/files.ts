@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult, type WriteCondition } from '../../src-contracts/files';
+import { captureNames, isClassName, type CaptureExtension } from './captures';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { writeExport } from '../../src-engine/node/export-writer';
@@ -330,6 +331,38 @@ export class FileService {
   }
 
   /**
+   * Camera frames into `<folder>/<className>/` (FileMethods.saveCaptures): numbered after the
+   * frames there (captureNames), each an exclusive create; a name taken meanwhile moves on to the
+   * next number, nothing is replaced. `folder` resolves as any path does (inside the workspace in
+   * web mode; a folder the user picked in Electron).
+   */
+  async saveCaptures(folder: string, className: string, ext: CaptureExtension, frames: string[]): Promise<{ folder: string; names: string[] }> {
+    if (!isClassName(className)) throw new FileError('E_FILE_PATH', `"${className}" cannot name a class folder: use letters, digits, spaces, "_", "-" or "." (not first).`);
+    const decoded = frames.map((f) => Buffer.from(f, 'base64'));
+    if (decoded.some((d) => d.length > UPLOAD_LIMITS.fileBytes)) throw new FileError('E_FILE_TOO_LARGE', 'A camera frame is larger than an upload may be.');
+    const dir = path.join(this.resolve(folder), className);
+    await this.confine(dir);
+    await fs.mkdir(dir, { recursive: true });
+    await this.confine(dir);
+    const names: string[] = [];
+    let after = 0;
+    for (const data of decoded) {
+      for (;;) {
+        const [name] = captureNames(await fs.readdir(dir), className, ext, 1, after);
+        after = Number(/-(\d+)\.\w+$/.exec(name)![1]);
+        try {
+          await writeBytesAtomic(path.join(dir, name), data, true);
+          names.push(name);
+          break;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'E_FILE_EXISTS' && (e as { code?: string }).code !== 'EEXIST') throw e;
+        }
+      }
+    }
+    return { folder: this.display(dir), names };
+  }
+
+  /**
    * Two `.npy` files, features and targets named as a pair (`X_train.npy` / `y_train.npy`,
    * `features.npy` / `labels.npy`: npyTargetsPath), into a new folder named after the features
    * file; answers the features file's path (what the scan reads, its pair found beside it).
@@ -559,6 +592,7 @@ export const FILE_OPS: { [M in FileMethod]: (s: FileService, ...a: FileArgs<M>) 
   listData: (s) => s.listData(),
   workspace: (s) => s.workspace(),
   uploadData: (s, target, kind, files, more) => s.uploadData(target, kind, files, more),
+  saveCaptures: (s, folder, className, ext, frames) => s.saveCaptures(folder, className, ext, frames),
 };
 export type FileOp = FileMethod;
 

@@ -1,7 +1,7 @@
 // One harness, two targets: launches Netwright (Electron via Playwright's _electron, or web mode
 // in Chromium) and replays scenarios described as data.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -381,6 +381,11 @@ export async function replay(app, steps, log = () => {}) {
           if (Date.now() > deadline) throw new Error(`${step.expectFile} ${existsSync(file) ? `does not match ${step.text}` : 'was not written'} after ${step.within ?? 10_000} ms`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
+      } else if (step.expectWorkspaceFiles) {
+        if (!app.workspace) throw new Error('expectWorkspaceFiles needs the web target (a workspace folder)');
+        const dir = path.join(app.workspace, step.expectWorkspaceFiles);
+        const found = existsSync(dir) ? readdirSync(dir).sort() : [];
+        if (JSON.stringify(found) !== JSON.stringify(step.names)) throw new Error(`${step.expectWorkspaceFiles} holds [${found.join(', ')}], not [${step.names.join(', ')}]`);
       } else if (step.writeFile) {
         if (!app.workspace) throw new Error('writeFile needs the web target (a workspace folder)');
         mkdirSync(path.dirname(path.join(app.workspace, step.writeFile)), { recursive: true });

@@ -327,6 +327,16 @@ const addData = [
   { expect: '[data-testid=playground-probs]', text: 'juniper', within: 20_000 },
   { expect: '[data-testid=playground-canvas]', notAttr: ['data-ink', '0.00'] },
   { screenshot: 'add-data-playground-1280x800' },
+  // Its Camera (Chromium's fake one): a click starts it; one frame, fed as an upload, is predicted.
+  { click: '[data-testid=playground-clear]' },
+  { expect: '[data-testid=playground-canvas]', attr: ['data-ink', '0.00'] },
+  { expectGone: '[data-testid=playground-camera-preview]:visible' },
+  { click: '[data-testid=playground-camera]' },
+  { expect: '[data-testid=playground-camera-preview]', attr: ['data-state', 'on'], within: 10_000 },
+  { click: '[data-testid=playground-camera-take]' },
+  { expect: '[data-testid=playground-canvas]', notAttr: ['data-ink', '0.00'], within: 10_000 },
+  { expect: '[data-testid=playground-probs]', within: 20_000 },
+  { screenshot: 'playground-camera-1280x800' },
   // Saved by reference: the folder changed on disk is said when the project opens, not trained on silently.
   ...saveAs('e2e fruit'),
   { writeFile: 'data/fruit/apple/000.png', text: 'no longer a PNG' },
@@ -382,6 +392,42 @@ const yourPhotos = [
   { press: 'Control+z' },
   { expect: node('fc'), text: '3 out' },
   { expect: '[data-testid=dataset-hint]' },
+];
+
+/**
+ * Issue #48 item 5, web mode with Chromium's fake camera: Add data… ▸ Take photos… shows the live
+ * preview, counts down and takes a burst of 3 into `data/camera/wave/`, a second burst after them
+ * (numbered on, nothing replaced) and one of another class; Use the folder… scans it: two classes.
+ */
+const frames = (cls, from, to) => Array.from({ length: to - from + 1 }, (_, i) => `${cls}-${String(from + i).padStart(4, '0')}.jpg`);
+const cameraBurst = [
+  { viewport: [1280, 800] },
+  ...openTemplate('your-photos'),
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-data]' },
+  { click: '[data-testid=add-data-camera]' },
+  { expect: '[data-testid=camera-preview]', attr: ['data-state', 'on'], within: 10_000 },
+  { fill: '[data-testid=camera-class]', value: 'wave' },
+  { fill: '[data-testid=camera-count]', value: '3' },
+  { click: '[data-testid=camera-burst]' },
+  { expect: '[data-testid=camera-countdown]' },
+  { screenshot: 'camera-countdown-1280x800' },
+  { expect: '[data-testid=camera-saved]', attr: ['data-count', '3'], within: 15_000 },
+  { expectWorkspaceFiles: 'data/camera/wave', names: frames('wave', 1, 3) },
+  { click: '[data-testid=camera-burst]' },
+  { expect: '[data-testid=camera-saved]', text: 'wave-0006.jpg', within: 15_000 },
+  { expectWorkspaceFiles: 'data/camera/wave', names: frames('wave', 1, 6) },
+  { fill: '[data-testid=camera-class]', value: 'still' },
+  { click: '[data-testid=camera-burst]' },
+  { expect: '[data-testid=camera-saved]', text: 'still-0003.jpg', within: 15_000 },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'camera-saved-1280x800' },
+  { click: '[data-testid=camera-scan]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-files', '9'], within: 60_000 },
+  { expectCount: '[data-testid=add-data-class]', count: 2 },
+  { expect: '[data-testid=add-data-class][data-name=wave]', attr: ['data-count', '6'] },
+  { press: 'Escape' },
+  { expectGone: '[data-testid=add-data-dialog]' },
 ];
 
 /**
@@ -1688,7 +1734,7 @@ const training = [
 /** Export and import (issue #14): the workspace folder and browser downloads are web mode's. */
 /** The add-data flow's uploads and workspace data: web mode (Electron picks data in its native dialog). */
 const webData = [
-  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes', steps: addData },
+  { name: 'data: Add data… uploads a folder of PNGs, scans it with progress, previews each class and lists what it skipped; the CNN trains an epoch on it with the folder names as classes; the Playground predicts a camera frame', steps: addData },
   { name: 'data: Add data… reads a table from the workspace: columns, missing cells and a policy for them, roles; the Iris MLP trains an epoch on it', steps: addTable },
   { name: 'train: the learning-rate finder draws the loss against the rate, marks a suggestion, and Apply sets the rate (undoable)', steps: lrFinder },
   { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
@@ -1699,6 +1745,7 @@ const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
   { name: 'data: a pair of .npy files (np.save) uploads together, is paired by its names, and the Iris MLP trains on it', steps: npyPairUpload },
+  { name: 'data: Add data… ▸ Take photos… (a fake camera) counts down and saves bursts into a class folder of the workspace, numbered on; the scan sees both classes', steps: cameraBurst },
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
   { name: 'fine-tuning twice: an imported model\'s runs all start from its weights (Start from is kept), and the Runs table says so', steps: fineTuneTwice },
   { name: 'safetensors: a trained design\'s model.safetensors loads back into the design from the Train dock (Load weights…), and Start from turns to it', steps: safetensorsRoundTrip },

@@ -59,6 +59,7 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
     listData: () => call('listData'),
     workspace: () => call('workspace'),
     uploadData: (target, kind, files, more) => call('uploadData', target, kind, files, more),
+    saveCaptures: (folder, className, ext, frames) => call('saveCaptures', folder, className, ext, frames),
   };
 }
 
@@ -104,6 +105,7 @@ function checkedFiles(files: HostFiles): HostFiles {
     ...(files.pickDataset ? { pickDataset: files.pickDataset } : {}),
     ...(files.reveal ? { reveal: files.reveal } : {}),
     writeExport: async (target, kind, list) => checkFileResult('writeExport', await files.writeExport(target, kind, list)),
+    saveCaptures: async (folder, className, ext, frames) => checkFileResult('saveCaptures', await files.saveCaptures(folder, className, ext, frames)),
   };
 }
 

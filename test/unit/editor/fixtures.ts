@@ -56,6 +56,7 @@ export function memoryHost(nativeDialogs = false) {
     nativeDialogs,
     pickOpen: async () => null,
     pickSave: async (name) => `/picked/${name}`,
+    saveCaptures: async () => ({ folder: '', names: [] }),
     list: async () => [...disk.keys()].map((p) => ({ path: p, name: p, modified: 0 })),
     read: async (p) => {
       const text = disk.get(p);

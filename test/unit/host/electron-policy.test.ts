@@ -99,7 +99,16 @@ describe('resolveAppAsset', () => {
 });
 
 describe('isPermissionAllowed', () => {
-  it('grants nothing', () => {
+  it('grants nothing but the camera', () => {
     for (const p of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal', 'fullscreen', 'unknown']) expect(isPermissionAllowed(p)).toBe(false);
+    for (const p of ['notifications', 'geolocation', 'clipboard-read', 'fullscreen']) expect(isPermissionAllowed(p, { fromApp: true, mediaTypes: ['video'] })).toBe(false);
+  });
+  it('grants video to the app page only, never audio', () => {
+    expect(isPermissionAllowed('media', { fromApp: true, mediaTypes: ['video'] })).toBe(true);
+    expect(isPermissionAllowed('media', { fromApp: false, mediaTypes: ['video'] })).toBe(false);
+    expect(isPermissionAllowed('media', { fromApp: true, mediaTypes: ['video', 'audio'] })).toBe(false);
+    expect(isPermissionAllowed('media', { fromApp: true, mediaTypes: ['audio'] })).toBe(false);
+    expect(isPermissionAllowed('media', { fromApp: true, mediaTypes: ['unknown'] })).toBe(false);
+    expect(isPermissionAllowed('media', { fromApp: true })).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import { dataShapeOf } from '../../training/add-data';
 import { useAddData, type UploadFile } from '../../state/add-data-store';
 import { useEditor } from '../../state/editor-store';
 import { Modal } from '../Modal';
+import { CameraCapture } from './CameraCapture';
 import { PickerInput } from '../PickerInput';
 
 const MISSING_CHOICES: readonly { value: string; label: string }[] = [
@@ -57,7 +58,9 @@ function ChooseData() {
     const p = await files.pickDataset?.(kind);
     if (p) void scan(p);
   };
+  const [camera, setCamera] = useState(false);
   const saved = intent.kind === 'locate' ? String(intent.saved.options?.path ?? '') : '';
+  if (camera) return <CameraCapture onBack={() => setCamera(false)} />;
   return (
     <div className="add-data" data-testid="add-data-choose">
       {saved ? (
@@ -80,6 +83,13 @@ function ChooseData() {
         </div>
       ) : null}
       {files.uploadData ? <UploadButtons /> : null}
+      {intent.kind === 'add' ? (
+        <div className="add-data__actions">
+          <button type="button" data-testid="add-data-camera" title="Photos of your own classes from the camera, saved into a folder of class sub-folders (the camera is asked for now)" onClick={() => setCamera(true)}>
+            Take photos…
+          </button>
+        </div>
+      ) : null}
       {files.listData ? (
         <>
           <h4>In the workspace</h4>

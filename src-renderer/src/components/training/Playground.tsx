@@ -11,6 +11,7 @@ import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
 import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
+import { grabFrame, useCamera } from '../../training/camera';
 import { predict as askModel } from '../../training/model-client';
 import { ExplainView, type ExplainSubject } from './ExplainView';
 
@@ -169,6 +170,40 @@ function ImageUpload({ shape, uploaded, onImage }: { shape: readonly number[]; u
 }
 
 /**
+ * The Playground's Camera source: a click asks for the camera and shows it; "Take a photo"
+ * grabs one frame, fed as an uploaded image is (converted to the Input's channels and size).
+ * The camera stops on "Stop", when the Playground goes (another tab, the run gone) or the page hides.
+ */
+function CameraSource({ onFrame }: { onFrame: (frame: Blob) => void }) {
+  const { video, state, error, start, stop } = useCamera();
+  return (
+    <div className="playground__camera" data-testid="playground-camera-source">
+      {state === 'off' ? (
+        <button type="button" data-testid="playground-camera" title="Take a photo with the camera and see what the network answers (the camera is asked for now)" onClick={() => void start()}>
+          Camera
+        </button>
+      ) : null}
+      <video ref={video} data-testid="playground-camera-preview" data-state={state} hidden={state === 'off'} muted playsInline />
+      {state !== 'off' ? (
+        <span className="add-data__actions">
+          <button type="button" className="primary" data-testid="playground-camera-take" disabled={state !== 'on'} onClick={() => video.current && void grabFrame(video.current, 'png', 512).then(onFrame)}>
+            Take a photo
+          </button>
+          <button type="button" onClick={stop}>
+            Stop
+          </button>
+        </span>
+      ) : null}
+      {error ? (
+        <p className="modal__error" data-testid="playground-camera-error" data-code={error.code}>
+          {error.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
  * Draw an input (or pick a test image: it goes into the drawing, to draw over) and see what the current weights make of it — class
  * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
  * (the engine answers between two steps) and after the run ends.
@@ -310,6 +345,7 @@ function DrawPlayground() {
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
+        {imageInput ? <CameraSource onFrame={(frame) => void takeImage(frame)} /> : null}
         <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
