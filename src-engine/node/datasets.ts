@@ -9,6 +9,7 @@ import { FORTUNE_TOPICS } from '../catalog/datasets/fortunes-topics';
 import { labelledText } from '../catalog/datasets/options';
 import type { CsvOptions, Dataset, LabelledText, LabelledTextOptions, LoadedDataset, Samples, SkippedFile, TextFeatures, Tokenization } from '../core/data';
 import { csvSeries } from '../core/data/series';
+import { csvLabelledTexts } from '../core/data/text-table';
 import { loadImageFolder } from './image-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
@@ -175,6 +176,7 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
   'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
   'text-folder': (o, dirOption, access) => loadTextFolder(o, access),
+  'text-csv': (o, dirOption, access) => loadTextCsv(o, access),
 };
 
 /**
@@ -374,6 +376,35 @@ function loadTextFolder(o: Record<string, unknown>, access: DataAccess): LoadedD
   const used = classes.filter((_, i) => texts.some((t) => t.label === i));
   if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
   return checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));
+}
+
+/**
+ * `text-csv`: `options.path`, a CSV/TSV of labelled texts (core/data/text-table.ts: the text and
+ * label columns, `options.textColumn` and `options.labelColumn` or guessed), split and encoded as
+ * `text-folder`.
+ */
+function loadTextCsv(o: Record<string, unknown>, access: DataAccess): LoadedDataset {
+  const path = pathOption(o, 'text-csv', 'the CSV/TSV with a text column and a label column');
+  const bytes = readDataFile(path, 'text-csv', access, DATA_LIMITS.maxTextBytes);
+  const name = path.split(/[\\/]/).pop()!;
+  const column = (k: 'textColumn' | 'labelColumn') => {
+    const v = o[k];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) throw new DataError('DATA_BAD_OPTION', `text-csv: options.${k} names a column or gives its 0-based number (got ${JSON.stringify(v)}).`);
+    return v;
+  };
+  const textColumn = column('textColumn');
+  const labelColumn = column('labelColumn');
+  const table = csvLabelledTexts(utf8(bytes, name), {
+    name,
+    ...(textColumn !== undefined ? { textColumn } : {}),
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    ...(typeof o.delimiter === 'string' ? { delimiter: o.delimiter } : /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}),
+    ...(typeof o.header === 'boolean' ? { header: o.header } : {}),
+  });
+  const loaded = labelledTextSet('text-csv', table.texts, labelledTextOptions(name, table.classNames, o), createHash('sha256').update(bytes).digest('hex'), 1);
+  const notes = [`text from column ${JSON.stringify(table.textColumn)}${table.chosen.text ? '' : ' (its longest cells)'}, label from ${JSON.stringify(table.labelColumn)}${table.chosen.label ? '' : ' (guessed)'}`, ...loaded.report!.notes];
+  return checkFingerprint('text-csv', o, { ...loaded, report: { ...loaded.report!, notes } });
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {
