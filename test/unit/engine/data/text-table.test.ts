@@ -3,12 +3,15 @@
  * guessed), coded errors for a missing column, an empty text, one class and a malformed row, and
  * the same split and tokens as a text folder of the same texts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { csvLabelledTexts, guessTextColumns } from '../../../../src-engine/core/data/text-table';
 import { loadDataset } from '../../../../src-engine/node/datasets';
+import { scanData } from '../../../../src-engine/node/data-scan';
+import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
+import { DataScanResult } from '../../../../src-engine/protocol';
 
 const ROWS = [
   ['1', 'The cat purrs, then sleeps all day.', 'cats'],
@@ -61,12 +64,16 @@ describe('csvLabelledTexts', () => {
   });
 });
 
+/** The texts as a table, as a folder per class, and a table whose label column holds one value. */
+const dir = mkdtempSync(join(tmpdir(), 'nw-text-csv-'));
+writeFileSync(join(dir, 'pets.csv'), CSV);
+writeFileSync(join(dir, 'same.csv'), csvOf(['text', 'label', 'id'], ROWS.map((r) => [r[1], 'x', r[0]])));
+for (const c of ['cats', 'dogs']) mkdirSync(join(dir, 'pets', c), { recursive: true });
+ROWS.forEach((r, i) => writeFileSync(join(dir, 'pets', r[2], `${String(i).padStart(2, '0')}.txt`), r[1]));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('text-csv', () => {
   it('splits and tokenises as a text folder of the same texts', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nw-text-csv-'));
-    writeFileSync(join(dir, 'pets.csv'), CSV);
-    for (const c of ['cats', 'dogs']) mkdirSync(join(dir, 'pets', c), { recursive: true });
-    ROWS.forEach((r, i) => writeFileSync(join(dir, 'pets', r[2], `${String(i).padStart(2, '0')}.txt`), r[1]));
     const options = { tokens: 'words', maxLength: 6, testSplit: 0.25 };
     const fromCsv = loadDataset({ name: 'text-csv', options: { ...options, path: join(dir, 'pets.csv') } });
     const fromFolder = loadDataset({ name: 'text-folder', options: { ...options, path: join(dir, 'pets') } });
@@ -77,5 +84,33 @@ describe('text-csv', () => {
     expect(rows(fromCsv.train)).toEqual(rows(fromFolder.train));
     expect(fromCsv.report?.notes[0]).toBe('text from column "review" (its longest cells), label from "kind" (guessed)');
     expect(() => loadDataset({ name: 'text-csv', options: { path: join(dir, 'pets.csv'), labelColumn: 'nope' } })).toThrow(expect.objectContaining({ code: 'DATA_TEXT_NO_COLUMN' }));
+  });
+});
+
+describe('data.scan of labelled texts (Add data…)', () => {
+  const options = { tokens: 'words', maxLength: 6, testSplit: 0.25 };
+
+  it('a table of texts: the columns picked, texts with their labels, class counts; its dataset trains as scanned', async () => {
+    const r = await scanData({ scanId: 't1', path: join(dir, 'pets.csv'), kind: 'text-csv', options }, { access: UNRESTRICTED });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r.problem).toBeUndefined();
+    expect(r.labelled).toMatchObject({ texts: 8, tokens: 'words', columns: ['id', 'review', 'kind'], textColumn: 'review', labelColumn: 'kind' });
+    expect(r.labelled!.samples.slice(0, 2)).toEqual([{ text: ROWS[0][1], label: 'cats' }, { text: ROWS[1][1], label: 'dogs' }]);
+    expect(r.classes.map((c) => [c.name, c.count, c.splits.train, c.splits.test])).toEqual([['cats', 4, 3, 1], ['dogs', 4, 3, 1]]);
+    expect(r.featureShape).toEqual([6]);
+    const loaded = loadDataset(r.dataset);
+    expect(loaded.train.text!.vocabulary.length).toBe(r.labelled!.vocabulary);
+  });
+
+  it('a folder of .txt per class is read as texts, whatever folder kind was asked', async () => {
+    const r = await scanData({ scanId: 't2', path: join(dir, 'pets'), kind: 'image-folder' }, { access: UNRESTRICTED });
+    expect([r.kind, r.dataset.name, r.labelled?.texts, r.labelled?.columns]).toEqual(['text-folder', 'text-folder', 8, undefined]);
+  });
+
+  it('a table that cannot be used says why, with its columns to choose from', async () => {
+    const r = await scanData({ scanId: 't3', path: join(dir, 'same.csv'), kind: 'text-csv', options: { labelColumn: 'label' } }, { access: UNRESTRICTED });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r.problem?.code).toBe('DATA_TEXT_ONE_CLASS');
+    expect(r.labelled?.columns).toEqual(['text', 'label', 'id']);
   });
 });
