@@ -194,6 +194,7 @@ export const ERRORS = {
   E_OUTPUT_EMPTY: { title: 'A node would produce no values', action: 'Check its attributes and inputs.', docs: 'ir.md#diagnostic-codes' },
   E_OUTPUT_UNKNOWN: { title: 'An output refers to no node', action: 'Point the output at an existing node.', docs: 'ir.md#diagnostic-codes' },
   E_PREDICT_SHAPE: { title: 'The samples do not fit the model\'s input', action: 'Give samples of the shape the model takes.', docs: 'training-protocol.md#requests-renderer--engine' },
+  E_PREDICT_TEXT: { title: 'This model cannot read a typed text', action: 'Train it on labelled texts, or pick a test sample.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   E_PROJECT_CORRUPT: { title: 'The project file is damaged', action: 'Open a backup or autosave of the project.', docs: 'security.md#files-from-strangers-src-renderersrceditorprojectts-layoutts' },
   E_PROJECT_FOREIGN: { title: 'The file is not a Netwright project', action: 'Open a .netwright.json project, or import the model instead.', docs: 'security.md#files-from-strangers-src-renderersrceditorprojectts-layoutts' },
   E_PROJECT_NEWER: { title: 'The project is from a newer Netwright', action: 'Update Netwright to open it.', docs: 'security.md#files-from-strangers-src-renderersrceditorprojectts-layoutts' },
