@@ -357,12 +357,14 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
       </p>
       <TargetLine table={table} />
-      <p className="add-data__hint">
-        A column of sentences or reviews to classify?{' '}
+      {table.columns.some((c) => c.kind === 'categorical') ? (
+        <p className="add-data__hint">
+          A column of sentences or reviews to classify?{' '}
         <button type="button" className="linkish" data-testid="add-data-as-texts" onClick={() => void scan(r.path, 'text-csv', true)}>
-          Read it as texts with labels
-        </button>
-      </p>
+            Read it as texts with labels
+          </button>
+        </p>
+      ) : null}
       <InputHint data={table.encodedWidth !== undefined ? [table.encodedWidth] : undefined} input={input} convert={false} />
       <div className="add-data__table-wrap">
         <table className="add-data__table" data-testid="add-data-columns">
