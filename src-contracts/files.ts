@@ -104,7 +104,7 @@ export const UPLOAD_LIMITS = {
 } as const;
 
 /** File extensions an upload takes: images into folders, tables and arrays as files. */
-export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg', '.webp'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
+export const UPLOAD_EXTENSIONS = { folder: ['.png', '.jpg', '.jpeg', '.webp', '.txt'], file: ['.csv', '.tsv', '.txt', '.npz', '.npy'] } as const;
 /** Most values one call may carry (an export's files add three each), for the hosts' pre-parse bound. */
 export const FILE_VALUE_LIMIT: Partial<Record<FileMethod, number>> & { default: number } = { default: 16, writeExport: 16 + 3 * 64, stageExport: 16 + 3 * 64, uploadData: 16 + 3 * 64, saveCaptures: 16 + 64 };
 

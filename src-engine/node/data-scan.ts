@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample, targetColumnByName } from '../core/data';
 import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
-import { loadDataset, npyTargets } from './datasets';
+import { loadDataset, npyTargets, readLabelledTexts } from './datasets';
+import { labelledText } from '../catalog/datasets/options';
 import { npyPairFingerprint } from './npz';
 import { readImage, readScannedFile, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -36,11 +37,28 @@ export interface ScanEnvironment {
   decoders?: ImageDecoders;
 }
 
-/** The kind of data at `p` by what it is: a folder of images, an `.npz`, else a table. */
+/**
+ * The kind of data at `p` by what it is: a folder of images (a folder whose class sub-folders hold
+ * `.txt` files and no images is a text folder, whichever folder kind was asked), an `.npz`, else a table.
+ */
 function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResult['kind'] {
+  const folder = statSync(resolved).isDirectory();
+  if (folder && (asked === undefined || asked === 'auto' || asked === 'image-folder' || asked === 'text-folder')) return holdsTexts(resolved) ? 'text-folder' : 'image-folder';
   if (asked && asked !== 'auto') return asked;
-  if (statSync(resolved).isDirectory()) return 'image-folder';
   return /\.np[zy]$/i.test(resolved) ? 'npz' : 'csv';
+}
+
+/** Whether a folder's class sub-folders hold `.txt` files and no images (a text folder, not an image folder). */
+function holdsTexts(root: string): boolean {
+  let texts = false;
+  for (const d of readdirSync(root, { withFileTypes: true })) {
+    if (!d.isDirectory() || d.name.startsWith('.')) continue;
+    for (const f of readdirSync(path.join(root, d.name))) {
+      if (/\.(png|jpe?g|webp)$/i.test(f)) return false;
+      if (/\.txt$/i.test(f)) texts = true;
+    }
+  }
+  return texts;
 }
 
 /**
@@ -60,6 +78,7 @@ export async function scanData(request: DataScanRequest, env: ScanEnvironment): 
   const name = path.basename(resolved);
   if (kind === 'image-folder') return scanImages(request, resolved, name, env);
   if (kind === 'text') return scanText(request, name, env);
+  if (kind === 'text-folder' || kind === 'text-csv') return scanLabelledTexts(request, kind, name, env);
   return scanFile(request, kind, name, env);
 }
 
@@ -260,6 +279,83 @@ function scanText(request: DataScanRequest, name: string, env: ScanEnvironment):
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
     return { ...base, notes: [], problem: { code: err.code, message: err.message } };
+  }
+}
+
+/** Texts the add-data preview shows, and the characters shown of each. */
+const LABELLED_SAMPLES = 12;
+const LABELLED_SAMPLE_CHARS = 300;
+
+/**
+ * Labelled texts (`text-folder`, `text-csv`), read as training reads them with the design's
+ * tokenising options (`request.options`: tokens, maxLength…; a table's textColumn and
+ * labelColumn): the texts per class and split, a few texts with their labels, the vocabulary —
+ * or the coded error training would stop with.
+ */
+function scanLabelledTexts(request: DataScanRequest, kind: 'text-folder' | 'text-csv', name: string, env: ScanEnvironment): DataScanResult {
+  const o = request.options ?? {};
+  const keys = [...Object.keys(labelledText), ...(kind === 'text-csv' ? ['textColumn', 'labelColumn', 'delimiter', 'header'] : [])];
+  const options: Record<string, unknown> = { ...Object.fromEntries(keys.filter((k) => o[k] !== undefined && o[k] !== '').map((k) => [k, o[k]])), path: request.path };
+  const base = { kind, path: request.path, name, fingerprint: '', files: 0, bytes: 0, sizes: [], skipped: [], skippedTotal: 0, classes: [] };
+  env.progress?.({ scanId: request.scanId, phase: 'reading', files: 0, done: 0, classes: 0, skipped: 0, bytes: 0 });
+  try {
+    const { loaded, read } = readLabelledTexts(kind, options, env.access);
+    const report = loaded.report!;
+    const dataset = { name: kind, options: { ...options, fingerprint: report.fingerprint } } satisfies DatasetConfig;
+    const train = new Map<number, number>();
+    for (const y of loaded.train.targets) train.set(y, (train.get(y) ?? 0) + 1);
+    const classes = read.classNames.slice(0, MAX_CLASSES).map((c, i) => {
+      const count = report.classCounts?.[c] ?? 0;
+      return { name: c.slice(0, 1000), count, splits: { train: train.get(i) ?? 0, val: 0, test: count - (train.get(i) ?? 0) }, thumbnails: [] };
+    });
+    // The first text of each class in turn, so every class shows.
+    const samples: { text: string; label: string }[] = [];
+    const next = read.classNames.map(() => 0);
+    for (let round = 0; samples.length < LABELLED_SAMPLES && round < LABELLED_SAMPLES; round++) {
+      read.classNames.forEach((c, label) => {
+        if (samples.length >= LABELLED_SAMPLES) return;
+        while (next[label] < read.texts.length && read.texts[next[label]].label !== label) next[label]++;
+        const t = read.texts[next[label]++];
+        if (t) samples.push({ text: t.text.slice(0, LABELLED_SAMPLE_CHARS), label: c.slice(0, 1000) });
+      });
+    }
+    const text = loaded.train.text!;
+    return {
+      ...base,
+      fingerprint: report.fingerprint,
+      files: report.files,
+      bytes: read.texts.reduce((a, t) => a + t.text.length, 0),
+      classes,
+      skipped: report.skipped.slice(0, SKIPS_LISTED),
+      skippedTotal: report.skipped.length,
+      featureShape: [...loaded.train.featureShape],
+      labelled: {
+        texts: read.texts.length,
+        vocabulary: text.vocabulary.length,
+        tokens: text.tokens,
+        samples,
+        ...(read.columns ? { columns: read.columns.slice(0, MAX_COLUMNS).map((c) => c.slice(0, 1000)), textColumn: read.textColumn!.slice(0, 1000), labelColumn: read.labelColumn!.slice(0, 1000) } : {}),
+      },
+      notes: report.notes.slice(0, 100),
+      dataset,
+    };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    return { ...base, ...(kind === 'text-csv' ? { labelled: tableColumnsOf(request, options, env) } : {}), notes: [], problem: { code: err.code, message: err.message }, dataset: { name: kind, options } };
+  }
+}
+
+/** A table of texts that cannot be used as it stands: its columns, for the preview's column choices (none when it cannot be read). */
+function tableColumnsOf(request: DataScanRequest, options: Record<string, unknown>, env: ScanEnvironment): DataScanResult['labelled'] {
+  try {
+    const bytes = readDataFile(request.path, 'text-csv', env.access, DATA_LIMITS.maxTextBytes);
+    const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
+    const { columns } = csvColumns(bytes.toString('utf8'), { ...(delimiter ? { delimiter } : {}) });
+    const named = (k: string) => (typeof options[k] === 'string' ? { [k]: String(options[k]).slice(0, 1000) } : {});
+    return { texts: 0, vocabulary: 0, tokens: options.tokens === 'words' ? 'words' : 'chars', samples: [], columns: columns.slice(0, MAX_COLUMNS).map((c) => c.name.slice(0, 1000)), ...named('textColumn'), ...named('labelColumn') };
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    return undefined;
   }
 }
 

@@ -9,6 +9,7 @@ import { FORTUNE_TOPICS } from '../catalog/datasets/fortunes-topics';
 import { labelledText } from '../catalog/datasets/options';
 import type { CsvOptions, Dataset, LabelledText, LabelledTextOptions, LoadedDataset, Samples, SkippedFile, TextFeatures, Tokenization } from '../core/data';
 import { csvSeries } from '../core/data/series';
+import { csvLabelledTexts } from '../core/data/text-table';
 import { loadImageFolder } from './image-folder';
 import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
@@ -177,7 +178,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
   'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
-  'text-folder': (o, dirOption, access) => loadTextFolder(o, access),
+  'text-folder': (o, dirOption, access) => readLabelledTexts('text-folder', o, access).loaded,
+  'text-csv': (o, dirOption, access) => readLabelledTexts('text-csv', o, access).loaded,
 };
 
 /**
@@ -343,12 +345,30 @@ function loadFortuneTopics(dir: string, o: Record<string, unknown>, chosen: bool
   return result;
 }
 
+/** Labelled texts as read from the user's files, before they are split: what Add data… previews. */
+export interface LabelledTextsRead {
+  texts: LabelledText[];
+  classNames: string[];
+  /** A table's columns, and which are the text and the label (`text-csv`). */
+  columns?: string[];
+  textColumn?: string;
+  labelColumn?: string;
+}
+
+/**
+ * A user's labelled texts (`text-folder`, `text-csv`) read, split and encoded (the loader's answer,
+ * `loaded`, its fingerprint checked), with the texts as read (`read`, for the add-data preview).
+ */
+export function readLabelledTexts(kind: 'text-folder' | 'text-csv', o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
+  return kind === 'text-folder' ? loadTextFolder(o, access) : loadTextCsv(o, access);
+}
+
 /**
  * `text-folder`: `options.path`, a folder of class sub-folders (sorted by name: the class order)
  * of UTF-8 `.txt` files, one text a file; other files, and text that is not UTF-8, are skipped and
  * reported. At most DATA_LIMITS.maxTextBytes of text in all.
  */
-function loadTextFolder(o: Record<string, unknown>, access: DataAccess): LoadedDataset {
+function loadTextFolder(o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
   const path = pathOption(o, 'text-folder', 'the folder with one sub-folder of .txt files per class');
   const root = allowedPath(path, 'text-folder', access);
   if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `text-folder: ${path} is not a folder.`);
@@ -377,7 +397,38 @@ function loadTextFolder(o: Record<string, unknown>, access: DataAccess): LoadedD
   });
   const used = classes.filter((_, i) => texts.some((t) => t.label === i));
   if (used.length < 2) throw new DataError('DATA_TOO_SMALL', `text-folder: ${path} needs at least two class sub-folders holding .txt files (found ${used.length}).`);
-  return checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));
+  const loaded = checkFingerprint('text-folder', o, labelledTextSet('text-folder', texts, labelledTextOptions(path.split(/[\\/]/).pop()!, classes, o), hash.digest('hex'), texts.length + skipped.length, skipped));
+  return { loaded, read: { texts, classNames: classes } };
+}
+
+/**
+ * `text-csv`: `options.path`, a CSV/TSV of labelled texts (core/data/text-table.ts: the text and
+ * label columns, `options.textColumn` and `options.labelColumn` or guessed), split and encoded as
+ * `text-folder`.
+ */
+function loadTextCsv(o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
+  const path = pathOption(o, 'text-csv', 'the CSV/TSV with a text column and a label column');
+  const bytes = readDataFile(path, 'text-csv', access, DATA_LIMITS.maxTextBytes);
+  const name = path.split(/[\\/]/).pop()!;
+  const column = (k: 'textColumn' | 'labelColumn') => {
+    const v = o[k];
+    if (v === undefined || v === '') return undefined;
+    if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) throw new DataError('DATA_BAD_OPTION', `text-csv: options.${k} names a column or gives its 0-based number (got ${JSON.stringify(v)}).`);
+    return v;
+  };
+  const textColumn = column('textColumn');
+  const labelColumn = column('labelColumn');
+  const table = csvLabelledTexts(utf8(bytes, name), {
+    name,
+    ...(textColumn !== undefined ? { textColumn } : {}),
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    ...(typeof o.delimiter === 'string' ? { delimiter: o.delimiter } : /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}),
+    ...(typeof o.header === 'boolean' ? { header: o.header } : {}),
+  });
+  const loaded = labelledTextSet('text-csv', table.texts, labelledTextOptions(name, table.classNames, o), createHash('sha256').update(bytes).digest('hex'), 1);
+  const notes = [`text from column ${JSON.stringify(table.textColumn)}${table.chosen.text ? '' : ' (its longest cells)'}, label from ${JSON.stringify(table.labelColumn)}${table.chosen.label ? '' : ' (guessed)'}`, ...loaded.report!.notes];
+  const read = { texts: table.texts, classNames: table.classNames, columns: table.columns, textColumn: table.textColumn, labelColumn: table.labelColumn };
+  return { loaded: checkFingerprint('text-csv', o, { ...loaded, report: { ...loaded.report!, notes } }), read };
 }
 
 function pathOption(o: Record<string, unknown>, what: string, hint: string): string {

@@ -288,7 +288,7 @@ export class FileService {
     for (const f of decoded) if (f.data.length > UPLOAD_LIMITS.fileBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(f.path)} is ${mib(f.data.length)}; uploads take files up to ${mib(UPLOAD_LIMITS.fileBytes)} (copy larger data into the data folder instead).`);
     const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];
     for (const f of decoded) {
-      if (!allowed.includes(path.extname(f.path).toLowerCase())) throw new FileError('E_FILE_PATH', `${path.basename(f.path)}: uploads take ${kind === 'folder' ? 'images (PNG, JPEG) into a folder' : 'a table (CSV, TSV) or arrays (.npz, or a pair of .npy)'}.`);
+      if (!allowed.includes(path.extname(f.path).toLowerCase())) throw new FileError('E_FILE_PATH', `${path.basename(f.path)}: uploads take ${kind === 'folder' ? 'images (PNG, JPEG) or texts (.txt) into a folder' : 'a table (CSV, TSV) or arrays (.npz, or a pair of .npy)'}.`);
       const parts = f.path.split('/');
       if (parts.length > 10 || !parts.every(isPlainName)) throw new FileError('E_FILE_PATH', 'An uploaded file is named by a path inside the upload (no "..", no absolute paths).');
     }

@@ -595,6 +595,49 @@ const titanicTable = [
 ];
 
 /**
+ * Issue #48 item 2: a CSV of reviews (id, review, sentiment, year) added to the fortunes-topics
+ * design is read as labelled texts: the preview picks the review as the text and the sentiment as
+ * the label, shows texts with their labels and the classes; a year label rescans; used, it trains
+ * an epoch, and the Playground answers a typed text.
+ */
+const REVIEWS = [
+  ['A wonderful film, the actors were brilliant.', 'positive'],
+  ['Dull, slow and far too long; I nearly fell asleep.', 'negative'],
+  ['It was fine, nothing special, some scenes worked.', 'mixed'],
+];
+const reviewsCsv = ['id,review,sentiment,year', ...Array.from({ length: 30 }, (_, i) => `${i + 1},"${REVIEWS[i % 3][0]}",${REVIEWS[i % 3][1]},${2020 + (i % 5)}`)].join('\n') + '\n';
+const textTable = [
+  { viewport: [1280, 800] },
+  ...openTemplate('fortunes-topics'),
+  { writeFile: 'data/reviews.csv', text: reviewsCsv },
+  { click: '[data-testid=train-tab-curves]' },
+  { click: '[data-testid=train-add-data]' },
+  { click: '[data-testid="add-data-entry-reviews.csv"]' },
+  { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'text-csv'], within: 30_000 },
+  { expect: '[data-testid=add-data-preview]', text: 'text from column "review" \\(its longest cells\\), label from "sentiment"' },
+  { expect: '[data-testid=add-data-labelled]', attr: ['data-texts', '30'] },
+  { expectCount: '[data-testid=add-data-class]', count: 3 },
+  { expect: '[data-testid=add-data-text-sample][data-label=negative]', text: 'nearly fell asleep' },
+  { expect: '[data-testid=add-data-fit-edit][data-node=head]', text: 'has 3 classes' },
+  { expectNoOverflow: ['[data-testid=add-data-dialog]'] },
+  { screenshot: 'text-csv-preview-1280x800' },
+  { select: '[data-testid=add-data-labelColumn]', value: 'year' },
+  { expectCount: '[data-testid=add-data-class]', count: 5, within: 30_000 },
+  { select: '[data-testid=add-data-labelColumn]', value: 'sentiment' },
+  { expectCount: '[data-testid=add-data-class]', count: 3, within: 30_000 },
+  { click: '[data-testid=add-data-use]' },
+  { expect: '[data-testid=train-dataset]', text: 'text-csv: reviews.csv' },
+  ...setField('epochs', 1),
+  { click: '[data-testid=train-start]' },
+  { expect: '[data-testid=run-state]', attr: ['data-state', 'done'], within: 60_000 },
+  { click: '[data-testid=train-tab-playground]' },
+  { fill: '[data-testid=playground-typed-text]', value: 'A brilliant film' },
+  { expect: '[data-testid=playground-probs]', text: 'positive', within: 20_000 },
+  { screenshot: 'text-csv-playground-1280x800' },
+  { viewport: [1400, 900] },
+];
+
+/**
  * Issue #16 item 3: every lesson of the Learn gallery runs from the gallery (quick versions),
  * queues its runs through the run store, and shows our figure beside the reference one for every
  * run, with the claim's verdict. [id, runs] in gallery order. The in-painting lesson's figure is
@@ -1739,6 +1782,7 @@ const webData = [
   { name: 'train: the learning-rate finder draws the loss against the rate, marks a suggestion, and Apply sets the rate (undoable)', steps: lrFinder },
   { name: 'settings: abc in the learning rate is a problem naming the field and blocks Start with the reason; Esc restores it', steps: fieldSaysNo },
   { name: 'data: a Titanic-like table trains on the Iris MLP at the first Start: Survived is the target by name, the gaps name the app\'s control, the Input and head are fitted at Use this data', steps: titanicTable },
+  { name: 'data: a CSV of texts with a label column is previewed as texts (columns picked, labels, classes), trains, and the Playground answers a typed text', steps: textTable },
 ];
 
 const webExport = [

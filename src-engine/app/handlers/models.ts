@@ -29,7 +29,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
   /** The loaded model when `runId` names it, else the current run's session. */
   const predictor = (runId: string) => (ctx.loaded?.model.runId === runId ? ctx.loaded.model : ctx.session(runId));
   return {
-    'model.predict': ({ runId, input, normalized }) => predictor(runId).predict(input, normalized ?? false),
+    'model.predict': ({ runId, input, normalized, text }) => predictor(runId).predict(input, normalized ?? false, text),
     'model.explain': ({ runId, ...p }) => {
       const source = predictor(runId);
       const [model, shape] = source instanceof LoadedModel ? [source.model, source.featureShape] : [source.currentModel(), source.featureShape];

@@ -6,7 +6,7 @@ import { assertLoadable, checkModelGraph, type TrainedModel } from '../../core/e
 import { inferencePlan } from '../../core/export/infer';
 import { Predictor, TrainError, bindGraph, type GraphBinding, type StructuralBinding } from '../../core/train';
 import type { ResultOf } from '../../protocol';
-import { predictSample } from './predict';
+import { predictSample, textSample } from './predict';
 
 /**
  * A trained model answering `model.predict` without a training run: a reopened project's
@@ -49,8 +49,10 @@ export class LoadedModel {
   }
 
   /** Outputs for one sample, as `TrainingSession.predict` answers them. */
-  predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
+  predict(input: readonly number[], normalized = false, text?: string): ResultOf<'model.predict'> {
     const { predictor, task, featureShape, model } = this;
-    return predictSample({ predictor, task, featureShape, normalization: model.normalization, classNames: model.classNames ?? [] }, input, normalized);
+    const p = { predictor, task, featureShape, normalization: model.normalization, classNames: model.classNames ?? [] };
+    // A loaded model keeps no training vocabulary: a typed text is refused (E_PREDICT_TEXT).
+    return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
 }

@@ -1,4 +1,4 @@
-import { applyNormalization, type Normalization } from '../../core/data';
+import { applyNormalization, encodeLabelledText, type Normalization, type TextEncoding } from '../../core/data';
 import { argmax, maskOf, segmentationMask, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
@@ -10,6 +10,19 @@ export interface PredictionPlan {
   featureShape: readonly number[];
   normalization: Normalization | null | undefined;
   classNames: readonly string[];
+  /** How the training texts were encoded (a labelled-text set): what a typed text is encoded with. */
+  text?: TextEncoding;
+}
+
+/**
+ * A typed text as the model's input (`model.predict`'s `text`): encoded as the training texts
+ * were, with their vocabulary (`encodeLabelledText`).
+ *
+ * @throws `E_PREDICT_TEXT` for a model not trained on labelled texts.
+ */
+export function textSample(p: Pick<PredictionPlan, 'text' | 'featureShape'>, text: string): number[] {
+  if (!p.text || p.featureShape.length !== 1) throw Object.assign(new Error('This model was not trained on labelled texts: it has no vocabulary to read a typed text with. Pick a test sample.'), { code: 'E_PREDICT_TEXT' });
+  return Array.from(encodeLabelledText(text, p.text, p.featureShape[0]));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../pro
 import type { ProbeSuite } from '../probes';
 import { recordMetrics, type RunSink } from '../runs/recorder';
 import { DivergenceGuard, type DivergenceGuardOptions } from './divergence-guard';
-import { predictSample } from './predict';
+import { predictSample, textSample } from './predict';
 import { ProbeScheduler } from './probe-scheduler';
 import { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
 import { RunRecorder } from './run-recorder';
@@ -155,10 +155,11 @@ export class TrainingSession {
    * the weights). Safe while training: it runs between steps, and every step refills whatever
    * storage it reads.
    */
-  predict(input: readonly number[], normalized = false): ResultOf<'model.predict'> {
+  predict(input: readonly number[], normalized = false, text?: string): ResultOf<'model.predict'> {
     const { normalization, train } = this.data;
     const predictor = new Predictor(this.plan.withBatchSize(1), this.binding);
-    return predictSample({ predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames }, input, normalized);
+    const p = { predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames, ...(train.text ? { text: train.text } : {}) };
+    return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
 
   /** Per-sample shape of the feature Input (what `predict` and `model.explain` take). */

@@ -17,6 +17,7 @@ import { shapes } from './shapes';
 import { shapeMasks } from './shape-masks';
 import { spirals } from './spirals';
 import { text } from './text';
+import { textCsv } from './text-csv';
 import { textFolder } from './text-folder';
 import { twoMoons } from './two-moons';
 import { waves } from './waves';
@@ -29,7 +30,7 @@ import type { DatasetDeclaration } from './types';
  * (`userData`: image folders, tables, arrays) is read from `options.path`; the rest are made in
  * code. Adding a dataset = one file here + one line below + its loader under its name.
  */
-const DECLARED = [mnist, fashionMnist, iris, housing, imageFolder, csv, npz, fortunes, fortunesTopics, text, textFolder, twoMoons, circles, spirals, xor, blobs, parity, waves, series, shapes, shapeMasks, adding, memory] as const;
+const DECLARED = [mnist, fashionMnist, iris, housing, imageFolder, csv, npz, fortunes, fortunesTopics, text, textFolder, textCsv, twoMoons, circles, spirals, xor, blobs, parity, waves, series, shapes, shapeMasks, adding, memory] as const;
 
 type Declared = (typeof DECLARED)[number];
 

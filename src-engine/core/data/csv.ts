@@ -449,7 +449,7 @@ export function csvColumns(text: string, options: Pick<CsvOptions, 'delimiter' |
 }
 
 /** The rows of a table: the header (or `column 1`…), the data rows, all of one width (else `DATA_CSV_BAD_ROW` with the line). */
-function rectangularRows(text: string, name: string, options: Pick<CsvOptions, 'delimiter' | 'header'>): { width: number; header: string[]; body: { line: number; cells: string[] }[] } {
+export function rectangularRows(text: string, name: string, options: Pick<CsvOptions, 'delimiter' | 'header'>): { width: number; header: string[]; body: { line: number; cells: string[] }[] } {
   const rows = parseCsvRows(text, options.delimiter ?? ',');
   const hasHeader = options.header ?? true;
   if (rows.length < (hasHeader ? 2 : 1)) throw new DataError('DATA_CSV_EMPTY', `${name}: the CSV has no data rows.`);

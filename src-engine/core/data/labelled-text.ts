@@ -92,16 +92,39 @@ function checkOptions(o: LabelledTextOptions): void {
   if (!(o.testFraction > 0 && o.testFraction < 1)) bad(`options.testSplit is a fraction between 0 and 1 (got ${o.testFraction})`);
 }
 
+/** One text's tokens into a zeroed row: ids padded or cut to the row's width, or token counts. */
+function fillRow(toks: readonly string[], id: ReadonlyMap<string, number>, features: TextFeatures, row: Float32Array): void {
+  if (features === 'counts') for (const t of toks) row[id.get(t) ?? UNK_ID]++;
+  else for (let i = 0; i < Math.min(toks.length, row.length); i++) row[i] = id.get(toks[i]) ?? UNK_ID;
+}
+
+const idsOf = new WeakMap<readonly string[], Map<string, number>>();
+
+/**
+ * A new text as a sample of a labelled-text set (the Playground's typed text): tokenised and
+ * encoded exactly as the set's texts were, with its training vocabulary (unknown tokens `<unk>`),
+ * `width` the sample's length (`maxLength` for ids, the vocabulary's size for counts).
+ *
+ * @example encodeLabelledText('the cat', train.text!, train.featureShape[0])
+ */
+export function encodeLabelledText(text: string, encoding: TextEncoding, width: number): Float32Array {
+  let id = idsOf.get(encoding.vocabulary);
+  if (!id) {
+    id = new Map(encoding.vocabulary.map((t, i) => [t, i]));
+    idsOf.set(encoding.vocabulary, id);
+  }
+  const row = new Float32Array(width);
+  fillRow(tokenize(text, encoding.tokens), id, encoding.features, row);
+  return row;
+}
+
 function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Array, id: Map<string, number>, o: LabelledTextOptions, vocabulary: string[], split: string): Dataset {
   const counts = o.features === 'counts';
   const width = counts ? vocabulary.length : o.maxLength;
   const features = new Float32Array(picked.length * width);
   const targets = new Float32Array(picked.length);
   picked.forEach((d, s) => {
-    const toks = docs[d];
-    const row = features.subarray(s * width, (s + 1) * width);
-    if (counts) for (const t of toks) row[id.get(t) ?? UNK_ID]++;
-    else for (let i = 0; i < Math.min(toks.length, width); i++) row[i] = id.get(toks[i]) ?? UNK_ID;
+    fillRow(docs[d], id, o.features, features.subarray(s * width, (s + 1) * width));
     targets[s] = labels[d];
   });
   return {

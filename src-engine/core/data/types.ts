@@ -170,6 +170,12 @@ export type DataErrorCode =
   | 'DATA_IMAGES_ONE_CLASS'
   /** A table column with more distinct text values than one-hot encoding takes. */
   | 'DATA_CSV_TOO_MANY_CATEGORIES'
+  /** A table of labelled texts without the text or label column asked for (or with one column). */
+  | 'DATA_TEXT_NO_COLUMN'
+  /** A labelled text with an empty text or label. */
+  | 'DATA_TEXT_EMPTY'
+  /** Labelled texts all of one class. */
+  | 'DATA_TEXT_ONE_CLASS'
   /** A damaged .npy/.npz (bad magic, a header that lies about the shape, a broken zip). */
   | 'DATA_NPY_BAD'
   /** The data no longer matches the fingerprint saved with the project. */

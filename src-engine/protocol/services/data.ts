@@ -39,8 +39,12 @@ export const DatasetPreview = z.object({
 });
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
 
-/** The user's data kinds (docs/data.md): a folder of class sub-folders, a table, NumPy arrays, a text for a language model. */
-export const DataKind = z.enum(['image-folder', 'csv', 'npz', 'text']);
+/**
+ * The user's data kinds (docs/data.md): a folder of class sub-folders of images, a table, NumPy
+ * arrays, a text for a language model, labelled texts (a folder of class sub-folders of `.txt`, or
+ * a table with a text column and a label column).
+ */
+export const DataKind = z.enum(['image-folder', 'csv', 'npz', 'text', 'text-folder', 'text-csv']);
 export type DataKind = z.infer<typeof DataKind>;
 
 /**
@@ -116,6 +120,22 @@ export const DataScanResult = z.object({
    * size (larger than `distinct` when it is fixed, as ASCII's 97), the training windows and the text's start.
    */
   text: z.object({ characters: z.number().int().nonnegative(), distinct: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
+  /**
+   * Labelled texts (`text-folder`, `text-csv`): a few texts with their class (the first of each
+   * class in turn, cut at 300 characters), how many, the vocabulary built on the training split
+   * and its tokens; a table's columns and which are the text and the label.
+   */
+  labelled: z
+    .object({
+      texts: z.number().int().nonnegative(),
+      vocabulary: z.number().int().nonnegative(),
+      tokens: z.enum(['chars', 'words']),
+      samples: z.array(z.object({ text: z.string().max(400), label: z.string().max(1000) })).max(24),
+      columns: z.array(z.string().max(1000)).max(10_000).optional(),
+      textColumn: z.string().max(1000).optional(),
+      labelColumn: z.string().max(1000).optional(),
+    })
+    .optional(),
   notes: z.array(z.string().max(2000)).max(100),
   problem: ErrorInfo.optional(),
   dataset: DatasetConfigSchema,

@@ -56,6 +56,12 @@ export const modelService = defineService({
         input: numbers({ max: 1 << 20 }),
         /** The input is already normalised (e.g. taken from `probeSamples`). */
         normalized: z.boolean().optional(),
+        /**
+         * A typed text for a model trained on labelled texts (the Playground): encoded by the engine
+         * as the training texts were, with their vocabulary; `input` is then ignored (send []).
+         * `E_PREDICT_TEXT` for a model without one.
+         */
+        text: z.string().max(100_000).optional(),
       }),
       result: z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('probabilities'), values: Numbers, predicted: z.number().int(), classNames: z.array(z.string()) }),

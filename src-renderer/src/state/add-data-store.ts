@@ -1,6 +1,6 @@
 import { create, type StoreApi } from 'zustand';
 import { bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
-import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { LABELLED_TEXT_SETS, dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
@@ -46,8 +46,11 @@ export interface AddDataState {
   used?: { path: string; fingerprint: string; shape: DataShape };
   open(intent?: AddDataState['intent']): void;
   close(): void;
-  /** Scan `path` (with a table's options); replaces any scan in progress. */
-  scan(path: string, kind?: DataKind): Promise<void>;
+  /**
+   * Scan `path` (with a table's options); replaces any scan in progress. A table for a design made
+   * for labelled texts is read as texts (`text-csv`) unless `exact` (the preview's "Read as a table").
+   */
+  scan(path: string, kind?: DataKind, exact?: boolean): Promise<void>;
   cancel(): void;
   /** Change a table's options (a column's role, the missing-value policy) and scan again. */
   setTableOptions(patch: Record<string, unknown>): void;
@@ -85,11 +88,14 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps = { 
       set({ ...initial, verified: get().verified });
       session.getState().setDialog('none');
     },
-    async scan(path, asked) {
+    async scan(path, asked, exact) {
       const client = engine.getState().client;
-      // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table.
-      const textFor = /\.txt$/i.test(path) ? textOptions(editor.getState().history.present.graph.training?.dataset) : undefined;
-      const kind = textFor ? 'text' : asked;
+      // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table;
+      // a table for a design made for labelled texts is texts with labels (its tokenising kept).
+      const designed = editor.getState().history.present.graph.training?.dataset;
+      const textFor = /\.txt$/i.test(path) ? textOptions(designed) : undefined;
+      const texts = LABELLED_TEXT_SETS.includes(designed?.name ?? '');
+      const kind = exact ? asked : textFor ? 'text' : (asked === undefined || asked === 'csv') && texts && /\.(csv|tsv)$/i.test(path) ? 'text-csv' : asked;
       if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
       scanAbort?.abort();
       const abort = new AbortController();
@@ -100,7 +106,7 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps = { 
         if (p.scanId === scanId) set({ progress: p });
       });
       try {
-        const options = textFor ?? get().tableOptions;
+        const options = textFor ?? (kind === 'text-csv' || kind === 'text-folder' || kind === 'image-folder' ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : get().tableOptions);
         const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
         if (scanAbort === abort) set({ phase: 'preview', result });
       } catch (err) {
@@ -120,14 +126,14 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps = { 
       for (const k of Object.keys(options)) if (options[k] === undefined) delete options[k];
       set({ tableOptions: options });
       const src = get().source;
-      if (src) void get().scan(src.path, src.kind);
+      if (src) void get().scan(src.path, src.kind, true);
     },
     async uploadAndScan(name, kind, files) {
       const upload = getHost().files.uploadData;
       if (!upload) return;
       const { taken, left } = uploadable(files, kind);
       set({ phase: 'uploading', upload: { done: 0, total: taken.length, bytes: 0 }, uploadSkipped: left, error: undefined, result: undefined });
-      if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG, JPEG or WebP images' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
+      if (taken.length === 0) return set({ phase: 'failed', error: { code: 'E_UPLOAD_EMPTY', message: `Nothing to upload: ${kind === 'folder' ? 'the folder holds no PNG, JPEG or WebP images, nor .txt texts' : 'choose a .csv, .tsv or .npz file, or two .npy files (features and targets) together'}.` } });
       uploadStop = false;
       try {
         let target = name;
@@ -189,5 +195,5 @@ export function textOptions(dataset: DatasetConfig | undefined): Record<string, 
 
 /** A table's reading options kept from a saved dataset (what the role editor shows again). */
 function tableOptionsOf(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return Object.fromEntries(['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter', 'textColumn', 'labelColumn'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }

@@ -1,4 +1,4 @@
-import type { DataShape, DatasetConfig } from '../../../src-engine/facade';
+import { DATASETS, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -22,7 +22,10 @@ export function datasetToUse(result: DataScanResult, previous: DatasetConfig): D
   if (previous.validationSplit !== undefined) keep.validationSplit = previous.validationSplit;
   if (previous.limit !== undefined) keep.limit = previous.limit;
   if (previous.augment !== undefined && result.kind === 'image-folder') keep.augment = previous.augment;
-  return { ...(result.dataset as DatasetConfig), ...keep };
+  const dataset = result.dataset as DatasetConfig;
+  // Labelled texts keep the design's tokenising (tokens, maxLength…): its Input and Embedding were made for them.
+  if (isLabelledText(result.kind)) return { ...dataset, options: { ...labelledTextOptionsOf(previous), ...dataset.options }, ...keep };
+  return { ...dataset, ...keep };
 }
 
 /**
@@ -32,9 +35,23 @@ export function datasetToUse(result: DataScanResult, previous: DatasetConfig): D
  */
 export function dataShapeOf(result: DataScanResult): DataShape | undefined {
   if (result.problem || !result.featureShape || result.kind === 'text') return undefined;
-  const kind = result.kind === 'image-folder' ? 'folder' : result.kind === 'csv' ? 'table' : 'arrays';
+  const kind = result.kind === 'image-folder' || result.kind === 'text-folder' ? 'folder' : result.kind === 'csv' || result.kind === 'text-csv' ? 'table' : 'arrays';
   const regression = result.table?.task === 'regression';
   return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(result.kind === 'image-folder' ? { resizedToInput: true } : {}) };
+}
+
+/** The datasets of labelled texts: a design trained on one reads a text folder, or a table of texts, as texts. */
+export const LABELLED_TEXT_SETS: readonly string[] = ['fortunes-topics', 'text-folder', 'text-csv'];
+
+export function isLabelledText(kind: string): boolean {
+  return kind === 'text-folder' || kind === 'text-csv';
+}
+
+/** The tokenising options of a labelled-text dataset (`labelledText`'s keys it sets), else none. */
+export function labelledTextOptionsOf(dataset: DatasetConfig | undefined): Record<string, unknown> {
+  if (!dataset || !LABELLED_TEXT_SETS.includes(dataset.name)) return {};
+  const o = dataset.options ?? {};
+  return Object.fromEntries(Object.keys(DATASETS.find((d) => d.name === 'text-folder')!.options).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /** Which files an upload takes (images into a folder; a table or arrays as a file) and which it leaves out, with why. */
@@ -42,11 +59,14 @@ export function uploadable(files: readonly UploadFile[], kind: 'file' | 'folder'
   const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];
   const taken: UploadFile[] = [];
   const left: { path: string; reason: string }[] = [];
+  const extOf = (f: UploadFile) => /\.[^./]+$/.exec(f.path)?.[0].toLowerCase() ?? '';
+  // A folder is of images or of texts (one .txt a sample): beside images, a .txt is a note, not data.
+  const images = kind === 'folder' && files.some((f) => extOf(f) !== '.txt' && allowed.includes(extOf(f)));
   for (const f of files) {
-    const ext = /\.[^./]+$/.exec(f.path)?.[0].toLowerCase() ?? '';
+    const ext = extOf(f);
     const name = f.path.split('/').pop() ?? '';
     if (name.startsWith('.')) continue; // .DS_Store and friends: not the user's data
-    if (!allowed.includes(ext)) left.push({ path: f.path, reason: `not uploaded: ${kind === 'folder' ? 'not a PNG, JPEG or WebP image' : 'not a table or arrays (.npz, .npy)'}` });
+    if (!allowed.includes(ext) || (images && ext === '.txt')) left.push({ path: f.path, reason: `not uploaded: ${kind === 'folder' ? (images ? 'not a PNG, JPEG or WebP image' : 'not a .txt text, or a PNG, JPEG or WebP image') : 'not a table or arrays (.npz, .npy)'}` });
     else if (f.size > UPLOAD_LIMITS.fileBytes) left.push({ path: f.path, reason: `not uploaded: ${(f.size / 2 ** 20).toFixed(0)} MiB, over the upload limit of ${UPLOAD_LIMITS.fileBytes / 2 ** 20} MiB a file` });
     else taken.push(f);
   }

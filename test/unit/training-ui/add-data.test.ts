@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { UPLOAD_LIMITS } from '../../../src-contracts/files';
 import type { DataScanResult } from '../../../src-engine/protocol';
-import { datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
+import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../../../src-renderer/src/training/add-data';
 import { headToFit, type GraphIR } from '../../../src-engine/facade';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,9 @@ describe('add data (renderer)', () => {
       { path: 'notes.txt', reason: 'not uploaded: not a PNG, JPEG or WebP image' },
       { path: 'dogs/big.png', reason: expect.stringMatching(/^not uploaded: 48 MiB, over the upload limit/) as string },
     ]);
+    // A folder of labelled texts (#48), no images: its .txt files are the data.
+    const texts = uploadable([file('cats/1.txt'), file('dogs/2.TXT'), file('notes.pdf')], 'folder');
+    expect([texts.taken.map((f) => f.path), texts.left]).toEqual([['cats/1.txt', 'dogs/2.TXT'], [{ path: 'notes.pdf', reason: 'not uploaded: not a .txt text, or a PNG, JPEG or WebP image' }]]);
     expect(uploadable([file('t.csv'), file('a.npz'), file('x.png')], 'file').taken.map((f) => f.path)).toEqual(['t.csv', 'a.npz']);
   });
 
@@ -78,5 +81,15 @@ describe('a .txt for a design made for text', () => {
     expect(textOptions({ name: 'text' })).toEqual({});
     expect(textOptions({ name: 'csv', options: { path: 'a.txt' } })).toBeUndefined();
     expect(textOptions(undefined)).toBeUndefined();
+  });
+});
+
+describe('labelled texts (#48)', () => {
+  it('a table or folder of texts used for a design made for labelled texts keeps its tokenising; its classes fit the head', () => {
+    const scan = { kind: 'text-csv', path: 'data/pets.csv', name: 'pets.csv', fingerprint: 'f', files: 1, bytes: 9, classes: [{ name: 'cats', count: 4, splits: { train: 3, val: 0, test: 1 }, thumbnails: [] }, { name: 'dogs', count: 4, splits: { train: 3, val: 0, test: 1 }, thumbnails: [] }, { name: 'fish', count: 4, splits: { train: 3, val: 0, test: 1 }, thumbnails: [] }], sizes: [], skipped: [], skippedTotal: 0, featureShape: [64], notes: [], dataset: { name: 'text-csv', options: { path: 'data/pets.csv', fingerprint: 'f', textColumn: 'review' } } } satisfies DataScanResult;
+    const previous = { name: 'fortunes-topics', options: { tokens: 'words', maxLength: 64, dir: '/x' }, validationSplit: 0.1 };
+    expect(datasetToUse(scan, previous)).toEqual({ name: 'text-csv', options: { tokens: 'words', maxLength: 64, path: 'data/pets.csv', fingerprint: 'f', textColumn: 'review' }, validationSplit: 0.1 });
+    expect(datasetToUse(scan, { name: 'mnist' }).options).toEqual(scan.dataset.options);
+    expect(dataShapeOf(scan)).toEqual({ name: 'pets.csv', kind: 'table', featureShape: [64], classes: 3 });
   });
 });

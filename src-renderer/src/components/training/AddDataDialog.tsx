@@ -19,6 +19,9 @@ const MISSING_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'indicator', label: 'fill + a "was missing" column' },
 ];
 
+/** What the preview calls each kind of data. */
+const KIND_LABELS: Record<DataScanResult['kind'], string> = { 'image-folder': 'image folder', csv: 'table', npz: 'NumPy arrays', text: 'text', 'text-folder': 'texts by class folder', 'text-csv': 'table of texts' };
+
 const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : n > 0 ? `${Math.max(1, Math.round(n / 1024))} KB` : '0 KB');
 /** A per-sample shape as the Input node shows it: `[3, 32, 32]`. */
 const formatShape = (s: readonly number[]) => `[${s.join(', ')}]`;
@@ -69,7 +72,7 @@ function ChooseData() {
         </p>
       ) : null}
       <p className="add-data__intro">
-        A <b>folder of images</b> with one sub-folder per class (<code>cats/001.png</code>, <code>dogs/002.jpg</code>; optionally under <code>train/</code>, <code>val/</code>, <code>test/</code>), a <b>table</b> (CSV or TSV, one row per sample), <b>NumPy arrays</b> (<code>np.savez(&apos;data.npz&apos;, x=…, y=…)</code>, or <code>X_train.npy</code> with <code>y_train.npy</code> beside it), or for a design made for text (the tiny GPT) a <b>text</b> (<code>.txt</code>, UTF-8) to learn to write like.
+        A <b>folder of images</b> with one sub-folder per class (<code>cats/001.png</code>, <code>dogs/002.jpg</code>; optionally under <code>train/</code>, <code>val/</code>, <code>test/</code>), a <b>table</b> (CSV or TSV, one row per sample), <b>NumPy arrays</b> (<code>np.savez(&apos;data.npz&apos;, x=…, y=…)</code>, or <code>X_train.npy</code> with <code>y_train.npy</code> beside it), <b>labelled texts</b> (a folder with one sub-folder of <code>.txt</code> files per class, or a CSV with a text column and a label column), or for a design made for text (the tiny GPT) a <b>text</b> (<code>.txt</code>, UTF-8) to learn to write like.
       </p>
       {error ? <p className="add-data__note" data-testid="add-data-note">{error.message}</p> : null}
       {files.pickDataset ? (
@@ -198,19 +201,20 @@ function ScanPreview() {
   const fit = shape ? fitToData(graph, shape, shapes) : undefined;
   const skipped = [...uploadSkipped, ...r.skipped];
   const skippedTotal = uploadSkipped.length + r.skippedTotal;
-  const kindLabel = r.kind === 'image-folder' ? 'image folder' : r.kind === 'csv' ? 'table' : r.kind === 'text' ? 'text' : 'NumPy arrays';
+  const kindLabel = KIND_LABELS[r.kind];
   const changed = intent.kind === 'locate' && intent.saved.options?.fingerprint !== undefined && intent.saved.options.fingerprint !== r.fingerprint;
   return (
     <div className="add-data" data-testid="add-data-preview" data-kind={r.kind} data-files={r.files} data-skipped={skippedTotal} data-fingerprint={r.fingerprint}>
       <p className="add-data__summary">
         <b>{r.name}</b> · {kindLabel} · {plural(r.files, 'file')} · {fmtBytes(r.bytes)}
-        {r.kind === 'image-folder' ? ` · ${plural(r.classes.length, 'class')}` : ''} · <span title={`content fingerprint ${r.fingerprint}`}>fingerprint {r.fingerprint.slice(0, 10)}…</span>
+        {r.kind === 'image-folder' || (r.labelled && r.classes.length) ? ` · ${plural(r.classes.length, 'class')}` : ''} · <span title={`content fingerprint ${r.fingerprint}`}>fingerprint {r.fingerprint.slice(0, 10)}…</span>
       </p>
       {changed ? <p className="add-data__warn" data-testid="add-data-changed">Its contents differ from what the project saved: using it trains on what it holds now.</p> : null}
       {r.kind === 'image-folder' ? <ImageFolderPreview r={r} input={input} /> : null}
       {r.table ? <TablePreview r={r} input={input} /> : null}
       {r.kind === 'npz' ? <ArraysPreview r={r} input={input} /> : null}
       {r.text ? <TextPreview r={r} text={r.text} input={input} /> : null}
+      {r.kind === 'text-folder' || r.kind === 'text-csv' ? <LabelledTextPreview r={r} input={input} /> : null}
       {r.notes.length ? (
         <ul className="add-data__notes">
           {r.notes.map((n) => (
@@ -343,6 +347,7 @@ const Thumbnail = memo(function Thumbnail({ t }: { t: DataThumbnail }) {
 });
 
 function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
+  const scan = useAddData((s) => s.scan);
   const options = useAddData((s) => s.tableOptions);
   const setOptions = useAddData((s) => s.setTableOptions);
   const table = r.table!;
@@ -362,6 +367,14 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
         {table.encodedWidth !== undefined ? ` · ${table.encodedWidth} input values after encoding` : ''}
       </p>
       <TargetLine table={table} />
+      {table.columns.some((c) => c.kind === 'categorical') ? (
+        <p className="add-data__hint">
+          A column of sentences or reviews to classify?{' '}
+        <button type="button" className="linkish" data-testid="add-data-as-texts" onClick={() => void scan(r.path, 'text-csv', true)}>
+            Read it as texts with labels
+          </button>
+        </p>
+      ) : null}
       <InputHint data={table.encodedWidth !== undefined ? [table.encodedWidth] : undefined} input={input} convert={false} />
       <div className="add-data__table-wrap">
         <table className="add-data__table" data-testid="add-data-columns">
@@ -450,6 +463,66 @@ function TextPreview({ r, text, input }: { r: DataScanResult; text: NonNullable<
       </p>
       <pre className="add-data__text" title="How the text starts">{text.start}</pre>
       <InputHint data={r.featureShape} input={input} convert={false} />
+    </>
+  );
+}
+
+/**
+ * Labelled texts (a folder per class, or a table's text and label columns): the texts per class
+ * and split, a few texts with their labels, the vocabulary, and for a table the two columns to choose.
+ */
+function LabelledTextPreview({ r, input }: { r: DataScanResult; input?: number[] }) {
+  const options = useAddData((s) => s.tableOptions);
+  const setOptions = useAddData((s) => s.setTableOptions);
+  const scan = useAddData((s) => s.scan);
+  const l = r.labelled;
+  const column = (key: 'textColumn' | 'labelColumn', label: string, chosen: string | undefined) => (
+    <label className="train-field">
+      <span>{label}</span>
+      <select data-testid={`add-data-${key}`} value={String(options[key] ?? chosen ?? '')} onChange={(e) => setOptions({ [key]: e.target.value })}>
+        {chosen === undefined && options[key] === undefined ? <option value="">choose…</option> : null}
+        {l?.columns?.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  return (
+    <>
+      {l?.columns ? (
+        <div className="add-data__columns" data-testid="add-data-text-columns">
+          {column('textColumn', 'Text column', l.textColumn)}
+          {column('labelColumn', 'Label column', l.labelColumn)}
+          <button type="button" className="linkish" data-testid="add-data-as-table" onClick={() => void scan(r.path, 'csv', true)}>
+            Read it as a table of values instead
+          </button>
+        </div>
+      ) : null}
+      {l && l.texts > 0 ? (
+        <>
+          <p className="add-data__sizes" data-testid="add-data-labelled" data-texts={l.texts} data-vocabulary={l.vocabulary}>
+            {plural(l.texts, 'text')} · a vocabulary of {l.vocabulary.toLocaleString()} {l.tokens === 'chars' ? 'characters' : 'words'} from the training split · each sample {formatShape(r.featureShape ?? [])}
+          </p>
+          <div className="add-data__class-counts" data-testid="add-data-classes">
+            {r.classes.map((c) => (
+              <span key={c.name} className="add-data__class-count" data-testid="add-data-class" data-name={c.name} data-count={c.count} title={`train ${c.splits.train}, test ${c.splits.test}`}>
+                <b>{c.name}</b> {c.count.toLocaleString()}
+              </span>
+            ))}
+          </div>
+          <ul className="add-data__texts" data-testid="add-data-texts">
+            {l.samples.map((t, i) => (
+              <li key={i} data-testid="add-data-text-sample" data-label={t.label}>
+                <span className="add-data__text-label">{t.label}</span>
+                <span className="add-data__text-body">{t.text}</span>
+              </li>
+            ))}
+          </ul>
+          <InputHint data={r.featureShape} input={input} convert={false} />
+        </>
+      ) : null}
     </>
   );
 }

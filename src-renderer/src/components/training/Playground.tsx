@@ -53,20 +53,24 @@ interface PlaygroundResult {
   normalized: boolean;
 }
 
-/** Ask the run's current weights about an input: one request at a time; while one is out, only the newest waiting input is kept. */
+/**
+ * Ask the run's current weights about an input (or a typed text, which the engine encodes as the
+ * training texts were): one request at a time; while one is out, only the newest waiting one is
+ * kept. A new run (or loaded model) clears the answer: nothing of the last model stays on screen.
+ */
 function usePrediction(client: RpcClient | undefined, runId: string | undefined) {
-  const [result, setResult] = useState<PlaygroundResult>();
+  const [result, setResult] = useState<PlaygroundResult & { runId?: string }>();
   const inflight = useRef(false);
   const again = useRef<(() => void) | undefined>(undefined);
 
-  const predict = useCallback(
-    (input: number[], normalized: boolean) => {
+  const ask = useCallback(
+    (input: number[], normalized: boolean, text?: string) => {
       if (!client || !runId) return;
       const go = () => {
         inflight.current = true;
-        askModel(client, { runId, input, ...(normalized ? { normalized } : {}) })
-          .then((p) => setResult({ p, input, normalized }))
-          .catch((err: Error) => setResult({ error: err.message, input, normalized }))
+        askModel(client, { runId, input, ...(normalized ? { normalized } : {}), ...(text !== undefined ? { text } : {}) })
+          .then((p) => setResult({ p, input, normalized, runId }))
+          .catch((err: Error) => setResult({ error: err.message, input, normalized, runId }))
           .finally(() => {
             inflight.current = false;
             const next = again.current;
@@ -79,7 +83,31 @@ function usePrediction(client: RpcClient | undefined, runId: string | undefined)
     },
     [client, runId],
   );
-  return { result, setResult, predict };
+  const predict = useCallback((input: number[], normalized: boolean) => ask(input, normalized), [ask]);
+  const predictText = useCallback((text: string) => ask([], false, text), [ask]);
+  return { result: result?.runId === runId ? result : undefined, setResult, predict, predictText };
+}
+
+/** Wait after the last key before asking the network about a typed text. */
+const TYPING_DEBOUNCE_MS = 250;
+
+/** A text to type for a model of labelled texts: the network's answer follows the typing (debounced). */
+function TypedText({ onText }: { onText: (text: string) => void }) {
+  const [text, setText] = useState('');
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const type = (value: string) => {
+    setText(value);
+    clearTimeout(timer.current);
+    if (value === '') onText('');
+    else timer.current = setTimeout(() => onText(value), TYPING_DEBOUNCE_MS);
+  };
+  return (
+    <label className="playground__typed">
+      <span>Type a text</span>
+      <textarea data-testid="playground-typed-text" rows={4} value={text} placeholder="Any text: it is tokenised with the training vocabulary (unknown tokens read as <unk>)." onChange={(e) => type(e.target.value)} />
+    </label>
+  );
 }
 
 /** What the network answered: class probabilities, an output (a reconstruction), an error, or the prompt to try it. */
@@ -223,7 +251,7 @@ function DrawPlayground() {
   const drawing = useRef(false);
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
-  const { result, setResult, predict } = usePrediction(client, runId);
+  const { result, setResult, predict, predictText } = usePrediction(client, runId);
   const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
   const subject = explainSubject(result, runId, step);
   useMaskFollowsTraining(result, predict);
@@ -341,16 +369,26 @@ function DrawPlayground() {
               Clear
             </button>
           </>
-        ) : (
+        ) : probe.texts ? null : (
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
         {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
         {imageInput ? <CameraSource onFrame={(frame) => void takeImage(frame)} /> : null}
+        {probe.texts ? (
+          <TypedText
+            key={runId}
+            onText={(text) => {
+              setPicked(undefined);
+              if (text.trim() === '') setResult(undefined);
+              else predictText(text);
+            }}
+          />
+        ) : null}
         <SamplePicks inputs={probe.inputs} texts={probe.texts} shape={probe.shape} thumbnails={drawable || imageInput} picked={picked} onPick={pick} />
         <PickedText text={picked !== undefined ? probe.texts?.[picked] : undefined} />
       </div>
       <div className="playground__answer">
-        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
+        <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
         <ExplainView client={client} subject={subject} shape={probe.shape} text={picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined} />
       </div>
     </div>
