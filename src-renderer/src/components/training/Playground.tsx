@@ -257,20 +257,7 @@ function DrawPlayground() {
   useMaskFollowsTraining(result, predict);
 
   const paint = useCallback(() => {
-    const el = canvas.current;
-    const ctx = el?.getContext('2d');
-    if (!el || !ctx || !drawable) return;
-    const img = ctx.createImageData(w, h);
-    let ink = 0;
-    for (let i = 0; i < w * h; i++) {
-      const p = Math.min(1, Math.max(0, pixels.current[i]));
-      ink += p;
-      const v = Math.round(p * 255);
-      img.data.set([v, v, v, 255], i * 4);
-    }
-    ctx.putImageData(img, 0, 0);
-    // How much is drawn (the sum of the pixels, 0..w·h): tests read it off the element.
-    el.dataset.ink = ink.toFixed(2);
+    if (canvas.current && drawable) paintDrawing(canvas.current, pixels.current, w, h);
   }, [w, h, drawable]);
 
   /** Put a test sample into the drawing (to draw over it) and ask the network about it as fed. */
@@ -393,6 +380,23 @@ function DrawPlayground() {
       </div>
     </div>
   );
+}
+
+/** The drawing's pixels (0–1, one channel) onto its canvas, grey; the canvas's `data-ink` says how much is drawn. */
+function paintDrawing(el: HTMLCanvasElement, pixels: Float32Array, w: number, h: number): void {
+  const ctx = el.getContext('2d');
+  if (!ctx) return;
+  const img = ctx.createImageData(w, h);
+  let ink = 0;
+  for (let i = 0; i < w * h; i++) {
+    const p = Math.min(1, Math.max(0, pixels[i]));
+    ink += p;
+    const v = Math.round(p * 255);
+    img.data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(img, 0, 0);
+  // How much is drawn (the sum of the pixels, 0..w·h): tests read it off the element.
+  el.dataset.ink = ink.toFixed(2);
 }
 
 /**
