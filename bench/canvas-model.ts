@@ -12,7 +12,8 @@
  *    `denseblock1` opened (test-results/densenet121-*.png).
  *
  * Run: `npx electron-vite build && npx tsx bench/canvas-model.ts` (env: CANVAS_MODEL, default
- * densenet121; any model of the generator's index). Prints a table and writes
+ * densenet121; any model of the generator's index; CANVAS_SKIP_BROWSER; CANVAS_IMPORT_ONLY: the
+ * browser's Import ONNX alone, with its phases). Prints a table and writes
  * `bench/results/canvas-model-<date>.json`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +56,22 @@ async function painted(page: Page, nodes: number): Promise<void> {
   await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
 }
 
+/**
+ * The import's phases in the page, from the renderer's `import:*` performance marks
+ * (src-renderer/src/training/export.ts): the engine's read (file sent, parsed, folded, shapes),
+ * the canvas's layout, the engine's load, the stores, then until the bench saw it painted.
+ */
+// A string: tsx's transform names functions with a helper the page does not have.
+const importPhases = `(() => {
+  const at = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? NaN;
+  const marks = ['import:start', 'import:read', 'import:laid-out', 'import:confirmed', 'import:loaded', 'import:stored'].map(at);
+  const labels = ['engine read (model.read)', 'canvas layout (parseProject)', 'confirm discard', 'engine load (model.load)', 'stores updated'];
+  const out = {};
+  labels.forEach((l, i) => (out[l] = marks[i + 1] - marks[i]));
+  out['render → painted'] = performance.now() - marks[5];
+  return out;
+})()`;
+
 async function browserPart(file: string, project: string, nodes: number) {
   const exe = chromiumBinary();
   if (!exe) throw new Error('no Chromium found (set CHROMIUM_PATH)');
@@ -74,12 +91,14 @@ async function browserPart(file: string, project: string, nodes: number) {
     // Import ONNX as the user does: the file is read by the engine (weights included), the design
     // opens laid out with its groups.
     const importMs: number[] = [];
+    const phases: Record<string, number>[] = [];
     for (let i = 0; i < 3; i++) {
       if (i > 0) {
         await page.click('[data-testid=cmd-new]');
         await page.locator('[data-testid=confirm-ok]').click({ timeout: 2000 }).catch(() => undefined);
         await page.waitForFunction(`document.querySelector('[data-testid=canvas]')?.getAttribute('data-nodes') === '0'`);
       }
+      await page.evaluate('performance.clearMarks()');
       const t0 = Date.now();
       await page.locator('[data-testid=import-onnx-file]').setInputFiles(file);
       // The app asks before discarding a design it would lose: answered as soon as it asks (a fixed
@@ -89,10 +108,16 @@ async function browserPart(file: string, project: string, nodes: number) {
       await page.locator('[data-testid=confirm-ok]').click({ timeout: 50 }).catch(() => undefined);
       await painted(page, nodes);
       importMs.push(Date.now() - t0);
+      phases.push(await page.evaluate<Record<string, number>>(importPhases));
     }
     const imported = stats(importMs);
     console.log(`Chromium (headless, software rendering) ${VIEW.width}×${VIEW.height}, ${MODEL}`);
     console.log(`  Import ONNX → laid out, painted     ${fmt(imported)}`);
+    const phaseStats = Object.fromEntries(Object.keys(phases[0] ?? {}).map((k) => [k, stats(phases.map((p) => p[k]))]));
+    for (const [k, s] of Object.entries(phaseStats)) console.log(`    ${k.padEnd(33)} ${fmt(s)}`);
+
+    // CANVAS_IMPORT_ONLY: the import alone (A/B rounds of it).
+    if (process.env.CANVAS_IMPORT_ONLY) return { imported, phases: phaseStats };
 
     // The same design from a saved project: the canvas's part alone.
     const openMs: number[] = [];
@@ -139,7 +164,7 @@ async function browserPart(file: string, project: string, nodes: number) {
     await fit();
     await page.screenshot({ path: join(shots, `${MODEL}-all-open-1280x800.png`) });
     const panOpen = await pan('pan at fit, every group open');
-    return { imported, opened, panFolded, panOpen };
+    return { imported, phases: phaseStats, opened, panFolded, panOpen };
   } finally {
     await browser.close();
     host.stop();

@@ -127,6 +127,8 @@ async function child(job: ChildJob): Promise<ChildResult> {
     ],
   });
   await loop.run();
+  // The design's epochs over too few images end the run before `steps`: no rate to give (it printed a negative one).
+  if (te === 0) throw new Error(`the run ended before step ${job.steps} (too few images for the design's epochs): give more images or fewer BENCH_THROUGHPUT_STEPS`);
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return {
     streamed: isStreamed(data.train),

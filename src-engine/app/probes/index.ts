@@ -1,5 +1,5 @@
 /** Probes: what the engine measures on a fixed probe batch while a run trains (docs/training-protocol.md). */
-export { TensorSummarizer, compact, compactOrNull, l2Distance, l2Norm, meanAbs, allFinite } from './summary';
+export { TensorSummarizer, compact, compactOrNull, l2Distance, l2Norm, meanAbs } from './summary';
 export { ActivationProbe, deadFraction } from './activation-probe';
 export { GradientProbe, type GradientStats } from './gradient-probe';
 export { WeightProbe } from './weight-probe';

@@ -5,7 +5,8 @@ import { getOp } from '../../core/ops/registry';
 import { suggestLr } from '../../catalog/optimizers/registry';
 import type { LoopHooks, LoopView, StepContext, StepVerdict } from '../../core/train';
 import type { EventData } from '../../protocol';
-import { allFinite, compact } from '../probes/summary';
+import { allFinite } from '../../base/tensor';
+import { compact } from '../probes/summary';
 import type { SessionPlan } from './session-plan';
 
 /** Where a NaN or Inf first appeared in one training step. */

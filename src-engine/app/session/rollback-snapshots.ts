@@ -1,5 +1,5 @@
 import type { Checkpoint, LoopEpoch, LoopHooks, StepContext, LoopView } from '../../core/train';
-import { allFinite } from '../probes/summary';
+import { allFinite } from '../../base/tensor';
 import { gradientsFinite } from './divergence-guard';
 
 /** Take a rollback snapshot at most this often (ms), and only while the loss is healthy. */

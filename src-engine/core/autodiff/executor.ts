@@ -126,6 +126,12 @@ export interface CompileOptions {
    * score with respect to the input: core/explain). Default: none.
    */
   gradientRoots?: readonly string[];
+  /**
+   * `false`: parameters and buffers are left as allocated, not initialised, for a plan whose
+   * every weight and buffer is loaded next (`inferencePlan`: an imported densenet121's 8 M
+   * weights drawn at random only to be overwritten). Default true.
+   */
+  init?: boolean;
 }
 
 /** What every plan of one compiled graph shares. */
@@ -170,6 +176,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const backend = opts.backend;
   const alloc = (shape: readonly number[]): Tensor => tensor(shape, backend.alloc(sizeOf(shape)));
+  const init = opts.init !== false;
 
   const family: Family = {
     checked,
@@ -198,7 +205,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     const grads: Record<string, Tensor> = {};
     for (const spec of specs) {
       const value = alloc(spec.shape);
-      initTensor(value, spec, rng);
+      if (init) initTensor(value, spec, rng);
       const grad = alloc(spec.shape);
       values[spec.name] = value;
       grads[spec.name] = grad;
@@ -207,7 +214,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     const bufs: Record<string, Tensor> = {};
     for (const spec of bufferSpecs) {
       const value = alloc(spec.shape);
-      initTensor(value, spec, rng);
+      if (init) initTensor(value, spec, rng);
       bufs[spec.name] = value;
       family.buffers.push({ nodeId: id, name: spec.name, value });
     }

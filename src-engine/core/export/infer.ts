@@ -32,7 +32,8 @@ export function loadWeights(plan: CompiledGraph, model: Pick<TrainedModel, 'para
 
 /** A plan of `model` for `batchSize` samples with its weights and buffers loaded; run it with `plan.forward(false)` (eval mode). */
 export function inferencePlan(model: TrainedModel, batchSize: number, backend: Backend = createReferenceBackend(), checked?: CheckedGraph): CompiledGraph {
-  const plan = compileGraph(checked ?? checkedOrThrow(model.graph), { batchSize, backend, seed: 0 });
+  // Every weight and buffer is loaded next: none drawn at random first.
+  const plan = compileGraph(checked ?? checkedOrThrow(model.graph), { batchSize, backend, seed: 0, init: false });
   loadWeights(plan, model);
   return plan;
 }

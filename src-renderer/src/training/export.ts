@@ -308,6 +308,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     },
   });
   let r: ResultOf<'model.read'>;
+  performance.mark('import:start');
   try {
     r = await c.request('model.read', { format: 'onnx', data: new Uint8Array(await file.arrayBuffer()) }, { signal: abort.signal });
   } catch (err) {
@@ -316,6 +317,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     return notify('error', `Could not import "${file.name}": ${e.message}`, e.code), false;
   }
   if (cancelled) return false;
+  performance.mark('import:read');
   session.clearNotice();
   const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
   // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
@@ -325,7 +327,9 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   const direction = usePanels.getState().layoutDirection;
   const parsed = parseProject(JSON.stringify(graph), { aspect: canvasAspect(), direction });
   if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
+  performance.mark('import:laid-out');
   if (!(await confirmDiscard())) return false;
+  performance.mark('import:confirmed');
   let info: ResultOf<'model.load'>;
   try {
     info = await c.request('model.load', { staged: r.staged });
@@ -335,9 +339,11 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   }
   // Netwright's own design comes back with its training settings: its runs start from these weights (a setting the Train dock shows).
   const doc = r.restored && parsed.doc.graph.training && !parsed.doc.graph.training.startFrom ? { ...parsed.doc, graph: { ...parsed.doc.graph, training: { ...parsed.doc.graph.training, startFrom: { kind: 'loaded' as const } } } } : parsed.doc;
+  performance.mark('import:loaded');
   useEditor.getState().load(doc, { name }, { layoutDirection: direction }, true);
   useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
   useRun.getState().weightsLoaded(file.name);
+  performance.mark('import:stored');
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"

@@ -9,7 +9,10 @@ import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { EXPORT_FORMATS } from '../../../../src-engine/core/export/formats';
 import { describeGenerator, generatorOf, inferenceModel } from '../../../../src-engine/core/export/inference-graph';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
-import { inferModel } from '../../../../src-engine/core/export/infer';
+import { inferModel, inferencePlan } from '../../../../src-engine/core/export/infer';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import { checkedOrThrow } from '../../../../src-engine/core/analysis/checked';
+import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { exportPytorch } from '../../../../src-engine/core/export/pytorch';
 import { trainedModel } from './onnx/harness';
 
@@ -140,5 +143,16 @@ describe('exporting a GAN', () => {
     expect(back.graph.nodes.map((n) => n.id)).toEqual(model.graph.nodes.map((n) => n.id));
     expect(back.graph.training?.groups?.length).toBe(2);
     expect(Object.keys(back.params).sort()).toEqual(Object.keys(model.params).sort());
+  });
+});
+
+describe('inferencePlan (#47)', () => {
+  it('draws no random weights it then overwrites: compiled with init: false, every weight and buffer is the loaded one', () => {
+    const graph = template('mnist-cnn.json');
+    const blank = compileGraph(checkedOrThrow(graph), { batchSize: 1, backend: createReferenceBackend(), seed: 0, init: false });
+    expect([...blank.params, ...blank.buffers].every((e) => e.value.data.every((v) => v === 0))).toBe(true);
+    const model = trainedModel(graph, 1, 4);
+    const plan = inferencePlan(model, 1);
+    for (const e of [...plan.params, ...plan.buffers]) expect(e.value.data).toEqual(model[plan.params.includes(e as never) ? 'params' : 'buffers'][`${e.nodeId}.${e.name}`]);
   });
 });
