@@ -34,6 +34,14 @@ export async function openCamera(media: Pick<MediaDevices, 'getUserMedia'> | und
 
 /** The video's current frame, scaled so its longer side is at most `maxSide`, as PNG or JPEG bytes. */
 export async function grabFrame(video: HTMLVideoElement, type: 'png' | 'jpg', maxSide = 320): Promise<Blob> {
+  // Playing is not showing: the first frame can come after play() resolves (a loaded machine), and
+  // a frame drawn before it is an empty 1×1 picture — fed to the network as a black image.
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || video.videoWidth === 0) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('The camera sent no picture within 5 seconds.')), 5000);
+      video.addEventListener('loadeddata', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
   const scale = Math.min(1, maxSide / Math.max(video.videoWidth, video.videoHeight, 1));
   const c = document.createElement('canvas');
   c.width = Math.max(1, Math.round(video.videoWidth * scale));

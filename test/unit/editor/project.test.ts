@@ -110,6 +110,6 @@ describe('templates', () => {
   });
 
   it('lists the shipped examples first, in gallery order', () => {
-    expect(readTemplates(files).slice(0, 9).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'your-photos', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm']);
+    expect(readTemplates(files).slice(0, 10).map((t) => t.id)).toEqual(['mnist-mlp', 'mnist-cnn', 'your-photos', 'shapes-segmentation', 'mnist-denoise-ae', 'two-moons-mlp', 'iris-mlp', 'housing-mlp', 'fashion-mlp', 'mnist-lstm']);
   });
 });
