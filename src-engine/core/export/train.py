@@ -424,8 +424,10 @@ def evaluate(net, losses, dataset, classification, rank, world, device, corrupte
         out = net(corrupt(x, noise) if corrupted else x)
         loss_sum += float(total_loss(losses, out, x, y)) * len(x)
         pred = out[CONFIG['prediction']] if CONFIG['multiple_outputs'] else out
-        if classification and y.dim() > 1:  # a class per position (logits [N, T, V]): each sample's share right
-            correct += float((pred.argmax(-1) == y).float().flatten(1).mean(1).sum())
+        if classification and y.dim() > 1:  # a class per position: each sample's share right
+            # tokens: logits [N, T, V] for targets [N, T]; pixels (segmentation): [N, C, H, W] for [N, H, W]
+            axis = -1 if pred.shape[:-1] == y.shape else 1
+            correct += float((pred.argmax(axis) == y).float().flatten(1).mean(1).sum())
         elif classification:
             correct += float((pred.argmax(1) == y).sum()) if pred.shape[1] > 1 else float(((pred[:, 0] > 0).long() == y).sum())
         count += len(x)
