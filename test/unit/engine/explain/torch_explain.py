@@ -10,25 +10,18 @@ prediction at target on the first input) and "values": the mean gradient with re
 input (features), gradient × embedding summed per position (tokens), or ReLU(Σ_c α_c A_c) with
 α_c the spatial mean of the gradient (gradcam).
 """
-import importlib.util
 import json
 import os
 import sys
 
 import torch
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'export'))
+from torch_check import load_export  # noqa: E402  (the one loader of an exported project)
+
 
 def explain(export_dir, case_path, k):
-    spec = importlib.util.spec_from_file_location(f'netwright_export_{k}', os.path.join(export_dir, 'model.py'))
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, export_dir)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(export_dir)
-    model = module.Net()
-    module.load_weights(model, os.path.join(export_dir, 'weights.pt'))
-    model.eval()
+    model = load_export(export_dir, k)
     case = json.load(open(case_path))
     captured = {}
     if case['module']:

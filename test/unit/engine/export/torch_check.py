@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 
-def check(export_dir, case_dir, k):
+def load_export(export_dir, k):
+    """The exported Net with its weights, in eval mode; model.py loaded as a module of its own (number k)."""
     spec = importlib.util.spec_from_file_location(f'netwright_export_{k}', os.path.join(export_dir, 'model.py'))
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, export_dir)
@@ -29,6 +30,11 @@ def check(export_dir, case_dir, k):
     model = module.Net()
     module.load_weights(model, os.path.join(export_dir, 'weights.pt'))
     model.eval()
+    return model
+
+
+def check(export_dir, case_dir, k):
+    model = load_export(export_dir, k)
     expected = json.load(open(os.path.join(case_dir, 'expected.json')))
     captured = {}
     for name, child in model.named_children():
@@ -54,8 +60,9 @@ def check(export_dir, case_dir, k):
     return {'diffs': diffs, 'keys': list(model.state_dict().keys()), 'hooked': sorted(captured)}
 
 
-pairs = sys.argv[1:]
-if len(pairs) < 2 or len(pairs) % 2:
-    sys.exit('usage: torch_check.py EXPORT_DIR CASE_DIR [EXPORT_DIR CASE_DIR ...]')
-for k in range(0, len(pairs), 2):
-    print(json.dumps(check(pairs[k], pairs[k + 1], k // 2)), flush=True)
+if __name__ == '__main__':
+    pairs = sys.argv[1:]
+    if len(pairs) < 2 or len(pairs) % 2:
+        sys.exit('usage: torch_check.py EXPORT_DIR CASE_DIR [EXPORT_DIR CASE_DIR ...]')
+    for k in range(0, len(pairs), 2):
+        print(json.dumps(check(pairs[k], pairs[k + 1], k // 2)), flush=True)
