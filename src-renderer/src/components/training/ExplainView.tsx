@@ -3,6 +3,7 @@ import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
 import { imagePixels } from '../../training/charts';
 import { characterShades, heatPixels, perPixel } from '../../training/explain-view';
 import { explain as askWhy } from '../../training/model-client';
+import { useOneAtATime } from '../../training/one-at-a-time';
 
 type Explanation = ResultOf<'model.explain'>;
 
@@ -27,27 +28,17 @@ const VIEW = 168;
 function useExplanation(client: RpcClient | undefined, subject: ExplainSubject | undefined, method: 'saliency' | 'gradcam', layer: string | undefined, onLayers: (runId: string, names: string[]) => void) {
   const key = subject ? JSON.stringify([subject.runId, subject.step, subject.target, subject.normalized, subject.input, method, layer ?? '']) : '';
   const [answer, setAnswer] = useState<{ key: string; e?: Explanation; error?: string }>();
-  const inflight = useRef(false);
-  const waiting = useRef<(() => void) | undefined>(undefined);
+  const run = useOneAtATime();
   useEffect(() => {
     if (!client || !subject) return;
-    const go = () => {
-      inflight.current = true;
+    run(() =>
       askWhy(client, { runId: subject.runId, input: subject.input, normalized: subject.normalized, method, target: subject.target, ...(layer ? { layer } : {}) })
         .then((e) => {
           setAnswer({ key, e });
           onLayers(subject.runId, e.layers);
         })
-        .catch((err: Error) => setAnswer({ key, error: err.message }))
-        .finally(() => {
-          inflight.current = false;
-          const next = waiting.current;
-          waiting.current = undefined;
-          next?.();
-        });
-    };
-    if (inflight.current) waiting.current = go;
-    else go();
+        .catch((err: Error) => setAnswer({ key, error: err.message })),
+    );
     // `key` stands for the subject, method and layer.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, key]);

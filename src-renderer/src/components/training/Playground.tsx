@@ -13,6 +13,7 @@ import { PickerInput } from '../PickerInput';
 import { drawingFromSample } from '../../training/charts';
 import { grabFrame, useCamera } from '../../training/camera';
 import { predict as askModel } from '../../training/model-client';
+import { useOneAtATime } from '../../training/one-at-a-time';
 import { ExplainView, type ExplainSubject } from './ExplainView';
 
 type Prediction = ResultOf<'model.predict'>;
@@ -60,28 +61,18 @@ interface PlaygroundResult {
  */
 function usePrediction(client: RpcClient | undefined, runId: string | undefined) {
   const [result, setResult] = useState<PlaygroundResult & { runId?: string }>();
-  const inflight = useRef(false);
-  const again = useRef<(() => void) | undefined>(undefined);
+  const run = useOneAtATime();
 
   const ask = useCallback(
     (input: number[], normalized: boolean, text?: string) => {
       if (!client || !runId) return;
-      const go = () => {
-        inflight.current = true;
+      run(() =>
         askModel(client, { runId, input, ...(normalized ? { normalized } : {}), ...(text !== undefined ? { text } : {}) })
           .then((p) => setResult({ p, input, normalized, runId }))
-          .catch((err: Error) => setResult({ error: err.message, input, normalized, runId }))
-          .finally(() => {
-            inflight.current = false;
-            const next = again.current;
-            again.current = undefined;
-            next?.();
-          });
-      };
-      if (inflight.current) again.current = go;
-      else go();
+          .catch((err: Error) => setResult({ error: err.message, input, normalized, runId })),
+      );
     },
-    [client, runId],
+    [client, runId, run],
   );
   const predict = useCallback((input: number[], normalized: boolean) => ask(input, normalized), [ask]);
   const predictText = useCallback((text: string) => ask([], false, text), [ask]);
