@@ -59,7 +59,7 @@ export const FileMethods = {
    * entry per image folder, table or `.npz`, with the path `data.scan` takes. Electron: none (its
    * native dialog picks data).
    */
-  listData: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), kind: z.enum(['image-folder', 'csv', 'npz']), where: z.enum(['workspace', 'data-dir']), modified: z.number() })).max(10_000) },
+  listData: { args: z.tuple([]), result: z.array(z.object({ path: z.string().max(4096), name: z.string().max(1024), kind: z.enum(['image-folder', 'text-folder', 'csv', 'npz']), where: z.enum(['workspace', 'data-dir']), modified: z.number() })).max(10_000) },
   /**
    * Web mode: copy data from the browser into the workspace's `data/` folder, never over anything
    * there: a table or `.npz` (`file`: one file, named by `target`), or a folder of class

@@ -114,7 +114,7 @@ export interface HostFiles {
    */
   pickDataset?(kind: 'file' | 'folder'): Promise<string | null>;
   /** Web mode: the data in the workspace's `data/` folder and the host's data folder (src-contracts/files.ts `listData`). */
-  listData?(): Promise<{ path: string; name: string; kind: 'image-folder' | 'csv' | 'npz'; where: 'workspace' | 'data-dir'; modified: number }[]>;
+  listData?(): Promise<{ path: string; name: string; kind: 'image-folder' | 'text-folder' | 'csv' | 'npz'; where: 'workspace' | 'data-dir'; modified: number }[]>;
   /** Web mode: where projects live and the host's data folder (src-contracts/files.ts `workspace`). */
   workspace?(): Promise<{ path: string; dataDir: string | null } | null>;
   /** Web mode: copy data from the browser into the workspace (src-contracts/files.ts `uploadData`); resolves the path to scan. */

@@ -49,7 +49,7 @@ function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResul
 }
 
 /** Whether a folder's class sub-folders hold `.txt` files and no images (a text folder, not an image folder). */
-function holdsTexts(root: string): boolean {
+export function holdsTexts(root: string): boolean {
   let texts = false;
   for (const d of readdirSync(root, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name.startsWith('.')) continue;

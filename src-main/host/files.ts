@@ -6,6 +6,7 @@ import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD
 import { captureNames, isClassName, type CaptureExtension } from './captures';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
+import { holdsTexts } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import type { ErrorCode } from '../../src-engine/base/errors';
@@ -246,7 +247,8 @@ export class FileService {
 
   /**
    * Web mode: the data in the workspace's `data/` folder and in the host's data folder, one entry
-   * per image folder (a folder), table or `.npz` directly inside them (docs/data.md "In the app").
+   * per image or text folder (a folder: a text folder's class folders hold `.txt` files and no image),
+   * table or `.npz` directly inside them (docs/data.md "In the app").
    */
   async listData(): Promise<FileResult<'listData'>> {
     const root = this.opts.workspaceDir;
@@ -258,9 +260,9 @@ export class FileService {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
         if (e.name.startsWith('.') || out.length >= 10_000) continue;
-        let kind: 'image-folder' | 'npz' | 'csv' | undefined = e.isDirectory() ? 'image-folder' : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
-        if (!kind) continue;
         let abs = path.join(dir, e.name);
+        let kind: FileResult<'listData'>[number]['kind'] | undefined = e.isDirectory() ? (holdsTexts(abs) ? 'text-folder' : 'image-folder') : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
+        if (!kind) continue;
         let name = e.name;
         // A folder holding a pair of .npy (an upload of two) is listed as its features file.
         const pair = kind === 'image-folder' ? await npyPairIn(abs) : undefined;

@@ -152,6 +152,8 @@ describe('FileService', () => {
     expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(64, 0), true])).toMatchObject({ ok: true });
     expect(await callFileOp(s, 'uploadData', ['pets', 'folder', batch(65, 100), true])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
     expect(readdirSync(path.join(ws, 'data', 'pets', 'birds')).length).toBe(64);
+    // Texts by class folder are listed as a text folder, not an image folder.
+    expect(await callFileOp(s, 'uploadData', ['reviews', 'folder', [{ path: 'good/1.txt', data: b64('fine') }, { path: 'bad/1.txt', data: b64('poor') }], false])).toMatchObject({ ok: true });
     const listed = await s.listData();
     expect(listed.map((d) => [d.name, d.kind, d.where]).sort()).toEqual([
       ['X_train (2)/X_train.npy', 'npz', 'workspace'],
@@ -160,6 +162,7 @@ describe('FileService', () => {
       ['people.csv', 'csv', 'workspace'],
       ['pets (2)', 'image-folder', 'workspace'],
       ['pets', 'image-folder', 'workspace'],
+      ['reviews', 'text-folder', 'workspace'],
       ['titanic.csv', 'csv', 'data-dir'],
     ]);
     expect(listed.find((d) => d.name === 'flowers')!.path).toBe(path.join(dataDir, 'flowers'));

@@ -108,11 +108,11 @@ function ChooseData() {
               <li key={d.path}>
                 <button type="button" data-testid={`add-data-entry-${d.name}`} title={d.path} onClick={() => void scan(d.path, d.kind)}>
                   <b>
-                    {d.kind === 'image-folder' ? '🗀 ' : '▦ '}
+                    {d.kind === 'image-folder' || d.kind === 'text-folder' ? '🗀 ' : '▦ '}
                     {d.name}
                   </b>
                   <span>
-                    {d.kind === 'image-folder' ? 'image folder' : d.kind === 'csv' ? 'table' : 'arrays'} · {d.where === 'data-dir' ? 'data folder' : 'workspace data/'}
+                    {KIND_LABELS[d.kind]} · {d.where === 'data-dir' ? 'data folder' : 'workspace data/'}
                   </span>
                 </button>
               </li>
