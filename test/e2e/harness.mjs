@@ -89,6 +89,12 @@ export async function launchApp() {
  * time of Playwright's screenshot: 0.4 s instead of 0.9 s a shot on a busy 2-core machine, and the
  * suite takes 80); Playwright's screenshot where the page has no DevTools session to ask.
  */
+/**
+ * Whether `{ screenshot }` steps write their PNGs (to look at: they assert nothing). `npm run test:e2e`
+ * writes them; `npm test` passes E2E_SCREENSHOTS=0 and saves their time (~0.4 s each, 88 of them).
+ */
+const SCREENSHOTS = process.env.E2E_SCREENSHOTS !== '0';
+
 async function screenshot(app, file) {
   try {
     app.cdp ??= await app.page.context().newCDPSession(app.page);
@@ -407,6 +413,7 @@ export async function replay(app, steps, log = () => {}) {
         console.log(`# onnxruntime accuracy ${accuracy} (${step.onnxAccuracy}); the app showed ${shown}`);
         if (!(Math.abs(accuracy - shown) <= step.tolerance)) throw new Error(`onnxruntime gives accuracy ${accuracy}, the app showed ${shown} (tolerance ${step.tolerance})`);
       } else if (step.screenshot) {
+        if (!SCREENSHOTS) continue;
         mkdirSync(path.join(ROOT, 'test-results'), { recursive: true });
         await screenshot(app, path.join(ROOT, 'test-results', `${step.screenshot}.png`));
       } else {
