@@ -18,14 +18,11 @@ import { handleMenuCommand, runMenuCommand } from './state/menu-commands';
 import { openFromHost } from './editor/open-from-host';
 import type { EditorDoc } from './editor/document';
 import { ProjectFiles } from './editor/files';
-import { useConfirm } from './state/confirm-store';
 import { getHost } from './host';
-import { useEditor } from './state/editor-store';
-import { useEngine } from './state/engine-store';
-import { useSession } from './state/session-store';
-import { inspectorShown, paletteShown, usePanels, type PanelPrefs } from './state/panels';
-import { runController } from './state/run-controller';
+import { inspectorShown, paletteShown, type PanelPrefs } from './state/panels';
 import { connectExport, loadProjectModel, modelForSave } from './training/export';
+import { createWindowStores } from './state/window-stores';
+import { WindowStoresProvider, useEditor, useEngine, usePanels, useSession, useWindow } from './state/window';
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -34,20 +31,21 @@ function isTyping(target: EventTarget | null): boolean {
 
 /** The keyboard commands (components/commands.ts, which the help overlay lists too), bound to the window. */
 function useShortcuts(files: ProjectFiles) {
+  const w = useWindow();
   const flow = useReactFlow();
   useEffect(() => {
-    const ctx: CommandContext = { files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
+    const ctx: CommandContext = { w, files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
     const onKey = (e: KeyboardEvent) => {
       const command = commandForKey(e);
       if (!command?.run) return;
-      const busy = isTyping(e.target) || useSession.getState().dialog !== 'none' || useConfirm.getState().question !== undefined;
+      const busy = isTyping(e.target) || w.session.getState().dialog !== 'none' || w.confirm.getState().question !== undefined;
       if (busy && !command.always) return;
       if (!command.browserDefault) e.preventDefault();
       command.run(ctx);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [files, flow]);
+  }, [files, flow, w]);
 }
 
 /** The keyboard table's commands the app menu offers too (their keys the menu shows). */
@@ -58,25 +56,27 @@ const MENU_KEYBOARD = COMMANDS.filter((c) => c.run && Object.hasOwn(MENU_COMMAND
  * dock register theirs) and the files the app is asked to open from outside.
  */
 function useHostMenu(files: ProjectFiles) {
+  const w = useWindow();
   const flow = useReactFlow();
   useEffect(() => {
     const host = getHost();
-    const ctx: CommandContext = { files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
+    const ctx: CommandContext = { w, files, fitView: () => void flow.fitView({ duration: 200, maxZoom: 1.25 }) };
     const offs = MENU_KEYBOARD.map((c) => handleMenuCommand(c.id as RendererMenuCommandId, () => c.run!(ctx)));
     const offMenu = host.onMenuCommand?.((id) => {
       const r = runMenuCommand(id);
-      if (r.outcome === 'unavailable') useSession.getState().notify('info', `${r.label} is not available right now: open the Train dock, or train the design first.`);
+      if (r.outcome === 'unavailable') w.session.getState().notify('info', `${r.label} is not available right now: open the Train dock, or train the design first.`);
     });
-    const offOpen = host.onOpenFile?.((file) => void openFromHost(file, files));
+    const offOpen = host.onOpenFile?.((file) => void openFromHost(w, file, files));
     return () => {
       offs.forEach((off) => off());
       offMenu?.();
       offOpen?.();
     };
-  }, [files, flow]);
+  }, [files, flow, w]);
 }
 
 function Workspace({ files }: { files: ProjectFiles }) {
+  const w = useWindow();
   useShortcuts(files);
   useHostMenu(files);
   const theme = useSession((s) => s.theme);
@@ -94,9 +94,9 @@ function Workspace({ files }: { files: ProjectFiles }) {
       el.style.setProperty('--dock-h', `${p.focus ? p.focusDockHeight : p.dockHeight}px`);
       el.style.setProperty('--problems-h', `${p.problemsHeight}px`);
     };
-    apply(usePanels.getState());
-    return usePanels.subscribe(apply);
-  }, []);
+    apply(w.panels.getState());
+    return w.panels.subscribe(apply);
+  }, [w.panels]);
   // The design a restore would replace: none on a fresh page, a run's project reopened after a reload.
   const onScreen = useEditor((s) => (s.history.present.graph.nodes.length > 0 ? s.file.name : undefined));
   const [recovery, setRecovery] = useState<{ doc: EditorDoc; name: string; path?: string; savedAt: number } | undefined>();
@@ -118,13 +118,13 @@ function Workspace({ files }: { files: ProjectFiles }) {
     <div className="app" data-theme={theme} data-testid="app" data-focus={String(focus)} ref={appRef}>
       <Toolbar />
       <main className="workspace">
-        {showPalette ? <Palette /> : <PanelRail side="left" label="Ops" testId="palette-rail" onOpen={() => usePanels.getState().set({ paletteOpen: true, focus: false })} />}
+        {showPalette ? <Palette /> : <PanelRail side="left" label="Ops" testId="palette-rail" onOpen={() => w.panels.getState().set({ paletteOpen: true, focus: false })} />}
         <div className="centre">
           <Canvas />
           <ProblemsPanel />
           <TrainDock />
         </div>
-        {showInspector ? <Inspector /> : <PanelRail side="right" label="Inspector" testId="inspector-rail" onOpen={() => usePanels.getState().set({ inspectorOpen: true, focus: false })} />}
+        {showInspector ? <Inspector /> : <PanelRail side="right" label="Inspector" testId="inspector-rail" onOpen={() => w.panels.getState().set({ inspectorOpen: true, focus: false })} />}
       </main>
       <StatusBar />
       <Dialogs />
@@ -149,25 +149,37 @@ function Workspace({ files }: { files: ProjectFiles }) {
   );
 }
 
-export function App() {
+/** The window's file commands, run controller and export wiring, over its stores (`WindowStoresProvider` above). */
+function WindowRoot() {
+  const w = useWindow();
   const connect = useEngine((s) => s.connect);
   useEffect(() => connect(), [connect]);
   const files = useMemo(
     () =>
-      new ProjectFiles(getHost(), undefined, { modelForSave, openedWithModel: (model, name) => void loadProjectModel(model, name) }, () => ({
+      new ProjectFiles(w, getHost(), undefined, { modelForSave: () => modelForSave(w), openedWithModel: (model, name) => void loadProjectModel(w, model, name) }, () => ({
         aspect: canvasAspect(),
-        direction: usePanels.getState().layoutDirection,
+        direction: w.panels.getState().layoutDirection,
       })),
-    [],
+    [w],
   );
   // A page reloaded during a run comes back to the run's project (#32 item 8).
-  useEffect(() => runController.connect({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [files]);
-  useEffect(() => connectExport(), []);
+  useEffect(() => w.runs.connect({ reopen: (owner, graph) => files.openRunProject(owner, graph) }), [w, files]);
+  useEffect(() => connectExport(w), [w]);
   return (
     <FilesContext.Provider value={files}>
       <ReactFlowProvider>
         <Workspace files={files} />
       </ReactFlowProvider>
     </FilesContext.Provider>
+  );
+}
+
+/** The app: this window's stores (`createWindowStores`), made once and provided to everything below. */
+export function App() {
+  const [stores] = useState(createWindowStores);
+  return (
+    <WindowStoresProvider stores={stores}>
+      <WindowRoot />
+    </WindowStoresProvider>
   );
 }

@@ -18,14 +18,15 @@ import { FlowCache, edgeOfId, edgeRefOf, groupAnchor, toFlow, type CanvasNode, t
 import { groupOfFlowId, groupsOf } from '../editor/groups';
 import { GroupFrame, GroupNode } from './GroupNode';
 import type { EdgeRef } from '../editor/graph';
-import { useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
 import { OpNode } from './OpNode';
 import { QuickAdd } from './QuickAdd';
 import { ShapeEdge, selectDetail, selectFar } from './ShapeEdge';
 import { StartPanel } from './StartPanel';
 import { LessonProgressCard } from './LessonGallery';
 import { TinyGraph, nodeAt } from './TinyGraph';
+import { useEditor, useSession, useWindow } from '../state/window';
+import type { SessionState } from '../state/session-store';
+import type { WindowStores } from '../state/window-stores';
 
 /** MIME type of a palette entry being dragged onto the canvas. */
 export const PALETTE_MIME = 'application/x-netwright-op';
@@ -108,7 +109,8 @@ function CanvasMiniMap() {
 }
 
 /** The view follows the document: to a node the app asks to focus, and to a newly loaded design (its saved viewport, or fit). */
-function useViewFollows(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>, layout: Readonly<Record<string, { x: number; y: number }>>, focus: ReturnType<typeof useSession.getState>['focus'], loadSeq: number): void {
+function useViewFollows(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>, layout: Readonly<Record<string, { x: number; y: number }>>, focus: SessionState['focus'], loadSeq: number): void {
+  const w = useWindow();
   useEffect(() => {
     if (!focus) return;
     const p = layout[focus.nodeId];
@@ -119,11 +121,11 @@ function useViewFollows(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>, layo
 
   useEffect(() => {
     if (loadSeq === 0) return;
-    const ui = useEditor.getState().ui;
+    const ui = w.editor.getState().ui;
     // Wait a frame or two so the new nodes are measured before fitting them.
     const t = setTimeout(() => void (ui.viewport ? flow.setViewport(ui.viewport) : flow.fitView({ maxZoom: 1, padding: 0.15 })), 60);
     return () => clearTimeout(t);
-  }, [loadSeq, flow]);
+  }, [loadSeq, flow, w.editor]);
 }
 
 /**
@@ -131,9 +133,10 @@ function useViewFollows(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>, layo
  * members; one drag is one undo step), and the cards' measured sizes.
  */
 function useNodeChanges(setMeasured: Dispatch<SetStateAction<ReadonlyMap<string, Measured>>>): (changes: NodeChange<CanvasNode>[]) => void {
+  const w = useWindow();
   const drag = useRef<string | undefined>(undefined);
   return useCallback((changes: NodeChange<CanvasNode>[]) => {
-    const store = useEditor.getState();
+    const store = w.editor.getState();
     const moves: Record<string, { x: number; y: number }> = {};
     let dragging = false;
     let sizes: Map<string, Measured> | undefined;
@@ -181,12 +184,12 @@ function useNodeChanges(setMeasured: Dispatch<SetStateAction<ReadonlyMap<string,
       store.edit({ kind: 'move', positions: moves, coalesce: drag.current });
       if (!dragging) drag.current = undefined;
     }
-  }, [setMeasured]);
+  }, [setMeasured, w.editor]);
 }
 
 /** React Flow's edge changes: only selection (edges are removed with the Delete key, one path for every deletion). */
-function onEdgesChange(changes: EdgeChange<ShapeFlowEdge>[]): void {
-  const store = useEditor.getState();
+function onEdgesChange(editor: WindowStores['editor'], changes: EdgeChange<ShapeFlowEdge>[]): void {
+  const store = editor.getState();
   let selection: Set<string> | undefined;
   for (const c of changes) {
     if (c.type !== 'select') continue;
@@ -199,6 +202,7 @@ function onEdgesChange(changes: EdgeChange<ShapeFlowEdge>[]): void {
 
 /** Dropping a palette op on the canvas: on an edge (which lights up under the cursor) it is inserted there, elsewhere added. */
 function usePaletteDrop(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>) {
+  const w = useWindow();
   const dropEdge = useRef<Element | undefined>(undefined);
   const markDropEdge = (el: Element | undefined) => {
     if (dropEdge.current === el) return;
@@ -225,15 +229,16 @@ function usePaletteDrop(flow: ReactFlowInstance<CanvasNode, ShapeFlowEdge>) {
       const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       const position = { x: Math.round(p.x - 90), y: Math.round(p.y - 20) };
       const edge = edgeAt(e.clientX, e.clientY)?.ref;
-      if (edge) useEditor.getState().insertOp(op, position, edge, { x: e.clientX, y: e.clientY });
-      else useEditor.getState().addOp(op, position);
+      if (edge) w.editor.getState().insertOp(op, position, edge, { x: e.clientX, y: e.clientY });
+      else w.editor.getState().addOp(op, position);
     },
-    [flow],
+    [flow, w.editor],
   );
   return { onDragOver, onDrop, markDropEdge };
 }
 
 export function Canvas() {
+  const w = useWindow();
   const doc = useEditor((s) => s.history.present);
   const selectedNodes = useEditor((s) => s.selectedNodes);
   const selectedEdges = useEditor((s) => s.selectedEdges);
@@ -256,16 +261,16 @@ export function Canvas() {
   const onNodesChange = useNodeChanges(setMeasured);
 
   const onConnect = useCallback((c: Connection) => {
-    const store = useEditor.getState();
+    const store = w.editor.getState();
     const edge = edgeRefOf(c);
     if (!edge) return;
     const problem = checkConnection(store.history.present, store.analysis.shapes, edge);
     if (problem) {
-      useSession.getState().notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
+      w.session.getState().notify('error', problem.message, { code: problem.code, at: { ...pointer.current } });
       return;
     }
     store.edit({ kind: 'connect', edge }, { at: { ...pointer.current } });
-  }, []);
+  }, [w.editor, w.session]);
 
   const { onDragOver, onDrop, markDropEdge } = usePaletteDrop(flow);
 
@@ -297,16 +302,16 @@ export function Canvas() {
     (e: MouseEvent) => {
       const hit = tinyNodeAt(e);
       if (!hit) return;
-      const store = useEditor.getState();
+      const store = w.editor.getState();
       const next = e.ctrlKey || e.metaKey ? new Set(store.selectedNodes) : new Set<string>();
       if (next.has(hit)) next.delete(hit);
       else next.add(hit);
       store.select(next, new Set());
     },
-    [tinyNodeAt],
+    [tinyNodeAt, w.editor],
   );
 
-  const onMoveEnd = useCallback((_e: unknown, v: Viewport) => useEditor.getState().setViewport(v), []);
+  const onMoveEnd = useCallback((_e: unknown, v: Viewport) => w.editor.getState().setViewport(v), [w.editor]);
 
   return (
     <div
@@ -331,7 +336,7 @@ export function Canvas() {
         nodeTypes={NODE_TYPES}
         edgeTypes={EDGE_TYPES}
         onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
+        onEdgesChange={(changes) => onEdgesChange(w.editor, changes)}
         onConnect={onConnect}
         onMoveEnd={onMoveEnd}
         onPaneClick={onPaneClick}
@@ -358,7 +363,7 @@ export function Canvas() {
           at={quickAdd.screen}
           onPick={(op) => {
             const p = flow.screenToFlowPosition(quickAdd.screen);
-            useEditor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
+            w.editor.getState().addOp(op, { x: Math.round(p.x - 90), y: Math.round(p.y - 20) });
             setQuickAdd(undefined);
           }}
           onClose={() => setQuickAdd(undefined)}

@@ -1,8 +1,5 @@
 import { openTemplateDoc } from './canvas-view';
 import { useEffect, useState } from 'react';
-import { useConfirm } from '../state/confirm-store';
-import { useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
 import { TEMPLATES } from '../editor/templates';
 import { LessonGalleryBody } from './LessonGallery';
 import { useFiles } from './files-context';
@@ -10,6 +7,7 @@ import { helpRows } from './commands';
 import { Modal } from './Modal';
 import { AddDataDialog } from './training/AddDataDialog';
 import { WorkspaceHelp } from './WorkspaceHelp';
+import { useConfirm, useEditor, useSession, useWindow } from '../state/window';
 
 function HelpOverlay({ onClose }: { onClose(): void }) {
   return (
@@ -31,6 +29,7 @@ function HelpOverlay({ onClose }: { onClose(): void }) {
 }
 
 function TemplateGallery({ onClose }: { onClose(): void }) {
+  const w = useWindow();
   const files = useFiles();
   return (
     <Modal title="Templates" testid="template-gallery" onClose={onClose}>
@@ -46,7 +45,7 @@ function TemplateGallery({ onClose }: { onClose(): void }) {
             title={t.error}
             onClick={async () => {
               if (!t.doc || !(await files.confirmDiscard('template'))) return;
-              openTemplateDoc(t.doc, t.title);
+              openTemplateDoc(w, t.doc, t.title);
             }}
           >
             <b>{t.title}</b>
@@ -180,8 +179,9 @@ function ConfirmDialog() {
 
 /** Whichever dialog the store asks for, plus the unsaved-changes question. */
 export function Dialogs() {
+  const w = useWindow();
   const dialog = useSession((s) => s.dialog);
-  const close = () => useSession.getState().setDialog('none');
+  const close = () => w.session.getState().setDialog('none');
   return (
     <>
       {dialog === 'help' ? <HelpOverlay onClose={close} /> : null}

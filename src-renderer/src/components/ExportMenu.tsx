@@ -2,20 +2,20 @@ import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile } from '../training/export';
-import { setExportSetting, useExport } from '../state/export-store';
-import { useRun } from '../state/training-store';
 import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
 import { handleMenuCommand } from '../state/menu-commands';
+import { useExport, useRun, useWindow } from '../state/window';
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
 export function ExportMenu() {
+  const w = useWindow();
   const files = useFiles();
   const formats = useExport((s) => s.formats);
   const busy = useExport((s) => s.busy);
   const chosen = useExport((s) => s.settings);
   // Re-render when what is on screen changes, so the menu says whether there is anything to export.
-  const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource() !== undefined);
+  const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource(w) !== undefined);
   // A GAN leaves as its generator (docs/export.md): the menu says so before anyone exports.
   const trained = useRun((s) => (s.stored ? undefined : s.graph));
   const generator = useMemo(() => {
@@ -44,7 +44,7 @@ export function ExportMenu() {
       <button type="button" data-testid="cmd-import-onnx" onClick={() => picker.current?.click()} title="Open an ONNX model (.onnx) as a new design with its weights">
         Import ONNX…
       </button>
-      <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(list[0], () => files.confirmDiscard('open'))} />
+      <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(w, list[0], () => files.confirmDiscard('open'))} />
       <span className="menu" ref={box}>
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : 'Train first: there are no trained weights to export yet'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
@@ -61,7 +61,7 @@ export function ExportMenu() {
                   title={f.doc}
                   onClick={() => {
                     setOpen(false);
-                    void exportModel(getHost().files, f.id);
+                    void exportModel(w, getHost().files, f.id);
                   }}
                 >
                   {f.label}…<small>{f.kind === 'folder' ? 'a project folder' : f.name}</small>
@@ -71,7 +71,7 @@ export function ExportMenu() {
                     {f.settings.map((x) => (
                       <label key={x.key} title={x.doc}>
                         {x.label}
-                        <select data-testid={`export-${f.id}-${x.key}`} value={chosen[f.id]?.[x.key] ?? x.default} onChange={(e) => setExportSetting(f.id, x.key, e.target.value)}>
+                        <select data-testid={`export-${f.id}-${x.key}`} value={chosen[f.id]?.[x.key] ?? x.default} onChange={(e) => w.exports.getState().setSetting(f.id, x.key, e.target.value)}>
                           {x.choices.map((c) => (
                             <option key={c.value} value={c.value}>
                               {c.label}

@@ -5,9 +5,9 @@ import { formatShape, type GraphIR } from '../../../src-engine/facade';
 import { groupTree, type NodeGroup } from '../editor/groups';
 import type { GroupFlowNode, GroupFrameNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
-import { useEditor } from '../state/editor-store';
 import { formatCount } from './format';
 import { ZoomedOutLabel } from './OpNode';
+import { useEditor, useWindow } from '../state/window';
 
 const shapeText = (shape: readonly number[] | undefined) => (shape ? formatShape(shape) : '?');
 
@@ -61,6 +61,7 @@ function structureHue(summary: string, size: number): number {
  * group end; they take no new connections (open the group to rewire it).
  */
 function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
+  const w = useWindow();
   const { group, ports } = data;
   const lr = useEditor((s) => s.ui.layoutDirection === 'LR');
   const summary = useEditor((s) => groupSummary(s.history.present.graph, group));
@@ -68,7 +69,7 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
   const outShape = useEditor((s) => shapesText(ports.exits.length ? ports.exits : group.nodes.slice(-1), s.analysis.shapes));
   const params = useEditor((s) => group.nodes.reduce((sum, m) => sum + (s.analysis.nodeParams[m] ?? 0), 0));
   const problems = useEditor((s) => group.nodes.reduce((sum, m) => sum + (s.analysis.byNode[m]?.length ?? 0), 0));
-  const open = () => useEditor.getState().setGroupOpen(group.id, true, canvasAspect());
+  const open = () => w.editor.getState().setGroupOpen(group.id, true, canvasAspect());
   const handles = (
     <>
       <Handle type="target" position={lr ? Position.Left : Position.Top} id={inputHandle(0)} className="op-handle op-handle--in" isConnectable={false} />
@@ -115,11 +116,12 @@ function GroupNodeView({ data, selected }: NodeProps<GroupFlowNode>) {
 
 /** The frame behind an open group's members: its name and a button that closes it again. */
 function GroupFrameView({ data }: NodeProps<GroupFrameNode>) {
+  const w = useWindow();
   const { group } = data;
   return (
     <div className="group-frame" data-testid={`group-frame-${group.id}`}>
       <div className="group-frame__title">
-        <button type="button" className="group-node__toggle nodrag" data-testid={`group-close-${group.id}`} onClick={() => useEditor.getState().setGroupOpen(group.id, false)} title="Close the group: show it as one card">
+        <button type="button" className="group-node__toggle nodrag" data-testid={`group-close-${group.id}`} onClick={() => w.editor.getState().setGroupOpen(group.id, false)} title="Close the group: show it as one card">
           ▾
         </button>
         <span>{group.name}</span>

@@ -1,28 +1,27 @@
 import { Splitter } from './panels';
 import { canvasAspect } from './canvas-view';
 import { groupFlowId, groupTree, groupsOf, type NodeGroup } from '../editor/groups';
-import { usePanels } from '../state/panels';
 import { useMemo, useState } from 'react';
 import { TextField, type FieldParse } from './TextField';
 import { parseSettingNumber, TRAINING_NUMBERS, type NumberSetting } from '../editor/setting-fields';
 import { explainCode, findClassifierHead, getOp, isTargetInput, type AttrSpec, type AttrValue, type NodeIR, type TrainingConfig } from '../../../src-engine/facade';
-import { useTrainUi } from '../state/train-ui';
 import { backboneOf, holdsWeights } from '../editor/fine-tune';
 import { LockIcon } from './LockIcon';
 import { commonAttrs, formatAttrValue, parseAttrText, sameValue } from '../editor/attrs';
-import { useEditor } from '../state/editor-store';
 import { trainingSummary } from '../editor/training-summary';
 import { addTrainingSettings } from '../editor/add-settings';
 import { formatCount } from './format';
+import { useEditor, useTrainUi, useWindow } from '../state/window';
 
 /** The node's id; applied on Enter or when leaving the field (ids are references, so not per keystroke). */
 function RenameField({ id }: { id: string }) {
+  const w = useWindow();
   const [draft, setDraft] = useState(id);
   const [error, setError] = useState<string | undefined>(undefined);
   const commit = () => {
     const to = draft.trim();
     if (to === id) return setError(undefined);
-    const s = useEditor.getState();
+    const s = w.editor.getState();
     const r = s.edit({ kind: 'rename', from: id, to }, { quiet: true });
     if (r.ok) s.select([to]);
     else setError(r.message);
@@ -94,6 +93,7 @@ function AttrControl({ name, spec, nodes }: { name: string; spec: AttrSpec; node
  * dataset's classes, fresh weights — and Freeze the layers before it.
  */
 function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
+  const w = useWindow();
   const edit = useEditor((s) => s.edit);
   const graph = useEditor((s) => s.history.present.graph);
   // The Train dock's preview of the chosen dataset (named after a user's folder, not "image-folder": not matched by name).
@@ -134,7 +134,7 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
                 const r = edit({ kind: 'replace-head', nodeId: single.id, classes: k! });
                 if (r.ok) {
                   const head = r.doc.graph.nodes.find((n) => !graph.nodes.some((o) => o.id === n.id));
-                  if (head) useEditor.getState().select([head.id]);
+                  if (head) w.editor.getState().select([head.id]);
                 }
               }}
             >
@@ -157,6 +157,7 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
 }
 
 function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
+  const w = useWindow();
   const params = useEditor((s) => (nodes.length === 1 ? s.analysis.nodeParams[nodes[0].id] : undefined));
   const problems = useEditor((s) => (nodes.length === 1 ? s.analysis.byNode[nodes[0].id] : undefined));
   const def = getOp(nodes[0].op);
@@ -191,7 +192,7 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
       ))}
       {nodes.length > 1 ? (
         <p className="inspector__group">
-          <button type="button" data-testid="cmd-group" onClick={() => useEditor.getState().groupSelection()} title="Show these nodes as one card you can open (Mod+G); a connected block with one way in and one way out">
+          <button type="button" data-testid="cmd-group" onClick={() => w.editor.getState().groupSelection()} title="Show these nodes as one card you can open (Mod+G); a connected block with one way in and one way out">
             Group
           </button>
         </p>
@@ -203,6 +204,7 @@ function NodeInspector({ nodes }: { nodes: readonly NodeIR[] }) {
 
 /** For a node in an open group: which (the innermost), and a way to ungroup it. */
 function GroupOf({ id }: { id: string }) {
+  const w = useWindow();
   const group = useEditor((s) => {
     const tree = groupTree(s.history.present.graph);
     const inner = tree.innermost.get(id);
@@ -212,7 +214,7 @@ function GroupOf({ id }: { id: string }) {
   return (
     <p className="inspector__group">
       In group <b>{group.name}</b>{' '}
-      <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
+      <button type="button" data-testid="cmd-ungroup" onClick={() => w.editor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
         Ungroup
       </button>
     </p>
@@ -224,6 +226,7 @@ const MEMBERS_LISTED = 40;
 
 /** A folded group's card is selected: its members, and open / ungroup. */
 function GroupInspector({ group }: { group: NodeGroup }) {
+  const w = useWindow();
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const ops = group.nodes.slice(0, MEMBERS_LISTED).map((m) => `${m} (${nodes.find((n) => n.id === m)?.op ?? '?'})`);
   // Freezing a group freezes its members with weights (a ReLU has nothing to freeze).
@@ -240,14 +243,14 @@ function GroupInspector({ group }: { group: NodeGroup }) {
       </ol>
       {group.nodes.length > MEMBERS_LISTED ? <p className="inspector__doc">… and {group.nodes.length - MEMBERS_LISTED} more.</p> : null}
       <p className="inspector__group">
-        <button type="button" data-testid="cmd-group-open" onClick={() => useEditor.getState().setGroupOpen(group.id, true, canvasAspect())}>
+        <button type="button" data-testid="cmd-group-open" onClick={() => w.editor.getState().setGroupOpen(group.id, true, canvasAspect())}>
           Open
         </button>{' '}
         <button
           type="button"
           data-testid="cmd-group-freeze"
           title={frozen ? 'Train these layers again' : 'Freeze every layer of the group: training leaves their parameters as they are'}
-          onClick={() => useEditor.getState().edit({ kind: 'set-frozen', nodeIds: weighted, frozen: !frozen })}
+          onClick={() => w.editor.getState().edit({ kind: 'set-frozen', nodeIds: weighted, frozen: !frozen })}
         >
           {frozen ? (
             'Unfreeze'
@@ -257,7 +260,7 @@ function GroupInspector({ group }: { group: NodeGroup }) {
             </>
           )}
         </button>{' '}
-        <button type="button" data-testid="cmd-ungroup" onClick={() => useEditor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
+        <button type="button" data-testid="cmd-ungroup" onClick={() => w.editor.getState().ungroupSelection()} title="Remove the group (the nodes stay; Mod+Shift+G)">
           Ungroup
         </button>
       </p>
@@ -267,6 +270,7 @@ function GroupInspector({ group }: { group: NodeGroup }) {
 
 /** A classifier's head, found as fine-tuning finds it (`findClassifierHead`), with a way to select it (Replace head is in its inspector). */
 function ClassifierLine() {
+  const w = useWindow();
   const graph = useEditor((s) => s.history.present.graph);
   const shapes = useEditor((s) => s.analysis.shapes);
   const head = useMemo(() => findClassifierHead(graph, shapes), [graph, shapes]);
@@ -274,7 +278,7 @@ function ClassifierLine() {
   return (
     <p className="inspector__doc" data-testid="classifier-head" data-head={head.head} data-classes={head.classes}>
       A classifier of {head.classes} classes; head <b>{head.head}</b>.{' '}
-      <button type="button" data-testid="cmd-select-head" title="Select the head: its inspector replaces it for a dataset's classes and freezes the layers before it" onClick={() => useEditor.getState().select([head.head])}>
+      <button type="button" data-testid="cmd-select-head" title="Select the head: its inspector replaces it for a dataset's classes and freezes the layers before it" onClick={() => w.editor.getState().select([head.head])}>
         Select head
       </button>
     </p>
@@ -282,6 +286,7 @@ function ClassifierLine() {
 }
 
 function GraphInspector() {
+  const w = useWindow();
   const graph = useEditor((s) => s.history.present.graph);
   const edit = useEditor((s) => s.edit);
   const training = graph.training;
@@ -310,7 +315,7 @@ function GraphInspector() {
       ) : (
         <p className="inspector__none">
           No training settings yet: nothing can train.{' '}
-          <button type="button" data-testid="inspector-add-settings" onClick={addTrainingSettings} title="Dataset, loss, optimizer and schedule chosen for this design; change them in the Train dock">
+          <button type="button" data-testid="inspector-add-settings" onClick={() => addTrainingSettings(w)} title="Dataset, loss, optimizer and schedule chosen for this design; change them in the Train dock">
             Add settings
           </button>
         </p>
@@ -321,6 +326,7 @@ function GraphInspector() {
 
 /** Attributes of the selection, with controls generated from the registry's AttrSpecs. */
 export function Inspector() {
+  const w = useWindow();
   const nodes = useEditor((s) => s.history.present.graph.nodes);
   const selected = useEditor((s) => s.selectedNodes);
   const chosen = nodes.filter((n) => selected.has(n.id));
@@ -329,7 +335,7 @@ export function Inspector() {
   return (
     <aside className="inspector" data-testid="inspector" aria-label="Inspector">
       <Splitter size="inspectorWidth" label="Inspector width" />
-      <button type="button" className="panel-fold inspector__fold" data-testid="inspector-collapse" title="Hide the inspector (the strip on the right brings it back)" onClick={() => usePanels.getState().set({ inspectorOpen: false })}>
+      <button type="button" className="panel-fold inspector__fold" data-testid="inspector-collapse" title="Hide the inspector (the strip on the right brings it back)" onClick={() => w.panels.getState().set({ inspectorOpen: false })}>
         »
       </button>
       {chosen.length > 0 ? <NodeInspector nodes={chosen} /> : group ? <GroupInspector group={group} /> : <GraphInspector />}

@@ -1,9 +1,9 @@
 import { useEffect, useRef } from 'react';
 import { LESSONS, lessonClaimHolds, lessonClaimText, lessonReading, type Lesson, type LessonReading, type LessonReport, type ReferenceFigure } from '../lessons/catalog';
-import { useLessons, type LessonState } from '../state/lessons-store';
-import { useRun } from '../state/training-store';
+import { type LessonState } from '../state/lessons-store';
 import { isLive } from '../training/model';
 import { useFiles } from './files-context';
+import { useLessons, useRun, useWindow } from '../state/window';
 
 const fmt = (reading: LessonReading, v: number | undefined) => (v === undefined ? '…' : !Number.isFinite(v) ? 'diverged' : reading.metric === 'accuracy' ? `${(v * 100).toFixed(1)} %` : v.toPrecision(3));
 /** A reference's figure in the reading's units ("97 %", "≈ 50 %", "~0"). */
@@ -86,14 +86,15 @@ function ReferenceCell({ id, reading, figure }: { id: string; reading: LessonRea
 
 /** One lesson: what it shows, its runs (ours beside the reference), whether the claim holds, and where the figures come from. */
 function LessonCard({ lesson }: { lesson: Lesson }) {
+  const w = useWindow();
   const state = useLessons((s) => s.lessons[lesson.id]);
   const focused = useLessons((s) => s.focus === lesson.id);
   const ref = useRef<HTMLElement>(null);
   useEffect(() => {
     if (!focused) return;
     ref.current?.scrollIntoView({ block: 'start' });
-    useLessons.setState({ focus: undefined });
-  }, [focused]);
+    w.lessons.setState({ focus: undefined });
+  }, [focused, w.lessons]);
   const stored = Object.keys(state?.runIds ?? {}).length;
   const busy = useLessons((s) => Object.values(s.lessons).some((l) => l.status === 'running'));
   const training = useRun((s) => isLive(s.phase) || s.phase === 'starting');
@@ -105,7 +106,7 @@ function LessonCard({ lesson }: { lesson: Lesson }) {
   const heading = [mixed ? '' : `${lesson.reading.split} ${lesson.reading.metric}`, state?.quick ? 'quick' : ''].filter(Boolean).join(', ');
   const start = async (quick: boolean) => {
     if (!(await files.confirmDiscard('template'))) return;
-    void useLessons.getState().run(lesson, quick);
+    void w.lessons.getState().run(lesson, quick);
   };
   return (
     <section className="lesson" ref={ref} data-testid={`lesson-${lesson.id}`} data-status={state?.status ?? 'idle'}>
@@ -124,7 +125,7 @@ function LessonCard({ lesson }: { lesson: Lesson }) {
               data-testid={`lesson-compare-${lesson.id}`}
               disabled={state?.status === 'running' || stored < 2}
               title={stored < 2 ? 'Once the runs are done (and kept): open them side by side in Compare' : `Open this lesson's ${stored} runs side by side in Compare (Runs tab)`}
-              onClick={() => useLessons.getState().compare(lesson.id)}
+              onClick={() => w.lessons.getState().compare(lesson.id)}
             >
               Compare runs
             </button>
@@ -187,6 +188,7 @@ export function LessonGalleryBody() {
  * figures so far, and reopens the gallery at the lesson. Once done it carries the verdict until dismissed.
  */
 export function LessonProgressCard() {
+  const w = useWindow();
   const id = useLessons((s) => s.card);
   const state = useLessons((s) => (s.card ? s.lessons[s.card] : undefined));
   const lesson = LESSONS.find((l) => l.id === id);
@@ -222,16 +224,16 @@ export function LessonProgressCard() {
         ))}
       </ol>
       <div className="lesson-card__actions">
-        <button type="button" data-testid="lesson-card-show" onClick={() => useLessons.getState().show(lesson.id)}>
+        <button type="button" data-testid="lesson-card-show" onClick={() => w.lessons.getState().show(lesson.id)}>
           Show lesson
         </button>
         {state.status === 'done' && Object.keys(state.runIds).length > 1 ? (
-          <button type="button" data-testid="lesson-card-compare" onClick={() => useLessons.getState().compare(lesson.id)}>
+          <button type="button" data-testid="lesson-card-compare" onClick={() => w.lessons.getState().compare(lesson.id)}>
             Compare runs
           </button>
         ) : null}
         {state.status !== 'running' ? (
-          <button type="button" data-testid="lesson-card-dismiss" aria-label="Dismiss" title="Dismiss" onClick={() => useLessons.getState().dismissCard()}>
+          <button type="button" data-testid="lesson-card-dismiss" aria-label="Dismiss" title="Dismiss" onClick={() => w.lessons.getState().dismissCard()}>
             ×
           </button>
         ) : null}

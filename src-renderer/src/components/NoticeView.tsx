@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import { explainCode } from '../../../src-engine/facade';
-import { useSession } from '../state/session-store';
+import { useSession } from '../state/window';
 
 /** A refused edit or a file message: at the cursor when it has a position, else as a toast. */
 export function NoticeView() {

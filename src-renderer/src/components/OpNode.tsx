@@ -4,15 +4,13 @@ import { getOp, formatShape, isProbedOp } from '../../../src-engine/facade';
 import type { OpFlowNode } from '../editor/flow';
 import { OUTPUT_HANDLE, inputHandle } from '../editor/flow';
 import { isVariadic, slotName } from '../editor/graph';
-import { useEditor } from '../state/editor-store';
 import { overlaysOf, SPARK_H, SPARK_VIEWBOX, SPARK_W } from '../training/overlay';
 import { isLive, overlayFrame, runElsewhere } from '../training/model';
-import { useRun } from '../state/training-store';
-import { useTrainUi } from '../state/train-ui';
 import { formatCount } from './format';
 import { LockIcon } from './LockIcon';
 import { holdsWeights } from '../editor/fine-tune';
 import { selectDetail } from './ShapeEdge';
+import { useEditor, useRun, useTrainUi } from '../state/window';
 
 /**
  * Live probe overlay of one node: a sparkline histogram of its output and a badge per health

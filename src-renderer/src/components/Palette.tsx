@@ -1,12 +1,11 @@
 import { useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { OP_CATEGORIES, coverageLine, coverageOf } from '../../../src-engine/facade';
-import { useEditor } from '../state/editor-store';
 import { PALETTE_MIME } from './Canvas';
 import { searchOps } from './search';
 import { BLOCK_TEMPLATES, type BlockTemplate } from '../editor/block-templates';
 import { Splitter } from './panels';
-import { usePanels } from '../state/panels';
+import { useWindow } from '../state/window';
 
 const GROUP_TITLE: Record<string, string> = {
   input: 'Input',
@@ -24,6 +23,7 @@ const GROUP_TITLE: Record<string, string> = {
  * double-click an entry to add it in the middle of the view.
  */
 export function Palette() {
+  const w = useWindow();
   const [query, setQuery] = useState('');
   const flow = useReactFlow();
   const ops = searchOps(query);
@@ -32,15 +32,15 @@ export function Palette() {
     const p = el ? flow.screenToFlowPosition({ x: el.left + el.width / 2, y: el.top + el.height / 2 }) : { x: 0, y: 0 };
     return { x: Math.round(p.x - 90), y: Math.round(p.y - 20) };
   };
-  const addAtCentre = (op: string) => useEditor.getState().addOp(op, centre());
-  const addBlock = (b: BlockTemplate) => useEditor.getState().addBlock(b, centre());
+  const addAtCentre = (op: string) => w.editor.getState().addOp(op, centre());
+  const addBlock = (b: BlockTemplate) => w.editor.getState().addBlock(b, centre());
   const q = query.trim().toLowerCase();
   const blocks = BLOCK_TEMPLATES.filter((b) => !q || b.title.toLowerCase().includes(q) || b.doc.toLowerCase().includes(q));
   return (
     <aside className="palette" data-testid="palette" aria-label="Ops">
       <div className="palette__top">
         <input className="palette__search" type="search" placeholder="Search ops…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" aria-label="Search ops" />
-        <button type="button" className="panel-fold" data-testid="palette-collapse" title="Hide the ops (the strip on the left brings them back)" onClick={() => usePanels.getState().set({ paletteOpen: false })}>
+        <button type="button" className="panel-fold" data-testid="palette-collapse" title="Hide the ops (the strip on the left brings them back)" onClick={() => w.panels.getState().set({ paletteOpen: false })}>
           «
         </button>
       </div>

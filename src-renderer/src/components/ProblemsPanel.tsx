@@ -1,9 +1,8 @@
 import { explainCode, type Diagnostic } from '../../../src-engine/facade';
-import { useEditor } from '../state/editor-store';
 import { addTrainingSettings, needsTrainingSettings } from '../editor/add-settings';
-import { usePanels } from '../state/panels';
 import { Splitter } from './panels';
 import { useSettingProblems, type SettingProblem } from '../state/setting-problems';
+import { useEditor, usePanels, useWindow } from '../state/window';
 
 /** Go to what a settings problem is about: its field (focused, scrolled into view), else its node. */
 function goTo(p: SettingProblem, focusNode: (id: string) => void): void {
@@ -19,6 +18,7 @@ function goTo(p: SettingProblem, focusNode: (id: string) => void): void {
  * text cannot be used, data the design does not take); click one to go to its field or node.
  */
 export function ProblemsPanel() {
+  const w = useWindow();
   const graphDiagnostics = useEditor((s) => s.analysis.diagnostics);
   const settings = useSettingProblems();
   const diagnostics: (Diagnostic & { setting?: SettingProblem })[] = [...settings.map((p) => ({ code: p.code, severity: 'error' as const, message: p.message, nodeId: p.nodeId, setting: p })), ...graphDiagnostics];
@@ -30,7 +30,7 @@ export function ProblemsPanel() {
     <section className={`problems${open ? '' : ' problems--folded'}`} data-testid="problems" data-count={diagnostics.length} data-open={String(open)} aria-label="Problems">
       {open ? <Splitter size="problemsHeight" label="Problems height" /> : null}
       <h3>
-        <button type="button" className="problems__toggle" data-testid="problems-toggle" aria-expanded={open} onClick={() => usePanels.getState().set({ problemsOpen: !open })}>
+        <button type="button" className="problems__toggle" data-testid="problems-toggle" aria-expanded={open} onClick={() => w.panels.getState().set({ problemsOpen: !open })}>
           {open ? '▾' : '▸'} Problems
         </button>{' '}
         <span className="problems__count">{errors ? `${errors} error${errors > 1 ? 's' : ''}` : ''}{diagnostics.length - errors ? ` ${diagnostics.length - errors} warning${diagnostics.length - errors > 1 ? 's' : ''}` : ''}</span>
@@ -38,7 +38,7 @@ export function ProblemsPanel() {
       {open && untrainable ? (
         <p className="problems__none" data-testid="problems-no-settings">
           Nothing can train yet: the design has no training settings.{' '}
-          <button type="button" data-testid="problems-add-settings" onClick={addTrainingSettings}>
+          <button type="button" data-testid="problems-add-settings" onClick={() => addTrainingSettings(w)}>
             Add settings
           </button>
         </p>

@@ -2,11 +2,9 @@ import { BaseEdge, EdgeLabelRenderer, getBezierPath, useStore, type EdgeProps } 
 import { memo } from 'react';
 import { formatShape } from '../../../src-engine/facade';
 import type { ShapeFlowEdge } from '../editor/flow';
-import { useEditor } from '../state/editor-store';
 import { overlayFrame } from '../training/model';
 import { overlaysOf } from '../training/overlay';
-import { useRun } from '../state/training-store';
-import { useTrainUi } from '../state/train-ui';
+import { useEditor, useRun, useTrainUi } from '../state/window';
 
 /** Below this zoom, labels are too small to read: they are not drawn (keeps pan/zoom fast on big graphs). */
 export const LABEL_MIN_ZOOM = 0.35;

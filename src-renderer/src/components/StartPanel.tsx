@@ -2,10 +2,9 @@ import { openTemplateDoc } from './canvas-view';
 import { memo, useEffect, useState } from 'react';
 import type { EditorDoc } from '../editor/document';
 import { foldLayout } from '../editor/layout';
-import { useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
 import { TEMPLATES, type Template } from '../editor/templates';
 import { useFiles } from './files-context';
+import { useEditor, useWindow } from '../state/window';
 
 /** The keys a newcomer needs first (the full list is behind `?`). */
 const BASICS: readonly [string, string][] = [
@@ -53,6 +52,7 @@ export const TemplateThumb = memo(function TemplateThumb({ doc }: { doc: EditorD
 });
 
 function TemplateCard({ t }: { t: Template }) {
+  const w = useWindow();
   const files = useFiles();
   return (
     <button
@@ -63,7 +63,7 @@ function TemplateCard({ t }: { t: Template }) {
       title={t.error ?? (t.blurb ? `${t.title}: ${t.blurb}` : t.title)}
       onClick={async () => {
         if (!t.doc || !(await files.confirmDiscard('template'))) return;
-        openTemplateDoc(t.doc, t.title);
+        openTemplateDoc(w, t.doc, t.title);
       }}
     >
       {t.doc ? <TemplateThumb doc={t.doc} /> : null}
@@ -81,6 +81,7 @@ function TemplateCard({ t }: { t: Template }) {
  * (a node dropped anywhere on the canvas lands there and the panel goes away).
  */
 export function StartPanel() {
+  const w = useWindow();
   const empty = useEditor((s) => s.history.present.graph.nodes.length === 0);
   const files = useFiles();
   const [recent, setRecent] = useState<{ path: string; name: string }[]>([]);
@@ -106,7 +107,7 @@ export function StartPanel() {
         ))}
       </div>
       <p className="start__learn">
-        <button type="button" data-testid="start-lessons" onClick={() => useSession.getState().setDialog('lessons')}>
+        <button type="button" data-testid="start-lessons" onClick={() => w.session.getState().setDialog('lessons')}>
           Learn by experiment…
         </button>
         <span>Lessons that train a few runs and put our figures beside the textbook ones: learning rates, initialisation, Dropout, MLP vs CNN…</span>

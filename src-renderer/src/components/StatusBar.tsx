@@ -1,8 +1,7 @@
-import { useEditor } from '../state/editor-store';
-import { useEngine, type ConnectionState } from '../state/engine-store';
-import { useRun } from '../state/training-store';
+import { type ConnectionState } from '../state/engine-store';
 import { formatBytes, formatCount } from './format';
 import { useRunElsewhere } from './training/ElsewhereRun';
+import { useEditor, useEngine, useRun, useWindow } from '../state/window';
 
 /** The current run, if any: its state and what trains it. */
 function RunStatus() {
@@ -75,6 +74,7 @@ function DesignTotals() {
 
 /** The bottom bar: engine connection, engine version, and the compute backend it trains on. */
 export function StatusBar() {
+  const w = useWindow();
   const state = useEngine((s) => s.state);
   const info = useEngine((s) => s.info);
   const detail = useEngine((s) => s.detail);
@@ -86,7 +86,7 @@ export function StatusBar() {
         {LABEL[state]}
         {detail && state !== 'ready' ? <span className="status-detail"> — {detail}</span> : null}
         {state === 'failed' ? (
-          <button type="button" className="status-action" data-testid="engine-restart" onClick={() => useEngine.getState().restart()}>
+          <button type="button" className="status-action" data-testid="engine-restart" onClick={() => w.engine.getState().restart()}>
             Restart engine
           </button>
         ) : null}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { useFieldDrafts } from '../state/field-drafts';
+import { useWindow } from '../state/window';
 
 let burst = 0;
 
@@ -35,17 +35,18 @@ export function FieldMessage({ testid, error, warning, previous }: { testid: str
  * `problemLabel`, else `label`) while the field shows it, so Problems lists it and Start refuses.
  */
 export function TextField(props: { label: string; testid: string; value: string; placeholder?: string; doc?: string; disabled?: boolean; applyOn?: 'change' | 'commit'; variant?: 'inspector' | 'train'; problemLabel?: string; nodeId?: string; parse(text: string): FieldParse }) {
+  const w = useWindow();
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const { testid, nodeId } = props;
   const label = props.problemLabel ?? props.label;
   useEffect(() => {
-    const drafts = useFieldDrafts.getState();
+    const drafts = w.fieldDrafts.getState();
     if (error === undefined) drafts.drop(testid);
     else drafts.put({ field: testid, label, text: draft ?? props.value, message: error, ...(nodeId !== undefined ? { nodeId } : {}) });
-  }, [error, draft, testid, label, nodeId, props.value]);
+  }, [error, draft, testid, label, nodeId, props.value, w.fieldDrafts]);
   // A field that goes (another node selected, another corruption chosen) takes its draft with it.
-  useEffect(() => () => useFieldDrafts.getState().drop(testid), [testid]);
+  useEffect(() => () => w.fieldDrafts.getState().drop(testid), [testid, w.fieldDrafts]);
   const key = useRef('');
   const onCommit = props.applyOn === 'commit';
   const train = props.variant === 'train';

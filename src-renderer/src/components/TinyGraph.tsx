@@ -1,8 +1,9 @@
 import { useStoreApi, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef } from 'react';
 import { getOp } from '../../../src-engine/facade';
-import { useEditor } from '../state/editor-store';
 import type { CanvasNode } from '../editor/flow';
+import { useWindow } from '../state/window';
+import type { DesignAnalysis } from '../editor/analysis';
 
 /**
  * The graph zoomed out past `NAME_MIN_ZOOM`, drawn on one canvas: each node a block of its
@@ -17,6 +18,7 @@ import type { CanvasNode } from '../editor/flow';
  * on it (Canvas.tsx).
  */
 export function TinyGraph() {
+  const w = useWindow();
   const ref = useRef<HTMLCanvasElement>(null);
   const store = useStoreApi<CanvasNode>();
   useEffect(() => {
@@ -25,7 +27,7 @@ export function TinyGraph() {
     let frame = 0;
     const draw = () => {
       frame = 0;
-      paint(canvas, store.getState());
+      paint(canvas, store.getState(), w.editor.getState().analysis.byNode);
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(draw);
@@ -33,7 +35,7 @@ export function TinyGraph() {
     draw();
     const unsubscribe = store.subscribe(schedule);
     // Errors, the selection and the theme live in the editor's store.
-    const unsubscribeEditor = useEditor.subscribe(schedule);
+    const unsubscribeEditor = w.editor.subscribe(schedule);
     const resize = new ResizeObserver(schedule);
     resize.observe(canvas);
     return () => {
@@ -42,7 +44,7 @@ export function TinyGraph() {
       resize.disconnect();
       cancelAnimationFrame(frame);
     };
-  }, [store]);
+  }, [store, w.editor]);
   return <canvas ref={ref} className="tiny-graph" data-testid="tiny-graph" aria-hidden="true" />;
 }
 
@@ -84,7 +86,7 @@ function boxOf(n: ReactFlowState<CanvasNode>['nodeLookup'] extends Map<string, i
   return { x: p.x, y: p.y, w: n.measured.width ?? n.width ?? 180, h: n.measured.height ?? n.height ?? 70 };
 }
 
-function paint(canvas: HTMLCanvasElement, s: ReactFlowState<CanvasNode>): void {
+function paint(canvas: HTMLCanvasElement, s: ReactFlowState<CanvasNode>, byNode: DesignAnalysis['byNode']): void {
   const dpr = window.devicePixelRatio || 1;
   const w = Math.round(canvas.clientWidth * dpr);
   const h = Math.round(canvas.clientHeight * dpr);
@@ -96,7 +98,6 @@ function paint(canvas: HTMLCanvasElement, s: ReactFlowState<CanvasNode>): void {
   const [tx, ty, k] = s.transform;
   g.setTransform(k * dpr, 0, 0, k * dpr, tx * dpr, ty * dpr);
   const c = colours(canvas);
-  const byNode = useEditor.getState().analysis.byNode;
 
   // Edges first, under the blocks: from the source's output handle to the target's input handle.
   g.beginPath();

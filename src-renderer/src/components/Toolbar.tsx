@@ -1,16 +1,15 @@
 import { useReactFlow } from '@xyflow/react';
 import { canRedo, canUndo } from '../editor/history';
-import { selectDirty, useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
-import { useLessons } from '../state/lessons-store';
+import { selectDirty } from '../state/editor-store';
 import { ExportMenu } from './ExportMenu';
 import { useFiles } from './files-context';
 import { toggleFocus } from './panels';
 import { layoutToView } from './canvas-view';
-import { usePanels } from '../state/panels';
+import { useEditor, useLessons, usePanels, useSession, useWindow } from '../state/window';
 
 /** The menu: file commands, templates, undo/redo, layout, fit, theme and help; the title with a dirty marker. */
 export function Toolbar() {
+  const w = useWindow();
   const files = useFiles();
   const flow = useReactFlow();
   const name = useEditor((s) => s.file.name);
@@ -25,8 +24,8 @@ export function Toolbar() {
   const theme = useSession((s) => s.theme);
   const focus = usePanels((p) => p.focus);
   const direction = useEditor((e) => e.ui.layoutDirection ?? 'TB');
-  const s = useEditor.getState;
-  const session = useSession.getState;
+  const s = w.editor.getState;
+  const session = w.session.getState;
   return (
     <header className="title-bar">
       <span className="brand">Netwright</span>
@@ -48,19 +47,19 @@ export function Toolbar() {
         <span className="toolbar__sep" />
         <button type="button" data-testid="cmd-undo" disabled={!undoable} onClick={() => s().undo()} title="Undo (Mod+Z)">Undo</button>
         <button type="button" data-testid="cmd-redo" disabled={!redoable} onClick={() => s().redo()} title="Redo (Mod+Shift+Z)">Redo</button>
-        <button type="button" data-testid="cmd-layout" onClick={() => (layoutToView(), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))} title="Auto-layout (Shift+L)">Layout</button>
+        <button type="button" data-testid="cmd-layout" onClick={() => (layoutToView(w), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))} title="Auto-layout (Shift+L)">Layout</button>
         <button
           type="button"
           data-testid="cmd-direction"
           data-direction={direction}
-          onClick={() => (layoutToView(direction === 'LR' ? 'TB' : 'LR'), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))}
+          onClick={() => (layoutToView(w, direction === 'LR' ? 'TB' : 'LR'), setTimeout(() => void flow.fitView({ duration: 200, maxZoom: 1.25 }), 50))}
           title={direction === 'LR' ? 'Reads left to right: lay out top to bottom instead' : 'Reads top to bottom: lay out left to right instead'}
           aria-label="Layout direction"
         >
           {direction === 'LR' ? '→' : '↓'}
         </button>
         <button type="button" data-testid="cmd-fit" onClick={() => void flow.fitView({ duration: 200, maxZoom: 1.25 })} title="Zoom to fit (Shift+F)">Fit</button>
-        <button type="button" data-testid="cmd-focus" aria-pressed={focus} className={focus ? 'toolbar__on' : undefined} onClick={toggleFocus} title={focus ? 'Back to designing: show the ops and the inspector (Shift+W)' : 'Watch: fold the ops and the inspector away and open the Train dock (Shift+W)'}>
+        <button type="button" data-testid="cmd-focus" aria-pressed={focus} className={focus ? 'toolbar__on' : undefined} onClick={() => toggleFocus(w)} title={focus ? 'Back to designing: show the ops and the inspector (Shift+W)' : 'Watch: fold the ops and the inspector away and open the Train dock (Shift+W)'}>
           {focus ? 'Design' : 'Watch'}
         </button>
         <span className="toolbar__sep" />

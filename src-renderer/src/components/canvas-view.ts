@@ -1,7 +1,7 @@
 import type { EditorDoc } from '../editor/document';
 import { autoLayout } from '../editor/layout';
-import { useEditor } from '../state/editor-store';
-import { usePanels, type LayoutDirection } from '../state/panels';
+import { type LayoutDirection } from '../state/panels';
+import type { WindowStores } from '../state/window-stores';
 
 /** Width / height of the canvas on screen (undefined before it is laid out). */
 export function canvasAspect(): number | undefined {
@@ -14,14 +14,14 @@ export function canvasAspect(): number | undefined {
  * Unchanged it holds no unsaved work (Save still asks for a name): opening another design after
  * it asks nothing, and nothing of it goes to the recovery slot until it is edited.
  */
-export function openTemplateDoc(doc: EditorDoc, name: string): void {
-  const direction = usePanels.getState().layoutDirection;
+export function openTemplateDoc(w: Pick<WindowStores, 'editor' | 'panels'>, doc: EditorDoc, name: string): void {
+  const direction = w.panels.getState().layoutDirection;
   const layout = autoLayout(doc.graph, { direction, aspect: canvasAspect() });
-  useEditor.getState().load({ graph: doc.graph, layout }, { name }, { layoutDirection: direction });
+  w.editor.getState().load({ graph: doc.graph, layout }, { name }, { layoutDirection: direction });
 }
 
 /** Auto-layout the open document (in `direction`, which becomes the user's choice, or its own) to fit the canvas. */
-export function layoutToView(direction?: LayoutDirection): void {
-  if (direction) usePanels.getState().set({ layoutDirection: direction });
-  useEditor.getState().layout({ direction, aspect: canvasAspect() });
+export function layoutToView(w: Pick<WindowStores, 'editor' | 'panels'>, direction?: LayoutDirection): void {
+  if (direction) w.panels.getState().set({ layoutDirection: direction });
+  w.editor.getState().layout({ direction, aspect: canvasAspect() });
 }

@@ -1,12 +1,12 @@
 import type { ProjectFiles } from '../editor/files';
-import { useConfirm } from '../state/confirm-store';
-import { useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
 import { canvasAspect, layoutToView } from './canvas-view';
 import { toggleFocus } from './panels';
+import type { WindowStores } from '../state/window-stores';
 
-/** What a command acts on beyond the stores: the project's file commands and the canvas's view. */
+/** What a command acts on: the window's stores, the project's file commands and the canvas's view. */
 export interface CommandContext {
+  /** The window's stores the command acts on. */
+  w: WindowStores;
   files: Pick<ProjectFiles, 'newProject' | 'open' | 'save' | 'saveAs'>;
   /** Zoom the canvas to fit the design (animated). */
   fitView(): void;
@@ -37,26 +37,24 @@ export interface Command {
   row?: string;
 }
 
-const editor = () => useEditor.getState();
-
 function allGroups(open: boolean, c: CommandContext): void {
-  editor().setAllGroupsOpen(open, canvasAspect());
+  c.w.editor.getState().setAllGroupsOpen(open, canvasAspect());
   setTimeout(() => c.fitView(), 50);
 }
 
 /** Every keyboard command, in the order the help lists them. */
 export const COMMANDS: readonly Command[] = [
-  { id: 'undo', label: 'Undo', keys: ['Mod+Z'], run: () => editor().undo() },
-  { id: 'redo', label: 'Redo', keys: ['Mod+Shift+Z', 'Mod+Y'], run: () => editor().redo() },
-  { id: 'copy', label: 'Copy nodes', keys: ['Mod+C'], run: () => editor().copySelection(), browserDefault: true, row: 'Copy / paste nodes' },
-  { id: 'paste', label: 'Paste nodes', keys: ['Mod+V'], run: () => editor().paste(), browserDefault: true, row: 'Copy / paste nodes' },
-  { id: 'duplicate', label: 'Duplicate selection', keys: ['Mod+D'], run: () => editor().duplicateSelection() },
-  { id: 'delete', label: 'Delete selection', keys: ['Delete', 'Backspace'], run: () => editor().removeSelection() },
-  { id: 'group', label: 'Group the selected nodes (one card you can open)', keys: ['Mod+G'], run: () => editor().groupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
-  { id: 'ungroup', label: 'Ungroup', keys: ['Mod+Shift+G'], run: () => editor().ungroupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
+  { id: 'undo', label: 'Undo', keys: ['Mod+Z'], run: ({ w }) => w.editor.getState().undo() },
+  { id: 'redo', label: 'Redo', keys: ['Mod+Shift+Z', 'Mod+Y'], run: ({ w }) => w.editor.getState().redo() },
+  { id: 'copy', label: 'Copy nodes', keys: ['Mod+C'], run: ({ w }) => w.editor.getState().copySelection(), browserDefault: true, row: 'Copy / paste nodes' },
+  { id: 'paste', label: 'Paste nodes', keys: ['Mod+V'], run: ({ w }) => w.editor.getState().paste(), browserDefault: true, row: 'Copy / paste nodes' },
+  { id: 'duplicate', label: 'Duplicate selection', keys: ['Mod+D'], run: ({ w }) => w.editor.getState().duplicateSelection() },
+  { id: 'delete', label: 'Delete selection', keys: ['Delete', 'Backspace'], run: ({ w }) => w.editor.getState().removeSelection() },
+  { id: 'group', label: 'Group the selected nodes (one card you can open)', keys: ['Mod+G'], run: ({ w }) => w.editor.getState().groupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
+  { id: 'ungroup', label: 'Ungroup', keys: ['Mod+Shift+G'], run: ({ w }) => w.editor.getState().ungroupSelection(), row: 'Group the selected nodes (one card you can open) / ungroup' },
   { id: 'open-groups', label: 'Open every group', keys: ['Shift+E'], run: (c) => allGroups(true, c), browserDefault: true, row: 'Open / fold every group (laid out again)' },
   { id: 'fold-groups', label: 'Fold every group', keys: ['Shift+C'], run: (c) => allGroups(false, c), browserDefault: true, row: 'Open / fold every group (laid out again)' },
-  { id: 'select-all', label: 'Select all', keys: ['Mod+A'], run: () => editor().select(editor().history.present.graph.nodes.map((n) => n.id)) },
+  { id: 'select-all', label: 'Select all', keys: ['Mod+A'], run: ({ w }) => w.editor.getState().select(w.editor.getState().history.present.graph.nodes.map((n) => n.id)) },
   { id: 'box-select', label: 'Box select', keys: ['Shift+drag'] },
   { id: 'add-to-selection', label: 'Add to selection', keys: ['Mod+click'] },
   { id: 'quick-add', label: 'Search and add an op', keys: ['Double-click canvas'] },
@@ -69,24 +67,24 @@ export const COMMANDS: readonly Command[] = [
     label: 'Auto-layout',
     keys: ['Shift+L'],
     run: (c) => {
-      layoutToView();
+      layoutToView(c.w);
       setTimeout(() => c.fitView(), 50);
     },
     browserDefault: true,
   },
   { id: 'fit', label: 'Zoom to fit', keys: ['Shift+F'], run: (c) => c.fitView(), browserDefault: true },
-  { id: 'focus', label: 'Watch / design: fold the side panels away and open the Train dock, and back', keys: ['Shift+W'], run: () => toggleFocus(), browserDefault: true },
-  { id: 'help', label: 'This help', keys: ['?'], run: () => useSession.getState().setDialog('help'), anyMod: true, browserDefault: true },
+  { id: 'focus', label: 'Watch / design: fold the side panels away and open the Train dock, and back', keys: ['Shift+W'], run: ({ w }) => toggleFocus(w), browserDefault: true },
+  { id: 'help', label: 'This help', keys: ['?'], run: ({ w }) => w.session.getState().setDialog('help'), anyMod: true, browserDefault: true },
   {
     id: 'escape',
     label: 'Close dialogs',
     keys: ['Escape'],
-    run: () => {
-      const question = useConfirm.getState().question;
-      const session = useSession.getState();
-      if (question) useConfirm.getState().answer(false);
+    run: ({ w }) => {
+      const question = w.confirm.getState().question;
+      const session = w.session.getState();
+      if (question) w.confirm.getState().answer(false);
       else if (session.dialog !== 'none') session.setDialog('none');
-      else editor().select([], []);
+      else w.editor.getState().select([], []);
     },
     always: true,
     anyMod: true,

@@ -1,6 +1,7 @@
 import { useRef, type KeyboardEvent, type PointerEvent } from 'react';
-import { DEFAULT_PANELS, usePanels } from '../state/panels';
-import { useTrainUi } from '../state/train-ui';
+import { DEFAULT_PANELS } from '../state/panels';
+import { usePanels, useWindow } from '../state/window';
+import type { WindowStores } from '../state/window-stores';
 
 type Size = 'paletteWidth' | 'inspectorWidth' | 'dockHeight' | 'focusDockHeight' | 'problemsHeight';
 
@@ -23,15 +24,16 @@ const KEY_STEP = 16;
  * some room).
  */
 export function Splitter({ size, label, max }: { size: Size; label: string; max?: () => number }) {
+  const w = useWindow();
   const start = useRef<{ at: number; value: number } | undefined>(undefined);
   const value = usePanels((s) => s[size]);
   const { axis, sign } = GROWS[size];
-  const apply = (v: number) => usePanels.getState().resize(size, max ? Math.min(v, max()) : v);
+  const apply = (v: number) => w.panels.getState().resize(size, max ? Math.min(v, max()) : v);
   const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
     if (e.button !== 0) return;
     e.preventDefault();
     e.currentTarget.setPointerCapture(e.pointerId);
-    start.current = { at: axis === 'x' ? e.clientX : e.clientY, value: usePanels.getState()[size] };
+    start.current = { at: axis === 'x' ? e.clientX : e.clientY, value: w.panels.getState()[size] };
   };
   const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
     const s = start.current;
@@ -45,7 +47,7 @@ export function Splitter({ size, label, max }: { size: Size; label: string; max?
     const d = grow[e.key];
     if (d !== undefined) {
       e.preventDefault();
-      apply(usePanels.getState()[size] + d * KEY_STEP);
+      apply(w.panels.getState()[size] + d * KEY_STEP);
     } else if (e.key === 'Home') {
       e.preventDefault();
       apply(DEFAULT_PANELS[size]);
@@ -83,22 +85,23 @@ export function PanelRail({ side, label, onOpen, testId }: { side: 'left' | 'rig
   );
 }
 
-let dockOpenBeforeFocus: boolean | undefined;
+/** Whether the Train dock was open before the window's focus view opened it, by the window's panels store. */
+const dockOpenBeforeFocus = new WeakMap<object, boolean>();
 
 /**
  * Switch between designing and watching. Watching folds the palette and the inspector away and
  * opens the Train dock; back to designing restores both panels, and closes the dock if focus opened it.
  */
-export function toggleFocus(): void {
-  const panels = usePanels.getState();
-  const train = useTrainUi.getState();
+export function toggleFocus(w: Pick<WindowStores, 'panels' | 'trainUi'>): void {
+  const panels = w.panels.getState();
+  const train = w.trainUi.getState();
   if (!panels.focus) {
-    dockOpenBeforeFocus = train.open;
+    dockOpenBeforeFocus.set(w.panels, train.open);
     panels.set({ focus: true });
     if (!train.open) train.set({ open: true });
   } else {
     panels.set({ focus: false });
-    if (dockOpenBeforeFocus === false) train.set({ open: false });
-    dockOpenBeforeFocus = undefined;
+    if (dockOpenBeforeFocus.get(w.panels) === false) train.set({ open: false });
+    dockOpenBeforeFocus.delete(w.panels);
   }
 }

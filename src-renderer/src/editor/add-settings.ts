@@ -1,16 +1,16 @@
 import type { GraphIR } from '../../../src-engine/facade';
-import { useEditor } from '../state/editor-store';
-import { useRun, weightsFor } from '../state/training-store';
+import { weightsFor } from '../state/training-store';
 import { defaultTraining } from './training-defaults';
+import type { WindowStores } from '../state/window-stores';
 
 /**
  * "Add settings": give the open design the default training settings (one undoable edit). The
  * Train dock, the Inspector and the Problems list offer it while a design has none.
  */
-export function addTrainingSettings(): void {
-  const { edit, history, loadSeq } = useEditor.getState();
+export function addTrainingSettings(w: Pick<WindowStores, 'editor' | 'run'>): void {
+  const { edit, history, loadSeq } = w.editor.getState();
   // A design that came with trained weights (an imported model) fine-tunes from them.
-  const loaded = weightsFor(useRun.getState().weights, loadSeq) !== undefined;
+  const loaded = weightsFor(w.run.getState().weights, loadSeq) !== undefined;
   edit({ kind: 'set-training', training: { ...defaultTraining(history.present.graph), ...(loaded ? { startFrom: { kind: 'loaded' } } : {}) } });
 }
 

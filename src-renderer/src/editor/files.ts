@@ -2,10 +2,9 @@ import type { WriteCondition } from '../../../src-contracts/files';
 import type { HostFiles } from '../../../src-contracts/host';
 import { emptyDoc, type EditorDoc } from './document';
 import { parseProject, serializeProject } from './project';
-import { useConfirm } from '../state/confirm-store';
-import { selectDirty, useEditor } from '../state/editor-store';
-import { useSession } from '../state/session-store';
+import { selectDirty } from '../state/editor-store';
 import type { AwayProject } from '../state/training-store';
+import type { WindowStores } from '../state/window-stores';
 
 /** The host services the file commands need (src-renderer/src/host provides them). */
 export interface FileHost {
@@ -50,7 +49,7 @@ interface Recovery {
 
 /**
  * File commands over a host: New / Open / Save / Save As, the unsaved-changes prompt, the title,
- * autosave to the recovery slot and the restore offer. Create one per app (`App` does).
+ * autosave to the recovery slot and the restore offer. Create one per window (`App` does), over its stores.
  */
 export class ProjectFiles {
   private autosaveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -62,6 +61,8 @@ export class ProjectFiles {
    *   as one tall column.
    */
   constructor(
+    /** The window's document, session (dialogs, notices) and yes/no questions. */
+    private readonly w: Pick<WindowStores, 'editor' | 'session' | 'confirm'>,
     private readonly host: FileHost,
     private readonly autosaveMs = 1500,
     private readonly models?: ProjectModelHooks,
@@ -74,10 +75,10 @@ export class ProjectFiles {
 
   /** Keep the title and the recovery slot in step with the store; answer the host's close request. */
   start(): () => void {
-    let last = useEditor.getState();
+    let last = this.w.editor.getState();
     this.updateTitle();
     this.disposers.push(
-      useEditor.subscribe((s) => {
+      this.w.editor.subscribe((s) => {
         if (s.history.present !== last.history.present || s.file !== last.file) {
           this.updateTitle();
           const dirty = selectDirty(s);
@@ -100,7 +101,7 @@ export class ProjectFiles {
 
   /** Tell the host the title and dirty marker, only when they change (not on every drag frame). */
   private updateTitle(): void {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     const dirty = selectDirty(s);
     const key = `${dirty ? 1 : 0}${s.file.name}`;
     if (key === this.title) return;
@@ -115,7 +116,7 @@ export class ProjectFiles {
 
   /** Write the current document to the recovery slot (when it has unsaved changes). */
   async autosave(): Promise<void> {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     if (!selectDirty(s)) return;
     const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui) };
     try {
@@ -142,8 +143,8 @@ export class ProjectFiles {
   }
 
   restore(rec: { doc: EditorDoc; name: string; path?: string; version?: string }): void {
-    useEditor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}) }, {}, true);
-    useSession.getState().notify('info', 'Restored your unsaved changes from the last session.');
+    this.w.editor.getState().load(rec.doc, { path: rec.path, name: rec.name, ...(rec.version ? { version: rec.version } : {}) }, {}, true);
+    this.w.session.getState().notify('info', 'Restored your unsaved changes from the last session.');
     for (const l of this.recoveryTaken) l();
   }
 
@@ -163,9 +164,9 @@ export class ProjectFiles {
    */
   async openRunProject(owner: { name: string; path?: string }, graph: unknown, away?: AwayProject): Promise<boolean> {
     if (away) {
-      useEditor.getState().load(away.doc, { ...(away.file.path ? { path: away.file.path } : {}), name: away.file.name }, away.ui);
+      this.w.editor.getState().load(away.doc, { ...(away.file.path ? { path: away.file.path } : {}), name: away.file.name }, away.ui);
       // Saved or not as it was: the file's saved document is the one it had.
-      useEditor.setState({ file: away.file });
+      this.w.editor.setState({ file: away.file });
       return true;
     }
     const rec = await this.findRecovery();
@@ -176,7 +177,7 @@ export class ProjectFiles {
     if (owner.path && (await this.openPath(owner.path))) return true;
     const parsed = graph ? parseProject(JSON.stringify(graph), this.view()) : undefined;
     if (!parsed?.ok) return false;
-    useEditor.getState().load(parsed.doc, { name: owner.name }, {}, true);
+    this.w.editor.getState().load(parsed.doc, { name: owner.name }, {}, true);
     return true;
   }
 
@@ -186,33 +187,33 @@ export class ProjectFiles {
 
   /** Ask before dropping unsaved changes; resolves true when it is fine to go on. */
   async confirmDiscard(what: 'new' | 'open' | 'template' | 'close'): Promise<boolean> {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     if (!selectDirty(s)) return true;
     const verb = { new: 'start a new project', open: 'open another project', template: 'open a template', close: 'close' }[what];
-    return useConfirm.getState().ask('Unsaved changes', `"${s.file.name}" has changes that are not saved. Discard them and ${verb}?`, 'Discard changes');
+    return this.w.confirm.getState().ask('Unsaved changes', `"${s.file.name}" has changes that are not saved. Discard them and ${verb}?`, 'Discard changes');
   }
 
   async newProject(): Promise<void> {
     if (!(await this.confirmDiscard('new'))) return;
-    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
+    this.w.editor.getState().load(emptyDoc(), { name: 'Untitled' });
     await this.discardRecovery();
   }
 
   /** Open: the native dialog in Electron; the in-app picker (dialog 'open') in web mode. */
   async open(): Promise<void> {
     if (!(await this.confirmDiscard('open'))) return;
-    if (!this.host.files.nativeDialogs) return useSession.getState().setDialog('open');
+    if (!this.host.files.nativeDialogs) return this.w.session.getState().setDialog('open');
     try {
       const file = await this.host.files.pickOpen();
       if (file) this.load(file.text, file.path, file.name, file.version);
     } catch (e) {
-      useSession.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
+      this.w.session.getState().notify('error', `Could not open the file: ${(e as Error).message}`);
     }
   }
 
   /** The recent-projects list (Electron; web mode shows it inside the Open picker). */
   async openRecent(): Promise<void> {
-    if (await this.confirmDiscard('open')) useSession.getState().setDialog('open');
+    if (await this.confirmDiscard('open')) this.w.session.getState().setDialog('open');
   }
 
   /** Open a file by path (recent list, web picker). Already confirmed by the caller. */
@@ -221,7 +222,7 @@ export class ProjectFiles {
       const file = await this.host.files.read(path);
       return this.load(file.text, file.path, file.name, file.version);
     } catch (e) {
-      useSession.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
+      this.w.session.getState().notify('error', `Could not open "${path}": ${(e as Error).message}`);
       return false;
     }
   }
@@ -237,23 +238,23 @@ export class ProjectFiles {
   /** Parse and load a project text (`path` undefined: not yet saved anywhere); a bad file only shows why, and nothing else changes. */
   load(text: string, path: string | undefined, fileName: string, version?: string): boolean {
     const r = parseProject(text, this.view());
-    const store = useEditor.getState();
+    const store = this.w.editor.getState();
     if (!r.ok) {
-      useSession.getState().notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });
+      this.w.session.getState().notify('error', `Could not open "${fileName}": ${r.message}`, { code: r.code });
       return false;
     }
     // A bare graph (not a project) is opened as a new, unsaved project so Save does not overwrite it with another format.
     const isProject = !r.notes.some((n) => n.startsWith('Opened a bare network'));
     const saved = isProject && path !== undefined;
     store.load(r.doc, saved ? { path, name: displayName(fileName), ...(version ? { version } : {}) } : { name: displayName(fileName) }, r.ui ?? {}, !saved);
-    if (r.notes.length > 0) useSession.getState().notify('info', r.notes.join(' '));
+    if (r.notes.length > 0) this.w.session.getState().notify('info', r.notes.join(' '));
     if (r.model) this.models?.openedWithModel(r.model, displayName(fileName));
     void this.discardRecovery();
     return true;
   }
 
   async save(): Promise<boolean> {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     if (!s.file.path) return this.saveAs();
     return this.writeTo(s.file.path, s.file.name, this.overOpenFile());
   }
@@ -264,19 +265,19 @@ export class ProjectFiles {
    * where nothing is. Anything else is asked first (`writeTo`).
    */
   private overOpenFile(): WriteCondition {
-    const v = useEditor.getState().file.version;
+    const v = this.w.editor.getState().file.version;
     return v ? { ifVersion: v } : { ifAbsent: true };
   }
 
   /** Save As: the native dialog in Electron; in web mode the in-app name prompt calls `saveAsName`. */
   async saveAs(): Promise<boolean> {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     if (!this.host.files.nativeDialogs) {
-      useSession.getState().setDialog('save-as');
+      this.w.session.getState().setDialog('save-as');
       return false;
     }
     const path = await this.host.files.pickSave(fileNameFor(s.file.name)).catch((e: Error) => {
-      useSession.getState().notify('error', `Could not save: ${e.message}`);
+      this.w.session.getState().notify('error', `Could not save: ${e.message}`);
       return null;
     });
     if (!path) return false;
@@ -287,7 +288,7 @@ export class ProjectFiles {
   /** Web mode's Save As: a name in the workspace folder, never over another file without asking. */
   async saveAsName(name: string): Promise<boolean> {
     const fileName = fileNameFor(name);
-    return this.writeTo(fileName, displayName(fileName), fileName === useEditor.getState().file.path ? this.overOpenFile() : { ifAbsent: true });
+    return this.writeTo(fileName, displayName(fileName), fileName === this.w.editor.getState().file.path ? this.overOpenFile() : { ifAbsent: true });
   }
 
   /**
@@ -295,7 +296,7 @@ export class ProjectFiles {
    * changed since it was opened), ask before replacing the file, and change nothing if not.
    */
   private async writeTo(path: string, name: string, condition: WriteCondition): Promise<boolean> {
-    const s = useEditor.getState();
+    const s = this.w.editor.getState();
     const doc = s.history.present;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();
@@ -313,20 +314,20 @@ export class ProjectFiles {
             ? { title: `"${name}" changed on disk`, message: `"${fileName}" was changed since you opened it (saved from another tab or window?). Replace it with your version? The changes saved there will be lost. Cancel leaves the file as it is and yours here unsaved (Save As… can keep them under another name).` }
             : undefined;
       if (!question) {
-        useSession.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`, code ? { code } : undefined);
+        this.w.session.getState().notify('error', `Could not save "${name}": ${(e as Error).message}`, code ? { code } : undefined);
         return false;
       }
-      if (!(await useConfirm.getState().ask(question.title, question.message, 'Replace'))) return false;
+      if (!(await this.w.confirm.getState().ask(question.title, question.message, 'Replace'))) return false;
       try {
         version = (await this.host.files.write(path, text, { replace: true })).version;
       } catch (again) {
         const c = (again as { code?: string }).code;
-        useSession.getState().notify('error', `Could not save "${name}": ${(again as Error).message}`, c ? { code: c } : undefined);
+        this.w.session.getState().notify('error', `Could not save "${name}": ${(again as Error).message}`, c ? { code: c } : undefined);
         return false;
       }
     }
-    useEditor.getState().markSaved(doc, { path, name, version });
-    useSession.getState().setDialog('none');
+    this.w.editor.getState().markSaved(doc, { path, name, version });
+    this.w.session.getState().setDialog('none');
     await this.discardRecovery();
     return true;
   }

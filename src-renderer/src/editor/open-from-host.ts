@@ -6,10 +6,9 @@
  */
 import type { OpenedFile } from '../../../src-contracts/host';
 import { checkFileResult } from '../../../src-contracts/files';
-import { useEngine } from '../state/engine-store';
-import { useSession } from '../state/session-store';
 import { importOnnxFile } from '../training/export';
 import type { ProjectFiles } from './files';
+import type { WindowStores } from '../state/window-stores';
 
 /** `raw` as an OpenedFile, or undefined when it is not one (the project's fields checked as a file read's answer). */
 export function checkOpenedFile(raw: unknown): OpenedFile | undefined {
@@ -28,10 +27,10 @@ export function checkOpenedFile(raw: unknown): OpenedFile | undefined {
 }
 
 /** The engine, once it is ready (a model double-clicked to start the app arrives before it is). */
-const engineReady = (): Promise<void> =>
+const engineReady = (engine: WindowStores['engine']): Promise<void> =>
   new Promise((resolve) => {
-    if (useEngine.getState().state === 'ready') return resolve();
-    const off = useEngine.subscribe((s) => {
+    if (engine.getState().state === 'ready') return resolve();
+    const off = engine.subscribe((s) => {
       if (s.state !== 'ready') return;
       off();
       resolve();
@@ -39,16 +38,16 @@ const engineReady = (): Promise<void> =>
   });
 
 /** Open what main sent: a project as Open… does, a model as Import ONNX… does; a file it could not read says why. */
-export async function openFromHost(raw: unknown, files: ProjectFiles): Promise<void> {
+export async function openFromHost(w: WindowStores, raw: unknown, files: ProjectFiles): Promise<void> {
   const opened = checkOpenedFile(raw);
-  const notify = useSession.getState().notify;
+  const notify = w.session.getState().notify;
   if (!opened) return notify('error', 'The app was asked to open a file, but what it got was not one.');
   if (opened.kind === 'error') return notify('error', `Could not open "${opened.name}": ${opened.message}`);
   if (opened.kind === 'project') {
     if (await files.confirmDiscard('open')) files.load(opened.file.text, opened.file.path, opened.file.name, opened.file.version);
     return;
   }
-  await engineReady();
+  await engineReady(w.engine);
   const { bytes } = opened;
-  await importOnnxFile({ name: opened.name, size: bytes.byteLength, arrayBuffer: async () => bytes.slice().buffer }, () => files.confirmDiscard('open'));
+  await importOnnxFile(w, { name: opened.name, size: bytes.byteLength, arrayBuffer: async () => bytes.slice().buffer }, () => files.confirmDiscard('open'));
 }

@@ -1,12 +1,12 @@
-import { create, type StoreApi } from 'zustand';
+import { createStore, type StoreApi } from 'zustand';
 import { bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import { LABELLED_TEXT_SETS, dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
-import { useEditor, type EditorState } from './editor-store';
-import { useEngine, type EngineStore } from './engine-store';
-import { useSession, type SessionState } from './session-store';
+import type { EditorState } from './editor-store';
+import type { EngineStore } from './engine-store';
+import type { SessionState } from './session-store';
 
 /**
  * The "Add data…" flow (docs/data.md "In the app"): choose data (Electron's native dialog; web
@@ -70,12 +70,12 @@ export interface AddDataDeps {
 }
 
 /** An "Add data…" store for one window: its scan and upload under way are its own (a second window's Cancel stops nothing here). */
-export function createAddDataStore({ session, engine, editor }: AddDataDeps = { session: useSession, engine: useEngine, editor: useEditor }) {
+export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
   let scanAbort: AbortController | undefined;
   let scanSeq = 0;
   /** Set by Cancel while an upload is under way: it stops before its next call. */
   let uploadStop = false;
-  return create<AddDataState>((set, get) => ({
+  return createStore<AddDataState>((set, get) => ({
     ...initial,
     open(intent = { kind: 'add' }) {
       scanAbort?.abort();
@@ -178,8 +178,6 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps = { 
   }));
 }
 
-/** The window's "Add data…" store. */
-export const useAddData = createAddDataStore();
 
 /**
  * The scan options of a text for a design trained on text (`text` or Debian's `fortunes`): its

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 
 /** An in-app yes/no question (no native dialogs in web mode, and testable in e2e). */
 export interface ConfirmState {
@@ -7,14 +7,16 @@ export interface ConfirmState {
   answer(ok: boolean): void;
 }
 
-export const useConfirm = create<ConfirmState>((set, get) => ({
-  ask(title, message, confirm) {
-    get().question?.resolve(false);
-    return new Promise((resolve) => set({ question: { title, message, confirm, resolve } }));
-  },
-  answer(ok) {
-    const q = get().question;
-    set({ question: undefined });
-    q?.resolve(ok);
-  },
-}));
+/** A window's yes/no question store. */
+export const createConfirmStore = () =>
+  createStore<ConfirmState>((set, get) => ({
+    ask(title, message, confirm) {
+      get().question?.resolve(false);
+      return new Promise((resolve) => set({ question: { title, message, confirm, resolve } }));
+    },
+    answer(ok) {
+      const q = get().question;
+      set({ question: undefined });
+      q?.resolve(ok);
+    },
+  }));

@@ -1,4 +1,4 @@
-import { create, type StoreApi } from 'zustand';
+import { createStore, type StoreApi } from 'zustand';
 import { getOp, isGraphInput, type ComputeChoice } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
@@ -14,7 +14,7 @@ import { canRedo, canUndo, createHistory, push, redo, undo, type History } from 
 import type { LayoutOptions } from '../editor/layout';
 import { newInputAttrs } from '../editor/training-defaults';
 import { applyEdit, type EditResult } from '../editor/reducer';
-import { useSession, type Notice, type NoticeExtra, type SessionState } from './session-store';
+import type { Notice, NoticeExtra, SessionState } from './session-store';
 
 /** The open document's file: `path` is undefined until first saved. */
 export interface FileInfo {
@@ -258,8 +258,8 @@ function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelect
  * Each window (and each test that wants one) makes its own, with the session store it tells
  * (`useEditor` is the window's); nothing is shared between two, not even the pending analysis.
  */
-export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'> = useSession) {
-  return create<EditorState>((set, get) => {
+export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>) {
+  return createStore<EditorState>((set, get) => {
     // The pending live analysis of this store's document (debounced after each edit).
     let timer: ReturnType<typeof setTimeout> | undefined;
     const scheduleAnalysis = (doc: EditorDoc, prev: EditorDoc) => {
@@ -384,8 +384,6 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
   });
 }
 
-/** The window's document store. */
-export const useEditor = createEditorStore();
 
 /** Whether the document differs from the file on disk. */
 export const selectDirty = (s: EditorState): boolean => s.history.present !== s.file.saved;

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import { ErrorCodes, PROTOCOL_VERSION, RpcClient, RpcError, type EngineInfo, type EngineMethod, type EngineState, type ParamsOf, type ResultOf } from '../../../src-engine/protocol';
 import { connectToHost, restartEngine, type ConnectionSink } from '../engine/connection';
 
@@ -41,61 +41,62 @@ const MAX_CRASHED_ON = 32;
 const log = (message: string) => console.error(`[netwright] ${message}`);
 
 /**
- * The engine connection as UI state. Components select narrow slices (`useEngine(s => s.state)`)
+ * A window's engine connection as UI state. Components select narrow slices (`useEngine(s => s.state)`)
  * so status changes re-render the status bar, not the canvas.
  */
-export const useEngine = create<EngineStore>((set, get) => ({
-  state: 'connecting',
-  info: undefined,
-  restarts: 0,
-  detail: undefined,
-  client: undefined,
-  crashedOn: new Map(),
-  restart() {
-    if (restartEngine()) set({ state: 'restarting', detail: undefined });
-  },
-  status(event) {
-    // `ready` is confirmed by the hello handshake (connect), not by the host alone.
-    if (event.state === 'ready') return set({ restarts: event.restarts });
-    const client = get().client;
-    const crashed = event.state === 'crashed' || event.state === 'failed';
-    if (client && crashed) {
+export const createEngineStore = () =>
+  createStore<EngineStore>((set, get) => ({
+    state: 'connecting',
+    info: undefined,
+    restarts: 0,
+    detail: undefined,
+    client: undefined,
+    crashedOn: new Map(),
+    restart() {
+      if (restartEngine()) set({ state: 'restarting', detail: undefined });
+    },
+    status(event) {
+      // `ready` is confirmed by the hello handshake (connect), not by the host alone.
+      if (event.state === 'ready') return set({ restarts: event.restarts });
+      const client = get().client;
+      const crashed = event.state === 'crashed' || event.state === 'failed';
+      if (client && crashed) {
+        const crashedOn = new Map(get().crashedOn);
+        for (const r of client.unanswered()) if (r.method !== 'engine.hello' && r.method !== 'engine.ping') crashedOn.set(requestKey(r.method, r.params), event.detail ?? 'The engine crashed.');
+        for (const k of [...crashedOn.keys()].slice(0, Math.max(0, crashedOn.size - MAX_CRASHED_ON))) crashedOn.delete(k);
+        set({ crashedOn });
+      }
+      client?.dispose();
+      set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info });
+    },
+    requestUnlessCrashed(client, method, params) {
+      const detail = get().crashedOn.get(requestKey(method, params));
+      if (detail !== undefined) {
+        return Promise.reject(new RpcError(ErrorCodes.crashedOnRequest, `The engine stopped while working on this, so it is not asked again by itself. ${detail.replace(/\s*Restarting…$/, '')}`));
+      }
+      return client.request(method, params);
+    },
+    forgetCrash(method, params) {
       const crashedOn = new Map(get().crashedOn);
-      for (const r of client.unanswered()) if (r.method !== 'engine.hello' && r.method !== 'engine.ping') crashedOn.set(requestKey(r.method, r.params), event.detail ?? 'The engine crashed.');
-      for (const k of [...crashedOn.keys()].slice(0, Math.max(0, crashedOn.size - MAX_CRASHED_ON))) crashedOn.delete(k);
-      set({ crashedOn });
-    }
-    client?.dispose();
-    set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info });
-  },
-  requestUnlessCrashed(client, method, params) {
-    const detail = get().crashedOn.get(requestKey(method, params));
-    if (detail !== undefined) {
-      return Promise.reject(new RpcError(ErrorCodes.crashedOnRequest, `The engine stopped while working on this, so it is not asked again by itself. ${detail.replace(/\s*Restarting…$/, '')}`));
-    }
-    return client.request(method, params);
-  },
-  forgetCrash(method, params) {
-    const crashedOn = new Map(get().crashedOn);
-    if (crashedOn.delete(requestKey(method, params))) set({ crashedOn });
-  },
-  connect() {
-    return connectToHost({
-      log,
-      onChannel(channel) {
-        get().client?.dispose();
-        const client = new RpcClient(channel, (level, message) => (level === 'error' ? log(message) : console.log(message)));
-        set({ client });
-        client
-          .request('engine.hello', { client: 'netwright-renderer', protocol: PROTOCOL_VERSION })
-          .then((info) => {
-            if (get().client === client) set({ info, state: 'ready', detail: undefined });
-          })
-          .catch((err: Error) => {
-            if (get().client === client) set({ state: 'failed', detail: err.message });
-          });
-      },
-      onStatus: (event) => get().status(event),
-    });
-  },
-}));
+      if (crashedOn.delete(requestKey(method, params))) set({ crashedOn });
+    },
+    connect() {
+      return connectToHost({
+        log,
+        onChannel(channel) {
+          get().client?.dispose();
+          const client = new RpcClient(channel, (level, message) => (level === 'error' ? log(message) : console.log(message)));
+          set({ client });
+          client
+            .request('engine.hello', { client: 'netwright-renderer', protocol: PROTOCOL_VERSION })
+            .then((info) => {
+              if (get().client === client) set({ info, state: 'ready', detail: undefined });
+            })
+            .catch((err: Error) => {
+              if (get().client === client) set({ state: 'failed', detail: err.message });
+            });
+        },
+        onStatus: (event) => get().status(event),
+      });
+    },
+  }));

@@ -1,23 +1,28 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import type { ResultOf } from '../../../src-engine/protocol';
 
 /** One export format as the engine lists it (`model.formats`): id, label, file or folder, settings. */
 export type ExportFormatInfo = ResultOf<'model.formats'>['formats'][number];
 
 /** The Export menu's state: the engine's formats, the export under way, the settings chosen. */
-interface ExportState {
+export interface ExportState {
   /** The engine's export formats, in menu order (empty until the engine answered). */
   formats: readonly ExportFormatInfo[];
   /** An export under way: which format, and how far. */
   busy?: { label: string; fraction: number; what: string };
   /** The settings chosen in the Export menu, by format id and key (unset: the format's default). */
   settings: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Choose one of a format's settings (the Export menu's selects); kept for the session. */
+  setSetting(formatId: string, key: string, value: string): void;
 }
 
-export const useExport = create<ExportState>(() => ({ formats: [], settings: {} }));
-
-/** Choose one of a format's settings (the Export menu's selects); kept for the session. */
-export function setExportSetting(formatId: string, key: string, value: string): void {
-  const all = useExport.getState().settings;
-  useExport.setState({ settings: { ...all, [formatId]: { ...all[formatId], [key]: value } } });
-}
+/** A window's Export menu store. */
+export const createExportStore = () =>
+  createStore<ExportState>((set, get) => ({
+    formats: [],
+    settings: {},
+    setSetting(formatId, key, value) {
+      const all = get().settings;
+      set({ settings: { ...all, [formatId]: { ...all[formatId], [key]: value } } });
+    },
+  }));

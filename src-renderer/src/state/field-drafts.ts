@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 
 /**
  * What a settings field holds that the design does not: text typed into it that cannot be used
@@ -24,19 +24,21 @@ export interface FieldDraftsState {
   drop(field: string): void;
 }
 
-export const useFieldDrafts = create<FieldDraftsState>((set, get) => ({
-  drafts: {},
-  put(draft) {
-    const had = get().drafts[draft.field];
-    if (had && had.text === draft.text && had.message === draft.message && had.label === draft.label && had.nodeId === draft.nodeId) return;
-    set({ drafts: { ...get().drafts, [draft.field]: draft } });
-  },
-  drop(field) {
-    if (!Object.hasOwn(get().drafts, field)) return;
-    const { [field]: _gone, ...rest } = get().drafts;
-    set({ drafts: rest });
-  },
-}));
+/** A window's store of invalid field drafts. */
+export const createFieldDraftsStore = () =>
+  createStore<FieldDraftsState>((set, get) => ({
+    drafts: {},
+    put(draft) {
+      const had = get().drafts[draft.field];
+      if (had && had.text === draft.text && had.message === draft.message && had.label === draft.label && had.nodeId === draft.nodeId) return;
+      set({ drafts: { ...get().drafts, [draft.field]: draft } });
+    },
+    drop(field) {
+      if (!Object.hasOwn(get().drafts, field)) return;
+      const { [field]: _gone, ...rest } = get().drafts;
+      set({ drafts: rest });
+    },
+  }));
 
 /** A field's problem as Problems lists it: its name, what was typed, and why it cannot be used. */
 export function draftProblem(d: FieldDraft): string {

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import type { LayoutDirection } from '../editor/layout';
 
 export type { LayoutDirection } from '../editor/layout';
@@ -113,13 +113,14 @@ const prefsOf = (s: PanelsState): PanelPrefs => {
 };
 
 /** The panel arrangement (see `PanelPrefs`); every change is written through to storage. */
-export const usePanels = create<PanelsState>((set, get) => ({
-  ...load(),
-  set(patch) {
-    set(patch);
-    save(prefsOf(get()));
-  },
-  resize(size, value) {
-    get().set({ [size]: clampSize(size, value) });
-  },
-}));
+export const createPanelsStore = () =>
+  createStore<PanelsState>((set, get) => ({
+    ...load(),
+    set(patch) {
+      set(patch);
+      save(prefsOf(get()));
+    },
+    resize(size, value) {
+      get().set({ [size]: clampSize(size, value) });
+    },
+  }));

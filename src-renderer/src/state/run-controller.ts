@@ -1,11 +1,12 @@
 import { type GraphIR, startFromOf, type ComputeChoice } from '../../../src-engine/facade';
 import type { ProbeFrame, ProbeOptions, ResultOf, RpcClient, TrainOverrides } from '../../../src-engine/protocol';
 import { engineGraph } from '../editor/analysis';
-import { useEditor } from './editor-store';
-import { useEngine } from './engine-store';
-import { useTrainUi } from './train-ui';
-import { useSweep } from './sweep-store';
-import { useRun, weightsFor, type AwayProject } from './training-store';
+import type { StoreApi } from 'zustand';
+import type { EditorState } from './editor-store';
+import type { EngineStore } from './engine-store';
+import type { TrainUi } from './train-ui';
+import type { SweepState } from './sweep-store';
+import { weightsFor, type AwayProject, type RunStore } from './training-store';
 import { trainingAtRate } from '../training/settings-history';
 import { isLive, runElsewhere, type AttachedHistory, type RunAction, type RunOwner } from '../training/model';
 import { afterPaint, frameBatched } from '../training/run-pacing';
@@ -21,12 +22,24 @@ export interface RunProjectFiles {
 /** Opens a run's project onto the canvas (its file, or its unsaved state); false when it could not. */
 export type ReopenRunProject = (owner: RunOwner, graph: unknown) => Promise<boolean>;
 
-/** The run store as the controller drives it (`useRun`, or a store of a test's own). */
-export type RunStoreApi = Pick<typeof useRun, 'getState' | 'setState'>;
+/** The run store as the controller drives it (the window's, or a store of a test's own). */
+export type RunStoreApi = Pick<StoreApi<RunStore>, 'getState' | 'setState'>;
+
+/** The stores of its window the controller reads and drives. */
+export interface RunControllerDeps {
+  /** The window's engine connection (the engine may restart: its client is read at each request). */
+  engine: Pick<StoreApi<EngineStore>, 'getState' | 'subscribe'>;
+  run: RunStoreApi;
+  /** The document: the run's owner, the rate a resumed run trains at, the designs opened. */
+  editor: Pick<StoreApi<EditorState>, 'getState' | 'subscribe'>;
+  trainUi: Pick<StoreApi<TrainUi>, 'getState'>;
+  sweep: Pick<StoreApi<SweepState>, 'getState' | 'setState'>;
+  /** The engine client now, when not the engine store's (a test's in-memory channel). */
+  client?: () => RpcClient | undefined;
+}
 
 /** The project on the canvas, as the owner of a run it starts. */
-export function canvasOwner(): RunOwner {
-  const { file, loadSeq } = useEditor.getState();
+export function canvasOwner({ file, loadSeq }: Pick<EditorState, 'file' | 'loadSeq'>): RunOwner {
   return { name: file.name, ...(file.path ? { path: file.path } : {}), loadSeq };
 }
 
@@ -43,7 +56,7 @@ const failure = (err: unknown, code: string): { code: string; message: string } 
  * without a page (test/unit/training-ui/run-controller.test.ts).
  *
  * @example
- * const runs = new RunController(() => client);
+ * const runs = new RunController({ ...createWindowStores(), client: () => client });
  * const off = runs.bind(client);
  * await runs.start(graph);
  */
@@ -55,11 +68,22 @@ export class RunController {
    */
   private flushEvents: () => void = () => {};
 
-  constructor(
-    /** The engine client now (the engine may restart), or undefined while none is connected. */
-    private readonly client: () => RpcClient | undefined = () => useEngine.getState().client,
-    private readonly run: RunStoreApi = useRun,
-  ) {}
+  /** The engine client now (the engine may restart), or undefined while none is connected. */
+  private readonly client: () => RpcClient | undefined;
+  private readonly run: RunStoreApi;
+  private readonly editor: RunControllerDeps['editor'];
+  private readonly engine: RunControllerDeps['engine'];
+  private readonly trainUi: RunControllerDeps['trainUi'];
+  private readonly sweep: RunControllerDeps['sweep'];
+
+  constructor(deps: RunControllerDeps) {
+    this.run = deps.run;
+    this.editor = deps.editor;
+    this.engine = deps.engine;
+    this.trainUi = deps.trainUi;
+    this.sweep = deps.sweep;
+    this.client = deps.client ?? (() => deps.engine.getState().client);
+  }
 
   private dispatch(action: RunAction): void {
     this.run.getState().dispatch(action);
@@ -69,16 +93,17 @@ export class RunController {
   async start(graph: GraphIR, overrides?: TrainOverrides, options: { probes?: ProbeOptions | false; pace?: number; backend?: ComputeChoice } = {}): Promise<void> {
     // The engine keeps the weights last loaded, whichever design they came with: a design that
     // starts from "the loaded weights" starts only from its own.
-    if (startFromOf(graph.training).kind === 'loaded' && !weightsFor(this.run.getState().weights, useEditor.getState().loadSeq)) {
+    const editor = this.editor.getState();
+    if (startFromOf(graph.training).kind === 'loaded' && !weightsFor(this.run.getState().weights, editor.loadSeq)) {
       return this.dispatch({ type: 'start-failed', code: 'E_TRAIN_NO_LOADED_MODEL', message: 'This design starts from the loaded weights, but none were loaded with it: import the model or open the project saved with its weights again, or set Start from to fresh initialisation.' });
     }
     const c = this.client();
     if (!c) return this.dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     const sent = engineGraph(graph);
     this.run.setState({ away: undefined });
-    this.dispatch({ type: 'starting', probes: options.probes !== false, graph: sent, owner: canvasOwner() });
+    this.dispatch({ type: 'starting', probes: options.probes !== false, graph: sent, owner: canvasOwner(editor) });
     try {
-      const result = await c.request('train.start', { graph: sent, project: useEditor.getState().file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
+      const result = await c.request('train.start', { graph: sent, project: editor.file.name, ...(overrides ? { overrides } : {}), ...(options.probes !== undefined ? { probes: options.probes } : {}), ...(options.pace ? { pace: options.pace } : {}), ...(options.backend ? { backend: options.backend } : {}) });
       this.dispatch({ type: 'started', result });
       rememberOwner(result, this.run.getState().owner);
     } catch (err) {
@@ -95,7 +120,7 @@ export class RunController {
     const c = this.client();
     if (!c) return this.dispatch({ type: 'start-failed', code: 'E_ENGINE_NOT_READY', message: 'The engine is not connected yet.' });
     this.run.setState({ away: undefined });
-    this.dispatch({ type: 'starting', probes: true, owner: canvasOwner() });
+    this.dispatch({ type: 'starting', probes: true, owner: canvasOwner(this.editor.getState()) });
     try {
       const parent = await c.request('runs.open', { id: storedRunId });
       const result = await c.request('train.resume', { storedRunId, ...(moreEpochs !== undefined ? { moreEpochs } : {}), ...(backend ? { backend } : {}) });
@@ -120,7 +145,7 @@ export class RunController {
       if (lr !== undefined && ran?.training) {
         // The design's field reads the rate that now trains (and the next run starts from it);
         // the run's design trains at it from now on (so a second resume is adopted too).
-        const editor = useEditor.getState();
+        const editor = this.editor.getState();
         const training = trainingAtRate(editor.history.present.graph.training, ran.training, lr);
         if (training) editor.edit({ kind: 'set-training', training }, { quiet: true });
         this.run.setState({ graph: { ...ran, training: { ...ran.training, optimizer: { ...ran.training.optimizer, lr } } } });
@@ -132,7 +157,7 @@ export class RunController {
 
   /** The speed (steps a second, 0: as fast as possible): kept for the next run and applied to the live one. */
   async setPace(stepsPerSecond: number): Promise<void> {
-    useTrainUi.getState().set({ pace: stepsPerSecond });
+    this.trainUi.getState().set({ pace: stepsPerSecond });
     const { runId, phase } = this.run.getState();
     const c = this.client();
     if (!c || !runId || !isLive(phase)) return;
@@ -193,10 +218,10 @@ export class RunController {
       c.on('train.state', (data) => send({ type: 'state', data })),
       c.on('probe.frame', (data: ProbeFrame) => send({ type: 'frame', data })),
       c.on('sweep.progress', (data) => {
-        useSweep.getState().progress(data);
+        this.sweep.getState().progress(data);
         // The UI follows the sweep: each of its runs as it starts (in order with that run's events).
         // Its first run belongs to the project on the canvas (the sweep started from it), the next ones to the same.
-        if (data.state === 'running' && data.start) send({ type: 'attached', result: data.start, state: 'running', step: 0, ...(data.index === 0 ? { owner: canvasOwner() } : {}) });
+        if (data.state === 'running' && data.start) send({ type: 'attached', result: data.start, state: 'running', step: 0, ...(data.index === 0 ? { owner: canvasOwner(this.editor.getState()) } : {}) });
       }),
     ];
     return () => {
@@ -227,10 +252,10 @@ export class RunController {
       }
     }
     if (this.client() !== c) return;
-    if (run.sweep) useSweep.setState({ sweepId: run.sweep.id, total: run.sweep.total, state: 'running', run: run.sweep, failures: [] });
-    if (run.pace !== undefined) useTrainUi.getState().set({ pace: run.pace });
+    if (run.sweep) this.sweep.setState({ sweepId: run.sweep.id, total: run.sweep.total, state: 'running', run: run.sweep, failures: [] });
+    if (run.pace !== undefined) this.trainUi.getState().set({ pace: run.pace });
     const owner: RunOwner = rememberedOwner(run.start.storedRunId ?? run.start.runId) ?? { name: project ?? (run.graph as GraphIR | null)?.name ?? 'Untitled' };
-    const editor = useEditor.getState();
+    const editor = this.editor.getState();
     // The canvas as the page opened it (nothing loaded, nothing drawn): the run's project takes its place.
     const pristine = editor.loadSeq === 0 && editor.history.present === editor.file.saved && editor.history.present.graph.nodes.length === 0;
     // The same page (a reconnected engine), its project still open: it is the run's.
@@ -240,7 +265,7 @@ export class RunController {
     if (!pristine || !isLive(run.state)) return;
     if (reopen) await this.openRunProject(() => reopen(owner, run.graph));
     // A page reloaded during a run shows it, as it did before the reload.
-    useTrainUi.getState().set({ open: true });
+    this.trainUi.getState().set({ open: true });
   }
 
   /**
@@ -251,12 +276,13 @@ export class RunController {
   private async openRunProject(open: () => Promise<boolean>): Promise<boolean> {
     const owner = this.run.getState().owner;
     if (!owner) return false;
-    const next = useEditor.getState().loadSeq + 1;
+    const next = this.editor.getState().loadSeq + 1;
     this.dispatch({ type: 'owner', owner: { ...owner, loadSeq: next } });
     const opened = await open().catch(() => false);
     const now = this.run.getState().owner;
     if (!now) return opened;
-    if (!opened || useEditor.getState().loadSeq !== next) this.dispatch({ type: 'owner', owner: { ...now, loadSeq: opened ? useEditor.getState().loadSeq : owner.loadSeq } });
+    const loadSeq = this.editor.getState().loadSeq;
+    if (!opened || loadSeq !== next) this.dispatch({ type: 'owner', owner: { ...now, loadSeq: opened ? loadSeq : owner.loadSeq } });
     else this.run.setState({ away: undefined });
     return opened;
   }
@@ -268,7 +294,7 @@ export class RunController {
    */
   async showRunProject(files: RunProjectFiles): Promise<boolean> {
     const s = this.run.getState();
-    if (!s.owner || !runElsewhere(s, useEditor.getState().loadSeq)) return false;
+    if (!s.owner || !runElsewhere(s, this.editor.getState().loadSeq)) return false;
     if (!(await files.confirmDiscard('open'))) return false;
     const { owner, graph, away } = this.run.getState();
     if (!owner) return false;
@@ -316,12 +342,13 @@ export class RunController {
         this.attach(c, options.reopen).catch((e: Error) => console.error(`[netwright] could not attach to the engine's run: ${e.message}`));
       }
     };
-    const engine = useEngine.getState();
+    const engine = this.engine.getState();
     sync(engine.client, engine.state === 'ready');
-    const off = useEngine.subscribe((s) => sync(s.client, s.state === 'ready'));
-    const offEditor = useEditor.subscribe((s, prev) => {
+    const off = this.engine.subscribe((s) => sync(s.client, s.state === 'ready'));
+    const offEditor = this.editor.subscribe((s, prev) => {
       // The canvas's architecture-diff colours describe the design as opened: an edit or another design ends them.
-      if (s.history.present !== prev.history.present && useTrainUi.getState().archDiff) useTrainUi.getState().set({ archDiff: undefined });
+      const ui = this.trainUi.getState();
+      if (s.history.present !== prev.history.present && ui.archDiff) ui.set({ archDiff: undefined });
       const run = this.run.getState();
       const owner = run.owner;
       if (s.loadSeq === prev.loadSeq) {
@@ -346,5 +373,3 @@ export class RunController {
   }
 }
 
-/** The page's run controller: the current engine client, the page's run store. */
-export const runController = new RunController();

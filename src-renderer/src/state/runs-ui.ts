@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import { MAX_COMPARED } from '../training/compare';
 
 export type SortKey = 'newest' | 'oldest' | 'result' | 'name' | 'duration';
@@ -32,27 +32,29 @@ const storedBaseline = (): string | undefined => {
   }
 };
 
-export const useRunsUi = create<RunsUi>((set, get) => ({
-  selected: [],
-  baseline: storedBaseline(),
-  sort: 'newest',
-  filter: '',
-  scope: 'project',
-  comparing: false,
-  view: 'list',
-  set(patch) {
-    if ('baseline' in patch) {
-      try {
-        if (patch.baseline) globalThis.localStorage?.setItem(BASELINE_KEY, patch.baseline);
-        else globalThis.localStorage?.removeItem(BASELINE_KEY);
-      } catch {
-        // No storage: the baseline lasts this session.
+/** A window's Runs tab view state. */
+export const createRunsUiStore = () =>
+  createStore<RunsUi>((set, get) => ({
+    selected: [],
+    baseline: storedBaseline(),
+    sort: 'newest',
+    filter: '',
+    scope: 'project',
+    comparing: false,
+    view: 'list',
+    set(patch) {
+      if ('baseline' in patch) {
+        try {
+          if (patch.baseline) globalThis.localStorage?.setItem(BASELINE_KEY, patch.baseline);
+          else globalThis.localStorage?.removeItem(BASELINE_KEY);
+        } catch {
+          // No storage: the baseline lasts this session.
+        }
       }
-    }
-    set(patch);
-  },
-  toggle(id) {
-    const sel = get().selected;
-    set({ selected: sel.includes(id) ? sel.filter((x) => x !== id) : [...sel, id].slice(-MAX_COMPARED) });
-  },
-}));
+      set(patch);
+    },
+    toggle(id) {
+      const sel = get().selected;
+      set({ selected: sel.includes(id) ? sel.filter((x) => x !== id) : [...sel, id].slice(-MAX_COMPARED) });
+    },
+  }));

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import type { XY } from '../editor/document';
 
 /** A message for the user: where it came from and, for refused connections, where the cursor was. */
@@ -67,7 +67,7 @@ function initialTheme(): Theme {
 export function createSessionStore() {
   // Numbers each notice and focus request, so a repeat of the same one fires again.
   let seq = 0;
-  return create<SessionState>((set) => ({
+  return createStore<SessionState>((set) => ({
     theme: initialTheme(),
     dialog: 'none',
     setDialog(dialog) {
@@ -93,5 +93,3 @@ export function createSessionStore() {
   }));
 }
 
-/** The window's session store. */
-export const useSession = createSessionStore();

@@ -1,8 +1,7 @@
 import { useMemo } from 'react';
 import { fitToData, type DataShape, type GraphIR } from '../../../src-engine/facade';
-import { useAddData } from './add-data-store';
-import { useEditor } from './editor-store';
-import { draftProblem, useFieldDrafts, type FieldDraft } from './field-drafts';
+import { draftProblem, type FieldDraft } from './field-drafts';
+import { useAddData, useEditor, useFieldDrafts } from './window';
 
 /**
  * A problem of the training settings rather than of the graph (issue #44): a field holding text

@@ -1,4 +1,4 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import { DEFAULT_PROBE_HZ, type DatasetPreview, type ProbeOptions } from '../../../src-engine/protocol';
 
 /** The Train dock's tabs, in order: the one list the dock draws, its store keeps and a lesson names. */
@@ -35,16 +35,18 @@ export interface TrainUi {
   set(patch: Partial<Omit<TrainUi, 'set'>>): void;
 }
 
-export const useTrainUi = create<TrainUi>((set) => ({
-  open: false,
-  tab: 'curves',
-  overlays: true,
-  edgeGradients: true,
-  probes: true,
-  probeHz: DEFAULT_PROBE_HZ,
-  pace: 0,
-  set: (patch) => set(patch),
-}));
+/** A window's train dock and overlay preferences. */
+export const createTrainUiStore = () =>
+  createStore<TrainUi>((set) => ({
+    open: false,
+    tab: 'curves',
+    overlays: true,
+    edgeGradients: true,
+    probes: true,
+    probeHz: DEFAULT_PROBE_HZ,
+    pace: 0,
+    set: (patch) => set(patch),
+  }));
 
 /** The canvas's colouring of an architecture diff (node ids of the design on the canvas). */
 export interface CanvasDiff {

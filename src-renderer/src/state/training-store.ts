@@ -1,7 +1,6 @@
-import { create } from 'zustand';
+import { createStore } from 'zustand';
 import type { GraphIR } from '../../../src-engine/facade';
 import type { ResultOf } from '../../../src-engine/protocol';
-import { useEditor } from './editor-store';
 import { emptyRun, reduceRun, type RunAction, type RunView } from '../training/model';
 import type { EditorDoc, ProjectUi } from '../editor/document';
 import type { FileInfo } from './editor-store';
@@ -35,8 +34,8 @@ export interface RunStore extends RunView {
    * every run from. Not part of the run view: a run replaces the view, not these weights.
    */
   weights?: LoadedWeights;
-  /** Weights were loaded into the engine for the design on the canvas (see `weights`). */
-  weightsLoaded(source: string): void;
+  /** Weights were loaded into the engine for the design the editor's `loadSeq` names (see `weights`). */
+  weightsLoaded(source: string, loadSeq: number): void;
 }
 
 /** Weights loaded into the engine: where they came from (`resnet18.onnx`, `the project "MNIST CNN"`), and the design's `loadSeq`. */
@@ -60,7 +59,7 @@ function markPhase(phase: RunView['phase']): void {
  * not the canvas.
  */
 export const createRunStore = () =>
-  create<RunStore>((set, get) => ({
+  createStore<RunStore>((set, get) => ({
     ...emptyRun,
     dispatch(action) {
       get().dispatchAll([action]);
@@ -73,10 +72,8 @@ export const createRunStore = () =>
       if (next.phase !== s.phase) markPhase(next.phase);
       set(next);
     },
-    weightsLoaded(source) {
-      set({ weights: { source, loadSeq: useEditor.getState().loadSeq } });
+    weightsLoaded(source, loadSeq) {
+      set({ weights: { source, loadSeq } });
     },
   }));
 
-/** The page's run store. */
-export const useRun = createRunStore();

@@ -4,16 +4,17 @@
  * in src-renderer/src/components).
  */
 import type { ResultOf, RpcClient } from '../../../src-engine/protocol';
-import { useEngine } from '../state/engine-store';
+import type { StoreApi } from 'zustand';
+import type { EngineStore } from '../state/engine-store';
 
 /** The preview request for a dataset (its JSON): the same params each time, so a crash on it is recognised. */
 const previewParams = (datasetJson: string) => ({ dataset: JSON.parse(datasetJson) as Record<string, unknown> & { name: string }, samples: 8 });
 
 /** A few samples and the class balance of the dataset `datasetJson`; refused at once if the engine crashed on this very preview (see `forgetPreviewCrash`). */
-export const previewDataset = (c: RpcClient, datasetJson: string): Promise<ResultOf<'dataset.preview'>> => useEngine.getState().requestUnlessCrashed(c, 'dataset.preview', previewParams(datasetJson));
+export const previewDataset = (engine: Pick<StoreApi<EngineStore>, 'getState'>, c: RpcClient, datasetJson: string): Promise<ResultOf<'dataset.preview'>> => engine.getState().requestUnlessCrashed(c, 'dataset.preview', previewParams(datasetJson));
 
 /** The user asks for the preview the engine crashed on again: send it next time. */
-export const forgetPreviewCrash = (datasetJson: string): void => useEngine.getState().forgetCrash('dataset.preview', previewParams(datasetJson));
+export const forgetPreviewCrash = (engine: Pick<StoreApi<EngineStore>, 'getState'>, datasetJson: string): void => engine.getState().forgetCrash('dataset.preview', previewParams(datasetJson));
 
 /** The dataset names sent to the check as the source's kind; for any other, the engine works the kind out from the path. */
 const CHECKED_KINDS = ['image-folder', 'csv', 'npz', 'text'] as const;

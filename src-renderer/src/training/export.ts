@@ -3,22 +3,18 @@ import { type GraphIR, bytesToBase64, getOp, zipStore } from '../../../src-engin
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
 import { parseProject } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
-import { usePanels } from '../state/panels';
-import { useEditor } from '../state/editor-store';
-import { useEngine } from '../state/engine-store';
 import { isLive, runElsewhere } from './model';
-import { useRun, weightsFor } from '../state/training-store';
-import { useExport, type ExportFormatInfo } from '../state/export-store';
-import { useSession } from '../state/session-store';
-import { useConfirm } from '../state/confirm-store';
+import { weightsFor } from '../state/training-store';
+import { type ExportFormatInfo } from '../state/export-store';
+import type { WindowStores } from '../state/window-stores';
 
 type ExportResult = ResultOf<'model.export'>;
 
-const client = (): RpcClient | undefined => useEngine.getState().client;
-const notify = (kind: 'info' | 'error', message: string, code?: string) => useEditor.getState().notify(kind, message, code ? { code } : undefined);
+const client = (w: Pick<WindowStores, 'engine'>): RpcClient | undefined => w.engine.getState().client;
+const notify = (w: Pick<WindowStores, 'editor'>, kind: 'info' | 'error', message: string, code?: string) => w.editor.getState().notify(kind, message, code ? { code } : undefined);
 
 /** Ask the engine for its export formats (once per engine connection) and follow export progress. */
-export function connectExport(): () => void {
+export function connectExport(w: WindowStores): () => void {
   let seen: RpcClient | undefined;
   let off: (() => void) | undefined;
   const sync = (c: RpcClient | undefined, ready: boolean) => {
@@ -26,17 +22,17 @@ export function connectExport(): () => void {
     seen = c;
     off?.();
     off = c.on('export.progress', (p) => {
-      const busy = useExport.getState().busy;
-      if (busy) useExport.setState({ busy: { ...busy, fraction: p.fraction, what: p.what } });
+      const busy = w.exports.getState().busy;
+      if (busy) w.exports.setState({ busy: { ...busy, fraction: p.fraction, what: p.what } });
     });
     c.request('model.formats', {}).then(
-      (r) => useExport.setState({ formats: r.formats }),
+      (r) => w.exports.setState({ formats: r.formats }),
       (e: Error) => console.error(`[netwright] no export formats: ${e.message}`),
     );
   };
-  const s = useEngine.getState();
+  const s = w.engine.getState();
   sync(s.client, s.state === 'ready');
-  const unsub = useEngine.subscribe((e) => sync(e.client, e.state === 'ready'));
+  const unsub = w.engine.subscribe((e) => sync(e.client, e.state === 'ready'));
   return () => {
     unsub();
     off?.();
@@ -48,9 +44,9 @@ export function connectExport(): () => void {
  * model the engine holds; undefined when nothing trained is on screen — also while the run on view
  * is another project's (it trains in the background): its weights are not this design's.
  */
-export function currentExportSource(): ExportSource | undefined {
-  const s = useRun.getState();
-  if (runElsewhere(s, useEditor.getState().loadSeq)) return undefined;
+export function currentExportSource(w: WindowStores): ExportSource | undefined {
+  const s = w.run.getState();
+  if (runElsewhere(s, w.editor.getState().loadSeq)) return undefined;
   if (s.stored) return { kind: 'run', id: s.stored.id, which: 'last' };
   if (!s.runId) return undefined;
   if (s.loaded || isLive(s.phase) || s.phase === 'done' || s.phase === 'failed') return { kind: 'current' };
@@ -112,9 +108,9 @@ export function chartFileName(runNames: readonly string[], chart: string): strin
 }
 
 /** The stored run an export comes from, when there is one (its id names the file). */
-function sourceRun(source: ExportSource): string | undefined {
+function sourceRun(w: Pick<WindowStores, 'run'>, source: ExportSource): string | undefined {
   if (source.kind === 'run') return source.id;
-  const s = useRun.getState();
+  const s = w.run.getState();
   return s.info?.storedRunId;
 }
 
@@ -126,32 +122,32 @@ function sourceRun(source: ExportSource): string | undefined {
  * (no weights yet, an op the format cannot express, a folder holding other files, disk full) are
  * shown as the engine or host worded them.
  */
-export async function exportModel(files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource()): Promise<boolean> {
-  const c = client();
-  const format = useExport.getState().formats.find((f) => f.id === formatId);
+export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w)): Promise<boolean> {
+  const c = client(w);
+  const format = w.exports.getState().formats.find((f) => f.id === formatId);
   const label = format?.label ?? formatId;
-  if (!c) return notify('error', 'The engine is not connected; export when it is back.'), false;
-  if (!source) return notify('error', `There are no trained weights to export yet: train the network (or open a project saved with its weights), then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
-  useExport.setState({ busy: { label, fraction: 0, what: 'preparing' } });
+  if (!c) return notify(w, 'error', 'The engine is not connected; export when it is back.'), false;
+  if (!source) return notify(w, 'error', `There are no trained weights to export yet: train the network (or open a project saved with its weights), then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
+  w.exports.setState({ busy: { label, fraction: 0, what: 'preparing' } });
   try {
-    const settings = useExport.getState().settings[formatId];
+    const settings = w.exports.getState().settings[formatId];
     const r = await c.request('model.export', { source, format: formatId, ...(settings ? { settings: { ...settings } } : {}) });
     // A diverged run's weights are written only when the user says so, knowing why (#44 item 8);
     // the export is not in progress while the question waits.
-    if (r.warning) useExport.setState({ busy: undefined });
-    if (r.warning && !(await useConfirm.getState().ask('Export a diverged run?', `${r.warning.message} (${r.warning.code})`, 'Export anyway'))) {
-      notify('info', `Not exported: the run diverged.`, r.warning.code);
+    if (r.warning) w.exports.setState({ busy: undefined });
+    if (r.warning && !(await w.confirm.getState().ask('Export a diverged run?', `${r.warning.message} (${r.warning.code})`, 'Export anyway'))) {
+      notify(w, 'info', `Not exported: the run diverged.`, r.warning.code);
       return false;
     }
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
-    return await saveExport(files, exportFileName(format, useEditor.getState().file, r.name, sourceRun(source)), r, `${label}${holds}`);
+    return await saveExport(w, files, exportFileName(format, w.editor.getState().file, r.name, sourceRun(w, source)), r, `${label}${holds}`);
   } catch (err) {
     const e = err as { code?: string; message: string };
-    notify('error', `Export ▸ ${label} failed: ${e.message}`, e.code);
+    notify(w, 'error', `Export ▸ ${label} failed: ${e.message}`, e.code);
     return false;
   } finally {
-    useExport.setState({ busy: undefined });
+    w.exports.setState({ busy: undefined });
   }
 }
 
@@ -161,43 +157,43 @@ export async function exportModel(files: HostFiles, formatId: string, source: Ex
  * and offers "Show in folder"; web mode writes into the workspace's `exports/` under a name not
  * taken yet and downloads it. The renderer never writes files itself.
  */
-export async function saveExport(files: HostFiles, name: string, r: Pick<ExportResult, 'kind' | 'files'>, label: string): Promise<boolean> {
+export async function saveExport(w: WindowStores, files: HostFiles, name: string, r: Pick<ExportResult, 'kind' | 'files'>, label: string): Promise<boolean> {
   const encoded = r.files.map((f) => ({ path: f.path, data: bytesToBase64(f.data) }));
   if (files.pickExport) {
     const target = await files.pickExport(name, r.kind);
     if (!target) return false;
-    const w = await files.writeExport(target, r.kind, encoded);
+    const written = await files.writeExport(target, r.kind, encoded);
     const reveal = files.reveal;
-    useEditor.getState().notify('info', `Exported ${label} to ${w.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(w.full).catch(() => {}) } } : undefined);
+    w.editor.getState().notify('info', `Exported ${label} to ${written.full}.`, reveal ? { action: { label: 'Show in folder', run: () => void reveal(written.full).catch(() => {}) } } : undefined);
   } else {
-    const w = await files.writeExport(name, r.kind, encoded);
-    download({ ...r, name: w.path.split(/[\\/]/).pop() ?? name });
-    notify('info', `Exported ${label} to ${w.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
+    const written = await files.writeExport(name, r.kind, encoded);
+    download({ ...r, name: written.path.split(/[\\/]/).pop() ?? name });
+    notify(w, 'info', `Exported ${label} to ${written.full}, and downloaded it${r.kind === 'folder' ? ' as a zip' : ''}.`);
   }
   return true;
 }
 
 /** Save one file a view made (a chart's CSV or PNG) through `saveExport`; a failure is shown where exports' failures are. */
-export async function saveViewFile(files: HostFiles, name: string, data: Uint8Array, label: string): Promise<boolean> {
+export async function saveViewFile(w: WindowStores, files: HostFiles, name: string, data: Uint8Array, label: string): Promise<boolean> {
   try {
-    return await saveExport(files, name, { kind: 'file', files: [{ path: name, data }] }, label);
+    return await saveExport(w, files, name, { kind: 'file', files: [{ path: name, data }] }, label);
   } catch (err) {
     const e = err as { code?: string; message: string };
-    notify('error', `Export ▸ ${label} failed: ${e.message}`, e.code);
+    notify(w, 'error', `Export ▸ ${label} failed: ${e.message}`, e.code);
     return false;
   }
 }
 
 /** Wait (up to `ms`) for a connected, ready engine. */
-function readyClient(ms = 15_000): Promise<RpcClient | undefined> {
-  const now = useEngine.getState();
+function readyClient(w: WindowStores, ms = 15_000): Promise<RpcClient | undefined> {
+  const now = w.engine.getState();
   if (now.client && now.state === 'ready') return Promise.resolve(now.client);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       off();
       resolve(undefined);
     }, ms);
-    const off = useEngine.subscribe((s) => {
+    const off = w.engine.subscribe((s) => {
       if (!s.client || s.state !== 'ready') return;
       clearTimeout(timer);
       off();
@@ -211,21 +207,21 @@ function readyClient(ms = 15_000): Promise<RpcClient | undefined> {
  * another project's run is on view the run view cannot show it, and Save must still keep it with
  * the project (never the other project's weights).
  */
-let openedWith: { loadSeq: number; model: Record<string, unknown> } | undefined;
+const openedWithByWindow = new WeakMap<object, { loadSeq: number; model: Record<string, unknown> }>();
 
 /** A project opened with its trained model: load it into the engine, so the Playground and Export work without training. */
-export async function loadProjectModel(model: Record<string, unknown>, projectName: string): Promise<void> {
-  const loadSeq = useEditor.getState().loadSeq;
-  openedWith = { loadSeq, model };
-  const c = await readyClient();
-  const failed = (why: string) => notify('error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`);
+export async function loadProjectModel(w: WindowStores, model: Record<string, unknown>, projectName: string): Promise<void> {
+  const loadSeq = w.editor.getState().loadSeq;
+  openedWithByWindow.set(w.editor, { loadSeq, model });
+  const c = await readyClient(w);
+  const failed = (why: string) => notify(w, 'error', `The trained weights saved with "${projectName}" could not be loaded (${why}). The design is open; train it to get weights again.`);
   if (!c) return failed('the engine is not connected');
   try {
     const info = await c.request('model.load', { model });
     // Another design opened meanwhile: these weights are not its.
-    if (useEditor.getState().loadSeq !== loadSeq) return;
-    useRun.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
-    useRun.getState().weightsLoaded(`the project "${projectName}"`);
+    if (w.editor.getState().loadSeq !== loadSeq) return;
+    w.run.getState().dispatch({ type: 'model-loaded', info, graph: model.graph as GraphIR, model, source: `the project "${projectName}"` });
+    w.run.getState().weightsLoaded(`the project "${projectName}"`, loadSeq);
   } catch (err) {
     failed((err as Error).message);
   }
@@ -238,18 +234,18 @@ export async function loadProjectModel(model: Record<string, unknown>, projectNa
  * came with the design on the canvas and its dataset differs from the one the samples came from.
  * Answers the engine's message when it could not.
  */
-export async function samplesForLoaded(): Promise<string | undefined> {
-  const s = useRun.getState();
-  const { loadSeq, history } = useEditor.getState();
+export async function samplesForLoaded(w: WindowStores): Promise<string | undefined> {
+  const s = w.run.getState();
+  const { loadSeq, history } = w.editor.getState();
   const t = history.present.graph.training;
-  const c = client();
+  const c = client(w);
   if (!c || !s.loaded || !s.runId || !t || !weightsFor(s.weights, loadSeq)) return undefined;
   const dataset = JSON.stringify(t.dataset);
   if (dataset === (s.loaded.samplesFrom ?? (s.graph?.training ? JSON.stringify(s.graph.training.dataset) : undefined))) return undefined;
   const runId = s.runId;
   try {
     const r = await c.request('model.samples', { runId, dataset: t.dataset as unknown as { name: string }, seed: t.seed });
-    useRun.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset });
+    w.run.getState().dispatch({ type: 'loaded-samples', runId, probeSamples: r.probeSamples, dataset });
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -257,15 +253,16 @@ export async function samplesForLoaded(): Promise<string | undefined> {
 }
 
 /** The model object Save embeds in the project: the loaded one as it came, else the engine's export of the run on screen. */
-export async function modelForSave(): Promise<Record<string, unknown> | undefined> {
-  const s = useRun.getState();
-  const loadSeq = useEditor.getState().loadSeq;
+export async function modelForSave(w: WindowStores): Promise<Record<string, unknown> | undefined> {
+  const s = w.run.getState();
+  const loadSeq = w.editor.getState().loadSeq;
   // Another project's run on view: this design keeps the weights it was opened with, if any.
+  const openedWith = openedWithByWindow.get(w.editor);
   if (runElsewhere(s, loadSeq)) return openedWith?.loadSeq === loadSeq ? openedWith.model : undefined;
   if (s.loaded?.model) return s.loaded.model as Record<string, unknown>;
   // An import's weights stay in the engine until saved: fetched from the loaded model itself.
-  const source: ExportSource | undefined = s.loaded && s.runId ? { kind: 'loaded', runId: s.runId } : currentExportSource();
-  const c = client();
+  const source: ExportSource | undefined = s.loaded && s.runId ? { kind: 'loaded', runId: s.runId } : currentExportSource(w);
+  const c = client(w);
   if (!source || !c) return undefined;
   try {
     const r = await c.request('model.export', { source, format: 'json' });
@@ -273,7 +270,7 @@ export async function modelForSave(): Promise<Record<string, unknown> | undefine
   } catch (err) {
     const e = err as { code?: string; message: string };
     // A run before its first step has nothing to keep; anything else is worth saying.
-    if (e.code !== 'E_EXPORT_NO_WEIGHTS') notify('error', `Saved without the trained weights: ${e.message}`, e.code);
+    if (e.code !== 'E_EXPORT_NO_WEIGHTS') notify(w, 'error', `Saved without the trained weights: ${e.message}`, e.code);
     return undefined;
   }
 }
@@ -289,13 +286,13 @@ const sizeText = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(byt
  * as they were. The graph opens as a new, unsaved design, laid out, with its weights loaded, so
  * it predicts at once and Train fine-tunes from them.
  */
-export async function importOnnxFile(file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
-  const c = client();
-  if (!c) return notify('error', 'The engine is not connected; import when it is back.'), false;
+export async function importOnnxFile(w: WindowStores, file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
+  const c = client(w);
+  if (!c) return notify(w, 'error', 'The engine is not connected; import when it is back.'), false;
   let cancelled = false;
   // Cancel stops the engine's read too (the request's cancel), not only the wait for it.
   const abort = new AbortController();
-  const session = useSession.getState();
+  const session = w.session.getState();
   session.notify('info', `Importing "${file.name}"${file.size ? ` (${sizeText(file.size)})` : ''}…`, {
     sticky: true,
     action: {
@@ -303,7 +300,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
       run: () => {
         cancelled = true;
         abort.abort();
-        notify('info', `Import of "${file.name}" cancelled; nothing changed.`);
+        notify(w, 'info', `Import of "${file.name}" cancelled; nothing changed.`);
       },
     },
   });
@@ -314,7 +311,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   } catch (err) {
     if (cancelled) return false;
     const e = err as { code?: string; message: string };
-    return notify('error', `Could not import "${file.name}": ${e.message}`, e.code), false;
+    return notify(w, 'error', `Could not import "${file.name}": ${e.message}`, e.code), false;
   }
   if (cancelled) return false;
   performance.mark('import:read');
@@ -324,9 +321,9 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
   const imported = r.graph as unknown as GraphIR;
   const graph = r.restored ? imported : { ...imported, name };
   // Laid out with its groups for the canvas as it is now (a folded block per module scope).
-  const direction = usePanels.getState().layoutDirection;
+  const direction = w.panels.getState().layoutDirection;
   const parsed = parseProject(JSON.stringify(graph), { aspect: canvasAspect(), direction });
-  if (!parsed.ok) return notify('error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
+  if (!parsed.ok) return notify(w, 'error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
   performance.mark('import:laid-out');
   if (!(await confirmDiscard())) return false;
   performance.mark('import:confirmed');
@@ -335,14 +332,14 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     info = await c.request('model.load', { staged: r.staged });
   } catch (err) {
     const e = err as { code?: string; message: string };
-    return notify('error', `Could not load "${file.name}": ${e.message}`, e.code), false;
+    return notify(w, 'error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
   // Netwright's own design comes back with its training settings: its runs start from these weights (a setting the Train dock shows).
   const doc = r.restored && parsed.doc.graph.training && !parsed.doc.graph.training.startFrom ? { ...parsed.doc, graph: { ...parsed.doc.graph, training: { ...parsed.doc.graph.training, startFrom: { kind: 'loaded' as const } } } } : parsed.doc;
   performance.mark('import:loaded');
-  useEditor.getState().load(doc, { name }, { layoutDirection: direction }, true);
-  useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
-  useRun.getState().weightsLoaded(file.name);
+  w.editor.getState().load(doc, { name }, { layoutDirection: direction }, true);
+  w.run.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
+  w.run.getState().weightsLoaded(file.name, w.editor.getState().loadSeq);
   performance.mark('import:stored');
   const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
@@ -350,7 +347,7 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
     : classifier
       ? 'to fine-tune it, choose a dataset, select the last layer and Replace head (Inspector ▸ Fine-tuning; Freeze the layers before it), then Train'
       : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
-  notify('info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
+  notify(w, 'info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }
 
@@ -362,25 +359,25 @@ export async function importOnnxFile(file: { name: string; size?: number; arrayB
  * A file that does not fit is refused with the engine's list of each tensor whose name or shape
  * differs, and nothing changes. Answers whether the weights were loaded.
  */
-export async function loadWeightsFile(file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }): Promise<boolean> {
-  const c = client();
-  if (!c) return notify('error', 'The engine is not connected; load the weights when it is back.'), false;
-  const loadSeq = useEditor.getState().loadSeq;
-  const graph = useEditor.getState().history.present.graph;
+export async function loadWeightsFile(w: WindowStores, file: { name: string; arrayBuffer(): Promise<ArrayBuffer> }): Promise<boolean> {
+  const c = client(w);
+  if (!c) return notify(w, 'error', 'The engine is not connected; load the weights when it is back.'), false;
+  const loadSeq = w.editor.getState().loadSeq;
+  const graph = w.editor.getState().history.present.graph;
   let info: ResultOf<'model.loadWeights'>;
   try {
     info = await c.request('model.loadWeights', { graph, name: file.name, data: new Uint8Array(await file.arrayBuffer()) });
   } catch (err) {
     const e = err as { code?: string; message: string };
     // A mismatch lists tensor after tensor, one a line: it stays until dismissed, to be read.
-    const session = useSession.getState();
+    const session = w.session.getState();
     session.notify('error', `Could not load "${file.name}": ${e.message}`, { ...(e.code ? { code: e.code } : {}), sticky: true, action: { label: 'Dismiss', run: () => session.clearNotice() } });
     return false;
   }
   // Another design opened meanwhile: these weights are not its.
-  if (useEditor.getState().loadSeq !== loadSeq) return false;
-  useRun.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
-  useRun.getState().weightsLoaded(file.name);
-  notify('info', `Loaded the weights of "${file.name}" into the design: the Playground predicts with them, and runs start from them.`);
+  if (w.editor.getState().loadSeq !== loadSeq) return false;
+  w.run.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
+  w.run.getState().weightsLoaded(file.name, loadSeq);
+  notify(w, 'info', `Loaded the weights of "${file.name}" into the design: the Playground predicts with them, and runs start from them.`);
   return true;
 }

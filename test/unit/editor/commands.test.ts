@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import { COMMANDS, commandForKey, helpRows, type KeyPress } from '../../../src-renderer/src/components/commands';
-import { useConfirm } from '../../../src-renderer/src/state/confirm-store';
-import { useSession } from '../../../src-renderer/src/state/session-store';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 /** The help overlay as it was written by hand before the commands table fed it (issue #28). */
 const HELP_BEFORE = [
@@ -74,14 +79,14 @@ describe('the commands table', () => {
   });
 
   it('Escape answers an open question, else closes the dialog', async () => {
-    const ctx = { files: { newProject: async () => {}, open: async () => {}, save: async () => true, saveAs: async () => true }, fitView: () => {} };
+    const ctx = { w, files: { newProject: async () => {}, open: async () => {}, save: async () => true, saveAs: async () => true }, fitView: () => {} };
     const escape = commandForKey(press('Escape'))!;
-    const answer = useConfirm.getState().ask('Q', 'M', 'OK');
-    useSession.getState().setDialog('help');
+    const answer = w.confirm.getState().ask('Q', 'M', 'OK');
+    w.session.getState().setDialog('help');
     escape.run!(ctx);
     await expect(answer).resolves.toBe(false);
-    expect(useSession.getState().dialog).toBe('help');
+    expect(w.session.getState().dialog).toBe('help');
     escape.run!(ctx);
-    expect(useSession.getState().dialog).toBe('none');
+    expect(w.session.getState().dialog).toBe('none');
   });
 });

@@ -4,10 +4,15 @@ import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { insertionProblem } from '../../../src-renderer/src/editor/connect';
 import { UNCONNECTED, createNode } from '../../../src-renderer/src/editor/graph';
 import { applyEdit } from '../../../src-renderer/src/editor/reducer';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
-import { useSession } from '../../../src-renderer/src/state/session-store';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { build, mlpDoc } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const doc = mlpDoc();
 const shapes = analyzeDesign(doc.graph).shapes;
@@ -72,7 +77,7 @@ describe('whether the shapes allow an insertion', () => {
 });
 
 describe('the store inserts a dropped op as one undo step', () => {
-  const s = () => useEditor.getState();
+  const s = () => w.editor.getState();
   beforeEach(() => {
     s().load(mlpDoc(), { name: 'mlp' });
     s().analyzeNow();
@@ -93,6 +98,6 @@ describe('the store inserts a dropped op as one undo step', () => {
     expect(id).toBeDefined();
     expect(inputsOf(s().history.present, 'fc1')).toEqual(['flat']);
     expect(inputsOf(s().history.present, id!)?.every((src) => src === UNCONNECTED)).toBe(true);
-    expect(useSession.getState().notice?.message).toMatch(/beside the edge/);
+    expect(w.session.getState().notice?.message).toMatch(/beside the edge/);
   });
 });

@@ -1,12 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
+
 import { defaultTraining } from '../../../src-renderer/src/editor/training-defaults';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 /** Building the MNIST MLP from an empty canvas the way a newcomer does (issue #18 item 4). */
 describe('building from scratch has no traps', () => {
-  beforeEach(() => useEditor.getState().load(emptyDoc(), { name: 'Untitled' }));
-  const s = () => useEditor.getState();
+  const s = () => w.editor.getState();
   const node = (id: string) => s().history.present.graph.nodes.find((n) => n.id === id)!;
   const codes = () => {
     s().analyzeNow();

@@ -7,12 +7,16 @@ import { readFileSync } from 'node:fs';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RecoveryOffer } from '../../../src-renderer/src/components/Dialogs';
-import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { ProjectFiles } from '../../../src-renderer/src/editor/files';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
-import { memoryHost } from './fixtures';
 
-beforeEach(() => useEditor.getState().load(emptyDoc(), { name: 'Untitled' }));
+import { ProjectFiles } from '../../../src-renderer/src/editor/files';
+import { memoryHost } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 describe('the restore offer', () => {
   it('names the design it would restore', () => {
@@ -31,9 +35,9 @@ describe('the restore offer', () => {
 describe("a run's design reopened without its project", () => {
   it('is laid out to the canvas it opens on (tiny GPT, 23 nodes, on a 1.6:1 canvas)', async () => {
     const graph = JSON.parse(readFileSync('examples/tiny-gpt.json', 'utf8')) as unknown;
-    const files = new ProjectFiles(memoryHost(), 60_000, undefined, () => ({ aspect: 1.6, direction: 'TB' }));
+    const files = new ProjectFiles(w, memoryHost(), 60_000, undefined, () => ({ aspect: 1.6, direction: 'TB' }));
     expect(await files.openRunProject({ name: 'Tiny GPT' }, graph)).toBe(true);
-    const at = Object.values(useEditor.getState().history.present.layout);
+    const at = Object.values(w.editor.getState().history.present.layout);
     const width = Math.max(...at.map((p) => p.x)) - Math.min(...at.map((p) => p.x));
     const height = Math.max(...at.map((p) => p.y)) - Math.min(...at.map((p) => p.y));
     // One column would be some 20 cards tall and one wide; folded to the canvas it is wider than tall.

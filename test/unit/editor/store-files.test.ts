@@ -1,15 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { ProjectFiles, fileNameFor } from '../../../src-renderer/src/editor/files';
-import { useConfirm } from '../../../src-renderer/src/state/confirm-store';
 import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
-import { ANALYSIS_DEBOUNCE_MS, selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
-import { useSession } from '../../../src-renderer/src/state/session-store';
+import { ANALYSIS_DEBOUNCE_MS, selectDirty } from '../../../src-renderer/src/state/editor-store';
 import { memoryHost, mlpDoc } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
 
-const s = () => useEditor.getState();
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
-beforeEach(() => s().load(emptyDoc(), { name: 'Untitled' }));
+const s = () => w.editor.getState();
+
 afterEach(() => vi.useRealTimers());
 
 describe('editor store', () => {
@@ -38,7 +42,7 @@ describe('editor store', () => {
     const r = s().edit({ kind: 'connect', edge: { source: 'act', target: 'flat', slot: 0 } }, { at: { x: 5, y: 6 } });
     expect(r.ok).toBe(false);
     expect(s().history).toBe(before);
-    expect(useSession.getState().notice).toMatchObject({ kind: 'error', code: 'E_EDIT_CYCLE', at: { x: 5, y: 6 } });
+    expect(w.session.getState().notice).toMatchObject({ kind: 'error', code: 'E_EDIT_CYCLE', at: { x: 5, y: 6 } });
   });
 
   it('recompiles after a debounce, and not for moves', () => {
@@ -85,12 +89,12 @@ describe('editor store', () => {
 describe('project files over a host', () => {
   it('Save As in web mode asks for a name, writes `<name>.netwright.json`, and clears the dirty marker', async () => {
     const host = memoryHost();
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     const stop = files.start();
     s().load(mlpDoc(), { name: 'Untitled' }, {}, true);
     expect(selectDirty(s())).toBe(true);
     expect(await files.save()).toBe(false);
-    expect(useSession.getState().dialog).toBe('save-as');
+    expect(w.session.getState().dialog).toBe('save-as');
     expect(await files.saveAsName('my net')).toBe(true);
     expect([...host.disk.keys()]).toEqual(['my net.netwright.json']);
     expect(selectDirty(s())).toBe(false);
@@ -103,7 +107,7 @@ describe('project files over a host', () => {
 
   it('Save with native dialogs uses the picked path; a later Save writes there again', async () => {
     const host = memoryHost(true);
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     s().load(mlpDoc(), { name: 'Net' }, {}, true);
     expect(await files.save()).toBe(true);
     expect([...host.disk.keys()]).toEqual(['/picked/Net.netwright.json']);
@@ -115,24 +119,24 @@ describe('project files over a host', () => {
 
   it('Save As onto a name taken asks before replacing it (issue #44): Cancel keeps the file and the dialog, Replace writes', async () => {
     const host = memoryHost();
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     s().load(mlpDoc(), { name: 'Untitled' }, {}, true);
     expect(await files.saveAsName('my-mlp')).toBe(true);
     const handBuilt = host.disk.get('my-mlp.netwright.json')!;
     // A template, saved as the same name.
     s().load(emptyDoc(), { name: 'MNIST MLP' }, {}, true);
     s().addOp('ReLU', { x: 0, y: 0 });
-    useSession.getState().setDialog('save-as');
+    w.session.getState().setDialog('save-as');
     const cancelled = files.saveAsName('my-mlp');
-    await vi.waitFor(() => expect(useConfirm.getState().question).toMatchObject({ title: 'Replace "my-mlp"?', confirm: 'Replace', message: expect.stringContaining('"my-mlp.netwright.json" already exists') }));
-    useConfirm.getState().answer(false);
+    await vi.waitFor(() => expect(w.confirm.getState().question).toMatchObject({ title: 'Replace "my-mlp"?', confirm: 'Replace', message: expect.stringContaining('"my-mlp.netwright.json" already exists') }));
+    w.confirm.getState().answer(false);
     expect(await cancelled).toBe(false);
     expect(host.disk.get('my-mlp.netwright.json')).toBe(handBuilt);
-    expect(useSession.getState().dialog).toBe('save-as');
+    expect(w.session.getState().dialog).toBe('save-as');
     expect(selectDirty(s())).toBe(true);
     const replaced = files.saveAsName('my-mlp');
-    await vi.waitFor(() => expect(useConfirm.getState().question).toBeDefined());
-    useConfirm.getState().answer(true);
+    await vi.waitFor(() => expect(w.confirm.getState().question).toBeDefined());
+    w.confirm.getState().answer(true);
     expect(await replaced).toBe(true);
     expect(host.disk.get('my-mlp.netwright.json')).not.toBe(handBuilt);
     expect(s().file).toMatchObject({ path: 'my-mlp.netwright.json', name: 'my-mlp' });
@@ -141,7 +145,7 @@ describe('project files over a host', () => {
 
   it('Save over a file changed since it was opened (another tab saved it) asks first, and keeps the other save when cancelled (issue #44)', async () => {
     const host = memoryHost();
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     host.disk.set('alpha.netwright.json', serializeProject(mlpDoc(), {}));
     expect(await files.openPath('alpha.netwright.json')).toBe(true);
     s().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 7 } });
@@ -149,19 +153,19 @@ describe('project files over a host', () => {
     const tabB = serializeProject({ ...mlpDoc(), graph: { ...mlpDoc().graph, name: 'saved by tab B' } }, {});
     host.disk.set('alpha.netwright.json', tabB);
     const stale = files.save();
-    await vi.waitFor(() => expect(useConfirm.getState().question).toMatchObject({ title: '"alpha" changed on disk', confirm: 'Replace' }));
-    useConfirm.getState().answer(false);
+    await vi.waitFor(() => expect(w.confirm.getState().question).toMatchObject({ title: '"alpha" changed on disk', confirm: 'Replace' }));
+    w.confirm.getState().answer(false);
     expect(await stale).toBe(false);
     expect(host.disk.get('alpha.netwright.json')).toBe(tabB);
     expect(selectDirty(s())).toBe(true);
     // Confirmed: written, and the next Save (over its own version) asks nothing.
     const confirmed = files.save();
-    await vi.waitFor(() => expect(useConfirm.getState().question).toBeDefined());
-    useConfirm.getState().answer(true);
+    await vi.waitFor(() => expect(w.confirm.getState().question).toBeDefined());
+    w.confirm.getState().answer(true);
     expect(await confirmed).toBe(true);
     s().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 8 } });
     expect(await files.save()).toBe(true);
-    expect(useConfirm.getState().question).toBeUndefined();
+    expect(w.confirm.getState().question).toBeUndefined();
     expect(parseProject(host.disk.get('alpha.netwright.json')!)).toMatchObject({ ok: true, doc: s().history.present });
   });
 
@@ -169,7 +173,7 @@ describe('project files over a host', () => {
     const host = memoryHost(true);
     const model = { format: 'netwright.model', version: 1, params: { 'fc1.weight': { shape: [2], data: 'AACAPwAAAEA=' } } };
     const opened: [unknown, string][] = [];
-    const files = new ProjectFiles(host, 1500, { modelForSave: async () => model, openedWithModel: (m, name) => void opened.push([m, name]) });
+    const files = new ProjectFiles(w, host, 1500, { modelForSave: async () => model, openedWithModel: (m, name) => void opened.push([m, name]) });
     s().load(mlpDoc(), { name: 'Trained' }, {}, true);
     expect(await files.save()).toBe(true);
     const text = host.disk.get('/picked/Trained.netwright.json')!;
@@ -178,7 +182,7 @@ describe('project files over a host', () => {
     expect(await files.openPath('/picked/Trained.netwright.json')).toBe(true);
     expect(opened).toEqual([[model, 'Trained']]);
     // Nothing trained: no model key, and opening it loads none.
-    const bare = new ProjectFiles(host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
+    const bare = new ProjectFiles(w, host, 1500, { modelForSave: async () => undefined, openedWithModel: (m, name) => void opened.push([m, name]) });
     s().addOp('ReLU', { x: 0, y: 0 });
     expect(await bare.save()).toBe(true);
     expect(JSON.parse(host.disk.get('/picked/Trained.netwright.json')!)).not.toHaveProperty('model');
@@ -190,14 +194,14 @@ describe('project files over a host', () => {
     const host = memoryHost();
     host.disk.set('bad.json', '{ "format": "netwright.project", "version": 1, "graph": ');
     host.disk.set('foreign.json', '{ "format": "onnx" }');
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     s().load(mlpDoc(), { path: 'mlp.netwright.json', name: 'mlp' });
     s().addOp('ReLU', { x: 0, y: 0 });
     const before = { history: s().history, file: s().file, selected: s().selectedNodes };
     expect(await files.openPath('bad.json')).toBe(false);
-    expect(useSession.getState().notice).toMatchObject({ kind: 'error', code: 'E_PROJECT_NOT_JSON' });
+    expect(w.session.getState().notice).toMatchObject({ kind: 'error', code: 'E_PROJECT_NOT_JSON' });
     expect(await files.openPath('foreign.json')).toBe(false);
-    expect(useSession.getState().notice?.message).toMatch(/not a Netwright project/);
+    expect(w.session.getState().notice?.message).toMatch(/not a Netwright project/);
     expect(await files.openPath('missing.json')).toBe(false);
     expect(s().history).toBe(before.history);
     expect(s().file).toBe(before.file);
@@ -206,17 +210,17 @@ describe('project files over a host', () => {
 
   it('asks before discarding unsaved changes, and keeps them when the user cancels', async () => {
     const host = memoryHost();
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     s().addOp('ReLU', { x: 0, y: 0 });
     const pending = files.newProject();
     await Promise.resolve();
-    expect(useConfirm.getState().question?.message).toMatch(/not saved/);
-    useConfirm.getState().answer(false);
+    expect(w.confirm.getState().question?.message).toMatch(/not saved/);
+    w.confirm.getState().answer(false);
     await pending;
     expect(s().history.present.graph.nodes).toHaveLength(1);
     const again = files.newProject();
     await Promise.resolve();
-    useConfirm.getState().answer(true);
+    w.confirm.getState().answer(true);
     await again;
     expect(s().history.present.graph.nodes).toHaveLength(0);
   });
@@ -224,7 +228,7 @@ describe('project files over a host', () => {
   it('autosaves unsaved work to the recovery slot and offers it back; saving clears it', async () => {
     vi.useFakeTimers();
     const host = memoryHost();
-    const files = new ProjectFiles(host, 500);
+    const files = new ProjectFiles(w, host, 500);
     const stop = files.start();
     s().load(mlpDoc(), { name: 'mlp' });
     s().addOp('ReLU', { x: 0, y: 0 });
@@ -235,7 +239,7 @@ describe('project files over a host', () => {
     // "Crash": the session ends without saving; a new one finds the recovery and restores the identical document, still dirty.
     stop();
     s().load(emptyDoc(), { name: 'Untitled' });
-    const next = new ProjectFiles(host, 500);
+    const next = new ProjectFiles(w, host, 500);
     const stopNext = next.start();
     const rec = await next.findRecovery();
     expect(rec?.doc).toEqual(edited);
@@ -262,7 +266,7 @@ describe('host calls', () => {
   it('sets the title only when the name or dirty marker changes, and clears recovery when back to saved', async () => {
     vi.useFakeTimers();
     const host = memoryHost();
-    const files = new ProjectFiles(host, 100);
+    const files = new ProjectFiles(w, host, 100);
     s().load(mlpDoc(), { path: 'mlp.netwright.json', name: 'mlp' });
     const stop = files.start();
     const before = host.titles.length;

@@ -4,6 +4,9 @@ import { ANALYSIS_DEBOUNCE_MS, createEditorStore } from '../../../src-renderer/s
 import { createSessionStore } from '../../../src-renderer/src/state/session-store';
 import { createAddDataStore } from '../../../src-renderer/src/state/add-data-store';
 import type { EngineStore } from '../../../src-renderer/src/state/engine-store';
+import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
+import { toggleFocus } from '../../../src-renderer/src/components/panels';
+import { twoMoonsGraph } from '../session/fixtures';
 
 afterEach(() => vi.useRealTimers());
 
@@ -52,5 +55,25 @@ describe('stores per window', () => {
     answer({ path: '/data/table.csv', fingerprint: 'f' });
     await scanning;
     expect(a.getState().phase).toBe('preview');
+  });
+
+  it('two windows from createWindowStores share no store: a design opened, the focus view and a run start stay in their own window', async () => {
+    const [a, b] = [createWindowStores(), createWindowStores()];
+    for (const w of [a, b]) w.lessons.setState({ card: 'x', compared: 'x', lessons: { x: { status: 'done', quick: true, current: 0, runs: 1, ours: {}, runIds: { v: 'r1' } } } });
+    // Another design opened in one window ends that window's lesson card and comparison only.
+    a.editor.getState().load(emptyDoc(), { name: 'Other' });
+    expect(a.lessons.getState()).toMatchObject({ card: undefined, compared: undefined });
+    expect(b.lessons.getState()).toMatchObject({ card: 'x', compared: 'x' });
+    // Watch in one window opens its dock; Design again closes it, the other window's panels untouched.
+    toggleFocus(a);
+    expect([a.panels.getState().focus, a.trainUi.getState().open, b.panels.getState().focus, b.trainUi.getState().open]).toEqual([true, true, false, false]);
+    toggleFocus(a);
+    expect(a.trainUi.getState().open).toBe(false);
+    // A run started in a window without an engine says so there, and asks no other window's engine.
+    const asked: string[] = [];
+    b.engine.setState({ client: { request: async (m: string) => void asked.push(m), on: () => () => {} } as unknown as EngineStore['client'] });
+    await a.runs.start(twoMoonsGraph());
+    expect(a.run.getState().error?.code).toBe('E_ENGINE_NOT_READY');
+    expect([b.run.getState().phase, asked]).toEqual(['idle', []]);
   });
 });

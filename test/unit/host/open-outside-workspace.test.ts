@@ -6,16 +6,23 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import { FileService, callFileOp } from '../../../src-main/host/files';
 import { unwrapFileMethod } from '../../../src-contracts/files';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
 import { serializeProject } from '../../../src-renderer/src/editor/project';
-import { selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
+import { selectDirty } from '../../../src-renderer/src/state/editor-store';
 import { memoryHost, mlpDoc } from '../editor/fixtures';
 import { main as importCli } from '../../../src-engine/node/import-cli';
 import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { decodeModel, encodeModel } from '../../../src-engine/core/export/onnx/proto';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
 
@@ -34,18 +41,18 @@ describe('opening a project from outside the web workspace', () => {
 
   it('an uploaded project opens as an unsaved copy: its name, no path, so Save asks where in the workspace', async () => {
     const host = memoryHost(false);
-    const files = new ProjectFiles(host);
+    const files = new ProjectFiles(w, host);
     const text = serializeProject(mlpDoc(), {});
     expect(files.openUploaded(text, 'mine.netwright.json')).toBe(true);
-    expect(useEditor.getState().file).toMatchObject({ name: 'mine' });
-    expect(useEditor.getState().file.path).toBeUndefined();
-    expect(selectDirty(useEditor.getState())).toBe(true);
-    expect(useEditor.getState().history.present.graph.nodes.map((n) => n.id)).toContain('fc1');
+    expect(w.editor.getState().file).toMatchObject({ name: 'mine' });
+    expect(w.editor.getState().file.path).toBeUndefined();
+    expect(selectDirty(w.editor.getState())).toBe(true);
+    expect(w.editor.getState().history.present.graph.nodes.map((n) => n.id)).toContain('fc1');
     expect(host.disk.size).toBe(0);
     // Not a project: it says why and changes nothing.
     expect(files.openUploaded('{"format":"zip"}', 'other.json')).toBe(false);
-    expect(useEditor.getState().file).toMatchObject({ name: 'mine' });
-    expect(useEditor.getState().file.path).toBeUndefined();
+    expect(w.editor.getState().file).toMatchObject({ name: 'mine' });
+    expect(w.editor.getState().file.path).toBeUndefined();
   });
 
   it('the import CLI says how to open its project in the app and in the browser', async () => {

@@ -12,6 +12,8 @@ import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../../src-engine/core/data';
 import { twoMoonsGraph } from '../session/fixtures';
+import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
+import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
 
 describe('Early stopping in the Train dock', () => {
   const training = twoMoonsGraph({ metrics: ['accuracy', 'f1', 'confusion'] }).training!;
@@ -25,7 +27,11 @@ describe('Early stopping in the Train dock', () => {
   });
 
   it('on, shows the metric, its direction, the patience and min delta the design holds', () => {
-    const html = renderToStaticMarkup(<EarlyStoppingFields training={{ ...training, earlyStopping: { metric: 'val_accuracy', mode: 'max', patience: 3, minDelta: 0.01 } }} disabled={false} onChange={() => {}} />);
+    const html = renderToStaticMarkup(
+      <WindowStoresProvider stores={createWindowStores()}>
+        <EarlyStoppingFields training={{ ...training, earlyStopping: { metric: 'val_accuracy', mode: 'max', patience: 3, minDelta: 0.01 } }} disabled={false} onChange={() => {}} />
+      </WindowStoresProvider>,
+    );
     expect(html).toContain('data-on="true"');
     expect(html).toMatch(/<option value="val_accuracy" selected="">/);
     expect(html).toMatch(/<option value="max" selected="">higher<\/option>/);

@@ -3,14 +3,20 @@
  * answers the run's requests and emits its events; the controller drives a run store of its own,
  * with no page and no global engine connection.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi, beforeEach } from 'vitest';
 import { RpcClient, RpcError, RpcServer, createMemoryChannelPair, type EventData, type Handlers, type ParamsOf } from '../../../src-engine/protocol';
 import type { GraphIR } from '../../../src-engine/facade';
 import { RunController } from '../../../src-renderer/src/state/run-controller';
 import { createRunStore } from '../../../src-renderer/src/state/training-store';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
 import { twoMoonsGraph } from '../session/fixtures';
 import { startResult } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const progress = (step: number): EventData<'train.progress'> => ({ runId: 'run-1', epoch: 1, epochs: 2, step, stepInEpoch: step, stepsPerEpoch: 10, loss: 0.5, batchLoss: 0.5, lr: 0.01, samplesPerSec: 100, etaSeconds: 1, state: 'running' });
 
@@ -20,7 +26,7 @@ function rig(handlers: Partial<Handlers>) {
   const server = new RpcServer(b, handlers as Handlers);
   const client = new RpcClient(a);
   const run = createRunStore();
-  const controller = new RunController(() => client, run);
+  const controller = new RunController({ ...w, run, client: () => client });
   const off = controller.bind(client);
   return { server, client, run, controller, off };
 }
@@ -43,7 +49,7 @@ describe('the run controller', () => {
     offs.push(r.off);
     await r.controller.start(twoMoonsGraph(), undefined, { probes: false, pace: 4 });
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ project: useEditor.getState().file.name, probes: false, pace: 4 });
+    expect(sent[0]).toMatchObject({ project: w.editor.getState().file.name, probes: false, pace: 4 });
     expect((sent[0].graph as GraphIR).nodes.map((n) => n.op)).toEqual(twoMoonsGraph().nodes.map((n) => n.op));
     expect(r.run.getState()).toMatchObject({ phase: 'running', runId: 'run-1', probes: false });
     r.server.emit('train.progress', progress(3));

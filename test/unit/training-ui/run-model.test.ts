@@ -1,14 +1,18 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi, beforeEach } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ProbeFrame } from '../../../src-engine/protocol';
 import { MAX_SERIES_POINTS, MAX_STEP_POINTS, appendBounded, appendSteps, emptyRun, headlineMetric, histogramQuantile, overlayFrame, reduceRun, type RunAction, type RunView, type StartResult } from '../../../src-renderer/src/training/model';
-import { useRun } from '../../../src-renderer/src/state/training-store';
-import { runController } from '../../../src-renderer/src/state/run-controller';
 import { frameBatched, paced } from '../../../src-renderer/src/training/run-pacing';
-import { probeOptions, useTrainUi } from '../../../src-renderer/src/state/train-ui';
-import { useEngine } from '../../../src-renderer/src/state/engine-store';
-import { DEFAULT_PROBE_HZ, PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
+import { probeOptions } from '../../../src-renderer/src/state/train-ui';
+import { PROBE_RATES_HZ, type ParamsOf } from '../../../src-engine/protocol';
 import { twoMoonsGraph } from '../session/fixtures';
 import { startResult } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const started: StartResult = startResult;
 
@@ -232,7 +236,7 @@ describe('binding a client to the run store', () => {
     });
     const client = new RpcClient(a);
     const seen: RunAction['type'][] = [];
-    const off = runController.bind(client, (action) => seen.push(action.type));
+    const off = w.runs.bind(client, (action) => seen.push(action.type));
     server.emit('train.progress', progress(1, 1).data);
     server.emit('probe.frame', frame(0, 1));
     // The ack's round trip ends when the server has it: wait for that, not for a fixed time (a
@@ -267,13 +271,12 @@ describe('batching run events per animation frame', () => {
   it('the store applies a batch as one state change that equals the actions applied one by one', () => {
     const actions: RunAction[] = [{ type: 'started', result: started }, progress(1, 1), { type: 'frame', data: frame(0, 1) }, progress(2, 0.5)];
     const oneByOne = actions.reduce<RunView>(reduceRun, emptyRun);
-    useRun.setState(emptyRun);
     let changes = 0;
-    const off = useRun.subscribe(() => changes++);
-    useRun.getState().dispatchAll(actions);
+    const off = w.run.subscribe(() => changes++);
+    w.run.getState().dispatchAll(actions);
     off();
     expect(changes).toBe(1);
-    const view = useRun.getState();
+    const view = w.run.getState();
     for (const key of Object.keys(emptyRun) as (keyof RunView)[]) expect(view[key]).toEqual(oneByOne[key]);
   });
 });
@@ -346,11 +349,6 @@ describe('pacing UI updates', () => {
 });
 
 describe('the dock\'s probe settings reach the engine', () => {
-  afterEach(() => {
-    useEngine.setState({ client: undefined });
-    useTrainUi.setState({ probes: true, probeHz: DEFAULT_PROBE_HZ });
-  });
-
   it('starts probed at the chosen rate, or headless with probes off', async () => {
     const [a, b] = createMemoryChannelPair();
     const starts: ParamsOf<'train.start'>[] = [];
@@ -360,15 +358,15 @@ describe('the dock\'s probe settings reach the engine', () => {
         return { ...started, runId: `run-${starts.length}` };
       },
     });
-    useEngine.setState({ client: new RpcClient(a) });
-    expect(PROBE_RATES_HZ).toContain(useTrainUi.getState().probeHz);
+    w.engine.setState({ client: new RpcClient(a) });
+    expect(PROBE_RATES_HZ).toContain(w.trainUi.getState().probeHz);
     const graph = twoMoonsGraph();
     for (const settings of [{ probes: true, probeHz: 4 }, { probes: true, probeHz: 1 }, { probes: false, probeHz: 4 }]) {
-      useTrainUi.setState(settings);
-      await runController.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()) });
+      w.trainUi.setState(settings);
+      await w.runs.start(graph, undefined, { probes: probeOptions(w.trainUi.getState()) });
     }
     expect(starts.map((p) => p.probes)).toEqual([{ maxHz: 4 }, { maxHz: 1 }, false]);
     // The run view knows a headless run sends no frames (the canvas keeps no sparkline place for it).
-    expect(useRun.getState().probes).toBe(false);
+    expect(w.run.getState().probes).toBe(false);
   });
 });

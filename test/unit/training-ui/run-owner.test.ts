@@ -10,15 +10,18 @@ import { emptyDoc } from '../../../src-renderer/src/editor/document';
 import { engineGraph } from '../../../src-renderer/src/editor/analysis';
 import { ProjectFiles } from '../../../src-renderer/src/editor/files';
 import { serializeProject } from '../../../src-renderer/src/editor/project';
-import { selectDirty, useEditor } from '../../../src-renderer/src/state/editor-store';
-import { useEngine } from '../../../src-renderer/src/state/engine-store';
-import { useTrainUi } from '../../../src-renderer/src/state/train-ui';
-import { useRun } from '../../../src-renderer/src/state/training-store';
-import { runController } from '../../../src-renderer/src/state/run-controller';
+import { selectDirty } from '../../../src-renderer/src/state/editor-store';
 import { emptyRun, overlayFrame, reduceRun, runElsewhere, runLabel, type RunAction, type StartResult } from '../../../src-renderer/src/training/model';
 import { build, memoryHost, mlpDoc } from '../editor/fixtures';
 import { currentExportSource, loadProjectModel, modelForSave } from '../../../src-renderer/src/training/export';
 import { startResult } from './fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const started: StartResult = { ...startResult, storedRunId: '20261124-041800-ab12' };
 const progress = (step: number): RunAction => ({ type: 'progress', data: { runId: 'run-1', epoch: 1, epochs: 2, step, stepInEpoch: step, stepsPerEpoch: 10, loss: 0.5, batchLoss: 0.5, lr: 0.01, samplesPerSec: 100, etaSeconds: 1, state: 'running' } });
@@ -27,7 +30,7 @@ const frame: ProbeFrame = { runId: 'run-1', seq: 0, step: 3, epoch: 1, loss: 1, 
 /** File commands over an in-memory folder and recovery slot. */
 function memoryFiles() {
   const host = memoryHost();
-  const project = new ProjectFiles(host, 60_000);
+  const project = new ProjectFiles(w, host, 60_000);
   return { disk: host.disk, project, setRecovery: (r: object) => void host.files.writeRecovery(JSON.stringify(r)) };
 }
 
@@ -62,40 +65,37 @@ describe('the run view names its project (reducer)', () => {
 describe('opening another design while a run trains (the stores)', () => {
   let disconnect: () => void;
   beforeEach(() => {
-    useEngine.setState({ client: undefined, state: 'connecting' });
-    useRun.setState({ ...emptyRun, away: undefined });
-    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
-    disconnect = runController.connect();
+    disconnect = w.runs.connect();
   });
   afterEach(() => disconnect());
 
   /** The MLP open as a saved project with an unsaved edit, training. */
   function trainingMlp() {
     const saved = mlpDoc();
-    useEditor.getState().load(saved, { path: 'mlp.netwright.json', name: 'mlp' });
-    useEditor.getState().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 64 } });
-    const edited = useEditor.getState().history.present;
-    const owner = { name: 'mlp', path: 'mlp.netwright.json', loadSeq: useEditor.getState().loadSeq };
-    useRun.getState().dispatchAll([{ type: 'starting', probes: true, graph: engineGraph(edited.graph), owner }, { type: 'started', result: started }, progress(7)]);
+    w.editor.getState().load(saved, { path: 'mlp.netwright.json', name: 'mlp' });
+    w.editor.getState().edit({ kind: 'set-attrs', nodeIds: ['fc1'], attrs: { outFeatures: 64 } });
+    const edited = w.editor.getState().history.present;
+    const owner = { name: 'mlp', path: 'mlp.netwright.json', loadSeq: w.editor.getState().loadSeq };
+    w.run.getState().dispatchAll([{ type: 'starting', probes: true, graph: engineGraph(edited.graph), owner }, { type: 'started', result: started }, progress(7)]);
     return { saved, edited };
   }
 
   it('another design leaves the run training as its project\'s; "Back to" brings that project back as it was left, unsaved edit included', async () => {
     const { saved, edited } = trainingMlp();
     const { project } = memoryFiles();
-    useEditor.getState().load(build(emptyDoc()), { name: 'Untitled' });
-    const s = useRun.getState();
+    w.editor.getState().load(build(emptyDoc()), { name: 'Untitled' });
+    const s = w.run.getState();
     expect(s.phase).toBe('running');
     expect(s.progress?.step).toBe(7);
-    expect(runElsewhere(s, useEditor.getState().loadSeq)).toBe(true);
+    expect(runElsewhere(s, w.editor.getState().loadSeq)).toBe(true);
     expect(s.away?.doc).toBe(edited);
 
-    expect(await runController.showRunProject(project)).toBe(true);
-    const e = useEditor.getState();
+    expect(await w.runs.showRunProject(project)).toBe(true);
+    const e = w.editor.getState();
     expect(e.history.present).toBe(edited);
     expect(e.file).toMatchObject({ path: 'mlp.netwright.json', name: 'mlp', saved });
     expect(selectDirty(e)).toBe(true);
-    const back = useRun.getState();
+    const back = w.run.getState();
     expect(runElsewhere(back, e.loadSeq)).toBe(false);
     expect(back.progress?.step).toBe(7);
     expect(back.away).toBeUndefined();
@@ -104,13 +104,13 @@ describe('opening another design while a run trains (the stores)', () => {
   it('a run that ends while its project is away keeps its results for "Back to"; a third design then forgets them', async () => {
     trainingMlp();
     const { project } = memoryFiles();
-    useEditor.getState().load(emptyDoc(), { name: 'Other' });
-    useRun.getState().dispatch({ type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 1, evaluatedEpoch: 2 } });
-    expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
-    expect(await runController.showRunProject(project)).toBe(true);
-    expect(useRun.getState()).toMatchObject({ phase: 'done', runId: 'run-1' });
-    useEditor.getState().load(emptyDoc(), { name: 'Third' });
-    expect(useRun.getState().phase).toBe('idle');
+    w.editor.getState().load(emptyDoc(), { name: 'Other' });
+    w.run.getState().dispatch({ type: 'done', data: { runId: 'run-1', reason: 'completed', epochs: 2, steps: 20, seconds: 1, evaluatedEpoch: 2 } });
+    expect(runElsewhere(w.run.getState(), w.editor.getState().loadSeq)).toBe(true);
+    expect(await w.runs.showRunProject(project)).toBe(true);
+    expect(w.run.getState()).toMatchObject({ phase: 'done', runId: 'run-1' });
+    w.editor.getState().load(emptyDoc(), { name: 'Third' });
+    expect(w.run.getState().phase).toBe('idle');
   });
 
   it('saving the other design never takes the run\'s weights: it keeps the ones it was opened with, or none; Export has nothing of it', async () => {
@@ -120,35 +120,32 @@ describe('opening another design while a run trains (the stores)', () => {
       if (method === 'model.load') return { runId: 'run-9', task: 'classification', classNames: ['a', 'b'], probeSamples: { shape: [2], inputs: [], targets: [] } };
       throw new Error(`unexpected ${method}`);
     });
-    useEngine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
-    useEditor.getState().load(emptyDoc(), { name: 'Plain' });
-    expect(currentExportSource()).toBeUndefined();
-    expect(await modelForSave()).toBeUndefined();
+    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    w.editor.getState().load(emptyDoc(), { name: 'Plain' });
+    expect(currentExportSource(w)).toBeUndefined();
+    expect(await modelForSave(w)).toBeUndefined();
     // A project saved with its weights, opened while the run trains: those weights stay its own.
-    useEditor.getState().load(emptyDoc(), { name: 'With weights', path: 'w.netwright.json' });
+    w.editor.getState().load(emptyDoc(), { name: 'With weights', path: 'w.netwright.json' });
     const model = { format: 'netwright.model', graph: { nodes: [] } };
-    await loadProjectModel(model, 'With weights');
-    expect(useRun.getState().runId).toBe('run-1');
-    expect(await modelForSave()).toBe(model);
+    await loadProjectModel(w, model, 'With weights');
+    expect(w.run.getState().runId).toBe('run-1');
+    expect(await modelForSave(w)).toBe(model);
     // The run's weights were never asked for.
     expect(request.mock.calls.map((c) => c[0])).not.toContain('model.export');
-    useEngine.setState({ client: undefined, state: 'connecting' });
+    w.engine.setState({ client: undefined, state: 'connecting' });
   });
 
   it('Save As on the run\'s project renames its owner', () => {
     trainingMlp();
-    useEditor.getState().markSaved(useEditor.getState().history.present, { path: 'mlp v2.netwright.json', name: 'mlp v2' });
-    expect(useRun.getState().owner).toMatchObject({ name: 'mlp v2', path: 'mlp v2.netwright.json' });
+    w.editor.getState().markSaved(w.editor.getState().history.present, { path: 'mlp v2.netwright.json', name: 'mlp v2' });
+    expect(w.run.getState().owner).toMatchObject({ name: 'mlp v2', path: 'mlp v2.netwright.json' });
   });
 });
 
 describe('a page reloaded during a run', () => {
   beforeEach(() => {
-    useRun.setState({ ...emptyRun, away: undefined });
-    // A fresh page: nothing loaded yet.
-    useEditor.getState().load(emptyDoc(), { name: 'Untitled' });
-    useEditor.setState({ loadSeq: 0 });
-    useTrainUi.getState().set({ pace: 0 });
+    // A fresh page (the window's stores are new): nothing loaded yet.
+    w.trainUi.getState().set({ pace: 0 });
   });
 
   /** An engine holding a run of `graph` at pace 20 that the run store recorded for project "mlp". */
@@ -159,7 +156,7 @@ describe('a page reloaded during a run', () => {
       throw new Error(`unexpected ${method}`);
     });
     const c = { request, on: () => () => {} } as unknown as RpcClient;
-    useEngine.setState({ client: c });
+    w.engine.setState({ client: c });
     return c;
   }
 
@@ -170,15 +167,15 @@ describe('a page reloaded during a run', () => {
     setRecovery({ kind: 'netwright.recovery', name: 'mlp', project: serializeProject(doc, {}) });
     const taken = vi.fn();
     project.onRecoveryTaken(taken);
-    await runController.attach(engineWithRun(graph), (owner, g) => project.openRunProject(owner, g));
-    const e = useEditor.getState();
+    await w.runs.attach(engineWithRun(graph), (owner, g) => project.openRunProject(owner, g));
+    const e = w.editor.getState();
     expect(e.file.name).toBe('mlp');
     expect(e.history.present.graph.nodes.map((n) => n.id)).toEqual(doc.graph.nodes.map((n) => n.id));
     expect(taken).toHaveBeenCalledOnce();
-    const s = useRun.getState();
+    const s = w.run.getState();
     expect(s).toMatchObject({ phase: 'running', runId: 'run-1', owner: { name: 'mlp', loadSeq: e.loadSeq } });
     expect(runElsewhere(s, e.loadSeq)).toBe(false);
-    expect(useTrainUi.getState().pace).toBe(20);
+    expect(w.trainUi.getState().pace).toBe(20);
     // What the "Changed since" banner compares: nothing differs.
     const d = diffGraphs(s.graph!, engineGraph(e.history.present.graph));
     expect(d.added.length + d.removed.length + d.changed.length + d.outputs.length).toBe(0);
@@ -191,47 +188,47 @@ describe('a page reloaded during a run', () => {
     setRecovery({ kind: 'netwright.recovery', name: 'Something else', project: serializeProject(emptyDoc(), {}) });
     disk.set('mlp.netwright.json', serializeProject(doc, {}));
     expect(await project.openRunProject({ name: 'mlp', path: 'mlp.netwright.json' }, graph)).toBe(true);
-    expect(useEditor.getState().file).toMatchObject({ name: 'mlp', path: 'mlp.netwright.json' });
-    expect(selectDirty(useEditor.getState())).toBe(false);
+    expect(w.editor.getState().file).toMatchObject({ name: 'mlp', path: 'mlp.netwright.json' });
+    expect(selectDirty(w.editor.getState())).toBe(false);
     expect(await project.openRunProject({ name: 'From a template' }, graph)).toBe(true);
-    expect(useEditor.getState().file.name).toBe('From a template');
-    expect(useEditor.getState().history.present.graph.nodes).toHaveLength(doc.graph.nodes.length);
+    expect(w.editor.getState().file.name).toBe('From a template');
+    expect(w.editor.getState().history.present.graph.nodes).toHaveLength(doc.graph.nodes.length);
   });
 
   it('an ended run the engine still holds takes no canvas: it shows as its project\'s, elsewhere', async () => {
     const reopen = vi.fn(async () => true);
-    await runController.attach(engineWithRun(engineGraph(mlpDoc().graph), 'done'), reopen);
+    await w.runs.attach(engineWithRun(engineGraph(mlpDoc().graph), 'done'), reopen);
     expect(reopen).not.toHaveBeenCalled();
-    expect(useEditor.getState().history.present.graph.nodes).toHaveLength(0);
-    expect(useRun.getState()).toMatchObject({ phase: 'done', owner: { name: 'mlp' } });
-    expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
+    expect(w.editor.getState().history.present.graph.nodes).toHaveLength(0);
+    expect(w.run.getState()).toMatchObject({ phase: 'done', owner: { name: 'mlp' } });
+    expect(runElsewhere(w.run.getState(), w.editor.getState().loadSeq)).toBe(true);
   });
 
   it('leaves a canvas the user already works on alone: the run shows as its project\'s, elsewhere', async () => {
-    useEditor.getState().load(mlpDoc(), { name: 'Mine' });
+    w.editor.getState().load(mlpDoc(), { name: 'Mine' });
     const reopen = vi.fn(async () => true);
-    await runController.attach(engineWithRun(engineGraph(mlpDoc().graph)), reopen);
+    await w.runs.attach(engineWithRun(engineGraph(mlpDoc().graph)), reopen);
     expect(reopen).not.toHaveBeenCalled();
-    expect(useEditor.getState().file.name).toBe('Mine');
-    expect(runElsewhere(useRun.getState(), useEditor.getState().loadSeq)).toBe(true);
+    expect(w.editor.getState().file.name).toBe('Mine');
+    expect(runElsewhere(w.run.getState(), w.editor.getState().loadSeq)).toBe(true);
   });
 });
 
 describe('an imported model is saved with its weights', () => {
   it('fetches them from the engine at save time (model.read sends the graph alone), from the loaded model by its id', async () => {
-    useRun.setState({ ...emptyRun });
-    useEditor.getState().load(emptyDoc(), { name: 'resnet18' });
+    w.run.setState({ ...emptyRun });
+    w.editor.getState().load(emptyDoc(), { name: 'resnet18' });
     const file = { format: 'netwright.model', graph: { nodes: [] }, params: { 'fc.weight': { shape: [1], data: 'AACAPw==' } } };
     const request = vi.fn(async (method: string, _params: unknown) => {
       if (method === 'model.export') return { format: 'json', kind: 'file', name: 'resnet18.json', files: [{ path: 'resnet18.json', data: new TextEncoder().encode(JSON.stringify(file)) }] };
       throw new Error(`unexpected ${method}`);
     });
-    useEngine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
+    w.engine.setState({ client: { request, on: () => () => {} } as unknown as RpcClient, state: 'ready' });
     const info = { runId: 'run-7', task: 'classification' as const, classNames: [], probeSamples: { shape: [3, 8, 8], inputs: [], targets: [] } };
-    useRun.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'resnet18.onnx' });
-    expect(useRun.getState().loaded).toEqual({ source: 'resnet18.onnx' });
-    expect(await modelForSave()).toEqual(file);
+    w.run.getState().dispatch({ type: 'model-loaded', info, graph: { version: 3, nodes: [], outputs: {} } as never, source: 'resnet18.onnx' });
+    expect(w.run.getState().loaded).toEqual({ source: 'resnet18.onnx' });
+    expect(await modelForSave(w)).toEqual(file);
     expect(request).toHaveBeenCalledWith('model.export', { source: { kind: 'loaded', runId: 'run-7' }, format: 'json' });
-    useEngine.setState({ client: undefined, state: 'connecting' });
+    w.engine.setState({ client: undefined, state: 'connecting' });
   });
 });

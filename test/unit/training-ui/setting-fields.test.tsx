@@ -1,11 +1,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import { RpcServer, createMemoryChannelPair, RpcClient, type ParamsOf } from '../../../src-engine/protocol';
-import { useEngine } from '../../../src-renderer/src/state/engine-store';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
-import { useRun } from '../../../src-renderer/src/state/training-store';
-import { runController } from '../../../src-renderer/src/state/run-controller';
-import { emptyRun } from '../../../src-renderer/src/training/model';
+
 import { parseProject } from '../../../src-renderer/src/editor/project';
 import { parseSettingNumber, TRAINING_NUMBERS } from '../../../src-renderer/src/editor/setting-fields';
 import { NumberField } from '../../../src-renderer/src/components/training/NumberField';
@@ -13,6 +9,14 @@ import { FieldMessage } from '../../../src-renderer/src/components/TextField';
 import { trainingAtRate } from '../../../src-renderer/src/training/settings-history';
 import { settingsRows, type RunMeta } from '../../../src-renderer/src/training/compare';
 import { twoMoonsGraph } from '../session/fixtures';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+import { WindowStoresProvider } from '../../../src-renderer/src/state/window';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 describe('numbers in the training settings say why they cannot be used', () => {
   it('a learning rate of abc, -1, 0 or nothing is refused with the reason; 1e9 is accepted with a warning', () => {
@@ -38,10 +42,10 @@ describe('numbers in the training settings say why they cannot be used', () => {
   });
 
   it('the Train dock\'s learning-rate field shows the warning under an implausible rate it holds', () => {
-    const html = renderToStaticMarkup(<NumberField label="Learning rate" testId="train-lr" value={1e9} setting={TRAINING_NUMBERS.lr} onCommit={() => {}} />);
+    const html = renderToStaticMarkup(<WindowStoresProvider stores={w}><NumberField label="Learning rate" testId="train-lr" value={1e9} setting={TRAINING_NUMBERS.lr} onCommit={() => {}} /></WindowStoresProvider>);
     expect(html).toContain('data-testid="train-lr-warning"');
     expect(html).toContain('Unusually high (1e+9)');
-    expect(renderToStaticMarkup(<NumberField label="Learning rate" testId="train-lr" value={0.001} setting={TRAINING_NUMBERS.lr} onCommit={() => {}} />)).not.toContain('train-lr-warning');
+    expect(renderToStaticMarkup(<WindowStoresProvider stores={w}><NumberField label="Learning rate" testId="train-lr" value={0.001} setting={TRAINING_NUMBERS.lr} onCommit={() => {}} /></WindowStoresProvider>)).not.toContain('train-lr-warning');
   });
 
   it('an error is an alert naming how to get the previous value back', () => {
@@ -76,11 +80,6 @@ describe('a rate changed mid-run is what the design and the record hold', () => 
 });
 
 describe('"Resume at 0.001" from the divergence banner', () => {
-  afterEach(() => {
-    useEngine.setState({ client: undefined });
-    useRun.setState(emptyRun);
-  });
-
   it('sends the rate, and the Train dock\'s field (the design) then reads it, a second resume too', async () => {
     const [a, b] = createMemoryChannelPair();
     const sent: ParamsOf<'train.control'>[] = [];
@@ -90,17 +89,17 @@ describe('"Resume at 0.001" from the divergence banner', () => {
         return { state: 'running', step: 3, pace: 0 };
       },
     });
-    useEngine.setState({ client: new RpcClient(a) });
+    w.engine.setState({ client: new RpcClient(a) });
     const graph = twoMoonsGraph({ optimizer: { kind: 'adam', lr: 1e9 } });
     const parsed = parseProject(JSON.stringify(graph));
     if (!parsed.ok) throw new Error(parsed.message);
-    useEditor.getState().load(parsed.doc, { name: 'moons' });
-    useRun.setState({ runId: 'run-1', phase: 'diverged', graph: useEditor.getState().history.present.graph });
-    await runController.control('resume', 0.001);
+    w.editor.getState().load(parsed.doc, { name: 'moons' });
+    w.run.setState({ runId: 'run-1', phase: 'diverged', graph: w.editor.getState().history.present.graph });
+    await w.runs.control('resume', 0.001);
     expect(sent).toEqual([{ runId: 'run-1', action: 'resume', lr: 0.001 }]);
-    expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.001);
-    useRun.setState({ phase: 'diverged' });
-    await runController.control('resume', 0.0001);
-    expect(useEditor.getState().history.present.graph.training?.optimizer.lr).toBe(0.0001);
+    expect(w.editor.getState().history.present.graph.training?.optimizer.lr).toBe(0.001);
+    w.run.setState({ phase: 'diverged' });
+    await w.runs.control('resume', 0.0001);
+    expect(w.editor.getState().history.present.graph.training?.optimizer.lr).toBe(0.0001);
   });
 });

@@ -7,14 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeEach } from 'vitest';
 import { fitToData, type DataShape, type GraphIR } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { dataShapeOf } from '../../../src-renderer/src/training/add-data';
-import { useAddData } from '../../../src-renderer/src/state/add-data-store';
-import { useEditor } from '../../../src-renderer/src/state/editor-store';
-import { useFieldDrafts } from '../../../src-renderer/src/state/field-drafts';
 import { dataProblems, draftProblems, startBlock } from '../../../src-renderer/src/state/setting-problems';
+import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
+
+/** A fresh window for each test: nothing carries over from the one before. */
+let w: WindowStores;
+beforeEach(() => {
+  w = createWindowStores();
+});
 
 const iris = JSON.parse(readFileSync(join(import.meta.dirname, '../../../examples/iris-mlp.json'), 'utf8')) as GraphIR;
 const titanic: DataShape = { name: 'titanic.csv', kind: 'table', featureShape: [9], classes: 2 };
@@ -41,29 +45,24 @@ const titanicScan = {
   dataset: { name: 'csv', options: { targetColumn: 'Survived', missing: 'median', path: 'data/titanic.csv', fingerprint: 'f1' } },
 } satisfies DataScanResult;
 
-afterEach(() => {
-  useFieldDrafts.setState({ drafts: {} });
-  useAddData.setState({ used: undefined, result: undefined });
-});
-
 describe('a settings field that says no blocks Start, named in Problems', () => {
   it('abc in the learning rate is a problem naming the field and what was typed; Start gives it as the reason; fixing it lifts both', () => {
-    const drafts = useFieldDrafts.getState();
-    expect(startBlock(false, draftProblems(useFieldDrafts.getState().drafts))).toBeUndefined();
+    const drafts = w.fieldDrafts.getState();
+    expect(startBlock(false, draftProblems(w.fieldDrafts.getState().drafts))).toBeUndefined();
     drafts.put({ field: 'train-lr', label: 'Learning rate', text: 'abc', message: 'Enter a number.' });
-    const problems = draftProblems(useFieldDrafts.getState().drafts);
+    const problems = draftProblems(w.fieldDrafts.getState().drafts);
     expect(problems).toEqual([{ code: 'E_SETTING_INVALID', message: 'Learning rate: “abc” is not used. Enter a number.', field: 'train-lr' }]);
     expect(startBlock(false, problems)).toBe('Learning rate: “abc” is not used. Enter a number.');
     // Every field, the Inspector's attribute fields too (with their node, to go to it).
     drafts.put({ field: 'attr-outFeatures', label: 'fc2 · outFeatures', text: '0', message: 'Must be between 1 and 1000000.', nodeId: 'fc2' });
-    expect(draftProblems(useFieldDrafts.getState().drafts).map((p) => [p.field, p.nodeId])).toEqual([
+    expect(draftProblems(w.fieldDrafts.getState().drafts).map((p) => [p.field, p.nodeId])).toEqual([
       ['train-lr', undefined],
       ['attr-outFeatures', 'fc2'],
     ]);
     drafts.drop('train-lr');
     drafts.drop('attr-outFeatures');
-    expect(startBlock(true, draftProblems(useFieldDrafts.getState().drafts))).toBe('Fix the problems first');
-    expect(startBlock(false, draftProblems(useFieldDrafts.getState().drafts))).toBeUndefined();
+    expect(startBlock(true, draftProblems(w.fieldDrafts.getState().drafts))).toBe('Fix the problems first');
+    expect(startBlock(false, draftProblems(w.fieldDrafts.getState().drafts))).toBeUndefined();
   });
 });
 
@@ -93,29 +92,29 @@ describe('a table the design does not take', () => {
   });
 
   it('"Use this data" fits the Iris MLP to the table in one undo step; Problems lists a mismatch an edit brings back', () => {
-    useEditor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
+    w.editor.getState().load({ graph: iris, layout: {} }, { name: 'iris' });
     expect(dataShapeOf(titanicScan)).toEqual(titanic);
-    useAddData.setState({ result: titanicScan });
-    useAddData.getState().use();
-    useEditor.getState().analyzeNow();
-    const fitted = useEditor.getState().history.present.graph;
+    w.addData.setState({ result: titanicScan });
+    w.addData.getState().use();
+    w.editor.getState().analyzeNow();
+    const fitted = w.editor.getState().history.present.graph;
     expect(fitted.training?.dataset).toMatchObject({ name: 'csv', options: { targetColumn: 'Survived', path: 'data/titanic.csv' } });
     expect(attr(fitted, 'measurements', 'shape')).toEqual([9]);
     expect(attr(fitted, 'fc2', 'outFeatures')).toBe(2);
-    expect(useEditor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(dataProblems(fitted, useEditor.getState().analysis.shapes, useAddData.getState().used)).toEqual([]);
+    expect(w.editor.getState().analysis.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(dataProblems(fitted, w.editor.getState().analysis.shapes, w.addData.getState().used)).toEqual([]);
     // An edit that undoes the fit is a problem again, before Start.
-    useEditor.getState().edit({ kind: 'set-attrs', nodeIds: ['measurements'], attrs: { shape: [4] } });
-    const edited = useEditor.getState().history.present.graph;
-    expect(dataProblems(edited, {}, useAddData.getState().used).map((p) => [p.code, p.nodeId])).toEqual([['E_DATA_MISMATCH', 'measurements']]);
-    useEditor.getState().undo();
+    w.editor.getState().edit({ kind: 'set-attrs', nodeIds: ['measurements'], attrs: { shape: [4] } });
+    const edited = w.editor.getState().history.present.graph;
+    expect(dataProblems(edited, {}, w.addData.getState().used).map((p) => [p.code, p.nodeId])).toEqual([['E_DATA_MISMATCH', 'measurements']]);
+    w.editor.getState().undo();
     // One undo puts back the dataset, the Input and the head.
-    useEditor.getState().undo();
-    const back = useEditor.getState().history.present.graph;
+    w.editor.getState().undo();
+    const back = w.editor.getState().history.present.graph;
     expect(back.training?.dataset.name).toBe('iris');
     expect(attr(back, 'measurements', 'shape')).toEqual([4]);
     expect(attr(back, 'fc2', 'outFeatures')).toBe(3);
     // Another dataset than the one used: nothing to check against.
-    expect(dataProblems(back, {}, useAddData.getState().used)).toEqual([]);
+    expect(dataProblems(back, {}, w.addData.getState().used)).toEqual([]);
   });
 });

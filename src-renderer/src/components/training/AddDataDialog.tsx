@@ -4,11 +4,11 @@ import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-
 import { getHost } from '../../host';
 import { imagePixels } from '../../training/charts';
 import { dataShapeOf } from '../../training/add-data';
-import { useAddData, type UploadFile } from '../../state/add-data-store';
-import { useEditor } from '../../state/editor-store';
+import { type UploadFile } from '../../state/add-data-store';
 import { Modal } from '../Modal';
 import { CameraCapture } from './CameraCapture';
 import { PickerInput } from '../PickerInput';
+import { useAddData, useEditor } from '../../state/window';
 
 const MISSING_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'error', label: 'refuse (name the cells)' },

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { bytesToBase64 } from '../../../../src-engine/facade';
 import { getHost } from '../../host';
 import { grabFrame, useCamera } from '../../training/camera';
-import { useAddData } from '../../state/add-data-store';
+import { useAddData } from '../../state/window';
 
 /** Seconds counted down before a burst, so the user can get into the picture. */
 const COUNTDOWN = 3;

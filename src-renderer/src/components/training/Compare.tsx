@@ -4,8 +4,7 @@ import { getHost } from '../../host';
 import { chartFileName, saveViewFile } from '../../training/export';
 import { describeDiff, diffGraphs, type GraphDiff, type GraphIR } from '../../../../src-engine/facade';
 import type { StoredFrame } from '../../../../src-engine/protocol';
-import { useEngine } from '../../state/engine-store';
-import { useTrainUi, type CanvasDiff } from '../../state/train-ui';
+import { type CanvasDiff } from '../../state/train-ui';
 import { confusionLabels, confusionOf, curvesCsv, densityPoints, epochPoints, forLogAxis, gradFlowBars, gradNorms, headlineOf, layerHistogram, lossMismatch, lossPoints, runColour, runLabels, settingsRows, sharedEpochMetrics, tooltipHeader, type HistKind, type RunMeta, type StoredRun, type XAxis } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { DARK, exportedChartPatch, type ChartTheme } from '../../training/charts';
@@ -14,6 +13,7 @@ import { PixelImage } from './PixelImage';
 import { MaskedImage } from './MaskedImage';
 import { BoundaryCanvas } from './Samples';
 import { openRun, runFrame } from '../../training/runs-client';
+import { useEngine, useWindow } from '../../state/window';
 
 type Section = 'curves' | 'settings' | 'layers' | 'samples' | 'architecture' | 'confusion';
 const SECTIONS: { id: Section; label: string }[] = [
@@ -155,6 +155,7 @@ function stepMetricPoints(r: StoredRun, metric: string, x: XAxis, smoothing: num
 
 /** A chart with its CSV and PNG export (saved through the host, as model exports are). */
 function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; yName: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
+  const w = useWindow();
   const chart = useRef<ECharts | undefined>(undefined);
   const onChart = useCallback((c: ECharts | undefined) => void (chart.current = c), []);
   const t = useChartTheme();
@@ -167,13 +168,13 @@ function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { optio
     c.setOption(show);
     const url = c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
     c.setOption(hide);
-    if (url) void saveViewFile(files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
+    if (url) void saveViewFile(w, files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
   };
   return (
     <figure className="compare__figure">
       <EChart className="chart compare__chart" option={option} onChart={onChart} data-testid={testId} {...attrs} />
       <figcaption className="compare__export">
-        <button type="button" data-testid={`${testId}-csv`} title="Save the plotted points as CSV (run, x, value)" onClick={() => void saveViewFile(files, `${name}.csv`, new TextEncoder().encode(csv()), `${name}.csv`)}>
+        <button type="button" data-testid={`${testId}-csv`} title="Save the plotted points as CSV (run, x, value)" onClick={() => void saveViewFile(w, files, `${name}.csv`, new TextEncoder().encode(csv()), `${name}.csv`)}>
           CSV
         </button>
         <button type="button" data-testid={`${testId}-png`} title="Save the chart as a PNG image" onClick={png}>
@@ -541,6 +542,7 @@ function CompareSamples({ runs, stored }: { runs: readonly RunMeta[]; stored: re
 }
 
 function CompareArchitecture({ runs, stored, star, onOpenDesign }: { runs: readonly RunMeta[]; stored: readonly StoredRun[]; star: string; onOpenDesign?: (m: RunMeta) => Promise<boolean> }) {
+  const w = useWindow();
   const base = stored[0].graph as GraphIR;
   const diffs = stored.slice(1).map((r) => diffGraphs(base, r.graph as GraphIR));
   const labels = runLabels(runs);
@@ -557,7 +559,7 @@ function CompareArchitecture({ runs, stored, star, onOpenDesign }: { runs: reado
               ? async () => {
                   if (!(await onOpenDesign(runs[i + 1]))) return;
                   // The dock folds away so the canvas shows the whole design (the compare view stays as it was).
-                  useTrainUi.getState().set({ archDiff: canvasDiff(d, `${star}${labels[0]}`), open: false });
+                  w.trainUi.getState().set({ archDiff: canvasDiff(d, `${star}${labels[0]}`), open: false });
                 }
               : undefined
           }

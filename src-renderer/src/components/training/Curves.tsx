@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { ganChartOption, lossChartOption, metricChartOption } from '../../training/charts';
-import { useRun } from '../../state/training-store';
 import { EChart, useChartTheme } from './EChart';
 import { GanHints } from './GanSamples';
+import { useRun } from '../../state/window';
 
 /** A GAN's players: D and G loss by step, D(x) and D(G(z)); nothing for a graph without optimizer groups or GAN frames. */
 function GanCurves() {

@@ -1,10 +1,8 @@
 import { useEffect } from 'react';
 import type { DatasetConfig } from '../../../../src-engine/facade';
-import { useAddData } from '../../state/add-data-store';
-import { useEditor } from '../../state/editor-store';
-import { useEngine } from '../../state/engine-store';
-import { useSession } from '../../state/session-store';
 import { checkDataSource } from '../../training/data-client';
+import { useEditor, useEngine, useWindow } from '../../state/window';
+import type { WindowStores } from '../../state/window-stores';
 
 /** The path of the user's own data a dataset names (docs/data.md: saved by reference), or undefined for a built-in set. */
 export function userDataPath(dataset: Pick<DatasetConfig, 'options'> | undefined): string | undefined {
@@ -32,8 +30,8 @@ export function dataProblemText(code: string, path: string): { title: string; ad
 }
 
 /** Open the add-data flow to find the saved data again; `rescan`: scan the same path at once (accept what it holds now). */
-function locate(saved: DatasetConfig, rescan: boolean): void {
-  const flow = useAddData.getState();
+function locate(addData: WindowStores['addData'], saved: DatasetConfig, rescan: boolean): void {
+  const flow = addData.getState();
   flow.open({ kind: 'locate', saved });
   const p = userDataPath(saved);
   if (rescan && p) void flow.scan(p);
@@ -44,6 +42,7 @@ function locate(saved: DatasetConfig, rescan: boolean): void {
  * happened, and "Locate…" (and, for a change, "Look at it now"). Other errors show as they are.
  */
 export function DataSourceProblem({ dataset, code, message }: { dataset: DatasetConfig; code: string; message: string }) {
+  const w = useWindow();
   const path = userDataPath(dataset);
   if (!path) {
     // A design made for the user's data (a template, a file written by hand) that names none yet.
@@ -51,7 +50,7 @@ export function DataSourceProblem({ dataset, code, message }: { dataset: Dataset
       <div className="ds-preview data-problem" data-testid="data-problem" data-code="none">
         <b>This design trains on your own data.</b> Choose a folder of images sorted by class, a table or NumPy arrays.
         <div className="data-problem__actions">
-          <button type="button" className="primary" data-testid="data-problem-add" onClick={() => useAddData.getState().open()}>
+          <button type="button" className="primary" data-testid="data-problem-add" onClick={() => w.addData.getState().open()}>
             Add data…
           </button>
         </div>
@@ -65,11 +64,11 @@ export function DataSourceProblem({ dataset, code, message }: { dataset: Dataset
       <b>{text.title}</b> {text.advice}
       <div className="data-problem__actions">
         {code === 'DATA_CHANGED' ? (
-          <button type="button" data-testid="data-problem-rescan" onClick={() => locate(dataset, true)}>
+          <button type="button" data-testid="data-problem-rescan" onClick={() => locate(w.addData, dataset, true)}>
             Look at it now…
           </button>
         ) : null}
-        <button type="button" className="primary" data-testid="data-problem-locate" onClick={() => locate(dataset, false)}>
+        <button type="button" className="primary" data-testid="data-problem-locate" onClick={() => locate(w.addData, dataset, false)}>
           Locate…
         </button>
       </div>
@@ -83,6 +82,7 @@ export function DataSourceProblem({ dataset, code, message }: { dataset: Dataset
  * once when it changed, moved or is not granted, whether the Train dock is open or not.
  */
 export function useSavedDataCheck(): void {
+  const w = useWindow();
   const dataset = useEditor((s) => s.history.present.graph.training?.dataset);
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const path = userDataPath(dataset);
@@ -91,12 +91,12 @@ export function useSavedDataCheck(): void {
   useEffect(() => {
     if (!client || !path || typeof fingerprint !== 'string' || !dataset) return;
     // Just scanned and used: nothing to check.
-    if (useAddData.getState().verified === `${path}\0${fingerprint}`) return;
+    if (w.addData.getState().verified === `${path}\0${fingerprint}`) return;
     let live = true;
     const saved = dataset;
     const say = (code: string) => {
       const text = dataProblemText(code, path);
-      if (live && text) useSession.getState().notify('error', `${text.title} ${text.advice}`, { code, action: { label: 'Locate…', run: () => locate(saved, false) } });
+      if (live && text) w.session.getState().notify('error', `${text.title} ${text.advice}`, { code, action: { label: 'Locate…', run: () => locate(w.addData, saved, false) } });
     };
     checkDataSource(client, path, kind)
       .then((r) => r.fingerprint !== fingerprint && say('DATA_CHANGED'))

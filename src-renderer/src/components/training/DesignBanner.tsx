@@ -1,9 +1,8 @@
 import { useMemo } from 'react';
 import { describeDiff, diffGraphs } from '../../../../src-engine/facade';
 import { engineGraph } from '../../editor/analysis';
-import { useEditor } from '../../state/editor-store';
 import { isLive } from '../../training/model';
-import { useRun } from '../../state/training-store';
+import { useEditor, useRun } from '../../state/window';
 
 /**
  * Says so when the charts show a run of another design than the canvas: the user edited the graph

@@ -1,8 +1,8 @@
 import type { ECharts } from 'echarts/core';
 import type * as EchartsModule from './echarts-lib';
 import { useEffect, useRef, type HTMLAttributes } from 'react';
-import { useSession } from '../../state/session-store';
 import { DARK, LIGHT, type ChartTheme } from '../../training/charts';
+import { useSession } from '../../state/window';
 
 type EchartsLib = typeof EchartsModule.echarts;
 

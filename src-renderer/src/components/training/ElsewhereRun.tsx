@@ -1,8 +1,6 @@
-import { useEditor } from '../../state/editor-store';
-import { useRun } from '../../state/training-store';
-import { runController } from '../../state/run-controller';
 import { isLive, runElsewhere, runLabel } from '../../training/model';
 import { useFiles } from '../files-context';
+import { useEditor, useRun, useWindow } from '../../state/window';
 
 /** Whether the run on view is another project's than the design on the canvas (`runElsewhere`). */
 export function useRunElsewhere(): boolean {
@@ -32,6 +30,7 @@ export function RunLabel() {
  * is drawn over this design. "Back to" brings its project back onto the canvas, with the charts.
  */
 export function ElsewhereRun({ compact = false }: { compact?: boolean }) {
+  const w = useWindow();
   const files = useFiles();
   const owner = useRun((s) => s.owner?.name);
   const phase = useRun((s) => s.phase);
@@ -53,11 +52,11 @@ export function ElsewhereRun({ compact = false }: { compact?: boolean }) {
       </p>
       {compact ? null : <p className="elsewhere-run__note">Its curves, layers and playground belong to “{name}”, not to the design open here; go back to it to watch them.</p>}
       <div className="elsewhere-run__actions">
-        <button type="button" className="primary" data-testid="run-back" onClick={() => void runController.showRunProject(files)}>
+        <button type="button" className="primary" data-testid="run-back" onClick={() => void w.runs.showRunProject(files)}>
           Back to “{name}”
         </button>
         {isLive(phase) ? (
-          <button type="button" data-testid="run-elsewhere-stop" onClick={() => void runController.control('stop')}>
+          <button type="button" data-testid="run-elsewhere-stop" onClick={() => void w.runs.control('stop')}>
             ■ Stop it
           </button>
         ) : null}

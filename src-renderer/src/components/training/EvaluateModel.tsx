@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import type { GraphIR } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
-import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
 import { confusionLabels } from '../../training/compare';
 import { ConfusionMatrix } from './ConfusionMatrix';
 import { evaluate as evaluateModel } from '../../training/model-client';
+import { useEngine, useRun } from '../../state/window';
 
 type Split = ResultOf<'model.evaluate'>['split'];
 const SPLITS: readonly { id: Split; label: string }[] = [

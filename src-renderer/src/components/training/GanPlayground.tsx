@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ResultOf } from '../../../../src-engine/protocol';
-import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
 import { PixelImage } from './PixelImage';
 import { generate } from '../../training/model-client';
+import { useEngine, useRun } from '../../state/window';
 
 type Generated = ResultOf<'model.generate'>;
 

@@ -1,5 +1,5 @@
-import { useRun } from '../../state/training-store';
 import { PixelImage } from './PixelImage';
+import { useRun } from '../../state/window';
 
 /** The GAN hints of the newest frame (the discriminator wins too fast; mode collapse), with a fix each. */
 export function GanHints() {

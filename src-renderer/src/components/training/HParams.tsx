@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { runLabels, type RunMeta } from '../../training/compare';
 import { columnHigherIsBetter, hparamColumns, hparamText, parallelColumns, parallelOption, sortByColumn, type HparamColumn } from '../../training/hparams';
-import { useRunsUi } from '../../state/runs-ui';
 import { EChart, useChartTheme } from './EChart';
+import { useRunsUi, useWindow } from '../../state/window';
 
 /** The column the table sorts by and the lines are coloured by when none is chosen: the first validation result, else the first result. */
 function defaultColumn(columns: readonly HparamColumn[]): HparamColumn | undefined {
@@ -17,6 +17,7 @@ function defaultColumn(columns: readonly HparamColumn[]): HparamColumn | undefin
  * best runs share stand out. Tick runs to compare them.
  */
 export function HParams({ runs, selected, onToggle }: { runs: readonly RunMeta[]; selected: readonly string[]; onToggle: (id: string) => void }) {
+  const w = useWindow();
   const t = useChartTheme();
   const sort = useRunsUi((s) => s.hparamSort);
   const columns = useMemo(() => hparamColumns(runs), [runs]);
@@ -29,7 +30,7 @@ export function HParams({ runs, selected, onToggle }: { runs: readonly RunMeta[]
   const option = useMemo(() => parallelOption(t, rows, axes, names, colourBy), [t, rows, axes, names, colourBy]);
   // A result sorts best first; a setting from its smallest value.
   const first = (key: string) => (columns.find((c) => c.key === key)?.kind === 'result' && columnHigherIsBetter(key) ? 'desc' : 'asc');
-  const click = (key: string) => useRunsUi.getState().set({ hparamSort: { key, dir: by?.key === key ? (by.dir === 'asc' ? 'desc' : 'asc') : first(key) } });
+  const click = (key: string) => w.runsUi.getState().set({ hparamSort: { key, dir: by?.key === key ? (by.dir === 'asc' ? 'desc' : 'asc') : first(key) } });
   if (runs.length === 0) return <p className="runs__empty">No runs to show.</p>;
   return (
     <div className="hparams" data-testid="hparams" data-runs={runs.length} data-columns={columns.map((c) => c.key).join(',')} data-sort={by ? `${by.key}:${by.dir}` : ''}>

@@ -3,10 +3,10 @@ import type { ActivationProbeEntry, ParamProbeEntry } from '../../../../src-engi
 import { LockIcon } from '../LockIcon';
 import { PATH_SCALE, distributionPaths, gradFlowGeometry, gradientFlow, histogramPath, type GradBar } from '../../training/charts';
 import type { DistributionPoint } from '../../training/model';
-import { useRun } from '../../state/training-store';
 import { useHeldWhileHidden, useInView } from '../in-view';
 import { useChartTheme } from './EChart';
 import { AttentionMaps, SequenceTraces } from './SequenceTraces';
+import { useRun } from '../../state/window';
 
 // Path boxes (whole units, see PATH_SCALE): the histogram's and the distribution's.
 const HIST_W = 120 * PATH_SCALE;

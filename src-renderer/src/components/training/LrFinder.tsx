@@ -2,14 +2,12 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphIR } from '../../../../src-engine/facade';
 import { describeStartFrom, explainCode, startFromOf } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
-import { useEditor } from '../../state/editor-store';
-import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
 import { engineGraph } from '../../editor/analysis';
 import { findLearningRate } from '../../training/model-client';
 import { lrFinderChartOption, rateLabel } from '../../training/charts';
 import { EChart, useChartTheme } from './EChart';
 import { NumberField } from './NumberField';
+import { useEngine, useRun, useWindow } from '../../state/window';
 
 type Finding = ResultOf<'train.findLr'>;
 type Outcome = { state: 'running' } | { state: 'done'; result: Finding } | { state: 'error'; code?: string; message: string };
@@ -44,6 +42,7 @@ const rounded = (lr: number) => Number(lr.toPrecision(2));
  * left as they were.
  */
 export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolean }) {
+  const w = useWindow();
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const theme = useChartTheme();
   const [range, setRange] = useState(DEFAULT_RANGE);
@@ -76,7 +75,7 @@ export function LrFinder({ graph, disabled }: { graph: GraphIR; disabled: boolea
   const applied = suggestion !== null && t.optimizer.lr === rounded(suggestion);
   const apply = () => {
     if (suggestion === null) return;
-    useEditor.getState().edit({ kind: 'set-training', training: { ...t, optimizer: { ...t.optimizer, lr: rounded(suggestion) } } });
+    w.editor.getState().edit({ kind: 'set-training', training: { ...t, optimizer: { ...t.optimizer, lr: rounded(suggestion) } } });
   };
   return (
     <div className="lr-finder" data-testid="lr-finder" data-state={outcome?.state ?? 'idle'} data-start={range.start} data-end={range.end}>

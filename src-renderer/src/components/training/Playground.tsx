@@ -1,10 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { generatorOf, imageToSample, writesText } from '../../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../../src-engine/protocol';
-import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
 import { samplesForLoaded } from '../../training/export';
-import { useEditor } from '../../state/editor-store';
 import { GanPlayground } from './GanPlayground';
 import { TextPlayground } from './TextPlayground';
 import { PixelImage } from './PixelImage';
@@ -15,6 +12,7 @@ import { grabFrame, useCamera } from '../../training/camera';
 import { predict as askModel } from '../../training/model-client';
 import { useOneAtATime } from '../../training/one-at-a-time';
 import { ExplainView, type ExplainSubject } from './ExplainView';
+import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
 
 type Prediction = ResultOf<'model.predict'>;
 
@@ -431,6 +429,7 @@ function explainSubject(result: PlaygroundResult | undefined, runId: string | un
 
 /** Loaded weights take the Playground's samples from the design's dataset as it is now (`samplesForLoaded`); answers why they could not, if they could not. */
 function useDesignSamples(): string | undefined {
+  const w = useWindow();
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const runId = useRun((s) => (s.loaded ? s.runId : undefined));
   const taken = useRun((s) => s.loaded?.samplesFrom);
@@ -440,10 +439,10 @@ function useDesignSamples(): string | undefined {
   const [error, setError] = useState<{ dataset: unknown; message: string }>();
   useEffect(() => {
     let live = true;
-    void samplesForLoaded().then((message) => live && message !== undefined && setError({ dataset, message }));
+    void samplesForLoaded(w).then((message) => live && message !== undefined && setError({ dataset, message }));
     return () => {
       live = false;
     };
-  }, [client, runId, taken, weights, loadSeq, dataset]);
+  }, [client, runId, taken, weights, loadSeq, dataset, w]);
   return error && error.dataset === dataset ? error.message : undefined;
 }

@@ -1,20 +1,12 @@
 import { getHost } from '../../host';
 import { exportModel } from '../../training/export';
-import { useExport } from '../../state/export-store';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { parseProject } from '../../editor/project';
-import { useEditor } from '../../state/editor-store';
-import { useEngine } from '../../state/engine-store';
-import { useConfirm } from '../../state/confirm-store';
-import { useRun } from '../../state/training-store';
-import { runController } from '../../state/run-controller';
-import { useTrainUi } from '../../state/train-ui';
-import { useRunsUi, type RunsUi, type SortKey } from '../../state/runs-ui';
+import { type RunsUi, type SortKey } from '../../state/runs-ui';
 import { isLive } from '../../training/model';
 import { headlineOf, MAX_COMPARED, validationOf, type DamagedRun, type RunMeta } from '../../training/compare';
 import { useFiles } from '../files-context';
 import { canvasAspect } from '../canvas-view';
-import { usePanels } from '../../state/panels';
 import { Compare } from './Compare';
 import { SweepResults } from './SweepResults';
 import { DamagedRuns } from './DamagedRuns';
@@ -23,6 +15,7 @@ import { sweepGroups } from '../../training/sweep';
 import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
+import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -238,6 +231,7 @@ function RunsToolbar(props: { ui: RunsUi; compared: number; baseline: boolean; s
 }
 
 export function Runs() {
+  const w = useWindow();
   const client = useEngine((s) => s.client);
   const ready = useEngine((s) => s.state === 'ready');
   const phase = useRun((s) => s.phase);
@@ -261,14 +255,14 @@ export function Runs() {
 
   // A failed action on one run is said where the user is looking and leaves the list as it was;
   // only a list that cannot be read replaces the table (below).
-  const failed = (what: string) => (e: Error & { code?: string }) => useEditor.getState().notify('error', `${what}: ${e.message}`, e.code ? { code: e.code } : undefined);
+  const failed = (what: string) => (e: Error & { code?: string }) => w.editor.getState().notify('error', `${what}: ${e.message}`, e.code ? { code: e.code } : undefined);
   const update = (id: string, patch: { name?: string; notes?: string }) => void (client && updateRun(client, id, patch).then(refresh, failed('Could not save the change')));
   const remove = async (m: RunMeta) => {
-    if (!(await useConfirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
+    if (!(await w.confirm.getState().ask('Delete run', `Delete "${m.name}" and everything recorded with it? This cannot be undone.`, 'Delete'))) return;
     void (client && deleteRun(client, m.id).then(refresh, failed(`Could not delete "${m.name}"`)));
   };
   const removeDamaged = async (d: DamagedRun) => {
-    if (!(await useConfirm.getState().ask('Delete run', `Delete the run folder ${d.id}, which cannot be read, and everything in it? This cannot be undone.`, 'Delete'))) return;
+    if (!(await w.confirm.getState().ask('Delete run', `Delete the run folder ${d.id}, which cannot be read, and everything in it? This cannot be undone.`, 'Delete'))) return;
     void (client && deleteRun(client, d.id).then(refresh, failed(`Could not delete ${d.id}`)));
   };
   const damagedRows = <DamagedRuns damaged={damaged} onDelete={(d) => void removeDamaged(d)} />;
@@ -278,18 +272,18 @@ export function Runs() {
     try {
       const view = await openRun(client, m.id);
       // A run keeps its design without a layout: laid out to fit the canvas, as a template opens.
-      const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: usePanels.getState().layoutDirection });
+      const parsed = parseProject(JSON.stringify(view.graph), { aspect: canvasAspect(), direction: w.panels.getState().layoutDirection });
       if (!parsed.ok) {
         failed(`Could not open "${m.name}"`)(Object.assign(new Error(`its design cannot be opened: ${parsed.message}`), { code: parsed.code }));
         return false;
       }
       if (!(await files.confirmDiscard('open'))) return false;
-      useEditor.getState().load(parsed.doc, { name: m.name }, {}, true);
-      useTrainUi.getState().set({ archDiff: undefined });
-      if (view.note) useEditor.getState().notify('info', view.note);
-      if (options.results !== false && !isLive(useRun.getState().phase)) {
-        await runController.viewStoredRun(client, m.id);
-        useTrainUi.getState().set({ tab: 'curves' });
+      w.editor.getState().load(parsed.doc, { name: m.name }, {}, true);
+      w.trainUi.getState().set({ archDiff: undefined });
+      if (view.note) w.editor.getState().notify('info', view.note);
+      if (options.results !== false && !isLive(w.run.getState().phase)) {
+        await w.runs.viewStoredRun(client, m.id);
+        w.trainUi.getState().set({ tab: 'curves' });
       }
       return true;
     } catch (e) {
@@ -301,8 +295,8 @@ export function Runs() {
   /** Resume a crashed/stopped run, or train a finished one `more` epochs further: its design onto the canvas, then `train.resume`. */
   const resume = async (m: RunMeta, more?: number) => {
     if (!(await open(m, { results: false }))) return;
-    useTrainUi.getState().set({ tab: 'curves' });
-    await runController.resume(m.id, more);
+    w.trainUi.getState().set({ tab: 'curves' });
+    await w.runs.resume(m.id, more);
   };
 
   const byId = useMemo(() => new Map((runs ?? []).map((m) => [m.id, m])), [runs]);
@@ -429,6 +423,7 @@ function RunContinue({ meta, busy, onResume }: { meta: RunMeta; busy: boolean; o
 
 /** A stored run's Export: each format of its last or best checkpoint (an export of the weights as they were then). */
 function RunExport({ id, disabled }: { id: string; disabled: boolean }) {
+  const w = useWindow();
   const formats = useExport((s) => s.formats);
   return (
     <select
@@ -440,7 +435,7 @@ function RunExport({ id, disabled }: { id: string; disabled: boolean }) {
       value=""
       onChange={(e) => {
         const [format, which] = e.target.value.split(':');
-        if (format && (which === 'last' || which === 'best')) void exportModel(getHost().files, format, { kind: 'run', id, which });
+        if (format && (which === 'last' || which === 'best')) void exportModel(w, getHost().files, format, { kind: 'run', id, which });
       }}
     >
       <option value="">Export…</option>

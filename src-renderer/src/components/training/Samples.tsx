@@ -1,12 +1,10 @@
 import { Fragment, useEffect, useMemo, useRef } from 'react';
 import type { DecisionBoundary as Boundary } from '../../../../src-engine/protocol';
 import { boundaryPixels, confusionCells, toGrid } from '../../training/charts';
-import { useRun } from '../../state/training-store';
-import { useTrainUi } from '../../state/train-ui';
-import { useSession } from '../../state/session-store';
 import { GanSamples } from './GanSamples';
 import { PixelImage } from './PixelImage';
 import { MaskLegend, MaskedImage } from './MaskedImage';
+import { useRun, useSession, useTrainUi } from '../../state/window';
 
 /** A weighted sum of an output's values: changes whenever the output does (e2e tests watch it). */
 function checksum(out: ArrayLike<number>): number {

@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { RUN_CHECKPOINTS, START_FROM_KINDS, describeStartFrom, sameStartFrom, startFromOf, type StartFrom, type TrainingConfig } from '../../../../src-engine/facade';
 import type { ResultOf } from '../../../../src-engine/protocol';
-import { useEditor } from '../../state/editor-store';
-import { useEngine } from '../../state/engine-store';
-import { useRun, weightsFor } from '../../state/training-store';
+import { weightsFor } from '../../state/training-store';
 import { listRuns } from '../../training/runs-client';
 import { loadWeightsFile } from '../../training/export';
 import { PickerInput } from '../PickerInput';
+import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
 
 type RunMeta = ResultOf<'runs.list'>['runs'][number];
 
@@ -20,6 +19,7 @@ const valueOf = (s: StartFrom): string => (s.kind === 'run' ? `run:${s.run}:${s.
  * the project, kept for every run until changed here.
  */
 export function StartFromSelect({ training, disabled, onChange }: { training: TrainingConfig; disabled: boolean; onChange(startFrom: StartFrom | undefined): void }) {
+  const w = useWindow();
   const start = startFromOf(training);
   const weights = useRun((s) => s.weights);
   const loadSeq = useEditor((s) => s.loadSeq);
@@ -73,7 +73,7 @@ export function StartFromSelect({ training, disabled, onChange }: { training: Tr
         >
           Load weights…
         </button>
-        <PickerInput inputRef={picker} testId="train-load-weights-file" accept=".safetensors,.pt,.pth,.bin" onFiles={(list) => void loadWeightsFile(list[0]).then((ok) => ok && onChange({ kind: 'loaded' }))} />
+        <PickerInput inputRef={picker} testId="train-load-weights-file" accept=".safetensors,.pt,.pth,.bin" onFiles={(list) => void loadWeightsFile(w, list[0]).then((ok) => ok && onChange({ kind: 'loaded' }))} />
       </span>
       {missing ? (
         <span className="train-field__hint train-field__hint--warn" data-testid="start-from-missing">

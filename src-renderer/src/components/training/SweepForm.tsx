@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import type { GraphIR } from '../../../../src-engine/facade';
 import { parseSweepValues, sweepTargets } from '../../training/sweep';
-import { useSweep } from '../../state/sweep-store';
-import { probeOptions, useTrainUi } from '../../state/train-ui';
+import { probeOptions } from '../../state/train-ui';
+import { useSweep, useWindow } from '../../state/window';
 
 /**
  * "Sweep…": vary one node attribute or setting over a list of values (optionally repeated over
@@ -10,6 +10,7 @@ import { probeOptions, useTrainUi } from '../../state/train-ui';
  * its place in the sweep. While it runs: which value is training, and Cancel.
  */
 export function SweepForm({ graph, disabled }: { graph: GraphIR; disabled: boolean }) {
+  const w = useWindow();
   const sweep = useSweep();
   const targets = useMemo(() => sweepTargets(graph), [graph]);
   const [key, setKey] = useState<string | undefined>(undefined);
@@ -43,7 +44,7 @@ export function SweepForm({ graph, disabled }: { graph: GraphIR; disabled: boole
     const lim = limit.trim() === '' ? undefined : Number(limit);
     if (lim !== undefined && (!Number.isInteger(lim) || lim < 1)) return setProblem('Samples per run: a whole number, or empty for all.');
     setProblem(undefined);
-    void sweep.start(graph, { over: target.over, values: parsed, ...(n > 1 ? { seeds: Array.from({ length: n }, (_, i) => i + 1) } : {}) }, { ...(lim ? { limit: lim } : {}), probes: probeOptions(useTrainUi.getState()) });
+    void sweep.start(graph, { over: target.over, values: parsed, ...(n > 1 ? { seeds: Array.from({ length: n }, (_, i) => i + 1) } : {}) }, { ...(lim ? { limit: lim } : {}), probes: probeOptions(w.trainUi.getState()), project: w.editor.getState().file.name });
   };
   return (
     <details className="sweep" data-testid="sweep" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>

@@ -1,7 +1,6 @@
 import { useState } from 'react';
-import { useEngine } from '../../state/engine-store';
-import { useRun } from '../../state/training-store';
 import { sampleText } from '../../training/model-client';
+import { useEngine, useRun } from '../../state/window';
 
 /** Characters a press of "Write" adds. */
 const LENGTH = 240;

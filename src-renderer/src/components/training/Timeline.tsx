@@ -1,8 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { useEngine } from '../../state/engine-store';
 import { emptyRun } from '../../training/model';
-import { useRun } from '../../state/training-store';
-import { runController } from '../../state/run-controller';
+import { useEngine, useRun, useWindow } from '../../state/window';
 
 /** Scrubbing requests a frame at most this often (ms); the newest position wins. */
 const SCRUB_MS = 80;
@@ -12,6 +10,7 @@ const SCRUB_MS = 80;
  * Layers and Samples tabs and the canvas overlays show the stored frame at that step.
  */
 export function Timeline() {
+  const w = useWindow();
   const stored = useRun((s) => s.stored);
   const client = useEngine((s) => s.client);
   const [index, setIndex] = useState<number | undefined>(undefined);
@@ -30,7 +29,7 @@ export function Timeline() {
       timer.current = undefined;
       const step = pending.current;
       if (step === undefined) return;
-      runController.showStoredFrame(client, stored.id, step).then(
+      w.runs.showStoredFrame(client, stored.id, step).then(
         () => setProblem(undefined),
         (e: Error) => setProblem(e.message),
       );
@@ -52,7 +51,7 @@ export function Timeline() {
         <span className="runs__sub">{steps.length ? `one probe frame, at step ${steps[0]}` : 'trained without probes: no layer or sample frames'}</span>
       )}
       {problem ? <span className="timeline__problem">{problem}</span> : null}
-      <button type="button" data-testid="timeline-close" title="Stop showing this stored run" onClick={() => useRun.setState({ ...emptyRun })}>
+      <button type="button" data-testid="timeline-close" title="Stop showing this stored run" onClick={() => w.run.setState({ ...emptyRun })}>
         ✕
       </button>
     </div>

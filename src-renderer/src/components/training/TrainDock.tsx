@@ -6,10 +6,9 @@ import { DeviceLostBanner, DivergenceBanner } from './DivergenceBanner';
 import { TrainPanel } from './TrainPanel';
 import { useSavedDataCheck } from './DataSourceProblem';
 import { PROBE_RATES_HZ } from '../../../../src-engine/protocol';
-import { TRAIN_TABS, useTrainUi, type TrainTab } from '../../state/train-ui';
-import { useRun } from '../../state/training-store';
+import { TRAIN_TABS, type TrainTab } from '../../state/train-ui';
 import { Splitter } from '../panels';
-import { usePanels } from '../../state/panels';
+import { usePanels, useRun, useTrainUi } from '../../state/window';
 
 /** Room the canvas keeps above an open dock that is dragged taller, px. */
 const CANVAS_KEEPS = 140;

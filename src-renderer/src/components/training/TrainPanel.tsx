@@ -3,30 +3,25 @@ import { StartFromSelect } from './StartFromSelect';
 import { memo, useEffect, useState } from 'react';
 import { type GraphIR, type OptimizerConfig, type ScheduleConfig, type TrainingConfig, DATASETS, DEFAULT_SCHEDULE, OPTIMIZERS, SCHEDULES, defaultSetting, describeStartFrom, getOp, startFromOf, withInputShape, type AttrSpec, type AttrValue, explainCode, ComputeChoice } from '../../../../src-engine/facade';
 import { ErrorCodes, TRAIN_PACES, type DatasetPreview } from '../../../../src-engine/protocol';
-import { useEditor } from '../../state/editor-store';
 import { defaultTraining } from '../../editor/training-defaults';
 import { addTrainingSettings } from '../../editor/add-settings';
 import { isLive, type RunView } from '../../training/model';
 import { previewContent } from '../../training/preview';
-import { probeOptions, useTrainUi } from '../../state/train-ui';
-import { useRun } from '../../state/training-store';
-import { runController } from '../../state/run-controller';
+import { probeOptions } from '../../state/train-ui';
 import { handleMenuCommand } from '../../state/menu-commands';
 import { forgetPreviewCrash, previewDataset } from '../../training/data-client';
-import { useEngine } from '../../state/engine-store';
-import { useConfirm } from '../../state/confirm-store';
-import { useSession } from '../../state/session-store';
 import { useRunElsewhere } from './ElsewhereRun';
 import { PixelImage } from './PixelImage';
 import { NumberField } from './NumberField';
 import { TRAINING_NUMBERS } from '../../editor/setting-fields';
 import { DatasetFields } from './DatasetFields';
 import { DataSourceProblem, isUserData, userDataPath } from './DataSourceProblem';
-import { useAddData } from '../../state/add-data-store';
 import { EvaluateModel } from './EvaluateModel';
 import { LrFinder } from './LrFinder';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
 import { startBlock, useSettingProblems } from '../../state/setting-problems';
+import { useEditor, useEngine, useRun, useTrainUi, useWindow } from '../../state/window';
+import type { RunStore } from '../../state/training-store';
 
 
 
@@ -78,6 +73,7 @@ const fmtValue = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v)
 
 /** A few samples and the class balance of the chosen dataset (images, or a scatter plot for 2-D sets); memoised: run progress does not redraw it. */
 const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { dataset: TrainingConfig['dataset'] }) {
+  const w = useWindow();
   const client = useEngine((s) => (s.state === 'ready' ? s.client : undefined));
   const key = JSON.stringify(dataset);
   const [preview, setPreview] = useState<{ key: string; data?: DatasetPreview; error?: string; code?: string }>();
@@ -86,21 +82,21 @@ const DatasetPreviewView = memo(function DatasetPreviewView({ dataset }: { datas
   useEffect(() => {
     if (!client) return;
     let live = true;
-    previewDataset(client, key)
+    previewDataset(w.engine, client, key)
       .then((data) => {
         if (!live) return;
         setPreview({ key, data });
-        useTrainUi.getState().set({ preview: data });
+        w.trainUi.getState().set({ preview: data });
       })
       .catch((err: Error & { code?: string }) => live && setPreview({ key, error: err.message, ...(err.code ? { code: err.code } : {}) }));
     return () => {
       live = false;
     };
-  }, [client, key, asked]);
+  }, [client, key, asked, w.engine, w.trainUi]);
   if (!preview || preview.key !== key) return <div className="ds-preview ds-preview--loading">Loading a preview…</div>;
   if (preview.code === ErrorCodes.crashedOnRequest) {
     const again = () => {
-      forgetPreviewCrash(key);
+      forgetPreviewCrash(w.engine, key);
       setPreview(undefined);
       setAsked((n) => n + 1);
     };
@@ -258,10 +254,11 @@ const DEVICE_LABEL: Record<ComputeChoice, string> = { auto: 'Auto', cpu: 'CPU', 
  * the status bar say what a run actually uses.
  */
 function DeviceSelect({ device, disabled }: { device: ComputeChoice; disabled: boolean }) {
+  const w = useWindow();
   return (
     <label className="train-field" title="Auto: the GPU when this engine has a real one (WebGPU) and every layer of the model has a GPU kernel, else the CPU. GPU: always the GPU (a software adapter too); refused, with the reason, when it cannot. CPU: always the CPU.">
         <span>Device</span>
-        <select data-testid="train-device" data-value={device} value={device} disabled={disabled} onChange={(e) => useEditor.getState().setDevice(e.target.value as ComputeChoice)}>
+        <select data-testid="train-device" data-value={device} value={device} disabled={disabled} onChange={(e) => w.editor.getState().setDevice(e.target.value as ComputeChoice)}>
           {ComputeChoice.options.map((c) => (
             <option key={c} value={c}>
               {DEVICE_LABEL[c]}
@@ -274,11 +271,12 @@ function DeviceSelect({ device, disabled }: { device: ComputeChoice; disabled: b
 
 /** Sanity check: can the design overfit 64 examples? */
 function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean }) {
+  const w = useWindow();
   // A verdict belongs to the design it checked: an edit (or another design) hides it.
   const sanity = useRun((s) => (s.sanityGraph === graph ? s.sanity : undefined));
   return (
     <div className="sanity">
-      <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void runController.sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
+      <button type="button" data-testid="sanity-check" disabled={disabled || sanity === 'running'} onClick={() => void w.runs.sanityCheck(graph)} title="Train a fresh copy on 64 examples: a healthy model drives the loss to ~0">
         {sanity === 'running' ? 'Checking…' : 'Sanity check'}
       </button>
       {sanity && sanity !== 'running' ? (
@@ -297,6 +295,7 @@ function SanityCheck({ graph, disabled }: { graph: GraphIR; disabled: boolean })
 
 /** The run's speed: as fast as possible, or a few steps a second to watch a toy set learn (applies at once to a live run). */
 function PaceSelect() {
+  const w = useWindow();
   const pace = useTrainUi((s) => s.pace);
   return (
     <select
@@ -306,7 +305,7 @@ function PaceSelect() {
       value={pace}
       aria-label="Speed"
       title="Training speed: as fast as the machine goes, or a few steps a second to watch the curves and the decision boundary form (changes a running run at once)"
-      onChange={(e) => void runController.setPace(Number(e.target.value))}
+      onChange={(e) => void w.runs.setPace(Number(e.target.value))}
     >
       {TRAIN_PACES.map((p) => (
         <option key={p} value={p}>
@@ -319,6 +318,7 @@ function PaceSelect() {
 
 /** Start, Pause, Resume, Step and Stop, each shown when it applies to this design's run. */
 function RunButtons({ live, elsewhere, phase, startDisabled, blocked, onStart }: { live: boolean; elsewhere: boolean; phase: RunView['phase']; startDisabled: boolean; blocked: string | undefined; onStart: () => void }) {
+  const w = useWindow();
   return (
     <>
       {!live ? (
@@ -327,22 +327,22 @@ function RunButtons({ live, elsewhere, phase, startDisabled, blocked, onStart }:
         </button>
       ) : null}
       {phase === 'running' && !elsewhere ? (
-        <button type="button" data-testid="train-pause" onClick={() => void runController.control('pause')}>
+        <button type="button" data-testid="train-pause" onClick={() => void w.runs.control('pause')}>
           ❚❚ Pause
         </button>
       ) : null}
       {phase === 'paused' && !elsewhere ? (
-        <button type="button" className="primary" data-testid="train-resume" onClick={() => void runController.control('resume')}>
+        <button type="button" className="primary" data-testid="train-resume" onClick={() => void w.runs.control('resume')}>
           ▶ Resume
         </button>
       ) : null}
       {(phase === 'paused' || phase === 'diverged') && !elsewhere ? (
-        <button type="button" data-testid="train-step" onClick={() => void runController.control('step')} title="Train exactly one batch">
+        <button type="button" data-testid="train-step" onClick={() => void w.runs.control('step')} title="Train exactly one batch">
           Step
         </button>
       ) : null}
       {isLive(phase) && !elsewhere ? (
-        <button type="button" data-testid="train-stop" onClick={() => void runController.control('stop')}>
+        <button type="button" data-testid="train-stop" onClick={() => void w.runs.control('stop')}>
           ■ Stop
         </button>
       ) : null}
@@ -352,6 +352,7 @@ function RunButtons({ live, elsewhere, phase, startDisabled, blocked, onStart }:
 
 /** The dataset select (the built-in sets, the user's data, "Add data…") with the set's hint. */
 function DatasetField({ training: t, disabled, onChange }: { training: TrainingConfig; disabled: boolean; onChange: (dataset: TrainingConfig['dataset']) => void }) {
+  const w = useWindow();
   const userPath = userDataPath(t.dataset);
   const datasetHint = !userPath ? DATASETS.find((d) => d.name === t.dataset.name)?.hint : undefined;
   return (
@@ -362,7 +363,7 @@ function DatasetField({ training: t, disabled, onChange }: { training: TrainingC
           data-testid="train-dataset"
           value={userPath ? USER_DATA : t.dataset.name}
           disabled={disabled}
-          onChange={(e) => (e.target.value === ADD_DATA ? useAddData.getState().open() : e.target.value !== USER_DATA && onChange({ ...t.dataset, name: e.target.value, options: undefined }))}
+          onChange={(e) => (e.target.value === ADD_DATA ? w.addData.getState().open() : e.target.value !== USER_DATA && onChange({ ...t.dataset, name: e.target.value, options: undefined }))}
         >
           {userPath ? (
             <option value={USER_DATA} title={userPath}>
@@ -377,7 +378,7 @@ function DatasetField({ training: t, disabled, onChange }: { training: TrainingC
           ))}
           <option value={ADD_DATA}>Add data…</option>
         </select>
-        <button type="button" className="train-field__add" data-testid="train-add-data" disabled={disabled} title="Train on your own data: a folder of images sorted by class, a table, NumPy arrays, or a text (.txt) for a design made for text" onClick={() => useAddData.getState().open()}>
+        <button type="button" className="train-field__add" data-testid="train-add-data" disabled={disabled} title="Train on your own data: a folder of images sorted by class, a table, NumPy arrays, or a text (.txt) for a design made for text" onClick={() => w.addData.getState().open()}>
           Add data…
         </button>
       </span>
@@ -448,18 +449,19 @@ function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig
  * The app menu's Train commands (Electron: src-contracts/app-menu.ts), doing what this panel's
  * buttons do, when they would be offered; otherwise a notice says why not.
  */
-function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: ReturnType<typeof useRun.getState>['phase']; elsewhere: boolean; start: () => Promise<void>; sanity: () => void }) {
+function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: RunStore['phase']; elsewhere: boolean; start: () => Promise<void>; sanity: () => void }) {
+  const w = useWindow();
   const { canStart, why, phase, elsewhere, start, sanity } = m;
   useEffect(() => {
-    const unable = (what: string, reason: string) => useSession.getState().notify('info', `${what}: ${reason}.`);
+    const unable = (what: string, reason: string) => w.session.getState().notify('info', `${what}: ${reason}.`);
     const offs = [
       handleMenuCommand('train-start', () => (canStart ? void start() : unable('Cannot start', why ?? 'a run is training'))),
-      handleMenuCommand('train-pause', () => (phase === 'running' && !elsewhere ? void runController.control('pause') : unable('Nothing to pause', 'this design is not training'))),
-      handleMenuCommand('train-stop', () => (isLive(phase) && !elsewhere ? void runController.control('stop') : unable('Nothing to stop', 'this design is not training'))),
+      handleMenuCommand('train-pause', () => (phase === 'running' && !elsewhere ? void w.runs.control('pause') : unable('Nothing to pause', 'this design is not training'))),
+      handleMenuCommand('train-stop', () => (isLive(phase) && !elsewhere ? void w.runs.control('stop') : unable('Nothing to stop', 'this design is not training'))),
       handleMenuCommand('sanity-check', () => (canStart ? sanity() : unable('Cannot run the sanity check', why ?? 'a run is training'))),
     ];
     return () => offs.forEach((off) => off());
-  }, [canStart, why, phase, elsewhere, start, sanity]);
+  }, [canStart, why, phase, elsewhere, start, sanity, w.session, w.runs]);
 }
 
 /**
@@ -468,6 +470,7 @@ function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: Re
  * its progress.
  */
 export function TrainPanel() {
+  const w = useWindow();
   const graph = useEditor((s) => s.history.present.graph);
   const designErrors = useEditor((s) => s.analysis.diagnostics.some((d) => d.severity === 'error'));
   // A field that says no, or data the design does not take, blocks Start as a graph error does, with the reason.
@@ -481,7 +484,7 @@ export function TrainPanel() {
   const elsewhere = useRunElsewhere();
   const running = isLive(phase) || phase === 'starting';
   const live = running && !elsewhere;
-  const set = (patch: Partial<TrainingConfig>) => useEditor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
+  const set = (patch: Partial<TrainingConfig>) => w.editor.getState().edit({ kind: 'set-training', training: { ...(t ?? defaultTraining(graph)), ...patch } });
   const losses = graph.nodes.filter((n) => getOp(n.op)?.category === 'losses').map((n) => n.id);
   const scheduleKind = (t?.schedule ?? DEFAULT_SCHEDULE).kind as string;
   const optimizer = OPTIMIZERS.find((o) => o.kind === t?.optimizer.kind);
@@ -490,18 +493,18 @@ export function TrainPanel() {
   const start = async () => {
     // One run trains at a time: ending the other project's run is the user's call, asked here.
     if (running && elsewhere) {
-      const s = useRun.getState();
-      const name = useEditor.getState().file.name;
-      const ok = await useConfirm.getState().ask(
+      const s = w.run.getState();
+      const name = w.editor.getState().file.name;
+      const ok = await w.confirm.getState().ask(
         'Stop the other run?',
         `“${s.owner?.name ?? 'Another design'}” is still training (step ${s.progress?.step ?? 0}). One run trains at a time: training “${name}” stops that run. It stays in the Runs list with its curves and checkpoint, and can be resumed.`,
         'Stop it and train this design',
       );
       if (!ok) return;
     }
-    void runController.start(graph, undefined, { probes: probeOptions(useTrainUi.getState()), pace: useTrainUi.getState().pace, backend: device });
+    void w.runs.start(graph, undefined, { probes: probeOptions(w.trainUi.getState()), pace: w.trainUi.getState().pace, backend: device });
   };
-  useTrainMenu({ canStart: ready && !!t && !errors && !live, why: !ready ? 'the engine is not ready' : !t ? 'the design has no training settings' : blocked, phase, elsewhere, start, sanity: () => void runController.sanityCheck(graph) });
+  useTrainMenu({ canStart: ready && !!t && !errors && !live, why: !ready ? 'the engine is not ready' : !t ? 'the design has no training settings' : blocked, phase, elsewhere, start, sanity: () => void w.runs.sanityCheck(graph) });
   return (
     <div className="train-panel" data-testid="train-panel">
       <div className="train-controls">
@@ -522,7 +525,7 @@ export function TrainPanel() {
       {!t ? (
         <div className="train-panel__empty">
           This design has no training settings.{' '}
-          <button type="button" data-testid="train-add-settings" onClick={addTrainingSettings}>
+          <button type="button" data-testid="train-add-settings" onClick={() => addTrainingSettings(w)}>
             Add settings
           </button>
         </div>

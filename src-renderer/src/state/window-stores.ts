@@ -1,0 +1,77 @@
+import type { StoreApi } from 'zustand';
+import { createAddDataStore, type AddDataState } from './add-data-store';
+import { createConfirmStore, type ConfirmState } from './confirm-store';
+import { createEditorStore, type EditorState } from './editor-store';
+import { createEngineStore, type EngineStore } from './engine-store';
+import { createExportStore, type ExportState } from './export-store';
+import { createFieldDraftsStore, type FieldDraftsState } from './field-drafts';
+import { createLessonsStore, type LessonsStore } from './lessons-store';
+import { createPanelsStore, type PanelsState } from './panels';
+import { RunController } from './run-controller';
+import { createRunsUiStore, type RunsUi } from './runs-ui';
+import { createSessionStore, type SessionState } from './session-store';
+import { createSweepStore, type SweepState } from './sweep-store';
+import { createTrainUiStore, type TrainUi } from './train-ui';
+import { createRunStore, type RunStore } from './training-store';
+
+/**
+ * Every store of one window, and its run controller: what the window's components read (through
+ * `WindowStoresProvider` and its hooks, state/window.tsx) and what its commands (file commands,
+ * export, keyboard table) are given. Two windows, or two tests, share nothing.
+ */
+export interface WindowStores {
+  /** Theme, open dialog, notice, focus requests. */
+  session: StoreApi<SessionState>;
+  /** The document, its history, selection and analysis. */
+  editor: StoreApi<EditorState>;
+  /** The engine connection. */
+  engine: StoreApi<EngineStore>;
+  /** The run as state (what the run controller feeds). */
+  run: StoreApi<RunStore>;
+  /** The run's commands and events. */
+  runs: RunController;
+  sweep: StoreApi<SweepState>;
+  addData: StoreApi<AddDataState>;
+  confirm: StoreApi<ConfirmState>;
+  exports: StoreApi<ExportState>;
+  fieldDrafts: StoreApi<FieldDraftsState>;
+  lessons: StoreApi<LessonsStore>;
+  panels: StoreApi<PanelsState>;
+  runsUi: StoreApi<RunsUi>;
+  trainUi: StoreApi<TrainUi>;
+}
+
+/**
+ * Make a window's stores, each given the others it works with (no store reaches another through a
+ * module global). The app makes one at its root; a test makes as many as it needs.
+ *
+ * @example
+ * const w = createWindowStores();
+ * w.editor.getState().addOp('Linear', { x: 0, y: 0 }); // a notice, if any, lands in w.session
+ */
+export function createWindowStores(): WindowStores {
+  const session = createSessionStore();
+  const editor = createEditorStore(session);
+  const engine = createEngineStore();
+  const run = createRunStore();
+  const trainUi = createTrainUiStore();
+  const sweep = createSweepStore(engine);
+  const runs = new RunController({ engine, run, editor, trainUi, sweep });
+  const runsUi = createRunsUiStore();
+  return {
+    session,
+    editor,
+    engine,
+    run,
+    runs,
+    sweep,
+    addData: createAddDataStore({ session, engine, editor }),
+    confirm: createConfirmStore(),
+    exports: createExportStore(),
+    fieldDrafts: createFieldDraftsStore(),
+    lessons: createLessonsStore({ session, editor, engine, run, runs, runsUi, trainUi }),
+    panels: createPanelsStore(),
+    runsUi,
+    trainUi,
+  };
+}
