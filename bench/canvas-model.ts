@@ -58,17 +58,18 @@ async function painted(page: Page, nodes: number): Promise<void> {
 
 /**
  * The import's phases in the page, from the renderer's `import:*` performance marks
- * (src-renderer/src/training/export.ts): the engine's read (file sent, parsed, folded, shapes),
+ * (src-renderer/src/training/export.ts): the file put where the engine reads it (web mode: its
+ * upload to the host), the engine's read (the file read, parsed, folded, shapes),
  * the canvas's layout, the engine's load, the stores, then until the bench saw it painted.
  */
 // A string: tsx's transform names functions with a helper the page does not have.
 const importPhases = `(() => {
   const at = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? NaN;
-  const marks = ['import:start', 'import:read', 'import:laid-out', 'import:confirmed', 'import:loaded', 'import:stored'].map(at);
-  const labels = ['engine read (model.read)', 'canvas layout (parseProject)', 'confirm discard', 'engine load (model.load)', 'stores updated'];
+  const marks = ['import:start', 'import:sent', 'import:read', 'import:laid-out', 'import:confirmed', 'import:loaded', 'import:stored'].map(at);
+  const labels = ['file where the engine reads it (upload)', 'engine read, parse, IR (model.read)', 'canvas layout (parseProject)', 'confirm discard', 'engine load (model.load)', 'stores updated'];
   const out = {};
   labels.forEach((l, i) => (out[l] = marks[i + 1] - marks[i]));
-  out['render → painted'] = performance.now() - marks[5];
+  out['render → painted'] = performance.now() - marks[6];
   return out;
 })()`;
 

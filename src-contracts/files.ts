@@ -166,3 +166,20 @@ export function unwrapFileMethod<M extends FileMethod>(op: M, r: FileOpResult): 
 export function checkFileResult<M extends FileMethod>(op: M, value: unknown): FileResult<M> {
   return unwrapFileMethod(op, { ok: true, result: value });
 }
+
+/**
+ * Web mode's import upload: a model file to import (an `.onnx` the browser picked) `POST`ed as the
+ * request's body, as it is (`application/octet-stream`, up to the protocol's MAX_IMPORT_BYTES),
+ * with the page's token. The host keeps it in the workspace and answers, as a
+ * file operation does (`FileOpResult`), the `path` the engine reads it from (`model.read { path }`):
+ * the file crosses once, as one HTTP body, not through the engine's socket and IPC, which cost
+ * seconds for a 32 MB torchvision model.
+ */
+export const MODEL_UPLOAD = { route: '/api/model-upload', result: z.object({ path: FilePath }) } as const;
+
+/** A model upload's answer (`MODEL_UPLOAD`), checked: the path to import, or the host's coded refusal (HostFileError). */
+export function checkModelUpload(raw: unknown): { path: string } {
+  const parsed = MODEL_UPLOAD.result.safeParse(unwrapFileResult(raw as FileOpResult));
+  if (!parsed.success) throw new HostFileError('E_FILE_BAD_RESPONSE', 'The host gave a malformed answer to the upload.');
+  return parsed.data;
+}

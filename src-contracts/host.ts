@@ -119,6 +119,8 @@ export interface HostFiles {
   workspace?(): Promise<{ path: string; dataDir: string | null } | null>;
   /** Web mode: copy data from the browser into the workspace (src-contracts/files.ts `uploadData`); resolves the path to scan. */
   uploadData?(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], more: boolean): Promise<{ path: string }>;
+  /** Web mode: send a model file to import to the host, which keeps it for the engine to read (src-contracts/files.ts `MODEL_UPLOAD`); resolves the path `model.read` names. */
+  uploadModel?(file: Blob, signal?: AbortSignal): Promise<{ path: string }>;
   /** Camera frames into a class folder of `folder`, numbered after those there, never over a file (src-contracts/files.ts `saveCaptures`). */
   saveCaptures(folder: string, className: string, ext: 'png' | 'jpg', frames: string[]): Promise<{ folder: string; names: string[] }>;
   /**

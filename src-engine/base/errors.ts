@@ -178,7 +178,7 @@ export const ERRORS = {
   E_IMPORT_FORMAT: { title: 'The file is not an ONNX model', action: 'Pick an .onnx file (not an external-data file).', docs: 'export.md#import' },
   E_IMPORT_INVALID: { title: 'The imported graph does not validate', action: 'Export the model again, or fix it where it was made.', docs: 'export.md#import' },
   E_IMPORT_STAGED: { title: 'The imported model is no longer waiting', action: 'Import the file again.', docs: 'export.md#import' },
-  E_IMPORT_TOO_LARGE: { title: 'The model is too large to import', action: 'Import a model file of at most 2 GiB.', docs: 'export.md#import' },
+  E_IMPORT_TOO_LARGE: { title: 'The model is too large to import', action: 'Import a smaller model: the message names the limit it passed (the file’s size, its node count or a constant it computes).', docs: 'export.md#import' },
   E_IMPORT_UNSUPPORTED: { title: 'The model has ops Netwright cannot read', action: 'Export it without the nodes listed, or rebuild those parts in the designer.', docs: 'export.md#import' },
   E_INTERNAL: { title: 'The graph could not be checked', action: 'Report it with the graph: it is a bug in Netwright.', docs: 'ir.md#diagnostic-codes' },
   E_IPC_UNTRUSTED_SENDER: { title: 'The request did not come from the Netwright window', action: 'Use Netwright\'s own window.', docs: 'security.md#electron-src-mainelectronmaints-src-mainhostelectron-policyts-src-mainbuildfusests' },

@@ -13,7 +13,7 @@ import { ENGINE_VERSION } from '../base/version';
 import { backendMemoryLimit, detectComputeBackend, trainingMemoryLimit } from './compute-info';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
-import type { DataAccess } from './data-access';
+import { readDataFile, type DataAccess } from './data-access';
 import { scanData } from './data-scan';
 import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
@@ -127,6 +127,7 @@ function main(): void {
       // A folder larger than its memory budget comes streamed from disk (docs/data.md).
       loadDataset: (config, seed) => loadSamples(config, seed, access),
       scanData: (request, progress, signal) => scanData(request, { access, progress, signal }),
+      readModelFile: (p, maxBytes) => readDataFile(p, 'The model file', access, maxBytes),
       memoryLimitBytes: trainingMemoryLimit(),
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),

@@ -37,6 +37,7 @@ export interface FileServiceOptions {
 }
 
 export const PROJECT_EXTENSION = '.netwright.json';
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 const MAX_RECENT = 10;
 
 /**
@@ -52,6 +53,8 @@ export class FileService {
   /** Project writes in progress, by path: a write waits for the one before it, so two never pass one version check. */
   private readonly writing = new Map<string, Promise<unknown>>();
   /** Exports arriving in parts (`stageExport`), by staging id: each file's bytes so far. */
+  /** Web mode: the model file the last upload kept for the engine to read (`receiveModel`). */
+  private uploadedModel: string | undefined;
   private readonly staging = new Map<string, { files: Map<string, Buffer[]>; bytes: number; touched: number }>();
 
   constructor(private readonly opts: FileServiceOptions) {
@@ -275,6 +278,50 @@ export class FileService {
   }
 
   /**
+   * Web mode: a model file to import, sent by the browser as a request's body (src-contracts/files.ts
+   * `MODEL_UPLOAD`), written to `<workspace>/.netwright/imports/` for the engine to read by path
+   * (`model.read { path }`). One is kept at a time: the next upload removes the one before (the
+   * engine has read it by then: the page imports one file at a time); the host's next start
+   * removes those of hosts no longer running. At most `maxBytes`, else E_IMPORT_TOO_LARGE and
+   * nothing is kept. Answers its path relative to the workspace.
+   */
+  async receiveModel(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ path: string }> {
+    const root = this.opts.workspaceDir;
+    if (!root) throw new FileError('E_FILE_BAD_REQUEST', 'Model uploads are for web mode; in the app, the engine reads the file you pick.');
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw new FileError('E_IMPORT_TOO_LARGE', `The file is larger than ${mib(maxBytes)}; Netwright imports model files up to that size.`);
+      chunks.push(chunk);
+    }
+    if (bytes === 0) throw new FileError('E_IMPORT_FORMAT', 'The file is empty: it is not an ONNX model.');
+    const dir = this.importsDir(root);
+    await fs.mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${process.pid}.${randomBytes(8).toString('hex')}.onnx`);
+    await this.confine(file);
+    await fs.writeFile(file, chunks, { flag: 'wx', mode: 0o600 });
+    const before = this.uploadedModel;
+    this.uploadedModel = file;
+    if (before) await fs.rm(before, { force: true });
+    return { path: path.relative(path.resolve(root), file).split(path.sep).join('/') };
+  }
+
+  /** Web mode: model uploads left by hosts no longer running (`receiveModel`); called at start. */
+  async cleanupModelUploads(): Promise<void> {
+    if (!this.opts.workspaceDir) return;
+    const dir = this.importsDir(this.opts.workspaceDir);
+    for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+      const pid = Number(/^(\d+)\./.exec(name)?.[1]);
+      if (!Number.isSafeInteger(pid) || pid === process.pid || !processAlive(pid)) await fs.rm(path.join(dir, name), { force: true });
+    }
+  }
+
+  private importsDir(root: string): string {
+    return path.join(path.resolve(root), '.netwright', 'imports');
+  }
+
+  /**
    * Web mode: write uploaded data into `<workspace>/data/` (FileMethods.uploadData): a new file or
    * folder under a free name, never over anything; images into folders, tables and arrays as
    * files (a pair of `.npy`, features and targets, into a new folder of their own, so that no
@@ -285,7 +332,6 @@ export class FileService {
     if (!this.opts.workspaceDir) throw new FileError('E_FILE_BAD_REQUEST', 'Uploads are for web mode; in the app, choose your data in the file dialog.');
     const decoded = files.map((f) => ({ path: f.path, data: Buffer.from(f.data, 'base64') }));
     const bytes = decoded.reduce((a, f) => a + f.data.length, 0);
-    const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
     if (bytes > UPLOAD_LIMITS.callBytes) throw new FileError('E_FILE_TOO_LARGE', `One upload call carries up to ${mib(UPLOAD_LIMITS.callBytes)}.`);
     for (const f of decoded) if (f.data.length > UPLOAD_LIMITS.fileBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(f.path)} is ${mib(f.data.length)}; uploads take files up to ${mib(UPLOAD_LIMITS.fileBytes)} (copy larger data into the data folder instead).`);
     const allowed: readonly string[] = UPLOAD_EXTENSIONS[kind];

@@ -4,12 +4,13 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EngineMessage, ErrorCodes, EventMessage, HostCommand, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol';
+import { EngineMessage, ErrorCodes, EventMessage, HostCommand, MAX_IMPORT_BYTES, WireMessage, describeIssues, type ErrorInfo, type HostEvent } from '../../src-engine/protocol';
+import { MODEL_UPLOAD } from '../../src-contracts/files';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
 import { contentSecurityPolicy } from '../host/security';
-import { FileService, callFileOp } from '../host/files';
+import { FileError, FileService, callFileOp } from '../host/files';
 
 export interface WebServerOptions {
   /** Folder with the built renderer (index.html). */
@@ -121,12 +122,39 @@ function requestTarget(req: http.IncomingMessage, host: string): { url: URL; pat
   }
 }
 
+/** A JSON answer of the file API. */
+const replyJson = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+
+/** Whether a file API request comes from the token holder on this origin (else answered 403). */
+function fileApiAllowed(req: http.IncomingMessage, res: http.ServerResponse, access: Access): boolean {
+  if (sameToken(String(req.headers['x-netwright-token'] ?? ''), access.token) && access.origins().has(String(req.headers.origin ?? ''))) return true;
+  replyJson(res, 403, { ok: false, error: { code: 'E_FORBIDDEN', message: 'Forbidden.' } });
+  return false;
+}
+
+/**
+ * POST MODEL_UPLOAD.route, the body a model file's bytes: kept in the workspace for the engine to
+ * read by path (FileService.receiveModel); answers its path as a file operation does. A body
+ * declared larger than an import may be is refused before it is read.
+ */
+function serveModelUpload(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
+  if (!fileApiAllowed(req, res, access)) return;
+  const tooLarge = { ok: false, error: { code: 'E_IMPORT_TOO_LARGE', message: `The file is larger than ${MAX_IMPORT_BYTES / 2 ** 20} MiB; Netwright imports model files up to that size.` } };
+  if (Number(req.headers['content-length'] ?? 0) > MAX_IMPORT_BYTES) return void replyJson(res.setHeader('Connection', 'close'), 413, tooLarge);
+  files.receiveModel(req, MAX_IMPORT_BYTES).then(
+    (result) => replyJson(res, 200, { ok: true, result }),
+    (e: unknown) => {
+      if (e instanceof FileError) return replyJson(res.setHeader('Connection', 'close'), e.code === 'E_IMPORT_TOO_LARGE' ? 413 : 400, { ok: false, error: { code: e.code, message: e.message } });
+      replyJson(res, 500, { ok: false, error: { code: 'E_FILE_IO', message: 'The file could not be kept for the import.' } });
+    },
+  );
+  req.on('error', () => req.destroy());
+}
+
 /** POST /api/files {op, args}: the HostFiles operations, for the token holder on this origin only. */
 function serveFileApi(req: http.IncomingMessage, res: http.ServerResponse, files: FileService, access: Access): void {
-  const reply = (status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  if (!sameToken(String(req.headers['x-netwright-token'] ?? ''), access.token) || !access.origins().has(String(req.headers.origin ?? ''))) {
-    return void reply(403, { ok: false, error: { code: 'E_FORBIDDEN', message: 'Forbidden.' } });
-  }
+  const reply = (status: number, body: unknown) => replyJson(res, status, body);
+  if (!fileApiAllowed(req, res, access)) return;
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {
@@ -164,6 +192,7 @@ function serveRequest(req: http.IncomingMessage, res: http.ServerResponse, rende
   }
   const { url } = target;
   if (url.pathname === '/api/files' && req.method === 'POST') return serveFileApi(req, res, files, access);
+  if (url.pathname === MODEL_UPLOAD.route && req.method === 'POST') return serveModelUpload(req, res, files, access);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405).end();
     return;
@@ -307,6 +336,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   );
 
   const files = new FileService({ workspaceDir: options.workspaceDir, stateDir: path.join(options.workspaceDir, '.netwright'), ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  await files.cleanupModelUploads().catch(() => {});
   // Saves interrupted by a crash or power cut leave `*.tmp` files beside their targets.
   await files.cleanupTempFiles().then(
     (removed) => removed.length > 0 && log(`removed ${removed.length} temp file(s) left by interrupted saves`),

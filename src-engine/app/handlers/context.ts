@@ -21,6 +21,8 @@ export interface TrainingHost {
   loadDataset(config: DatasetConfig, seed: number): LoadedDataset<Samples> | Promise<LoadedDataset<Samples>>;
   /** Look at a user's data for the add-data flow (node/data-scan.ts), under the same access rules as `loadDataset`; absent: `data.scan` answers `E_DATA_SCAN_UNAVAILABLE`. */
   scanData?(request: DataScanRequest, progress: (p: EventData<'data.scanProgress'>) => void, signal: AbortSignal): Promise<DataScanResult>;
+  /** The bytes of a model file to import that the page names by path (`model.read { path }`), read under the same access rules as `loadDataset`, up to `maxBytes`; absent: such an import is refused (`E_IMPORT`). */
+  readModelFile?(path: string, maxBytes: number): Uint8Array;
   /** A fresh backend for one run; the service disposes it when the run is replaced or the connection closes. */
   createBackend(): Promise<Backend>;
   /** Give the event loop a turn between training steps (default: a zero-delay timer). */
@@ -90,7 +92,7 @@ export class ServiceContext {
   sweep: { id: string; cancelled: boolean } | null = null;
   private ids = 0;
   /** A model `model.read` read, waiting for `model.load({ staged })`: one at a time. */
-  private staged: { id: string; model: TrainedModel } | null = null;
+  private staged: { id: string; model: TrainedModel; checked?: CheckedGraph } | null = null;
 
   constructor(
     readonly env: EngineEnvironment,
@@ -103,18 +105,18 @@ export class ServiceContext {
     return ++this.ids;
   }
 
-  /** Keep `model` until `takeStaged` asks for it (replacing any model staged before); answers its id. */
-  stage(model: TrainedModel): string {
-    this.staged = { id: `staged-${this.nextId()}`, model };
+  /** Keep `model` (with its graph as the import checked it, so loading it does not check it again) until `takeStaged` asks for it (replacing any model staged before); answers its id. */
+  stage(model: TrainedModel, checked?: CheckedGraph): string {
+    this.staged = { id: `staged-${this.nextId()}`, model, ...(checked ? { checked } : {}) };
     return this.staged.id;
   }
 
   /** The staged model `id` names, no longer staged; coded when another read replaced it (or none was). */
-  takeStaged(id: string): TrainedModel {
+  takeStaged(id: string): { model: TrainedModel; checked?: CheckedGraph } {
     if (this.staged?.id !== id) throw coded('E_IMPORT_STAGED', 'That imported model is no longer waiting to be loaded (another file was read since); import the file again.');
-    const { model } = this.staged;
+    const { model, checked } = this.staged;
     this.staged = null;
-    return model;
+    return { model, ...(checked ? { checked } : {}) };
   }
 
   host(): TrainingHost {

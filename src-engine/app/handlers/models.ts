@@ -1,5 +1,5 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
-import type { ExportSource, LoadedModelInfo, modelService } from '../../protocol';
+import { MAX_IMPORT_BYTES, type ExportSource, type LoadedModelInfo, type modelService } from '../../protocol';
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
@@ -59,7 +59,11 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       if (loaded?.runId !== runId) throw coded('E_TRAIN_NO_RUN', `There is no loaded model "${runId}" (another model or a run replaced it).`);
       return { probeSamples: await datasetSamples(ctx, loaded, dataset as DatasetConfig, seed ?? 1) };
     },
-    'model.load': (p) => loadModel(ctx, 'staged' in p ? ctx.takeStaged(p.staged) : modelFromJSON(p.model)),
+    'model.load': (p) => {
+      if (!('staged' in p)) return loadModel(ctx, modelFromJSON(p.model));
+      const { model, checked } = ctx.takeStaged(p.staged);
+      return loadModel(ctx, model, checked);
+    },
     'model.loadWeights': ({ graph, name, data }) => {
       let bytes: Uint8Array;
       try {
@@ -70,16 +74,16 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       return loadModel(ctx, modelFromStateDict(checkedOrThrow(graph).ir, readWeightsFile(bytes, name), name));
     },
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
-    'model.import': async ({ data }, { signal }) => {
-      const imported = await readModel(data, signal);
+    'model.import': async (p, { signal }) => {
+      const imported = await readModel(ctx, p, signal);
       return { ...(await loadModel(ctx, imported.model, imported.checked)), ...answer(imported) };
     },
-    'model.read': async ({ data }, { signal }) => {
-      const imported = await readModel(data, signal);
+    'model.read': async (p, { signal }) => {
+      const imported = await readModel(ctx, p, signal);
       // Refused now, before the app asks to discard the open design for weights it cannot load.
       assertLoadable(imported.model);
       // The graph alone: the weights wait in the engine (Save exports them from the loaded model).
-      return { staged: ctx.stage(imported.model), graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
+      return { staged: ctx.stage(imported.model, imported.checked), graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
   };
 }
@@ -150,15 +154,23 @@ function divergedWarning(ctx: ServiceContext, source: ExportSource): { code: Ext
 }
 
 /**
- * Read an ONNX file, sent as bytes or base64 (nothing changes when it cannot be read: the error
- * lists the unsupported nodes). The request's cancel stops the read (`E_CANCELLED`).
+ * Read an ONNX file, sent as bytes or base64, or named by a path the engine reads itself where it
+ * may read data (web mode's upload; a path elsewhere is refused, `DATA_NOT_ALLOWED`). Nothing
+ * changes when it cannot be read: the error lists the unsupported nodes. The request's cancel
+ * stops the read (`E_CANCELLED`).
  */
-function readModel(data: string | Uint8Array, signal: AbortSignal): Promise<OnnxImport> {
+function readModel(ctx: ServiceContext, p: { data: string | Uint8Array } | { path: string }, signal: AbortSignal): Promise<OnnxImport> {
   let bytes: Uint8Array;
-  try {
-    bytes = typeof data === 'string' ? base64ToBytes(data) : data;
-  } catch (e) {
-    throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
+  if ('path' in p) {
+    const read = ctx.env.training?.readModelFile;
+    if (!read) throw coded('E_IMPORT', 'This engine reads no model files by path; send the file itself.');
+    bytes = read(p.path, MAX_IMPORT_BYTES);
+  } else {
+    try {
+      bytes = typeof p.data === 'string' ? base64ToBytes(p.data) : p.data;
+    } catch (e) {
+      throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
+    }
   }
   return importOnnxAsync(bytes, { signal });
 }

@@ -37,7 +37,13 @@ const FileBytes = z.union([
   z.string().min(1).max(200 * 1024 * 1024),
   z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_IMPORT_BYTES, { message: `expected the file's bytes (1 B to ${MAX_IMPORT_BYTES / 1024 / 1024} MiB)` }),
 ]);
-const ImportParams = z.object({ format: z.literal('onnx'), data: FileBytes });
+/**
+ * A model file to import: its bytes (`data`), or a `path` the engine reads itself — web mode's
+ * upload, which the host keeps in the workspace (src-contracts/files.ts `MODEL_UPLOAD`), so the
+ * file crosses once as an HTTP body, not through the socket and the engine's IPC. The engine reads
+ * a path only where it may read data (node/data-access.ts: inside the workspace in web mode).
+ */
+const ImportParams = z.union([z.object({ format: z.literal('onnx'), data: FileBytes }), z.object({ format: z.literal('onnx'), path: z.string().min(1).max(4096) })]);
 /** An imported model as a `netwright.model` object, whether Netwright's own graph came back (`restored`), and warnings. */
 const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), restored: z.boolean(), warnings: z.array(z.string().max(2000)).max(1000) });
 

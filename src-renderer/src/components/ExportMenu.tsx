@@ -44,7 +44,7 @@ export function ExportMenu() {
       <button type="button" data-testid="cmd-import-onnx" onClick={() => picker.current?.click()} title="Open an ONNX model (.onnx) as a new design with its weights">
         Import ONNX…
       </button>
-      <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(w, list[0], () => files.confirmDiscard('open'))} />
+      <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(w, list[0], () => files.confirmDiscard('open'), getHost().files)} />
       <span className="menu" ref={box}>
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : 'Train first: there are no trained weights to export yet'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}

@@ -1,5 +1,5 @@
 import type { FileOpResult, HostFiles } from '../../../src-contracts/host';
-import { checkFileResult, exportCalls, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
+import { MODEL_UPLOAD, checkFileResult, checkModelUpload, exportCalls, unwrapFileMethod, type FileArgs, type FileMethod, type FileResult } from '../../../src-contracts/files';
 
 /** The host services the renderer may use, whichever host serves it. */
 export interface RendererHost {
@@ -55,6 +55,16 @@ export function webHostFiles(endpoint: string, token: string, send: typeof fetch
       const id = staged.length > 0 ? stagingId() : null;
       for (const part of staged) await call('stageExport', id!, part);
       return call('writeExport', target, kind, last, id);
+    },
+    uploadModel: async (file, signal) => {
+      const res = await send(MODEL_UPLOAD.route, { method: 'POST', headers: { 'Content-Type': 'application/octet-stream', 'X-Netwright-Token': token }, body: file, ...(signal ? { signal } : {}) });
+      let body: unknown;
+      try {
+        body = await res.json();
+      } catch {
+        body = { ok: false, error: { code: 'E_FILE_HTTP', message: `The Netwright host answered ${res.status}.` } };
+      }
+      return checkModelUpload(body);
     },
     listData: () => call('listData'),
     workspace: () => call('workspace'),

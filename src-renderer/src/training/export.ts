@@ -279,6 +279,16 @@ export async function modelForSave(w: WindowStores): Promise<Record<string, unkn
 const sizeText = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(bytes / 1e3))} KB` : `${(bytes / 1e6).toFixed(1)} MB`);
 
 /**
+ * How the engine gets a file to import: web mode uploads a picked file to the host, which keeps it
+ * in the workspace for the engine to read by path (one HTTP body; through the socket, the bytes
+ * took seconds for 32 MB under load); else (Electron's MessagePort, a file main read) its bytes, sent once as they are.
+ */
+async function importSource(file: { arrayBuffer(): Promise<ArrayBuffer> }, host: Pick<HostFiles, 'uploadModel'> | undefined, signal: AbortSignal): Promise<{ path: string } | { data: Uint8Array }> {
+  if (host?.uploadModel && file instanceof Blob) return host.uploadModel(file, signal);
+  return { data: new Uint8Array(await file.arrayBuffer()) };
+}
+
+/**
  * Import ONNX: the engine reads the file (nothing changes when it cannot: the message lists the
  * unsupported nodes) while a notice says so, with Cancel; only then is the user asked before the
  * open design is discarded, and only then is the model loaded (`model.read` stages it, `model.load`
@@ -286,7 +296,7 @@ const sizeText = (bytes: number) => (bytes < 1e6 ? `${Math.max(1, Math.round(byt
  * as they were. The graph opens as a new, unsaved design, laid out, with its weights loaded, so
  * it predicts at once and Train fine-tunes from them.
  */
-export async function importOnnxFile(w: WindowStores, file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>): Promise<boolean> {
+export async function importOnnxFile(w: WindowStores, file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, confirmDiscard: () => Promise<boolean>, host?: Pick<HostFiles, 'uploadModel'>): Promise<boolean> {
   const c = client(w);
   if (!c) return notify(w, 'error', 'The engine is not connected; import when it is back.'), false;
   let cancelled = false;
@@ -307,7 +317,9 @@ export async function importOnnxFile(w: WindowStores, file: { name: string; size
   let r: ResultOf<'model.read'>;
   performance.mark('import:start');
   try {
-    r = await c.request('model.read', { format: 'onnx', data: new Uint8Array(await file.arrayBuffer()) }, { signal: abort.signal });
+    const source = await importSource(file, host, abort.signal);
+    performance.mark('import:sent');
+    r = await c.request('model.read', { format: 'onnx', ...source }, { signal: abort.signal });
   } catch (err) {
     if (cancelled) return false;
     const e = err as { code?: string; message: string };
