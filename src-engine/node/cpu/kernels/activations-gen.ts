@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../../../core/elementwise/expr';
 import { gradient, keyOf, uses, type Cond, type Expr, type Leaf } from '../../../core/elementwise/expr';
+
+/** The leaves of a unary op's expressions (the kernels here are unary: `simdKinds` holds no binary op). */
+type UnaryLeaf = Exclude<Leaf, 'x2'>;
 import { SIMD_FNS, simdKinds, type SimdFn } from '../../../core/elementwise/simd';
 
 const C = (x: string | number): string => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
@@ -121,7 +124,7 @@ class SimdEmitter {
   private readonly uses = new Map<string, number>();
   private gaussianOf: string | undefined;
   private count = 0;
-  constructor(private readonly leaves: Readonly<Record<Leaf, string>>) {}
+  constructor(private readonly leaves: Readonly<Record<UnaryLeaf, string>>) {}
 
   /** Statements that leave `e` in $dst. */
   assign(dst: string, e: Expr): void {
@@ -158,7 +161,10 @@ class SimdEmitter {
 
   /** An operand for `e` that a lowering reads more than once: a leaf, a constant, or the local holding it. */
   shared(e: Expr): string {
-    if (e.kind === 'leaf') return this.leaves[e.name];
+    if (e.kind === 'leaf') {
+      if (e.name === 'x2') throw new Error('activations-gen: a binary op has no generated kernel (simdKinds leaves it out)');
+      return this.leaves[e.name];
+    }
     if (e.kind === 'const') return C(num(e.value));
     const key = keyOf(e);
     let name = this.locals.get(key);
@@ -243,7 +249,7 @@ const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | 
   },
 };
 
-const REGISTERS: Record<Leaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), p: L('al'), q: L('bl') };
+const REGISTERS: Record<UnaryLeaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), p: L('al'), q: L('bl') };
 
 /**
  * The forward's statements ($xv → $yv). NOTE: a root `a·σ(u)` is computed as a/(1 + e^(−u)) (one
