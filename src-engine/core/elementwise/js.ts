@@ -184,7 +184,7 @@ const indexMaps = new Map<string, Int32Array>();
 /**
  * For each element of the output `out`, the index it reads in an input of `shape` broadcast to it
  * (a dim of 1 repeated); undefined where the input has the output's shape (it reads index i).
- * Kept per pair of shapes (a graph has a few).
+ * Kept per pair of shapes (the last 8).
  */
 export function broadcastIndex(shape: readonly number[], out: readonly number[]): Int32Array | undefined {
   if (shape.length === out.length && shape.every((d, k) => d === out[k])) return undefined;
@@ -204,7 +204,8 @@ export function broadcastIndex(shape: readonly number[], out: readonly number[])
     }
     idx[o] = src;
   }
-  if (indexMaps.size > 64) indexMaps.clear();
+  // A graph has a few broadcast pairs; the maps are an output's size each, so keep only the recent ones.
+  if (indexMaps.size >= 8) indexMaps.delete(indexMaps.keys().next().value!);
   indexMaps.set(key, idx);
   return idx;
 }
