@@ -50,7 +50,7 @@ export const CPU_KERNEL_OPS: readonly OpName[] = [...HAND_CPU_KERNEL_OPS, ...sim
 
 /**
  * The ops the GPU backend's kernel table (core/gpu/kernels/registry.ts) has a kernel of its own
- * for, besides the elementwise activations, whose kernel is printed from their op file's `elementwise`: declared
+ * for, besides the elementwise ops (activations, Add, Multiply), whose kernels are printed from their op file's `elementwise`: declared
  * here, without the kernels, so the UI's tooltip (through the facade) does not carry the WGSL. Held to
  * the table by the compiler (`satisfies Record<GpuKernelOp, …>` there).
  */
@@ -70,7 +70,6 @@ export const GPU_KERNEL_OPS = [
   'Dropout',
   'LayerNorm',
   'GroupNorm',
-  'Multiply',
   'Transpose',
   'Slice',
   'PReLU',
@@ -83,7 +82,6 @@ export const GPU_KERNEL_OPS = [
   'LSTM',
   'GRU',
   'Softmax',
-  'Add',
   'Concat',
   'OneHot',
   'CrossEntropyLoss',

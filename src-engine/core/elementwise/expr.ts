@@ -1,11 +1,13 @@
 /**
  * A small expression language for elementwise maths (as tinygrad lowers its elementwise ops to a
- * few primitives with their derivative rules): an activation's `f(x; p, q)` is one tree, written
- * once in its op file; the reference kernels (JS, float64), the GPU's WGSL and the CPU backend's
- * f32x4 WebAssembly are printed from it (`js.ts`, `wgsl.ts`, node/cpu/kernels/wat-expr.ts), and
- * its derivative is derived here ({@link derivative}) unless the op file writes one.
+ * few primitives with their derivative rules): an activation's `f(x; p, q)`, or a binary op's
+ * `f(x, x2; p, q)`, is one tree, written once in its op file; the reference kernels (JS, float64),
+ * the GPU's WGSL and (unary ops) the CPU backend's f32x4 WebAssembly are printed from it (`js.ts`,
+ * core/gpu/kernels/activations.ts and binary.ts, node/cpu/kernels/activations-gen.ts), and its
+ * derivatives are derived here ({@link derivative}, one per input) unless the op file writes them.
  *
- * Leaves: the input `x`, the saved output `y` and the incoming gradient `dy` (derivatives only),
+ * Leaves: the input `x` (a binary op's first input), a binary op's second input `x2`, the saved
+ * output `y` and the incoming gradient `dy` (derivatives only),
  * the op's two float parameters `p` and `q` (from its attributes), constants. Nodes: + − × ÷,
  * max/min, select on a comparison, and the primitives of {@link Fn}, each with its derivative rule
  * in {@link RULES} and one lowering per backend.
@@ -38,7 +40,10 @@ export type Cmp = 'gt' | 'ge' | 'lt' | 'le' | 'eq';
 
 export type Cond = { readonly kind: Cmp; readonly a: Expr; readonly b: Expr } | { readonly kind: 'and'; readonly a: Cond; readonly b: Cond };
 
-export type Leaf = 'x' | 'y' | 'dy' | 'p' | 'q';
+export type Leaf = 'x' | 'x2' | 'y' | 'dy' | 'p' | 'q';
+
+/** The inputs a derivative is taken with respect to: `x`, and a binary op's second input `x2`. */
+export type Input = 'x' | 'x2';
 
 export type Expr =
   | { readonly kind: 'leaf'; readonly name: Leaf }
@@ -52,6 +57,8 @@ type Operand = Expr | number;
 const lift = (e: Operand): Expr => (typeof e === 'number' ? { kind: 'const', value: e } : e);
 
 export const x: Expr = { kind: 'leaf', name: 'x' };
+/** A binary op's second input (broadcast against `x` by the printers' index mapping, not here). */
+export const x2: Expr = { kind: 'leaf', name: 'x2' };
 /** The saved output f(x) (derivatives only: the backward reads it instead of recomputing f). */
 export const y: Expr = { kind: 'leaf', name: 'y' };
 /** The incoming gradient: a `backward` that names it is the whole gradient, not f'(x). */
@@ -184,18 +191,21 @@ const RULES: Record<Fn, (u: Expr, value: Expr) => Expr> = {
 };
 
 /**
- * d e / d x, simplified. The derivative of `max(a, b)` is taken from a where a > b (b's at a tie:
- * ReLU's gradient at 0 is 0, as PyTorch), `min`'s from a where a < b; a select's from the branch
- * taken (the comparison itself passes nothing).
+ * d e / d `wrt` (x, or a binary op's x2), simplified. The derivative of `max(a, b)` is taken from a
+ * where a > b (b's at a tie: ReLU's gradient at 0 is 0, as PyTorch), `min`'s from a where a < b; a
+ * select's from the branch taken (the comparison itself passes nothing).
+ *
+ * @example derivative(mul(x, x2), 'x2') // x
  */
-export function derivative(e: Expr): Expr {
+export function derivative(e: Expr, wrt: Input = 'x'): Expr {
+  const d = (n: Expr): Expr => derive(n, wrt, d);
   return simplify(d(e));
 }
 
-function d(e: Expr): Expr {
+function derive(e: Expr, wrt: Input, d: (n: Expr) => Expr): Expr {
   switch (e.kind) {
     case 'leaf':
-      if (e.name === 'x') return c(1);
+      if (e.name === 'x' || e.name === 'x2') return c(e.name === wrt ? 1 : 0);
       if (e.name === 'p' || e.name === 'q') return c(0);
       throw new Error(`derivative: ${e.name} is only for backward expressions`);
     case 'const':
@@ -284,11 +294,13 @@ export interface ElementwiseForm {
    * derived one would change today's bits or lose precision; absent: {@link derivative}.
    */
   readonly backward?: Expr;
+  /** A binary op's ∂f/∂x2, as `backward` is ∂f/∂x; absent: derived. */
+  readonly backward2?: Expr;
   /**
    * The same maths arranged for float32 (the SIMD and GPU kernels), where the float64 reference's
    * form would cancel or overflow in float32 (GELU-tanh's ½x(1 + tanh u) as x·σ(2u)).
    */
-  readonly f32?: { readonly forward?: Expr; readonly backward?: Expr };
+  readonly f32?: { readonly forward?: Expr; readonly backward?: Expr; readonly backward2?: Expr };
 }
 
 /**
@@ -308,6 +320,14 @@ export interface ElementwiseDecl {
   readonly cost: number;
   /** The CPU backend keeps a hand kernel (elementwise.wat) for this op instead of the generated one. */
   readonly handCpuKernel?: boolean;
+  /**
+   * A binary op: its forms are `f(x, x2)`, the two inputs broadcast against each other by the
+   * printers (each input read at its broadcast index; its gradient summed over the axes it was
+   * broadcast along, in increasing output order). `variadic`: any number of inputs, folded left
+   * (`f(f(x0, x1), x2)…`, Add's `x0 + x1 + …`); its derivatives must not read x, x2 or y (each
+   * input's gradient is then the same at every step of the fold).
+   */
+  readonly binary?: { readonly variadic?: boolean };
 }
 
 /** The form's name for these attributes. */
@@ -315,10 +335,19 @@ export function formFor(decl: ElementwiseDecl, attrs: Attrs): string {
   return decl.pick?.(attrs) ?? Object.keys(decl.forms)[0];
 }
 
-/** The derivative of a form: its own, else derived (in y where the forward is a subtree of it). */
-export function backwardOf(form: ElementwiseForm, f32 = false): Expr {
+/**
+ * The derivative of a form with respect to `wrt` (a binary op's x2: `backward2`): its own, else
+ * derived (in y where the forward is a subtree of it).
+ */
+export function backwardOf(form: ElementwiseForm, f32 = false, wrt: Input = 'x'): Expr {
   const forward = (f32 && form.f32?.forward) || form.forward;
-  const own = (f32 && form.f32?.backward) || form.backward;
+  const key = wrt === 'x' ? 'backward' : 'backward2';
+  const own = (f32 && form.f32?.[key]) || form[key];
   if (own) return own;
-  return replace(derivative(forward), forward, y);
+  return replace(derivative(forward, wrt), forward, y);
+}
+
+/** The inputs a declaration's forms read: `['x']`, or a binary op's `['x', 'x2']`. */
+export function inputsOf(decl: ElementwiseDecl): readonly Input[] {
+  return decl.binary ? ['x', 'x2'] : ['x'];
 }

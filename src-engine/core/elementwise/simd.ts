@@ -47,7 +47,8 @@ export function simdKinds(): readonly SimdKind[] {
   const out: SimdKind[] = [];
   for (const def of listOps()) {
     const decl = def.elementwise;
-    if (!decl || decl.handCpuKernel || !isOpName(def.name)) continue;
+    // A binary op (Add, Multiply) has no generated kernel: the f32x4 printer is unary (see its declarations).
+    if (!decl || decl.handCpuKernel || decl.binary || !isOpName(def.name)) continue;
     const forms = Object.entries(decl.forms).map(([form, f]) => ({ form, forward: f.f32?.forward ?? f.forward, backward: backwardOf(f, true), usesOutput: uses(gradient(backwardOf(f, true)), 'y') }));
     if (!forms.every((f) => lowerable(f.forward) && lowerable(f.backward))) continue;
     for (const f of forms) out.push({ op: def.name, ...f, kind: out.length });

@@ -1,3 +1,5 @@
+import * as E from '../elementwise/expr';
+import { elementwise } from '../elementwise/js';
 import { fail, fmt, ok, ShapeCode, perSample } from './shape-util';
 import { defineOp } from './types';
 import { dynamic, type RuleContext, type RuleResult } from '../../base/onnx/import-rule';
@@ -38,19 +40,8 @@ export const add = defineOp({
     return ok([...first]);
   },
   flops: ({ inputs, output }) => (inputs.length - 1) * perSample(output),
-  forward({ inputs, output }) {
-    const y = output.data;
-    y.set(inputs[0].data);
-    for (let k = 1; k < inputs.length; k++) {
-      const x = inputs[k].data;
-      for (let i = 0; i < y.length; i++) y[i] += x[i];
-    }
-  },
-  backward({ dOutput, dInputs }) {
-    const dy = dOutput.data;
-    for (const dx of dInputs) {
-      if (!dx) continue;
-      for (let i = 0; i < dy.length; i++) dx.data[i] += dy[i];
-    }
-  },
+  // NOTE: the CPU backend keeps its hand kernel (shape-ops.ts `addOverride`: elementwise.wat's
+  // f32x4 `accumulate`, one pass per input, the same float32 sums): the generated f32x4 kernels are
+  // unary, and a binary one would add nothing here — the sum is memory-bound and already SIMD.
+  ...elementwise({ forms: { main: { forward: E.add(E.x, E.x2) } }, binary: { variadic: true }, cost: 1, handCpuKernel: true }),
 });

@@ -8,14 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as E from '../../../src-engine/core/elementwise/expr';
-import { backwardSource, forwardSource } from '../../../src-engine/core/elementwise/js';
+import { backwardSource, binaryReferenceKernels, elementwise, forwardSource } from '../../../src-engine/core/elementwise/js';
 import { simdKinds, simdOps } from '../../../src-engine/core/elementwise/simd';
 import { wgslOf } from '../../../src-engine/core/gpu/kernels/activations';
 import { CPU_KERNEL_OPS, HAND_CPU_KERNEL_OPS, coverageOf } from '../../../src-engine/core/backend/coverage';
 import { getOp, listOps } from '../../../src-engine/core/ops/registry';
 import { kernelFor } from '../../../src-engine/core/ops/kernel-set';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { tensor } from '../../../src-engine/base/tensor';
+import { tensor, type Tensor } from '../../../src-engine/base/tensor';
+import { Rng } from '../../../src-engine/base/rng';
 
 let cpu: CpuBackend;
 beforeAll(async () => {
@@ -55,9 +56,59 @@ describe('the expression language', () => {
   });
 });
 
+describe('binary declarations', () => {
+  /** L = Σ w·f(a, b) over the output, in float64, through the printed reference forward. */
+  const loss = (k: ReturnType<typeof binaryReferenceKernels>, a: Tensor, b: Tensor, out: number[], w: Float32Array): number => {
+    const y = tensor(out);
+    k.forward({ inputs: [a, b], output: y, attrs: {} } as never);
+    return y.data.reduce((s, v, i) => s + v * w[i], 0);
+  };
+
+  it('derives both inputs\' gradients, which match finite differences with each input broadcast along a different axis', () => {
+    // f = x·σ(x2) − x2/(1 + x²): both partials read both inputs.
+    const decl = { forms: { main: { forward: E.sub(E.mul(E.x, E.sigmoid(E.x2)), E.div(E.x2, E.add(1, E.mul(E.x, E.x)))) } }, binary: {}, cost: 1 };
+    expect(E.keyOf(E.derivative(E.mul(E.x, E.x2), 'x2'))).toBe(E.keyOf(E.x));
+    const k = binaryReferenceKernels(decl);
+    const rng = new Rng(7);
+    const randn = (shape: number[]) => tensor(shape, Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => rng.normal()));
+    // a [2, 3, 1] and b [2, 1, 4] broadcast against each other (out [2, 3, 4]), then b [2, 3, 4] against a gate a [2, 1, 1].
+    for (const [sa, sb] of [
+      [[2, 3, 1], [2, 1, 4]],
+      [[2, 1, 1], [2, 3, 4]],
+    ]) {
+      const out = sa.map((d, i) => Math.max(d, sb[i]));
+      const [a, b] = [randn(sa), randn(sb)];
+      const w = randn(out).data;
+      const [da, db] = [tensor(sa), tensor(sb)];
+      k.backward({ inputs: [a, b], output: tensor(out), dOutput: tensor(out, w), dInputs: [da, db], attrs: {} } as never);
+      for (const [t, d] of [
+        [a, da],
+        [b, db],
+      ]) {
+        for (let i = 0; i < t.data.length; i++) {
+          const v = t.data[i];
+          const h = 1e-2;
+          t.data[i] = v + h;
+          const up = loss(k, a, b, out, w);
+          t.data[i] = v - h;
+          const down = loss(k, a, b, out, w);
+          t.data[i] = v;
+          // float32 storage of y: central differences good to ~1e-3 at h = 1e-2.
+          expect(Math.abs(d.data[i] - (up - down) / (2 * h)), `${sa} × ${sb} at ${i}`).toBeLessThan(5e-3 * (1 + Math.abs(d.data[i])));
+        }
+      }
+    }
+  });
+
+  it('refuses a variadic declaration whose derivative reads an input (the fold would need each step\'s value)', () => {
+    expect(() => elementwise({ forms: { main: { forward: E.mul(E.x, E.x2) } }, binary: { variadic: true }, cost: 1 })).toThrow(/variadic/);
+  });
+});
+
 describe('tables derived from the registry', () => {
   it('gives every declared op a generated CPU kernel unless it keeps a hand one, and lists it among the CPU kernels', () => {
-    const declared = listOps().filter((d) => d.elementwise && !d.elementwise.handCpuKernel).map((d) => d.name);
+    // The f32x4 generator is unary: a binary declaration (Add, Multiply) keeps its hand kernel or runs its reference.
+    const declared = listOps().filter((d) => d.elementwise && !d.elementwise.handCpuKernel && !d.elementwise.binary).map((d) => d.name);
     expect(simdOps().sort()).toEqual(declared.sort());
     for (const op of simdOps()) {
       expect(CPU_KERNEL_OPS).toContain(op);

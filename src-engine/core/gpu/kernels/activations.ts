@@ -18,10 +18,10 @@ import type { GpuOpKernel } from './types';
 export type ActivationKernel = ElementwiseDecl;
 
 /**
- * Activation kernels by op name: every op file's `elementwise` (an activation brings its own
- * maths in its file; there is no list of them here).
+ * Activation kernels by op name: every op file's unary `elementwise` (an activation brings its own
+ * maths in its file; there is no list of them here). The binary ones are `binary.ts`'s.
  */
-export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.elementwise ? [[d.name, d.elementwise]] : [])));
+export const ACTIVATION_KERNELS: Readonly<Partial<Record<OpName, ActivationKernel>>> = Object.fromEntries(listOps().flatMap((d) => (d.elementwise && !d.elementwise.binary ? [[d.name, d.elementwise]] : [])));
 
 /** Each primitive in WGSL (the helpers are {@link ACTIVATION_HELPERS}). */
 const LOWER: Record<Fn, (u: string) => string> = {
@@ -50,7 +50,7 @@ function literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-/** An expression as WGSL over `x`, `dy`, `p`, `q`. */
+/** An expression as WGSL over `x` (and a binary op's `x2`), `dy`, `p`, `q`. */
 export function printWgsl(e: Expr): string {
   const cond = (k: Cond): string => {
     if (k.kind === 'and') return `(${cond(k.a)} && ${cond(k.b)})`;

@@ -1,20 +1,15 @@
 /// <reference types="@webgpu/types" />
 /**
- * Add and Concat on the GPU, as `core/ops/add.ts` and `core/ops/concat.ts`, both built from one
- * strided block copy (`DST[o·dstRow + dstOff + j] (+)= SRC[o·srcRow + srcOff + j]`, one invocation
- * per copied value):
- * - Add (`x0 + x1 + …`, any number of inputs of one shape, no broadcasting — the op file has
- *   none): `y = x0`, then `y += xk` for k = 1, 2, … one dispatch each, in the op file's order;
- *   backward `dxk += dy` for every input that needs a gradient.
+ * Concat on the GPU, as `core/ops/concat.ts`, built from one strided block copy
+ * (`DST[o·dstRow + dstOff + j] (+)= SRC[o·srcRow + srcOff + j]`, one invocation per copied value;
+ * `binary.ts` copies a one-input Add with it):
  * - Concat (`torch.cat(dim=axis)`, any per-sample axis, negative counting from the end, any number
  *   of inputs): per input, its blocks of `size[axis]·inner` values land in every output row at
  *   the input's offset along the axis; backward adds the same blocks of dy back into each input's
  *   gradient.
  *
- * NOTE: the arithmetic is the op files' own: Add's float32 sums in the same left-to-right order,
- * Concat's copies and `+=`, so both match the CPU exactly (NaN included). An input used twice
- * (`Add(a, a)`) gets two dispatches into the same gradient, which run one after the other (WebGPU
- * orders the dispatches of a pass), so nothing races.
+ * NOTE: the arithmetic is the op file's own (copies and `+=`), so it matches the CPU exactly (NaN
+ * included).
  */
 import { intAttr } from '../../ops/shape-util';
 import type { GpuContext, GpuTensor } from '../context';
@@ -65,20 +60,6 @@ export function blockCopy(ctx: GpuContext, b: Blocks, accumulate: boolean): GpuD
     workgroups,
   );
 }
-
-/** The whole of `src` into `dst` (same length), as one block. */
-function whole(src: GpuTensor, dst: GpuTensor): Blocks {
-  return { rows: 1, len: src.length, src, srcRow: src.length, srcAt: 0, dst, dstRow: dst.length, dstAt: 0 };
-}
-
-export const addKernel: GpuOpKernel = {
-  prepare({ ctx, inputs, output, dOutput, dInputs }) {
-    const forward = inputs.map((x, k) => blockCopy(ctx, whole(x, output), k > 0));
-    const backward: GpuDispatch[] = [];
-    if (dOutput) for (const dx of dInputs) if (dx) backward.push(blockCopy(ctx, whole(dOutput, dx), true));
-    return { forward, backward };
-  },
-};
 
 export const concatKernel: GpuOpKernel = {
   prepare({ ctx, attrs, inputShapes, outputShape, inputs, output, dOutput, dInputs }) {

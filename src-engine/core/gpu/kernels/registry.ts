@@ -5,16 +5,16 @@
  * GPU (E_GPU_NO_KERNEL naming the ops) — there is no per-op fallback to the CPU.
  */
 import { ACTIVATION_OP_KERNELS } from './activations';
+import { BINARY_OP_KERNELS } from './binary';
 import { attentionKernel } from './attention';
 import { batchNormKernel } from './batch-norm';
 import { conv1dKernel, conv2dKernel } from './conv';
 import { convTranspose2dKernel } from './conv-transpose';
 import { dropoutKernel } from './dropout';
-import { addKernel, concatKernel } from './elementwise';
+import { concatKernel } from './elementwise';
 import { ganLossKernel, realFakeBatchKernel } from './gan';
 import { groupNormKernel, layerNormKernel } from './layer-norm';
 import { sliceKernel, transposeKernel } from './layout';
-import { multiplyKernel } from './multiply';
 import { preluKernel } from './prelu';
 import { gruKernel, lstmKernel, rnnKernel } from './recurrent';
 import { embeddingKernel, positionalEmbeddingKernel, sequencePoolKernel, tokenCrossEntropyKernel } from './sequence';
@@ -36,6 +36,7 @@ const inputKernel: GpuOpKernel = { prepare: () => ({ forward: [], backward: [] }
 /** The GPU backend's kernel set, by op (an op without one runs on the CPU backend: `opCoverage` says which). */
 export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   ...ACTIVATION_OP_KERNELS,
+  ...BINARY_OP_KERNELS,
   ...({
     Input: inputKernel,
     Flatten: viewKernel,
@@ -52,7 +53,6 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
     Dropout: dropoutKernel,
     LayerNorm: layerNormKernel,
     GroupNorm: groupNormKernel,
-    Multiply: multiplyKernel,
     Transpose: transposeKernel,
     Slice: sliceKernel,
     PReLU: preluKernel,
@@ -65,7 +65,6 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
     LSTM: lstmKernel,
     GRU: gruKernel,
     Softmax: softmaxKernel,
-    Add: addKernel,
     Concat: concatKernel,
     OneHot: oneHotKernel,
     CrossEntropyLoss: crossEntropyKernel,

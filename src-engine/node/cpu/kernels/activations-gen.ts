@@ -6,12 +6,27 @@
 // call per f32x4 costs as much as a LeakyReLU: inlining made the light kernels 2–4× and the e^x
 // ones ~1.3× faster.
 // Run: `npx tsx src-engine/node/cpu/kernels/activations-gen.ts && node scripts/build-kernels.mjs`.
+// NOTE (relaxed SIMD, decided in #45): this module has no relaxed-FMA variant, on purpose. Fusing
+// every add of a product (772 in the module) into relaxed_madd measured 7–19 % less CPU time on the
+// e^x kernels (ELU, Tanh, GELU, SiLU, Softplus, Mish; this module against the same with every
+// (f32x4.add (f32x4.mul a b) c) fused, one thread, 65 536 values, 15 interleaved rounds, median CPU
+// time, 2-core EPYC at load ~27) and nothing on the light ones (LeakyReLU, HardSwish,
+// HardSigmoid, Clip), but it changes the rounding of up to 15 % of the outputs (GELU: 10 042 of
+// 65 536; SiLU 379, Mish 696) — and relaxed_madd fuses or not as the CPU chooses, so the same
+// model would train to different bits on different machines. The module also holds Softmax and
+// CrossEntropyLoss, whose bits the CLI and loop-identity fingerprints pin. The saving is per
+// activation kernel, in steps mostly spent in GEMM and convolution (not measured end to end), so
+// same bits everywhere wins: write no sum as (f32x4.add (local.get a) (f32x4.mul (local.get b)
+// (local.get c))), the form build-kernels.mjs fuses, unless that decision changes.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from '../../../core/elementwise/expr';
 import { gradient, keyOf, uses, type Cond, type Expr, type Leaf } from '../../../core/elementwise/expr';
 import { SIMD_FNS, simdKinds, type SimdFn } from '../../../core/elementwise/simd';
+
+/** The leaves of a unary op's expressions (the kernels here are unary: `simdKinds` holds no binary op). */
+type UnaryLeaf = Exclude<Leaf, 'x2'>;
 
 const C = (x: string | number): string => `(v128.const f32x4 ${x} ${x} ${x} ${x})`;
 const I = (x: string | number): string => `(v128.const i32x4 ${x} ${x} ${x} ${x})`;
@@ -121,7 +136,7 @@ class SimdEmitter {
   private readonly uses = new Map<string, number>();
   private gaussianOf: string | undefined;
   private count = 0;
-  constructor(private readonly leaves: Readonly<Record<Leaf, string>>) {}
+  constructor(private readonly leaves: Readonly<Record<UnaryLeaf, string>>) {}
 
   /** Statements that leave `e` in $dst. */
   assign(dst: string, e: Expr): void {
@@ -158,7 +173,10 @@ class SimdEmitter {
 
   /** An operand for `e` that a lowering reads more than once: a leaf, a constant, or the local holding it. */
   shared(e: Expr): string {
-    if (e.kind === 'leaf') return this.leaves[e.name];
+    if (e.kind === 'leaf') {
+      if (e.name === 'x2') throw new Error('activations-gen: a binary op has no generated kernel (simdKinds leaves it out)');
+      return this.leaves[e.name];
+    }
     if (e.kind === 'const') return C(num(e.value));
     const key = keyOf(e);
     let name = this.locals.get(key);
@@ -243,7 +261,7 @@ const LOWER: Record<SimdFn, (em: SimdEmitter, dst: string, u: Expr) => string | 
   },
 };
 
-const REGISTERS: Record<Leaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), p: L('al'), q: L('bl') };
+const REGISTERS: Record<UnaryLeaf, string> = { x: L('xv'), y: L('yv'), dy: L('dyv'), p: L('al'), q: L('bl') };
 
 /**
  * The forward's statements ($xv → $yv). NOTE: a root `a·σ(u)` is computed as a/(1 + e^(−u)) (one
