@@ -7,7 +7,8 @@
  * Training here is deterministic given those (seeded; each thread count splits the work one fixed
  * way), so a hit holds the figures a fresh run computes,
  * and every assertion runs on them as on a fresh run's. A clean clone (CI) has no cache: everything
- * trains. `ACCURACY_CACHE=0` trains regardless (and stores the new figures).
+ * trains. `ACCURACY_CACHE=0` trains regardless (and stores the new figures), except what this
+ * vitest run stored itself (a design two tests train, runs.ts: trained once, by the first).
  *
  * What a claim only uses (the GAN's judge, a classifier) can be keyed narrowly instead
  * (`{ sources }`): by the source files its code imports, followed to the end, rather than by every
@@ -22,6 +23,8 @@ import { dirname, join, relative } from 'node:path';
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIR = join(ROOT, 'node_modules', '.cache', 'netwright-accuracy');
 const USE = process.env.ACCURACY_CACHE !== '0';
+/** When this vitest run started (ms; vitest.accuracy.config.ts sets it for every file), else never. */
+const RUN_STARTED = Number(process.env.ACCURACY_RUN_STARTED ?? Infinity);
 
 function files(dir: string, keep: (f: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -109,8 +112,10 @@ export async function cached<T>(name: string, inputs: unknown, compute: () => Pr
   const codeKey = options.sources ? closureHash(options.sources) : code();
   const key = createHash('sha256').update(codeKey).update('\0').update(JSON.stringify({ name, inputs })).digest('hex').slice(0, 32);
   const file = join(DIR, `${name.replace(/[^\w.-]+/g, '_')}-${key}.json`);
-  if (USE && existsSync(file)) {
-    const entry = JSON.parse(readFileSync(file, 'utf8'), (_, v: unknown) => (v !== null && typeof v === 'object' && '__number' in v ? Number((v as { __number: string }).__number) : v)) as { storedAt: string; value: T };
+  const entry = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8'), (_, v: unknown) => (v !== null && typeof v === 'object' && '__number' in v ? Number((v as { __number: string }).__number) : v)) as { storedAt: string; value: T })
+    : undefined;
+  if (entry && (USE || Date.parse(entry.storedAt) >= RUN_STARTED)) {
     console.log(`${name}: figures from ${relative(ROOT, file)} (stored ${entry.storedAt} by a run of the same code and data; ACCURACY_CACHE=0 retrains)`);
     return { value: entry.value, cachedFrom: file };
   }

@@ -5,6 +5,8 @@
  * A lesson with a report (in-painting: per-class success of in-painted digits as read by a
  * classifier trained in Netwright) computes it from its trained runs with the same function as
  * the engine's `lessons.report` (`inpaintingReport`), and its claim is over the report's rows.
+ * Any other lesson's run is trained through runs.ts, so a design another accuracy test trains too
+ * (the segmentation and text-classification templates) trains once.
  * `LESSONS_REDUCED=1` runs the gallery's quick versions instead; `LESSONS_ONLY=id,id` some lessons
  * (their rows replace those of the same lessons in the results file, the others are kept).
  */
@@ -22,6 +24,7 @@ import { createBestBackend } from '../../src-engine/node/cpu';
 import { loadDataset } from '../../src-engine/node/datasets';
 import { Trainer } from '../../src-engine/core/train';
 import { cached } from './cache';
+import { runFigures, trainedRun, type RunFigures } from './runs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RESULTS = join(ROOT, 'test', 'accuracy', 'results');
@@ -47,6 +50,16 @@ function trainedModel(trainer: Trainer, graph: GraphIR, data: PreparedData): Tra
   return modelFromCheckpoint(graph, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: [...data.train.classNames] });
 }
 
+/** `graph` trained in full, its model handed to `keep` (a report reads it). */
+async function trainForReport(graph: GraphIR, keep: (run: { model: TrainedModel; data: PreparedData }) => void): Promise<RunFigures> {
+  const cfg = graph.training!;
+  const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
+  const trainer = new Trainer(graph, data, backend, { compile: compileGraph });
+  const done = await trainer.run();
+  keep({ model: trainedModel(trainer, graph, data), data });
+  return runFigures(done);
+}
+
 /** A lesson's runs trained in full: our figure per variant, the table rows, and its report (if it has one). */
 async function trainLesson(lesson: Lesson, designs: GraphIR[]) {
   const ours: Record<string, number> = {};
@@ -54,14 +67,10 @@ async function trainLesson(lesson: Lesson, designs: GraphIR[]) {
   const runs: Record<string, { model: TrainedModel; data: PreparedData }> = {};
   for (const [i, v] of lesson.variants.entries()) {
     const graph = designs[i];
-    const cfg = graph.training!;
-    const data = prepareData(loadDataset(cfg.dataset, cfg.seed), cfg.dataset, cfg.seed);
-    const trainer = new Trainer(graph, data, backend, { compile: compileGraph });
-    const done = await trainer.run();
+    const done = lesson.report ? await trainForReport(graph, (run) => (runs[v.label] = run)) : await trainedRun(graph, backend);
     const reading = lessonReading(lesson, v);
     const value = done[reading.split]?.[reading.metric] ?? NaN;
     ours[v.label] = value;
-    if (lesson.report) runs[v.label] = { model: trainedModel(trainer, graph, data), data };
     rows.push({ variant: v.label, reading, reference: lesson.reference.figures[v.label], ours: value, seconds: done.seconds, epochs: done.epochs });
     console.log(`${lesson.id} ${v.label}: ${reading.split} ${reading.metric} ${value} (${done.seconds.toFixed(1)} s)`);
   }
@@ -81,10 +90,11 @@ async function trainLesson(lesson: Lesson, designs: GraphIR[]) {
 describe('Learn gallery lessons: our figures bear out each claim', () => {
   for (const lesson of LESSONS) {
     it.runIf(!ONLY || ONLY.includes(lesson.id))(`${lesson.id}: ${lessonClaimText(lesson)}`, async () => {
-      // The designs this lesson trains (and, on a re-run of the same code and data, its stored figures: cache.ts).
+      // The designs this lesson trains (and, on a re-run of the same code and data, their stored
+      // figures: runs.ts, or for a lesson with a report the lesson's, cache.ts).
       const designs = lesson.variants.map((v) => lessonDesign(lesson, v, example(v.example ?? lesson.example), REDUCED));
-      const { value: figures } = await cached(`lesson-${lesson.id}${REDUCED ? '-reduced' : ''}`, { designs, backend: backend.description }, () => trainLesson(lesson, designs));
-      const { ours, rows, report } = figures;
+      const train = () => trainLesson(lesson, designs);
+      const { ours, rows, report } = lesson.report ? (await cached(`lesson-${lesson.id}${REDUCED ? '-reduced' : ''}`, { designs, backend: backend.description }, train)).value : await train();
       const holds = lessonClaimHolds(lesson, ours, report)!;
       const command = `${REDUCED ? 'LESSONS_REDUCED=1 ' : ''}LESSONS_ONLY=${lesson.id} npm run test:accuracy -- test/accuracy/lessons.test.ts`;
       table[lesson.id] = { command, reading: lesson.reading, claim: lessonClaimText(lesson), source: lesson.reference.source, rows, ...(report ? { report } : {}), holds };

@@ -4,18 +4,17 @@
  * split), trained with its defaults on 2 CPU threads: test accuracy ≥ 0.58 (PyTorch on the same
  * files and split: 0.59–0.60; always the largest topic: 0.34). Beside it the bag-of-words Linear
  * model (examples/fortunes-topics-bow.json) on the same split: ≥ 0.65 (PyTorch's logistic
- * regression: 0.69), and above the LSTM, as the Learn gallery's lesson says. Long: `npm run test:accuracy`.
+ * regression: 0.69), and above the LSTM, as the Learn gallery's lesson says. That lesson
+ * (text-lstm-vs-bow) trains the same two templates: one training of each serves both (runs.ts).
+ * Long: `npm run test:accuracy`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGraph } from '../../src-engine/core/autodiff/executor';
 import type { GraphIR } from '../../src-engine/base/ir/types';
-import { prepareData } from '../../src-engine/core/data';
-import { Trainer } from '../../src-engine/core/train';
 import { createCpuBackend, type CpuBackend } from '../../src-engine/node/cpu';
-import { DEBIAN_FORTUNES_DIR, loadDataset } from '../../src-engine/node/datasets';
-import { cached } from './cache';
+import { DEBIAN_FORTUNES_DIR } from '../../src-engine/node/datasets';
+import { trainedRun } from './runs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let backend: CpuBackend;
@@ -27,12 +26,8 @@ afterAll(() => backend?.dispose());
 
 async function testAccuracy(name: string): Promise<{ accuracy: number; seconds: number }> {
   const graph = JSON.parse(readFileSync(join(ROOT, 'examples', `${name}.json`), 'utf8')) as GraphIR;
-  const cfg = graph.training!;
-  const loaded = loadDataset(cfg.dataset, cfg.seed);
-  const { value } = await cached(name, { graph, backend: backend.description, data: loaded.report?.fingerprint }, async () => {
-    const done = await new Trainer(graph, prepareData(loaded, cfg.dataset, cfg.seed), backend, { compile: compileGraph }).run();
-    return { accuracy: done.test?.accuracy ?? NaN, seconds: done.seconds };
-  });
+  const run = await trainedRun(graph, backend);
+  const value = { accuracy: run.test?.accuracy ?? NaN, seconds: run.seconds };
   console.log(`${name}: test accuracy ${value.accuracy.toFixed(3)} after ${value.seconds.toFixed(0)} s on ${backend.description}`);
   return value;
 }
