@@ -27,9 +27,11 @@ describe('the UI bundle', () => {
     expect(files).toContain('src-engine/core/ops/registry.ts');
     expect(files.filter((f) => /^src-engine\/(core\/gpu|core\/ops\/kernels|node|app)\//.test(f))).toEqual([]);
     // An optimizer's one file (core/optim/<kind>.ts) declares its settings beside its CPU, GPU and
-    // PyTorch updates; the UI reads the settings from the printed catalog, and of core/optim only
-    // the hyperparameter checks the live analysis runs (base, schedule-base, types).
+    // PyTorch updates, a schedule's (core/optim/schedule-kinds/) beside its steps; the UI reads the
+    // settings from the printed catalogs, and of core/optim only the hyperparameter checks the live
+    // analysis runs (base, schedule-base, types).
     expect(files).toContain('src-engine/catalog/optimizers/generated.ts');
+    expect(files).toContain('src-engine/catalog/schedules/generated.ts');
     expect(files.filter((f) => f.startsWith('src-engine/core/optim/') && !/\/(base|schedule-base|types)\.ts$/.test(f))).toEqual([]);
     const text = result.outputFiles.map((f) => f.text).join('\n');
     expect(text).not.toMatch(/@compute|@workgroup_size/);
