@@ -45,7 +45,7 @@ const STILL_SPREAD: Record<string, { files: number; why: string }> = {
   series: { files: 4, why: `${FILE_FORMAT}; ${NODE_LOADER}` },
   waves: { files: 3, why: `made in code (core/data/series.ts); ${NODE_LOADER}` },
   mnist: { files: 4, why: `${NODE_LOADER}; the renderer's @example lines (add-data.ts, preview.ts)` },
-  fortunes: { files: 7, why: `${NODE_LOADER}; the text sets' vocabulary and the exported sampler ask for it by name` },
+  fortunes: { files: 6, why: `${NODE_LOADER}; the text sets' vocabulary and the exported sampler ask for it by name` },
   'fortunes-topics': { files: 5, why: `${NODE_LOADER}; the labelled-text sets (core/data/labelled-text.ts, add-data.ts) list it by name` },
 };
 
