@@ -1,9 +1,10 @@
 /**
- * Training settings declared as data (optimizers in `optimizers/`, learning-rate schedules in
- * `schedules/`): a kind, a line for the user and typed parameters with PyTorch's defaults. The
- * IR's setting types and the protocol's zod schemas are derived from these declarations; the Train
- * dock builds its fields from them (as the Inspector does from an op's attributes); the engine's
- * implementations (core/optim) are keyed by the same kinds.
+ * Training settings declared as data (optimizers, learning-rate schedules): a kind, a line for the
+ * user and typed parameters with PyTorch's defaults. Each is written in its kind's one file in
+ * core/optim, beside what it computes, and printed into `optimizers/generated.ts` and
+ * `schedules/generated.ts` (node/catalog-gen.ts). The IR's setting types and the protocol's zod
+ * schemas are derived from these declarations; the Train dock builds its fields from them (as the
+ * Inspector does from an op's attributes).
  */
 
 /** One parameter of a setting: an attribute spec; `required` ones must be given (no default applies). */
@@ -27,8 +28,19 @@ export interface SettingKind<K extends string = string, P extends SettingParams 
   /** A line for the user. */
   doc: string;
   params: P;
-  /** Adjust the defaults to the run where a fixed default would not fit (a cosine spans the run's epochs). */
-  fit?(setting: Record<string, SettingValue>, context: { epochs?: number; lr?: number }): void;
+  /** Defaults that follow the run where a fixed one would not fit (a cosine spans the run's epochs), by parameter. */
+  fit?: Readonly<Record<string, SettingFit>>;
+}
+
+/**
+ * A default taken from the run, when the run has it: its `epochs` or its `lr`, times `times`, at
+ * least `atLeast` (a cosine's `tMax` is the run's epochs; one-cycle peaks at 10× the rate). Data,
+ * so the declaration prints into the catalog.
+ */
+export interface SettingFit {
+  from: 'epochs' | 'lr';
+  times?: number;
+  atLeast?: number;
 }
 
 type ValueOf<S> = S extends { kind: 'bool' } ? boolean : S extends { kind: 'enum'; values: readonly (infer V)[] } ? V : number;
@@ -59,6 +71,9 @@ export function defaultSetting<K extends string>(specs: readonly SettingKind<K>[
   const spec = specs.find((s) => s.kind === kind);
   if (!spec) throw Object.assign(new Error(`Unknown setting "${kind}".`), { code: 'SETTING_UNKNOWN' });
   const out = { kind, ...Object.fromEntries(Object.entries(spec.params).map(([k, p]) => [k, p.default])) } as { kind: K } & Record<string, SettingValue>;
-  spec.fit?.(out, context);
+  for (const [param, f] of Object.entries(spec.fit ?? {})) {
+    const v = context[f.from];
+    if (v) out[param] = Math.max(f.atLeast ?? -Infinity, v * (f.times ?? 1));
+  }
   return out;
 }

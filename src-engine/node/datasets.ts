@@ -60,7 +60,7 @@ const TEXT_WINDOW = 64;
  * - `fortunes`: the same from Debian's `fortunes` (`options.dir`, else /usr/share/games/fortunes),
  *   over the fixed ASCII vocabulary (97 characters: whatever release is installed fits one design);
  * - a user's data (`csv`, `image-folder`, `npz`) with `options.fingerprint` must still match it (docs/data.md);
- * - `iris`, `housing` (a CSV table in code) and the synthetic sets: in code.
+ * - the datasets made in code (core/data/registry.ts): the Iris and housing tables, the synthetic sets.
  *
  * @param seed seeds synthetic sets that set no `options.seed`.
  * @param access which files a path in `options` may name (the engine: the workspace or the user's

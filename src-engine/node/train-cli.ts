@@ -51,6 +51,7 @@ import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { getDataset } from '../catalog/datasets/registry';
 import { DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
@@ -669,12 +670,13 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
     return withInputShape({ ...keep, name: 'image-folder', options: { ...own('image-folder'), path } }, graph);
   }
   // A language model's text: a .txt file read character by character, keeping the window it was designed for.
-  if (/\.txt$/i.test(path) && (current.name === 'text' || current.name === 'fortunes')) {
+  const declared = getDataset(current.name);
+  if (/\.txt$/i.test(path) && declared?.text) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');
-    // A design for fortunes keeps its 97-character vocabulary: its Embedding and last Linear fit any text then.
+    // A design for a set with a fixed vocabulary (fortunes' 97 characters) keeps it: its Embedding and last Linear fit any text then.
     const window = current.options?.window;
-    const ascii = current.name === 'fortunes' ? { vocabulary: 'ascii' } : {};
-    return { ...keep, name: 'text', options: { ...own('text'), ...ascii, ...(typeof window === 'number' ? { window } : {}), path } };
+    const fixed = declared.vocabulary ? { vocabulary: declared.vocabulary } : {};
+    return { ...keep, name: 'text', options: { ...own('text'), ...fixed, ...(typeof window === 'number' ? { window } : {}), path } };
   }
   // A design made for a time series (a window of one value per step): a CSV column is its series,
   // --target naming the column, the window its Input's steps.

@@ -2,6 +2,8 @@ import { compileGraph } from '../../core/autodiff/executor';
 import { createReferenceBackend } from '../../core/backend/reference';
 import { loadBuiltinDataset, prepareData } from '../../core/data';
 import type { GraphIR } from '../../base/ir/types';
+import { twoMoons } from '../../catalog/datasets/two-moons';
+import { DEFAULT_OPTIMIZER } from '../../catalog/optimizers/registry';
 import { TrainingSession } from './training-session';
 
 /** A 2-32-32-2 two-moons classifier with every probed kind of layer an MLP has. */
@@ -21,9 +23,9 @@ const WARM_UP_GRAPH: GraphIR = {
   ],
   outputs: { logits: 'fc3', loss: 'loss' },
   training: {
-    dataset: { name: 'two-moons', options: { samples: 512, noise: 0.2 }, validationSplit: 0.1 },
+    dataset: { name: twoMoons.name, options: { samples: 512, noise: 0.2 }, validationSplit: 0.1 },
     loss: 'loss',
-    optimizer: { kind: 'adam', lr: 0.01 },
+    optimizer: { kind: DEFAULT_OPTIMIZER.kind, lr: 0.01 },
     batchSize: 64,
     epochs: 6,
     seed: 1,

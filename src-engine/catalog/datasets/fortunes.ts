@@ -9,4 +9,5 @@ export const fortunes = declareDataset({
   files: true,
   options: { window: textWindow },
   text: true,
+  vocabulary: 'ascii',
 });

@@ -29,6 +29,11 @@ export interface DatasetDeclaration<N extends string = string> {
   idx?: { mirrors: readonly string[] };
   /** A character-level text set: an exported model samples text from it. */
   text?: boolean;
+  /**
+   * A text set's fixed vocabulary (fortunes: tab, newline and printable ASCII, 97 characters): a
+   * design made for it keeps it on a user's own text, so its Embedding and last Linear still fit.
+   */
+  vocabulary?: 'ascii';
 }
 
 /**

@@ -1,18 +1,12 @@
 import type { SettingsOf } from '../settings';
-import { adagrad } from './adagrad';
-import { adam } from './adam';
-import { adamw } from './adamw';
-import { rmsprop } from './rmsprop';
-import { sgd } from './sgd';
+import { DECLARED } from './generated';
 import type { OptimizerDeclaration } from './types';
 
-/**
- * The one table of optimizers, in the order the app lists them. The IR's `OptimizerConfig`, its
- * zod schema (base/schemas.ts), the Train dock and the engine's implementations (core/optim, keyed
- * by these kinds: a kind without one fails to compile) read it. Adding an optimizer = one file here
- * + one line below, and its `defineOptimizer` in core/optim.
- */
-const DECLARED = [adam, adamw, sgd, rmsprop, adagrad] as const;
+// The optimizers' declarations (`DECLARED`, in the order the app lists them) are printed into
+// ./generated.ts from their files: adding an optimizer = one file, core/optim/<kind>.ts (its
+// settings and what it computes, `defineOptimizer`), one line in core/optim/optimizer-kinds.ts,
+// then `npx tsx src-engine/node/catalog-gen.ts`. The IR's `OptimizerConfig`, its zod schema
+// (base/schemas.ts) and the Train dock read them here, without the updates (CPU, WGSL, PyTorch).
 
 type Flat<T> = { [N in keyof T]: T[N] };
 type WithLr<S> = S extends unknown ? Flat<S & { lr: number }> : never;
@@ -30,8 +24,8 @@ export function unknownOptimizerMessage(kind: unknown): string {
   return `Unknown optimizer "${String(kind)}"; use ${OPTIMIZERS.map((o) => o.kind).join(', ')}.`;
 }
 
-/** The optimizer of a design that has no training settings yet: Adam at its known-good rate. */
-export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: adam.kind, lr: adam.knownGoodLr };
+/** The optimizer of a design that has no training settings yet: the first listed (Adam) at its known-good rate. */
+export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: DECLARED[0].kind, lr: DECLARED[0].knownGoodLr };
 
 /**
  * A learning rate to resume with after `lr` diverged: ten times lower, but no higher than the rate

@@ -9,9 +9,9 @@ export interface OptimizerDeclaration<K extends string = string, P extends Setti
 /**
  * Declare an optimizer's settings, as `defineOp` declares an op's attributes: its kind, a line for
  * the user, its parameters with PyTorch's defaults and ranges (besides `lr`, which every optimizer
- * takes). One file each under `catalog/optimizers/`, one line in its registry; the IR's
- * `OptimizerConfig`, its zod schema and the Train dock read it. What it computes (state slots, CPU
- * and GPU updates, PyTorch text) is `defineOptimizer` in core/optim/<kind>.ts, under the same kind.
+ * takes). Written in the optimizer's one file (core/optim/<kind>.ts, beside what it computes:
+ * `defineOptimizer`) and printed into ./generated.ts, which the IR's `OptimizerConfig`, its zod
+ * schema and the Train dock read.
  */
 export function declareOptimizer<const K extends string, const P extends SettingParams>(d: OptimizerDeclaration<K, P>): OptimizerDeclaration<K, P> {
   return d;

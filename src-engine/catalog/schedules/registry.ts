@@ -1,19 +1,12 @@
 import type { SettingsOf } from '../settings';
-import { constant } from './constant';
-import { cosine } from './cosine';
-import { exponential } from './exponential';
-import { onecycle } from './onecycle';
-import { plateau } from './plateau';
-import { step } from './step';
+import { DECLARED } from './generated';
 import type { ScheduleDeclaration } from './types';
-import { warmupCosine } from './warmup-cosine';
 
-/**
- * The one table of learning-rate schedules, in the order the app lists them. The IR's
- * `ScheduleConfig`, its zod schema (base/schemas.ts), the Train dock and the engine's
- * implementations (core/optim/schedule-kinds, keyed by these kinds) read it.
- */
-const DECLARED = [constant, step, exponential, cosine, warmupCosine, onecycle, plateau] as const;
+// The learning-rate schedules' declarations (`DECLARED`, in the order the app lists them) are
+// printed into ./generated.ts from their files: adding a schedule = one file,
+// core/optim/schedule-kinds/<kind>.ts (its settings and how it steps, `defineSchedule`), one line
+// in that folder's registry.ts, then `npx tsx src-engine/node/catalog-gen.ts`. The IR's
+// `ScheduleConfig`, its zod schema (base/schemas.ts) and the Train dock read them here.
 
 /** A `training.schedule`: the union of every declared schedule's `{ kind, ...params }`. */
 export type ScheduleConfig = SettingsOf<(typeof DECLARED)[number]>;

@@ -7,10 +7,10 @@ export interface ScheduleDeclaration<K extends string = string, P extends Settin
 }
 
 /**
- * Declare a learning-rate schedule's settings, as `declareOptimizer` does an optimizer's. One file
- * each under `catalog/schedules/`, one line in its registry; the IR's `ScheduleConfig`, its zod
- * schema and the Train dock read it. How it steps and its PyTorch text are `defineSchedule` in
- * core/optim/schedule-kinds/<kind>.ts, under the same kind.
+ * Declare a learning-rate schedule's settings, as `declareOptimizer` does an optimizer's. Written in
+ * the schedule's one file (core/optim/schedule-kinds/<kind>.ts, beside how it steps and its PyTorch
+ * text: `defineSchedule`) and printed into ./generated.ts, which the IR's `ScheduleConfig`, its zod
+ * schema and the Train dock read.
  */
 export function declareSchedule<const K extends string, const P extends SettingParams>(d: ScheduleDeclaration<K, P>): ScheduleDeclaration<K, P> {
   return d;

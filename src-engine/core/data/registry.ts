@@ -1,5 +1,6 @@
 import type { DatasetConfig } from '../../base/ir/types';
 import type { CodeDatasetName } from '../../catalog/datasets/registry';
+import { shapeMasks } from '../../catalog/datasets/shape-masks';
 import { csvDataset } from './csv';
 import { HOUSING_CSV } from './housing';
 import { IRIS_CLASS_NAMES, IRIS_FEATURE_NAMES, IRIS_FEATURES, IRIS_LABELS } from './iris';
@@ -28,9 +29,9 @@ function numbers<K extends string>(config: DatasetConfig, keys: readonly K[], se
   return { ...out, seed: num(o, 'seed', config.name) ?? seed };
 }
 
-const iris = (): LoadedDataset => ({
+const iris = (config: DatasetConfig): LoadedDataset => ({
   train: {
-    name: 'iris',
+    name: config.name,
     task: 'classification',
     count: IRIS_LABELS.length,
     features: Float32Array.from(IRIS_FEATURES),
@@ -43,7 +44,7 @@ const iris = (): LoadedDataset => ({
   },
 });
 // The housing table ships as CSV text in code and goes through the same parser as a user's CSV.
-const housing = (): LoadedDataset => ({ train: csvDataset(HOUSING_CSV, { name: 'housing', targetColumn: 'price_100k', task: 'regression' }) });
+const housing = (config: DatasetConfig): LoadedDataset => ({ train: csvDataset(HOUSING_CSV, { name: config.name, targetColumn: 'price_100k', task: 'regression' }) });
 const synthetic = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: syntheticDataset(config.name as SyntheticName, numbers(config, ['samples', 'noise', 'classes', 'factor'], seed)) });
 const sequence = (config: DatasetConfig, seed: number): LoadedDataset => ({ train: sequenceTask(config.name as SequenceTaskName, numbers(config, ['samples', 'length', 'symbols'], seed)) });
 
@@ -59,7 +60,7 @@ export const CODE_LOADERS: { readonly [N in CodeDatasetName]: CodeLoader } = {
   ...(Object.fromEntries(SEQUENCE_TASKS.map((n) => [n, sequence])) as Record<SequenceTaskName, CodeLoader>),
   waves: (config, seed) => wavesDataset(numbers(config, ['samples', 'length'], seed)),
   shapes: (config, seed) => ({ train: shapesDataset(numbers(config, ['samples', 'size'], seed)) }),
-  'shape-masks': (config, seed) => shapeMasksDataset(numbers(config, ['samples', 'testSamples', 'size'], seed)),
+  [shapeMasks.name]: (config, seed) => shapeMasksDataset(numbers(config, ['samples', 'testSamples', 'size'], seed)),
 };
 
 /** The loader of `name` when it is made in code, else undefined. */

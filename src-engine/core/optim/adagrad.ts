@@ -1,8 +1,22 @@
-import { adagrad as declared } from '../../catalog/optimizers/adagrad';
 import { kernel1d, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
 import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
+import { float } from '../../catalog/settings';
+import { declareOptimizer } from '../../catalog/optimizers/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
+const declared = declareOptimizer({
+  kind: 'adagrad',
+  label: 'Adagrad',
+  doc: 'Steps scaled by the root of every squared gradient so far: rarely-updated weights keep larger steps.',
+  params: {
+    lrDecay: float(0, 'The rate at step t is lr / (1 + (t − 1)·lrDecay).', 0),
+    eps: float(1e-10, 'Added to the denominator for stability.', 0),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 1e-2,
+});
 
 /** Adagrad hyperparameters, resolved (PyTorch `torch.optim.Adagrad` defaults). */
 interface AdagradHyper {

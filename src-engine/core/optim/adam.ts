@@ -1,10 +1,26 @@
 import type { AdamUpdateHyper, AdamUpdateItem, Backend } from '../backend/types';
-import { adam as declared } from '../../catalog/optimizers/adam';
-import { adamw } from '../../catalog/optimizers/adamw';
 import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
 import { defineOptimizer, type GpuUpdate } from './optimizer-def';
 import type { OptimParam } from './types';
+import { bool, float } from '../../catalog/settings';
+import { declareOptimizer } from '../../catalog/optimizers/types';
+
+/** β1, β2 and ε, as Adam and AdamW offer them. */
+export const ADAM_BETAS = {
+  beta1: float(0.9, 'Decay of the running mean of gradients (momentum).', 0, 1),
+  beta2: float(0.999, 'Decay of the running mean of squared gradients.', 0, 1),
+  eps: float(1e-8, 'Added to the denominator for stability.', 0),
+};
+
+/** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
+const declared = declareOptimizer({
+  kind: 'adam',
+  label: 'Adam',
+  doc: 'Adaptive per-weight steps from running means of the gradient and its square; a robust default.',
+  params: { ...ADAM_BETAS, weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0), amsgrad: bool(false, 'Use the maximum of past squared-gradient means (AMSGrad).') },
+  knownGoodLr: 1e-3,
+});
 
 /** Adam/AdamW hyperparameters, resolved: the ones a backend's fused update takes. */
 export type AdamHyper = AdamUpdateHyper;
@@ -67,14 +83,14 @@ export class Adam extends OptimizerBase {
 
   constructor(
     params: readonly OptimParam[],
-    cfg: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean },
+    cfg: { kind: string; lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; amsgrad?: boolean },
     decoupled: boolean,
     backend?: Backend,
   ) {
     const amsgrad = cfg.amsgrad ?? false;
     super(params, cfg.lr, amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq'], backend?.adamUpdate ? backend.alloc : undefined);
     this.kernel = backend?.adamUpdate ?? adamUpdate;
-    this.kind = decoupled ? adamw.kind : declared.kind;
+    this.kind = cfg.kind;
     this.hyper = {
       lr: cfg.lr,
       beta1: cfg.beta1 ?? 0.9,

@@ -1,6 +1,16 @@
-import { adamw as declared } from '../../catalog/optimizers/adamw';
-import { Adam, adamGpu } from './adam';
 import { defineOptimizer } from './optimizer-def';
+import { float } from '../../catalog/settings';
+import { ADAM_BETAS, Adam, adamGpu } from './adam';
+import { declareOptimizer } from '../../catalog/optimizers/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
+const declared = declareOptimizer({
+  kind: 'adamw',
+  label: 'AdamW',
+  doc: 'Adam with decoupled weight decay, as most transformers are trained.',
+  params: { ...ADAM_BETAS, weightDecay: float(0.01, 'Decoupled weight decay (weights only).', 0) },
+  knownGoodLr: 1e-3,
+});
 
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adamw = defineOptimizer({

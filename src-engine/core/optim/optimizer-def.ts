@@ -7,10 +7,10 @@ import type { OptimParam, Optimizer } from './types';
 export type OptimizerSettings<K extends OptimizerConfig['kind']> = Extract<OptimizerConfig, { kind: K }>;
 
 /**
- * What one optimizer computes, declared once (one file per optimizer, one line in
- * `optimizer-kinds.ts`), over its declaration (catalog/optimizers/<kind>.ts: its settings): its
- * state slots, its CPU update, its GPU update and how the exported train.py builds it. Shaped like
- * `defineOp`.
+ * One optimizer, declared once (one file per optimizer, one line in `optimizer-kinds.ts`): its
+ * declaration (settings, spread in from its `declareOptimizer`, which catalog-gen.ts prints into
+ * the catalog), its state slots, its CPU update, its GPU update and how the exported train.py
+ * builds it. Shaped like `defineOp`.
  */
 export interface OptimizerDefinition<K extends OptimizerConfig['kind'] = OptimizerConfig['kind']> extends OptimizerDeclaration<K> {
   /** The buffers it keeps per parameter, each the parameter's size, by name (as its saved state names them). */

@@ -1,8 +1,24 @@
-import { rmsprop as declared } from '../../catalog/optimizers/rmsprop';
 import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
 import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
+import { bool, float } from '../../catalog/settings';
+import { declareOptimizer } from '../../catalog/optimizers/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
+const declared = declareOptimizer({
+  kind: 'rmsprop',
+  label: 'RMSprop',
+  doc: 'Steps scaled by a running mean of squared gradients.',
+  params: {
+    alpha: float(0.99, 'Decay of the running mean of squared gradients.', 0, 1),
+    eps: float(1e-8, 'Added to the denominator for stability.', 0),
+    momentum: float(0, 'Momentum factor.', 0, 1),
+    centered: bool(false, 'Normalise by the gradient variance instead of its second moment.'),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 1e-2,
+});
 
 /** RMSprop hyperparameters, resolved (PyTorch `torch.optim.RMSprop` defaults). */
 export interface RmspropHyper {

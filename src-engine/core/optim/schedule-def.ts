@@ -6,9 +6,10 @@ import type { Schedule } from './schedule-base';
 export type ScheduleSettings<K extends ScheduleConfig['kind']> = Extract<ScheduleConfig, { kind: K }>;
 
 /**
- * What one learning-rate schedule computes, declared once (one file per schedule in
- * `schedule-kinds/`, one line in their registry), over its declaration (catalog/schedules/<kind>.ts:
- * its settings): how the engine's loop steps it, and how the exported train.py reproduces it.
+ * One learning-rate schedule, declared once (one file per schedule in `schedule-kinds/`, one line
+ * in their registry): its declaration (settings, spread in from its `declareSchedule`, which
+ * catalog-gen.ts prints into the catalog), how the engine's loop steps it, and how the exported
+ * train.py reproduces it.
  * Shaped like `defineOp`.
  */
 export interface ScheduleDefinition<K extends ScheduleConfig['kind'] = ScheduleConfig['kind']> extends ScheduleDeclaration<K> {

@@ -1,9 +1,24 @@
-import { sgd as declared } from '../../catalog/optimizers/sgd';
 import { WORKGROUP, words } from '../gpu/kernels/dispatch';
 import { OptimizerBase, checkHyper } from './base';
 import { defineOptimizer, type GpuUpdate, type OptimizerSettings } from './optimizer-def';
 import type { OptimParam } from './types';
 import { optimError } from './types';
+import { bool, float } from '../../catalog/settings';
+import { declareOptimizer } from '../../catalog/optimizers/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
+const declared = declareOptimizer({
+  kind: 'sgd',
+  label: 'SGD',
+  doc: 'Plain gradient descent, optionally with (Nesterov) momentum.',
+  params: {
+    momentum: float(0, 'Momentum factor (0.9 is common).', 0, 1),
+    nesterov: bool(false, 'Nesterov momentum (needs momentum > 0).'),
+    dampening: float(0, 'Dampening of the momentum.', 0, 1),
+    weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
+  },
+  knownGoodLr: 0.1,
+});
 
 /** SGD hyperparameters, resolved (PyTorch `torch.optim.SGD` defaults). */
 export interface SgdHyper {

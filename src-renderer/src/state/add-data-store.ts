@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
-import { bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { DATASETS, bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import { LABELLED_TEXT_SETS, dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
@@ -180,14 +180,15 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
 
 
 /**
- * The scan options of a text for a design trained on text (`text` or Debian's `fortunes`): its
- * window, and fortunes' fixed 97-character vocabulary (so its Embedding and last Linear fit);
- * undefined for any other design.
+ * The scan options of a text for a design trained on a character-level text set (declared `text`):
+ * its window, and the set's fixed vocabulary where it declares one (fortunes' 97 characters, so its
+ * Embedding and last Linear fit); undefined for any other design.
  */
 export function textOptions(dataset: DatasetConfig | undefined): Record<string, unknown> | undefined {
-  if (dataset?.name !== 'text' && dataset?.name !== 'fortunes') return undefined;
+  const declared = DATASETS.find((d) => d.name === dataset?.name);
+  if (!dataset || !declared?.text) return undefined;
   const window = dataset.options?.window;
-  const vocabulary = dataset.name === 'fortunes' ? 'ascii' : dataset.options?.vocabulary;
+  const vocabulary = declared.vocabulary ?? dataset.options?.vocabulary;
   return { ...(typeof window === 'number' ? { window } : {}), ...(vocabulary === 'ascii' ? { vocabulary } : {}) };
 }
 

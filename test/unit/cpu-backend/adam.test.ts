@@ -142,8 +142,8 @@ describe('CPU backend adamUpdateMany: every parameter in shared parallel rounds'
       });
     const pa = params();
     const pb = params();
-    const batched = new Adam(pa, { lr: 1e-2, weightDecay: 0.01 }, true, cpu);
-    const single = new Adam(pb, { lr: 1e-2, weightDecay: 0.01 }, true, { ...cpu, adamUpdateMany: undefined });
+    const batched = new Adam(pa, { kind: 'adamw', lr: 1e-2, weightDecay: 0.01 }, true, cpu);
+    const single = new Adam(pb, { kind: 'adamw', lr: 1e-2, weightDecay: 0.01 }, true, { ...cpu, adamUpdateMany: undefined });
     for (let t = 1; t <= 3; t++) {
       for (const [i, p] of pa.entries()) {
         const g = randn(p.value.data.length, 50 * t + i);

@@ -1,6 +1,16 @@
-import { cosine as declared } from '../../../catalog/schedules/cosine';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
+import { float, int, required } from '../../../catalog/settings';
+import { declareSchedule } from '../../../catalog/schedules/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/schedules/generated.ts lists every schedule's). */
+const declared = declareSchedule({
+  kind: 'cosine',
+  label: 'cosine',
+  doc: 'Half a cosine from the rate down to etaMin over tMax epochs (CosineAnnealingLR).',
+  params: { tMax: required(int(10, 'Epochs (or steps) of the half cosine; the run\u2019s epochs by default.', 1)), etaMin: float(0, 'The lowest rate.', 0) },
+  fit: { tMax: { from: 'epochs', atLeast: 1 } },
+});
 
 export const cosine = defineSchedule({
   ...declared,

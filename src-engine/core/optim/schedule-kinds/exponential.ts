@@ -1,6 +1,15 @@
-import { exponential as declared } from '../../../catalog/schedules/exponential';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
+import { float, required } from '../../../catalog/settings';
+import { declareSchedule } from '../../../catalog/schedules/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/schedules/generated.ts lists every schedule's). */
+const declared = declareSchedule({
+  kind: 'exponential',
+  label: 'exponential',
+  doc: 'Multiply the rate by gamma every epoch (ExponentialLR).',
+  params: { gamma: required(float(0.9, 'Factor per epoch (or step).', 0)) },
+});
 
 export const exponential = defineSchedule({
   ...declared,

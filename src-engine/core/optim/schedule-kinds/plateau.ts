@@ -1,7 +1,23 @@
-import { plateau as declared } from '../../../catalog/schedules/plateau';
 import { optimError } from '../types';
 import { check, checkKind, type Schedule, type ScheduleState } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
+import { choice, float, int } from '../../../catalog/settings';
+import { declareSchedule } from '../../../catalog/schedules/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/schedules/generated.ts lists every schedule's). */
+const declared = declareSchedule({
+  kind: 'plateau',
+  label: 'reduce on plateau',
+  doc: 'Multiply the rate by factor when the validation loss stops improving (ReduceLROnPlateau).',
+  params: {
+    factor: float(0.1, 'Factor applied when the loss plateaus.', 0, 1),
+    patience: int(10, 'Epochs without improvement before reducing.', 0),
+    threshold: float(1e-4, 'Relative improvement that counts.', 0),
+    minLr: float(0, 'The rate never goes below this.', 0),
+    cooldown: int(0, 'Epochs to wait after a reduction.', 0),
+    mode: choice('min', ['min', 'max'], 'Whether the watched value should go down or up.'),
+  },
+});
 
 export const plateau = defineSchedule({
   ...declared,

@@ -1,6 +1,15 @@
-import { step as declared } from '../../../catalog/schedules/step';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
+import { float, int, required } from '../../../catalog/settings';
+import { declareSchedule } from '../../../catalog/schedules/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/schedules/generated.ts lists every schedule's). */
+const declared = declareSchedule({
+  kind: 'step',
+  label: 'step decay',
+  doc: 'Multiply the rate by gamma every stepSize epochs (StepLR).',
+  params: { stepSize: required(int(1, 'Epochs (or steps) between decays.', 1)), gamma: required(float(0.5, 'Factor applied at each decay.', 0)) },
+});
 
 export const step = defineSchedule({
   ...declared,

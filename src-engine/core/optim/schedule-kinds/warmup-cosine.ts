@@ -1,6 +1,16 @@
-import { warmupCosine as declared } from '../../../catalog/schedules/warmup-cosine';
 import { ClosedFormSchedule, check } from '../schedule-base';
 import { defineSchedule } from '../schedule-def';
+import { float, int, required } from '../../../catalog/settings';
+import { declareSchedule } from '../../../catalog/schedules/types';
+
+/** Its settings, as the Train dock and the IR read them (catalog/schedules/generated.ts lists every schedule's). */
+const declared = declareSchedule({
+  kind: 'warmup-cosine',
+  label: 'warm-up + cosine',
+  doc: 'Linear warm-up from 0, then a cosine down to etaMin; steps per batch.',
+  params: { warmupSteps: required(int(100, 'Batches of linear warm-up.', 0)), totalSteps: required(int(1000, 'Batches until the rate reaches etaMin.', 1)), etaMin: float(0, 'The lowest rate.', 0) },
+  perStep: true,
+});
 
 export const warmupCosine = defineSchedule({
   ...declared,
