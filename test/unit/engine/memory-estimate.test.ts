@@ -1,7 +1,8 @@
 /**
  * The run memory estimate's parts (issue #32 item 5; `bench/memory.ts` sets the estimate beside
  * the engine's measured peak): the optimizer buffer count it assumes is what each optimizer
- * really keeps, and a checkpoint taken into a kept one, or a view, allocates no tensor.
+ * really keeps, and a checkpoint taken into a kept one, or a view, allocates no tensor. And an
+ * inference plan holds no gradients (#47).
  */
 import { describe, expect, it } from 'vitest';
 import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
@@ -16,6 +17,10 @@ import { createOptimizer } from '../../../src-engine/core/optim';
 import { optimizerSlots } from '../../../src-engine/core/optim/registry';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadDataset } from '../../../src-engine/node/datasets';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { inferencePlan } from '../../../src-engine/core/export/infer';
+import { modelFromCheckpoint } from '../../../src-engine/core/export/model';
+import type { Backend } from '../../../src-engine/core/backend/types';
 
 /** Two epochs of the iris MLP on the reference backend. */
 async function makeLoop(): Promise<TrainingLoop> {
@@ -66,5 +71,28 @@ describe('the run memory estimate', () => {
     const view = loop.view();
     for (const p of loop.plan.params) expect(view.params[`${p.nodeId}.${p.name}`]).toBe(p.value.data);
     expect(Object.values(view.params)).toEqual(Object.values(kept.params));
+  });
+
+  it('an inference plan holds its weights once: no gradient buffers; a training plan gets them at its first backward', () => {
+    const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
+    const checked = checkedOrThrow(g);
+    let floats = 0;
+    const ref = createReferenceBackend();
+    const counting: Backend = { ...ref, alloc: (n) => ((floats += n), ref.alloc(n)) };
+    const train = compileGraph(checked, { batchSize: 1, backend: counting, seed: 1 });
+    const params = train.params.reduce((n, p) => n + p.value.data.length, 0);
+    const model = modelFromCheckpoint(g, { params: Object.fromEntries(train.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])), buffers: {}, step: 0, epoch: 0 });
+    floats = 0;
+    const plan = inferencePlan(model, 1, counting, checked);
+    plan.forward(false);
+    expect(floats).toBeGreaterThanOrEqual(params);
+    expect(floats).toBeLessThan(1.1 * params);
+    floats = 0;
+    train.input('image').data.fill(0.5);
+    train.input('label').data.fill(3);
+    train.forward(true);
+    train.backward();
+    expect(floats).toBeGreaterThanOrEqual(params);
+    expect(train.params.every((p) => p.grad.data.some((v) => v !== 0))).toBe(true);
   });
 });
