@@ -9,7 +9,7 @@ import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
 import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples, type TextEncoding } from '../../core/data';
-import type { LoadedModel, SessionEmit, TrainingSession } from '../session';
+import { sessionCheckpointCopies, type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
 
@@ -213,12 +213,13 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
  */
 export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0): RunMemoryEstimate {
   const t = g.training!;
+  const slots = Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0)));
   const estimate = estimateRunMemory({
     params: g.params,
     activationsPerSample: activationsPerSample(g.ir, g.shapesAt(batchSize)),
     batchSize,
-    optimizerSlots: Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0))),
-    checkpointCopies: 3,
+    optimizerSlots: slots,
+    checkpointCopies: sessionCheckpointCopies(4 * g.params * (1 + slots), Boolean(t.earlyStopping)),
     residentBytes,
     streamedDataBytes,
   });

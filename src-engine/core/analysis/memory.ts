@@ -20,8 +20,9 @@ export interface RunMemoryInputs {
   /** Buffers the optimizer keeps per parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
   optimizerSlots: number;
   /**
-   * Copies of the weights and optimizer state kept while training: the loop's last and best
-   * epoch-end checkpoints, and the divergence guard's rollback snapshot (3); fewer without them.
+   * Copies of the weights and optimizer state kept while training besides the live ones: a
+   * session's rollback snapshot, and a best checkpoint kept for early stopping or waiting to be
+   * written (`sessionCheckpointCopies`, app/session/run-recorder.ts).
    */
   checkpointCopies: number;
   /** What the engine holds already, measured (its resident memory with the data loaded), or 0. */
