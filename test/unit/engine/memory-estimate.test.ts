@@ -60,8 +60,11 @@ describe('the run memory estimate', () => {
 
   it('adds its parts: resident, model (weights, gradients, optimizer buffers), checkpoint copies, two plans of activations', () => {
     const e = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
-    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, activations: 4 * 2 * 50 * 2 * 8, data: 0 });
+    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 50 * 2 * 8, data: 0 });
     expect(e.bytes).toBe(1e6 + 16_000 + 36_000 + 6_400);
+    // Probes: the gradient probe's copy of the weights before a probed step.
+    const probed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, weightCopies: 1 });
+    expect(probed.bytes - e.bytes).toBe(4 * 1000);
     // A folder streamed from disk: its memory budget (decoded images it may come to hold) is counted too.
     const streamed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, streamedDataBytes: 2 ** 28 });
     expect(streamed.parts.data).toBe(2 ** 28);
