@@ -1,8 +1,8 @@
 /**
  * The engine's peak memory against its estimate (issue #32 item 5). For each design, a real engine
  * child (src-engine/node/main.ts, as web mode runs it, with the run store on and probes as the app
- * asks for them) trains `BENCH_EPOCHS` epochs of `BENCH_LIMIT` samples (so that every checkpoint
- * copy the estimate counts is made: last, best, rollback), then `BENCH_STEPS` steps more, is
+ * asks for them) trains `BENCH_EPOCHS` epochs of `BENCH_LIMIT` samples (so that every copy of the
+ * state the estimate counts is made: the rollback snapshot, a best checkpoint waiting to be written), then `BENCH_STEPS` steps more, is
  * stopped, and is watched for `BENCH_AFTER_S` seconds (the run store writes its last checkpoint). The table shows the estimate the
  * engine gives (`train.start`'s `memory`), the child's peak resident memory (VmHWM) and the
  * ratio peak ÷ estimate; the issue's bar is within 25 % (0.75–1.25).

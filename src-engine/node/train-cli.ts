@@ -376,6 +376,9 @@ async function train(plan: RunPlan): Promise<number> {
     trainer = new Trainer(checked, data, device.backend, {
       compile: device.compile,
       ...(design.resume ? { resumeFrom: design.resume.checkpoint } : {}),
+      // The recorder writes the epochs' checkpoints from the live tensors: the loop keeps a copy
+      // only of the best one, and only for early stopping to put back.
+      checkpoints: graph.training?.earlyStopping ? 'best' : false,
       onEvent: (e) => {
         recorder.event(e, trainer);
         print(e);
@@ -445,7 +448,7 @@ async function findLr(args: Args, io: Io, checked: CheckedGraph, data: PreparedD
 /** Write the trained model where `--export` said (docs/export.md). */
 function exportTrained(plan: RunPlan, exportAs: ExportFormat, trainer: Trainer, result: DoneEvent, runId: string | undefined): void {
   const { args, io, checked, data } = plan;
-  const model = modelFromCheckpoint(checked.ir, trainer.loop.capture(), {
+  const model = modelFromCheckpoint(checked.ir, trainer.loop.view(), {
     ...(data.normalization ? { normalization: data.normalization } : {}),
     classNames: [...data.train.classNames],
     metrics: recordMetrics(result),
@@ -508,11 +511,13 @@ class RunRecorder {
     const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
     if (e.type === 'epoch') {
       record.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.seconds(), metrics: recordMetrics({ train: e.train, val: e.val }) });
-      // The last and best checkpoints, as the app's runs keep them (docs/runs.md).
-      if (trainer.loop.last) record.checkpoint('last', trainer.loop.last, extras);
-      if (e.best && trainer.loop.best) record.checkpoint('best', trainer.loop.best, extras);
+      // The last and best checkpoints, as the app's runs keep them (docs/runs.md), written from
+      // the live tensors (between two steps: the loop read a device's back first).
+      const view = trainer.loop.view({ train: e.train, ...(e.val ? { val: e.val } : {}) });
+      record.checkpoint('last', view, extras);
+      if (e.best) record.checkpoint('best', view, extras);
     } else if (e.type === 'done') {
-      if (trainer.loop.step > 0) record.checkpoint('last', trainer.loop.capture(), extras);
+      if (trainer.loop.step > 0) record.checkpoint('last', trainer.loop.view(), extras);
       record.finish(e.reason === 'stopped' ? 'stopped' : 'done', { steps: e.steps, epochs: e.epochs, seconds: e.seconds, metrics: recordMetrics(e) });
     } else if (e.type === 'error') {
       record.append({ kind: 'event', t: this.seconds(), event: 'error', data: { code: e.code, message: e.message } });

@@ -9,7 +9,7 @@ import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
 import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples, type TextEncoding } from '../../core/data';
-import type { LoadedModel, SessionEmit, TrainingSession } from '../session';
+import { sessionCheckpointCopies, type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
 
@@ -209,18 +209,20 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
 
 /**
  * A run's peak memory estimate (core/analysis/memory.ts) at `batchSize` — with `residentBytes`,
- * what the engine holds already (the data loaded) — refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming
+ * what the engine holds already (the data loaded), and `probed`, whether it runs probes — refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming
  * the figures, when it is above the host's limit, or the model and activations above what the
  * backend's memory can grow to.
  */
-export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0): RunMemoryEstimate {
+export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed = false): RunMemoryEstimate {
   const t = g.training!;
+  const slots = Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0)));
   const estimate = estimateRunMemory({
     params: g.params,
     activationsPerSample: activationsPerSample(g.ir, g.shapesAt(batchSize)),
     batchSize,
-    optimizerSlots: Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0))),
-    checkpointCopies: 3,
+    optimizerSlots: slots,
+    checkpointCopies: sessionCheckpointCopies(4 * g.params * (1 + slots), Boolean(t.earlyStopping)),
+    weightCopies: probed ? 1 : 0,
     residentBytes,
     streamedDataBytes,
   });
@@ -235,7 +237,7 @@ export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<Train
   if (limit !== undefined && estimate.bytes > limit) {
     throw coded(
       'E_TRAIN_TOO_MUCH_MEMORY',
-      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
+      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.probes ? `, the probes' copy of the weights ${formatGiB(p.probes)}` : ''}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
     );
   }
   return estimate;

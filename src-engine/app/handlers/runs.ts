@@ -102,7 +102,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   const dataset: DatasetConfig = overrides?.limit !== undefined ? { ...t.dataset, limit: overrides.limit } : t.dataset;
   const data = await ctx.loadPrepared(dataset, seed, g.ir);
   // Again with what the engine now holds (its data loaded), before the model is allocated.
-  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0);
+  const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, params.probes !== false);
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
   const from = record.checkpoint ? undefined : startWeights(ctx, startFromOf(t));
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.

@@ -4,7 +4,7 @@ export { LatestWinsMailbox } from './frame-mailbox';
 export { DivergenceGuard, locateNonFinite, gradientsFinite, divergenceHint, type Divergence, type DivergenceGuardOptions, type NonFiniteSite } from './divergence-guard';
 export { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
 export { ProbeScheduler, PACED_PROBE_HZ, type TakenFrame } from './probe-scheduler';
-export { RunRecorder } from './run-recorder';
+export { RunRecorder, sessionCheckpointCopies } from './run-recorder';
 export { SessionEvents } from './session-events';
 export { predictSample, type PredictionPlan } from './predict';
 export { sanityCheck, type SanityCheckOptions } from './sanity-check';

@@ -8,6 +8,22 @@ import type { TakenFrame } from './probe-scheduler';
 
 /** Write the run store's last/best checkpoints at epoch ends at most this often (ms); always at the end. */
 const CHECKPOINT_EVERY_MS = 2000;
+/**
+ * A best epoch sooner than CHECKPOINT_EVERY_MS after the last write waits for the next one as a
+ * copy when the state (weights, buffers, optimizer buffers) is at most this many bytes — a small
+ * model's fast epochs, where a write each would cost more than the copy; a larger one is written
+ * at once, from the live tensors.
+ */
+const PENDING_BEST_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * Copies of the weights and optimizer state a recorded session keeps besides the live ones, for a
+ * state of `stateBytes`: the rollback snapshot, and a best checkpoint waiting to be written (a
+ * small state's) or kept for early stopping to put back (`TrainingLoopOptions.checkpoints`).
+ */
+export function sessionCheckpointCopies(stateBytes: number, earlyStopping: boolean): number {
+  return 1 + (earlyStopping || stateBytes <= PENDING_BEST_MAX_BYTES ? 1 : 0);
+}
 
 /**
  * The one place a run is written to the run store, a loop hook: every step's loss, metrics and
@@ -16,13 +32,20 @@ const CHECKPOINT_EVERY_MS = 2000;
  * end, and the last and best checkpoints (at epoch ends, at most every 2 s, and at the end). A
  * store that cannot be written (disk full) must not stop training: the failure is recorded.
  * Without a sink (`recordTo`) it records nothing.
+ *
+ * The checkpoints are written from the live tensors (`LoopView.view`), not from copies the loop
+ * keeps: a best epoch between two writes waits as a copy only when the state is small
+ * (PENDING_BEST_MAX_BYTES), or as the loop's own best when early stopping keeps one.
  */
 export class RunRecorder implements LoopHooks {
   private loop!: LoopView;
   private sink: RunSink | null = null;
   private readonly createdAt = performance.now();
   private lastStored = -Infinity;
-  private storedBest: Checkpoint | null = null;
+  /** A best epoch's checkpoint not written yet (ours, `bestCopy`, or the loop's `best`). */
+  private pendingBest: Checkpoint | null = null;
+  /** The arrays a small state's pending best is copied into (reused). */
+  private bestCopy: Checkpoint | null = null;
   /** The run was held (diverged) when it ended. */
   private heldAtEnd = false;
   /** Settings changed mid-run, in order (kept in the run's summary at the end). */
@@ -64,10 +87,19 @@ export class RunRecorder implements LoopHooks {
 
   afterEpoch(e: LoopEpoch): void {
     this.sink?.append({ kind: 'epoch', epoch: e.epoch, step: e.step, t: this.elapsed(), metrics: recordMetrics({ train: e.train, val: e.val }) });
+    if (!this.sink?.checkpoint) return;
+    // The loop read a device's state back before this hook: the live tensors are the epoch's.
+    const view = this.loop.view({ train: e.train, ...(e.val ? { val: e.val } : {}) });
     const now = performance.now();
-    if (!this.sink?.checkpoint || now - this.lastStored < CHECKPOINT_EVERY_MS) return;
-    this.lastStored = now;
-    this.store(this.loop.last, true);
+    if (now - this.lastStored >= CHECKPOINT_EVERY_MS) {
+      this.lastStored = now;
+      this.store(view, e.best ? view : this.pendingBest);
+    } else if (e.best) {
+      const kept = this.loop.best;
+      if (kept?.epoch === e.epoch) this.pendingBest = kept;
+      else if (stateBytes(view) <= PENDING_BEST_MAX_BYTES) this.pendingBest = this.bestCopy = this.loop.capture(view.metrics, this.bestCopy ?? undefined);
+      else this.store(null, view);
+    }
   }
 
   onState(state: ControlState): void {
@@ -93,8 +125,7 @@ export class RunRecorder implements LoopHooks {
   done(r: LoopResult, seconds: number): void {
     // Early stopping has put the best weights back. The live buffers, written at once: no copy.
     if (this.loop.step > 0 && this.sink?.checkpoint) {
-      this.store(this.loop.view({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), false);
-      this.store(null, true);
+      this.store(this.loop.view({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), this.pendingBest);
     }
     const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';
     this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}) });
@@ -109,20 +140,32 @@ export class RunRecorder implements LoopHooks {
     this.sink?.append({ kind: 'event', t: this.elapsed(), event, data });
   }
 
-  /** Keep `last` and, with `best`, the loop's best checkpoint when it changed since it was last kept. */
-  private store(last: Checkpoint | null, best: boolean): void {
+  /** Write `last` and `best` (each when given); a best written is no longer pending. */
+  private store(last: Checkpoint | null, best: Checkpoint | null): void {
     const sink = this.sink;
     if (!sink?.checkpoint) return;
     const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
     try {
       if (last) sink.checkpoint('last', last, extras);
-      const b = best ? this.loop.best : null;
-      if (b && b !== this.storedBest) {
-        sink.checkpoint('best', b, extras);
-        this.storedBest = b;
+      if (best) {
+        sink.checkpoint('best', best, extras);
+        this.pendingBest = null;
       }
     } catch (err) {
       this.event('checkpoint-failed', { message: (err as Error).message });
     }
   }
 }
+
+/** Bytes of a checkpoint's tensors: weights, buffers and every group's optimizer buffers. */
+function stateBytes(ck: Checkpoint): number {
+  let n = 0;
+  const add = (r: Record<string, Float32Array | readonly number[]>) => {
+    for (const a of Object.values(r)) n += a.length * 4;
+  };
+  add(ck.params);
+  add(ck.buffers);
+  for (const g of ck.groups ?? [{ optimizer: ck.optimizer }]) for (const slots of Object.values(g.optimizer.slots)) add(slots);
+  return n;
+}
+

@@ -58,14 +58,17 @@ export class TrainingSession {
   /** Training time of the loops before the current one (a run that lost its device and went on on the CPU). */
   private earlierSeconds = 0;
   private finalMetrics: Record<string, Record<string, unknown>> | null = null;
+  private readonly options: Omit<TrainingSessionOptions, 'resumeFrom'>;
 
   constructor(
     readonly runId: string,
     graph: CheckedGraph | GraphIR,
     readonly data: PreparedData<Samples>,
     readonly backend: Backend,
-    private readonly options: TrainingSessionOptions,
+    { resumeFrom, ...options }: TrainingSessionOptions,
   ) {
+    // The resume point is restored by the loop, then let go: not kept for the run as a second copy.
+    this.options = options;
     if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
     const o = options.overrides ?? {};
     const t = graph.training;
@@ -90,7 +93,7 @@ export class TrainingSession {
       metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,
       ...(o.lr !== undefined ? { optimizer: { ...t.optimizer, lr: o.lr } } : {}),
       ...stripUndefined({ epochs: o.epochs, batchSize: o.batchSize, seed: o.seed }),
-    }, options.resumeFrom);
+    }, resumeFrom);
   }
 
   /** A loop of this run's hooks: the one it starts with, or, after its device was lost, the one that goes on on the CPU. */
@@ -100,6 +103,10 @@ export class TrainingSession {
       compile,
       // A run the user stops still gets test figures (of the weights at the stop).
       testWhenStopped: true,
+      // One copy of the state kept besides the live one, the rollback snapshot: the recorder writes
+      // the epochs' checkpoints out from the live tensors, and only early stopping needs the best
+      // one back in memory (RunRecorder, `sessionCheckpointCopies`).
+      checkpoints: graph.training?.earlyStopping ? 'best' : false,
       overrides,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...stripUndefined({ yieldToHost: o.yieldToHost, yieldEveryMs: o.yieldEveryMs, progressEveryMs: o.progressEveryMs }),

@@ -20,10 +20,16 @@ export interface RunMemoryInputs {
   /** Buffers the optimizer keeps per parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
   optimizerSlots: number;
   /**
-   * Copies of the weights and optimizer state kept while training: the loop's last and best
-   * epoch-end checkpoints, and the divergence guard's rollback snapshot (3); fewer without them.
+   * Copies of the weights and optimizer state kept while training besides the live ones: a
+   * session's rollback snapshot, and a best checkpoint kept for early stopping or waiting to be
+   * written (`sessionCheckpointCopies`, app/session/run-recorder.ts).
    */
   checkpointCopies: number;
+  /**
+   * Copies of the weights alone kept while training: the gradient probe's, of the weights before a
+   * probed step (its update ratio, app/probes/gradient-probe.ts); 0 without probes.
+   */
+  weightCopies?: number;
   /** What the engine holds already, measured (its resident memory with the data loaded), or 0. */
   residentBytes: number;
   /**
@@ -36,13 +42,13 @@ export interface RunMemoryInputs {
 /** A run's peak memory estimate in bytes, and its parts (for the message and the bench). */
 export interface RunMemoryEstimate {
   bytes: number;
-  parts: { resident: number; model: number; checkpoints: number; activations: number; data: number };
+  parts: { resident: number; model: number; checkpoints: number; probes: number; activations: number; data: number };
 }
 
 /**
  * The most memory a run will hold at once: what the engine holds now (code, the loaded data), the
- * model on the backend (weights, gradients, optimizer buffers), the checkpoint copies kept while
- * it trains, and the activations and their gradients of the batch's plan and of one more (a
+ * model on the backend (weights, gradients, optimizer buffers), the copies of its state kept while
+ * it trains, the probes' copy of the weights, and the activations and their gradients of the batch's plan and of one more (a
  * partial last batch, evaluation), and a streamed set's memory budget. Float32 throughout. `bench/memory.ts` compares it with the
  * engine's measured peak.
  */
@@ -51,10 +57,11 @@ export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
     resident: m.residentBytes,
     model: 4 * m.params * (2 + m.optimizerSlots),
     checkpoints: 4 * m.params * (1 + m.optimizerSlots) * m.checkpointCopies,
+    probes: 4 * m.params * (m.weightCopies ?? 0),
     activations: 4 * 2 * m.activationsPerSample * 2 * m.batchSize,
     data: m.streamedDataBytes ?? 0,
   };
-  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.activations + parts.data, parts };
+  return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.data, parts };
 }
 
 /** Values per sample over every node's output (shapes as `analyzeGraph` infers them, dim 0 the batch). */

@@ -23,7 +23,7 @@ export interface ParamEntry {
   readonly nodeId: string;
   readonly name: string;
   readonly value: Tensor;
-  /** dLoss/dParam after `backward()`. */
+  /** dLoss/dParam after `backward()` (allocated when first read: an inference plan has none). */
   readonly grad: Tensor;
   /** Whether weight decay applies (the op's ParamSpec says). */
   readonly decay: boolean;
@@ -206,10 +206,8 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     for (const spec of specs) {
       const value = alloc(spec.shape);
       if (init) initTensor(value, spec, rng);
-      const grad = alloc(spec.shape);
       values[spec.name] = value;
-      grads[spec.name] = grad;
-      family.params.push({ nodeId: id, name: spec.name, value, grad, decay: spec.decay, ...(node.frozen === true ? { frozen: true } : {}) });
+      family.params.push(lazyGradient({ nodeId: id, name: spec.name, value, decay: spec.decay, ...(node.frozen === true ? { frozen: true } : {}) }, grads, () => alloc(spec.shape)));
     }
     const bufs: Record<string, Tensor> = {};
     for (const spec of bufferSpecs) {
@@ -223,6 +221,19 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     family.buffersByNode.set(id, bufs);
   }
   return planFor(family, opts.batchSize, checked.order, shapes);
+}
+
+/**
+ * `entry` with its gradient allocated when first asked for — as `entry.grad` or as `grads[name]`
+ * (its node's `dParams`): by the first `backward` or an optimizer, never by an inference plan
+ * (a loaded model's, `inferencePlan`), which so holds its weights once, without a second buffer
+ * of their size.
+ */
+function lazyGradient(entry: Omit<ParamEntry, 'grad'>, grads: Record<string, Tensor>, alloc: () => Tensor): ParamEntry {
+  let grad: Tensor | undefined;
+  const get = () => (grad ??= alloc());
+  Object.defineProperty(grads, entry.name, { get, enumerable: true, configurable: true });
+  return Object.defineProperty(entry, 'grad', { get, enumerable: true, configurable: true }) as ParamEntry;
 }
 
 interface Step {

@@ -38,8 +38,13 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
    * does, so a run stopped early still has test figures to compare.
    */
   testWhenStopped?: boolean;
-  /** Keep a checkpoint of every epoch's end, and the best one (default true). */
-  checkpoints?: boolean;
+  /**
+   * Which epoch-end checkpoints the loop keeps in memory, each a full copy of the weights and
+   * optimizer state: `true` (default) the latest epoch's and the best one (`last`, `best`);
+   * `'best'` only the best (what early stopping puts back at the end); `false` none. A hook that
+   * writes them out takes `view()` in `afterEpoch` instead (the app's run recorder): no copy.
+   */
+  checkpoints?: boolean | 'best';
   /**
    * Continue from a checkpoint of the same graph (a crashed or stopped run, more epochs of a
    * finished one, or a GPU run's snapshot after its device was lost): its weights, buffers,
@@ -124,14 +129,19 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   /** Between an epoch's start and its per-epoch schedule step: a checkpoint now is one within the epoch. */
   private epochOpen = false;
   private readonly hooks: LoopHooks<P>;
+  /** `options.resumeFrom` until the run has restored it (then let go: no second copy of the state kept for the run). */
+  private resumeFrom: Checkpoint | undefined;
+  private readonly options: TrainingLoopOptions<P>;
 
   /** A graph not yet checked is checked here (GraphError on errors); a `CheckedGraph` is taken as it is. */
   constructor(
     graph: CheckedGraph | GraphIR,
     readonly data: PreparedData<Samples>,
     readonly backend: Backend,
-    private readonly options: TrainingLoopOptions<P>,
+    { resumeFrom, ...options }: TrainingLoopOptions<P>,
   ) {
+    this.options = options;
+    this.resumeFrom = resumeFrom;
     if (!graph.training) throw new TrainError('TRAIN_NO_CONFIG', 'The graph has no training settings (dataset, loss, optimizer); add them before training.');
     this.config = { ...graph.training, ...stripUndefined(options.overrides ?? {}) };
     checkConfig(this.config);
@@ -157,9 +167,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     }
     this.control.setLrBase(() => this.groups[0].schedule.lr);
     // Where a resumed run stands before it starts (its state events say so).
-    if (options.resumeFrom) {
-      this.steps = options.resumeFrom.step;
-      this.epochNow = options.resumeFrom.epoch;
+    if (resumeFrom) {
+      this.steps = resumeFrom.step;
+      this.epochNow = resumeFrom.epoch;
     }
     for (const h of options.hooks ?? []) h.setup?.(this);
   }
@@ -174,12 +184,12 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     return this.epochNow;
   }
 
-  /** The best checkpoint so far (by the early-stopping metric, else validation loss). */
+  /** The best checkpoint so far (by the early-stopping metric, else validation loss); null unless kept (`checkpoints`). */
   get best(): Checkpoint | null {
     return this.bestCheckpoint;
   }
 
-  /** The checkpoint at the end of the latest epoch. */
+  /** The checkpoint at the end of the latest epoch; null unless kept (`checkpoints: true`). */
   get last(): Checkpoint | null {
     return this.lastCheckpoint;
   }
@@ -198,7 +208,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
 
   /** Train until done or stopped. Rejects with the error of a failed step (TrainError and others). */
   async run(): Promise<LoopResult> {
-    if (this.options.resumeFrom) this.checkFits(this.options.resumeFrom);
+    if (this.resumeFrom) this.checkFits(this.resumeFrom);
     const run = this.startRun();
     const watch = new BestWatch(this.config);
     // Streamed splits: skips while reading are reported with the epoch they happened in.
@@ -253,9 +263,10 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       epochsRun: 0,
       stepsAtStart: 0,
     };
-    const resume = this.options.resumeFrom;
+    const resume = this.resumeFrom;
     if (resume) {
       this.restore(resume);
+      this.resumeFrom = undefined;
       this.steps = resume.step;
       // Within an epoch: its remaining batches, then its end (validation, schedule, checkpoint).
       const within = resume.batch !== undefined;
@@ -458,15 +469,20 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     return null;
   }
 
-  /** The epoch's checkpoint as the last one (and the best, when `best`), unless checkpoints are off. */
+  /**
+   * The epoch's checkpoints as `checkpoints` keeps them: the last one (and the best, when `best`),
+   * or only the best. A device plan's state is read back first either way: the hooks' `afterEpoch`
+   * reads the weights as they stand (a snapshot, `view()` written out).
+   */
   private async keepCheckpoints(metrics: EpochMetrics, best: boolean): Promise<void> {
-    if (this.options.checkpoints ?? true) {
-      await this.sync();
+    await this.sync();
+    const keep = this.options.checkpoints ?? true;
+    if (keep === true) {
       // Into the previous last checkpoint unless it is also the best one: at most two copies.
       const reuse = this.lastCheckpoint !== this.bestCheckpoint ? (this.lastCheckpoint ?? undefined) : undefined;
       this.lastCheckpoint = this.capture(metrics, reuse);
-    }
-    if (best) this.bestCheckpoint = this.lastCheckpoint;
+      if (best) this.bestCheckpoint = this.lastCheckpoint;
+    } else if (keep === 'best' && best) this.bestCheckpoint = this.capture(metrics, this.bestCheckpoint ?? undefined);
   }
 
   /**

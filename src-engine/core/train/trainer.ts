@@ -2,7 +2,7 @@ import type { Backend } from '../backend/types';
 import type { Dataset, PreparedData, Samples } from '../data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
-import { TrainingLoop } from './loop';
+import { TrainingLoop, type TrainingLoopOptions } from './loop';
 import type { CheckedGraph } from '../analysis/checked';
 import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
 import { TrainError } from './types';
@@ -16,6 +16,8 @@ export interface TrainerOptions {
   overrides?: Partial<Pick<TrainingConfig, 'epochs' | 'batchSize' | 'seed'>>;
   /** Continue from a stored run's checkpoint (weights, optimizer and schedule state, step and epoch): the CLI's `--resume`. */
   resumeFrom?: Checkpoint;
+  /** Which epoch-end checkpoints the loop keeps in memory (`TrainingLoopOptions.checkpoints`; default the last and the best). */
+  checkpoints?: TrainingLoopOptions['checkpoints'];
   /** Yield to the event loop when this many ms passed since the last yield (default 10). */
   yieldEveryMs?: number;
   /** Minimum ms between progress events (default 200). */
@@ -43,11 +45,17 @@ export class Trainer {
   private started = false;
   private finished = false;
 
-  constructor(graph: CheckedGraph | GraphIR, data: PreparedData<Samples>, backend: Backend, private readonly options: TrainerOptions) {
+  /** The options' event listener (the rest is the loop's: a resume point is not kept here once it is restored). */
+  private readonly onEvent: TrainerOptions['onEvent'];
+
+  constructor(graph: CheckedGraph | GraphIR, data: PreparedData<Samples>, backend: Backend, options: TrainerOptions) {
+    this.onEvent = options.onEvent;
+    const { onStepLoss } = options;
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile,
       ...(options.overrides ? { overrides: options.overrides } : {}),
       ...(options.resumeFrom ? { resumeFrom: options.resumeFrom } : {}),
+      ...(options.checkpoints !== undefined ? { checkpoints: options.checkpoints } : {}),
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
       hooks: [
@@ -63,7 +71,7 @@ export class Trainer {
             }
             return 'ok';
           },
-          afterStep: ({ step, loss, metrics }) => options.onStepLoss?.(step, loss, metrics),
+          afterStep: ({ step, loss, metrics }) => onStepLoss?.(step, loss, metrics),
           onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
           afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
         },
@@ -143,7 +151,7 @@ export class Trainer {
   }
 
   private emit(e: TrainerEvent): void {
-    this.options.onEvent?.(e);
+    this.onEvent?.(e);
   }
 }
 

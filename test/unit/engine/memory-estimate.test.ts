@@ -1,7 +1,10 @@
 /**
  * The run memory estimate's parts (issue #32 item 5; `bench/memory.ts` sets the estimate beside
  * the engine's measured peak): the optimizer buffer count it assumes is what each optimizer
- * really keeps, and a checkpoint taken into a kept one, or a view, allocates no tensor.
+ * really keeps, and a checkpoint taken into a kept one, or a view, allocates no tensor. And the
+ * copies it counts are the ones a run keeps (#47): a recorded session holds one copy of its state
+ * besides the live one (the rollback snapshot), writing its checkpoints from the live tensors
+ * without losing the best one; an inference plan holds no gradients.
  */
 import { describe, expect, it } from 'vitest';
 import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
@@ -16,6 +19,17 @@ import { createOptimizer } from '../../../src-engine/core/optim';
 import { optimizerSlots } from '../../../src-engine/core/optim/registry';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadDataset } from '../../../src-engine/node/datasets';
+import { loadBuiltinDataset } from '../../../src-engine/core/data';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
+import { inferencePlan } from '../../../src-engine/core/export/infer';
+import { modelFromCheckpoint } from '../../../src-engine/core/export/model';
+import type { Checkpoint } from '../../../src-engine/core/train';
+import type { Backend } from '../../../src-engine/core/backend/types';
+import { TrainingSession } from '../../../src-engine/app/session';
+import { checkMemory } from '../../../src-engine/app/handlers/context';
+import type { RunSink } from '../../../src-engine/app/runs/recorder';
+import type { RunRecord } from '../../../src-engine/app/runs/types';
+import { twoMoonsGraph } from '../session/fixtures';
 
 /** Two epochs of the iris MLP on the reference backend. */
 async function makeLoop(): Promise<TrainingLoop> {
@@ -46,8 +60,11 @@ describe('the run memory estimate', () => {
 
   it('adds its parts: resident, model (weights, gradients, optimizer buffers), checkpoint copies, two plans of activations', () => {
     const e = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
-    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, activations: 4 * 2 * 50 * 2 * 8, data: 0 });
+    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 50 * 2 * 8, data: 0 });
     expect(e.bytes).toBe(1e6 + 16_000 + 36_000 + 6_400);
+    // Probes: the gradient probe's copy of the weights before a probed step.
+    const probed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, weightCopies: 1 });
+    expect(probed.bytes - e.bytes).toBe(4 * 1000);
     // A folder streamed from disk: its memory budget (decoded images it may come to hold) is counted too.
     const streamed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, streamedDataBytes: 2 ** 28 });
     expect(streamed.parts.data).toBe(2 ** 28);
@@ -67,4 +84,97 @@ describe('the run memory estimate', () => {
     for (const p of loop.plan.params) expect(view.params[`${p.nodeId}.${p.name}`]).toBe(p.value.data);
     expect(Object.values(view.params)).toEqual(Object.values(kept.params));
   });
+
+  it('a recorded session keeps no epoch checkpoint in memory: it writes them from the live tensors, and a best epoch between two writes still lands as it was', async () => {
+    const { session, writes, atEpochEnd, records } = await recordedSession({ epochs: 6 });
+    expect(session.loop.last).toBeNull();
+    expect(session.loop.best).toBeNull();
+    const live = session.loop.plan.params.map((p) => p.value.data);
+    const lasts = writes.filter((w) => w.which === 'last');
+    expect(lasts.length).toBeGreaterThanOrEqual(2); // the first epoch's end and the run's
+    // Written from the live tensors, not from copies.
+    expect(lasts.map((w) => w.views)).toEqual(lasts.map(() => true));
+    expect(lasts.at(-1)!.arrays).toEqual(live);
+    // The best epoch (by validation loss) came within 2 s of the first write: kept aside, written at the end, as it was.
+    const vals = records.flatMap((r) => (r.kind === 'epoch' ? [[r.epoch, (r.metrics.val as { loss: number }).loss] as const] : []));
+    const bestEpoch = vals.reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    const best = writes.filter((w) => w.which === 'best').at(-1)!;
+    expect(best.epoch).toBe(bestEpoch);
+    expect(best.params).toEqual(atEpochEnd.get(bestEpoch));
+    expect(lasts.at(-1)!.params).toEqual(atEpochEnd.get(6));
+  });
+
+  it('with early stopping the session keeps only the best checkpoint, and ends on its weights', async () => {
+    const { session, writes, atEpochEnd } = await recordedSession({ epochs: 30, optimizer: { kind: 'sgd', lr: 0.5 }, earlyStopping: { metric: 'val_loss', mode: 'min', patience: 2 } });
+    expect(session.loop.last).toBeNull();
+    const best = session.loop.best!;
+    expect(best.epoch).toBeLessThan(session.loop.epoch);
+    expect(writes.filter((w) => w.which === 'best').at(-1)!.params).toEqual(atEpochEnd.get(best.epoch));
+    expect(writes.filter((w) => w.which === 'last').at(-1)!.params).toEqual(atEpochEnd.get(best.epoch));
+  });
+
+  it('an inference plan holds its weights once: no gradient buffers; a training plan gets them at its first backward', () => {
+    const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
+    const checked = checkedOrThrow(g);
+    let floats = 0;
+    const ref = createReferenceBackend();
+    const counting: Backend = { ...ref, alloc: (n) => ((floats += n), ref.alloc(n)) };
+    const train = compileGraph(checked, { batchSize: 1, backend: counting, seed: 1 });
+    const params = train.params.reduce((n, p) => n + p.value.data.length, 0);
+    const model = modelFromCheckpoint(g, { params: Object.fromEntries(train.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data])), buffers: {}, step: 0, epoch: 0 });
+    floats = 0;
+    const plan = inferencePlan(model, 1, counting, checked);
+    plan.forward(false);
+    expect(floats).toBeGreaterThanOrEqual(params);
+    expect(floats).toBeLessThan(1.1 * params);
+    floats = 0;
+    train.input('image').data.fill(0.5);
+    train.input('label').data.fill(3);
+    train.forward(true);
+    train.backward();
+    expect(floats).toBeGreaterThanOrEqual(params);
+    expect(train.params.every((p) => p.grad.data.some((v) => v !== 0))).toBe(true);
+  });
+
+  it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
+    const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
+    const wide = { ...g, nodes: g.nodes.map((n) => (n.id === 'fc1' ? { ...n, attrs: { ...n.attrs, outFeatures: 100_000 } } : n)) };
+    const copies = (graph: GraphIR) => {
+      const checked = checkedOrThrow(graph);
+      const state = 4 * checked.params * 3; // Adam: weights and two moments
+      return checkMemory(checked, 64, {}).parts.checkpoints / state;
+    };
+    expect(copies(wide)).toBe(1);
+    expect(copies(g)).toBe(2);
+    expect(copies({ ...wide, training: { ...wide.training!, earlyStopping: { metric: 'val_loss', mode: 'min', patience: 3 } } })).toBe(2);
+  });
 });
+
+/** A two-moons session recorded into memory: every checkpoint written (its arrays, whether they were the live ones, a copy of its weights) and the weights at each epoch's end. */
+async function recordedSession(training: Parameters<typeof twoMoonsGraph>[0]) {
+  const graph = twoMoonsGraph(training);
+  const data = prepareData(loadBuiltinDataset(graph.training!.dataset, 1)!, graph.training!.dataset, 1);
+  const records: RunRecord[] = [];
+  const writes: { which: string; epoch: number; arrays: Float32Array[]; views: boolean; params: Float32Array[] }[] = [];
+  const atEpochEnd = new Map<number, Float32Array[]>();
+  const liveParams = () => session.loop.plan.params.map((p) => p.value.data);
+  const sink: RunSink = {
+    id: 'r1',
+    append: (r) => records.push(r),
+    finish: () => {},
+    checkpoint: (which, ck: Checkpoint) => {
+      const arrays = Object.values(ck.params) as Float32Array[];
+      writes.push({ which, epoch: ck.epoch, arrays, views: arrays.every((a, i) => a === liveParams()[i]), params: arrays.map((a) => a.slice()) });
+    },
+  };
+  const session: TrainingSession = new TrainingSession('t', graph, data, createReferenceBackend(), {
+    compile: compileGraph,
+    probes: false,
+    emit: (event, d) => {
+      if (event === 'train.epoch') atEpochEnd.set((d as { epoch: number }).epoch, liveParams().map((a) => a.slice()));
+    },
+  });
+  session.recordTo(sink);
+  await session.run();
+  return { session, writes, atEpochEnd, records };
+}
