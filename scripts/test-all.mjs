@@ -83,6 +83,20 @@ async function step(name, cmd, args, count, together = false, nice = 0) {
 // with deadlines, which a core shared at equal priority could miss; the checks and the unit tests
 // have no deadline a slower core would miss. One after another they took 281 + 215 s on 2 cores;
 // side by side, see issue #33's note.
+// With --with-accuracy (CI), the long accuracy runs start at once too, at niceness 15: they train
+// on whatever the other parts leave of the cores (the e2e suite waits on the UI, the unit tests on
+// Python and SwiftShader: about a third of 2 cores stays idle), and have the machine to themselves
+// when the others end. Their output is printed whole when they end.
+const accuracy = withAccuracy
+  ? step(
+      'accuracy runs',
+      bin('vitest'),
+      ['run', '--config', 'vitest.accuracy.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'accuracy.json')}`],
+      () => vitestCounts(path.join(reports, 'accuracy.json')),
+      true,
+      15,
+    )
+  : undefined;
 const unit = step(
   'unit tests',
   bin('vitest'),
@@ -111,12 +125,7 @@ const e2e =
         true,
       )
     : Promise.resolve(results.push({ name: 'e2e tests', code: 1, passed: 0, failed: 1 }));
-await Promise.all([unit, checks, e2e]);
-if (withAccuracy) {
-  await step('accuracy runs', bin('vitest'), ['run', '--config', 'vitest.accuracy.config.ts', '--reporter=default', '--reporter=json', `--outputFile.json=${path.join(reports, 'accuracy.json')}`], () =>
-    vitestCounts(path.join(reports, 'accuracy.json')),
-  );
-}
+await Promise.all([unit, checks, e2e, accuracy]);
 
 /** Every failed test in a vitest JSON report, with the first line of its message. */
 function vitestFailures(file, part) {
