@@ -43,13 +43,18 @@ export interface ScanEnvironment {
  */
 function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResult['kind'] {
   const folder = statSync(resolved).isDirectory();
-  if (folder && (asked === undefined || asked === 'auto' || asked === 'image-folder' || asked === 'text-folder')) return holdsTexts(resolved) ? 'text-folder' : 'image-folder';
+  if (folder && (asked === undefined || asked === 'auto' || asked === 'image-folder' || asked === 'text-folder')) return folderKind(resolved);
   if (asked && asked !== 'auto') return asked;
   return /\.np[zy]$/i.test(resolved) ? 'npz' : 'csv';
 }
 
+/** A folder of class sub-folders: a text folder when they hold `.txt` files and no images, else an image folder. */
+export function folderKind(root: string): 'text-folder' | 'image-folder' {
+  return holdsTexts(root) ? 'text-folder' : 'image-folder';
+}
+
 /** Whether a folder's class sub-folders hold `.txt` files and no images (a text folder, not an image folder). */
-export function holdsTexts(root: string): boolean {
+function holdsTexts(root: string): boolean {
   let texts = false;
   for (const d of readdirSync(root, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name.startsWith('.')) continue;

@@ -6,7 +6,7 @@ import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD
 import { captureNames, isClassName, type CaptureExtension } from './captures';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
-import { holdsTexts } from '../../src-engine/node/data-scan';
+import { folderKind } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import type { ErrorCode } from '../../src-engine/base/errors';
@@ -264,7 +264,7 @@ export class FileService {
       for (const e of entries) {
         if (e.name.startsWith('.') || out.length >= 10_000) continue;
         let abs = path.join(dir, e.name);
-        let kind: FileResult<'listData'>[number]['kind'] | undefined = e.isDirectory() ? (holdsTexts(abs) ? 'text-folder' : 'image-folder') : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
+        let kind: FileResult<'listData'>[number]['kind'] | undefined = e.isDirectory() ? folderKind(abs) : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
         if (!kind) continue;
         let name = e.name;
         // A folder holding a pair of .npy (an upload of two) is listed as its features file.
