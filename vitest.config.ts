@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The GPU test files run again across the GPU wire: those whose cases (not marked `itDirectOnly`)
@@ -59,6 +60,45 @@ const FMA_SAME = ['add', 'conv', 'kernel', 'kernels-fresh'];
 const GPU_ISOLATED = ['device-lost', 'service', 'device-choice-ui', 'wire-chromium', 'wire', 'poll-pacing'];
 const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
 
+/**
+ * The order the test files are handed to the workers. vitest queues the projects one after another
+ * in name order (cpu-fma, gpu-shared, gpu-wire, ui-shared, unit, unit-shared), each project's
+ * files longest first (from its results cache; without one, largest first): the longest file of
+ * all, torchvision.test.ts (unit-shared, ~7 min under `npm test`'s load), started last and ran on
+ * alone while the other worker had nothing left. Here the projects whose files are longest come
+ * first, and the projects of many short files last, so the last files to start are short ones.
+ * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
+ * the next file only when the next file in the queue is of the same project (otherwise it is
+ * stopped, and the GPU files' compiled pipelines with it).
+ */
+const PROJECT_ORDER = ['unit-shared', 'gpu-shared', 'unit', 'gpu-wire', 'ui-shared', 'cpu-fma'];
+
+/**
+ * Within a project, these first (in this order), then vitest's own order: the longest files,
+ * measured (CPU and wall seconds under load), for a run without a results cache (CI's first run).
+ */
+const LONGEST = [
+  ...['engine/export/onnx/torchvision', 'engine/export/train-py', 'engine/attention-train', 'cpu-backend/winograd', 'engine/train/loop-identity'],
+  ...['gpu/train-loop', 'gpu/gemm', 'gpu/gan-train', 'gpu/op-suite', 'gpu/probes', 'gpu/executor-ops', 'gpu/conv2d', 'gpu/executor'],
+  ...['gpu/service', 'gpu/wire-chromium', 'gpu/device-lost', 'host/web-large-messages', 'editor/project-fuzz'],
+].map((f) => `test/unit/${f}.test.ts`);
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const project = (s: TestSpecification) => {
+      const i = PROJECT_ORDER.indexOf(s.project.name);
+      return i < 0 ? PROJECT_ORDER.length : i;
+    };
+    const known = (s: TestSpecification) => {
+      const i = LONGEST.findIndex((f) => s.moduleId.endsWith(f));
+      return i < 0 ? LONGEST.length : i;
+    };
+    // Array.prototype.sort is stable: vitest's order stays within each rank.
+    return sorted.sort((a, b) => project(a) - project(b) || known(a) - known(b));
+  }
+}
+
 // Unit tests: fast, deterministic, no browser. End-to-end tests live in test/e2e (Playwright) and
 // the long accuracy runs in vitest.accuracy.config.ts.
 export default defineConfig({
@@ -66,6 +106,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    sequence: { sequencer: LongestFirst },
     // vitest's default is one worker fewer than the cores: one worker on a 2-core machine (CI), where
     // the slow files (SwiftShader, the WebAssembly backend, PyTorch in a child process) then run
     // one after another. Two at a time keep both cores busy.

@@ -123,15 +123,33 @@ describe('torch.onnx idioms import and match PyTorch', () => {
 
 describe('torchvision families (random weights, 1×3×64×64) import and match PyTorch', () => {
   for (const name of ['resnet18', 'mobilenet_v2', 'mobilenet_v2_opset13', 'squeezenet1_1', 'mnasnet0_5', 'mobilenet_v3_small', 'efficientnet_b0', 'densenet121', 'resnet50', 'shufflenet_v2_x0_5']) {
-    it(`${name}: imported, matches PyTorch; fine-tuned one epoch with a new head, exported again`, async () => {
+    const then = name === 'mobilenet_v2_opset13' ? "mobilenet_v2's design and weights, bit for bit" : 'fine-tuned one epoch with a new head, exported again';
+    it(`${name}: imported, matches PyTorch; ${then}`, async () => {
       const model = await check(name);
       if (name === 'densenet121') denseNetGroups(model.graph);
       // Every op it imports to has a GPU kernel: it can train on the GPU.
       expect(gpuKernelGaps(model.graph)).toEqual([]);
-      await fineTune(name, model);
+      // The opset-13 file imports to mobilenet_v2's design and weights, bit for bit (what differs
+      // is how the file spells them, checked above): fine-tuning it again would repeat that case's
+      // computation step for step (the same losses), so it is compared instead.
+      if (name === 'mobilenet_v2_opset13') expectSameModel(model, importOnnx(readFileSync(join(dir, 'mobilenet_v2.onnx'))).model);
+      else await fineTune(name, model);
     }, 120_000);
   }
 });
+
+/** The same design (node ids, ops, attributes, inputs, outputs) and the same weights, bit for bit. */
+function expectSameModel(got: TrainedModel, want: TrainedModel): void {
+  expect(got.graph.nodes).toEqual(want.graph.nodes);
+  expect(got.graph.outputs).toEqual(want.graph.outputs);
+  for (const kind of ['params', 'buffers'] as const) {
+    expect(Object.keys(got[kind]), kind).toEqual(Object.keys(want[kind]));
+    for (const [k, v] of Object.entries(want[kind])) {
+      const w = got[kind][k];
+      expect(Buffer.from(w.buffer, w.byteOffset, w.byteLength).equals(Buffer.from(v.buffer, v.byteOffset, v.byteLength)), `${k} bit for bit`).toBe(true);
+    }
+  }
+}
 
 /**
  * densenet121's module scopes as nested groups (#29 item 2): `features` holds the four dense
