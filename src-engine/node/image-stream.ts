@@ -359,6 +359,11 @@ class DecodePool {
 
 const DECODE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// A transform that keeps function names (esbuild's keepNames: tsx, which runs the CLI and the
+// benches) wraps the inner functions of the sources embedded below in calls of its own __name,
+// which is not defined here: each image then failed in this thread and was decoded again on the
+// training thread. The same helper, so those sources run as they are.
+const __name = (fn, value) => Object.defineProperty(fn, 'name', { value, configurable: true });
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');

@@ -4,9 +4,11 @@
  * the folder held in memory, bit for bit; an image that becomes unreadable mid-run is a reported
  * skip, not a crash.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
@@ -21,6 +23,7 @@ import { writeDigitFolder } from './user-data-fixtures';
 import { EngineEvents } from '../../../../src-engine/protocol';
 import { main } from '../../../../src-engine/node/train-cli';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nw-stream-'));
@@ -85,6 +88,28 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     expect(here.losses).toEqual(inMemory.losses);
     // Without threads every batch decodes here: 2 epochs × (36 train + 12 validation) + 18 test, and the two passes.
     expect(onLoopThread).toBeGreaterThan(2 * 36 + 100);
+  });
+
+  it('the worker threads decode under tsx too (the CLI, the benches), whose kept function names their embedded sources carry', () => {
+    // esbuild's keepNames wraps inner functions in `__name(...)` calls; vitest's transform does not, tsx's does.
+    const url = (f: string) => pathToFileURL(join(ROOT, f)).href;
+    const script = `
+      const { loadImageFolderSamples, releaseStreamedFolder } = await import(${JSON.stringify(url('src-engine/node/image-stream.ts'))});
+      const { IMAGE_DECODERS } = await import(${JSON.stringify(url('src-engine/node/image-decoders.ts'))});
+      let here = 0;
+      const spy = (f) => (b) => (here++, IMAGE_DECODERS[f](b));
+      const { train } = loadImageFolderSamples(${JSON.stringify(dir)}, { shape: ${JSON.stringify(SHAPE)}, budgetBytes: 4096, workers: 1, decoders: { png: spy('png'), jpeg: spy('jpeg'), webp: spy('webp') } });
+      const idx = Int32Array.from({ length: train.count }, (_, i) => i);
+      await train.load(idx);
+      train.read(idx, new Float32Array(train.count * ${SHAPE[0] * SHAPE[1] * SHAPE[2]}));
+      releaseStreamedFolder();
+      console.log(JSON.stringify({ here, count: train.count, skipped: train.skipped.length }));`;
+    // A file, not `-e`: the threads' eval'd CommonJS source would inherit `--input-type=module`.
+    const file = join(mkdtempSync(join(tmpdir(), 'nw-stream-tsx-')), 'decode.mts');
+    writeFileSync(file, script);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+    // Every training image (PNGs and JPEGs, resized) decoded in the thread: none again on this one.
+    expect(JSON.parse(out)).toEqual({ here: 0, count: 48, skipped: 0 });
   });
 
   it('a limited run whose samples fit the budget reads them into memory; a folder within it loads as before', () => {
