@@ -72,7 +72,8 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     const streamed = loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 4096, workers: 1, decoders });
     expect(streamed.memoryBudget).toBe(4096);
     expect(streamed.report?.fingerprint).toBe(loadImageFolder(dir, { shape: SHAPE }).report?.fingerprint);
-    expect(streamed.report?.notes.join(' ')).toMatch(/streamed from disk: 66 images are .* over the memory budget of 0\.00 MiB; decoded in 1 worker thread/);
+    // 3/4 of the 4,096 bytes cache 7 samples of 432 values as bytes (1 as float32).
+    expect(streamed.report?.notes.join(' ')).toMatch(/streamed from disk: 66 images are .* over the memory budget of 0\.00 MiB; decoded in 1 worker thread, up to 7 decoded samples cached \(as 8-bit values\)/);
     const threads = await train(streamed);
     expect(isStreamed(threads.data.train) && isStreamed(threads.data.val) && isStreamed(threads.data.test)).toBe(true);
     expect(threads.data.memoryBudget).toBe(4096);
@@ -84,7 +85,8 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     expect(threads.done.val).toEqual(inMemory.done.val);
     expect(onLoopThread).toBeLessThanOrEqual(2 * 36);
     onLoopThread = 0;
-    const here = await train(loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 4096, workers: 0, decoders }));
+    // A budget whose cache holds one sample (3/4 of 1,000 bytes, 432 a sample as 8-bit values).
+    const here = await train(loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 1000, workers: 0, decoders }));
     expect(here.losses).toEqual(inMemory.losses);
     // Without threads every batch decodes here: 2 epochs × (36 train + 12 validation) + 18 test, and the two passes.
     expect(onLoopThread).toBeGreaterThan(2 * 36 + 100);
