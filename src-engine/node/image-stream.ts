@@ -4,8 +4,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import { DATA_LIMITS, DataError, imageToSample, mib, readImageHeader } from '../core/data';
-import { sniffImage } from '../core/data/image';
+import { DATA_LIMITS, DataError, mib, readImageHeader } from '../core/data';
+import { imageToPlanes, sniffImage } from '../core/data/image';
 import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
 import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
 import { decodePngFast } from './png-fast';
@@ -117,7 +117,8 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
     }
   }
   const threads = Math.min(options.workers ?? Math.max(1, Math.min(4, availableParallelism() - 1)), Math.max(1, Math.floor(decoding / largest)));
-  const store = new FolderStore(root, kept, shape, Math.floor((CACHE_SHARE * budget) / (fs * 4)), { ...options, workers: threads }, Math.floor(decoding / Math.max(1, threads)));
+  // Cached as their 8-bit values: a byte a value, where float32 would take four.
+  const store = new FolderStore(root, kept, shape, Math.floor((CACHE_SHARE * budget) / fs), { ...options, workers: threads }, Math.floor(decoding / Math.max(1, threads)));
   // One streamed folder at a time: the previous one's threads end (a run still reading it decodes on its own thread).
   lastStreamed?.store.dispose();
   lastStreamed = undefined;
@@ -131,7 +132,7 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
   const classCounts: Record<string, number> = Object.fromEntries(index.classNames.map((c) => [c, 0]));
   for (const l of train.targets) classCounts[index.classNames[l]]++;
   notes.push(conversionNote(shape));
-  notes.push(`streamed from disk: ${kept.length.toLocaleString('en-US')} images are ${mib(kept.length * fs * 4)} as float32, over the memory budget of ${mib(budget)}; decoded in ${store.threads} worker thread${store.threads === 1 ? '' : 's'}, up to ${store.cacheCapacity.toLocaleString('en-US')} decoded samples cached`);
+  notes.push(`streamed from disk: ${kept.length.toLocaleString('en-US')} images are ${mib(kept.length * fs * 4)} as float32, over the memory budget of ${mib(budget)}; decoded in ${store.threads} worker thread${store.threads === 1 ? '' : 's'}, up to ${store.cacheCapacity.toLocaleString('en-US')} decoded samples cached (as 8-bit values)`);
   const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: index.entries.length, skipped, classCounts, notes };
   const val = splits.get('val');
   const test = splits.get('test');
@@ -158,9 +159,10 @@ class FolderStore {
   readonly cacheCapacity: number;
   readonly threads: number;
   private readonly fs: number;
-  private readonly cache = new Map<number, Float32Array>();
+  /** Samples as their 8-bit values (`imageToPlanes`); `read` writes them out as float32 (BYTE_VALUE). */
+  private readonly cache = new Map<number, Uint8Array>();
   /** Decoded ahead by `load`, waiting for their `read` (then moved into the cache, or dropped). */
-  private readonly ready = new Map<number, Float32Array>();
+  private readonly ready = new Map<number, Uint8Array>();
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly skipped: SkippedFile[] = [];
   private readonly decoders: ImageDecoders;
@@ -208,7 +210,7 @@ class FolderStore {
       const at = k * fs;
       const held = this.cache.get(i) ?? this.ready.get(i);
       if (held) {
-        out.set(held, at);
+        for (let j = 0; j < fs; j++) out[at + j] = BYTE_VALUE[held[j]];
         if (this.ready.delete(i)) this.keep(i, held);
         continue;
       }
@@ -216,11 +218,16 @@ class FolderStore {
       if (why) {
         out.fill(0, at, at + fs);
         this.skipped.push({ path: this.entries[i].rel, reason: why, code: 'DATA_IMAGE_UNREADABLE' });
-      } else if (this.cache.size < this.cacheCapacity) this.cache.set(i, out.slice(at, at + fs));
+      } else if (this.cache.size < this.cacheCapacity) {
+        // Back to the 8-bit values (v / 255 · 255 rounds to v for each of the 256).
+        const bytes = new Uint8Array(fs);
+        for (let j = 0; j < fs; j++) bytes[j] = Math.round(out[at + j] * 255);
+        this.cache.set(i, bytes);
+      }
     }
   }
 
-  private keep(i: number, sample: Float32Array): void {
+  private keep(i: number, sample: Uint8Array): void {
     if (this.cache.size < this.cacheCapacity) this.cache.set(i, sample);
   }
 
@@ -269,8 +276,11 @@ class FolderStore {
   }
 }
 
-/** A decoded image at the sample shape (float32, as `imageToSample` writes it), or why not. */
-type DecodedSample = Float32Array | { error: string };
+/** A decoded image at the sample shape as its 8-bit values (`imageToPlanes` with scale 1), or why not. */
+type DecodedSample = Uint8Array | { error: string };
+
+/** An 8-bit value as a sample holds it (`imageToSample`: v / 255 as float32). */
+const BYTE_VALUE = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
 /**
  * Worker threads that read and decode image files (IMAGE_DECODERS' decoders: the WebAssembly
@@ -308,7 +318,7 @@ class DecodePool {
       const w = new Worker(DECODE_WORKER_SOURCE, { eval: true, workerData });
       w.unref();
       this.busy.set(w, 0);
-      w.on('message', (m: { id: number; images: ({ offset: number } | { error: string })[]; samples: Float32Array }) => {
+      w.on('message', (m: { id: number; images: ({ offset: number } | { error: string })[]; samples: Uint8Array }) => {
         const job = this.pending.get(m.id);
         if (!job) return;
         this.pending.delete(m.id);
@@ -359,11 +369,16 @@ class DecodePool {
 
 const DECODE_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// A transform that keeps function names (esbuild's keepNames: tsx, which runs the CLI and the
+// benches) wraps the inner functions of the sources embedded below in calls of its own __name,
+// which is not defined here: each image then failed in this thread and was decoded again on the
+// training thread. The same helper, so those sources run as they are.
+const __name = (fn, value) => Object.defineProperty(fn, 'name', { value, configurable: true });
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
 const decodePngFast = ${decodePngFast.toString()};
-const imageToSample = ${imageToSample.toString()};
+const imageToPlanes = ${imageToPlanes.toString()};
 const sniffImage = ${sniffImage.toString()};
 const wasmDecoder = ${wasmDecoder.toString()};
 const jpegWithCmyk = ${jpegWithCmyk.toString()};
@@ -403,17 +418,18 @@ function decode(b, decoders) {
 }
 const shape = workerData.shape;
 const sampleSize = shape[0] * shape[1] * shape[2];
-// Each image decoded and converted to the sample shape here, so the training thread only copies.
+// Each image decoded and converted to the sample shape here, as its 8-bit values (a quarter of
+// float32's bytes to send and cache), so the training thread only writes them out.
 parentPort.on('message', (m) => wasm.then((decoders) => work(m, decoders), (e) => work(m, { jpeg: () => { throw e; }, webp: () => { throw e; } })));
 function work({ id, files }, decoders) {
   const images = [];
-  const samples = new Float32Array(files.length * sampleSize);
+  const samples = new Uint8Array(files.length * sampleSize);
   let total = 0;
   for (const f of files) {
     try {
       const img = decode(readFile(f), decoders);
       if (!(img.width > 0 && img.height > 0 && img.width * img.height <= Math.max(...Object.values(maxPixels)) && img.data.length >= img.width * img.height * 4)) throw new Error('decoded size differs');
-      imageToSample(img, shape, samples, total);
+      imageToPlanes(img, shape, samples, total, 1);
       images.push({ offset: total });
       total += sampleSize;
     } catch (e) {

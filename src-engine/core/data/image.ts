@@ -111,11 +111,20 @@ export function sniffImage(b: Uint8Array): ImageHeader | string {
  *   size: copied as is.
  * - values: the 8-bit result / 255, rounded to float32 (as ToTensor).
  *
- * Writes into `out` at `offset` (a dataset's feature array). It closes over nothing (the
- * resampling is written out inside), so the decoding threads of a streamed folder run its source
- * text (node/image-stream.ts): the same samples, bit for bit.
+ * Writes into `out` at `offset` (a dataset's feature array).
  */
 export function imageToSample(img: RgbaImage, shape: readonly number[], out: Float32Array, offset = 0): void {
+  imageToPlanes(img, shape, out, offset, 255);
+}
+
+/**
+ * `imageToSample`'s conversion with its last step a division by `scale`: 255 writes the sample
+ * (values in [0, 1]), 1 the 8-bit values themselves into a Uint8Array, a quarter of the bytes
+ * (a streamed folder's decoding threads send them and its cache holds them: `v / 255` read back
+ * is the sample's value, bit for bit). It closes over nothing (the resampling is written out
+ * inside), so those threads run its source text (node/image-stream.ts).
+ */
+export function imageToPlanes(img: RgbaImage, shape: readonly number[], out: Float32Array | Uint8Array, offset: number, scale: 255 | 1): void {
   const [c, h, w] = shape;
   const { width: sw, height: sh, data } = img;
   const n = sw * sh;
@@ -223,6 +232,6 @@ export function imageToSample(img: RgbaImage, shape: readonly number[], out: Flo
   const plane = h * w;
   for (let k = 0; k < c; k++) {
     const at = offset + k * plane;
-    for (let p = 0; p < plane; p++) out[at + p] = px[p * step + k] / 255;
+    for (let p = 0; p < plane; p++) out[at + p] = px[p * step + k] / scale;
   }
 }

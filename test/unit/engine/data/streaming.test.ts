@@ -4,9 +4,11 @@
  * the folder held in memory, bit for bit; an image that becomes unreadable mid-run is a reported
  * skip, not a crash.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
@@ -21,6 +23,7 @@ import { writeDigitFolder } from './user-data-fixtures';
 import { EngineEvents } from '../../../../src-engine/protocol';
 import { main } from '../../../../src-engine/node/train-cli';
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'nw-stream-'));
@@ -69,7 +72,8 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     const streamed = loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 4096, workers: 1, decoders });
     expect(streamed.memoryBudget).toBe(4096);
     expect(streamed.report?.fingerprint).toBe(loadImageFolder(dir, { shape: SHAPE }).report?.fingerprint);
-    expect(streamed.report?.notes.join(' ')).toMatch(/streamed from disk: 66 images are .* over the memory budget of 0\.00 MiB; decoded in 1 worker thread/);
+    // 3/4 of the 4,096 bytes cache 7 samples of 432 values as bytes (1 as float32).
+    expect(streamed.report?.notes.join(' ')).toMatch(/streamed from disk: 66 images are .* over the memory budget of 0\.00 MiB; decoded in 1 worker thread, up to 7 decoded samples cached \(as 8-bit values\)/);
     const threads = await train(streamed);
     expect(isStreamed(threads.data.train) && isStreamed(threads.data.val) && isStreamed(threads.data.test)).toBe(true);
     expect(threads.data.memoryBudget).toBe(4096);
@@ -81,10 +85,33 @@ describe('a folder over its memory budget trains streamed from disk', () => {
     expect(threads.done.val).toEqual(inMemory.done.val);
     expect(onLoopThread).toBeLessThanOrEqual(2 * 36);
     onLoopThread = 0;
-    const here = await train(loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 4096, workers: 0, decoders }));
+    // A budget whose cache holds one sample (3/4 of 1,000 bytes, 432 a sample as 8-bit values).
+    const here = await train(loadImageFolderSamples(dir, { shape: SHAPE, budgetBytes: 1000, workers: 0, decoders }));
     expect(here.losses).toEqual(inMemory.losses);
     // Without threads every batch decodes here: 2 epochs × (36 train + 12 validation) + 18 test, and the two passes.
     expect(onLoopThread).toBeGreaterThan(2 * 36 + 100);
+  });
+
+  it('the worker threads decode under tsx too (the CLI, the benches), whose kept function names their embedded sources carry', () => {
+    // esbuild's keepNames wraps inner functions in `__name(...)` calls; vitest's transform does not, tsx's does.
+    const url = (f: string) => pathToFileURL(join(ROOT, f)).href;
+    const script = `
+      const { loadImageFolderSamples, releaseStreamedFolder } = await import(${JSON.stringify(url('src-engine/node/image-stream.ts'))});
+      const { IMAGE_DECODERS } = await import(${JSON.stringify(url('src-engine/node/image-decoders.ts'))});
+      let here = 0;
+      const spy = (f) => (b) => (here++, IMAGE_DECODERS[f](b));
+      const { train } = loadImageFolderSamples(${JSON.stringify(dir)}, { shape: ${JSON.stringify(SHAPE)}, budgetBytes: 4096, workers: 1, decoders: { png: spy('png'), jpeg: spy('jpeg'), webp: spy('webp') } });
+      const idx = Int32Array.from({ length: train.count }, (_, i) => i);
+      await train.load(idx);
+      train.read(idx, new Float32Array(train.count * ${SHAPE[0] * SHAPE[1] * SHAPE[2]}));
+      releaseStreamedFolder();
+      console.log(JSON.stringify({ here, count: train.count, skipped: train.skipped.length }));`;
+    // A file, not `-e`: the threads' eval'd CommonJS source would inherit `--input-type=module`.
+    const file = join(mkdtempSync(join(tmpdir(), 'nw-stream-tsx-')), 'decode.mts');
+    writeFileSync(file, script);
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8' });
+    // Every training image (PNGs and JPEGs, resized) decoded in the thread: none again on this one.
+    expect(JSON.parse(out)).toEqual({ here: 0, count: 48, skipped: 0 });
   });
 
   it('a limited run whose samples fit the budget reads them into memory; a folder within it loads as before', () => {
