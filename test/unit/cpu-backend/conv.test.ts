@@ -23,6 +23,8 @@ const CASES: [string, Conv2dGeometry][] = [
   ['5×5 pad 2 (kernel wider than a row span)', geometry(2, 4, 3, [5, 5], [1, 1], [2, 2], [1, 1])],
   ['stride 2, rectangular, dilation 2', geometry(4, 11, 8, [3, 2], [2, 1], [1, 0], [2, 2])],
   ['stride 2 both, pad 1 (strided path)', geometry(3, 9, 10, [3, 3], [2, 2], [1, 1], [1, 1])],
+  ['4×4 stride 2 pad 1 (a DCGAN layer: stride-2 rows four at a time)', geometry(3, 14, 14, [4, 4], [2, 2], [1, 1], [1, 1])],
+  ['stride 2 width, dilation 2, pad past the kernel reach', geometry(2, 5, 13, [3, 3], [1, 2], [3, 3], [2, 2])],
   ['1×1', geometry(5, 3, 3, [1, 1], [1, 1], [0, 0], [1, 1])],
   ['pad larger than kernel reach', geometry(1, 2, 2, [2, 2], [1, 1], [3, 3], [1, 1])],
 ];

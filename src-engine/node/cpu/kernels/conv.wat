@@ -1,7 +1,8 @@
 ;; Convolution data movement for WebAssembly SIMD: im2col (unfold one [C, H, W] image into
 ;; [C*kH*kW, outH*outW] columns, zero padding) and its adjoint col2im (fold columns back, adding
 ;; into the image). The GEMM does the arithmetic; these only move data, so the stride-1 case (every
-;; MNIST-style conv) copies and adds the valid span of each row with f32x4. NOTE: not memory.copy /
+;; MNIST-style conv) copies and adds the valid span of each row with f32x4, and the stride-2 case
+;; (a DCGAN's 4×4 layers) the span's even lanes of 8 floats, four outputs at a time. NOTE: not memory.copy /
 ;; memory.fill: V8 calls out of line for those, which costs more than the ~14-float rows here.
 ;;
 ;; conv2dForward/conv2dBackward run a whole range of samples of a groups=1 Conv2d in one call
@@ -27,6 +28,19 @@
     (if (i32.gt_s (local.get $hi) (local.get $oW)) (then (local.set $hi (local.get $oW))))
     (if (i32.lt_s (local.get $hi) (local.get $lo)) (then (local.set $hi (local.get $lo))))
     (local.get $hi))
+
+;; The valid span of a strided row: ow in [lo, hi) with 0 <= ow*s + iw0 < W, 0 <= lo <= hi <= oW.
+  (func $spanLoS (param $iw0 i32) (param $s i32) (param $oW i32) (result i32)
+    (local $lo i32)
+    (if (i32.lt_s (local.get $iw0) (i32.const 0))
+      (then (local.set $lo (i32.div_s (i32.sub (i32.sub (local.get $s) (i32.const 1)) (local.get $iw0)) (local.get $s)))))
+    (select (local.get $oW) (local.get $lo) (i32.gt_s (local.get $lo) (local.get $oW))))
+  (func $spanHiS (param $iw0 i32) (param $W i32) (param $s i32) (param $oW i32) (param $lo i32) (result i32)
+    (local $hi i32)
+    (if (i32.gt_s (i32.sub (local.get $W) (local.get $iw0)) (i32.const 0))
+      (then (local.set $hi (i32.div_s (i32.add (i32.sub (local.get $W) (local.get $iw0)) (i32.sub (local.get $s) (i32.const 1))) (local.get $s)))))
+    (if (i32.gt_s (local.get $hi) (local.get $oW)) (then (local.set $hi (local.get $oW))))
+    (select (local.get $lo) (local.get $hi) (i32.lt_s (local.get $hi) (local.get $lo))))
 
 ;; n floats at dst = 0 (the few padding columns of a row, or a whole padding row).
   (func $zero (param $dst i32) (param $n i32)
@@ -63,6 +77,7 @@
     (local $c i32) (local $ki i32) (local $kj i32) (local $oh i32) (local $ow i32)
     (local $ih i32) (local $iw i32) (local $iw0 i32) (local $src i32) (local $plane i32)
     (local $lo i32) (local $hi i32) (local $rowBytes i32) (local $ih0 i32) (local $ohLo i32) (local $ohHi i32) (local $row i32)
+    (local $lo2 i32) (local $hi2 i32) (local $q i32)
     (local.set $rowBytes (i32.shl (local.get $oW) (i32.const 2)))
     (local.set $skip (i32.shl (i32.sub (local.get $ld) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
     (block $cd (loop $cl
@@ -77,6 +92,8 @@
           (local.set $iw0 (i32.sub (i32.mul (local.get $kj) (local.get $dW)) (local.get $pW)))
           (local.set $lo (call $spanLo (local.get $iw0) (local.get $oW)))
           (local.set $hi (call $spanHi (local.get $iw0) (local.get $W) (local.get $oW) (local.get $lo)))
+          (local.set $lo2 (call $spanLoS (local.get $iw0) (local.get $sW) (local.get $oW)))
+          (local.set $hi2 (call $spanHiS (local.get $iw0) (local.get $W) (local.get $sW) (local.get $oW) (local.get $lo2)))
           (if (i32.and (i32.and (i32.eq (local.get $sW) (i32.const 1)) (i32.eq (local.get $sH) (i32.const 1))) (i32.eq (local.get $oW) (local.get $W)))
             (then
               ;; "Same"-width stride-1 rows: cols[oh][ow] = image[oh + ih0][ow + iw0] is ONE contiguous
@@ -155,6 +172,36 @@
                       (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
                       (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
                       (br $z2l))))
+                  (else (if (i32.eq (local.get $sW) (i32.const 2))
+                  (then
+                    ;; Stride 2 (a DCGAN's 4×4 layers): zeros outside the valid span [lo2, hi2); inside
+                    ;; it the even lanes of 8 floats, f32x4 while they lie within the row, then one by one.
+                    (local.set $ow (i32.const 0))
+                    (block $s0d (loop $s0l
+                      (br_if $s0d (i32.ge_s (local.get $ow) (local.get $lo2)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $s0l)))
+                    (local.set $q (i32.add (local.get $src) (i32.shl (i32.add (i32.shl (local.get $ow) (i32.const 1)) (local.get $iw0)) (i32.const 2))))
+                    (block $s4d (loop $s4l
+                      (br_if $s4d (i32.gt_s (i32.add (local.get $ow) (i32.const 4)) (local.get $hi2)))
+                      (br_if $s4d (i32.gt_s (i32.add (i32.add (i32.shl (local.get $ow) (i32.const 1)) (local.get $iw0)) (i32.const 8)) (local.get $W)))
+                      (v128.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2)))
+                        (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $q)) (v128.load offset=16 (local.get $q))))
+                      (local.set $q (i32.add (local.get $q) (i32.const 32)))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+                      (br $s4l)))
+                    (block $s1d (loop $s1l
+                      (br_if $s1d (i32.ge_s (local.get $ow) (local.get $hi2)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.load (local.get $q)))
+                      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $s1l)))
+                    (block $s2d (loop $s2l
+                      (br_if $s2d (i32.ge_s (local.get $ow) (local.get $oW)))
+                      (f32.store (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))) (f32.const 0))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $s2l))))
                   (else
                     (local.set $ow (i32.const 0))
                     (block $owd (loop $owl
@@ -166,7 +213,7 @@
                           (then (f32.load (i32.add (local.get $src) (i32.shl (local.get $iw) (i32.const 2)))))
                           (else (f32.const 0))))
                       (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
-                      (br $owl))))))
+                      (br $owl))))))))
               (else (call $zero (local.get $cols) (local.get $oW))))
             (local.set $cols (i32.add (local.get $cols) (local.get $rowBytes)))
             (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
@@ -198,6 +245,7 @@
     (local $c i32) (local $ki i32) (local $kj i32) (local $oh i32) (local $ow i32)
     (local $ih i32) (local $iw i32) (local $iw0 i32) (local $dst i32) (local $plane i32)
     (local $lo i32) (local $hi i32) (local $rowBytes i32) (local $p i32)
+    (local $lo2 i32) (local $hi2 i32) (local $q i32) (local $va v128) (local $vb v128) (local $vc v128)
     (local.set $rowBytes (i32.shl (local.get $oW) (i32.const 2)))
     (local.set $skip (i32.shl (i32.sub (local.get $ld) (i32.mul (local.get $oH) (local.get $oW))) (i32.const 2)))
     (block $cd (loop $cl
@@ -212,6 +260,8 @@
           (local.set $iw0 (i32.sub (i32.mul (local.get $kj) (local.get $dW)) (local.get $pW)))
           (local.set $lo (call $spanLo (local.get $iw0) (local.get $oW)))
           (local.set $hi (call $spanHi (local.get $iw0) (local.get $W) (local.get $oW) (local.get $lo)))
+          (local.set $lo2 (call $spanLoS (local.get $iw0) (local.get $sW) (local.get $oW)))
+          (local.set $hi2 (call $spanHiS (local.get $iw0) (local.get $W) (local.get $sW) (local.get $oW) (local.get $lo2)))
           (local.set $oh (i32.const 0))
           (block $ohd (loop $ohl
             (br_if $ohd (i32.ge_s (local.get $oh) (local.get $oH)))
@@ -238,6 +288,31 @@
                           (f32.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))))))
                       (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
                       (br $a1l))))
+                  (else (if (i32.eq (local.get $sW) (i32.const 2))
+                  (then
+                    ;; Stride 2: image[2ow + iw0] += cols[ow] over the valid span, f32x4 on 8 image
+                    ;; floats while they lie within the row (the odd lanes stored back unchanged), then one by one.
+                    (local.set $ow (local.get $lo2))
+                    (local.set $q (i32.add (local.get $dst) (i32.shl (i32.add (i32.shl (local.get $ow) (i32.const 1)) (local.get $iw0)) (i32.const 2))))
+                    (block $s4d (loop $s4l
+                      (br_if $s4d (i32.gt_s (i32.add (local.get $ow) (i32.const 4)) (local.get $hi2)))
+                      (br_if $s4d (i32.gt_s (i32.add (i32.add (i32.shl (local.get $ow) (i32.const 1)) (local.get $iw0)) (i32.const 8)) (local.get $W)))
+                      (local.set $vc (v128.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2)))))
+                      (local.set $va (v128.load (local.get $q)))
+                      (local.set $vb (v128.load offset=16 (local.get $q)))
+                      (v128.store (local.get $q) (i8x16.shuffle 0 1 2 3 20 21 22 23 8 9 10 11 28 29 30 31
+                        (f32x4.add (local.get $va) (i8x16.shuffle 0 1 2 3 0 1 2 3 4 5 6 7 4 5 6 7 (local.get $vc) (local.get $vc))) (local.get $va)))
+                      (v128.store offset=16 (local.get $q) (i8x16.shuffle 0 1 2 3 20 21 22 23 8 9 10 11 28 29 30 31
+                        (f32x4.add (local.get $vb) (i8x16.shuffle 8 9 10 11 8 9 10 11 12 13 14 15 12 13 14 15 (local.get $vc) (local.get $vc))) (local.get $vb)))
+                      (local.set $q (i32.add (local.get $q) (i32.const 32)))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+                      (br $s4l)))
+                    (block $s1d (loop $s1l
+                      (br_if $s1d (i32.ge_s (local.get $ow) (local.get $hi2)))
+                      (f32.store (local.get $q) (f32.add (f32.load (local.get $q)) (f32.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))))))
+                      (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                      (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+                      (br $s1l))))
                   (else
                     (local.set $ow (i32.const 0))
                     (block $owd (loop $owl
@@ -250,7 +325,7 @@
                             (f32.add (f32.load (local.get $p))
                               (f32.load (i32.add (local.get $cols) (i32.shl (local.get $ow) (i32.const 2))))))))
                       (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
-                      (br $owl)))))))
+                      (br $owl)))))))))
             (local.set $cols (i32.add (local.get $cols) (local.get $rowBytes)))
             (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
             (br $ohl)))
