@@ -4,6 +4,9 @@ import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/co
 import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { expectSameValues } from '../same-values';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { tensor } from '../../../src-engine/base/tensor';
+import { runOp } from '../engine/harness';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -67,4 +70,33 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
     refCol2im(want, g, backWant);
     expectSameValues(back, backWant);
   });
+});
+
+describe('Conv2d unfolds inside its kernel as im2col does', () => {
+  // The kernels unfold stride-2 rows of at least 4 outputs from a padded copy of each plane (in
+  // their GEMM scratch), the exported im2col row by row: the same columns, so the same bits.
+  for (const [label, shape, outC] of [
+    ['4×4 stride 2 pad 1, 14×14 → 7×7 (a DCGAN discriminator), groups of samples', [9, 3, 14, 14], 8],
+    ['4×4 stride 2 pad 1, 28×28 → 14×14, sample pairs and a single', [5, 2, 28, 28], 4],
+  ] as const) {
+    it(label, () => {
+      const [n, c, h, w] = shape;
+      const g = geometry(c, h, w, [4, 4], [2, 2], [1, 1], [1, 1]);
+      const k = c * 16;
+      const plane = g.outH * g.outW;
+      const x = tensor([...shape], Float32Array.from({ length: n * c * h * w }, (_, i) => Math.sin(i * 0.37)));
+      const weight = tensor([outC, c, 4, 4], Float32Array.from({ length: outC * k }, (_, i) => Math.cos(i * 0.11)));
+      const attrs = { outChannels: outC, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1], bias: false };
+      const got = runOp(getOp('Conv2d')!, { inputs: [x], attrs, params: { weight }, forwardOnly: true, backend: be }).output.data;
+      const want = new Float32Array(n * outC * plane);
+      const cols = be.alloc(k * plane);
+      const y = be.alloc(outC * plane);
+      for (let s = 0; s < n; s++) {
+        be.im2col(x.data.subarray(s * c * h * w, (s + 1) * c * h * w), g, cols);
+        be.gemm({ transA: false, transB: false, m: outC, n: plane, k, a: weight.data, b: cols, c: y, accumulate: false });
+        want.set(y, s * outC * plane);
+      }
+      expectSameValues(got, want);
+    });
+  }
 });
