@@ -72,9 +72,10 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
   });
 });
 
-describe('Conv2d unfolds inside its kernel as im2col does', () => {
-  // The kernels unfold stride-2 rows of at least 4 outputs from a padded copy of each plane (in
-  // their GEMM scratch), the exported im2col row by row: the same columns, so the same bits.
+describe('Conv2d unfolds and folds inside its kernels as im2col and col2im do', () => {
+  // The kernels unfold (and fold back) stride-2 rows of at least 4 outputs through a padded copy
+  // of each plane in their GEMM scratch, the exported im2col and col2im row by row: the same
+  // columns and the same additions in the same order, so the same bits.
   for (const [label, shape, outC] of [
     ['4×4 stride 2 pad 1, 14×14 → 7×7 (a DCGAN discriminator), groups of samples', [9, 3, 14, 14], 8],
     ['4×4 stride 2 pad 1, 28×28 → 14×14, sample pairs and a single', [5, 2, 28, 28], 4],
@@ -87,16 +88,24 @@ describe('Conv2d unfolds inside its kernel as im2col does', () => {
       const x = tensor([...shape], Float32Array.from({ length: n * c * h * w }, (_, i) => Math.sin(i * 0.37)));
       const weight = tensor([outC, c, 4, 4], Float32Array.from({ length: outC * k }, (_, i) => Math.cos(i * 0.11)));
       const attrs = { outChannels: outC, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1], bias: false };
-      const got = runOp(getOp('Conv2d')!, { inputs: [x], attrs, params: { weight }, forwardOnly: true, backend: be }).output.data;
+      const dOutput = tensor([n, outC, g.outH, g.outW], Float32Array.from({ length: n * outC * plane }, (_, i) => Math.sin(i * 0.53)));
+      const got = runOp(getOp('Conv2d')!, { inputs: [x], attrs, params: { weight }, dOutput, backend: be });
       const want = new Float32Array(n * outC * plane);
+      const wantDx = new Float32Array(n * c * h * w);
       const cols = be.alloc(k * plane);
       const y = be.alloc(outC * plane);
+      const image = be.alloc(c * h * w);
       for (let s = 0; s < n; s++) {
         be.im2col(x.data.subarray(s * c * h * w, (s + 1) * c * h * w), g, cols);
         be.gemm({ transA: false, transB: false, m: outC, n: plane, k, a: weight.data, b: cols, c: y, accumulate: false });
         want.set(y, s * outC * plane);
+        be.gemm({ transA: true, transB: false, m: k, n: plane, k: outC, a: weight.data, b: dOutput.data.subarray(s * outC * plane, (s + 1) * outC * plane), c: cols, accumulate: false });
+        image.fill(0);
+        be.col2im(cols, g, image);
+        wantDx.set(image, s * c * h * w);
       }
-      expectSameValues(got, want);
+      expectSameValues(got.output.data, want, 'y');
+      expectSameValues(got.dInputs[0]!.data, wantDx, 'dx');
     });
   }
 });
