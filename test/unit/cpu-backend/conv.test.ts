@@ -4,6 +4,9 @@ import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/co
 import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { expectSameValues } from '../same-values';
+import { getOp } from '../../../src-engine/core/ops/registry';
+import { tensor } from '../../../src-engine/base/tensor';
+import { runOp } from '../engine/harness';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -23,6 +26,8 @@ const CASES: [string, Conv2dGeometry][] = [
   ['5×5 pad 2 (kernel wider than a row span)', geometry(2, 4, 3, [5, 5], [1, 1], [2, 2], [1, 1])],
   ['stride 2, rectangular, dilation 2', geometry(4, 11, 8, [3, 2], [2, 1], [1, 0], [2, 2])],
   ['stride 2 both, pad 1 (strided path)', geometry(3, 9, 10, [3, 3], [2, 2], [1, 1], [1, 1])],
+  ['4×4 stride 2 pad 1 (a DCGAN layer: stride-2 rows four at a time)', geometry(3, 14, 14, [4, 4], [2, 2], [1, 1], [1, 1])],
+  ['stride 2 width, dilation 2, pad past the kernel reach', geometry(2, 5, 13, [3, 3], [1, 2], [3, 3], [2, 2])],
   ['1×1', geometry(5, 3, 3, [1, 1], [1, 1], [0, 0], [1, 1])],
   ['pad larger than kernel reach', geometry(1, 2, 2, [2, 2], [1, 1], [3, 3], [1, 1])],
 ];
@@ -65,4 +70,42 @@ describe('CPU backend im2col/col2im match the reference exactly', () => {
     refCol2im(want, g, backWant);
     expectSameValues(back, backWant);
   });
+});
+
+describe('Conv2d unfolds and folds inside its kernels as im2col and col2im do', () => {
+  // The kernels unfold (and fold back) stride-2 rows of at least 4 outputs through a padded copy
+  // of each plane in their GEMM scratch, the exported im2col and col2im row by row: the same
+  // columns and the same additions in the same order, so the same bits.
+  for (const [label, shape, outC] of [
+    ['4×4 stride 2 pad 1, 14×14 → 7×7 (a DCGAN discriminator), groups of samples', [9, 3, 14, 14], 8],
+    ['4×4 stride 2 pad 1, 28×28 → 14×14, sample pairs and a single', [5, 2, 28, 28], 4],
+  ] as const) {
+    it(label, () => {
+      const [n, c, h, w] = shape;
+      const g = geometry(c, h, w, [4, 4], [2, 2], [1, 1], [1, 1]);
+      const k = c * 16;
+      const plane = g.outH * g.outW;
+      const x = tensor([...shape], Float32Array.from({ length: n * c * h * w }, (_, i) => Math.sin(i * 0.37)));
+      const weight = tensor([outC, c, 4, 4], Float32Array.from({ length: outC * k }, (_, i) => Math.cos(i * 0.11)));
+      const attrs = { outChannels: outC, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1], bias: false };
+      const dOutput = tensor([n, outC, g.outH, g.outW], Float32Array.from({ length: n * outC * plane }, (_, i) => Math.sin(i * 0.53)));
+      const got = runOp(getOp('Conv2d')!, { inputs: [x], attrs, params: { weight }, dOutput, backend: be });
+      const want = new Float32Array(n * outC * plane);
+      const wantDx = new Float32Array(n * c * h * w);
+      const cols = be.alloc(k * plane);
+      const y = be.alloc(outC * plane);
+      const image = be.alloc(c * h * w);
+      for (let s = 0; s < n; s++) {
+        be.im2col(x.data.subarray(s * c * h * w, (s + 1) * c * h * w), g, cols);
+        be.gemm({ transA: false, transB: false, m: outC, n: plane, k, a: weight.data, b: cols, c: y, accumulate: false });
+        want.set(y, s * outC * plane);
+        be.gemm({ transA: true, transB: false, m: k, n: plane, k: outC, a: weight.data, b: dOutput.data.subarray(s * outC * plane, (s + 1) * outC * plane), c: cols, accumulate: false });
+        image.fill(0);
+        be.col2im(cols, g, image);
+        wantDx.set(image, s * c * h * w);
+      }
+      expectSameValues(got.output.data, want, 'y');
+      expectSameValues(got.dInputs[0]!.data, wantDx, 'dx');
+    });
+  }
 });
