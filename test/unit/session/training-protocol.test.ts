@@ -56,16 +56,19 @@ describe('training over the protocol', () => {
     await waitFor('train.progress', (p) => p.step >= 3);
     const paused = await client.request('train.control', { runId, action: 'pause' });
     expect(paused.state).toBe('paused');
-    await sleep(40);
+    await sleep(100);
     const still = await client.request('train.control', { runId, action: 'pause' });
     expect(still.step).toBe(paused.step);
     expect(Math.max(...events['train.progress']!.map((p) => p.step))).toBeLessThanOrEqual(paused.step);
 
+    const asked = performance.now();
     await client.request('train.control', { runId, action: 'step' });
     const one = await waitFor('train.progress', (p) => p.step === paused.step + 1);
+    const seen = performance.now();
     expect(one.state).toBe('paused');
-    // Throughput is measured from the wake-up, not across the 40 ms pause (one 32-sample step takes well under 30 ms).
-    expect(one.samplesPerSec).toBeGreaterThan(32 / 0.03);
+    // Throughput is measured from the wake-up, not across the 100 ms pause: the step ran between the request and
+    // its progress event, so it cannot have taken longer than that (whatever the machine's load).
+    expect(one.samplesPerSec).toBeGreaterThanOrEqual(32 / ((seen - asked) / 1000));
     await sleep(40);
     expect((await client.request('train.control', { runId, action: 'pause' })).step).toBe(paused.step + 1);
 
