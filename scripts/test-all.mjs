@@ -106,7 +106,8 @@ const unit = step(
   10,
 );
 const checks = Promise.all([
-  step('typecheck', bin('tsc'), ['-b'], undefined, true, 5),
+  // TypeScript 7 (native; `typescript-native`): the same checks as 5.9's `tsc -b` in ~20 s of CPU instead of ~80.
+  step('typecheck', process.execPath, [path.join(root, 'node_modules/typescript-native/bin/tsc'), '-b'], undefined, true, 5),
   step('lint', bin('eslint'), ['.', '--max-warnings=0'], undefined, true, 5),
   step('electron security lint', process.execPath, ['scripts/electronegativity.mjs'], undefined, true, 5),
 ]);

@@ -86,7 +86,7 @@ function frameRequestId(bytes: Uint8Array): number | undefined {
 }
 
 /** Encode `message` for a byte stream: a string when it holds no typed arrays, else a binary frame. */
-export function encodeWire(message: unknown): string | Uint8Array {
+export function encodeWire(message: unknown): string | Uint8Array<ArrayBuffer> {
   const arrays: ArrayBufferView[] = [];
   const header = JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
     // The holder's own value, not `value`: JSON.stringify has already applied toJSON, which turns
@@ -122,14 +122,14 @@ export function encodeWire(message: unknown): string | Uint8Array {
  * `encodeWire`'s text or frame when it fits in `chunkBytes`, else chunk frames of at most that
  * much data each (stream `id`: any number the sender does not reuse while a message is in flight).
  */
-export function encodeWireFrames(message: unknown, id: number, chunkBytes = WIRE_CHUNK_BYTES): (string | Uint8Array)[] {
+export function encodeWireFrames(message: unknown, id: number, chunkBytes = WIRE_CHUNK_BYTES): (string | Uint8Array<ArrayBuffer>)[] {
   const whole = encodeWire(message);
   const text = typeof whole === 'string';
   if ((text ? whole.length * 3 : whole.length) <= chunkBytes) return [whole];
   const bytes = text ? new TextEncoder().encode(whole) : whole;
   if (bytes.length <= chunkBytes) return [whole];
   const count = Math.ceil(bytes.length / chunkBytes);
-  const frames: Uint8Array[] = [];
+  const frames: Uint8Array<ArrayBuffer>[] = [];
   for (let i = 0; i < count; i++) {
     const part = bytes.subarray(i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes));
     const frame = new Uint8Array(CHUNK_HEAD + part.length);
