@@ -6,7 +6,8 @@ import { DATA_LIMITS, DataError, csvColumns, distinctCharacters, imageToSample, 
 import type { DataColumn, DataScanRequest, DataScanResult, DataThumbnail, EventData } from '../protocol';
 import { allowedPath, readDataFile, type DataAccess } from './data-access';
 import { loadDataset, npyTargets, readLabelledTexts } from './datasets';
-import { labelledText } from '../catalog/datasets/options';
+import { dataFormatReading, fileFormatOf, folderFormatOf, getDataFormat, type DataFormat } from '../catalog/data-formats/registry';
+import type { DataReading } from '../catalog/data-formats/types';
 import { npyPairFingerprint } from './npz';
 import { readImage, readScannedFile, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -38,32 +39,28 @@ export interface ScanEnvironment {
 }
 
 /**
- * The kind of data at `p` by what it is: a folder of images (a folder whose class sub-folders hold
- * `.txt` files and no images is a text folder, whichever folder kind was asked), an `.npz`, else a table.
+ * The format of the data at `p` by what it is: a folder by what its class sub-folders hold (a
+ * folder of `.txt` files and no images is a text folder, whichever folder kind was asked), a file
+ * by its extension (an `.npz`), else a table.
  */
-function kindOf(resolved: string, asked: DataScanRequest['kind']): DataScanResult['kind'] {
+function formatOf(resolved: string, asked: DataScanRequest['kind']): DataFormat {
   const folder = statSync(resolved).isDirectory();
-  if (folder && (asked === undefined || asked === 'auto' || asked === 'image-folder' || asked === 'text-folder')) return folderKind(resolved);
-  if (asked && asked !== 'auto') return asked;
-  return /\.np[zy]$/i.test(resolved) ? 'npz' : 'csv';
+  const format = asked === undefined || asked === 'auto' ? undefined : getDataFormat(asked);
+  if (folder && (format === undefined || format.holds === 'folder')) return folderFormat(resolved);
+  return format ?? fileFormatOf(resolved) ?? dataFormatReading('table');
 }
 
-/** A folder of class sub-folders: a text folder when they hold `.txt` files and no images, else an image folder. */
-export function folderKind(root: string): 'text-folder' | 'image-folder' {
-  return holdsTexts(root) ? 'text-folder' : 'image-folder';
+/** A folder of class sub-folders: its format by the files they hold (catalog/data-formats: images before texts). */
+export function folderFormat(root: string): DataFormat {
+  return folderFormatOf(classFolderFiles(root));
 }
 
-/** Whether a folder's class sub-folders hold `.txt` files and no images (a text folder, not an image folder). */
-function holdsTexts(root: string): boolean {
-  let texts = false;
+/** The names of the files in a folder's class sub-folders, read as asked for. */
+function* classFolderFiles(root: string): Generator<string> {
   for (const d of readdirSync(root, { withFileTypes: true })) {
     if (!d.isDirectory() || d.name.startsWith('.')) continue;
-    for (const f of readdirSync(path.join(root, d.name))) {
-      if (/\.(png|jpe?g|webp)$/i.test(f)) return false;
-      if (/\.txt$/i.test(f)) texts = true;
-    }
+    yield* readdirSync(path.join(root, d.name));
   }
-  return texts;
 }
 
 /**
@@ -79,20 +76,34 @@ function holdsTexts(root: string): boolean {
  */
 export async function scanData(request: DataScanRequest, env: ScanEnvironment): Promise<DataScanResult> {
   const resolved = allowedPath(request.path, 'data', env.access);
-  const kind = kindOf(resolved, request.kind);
-  const name = path.basename(resolved);
-  if (kind === 'image-folder') return scanImages(request, resolved, name, env);
-  if (kind === 'text') return scanText(request, name, env);
-  if (kind === 'text-folder' || kind === 'text-csv') return scanLabelledTexts(request, kind, name, env);
-  return scanFile(request, kind, name, env);
+  const format = formatOf(resolved, request.kind);
+  return SCANNERS[format.reads](request, format, resolved, env);
 }
+
+/** How each way of reading (catalog/data-formats `reads`) scans: a format's data, resolved at `resolved`. */
+const SCANNERS: Record<DataReading, (request: DataScanRequest, format: DataFormat, resolved: string, env: ScanEnvironment) => Promise<DataScanResult> | DataScanResult> = {
+  images: (request, format, resolved, env) => scanImages(request, format, resolved, path.basename(resolved), env),
+  table: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
+  arrays: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
+  characters: (request, format, resolved, env) => scanText(request, format, path.basename(resolved), env),
+  'labelled-texts': (request, format, resolved, env) => scanLabelledTexts(request, format, path.basename(resolved), env),
+};
+
+/** The most bytes a file of each way of reading may hold (DATA_LIMITS). */
+const READ_LIMITS: Record<DataReading, number> = {
+  images: DATA_LIMITS.maxImageBytes,
+  table: DATA_LIMITS.maxCsvBytes,
+  arrays: DATA_LIMITS.maxArrayBytes,
+  characters: DATA_LIMITS.maxTextBytes,
+  'labelled-texts': DATA_LIMITS.maxTextBytes,
+};
 
 function cancelled(): Error {
   return Object.assign(new Error('The scan was cancelled.'), { code: 'E_CANCELLED' });
 }
 
-async function scanImages(request: DataScanRequest, root: string, name: string, env: ScanEnvironment): Promise<DataScanResult> {
-  if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `image-folder: ${request.path} is not a folder.`);
+async function scanImages(request: DataScanRequest, format: DataFormat, root: string, name: string, env: ScanEnvironment): Promise<DataScanResult> {
+  if (!statSync(root).isDirectory()) throw new DataError('DATA_NOT_A_FILE', `${format.kind}: ${request.path} is not a folder.`);
   const yieldToHost = env.yieldToHost ?? (() => new Promise<void>((r) => setImmediate(r)));
   const index = scanImageFolder(root, name);
   const { classNames, entries } = index;
@@ -142,7 +153,7 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
     ...(classNames.length > MAX_CLASSES ? [`the first ${MAX_CLASSES.toLocaleString('en-US')} of ${classNames.length.toLocaleString('en-US')} classes are listed`] : []),
   ];
   return {
-    kind: 'image-folder',
+    kind: format.kind,
     path: request.path,
     name,
     fingerprint,
@@ -155,7 +166,7 @@ async function scanImages(request: DataScanRequest, root: string, name: string, 
     ...(first ? { featureShape: [first.colour ? 3 : 1, first.height, first.width] } : {}),
     notes,
     ...(problem ? { problem } : {}),
-    dataset: { name: 'image-folder', options: { path: request.path, fingerprint } },
+    dataset: { name: format.kind, options: { path: request.path, fingerprint } },
   };
 }
 
@@ -195,13 +206,14 @@ function thumbnail(rel: string, image: { width: number; height: number; data: Ui
 }
 
 /** A table or an `.npz`: read once for the fingerprint and the column summary, then as training would (its answer or its coded error). */
-function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, env: ScanEnvironment): DataScanResult {
-  const limit = kind === 'csv' ? DATA_LIMITS.maxCsvBytes : DATA_LIMITS.maxArrayBytes;
+function scanFile(request: DataScanRequest, format: DataFormat, name: string, env: ScanEnvironment): DataScanResult {
+  const kind = format.kind;
+  const limit = READ_LIMITS[format.reads];
   const bytes = readDataFile(request.path, kind, env.access, limit);
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
-  const picked = pickOptions(request.options, kind);
+  const picked = pickOptions(request.options, format.keeps);
   // A pair of .npy files is fingerprinted as the loader does: both files (counted as two).
-  const targets = kind === 'npz' && /\.npy$/i.test(request.path) ? npyTargets(request.path, picked, env.access) : undefined;
+  const targets = format.reads === 'arrays' && /\.npy$/i.test(request.path) ? npyTargets(request.path, picked, env.access) : undefined;
   const targetBytes = targets === undefined ? undefined : readDataFile(targets, kind, env.access, limit);
   const fingerprint = targetBytes ? npyPairFingerprint(bytes, targetBytes) : createHash('sha256').update(bytes).digest('hex');
   const options: Record<string, unknown> = { ...picked, path: request.path, fingerprint };
@@ -212,7 +224,7 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
 
   let table: DataScanResult['table'];
   const notes: string[] = targets ? [`targets from ${targets.split(/[\\/]/).pop()}, beside it`] : [];
-  if (kind === 'csv') {
+  if (format.reads === 'table') {
     const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
     try {
       const summary = csvColumns(bytes.toString('utf8'), { name, ...(delimiter ? { delimiter } : {}), ...(typeof options.header === 'boolean' ? { header: options.header } : {}) });
@@ -257,18 +269,18 @@ function scanFile(request: DataScanRequest, kind: 'csv' | 'npz', name: string, e
 }
 
 /**
- * A text for a character-level language model, read as training reads it (`text`, with the
- * design's `window` and `vocabulary` from `request.options`): its characters, vocabulary, the
- * windows it makes, the start of it — or the coded error training would stop with.
+ * A text for a character-level language model, read as training reads it (with the design's
+ * `window` and `vocabulary` from `request.options`): its characters, vocabulary, the windows it
+ * makes, the start of it — or the coded error training would stop with.
  */
-function scanText(request: DataScanRequest, name: string, env: ScanEnvironment): DataScanResult {
-  const bytes = readDataFile(request.path, 'text', env.access, DATA_LIMITS.maxTextBytes);
+function scanText(request: DataScanRequest, format: DataFormat, name: string, env: ScanEnvironment): DataScanResult {
+  const bytes = readDataFile(request.path, format.kind, env.access, READ_LIMITS.characters);
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 1, done: 1, classes: 0, skipped: 0, bytes: bytes.length });
   const fingerprint = createHash('sha256').update(bytes).digest('hex');
   const o = request.options ?? {};
   const options: Record<string, unknown> = { ...(typeof o.window === 'number' ? { window: o.window } : {}), ...(o.vocabulary === 'ascii' ? { vocabulary: 'ascii' } : {}), path: request.path, fingerprint };
-  const dataset = { name: 'text', options } satisfies DatasetConfig;
-  const base = { kind: 'text' as const, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, classes: [], dataset };
+  const dataset = { name: format.kind, options } satisfies DatasetConfig;
+  const base = { kind: format.kind, path: request.path, name, fingerprint, files: 1, bytes: bytes.length, sizes: [], skipped: [], skippedTotal: 0, classes: [], dataset };
   if (request.check) return { ...base, notes: [] };
   try {
     const loaded = loadDataset(dataset, 0, env.access);
@@ -292,19 +304,19 @@ const LABELLED_SAMPLES = 12;
 const LABELLED_SAMPLE_CHARS = 300;
 
 /**
- * Labelled texts (`text-folder`, `text-csv`), read as training reads them with the design's
+ * Labelled texts (a text folder, a table of texts), read as training reads them with the design's
  * tokenising options (`request.options`: tokens, maxLength…; a table's textColumn and
  * labelColumn): the texts per class and split, a few texts with their labels, the vocabulary —
  * or the coded error training would stop with.
  */
-function scanLabelledTexts(request: DataScanRequest, kind: 'text-folder' | 'text-csv', name: string, env: ScanEnvironment): DataScanResult {
+function scanLabelledTexts(request: DataScanRequest, format: DataFormat, name: string, env: ScanEnvironment): DataScanResult {
+  const kind = format.kind;
   const o = request.options ?? {};
-  const keys = [...Object.keys(labelledText), ...(kind === 'text-csv' ? ['textColumn', 'labelColumn', 'delimiter', 'header'] : [])];
-  const options: Record<string, unknown> = { ...Object.fromEntries(keys.filter((k) => o[k] !== undefined && o[k] !== '').map((k) => [k, o[k]])), path: request.path };
+  const options: Record<string, unknown> = { ...Object.fromEntries(format.keeps.filter((k) => o[k] !== undefined && o[k] !== '').map((k) => [k, o[k]])), path: request.path };
   const base = { kind, path: request.path, name, fingerprint: '', files: 0, bytes: 0, sizes: [], skipped: [], skippedTotal: 0, classes: [] };
   env.progress?.({ scanId: request.scanId, phase: 'reading', files: 0, done: 0, classes: 0, skipped: 0, bytes: 0 });
   try {
-    const { loaded, read } = readLabelledTexts(kind, options, env.access);
+    const { loaded, read } = readLabelledTexts(format, options, env.access);
     const report = loaded.report!;
     const dataset = { name: kind, options: { ...options, fingerprint: report.fingerprint } } satisfies DatasetConfig;
     const train = new Map<number, number>();
@@ -346,14 +358,14 @@ function scanLabelledTexts(request: DataScanRequest, kind: 'text-folder' | 'text
     };
   } catch (err) {
     if (!(err instanceof DataError)) throw err;
-    return { ...base, ...(kind === 'text-csv' ? { labelled: tableColumnsOf(request, options, env) } : {}), notes: [], problem: { code: err.code, message: err.message }, dataset: { name: kind, options } };
+    return { ...base, ...(format.holds === 'file' ? { labelled: tableColumnsOf(request, format, options, env) } : {}), notes: [], problem: { code: err.code, message: err.message }, dataset: { name: kind, options } };
   }
 }
 
 /** A table of texts that cannot be used as it stands: its columns, for the preview's column choices (none when it cannot be read). */
-function tableColumnsOf(request: DataScanRequest, options: Record<string, unknown>, env: ScanEnvironment): DataScanResult['labelled'] {
+function tableColumnsOf(request: DataScanRequest, format: DataFormat, options: Record<string, unknown>, env: ScanEnvironment): DataScanResult['labelled'] {
   try {
-    const bytes = readDataFile(request.path, 'text-csv', env.access, DATA_LIMITS.maxTextBytes);
+    const bytes = readDataFile(request.path, format.kind, env.access, READ_LIMITS[format.reads]);
     const delimiter = typeof options.delimiter === 'string' ? options.delimiter : /\.tsv$/i.test(request.path) ? '\t' : undefined;
     const { columns } = csvColumns(bytes.toString('utf8'), { ...(delimiter ? { delimiter } : {}) });
     const named = (k: string) => (typeof options[k] === 'string' ? { [k]: String(options[k]).slice(0, 1000) } : {});
@@ -370,9 +382,8 @@ const APP_FIX: Record<NonNullable<DataError['option']>, string> = {
   roles: ' Set its Role to ignore above.',
 };
 
-/** The reading options a table or arrays keep (what the role editor and policy select set). */
-function pickOptions(o: Record<string, unknown> | undefined, kind: 'csv' | 'npz'): Record<string, unknown> {
-  const keys = kind === 'csv' ? ['targetColumn', 'roles', 'missing', 'categorical', 'task', 'header', 'delimiter'] : ['x', 'y', 'task', 'targets'];
+/** The reading options a table or arrays keep (what the role editor and policy select set: the format's `keeps`). */
+function pickOptions(o: Record<string, unknown> | undefined, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => o?.[k] !== undefined).map((k) => [k, o![k]]));
 }
 

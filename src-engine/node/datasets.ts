@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { DatasetConfig } from '../base/ir/types';
 import { DATASETS, type FileDatasetName } from '../catalog/datasets/registry';
+import type { DataFormat } from '../catalog/data-formats/registry';
 import { ASCII_VOCABULARY, DATA_LIMITS, DataError, csvTable, distinctCharacters, fortuneEntries, fortunesText, idxImageDataset, labelledTextDataset, loadBuiltinDataset, parseIdx, textDataset } from '../core/data';
 import { FORTUNE_TOPICS } from '../catalog/datasets/fortunes-topics';
 import { labelledText } from '../catalog/datasets/options';
@@ -178,8 +179,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
   },
   fortunes: (o, dirOption, access) => loadFortunes(dirOption ? allowedPath(dirOption, 'fortunes', access) : DEBIAN_FORTUNES_DIR, windowOption(o), dirOption !== undefined),
   'fortunes-topics': (o, dirOption, access) => loadFortuneTopics(dirOption ? allowedPath(dirOption, 'fortunes-topics', access) : DEBIAN_FORTUNES_DIR, o, dirOption !== undefined),
-  'text-folder': (o, dirOption, access) => readLabelledTexts('text-folder', o, access).loaded,
-  'text-csv': (o, dirOption, access) => readLabelledTexts('text-csv', o, access).loaded,
+  'text-folder': (o, dirOption, access) => loadTextFolder(o, access).loaded,
+  'text-csv': (o, dirOption, access) => loadTextCsv(o, access).loaded,
 };
 
 /**
@@ -356,11 +357,12 @@ export interface LabelledTextsRead {
 }
 
 /**
- * A user's labelled texts (`text-folder`, `text-csv`) read, split and encoded (the loader's answer,
- * `loaded`, its fingerprint checked), with the texts as read (`read`, for the add-data preview).
+ * A user's labelled texts (`text-folder`, `text-csv`: a folder or a file) read, split and encoded
+ * (the loader's answer, `loaded`, its fingerprint checked), with the texts as read (`read`, for the
+ * add-data preview).
  */
-export function readLabelledTexts(kind: 'text-folder' | 'text-csv', o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
-  return kind === 'text-folder' ? loadTextFolder(o, access) : loadTextCsv(o, access);
+export function readLabelledTexts(format: Pick<DataFormat, 'holds'>, o: Record<string, unknown>, access: DataAccess): { loaded: LoadedDataset; read: LabelledTextsRead } {
+  return format.holds === 'folder' ? loadTextFolder(o, access) : loadTextCsv(o, access);
 }
 
 /**

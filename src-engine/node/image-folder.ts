@@ -7,6 +7,7 @@ import { imageToSample, readImageHeader } from '../core/data/image';
 import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { readRegularFile, RegularFileError } from './regular-file';
+import { imageFolder } from '../catalog/datasets/image-folder';
 
 /** Extensions read as images; every other file is listed as skipped. */
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -323,7 +324,7 @@ function decodeFolder(index: ImageFolderIndex, name: string, options: ImageFolde
   for (const c of classNames) classCounts[c] = 0;
   for (const l of train.targets) classCounts[classNames[l]]++;
   notes.push(conversionNote(shape));
-  const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: entries.length, skipped, classCounts, notes };
+  const report: SourceReport = { kind: imageFolder.name, fingerprint: hash.digest('hex'), files: entries.length, skipped, classCounts, notes };
   const val = make('val');
   const test = make('test');
   return { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report };

@@ -11,6 +11,7 @@ import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS
 import { decodePngFast } from './png-fast';
 import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
 import { RegularFileError } from './regular-file';
+import { imageFolder } from '../catalog/datasets/image-folder';
 
 /** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */
 export const DEFAULT_DATA_BUDGET = 2 ** 30;
@@ -133,7 +134,7 @@ export function loadImageFolderSamples(root: string, options: StreamOptions = {}
   for (const l of train.targets) classCounts[index.classNames[l]]++;
   notes.push(conversionNote(shape));
   notes.push(`streamed from disk: ${kept.length.toLocaleString('en-US')} images are ${mib(kept.length * fs * 4)} as float32, over the memory budget of ${mib(budget)}; decoded in ${store.threads} worker thread${store.threads === 1 ? '' : 's'}, up to ${store.cacheCapacity.toLocaleString('en-US')} decoded samples cached (as 8-bit values)`);
-  const report: SourceReport = { kind: 'image-folder', fingerprint: hash.digest('hex'), files: index.entries.length, skipped, classCounts, notes };
+  const report: SourceReport = { kind: imageFolder.name, fingerprint: hash.digest('hex'), files: index.entries.length, skipped, classCounts, notes };
   const val = splits.get('val');
   const test = splits.get('test');
   const loaded: LoadedDataset<Samples> = { train, ...(val ? { val } : {}), ...(test ? { test } : {}), report, memoryBudget: budget };

@@ -6,6 +6,7 @@ import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { conversionNote, readImage } from './image-folder';
+import { imageFolder } from '../catalog/datasets/image-folder';
 
 /** Extensions read as images in `images/`; masks are PNG (lossless: a JPEG would blur the class ids). */
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -106,7 +107,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   return {
     train: { name, task: 'classification', count: images.length, features, featureShape: [c, h, w], targets, targetShape: [h, w], numClasses: classNames.length, classNames },
     report: {
-      kind: 'image-folder',
+      kind: imageFolder.name,
       fingerprint: hash.digest('hex'),
       files: images.length * 2,
       skipped,

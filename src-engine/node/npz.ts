@@ -3,6 +3,7 @@ import { inflateRawSync } from 'node:zlib';
 import { DATA_LIMITS, DataError } from '../core/data';
 import type { Dataset, LoadedDataset } from '../core/data';
 import { parseNpy, type NpyArray } from '../core/data/npy';
+import { npz } from '../catalog/datasets/npz';
 export { npyTargetsPath } from '../core/data/npy';
 
 /** Entries an .npz may list (np.savez writes one per array). */
@@ -201,6 +202,6 @@ function arraysDataset(x: NpyArray, y: NpyArray, name: string, asked: NpzOptions
   if (classCounts) for (const v of ds.targets) classCounts[String(v)]++;
   return {
     train: ds,
-    report: { kind: 'npz', fingerprint, files: 1, skipped: [], ...(classCounts ? { classCounts } : {}), notes },
+    report: { kind: npz.name, fingerprint, files: 1, skipped: [], ...(classCounts ? { classCounts } : {}), notes },
   };
 }

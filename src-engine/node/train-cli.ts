@@ -52,6 +52,8 @@ import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
 import { getDataset } from '../catalog/datasets/registry';
+import { series } from '../catalog/datasets/series';
+import { dataFormatReading, fileFormatOf } from '../catalog/data-formats/registry';
 import { DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
@@ -233,7 +235,7 @@ function withFlags(design: Design, args: Args): GraphIR {
   const t = design.graph.training!;
   let dataset = refusing('DATA_BAD_OPTION', () => datasetFromFlags(args, design.graph, t.dataset));
   if (args.memoryBudget !== undefined) {
-    if (dataset.name !== 'image-folder') refuse('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).');
+    if (!('memoryBudget' in (getDataset(dataset.name)?.options ?? {}))) refuse('DATA_BAD_OPTION', '--memory-budget applies to an image folder (--data FOLDER, or a graph training on one).');
     dataset = { ...dataset, options: { ...dataset.options, memoryBudget: args.memoryBudget } };
   }
   const training = {
@@ -299,7 +301,7 @@ function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
 function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io): CheckedGraph {
   const graph = checked.ir;
   const training = graph.training!;
-  const kind = training.dataset.name === 'image-folder' ? 'folder' : training.dataset.name === 'csv' ? 'table' : training.dataset.name === 'npz' ? 'arrays' : undefined;
+  const kind = getDataset(training.dataset.name)?.userData;
   if (!kind) return checked;
   const fit = fitToData(graph, { name: data.train.name, kind, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: kind === 'folder' });
   if (!fit.edits.length) return checked;
@@ -644,14 +646,15 @@ export function datasetFromFlags(flags: { data?: string; target?: string; missin
   if (flags.data === undefined) return current;
   const dataset = userDataset(flags.data, flags.target, graph, current);
   if (flags.missing === undefined) return dataset;
-  if (dataset.name !== 'csv') throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
+  if (!('missing' in (getDataset(dataset.name)?.options ?? {}))) throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
   return { ...dataset, options: { ...dataset.options, missing: flags.missing } };
 }
 
 /**
  * The dataset `--data PATH` names, in place of the graph's: a folder is an image folder fed at the
- * features Input's shape, `.csv`/`.tsv`/`.txt` a table (a `.txt` for a graph on `text` or
- * `fortunes`: a text for a character-level language model), `.npz` arrays. The graph's validation
+ * features Input's shape, `.csv`/`.tsv`/`.txt` a table (a `.txt` for a graph on a character-level
+ * text set: a text for a language model; a `.csv` for a graph on a time series: its series),
+ * `.npz` arrays (catalog/data-formats: the formats their extensions name). The graph's validation
  * split, limit, transform and augmentation are kept; its dataset options only when it named the
  * same kind of data (they were the other set's).
  */
@@ -672,32 +675,35 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
   };
   if (isDir) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an image folder\'s classes are its sub-folders.');
-    return withInputShape({ ...keep, name: 'image-folder', options: { ...own('image-folder'), path } }, graph);
+    const folder = dataFormatReading('images', 'folder');
+    return withInputShape({ ...keep, name: folder.kind, options: { ...own(folder.kind), path } }, graph);
   }
-  // A language model's text: a .txt file read character by character, keeping the window it was designed for.
   const declared = getDataset(current.name);
-  if (/\.txt$/i.test(path) && declared?.text) {
+  // The CLI reads a table of texts as a table: only a language model's design picks its format.
+  const format = fileFormatOf(path, declared?.text ? declared : undefined);
+  // A language model's text: a .txt file read character by character, keeping the window it was designed for.
+  if (format?.reads === 'characters' && declared?.text) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');
     // A design for a set with a fixed vocabulary (fortunes' 97 characters) keeps it: its Embedding and last Linear fit any text then.
     const window = current.options?.window;
     const fixed = declared.vocabulary ? { vocabulary: declared.vocabulary } : {};
-    return { ...keep, name: 'text', options: { ...own('text'), ...fixed, ...(typeof window === 'number' ? { window } : {}), path } };
+    return { ...keep, name: format.kind, options: { ...own(format.kind), ...fixed, ...(typeof window === 'number' ? { window } : {}), path } };
   }
   // A design made for a time series (a window of one value per step): a CSV column is its series,
   // --target naming the column, the window its Input's steps.
-  if (/\.(csv|tsv)$/i.test(path) && (current.name === 'waves' || current.name === 'series')) {
+  if (/\.(csv|tsv)$/i.test(path) && declared?.timeSeries) {
     const shape = graph.nodes.find(isFeatureInput)?.attrs.shape;
     const window = Array.isArray(shape) && shape.length === 2 && typeof shape[0] === 'number' ? shape[0] : undefined;
-    return { ...keep, name: 'series', options: { ...own('series'), path, ...(target !== undefined ? { column: target } : {}), ...(window !== undefined ? { window } : {}) } };
+    return { ...keep, name: series.name, options: { ...own(series.name), path, ...(target !== undefined ? { column: target } : {}), ...(window !== undefined ? { window } : {}) } };
   }
-  if (/\.(csv|tsv|txt)$/i.test(path)) {
+  if (format?.reads === 'table') {
     // No --target: the column named like one (Survived, label, class…), else the last.
     const named = target ?? namedTarget(path);
-    return { ...keep, name: 'csv', options: { ...own('csv'), path, ...(named !== undefined ? { targetColumn: named } : {}) } };
+    return { ...keep, name: format.kind, options: { ...own(format.kind), path, ...(named !== undefined ? { targetColumn: named } : {}) } };
   }
-  if (/\.np[zy]$/i.test(path)) {
+  if (format?.reads === 'arrays') {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y (an .npy of features, in the .npy beside it).');
-    return { ...keep, name: 'npz', options: { ...own('npz'), path } };
+    return { ...keep, name: format.kind, options: { ...own(format.kind), path } };
   }
   throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table, an .npz archive or an .npy of features.`);
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EventMessage } from '../../src-engine/protocol';
+import { DATASET_FILE_EXTENSIONS } from '../../src-engine/catalog/data-formats/registry';
 import { GpuHostRequest } from '../../src-engine/protocol/gpu-wire';
 import { IpcChannels } from '../../src-contracts/host';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess } from '../host/supervisor';
@@ -179,7 +180,7 @@ function registerFileIpc(): void {
     if (kind === 'dataset-file' || kind === 'dataset-folder') {
       const opts: Electron.OpenDialogOptions =
         kind === 'dataset-file'
-          ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: ['csv', 'tsv', 'txt', 'npz', 'npy'] }, { name: 'All files', extensions: ['*'] }] }
+          ? { title: 'Choose a table or arrays', properties: ['openFile'], filters: [{ name: 'Tables and arrays', extensions: DATASET_FILE_EXTENSIONS.map((e) => e.slice(1)) }, { name: 'All files', extensions: ['*'] }] }
           : { title: 'Choose a folder of class sub-folders', properties: ['openDirectory'] };
       const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
       if (r.canceled || !r.filePaths[0]) return { ok: true, result: null };

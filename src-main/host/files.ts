@@ -6,7 +6,8 @@ import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD
 import { captureNames, isClassName, type CaptureExtension } from './captures';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
-import { folderKind } from '../../src-engine/node/data-scan';
+import { fileFormatOf } from '../../src-engine/catalog/data-formats/registry';
+import { folderFormat } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import type { ErrorCode } from '../../src-engine/base/errors';
@@ -264,14 +265,16 @@ export class FileService {
       for (const e of entries) {
         if (e.name.startsWith('.') || out.length >= 10_000) continue;
         let abs = path.join(dir, e.name);
-        let kind: FileResult<'listData'>[number]['kind'] | undefined = e.isDirectory() ? folderKind(abs) : !e.isFile() ? undefined : /\.np[zy]$/i.test(e.name) ? 'npz' : /\.(csv|tsv|txt)$/i.test(e.name) ? 'csv' : undefined;
-        if (!kind) continue;
+        // A folder by what its class folders hold, a file by its extension (catalog/data-formats).
+        let format = e.isDirectory() ? folderFormat(abs) : e.isFile() ? fileFormatOf(e.name) : undefined;
+        if (!format) continue;
         let name = e.name;
         // A folder holding a pair of .npy (an upload of two) is listed as its features file.
-        const pair = kind === 'image-folder' ? await npyPairIn(abs) : undefined;
-        if (pair) [kind, abs, name] = ['npz', path.join(abs, pair), `${e.name}/${pair}`];
+        const pair = format.reads === 'images' ? await npyPairIn(abs) : undefined;
+        if (pair) [format, abs, name] = [fileFormatOf(pair), path.join(abs, pair), `${e.name}/${pair}`];
         const st = await fs.stat(abs).catch(() => undefined);
-        out.push({ path: shown(abs), name, kind, where, modified: st?.mtimeMs ?? 0 });
+        // The formats a folder or an extension alone names: the kinds the contract lists.
+        if (format) out.push({ path: shown(abs), name, kind: format.kind as FileResult<'listData'>[number]['kind'], where, modified: st?.mtimeMs ?? 0 });
       }
     }
     return out.sort((a, b) => b.modified - a.modified);

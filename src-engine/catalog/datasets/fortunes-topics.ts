@@ -1,7 +1,7 @@
 import { labelledText } from './options';
 import { declareDataset } from './types';
 
-/** The fortune files `fortunes-topics` reads, one class each, in class order. */
+/** The fortune files this set reads, one class each, in class order. */
 export const FORTUNE_TOPICS = ['computers', 'science', 'politics', 'songs-poems'] as const;
 
 export const fortunesTopics = declareDataset({
@@ -11,4 +11,5 @@ export const fortunesTopics = declareDataset({
   task: 'classification',
   files: true,
   options: labelledText,
+  labelled: true,
 });

@@ -7,5 +7,6 @@ export const series = declareDataset({
   task: 'regression',
   targetShape: [1],
   files: true,
+  timeSeries: true,
   options: { window: { kind: 'int', default: 20, min: 2, max: 1000, doc: 'Steps per window: the features Input is [window, 1].' } },
 });

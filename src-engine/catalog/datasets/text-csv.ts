@@ -9,4 +9,5 @@ export const textCsv = declareDataset({
   files: true,
   // options.path, textColumn and labelColumn are set by Add data… (or the project), as csv's path and targetColumn.
   options: labelledText,
+  labelled: true,
 });

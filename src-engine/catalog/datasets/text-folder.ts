@@ -8,4 +8,5 @@ export const textFolder = declareDataset({
   task: 'classification',
   files: true,
   options: labelledText,
+  labelled: true,
 });

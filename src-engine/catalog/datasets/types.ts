@@ -21,7 +21,7 @@ export interface DatasetDeclaration<N extends string = string> {
    * The user's own data (docs/data.md): read from `options.path` (a folder or a file the user
    * picks), saved with the project by reference (path + `options.fingerprint`).
    */
-  userData?: 'image-folder' | 'table' | 'arrays';
+  userData?: 'folder' | 'table' | 'arrays';
   /** A line the Train dock shows under the dataset while it is chosen: a stand-in's way to the user's own data. */
   hint?: string;
   options: Readonly<Record<string, AttrSpec>>;
@@ -29,6 +29,10 @@ export interface DatasetDeclaration<N extends string = string> {
   idx?: { mirrors: readonly string[] };
   /** A character-level text set: an exported model samples text from it. */
   text?: boolean;
+  /** Labelled texts (a text a sample, its class the target): a design trained on one reads a text folder, or a table of texts, as texts. */
+  labelled?: boolean;
+  /** A time series (a window of one value per step, the next value the target): a design made for one reads a CSV column as its series. */
+  timeSeries?: boolean;
   /**
    * A text set's fixed vocabulary (fortunes: tab, newline and printable ASCII, 97 characters): a
    * design made for it keeps it on a user's own text, so its Embedding and last Linear still fit.

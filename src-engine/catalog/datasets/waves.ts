@@ -7,5 +7,6 @@ export const waves = declareDataset({
   doc: 'A generated time series (two sines, periods 25 and 60, and noise): windows of `length` steps, the next value to predict; the last 20 % of the series is the test split (forecasting a stretch never seen).',
   task: 'regression',
   targetShape: [1],
+  timeSeries: true,
   options: { samples: samples(2000), length: seqLength },
 });

@@ -1,3 +1,4 @@
+import { csv } from '../../catalog/datasets/csv';
 import { CATEGORICAL_ENCODINGS, MISSING_POLICIES } from '../../catalog/datasets/options';
 import { DATA_LIMITS, DataError } from './types';
 import type { Dataset, SourceReport } from './types';
@@ -160,7 +161,7 @@ export function csvDataset(text: string, options: CsvOptions = {}): Dataset {
  *   `DATA_CSV_BAD_ROW` (ragged rows), `DATA_CSV_TOO_MANY_CATEGORIES`.
  */
 export function csvTable(text: string, options: CsvOptions = {}): CsvTable {
-  const name = options.name ?? 'csv';
+  const name = options.name ?? csv.name;
   const missing = options.missing ?? 'error';
   const encoding = options.categorical ?? 'one-hot';
   if (!MISSING_POLICIES.includes(missing)) throw new DataError('DATA_BAD_OPTION', `${name}: options.missing must be one of ${MISSING_POLICIES.join(', ')}.`);
@@ -430,7 +431,7 @@ export interface CsvColumnSummary {
  * @throws DataError as `parseCsvRows`, `DATA_CSV_EMPTY`, `DATA_CSV_BAD_ROW` (a ragged row, with its line).
  */
 export function csvColumns(text: string, options: Pick<CsvOptions, 'delimiter' | 'header' | 'name'> = {}): { rows: number; columns: CsvColumnSummary[] } {
-  const { header, body } = rectangularRows(text, options.name ?? 'csv', options);
+  const { header, body } = rectangularRows(text, options.name ?? csv.name, options);
   const columns = header.map((h, c): CsvColumnSummary => {
     let missing = 0;
     let numeric = true;

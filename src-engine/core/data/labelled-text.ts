@@ -21,7 +21,7 @@ export type Tokenization = TextEncoding['tokens'];
 export type TextFeatures = TextEncoding['features'];
 
 export interface LabelledTextOptions {
-  /** Shown in run names, e.g. `fortunes-topics`. */
+  /** Shown in run names: the set's or the file's name. */
   name: string;
   classNames: readonly string[];
   tokens: Tokenization;

@@ -48,7 +48,7 @@ export function seriesDataset(values: Float32Array, window: number, name: string
 }
 
 /**
- * `waves`: a generated time series, two sines of periods 25 and 60 steps (the second at half the
+ * A generated time series (the waves set), two sines of periods 25 and 60 steps (the second at half the
  * amplitude and a random phase) plus N(0, 0.1²) noise, `samples + length` values long.
  */
 export function wavesDataset(o: { samples?: number; length?: number; seed: number }): LoadedDataset {
@@ -64,7 +64,7 @@ export function wavesDataset(o: { samples?: number; length?: number; seed: numbe
 }
 
 /**
- * A CSV column as a time series (`series`): the column named `column` (or, without one, the last
+ * A CSV column as a time series (the series set): the column named `column` (or, without one, the last
  * column), its cells numbers in row order. A cell that is not a number is refused with its line.
  */
 export function csvSeries(text: string, o: { column?: string; window?: number; name: string; delimiter?: string }): LoadedDataset & { note: string } {

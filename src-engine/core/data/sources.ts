@@ -1,5 +1,6 @@
 import { isFeatureInput } from '../../base/ir/prediction';
 import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import { getDataFormat } from '../../catalog/data-formats/registry';
 
 /**
  * An image folder is fed at the shape of the graph's features Input (docs/data.md): `options.shape`
@@ -9,7 +10,7 @@ import type { DatasetConfig, GraphIR } from '../../base/ir/types';
  * any image size as it is.
  */
 export function withInputShape(config: DatasetConfig, graph: Pick<GraphIR, 'nodes'>): DatasetConfig {
-  if (config.name !== 'image-folder' || config.options?.shape !== undefined) return config;
+  if (getDataFormat(config.name)?.reads !== 'images' || config.options?.shape !== undefined) return config;
   const shape = graph.nodes.find(isFeatureInput)?.attrs.shape;
   if (!Array.isArray(shape) || shape.length !== 3) return config;
   return { ...config, options: { ...config.options, shape: [...(shape as number[])] } };

@@ -1,8 +1,9 @@
+import { csv } from '../../catalog/datasets/csv';
 import { rectangularRows, targetColumnByName } from './csv';
 import type { LabelledText } from './labelled-text';
 import { DataError } from './types';
 
-/** How a CSV/TSV of labelled texts is read (`text-csv`): which column is the text, which the label. */
+/** How a CSV/TSV of labelled texts is read (a table of texts): which column is the text, which the label. */
 export interface TextTableOptions {
   /** Shown in messages, e.g. the file's name. */
   name?: string;
@@ -69,7 +70,7 @@ function columnIndex(want: string | number, header: readonly string[], what: 'te
  *   when the label column holds one value.
  */
 export function csvLabelledTexts(source: string, o: TextTableOptions = {}): TextTable {
-  const name = o.name ?? 'csv';
+  const name = o.name ?? csv.name;
   const { header, body } = rectangularRows(source, name, { ...(o.delimiter ? { delimiter: o.delimiter } : {}), ...(o.header !== undefined ? { header: o.header } : {}) });
   if (header.length < 2) throw new DataError('DATA_TEXT_NO_COLUMN', `${name}: the table has one column; it needs a text column and a label column${o.delimiter === undefined ? ' (a TSV is read with tabs when its name ends in .tsv)' : ''}.`);
   const guess = o.textColumn === undefined || o.labelColumn === undefined ? guessTextColumns(header, body) : undefined;

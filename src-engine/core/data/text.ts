@@ -3,7 +3,7 @@ import { DataError } from './types';
 
 /** How a text becomes a character-level language-modelling set. */
 export interface TextOptions {
-  /** Shown in run names, e.g. `fortunes`. */
+  /** Shown in run names: the set's or the file's name. */
   name: string;
   /** Characters per sample (T): a sample is T characters, its target the T characters one step later. */
   window: number;
@@ -117,8 +117,8 @@ export function textDataset(text: string, options: TextOptions): LoadedDataset {
 const OVERSTRIKE = /[^\n]\u0008/g;
 
 /**
- * The text of Debian's `fortunes` files (one fortune after another, the `%` lines between them
- * made blank lines, teletype overstrikes `x BACKSPACE y` read as `y`): what `fortunes` trains on.
+ * The text of Debian's fortune files (package fortunes; one fortune after another, the `%` lines between them
+ * made blank lines, teletype overstrikes `x BACKSPACE y` read as `y`): what the fortunes set trains on.
  * `files` are the files' contents in name order.
  */
 export function fortunesText(files: readonly string[]): string {
@@ -127,7 +127,7 @@ export function fortunesText(files: readonly string[]): string {
 
 /**
  * The fortunes of one Debian fortune file, each as its text (the `%` lines between them dropped,
- * overstrikes read as in `fortunesText`, blank ones left out): the samples of `fortunes-topics`.
+ * overstrikes read as in `fortunesText`, blank ones left out): the samples of fortunes by topic.
  */
 export function fortuneEntries(file: string): string[] {
   return file

@@ -122,7 +122,7 @@ export interface SkippedFile {
 
 /** What a user's data source held when it was read (docs/data.md). */
 export interface SourceReport {
-  /** `image-folder`, `csv` or `npz`. */
+  /** The dataset read (its name: an image folder, a table, arrays…). */
   kind: string;
   /** sha256 over the files read (relative paths and bytes): a changed folder or file changes it. */
   fingerprint: string;

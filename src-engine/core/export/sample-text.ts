@@ -29,7 +29,7 @@ export class TextSampleError extends Error {
 /**
  * Text continued from a prompt by a character-level language model (a graph reading token ids
  * `[T]` whose prediction is next-token logits `[T, V]`, its vocabulary the model's class names, as
- * a `text` or `fortunes` set trains it). One character at a time: the last T characters fill the
+ * a character-level text set trains it). One character at a time: the last T characters fill the
  * window from its start (a shorter text leaves the rest as id 0, which a causal model's earlier
  * positions never see) and the logits at the last filled position, divided by the temperature,
  * are sampled.

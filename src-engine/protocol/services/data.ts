@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineService } from '../service';
 import { DatasetConfigSchema } from '../../base/schemas';
+import { DATA_KINDS } from '../../catalog/data-formats/registry';
 import { Counts, ErrorInfo, Ints, Numbers, numbers } from '../schemas';
 
 /** Most files `data.scan` lists as skipped (its `skippedTotal` counts all). */
@@ -40,17 +41,17 @@ export const DatasetPreview = z.object({
 export type DatasetPreview = z.infer<typeof DatasetPreview>;
 
 /**
- * The user's data kinds (docs/data.md): a folder of class sub-folders of images, a table, NumPy
- * arrays, a text for a language model, labelled texts (a folder of class sub-folders of `.txt`, or
- * a table with a text column and a label column).
+ * The user's data kinds (docs/data.md), as catalog/data-formats declares them: a folder of class
+ * sub-folders of images, a table, NumPy arrays, a text for a language model, labelled texts (a
+ * folder of class sub-folders of `.txt`, or a table with a text column and a label column).
  */
-export const DataKind = z.enum(['image-folder', 'csv', 'npz', 'text', 'text-folder', 'text-csv']);
+export const DataKind = z.enum(DATA_KINDS);
 export type DataKind = z.infer<typeof DataKind>;
 
 /**
  * `data.scan`'s request: the file or folder to look at (web mode: inside the workspace or the
  * host's data folder; Electron: what the user picked), its kind (`auto`: a folder is an image
- * folder, `.npz`/`.npy` arrays, anything else a table; `text`: a `.txt` for a language model, its
+ * folder, `.npz`/`.npy` arrays, anything else a table; a text for a language model: a `.txt`, its
  * `options` the design's window and vocabulary), a table's reading options (roles, missing-value
  * policy, target), and the id its `data.scanProgress` events carry. `check`: only read the files
  * and answer their fingerprint (no decoding, no thumbnails): what opening a project asks.
@@ -121,7 +122,7 @@ export const DataScanResult = z.object({
    */
   text: z.object({ characters: z.number().int().nonnegative(), distinct: z.number().int().nonnegative(), vocabulary: z.number().int().nonnegative(), windows: z.number().int().nonnegative(), start: z.string().max(2000) }).optional(),
   /**
-   * Labelled texts (`text-folder`, `text-csv`): a few texts with their class (the first of each
+   * Labelled texts (a text folder, a table of texts): a few texts with their class (the first of each
    * class in turn, cut at 300 characters), how many, the vocabulary built on the training split
    * and its tokens; a table's columns and which are the text and the label.
    */

@@ -137,7 +137,7 @@ export const modelService = defineService({
       }),
     },
     /**
-     * Text from a character-level language model (a design on a `text` or `fortunes` set) at the
+     * Text from a character-level language model (a design on a character-level text set, declared `text: true`) at the
      * current run's (or the loaded model's) weights: `prompt` continued by `length` characters
      * sampled at `temperature` (0: the likeliest each time) with `seed`. Allowed while training.
      * `E_SAMPLE_NOT_TEXT`, `E_SAMPLE_OPTIONS` (core/export/sample-text.ts).

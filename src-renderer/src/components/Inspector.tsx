@@ -96,7 +96,7 @@ function FineTuning({ nodes }: { nodes: readonly NodeIR[] }) {
   const w = useWindow();
   const edit = useEditor((s) => s.edit);
   const graph = useEditor((s) => s.history.present.graph);
-  // The Train dock's preview of the chosen dataset (named after a user's folder, not "image-folder": not matched by name).
+  // The Train dock's preview of the chosen dataset (named after a user's folder, not its dataset's name: not matched by name).
   const datasetClasses = useTrainUi((s) => (graph.training && s.preview?.task === 'classification' ? s.preview.classNames.length : undefined));
   const [classes, setClasses] = useState('');
   // Only layers with weights have something to freeze (a ReLU in the selection is left as it is).

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand';
-import { DATASETS, bytesToBase64, fitToData, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
-import { LABELLED_TEXT_SETS, dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
@@ -48,7 +48,7 @@ export interface AddDataState {
   close(): void;
   /**
    * Scan `path` (with a table's options); replaces any scan in progress. A table for a design made
-   * for labelled texts is read as texts (`text-csv`) unless `exact` (the preview's "Read as a table").
+   * for labelled texts is read as texts (a table of texts) unless `exact` (the preview's "Read as a table").
    */
   scan(path: string, kind?: DataKind, exact?: boolean): Promise<void>;
   cancel(): void;
@@ -91,11 +91,13 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
     async scan(path, asked, exact) {
       const client = engine.getState().client;
       // A .txt for a design made for text is a text to learn from (its window and vocabulary), else a table;
-      // a table for a design made for labelled texts is texts with labels (its tokenising kept).
+      // a table for a design made for labelled texts is texts with labels (its tokenising kept): the
+      // design's format for the file (catalog/data-formats `forDesign`) wins over the one its extension names.
       const designed = editor.getState().history.present.graph.training?.dataset;
-      const textFor = /\.txt$/i.test(path) ? textOptions(designed) : undefined;
-      const texts = LABELLED_TEXT_SETS.includes(designed?.name ?? '');
-      const kind = exact ? asked : textFor ? 'text' : (asked === undefined || asked === 'csv') && texts && /\.(csv|tsv)$/i.test(path) ? 'text-csv' : asked;
+      const forDesign = fileFormatOf(path, getDataset(designed?.name ?? ''));
+      const kind = !exact && forDesign?.forDesign && (asked === undefined || asked === fileFormatOf(path)?.kind) ? forDesign.kind : asked;
+      const format = getDataFormat(kind);
+      const textFor = format?.reads === 'characters' ? textOptions(designed) : undefined;
       if (!client) return set({ phase: 'failed', error: { code: 'E_ENGINE_UNAVAILABLE', message: 'The engine is not connected yet.' } });
       scanAbort?.abort();
       const abort = new AbortController();
@@ -106,7 +108,8 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
         if (p.scanId === scanId) set({ progress: p });
       });
       try {
-        const options = textFor ?? (kind === 'text-csv' || kind === 'text-folder' || kind === 'image-folder' ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : get().tableOptions);
+        // A folder may be of labelled texts, whichever folder kind was asked.
+        const options = textFor ?? (format && (format.holds === 'folder' || format.reads === 'labelled-texts') ? { ...labelledTextOptionsOf(designed), ...get().tableOptions } : get().tableOptions);
         const result = await client.request('data.scan', { scanId, path, ...(kind ? { kind } : {}), ...(Object.keys(options).length ? { options } : {}) }, { signal: abort.signal });
         if (scanAbort === abort) set({ phase: 'preview', result });
       } catch (err) {
@@ -180,12 +183,12 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
 
 
 /**
- * The scan options of a text for a design trained on a character-level text set (declared `text`):
+ * The scan options of a text for a design trained on a character-level text set (declared text):
  * its window, and the set's fixed vocabulary where it declares one (fortunes' 97 characters, so its
  * Embedding and last Linear fit); undefined for any other design.
  */
 export function textOptions(dataset: DatasetConfig | undefined): Record<string, unknown> | undefined {
-  const declared = DATASETS.find((d) => d.name === dataset?.name);
+  const declared = getDataset(dataset?.name ?? '');
   if (!dataset || !declared?.text) return undefined;
   const window = dataset.options?.window;
   const vocabulary = declared.vocabulary ?? dataset.options?.vocabulary;

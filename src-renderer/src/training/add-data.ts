@@ -1,4 +1,4 @@
-import { DATASETS, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { getDataFormat, getDataset, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -15,13 +15,13 @@ export interface UploadFile {
  * (validation split, subset, and for a folder of images the augmentation: "Your photos" comes
  * with flips and colour jitter on), not another source's options (its scale, its path).
  *
- * @example datasetToUse(scan, { name: 'mnist', validationSplit: 0.2 }) // { name: 'image-folder', options: { path, fingerprint }, validationSplit: 0.2 }
+ * @example datasetToUse(imageFolderScan, { name: DEFAULT_DATASET, validationSplit: 0.2 }) // { name: imageFolderScan.kind, options: { path, fingerprint }, validationSplit: 0.2 }
  */
 export function datasetToUse(result: DataScanResult, previous: DatasetConfig): DatasetConfig {
   const keep: Partial<DatasetConfig> = {};
   if (previous.validationSplit !== undefined) keep.validationSplit = previous.validationSplit;
   if (previous.limit !== undefined) keep.limit = previous.limit;
-  if (previous.augment !== undefined && result.kind === 'image-folder') keep.augment = previous.augment;
+  if (previous.augment !== undefined && getDataFormat(result.kind)?.reads === 'images') keep.augment = previous.augment;
   const dataset = result.dataset as DatasetConfig;
   // Labelled texts keep the design's tokenising (tokens, maxLength…): its Input and Embedding were made for them.
   if (isLabelledText(result.kind)) return { ...dataset, options: { ...labelledTextOptionsOf(previous), ...dataset.options }, ...keep };
@@ -34,24 +34,24 @@ export function datasetToUse(result: DataScanResult, previous: DatasetConfig): D
  * folder). Undefined for a text (its design is made for it) or data that cannot be read.
  */
 export function dataShapeOf(result: DataScanResult): DataShape | undefined {
-  if (result.problem || !result.featureShape || result.kind === 'text') return undefined;
-  const kind = result.kind === 'image-folder' || result.kind === 'text-folder' ? 'folder' : result.kind === 'csv' || result.kind === 'text-csv' ? 'table' : 'arrays';
+  const format = getDataFormat(result.kind);
+  const kind = format?.shape;
+  if (result.problem || !result.featureShape || !kind) return undefined;
   const regression = result.table?.task === 'regression';
-  return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(result.kind === 'image-folder' ? { resizedToInput: true } : {}) };
+  return { name: result.name, kind, featureShape: result.featureShape, classes: regression ? 0 : result.classes.length, ...(format.reads === 'images' ? { resizedToInput: true } : {}) };
 }
 
-/** The datasets of labelled texts: a design trained on one reads a text folder, or a table of texts, as texts. */
-export const LABELLED_TEXT_SETS: readonly string[] = ['fortunes-topics', 'text-folder', 'text-csv'];
-
+/** Whether data of this kind is labelled texts (a text folder, a table of texts). */
 export function isLabelledText(kind: string): boolean {
-  return kind === 'text-folder' || kind === 'text-csv';
+  return getDataFormat(kind)?.reads === 'labelled-texts';
 }
 
-/** The tokenising options of a labelled-text dataset (`labelledText`'s keys it sets), else none. */
+/** The tokenising options of a labelled-text dataset (declared `labelled`: its options' keys it sets), else none. */
 export function labelledTextOptionsOf(dataset: DatasetConfig | undefined): Record<string, unknown> {
-  if (!dataset || !LABELLED_TEXT_SETS.includes(dataset.name)) return {};
+  const declared = getDataset(dataset?.name ?? '');
+  if (!dataset || !declared?.labelled) return {};
   const o = dataset.options ?? {};
-  return Object.fromEntries(Object.keys(DATASETS.find((d) => d.name === 'text-folder')!.options).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+  return Object.fromEntries(Object.keys(declared.options).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /** Which files an upload takes (images into a folder; a table or arrays as a file) and which it leaves out, with why. */

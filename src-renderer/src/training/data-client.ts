@@ -3,6 +3,7 @@
  * one function a question, so components never name a protocol method (ESLint refuses `request(`
  * in src-renderer/src/components).
  */
+import { getDataFormat } from '../../../src-engine/facade';
 import type { ResultOf, RpcClient } from '../../../src-engine/protocol';
 import type { StoreApi } from 'zustand';
 import type { EngineStore } from '../state/engine-store';
@@ -16,11 +17,12 @@ export const previewDataset = (engine: Pick<StoreApi<EngineStore>, 'getState'>, 
 /** The user asks for the preview the engine crashed on again: send it next time. */
 export const forgetPreviewCrash = (engine: Pick<StoreApi<EngineStore>, 'getState'>, datasetJson: string): void => engine.getState().forgetCrash('dataset.preview', previewParams(datasetJson));
 
-/** The dataset names sent to the check as the source's kind; for any other, the engine works the kind out from the path. */
-const CHECKED_KINDS = ['image-folder', 'csv', 'npz', 'text'] as const;
-
-/** Check that the data at `path` (of the design's dataset `dataset`) is still there and readable: its fingerprint, to compare with the one the design saved. */
+/**
+ * Check that the data at `path` (of the design's dataset `dataset`) is still there and readable:
+ * its fingerprint, to compare with the one the design saved. A dataset of a format declared
+ * `checked` is sent as the source's kind; for any other, the engine works the kind out from the path.
+ */
 export const checkDataSource = (c: RpcClient, path: string, dataset: string | undefined): Promise<ResultOf<'data.scan'>> => {
-  const known = CHECKED_KINDS.find((k) => k === dataset);
-  return c.request('data.scan', { scanId: `check-${Date.now()}`, path, check: true, ...(known ? { kind: known } : {}) });
+  const format = getDataFormat(dataset);
+  return c.request('data.scan', { scanId: `check-${Date.now()}`, path, check: true, ...(format?.checked ? { kind: format.kind } : {}) });
 };

@@ -16,7 +16,7 @@ export interface PreviewContent {
  * is a classification set); with `target: 'features'` the design's target is the clean input
  * image (an autoencoder), so class names and class balance say nothing about what it learns.
  *
- * @example previewContent(mnistPreview, { name: 'mnist', target: 'features' }).task // 'reconstruction (autoencoder)'
+ * @example previewContent(mnistPreview, { name: DEFAULT_DATASET, target: 'features' }).task // 'reconstruction (autoencoder)'
  */
 export function previewContent(p: DatasetPreview, dataset: Pick<DatasetConfig, 'target'>): PreviewContent {
   if (dataset.target === 'features') return { task: 'reconstruction (autoencoder)', classLabels: false, classBalance: false };

@@ -28,25 +28,13 @@ const DATA_FILES: Record<string, string> = {
  * kind may not join it, nor its count grow), and an entry whose count fell must be lowered.
  */
 const WORD = 'also a word other code quotes for other meanings (counted all the same, so a new use shows)';
-const FILE_FORMAT = "a file format the add-data flow (renderer), the scanner (node/data-scan.ts), the host's file dialogs and the loaders each switch on: needs a file-format registry (each format's extensions, scan and loader in one place)";
-const NODE_LOADER = "read by the Node host (node/datasets.ts `FILE_LOADERS`, keyed by name; the loader passes its name to its messages), and the train CLI's guess of a set from a file's extension";
 const STILL_SPREAD: Record<string, { files: number; why: string }> = {
   step: { files: 27, why: `${WORD}: a training step (runs, charts, TensorBoard events)` },
   none: { files: 42, why: `${WORD}: the 'none' of many options (missing values, normalisation, export modes)` },
   mask: { files: 11, why: `${WORD}: attention and dropout masks` },
   shapes: { files: 4, why: `${WORD}: a graph's shapes` },
   memory: { files: 4, why: `${WORD}: a CPU feature (wasm shared memory)` },
-  text: { files: 21, why: `${WORD}, and ${FILE_FORMAT}` },
-  csv: { files: 15, why: FILE_FORMAT },
-  npz: { files: 12, why: FILE_FORMAT },
-  'image-folder': { files: 19, why: FILE_FORMAT },
-  'text-folder': { files: 7, why: FILE_FORMAT },
-  'text-csv': { files: 8, why: FILE_FORMAT },
-  series: { files: 4, why: `${FILE_FORMAT}; ${NODE_LOADER}` },
-  waves: { files: 3, why: `made in code (core/data/series.ts); ${NODE_LOADER}` },
-  mnist: { files: 4, why: `${NODE_LOADER}; the renderer's @example lines (add-data.ts, preview.ts)` },
-  fortunes: { files: 6, why: `${NODE_LOADER}; the text sets' vocabulary and the exported sampler ask for it by name` },
-  'fortunes-topics': { files: 5, why: `${NODE_LOADER}; the labelled-text sets (core/data/labelled-text.ts, add-data.ts) list it by name` },
+  text: { files: 12, why: `${WORD}: a text (a parameter, a prompt, an input's type, a label column, a vocabulary option's value); as the dataset, named by its declaration, its data format's label and its loader (node/datasets.ts)` },
 };
 
 function sources(dir: string): string[] {

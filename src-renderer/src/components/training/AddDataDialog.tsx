@@ -1,5 +1,5 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import { explainCode, featureInput, fitToData, type DataFit } from '../../../../src-engine/facade';
+import { dataFormatReading, explainCode, featureInput, fitToData, getDataFormat, type DataFit } from '../../../../src-engine/facade';
 import type { DataColumn, DataScanResult, DataThumbnail } from '../../../../src-engine/protocol';
 import { getHost } from '../../host';
 import { imagePixels } from '../../training/charts';
@@ -19,8 +19,8 @@ const MISSING_CHOICES: readonly { value: string; label: string }[] = [
   { value: 'indicator', label: 'fill + a "was missing" column' },
 ];
 
-/** What the preview calls each kind of data. */
-const KIND_LABELS: Record<DataScanResult['kind'], string> = { 'image-folder': 'image folder', csv: 'table', npz: 'NumPy arrays', text: 'text', 'text-folder': 'texts by class folder', 'text-csv': 'table of texts' };
+/** What the preview calls each kind of data (its format's label). */
+const kindLabel = (kind: DataScanResult['kind']): string => getDataFormat(kind)?.label ?? kind;
 
 const fmtBytes = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MB` : n > 0 ? `${Math.max(1, Math.round(n / 1024))} KB` : '0 KB');
 /** A per-sample shape as the Input node shows it: `[3, 32, 32]`. */
@@ -108,11 +108,11 @@ function ChooseData() {
               <li key={d.path}>
                 <button type="button" data-testid={`add-data-entry-${d.name}`} title={d.path} onClick={() => void scan(d.path, d.kind)}>
                   <b>
-                    {d.kind === 'image-folder' || d.kind === 'text-folder' ? '🗀 ' : '▦ '}
+                    {getDataFormat(d.kind)?.holds === 'folder' ? '🗀 ' : '▦ '}
                     {d.name}
                   </b>
                   <span>
-                    {KIND_LABELS[d.kind]} · {d.where === 'data-dir' ? 'data folder' : 'workspace data/'}
+                    {kindLabel(d.kind)} · {d.where === 'data-dir' ? 'data folder' : 'workspace data/'}
                   </span>
                 </button>
               </li>
@@ -201,20 +201,20 @@ function ScanPreview() {
   const fit = shape ? fitToData(graph, shape, shapes) : undefined;
   const skipped = [...uploadSkipped, ...r.skipped];
   const skippedTotal = uploadSkipped.length + r.skippedTotal;
-  const kindLabel = KIND_LABELS[r.kind];
+  const format = getDataFormat(r.kind);
   const changed = intent.kind === 'locate' && intent.saved.options?.fingerprint !== undefined && intent.saved.options.fingerprint !== r.fingerprint;
   return (
     <div className="add-data" data-testid="add-data-preview" data-kind={r.kind} data-files={r.files} data-skipped={skippedTotal} data-fingerprint={r.fingerprint}>
       <p className="add-data__summary">
-        <b>{r.name}</b> · {kindLabel} · {plural(r.files, 'file')} · {fmtBytes(r.bytes)}
-        {r.kind === 'image-folder' || (r.labelled && r.classes.length) ? ` · ${plural(r.classes.length, 'class')}` : ''} · <span title={`content fingerprint ${r.fingerprint}`}>fingerprint {r.fingerprint.slice(0, 10)}…</span>
+        <b>{r.name}</b> · {kindLabel(r.kind)} · {plural(r.files, 'file')} · {fmtBytes(r.bytes)}
+        {format?.reads === 'images' || (r.labelled && r.classes.length) ? ` · ${plural(r.classes.length, 'class')}` : ''} · <span title={`content fingerprint ${r.fingerprint}`}>fingerprint {r.fingerprint.slice(0, 10)}…</span>
       </p>
       {changed ? <p className="add-data__warn" data-testid="add-data-changed">Its contents differ from what the project saved: using it trains on what it holds now.</p> : null}
-      {r.kind === 'image-folder' ? <ImageFolderPreview r={r} input={input} /> : null}
+      {format?.reads === 'images' ? <ImageFolderPreview r={r} input={input} /> : null}
       {r.table ? <TablePreview r={r} input={input} /> : null}
-      {r.kind === 'npz' ? <ArraysPreview r={r} input={input} /> : null}
+      {format?.reads === 'arrays' ? <ArraysPreview r={r} input={input} /> : null}
       {r.text ? <TextPreview r={r} text={r.text} input={input} /> : null}
-      {r.kind === 'text-folder' || r.kind === 'text-csv' ? <LabelledTextPreview r={r} input={input} /> : null}
+      {format?.reads === 'labelled-texts' ? <LabelledTextPreview r={r} input={input} /> : null}
       {r.notes.length ? (
         <ul className="add-data__notes">
           {r.notes.map((n) => (
@@ -370,7 +370,7 @@ function TablePreview({ r, input }: { r: DataScanResult; input?: number[] }) {
       {table.columns.some((c) => c.kind === 'categorical') ? (
         <p className="add-data__hint">
           A column of sentences or reviews to classify?{' '}
-        <button type="button" className="linkish" data-testid="add-data-as-texts" onClick={() => void scan(r.path, 'text-csv', true)}>
+        <button type="button" className="linkish" data-testid="add-data-as-texts" onClick={() => void scan(r.path, dataFormatReading('labelled-texts').kind, true)}>
             Read it as texts with labels
           </button>
         </p>
@@ -495,7 +495,7 @@ function LabelledTextPreview({ r, input }: { r: DataScanResult; input?: number[]
         <div className="add-data__columns" data-testid="add-data-text-columns">
           {column('textColumn', 'Text column', l.textColumn)}
           {column('labelColumn', 'Label column', l.labelColumn)}
-          <button type="button" className="linkish" data-testid="add-data-as-table" onClick={() => void scan(r.path, 'csv', true)}>
+          <button type="button" className="linkish" data-testid="add-data-as-table" onClick={() => void scan(r.path, dataFormatReading('table').kind, true)}>
             Read it as a table of values instead
           </button>
         </div>

@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { DatasetConfig } from '../../../../src-engine/facade';
+import { getDataFormat, type DatasetConfig } from '../../../../src-engine/facade';
 import { checkDataSource } from '../../training/data-client';
 import { useEditor, useEngine, useWindow } from '../../state/window';
 import type { WindowStores } from '../../state/window-stores';
@@ -10,9 +10,9 @@ export function userDataPath(dataset: Pick<DatasetConfig, 'options'> | undefined
   return typeof p === 'string' && p !== '' ? p : undefined;
 }
 
-/** The datasets that are the user's own data (docs/data.md), named by a path. */
+/** The datasets that are the user's own data (docs/data.md), named by a path: those of the data formats checked when a project opens. */
 export function isUserData(dataset: Pick<DatasetConfig, 'name'>): boolean {
-  return dataset.name === 'image-folder' || dataset.name === 'csv' || dataset.name === 'npz' || dataset.name === 'text';
+  return getDataFormat(dataset.name)?.checked === true;
 }
 
 /** Why the saved data cannot be used as it is, in the user's words, by the loader's code. */
