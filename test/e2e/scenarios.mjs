@@ -562,6 +562,8 @@ const titanicTable = [
   { writeFile: 'data/titanic.csv', text: titanicLikeCsv(100) },
   { click: '[data-testid=train-tab-curves]' },
   { click: '[data-testid=train-add-data]' },
+  // Its mark is drawn (an SVG), not a symbol character that a system without the font shows as a box.
+  { expect: '[data-testid="add-data-entry-titanic.csv"] svg', attr: ['data-icon', 'table'], within: 30_000 },
   { click: '[data-testid="add-data-entry-titanic.csv"]' },
   { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'csv'], within: 30_000 },
   { expect: '[data-testid=add-data-column][data-name=Survived]', attr: ['data-role', 'target'] },

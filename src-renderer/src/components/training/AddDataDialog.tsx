@@ -6,6 +6,7 @@ import { imagePixels } from '../../training/charts';
 import { dataShapeOf } from '../../training/add-data';
 import { type UploadFile } from '../../state/add-data-store';
 import { Modal } from '../Modal';
+import { DataIcon } from '../DataIcon';
 import { CameraCapture } from './CameraCapture';
 import { PickerInput } from '../PickerInput';
 import { useAddData, useEditor } from '../../state/window';
@@ -108,7 +109,7 @@ function ChooseData() {
               <li key={d.path}>
                 <button type="button" data-testid={`add-data-entry-${d.name}`} title={d.path} onClick={() => void scan(d.path, d.kind)}>
                   <b>
-                    {getDataFormat(d.kind)?.holds === 'folder' ? '🗀 ' : '▦ '}
+                    <DataIcon folder={getDataFormat(d.kind)?.holds === 'folder'} />{' '}
                     {d.name}
                   </b>
                   <span>
