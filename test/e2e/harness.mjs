@@ -221,7 +221,8 @@ export async function replay(app, steps, log = () => {}) {
         await app.page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
         await app.page.mouse.up();
       } else if (step.click) {
-        await app.page.locator(step.click).first().click(step.modifiers ? { modifiers: step.modifiers } : undefined);
+        // `at`: where in the element, from its top left (a backdrop's corner, not the dialog over its middle).
+        await app.page.locator(step.click).first().click({ ...(step.modifiers ? { modifiers: step.modifiers } : {}), ...(step.at ? { position: { x: step.at[0], y: step.at[1] } } : {}) });
       } else if (step.dblclickCanvas) {
         const box = await app.page.locator('[data-testid=canvas]').boundingBox();
         if (!box) throw new Error('no canvas');

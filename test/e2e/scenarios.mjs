@@ -172,6 +172,11 @@ const recovery = [
   { viewport: [1280, 800] },
   { screenshot: 'recover-offer-1280x800' },
   { viewport: [1400, 900] },
+  // Only its buttons answer it: a click beside it, or Escape, discards nothing and leaves it open.
+  { click: '.modal-backdrop', at: [10, 10] },
+  { press: 'Escape' },
+  { expectCount: '.modal__close', count: 0 },
+  { expect: '[data-testid=recover-dialog]' },
   { click: '[data-testid=recover-restore]' },
   { expect: node('dropout') },
   { expectCount: '[data-testid^="node-"][data-op]', count: 8 },

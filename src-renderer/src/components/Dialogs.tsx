@@ -137,11 +137,13 @@ function SaveAsPrompt({ onClose }: { onClose(): void }) {
 /**
  * After a crash: offer the autosaved document, named, and said to take the place of the design
  * on screen (`onScreen`) when there is one (a run's project reopened after a reload) — so Restore does not
- * swap one design for another unawares.
+ * swap one design for another unawares. Answered only with its buttons: a click beside it or its ×
+ * discarded the unsaved work, and "later" cannot be offered (the one recovery slot takes the next
+ * edit's autosave).
  */
 export function RecoveryOffer({ name, nodes, onScreen, savedAt, onRestore, onDiscard }: { name: string; nodes: number; onScreen?: string; savedAt: number; onRestore(): void; onDiscard(): void }) {
   return (
-    <Modal title={`Restore unsaved work on “${name}”?`} testid="recover-dialog" onClose={onDiscard}>
+    <Modal title={`Restore unsaved work on “${name}”?`} testid="recover-dialog">
       <p data-testid="recover-what">
         Netwright found changes to <b>{name}</b> ({nodes} {nodes === 1 ? 'node' : 'nodes'}) that were not saved when it last closed ({new Date(savedAt).toLocaleString()}).
         {onScreen ? ` Restoring opens it in place of “${onScreen}”, on the canvas now.` : ''}
