@@ -272,7 +272,9 @@ export async function replay(app, steps, log = () => {}) {
           const el = globalThis.document.querySelector(sel);
           const r = el.getBoundingClientRect();
           const points = [[0.5, 0.5], [0.1, 0.1], [0.9, 0.1], [0.1, 0.9], [0.9, 0.9]].map(([fx, fy]) => [r.left + fx * r.width, r.top + fy * r.height]);
-          return points.map(([x, y]) => globalThis.document.elementFromPoint(x, y)).filter((top) => top && !el.contains(top)).map((top) => `${top.tagName.toLowerCase()}.${top.className}`);
+          // A point outside the window is not seen either (elementFromPoint has nothing there).
+          const off = points.some(([x, y]) => x < 0 || y < 0 || x > globalThis.innerWidth || y > globalThis.innerHeight) ? ['the window\'s edge (it is off screen)'] : [];
+          return [...off, ...points.map(([x, y]) => globalThis.document.elementFromPoint(x, y)).filter((top) => top && !el.contains(top)).map((top) => `${top.tagName.toLowerCase()}.${top.className}`)];
         }, step.expectUncovered);
         if (covered.length) throw new Error(`${step.expectUncovered} is covered by ${covered.join(', ')}`);
       } else if (step.expectGone) {

@@ -801,6 +801,10 @@ const watchMnist = [
   { click: '[data-testid=train-tab-playground]' },
   { draw: '[data-testid=playground-canvas]', path: [[0.5, 0.15], [0.5, 0.5], [0.5, 0.85]] },
   { expect: '[data-testid=playground-probs]', within: 10_000 },
+  // At 1280×800 the answer sits beside the drawing, in view (it was below the dock's fold).
+  { viewport: [1280, 800] },
+  { expectUncovered: '[data-testid=playground-probs] .probs__top' },
+  { viewport: [1400, 900] },
   // A test sample picked goes into the drawing (to draw over), not only into the prediction.
   { click: '[data-testid=playground-clear]' },
   { expectNumber: '[data-testid=playground-canvas]', attr: 'data-ink', op: '==', value: 0 },

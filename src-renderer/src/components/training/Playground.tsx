@@ -314,7 +314,7 @@ function DrawPlayground() {
         }
       }}
     >
-      <div className="playground__input">
+      <div className={`playground__input${drawable ? ' playground__input--drawn' : ''}`}>
         {drawable ? (
           <>
             <canvas
