@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/profile.ts [model] [threads]`: where a training step's time goes, per op and
  * direction, on the CPU backend (batch 64, Adam), on real MNIST batches (a design made for another
- * set, the tiny GPT, on its own). A diagnostic for #4; the
+ * set, the tiny GPT, on its own); a design with optimizer groups (a GAN) steps each group in turn,
+ * as training does (an op's figure sums its calls in both). A diagnostic for #4; the
  * timings wrap each op call, so they add a little overhead of their own. Each figure is the
  * median over steps (robust to other jobs on a shared machine); STEPS=N sets the count.
  * CLOCK=cpu times with this process's CPU time (`process.cpuUsage`) instead of the wall clock: on
@@ -21,6 +22,7 @@ import { loadDataset } from '../src-engine/node/datasets';
 import { listOps } from '../src-engine/core/ops/registry';
 import type { OpKernelOverride } from '../src-engine/core/ops/kernel-set';
 import { createOptimizer } from '../src-engine/core/optim';
+import { resolveGroups } from '../src-engine/base/ir/training';
 import { kernelFor } from '../src-engine/core/ops/kernel-set';
 import { referenceKernel } from '../src-engine/core/ops/kernels/registry';
 
@@ -53,6 +55,7 @@ for (const def of listOps()) {
   const tag = o ? '*' : '';
   wrapped[def.name] = {
     assignsFreshGradients: o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients,
+    skipsUnwantedParamGradients: o?.backward ? o.skipsUnwantedParamGradients : reference.skipsUnwantedParamGradients,
     forward: (ctx) => { const t = now(); fwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} fwd`, now() - t); },
     ...(bwd ? { backward: (ctx) => { const t = now(); bwd(ctx); add(`${def.name}${tag} ${ctx.output.shape.slice(1).join("x")} bwd`, now() - t); } } : {}),
   } as OpKernelOverride;
@@ -79,7 +82,13 @@ be.zero = (a) => {
   add('zeroing gradients', now() - t);
 };
 const g = compileGraph(checkedOrThrow(graph), { batchSize: 64, backend: be, seed: 0 });
-const opt = createOptimizer({ kind: 'adam', lr: 1e-3 }, g.params, be);
+// A design with optimizer groups (a GAN) steps each group over its loss selection, as the training
+// loop does (the discriminator's step, then the generator's); any other, one step over every loss.
+const groups = graph.training?.groups?.length ? resolveGroups(graph, graph.training) : [null];
+const stepsOf = groups.map((gr) => {
+  const params = gr?.nodes ? g.params.filter((p) => gr.nodes!.has(p.nodeId)) : g.params;
+  return { sel: gr ? g.selectLosses(gr.loss, params) : undefined, opt: createOptimizer({ kind: 'adam', lr: 1e-3 }, params, be) };
+});
 // A design made for another set (the tiny GPT's text) trains on its own samples; the rest on MNIST's (as bench/run.ts).
 const own = graph.training?.dataset;
 const ds = (own && !own.name.includes('mnist') ? loadDataset(own, graph.training!.seed) : loadDataset({ name: 'mnist' })).train;
@@ -101,11 +110,13 @@ for (let i = 0; i < steps + 10; i++) {
   const b = i % batches;
   x.set(ds.features.subarray(b * x.length, (b + 1) * x.length));
   if (y.length === x.length) y.set(x); else y.set(ds.targets.subarray(b * y.length, (b + 1) * y.length));
-  g.forward(true);
-  g.backward();
-  const t1 = now();
-  opt.step();
-  add('optimizer', now() - t1);
+  for (const { sel, opt } of stepsOf) {
+    g.forward(true, sel);
+    g.backward(sel);
+    const t1 = now();
+    opt.step();
+    add('optimizer', now() - t1);
+  }
   const total = now() - t0;
   if (i < 10) continue;
   let timed = 0;

@@ -44,7 +44,7 @@ export function locateNonFinite(plan: CompiledGraph, graph: GraphIR): NonFiniteS
 }
 
 /** True when every parameter gradient is finite (cheap enough for every step). */
-export function gradientsFinite(plan: Pick<CompiledGraph, 'params'>): boolean {
+export function gradientsFinite(plan: { readonly params: readonly { readonly grad: { readonly data: Float32Array } }[] }): boolean {
   for (const p of plan.params) if (!allFinite(p.grad.data)) return false;
   return true;
 }
@@ -122,7 +122,8 @@ export class DivergenceGuard implements LoopHooks<SessionPlan> {
   }
 
   afterBackward(ctx: StepContext<SessionPlan>): StepVerdict {
-    return (this.options.checkGradients ?? false) && !gradientsFinite(ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok';
+    // The group's own gradients: another group's hold its last step's (a diverged one's, before a resume).
+    return (this.options.checkGradients ?? false) && !gradientsFinite(this.loop.groups[ctx.group] ?? ctx.graph) ? this.diverged(ctx, 'nonfinite') : 'ok';
   }
 
   private recordReference(gb: CompiledGraph, loss: number): void {

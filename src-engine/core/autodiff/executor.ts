@@ -78,8 +78,13 @@ export interface CompiledGraph {
   forward(training: boolean, losses?: LossSelection): number;
   /**
    * Zero all gradients, seed each loss with 1, and run the ops' backwards in reverse order. With
-   * a selection, only its losses are seeded and only nodes between its parameters and its losses
-   * run (a GAN's discriminator step computes no gradient inside the generator).
+   * a selection, only its losses are seeded, only nodes between its parameters and its losses
+   * run (a GAN's discriminator step computes no gradient inside the generator), and they compute
+   * only the gradients inside the selection: no input gradient of a node outside it (the
+   * discriminator's first layer computes none for the fake images), no parameter gradient of a
+   * node whose parameters it does not update (the generator's step computes none for the
+   * discriminator's weights). Gradients it does not compute keep their values (a parameter's are
+   * those of the last step that updated it).
    */
   backward(losses?: LossSelection): void;
   /**
@@ -149,6 +154,11 @@ interface Family {
   plans: Map<number, CompiledGraph>;
   onDemand: boolean;
   gradientRoots: ReadonlySet<string>;
+  /**
+   * Per node, where its parameter gradients go in a selection's step that does not read them, if
+   * its backward computes them anyway (`StepBinding.dParams`): allocated when first needed.
+   */
+  discards: Map<string, Record<string, Tensor>>;
 }
 
 /**
@@ -192,6 +202,7 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     plans: new Map(),
     onDemand: opts.onDemand === true,
     gradientRoots: new Set(opts.gradientRoots ?? []),
+    discards: new Map(),
   };
   for (const id of checked.order) {
     const node = byId.get(id)!;
@@ -252,6 +263,20 @@ interface Step {
   runBackward: boolean;
   /** Its backward can assign a fresh input gradient (OpBackwardContext.dInputsFresh). */
   assigns: boolean;
+  /** Its backward computes no parameter gradient when told they are not read (OpBackwardContext.dParamsWanted). */
+  skipsParams: boolean;
+}
+
+/**
+ * What a step's backward writes in one selection (installed into its context before the
+ * selection's `backward`): its input gradients (null for an input outside the selection), which
+ * of them it assigns, and whether its parameter gradients are read (and where they go).
+ */
+interface StepBinding {
+  dInputs: readonly (Tensor | null)[];
+  dInputsFresh: readonly boolean[] | undefined;
+  dParams: Readonly<Record<string, Tensor>>;
+  dParamsWanted: boolean;
 }
 
 function planFor(family: Family, batchSize: number, order: readonly string[], shapes: Record<string, number[]>): CompiledGraph {
@@ -317,7 +342,10 @@ function buildSteps(
       backend,
       dOutput: grads.get(id) ?? output,
       dInputs: node.inputs.map((i) => grads.get(i) ?? null),
+      // Set per selection (StepBinding), as is dInputs.
+      dInputsFresh: undefined as readonly boolean[] | undefined,
       dParams: family.gradsByNode.get(id) ?? {},
+      dParamsWanted: true,
     };
     const o = kernelFor(backend.overrides, def.name);
     const reference = referenceKernel(def);
@@ -329,40 +357,59 @@ function buildSteps(
       forward: o?.forward ?? reference.forward,
       backward,
       assigns: (o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients) === true,
+      skipsParams: (o?.backward ? o.skipsUnwantedParamGradients : reference.skipsUnwantedParamGradients) === true,
       runBackward: reaches.has(id),
       statsFrozen: node.frozen === true && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
     };
   });
 }
 
+/** When a backward clears each activation gradient, and which input gradients each step assigns. */
+interface ZeroingPlan {
+  zeroBefore: Tensor[][];
+  zeroFirst: Tensor[];
+  /** Per step: its `dInputsFresh` (undefined: it assigns none). */
+  fresh: (boolean[] | undefined)[];
+}
+
 /**
- * When each activation gradient is cleared. One with exactly one writer whose backward can assign
- * (dInputsFresh) is not zeroed at all (that writer's context is marked). Any other is zeroed just
- * before the first backward that adds into it (that of its last consumer in forward order), not
- * all at the top of backward(): the memset then runs while the consumer is about to touch the same
- * memory (on the MNIST CNN the activation gradients are ~30 MB).
+ * When each activation gradient is cleared in a backward that runs the steps `runs` says, each
+ * writing the input gradients `dInputs[i]` holds. One with exactly one writer whose backward can
+ * assign (dInputsFresh) is not zeroed at all (that writer's `fresh` is marked). Any other is
+ * zeroed just before the first backward that adds into it (that of its last consumer in forward
+ * order), not all at the top of backward(): the memset then runs while the consumer is about to
+ * touch the same memory (on the MNIST CNN the activation gradients are ~30 MB). One that no step
+ * writes is zeroed first (`unwritten: 'zero'`, every loss's backward) or left as it is (`'keep'`:
+ * a selection's, which reads none of them; they keep the gradient of the step that last wrote them).
  */
-function planGradientZeroing(steps: Step[], byId: Map<string, NodeIR>, grads: Map<string, Tensor>, lossSet: Set<string>): { zeroBefore: Tensor[][]; zeroFirst: Tensor[] } {
+function planGradientZeroing(
+  steps: Step[],
+  byId: Map<string, NodeIR>,
+  grads: Map<string, Tensor>,
+  lossSet: Set<string>,
+  runs: readonly boolean[],
+  dInputs: readonly (readonly (Tensor | null)[])[],
+  unwritten: 'zero' | 'keep',
+): ZeroingPlan {
   const zeroBefore: Tensor[][] = steps.map(() => []);
   const zeroFirst: Tensor[] = [];
+  const fresh: (boolean[] | undefined)[] = steps.map(() => undefined);
   for (const [id, g] of grads) {
     if (lossSet.has(id)) continue; // seeded with 1 by backward()
     const writers: [step: number, input: number][] = [];
     for (let i = 0; i < steps.length; i++) {
-      if (!steps[i].runBackward || !steps[i].backward) continue;
+      if (!runs[i] || !steps[i].backward) continue;
       byId.get(steps[i].id)!.inputs.forEach((input, k) => {
-        if (input === id) writers.push([i, k]);
+        if (input === id && dInputs[i][k] !== null) writers.push([i, k]);
       });
     }
     if (writers.length === 1 && steps[writers[0][0]].assigns) {
       const [i, k] = writers[0];
-      const ctx = steps[i].ctx as { dInputsFresh?: boolean[] };
-      ctx.dInputsFresh ??= steps[i].ctx.dInputs.map(() => false);
-      ctx.dInputsFresh[k] = true;
+      (fresh[i] ??= dInputs[i].map(() => false))[k] = true;
     } else if (writers.length > 0) zeroBefore[writers[writers.length - 1][0]].push(g);
-    else zeroFirst.push(g);
+    else if (unwritten === 'zero') zeroFirst.push(g);
   }
-  return { zeroBefore, zeroFirst };
+  return { zeroBefore, zeroFirst, fresh };
 }
 
 /**
@@ -390,11 +437,9 @@ function planFusedGroups(family: Family, steps: Step[], byId: Map<string, NodeIR
   return { groupAt, groupEnding, groupOf };
 }
 
-/** What a plan runs: each node's step, when each gradient is zeroed, the fused chains, the selection of every loss. */
+/** What a plan runs: each node's step, the fused chains, the selection of every loss. */
 interface Runnable {
   steps: Step[];
-  zeroBefore: Tensor[][];
-  zeroFirst: Tensor[];
   groupAt: (FusedGroup | undefined)[];
   groupEnding: (FusedGroup | undefined)[];
   groupOf: Map<string, FusedGroup>;
@@ -420,6 +465,8 @@ class HostPlan implements CompiledGraph {
   private readonly inputNames: Set<string>;
   private readonly zero: (a: Float32Array) => void;
   private built: Runnable | null = null;
+  /** The selection whose bindings the steps' contexts hold. */
+  private installed: SelectionInternal | null = null;
   private lastTraining = false;
   private readonly selections = new Map<string, LossSelection>();
   private readonly groupSelections = new WeakMap<StepGroup, LossSelection>();
@@ -461,10 +508,80 @@ class HostPlan implements CompiledGraph {
     const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
     return {
       steps,
-      ...planGradientZeroing(steps, byId, grads, lossSet),
       ...planFusedGroups(family, steps, byId, lossSet),
-      full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward) },
+      full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward), need: null, roots: null, bound: null },
     };
+  }
+
+  /**
+   * A selection's step bindings and gradient clearing (at its first backward). A step's input
+   * gradient outside the selection is null (the discriminator's first conv computes no dX in the
+   * discriminator's step), and a step whose parameters the selection does not update is told
+   * they are not read (`dParamsWanted`: the generator's step computes no dW in the
+   * discriminator); where its backward (or its fused chain's) computes them anyway, they go to
+   * the node's discard tensors, so the gradients a parameter keeps are always those of the last
+   * step that updated it.
+   */
+  private bind(o: SelectionInternal): BoundSelection {
+    const { family, byId, grads, lossSet } = this;
+    const { steps, groupAt } = this.run;
+    const chained = steps.map(() => false);
+    for (const f of groupAt) if (f) for (let j = f.start; j < f.end; j++) chained[j] = true;
+    const discards: Tensor[] = [];
+    const bindings: StepBinding[] = steps.map((s, i) => {
+      const inputs = byId.get(s.id)!.inputs;
+      const all = inputs.map((id) => grads.get(id) ?? null);
+      const need = o.need;
+      const dInputs = need && inputs.some((id, k) => all[k] && !need.has(id)) ? all.map((t, k) => (need.has(inputs[k]) ? t : null)) : all;
+      const own = family.gradsByNode.get(s.id) ?? {};
+      const wanted = o.roots === null || Object.keys(family.paramsByNode.get(s.id) ?? {}).length === 0 || o.roots.has(s.id);
+      let dParams = own;
+      if (!wanted && o.run[i] && (!s.skipsParams || chained[i])) {
+        dParams = this.discardOf(s.id);
+        discards.push(...Object.values(dParams));
+      }
+      return { dInputs, dInputsFresh: undefined, dParams, dParamsWanted: wanted };
+    });
+    const zeroing = planGradientZeroing(
+      steps,
+      byId,
+      grads,
+      lossSet,
+      o.run,
+      bindings.map((b) => b.dInputs),
+      o.need ? 'keep' : 'zero',
+    );
+    bindings.forEach((b, i) => (b.dInputsFresh = zeroing.fresh[i]));
+    const params = family.params.filter((p) => o.roots === null || o.roots.has(p.nodeId)).map((p) => p.grad);
+    return { bindings, zeroBefore: zeroing.zeroBefore, zeroFirst: zeroing.zeroFirst, cleared: [...params, ...discards] };
+  }
+
+  /** Node `id`'s discard tensors (`Family.discards`), allocated on first use. */
+  private discardOf(id: string): Record<string, Tensor> {
+    let d = this.family.discards.get(id);
+    if (!d) {
+      d = {};
+      for (const [name, t] of Object.entries(this.family.paramsByNode.get(id) ?? {})) d[name] = this.alloc(t.shape);
+      this.family.discards.set(id, d);
+    }
+    return d;
+  }
+
+  /** Selection `o`'s bindings into the steps' contexts (where another selection's are), bound first if they were not. */
+  private install(o: SelectionInternal): BoundSelection {
+    const b = (o.bound ??= this.bind(o));
+    if (this.installed === o) return b;
+    const steps = this.run.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const ctx = steps[i].ctx;
+      const s = b.bindings[i];
+      ctx.dInputs = s.dInputs;
+      ctx.dInputsFresh = s.dInputsFresh;
+      ctx.dParams = s.dParams;
+      ctx.dParamsWanted = s.dParamsWanted;
+    }
+    this.installed = o;
+    return b;
   }
 
   private alloc(shape: readonly number[]): Tensor {
@@ -564,22 +681,25 @@ class HostPlan implements CompiledGraph {
   backward(sel?: LossSelection): void {
     const run = this.run;
     const o = sel ? this.own(sel) : run.full;
+    const b = this.install(o);
     const zero = this.zero;
     // Backend.zero where the backend has one (a memset on the CPU backend's shared heap, where
-    // TypedArray.fill is ~7× slower).
-    for (const p of this.family.params) zero(p.grad.data);
-    for (const t of run.zeroFirst) zero(t.data);
+    // TypedArray.fill is ~7× slower). The gradients of parameters the selection does not update
+    // are left as they are: its steps do not write them, and they hold those of the last step
+    // that updated them (what its optimizer read, and what a probe after the step shows).
+    for (const t of b.cleared) zero(t.data);
+    for (const t of b.zeroFirst) zero(t.data);
     // A loss outside the selection still gets a gradient tensor: it must read 0, not 1.
     for (const t of o.unseeded) zero(t.data);
     for (const t of o.lossGrads) t.data.fill(1);
     for (let i = run.steps.length - 1; i >= 0; i--) {
       const f = run.groupEnding[i];
       if (!f) {
-        for (const t of run.zeroBefore[i]) zero(t.data);
+        for (const t of b.zeroBefore[i]) zero(t.data);
         this.runBackwardStep(o, i);
         continue;
       }
-      this.backwardGroup(o, f);
+      this.backwardGroup(o, b, f);
       i = f.start;
     }
   }
@@ -598,6 +718,9 @@ class HostPlan implements CompiledGraph {
         unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => this.gradOf(id)).filter((t): t is Tensor => t !== undefined),
         // As each step's `runBackward` (the node reaches a loss), within the selection.
         run: this.order.map((id) => this.reaches.has(id) && need.has(id)),
+        need,
+        roots,
+        bound: null,
       };
       sel = { lossNodes: [...ids], plan: internal };
       this.owned.add(internal);
@@ -641,9 +764,9 @@ class HostPlan implements CompiledGraph {
   }
 
   /** The backward of fused chain `f`: as one kernel when the selection runs all of it. */
-  private backwardGroup(o: SelectionInternal, f: FusedGroup): void {
-    const { steps, zeroBefore } = this.run;
-    for (let j = f.end - 1; j >= f.start; j--) for (const t of zeroBefore[j]) this.zero(t.data);
+  private backwardGroup(o: SelectionInternal, b: BoundSelection, f: FusedGroup): void {
+    const steps = this.run.steps;
+    for (let j = f.end - 1; j >= f.start; j--) for (const t of b.zeroBefore[j]) this.zero(t.data);
     let running = 0;
     for (let j = f.start; j < f.end; j++) if (o.run[j] && steps[j].backward) running++;
     if (running === f.end - f.start) {
@@ -681,6 +804,21 @@ interface SelectionInternal {
   unseeded: Tensor[];
   /** Per step (forward order): whether its backward runs. */
   run: boolean[];
+  /** The nodes whose gradients it computes (`pathNodes`); null: every loss's backward, all that reach one. */
+  need: ReadonlySet<string> | null;
+  /** The nodes whose parameters it updates; null: every node's. */
+  roots: ReadonlySet<string> | null;
+  /** What its backward installs and clears, made at its first backward. */
+  bound: BoundSelection | null;
+}
+
+interface BoundSelection {
+  /** Per step (forward order). */
+  bindings: StepBinding[];
+  zeroBefore: Tensor[][];
+  zeroFirst: Tensor[];
+  /** Cleared at the top of its backward: the gradients of the parameters it updates, and the discard tensors its steps write. */
+  cleared: Tensor[];
 }
 
 /**

@@ -104,7 +104,8 @@ export interface GpuGraph {
    * With a selection `sel` (one optimizer group's step, as the CPU's `forward(true, sel)` +
    * `backward(sel)`): only its losses are summed and seeded, and only the backwards of the nodes
    * between its parameters and its losses run — the CPU executor's own choice
-   * ({@link selectionBackward}).
+   * ({@link selectionBackward}); the gradients of the parameters it does not update keep their
+   * values, as on the CPU.
    *
    * @throws Error `E_LABEL_RANGE` when a class label was out of range (that sample was skipped).
    */
@@ -262,6 +263,12 @@ interface Chosen {
   sum: number[];
   seed: GpuTensor[];
   backward: GpuDispatch[];
+  /**
+   * The gradients of the parameters the selection does not update, each with a copy: they keep
+   * their values across its step (copied aside before the gradients are cleared, back after its
+   * backward), as on the CPU, whose selection computes none of them (executor.ts, `backward`).
+   */
+  keep: { grad: GpuTensor; copy: GpuTensor }[];
 }
 
 /** Every node's dispatches, in forward order, as the GPU kernel table prepares them on `plan`'s tensors. */
@@ -377,7 +384,7 @@ class DevicePlan implements GpuGraph {
     this.lossOut = host.lossNodes.map((id) => outputs.get(id)!);
     const lossGrads = host.lossNodes.map((id) => grads.get(id)).filter((t): t is GpuTensor => t !== undefined);
     this.lossHost = host.lossNodes.map((id) => host.output(id).data);
-    this.everything = { sum: this.lossOut.map((_, i) => i), seed: lossGrads, backward };
+    this.everything = { sum: this.lossOut.map((_, i) => i), seed: lossGrads, backward, keep: [] };
     this.gradBuffers = [...grads.values(), ...params.map((p) => p.grad)];
     this.inputNames = new Set(graphInputs(g).map((n) => n.id));
     this.extra = family.readback.map((id) => ({ t: outputs.get(id)!, into: host.output(id).data }));
@@ -436,6 +443,7 @@ class DevicePlan implements GpuGraph {
     if (!c) {
       const runs = selectionBackward(h);
       const index = new Map(host.lossNodes.map((id, i) => [id, i]));
+      const updated = trainable ? new Set(trainable.map((p) => p.nodeId)) : null;
       c = {
         sel: { lossNodes: h.lossNodes, host: h },
         chosen: {
@@ -446,6 +454,7 @@ class DevicePlan implements GpuGraph {
             .map((d, i) => (runs[i] ? d : []))
             .reverse()
             .flat(),
+          keep: updated ? this.params.filter((p) => !updated.has(p.nodeId)).map((p) => ({ grad: p.grad, copy: this.ctx.createTensor(p.grad.length, `${p.nodeId}.${p.name}.grad kept`) })) : [],
         },
       };
       this.chosen.set(h, c);
@@ -653,12 +662,14 @@ class DevicePlan implements GpuGraph {
     encodeDispatches(pass, training ? this.nodes.forward : this.nodes.evalForward);
     pass.end();
     if (backprop) {
+      for (const k of choice.keep) enc.copyBufferToBuffer(k.grad.buffer, k.grad.offset * 4, k.copy.buffer, k.copy.offset * 4, k.grad.length * 4);
       for (const t of this.gradBuffers) enc.clearBuffer(t.buffer);
       for (const t of choice.seed) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
       pass = enc.beginComputePass({ label: 'backward' });
       encodeDispatches(pass, choice.backward);
       encodeDispatches(pass, optDispatches);
       pass.end();
+      for (const k of choice.keep) enc.copyBufferToBuffer(k.copy.buffer, k.copy.offset * 4, k.grad.buffer, k.grad.offset * 4, k.grad.length * 4);
     }
     const lossOut = this.lossOut;
     lossOut.forEach((t, i) => enc.copyBufferToBuffer(t.buffer, t.offset * 4, staging, i * 4, 4));

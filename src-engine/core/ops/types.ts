@@ -97,6 +97,14 @@ export interface OpBackwardContext extends OpForwardContext {
    * then skips zeroing that tensor (a memset, and a read in the op, saved).
    */
   dInputsFresh?: readonly boolean[];
+  /**
+   * `false`: nothing reads this node's parameter gradients after this backward (an optimizer
+   * group's step that does not update them: a GAN's generator step back through the
+   * discriminator), so an implementation that declares `skipsUnwantedParamGradients` computes
+   * none and leaves `dParams` as they are. Absent or true: it computes them. The executor gives
+   * an implementation that does not declare it a scratch `dParams` instead.
+   */
+  dParamsWanted?: boolean;
 }
 
 /** An explicit "no mapping", with the reason an exporter shows the user. */
@@ -368,6 +376,8 @@ export interface OpDef {
   backward?(ctx: OpBackwardContext): void;
   /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
   assignsFreshGradients?: boolean;
+  /** The backward honours `OpBackwardContext.dParamsWanted` (writes no parameter gradient when it is false). */
+  skipsUnwantedParamGradients?: boolean;
 }
 
 /**

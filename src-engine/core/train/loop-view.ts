@@ -1,7 +1,7 @@
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { GraphBinding } from './binding';
 import type { RunControl } from './control';
-import type { Checkpoint, TrainableGraph } from './types';
+import type { Checkpoint, StepGroup, TrainableGraph } from './types';
 
 /**
  * What a hook sees of the loop it serves (`LoopHooks.setup`): the run's settings and plan, where
@@ -15,6 +15,8 @@ export interface LoopView<P extends TrainableGraph = TrainableGraph> {
   readonly graph: GraphIR;
   /** The plan for the configured batch size. */
   readonly plan: P;
+  /** The optimizer groups in step order (one without `training.groups`): `StepContext.group` indexes them. */
+  readonly groups: readonly Pick<StepGroup, 'params'>[];
   readonly binding: GraphBinding;
   /** The run control as a hook uses it: its state, pace and single-stepping, and `hold` (a divergence). */
   readonly control: Pick<RunControl, 'state' | 'pace' | 'singleStepping' | 'hold'>;

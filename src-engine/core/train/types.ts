@@ -24,7 +24,11 @@ export interface TrainableGraph {
   readonly batchSize: number;
   /** Run the graph; returns the loss (sum of the training losses, or of a selection's). */
   forward(training: boolean, losses?: LossSelection): number;
-  /** Gradients of the last forward's loss (or a selection's) into `params[i].grad` (zeroed by the executor first). */
+  /**
+   * Gradients of the last forward's loss (or a selection's) into `params[i].grad` (zeroed by the
+   * executor first). A selection's backward writes those of the parameters it updates only: the
+   * others keep the gradients of the last step that updated them.
+   */
   backward(losses?: LossSelection): void;
   /** A subset of the losses and of the parameters they train (one optimizer group's step). */
   selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params']): LossSelection;

@@ -110,6 +110,12 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
         const fresh = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu, freshInputGradients: true });
         expect(scaledDiff(fresh.dInputs[0]!.data, want.dInputs[0]!.data), 'dInput (fresh, assigned)').toBeLessThanOrEqual(tol);
       }
+      if (kernelFor(cpu.overrides, op)?.skipsUnwantedParamGradients) {
+        // As a GAN's generator step runs the discriminator's layers: the parameter gradients (7.5) untouched, dInput the same bits.
+        const skip = runOp(def, { inputs: [x], attrs, training, seed: 3, dOutput, backend: cpu, unwantedParamGradients: true });
+        for (const [k, v] of Object.entries(skip.dParams)) expect(v.data.every((g) => g === 7.5), `dParams.${k} untouched`).toBe(true);
+        expectSameValues(skip.dInputs[0]!.data, got.dInputs[0]!.data, 'dInput without parameter gradients');
+      }
     });
   }
 });

@@ -39,6 +39,12 @@ export interface RunOpOptions {
    * implementation does not declare `assignsFreshGradients`.
    */
   freshInputGradients?: boolean;
+  /**
+   * Tell the backward its parameter gradients are not read (OpBackwardContext.dParamsWanted =
+   * false), each starting as 7.5 (a write, which adds, would change it): it must leave them so. Throws when the implementation does not
+   * declare `skipsUnwantedParamGradients`.
+   */
+  unwantedParamGradients?: boolean;
   /** The kernels to run in place of the op's reference kernels (a deliberately broken one, to show a check is not vacuous). */
   kernel?: ReferenceKernel;
 }
@@ -146,7 +152,12 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
       for (const d of dInputs) d?.data.fill(NaN);
       dInputsFresh = dInputs.map((d) => d !== null);
     }
-    const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh };
+    if (opts.unwantedParamGradients) {
+      const skips = override?.backward ? override.skipsUnwantedParamGradients : reference.skipsUnwantedParamGradients;
+      if (!skips) throw new Error(`${def.name}: this backend's backward does not declare skipsUnwantedParamGradients`);
+      for (const d of Object.values(dParams)) d.data.fill(7.5);
+    }
+    const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh, ...(opts.unwantedParamGradients ? { dParamsWanted: false } : {}) };
     (override?.backward ?? reference.backward!)(bctx);
   }
   return { output, dInputs, dParams, params, buffers, workspace };

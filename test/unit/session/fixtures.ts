@@ -20,8 +20,9 @@ export function compileWithNaNGradient(badStep: number): (g: CheckedGraph, opts:
       plan.backward(sel);
       if (++backwards === badStep) plan.params.find((p) => p.nodeId === 'fc2' && p.name === 'weight')!.grad.data[5] = NaN;
     };
-    // The loop trains through `trainStep`: the same step body, over this plan's backward.
-    const trainStep: CompiledGraph['trainStep'] = (group, lr, phases) => hostTrainStep(poisoned, undefined, group, lr, phases);
+    // The loop trains through `trainStep`: the same step body (over the group's loss selection,
+    // as the plan's own), over this plan's backward.
+    const trainStep: CompiledGraph['trainStep'] = (group, lr, phases) => hostTrainStep(poisoned, group.losses ? plan.selectLosses(group.losses, group.params) : undefined, group, lr, phases);
     const poisoned: CompiledGraph = new Proxy(plan, {
       get(target, key) {
         if (key === 'backward') return backward;

@@ -34,9 +34,11 @@ export const convTranspose2dKernel = defineKernel(convTranspose2d, {
       }
     }
   },
-  backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
+  skipsUnwantedParamGradients: true,
+  backward({ inputs, dOutput, dInputs, params, dParams, dParamsWanted, workspace, attrs, backend }) {
     const x = inputs[0];
     const c = convTranspose2dPlan(x.shape, attrs);
+    const wanted = dParamsWanted !== false;
     const icg = c.inC / c.groups;
     const ocg = c.outC / c.groups;
     const rows = ocg * c.k[0] * c.k[1];
@@ -47,7 +49,7 @@ export const convTranspose2dKernel = defineKernel(convTranspose2d, {
     const wData = params.weight.data;
     const dW = dParams.weight.data;
     const dx = dInputs[0];
-    const db = dParams.bias?.data;
+    const db = wanted ? dParams.bias?.data : undefined;
     for (let n = 0; n < x.shape[0]; n++) {
       const dyImg = dOutput.data.subarray(n * c.outC * outSpatial, (n + 1) * c.outC * outSpatial);
       for (let gi = 0; gi < c.groups; gi++) {
@@ -56,7 +58,7 @@ export const convTranspose2dKernel = defineKernel(convTranspose2d, {
         const img = x.data.subarray(start, start + icg * hw);
         const wG = wData.subarray(gi * icg * rows, (gi + 1) * icg * rows);
         // dW_g [icg, rows] += x_g [icg, hw] · colsᵀ
-        backend.gemm({ transA: false, transB: true, m: icg, n: rows, k: hw, a: img, b: cols, c: dW.subarray(gi * icg * rows, (gi + 1) * icg * rows), accumulate: true });
+        if (wanted) backend.gemm({ transA: false, transB: true, m: icg, n: rows, k: hw, a: img, b: cols, c: dW.subarray(gi * icg * rows, (gi + 1) * icg * rows), accumulate: true });
         // dx_g [icg, hw] += W_g [icg, rows] · cols
         if (dx) backend.gemm({ transA: false, transB: false, m: icg, n: hw, k: rows, a: wG, b: cols, c: dx.data.subarray(start, start + icg * hw), accumulate: true });
       }

@@ -48,9 +48,11 @@ export const conv2dKernel = defineKernel(conv2d, {
       }
     }
   },
-  backward({ inputs, dOutput, dInputs, params, dParams, workspace, attrs, backend }) {
+  skipsUnwantedParamGradients: true,
+  backward({ inputs, dOutput, dInputs, params, dParams, dParamsWanted, workspace, attrs, backend }) {
     const x = inputs[0];
     const c = conv2dPlan(x.shape, attrs);
+    const wanted = dParamsWanted !== false;
     const cg = c.inC / c.groups;
     const og = c.outC / c.groups;
     const rows = cg * c.k[0] * c.k[1];
@@ -73,12 +75,14 @@ export const conv2dKernel = defineKernel(conv2d, {
         const wG = wData.subarray(gi * og * rows, (gi + 1) * og * rows);
         // NOTE: the columns are recomputed rather than kept from forward for the whole batch:
         // one sample's worth of workspace instead of N, for one extra (cheap) unfold.
-        let colm = img;
-        if (!direct) {
-          backend.im2col(img, g, cols);
-          colm = cols;
+        if (wanted) {
+          let colm = img;
+          if (!direct) {
+            backend.im2col(img, g, cols);
+            colm = cols;
+          }
+          backend.gemm({ transA: false, transB: true, m: og, n: rows, k: spatial, a: dyG, b: colm, c: dW.subarray(gi * og * rows, (gi + 1) * og * rows), accumulate: true });
         }
-        backend.gemm({ transA: false, transB: true, m: og, n: rows, k: spatial, a: dyG, b: colm, c: dW.subarray(gi * og * rows, (gi + 1) * og * rows), accumulate: true });
         if (dx) {
           const dImg = dx.data.subarray(imgStart, imgStart + cg * c.h * c.w);
           if (direct) {
@@ -90,7 +94,7 @@ export const conv2dKernel = defineKernel(conv2d, {
         }
       }
       const db = dParams.bias?.data;
-      if (db) {
+      if (db && wanted) {
         for (let o = 0; o < c.outC; o++) {
           const base = n * outSize + o * spatial;
           let s = 0;

@@ -13,6 +13,8 @@ export interface ReferenceKernel {
   backward?(ctx: OpBackwardContext): void;
   /** The backward honours `OpBackwardContext.dInputsFresh` (assigns every element it is told to). */
   assignsFreshGradients?: boolean;
+  /** The backward honours `OpBackwardContext.dParamsWanted` (writes no parameter gradient when it is false). */
+  skipsUnwantedParamGradients?: boolean;
 }
 
 /**

@@ -19,7 +19,8 @@ export const linearKernel = defineKernel(linear, {
       }
     }
   },
-  backward({ inputs, dOutput, dInputs, params, dParams, backend }) {
+  skipsUnwantedParamGradients: true,
+  backward({ inputs, dOutput, dInputs, params, dParams, dParamsWanted, backend }) {
     const x = inputs[0];
     const inF = x.shape[x.shape.length - 1];
     const outF = dOutput.shape[dOutput.shape.length - 1];
@@ -27,6 +28,7 @@ export const linearKernel = defineKernel(linear, {
     const dy = dOutput.data;
     const dx = dInputs[0];
     if (dx) backend.gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: params.weight.data, c: dx.data, accumulate: true });
+    if (dParamsWanted === false) return;
     backend.gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: dParams.weight.data, accumulate: true });
     const db = dParams.bias?.data;
     if (db) {

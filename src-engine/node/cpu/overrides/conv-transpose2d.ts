@@ -83,26 +83,30 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     const parts = chunks(g.n, cpu.threads);
     const imageLen = g.n * g.inC * g.h * g.w;
     const dx = ctx.dInputs[0];
+    // The weight and bias gradients, unless the step reads none (OpBackwardContext.dParamsWanted).
+    const wanted = ctx.dParamsWanted !== false;
     const group = columns(g, 'both');
     const weightLen = g.outC * g.rows;
     const partBytes = round64(weightLen);
-    const partials = cpu.sharedScratch(parts * partBytes);
-    const heap = cpu.heap.f32();
-    heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
+    const partials = wanted ? cpu.sharedScratch(parts * partBytes) : 0;
+    if (wanted) cpu.heap.f32().fill(0, partials / 4, (partials + parts * partBytes) / 4);
     try {
       const xa = cpu.addressOf(ctx.inputs[0].data, g.n * g.outC * g.spatial, 'ConvTranspose2d input', true, false);
       const wa = cpu.addressOf(ctx.params.weight.data, weightLen, 'ConvTranspose2d weight', true, false);
       const dya = cpu.addressOf(ctx.dOutput.data, imageLen, 'ConvTranspose2d dOutput', true, false);
-      conv2dBackward.run(
-        { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group },
-        parts,
-        { dWt: partBytes },
-      );
+      if (wanted) {
+        conv2dBackward.run(
+          { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group },
+          parts,
+          { dWt: partBytes },
+        );
+      }
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = cpu.addressOf(dx.data, g.n * g.outC * g.spatial, 'ConvTranspose2d dInput', !fresh, true);
         conv2dForward.run({ x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: 0, y: dxa, accumulate: fresh ? 0 : 1, direct: g.direct ? 1 : 0, group }, parts);
       }
+      if (!wanted) return;
       const heapNow = cpu.heap.f32();
       const dW = ctx.dParams.weight.data;
       for (let t = 0; t < parts; t++) {
@@ -130,6 +134,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
     // dx is assigned where the executor marks it fresh; the op file adds into it, so its
     // fallback gets a fresh one zeroed first.
     assignsFreshGradients: true,
+    skipsUnwantedParamGradients: true,
     forward(ctx) {
       const g = adjointConv(ctx.inputs[0].shape, ctx.attrs);
       return g ? forward(ctx, g) : convTranspose2dKernel.forward(ctx);

@@ -263,9 +263,11 @@ class Conv2dOnCpu {
     this.cpu.setThreadValues(KIND.b, base.map((b) => b + blocks.cols));
     // Per task (not per thread): partial dW and db, reduced below in task order, so the sum does
     // not depend on which thread ran which samples (training stays bit-reproducible). After
-    // them, the Winograd transform of the rotated kernel (for dx).
-    const hasBias = ctx.dParams.bias !== undefined;
-    const partBytes = round64(g.outC * g.rows) + round64(g.outC);
+    // them, the Winograd transform of the rotated kernel (for dx). None where the step reads no
+    // parameter gradient (OpBackwardContext.dParamsWanted): dx alone.
+    const wanted = ctx.dParamsWanted !== false;
+    const hasBias = wanted && ctx.dParams.bias !== undefined;
+    const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
     const partials = this.cpu.sharedScratch(parts * partBytes + (wino ? round64(16 * g.outC * g.inC) : 0));
     const ua = partials + parts * partBytes;
     const f = this.cpu.heap.f32();
@@ -282,13 +284,13 @@ class Conv2dOnCpu {
       this.k.conv2dBackward.run(
         {
           x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
-          dWt: partials, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
+          dWt: wanted ? partials : 0, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
         },
         parts,
         { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
       );
       if (wino) this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
-      this.addPartials(ctx, g, partials, parts, partBytes);
+      if (wanted) this.addPartials(ctx, g, partials, parts, partBytes);
     } finally {
       this.cpu.unstage();
     }
@@ -347,6 +349,7 @@ class Conv2dOnCpu {
   private winogradBackward(ctx: OpBackwardContext, g: Geometry): void {
     const parts = chunks(g.n, this.cpu.threads);
     const dx = ctx.dInputs[0];
+    if (ctx.dParamsWanted === false) return this.winogradInputGradOnly(ctx, g, parts);
     const forwardTiles = { C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW };
     const { group, bytes } = dx ? this.winogradGroup(forwardTiles, { C: g.outC, Cout: g.inC, oH: g.h, oW: g.w }) : this.winogradGroup(forwardTiles);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
@@ -390,6 +393,24 @@ class Conv2dOnCpu {
     }
   }
 
+  /** A Winograd-eligible convolution's backward where the step reads no parameter gradient: dx alone (if any). */
+  private winogradInputGradOnly(ctx: OpBackwardContext, g: Geometry, parts: number): void {
+    const dx = ctx.dInputs[0];
+    if (!dx) return;
+    const { group, bytes } = this.winogradGroup({ C: g.outC, Cout: g.inC, oH: g.h, oW: g.w });
+    this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
+    const ua = this.cpu.sharedScratch(round64(16 * g.outC * g.inC));
+    try {
+      const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
+      const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
+      const fresh = ctx.dInputsFresh?.[0] === true;
+      const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
+      this.winogradInputGrad(g, dya, wa, ua, dxa, fresh, group, parts);
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
   private directForward(ctx: OpForwardContext, g: Geometry): void {
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(this.k.direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW })));
     try {
@@ -416,7 +437,9 @@ class Conv2dOnCpu {
     const dx = ctx.dInputs[0];
     const scratch = Math.max(this.k.direct3x3ScratchBytes.call({ oH: g.outH, oW: g.outW }), dx ? this.k.direct3x3ScratchBytes.call({ oH: g.h, oW: g.w }) : 0);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(scratch));
-    const partBytes = round64(g.outC * g.rows) + round64(g.outC);
+    // No partial sums where the step reads no parameter gradient (OpBackwardContext.dParamsWanted).
+    const wanted = ctx.dParamsWanted !== false;
+    const partBytes = wanted ? round64(g.outC * g.rows) + round64(g.outC) : 0;
     const partials = this.cpu.sharedScratch(parts * partBytes + (dx ? round64(g.outC * g.rows) : 0));
     const heap = this.cpu.heap.f32();
     heap.fill(0, partials / 4, (partials + parts * partBytes) / 4);
@@ -424,11 +447,13 @@ class Conv2dOnCpu {
       const xa = this.cpu.addressOf(ctx.inputs[0].data, g.n * g.inC * g.h * g.w, 'Conv2d input', true, false);
       const dya = this.cpu.addressOf(ctx.dOutput.data, g.n * g.outC * g.spatial, 'Conv2d dOutput', true, false);
       const hasBias = ctx.dParams.bias !== undefined;
-      this.k.direct3x3WeightGrad.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dW: partials, db: hasBias ? partials + round64(g.outC * g.rows) : 0 },
-        parts,
-        { dW: partBytes, db: hasBias ? partBytes : 0 },
-      );
+      if (wanted) {
+        this.k.direct3x3WeightGrad.run(
+          { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, dy: dya, Cout: g.outC, dW: partials, db: hasBias ? partials + round64(g.outC * g.rows) : 0 },
+          parts,
+          { dW: partBytes, db: hasBias ? partBytes : 0 },
+        );
+      }
       if (dx) {
         const fresh = ctx.dInputsFresh?.[0] === true;
         const dxa = this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true);
@@ -446,7 +471,7 @@ class Conv2dOnCpu {
           parts,
         );
       }
-      this.addPartials(ctx, g, partials, parts, partBytes);
+      if (wanted) this.addPartials(ctx, g, partials, parts, partBytes);
     } finally {
       this.cpu.unstage();
     }
@@ -497,6 +522,8 @@ export function conv2dOverride(cpu: CpuContext): OpKernelOverride {
     // dx is assigned where the executor marks it fresh (Winograd writes it; col2im and the op file
     // add, so they get it zeroed here instead of by the executor).
     assignsFreshGradients: true,
+    // The reference kernel it falls back to honours it too.
+    skipsUnwantedParamGradients: true,
     forward: (ctx) => conv.forward(ctx),
     backward: (ctx) => conv.backward(ctx),
   };

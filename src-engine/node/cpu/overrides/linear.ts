@@ -50,6 +50,7 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
   const rowsOps = linearRows(cpu);
   return {
     assignsFreshGradients: true,
+    skipsUnwantedParamGradients: true,
     forward(ctx) {
       const x = ctx.inputs[0];
       const inF = x.shape[x.shape.length - 1];
@@ -64,9 +65,14 @@ export function linearOverride(cpu: CpuContext): OpKernelOverride {
       const rows = x.data.length / inF;
       const dy = ctx.dOutput.data;
       const dx = ctx.dInputs[0];
+      const dxArgs: GemmArgs | null = dx ? { transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] } : null;
+      if (ctx.dParamsWanted === false) {
+        if (dxArgs) ctx.backend.gemm(dxArgs);
+        return;
+      }
       const dW: GemmArgs = { transA: true, transB: false, m: outF, n: inF, k: rows, a: dy, b: x.data, c: ctx.dParams.weight.data, accumulate: true };
       // The input and weight gradients share one parallel round (two worker wake-ups → one).
-      if (dx) cpu.gemmMany([{ transA: false, transB: false, m: rows, n: inF, k: outF, a: dy, b: ctx.params.weight.data, c: dx.data, accumulate: !ctx.dInputsFresh?.[0] }, dW]);
+      if (dxArgs) cpu.gemmMany([dxArgs, dW]);
       else ctx.backend.gemm(dW);
       rowsOps.biasGrad(dy, ctx.dParams.bias?.data, rows, outF, 'Linear');
     },

@@ -102,8 +102,11 @@ describe('optimizer groups (training.groups)', () => {
     expect(loop.groups[1].optimizer.state().step).toBe(loop.step);
   });
 
-  it('a group step only runs the backwards between its parameters and its loss (a frozen part gets no gradient)', () => {
-    // "Generator" g1 → "discriminator" d1 → loss: the discriminator's step must not reach g1.
+  it('a group step computes only the gradients its optimizer reads: no backward outside its path, no input gradient out of it, no parameter gradient of another group', () => {
+    // "Generator" g1 → "discriminator" d1 → dn → loss: the discriminator's step must not reach
+    // g1, nor compute d1's input gradient (g1's); the generator's step runs back through d1 and
+    // dn, which compute no parameter gradient for it (Linear skips them; LayerNorm, which does
+    // not, writes them aside). Another group's gradients keep their values.
     const gan: GraphIR = {
       format: 'netwright.graph',
       version: 2,
@@ -112,7 +115,8 @@ describe('optimizer groups (training.groups)', () => {
         y,
         { id: 'g1', op: 'Linear', attrs: { outFeatures: 4 }, inputs: ['x'] },
         { id: 'd1', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['g1'] },
-        { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['d1', 'y'] },
+        { id: 'dn', op: 'LayerNorm', attrs: {}, inputs: ['d1'] },
+        { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['dn', 'y'] },
       ],
       outputs: {},
       training: { ...base, loss: 'loss', optimizer: sgd },
@@ -123,15 +127,26 @@ describe('optimizer groups (training.groups)', () => {
     plan.forward(true);
     plan.backward();
     const full = new Map(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.grad.data.slice()]));
-    const dParams = plan.params.filter((p) => p.nodeId === 'd1');
-    const sel = plan.selectLosses(['loss'], dParams);
-    plan.forward(true, sel);
-    plan.backward(sel);
-    for (const p of plan.params) {
-      const k = `${p.nodeId}.${p.name}`;
-      if (p.nodeId === 'd1') expect(p.grad.data, k).toEqual(full.get(k));
-      else expect(p.grad.data.every((v) => v === 0), k).toBe(true);
-    }
+    const fullG1 = plan.grad('g1')!.data.slice();
+    const isD = (id: string) => id !== 'g1';
+    const step = (mine: (id: string) => boolean) => {
+      // What the step must leave alone holds 7s.
+      for (const p of plan.params) if (!mine(p.nodeId)) p.grad.data.fill(7);
+      const sel = plan.selectLosses(['loss'], plan.params.filter((p) => mine(p.nodeId)));
+      plan.forward(true, sel);
+      plan.backward(sel);
+      for (const p of plan.params) {
+        const k = `${p.nodeId}.${p.name}`;
+        if (mine(p.nodeId)) expect(p.grad.data, k).toEqual(full.get(k));
+        else expect(p.grad.data.every((v) => v === 7), `${k} is another group's`).toBe(true);
+      }
+      return sel;
+    };
+    plan.grad('g1')!.data.fill(7);
+    const sel = step(isD);
+    expect(plan.grad('g1')!.data.every((v) => v === 7), "d1's input gradient in the discriminator's step").toBe(true);
+    step((id) => !isD(id));
+    expect(plan.grad('g1')!.data).toEqual(fullG1);
     expect(() => compileGraph(checkedOrThrow(gan), { batchSize: 2, backend: createReferenceBackend(), seed: 1 }).forward(true, sel)).toThrow(/E_FOREIGN_SELECTION/);
     expect(() => plan.selectLosses(['g1'])).toThrow(/E_NOT_A_TRAINING_LOSS/);
   });
