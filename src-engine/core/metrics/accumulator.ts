@@ -71,6 +71,8 @@ export class MetricAccumulator {
   private readonly positive: boolean[] = [];
   private sqErr = 0;
   private absErr = 0;
+  /** The per-column sums R² needs (three float64 additions more per value): only when it is asked for. */
+  private readonly perColumn: boolean;
   private readonly colSum: Float64Array;
   private readonly colSumSq: Float64Array;
   private readonly colSqErr: Float64Array;
@@ -86,6 +88,7 @@ export class MetricAccumulator {
     const k = target.numClasses;
     this.confusion = target.kind === 'classification' ? Array.from({ length: k }, () => new Array<number>(k).fill(0)) : null;
     const w = target.kind === 'regression' ? target.outputSize : 0;
+    this.perColumn = this.wanted.has('r2');
     this.colSum = new Float64Array(w);
     this.colSumSq = new Float64Array(w);
     this.colSqErr = new Float64Array(w);
@@ -128,6 +131,14 @@ export class MetricAccumulator {
           this.scores.push(w === 1 ? scores[r] : scores[r * w + 1] - scores[r * w]);
           this.positive.push(label === 1);
         }
+      }
+      return;
+    }
+    if (!this.perColumn) {
+      for (let i = 0; i < n * w; i++) {
+        const d = pred[i] - target[i];
+        this.sqErr += d * d;
+        this.absErr += Math.abs(d);
       }
       return;
     }

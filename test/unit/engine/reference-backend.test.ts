@@ -34,6 +34,32 @@ describe('reference backend', () => {
         for (let i = 0; i < m * n; i++) expect(c[i]).toBeCloseTo(2 * want[i], 5);
       });
 
+  it('gemm gives each entry the bits of its definition, term by term, on blocks and remainders alike', () => {
+    // Untransposed B: every product added into C and rounded to float32; transposed B: a float64
+    // dot product added once. The loops handle four rows (or columns) at a time: 9×11 leaves remainders.
+    const [m, n, k] = [9, 11, 6];
+    const wide = (x: number) => x * (rng.uniform() < 0.2 ? 1e5 : 1); // terms of mixed magnitude round differently in another order
+    const a = rand(m * k).map(wide);
+    const b = rand(k * n).map(wide);
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        const start = rand(m * n);
+        const want = start.slice();
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++) {
+            const term = (p: number) => (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+            if (transB) {
+              let s = 0;
+              for (let p = 0; p < k; p++) s += term(p);
+              want[i * n + j] += s;
+            } else for (let p = 0; p < k; p++) want[i * n + j] += term(p);
+          }
+        const c = start.slice();
+        backend.gemm({ transA, transB, m, n, k, a, b, c, accumulate: true });
+        expect(new Uint32Array(c.buffer), `transA=${transA} transB=${transB}`).toEqual(new Uint32Array(want.buffer));
+      }
+  });
+
   it('col2im is the adjoint of im2col: <im2col(x), y> = <x, col2im(y)>', () => {
     const g: Conv2dGeometry = {
       channels: 2, height: 5, width: 6, kernelH: 3, kernelW: 2, strideH: 2, strideW: 1,

@@ -124,4 +124,20 @@ describe('MetricAccumulator', () => {
     expect(r.r2).toBeCloseTo((1 - 1.5 / 29.1875 + 1) / 2, 6);
     expect(r.psnr).toBeCloseTo(10 * Math.log10(8 / 1.5), 5);
   });
+
+  it('without R², skips its per-column sums: MSE, MAE and PSNR the same to the bit as with it', () => {
+    const t = Float32Array.from({ length: 60 }, (_, i) => Math.sin(i) * 3);
+    const p = Float32Array.from({ length: 60 }, (_, i) => Math.cos(i * 0.7) + i / 17);
+    const run = (metrics: string[]) => {
+      const acc = new MetricAccumulator(metrics, { kind: 'regression', outputSize: 6, numClasses: 0 });
+      acc.add(4, 0.5, p.subarray(0, 24), t.subarray(0, 24));
+      acc.add(6, 0.25, p.subarray(24), t.subarray(24));
+      return acc.result();
+    };
+    const without = run(['mse', 'mae', 'psnr']);
+    const withR2 = run(['mse', 'mae', 'psnr', 'r2']);
+    expect(without.r2).toBeUndefined();
+    expect(withR2.r2).toBeTypeOf('number');
+    for (const k of ['loss', 'mse', 'mae', 'psnr'] as const) expect(Object.is(without[k], withR2[k]), k).toBe(true);
+  });
 });
