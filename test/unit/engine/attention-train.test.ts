@@ -14,7 +14,7 @@ import { compileGraph, type CompiledGraph } from '../../../src-engine/core/autod
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import type { Backend } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
-import { python, requirePython } from './export/onnx/harness';
+import { python } from './export/onnx/harness';
 import { SequenceProbe } from '../../../src-engine/app/probes/sequence-probe';
 import { AttentionMap } from '../../../src-engine/protocol';
 
@@ -109,7 +109,6 @@ afterAll(() => cpu?.dispose());
 
 describe('a tiny causal attention language model', () => {
   it('takes the same SGD steps as PyTorch 1.13 from the same weights (losses and weights)', () => {
-    requirePython(['torch']);
     const start = compileGraph(checkedOrThrow(LM), { batchSize: N, backend: createReferenceBackend(), seed: 7 });
     const { losses, g } = train(createReferenceBackend());
     const out = JSON.parse(runTorch({ V, T, E, N, steps: STEPS, lr: LR, w: weights(start), ...batch() })) as { losses: number[]; w: Record<string, number[]> };
@@ -169,5 +168,5 @@ describe('a tiny causal attention language model', () => {
 });
 
 function runTorch(cfg: object): string {
-  return python(`import sys, io; sys.stdin = io.StringIO(${JSON.stringify(JSON.stringify(cfg))})\n${TORCH_LM}`);
+  return python(`import sys, io; sys.stdin = io.StringIO(${JSON.stringify(JSON.stringify(cfg))})\n${TORCH_LM}`, [], ['torch']);
 }

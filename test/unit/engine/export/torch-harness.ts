@@ -27,7 +27,7 @@ let cpu: Promise<Backend> | null = null;
  * conditional DCGAN took ~10 s each on the reference kernels). What the tests check is the
  * export of whatever weights came out, computed by Netwright and by PyTorch.
  */
-function fixtureBackend(): Promise<Backend> {
+export function fixtureBackend(): Promise<Backend> {
   cpu ??= createCpuBackend({ threads: 1 });
   return cpu;
 }

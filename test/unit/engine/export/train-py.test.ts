@@ -15,10 +15,9 @@ import { loadDataset, loadSamples, mnistDataDir } from '../../../../src-engine/n
 import { isStreamed, sampleFeatures } from '../../../../src-engine/core/data';
 import { Trainer } from '../../../../src-engine/core/train';
 import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
-import { createReferenceBackend } from '../../../../src-engine/core/backend/reference';
 import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { writeDigitFolder } from '../data/user-data-fixtures';
-import { HAS_TORCH, TORCH_PYTHON, exportTo, tempDir, torchProcess, trainedTemplate } from './torch-harness';
+import { HAS_TORCH, TORCH_PYTHON, exportTo, fixtureBackend, tempDir, torchProcess, trainedTemplate } from './torch-harness';
 
 const EXAMPLES = join(import.meta.dirname, '../../../../examples');
 
@@ -229,10 +228,10 @@ print(clean, noisy, again)`;
       const loaded = loadSamples(dataset, g.training!.seed);
       expect(isStreamed(loaded.train), `streamed with ${memoryBudget ?? 'the default'} MiB`).toBe(streamed);
       const data = prepareData(loaded, dataset, g.training!.seed);
-      // A step on 16 of them: weights to export (what is checked here is the data); the export is
-      // of the design on the whole folder.
+      // A step on 16 of them, on the fixtures' WebAssembly backend: weights to export (what is
+      // checked here is the data); the export is of the design on the whole folder.
       const quick = { ...dataset, limit: 16 };
-      const trainer = new Trainer({ ...g, training: { ...g.training!, dataset: quick } }, prepareData(loaded, quick, g.training!.seed), createReferenceBackend(), { compile: compileGraph });
+      const trainer = new Trainer({ ...g, training: { ...g.training!, dataset: quick } }, prepareData(loaded, quick, g.training!.seed), await fixtureBackend(), { compile: compileGraph });
       await trainer.run();
       const model = modelFromCheckpoint(g, trainer.loop.capture(), { ...(data.normalization ? { normalization: data.normalization } : {}), classNames: data.train.classNames });
       const dir = exportTo(model, { data: loaded });

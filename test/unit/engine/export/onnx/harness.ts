@@ -20,17 +20,24 @@ import { getOp } from '../../../../../src-engine/core/ops/registry';
 export const PYTHON = '/usr/bin/python3';
 
 /** Fails (never skips) when the python the tests need is missing. */
-export function requirePython(modules: readonly string[]): void {
+function requirePython(modules: readonly string[]): void {
   const r = spawnSync(PYTHON, ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
     throw new Error(`${PYTHON} with ${modules.join(' and ')} is needed by this test (apt install python3-torch python3-onnx): ${r.error?.message ?? r.stderr}`);
   }
 }
 
-/** Run a python script; returns its stdout, throws with its stderr on failure. */
-export function python(script: string, args: readonly string[] = []): string {
+/**
+ * Run a python script; returns its stdout, throws with its stderr on failure. When it fails and
+ * `modules` (those it imports) are named, a missing one fails as `requirePython` says it: checked
+ * only then, since importing torch in a process of its own first cost ~2 s of CPU per script.
+ */
+export function python(script: string, args: readonly string[] = [], modules: readonly string[] = []): string {
   const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error || r.status !== 0) throw new Error(`${PYTHON} failed: ${r.error?.message ?? r.stderr}`);
+  if (r.error || r.status !== 0) {
+    if (modules.length) requirePython(modules);
+    throw new Error(`${PYTHON} failed: ${r.error?.message ?? r.stderr}`);
+  }
   return r.stdout;
 }
 
@@ -39,7 +46,6 @@ export function python(script: string, args: readonly string[] = []): string {
  * (empty when all pass).
  */
 export function onnxCheck(files: Readonly<Record<string, Uint8Array>>): Record<string, string> {
-  requirePython(['onnx']);
   const dir = mkdtempSync(join(tmpdir(), 'netwright-onnx-'));
   const names = Object.keys(files);
   names.forEach((name, i) => writeFileSync(join(dir, `${i}.onnx`), files[name]));
@@ -54,6 +60,7 @@ for i in range(int(sys.argv[2])):
         res[i] = str(e)
 print(json.dumps(res))`,
     [dir, String(names.length)],
+    ['onnx'],
   );
   const res = JSON.parse(out) as Record<string, string>;
   return Object.fromEntries(names.map((name, i) => [name, res[i]]).filter(([, r]) => r !== 'ok'));

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PYTHON, python, requirePython } from './harness';
+import { PYTHON, python } from './harness';
 
 const CACHE = join(import.meta.dirname, '..', '..', '..', '..', '..', 'node_modules', '.cache', 'netwright-python-fixtures');
 
@@ -32,12 +32,11 @@ export function pythonFixtures(script: string, args: readonly string[], modules:
   const dir = join(CACHE, `${name}-${key}`);
   const done = join(dir, '.complete');
   if (existsSync(done)) return dir;
-  requirePython(modules);
   mkdirSync(CACHE, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  python(source, [tmp, ...args]);
+  python(source, [tmp, ...args], modules);
   writeFileSync(join(tmp, '.complete'), '');
   for (const old of readdirSync(CACHE)) if (old.startsWith(`${name}-`) && old !== `${name}-${key}` && !old.includes('.tmp-')) rmSync(join(CACHE, old), { recursive: true, force: true });
   try {

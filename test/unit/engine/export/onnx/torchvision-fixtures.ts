@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { python, requirePython } from './harness';
+import { python } from './harness';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..', '..');
 const SCRIPT = join(ROOT, 'test', 'golden', 'gen_torchvision_onnx.py');
@@ -19,10 +19,9 @@ export function torchvisionFixtures(): string {
   const key = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const dir = join(cache, key);
   if (existsSync(join(dir, 'index.json'))) return dir;
-  requirePython(['torch', 'torchvision', 'onnx']);
   const tmp = `${dir}.tmp-${process.pid}`;
   mkdirSync(tmp, { recursive: true });
-  python(source, [tmp]);
+  python(source, [tmp], ['torch', 'torchvision', 'onnx']);
   // Models of earlier versions of the script are of no more use (about 200 MB each).
   for (const old of readdirSync(cache)) if (old !== key && !old.includes('.tmp-')) rmSync(join(cache, old), { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });
