@@ -53,10 +53,12 @@ function vitestDurations(file, part) {
   );
 }
 
+/** An XML attribute's text as written (the five entities and numeric references). */
+const unescape = (t) => t.replace(/&(lt|gt|quot|apos|amp|#(\d+));/g, (_, e, n) => (n ? String.fromCodePoint(Number(n)) : { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e]));
+
 /** Every test's duration (seconds) in the JUnit report node:test writes for the e2e tests. */
 function junitDurations(file, part) {
   if (!existsSync(file)) return [];
-  const unescape = (t) => t.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
   return [...readFileSync(file, 'utf8').matchAll(/<testcase\b[^>]*?\bname="([^"]*)"[^>]*?\btime="([\d.]+)"/g)].map((m) => ({ part, file: '', name: unescape(m[1]), seconds: Number(m[2]) }));
 }
 
@@ -144,7 +146,15 @@ function vitestFailures(file, part) {
 function junitFailures(file, part) {
   if (!existsSync(file)) return [];
   const xml = readFileSync(file, 'utf8');
-  return [...xml.matchAll(/<testcase\b[^>]*?\bname="([^"]*)"[^>]*>\s*<failure\b[^>]*?(?:message="([^"]*)")?/g)].map((m) => ({ part, what: m[1], why: m[2] ?? '' }));
+  // node:test writes `<failure type="…" message="…">` (the message is not the first attribute) and
+  // leaves `>` unescaped inside attributes (a tag ends at a `>` outside quotes) but escapes quotes
+  // twice (`&amp;quot;`): unescaped twice.
+  const attr = (tag, name) => unescape(unescape(new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1] ?? ''));
+  return [...xml.matchAll(/<testcase\b((?:[^>"]|"[^"]*")*)>\s*<failure\b((?:[^>"]|"[^"]*")*)>/g)].map((m) => ({
+    part,
+    what: attr(m[1], 'name'),
+    why: attr(m[2], 'message'),
+  }));
 }
 
 const failures = [

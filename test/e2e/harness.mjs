@@ -107,7 +107,8 @@ async function screenshot(app, file) {
 
 /**
  * Replay one scenario: a list of steps, each a plain object.
- * - `{ expect: selector, attr: [name, value] | text: RegExp-string, within?: ms }`
+ * - `{ expect: selector, attr: [name, value] | text: RegExp-string | notAttr: [name, value or remembered name], within?: ms }`
+ *   (each waited for until `within`, default 15 s)
  * - `{ killEngine: true }` — kills the engine process whose pid the status bar shows
  * - `{ screenshot: name }`
  * - `{ dragFromPalette: op, to: [x, y] }` — drag a palette entry onto the canvas at (x, y) px from its top-left;
@@ -170,8 +171,13 @@ export async function replay(app, steps, log = () => {}) {
           if (!re.test((await loc.textContent()) ?? '')) throw new Error(`text does not match ${step.text}`);
         }
         if (step.notAttr) {
-          const v = await loc.getAttribute(step.notAttr[0]);
-          if (v === String(state[step.notAttr[1]] ?? step.notAttr[1])) throw new Error(`${step.notAttr[0]} is still ${v}`);
+          // Waited for like `attr` (within the same deadline): a camera frame's ink lands a moment
+          // after the click that takes it, and a check made once, at once, raced it.
+          const [name, was] = [step.notAttr[0], String(state[step.notAttr[1]] ?? step.notAttr[1])];
+          const changed = await app.page
+            .waitForFunction(([sel, a, v]) => globalThis.document.querySelector(sel)?.getAttribute(a) !== v, [step.expect, name, was], { timeout: Math.max(1, timeout - (Date.now() - started)) })
+            .then(() => true, () => false);
+          if (!changed) throw new Error(`${name} is still ${was} after ${timeout} ms`);
         }
       } else if (step.remember) {
         state[step.remember.as] = await app.page.locator(step.remember.selector).first().getAttribute(step.remember.attr);
