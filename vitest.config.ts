@@ -65,13 +65,13 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * in name order (cpu-fma, gpu-shared, gpu-wire, ui-shared, unit, unit-shared), each project's
  * files longest first (from its results cache; without one, largest first): the longest file of
  * all, torchvision.test.ts (unit-shared, ~7 min under `npm test`'s load), started last and ran on
- * alone while the other worker had nothing left. Here the projects whose files are longest come
- * first, and the projects of many short files last, so the last files to start are short ones.
+ * alone while the other worker had nothing left. Here (in group 1, after gpu-shared:
+ * GPU_SHARED_FIRST) the projects whose files are longest come first, and the projects of many short files last, so the last files to start are short ones.
  * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
  * the next file only when the next file in the queue is of the same project (otherwise it is
  * stopped, and the GPU files' compiled pipelines with it).
  */
-const PROJECT_ORDER = ['unit-shared', 'gpu-shared', 'unit', 'gpu-wire', 'ui-shared', 'cpu-fma'];
+const PROJECT_ORDER = ['unit-shared', 'unit', 'gpu-wire', 'ui-shared', 'cpu-fma'];
 
 /**
  * Within a project, these first (in this order), then vitest's own order: the longest files,
@@ -99,6 +99,25 @@ class LongestFirst extends BaseSequencer {
   }
 }
 
+/**
+ * vitest's default is one worker fewer than the cores: one worker on a 2-core machine (CI), where
+ * the slow files (SwiftShader, the WebAssembly backend, PyTorch in a child process) then run one
+ * after another. One more worker than cores: files wait too (torchrun's gloo teardown, a host's
+ * restart back-off, a child process starting), and a third file fills those waits. The whole
+ * `npm test` on 2 cores, quiet: 10 min 33 s with two workers (148 % of the cores), 9 min 50 s
+ * with three (165 %), both green.
+ */
+const WORKERS = Math.max(3, availableParallelism() + 1);
+
+/**
+ * GPU_SHARED_FIRST: the gpu-shared files run first (vitest's group 0), all in one process, while
+ * the build, the checks and the e2e suite start beside them; then every other project (group 1) on
+ * WORKERS workers. Spread over three processes, each compiled the pipelines its files need: 406
+ * SwiftShader compiles of 176 distinct pipelines, 122 s of CPU in vkCreateComputePipelines (a
+ * compile takes 0.1–1.2 s on SwiftShader). The gpu-shared project alone, 2 cores, quiet
+ * (`npx vitest run --project gpu-shared`): 220 s of CPU on three workers, 170 s in one process.
+ * (vitest runs projects with another worker count in another group: one after another.)
+ */
 // Unit tests: fast, deterministic, no browser. End-to-end tests live in test/e2e (Playwright) and
 // the long accuracy runs in vitest.accuracy.config.ts.
 export default defineConfig({
@@ -106,18 +125,13 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
-    sequence: { sequencer: LongestFirst },
-    // vitest's default is one worker fewer than the cores: one worker on a 2-core machine (CI), where
-    // the slow files (SwiftShader, the WebAssembly backend, PyTorch in a child process) then run
-    // one after another. One more worker than cores: files wait too (torchrun's gloo teardown, a
-    // host's restart back-off, a child process starting), and a third file fills those waits. The
-    // whole `npm test` on 2 cores, quiet: 10 min 33 s with two workers (148 % of the cores), 9 min
-    // 50 s with three (165 %), both green.
-    maxWorkers: Math.max(3, availableParallelism() + 1),
+    maxWorkers: WORKERS,
+    sequence: { sequencer: LongestFirst, groupOrder: 1 },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'], exclude: [...SHARED, ...UI_SHARED, GPU_SHARED] } },
       { extends: true, test: { name: 'ui-shared', include: UI_SHARED, isolate: false } },
-      { extends: true, test: { name: 'gpu-shared', include: [GPU_SHARED], isolate: false } },
+      // First, in one process (GPU_SHARED_FIRST).
+      { extends: true, test: { name: 'gpu-shared', include: [GPU_SHARED], isolate: false, maxWorkers: 1, sequence: { sequencer: LongestFirst, groupOrder: 0 } } },
       { extends: true, test: { name: 'unit-shared', include: SHARED, isolate: false } },
       // The CPU backend's files again with fused multiply-adds, as the app's engine runs them where
       // the runtime has relaxed SIMD (test/unit/cpu-backend/fma-setup.ts; relaxed-simd.test.ts
