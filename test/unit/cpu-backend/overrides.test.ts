@@ -120,6 +120,33 @@ describe('CPU backend overrides match the reference at training sizes (2 threads
   }
 });
 
+describe('Conv2d override: a dx-only backward skips groups of samples whose dy is all zeros', () => {
+  // The cDCGAN discriminator's 4×4 stride-2 layer (7×7 out: samples go 8 to a GEMM), 20 samples
+  // on 2 threads: as in its generator step, dy is zero for some samples (the real half) and the
+  // parameter gradients are not read. Samples [0, 8) and [16, 20) zero: two groups to skip; sample
+  // 9's one NaN keeps its group computed.
+  it('dx the same bits as the full backward; the skipped samples\' dx +0; a NaN not skipped', () => {
+    const def = getOp('Conv2d')!;
+    const attrs: Attrs = { outChannels: 12, kernelSize: [4, 4], stride: [2, 2], padding: [1, 1] };
+    const x = randn([20, 6, 14, 14], 1);
+    const dOutput = randn([20, 12, 7, 7], 2);
+    const per = 12 * 7 * 7;
+    for (const [a, b] of [[0, 8], [16, 20]]) dOutput.data.fill(0, a * per, b * per);
+    for (let i = 0; i < 8 * per; i += 7) dOutput.data[i] = -0;
+    const opts = { inputs: [x], attrs, training: true, seed: 3, backend: cpu };
+    const full = runOp(def, { ...opts, dOutput });
+    const skip = runOp(def, { ...opts, dOutput, freshInputGradients: true, unwantedParamGradients: true });
+    expectSameValues(skip.dInputs[0]!.data, full.dInputs[0]!.data, 'dInput, zero groups skipped');
+    const img = 6 * 14 * 14;
+    expect(skip.dInputs[0]!.data.subarray(0, 8 * img).every((v) => Object.is(v, 0)), 'samples 0–7: +0').toBe(true);
+    expect(skip.dInputs[0]!.data.subarray(16 * img).every((v) => Object.is(v, 0)), 'samples 16–19: +0').toBe(true);
+    expect(skip.dInputs[0]!.data.subarray(8 * img, 16 * img).some((v) => v !== 0), 'samples 8–15 computed').toBe(true);
+    dOutput.data[9 * per] = NaN;
+    const nan = runOp(def, { ...opts, dOutput, freshInputGradients: true, unwantedParamGradients: true });
+    expect(nan.dInputs[0]!.data.subarray(9 * img, 10 * img).some((v) => Number.isNaN(v)), 'sample 9: NaN through').toBe(true);
+  });
+});
+
 describe('MaxPool2d override: ties and NaN route like the op file', () => {
   for (const [label, attrs, shape] of [
     ['2×2 stride 2 (vector path, ragged row end)', { kernelSize: [2, 2] }, [4, 3, 12, 12]],

@@ -575,6 +575,24 @@
     (local.get $s)
   )
 
+;; Whether row[0..n) is all zeros (either sign; a NaN is not zero): stops at the first that is not.
+  (func $allZero (param $row i32) (param $n i32) (result i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $row) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $row) (local.get $end4)))
+      (if (v128.any_true (f32x4.ne (v128.load (local.get $row)) (v128.const f32x4 0 0 0 0))) (then (return (i32.const 0))))
+      (local.set $row (i32.add (local.get $row) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $row) (local.get $end)))
+      (if (f32.ne (f32.load (local.get $row)) (f32.const 0)) (then (return (i32.const 0))))
+      (local.set $row (i32.add (local.get $row) (i32.const 4)))
+      (br $sl)))
+    (i32.const 1)
+  )
+
 ;; dst[0..n) = src[0..n), or += with `add`: f32x4, then the tail.
   (func $moveRow (param $dst i32) (param $src i32) (param $n i32) (param $add i32)
     (local $end i32) (local $end4 i32)
@@ -741,16 +759,20 @@
   ;; `group` > 1: that many samples at a time (conv2dForward's NOTE, `direct` ones too): their dy side by side in the
   ;; tail of `dcols` (which then holds K·group·L + Cout·group·L floats; `cols` K·group·L), one
   ;; weight-gradient GEMM over group·L terms and one Wᵀ·dy GEMM of group·L columns.
+  ;; `skipZero` (dx alone: dWt = dbt = 0, and dx zeroed by the caller): a group whose dy is all
+  ;; zeros is skipped, its dx left at the zeros the fold of Wᵀ·0 would add (+0 + ±0 = +0): the
+  ;; same bits. A GAN's generator step sends zeros back through the discriminator's real half.
   (func (export "conv2dBackward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
     (param $sH i32) (param $sW i32) (param $pH i32) (param $pW i32) (param $dH i32) (param $dW i32)
     (param $oH i32) (param $oW i32)
     (param $w i32) (param $Cout i32) (param $dy i32) (param $dx i32) (param $dWt i32) (param $dbt i32)
-    (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32) (param $group i32)
+    (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32) (param $group i32) (param $skipZero i32)
     (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
     (local $xi i32) (local $dyi i32) (local $dxi i32) (local $b i32) (local $o i32) (local $p i32)
     (local $cnt i32) (local $ld i32) (local $dyg i32) (local $s i32) (local $one i32)
+    (if (i32.or (local.get $dWt) (local.get $dbt)) (then (local.set $skipZero (i32.const 0))))
     (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
     (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
     (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
@@ -761,6 +783,12 @@
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
       (local.set $cnt (i32.sub (local.get $n1) (local.get $n)))
       (if (i32.gt_s (local.get $cnt) (local.get $group)) (then (local.set $cnt (local.get $group))))
+      (if (i32.le_s (local.get $cnt) (i32.const 1)) (then (local.set $cnt (i32.const 1))))
+      (if (i32.and (local.get $skipZero)
+            (call $allZero (i32.add (local.get $dy) (i32.mul (local.get $n) (local.get $outBytes))) (i32.mul (local.get $cnt) (i32.mul (local.get $Cout) (local.get $L)))))
+        (then
+          (local.set $n (i32.add (local.get $n) (local.get $cnt)))
+          (br $nl)))
       ;; $one: a direct layer's single sample multiplies its image and dx in place (a group unfolds them).
       (local.set $one (i32.and (local.get $direct) (i32.le_s (local.get $cnt) (i32.const 1))))
       (if (i32.le_s (local.get $cnt) (i32.const 1))

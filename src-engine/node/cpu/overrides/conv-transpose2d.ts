@@ -60,7 +60,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       // col2im adds into the output.
       fillZero.call({ p: ya, n: imageLen });
       conv2dBackward.run(
-        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group },
+        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0 },
         chunks(g.n, cpu.threads),
       );
     } finally {
@@ -96,7 +96,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       const dya = cpu.addressOf(ctx.dOutput.data, imageLen, 'ConvTranspose2d dOutput', true, false);
       if (wanted) {
         conv2dBackward.run(
-          { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group },
+          { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0 },
           parts,
           { dWt: partBytes },
         );

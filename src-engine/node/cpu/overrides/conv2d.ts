@@ -285,6 +285,9 @@ class Conv2dOnCpu {
         {
           x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: dya, dx: wino ? 0 : dxa,
           dWt: wanted ? partials : 0, dbt: hasBias ? partials + round64(g.outC * g.rows) : 0, direct: g.direct ? 1 : 0, group: blocks.group,
+          // dx alone, zeroed above: groups of samples whose dy is all zeros are skipped (a GAN's
+          // generator step sends zeros back through the discriminator's real half), same bits.
+          skipZero: !wanted && fresh && dx && !wino ? 1 : 0,
         },
         parts,
         { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
