@@ -66,7 +66,8 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * files longest first (from its results cache; without one, largest first): the longest file of
  * all, torchvision.test.ts (unit-shared, ~7 min under `npm test`'s load), started last and ran on
  * alone while the other worker had nothing left. Here (in group 1, after gpu-shared:
- * GPU_SHARED_FIRST) the projects whose files are longest come first, and the projects of many short files last, so the last files to start are short ones.
+ * GPU_SHARED_FIRST) the projects whose files are longest come first, and the projects of many
+ * short files last, so the last files to start are short ones.
  * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
  * the next file only when the next file in the queue is of the same project (otherwise it is
  * stopped, and the GPU files' compiled pipelines with it).
@@ -105,7 +106,8 @@ class LongestFirst extends BaseSequencer {
  * after another. One more worker than cores: files wait too (torchrun's gloo teardown, a host's
  * restart back-off, a child process starting), and a third file fills those waits. The whole
  * `npm test` on 2 cores, quiet: 10 min 33 s with two workers (148 % of the cores), 9 min 50 s
- * with three (165 %), both green.
+ * with three (165 %), both green. Four (with GPU_SHARED_FIRST): 9 min 50 s against three's 9 min
+ * 53 s, no better.
  */
 const WORKERS = Math.max(3, availableParallelism() + 1);
 
@@ -115,8 +117,9 @@ const WORKERS = Math.max(3, availableParallelism() + 1);
  * WORKERS workers. Spread over three processes, each compiled the pipelines its files need: 406
  * SwiftShader compiles of 176 distinct pipelines, 122 s of CPU in vkCreateComputePipelines (a
  * compile takes 0.1–1.2 s on SwiftShader). The gpu-shared project alone, 2 cores, quiet
- * (`npx vitest run --project gpu-shared`): 220 s of CPU on three workers, 170 s in one process.
- * (vitest runs projects with another worker count in another group: one after another.)
+ * (`npx vitest run --project gpu-shared`): 220 s of CPU on three workers, 170 s in one process;
+ * the whole `npm test`, warm, back to back: 10 min 41 s before, 9 min 53 s after. (vitest runs
+ * projects with another worker count in another group: one after another.)
  */
 // Unit tests: fast, deterministic, no browser. End-to-end tests live in test/e2e (Playwright) and
 // the long accuracy runs in vitest.accuracy.config.ts.
