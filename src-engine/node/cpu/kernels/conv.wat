@@ -761,7 +761,9 @@
   ;; weight-gradient GEMM over group·L terms and one Wᵀ·dy GEMM of group·L columns.
   ;; `skipZero` (dx alone: dWt = dbt = 0, and dx zeroed by the caller): a group whose dy is all
   ;; zeros is skipped, its dx left at the zeros the fold of Wᵀ·0 would add (+0 + ±0 = +0): the
-  ;; same bits. A GAN's generator step sends zeros back through the discriminator's real half.
+  ;; same bits while W is finite (an infinite or NaN weight makes Wᵀ·0 NaN: a diverged run, which
+  ;; the samples with a gradient still carry to the divergence guard). A GAN's generator step sends
+  ;; zeros back through the discriminator's real half.
   (func (export "conv2dBackward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
