@@ -8,9 +8,10 @@ import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { readRegularFile, RegularFileError } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
+import { imageFolderFormat } from '../catalog/data-formats/image-folder';
 
-/** Extensions read as images; every other file is listed as skipped. */
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+/** Extensions read as images (the image-folder format's: catalog/data-formats); every other file is listed as skipped. */
+export const IMAGE_EXT: ReadonlySet<string> = new Set(imageFolderFormat.extensions);
 /** Folder names that make a split (torchvision/Keras layouts), lower-case. */
 const SPLITS = { train: ['train', 'training'], val: ['val', 'valid', 'validation'], test: ['test', 'testing'] } as const;
 export type Split = keyof typeof SPLITS;

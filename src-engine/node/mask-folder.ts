@@ -5,11 +5,9 @@ import { DATA_LIMITS, DataError } from '../core/data';
 import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
-import { conversionNote, readImage } from './image-folder';
+import { conversionNote, IMAGE_EXT, readImage } from './image-folder';
 import { imageFolder } from '../catalog/datasets/image-folder';
 
-/** Extensions read as images in `images/`; masks are PNG (lossless: a JPEG would blur the class ids). */
-const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 /** Most classes a mask folder may have: a mask's grey value (0–255) is the class id. */
 const MAX_CLASSES = 256;
 
@@ -45,6 +43,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   const files = readdirSync(path.join(root, 'images')).sort();
   if (files.length > DATA_LIMITS.maxFolderEntries) throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} images.`);
   const images = files.filter((f) => {
+    // images/ takes an image folder's extensions; masks are PNG (lossless: a JPEG would blur the class ids).
     const ok = IMAGE_EXT.has(path.extname(f).toLowerCase());
     if (!ok) skipped.push({ path: `images/${f}`, reason: 'not a PNG, JPEG or WebP file (by its extension)' });
     return ok;
