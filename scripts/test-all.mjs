@@ -2,6 +2,7 @@
 // (CI), the long accuracy runs. Ends with each part's wall time, the ten slowest tests (from the vitest
 // JSON reports and the e2e JUnit report), every failed test with its message and one line summing every suite: `Total: N passed, N failed`.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import path from 'node:path';
@@ -107,10 +108,25 @@ const unit = step(
   false,
   10,
 );
+/**
+ * ESLint's cache: a file unchanged since the last lint (by its contents, not its time: a checkout
+ * touches every file) under the same configuration is not linted again. Sound here because every
+ * rule reads one file (no type-aware rule: eslint.config.js), so a file's findings depend only on
+ * its text and the configuration; the cache file is named by the lockfile's hash, so a new ESLint
+ * or plugin version starts an empty one. A clean clone (CI) lints everything. Measured (2 cores,
+ * quiet): `eslint .` 55 s of CPU, 3 s with a warm cache.
+ */
+const LINT_CACHE = [
+  '--cache',
+  '--cache-strategy',
+  'content',
+  '--cache-location',
+  path.join(root, 'node_modules', '.cache', 'eslint', `${createHash('sha256').update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex').slice(0, 16)}`),
+];
 const checks = Promise.all([
   // TypeScript 7 (native; `typescript-native`): the same checks as 5.9's `tsc -b` in ~20 s of CPU instead of ~80.
   step('typecheck', process.execPath, [path.join(root, 'node_modules/typescript-native/bin/tsc'), '-b'], undefined, true, 5),
-  step('lint', bin('eslint'), ['.', '--max-warnings=0'], undefined, true, 5),
+  step('lint', bin('eslint'), ['.', '--max-warnings=0', ...LINT_CACHE], undefined, true, 5),
   step('electron security lint', process.execPath, ['scripts/electronegativity.mjs'], undefined, true, 5),
 ]);
 const built = await step('build', bin('electron-vite'), ['build'], undefined, true);

@@ -15,6 +15,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import type { Backend } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { python } from './export/onnx/harness';
+import { sgdStep } from './harness';
 import { SequenceProbe } from '../../../src-engine/app/probes/sequence-probe';
 import { AttentionMap } from '../../../src-engine/protocol';
 
@@ -60,7 +61,7 @@ function train(backend: Backend): { losses: number[]; g: CompiledGraph } {
   for (let s = 0; s < STEPS; s++) {
     losses.push(g.forward(true));
     g.backward();
-    for (const p of g.params) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= LR * p.grad.data[i];
+    sgdStep(g.params, LR);
   }
   return { losses, g };
 }

@@ -6,6 +6,7 @@ import { createReferenceBackend } from '../../../src-engine/core/backend/referen
 import type { Backend } from '../../../src-engine/core/backend/types';
 import { Rng } from '../../../src-engine/base/rng';
 import { graph, mnistMlp, node, smallCnn } from './graphs';
+import { sgdStep } from './harness';
 
 const backend = createReferenceBackend();
 
@@ -13,10 +14,6 @@ function fill(t: Float32Array, rng: Rng, scale = 1): void {
   for (let i = 0; i < t.length; i++) t[i] = rng.normal() * scale;
 }
 
-/** Plain SGD written here, so the executor is tested without the optimizer module. */
-function sgdStep(g: CompiledGraph, lr: number): void {
-  for (const p of g.params) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= lr * p.grad.data[i];
-}
 
 /** A tiny graph with fan-out (t feeds fc2, fc3 and add), Add and Concat, ending in an MSE loss. */
 function fanOutGraph() {
@@ -173,7 +170,7 @@ describe('compileGraph', () => {
     for (let step = 0; step < 60; step++) {
       loss = g.forward(true);
       g.backward();
-      sgdStep(g, 0.2);
+      sgdStep(g.params, 0.2);
     }
     expect(first).toBeGreaterThan(0.9); // ≈ ln 3 at init
     expect(g.forward(false)).toBeLessThan(0.5 * first);
@@ -199,7 +196,7 @@ describe('compileGraph', () => {
     for (let step = 0; step < 80; step++) {
       g.forward(true);
       g.backward();
-      sgdStep(g, 0.2);
+      sgdStep(g.params, 0.2);
     }
     expect(g.forward(true)).toBeLessThan(0.6 * first);
   });

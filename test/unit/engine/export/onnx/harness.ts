@@ -15,6 +15,7 @@ import { type TrainedModel } from '../../../../../src-engine/core/export/model';
 import { inferModel } from '../../../../../src-engine/core/export/infer';
 import { importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
 import { getOp } from '../../../../../src-engine/core/ops/registry';
+import { sgdStep } from '../../harness';
 
 /** The python with torch and onnx (CI installs python3-torch and python3-onnx). */
 export const PYTHON = '/usr/bin/python3';
@@ -125,7 +126,7 @@ export function trainedModel(graph: GraphIR, steps = 3, batch = 8, seed = 1): Tr
     }
     plan.forward(true);
     plan.backward();
-    for (const p of plan.params) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= 0.05 * p.grad.data[i];
+    sgdStep(plan.params, 0.05);
   }
   const params = Object.fromEntries(plan.params.map((p) => [`${p.nodeId}.${p.name}`, p.value.data.slice()]));
   const buffers = Object.fromEntries(plan.buffers.map((b) => [`${b.nodeId}.${b.name}`, b.value.data.slice()]));

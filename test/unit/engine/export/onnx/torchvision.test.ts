@@ -29,6 +29,7 @@ import { writeDigitFolder } from '../../data/user-data-fixtures';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { compare, importRefusal, runOrt } from './harness';
+import { sgdStep } from '../../harness';
 import { torchvisionFixtures } from './torchvision-fixtures';
 
 interface Fixture {
@@ -224,7 +225,7 @@ async function fineTune(name: string, model: TrainedModel): Promise<void> {
     setBatch(b);
     plan.forward(true);
     plan.backward();
-    for (const p of plan.params) for (let i = 0; i < p.value.data.length; i++) p.value.data[i] -= 3e-4 * p.grad.data[i];
+    sgdStep(plan.params, 3e-4);
   }
   const after = meanLoss();
   expect(after, `${name}: loss ${before} → ${after}`).toBeLessThan(before);
