@@ -15,7 +15,7 @@
  * file above, so that an edit elsewhere (the GAN's test, the app, the lessons) keeps it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -122,6 +122,9 @@ export async function cached<T>(name: string, inputs: unknown, compute: () => Pr
   const value = await compute();
   mkdirSync(DIR, { recursive: true });
   // NaN and ±Infinity (a diverged run's loss) kept as such.
-  writeFileSync(file, JSON.stringify({ storedAt: new Date().toISOString(), value }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { __number: String(v) } : v)) + '\n');
+  // Written aside and renamed: the accuracy files run two at a time, and one may read an entry the other is writing.
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ storedAt: new Date().toISOString(), value }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { __number: String(v) } : v)) + '\n');
+  renameSync(tmp, file);
   return { value };
 }
