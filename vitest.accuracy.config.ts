@@ -47,6 +47,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: WORKERS,
     sequence: { sequencer: GanFirst },
+    // Every file but the GAN's at the lowest priority (test/accuracy/priority.ts).
+    setupFiles: ['test/accuracy/priority.ts'],
     // A run's start, which cache.ts reads: with `ACCURACY_CACHE=0` a design two files train (runs.ts) still trains once.
     env: { ACCURACY_RUN_STARTED: String(Date.now()) },
   },
