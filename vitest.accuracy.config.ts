@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { rankIn } from './vitest.config';
 
 // Long training runs that check the accuracy the textbooks promise (MNIST MLP ≥ 97.5 %, …), the
 // lessons' claims, and the GAN's bar (test/accuracy/gan.test.ts: the conditional DCGAN template,
@@ -20,10 +21,8 @@ const FIRST = ['test/accuracy/gan.test.ts', 'test/accuracy/mnist.test.ts'];
 class GanFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const rank = (s: TestSpecification) => {
-      const i = FIRST.findIndex((f) => s.moduleId.endsWith(f));
-      return i < 0 ? FIRST.length : i;
-    };
+    const rank = rankIn(FIRST);
+    // Array.prototype.sort is stable: vitest's order stays within each rank.
     return sorted.sort((a, b) => rank(a) - rank(b));
   }
 }

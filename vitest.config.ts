@@ -84,6 +84,14 @@ const LONGEST = [
   ...['gpu/service', 'gpu/wire-chromium', 'gpu/device-lost', 'host/web-large-messages', 'editor/project-fuzz'],
 ].map((f) => `test/unit/${f}.test.ts`);
 
+/** A file's place in `files` (path endings), or `files.length` when it is not listed: a sequencer's rank (vitest.accuracy.config.ts too). */
+export function rankIn(files: readonly string[]): (s: TestSpecification) => number {
+  return (s) => {
+    const i = files.findIndex((f) => s.moduleId.endsWith(f));
+    return i < 0 ? files.length : i;
+  };
+}
+
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
@@ -91,10 +99,7 @@ class LongestFirst extends BaseSequencer {
       const i = PROJECT_ORDER.indexOf(s.project.name);
       return i < 0 ? PROJECT_ORDER.length : i;
     };
-    const known = (s: TestSpecification) => {
-      const i = LONGEST.findIndex((f) => s.moduleId.endsWith(f));
-      return i < 0 ? LONGEST.length : i;
-    };
+    const known = rankIn(LONGEST);
     // Array.prototype.sort is stable: vitest's order stays within each rank.
     return sorted.sort((a, b) => project(a) - project(b) || known(a) - known(b));
   }
