@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/profile.ts [model] [threads]`: where a training step's time goes, per op and
- * direction, on the CPU backend (batch 64, Adam), on real MNIST batches (a design made for another
+ * direction, on the CPU backend (batch 64, Adam; BATCH=N another), on real MNIST batches (a design made for another
  * set, the tiny GPT, on its own); a design with optimizer groups (a GAN) steps each group in turn,
  * as training does (an op's figure sums its calls in both). A diagnostic for #4; the
  * timings wrap each op call, so they add a little overhead of their own. Each figure is the
@@ -81,7 +81,8 @@ be.zero = (a) => {
   memset(a);
   add('zeroing gradients', now() - t);
 };
-const g = compileGraph(checkedOrThrow(graph), { batchSize: 64, backend: be, seed: 0 });
+const batch = Number(process.env.BATCH ?? 64);
+const g = compileGraph(checkedOrThrow(graph), { batchSize: batch, backend: be, seed: 0 });
 // A design with optimizer groups (a GAN) steps each group over its loss selection, as the training
 // loop does (the discriminator's step, then the generator's); any other, one step over every loss.
 const groups = graph.training?.groups?.length ? resolveGroups(graph, graph.training) : [null];
@@ -97,7 +98,7 @@ const fid = inputs.find((n) => n.attrs.source !== 'target')!.id;
 const tid = inputs.find((n) => n.attrs.source === 'target')!.id;
 const x = g.input(fid).data;
 const y = g.input(tid).data;
-const batches = Math.min(50, Math.floor(ds.count / 64));
+const batches = Math.min(50, Math.floor(ds.count / batch));
 const steps = Number(process.env.STEPS ?? 100);
 const totals: number[] = [];
 /** Parallel rounds (worker wake-ups) per step: a figure the machine's load does not move. */
@@ -132,7 +133,7 @@ const tallies = be.stopKernelProfile();
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[a.length >> 1];
 const step = median(totals);
 const rows = [...perStep].map(([k, v]) => [k, median(v)] as const).sort((a, b) => b[1] - a[1]);
-console.log(`${model}, ${threads} threads: ${((64 * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms${cpuClock ? ' of CPU time' : ''})`);
+console.log(`${model}, ${threads} threads: ${((batch * 1000) / step).toFixed(0)} samples/s (median step ${step.toFixed(3)} ms${cpuClock ? ' of CPU time' : ''})`);
 console.log(`parallel rounds per step: ${median(launches)}`);
 // The step's GEMMs (bench/kernel-share.ts): mean time per step in the shared GEMM kernels, and their GFLOP/s there.
 const gemmTallies = [...tallies].filter(([name]) => name === 'gemm' || name === 'gemmBatched').map(([, t]) => t);

@@ -10,6 +10,7 @@ import { noiseEvalKey, noiseKernel, noiseNormal } from '../../../src-engine/core
 import { dropoutBits, dropoutKey } from '../../../src-engine/core/ops/kernels/dropout';
 import { oneHot } from '../../../src-engine/core/ops/one-hot';
 import { realFakeBatch } from '../../../src-engine/core/ops/real-fake-batch';
+import { upsample } from '../../../src-engine/core/ops/upsample';
 import { Rng } from '../../../src-engine/base/rng';
 import { tensor, type Tensor } from '../../../src-engine/base/tensor';
 import { gradcheck, runOp } from './harness';
@@ -181,5 +182,24 @@ describe('Noise', () => {
     expect(Math.abs(k4 / n - 3)).toBeLessThan(0.1);
     // P(|z| > 3) = 0.0027: 540 expected, σ ≈ 23.
     expect(Math.abs(over3 - 540)).toBeLessThan(100);
+  });
+});
+
+describe('Upsample (nearest) on the shapes a design feeds it', () => {
+  // Each output element read from its source pixel by the definition, against the kernel's three
+  // ways of writing it: a 1×1 plane (a conditional GAN's label maps: one fill), rows shorter than
+  // 64 floats (repeated element by element) and longer ones (copyWithin).
+  it.each([
+    ['1×1 planes ×28 (label maps)', [3, 10, 1, 1], 28],
+    ['short rows ×2', [2, 3, 5, 7], 2],
+    ['long rows ×3', [2, 2, 3, 30], 3],
+  ] as const)('%s: every output is its source pixel', (_, shape, s) => {
+    const x = randn([...shape], 5);
+    const y = runOp(upsample, { inputs: [x], attrs: { scaleFactor: s }, forwardOnly: true }).output;
+    const [n, c, h, w] = shape;
+    expect(y.shape).toEqual([n, c, h * s, w * s]);
+    const want = new Float32Array(y.data.length);
+    for (let p = 0; p < n * c; p++) for (let oy = 0; oy < h * s; oy++) for (let ox = 0; ox < w * s; ox++) want[(p * h * s + oy) * w * s + ox] = x.data[(p * h + Math.floor(oy / s)) * w + Math.floor(ox / s)];
+    expect(y.data).toEqual(want);
   });
 });

@@ -49,6 +49,9 @@ function bilinear(x: Float32Array, y: Float32Array, planes: number, h: number, w
   }
 }
 
+/** Output rows shorter than this are repeated element by element rather than by copyWithin. */
+const SHORT_ROW = 64;
+
 /** Upsample's reference kernels (the op's declaration: ops/upsample.ts). */
 export const upsampleKernel = defineKernel(upsample, {
   forward({ inputs, output, attrs }) {
@@ -58,16 +61,24 @@ export const upsampleKernel = defineKernel(upsample, {
     const y = output.data;
     if (attrs.mode === 'bilinear') return bilinear(x, y, n * c, h, w, s, false);
     const ow = w * s;
+    // A 1×1 plane (a label broadcast to an image: a conditional GAN's label maps) is one value
+    // repeated s·s times: one fill each.
+    if (w === 1 && h === 1) {
+      for (let p = 0; p < n * c; p++) y.fill(x[p], p * s * s, (p + 1) * s * s);
+      return;
+    }
     let o = 0;
     for (let r = 0; r < n * c * h; r++) {
-      // Widen one input row, then repeat it s times.
+      // Widen one input row, then repeat it s times (short rows by hand: copyWithin is a call
+      // out of the compiled loop, costlier than the few floats it would move).
       const src = r * w;
       const start = o;
       for (let ix = 0; ix < w; ix++) {
         const v = x[src + ix];
         for (let k = 0; k < s; k++) y[o++] = v;
       }
-      for (let k = 1; k < s; k++, o += ow) y.copyWithin(o, start, start + ow);
+      if (ow >= SHORT_ROW) for (let k = 1; k < s; k++, o += ow) y.copyWithin(o, start, start + ow);
+      else for (let k = 1; k < s; k++) for (let i = start; i < start + ow; i++) y[o++] = y[i];
     }
   },
   backward({ inputs, dOutput, dInputs, attrs }) {
