@@ -84,11 +84,20 @@ export function fromUtf8(b: Uint8Array | undefined): string {
   return b ? dec.decode(b) : '';
 }
 
+/** Whether this host stores numbers little-endian, as ONNX's raw_data does (every host Netwright runs on). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** A float32 tensor, stored little-endian in `raw_data`. */
 export function floatTensor(name: string, dims: readonly number[], values: ArrayLike<number>): OnnxTensor {
   const raw = new Uint8Array(values.length * 4);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  if (LITTLE_ENDIAN) {
+    // raw_data is little-endian float32: on such a host, the floats' own bytes (a block copy from
+    // a Float32Array; a DataView write per value cost ~0.1 s per million, resnet50's export 2.5 s).
+    new Float32Array(raw.buffer).set(values);
+  } else {
+    const view = new DataView(raw.buffer);
+    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  }
   return { name, dims: [...dims], data_type: DTYPE.FLOAT, raw_data: raw };
 }
 
@@ -131,9 +140,6 @@ export function tensorProblem(t: OnnxTensor): string | undefined {
   const held = t[storage.field]?.length ?? 0;
   return held === n ? undefined : `it declares ${declared} values but holds ${held}`;
 }
-
-/** Whether this host stores numbers little-endian, as ONNX's raw_data does (every host Netwright runs on). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The values of a float, double, int32 or int64 tensor as numbers (float32 precision for floats).
