@@ -67,12 +67,15 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * all, torchvision.test.ts (unit-shared, ~7 min under `npm test`'s load), started last and ran on
  * alone while the other worker had nothing left. Here (in group 1, after gpu-shared:
  * GPU_SHARED_FIRST) the projects whose files are longest come first, and the projects of many
- * short files last, so the last files to start are short ones.
+ * short files last, so the last files to start are short ones. ui-shared holds one long file among
+ * its short ones (project-fuzz.test.ts, ~40 s under load): queued fourth, it started with ~40 s of
+ * the run left and ran on alone for the last 12 (`npm test`, warm: unit files ended at 498 s, it
+ * at 510 s); queued second, it starts while the unit project's many short files remain.
  * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
  * the next file only when the next file in the queue is of the same project (otherwise it is
  * stopped, and the GPU files' compiled pipelines with it).
  */
-const PROJECT_ORDER = ['unit-shared', 'unit', 'gpu-wire', 'ui-shared', 'cpu-fma'];
+const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'unit', 'gpu-wire', 'cpu-fma'];
 
 /**
  * Within a project, these first (in this order), then vitest's own order: the longest files,
