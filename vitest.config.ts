@@ -70,12 +70,15 @@ const GPU_SHARED = `test/unit/gpu/!(${GPU_ISOLATED.join('|')}).test.ts`;
  * short files last, so the last files to start are short ones. ui-shared holds one long file among
  * its short ones (project-fuzz.test.ts, ~40 s under load): queued fourth, it started with ~40 s of
  * the run left and ran on alone for the last 12 (`npm test`, warm: unit files ended at 498 s, it
- * at 510 s); queued second, it starts while the unit project's many short files remain.
+ * at 510 s); queued second, it starts while the unit project's many short files remain. The same
+ * for gpu-wire and cpu-fma (a probe file of ~17 s; ~15 short files one after another in one
+ * shared worker, ~17 s): queued after the unit project, both started once its last short files
+ * had been handed out and ran on alone for the last ~20 s (`npm test`, warm: 535 → 554 s).
  * A project's files stay together: a worker of a shared project (`isolate: false`) is kept for
  * the next file only when the next file in the queue is of the same project (otherwise it is
  * stopped, and the GPU files' compiled pipelines with it).
  */
-const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'unit', 'gpu-wire', 'cpu-fma'];
+const PROJECT_ORDER = ['unit-shared', 'ui-shared', 'gpu-wire', 'cpu-fma', 'unit'];
 
 /**
  * Within a project, these first (in this order), then vitest's own order: the longest files,
