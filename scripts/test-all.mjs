@@ -198,8 +198,11 @@ if (failures.length > 0) {
   // Printed last but one, so that a log's tail (all a CI page may show) names what failed and why.
   console.log('\n━━ failed tests ━━');
   for (const t of failures) {
-    const why = stripVTControlCharacters(t.why).split('\n').find((l) => l.trim() !== '') ?? '';
-    console.log(`${t.part.padEnd(8)} ${t.what.length > 160 ? `${t.what.slice(0, 159)}…` : t.what}\n         ${why.trim().slice(0, 300)}`);
+    const why = (stripVTControlCharacters(t.why).split('\n').find((l) => l.trim() !== '') ?? '').trim();
+    // A long first line keeps its end too: a Playwright call log (folded into one line by the JUnit
+    // report) names what stood in the way ("<div class=modal-backdrop> intercepts pointer events") last.
+    const shown = why.length > 300 ? `${why.slice(0, 170)} … ${why.slice(-130)}` : why;
+    console.log(`${t.part.padEnd(8)} ${t.what.length > 160 ? `${t.what.slice(0, 159)}…` : t.what}\n         ${shown}`);
   }
 }
 

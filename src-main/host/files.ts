@@ -51,7 +51,12 @@ export class FileService {
   private readonly granted = new Set<string>();
   /** Web mode: the folders uploads made this session, with the bytes and files written into each so far. */
   private readonly uploads = new Map<string, { bytes: number; files: number }>();
-  /** Project writes in progress, by path: a write waits for the one before it, so two never pass one version check. */
+  /**
+   * Operations in progress, by file: each waits for the one before it on the same file (`inTurn`),
+   * so two project writes never pass one version check, and the state files (recents, the recovery
+   * slot) change in the order asked: a clear sent while an autosave is still being written (a save
+   * right after an edit) lands after it, not before its rename brings the stale draft back.
+   */
   private readonly writing = new Map<string, Promise<unknown>>();
   /** Exports arriving in parts (`stageExport`), by staging id: each file's bytes so far. */
   /** Web mode: the model file the last upload kept for the engine to read (`receiveModel`). */
@@ -60,6 +65,17 @@ export class FileService {
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Run `op` on `file` after the operations on it already asked for (whether they failed or not). */
+  private async inTurn<T>(file: string, op: () => Promise<T>): Promise<T> {
+    const done = (this.writing.get(file) ?? Promise.resolve()).catch(() => {}).then(op);
+    this.writing.set(file, done);
+    try {
+      return await done;
+    } finally {
+      if (this.writing.get(file) === done) this.writing.delete(file);
+    }
   }
 
   /** Electron: allow a path the user chose in a native dialog. */
@@ -156,8 +172,7 @@ export class FileService {
     await fs.mkdir(path.dirname(abs), { recursive: true });
     // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
     await this.confine(abs);
-    const before = this.writing.get(abs) ?? Promise.resolve();
-    const done = before.catch(() => {}).then(async () => {
+    await this.inTurn(abs, async () => {
       if ('ifAbsent' in condition) {
         await writeBytesAtomic(abs, bytes, true).catch((e: unknown) => {
           if (e instanceof FileError && e.code === 'E_FILE_EXISTS') throw new FileError('E_FILE_EXISTS', `${path.basename(abs)} already exists; it was not replaced.`);
@@ -171,12 +186,6 @@ export class FileService {
         await writeBytesAtomic(abs, bytes, false);
       }
     });
-    this.writing.set(abs, done);
-    try {
-      await done;
-    } finally {
-      if (this.writing.get(abs) === done) this.writing.delete(abs);
-    }
     await this.addRecent(abs);
     return { version: versionOf(bytes) };
   }
@@ -518,13 +527,15 @@ export class FileService {
   }
 
   private async addRecent(abs: string): Promise<void> {
-    const list = (await this.readState<string[]>('recent.json', [])).filter((p) => typeof p === 'string' && p !== abs);
-    await this.writeState('recent.json', [abs, ...list].slice(0, MAX_RECENT));
+    await this.inState('recent.json', async () => {
+      const list = (await this.readStateNow<string[]>('recent.json', [])).filter((p) => typeof p === 'string' && p !== abs);
+      await this.writeStateNow('recent.json', [abs, ...list].slice(0, MAX_RECENT));
+    });
   }
 
   async writeRecovery(text: string): Promise<void> {
     if (typeof text !== 'string' || Buffer.byteLength(text) > this.maxBytes) return;
-    await this.writeState('recovery.json', { savedAt: Date.now(), text });
+    await this.inState('recovery.json', () => this.writeStateNow('recovery.json', { savedAt: Date.now(), text }));
   }
 
   async readRecovery(): Promise<{ text: string; savedAt: number } | null> {
@@ -533,10 +544,20 @@ export class FileService {
   }
 
   async clearRecovery(): Promise<void> {
-    await fs.rm(path.join(this.opts.stateDir, 'recovery.json'), { force: true });
+    await this.inState('recovery.json', () => fs.rm(path.join(this.opts.stateDir, 'recovery.json'), { force: true }));
   }
 
-  private async readState<T>(name: string, fallback: T): Promise<T> {
+  /** A state file's operation in its turn (`inTurn`). */
+  private inState<T>(name: string, op: () => Promise<T>): Promise<T> {
+    return this.inTurn(path.join(this.opts.stateDir, name), op);
+  }
+
+  /** A state file's content, after the changes to it already asked for. */
+  private readState<T>(name: string, fallback: T): Promise<T> {
+    return this.inState(name, () => this.readStateNow(name, fallback));
+  }
+
+  private async readStateNow<T>(name: string, fallback: T): Promise<T> {
     try {
       return JSON.parse(await fs.readFile(path.join(this.opts.stateDir, name), 'utf8')) as T;
     } catch {
@@ -544,7 +565,7 @@ export class FileService {
     }
   }
 
-  private async writeState(name: string, value: unknown): Promise<void> {
+  private async writeStateNow(name: string, value: unknown): Promise<void> {
     await fs.mkdir(this.opts.stateDir, { recursive: true });
     await writeAtomic(path.join(this.opts.stateDir, name), JSON.stringify(value));
   }

@@ -114,16 +114,31 @@ export class ProjectFiles {
     this.autosaveTimer = setTimeout(() => void this.autosave(), this.autosaveMs);
   }
 
-  /** Write the current document to the recovery slot (when it has unsaved changes). */
-  async autosave(): Promise<void> {
-    const s = this.w.editor.getState();
-    if (!selectDirty(s)) return;
-    const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui) };
-    try {
-      await this.host.files.writeRecovery(JSON.stringify(rec));
-    } catch (e) {
-      console.error(`[netwright] autosave failed: ${(e as Error).message}`);
-    }
+  /**
+   * The recovery slot's writes and clears, one at a time in the order made: a save's clear sent
+   * while an autosave is on its way would otherwise race it (web mode: two HTTP requests, either
+   * may arrive first), and the stale draft would be offered back after the next reload.
+   */
+  private recoveryTurn: Promise<unknown> = Promise.resolve();
+
+  private inRecoveryTurn(op: () => Promise<void>): Promise<void> {
+    const done = this.recoveryTurn.then(op);
+    this.recoveryTurn = done.catch(() => {});
+    return done;
+  }
+
+  /** Write the current document to the recovery slot (when it has unsaved changes, at its turn). */
+  autosave(): Promise<void> {
+    return this.inRecoveryTurn(async () => {
+      const s = this.w.editor.getState();
+      if (!selectDirty(s)) return;
+      const rec: Recovery = { kind: 'netwright.recovery', path: s.file.path, ...(s.file.version ? { version: s.file.version } : {}), name: s.file.name, project: serializeProject(s.history.present, s.ui) };
+      try {
+        await this.host.files.writeRecovery(JSON.stringify(rec));
+      } catch (e) {
+        console.error(`[netwright] autosave failed: ${(e as Error).message}`);
+      }
+    });
   }
 
   /** After a crash: the unsaved document found in the recovery slot, if any. */
@@ -181,8 +196,8 @@ export class ProjectFiles {
     return true;
   }
 
-  async discardRecovery(): Promise<void> {
-    await this.host.files.clearRecovery().catch(() => {});
+  discardRecovery(): Promise<void> {
+    return this.inRecoveryTurn(() => this.host.files.clearRecovery().catch(() => {}));
   }
 
   /** Ask before dropping unsaved changes; resolves true when it is fine to go on. */

@@ -251,6 +251,25 @@ describe('project files over a host', () => {
     stopNext();
   });
 
+  it("a save while an autosave is still on its way leaves no draft to offer (the slot's writes and clears keep their order)", async () => {
+    vi.useFakeTimers();
+    const host = memoryHost();
+    // The slot's write lands 50 ms after it is sent (a slow disk, a busy host); a clear at once.
+    const write = host.files.writeRecovery;
+    host.files.writeRecovery = (text) => new Promise((done) => setTimeout(() => void write(text).then(done), 50));
+    const files = new ProjectFiles(w, host, 100);
+    const stop = files.start();
+    s().load(mlpDoc(), { name: 'mlp' });
+    s().addOp('ReLU', { x: 0, y: 0 });
+    await vi.advanceTimersByTimeAsync(110); // the autosave is sent, not yet written
+    const saved = files.saveAsName('mlp');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(await saved).toBe(true);
+    expect(selectDirty(s())).toBe(false);
+    expect(host.recovery()).toBeNull();
+    stop();
+  });
+
   it('makes safe file names', () => {
     expect(fileNameFor('a/b:c')).toBe('a-b-c.netwright.json');
     expect(fileNameFor('  ')).toBe('Untitled.netwright.json');

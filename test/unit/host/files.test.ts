@@ -185,6 +185,28 @@ describe('FileService', () => {
     expect(await s.readRecovery()).toBeNull();
   });
 
+  it('a clear sent while an autosave is being written wins: the slot ends empty (no stale offer after a save)', async () => {
+    const dir = tmp('nw-rec-race-');
+    const s = new FileService({ stateDir: dir, workspaceDir: dir });
+    // The renderer's autosave is in flight when a save clears the slot: the host gets both at once.
+    const write = s.writeRecovery('{"draft":true}');
+    const clear = s.clearRecovery();
+    await Promise.all([write, clear]);
+    expect(await s.readRecovery()).toBeNull();
+    // And the other way round: a write after a clear stays.
+    await Promise.all([s.clearRecovery(), s.writeRecovery('{"draft":2}')]);
+    expect((await s.readRecovery())?.text).toBe('{"draft":2}');
+  });
+
+  it('recent files opened at once are all listed (no entry lost to another read-modify-write)', async () => {
+    const ws = tmp('nw-recent-race-');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    const names = ['a', 'b', 'c', 'd'].map((n) => `${n}.netwright.json`);
+    for (const n of names) writeFileSync(path.join(ws, n), '{}');
+    await Promise.all(names.map((n) => s.read(n)));
+    expect((await s.recent()).map((r) => r.name).sort()).toEqual(names);
+  });
+
   it('answers bad requests and missing files with coded errors', async () => {
     const dir = tmp('nw-err-');
     const s = new FileService({ stateDir: dir, workspaceDir: dir, maxBytes: 10 });
