@@ -37,6 +37,9 @@ export function fileNameFor(name: string): string {
 
 const displayName = (fileName: string) => fileName.replace(/\.netwright\.json$|\.json$/i, '');
 
+/** The longest the recovery slot's next write or clear waits for the one before it (ms). */
+export const RECOVERY_TURN_MS = 10_000;
+
 /** Recovery slot content: the project text plus which file it belonged to. */
 interface Recovery {
   kind: 'netwright.recovery';
@@ -121,9 +124,20 @@ export class ProjectFiles {
    */
   private recoveryTurn: Promise<unknown> = Promise.resolve();
 
+  /**
+   * `op` once the slot's operations before it have ended, or RECOVERY_TURN_MS after it was asked
+   * for: a host that never answers one (a lost connection) must not stop every autosave after it.
+   */
   private inRecoveryTurn(op: () => Promise<void>): Promise<void> {
     const done = this.recoveryTurn.then(op);
-    this.recoveryTurn = done.catch(() => {});
+    this.recoveryTurn = new Promise<void>((next) => {
+      const late = setTimeout(next, RECOVERY_TURN_MS);
+      const ended = () => {
+        clearTimeout(late);
+        next();
+      };
+      done.then(ended, ended);
+    });
     return done;
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyDoc } from '../../../src-renderer/src/editor/document';
-import { ProjectFiles, fileNameFor } from '../../../src-renderer/src/editor/files';
+import { ProjectFiles, RECOVERY_TURN_MS, fileNameFor } from '../../../src-renderer/src/editor/files';
 import { parseProject, serializeProject } from '../../../src-renderer/src/editor/project';
 import { ANALYSIS_DEBOUNCE_MS, selectDirty } from '../../../src-renderer/src/state/editor-store';
 import { memoryHost, mlpDoc } from './fixtures';
@@ -267,6 +267,26 @@ describe('project files over a host', () => {
     expect(await saved).toBe(true);
     expect(selectDirty(s())).toBe(false);
     expect(host.recovery()).toBeNull();
+    stop();
+  });
+
+  it('a recovery write the host never answers holds the next ones back only RECOVERY_TURN_MS', async () => {
+    vi.useFakeTimers();
+    const host = memoryHost();
+    host.files.writeRecovery = () => new Promise(() => {}); // a lost connection: no answer, ever
+    const files = new ProjectFiles(w, host, 100);
+    const stop = files.start();
+    s().load(mlpDoc(), { name: 'mlp' });
+    s().addOp('ReLU', { x: 0, y: 0 });
+    await vi.advanceTimersByTimeAsync(110);
+    const cleared = vi.fn();
+    const clear = host.files.clearRecovery;
+    host.files.clearRecovery = () => clear().then(cleared);
+    void files.discardRecovery();
+    await vi.advanceTimersByTimeAsync(RECOVERY_TURN_MS - 200);
+    expect(cleared).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(cleared).toHaveBeenCalledOnce();
     stop();
   });
 
