@@ -79,6 +79,8 @@ describe('Conv2d unfolds and folds inside its kernels as im2col and col2im do', 
   for (const [label, shape, outC] of [
     ['4×4 stride 2 pad 1, 14×14 → 7×7 (a DCGAN discriminator), groups of samples', [9, 3, 14, 14], 8],
     ['4×4 stride 2 pad 1, 28×28 → 14×14, sample pairs and a single', [5, 2, 28, 28], 4],
+    // Rows of 5 (one f32x4 and one float at a time; 7: three floats after it, 14: two).
+    ['4×4 stride 2 pad 1, 10×10 → 5×5', [3, 2, 10, 10], 4],
   ] as const) {
     it(label, () => {
       const [n, c, h, w] = shape;
