@@ -713,6 +713,51 @@
         (br $ol)))))
   )
 
+;; y[n, c, :] += bias[c] for samples [n0, n1) of [N, C, plane] (ConvTranspose2d's bias, after
+  ;; its fold): one float32 addition an element, as the op file's loop does (the same bits).
+  (func (export "addChannelBias") (param $y i32) (param $bias i32) (param $C i32) (param $plane i32) (param $n0 i32) (param $n1 i32)
+    (local $n i32) (local $c i32) (local $row i32)
+    (local.set $row (i32.add (local.get $y) (i32.shl (i32.mul (i32.mul (local.get $n0) (local.get $C)) (local.get $plane)) (i32.const 2))))
+    (local.set $n (local.get $n0))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
+        (call $addScalar (local.get $row) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))) (local.get $plane))
+        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $plane) (i32.const 2))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
+  )
+
+  ;; db[c] += Σ_n Σ_i dy[n, c, i] for channels [c0, c1) of [N, C, plane], summed in float64 in that
+  ;; order and added to db[c] once (ConvTranspose2d's bias gradient, as the op file sums it: the same bits).
+  (func (export "channelSums64") (param $dy i32) (param $C i32) (param $plane i32) (param $N i32) (param $db i32) (param $c0 i32) (param $c1 i32)
+    (local $c i32) (local $n i32) (local $p i32) (local $end i32) (local $s f64) (local $at i32)
+    (local.set $c (local.get $c0))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_s (local.get $c) (local.get $c1)))
+      (local.set $s (f64.const 0))
+      (local.set $n (i32.const 0))
+      (block $nd (loop $nl
+        (br_if $nd (i32.ge_s (local.get $n) (local.get $N)))
+        (local.set $p (i32.add (local.get $dy) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $C)) (local.get $c)) (local.get $plane)) (i32.const 2))))
+        (local.set $end (i32.add (local.get $p) (i32.shl (local.get $plane) (i32.const 2))))
+        (block $id (loop $il
+          (br_if $id (i32.ge_u (local.get $p) (local.get $end)))
+          (local.set $s (f64.add (local.get $s) (f64.promote_f32 (f32.load (local.get $p)))))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $il)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $nl)))
+      (local.set $at (i32.add (local.get $db) (i32.shl (local.get $c) (i32.const 2))))
+      (f32.store (local.get $at) (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load (local.get $at))) (local.get $s))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+  )
+
   ;; Conv2d forward (groups = 1) for samples [n0, n1): y_n = W · unfold(x_n) (+ bias per channel),
   ;; or y_n += that with `accumulate` (ConvTranspose2d's input gradient, added into a shared one).
   ;; `direct` (1×1, stride 1, no padding) multiplies the image itself. bias = 0: no bias.

@@ -30,13 +30,16 @@ function adjointConv(shape: readonly number[], attrs: Attrs): Geometry | null {
  * folded by col2im) plus the bias; the input gradient is that Conv2d's forward over dy; the weight
  * gradient is that Conv2d's weight gradient with dy as its image and x as its output gradient,
  * summed per task and the partials added in task order (the Conv2d override's NOTE: float32
- * reassociation only, the same bits whatever the thread timing). The bias gradient sums dy per
- * channel in float64, as the op file.
+ * reassociation only, the same bits whatever the thread timing). The bias is added, and its
+ * gradient summed per channel in float64, by kernels (conv.wat addChannelBias, channelSums64) in
+ * the op file's order: the same bits as its loops.
  */
 export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
   const conv2dForward = cpu.kernel('conv2dForward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, scratch: KIND.gemmScratch } });
   const conv2dBackward = cpu.kernel('conv2dBackward', { range: ['n0', 'n1'], perThread: { cols: KIND.a, dcols: KIND.b, scratch: KIND.gemmScratch } });
   const fillZero = cpu.kernel('fillZero');
+  const addChannelBias = cpu.kernel('addChannelBias', { range: ['n0', 'n1'] });
+  const channelSums64 = cpu.kernel('channelSums64', { range: ['c0', 'c1'] });
 
   /**
    * Per-thread scratch for conv2dBackward (`cols` and `dcols`: kinds a and b), and with `both`
@@ -63,19 +66,13 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
         { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0 },
         chunks(g.n, cpu.threads),
       );
+      const bias = ctx.params.bias?.data;
+      if (bias) {
+        const ba = cpu.addressOf(bias, g.inC, 'ConvTranspose2d bias', true, false);
+        addChannelBias.run({ y: ya, bias: ba, C: g.inC, plane: g.h * g.w, n0: 0, n1: g.n }, chunks(g.n, cpu.threads));
+      }
     } finally {
       cpu.unstage();
-    }
-    const bias = ctx.params.bias?.data;
-    if (!bias) return;
-    const plane = g.h * g.w;
-    const y = ctx.output.data;
-    for (let n = 0; n < g.n; n++) {
-      for (let o = 0; o < g.inC; o++) {
-        const bv = bias[o];
-        const at = (n * g.inC + o) * plane;
-        for (let i = at; i < at + plane; i++) y[i] += bv;
-      }
     }
   }
 
@@ -113,20 +110,13 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
         const at = (partials + t * partBytes) / 4;
         for (let i = 0; i < weightLen; i++) dW[i] += heapNow[at + i];
       }
+      const db = ctx.dParams.bias?.data;
+      if (db) {
+        const dba = cpu.addressOf(db, g.inC, 'ConvTranspose2d bias gradient', true, true);
+        channelSums64.run({ dy: dya, C: g.inC, plane: g.h * g.w, N: g.n, db: dba, c0: 0, c1: g.inC }, Math.min(g.inC, 4 * cpu.threads));
+      }
     } finally {
       cpu.unstage();
-    }
-    const db = ctx.dParams.bias?.data;
-    if (!db) return;
-    const plane = g.h * g.w;
-    const dy = ctx.dOutput.data;
-    for (let o = 0; o < g.inC; o++) {
-      let s = 0;
-      for (let n = 0; n < g.n; n++) {
-        const at = (n * g.inC + o) * plane;
-        for (let i = at; i < at + plane; i++) s += dy[i];
-      }
-      db[o] += s;
     }
   }
 
