@@ -45,7 +45,7 @@ export { headToFit, predictionNodeId } from './base/ir/prediction';
 export { fitToData, type DataFit, type DataShape, type FitEdit } from './base/ir/data-fit';
 
 // The training settings' registries: the Train dock's selects and "More settings" fields.
-export { DATASETS, DEFAULT_DATASET, getDataset } from './catalog/datasets/registry';
+export { DATASETS, DEFAULT_DATASET, getDataset, labelledTextOptionsOf } from './catalog/datasets/registry';
 export { dataFormatReading, fileFormatOf, getDataFormat, type DataFormat } from './catalog/data-formats/registry';
 export { listTransforms, type TransformConfig, type TransformKind } from './catalog/transforms/registry';
 export type { TransformDef, TransformParam } from './catalog/transforms/types';

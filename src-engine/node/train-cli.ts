@@ -51,9 +51,10 @@ import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
-import { getDataset } from '../catalog/datasets/registry';
+import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
 import { series } from '../catalog/datasets/series';
-import { dataFormatReading, fileFormatOf } from '../catalog/data-formats/registry';
+import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
+import { folderFormat } from './data-scan';
 import { DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
@@ -296,14 +297,15 @@ function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
 /**
  * The user's data of another width or number of classes than the design: a table's width set on
  * the Input, a Linear head resized to the classes, as the app's "Use this data" does ("Your photos"
- * comes with 3 classes, the Iris MLP takes 4 values).
+ * comes with 3 classes, the Iris MLP takes 4 values, a bag of words as many as its vocabulary):
+ * data of a format with a shape (catalog/data-formats), images resized to the Input.
  */
 function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io): CheckedGraph {
   const graph = checked.ir;
   const training = graph.training!;
-  const kind = getDataset(training.dataset.name)?.userData;
-  if (!kind) return checked;
-  const fit = fitToData(graph, { name: data.train.name, kind, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: kind === 'folder' });
+  const format = getDataFormat(training.dataset.name);
+  if (!format?.shape) return checked;
+  const fit = fitToData(graph, { name: data.train.name, kind: format.shape, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: format.reads === 'images' });
   if (!fit.edits.length) return checked;
   const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
   const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
@@ -673,14 +675,21 @@ export function userDataset(path: string, target: string | undefined, graph: Gra
     const { path: _path, fingerprint: _fingerprint, ...rest } = current.options ?? {};
     return rest;
   };
+  // Labelled texts (a folder of .txt files per class, a table of texts for a design made for
+  // them) keep the design's tokenising, as Add data… does: its Input and Embedding were made for it.
+  const texts = (kind: string, more: Record<string, unknown> = {}): DatasetConfig => ({ ...keep, name: kind, options: { ...labelledTextOptionsOf(current), ...own(kind), path, ...more } });
   if (isDir) {
-    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an image folder\'s classes are its sub-folders.');
-    const folder = dataFormatReading('images', 'folder');
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a folder\'s classes are its sub-folders.');
+    // A folder by what its class sub-folders hold (images, or .txt texts), as the app's scan reads it.
+    const folder = folderFormat(path);
+    if (folder.reads === 'labelled-texts') return texts(folder.kind);
     return withInputShape({ ...keep, name: folder.kind, options: { ...own(folder.kind), path } }, graph);
   }
   const declared = getDataset(current.name);
-  // The CLI reads a table of texts as a table: only a language model's design picks its format.
-  const format = fileFormatOf(path, declared?.text ? declared : undefined);
+  // The design picks a file's format where its extension fits several: a .txt is a language
+  // model's text, a .csv a text classifier's table of texts (catalog/data-formats `forDesign`).
+  const format = fileFormatOf(path, declared);
+  if (format?.reads === 'labelled-texts') return texts(format.kind, target !== undefined ? { labelColumn: target } : {});
   // A language model's text: a .txt file read character by character, keeping the window it was designed for.
   if (format?.reads === 'characters' && declared?.text) {
     if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');

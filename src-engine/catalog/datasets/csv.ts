@@ -7,7 +7,6 @@ export const csv = declareDataset({
   doc: 'Your table: one row per sample, a target column; text columns are one-hot encoded, missing cells handled by a policy.',
   task: 'auto',
   files: true,
-  userData: 'table',
   options: {
     normalize: { ...normalize, default: 'per-feature' },
     missing: { kind: 'enum', default: 'error', values: MISSING_POLICIES, doc: 'Missing cells: error (refuse, naming them), drop the row, fill with mean / median / most-frequent, or indicator (mean plus a 0/1 "was missing" column).' },

@@ -7,7 +7,6 @@ export const imageFolder = declareDataset({
   doc: 'Your images: one sub-folder per class (PNG, JPEG or WebP, grey or colour), optionally under train/, val/, test/. Fed at the features Input\'s shape: converted to its channels, resized (antialiased bilinear, as Pillow and torchvision do).',
   task: 'classification',
   files: true,
-  userData: 'folder',
   options: {
     normalize: { ...normalize, default: 'per-channel', values: ['none', 'per-channel', 'global', 'per-feature'], doc: 'per-channel: each colour channel standardised with its mean and std on the training split (torchvision Normalize); none: pixels in 0–1.' },
     testSplit: testSplit,

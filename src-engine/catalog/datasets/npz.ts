@@ -7,7 +7,6 @@ export const npz = declareDataset({
   doc: 'Your arrays: an .npz with x (samples first) and y (labels or targets), from np.savez.',
   task: 'auto',
   files: true,
-  userData: 'arrays',
   options: {
     normalize: { ...normalize, default: 'per-feature' },
     task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'], doc: 'auto: classification for integer labels, regression for float targets.' },

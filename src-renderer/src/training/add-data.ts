@@ -1,4 +1,4 @@
-import { getDataFormat, getDataset, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { getDataFormat, labelledTextOptionsOf, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -44,14 +44,6 @@ export function dataShapeOf(result: DataScanResult): DataShape | undefined {
 /** Whether data of this kind is labelled texts (a text folder, a table of texts). */
 export function isLabelledText(kind: string): boolean {
   return getDataFormat(kind)?.reads === 'labelled-texts';
-}
-
-/** The tokenising options of a labelled-text dataset (declared `labelled`: its options' keys it sets), else none. */
-export function labelledTextOptionsOf(dataset: DatasetConfig | undefined): Record<string, unknown> {
-  const declared = getDataset(dataset?.name ?? '');
-  if (!dataset || !declared?.labelled) return {};
-  const o = dataset.options ?? {};
-  return Object.fromEntries(Object.keys(declared.options).filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 /** Which files an upload takes (images into a folder; a table or arrays as a file) and which it leaves out, with why. */

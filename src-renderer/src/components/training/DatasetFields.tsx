@@ -1,4 +1,4 @@
-import { type DatasetConfig, DATASETS, type TransformConfig, type TransformKind } from '../../../../src-engine/facade';
+import { type DatasetConfig, DATASETS, getDataFormat, type TransformConfig, type TransformKind } from '../../../../src-engine/facade';
 import { CORRUPTIONS, SUBSET_PRESETS, patchDataset, scaleHint, transformFor } from '../../training/dataset-settings';
 import { NumberField } from './NumberField';
 
@@ -11,7 +11,7 @@ import { NumberField } from './NumberField';
 export function DatasetFields({ dataset, disabled, onChange }: { dataset: DatasetConfig; disabled: boolean; onChange: (d: DatasetConfig) => void }) {
   const spec = DATASETS.find((d) => d.name === dataset.name);
   // Images: a set of a fixed image shape, or a folder of the user's (at the Input's shape).
-  const images = (spec?.featureShape?.length ?? 0) === 3 || spec?.userData === 'folder';
+  const images = (spec?.featureShape?.length ?? 0) === 3 || getDataFormat(dataset.name)?.reads === 'images';
   const normSpec = spec?.options.normalize;
   const normalize = String(dataset.options?.normalize ?? normSpec?.default ?? 'none');
   const t = dataset.transform;

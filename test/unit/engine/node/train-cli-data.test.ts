@@ -2,7 +2,7 @@
  * `npm run train -- <graph> --data <folder | table | .npz>` (#30): the user's own data replaces the
  * graph's dataset, real PNG/JPEG files and a table with text columns and gaps train end to end.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,40 @@ describe('train CLI --data: a Titanic-like table on the Iris MLP (#44)', () => {
       "measurements now takes [9], the table's values per sample (it took [4])",
       'fc2 now outputs 2, one per class of the table (it output 3); its weights start afresh',
     ]);
+    expect(r.lines.at(-1)?.type).toBe('done');
+  });
+});
+
+describe('train CLI --data: labelled texts for a design made for them', () => {
+  // Reviews that say which class they are in their words: a bag of words separates them.
+  const words = { pos: ['great', 'loved', 'wonderful', 'fun', 'brilliant'], neg: ['boring', 'hated', 'awful', 'waste', 'bad'] } as const;
+  const review = (label: 'pos' | 'neg', i: number) => `the film was ${words[label][i % 5]} and ${words[label][(i * 3 + 1) % 5]}`;
+
+  it('a CSV of texts is read as texts, not as a table of categories: the bag-of-words design is fitted to its vocabulary and 2 classes, and learns them', async () => {
+    const csv = join(tmp(), 'reviews.csv');
+    writeFileSync(csv, `review,label\n${Array.from({ length: 120 }, (_, i) => (i % 2 ? `${review('pos', i)},pos` : `${review('neg', i)},neg`)).join('\n')}\n`);
+    const r = await cli([join(EXAMPLES, 'fortunes-topics-bow.json'), '--data', csv, '--epochs', '8', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'text-csv' });
+    // The design's tokenising is kept (words, counts): its Input takes the vocabulary's counts.
+    expect(r.lines.filter((l) => l.type === 'note').map((l) => l.message)).toEqual([
+      expect.stringMatching(/^words now takes \[\d+\], the table's values per sample \(it took \[4000\]\)$/),
+      expect.stringMatching(/^\w+ now outputs 2, one per class of the table \(it output 4\)/),
+    ]);
+    const done = r.lines.at(-1) as unknown as { type: string; test: { accuracy: number } };
+    expect(done.type).toBe('done');
+    expect(done.test.accuracy).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a folder of .txt files per class is a text folder, not an image folder', async () => {
+    const dir = tmp();
+    for (const label of ['pos', 'neg'] as const) {
+      mkdirSync(join(dir, label));
+      for (let i = 0; i < 30; i++) writeFileSync(join(dir, label, `${i}.txt`), review(label, i));
+    }
+    const r = await cli([join(EXAMPLES, 'fortunes-topics-bow.json'), '--data', dir, '--epochs', '1', '--threads', '1', '--json']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.lines.find((l) => l.type === 'data')).toMatchObject({ kind: 'text-folder' });
     expect(r.lines.at(-1)?.type).toBe('done');
   });
 });
