@@ -713,21 +713,15 @@
         (br $ol)))))
   )
 
-;; y[n, c, :] += bias[c] for samples [n0, n1) of [N, C, plane] (ConvTranspose2d's bias, after
-  ;; its fold): one float32 addition an element, as the op file's loop does (the same bits).
+  ;; y[n, c, :] += bias[c] for samples [n0, n1) of [N, C, plane] ($addBias per sample; ConvTranspose2d's
+  ;; bias, after its fold): one float32 addition an element, as the op file's loop does (the same bits).
   (func (export "addChannelBias") (param $y i32) (param $bias i32) (param $C i32) (param $plane i32) (param $n0 i32) (param $n1 i32)
-    (local $n i32) (local $c i32) (local $row i32)
-    (local.set $row (i32.add (local.get $y) (i32.shl (i32.mul (i32.mul (local.get $n0) (local.get $C)) (local.get $plane)) (i32.const 2))))
+    (local $n i32) (local $sample i32)
+    (local.set $sample (i32.shl (i32.mul (local.get $C) (local.get $plane)) (i32.const 2)))
     (local.set $n (local.get $n0))
     (block $nd (loop $nl
       (br_if $nd (i32.ge_s (local.get $n) (local.get $n1)))
-      (local.set $c (i32.const 0))
-      (block $cd (loop $cl
-        (br_if $cd (i32.ge_s (local.get $c) (local.get $C)))
-        (call $addScalar (local.get $row) (f32.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))) (local.get $plane))
-        (local.set $row (i32.add (local.get $row) (i32.shl (local.get $plane) (i32.const 2))))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $cl)))
+      (call $addBias (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $sample))) (local.get $bias) (local.get $C) (local.get $plane))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $nl)))
   )
