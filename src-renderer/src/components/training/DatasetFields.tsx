@@ -23,7 +23,7 @@ export function DatasetFields({ dataset, disabled, onChange }: { dataset: Datase
       <legend>Data fed to the network</legend>
       <div className="train-form">
         {normSpec && normSpec.kind === 'enum' ? (
-          <label className="train-field" title={scaleHint(normalize)}>
+          <label className="train-field train-field--wide" title={scaleHint(normalize)}>
             <span>Scale</span>
             <select data-testid="ds-normalize" value={normalize} onChange={(e) => set({ options: { ...dataset.options, normalize: e.target.value } })}>
               {normSpec.values.map((v) => (
