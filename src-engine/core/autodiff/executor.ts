@@ -277,6 +277,8 @@ interface StepBinding {
   dInputsFresh: readonly boolean[] | undefined;
   dParams: Readonly<Record<string, Tensor>>;
   dParamsWanted: boolean;
+  /** Per input, the channels of its gradient read after it (OpBackwardContext.dInputsRead); undefined: all of every one. */
+  dInputsRead: readonly (readonly [number, number] | undefined)[] | undefined;
 }
 
 function planFor(family: Family, batchSize: number, order: readonly string[], shapes: Record<string, number[]>): CompiledGraph {
@@ -346,6 +348,7 @@ function buildSteps(
       dInputsFresh: undefined as readonly boolean[] | undefined,
       dParams: family.gradsByNode.get(id) ?? {},
       dParamsWanted: true,
+      dInputsRead: undefined as readonly (readonly [number, number] | undefined)[] | undefined,
     };
     const o = kernelFor(backend.overrides, def.name);
     const reference = referenceKernel(def);
@@ -540,8 +543,9 @@ class HostPlan implements CompiledGraph {
         dParams = this.discardOf(s.id);
         discards.push(...Object.values(dParams));
       }
-      return { dInputs, dInputsFresh: undefined, dParams, dParamsWanted: wanted };
+      return { dInputs, dInputsFresh: undefined, dParams, dParamsWanted: wanted, dInputsRead: undefined };
     });
+    this.markChannelsRead(o, bindings, chained);
     const zeroing = planGradientZeroing(
       steps,
       byId,
@@ -554,6 +558,30 @@ class HostPlan implements CompiledGraph {
     bindings.forEach((b, i) => (b.dInputsFresh = zeroing.fresh[i]));
     const params = family.params.filter((p) => o.roots === null || o.roots.has(p.nodeId)).map((p) => p.grad);
     return { bindings, zeroBefore: zeroing.zeroBefore, zeroFirst: zeroing.zeroFirst, cleared: [...params, ...discards] };
+  }
+
+  /**
+   * Where a step's backward reads only some channels of its output gradient (a Concat some of whose
+   * inputs need no gradient: OpDef.gradientChannelsRead), tells the steps that write that gradient
+   * (their `dInputsRead`). Not across a fused chain, whose kernel reads and writes as one.
+   */
+  private markChannelsRead(o: SelectionInternal, bindings: StepBinding[], chained: readonly boolean[]): void {
+    const { steps } = this.run;
+    const reads = new Map<string, readonly [number, number]>();
+    steps.forEach((s, p) => {
+      const needed = bindings[p].dInputs.map((t) => t !== null);
+      if (!o.run[p] || chained[p] || !s.def.gradientChannelsRead || needed.every(Boolean) || !needed.some(Boolean)) return;
+      const read = s.def.gradientChannelsRead(shapeArgs(this.byId.get(s.id)!, this.shapes), needed);
+      if (read) reads.set(s.id, read);
+    });
+    if (reads.size === 0) return;
+    steps.forEach((s, i) => {
+      if (chained[i]) return;
+      const b = bindings[i];
+      const inputs = this.byId.get(s.id)!.inputs;
+      const read = inputs.map((id, k) => (b.dInputs[k] === null ? undefined : reads.get(id)));
+      if (read.some(Boolean)) b.dInputsRead = read;
+    });
   }
 
   /** Node `id`'s discard tensors (`Family.discards`), allocated on first use. */
@@ -579,6 +607,7 @@ class HostPlan implements CompiledGraph {
       ctx.dInputsFresh = s.dInputsFresh;
       ctx.dParams = s.dParams;
       ctx.dParamsWanted = s.dParamsWanted;
+      ctx.dInputsRead = s.dInputsRead;
     }
     this.installed = o;
     return b;

@@ -48,5 +48,19 @@ export const concat = defineOp({
     out[axis] = total;
     return ok(out);
   },
+  gradientChannelsRead({ inputs, attrs }, needed) {
+    if (axisOf(intAttr(attrs, 'axis'), inputs[0].length) !== 1) return undefined;
+    let at = 0;
+    let first = -1;
+    let end = 0;
+    inputs.forEach((s, i) => {
+      if (needed[i]) {
+        if (first < 0) first = at;
+        end = at + s[1];
+      }
+      at += s[1];
+    });
+    return first < 0 ? [0, 0] : [first, end];
+  },
 });
 

@@ -105,6 +105,13 @@ export interface OpBackwardContext extends OpForwardContext {
    * an implementation that does not declare it a scratch `dParams` instead.
    */
   dParamsWanted?: boolean;
+  /**
+   * Per input: the channels (dim 1, `[first, end)`) of `dInputs[i]` that anything reads after this
+   * backward (`OpDef.gradientChannelsRead` of the node it comes from); undefined: all of them. An
+   * implementation may compute only those and leave the others at zero (a GAN's discriminator
+   * then folds back the image's gradient, not the label maps' as well).
+   */
+  dInputsRead?: readonly (readonly [number, number] | undefined)[];
 }
 
 /** An explicit "no mapping", with the reason an exporter shows the user. */
@@ -366,6 +373,13 @@ export interface OpDef {
   workspace?(args: ShapeArgs & { output: readonly number[] }): WorkspaceSpec[];
   /** Multiply-accumulates ×2 per sample, for the status bar's FLOPs figure. */
   flops?(args: ShapeArgs & { output: readonly number[] }): number;
+  /**
+   * The channels (dim 1, `[first, end)`) of its output gradient its backward reads when only the
+   * inputs `needed` marks get a gradient (a Concat feeding a GAN's discriminator the image and its
+   * label maps, of which only the image needs one); undefined: all of them. The executor tells the
+   * steps that write that gradient (`OpBackwardContext.dInputsRead`).
+   */
+  gradientChannelsRead?(args: ShapeArgs, needed: readonly boolean[]): readonly [number, number] | undefined;
 
   /**
    * An elementwise op's reference kernels, written in its declaration. Every other op keeps its

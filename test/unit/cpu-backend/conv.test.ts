@@ -108,6 +108,15 @@ describe('Conv2d unfolds and folds inside its kernels as im2col and col2im do', 
       }
       expectSameValues(got.output.data, want, 'y');
       expectSameValues(got.dInputs[0]!.data, wantDx, 'dx');
+      // Only channels [1, c) read after it (a Concat's inputs that need a gradient): those the
+      // same bits, the others 0, assigned (a fresh gradient, NaN before) or added into (the
+      // executor's zeros), with the weight gradient or without (a GAN's generator step).
+      const read = [1, c] as const;
+      for (const [fresh, unwanted] of [[true, true], [true, false], [false, false]]) {
+        const part = runOp(getOp('Conv2d')!, { inputs: [x], attrs, params: { weight }, dOutput, backend: be, dInputsRead: [read], freshInputGradients: fresh, unwantedParamGradients: unwanted });
+        const inRead = (i: number) => Math.floor(i / (h * w)) % c >= read[0];
+        expectSameValues(part.dInputs[0]!.data, wantDx.map((v, i) => (inRead(i) ? v : 0)), `dx, channels ${read.join('…')}, fresh ${fresh}, dW ${!unwanted}`);
+      }
     });
   }
 });

@@ -45,6 +45,8 @@ export interface RunOpOptions {
    * declare `skipsUnwantedParamGradients`.
    */
   unwantedParamGradients?: boolean;
+  /** OpBackwardContext.dInputsRead: the channels of each input gradient read after the backward. */
+  dInputsRead?: readonly (readonly [number, number] | undefined)[];
   /** The kernels to run in place of the op's reference kernels (a deliberately broken one, to show a check is not vacuous). */
   kernel?: ReferenceKernel;
 }
@@ -157,7 +159,7 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
       if (!skips) throw new Error(`${def.name}: this backend's backward does not declare skipsUnwantedParamGradients`);
       for (const d of Object.values(dParams)) d.data.fill(7.5);
     }
-    const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh, ...(opts.unwantedParamGradients ? { dParamsWanted: false } : {}) };
+    const bctx = { ...ctx, dOutput, dInputs, dParams, dInputsFresh, dInputsRead: opts.dInputsRead, ...(opts.unwantedParamGradients ? { dParamsWanted: false } : {}) };
     (override?.backward ?? reference.backward!)(bctx);
   }
   return { output, dInputs, dParams, params, buffers, workspace };

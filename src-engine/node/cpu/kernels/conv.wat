@@ -839,6 +839,9 @@
   ;; same bits while W is finite (an infinite or NaN weight makes Wᵀ·0 NaN: a diverged run, which
   ;; the samples with a gradient still carry to the divergence guard). A GAN's generator step sends
   ;; zeros back through the discriminator's real half.
+  ;; `dx0`, `dxC`: dx's channels [dx0, dx0 + dxC) only (all: 0, C), its others left as they are
+  ;; (the caller's zeros; a Concat's inputs that need no gradient): the rows of Wᵀ·dy and the fold
+  ;; of those channels, each the same bits as with all of them.
   (func (export "conv2dBackward")
     (param $x i32) (param $n0 i32) (param $n1 i32)
     (param $C i32) (param $H i32) (param $W i32) (param $kH i32) (param $kW i32)
@@ -846,11 +849,17 @@
     (param $oH i32) (param $oW i32)
     (param $w i32) (param $Cout i32) (param $dy i32) (param $dx i32) (param $dWt i32) (param $dbt i32)
     (param $cols i32) (param $dcols i32) (param $scratch i32) (param $direct i32) (param $group i32) (param $skipZero i32)
-    (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32)
+    (param $dx0 i32) (param $dxC i32)
+    (local $K i32) (local $L i32) (local $inBytes i32) (local $outBytes i32) (local $n i32) (local $dxK i32) (local $dxw i32)
     (local $xi i32) (local $dyi i32) (local $dxi i32) (local $b i32) (local $o i32) (local $p i32)
     (local $cnt i32) (local $ld i32) (local $dyg i32) (local $s i32) (local $one i32)
     (if (i32.or (local.get $dWt) (local.get $dbt)) (then (local.set $skipZero (i32.const 0))))
     (local.set $K (i32.mul (i32.mul (local.get $C) (local.get $kH)) (local.get $kW)))
+    ;; dx's channels [dx0, dx0 + dxC): Wᵀ's rows from dx0·kH·kW (W's columns), dx from plane dx0.
+    (local.set $dxK (i32.mul (i32.mul (local.get $dxC) (local.get $kH)) (local.get $kW)))
+    (local.set $dxw (i32.add (local.get $w) (i32.shl (i32.mul (i32.mul (local.get $dx0) (local.get $kH)) (local.get $kW)) (i32.const 2))))
+    (if (local.get $dx) (then
+      (local.set $dx (i32.add (local.get $dx) (i32.shl (i32.mul (i32.mul (local.get $dx0) (local.get $H)) (local.get $W)) (i32.const 2))))))
     (local.set $L (i32.mul (local.get $oH) (local.get $oW)))
     (local.set $inBytes (i32.shl (i32.mul (i32.mul (local.get $C) (local.get $H)) (local.get $W)) (i32.const 2)))
     (local.set $outBytes (i32.shl (i32.mul (local.get $Cout) (local.get $L)) (i32.const 2)))
@@ -924,17 +933,17 @@
       (if (local.get $dx) (then
         (if (local.get $one)
           (then
-            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $L) (local.get $Cout)
-              (local.get $w) (local.get $K) (local.get $b) (local.get $L)
+            (call $gemm (i32.const 1) (i32.const 0) (local.get $dxK) (local.get $L) (local.get $Cout)
+              (local.get $dxw) (local.get $K) (local.get $b) (local.get $L)
               (i32.add (local.get $dx) (i32.mul (local.get $n) (local.get $inBytes))) (local.get $L) (i32.const 1) (local.get $scratch)))
           (else
-            (call $gemm (i32.const 1) (i32.const 0) (local.get $K) (local.get $ld) (local.get $Cout)
-              (local.get $w) (local.get $K) (local.get $b) (local.get $ld) (local.get $dcols) (local.get $ld) (i32.const 0) (local.get $scratch))
+            (call $gemm (i32.const 1) (i32.const 0) (local.get $dxK) (local.get $ld) (local.get $Cout)
+              (local.get $dxw) (local.get $K) (local.get $b) (local.get $ld) (local.get $dcols) (local.get $ld) (i32.const 0) (local.get $scratch))
             (local.set $s (i32.const 0))
             (block $fd (loop $fl
               (br_if $fd (i32.ge_s (local.get $s) (local.get $cnt)))
               (call $foldFrom (i32.add (local.get $dcols) (i32.shl (i32.mul (local.get $s) (local.get $L)) (i32.const 2)))
-                (local.get $C) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
+                (local.get $dxC) (local.get $H) (local.get $W) (local.get $kH) (local.get $kW)
                 (local.get $sH) (local.get $sW) (local.get $pH) (local.get $pW) (local.get $dH) (local.get $dW)
                 (local.get $oH) (local.get $oW) (i32.add (local.get $dx) (i32.mul (i32.add (local.get $n) (local.get $s)) (local.get $inBytes))) (local.get $ld) (local.get $direct) (local.get $scratch))
               (local.set $s (i32.add (local.get $s) (i32.const 1)))

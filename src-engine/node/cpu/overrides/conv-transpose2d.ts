@@ -63,7 +63,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       // col2im adds into the output.
       fillZero.call({ p: ya, n: imageLen });
       conv2dBackward.run(
-        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0 },
+        { x: 0, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: ya, dWt: 0, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0, dx0: 0, dxC: g.inC },
         chunks(g.n, cpu.threads),
       );
       const bias = ctx.params.bias?.data;
@@ -93,7 +93,7 @@ export function convTranspose2dOverride(cpu: CpuContext): OpKernelOverride {
       const dya = cpu.addressOf(ctx.dOutput.data, imageLen, 'ConvTranspose2d dOutput', true, false);
       if (wanted) {
         conv2dBackward.run(
-          { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0 },
+          { x: dya, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, dy: xa, dx: 0, dWt: partials, dbt: 0, direct: g.direct ? 1 : 0, group, skipZero: 0, dx0: 0, dxC: g.inC },
           parts,
           { dWt: partBytes },
         );

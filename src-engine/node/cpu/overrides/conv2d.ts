@@ -280,6 +280,7 @@ class Conv2dOnCpu {
       const fresh = ctx.dInputsFresh?.[0] === true;
       const dxa = dx ? this.cpu.addressOf(dx.data, g.n * g.inC * g.h * g.w, 'Conv2d dInput', !fresh, true) : 0;
       if (dx && fresh && !wino) this.k.fillZero.call({ p: dxa, n: g.n * g.inC * g.h * g.w });
+      const read = wino ? undefined : ctx.dInputsRead?.[0];
       // Task t sums into its own partial dW (and db) block.
       this.k.conv2dBackward.run(
         {
@@ -288,6 +289,9 @@ class Conv2dOnCpu {
           // dx alone, zeroed above: groups of samples whose dy is all zeros are skipped (a GAN's
           // generator step sends zeros back through the discriminator's real half), same bits.
           skipZero: !wanted && fresh && dx && !wino ? 1 : 0,
+          // Only the channels of dx read after this backward (OpBackwardContext.dInputsRead), the others left at the zeros above.
+          dx0: read ? read[0] : 0,
+          dxC: read ? read[1] - read[0] : g.inC,
         },
         parts,
         { dWt: partBytes, dbt: hasBias ? partBytes : 0 },
