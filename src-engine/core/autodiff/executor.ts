@@ -89,9 +89,12 @@ export interface CompiledGraph {
   backward(losses?: LossSelection): void;
   /**
    * A subset of the loss nodes, and optionally of the parameters that will be updated from them,
-   * for `forward`/`backward` (one optimizer group's step). Cached per plan and argument.
+   * for `forward`/`backward` (one optimizer group's step). Cached per plan and argument. Its
+   * `forward` computes what those losses and the nodes `reads` (the caller reads their outputs
+   * after it: a prediction) need, and nothing else (`samplesNeeded`): the other nodes' outputs,
+   * and the samples of a node's output nothing needs (`OpForwardContext.rows`), keep what they held.
    */
-  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[]): LossSelection;
+  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[], reads?: readonly string[]): LossSelection;
   /** A plan for another batch size that shares parameters, gradients, buffers and the rng (cached by size). */
   withBatchSize(n: number): CompiledGraph;
   /**
@@ -512,7 +515,7 @@ class HostPlan implements CompiledGraph {
     return {
       steps,
       ...planFusedGroups(family, steps, byId, lossSet),
-      full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward), need: null, roots: null, bound: null },
+      full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward), samples: null, need: null, roots: null, bound: null },
     };
   }
 
@@ -686,9 +689,17 @@ class HostPlan implements CompiledGraph {
     const run = this.run;
     const steps = run.steps;
     this.lastTraining = training;
+    const o = sel ? this.own(sel) : null;
+    const computed = o?.samples?.computed;
+    const rows = o?.samples?.rows;
     for (let i = 0; i < steps.length; i++) {
       const f = run.groupAt[i];
       if (f) {
+        // A fused chain runs whole, on all its samples, when any of its nodes is needed.
+        if (computed && !computed.slice(f.start, f.end).some(Boolean)) {
+          i = f.end - 1;
+          continue;
+        }
         for (let j = f.start; j < f.end; j++) steps[j].ctx.training = training && !steps[j].statsFrozen;
         f.kernel.forward();
         f.outputsStale = true;
@@ -696,8 +707,10 @@ class HostPlan implements CompiledGraph {
         i = f.end - 1;
         continue;
       }
+      if (computed && !computed[i]) continue;
       const s = steps[i];
       s.ctx.training = training && !s.statsFrozen;
+      s.ctx.rows = rows?.[i];
       s.forward(s.ctx);
     }
     const tensors = sel ? this.own(sel).lossTensors : run.full.lossTensors;
@@ -733,8 +746,8 @@ class HostPlan implements CompiledGraph {
     }
   }
 
-  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[]): LossSelection {
-    const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}`;
+  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[], reads: readonly string[] = []): LossSelection {
+    const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}\u0001${reads.join('\u0000')}`;
     let sel = this.selections.get(key);
     if (!sel) {
       const { family } = this;
@@ -747,6 +760,7 @@ class HostPlan implements CompiledGraph {
         unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => this.gradOf(id)).filter((t): t is Tensor => t !== undefined),
         // As each step's `runBackward` (the node reaches a loss), within the selection.
         run: this.order.map((id) => this.reaches.has(id) && need.has(id)),
+        samples: samplesNeeded(this.byId, this.order, this.shapes, [...ids, ...reads]),
         need,
         roots,
         bound: null,
@@ -769,7 +783,7 @@ class HostPlan implements CompiledGraph {
     let sel: LossSelection | undefined;
     if (group.losses) {
       sel = this.groupSelections.get(group);
-      if (!sel) this.groupSelections.set(group, (sel = this.selectLosses(group.losses, group.params)));
+      if (!sel) this.groupSelections.set(group, (sel = this.selectLosses(group.losses, group.params, group.reads)));
     }
     return hostTrainStep(this, sel, group, lr, phases);
   }
@@ -833,6 +847,8 @@ interface SelectionInternal {
   unseeded: Tensor[];
   /** Per step (forward order): whether its backward runs. */
   run: boolean[];
+  /** What its forward computes (`samplesNeeded`); null: everything (every loss's forward). */
+  samples: SamplesNeeded | null;
   /** The nodes whose gradients it computes (`pathNodes`); null: every loss's backward, all that reach one. */
   need: ReadonlySet<string> | null;
   /** The nodes whose parameters it updates; null: every node's. */
@@ -848,6 +864,49 @@ interface BoundSelection {
   zeroFirst: Tensor[];
   /** Cleared at the top of its backward: the gradients of the parameters it updates, and the discard tensors its steps write. */
   cleared: Tensor[];
+}
+
+/** What a selection's forward computes: per step (forward order), whether it runs, and the samples of its output it computes (undefined: all). */
+interface SamplesNeeded {
+  computed: readonly boolean[];
+  rows: readonly (readonly [number, number] | undefined)[];
+}
+
+/**
+ * The nodes a forward must compute for the outputs of `roots` (a selection's losses, and the nodes
+ * its caller reads), and the samples of each that are read (`OpDef.samplesRead`, elementwise ops
+ * sample by sample): a GAN's generator step computes neither the discriminator's loss nor its
+ * scores of the real half (its loss reads the generated half's), nor what leads only to them.
+ */
+function samplesNeeded(byId: Map<string, NodeIR>, order: readonly string[], shapes: Record<string, number[]>, roots: readonly string[]): SamplesNeeded {
+  const need = new Map<string, [number, number]>();
+  const widen = (id: string, [first, end]: readonly [number, number]): void => {
+    if (first >= end) return;
+    const had = need.get(id);
+    need.set(id, had ? [Math.min(had[0], first), Math.max(had[1], end)] : [first, end]);
+  };
+  // A node's samples: its output's batch, or (a loss, one number) its first input's.
+  const batchOf = (id: string): number => (shapes[id].length > 0 ? shapes[id][0] : (shapes[byId.get(id)!.inputs[0]]?.[0] ?? 0));
+  for (const id of roots) widen(id, [0, Math.max(batchOf(id), 1)]);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const rows = need.get(order[i]);
+    if (!rows) continue;
+    const node = byId.get(order[i])!;
+    const def = getOp(node.op)!;
+    const read = def.samplesRead ?? (def.elementwise ? 'each' : undefined);
+    node.inputs.forEach((id, k) => {
+      if (read === 'each') widen(id, rows);
+      else if (read) widen(id, read(shapeArgs(node, shapes), rows)[k]);
+      else widen(id, [0, Math.max(batchOf(id), 1)]);
+    });
+  }
+  return {
+    computed: order.map((id) => need.has(id)),
+    rows: order.map((id) => {
+      const rows = need.get(id);
+      return rows && shapes[id].length > 0 && (rows[0] > 0 || rows[1] < shapes[id][0]) ? rows : undefined;
+    }),
+  };
 }
 
 /**

@@ -156,7 +156,7 @@ function wrap(gpu: GpuGraph, shared: Shared): GpuTrainablePlan {
     forward: (training, sel) => host.forward(training, sel),
     backward: () => deviceOnly('backward()'),
     // For `forward` above; a group's training step selects its losses itself (`trainStep`).
-    selectLosses: (ids, trainable) => host.selectLosses(ids, trainable),
+    selectLosses: (ids, trainable, reads) => host.selectLosses(ids, trainable, reads),
     params: host.params,
     buffers: host.buffers,
     withBatchSize(n) {

@@ -19,6 +19,7 @@ export const avgPool2d = defineOp({
   doc: 'Mean over sliding windows of [N, C, H, W] images (padding counts as zeros).',
   inputs: [{ name: 'x' }],
   attrs: POOL_ATTRS,
+  samplesRead: 'each',
   inferShape: ({ inputs, attrs }) => poolShape('AvgPool2d', inputs, attrs),
   flops: poolFlops,
 });

@@ -27,6 +27,7 @@ export const concat = defineOp({
   attrs: {
     axis: { kind: 'int', default: 1, min: -8, max: 8, doc: 'Dim to join along (1 = channels/features; negative counts from the end; not the batch dim).' },
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const first = inputs[0];
     const axis = axisOf(intAttr(attrs, 'axis'), first.length);

@@ -104,6 +104,7 @@ export const convTranspose2d = defineOp({
     bias: { kind: 'bool', default: true, doc: 'Learn a per-channel bias.' },
     init: WEIGHT_INIT_ATTR,
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const bad = expectImage('ConvTranspose2d', inputs[0]);
     if (bad) return bad;

@@ -61,6 +61,7 @@ export const conv1d = defineOp({
     padding: { kind: 'int', default: 0, min: 0, doc: 'Zero padding added at each end.' },
     dilation: { kind: 'int', default: 1, min: 1, doc: 'Spacing between kernel taps.' },
   },
+  samplesRead: 'each',
   inferShape(args) {
     const x = args.inputs[0];
     if (x.length !== 3) return fail(ShapeCode.RANK, `Conv1d expects sequences [N, C, L]; got ${fmt(x)}.`);

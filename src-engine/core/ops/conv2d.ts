@@ -108,6 +108,7 @@ export const conv2d = defineOp({
     bias: { kind: 'bool', default: true, doc: 'Learn a per-channel bias.' },
     init: WEIGHT_INIT_ATTR,
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const bad = expectImage('Conv2d', inputs[0]);
     if (bad) return bad;

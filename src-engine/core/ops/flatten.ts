@@ -31,6 +31,7 @@ export const flatten = defineOp({
   attrs: {
     startDim: { kind: 'int', default: 1, min: 1, max: 8, doc: 'First dim to merge (1 = everything but the batch).' },
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const x = inputs[0];
     const s = intAttr(attrs, 'startDim');

@@ -47,6 +47,8 @@ export const ganLoss = defineOp({
     }
     return { ok: true, shape: [] };
   },
+  // The generator's loss reads the scores of the generated half only.
+  samplesRead: ({ inputs, attrs }) => [attrs.player === 'generator' ? [halves(inputs[0][0]), inputs[0][0]] : [0, inputs[0][0]]],
 });
 
 /**

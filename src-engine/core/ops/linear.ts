@@ -84,6 +84,7 @@ export const linear = defineOp({
     bias: { kind: 'bool', default: true, doc: 'Learn an additive bias.' },
     init: WEIGHT_INIT_ATTR,
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const x = inputs[0];
     if (x.length < 2) {

@@ -118,6 +118,7 @@ export const maxPool2d = defineOp({
     ...POOL_ATTRS,
     ceilMode: { kind: 'bool', default: false, doc: 'Round the output size up (PyTorch ceil_mode): a last, partial window covers the edge.' },
   },
+  samplesRead: 'each',
   inferShape: ({ inputs, attrs }) => poolShape('MaxPool2d', inputs, attrs),
   workspace({ output }) {
     return [{ name: 'argmax', shape: [...output] }];

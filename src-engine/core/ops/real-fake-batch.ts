@@ -30,4 +30,9 @@ export const realFakeBatch = defineOp({
     const n = real[0] < 0 || fake[0] < 0 ? -1 : real[0] + fake[0];
     return { ok: true, shape: [n, ...real.slice(1)] };
   },
+  samplesRead({ inputs }, [first, end]) {
+    const n = inputs[0][0];
+    const part = (from: number, to: number): [number, number] => (from < to ? [from, to] : [0, 0]);
+    return [part(first, Math.min(end, n)), part(Math.max(first - n, 0), end - n)];
+  },
 });

@@ -52,6 +52,7 @@ export const reshape = defineOp({
   attrs: {
     shape: { kind: 'ints', default: [-1], min: -1, doc: 'Per-sample target shape, without the batch dim, e.g. [1, 28, 28]. One -1 is inferred.' },
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const x = inputs[0];
     const target = [...(attrs.shape as readonly number[])];

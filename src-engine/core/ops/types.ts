@@ -78,6 +78,12 @@ export interface OpForwardContext {
   training: boolean;
   rng: Rng;
   backend: BackendPrimitives;
+  /**
+   * The samples (`[first, end)` of dim 0) of the output that are read after this forward (the
+   * executor's `OpDef.samplesRead` analysis of a loss selection); undefined: all of them. An
+   * implementation may compute only those; the others keep what they held.
+   */
+  rows?: readonly [number, number];
 }
 
 export interface OpBackwardContext extends OpForwardContext {
@@ -380,6 +386,15 @@ export interface OpDef {
    * steps that write that gradient (`OpBackwardContext.dInputsRead`).
    */
   gradientChannelsRead?(args: ShapeArgs, needed: readonly boolean[]): readonly [number, number] | undefined;
+  /**
+   * Which samples (dim 0) of its inputs the samples `rows` (`[first, end)`) of its output are
+   * computed from, for a forward whose losses read only some (a GAN's generator step reads the
+   * discriminator's scores of the generated half only). `'each'`: sample i of every input gives
+   * sample i of the output, in training as in evaluation (a layer, an activation: elementwise ops
+   * are). A function: per input, the samples read (`[0, 0]`: none); a loss's `rows` are all of
+   * its input's. Absent: every sample of every input (BatchNorm's batch statistics, a loss's mean).
+   */
+  samplesRead?: 'each' | ((args: ShapeArgs, rows: readonly [number, number]) => readonly (readonly [number, number])[]);
 
   /**
    * An elementwise op's reference kernels, written in its declaration. Every other op keeps its

@@ -57,6 +57,7 @@ export const upsample = defineOp({
     scaleFactor: { kind: 'int', default: 2, min: 1, max: 64, doc: 'Each pixel becomes a scaleFactor × scaleFactor block.' },
     mode: { kind: 'enum', default: 'nearest', values: ['nearest', 'bilinear'], doc: 'Interpolation: nearest (copies) or bilinear (PyTorch’s, align_corners False).' },
   },
+  samplesRead: 'each',
   inferShape({ inputs, attrs }) {
     const bad = expectImage('Upsample', inputs[0]);
     if (bad) return bad;

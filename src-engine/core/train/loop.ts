@@ -552,7 +552,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       feeder.fill(order, start, count, g.input(this.binding.featureInput).data, y, rng);
       // `evaluation: 'train'` evaluates as if model.eval() were forgotten (Dropout and BatchNorm in training mode).
       const asTraining = c.evaluation === 'train';
-      const loss = g.device ? await g.device.forward(asTraining) : this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses)) : g.forward(asTraining);
+      const loss = g.device ? await g.device.forward(asTraining) : this.grouped ? g.forward(asTraining, g.selectLosses(this.reportedLosses, undefined, [this.binding.predictionNode])) : g.forward(asTraining);
       acc.add(count, loss, g.output(this.binding.predictionNode).data, y);
     }
     return acc.result();
@@ -665,6 +665,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
         index,
         // Without groups: the plain forward/backward over every loss (the v1 path, bit for bit).
         losses: grouped ? spec.loss : null,
+        reads: [this.binding.predictionNode],
         clip() {
           if (clip?.kind === 'norm') clipGradNorm(params, clip.maxNorm);
           else if (clip?.kind === 'value') clipGradValue(params, clip.clipValue);

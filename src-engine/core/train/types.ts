@@ -31,7 +31,7 @@ export interface TrainableGraph {
    */
   backward(losses?: LossSelection): void;
   /** A subset of the losses and of the parameters they train (one optimizer group's step). */
-  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params']): LossSelection;
+  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params'], reads?: readonly string[]): LossSelection;
   readonly params: readonly { nodeId: string; name: string; value: Tensor; grad: Tensor; decay: boolean }[];
   readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
   /** The same graph for another batch size, sharing parameters and buffers. */
@@ -68,6 +68,8 @@ export interface StepGroup {
   readonly losses: readonly string[] | null;
   /** The parameters it updates. */
   readonly params: TrainableGraph['params'];
+  /** Nodes whose outputs the loop reads after its step besides its losses (the prediction): its forward computes them whole (`selectLosses`' `reads`). */
+  readonly reads?: readonly string[];
   /** Clip its gradients as its `gradClip` says (nothing without one). A device plan clips on the device. */
   clip(): void;
   /** Its host optimizer's update at `lr`. A device plan updates with its own optimizer instead. */

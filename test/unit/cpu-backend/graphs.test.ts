@@ -152,3 +152,32 @@ describe('whole graphs: CPU backend gradients equal the reference backend’s, s
     });
   }
 });
+
+describe("a loss selection's forward computes what its losses (and its caller) read", () => {
+  it("the conditional DCGAN's generator step: not the discriminator's loss, nor its layers on the real half; the same bits where it computes", () => {
+    const cdcgan = example('mnist-cdcgan');
+    const plan = compileGraph(checkedOrThrow(cdcgan), { batchSize: 4, backend: cpu, seed: 7 });
+    const generator = plan.params.filter((p) => p.nodeId.startsWith('g_'));
+    fillBatch(plan, 10, 3);
+    // In evaluation mode: the same noise every time (the Noise node's fixed noise).
+    plan.forward(false);
+    const whole = new Map(plan.order.map((id) => [id, plan.output(id).data.slice()]));
+    const n = 8; // real then generated: d_in's samples
+    for (const [reads, scored] of [[[], false], [['d_out'], true]] as const) {
+      for (const id of plan.order) if (id.startsWith('d_')) plan.output(id).data.fill(NaN);
+      const sel = plan.selectLosses(['g_loss'], generator, reads);
+      expect(plan.forward(false, sel)).toBe(whole.get('g_loss')![0]);
+      expect(plan.output('d_loss').data[0], "the discriminator's loss").toBeNaN();
+      for (const id of ['d_in', 'd_conv1', 'd_lrelu1', 'd_conv2', 'd_out']) {
+        const got = plan.output(id).data;
+        const per = got.length / n;
+        const realHalf = got.subarray(0, (n / 2) * per);
+        expect(got.subarray((n / 2) * per), `${id}, the generated half`).toEqual(whole.get(id)!.subarray((n / 2) * per));
+        // The scores read after the step (`reads`): they and all they come from whole; else the
+        // real half not computed on the CPU's convolutions.
+        if (scored) expect(realHalf, `${id}, the real half (the scores read)`).toEqual(whole.get(id)!.subarray(0, (n / 2) * per));
+        else if (id.includes('conv')) expect(realHalf.every(Number.isNaN), `${id}, the real half`).toBe(true);
+      }
+    }
+  });
+});

@@ -221,7 +221,9 @@ class Conv2dOnCpu {
 
   private im2colForward(ctx: OpForwardContext, g: Geometry): void {
     const x = ctx.inputs[0];
-    const parts = chunks(g.n, this.cpu.threads);
+    // Only the samples read after it (OpForwardContext.rows: a GAN's generator step scores the generated half).
+    const [n0, n1] = ctx.rows ?? [0, g.n];
+    const parts = chunks(n1 - n0, this.cpu.threads);
     const blocks = im2colBlocks(g);
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(blocks.forward));
     try {
@@ -229,7 +231,7 @@ class Conv2dOnCpu {
       const wa = this.cpu.addressOf(ctx.params.weight.data, g.outC * g.rows, 'Conv2d weight', true, false);
       const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, g.outC, 'Conv2d bias', true, false) : 0;
       const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
-      this.k.conv2dForward.run({ x: xa, n0: 0, n1: g.n, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
+      this.k.conv2dForward.run({ x: xa, n0, n1, ...geomArgs(g), w: wa, Cout: g.outC, bias: ba, y: ya, accumulate: 0, direct: g.direct ? 1 : 0, group: blocks.group }, parts);
     } finally {
       this.cpu.unstage();
     }
@@ -318,7 +320,8 @@ class Conv2dOnCpu {
   }
 
   private winogradForward(ctx: OpForwardContext, g: Geometry): void {
-    const parts = chunks(g.n, this.cpu.threads);
+    const [n0, n1] = ctx.rows ?? [0, g.n];
+    const parts = chunks(n1 - n0, this.cpu.threads);
     const { group, bytes } = this.winogradGroup({ C: g.inC, Cout: g.outC, oH: g.outH, oW: g.outW });
     this.cpu.setThreadValues(KIND.a, this.cpu.threadScratch(bytes));
     const ua = this.cpu.sharedScratch(16 * g.outC * g.inC * 4);
@@ -329,7 +332,7 @@ class Conv2dOnCpu {
       const ya = this.cpu.addressOf(ctx.output.data, g.n * g.outC * g.spatial, 'Conv2d output', false, true);
       this.transformWeights(wa, g, ua, 0);
       this.k.winogradConv.run(
-        { x: xa, n0: 0, n1: g.n, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
+        { x: xa, n0, n1, C: g.inC, H: g.h, W: g.w, pH: g.p[0], pW: g.p[1], oH: g.outH, oW: g.outW, u: ua, Cout: g.outC, bias: ba, y: ya, accumulate: 0, group },
         parts,
       );
     } finally {
