@@ -24,6 +24,12 @@ describe('Netwright end to end', () => {
         // failed scenario's, discarded.
         for (let i = 0; i < 3 && (await app.page.locator('.modal-backdrop').count().catch(() => 0)) > 0; i++) await app.page.keyboard.press('Escape').catch(() => {});
         await app.page.locator('[data-testid=recover-discard]').click({ timeout: 1_000 }).catch(() => {});
+        // A run it left going would hold the engine: every later scenario's run would wait on it.
+        const stop = app.page.locator('[data-testid=train-stop]').first();
+        if (await stop.isVisible().catch(() => false)) {
+          await stop.click({ timeout: 2_000 }).catch(() => {});
+          await app.page.locator('[data-testid=run-state]:is([data-state="done"], [data-state="failed"])').first().waitFor({ timeout: 20_000 }).catch(() => {});
+        }
         throw err;
       }
     });

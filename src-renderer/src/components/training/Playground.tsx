@@ -172,13 +172,13 @@ function PickedText({ text }: { text: string | undefined }) {
   );
 }
 
-/** "Upload an image…", and the uploaded image as the network sees it (when it is not drawn on the canvas). */
+/** "Upload…" (an image), and the uploaded image as the network sees it (when it is not drawn on the canvas). */
 function ImageUpload({ shape, uploaded, onImage }: { shape: readonly number[]; uploaded: number[] | undefined; onImage: (file: File) => void }) {
   const upload = useRef<HTMLInputElement>(null);
   return (
     <div className="playground__upload">
       <button type="button" data-testid="playground-upload" title="Your own picture, converted to the Input's shape as the training images were (or paste one here)" onClick={() => upload.current?.click()}>
-        Upload an image…
+        Upload…
       </button>
       <PickerInput inputRef={upload} testId="playground-upload-input" accept="image/*" onFiles={(list) => onImage(list[0])} />
       {uploaded ? <PixelImage values={uploaded} shape={shape} size={56} title="your image as the network sees it" data-testid="playground-uploaded" /> : null}
@@ -316,40 +316,45 @@ function DrawPlayground() {
     >
       <div className={`playground__input${drawable ? ' playground__input--drawn' : ''}`}>
         {drawable ? (
-          <>
-            <canvas
-              ref={canvas}
-              width={w}
-              height={h}
-              className="playground__canvas"
-              data-testid="playground-canvas"
-              data-picked={picked ?? ''}
-              style={{ width: VIEW, height: VIEW }}
-              onPointerDown={(e) => {
-                drawing.current = true;
-                e.currentTarget.setPointerCapture(e.pointerId);
-                stroke(e);
-              }}
-              onPointerMove={(e) => drawing.current && stroke(e)}
-              onPointerUp={() => (drawing.current = false)}
-            />
-            <button
-              type="button"
-              data-testid="playground-clear"
-              onClick={() => {
-                pixels.current.fill(0);
-                paint();
-                setResult(undefined);
-              }}
-            >
-              Clear
-            </button>
-          </>
+          <canvas
+            ref={canvas}
+            width={w}
+            height={h}
+            className="playground__canvas"
+            data-testid="playground-canvas"
+            data-picked={picked ?? ''}
+            style={{ width: VIEW, height: VIEW }}
+            onPointerDown={(e) => {
+              drawing.current = true;
+              e.currentTarget.setPointerCapture(e.pointerId);
+              stroke(e);
+            }}
+            onPointerMove={(e) => drawing.current && stroke(e)}
+            onPointerUp={() => (drawing.current = false)}
+          />
         ) : probe.texts ? null : (
           <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
         )}
-        {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
-        {imageInput ? <CameraSource onFrame={(frame) => void takeImage(frame)} /> : null}
+        {/* The drawing's and the image's sources side by side: the test samples below stay in the dock at 1280×800. */}
+        {drawable || imageInput ? (
+          <div className="playground__sources">
+            {drawable ? (
+              <button
+                type="button"
+                data-testid="playground-clear"
+                onClick={() => {
+                  pixels.current.fill(0);
+                  paint();
+                  setResult(undefined);
+                }}
+              >
+                Clear
+              </button>
+            ) : null}
+            {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
+            {imageInput ? <CameraSource onFrame={(frame) => void takeImage(frame)} /> : null}
+          </div>
+        ) : null}
         {probe.texts ? (
           <TypedText
             key={runId}
