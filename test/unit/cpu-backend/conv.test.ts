@@ -1,12 +1,13 @@
 /** im2col/col2im in WebAssembly against the reference backend (exact: they only move and add data). */
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col2im as refCol2im, im2col as refIm2col } from '../../../src-engine/core/backend/reference';
 import type { Conv2dGeometry } from '../../../src-engine/core/backend/types';
 import { createCpuBackend, type CpuBackend } from '../../../src-engine/node/cpu';
 import { expectSameValues } from '../same-values';
 import { getOp } from '../../../src-engine/core/ops/registry';
 import { tensor } from '../../../src-engine/base/tensor';
-import { runOp } from '../engine/harness';
+import { runOp, withDefaults } from '../engine/harness';
+import { conv2dAlgorithm } from '../../../src-engine/node/cpu/overrides/conv2d';
 
 let be: CpuBackend;
 beforeAll(async () => {
@@ -117,6 +118,29 @@ describe('Conv2d unfolds and folds inside its kernels as im2col and col2im do', 
         const inRead = (i: number) => Math.floor(i / (h * w)) % c >= read[0];
         expectSameValues(part.dInputs[0]!.data, wantDx.map((v, i) => (inRead(i) ? v : 0)), `dx, channels ${read.join('…')}, fresh ${fresh}, dW ${!unwanted}`);
       }
+    });
+  }
+});
+
+describe('Conv2d computes only the samples read after it (OpForwardContext.rows)', () => {
+  // A GAN's generator step reads the discriminator's scores of the generated half only.
+  for (const [algorithm, c, k, s, p] of [
+    ['im2col', 3, 4, 2, 1],
+    ['winograd', 8, 3, 1, 1],
+  ] as const) {
+    it(`${algorithm}: samples 3…6 of 8 the same bits as the whole batch's, the others untouched`, () => {
+      const [n, h, w, outC] = [8, 10, 10, 8];
+      const attrs = { outChannels: outC, kernelSize: [k, k], stride: [s, s], padding: [p, p] };
+      expect(conv2dAlgorithm([n, c, h, w], withDefaults(getOp('Conv2d')!, attrs)).forward).toBe(algorithm);
+      const x = tensor([n, c, h, w], Float32Array.from({ length: n * c * h * w }, (_, i) => Math.sin(i * 0.29)));
+      const weight = tensor([outC, c, k, k], Float32Array.from({ length: outC * c * k * k }, (_, i) => Math.cos(i * 0.17)));
+      const bias = tensor([outC], Float32Array.from({ length: outC }, (_, i) => i / 8));
+      const opts = { inputs: [x], attrs, params: { weight, bias }, backend: be, forwardOnly: true };
+      const whole = runOp(getOp('Conv2d')!, opts).output.data;
+      const part = runOp(getOp('Conv2d')!, { ...opts, rows: [3, 6] as const }).output.data;
+      const per = whole.length / n;
+      expectSameValues(part.subarray(3 * per, 6 * per), whole.subarray(3 * per, 6 * per), 'samples 3…6');
+      expect(part.subarray(0, 3 * per).every((v) => v === 0) && part.subarray(6 * per).every((v) => v === 0), 'the other samples').toBe(true);
     });
   }
 });

@@ -45,6 +45,8 @@ export interface RunOpOptions {
    * declare `skipsUnwantedParamGradients`.
    */
   unwantedParamGradients?: boolean;
+  /** OpForwardContext.rows: the samples of the output read after the forward. */
+  rows?: readonly [number, number];
   /** OpBackwardContext.dInputsRead: the channels of each input gradient read after the backward. */
   dInputsRead?: readonly (readonly [number, number] | undefined)[];
   /** The kernels to run in place of the op's reference kernels (a deliberately broken one, to show a check is not vacuous). */
@@ -134,7 +136,7 @@ export function runOp(def: OpDef, opts: RunOpOptions): RunOpResult {
   });
   const output = alloc(outShape);
   const rng = new Rng(seed);
-  const ctx = { inputs, output, params, buffers, workspace, attrs, training, rng, backend };
+  const ctx = { inputs, output, params, buffers, workspace, attrs, training, rng, backend, rows: opts.rows };
   const override = kernelFor(backend.overrides, def.name);
   const reference = opts.kernel ?? referenceKernel(def);
   (override?.forward ?? reference.forward)(ctx);
