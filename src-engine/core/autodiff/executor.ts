@@ -570,19 +570,19 @@ class HostPlan implements CompiledGraph {
    */
   private markChannelsRead(o: SelectionInternal, bindings: StepBinding[], chained: readonly boolean[]): void {
     const { steps } = this.run;
-    const reads = new Map<string, readonly [number, number]>();
+    const channels = new Map<string, readonly [number, number]>();
     steps.forEach((s, p) => {
       const needed = bindings[p].dInputs.map((t) => t !== null);
       if (!o.run[p] || chained[p] || !s.def.gradientChannelsRead || needed.every(Boolean) || !needed.some(Boolean)) return;
       const read = s.def.gradientChannelsRead(shapeArgs(this.byId.get(s.id)!, this.shapes), needed);
-      if (read) reads.set(s.id, read);
+      if (read) channels.set(s.id, read);
     });
-    if (reads.size === 0) return;
+    if (channels.size === 0) return;
     steps.forEach((s, i) => {
       if (chained[i]) return;
       const b = bindings[i];
       const inputs = this.byId.get(s.id)!.inputs;
-      const read = inputs.map((id, k) => (b.dInputs[k] === null ? undefined : reads.get(id)));
+      const read = inputs.map((id, k) => (b.dInputs[k] === null ? undefined : channels.get(id)));
       if (read.some(Boolean)) b.dInputsRead = read;
     });
   }
