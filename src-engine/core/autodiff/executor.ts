@@ -696,7 +696,8 @@ class HostPlan implements CompiledGraph {
       const f = run.groupAt[i];
       if (f) {
         // A fused chain runs whole, on all its samples, when any of its nodes is needed.
-        if (computed && !computed.slice(f.start, f.end).some(Boolean)) {
+        const first = computed?.indexOf(true, f.start) ?? f.start;
+        if (first < 0 || first >= f.end) {
           i = f.end - 1;
           continue;
         }
@@ -713,7 +714,7 @@ class HostPlan implements CompiledGraph {
       s.ctx.rows = rows?.[i];
       s.forward(s.ctx);
     }
-    const tensors = sel ? this.own(sel).lossTensors : run.full.lossTensors;
+    const tensors = o ? o.lossTensors : run.full.lossTensors;
     if (tensors.length === 0) return NaN;
     let loss = 0;
     for (const t of tensors) loss += t.data[0];
