@@ -13,7 +13,7 @@ import type { ImageHeader, RgbaImage } from '../core/data/image';
  * (readImageHeader), so these only ever see images of a bounded size.
  *
  * - PNG: a fast path for 8-bit grey/RGB(A) (png-fast.ts), else `pngjs` (every colour type and bit
- *   depth, 16-bit scaled to 8).
+ *   depth, scaled to 8 bits; readPngSamples keeps a mask's values at their own depth).
  * - JPEG: libjpeg-turbo's decoder as mozjpeg builds it, compiled to WebAssembly (`@jsquash/jpeg`,
  *   Squoosh's build): the decoder family Pillow, torchvision and the browsers use, with its
  *   defaults (ISLOW IDCT, "fancy" triangle upsampling of subsampled chroma), so a 4:2:0, 4:2:2 or
@@ -142,6 +142,22 @@ export const IMAGE_DECODERS: ImageDecoders = {
   jpeg: jpegWithCmyk(lazyDecoder('jpeg', mozjpegFactory as unknown as EmscriptenFactory), decodeJpegJs),
   webp: lazyDecoder('webp', webpFactory as unknown as EmscriptenFactory),
 };
+
+/**
+ * A PNG's samples as the file stores them, not scaled to 8 bits: RGBA, each channel the value at
+ * the file's bit depth (a 1-bit grey PNG reads 0 and 1, a 4-bit one 0–15, a 16-bit one 0–65535 in
+ * a Uint16Array); a grey value fills R, G and B, and alpha is the depth's largest value where the
+ * file has none. What a segmentation mask's class ids are read from (node/mask-png.ts). A palette
+ * still reads as its colours, and a tRNS chunk still clears the pixels of its colour (pngjs's
+ * way): the caller takes those chunks out first where they are not wanted.
+ *
+ * @throws Error a damaged PNG (pngjs's message).
+ */
+export function readPngSamples(b: Uint8Array): { width: number; height: number; data: Uint8Array | Uint16Array } {
+  // NOTE: at bit depth 8 the samples are the 8-bit RGBA the fast path returns.
+  const png = fastPng(b) ?? PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength), { skipRescale: true });
+  return { width: png.width, height: png.height, data: png.data as Uint8Array | Uint16Array };
+}
 
 /** zlib's `crc32` where this Node has it (≥ 20.15, 22.2). */
 const zlibCrc32 = typeof crc32 === 'function' ? crc32 : undefined;

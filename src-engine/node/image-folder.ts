@@ -239,6 +239,31 @@ export function decodeInto(e: ImageEntry, shape: readonly number[], out: Float32
 
 /** Read and decode one image, hashing its bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used. */
 export function readImage(file: string, decoders: ImageDecoders, hash: ReturnType<typeof createHash> | undefined, rel: string): { header: ImageHeader; image: RgbaImage } | string {
+  const read = readImageFile(file, hash, rel);
+  if (typeof read === 'string') return read;
+  const { bytes, header } = read;
+  let image: RgbaImage;
+  try {
+    image = decoders[header.format](bytes);
+  } catch (err) {
+    return damaged(header.format, err);
+  }
+  if (image.width !== header.width || image.height !== header.height || image.data.length < image.width * image.height * 4) {
+    return `damaged ${header.format.toUpperCase()} (decoded size differs from its header)`;
+  }
+  return { header, image };
+}
+
+/** Why a decoder refused an image, for a message: its format and the decoder's own words. */
+export function damaged(format: ImageHeader['format'], err: unknown): string {
+  return `damaged ${format.toUpperCase()} (${String((err as Error).message ?? err).slice(0, 120)})`;
+}
+
+/**
+ * Read one image file and its header (its format by its signature, not its name), hashing its
+ * bytes into `hash` as the loader does (docs/data.md); a reason string when it cannot be used.
+ */
+export function readImageFile(file: string, hash: ReturnType<typeof createHash> | undefined, rel: string): { bytes: Buffer; header: ImageHeader } | string {
   let bytes: Buffer;
   try {
     bytes = readScannedFile(file, DATA_LIMITS.maxImageBytes);
@@ -248,17 +273,7 @@ export function readImage(file: string, decoders: ImageDecoders, hash: ReturnTyp
   }
   hash?.update(`${rel}\0${bytes.length}\0`).update(bytes);
   const header = readImageHeader(bytes);
-  if (typeof header === 'string') return header;
-  let image: RgbaImage;
-  try {
-    image = decoders[header.format](bytes);
-  } catch (err) {
-    return `damaged ${header.format.toUpperCase()} (${String((err as Error).message ?? err).slice(0, 120)})`;
-  }
-  if (image.width !== header.width || image.height !== header.height || image.data.length < image.width * image.height * 4) {
-    return `damaged ${header.format.toUpperCase()} (decoded size differs from its header)`;
-  }
-  return { header, image };
+  return typeof header === 'string' ? header : { bytes, header };
 }
 
 /**

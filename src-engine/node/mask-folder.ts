@@ -5,10 +5,11 @@ import { DATA_LIMITS, DataError } from '../core/data';
 import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
-import { conversionNote, IMAGE_EXT, readImage } from './image-folder';
+import { conversionNote, damaged, IMAGE_EXT, readImage, readImageFile } from './image-folder';
+import { decodeMaskPng } from './mask-png';
 import { imageFolder } from '../catalog/datasets/image-folder';
 
-/** Most classes a mask folder may have: a mask's grey value (0–255) is the class id. */
+/** Most classes a mask folder may have: ids 0–255, an 8-bit mask's values (a 16-bit mask holds no larger id). */
 const MAX_CLASSES = 256;
 
 /** Whether `root` is laid out for segmentation: an `images/` and a `masks/` folder side by side. */
@@ -26,15 +27,16 @@ export interface MaskFolderOptions {
 
 /**
  * A segmentation folder (docs/data.md "Masks"): `images/NAME.png|jpg|webp` and `masks/NAME.png`,
- * the mask a grey PNG of the image's size whose value at each pixel is its class id (0 =
- * background). Class names come from `classes.txt` beside the two folders (one a line, in id
- * order), else `class 0 … class K` for the largest id K found. Images are converted and resized
+ * the mask a PNG of the image's size whose value at each pixel is its class id (0 = background):
+ * grey at its own bit depth (1, 2, 4, 8 or 16), or a palette's index (mask-png.ts). Class names
+ * come from `classes.txt` beside the two folders (one a line, in id order), else `class 0 … class K` for the largest id K found. Images are converted and resized
  * as an image folder's; masks are resized with the nearest pixel (a class id is never blended).
  * The test split is carved from it as from any set without its own.
  *
- * @throws DataError DATA_MASK_MISSING (an image without its mask), DATA_MASK_SIZE (a mask of
- *   another size than its image), DATA_MASK_CLASS (a value that is not a class id: over the
- *   classes of classes.txt, or a coloured mask), DATA_IMAGES_EMPTY.
+ * @throws DataError DATA_MASK_MISSING (an image without its mask), DATA_MASK_FORMAT (a mask that is
+ *   not a PNG by its bytes: a JPEG or WebP), DATA_MASK_SIZE (a mask of another size than its
+ *   image), DATA_MASK_CLASS (a value that is not a class id: over the classes of classes.txt or
+ *   256, or a colour mask without a palette), DATA_IMAGES_EMPTY.
  */
 export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): LoadedDataset {
   const name = options.name ?? path.basename(root);
@@ -58,10 +60,22 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   const namesFile = path.join(root, 'classes.txt');
   const named = existsSync(namesFile) ? readFileSync(namesFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0) : undefined;
   const hash = createHash('sha256');
+  const unusable = (rel: string, why: string) => new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${why}.`);
   const read = (rel: string) => {
     const r = readImage(path.join(root, rel), decoders, hash, rel);
-    if (typeof r === 'string') throw new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${r}.`);
+    if (typeof r === 'string') throw unusable(rel, r);
     return r.image;
+  };
+  // A mask's format by its bytes (a JPEG named .png is still a JPEG), its samples at its bit depth.
+  const readMask = (rel: string) => {
+    const r = readImageFile(path.join(root, rel), hash, rel);
+    if (typeof r === 'string') throw unusable(rel, r);
+    if (r.header.format !== 'png') throw new DataError('DATA_MASK_FORMAT', `${name}: ${rel} is a ${r.header.format.toUpperCase()} file (by its bytes, whatever its name); a mask is a PNG, lossless, whose pixels are class ids.`);
+    try {
+      return decodeMaskPng(r.bytes);
+    } catch (e) {
+      throw unusable(rel, damaged('png', e));
+    }
   };
   let shape = options.shape ? [...options.shape] : undefined;
   let features = new Float32Array(0);
@@ -69,7 +83,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   let most = 0;
   images.forEach((f, i) => {
     const image = read(`images/${f}`);
-    const mask = read(`masks/${maskOf(f)}`);
+    const mask = readMask(`masks/${maskOf(f)}`);
     if (mask.width !== image.width || mask.height !== image.height) {
       throw new DataError('DATA_MASK_SIZE', `${name}: masks/${maskOf(f)} is ${mask.width}×${mask.height} but images/${f} is ${image.width}×${image.height}; a mask has its image's size, one class id per pixel.`);
     }
@@ -84,10 +98,11 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
     const d = mask.data;
     for (let p = 0; p < mask.width * mask.height; p++) {
       if (d[4 * p] !== d[4 * p + 1] || d[4 * p] !== d[4 * p + 2]) {
-        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} is a colour image (pixel ${p % mask.width}, ${Math.floor(p / mask.width)} is rgb(${d[4 * p]}, ${d[4 * p + 1]}, ${d[4 * p + 2]})); a mask is grey, its value the class id (0, 1, 2, …).`);
+        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} is a colour image without a palette (pixel ${p % mask.width}, ${Math.floor(p / mask.width)} is rgb(${d[4 * p]}, ${d[4 * p + 1]}, ${d[4 * p + 2]})); a mask is grey, its value the class id (0, 1, 2, …), or a palette PNG, its index the class id.`);
       }
-      if (named && d[4 * p] >= named.length) {
-        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} has class id ${d[4 * p]} at pixel ${p % mask.width}, ${Math.floor(p / mask.width)}, but classes.txt names ${named.length} classes (ids 0–${named.length - 1}).`);
+      if (d[4 * p] >= (named?.length ?? MAX_CLASSES)) {
+        const limit = named ? `classes.txt names ${named.length} classes` : `a mask folder has at most ${MAX_CLASSES} classes`;
+        throw new DataError('DATA_MASK_CLASS', `${name}: masks/${maskOf(f)} has class id ${d[4 * p]} at pixel ${p % mask.width}, ${Math.floor(p / mask.width)}, but ${limit} (ids 0–${(named?.length ?? MAX_CLASSES) - 1}).`);
       }
     }
     // Nearest pixel: the centre of output pixel (x, y) falls in source pixel ⌊(x + ½)·sw/w⌋.
@@ -101,7 +116,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
     }
   });
   const classNames = named ?? Array.from({ length: Math.max(2, most + 1) }, (_, c) => `class ${c}`);
-  if (classNames.length > MAX_CLASSES) throw new DataError('DATA_MASK_CLASS', `${name}: classes.txt names ${classNames.length} classes; a grey mask holds at most ${MAX_CLASSES}.`);
+  if (classNames.length > MAX_CLASSES) throw new DataError('DATA_MASK_CLASS', `${name}: classes.txt names ${classNames.length} classes; a mask folder has at most ${MAX_CLASSES}.`);
   const [c, h, w] = shape!;
   return {
     train: { name, task: 'classification', count: images.length, features, featureShape: [c, h, w], targets, targetShape: [h, w], numClasses: classNames.length, classNames },

@@ -182,8 +182,9 @@ export type DataErrorCode =
   | 'DATA_CHANGED'
   /** An image of a streamed folder that could not be read when its batch was assembled (a reported skip, not an error). */
   | 'DATA_IMAGE_UNREADABLE'
-  /** A segmentation folder (images/ + masks/): an image without its mask, a mask of another size, a pixel that is not a class id. */
+  /** A segmentation folder (images/ + masks/): an image without its mask, a mask that is not a PNG, a mask of another size, a pixel that is not a class id. */
   | 'DATA_MASK_MISSING'
+  | 'DATA_MASK_FORMAT'
   | 'DATA_MASK_SIZE'
   | 'DATA_MASK_CLASS';
 

@@ -12,7 +12,7 @@ import { shapeMasksDataset } from '../../../../src-engine/core/data/shape-masks'
 import { MetricAccumulator, meanIou } from '../../../../src-engine/core/metrics';
 import { classAxisOf, maskOf, segmentationMask } from '../../../../src-engine/core/train';
 import { loadDataset } from '../../../../src-engine/node/datasets';
-import { codeOf, encodePng } from './user-data-fixtures';
+import { codeOf, encodeJpeg, encodePng, encodePngSamples, type PngSamplesOptions } from './user-data-fixtures';
 
 describe('shape-masks: coloured shapes on textured backgrounds, a class per pixel', () => {
   const a = shapeMasksDataset({ samples: 12, testSamples: 6, seed: 3 });
@@ -138,5 +138,53 @@ describe('a folder of images/ and masks/', () => {
     expect(codeOf(() => load(folder({ 'images/a.png': rgb(4, 4, 1), 'masks/a.png': grey(new Array(9).fill(0), 3, 3) })))).toBe('DATA_MASK_SIZE');
     expect(codeOf(() => load(folder({ 'images/a.png': rgb(2, 2, 1), 'masks/a.png': grey([0, 1, 5, 0], 2, 2), 'classes.txt': 'bg\nfg\n' })))).toBe('DATA_MASK_CLASS');
     expect(codeOf(() => load(folder({ 'images/a.png': rgb(2, 2, 1), 'masks/a.png': rgb(2, 2, 3) })))).toBe('DATA_MASK_CLASS');
+  });
+
+  // #57: masks at other bit depths than 8 read as their pictures do (scaled to 0–255): a 16-bit
+  // mask of ids 0/1/2 trained as all background, a 1-bit one as 256 classes.
+  describe('reads the class ids a mask holds at its bit depth', () => {
+    // 4×2 masks: ids by row, their counts the test's figures.
+    const ids = [0, 0, 1, 1, 2, 2, 2, 0];
+    const withMask = (mask: Buffer, classes?: string) => folder({ 'images/a.png': rgb(4, 2, 1), 'masks/a.png': mask, ...(classes ? { 'classes.txt': classes } : {}) });
+    const targets = (root: string) => {
+      const d = load(root).train;
+      return { numClasses: d.numClasses, targets: Array.from(d.targets) };
+    };
+    const mask = (values: number[], o: PngSamplesOptions) => encodePngSamples(values, 4, 2, o);
+
+    it('16-bit grey: its 16-bit values, with or without classes.txt', () => {
+      const m = mask(ids, { depth: 16, colourType: 0 });
+      const read = targets(withMask(m));
+      expect(read).toEqual({ numClasses: 3, targets: ids });
+      expect([0, 1, 2].map((c) => read.targets.filter((v) => v === c).length)).toEqual([3, 2, 3]);
+      expect(targets(withMask(m, 'bg\ncat\ndog\n'))).toEqual({ numClasses: 3, targets: ids });
+    });
+
+    it('1, 2 and 4-bit grey: the raw values, not scaled to 0–255', () => {
+      const binary = [0, 1, 1, 0, 1, 0, 0, 0];
+      expect(targets(withMask(mask(binary, { depth: 1, colourType: 0 })))).toEqual({ numClasses: 2, targets: binary });
+      expect(targets(withMask(mask(ids, { depth: 2, colourType: 0 })))).toEqual({ numClasses: 3, targets: ids });
+      expect(targets(withMask(mask(ids, { depth: 4, colourType: 0 })))).toEqual({ numClasses: 3, targets: ids });
+    });
+
+    it('a palette PNG (VOC\'s masks): its indices, whatever the colours; transparency changes nothing', () => {
+      const palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0]] as const;
+      expect(targets(withMask(mask(ids, { depth: 8, colourType: 3, palette })))).toEqual({ numClasses: 3, targets: ids });
+      expect(targets(withMask(mask(ids, { depth: 4, colourType: 3, palette, transparency: Uint8Array.of(0, 255, 255) })))).toEqual({ numClasses: 3, targets: ids });
+      // Two indices of the same colour stay two classes.
+      expect(targets(withMask(mask(ids, { depth: 2, colourType: 3, palette: [[0, 0, 0], [9, 9, 9], [9, 9, 9]] })))).toEqual({ numClasses: 3, targets: ids });
+      // A grey mask's tRNS (its colour 2 transparent) does not turn id 2 into 0.
+      expect(targets(withMask(mask(ids, { depth: 8, colourType: 0, transparency: Uint8Array.of(0, 2) })))).toEqual({ numClasses: 3, targets: ids });
+    });
+
+    it('refuses a JPEG named .png (DATA_MASK_FORMAT), colour without a palette and an id past 255 (DATA_MASK_CLASS)', () => {
+      const greyJpeg = encodeJpeg(Uint8Array.from({ length: 4 * 2 * 3 }, (_, i) => 40 * Math.floor(i / 3)), 4, 2);
+      expect(codeOf(() => load(withMask(greyJpeg)))).toBe('DATA_MASK_FORMAT');
+      expect(codeOf(() => load(withMask(mask(ids.flatMap((v) => [v, 0, 0]), { depth: 8, colourType: 2 }))))).toBe('DATA_MASK_CLASS');
+      expect(codeOf(() => load(withMask(mask(ids.flatMap((v) => [v, 0, 0]), { depth: 16, colourType: 2 }))))).toBe('DATA_MASK_CLASS');
+      // R = G = B: the grey value is the id, as before.
+      expect(targets(withMask(mask(ids.flatMap((v) => [v, v, v]), { depth: 16, colourType: 2 })))).toEqual({ numClasses: 3, targets: ids });
+      expect(codeOf(() => load(withMask(mask([0, 1, 256, 0, 0, 0, 0, 0], { depth: 16, colourType: 0 }))))).toBe('DATA_MASK_CLASS');
+    });
   });
 });

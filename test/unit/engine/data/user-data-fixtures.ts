@@ -20,14 +20,42 @@ function chunk(type: string, data: Uint8Array): Buffer {
 
 /** A PNG file: 8-bit grey (channels 1) or RGB (3), rows unfiltered. `declared` overrides the IHDR size (a bomb). */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, declared?: { width: number; height: number }): Buffer {
+  return encodePngSamples(pixels, width, height, { depth: 8, colourType: channels === 1 ? 0 : 2, ...(declared ? { declared } : {}) });
+}
+
+export interface PngSamplesOptions {
+  depth: 1 | 2 | 4 | 8 | 16;
+  /** 0 grey, 2 RGB, 3 palette indices (`palette` the RGB triples, written as PLTE). */
+  colourType: 0 | 2 | 3;
+  palette?: readonly (readonly [number, number, number])[];
+  /** A tRNS chunk's bytes, written after PLTE. */
+  transparency?: Uint8Array;
+  declared?: { width: number; height: number };
+}
+
+/**
+ * A PNG file of raw samples (one a channel, row-major) at any bit depth the colour type takes,
+ * rows unfiltered: 1, 2 and 4-bit samples packed from a byte's high bits, 16-bit big-endian.
+ */
+export function encodePngSamples(samples: ArrayLike<number>, width: number, height: number, o: PngSamplesOptions): Buffer {
+  const channels = o.colourType === 2 ? 3 : 1;
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(declared?.width ?? width, 0);
-  ihdr.writeUInt32BE(declared?.height ?? height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = channels === 1 ? 0 : 2;
-  const raw = Buffer.alloc(height * (1 + width * channels));
-  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width * channels, (y + 1) * width * channels), y * (1 + width * channels) + 1);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  ihdr.writeUInt32BE(o.declared?.width ?? width, 0);
+  ihdr.writeUInt32BE(o.declared?.height ?? height, 4);
+  ihdr[8] = o.depth;
+  ihdr[9] = o.colourType;
+  const rowBytes = Math.ceil((width * channels * o.depth) / 8);
+  const raw = Buffer.alloc(height * (1 + rowBytes));
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < width * channels; i++) {
+      const v = samples[y * width * channels + i];
+      const at = y * (1 + rowBytes) + 1;
+      if (o.depth === 16) raw.writeUInt16BE(v, at + 2 * i);
+      else raw[at + Math.floor((i * o.depth) / 8)] |= v << (8 - o.depth - ((i * o.depth) % 8));
+    }
+  }
+  const extra = [...(o.palette ? [chunk('PLTE', Uint8Array.from(o.palette.flat()))] : []), ...(o.transparency ? [chunk('tRNS', o.transparency)] : [])];
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), ...extra, chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** A JPEG file (quality 95) of RGB pixels, by jpeg-js. */
