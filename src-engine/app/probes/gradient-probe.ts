@@ -31,8 +31,9 @@ export class GradientProbe {
 
   /** Remember the weights (and read the gradients) before the optimizer step. */
   beforeUpdate(): void {
-    const before = (this.before ??= this.params.map((p) => new Float32Array(p.value.data.length)));
-    for (let i = 0; i < this.params.length; i++) before[i].set(this.params[i].value.data);
+    // A frozen parameter does not move: no copy of it (its update ratio is 0).
+    const before = (this.before ??= this.params.map((p) => new Float32Array(p.frozen ? 0 : p.value.data.length)));
+    for (let i = 0; i < this.params.length; i++) if (!this.params[i].frozen) before[i].set(this.params[i].value.data);
     this.armed = true;
   }
 
@@ -65,14 +66,15 @@ export class GradientProbe {
       const w = p.value.data;
       const weightNorm = l2Norm(w);
       let ratio = 0;
-      if (this.armed) {
+      if (this.armed && !p.frozen) {
         ratio = weightNorm > 0 ? l2Distance(w, this.before![i]) / weightNorm : 0;
       }
       out.push({
         nodeId: p.nodeId,
         name: p.name,
-        gradNorm: compact(l2Norm(p.grad.data)),
-        gradMeanAbs: compact(meanAbs(p.grad.data)),
+        // A frozen parameter's gradient is never computed nor allocated (reading it would allocate it).
+        gradNorm: p.frozen ? 0 : compact(l2Norm(p.grad.data)),
+        gradMeanAbs: p.frozen ? 0 : compact(meanAbs(p.grad.data)),
         weightNorm: compact(weightNorm),
         updateRatio: compact(ratio),
       });

@@ -37,15 +37,15 @@ export function locateNonFinite(plan: CompiledGraph, graph: GraphIR): NonFiniteS
     const g = plan.grad(id);
     if (g && !allFinite(g.data)) return { where: 'gradient', nodeId: id, op: ops.get(id) ?? '?' };
     for (const p of plan.params) {
-      if (p.nodeId === id && !allFinite(p.grad.data)) return { where: 'gradient', nodeId: id, op: ops.get(id) ?? '?', param: p.name };
+      if (p.nodeId === id && !p.frozen && !allFinite(p.grad.data)) return { where: 'gradient', nodeId: id, op: ops.get(id) ?? '?', param: p.name };
     }
   }
   return null;
 }
 
-/** True when every parameter gradient is finite (cheap enough for every step). */
-export function gradientsFinite(plan: { readonly params: readonly { readonly grad: { readonly data: Float32Array } }[] }): boolean {
-  for (const p of plan.params) if (!allFinite(p.grad.data)) return false;
+/** True when every parameter gradient is finite (cheap enough for every step); a frozen parameter has none to read. */
+export function gradientsFinite(plan: { readonly params: readonly { readonly grad: { readonly data: Float32Array }; readonly frozen?: boolean }[] }): boolean {
+  for (const p of plan.params) if (!p.frozen && !allFinite(p.grad.data)) return false;
   return true;
 }
 

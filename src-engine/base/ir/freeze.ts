@@ -1,4 +1,4 @@
-import type { GraphIR, NodeIR } from './types';
+import type { GraphIR, NodeIR, TrainingConfig } from './types';
 
 /** Ids of the graph's frozen nodes (`NodeIR.frozen`), in node order. */
 export function frozenNodeIds(graph: Pick<GraphIR, 'nodes'>): Set<string> {
@@ -44,4 +44,13 @@ export function upstreamNodeIds(graph: Pick<GraphIR, 'nodes'>, headIds: Iterable
     stack.push(...byId.get(id)!.inputs);
   }
   return out;
+}
+
+/**
+ * Whether `node`, which keeps running statistics (BatchNorm), runs as in eval mode in training
+ * steps: when it is frozen, unless `training.frozenBatchNorm` is `'train'`. Both executors and
+ * the PyTorch export read it.
+ */
+export function statisticsFrozen(node: Pick<NodeIR, 'frozen'>, training: Pick<TrainingConfig, 'frozenBatchNorm'> | undefined): boolean {
+  return node.frozen === true && training?.frozenBatchNorm !== 'train';
 }

@@ -140,6 +140,14 @@ export interface TrainingConfig {
    * updates its running ones, as PyTorch does). A teaching switch: compare the two.
    */
   evaluation?: 'eval' | 'train';
+  /**
+   * How a frozen node with running statistics (BatchNorm, `NodeIR.frozen`) runs in training steps.
+   * `eval` (default): with its running statistics, which it leaves unchanged — Keras runs a layer
+   * with `trainable = False` so, and PyTorch's fine-tuning idiom calls `.eval()` on it after
+   * `model.train()`. `train`: with each batch's statistics, updating its running ones (PyTorch's
+   * `model.train()` alone); its weight and bias stay frozen either way.
+   */
+  frozenBatchNorm?: 'eval' | 'train';
   /** Where the run's weights start (base/ir/start-from.ts). Absent: fresh initialisation. */
   startFrom?: StartFrom;
 }

@@ -2,6 +2,7 @@ import { graphInputs } from '../../base/ir/inputs';
 import type { Backend } from '../backend/types';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
+import { statisticsFrozen } from '../../base/ir/freeze';
 import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
 import { planFusions, type FusedGroup } from './fusion';
@@ -259,7 +260,8 @@ interface Step {
   /**
    * A frozen node with running statistics (BatchNorm): it always runs as in eval mode — the
    * running statistics normalise and are not updated — as the fine-tuning idiom
-   * `for m in backbone.modules(): m.eval()` does in PyTorch.
+   * `for m in backbone.modules(): m.eval()` does in PyTorch (unless `training.frozenBatchNorm` is
+   * `'train'`: `statisticsFrozen`).
    */
   statsFrozen: boolean;
   /** Run this node's backward (it needs a gradient and reaches a loss). */
@@ -365,7 +367,7 @@ function buildSteps(
       assigns: (o?.backward ? o.assignsFreshGradients : reference.assignsFreshGradients) === true,
       skipsParams: (o?.backward ? o.skipsUnwantedParamGradients : reference.skipsUnwantedParamGradients) === true,
       runBackward: reaches.has(id),
-      statsFrozen: node.frozen === true && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
+      statsFrozen: statisticsFrozen(node, family.graph.training) && Object.keys(family.buffersByNode.get(id) ?? {}).length > 0,
     };
   });
 }
@@ -540,7 +542,9 @@ class HostPlan implements CompiledGraph {
       const need = o.need;
       const dInputs = need && inputs.some((id, k) => all[k] && !need.has(id)) ? all.map((t, k) => (need.has(inputs[k]) ? t : null)) : all;
       const own = family.gradsByNode.get(s.id) ?? {};
-      const wanted = o.roots === null || Object.keys(family.paramsByNode.get(s.id) ?? {}).length === 0 || o.roots.has(s.id);
+      // A frozen node's parameter gradients are never read: a gradient flowing through it (a frozen
+      // layer after a trained one) computes its input gradient only, and its own are never allocated.
+      const wanted = Object.keys(family.paramsByNode.get(s.id) ?? {}).length === 0 || (byId.get(s.id)!.frozen !== true && (o.roots === null || o.roots.has(s.id)));
       let dParams = own;
       if (!wanted && o.run[i] && (!s.skipsParams || chained[i])) {
         dParams = this.discardOf(s.id);
@@ -559,7 +563,7 @@ class HostPlan implements CompiledGraph {
       o.need ? 'keep' : 'zero',
     );
     bindings.forEach((b, i) => (b.dInputsFresh = zeroing.fresh[i]));
-    const params = family.params.filter((p) => o.roots === null || o.roots.has(p.nodeId)).map((p) => p.grad);
+    const params = family.params.filter((p) => p.frozen !== true && (o.roots === null || o.roots.has(p.nodeId))).map((p) => p.grad);
     return { bindings, zeroBefore: zeroing.zeroBefore, zeroFirst: zeroing.zeroFirst, cleared: [...params, ...discards] };
   }
 

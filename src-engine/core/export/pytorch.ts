@@ -1,6 +1,7 @@
 import { DEFAULT_SCHEDULE } from '../../catalog/schedules/registry';
 import { isGraphInput, isTargetInput } from '../../base/ir/inputs';
 import { isFeatureInput, predictionNodeId } from '../../base/ir/prediction';
+import { statisticsFrozen } from '../../base/ir/freeze';
 import type { CheckedGraph } from '../analysis/checked';
 import type { GraphIR, NodeIR, OptimizerConfig, ScheduleConfig, TrainingConfig } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
@@ -200,8 +201,8 @@ function modelPy(model: TrainedModel, p: TorchPlan): string {
     }
   }
   const ret = p.returns.length === 1 ? v(p.returns[0]) : `{${p.returns.map((id) => `${pyStr(id)}: ${v(id)}`).join(', ')}}`;
-  const frozen = frozenModules(p);
   const t = model.graph.training;
+  const frozen = frozenModules(p, t);
   const inputShapes = Object.fromEntries(p.features.map((f) => [f.id, shapes[f.id].slice(1)]));
   const doc = p.returns.length === 1 ? `the prediction (node "${p.prediction}")` : `a dict of the outputs the losses read, keyed by node name; "${p.prediction}" is the prediction`;
   return `"""${model.graph.name ?? 'Network'}: exported from Netwright ${ENGINE_VERSION}.
@@ -222,8 +223,9 @@ from torch import nn
 INPUT_SHAPES = ${pyLiteral(Object.fromEntries(Object.entries(inputShapes).map(([k, s]) => [k, s])))}
 NORMALIZATION = ${pyLiteral(model.normalization ?? null)}
 CLASS_NAMES = ${pyLiteral(model.classNames ?? [])}
-${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained, and those with
-# running statistics (BatchNorm) keep them, normalising with them even in train mode.
+${frozen.all.length + frozen.statistics.length ? `# Frozen on the Netwright canvas (fine-tuning): their parameters are not trained${frozen.statistics.length ? `, and those with
+# running statistics (BatchNorm) keep them, normalising with them even in train mode` : ` (its BatchNorms
+# train with batch statistics: the design's frozenBatchNorm setting is 'train')`}.
 FROZEN = ${pyLiteral(frozen.all)}
 FROZEN_STATISTICS = ${pyLiteral(frozen.statistics)}
 ` : ''}${[...helpers].map((h) => `\n\n${h}`).join('')}
@@ -275,16 +277,17 @@ def load_weights(model, path='weights.pt'):
 
 /**
  * The PyTorch names of the frozen nodes with parameters (`all`: `requires_grad_(False)`), and of
- * those with running statistics (`statistics`: BatchNorm, kept in eval mode by `Net.train`).
+ * those with running statistics that run as in eval mode (`statistics`: BatchNorm, kept in eval
+ * mode by `Net.train` after each `model.train()`; none with `training.frozenBatchNorm: 'train'`).
  */
-function frozenModules(p: TorchPlan): { all: string[]; statistics: string[] } {
+function frozenModules(p: TorchPlan, training: TrainingConfig | undefined): { all: string[]; statistics: string[] } {
   const specs = tensorSpecs(p.checked);
   const all: string[] = [];
   const statistics: string[] = [];
   for (const n of p.body) {
     if (n.frozen !== true) continue;
     if (specs.some((s) => s.nodeId === n.id && s.kind === 'param')) all.push(p.names.get(n.id)!);
-    if (specs.some((s) => s.nodeId === n.id && s.kind === 'buffer')) statistics.push(p.names.get(n.id)!);
+    if (statisticsFrozen(n, training) && specs.some((s) => s.nodeId === n.id && s.kind === 'buffer')) statistics.push(p.names.get(n.id)!);
   }
   return { all, statistics };
 }

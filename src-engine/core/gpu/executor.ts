@@ -16,6 +16,7 @@
  * of the pool's are still in flight.
  */
 import { graphInputs } from '../../base/ir/inputs';
+import { statisticsFrozen } from '../../base/ir/freeze';
 import type { GraphIR } from '../../base/ir/types';
 import { sizeOf } from '../../base/tensor';
 import type { CheckedGraph } from '../analysis/checked';
@@ -314,7 +315,7 @@ function prepareNodes(family: Family, host: CompiledGraph, shapes: Record<string
     // A frozen node with running statistics (BatchNorm) runs as in eval mode in training steps
     // too, as on the CPU (executor.ts, `statsFrozen`). Its GPU backward is the batch-statistics
     // one, so a gradient through it is refused rather than computed wrong.
-    const statsFrozen = node.frozen === true && buffers.some((b) => b.nodeId === id);
+    const statsFrozen = statisticsFrozen(node, family.g.training) && buffers.some((b) => b.nodeId === id);
     if (statsFrozen && d.backward.length > 0) {
       throw new GpuError('E_GPU_NO_KERNEL', `"${id}" is a frozen ${node.op} that a gradient flows through: its GPU backward uses batch statistics. Train this model on the CPU, or freeze the layers before it too.`);
     }

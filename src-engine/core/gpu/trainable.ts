@@ -14,6 +14,7 @@
 import { graphInputs } from '../../base/ir/inputs';
 import type { CheckedGraph } from '../analysis/checked';
 import { resolveGroups } from '../../base/ir/training';
+import { statisticsFrozen } from '../../base/ir/freeze';
 import { getOp } from '../ops/registry';
 import type { GraphIR } from '../../base/ir/types';
 import type { CompiledGraph } from '../autodiff/executor';
@@ -50,7 +51,8 @@ export function gpuTrainingGaps(graph: GraphIR): string[] {
 /**
  * Frozen nodes with running statistics (BatchNorm) that a gradient flows through: a trained
  * layer lies before them. Their GPU backward is the batch-statistics one (buildGpuGraph refuses
- * them), so Auto trains such a model on the CPU. A frozen backbone at the start is fine.
+ * them), so Auto trains such a model on the CPU. A frozen backbone at the start is fine, and so
+ * is one in training mode (`training.frozenBatchNorm: 'train'`).
  */
 function frozenStatisticsGaps(graph: GraphIR): string[] {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
@@ -64,7 +66,7 @@ function frozenStatisticsGaps(graph: GraphIR): string[] {
     trainedBefore.set(id, r);
     return r;
   };
-  return graph.nodes.filter((n) => n.frozen === true && getOp(n.op)?.buffers !== undefined && trained(n.id)).map((n) => `a frozen ${n.op} after trained layers (${n.id})`);
+  return graph.nodes.filter((n) => statisticsFrozen(n, graph.training) && getOp(n.op)?.buffers !== undefined && trained(n.id)).map((n) => `a frozen ${n.op} after trained layers (${n.id})`);
 }
 
 /** As {@link compileGpuTrainable}, synchronously (the training loop's `compile`). */

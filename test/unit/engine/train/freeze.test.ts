@@ -18,6 +18,8 @@ import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';
 import { TrainingLoop } from '../../../../src-engine/core/train';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
+import { getOp } from '../../../../src-engine/core/ops/registry';
+import { referenceKernel } from '../../../../src-engine/core/ops/kernels/registry';
 import { HAS_TORCH, exportTo, torchProcess } from '../export/torch-harness';
 
 const nodes: NodeIR[] = [
@@ -113,6 +115,62 @@ describe('frozen nodes', () => {
     expect(plan.params.filter((p) => p.frozen).map((p) => `${p.nodeId}.${p.name}`)).toEqual(['fc1.weight', 'fc1.bias', 'bn.weight', 'bn.bias']);
   });
 
+  it('a frozen prefix runs no backward and holds no gradient: none for its activations, none for its parameters (#59)', () => {
+    // A backend that counts what it allocates and which ops' backwards run.
+    const ref = createReferenceBackend();
+    let allocated = 0;
+    const backwards: string[] = [];
+    const counted = Object.fromEntries(
+      ['Linear', 'BatchNorm', 'ReLU', 'CrossEntropyLoss'].map((op) => {
+        const k = referenceKernel(getOp(op)!);
+        return [op, { ...k, backward: (ctx: Parameters<NonNullable<typeof k.backward>>[0]) => (backwards.push(op), k.backward!(ctx)) }];
+      }),
+    );
+    const backend: Backend = { ...ref, alloc: (n) => ((allocated += n), ref.alloc(n)), overrides: counted };
+    const g = graph(['fc1', 'bn']);
+    const plan = compileGraph(checkedOrThrow(g), { batchSize: 8, backend, seed: 1 });
+    plan.input('x').data.set(Float32Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    plan.input('y').data.set([0, 1, 2, 0, 1, 2, 0, 1]);
+    plan.forward(true);
+    const beforeBackward = allocated;
+    const step = { params: plan.params.filter((p) => !p.frozen) };
+    plan.backward();
+    plan.backward();
+    // The trained layers' gradients only: fc1's and bn's are never allocated nor zeroed.
+    expect(allocated - beforeBackward).toBe(step.params.reduce((a, p) => a + p.value.data.length, 0));
+    // loss, out, act2, fc2 twice; nothing in fc1 → bn → act.
+    expect(backwards).toEqual(['CrossEntropyLoss', 'Linear', 'ReLU', 'Linear', 'CrossEntropyLoss', 'Linear', 'ReLU', 'Linear']);
+    for (const id of ['fc1', 'bn', 'act']) expect([id, plan.needsGradient(id), plan.grad(id)]).toEqual([id, false, null]);
+    // Nothing read them: a frozen parameter's gradient is allocated (as zeros) only when asked for.
+    expect(allocated - beforeBackward).toBe(step.params.reduce((a, p) => a + p.value.data.length, 0));
+  });
+
+  it("a frozen BatchNorm's running statistics are unchanged by a training step and its output is the eval-mode one; frozenBatchNorm: 'train' keeps it in training mode (#59)", async () => {
+    const x = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i) * 3 + 1);
+    const stepOnce = (g: GraphIR) => {
+      const plan = compileGraph(checkedOrThrow(g), { batchSize: 8, backend: createReferenceBackend(), seed: 1 });
+      plan.input('x').data.set(x);
+      plan.input('y').data.set([0, 1, 2, 0, 1, 2, 0, 1]);
+      plan.forward(false);
+      const evalOut = plan.output('bn').data.slice();
+      const stats = plan.buffers.filter((b) => b.nodeId === 'bn').map((b) => b.value.data.slice());
+      plan.forward(true);
+      plan.backward();
+      return { evalOut, trainOut: plan.output('bn').data.slice(), stats, after: plan.buffers.filter((b) => b.nodeId === 'bn').map((b) => b.value.data.slice()) };
+    };
+    const frozen = stepOnce(graph(['fc1', 'bn']));
+    expect(frozen.trainOut).toEqual(frozen.evalOut);
+    expect(frozen.after).toEqual(frozen.stats);
+    const g = graph(['fc1', 'bn']);
+    const kept = stepOnce({ ...g, training: { ...g.training!, frozenBatchNorm: 'train' } });
+    expect(kept.trainOut).not.toEqual(kept.evalOut);
+    expect(kept.after).not.toEqual(kept.stats);
+    // Its weight and bias stay frozen in training mode too (a whole run, on the CPU backend).
+    const { before, after } = await train({ ...g, training: { ...g.training!, frozenBatchNorm: 'train', epochs: 1 } }, cpu);
+    for (const key of ['fc1.weight', 'bn.weight', 'bn.bias']) expect(after.get(key), key).toEqual(before.get(key));
+    expect(after.get('bn.runningMean')).not.toEqual(before.get('bn.runningMean'));
+  });
+
   it.skipIf(!HAS_TORCH)('the JSON model keeps the flag; the PyTorch project freezes the same parameters, keeps the frozen BatchNorm in eval mode, and train.py optimizes the others', async () => {
     const g = graph(['fc1', 'bn']);
     const { loop, data } = await train({ ...g, training: { ...g.training!, epochs: 1 } }, createReferenceBackend());
@@ -140,5 +198,10 @@ print(json.dumps({
     expect([...(out.optimized as string[])].sort()).toEqual(['fc2.bias', 'fc2.weight', 'out.bias', 'out.weight']);
     expect(out.bn_training).toBe(false);
     expect(out.fc2_training).toBe(true);
+    // frozenBatchNorm: 'train' — the frozen BatchNorm trains with batch statistics there too.
+    const kept = exportTo(modelFromCheckpoint({ ...g, training: { ...g.training!, frozenBatchNorm: 'train' } }, loop.capture(), { classNames: data.train.classNames }));
+    const r2 = await torchProcess(['-c', `import sys; sys.path.insert(0, ${JSON.stringify(kept)}); import train; m = train.Net(); m.train(); print(m.bn.training, m.bn.weight.requires_grad)`], kept);
+    expect(r2.status, r2.stderr).toBe(0);
+    expect(r2.stdout.trim().split('\n').pop()).toBe('True False');
   }, 60_000);
 });
