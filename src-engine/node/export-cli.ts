@@ -19,7 +19,8 @@ import { ExportError } from '../core/export/bundle';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, type ExportFormat } from '../core/export/formats';
 import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
-import { loadDataset } from './datasets';
+import { withInputShape } from '../core/data/sources';
+import { loadSamples } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
 import { cliErrorText, thrownCode, type ErrorCode } from '../base/errors';
@@ -85,7 +86,9 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
   let data;
   if (format.needsData && t) {
     try {
-      data = loadDataset(t.dataset, t.seed);
+      // As the run was fed: an image folder at its features Input's shape, streamed from disk
+      // (its files listed for train.py) when it is larger than its memory budget.
+      data = loadSamples(withInputShape(t.dataset, model.graph), t.seed);
     } catch (e) {
       log(`note: the ${t.dataset.name} samples are not included (${(e as Error).message})\n`);
     }

@@ -111,7 +111,8 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   let data;
   if (format.needsData && t && ctx.env.training) {
     try {
-      const loaded = await ctx.env.training.loadDataset(t.dataset, t.seed);
+      // At the shape the run was fed (an image folder at its features Input's), as training loads it.
+      const loaded = await ctx.env.training.loadDataset(withInputShape(t.dataset, model.graph), t.seed);
       // A folder streamed from disk is not bundled: its files are listed and train.py reads them.
       // Other streamed samples (none today) would have to be in memory to be bundled.
       const usable = (s: Samples | undefined) => (s && isStreamed(s) && s.files ? s : s && inMemory(s, 'exporting its samples'));

@@ -6,8 +6,9 @@ import { getDataFormat } from '../../catalog/data-formats/registry';
  * An image folder is fed at the shape of the graph's features Input (docs/data.md): `options.shape`
  * filled from it when the config sets none and the Input is `[C, H, W]`. Other datasets, and
  * configs that set a shape, come back as they are. Every host that loads a graph's dataset calls
- * this first (the CLI does; the app's `loadPrepared` should), so a design trains on a folder of
- * any image size as it is.
+ * this first (the CLI's train, evaluate and export; the app's `loadPrepared`, evaluation and
+ * export), so a design trains on a folder of any image size as it is, and its PyTorch export
+ * bundles (or lists) the samples at the shape it trained on.
  */
 export function withInputShape(config: DatasetConfig, graph: Pick<GraphIR, 'nodes'>): DatasetConfig {
   if (getDataFormat(config.name)?.reads !== 'images' || config.options?.shape !== undefined) return config;

@@ -289,7 +289,8 @@ def prepare(data_dir, seed, limit, rank):
         for k, (a, b) in splits.items():
             shape = a.shape
             if d['normalize'] in ('per-feature', 'per-channel'):
-                flat = (a.reshape(len(a), -1).astype(np.float64) - mean) / std
+                # The sample size spelled out: -1 cannot be inferred for an empty split (no validation samples).
+                flat = (a.reshape(len(a), int(np.prod(a.shape[1:]))).astype(np.float64) - mean) / std
             else:
                 flat = (a.reshape(-1).astype(np.float64) - mean[0]) * (1 / std[0])
             splits[k] = (flat.astype(np.float32).reshape(shape), b)
