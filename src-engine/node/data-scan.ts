@@ -11,6 +11,7 @@ import type { DataReading } from '../catalog/data-formats/types';
 import { npyPairFingerprint } from './npz';
 import { readImage, readScannedFile, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
+import { isMaskFolder } from './mask-folder';
 import { RegularFileError } from './regular-file';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
@@ -82,7 +83,7 @@ export async function scanData(request: DataScanRequest, env: ScanEnvironment): 
 
 /** How each way of reading (catalog/data-formats `reads`) scans: a format's data, resolved at `resolved`. */
 const SCANNERS: Record<DataReading, (request: DataScanRequest, format: DataFormat, resolved: string, env: ScanEnvironment) => Promise<DataScanResult> | DataScanResult> = {
-  images: (request, format, resolved, env) => scanImages(request, format, resolved, path.basename(resolved), env),
+  images: (request, format, resolved, env) => (isMaskFolder(resolved) ? scanMaskFolder(request, format, resolved, path.basename(resolved), env) : scanImages(request, format, resolved, path.basename(resolved), env)),
   table: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
   arrays: (request, format, resolved, env) => scanFile(request, format, path.basename(resolved), env),
   characters: (request, format, resolved, env) => scanText(request, format, path.basename(resolved), env),
@@ -168,6 +169,58 @@ async function scanImages(request: DataScanRequest, format: DataFormat, root: st
     ...(problem ? { problem } : {}),
     dataset: { name: format.kind, options: { path: request.path, fingerprint } },
   };
+}
+
+/**
+ * A segmentation folder (images/ + masks/, node/mask-folder.ts), read as training reads it: its
+ * fingerprint is the loader's (each image then its mask), its classes the masks' with the images
+ * that hold each and a few of them as thumbnails. Read as an image folder it was two classes,
+ * "images" and "masks", fingerprinted in another order: "Use this data" failed with DATA_CHANGED.
+ *
+ * @throws DataError the loader's codes (DATA_MASK_MISSING, DATA_MASK_FORMAT, DATA_MASK_CLASS…).
+ */
+function scanMaskFolder(request: DataScanRequest, format: DataFormat, root: string, name: string, env: ScanEnvironment): DataScanResult {
+  const shape = request.options?.shape;
+  const loaded = loadDataset({ name: format.kind, options: { path: request.path, ...(shape !== undefined ? { shape } : {}) } }, 0, env.access);
+  if (env.signal?.aborted) throw cancelled();
+  const { fingerprint, files, notes } = loaded.report!;
+  const bytes = ['images', 'masks'].reduce((sum, d) => sum + readdirSync(path.join(root, d), { withFileTypes: true }).reduce((s, f) => s + (f.isFile() ? statSync(path.join(root, d, f.name)).size : 0), 0), 0);
+  env.progress?.({ scanId: request.scanId, phase: 'reading', files, done: files, classes: loaded.train.classNames.length, skipped: 0, bytes });
+  const { count, features, featureShape, targets, classNames } = loaded.train;
+  const [c, h, w] = featureShape;
+  const classes = classNames.slice(0, MAX_CLASSES).map((n) => ({ name: n.slice(0, 1000), count: 0, splits: { train: 0, val: 0, test: 0 }, thumbnails: [] as DataThumbnail[] }));
+  for (let i = 0; i < count; i++) {
+    const held = new Set(targets.subarray(i * h * w, (i + 1) * h * w));
+    for (const id of held) {
+      const cls = classes[id];
+      if (!cls) continue;
+      cls.count++;
+      cls.splits.train++;
+      if (id < THUMB_CLASSES && cls.thumbnails.length < THUMBS_PER_CLASS) cls.thumbnails.push(thumbnail(`images #${i + 1}`, sampleImage(features.subarray(i * c * h * w, (i + 1) * c * h * w), c, h, w)));
+    }
+  }
+  return {
+    kind: format.kind,
+    path: request.path,
+    name,
+    fingerprint,
+    files,
+    bytes,
+    classes,
+    sizes: [],
+    skipped: loaded.report!.skipped.slice(0, SKIPS_LISTED),
+    skippedTotal: loaded.report!.skipped.length,
+    featureShape: [...featureShape],
+    notes: [`a segmentation folder: each image in images/ with its mask in masks/, a class per pixel; a class's count is the images whose mask holds it`, ...notes].slice(0, 100),
+    dataset: { name: format.kind, options: { path: request.path, ...(shape !== undefined ? { shape } : {}), fingerprint } },
+  };
+}
+
+/** A `[C, H, W]` sample in 0–1 (grey or colour) as the 8-bit RGBA image it came from. */
+function sampleImage(x: Float32Array, c: number, h: number, w: number): { width: number; height: number; data: Uint8Array } {
+  const data = new Uint8Array(4 * h * w).fill(255);
+  for (let p = 0; p < h * w; p++) for (let k = 0; k < 3; k++) data[4 * p + k] = Math.round(255 * x[Math.min(k, c - 1) * h * w + p]);
+  return { width: w, height: h, data };
 }
 
 /** Hash a file's bytes as the loader does; its size, or why it cannot be read. */

@@ -76,6 +76,37 @@ describe('data.scan (node/data-scan.ts)', () => {
     expect(() => loadDataset({ name: 'image-folder', options: { path: photos, fingerprint: before.fingerprint } }, 0)).toThrow(expect.objectContaining({ code: 'DATA_CHANGED' }));
   });
 
+  it('a segmentation folder (images/ + masks/): its masks\' classes, not "images" and "masks"; the loader\'s fingerprint, so its dataset previews without DATA_CHANGED (#57)', async () => {
+    const seg = path.join(dir, 'segmentation');
+    mkdirSync(path.join(seg, 'images'), { recursive: true });
+    mkdirSync(path.join(seg, 'masks'));
+    // Three 4×2 images; masks: a holds 0 and 1, b 0 and 2, c only 0.
+    const masks = { a: [0, 0, 1, 1, 0, 0, 1, 1], b: [2, 2, 0, 0, 2, 2, 0, 0], c: new Array(8).fill(0) };
+    for (const [n, ids] of Object.entries(masks)) {
+      writeFileSync(path.join(seg, 'images', `${n}.png`), solid([n.charCodeAt(0), 50, 60], 4, 2));
+      writeFileSync(path.join(seg, 'masks', `${n}.png`), encodePng(Uint8Array.from(ids), 4, 2, 1));
+    }
+    writeFileSync(path.join(seg, 'classes.txt'), 'background\nroad\ncar\n');
+    const r = await scanData({ scanId: 'seg', path: seg }, { access: UNRESTRICTED });
+    expect(DataScanResult.safeParse(r).success).toBe(true);
+    expect(r.classes.map((c) => [c.name, c.count, c.thumbnails.length])).toEqual([
+      ['background', 3, 3],
+      ['road', 1, 1],
+      ['car', 1, 1],
+    ]);
+    expect(r.featureShape).toEqual([3, 2, 4]);
+    expect(r.files).toBe(6);
+    // Image b's thumbnail under car: its colour, 'b' = 98.
+    expect(r.classes[2].thumbnails[0].rgb.slice(0, 1)).toEqual([98]);
+    expect(r.dataset).toEqual({ name: 'image-folder', options: { path: seg, fingerprint: r.fingerprint } });
+    expect(loadDataset(r.dataset, 0).train.classNames).toEqual(['background', 'road', 'car']);
+    const check = await scanData({ scanId: 'seg2', path: seg, check: true }, { access: UNRESTRICTED });
+    expect(check.fingerprint).toBe(r.fingerprint);
+    // A mask that is not a PNG: the loader's code.
+    writeFileSync(path.join(seg, 'masks', 'c.png'), 'not a png');
+    await expect(scanData({ scanId: 'seg3', path: seg }, { access: UNRESTRICTED })).rejects.toMatchObject({ code: 'DATA_IMAGES_EMPTY' });
+  });
+
   it('stops when cancelled, with E_CANCELLED', async () => {
     const ac = new AbortController();
     const run = scanData({ scanId: 'c', path: path.join(dir, 'photos') }, { access: UNRESTRICTED, signal: ac.signal, progress: (p) => p.done >= 25 && ac.abort() });
