@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult, type WriteCondition } from '../../src-contracts/files';
 import { captureNames, isClassName, type CaptureExtension } from './captures';
+import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBusy, LOCK_LEFTOVER, processAlive, withFileLock, type FileLockTimings } from './file-lock';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { fileFormatOf } from '../../src-engine/catalog/data-formats/registry';
@@ -35,6 +36,8 @@ export interface FileServiceOptions {
   maxBytes?: number;
   /** Web mode: a folder of the user's data the host was started with (`--data-dir`), listed beside the workspace's `data/`. */
   dataDir?: string;
+  /** How long a save waits for another process's save of the file, and when a crashed one's lock is broken (default FILE_LOCK_TIMINGS). */
+  saveLock?: FileLockTimings;
 }
 
 export const PROJECT_EXTENSION = '.netwright.json';
@@ -43,10 +46,12 @@ const MAX_RECENT = 10;
 
 /**
  * Project files for both hosts: atomic saves (temp file + fsync + rename, so a crash mid-save
- * never leaves a half-written project), recent files, and one autosave slot for crash recovery.
+ * never leaves a half-written project, under a lock beside the file that other processes
+ * respect too: file-lock.ts), recent files, and one autosave slot for crash recovery.
  */
 export class FileService {
   private readonly maxBytes: number;
+  private readonly saveLock: FileLockTimings;
   /** Electron: paths the user granted through a dialog or the recent list. */
   private readonly granted = new Set<string>();
   /** Web mode: the folders uploads made this session, with the bytes and files written into each so far. */
@@ -65,6 +70,7 @@ export class FileService {
 
   constructor(private readonly opts: FileServiceOptions) {
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.saveLock = opts.saveLock ?? FILE_LOCK_TIMINGS;
   }
 
   /** Run `op` on `file` after the operations on it already asked for (whether they failed or not). */
@@ -172,20 +178,27 @@ export class FileService {
     await fs.mkdir(path.dirname(abs), { recursive: true });
     // Again after mkdir: a folder swapped for a link meanwhile is caught before the write.
     await this.confine(abs);
-    await this.inTurn(abs, async () => {
-      if ('ifAbsent' in condition) {
-        await writeBytesAtomic(abs, bytes, true).catch((e: unknown) => {
-          if (e instanceof FileError && e.code === 'E_FILE_EXISTS') throw new FileError('E_FILE_EXISTS', `${path.basename(abs)} already exists; it was not replaced.`);
-          throw e;
-        });
-      } else {
-        if ('ifVersion' in condition) {
-          const now = await fs.readFile(abs).catch(() => undefined);
-          if (now && versionOf(now) !== condition.ifVersion) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+    // In turn within this host, and under the file's lock across processes: another host on the
+    // same folder (the app beside a web host, two web hosts) checks the version after this rename.
+    await this.inTurn(abs, () =>
+      withFileLock(abs, async () => {
+        if ('ifAbsent' in condition) {
+          await writeBytesAtomic(abs, bytes, true).catch((e: unknown) => {
+            if (e instanceof FileError && e.code === 'E_FILE_EXISTS') throw new FileError('E_FILE_EXISTS', `${path.basename(abs)} already exists; it was not replaced.`);
+            throw e;
+          });
+        } else {
+          if ('ifVersion' in condition) {
+            const now = await fs.readFile(abs).catch(() => undefined);
+            if (now && versionOf(now) !== condition.ifVersion) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+          }
+          await writeBytesAtomic(abs, bytes, false);
         }
-        await writeBytesAtomic(abs, bytes, false);
-      }
-    });
+      }, this.saveLock).catch((e: unknown) => {
+        if (e instanceof FileLockBusy) throw new FileError('E_FILE_BUSY', `${path.basename(abs)} is being saved by another Netwright (a window or a host on the same folder) that has not finished for ${this.saveLock.waitMs / 1000} s; it was not overwritten. Save again in a moment.`);
+        throw e;
+      }),
+    );
     await this.addRecent(abs);
     return { version: versionOf(bytes) };
   }
@@ -497,7 +510,8 @@ export class FileService {
   /**
    * Remove temp files that interrupted atomic saves left behind (`<target>.<pid>.<8 hex>.tmp`),
    * from the workspace (web mode), the state folder, and the folders of recent files (Electron).
-   * A temp file of a process that is still alive is another save in progress: it stays. Returns
+   * A temp file of a process that is still alive is another save in progress: it stays. So do the
+   * save locks (file-lock.ts) of live holders; those of this machine's crashed ones go. Returns
    * the removed paths. Called by both hosts at start.
    */
   async cleanupTempFiles(): Promise<string[]> {
@@ -508,11 +522,16 @@ export class FileService {
     for (const dir of dirs) {
       const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
       for (const e of entries) {
+        if (!e.isFile()) continue;
+        const p = path.join(dir, e.name);
+        if (LOCK_LEFTOVER.test(e.name)) {
+          if (await clearAbandonedLock(p, this.saveLock)) removed.push(p);
+          continue;
+        }
         const m = TEMP_FILE.exec(e.name);
-        if (!m || !e.isFile()) continue;
+        if (!m) continue;
         const pid = Number(m[1]);
         if (pid !== process.pid && processAlive(pid)) continue;
-        const p = path.join(dir, e.name);
         if (await fs.rm(p).then(() => true, () => false)) removed.push(p);
       }
     }
@@ -596,15 +615,6 @@ export function isPlainName(name: string): boolean {
 
 /** The temp files `writeAtomic` makes: `<target>.<pid>.<8 hex>.tmp`. */
 const TEMP_FILE = /^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Bytes to a temp file beside the target, flushed, then put in place: renamed over it, or with
