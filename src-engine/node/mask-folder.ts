@@ -9,7 +9,7 @@ import { conversionNote, damaged, IMAGE_EXT, readImage, readImageFile } from './
 import { decodeMaskPng } from './mask-png';
 import { imageFolder } from '../catalog/datasets/image-folder';
 
-/** Most classes a mask folder may have: ids 0–255, an 8-bit mask's values (a 16-bit mask holds no larger id). */
+/** Most classes a mask folder may have: ids 0–255, an 8-bit mask's values (a larger id, which a 16-bit mask can hold, is refused). */
 const MAX_CLASSES = 256;
 
 /** Whether `root` is laid out for segmentation: an `images/` and a `masks/` folder side by side. */
