@@ -59,7 +59,7 @@ export { defaultSetting } from './catalog/settings';
 
 // The live analysis the canvas shows while a design is drawn.
 export { analyzeGraph } from './core/analysis/validate';
-export { estimateTrainingBytes, memoryWarning } from './core/analysis/memory';
+export { designMemoryVerdict, formatGiB, type MemoryLimits, type MemoryVerdict } from './core/analysis/memory';
 
 // Fine-tuning: freezing sets of nodes, a classifier's head and replacing it.
 export { freezeNodes, frozenNodeIds, upstreamNodeIds } from './base/ir/freeze';

@@ -2,14 +2,13 @@ import type { Logger } from '../../protocol/rpc';
 import type { ErrorCode } from '../../base/errors';
 import type { ComputeBackendInfo, DataScanRequest, DataScanResult, EngineInfo, EventData, RunSweepInfo, StartInfo } from '../../protocol';
 import { checkedOrThrow, type CheckedGraph } from '../../core/analysis/checked';
-import { activationsPerSample, estimateRunMemory, formatGiB, type RunMemoryEstimate } from '../../core/analysis/memory';
-import { optimizerSlots } from '../../core/optim/registry';
+import { runOptimizerSlots, trainingMemoryVerdict, type MemoryLimits, type RunMemoryEstimate } from '../../core/analysis/memory';
 import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Backend } from '../../core/backend/types';
 import type { GpuContext } from '../../core/gpu/context';
 import type { AcquireGpu } from '../../core/gpu/select';
 import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, type PreparedData, type Samples, type TextEncoding } from '../../core/data';
-import { sessionCheckpointCopies, type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
+import { type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
 
@@ -208,39 +207,27 @@ export function checkedGraph(json: unknown): CheckedGraph & { readonly training:
 }
 
 /**
- * A run's peak memory estimate (core/analysis/memory.ts) at `batchSize` — with `residentBytes`,
- * what the engine holds already (the data loaded), and `probed`, whether it runs probes — refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming
- * the figures, when it is above the host's limit, or the model and activations above what the
- * backend's memory can grow to.
+ * A run's memory verdict (core/analysis/memory.ts, `trainingMemoryVerdict`: the one the Problems
+ * panel shows) at `batchSize` — with `residentBytes`, what the engine holds already (the data
+ * loaded), `streamedDataBytes`, a streamed folder's budget, and `probed`, whether it runs probes —
+ * refused with `E_TRAIN_TOO_MUCH_MEMORY`, naming the figures and the largest batch that fits, when
+ * it is above the host's limit, or the model and activations above what the backend's memory can
+ * grow to. Answers the estimate.
  */
 export function checkMemory(g: CheckedGraph, batchSize: number, host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>, residentBytes = 0, streamedDataBytes = 0, probed = false): RunMemoryEstimate {
-  const t = g.training!;
-  const slots = Math.max(optimizerSlots(t.optimizer), ...(t.groups ?? []).map((q) => (q.optimizer ? optimizerSlots(q.optimizer) : 0)));
-  const estimate = estimateRunMemory({
-    params: g.params,
-    activationsPerSample: activationsPerSample(g.ir, g.shapesAt(batchSize)),
-    batchSize,
-    optimizerSlots: slots,
-    checkpointCopies: sessionCheckpointCopies(4 * g.params * (1 + slots), Boolean(t.earlyStopping)),
-    weightCopies: probed ? 1 : 0,
-    residentBytes,
-    streamedDataBytes,
-  });
-  const p = estimate.parts;
-  const parts = `the model with its gradients and optimizer state ${formatGiB(p.model)}, activations ${formatGiB(p.activations)}`;
-  const advice = 'Use smaller layers or a smaller batch.';
-  const onBackend = p.model + p.activations;
-  if (host.backendMemoryLimitBytes !== undefined && onBackend > host.backendMemoryLimitBytes) {
-    throw coded('E_TRAIN_TOO_MUCH_MEMORY', `Training this design at batch ${batchSize} needs ${formatGiB(onBackend)} on the compute backend (${parts}), more than the ${formatGiB(host.backendMemoryLimitBytes)} its memory can grow to. ${advice}`);
-  }
-  const limit = host.memoryLimitBytes;
-  if (limit !== undefined && estimate.bytes > limit) {
-    throw coded(
-      'E_TRAIN_TOO_MUCH_MEMORY',
-      `Training this design at batch ${batchSize} needs about ${formatGiB(estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.probes ? `, the probes' copy of the weights ${formatGiB(p.probes)}` : ''}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limit)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`,
-    );
-  }
-  return estimate;
+  const byId = new Map(g.ir.nodes.map((n) => [n.id, n]));
+  const design = { training: g.training, nodes: g.order.map((id) => byId.get(id)!) };
+  const v = trainingMemoryVerdict(design, (b) => g.shapesAt(b), batchSize, { training: g.training!, optimizerSlots: runOptimizerSlots(g.training!), probed, residentBytes, streamedDataBytes }, hostMemoryLimits(host));
+  if (v.over) throw coded('E_TRAIN_TOO_MUCH_MEMORY', v.message!);
+  return v.estimate;
+}
+
+/** A host's memory limits as the verdict takes them (the engine's hello answers the same). */
+export function hostMemoryLimits(host: Pick<TrainingHost, 'memoryLimitBytes' | 'backendMemoryLimitBytes'>): MemoryLimits {
+  const finite = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? n : undefined);
+  const machineBytes = finite(host.memoryLimitBytes);
+  const backendBytes = finite(host.backendMemoryLimitBytes);
+  return { ...(machineBytes !== undefined ? { machineBytes } : {}), ...(backendBytes !== undefined ? { backendBytes } : {}) };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ServiceHandlers } from '../../protocol/rpc';
 import { PROTOCOL_VERSION, type engineService } from '../../protocol';
 import { ENGINE_VERSION } from '../../base/version';
 import { analyzeGraph } from '../../core/analysis/validate';
-import { coded, type ServiceContext } from './context';
+import { coded, hostMemoryLimits, type ServiceContext } from './context';
 
 /** The engine service: the handshake, ping, graph analysis. */
 export function engineHandlers(ctx: ServiceContext): ServiceHandlers<typeof engineService> {
@@ -10,7 +10,7 @@ export function engineHandlers(ctx: ServiceContext): ServiceHandlers<typeof engi
   return {
     'engine.hello': ({ protocol }) => {
       if (protocol !== PROTOCOL_VERSION) throw coded('E_PROTOCOL_VERSION', `The app speaks protocol v${protocol}, the engine v${PROTOCOL_VERSION}. Reinstall Netwright so both match.`);
-      return { name: 'netwright-engine', version: ENGINE_VERSION, protocol: PROTOCOL_VERSION, pid: env.pid, runtime: env.runtime, backend: env.backend };
+      return { name: 'netwright-engine', version: ENGINE_VERSION, protocol: PROTOCOL_VERSION, pid: env.pid, runtime: env.runtime, backend: env.backend, ...(env.training ? { memory: hostMemoryLimits(env.training) } : {}) };
     },
     'engine.ping': () => ({ time: Date.now() }),
     'graph.analyze': ({ graph, batchSize }) => {

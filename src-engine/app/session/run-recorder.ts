@@ -1,4 +1,5 @@
 import type { PreparedData, Samples } from '../../core/data';
+import { PENDING_BEST_MAX_BYTES } from '../../core/analysis/memory';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
 import type { EventData } from '../../protocol';
@@ -8,23 +9,6 @@ import type { TakenFrame } from './probe-scheduler';
 
 /** Write the run store's last/best checkpoints at epoch ends at most this often (ms); always at the end. */
 const CHECKPOINT_EVERY_MS = 2000;
-/**
- * A best epoch sooner than CHECKPOINT_EVERY_MS after the last write waits for the next one as a
- * copy when the state (weights, buffers, optimizer buffers) is at most this many bytes — a small
- * model's fast epochs, where a write each would cost more than the copy; a larger one is written
- * at once, from the live tensors.
- */
-const PENDING_BEST_MAX_BYTES = 64 * 2 ** 20;
-
-/**
- * Copies of the weights and optimizer state a recorded session keeps besides the live ones, for a
- * state of `stateBytes`: the rollback snapshot, and a best checkpoint waiting to be written (a
- * small state's) or kept for early stopping to put back (`TrainingLoopOptions.checkpoints`).
- */
-export function sessionCheckpointCopies(stateBytes: number, earlyStopping: boolean): number {
-  return 1 + (earlyStopping || stateBytes <= PENDING_BEST_MAX_BYTES ? 1 : 0);
-}
-
 /**
  * The one place a run is written to the run store, a loop hook: every step's loss, metrics and
  * learning rate, a rate the learner changed mid-run (a `settings` event, and the summary's

@@ -1,33 +1,96 @@
-import type { GraphIR } from '../../base/ir/types';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import { getOp } from '../ops/registry';
+import { lossNodesOf, nodesNeedingGradients } from '../autodiff/gradients';
+import { optimizerSlots } from '../optim/registry';
+import type { Diagnostic } from '../../base/ir/diagnostics';
+import { inferShapes } from './infer';
 
 /**
- * Rough training memory in bytes at `batchSize`: 4 bytes × (weights, gradients and two Adam
- * moments per parameter + every node's output and its gradient for one batch). It leaves out
- * workspace and the data set, so it is a lower bound — a design over it certainly fails.
- *
- * @param shapes output shapes as `analyzeGraph` infers them (dim 0 is the batch; ignored here).
+ * A best epoch sooner than the run recorder's write interval waits for the next write as a copy
+ * when the state (weights, buffers, optimizer buffers) is at most this many bytes — a small
+ * model's fast epochs, where a write each would cost more than the copy; a larger one is written
+ * at once, from the live tensors (app/session/run-recorder.ts).
  */
-export function estimateTrainingBytes(graph: Pick<GraphIR, 'nodes'>, shapes: Readonly<Record<string, readonly number[]>>, params: number, batchSize: number): number {
-  return 4 * (4 * params + 2 * batchSize * activationsPerSample(graph, shapes));
+export const PENDING_BEST_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * Copies of the weights and optimizer state a recorded session keeps besides the live ones, for a
+ * state of `stateBytes`: the rollback snapshot, and a best checkpoint waiting to be written (a
+ * small state's) or kept for early stopping to put back (`TrainingLoopOptions.checkpoints`).
+ */
+export function sessionCheckpointCopies(stateBytes: number, earlyStopping: boolean): number {
+  return 1 + (earlyStopping || stateBytes <= PENDING_BEST_MAX_BYTES ? 1 : 0);
+}
+
+/**
+ * What a training run of a graph holds, in float32 values, as the executor (core/autodiff/executor.ts)
+ * allocates it: every weight, and the trained ones' gradients (a frozen node's are never
+ * allocated); and per plan (one batch size), every node's output and workspace, and the output
+ * gradients of the nodes `nodesNeedingGradients` names — none in a frozen prefix.
+ */
+export interface TrainingFootprint {
+  /** Every parameter. */
+  params: number;
+  /** The parameters the optimizer updates (not frozen): they have a gradient and optimizer buffers. */
+  trained: number;
+  /** One plan's node outputs. */
+  activations: number;
+  /** One plan's output gradients. */
+  gradients: number;
+  /** One plan's workspaces (OpDef.workspace: a convolution's unfolded columns, a BatchNorm's normalised input). */
+  workspace: number;
+}
+
+const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * Math.max(b, 0), 1);
+
+/**
+ * A graph's {@link TrainingFootprint} at the batch size of `shapes` (every node's output shape, as
+ * `analyzeGraph` or `CheckedGraph.shapesAt` infers them). Nodes whose shape is unknown (a design
+ * with errors) count nothing.
+ *
+ * @param nodes the graph's nodes in a topological order (attribute defaults filled).
+ */
+export function trainingFootprint(graph: Pick<GraphIR, 'training'> & { nodes: readonly NodeIR[] }, shapes: Readonly<Record<string, readonly number[]>>): TrainingFootprint {
+  const f: TrainingFootprint = { params: 0, trained: 0, activations: 0, gradients: 0, workspace: 0 };
+  const shapeOf = (id: string) => (Object.hasOwn(shapes, id) ? shapes[id] : undefined);
+  const paramsOf = new Map<string, number>();
+  for (const node of graph.nodes) {
+    const def = getOp(node.op);
+    const output = shapeOf(node.id);
+    const inputs = node.inputs.map(shapeOf);
+    if (!def || !output || inputs.some((s) => !s)) continue;
+    const args = { inputs: inputs as number[][], attrs: node.attrs };
+    try {
+      const p = (def.params?.(args) ?? []).reduce((a, s) => a + count(s.shape), 0);
+      paramsOf.set(node.id, p);
+      f.params += p;
+      if (node.frozen !== true) f.trained += p;
+      f.activations += count(output);
+      for (const w of def.workspace?.({ ...args, output: [...output] }) ?? []) f.workspace += count(w.shape);
+    } catch {
+      // A rule that throws on this design: the analysis reports it; it counts nothing here.
+    }
+  }
+  const needing = nodesNeedingGradients(graph.nodes, lossNodesOf({ nodes: [...graph.nodes], training: graph.training }), (n) => n.frozen !== true && (paramsOf.get(n.id) ?? 0) > 0);
+  for (const id of needing) f.gradients += count(shapeOf(id) ?? []);
+  return f;
 }
 
 /** What a run's memory estimate is made of (`estimateRunMemory`). */
 export interface RunMemoryInputs {
-  params: number;
-  /** Values of every node's output for one sample (the sum over nodes of the shape without its batch dim). */
-  activationsPerSample: number;
-  batchSize: number;
-  /** Buffers the optimizer keeps per parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
+  /** What the run holds at its batch size (`trainingFootprint`). */
+  footprint: TrainingFootprint;
+  /** Buffers the optimizer keeps per trained parameter (Adam 2, SGD with momentum 1; `optimizerSlots`). */
   optimizerSlots: number;
   /**
    * Copies of the weights and optimizer state kept while training besides the live ones: a
    * session's rollback snapshot, and a best checkpoint kept for early stopping or waiting to be
-   * written (`sessionCheckpointCopies`, app/session/run-recorder.ts).
+   * written (`sessionCheckpointCopies`).
    */
   checkpointCopies: number;
   /**
-   * Copies of the weights alone kept while training: the gradient probe's, of the weights before a
-   * probed step (its update ratio, app/probes/gradient-probe.ts); 0 without probes.
+   * Copies of the trained weights kept while training: the gradient probe's, of the weights before
+   * a probed step (its update ratio, app/probes/gradient-probe.ts); 0 without probes.
    */
   weightCopies?: number;
   /** What the engine holds already, measured (its resident memory with the data loaded), or 0. */
@@ -47,50 +110,168 @@ export interface RunMemoryEstimate {
 
 /**
  * The most memory a run will hold at once: what the engine holds now (code, the loaded data), the
- * model on the backend (weights, gradients, optimizer buffers), the copies of its state kept while
- * it trains, the probes' copy of the weights, and the activations and their gradients of the batch's plan and of one more (a
- * partial last batch, evaluation), and a streamed set's memory budget. Float32 throughout. `bench/memory.ts` compares it with the
- * engine's measured peak.
+ * model on the backend (weights, the trained ones' gradients and optimizer buffers), the copies of
+ * its state kept while it trains, the probes' copy of the trained weights, two plans of
+ * activations, workspaces and output gradients (the batch's, and one more: a partial last batch,
+ * evaluation), and a streamed set's memory budget. Float32 throughout. `bench/memory.ts` compares
+ * it with the engine's measured peak.
  */
 export function estimateRunMemory(m: RunMemoryInputs): RunMemoryEstimate {
+  const f = m.footprint;
   const parts = {
     resident: m.residentBytes,
-    model: 4 * m.params * (2 + m.optimizerSlots),
-    checkpoints: 4 * m.params * (1 + m.optimizerSlots) * m.checkpointCopies,
-    probes: 4 * m.params * (m.weightCopies ?? 0),
-    activations: 4 * 2 * m.activationsPerSample * 2 * m.batchSize,
+    model: 4 * (f.params + f.trained * (1 + m.optimizerSlots)),
+    checkpoints: 4 * (f.params + f.trained * m.optimizerSlots) * m.checkpointCopies,
+    probes: 4 * f.trained * (m.weightCopies ?? 0),
+    activations: 4 * 2 * (f.activations + f.gradients + f.workspace),
     data: m.streamedDataBytes ?? 0,
   };
   return { bytes: parts.resident + parts.model + parts.checkpoints + parts.probes + parts.activations + parts.data, parts };
 }
 
-/** Values per sample over every node's output (shapes as `analyzeGraph` infers them, dim 0 the batch). */
-export function activationsPerSample(graph: Pick<GraphIR, 'nodes'>, shapes: Readonly<Record<string, readonly number[]>>): number {
-  let activations = 0;
-  for (const node of graph.nodes) {
-    const shape = Object.hasOwn(shapes, node.id) ? shapes[node.id] : undefined;
-    if (!shape) continue;
-    let per = 1;
-    for (let i = 1; i < shape.length; i++) per *= shape[i];
-    activations += per;
-  }
-  return activations;
+/** How much memory a run may use: the machine's share (NETWRIGHT_MEMORY_SHARE) and what the compute backend's own memory can grow to. Absent: no limit. */
+export interface MemoryLimits {
+  machineBytes?: number;
+  backendBytes?: number;
 }
 
-/** Above this estimate the problems panel warns (the engine refuses by the machine's memory). */
-export const MEMORY_WARN_BYTES = 2 ** 30;
+/** What a run holds besides its design, and what it is measured against (`trainingMemoryVerdict`). */
+export interface RunMemorySetup {
+  training: Pick<TrainingConfig, 'earlyStopping'>;
+  /** The most buffers any of its optimizers keeps per parameter (`optimizerSlots`). */
+  optimizerSlots: number;
+  /** Whether it runs probes (the gradient probe's copy of the weights). */
+  probed?: boolean;
+  residentBytes?: number;
+  streamedDataBytes?: number;
+}
+
+/** Whether a run fits, and if not, which limit it passes and the largest batch that fits. */
+export interface MemoryVerdict {
+  batchSize: number;
+  estimate: RunMemoryEstimate;
+  /** The model and activations: what the compute backend's own memory holds. */
+  onBackend: number;
+  /** Absent: it fits. */
+  over?: 'backend' | 'machine';
+  /** With `over`: the largest batch below `batchSize` that fits (0: none does). */
+  largestBatch?: number;
+  /** With `over`: what Start answers and Problems shows (code `E_TRAIN_TOO_MUCH_MEMORY`). */
+  message?: string;
+}
+
+/**
+ * One verdict on a run's memory, for the Problems panel (the design as it stands) and for Start
+ * (`train.start`, again with the data loaded): its estimate at `batchSize` (`estimateRunMemory`)
+ * against the limits, and when it does not fit, the largest batch that does (a search over
+ * `shapesAt`; none when it cannot infer other sizes).
+ *
+ * @param shapesAt every node's output shape at a batch size, or undefined where it cannot say.
+ */
+export function trainingMemoryVerdict(
+  graph: Pick<GraphIR, 'training'> & { nodes: readonly NodeIR[] },
+  shapesAt: (batch: number) => Readonly<Record<string, readonly number[]>> | undefined,
+  batchSize: number,
+  setup: RunMemorySetup,
+  limits: MemoryLimits,
+): MemoryVerdict {
+  const at = (b: number): { estimate: RunMemoryEstimate; onBackend: number; over?: 'backend' | 'machine' } | undefined => {
+    const shapes = shapesAt(b);
+    if (!shapes) return undefined;
+    const footprint = trainingFootprint(graph, shapes);
+    const stateBytes = 4 * (footprint.params + footprint.trained * setup.optimizerSlots);
+    const estimate = estimateRunMemory({
+      footprint,
+      optimizerSlots: setup.optimizerSlots,
+      checkpointCopies: sessionCheckpointCopies(stateBytes, Boolean(setup.training.earlyStopping)),
+      weightCopies: setup.probed ? 1 : 0,
+      residentBytes: setup.residentBytes ?? 0,
+      streamedDataBytes: setup.streamedDataBytes ?? 0,
+    });
+    const onBackend = estimate.parts.model + estimate.parts.activations;
+    const over = limits.backendBytes !== undefined && onBackend > limits.backendBytes ? 'backend' : limits.machineBytes !== undefined && estimate.bytes > limits.machineBytes ? 'machine' : undefined;
+    return { estimate, onBackend, ...(over ? { over } : {}) };
+  };
+  const here = at(batchSize) ?? { estimate: estimateRunMemory({ footprint: { params: 0, trained: 0, activations: 0, gradients: 0, workspace: 0 }, optimizerSlots: 0, checkpointCopies: 0, residentBytes: 0 }), onBackend: 0 };
+  const verdict: MemoryVerdict = { batchSize, estimate: here.estimate, onBackend: here.onBackend };
+  if (!here.over) return verdict;
+  verdict.over = here.over;
+  // The largest batch that fits: memory grows with the batch, so a binary search (a size a shape
+  // rule refuses counts as not fitting; where the shapes are unknown, there is no answer).
+  let lo = 0;
+  let hi = batchSize;
+  let known = true;
+  while (known && hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    let fits: boolean | undefined;
+    try {
+      const r = at(mid);
+      fits = r && !r.over;
+    } catch {
+      fits = false;
+    }
+    if (fits === undefined) known = false;
+    else if (fits) lo = mid;
+    else hi = mid;
+  }
+  if (known) verdict.largestBatch = lo;
+  verdict.message = memoryMessage(verdict, limits);
+  return verdict;
+}
+
+/** A refusal's text: what the run needs, its parts, the limit it passes, and what to do. */
+function memoryMessage(v: MemoryVerdict, limits: MemoryLimits): string {
+  const p = v.estimate.parts;
+  const parts = `the model with its gradients and optimizer state ${formatGiB(p.model)}, activations ${formatGiB(p.activations)}`;
+  const advice =
+    v.largestBatch === undefined
+      ? 'Use smaller layers or a smaller batch.'
+      : v.largestBatch > 0
+        ? `Batch ${v.largestBatch} is the largest that fits; or freeze more layers, or use smaller ones.`
+        : 'No batch size fits: freeze more layers, or use smaller ones.';
+  if (v.over === 'backend') {
+    return `Training this design at batch ${v.batchSize} needs ${formatGiB(v.onBackend)} on the compute backend (${parts}), more than the ${formatGiB(limits.backendBytes!)} its memory can grow to (the CPU backend's WebAssembly memory). ${advice}`;
+  }
+  return `Training this design at batch ${v.batchSize} needs about ${formatGiB(v.estimate.bytes)} (${parts}, checkpoints ${formatGiB(p.checkpoints)}${p.probes ? `, the probes' copy of the weights ${formatGiB(p.probes)}` : ''}${p.resident ? `, the engine and its data ${formatGiB(p.resident)}` : ''}${p.data ? `, decoded images of the folder streamed from disk ${formatGiB(p.data)} (its memory budget)` : ''}), more than the ${formatGiB(limits.machineBytes!)} Netwright may use on this machine (NETWRIGHT_MEMORY_SHARE of its memory). ${advice}`;
+}
 
 /** `n` bytes as GiB or MiB, for messages. */
 export function formatGiB(n: number): string {
   return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : `${Math.ceil(n / 2 ** 20)} MiB`;
 }
 
-/** The warning (code `W_MEMORY`) for a design whose training needs more than MEMORY_WARN_BYTES, else undefined. */
-export function memoryWarning(bytes: number, batchSize: number): { code: string; severity: 'warning'; message: string } | undefined {
-  if (!(bytes > MEMORY_WARN_BYTES)) return undefined;
-  return {
-    code: 'W_MEMORY',
-    severity: 'warning',
-    message: `Training this design at batch ${batchSize} needs at least ${formatGiB(bytes)} (weights, gradients, optimizer state and activations); it may not fit in this machine's memory. Use smaller layers or a smaller batch.`,
+/** The most buffers any optimizer of a run keeps per parameter (its groups' included). */
+export function runOptimizerSlots(t: Pick<TrainingConfig, 'optimizer' | 'groups'>): number {
+  const slots = (o: TrainingConfig['optimizer'] | undefined) => {
+    try {
+      return o ? optimizerSlots(o) : 0;
+    } catch {
+      return 2; // a kind no file declares (the analysis reports it): as Adam
+    }
   };
+  return Math.max(slots(t.optimizer), ...(t.groups ?? []).map((q) => slots(q.optimizer)));
+}
+
+/**
+ * The Problems panel's memory verdict on a design as analysed (`analyzeGraph`): Start's first
+ * check (`train.start` before the data is loaded, app/handlers/context.ts `checkMemory`), with the
+ * limits the engine answers in its hello (`EngineInfo.memory`), as an error diagnostic when it
+ * would refuse. Other batch sizes' shapes are inferred from the normalised graph when it has no
+ * errors.
+ */
+export function designMemoryVerdict(
+  analysis: { graph?: GraphIR; order?: readonly string[]; shapes: Readonly<Record<string, readonly number[]>> },
+  raw: GraphIR,
+  batchSize: number,
+  limits: MemoryLimits,
+): { verdict: MemoryVerdict; diagnostic?: Diagnostic } {
+  const g = analysis.graph ?? raw;
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  const nodes = analysis.order && analysis.graph ? analysis.order.map((id) => byId.get(id)!) : g.nodes;
+  const sorted = analysis.order && analysis.graph ? nodes : undefined;
+  const shapesAt = (b: number) => (b === batchSize ? analysis.shapes : sorted ? inferShapes(sorted, { batchSize: b }).shapes : undefined);
+  const t = g.training;
+  const setup: RunMemorySetup = { training: t ?? {}, optimizerSlots: t?.optimizer ? runOptimizerSlots(t) : 2 };
+  const verdict = trainingMemoryVerdict({ nodes, training: t }, shapesAt, batchSize, setup, limits);
+  return verdict.message ? { verdict, diagnostic: { code: 'E_TRAIN_TOO_MUCH_MEMORY', severity: 'error', message: verdict.message } } : { verdict };
 }

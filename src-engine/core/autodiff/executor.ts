@@ -1,11 +1,11 @@
 import { graphInputs } from '../../base/ir/inputs';
 import type { Backend } from '../backend/types';
 import type { GraphIR, NodeIR } from '../../base/ir/types';
-import { trainingLossNodes } from '../../base/ir/training';
 import { statisticsFrozen } from '../../base/ir/freeze';
 import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
 import { planFusions, type FusedGroup } from './fusion';
+import { lossNodesOf, nodesNeedingGradients } from './gradients';
 import { getOp } from '../ops/registry';
 import { referenceKernel } from '../ops/kernels/registry';
 import type { ReferenceKernel } from '../ops/kernels/kernel';
@@ -292,37 +292,6 @@ function planFor(family: Family, batchSize: number, order: readonly string[], sh
   return plan;
 }
 
-/**
- * Which nodes need a gradient: those with parameters that are not frozen, or fed by one that
- * does (forward pass), and which reach a loss (backward pass). Everything else — Inputs, the
- * target path, branches that only feed metrics, a frozen backbone — gets no gradient storage
- * and no backward call.
- */
-function nodesNeedingGradients(family: Family, byId: Map<string, NodeIR>, order: readonly string[]): Set<string> {
-  const requires = new Set<string>();
-  for (const id of order) {
-    const node = byId.get(id)!;
-    const def = getOp(node.op)!;
-    if (family.gradientRoots.has(id)) {
-      requires.add(id);
-      continue;
-    }
-    if (def.differentiable === false || !referenceKernel(def).backward) continue;
-    if (trainsParams(family, node) || node.inputs.some((i) => requires.has(i))) {
-      requires.add(id);
-    }
-  }
-  const reaches = new Set<string>();
-  const stack = family.lossNodes.filter((id) => requires.has(id));
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (reaches.has(id)) continue;
-    reaches.add(id);
-    for (const i of byId.get(id)!.inputs) if (requires.has(i)) stack.push(i);
-  }
-  return reaches;
-}
-
 /** Each node's step: its context (tensors wired once), and the kernels it runs (the backend's override, else the op's reference kernel). */
 function buildSteps(
   family: Family,
@@ -493,7 +462,12 @@ class HostPlan implements CompiledGraph {
     this.rng = family.rng;
     this.byId = new Map(graph.nodes.map((n) => [n.id, n]));
     this.zero = backend.zero ? (a: Float32Array) => backend.zero!(a) : (a: Float32Array) => a.fill(0);
-    this.reaches = nodesNeedingGradients(family, this.byId, order);
+    this.reaches = nodesNeedingGradients(
+      order.map((id) => this.byId.get(id)!),
+      family.lossNodes,
+      (node) => trainsParams(family, node),
+      family.gradientRoots,
+    );
     this.lossSet = new Set(family.lossNodes);
     this.inputNames = new Set(graphInputs(graph).map((n) => n.id));
     if (!family.onDemand) this.built = this.build();
@@ -943,11 +917,6 @@ function trainsParams(family: Family, node: NodeIR): boolean {
 
 function shapeArgs(node: NodeIR, shapes: Record<string, number[]>): ShapeArgs {
   return { inputs: node.inputs.map((i) => shapes[i]), attrs: node.attrs };
-}
-
-function lossNodesOf(g: GraphIR): string[] {
-  if (g.training) return trainingLossNodes(g.training);
-  return g.nodes.filter((n) => getOp(n.op)?.isLoss).map((n) => n.id);
 }
 
 /** FNV-1a over UTF-16 code units. */

@@ -16,6 +16,12 @@ export const EngineInfo = z.object({
   pid: z.number().int(),
   runtime: z.enum(['electron-utility', 'node-child', 'in-process']),
   backend: ComputeBackendInfo,
+  /**
+   * What a run may use (core/analysis/memory.ts `MemoryLimits`): the machine's share and what the
+   * compute backend's memory can grow to, in bytes. The Problems panel's memory verdict is the one
+   * Start gives with them. Absent: the engine trains nothing, or sets no limit.
+   */
+  memory: z.object({ machineBytes: z.number().positive().optional(), backendBytes: z.number().positive().optional() }).optional(),
 });
 export type EngineInfo = z.infer<typeof EngineInfo>;
 

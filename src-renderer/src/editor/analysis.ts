@@ -1,4 +1,4 @@
-import { getOp, type Diagnostic, type GraphIR, analyzeGraph, estimateTrainingBytes, memoryWarning } from '../../../src-engine/facade';
+import { getOp, type Diagnostic, type GraphIR, type MemoryLimits, analyzeGraph, designMemoryVerdict } from '../../../src-engine/facade';
 import { UNCONNECTED } from './graph';
 
 /** What the canvas shows about a design: the engine's own analysis plus per-node figures. */
@@ -15,8 +15,9 @@ export interface DesignAnalysis {
   /** The batch size shapes were inferred with (undefined: unknown, shown as N). */
   batchSize?: number;
   /**
-   * Rough training memory in bytes: 4 bytes × (weights, gradients and two Adam moments per
-   * parameter + every node's output and its gradient for one batch).
+   * A run's memory estimate in bytes at the batch size, before any data (`designMemoryVerdict`:
+   * the weights, the trained ones' gradients and optimizer state, checkpoint copies, two plans of
+   * activations, workspaces and the gradients a backward computes — none in a frozen prefix).
    */
   memoryBytes: number;
   /** How long the analysis took, in ms. */
@@ -37,9 +38,10 @@ export function engineGraph(graph: GraphIR): GraphIR {
  * Analyse a design the way the engine will: `analyzeGraph` from src-engine/base/ir on exactly the
  * document's IR. The one adaptation: an input slot the user has not connected yet (`""` in
  * `inputs`) is left out, so the engine reports it as a missing input on that node rather than
- * as a reference to a node called "".
+ * as a reference to a node called "". `limits`: what the engine may use (`EngineInfo.memory`), for
+ * the memory verdict Start gives.
  */
-export function analyzeDesign(graph: GraphIR): DesignAnalysis {
+export function analyzeDesign(graph: GraphIR, limits: MemoryLimits = {}): DesignAnalysis {
   const t0 = performance.now();
   const batchSize = graph.training && Number.isInteger(graph.training.batchSize) && graph.training.batchSize >= 1 ? graph.training.batchSize : undefined;
   const a = analyzeGraph(engineGraph(graph), batchSize === undefined ? {} : { batchSize });
@@ -57,9 +59,11 @@ export function analyzeDesign(graph: GraphIR): DesignAnalysis {
       // The engine's own analysis reports a node whose rules throw; the badge just stays empty.
     }
   }
-  const memoryBytes = estimateTrainingBytes(graph, a.shapes, a.params, batchSize ?? 1);
-  // The problems panel warns about a design too large to train before Train is pressed.
-  const tooBig = batchSize === undefined ? undefined : memoryWarning(memoryBytes, batchSize);
+  // Start's verdict on memory, with the engine's limits (EngineInfo.memory): the Problems panel
+  // shows the refusal, and the largest batch that fits, before Train is pressed.
+  const memory = designMemoryVerdict(a, engineGraph(graph), batchSize ?? 1, batchSize === undefined ? {} : limits);
+  const memoryBytes = memory.verdict.estimate.bytes;
+  const tooBig = memory.diagnostic;
   // An empty canvas is where every design starts, not a problem (the start panel shows instead);
   // the engine still refuses to train one.
   const found = graph.nodes.length === 0 ? a.diagnostics.filter((d) => d.code !== 'E_EMPTY') : a.diagnostics;

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand';
-import { getOp, isGraphInput, type ComputeChoice } from '../../../src-engine/facade';
+import { getOp, isGraphInput, type ComputeChoice, type GraphIR } from '../../../src-engine/facade';
 import { EditCode, type EditAction, type EditRefusal } from '../editor/actions';
 import { analyzeDesign, type DesignAnalysis } from '../editor/analysis';
 import { copyNodes, pasteAction, type Clipboard } from '../editor/clipboard';
@@ -15,6 +15,7 @@ import type { LayoutOptions } from '../editor/layout';
 import { newInputAttrs } from '../editor/training-defaults';
 import { applyEdit, type EditResult } from '../editor/reducer';
 import type { Notice, NoticeExtra, SessionState } from './session-store';
+import type { EngineStore } from './engine-store';
 
 /** The open document's file: `path` is undefined until first saved. */
 export interface FileInfo {
@@ -258,7 +259,9 @@ function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelect
  * Each window (and each test that wants one) makes its own, with the session store it tells
  * (`useEditor` is the window's); nothing is shared between two, not even the pending analysis.
  */
-export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>) {
+export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>, engine?: Pick<StoreApi<EngineStore>, 'getState'>) {
+  // The engine's memory limits (its hello's `memory`), for the memory verdict Start gives; none before it answers.
+  const analyze = (graph: GraphIR) => analyzeDesign(graph, engine?.getState().info?.memory ?? {});
   return createStore<EditorState>((set, get) => {
     // The pending live analysis of this store's document (debounced after each edit).
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -288,7 +291,7 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
       history: createHistory(initial),
       selectedNodes: new Set(),
       selectedEdges: new Set(),
-      analysis: analyzeDesign(initial.graph),
+      analysis: analyze(initial.graph),
       analysisPending: false,
       file: { name: 'Untitled', saved: initial },
       ui: {},
@@ -350,7 +353,7 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
           history: createHistory(doc),
           selectedNodes: new Set(),
           selectedEdges: new Set(),
-          analysis: analyzeDesign(doc.graph),
+          analysis: analyze(doc.graph),
           analysisPending: false,
           file: { ...file, saved },
           ui,
@@ -378,7 +381,7 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
       analyzeNow() {
         if (timer !== undefined) clearTimeout(timer);
         timer = undefined;
-        set({ analysis: analyzeDesign(get().history.present.graph), analysisPending: false });
+        set({ analysis: analyze(get().history.present.graph), analysisPending: false });
       },
     };
   });

@@ -51,8 +51,12 @@ export interface WindowStores {
  */
 export function createWindowStores(): WindowStores {
   const session = createSessionStore();
-  const editor = createEditorStore(session);
   const engine = createEngineStore();
+  const editor = createEditorStore(session, engine);
+  // The memory verdict in Problems is Start's: analysed again once the engine says its limits.
+  engine.subscribe((s, prev) => {
+    if (s.info?.memory !== prev.info?.memory) editor.getState().analyzeNow();
+  });
   const run = createRunStore();
   const trainUi = createTrainUiStore();
   const sweep = createSweepStore(engine);

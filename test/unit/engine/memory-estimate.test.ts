@@ -11,7 +11,9 @@ import type { OptimizerConfig } from '../../../src-engine/base/ir/types';
 import { readFileSync } from 'node:fs';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { tensor } from '../../../src-engine/base/tensor';
-import { estimateRunMemory } from '../../../src-engine/core/analysis/memory';
+import { estimateRunMemory, trainingFootprint } from '../../../src-engine/core/analysis/memory';
+import { freezeNodes } from '../../../src-engine/base/ir/freeze';
+import { analyzeDesign } from '../../../src-renderer/src/editor/analysis';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { prepareData } from '../../../src-engine/core/data';
@@ -58,15 +60,19 @@ describe('the run memory estimate', () => {
     }
   });
 
-  it('adds its parts: resident, model (weights, gradients, optimizer buffers), checkpoint copies, two plans of activations', () => {
-    const e = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
-    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 50 * 2 * 8, data: 0 });
+  it('adds its parts: resident, model (weights, the trained ones\' gradients and optimizer buffers), checkpoint copies, two plans of activations, workspaces and gradients', () => {
+    const footprint = { params: 1000, trained: 1000, activations: 400, gradients: 300, workspace: 100 };
+    const e = estimateRunMemory({ footprint, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
+    expect(e.parts).toEqual({ resident: 1e6, model: 4 * 1000 * 4, checkpoints: 4 * 1000 * 3 * 3, probes: 0, activations: 4 * 2 * 800, data: 0 });
     expect(e.bytes).toBe(1e6 + 16_000 + 36_000 + 6_400);
-    // Probes: the gradient probe's copy of the weights before a probed step.
-    const probed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, weightCopies: 1 });
+    // Frozen weights: no gradient, no optimizer buffers, none in a checkpoint's optimizer state.
+    const frozen = estimateRunMemory({ footprint: { ...footprint, trained: 100 }, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6 });
+    expect([frozen.parts.model, frozen.parts.checkpoints]).toEqual([4 * (1000 + 100 * 3), 4 * (1000 + 100 * 2) * 3]);
+    // Probes: the gradient probe's copy of the trained weights before a probed step.
+    const probed = estimateRunMemory({ footprint, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, weightCopies: 1 });
     expect(probed.bytes - e.bytes).toBe(4 * 1000);
     // A folder streamed from disk: its memory budget (decoded images it may come to hold) is counted too.
-    const streamed = estimateRunMemory({ params: 1000, activationsPerSample: 50, batchSize: 8, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, streamedDataBytes: 2 ** 28 });
+    const streamed = estimateRunMemory({ footprint, optimizerSlots: 2, checkpointCopies: 3, residentBytes: 1e6, streamedDataBytes: 2 ** 28 });
     expect(streamed.parts.data).toBe(2 ** 28);
     expect(streamed.bytes).toBe(e.bytes + 2 ** 28);
   });
@@ -136,6 +142,63 @@ describe('the run memory estimate', () => {
     expect(train.params.every((p) => p.grad.data.some((v) => v !== 0))).toBe(true);
   });
 
+  it('the footprint is what a plan allocates: outputs, workspaces, the gradients a backward computes (none in a frozen prefix), the trained weights\' gradients (#59)', () => {
+    for (const frozen of [[], FROZEN_PREFIX]) {
+      const checked = checkedOrThrow(mnistCnn(frozen));
+      const f = trainingFootprint(sortedNodes(checked), checked.shapesAt(16));
+      let floats = 0;
+      const ref = createReferenceBackend();
+      const plan = compileGraph(checked, { batchSize: 16, backend: { ...ref, alloc: (n) => ((floats += n), ref.alloc(n)) }, seed: 1 });
+      const weights = plan.params.reduce((n, p) => n + p.value.data.length, 0) + plan.buffers.reduce((n, b) => n + b.value.data.length, 0);
+      expect(floats - weights, `${frozen.length} frozen: activations, workspaces, gradients`).toBe(f.activations + f.workspace + f.gradients);
+      floats = 0;
+      plan.input('image').data.fill(0.5);
+      plan.input('label').data.fill(3);
+      plan.forward(true);
+      plan.backward();
+      expect(floats, `${frozen.length} frozen: parameter gradients`).toBe(f.trained);
+      expect(f.params).toBe(checked.params);
+    }
+  });
+
+  it('freezing a prefix lowers the estimate: no activation gradient in it, no gradient or optimizer state for its weights (#59)', () => {
+    const estimate = (frozen: string[]) => checkMemory(checkedOrThrow(mnistCnn(frozen)), 64, {});
+    const [all, some] = [estimate([]), estimate(FROZEN_PREFIX)];
+    expect(some.bytes).toBeLessThan(all.bytes);
+    expect(some.parts.activations).toBeLessThan(0.75 * all.parts.activations);
+    // Adam: the 31,370 weights of fc have a gradient and two moments, the 19,008 frozen ones none.
+    expect([all.parts.model, some.parts.model]).toEqual([4 * 50_378 * 4, 4 * (50_378 + 31_370 * 3)]);
+  });
+
+  it('Problems and Start give one verdict on memory, naming the largest batch that fits (#59)', () => {
+    const g = mnistCnn(FROZEN_PREFIX);
+    const checked = checkedOrThrow(g);
+    const at = (b: number, limits: { memoryLimitBytes?: number; backendMemoryLimitBytes?: number }) => {
+      try {
+        return checkMemory(checked, b, limits);
+      } catch (e) {
+        return (e as Error & { code: string }).code + ': ' + (e as Error).message;
+      }
+    };
+    const fits64 = at(64, {}) as { bytes: number; parts: { model: number; activations: number } };
+    // A backend that holds the model and activations of batch 64 less one byte; a machine whose share holds the whole run's less one byte.
+    for (const limits of [{ backendMemoryLimitBytes: fits64.parts.model + fits64.parts.activations - 1 }, { memoryLimitBytes: fits64.bytes - 1 }]) {
+      const refused = at(64, limits);
+      expect(typeof refused).toBe('string');
+      const largest = Number(/Batch (\d+) is the largest that fits/.exec(refused as string)?.[1]);
+      expect(largest).toBeGreaterThan(32);
+      expect(largest).toBeLessThan(64);
+      expect(typeof at(largest, limits)).toBe('object');
+      expect(typeof at(largest + 1, limits)).toBe('string');
+      // The Problems panel, with the limits the engine's hello answers: the same refusal, as an error.
+      const memory = { ...(limits.memoryLimitBytes ? { machineBytes: limits.memoryLimitBytes } : {}), ...(limits.backendMemoryLimitBytes ? { backendBytes: limits.backendMemoryLimitBytes } : {}) };
+      const problems = analyzeDesign(g, memory).diagnostics.filter((d) => d.code === 'E_TRAIN_TOO_MUCH_MEMORY');
+      expect(problems.map((d) => [d.severity, `${d.code}: ${d.message}`])).toEqual([['error', refused]]);
+      expect(analyzeDesign(g, memory).memoryBytes).toBe(fits64.bytes);
+      expect(analyzeDesign({ ...g, training: { ...g.training!, batchSize: largest } }, memory).diagnostics.map((d) => d.code)).not.toContain('E_TRAIN_TOO_MUCH_MEMORY');
+    }
+  });
+
   it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
     const g = JSON.parse(readFileSync('examples/mnist-mlp.json', 'utf8')) as GraphIR;
     const wide = { ...g, nodes: g.nodes.map((n) => (n.id === 'fc1' ? { ...n, attrs: { ...n.attrs, outFeatures: 100_000 } } : n)) };
@@ -149,6 +212,19 @@ describe('the run memory estimate', () => {
     expect(copies({ ...wide, training: { ...wide.training!, earlyStopping: { metric: 'val_loss', mode: 'min', patience: 3 } } })).toBe(2);
   });
 });
+
+const FROZEN_PREFIX = ['conv1', 'bn1', 'conv2', 'bn2'];
+
+/** examples/mnist-cnn.json with `frozen` frozen. */
+function mnistCnn(frozen: string[]): GraphIR {
+  const g = JSON.parse(readFileSync('examples/mnist-cnn.json', 'utf8')) as GraphIR;
+  return { ...g, version: 3, nodes: freezeNodes(g.nodes, frozen, true) };
+}
+
+function sortedNodes(checked: ReturnType<typeof checkedOrThrow>) {
+  const byId = new Map(checked.ir.nodes.map((n) => [n.id, n]));
+  return { nodes: checked.order.map((id) => byId.get(id)!), training: checked.training };
+}
 
 /** A two-moons session recorded into memory: every checkpoint written (its arrays, whether they were the live ones, a copy of its weights) and the weights at each epoch's end. */
 async function recordedSession(training: Parameters<typeof twoMoonsGraph>[0]) {

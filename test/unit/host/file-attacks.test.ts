@@ -80,7 +80,7 @@ describe('file service: temp files of interrupted saves', () => {
 });
 
 describe('design-time memory warning', () => {
-  it('warns in the problems panel when training would need more than 1 GiB (Linear 784→200000 at batch 64)', () => {
+  it("the problems panel refuses as Start does a design over the engine's memory limits (Linear 784→200000 at batch 64, its weights alone over 2 GiB)", () => {
     const graph = {
       format: 'netwright.graph',
       version: 1,
@@ -91,10 +91,15 @@ describe('design-time memory warning', () => {
       outputs: {},
       training: { batchSize: 64 },
     };
-    const a = analyzeDesign(graph as never);
+    const limits = { machineBytes: 8 * 2 ** 30, backendBytes: 2 ** 31 };
+    const a = analyzeDesign(graph as never, limits);
     expect(a.memoryBytes).toBeGreaterThan(2 * 2 ** 30);
-    expect(a.diagnostics).toContainEqual(expect.objectContaining({ code: 'W_MEMORY', severity: 'warning', message: expect.stringMatching(/batch 64 needs at least 2\.\d GiB/) }));
-    const small = analyzeDesign({ ...graph, nodes: [graph.nodes[0], { ...graph.nodes[1], attrs: { outFeatures: 10, bias: true } }] } as never);
-    expect(small.diagnostics.map((d) => d.code)).not.toContain('W_MEMORY');
+    expect(a.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'E_TRAIN_TOO_MUCH_MEMORY', severity: 'error', message: expect.stringMatching(/batch 64 needs 2\.\d GiB on the compute backend .* more than the 2\.0 GiB/) }),
+    );
+    // Before the engine says its limits, no verdict.
+    expect(analyzeDesign(graph as never).diagnostics.map((d) => d.code)).not.toContain('E_TRAIN_TOO_MUCH_MEMORY');
+    const small = analyzeDesign({ ...graph, nodes: [graph.nodes[0], { ...graph.nodes[1], attrs: { outFeatures: 10, bias: true } }] } as never, limits);
+    expect(small.diagnostics.map((d) => d.code)).not.toContain('E_TRAIN_TOO_MUCH_MEMORY');
   });
 });
