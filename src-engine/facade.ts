@@ -56,6 +56,8 @@ export { imageToSample, type RgbaImage } from './core/data/image';
 export { DEFAULT_OPTIMIZER, OPTIMIZERS } from './catalog/optimizers/registry';
 export { DEFAULT_SCHEDULE, SCHEDULES } from './catalog/schedules/registry';
 export { defaultSetting } from './catalog/settings';
+// A design's training settings when it has none (Add settings; the CLI's --data for an imported model).
+export { defaultTraining, lossNodeOf } from './core/train/defaults';
 
 // The live analysis the canvas shows while a design is drawn.
 export { analyzeGraph } from './core/analysis/validate';

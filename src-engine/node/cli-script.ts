@@ -2,6 +2,7 @@
  * How a command-line tool's module starts when run as a script (`npm run train`, i.e.
  * `tsx src-engine/node/train-cli.ts`), and only then: bundled into the `netwright` command
  * (src-main/cli/netwright.ts), the module is a part of another script and must not start itself.
+ * Also how messages name a command: as the user invoked it (`commandLine`).
  */
 import type { ErrorCode } from '../base/errors';
 
@@ -19,4 +20,27 @@ export function runScript(main: (argv: string[]) => Promise<number>, internalCod
       process.exit(1);
     },
   );
+}
+
+/**
+ * The environment variable the `netwright` command sets (src-main/cli/netwright.ts) so that every
+ * message naming a command names it as the user typed it; children it starts (web mode's engine)
+ * inherit it.
+ */
+export const INVOKED_AS_ENV = 'NETWRIGHT_INVOKED_AS';
+
+/**
+ * A command line as the user would type it here: `netwright train model.json` under the installed
+ * command, `npm run train -- model.json` from a checkout (`npm run train` without arguments).
+ *
+ * @example commandLine('train', '--resume RUN --runs runs') // 'netwright train --resume RUN --runs runs'
+ */
+export function commandLine(command: string, args = '', env: NodeJS.ProcessEnv = process.env): string {
+  if (env[INVOKED_AS_ENV] === 'netwright') return args ? `netwright ${command} ${args}` : `netwright ${command}`;
+  return args ? `npm run ${command} -- ${args}` : `npm run ${command}`;
+}
+
+/** Whether `argv` asks for the usage (`--help`, `-h`): the CLIs answer it before parsing the rest. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
 }

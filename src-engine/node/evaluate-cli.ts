@@ -29,16 +29,19 @@ import type { TrainedModel } from '../core/export/model';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
-import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, startCli, wholeNumberFlag } from './train-cli';
-import { runScript, startedAs } from './cli-script';
+import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, settingsForData, startCli, wholeNumberFlag } from './train-cli';
+import { commandLine, runScript, startedAs } from './cli-script';
 
-export const USAGE = `usage: npm run evaluate -- <project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`;
+/** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
+export function usage(): string {
+  return `usage: ${commandLine('evaluate', `<project | model.json | run folder | run id> [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--split ${EVALUATION_SPLITS.join('|')}] [--limit N] [--batch-size N] [--threads N] [--which last|best] [--runs DIR] [--json]`)}\nMeasures a trained model (loss, metrics, a classifier's confusion matrix) on its dataset's test split or your own data. docs/trainer.md.`;
+}
 /** The most classes whose confusion matrix is printed as a table (`--json` always has it). */
 const MAX_PRINTED_CLASSES = 20;
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const cli = startCli(argv, parse, USAGE, out, err);
+  const cli = startCli(argv, parse, usage(), out, err);
   if (typeof cli === 'number') return cli;
   const { args, fail } = cli;
   const { json } = args;
@@ -49,9 +52,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     // A file without weights (a bare graph, a project saved before training) says how to get them.
     return fail(thrownCode(e, 'CLI_BAD_JSON'), (e as Error).message, 2);
   }
-  const graph = model.graph;
-  const t = graph.training;
-  if (!t) return fail('TRAIN_NO_CONFIG', `${args.source}: the model has no training settings (dataset, loss), so there is nothing to measure it on. An imported model needs a target Input, a loss and a dataset: open it in the app, use Add settings, save, and evaluate it again.`, 2);
+  // An imported classifier has no training settings: measured on the data --data names.
+  const t = model.graph.training ?? settingsForData(model.graph, args.data, true);
+  if (!t) return fail('TRAIN_NO_CONFIG', `${args.source}: the model has no training settings (dataset, loss), so there is nothing to measure it on. Name your data with --data (an imported classifier has its label Input and loss), or open it in the app, use Add settings, save, and evaluate it again.`, 2);
+  const graph = { ...model.graph, training: t };
   let dataset: DatasetConfig;
   try {
     dataset = datasetFromFlags(args, graph, t.dataset);

@@ -24,7 +24,7 @@ import { loadSamples } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
 import { RunStore } from './run-store';
 import { cliErrorText, thrownCode, type ErrorCode } from '../base/errors';
-import { runScript, startedAs } from './cli-script';
+import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
 
 /** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
 export const SETTING_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(EXPORT_FORMATS.flatMap((f) => f.settings ?? []).map((x) => [x.key, { type: 'string' as const }]));
@@ -35,7 +35,10 @@ export function settingsFromFlags(values: Record<string, unknown>): Record<strin
   return Object.fromEntries(Object.keys(SETTING_FLAGS).flatMap((k) => (typeof values[k] === 'string' ? [[k, values[k] as string]] : [])));
 }
 
-export const USAGE = `usage: npm run export -- <project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`;
+/** `netwright export --help`: the usage, naming the command as it was invoked. */
+export function usage(): string {
+  return `usage: ${commandLine('export', `<project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`)}\nWrites a trained model in another format (never over what it did not write; --force replaces a file or an earlier export). docs/export.md.`;
+}
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
 class CliError extends Error {
@@ -68,10 +71,10 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
     throw new CliError('CLI_BAD_JSON', `${source}: not valid JSON (${(e as Error).message}).`);
   }
   if (json.format === 'netwright.project') {
-    if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`npm run train -- ${source} --export PATH\`.`);
+    if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`${commandLine('train', `${source} --export PATH`)}\`.`);
     return modelFromJSON(json.model);
   }
-  if (json.format === 'netwright.graph') throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} is a graph without trained weights; train and export in one go: \`npm run train -- ${source} --export PATH\`.`);
+  if (json.format === 'netwright.graph') throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} is a graph without trained weights; train and export in one go: \`${commandLine('train', `${source} --export PATH`)}\`.`);
   return modelFromJSON(json);
 }
 
@@ -111,6 +114,7 @@ export function exportModelTo(model: TrainedModel, format: ExportFormat, out: st
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let values: { format?: string; out?: string; which?: string; runs?: string; force?: boolean } & Record<string, unknown>;
   let positionals: string[];
+  if (wantsHelp(argv)) return (out(`${usage()}\n`), 0);
   try {
     ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' }, ...SETTING_FLAGS } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one source, got ${positionals.length}` : 'missing the source (a project, model file or run)');
@@ -118,7 +122,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (!values.out) throw new Error('missing --out PATH');
     if (values.which !== undefined && values.which !== 'last' && values.which !== 'best') throw new Error(`--which must be last or best (got ${values.which})`);
   } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}\n`);
+    err(`${(e as Error).message}\n${usage()}\n`);
     return 2;
   }
   const format = exportFormat(values.format!);

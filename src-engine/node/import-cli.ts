@@ -27,9 +27,16 @@ import { modelFromStateDict, readWeightsFile } from '../core/export/state-dict';
 import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
-import { runScript, startedAs } from './cli-script';
+import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
 
-export const USAGE = 'usage: npm run import -- <model.onnx> --out <project.netwright.json> [--force]\n       npm run import -- <weights.safetensors|state_dict.pt> --design <graph.json|project> --out <project.netwright.json> [--force]';
+/** `netwright import --help`: the usage, naming the command as it was invoked. */
+export function usage(): string {
+  return [
+    `usage: ${commandLine('import', '<model.onnx> --out <project.netwright.json> [--force]')}`,
+    `       ${commandLine('import', '<weights.safetensors|state_dict.pt> --design <graph.json|project> --out <project.netwright.json> [--force]')}`,
+    'Makes a project of an ONNX model (graph and weights), or of weights loaded into a design. docs/export.md.',
+  ].join('\n');
+}
 /** The largest model file read (the engine's own import takes the same through the app). */
 const MAX_BYTES = 2 * 1024 ** 3 - 1;
 
@@ -37,12 +44,13 @@ const MAX_BYTES = 2 * 1024 ** 3 - 1;
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let values: { out?: string; force?: boolean; design?: string };
   let positionals: string[];
+  if (wantsHelp(argv)) return (out(`${usage()}\n`), 0);
   try {
     ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' }, design: { type: 'string' } } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one model file, got ${positionals.length}` : 'missing the model file (.onnx)');
     if (!values.out) throw new Error('missing --out PROJECT (e.g. model.netwright.json)');
   } catch (e) {
-    err(`${(e as Error).message}\n${USAGE}\n`);
+    err(`${(e as Error).message}\n${usage()}\n`);
     return 2;
   }
   const file = positionals[0];
@@ -67,11 +75,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const graph = imported.restored && g.training && !g.training.startFrom ? { ...g, training: { ...g.training, startFrom: { kind: 'loaded' as const } } } : g;
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph, layout: {}, model: modelToJSON(imported.model, imported.checked) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, values.out!, { force: values.force === true });
+    const classifier = imported.warnings.some((w) => w.code === 'W_IMPORT_CLASSIFIER');
     for (const w of imported.warnings) err(`warning ${w.code}: ${w.message}\n`);
     const nodes = imported.model.graph.nodes.length;
     const next = imported.restored
-      ? `Netwright's own design came back with its training settings: open it in the app, or fine-tune it with \`npm run train -- ${written}\`.`
-      : 'Open it in the app (Open… in the toolbar; in the browser, `npm run web`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…); to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with `npm run train` (`npm run evaluate` measures it).';
+      ? `Netwright's own design came back with its training settings: open it in the app, or fine-tune it with \`${commandLine('train', written)}\`.`
+      : classifier
+        ? `Predict with it: \`${commandLine('predict', `${written} INPUT…`)}\`; fine-tune it on your data: \`${commandLine('train', `${written} --data FOLDER`)}\` (or open it in the app).`
+        : `Open it in the app (Open… in the toolbar; in the browser, \`${commandLine('web')}\`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…); to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with \`${commandLine('train')}\` (\`${commandLine('evaluate')}\` measures it).`;
     out(`imported ${file} (${nodes} nodes, with its weights) into ${written}\n${next}\n`);
     return 0;
   } catch (e) {
@@ -96,7 +107,7 @@ function importWeights(file: string, bytes: Uint8Array, design: string, target: 
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, target, { force });
     const tensors = Object.keys(model.params).length + Object.keys(model.buffers).length;
-    out(`loaded ${tensors} tensors of ${file} into ${design}'s design: ${written}\nIts runs start from these weights: open it in the app, fine-tune it with \`npm run train -- ${written}\`, or measure it with \`npm run evaluate\`.\n`);
+    out(`loaded ${tensors} tensors of ${file} into ${design}'s design: ${written}\nIts runs start from these weights: open it in the app, fine-tune it with \`${commandLine('train', written)}\`, or measure it with \`${commandLine('evaluate')}\`.\n`);
     return 0;
   } catch (e) {
     const code = thrownCode(e, 'E_IMPORT');

@@ -60,7 +60,7 @@ import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
 import { fitToData } from '../base/ir/data-fit';
 import { isFeatureInput } from '../base/ir/inputs';
-import type { DatasetConfig, GraphIR } from '../base/ir/types';
+import type { DatasetConfig, GraphIR, TrainingConfig } from '../base/ir/types';
 import { ComputeChoice } from '../base/schemas';
 import type { CheckedGraph } from '../core/analysis/checked';
 import type { PreparedData, Samples } from '../core/data';
@@ -71,7 +71,7 @@ import type { Checkpoint, CompileFn, DoneEvent } from '../core/train/types';
 import type { RunMeta } from '../app/runs/types';
 import { nodeGpuAcquirer } from './gpu/device';
 import type { MetricValues } from '../core/metrics';
-import { Trainer, TrainError, findLearningRate } from '../core/train';
+import { Trainer, TrainError, defaultTraining, findLearningRate, lossNodeOf } from '../core/train';
 import type { DataSkipped, LrFinding, TrainerEvent } from '../core/train';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
@@ -87,18 +87,30 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 import { describeStartFrom, startFromOf } from '../base/ir/start-from';
-import { runScript, startedAs } from './cli-script';
+import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
 
-export const USAGE = `usage: netwright train <graph.json | project> (or npm run train -- …) [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]\n       netwright train --resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]`;
+/** `netwright train --help` (or `npm run train -- --help`): the usage, naming the command as it was invoked. */
+export function usage(): string {
+  const train = (args: string) => commandLine('train', args);
+  return [
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
+    'Trains a design (or a project, from its saved weights when it starts from them) headless; an imported classifier trains on --data. docs/trainer.md.',
+  ].join('\n');
+}
 
 /**
- * A CLI's start, shared by the train and evaluate commands: `argv` parsed (a usage error printed,
+ * A CLI's start, shared by the train, evaluate and predict commands: `--help` answered with `usage` (exit 0), else `argv` parsed (a usage error printed,
  * as one JSON line under `--json`, and exit code 2 returned), and `fail`, which prints a coded
  * error (JSON under `--json`) and returns the exit code it is given.
  */
 export function startCli<A extends { json: boolean }>(argv: string[], parse: (argv: string[]) => A, usage: string, out: (s: string) => void, err: (s: string) => void): number | { args: A; fail: (code: ErrorCode | ThrownCode, message: string, exit: number) => number } {
   let args: A;
   try {
+  if (wantsHelp(argv)) {
+    out(`${usage}\n`);
+    return 0;
+  }
     args = parse(argv);
   } catch (e) {
     // Under --json every line is JSON, a usage error included.
@@ -161,13 +173,13 @@ interface Design {
 
 /** Run the CLI; returns the exit code. `out`/`err` default to the process streams (tests pass their own). */
 export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
-  const cli = startCli(argv, parse, USAGE, out, err);
+  const cli = startCli(argv, parse, usage(), out, err);
   if (typeof cli === 'number') return cli;
   const { args, fail } = cli;
   const io: Io = { out, err, json: args.json };
   try {
     const exportAs = exportTarget(args);
-    const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!);
+    const design = args.resume !== undefined ? resumedDesign(args.resume, args) : readDesign(args.file!, args.data);
     const checked = checkDesign(withFlags(design, args), design.label, io);
     const from = design.resume ? undefined : startWeights(checked.ir, design, args.runs);
     const data = loadData(checked.ir, io);
@@ -191,8 +203,8 @@ function exportTarget(args: Args): ExportFormat | undefined {
   return exportAs;
 }
 
-/** The graph (or project) in `file`, with the weights a project was saved with. */
-function readDesign(file: string): Design {
+/** The graph (or project) in `file`, with the weights a project was saved with; one without training settings trains on `data` when given. */
+function readDesign(file: string, data: string | undefined): Design {
   if (!existsSync(file)) refuse('CLI_NO_FILE', `${file}: no such file. Pass the path of a graph JSON file (e.g. examples/mnist-mlp.json).`);
   let graph: GraphIR | undefined;
   // A project saved with its weights (or made by `npm run import`): what `startFrom: loaded` takes.
@@ -210,11 +222,23 @@ function readDesign(file: string): Design {
     (e) => ((e as { code?: string }).code ? `${file}: ${e.message}` : `${file}: not valid JSON (${e.message}).`),
   );
   if (!graph || typeof graph !== 'object') return refuse('CLI_BAD_JSON', `${file}: the project holds no graph.`);
-  if (!graph.training) {
-    const how = weights ? ' An imported model needs a target Input, a loss and training settings: open the project in the app, use Add settings, save, and train it again.' : '';
+  const training = graph.training ?? settingsForData(graph, data, weights !== undefined);
+  if (!training) {
+    const how = weights ? ` An imported model needs a target Input and a loss (an imported classifier has them: train it on your data with \`${commandLine('train', `${file} --data FOLDER`)}\`), or open the project in the app, use Add settings, save, and train it again.` : '';
     refuse('TRAIN_NO_CONFIG', `${file}: the graph has no "training" section (dataset, loss, optimizer).${how}`);
   }
-  return { graph, label: file, ...(weights ? { weights } : {}) };
+  return { graph: { ...graph, training }, label: file, ...(weights ? { weights } : {}) };
+}
+
+/**
+ * The settings a design without any trains with when `--data` names its data (an imported
+ * classifier: the importer gave it a label Input and a loss): the app's Add settings (its dataset
+ * replaced by the data), from the project's weights when it has them. Undefined without `--data`
+ * or a loss node: nothing says what to train on or what to minimise.
+ */
+export function settingsForData(graph: GraphIR, data: string | undefined, hasWeights: boolean): TrainingConfig | undefined {
+  if (data === undefined || lossNodeOf(graph) === undefined) return undefined;
+  return { ...defaultTraining(graph), ...(hasWeights ? { startFrom: { kind: 'loaded' as const } } : {}) };
 }
 
 /**

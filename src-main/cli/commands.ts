@@ -19,17 +19,19 @@ export interface Command {
 export function netwrightCommands(build: WebBuild): readonly Command[] {
   const train = () => import('../../src-engine/node/train-cli');
   const evaluate = () => import('../../src-engine/node/evaluate-cli');
+  const predict = () => import('../../src-engine/node/predict-cli');
   const exporter = () => import('../../src-engine/node/export-cli');
   const importer = () => import('../../src-engine/node/import-cli');
   const web = () => import('../web/run');
   // As their scripts do: the CPU kernels with fused multiply-adds where the runtime has relaxed SIMD.
   const withSimd = async () => (await import('../../src-engine/node/cpu')).enableRelaxedSimd();
   return [
-    { name: 'web', summary: 'serve the app to your browser on this machine (prints its address)', usage: async () => (await web()).WEB_USAGE, run: async (argv) => (await web()).runWeb(argv, build) },
-    { name: 'train', summary: 'train a design or project (--epochs, --lr, --device, --resume, --runs, --export, --find-lr …)', usage: async () => (await train()).USAGE, run: async (argv) => (await withSimd(), (await train()).main(argv)) },
-    { name: 'evaluate', summary: 'measure a trained model on a dataset split or your own data', usage: async () => (await evaluate()).USAGE, run: async (argv) => (await withSimd(), (await evaluate()).main(argv)) },
-    { name: 'export', summary: 'export a trained model (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).USAGE, run: async (argv) => (await exporter()).main(argv) },
-    { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).USAGE, run: async (argv) => (await importer()).main(argv) },
+    { name: 'web', summary: 'serve the app to your browser on this machine (prints its address)', usage: async () => (await web()).webUsage(), run: async (argv) => (await web()).runWeb(argv, build) },
+    { name: 'train', summary: 'train a design or project (--epochs, --lr, --device, --resume, --runs, --export, --find-lr …)', usage: async () => (await train()).usage(), run: async (argv) => (await withSimd(), (await train()).main(argv)) },
+    { name: 'evaluate', summary: 'measure a trained model on a dataset split or your own data', usage: async () => (await evaluate()).usage(), run: async (argv) => (await withSimd(), (await evaluate()).main(argv)) },
+    { name: 'predict', summary: "a trained model's predictions for images, table rows or arrays (class and probabilities, or values)", usage: async () => (await predict()).usage(), run: async (argv) => (await withSimd(), (await predict()).main(argv)) },
+    { name: 'export', summary: 'export a trained model (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).usage(), run: async (argv) => (await exporter()).main(argv) },
+    { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).usage(), run: async (argv) => (await importer()).main(argv) },
   ];
 }
 

@@ -8,6 +8,7 @@ import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBusy, LOCK_LEFTOVER, pro
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { fileFormatOf } from '../../src-engine/catalog/data-formats/registry';
+import { commandLine } from '../../src-engine/node/cli-script';
 import { folderFormat } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
@@ -389,7 +390,7 @@ export class FileService {
     }
     const tally = this.uploads.get(dest)!;
     if (tally.bytes + bytes > UPLOAD_LIMITS.folderBytes || tally.files + decoded.length > UPLOAD_LIMITS.folderFiles) {
-      throw new FileError('E_FILE_TOO_LARGE', `An uploaded folder holds up to ${mib(UPLOAD_LIMITS.folderBytes)} in ${UPLOAD_LIMITS.folderFiles.toLocaleString('en-US')} files; put larger data in the host's data folder (npm run web -- --data-dir DIR).`);
+      throw new FileError('E_FILE_TOO_LARGE', `An uploaded folder holds up to ${mib(UPLOAD_LIMITS.folderBytes)} in ${UPLOAD_LIMITS.folderFiles.toLocaleString('en-US')} files; put larger data in the host's data folder (${commandLine('web', '--data-dir DIR')}).`);
     }
     for (const f of decoded) {
       const abs = path.join(dest, ...f.path.split('/'));

@@ -1,6 +1,6 @@
 /**
  * `npm run web`: serve Netwright to a browser on this machine, the engine in a Node child
- * (options: src-main/web/run.ts, `WEB_USAGE`). Built to out/main/web.js beside the engine.
+ * (options: src-main/web/run.ts, `webUsage`). Built to out/main/web.js beside the engine.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,13 +5,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { commandLine, wantsHelp } from '../../src-engine/node/cli-script';
 import { startWebServer } from './server';
 
-export const WEB_USAGE = `usage: netwright web [--port N] [--host ADDR] [--workspace DIR] [--data-dir DIR]   (or npm run web -- …)
+/** `netwright web --help` (or `npm run web -- --help`): the usage, naming the command as it was invoked. */
+export function webUsage(): string {
+  return `usage: ${commandLine('web', '[--port N] [--host ADDR] [--workspace DIR] [--data-dir DIR]')}
   --port N         the port (default: a free one; or NETWRIGHT_PORT)
   --host ADDR      the address to listen on (default 127.0.0.1)
   --workspace DIR  where projects are opened and saved (default ~/Netwright; or NETWRIGHT_WORKSPACE)
   --data-dir DIR   a folder of your data the app may read and train on besides the workspace's data/ (docs/data.md)`;
+}
 
 /** The built app the server serves: the renderer folder and the engine's entry. */
 export interface WebBuild {
@@ -26,10 +30,11 @@ export interface WebBuild {
  */
 export async function runWeb(argv: string[], build: WebBuild, out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   let values: { port?: string; host?: string; workspace?: string; 'data-dir'?: string };
+  if (wantsHelp(argv)) return (out(`${webUsage()}\n`), 0);
   try {
     ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, 'data-dir': { type: 'string' } } }));
   } catch (e) {
-    err(`${(e as Error).message}\n${WEB_USAGE}\n`);
+    err(`${(e as Error).message}\n${webUsage()}\n`);
     return 2;
   }
   const port = Number(values.port ?? process.env.NETWRIGHT_PORT ?? 0);

@@ -11,6 +11,7 @@ import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/p
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
 import { contentSecurityPolicy } from '../host/security';
 import { FileError, FileService, callFileOp } from '../host/files';
+import { commandLine } from '../../src-engine/node/cli-script';
 
 export interface WebServerOptions {
   /** Folder with the built renderer (index.html). */
@@ -200,7 +201,7 @@ function serveRequest(req: http.IncomingMessage, res: http.ServerResponse, rende
   let rel = target.pathname;
   if (rel === '/') rel = '/index.html';
   if (rel === '/index.html' && !sameToken(url.searchParams.get('token'), access.token)) {
-    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Open the address that `npm run web` printed (it carries an access token).');
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Open the address that \`${commandLine('web')}\` printed (it carries an access token).`);
     return;
   }
   const file = path.resolve(rendererDir, '.' + rel);

@@ -7,6 +7,7 @@ export { RunControl, type ControlState, type RunControlOptions } from './control
 export { bindGraph, checkBinding, classAxisOf, scoreKind, segmentationMask, type GraphBinding, type ScoreKind, type StructuralBinding } from './binding';
 export { Predictor, argmax, maskOf, rowProbabilities, type PredictorPlan } from './predictor';
 export { Trainer } from './trainer';
+export { defaultTraining, lossNodeOf } from './defaults';
 export { hostTrainStep, planStep } from './step';
 export type { TrainerOptions } from './trainer';
 export { TrainError } from './types';

@@ -1,25 +1,11 @@
-import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, DEFAULT_DATASET, DEFAULT_OPTIMIZER, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
+import { type GraphIR, type NodeIR, type TrainingConfig, type Attrs, DATASETS, getOp, graphInputs, isGraphInput } from '../../../src-engine/facade';
 
 /** The default per-sample shape of a new Input (the op's attribute default). */
 const DEFAULT_INPUT_SHAPE = [1];
 
 const isDefaultShape = (shape: unknown): boolean => Array.isArray(shape) && shape.length === 1 && shape[0] === DEFAULT_INPUT_SHAPE[0];
 
-/** The id of the graph's loss: the `loss` output when it names a loss node, else the first loss node. */
-export function lossNodeOf(graph: Pick<GraphIR, 'nodes' | 'outputs'>): string | undefined {
-  const isLoss = (id: string | undefined) => id !== undefined && graph.nodes.some((n) => n.id === id && getOp(n.op)?.isLoss === true);
-  if (isLoss(graph.outputs.loss)) return graph.outputs.loss;
-  return graph.nodes.find((n) => getOp(n.op)?.isLoss === true)?.id;
-}
-
-/**
- * Training settings for a design that has none ("Add settings"): MNIST, Adam 1e-3, batch 64, one
- * epoch, and the graph's own loss node. With no loss node yet, `loss` lists none (the engine says
- * to add one) and the first loss node added takes the role (see `adoptLoss`).
- */
-export function defaultTraining(graph: Pick<GraphIR, 'nodes' | 'outputs'>): TrainingConfig {
-  return { dataset: { name: DEFAULT_DATASET }, loss: lossNodeOf(graph) ?? [], optimizer: { ...DEFAULT_OPTIMIZER }, batchSize: 64, epochs: 1, seed: 1, metrics: ['accuracy'] };
-}
+export { defaultTraining, lossNodeOf } from '../../../src-engine/facade';
 
 /**
  * Settings whose `loss` names no loss node (added before the loss, or the loss was deleted) follow

@@ -3,6 +3,13 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dispatch, helpText, netwrightCommands, type Command } from '../../../src-main/cli/commands';
 import { ENGINE_VERSION } from '../../../src-engine/base/version';
+import { INVOKED_AS_ENV, commandLine } from '../../../src-engine/node/cli-script';
+import { main as evaluateCli } from '../../../src-engine/node/evaluate-cli';
+import { main as exportCli } from '../../../src-engine/node/export-cli';
+import { main as importCli } from '../../../src-engine/node/import-cli';
+import { main as predictCli } from '../../../src-engine/node/predict-cli';
+import { main as trainCli } from '../../../src-engine/node/train-cli';
+import { runWeb } from '../../../src-main/web/run';
 
 /** The `netwright` command (issue #46): package.json's bin, its subcommands, --version and --help. */
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -23,8 +30,45 @@ describe('netwright', () => {
     expect(pkg.scripts.prepack).toMatch(/electron-vite build/);
   });
 
-  it('has web, train, evaluate, export and import', () => {
-    expect(netwrightCommands({ rendererDir: '', engineEntry: '' }).map((c) => c.name)).toEqual(['web', 'train', 'evaluate', 'export', 'import']);
+  it('has web, train, evaluate, predict, export and import', () => {
+    expect(netwrightCommands({ rendererDir: '', engineEntry: '' }).map((c) => c.name)).toEqual(['web', 'train', 'evaluate', 'predict', 'export', 'import']);
+  });
+
+  // Issue #60: `netwright export --help` printed 'usage: npm run export', `npm run train -- --help` 'Unknown option'.
+  it('every command answers --help with its usage in the words it was invoked with: `netwright <cmd>`, or `npm run <cmd> --`', async () => {
+    const commands = netwrightCommands({ rendererDir: '', engineEntry: '' });
+    vi.stubEnv(INVOKED_AS_ENV, 'netwright');
+    try {
+      for (const c of commands) {
+        const r = io();
+        expect(await dispatch([c.name, '--help'], commands, r.io), c.name).toBe(0);
+        expect(r.o.out).toMatch(new RegExp(`^usage: netwright ${c.name} `));
+        expect(r.o.out).not.toMatch(/npm run/);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    // Run as their npm scripts (`npm run train -- --help`): each CLI's own main answers it.
+    vi.stubEnv(INVOKED_AS_ENV, '');
+    try {
+      const mains = { train: trainCli, evaluate: evaluateCli, predict: predictCli, export: exportCli, import: importCli, web: (argv: string[], out: (s: string) => void, err: (s: string) => void) => runWeb(argv, { rendererDir: '', engineEntry: '' }, out, err) };
+      for (const [name, main] of Object.entries(mains)) {
+        let out = '';
+        expect(await main(['--help'], (s) => void (out += s), () => undefined), name).toBe(0);
+        expect(out).toMatch(new RegExp(`^usage: npm run ${name} -- `));
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('messages that name a command name it as invoked', () => {
+    expect(commandLine('train', 'm.json --data FOLDER', { [INVOKED_AS_ENV]: 'netwright' })).toBe('netwright train m.json --data FOLDER');
+    expect(commandLine('train', 'm.json --data FOLDER', {})).toBe('npm run train -- m.json --data FOLDER');
+    expect(commandLine('web', '', { [INVOKED_AS_ENV]: 'netwright' })).toBe('netwright web');
+    expect(commandLine('web', '', {})).toBe('npm run web');
+    // The built entry sets it before anything runs (web mode's engine child inherits it).
+    expect(readFileSync(path.join(root, 'src-main/cli/netwright.ts'), 'utf8')).toMatch(/process\.env\[INVOKED_AS_ENV\] = 'netwright';/);
   });
 
   it('--version prints the version; --help lists the commands and where the docs are', async () => {

@@ -1,0 +1,154 @@
+/**
+ * Issue #60: `netwright predict MODEL INPUT… [--out preds.csv]` answers as the Playground does
+ * (class and probabilities) for an image folder, a table and an .npy; `--out` never replaces a
+ * file without `--force`; a text is refused with a code. And the train CLI trains an imported
+ * classifier (label Input and loss added by the importer, no training settings) with `--data`.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exportOnnx } from '../../../../src-engine/core/export/onnx';
+import { decodeModel, encodeModel } from '../../../../src-engine/core/export/onnx/proto';
+import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { main as importCli } from '../../../../src-engine/node/import-cli';
+import { main as predictCli } from '../../../../src-engine/node/predict-cli';
+import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { npy, writeDigitFolder } from '../data/user-data-fixtures';
+
+const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
+const tmp = () => mkdtempSync(join(tmpdir(), 'nw-predict-'));
+
+async function run(cli: typeof trainCli, args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await cli(args, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+const csvRows = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+
+/** Three classes of four measurements, as iris-mlp.json takes them, the label last. */
+function threeClassCsv(rows: number): string {
+  let csv = 'a,b,c,d,label\n';
+  for (let i = 0; i < rows; i++) {
+    const k = i % 3;
+    csv += `${(k + Math.sin(i)).toFixed(3)},${(2 * k + Math.cos(i)).toFixed(3)},${1 - k},${((i % 7) / 7).toFixed(3)},${['x', 'y', 'z'][k]}\n`;
+  }
+  return csv;
+}
+
+describe('predict CLI', () => {
+  let dir: string;
+  let iris: string;
+  beforeAll(async () => {
+    dir = tmp();
+    iris = join(dir, 'iris.json');
+    expect((await run(trainCli, [join(EXAMPLES, 'iris-mlp.json'), '--epochs', '2', '--threads', '1', '--export', iris])).code).toBe(0);
+  });
+
+  it('an image folder: each image resized to the Input as training reads it, its class and the class probabilities written as CSV', async () => {
+    const images = join(dir, 'digits');
+    writeDigitFolder(images, { perClass: 2, layout: 'flat', classes: 3, jpegEvery: 3 });
+    const design = join(dir, 'tiny-cnn.json');
+    writeFileSync(
+      design,
+      JSON.stringify({
+        format: 'netwright.graph',
+        version: 1,
+        nodes: [
+          { id: 'image', op: 'Input', attrs: { shape: [1, 8, 8], source: 'features' }, inputs: [] },
+          { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+          { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['image'] },
+          { id: 'fc', op: 'Linear', attrs: { outFeatures: 3 }, inputs: ['flat'] },
+          { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+        ],
+        outputs: { logits: 'fc', loss: 'loss' },
+        training: { dataset: { name: 'image-folder', options: { path: images } }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.01 }, batchSize: 4, epochs: 1, seed: 1 },
+      }),
+    );
+    const model = join(dir, 'digits-model.json');
+    expect((await run(trainCli, [design, '--data', images, '--threads', '1', '--export', model])).code).toBe(0);
+
+    const preds = join(dir, 'preds.csv');
+    const r = await run(predictCli, [model, images, '--out', preds, '--threads', '1']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`wrote 6 predictions to ${preds}\n`);
+    const [header, ...rows] = csvRows(preds);
+    expect(header).toEqual(['input', 'class', 'probability', 'p(0)', 'p(1)', 'p(2)']);
+    expect(rows.map((row) => row[0])).toEqual(expect.arrayContaining([expect.stringMatching(/digits\/0\/train-\d+\.(png|jpg)$/)]));
+    for (const [, cls, p, ...probs] of rows) {
+      const values = probs.map(Number);
+      expect(values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(Number(p)).toBe(Math.max(...values));
+      expect(cls).toBe(String(values.indexOf(Math.max(...values))));
+    }
+    // One image prints the same answer as a table row.
+    const one = await run(predictCli, [model, rows[0][0], '--threads', '1']);
+    expect(one.out).toMatch(new RegExp(`^\\S+ {2}${rows[0][1]} ${(100 * Number(rows[0][2])).toFixed(1)}%`));
+  });
+
+  it('a table (its target column left out) and an .npy of the same rows give the same probabilities', async () => {
+    const table = join(dir, 'rows.csv');
+    writeFileSync(table, 'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n6.7,3.0,5.2,2.3,virginica\n');
+    const arrays = join(dir, 'rows.npy');
+    writeFileSync(arrays, npy('<f4', [2, 4], [5.1, 3.5, 1.4, 0.2, 6.7, 3.0, 5.2, 2.3]));
+    const fromTable = join(dir, 'table-preds.csv');
+    const fromNpy = join(dir, 'npy-preds.csv');
+    expect((await run(predictCli, [iris, table, '--out', fromTable])).code).toBe(0);
+    expect((await run(predictCli, [iris, arrays, '--out', fromNpy])).code).toBe(0);
+    const t = csvRows(fromTable);
+    const n = csvRows(fromNpy);
+    expect(t[0]).toEqual(['input', 'class', 'probability', 'p(setosa)', 'p(versicolor)', 'p(virginica)']);
+    expect(t.slice(1).map((r) => r[0])).toEqual([`${table}:2`, `${table}:3`]);
+    expect(n.slice(1).map((r) => r[0])).toEqual([`${arrays}[0]`, `${arrays}[1]`]);
+    expect(n.slice(1).map((r) => r.slice(1))).toEqual(t.slice(1).map((r) => r.slice(1)));
+  });
+
+  it('--out never replaces a file without --force; a text without a vocabulary and an unknown input are refused with codes', async () => {
+    const table = join(dir, 'one.csv');
+    writeFileSync(table, 'a,b,c,d\n5.1,3.5,1.4,0.2\n');
+    const out = join(dir, 'kept.csv');
+    writeFileSync(out, 'mine\n');
+    const refused = await run(predictCli, [iris, table, '--out', out]);
+    expect(refused).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_EXPORT_EXISTS: /) });
+    expect(readFileSync(out, 'utf8')).toBe('mine\n');
+    expect((await run(predictCli, [iris, table, '--out', out, '--force'])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^input,class,probability,/);
+
+    expect(await run(predictCli, [iris, '--text', 'a typed text'])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_TEXT: .*keeps no vocabulary/) });
+    writeFileSync(join(dir, 'notes.md'), '# hi\n');
+    expect(await run(predictCli, [iris, join(dir, 'notes.md')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: /) });
+    expect(await run(predictCli, [iris, join(dir, 'rows.npy'), '--json'])).toMatchObject({ code: 0 });
+  });
+});
+
+describe('train CLI: an imported classifier', () => {
+  it('trains with --data (the importer added its label Input and loss; the app\'s Add settings fill in the rest), from its imported weights', async () => {
+    const dir = tmp();
+    const iris = join(dir, 'iris.json');
+    expect((await run(trainCli, [join(EXAMPLES, 'iris-mlp.json'), '--epochs', '1', '--threads', '1', '--export', iris])).code).toBe(0);
+    // An ONNX file from elsewhere: no Netwright metadata, so nothing of the training settings comes back.
+    const file = decodeModel(exportOnnx(modelFromJSON(JSON.parse(readFileSync(iris, 'utf8')))).bytes);
+    file.metadata_props = [];
+    const onnx = join(dir, 'foreign.onnx');
+    writeFileSync(onnx, encodeModel(file));
+    const project = join(dir, 'foreign.netwright.json');
+    const imported = await run(importCli, [onnx, '--out', project]);
+    expect(imported.code).toBe(0);
+    expect(imported.err).toMatch(/W_IMPORT_CLASSIFIER/);
+    expect(imported.out).toContain(`npm run train -- ${project} --data`);
+
+    const data = join(dir, 'three.csv');
+    writeFileSync(data, threeClassCsv(60));
+    const r = await run(trainCli, [project, '--data', data, '--epochs', '1', '--threads', '1']);
+    expect(r.err).not.toMatch(/TRAIN_NO_CONFIG/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^weights: 4 tensors from the project$/m);
+    expect(r.out).toMatch(/^completed after 1 epoch, \d+ steps/m);
+
+    const bare = await run(trainCli, [project, '--epochs', '1']);
+    expect(bare).toMatchObject({ code: 2, err: expect.stringMatching(/TRAIN_NO_CONFIG: .*--data FOLDER/) });
+  });
+});
