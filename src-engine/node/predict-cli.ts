@@ -10,8 +10,9 @@
  * a row (its target column, named by `--target`, by the model's training settings or like one,
  * dropped); a NumPy `.npy` of samples (or an `.npz`'s `x`). Each sample runs through the same
  * path as the app's Playground (`LoadedModel.predict`: the model's normalisation, eval mode), so
- * the figures are those the app shows. A text (`.txt` or `--text`) needs the vocabulary the model
- * was trained with, which a model file does not keep yet: refused with `E_PREDICT_TEXT`.
+ * the figures are those the app shows. A text (`.txt` or `--text`) is encoded by the tokenizer the
+ * model keeps (`encodeText`, as the Playground encodes a typed one); a model without one (not
+ * trained on labelled texts, or exported before models kept it) refuses it with `E_PREDICT_TEXT`.
  *
  * Prints a table (input, class, probability, the top classes) or, with `--out`, writes a CSV
  * (input, class, probability, one column per class; or input and values), never over an existing
@@ -99,7 +100,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
   } catch (e) {
     const code = e instanceof PredictRefusal ? e.code : e instanceof DataError ? e.code : thrownCode(e, 'E_PREDICT_INPUT');
-    const message = code === 'E_PREDICT_TEXT' ? `${args.source}: a model file keeps no vocabulary yet, so predict cannot read a text with it (the app's Playground can, on the run that trained it).` : (e as Error).message;
+    const message = code === 'E_PREDICT_TEXT' ? `${args.source}: the model keeps no tokenizer (it was not trained on labelled texts, or was exported before models kept theirs), so predict cannot read a text with it; export it again from its run.` : (e as Error).message;
     return fail(code, message, 2);
   } finally {
     backend.dispose?.();

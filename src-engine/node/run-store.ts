@@ -191,6 +191,7 @@ export class RunStore {
     return modelFromCheckpoint(graph, ck, {
       ...(json.normalization ? { normalization: json.normalization } : {}),
       ...(json.classNames?.length ? { classNames: json.classNames } : {}),
+      ...(json.tokenizer ? { tokenizer: json.tokenizer } : {}),
       metrics: { ...(meta.summary?.metrics ?? {}), ...(which === 'best' ? recordable(ck.metrics) : {}) },
       origin: { runId: id, which },
     });
@@ -461,7 +462,7 @@ export class RunWriter implements RunSink {
     });
     const data = `checkpoint-${which}.${randomUUID().slice(0, 8)}.bin`;
     writeAtomic(join(this.folder, data), tensors.map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
-    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...json, data, normalization: extras.normalization, classNames: extras.classNames }));
+    writeAtomic(join(this.folder, `checkpoint-${which}.json`), JSON.stringify({ ...json, data, normalization: extras.normalization, classNames: extras.classNames, ...(extras.tokenizer ? { tokenizer: extras.tokenizer } : {}) }));
     for (const f of readdirSync(this.folder)) {
       if (f !== data && f.startsWith(`checkpoint-${which}.`) && f.endsWith('.bin')) rmSync(join(this.folder, f), { force: true });
     }

@@ -55,7 +55,7 @@ import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry'
 import { series } from '../catalog/datasets/series';
 import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { folderFormat } from './data-scan';
-import { DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
+import { DataError, csvColumns, prepareData, targetColumnByName, tokenizerOf, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
 import { fitToData } from '../base/ir/data-fit';
@@ -479,6 +479,7 @@ function exportTrained(plan: RunPlan, exportAs: ExportFormat, trainer: Trainer, 
   const model = modelFromCheckpoint(checked.ir, trainer.loop.view(), {
     ...(data.normalization ? { normalization: data.normalization } : {}),
     classNames: [...data.train.classNames],
+    ...(data.train.text ? { tokenizer: tokenizerOf(data.train.text, data.train.featureShape[0]) } : {}),
     metrics: recordMetrics(result),
     ...(runId ? { origin: { runId } } : {}),
   });

@@ -2,6 +2,7 @@ import type { GraphIR } from '../../base/ir/types';
 import type { MetricValues } from '../../core/metrics';
 import type { StartInfo } from '../../protocol';
 import type { Normalization } from '../../core/data/normalize';
+import type { Tokenizer } from '../../core/data/tokenizer';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';
 import type { RunListing, RunMeta, RunRecord, RunSettings, RunStatus, RunSummary, SettingsChange } from './types';
@@ -13,6 +14,8 @@ export type CheckpointKind = 'last' | 'best';
 export interface CheckpointExtras {
   normalization: Normalization | null;
   classNames: string[];
+  /** A text model's tokenizer (core/data/tokenizer.ts). */
+  tokenizer?: Tokenizer;
 }
 
 /** Where a run's records go: the Node run store's `RunWriter`, or a test's array. */

@@ -4,18 +4,23 @@ import type { TrainedModel } from '../../core/export/model';
 import type { Backend } from '../../core/backend/types';
 import type { ParamsOf, ResultOf } from '../../protocol';
 import { compact } from '../probes';
+import { textSample } from './predict';
 
 /**
  * `model.explain` for one sample of `model` (a live run's current weights or a loaded model's) on
- * `backend`: the input in the dataset's units gets the model's normalisation, as `predictSample`'s.
+ * `backend`: the input in the dataset's units (or a typed `text`, encoded by the model's tokenizer)
+ * gets the model's normalisation, as `predictSample`'s.
  */
 export async function explainSample(model: TrainedModel, featureShape: readonly number[], params: Omit<ParamsOf<'model.explain'>, 'runId'>, backend: Backend): Promise<ResultOf<'model.explain'>> {
+  // A typed text is encoded as `model.predict` encodes it (the model's tokenizer), and is raw input.
+  const input = params.text !== undefined ? textSample({ featureShape, ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}) }, params.text) : params.input;
+  const normalized = params.text === undefined && params.normalized;
   const size = featureShape.reduce((a, b) => a * b, 1);
-  if (params.input.length !== size) {
-    throw Object.assign(new Error(`The model takes ${size} values per sample (shape [${featureShape.join(', ')}]); got ${params.input.length}.`), { code: 'E_PREDICT_SHAPE' });
+  if (input.length !== size) {
+    throw Object.assign(new Error(`The model takes ${size} values per sample (shape [${featureShape.join(', ')}]); got ${input.length}.`), { code: 'E_PREDICT_SHAPE' });
   }
-  const x = Float32Array.from(params.input);
-  if (!params.normalized && model.normalization) applyNormalization(model.normalization, x, x.length);
+  const x = Float32Array.from(input);
+  if (!normalized && model.normalization) applyNormalization(model.normalization, x, x.length);
   const e = await explainPrediction(
     model,
     x,

@@ -1,4 +1,4 @@
-import { applyNormalization, encodeLabelledText, type Normalization, type TextEncoding } from '../../core/data';
+import { applyNormalization, encodeWithTokenizer, type Normalization, type Tokenizer } from '../../core/data';
 import { argmax, maskOf, segmentationMask, type GraphBinding, type Predictor } from '../../core/train';
 import type { ResultOf } from '../../protocol';
 import { compact } from '../probes';
@@ -11,18 +11,22 @@ export interface PredictionPlan {
   normalization: Normalization | null | undefined;
   classNames: readonly string[];
   /** How the training texts were encoded (a labelled-text set): what a typed text is encoded with. */
-  text?: TextEncoding;
+  tokenizer?: Tokenizer;
 }
 
 /**
- * A typed text as the model's input (`model.predict`'s `text`): encoded as the training texts
- * were, with their vocabulary (`encodeLabelledText`).
+ * A typed text as the model's input (`model.predict`'s and `model.explain`'s `text`): encoded as
+ * the training texts were, by the model's tokenizer (`encodeText`, core/data/tokenizer.ts) — a
+ * live run's, or the one a loaded model file carries.
  *
- * @throws `E_PREDICT_TEXT` for a model not trained on labelled texts.
+ * @throws `E_PREDICT_TEXT` for a model not trained on labelled texts (or saved without its tokenizer).
  */
-export function textSample(p: Pick<PredictionPlan, 'text' | 'featureShape'>, text: string): number[] {
-  if (!p.text || p.featureShape.length !== 1) throw Object.assign(new Error('This model was not trained on labelled texts: it has no vocabulary to read a typed text with. Pick a test sample.'), { code: 'E_PREDICT_TEXT' });
-  return Array.from(encodeLabelledText(text, p.text, p.featureShape[0]));
+export function textSample(p: Pick<PredictionPlan, 'tokenizer' | 'featureShape'>, text: string): number[] {
+  const t = p.tokenizer;
+  if (!t || p.featureShape.length !== 1 || p.featureShape[0] !== t.length) {
+    throw Object.assign(new Error('This model was not trained on labelled texts (or was saved without its tokenizer): it has no vocabulary to read a typed text with. Pick a test sample.'), { code: 'E_PREDICT_TEXT' });
+  }
+  return Array.from(encodeWithTokenizer(text, t));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { PreparedData, Samples } from '../../core/data';
+import { tokenizerOf, type PreparedData, type Samples } from '../../core/data';
 import { PENDING_BEST_MAX_BYTES } from '../../core/analysis/memory';
 import type { SettingsChange } from '../runs/types';
 import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
@@ -128,7 +128,8 @@ export class RunRecorder implements LoopHooks {
   private store(last: Checkpoint | null, best: Checkpoint | null): void {
     const sink = this.sink;
     if (!sink?.checkpoint) return;
-    const extras = { normalization: this.data.normalization, classNames: [...this.data.train.classNames] };
+    const { train } = this.data;
+    const extras = { normalization: this.data.normalization, classNames: [...train.classNames], ...(train.text ? { tokenizer: tokenizerOf(train.text, train.featureShape[0]) } : {}) };
     try {
       if (last) sink.checkpoint('last', last, extras);
       if (best) {

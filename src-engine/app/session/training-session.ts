@@ -1,7 +1,7 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import type { PreparedData, Samples } from '../../core/data';
+import { tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
@@ -165,9 +165,20 @@ export class TrainingSession {
   predict(input: readonly number[], normalized = false, text?: string): ResultOf<'model.predict'> {
     const { normalization, train } = this.data;
     const predictor = new Predictor(this.plan.withBatchSize(1), this.binding);
-    const p = { predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames, ...(train.text ? { text: train.text } : {}) };
+    const tokenizer = this.tokenizer;
+    const p = { predictor, task: this.binding.task, featureShape: train.featureShape, normalization, classNames: train.classNames, ...(tokenizer ? { tokenizer } : {}) };
     return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
+
+  /** How the training texts were encoded (a labelled-text set): what typed text is read with, and what leaves with the model. */
+  get tokenizer(): Tokenizer | undefined {
+    const { train } = this.data;
+    if (!train.text) return undefined;
+    this.textTokenizer ??= tokenizerOf(train.text, train.featureShape[0]);
+    return this.textTokenizer;
+  }
+
+  private textTokenizer: Tokenizer | undefined;
 
   /** Per-sample shape of the feature Input (what `predict` and `model.explain` take). */
   get featureShape(): readonly number[] {
@@ -193,6 +204,7 @@ export class TrainingSession {
       buffers: ck.buffers,
       ...(this.data.normalization ? { normalization: this.data.normalization } : {}),
       classNames: [...this.data.train.classNames],
+      ...(this.tokenizer ? { tokenizer: this.tokenizer } : {}),
       ...(this.finalMetrics ? { metrics: this.finalMetrics } : {}),
       origin: { ...(this.recorder.id ? { runId: this.recorder.id } : {}), step: ck.step, epoch: ck.epoch, which: 'last' },
     };

@@ -3,6 +3,7 @@ import { metricsBySplit } from '../metrics/by-split';
 import { GRAPH_FORMAT, type GraphIR } from '../../base/ir/types';
 import { ENGINE_VERSION } from '../../base/version';
 import type { Normalization } from '../data/normalize';
+import { readTokenizer, type Tokenizer } from '../data/tokenizer';
 import { base64ToFloat32, float32ToBase64 } from '../train/checkpoint';
 import { checkModelGraph, ModelError, tensorSpecs, type TrainedModel } from './model';
 import type { CheckedGraph } from '../analysis/checked';
@@ -34,6 +35,8 @@ export interface ModelFileJSON {
   buffers: Record<string, TensorJSON>;
   normalization: Normalization | null;
   classNames: string[];
+  /** A text model's tokenizer (core/data/tokenizer.ts): how a text becomes its input. */
+  tokenizer?: Tokenizer;
   metrics?: Record<string, Record<string, unknown>>;
   origin?: TrainedModel['origin'];
 }
@@ -67,6 +70,7 @@ export function modelToJSON(model: TrainedModel, known?: CheckedGraph): ModelFil
     buffers,
     normalization: model.normalization ?? null,
     classNames: model.classNames ?? [],
+    ...(model.tokenizer ? { tokenizer: model.tokenizer } : {}),
     ...(model.metrics ? { metrics: model.metrics } : {}),
     ...(model.origin ? { origin: model.origin } : {}),
   };
@@ -153,6 +157,14 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
   }
   const classNames = json.classNames ?? [];
   if (!Array.isArray(classNames) || !classNames.every((c) => typeof c === 'string')) throw bad('The model file is damaged: "classNames" is not a list of names.');
+  let tokenizer: Tokenizer | undefined;
+  if (json.tokenizer !== undefined) {
+    try {
+      tokenizer = readTokenizer(json.tokenizer, 'The model file\'s "tokenizer"');
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+  }
   const metrics = metricsBySplit(json.metrics);
   const origin = isRecord(json.origin) ? (json.origin as TrainedModel['origin']) : undefined;
   return {
@@ -161,6 +173,7 @@ export function modelFromJSON(input: string | unknown): TrainedModel {
     buffers,
     ...(normalization ? { normalization } : {}),
     ...(classNames.length ? { classNames: [...(classNames as string[])] } : {}),
+    ...(tokenizer ? { tokenizer } : {}),
     ...(metrics ? { metrics } : {}),
     ...(origin ? { origin } : {}),
   };

@@ -2,6 +2,7 @@ import { CheckedGraph, checkGraph } from '../analysis/checked';
 import type { GraphIR } from '../../base/ir/types';
 import { allFinite } from '../../base/tensor';
 import type { Normalization } from '../data/normalize';
+import type { Tokenizer } from '../data/tokenizer';
 import type { Checkpoint } from '../train/types';
 import { getOp } from '../ops/registry';
 
@@ -21,6 +22,8 @@ export interface TrainedModel {
   normalization?: Normalization;
   /** Class names of a classifier's outputs, in order. */
   classNames?: string[];
+  /** A text model's tokenizer: how a text becomes its input (core/data/tokenizer.ts). */
+  tokenizer?: Tokenizer;
   /** Where the weights came from. */
   origin?: { runId?: string; step?: number; epoch?: number; which?: 'last' | 'best' };
   /** Final metrics by split, as the training loop reported them. */

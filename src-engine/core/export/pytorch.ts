@@ -17,6 +17,7 @@ import { describeGenerator, inferenceModel, type GeneratorExport, type Inference
 import { tensorSpecs, type TensorSpec, type TrainedModel } from './model';
 import { writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
+import { ENCODE_TEXT_PY, PREDICT_PY } from './text-py';
 import { listTransforms } from '../../catalog/transforms/registry';
 import { scheduleDefinition, stepsPerBatchByDefault } from '../optim/schedules';
 import { optimizerDefinition } from '../optim/registry';
@@ -272,7 +273,7 @@ def load_weights(model, path='weights.pt'):
     """Load a state_dict saved by Netwright's export or by train.py."""
     model.load_state_dict(torch.load(path, map_location='cpu'))
     return model
-`;
+${model.tokenizer ? ENCODE_TEXT_PY : ''}`;
 }
 
 /**
@@ -339,6 +340,7 @@ function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   const metadata: Record<string, string> = { format: 'pt', design: model.graph.name ?? 'network', producer: `Netwright ${ENGINE_VERSION}` };
   if (model.normalization) metadata.normalization = JSON.stringify(model.normalization);
   if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);
+  if (model.tokenizer) metadata.tokenizer = JSON.stringify(model.tokenizer);
   return metadata;
 }
 
@@ -420,6 +422,11 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
   const files: ArchiveEntry[] = [];
   const text = (path: string, s: string) => files.push({ path, data: new TextEncoder().encode(s) });
   text('model.py', modelPy(model, p));
+  if (model.tokenizer) {
+    // A text model reads raw text: its tokenizer beside model.py (encode_text), and predict.py.
+    text('tokenizer.json', JSON.stringify(model.tokenizer, null, 1) + '\n');
+    text('predict.py', PREDICT_PY);
+  }
   progress(0.3, 'weights.pt');
   const state = torchStateEntries(model, p.checked, p.names);
   files.push({ path: 'weights.pt', data: torchStateDict(state) });
@@ -487,7 +494,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.s
 | \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
+${model.tokenizer ? '| `tokenizer.json` | how a text becomes the input (tokens, vocabulary, padding, maximum length or counts): `encode_text()` in model.py reads it |\n| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |\n' : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator
@@ -517,7 +524,12 @@ from model import Net, normalize, load_weights, CLASS_NAMES
 
 model = load_weights(Net(), 'weights.pt').eval()
 with torch.no_grad():
-    out = model(normalize(x))     # x: a float tensor [batch, ${p.shapes[p.features[0]?.id ?? '']?.slice(1).join(', ') ?? ''}]
+    out = model(normalize(x))     # x: a float tensor [batch, ${p.shapes[p.features[0]?.id ?? '']?.slice(1).join(', ') ?? ''}]${
+      model.tokenizer
+        ? `
+    # from raw text (tokenizer.json): x = torch.stack([encode_text(t) for t in texts]), encode_text from model`
+        : ''
+    }
 \`\`\`
 `
 }${

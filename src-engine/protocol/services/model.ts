@@ -93,6 +93,8 @@ export const modelService = defineService({
         /** One sample, as `model.predict`'s. */
         input: numbers({ max: 1 << 20 }),
         normalized: z.boolean().optional(),
+        /** A typed text, as `model.predict`'s (encoded by the model's tokenizer; `input` ignored, send []). */
+        text: z.string().max(100_000).optional(),
         method: z.enum(['saliency', 'gradcam']),
         target: z.number().int().nonnegative().max(1 << 20).optional(),
         layer: z.string().min(1).max(200).optional(),

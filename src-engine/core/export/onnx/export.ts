@@ -27,6 +27,8 @@ export const META = {
   graph: 'netwright.graph',
   normalization: 'netwright.normalization',
   classNames: 'netwright.classNames',
+  /** A text model's tokenizer as JSON (core/data/tokenizer.ts): how a text becomes the input. */
+  tokenizer: 'netwright.tokenizer',
   exported: 'netwright.export',
 } as const;
 
@@ -185,6 +187,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
   ];
   if (norm) metadata.push({ key: META.normalization, value: JSON.stringify(norm) });
   if (model.classNames) metadata.push({ key: META.classNames, value: JSON.stringify(model.classNames) });
+  if (model.tokenizer) metadata.push({ key: META.tokenizer, value: JSON.stringify(model.tokenizer) });
 
   const onnx: OnnxModel = {
     ir_version: IR_FOR_OPSET[opset],

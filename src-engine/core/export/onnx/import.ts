@@ -2,6 +2,7 @@ import type { GraphIR } from '../../../base/ir/types';
 import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import type { Normalization } from '../../data/normalize';
+import { readTokenizer, type Tokenizer } from '../../data/tokenizer';
 import { tensorSpecs, type TensorSpec, type TrainedModel } from '../model';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { exportOnnx, META, type OnnxNormalizationMode } from './export';
@@ -147,9 +148,20 @@ function withBatchFix(e: unknown, batch: number | undefined): unknown {
   return new OnnxError(e.code, e.diagnostics, dynamicAxesFix(batch));
 }
 
+/** A text model's tokenizer from the metadata (`netwright.tokenizer`); one that does not read is left out (the model then takes encoded inputs only). */
+function metaTokenizer(meta: Map<string, string>): Tokenizer | undefined {
+  const text = meta.get(META.tokenizer);
+  if (!text) return undefined;
+  try {
+    return readTokenizer(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What a Netwright export wrote beside the nodes, for a file rebuilt from its nodes: the class
- * names, and the input normalisation when the file left it out of the graph (exported with
+ * names, the tokenizer, and the input normalisation when the file left it out of the graph (exported with
  * normalisation `none`: the file takes standardised inputs; folded weights need none).
  */
 function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
@@ -160,6 +172,8 @@ function withMetadata(built: TrainedModel, file: OnnxModel): TrainedModel {
     if (Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string')) out.classNames = names as string[];
     const mode = (JSON.parse(meta.get(META.exported) ?? '{}') as { normalization?: OnnxNormalizationMode }).normalization;
     if (!out.normalization && mode === 'none' && meta.has(META.normalization)) out.normalization = JSON.parse(meta.get(META.normalization)!) as Normalization;
+    const tokenizer = metaTokenizer(meta);
+    if (tokenizer) out.tokenizer = tokenizer;
   } catch {
     // Metadata that does not parse is ignored: the nodes are the model.
   }
@@ -258,6 +272,8 @@ function restoreStored(file: OnnxModel, built: Pick<TrainedModel, 'params' | 'bu
     };
     const classNames = meta.get(META.classNames);
     if (classNames) candidate.classNames = JSON.parse(classNames) as string[];
+    const tokenizer = metaTokenizer(meta);
+    if (tokenizer) candidate.tokenizer = tokenizer;
     const again = decodeModel(exportOnnx(candidate, { opset, normalization: mode === 'fold' ? 'none' : mode, checked }).bytes);
     if (structure(again.graph) === structure(file.graph)) return { model: candidate, checked };
   } catch {

@@ -13,6 +13,8 @@ export interface ExplainSubject {
   step: number;
   input: number[];
   normalized: boolean;
+  /** A typed text (`input` is then empty): the engine encodes it with the model's tokenizer, as it did to predict. */
+  text?: string;
   target: number;
   className: string;
 }
@@ -26,13 +28,13 @@ const VIEW = 168;
  * input, class, weights or model never shows an old map: it is cleared until the new one lands.
  */
 function useExplanation(client: RpcClient | undefined, subject: ExplainSubject | undefined, method: 'saliency' | 'gradcam', layer: string | undefined, onLayers: (runId: string, names: string[]) => void) {
-  const key = subject ? JSON.stringify([subject.runId, subject.step, subject.target, subject.normalized, subject.input, method, layer ?? '']) : '';
+  const key = subject ? JSON.stringify([subject.runId, subject.step, subject.target, subject.normalized, subject.input, subject.text ?? null, method, layer ?? '']) : '';
   const [answer, setAnswer] = useState<{ key: string; e?: Explanation; error?: string }>();
   const run = useOneAtATime();
   useEffect(() => {
     if (!client || !subject) return;
     run(() =>
-      askWhy(client, { runId: subject.runId, input: subject.input, normalized: subject.normalized, method, target: subject.target, ...(layer ? { layer } : {}) })
+      askWhy(client, { runId: subject.runId, input: subject.input, normalized: subject.normalized, ...(subject.text !== undefined ? { text: subject.text } : {}), method, target: subject.target, ...(layer ? { layer } : {}) })
         .then((e) => {
           setAnswer({ key, e });
           onLayers(subject.runId, e.layers);

@@ -50,6 +50,8 @@ interface PlaygroundResult {
   error?: string;
   input?: number[];
   normalized: boolean;
+  /** The typed text asked about (the engine encoded it; `input` is empty). */
+  text?: string;
 }
 
 /**
@@ -66,8 +68,8 @@ function usePrediction(client: RpcClient | undefined, runId: string | undefined)
       if (!client || !runId) return;
       run(() =>
         askModel(client, { runId, input, ...(normalized ? { normalized } : {}), ...(text !== undefined ? { text } : {}) })
-          .then((p) => setResult({ p, input, normalized, runId }))
-          .catch((err: Error) => setResult({ error: err.message, input, normalized, runId })),
+          .then((p) => setResult({ p, input, normalized, runId, ...(text !== undefined ? { text } : {}) }))
+          .catch((err: Error) => setResult({ error: err.message, input, normalized, runId, ...(text !== undefined ? { text } : {}) })),
       );
     },
     [client, runId, run],
@@ -370,7 +372,7 @@ function DrawPlayground() {
       </div>
       <div className="playground__answer">
         <PredictionView result={result} task={task} sampleShape={probe.shape} prompt={drawable ? `Draw ${task === 'classification' ? 'a digit' : 'something'} or pick a sample.` : probe.texts ? 'Type a text, or pick a test sample, to see what the network answers.' : imageInput ? 'Pick a test sample, or upload (or paste) an image, to see what the network answers.' : 'Pick a test sample to see what the network answers.'} />
-        <ExplainView client={client} subject={subject} shape={probe.shape} text={picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined} />
+        <ExplainView client={client} subject={subject} shape={probe.shape} text={subject?.text ?? (picked !== undefined && subject?.normalized ? probe.texts?.[picked] : undefined)} />
       </div>
     </div>
   );
@@ -429,7 +431,7 @@ async function imageFileSample(file: Blob, shape: readonly number[]): Promise<Fl
 function explainSubject(result: PlaygroundResult | undefined, runId: string | undefined, step: number): ExplainSubject | undefined {
   const p = result?.p;
   if (!runId || p?.kind !== 'probabilities' || !result?.input) return undefined;
-  return { runId, step, input: result.input, normalized: result.normalized, target: p.predicted, className: p.classNames[p.predicted] ?? String(p.predicted) };
+  return { runId, step, input: result.input, normalized: result.normalized, ...(result.text !== undefined ? { text: result.text } : {}), target: p.predicted, className: p.classNames[p.predicted] ?? String(p.predicted) };
 }
 
 /** Loaded weights take the Playground's samples from the design's dataset as it is now (`samplesForLoaded`); answers why they could not, if they could not. */

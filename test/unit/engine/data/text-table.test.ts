@@ -12,7 +12,7 @@ import { loadDataset } from '../../../../src-engine/node/datasets';
 import { scanData } from '../../../../src-engine/node/data-scan';
 import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
 import { DataScanResult } from '../../../../src-engine/protocol';
-import { encodeLabelledText, UNK_ID } from '../../../../src-engine/core/data';
+import { encodeLabelledText, tokenizerOf, UNK_ID } from '../../../../src-engine/core/data';
 import { textSample } from '../../../../src-engine/app/session/predict';
 
 const ROWS = [
@@ -123,7 +123,7 @@ describe('a typed text in the Playground (model.predict text)', () => {
       const loaded = loadDataset({ name: 'text-csv', options: { path: join(dir, 'pets.csv'), tokens: 'words', maxLength: 6, testSplit: 0.25, features } });
       const width = loaded.train.featureShape[0];
       const rowsOf = (d: typeof loaded.train) => Array.from({ length: d.count }, (_, s) => d.features.subarray(s * width, (s + 1) * width).join(' '));
-      const typed = ROWS.map((r) => textSample({ text: loaded.train.text!, featureShape: [width] }, r[1]).join(' '));
+      const typed = ROWS.map((r) => textSample({ tokenizer: tokenizerOf(loaded.train.text!, width), featureShape: [width] }, r[1]).join(' '));
       expect(typed.sort()).toEqual([...rowsOf(loaded.train), ...rowsOf(loaded.test!)].sort());
       const vocabulary = loaded.train.text!.vocabulary;
       if (features === 'ids') expect(Array.from(encodeLabelledText('Zebras cats', loaded.train.text!, width))).toEqual([UNK_ID, Math.max(UNK_ID, vocabulary.indexOf('cats')), 0, 0, 0, 0]);

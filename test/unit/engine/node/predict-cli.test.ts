@@ -1,7 +1,7 @@
 /**
  * Issue #60: `netwright predict MODEL INPUT… [--out preds.csv]` answers as the Playground does
  * (class and probabilities) for an image folder, a table and an .npy; `--out` never replaces a
- * file without `--force`; a text is refused with a code. And the train CLI trains an imported
+ * file without `--force`; a text is refused with a code by a model without a tokenizer (text-tokenizer.test.ts: one with). And the train CLI trains an imported
  * classifier (label Input and loss added by the importer, no training settings) with `--data`.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -117,7 +117,7 @@ describe('predict CLI', () => {
     expect((await run(predictCli, [iris, table, '--out', out, '--force'])).code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^input,class,probability,/);
 
-    expect(await run(predictCli, [iris, '--text', 'a typed text'])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_TEXT: .*keeps no vocabulary/) });
+    expect(await run(predictCli, [iris, '--text', 'a typed text'])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_TEXT: .*keeps no tokenizer/) });
     writeFileSync(join(dir, 'notes.md'), '# hi\n');
     expect(await run(predictCli, [iris, join(dir, 'notes.md')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: /) });
     expect(await run(predictCli, [iris, join(dir, 'rows.npy'), '--json'])).toMatchObject({ code: 0 });
