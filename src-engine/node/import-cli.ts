@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
 import { modelToJSON } from '../core/export/json';
 import { importOnnx } from '../core/export/onnx';
-import { modelFromStateDict, readWeightsFile } from '../core/export/state-dict';
+import { loadWeights } from '../core/export/state-dict';
 import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
@@ -102,7 +102,7 @@ function importWeights(file: string, bytes: Uint8Array, design: string, target: 
   }
   try {
     const name = basename(file);
-    const model = modelFromStateDict(graph, readWeightsFile(bytes, name), name);
+    const model = loadWeights(graph, bytes, name);
     const g = model.graph.training ? { ...model.graph, training: { ...model.graph.training, startFrom: { kind: 'loaded' as const } } } : model.graph;
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph: g, layout: {}, model: modelToJSON({ ...model, graph: g }) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, target, { force });

@@ -5,7 +5,7 @@ import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
 import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
-import { modelFromStateDict, readWeightsFile } from '../../core/export/state-dict';
+import { loadWeightsAsync } from '../../core/export/state-dict';
 import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, explainSample, generateSamples } from '../session';
@@ -64,14 +64,15 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       const { model, checked } = ctx.takeStaged(p.staged);
       return loadModel(ctx, model, checked);
     },
-    'model.loadWeights': ({ graph, name, data }) => {
+    'model.loadWeights': async ({ graph, name, data }, { signal }) => {
       let bytes: Uint8Array;
       try {
         bytes = typeof data === 'string' ? base64ToBytes(data) : data;
       } catch (e) {
         throw new ModelError('E_WEIGHTS_FILE', `${name} did not arrive intact (${(e as Error).message}).`);
       }
-      return loadModel(ctx, modelFromStateDict(checkedOrThrow(graph).ir, readWeightsFile(bytes, name), name));
+      // Read in slices: the engine answers a ping, and hears a cancel, while a large file is read.
+      return loadModel(ctx, await loadWeightsAsync(checkedOrThrow(graph).ir, bytes, name, { signal }));
     },
     'model.formats': () => ({ formats: EXPORT_FORMATS.map(describeFormat) }),
     'model.import': async (p, { signal }) => {

@@ -42,9 +42,10 @@ export function modelFromCheckpoint(graph: GraphIR, ck: Pick<Checkpoint, 'params
  * predict with (`E_MODEL_VALUES`: `assertLoadable`), an evaluation on a split with no samples
  * (`E_MODEL_NO_SAMPLES`: `evaluateModel`); a weights file from PyTorch's tools that cannot be read
  * (`E_WEIGHTS_FILE`), whose pickle names more than plain tensors (`E_WEIGHTS_PICKLE`), or whose
- * tensors do not fit the design (`E_WEIGHTS_MISMATCH`: state-dict.ts).
+ * tensors do not fit the design (`E_WEIGHTS_MISMATCH`: state-dict.ts), or whose load was
+ * cancelled (`E_CANCELLED`: `loadWeightsAsync`).
  */
-export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES' | 'E_MODEL_NO_SAMPLES' | 'E_WEIGHTS_FILE' | 'E_WEIGHTS_PICKLE' | 'E_WEIGHTS_MISMATCH';
+export type ModelErrorCode = 'E_MODEL_WEIGHTS' | 'E_MODEL_FORMAT' | 'E_MODEL_NEWER' | 'E_MODEL_GRAPH' | 'E_MODEL_VALUES' | 'E_MODEL_NO_SAMPLES' | 'E_WEIGHTS_FILE' | 'E_WEIGHTS_PICKLE' | 'E_WEIGHTS_MISMATCH' | 'E_CANCELLED';
 
 /** Error thrown when a model's weights do not fit its graph, or a model file cannot be read. */
 export class ModelError extends Error {

@@ -11,15 +11,35 @@ import type { TorchTensor } from './archive';
 /** A tensor read from a weights file: float32 values (other float types converted), or int64 (a step counter). */
 export type ReadTensor = TorchTensor;
 
-/** What `readSafetensors` and `readTorchStateDict` answer: tensors by name in file order, and the file's metadata. */
+/** A weights file's tensors read: by name in file order, and the file's metadata. */
 export interface StateDict {
   tensors: Map<string, ReadTensor>;
   metadata: Record<string, string>;
 }
 
+/** A tensor of a weights file as the file describes it; nothing of its values is read or allocated until `read`. */
+export interface WeightsEntry {
+  readonly kind: 'float32' | 'int64';
+  readonly shape: readonly number[];
+  /** Its values, read from the file and converted, in slices (the generator yields between them). */
+  readonly read: () => Generator<void, Float32Array | BigInt64Array>;
+}
+
+/** What `indexSafetensors` and `indexTorchStateDict` answer: the tensors described, by name in file order, and the file's metadata. */
+export interface WeightsIndex {
+  tensors: Map<string, WeightsEntry>;
+  metadata: Record<string, string>;
+}
+
+/** The most bytes a weights file's tensors are read into, views and inflated storages counted (as the engine's largest model file). */
+export const MAX_WEIGHTS_BYTES = 2 * 2 ** 30;
+
+/** The most dimensions a tensor read may have (a layer's have at most 5; a view's extra unit dimensions address nothing). */
+export const MAX_WEIGHTS_RANK = 64;
+
 /** The longest header read (as the reference implementation's limit). */
 const MAX_HEADER_BYTES = 100_000_000;
-const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8 };
+export const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8 };
 const enc = new TextEncoder();
 
 /**
@@ -55,12 +75,14 @@ export function writeSafetensors(tensors: readonly { name: string; tensor: Torch
 }
 
 /**
- * The tensors of a safetensors file. F32, F64, F16 and BF16 are read as float32; I64 as int64.
+ * The tensors of a safetensors file, described; their values are read when asked
+ * (`WeightsEntry.read`). F32, F64, F16 and BF16 are read as float32; I64 as int64.
  *
  * @throws ModelError `E_WEIGHTS_FILE`: not a safetensors file (the header's length or JSON), a
- *   tensor of another dtype, or data offsets that overlap, leave gaps or pass the file's end.
+ *   tensor of another dtype or of more than `MAX_WEIGHTS_RANK` dimensions, or data offsets that
+ *   overlap, leave gaps or pass the file's end.
  */
-export function readSafetensors(bytes: Uint8Array, file = 'the file'): StateDict {
+export function indexSafetensors(bytes: Uint8Array, file = 'the file'): WeightsIndex {
   const bad = (why: string) => new ModelError('E_WEIGHTS_FILE', `${file} is not a safetensors file Netwright reads: ${why}.`);
   if (bytes.length < 8) throw bad('it is shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -89,6 +111,7 @@ export function readSafetensors(bytes: Uint8Array, file = 'the file'): StateDict
     }
     const size = DTYPE_BYTES[t.dtype];
     if (!size) throw bad(`"${name}" is ${t.dtype}; Netwright reads F32, F64, F16, BF16 and I64 tensors`);
+    if (shape.length > MAX_WEIGHTS_RANK) throw bad(`"${name}" has ${shape.length} dimensions; no tensor Netwright reads has more than ${MAX_WEIGHTS_RANK}`);
     const [begin, end] = offsets as [number, number];
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * size) throw bad(`"${name}" has ${end - begin} bytes of data for shape [${(shape as number[]).join(', ')}] of ${t.dtype}`);
@@ -101,28 +124,49 @@ export function readSafetensors(bytes: Uint8Array, file = 'the file'): StateDict
     covered = e.end;
   }
   if (covered !== data.length) throw bad(`its tensors hold ${covered} bytes but the file has ${data.length} after the header`);
-  const tensors = new Map<string, ReadTensor>();
-  for (const e of entries) tensors.set(e.name, decodeTensor(data.subarray(e.begin, e.end), e.dtype, e.shape));
+  const tensors = new Map<string, WeightsEntry>();
+  for (const e of entries) tensors.set(e.name, { kind: e.dtype === 'I64' ? 'int64' : 'float32', shape: e.shape, read: () => decodeValues(data.subarray(e.begin, e.end), e.dtype) });
   return { tensors, metadata };
 }
 
-/** Raw little-endian values of `dtype` as a tensor (copied: aligned, and apart from the file's bytes). */
-export function decodeTensor(raw: Uint8Array, dtype: string, shape: readonly number[]): ReadTensor {
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const n = raw.length / DTYPE_BYTES[dtype];
-  if (dtype === 'I64') {
-    const data = new BigInt64Array(n);
-    for (let i = 0; i < n; i++) data[i] = view.getBigInt64(8 * i, true);
-    return { kind: 'int64', shape, data };
+/** Values converted between two turns given to the caller. */
+const VALUES_SLICE = 1 << 20;
+let halfTable: Float32Array | undefined;
+
+/**
+ * Raw little-endian values of `dtype` (`F32`, `F64`, `F16`, `BF16`, `I64`) as float32 (int64 for
+ * `I64`), copied (aligned, and apart from the file's bytes), a slice of `VALUES_SLICE` values at a
+ * time: the generator yields between slices.
+ *
+ * NOTE: the typed arrays read the host's byte order; every platform Node and Electron ship for is
+ * little-endian, as the files are. bfloat16 is the high half of a float32 (a shift); a float16 is
+ * looked up in a table of all 65536 (built once, 256 KiB): both exact.
+ */
+export function* decodeValues(raw: Uint8Array, dtype: string): Generator<void, Float32Array | BigInt64Array> {
+  const size = DTYPE_BYTES[dtype];
+  const n = Math.floor(raw.length / size);
+  const out = dtype === 'I64' ? new BigInt64Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i += VALUES_SLICE) {
+    const m = Math.min(VALUES_SLICE, n - i);
+    let part = raw.subarray(i * size, (i + m) * size);
+    if (part.byteOffset % size) part = part.slice();
+    const at = (T: { new (b: ArrayBufferLike, o: number, l: number): ArrayLike<number | bigint> }) => new T(part.buffer, part.byteOffset, m);
+    if (dtype === 'I64') (out as BigInt64Array).set(at(BigInt64Array) as BigInt64Array, i);
+    else if (dtype === 'F32') (out as Float32Array).set(at(Float32Array) as Float32Array, i);
+    else if (dtype === 'F64') (out as Float32Array).set(at(Float64Array) as Float64Array, i);
+    else if (dtype === 'BF16') {
+      const h = at(Uint16Array) as Uint16Array;
+      const o = new Uint32Array(out.buffer, i * 4, m);
+      for (let j = 0; j < m; j++) o[j] = h[j] << 16;
+    } else {
+      const h = at(Uint16Array) as Uint16Array;
+      const table = (halfTable ??= Float32Array.from({ length: 65536 }, (_, x) => halfToFloat(x)));
+      const o = out as Float32Array;
+      for (let j = 0; j < m; j++) o[i + j] = table[h[j]];
+    }
+    if (i + m < n) yield;
   }
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (dtype === 'F32') data[i] = view.getFloat32(4 * i, true);
-    else if (dtype === 'F64') data[i] = view.getFloat64(8 * i, true);
-    else if (dtype === 'BF16') data[i] = new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0];
-    else data[i] = halfToFloat(view.getUint16(2 * i, true));
-  }
-  return { kind: 'float32', shape, data };
+  return out;
 }
 
 /** IEEE 754 binary16 → number. */

@@ -1,62 +1,141 @@
 import type { GraphIR } from '../../base/ir/types';
 import { assertLoadable, checkModelGraph, ModelError, type TrainedModel } from './model';
 import { torchNodeNames, torchStateNames } from './pytorch';
-import { readSafetensors, type StateDict } from './safetensors';
-import { readTorchStateDict } from './torch-load';
+import { indexSafetensors, MAX_WEIGHTS_BYTES, type ReadTensor, type StateDict, type WeightsIndex } from './safetensors';
+import { indexTorchStateDict, MAX_PICKLE, pickleLimits, type PickleLimits } from './torch-load';
 
 /**
  * Weights from PyTorch's world loaded into a design (docs/export.md, "Loading weights"): a
  * `.safetensors` file or a `torch.save`d state dict, matched by the names the PyTorch project's
  * `Net` gives its tensors (`fc1.weight`, `bn1.running_mean`).
+ *
+ * The file is described first (`WeightsIndex`: names, kinds, shapes) and matched against the
+ * design; only then are the values of the tensors the design needs read, so what a file makes the
+ * reader allocate is bounded by the design's parameters, however its views share or repeat storage.
  */
 
+const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 /**
- * The tensors of a weights file: a torch.save zip (it starts `PK`), safetensors (its JSON header
- * starts after the 8-byte length), or a pickle of PyTorch before 1.6 (PROTO first), which
- * `readTorchStateDict` refuses with what to do.
+ * The tensors of a weights file described: a torch.save zip (it starts with a zip's local header,
+ * `PK\3\4`), safetensors (its JSON header starts after the 8-byte length), or a pickle of
+ * PyTorch before 1.6 (PROTO first), which `indexTorchStateDict` refuses with what to do. A file
+ * that starts as both a zip and safetensors (its header's length is 0x04034b50) is read as
+ * safetensors when it is not a zip.
+ */
+function* indexWeights(bytes: Uint8Array, file: string, limits: PickleLimits): Generator<void, WeightsIndex> {
+  const pk = bytes[0] === 0x50 && bytes[1] === 0x4b;
+  const json = bytes[8] === 0x7b;
+  if ((pk && !json) || (!json && bytes[0] === 0x80)) return yield* indexTorchStateDict(bytes, file, limits);
+  if (pk && bytes[2] === 3 && bytes[3] === 4) {
+    try {
+      return yield* indexTorchStateDict(bytes, file, limits);
+    } catch (e) {
+      if (!(e instanceof ModelError) || e.code !== 'E_WEIGHTS_FILE') throw e;
+      try {
+        return indexSafetensors(bytes, file);
+      } catch {
+        throw e;
+      }
+    }
+  }
+  return indexSafetensors(bytes, file);
+}
+
+/**
+ * The tensors of a weights file, every one read (as `loadWeights` reads a design's).
+ *
+ * @throws ModelError as `loadWeights` for the file; `E_WEIGHTS_FILE` when its tensors together
+ *   (a view counted for every value it repeats) pass `MAX_WEIGHTS_BYTES`.
  */
 export function readWeightsFile(bytes: Uint8Array, file: string): StateDict {
-  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b;
-  const safetensors = bytes[8] === 0x7b;
-  return zip || (!safetensors && bytes[0] === 0x80) ? readTorchStateDict(bytes, file) : readSafetensors(bytes, file);
+  return run(
+    (function* () {
+      const index = yield* indexWeights(bytes, file, MAX_PICKLE);
+      const total = [...index.tensors.values()].reduce((a, t) => a + numel(t.shape) * (t.kind === 'int64' ? 8 : 4), 0);
+      if (total > MAX_WEIGHTS_BYTES) throw new ModelError('E_WEIGHTS_FILE', `${file} was not read: its tensors hold ${(total / 2 ** 30).toFixed(1)} GiB of values, past the ${MAX_WEIGHTS_BYTES / 2 ** 30} GiB Netwright reads.`);
+      const tensors = new Map<string, ReadTensor>();
+      for (const [name, t] of index.tensors) {
+        const data = yield* t.read();
+        tensors.set(name, data instanceof BigInt64Array ? { kind: 'int64', shape: t.shape, data } : { kind: 'float32', shape: t.shape, data });
+      }
+      return { tensors, metadata: index.metadata };
+    })(),
+  );
 }
 
 /** The most differences one message lists. */
 const MAX_LISTED = 20;
 
 /**
- * `graph` with the weights of `dict`: every tensor the design's PyTorch `Net` has, by name and
- * shape. BatchNorm's `num_batches_tracked` is read when present (it is not a weight). A
+ * `graph` with the weights of the file `bytes`: every tensor the design's PyTorch `Net` has, by
+ * name and shape. BatchNorm's `num_batches_tracked` is read when present (it is not a weight). A
  * safetensors file Netwright wrote carries the input normalisation and class names in its
- * metadata; they come back with it.
+ * metadata; they come back with it. Nothing is read of a tensor the design does not need.
  *
  * @throws ModelError `E_WEIGHTS_MISMATCH` listing, tensor by tensor, each name the design needs
  *   that the file lacks, each the file has that the design does not, and each shape or type that
- *   differs; `E_MODEL_GRAPH` for a design that does not validate; `E_MODEL_VALUES` for NaN/Inf.
+ *   differs; `E_WEIGHTS_FILE` and `E_WEIGHTS_PICKLE` for a file that cannot be read (a pickle runs
+ *   at most what `pickleLimits` allows the design's tensors); `E_MODEL_GRAPH` for a design that does not
+ *   validate; `E_MODEL_VALUES` for NaN/Inf.
  *
  * @example
  * ```ts
- * const model = modelFromStateDict(design, readWeightsFile(bytes, 'model.safetensors'), 'model.safetensors');
+ * const model = loadWeights(design, bytes, 'model.safetensors');
  * ```
  */
-export function modelFromStateDict(graph: GraphIR, dict: StateDict, file: string): TrainedModel {
+export function loadWeights(graph: GraphIR, bytes: Uint8Array, file: string): TrainedModel {
+  return run(weightsSteps(graph, bytes, file));
+}
+
+/**
+ * `loadWeights` that gives the event loop a turn every `sliceMs` of work, so the engine answers
+ * (a ping, a cancel) while a large or hostile file is read.
+ *
+ * @throws ModelError `E_CANCELLED` once `signal` is aborted; else as `loadWeights`.
+ */
+export async function loadWeightsAsync(graph: GraphIR, bytes: Uint8Array, file: string, options: { signal?: AbortSignal; sliceMs?: number } = {}): Promise<TrainedModel> {
+  const cancelled = () => new ModelError('E_CANCELLED', `Loading ${file} was cancelled; nothing changed.`);
+  if (options.signal?.aborted) throw cancelled();
+  const steps = weightsSteps(graph, bytes, file);
+  let since = Date.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (Date.now() - since < (options.sliceMs ?? 20)) continue;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    if (options.signal?.aborted) throw cancelled();
+    since = Date.now();
+  }
+}
+
+function run<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generator<void, TrainedModel> {
   const checked = checkModelGraph(graph);
   const wanted = torchStateNames(checked, torchNodeNames(checked));
+  const dict = yield* indexWeights(bytes, file, pickleLimits(wanted.length));
   const params: Record<string, Float32Array> = {};
   const buffers: Record<string, Float32Array> = {};
   const problems: string[] = [];
-  let step: number | undefined;
+  const reads: { into: Record<string, Float32Array>; key: string; read: () => Generator<void, Float32Array | BigInt64Array> }[] = [];
+  let counter: (() => Generator<void, Float32Array | BigInt64Array>) | undefined;
   for (const w of wanted) {
     const t = dict.tensors.get(w.name);
     if ('counter' in w) {
-      if (t?.kind === 'int64' && t.data.length === 1) step = Number(t.data[0]);
+      if (t?.kind === 'int64' && numel(t.shape) === 1) counter = t.read;
       continue;
     }
     const need = `[${w.spec.shape.join(', ')}]`;
     if (!t) problems.push(`${w.name}: missing from the file (the design's node "${w.spec.nodeId}" needs ${need})`);
     else if (t.kind !== 'float32') problems.push(`${w.name}: the file holds integers; node "${w.spec.nodeId}" needs floating-point values ${need}`);
     else if (t.shape.length !== w.spec.shape.length || t.shape.some((d, i) => d !== w.spec.shape[i])) problems.push(`${w.name}: the file has shape [${t.shape.join(', ')}], node "${w.spec.nodeId}" needs ${need}`);
-    else (w.spec.kind === 'param' ? params : buffers)[w.spec.key] = t.data;
+    else reads.push({ into: w.spec.kind === 'param' ? params : buffers, key: w.spec.key, read: t.read });
   }
   const known = new Set(wanted.map((w) => w.name));
   for (const name of dict.tensors.keys()) if (!known.has(name)) problems.push(`${name}: in the file, but the design has no such tensor`);
@@ -65,6 +144,9 @@ export function modelFromStateDict(graph: GraphIR, dict: StateDict, file: string
     if (problems.length > MAX_LISTED) listed.push(`  … and ${problems.length - MAX_LISTED} more`);
     throw new ModelError('E_WEIGHTS_MISMATCH', `${file} does not fit the design "${graph.name ?? 'network'}" (${problems.length} difference${problems.length === 1 ? '' : 's'}):\n${listed.join('\n')}`);
   }
+  // Only now is anything read: the tensors the design needs, of the shapes it needs.
+  for (const r of reads) r.into[r.key] = (yield* r.read()) as Float32Array;
+  const step = counter ? Number((yield* counter())[0]) : undefined;
   const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata), origin: step === undefined ? {} : { step } };
   assertLoadable(model);
   return model;

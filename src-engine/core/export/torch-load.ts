@@ -1,6 +1,6 @@
-import { unzipSync } from 'fflate';
 import { ModelError } from './model';
-import { decodeTensor, type ReadTensor, type StateDict } from './safetensors';
+import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from './safetensors';
+import { zipMemberBytes, zipMembers } from './zip-read';
 
 /**
  * A PyTorch `state_dict` as `torch.save` writes it (the zip format of PyTorch ≥ 1.6:
@@ -10,14 +10,39 @@ import { decodeTensor, type ReadTensor, type StateDict } from './safetensors';
  * the typed storages (`torch.FloatStorage`, …) its persistent ids cite. Any other name (`os.system`,
  * `builtins.eval`, a class to rebuild) or opcode is refused before anything is built
  * (`E_WEIGHTS_PICKLE`), as `torch.load(weights_only=True)` does.
+ *
+ * Nothing the file says is trusted for memory or time: the machine runs at most as many
+ * instructions as a state dict of the tensors wanted needs (`pickleLimits`; every instruction
+ * makes at most one value), the zip's sizes are checked (`zipMembers`), a storage is inflated only
+ * when a tensor read needs it, once, and the inflated bytes count against `MAX_WEIGHTS_BYTES`.
  */
 
 /** The storage classes a plain state dict cites, and the dtype of their bytes. */
 const STORAGES: Record<string, string> = { FloatStorage: 'F32', DoubleStorage: 'F64', HalfStorage: 'F16', BFloat16Storage: 'BF16', LongStorage: 'I64' };
 const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2']);
-const MAX_PICKLE_BYTES = 64 * 2 ** 20;
-/** The most a state dict's archive may expand to (as the engine's largest model file). */
-const MAX_EXPANDED_BYTES = 2 * 2 ** 30;
+/** Instructions between two turns given to the caller. */
+const PICKLE_SLICE = 65_536;
+/** Values of a view gathered between two turns given to the caller. */
+const VALUES_SLICE = 1 << 20;
+
+/** How large a state dict's pickle may be (its data.pkl's bytes), and how many instructions it may run. */
+export interface PickleLimits {
+  readonly bytes: number;
+  readonly ops: number;
+}
+
+/** The limits when the tensors wanted are not known. */
+export const MAX_PICKLE: PickleLimits = { bytes: 64 * 2 ** 20, ops: 2 ** 20 };
+
+/**
+ * The most a `torch.save`d state dict of `tensors` tensors needs, with room for a checkpoint around
+ * it (an optimizer's state, its param groups): a tensor takes ~40 instructions and ~200 bytes (its
+ * name, the persistent id, the size and stride tuples, the rebuild call), its module's `_metadata`
+ * ~10 and ~50; allowed: 1,024 and 16 KiB.
+ */
+export function pickleLimits(tensors: number): PickleLimits {
+  return { bytes: Math.min(MAX_PICKLE.bytes, 2 ** 20 + 16_384 * tensors), ops: Math.min(MAX_PICKLE.ops, 65_536 + 1024 * tensors) };
+}
 
 class Global {
   constructor(readonly name: string) {}
@@ -42,49 +67,61 @@ const MARK = Symbol('mark');
 
 /**
  * The tensors of a `torch.save`d state dict (or of a checkpoint dict whose `state_dict`,
- * `model_state_dict` or `model` entry is one). float32, float64, float16 and bfloat16 storages are
- * read as float32; int64 as int64 (BatchNorm's `num_batches_tracked`).
+ * `model_state_dict` or `model` entry is one), described: a tensor's storage is inflated and its
+ * values read only by its `read`. float32, float64, float16 and bfloat16 storages are read as
+ * float32; int64 as int64 (BatchNorm's `num_batches_tracked`). A view is read by its offset, size
+ * and strides (a stride of 0 repeats a value, as `expand` makes). The generator yields between
+ * slices of work (the zip's members inflated, the pickle's instructions).
  *
- * @throws ModelError `E_WEIGHTS_PICKLE` for a pickle that names anything else or uses an opcode a
- *   plain state dict does not; `E_WEIGHTS_FILE` for a file that is not such a zip, a storage
- *   missing or too short, or a dict that holds no tensors.
+ * @throws ModelError `E_WEIGHTS_PICKLE` for a pickle that names anything else, uses an opcode a
+ *   plain state dict does not, or runs past `limits.ops` instructions; `E_WEIGHTS_FILE` for a
+ *   file that is not such a zip, a data.pkl larger than `limits.bytes`, a storage missing or too short, a view reading past its storage,
+ *   or a dict that holds no tensors.
  */
-export function readTorchStateDict(bytes: Uint8Array, file = 'the file'): StateDict {
+export function* indexTorchStateDict(bytes: Uint8Array, file = 'the file', limits = MAX_PICKLE): Generator<void, WeightsIndex> {
   const bad = (why: string) => new ModelError('E_WEIGHTS_FILE', `${file} is not a PyTorch state_dict Netwright reads: ${why}.`);
   if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw bad(bytes[0] === 0x80 ? 'it was saved in the format before PyTorch 1.6; save it again with torch.save(model.state_dict(), path) from a newer PyTorch' : 'it is not a zip archive as torch.save writes');
   }
-  let entries: Record<string, Uint8Array>;
-  // torch.save stores its entries; a compressed one may expand at most to what a weights file holds (no zip bomb).
-  let expanded = 0;
-  let tooLarge = false;
-  try {
-    entries = unzipSync(bytes, {
-      filter: (f) => {
-        expanded += f.compression === 0 ? f.size : f.originalSize;
-        tooLarge ||= expanded > MAX_EXPANDED_BYTES;
-        return !tooLarge;
-      },
-    });
-  } catch (e) {
-    throw bad(`its zip archive cannot be read (${(e as Error).message})`);
-  }
-  if (tooLarge) throw bad(`its archive expands past ${MAX_EXPANDED_BYTES / 2 ** 30} GiB`);
-  const pkl = Object.keys(entries).find((k) => /^[^/]+\/data\.pkl$/.test(k));
+  const members = zipMembers(bytes, (why) => bad(`its zip archive cannot be read: ${why}`));
+  yield;
+  const pkl = [...members.values()].find((m) => /^[^/]+\/data\.pkl$/.test(m.name));
   if (!pkl) throw bad('it has no data.pkl');
-  const prefix = pkl.slice(0, -'data.pkl'.length);
-  if (entries[pkl].length > MAX_PICKLE_BYTES) throw bad(`its data.pkl is ${entries[pkl].length} bytes`);
-  const root = unpickle(entries[pkl], file);
+  if (pkl.size > limits.bytes) throw bad(`its data.pkl is ${pkl.size} bytes, more than a state_dict of the tensors wanted needs (${limits.bytes})`);
+  const prefix = pkl.name.slice(0, -'data.pkl'.length);
+  const root = yield* unpickle(yield* zipMemberBytes(bytes, pkl, bad), file, limits.ops);
   const dict = stateDictOf(root);
   if (!dict) throw bad('it holds no dict of tensors (a state_dict)');
-  const tensors = new Map<string, ReadTensor>();
+  // Each storage inflated once, when a tensor read first needs it; all of them together within the bound.
+  const storages = new Map<string, Uint8Array>();
+  let inflated = 0;
+  function* storageBytes(s: StorageRef): Generator<void, Uint8Array> {
+    const member = members.get(`${prefix}data/${s.key}`)!;
+    let raw = storages.get(s.key);
+    if (!raw) {
+      if (member.method !== 0 && (inflated += member.size) > MAX_WEIGHTS_BYTES) throw bad(`its storages inflate past ${MAX_WEIGHTS_BYTES / 2 ** 30} GiB`);
+      raw = yield* zipMemberBytes(bytes, member, bad);
+      storages.set(s.key, raw);
+    }
+    return raw.subarray(0, s.numel * DTYPE_BYTES[s.dtype]);
+  }
+  const tensors = new Map<string, WeightsEntry>();
   for (const [name, t] of dict) {
     const s = t.storage;
-    const raw = entries[`${prefix}data/${s.key}`];
-    const size = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8 }[s.dtype]!;
-    if (!raw || raw.length < s.numel * size) throw bad(`the storage of "${name}" (data/${s.key}) is ${raw ? 'shorter than its tensor' : 'missing'}`);
-    const storage = decodeTensor(raw.subarray(0, s.numel * size), s.dtype, [s.numel]);
-    tensors.set(name, strided(storage, t, name, bad));
+    const member = members.get(`${prefix}data/${s.key}`);
+    if (!member || member.size < s.numel * DTYPE_BYTES[s.dtype]) throw bad(`the storage of "${name}" (data/${s.key}) is ${member ? 'shorter than its tensor' : 'missing'}`);
+    if (t.size.length > MAX_WEIGHTS_RANK) throw bad(`"${name}" has ${t.size.length} dimensions; no tensor Netwright reads has more than ${MAX_WEIGHTS_RANK}`);
+    // Checked before anything is read: a view reads inside its storage (one of size 0 reads nothing).
+    const empty = t.size.includes(0);
+    const last = t.offset + t.size.reduce((a, d, i) => a + Math.max(d - 1, 0) * t.stride[i], 0);
+    if (!empty && last >= s.numel) throw bad(`"${name}" (size [${t.size.join(', ')}]) reads past its storage of ${s.numel} values`);
+    tensors.set(name, {
+      kind: s.dtype === 'I64' ? 'int64' : 'float32',
+      shape: t.size,
+      read: function* () {
+        return empty ? (s.dtype === 'I64' ? new BigInt64Array(0) : new Float32Array(0)) : yield* viewValues(yield* storageBytes(s), s.dtype, t);
+      },
+    });
   }
   return { tensors, metadata: {} };
 }
@@ -100,35 +137,65 @@ function stateDictOf(root: PyValue): Map<string, TensorRef> | undefined {
   return asDict(root) ?? asDict(root.get('state_dict')) ?? asDict(root.get('model_state_dict')) ?? asDict(root.get('model'));
 }
 
-/** A tensor's values from its storage, by its offset, size and strides (a view need not be contiguous). */
-function strided(storage: ReadTensor, t: TensorRef, name: string, bad: (why: string) => Error): ReadTensor {
-  const n = t.size.reduce((a, b) => a * b, 1);
-  // Checked before anything is allocated: a parameter never holds more values than its storage, nor reads past it.
-  const last = t.offset + t.size.reduce((a, d, i) => a + Math.max(d - 1, 0) * t.stride[i], 0);
-  if (n > storage.data.length || (n > 0 && last >= storage.data.length)) throw bad(`"${name}" (size [${t.size.join(', ')}]) reads past its storage of ${storage.data.length} values`);
-  const out = storage.kind === 'int64' ? new BigInt64Array(n) : new Float32Array(n);
-  const idx = new Array<number>(t.size.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let at = t.offset;
-    for (let d = 0; d < idx.length; d++) at += idx[d] * t.stride[d];
-    out[i] = storage.data[at] as never;
-    for (let d = idx.length - 1; d >= 0; d--) {
-      if (++idx[d] < t.size[d]) break;
-      idx[d] = 0;
+/**
+ * The values of view `t` of a storage's raw bytes: the bytes it reads gathered in its order, then
+ * converted (`decodeValues`). Its unit dimensions address nothing and are skipped, so the walk is
+ * over at most log2(values) dimensions however many the view lists.
+ */
+function* viewValues(raw: Uint8Array, dtype: string, t: TensorRef): Generator<void, Float32Array | BigInt64Array> {
+  const size = DTYPE_BYTES[dtype];
+  const dims = t.size.flatMap((d, i) => (d === 1 ? [] : [i]));
+  const sizes = dims.map((i) => t.size[i]);
+  const strides = dims.map((i) => t.stride[i]);
+  const n = sizes.reduce((a, b) => a * b, 1);
+  const contiguous = strides.every((st, k) => st === sizes.slice(k + 1).reduce((a, b) => a * b, 1));
+  // Contiguous (a scalar too: no dimension left): the values are the bytes from the offset on.
+  if (contiguous) return yield* decodeValues(raw.subarray(t.offset * size, (t.offset + n) * size), dtype);
+  // Gathered word by word (2 or 4 bytes; a value of 8 is two words): no value is converted twice.
+  const word = Math.min(size, 4);
+  const words = size / word;
+  const aligned = raw.byteOffset % word ? raw.slice() : raw;
+  const gathered = new Uint8Array(n * size);
+  const [src, dst] = word === 2 ? [new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2), new Uint16Array(gathered.buffer)] : [new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4), new Uint32Array(gathered.buffer)];
+  // An odometer over the outer dimensions, a straight run along the innermost.
+  const r = sizes.length - 1;
+  const inner = sizes[r];
+  const step = strides[r];
+  const idx = new Array<number>(r).fill(0);
+  let at = t.offset;
+  for (let i = 0; i < n; i += inner) {
+    for (let j = 0, from = at * words, to = i * words; j < inner; j++, from += step * words, to += words) {
+      for (let w = 0; w < words; w++) dst[to + w] = src[from + w];
     }
+    for (let d = r - 1; d >= 0; d--) {
+      if (++idx[d] < sizes[d]) {
+        at += strides[d];
+        break;
+      }
+      idx[d] = 0;
+      at -= (sizes[d] - 1) * strides[d];
+    }
+    if (i % VALUES_SLICE < inner) yield;
   }
-  return storage.kind === 'int64' ? { kind: 'int64', shape: t.size, data: out as BigInt64Array } : { kind: 'float32', shape: t.size, data: out as Float32Array };
+  return yield* decodeValues(gathered, dtype);
 }
 
-/** Run the restricted pickle machine over `data` (pickle protocols 2 to 5, as torch.save writes). */
-function unpickle(data: Uint8Array, file: string): PyValue {
-  const m = new PickleMachine(data, file);
-  for (;;) {
+/**
+ * Run the restricted pickle machine over `data` (pickle protocols 2 to 5, as torch.save writes),
+ * at most `maxOps` instructions, of which at most a 16th make a container (a dict, a list, a tuple,
+ * a tensor: a state dict makes ~6 of its ~40 a tensor): each instruction makes at most one value,
+ * so these bound the memory and time the machine takes. Yields every `PICKLE_SLICE` instructions.
+ */
+function* unpickle(data: Uint8Array, file: string, maxOps: number): Generator<void, PyValue> {
+  const m = new PickleMachine(data, file, Math.ceil(maxOps / 16));
+  for (let ops = 1; ; ops++) {
     const op = m.u8();
     if (op === 0x2e) return m.pop(); // STOP
     const run = OPCODES.get(op);
     if (!run) throw m.refuse(`uses pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${m.at - 1}`);
+    if (ops > maxOps) throw m.refuse(`runs past ${maxOps} instructions, more than a state_dict of the tensors wanted needs`);
     run(m);
+    if (ops % PICKLE_SLICE === 0) yield;
   }
 }
 
@@ -140,11 +207,20 @@ class PickleMachine {
   private readonly view: DataView;
   private readonly dec = new TextDecoder();
 
+  private objects = 0;
+
   constructor(
     private readonly data: Uint8Array,
     private readonly file: string,
+    private readonly maxObjects: number,
   ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** `v`, a dict, list, tuple or tensor made, counted: these hold memory, the rest of a pickle's values are references and numbers. */
+  made<T>(v: T): T {
+    if (++this.objects > this.maxObjects) throw this.refuse(`makes more than ${this.maxObjects} dicts, lists and tuples, more than a state_dict of the tensors wanted needs`);
+    return v;
   }
 
   refuse(why: string): Error {
@@ -235,15 +311,15 @@ const OPCODES = new Map<number, (m: PickleMachine) => void>([
       m.push(m.global(module, name));
     },
   ],
-  [0x7d, (m) => m.push(new Map())], // EMPTY_DICT
-  [0x29, (m) => m.push([])], // EMPTY_TUPLE
-  [0x5d, (m) => m.push([])], // EMPTY_LIST
+  [0x7d, (m) => m.push(m.made(new Map()))], // EMPTY_DICT
+  [0x29, (m) => m.push(m.made([]))], // EMPTY_TUPLE
+  [0x5d, (m) => m.push(m.made([]))], // EMPTY_LIST
   [0x28, (m) => m.push(MARK)], // MARK
-  [0x74, (m) => m.push(m.popMark())], // TUPLE
-  [0x6c, (m) => m.push(m.popMark())], // LIST
-  [0x85, (m) => m.push([m.pop()])], // TUPLE1
-  [0x86, (m) => m.push(lastItems(m, 2))], // TUPLE2
-  [0x87, (m) => m.push(lastItems(m, 3))], // TUPLE3
+  [0x74, (m) => m.push(m.made(m.popMark()))], // TUPLE
+  [0x6c, (m) => m.push(m.made(m.popMark()))], // LIST
+  [0x85, (m) => m.push(m.made([m.pop()]))], // TUPLE1
+  [0x86, (m) => m.push(m.made(lastItems(m, 2)))], // TUPLE2
+  [0x87, (m) => m.push(m.made(lastItems(m, 3)))], // TUPLE3
   [0x71, (m) => void m.memo.set(m.u8(), m.top())], // BINPUT
   [0x72, (m) => void m.memo.set(m.u32(), m.top())], // LONG_BINPUT
   [0x94, (m) => void m.memo.set(m.memo.size, m.top())], // MEMOIZE
@@ -281,15 +357,15 @@ const OPCODES = new Map<number, (m: PickleMachine) => void>([
       const items = m.popMark();
       const list = m.top();
       if (!Array.isArray(list)) throw m.refuse('appends to something that is not a list');
-      list.push(...items);
+      for (const v of items) list.push(v);
     },
   ],
-  [0x51, (m) => m.push(storageRef(m.pop(), (why) => m.refuse(why)))], // BINPERSID
+  [0x51, (m) => m.push(m.made(storageRef(m.pop(), (why) => m.refuse(why))))], // BINPERSID
   [
     0x52, // REDUCE
     (m) => {
       const args = m.pop();
-      m.push(reduce(m.pop(), args, (why) => m.refuse(why)));
+      m.push(m.made(reduce(m.pop(), args, (why) => m.refuse(why))));
     },
   ],
   [
@@ -319,7 +395,7 @@ function reduce(callable: PyValue, args: PyValue, refuse: (why: string) => Error
   if (callable.name === 'torch._utils._rebuild_tensor_v2') {
     const [storage, offset, size, stride] = args;
     const ints = (v: PyValue): v is number[] => Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) >= 0);
-    if (!(storage instanceof StorageRef) || !Number.isSafeInteger(offset) || !ints(size) || !ints(stride) || size.length !== stride.length) throw refuse('rebuilds a tensor from arguments that are not a storage, offset, size and stride');
+    if (!(storage instanceof StorageRef) || !ints([offset as PyValue]) || !ints(size) || !ints(stride) || size.length !== stride.length) throw refuse('rebuilds a tensor from arguments that are not a storage, offset, size and stride');
     return new TensorRef(storage, offset as number, size, stride);
   }
   throw refuse(`calls ${callable.name}`);
