@@ -136,12 +136,13 @@ describe('web mode: datasets a project names', () => {
     c.ws.close();
   });
 
-  it('refuses to train a layer too large for memory (Linear 784→200000 at batch 64, the issue\'s case) before allocating it', async () => {
+  it('refuses to train a layer too large for memory (Linear 784→200,000→1,000 at batch 64: 357 M weights, 5.3 GiB with their gradients and Adam\'s moments, more than the CPU backend\'s 4 GiB) before allocating it', async () => {
     const { c, call, pid } = await session();
     const g = JSON.parse(readFileSync(path.resolve('examples/two-moons-mlp.json'), 'utf8')) as { nodes: { id: string; attrs: Record<string, unknown> }[]; training: { batchSize: number } };
     // The memory check runs before the data is loaded, so the Input need not match two-moons.
     g.nodes.find((n) => n.id === 'xy')!.attrs.shape = [784];
     g.nodes.find((n) => n.id === 'fc1')!.attrs.outFeatures = 200_000;
+    g.nodes.find((n) => n.id === 'fc2')!.attrs.outFeatures = 1000;
     g.training.batchSize = 64;
     const before = (await rssOf(pid)) ?? 0;
     const r = await call('train.start', { graph: g, probes: false });

@@ -21,7 +21,7 @@ export const GEMM = {
 } as const;
 
 export const HEAP = {
-  MAX_PAGES: 32768,
+  MAX_PAGES: 65536,
 } as const;
 
 // ---- Kernels: every exported function of kernels/*.wat --------------------------------------

@@ -7,10 +7,13 @@
 /** The shared heap every kernel module imports. */
 export const HEAP = {
   /**
-   * Maximum heap in WebAssembly pages (2 GiB). Shared memories must declare a maximum, and every
-   * module's `(import "env" "memory" …)` states the one the backend creates.
+   * Maximum heap in WebAssembly pages (4 GiB: the most a 32-bit memory addresses). Shared
+   * memories must declare a maximum, and every module's `(import "env" "memory" …)` states the one
+   * the backend creates. NOTE: addresses at or above 2³¹ are negative as i32, so kernels compare
+   * addresses unsigned (`i32.lt_u`); test/unit/cpu-backend/high-heap.test.ts runs the op suite
+   * and a CNN's training steps on tensors above and across 2³¹.
    */
-  MAX_PAGES: 32768,
+  MAX_PAGES: 65536,
 };
 
 const MR = 2;
