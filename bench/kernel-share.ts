@@ -44,8 +44,8 @@ export interface StepKernelShare {
 const GEMM_KERNELS: readonly string[] = ['gemm', 'gemmBatched'];
 const isConvKernel = (name: string): boolean => /^(conv2d|winograd|direct3x3)/.test(name) && !name.endsWith('ScratchBytes');
 
-/** Run `steps` training steps (`step`) with the backend's kernel profile on (at least 3, and past `minSeconds`). */
-export function stepKernelShare(be: CpuBackend, step: () => void, steps: number, minSeconds = 0): StepKernelShare {
+/** Run `steps` training steps (`step`) with the backend's kernel profile on (at least `minSteps`, 3 unless said, and past `minSeconds`). */
+export function stepKernelShare(be: CpuBackend, step: () => void, steps: number, minSeconds = 0, minSteps = 3): StepKernelShare {
   be.startKernelProfile();
   let n = 0;
   const t0 = performance.now();
@@ -55,7 +55,7 @@ export function stepKernelShare(be: CpuBackend, step: () => void, steps: number,
       step();
       n++;
       elapsed = performance.now() - t0;
-    } while (n < 3 || n < steps || elapsed < minSeconds * 1000);
+    } while (n < minSteps || n < steps || elapsed < minSeconds * 1000);
   } catch (e) {
     be.stopKernelProfile();
     throw e;

@@ -23,7 +23,9 @@
  *
  * Options (env): BENCH_ROUNDS (default 5), BENCH_SECONDS (per measurement window, default 2; GEMMs
  * take half), BENCH_THREADS (comma list, default 1 and all), BENCH_MODELS (comma list, default
- * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt; tiny-gpt trains on its own fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1,
+ * mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt and the real sizes resnet18,
+ * resnet18-frozen, mobilenet_v3_small, mobilenet_v3_small-frozen; tiny-gpt trains on its own
+ * fortunes text), BENCH_SKIP_TORCH=1, BENCH_SKIP_GPU=1,
  * BENCH_FMA=0 (our kernels without relaxed-SIMD fused multiply-adds, which the app's engine turns on
  * where the runtime has them: `enableRelaxedSimd`).
  *
@@ -32,10 +34,17 @@
  * is printed as a share of it; each model's step is profiled once after its timed window for the
  * share of its time in the GEMM kernels and the GFLOP/s they reach there, against the same peak.
  *
+ * Real sizes (#59; bench/workloads.ts): torchvision's resnet18 and mobilenet_v3_small at 224×224,
+ * batch 16, from torch.onnx exports (random weights, made once into a cache) imported as the app
+ * imports them, with a new 3-class head: full training, and `-frozen` (the backbone frozen, the
+ * head alone trained); PyTorch trains torchvision's own module the same way. A step takes seconds,
+ * so these warm up for 1 step (not 10) and time at least 2 (not 5), and their kernel profile runs
+ * 1 step. Each side's CPU time per sample (its process's, all threads) is recorded beside the wall
+ * clock's figure: on a loaded machine its ratio moves less.
+ *
  * The `gpu` lines (bench/gpu.ts) are the WebGPU backend on the adapter Dawn finds, measured once after the rounds;
  * on a fallback adapter (SwiftShader) its figures are a CPU emulation's, labelled as such.
  */
-import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,15 +52,13 @@ import { cpus, hostname, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { Backend } from '../src-engine/core/backend/types';
 import { createCpuBackend, defaultThreadCount, enableRelaxedSimd, type CpuBackend } from '../src-engine/node/cpu';
 import { benchGpu, type GpuResults } from './gpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { createOptimizer } from '../src-engine/core/optim';
-import type { TrainableGraph } from '../src-engine/core/train/types';
 import { formatInterval, formatRatio, median, summarizeRatios, type RatioSummary } from './ratio';
-import { BATCH, BENCH_SAMPLES, loadWorkload, type Workload } from './workloads';
+import { BATCH, BENCH_SAMPLES, compileWorkload, REAL_WORKLOADS, resolveWorkload, type Workload } from './workloads';
 import { peakGflops, stepKernelShare, type StepKernelShare } from './kernel-share';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,7 +71,7 @@ const GEMM_SIZES: [number, number, number][] = [
   [256, 256, 256],
   [1024, 1024, 1024],
 ];
-const MODELS = (process.env.BENCH_MODELS ?? 'mnist-mlp,mnist-cnn,mnist-denoise-ae,mnist-lstm,tiny-gpt').split(',').filter(Boolean);
+const MODELS = (process.env.BENCH_MODELS ?? ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'mnist-lstm', 'tiny-gpt', ...REAL_WORKLOADS].join(',')).split(',').filter(Boolean);
 
 const ALL = defaultThreadCount();
 const THREADS = process.env.BENCH_THREADS ? [...new Set(process.env.BENCH_THREADS.split(',').map(Number).filter((t) => t >= 1))] : [...new Set([1, ALL])];
@@ -93,6 +100,9 @@ interface Paired {
   torchConfigs?: Record<string, number[]>;
   torchConfig?: string;
   ratio?: RatioSummary;
+  /** CPU seconds per sample (the process's, all threads), round by round: ours, and PyTorch's in each configuration (trained models only). */
+  oursCpu?: number[];
+  torchCpu?: Record<string, number[]>;
 }
 
 interface Machine {
@@ -163,16 +173,16 @@ function gemmGflops(be: Backend, m: number, k: number, n: number): number {
 
 /**
  * A full training step (copy the next batch in, forward, backward, Adam step) on a graph compiled
- * once as the trainer runs it.
+ * once as the trainer runs it (frozen parameters left out of the optimizer, as training does).
  */
 function trainStepper(be: Backend, w: Workload): () => void {
-  const g: TrainableGraph = compileGraph(checkedOrThrow(w.graph), { batchSize: BATCH, backend: be, seed: 0 });
-  const opt = createOptimizer({ kind: 'adam', lr: w.lr }, g.params, be);
+  const { g, params } = compileWorkload(w, be);
+  const opt = createOptimizer({ kind: 'adam', lr: w.lr }, params, be);
   const x = g.input(w.featureInput).data;
   const y = g.input(w.targetInput).data;
   const fs = x.length;
   const ts = y.length;
-  const nb = BENCH_SAMPLES / BATCH;
+  const nb = w.samples / w.batch;
   let i = 0;
   const step = (): void => {
     const b = i++ % nb;
@@ -185,18 +195,32 @@ function trainStepper(be: Backend, w: Workload): () => void {
   return step;
 }
 
-/** Samples/s of `step` over one window of BENCH_SECONDS; 10 warm-up steps first. */
-function trainSamplesPerSec(step: () => void): number {
-  for (let k = 0; k < 10; k++) step();
+/** Warm-up and least timed steps: a real-size step takes seconds, a small model's a few ms. */
+const stepsFor = (w: Workload): { warmupSteps: number; minSteps: number } => (w.torchvision ? { warmupSteps: 1, minSteps: 2 } : { warmupSteps: 10, minSteps: 5 });
+
+/** CPU milliseconds of this process so far, all its threads (the workers are threads). */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * Samples/s of `step` over one window of BENCH_SECONDS (after the workload's warm-up steps), and
+ * CPU seconds per sample over the same steps.
+ */
+function trainSamplesPerSec(step: () => void, w: Workload): { rate: number; cpu: number } {
+  const { warmupSteps, minSteps } = stepsFor(w);
+  for (let k = 0; k < warmupSteps; k++) step();
   let steps = 0;
   let elapsed = 0;
+  const c0 = cpuMs();
   const t0 = performance.now();
   do {
     step();
     steps++;
     elapsed = (performance.now() - t0) / 1000;
-  } while (elapsed < SECONDS || steps < 5);
-  return (steps * BATCH) / elapsed;
+  } while (elapsed < SECONDS || steps < minSteps);
+  return { rate: (steps * w.batch) / elapsed, cpu: (cpuMs() - c0) / 1000 / (steps * w.batch) };
 }
 
 function gitDescribe(): string {
@@ -292,7 +316,7 @@ async function main(): Promise<void> {
   };
   const workloads: Workload[] = [];
   for (const name of MODELS) {
-    const w = loadWorkload(name);
+    const w = resolveWorkload(name);
     if (typeof w === 'string') {
       console.warn(`bench: skipping ${name}: ${w}`);
       results.train[name] = { skipped: w };
@@ -315,7 +339,7 @@ async function main(): Promise<void> {
     writeFileSync(data.labels, Buffer.from(ds.targets.slice(0, BENCH_SAMPLES).buffer));
     // A workload on its own set (not MNIST) hands PyTorch its own samples, the ones ours trains on.
     for (const w of workloads) {
-      if (w.graph.training?.dataset.name.includes('mnist') !== false) continue;
+      if (!w.ownData) continue;
       w.data = { features: join(dir, `${w.name}.features.f32`), targets: join(dir, `${w.name}.targets.f32`) };
       writeFileSync(w.data.features, Buffer.from(w.features.buffer, w.features.byteOffset, w.features.byteLength));
       writeFileSync(w.data.targets, Buffer.from(w.targets.buffer, w.targets.byteOffset, w.targets.byteLength));
@@ -343,12 +367,14 @@ async function main(): Promise<void> {
 
   const cell = (table: Record<string, Record<string, Paired>>, key: string, t: number): Paired => ((table[key] ??= {})[String(t)] ??= { ours: [], torch: [] });
   /** Both sides on one workload, back to back; PyTorch (each configuration in turn) first in odd rounds. */
-  const pair = async (p: Paired, round: number, ours: () => number, torch: { name: string; server: TorchServer }[] | undefined, request: object): Promise<void> => {
+  const pair = async (p: Paired, round: number, ours: () => number | { rate: number; cpu: number }, torch: { name: string; server: TorchServer }[] | undefined, request: object): Promise<void> => {
     const theirs = async (): Promise<void> => {
       for (const { name, server } of torch ?? []) {
         const figures = ((p.torchConfigs ??= {})[name] ??= []);
         try {
-          figures.push(await server.value({ ...request, seconds: 'gemm' in request ? SECONDS / 2 : SECONDS }));
+          const answer = await server.ask({ ...request, seconds: 'gemm' in request ? SECONDS / 2 : SECONDS });
+          figures.push(answer.value as number);
+          if (typeof answer.cpu === 'number') ((p.torchCpu ??= {})[name] ??= []).push(answer.cpu);
         } catch (e) {
           console.warn(`bench: PyTorch (${name}) measurement failed: ${(e as Error).message}`);
           figures.push(NaN);
@@ -359,7 +385,12 @@ async function main(): Promise<void> {
       }
     };
     if (round % 2) await theirs();
-    p.ours.push(ours());
+    const figure = ours();
+    if (typeof figure === 'number') p.ours.push(figure);
+    else {
+      p.ours.push(figure.rate);
+      (p.oursCpu ??= []).push(figure.cpu);
+    }
     if (!(round % 2)) await theirs();
   };
   try {
@@ -376,11 +407,19 @@ async function main(): Promise<void> {
           for (const [m, k, n] of GEMM_SIZES) await pair(cell(results.gemm, `${m}x${k}x${n}`, t), round, () => gemmGflops(be, m, k, n), torch, { gemm: [m, k, n] });
           for (const w of workloads) {
             const { graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput } = w;
-            const model = { name: w.name, batch: BATCH, graph, lr, featureShape, targetShape, targetIsFeatures, noisyInput, ...(w.data ? { data: w.data } : {}) };
-            const step = trainStepper(be, w);
-            await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(step), torch, { train: model });
-            // Where the step's time goes, after the timed window (the profile adds a clock read per kernel call).
-            ((results.kernels[w.name] ??= {})[String(t)] ??= []).push(stepKernelShare(be, step, 20, SECONDS / 4));
+            // A real-size workload: PyTorch builds torchvision's module, not the graph.
+            const model = { name: w.name, batch: w.batch, ...(w.torchvision ? { torchvision: w.torchvision } : { graph }), lr, featureShape, targetShape, targetIsFeatures, noisyInput, ...stepsFor(w), ...(w.data ? { data: w.data } : {}) };
+            // A real-size workload trains on a backend of its own, given back after: one step holds
+            // ~1 GiB of activations, and the next one's graph would not fit beside it in the heap.
+            const own = w.torchvision ? await createCpuBackend({ threads: t, relaxedSimd: FMA }) : be;
+            try {
+              const step = trainStepper(own, w);
+              await pair(cell(results.train as Record<string, Record<string, Paired>>, w.name, t), round, () => trainSamplesPerSec(step, w), torch, { train: model });
+              // Where the step's time goes, after the timed window (the profile adds a clock read per kernel call).
+              ((results.kernels[w.name] ??= {})[String(t)] ??= []).push(w.torchvision ? stepKernelShare(own, step, 1, 0, 1) : stepKernelShare(own, step, 20, SECONDS / 4));
+            } finally {
+              if (own !== be) own.dispose();
+            }
           }
           (results.peak.gflops[String(t)] ??= []).push(Math.max(peakBefore, peakGflops(be, SECONDS / 4)));
         } finally {
@@ -417,7 +456,7 @@ async function main(): Promise<void> {
     (row as Record<string, Paired>).best = best;
   }
 
-  if (!process.env.BENCH_SKIP_GPU) results.gpu = await benchGpu(GEMM_SIZES, workloads, { batch: BATCH, samples: BENCH_SAMPLES, seconds: SECONDS });
+  if (!process.env.BENCH_SKIP_GPU) results.gpu = await benchGpu(GEMM_SIZES, workloads.filter((w) => !w.torchvision), { batch: BATCH, samples: BENCH_SAMPLES, seconds: SECONDS });
   const gpu = results.gpu && 'adapter' in results.gpu ? results.gpu : undefined;
 
   // — table —
@@ -448,7 +487,8 @@ async function main(): Promise<void> {
       const k = results.kernels[key]?.[String(t)] ?? [];
       return [pct(k.map((x) => x.gemmMs / x.stepMs)), ofPeak(k.map((x) => x.gemmGflops), t)];
     };
-    addRows(`train ${key} (b${BATCH}, Adam)`, 'samples/s', r as Record<string, Paired>, shares, typeof g === 'number' ? fmt(g) : '—');
+    const w = workloads.find((x) => x.name === key);
+    addRows(`train ${key} (b${w?.batch ?? BATCH}, Adam)`, 'samples/s', r as Record<string, Paired>, shares, typeof g === 'number' ? fmt(g) : w?.torchvision ? 'n/a' : '—');
   }
   for (const [key, r] of Object.entries(results.gemm)) addRows(`GEMM ${key}`, 'GFLOP/s', r, (t) => ['', ofPeak(r[String(t)]?.ours ?? [], t)], gpu ? fmt(gpu.gemm[key], gpu.gemm[key] < 1 ? 3 : 1) : '');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -482,7 +522,15 @@ async function main(): Promise<void> {
     };
     const conv = THREADS.map((t) => pct((results.kernels[key]?.[String(t)] ?? []).map((x) => x.convMs / x.stepMs))).join(' / ');
     const convNote = (results.kernels[key]?.[String(THREADS[0])] ?? []).some((x) => x.convMs > 0) ? `; conv kernels ${conv} of the step` : '';
-    console.log(`${key}: ${torch ? `ours/torch ${ratios}; ` : ''}${THREADS.length > 1 ? `${THREADS[THREADS.length - 1]}T/${THREADS[0]}T scaling ours ${scaling('ours')}${torch ? `, torch ${scaling('torch')}` : ''}` : ''}${convNote}`);
+    // CPU time per sample, each side (PyTorch in the configuration compared), and its ratio: on a loaded machine, steadier than the wall clock's.
+    const cpuRatios = THREADS.map((t) => {
+      const p = row[String(t)];
+      const theirs = p?.torchConfig ? p.torchCpu?.[p.torchConfig] : undefined;
+      const s = p?.oursCpu && theirs ? summarizeRatios(theirs, p.oursCpu) : undefined;
+      return s ? `${t}T ${(1000 * median(p.oursCpu!)).toFixed(1)} / ${(1000 * median(theirs!)).toFixed(1)} ms → ${s.median.toFixed(2)}×` : undefined;
+    }).filter(Boolean);
+    const cpuNote = torch && cpuRatios.length ? `; CPU ms per sample ours / torch, and torch/ours (a rate's ratio) ${cpuRatios.join(', ')}` : '';
+    console.log(`${key}: ${torch ? `ours/torch ${ratios}; ` : ''}${THREADS.length > 1 ? `${THREADS[THREADS.length - 1]}T/${THREADS[0]}T scaling ours ${scaling('ours')}${torch ? `, torch ${scaling('torch')}` : ''}` : ''}${convNote}${cpuNote}`);
   }
   if (torch && THREADS.some((t) => t > 1)) {
     console.log(`PyTorch by configuration (median; * = the one compared):`);

@@ -10,7 +10,12 @@ one measurement at a time, interleaved with its own:
               -> {value: samples/s}
 
 Models are built from the same IR the Netwright bench compiles (ops mapped one to one), trained
-with Adam at batch 64 on the same real MNIST batches: forward, backward, optimizer step.
+with Adam at batch 64 on the same real MNIST batches: forward, backward, optimizer step. The
+real-size workloads ({train: {torchvision: {model, classes, frozen}, ...}}, #59) train torchvision's
+own module instead (torchvision_model), at their batch (16) on the bench's images.
+
+Each answer also carries `cpu`: the process's CPU seconds per sample over the window (its threads'
+time, spinning included), a figure other jobs' load moves less than the wall clock's.
 """
 import json
 import os
@@ -21,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torchvision
 
 
 def pair(v):
@@ -168,6 +174,50 @@ class IRModel(nn.Module):
         return sum(losses)
 
 
+def torchvision_model(cfg):
+    """torchvision's module as bench/torchvision_onnx.py exports it (its init after torch.manual_seed(0)),
+    its last Linear replaced by a new one for `classes` classes as Netwright's "Replace head" does,
+    without Dropout (the eval-mode export has none, so Netwright's import trains without it). Frozen:
+    every parameter but the head's is left out of training (requires_grad False) and the backbone
+    runs in eval mode (BatchNorm normalising with its running statistics), as Netwright runs a
+    frozen backbone. Returns (model, head)."""
+    torch.manual_seed(0)
+    m = getattr(torchvision.models, cfg["model"])()
+    if isinstance(getattr(m, "fc", None), nn.Linear):
+        m.fc = head = nn.Linear(m.fc.in_features, cfg["classes"])
+    else:
+        m.classifier[-1] = head = nn.Linear(m.classifier[-1].in_features, cfg["classes"])
+    for parent in list(m.modules()):
+        for k, child in parent.named_children():
+            if isinstance(child, nn.Dropout):
+                setattr(parent, k, nn.Identity())
+    if cfg["frozen"]:
+        for p in m.parameters():
+            p.requires_grad_(False)
+        for p in head.parameters():
+            p.requires_grad_(True)
+    return m, head
+
+
+class TorchvisionModel(nn.Module):
+    """A torchvision classifier with a cross-entropy loss: IRModel's (feats, target) -> loss."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.net, self.head = torchvision_model(cfg)
+        self.frozen = cfg["frozen"]
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen:
+            self.net.eval()
+            self.head.train(mode)
+        return self
+
+    def forward(self, feats, target):
+        return F.cross_entropy(self.net(feats), target.long())
+
+
 def sync(device):
     """Wait for the device's queued work (CUDA runs asynchronously; the CPU needs nothing)."""
     if device.type == "cuda":
@@ -194,10 +244,11 @@ def bench_gemm(m, k, n, seconds, device=torch.device("cpu")):
 
 
 def bench_train(model_cfg, feats, labels, seconds, device=torch.device("cpu")):
-    """Samples/s of full Adam steps over one window of `seconds` (after 10 warm-up steps); on CUDA
-    each step is waited for, as ours on WebGPU is."""
+    """Samples/s of full Adam steps over one window of `seconds` (after `warmupSteps` warm-up steps,
+    default 10; at least `minSteps`, default 5), and CPU seconds per sample; on CUDA each step is
+    waited for, as ours on WebGPU is."""
     torch.manual_seed(0)
-    graph, batch = model_cfg["graph"], model_cfg["batch"]
+    graph, batch = model_cfg.get("graph"), model_cfg["batch"]
     target_is_features = model_cfg.get("targetIsFeatures", False)
     feat_shape = model_cfg["featureShape"]
     if "data" in model_cfg:
@@ -216,10 +267,14 @@ def bench_train(model_cfg, feats, labels, seconds, device=torch.device("cpu")):
         if model_cfg.get("noisyInput"):
             x = (x + 0.3 * torch.randn_like(x)).clamp(0, 1)
         batches.append((x.to(device), y.to(device)))
-    model = IRModel(graph)
-    model.train()
-    model(*batches[0])  # creates the parameter modules
-    opt = torch.optim.Adam(model.parameters(), lr=model_cfg.get("lr", 1e-3))
+    if "torchvision" in model_cfg:
+        model = TorchvisionModel(model_cfg["torchvision"]).to(device)
+        model.train()
+    else:
+        model = IRModel(graph)
+        model.train()
+        model(*batches[0])  # creates the parameter modules
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=model_cfg.get("lr", 1e-3))
 
     def step(i):
         x, y = batches[i % n]
@@ -229,16 +284,17 @@ def bench_train(model_cfg, feats, labels, seconds, device=torch.device("cpu")):
         opt.step()
         sync(device)
 
-    for i in range(10):
+    for i in range(model_cfg.get("warmupSteps", 10)):
         step(i)
     steps = 0
     t0 = time.perf_counter()
+    c0 = time.process_time()
     while True:
         step(steps)
         steps += 1
         elapsed = time.perf_counter() - t0
-        if elapsed >= seconds and steps >= 5:
-            return steps * batch / elapsed
+        if elapsed >= seconds and steps >= model_cfg.get("minSteps", 5):
+            return steps * batch / elapsed, (time.process_time() - c0) / (steps * batch)
 
 
 def main():
@@ -264,7 +320,8 @@ def main():
             m, k, n = req["gemm"]
             out = {"value": bench_gemm(m, k, n, req["seconds"])}
         else:
-            out = {"value": bench_train(req["train"], feats, labels, req["seconds"])}
+            value, cpu = bench_train(req["train"], feats, labels, req["seconds"])
+            out = {"value": value, "cpu": cpu}
         print(json.dumps(out), flush=True)
 
 

@@ -32,7 +32,7 @@ def main():
     for w in spec["workloads"]:
         cfg = dict(w)
         cfg["data"] = {key: os.path.join(d, f) for key, f in w["data"].items()}
-        train[w["name"]] = bench_train(cfg, empty, empty, seconds, dev)
+        train[w["name"]] = bench_train(cfg, empty, empty, seconds, dev)[0]
     print("torch-cuda " + json.dumps({"torch": torch.__version__, "device": torch.cuda.get_device_name(dev),
                                       "gemm": gemm, "train": train, "seconds": seconds,
                                       "wallSeconds": time.perf_counter() - t0}), flush=True)

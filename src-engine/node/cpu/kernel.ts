@@ -24,6 +24,8 @@ export interface KernelTally {
   ms: number;
   /** Floating-point operations done, for the kernels that count them (KERNEL_FLOPS); else 0. */
   flops: number;
+  /** Bytes moved to and from memory, for the kernels that count them (KERNEL_BYTES); else 0. */
+  bytes: number;
 }
 
 /**
@@ -42,6 +44,38 @@ const KERNEL_FLOPS: { readonly [K in KernelName]?: (get: (p: ParamName<K>) => nu
   gemm: (get) => 2 * get('m') * get('n') * get('k'),
   gemmBatched: (get) => 2 * get('m') * get('n') * get('k') * Math.max(0, get('i1') - get('i0')),
   fmaPeak: (get) => 96 * Math.max(0, get('iters')),
+  // Its GEMMs (the unfold's copies are not FLOPs): y = W·cols, and backward dW += dy·colsᵀ, dcols = Wᵀ·dy (dx's channels only).
+  conv2dForward: (get) => 2 * (get('n1') - get('n0')) * get('Cout') * get('C') * get('kH') * get('kW') * get('oH') * get('oW'),
+  conv2dBackward: (get) => 2 * (get('n1') - get('n0')) * get('Cout') * get('kH') * get('kW') * get('oH') * get('oW') * ((get('dWt') ? get('C') : 0) + (get('dx') ? get('dxC') : 0)),
+};
+
+/**
+ * Bytes one task of a kernel moves to and from memory, from its arguments (bench/profile.ts): each
+ * operand read once and each result written once (read too where it accumulates), plus the
+ * unfolded columns a convolution writes and reads back (`cols`, `dcols`; none for a `direct` one):
+ * the traffic of the algorithm as written, not what the caches save or a re-read costs.
+ */
+const KERNEL_BYTES: { readonly [K in KernelName]?: (get: (p: ParamName<K>) => number) => number } = {
+  gemm: (get) => 4 * (get('m') * get('k') + get('k') * get('n') + get('m') * get('n') * (get('accumulate') ? 2 : 1)),
+  conv2dForward: (get) => {
+    const n = get('n1') - get('n0');
+    const K = get('C') * get('kH') * get('kW');
+    const L = get('oH') * get('oW');
+    return 4 * (n * get('C') * get('H') * get('W') + get('Cout') * K + n * get('Cout') * L * (get('accumulate') ? 2 : 1) + (get('direct') ? 0 : 2 * n * K * L));
+  },
+  conv2dBackward: (get) => {
+    const n = get('n1') - get('n0');
+    const L = get('oH') * get('oW');
+    const image = n * get('C') * get('H') * get('W');
+    const unfold = (channels: number): number => (get('direct') ? 0 : 2 * n * channels * get('kH') * get('kW') * L);
+    const weights = get('Cout') * get('C') * get('kH') * get('kW');
+    const dW = get('dWt') ? image + 2 * weights + unfold(get('C')) : 0;
+    const dx = get('dx') ? weights + 2 * (image / get('C')) * get('dxC') + unfold(get('dxC')) : 0;
+    return 4 * (n * get('Cout') * L + dW + dx);
+  },
+  im2col: (get) => 4 * (get('C') * get('H') * get('W') + get('C') * get('kH') * get('kW') * get('oH') * get('oW')),
+  unaryForward: (get) => 8 * Math.max(0, get('i1') - get('i0')),
+  unaryBackward: (get) => (get('assign') ? 12 : 16) * Math.max(0, get('i1') - get('i0')),
 };
 
 /** How an override runs one kernel; fixed when it creates the kernel (see `CpuContext.kernel`). */
@@ -92,6 +126,7 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
   private readonly runTask: (row: Float64Array, at: number) => void;
   private tasks = 0;
   private readonly flopsOf: ((row: Float64Array, at: number) => number) | undefined;
+  private readonly bytesOf: ((row: Float64Array, at: number) => number) | undefined;
 
   constructor(
     name: K,
@@ -115,16 +150,19 @@ export class Kernel<K extends KernelName, T extends ParamName<K> = never> {
     this.runTask = (row, at) => void spec.invoke(fn, row, at);
     const flops = KERNEL_FLOPS[name] as ((get: (p: string) => number) => number) | undefined;
     this.flopsOf = flops && ((row, at) => flops((p) => row[at + this.index[p]]));
+    const bytes = KERNEL_BYTES[name] as ((get: (p: string) => number) => number) | undefined;
+    this.bytesOf = bytes && ((row, at) => bytes((p) => row[at + this.index[p]]));
   }
 
   /** Add one call or round (`tasks` rows from `rows[0]`, already run) to the profile. */
   private tally(t0: number, rows: Float64Array, tasks: number): void {
     const tallies = this.profiler.tallies!;
     let e = tallies.get(this.spec.name);
-    if (!e) tallies.set(this.spec.name, (e = { calls: 0, ms: 0, flops: 0 }));
+    if (!e) tallies.set(this.spec.name, (e = { calls: 0, ms: 0, flops: 0, bytes: 0 }));
     e.calls++;
     e.ms += performance.now() - t0;
     if (this.flopsOf) for (let t = 0; t < tasks; t++) e.flops += this.flopsOf(rows, t * ARGS_STRIDE);
+    if (this.bytesOf) for (let t = 0; t < tasks; t++) e.bytes += this.bytesOf(rows, t * ARGS_STRIDE);
   }
 
   /** Run once on the calling thread (per-thread parameters: its own values); returns the kernel's result. */
