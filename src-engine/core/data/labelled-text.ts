@@ -118,7 +118,7 @@ export function encodeLabelledText(text: string, encoding: TextEncoding, width: 
   return row;
 }
 
-function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Array, id: Map<string, number>, o: LabelledTextOptions, vocabulary: string[], split: string): Dataset {
+function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Array, id: Map<string, number>, o: LabelledTextOptions, vocabulary: string[], split: string, texts: readonly LabelledText[]): Dataset {
   const counts = o.features === 'counts';
   const width = counts ? vocabulary.length : o.maxLength;
   const features = new Float32Array(picked.length * width);
@@ -139,6 +139,7 @@ function encode(docs: readonly string[][], picked: Int32Array, labels: Float32Ar
     classNames: [...o.classNames],
     ...(counts ? { featureNames: vocabulary } : {}),
     text: { vocabulary, tokens: o.tokens, features: o.features },
+    texts: Array.from(picked, (d) => texts[d].text),
   };
 }
 
@@ -166,7 +167,7 @@ export function labelledTextDataset(texts: readonly LabelledText[], o: LabelledT
   if (train.length === 0 || test.length === 0) throw new DataError('DATA_TOO_SMALL', `${o.name}: ${texts.length} texts leave a split empty; add texts or change options.testSplit.`);
   const vocabulary = buildVocabulary(Array.from(train, (d) => docs[d]), o.minCount, o.maxVocabulary);
   const id = new Map(vocabulary.map((t, i) => [t, i]));
-  return { train: encode(docs, train, labels, id, o, vocabulary, 'train'), test: encode(docs, test, labels, id, o, vocabulary, 'test') };
+  return { train: encode(docs, train, labels, id, o, vocabulary, 'train', texts), test: encode(docs, test, labels, id, o, vocabulary, 'test', texts) };
 }
 
 /**

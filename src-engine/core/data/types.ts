@@ -32,6 +32,8 @@ export interface Dataset {
   featureNames?: string[];
   /** A text-classification set (core/data/labelled-text.ts): how its features read back as text. */
   text?: TextEncoding;
+  /** A text-classification set as loaded (before the split): each sample's text, as read. The PyTorch export ships them for train.py, which encodes them itself. */
+  texts?: string[];
 }
 
 /** How a labelled-text set's samples were encoded: the vocabulary (index = token id), the tokens, and ids or counts. */
@@ -264,5 +266,5 @@ export function subset(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
     features.set(ds.features.subarray(s * fs, (s + 1) * fs), i * fs);
     if (ts > 0) targets.set(ds.targets.subarray(s * ts, (s + 1) * ts), i * ts);
   }
-  return { ...ds, name, count: n, features, targets, featureShape: [...ds.featureShape], targetShape: [...ds.targetShape] };
+  return { ...ds, name, count: n, features, targets, featureShape: [...ds.featureShape], targetShape: [...ds.targetShape], ...(ds.texts ? { texts: Array.from(indices, (i) => ds.texts![i]) } : {}) };
 }

@@ -448,14 +448,17 @@ export function exportPytorch(trained: TrainedModel, options: PytorchExportOptio
       text('data/files.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, classNames: d.classNames, root, splits: out, normalization: model.normalization ?? null }) + '\n');
       source = 'image-files';
     } else {
+      // A text model's samples go as their texts, which train.py encodes with tokenizer.json (encode_ids).
+      const texts = !!model.tokenizer && Object.values(splits).every((s) => (s as Dataset).texts?.length === s.count);
       const add = (split: string, ds: Dataset) => {
-        files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
+        if (texts) text(`data/${split}_texts.json`, JSON.stringify(ds.texts) + '\n');
+        else files.push({ path: `data/${split}_features.npy`, data: npy(ds.features, [ds.count, ...ds.featureShape]) });
         // One class index per sample ([N]), or per position of a text window ([N, T]).
         const ts = ds.task === 'classification' && ds.targetShape.length === 0 ? [ds.count] : [ds.count, ...ds.targetShape];
         if (ds.task !== 'reconstruction') files.push({ path: `data/${split}_targets.npy`, data: npy(ds.targets, ts) });
       };
       for (const [k, s] of Object.entries(splits)) add(k, s as Dataset);
-      text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!data.test, hasVal: !!data.val }, null, 1) + '\n');
+      text('data/dataset.json', JSON.stringify({ name: d.name, task: d.task, featureShape: d.featureShape, featureSize: featureSize(d), targetShape: d.targetShape, classNames: d.classNames, hasTest: !!data.test, hasVal: !!data.val, ...(texts ? { texts: true } : {}) }, null, 1) + '\n');
       source = 'npy';
     }
   }
@@ -494,7 +497,7 @@ Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.s
 | \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
-${model.tokenizer ? '| `tokenizer.json` | how a text becomes the input (tokens, vocabulary, padding, maximum length or counts): `encode_text()` in model.py reads it |\n| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |\n' : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? '| `data/` | the samples Netwright trained on (NumPy arrays), split by train.py as Netwright split them |\n' : ''}
+${model.tokenizer ? '| `tokenizer.json` | how a text becomes the input (tokens, vocabulary, padding, maximum length or counts): `encode_text()` in model.py reads it |\n| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |\n' : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}
 Needs Python 3.8+, PyTorch ≥ 1.10 and NumPy.
 ${
   generator

@@ -218,9 +218,15 @@ def load_dataset(data_dir, rank):
         folder = os.path.join(HERE, 'data')
         meta = json.load(open(os.path.join(folder, 'dataset.json')))
         load = lambda name: np.load(os.path.join(folder, name)) if os.path.exists(os.path.join(folder, name)) else None
-        x, y = load('train_features.npy'), load('train_targets.npy')
-        tx, ty = (load('test_features.npy'), load('test_targets.npy')) if meta['hasTest'] else (None, None)
-        vx, vy = (load('val_features.npy'), load('val_targets.npy')) if meta.get('hasVal') else (None, None)
+        if meta.get('texts'):
+            # A text model's samples are their texts, encoded here as Netwright encoded them (tokenizer.json).
+            from model import encode_ids
+            load_features = lambda split: np.array([encode_ids(t) for t in json.load(open(os.path.join(folder, split + '_texts.json'), encoding='utf-8'))], dtype=np.float32).reshape(-1, *meta['featureShape'])
+        else:
+            load_features = lambda split: load(split + '_features.npy')
+        x, y = load_features('train'), load('train_targets.npy')
+        tx, ty = (load_features('test'), load('test_targets.npy')) if meta['hasTest'] else (None, None)
+        vx, vy = (load_features('val'), load('val_targets.npy')) if meta.get('hasVal') else (None, None)
         return x, y, tx, ty, meta['task'], vx, vy
     sys.exit(f"The {d['name']} samples were not exported with this project; export it again from Netwright.")
 

@@ -11,13 +11,14 @@
  * - the ONNX file's `netwright.tokenizer` metadata, read by python-onnx and applied by the
  *   exported project's Python encoder (model.py `encode_ids`), encodes each sentence exactly as
  *   the engine's `encodeText` does;
- * - the PyTorch project's predict.py, on the raw sentences, answers the app's classes.
+ * - the PyTorch project's predict.py, on the raw sentences, answers the app's classes, and its
+ *   train.py encodes the raw texts it ships into Netwright's samples, split for split, and trains.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
-import { encodeWithTokenizer, readTokenizer } from '../../../src-engine/core/data';
+import { encodeWithTokenizer, prepareData, readTokenizer, sampleFeatures } from '../../../src-engine/core/data';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
 import { loadDataset, loadSamples } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
@@ -54,7 +55,7 @@ function design(path: string, features: 'counts' | 'ids'): GraphIR {
     name: `Topics (${features})`,
     nodes: [{ id: 'text', op: 'Input', attrs: { shape: [width], source: 'features' }, inputs: [] }, { id: 'topic', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] }, ...head, { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['head', 'topic'] }],
     outputs: { logits: 'head', loss: 'loss' },
-    training: { dataset: { name: 'text-csv', options, validationSplit: 0 }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.05 }, batchSize: 8, epochs: 8, seed: 1, metrics: ['accuracy'] },
+    training: { dataset: { name: 'text-csv', options, validationSplit: features === 'counts' ? 0.1 : 0 }, loss: 'loss', optimizer: { kind: 'adam', lr: 0.05 }, batchSize: 8, epochs: 8, seed: 1, metrics: ['accuracy'] },
   } as GraphIR;
 }
 
@@ -120,6 +121,24 @@ print(json.dumps([encode_ids(s, tokenizer) for s in json.loads(sys.argv[1])]))`;
         const encoded = await torchProcess(['-c', script, JSON.stringify(SENTENCES)], dir);
         expect(encoded.status, encoded.stderr).toBe(0);
         expect(JSON.parse(encoded.stdout.trim().split('\n').pop()!), 'the ONNX metadata\'s tokenizer in Python encodes as the engine').toEqual(engine);
+        // train.py reads the raw texts (data/*_texts.json) and encodes them as Netwright did: every split's samples alike.
+        expect(pytorch.files.map((f) => f.path)).toEqual(expect.arrayContaining(['data/train_texts.json', 'data/test_texts.json']));
+        const t = design(table, features).training!;
+        const prepared = prepareData(loadDataset(t.dataset, t.seed), t.dataset, t.seed);
+        const splitScript = `import json, sys; sys.argv = ['train.py']; import train
+splits, _ = train.prepare(train.os.path.join(train.HERE, 'data'), ${t.seed}, None, 0)
+print(json.dumps({k: ds.tensors[0].flatten(1).tolist() for k, ds in splits.items()}))`;
+        const split = await torchProcess(['-c', splitScript], dir);
+        expect(split.status, split.stderr).toBe(0);
+        const got = JSON.parse(split.stdout.trim().split('\n').pop()!) as Record<string, number[][]>;
+        for (const k of ['train', 'val', 'test'] as const) {
+          const ds = prepared[k];
+          const rows = Array.from({ length: ds.count }, (_, i) => Array.from(sampleFeatures(ds, i, 1)));
+          expect(got[k], `train.py's ${k} samples from the raw texts`).toEqual(rows);
+        }
+        const epoch = await torchProcess(['train.py', '--epochs', '1', '--out', 'one.pt'], dir);
+        expect(epoch.status, epoch.stderr).toBe(0);
+        expect(epoch.stdout).toMatch(/\[rank 0\] epoch 1\/1 train_loss \d+\.\d+/);
         const r = await torchProcess(['predict.py', '--json', ...SENTENCES], dir);
         expect(r.status, r.stderr).toBe(0);
         const answers = JSON.parse(r.stdout.trim().split('\n').pop()!) as { predicted: number; class: string; probabilities: number[] }[];
