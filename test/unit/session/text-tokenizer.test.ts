@@ -20,6 +20,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { encodeWithTokenizer, prepareData, readTokenizer, sampleFeatures } from '../../../src-engine/core/data';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
+import { importOnnx } from '../../../src-engine/core/export/onnx';
 import { loadDataset, loadSamples } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';
@@ -105,11 +106,14 @@ describe('a text model leaves with its tokenizer', () => {
         expect(cli.map((l) => l.predicted), 'netwright predict --text').toEqual(predicted);
         expect(engine[1].filter((v, k) => v > 0 && (features === 'counts' ? k === 1 : v === 1)).length, 'unknown tokens read as <unk>').toBeGreaterThan(0);
 
+        // ONNX: the metadata carries it, and the importer reads it back (a re-imported file reads typed text).
+        const onnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
+        expect(importOnnx(onnx.files[0].data).model.tokenizer).toEqual(tokenizer);
+
         if (!HAS_TORCH) {
           console.info('python3 with torch and onnx is not installed: the ONNX metadata and PyTorch project checks are skipped');
           return;
         }
-        const onnx = await client.request('model.export', { source: { kind: 'current' }, format: 'onnx' });
         const pytorch = await client.request('model.export', { source: { kind: 'current' }, format: 'pytorch' });
         const dir = writeFiles([...pytorch.files, { path: 'model.onnx', data: onnx.files[0].data }], join(tempDir('text-export'), 'export'));
         expect(pytorch.files.map((f) => f.path)).toEqual(expect.arrayContaining(['tokenizer.json', 'predict.py']));
@@ -151,5 +155,28 @@ print(json.dumps({k: ds.tensors[0].flatten(1).tolist() for k, ds in splits.items
         service.dispose();
       }
     }, 120_000);
+  }
+
+  // As export-image-folder.test.ts does for images: one step on the whole training split at a
+  // learning rate of 1e-12 in the app, then train.py's one step from the exported weights on the texts it encodes.
+  for (const features of ['counts', 'ids'] as const) {
+    it.skipIf(!HAS_TORCH)(`${features === 'counts' ? 'bag of words' : 'character ids'}: train.py's first loss on the raw texts is the app's`, async () => {
+      const { client, events, waitFor, service } = setupEngine({ loadDataset: (config, seed) => loadSamples(config, seed) });
+      try {
+        const g = design(table, features);
+        await client.request('train.start', { graph: { ...g, training: { ...g.training!, optimizer: { kind: 'sgd', lr: 1e-12 }, batchSize: 64, epochs: 1 } }, probes: false });
+        await waitFor('train.done', () => true, 60_000);
+        const first = events['train.progress']!.find((e) => e.step === 1)!.batchLoss!;
+        const pytorch = await client.request('model.export', { source: { kind: 'current' }, format: 'pytorch' });
+        const dir = writeFiles(pytorch.files, join(tempDir('text-loss'), 'export'));
+        const r = await torchProcess(['train.py', '--epochs', '1', '--batch-size', '64', '--init-weights', 'weights.pt', '--cpu', '--out', 'one.pt'], dir);
+        expect(r.status, r.stderr).toBe(0);
+        const loss = Number(/train_loss (\S+)/.exec(r.stdout)?.[1]);
+        console.info(`${features}: app ${first} · train.py ${loss} (|Δ| ${Math.abs(loss - first).toExponential(1)})`);
+        expect(Math.abs(loss - first)).toBeLessThan(1e-4);
+      } finally {
+        service.dispose();
+      }
+    }, 60_000);
   }
 });
