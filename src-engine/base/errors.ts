@@ -39,11 +39,12 @@ export interface ErrorEntry {
 export const ERRORS = {
   CLI_BAD_GRAPH: { title: 'The graph file has errors', action: 'Open it in the app and fix the problems it lists.', docs: 'trainer.md#quick-start' },
   CLI_BAD_JSON: { title: 'The file is not valid JSON', action: 'Open the file and fix the JSON, or export it again from the app.', docs: 'trainer.md#quick-start' },
-  CLI_NOT_A_FILE: { title: 'The path is not a file', action: 'Name a file, not a folder.', docs: 'trainer.md#quick-start' },
+  CLI_NOT_A_FILE: { title: 'The path is not a file', action: 'Name a regular file, not a folder, device or pipe.', docs: 'trainer.md#quick-start' },
   CLI_NOT_A_RUN: { title: 'The folder is not a stored run', action: 'Name a run folder (one holding run.json), a run id with --runs, or a model file.', docs: 'trainer.md#quick-start' },
   CLI_NO_FILE: { title: 'No such file', action: 'Check the path.', docs: 'trainer.md#quick-start' },
   CLI_NO_RUNS: { title: 'A run id without a run folder', action: 'Say where the runs are with --runs DIR (or NETWRIGHT_RUNS_DIR).', docs: 'trainer.md#quick-start' },
   CLI_NO_RUNS_DIR: { title: 'The design starts from a stored run', action: 'Name the run folder with --runs DIR.', docs: 'trainer.md#quick-start' },
+  CLI_TOO_LARGE: { title: 'The file is larger than Netwright reads', action: 'Use a smaller file: a design, project or model is read whole, up to the limit the message gives.', docs: 'trainer.md#quick-start' },
   CLI_USAGE: { title: 'The command line is not understood', action: 'Run the command with --help and fix the arguments.', docs: 'trainer.md#quick-start' },
   DATA_BAD_OPTION: { title: 'A dataset option is not valid', action: 'Fix the option the message names.', docs: 'data.md#image-folders' },
   DATA_CHANGED: { title: 'The data changed since the project saved it', action: 'Pick the data again to train on what is there now.', docs: 'data.md#in-the-app' },

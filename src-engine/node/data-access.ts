@@ -2,7 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DataError, mib } from '../core/data';
-import { readRegularFile, RegularFileError } from './regular-file';
+import { readRegularFile, RegularFileError, within } from './regular-file';
 
 /**
  * Which data files a project may name (issue #17). A project file is a stranger's input: its
@@ -16,12 +16,6 @@ import { readRegularFile, RegularFileError } from './regular-file';
 export type DataAccess = { kind: 'unrestricted' } | { kind: 'roots'; roots: readonly string[] } | { kind: 'granted'; paths: Set<string> };
 
 export const UNRESTRICTED: DataAccess = { kind: 'unrestricted' };
-
-/** `child` is `parent` or inside it (both already resolved). */
-function within(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /** The real path of `p`, or DATA_NOT_FOUND (the message names the path the project gave, nothing read from it). */
 function real(p: string, what: string): string {
@@ -84,10 +78,16 @@ export function readDataFile(p: string, what: string, access: DataAccess, maxByt
     return readRegularFile(resolved, maxBytes);
   } catch (e) {
     if (!(e instanceof RegularFileError)) throw e;
-    if (e.problem === 'too-large') throw new DataError('DATA_TOO_LARGE', `${what}: ${p} is ${mib(e.size)}; Netwright loads such files up to ${mib(maxBytes)}.`);
-    if (e.problem === 'not-regular') throw new DataError('DATA_NOT_A_FILE', `${what}: ${p} is not a regular file (a folder, device or pipe).`);
-    throw new DataError(e.problem === 'missing' ? 'DATA_NOT_FOUND' : 'DATA_NOT_A_FILE', `${what}: ${p} cannot be opened (${e.errno ?? 'error'}).`);
+    throw refusedDataFile(e, what, p, maxBytes);
   }
+}
+
+/** Why a data file `p` was not read (readRegularFile's problem), as the coded error a loader throws; nothing of its contents in it. */
+export function refusedDataFile(e: RegularFileError, what: string, p: string, maxBytes: number): DataError {
+  if (e.problem === 'too-large') return new DataError('DATA_TOO_LARGE', `${what}: ${p} is ${mib(e.size)}; Netwright loads such files up to ${mib(maxBytes)}.`);
+  if (e.problem === 'not-regular') return new DataError('DATA_NOT_A_FILE', `${what}: ${p} is not a regular file (a folder, device or pipe).`);
+  if (e.problem === 'link') return new DataError('DATA_NOT_ALLOWED', `${what}: ${p} is a link leading outside the chosen folder; Netwright does not follow it.`);
+  return new DataError(e.problem === 'missing' ? 'DATA_NOT_FOUND' : 'DATA_NOT_A_FILE', `${what}: ${p} cannot be opened (${e.errno ?? 'error'}).`);
 }
 
 /** Decompress gzip data, refusing to produce more than `maxBytes` (a gzip bomb stops there). */

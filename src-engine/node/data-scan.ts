@@ -9,10 +9,10 @@ import { loadDataset, npyTargets, readLabelledTexts } from './datasets';
 import { dataFormatReading, fileFormatOf, folderFormatOf, getDataFormat, type DataFormat } from '../catalog/data-formats/registry';
 import type { DataReading } from '../catalog/data-formats/types';
 import { npyPairFingerprint } from './npz';
-import { readImage, readScannedFile, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
+import { readImage, scanImageFolder, unreadable, type ImageEntry } from './image-folder';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
 import { isMaskFolder } from './mask-folder';
-import { RegularFileError } from './regular-file';
+import { readScannedFile, RegularFileError } from './regular-file';
 
 /** Thumbnails per class, their largest side, and the classes that get any. */
 const THUMBS_PER_CLASS = 8;

@@ -12,7 +12,7 @@
  * earlier export's folder, never a folder holding anything Netwright did not write there.
  * Exit codes: 0 written, 1 the export or the write failed (disk full…), 2 bad input.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExportError } from '../core/export/bundle';
@@ -22,8 +22,9 @@ import type { TrainedModel } from '../core/export/model';
 import { withInputShape } from '../core/data/sources';
 import { loadSamples } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
+import { CliError, readNamedJson } from './cli-files';
 import { RunStore } from './run-store';
-import { cliErrorText, thrownCode, type ErrorCode } from '../base/errors';
+import { cliErrorText, thrownCode } from '../base/errors';
 import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
 
 /** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
@@ -41,16 +42,6 @@ export function usage(): string {
 }
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
-class CliError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly exit = 2,
-  ) {
-    super(message);
-  }
-}
-
 /** The model a CLI source names. */
 export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined): TrainedModel {
   if (existsSync(source) && statSync(source).isDirectory()) {
@@ -64,12 +55,8 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
     }
     throw new CliError('CLI_NO_FILE', `${source}: no such file or run.`);
   }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new CliError('CLI_BAD_JSON', `${source}: not valid JSON (${(e as Error).message}).`);
-  }
+  // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
+  const json = readNamedJson(source);
   if (json.format === 'netwright.project') {
     if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`${commandLine('train', `${source} --export PATH`)}\`.`);
     return modelFromJSON(json.model);

@@ -6,7 +6,7 @@ import type { Dataset, LoadedDataset, SampleSource, SkippedFile, SourceReport } 
 import { imageToSample, readImageHeader } from '../core/data/image';
 import type { ImageHeader, RgbaImage } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
-import { readRegularFile, RegularFileError } from './regular-file';
+import { readScannedFile, RegularFileError, within } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
 import { imageFolderFormat } from '../catalog/data-formats/image-folder';
 
@@ -186,37 +186,12 @@ export function scanImageFolder(root: string, name = path.basename(root)): Image
   return { root, classNames, entries, skipped };
 }
 
-/** `child` is `parent` or inside it (both real paths). */
-function within(child: string, parent: string): boolean {
-  const r = path.relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
-}
-
 function isLink(p: string): boolean {
   try {
     return lstatSync(p).isSymbolicLink();
   } catch {
     return false;
   }
-}
-
-/**
- * The bytes of a scanned image (`file` was a real path at the scan), read with readRegularFile's
- * fences: a link found there now, as the file or as a folder on its way (planted after the
- * scan), is refused (`link`) rather than followed out of the chosen folder.
- *
- * @throws RegularFileError
- */
-export function readScannedFile(file: string, maxBytes: number): Buffer {
-  let dir: string;
-  try {
-    dir = realpathSync.native(path.dirname(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new RegularFileError(code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unopenable', 0, code);
-  }
-  if (dir !== path.dirname(file)) throw new RegularFileError('link');
-  return readRegularFile(file, maxBytes, { noFollow: true });
 }
 
 /** Why a scanned image could not be read, for the list of skipped files. */

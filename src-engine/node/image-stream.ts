@@ -9,8 +9,8 @@ import { imageToPlanes, sniffImage } from '../core/data/image';
 import type { ImageHeader, LoadedDataset, SampleSource, Samples, SkippedFile, SourceReport } from '../core/data';
 import { codecModule, IMAGE_DECODERS, jpegWithCmyk, KEEP_HEAP_BYTES, WASM_CODECS, wasmDecoder, type ImageDecoders, type WasmFormat } from './image-decoders';
 import { decodePngFast } from './png-fast';
-import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, readScannedFile, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
-import { RegularFileError } from './regular-file';
+import { conversionNote, decodeInto, folderShape, loadImageFolder, readableTrain, scanImageFolder, unreadable, type ImageEntry, type Split } from './image-folder';
+import { readScannedFile, RegularFileError } from './regular-file';
 import { imageFolder } from '../catalog/datasets/image-folder';
 
 /** The bytes of decoded samples a folder may take in memory unless `options.memoryBudget` says otherwise: 1 GiB. */

@@ -17,7 +17,6 @@
  * Exit codes: 0 written, 1 the write failed (disk full…), 2 bad input (not ONNX, unsupported ops,
  * the target taken).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
@@ -26,6 +25,7 @@ import { importOnnx } from '../core/export/onnx';
 import { loadWeights } from '../core/export/state-dict';
 import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
+import { CliError, readNamedFile, readNamedJson } from './cli-files';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
 
@@ -57,12 +57,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const fail = (code: ErrorCode | ThrownCode, message: string, exit = 2) => (err(cliErrorText(code, message)), exit);
   let bytes: Uint8Array;
   try {
-    const st = statSync(file);
-    if (!st.isFile()) return fail('CLI_NOT_A_FILE', `${file} is not a file.`);
-    if (st.size > MAX_BYTES) return fail('E_IMPORT_TOO_LARGE', `${file} is ${(st.size / 2 ** 30).toFixed(1)} GiB; Netwright imports model files up to 2 GiB.`);
-    bytes = readFileSync(file);
-  } catch {
-    return fail('CLI_NO_FILE', `${file}: no such file.`);
+    bytes = readNamedFile(file, MAX_BYTES, 'E_IMPORT_TOO_LARGE');
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    return fail(e.code, e.message);
   }
   if (values.design !== undefined || !/\.onnx$/i.test(file)) {
     if (values.design === undefined) return fail('CLI_USAGE', `${file} is not an .onnx model; to load weights alone (.safetensors, a torch.save state_dict), name the design they belong to with --design graph.json.`);
@@ -95,10 +93,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 function importWeights(file: string, bytes: Uint8Array, design: string, target: string, force: boolean, out: (s: string) => void, fail: (code: ErrorCode | ThrownCode, message: string, exit?: number) => number): number {
   let graph: GraphIR;
   try {
-    const json = JSON.parse(readFileSync(design, 'utf8')) as Record<string, unknown>;
+    const json = readNamedJson(design);
     graph = (json.format === PROJECT_FORMAT && json.graph ? json.graph : json) as GraphIR;
   } catch (e) {
-    return fail(existsSync(design) ? 'CLI_BAD_JSON' : 'CLI_NO_FILE', existsSync(design) ? `${design}: not valid JSON (${(e as Error).message}).` : `${design}: no such file.`);
+    if (!(e instanceof CliError)) throw e;
+    return fail(e.code, e.message);
   }
   try {
     const name = basename(file);

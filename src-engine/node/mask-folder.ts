@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError } from '../core/data';
+import { refusedDataFile } from './data-access';
+import { readFileInside, RegularFileError } from './regular-file';
 import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -11,6 +13,8 @@ import { imageFolder } from '../catalog/datasets/image-folder';
 
 /** Most classes a mask folder may have: ids 0–255, an 8-bit mask's values (a larger id, which a 16-bit mask can hold, is refused). */
 const MAX_CLASSES = 256;
+/** The most of `classes.txt` read: its names, one a line, for at most MAX_CLASSES classes. */
+const CLASS_NAMES_MAX_BYTES = 2 ** 20;
 
 /** Whether `root` is laid out for segmentation: an `images/` and a `masks/` folder side by side. */
 export function isMaskFolder(root: string): boolean {
@@ -57,8 +61,7 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
       throw new DataError('DATA_MASK_MISSING', `${name}: images/${f} has no mask: masks/${maskOf(f)} is missing. Every image needs a PNG mask of the same name in masks/.`);
     }
   }
-  const namesFile = path.join(root, 'classes.txt');
-  const named = existsSync(namesFile) ? readFileSync(namesFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0) : undefined;
+  const named = classNamesIn(root, name);
   const hash = createHash('sha256');
   const unusable = (rel: string, why: string) => new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${why}.`);
   const read = (rel: string) => {
@@ -128,4 +131,28 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
       notes: [`${images.length} images with masks, ${classNames.length} classes${named ? ' (from classes.txt)' : ' (the largest id in the masks + 1; name them in classes.txt)'}`, conversionNote(shape!), `masks resized to ${w}×${h} by the nearest pixel`],
     },
   };
+}
+
+/**
+ * The class names `classes.txt` beside images/ and masks/ gives, one a line; undefined without
+ * one. It is read only as a regular file inside `root` (already resolved) within
+ * CLASS_NAMES_MAX_BYTES: a link leading out of the folder, a device or a pipe is refused with a
+ * coded error, never read.
+ *
+ * @throws DataError DATA_NOT_ALLOWED (a link leading outside `root`), DATA_NOT_A_FILE, DATA_TOO_LARGE.
+ */
+function classNamesIn(root: string, name: string): string[] | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileInside(root, path.join(root, 'classes.txt'), CLASS_NAMES_MAX_BYTES);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    if (e.problem === 'missing') return undefined;
+    throw refusedDataFile(e, name, 'classes.txt', CLASS_NAMES_MAX_BYTES);
+  }
+  return bytes
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 
 /** Why `readRegularFile` read nothing. */
 export type RegularFileProblem = 'missing' | 'unopenable' | 'link' | 'not-regular' | 'too-large';
@@ -90,6 +91,47 @@ export function openRegularFile(path: string, maxBytes: number, options: { noFol
     },
     close: () => closeSync(fd),
   };
+}
+
+/**
+ * A file found by a scan (`file` was a real path then), read with readRegularFile's fences: a link
+ * found there now, as the file or as a folder on its way (planted after the scan), is refused
+ * (`link`) rather than followed out of the chosen folder.
+ *
+ * @throws RegularFileError
+ */
+export function readScannedFile(file: string, maxBytes: number): Buffer {
+  if (realPath(path.dirname(file)) !== path.dirname(file)) throw new RegularFileError('link');
+  return readRegularFile(file, maxBytes, { noFollow: true });
+}
+
+/**
+ * A file of the chosen folder `root`, read only where it really lies inside it: a
+ * link is followed to a place inside `root` and refused (`link`) when it leads out, as
+ * `scanImageFolder` follows links; then read as `readScannedFile` reads, so a link planted on the
+ * way after the check is refused too. For files a folder's layout names (a mask folder's
+ * `classes.txt`) rather than ones its scan found.
+ *
+ * @throws RegularFileError
+ */
+export function readFileInside(root: string, file: string, maxBytes: number): Buffer {
+  const real = realPath(file);
+  if (!within(real, realPath(root))) throw new RegularFileError('link');
+  return readScannedFile(real, maxBytes);
+}
+
+/** `child` is `parent` or inside it (both real paths). */
+export function within(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch (e) {
+    throw openFailure(e);
+  }
 }
 
 function openFailure(e: unknown): RegularFileError {

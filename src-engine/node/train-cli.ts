@@ -46,7 +46,7 @@
  * Exit codes: 0 done, 1 training failed (e.g. the loss became NaN), 2 bad input (missing file,
  * invalid graph, unusable data).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
@@ -55,7 +55,9 @@ import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry'
 import { series } from '../catalog/datasets/series';
 import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
 import { folderFormat } from './data-scan';
-import { DataError, csvColumns, prepareData, targetColumnByName, tokenizerOf, withInputShape } from '../core/data';
+import { CliError, readNamedJson } from './cli-files';
+import { readRegularFile } from './regular-file';
+import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, tokenizerOf, withInputShape } from '../core/data';
 import type { SourceReport } from '../core/data';
 import { checkGraph } from '../core/analysis/checked';
 import { fitToData } from '../base/ir/data-fit';
@@ -126,19 +128,8 @@ export function startCli<A extends { json: boolean }>(argv: string[], parse: (ar
   return { args, fail };
 }
 
-/** A refusal the CLI prints with its code: exit 2 for bad input, 1 for a failure while training or writing. */
-class CliRefusal extends Error {
-  constructor(
-    readonly code: ErrorCode | ThrownCode,
-    message: string,
-    readonly exit = 2,
-  ) {
-    super(message);
-  }
-}
-
 const refuse = (code: ErrorCode | ThrownCode, message: string, exit = 2): never => {
-  throw new CliRefusal(code, message, exit);
+  throw new CliError(code, message, exit);
 };
 
 /** `fn()`; what it throws (a refusal aside) is refused under the error's own code, else `fallback`. */
@@ -146,8 +137,8 @@ function refusing<T>(fallback: ErrorCode, fn: () => T, exit = 2, describe = (e: 
   try {
     return fn();
   } catch (e) {
-    if (e instanceof CliRefusal) throw e;
-    throw new CliRefusal(thrownCode(e, fallback), describe(e as Error), exit);
+    if (e instanceof CliError) throw e;
+    throw new CliError(thrownCode(e, fallback), describe(e as Error), exit);
   }
 }
 
@@ -187,7 +178,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     if (args.findLr) return await findLr(args, io, fitted, data, from);
     return await train({ args, io, design, checked: fitted, data, from, exportAs });
   } catch (e) {
-    if (e instanceof CliRefusal) return fail(e.code, e.message, e.exit);
+    if (e instanceof CliError) return fail(e.code, e.message, e.exit);
     throw e;
   }
 }
@@ -209,10 +200,11 @@ function readDesign(file: string, data: string | undefined): Design {
   let graph: GraphIR | undefined;
   // A project saved with its weights (or made by `npm run import`): what `startFrom: loaded` takes.
   let weights: TrainedModel | undefined;
+  // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
+  const json = refusing('CLI_BAD_JSON', () => readNamedJson(file));
   refusing(
     'CLI_BAD_JSON',
     () => {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       const project = json.format === PROJECT_FORMAT;
       graph = (project ? json.graph : json) as GraphIR;
       if (project && json.model !== undefined) weights = modelFromJSON(json.model);
@@ -436,7 +428,7 @@ async function train(plan: RunPlan): Promise<number> {
     if (plan.exportAs) exportTrained(plan, plan.exportAs, trainer, result, recorder.id);
     return 0;
   } catch (e) {
-    if (e instanceof CliRefusal) throw e;
+    if (e instanceof CliError) throw e;
     // The trainer already reported it as an `error` event. A setting it found wrong only while
     // running (an early-stopping metric that is never computed) is still bad input.
     return e instanceof TrainError && e.code === 'TRAIN_BAD_CONFIG' ? 2 : 1;
@@ -751,7 +743,7 @@ const CLI_FIX: Record<NonNullable<DataError['option']>, string> = {
 /** The target column a table's header names (`targetColumnByName`); undefined when none does or it cannot be read (the loader then says why). */
 function namedTarget(path: string): string | undefined {
   try {
-    return targetColumnByName(csvColumns(readFileSync(path, 'utf8'), /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}).columns.map((c) => c.name));
+    return targetColumnByName(csvColumns(readRegularFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}).columns.map((c) => c.name));
   } catch {
     return undefined;
   }

@@ -13,7 +13,8 @@ import { gunzipBounded, readDataFile, type DataAccess } from '../../../../src-en
 import { loadDataset } from '../../../../src-engine/node/datasets';
 import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
 import { cpuMs } from '../../cpu-time';
-import { codeOf } from './user-data-fixtures';
+import { boundedFifo } from '../../fifo';
+import { codeOf, encodePng } from './user-data-fixtures';
 
 const messageOf = (f: () => unknown): string => {
   try {
@@ -164,5 +165,69 @@ describe('memory bombs are refused before they are allocated', () => {
     expect(trainingMemoryLimit({}, 16 * 2 ** 30)).toBe(8 * 2 ** 30);
     expect(trainingMemoryLimit({ NETWRIGHT_MEMORY_SHARE: '0.25' }, 16 * 2 ** 30)).toBe(4 * 2 ** 30);
     expect(trainingMemoryLimit({ NETWRIGHT_MEMORY_SHARE: 'lots' }, 16 * 2 ** 30)).toBe(8 * 2 ** 30);
+  });
+});
+
+describe("a mask folder's classes.txt is read only inside the folder, only as a regular file (#57)", () => {
+  /** D/seg/{images,masks}/a.png (ids 0 and 1) with `classes` as D/seg/classes.txt (a link when `link`). */
+  function maskFolder(classes: { link?: string; text?: string }) {
+    const data = mkdtempSync(path.join(tmpdir(), 'nw-masks-data-'));
+    const root = path.join(data, 'seg');
+    mkdirSync(path.join(root, 'images'), { recursive: true });
+    mkdirSync(path.join(root, 'masks'));
+    writeFileSync(path.join(root, 'images', 'a.png'), encodePng(Uint8Array.from({ length: 12 }, (_, i) => i * 20), 2, 2, 3));
+    writeFileSync(path.join(root, 'masks', 'a.png'), encodePng(Uint8Array.from([0, 1, 1, 0]), 2, 2, 1));
+    if (classes.link) symlinkSync(classes.link, path.join(root, 'classes.txt'));
+    if (classes.text !== undefined) writeFileSync(path.join(root, 'classes.txt'), classes.text);
+    const access: DataAccess = { kind: 'roots', roots: [data] };
+    return { data, root, load: () => loadDataset({ name: 'image-folder', options: { path: root } }, 0, access) };
+  }
+
+  it('a link to a file outside the folder is refused (DATA_NOT_ALLOWED), its lines never the class names', () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'nw-masks-outside-'));
+    writeFileSync(path.join(outside, 'secret.txt'), `${SECRET}\napi-key-123\n`);
+    const { load } = maskFolder({ link: path.join(outside, 'secret.txt') });
+    expect(codeOf(load)).toBe('DATA_NOT_ALLOWED');
+    expect(messageOf(load)).toMatch(/classes\.txt is a link leading outside the chosen folder/);
+    expect(messageOf(load)).not.toContain('s3cr3t');
+    // Also where the data root holds the file the link leads to: the folder chosen is the bound, as its scan's.
+    const beside = maskFolder({});
+    writeFileSync(path.join(beside.data, 'names.txt'), 'bg\nfg\n');
+    symlinkSync(path.join(beside.data, 'names.txt'), path.join(beside.root, 'classes.txt'));
+    expect(codeOf(beside.load)).toBe('DATA_NOT_ALLOWED');
+  });
+
+  it('negative controls: a classes.txt, or a link to one inside the folder, names the classes', () => {
+    expect(maskFolder({ text: 'background\nfish\n' }).load().train.classNames).toEqual(['background', 'fish']);
+    const inside = maskFolder({});
+    writeFileSync(path.join(inside.root, 'names.txt'), 'sky\nsea\n');
+    symlinkSync(path.join(inside.root, 'names.txt'), path.join(inside.root, 'classes.txt'));
+    expect(inside.load().train.classNames).toEqual(['sky', 'sea']);
+    expect(maskFolder({}).load().train.classNames).toEqual(['class 0', 'class 1']);
+  });
+
+  it('/dev/zero is refused at once; a classes.txt over 1 MiB from its size', () => {
+    const t0 = cpuMs();
+    if (existsSync('/dev/zero')) expect(codeOf(maskFolder({ link: '/dev/zero' }).load)).toBe('DATA_NOT_ALLOWED');
+    expect(codeOf(maskFolder({ text: 'x\n'.repeat(2 ** 19 + 1) }).load)).toBe('DATA_TOO_LARGE');
+    expect(cpuMs() - t0, 'CPU ms').toBeLessThan(1000);
+  });
+
+  it('a FIFO, as classes.txt or as where it links, is refused without waiting for a writer', () => {
+    const { root, load } = maskFolder({});
+    const fifo = boundedFifo(root, 'classes.txt');
+    if (!fifo) return; // no mkfifo here
+    try {
+      expect(codeOf(load)).toBe('DATA_NOT_A_FILE');
+    } finally {
+      fifo.release();
+    }
+    const outside = mkdtempSync(path.join(tmpdir(), 'nw-masks-outside-'));
+    const far = boundedFifo(outside, 'pipe')!;
+    try {
+      expect(codeOf(maskFolder({ link: far.path }).load)).toBe('DATA_NOT_ALLOWED');
+    } finally {
+      far.release();
+    }
   });
 });
