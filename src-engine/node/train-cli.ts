@@ -67,7 +67,7 @@ import { ComputeChoice } from '../base/schemas';
 import type { CheckedGraph } from '../core/analysis/checked';
 import type { PreparedData, Samples } from '../core/data';
 import { adapterName, type GpuContext } from '../core/gpu/context';
-import { chooseGpu, type AcquireGpu } from '../core/gpu/select';
+import { chooseGpuSaying, type AcquireGpu } from '../core/gpu/select';
 import { buildGpuTrainable } from '../core/gpu/trainable';
 import type { Checkpoint, CompileFn, DoneEvent } from '../core/train/types';
 import type { RunMeta } from '../app/runs/types';
@@ -344,12 +344,17 @@ interface Device {
 
 /**
  * The device for `--device auto|cpu|gpu`, refused with the app's codes and messages
- * (`E_GPU_NO_KERNEL`, `E_GPU_UNAVAILABLE`). The GPU comes from npm `webgpu` (Dawn) in this process.
+ * (`E_GPU_NO_KERNEL`, `E_GPU_UNAVAILABLE`); what auto or gpu chose and why is said once to `say`
+ * (stderr). The GPU comes from npm `webgpu` (Dawn) in this process, its adapter looked for first in
+ * a child whose stderr (Dawn's messages) goes to a log file (gpu/probe.ts).
  */
-export async function chooseDevice(graph: CheckedGraph, choice: ComputeChoice, threads: number | undefined, acquire: AcquireGpu = nodeGpuAcquirer()): Promise<Device> {
+export async function chooseDevice(graph: CheckedGraph, choice: ComputeChoice, threads: number | undefined, acquire: AcquireGpu = nodeGpuAcquirer(), say: (line: string) => void = () => undefined): Promise<Device> {
   let gpu: GpuContext | null;
   try {
-    gpu = await chooseGpu(graph.ir, choice, acquire);
+    const chosen = await chooseGpuSaying(graph.ir, choice, acquire);
+    gpu = chosen.gpu;
+    // What --device auto (or gpu) chose, and why: `device: gpu (nvidia hopper (NVIDIA H200))`, `device: cpu (no GPU adapter found: …)`.
+    if (choice !== 'cpu') say(gpu ? `device: gpu (${adapterName(gpu.adapter)})\n` : `device: cpu (${chosen.why})\n`);
   } catch (e) {
     return refuse(thrownCode(e, 'E_GPU_UNAVAILABLE'), (e as Error).message);
   }
@@ -383,7 +388,7 @@ interface RunPlan {
 async function train(plan: RunPlan): Promise<number> {
   const { args, io, design, checked, data } = plan;
   const graph = checked.ir;
-  const device = await chooseDevice(checked, args.device, args.threads);
+  const device = await chooseDevice(checked, args.device, args.threads, undefined, io.err);
   const started = Date.now();
   if (!io.json) {
     io.out(`${graph.name ?? design.label}: ${data.train.name} ${data.train.count} · ${data.val.name} ${data.val.count} · ${data.test.name} ${data.test.count} samples\n`);
@@ -439,7 +444,7 @@ async function train(plan: RunPlan): Promise<number> {
 
 /** `--find-lr`: the range test on the chosen device, its curve and suggestion printed (one `lr-find` JSON line under `--json`); the weights are not kept. */
 async function findLr(args: Args, io: Io, checked: CheckedGraph, data: PreparedData<Samples>, from: TrainedModel | undefined): Promise<number> {
-  const device = await chooseDevice(checked, args.device, args.threads);
+  const device = await chooseDevice(checked, args.device, args.threads, undefined, io.err);
   const range = { ...(args.lrRange ? { start: args.lrRange[0], end: args.lrRange[1] } : {}), ...(args.lrSteps !== undefined ? { steps: args.lrSteps } : {}) };
   let found: LrFinding;
   try {

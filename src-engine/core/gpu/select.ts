@@ -3,7 +3,7 @@
  * panel's Device): `cpu`; `gpu` (forced: a fallback adapter such as SwiftShader is accepted, and a model
  * the GPU cannot run yet is refused, naming why — never run partly on the CPU); `auto` (the
  * default: the GPU only with a real, non-fallback adapter and a model it runs entirely; else the
- * CPU, silently, as before).
+ * CPU; `chooseGpuSaying` says why, for the CLI's `device:` line).
  */
 import type { GraphIR } from '../../base/ir/types';
 import type { ComputeChoice } from '../../base/schemas';
@@ -27,13 +27,29 @@ export type AcquireGpu = (allowFallback: boolean) => Promise<GpuContext>;
  *   ops and features), `E_GPU_UNAVAILABLE` (forced GPU, no adapter, or no WebGPU in this engine).
  */
 export async function chooseGpu(graph: GraphIR, choice: ComputeChoice, acquire: AcquireGpu | undefined): Promise<GpuContext | null> {
-  if (choice === 'cpu') return null;
+  return (await chooseGpuSaying(graph, choice, acquire)).gpu;
+}
+
+/** What `auto` (or the user) chose, and why: the GPU context or null, and a reason for the CPU. */
+export interface GpuChoice {
+  gpu: GpuContext | null;
+  /** Why the run is on the CPU (`auto`: no adapter and what Dawn said, a model the GPU cannot run); undefined on the GPU. */
+  why?: string;
+}
+
+/** {@link chooseGpu}, saying why `auto` took the CPU (the CLI prints it: `device: cpu (no GPU adapter found: …)`). Throws as chooseGpu does. */
+export async function chooseGpuSaying(graph: GraphIR, choice: ComputeChoice, acquire: AcquireGpu | undefined): Promise<GpuChoice> {
+  if (choice === 'cpu') return { gpu: null, why: 'chosen' };
   const gaps = gpuTrainingGaps(graph);
   if (choice === 'gpu') {
     if (gaps.length) throw new GpuError('E_GPU_NO_KERNEL', `This model cannot train on the GPU yet: no GPU support for ${gaps.join(', ')}. Set Device to CPU or Auto in the Train panel.`);
     if (!acquire) throw new GpuError('E_GPU_UNAVAILABLE', 'This engine has no WebGPU support; set Device to CPU or Auto in the Train panel.');
-    return acquire(true);
+    return { gpu: await acquire(true) };
   }
-  if (gaps.length || !acquire) return null;
-  return acquire(false).catch(() => null);
+  if (gaps.length) return { gpu: null, why: `the GPU cannot train this model yet: no GPU support for ${gaps.join(', ')}` };
+  if (!acquire) return { gpu: null, why: 'this engine has no WebGPU support' };
+  return acquire(false).then(
+    (gpu) => ({ gpu }),
+    (e: unknown) => ({ gpu: null, why: ((e as Error).message || String(e)).replace(/^(.)/, (c) => c.toLowerCase()).replace(/\.$/, '') }),
+  );
 }

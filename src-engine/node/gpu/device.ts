@@ -8,6 +8,7 @@
 import { GpuContext, GpuError, summarizeAdapter, type GpuAdapterSummary } from '../../core/gpu/context';
 import { computeDeviceDescriptor } from '../../protocol/gpu-server';
 import { paceDawnPolling } from './poll-pacing';
+import { probeAdapter, type AdapterProbe } from './probe';
 
 /** How to choose the adapter. */
 export interface NodeGpuOptions {
@@ -119,10 +120,23 @@ export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapt
   };
 }
 
-/** {@link sharedGpuAcquirer} on npm `webgpu` (Dawn) in this process: the web-mode engine child. */
-export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}): (allowFallback: boolean) => Promise<GpuContext> {
-  return sharedGpuAcquirer(async () => {
+/**
+ * {@link sharedGpuAcquirer} on npm `webgpu` (Dawn) in this process: the web-mode engine child and
+ * the CLI. Whether there is an adapter is asked first in a child process (`probeAdapter`, once),
+ * so that Dawn's and the Vulkan loader's messages on stderr go to a log file; Dawn is loaded here
+ * only for an adapter the run takes (a fallback one only when the GPU is forced).
+ */
+export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}, probe: (dawnOptions: readonly string[]) => Promise<AdapterProbe> = probeAdapter): (allowFallback: boolean) => Promise<GpuContext> {
+  let probed: Promise<AdapterProbe> | null = null;
+  const shared = sharedGpuAcquirer(async () => {
     const g = await acquireNodeGpu({ ...options, allowFallback: true });
     return { device: g.ctx.device, adapter: g.adapter };
   });
+  return async (allowFallback) => {
+    probed ??= probe(options.dawnOptions ?? []);
+    const { adapter, reason } = await probed;
+    if (!adapter) throw new GpuError('E_GPU_UNAVAILABLE', `No GPU adapter found: ${reason ?? 'Dawn found none'}.`);
+    if (adapter.isFallback && !allowFallback) throw new GpuError('E_GPU_UNAVAILABLE', `Only a software adapter (${adapter.description || adapter.device || adapter.vendor}), slower than the CPU; it is used only when the GPU is forced.`);
+    return shared(allowFallback);
+  };
 }
