@@ -149,7 +149,8 @@ export function* decodeValues(raw: Uint8Array, dtype: string): Generator<void, F
   for (let i = 0; i < n; i += VALUES_SLICE) {
     const m = Math.min(VALUES_SLICE, n - i);
     let part = raw.subarray(i * size, (i + m) * size);
-    if (part.byteOffset % size) part = part.slice();
+    // A copy (new Uint8Array, not slice: a Node Buffer's slice is a view at the same offset).
+    if (part.byteOffset % size) part = new Uint8Array(part);
     const at = (T: { new (b: ArrayBufferLike, o: number, l: number): ArrayLike<number | bigint> }) => new T(part.buffer, part.byteOffset, m);
     if (dtype === 'I64') (out as BigInt64Array).set(at(BigInt64Array) as BigInt64Array, i);
     else if (dtype === 'F32') (out as Float32Array).set(at(Float32Array) as Float32Array, i);

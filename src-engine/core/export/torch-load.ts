@@ -154,7 +154,7 @@ function* viewValues(raw: Uint8Array, dtype: string, t: TensorRef): Generator<vo
   // Gathered word by word (2 or 4 bytes; a value of 8 is two words): no value is converted twice.
   const word = Math.min(size, 4);
   const words = size / word;
-  const aligned = raw.byteOffset % word ? raw.slice() : raw;
+  const aligned = raw.byteOffset % word ? new Uint8Array(raw) : raw;
   const gathered = new Uint8Array(n * size);
   const [src, dst] = word === 2 ? [new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.length / 2), new Uint16Array(gathered.buffer)] : [new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4), new Uint32Array(gathered.buffer)];
   // An odometer over the outer dimensions, a straight run along the innermost.
