@@ -32,7 +32,7 @@ function flatten(x: unknown, prefix: string, out: Map<string, unknown>): void {
 }
 
 /** Settings a run may leave out, and what leaving them out means (so `–` does not stand for a value). */
-export const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval', 'startFrom.kind': DEFAULT_START_FROM.kind };
+export const IMPLIED: Readonly<Record<string, unknown>> = { evaluation: 'eval', frozenBatchNorm: 'eval', 'startFrom.kind': DEFAULT_START_FROM.kind };
 
 /**
  * The settings of each run side by side: the training section (dataset and transforms, loss,

@@ -77,5 +77,8 @@ describe('frozen nodes on the GPU plan', () => {
     expect(gpuTrainingGaps(graph(['fc1', 'bn']))).toEqual([]);
     expect(gpuTrainingGaps(graph(['bn']))).toEqual(['a frozen BatchNorm after trained layers (bn)']);
     await expect(compileGpuTrainable(checkedOrThrow(graph(['bn'])), { gpu: ctx, batchSize: 32, seed: 3 })).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringContaining('"bn" is a frozen BatchNorm') });
+    // Kept in training mode (frozenBatchNorm: 'train'), its backward is the batch-statistics one the GPU has (#59).
+    const g = graph(['bn']);
+    expect(gpuTrainingGaps({ ...g, training: { ...g.training!, frozenBatchNorm: 'train' } })).toEqual([]);
   }, 60_000);
 });

@@ -566,6 +566,18 @@ export function TrainPanel() {
                 <option value="train">eval() forgotten</option>
               </select>
             </label>
+            {graph.nodes.some((n) => n.frozen === true && getOp(n.op)?.buffers) && (
+              <label
+                className="train-field"
+                title="How a frozen BatchNorm runs in training steps. eval(): with its running statistics, left unchanged (Keras runs a layer with trainable = False so; the PyTorch export calls .eval() on it after model.train()). Training mode: with each batch's statistics, updating its running ones. Its weight and bias stay frozen either way."
+              >
+                <span>Frozen BatchNorm</span>
+                <select data-testid="train-frozen-batchnorm" data-value={t.frozenBatchNorm ?? 'eval'} value={t.frozenBatchNorm ?? 'eval'} disabled={live} onChange={(e) => set({ frozenBatchNorm: e.target.value === 'train' ? 'train' : undefined })}>
+                  <option value="eval">in eval() mode</option>
+                  <option value="train">in training mode</option>
+                </select>
+              </label>
+            )}
             <DeviceSelect device={device} disabled={live} />
           </div>
           <DatasetFields dataset={t.dataset} disabled={live} onChange={(dataset) => set({ dataset })} />
