@@ -605,7 +605,7 @@ const titanicTable = [
  * Issue #48 item 2: a CSV of reviews (id, review, sentiment, year) added to the fortunes-topics
  * design is read as labelled texts: the preview picks the review as the text and the sentiment as
  * the label, shows texts with their labels and the classes; a year label rescans; used, it trains
- * an epoch, and the Playground answers a typed text.
+ * an epoch, and the Playground answers a typed text, and says why (its characters shaded).
  */
 const REVIEWS = [
   ['A wonderful film, the actors were brilliant.', 'positive'],
@@ -640,6 +640,9 @@ const textTable = [
   { click: '[data-testid=train-tab-playground]' },
   { fill: '[data-testid=playground-typed-text]', value: 'A brilliant film' },
   { expect: '[data-testid=playground-probs]', text: 'positive', within: 20_000 },
+  // Why…? on the typed text (#60: it sent no input and was refused, "takes 256 values per sample; got 0").
+  { expect: '[data-testid=explain]', attr: ['data-state', 'done'], within: 30_000 },
+  { expect: '[data-testid=explain-text]', text: 'A brilliant film' },
   { screenshot: 'text-csv-playground-1280x800' },
   { viewport: [1400, 900] },
 ];
