@@ -85,10 +85,11 @@ export const FileMethods = {
   },
   /**
    * Web mode: where the host keeps projects (`--workspace`, absolute) and the data folder it was
-   * started with (`--data-dir`), for the Open picker to say where to put files. Electron: null
-   * (its native dialogs reach any folder).
+   * started with (`--data-dir`), for the Open picker to say where to put files, and the command
+   * that starts it as the user ran it (`netwright web` or `npm run web --`), for the hints that
+   * name its options. Electron: null (its native dialogs reach any folder).
    */
-  workspace: { args: z.tuple([]), result: z.object({ path: z.string().max(4096), dataDir: z.string().max(4096).nullable() }).nullable() },
+  workspace: { args: z.tuple([]), result: z.object({ path: z.string().max(4096), dataDir: z.string().max(4096).nullable(), command: z.string().max(200) }).nullable() },
 } as const;
 
 /** What one upload may hold (web mode's `uploadData`). */

@@ -116,7 +116,7 @@ export interface HostFiles {
   /** Web mode: the data in the workspace's `data/` folder and the host's data folder (src-contracts/files.ts `listData`). */
   listData?(): Promise<{ path: string; name: string; kind: 'image-folder' | 'text-folder' | 'csv' | 'npz'; where: 'workspace' | 'data-dir'; modified: number }[]>;
   /** Web mode: where projects live and the host's data folder (src-contracts/files.ts `workspace`). */
-  workspace?(): Promise<{ path: string; dataDir: string | null } | null>;
+  workspace?(): Promise<{ path: string; dataDir: string | null; command: string } | null>;
   /** Web mode: copy data from the browser into the workspace (src-contracts/files.ts `uploadData`); resolves the path to scan. */
   uploadData?(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], more: boolean): Promise<{ path: string }>;
   /** Web mode: send a model file to import to the host, which keeps it for the engine to read (src-contracts/files.ts `MODEL_UPLOAD`); resolves the path `model.read` names. */

@@ -40,6 +40,11 @@ export function commandLine(command: string, args = '', env: NodeJS.ProcessEnv =
   return args ? `npm run ${command} -- ${args}` : `npm run ${command}`;
 }
 
+/** The words before a command's options as the user would type them here: `netwright web`, or `npm run web --` (the app's UI appends `--workspace FOLDER`). */
+export function commandPrefix(command: string, env: NodeJS.ProcessEnv = process.env): string {
+  return commandLine(command, '-', env).slice(0, -2);
+}
+
 /** Whether `argv` asks for the usage (`--help`, `-h`): the CLIs answer it before parsing the rest. */
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');

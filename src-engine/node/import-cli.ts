@@ -73,14 +73,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     const graph = imported.restored && g.training && !g.training.startFrom ? { ...g, training: { ...g.training, startFrom: { kind: 'loaded' as const } } } : g;
     const project = { format: PROJECT_FORMAT, version: PROJECT_VERSION, graph, layout: {}, model: modelToJSON(imported.model, imported.checked) };
     const written = writeExport({ kind: 'file', files: [{ path: 'project.json', data: new TextEncoder().encode(`${JSON.stringify(project)}\n`) }] }, values.out!, { force: values.force === true });
-    const classifier = imported.warnings.some((w) => w.code === 'W_IMPORT_CLASSIFIER');
     for (const w of imported.warnings) err(`warning ${w.code}: ${w.message}\n`);
     const nodes = imported.model.graph.nodes.length;
+    const classifier = imported.warnings.some((w) => w.code === 'W_IMPORT_CLASSIFIER');
+    const open = `Open it in the app (Open… in the toolbar; in the browser, \`${commandLine('web')}\`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…)`;
     const next = imported.restored
       ? `Netwright's own design came back with its training settings: open it in the app, or fine-tune it with \`${commandLine('train', written)}\`.`
       : classifier
-        ? `Predict with it: \`${commandLine('predict', `${written} INPUT…`)}\`; fine-tune it on your data: \`${commandLine('train', `${written} --data FOLDER`)}\` (or open it in the app).`
-        : `Open it in the app (Open… in the toolbar; in the browser, \`${commandLine('web')}\`, the project must be in its workspace folder, default ~/Netwright, or be uploaded from Open…); to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with \`${commandLine('train')}\` (\`${commandLine('evaluate')}\` measures it).`;
+        ? `${open}. As a classifier it predicts at once: \`${commandLine('predict', `${written} INPUT…`)}\`; fine-tune it on your data with \`${commandLine('train', `${written} --data FOLDER`)}\` (\`${commandLine('evaluate', `${written} --data FOLDER`)}\` measures it).`
+        : `${open}; to fine-tune or evaluate it, add a target Input, a loss and training settings (Add settings), save, then train in the app or with \`${commandLine('train')}\` (\`${commandLine('evaluate')}\` measures it).`;
     out(`imported ${file} (${nodes} nodes, with its weights) into ${written}\n${next}\n`);
     return 0;
   } catch (e) {

@@ -8,7 +8,7 @@ import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBusy, LOCK_LEFTOVER, pro
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
 import { fileFormatOf } from '../../src-engine/catalog/data-formats/registry';
-import { commandLine } from '../../src-engine/node/cli-script';
+import { commandLine, commandPrefix } from '../../src-engine/node/cli-script';
 import { folderFormat } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
@@ -266,10 +266,10 @@ export class FileService {
     return this.freeName(this.resolve('exports'), name);
   }
 
-  /** Web mode: the workspace and data folders, absolute (the Open picker says where they are); Electron: null. */
+  /** Web mode: the workspace and data folders, absolute (the Open picker says where they are), and the command that started the host as the user ran it; Electron: null. */
   async workspace(): Promise<FileResult<'workspace'>> {
     const root = this.opts.workspaceDir;
-    return root ? { path: path.resolve(root), dataDir: this.opts.dataDir ? path.resolve(this.opts.dataDir) : null } : null;
+    return root ? { path: path.resolve(root), dataDir: this.opts.dataDir ? path.resolve(this.opts.dataDir) : null, command: commandPrefix('web') } : null;
   }
 
   /**

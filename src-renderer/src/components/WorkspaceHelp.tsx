@@ -11,7 +11,7 @@ import { PickerInput } from './PickerInput';
 export function WorkspaceHelp() {
   const files = useFiles();
   const picker = useRef<HTMLInputElement>(null);
-  const [where, setWhere] = useState<{ path: string; dataDir: string | null } | null>();
+  const [where, setWhere] = useState<{ path: string; dataDir: string | null; command: string } | null>();
   useEffect(() => {
     files.workspace().then(setWhere, () => setWhere(null));
   }, [files]);
@@ -37,7 +37,7 @@ export function WorkspaceHelp() {
           opens a copy of it, unsaved (Save keeps it in the workspace);
         </li>
         <li>
-          or start Netwright on the folder that holds it: <code>npm run web -- --workspace FOLDER</code>. Your data: Train ▸ Add data… uploads it, or <code>--data-dir FOLDER</code>
+          or start Netwright on the folder that holds it: <code>{where?.command ?? 'netwright web'} --workspace FOLDER</code>. Your data: Train ▸ Add data… uploads it, or <code>--data-dir FOLDER</code>
           {where?.dataDir ? (
             <>
               {' '}

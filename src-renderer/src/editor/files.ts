@@ -369,8 +369,8 @@ export class ProjectFiles {
     return this.host.files.recent();
   }
 
-  /** Web mode: the workspace folder and the host's data folder (absolute); null in Electron. */
-  async workspace(): Promise<{ path: string; dataDir: string | null } | null> {
+  /** Web mode: the workspace folder and the host's data folder (absolute), and the command that started the host (`netwright web`, `npm run web --`); null in Electron. */
+  async workspace(): Promise<{ path: string; dataDir: string | null; command: string } | null> {
     return (await this.host.files.workspace?.()) ?? null;
   }
 }

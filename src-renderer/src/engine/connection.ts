@@ -144,7 +144,7 @@ export function connectToHost(sink: ConnectionSink): () => void {
   if (window.netwright?.host === 'electron') return connectElectron(window.netwright, sink);
   const token = new URLSearchParams(location.search).get('token');
   if (!token) {
-    sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts: 0, detail: 'No access token in the address. Open the address that `npm run web` printed.' });
+    sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts: 0, detail: 'No access token in the address. Open the address Netwright printed when it started in web mode.' });
     return () => {};
   }
   return connectWeb(token, sink);

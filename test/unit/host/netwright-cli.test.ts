@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dispatch, helpText, netwrightCommands, type Command } from '../../../src-main/cli/commands';
 import { ENGINE_VERSION } from '../../../src-engine/base/version';
-import { INVOKED_AS_ENV, commandLine } from '../../../src-engine/node/cli-script';
+import { INVOKED_AS_ENV, commandLine, commandPrefix } from '../../../src-engine/node/cli-script';
 import { main as evaluateCli } from '../../../src-engine/node/evaluate-cli';
 import { main as exportCli } from '../../../src-engine/node/export-cli';
 import { main as importCli } from '../../../src-engine/node/import-cli';
@@ -67,6 +67,9 @@ describe('netwright', () => {
     expect(commandLine('train', 'm.json --data FOLDER', {})).toBe('npm run train -- m.json --data FOLDER');
     expect(commandLine('web', '', { [INVOKED_AS_ENV]: 'netwright' })).toBe('netwright web');
     expect(commandLine('web', '', {})).toBe('npm run web');
+    // The web host tells the app how it was started (files' `workspace`), for the hints naming its options.
+    expect(commandPrefix('web', { [INVOKED_AS_ENV]: 'netwright' })).toBe('netwright web');
+    expect(commandPrefix('web', {})).toBe('npm run web --');
     // The built entry sets it before anything runs (web mode's engine child inherits it).
     expect(readFileSync(path.join(root, 'src-main/cli/netwright.ts'), 'utf8')).toMatch(/process\.env\[INVOKED_AS_ENV\] = 'netwright';/);
   });

@@ -33,7 +33,7 @@ describe('opening a project from outside the web workspace', () => {
     const ws = tmp('nw-ws-');
     const web = new FileService({ workspaceDir: path.join(ws, '.', 'projects'), stateDir: path.join(ws, '.netwright'), dataDir: path.join(ws, 'data', '..', 'mine') });
     const answer = await callFileOp(web, 'workspace', []);
-    expect(unwrapFileMethod('workspace', answer)).toEqual({ path: path.join(ws, 'projects'), dataDir: path.join(ws, 'mine') });
+    expect(unwrapFileMethod('workspace', answer)).toEqual({ path: path.join(ws, 'projects'), dataDir: path.join(ws, 'mine'), command: 'npm run web --' });
     expect(await callFileOp(web, 'workspace', ['x'])).toMatchObject({ ok: false, error: { code: 'E_FILE_BAD_REQUEST' } });
     const electron = new FileService({ stateDir: ws });
     expect(unwrapFileMethod('workspace', await callFileOp(electron, 'workspace', []))).toBeNull();

@@ -55,8 +55,11 @@ function ChooseData() {
   const scan = useAddData((s) => s.scan);
   const [list, setList] = useState<Awaited<ReturnType<NonNullable<typeof files.listData>>>>();
   const [listError, setListError] = useState<string>();
+  // The command that started the host, as the user ran it (`netwright web`, `npm run web --`), for the hint below.
+  const [web, setWeb] = useState('netwright web');
   useEffect(() => {
     files.listData?.().then(setList, (e: Error) => setListError(e.message));
+    files.workspace?.().then((w) => w && setWeb(w.command), () => undefined);
   }, [files]);
   const pick = async (kind: 'file' | 'folder') => {
     const p = await files.pickDataset?.(kind);
@@ -101,7 +104,7 @@ function ChooseData() {
           {list === undefined && !listError ? <p>Loading…</p> : null}
           {list?.length === 0 ? (
             <p className="add-data__hint">
-              Nothing yet. Upload data above, copy it into the workspace’s <code>data/</code> folder, or start Netwright with <code>npm run web -- --data-dir DIR</code>.
+              Nothing yet. Upload data above, copy it into the workspace’s <code>data/</code> folder, or start Netwright with <code>{web} --data-dir DIR</code>.
             </p>
           ) : null}
           <ul className="file-list" data-testid="add-data-list">

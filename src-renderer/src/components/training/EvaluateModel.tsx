@@ -29,7 +29,7 @@ function metricLine(m: ResultOf<'model.evaluate'>['metrics']): string {
 /**
  * Keras' `evaluate` in the Train dock: the weights on screen — a loaded or imported model's, or the
  * run's — measured on a split of the design's dataset without training (`model.evaluate`, the
- * same evaluation as `npm run evaluate`): loss, accuracy and the other metrics, and a classifier's
+ * same evaluation as the command line's `evaluate`): loss, accuracy and the other metrics, and a classifier's
  * confusion matrix. A result belongs to the weights and the design it measured: an edit, another
  * run or other weights hide it.
  */
@@ -61,7 +61,7 @@ export function EvaluateModel({ graph, disabled }: { graph: GraphIR; disabled: b
           type="button"
           data-testid="evaluate-model"
           disabled={disabled || !client || outcome?.state === 'running'}
-          title={`Measure ${loaded ? 'the loaded weights' : "the run's weights"} on the design's dataset without training (Keras' evaluate; the CLI: npm run evaluate)`}
+          title={`Measure ${loaded ? 'the loaded weights' : "the run's weights"} on the design's dataset without training (Keras' evaluate; the command line's evaluate)`}
           onClick={evaluate}
         >
           {outcome?.state === 'running' ? 'Evaluating…' : 'Evaluate weights'}
