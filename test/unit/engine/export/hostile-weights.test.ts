@@ -361,3 +361,34 @@ describe('loadWeightsAsync (the engine\'s model.loadWeights)', () => {
     }
   });
 });
+
+describe('model.loadWeights in the engine', () => {
+  it('answers another request while a file is read, and a cancel stops the read (the model loaded before stays)', async () => {
+    const { setupEngine } = await import('../../session/fixtures');
+    const { client, service } = setupEngine();
+    try {
+      const views = ['fc1.weight:16,4', 'fc1.bias:16', 'fc2.weight:3,16', 'fc2.bias:3'].map((v) => {
+        const [name, dims] = v.split(':');
+        const size = dims.split(',').map(Number);
+        return { name, key: '0', numel: 2 ** 24, size, stride: size.length === 2 ? [size[1], 1] : [1] };
+      });
+      const data = stateZip(statePickle(views), zeros64MiB('archive/data/0'));
+      const t0 = performance.now();
+      let loadedAt = 0;
+      const load = client.request('model.loadWeights', { graph: iris, name: 'slow.pt', data }).then((info) => ((loadedAt = performance.now() - t0), info));
+      const formats = await client.request('model.formats', {});
+      const answeredAt = performance.now() - t0;
+      expect(formats.formats.length).toBeGreaterThan(0);
+      const { runId } = await load;
+      expect(answeredAt).toBeLessThan(loadedAt / 4);
+      // Cancelled, the read stops: it never replaces the model loaded first, which still predicts.
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 20);
+      await expect(client.request('model.loadWeights', { graph: iris, name: 'slow.pt', data }, { signal: controller.signal })).rejects.toMatchObject({ code: 'E_CANCELLED' });
+      await new Promise((resolve) => setTimeout(resolve, loadedAt * 1.5));
+      await expect(client.request('model.predict', { runId, input: [1, 2, 3, 4] })).resolves.toMatchObject({ kind: 'probabilities' });
+    } finally {
+      service.dispose();
+    }
+  }, 60_000);
+});
