@@ -14,7 +14,7 @@
  * - the PyTorch project's predict.py, on the raw sentences, answers the app's classes, and its
  *   train.py encodes the raw texts it ships into Netwright's samples, split for split, and trains.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
@@ -24,6 +24,7 @@ import { importOnnx } from '../../../src-engine/core/export/onnx';
 import { loadDataset, loadSamples } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';
+import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { HAS_TORCH, tempDir, torchProcess } from '../engine/export/torch-harness';
 import { setupEngine } from './fixtures';
 
@@ -156,6 +157,21 @@ print(json.dumps({k: ds.tensors[0].flatten(1).tolist() for k, ds in splits.items
       }
     }, 120_000);
   }
+
+  it('netwright train --export writes the tokenizer too; a model file whose tokenizer Netwright would not follow is refused', async () => {
+    const dir = tempDir('text-cli');
+    const designFile = join(dir, 'topics.json');
+    writeFileSync(designFile, JSON.stringify(design(table, 'counts')));
+    const out = join(dir, 'topics.netwright-model.json');
+    let said = '';
+    expect(await trainCli([designFile, '--epochs', '1', '--threads', '1', '--export', out], (t) => (said += t), (t) => (said += t)), said).toBe(0);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { tokenizer: Record<string, unknown> };
+    const tokenizer = readTokenizer(file.tokenizer);
+    expect(tokenizer.vocabulary).toEqual(loadDataset(design(table, 'counts').training!.dataset).train.text!.vocabulary);
+    for (const change of [{ wordPattern: '\\w+' }, { padId: 2 }, { length: 3 }, { vocabulary: ['a', 'b', 'c'] }]) {
+      expect(() => modelFromJSON({ ...file, tokenizer: { ...file.tokenizer, ...change } }), JSON.stringify(change)).toThrow(expect.objectContaining({ code: 'E_MODEL_FORMAT' }));
+    }
+  }, 60_000);
 
   // As export-image-folder.test.ts does for images: one step on the whole training split at a
   // learning rate of 1e-12 in the app, then train.py's one step from the exported weights on the texts it encodes.
