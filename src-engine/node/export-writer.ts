@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ExportError, type ExportBundle } from '../core/export/bundle';
+import { readRegularFile } from './regular-file';
 
 /** Turn a file-system error into an ExportError a user can act on (disk full, permissions). */
 export function writeFailure(e: unknown, target: string): ExportError {
@@ -27,6 +28,8 @@ function writeSynced(path: string, data: Uint8Array): void {
  * writer never deletes anything else.
  */
 export const EXPORT_MANIFEST = '.netwright-export.json';
+/** The most of a manifest read: a list of the file names one export wrote. */
+const MANIFEST_MAX_BYTES = 16 * 2 ** 20;
 
 export interface WriteExportOptions {
   /**
@@ -88,7 +91,8 @@ interface EarlierExport {
 function earlierExport(dir: string): EarlierExport | undefined {
   let listed: unknown;
   try {
-    listed = (JSON.parse(readFileSync(join(dir, EXPORT_MANIFEST), 'utf8')) as { files?: unknown }).files;
+    // A regular file, not followed through a link (a FIFO or a link to /dev/zero is no manifest).
+    listed = (JSON.parse(readRegularFile(join(dir, EXPORT_MANIFEST), MANIFEST_MAX_BYTES, { noFollow: true }).toString('utf8')) as { files?: unknown }).files;
   } catch {
     return undefined;
   }

@@ -74,7 +74,14 @@ export class RunStore {
 
   /** Start recording a run: its meta (status `running`), its graph, and an empty log. */
   create(init: { graph: GraphIR; settings: RunSettings; name?: string; notes?: string; sweep?: RunMeta['sweep']; project?: string; resumedFrom?: RunMeta['resumedFrom']; now?: Date }): RunWriter {
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      // EEXIST, ENOTDIR: a file (or /dev/null) where the folder, or one on its way, would be.
+      const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way; name a folder for the runs (it is made if missing)' : "the run store's folder is read-only or the disk is full";
+      throw runError('E_RUN_WRITE', `The run folder ${this.dir} could not be made (${code}): ${why}.`);
+    }
     const now = init.now ?? new Date();
     let id = runId(now);
     while (existsSync(join(this.dir, id))) id = runId(now);

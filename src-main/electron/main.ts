@@ -3,10 +3,10 @@
  * utility process and talks to the renderer over a MessagePort that main hands to both.
  */
 import { app, BrowserWindow, Menu, MessageChannelMain, dialog, ipcMain, net, protocol, session, shell, utilityProcess, type UtilityProcess } from 'electron';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { EventMessage } from '../../src-engine/protocol';
+import { EventMessage, MAX_IMPORT_BYTES } from '../../src-engine/protocol';
+import { readRegularFile, RegularFileError } from '../../src-engine/node/regular-file';
 import { DATASET_FILE_EXTENSIONS } from '../../src-engine/catalog/data-formats/registry';
 import { GpuHostRequest } from '../../src-engine/protocol/gpu-wire';
 import { IpcChannels } from '../../src-contracts/host';
@@ -309,11 +309,14 @@ function buildMenu(): void {
 async function openedFile(file: string): Promise<OpenedFile> {
   const name = path.basename(file);
   try {
-    if (openKind(file) === 'onnx') return { kind: 'onnx', name, bytes: new Uint8Array(await readFile(file)) };
+    // A regular file within the import limit: a FIFO or a link to /dev/zero named .onnx is refused, not waited on or read on.
+    if (openKind(file) === 'onnx') return { kind: 'onnx', name, bytes: new Uint8Array(readRegularFile(file, MAX_IMPORT_BYTES)) };
     const read = await callFileOp(files, 'read', [files.grant(file)]);
     return read.ok ? { kind: 'project', file: read.result as HostFile } : { kind: 'error', name, message: read.error.message };
   } catch (e) {
-    return { kind: 'error', name, message: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).` };
+    if (e instanceof RegularFileError && e.problem === 'too-large') return { kind: 'error', name, message: `it is larger than ${MAX_IMPORT_BYTES / 2 ** 20} MiB, the most Netwright imports.` };
+    if (e instanceof RegularFileError && e.problem === 'not-regular') return { kind: 'error', name, message: 'it is not a regular file (a folder, device or pipe).' };
+    return { kind: 'error', name, message: `it could not be read (${(e as NodeJS.ErrnoException).code ?? (e as RegularFileError).errno ?? (e as Error).message}).` };
   }
 }
 

@@ -11,6 +11,7 @@ import { fileFormatOf } from '../../src-engine/catalog/data-formats/registry';
 import { commandLine, commandPrefix } from '../../src-engine/node/cli-script';
 import { folderFormat } from '../../src-engine/node/data-scan';
 import { writeExport } from '../../src-engine/node/export-writer';
+import { readRegularFile, RegularFileError } from '../../src-engine/node/regular-file';
 import { checkValueLimits } from '../../src-engine/protocol/limits';
 import type { ErrorCode } from '../../src-engine/base/errors';
 
@@ -151,15 +152,19 @@ export class FileService {
   async read(p: string): Promise<HostFile> {
     const abs = this.resolve(p);
     await this.confine(abs);
-    let stat;
+    let bytes: Buffer;
     try {
-      stat = await fs.stat(abs);
-    } catch {
-      throw new FileError('E_FILE_NOT_FOUND', `${path.basename(abs)} no longer exists at ${path.dirname(abs)}.`);
+      // A regular file only, opened without blocking and read no further than its size then: a
+      // FIFO or a link to /dev/zero put in its place after the confine is refused, not waited on.
+      bytes = readRegularFile(abs, this.maxBytes);
+    } catch (e) {
+      if (!(e instanceof RegularFileError)) throw e;
+      const name = path.basename(abs);
+      if (e.problem === 'missing') throw new FileError('E_FILE_NOT_FOUND', `${name} no longer exists at ${path.dirname(abs)}.`);
+      if (e.problem === 'not-regular') throw new FileError('E_FILE_NOT_A_FILE', `${name} is not a file.`);
+      if (e.problem === 'too-large') throw new FileError('E_FILE_TOO_LARGE', `${name} is ${(e.size / 2 ** 20).toFixed(0)} MiB; Netwright opens project files up to ${this.maxBytes / 2 ** 20} MiB.`);
+      throw new FileError('E_FILE_IO', `${name} could not be read (${e.errno ?? e.problem}).`);
     }
-    if (!stat.isFile()) throw new FileError('E_FILE_NOT_A_FILE', `${path.basename(abs)} is not a file.`);
-    if (stat.size > this.maxBytes) throw new FileError('E_FILE_TOO_LARGE', `${path.basename(abs)} is ${(stat.size / 2 ** 20).toFixed(0)} MiB; Netwright opens project files up to ${this.maxBytes / 2 ** 20} MiB.`);
-    const bytes = await fs.readFile(abs);
     await this.addRecent(abs);
     return { path: this.display(abs), name: path.basename(abs), text: bytes.toString('utf8'), version: versionOf(bytes) };
   }

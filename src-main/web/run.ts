@@ -2,10 +2,12 @@
  * Web mode's command line (`npm run web`, `netwright web`): serve Netwright to a browser on this
  * machine, the engine in a Node child.
  */
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { commandLine, wantsHelp } from '../../src-engine/node/cli-script';
+import { cliErrorText } from '../../src-engine/base/errors';
 import { startWebServer } from './server';
 
 /** `netwright web --help` (or `npm run web -- --help`): the usage, naming the command as it was invoked. */
@@ -43,12 +45,20 @@ export async function runWeb(argv: string[], build: WebBuild, out: (s: string) =
     return 2;
   }
   const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : undefined;
+  const workspaceDir = path.resolve(values.workspace ?? process.env.NETWRIGHT_WORKSPACE ?? path.join(os.homedir(), 'Netwright'));
+  // A file (or /dev/null) as either folder: refused here, not found out by the first save or scan.
+  for (const [flag, dir] of [['--workspace', workspaceDir], ['--data-dir', dataDir]] as const) {
+    if (dir !== undefined && notAFolder(dir)) {
+      err(cliErrorText('CLI_NOT_A_FOLDER', `${flag} ${dir} is not a folder.`));
+      return 2;
+    }
+  }
   try {
     const server = await startWebServer({
       ...build,
       port,
       host: values.host ?? '127.0.0.1',
-      workspaceDir: path.resolve(values.workspace ?? process.env.NETWRIGHT_WORKSPACE ?? path.join(os.homedir(), 'Netwright')),
+      workspaceDir,
       ...(dataDir ? { dataDir } : {}),
     });
     out(`Netwright is running in web mode. Open this address in your browser:\n  ${server.url}\nProjects are saved in ${server.workspaceDir}.${dataDir ? `\nYour data folder: ${dataDir} (Train → Add data…).` : ''}\n`);
@@ -60,4 +70,13 @@ export async function runWeb(argv: string[], build: WebBuild, out: (s: string) =
     return 1;
   }
   return new Promise<number>(() => {});
+}
+
+/** Whether `dir` is there but is not a folder (a link to one is one); a missing workspace is made when first saved to. */
+function notAFolder(dir: string): boolean {
+  try {
+    return !statSync(dir).isDirectory();
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR';
+  }
 }

@@ -81,6 +81,16 @@ describe('the CLIs refuse a device, a FIFO or a huge file named as their input (
     expect(Date.now() - t0, 'ms').toBeLessThan(5000);
   }, 20_000);
 
+  it('train --runs FILE: E_RUN_WRITE, a file in the way of the run folder (it was a raw EEXIST)', async () => {
+    const runs = join(dir, 'runs.txt');
+    writeFileSync(runs, 'a file');
+    for (const where of [runs, join(runs, 'below')]) {
+      const r = await runCli(trainCli, [join(EXAMPLES, 'two-moons-mlp.json'), '--epochs', '1', '--limit', '32', '--threads', '1', '--runs', where]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^error E_RUN_WRITE: The run folder .*runs\.txt.* could not be made \((EEXIST|ENOTDIR)\): a file is in the way/m);
+    }
+  });
+
   it('negative control: a regular design still trains, and a missing one is CLI_NO_FILE', async () => {
     expect((await runCli(trainCli, [join(EXAMPLES, 'two-moons-mlp.json'), '--epochs', '1', '--limit', '32', '--threads', '1'])).code).toBe(0);
     const missing = await runCli(importCli, [weights, '--design', join(dir, 'nothing.json'), '--out', out]);

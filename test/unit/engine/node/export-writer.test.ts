@@ -4,7 +4,7 @@
  * 0), and `--out .` replaced the current directory.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ExportBundle } from '../../../../src-engine/core/export/bundle';
 import { EXPORT_MANIFEST, writeExport } from '../../../../src-engine/node/export-writer';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { cpuMs } from '../../cpu-time';
+import { boundedFifo } from '../../fifo';
 
 // renameSync as it is, until a test makes one rename fail (the writer's own view of node:fs).
 vi.mock('node:fs', async (original) => {
@@ -111,6 +113,31 @@ describe('export writer: nothing it did not write is ever deleted', () => {
     expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# b');
     expect(readFileSync(join(parent, 'beside.txt'), 'utf8')).toBe('keep');
     expect(readdirSync(parent).sort()).toEqual(['D', 'beside.txt']);
+  });
+
+  it('a manifest that is a FIFO or a link to /dev/zero is no earlier export, refused without reading it (#57)', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'nw-manifest-'));
+    const d = join(parent, 'D');
+    writeExport(folder('a'), d);
+    rmSync(join(d, EXPORT_MANIFEST));
+    const fifo = boundedFifo(d, EXPORT_MANIFEST);
+    if (fifo) {
+      const t0 = Date.now();
+      try {
+        expect(() => writeExport(folder('b'), d, { force: true })).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLDER_NOT_EMPTY' }));
+      } finally {
+        fifo.release();
+      }
+      // Its writer comes after 5 s: a read of the FIFO would have waited for it.
+      expect(Date.now() - t0, 'ms').toBeLessThan(4000);
+      rmSync(join(d, EXPORT_MANIFEST));
+    }
+    if (!existsSync('/dev/zero')) return;
+    symlinkSync('/dev/zero', join(d, EXPORT_MANIFEST));
+    const t0 = cpuMs();
+    expect(() => writeExport(folder('b'), d, { force: true })).toThrow(expect.objectContaining({ code: 'E_EXPORT_FOLDER_NOT_EMPTY' }));
+    expect(cpuMs() - t0, 'CPU ms').toBeLessThan(1000);
+    expect(readFileSync(join(d, 'model.py'), 'utf8')).toBe('# a');
   });
 
   it('a replace that cannot put the new folder in place puts the earlier export back (#44)', () => {
