@@ -41,7 +41,8 @@ export interface TrainingFootprint {
   workspace: number;
 }
 
-const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * Math.max(b, 0), 1);
+/** Values in a tensor of `shape`; an open batch dimension (-1: shapes inferred without a batch size) counts as one sample. */
+const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * (b < 0 ? 1 : b), 1);
 
 /**
  * A graph's {@link TrainingFootprint} at the batch size of `shapes` (every node's output shape, as

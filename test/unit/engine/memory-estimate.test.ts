@@ -197,6 +197,9 @@ describe('the run memory estimate', () => {
       expect(analyzeDesign(g, memory).memoryBytes).toBe(fits64.bytes);
       expect(analyzeDesign({ ...g, training: { ...g.training!, batchSize: largest } }, memory).diagnostics.map((d) => d.code)).not.toContain('E_TRAIN_TOO_MUCH_MEMORY');
     }
+    // A design without training settings: its figure is batch 1's (shapes inferred with the batch open).
+    const { training: _none, ...bare } = g;
+    expect(analyzeDesign(bare as GraphIR).memoryBytes).toBe(analyzeDesign({ ...g, training: { ...g.training!, batchSize: 1 } }).memoryBytes);
   });
 
   it("the run's estimate counts the copies a session keeps: one of a large state, two of a small one or with early stopping", () => {
