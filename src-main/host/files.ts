@@ -195,8 +195,8 @@ export class FileService {
           });
         } else {
           if ('ifVersion' in condition) {
-            const now = await fs.readFile(abs).catch(() => undefined);
-            if (now && versionOf(now) !== condition.ifVersion) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
+            const now = currentBytes(abs, this.maxBytes);
+            if (now && (now === 'other' || versionOf(now) !== condition.ifVersion)) throw new FileError('E_FILE_CHANGED', `${path.basename(abs)} was changed on disk since you opened it (saved from another tab or window?); it was not overwritten.`);
           }
           await writeBytesAtomic(abs, bytes, false);
         }
@@ -584,7 +584,8 @@ export class FileService {
 
   private async readStateNow<T>(name: string, fallback: T): Promise<T> {
     try {
-      return JSON.parse(await fs.readFile(path.join(this.opts.stateDir, name), 'utf8')) as T;
+      // A regular file (a FIFO there is not waited on); the recovery slot holds a project's text, escaped.
+      return JSON.parse(readRegularFile(path.join(this.opts.stateDir, name), 4 * this.maxBytes).toString('utf8')) as T;
     } catch {
       return fallback; // missing or corrupt state is not the user's problem: start fresh
     }
@@ -663,6 +664,21 @@ export async function writeAtomic(target: string, text: string): Promise<void> {
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * What is at `abs` now, for a save's version check, read as a project is (readRegularFile): its
+ * bytes; undefined when nothing is there or it cannot be opened (the write then says why); `other`
+ * when it cannot be the version opened: a FIFO, a device or a folder in its place, or more than
+ * `maxBytes` (no project that large is opened). A FIFO is never waited on.
+ */
+function currentBytes(abs: string, maxBytes: number): Buffer | 'other' | undefined {
+  try {
+    return readRegularFile(abs, maxBytes);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    return e.problem === 'not-regular' || e.problem === 'too-large' ? 'other' : undefined;
   }
 }
 
