@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostFile } from '../../src-contracts/host';
 import { EXPORT_LIMITS, FILE_VALUE_LIMIT, FileMethods, UPLOAD_EXTENSIONS, UPLOAD_LIMITS, isFileMethod, type FileArgs, type FileMethod, type FileResult, type WriteCondition } from '../../src-contracts/files';
-import { captureNames, isClassName, type CaptureExtension } from './captures';
+import { captureName, isClassName, MAX_CAPTURE_NUMBER, nextCaptureNumber, type CaptureExtension } from './captures';
 import { clearAbandonedLock, FILE_LOCK_TIMINGS, FileLockBusy, LOCK_LEFTOVER, processAlive, withFileLock, type FileLockTimings } from './file-lock';
 import { npyTargetsPath } from '../../src-engine/core/data/npy';
 import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
@@ -411,9 +411,10 @@ export class FileService {
 
   /**
    * Camera frames into `<folder>/<className>/` (FileMethods.saveCaptures): numbered after the
-   * frames there (captureNames), each an exclusive create; a name taken meanwhile moves on to the
-   * next number, nothing is replaced. `folder` resolves as any path does (inside the workspace in
-   * web mode; a folder the user picked in Electron).
+   * frames there (nextCaptureNumber), each an exclusive create; a name taken meanwhile moves on to
+   * the next number, nothing is replaced. The numbers only grow, up to MAX_CAPTURE_NUMBER: past it
+   * the save is refused (E_FILE_EXISTS), so it always ends. `folder` resolves as any path does
+   * (inside the workspace in web mode; a folder the user picked in Electron).
    */
   async saveCaptures(folder: string, className: string, ext: CaptureExtension, frames: string[]): Promise<{ folder: string; names: string[] }> {
     if (!isClassName(className)) throw new FileError('E_FILE_PATH', `"${className}" cannot name a class folder: use letters, digits, spaces, "_", "-" or "." (not first).`);
@@ -427,8 +428,11 @@ export class FileService {
     let after = 0;
     for (const data of decoded) {
       for (;;) {
-        const [name] = captureNames(await fs.readdir(dir), className, ext, 1, after);
-        after = Number(/-(\d+)\.\w+$/.exec(name)![1]);
+        after = nextCaptureNumber(await fs.readdir(dir), className, after);
+        if (after > MAX_CAPTURE_NUMBER) {
+          throw new FileError('E_FILE_EXISTS', `${this.display(dir)} already holds a frame numbered ${MAX_CAPTURE_NUMBER.toLocaleString('en-US')}, the highest a frame is given; ${names.length ? `${names.length} of the ${decoded.length} frames were saved. ` : ''}Move or rename its highest-numbered frames, or take the photos into another class.`);
+        }
+        const name = captureName(className, after, ext);
         try {
           await writeBytesAtomic(path.join(dir, name), data, true);
           names.push(name);

@@ -31,6 +31,31 @@ describe('camera frames: names', () => {
     expect(readFileSync(path.join(dir, 'cat-0001.png'), 'utf8')).toBe('one');
   });
 
+  it('numbers after files numbered by hand past what a double holds exactly, or past nine digits, as if they were not there (#57)', async () => {
+    // Each of these made the next number the same as the last (9007199254740993 reads as …992, and
+    // one more is …992 again; 1e20 + 1 is 1e20): the second frame was tried under one name forever,
+    // the host at 100 % CPU. 1e240 printed as "1e+240" and failed as E_FILE_IO (reading '1' of null).
+    for (const hand of ['cat-9007199254740993.png', 'cat-99999999999999999999.png', `cat-1${'0'.repeat(240)}.png`, 'cat-1000000000.jpg']) {
+      const ws = mkdtempSync(path.join(tmpdir(), 'nw-captures-'));
+      mkdirSync(path.join(ws, 'data/camera/cat'), { recursive: true });
+      writeFileSync(path.join(ws, 'data/camera/cat', hand), 'mine');
+      const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+      expect((await s.saveCaptures('data/camera', 'cat', 'png', [b64('one'), b64('two')])).names, hand).toEqual(['cat-0001.png', 'cat-0002.png']);
+      expect(readFileSync(path.join(ws, 'data/camera/cat', hand), 'utf8')).toBe('mine');
+    }
+    expect(captureNames(['cat-000000000000042.png'], 'cat', 'png', 1)).toEqual(['cat-0043.png']);
+  });
+
+  it('refuses, coded, a burst past the highest number a frame is given, after saving what fits', async () => {
+    const ws = mkdtempSync(path.join(tmpdir(), 'nw-captures-'));
+    mkdirSync(path.join(ws, 'data/camera/cat'), { recursive: true });
+    writeFileSync(path.join(ws, 'data/camera/cat/cat-999999998.png'), 'mine');
+    const s = new FileService({ workspaceDir: ws, stateDir: path.join(ws, '.netwright') });
+    const r = await callFileOp(s, 'saveCaptures', ['data/camera', 'cat', 'png', [b64('one'), b64('two')]]);
+    expect(r.ok ? 'ok' : r.error).toMatchObject({ code: 'E_FILE_EXISTS', message: expect.stringContaining('already holds a frame numbered 999,999,999, the highest a frame is given; 1 of the 2 frames were saved') });
+    expect(readdirSync(path.join(ws, 'data/camera/cat')).sort()).toEqual(['cat-999999998.png', 'cat-999999999.png']);
+  });
+
   it('refuses a class name that is a path, and a folder outside the workspace', async () => {
     const ws = mkdtempSync(path.join(tmpdir(), 'nw-captures-'));
     const out = mkdtempSync(path.join(tmpdir(), 'nw-captures-out-'));
