@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_LIMITS, csvDataset, parseCsvRows, parseIdx, syntheticDataset } from '../../../../src-engine/core/data';
 import { gunzipBounded, readDataFile, type DataAccess } from '../../../../src-engine/node/data-access';
 import { loadDataset } from '../../../../src-engine/node/datasets';
+import { scanData } from '../../../../src-engine/node/data-scan';
 import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
 import { cpuMs } from '../../cpu-time';
 import { boundedFifo } from '../../fifo';
@@ -183,13 +184,15 @@ describe("a mask folder's classes.txt is read only inside the folder, only as a 
     return { data, root, load: () => loadDataset({ name: 'image-folder', options: { path: root } }, 0, access) };
   }
 
-  it('a link to a file outside the folder is refused (DATA_NOT_ALLOWED), its lines never the class names', () => {
+  it('a link to a file outside the folder is refused (DATA_NOT_ALLOWED), its lines never the class names', async () => {
     const outside = mkdtempSync(path.join(tmpdir(), 'nw-masks-outside-'));
     writeFileSync(path.join(outside, 'secret.txt'), `${SECRET}\napi-key-123\n`);
-    const { load } = maskFolder({ link: path.join(outside, 'secret.txt') });
+    const { root, data, load } = maskFolder({ link: path.join(outside, 'secret.txt') });
     expect(codeOf(load)).toBe('DATA_NOT_ALLOWED');
     expect(messageOf(load)).toMatch(/classes\.txt is a link leading outside the chosen folder/);
     expect(messageOf(load)).not.toContain('s3cr3t');
+    // The app's scan of the folder (Add data…) reads it as the loader does.
+    await expect(scanData({ scanId: 'seg', path: root }, { access: { kind: 'roots', roots: [data] } })).rejects.toMatchObject({ code: 'DATA_NOT_ALLOWED', message: expect.not.stringContaining('s3cr3t') });
     // Also where the data root holds the file the link leads to: the folder chosen is the bound, as its scan's.
     const beside = maskFolder({});
     writeFileSync(path.join(beside.data, 'names.txt'), 'bg\nfg\n');
