@@ -53,10 +53,10 @@ export function usage(): string {
 const PRINTED_TOP = 3;
 
 /** One sample to predict: what the output calls it, and its values (dataset units) or a text. */
-type Sample = { input: string; values: Float32Array } | { input: string; text: string };
+type Sample = { input: string; values: Float32Array } | { input: string; typed: string };
 
 /** A prediction as the model answers it (`model.predict`), named by its input; a segmenter's masks are not tabled. */
-type Prediction = { input: string } & Exclude<ResultOf<'model.predict'>, { kind: 'mask' }>;
+type Prediction = { input: string } & Extract<ResultOf<'model.predict'>, { kind: 'probabilities' | 'output' }>;
 
 class PredictRefusal extends Error {
   constructor(
@@ -91,8 +91,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   try {
     const model = new LoadedModel('cli', source.model, backend, source.checked);
     for (const sample of samplesOf(args.inputs, args.texts, model.featureShape, args.target, source.model)) {
-      const p = 'text' in sample ? model.predict([], false, sample.text) : model.predict(Array.from(sample.values));
-      if (p.kind === 'mask') throw new PredictRefusal('E_PREDICT_UNSUPPORTED', `${args.source} is a segmenter: its answer is a class per pixel, which predict does not write as a table yet; use the app's Playground.`);
+      const p = 'typed' in sample ? model.predict([], false, sample.typed) : model.predict(Array.from(sample.values));
+      if (p.kind !== 'probabilities' && p.kind !== 'output') throw new PredictRefusal('E_PREDICT_UNSUPPORTED', `${args.source} is a segmenter: its answer is a class per pixel, which predict does not write as a table yet; use the app's Playground.`);
       if (p.kind === 'probabilities') classNames = p.classNames;
       const named: Prediction = { input: sample.input, ...p };
       predictions.push(named);
@@ -157,10 +157,10 @@ function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: 
     if (IMAGE_EXT.has(ext)) yield { input: path, values: imageSample(path, shape) };
     else if (ext === '.csv' || ext === '.tsv') yield* tableSamples(path, width, target, model);
     else if (ext === '.npy' || ext === '.npz') yield* arraySamples(path, shape);
-    else if (ext === '.txt') yield { input: path, text: readRegularFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
+    else if (ext === '.txt') yield { input: path, typed: readRegularFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
     else throw new PredictRefusal('E_PREDICT_INPUT', `${path}: not an image (.png, .jpg, .webp), a table (.csv, .tsv), arrays (.npy, .npz) or a text (.txt).`);
   }
-  for (const [i, text] of texts.entries()) yield { input: `--text ${i + 1}`, text };
+  for (const [i, typed] of texts.entries()) yield { input: `--text ${i + 1}`, typed };
 }
 
 /** The image files under `dir`, its sub-folders included, in sorted order. */
