@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DATA_LIMITS, DataError } from '../core/data';
 import { refusedDataFile } from './data-access';
-import { readFileInside, RegularFileError } from './regular-file';
+import { readFileInside, RegularFileError, within } from './regular-file';
 import type { LoadedDataset, SkippedFile } from '../core/data';
 import { imageToSample } from '../core/data/image';
 import { IMAGE_DECODERS, type ImageDecoders } from './image-decoders';
@@ -46,7 +46,11 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   const name = options.name ?? path.basename(root);
   const decoders = options.decoders ?? IMAGE_DECODERS;
   const skipped: SkippedFile[] = [];
-  const files = readdirSync(path.join(root, 'images')).sort();
+  // images/ and masks/ as the folders they really are: a link is followed only to a place inside
+  // `root`, as the scan follows class folders, and their files are read there.
+  const imagesDir = folderInside(root, 'images', name);
+  const masksDir = folderInside(root, 'masks', name);
+  const files = readdirSync(imagesDir).sort();
   if (files.length > DATA_LIMITS.maxFolderEntries) throw new DataError('DATA_TOO_LARGE', `${name}: more than ${DATA_LIMITS.maxFolderEntries.toLocaleString('en-US')} images.`);
   const images = files.filter((f) => {
     // images/ takes an image folder's extensions; masks are PNG (lossless: a JPEG would blur the class ids).
@@ -57,21 +61,23 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   if (images.length === 0) throw new DataError('DATA_IMAGES_EMPTY', `${name}: images/ holds no PNG, JPEG or WebP file; put the images in images/ and their masks (PNG, same names) in masks/.`);
   const maskOf = (f: string) => `${path.basename(f, path.extname(f))}.png`;
   for (const f of images) {
-    if (!existsSync(path.join(root, 'masks', maskOf(f)))) {
+    if (!existsSync(path.join(masksDir, maskOf(f)))) {
       throw new DataError('DATA_MASK_MISSING', `${name}: images/${f} has no mask: masks/${maskOf(f)} is missing. Every image needs a PNG mask of the same name in masks/.`);
     }
   }
   const named = classNamesIn(root, name);
   const hash = createHash('sha256');
   const unusable = (rel: string, why: string) => new DataError('DATA_IMAGES_EMPTY', `${name}: ${rel} cannot be used: ${why}.`);
-  const read = (rel: string) => {
-    const r = readImage(path.join(root, rel), decoders, hash, rel);
+  const read = (f: string) => {
+    const rel = `images/${f}`;
+    const r = readImage(path.join(imagesDir, f), decoders, hash, rel);
     if (typeof r === 'string') throw unusable(rel, r);
     return r.image;
   };
   // A mask's format by its bytes (a JPEG named .png is still a JPEG), its samples at its bit depth.
-  const readMask = (rel: string) => {
-    const r = readImageFile(path.join(root, rel), hash, rel);
+  const readMask = (f: string) => {
+    const rel = `masks/${f}`;
+    const r = readImageFile(path.join(masksDir, f), hash, rel);
     if (typeof r === 'string') throw unusable(rel, r);
     if (r.header.format !== 'png') throw new DataError('DATA_MASK_FORMAT', `${name}: ${rel} is a ${r.header.format.toUpperCase()} file (by its bytes, whatever its name); a mask is a PNG, lossless, whose pixels are class ids.`);
     try {
@@ -85,8 +91,8 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
   let targets = new Float32Array(0);
   let most = 0;
   images.forEach((f, i) => {
-    const image = read(`images/${f}`);
-    const mask = readMask(`masks/${maskOf(f)}`);
+    const image = read(f);
+    const mask = readMask(maskOf(f));
     if (mask.width !== image.width || mask.height !== image.height) {
       throw new DataError('DATA_MASK_SIZE', `${name}: masks/${maskOf(f)} is ${mask.width}×${mask.height} but images/${f} is ${image.width}×${image.height}; a mask has its image's size, one class id per pixel.`);
     }
@@ -131,6 +137,17 @@ export function loadMaskFolder(root: string, options: MaskFolderOptions = {}): L
       notes: [`${images.length} images with masks, ${classNames.length} classes${named ? ' (from classes.txt)' : ' (the largest id in the masks + 1; name them in classes.txt)'}`, conversionNote(shape!), `masks resized to ${w}×${h} by the nearest pixel`],
     },
   };
+}
+
+/**
+ * The real path of `root`'s sub-folder `sub`, which must lie inside `root` (already resolved).
+ *
+ * @throws DataError DATA_NOT_ALLOWED (a link leading outside `root`).
+ */
+function folderInside(root: string, sub: string, name: string): string {
+  const real = realpathSync.native(path.join(root, sub));
+  if (!within(real, realpathSync.native(root))) throw new DataError('DATA_NOT_ALLOWED', `${name}: ${sub}/ is a link leading outside the chosen folder; Netwright does not follow it.`);
+  return real;
 }
 
 /**

@@ -3,7 +3,7 @@
  * attack is a project's `training.dataset`, as a stranger's file would carry it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -207,6 +207,22 @@ describe("a mask folder's classes.txt is read only inside the folder, only as a 
     symlinkSync(path.join(inside.root, 'names.txt'), path.join(inside.root, 'classes.txt'));
     expect(inside.load().train.classNames).toEqual(['sky', 'sea']);
     expect(maskFolder({}).load().train.classNames).toEqual(['class 0', 'class 1']);
+  });
+
+  it('images/ or masks/ as a link leading outside the folder: DATA_NOT_ALLOWED, no file there named; a link inside it is followed', () => {
+    for (const sub of ['images', 'masks']) {
+      const { root, load } = maskFolder({});
+      const outside = mkdtempSync(path.join(tmpdir(), 'nw-masks-outside-'));
+      renameSync(path.join(root, sub), path.join(outside, sub));
+      writeFileSync(path.join(outside, sub, 'private-name.png'), 'x');
+      symlinkSync(path.join(outside, sub), path.join(root, sub));
+      expect(codeOf(load), sub).toBe('DATA_NOT_ALLOWED');
+      expect(messageOf(load)).toBe(`seg: ${sub}/ is a link leading outside the chosen folder; Netwright does not follow it.`);
+    }
+    const inside = maskFolder({});
+    renameSync(path.join(inside.root, 'images'), path.join(inside.root, 'pictures'));
+    symlinkSync(path.join(inside.root, 'pictures'), path.join(inside.root, 'images'));
+    expect(inside.load().train.count).toBe(1);
   });
 
   it('/dev/zero is refused at once; a classes.txt over 1 MiB from its size', () => {
