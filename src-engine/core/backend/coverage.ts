@@ -112,6 +112,11 @@ export interface OpCoverage {
   onnxImport: string[];
   /** Written to model.py (a module or an expression in forward()). */
   pytorch: boolean;
+  /**
+   * A graph input (`Input`): no computation to give a kernel, and in every format as the model's
+   * input (ONNX `graph.input`, an argument of `forward()`), not as a node.
+   */
+  graphInput: boolean;
   /** What has no fast kernel or no mapping, in words (empty when the op is covered everywhere). */
   gaps: string[];
 }
@@ -133,20 +138,24 @@ export function opCoverage(): OpCoverage[] {
 export function coverageOf(op: string): OpCoverage | undefined {
   if (!isOpName(op)) return undefined;
   const def = getOp(op)!;
+  // NOTE: an Input computes nothing (the trainer writes each batch into its storage) and every
+  // format has it as the model's input, so none of the gaps below is one for it.
+  const graphInput = op === 'Input';
   const c = {
     op,
     reference: true as const,
-    cpu: CPU_KERNEL_OPS.includes(op),
-    gpu: (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.elementwise !== undefined,
-    onnxExport: isMapped(def.onnx),
+    cpu: graphInput || CPU_KERNEL_OPS.includes(op),
+    gpu: graphInput || (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.elementwise !== undefined,
+    onnxExport: graphInput || isMapped(def.onnx),
     onnxImport: Object.keys(def.onnxImport ?? {}),
-    pytorch: isMapped(def.torch),
+    pytorch: graphInput || isMapped(def.torch),
+    graphInput,
   };
   const gaps = [
     ...(c.cpu ? [] : ['no CPU kernel (runs the reference kernels)']),
     ...(c.gpu ? [] : [NO_GPU_KERNEL]),
     ...(c.onnxExport ? [] : ['no ONNX form']),
-    ...(c.onnxImport.length ? [] : ['not read from ONNX']),
+    ...(c.onnxImport.length || graphInput ? [] : ['not read from ONNX']),
     ...(c.pytorch ? [] : ['no PyTorch form']),
   ];
   return { ...c, gaps };
@@ -154,6 +163,7 @@ export function coverageOf(op: string): OpCoverage | undefined {
 
 /** One line on where `op` runs and goes, for a tooltip: what it has, then what it lacks. */
 export function coverageLine(c: OpCoverage): string {
+  if (c.graphInput) return 'The model\'s input in every format: ONNX graph.input, an argument of forward() in PyTorch; it computes nothing, so it needs no kernel.';
   const has = [
     c.cpu ? 'CPU kernel' : '',
     c.gpu ? 'GPU kernel' : '',

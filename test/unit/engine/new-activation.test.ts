@@ -109,6 +109,9 @@ describe('opCoverage', () => {
     expect(cov.get('Linear')).toMatchObject({ cpu: true, gpu: true, onnxImport: ['Gemm', 'MatMul'], gaps: [] });
     expect(cov.get('Noise')?.gaps).toEqual(expect.arrayContaining(['no ONNX form', 'no PyTorch form']));
     // The palette's tooltip line (through the facade): what it has, then what it lacks.
+    // The Input is the model's input in every format, with nothing to compute: no gap (the palette said 'no CPU kernel … no ONNX form').
+    expect(cov.get('Input')).toMatchObject({ cpu: true, gpu: true, onnxExport: true, pytorch: true, graphInput: true, gaps: [] });
+    expect(coverageLine(cov.get('Input')!)).toMatch(/^The model's input in every format: ONNX graph\.input/);
     expect(coverageLine(cov.get('PReLU')!)).toBe('Has: GPU kernel · ONNX export · ONNX import (PRelu) · PyTorch. Not yet: no CPU kernel (runs the reference kernels).');
     // Every ONNX op type is read by one op only, or by several each for its weight's rank (the
     // table refuses any other second claim when it is built); Identity and an all-zero Pad are no op.
