@@ -70,6 +70,16 @@ export interface TfScalar {
 
 type EventBody = { file_version: string } | { summary: { value: Record<string, unknown>[] } };
 
+/**
+ * `text` as valid UTF-8 will hold it: a lone surrogate (half of a pair, which a node id, a group's
+ * name or a cut may hold) becomes U+FFFD, as TextEncoder writes it. protobufjs wrote it as its
+ * three-byte form (ED A0 80 for U+D800), which is not UTF-8, and TensorBoard's parser refuses a
+ * string field holding it. Every string an event holds goes through this.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
 /** One framed event (a TFRecord) at `wallTime` (seconds since 1970). */
 function framedEvent(wallTime: number, step: number, body: EventBody): Uint8Array {
   const t = protoTypes().event;
@@ -115,7 +125,7 @@ export function scalarEvents(scalars: readonly TfScalar[], wallTime: number): Ui
     if (at) at.push(s);
     else bySteps.set(s.step, [s]);
   }
-  return [...bySteps].map(([step, list]) => framedEvent(wallTime, step, { summary: { value: list.map((s) => ({ tag: s.tag, simple_value: s.value })) } }));
+  return [...bySteps].map(([step, list]) => framedEvent(wallTime, step, { summary: { value: list.map((s) => ({ tag: wellFormed(s.tag), simple_value: s.value })) } }));
 }
 
 /**
@@ -126,7 +136,7 @@ export function scalarEvents(scalars: readonly TfScalar[], wallTime: number): Ui
 export function runHparams(settings: RunSettings): Record<string, number | string | boolean> {
   const out: Record<string, number | string | boolean> = { backend: settings.backend };
   const walk = (v: unknown, path: string, depth: number) => {
-    if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' || typeof v === 'boolean') out[path] = typeof v === 'string' ? v.slice(0, 500) : (v as number | boolean);
+    if (typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' || typeof v === 'boolean') out[wellFormed(path)] = typeof v === 'string' ? wellFormed(v.slice(0, /[\uD800-\uDBFF]/.test(v.charAt(499)) ? 499 : 500)) : (v as number | boolean);
     else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 4) for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k, depth + 1);
   };
   walk(settings.training, '', 0);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -208,6 +208,29 @@ describe('runs that TensorBoard reads (events.out.tfevents.*)', () => {
     const walls = events.map((e) => e.wallTime);
     expect(walls[0]).toBeGreaterThan(1.6e9);
     expect([...walls].sort((a, b) => a - b)).toEqual(walls);
+  }, 60_000);
+
+  it('writes a lone surrogate in a node id, and a pair cut at 500 characters, as U+FFFD: every string is valid UTF-8 (#57)', async () => {
+    // protobufjs wrote U+D800 as ED A0 80, which is not UTF-8: TensorBoard's parser refuses the event.
+    const dir = mkdtempSync(join(tmpdir(), 'nw-tfevents-utf8-'));
+    const design = readFileSync('examples/iris-mlp.json', 'utf8')
+      .replace('{"id": "loss"', '{"id": "loss\\ud800"')
+      .replace('"loss": "loss"}', '"loss": "loss\\ud800"}')
+      .replace('"loss": "loss",', '"loss": "loss\\ud800",')
+      .replace('"name": "iris",', `"name": "iris", "note": "${'x'.repeat(499)}😀",`);
+    writeFileSync(join(dir, 'design.json'), design);
+    const code = await trainCli([join(dir, 'design.json'), '--epochs', '1', '--runs', join(dir, 'runs'), '--json'], () => {}, () => {});
+    expect(code).toBe(0);
+    const { events } = readRunEvents(runFolder(join(dir, 'runs')));
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    const start = events.flatMap((e) => e.values).find((v) => v.tag === '_hparams_/session_start_info')!;
+    const hparams = (fields(bytesOf(fields(start.content!).get(3)![0])).get(1) ?? []).map((entry) => {
+      const kv = fields(bytesOf(entry));
+      const v = fields(bytesOf(kv.get(2)![0]));
+      return [strict.decode(bytesOf(kv.get(1)![0])), v.has(3) ? strict.decode(bytesOf(v.get(3)![0])) : null] as const;
+    });
+    expect(new Map(hparams).get('loss')).toBe('loss\uFFFD');
+    expect(new Map(hparams).get('dataset.note')).toBe('x'.repeat(499));
   }, 60_000);
 
   it('a run killed with SIGKILL mid-epoch leaves an event file the reader accepts, and a torn last record is skipped', async () => {
