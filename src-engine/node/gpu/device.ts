@@ -126,12 +126,14 @@ export function sharedGpuAcquirer(open: () => Promise<{ device: GPUDevice; adapt
  * so that Dawn's and the Vulkan loader's messages on stderr go to a log file; Dawn is loaded here
  * only for an adapter the run takes (a fallback one only when the GPU is forced).
  */
-export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}, probe: (dawnOptions: readonly string[]) => Promise<AdapterProbe> = probeAdapter): (allowFallback: boolean) => Promise<GpuContext> {
+export function nodeGpuAcquirer(options: Omit<NodeGpuOptions, 'allowFallback'> = {}, probe: ((dawnOptions: readonly string[]) => Promise<AdapterProbe>) | null = process.versions.electron ? null : probeAdapter): (allowFallback: boolean) => Promise<GpuContext> {
   let probed: Promise<AdapterProbe> | null = null;
   const shared = sharedGpuAcquirer(async () => {
     const g = await acquireNodeGpu({ ...options, allowFallback: true });
     return { device: g.ctx.device, adapter: g.adapter };
   });
+  // Under Electron, process.execPath is the app, not Node: no child is started, Dawn is asked here.
+  if (!probe) return shared;
   return async (allowFallback) => {
     probed ??= probe(options.dawnOptions ?? []);
     const { adapter, reason } = await probed;
