@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../../../src-engine/core/export/onnx';
 import { decodeModel, encodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
+import { main as evaluateCli } from '../../../../src-engine/node/evaluate-cli';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { main as predictCli } from '../../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
@@ -147,6 +148,11 @@ describe('train CLI: an imported classifier', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^weights: 4 tensors from the project$/m);
     expect(r.out).toMatch(/^completed after 1 epoch, \d+ steps/m);
+
+    // Measured on the same data, as the app's Evaluate on a loaded model.
+    const measured = await run(evaluateCli, [project, '--data', data, '--threads', '1']);
+    expect(measured.code, measured.err).toBe(0);
+    expect(measured.out).toMatch(/^all loss \d.*acc \d/m);
 
     const bare = await run(trainCli, [project, '--epochs', '1']);
     expect(bare).toMatchObject({ code: 2, err: expect.stringMatching(/TRAIN_NO_CONFIG: .*--data FOLDER/) });
