@@ -15,7 +15,8 @@ import { loadImageFolder } from './image-folder';
 import { isMaskFolder, loadMaskFolder } from './mask-folder';
 import { DEFAULT_DATA_BUDGET, loadImageFolderSamples } from './image-stream';
 import { npyPairDataset, npyTargetsPath, npzDataset } from './npz';
-import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, type DataAccess } from './data-access';
+import { UNRESTRICTED, allowedPath, gunzipBounded, readDataFile, refusedDataFile, type DataAccess } from './data-access';
+import { readFileInside, RegularFileError } from './regular-file';
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 export const FASHION_CLASS_NAMES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
@@ -386,7 +387,17 @@ function loadTextFolder(o: Record<string, unknown>, access: DataAccess): { loade
         skipped.push({ path: rel, reason: 'not a .txt file' });
         continue;
       }
-      const bytes = readDataFile(join(root, c, f), 'text-folder', access, DATA_LIMITS.maxTextBytes);
+      // Only inside the chosen folder, as an image folder's files: a link leading out, a FIFO or a
+      // device is skipped and listed, never read.
+      let bytes: Buffer;
+      try {
+        bytes = readFileInside(root, join(root, c, f), DATA_LIMITS.maxTextBytes);
+      } catch (e) {
+        if (!(e instanceof RegularFileError)) throw e;
+        if (e.problem === 'too-large') throw refusedDataFile(e, 'text-folder', rel, DATA_LIMITS.maxTextBytes);
+        skipped.push({ path: rel, reason: e.problem === 'link' ? 'a link leading outside the chosen folder (not followed)' : e.problem === 'not-regular' ? 'not a regular file (a device, pipe or socket)' : `cannot be read (${e.errno ?? e.problem})` });
+        continue;
+      }
       total += bytes.length;
       if (total > DATA_LIMITS.maxTextBytes) throw new DataError('DATA_TOO_LARGE', `text-folder: ${path} holds more than ${DATA_LIMITS.maxTextBytes / 2 ** 20} MiB of text.`);
       hash.update(rel).update(bytes);

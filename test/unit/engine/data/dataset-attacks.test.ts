@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DATA_LIMITS, csvDataset, parseCsvRows, parseIdx, syntheticDataset } from '../../../../src-engine/core/data';
 import { gunzipBounded, readDataFile, type DataAccess } from '../../../../src-engine/node/data-access';
-import { loadDataset } from '../../../../src-engine/node/datasets';
+import { loadDataset, readLabelledTexts } from '../../../../src-engine/node/datasets';
 import { scanData } from '../../../../src-engine/node/data-scan';
 import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
 import { cpuMs } from '../../cpu-time';
@@ -248,5 +248,38 @@ describe("a mask folder's classes.txt is read only inside the folder, only as a 
     } finally {
       far.release();
     }
+  });
+});
+
+describe("a text folder's files are read only inside the folder, only as regular files (#57)", () => {
+  it('a .txt linking outside is skipped and listed, its text never a sample; a FIFO and /dev/zero too, at once; a link inside is read', () => {
+    const data = mkdtempSync(path.join(tmpdir(), 'nw-texts-data-'));
+    const root = path.join(data, 'reviews');
+    for (const [c, texts] of Object.entries({ bad: ['awful', 'dull'], good: ['lovely', 'great'] })) {
+      mkdirSync(path.join(root, c), { recursive: true });
+      texts.forEach((t, i) => writeFileSync(path.join(root, c, `${i}.txt`), t));
+    }
+    const outside = mkdtempSync(path.join(tmpdir(), 'nw-texts-outside-'));
+    writeFileSync(path.join(outside, 'secret.txt'), SECRET);
+    writeFileSync(path.join(data, 'beside.txt'), 'beside the folder, inside the data root');
+    symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'good', 'leak.txt'));
+    symlinkSync(path.join(data, 'beside.txt'), path.join(root, 'good', 'beside.txt'));
+    symlinkSync(path.join(root, 'bad', '0.txt'), path.join(root, 'good', 'again.txt'));
+    if (existsSync('/dev/zero')) symlinkSync('/dev/zero', path.join(root, 'bad', 'zero.txt'));
+    const fifo = boundedFifo(path.join(root, 'bad'), 'pipe.txt');
+    const t0 = cpuMs();
+    try {
+      const { loaded, read } = readLabelledTexts({ holds: 'folder' }, { path: root }, { kind: 'roots', roots: [data] });
+      expect(read.texts.map((t) => t.text).sort()).toEqual(['awful', 'awful', 'dull', 'great', 'lovely']);
+      const skipped = Object.fromEntries(loaded.report!.skipped.map((s) => [s.path, s.reason]));
+      expect(skipped['good/leak.txt']).toBe('a link leading outside the chosen folder (not followed)');
+      expect(skipped['good/beside.txt']).toBe('a link leading outside the chosen folder (not followed)');
+      if (existsSync('/dev/zero')) expect(skipped['bad/zero.txt']).toBe('a link leading outside the chosen folder (not followed)');
+      if (fifo) expect(skipped['bad/pipe.txt']).toBe('not a regular file (a device, pipe or socket)');
+      expect(JSON.stringify(loaded)).not.toContain('s3cr3t');
+    } finally {
+      fifo?.release();
+    }
+    expect(cpuMs() - t0, 'CPU ms').toBeLessThan(1000);
   });
 });
