@@ -44,6 +44,11 @@ const CASES: [label: string, op: string, shape: number[], attrs: Attrs, training
   ['Conv2d 1×1 direct on 24×24 (the image in place), batch 3', 'Conv2d', [3, 5, 24, 24], { outChannels: 4, kernelSize: [1, 1] }, true, 1e-5],
   // 14×14 outputs: samples unfolded in pairs (im2colBlocks); batch 9 in 4 tasks, one of 3 samples: a pair, then a single.
   ['Conv2d stride 2 on 28×28, batch 9 (sample pairs and a single)', 'Conv2d', [9, 3, 28, 28], { outChannels: 5, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, true, 1e-5],
+  // Depthwise (groups = in = out channels: kernels/depthwise.wat): MobileNet's 3×3 and 5×5, stride 1 and 2, a dilated one, odd sizes.
+  ['Conv2d depthwise 3×3 pad 1, batch 5', 'Conv2d', [5, 6, 9, 11], { outChannels: 6, kernelSize: [3, 3], padding: [1, 1], groups: 6 }, true, 1e-5],
+  ['Conv2d depthwise 5×5 stride 2 pad 2, no bias, batch 3', 'Conv2d', [3, 4, 11, 10], { outChannels: 4, kernelSize: [5, 5], stride: [2, 2], padding: [2, 2], groups: 4, bias: false }, true, 1e-5],
+  ['Conv2d depthwise 3×3 stride 2 pad 1 on 14×14, batch 16', 'Conv2d', [16, 16, 14, 14], { outChannels: 16, kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], groups: 16 }, true, 1e-5],
+  ['Conv2d depthwise 3×3 dilation 2, 2×3 kernel stride (1, 2), batch 2', 'Conv2d', [2, 3, 8, 9], { outChannels: 3, kernelSize: [2, 3], stride: [1, 2], padding: [1, 2], dilation: [2, 2], groups: 3 }, true, 1e-5],
   ['ReLU 64×16×28×28', 'ReLU', [64, 16, 28, 28], {}, true, 0],
   ['ReLU odd length', 'ReLU', [7, 11, 13, 37], {}, true, 0],
   ['MaxPool2d 2×2, 32×16×28×28', 'MaxPool2d', [32, 16, 28, 28], { kernelSize: [2, 2] }, true, 0],

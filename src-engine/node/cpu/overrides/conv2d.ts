@@ -193,7 +193,26 @@ function conv2dKernels(cpu: CpuContext) {
     direct3x3Forward: cpu.kernel('direct3x3Forward', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3WeightGrad: cpu.kernel('direct3x3WeightGrad', { range: ['n0', 'n1'], perThread: { scratch: KIND.a } }),
     direct3x3ScratchBytes: cpu.kernel('direct3x3ScratchBytes'),
+    depthwiseForward: cpu.kernel('depthwiseForward', { range: ['p0', 'p1'] }),
+    depthwiseInputGrad: cpu.kernel('depthwiseInputGrad', { range: ['p0', 'p1'] }),
+    depthwiseWeightGrad: cpu.kernel('depthwiseWeightGrad', { range: ['c0', 'c1'] }),
   };
+}
+
+/**
+ * A depthwise Conv2d (groups = in = out channels: one filter per channel) as the depthwise kernels
+ * take it (kernels/depthwise.wat), or null for any other.
+ */
+function depthwisePlan(shape: readonly number[], attrs: Attrs): ConvPlan | null {
+  const groups = intAttr(attrs, 'groups');
+  if (groups <= 1) return null;
+  const c = conv2dPlan(shape, attrs);
+  return c.inC === groups && c.outC === groups ? c : null;
+}
+
+/** The geometry parameters the depthwise kernels share. */
+function depthwiseArgs(c: ConvPlan): Pick<KernelArgs['depthwiseForward'], 'C' | 'H' | 'W' | 'kH' | 'kW' | 'sH' | 'sW' | 'pH' | 'pW' | 'dH' | 'dW' | 'oH' | 'oW'> {
+  return { C: c.inC, H: c.h, W: c.w, kH: c.k[0], kW: c.k[1], sH: c.s[0], sW: c.s[1], pH: c.p[0], pW: c.p[1], dH: c.d[0], dW: c.d[1], oH: c.outH, oW: c.outW };
 }
 
 type Conv2dKernels = ReturnType<typeof conv2dKernels>;
@@ -212,7 +231,10 @@ class Conv2dOnCpu {
   forward(ctx: OpForwardContext): void {
     const x = ctx.inputs[0];
     const g = geometry(x.shape, ctx.attrs);
-    if (!g) return conv2dKernel.forward(ctx);
+    if (!g) {
+      const dw = depthwisePlan(x.shape, ctx.attrs);
+      return dw ? this.depthwiseForward(ctx, dw) : conv2dKernel.forward(ctx);
+    }
     const algo = plan(g).forward;
     if (algo === 'winograd') return this.winogradForward(ctx, g);
     if (algo === 'direct') return this.directForward(ctx, g);
@@ -242,7 +264,8 @@ class Conv2dOnCpu {
     const g = geometry(x.shape, ctx.attrs);
     if (!g) {
       this.zeroFreshInputGrad(ctx);
-      return conv2dKernel.backward!(ctx);
+      const dw = depthwisePlan(x.shape, ctx.attrs);
+      return dw ? this.depthwiseBackward(ctx, dw) : conv2dKernel.backward!(ctx);
     }
     const algo = plan(g);
     if (algo.weightGrad === 'winograd') return this.winogradBackward(ctx, g);
@@ -502,6 +525,51 @@ class Conv2dOnCpu {
     }
   }
 
+  /** A depthwise layer's forward: planes (sample × channel) split across the threads, the samples read only (OpForwardContext.rows). */
+  private depthwiseForward(ctx: OpForwardContext, c: ConvPlan): void {
+    const x = ctx.inputs[0];
+    const [n0, n1] = ctx.rows ?? [0, c.n];
+    const [p0, p1] = [n0 * c.inC, n1 * c.inC];
+    try {
+      const xa = this.cpu.addressOf(x.data, c.n * c.inC * c.h * c.w, 'Conv2d input', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * c.k[0] * c.k[1], 'Conv2d weight', true, false);
+      const ba = ctx.params.bias ? this.cpu.addressOf(ctx.params.bias.data, c.outC, 'Conv2d bias', true, false) : 0;
+      const ya = this.cpu.addressOf(ctx.output.data, c.n * c.outC * c.outH * c.outW, 'Conv2d output', false, true);
+      const work = (p1 - p0) * c.outH * c.outW;
+      this.k.depthwiseForward.run({ x: xa, w: wa, bias: ba, y: ya, p0, p1, ...depthwiseArgs(c) }, partsFor(work, this.cpu.threads, p1 - p0, c.k[0] * c.k[1]));
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
+  /**
+   * A depthwise layer's backward (dx already zeroed where fresh): dx += the adjoint, planes split
+   * across the threads; then dW and db, channels split (each task sums its channels over the whole
+   * batch: no partial sums), unless the step reads no parameter gradient.
+   */
+  private depthwiseBackward(ctx: OpBackwardContext, c: ConvPlan): void {
+    const dx = ctx.dInputs[0];
+    const planes = c.n * c.inC;
+    const taps = c.k[0] * c.k[1];
+    const work = planes * c.outH * c.outW * taps;
+    try {
+      const dya = this.cpu.addressOf(ctx.dOutput.data, planes * c.outH * c.outW, 'Conv2d dOutput', true, false);
+      const wa = this.cpu.addressOf(ctx.params.weight.data, c.outC * taps, 'Conv2d weight', true, false);
+      if (dx) {
+        const dxa = this.cpu.addressOf(dx.data, planes * c.h * c.w, 'Conv2d dInput', true, true);
+        this.k.depthwiseInputGrad.run({ dy: dya, w: wa, dx: dxa, p0: 0, p1: planes, ...depthwiseArgs(c) }, partsFor(work, this.cpu.threads, planes));
+      }
+      if (ctx.dParamsWanted !== false) {
+        const xa = this.cpu.addressOf(ctx.inputs[0].data, planes * c.h * c.w, 'Conv2d input', true, false);
+        const dWa = this.cpu.addressOf(ctx.dParams.weight.data, c.outC * taps, 'Conv2d weight gradient', true, true);
+        const dba = ctx.dParams.bias ? this.cpu.addressOf(ctx.dParams.bias.data, c.outC, 'Conv2d bias gradient', true, true) : 0;
+        this.k.depthwiseWeightGrad.run({ x: xa, dy: dya, dWt: dWa, db: dba, c0: 0, c1: c.outC, N: c.n, ...depthwiseArgs(c) }, partsFor(work, this.cpu.threads, c.outC));
+      }
+    } finally {
+      this.cpu.unstage();
+    }
+  }
+
   /** The op file's backward adds into dx: a fresh (stale) one is zeroed first. */
   private zeroFreshInputGrad(ctx: OpBackwardContext): void {
     const dx = ctx.dInputs[0];
@@ -514,7 +582,9 @@ class Conv2dOnCpu {
 /**
  * Conv2d (groups = 1) with the batch split across threads by samples: each thread transforms (or
  * unfolds) and multiplies its own samples in one WebAssembly call (no per-sample fork/join).
- * Grouped convolutions use the op's own implementation (which still runs on this backend's GEMM).
+ * Depthwise ones (groups = in = out channels) run kernels/depthwise.wat, planes or channels split
+ * across the threads; other grouped convolutions use the op's own implementation (which still
+ * runs on this backend's GEMM).
  *
  * 3×3 stride-1 convolutions with enough channels run forward and input gradient on Winograd
  * F(2×2, 3×3) (kernels/winograd.wat; see docs/cpu-backend.md, "Winograd"): 2.25× fewer
