@@ -34,11 +34,28 @@ export interface WeightsIndex {
 /** The most bytes a weights file's tensors are read into, views and inflated storages counted (as the engine's largest model file). */
 export const MAX_WEIGHTS_BYTES = 2 * 2 ** 30;
 
+/** How large a weights file's description may be (a torch.save zip's data.pkl, a safetensors JSON header), and how many instructions its pickle may run. */
+export interface WeightsLimits {
+  readonly descriptionBytes: number;
+  readonly pickleOps: number;
+}
+
+/** The limits when the tensors wanted are not known (the safetensors reference reader reads headers up to 100 MB). */
+export const MAX_WEIGHTS_LIMITS: WeightsLimits = { descriptionBytes: 64 * 2 ** 20, pickleOps: 2 ** 20 };
+
+/**
+ * The most a weights file of `tensors` tensors needs, with room for a checkpoint around them (an
+ * optimizer's state, its param groups): a tensor takes ~200 bytes of description (its name,
+ * dtype, shape; in a pickle the persistent id, the size and stride tuples, the rebuild call) and
+ * ~40 pickle instructions, its module's `_metadata` ~50 and ~10; allowed: 16 KiB and 1,024.
+ */
+export function weightsLimits(tensors: number): WeightsLimits {
+  return { descriptionBytes: Math.min(MAX_WEIGHTS_LIMITS.descriptionBytes, 2 ** 20 + 16_384 * tensors), pickleOps: Math.min(MAX_WEIGHTS_LIMITS.pickleOps, 65_536 + 1024 * tensors) };
+}
+
 /** The most dimensions a tensor read may have (a layer's have at most 5; a view's extra unit dimensions address nothing). */
 export const MAX_WEIGHTS_RANK = 64;
 
-/** The longest header read (as the reference implementation's limit). */
-const MAX_HEADER_BYTES = 100_000_000;
 export const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8 };
 const enc = new TextEncoder();
 
@@ -79,15 +96,17 @@ export function writeSafetensors(tensors: readonly { name: string; tensor: Torch
  * (`WeightsEntry.read`). F32, F64, F16 and BF16 are read as float32; I64 as int64.
  *
  * @throws ModelError `E_WEIGHTS_FILE`: not a safetensors file (the header's length or JSON), a
- *   tensor of another dtype or of more than `MAX_WEIGHTS_RANK` dimensions, or data offsets that
+ *   header larger than `limits.descriptionBytes`, a tensor of another dtype or of more than
+ *   `MAX_WEIGHTS_RANK` dimensions, or data offsets that
  *   overlap, leave gaps or pass the file's end.
  */
-export function indexSafetensors(bytes: Uint8Array, file = 'the file'): WeightsIndex {
+export function indexSafetensors(bytes: Uint8Array, file = 'the file', limits = MAX_WEIGHTS_LIMITS): WeightsIndex {
   const bad = (why: string) => new ModelError('E_WEIGHTS_FILE', `${file} is not a safetensors file Netwright reads: ${why}.`);
   if (bytes.length < 8) throw bad('it is shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) throw bad(`its header length (${n} bytes) passes the end of the file`);
+  if (n > BigInt(bytes.length - 8)) throw bad(`its header length (${n} bytes) passes the end of the file`);
+  if (n > limits.descriptionBytes) throw bad(`its header is ${n} bytes, more than the header of the tensors wanted needs (${limits.descriptionBytes})`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + Number(n))));

@@ -1,8 +1,8 @@
 import type { GraphIR } from '../../base/ir/types';
 import { assertLoadable, checkModelGraph, ModelError, type TrainedModel } from './model';
 import { torchNodeNames, torchStateNames } from './pytorch';
-import { indexSafetensors, MAX_WEIGHTS_BYTES, type ReadTensor, type StateDict, type WeightsIndex } from './safetensors';
-import { indexTorchStateDict, MAX_PICKLE, pickleLimits, type PickleLimits } from './torch-load';
+import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from './safetensors';
+import { indexTorchStateDict } from './torch-load';
 
 /**
  * Weights from PyTorch's world loaded into a design (docs/export.md, "Loading weights"): a
@@ -23,7 +23,7 @@ const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
  * that starts as both a zip and safetensors (its header's length is 0x04034b50) is read as
  * safetensors when it is not a zip.
  */
-function* indexWeights(bytes: Uint8Array, file: string, limits: PickleLimits): Generator<void, WeightsIndex> {
+function* indexWeights(bytes: Uint8Array, file: string, limits: WeightsLimits): Generator<void, WeightsIndex> {
   const pk = bytes[0] === 0x50 && bytes[1] === 0x4b;
   const json = bytes[8] === 0x7b;
   if ((pk && !json) || (!json && bytes[0] === 0x80)) return yield* indexTorchStateDict(bytes, file, limits);
@@ -33,13 +33,13 @@ function* indexWeights(bytes: Uint8Array, file: string, limits: PickleLimits): G
     } catch (e) {
       if (!(e instanceof ModelError) || e.code !== 'E_WEIGHTS_FILE') throw e;
       try {
-        return indexSafetensors(bytes, file);
+        return indexSafetensors(bytes, file, limits);
       } catch {
         throw e;
       }
     }
   }
-  return indexSafetensors(bytes, file);
+  return indexSafetensors(bytes, file, limits);
 }
 
 /**
@@ -51,7 +51,7 @@ function* indexWeights(bytes: Uint8Array, file: string, limits: PickleLimits): G
 export function readWeightsFile(bytes: Uint8Array, file: string): StateDict {
   return run(
     (function* () {
-      const index = yield* indexWeights(bytes, file, MAX_PICKLE);
+      const index = yield* indexWeights(bytes, file, MAX_WEIGHTS_LIMITS);
       const total = [...index.tensors.values()].reduce((a, t) => a + numel(t.shape) * (t.kind === 'int64' ? 8 : 4), 0);
       if (total > MAX_WEIGHTS_BYTES) throw new ModelError('E_WEIGHTS_FILE', `${file} was not read: its tensors hold ${(total / 2 ** 30).toFixed(1)} GiB of values, past the ${MAX_WEIGHTS_BYTES / 2 ** 30} GiB Netwright reads.`);
       const tensors = new Map<string, ReadTensor>();
@@ -75,9 +75,9 @@ const MAX_LISTED = 20;
  *
  * @throws ModelError `E_WEIGHTS_MISMATCH` listing, tensor by tensor, each name the design needs
  *   that the file lacks, each the file has that the design does not, and each shape or type that
- *   differs; `E_WEIGHTS_FILE` and `E_WEIGHTS_PICKLE` for a file that cannot be read (a pickle runs
- *   at most what `pickleLimits` allows the design's tensors); `E_MODEL_GRAPH` for a design that does not
- *   validate; `E_MODEL_VALUES` for NaN/Inf.
+ *   differs; `E_WEIGHTS_FILE` and `E_WEIGHTS_PICKLE` for a file that cannot be read, or whose
+ *   description (a pickle, a safetensors header) passes what `weightsLimits` allows the design's
+ *   tensors; `E_MODEL_GRAPH` for a design that does not validate; `E_MODEL_VALUES` for NaN/Inf.
  *
  * @example
  * ```ts
@@ -119,7 +119,7 @@ function run<T>(steps: Generator<void, T>): T {
 function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generator<void, TrainedModel> {
   const checked = checkModelGraph(graph);
   const wanted = torchStateNames(checked, torchNodeNames(checked));
-  const dict = yield* indexWeights(bytes, file, pickleLimits(wanted.length));
+  const dict = yield* indexWeights(bytes, file, weightsLimits(wanted.length));
   const params: Record<string, Float32Array> = {};
   const buffers: Record<string, Float32Array> = {};
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 import { ModelError } from './model';
-import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from './safetensors';
+import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from './safetensors';
 import { zipMemberBytes, zipMembers } from './zip-read';
 
 /**
@@ -12,7 +12,7 @@ import { zipMemberBytes, zipMembers } from './zip-read';
  * (`E_WEIGHTS_PICKLE`), as `torch.load(weights_only=True)` does.
  *
  * Nothing the file says is trusted for memory or time: the machine runs at most as many
- * instructions as a state dict of the tensors wanted needs (`pickleLimits`; every instruction
+ * instructions as a state dict of the tensors wanted needs (`weightsLimits`; every instruction
  * makes at most one value), the zip's sizes are checked (`zipMembers`), a storage is inflated only
  * when a tensor read needs it, once, and the inflated bytes count against `MAX_WEIGHTS_BYTES`.
  */
@@ -24,25 +24,6 @@ const CALLABLES = new Set(['collections.OrderedDict', 'torch._utils._rebuild_ten
 const PICKLE_SLICE = 65_536;
 /** Values of a view gathered between two turns given to the caller. */
 const VALUES_SLICE = 1 << 20;
-
-/** How large a state dict's pickle may be (its data.pkl's bytes), and how many instructions it may run. */
-export interface PickleLimits {
-  readonly bytes: number;
-  readonly ops: number;
-}
-
-/** The limits when the tensors wanted are not known. */
-export const MAX_PICKLE: PickleLimits = { bytes: 64 * 2 ** 20, ops: 2 ** 20 };
-
-/**
- * The most a `torch.save`d state dict of `tensors` tensors needs, with room for a checkpoint around
- * it (an optimizer's state, its param groups): a tensor takes ~40 instructions and ~200 bytes (its
- * name, the persistent id, the size and stride tuples, the rebuild call), its module's `_metadata`
- * ~10 and ~50; allowed: 1,024 and 16 KiB.
- */
-export function pickleLimits(tensors: number): PickleLimits {
-  return { bytes: Math.min(MAX_PICKLE.bytes, 2 ** 20 + 16_384 * tensors), ops: Math.min(MAX_PICKLE.ops, 65_536 + 1024 * tensors) };
-}
 
 class Global {
   constructor(readonly name: string) {}
@@ -74,11 +55,11 @@ const MARK = Symbol('mark');
  * slices of work (the zip's members inflated, the pickle's instructions).
  *
  * @throws ModelError `E_WEIGHTS_PICKLE` for a pickle that names anything else, uses an opcode a
- *   plain state dict does not, or runs past `limits.ops` instructions; `E_WEIGHTS_FILE` for a
- *   file that is not such a zip, a data.pkl larger than `limits.bytes`, a storage missing or too short, a view reading past its storage,
+ *   plain state dict does not, or runs past `limits.pickleOps` instructions; `E_WEIGHTS_FILE` for a
+ *   file that is not such a zip, a data.pkl larger than `limits.descriptionBytes`, a storage missing or too short, a view reading past its storage,
  *   or a dict that holds no tensors.
  */
-export function* indexTorchStateDict(bytes: Uint8Array, file = 'the file', limits = MAX_PICKLE): Generator<void, WeightsIndex> {
+export function* indexTorchStateDict(bytes: Uint8Array, file = 'the file', limits = MAX_WEIGHTS_LIMITS): Generator<void, WeightsIndex> {
   const bad = (why: string) => new ModelError('E_WEIGHTS_FILE', `${file} is not a PyTorch state_dict Netwright reads: ${why}.`);
   if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
     throw bad(bytes[0] === 0x80 ? 'it was saved in the format before PyTorch 1.6; save it again with torch.save(model.state_dict(), path) from a newer PyTorch' : 'it is not a zip archive as torch.save writes');
@@ -87,9 +68,9 @@ export function* indexTorchStateDict(bytes: Uint8Array, file = 'the file', limit
   yield;
   const pkl = [...members.values()].find((m) => /^[^/]+\/data\.pkl$/.test(m.name));
   if (!pkl) throw bad('it has no data.pkl');
-  if (pkl.size > limits.bytes) throw bad(`its data.pkl is ${pkl.size} bytes, more than a state_dict of the tensors wanted needs (${limits.bytes})`);
+  if (pkl.size > limits.descriptionBytes) throw bad(`its data.pkl is ${pkl.size} bytes, more than a state_dict of the tensors wanted needs (${limits.descriptionBytes})`);
   const prefix = pkl.name.slice(0, -'data.pkl'.length);
-  const root = yield* unpickle(yield* zipMemberBytes(bytes, pkl, bad), file, limits.ops);
+  const root = yield* unpickle(yield* zipMemberBytes(bytes, pkl, bad), file, limits.pickleOps);
   const dict = stateDictOf(root);
   if (!dict) throw bad('it holds no dict of tensors (a state_dict)');
   // Each storage inflated once, when a tensor read first needs it; all of them together within the bound.

@@ -206,6 +206,11 @@ describe('weights files that would take gigabytes', () => {
     expect(refusal(() => readWeightsFile(appends(600_000), 'list.pt'))).toMatchObject({ code: 'E_WEIGHTS_FILE', message: expect.stringContaining('it holds no dict of tensors') });
     expect(refusal(() => readWeightsFile(appends(2_000_000), 'list.pt'))).toMatchObject({ code: 'E_WEIGHTS_PICKLE', message: expect.stringContaining('runs past 1048576 instructions') });
   });
+  it('a safetensors header larger than the design\'s tensors need is refused before it is parsed', () => {
+    const file = writeSafetensors([{ name: 'fc.bias', tensor: { kind: 'float32', shape: [3], data: Float32Array.of(1, 2, 3) } }], { pad: 'x'.repeat(2 * 2 ** 20) });
+    expect(refusal(() => loadWeights(iris, file, 'big.safetensors'))).toMatchObject({ code: 'E_WEIGHTS_FILE', message: expect.stringMatching(/its header is 2097\d{3} bytes, more than the header of the tensors wanted needs \(1114112\)/) });
+    expect(readWeightsFile(file, 'big.safetensors').tensors.get('fc.bias')?.shape).toEqual([3]);
+  });
 });
 
 describe('a zip that lies about itself', () => {
