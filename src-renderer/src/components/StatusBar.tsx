@@ -1,7 +1,15 @@
 import { type ConnectionState } from '../state/engine-store';
 import { formatBytes, formatCount } from './format';
 import { useRunElsewhere } from './training/ElsewhereRun';
+import { isLive, type RunView } from '../training/model';
 import { useEditor, useEngine, useRun, useWindow } from '../state/window';
+
+/**
+ * Where the weights the run view shows came from, when they are loaded ones (an import, a project
+ * saved with them) rather than a run: the status bar says "weights from resnet18.onnx", not
+ * "training: done" (#60).
+ */
+export const weightsShown = (s: Pick<RunView, 'phase' | 'loaded'>): string | undefined => (s.loaded && !isLive(s.phase) ? s.loaded.source : undefined);
 
 /** The current run, if any: its state and what trains it. */
 function RunStatus() {
@@ -10,8 +18,17 @@ function RunStatus() {
   const runId = useRun((s) => s.runId);
   const owner = useRun((s) => s.owner?.name);
   const step = useRun((s) => s.progress?.step);
+  const loadedFrom = useRun(weightsShown);
   const elsewhere = useRunElsewhere();
   if (phase === 'idle') return null;
+  // Weights loaded from a file (an import, a project saved with them) are no run: "training: done" said one had ended.
+  if (loadedFrom !== undefined) {
+    return (
+      <span className="status-item" data-testid="status-run" data-state="loaded" data-run={runId ?? ''} data-project={owner ?? ''} data-elsewhere={String(elsewhere)} title={`The weights loaded from ${loadedFrom}: not trained here yet.`}>
+        weights from&nbsp;<span className="status-name" data-may-truncate="true">{loadedFrom}</span>
+      </span>
+    );
+  }
   const device = !backend || backend.startsWith('trained weights') ? undefined : backend.startsWith('WebGPU') ? 'GPU' : 'CPU';
   // A GPU run names its adapter ("WebGPU · nvidia ampere (…)" → "GPU: nvidia ampere"); the detail stays in the tooltip.
   const adapter = device === 'GPU' ? backend!.replace(/^WebGPU\s*·\s*/, '').replace(/\s*\(.*$/, '').replace(/\s*·.*$/, '') : '';

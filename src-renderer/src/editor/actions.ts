@@ -24,7 +24,7 @@ export type EditAction =
   | { kind: 'disconnect'; edges: readonly EdgeRef[] }
   /** Set the same attrs on every listed node (multi-select edits the common attrs). */
   | { kind: 'set-attrs'; nodeIds: readonly string[]; attrs: Attrs; coalesce?: string }
-  | { kind: 'rename'; from: string; to: string }
+  | { kind: 'rename'; from: string; to: string; coalesce?: string }
   /** Insert nodes (already given fresh ids, see clipboard.ts) with their positions. */
   | { kind: 'paste'; nodes: readonly NodeIR[]; layout: Readonly<Record<string, XY>> }
   /** Move every listed node at once (auto-layout). */

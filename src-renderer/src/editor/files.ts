@@ -325,7 +325,13 @@ export class ProjectFiles {
    * changed since it was opened), ask before replacing the file, and change nothing if not.
    */
   private async writeTo(path: string, name: string, condition: WriteCondition): Promise<boolean> {
-    const s = this.w.editor.getState();
+    let s = this.w.editor.getState();
+    // Saved as a new name, a design that went by the placeholder or the old project's name takes it (the Inspector said "Untitled" after Save As "my-mlp").
+    const graphName = s.history.present.graph.name;
+    if (name !== s.file.name && (!graphName || graphName === 'Untitled' || graphName === s.file.name)) {
+      s.edit({ kind: 'set-name', name }, { quiet: true });
+      s = this.w.editor.getState();
+    }
     const doc = s.history.present;
     // The trained weights of the run on screen go with the project (not into the recovery slot: too big to write every edit).
     const model = await this.models?.modelForSave();

@@ -18,5 +18,15 @@ export function lossLabel(graph: Pick<GraphIR, 'nodes'>, loss: TrainingConfig['l
 
 /** One line about the training settings: dataset, optimizer and loss. */
 export function trainingSummary(graph: Pick<GraphIR, 'nodes'>, training: TrainingConfig): string {
-  return `Dataset ${training.dataset.name} · ${training.optimizer.kind} · ${lossLabel(graph, training.loss)}`;
+  return `Dataset ${datasetLabel(training.dataset)} · ${training.optimizer.kind} · ${lossLabel(graph, training.loss)}`;
+}
+
+/**
+ * A dataset as the user knows it: the folder or file it reads by reference (`digits`, for an image
+ * folder of that name), else the dataset's name (`mnist`). Runs and summaries said `image-folder`.
+ */
+export function datasetLabel(dataset: Pick<TrainingConfig['dataset'], 'name' | 'options'> | undefined): string | undefined {
+  const path = dataset?.options?.path;
+  const base = typeof path === 'string' ? path.split(/[\\/]/).filter(Boolean).pop() : undefined;
+  return base ?? dataset?.name;
 }

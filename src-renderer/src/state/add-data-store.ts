@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand';
 import { bytesToBase64, fileFormatOf, fitToData, getDataFormat, getDataset, labelledTextOptionsOf, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
-import { dataShapeOf, datasetToUse, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { dataShapeOf, datasetToUse, namesForData, uploadBatches, uploadable, type UploadFile } from '../training/add-data';
+import { datasetLabel } from '../editor/training-summary';
 import type { DataKind, DataScanResult, EventData } from '../../../src-engine/protocol';
 import { getHost } from '../host';
 import { defaultTraining } from '../editor/training-defaults';
@@ -174,6 +175,10 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       doc.edit({ kind: 'set-training', training: { ...t, dataset }, coalesce: step });
       const fit = shape ? fitToData(graph, shape, doc.analysis.shapes) : { edits: [], mismatches: [] };
       for (const e of fit.edits) doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
+      // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
+      const names = namesForData(graph, datasetLabel(t.dataset), result);
+      if (names.target) doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true });
+      if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
       if (fit.edits.length) doc.notify('info', `${fit.edits.map((e) => e.done).join('; ')}. Undo puts back ${fit.edits.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });

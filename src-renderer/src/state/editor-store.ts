@@ -306,6 +306,9 @@ export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getStat
         }
         const key = 'coalesce' in action ? action.coalesce : undefined;
         commit(push(h, r.doc, key));
+        // A project never saved goes by its design's name (a template's, an import's): a new name is its name too (the title, its runs).
+        const file = get().file;
+        if (action.kind === 'set-name' && !file.path && file.name === h.present.graph.name && action.name.trim()) set({ file: { ...file, name: action.name } });
         return r;
       },
       undo() {

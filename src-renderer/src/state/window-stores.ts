@@ -62,6 +62,12 @@ export function createWindowStores(): WindowStores {
   const sweep = createSweepStore(engine);
   const runs = new RunController({ engine, run, editor, trainUi, sweep });
   const runsUi = createRunsUiStore();
+  // The runs ticked for Compare, and the sweep shown, are the project's that was open: another
+  // design (New, Open, an import, a template) starts the Runs tab at its list. Opening a run's
+  // design from the Runs tab keeps them (Runs.tsx puts them back).
+  editor.subscribe((s, prev) => {
+    if (s.loadSeq !== prev.loadSeq) runsUi.getState().set({ selected: [], comparing: false, sweep: undefined });
+  });
   return {
     session,
     editor,

@@ -1,4 +1,4 @@
-import { getDataFormat, labelledTextOptionsOf, type DataShape, type DatasetConfig } from '../../../src-engine/facade';
+import { getDataFormat, labelledTextOptionsOf, targetInputs, type DataShape, type DatasetConfig, type GraphIR } from '../../../src-engine/facade';
 import type { DataScanResult } from '../../../src-engine/protocol';
 import { UPLOAD_EXTENSIONS, UPLOAD_LIMITS } from '../../../src-contracts/files';
 
@@ -80,5 +80,54 @@ export function uploadBatches<T extends { size: number }>(files: readonly T[]): 
     bytes += f.size;
   }
   if (batch.length) out.push(batch);
+  return out;
+}
+
+/** What a design's names say of its data, made to say it of the data it now takes (`namesForData`). */
+export interface DataNames {
+  /** The target Input named after the old data's target (`species`), to take the table's (`diagnosis`). */
+  target?: { from: string; to: string };
+  /** The design's name, where it named the old data or its widths (`Iris MLP (4-16-3)` → `breast-cancer MLP (30-16-2)`). */
+  name?: string;
+}
+
+/** A node id from a column's name: letters, digits, `_ . -`, starting with a letter. */
+const idFrom = (column: string): string => {
+  const id = column.trim().replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return /^[A-Za-z]/.test(id) ? id : `t_${id}`;
+};
+
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The names "Use this data" changes with the design (#60: a design trained on a breast-cancer table
+ * kept its target called `species` and its name `Iris MLP (4-16-3)`, and so did its runs): a table's
+ * target Input takes the target column's name; the design's name, where it names the data it was
+ * made for (`previousData`, a dataset's or a file's name), names the new data instead (its file or
+ * folder name without the extension), and a width summary in parentheses (`(4-16-3)`) takes the
+ * new input's width and classes. A name that says neither stays the user's.
+ *
+ * @example namesForData(irisMlp, 'iris', breastCancerScan) // { target: { from: 'species', to: 'diagnosis' }, name: 'breast-cancer MLP (30-16-2)' }
+ */
+export function namesForData(graph: Pick<GraphIR, 'name' | 'nodes'>, previousData: string | undefined, result: DataScanResult): DataNames {
+  const out: DataNames = {};
+  const column = result.table?.columns.find((c) => c.role === 'target')?.name;
+  const targets = targetInputs(graph);
+  if (column && targets.length === 1) {
+    const to = idFrom(column);
+    if (to !== targets[0].id && !graph.nodes.some((n) => n.id === to)) out.target = { from: targets[0].id, to };
+  }
+  const name = graph.name ?? '';
+  const stem = result.name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  const old = previousData?.replace(/^.*[\\/]/, '').replace(/\.[A-Za-z0-9]{1,5}$/, '');
+  let next = old && old.toLowerCase() !== stem.toLowerCase() ? name.replace(new RegExp(`(^|[^A-Za-z0-9])${escaped(old)}(?=$|[^A-Za-z0-9])`, 'i'), (_m, before: string) => `${before}${stem}`) : name;
+  const shape = dataShapeOf(result);
+  next = next.replace(/\((\d+(?:-\d+)+)\)/, (whole, widths: string) => {
+    const w = widths.split('-');
+    if (shape?.featureShape.length === 1 && !shape.resizedToInput) w[0] = String(shape.featureShape[0]);
+    if (shape && shape.classes >= 2) w[w.length - 1] = String(shape.classes);
+    return `(${w.join('-')})`;
+  });
+  if (next !== name) out.name = next;
   return out;
 }

@@ -83,10 +83,13 @@ function usePrediction(client: RpcClient | undefined, runId: string | undefined)
 const TYPING_DEBOUNCE_MS = 250;
 
 /** A text to type for a model of labelled texts: the network's answer follows the typing (debounced). */
-function TypedText({ onText }: { onText: (text: string) => void }) {
-  const [text, setText] = useState('');
+function TypedText({ text, setText, onText }: { text: string; setText: (text: string) => void; onText: (text: string) => void }) {
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
+  // Emptied by a pick: an answer still waiting for the typing must not replace the sample's.
+  useEffect(() => {
+    if (text === '') clearTimeout(timer.current);
+  }, [text]);
   const type = (value: string) => {
     setText(value);
     clearTimeout(timer.current);
@@ -242,6 +245,11 @@ function DrawPlayground() {
   const drawing = useRef(false);
   const [picked, setPicked] = useState<number | undefined>();
   const [uploaded, setUploaded] = useState<number[] | undefined>();
+  // The typed text, cleared by a pick: the answer shown is the picked sample's, not the text's.
+  // A new run (or loaded model) starts with no text: the text is kept with the run it was typed for.
+  const [typedFor, setTypedFor] = useState<{ runId?: string; text: string }>({ text: '' });
+  const typed = typedFor.runId === runId ? typedFor.text : '';
+  const setTyped = (text: string) => setTypedFor({ runId, text });
   const { result, setResult, predict, predictText } = usePrediction(client, runId);
   const step = useRun((s) => s.frame?.step ?? s.progress?.step ?? 0);
   const subject = explainSubject(result, runId, step);
@@ -255,6 +263,7 @@ function DrawPlayground() {
   const pick = (i: number, x: number[]) => {
     setPicked(i);
     setUploaded(undefined);
+    setTyped('');
     if (drawable) {
       pixels.current = drawingFromSample(x, w * h);
       paint();
@@ -334,8 +343,16 @@ function DrawPlayground() {
             onPointerMove={(e) => drawing.current && stroke(e)}
             onPointerUp={() => (drawing.current = false)}
           />
-        ) : probe.texts ? null : (
-          <p className="train-empty">This input ({shape.join('×')}) cannot be drawn; pick a test sample.</p>
+        ) : probe.texts || uploaded ? null : picked !== undefined ? (
+          // The picked sample where the hint to pick one was: an image as the network sees it, else its number.
+          <p className="playground__picked" data-testid="playground-picked-sample">
+            {imageInput ? <PixelImage values={probe.inputs[picked]} shape={shape} size={56} title="the picked test sample as the network sees it" /> : null}
+            <span>Test sample #{picked + 1}</span>
+          </p>
+        ) : (
+          <p className="train-empty" data-testid="playground-cannot-draw">
+            This input ({shape.join('×')}) cannot be drawn; pick a test sample.
+          </p>
         )}
         {/* The drawing's and the image's sources side by side: the test samples below stay in the dock at 1280×800. */}
         {drawable || imageInput ? (
@@ -359,7 +376,8 @@ function DrawPlayground() {
         ) : null}
         {probe.texts ? (
           <TypedText
-            key={runId}
+            text={typed}
+            setText={setTyped}
             onText={(text) => {
               setPicked(undefined);
               if (text.trim() === '') setResult(undefined);

@@ -16,6 +16,7 @@ import { settingOverRun } from '../../training/settings-history';
 import { describeStartFrom, startFromOf, type TrainingConfig } from '../../../../src-engine/facade';
 import { deleteRun, listRuns, openRun, updateRun } from '../../training/runs-client';
 import { useEditor, useEngine, useExport, useRun, useRunsUi, useWindow } from '../../state/window';
+import { datasetLabel } from '../../editor/training-summary';
 
 /** Runs whose name, notes, settings, status or design name contain every word of `filter`. */
 function matches(m: RunMeta, filter: string): boolean {
@@ -43,9 +44,9 @@ function sortRuns(runs: readonly RunMeta[], key: SortKey): RunMeta[] {
 
 /** The settings that tell runs of one design apart: optimizer and rate, batch, epochs. */
 function settingsLine(m: RunMeta): string {
-  const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name?: string }; evaluation?: string } | undefined;
+  const t = m.settings.training as { optimizer?: { kind?: string; lr?: number }; batchSize?: number; epochs?: number; dataset?: { name: string; options?: Record<string, unknown> }; evaluation?: string } | undefined;
   const lr = settingOverRun(t?.optimizer?.lr, 'optimizer.lr', m.summary?.settingsHistory) ?? t?.optimizer?.lr;
-  return [t?.dataset?.name, t?.optimizer ? `${t.optimizer.kind} ${lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
+  return [datasetLabel(t?.dataset), t?.optimizer ? `${t.optimizer.kind} ${lr}` : undefined, t?.batchSize ? `batch ${t.batchSize}` : undefined, t?.epochs ? `${t.epochs} ep` : undefined, t?.evaluation === 'train' ? 'eval() forgotten' : undefined].filter(Boolean).join(' · ');
 }
 
 /** Where a run's weights started, when not from fresh initialisation (`training.startFrom`). */
@@ -278,7 +279,10 @@ export function Runs() {
         return false;
       }
       if (!(await files.confirmDiscard('open'))) return false;
+      // A run's design opened from the list or from Compare: the Runs tab stays as it was.
+      const { selected, comparing, sweep } = w.runsUi.getState();
       w.editor.getState().load(parsed.doc, { name: m.name }, {}, true);
+      w.runsUi.getState().set({ selected, comparing, sweep });
       w.trainUi.getState().set({ archDiff: undefined });
       if (view.note) w.editor.getState().notify('info', view.note);
       if (options.results !== false && !isLive(w.run.getState().phase)) {
