@@ -4,7 +4,8 @@
  * (src-main/cli/netwright.ts), the module is a part of another script and must not start itself.
  * Also how messages name a command: as the user invoked it (`commandLine`).
  */
-import type { ErrorCode } from '../base/errors';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cliErrorText, type ErrorCode } from '../base/errors';
 
 /** Whether this process was started as `<name>.ts`/`.js` (e.g. `train-cli`): by the file's name, not `import.meta.url`, which a bundle shares. */
 export function startedAs(name: string, argv1: string | undefined = process.argv[1]): boolean {
@@ -48,4 +49,41 @@ export function commandPrefix(command: string, env: NodeJS.ProcessEnv = process.
 /** Whether `argv` asks for the usage (`--help`, `-h`): the CLIs answer it before parsing the rest. */
 export function wantsHelp(argv: readonly string[]): boolean {
   return argv.includes('--help') || argv.includes('-h');
+}
+
+/**
+ * A command line's arguments read by parseArgs, with a negative number as an option's value:
+ * `--seed -1` gives --seed the text "-1" (parseArgs takes "-1" for an option and refuses the line:
+ * "argument is ambiguous"), so that the option's own check says what it takes. A value that does
+ * not start as a number (`--out -x`) is left to parseArgs.
+ */
+export function parseCommandLine<T extends ParseArgsConfig & { args: string[] }>(config: T): ReturnType<typeof parseArgs<T>> {
+  const args: string[] = [];
+  for (let i = 0; i < config.args.length; i++) {
+    const arg = config.args[i];
+    const next = config.args[i + 1];
+    if (arg === '--') {
+      args.push(...config.args.slice(i));
+      break;
+    }
+    if (/^--[^=]+$/.test(arg) && config.options?.[arg.slice(2)]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return parseArgs({ ...config, args });
+}
+
+/**
+ * A number as a command line writes it: decimal digits, with an optional sign, fraction and
+ * exponent (`3`, `-1`, `0.5`, `3e-4`); NaN for anything else. Number() also reads `0x10` (16),
+ * `0b11`, `0o7`, `Infinity`, an empty or blank text (0) and one padded with blanks.
+ */
+export function decimalNumber(text: string): number {
+  return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : NaN;
+}
+
+/** A usage error as the CLIs print it: coded CLI_USAGE, then the usage. */
+export function usageErrorText(message: string, usage: string): string {
+  return `${cliErrorText('CLI_USAGE', message)}${usage}\n`;
 }

@@ -17,7 +17,6 @@
  * Exit codes, as `npm run train`'s: 0 evaluated, 1 the evaluation failed, 2 bad input (no such
  * model, a graph without training settings, unusable data, weights that do not fit).
  */
-import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import { checkGraph } from '../core/analysis/checked';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
@@ -30,7 +29,7 @@ import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
 import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, settingsForData, startCli, wholeNumberFlag } from './train-cli';
-import { commandLine, runScript, startedAs } from './cli-script';
+import { commandLine, parseCommandLine, runScript, startedAs } from './cli-script';
 
 /** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
@@ -103,7 +102,7 @@ function printEvaluation(name: string, e: Evaluation, out: (s: string) => void):
 }
 
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {

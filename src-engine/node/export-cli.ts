@@ -14,7 +14,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ExportError } from '../core/export/bundle';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, type ExportFormat } from '../core/export/formats';
 import { modelFromJSON } from '../core/export/json';
@@ -25,7 +24,7 @@ import { checkExportTarget, writeExport } from './export-writer';
 import { CliError, readNamedJson } from './cli-files';
 import { RunStore } from './run-store';
 import { cliErrorText, thrownCode } from '../base/errors';
-import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
+import { commandLine, parseCommandLine, runScript, startedAs, usageErrorText, wantsHelp } from './cli-script';
 
 /** Every format's settings as CLI flags (`--opset 18`, `--normalization fold`), from the formats table. */
 export const SETTING_FLAGS: Record<string, { type: 'string' }> = Object.fromEntries(EXPORT_FORMATS.flatMap((f) => f.settings ?? []).map((x) => [x.key, { type: 'string' as const }]));
@@ -103,13 +102,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let positionals: string[];
   if (wantsHelp(argv)) return (out(`${usage()}\n`), 0);
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' }, ...SETTING_FLAGS } }));
+    ({ values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { format: { type: 'string' }, out: { type: 'string' }, which: { type: 'string' }, runs: { type: 'string' }, force: { type: 'boolean' }, ...SETTING_FLAGS } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one source, got ${positionals.length}` : 'missing the source (a project, model file or run)');
     if (!values.format) throw new Error(`missing --format (${EXPORT_FORMATS.map((f) => f.id).join(', ')})`);
     if (!values.out) throw new Error('missing --out PATH');
     if (values.which !== undefined && values.which !== 'last' && values.which !== 'best') throw new Error(`--which must be last or best (got ${values.which})`);
   } catch (e) {
-    err(`${(e as Error).message}\n${usage()}\n`);
+    err(usageErrorText((e as Error).message, usage()));
     return 2;
   }
   const format = exportFormat(values.format!);

@@ -18,7 +18,6 @@
  * the target taken).
  */
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
 import { modelToJSON } from '../core/export/json';
 import { importOnnx } from '../core/export/onnx';
@@ -27,7 +26,7 @@ import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
 import { CliError, readNamedFile, readNamedJson } from './cli-files';
 import { cliErrorText, thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
-import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
+import { commandLine, parseCommandLine, runScript, startedAs, usageErrorText, wantsHelp } from './cli-script';
 
 /** `netwright import --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
@@ -46,11 +45,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   let positionals: string[];
   if (wantsHelp(argv)) return (out(`${usage()}\n`), 0);
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' }, design: { type: 'string' } } }));
+    ({ values, positionals } = parseCommandLine({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' }, design: { type: 'string' } } }));
     if (positionals.length !== 1) throw new Error(positionals.length ? `expected one model file, got ${positionals.length}` : 'missing the model file (.onnx)');
     if (!values.out) throw new Error('missing --out PROJECT (e.g. model.netwright.json)');
   } catch (e) {
-    err(`${(e as Error).message}\n${usage()}\n`);
+    err(usageErrorText((e as Error).message, usage()));
     return 2;
   }
   const file = positionals[0];

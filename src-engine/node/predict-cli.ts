@@ -21,7 +21,6 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { thrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
@@ -38,7 +37,7 @@ import { IMAGE_EXT, readImage } from './image-folder';
 import { readZip } from './npz';
 import { readRegularFile } from './regular-file';
 import { startCli, wholeNumberFlag } from './train-cli';
-import { commandLine, runScript, startedAs } from './cli-script';
+import { commandLine, parseCommandLine, runScript, startedAs } from './cli-script';
 
 /** `netwright predict --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
@@ -265,7 +264,7 @@ function printPredictions(predictions: readonly Prediction[], out: (s: string) =
 }
 
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {

@@ -47,7 +47,6 @@
  * invalid graph, unusable data).
  */
 import { existsSync, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { compileGraph } from '../core/autodiff/executor';
 import type { Backend } from '../core/backend/types';
 import { MISSING_POLICIES } from '../catalog/datasets/options';
@@ -89,7 +88,7 @@ import { modelFromJSON } from '../core/export/json';
 import type { TrainedModel } from '../core/export/model';
 import { checkExportTarget } from './export-writer';
 import { describeStartFrom, startFromOf } from '../base/ir/start-from';
-import { commandLine, runScript, startedAs, wantsHelp } from './cli-script';
+import { commandLine, decimalNumber, parseCommandLine, runScript, startedAs, usageErrorText, wantsHelp } from './cli-script';
 
 /** `netwright train --help` (or `npm run train -- --help`): the usage, naming the command as it was invoked. */
 export function usage(): string {
@@ -117,7 +116,7 @@ export function startCli<A extends { json: boolean }>(argv: string[], parse: (ar
   } catch (e) {
     // Under --json every line is JSON, a usage error included.
     if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage }));
-    else err(`${(e as Error).message}\n${usage}\n`);
+    else err(usageErrorText((e as Error).message, usage));
     return 2;
   }
   const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
@@ -559,7 +558,7 @@ class RunRecorder {
 const DEVICES = ComputeChoice.options;
 
 function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -610,7 +609,7 @@ function parse(argv: string[]) {
     device: values.device as ComputeChoice,
     limit: int('limit', values.limit, 1),
     threads: int('threads', values.threads, 1),
-    seed: int('seed', values.seed, 0),
+    seed: int('seed', values.seed, 0, MAX_SEED),
     runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
     exportPath: values.export,
     exportFormat: values['export-format'],
@@ -635,16 +634,16 @@ function checkFindLrFlags(values: { 'find-lr'?: boolean; 'lr-range'?: string; 'l
 /** `--lr-range START,END`: two numbers (the range itself is checked by the test: TRAIN_LR_RANGE). */
 function lrRangeFlag(v: string | undefined): [number, number] | undefined {
   if (v === undefined) return undefined;
-  const parts = v.split(',').map((x) => Number(x.trim()));
-  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0)) throw new Error(`--lr-range must be two rates > 0, START,END (got ${v})`);
+  const parts = v.split(',').map((x) => decimalNumber(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0)) throw new Error(`--lr-range must be two rates > 0, START,END (got ${JSON.stringify(v)})`);
   return [parts[0], parts[1]];
 }
 
 /** A flag's number > 0 (at most 1e6, as the app's learning-rate override); undefined when not given. */
 function positiveNumberFlag(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 1e6) throw new Error(`--${name} must be a number > 0 and ≤ 1e6 (got ${v})`);
+  const n = decimalNumber(v);
+  if (!(n > 0 && n <= 1e6)) throw new Error(`--${name} must be a number > 0 and ≤ 1e6 (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -657,11 +656,21 @@ export function checkDataFlags(values: { data?: string; target?: string; missing
   if (values.missing !== undefined && !(MISSING_POLICIES as readonly string[]).includes(values.missing)) throw new Error(`--missing must be one of ${MISSING_POLICIES.join(', ')}`);
 }
 
-/** A flag's whole number ≥ `min` (undefined when not given); throws a usage message otherwise. */
-export function wholeNumberFlag(name: string, v: string | undefined, min: number): number | undefined {
+/**
+ * `--seed`'s highest value: the random streams are seeded by the seed's low 32 bits (base/rng.ts),
+ * so every seed up to it is another stream. None of the CLIs' numbers is meaningful below 0.
+ */
+const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * A flag's whole number from `min` to `max`, written in decimal (`decimalNumber`: not `0x10`, nor
+ * blank); undefined when not given; throws a usage message naming the flag otherwise. The default
+ * `max` is the largest a double holds exactly.
+ */
+export function wholeNumberFlag(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min} (got ${v})`);
+  const n = decimalNumber(v);
+  if (!(Number.isInteger(n) && n >= min && n <= max)) throw new Error(`--${name} must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`} (got ${JSON.stringify(v)})`);
   return n;
 }
 

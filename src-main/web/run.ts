@@ -5,8 +5,7 @@
 import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { commandLine, wantsHelp } from '../../src-engine/node/cli-script';
+import { commandLine, decimalNumber, parseCommandLine, usageErrorText, wantsHelp } from '../../src-engine/node/cli-script';
 import { cliErrorText } from '../../src-engine/base/errors';
 import { startWebServer } from './server';
 
@@ -34,14 +33,15 @@ export async function runWeb(argv: string[], build: WebBuild, out: (s: string) =
   let values: { port?: string; host?: string; workspace?: string; 'data-dir'?: string };
   if (wantsHelp(argv)) return (out(`${webUsage()}\n`), 0);
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, 'data-dir': { type: 'string' } } }));
+    ({ values } = parseCommandLine({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, workspace: { type: 'string' }, 'data-dir': { type: 'string' } } }));
   } catch (e) {
-    err(`${(e as Error).message}\n${webUsage()}\n`);
+    err(usageErrorText((e as Error).message, webUsage()));
     return 2;
   }
-  const port = Number(values.port ?? process.env.NETWRIGHT_PORT ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    err(`--port must be a number from 0 to 65535 (got ${values.port}).\n`);
+  const portText = values.port ?? process.env.NETWRIGHT_PORT ?? '0';
+  const port = decimalNumber(portText);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+    err(usageErrorText(`${values.port !== undefined ? '--port' : 'NETWRIGHT_PORT'} must be a whole number from 0 to 65535 (got ${JSON.stringify(portText)}).`, webUsage()));
     return 2;
   }
   const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : undefined;
