@@ -73,13 +73,27 @@ export const MAX_CLASS_NAME_LENGTH = 256;
  * @throws ModelError `E_MODEL_VALUES`, naming the first offending tensor, feature or name.
  */
 export function assertLoadable(model: TrainedModel): void {
+  const steps = loadableSteps(model);
+  while (!steps.next().done);
+}
+
+/** Values checked between two turns given to the caller. */
+const FINITE_SLICE = 1 << 20;
+
+/** `assertLoadable` as steps: it yields between slices of `FINITE_SLICE` values (a weights file's tens of millions are checked while the engine answers). */
+export function* loadableSteps(model: TrainedModel): Generator<void, void> {
   const refuse = (message: string) => new ModelError('E_MODEL_VALUES', `${message} The model cannot be loaded; export it again from a run that trained well.`);
   for (const [kind, tensors] of [['weight', model.params], ['buffer', model.buffers]] as const) {
     for (const [key, v] of Object.entries(tensors)) {
-      // A branchless pass first (an imported model's tens of MB); the index only when one is bad.
-      if (allFinite(v)) continue;
-      for (let i = 0; i < v.length; i++) {
-        if (!Number.isFinite(v[i])) throw refuse(`The ${kind} "${key}" holds a value that is not a finite number (${v[i]} at index ${i}).`);
+      for (let at = 0; at < v.length; at += FINITE_SLICE) {
+        // A branchless pass first (an imported model's tens of MB); the index only when one is bad.
+        const part = v.subarray(at, at + FINITE_SLICE);
+        if (!allFinite(part)) {
+          for (let i = 0; i < part.length; i++) {
+            if (!Number.isFinite(part[i])) throw refuse(`The ${kind} "${key}" holds a value that is not a finite number (${part[i]} at index ${at + i}).`);
+          }
+        }
+        if (at + FINITE_SLICE < v.length) yield;
       }
     }
   }

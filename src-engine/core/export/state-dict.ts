@@ -1,5 +1,5 @@
 import type { GraphIR } from '../../base/ir/types';
-import { assertLoadable, checkModelGraph, ModelError, type TrainedModel } from './model';
+import { checkModelGraph, loadableSteps, ModelError, type TrainedModel } from './model';
 import { torchNodeNames, torchStateNames } from './pytorch';
 import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from './safetensors';
 import { indexTorchStateDict } from './torch-load';
@@ -148,7 +148,7 @@ function* weightsSteps(graph: GraphIR, bytes: Uint8Array, file: string): Generat
   for (const r of reads) r.into[r.key] = (yield* r.read()) as Float32Array;
   const step = counter ? Number((yield* counter())[0]) : undefined;
   const model: TrainedModel = { graph, params, buffers, ...metadataExtras(dict.metadata), origin: step === undefined ? {} : { step } };
-  assertLoadable(model);
+  yield* loadableSteps(model);
   return model;
 }
 
