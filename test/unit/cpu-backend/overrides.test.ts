@@ -158,7 +158,9 @@ describe('MaxPool2d override: ties and NaN route like the op file', () => {
     ['2×2 stride 2, 16×16 (vector path, rows of whole vectors)', { kernelSize: [2, 2] }, [2, 3, 16, 16]],
     ['2×2 stride 2, odd 15×29 (vector path, overlapping last vector)', { kernelSize: [2, 2] }, [2, 3, 15, 29]],
     ['2×2 stride 2, 7×7 → 3×3 (too narrow for vectors: general loop)', { kernelSize: [2, 2] }, [3, 5, 7, 7]],
-    ['3×3 stride 2 pad 1 (general loop)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
+    ['3×3 stride 2 pad 1, 12×12 (four outputs at a time once a row, the general loop at the edges)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [4, 3, 12, 12]],
+    ['3×3 stride 2 pad 1, 30×33 (four at a time, several a row)', { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] }, [2, 3, 30, 33]],
+    ['3×3 stride 2, no padding, 25×40', { kernelSize: [3, 3], stride: [2, 2] }, [2, 3, 25, 40]],
   ] as [string, Attrs, number[]][]) {
     it(label, () => {
       // Small integers: many ties in every window; a sprinkle of NaN and ±Infinity.

@@ -197,9 +197,39 @@
       (br $pll)))
   )
 
+  ;; Four outputs of a 3×3 stride-2 pool whose windows lie inside the image (rows y0..y0+2, columns
+  ;; x0..x0+8, and x0+9 < W: the loads read one float past the last window), as the scalar loop of
+  ;; maxPoolForward computes them: each tap's four inputs (every other float of two f32x4 loads) in
+  ;; row-major order, taken where greater than the best so far or a NaN where the best is not one
+  ;; (the first NaN wins and nothing replaces it; ties keep the first), the index beside it.
+  ;; ResNet's stem pool (3×3, stride 2, padding 1 on 112×112) ran one float and a branch at a time.
+  (func $maxPool3x3s2Four (param $base i32) (param $W i32) (param $y0 i32) (param $x0 i32) (param $yo i32) (param $ao i32)
+    (local $ky i32) (local $kx i32) (local $at i32) (local $idx i32) (local $v v128) (local $best v128) (local $bi v128) (local $iv v128) (local $take v128)
+    (local.set $best (f32x4.splat (f32.const -inf)))
+    (local.set $bi (i32x4.add (i32x4.splat (i32.add (i32.mul (local.get $y0) (local.get $W)) (local.get $x0))) (v128.const i32x4 0 2 4 6)))
+    (loop $kyl
+      (local.set $kx (i32.const 0))
+      (loop $kxl
+        (local.set $idx (i32.add (i32.mul (i32.add (local.get $y0) (local.get $ky)) (local.get $W)) (i32.add (local.get $x0) (local.get $kx))))
+        (local.set $at (i32.add (local.get $base) (i32.shl (local.get $idx) (i32.const 2))))
+        (local.set $v (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $at)) (v128.load offset=16 (local.get $at))))
+        (local.set $iv (i32x4.add (i32x4.splat (local.get $idx)) (v128.const i32x4 0 2 4 6)))
+        (local.set $take (v128.or (f32x4.gt (local.get $v) (local.get $best))
+          (v128.and (f32x4.ne (local.get $v) (local.get $v)) (f32x4.eq (local.get $best) (local.get $best)))))
+        (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $take)))
+        (local.set $bi (v128.bitselect (local.get $iv) (local.get $bi) (local.get $take)))
+        (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
+        (br_if $kxl (i32.lt_s (local.get $kx) (i32.const 3))))
+      (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
+      (br_if $kyl (i32.lt_s (local.get $ky) (i32.const 3))))
+    (v128.store (local.get $yo) (local.get $best))
+    (v128.store (local.get $ao) (f32x4.convert_i32x4_s (local.get $bi)))
+  )
+
   ;; Max over each window of planes [pl0, pl1) of [H, W] images; padding counts as -inf. Ties go to
   ;; the first maximum in row-major window order and a NaN wins, as in the reference (and PyTorch).
-  ;; arg[o] = index of the winner within its plane (as f32).
+  ;; arg[o] = index of the winner within its plane (as f32). A 3×3 stride-2 pool takes four outputs
+  ;; at a time where their windows lie inside the image ($maxPool3x3s2Four: the same values).
   (func (export "maxPoolForward")
     (param $x i32) (param $y i32) (param $arg i32) (param $pl0 i32) (param $pl1 i32)
     (param $H i32) (param $W i32) (param $kH i32) (param $kW i32) (param $sH i32) (param $sW i32)
@@ -207,6 +237,10 @@
     (local $pl i32) (local $base i32) (local $o i32) (local $oy i32) (local $ox i32)
     (local $y0 i32) (local $ys i32) (local $ye i32) (local $x0 i32) (local $xs i32) (local $xe i32)
     (local $yy i32) (local $xx i32) (local $best f32) (local $bestIdx i32) (local $v f32) (local $idx i32)
+    (local $four i32)
+    (local.set $four (i32.and
+      (i32.and (i32.eq (local.get $kH) (i32.const 3)) (i32.eq (local.get $kW) (i32.const 3)))
+      (i32.and (i32.eq (local.get $sH) (i32.const 2)) (i32.eq (local.get $sW) (i32.const 2)))))
     (if (i32.and
           (i32.and (i32.eq (local.get $kH) (i32.const 2)) (i32.eq (local.get $kW) (i32.const 2)))
           (i32.and (i32.and (i32.eq (local.get $sH) (i32.const 2)) (i32.eq (local.get $sW) (i32.const 2)))
@@ -231,6 +265,15 @@
         (block $oxd (loop $oxl
           (br_if $oxd (i32.ge_s (local.get $ox) (local.get $oW)))
           (local.set $x0 (i32.sub (i32.mul (local.get $ox) (local.get $sW)) (local.get $pW)))
+          (if (i32.and (i32.and (local.get $four) (i32.lt_s (i32.add (local.get $ox) (i32.const 3)) (local.get $oW)))
+                (i32.and (i32.and (i32.ge_s (local.get $y0) (i32.const 0)) (i32.le_s (i32.add (local.get $y0) (i32.const 3)) (local.get $H)))
+                         (i32.and (i32.ge_s (local.get $x0) (i32.const 0)) (i32.lt_s (i32.add (local.get $x0) (i32.const 9)) (local.get $W)))))
+            (then
+              (call $maxPool3x3s2Four (local.get $base) (local.get $W) (local.get $y0) (local.get $x0)
+                (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2))) (i32.add (local.get $arg) (i32.shl (local.get $o) (i32.const 2))))
+              (local.set $o (i32.add (local.get $o) (i32.const 4)))
+              (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+              (br $oxl)))
           (local.set $xs (select (local.get $x0) (i32.const 0) (i32.gt_s (local.get $x0) (i32.const 0))))
           (local.set $xe (i32.add (local.get $x0) (local.get $kW)))
           (if (i32.gt_s (local.get $xe) (local.get $W)) (then (local.set $xe (local.get $W))))
