@@ -84,11 +84,12 @@ export function zipMembers(bytes: Uint8Array, bad: (why: string) => Error): Map<
     let local = u32(at + 42);
     const name = dec.decode(bytes.subarray(at + 46, at + 46 + nameLength));
     // ZIP64: the 64-bit sizes and offset, in that order, for the fields that hold 0xffffffff.
-    for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength; x += 4 + u16(x + 2)) {
+    const extraEnd = at + 46 + nameLength + extraLength;
+    for (let x = at + 46 + nameLength; x + 4 <= extraEnd; x += 4 + u16(x + 2)) {
       if (u16(x) !== 0x0001) continue;
       let f = x + 4;
       const field = () => {
-        if (f + 8 > x + 4 + u16(x + 2)) throw bad(`"${name}" has a ZIP64 field too short for its sizes`);
+        if (f + 8 > Math.min(x + 4 + u16(x + 2), extraEnd)) throw bad(`"${name}" has a ZIP64 field too short for its sizes`);
         const v = u64(f);
         f += 8;
         return v;

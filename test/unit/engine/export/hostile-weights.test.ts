@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
-import { zipStore } from '../../../../src-engine/core/export/archive';
+import { torchStateDict, zipStore } from '../../../../src-engine/core/export/archive';
 import { decodeValues, writeSafetensors } from '../../../../src-engine/core/export/safetensors';
 import { loadWeights, loadWeightsAsync, readWeightsFile } from '../../../../src-engine/core/export/state-dict';
 
@@ -259,6 +259,29 @@ describe('a zip that lies about itself', () => {
     expect(performance.now() - t0).toBeLessThan(200);
     // The same record honestly counting its one member reads on (to the empty dict it holds).
     expect(refusal(() => readWeightsFile(zip64(1, 46 + 'archive/data.pkl'.length), 'one.pt'))).toMatchObject({ code: 'E_WEIGHTS_FILE', message: expect.stringContaining('it holds no dict of tensors') });
+  });
+});
+
+describe('any damage', () => {
+  it('every byte of a state dict set to 255 or flipped, and every truncation, is read or refused with a code, never another error', () => {
+    const file = torchStateDict([{ name: 'w', tensor: { kind: 'float32', shape: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) } }]);
+    const uncoded: string[] = [];
+    const read = (f: Uint8Array) => {
+      try {
+        readWeightsFile(f, 'damaged.pt');
+      } catch (e) {
+        if (!(e as { code?: string }).code) uncoded.push(`${(e as Error).name}: ${(e as Error).message}`);
+      }
+    };
+    for (let i = 0; i < file.length; i++) {
+      for (const v of [0xff, file[i] ^ 1]) {
+        const f = file.slice();
+        f[i] = v;
+        read(f);
+      }
+      read(file.subarray(0, i));
+    }
+    expect(uncoded).toEqual([]);
   });
 });
 
