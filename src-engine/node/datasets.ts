@@ -439,7 +439,7 @@ function loadTextCsv(o: Record<string, unknown>, access: DataAccess): { loaded: 
     ...(typeof o.header === 'boolean' ? { header: o.header } : {}),
   });
   const loaded = labelledTextSet('text-csv', table.texts, labelledTextOptions(name, table.classNames, o), createHash('sha256').update(bytes).digest('hex'), 1);
-  const notes = [`text from column ${JSON.stringify(table.textColumn)}${table.chosen.text ? '' : ' (its longest cells)'}, label from ${JSON.stringify(table.labelColumn)}${table.chosen.label ? '' : ' (guessed)'}`, ...loaded.report!.notes];
+  const notes = [`text from column ${JSON.stringify(table.textColumn)}${table.chosen.text ? '' : ' (guessed)'}, label from ${JSON.stringify(table.labelColumn)}${table.chosen.label ? '' : ' (guessed)'}`, ...loaded.report!.notes];
   const read = { texts: table.texts, classNames: table.classNames, columns: table.columns, textColumn: table.textColumn, labelColumn: table.labelColumn };
   return { loaded: checkFingerprint('text-csv', o, { ...loaded, report: { ...loaded.report!, notes } }), read };
 }

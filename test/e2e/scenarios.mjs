@@ -621,7 +621,7 @@ const textTable = [
   { click: '[data-testid=train-add-data]' },
   { click: '[data-testid="add-data-entry-reviews.csv"]' },
   { expect: '[data-testid=add-data-preview]', attr: ['data-kind', 'text-csv'], within: 30_000 },
-  { expect: '[data-testid=add-data-preview]', text: 'text from column "review" \\(its longest cells\\), label from "sentiment"' },
+  { expect: '[data-testid=add-data-preview]', text: 'text from column "review" \\(guessed\\), label from "sentiment"' },
   { expect: '[data-testid=add-data-labelled]', attr: ['data-texts', '30'] },
   { expectCount: '[data-testid=add-data-class]', count: 3 },
   { expect: '[data-testid=add-data-text-sample][data-label=negative]', text: 'nearly fell asleep' },

@@ -164,10 +164,30 @@ export function labelledTextDataset(texts: readonly LabelledText[], o: LabelledT
   if (new Set(labels).size < 2) throw new DataError('DATA_TOO_SMALL', `${o.name}: texts of at least two classes are needed (got ${new Set(labels).size}).`);
   const docs = texts.map((t) => tokenize(t.text, o.tokens));
   const [train, test] = stratifiedSplit({ count: texts.length, task: 'classification', targets: labels, targetShape: [] }, o.testFraction, new Rng(o.splitSeed));
-  if (train.length === 0 || test.length === 0) throw new DataError('DATA_TOO_SMALL', `${o.name}: ${texts.length} texts leave a split empty; add texts or change options.testSplit.`);
+  if (test.length === 0) throw new DataError('DATA_TOO_SMALL', emptyTestSplit(o.name, labels, o.testFraction));
+  if (train.length === 0) throw new DataError('DATA_TOO_SMALL', `${o.name}: ${texts.length} texts leave the training split empty; add texts or lower options.testSplit.`);
   const vocabulary = buildVocabulary(Array.from(train, (d) => docs[d]), o.minCount, o.maxVocabulary);
   const id = new Map(vocabulary.map((t, i) => [t, i]));
   return { train: encode(docs, train, labels, id, o, vocabulary, 'train', texts), test: encode(docs, test, labels, id, o, vocabulary, 'test', texts) };
+}
+
+/**
+ * Why a stratified split held no text out: it takes a `fraction` of each class's texts (rounded),
+ * so a class too small gives none, and here every class is. Where nearly every text has a label of
+ * its own (100,000 distinct labels), the label column is likely not one.
+ */
+function emptyTestSplit(name: string, labels: Float32Array, fraction: number): string {
+  const sizes = new Map<number, number>();
+  let largest = 0;
+  for (const l of labels) {
+    const size = (sizes.get(l) ?? 0) + 1;
+    sizes.set(l, size);
+    largest = Math.max(largest, size);
+  }
+  const fewest = Math.ceil(0.5 / fraction - 1e-9);
+  const n = (v: number) => v.toLocaleString('en-US');
+  const own = largest === 1 ? ': every text has a label of its own. Is the label column the right one?' : '. Add texts to the classes, or raise options.testSplit.';
+  return `${name}: the test split would be empty: it takes ${Math.round(fraction * 1000) / 10} % of each class's texts, none of a class of fewer than ${n(fewest)}, and the ${n(sizes.size)} classes of these ${n(labels.length)} texts have at most ${n(largest)} each${own}`;
 }
 
 /**

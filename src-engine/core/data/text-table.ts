@@ -31,18 +31,26 @@ export interface TextTable {
 /** Label columns with more distinct values than this are not guessed as the label (a text-like column). */
 const MAX_GUESSED_CLASSES = 100;
 
+/** Header names that say a column holds the texts (case and spaces aside), in order of preference. */
+const TEXT_COLUMN_NAMES: readonly string[] = ['text', 'texts', 'review', 'sentence', 'comment', 'message', 'content', 'body', 'document', 'tweet'];
+
 /**
- * The columns a table of texts most likely means: the text, the column whose cells are longest on
- * average; the label, a column named like one (`label`, `class`, `target`…), else the other column
- * with the fewest distinct values (at least two; at most 100), the last on a tie.
+ * The columns a table of texts most likely means. The label: a column named like one (`label`,
+ * `class`, `target`…; targetColumnByName). The text: a column named like one (`text`, `review`,
+ * `sentence`…), else of the other columns the one whose cells are longest on average. With no
+ * label named, the label is the column, other than the text, with the fewest distinct values (at
+ * least two; at most 100), the last on a tie. Names come first: by length alone, a table of short
+ * texts with long labels (`ok,positive`) took its labels for the texts and its texts for the labels.
  *
  * @example guessTextColumns(['id', 'review', 'sentiment'], rows) // { text: 1, label: 2 }
  */
 export function guessTextColumns(header: readonly string[], body: readonly { cells: string[] }[]): { text: number; label: number } {
-  const mean = header.map((_, c) => body.reduce((a, r) => a + r.cells[c].length, 0) / Math.max(1, body.length));
-  const text = mean.reduce((best, m, c) => (m > mean[best] ? c : best), 0);
-  const named = targetColumnByName(header.map((h, c) => (c === text ? '' : h)));
-  if (named !== undefined) return { text, label: header.indexOf(named) };
+  const namedLabel = header.indexOf(targetColumnByName(header) ?? '\0');
+  const names = header.map((h) => h.trim().toLowerCase());
+  const namedText = TEXT_COLUMN_NAMES.map((n) => names.indexOf(n)).find((c) => c >= 0 && c !== namedLabel);
+  const mean = header.map((_, c) => (c === namedLabel ? -1 : body.reduce((a, r) => a + r.cells[c].length, 0) / Math.max(1, body.length)));
+  const text = namedText ?? mean.reduce((best, m, c) => (m > mean[best] ? c : best), 0);
+  if (namedLabel >= 0 && namedLabel !== text) return { text, label: namedLabel };
   const others = header.map((_, c) => c).filter((c) => c !== text);
   const distinct = new Map(others.map((c) => [c, new Set(body.map((r) => r.cells[c].trim())).size]));
   const fits = others.filter((c) => distinct.get(c)! >= 2 && distinct.get(c)! <= MAX_GUESSED_CLASSES);
@@ -78,9 +86,10 @@ export function csvLabelledTexts(source: string, o: TextTableOptions = {}): Text
   let label = o.labelColumn === undefined ? guess!.label : columnIndex(o.labelColumn, header, 'label', name);
   if (label === text && o.labelColumn === undefined) label = header.findIndex((_, c) => c !== text);
   if (label === text) throw new DataError('DATA_TEXT_NO_COLUMN', `${name}: the text and the label are the same column (${JSON.stringify(header[text])}); choose two columns.`);
+  const column = (c: number, what: 'text' | 'label') => `column ${JSON.stringify(header[c])}${(what === 'text' ? o.textColumn : o.labelColumn) === undefined ? `, guessed as the ${what}s: name the ${what} column if it is another` : ''}`;
   for (const r of body) {
-    if (r.cells[text].trim() === '') throw new DataError('DATA_TEXT_EMPTY', `${name}: line ${r.line} has an empty text (column ${JSON.stringify(header[text])}); fill it or delete the row.`);
-    if (r.cells[label].trim() === '') throw new DataError('DATA_TEXT_EMPTY', `${name}: line ${r.line} has no label (column ${JSON.stringify(header[label])}); fill it or delete the row.`);
+    if (r.cells[text].trim() === '') throw new DataError('DATA_TEXT_EMPTY', `${name}: line ${r.line} has an empty text (${column(text, 'text')}); fill it or delete the row.`);
+    if (r.cells[label].trim() === '') throw new DataError('DATA_TEXT_EMPTY', `${name}: line ${r.line} has no label (${column(label, 'label')}); fill it or delete the row.`);
   }
   const values = [...new Set(body.map((r) => r.cells[label].trim()))];
   if (values.length < 2) throw new DataError('DATA_TEXT_ONE_CLASS', `${name}: every row's label (column ${JSON.stringify(header[label])}) is ${JSON.stringify(values[0])}; a classifier needs at least two classes — is it the label column?`);

@@ -12,7 +12,7 @@ import { loadDataset } from '../../../../src-engine/node/datasets';
 import { scanData } from '../../../../src-engine/node/data-scan';
 import { UNRESTRICTED } from '../../../../src-engine/node/data-access';
 import { DataScanResult } from '../../../../src-engine/protocol';
-import { encodeLabelledText, tokenizerOf, UNK_ID } from '../../../../src-engine/core/data';
+import { encodeLabelledText, labelledTextDataset, tokenizerOf, UNK_ID } from '../../../../src-engine/core/data';
 import { textSample } from '../../../../src-engine/app/session/predict';
 
 const ROWS = [
@@ -40,6 +40,29 @@ describe('csvLabelledTexts', () => {
     const named = csvOf(['flag', 'text', 'label'], ROWS.map((r, i) => [String(i % 2), r[1], ['a', 'b', 'c'][i % 3]]));
     expect(csvLabelledTexts(named).labelColumn).toBe('label');
     expect(guessTextColumns(['flag', 'text', 'label'], [{ cells: ['0', 'long text', 'a'] }, { cells: ['1', 'longer text', 'b'] }, { cells: ['1', 'x', 'c'] }])).toEqual({ text: 1, label: 2 });
+  });
+
+  it('takes columns named like a text and a label by their names, before the cells\' lengths (#57)', () => {
+    // Short texts, long labels: by length alone the labels were the texts and the texts the labels,
+    // and a row with no text was 'line 4 has no label (column "text")'.
+    const short = 'text,label\ngood,positive\nbad,negative\n,positive\nfine,positive\n';
+    expect(() => csvLabelledTexts(short, { name: 's.csv' })).toThrow(expect.objectContaining({ code: 'DATA_TEXT_EMPTY', message: 's.csv: line 4 has an empty text (column "text", guessed as the texts: name the text column if it is another); fill it or delete the row.' }));
+    const t = csvLabelledTexts(short.replace('\n,positive', '\nmeh,positive'));
+    expect([t.textColumn, t.labelColumn, t.classNames]).toEqual(['text', 'label', ['negative', 'positive']]);
+    expect(guessTextColumns(['sentiment', 'Review'], [{ cells: ['positive', 'ok'] }, { cells: ['negative', 'bad'] }])).toEqual({ text: 1, label: 0 });
+    // A label named, no text named: the longest of the other columns.
+    expect(guessTextColumns(['class', 'id', 'words'], [{ cells: ['long label a', '1', 'hi there'] }, { cells: ['long label b', '2', 'yo'] }])).toEqual({ text: 2, label: 0 });
+  });
+
+  it('says why a test split is empty: every class too small, or a label of its own for every text (#57)', () => {
+    const options = { tokens: 'words', features: 'ids', maxLength: 4, minCount: 1, maxVocabulary: 100, testFraction: 0.2, splitSeed: 1 } as const;
+    const own = Array.from({ length: 100_000 }, (_, i) => ({ text: `t${i}`, label: i }));
+    expect(() => labelledTextDataset(own, { ...options, name: 'own.csv', classNames: own.map((t) => String(t.label)) })).toThrow(
+      expect.objectContaining({ code: 'DATA_TOO_SMALL', message: "own.csv: the test split would be empty: it takes 20 % of each class's texts, none of a class of fewer than 3, and the 100,000 classes of these 100,000 texts have at most 1 each: every text has a label of its own. Is the label column the right one?" }),
+    );
+    const pairs = Array.from({ length: 40 }, (_, i) => ({ text: `t${i}`, label: i % 20 }));
+    expect(() => labelledTextDataset(pairs, { ...options, name: 'pairs.csv', classNames: pairs.slice(0, 20).map((t) => String(t.label)) })).toThrow(expect.objectContaining({ message: expect.stringContaining('the 20 classes of these 40 texts have at most 2 each. Add texts to the classes, or raise options.testSplit.') }));
+    expect(labelledTextDataset(pairs, { ...options, name: 'pairs.csv', classNames: pairs.slice(0, 20).map((t) => String(t.label)), testFraction: 0.25 }).test?.count).toBe(20);
   });
 
   it('takes the columns the user picks, by name or number, and reads a TSV', () => {
@@ -84,7 +107,7 @@ describe('text-csv', () => {
     // The folder lists each class's files in turn, the table its rows as they come: the same texts, in another order.
     const rows = (d: typeof fromCsv.train) => Array.from({ length: d.count }, (_, s) => [...d.features.subarray(s * 6, s * 6 + 6), d.targets[s]].join(' ')).sort();
     expect(rows(fromCsv.train)).toEqual(rows(fromFolder.train));
-    expect(fromCsv.report?.notes[0]).toBe('text from column "review" (its longest cells), label from "kind" (guessed)');
+    expect(fromCsv.report?.notes[0]).toBe('text from column "review" (guessed), label from "kind" (guessed)');
     expect(() => loadDataset({ name: 'text-csv', options: { path: join(dir, 'pets.csv'), labelColumn: 'nope' } })).toThrow(expect.objectContaining({ code: 'DATA_TEXT_NO_COLUMN' }));
   });
 });
