@@ -14,15 +14,17 @@ set -u
 if [ "${1:-}" = prepare ]; then
   set -e
   mkdir -p .dev/webgpu .gl
+  rm -rf /tmp/gd
   npx tsx bench/gpu-device.ts dump /tmp/gd
-  tar -C /tmp -cf - gd | xz -T0 -9 > .dev/gd.tar.xz
+  tar -C /tmp -cf - gd | xz -T0 -6 > .dev/gd.tar.xz
   npx esbuild bench/gpu-device.ts --bundle --platform=node --format=esm --target=node20 --external:webgpu \
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
     --outfile=.dev/gpu-device.mjs --log-level=warning
-  xz -T0 -6 -c "$(command -v node)" > .dev/node.xz
+  # What does not change with the code (node, Dawn, the Vulkan loader) is packed once.
+  [ -f .dev/node.xz ] || xz -T0 -6 -c "$(command -v node)" > .dev/node.xz
   cp node_modules/webgpu/index.js node_modules/webgpu/package.json .dev/webgpu/
-  xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > .dev/webgpu/dawn.node.xz
-  (cd .gl && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+  [ -f .dev/webgpu/dawn.node.xz ] || xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > .dev/webgpu/dawn.node.xz
+  ls .gl/*.deb >/dev/null 2>&1 || (cd .gl && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
   exit
 fi
 unxz() { python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" "$1" "$2"; }
@@ -41,6 +43,11 @@ cp .dev/gpu-device.mjs "$W/"
 python3 -c "import tarfile; tarfile.open('.dev/gd.tar.xz').extractall('/tmp')"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,clocks.max.mem --format=csv
 "$W/node" --version
+if [ "${1:-}" = convtiles ]; then
+  # Every conv tile on the real-size workloads' convolutions, and a batch's upload (bench/gpu-device.ts convtiles).
+  (cd "$W" && ./node gpu-device.mjs convtiles /tmp/gd) 2>&1 | tee "$OUT/convtiles.txt"
+  exit
+fi
 if [ "${1:-}" = tiles ]; then
   # Which GEMM tile to pick on this adapter: every tile at square sizes (bench/gpu-device.ts tiles).
   (cd "$W" && ./node gpu-device.mjs tiles) 2>&1 | tee "$OUT/tiles.txt"

@@ -9,7 +9,9 @@ import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
 import { prepareGemm, submitDispatches, type GemmTile } from '../src-engine/core/gpu/gemm';
 import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
+import { GpuProfiler, medianRecords, PROFILE_DAWN_OPTIONS, type ProfiledDispatch } from '../src-engine/core/gpu/passes';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
+import { defaultTraining } from '../src-engine/core/train/defaults';
 import { planStep } from '../src-engine/core/train/step';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
 
@@ -21,6 +23,9 @@ export interface GpuWorkload {
   features: Float32Array;
   targets: Float32Array;
   lr: number;
+  /** Its own batch size and samples (a real-size workload's 16 and 64), else the bench's. */
+  batch?: number;
+  samples?: number;
 }
 
 export type GpuResults =
@@ -32,6 +37,9 @@ export type GpuResults =
       train: Record<string, number | string>;
       /** What was left out, and why (4096³ on a software adapter). */
       skipped: string[];
+      /** With `profile`: one training step per workload, dispatch by dispatch (times where `timestamps`). */
+      profiles?: Record<string, ProfiledDispatch[]>;
+      timestamps?: boolean;
     }
   | { error: string };
 
@@ -108,8 +116,11 @@ export async function gemmGflops(ctx: GpuContext, m: number, k: number, n: numbe
   return (10 * 2 * m * n * k) / secs / 1e9;
 }
 
-async function trainSamplesPerSec(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number, seconds: number): Promise<number | string> {
-  const graph: GraphIR = { ...w.graph, training: { ...w.graph.training!, optimizer: { kind: 'adam', lr: w.lr }, gradClip: undefined, groups: undefined } };
+/** A workload's training plan on `ctx` and a step over its data, or why the GPU cannot train it. */
+function gpuTraining(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number): { step: () => Promise<number> | number } | string {
+  // An imported design (the real-size workloads) has no training section: the app's "Add settings".
+  const training = w.graph.training ?? defaultTraining(w.graph);
+  const graph: GraphIR = { ...w.graph, training: { ...training, batchSize: batch, optimizer: { kind: 'adam', lr: w.lr }, gradClip: undefined, groups: undefined } };
   const gaps = gpuTrainingGaps(graph);
   if (gaps.length) return `no GPU kernel: ${gaps.map((g) => g.split(' (')[0]).filter((g, i, all) => all.indexOf(g) === i).join(', ')}`;
   const plan = buildGpuTrainable(checkedOrThrow(graph), { gpu: ctx, batchSize: batch, seed: 0 });
@@ -117,20 +128,49 @@ async function trainSamplesPerSec(ctx: GpuContext, w: GpuWorkload, batch: number
   const y = plan.input(w.targetInput).data;
   const nb = samples / batch;
   let i = 0;
+  return {
+    step: () => {
+      const b = i++ % nb;
+      x.set(w.features.subarray(b * x.length, (b + 1) * x.length));
+      y.set(w.targets.subarray(b * y.length, (b + 1) * y.length));
+      return planStep(plan, w.lr);
+    },
+  };
+}
+
+/** Steps profiled per workload; each dispatch's time is the median over them. */
+const PROFILE_STEPS = 3;
+
+/**
+ * Training samples/s of one workload and, with `profile`, where one step's GPU time goes: every
+ * dispatch timed by timestamp queries (passes.ts), the median of {@link PROFILE_STEPS} steps.
+ */
+async function trainWorkload(ctx: GpuContext, w: GpuWorkload, batch: number, samples: number, seconds: number, profile: boolean): Promise<{ rate: number | string; profile?: ProfiledDispatch[] }> {
+  const t = gpuTraining(ctx, w, batch, samples);
+  if (typeof t === 'string') return { rate: t };
   const secs = await timeBest(seconds, 5, async () => {
-    const b = i++ % nb;
-    x.set(w.features.subarray(b * x.length, (b + 1) * x.length));
-    y.set(w.targets.subarray(b * y.length, (b + 1) * y.length));
-    await planStep(plan, w.lr);
+    await t.step();
   });
-  return batch / secs;
+  if (!profile) return { rate: batch / secs };
+  const steps: ProfiledDispatch[][] = [];
+  for (let s = 0; s < PROFILE_STEPS; s++) {
+    const profiler = new GpuProfiler(ctx.device);
+    ctx.profiler = profiler;
+    try {
+      await t.step();
+    } finally {
+      ctx.profiler = null;
+    }
+    steps.push(await profiler.finish());
+  }
+  return { rate: batch / secs, profile: medianRecords(steps) };
 }
 
 /** Measure the GPU column, or say why there is none. */
-export async function benchGpu(gemmSizes: readonly [number, number, number][], workloads: readonly GpuWorkload[], o: { batch: number; samples: number; seconds: number }): Promise<GpuResults> {
+export async function benchGpu(gemmSizes: readonly [number, number, number][], workloads: readonly GpuWorkload[], o: { batch: number; samples: number; seconds: number; profile?: boolean }): Promise<GpuResults> {
   let ctx: GpuContext;
   try {
-    ctx = (await acquireNodeGpu({ allowFallback: true })).ctx;
+    ctx = (await acquireNodeGpu({ allowFallback: true, dawnOptions: o.profile ? PROFILE_DAWN_OPTIONS : [] })).ctx;
   } catch (e) {
     return { error: (e as Error).message };
   }
@@ -145,8 +185,19 @@ export async function benchGpu(gemmSizes: readonly [number, number, number][], w
       else gemm[key] = await gemmGflops(ctx, m, k, n, o.seconds / 2);
     }
     const train: Record<string, number | string> = {};
-    for (const w of workloads) train[w.name] = await trainSamplesPerSec(ctx, w, o.batch, o.samples, o.seconds);
-    return { adapter: adapterName(ctx.adapter), peak, gemm, train, skipped };
+    const profiles: Record<string, ProfiledDispatch[]> = {};
+    for (const w of workloads) {
+      try {
+        const r = await trainWorkload(ctx, w, w.batch ?? o.batch, w.samples ?? o.samples, o.seconds, o.profile ?? false);
+        train[w.name] = r.rate;
+        if (r.profile) profiles[w.name] = r.profile;
+      } catch (e) {
+        // One workload's failure is its row's, not the whole column's.
+        ctx.profiler = null;
+        train[w.name] = `failed: ${(e as Error).message.split('\n')[0]}`;
+      }
+    }
+    return { adapter: adapterName(ctx.adapter), peak, gemm, train, skipped, ...(o.profile ? { profiles, timestamps: ctx.device.features.has('timestamp-query') } : {}) };
   } finally {
     ctx.dispose();
   }

@@ -54,6 +54,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../src-engine/core/backend/types';
 import { createCpuBackend, defaultThreadCount, enableRelaxedSimd, type CpuBackend } from '../src-engine/node/cpu';
+import { formatKernelTable } from '../src-engine/core/gpu/passes';
 import { benchGpu, type GpuResults } from './gpu';
 import { loadDataset } from '../src-engine/node/datasets';
 import { createOptimizer } from '../src-engine/core/optim';
@@ -456,7 +457,7 @@ async function main(): Promise<void> {
     (row as Record<string, Paired>).best = best;
   }
 
-  if (!process.env.BENCH_SKIP_GPU) results.gpu = await benchGpu(GEMM_SIZES, workloads.filter((w) => !w.torchvision), { batch: BATCH, samples: BENCH_SAMPLES, seconds: SECONDS });
+  if (!process.env.BENCH_SKIP_GPU) results.gpu = await benchGpu(GEMM_SIZES, workloads.filter((w) => !w.torchvision), { batch: BATCH, samples: BENCH_SAMPLES, seconds: SECONDS, profile: process.env.BENCH_GPU_PROFILE === '1' });
   const gpu = results.gpu && 'adapter' in results.gpu ? results.gpu : undefined;
 
   // — table —
@@ -556,6 +557,7 @@ async function main(): Promise<void> {
     console.log(`  fp32 FMA peak, measured: ${fmt(gpu.peak, gpu.peak < 10 ? 2 : 0)} GFLOP/s; GEMM against it: ${Object.entries(gpu.gemm).map(([k, v]) => `${k} ${fmt(v, v < 1 ? 3 : 1)} GFLOP/s (${((100 * v) / gpu.peak).toFixed(gpu.peak > 0 && v / gpu.peak < 0.01 ? 2 : 0)}%)`).join(', ')}`);
     for (const note of gpu.skipped ?? []) console.log(`  ${note}`);
     for (const [key, g] of Object.entries(gpu.train)) if (typeof g === 'string') console.log(`  ${key}: ${g}`);
+    for (const [key, records] of Object.entries(gpu.profiles ?? {})) console.log(`  profile ${key} (one step, batch ${BATCH}):\n${formatKernelTable(records).replace(/^/gm, '  ')}`);
   } else if (results.gpu && 'error' in results.gpu) console.log(`ours gpu: none (${results.gpu.error})`);
 
   const outDir = join(ROOT, 'bench/results');

@@ -26,7 +26,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-import torchvision
 
 
 def pair(v):
@@ -181,6 +180,8 @@ def torchvision_model(cfg):
     every parameter but the head's is left out of training (requires_grad False) and the backbone
     runs in eval mode (BatchNorm normalising with its running statistics), as Netwright runs a
     frozen backbone. Returns (model, head)."""
+    import torchvision  # only here: a GPU machine may have PyTorch without it (bench/torch_cuda.py)
+
     torch.manual_seed(0)
     m = getattr(torchvision.models, cfg["model"])()
     if isinstance(getattr(m, "fc", None), nn.Linear):

@@ -32,7 +32,11 @@ def main():
     for w in spec["workloads"]:
         cfg = dict(w)
         cfg["data"] = {key: os.path.join(d, f) for key, f in w["data"].items()}
-        train[w["name"]] = bench_train(cfg, empty, empty, seconds, dev)[0]
+        try:
+            train[w["name"]] = bench_train(cfg, empty, empty, seconds, dev)[0]
+        except Exception as e:  # one workload's failure (torchvision missing there) leaves the others' figures
+            train[w["name"]] = f"failed: {type(e).__name__}: {e}"
+            print(f"torch-cuda {w['name']}: {train[w['name']]}", flush=True)
     print("torch-cuda " + json.dumps({"torch": torch.__version__, "device": torch.cuda.get_device_name(dev),
                                       "gemm": gemm, "train": train, "seconds": seconds,
                                       "wallSeconds": time.perf_counter() - t0}), flush=True)

@@ -155,13 +155,24 @@ function synthetic(name: string, graph: GraphIR, o: Pick<Workload, 'batch' | 'sa
   if (!featureShape || !targetShape) return `${name}: its inputs' shapes are unknown (${a.diagnostics?.[0]?.message ?? 'analysis failed'})`;
   const loss = graph.nodes.find((n) => n.inputs.includes(targetInput) && n.op === 'CrossEntropyLoss');
   const classes = loss ? a.shapes[loss.inputs[0]]?.at(-1) : undefined;
-  const rng = new Rng(59);
-  const size = featureShape.reduce((p, d) => p * d, 1);
-  const features = Float32Array.from({ length: o.samples * size }, () => rng.normal());
-  const perTarget = targetShape.reduce((p, d) => p * d, 1);
-  const targets = classes ? Float32Array.from({ length: o.samples }, (_, i) => i % classes) : Float32Array.from({ length: o.samples * perTarget }, () => rng.normal());
+  const { features, targets } = randomSamples(featureShape, classes ? [] : targetShape, o.samples, classes);
   const lr = graph.training?.optimizer.lr ?? 1e-3;
   return { name, graph, featureInput, targetInput, features, targets, featureShape, targetShape: classes ? [] : targetShape, targetIsFeatures: false, noisyInput: false, lr, ownData: true, ...o };
+}
+
+/**
+ * `samples` fixed random samples: features N(0, 1) (one stream, seed 59), and a label cycling over
+ * `classes` per sample, or else N(0, 1) targets of `targetShape` from the same stream. The same
+ * call gives the same values anywhere (bench/gpu-device.ts makes them again on the GPU machine
+ * rather than carry 38 MB of images per real-size workload).
+ */
+export function randomSamples(featureShape: readonly number[], targetShape: readonly number[], samples: number, classes?: number): { features: Float32Array; targets: Float32Array } {
+  const rng = new Rng(59);
+  const size = featureShape.reduce((p, d) => p * d, 1);
+  const features = Float32Array.from({ length: samples * size }, () => rng.normal());
+  const perTarget = targetShape.reduce((p, d) => p * d, 1);
+  const targets = classes ? Float32Array.from({ length: samples }, (_, i) => i % classes) : Float32Array.from({ length: samples * perTarget }, () => rng.normal());
+  return { features, targets };
 }
 
 /**

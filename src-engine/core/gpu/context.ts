@@ -4,6 +4,7 @@
  * asynchronous readback. Runtime-neutral: it takes a `GPUDevice` from whoever acquired it (npm
  * `webgpu` in Node, `navigator.gpu` in a browser worker) and never imports an implementation.
  */
+import type { GpuProfiler } from './passes';
 
 /** What the status bar and the bench say about the adapter behind a device. */
 export interface GpuAdapterSummary {
@@ -111,6 +112,11 @@ export class GpuContext {
   static verifyPipelineKeys = false;
   private readonly pipelines: Map<string, GPUComputePipeline>;
   private readonly owned = new Set<GPUBuffer>();
+  /**
+   * While set, every step encoded on this context records its dispatches one pass each, with
+   * timestamps where the device has them (the bench's per-kernel profile; see passes.ts).
+   */
+  profiler: GpuProfiler | null = null;
   private lostInfo: GPUDeviceLostInfo | null = null;
   private uncaptured: GPUError | null = null;
 

@@ -24,10 +24,11 @@ import { compileGraph, selectionBackward, type BufferEntry, type CompiledGraph, 
 import { createReferenceBackend } from '../backend/reference';
 import { LABEL_RANGE } from '../ops/loss-util';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
-import { encodeDispatches, type GpuDispatch } from './gemm';
+
 import { gpuKernel } from './kernels/registry';
 import type { GpuOptimParam, GpuOptimizer } from './optim';
 import type { DeviceCapture, ForwardReduce, TensorFigures } from '../train/types';
+import { encodeComputePass, type GpuDispatch } from './passes';
 import { prepareReductions, type PreparedReductions } from './reduce';
 
 export interface GpuCompileOptions {
@@ -420,9 +421,7 @@ class DevicePlan implements GpuGraph {
     const red = capture && capture.bins > 0 ? this.reductionsFor(capture) : null;
     const enc = ctx.device.createCommandEncoder({ label: 'update' });
     if (capture?.before) this.copyBefore(enc);
-    const pass = enc.beginComputePass({ label: 'update' });
-    encodeDispatches(pass, optimizer.prepareStep(lr));
-    pass.end();
+    encodeComputePass(ctx, enc, 'update', optimizer.prepareStep(lr));
     ctx.device.queue.submit([enc.finish()]);
     if (!capture) return;
     if (!red) {
@@ -579,9 +578,7 @@ class DevicePlan implements GpuGraph {
     const ctx = this.ctx;
     const renc = ctx.device.createCommandEncoder({ label: 'probe reductions' });
     renc.clearBuffer(red.prepared.record.buffer);
-    const rpass = renc.beginComputePass({ label: 'probe reductions' });
-    encodeDispatches(rpass, red.prepared.dispatches);
-    rpass.end();
+    encodeComputePass(ctx, renc, 'probe reductions', red.prepared.dispatches);
     renc.copyBufferToBuffer(red.prepared.record.buffer, 0, staging, 0, red.prepared.bytes);
     ctx.device.queue.submit([renc.finish()]);
     return ctx.mapForRead(staging, what).then(
@@ -659,17 +656,12 @@ class DevicePlan implements GpuGraph {
     const enc = this.ctx.device.createCommandEncoder({ label: 'step' });
     if (capture?.before) this.copyBefore(enc);
     enc.clearBuffer(status.buffer);
-    let pass = enc.beginComputePass({ label: 'forward' });
-    encodeDispatches(pass, training ? this.nodes.forward : this.nodes.evalForward);
-    pass.end();
+    encodeComputePass(this.ctx, enc, 'forward', training ? this.nodes.forward : this.nodes.evalForward);
     if (backprop) {
       for (const k of choice.keep) enc.copyBufferToBuffer(k.grad.buffer, k.grad.offset * 4, k.copy.buffer, k.copy.offset * 4, k.grad.length * 4);
       for (const t of this.gradBuffers) enc.clearBuffer(t.buffer);
       for (const t of choice.seed) enc.copyBufferToBuffer(ones.buffer, 0, t.buffer, t.offset * 4, 4);
-      pass = enc.beginComputePass({ label: 'backward' });
-      encodeDispatches(pass, choice.backward);
-      encodeDispatches(pass, optDispatches);
-      pass.end();
+      encodeComputePass(this.ctx, enc, 'backward', choice.backward, optDispatches);
       for (const k of choice.keep) enc.copyBufferToBuffer(k.copy.buffer, k.copy.offset * 4, k.grad.buffer, k.grad.offset * 4, k.grad.length * 4);
     }
     const lossOut = this.lossOut;

@@ -19,6 +19,8 @@
  * uniforms hold: sizes, offsets, strides, the accumulate flag — so one pipeline serves every size.
  */
 import { GpuError, type GpuContext, type GpuTensor } from './context';
+import { columnSum, rowsOf } from './kernels/column-sum';
+import { encodeComputePass, type GpuDispatch } from './passes';
 
 /** A tile shape: `wx×wy` invocations, each computing `tm×tn` outputs, over k-slices of `bk`. */
 export interface GemmTile {
@@ -240,32 +242,49 @@ export interface GpuGemmArgs {
   vectorLoads?: boolean;
 }
 
-/** One compute dispatch, made once (pipeline, bind group, uniforms) and encoded every step. */
-export interface GpuDispatch {
-  readonly label: string;
-  readonly pipeline: GPUComputePipeline;
-  readonly bindGroup: GPUBindGroup;
-  readonly workgroups: readonly [number, number, number];
-  /** Floating-point operations it performs (for throughput figures); 0 where not meaningful. */
-  readonly flops: number;
-}
+export type { GpuDispatch } from './passes';
 
-/** Record `dispatches` into `pass` in order. */
-export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: readonly GpuDispatch[]): void {
-  for (const d of dispatches) {
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
-  }
-}
-
-/** Submit `dispatches` as one command buffer with one compute pass. */
+/** Submit `dispatches` as one command buffer with one compute pass (one each while `ctx.profiler` is set). */
 export function submitDispatches(ctx: GpuContext, dispatches: readonly GpuDispatch[]): void {
   const enc = ctx.device.createCommandEncoder();
-  const pass = enc.beginComputePass();
-  encodeDispatches(pass, dispatches);
-  pass.end();
+  encodeComputePass(ctx, enc, 'dispatches', dispatches);
   ctx.device.queue.submit([enc.finish()]);
+}
+
+/** Workgroups a split-k product aims for (the H200 has 132 SMs; twice that keeps them busy). */
+const SPLIT_K_TARGET = 256;
+/** The fewest terms a split of k sums: below it the partials' traffic outweighs the parallelism. */
+const SPLIT_K_MIN = 256;
+
+/**
+ * How many parts a weight gradient's `k` (the batch's rows) is split into: powers of two while
+ * the tiles of `m×n` stay under {@link SPLIT_K_TARGET} workgroups and each part keeps
+ * {@link SPLIT_K_MIN} terms; 1 where the product already fills the GPU.
+ */
+export function splitKParts(m: number, n: number, k: number): number {
+  const t = chooseGemmTile(m, n);
+  const tiles = Math.ceil(m / (t.wy * t.tm)) * Math.ceil(n / (t.wx * t.tn));
+  let parts = 1;
+  while (tiles * parts < SPLIT_K_TARGET && k % (2 * parts) === 0 && k / (2 * parts) >= SPLIT_K_MIN) parts *= 2;
+  return parts;
+}
+
+/**
+ * `C += Aᵀ·B` (A `[k, m]`, B `[k, n]`: a weight's gradient from its layer's rows) with `k` split
+ * over workgroups where `m×n` has too few tiles to fill the GPU (the tiny GPT's `dW`s: 16 tiles
+ * summing 4,096 rows each): one batched product of the parts into partials, then their sum added
+ * into C (column-sum.ts). The order of additions, and so the last bits, differ from one product's;
+ * where the split is 1 it is that product. A `[k, ·]` operand's parts are contiguous, so the
+ * batch strides express them.
+ */
+export function prepareWeightGradient(ctx: GpuContext, args: Omit<GpuGemmArgs, 'transA' | 'transB' | 'accumulate' | 'batch'>): GpuDispatch[] {
+  const { m, n, k, c } = args;
+  const parts = splitKParts(m, n, k);
+  if (parts === 1) return [prepareGemm(ctx, { ...args, transA: true, transB: false, accumulate: true })];
+  const kp = k / parts;
+  const partials = ctx.createTensor(parts * m * n, 'gemm split-k partials');
+  const product = prepareGemm(ctx, { ...args, transA: true, transB: false, k: kp, c: partials, accumulate: false, batch: parts, strideA: kp * m, strideB: kp * n, strideC: m * n });
+  return [product, ...columnSum(ctx, 'gemm:split-k', rowsOf(parts, m * n), 'a', 'add', partials, c)];
 }
 
 function need(ok: boolean, message: string): void {
@@ -320,5 +339,7 @@ export function prepareGemm(ctx: GpuContext, args: GpuGemmArgs): GpuDispatch {
       { binding: 3, resource: { buffer: uniforms } },
     ],
   });
-  return { label: key, pipeline, bindGroup, workgroups: [wgX, wgY, batch], flops: 2 * m * n * k * batch };
+  // What the product reads and writes: its operands once each (C twice when accumulating).
+  const bytes = 4 * batch * (m * k + k * n + (accumulate ? 2 : 1) * m * n);
+  return { label: key, pipeline, bindGroup, workgroups: [wgX, wgY, batch], flops: 2 * m * n * k * batch, bytes };
 }

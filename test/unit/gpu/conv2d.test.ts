@@ -1,6 +1,7 @@
 /**
- * The WGSL Conv2d (`kernels/conv.ts`: implicit GEMMs for the forward, dx and dW, a direct db)
- * against `core/ops/conv2d.ts` (reference backend), then run-to-run determinism on a conv net.
+ * The WGSL Conv2d (`kernels/conv.ts`: implicit GEMMs for the forward, dx and dW, a split sum for
+ * db) against `core/ops/conv2d.ts` (reference backend), then run-to-run determinism on a conv net
+ * and the wide tile's bits against the 64-row tile's.
  *
  * The geometries leave partial tiles in every dimension of every product: output channels per
  * group (the rows of the forward and dW: 1, 3, 5, 6, 17, 40 and 70, over every tile height and
@@ -28,7 +29,9 @@ import type { Attrs, GraphIR } from '../../../src-engine/base/ir/types';
 import { Rng } from '../../../src-engine/base/rng';
 import type { GpuContext } from '../../../src-engine/core/gpu/context';
 import { compileGpuGraph, type GpuGraph } from '../../../src-engine/core/gpu/executor';
-import { convTile, dwSplit } from '../../../src-engine/core/gpu/kernels/conv';
+import { CONV_TILES, CONV_TILE_WIDE, conv2dKernel, convTile, dwSplit } from '../../../src-engine/core/gpu/kernels/conv';
+import type { GemmTile } from '../../../src-engine/core/gpu/gemm';
+import { submitDispatches } from '../../../src-engine/core/gpu/gemm';
 import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
 import { conv2dPlan } from '../../../src-engine/core/ops/conv2d';
 import { getOp } from '../../../src-engine/core/ops/registry';
@@ -59,7 +62,7 @@ function splits(input: number[], attrs: Attrs): number {
   const c = plan(input, attrs);
   const og = c.outC / c.groups;
   const cols = (c.inC / c.groups) * c.k[0] * c.k[1];
-  const t = convTile(og);
+  const t = convTile(og, cols);
   const tiles = Math.ceil(og / (t.wy * t.tm)) * Math.ceil(cols / (t.wx * t.tn)) * c.groups;
   return dwSplit(c.n * c.outH * c.outW, tiles, c.outC * cols, t.bk).splits;
 }
@@ -173,4 +176,42 @@ describe('Conv nets on the GPU are deterministic', () => {
     expect(losses[1]).toEqual(losses[0]);
     expectSameBits(await snapshot(plans[0]), await snapshot(plans[1]), 'after 3 Adam steps in another plan');
   }, 120_000);
+});
+
+describe('the wide conv tile (64×128)', () => {
+  it('is chosen for 64 rows and more with columns enough, and computes the forward, dx and dW to the same bits as the 64×64 tile', async () => {
+    expect(convTile(64, 16 * 56 * 56).name).toBe(CONV_TILE_WIDE.name);
+    expect(convTile(64, 2 * 14 * 14).name).toBe('r64');
+    expect(convTile(32, 16 * 56 * 56).name).toBe('r32');
+    const input = [2, 8, 21, 19];
+    const attrs = { outChannels: 70, kernelSize: [3, 3], padding: [1, 1] };
+    const c = plan(input, attrs);
+    const rng = new Rng(7);
+    const filled = (n: number) => {
+      const t = ctx.createTensor(n);
+      ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
+      return t;
+    };
+    const x = filled(input.reduce((a, b) => a * b, 1));
+    const weight = filled(c.outC * c.inC * 9);
+    const bias = filled(c.outC);
+    const dy = filled(c.n * c.outC * c.outH * c.outW);
+    const run = async (tile: GemmTile) => {
+      const y = ctx.createTensor(dy.length);
+      const dx = ctx.createTensor(x.length);
+      const dW = ctx.createTensor(weight.length);
+      const db = ctx.createTensor(c.outC);
+      const d = conv2dKernel.prepare({
+        ctx, nodeId: 'conv', attrs: { ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs,
+        inputShapes: [input], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [x], output: y, params: { weight, bias }, dParams: { weight: dW, bias: db },
+        buffers: {}, dOutput: dy, dInputs: [dx], workspace: (label, length) => ctx.createTensor(length, label), status: ctx.createTensor(2), rng: new Rng(0), tile,
+      } as Parameters<typeof conv2dKernel.prepare>[0]);
+      expect(d.forward[0].label).toContain(tile.name);
+      submitDispatches(ctx, [...d.forward, ...d.backward]);
+      return Promise.all([y, dx, dW].map((t) => ctx.read(t)));
+    };
+    const narrow = await run(CONV_TILES.find((t) => t.name === 'r64')!);
+    const wide = await run(CONV_TILE_WIDE);
+    for (let i = 0; i < 3; i++) expect(Buffer.from(wide[i].buffer).equals(Buffer.from(narrow[i].buffer)), ['y', 'dx', 'dW'][i]).toBe(true);
+  }, 60_000);
 });

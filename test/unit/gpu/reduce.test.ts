@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext, GpuTensor } from '../../../src-engine/core/gpu/context';
-import { encodeDispatches } from '../../../src-engine/core/gpu/gemm';
+import { encodeComputePass } from '../../../src-engine/core/gpu/passes';
 import { prepareReductions, type ReduceJob } from '../../../src-engine/core/gpu/reduce';
 import type { TensorFigures } from '../../../src-engine/core/train/types';
 import { TensorSummarizer, reduceOnHost, summaryOf } from '../../../src-engine/app/probes/summary';
@@ -45,9 +45,7 @@ async function onGpu(cases: readonly Case[], bins: number): Promise<TensorFigure
   for (let run = 0; run < 2; run++) {
     const enc = ctx.device.createCommandEncoder();
     enc.clearBuffer(r.record.buffer);
-    const pass = enc.beginComputePass();
-    encodeDispatches(pass, r.dispatches);
-    pass.end();
+    encodeComputePass(ctx, enc, 'reductions', r.dispatches);
     ctx.device.queue.submit([enc.finish()]);
   }
   const got = await ctx.read(r.record);

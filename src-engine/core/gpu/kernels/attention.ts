@@ -20,7 +20,7 @@
 import { dimsOf, type Dims } from '../../ops/multi-head-attention';
 import { boolAttr } from '../../ops/shape-util';
 import { GpuError, gpuView, type GpuContext, type GpuTensor } from '../context';
-import { prepareGemm, type GpuDispatch } from '../gemm';
+import { prepareGemm, prepareWeightGradient, type GpuDispatch } from '../gemm';
 import { bindDispatch, grid1d, kernel1d, words } from './dispatch';
 import { biasAdd, biasGrad } from './linear';
 import type { GpuOpKernel } from './types';
@@ -125,8 +125,8 @@ export const attentionKernel: GpuOpKernel = {
       const dq = part(dh, 0, size);
       const dk = part(dh, size, size);
       const dv = part(dh, 2 * size, size);
-      backward.push(prepareGemm(ctx, { transA: true, transB: false, m: e, n: e, k: rows, a: dOutput, b: attn, c: dParams.out_proj_weight, accumulate: true }));
-      if (dParams.out_proj_bias) backward.push(biasGrad(ctx, dOutput, dParams.out_proj_bias, rows, e));
+      backward.push(...prepareWeightGradient(ctx, { m: e, n: e, k: rows, a: dOutput, b: attn, c: dParams.out_proj_weight }));
+      if (dParams.out_proj_bias) backward.push(...biasGrad(ctx, dOutput, dParams.out_proj_bias, rows, e));
       backward.push(
         // dAttn = dy·W_out, into attn (read for dW_out just before), then head-major into oHeads.
         prepareGemm(ctx, { transA: false, transB: false, m: rows, n: e, k: e, a: dOutput, b: wOut, c: attn, accumulate: false }),
@@ -139,9 +139,9 @@ export const attentionKernel: GpuOpKernel = {
         headsCopy(ctx, qkv, dq, dm, 3 * e, 0, 1, 1 / Math.sqrt(d)),
         headsCopy(ctx, qkv, dk, dm, 3 * e, 1, 1, 1),
         headsCopy(ctx, qkv, dv, dm, 3 * e, 2, 1, 1),
-        prepareGemm(ctx, { transA: true, transB: false, m: 3 * e, n: e, k: rows, a: qkv, b: x, c: dParams.in_proj_weight, accumulate: true }),
+        ...prepareWeightGradient(ctx, { m: 3 * e, n: e, k: rows, a: qkv, b: x, c: dParams.in_proj_weight }),
       );
-      if (dParams.in_proj_bias) backward.push(biasGrad(ctx, qkv, dParams.in_proj_bias, rows, 3 * e));
+      if (dParams.in_proj_bias) backward.push(...biasGrad(ctx, qkv, dParams.in_proj_bias, rows, 3 * e));
       const dx = dInputs[0];
       if (dx) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: rows, n: e, k: 3 * e, a: qkv, b: wIn, c: dx, accumulate: true }));
     }

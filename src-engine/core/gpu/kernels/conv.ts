@@ -44,6 +44,7 @@ import { conv2dPlan } from '../../ops/conv2d';
 import { as2d } from '../../ops/conv1d';
 import { GpuError } from '../context';
 import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
+import { channelsOf, columnSum } from './column-sum';
 import { bindDispatch, bindings, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
 
@@ -76,9 +77,24 @@ export const CONV_TILES: readonly GemmTile[] = [
   { name: 'r64', wx: 16, wy: 16, tm: 4, tn: 4, bk: 16 },
 ];
 
-/** The narrowest tile that covers `rows` rows (the widest beyond 64): the fewest idle rows. */
-export function convTile(rows: number): GemmTile {
-  return CONV_TILES.find((t) => t.wy * t.tm >= rows) ?? CONV_TILES[CONV_TILES.length - 1];
+/**
+ * 64 rows by 128 columns, 4×8 accumulators an invocation: the GEMM's `large` shape, which ran
+ * 1.6× the 64×64 tile's FLOP/s on the H200 at 4096³ ("On a real GPU"). For products of at least
+ * 64 rows with enough columns to still fill the GPU (a 224×224 network's convolutions at batch 16).
+ */
+export const CONV_TILE_WIDE: GemmTile = { name: 'r64w', wx: 16, wy: 16, tm: 4, tn: 8, bk: 16 };
+/** Workgroups the wide tile must still give (as `chooseGemmTile`'s large tile). */
+const WIDE_MIN_TILES = 256;
+
+/**
+ * The narrowest tile that covers `rows` rows (the widest beyond 64): the fewest idle rows; at 64
+ * rows and beyond, the wide tile where `cols` columns give it {@link WIDE_MIN_TILES} workgroups.
+ * Every tile sums over k in the same order: the choice never changes a bit.
+ */
+export function convTile(rows: number, cols = 0): GemmTile {
+  const t = CONV_TILES.find((c) => c.wy * c.tm >= rows) ?? CONV_TILES[CONV_TILES.length - 1];
+  const tilesOf = (c: GemmTile) => Math.ceil(rows / (c.wy * c.tm)) * Math.ceil(cols / (c.wx * c.tn));
+  return t.wy * t.tm >= 64 && tilesOf(CONV_TILE_WIDE) >= WIDE_MIN_TILES ? CONV_TILE_WIDE : t;
 }
 
 /**
@@ -296,23 +312,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 }
 
 // dB[o] += Σ_{n, oy, ox} dY[n, o, oy, ox]
-const BACKWARD_BIAS = kernel1d(
-  PARAMS,
-  [
-    ['DY', 'read'],
-    ['DB', 'read_write'],
-  ],
-  `  let plane = P.oh * P.ow;
-  var acc = 0.0;
-  for (var n = 0u; n < P.n; n = n + 1u) {
-    let base = P.yOff + (n * P.oc + o) * plane;
-    for (var j = 0u; j < plane; j = j + 1u) { acc = acc + DY[base + j]; }
-  }
-  DB[P.bOff + o] = DB[P.bOff + o] + acc;
-`,
-  { index: 'o', bound: 'P.oc' },
-);
-
 // dW[i] += Σ_{s < splits} WS[s·len + i], in split order
 const SUM_SPLITS = kernel1d(
   'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
@@ -361,8 +360,12 @@ export interface ConvBinding {
   accumulate: boolean;
 }
 
-/** What a conv pass needs from its kernel's arguments: the context, and a workspace for `dW`'s partials. */
-export type ConvArgs = Pick<GpuKernelArgs, 'ctx' | 'workspace'>;
+/**
+ * What a conv pass needs from its kernel's arguments: the context, and a workspace for `dW`'s
+ * partials; `tile` forces a tile shape (benchmarks: bench/gpu-device.ts `convtiles`), otherwise
+ * {@link convTile}'s.
+ */
+export type ConvArgs = Pick<GpuKernelArgs, 'ctx' | 'workspace'> & { readonly tile?: GemmTile };
 
 /** Workgroups a `dW` product aims for in all (splits × tiles): enough to fill a large GPU. */
 const DW_WORKGROUPS = 256;
@@ -383,8 +386,8 @@ export function dwSplit(terms: number, tiles: number, len: number, bk: number): 
 }
 
 /**
- * The dispatches of one conv pass over `shape` (pipelines `conv2d:<pass>:<tile>`, `conv2d:db` and
- * `conv2d:dw-sum`, shared by Conv2d and ConvTranspose2d): one for the forward, `dx` and `db`; for
+ * The dispatches of one conv pass over `shape` (pipelines `conv2d:<pass>:<tile>`, `conv2d:db:*` and
+ * `conv2d:dw-sum`, shared by Conv2d and ConvTranspose2d): one for the forward and `dx`, two for `db`; for
  * `dW` one product, plus the sum of its splits when it is split (partials in the workspace
  * `dw-partials`).
  */
@@ -393,8 +396,11 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   const geometry = [shape.n, shape.c, shape.h, shape.w, shape.oc, shape.oh, shape.ow, shape.groups, shape.k[0], shape.k[1], shape.s[0], shape.s[1], shape.p[0], shape.p[1], shape.d[0], shape.d[1]];
   const uniforms = (offsets: readonly number[], accumulate: boolean, tail: readonly number[]) => words([...geometry, ...offsets, b.hasBias ? 1 : 0, accumulate ? 1 : 0, ...tail]);
   if (pass === 'db') {
-    const { workgroups, rowStride } = grid1d(ctx, shape.oc);
-    return [bindDispatch(ctx, 'conv2d:db', () => BACKWARD_BIAS, b.buffers, uniforms(b.offsets, true, [0, 0, 0, 0, 0, 0, 0, 0, 0, rowStride]), workgroups)];
+    // db[o] += Σ over samples and pixels of dY[n, o, ·], split over workgroups (column-sum.ts).
+    const plane = shape.oh * shape.ow;
+    const dy = { buffer: b.buffers[0], offset: b.offsets[3], length: shape.n * shape.oc * plane };
+    const db = { buffer: b.buffers[1], offset: b.offsets[2], length: shape.oc };
+    return columnSum(ctx, 'conv2d:db', channelsOf(shape.n, shape.oc, plane), 'a', 'add', dy, db);
   }
   const cg = shape.c / shape.groups;
   const og = shape.oc / shape.groups;
@@ -411,7 +417,7 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
     dxs: [cg, shape.n * up(shape.h, sh) * up(shape.w, sw), og * up(shape.k[0], sh) * up(shape.k[1], sw)],
     dw: [og, cg * taps, shape.n * shape.oh * shape.ow],
   }[kind];
-  const tile = convTile(gm);
+  const tile = args.tile ?? convTile(gm, gn);
   const rowTiles = Math.ceil(gm / (tile.wy * tile.tm));
   const colTiles = Math.ceil(gn / (tile.wx * tile.tn));
   const len = shape.oc * gn;

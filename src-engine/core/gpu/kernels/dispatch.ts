@@ -4,7 +4,7 @@
  * {@link GpuDispatch}, and to size a 1-D grid.
  */
 import type { GpuContext } from '../context';
-import type { GpuDispatch } from '../gemm';
+import type { GpuDispatch } from '../passes';
 
 /** Invocations per workgroup of the 1-D (elementwise and reduction) kernels. */
 export const WORKGROUP = 256;
@@ -77,7 +77,8 @@ export function bindUpdatableDispatch(
   const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
   entries.push({ binding: buffers.length, resource: { buffer: uniform } });
   const bindGroup = ctx.device.createBindGroup({ label: key, layout: pipeline.getBindGroupLayout(0), entries });
-  return { dispatch: { label: key, pipeline, bindGroup, workgroups, flops: 0 }, update: (w) => ctx.writeUniform(uniform, w) };
+  const bytes = buffers.reduce((a, b) => a + b.size, 0);
+  return { dispatch: { label: key, pipeline, bindGroup, workgroups, flops: 0, bytes }, update: (w) => ctx.writeUniform(uniform, w) };
 }
 
 /**

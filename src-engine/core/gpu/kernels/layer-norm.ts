@@ -32,7 +32,8 @@ import type { Attrs } from '../../../base/ir/types';
 import { boolAttr, floatAttr, intAttr } from '../../ops/shape-util';
 import type { GpuContext } from '../context';
 import type { GpuDispatch } from '../gemm';
-import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
+import { channelsOf, columnSum } from './column-sum';
+import { WORKGROUP, bindDispatch, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
 /**
@@ -138,37 +139,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 `;
 }
 
-// Offsets: a = dy, c = x̂, f = dγ, g = dβ. One invocation per γ entry c: for LayerNorm each
-// normalised element, down the rows; for GroupNorm each channel, down the samples, its positions
-// in order (the op file's order of additions in both).
-const BACKWARD_PARAMS = `${PARAMS}
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read> XH: array<f32>;
-@group(0) @binding(2) var<storage, read_write> DG: array<f32>;
-@group(0) @binding(3) var<storage, read_write> DB: array<f32>;
-@group(0) @binding(4) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let c = gid.y * P.stride + gid.x;
-  let cpg = P.d / P.per;
-  if (c >= P.groups * cpg) { return; }
-  let group = c / cpg;
-  let first = (c % cpg) * P.per;
-  var sg = DG[P.f + c];
-  var sb = DB[P.g + c];
-  for (var r = group; r < P.rows; r = r + P.groups) {
-    for (var q = 0u; q < P.per; q = q + 1u) {
-      let at = r * P.d + first + q;
-      let dy = DY[P.a + at];
-      sg = sg + dy * XH[P.c + at];
-      sb = sb + dy;
-    }
-  }
-  DG[P.f + c] = sg;
-  DB[P.g + c] = sb;
-}
-`;
-
 /** Workgroups for one workgroup per row: `[x, y]` rows of up to the device's limit. */
 function perRow(ctx: GpuContext, rows: number): { workgroups: [number, number, number]; stride: number } {
   const x = Math.min(rows, ctx.device.limits.maxComputeWorkgroupsPerDimension);
@@ -228,19 +198,11 @@ function normKernel(layout: (attrs: Attrs, shape: readonly number[]) => NormLayo
           );
         }
         if (affine) {
-          const dGamma = dParams.weight;
-          const dBeta = dParams.bias;
-          const perEntry = grid1d(ctx, groups * (d / per));
-          backward.push(
-            bindDispatch(
-              ctx,
-              'layernorm:dparams',
-              () => BACKWARD_PARAMS,
-              [dOutput.buffer, xhat.buffer, dGamma.buffer, dBeta.buffer],
-              u({ a: dOutput.offset, c: xhat.offset, f: dGamma.offset, g: dBeta.offset }, perEntry.rowStride),
-              perEntry.workgroups,
-            ),
-          );
+          // γ's and β's gradients: per entry, Σ dy·x̂ and Σ dy over its values in every row
+          // (a channel's over each sample for GroupNorm), split over workgroups (column-sum.ts).
+          const entries = channelsOf(rows / groups, groups * (d / per), per);
+          backward.push(...columnSum(ctx, 'layernorm:dgamma', entries, 'ab', 'add', dOutput, dParams.weight, xhat));
+          backward.push(...columnSum(ctx, 'layernorm:dbeta', entries, 'a', 'add', dOutput, dParams.bias));
         }
       }
       return { forward: forwardDispatches, backward };

@@ -4,7 +4,8 @@
  * broadcast; backward `dx += dy·W`, `dW += dyᵀ·x` (two GEMMs, accumulating) and `db += Σ_rows dy`.
  */
 import type { GpuContext, GpuTensor } from '../context';
-import { prepareGemm, type GpuDispatch } from '../gemm';
+import { prepareGemm, prepareWeightGradient, type GpuDispatch } from '../gemm';
+import { columnSum, rowsOf } from './column-sum';
 import { WORKGROUP, bindDispatch, grid1d, words } from './dispatch';
 import type { GpuOpKernel } from './types';
 
@@ -20,21 +21,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
 
-// One invocation per column, summing down the rows in order (as the CPU loop does per column).
-const BIAS_GRAD = `struct Params { rows: u32, cols: u32, dyOff: u32, dbOff: u32, }
-@group(0) @binding(0) var<storage, read> DY: array<f32>;
-@group(0) @binding(1) var<storage, read_write> DB: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
-@compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x;
-  if (j >= P.cols) { return; }
-  var s = DB[P.dbOff + j];
-  for (var r = 0u; r < P.rows; r = r + 1u) { s = s + DY[P.dyOff + r * P.cols + j]; }
-  DB[P.dbOff + j] = s;
-}
-`;
-
 /** `y[r, j] += b[j]` over `rows` rows of `cols` (a layer's bias, broadcast). */
 export function biasAdd(ctx: GpuContext, b: GpuTensor, y: GpuTensor, rows: number, cols: number): GpuDispatch {
   const n = rows * cols;
@@ -42,9 +28,9 @@ export function biasAdd(ctx: GpuContext, b: GpuTensor, y: GpuTensor, rows: numbe
   return bindDispatch(ctx, 'linear:bias', () => BIAS_ADD, [b.buffer, y.buffer], words([n, cols, y.offset, b.offset, rowStride]), workgroups);
 }
 
-/** `db[j] += Σ_r dy[r, j]`, down the rows in order. */
-export function biasGrad(ctx: GpuContext, dy: GpuTensor, db: GpuTensor, rows: number, cols: number): GpuDispatch {
-  return bindDispatch(ctx, 'linear:bias-grad', () => BIAS_GRAD, [dy.buffer, db.buffer], words([rows, cols, dy.offset, db.offset]), [Math.ceil(cols / WORKGROUP), 1, 1]);
+/** `db[j] += Σ_r dy[r, j]`, split over workgroups (column-sum.ts). */
+export function biasGrad(ctx: GpuContext, dy: GpuTensor, db: GpuTensor, rows: number, cols: number): GpuDispatch[] {
+  return columnSum(ctx, 'linear:bias-grad', rowsOf(rows, cols), 'a', 'add', dy, db);
 }
 
 export const linearKernel: GpuOpKernel = {
@@ -62,9 +48,9 @@ export const linearKernel: GpuOpKernel = {
     if (dOutput) {
       const dx = dInputs[0];
       if (dx) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: rows, n: inF, k: outF, a: dOutput, b: w, c: dx, accumulate: true }));
-      backward.push(prepareGemm(ctx, { transA: true, transB: false, m: outF, n: inF, k: rows, a: dOutput, b: x, c: dParams.weight, accumulate: true }));
+      backward.push(...prepareWeightGradient(ctx, { m: outF, n: inF, k: rows, a: dOutput, b: x, c: dParams.weight }));
       const db = dParams.bias;
-      if (db) backward.push(biasGrad(ctx, dOutput, db, rows, outF));
+      if (db) backward.push(...biasGrad(ctx, dOutput, db, rows, outF));
     }
     return { forward, backward };
   },

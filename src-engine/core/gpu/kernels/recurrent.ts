@@ -31,9 +31,10 @@
 import { dimsOf, paramName } from '../../ops/recurrent';
 import { prevOf, stepAt } from '../../ops/kernels/recurrent';
 import { GpuError, gpuView, type GpuContext, type GpuTensor } from '../context';
-import { prepareGemm, type GpuDispatch } from '../gemm';
+import { prepareGemm, prepareWeightGradient, type GpuDispatch } from '../gemm';
 import { ACTIVATION_HELPERS } from './activations';
 import { bindDispatch, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
+import { channelsOf, columnSum } from './column-sum';
 import { gather } from './layout';
 import { biasAdd, biasGrad } from './linear';
 import type { GpuOpKernel } from './types';
@@ -191,22 +192,6 @@ ${writeH}`,
   },
 };
 
-// One invocation per (layer-direction, step): ‖dL/dh_t‖ over the batch, from the `len` values kept in `dhs`.
-const NORM = kernel1d(
-  'struct Params { total: u32, len: u32, rowStride: u32, src: u32, dst: u32, _a: u32, _b: u32, _c: u32, }',
-  [
-    ['DHS', 'read'],
-    ['NORM', 'read_write'],
-  ],
-  `  var sq = 0.0;
-  for (var j = 0u; j < P.len; j = j + 1u) {
-    let v = DHS[P.src + i * P.len + j];
-    sq = sq + v * v;
-  }
-  NORM[P.dst + i] = sqrt(sq);
-`,
-);
-
 function cellShader(cell: GpuCell, backward: boolean): string {
   const part = backward ? cell.backward : cell.forward;
   const head = `  let r = i / P.h;
@@ -346,24 +331,24 @@ function recurrentKernel(op: 'RNN' | 'LSTM' | 'GRU'): GpuOpKernel {
               if (s > 0) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: n, n: h, k: gh, a: rows(dRg, time, 1), b: whh, c: dhNext, accumulate: true }));
             }
             const gW = (kind: 'weight_ih' | 'weight_hh' | 'bias_ih' | 'bias_hh') => dParams[paramName(kind, l, dir)];
-            backward.push(prepareGemm(ctx, { transA: true, transB: false, m: gh, n: fin, k: t * n, a: dXg, b: inp, c: gW('weight_ih'), accumulate: true }));
+            backward.push(...prepareWeightGradient(ctx, { m: gh, n: fin, k: t * n, a: dXg, b: inp, c: gW('weight_ih') }));
             if (t > 1) {
               // W_hh meets h_prev at every step but the first read: forward, steps 1… with h 0…; reverse, steps …T−2 with h 1….
               const gRows = dir ? rows(dRg, 0, t - 1) : rows(dRg, 1, t - 1);
               const hRows = gpuView(hs, (k * t + (dir ? 1 : 0)) * step, (t - 1) * step);
-              backward.push(prepareGemm(ctx, { transA: true, transB: false, m: gh, n: h, k: (t - 1) * n, a: gRows, b: hRows, c: gW('weight_hh'), accumulate: true }));
+              backward.push(...prepareWeightGradient(ctx, { m: gh, n: h, k: (t - 1) * n, a: gRows, b: hRows, c: gW('weight_hh') }));
             }
             const dbih = gW('bias_ih');
             const dbhh = gW('bias_hh');
-            if (dbih) backward.push(biasGrad(ctx, dXg, dbih, t * n, gh));
-            if (dbhh) backward.push(biasGrad(ctx, dRg, dbhh, t * n, gh));
+            if (dbih) backward.push(...biasGrad(ctx, dXg, dbih, t * n, gh));
+            if (dbhh) backward.push(...biasGrad(ctx, dRg, dbhh, t * n, gh));
             if (needIn) backward.push(prepareGemm(ctx, { transA: false, transB: false, m: t * n, n: fin, k: gh, a: dXg, b: param('weight_ih', l, dir), c: dIn, accumulate: dir > 0 }));
           }
           // [T, N, F] → dx [N, T, F], added.
           if (l === 0 && dx) backward.push(gather(ctx, dIn, dx, [n, t, f], [f, n * f, 1], true));
         }
-        const norms = grid1d(ctx, dhNorm.length);
-        backward.push(bindDispatch(ctx, 'recurrent:dh-norm', () => NORM, [dhs.buffer, dhNorm.buffer], words([dhNorm.length, step, norms.rowStride, dhs.offset, dhNorm.offset]), norms.workgroups));
+        // Each step's ‖dL/dh‖ (the probe's gradient by time), split over workgroups (column-sum.ts).
+        backward.push(...columnSum(ctx, 'recurrent:dh-norm', channelsOf(1, dhNorm.length, step), 'aa', 'sqrt', dhs, dhNorm));
       }
       return { forward, backward };
     },

@@ -1,0 +1,124 @@
+/// <reference types="@webgpu/types" />
+/**
+ * Sums along one axis of a tensor, split over many workgroups: a bias's gradient (Σ over rows),
+ * a convolution's or GroupNorm's per-channel sums (Σ over samples and pixels), LayerNorm's γ/β
+ * gradients, the recurrent kernels' per-step gradient norms. Each of these was one invocation per
+ * output summing thousands of values in a row — on the H200 a handful of workgroups for the whole
+ * GPU, 80 % of the MNIST CNN's step and 60 % of the tiny GPT's (the profile of issue #61).
+ *
+ * The sum of output `c` runs over `t ∈ [0, total)` at element
+ * `offset + ⌊t / inner⌋·outerStride + c·colStride + t mod inner` — rows of a `[rows, cols]` matrix
+ * (`inner` 1, `outerStride` cols, `colStride` 1), or the `[N, C, plane]` values of channel `c`
+ * (`inner` plane, `outerStride` C·plane, `colStride` plane). Two dispatches: each workgroup sums a
+ * chunk of `t` for a block of outputs into a partial (lanes striding the chunk, then a tree in
+ * workgroup memory), and a second adds each output's partials in chunk order into it. The order
+ * differs from a loop down the rows, so the last bits do too (the tests hold the GPU to the CPU
+ * within their tolerances); it is the same from step to step.
+ */
+import type { GpuContext, GpuTensor } from '../context';
+import type { GpuDispatch } from '../passes';
+import { WORKGROUP, bindDispatch, grid1d, kernel1d, words } from './dispatch';
+
+/** What is summed: `a` (the values), `ab` (a·b, elementwise) or `aa` (the squares). */
+export type ColumnTerm = 'a' | 'ab' | 'aa';
+/** How the sum lands in the output: added to it (`add`), or its square root stored (`sqrt`, a norm). */
+export type ColumnFinish = 'add' | 'sqrt';
+
+/** Where the summed values lie: see the file's comment. */
+export interface ColumnLayout {
+  cols: number;
+  total: number;
+  inner: number;
+  outerStride: number;
+  colStride: number;
+}
+
+/** Values each lane sums before the tree: enough work per workgroup, enough workgroups for a large GPU. */
+const PER_LANE = 16;
+/** Chunks at most per output block (the second pass's loop). */
+const MAX_CHUNKS = 256;
+
+const TERMS: Record<ColumnTerm, string> = { a: 'A[P.aOff + at]', ab: 'A[P.aOff + at] * B[P.bOff + at]', aa: 'A[P.aOff + at] * A[P.aOff + at]' };
+
+/** Stage one: `block` outputs × `lanes` lanes a workgroup (block·lanes = WORKGROUP). */
+function partialShader(term: ColumnTerm, block: number): string {
+  const lanes = WORKGROUP / block;
+  return `struct Params { cols: u32, total: u32, inner: u32, outerStride: u32, colStride: u32, chunk: u32, aOff: u32, bOff: u32, pOff: u32, _a: u32, _b: u32, _c: u32, }
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+${term === 'ab' ? '@group(0) @binding(1) var<storage, read> B: array<f32>;\n' : ''}@group(0) @binding(${term === 'ab' ? 2 : 1}) var<storage, read_write> PART: array<f32>;
+@group(0) @binding(${term === 'ab' ? 3 : 2}) var<uniform> P: Params;
+var<workgroup> acc: array<f32, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let lane = li / ${block}u;
+  let c = wg.x * ${block}u + li % ${block}u;
+  let t0 = wg.y * P.chunk;
+  let t1 = min(t0 + P.chunk, P.total);
+  var s = 0.0;
+  if (c < P.cols) {
+    for (var t = t0 + lane; t < t1; t = t + ${lanes}u) {
+      let at = (t / P.inner) * P.outerStride + c * P.colStride + t % P.inner;
+      s = s + ${TERMS[term]};
+    }
+  }
+  acc[li] = s;
+  workgroupBarrier();
+  for (var h = ${lanes / 2}u; h > 0u; h = h >> 1u) {
+    if (lane < h) { acc[li] = acc[li] + acc[li + h * ${block}u]; }
+    workgroupBarrier();
+  }
+  if (lane == 0u && c < P.cols) { PART[P.pOff + wg.y * P.cols + c] = acc[li]; }
+}
+`;
+}
+
+function finishShader(finish: ColumnFinish): string {
+  return kernel1d(
+    'struct Params { total: u32, chunks: u32, pOff: u32, oOff: u32, rowStride: u32, _a: u32, _b: u32, _c: u32, }',
+    [
+      ['PART', 'read'],
+      ['OUT', 'read_write'],
+    ],
+    `  var s = 0.0;
+  for (var k = 0u; k < P.chunks; k = k + 1u) { s = s + PART[P.pOff + k * P.total + i]; }
+  OUT[P.oOff + i] = ${finish === 'add' ? 'OUT[P.oOff + i] + s' : 'sqrt(s)'};
+`,
+  );
+}
+
+/**
+ * The two dispatches of `out[c] (+)= Σ_t term(a, b)[c, t]` over `layout` (see the file's comment);
+ * `b` for the `ab` term. `key` names the caller in the pipeline keys (`<key>:partial`, `<key>:finish`),
+ * so a profile says whose sum it is.
+ */
+export function columnSum(ctx: GpuContext, key: string, layout: ColumnLayout, term: ColumnTerm, finish: ColumnFinish, a: GpuTensor, out: GpuTensor, b?: GpuTensor): GpuDispatch[] {
+  const { cols, total, inner, outerStride, colStride } = layout;
+  // Neighbouring outputs side by side where they are neighbours in memory, else a workgroup's lanes along t.
+  const block = inner === 1 && colStride === 1 ? 64 : 1;
+  const lanes = WORKGROUP / block;
+  const chunks = Math.max(1, Math.min(MAX_CHUNKS, Math.ceil(total / (lanes * PER_LANE))));
+  const chunk = Math.ceil(total / chunks);
+  const partials = ctx.createTensor(chunks * cols, `${key} partials`);
+  const sources = term === 'ab' ? [a.buffer, b!.buffer] : [a.buffer];
+  const first = bindDispatch(
+    ctx,
+    `${key}:partial:${term}:${block}`,
+    () => partialShader(term, block),
+    [...sources, partials.buffer],
+    words([cols, total, inner, outerStride, colStride, chunk, a.offset, b?.offset ?? 0, partials.offset]),
+    [Math.ceil(cols / block), chunks, 1],
+  );
+  const g = grid1d(ctx, cols);
+  const second = bindDispatch(ctx, `${key}:finish:${finish}`, () => finishShader(finish), [partials.buffer, out.buffer], words([cols, chunks, partials.offset, out.offset, g.rowStride]), g.workgroups);
+  return [first, second];
+}
+
+/** The layout of the rows of a `[rows, cols]` matrix, summed per column. */
+export function rowsOf(rows: number, cols: number): ColumnLayout {
+  return { cols, total: rows, inner: 1, outerStride: cols, colStride: 1 };
+}
+
+/** The layout of an `[n, channels, plane]` tensor, summed per channel over its samples and pixels. */
+export function channelsOf(n: number, channels: number, plane: number): ColumnLayout {
+  return { cols: channels, total: n * plane, inner: plane, outerStride: channels * plane, colStride: plane };
+}
