@@ -135,8 +135,8 @@ function zipOf(members: readonly Member[]): Uint8Array {
 }
 
 const MIB_64 = 64 * 2 ** 20;
-/** A 64 MiB storage of zeros, deflated; its central directory declares `size`. */
-const zeros64MiB = (name: string, size = MIB_64): Member => ({ name, deflated: deflateRepeat([], [0], MIB_64), size });
+/** A storage of `bytes` zeros, deflated; its central directory declares `declared`. */
+const zeros = (name: string, bytes: number, declared = bytes): Member => ({ name, deflated: deflateRepeat([], [0], bytes), size: declared });
 /** A state dict's zip: `pkl` stored, then `storages`. */
 const stateZip = (pkl: readonly number[] | Uint8Array, ...storages: Member[]) => zipOf([{ name: 'archive/data.pkl', data: Uint8Array.from(pkl) }, ...storages]);
 
@@ -155,7 +155,7 @@ function refusal(f: () => unknown): { code?: string; message: string; ms: number
 describe('weights files that would take gigabytes', () => {
   it('64 views of one deflated 64 MiB storage (a file of a few hundred KB) are counted at 4 GiB and refused before any storage is inflated', () => {
     const views = Array.from({ length: 64 }, (_, i) => ({ name: `w${i}`, key: '0', numel: 2 ** 24, size: [2 ** 24], stride: [1] }));
-    const file = stateZip(statePickle(views), zeros64MiB('archive/data/0'));
+    const file = stateZip(statePickle(views), zeros('archive/data/0', MIB_64));
     expect(file.length).toBeLessThan(500_000);
     const all = refusal(() => readWeightsFile(file, 'views.pt'));
     expect(all).toMatchObject({ code: 'E_WEIGHTS_FILE', message: expect.stringContaining('its tensors hold 4.0 GiB of values, past the 2 GiB Netwright reads') });
@@ -215,7 +215,7 @@ describe('weights files that would take gigabytes', () => {
 
 describe('a zip that lies about itself', () => {
   it('a member that inflates past the size its central directory declares (64 MiB said to be 1,000 bytes) is refused at 1,000 bytes', () => {
-    const file = stateZip(statePickle([{ name: 'w', key: '0', numel: 10, size: [10], stride: [1] }]), zeros64MiB('archive/data/0', 1000));
+    const file = stateZip(statePickle([{ name: 'w', key: '0', numel: 10, size: [10], stride: [1] }]), zeros('archive/data/0', MIB_64, 1000));
     const r = refusal(() => readWeightsFile(file, 'lying.pt'));
     expect(r).toMatchObject({ code: 'E_WEIGHTS_FILE', message: expect.stringContaining('"archive/data/0" inflates past the 1000 bytes its central directory declares') });
     expect(r.ms).toBeLessThan(500);
@@ -367,14 +367,14 @@ describe('formats told apart', () => {
 
 describe('loadWeightsAsync (the engine\'s model.loadWeights)', () => {
   it('gives the event loop turns while it reads, and stops at a cancel', async () => {
-    // The design's four tensors are views of one deflated 64 MiB storage (a ~70 KB file): inflating it takes a while.
+    // The design's four tensors are views of one deflated 16 MiB storage: inflating it takes a while.
     const views = [
-      { name: 'fc1.weight', key: '0', numel: 2 ** 24, size: [16, 4], stride: [4, 1] },
-      { name: 'fc1.bias', key: '0', numel: 2 ** 24, size: [16], stride: [1] },
-      { name: 'fc2.weight', key: '0', numel: 2 ** 24, size: [3, 16], stride: [16, 1] },
-      { name: 'fc2.bias', key: '0', numel: 2 ** 24, size: [3], stride: [1] },
+      { name: 'fc1.weight', key: '0', numel: 2 ** 22, size: [16, 4], stride: [4, 1] },
+      { name: 'fc1.bias', key: '0', numel: 2 ** 22, size: [16], stride: [1] },
+      { name: 'fc2.weight', key: '0', numel: 2 ** 22, size: [3, 16], stride: [16, 1] },
+      { name: 'fc2.bias', key: '0', numel: 2 ** 22, size: [3], stride: [1] },
     ];
-    const file = stateZip(statePickle(views), zeros64MiB('archive/data/0'));
+    const file = stateZip(statePickle(views), zeros('archive/data/0', 16 * 2 ** 20));
     let turns = 0;
     const timer = setInterval(() => turns++, 0);
     try {
@@ -398,9 +398,9 @@ describe('model.loadWeights in the engine', () => {
       const views = ['fc1.weight:16,4', 'fc1.bias:16', 'fc2.weight:3,16', 'fc2.bias:3'].map((v) => {
         const [name, dims] = v.split(':');
         const size = dims.split(',').map(Number);
-        return { name, key: '0', numel: 2 ** 24, size, stride: size.length === 2 ? [size[1], 1] : [1] };
+        return { name, key: '0', numel: 2 ** 22, size, stride: size.length === 2 ? [size[1], 1] : [1] };
       });
-      const data = stateZip(statePickle(views), zeros64MiB('archive/data/0'));
+      const data = stateZip(statePickle(views), zeros('archive/data/0', 16 * 2 ** 20));
       const t0 = performance.now();
       let loadedAt = 0;
       const load = client.request('model.loadWeights', { graph: iris, name: 'slow.pt', data }).then((info) => ((loadedAt = performance.now() - t0), info));
