@@ -5,6 +5,7 @@ import { Dialogs, RecoveryOffer } from './components/Dialogs';
 import { FilesContext } from './components/files-context';
 import { Inspector } from './components/Inspector';
 import { NoticeView } from './components/NoticeView';
+import { EngineTaken } from './components/EngineTaken';
 import { Palette } from './components/Palette';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
@@ -127,6 +128,7 @@ function Workspace({ files }: { files: ProjectFiles }) {
         {showInspector ? <Inspector /> : <PanelRail side="right" label="Inspector" testId="inspector-rail" onOpen={() => w.panels.getState().set({ inspectorOpen: true, focus: false })} />}
       </main>
       <StatusBar />
+      <EngineTaken />
       <Dialogs />
       {recovery ? (
         <RecoveryOffer

@@ -96,12 +96,18 @@ export function StatusBar() {
   const info = useEngine((s) => s.info);
   const detail = useEngine((s) => s.detail);
   const restarts = useEngine((s) => s.restarts);
+  const taken = useEngine((s) => s.taken);
   return (
     <footer className="status-bar" role="status" aria-live="polite">
       <span className="status-item" data-testid="engine-status" data-state={state} title={detail ?? ''}>
         <span className={`status-dot status-dot--${state}`} aria-hidden="true" />
         {LABEL[state]}
         {detail && state !== 'ready' ? <span className="status-detail"> — {detail}</span> : null}
+        {taken ? (
+          <button type="button" className="status-action" data-testid="engine-use-here-status" onClick={() => w.engine.getState().useHere()}>
+            Use it here
+          </button>
+        ) : null}
         {state === 'failed' ? (
           <button type="button" className="status-action" data-testid="engine-restart" onClick={() => w.engine.getState().restart()}>
             Restart engine

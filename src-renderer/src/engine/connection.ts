@@ -15,7 +15,8 @@ import { portChannel } from './port-channel';
 export interface ConnectionSink {
   /** A fresh channel to a (re)started engine; the previous one is closed. */
   onChannel(channel: Channel): void;
-  onStatus(event: HostEvent | { kind: 'host'; type: 'engine-status'; state: 'disconnected'; restarts: number; detail: string }): void;
+  /** `taken`: another tab of the same host connected and took the engine (web mode); `takeEngineHere` takes it back. */
+  onStatus(event: HostEvent | { kind: 'host'; type: 'engine-status'; state: 'disconnected'; restarts: number; detail: string; taken?: true }): void;
   log(message: string): void;
 }
 
@@ -27,6 +28,18 @@ declare global {
 
 /** How to ask the current host to start the engine afresh (set by whichever host is connected). */
 let restartCommand: (() => void) | undefined;
+
+/** How to connect again after another tab took the engine (web mode), which takes it back from that tab. */
+let takeBackCommand: (() => void) | undefined;
+
+/** Connect this tab to the engine again, taking it from the tab that took it; false when the engine was not taken. */
+export function takeEngineHere(): boolean {
+  const take = takeBackCommand;
+  if (!take) return false;
+  takeBackCommand = undefined;
+  take();
+  return true;
+}
 
 /** Ask the host to restart the engine (after it gave up on a crash loop); false when no host is connected. */
 export function restartEngine(): boolean {
@@ -125,9 +138,15 @@ function connectWeb(token: string, sink: ConnectionSink): () => void {
     socket.onclose = (e) => {
       closeLogical();
       if (disposed) return;
-      const detail = e.code === 4001 ? e.reason : 'Lost the connection to the Netwright host. Reconnecting…';
-      sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts, detail });
-      if (e.code !== 4001) retry = setTimeout(open, 1000);
+      // 4001: another tab took the engine (the host drives one tab at a time). Not retried by itself, which would take it
+      // back from the tab the user is in; "Use it here" (takeEngineHere) does, when the user asks.
+      if (e.code === 4001) {
+        takeBackCommand = open;
+        sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts, detail: e.reason || 'Netwright was opened in another tab.', taken: true });
+        return;
+      }
+      sink.onStatus({ kind: 'host', type: 'engine-status', state: 'disconnected', restarts, detail: 'Lost the connection to the Netwright host. Reconnecting…' });
+      retry = setTimeout(open, 1000);
     };
   };
   open();

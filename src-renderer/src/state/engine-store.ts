@@ -1,6 +1,6 @@
 import { createStore } from 'zustand';
 import { ErrorCodes, PROTOCOL_VERSION, RpcClient, RpcError, type EngineInfo, type EngineMethod, type EngineState, type ParamsOf, type ResultOf } from '../../../src-engine/protocol';
-import { connectToHost, restartEngine, type ConnectionSink } from '../engine/connection';
+import { connectToHost, restartEngine, takeEngineHere, type ConnectionSink } from '../engine/connection';
 
 /** The engine as the renderer sees it: the host's `EngineState`, before the first report (`connecting`) or after the channel closed (`disconnected`). */
 export type ConnectionState = 'connecting' | EngineState | 'disconnected';
@@ -11,6 +11,8 @@ export interface EngineStore {
   restarts: number;
   detail: string | undefined;
   client: RpcClient | undefined;
+  /** Another tab took the engine (web mode: the host drives one tab at a time): this one has none until `useHere`. */
+  taken: boolean;
   /**
    * The requests that were in flight when the engine crashed (by `requestKey`), with the crash's
    * detail: `requestUnlessCrashed` does not send them again by itself.
@@ -20,6 +22,8 @@ export interface EngineStore {
   connect(): () => void;
   /** Ask the host to start the engine afresh (offered once it has given up after repeated crashes). */
   restart(): void;
+  /** "Use it here": connect this tab again, taking the engine back from the tab that took it. */
+  useHere(): void;
   /** A status from the host (what `connect` is told); a crash notes the requests it took down. */
   status: ConnectionSink['onStatus'];
   /**
@@ -51,9 +55,13 @@ export const createEngineStore = () =>
     restarts: 0,
     detail: undefined,
     client: undefined,
+    taken: false,
     crashedOn: new Map(),
     restart() {
       if (restartEngine()) set({ state: 'restarting', detail: undefined });
+    },
+    useHere() {
+      if (takeEngineHere()) set({ state: 'connecting', detail: undefined, taken: false });
     },
     status(event) {
       // `ready` is confirmed by the hello handshake (connect), not by the host alone.
@@ -67,7 +75,7 @@ export const createEngineStore = () =>
         set({ crashedOn });
       }
       client?.dispose();
-      set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info });
+      set({ state: event.state, restarts: event.restarts, detail: event.detail, client: undefined, info: event.state === 'failed' ? undefined : get().info, taken: 'taken' in event && event.taken === true });
     },
     requestUnlessCrashed(client, method, params) {
       const detail = get().crashedOn.get(requestKey(method, params));

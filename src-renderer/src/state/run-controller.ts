@@ -335,7 +335,11 @@ export class RunController {
         bound = c;
         unbind = c ? this.bind(c) : undefined;
         const s = this.run.getState();
-        if (!c && isLive(s.phase)) this.run.setState({ phase: 'failed', error: { code: 'E_ENGINE_GONE', message: 'The engine stopped; the run ended with it.' } });
+        if (!c && isLive(s.phase)) {
+          // Another tab took the engine: the run goes on there (and is attached to again on "Use it here").
+          const error = this.engine.getState().taken ? { code: 'E_ENGINE_TAKEN', message: 'Netwright was opened in another tab, which now has the engine: the run goes on there. "Use it here" follows it here again.' } : { code: 'E_ENGINE_GONE', message: 'The engine stopped; the run ended with it.' };
+          this.run.setState({ phase: 'failed', error });
+        }
       }
       if (c && ready && attached !== c) {
         attached = c;
