@@ -5,10 +5,12 @@ import { metricsBySplit } from '../core/metrics/by-split';
 import { mib } from '../core/data/types';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describeIssues, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema } from '../protocol';
+import { describeIssues, ProbeSamples, RUN_NAME_MAX, RUN_PROJECT_MAX, RunMetaSchema, StoredFrame, type StartInfo } from '../protocol';
 import { openRegularFile, readRegularFile, RegularFileError, type RegularFile } from './regular-file';
 import { frameRecord, readRecords } from '../app/runs/records';
-import { fileVersionEvent, hparamsEndEvent, hparamsStartEvent, recordScalars, scalarEvents, splitScalars, tfEventsFileName } from '../app/runs/tf-events';
+import { PNG } from 'pngjs';
+import { fileVersionEvent, frameEvent, graphEvent, hparamsEndEvent, hparamsStartEvent, imagesEvent, recordScalars, scalarEvents, splitScalars, TF_IMAGE_EVERY_S, tfEventsFileName, type PngEncoder } from '../app/runs/tf-events';
+import { frameImages, type TfImage } from '../app/runs/tf-images';
 import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKind, type RunSink } from '../app/runs/recorder';
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON, type TensorRef } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
@@ -113,7 +115,7 @@ export class RunStore {
       rmSync(filling, { recursive: true, force: true });
       throw e;
     }
-    return new RunWriter(folder, meta, this.options.flushMs ?? 250);
+    return new RunWriter(folder, meta, init.graph, this.options.flushMs ?? 250);
   }
 
   /** Every stored run's meta, newest first. Runs whose writer is gone are marked `crashed`. */
@@ -407,20 +409,40 @@ class AppendFile {
   }
 }
 
+/** RGBA as an 8-bit RGB or grey PNG (pngjs), for the images of a run's TensorBoard file. */
+const encodePng: PngEncoder = (rgba, width, height, grey) => {
+  const png = new PNG({ width, height });
+  if (!grey) {
+    png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+    return PNG.sync.write(png, { colorType: 2 });
+  }
+  const g = Buffer.alloc(width * height);
+  for (let i = 0; i < g.length; i++) g[i] = rgba[i * 4];
+  png.data = g;
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+};
+
 /**
- * Appends one run's records to `log.nwr`, and its scalars and hyperparameters to an
- * `events.out.tfevents.*` file beside it for TensorBoard (app/runs/tf-events.ts); buffered, both
- * written at least every `flushMs`.
+ * Appends one run's records to `log.nwr`, and the run as TensorBoard reads it to an
+ * `events.out.tfevents.*` file beside it (app/runs/tf-events.ts: its scalars, hyperparameters, the
+ * design as a graph, and each probe frame's histograms, gradient norms and sample images);
+ * buffered, both written at least every `flushMs`.
  */
 export class RunWriter implements RunSink {
   private readonly log: AppendFile;
   private readonly events: AppendFile;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly enc = new TextEncoder();
+  /** The run's probe samples (its `start` event's), which the frames' sample images show. */
+  private probeSamples: StartInfo['probeSamples'] | undefined;
+  /** When sample images were last written (ms since 1970), and the latest frame's not written since (written when the run ends). */
+  private imagesAt = -Infinity;
+  private pendingImages: { step: number; images: TfImage[] } | null = null;
 
   constructor(
     readonly folder: string,
     private meta: RunMeta,
+    graph: GraphIR,
     private readonly flushMs: number,
   ) {
     this.log = new AppendFile(join(folder, 'log.nwr'));
@@ -428,6 +450,7 @@ export class RunWriter implements RunSink {
     this.events = new AppendFile(join(folder, tfEventsFileName(now, hostname(), process.pid)));
     this.events.push(fileVersionEvent(now.getTime() / 1000));
     this.events.push(hparamsStartEvent(meta.settings, now.getTime() / 1000));
+    this.events.push(graphEvent(graph, now.getTime() / 1000));
     this.events.flush();
   }
 
@@ -438,8 +461,37 @@ export class RunWriter implements RunSink {
   append(record: RunRecord): void {
     if (!this.log.open) return;
     this.log.push(frameRecord(this.enc.encode(JSON.stringify(record, recordReplacer))));
-    for (const e of scalarEvents(recordScalars(record), Date.now() / 1000)) this.events.push(e);
+    const wall = Date.now() / 1000;
+    if (record.kind === 'frame') this.frameEvents(record.frame, record.step, wall);
+    else if (record.kind === 'event' && record.event === 'start') {
+      const probe = ProbeSamples.safeParse((record.data as { probeSamples?: unknown } | null)?.probeSamples);
+      if (probe.success) this.probeSamples ??= probe.data;
+    }
+    else for (const e of scalarEvents(recordScalars(record), wall)) this.events.push(e);
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /**
+   * A probe frame's histograms and gradient norms, and its sample images every TF_IMAGE_EVERY_S
+   * (composed now: the frame's arrays may be handed to the client after this). A frame that is no
+   * probe frame (a record of another version) adds nothing: the TensorBoard file must not stop the log.
+   */
+  private frameEvents(frame: unknown, step: number, wall: number): void {
+    const parsed = StoredFrame.safeParse(frame);
+    if (!parsed.success) return;
+    const e = frameEvent({ layers: parsed.data.layers, params: parsed.data.params, step }, wall);
+    if (e) this.events.push(e);
+    const images = frameImages(parsed.data, this.probeSamples);
+    this.pendingImages = images.length ? { step, images } : null;
+    if (this.pendingImages && wall * 1000 - this.imagesAt >= TF_IMAGE_EVERY_S * 1000) this.writeImages(wall);
+  }
+
+  private writeImages(wall: number): void {
+    if (!this.pendingImages) return;
+    const e = imagesEvent(this.pendingImages.images, this.pendingImages.step, wall, encodePng);
+    if (e) this.events.push(e);
+    this.imagesAt = wall * 1000;
+    this.pendingImages = null;
   }
 
   /** Write what is buffered (one write call per file). */
@@ -479,6 +531,7 @@ export class RunWriter implements RunSink {
   finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): RunMeta {
     if (this.events.open) {
       const wall = Date.now() / 1000;
+      this.writeImages(wall);
       const test = summary?.metrics.test;
       if (test) for (const e of scalarEvents(splitScalars({ test }, summary.steps), wall)) this.events.push(e);
       this.events.push(hparamsEndEvent(status, wall));

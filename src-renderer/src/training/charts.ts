@@ -374,32 +374,8 @@ export function toGrid(b: DecisionBoundary, x: number, y: number, size: readonly
   return [((x - b.x[0]) / (b.x[1] - b.x[0])) * size[0], ((b.y[1] - y) / (b.y[1] - b.y[0])) * size[1]];
 }
 
-/** Grey-scale RGBA of an image tensor row (`[C, H, W]` with C = 1 or 3, or `[H, W]`), scaled from [lo, hi] to [0, 255]. */
-export function imagePixels(values: ArrayLike<number>, shape: readonly number[], range?: readonly [number, number]): { width: number; height: number; data: Uint8ClampedArray } | undefined {
-  const dims = shape.length === 3 ? shape : shape.length === 2 ? [1, ...shape] : undefined;
-  if (!dims) return undefined;
-  const [c, h, w] = dims;
-  if ((c !== 1 && c !== 3) || c * h * w !== values.length) return undefined;
-  let lo = range?.[0];
-  let hi = range?.[1];
-  if (lo === undefined || hi === undefined) {
-    lo = Infinity;
-    hi = -Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (!Number.isFinite(v)) continue;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-  }
-  const span = hi > lo ? hi - lo : 1;
-  const data = new Uint8ClampedArray(w * h * 4);
-  for (let i = 0; i < w * h; i++) {
-    for (let k = 0; k < 3; k++) data[i * 4 + k] = ((values[(c === 3 ? k : 0) * h * w + i] - lo) / span) * 255;
-    data[i * 4 + 3] = 255;
-  }
-  return { width: w, height: h, data };
-}
+/** An image tensor row's RGBA (shared with the engine, which writes the same pixels to a run's TensorBoard file). */
+export { imagePixels } from '../../../src-engine/facade';
 
 /** The colour of each class of a mask, from class 1 (class 0, the background, is left unpainted). */
 export const MASK_PALETTE: readonly (readonly [number, number, number])[] = [
