@@ -41,7 +41,7 @@ interface Catalog {
 }
 
 // A field added to a declaration fails to compile here until it is printed.
-const OPTIMIZER_FIELDS: Record<keyof OptimizerDeclaration, true> = { kind: true, label: true, doc: true, params: true, fit: true, knownGoodLr: true };
+const OPTIMIZER_FIELDS: Record<keyof OptimizerDeclaration, true> = { kind: true, label: true, doc: true, params: true, fit: true, knownGoodLr: true, state: true };
 const SCHEDULE_FIELDS: Record<keyof ScheduleDeclaration, true> = { kind: true, label: true, doc: true, params: true, fit: true, perStep: true };
 
 export const CATALOGS: readonly Catalog[] = [

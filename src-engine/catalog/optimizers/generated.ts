@@ -16,6 +16,7 @@ export const DECLARED = [
       amsgrad: { kind: 'bool', default: false, doc: 'Use the maximum of past squared-gradient means (AMSGrad).' },
     },
     knownGoodLr: 0.001,
+    state: [{ name: 'expAvg' }, { name: 'expAvgSq' }, { name: 'maxExpAvgSq', when: 'amsgrad' }],
   }),
   declareOptimizer({
     kind: 'adamw',
@@ -28,6 +29,7 @@ export const DECLARED = [
       weightDecay: { kind: 'float', default: 0.01, doc: 'Decoupled weight decay (weights only).', min: 0 },
     },
     knownGoodLr: 0.001,
+    state: [{ name: 'expAvg' }, { name: 'expAvgSq' }],
   }),
   declareOptimizer({
     kind: 'sgd',
@@ -40,6 +42,7 @@ export const DECLARED = [
       weightDecay: { kind: 'float', default: 0, doc: 'L2 penalty added to the gradient (weights only).', min: 0 },
     },
     knownGoodLr: 0.1,
+    state: [{ name: 'momentumBuffer', when: 'momentum' }],
   }),
   declareOptimizer({
     kind: 'rmsprop',
@@ -53,6 +56,7 @@ export const DECLARED = [
       weightDecay: { kind: 'float', default: 0, doc: 'L2 penalty added to the gradient (weights only).', min: 0 },
     },
     knownGoodLr: 0.01,
+    state: [{ name: 'squareAvg' }, { name: 'gradAvg', when: 'centered' }, { name: 'momentumBuffer', when: 'momentum' }],
   }),
   declareOptimizer({
     kind: 'adagrad',
@@ -64,5 +68,6 @@ export const DECLARED = [
       weightDecay: { kind: 'float', default: 0, doc: 'L2 penalty added to the gradient (weights only).', min: 0 },
     },
     knownGoodLr: 0.01,
+    state: [{ name: 'sum' }],
   }),
 ] as const;

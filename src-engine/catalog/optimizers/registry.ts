@@ -1,6 +1,6 @@
 import type { SettingsOf } from '../settings';
 import { DECLARED } from './generated';
-import type { OptimizerDeclaration } from './types';
+import { stateSlots, type OptimizerDeclaration } from './types';
 
 // The optimizers' declarations (`DECLARED`, in the order the app lists them) are printed into
 // ./generated.ts from their files: adding an optimizer = one file, core/optim/<kind>.ts (its
@@ -34,4 +34,11 @@ export const DEFAULT_OPTIMIZER: OptimizerConfig = { kind: DECLARED[0].kind, lr: 
 export function suggestLr(kind: string, lr: number): number {
   const good = OPTIMIZERS.find((o) => o.kind === kind)?.knownGoodLr ?? 1e-3;
   return Number(Math.min(lr / 10, good).toPrecision(3));
+}
+
+/** Buffers the optimizer of `config` keeps per parameter, each the parameter's size (memory estimates). @throws for a kind no file declares. */
+export function optimizerSlots(config: { kind: string }): number {
+  const d = OPTIMIZERS.find((o) => o.kind === config.kind);
+  if (!d) throw new Error(unknownOptimizerMessage(config.kind));
+  return stateSlots(d, config).length;
 }

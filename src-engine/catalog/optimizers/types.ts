@@ -4,6 +4,24 @@ import type { SettingKind, SettingParams } from '../settings';
 export interface OptimizerDeclaration<K extends string = string, P extends SettingParams = SettingParams> extends SettingKind<K, P> {
   /** A rate known to train the usual small networks: the ceiling of what a divergence hint suggests. */
   knownGoodLr: number;
+  /**
+   * The buffers it keeps per parameter, each the parameter's size, by the name its saved state
+   * gives them; `when` names a setting that must be on (true, or not 0) for the buffer to be kept.
+   * Data, so the memory estimate reads it without the updates (`stateSlots`).
+   */
+  state: readonly OptimizerStateSlot[];
+}
+
+/** One buffer an optimizer keeps per parameter (see `OptimizerDeclaration.state`). */
+export interface OptimizerStateSlot {
+  name: string;
+  when?: string;
+}
+
+/** The names of the buffers an optimizer declared as `d` keeps with `settings`, in order. */
+export function stateSlots(d: Pick<OptimizerDeclaration, 'state'>, settings: object): string[] {
+  const on = (when: string) => Boolean((settings as Record<string, unknown>)[when]);
+  return d.state.filter((s) => s.when === undefined || on(s.when)).map((s) => s.name);
 }
 
 /**

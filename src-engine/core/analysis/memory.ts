@@ -1,7 +1,7 @@
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { getOp } from '../ops/registry';
 import { lossNodesOf, nodesNeedingGradients } from '../autodiff/gradients';
-import { optimizerSlots } from '../optim/registry';
+import { optimizerSlots } from '../../catalog/optimizers/registry';
 import type { Diagnostic } from '../../base/ir/diagnostics';
 import { inferShapes } from './infer';
 

@@ -1,7 +1,6 @@
 import type { GraphIR, NodeIR } from '../../base/ir/types';
 import { trainingLossNodes } from '../../base/ir/training';
 import { getOp } from '../ops/registry';
-import { referenceKernel } from '../ops/kernels/registry';
 
 /**
  * Which nodes a training backward gives a gradient: those that train parameters (`trains`: some,
@@ -22,7 +21,9 @@ export function nodesNeedingGradients(order: readonly NodeIR[], losses: readonly
       requires.add(node.id);
       continue;
     }
-    if (!def || def.differentiable === false || !referenceKernel(def).backward) continue;
+    // A differentiable op's kernel has a backward (reference-kernels.test.ts): the op's trait says
+    // it without reaching for its kernel, so the renderer's memory estimate bundles no kernel.
+    if (!def || def.differentiable === false) continue;
     if (trains(node) || node.inputs.some((i) => requires.has(i))) requires.add(node.id);
   }
   const reaches = new Set<string>();

@@ -16,6 +16,7 @@ const declared = declareOptimizer({
     weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
   },
   knownGoodLr: 1e-2,
+  state: [{ name: 'sum' }],
 });
 
 /** Adagrad hyperparameters, resolved (PyTorch `torch.optim.Adagrad` defaults). */
@@ -88,7 +89,6 @@ function adagradGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adagrad = defineOptimizer({
   ...declared,
-  slots: () => ['sum'],
   create: (params, s) => new Adagrad(params, s),
   gpu: adagradGpu,
   pytorch: "torch.optim.Adagrad(groups, lr=lr, lr_decay=o.get('lrDecay', 0), eps=o.get('eps', 1e-10))",

@@ -20,6 +20,7 @@ const declared = declareOptimizer({
   doc: 'Adaptive per-weight steps from running means of the gradient and its square; a robust default.',
   params: { ...ADAM_BETAS, weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0), amsgrad: bool(false, 'Use the maximum of past squared-gradient means (AMSGrad).') },
   knownGoodLr: 1e-3,
+  state: [{ name: 'expAvg' }, { name: 'expAvgSq' }, { name: 'maxExpAvgSq', when: 'amsgrad' }],
 });
 
 /** Adam/AdamW hyperparameters, resolved: the ones a backend's fused update takes. */
@@ -190,7 +191,6 @@ export function adamGpu(s: { beta1?: number; beta2?: number; eps?: number; weigh
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adam = defineOptimizer({
   ...declared,
-  slots: (s) => (s.amsgrad ? ['expAvg', 'expAvgSq', 'maxExpAvgSq'] : ['expAvg', 'expAvgSq']),
   create: (params, s, backend) => new Adam(params, s, false, backend),
   gpu: (s) => adamGpu(s, false),
   pytorch: "torch.optim.Adam(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8), amsgrad=o.get('amsgrad', False))",

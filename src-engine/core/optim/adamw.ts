@@ -10,12 +10,12 @@ const declared = declareOptimizer({
   doc: 'Adam with decoupled weight decay, as most transformers are trained.',
   params: { ...ADAM_BETAS, weightDecay: float(0.01, 'Decoupled weight decay (weights only).', 0) },
   knownGoodLr: 1e-3,
+  state: [{ name: 'expAvg' }, { name: 'expAvgSq' }],
 });
 
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const adamw = defineOptimizer({
   ...declared,
-  slots: () => ['expAvg', 'expAvgSq'],
   create: (params, s, backend) => new Adam(params, s, true, backend),
   gpu: (s) => adamGpu(s, true),
   pytorch: "torch.optim.AdamW(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8))",

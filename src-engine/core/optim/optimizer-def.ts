@@ -1,5 +1,5 @@
 import type { OptimizerConfig } from '../../base/ir/types';
-import type { OptimizerDeclaration } from '../../catalog/optimizers/types';
+import { stateSlots, type OptimizerDeclaration } from '../../catalog/optimizers/types';
 import type { Backend } from '../backend/types';
 import type { OptimParam, Optimizer } from './types';
 
@@ -13,7 +13,7 @@ export type OptimizerSettings<K extends OptimizerConfig['kind']> = Extract<Optim
  * builds it. Shaped like `defineOp`.
  */
 export interface OptimizerDefinition<K extends OptimizerConfig['kind'] = OptimizerConfig['kind']> extends OptimizerDeclaration<K> {
-  /** The buffers it keeps per parameter, each the parameter's size, by name (as its saved state names them). */
+  /** The buffers it keeps per parameter with `settings` (its declaration's `state`, read by `stateSlots`). */
   slots(settings: OptimizerSettings<K>): string[];
   /** The optimizer over `params`; `backend`, when it has a fused update, may run it. */
   create(params: readonly OptimParam[], settings: OptimizerSettings<K>, backend?: Backend): Optimizer;
@@ -64,8 +64,8 @@ export interface GpuUpdateArgs {
 }
 
 /** Declare an optimizer (identity, for the types). */
-export function defineOptimizer<K extends OptimizerConfig['kind']>(def: OptimizerDefinition<K>): OptimizerDefinition<K> {
-  return def;
+export function defineOptimizer<K extends OptimizerConfig['kind']>(def: Omit<OptimizerDefinition<K>, 'slots'>): OptimizerDefinition<K> {
+  return { ...def, slots: (settings) => stateSlots(def, settings) };
 }
 
 /** Any one optimizer's declaration (what the registry lists). */

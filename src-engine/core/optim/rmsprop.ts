@@ -18,6 +18,7 @@ const declared = declareOptimizer({
     weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
   },
   knownGoodLr: 1e-2,
+  state: [{ name: 'squareAvg' }, { name: 'gradAvg', when: 'centered' }, { name: 'momentumBuffer', when: 'momentum' }],
 });
 
 /** RMSprop hyperparameters, resolved (PyTorch `torch.optim.RMSprop` defaults). */
@@ -155,7 +156,6 @@ function rmspropGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const rmsprop = defineOptimizer({
   ...declared,
-  slots: (s) => ['squareAvg', ...(s.centered ? ['gradAvg'] : []), ...((s.momentum ?? 0) > 0 ? ['momentumBuffer'] : [])],
   create: (params, s) => new Rmsprop(params, s),
   gpu: rmspropGpu,
   pytorch: "torch.optim.RMSprop(groups, lr=lr, alpha=o.get('alpha', 0.99), eps=o.get('eps', 1e-8), momentum=o.get('momentum', 0), centered=o.get('centered', False))",

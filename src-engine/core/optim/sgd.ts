@@ -18,6 +18,7 @@ const declared = declareOptimizer({
     weightDecay: float(0, 'L2 penalty added to the gradient (weights only).', 0),
   },
   knownGoodLr: 0.1,
+  state: [{ name: 'momentumBuffer', when: 'momentum' }],
 });
 
 /** SGD hyperparameters, resolved (PyTorch `torch.optim.SGD` defaults). */
@@ -150,7 +151,6 @@ function sgdGpu(s: OptimizerSettings<typeof declared.kind>): GpuUpdate {
 /** The declaration the registry lists (`optimizer-kinds.ts`). */
 export const sgd = defineOptimizer({
   ...declared,
-  slots: (s) => ((s.momentum ?? 0) !== 0 ? ['momentumBuffer'] : []),
   create: (params, s) => new Sgd(params, s),
   gpu: sgdGpu,
   pytorch: "torch.optim.SGD(groups, lr=lr, momentum=o.get('momentum', 0), dampening=o.get('dampening', 0), nesterov=o.get('nesterov', False))",

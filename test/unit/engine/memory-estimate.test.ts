@@ -18,7 +18,7 @@ import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
 import { prepareData } from '../../../src-engine/core/data';
 import { createOptimizer } from '../../../src-engine/core/optim';
-import { optimizerSlots } from '../../../src-engine/core/optim/registry';
+import { optimizerSlots } from '../../../src-engine/catalog/optimizers/registry';
 import { TrainingLoop } from '../../../src-engine/core/train/loop';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { loadBuiltinDataset } from '../../../src-engine/core/data';
