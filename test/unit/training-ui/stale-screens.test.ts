@@ -11,6 +11,7 @@ import { TEMPLATES } from '../../../src-renderer/src/editor/templates';
 import { datasetLabel, trainingSummary } from '../../../src-renderer/src/editor/training-summary';
 import { createWindowStores, type WindowStores } from '../../../src-renderer/src/state/window-stores';
 import { namesForData } from '../../../src-renderer/src/training/add-data';
+import { withoutZoomSlider } from '../../../src-renderer/src/components/training/Compare';
 import { memoryHost, mlpDoc } from '../editor/fixtures';
 
 let w: WindowStores;
@@ -110,5 +111,15 @@ describe('names that follow the data and the file', () => {
     w.editor.getState().edit({ kind: 'set-name', name: 'Digits, take 2' });
     expect(await files.saveAsName('copy')).toBe(true);
     expect(w.editor.getState().history.present.graph.name).toBe('Digits, take 2');
+  });
+});
+
+describe('an exported Compare chart', () => {
+  it('leaves the zoom slider out of the PNG (it came out clipped at the bottom) and gives its room to the plot; the screen gets it back', () => {
+    const option = { grid: { left: 52, right: 14, top: 24, bottom: 52 }, dataZoom: [{ type: 'inside' }, { type: 'slider', height: 14 }] };
+    expect(withoutZoomSlider({ grid: { top: 42, left: 66 } }, option, true)).toEqual({ grid: { top: 42, left: 66, bottom: 30 }, dataZoom: [{}, { show: false }] });
+    expect(withoutZoomSlider({ grid: { top: 24, left: 52 } }, option, false)).toEqual({ grid: { top: 24, left: 52, bottom: 52 }, dataZoom: [{}, { show: true }] });
+    // A chart without a slider is patched as before.
+    expect(withoutZoomSlider({ grid: { top: 42 } }, { grid: { bottom: 30 } }, true)).toEqual({ grid: { top: 42 } });
   });
 });

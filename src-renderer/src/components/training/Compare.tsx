@@ -153,6 +153,18 @@ function stepMetricPoints(r: StoredRun, metric: string, x: XAxis, smoothing: num
   return lossPoints({ curve: { ...r.curve, loss: column }, epochs: r.epochs }, x, smoothing);
 }
 
+/**
+ * The exported image's patch without the zoom slider (`hidden`), and the chart's own with it back
+ * afterwards: the slider is for the screen, and a PNG showed it clipped at its bottom edge, under the
+ * room the grid keeps for it (which the image gives to the plot).
+ */
+export function withoutZoomSlider(patch: Record<string, unknown>, option: Record<string, unknown>, hidden: boolean): Record<string, unknown> {
+  const zoom = option.dataZoom as { type: string }[] | undefined;
+  if (!zoom?.some((z) => z.type === 'slider')) return patch;
+  const grid = { ...(patch.grid as Record<string, unknown> | undefined), bottom: hidden ? 30 : (option.grid as { bottom?: number }).bottom };
+  return { ...patch, grid, dataZoom: zoom.map((z) => (z.type === 'slider' ? { show: !hidden } : {})) };
+}
+
 /** A chart with its CSV and PNG export (saved through the host, as model exports are). */
 function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { option: Record<string, unknown>; name: string; yName: string; csv: () => string; testId: string } & Record<`data-${string}`, string | number | undefined>) {
   const w = useWindow();
@@ -165,9 +177,9 @@ function ExportableChart({ option, name, yName, csv, testId, ...attrs }: { optio
     if (!c) return;
     // The image stands alone: a legend naming each run and both axes' titles, drawn for it only.
     const { show, hide } = exportedChartPatch(t, option, yName);
-    c.setOption(show);
+    c.setOption(withoutZoomSlider(show, option, true));
     const url = c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: t === DARK ? '#1b1f27' : '#ffffff' });
-    c.setOption(hide);
+    c.setOption(withoutZoomSlider(hide, option, false));
     if (url) void saveViewFile(w, files, `${name}.png`, Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (c) => c.charCodeAt(0)), `${name}.png`);
   };
   return (
