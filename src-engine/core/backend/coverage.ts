@@ -7,6 +7,7 @@
 import { isMapped } from '../ops/export-mapping';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
 import { simdOps } from '../elementwise/simd';
+import { isGraphInput } from '../../base/ir/inputs';
 
 /**
  * The ops the CPU backend (node/cpu, WebAssembly) brings a hand-written kernel of its own for
@@ -140,7 +141,7 @@ export function coverageOf(op: string): OpCoverage | undefined {
   const def = getOp(op)!;
   // NOTE: an Input computes nothing (the trainer writes each batch into its storage) and every
   // format has it as the model's input, so none of the gaps below is one for it.
-  const graphInput = op === 'Input';
+  const graphInput = isGraphInput({ op });
   const c = {
     op,
     reference: true as const,
