@@ -9,8 +9,10 @@ import { imagePixels } from '../../../src-engine/base/image-pixels';
 import type { StoredFrame } from '../../../src-engine/protocol';
 import { loadDataset } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
+import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { setupEngine } from '../session/fixtures';
-import { attrOf, decodeGraphDef, pngHeader, readRunEvents, readTfRecords, type ReadEvent } from './tf-reader';
+import { graphEvent } from '../../../src-engine/app/runs/tf-events';
+import { attrOf, decodeEvent, decodeGraphDef, pngHeader, readRunEvents, readTfRecords, type ReadEvent } from './tf-reader';
 
 /*
  * What a run's TensorBoard file holds besides its scalars (docs/runs.md, "TensorBoard"): each probe
@@ -149,6 +151,44 @@ describe("a run's TensorBoard file holds what the app shows", () => {
     });
     expect(valueAt(events, step, 'weights/fc1.weight')?.histo?.bucket.length).toBe(32);
   }, 120_000);
+
+  it('a CLI run (no probe frames) has the graph and no histogram or image', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-tfevents-cli-'));
+    expect(await trainCli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', '1', '--runs', dir], () => {}, () => {})).toBe(0);
+    const { events } = readRunEvents(join(dir, new RunStore(dir).list()[0].id));
+    const graph = design('iris-mlp.json');
+    const graphDefs = events.filter((e) => e.graphDef);
+    expect(graphDefs.map((e) => e.step)).toEqual([0]);
+    expect(decodeGraphDef(graphDefs[0].graphDef!).map((n) => [n.name, n.op, n.inputs])).toEqual(graph.nodes.map((n) => [n.id, n.op, n.inputs]));
+    expect(events.flatMap((e) => e.values).filter((v) => v.histo || v.image)).toEqual([]);
+  }, 60_000);
+
+  it("a design's groups are the graph's scopes, and a name TensorBoard would misread (`:`, `^`, a lone surrogate) is written with `_`", () => {
+    const graph: GraphIR = {
+      format: 'netwright.graph',
+      version: 3,
+      nodes: [
+        { id: 'x', op: 'Input', attrs: { shape: [4] }, inputs: [] },
+        { id: 'fc:1', op: 'Linear', attrs: { outFeatures: 3, bias: true }, inputs: ['x'], frozen: true },
+        { id: '^act\ud800', op: 'ReLU', attrs: {}, inputs: ['fc:1'] },
+      ],
+      outputs: {},
+      groups: [
+        { id: 'g1', name: 'features', nodes: ['fc:1', '^act\ud800'] },
+        { id: 'g2', name: 'block 1', parent: 'g1', nodes: ['fc:1'] },
+      ],
+    };
+    const { records } = readTfRecords(graphEvent(graph, 1.7e9));
+    const nodes = decodeGraphDef(decodeEvent(records[0]).graphDef!);
+    expect(nodes.map((n) => [n.name, n.inputs])).toEqual([
+      ['x', []],
+      ['features/block_1/fc_1', ['x']],
+      ['features/_act_', ['features/block_1/fc_1']],
+    ]);
+    expect(attrOf(nodes[1].attr.get('frozen'))).toBe(true);
+    expect(attrOf(nodes[1].attr.get('bias'))).toBe(true);
+    expect(attrOf(nodes[1].attr.get('_output_shapes'))).toEqual([[-1, 3]]);
+  });
 
   // TensorBoard's own reader, where this machine has it (it is not a dependency: nothing is installed for this test).
   const python = '/usr/bin/python3';
