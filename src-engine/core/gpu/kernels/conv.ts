@@ -311,7 +311,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 `;
 }
 
-// dB[o] += Σ_{n, oy, ox} dY[n, o, oy, ox]
 // dW[i] += Σ_{s < splits} WS[s·len + i], in split order
 const SUM_SPLITS = kernel1d(
   'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
