@@ -12,6 +12,7 @@ import { RunStore } from '../../../src-engine/node/run-store';
 import { main as trainCli } from '../../../src-engine/node/train-cli';
 import { setupEngine } from '../session/fixtures';
 import { graphEvent } from '../../../src-engine/app/runs/tf-events';
+import { frameImages } from '../../../src-engine/app/runs/tf-images';
 import { attrOf, decodeEvent, decodeGraphDef, pngHeader, readRunEvents, readTfRecords, type ReadEvent } from './tf-reader';
 
 /*
@@ -188,6 +189,17 @@ describe("a run's TensorBoard file holds what the app shows", () => {
     expect(attrOf(nodes[1].attr.get('frozen'))).toBe(true);
     expect(attrOf(nodes[1].attr.get('bias'))).toBe(true);
     expect(attrOf(nodes[1].attr.get('_output_shapes'))).toEqual([[-1, 3]]);
+  });
+
+  it("a GAN's samples are one grid; a table's or text's frames give no image", () => {
+    const gan = { samples: Float32Array.from({ length: 9 * 16 }, (_, i) => (i % 16) / 15), count: 9, shape: [1, 4, 4], dReal: 0.5, dFake: 0.5, diversity: 1, realDiversity: 1, hints: [] };
+    const [grid] = frameImages({ gan }, undefined);
+    expect([grid.tag, grid.width, grid.height, grid.grey]).toEqual(['samples/generated', 2 + 3 * 6, 2 + 3 * 6, true]);
+    // Sample 4 (the middle cell) at its last pixel: 1 → 255, as the app's [0, 1] range draws it.
+    expect(grid.rgba[((2 + 6 + 3) * grid.width + 2 + 6 + 3) * 4]).toBe(255);
+    const table = { shape: [4], inputs: [[1, 2, 3, 4]], targets: [0] };
+    expect(frameImages({ samples: { kind: 'classification', probs: [Float32Array.of(0.2, 0.8)], predicted: [1], targets: [0] } }, table)).toEqual([]);
+    expect(frameImages({ samples: { kind: 'regression', outputs: [Float32Array.of(0.5)], shape: [1] } }, table)).toEqual([]);
   });
 
   // TensorBoard's own reader, where this machine has it (it is not a dependency: nothing is installed for this test).
