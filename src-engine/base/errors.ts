@@ -210,6 +210,7 @@ export const ERRORS = {
   E_OUTPUT_UNKNOWN: { title: 'An output refers to no node', action: 'Point the output at an existing node.', docs: 'ir.md#diagnostic-codes' },
   E_PREDICT_INPUT: { title: 'An input cannot be read as a sample', action: 'Name images or folders of them, a table of numbers (.csv, .tsv), arrays (.npy, .npz), or a text for a text model.', docs: 'trainer.md#predicting' },
   E_PREDICT_INTERNAL: { title: 'The prediction failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'trainer.md#predicting' },
+  E_PREDICT_NOT_FINITE: { title: 'The prediction is not a finite number', action: 'Give values of the range the model was trained on (a float32 holds up to ±3.4e38); if every input gives this, its weights hold NaN or infinities: train again with a smaller learning rate.', docs: 'trainer.md#predicting' },
   E_PREDICT_SHAPE: { title: 'The samples do not fit the model\'s input', action: 'Give samples of the shape the model takes.', docs: 'training-protocol.md#requests-renderer--engine' },
   E_PREDICT_TEXT: { title: 'This model cannot read a typed text', action: 'Train it on labelled texts, or pick a test sample.', docs: 'data.md#labelled-text-for-a-classifier-fortunes-topics-text-folder-text-csv' },
   E_PREDICT_UNSUPPORTED: { title: 'The model\'s answers cannot be written as a table', action: 'Look at its predictions in the app\'s Playground.', docs: 'trainer.md#predicting' },

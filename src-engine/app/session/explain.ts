@@ -4,7 +4,7 @@ import type { TrainedModel } from '../../core/export/model';
 import type { Backend } from '../../core/backend/types';
 import type { ParamsOf, ResultOf } from '../../protocol';
 import { compact } from '../probes';
-import { textSample } from './predict';
+import { checkFinite, textSample } from './predict';
 
 /**
  * `model.explain` for one sample of `model` (a live run's current weights or a loaded model's) on
@@ -21,12 +21,15 @@ export async function explainSample(model: TrainedModel, featureShape: readonly 
   }
   const x = Float32Array.from(input);
   if (!normalized && model.normalization) applyNormalization(model.normalization, x, x.length);
+  checkFinite(x, 'input', input);
   const e = await explainPrediction(
     model,
     x,
     { method: params.method, normalization: model.normalization ?? null, ...(params.target !== undefined ? { target: params.target } : {}), ...(params.layer ? { layer: params.layer } : {}), ...(params.samples ? { samples: params.samples } : {}) },
     cpuGradientPass(model, backend),
   );
+  checkFinite([e.score], 'output');
+  checkFinite(e.values, 'explanation');
   const common = { values: Array.from(e.values, compact), target: e.target, score: compact(e.score), layers: e.layers };
   if (e.method === 'gradcam') return { kind: 'gradcam', ...common, shape: e.shape, layer: e.layer };
   return { kind: e.kind, ...common, shape: e.kind === 'features' ? e.shape : [e.values.length] };

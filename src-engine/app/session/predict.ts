@@ -30,6 +30,23 @@ export function textSample(p: Pick<PredictionPlan, 'tokenizer' | 'featureShape'>
 }
 
 /**
+ * Throws `E_PREDICT_NOT_FINITE` where `values` (the input as the network reads it, float32 and
+ * normalised, or what it answered) hold NaN or ±Infinity: a value past float32's range (1e300 is
+ * Infinity there) or an overflow inside the network. The answer cannot carry them: it reached the
+ * app as E_PROTOCOL_BAD_RESULT ('The engine's answer … has the wrong shape').
+ */
+export function checkFinite(values: ArrayLike<number>, what: 'input' | 'output' | 'explanation', input?: readonly number[]): void {
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) continue;
+    const message =
+      what === 'input'
+        ? `Input value ${i} (${input?.[i]}) is ${values[i]} as the network reads it (float32, normalised): a float32 holds up to ±3.4e38. Give values of the range the model was trained on.`
+        : `The model's ${what === 'output' ? 'output' : 'explanation'} ${i} for this input is ${values[i]}: an overflow inside the network${what === 'output' ? '' : ' or its gradients'}, or weights that hold NaN or infinities.`;
+    throw Object.assign(new Error(message), { code: 'E_PREDICT_NOT_FINITE' });
+  }
+}
+
+/**
  * `model.predict` for one sample, a live run's (`TrainingSession.predict`) or a loaded model's.
  * `input` is in the dataset's units (pixels in [0, 1] for MNIST) and gets the model's
  * normalisation, unless `normalized` (values already fed to the network: `probeSamples`).
@@ -43,7 +60,9 @@ export function predictSample(p: PredictionPlan, input: readonly number[], norma
   x.set(input);
   // A drawn digit arrives in the dataset's own units; the network was trained on standardised ones.
   if (!normalized && p.normalization) applyNormalization(p.normalization, x, x.length);
+  checkFinite(x, 'input', input);
   const row = p.predictor.predict(undefined, 1);
+  checkFinite(row, 'output');
   const mask = p.task === 'classification' ? segmentationMask(p.predictor.binding) : null;
   if (mask) {
     const m = maskOf(row, row.length / mask.reduce((a, b) => a * b, 1));

@@ -76,7 +76,12 @@ export async function evaluateModel(
   // A classifier's evaluation always shows its accuracy and confusion matrix, whatever the run measured.
   const classifies = data.target === 'label' && ds.task === 'classification';
   const measured = classifies ? [...new Set([...(graph.training?.metrics ?? []), 'accuracy', 'confusion'])] : undefined;
-  const loop = new TrainingLoop(graph, data, backend, { compile: options.compile, validate: false, test: false, checkpoints: false, ...(measured ? { overrides: { metrics: measured } } : {}) });
+  // No batch larger than the largest split read: the same batches, so the same figures (BatchNorm
+  // in training mode included), and a design's batch of 1e9 is not compiled (a typed array of
+  // 16e9 values: 'Invalid typed array length', E_ENGINE_INTERNAL).
+  const largest = Math.max(...sets.map((s) => s.count));
+  const batchSize = graph.training && graph.training.batchSize > largest ? { batchSize: largest } : {};
+  const loop = new TrainingLoop(graph, data, backend, { compile: options.compile, validate: false, test: false, checkpoints: false, overrides: { ...(measured ? { metrics: measured } : {}), ...batchSize } });
   const { fresh } = loop.warmStart({ ...model.params, ...model.buffers });
   if (fresh.length > 0) {
     throw new ModelError('E_MODEL_WEIGHTS', `The model has no weights for ${fresh.slice(0, 4).join(', ')}${fresh.length > 4 ? ` and ${fresh.length - 4} more` : ''} (or they are of another size): the design differs from the model. Evaluate the model's own design, or train this one.`);

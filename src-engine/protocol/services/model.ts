@@ -9,6 +9,8 @@ export const ExportSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('run'), id: RunIdSchema, which: z.enum(['last', 'best']) }),
   /** The loaded model `runId` names (an import's weights stay in the engine; Save fetches them so). */
   z.object({ kind: z.literal('loaded'), runId: RunId }),
+  /** A design before training: its initial weights, as a run with its seed starts from (`initialModel`), marked untrained in every format. */
+  z.object({ kind: z.literal('initial'), graph: z.unknown() }),
 ]);
 export type ExportSource = z.infer<typeof ExportSource>;
 
@@ -54,7 +56,11 @@ const ImportedModel = z.object({ model: z.record(z.string(), z.unknown()), resto
 export const modelService = defineService({
   name: 'model',
   methods: {
-    /** Outputs of the run's current weights for one sample (eval mode); allowed while training. */
+    /**
+     * Outputs of the run's current weights for one sample (eval mode); allowed while training.
+     * `E_PREDICT_SHAPE`; `E_PREDICT_NOT_FINITE` for an input value past float32's range or an output
+     * that overflows (app/session/predict.ts `checkFinite`).
+     */
     'model.predict': {
       params: z.object({
         runId: RunId,
@@ -85,7 +91,7 @@ export const modelService = defineService({
      * summed per position. `gradcam`: Grad-CAM on the convolution layer `layer` (default: the
      * last). Computed on the engine's CPU backend. Allowed while training. `E_EXPLAIN_NO_CONV`,
      * `E_EXPLAIN_LAYER`, `E_EXPLAIN_TARGET`, `E_EXPLAIN_OUTPUT`, `E_EXPLAIN_NOT_DIFFERENTIABLE`,
-     * `E_PREDICT_SHAPE`.
+     * `E_PREDICT_SHAPE`, `E_PREDICT_NOT_FINITE`.
      */
     'model.explain': {
       params: z.object({
