@@ -6,6 +6,7 @@ import { modelFromJSON, modelToJSON } from '../../core/export/json';
 import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
 import { loadWeightsAsync } from '../../core/export/state-dict';
+import { initialModel } from '../../core/export/initial';
 import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
 import { LoadedModel, explainSample, generateSamples } from '../session';
@@ -92,6 +93,7 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
 /** The model a source names: the current run's weights now, the loaded model, or a stored run's checkpoint. */
 function sourceModel(ctx: ServiceContext, source: ExportSource): TrainedModel {
   if (source.kind === 'run') return ctx.runStore().model(source.id, source.which);
+  if (source.kind === 'initial') return initialModel(source.graph);
   if (source.kind === 'loaded') {
     if (ctx.loaded?.model.runId === source.runId) return ctx.loaded.model.model;
     throw new ExportError('E_EXPORT_NO_WEIGHTS', 'Those weights are no longer loaded in the engine (it restarted, or another model was loaded since): import the model again, or train, then save.');
@@ -125,7 +127,7 @@ async function exportModel(ctx: ServiceContext, source: ExportSource, formatId: 
   }
   const bundle = format.export(model, { settings, ...(data ? { data } : {}), onProgress: (fraction, what) => ctx.emit('export.progress', { format: format.id, fraction, what }) });
   const warning = divergedWarning(ctx, source);
-  return { format: format.id, kind: bundle.kind, name: exportName(model.graph.name ?? 'model', format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}), ...(warning ? { warning } : {}) };
+  return { format: format.id, kind: bundle.kind, name: exportName(`${model.graph.name ?? 'model'}${model.origin?.untrained ? ' (untrained)' : ''}`, format), files: bundle.files, ...(bundle.holds ? { holds: bundle.holds } : {}), ...(warning ? { warning } : {}) };
 }
 
 /**

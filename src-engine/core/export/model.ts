@@ -24,10 +24,19 @@ export interface TrainedModel {
   classNames?: string[];
   /** A text model's tokenizer: how a text becomes its input (core/data/tokenizer.ts). */
   tokenizer?: Tokenizer;
-  /** Where the weights came from. */
-  origin?: { runId?: string; step?: number; epoch?: number; which?: 'last' | 'best' };
+  /**
+   * Where the weights came from. `untrained`: the design's initial weights, as a run with its seed
+   * (`seed`) starts from, exported before any training step (`initialModel`): every format marks them so.
+   */
+  origin?: { runId?: string; step?: number; epoch?: number; which?: 'last' | 'best'; untrained?: boolean; seed?: number };
   /** Final metrics by split, as the training loop reported them. */
   metrics?: Record<string, Record<string, unknown>>;
+}
+
+/** How every format marks a design's initial weights (`origin.untrained`); undefined for trained ones. */
+export function untrainedNote(model: Pick<TrainedModel, 'origin'>): string | undefined {
+  const o = model.origin;
+  return o?.untrained ? `the design's initial weights, untrained: no training step was taken (seed ${o.seed ?? 1}, as a run of the design starts)` : undefined;
 }
 
 /** A model from a graph and a checkpoint of it. */

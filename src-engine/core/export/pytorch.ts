@@ -14,7 +14,7 @@ import { torchExpressionText, torchModule, torchModuleText } from '../ops/export
 import { npy, torchStateDict, type ArchiveEntry, type TorchTensor } from './archive';
 import { ExportError, type ExportBundle } from './bundle';
 import { describeGenerator, inferenceModel, type GeneratorExport, type InferenceModel } from './inference-graph';
-import { tensorSpecs, type TensorSpec, type TrainedModel } from './model';
+import { tensorSpecs, untrainedNote, type TensorSpec, type TrainedModel } from './model';
 import { writeSafetensors } from './safetensors';
 import { TRAIN_PY_TEXT } from './generated/train-py';
 import { ENCODE_TEXT_PY, PREDICT_PY } from './text-py';
@@ -339,6 +339,8 @@ export function modelSafetensors(trained: TrainedModel): { bytes: Uint8Array; ho
 function safetensorsMetadata(model: TrainedModel): Record<string, string> {
   const metadata: Record<string, string> = { format: 'pt', design: model.graph.name ?? 'network', producer: `Netwright ${ENGINE_VERSION}` };
   if (model.normalization) metadata.normalization = JSON.stringify(model.normalization);
+  const untrained = untrainedNote(model);
+  if (untrained) metadata.weights = untrained;
   if (model.classNames?.length) metadata.class_names = JSON.stringify(model.classNames);
   if (model.tokenizer) metadata.tokenizer = JSON.stringify(model.tokenizer);
   return metadata;
@@ -489,12 +491,12 @@ function readme(model: TrainedModel, p: TorchPlan, trainable: boolean, dataFiles
   const o = model.origin;
   return `# ${name} — PyTorch
 
-Exported from Netwright ${ENGINE_VERSION}${o?.step !== undefined ? ` after ${o.step} training steps (epoch ${o.epoch ?? '?'}${o.which ? `, ${o.which} checkpoint` : ''})` : ''}.
+Exported from Netwright ${ENGINE_VERSION}${o?.untrained ? ` with ${untrainedNote(model)}: the files hold no trained weights` : o?.step !== undefined ? ` after ${o.step} training steps (epoch ${o.epoch ?? '?'}${o.which ? `, ${o.which} checkpoint` : ''})` : ''}.
 
 | file | what |
 |---|---|
 | \`model.py\` | \`Net\`, an \`nn.Module\` whose submodules carry the canvas' node names (${p.body.filter((n) => torchModule(getOp(n.op)!)).map((n) => `\`${p.names.get(n.id)}\``).join(', ')}); \`normalize()\` and \`load_weights()\` |
-| \`weights.pt\` | the trained weights: a \`state_dict\` saved in \`torch.save\`'s format |
+| \`weights.pt\` | ${o?.untrained ? 'the initial weights (untrained)' : 'the trained weights'}: a \`state_dict\` saved in \`torch.save\`'s format |
 | \`model.safetensors\` | the same tensors under the same names as safetensors (\`safetensors.torch.load_file\`), loadable back into Netwright |
 | \`requirements.txt\` | what the scripts import (\`pip install -r requirements.txt\`) |
 ${model.tokenizer ? '| `tokenizer.json` | how a text becomes the input (tokens, vocabulary, padding, maximum length or counts): `encode_text()` in model.py reads it |\n| `predict.py` | the class of raw texts: `python predict.py "a text" "another"` |\n' : ''}${trainable ? '| `train.py` | trains `Net` as Netwright did: same dataset split, transforms, loss, optimizer, schedule, batch size and seed |\n' : ''}${dataFiles ? `| \`data/\` | the samples Netwright trained on (${model.tokenizer ? 'the texts, which train.py encodes with tokenizer.json' : 'NumPy arrays'}), split by train.py as Netwright split them |\n` : ''}

@@ -5,7 +5,7 @@ import { currentExportSource, exportModel, importOnnxFile } from '../training/ex
 import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
 import { handleMenuCommand } from '../state/menu-commands';
-import { useExport, useRun, useWindow } from '../state/window';
+import { useEditor, useExport, useRun, useWindow } from '../state/window';
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
 export function ExportMenu() {
@@ -16,6 +16,8 @@ export function ExportMenu() {
   const chosen = useExport((s) => s.settings);
   // Re-render when what is on screen changes, so the menu says whether there is anything to export.
   const hasSource = useRun((s) => (s.runId !== undefined || s.stored !== undefined) && currentExportSource(w) !== undefined);
+  // Nothing trained: the design itself, with its initial weights, when it compiles (the rows export it, marked untrained).
+  const design = useEditor((s) => s.history.present.graph.nodes.length > 0 && !s.analysis.diagnostics.some((d) => d.severity === 'error'));
   // A GAN leaves as its generator (docs/export.md): the menu says so before anyone exports.
   const trained = useRun((s) => (s.stored ? undefined : s.graph));
   const generator = useMemo(() => {
@@ -46,7 +48,7 @@ export function ExportMenu() {
       </button>
       <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(w, list[0], () => files.confirmDiscard('open'), getHost().files)} />
       <span className="menu" ref={box}>
-        <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : 'Train first: there are no trained weights to export yet'}>
+        <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}
         </button>
         {open ? (
@@ -89,7 +91,11 @@ export function ExportMenu() {
                 A GAN: ONNX and PyTorch hold {generator}. JSON keeps the whole GAN.
               </div>
             ) : null}
-            {!hasSource ? <div className="menu__note">Nothing trained on screen yet: train, open a saved model or a stored run first.</div> : null}
+            {!hasSource ? (
+              <div className="menu__note" data-testid="export-untrained-note" data-design={String(design)}>
+                {design ? 'Nothing trained on screen yet: each format exports the design with its initial weights, marked untrained in the file and its name. Train it for a model that predicts.' : 'Nothing to export yet: build a design that compiles (Problems says what stops it), or open a saved model or a stored run.'}
+              </div>
+            ) : null}
           </div>
         ) : null}
       </span>

@@ -4,6 +4,7 @@ import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/prot
 import { parseProject } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
 import { isLive, runElsewhere } from './model';
+import { engineGraph } from '../editor/analysis';
 import { weightsFor } from '../state/training-store';
 import { type ExportFormatInfo } from '../state/export-store';
 import type { WindowStores } from '../state/window-stores';
@@ -53,6 +54,18 @@ export function currentExportSource(w: WindowStores): ExportSource | undefined {
   return undefined;
 }
 
+/**
+ * What Export exports when nothing trained is on screen: the design on the canvas with its initial
+ * weights (`initial`: the engine draws them as a run with the design's seed would start, and marks
+ * them untrained in every format), when it compiles; undefined for an empty or broken design.
+ */
+export function designExportSource(w: Pick<WindowStores, 'editor'>): ExportSource | undefined {
+  const s = w.editor.getState();
+  const graph = s.history.present.graph;
+  if (graph.nodes.length === 0 || s.analysis.diagnostics.some((d) => d.severity === 'error')) return undefined;
+  return { kind: 'initial', graph: engineGraph(graph) };
+}
+
 /** A browser download of an export: the file itself, or a folder as a zip archive. */
 function download(r: Pick<ExportResult, 'kind' | 'name' | 'files'>): void {
   const single = r.kind === 'file' && r.files.length === 1;
@@ -72,10 +85,10 @@ function download(r: Pick<ExportResult, 'kind' | 'name' | 'files'>): void {
  * so exports of different designs, or of two runs of one, never share a name. A design never
  * saved goes by the network's own name (`fallback`, the engine's suggestion).
  */
-export function exportFileName(format: Pick<ExportFormatInfo, 'name'> | undefined, project: { path?: string; name: string }, fallback: string, run?: string): string {
+export function exportFileName(format: Pick<ExportFormatInfo, 'name'> | undefined, project: { path?: string; name: string }, fallback: string, run?: string, untrained = false): string {
   if (!format) return fallback;
-  const stem = project.path ? project.name.replace(/\.netwright\.json$|\.json$/i, '') : fallback.slice(0, Math.max(0, fallback.length - format.name.length));
-  return `${plainFileName(`${stem.trim() || 'model'}${run ? ` run ${run}` : ''}`)}${format.name}`;
+  const stem = project.path ? project.name.replace(/\.netwright\.json$|\.json$/i, '') : fallback.slice(0, Math.max(0, fallback.length - format.name.length)).replace(/ \(untrained\)$/, '');
+  return `${plainFileName(`${stem.trim() || 'model'}${run ? ` run ${run}` : ''}${untrained ? ' (untrained)' : ''}`)}${format.name}`;
 }
 
 /** `name` as a plain file name: no path separators or characters a file system refuses, at most 160 characters. */
@@ -110,6 +123,7 @@ export function chartFileName(runNames: readonly string[], chart: string): strin
 /** The stored run an export comes from, when there is one (its id names the file). */
 function sourceRun(w: Pick<WindowStores, 'run'>, source: ExportSource): string | undefined {
   if (source.kind === 'run') return source.id;
+  if (source.kind === 'initial') return undefined;
   const s = w.run.getState();
   return s.info?.storedRunId;
 }
@@ -122,12 +136,12 @@ function sourceRun(w: Pick<WindowStores, 'run'>, source: ExportSource): string |
  * (no weights yet, an op the format cannot express, a folder holding other files, disk full) are
  * shown as the engine or host worded them.
  */
-export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w)): Promise<boolean> {
+export async function exportModel(w: WindowStores, files: HostFiles, formatId: string, source: ExportSource | undefined = currentExportSource(w) ?? designExportSource(w)): Promise<boolean> {
   const c = client(w);
   const format = w.exports.getState().formats.find((f) => f.id === formatId);
   const label = format?.label ?? formatId;
   if (!c) return notify(w, 'error', 'The engine is not connected; export when it is back.'), false;
-  if (!source) return notify(w, 'error', `There are no trained weights to export yet: train the network (or open a project saved with its weights), then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
+  if (!source) return notify(w, 'error', `There is nothing to export yet: build a design that compiles (Problems lists what stops it), or open a project saved with its weights, then Export ▸ ${label}.`, 'E_EXPORT_NO_WEIGHTS'), false;
   w.exports.setState({ busy: { label, fraction: 0, what: 'preparing' } });
   try {
     const settings = w.exports.getState().settings[formatId];
@@ -141,7 +155,10 @@ export async function exportModel(w: WindowStores, files: HostFiles, formatId: s
     }
     // A GAN leaves as its generator: say so, so nobody looks for the discriminator in the file.
     const holds = r.holds ? ` (${r.holds})` : '';
-    return await saveExport(w, files, exportFileName(format, w.editor.getState().file, r.name, sourceRun(w, source)), r, `${label}${holds}`);
+    // Before training: the file's name and the notice say the weights are the initial ones, as the file's metadata does.
+    const untrained = source.kind === 'initial';
+    const what = untrained ? `${label}${holds} with the design's initial weights (untrained: train it for a model that predicts)` : `${label}${holds}`;
+    return await saveExport(w, files, exportFileName(format, w.editor.getState().file, r.name, sourceRun(w, source), untrained), r, what);
   } catch (err) {
     const e = err as { code?: string; message: string };
     notify(w, 'error', `Export ▸ ${label} failed: ${e.message}`, e.code);

@@ -3,7 +3,9 @@
  * another "Untitled" design replaced the first. They are named by project and run now.
  */
 import { describe, expect, it } from 'vitest';
-import { chartFileName, exportFileName } from '../../../src-renderer/src/training/export';
+import { chartFileName, currentExportSource, designExportSource, exportFileName } from '../../../src-renderer/src/training/export';
+import { createWindowStores } from '../../../src-renderer/src/state/window-stores';
+import { mlpDoc } from '../editor/fixtures';
 
 const onnx = { name: '.onnx' };
 const pytorch = { name: '-pytorch' };
@@ -42,5 +44,21 @@ describe('chartFileName (#32: chart exports were all "training-loss.png")', () =
   it('keeps the name a plain file name', () => {
     expect(chartFileName(['a/b: c'], 'loss')).toBe('a-b- c · loss');
     expect(chartFileName([], 'loss')).toBe('run · loss');
+  });
+});
+
+describe('a design exported before training (#60)', () => {
+  it('is named untrained, saved or not', () => {
+    expect(exportFileName(onnx, { path: '/home/a/my-mlp.netwright.json', name: 'my-mlp' }, 'my-mlp (untrained).onnx', undefined, true)).toBe('my-mlp (untrained).onnx');
+    expect(exportFileName(onnx, { name: 'Iris MLP (4-16-3)' }, 'Iris MLP (4-16-3) (untrained).onnx', undefined, true)).toBe('Iris MLP (4-16-3) (untrained).onnx');
+  });
+
+  it('is what Export exports when nothing trained is on screen and the design compiles; nothing for an empty one', () => {
+    const w = createWindowStores();
+    expect(designExportSource(w)).toBeUndefined();
+    w.editor.getState().load(mlpDoc(), { name: 'mlp' });
+    w.editor.getState().analyzeNow();
+    expect(currentExportSource(w)).toBeUndefined();
+    expect(designExportSource(w)).toMatchObject({ kind: 'initial', graph: { nodes: expect.arrayContaining([expect.objectContaining({ id: 'fc1' })]) } });
   });
 });

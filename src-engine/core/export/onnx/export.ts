@@ -7,7 +7,7 @@ import { isMapped } from '../../ops/export-mapping';
 import { getOp } from '../../ops/registry';
 import type { Attrs, OnnxAttrValue, OnnxEmitContext, OnnxMapping, OpDef } from '../../ops/types';
 import { describeGenerator, inferenceModel } from '../inference-graph';
-import type { TrainedModel } from '../model';
+import { untrainedNote, type TrainedModel } from '../model';
 import { foldNormalization } from './fold';
 import { OnnxError, type OnnxDiagnostic } from './errors';
 import { ATTR, DTYPE, encodeModel, floatTensor, int64Tensor, utf8, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './proto';
@@ -181,9 +181,11 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     inner.push(valueInfo(v, shapeOf(n.id), `${n.op} "${n.id}"`));
   }
 
+  // A design exported before training says so where a reader of the file looks (Netron shows both).
+  const untrained = untrainedNote(model);
   const metadata: { key: string; value: string }[] = [
     { key: META.graph, value: JSON.stringify(withoutHostPaths(model.graph)) },
-    { key: META.exported, value: JSON.stringify({ opset, normalization: norm ? mode : 'none' }) },
+    { key: META.exported, value: JSON.stringify({ opset, normalization: norm ? mode : 'none', ...(untrained ? { weights: 'initial', untrained: true } : {}) }) },
   ];
   if (norm) metadata.push({ key: META.normalization, value: JSON.stringify(norm) });
   if (model.classNames) metadata.push({ key: META.classNames, value: JSON.stringify(model.classNames) });
@@ -194,7 +196,7 @@ export function exportOnnx(trained: TrainedModel, options: OnnxExportOptions = {
     opset_import: [{ domain: '', version: opset }],
     producer_name: 'Netwright',
     producer_version: options.producerVersion ?? ENGINE_VERSION,
-    doc_string: graph.name ?? '',
+    doc_string: untrained ? `${graph.name ?? 'netwright'}: ${untrained}` : (graph.name ?? ''),
     graph: {
       name: graph.name ?? 'netwright',
       doc_string: normalizationDoc(norm ? mode : 'none'),
