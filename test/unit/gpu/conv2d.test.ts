@@ -68,6 +68,8 @@ function splits(input: number[], attrs: Attrs): number {
 }
 
 const CASES: [string, number[], Attrs, { noInputGrad?: boolean; splits?: number }?][] = [
+  ['few tiles over long sums, no bias: the forward split over k (576 terms), N = 1', [1, 64, 4, 4], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], bias: false }],
+  ['few tiles over long sums, no bias: dx split over k (576 terms), N = 1', [1, 8, 5, 4], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }],
   ['3×3, odd image, N = 5: dW in 2 runs (550 terms), 5 output channels', [5, 3, 13, 12], { outChannels: 5, kernelSize: [3, 3] }, { splits: 2 }],
   ['stride 2×1, padding 1×2, dilation 1×2, N = 1', [1, 4, 9, 8], { outChannels: 6, kernelSize: [3, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] }],
   ['rectangular 2×3, groups 2, no bias, N = 5', [5, 6, 7, 9], { outChannels: 10, kernelSize: [2, 3], groups: 2, bias: false }],
@@ -176,6 +178,28 @@ describe('Conv nets on the GPU are deterministic', () => {
     expect(losses[1]).toEqual(losses[0]);
     expectSameBits(await snapshot(plans[0]), await snapshot(plans[1]), 'after 3 Adam steps in another plan');
   }, 120_000);
+});
+
+describe('a forward and a dx split over k', () => {
+  it('split where the tiles are few and the sums long (no bias), as one product elsewhere', () => {
+    const labels = (input: number[], attrs: Attrs) => {
+      const c = plan(input, attrs);
+      const t = (n: number) => ctx.createTensor(n);
+      const d = conv2dKernel.prepare({
+        ctx, nodeId: 'conv', attrs: ({ ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs),
+        inputShapes: [input], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [t(input.reduce((a, b) => a * b, 1))], output: t(c.n * c.outC * c.outH * c.outW),
+        params: { weight: t(c.outC * c.inC * 9) }, dParams: { weight: t(c.outC * c.inC * 9) }, buffers: {}, dOutput: t(c.n * c.outC * c.outH * c.outW), dInputs: [t(input.reduce((a, b) => a * b, 1))],
+        workspace: (label, length) => ctx.createTensor(length, label), status: t(2), rng: new Rng(0),
+      });
+      return [...d.forward, ...d.backward].map((x) => x.label.split(':').slice(0, 2).join(':'));
+    };
+    expect(labels([1, 64, 4, 4], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1], bias: false })).toContain('conv2d:fwd-sum');
+    expect(labels([1, 8, 4, 4], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false })).toContain('conv2d:dx-sum');
+    // Enough tiles to fill a large GPU: one product each (dW's long sum is split, as before).
+    expect(labels([64, 32, 28, 28], { outChannels: 64, kernelSize: [3, 3], padding: [1, 1], bias: false }).filter((l) => l.endsWith('-sum'))).toEqual(['conv2d:dw-sum']);
+    // A bias in the forward keeps it one product.
+    expect(labels([1, 64, 4, 4], { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] })).not.toContain('conv2d:fwd-sum');
+  });
 });
 
 describe('the wide conv tile (64×128)', () => {

@@ -42,7 +42,7 @@
  */
 import { conv2dPlan } from '../../ops/conv2d';
 import { as2d } from '../../ops/conv1d';
-import { GpuError } from '../context';
+import { GpuError, type GpuTensor } from '../context';
 import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
 import { channelsOf, columnSum } from './column-sum';
 import { bindDispatch, bindings, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
@@ -154,7 +154,7 @@ const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
     b: tapValue('kk'),
     bAlongK: false,
     out: 'Y',
-    at: 'let at = P.yOff + ((c / ohw) * P.oc + g * og + r) * ohw + c % ohw;',
+    at: 'let at = P.yOff + split * P.splitStride + ((c / ohw) * P.oc + g * og + r) * ohw + c % ohw;',
     bias: 'P.bOff + g * og + r',
   },
   // dX[n, g·cg + r, y, x] (+)= b + Σ_{kk = (o, ky, kx)} W[g·og + o, r, ky, kx] · dY[n, g·og + o, oy, ox]
@@ -177,7 +177,7 @@ const PRODUCTS: Record<'fwd' | 'dx' | 'dxs' | 'dw', ProductPass> = {
       if (ty >= 0 && tx >= 0 && i32(oy * P.sh) == ty && i32(ox * P.sw) == tx && oy < P.oh && ox < P.ow) { v = DY[dyBase + (kk / khw) * ohw + oy * P.ow + ox]; }`,
     bAlongK: false,
     out: 'DX',
-    at: 'let at = P.xOff + ((c / hw) * P.c + g * cg + r) * hw + c % hw;',
+    at: 'let at = P.xOff + split * P.splitStride + ((c / hw) * P.c + g * cg + r) * hw + c % hw;',
     bias: 'P.bOff + g * cg + r',
   },
   // dx of a strided convolution (dilation 1), one stride phase per `split` (qy, qx): the pixels
@@ -311,18 +311,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 `;
 }
 
-// dW[i] += Σ_{s < splits} WS[s·len + i], in split order
-const SUM_SPLITS = kernel1d(
-  'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
-  [
-    ['WS', 'read'],
-    ['DW', 'read_write'],
-  ],
-  `  var acc = 0.0;
+// OUT[i] (+)= Σ_{s < splits} WS[s·len + i], in split order: dW's splits (added), a forward's or
+// dx's split sum (the forward's stored, dx's added).
+const sumSplits = (add: boolean) =>
+  kernel1d(
+    'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
+    [
+      ['WS', 'read'],
+      ['DW', 'read_write'],
+    ],
+    `  var acc = 0.0;
   for (var s = 0u; s < P.splits; s = s + 1u) { acc = acc + WS[P.wsOff + s * P.total + i]; }
-  DW[P.wOff + i] = DW[P.wOff + i] + acc;
+  DW[P.wOff + i] = ${add ? 'DW[P.wOff + i] + acc' : 'acc'};
 `,
-);
+  );
 
 /**
  * A convolution as the shaders see it: the image `[n, c, h, w]` the windows slide over, the
@@ -386,9 +388,9 @@ export function dwSplit(terms: number, tiles: number, len: number, bk: number): 
 
 /**
  * The dispatches of one conv pass over `shape` (pipelines `conv2d:<pass>:<tile>`, `conv2d:db:*` and
- * `conv2d:dw-sum`, shared by Conv2d and ConvTranspose2d): one for the forward and `dx`, two for `db`; for
- * `dW` one product, plus the sum of its splits when it is split (partials in the workspace
- * `dw-partials`).
+ * `conv2d:<pass>-sum:*`, shared by Conv2d and ConvTranspose2d): two for `db`; for the forward, `dx`
+ * and `dW` one product, plus the sum of its splits when its k is split (partials in the workspace
+ * `<pass>-partials`).
  */
 export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape, b: ConvBinding, flops = 0): GpuDispatch[] {
   const { ctx } = args;
@@ -420,8 +422,19 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   const rowTiles = Math.ceil(gm / (tile.wy * tile.tm));
   const colTiles = Math.ceil(gn / (tile.wx * tile.tn));
   const len = shape.oc * gn;
+  // A forward without a bias into a fresh output, or a dx added into its gradient, whose tiles are
+  // too few to fill the GPU over a long sum (a 224×224 network's 7×7 and 14×14 layers) splits its
+  // k as dW does: partials, then their sum in split order. Otherwise one product.
+  const outLen = kind === 'fwd' ? shape.n * shape.oc * shape.oh * shape.ow : shape.n * shape.c * shape.h * shape.w;
+  const splitsOut = (kind === 'fwd' && !b.hasBias && !b.accumulate) || (kind === 'dx' && !b.hasBias && b.accumulate);
   const { splits, splitLen } =
-    pass === 'dw' ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk) : kind === 'dxs' ? { splits: sh * sw, splitLen: 0 } : { splits: 1, splitLen: gk };
+    pass === 'dw'
+      ? dwSplit(gk, rowTiles * colTiles * shape.groups, len, tile.bk)
+      : kind === 'dxs'
+        ? { splits: sh * sw, splitLen: 0 }
+        : splitsOut
+          ? dwSplit(gk, rowTiles * colTiles * shape.groups, outLen, tile.bk)
+          : { splits: 1, splitLen: gk };
   const tiles = rowTiles * colTiles * shape.groups * splits;
   const maxDim = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   const gridX = Math.min(tiles, maxDim);
@@ -429,14 +442,24 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   if (workgroups[1] > maxDim) throw new GpuError('E_GPU_BAD_ARGS', `A convolution of ${tiles} tiles needs more workgroups than this device allows (${maxDim}²).`);
   const key = `conv2d:${kind}:${tile.name}`;
   const tail = (splitStride: number) => [gm, gn, gk, splitLen, splitStride, rowTiles, colTiles, tiles, gridX, 0];
-  if (pass !== 'dw' || splits === 1) return [bindDispatch(ctx, key, () => productShader(kind, tile), b.buffers, uniforms(b.offsets, b.accumulate, tail(0)), workgroups, flops)];
-  // dW in splits: partials [split][oc][gn] in the workspace, then added into dW in split order.
-  const partials = args.workspace('dw-partials', splits * len);
+  if (kind === 'dxs' || splits === 1) return [bindDispatch(ctx, key, () => productShader(kind, tile), b.buffers, uniforms(b.offsets, b.accumulate, tail(0)), workgroups, flops)];
   const [xOff, wOff, bOff, yOff] = b.offsets;
-  const product = bindDispatch(ctx, key, () => productShader(pass, tile), [b.buffers[0], b.buffers[1], partials.buffer], uniforms([xOff, partials.offset, bOff, yOff], false, tail(len)), workgroups, flops);
-  const sum = grid1d(ctx, len);
-  const sumWords = words([len, splits, wOff, partials.offset, sum.rowStride]);
-  return [product, bindDispatch(ctx, 'conv2d:dw-sum', () => SUM_SPLITS, [partials.buffer, b.buffers[2]], sumWords, sum.workgroups)];
+  const sum = (n: number, out: GPUBuffer, outOff: number, partials: GpuTensor, add: boolean): GpuDispatch => {
+    const g = grid1d(ctx, n);
+    return bindDispatch(ctx, `conv2d:${pass}-sum:${add ? 'add' : 'set'}`, () => sumSplits(add), [partials.buffer, out], words([n, splits, outOff, partials.offset, g.rowStride]), g.workgroups);
+  };
+  if (pass === 'dw') {
+    // dW in splits: partials [split][oc][gn] in the workspace, then added into dW in split order.
+    const partials = args.workspace('dw-partials', splits * len);
+    const product = bindDispatch(ctx, key, () => productShader(pass, tile), [b.buffers[0], b.buffers[1], partials.buffer], uniforms([xOff, partials.offset, bOff, yOff], false, tail(len)), workgroups, flops);
+    return [product, sum(len, b.buffers[2], wOff, partials, true)];
+  }
+  // The forward's or dx's splits: partials [split][output] in the workspace, then their sum stored
+  // into the output (the forward) or added into it (dx), in split order.
+  const partials = args.workspace(`${pass}-partials`, splits * outLen);
+  const offsets = kind === 'fwd' ? [xOff, wOff, bOff, partials.offset] : [partials.offset, wOff, bOff, yOff];
+  const product = bindDispatch(ctx, key, () => productShader(kind, tile), [b.buffers[0], b.buffers[1], b.buffers[2], partials.buffer], uniforms(offsets, false, tail(outLen)), workgroups, flops);
+  return [product, sum(outLen, b.buffers[3], kind === 'fwd' ? yOff : xOff, partials, kind === 'dx')];
 }
 
 export const conv2dKernel: GpuOpKernel = {
