@@ -1,25 +1,11 @@
 /**
- * Binary containers the exporters write, without dependencies: ZIP archives (stored, as
+ * Binary containers the exporters write: ZIP archives (stored, as
  * `torch.save` writes them and as a browser download of an exported folder), NumPy `.npy`
  * arrays, and PyTorch `.pt` state dicts (`torch.save`'s zip format with a protocol-2 pickle).
+ * `zipStore` is the engine's one ZIP writer (its CRC-32 is the `crc-32` package's); `zip-read.ts`
+ * is its one reader.
  */
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO-HDLC, as ZIP uses). */
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+import CRC32 from 'crc-32';
 
 /** One file of an archive or an export. */
 export interface ArchiveEntry {
@@ -45,7 +31,7 @@ export function zipStore(entries: readonly ArchiveEntry[], align = 1): Uint8Arra
   const dosDate = (0 << 9) | (1 << 5) | 1;
   for (const e of entries) {
     const name = enc.encode(e.path);
-    const crc = crc32(e.data);
+    const crc = CRC32.buf(e.data) >>> 0;
     const headerEnd = offset + 30 + name.length;
     let pad = 0;
     if (align > 1) {
