@@ -6,6 +6,7 @@ import { FilesContext } from './components/files-context';
 import { Inspector } from './components/Inspector';
 import { NoticeView } from './components/NoticeView';
 import { EngineTaken } from './components/EngineTaken';
+import { OnnxView } from './components/OnnxView';
 import { Palette } from './components/Palette';
 import { ProblemsPanel } from './components/ProblemsPanel';
 import { StatusBar } from './components/StatusBar';
@@ -129,6 +130,7 @@ function Workspace({ files }: { files: ProjectFiles }) {
       </main>
       <StatusBar />
       <EngineTaken />
+      <OnnxView />
       <Dialogs />
       {recovery ? (
         <RecoveryOffer

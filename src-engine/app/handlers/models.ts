@@ -3,7 +3,7 @@ import { MAX_IMPORT_BYTES, type ExportSource, type LoadedModelInfo, type modelSe
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
-import { OnnxError, importOnnxAsync, type OnnxImport } from '../../core/export/onnx';
+import { OnnxError, importOnnxAsync, onnxSummary, type OnnxImport } from '../../core/export/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
 import { loadWeightsAsync } from '../../core/export/state-dict';
 import { initialModel } from '../../core/export/initial';
@@ -79,6 +79,10 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
     'model.import': async (p, { signal }) => {
       const imported = await readModel(ctx, p, signal);
       return { ...(await loadModel(ctx, imported.model, imported.checked)), ...answer(imported) };
+    },
+    'model.inspect': async (p, { signal }) => {
+      const bytes = importBytes(ctx, p);
+      return onnxSummary(bytes, await importOnnxAsync(bytes, { signal }));
     },
     'model.read': async (p, { signal }) => {
       const imported = await readModel(ctx, p, signal);
@@ -164,19 +168,21 @@ function divergedWarning(ctx: ServiceContext, source: ExportSource): { code: Ext
  * stops the read (`E_CANCELLED`).
  */
 function readModel(ctx: ServiceContext, p: { data: string | Uint8Array } | { path: string }, signal: AbortSignal): Promise<OnnxImport> {
-  let bytes: Uint8Array;
+  return importOnnxAsync(importBytes(ctx, p), { signal });
+}
+
+/** The bytes of an ONNX file sent (bytes or base64) or named by a path the engine may read. */
+function importBytes(ctx: ServiceContext, p: { data: string | Uint8Array } | { path: string }): Uint8Array {
   if ('path' in p) {
     const read = ctx.env.training?.readModelFile;
     if (!read) throw coded('E_IMPORT', 'This engine reads no model files by path; send the file itself.');
-    bytes = read(p.path, MAX_IMPORT_BYTES);
-  } else {
-    try {
-      bytes = typeof p.data === 'string' ? base64ToBytes(p.data) : p.data;
-    } catch (e) {
-      throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
-    }
+    return read(p.path, MAX_IMPORT_BYTES);
   }
-  return importOnnxAsync(bytes, { signal });
+  try {
+    return typeof p.data === 'string' ? base64ToBytes(p.data) : p.data;
+  } catch (e) {
+    throw new OnnxError('E_IMPORT_FORMAT', [{ code: 'E_IMPORT_FORMAT', message: `The file did not arrive intact (${(e as Error).message}).` }]);
+  }
 }
 
 const warningTexts = (imported: OnnxImport) => imported.warnings.map((w) => w.message);

@@ -272,6 +272,29 @@ export const modelService = defineService({
      * it). The app reads first, then asks before it discards the open design: a declined or
      * cancelled import leaves the current run and loaded model as they were.
      */
+    /**
+     * Look at an ONNX file without importing it (#60): the importer reads it and the answer
+     * describes it (graph, every node's shape per sample, parameters, opset, IR version, producer);
+     * nothing is loaded or staged, the open design and the loaded weights stay as they are. Refused
+     * as `model.read` refuses (`E_IMPORT_UNSUPPORTED` listing the nodes, `E_IMPORT_FORMAT`, …).
+     */
+    'model.inspect': {
+      params: ImportParams,
+      result: z.object({
+        graph: z.record(z.string(), z.unknown()),
+        opset: z.number().int().nonnegative(),
+        opsets: z.array(z.object({ domain: z.string().max(200), version: z.number().int() })).max(64),
+        irVersion: z.number().int().nonnegative(),
+        producer: z.string().max(400),
+        onnxNodes: z.number().int().nonnegative(),
+        params: z.number().int().nonnegative(),
+        paramsByNode: z.record(z.string(), z.number().int().nonnegative()),
+        shapes: z.record(z.string(), z.array(z.number().int())),
+        restored: z.boolean(),
+        untrained: z.boolean(),
+        warnings: z.array(z.string().max(2000)).max(1000),
+      }),
+    },
     'model.read': {
       params: ImportParams,
       /**

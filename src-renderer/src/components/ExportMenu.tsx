@@ -1,7 +1,7 @@
 import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
-import { currentExportSource, exportModel, importOnnxFile } from '../training/export';
+import { currentExportSource, exportModel, importOnnxFile, viewOnnxFile } from '../training/export';
 import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
 import { handleMenuCommand } from '../state/menu-commands';
@@ -27,6 +27,21 @@ export function ExportMenu() {
   const [open, setOpen] = useState(false);
   const box = useRef<HTMLSpanElement>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const viewPicker = useRef<HTMLInputElement>(null);
+  const [onnxOpen, setOnnxOpen] = useState(false);
+  const onnxBox = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    if (!onnxOpen) return;
+    const close = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !onnxBox.current?.contains(e.target as Node)) setOnnxOpen(false);
+    };
+    document.addEventListener('pointerdown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('pointerdown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [onnxOpen]);
   // The app menu's File ▸ Export… (Electron) opens this menu.
   useEffect(() => handleMenuCommand('export', () => setOpen(true)), []);
   useEffect(() => {
@@ -47,6 +62,29 @@ export function ExportMenu() {
         Import ONNX…
       </button>
       <PickerInput inputRef={picker} testId="import-onnx-file" accept=".onnx" onFiles={(list) => void importOnnxFile(w, list[0], () => files.confirmDiscard('open'), getHost().files)} />
+      {/* "View ONNX…" rides on Import's ▾: at 1280 px a button of its own pushed the project's name out of the toolbar. */}
+      <span className="menu" ref={onnxBox}>
+        <button type="button" className="menu__more" data-testid="cmd-onnx-more" aria-haspopup="menu" aria-expanded={onnxOpen} aria-label="More ONNX" title="Look at an ONNX model without importing it" onClick={() => setOnnxOpen(!onnxOpen)}>
+          ▾
+        </button>
+        {onnxOpen ? (
+          <div className="menu__list" role="menu" data-testid="onnx-menu">
+            <button
+              type="button"
+              role="menuitem"
+              data-testid="cmd-view-onnx"
+              title="Its graph, shapes, parameters and opset, read-only: the open design and its weights stay as they are"
+              onClick={() => {
+                setOnnxOpen(false);
+                viewPicker.current?.click();
+              }}
+            >
+              View ONNX (read-only)…<small>without importing it</small>
+            </button>
+          </div>
+        ) : null}
+      </span>
+      <PickerInput inputRef={viewPicker} testId="view-onnx-file" accept=".onnx" onFiles={(list) => void viewOnnxFile(w, list[0], getHost().files)} />
       <span className="menu" ref={box}>
         <button type="button" data-testid="cmd-export" aria-haspopup="menu" aria-expanded={open} disabled={busy !== undefined} onClick={() => setOpen(!open)} title={hasSource ? 'Export the trained model on screen' : design ? 'Export the design with its initial weights (untrained): nothing is trained on screen yet' : 'Build a design that compiles, or open a trained model, to export it'}>
           {busy ? `Exporting ${busy.label}… ${Math.round(busy.fraction * 100)}%` : 'Export ▾'}

@@ -14,6 +14,14 @@ export interface ExportState {
   settings: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Choose one of a format's settings (the Export menu's selects); kept for the session. */
   setSetting(formatId: string, key: string, value: string): void;
+  /** An ONNX file looked at without importing it ("View ONNX…"): being read, or what the engine made of it. */
+  viewing?: OnnxViewing;
+}
+
+/** The read-only view of an ONNX file: the file (to import it from the view), and the engine's answer once read. */
+export interface OnnxViewing {
+  file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> };
+  summary?: ResultOf<'model.inspect'>;
 }
 
 /** A window's Export menu store. */

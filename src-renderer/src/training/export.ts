@@ -306,6 +306,33 @@ async function importSource(file: { arrayBuffer(): Promise<ArrayBuffer> }, host:
 }
 
 /**
+ * "View ONNX…": look at an ONNX file without importing it (#60). The engine reads it as an import
+ * would (`model.inspect`: the same parse, nothing loaded or staged) and the read-only view shows
+ * its graph, shapes, parameters and opset; the open design, the run and any loaded weights stay as
+ * they are. The view's "Import as a design…" imports it as Import ONNX… does.
+ */
+export async function viewOnnxFile(w: WindowStores, file: { name: string; size?: number; arrayBuffer(): Promise<ArrayBuffer> }, host?: Pick<HostFiles, 'uploadModel'>): Promise<boolean> {
+  const c = client(w);
+  if (!c) return notify(w, 'error', 'The engine is not connected; look at the file when it is back.'), false;
+  const abort = new AbortController();
+  w.exports.setState({ viewing: { file } });
+  w.session.getState().notify('info', `Reading "${file.name}"${file.size ? ` (${sizeText(file.size)})` : ''} to show it…`, { sticky: true, action: { label: 'Cancel', run: () => abort.abort() } });
+  try {
+    const source = await importSource(file, host, abort.signal);
+    const summary = await c.request('model.inspect', { format: 'onnx', ...source }, { signal: abort.signal });
+    w.session.getState().clearNotice();
+    if (w.exports.getState().viewing?.file !== file) return false;
+    w.exports.setState({ viewing: { file, summary } });
+    return true;
+  } catch (err) {
+    if (w.exports.getState().viewing?.file === file) w.exports.setState({ viewing: undefined });
+    if (abort.signal.aborted) return notify(w, 'info', `"${file.name}" was not read; nothing changed.`), false;
+    const e = err as { code?: string; message: string };
+    return notify(w, 'error', `Could not read "${file.name}": ${e.message}`, e.code), false;
+  }
+}
+
+/**
  * Import ONNX: the engine reads the file (nothing changes when it cannot: the message lists the
  * unsupported nodes) while a notice says so, with Cancel; only then is the user asked before the
  * open design is discarded, and only then is the model loaded (`model.read` stages it, `model.load`

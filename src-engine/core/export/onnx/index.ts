@@ -10,4 +10,5 @@
 export { exportOnnx, DEFAULT_OPSET, ONNX_OPSETS, BATCH_DIM, type OnnxExport, type OnnxExportOptions, type OnnxNormalizationMode } from './export';
 export { OnnxError, type OnnxCode, type OnnxDiagnostic } from './errors';
 export { importOnnx, importOnnxAsync, MAX_ONNX_NODES, type OnnxImport } from './import';
+export { onnxSummary, type OnnxSummary } from './inspect';
 export { IMPORT_RULES, IMPORT_FUSIONS } from './import-rules';
