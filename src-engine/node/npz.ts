@@ -4,114 +4,50 @@ import { DATA_LIMITS, DataError } from '../core/data';
 import type { Dataset, LoadedDataset } from '../core/data';
 import { parseNpy, type NpyArray } from '../core/data/npy';
 import { npz } from '../catalog/datasets/npz';
+import { zipMemberBytes, zipMembers } from '../base/zip-read';
 export { npyTargetsPath } from '../core/data/npy';
 
 /** Entries an .npz may list (np.savez writes one per array). */
 const MAX_ENTRIES = 1000;
 
+/** Node's own raw inflate (zlib, 4–8× the reader's JavaScript one here), stopped past the member's declared size. */
+const inflateWithin = (data: Uint8Array, size: number) => inflateRawSync(data, { maxOutputLength: Math.max(1, size) });
+
 /**
  * The members of a zip archive (an `.npz` is one, from `np.savez` or `np.savez_compressed`),
- * read from its central directory: stored or deflated members, zip64 sizes (numpy writes them),
- * each decompressed to exactly its declared size. The members' declared sizes together are at
- * most `maxBytes`, checked from the headers before anything is inflated, and no two members may
- * share bytes of the archive (a zip bomb whose entries all point at one deflate stream stops
- * there, not after inflating it once per entry).
+ * read by the engine's one ZIP reader (`base/zip-read.ts`: its headers and ranges checked, zip64
+ * sizes as numpy writes them, each member decompressed to exactly its declared size). The
+ * members' declared sizes together are at most `maxBytes`, checked from the headers before
+ * anything is inflated, and no two members may share bytes of the archive (a zip bomb whose
+ * entries all point at one deflate stream stops there, not after inflating it once per entry).
  *
  * @throws DataError `DATA_NPY_BAD` for a damaged archive or overlapping members, `DATA_TOO_LARGE`
  *   past `maxBytes` in all.
  */
 export function readZip(bytes: Uint8Array, what: string, maxBytes: number = DATA_LIMITS.maxArrayBytes): Map<string, Uint8Array> {
   const bad = (why: string) => new DataError('DATA_NPY_BAD', `${what}: ${why}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u16 = (o: number) => (o + 2 <= bytes.length ? view.getUint16(o, true) : fail());
-  const u32 = (o: number) => (o + 4 <= bytes.length ? view.getUint32(o, true) : fail());
-  const u64 = (o: number) => (o + 8 <= bytes.length ? Number(view.getBigUint64(o, true)) : fail());
-  function fail(): never {
-    throw bad('a damaged zip archive (a record runs past the end of the file).');
-  }
-  // End of central directory: the last 22 bytes, or further back by a comment of up to 64 KiB.
-  let eocd = -1;
-  for (let o = bytes.length - 22; o >= Math.max(0, bytes.length - 22 - 65_535); o--) {
-    if (view.getUint32(o, true) === 0x06054b50) {
-      eocd = o;
-      break;
-    }
-  }
-  if (eocd < 0) throw bad('not a zip archive (.npz files are zips of .npy arrays: np.savez).');
-  let entries = u16(eocd + 10);
-  let cdOffset = u32(eocd + 16);
-  if (entries === 0xffff || cdOffset === 0xffffffff) {
-    const loc = eocd - 20;
-    if (loc < 0 || u32(loc) !== 0x07064b50) throw bad('a damaged zip64 archive.');
-    const z = u64(loc + 8);
-    if (u32(z) !== 0x06064b50) throw bad('a damaged zip64 archive.');
-    entries = u64(z + 32);
-    cdOffset = u64(z + 48);
-  }
-  if (entries > MAX_ENTRIES) throw bad(`${entries} members; an .npz of up to ${MAX_ENTRIES} arrays is read.`);
+  // np.savez's archives start with a member's local header (an empty one with its end record).
+  if (bytes[0] !== 0x50 || bytes[1] !== 0x4b) throw bad('not a zip archive (.npz files are zips of .npy arrays: np.savez).');
+  const members = [...zipMembers(bytes, (why) => bad(`a damaged zip archive: ${why}.`), MAX_ENTRIES).values()];
   // Every member's header read first: sizes summed and byte ranges compared before any inflating.
-  /** Each member: its bytes in the archive from its local header (`start`) to the end of its data. */
-  const members: { name: string; method: number; size: number; start: number; data: number; end: number }[] = [];
   let total = 0;
-  let o = cdOffset;
-  for (let i = 0; i < entries; i++) {
-    if (u32(o) !== 0x02014b50) throw bad('a damaged zip central directory.');
-    const method = u16(o + 10);
-    let compSize = u32(o + 20);
-    let size = u32(o + 24);
-    const nameLen = u16(o + 28);
-    const extraLen = u16(o + 30);
-    const commentLen = u16(o + 32);
-    let local = u32(o + 42);
-    if (o + 46 + nameLen > bytes.length) fail();
-    const name = new TextDecoder().decode(bytes.subarray(o + 46, o + 46 + nameLen));
-    // Zip64 extra field: the 64-bit values of those fields that hold 0xFFFFFFFF, in this order.
-    for (let e = o + 46 + nameLen; e + 4 <= o + 46 + nameLen + extraLen; ) {
-      const id = u16(e);
-      const len = u16(e + 2);
-      if (id === 0x0001) {
-        let f = e + 4;
-        if (size === 0xffffffff) {
-          size = u64(f);
-          f += 8;
-        }
-        if (compSize === 0xffffffff) {
-          compSize = u64(f);
-          f += 8;
-        }
-        if (local === 0xffffffff) local = u64(f);
-      }
-      e += 4 + len;
-    }
-    o += 46 + nameLen + extraLen + commentLen;
-    total += size;
+  members.forEach((m, i) => {
+    total += m.size;
     if (total > maxBytes) {
-      throw new DataError('DATA_TOO_LARGE', `${what}: its arrays declare more than ${maxBytes.toLocaleString('en-US')} bytes unpacked (${total.toLocaleString('en-US')} by member ${i + 1} of ${entries}); Netwright reads .npz files up to that, checked before unpacking.`);
+      throw new DataError('DATA_TOO_LARGE', `${what}: its arrays declare more than ${maxBytes.toLocaleString('en-US')} bytes unpacked (${total.toLocaleString('en-US')} by member ${i + 1} of ${members.length}); Netwright reads .npz files up to that, checked before unpacking.`);
     }
-    if (method !== 0 && method !== 8) throw bad(`member ${i + 1} uses zip compression method ${method}; only stored and deflated are read.`);
-    if (u32(local) !== 0x04034b50) throw bad('a damaged zip member header.');
-    const data = local + 30 + u16(local + 26) + u16(local + 28);
-    if (data + compSize > bytes.length) fail();
-    members.push({ name, method, size, start: local, data, end: data + compSize });
-  }
-  const byStart = [...members].sort((a, b) => a.start - b.start);
+  });
+  const byStart = [...members].sort((a, b) => a.header - b.header);
   for (let k = 1; k < byStart.length; k++) {
-    if (byStart[k].start < byStart[k - 1].end) throw bad('two members share the same bytes (an archive made to unpack one stream many times).');
+    const before = byStart[k - 1];
+    if (byStart[k].header < before.start + before.compressedSize) throw bad('two members share the same bytes (an archive made to unpack one stream many times).');
   }
   const out = new Map<string, Uint8Array>();
   members.forEach((m, i) => {
-    const raw = bytes.subarray(m.data, m.end);
-    let data: Uint8Array;
-    if (m.method === 0) data = raw;
-    else {
-      try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, m.size) });
-      } catch {
-        throw bad(`member ${i + 1} does not decompress (damaged, or larger than its header says).`);
-      }
-    }
-    if (data.length !== m.size) throw bad(`member ${i + 1} holds ${data.length} bytes but its header says ${m.size}.`);
-    out.set(m.name, data);
+    const steps = zipMemberBytes(bytes, m, (why) => bad(`member ${i + 1} does not decompress (${why}).`), inflateWithin);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    out.set(m.name, step.value);
   });
   return out;
 }

@@ -2,8 +2,8 @@
  * Binary containers the exporters write: ZIP archives (stored, as
  * `torch.save` writes them and as a browser download of an exported folder), NumPy `.npy`
  * arrays, and PyTorch `.pt` state dicts (`torch.save`'s zip format with a protocol-2 pickle).
- * `zipStore` is the engine's one ZIP writer (its CRC-32 is the `crc-32` package's); `zip-read.ts`
- * is its one reader.
+ * `zipStore` is the engine's one ZIP writer (its CRC-32 is the `crc-32` package's);
+ * `base/zip-read.ts` is its one reader.
  */
 import CRC32 from 'crc-32';
 

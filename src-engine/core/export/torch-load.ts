@@ -1,6 +1,6 @@
 import { ModelError } from './model';
 import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from './safetensors';
-import { zipMemberBytes, zipMembers } from './zip-read';
+import { zipMemberBytes, zipMembers } from '../../base/zip-read';
 
 /**
  * A PyTorch `state_dict` as `torch.save` writes it (the zip format of PyTorch ≥ 1.6:

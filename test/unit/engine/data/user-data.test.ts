@@ -383,4 +383,15 @@ describe('NumPy arrays', () => {
     big.writeUInt32LE(100, big.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
     expect(caught(() => readZip(big, 'a.npz'))?.message).toMatch(/does not decompress/);
   });
+
+  it('an .npz is read by the ZIP reader torch.save files are read by: a name listed twice or an encrypted member is DATA_NPY_BAD', () => {
+    const pair = () => zip({ 'x.npy': npy('<f4', [1, 1], [1]), 'y.npy': npy('<i8', [1], [0]) }, false);
+    // Both members named x.npy: which one is the features was the last one's, silently.
+    const twice = pair();
+    for (let at = twice.indexOf('y.npy'); at >= 0; at = twice.indexOf('y.npy', at + 1)) twice[at] = 'x'.charCodeAt(0);
+    expect(caught(() => readZip(twice, 'a.npz'))).toMatchObject({ code: 'DATA_NPY_BAD', message: expect.stringContaining('it lists "x.npy" twice') });
+    const encrypted = pair();
+    encrypted.writeUInt16LE(1, encrypted.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 8);
+    expect(caught(() => readZip(encrypted, 'a.npz'))).toMatchObject({ code: 'DATA_NPY_BAD', message: expect.stringContaining('"x.npy" is encrypted') });
+  });
 });

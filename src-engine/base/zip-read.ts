@@ -1,12 +1,13 @@
 import { Inflate } from 'fflate';
 
 /**
- * The members of a ZIP archive read as `torch.save` writes them (stored or deflated, ZIP64 end
- * records), trusting nothing the archive says about itself: the entry count is bounded by the
- * central directory's size (46 bytes an entry at least) and by `MAX_ZIP_ENTRIES`, every header's
- * signature and range is checked against the file, and a deflated member is inflated into exactly
- * the size its central directory declares: one byte more is refused, so a member cannot expand
- * past what the caller has agreed to hold.
+ * The engine's one ZIP reader: the members of an archive as `torch.save` and `np.savez` write them
+ * (stored or deflated, ZIP64 end records and sizes), trusting nothing the archive says about
+ * itself: the entry count is bounded by the central directory's size (46 bytes an entry at least)
+ * and by the caller's most (`MAX_ZIP_ENTRIES`), every header's signature and range is checked
+ * against the file, and a deflated member is inflated into exactly the size its central directory
+ * declares: one byte more is refused, so a member cannot expand past what the caller has agreed to
+ * hold. Its one writer is `core/export/archive.ts`'s `zipStore`.
  */
 
 /** One member, as its central directory and local header place it. */
@@ -14,6 +15,8 @@ export interface ZipMember {
   readonly name: string;
   /** 0 stored, 8 deflated. */
   readonly method: number;
+  /** Where its local header starts. */
+  readonly header: number;
   /** Where its (compressed) data starts, and how many bytes it has. */
   readonly start: number;
   readonly compressedSize: number;
@@ -21,7 +24,7 @@ export interface ZipMember {
   readonly size: number;
 }
 
-/** The most members an archive may list (a state dict has one a storage, plus a few). */
+/** The most members an archive may list unless the caller says (a state dict has one a storage, plus a few). */
 export const MAX_ZIP_ENTRIES = 65_536;
 /** Compressed bytes inflated between two turns given to the caller (deflate expands at most ~1032×: ~16 MiB of output). */
 const INFLATE_SLICE = 16 * 1024;
@@ -32,13 +35,13 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
 /**
- * The members of the archive `bytes` by name.
+ * The members of the archive `bytes` by name, in the central directory's order.
  *
  * @throws what `bad` makes, with why: no end record, a count or directory that does not fit the
- *   file, a header with another signature, an encrypted member or another compression, a member
- *   whose data passes the file's end, a name listed twice.
+ *   file, more than `maxMembers` members, a header with another signature, an encrypted member or
+ *   another compression, a member whose data passes the file's end, a name listed twice.
  */
-export function zipMembers(bytes: Uint8Array, bad: (why: string) => Error): Map<string, ZipMember> {
+export function zipMembers(bytes: Uint8Array, bad: (why: string) => Error, maxMembers = MAX_ZIP_ENTRIES): Map<string, ZipMember> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u16 = (at: number) => view.getUint16(at, true);
   const u32 = (at: number) => view.getUint32(at, true);
@@ -67,7 +70,7 @@ export function zipMembers(bytes: Uint8Array, bad: (why: string) => Error): Map<
   }
   if (!(cdOffset + cdSize <= cdEnd)) throw bad('its central directory passes the end of the file');
   if (count * 46 > cdSize) throw bad(`it claims ${count} members in a central directory of ${cdSize} bytes`);
-  if (count > MAX_ZIP_ENTRIES) throw bad(`it has ${count} members; a state_dict has one a tensor storage (at most ${MAX_ZIP_ENTRIES})`);
+  if (count > maxMembers) throw bad(`it has ${count} members, more than the ${maxMembers} read`);
   const dec = new TextDecoder();
   const members = new Map<string, ZipMember>();
   let at = cdOffset;
@@ -105,21 +108,37 @@ export function zipMembers(bytes: Uint8Array, bad: (why: string) => Error): Map<
     const start = local + 30 + u16(local + 26) + u16(local + 28);
     if (!(start + compressedSize <= cdOffset)) throw bad(`"${name}" passes the end of the archive's data`);
     if (members.has(name)) throw bad(`it lists "${name}" twice`);
-    members.set(name, { name, method, start, compressedSize, size });
+    members.set(name, { name, method, header: local, start, compressedSize, size });
     at = next;
   }
   return members;
 }
 
 /**
- * The bytes of `member`: a view of the file when stored, else inflated into `member.size` bytes
- * in slices (the generator yields between them).
+ * Raw deflate `data` inflated, throwing rather than giving more than `size` bytes: the runtime's
+ * own decoder where it has one (Node: `zlib.inflateRawSync` with `maxOutputLength`).
+ */
+export type RawInflate = (data: Uint8Array, size: number) => Uint8Array;
+
+/**
+ * The bytes of `member`: a view of the file when stored, else inflated into `member.size` bytes,
+ * by `native` in one call when given, else in slices (the generator yields between them).
  *
  * @throws what `bad` makes when the data inflates to more or fewer bytes than declared, or is not deflate data.
  */
-export function* zipMemberBytes(bytes: Uint8Array, member: ZipMember, bad: (why: string) => Error): Generator<void, Uint8Array> {
+export function* zipMemberBytes(bytes: Uint8Array, member: ZipMember, bad: (why: string) => Error, native?: RawInflate): Generator<void, Uint8Array> {
   const data = bytes.subarray(member.start, member.start + member.compressedSize);
   if (member.method === 0) return data;
+  if (native) {
+    let whole: Uint8Array;
+    try {
+      whole = native(data, member.size);
+    } catch (e) {
+      throw bad(`"${member.name}" is not deflate data of the ${member.size} bytes its central directory declares (${(e as Error).message})`);
+    }
+    if (whole.length !== member.size) throw bad(`"${member.name}" inflates to ${whole.length} bytes, not the ${member.size} its central directory declares`);
+    return whole;
+  }
   const out = new Uint8Array(member.size);
   let written = 0;
   const inflate = new Inflate((chunk) => {
