@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
 import { describeGenerator, generatorOf } from '../../../src-engine/facade';
 import { getHost } from '../host';
 import { currentExportSource, exportModel, importOnnxFile, viewOnnxFile } from '../training/export';
@@ -6,6 +6,26 @@ import { useFiles } from './files-context';
 import { PickerInput } from './PickerInput';
 import { handleMenuCommand } from '../state/menu-commands';
 import { useEditor, useExport, useRun, useWindow } from '../state/window';
+
+/** While a menu is `open`, Escape or a press outside `box` closes it. */
+function useDismiss(open: boolean, box: RefObject<HTMLElement | null>, close: () => void): void {
+  const latest = useRef(close);
+  useEffect(() => {
+    latest.current = close;
+  });
+  useEffect(() => {
+    if (!open) return;
+    const dismiss = (e: Event) => {
+      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !box.current?.contains(e.target as Node)) latest.current();
+    };
+    document.addEventListener('pointerdown', dismiss);
+    document.addEventListener('keydown', dismiss);
+    return () => {
+      document.removeEventListener('pointerdown', dismiss);
+      document.removeEventListener('keydown', dismiss);
+    };
+  }, [open, box]);
+}
 
 /** "Import ONNX…" and "Export ▾ JSON / ONNX / PyTorch…" (the engine's export table, in its order). */
 export function ExportMenu() {
@@ -30,32 +50,10 @@ export function ExportMenu() {
   const viewPicker = useRef<HTMLInputElement>(null);
   const [onnxOpen, setOnnxOpen] = useState(false);
   const onnxBox = useRef<HTMLSpanElement>(null);
-  useEffect(() => {
-    if (!onnxOpen) return;
-    const close = (e: Event) => {
-      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !onnxBox.current?.contains(e.target as Node)) setOnnxOpen(false);
-    };
-    document.addEventListener('pointerdown', close);
-    document.addEventListener('keydown', close);
-    return () => {
-      document.removeEventListener('pointerdown', close);
-      document.removeEventListener('keydown', close);
-    };
-  }, [onnxOpen]);
+  useDismiss(onnxOpen, onnxBox, () => setOnnxOpen(false));
   // The app menu's File ▸ Export… (Electron) opens this menu.
   useEffect(() => handleMenuCommand('export', () => setOpen(true)), []);
-  useEffect(() => {
-    if (!open) return;
-    const close = (e: Event) => {
-      if (e instanceof KeyboardEvent ? e.key === 'Escape' : !box.current?.contains(e.target as Node)) setOpen(false);
-    };
-    document.addEventListener('pointerdown', close);
-    document.addEventListener('keydown', close);
-    return () => {
-      document.removeEventListener('pointerdown', close);
-      document.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  useDismiss(open, box, () => setOpen(false));
   return (
     <>
       <button type="button" data-testid="cmd-import-onnx" onClick={() => picker.current?.click()} title="Open an ONNX model (.onnx) as a new design with its weights">

@@ -1,3 +1,4 @@
+import { weightsShown } from '../StatusBar';
 import { lazy, Suspense, type ComponentType } from 'react';
 import { DesignBanner } from './DesignBanner';
 import { ElsewhereRun, RunLabel, useRunElsewhere } from './ElsewhereRun';
@@ -37,8 +38,11 @@ function HeaderSummary() {
   const loss = useRun((s) => s.progress?.loss);
   const owner = useRun((s) => s.owner?.name);
   const elsewhere = useRunElsewhere();
+  const loadedFrom = useRun(weightsShown);
   // Open, the panel below says all this; in the header it would only be squeezed to "r…".
   if (phase === 'idle' || open) return null;
+  // Loaded weights are no run that is "done" (as the status bar says, #60).
+  if (loadedFrom !== undefined) return <span className="train-dock__summary" title={`The weights loaded from ${loadedFrom}`}>loaded</span>;
   // Another project's run names its project (cut short: the header's row must not grow wider than the window); the canvas's own is in the title bar.
   const name = !elsewhere ? undefined : owner && owner.length > 20 ? `${owner.slice(0, 19)}…` : owner;
   return <span className="train-dock__summary" title={owner ? `The run of “${owner}”` : undefined}>{`${name ? `“${name}” · ` : ''}${phase}${step !== undefined ? ` · step ${step}` : ''}${typeof loss === 'number' ? ` · loss ${loss.toPrecision(3)}` : ''}`}</span>;
