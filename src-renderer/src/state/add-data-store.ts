@@ -177,9 +177,10 @@ export function createAddDataStore({ session, engine, editor }: AddDataDeps) {
       for (const e of fit.edits) doc.edit({ kind: 'set-attrs', nodeIds: [e.nodeId], attrs: e.attrs, coalesce: step });
       // Names that said the old data say the new (the target Input, the design's name, and with it an unsaved project's and its runs').
       const names = namesForData(graph, datasetLabel(t.dataset), result);
-      if (names.target) doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true });
+      const renamed = names.target && doc.edit({ kind: 'rename', ...names.target, coalesce: step }, { quiet: true }).ok ? names.target : undefined;
       if (names.name) doc.edit({ kind: 'set-name', name: names.name, coalesce: step });
-      if (fit.edits.length) doc.notify('info', `${fit.edits.map((e) => e.done).join('; ')}. Undo puts back ${fit.edits.length > 1 ? 'all of it' : 'both'}.`);
+      const done = [...fit.edits.map((e) => e.done), ...(renamed ? [`the target ${renamed.from} is now ${renamed.to}, as the table names it`] : []), ...(names.name ? [`the design is now called “${names.name}”`] : [])];
+      if (done.length) doc.notify('info', `${done.join('; ')}. Undo puts back ${done.length > 1 ? 'all of it' : 'both'}.`);
       get().close();
       set({ verified: `${result.path}\0${result.fingerprint}`, ...(shape ? { used: { path: result.path, fingerprint: result.fingerprint, shape } } : { used: undefined }) });
     },

@@ -87,6 +87,7 @@ describe('names that follow the data and the file', () => {
     expect(graph.nodes.map((n) => n.id)).toContain('diagnosis');
     expect(graph.nodes.map((n) => n.id)).not.toContain('species');
     expect(w.editor.getState().file.name).toBe('breast-cancer MLP (30-16-2)');
+    expect(w.session.getState().notice?.message).toMatch(/measurements now takes \[30\].*fc2 now outputs 2.*the target species is now diagnosis, as the table names it; the design is now called “breast-cancer MLP \(30-16-2\)”\. Undo puts back all of it\.$/);
     w.editor.getState().undo();
     expect(w.editor.getState().history.present.graph).toMatchObject({ name: 'Iris MLP (4-16-3)' });
     expect(w.editor.getState().history.present.graph.nodes.map((n) => n.id)).toContain('species');
