@@ -1799,6 +1799,31 @@ const webData = [
   { name: 'data: a CSV of texts with a label column is previewed as texts (columns picked, labels, classes), trains, and the Playground answers a typed text', steps: textTable },
 ];
 
+/**
+ * Issue #60 item 6, design-first: with nothing trained the Export menu exports the design with its
+ * initial weights, marked untrained (its note, the file's name, the notice), and View ONNX… looks
+ * at that file read-only (opset, parameters, the untrained mark) without touching the open design.
+ */
+const designFirst = [
+  { viewport: [1280, 800] },
+  ...openTemplate('iris-mlp'),
+  { click: '[data-testid=cmd-export]' },
+  { expect: '[data-testid=export-untrained-note]', attr: ['data-design', 'true'] },
+  { download: '[data-testid=export-onnx]', as: 'untrained' },
+  { expect: '[data-testid=notice]', text: "with the design's initial weights \\(untrained.*\\(untrained\\)\\.onnx" },
+  { click: '[data-testid=cmd-onnx-more]' },
+  { expect: '[data-testid=cmd-view-onnx]' },
+  { upload: '[data-testid=view-onnx-file]', file: 'untrained' },
+  { expect: '[data-testid=onnx-view-facts]', attr: ['data-params', '131'], within: 15_000 },
+  { expect: '[data-testid=onnx-view-facts]', attr: ['data-opset', '17'] },
+  { expect: '[data-testid=onnx-view-untrained]' },
+  { screenshot: 'onnx-view-1280x800' },
+  { click: '[data-testid=onnx-view-close]' },
+  { expectGone: '[data-testid=onnx-view]' },
+  { expect: '[data-testid=doc-title]', text: 'Iris MLP' },
+  { viewport: [1400, 900] },
+];
+
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
   { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
@@ -1807,6 +1832,7 @@ const webExport = [
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
   { name: 'fine-tuning twice: an imported model\'s runs all start from its weights (Start from is kept), and the Runs table says so', steps: fineTuneTwice },
   { name: 'safetensors: a trained design\'s model.safetensors loads back into the design from the Train dock (Load weights…), and Start from turns to it', steps: safetensorsRoundTrip },
+  { name: 'export: a design before training exports its initial weights marked untrained, and View ONNX… shows that file read-only without importing it', steps: designFirst },
   { name: 'export: the MNIST CNN trained one epoch (10k images) exports to ONNX that onnxruntime scores as the app does; saved with its weights it reopens trained; imported, its head replaced, it fine-tunes and exports again', steps: exportImport },
 ];
 
