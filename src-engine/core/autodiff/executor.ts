@@ -94,8 +94,10 @@ export interface CompiledGraph {
    * `forward` computes what those losses and the nodes `reads` (the caller reads their outputs
    * after it: a prediction) need, and nothing else (`samplesNeeded`): the other nodes' outputs,
    * and the samples of a node's output nothing needs (`OpForwardContext.rows`), keep what they held.
+   * `fed`: nodes whose outputs the caller writes before each forward (a cached frozen backbone's
+   * boundary, core/train/feature-cache.ts): the forward computes neither them nor what only they read.
    */
-  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[], reads?: readonly string[]): LossSelection;
+  selectLosses(lossNodes: readonly string[], trainable?: readonly ParamEntry[], reads?: readonly string[], fed?: readonly string[]): LossSelection;
   /** A plan for another batch size that shares parameters, gradients, buffers and the rng (cached by size). */
   withBatchSize(n: number): CompiledGraph;
   /**
@@ -446,7 +448,7 @@ class HostPlan implements CompiledGraph {
   private installed: SelectionInternal | null = null;
   private lastTraining = false;
   private readonly selections = new Map<string, LossSelection>();
-  private readonly groupSelections = new WeakMap<StepGroup, LossSelection>();
+  private readonly groupSelections = new WeakMap<StepGroup, { sel: LossSelection; fed: readonly string[] | undefined }>();
   private readonly owned = new WeakSet<object>();
 
   constructor(
@@ -725,8 +727,8 @@ class HostPlan implements CompiledGraph {
     }
   }
 
-  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[], reads: readonly string[] = []): LossSelection {
-    const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}\u0001${reads.join('\u0000')}`;
+  selectLosses(ids: readonly string[], trainable?: readonly ParamEntry[], reads: readonly string[] = [], fed: readonly string[] = []): LossSelection {
+    const key = `${ids.join('\u0000')}\u0001${trainable ? trainable.map((p) => `${p.nodeId}.${p.name}`).join('\u0000') : '*'}\u0001${reads.join('\u0000')}\u0001${fed.join('\u0000')}`;
     let sel = this.selections.get(key);
     if (!sel) {
       const { family } = this;
@@ -739,7 +741,7 @@ class HostPlan implements CompiledGraph {
         unseeded: family.lossNodes.filter((id) => !ids.includes(id)).map((id) => this.gradOf(id)).filter((t): t is Tensor => t !== undefined),
         // As each step's `runBackward` (the node reaches a loss), within the selection.
         run: this.order.map((id) => this.reaches.has(id) && need.has(id)),
-        samples: samplesNeeded(this.byId, this.order, this.shapes, [...ids, ...reads]),
+        samples: samplesNeeded(this.byId, this.order, this.shapes, [...ids, ...reads], new Set(fed)),
         need,
         roots,
         bound: null,
@@ -760,9 +762,11 @@ class HostPlan implements CompiledGraph {
 
   trainStep(group: StepGroup, lr: number, phases: StepPhases): number | Promise<number> {
     let sel: LossSelection | undefined;
-    if (group.losses) {
-      sel = this.groupSelections.get(group);
-      if (!sel) this.groupSelections.set(group, (sel = this.selectLosses(group.losses, group.params, group.reads)));
+    if (group.losses || group.fed) {
+      const had = this.groupSelections.get(group);
+      // A group's fed nodes are set when the loop's feature cache is ready (after its first plans' steps, on a resume).
+      sel = had && had.fed === group.fed ? had.sel : undefined;
+      if (!sel) this.groupSelections.set(group, { sel: (sel = this.selectLosses(group.losses ?? this.lossNodes, group.params, group.reads, group.fed)), fed: group.fed });
     }
     return hostTrainStep(this, sel, group, lr, phases);
   }
@@ -857,7 +861,7 @@ interface SamplesNeeded {
  * sample by sample): a GAN's generator step computes neither the discriminator's loss nor its
  * scores of the real half (its loss reads the generated half's), nor what leads only to them.
  */
-function samplesNeeded(byId: Map<string, NodeIR>, order: readonly string[], shapes: Record<string, number[]>, roots: readonly string[]): SamplesNeeded {
+function samplesNeeded(byId: Map<string, NodeIR>, order: readonly string[], shapes: Record<string, number[]>, roots: readonly string[], fed: ReadonlySet<string> = new Set()): SamplesNeeded {
   const need = new Map<string, [number, number]>();
   const widen = (id: string, [first, end]: readonly [number, number]): void => {
     if (first >= end) return;
@@ -869,7 +873,7 @@ function samplesNeeded(byId: Map<string, NodeIR>, order: readonly string[], shap
   for (const id of roots) widen(id, [0, Math.max(batchOf(id), 1)]);
   for (let i = order.length - 1; i >= 0; i--) {
     const rows = need.get(order[i]);
-    if (!rows) continue;
+    if (!rows || fed.has(order[i])) continue;
     const node = byId.get(order[i])!;
     const def = getOp(node.op)!;
     const read = def.samplesRead ?? (def.elementwise ? 'each' : undefined);
@@ -880,7 +884,9 @@ function samplesNeeded(byId: Map<string, NodeIR>, order: readonly string[], shap
     });
   }
   return {
-    computed: order.map((id) => need.has(id)),
+    // NOTE: a fed node is never inside a fused chain that runs: the chains (BatchNorm → ReLU) are of
+    // ops a frozen prefix holds whole or not at all, and a chain's interior feeds its next step alone.
+    computed: order.map((id) => need.has(id) && !fed.has(id)),
     rows: order.map((id) => {
       const rows = need.get(id);
       return rows && shapes[id].length > 0 && (rows[0] > 0 || rows[1] < shapes[id][0]) ? rows : undefined;

@@ -14,6 +14,7 @@ import { identity } from '../../base/onnx/import-rule';
 export const dropout = defineOp({
   name: 'Dropout',
   category: 'regularization',
+  drawsInTraining: true,
   onnx: { opType: 'Dropout', note: 'the identity at inference: the inference graph leaves it out', emit: (ctx) => ctx.inputs[0] },
   onnxImport: { Dropout: identity },
   torch: { module: 'nn.Dropout(p={p})' },

@@ -16,6 +16,7 @@ import { defineOp } from './types';
 export const noise = defineOp({
   name: 'Noise',
   category: 'input',
+  drawsInTraining: true,
   onnx: { none: 'a training-time noise source; export the generator alone, with z as its graph input' },
   torch: { none: 'a GAN noise source; a GAN is exported as its generator, with z as the input of model.py' },
   card: (a) => `z ~ N(0, 1) · [${(a.shape as readonly number[]).join(', ')}]`,

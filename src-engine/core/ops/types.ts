@@ -315,6 +315,11 @@ export interface OpDef {
    */
   trainingOnly?: boolean;
   /**
+   * Its training forward draws from the run's random stream (Dropout's mask, Noise's z): the same
+   * input gives another output every step, so nothing after it is cached (core/train/feature-cache.ts).
+   */
+  drawsInTraining?: boolean;
+  /**
    * How the input normalisation folds into this op when it reads a feature Input (the ONNX
    * export's `fold` mode, export/onnx/fold.ts): `dense` divides a weight matrix's columns (Linear),
    * `conv` a convolution's kernels (global normalisation, no padding), `flatten` passes it on to

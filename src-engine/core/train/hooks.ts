@@ -1,7 +1,7 @@
 import type { MetricValues } from '../metrics';
 import type { RunControl } from './control';
 import type { LoopView } from './loop-view';
-import type { DeviceCapture, LoopEpoch, LoopProgress, StepVerdict, TrainableGraph } from './types';
+import type { DeviceCapture, FeatureCacheStatus, LoopEpoch, LoopProgress, StepVerdict, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 export type { StepVerdict } from './types';
@@ -76,6 +76,12 @@ export interface LoopHooks<P extends TrainableGraph = TrainableGraph> {
   onState?(state: RunControl['state']): void;
   /** The run leaves a hold (`RunControl.hold`): put back the state it retries from. */
   onRestore?(): void;
+  /**
+   * The run's cache of a frozen backbone's outputs (core/train/feature-cache.ts), before its first
+   * step: its progress while computed, then its size, or why the frozen layers run every step.
+   * Not called when the graph freezes no weights or the cache was turned off.
+   */
+  onFeatureCache?(status: FeatureCacheStatus): void;
   /** The learner set a new learning rate (a resume or step with one): `lr` trains the next step, `loop.step + 1`. */
   onLearningRate?(lr: number): void;
 }
@@ -102,7 +108,7 @@ export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: re
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
   }
-  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate'] as const) {
+  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate', 'onFeatureCache'] as const) {
     const fs = fns(m) as ((...a: unknown[]) => void)[];
     if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
   }

@@ -11,11 +11,12 @@ import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, FeatureCacheStatus, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
+import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix } from './feature-cache';
 import { BestWatch, SkipTracker, parseMonitor, type EpochMetrics, type RunState, type StepState } from './run-state';
 
 export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> {
@@ -67,6 +68,14 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
   yieldEveryMs?: number;
   /** Minimum ms between progress reports (default 200). */
   progressEveryMs?: number;
+  /**
+   * Compute a frozen backbone's outputs once per sample and train the layers after it on them
+   * (core/train/feature-cache.ts; default true): the same losses, bit for bit, without running the
+   * frozen layers every epoch. `false` runs them every step (the comparison in the tests).
+   */
+  featureCache?: boolean;
+  /** The bytes that cache may take (default FEATURE_CACHE_BYTES, 1 GiB); past it, no cache, and the hooks are told why. */
+  featureCacheBytes?: number;
 }
 
 /** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
@@ -121,6 +130,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   /** Per group: its losses that no earlier group minimises. */
   private readonly reportedFrom: string[][] = [];
   private bestCheckpoint: Checkpoint | null = null;
+  /** The frozen backbone's outputs per training sample, once computed (`prepareFeatureCache`). */
+  private featureCache: FeatureCache | null = null;
   private lastCheckpoint: Checkpoint | null = null;
   private steps = 0;
   private epochNow = 0;
@@ -214,7 +225,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     // Streamed splits: skips while reading are reported with the epoch they happened in.
     const skips = new SkipTracker([this.data.train, this.data.val, this.data.test]);
     let reason: LoopResult['reason'] = 'completed';
-    for (let epoch = run.firstEpoch; epoch <= this.config.epochs; epoch++) {
+    if (!(await this.prepareFeatureCache(run))) reason = 'stopped';
+    for (let epoch = run.firstEpoch; reason === 'completed' && epoch <= this.config.epochs; epoch++) {
       const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
       if (trained === 'stopped') reason = 'stopped';
       if (trained !== 'done') break;
@@ -364,6 +376,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     const loading = run.feeder.ready(run.order, start, count, bs);
     if (loading) await loading;
     run.feeder.fill(run.order, start, count, x, y, run.transformRng);
+    this.featureCache?.feed(gb, run.order, start, count);
     const step = run.step;
     let loss = 0;
     step.verdict = 'ok'; // set by the phases
@@ -401,6 +414,51 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     run.samplesSinceProgress += count;
     this.setContext(run, epoch, s, gb, this.groups.length - 1, loss, count);
     return 'ok';
+  }
+
+  /**
+   * A frozen backbone's outputs computed once per training sample (`frozenPrefix`, `FeatureCache`),
+   * where the graph freezes one that is deterministic, the run trains more than one epoch's
+   * batches on a host plan and the cache fits `featureCacheBytes`; the hooks are told of its
+   * progress, its size, or why there is none. Answers false when the run was stopped meanwhile.
+   */
+  private async prepareFeatureCache(run: RunState<P>): Promise<boolean> {
+    if (this.options.featureCache === false || this.data.train.count === 0) return true;
+    const found = frozenPrefix(this.graph, this.binding.featureInput, this.data, this.config, this.plan);
+    if (!found) return true;
+    const say = (s: FeatureCacheStatus) => this.hooks.onFeatureCache?.(s);
+    if ('state' in found) {
+      say(found);
+      return true;
+    }
+    const samples = this.data.train.count;
+    const batches = Math.min(run.maxSteps - this.steps, this.stepsPerEpoch * (this.config.epochs - run.firstEpoch + 1) - run.firstBatch);
+    const bytes = FeatureCache.bytes(found, this.plan, samples);
+    const budget = this.options.featureCacheBytes ?? FEATURE_CACHE_BYTES;
+    const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
+    if (this.plan.device) say({ state: 'off', code: 'FEATURES_DEVICE', reason: 'the GPU runs the frozen layers every step (the CPU trainer caches their outputs)' });
+    else if (batches <= this.stepsPerEpoch) say({ state: 'off', code: 'FEATURES_ONE_EPOCH', reason: 'the run sees each sample at most once, so the frozen layers run once per sample anyway' });
+    else if (bytes > budget) say({ state: 'off', code: 'FEATURES_OVER_BUDGET', reason: `their outputs for ${samples} samples take ${mib(bytes)}, over the ${mib(budget)} the cache may hold` });
+    else {
+      const t0 = performance.now();
+      let last = -Infinity;
+      const turn = async (done: number): Promise<boolean> => {
+        if (this.control.state === 'stopping') return false;
+        const now = performance.now();
+        if (now - last >= (this.options.progressEveryMs ?? 200) || done === samples) {
+          last = now;
+          say({ state: 'computing', done, samples });
+        }
+        await this.control.maybeYield();
+        return true;
+      };
+      const cache = await FeatureCache.compute(found, this.data, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn);
+      if (!cache) return false;
+      this.featureCache = cache;
+      for (const g of this.groups) g.fed = found.boundary;
+      say({ state: 'ready', samples, bytes: cache.bytes, boundary: found.boundary, seconds: (performance.now() - t0) / 1000 });
+    }
+    return true;
   }
 
   /** The hooks' `afterStep` for the step just counted (its context set by `trainBatch`), with the batch's metrics. */

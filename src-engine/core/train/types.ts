@@ -30,8 +30,12 @@ export interface TrainableGraph {
    * others keep the gradients of the last step that updated them.
    */
   backward(losses?: LossSelection): void;
-  /** A subset of the losses and of the parameters they train (one optimizer group's step). */
-  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params'], reads?: readonly string[]): LossSelection;
+  /**
+   * A subset of the losses and of the parameters they train (one optimizer group's step); `fed`:
+   * nodes whose outputs the caller writes before each forward (a cached frozen backbone's), which
+   * its forward computes no more, nor what leads only to them.
+   */
+  selectLosses(lossNodes: readonly string[], trainable?: TrainableGraph['params'], reads?: readonly string[], fed?: readonly string[]): LossSelection;
   readonly params: readonly { nodeId: string; name: string; value: Tensor; grad: Tensor; decay: boolean }[];
   readonly buffers: readonly { nodeId: string; name: string; value: Tensor }[];
   /** The same graph for another batch size, sharing parameters and buffers. */
@@ -57,6 +61,20 @@ export interface TrainableGraph {
   readonly device?: DeviceStep;
 }
 
+/**
+ * Where a run stands with its cache of a frozen backbone's features (core/train/feature-cache.ts,
+ * the hooks' `onFeatureCache`): being computed (`done` of `samples`), in use (its size and the
+ * nodes it feeds), or off with a coded reason when the graph freezes weights it cannot cache.
+ */
+export type FeatureCacheStatus =
+  | { state: 'computing'; done: number; samples: number }
+  | { state: 'ready'; samples: number; bytes: number; boundary: readonly string[]; seconds: number }
+  | {
+      state: 'off';
+      code: 'FEATURES_RANDOM_TRANSFORM' | 'FEATURES_RANDOM_LAYER' | 'FEATURES_BATCH_STATISTICS' | 'FEATURES_NOT_A_PREFIX' | 'FEATURES_NOTHING_TRAINS' | 'FEATURES_OVER_BUDGET' | 'FEATURES_DEVICE' | 'FEATURES_ONE_EPOCH';
+      reason: string;
+    };
+
 /** What a step's phase answers: go on, retry this batch (after a pause), or end the run. */
 export type StepVerdict = 'ok' | 'retry' | 'stop';
 
@@ -70,6 +88,11 @@ export interface StepGroup {
   readonly params: TrainableGraph['params'];
   /** Nodes whose outputs the loop reads after its step besides its losses (the prediction): its forward computes them whole (`selectLosses`' `reads`). */
   readonly reads?: readonly string[];
+  /**
+   * Nodes whose outputs the loop writes before the step (a cached frozen backbone's boundary,
+   * core/train/feature-cache.ts): its forward skips them and what leads only to them (`selectLosses`' `fed`).
+   */
+  fed?: readonly string[];
   /** Clip its gradients as its `gradClip` says (nothing without one). A device plan clips on the device. */
   clip(): void;
   /** Its host optimizer's update at `lr`. A device plan updates with its own optimizer instead. */

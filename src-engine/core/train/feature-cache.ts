@@ -1,0 +1,211 @@
+import type { PreparedData, Samples } from '../data';
+import { BatchFeeder } from '../data';
+import { augments } from '../data/transforms';
+import { getTransform } from '../../catalog/transforms/registry';
+import { statisticsFrozen } from '../../base/ir/freeze';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
+import { Rng } from '../../base/rng';
+import { getOp } from '../ops/registry';
+import type { FeatureCacheStatus, TrainableGraph } from './types';
+
+/** What the trainer caches by default: the features of a frozen backbone up to 1 GiB, as an image folder's decoded samples. */
+export const FEATURE_CACHE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * A frozen, deterministic prefix of a graph (`frozenPrefix`): the nodes a training step need not
+ * run when their `boundary` outputs are fed from a cache, one row per training sample.
+ */
+export interface FrozenPrefix {
+  /** Every node of the prefix (the feature Input excluded). */
+  readonly nodes: ReadonlySet<string>;
+  /** The prefix's nodes whose outputs the trained part (or the loop) reads: what is cached, in forward order. */
+  readonly boundary: readonly string[];
+}
+
+/** Why a graph's frozen backbone is not cached: a code and a sentence that says what to change. */
+export type PrefixRefusal = Extract<FeatureCacheStatus, { state: 'off' }>;
+
+/**
+ * The frozen prefix whose outputs a run may compute once per sample (Teachable Machine's frozen
+ * MobileNet run once per image): the nodes fed by the feature Input alone, directly or through
+ * each other, each of them frozen or without weights, and each a function of its own sample
+ * only in a training step: an op that computes sample i from sample i (`samplesRead: 'each'`,
+ * an elementwise op) and draws nothing at random (`drawsInTraining`), or a frozen BatchNorm on its
+ * running statistics (`statisticsFrozen`). Answers null when the graph freezes nothing, and a
+ * refusal with the reason when it freezes weights this prefix does not hold (a Dropout or a
+ * BatchNorm on batch statistics before them), when a random transform or augmentation changes
+ * the samples before it, or when nothing after it trains.
+ */
+export function frozenPrefix(
+  graph: GraphIR,
+  featureInput: string,
+  data: Pick<PreparedData<Samples>, 'transform' | 'augment'>,
+  training: TrainingConfig,
+  plan: Pick<TrainableGraph, 'params' | 'buffers'>,
+): FrozenPrefix | PrefixRefusal | null {
+  const weighted = new Set(plan.params.map((p) => p.nodeId));
+  const buffered = new Set(plan.buffers.map((b) => b.nodeId));
+  const frozenWeights = graph.nodes.filter((n) => n.frozen === true && weighted.has(n.id));
+  if (frozenWeights.length === 0) return null;
+  const transform = getTransform(data.transform.kind);
+  if (transform && transform.identity !== true) {
+    return off('FEATURES_RANDOM_TRANSFORM', `the input transform "${transform.label}" changes every sample at random before the frozen layers, so their outputs differ every epoch`);
+  }
+  if (augments(data.augment)) return off('FEATURES_RANDOM_TRANSFORM', 'data augmentation changes every sample at random before the frozen layers, so their outputs differ every epoch');
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const prefix = new Set<string>();
+  // Per node outside the prefix that a frozen layer reads through: why it is not in it.
+  const why = new Map<string, PrefixRefusal>();
+  for (const id of topological(graph)) {
+    const node = byId.get(id)!;
+    if (node.id === featureInput) continue;
+    const fed = node.inputs.every((i) => i === featureInput || prefix.has(i));
+    const inherited = node.inputs.map((i) => why.get(i)).find(Boolean);
+    if (!fed) {
+      if (inherited) why.set(id, inherited);
+      continue;
+    }
+    const blocked = blockedBy(node, training, weighted.has(id), buffered.has(id));
+    if (blocked) why.set(id, blocked);
+    else prefix.add(id);
+  }
+  const outside = frozenWeights.find((n) => !prefix.has(n.id));
+  if (outside) {
+    const reason = why.get(outside.id);
+    return reason ?? off('FEATURES_NOT_A_PREFIX', `the frozen layer "${outside.id}" reads a trained layer's output, so it runs every step`);
+  }
+  const readers = new Map<string, boolean>();
+  for (const n of graph.nodes) if (!prefix.has(n.id)) for (const i of n.inputs) readers.set(i, true);
+  for (const id of Object.values(graph.outputs)) readers.set(id, true);
+  const boundary = topological(graph).filter((id) => prefix.has(id) && readers.has(id));
+  if (!graph.nodes.some((n) => !prefix.has(n.id) && n.frozen !== true && weighted.has(n.id))) {
+    return off('FEATURES_NOTHING_TRAINS', 'no layer after the frozen ones trains');
+  }
+  return { nodes: prefix, boundary };
+}
+
+/** Why `node`, fed by the prefix, cannot join it (its op's traits and its frozen state); undefined: it can. */
+function blockedBy(node: NodeIR, training: TrainingConfig, weighted: boolean, keepsStatistics: boolean): PrefixRefusal | undefined {
+  const def = getOp(node.op);
+  if (!def || def.isLoss) return off('FEATURES_NOT_A_PREFIX', `"${node.id}" is not a layer`);
+  if (node.frozen !== true && weighted) return off('FEATURES_NOT_A_PREFIX', `"${node.id}" trains`);
+  if (def.drawsInTraining) return off('FEATURES_RANDOM_LAYER', `"${node.id}" (${def.name}) draws at random in training, before the frozen layers after it`);
+  if (keepsStatistics) {
+    if (statisticsFrozen(node, training)) return undefined;
+    return off(
+      'FEATURES_BATCH_STATISTICS',
+      node.frozen === true
+        ? `the frozen "${node.id}" (${def.name}) normalises with each batch's statistics (training.frozenBatchNorm "train"), so a sample's features depend on its batch`
+        : `"${node.id}" (${def.name}) normalises with each batch's statistics, so a sample's features depend on its batch`,
+    );
+  }
+  if (def.samplesRead === 'each' || def.elementwise) return undefined;
+  return off('FEATURES_NOT_A_PREFIX', `"${node.id}" (${def.name}) reads other samples of its batch`);
+}
+
+function off(code: PrefixRefusal['code'], reason: string): PrefixRefusal {
+  return { state: 'off', code, reason };
+}
+
+/** Node ids in an order where every node comes after its inputs (the IR's node order is one; this does not assume it). */
+function topological(graph: GraphIR): string[] {
+  const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const visit = (id: string): void => {
+    if (seen.has(id) || !byId.has(id)) return;
+    seen.add(id);
+    for (const i of byId.get(id)!.inputs) visit(i);
+    out.push(id);
+  };
+  for (const n of graph.nodes) visit(n.id);
+  return out;
+}
+
+/**
+ * The outputs of a frozen prefix's boundary for every training sample, computed once (in
+ * batches, on the run's own plans, in training mode: the prefix draws nothing and reads each
+ * sample alone, so this is what every step's forward would compute), one float32 array per
+ * boundary node indexed by sample. A step then copies its samples' rows into the plan
+ * (`feed`) and runs the trained part alone (`selectLosses`' `fed`).
+ */
+export class FeatureCache {
+  readonly rows: readonly Float32Array[];
+  readonly sizes: readonly number[];
+
+  private constructor(
+    readonly boundary: readonly string[],
+    readonly samples: number,
+    sizes: number[],
+  ) {
+    this.sizes = sizes;
+    this.rows = sizes.map((s) => new Float32Array(samples * s));
+  }
+
+  /** Bytes the cache of `prefix` takes for `samples` samples, from a plan's output shapes. */
+  static bytes(prefix: FrozenPrefix, plan: TrainableGraph, samples: number): number {
+    return prefix.boundary.reduce((sum, id) => sum + perSample(plan, id) * samples * 4, 0);
+  }
+
+  /**
+   * Compute the cache over `data`'s training split: batches of `plan`'s size in sample order.
+   * `progress` is called after each batch; `turn` between batches (the loop's yield and stop):
+   * null from it stops the computation, which answers null.
+   */
+  static async compute<P extends TrainableGraph>(
+    prefix: FrozenPrefix,
+    data: PreparedData<Samples>,
+    featureInput: string,
+    planFor: (count: number) => P,
+    batchSize: number,
+    turn: (done: number) => Promise<boolean>,
+  ): Promise<FeatureCache | null> {
+    const ds = data.train;
+    const first = planFor(Math.min(batchSize, ds.count));
+    const cache = new FeatureCache(prefix.boundary, ds.count, prefix.boundary.map((id) => perSample(first, id)));
+    const feeder = new BatchFeeder(ds, { transform: data.transform, target: data.target });
+    const order = Int32Array.from({ length: ds.count }, (_, i) => i);
+    // The transform is the identity here (frozenPrefix refuses any other): nothing is drawn.
+    const rng = new Rng(0);
+    for (let start = 0; start < ds.count; start += batchSize) {
+      if (!(await turn(start))) return null;
+      const count = Math.min(batchSize, ds.count - start);
+      const g = planFor(count);
+      const loading = feeder.ready(order, start, count, batchSize);
+      if (loading) await loading;
+      feeder.fill(order, start, count, g.input(featureInput).data, null, rng);
+      g.forward(true, g.selectLosses([], undefined, prefix.boundary));
+      prefix.boundary.forEach((id, k) => {
+        const size = cache.sizes[k];
+        cache.rows[k].set(g.output(id).data.subarray(0, count * size), start * size);
+      });
+    }
+    await turn(ds.count);
+    return cache;
+  }
+
+  /** The rows of samples `order[start .. start+count)` into the boundary nodes' outputs of `plan`. */
+  feed(plan: TrainableGraph, order: Int32Array, start: number, count: number): void {
+    this.boundary.forEach((id, k) => {
+      const size = this.sizes[k];
+      const src = this.rows[k];
+      const dst = plan.output(id).data;
+      for (let j = 0; j < count; j++) {
+        const i = order[start + j];
+        dst.set(src.subarray(i * size, (i + 1) * size), j * size);
+      }
+    });
+  }
+
+  get bytes(): number {
+    return this.rows.reduce((s, r) => s + r.byteLength, 0);
+  }
+}
+
+/** Values per sample of node `id`'s output in `plan`. */
+function perSample(plan: TrainableGraph, id: string): number {
+  const shape = plan.output(id).shape;
+  let n = 1;
+  for (let d = 1; d < shape.length; d++) n *= shape[d];
+  return n;
+}

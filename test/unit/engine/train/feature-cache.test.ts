@@ -1,0 +1,162 @@
+/**
+ * A frozen backbone is computed once (#59 deliverable 4): where the frozen layers are fed by the
+ * samples alone and compute each sample from itself (no Dropout, no BatchNorm on batch
+ * statistics, no random transform before them), the loop computes their outputs once per
+ * training sample and trains the head on them, to the same losses bit for bit; otherwise it says why not.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freezeNodes } from '../../../../src-engine/base/ir/freeze';
+import type { GraphIR, NodeIR, TrainingConfig } from '../../../../src-engine/base/ir/types';
+import { compileGraph } from '../../../../src-engine/core/autodiff/executor';
+import type { Backend } from '../../../../src-engine/core/backend/types';
+import { prepareData } from '../../../../src-engine/core/data';
+import { TrainingLoop } from '../../../../src-engine/core/train';
+import type { FeatureCacheStatus } from '../../../../src-engine/core/train/types';
+import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
+import { loadDataset } from '../../../../src-engine/node/datasets';
+
+const BACKBONE = ['conv1', 'bn1', 'conv2', 'bn2'];
+
+/** The MNIST CNN of examples/mnist-cnn.json at 8/16 channels, its convolutions and BatchNorms frozen, a new Linear head. */
+function cnn(training: Partial<TrainingConfig> = {}, extra: NodeIR[] = []): GraphIR {
+  const nodes: NodeIR[] = [
+    { id: 'image', op: 'Input', attrs: { shape: [1, 28, 28], source: 'features' }, inputs: [] },
+    { id: 'label', op: 'Input', attrs: { shape: [], source: 'target' }, inputs: [] },
+    { id: 'conv1', op: 'Conv2d', attrs: { outChannels: 8, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['image'] },
+    { id: 'bn1', op: 'BatchNorm', attrs: {}, inputs: ['conv1'] },
+    { id: 'relu1', op: 'ReLU', attrs: {}, inputs: ['bn1'] },
+    { id: 'pool1', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['relu1'] },
+    { id: 'conv2', op: 'Conv2d', attrs: { outChannels: 16, kernelSize: [3, 3], padding: [1, 1] }, inputs: ['pool1'] },
+    { id: 'bn2', op: 'BatchNorm', attrs: {}, inputs: ['conv2'] },
+    { id: 'relu2', op: 'ReLU', attrs: {}, inputs: ['bn2'] },
+    { id: 'pool2', op: 'MaxPool2d', attrs: { kernelSize: [2, 2] }, inputs: ['relu2'] },
+    { id: 'flat', op: 'Flatten', attrs: {}, inputs: ['pool2'] },
+    ...extra,
+    { id: 'fc', op: 'Linear', attrs: { outFeatures: 10 }, inputs: [extra.at(-1)?.id ?? 'flat'] },
+    { id: 'loss', op: 'CrossEntropyLoss', attrs: {}, inputs: ['fc', 'label'] },
+  ];
+  return {
+    format: 'netwright.graph',
+    version: 3,
+    nodes: freezeNodes(nodes, BACKBONE, true),
+    outputs: { logits: 'fc', loss: 'loss' },
+    training: {
+      dataset: { name: 'mnist', options: { normalize: 'global' }, validationSplit: 0.1, limit: 300 },
+      loss: 'loss',
+      optimizer: { kind: 'adam', lr: 0.003 },
+      batchSize: 32,
+      epochs: 2,
+      seed: 1,
+      metrics: ['accuracy'],
+      ...training,
+    },
+  };
+}
+
+let cpu: CpuBackend;
+beforeAll(async () => {
+  cpu = await createCpuBackend({ threads: 2 });
+});
+afterAll(() => cpu?.dispose());
+
+/** `backend` with its Conv2d forward counting the samples it computes. */
+function counting(backend: Backend): { backend: Backend; samples: () => number } {
+  let n = 0;
+  const conv = backend.overrides!.Conv2d!;
+  const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof conv.forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), conv.forward(ctx)) } };
+  return { backend: { ...backend, overrides }, samples: () => n };
+}
+
+async function train(g: GraphIR, featureCache: boolean) {
+  const c = g.training!;
+  const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+  const { backend, samples } = counting(cpu);
+  const losses: number[] = [];
+  const statuses: FeatureCacheStatus[] = [];
+  const epochSeconds: number[] = [];
+  const convPerEpoch: number[] = [];
+  let before = 0;
+  let cacheSamples = 0;
+  const loop = new TrainingLoop(g, data, backend, {
+    compile: compileGraph,
+    featureCache,
+    validate: false,
+    test: false,
+    hooks: [
+      {
+        afterForward: (ctx) => (losses.push(ctx.loss), 'ok'),
+        onFeatureCache: (s) => {
+          statuses.push(s);
+          if (s.state === 'ready') before = cacheSamples = samples();
+        },
+        afterEpoch: (e) => {
+          epochSeconds.push(e.seconds);
+          convPerEpoch.push(samples() - before);
+          before = samples();
+        },
+      },
+    ],
+  });
+  const result = await loop.run();
+  const weights = loop.plan.params.map((p) => p.value.data.slice());
+  return { losses, statuses, epochSeconds, convPerEpoch, cacheSamples, result, weights, train: data.train.count };
+}
+
+describe('a frozen backbone is computed once (#59)', () => {
+  it('trains to the same losses and weights bit for bit, running the frozen convolutions once per sample in all, not once per epoch', async () => {
+    const plain = await train(cnn(), false);
+    const cached = await train(cnn(), true);
+    expect(cached.losses.length).toBe(2 * Math.ceil(plain.train / 32));
+    expect(cached.losses).toEqual(plain.losses);
+    expect(cached.weights).toEqual(plain.weights);
+    // Two convolutions a sample: every epoch without the cache, once before the first with it.
+    expect(plain.convPerEpoch).toEqual([2 * plain.train, 2 * plain.train]);
+    expect(plain.statuses).toEqual([]);
+    expect(cached.convPerEpoch).toEqual([0, 0]);
+    expect(cached.cacheSamples).toBe(2 * cached.train);
+    const ready = cached.statuses.at(-1)!;
+    expect(ready).toMatchObject({ state: 'ready', samples: cached.train, boundary: ['flat'], bytes: cached.train * 16 * 7 * 7 * 4 });
+    expect(cached.statuses[0]).toMatchObject({ state: 'computing', done: 0, samples: cached.train });
+    console.log(`epoch seconds: plain ${plain.epochSeconds.map((s) => s.toFixed(3)).join(', ')}; cached ${cached.epochSeconds.map((s) => s.toFixed(3)).join(', ')} (+${(ready as { seconds: number }).seconds.toFixed(3)} s computing the cache)`);
+  }, 120_000);
+
+  it('a random transform before the frozen layers turns it off and says why; so does a random augmentation', async () => {
+    const g = cnn();
+    const noisy = await train({ ...g, training: { ...g.training!, epochs: 1, dataset: { ...g.training!.dataset, transform: { kind: 'salt-pepper', fraction: 0.1 } } } }, true);
+    expect(noisy.statuses).toEqual([{ state: 'off', code: 'FEATURES_RANDOM_TRANSFORM', reason: expect.stringContaining('salt') }]);
+    expect(noisy.convPerEpoch).toEqual([2 * noisy.train]);
+    const flipped = await train({ ...g, training: { ...g.training!, epochs: 1, dataset: { ...g.training!.dataset, augment: { flip: true } } } }, true);
+    expect(flipped.statuses).toEqual([{ state: 'off', code: 'FEATURES_RANDOM_TRANSFORM', reason: expect.stringContaining('augmentation') }]);
+  }, 120_000);
+
+  it("frozenBatchNorm 'train' turns it off (a sample's features depend on its batch), as does a Dropout before a frozen layer", async () => {
+    const bnTrain = await train(cnn({ frozenBatchNorm: 'train' }), true);
+    expect(bnTrain.statuses).toEqual([{ state: 'off', code: 'FEATURES_BATCH_STATISTICS', reason: expect.stringContaining('"bn1"') }]);
+    expect(bnTrain.convPerEpoch).toEqual([2 * bnTrain.train, 2 * bnTrain.train]);
+    const g = cnn();
+    const nodes = g.nodes.map((n) => (n.id === 'conv2' ? { ...n, inputs: ['drop'] } : n));
+    nodes.splice(nodes.findIndex((n) => n.id === 'conv2'), 0, { id: 'drop', op: 'Dropout', attrs: { p: 0.2 }, inputs: ['pool1'] });
+    const dropped = await train({ ...g, nodes }, true);
+    expect(dropped.statuses).toEqual([{ state: 'off', code: 'FEATURES_RANDOM_LAYER', reason: expect.stringContaining('"drop"') }]);
+  }, 120_000);
+
+  it('a Dropout after the frozen layers (the head\'s) keeps it, with the same losses: the boundary is before it', async () => {
+    const drop: NodeIR[] = [{ id: 'drop', op: 'Dropout', attrs: { p: 0.3 }, inputs: ['flat'] }];
+    const plain = await train(cnn({}, drop), false);
+    const cached = await train(cnn({}, drop), true);
+    expect(cached.statuses.at(-1)).toMatchObject({ state: 'ready', boundary: ['flat'] });
+    expect(cached.losses).toEqual(plain.losses);
+    expect(cached.convPerEpoch).toEqual([0, 0]);
+  }, 120_000);
+
+  it('past its memory budget, one epoch, or the cache turned off: no cache, and why', async () => {
+    const g = cnn();
+    const c = g.training!;
+    const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
+    const statuses: FeatureCacheStatus[] = [];
+    await new TrainingLoop(g, data, cpu, { compile: compileGraph, featureCacheBytes: 1000, validate: false, test: false, hooks: [{ onFeatureCache: (s) => statuses.push(s) }] }).run();
+    expect(statuses).toEqual([{ state: 'off', code: 'FEATURES_OVER_BUDGET', reason: expect.stringContaining('MiB') }]);
+    const one = await train(cnn({ epochs: 1 }), true);
+    expect(one.statuses).toEqual([{ state: 'off', code: 'FEATURES_ONE_EPOCH', reason: expect.any(String) }]);
+  }, 120_000);
+});
