@@ -1,5 +1,5 @@
-import type { ControlState, DataSkipped, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
-import { stripUndefined } from '../../core/train';
+import type { ControlState, DataSkipped, FeatureCacheStatus, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
+import { featureCacheMessage, stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
 import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol';
 import { compact, compactOrNull } from '../probes';
@@ -12,7 +12,7 @@ export type SessionEmit = <E extends EngineEvent>(event: E, data: EventData<E>) 
 
 /**
  * A run's protocol events, a loop hook: `train.progress` (with every step's loss since the last
- * one), `train.epoch`, `train.state`, `train.diverged`, `train.deviceLost`, `train.done`,
+ * one), `train.epoch`, `train.features`, `train.state`, `train.diverged`, `train.deviceLost`, `train.done`,
  * `train.error`, and the probe frames, numbered and delivered latest-wins (a frame waits for the
  * client's ack of the one before; a newer one replaces a waiting one).
  */
@@ -85,6 +85,11 @@ export class SessionEvents implements LoopHooks {
       best: e.best,
       ...(e.dataSkipped ? { dataSkipped: skippedOnWire(e.dataSkipped) } : {}),
     });
+  }
+
+  onFeatureCache(s: FeatureCacheStatus): void {
+    const { boundary: _nodes, ...figures } = s.state === 'ready' ? s : { ...s, boundary: undefined };
+    this.emit('train.features', { runId: this.runId, ...figures, message: featureCacheMessage(s) });
   }
 
   onState(state: ControlState): void {

@@ -202,6 +202,18 @@ export class FeatureCache {
   }
 }
 
+/**
+ * The line the Train dock and the CLI show for a run's feature cache: `backbone features cached:
+ * 500 samples (25 MB, computed in 0.5 s)`, `computing backbone features: 200 of 500 samples`, or
+ * `backbone features not cached: <the reason>`.
+ */
+export function featureCacheMessage(s: FeatureCacheStatus): string {
+  if (s.state === 'computing') return `computing backbone features: ${s.done} of ${s.samples} samples`;
+  if (s.state === 'off') return `backbone features not cached: ${s.reason}`;
+  const mb = s.bytes / 1e6;
+  return `backbone features cached: ${s.samples} samples (${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB, computed in ${s.seconds.toFixed(1)} s); the frozen layers run no more`;
+}
+
 /** Values per sample of node `id`'s output in `plan`. */
 function perSample(plan: TrainableGraph, id: string): number {
   const shape = plan.output(id).shape;

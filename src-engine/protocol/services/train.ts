@@ -326,6 +326,22 @@ export const trainService = defineService({
       /** The weights and optimizer state were restored to those after this step (0 = the initial weights). */
       restoredStep: z.number().int(),
     }),
+    /**
+     * The run's cache of a frozen backbone's outputs (docs/trainer.md#a-frozen-backbone-is-computed-once),
+     * before its first step: its progress, then its size, or why the frozen layers run every step
+     * (`code`, `reason`). `message` is the line the Train dock shows. Not sent when nothing is frozen.
+     */
+    'train.features': z.object({
+      runId: RunId,
+      state: z.enum(['computing', 'ready', 'off']),
+      samples: z.number().int().nonnegative().optional(),
+      done: z.number().int().nonnegative().optional(),
+      bytes: z.number().nonnegative().optional(),
+      seconds: z.number().nonnegative().optional(),
+      code: z.string().max(64).optional(),
+      reason: z.string().max(2000).optional(),
+      message: z.string().max(2000),
+    }),
     /** Run state changes (paused, resumed, stopping, …). */
     'train.state': z.object({ runId: RunId, state: RunState, step: z.number().int() }),
     /** A sweep's run starts (`running`, with what `train.start` would answer), or the sweep ends. */

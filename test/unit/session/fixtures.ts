@@ -87,7 +87,7 @@ export function setupEngine(extra: Partial<NonNullable<EngineEnvironment['traini
   const client = new RpcClient(clientEnd, clientLog);
   /** Every event of each kind, in arrival order (validated by the client against the protocol). */
   const events: { [E in EngineEvent]?: EventData<E>[] } = {};
-  for (const e of ['train.progress', 'train.epoch', 'train.done', 'train.error', 'train.diverged', 'train.deviceLost', 'train.state', 'probe.frame', 'sweep.progress'] as const) {
+  for (const e of ['train.progress', 'train.epoch', 'train.done', 'train.error', 'train.diverged', 'train.deviceLost', 'train.features', 'train.state', 'probe.frame', 'sweep.progress'] as const) {
     events[e] = [];
     client.on(e, (d) => (events[e] as unknown[]).push(d));
   }

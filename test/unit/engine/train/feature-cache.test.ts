@@ -14,6 +14,7 @@ import { TrainingLoop } from '../../../../src-engine/core/train';
 import type { FeatureCacheStatus } from '../../../../src-engine/core/train/types';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
+import { setupEngine, twoMoonsGraph } from '../../session/fixtures';
 
 const BACKBONE = ['conv1', 'bn1', 'conv2', 'bn2'];
 
@@ -63,7 +64,8 @@ afterAll(() => cpu?.dispose());
 function counting(backend: Backend): { backend: Backend; samples: () => number } {
   let n = 0;
   const conv = backend.overrides!.Conv2d!;
-  const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof conv.forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), conv.forward(ctx)) } };
+  const forward = conv.forward!;
+  const overrides = { ...backend.overrides, Conv2d: { ...conv, forward: (ctx: Parameters<typeof forward>[0]) => ((n += ctx.rows ? ctx.rows[1] - ctx.rows[0] : ctx.output.shape[0]), forward(ctx)) } };
   return { backend: { ...backend, overrides }, samples: () => n };
 }
 
@@ -159,4 +161,19 @@ describe('a frozen backbone is computed once (#59)', () => {
     const one = await train(cnn({ epochs: 1 }), true);
     expect(one.statuses).toEqual([{ state: 'off', code: 'FEATURES_ONE_EPOCH', reason: expect.any(String) }]);
   }, 120_000);
+
+  it("a session says so in train.features: the Train dock's line, its progress, or why not", async () => {
+    const { client, events, waitFor, service } = setupEngine();
+    const g = twoMoonsGraph({ epochs: 2 });
+    await client.request('train.start', { graph: { ...g, nodes: freezeNodes(g.nodes, ['fc1'], true) }, probes: false });
+    await waitFor('train.done');
+    const features = events['train.features']!;
+    expect(features[0]).toMatchObject({ state: 'computing', done: 0, samples: expect.any(Number), message: expect.stringMatching(/^computing backbone features: 0 of \d+ samples$/) });
+    expect(features.at(-1)).toMatchObject({ state: 'ready', message: expect.stringMatching(/^backbone features cached: \d+ samples \(/) });
+    await client.request('train.start', { graph: { ...g, nodes: freezeNodes(g.nodes, ['fc1'], true), training: { ...g.training!, dataset: { ...g.training!.dataset, transform: { kind: 'gaussian-noise', std: 0.1 } } } }, probes: false });
+    await waitFor('train.done', (d) => d.runId !== features[0].runId);
+    expect(events['train.features']!.at(-1)).toMatchObject({ state: 'off', code: 'FEATURES_RANDOM_TRANSFORM', message: expect.stringMatching(/^backbone features not cached: the input transform "/) });
+    service.dispose();
+  });
 });
+
