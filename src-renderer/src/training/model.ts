@@ -18,6 +18,7 @@ export type EpochEvent = EventData<'train.epoch'>;
 export type DoneEvent = EventData<'train.done'>;
 export type DivergedEvent = EventData<'train.diverged'>;
 export type DeviceLostEvent = EventData<'train.deviceLost'>;
+export type FeaturesEvent = EventData<'train.features'>;
 
 /** One layer's output distribution at one frame: step and the 10th, 50th and 90th percentiles. */
 export type DistributionPoint = readonly [step: number, p10: number, p50: number, p90: number];
@@ -72,6 +73,8 @@ export interface RunView {
   diverged?: DivergedEvent;
   /** The run's GPU was lost: it paused, rolled back to a snapshot, and goes on on the CPU when resumed. */
   deviceLost?: DeviceLostEvent;
+  /** The run's cache of its frozen backbone's features: its progress, its size, or why there is none (the engine's line, `message`). */
+  features?: FeaturesEvent;
   error?: { code: string; message: string };
   /** The newest probe frame (latest wins), and how many the run received. */
   frame?: ProbeFrame;
@@ -118,6 +121,7 @@ export const emptyRun: RunView = {
   done: undefined,
   diverged: undefined,
   deviceLost: undefined,
+  features: undefined,
   error: undefined,
   frame: undefined,
   lastFrame: undefined,
@@ -274,6 +278,7 @@ export type RunAction =
   | { type: 'error'; data: EventData<'train.error'> }
   | { type: 'diverged'; data: DivergedEvent }
   | { type: 'deviceLost'; data: DeviceLostEvent }
+  | { type: 'features'; data: FeaturesEvent }
   | { type: 'state'; data: EventData<'train.state'> }
   | { type: 'frame'; data: ProbeFrame };
 
@@ -477,6 +482,8 @@ export function reduceRun(s: RunView, a: RunAction): RunView {
       return { ...s, phase: 'diverged', diverged: a.data };
     case 'deviceLost':
       return afterDeviceLost(s, a.data);
+    case 'features':
+      return { ...s, features: a.data };
     case 'frame':
       return withFrame(s, a.data);
 

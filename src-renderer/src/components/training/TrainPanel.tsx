@@ -174,6 +174,8 @@ function ProgressView() {
   const loaded = useRun((s) => s.loaded);
   const warm = useRun((s) => s.info?.warmStart);
   const warmFrom = useRun((s) => s.graph?.training);
+  const features = useRun((s) => s.features);
+  const epochSeconds = useRun((s) => s.lastEpoch?.seconds);
   // A stored run on screen: its recorded frames, not the ones received live.
   const frames = useRun((s) => s.stored?.frameSteps.length ?? s.frames);
   const probeMs = useRun((s) => (s.phase === 'done' ? s.probeMs : undefined));
@@ -203,6 +205,12 @@ function ProgressView() {
         <div className="train-progress__loaded" data-testid="warm-start" data-taken={warm.taken} data-fresh={warm.fresh.length}>
           Fine-tuning: {warm.taken} tensors start from {describeStartFrom(startFromOf(warmFrom))}
           {warm.fresh.length ? `; new: ${warm.fresh.slice(0, 4).join(', ')}${warm.fresh.length > 4 ? ` and ${warm.fresh.length - 4} more` : ''}` : ''}.
+        </div>
+      ) : null}
+      {features ? (
+        <div className="train-progress__loaded" data-testid="feature-cache" data-state={features.state} data-code={features.code} title={features.reason}>
+          {features.message}
+          {features.state === 'ready' && epochSeconds !== undefined ? `; ${epochSeconds.toFixed(1)} s per epoch` : ''}
         </div>
       ) : null}
       <div className="train-progress__nums" style={loaded !== undefined && loaded.origin?.step === undefined ? { display: 'none' } : undefined}>
