@@ -114,6 +114,7 @@ export const ERRORS = {
   E_ENGINE_GONE: { title: 'The engine stopped during the run', action: 'Wait for the engine to restart, then start the run again.', docs: 'architecture.md#processes' },
   E_ENGINE_INTERNAL: { title: 'The engine failed unexpectedly', action: 'Try again; if it repeats, report it with the log.', docs: 'architecture.md#the-protocol-src-engineprotocol' },
   E_ENGINE_NOT_READY: { title: 'The engine is not connected yet', action: 'Wait until the engine is ready, then try again.', docs: 'architecture.md#processes' },
+  E_ENGINE_TAKEN: { title: 'Another tab took the engine', action: 'The run goes on in that tab; "Use it here" brings the engine back to this one.', docs: 'architecture.md#processes' },
   E_ENGINE_UNAVAILABLE: { title: 'No engine is running', action: 'Wait for the engine to start, or restart it.', docs: 'architecture.md#processes' },
   E_EVALUATE_FAILED: { title: 'The evaluation failed', action: 'Fix the cause the message names and evaluate again.', docs: 'trainer.md#evaluating-a-model' },
   E_EVALUATE_INTERNAL: { title: 'The evaluation failed unexpectedly', action: 'Report it with the stack trace printed.', docs: 'trainer.md#evaluating-a-model' },

@@ -627,7 +627,7 @@ function unreadable(e: RegularFileError, where: string, limit: number): string {
   }
 }
 
-/** `text`, at most `max` UTF-16 units: its start and its end (a sweep's name ends in what it varied), an ellipsis between. */
+/** A text, at most `max` UTF-16 units: its start and its end (a sweep's name ends in what it varied), an ellipsis between. */
 function capText(text: string, max: number): string {
   if (text.length <= max) return text;
   const tailLength = Math.floor((max - 1) / 3);

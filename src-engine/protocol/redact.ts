@@ -8,7 +8,7 @@
 const POSIX_PATH = /(?<![\w.:/~-])\/(?:[^\s'"`()<>,;:/]+\/)+([^\s'"`()<>,;:/]*)/g;
 const WINDOWS_PATH = /(?<![\w])[A-Za-z]:\\(?:[^\s'"`()<>,;\\]+\\)*([^\s'"`()<>,;\\]*)/g;
 
-/** `text` with every absolute host path replaced by its last part (the file or folder name). */
+/** A text with every absolute host path replaced by its last part (the file or folder name). */
 export function withoutHostPaths(text: string): string {
   return text.replace(POSIX_PATH, (_m, base: string) => base).replace(WINDOWS_PATH, (_m, base: string) => base);
 }

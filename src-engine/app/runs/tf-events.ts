@@ -105,7 +105,7 @@ export interface TfScalar {
 type EventBody = { file_version: string } | { graph_def: Uint8Array } | { summary: { value: Record<string, unknown>[] } };
 
 /**
- * `text` as valid UTF-8 will hold it: a lone surrogate (half of a pair, which a node id, a group's
+ * the text as valid UTF-8 will hold it: a lone surrogate (half of a pair, which a node id, a group's
  * name or a cut may hold) becomes U+FFFD, as TextEncoder writes it. protobufjs wrote it as its
  * three-byte form (ED A0 80 for U+D800), which is not UTF-8, and TensorBoard's parser refuses a
  * string field holding it. Every string an event holds goes through this.

@@ -8,7 +8,7 @@ import { checkFinite, textSample } from './predict';
 
 /**
  * `model.explain` for one sample of `model` (a live run's current weights or a loaded model's) on
- * `backend`: the input in the dataset's units (or a typed `text`, encoded by the model's tokenizer)
+ * `backend`: the input in the dataset's units (or a typed text, encoded by the model's tokenizer)
  * gets the model's normalisation, as `predictSample`'s.
  */
 export async function explainSample(model: TrainedModel, featureShape: readonly number[], params: Omit<ParamsOf<'model.explain'>, 'runId'>, backend: Backend): Promise<ResultOf<'model.explain'>> {

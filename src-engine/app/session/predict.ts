@@ -15,7 +15,7 @@ export interface PredictionPlan {
 }
 
 /**
- * A typed text as the model's input (`model.predict`'s and `model.explain`'s `text`): encoded as
+ * A typed text as the model's input (the text field of `model.predict` and `model.explain`): encoded as
  * the training texts were, by the model's tokenizer (`encodeText`, core/data/tokenizer.ts) — a
  * live run's, or the one a loaded model file carries.
  *

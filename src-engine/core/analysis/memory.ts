@@ -45,7 +45,7 @@ export interface TrainingFootprint {
 const count = (shape: readonly number[]): number => shape.reduce((a, b) => a * (b < 0 ? 1 : b), 1);
 
 /**
- * A graph's {@link TrainingFootprint} at the batch size of `shapes` (every node's output shape, as
+ * A graph's {@link TrainingFootprint} at the batch size of the shapes given (every node's output shape, as
  * `analyzeGraph` or `CheckedGraph.shapesAt` infers them). Nodes whose shape is unknown (a design
  * with errors) count nothing.
  *

@@ -48,7 +48,7 @@ export const UNK_TOKEN = '<unk>';
 /** The most vocabulary entries a text source may ask for (each is an Embedding row or a Linear input). */
 export const MAX_TEXT_VOCABULARY = 50_000;
 
-/** The tokens of `text`: its characters (CR LF read as LF), or its lower-cased words. */
+/** The tokens of a text: its characters (CR LF read as LF), or its lower-cased words. */
 export function tokenize(text: string, tokens: Tokenization): string[] {
   const t = text.replace(/\r\n?/g, '\n');
   return tokens === 'chars' ? Array.from(t) : (t.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? []);

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { GraphIR } from '../../../src-engine/facade';
+import { graphInputs, isGraphInput, type GraphIR } from '../../../src-engine/facade';
 import type { ResultOf } from '../../../src-engine/protocol';
 import { autoLayout, LAYOUT_SPACING } from '../editor/layout';
 import { getHost } from '../host';
@@ -70,7 +70,7 @@ export function OnnxView() {
 
 function OnnxFacts({ summary }: { summary: Summary }) {
   const graph = summary.graph as unknown as GraphIR;
-  const inputs = graph.nodes.filter((n) => n.op === 'Input');
+  const inputs = graphInputs(graph);
   const outputs = Object.entries(graph.outputs);
   const others = summary.opsets.filter((o) => o.domain !== 'ai.onnx');
   return (
@@ -133,7 +133,7 @@ function OnnxGraph({ summary }: { summary: Summary }) {
           const p = layout[n.id];
           const params = summary.paramsByNode[n.id];
           return (
-            <g key={n.id} transform={`translate(${p.x},${p.y})`} className={`onnx-view__node onnx-view__node--${n.op === 'Input' ? 'input' : 'layer'}`}>
+            <g key={n.id} transform={`translate(${p.x},${p.y})`} className={`onnx-view__node onnx-view__node--${isGraphInput(n) ? 'input' : 'layer'}`}>
               <title>{`${n.op} "${n.id}": ${shapeText(summary.shapes[n.id])}${params ? `, ${params.toLocaleString()} parameters` : ''}`}</title>
               <rect width={box.w} height={box.h} rx={5} />
               <text x={8} y={17} className="onnx-view__op">

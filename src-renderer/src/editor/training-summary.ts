@@ -23,7 +23,7 @@ export function trainingSummary(graph: Pick<GraphIR, 'nodes'>, training: Trainin
 
 /**
  * A dataset as the user knows it: the folder or file it reads by reference (`digits`, for an image
- * folder of that name), else the dataset's name (`mnist`). Runs and summaries said `image-folder`.
+ * folder of that name), else the dataset's name (MNIST's, say). Runs and summaries named the folder loader instead.
  */
 export function datasetLabel(dataset: Pick<TrainingConfig['dataset'], 'name' | 'options'> | undefined): string | undefined {
   const path = dataset?.options?.path;

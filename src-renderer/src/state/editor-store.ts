@@ -260,7 +260,7 @@ function clipboardActions({ set, get }: StoreKit): Pick<EditorState, 'copySelect
  * (`useEditor` is the window's); nothing is shared between two, not even the pending analysis.
  */
 export function createEditorStore(session: Pick<StoreApi<SessionState>, 'getState'>, engine?: Pick<StoreApi<EngineStore>, 'getState'>) {
-  // The engine's memory limits (its hello's `memory`), for the memory verdict Start gives; none before it answers.
+  // The engine's memory limits (its hello's memory field), for the memory verdict Start gives; none before it answers.
   const analyze = (graph: GraphIR) => analyzeDesign(graph, engine?.getState().info?.memory ?? {});
   return createStore<EditorState>((set, get) => {
     // The pending live analysis of this store's document (debounced after each edit).

@@ -34,7 +34,7 @@ export function heatPixels(map: ArrayLike<number>, signed: boolean): Uint8Clampe
 }
 
 /**
- * Each character's shade for per-position saliency over `text`: in [−1, 1], against the largest
+ * Each character's shade for per-position saliency over the text: in [−1, 1], against the largest
  * |value| among the text's positions (the padding after it does not count).
  */
 export function characterShades(values: ArrayLike<number>, text: string): number[] {

@@ -334,7 +334,7 @@ class Conv2dOnCpu {
     this.k.winogradWeights.run({ w: wa, Cout: g.outC, C: g.inC, o0: 0, o1: g.outC, u: ua, flip }, parts);
   }
 
-  /** Samples per GEMM for tile shapes `shapes` and its per-thread scratch. */
+  /** Samples per GEMM for the tile shapes given, and its per-thread scratch. */
   private winogradGroup(...shapes: TileShape[]): { group: number; bytes: number } {
     const bytesFor = (group: number): number => Math.max(...shapes.map((s) => this.k.winogradScratchBytes.call({ ...s, group })));
     let group = WINOGRAD_GROUP;

@@ -230,6 +230,45 @@ function CameraSource({ onFrame }: { onFrame: (frame: Blob) => void }) {
  * probabilities for a classifier, the reconstruction for an autoencoder. Works while training
  * (the engine answers between two steps) and after the run ends.
  */
+/**
+ * Where a drawing would be, for an input that cannot be drawn: the picked sample (an image as the
+ * network sees it, else its number), or the hint to pick one.
+ */
+function UndrawnInput({ sample, picked, shape, image }: { sample?: number[]; picked?: number; shape: number[]; image: boolean }) {
+  if (picked === undefined || !sample) {
+    return (
+      <p className="train-empty" data-testid="playground-cannot-draw">
+        This input ({shape.join('×')}) cannot be drawn; pick a test sample.
+      </p>
+    );
+  }
+  return (
+    <p className="playground__picked" data-testid="playground-picked-sample">
+      {image ? <PixelImage values={sample} shape={shape} size={56} title="the picked test sample as the network sees it" /> : null}
+      <span>Test sample #{picked + 1}</span>
+    </p>
+  );
+}
+
+/**
+ * The drawing's and the image's sources side by side (the test samples below them stay in the dock
+ * at 1280×800): Clear where there is a drawing, Upload… and Camera for an image input.
+ */
+function InputSources({ shape, uploaded, image, onImage, onClear }: { shape: number[]; uploaded?: number[]; image: boolean; onImage: (file: Blob) => void; onClear?: () => void }) {
+  if (!onClear && !image) return null;
+  return (
+    <div className="playground__sources">
+      {onClear ? (
+        <button type="button" data-testid="playground-clear" onClick={onClear}>
+          Clear
+        </button>
+      ) : null}
+      {image ? <ImageUpload shape={shape} uploaded={uploaded} onImage={onImage} /> : null}
+      {image ? <CameraSource onFrame={onImage} /> : null}
+    </div>
+  );
+}
+
 function DrawPlayground() {
   const samplesError = useDesignSamples();
   const runId = useRun((s) => s.runId);
@@ -302,6 +341,11 @@ function DrawPlayground() {
     predict(Array.from(out), false);
   };
   const imageInput = shape.length === 3 && [1, 3, 4].includes(shape[0]);
+  const clear = () => {
+    pixels.current.fill(0);
+    paint();
+    setResult(undefined);
+  };
 
   if (stored) return <p className="train-empty" data-testid="playground-stored">This is a stored run: its curves, layers and samples are kept, its weights are not loaded here. Train it again (▶ Start) to try the network in the playground.</p>;
   if (!runId || !probe) return <p className="train-empty">Start a run: the playground uses its current weights.</p>;
@@ -343,37 +387,16 @@ function DrawPlayground() {
             onPointerMove={(e) => drawing.current && stroke(e)}
             onPointerUp={() => (drawing.current = false)}
           />
-        ) : probe.texts || uploaded ? null : picked !== undefined ? (
-          // The picked sample where the hint to pick one was: an image as the network sees it, else its number.
-          <p className="playground__picked" data-testid="playground-picked-sample">
-            {imageInput ? <PixelImage values={probe.inputs[picked]} shape={shape} size={56} title="the picked test sample as the network sees it" /> : null}
-            <span>Test sample #{picked + 1}</span>
-          </p>
-        ) : (
-          <p className="train-empty" data-testid="playground-cannot-draw">
-            This input ({shape.join('×')}) cannot be drawn; pick a test sample.
-          </p>
+        ) : probe.texts || uploaded ? null : (
+          <UndrawnInput sample={picked !== undefined ? probe.inputs[picked] : undefined} picked={picked} shape={shape} image={imageInput} />
         )}
-        {/* The drawing's and the image's sources side by side: the test samples below stay in the dock at 1280×800. */}
-        {drawable || imageInput ? (
-          <div className="playground__sources">
-            {drawable ? (
-              <button
-                type="button"
-                data-testid="playground-clear"
-                onClick={() => {
-                  pixels.current.fill(0);
-                  paint();
-                  setResult(undefined);
-                }}
-              >
-                Clear
-              </button>
-            ) : null}
-            {imageInput ? <ImageUpload shape={shape} uploaded={drawable ? undefined : uploaded} onImage={(file) => void takeImage(file)} /> : null}
-            {imageInput ? <CameraSource onFrame={(frame) => void takeImage(frame)} /> : null}
-          </div>
-        ) : null}
+        <InputSources
+          shape={shape}
+          uploaded={drawable ? undefined : uploaded}
+          image={imageInput}
+          onImage={(file) => void takeImage(file)}
+          onClear={drawable ? clear : undefined}
+        />
         {probe.texts ? (
           <TypedText
             text={typed}

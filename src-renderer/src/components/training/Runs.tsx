@@ -231,6 +231,19 @@ function RunsToolbar(props: { ui: RunsUi; compared: number; baseline: boolean; s
   );
 }
 
+/** Why the list shows no run: none of this project yet (with "Show all projects"), or none matching the filter. */
+function NoneShown({ project, inScope, total, filter, onShowAll }: { project: string; inScope: number; total: number; filter: string; onShowAll: () => void }) {
+  if (inScope > 0) return <p className="runs__empty">No run matches “{filter}”.</p>;
+  return (
+    <p className="runs__empty" data-testid="runs-none-in-project">
+      No runs of “{project}” yet.{' '}
+      <button type="button" data-testid="runs-show-all" onClick={onShowAll}>
+        Show all projects ({total})
+      </button>
+    </p>
+  );
+}
+
 export function Runs() {
   const w = useWindow();
   const client = useEngine((s) => s.client);
@@ -370,16 +383,7 @@ export function Runs() {
           ))}
         </tbody>
       </table>
-      {shown.length === 0 && scoped.length === 0 ? (
-        <p className="runs__empty" data-testid="runs-none-in-project">
-          No runs of “{project}” yet.{' '}
-          <button type="button" data-testid="runs-show-all" onClick={() => ui.set({ scope: 'all' })}>
-            Show all projects ({runs.length})
-          </button>
-        </p>
-      ) : shown.length === 0 ? (
-        <p className="runs__empty">No run matches “{ui.filter}”.</p>
-      ) : null}
+      {shown.length === 0 ? <NoneShown project={project} inScope={scoped.length} total={runs.length} filter={ui.filter} onShowAll={() => ui.set({ scope: 'all' })} /> : null}
       {damagedRows}
     </div>
   );
