@@ -62,11 +62,14 @@ export function createWindowStores(): WindowStores {
   const sweep = createSweepStore(engine);
   const runs = new RunController({ engine, run, editor, trainUi, sweep });
   const runsUi = createRunsUiStore();
-  // The runs ticked for Compare, and the sweep shown, are the project's that was open: another
-  // design (New, Open, an import, a template) starts the Runs tab at its list. Opening a run's
-  // design from the Runs tab keeps them (Runs.tsx puts them back).
+  // The runs ticked for Compare in the project's list, and the sweep shown, are the project's that
+  // was open: another design (New, Open, an import, a template) starts the Runs tab at its list.
+  // A comparison made in "all runs" spans projects and stays (a lesson's own goes with its card:
+  // lessons-store.ts leave). Opening a run's design from the Runs tab keeps them (Runs.tsx puts them back).
   editor.subscribe((s, prev) => {
-    if (s.loadSeq !== prev.loadSeq) runsUi.getState().set({ selected: [], comparing: false, sweep: undefined });
+    if (s.loadSeq === prev.loadSeq) return;
+    const ui = runsUi.getState();
+    ui.set(ui.scope === 'project' ? { selected: [], comparing: false, sweep: undefined } : { sweep: undefined });
   });
   return {
     session,
