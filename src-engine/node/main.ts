@@ -19,6 +19,7 @@ import { nodeGpuAcquirer } from './gpu/device';
 import { remoteGpuAcquirer } from './gpu/remote';
 import { GpuHostAnswer } from '../protocol/gpu-wire';
 import { RunStore } from './run-store';
+import { fileFeatureSpill } from './feature-spill';
 
 /** The slice of Electron's MessagePortMain the engine uses. */
 interface PortLike {
@@ -132,6 +133,8 @@ function main(): void {
       backendMemoryLimitBytes: backendMemoryLimit(),
       residentBytes: () => process.memoryUsage.rss(),
       createBackend: () => createBestBackend(),
+      // A frozen backbone's features past their 1 GiB budget: a file in the OS's temporary folder (docs/trainer.md).
+      featureSpill: fileFeatureSpill(),
       // WebGPU: npm `webgpu` (Dawn) in the web-mode engine child; in Electron's utility process
       // (no navigator.gpu, and Dawn's mapped buffers are refused by V8's memory cage) the device
       // of the hidden GPU window, over the GPU wire (docs/webgpu-backend.md).

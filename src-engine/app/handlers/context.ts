@@ -11,6 +11,7 @@ import { labelledSampleText, prepareData, withInputShape, type LoadedDataset, ty
 import { type LoadedModel, type SessionEmit, type TrainingSession } from '../session';
 import type { RunStoreApi } from '../runs/recorder';
 import type { TrainedModel } from '../../core/export/model';
+import type { FeatureSpill } from '../../core/train/types';
 
 /**
  * What training needs from the runtime: loading datasets (files, npm packages) and creating the
@@ -28,6 +29,8 @@ export interface TrainingHost {
   yieldToHost?: () => Promise<void>;
   /** A WebGPU device for a run (core/gpu/select.ts); absent: every run trains on the CPU. */
   acquireGpu?: AcquireGpu;
+  /** Where a run keeps a frozen backbone's features past their memory budget (node/feature-spill.ts); absent: they are not cached then. */
+  featureSpill?: FeatureSpill;
   /** Where runs are recorded (the run store); absent: runs are not kept. */
   runs?: RunStoreApi;
   /**

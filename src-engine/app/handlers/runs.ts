@@ -194,6 +194,7 @@ function createSession(
     ...(guard?.lossExplosion !== undefined ? { lossExplosion: guard.lossExplosion } : {}),
     ...(guard?.checkGradients !== undefined ? { checkGradients: guard.checkGradients } : {}),
     ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}),
+    ...(host.featureSpill ? { featureSpill: host.featureSpill } : {}),
     // A lost GPU: the run pauses, rolled back to its last snapshot, and goes on on the CPU (docs/webgpu-backend.md, "A lost device").
     ...(gpu
       ? {

@@ -21,7 +21,7 @@ export { PACED_PROBE_HZ } from './probe-scheduler';
 export type { SessionEmit } from './session-events';
 
 /** A session's settings; `resumeFrom` continues a stored run's checkpoint (docs/runs.md). */
-export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<TrainingLoopOptions, 'resumeFrom' | 'yieldToHost' | 'yieldEveryMs' | 'progressEveryMs'> {
+export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<TrainingLoopOptions, 'resumeFrom' | 'yieldToHost' | 'yieldEveryMs' | 'progressEveryMs' | 'featureSpill'> {
   /** The executor's `compileGraph` (injected so tests can wrap it). */
   compile: (graph: CheckedGraph, opts: CompileOptions) => SessionPlan;
   /** Receives every `train.*` event and the probe frames (already flow-controlled). */
@@ -109,7 +109,7 @@ export class TrainingSession {
       checkpoints: graph.training?.earlyStopping ? 'best' : false,
       overrides,
       ...(resumeFrom ? { resumeFrom } : {}),
-      ...stripUndefined({ yieldToHost: o.yieldToHost, yieldEveryMs: o.yieldEveryMs, progressEveryMs: o.progressEveryMs }),
+      ...stripUndefined({ yieldToHost: o.yieldToHost, yieldEveryMs: o.yieldEveryMs, progressEveryMs: o.progressEveryMs, featureSpill: o.featureSpill }),
       hooks: [this.guard, this.recorder, this.snapshots, this.scheduler, this.events],
     });
   }

@@ -6,7 +6,7 @@ import { statisticsFrozen } from '../../base/ir/freeze';
 import type { GraphIR, NodeIR, TrainingConfig } from '../../base/ir/types';
 import { Rng } from '../../base/rng';
 import { getOp } from '../ops/registry';
-import type { FeatureCacheStatus, TrainableGraph } from './types';
+import type { FeatureCacheStatus, FeatureSpill, FeatureStore, TrainableGraph } from './types';
 
 /** What the trainer caches by default: the features of a frozen backbone up to 1 GiB, as an image folder's decoded samples. */
 export const FEATURE_CACHE_BYTES = 1024 * 1024 * 1024;
@@ -122,25 +122,58 @@ function topological(graph: GraphIR): string[] {
   return out;
 }
 
+/** A feature cache's values in memory: one float32 array. */
+class MemoryStore implements FeatureStore {
+  private readonly values: Float32Array;
+  constructor(floats: number) {
+    this.values = new Float32Array(floats);
+  }
+  write(at: number, values: Float32Array): void {
+    this.values.set(values, at);
+  }
+  read(at: number, into: Float32Array): void {
+    into.set(this.values.subarray(at, at + into.length));
+  }
+  close(): void {}
+}
+
 /**
  * The outputs of a frozen prefix's boundary for every training sample, computed once (in
  * batches, on the run's own plans, in training mode: the prefix draws nothing and reads each
- * sample alone, so this is what every step's forward would compute), one float32 array per
- * boundary node indexed by sample. A step then copies its samples' rows into the plan
- * (`feed`) and runs the trained part alone (`selectLosses`' `fed`).
+ * sample alone, so this is what every step's forward would compute), each boundary node's rows
+ * one after another, indexed by sample, in memory or (past the budget) in a `FeatureSpill`'s
+ * file. A step then copies its samples' rows into the plan (`feed`) and runs the trained part
+ * alone (`selectLosses`' `fed`).
  */
 export class FeatureCache {
-  readonly rows: readonly Float32Array[];
+  /** Values per sample of each boundary node's output. */
   readonly sizes: readonly number[];
+  /** Where each boundary node's rows start in the store. */
+  private readonly bases: readonly number[];
+  private readonly store: FeatureStore;
 
   private constructor(
     readonly boundary: readonly string[],
     readonly samples: number,
     sizes: number[],
+    spill: FeatureSpill | undefined,
   ) {
     this.sizes = sizes;
-    this.rows = sizes.map((s) => new Float32Array(samples * s));
+    const bases: number[] = [];
+    let floats = 0;
+    for (const s of sizes) {
+      bases.push(floats);
+      floats += s * samples;
+    }
+    this.bases = bases;
+    this.store = spill ? spill.open(floats) : new MemoryStore(floats);
+    this.onDisk = spill !== undefined;
+    this.bytes = floats * 4;
   }
+
+  /** Whether the rows are in a file. */
+  readonly onDisk: boolean;
+  readonly bytes: number;
 
   /** Bytes the cache of `prefix` takes for `samples` samples, from a plan's output shapes. */
   static bytes(prefix: FrozenPrefix, plan: TrainableGraph, samples: number): number {
@@ -148,9 +181,9 @@ export class FeatureCache {
   }
 
   /**
-   * Compute the cache over `data`'s training split: batches of `plan`'s size in sample order.
-   * `progress` is called after each batch; `turn` between batches (the loop's yield and stop):
-   * null from it stops the computation, which answers null.
+   * Compute the cache over `data`'s training split: batches of `plan`'s size in sample order, into
+   * memory, or into `spill`'s file when given. `turn` is called between batches with the samples
+   * done (the loop's progress, yield and stop): false from it stops the computation, which answers null.
    */
   static async compute<P extends TrainableGraph>(
     prefix: FrozenPrefix,
@@ -159,16 +192,20 @@ export class FeatureCache {
     planFor: (count: number) => P,
     batchSize: number,
     turn: (done: number) => Promise<boolean>,
+    spill?: FeatureSpill,
   ): Promise<FeatureCache | null> {
     const ds = data.train;
     const first = planFor(Math.min(batchSize, ds.count));
-    const cache = new FeatureCache(prefix.boundary, ds.count, prefix.boundary.map((id) => perSample(first, id)));
+    const cache = new FeatureCache(prefix.boundary, ds.count, prefix.boundary.map((id) => perSample(first, id)), spill);
     const feeder = new BatchFeeder(ds, { transform: data.transform, target: data.target });
     const order = Int32Array.from({ length: ds.count }, (_, i) => i);
     // The transform is the identity here (frozenPrefix refuses any other): nothing is drawn.
     const rng = new Rng(0);
     for (let start = 0; start < ds.count; start += batchSize) {
-      if (!(await turn(start))) return null;
+      if (!(await turn(start))) {
+        cache.close();
+        return null;
+      }
       const count = Math.min(batchSize, ds.count - start);
       const g = planFor(count);
       const loading = feeder.ready(order, start, count, batchSize);
@@ -177,7 +214,7 @@ export class FeatureCache {
       g.forward(true, g.selectLosses([], undefined, prefix.boundary));
       prefix.boundary.forEach((id, k) => {
         const size = cache.sizes[k];
-        cache.rows[k].set(g.output(id).data.subarray(0, count * size), start * size);
+        cache.store.write(cache.bases[k] + start * size, g.output(id).data.subarray(0, count * size));
       });
     }
     await turn(ds.count);
@@ -188,17 +225,15 @@ export class FeatureCache {
   feed(plan: TrainableGraph, order: Int32Array, start: number, count: number): void {
     this.boundary.forEach((id, k) => {
       const size = this.sizes[k];
-      const src = this.rows[k];
+      const base = this.bases[k];
       const dst = plan.output(id).data;
-      for (let j = 0; j < count; j++) {
-        const i = order[start + j];
-        dst.set(src.subarray(i * size, (i + 1) * size), j * size);
-      }
+      for (let j = 0; j < count; j++) this.store.read(base + order[start + j] * size, dst.subarray(j * size, (j + 1) * size));
     });
   }
 
-  get bytes(): number {
-    return this.rows.reduce((s, r) => s + r.byteLength, 0);
+  /** Let the rows go (a file is removed). */
+  close(): void {
+    this.store.close();
   }
 }
 
@@ -211,7 +246,7 @@ export function featureCacheMessage(s: FeatureCacheStatus): string {
   if (s.state === 'computing') return `computing backbone features: ${s.done} of ${s.samples} samples`;
   if (s.state === 'off') return `backbone features not cached: ${s.reason}`;
   const mb = s.bytes / 1e6;
-  return `backbone features cached: ${s.samples} samples (${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB, computed in ${s.seconds.toFixed(1)} s); the frozen layers run no more`;
+  return `backbone features cached${s.onDisk ? ' on disk' : ''}: ${s.samples} samples (${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB, computed in ${s.seconds.toFixed(1)} s); the frozen layers run no more`;
 }
 
 /** Values per sample of node `id`'s output in `plan`. */

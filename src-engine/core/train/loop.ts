@@ -11,7 +11,7 @@ import { Rng } from '../../base/rng';
 import { checkedOrThrow, type CheckedGraph } from '../analysis/checked';
 import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
-import type { Checkpoint, CompileFn, DeviceCapture, FeatureCacheStatus, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
+import type { Checkpoint, CompileFn, DeviceCapture, FeatureCacheStatus, FeatureSpill, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
 import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
@@ -74,8 +74,10 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
    * frozen layers every epoch. `false` runs them every step (the comparison in the tests).
    */
   featureCache?: boolean;
-  /** The bytes that cache may take (default FEATURE_CACHE_BYTES, 1 GiB); past it, no cache, and the hooks are told why. */
+  /** The bytes that cache may keep in memory (default FEATURE_CACHE_BYTES, 1 GiB); past it, in `featureSpill`'s file, else no cache (and the hooks are told why). */
   featureCacheBytes?: number;
+  /** Where a feature cache past `featureCacheBytes` is kept (the host's: node/feature-spill.ts, a file in the OS's temporary folder). */
+  featureSpill?: FeatureSpill;
 }
 
 /** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
@@ -225,19 +227,25 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     // Streamed splits: skips while reading are reported with the epoch they happened in.
     const skips = new SkipTracker([this.data.train, this.data.val, this.data.test]);
     let reason: LoopResult['reason'] = 'completed';
-    if (!(await this.prepareFeatureCache(run))) reason = 'stopped';
-    for (let epoch = run.firstEpoch; reason === 'completed' && epoch <= this.config.epochs; epoch++) {
-      const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
-      if (trained === 'stopped') reason = 'stopped';
-      if (trained !== 'done') break;
-      run.epochsRun = epoch;
-      const ended = await this.endEpoch(run, watch, skips, epoch);
-      if (ended) {
-        reason = ended;
-        break;
+    try {
+      if (!(await this.prepareFeatureCache(run))) reason = 'stopped';
+      for (let epoch = run.firstEpoch; reason === 'completed' && epoch <= this.config.epochs; epoch++) {
+        const trained = await this.trainEpoch(run, epoch, epoch === run.firstEpoch ? run.firstBatch : 0);
+        if (trained === 'stopped') reason = 'stopped';
+        if (trained !== 'done') break;
+        run.epochsRun = epoch;
+        const ended = await this.endEpoch(run, watch, skips, epoch);
+        if (ended) {
+          reason = ended;
+          break;
+        }
       }
+      return await this.finish(run, watch, skips, reason);
+    } finally {
+      this.featureCache?.close();
+      this.featureCache = null;
+      for (const g of this.groups) g.fed = undefined;
     }
-    return this.finish(run, watch, skips, reason);
   }
 
   /** The run's state before its first step: data order, feeder, metrics, the hooks' context; a resumed run restored and its shuffles replayed. */
@@ -438,7 +446,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     const mib = (b: number) => `${Math.ceil(b / 2 ** 20)} MiB`;
     if (this.plan.device) say({ state: 'off', code: 'FEATURES_DEVICE', reason: 'the GPU runs the frozen layers every step (the CPU trainer caches their outputs)' });
     else if (batches <= this.stepsPerEpoch) say({ state: 'off', code: 'FEATURES_ONE_EPOCH', reason: 'the run sees each sample at most once, so the frozen layers run once per sample anyway' });
-    else if (bytes > budget) say({ state: 'off', code: 'FEATURES_OVER_BUDGET', reason: `their outputs for ${samples} samples take ${mib(bytes)}, over the ${mib(budget)} the cache may hold` });
+    else if (bytes > budget && !this.options.featureSpill) say({ state: 'off', code: 'FEATURES_OVER_BUDGET', reason: `their outputs for ${samples} samples take ${mib(bytes)}, over the ${mib(budget)} the cache may hold` });
     else {
       const t0 = performance.now();
       let last = -Infinity;
@@ -452,11 +460,12 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
         await this.control.maybeYield();
         return true;
       };
-      const cache = await FeatureCache.compute(found, this.data, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn);
+      const spill = bytes > budget ? this.options.featureSpill : undefined;
+      const cache = await FeatureCache.compute(found, this.data, this.binding.featureInput, (n) => this.planFor(n), this.config.batchSize, turn, spill);
       if (!cache) return false;
       this.featureCache = cache;
       for (const g of this.groups) g.fed = found.boundary;
-      say({ state: 'ready', samples, bytes: cache.bytes, boundary: found.boundary, seconds: (performance.now() - t0) / 1000 });
+      say({ state: 'ready', samples, bytes: cache.bytes, boundary: found.boundary, seconds: (performance.now() - t0) / 1000, ...(cache.onDisk ? { onDisk: true } : {}) });
     }
     return true;
   }

@@ -68,12 +68,29 @@ export interface TrainableGraph {
  */
 export type FeatureCacheStatus =
   | { state: 'computing'; done: number; samples: number }
-  | { state: 'ready'; samples: number; bytes: number; boundary: readonly string[]; seconds: number }
+  | { state: 'ready'; samples: number; bytes: number; boundary: readonly string[]; seconds: number; /** Kept in a file (`FeatureSpill`): past the memory budget. */ onDisk?: boolean }
   | {
       state: 'off';
       code: 'FEATURES_RANDOM_TRANSFORM' | 'FEATURES_RANDOM_LAYER' | 'FEATURES_BATCH_STATISTICS' | 'FEATURES_NOT_A_PREFIX' | 'FEATURES_NOTHING_TRAINS' | 'FEATURES_OVER_BUDGET' | 'FEATURES_DEVICE' | 'FEATURES_ONE_EPOCH';
       reason: string;
     };
+
+/**
+ * Where a feature cache past its memory budget is kept (the host's: a file in the OS's temporary
+ * folder, node/feature-spill.ts); `open` makes room for `floats` values.
+ */
+export interface FeatureSpill {
+  open(floats: number): FeatureStore;
+}
+
+/** Float32 values at offsets (in values): the feature cache's rows, in memory or in a file. */
+export interface FeatureStore {
+  write(at: number, values: Float32Array): void;
+  /** `into.length` values from `at`. */
+  read(at: number, into: Float32Array): void;
+  /** Let the values go (a file is removed). */
+  close(): void;
+}
 
 /** What a step's phase answers: go on, retry this batch (after a pause), or end the run. */
 export type StepVerdict = 'ok' | 'retry' | 'stop';

@@ -14,7 +14,11 @@ import { TrainingLoop } from '../../../../src-engine/core/train';
 import type { FeatureCacheStatus } from '../../../../src-engine/core/train/types';
 import { createCpuBackend, type CpuBackend } from '../../../../src-engine/node/cpu';
 import { loadDataset } from '../../../../src-engine/node/datasets';
+import { fileFeatureSpill } from '../../../../src-engine/node/feature-spill';
 import { setupEngine, twoMoonsGraph } from '../../session/fixtures';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BACKBONE = ['conv1', 'bn1', 'conv2', 'bn2'];
 
@@ -69,7 +73,7 @@ function counting(backend: Backend): { backend: Backend; samples: () => number }
   return { backend: { ...backend, overrides }, samples: () => n };
 }
 
-async function train(g: GraphIR, featureCache: boolean) {
+async function train(g: GraphIR, featureCache: boolean, more: Partial<ConstructorParameters<typeof TrainingLoop>[3]> = {}) {
   const c = g.training!;
   const data = prepareData(loadDataset(c.dataset, c.seed), c.dataset, c.seed);
   const { backend, samples } = counting(cpu);
@@ -82,6 +86,7 @@ async function train(g: GraphIR, featureCache: boolean) {
   const loop = new TrainingLoop(g, data, backend, {
     compile: compileGraph,
     featureCache,
+    ...more,
     validate: false,
     test: false,
     hooks: [
@@ -97,6 +102,7 @@ async function train(g: GraphIR, featureCache: boolean) {
           before = samples();
         },
       },
+      ...(more.hooks ?? []),
     ],
   });
   const result = await loop.run();
@@ -175,5 +181,22 @@ describe('a frozen backbone is computed once (#59)', () => {
     expect(events['train.features']!.at(-1)).toMatchObject({ state: 'off', code: 'FEATURES_RANDOM_TRANSFORM', message: expect.stringMatching(/^backbone features not cached: the input transform "/) });
     service.dispose();
   });
+
+  it('past its memory budget with a spill: in a file under the temporary folder, the same losses, the file gone at the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-spill-test-'));
+    try {
+      const plain = await train(cnn(), false);
+      let during: string[] = [];
+      const spilled = await train(cnn(), true, { featureCacheBytes: 1000, featureSpill: fileFeatureSpill(dir), hooks: [{ afterEpoch: () => void (during = readdirSync(dir)) }] });
+      expect(spilled.statuses.at(-1)).toMatchObject({ state: 'ready', onDisk: true, bytes: spilled.train * 16 * 7 * 7 * 4 });
+      expect(during).toHaveLength(1);
+      expect(spilled.losses).toEqual(plain.losses);
+      expect(spilled.weights).toEqual(plain.weights);
+      expect(spilled.convPerEpoch).toEqual([0, 0]);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
