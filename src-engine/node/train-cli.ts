@@ -506,6 +506,8 @@ function progressPrinter(io: Io, started: number): (e: TrainerEvent) => void {
       warnSkipped(e.dataSkipped, 'since the last epoch');
     } else if (e.type === 'error') {
       io.err(cliErrorText(e.code, e.message));
+    } else if (e.type === 'features' && e.state !== 'computing') {
+      io.out(`${e.message}\n`);
     }
   };
 }

@@ -465,6 +465,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       if (!cache) return false;
       this.featureCache = cache;
       for (const g of this.groups) g.fed = found.boundary;
+      // Throughput counts the steps' time, not the cache's.
+      run.lastProgress = performance.now();
       say({ state: 'ready', samples, bytes: cache.bytes, boundary: found.boundary, seconds: (performance.now() - t0) / 1000, ...(cache.onDisk ? { onDisk: true } : {}) });
     }
     return true;

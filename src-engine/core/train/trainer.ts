@@ -3,6 +3,7 @@ import type { Dataset, PreparedData, Samples } from '../data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { MetricValues } from '../metrics';
 import { TrainingLoop, type TrainingLoopOptions } from './loop';
+import { featureCacheMessage } from './feature-cache';
 import type { CheckedGraph } from '../analysis/checked';
 import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
 import { TrainError } from './types';
@@ -74,6 +75,7 @@ export class Trainer {
           afterStep: ({ step, loss, metrics }) => onStepLoss?.(step, loss, metrics),
           onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
           afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
+          onFeatureCache: (s) => this.emit({ type: 'features', message: featureCacheMessage(s), ...s }),
         },
       ],
     });

@@ -339,7 +339,10 @@ export interface ErrorEvent {
   step?: number;
 }
 
-export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent;
+/** The run's cache of a frozen backbone's features (`LoopHooks.onFeatureCache`), with its line (`featureCacheMessage`). */
+export type FeaturesEvent = { type: 'features'; message: string } & FeatureCacheStatus;
+
+export type TrainerEvent = ProgressEvent | EpochEvent | DoneEvent | ErrorEvent | FeaturesEvent;
 
 /** Weights, buffers and optimizer state at the end of an epoch (or, with `batch`, within one), held in memory. */
 export interface Checkpoint {
