@@ -188,7 +188,7 @@ describe('a forward and a dx split over k', () => {
       const d = conv2dKernel.prepare({
         ctx, nodeId: 'conv', attrs: ({ ...Object.fromEntries(Object.entries(getOp('Conv2d')!.attrs).map(([k, sp]) => [k, sp.default])), ...attrs } as Attrs),
         inputShapes: [input], outputShape: [c.n, c.outC, c.outH, c.outW], inputs: [t(input.reduce((a, b) => a * b, 1))], output: t(c.n * c.outC * c.outH * c.outW),
-        params: { weight: t(c.outC * c.inC * 9) }, dParams: { weight: t(c.outC * c.inC * 9) }, buffers: {}, dOutput: t(c.n * c.outC * c.outH * c.outW), dInputs: [t(input.reduce((a, b) => a * b, 1))],
+        params: { weight: t(c.outC * c.inC * 9), ...(attrs.bias === false ? {} : { bias: t(c.outC) }) }, dParams: { weight: t(c.outC * c.inC * 9) }, buffers: {}, dOutput: t(c.n * c.outC * c.outH * c.outW), dInputs: [t(input.reduce((a, b) => a * b, 1))],
         workspace: (label, length) => ctx.createTensor(length, label), status: t(2), rng: new Rng(0),
       });
       return [...d.forward, ...d.backward].map((x) => x.label.split(':').slice(0, 2).join(':'));
