@@ -106,12 +106,12 @@ export function usage(): string {
  * error (JSON under `--json`) and returns the exit code it is given.
  */
 export function startCli<A extends { json: boolean }>(argv: string[], parse: (argv: string[]) => A, usage: string, out: (s: string) => void, err: (s: string) => void): number | { args: A; fail: (code: ErrorCode | ThrownCode, message: string, exit: number) => number } {
-  let args: A;
-  try {
   if (wantsHelp(argv)) {
     out(`${usage}\n`);
     return 0;
   }
+  let args: A;
+  try {
     args = parse(argv);
   } catch (e) {
     // Under --json every line is JSON, a usage error included.
