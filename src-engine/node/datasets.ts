@@ -43,6 +43,21 @@ export function npyTargets(path: string, o: Record<string, unknown>, access: Dat
   return found;
 }
 
+/**
+ * The targets file found beside an .npy of features (the user named the features, not it): read
+ * only where it really lies in the features' folder, so a link there leading out of it is refused
+ * (DATA_NOT_ALLOWED), as a mask folder's classes.txt is; the project's access rules apply first.
+ */
+function readTargetsBeside(features: string, targets: string, access: DataAccess): Buffer {
+  const real = allowedPath(targets, 'npz', access);
+  try {
+    return readFileInside(dirname(allowedPath(features, 'npz', access)), real, DATA_LIMITS.maxArrayBytes);
+  } catch (e) {
+    if (!(e instanceof RegularFileError)) throw e;
+    throw refusedDataFile(e, 'npz', targets, DATA_LIMITS.maxArrayBytes);
+  }
+}
+
 /** Where Debian's `fortunes` package puts its fortune files (each beside its `.dat` index). */
 export const DEBIAN_FORTUNES_DIR = '/usr/share/games/fortunes';
 
@@ -145,7 +160,8 @@ const FILE_LOADERS: { readonly [N in FileDatasetName]: FileLoader } = {
     const task = taskOption(o, 'npz');
     const bytes = readDataFile(path, 'npz', access, DATA_LIMITS.maxArrayBytes);
     if (/\.npy$/i.test(path)) {
-      const yBytes = readDataFile(npyTargets(path, o, access), 'npz', access, DATA_LIMITS.maxArrayBytes);
+      const targets = npyTargets(path, o, access);
+      const yBytes = typeof o.targets === 'string' ? readDataFile(targets, 'npz', access, DATA_LIMITS.maxArrayBytes) : readTargetsBeside(path, targets, access);
       return checkFingerprint('npz', o, npyPairDataset(bytes, yBytes, { name: path.split(/[\\/]/).pop(), ...(task ? { task } : {}) }));
     }
     return checkFingerprint(

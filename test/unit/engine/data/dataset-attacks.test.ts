@@ -3,7 +3,7 @@
  * attack is a project's `training.dataset`, as a stranger's file would carry it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ import { scanData } from '../../../../src-engine/node/data-scan';
 import { trainingMemoryLimit } from '../../../../src-engine/node/compute-info';
 import { cpuMs } from '../../cpu-time';
 import { boundedFifo } from '../../fifo';
-import { codeOf, encodePng } from './user-data-fixtures';
+import { codeOf, encodePng, npy } from './user-data-fixtures';
 
 const messageOf = (f: () => unknown): string => {
   try {
@@ -281,5 +281,22 @@ describe("a text folder's files are read only inside the folder, only as regular
       fifo?.release();
     }
     expect(cpuMs() - t0, 'CPU ms').toBeLessThan(1000);
+  });
+});
+
+describe('an .npy pair: the targets found beside the features', () => {
+  it('are read where they really lie in the features\' folder: a y.npy linking out of it is refused, not read (DATA_NOT_ALLOWED)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nw-npy-pair-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'nw-npy-outside-'));
+    writeFileSync(path.join(dir, 'x.npy'), npy('<f4', [3, 2], [1, 2, 3, 4, 5, 6]));
+    writeFileSync(path.join(outside, 'labels.npy'), npy('<i8', [3], [0, 2, 1]));
+    const config = { name: 'npz', options: { path: path.join(dir, 'x.npy') } } as Parameters<typeof loadDataset>[0];
+    symlinkSync(path.join(outside, 'labels.npy'), path.join(dir, 'y.npy'));
+    expect(codeOf(() => loadDataset(config))).toBe('DATA_NOT_ALLOWED');
+    // The same file in the folder loads; a link inside it is followed.
+    renameSync(path.join(outside, 'labels.npy'), path.join(dir, 'labels.npy'));
+    rmSync(path.join(dir, 'y.npy'));
+    symlinkSync(path.join(dir, 'labels.npy'), path.join(dir, 'y.npy'));
+    expect(loadDataset(config).train.count + (loadDataset(config).test?.count ?? 0)).toBeGreaterThan(0);
   });
 });
