@@ -35,7 +35,7 @@ import { checkExportTarget, writeExport } from './export-writer';
 import { IMAGE_DECODERS } from './image-decoders';
 import { IMAGE_EXT, readImage } from './image-folder';
 import { readZip } from './npz';
-import { readRegularFile } from './regular-file';
+import { readNamedFile } from './cli-files';
 import { startCli, wholeNumberFlag } from './train-cli';
 import { commandLine, parseCommandLine, runScript, startedAs } from './cli-script';
 
@@ -123,7 +123,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
 /** The model a source names: a project, model file or run (as evaluate and export take them), or an ONNX file imported on the fly. */
 function modelOf(source: string, which: 'last' | 'best', runs: string | undefined): { model: TrainedModel; checked?: CheckedGraph } {
   if (/\.onnx$/i.test(source)) {
-    const imported = importOnnx(readRegularFile(source, 2 * 1024 ** 3 - 1));
+    const imported = importOnnx(readNamedFile(source, 2 * 1024 ** 3 - 1));
     return { model: imported.model, checked: imported.checked };
   }
   return { model: modelFromSource(source, which, runs) };
@@ -156,7 +156,7 @@ function* samplesOf(inputs: readonly string[], texts: readonly string[], shape: 
     if (IMAGE_EXT.has(ext)) yield { input: path, values: imageSample(path, shape) };
     else if (ext === '.csv' || ext === '.tsv') yield* tableSamples(path, width, target, model);
     else if (ext === '.npy' || ext === '.npz') yield* arraySamples(path, shape);
-    else if (ext === '.txt') yield { input: path, typed: readRegularFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
+    else if (ext === '.txt') yield { input: path, typed: readNamedFile(path, DATA_LIMITS.maxTextBytes).toString('utf8') };
     else throw new PredictRefusal('E_PREDICT_INPUT', `${path}: not an image (.png, .jpg, .webp), a table (.csv, .tsv), arrays (.npy, .npz) or a text (.txt).`);
   }
   for (const [i, typed] of texts.entries()) yield { input: `--text ${i + 1}`, typed };
@@ -189,7 +189,7 @@ function imageSample(file: string, shape: readonly number[]): Float32Array {
  * table has one column more than the model takes).
  */
 function* tableSamples(path: string, width: number, target: string | undefined, model: TrainedModel): Generator<Sample> {
-  const text = readRegularFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
+  const text = readNamedFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8');
   const { header, body } = rectangularRows(text, path, { delimiter: /\.tsv$/i.test(path) ? '\t' : ',' });
   const trained = model.graph.training?.dataset.options?.targetColumn;
   const named = target ?? (typeof trained === 'string' && header.includes(trained) ? trained : header.length === width + 1 ? targetColumnByName(header) : undefined);
@@ -209,7 +209,7 @@ function* tableSamples(path: string, width: number, target: string | undefined, 
 
 /** An `.npy` of samples (`[N, ...shape]`, or one sample of `shape`), or an `.npz`'s `x`, row by row. */
 function* arraySamples(path: string, shape: readonly number[]): Generator<Sample> {
-  const bytes = readRegularFile(path, DATA_LIMITS.maxArrayBytes);
+  const bytes = readNamedFile(path, DATA_LIMITS.maxArrayBytes);
   let array;
   if (/\.npz$/i.test(path)) {
     const x = readZip(bytes, path).get('x.npy');

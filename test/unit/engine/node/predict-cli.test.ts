@@ -15,6 +15,7 @@ import { main as evaluateCli } from '../../../../src-engine/node/evaluate-cli';
 import { main as importCli } from '../../../../src-engine/node/import-cli';
 import { main as predictCli } from '../../../../src-engine/node/predict-cli';
 import { main as trainCli } from '../../../../src-engine/node/train-cli';
+import { boundedFifo } from '../../fifo';
 import { npy, writeDigitFolder } from '../data/user-data-fixtures';
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', '..', '..', 'examples');
@@ -122,6 +123,15 @@ describe('predict CLI', () => {
     writeFileSync(join(dir, 'notes.md'), '# hi\n');
     expect(await run(predictCli, [iris, join(dir, 'notes.md')])).toMatchObject({ code: 2, err: expect.stringMatching(/^error E_PREDICT_INPUT: /) });
     expect(await run(predictCli, [iris, join(dir, 'rows.npy'), '--json'])).toMatchObject({ code: 0 });
+  });
+
+  it('an input that is a FIFO is refused with a code, not read (it said "E_PREDICT_INPUT: not-regular")', async () => {
+    const fifo = boundedFifo(dir, 'rows-fifo.csv');
+    try {
+      if (fifo) expect(await run(predictCli, [iris, fifo.path])).toMatchObject({ code: 2, err: expect.stringMatching(/^error CLI_NOT_A_FILE: .*not a regular file/) });
+    } finally {
+      fifo?.release();
+    }
   });
 });
 
