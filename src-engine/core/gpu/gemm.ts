@@ -19,7 +19,7 @@
  * uniforms hold: sizes, offsets, strides, the accumulate flag — so one pipeline serves every size.
  */
 import { GpuError, type GpuContext, type GpuTensor } from './context';
-import { columnSum, rowsOf } from './kernels/column-sum';
+import { sumParts } from './kernels/column-sum';
 import { encodeComputePass, type GpuDispatch } from './passes';
 
 /** A tile shape: `wx×wy` invocations, each computing `tm×tn` outputs, over k-slices of `bk`. */
@@ -273,7 +273,7 @@ export function splitKParts(m: number, n: number, k: number): number {
  * `C += Aᵀ·B` (A `[k, m]`, B `[k, n]`: a weight's gradient from its layer's rows) with `k` split
  * over workgroups where `m×n` has too few tiles to fill the GPU (the tiny GPT's `dW`s: 16 tiles
  * summing 4,096 rows each): one batched product of the parts into partials, then their sum added
- * into C (column-sum.ts). The order of additions, and so the last bits, differ from one product's;
+ * into C in order (column-sum.ts sumParts). The order of additions, and so the last bits, differ from one product's;
  * where the split is 1 it is that product. A `[k, ·]` operand's parts are contiguous, so the
  * batch strides express them.
  */
@@ -284,7 +284,7 @@ export function prepareWeightGradient(ctx: GpuContext, args: Omit<GpuGemmArgs, '
   const kp = k / parts;
   const partials = ctx.createTensor(parts * m * n, 'gemm split-k partials');
   const product = prepareGemm(ctx, { ...args, transA: true, transB: false, k: kp, c: partials, accumulate: false, batch: parts, strideA: kp * m, strideB: kp * n, strideC: m * n });
-  return [product, ...columnSum(ctx, 'gemm:split-k', rowsOf(parts, m * n), 'a', 'add', partials, c)];
+  return [product, sumParts(ctx, 'gemm:split-k', partials, parts, { ...c, length: m * n }, 'add')];
 }
 
 function need(ok: boolean, message: string): void {

@@ -21,8 +21,8 @@ import { WORKGROUP, bindDispatch, grid1d, kernel1d, words } from './dispatch';
 
 /** What is summed: `a` (the values), `ab` (a·b, elementwise) or `aa` (the squares). */
 export type ColumnTerm = 'a' | 'ab' | 'aa';
-/** How the sum lands in the output: added to it (`add`), or its square root stored (`sqrt`, a norm). */
-export type ColumnFinish = 'add' | 'sqrt';
+/** How the sum lands in the output: added to it (`add`), stored (`set`), or its square root stored (`sqrt`, a norm). */
+export type ColumnFinish = 'add' | 'set' | 'sqrt';
 
 /** Where the summed values lie: see the file's comment. */
 export interface ColumnLayout {
@@ -81,7 +81,7 @@ function finishShader(finish: ColumnFinish): string {
     ],
     `  var s = 0.0;
   for (var k = 0u; k < P.chunks; k = k + 1u) { s = s + PART[P.pOff + k * P.total + i]; }
-  OUT[P.oOff + i] = ${finish === 'add' ? 'OUT[P.oOff + i] + s' : 'sqrt(s)'};
+  OUT[P.oOff + i] = ${{ add: 'OUT[P.oOff + i] + s', set: 's', sqrt: 'sqrt(s)' }[finish]};
 `,
   );
 }
@@ -108,9 +108,17 @@ export function columnSum(ctx: GpuContext, key: string, layout: ColumnLayout, te
     words([cols, total, inner, outerStride, colStride, chunk, a.offset, b?.offset ?? 0, partials.offset]),
     [Math.ceil(cols / block), chunks, 1],
   );
-  const g = grid1d(ctx, cols);
-  const second = bindDispatch(ctx, `${key}:finish:${finish}`, () => finishShader(finish), [partials.buffer, out.buffer], words([cols, chunks, partials.offset, out.offset, g.rowStride]), g.workgroups);
-  return [first, second];
+  return [first, sumParts(ctx, key, partials, chunks, out, finish)];
+}
+
+/**
+ * `out[i] (+)= Σ_k parts[k·n + i]` for the `n = out.length` outputs, one invocation each adding
+ * the `count` parts in order (pipeline `<key>:finish:<finish>`): the second pass of `columnSum`,
+ * and the sum of a product split over k (a convolution's splits, the split-k weight gradient).
+ */
+export function sumParts(ctx: GpuContext, key: string, parts: GpuTensor, count: number, out: GpuTensor, finish: ColumnFinish): GpuDispatch {
+  const g = grid1d(ctx, out.length);
+  return bindDispatch(ctx, `${key}:finish:${finish}`, () => finishShader(finish), [parts.buffer, out.buffer], words([out.length, count, parts.offset, out.offset, g.rowStride]), g.workgroups);
 }
 
 /** The layout of the rows of a `[rows, cols]` matrix, summed per column. */

@@ -44,8 +44,8 @@ import { conv2dPlan } from '../../ops/conv2d';
 import { as2d } from '../../ops/conv1d';
 import { GpuError, type GpuTensor } from '../context';
 import { tileMultiply, type GemmTile, type GpuDispatch } from '../gemm';
-import { channelsOf, columnSum } from './column-sum';
-import { bindDispatch, bindings, grid1d, kernel1d, words, type StorageBinding } from './dispatch';
+import { channelsOf, columnSum, sumParts } from './column-sum';
+import { bindDispatch, bindings, words, type StorageBinding } from './dispatch';
 import type { GpuKernelArgs, GpuOpKernel } from './types';
 
 /**
@@ -311,21 +311,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
 `;
 }
 
-// OUT[i] (+)= Σ_{s < splits} WS[s·len + i], in split order: dW's splits (added), a forward's or
-// dx's split sum (the forward's stored, dx's added).
-const sumSplits = (add: boolean) =>
-  kernel1d(
-    'struct Params { total: u32, splits: u32, wOff: u32, wsOff: u32, rowStride: u32 }',
-    [
-      ['WS', 'read'],
-      ['DW', 'read_write'],
-    ],
-    `  var acc = 0.0;
-  for (var s = 0u; s < P.splits; s = s + 1u) { acc = acc + WS[P.wsOff + s * P.total + i]; }
-  DW[P.wOff + i] = ${add ? 'DW[P.wOff + i] + acc' : 'acc'};
-`,
-  );
-
 /**
  * A convolution as the shaders see it: the image `[n, c, h, w]` the windows slide over, the
  * output `[n, oc, oh, ow]` with one value per window, the weight `[oc, c/groups, kh, kw]`.
@@ -444,10 +429,9 @@ export function convDispatches(args: ConvArgs, pass: ConvPass, shape: ConvShape,
   const tail = (splitStride: number) => [gm, gn, gk, splitLen, splitStride, rowTiles, colTiles, tiles, gridX, 0];
   if (kind === 'dxs' || splits === 1) return [bindDispatch(ctx, key, () => productShader(kind, tile), b.buffers, uniforms(b.offsets, b.accumulate, tail(0)), workgroups, flops)];
   const [xOff, wOff, bOff, yOff] = b.offsets;
-  const sum = (n: number, out: GPUBuffer, outOff: number, partials: GpuTensor, add: boolean): GpuDispatch => {
-    const g = grid1d(ctx, n);
-    return bindDispatch(ctx, `conv2d:${pass}-sum:${add ? 'add' : 'set'}`, () => sumSplits(add), [partials.buffer, out], words([n, splits, outOff, partials.offset, g.rowStride]), g.workgroups);
-  };
+  // The splits' partials summed in split order into the output (column-sum.ts sumParts).
+  const sum = (n: number, out: GPUBuffer, outOff: number, partials: GpuTensor, add: boolean): GpuDispatch =>
+    sumParts(ctx, `conv2d:${pass}-sum`, partials, splits, { buffer: out, offset: outOff, length: n }, add ? 'add' : 'set');
   if (pass === 'dw') {
     // dW in splits: partials [split][oc][gn] in the workspace, then added into dW in split order.
     const partials = args.workspace('dw-partials', splits * len);
