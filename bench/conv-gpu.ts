@@ -13,13 +13,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext, type GpuTensor } from '../src-engine/core/gpu/context';
-import { submitDispatches, type GpuDispatch } from '../src-engine/core/gpu/gemm';
+import type { GpuDispatch } from '../src-engine/core/gpu/gemm';
 import { conv2dKernel } from '../src-engine/core/gpu/kernels/conv';
 import { buildGpuTrainable } from '../src-engine/core/gpu/trainable';
 import { planStep } from '../src-engine/core/train/step';
 import { Rng } from '../src-engine/base/rng';
 import { loadDataset } from '../src-engine/node/datasets';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
+import { timeDispatches } from './gpu';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BATCH = 64;
@@ -34,17 +35,7 @@ const CONVS: [string, number[], Record<string, unknown>][] = [
   ['conv2 32→64, 14×14, k3 p1', [BATCH, 32, 14, 14], { outChannels: 64, kernelSize: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1, bias: true }],
 ];
 
-async function time(ctx: GpuContext, d: readonly GpuDispatch[]): Promise<number> {
-  let best = Infinity;
-  for (let r = 0; r <= REPS; r++) {
-    const t0 = performance.now();
-    submitDispatches(ctx, d);
-    await ctx.device.queue.onSubmittedWorkDone();
-    // The first run compiles nothing (pipelines are made at prepare) but warms caches: not kept.
-    if (r > 0) best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
+const time = (ctx: GpuContext, d: readonly GpuDispatch[]): Promise<number> => timeDispatches(ctx, d, REPS);
 
 function filled(ctx: GpuContext, n: number, rng: Rng): GpuTensor {
   const t = ctx.createTensor(n);

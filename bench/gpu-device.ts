@@ -20,12 +20,12 @@ import { join } from 'node:path';
 import { adapterName } from '../src-engine/core/gpu/context';
 import { Rng } from '../src-engine/base/rng';
 import { analyzeGraph } from '../src-engine/core/analysis/validate';
-import { GEMM_TILES, submitDispatches, type GemmTile, type GpuDispatch } from '../src-engine/core/gpu/gemm';
+import { GEMM_TILES, type GemmTile, type GpuDispatch } from '../src-engine/core/gpu/gemm';
 import { CONV_TILES, CONV_TILE_WIDE, conv2dKernel, convTile } from '../src-engine/core/gpu/kernels/conv';
 import { conv2dPlan } from '../src-engine/core/ops/conv2d';
 import { formatKernelTable } from '../src-engine/core/gpu/passes';
 import { acquireNodeGpu } from '../src-engine/node/gpu/device';
-import { benchGpu, gemmGflops, type GpuWorkload } from './gpu';
+import { benchGpu, gemmGflops, timeDispatches, type GpuWorkload } from './gpu';
 import { BATCH, BENCH_SAMPLES, randomSamples, REAL_WORKLOADS, resolveWorkload } from './workloads';
 
 const MODELS = (process.env.BENCH_MODELS ?? ['mnist-mlp', 'mnist-cnn', 'mnist-denoise-ae', 'mnist-lstm', 'tiny-gpt', ...REAL_WORKLOADS].join(',')).split(',').filter(Boolean);
@@ -152,16 +152,7 @@ async function convTiles(dir: string): Promise<void> {
     ctx.write(t, Float32Array.from({ length: n }, () => rng.normal()));
     return t;
   };
-  const time = async (d: readonly GpuDispatch[]) => {
-    let best = Infinity;
-    for (let r = 0; r <= reps; r++) {
-      const t0 = performance.now();
-      submitDispatches(ctx, d);
-      await ctx.device.queue.onSubmittedWorkDone();
-      if (r > 0) best = Math.min(best, performance.now() - t0);
-    }
-    return best;
-  };
+  const time = (d: readonly GpuDispatch[]) => timeDispatches(ctx, d, reps);
   const seen = new Set<string>();
   const rows: Record<string, unknown>[] = [];
   try {

@@ -7,7 +7,7 @@
 import { checkedOrThrow } from '../src-engine/core/analysis/checked';
 import type { GraphIR } from '../src-engine/base/ir/types';
 import { adapterName, type GpuContext } from '../src-engine/core/gpu/context';
-import { prepareGemm, submitDispatches, type GemmTile } from '../src-engine/core/gpu/gemm';
+import { prepareGemm, submitDispatches, type GemmTile, type GpuDispatch } from '../src-engine/core/gpu/gemm';
 import { bindDispatch } from '../src-engine/core/gpu/kernels/dispatch';
 import { GpuProfiler, medianRecords, PROFILE_DAWN_OPTIONS, type ProfiledDispatch } from '../src-engine/core/gpu/passes';
 import { buildGpuTrainable, gpuTrainingGaps } from '../src-engine/core/gpu/trainable';
@@ -97,6 +97,21 @@ async function timeBest(seconds: number, reps: number, run: () => Promise<void>)
     for (let r = 0; r < reps; r++) await run();
     best = Math.min(best, (performance.now() - t0) / 1000 / reps);
   } while (performance.now() < deadline);
+  return best;
+}
+
+/**
+ * The best of `reps` submissions of `d` alone, each awaited (ms), after one that is not kept (it
+ * compiles nothing — pipelines are made at prepare — but warms caches).
+ */
+export async function timeDispatches(ctx: GpuContext, d: readonly GpuDispatch[], reps: number): Promise<number> {
+  let best = Infinity;
+  for (let r = 0; r <= reps; r++) {
+    const t0 = performance.now();
+    submitDispatches(ctx, d);
+    await ctx.device.queue.onSubmittedWorkDone();
+    if (r > 0) best = Math.min(best, performance.now() - t0);
+  }
   return best;
 }
 
