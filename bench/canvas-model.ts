@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { importOnnx } from '../src-engine/core/export/onnx';
+import { importOnnx } from '../src-engine/core/import/onnx';
 import { FlowCache, toFlow } from '../src-renderer/src/editor/flow';
 import { parseProject, serializeProject } from '../src-renderer/src/editor/project';
 import { torchvisionFixtures } from '../test/unit/engine/export/onnx/torchvision-fixtures';

@@ -30,7 +30,7 @@ import { compileGraph } from '../src-engine/core/autodiff/executor';
 import type { Backend } from '../src-engine/core/backend/types';
 import { modelFromJSON } from '../src-engine/core/export/json';
 import type { TrainedModel } from '../src-engine/core/export/model';
-import { importOnnx } from '../src-engine/core/export/onnx';
+import { importOnnx } from '../src-engine/core/import/onnx';
 import { getOp } from '../src-engine/core/ops/registry';
 import type { AttrValue } from '../src-engine/core/ops/types';
 import type { TrainableGraph } from '../src-engine/core/train/types';

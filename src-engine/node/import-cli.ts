@@ -20,8 +20,8 @@
 import { basename } from 'node:path';
 import { PROJECT_FORMAT, PROJECT_VERSION } from '../base/ir/project';
 import { modelToJSON } from '../core/export/json';
-import { importOnnx } from '../core/export/onnx';
-import { loadWeights } from '../core/export/state-dict';
+import { importOnnx } from '../core/import/onnx';
+import { loadWeights } from '../core/import/state-dict';
 import type { GraphIR } from '../base/ir/types';
 import { writeExport } from './export-writer';
 import { CliError, readNamedFile, readNamedJson } from './cli-files';

@@ -24,7 +24,7 @@ import { extname, join, relative } from 'node:path';
 import { thrownCode } from '../base/errors';
 import { DATA_LIMITS, DataError, imageToSample, parseNpy, targetColumnByName } from '../core/data';
 import { rectangularRows } from '../core/data/csv';
-import { importOnnx } from '../core/export/onnx';
+import { importOnnx } from '../core/import/onnx';
 import type { TrainedModel } from '../core/export/model';
 import type { CheckedGraph } from '../core/analysis/checked';
 import type { ResultOf } from '../protocol';

@@ -3,9 +3,10 @@ import { MAX_IMPORT_BYTES, type ExportSource, type LoadedModelInfo, type modelSe
 import { EXPORT_FORMATS, checkExportSettings, describeFormat, exportFormat, exportName } from '../../core/export/formats';
 import { ExportError, type ExportErrorCode } from '../../core/export/bundle';
 import { modelFromJSON, modelToJSON } from '../../core/export/json';
-import { OnnxError, importOnnxAsync, onnxSummary, type OnnxImport } from '../../core/export/onnx';
+import { OnnxError } from '../../core/export/onnx';
+import { importOnnxAsync, onnxSummary, type OnnxImport } from '../../core/import/onnx';
 import { assertLoadable, ModelError, type TrainedModel } from '../../core/export/model';
-import { loadWeightsAsync } from '../../core/export/state-dict';
+import { loadWeightsAsync } from '../../core/import/state-dict';
 import { initialModel } from '../../core/export/initial';
 import { checkedOrThrow } from '../../core/analysis/checked';
 import { base64ToBytes } from '../../base/base64';
@@ -16,7 +17,6 @@ import { checkedGraph, coded, probeSamples, type ServiceContext } from './contex
 import { inMemory, isStreamed, sampleFeatures, withInputShape, type Samples } from '../../core/data';
 import { evaluateModel, prepareForEvaluation } from '../../core/train';
 import { compileGraph } from '../../core/autodiff/executor';
-import { migrateGraph } from '../../base/ir/migrate';
 import type { DatasetConfig } from '../../base/ir/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
 
@@ -88,8 +88,8 @@ export function modelHandlers(ctx: ServiceContext): ServiceHandlers<typeof model
       const imported = await readModel(ctx, p, signal);
       // Refused now, before the app asks to discard the open design for weights it cannot load.
       assertLoadable(imported.model);
-      // The graph alone: the weights wait in the engine (Save exports them from the loaded model).
-      return { staged: ctx.stage(imported.model, imported.checked), graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
+      // The graph alone, as the import checked it (the app opens it without reading it again): the weights wait in the engine (Save exports them from the loaded model).
+      return { staged: ctx.stage(imported.model, imported.checked), graph: imported.checked.ir as unknown as Record<string, unknown>, restored: imported.restored, warnings: warningTexts(imported) };
     },
   };
 }

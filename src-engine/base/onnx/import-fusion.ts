@@ -1,7 +1,7 @@
 /**
  * What an op file's `onnxFusions` are written with: several ONNX nodes read as one Netwright op
  * (the elementwise decompositions exporters write for ops older opsets lack, a recurrent layer's
- * squeezes and zero states). The importer (core/export/onnx/import.ts) tries every registered
+ * squeezes and zero states). The importer (core/import/onnx/import.ts) tries every registered
  * op's fusions before the per-node rules.
  */
 import type { Attrs } from '../ir/types';

@@ -1,7 +1,7 @@
 /**
  * What an op file's `onnxImport` rules are written with: the context a rule may ask about the
  * graph around the node it reads, what it answers, and small readers of ONNX attributes. The
- * ONNX importer (core/export/onnx/import.ts) collects the rules from the registry: an op's import
+ * ONNX importer (core/import/onnx/import.ts) collects the rules from the registry: an op's import
  * rule sits in its file beside its export mapping. Part of the ONNX vocabulary below the ops
  * (base/onnx), so an op file imports nothing of the exporter or the importer.
  */

@@ -298,7 +298,8 @@ export const modelService = defineService({
     'model.read': {
       params: ImportParams,
       /**
-       * `graph`: the imported graph (IR JSON) to open on the canvas. The weights stay in the engine
+       * `graph`: the imported graph (IR JSON) as the import checked it — migrated, validated,
+       * attribute defaults filled — which the app opens on the canvas as it is. The weights stay in the engine
        * (tens of MB for a torchvision model: sending them to the page and back cost seconds); once
        * `model.load` takes the staged model, Save fetches them with `model.export` of `{kind: 'loaded'}`.
        */

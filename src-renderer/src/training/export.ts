@@ -1,7 +1,7 @@
 import type { HostFiles } from '../../../src-contracts/host';
 import { type GraphIR, bytesToBase64, getOp, zipStore } from '../../../src-engine/facade';
 import type { ExportSource, ResultOf, RpcClient } from '../../../src-engine/protocol';
-import { parseProject } from '../editor/project';
+import { bareGraphDoc } from '../editor/project';
 import { canvasAspect } from '../components/canvas-view';
 import { isLive, runElsewhere } from './model';
 import { engineGraph } from '../editor/analysis';
@@ -373,13 +373,13 @@ export async function importOnnxFile(w: WindowStores, file: { name: string; size
   performance.mark('import:read');
   session.clearNotice();
   const name = file.name.replace(/\.onnx$/i, '') || 'Imported model';
-  // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
+  // The engine's checked graph (model.read: migrated, validated, defaults filled), opened as it is.
   const imported = r.graph as unknown as GraphIR;
+  // A file from another tool names its graph after the tool (`torch_jit`, `main_graph`): the file's name says more.
   const graph = r.restored ? imported : { ...imported, name };
   // Laid out with its groups for the canvas as it is now (a folded block per module scope).
   const direction = w.panels.getState().layoutDirection;
-  const parsed = parseProject(JSON.stringify(graph), { aspect: canvasAspect(), direction });
-  if (!parsed.ok) return notify(w, 'error', `Could not import "${file.name}": ${parsed.message}`, parsed.code), false;
+  const laidOut = bareGraphDoc(graph, canvasAspect(), direction);
   performance.mark('import:laid-out');
   if (!(await confirmDiscard())) return false;
   performance.mark('import:confirmed');
@@ -391,19 +391,19 @@ export async function importOnnxFile(w: WindowStores, file: { name: string; size
     return notify(w, 'error', `Could not load "${file.name}": ${e.message}`, e.code), false;
   }
   // Netwright's own design comes back with its training settings: its runs start from these weights (a setting the Train dock shows).
-  const doc = r.restored && parsed.doc.graph.training && !parsed.doc.graph.training.startFrom ? { ...parsed.doc, graph: { ...parsed.doc.graph, training: { ...parsed.doc.graph.training, startFrom: { kind: 'loaded' as const } } } } : parsed.doc;
+  const doc = r.restored && laidOut.graph.training && !laidOut.graph.training.startFrom ? { ...laidOut, graph: { ...laidOut.graph, training: { ...laidOut.graph.training, startFrom: { kind: 'loaded' as const } } } } : laidOut;
   performance.mark('import:loaded');
   w.editor.getState().load(doc, { name }, { layoutDirection: direction }, true);
   w.run.getState().dispatch({ type: 'model-loaded', info, graph, source: file.name });
   w.run.getState().weightsLoaded(file.name, w.editor.getState().loadSeq);
   performance.mark('import:stored');
-  const classifier = !r.restored && parsed.doc.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
+  const classifier = !r.restored && laidOut.graph.nodes.some((n) => getOp(n.op)?.isLoss === true);
   const how = r.restored
     ? "Netwright's own design came back with its training settings: Train fine-tunes from these weights"
     : classifier
       ? 'to fine-tune it, choose a dataset, select the last layer and Replace head (Inspector ▸ Fine-tuning; Freeze the layers before it), then Train'
       : 'to fine-tune it, add a target Input, a loss and training settings; Train then starts from these weights';
-  notify(w, 'info', `Imported "${file.name}" with its weights (${parsed.doc.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
+  notify(w, 'info', `Imported "${file.name}" with its weights (${laidOut.graph.nodes.length} nodes): the Playground predicts with them; ${how}.${r.warnings.length ? ` ${r.warnings.join(' ')}` : ''}`);
   return true;
 }
 

@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';
-import { exportOnnx, importOnnx } from '../../../src-engine/core/export/onnx';
-import { IMPORT_RULES } from '../../../src-engine/core/export/onnx/import-rules';
+import { exportOnnx } from '../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../src-engine/core/import/onnx';
+import { IMPORT_RULES } from '../../../src-engine/core/import/onnx/rules';
 import { decodeModel, encodeModel } from '../../../src-engine/core/export/onnx/proto';
 import { exportPytorch } from '../../../src-engine/core/export/pytorch';
 import { getOp, listOps } from '../../../src-engine/core/ops/registry';

@@ -10,7 +10,8 @@ import { GRAPH_VERSION, type GraphIR, type NodeGroup } from '../../../src-engine
 import { analyzeGraph } from '../../../src-engine/core/analysis/validate';
 import { modelFromJSON, modelToJSONText } from '../../../src-engine/core/export/json';
 import type { TrainedModel } from '../../../src-engine/core/export/model';
-import { exportOnnx, importOnnx } from '../../../src-engine/core/export/onnx';
+import { exportOnnx } from '../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../src-engine/core/import/onnx';
 import { compileGraph } from '../../../src-engine/core/autodiff/executor';
 import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { createReferenceBackend } from '../../../src-engine/core/backend/reference';

@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../src-engine/base/ir/types';
 import { encodeWithTokenizer, prepareData, readTokenizer, sampleFeatures } from '../../../src-engine/core/data';
 import { modelFromJSON } from '../../../src-engine/core/export/json';
-import { importOnnx } from '../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../src-engine/core/import/onnx';
 import { loadDataset, loadSamples } from '../../../src-engine/node/datasets';
 import { RunStore } from '../../../src-engine/node/run-store';
 import { main as predictCli } from '../../../src-engine/node/predict-cli';

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { torchStateDict, zipStore } from '../../../../src-engine/core/export/archive';
 import { decodeValues, writeSafetensors } from '../../../../src-engine/core/export/safetensors';
-import { loadWeights, loadWeightsAsync, readWeightsFile } from '../../../../src-engine/core/export/state-dict';
+import { loadWeights, loadWeightsAsync, readWeightsFile } from '../../../../src-engine/core/import/state-dict';
 
 const iris = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../examples/iris-mlp.json'), 'utf8')) as GraphIR;
 const enc = new TextEncoder();

@@ -19,7 +19,7 @@ import { type TrainedModel } from '../../../../src-engine/core/export/model';
 import { inferModel } from '../../../../src-engine/core/export/infer';
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { torchNodeNames, torchStateNames } from '../../../../src-engine/core/export/pytorch';
-import { loadWeights, readWeightsFile } from '../../../../src-engine/core/export/state-dict';
+import { loadWeights, readWeightsFile } from '../../../../src-engine/core/import/state-dict';
 import { writeSafetensors } from '../../../../src-engine/core/export/safetensors';
 import { main as exportCli } from '../../../../src-engine/node/export-cli';
 import { modelFromJSON, modelToJSONText } from '../../../../src-engine/core/export/json';

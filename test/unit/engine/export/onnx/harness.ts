@@ -13,7 +13,8 @@ import { createReferenceBackend } from '../../../../../src-engine/core/backend/r
 import { applyNormalization, type Normalization } from '../../../../../src-engine/core/data/normalize';
 import { type TrainedModel } from '../../../../../src-engine/core/export/model';
 import { inferModel } from '../../../../../src-engine/core/export/infer';
-import { importOnnx, OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../../../src-engine/core/import/onnx';
 import { getOp } from '../../../../../src-engine/core/ops/registry';
 import { sgdStep } from '../../harness';
 

@@ -5,8 +5,9 @@
  * import with a warning naming them. Files are built here with the project's ONNX writer.
  */
 import { describe, expect, it } from 'vitest';
-import { importOnnx, importOnnxAsync, MAX_ONNX_NODES, type OnnxError } from '../../../../../src-engine/core/export/onnx';
-import { MAX_FOLDED_VALUES } from '../../../../../src-engine/core/export/onnx/import-shapes';
+import { type OnnxError } from '../../../../../src-engine/core/export/onnx';
+import { importOnnx, importOnnxAsync, MAX_ONNX_NODES } from '../../../../../src-engine/core/import/onnx';
+import { MAX_FOLDED_VALUES } from '../../../../../src-engine/core/import/onnx/shapes';
 import { encodeModel, floatTensor, int64Tensor, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../../../../src-engine/core/export/onnx/proto';
 import { setupEngine } from '../../../session/fixtures';
 import { cpuMs } from '../../../cpu-time';

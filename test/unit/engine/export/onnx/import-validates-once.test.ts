@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { GraphIR } from '../../../../../src-engine/base/ir/types';
 import type * as Validate from '../../../../../src-engine/core/analysis/validate';
-import { exportOnnx, importOnnx } from '../../../../../src-engine/core/export/onnx';
+import { exportOnnx } from '../../../../../src-engine/core/export/onnx';
+import { importOnnx } from '../../../../../src-engine/core/import/onnx';
 import { decodeModel, encodeModel } from '../../../../../src-engine/core/export/onnx/proto';
 import { randomModel } from './harness';
 

@@ -1,5 +1,5 @@
-import { ModelError } from './model';
-import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from './safetensors';
+import { ModelError } from '../export/model';
+import { DTYPE_BYTES, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, MAX_WEIGHTS_RANK, decodeValues, type WeightsEntry, type WeightsIndex } from '../export/safetensors';
 import { zipMemberBytes, zipMembers } from '../../base/zip-read';
 
 /**

@@ -1,6 +1,6 @@
 import type { ConstantValue } from '../../../base/onnx/import-rule';
-import { tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor } from './proto';
-import { foldShapeNode } from './import-shapes';
+import { tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxNode, type OnnxTensor } from '../../export/onnx/proto';
+import { foldShapeNode } from './shapes';
 
 /**
  * An ONNX graph's constants, folded before any node is mapped (as onnx-simplifier and

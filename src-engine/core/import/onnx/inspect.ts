@@ -1,7 +1,6 @@
-import { migrateGraph } from '../../../base/ir/migrate';
-import { decodeModel } from './proto';
+import { decodeModel } from '../../export/onnx/proto';
 import type { OnnxImport } from './import';
-import { META } from './export';
+import { META } from '../../export/onnx/export';
 
 /**
  * An ONNX file as a read-only view shows it (#60: "look at an ONNX without importing it"): what the
@@ -51,7 +50,7 @@ export function onnxSummary(bytes: Uint8Array, imported: OnnxImport): OnnxSummar
     // Metadata that is not JSON says nothing of the weights.
   }
   return {
-    graph: migrateGraph(imported.model.graph).json as unknown as Record<string, unknown>,
+    graph: imported.checked.ir as unknown as Record<string, unknown>,
     opset: opsets.find((o) => o.domain === 'ai.onnx')?.version ?? 0,
     opsets,
     irVersion: Number(file.ir_version ?? 0),

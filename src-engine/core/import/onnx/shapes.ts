@@ -1,5 +1,5 @@
 import { BATCH_DIM, int, ints, type ConstantValue } from '../../../base/onnx/import-rule';
-import { OnnxError } from './errors';
+import { OnnxError } from '../../export/onnx/errors';
 import type { OnnxNode } from '../../../base/onnx/model';
 
 /**

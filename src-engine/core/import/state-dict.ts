@@ -1,7 +1,7 @@
 import type { GraphIR } from '../../base/ir/types';
-import { checkModelGraph, loadableSteps, ModelError, type TrainedModel } from './model';
-import { torchNodeNames, torchStateNames } from './pytorch';
-import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from './safetensors';
+import { checkModelGraph, loadableSteps, ModelError, type TrainedModel } from '../export/model';
+import { torchNodeNames, torchStateNames } from '../export/pytorch';
+import { indexSafetensors, MAX_WEIGHTS_BYTES, MAX_WEIGHTS_LIMITS, weightsLimits, type ReadTensor, type StateDict, type WeightsIndex, type WeightsLimits } from '../export/safetensors';
 import { indexTorchStateDict } from './torch-load';
 
 /**

@@ -3,14 +3,14 @@ import { GRAPH_FORMAT, GRAPH_VERSION, type GraphIR, type NodeIR } from '../../..
 import type { Normalization } from '../../data/normalize';
 import { getOp } from '../../ops/registry';
 import type { Attrs } from '../../ops/types';
-import { OnnxError, type OnnxDiagnostic } from './errors';
-import { foldWithShapes, isConstantNode, type FoldedModel } from './import-fold';
-import { SHAPE_OPS } from './import-shapes';
+import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
+import { foldWithShapes, isConstantNode, type FoldedModel } from './fold';
+import { SHAPE_OPS } from './shapes';
 import type { ConstantValue, Lowered, RuleContext } from '../../../base/onnx/import-rule';
 import type { FusionGraph, FusionMatch } from '../../../base/onnx/import-fusion';
-import { IMPORT_FUSIONS, IMPORT_RULES } from './import-rules';
-import { nodeName } from './import-structure';
-import { sizeOf, type OnnxGraph, type OnnxNode } from './proto';
+import { IMPORT_FUSIONS, IMPORT_RULES } from './rules';
+import { nodeName } from './structure';
+import { sizeOf, type OnnxGraph, type OnnxNode } from '../../export/onnx/proto';
 
 /** The graph the mapping read, before it is validated, with its weights. */
 export interface MappedModel {

@@ -1,6 +1,6 @@
 import { allFinite } from '../../../base/tensor';
-import type { TrainedModel } from '../model';
-import { OnnxError, type OnnxDiagnostic } from './errors';
+import type { TrainedModel } from '../../export/model';
+import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
 import type { OnnxGraph, OnnxNode } from '../../../base/onnx/model';
 
 /** A node's name, or its first output's when it has none (what diagnostics call it). */

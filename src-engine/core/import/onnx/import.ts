@@ -3,13 +3,13 @@ import { checkGraph, type CheckedGraph } from '../../analysis/checked';
 import { findClassifierHead, withClassificationLoss } from '../../analysis/classifier';
 import type { Normalization } from '../../data/normalize';
 import { readTokenizer, type Tokenizer } from '../../data/tokenizer';
-import { tensorSpecs, type TensorSpec, type TrainedModel } from '../model';
-import { OnnxError, type OnnxDiagnostic } from './errors';
-import { exportOnnx, META, type OnnxNormalizationMode } from './export';
-import { foldConstants } from './import-fold';
-import { attrsWithDefaults, mapNodes, type MappedModel } from './import-map';
-import { nodesInOrder, nonFiniteWeights } from './import-structure';
-import { ATTR, decodeModel, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxTensor } from './proto';
+import { tensorSpecs, type TensorSpec, type TrainedModel } from '../../export/model';
+import { OnnxError, type OnnxDiagnostic } from '../../export/onnx/errors';
+import { exportOnnx, META, type OnnxNormalizationMode } from '../../export/onnx/export';
+import { foldConstants } from './fold';
+import { attrsWithDefaults, mapNodes, type MappedModel } from './map';
+import { nodesInOrder, nonFiniteWeights } from './structure';
+import { ATTR, decodeModel, tensorProblem, tensorValues, type OnnxAttribute, type OnnxGraph, type OnnxModel, type OnnxTensor } from '../../export/onnx/proto';
 
 export interface OnnxImport {
   /** The graph (no `training` section, no positions: the canvas lays it out) and its weights. */
@@ -21,7 +21,11 @@ export interface OnnxImport {
   restored: boolean;
   /** Things the user should know (e.g. a Netwright file edited after export was rebuilt from its nodes). */
   warnings: OnnxDiagnostic[];
-  /** `model.graph`, checked once by the import: what loading the model reads (`LoadedModel`), not checking it again. */
+  /**
+   * `model.graph`, checked once by the import: what loading the model reads (`LoadedModel`), and
+   * what the app opens (`checked.ir`: migrated, validated, defaults filled), neither migrating nor
+   * checking it again.
+   */
   checked: CheckedGraph;
 }
 
