@@ -41,7 +41,7 @@ export const ActivationProbeEntry = z.object({
 });
 export type ActivationProbeEntry = z.infer<typeof ActivationProbeEntry>;
 
-/** One parameter tensor: gradient flow and the last update's size, from the training step itself. */
+/** One parameter tensor: its weights, gradient flow and histogram, and the last update's size, from the training step itself. */
 export const ParamProbeEntry = z.object({
   nodeId: z.string(),
   name: z.string(),
@@ -56,6 +56,12 @@ export const ParamProbeEntry = z.object({
   frozen: z.literal(true).optional(),
   weightHist: Histogram,
   weightStats: TensorStats,
+  /**
+   * The gradient of the training step the frame follows, binned as `weightHist` (the same bins, at
+   * the same frames). Absent for a frozen parameter (no gradient), and in frames kept before there were any.
+   */
+  gradHist: Histogram.optional(),
+  gradStats: TensorStats.optional(),
 });
 export type ParamProbeEntry = z.infer<typeof ParamProbeEntry>;
 

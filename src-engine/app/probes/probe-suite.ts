@@ -75,7 +75,8 @@ export function probeOrder(source: Pick<Dataset, 'count' | 'targets'>, count: nu
  * `withBatchSize(batch)` plan, so Dropout's stream and BatchNorm's running statistics are not
  * touched. (When `batch` equals the training batch size that plan is the training plan itself:
  * the frame is taken after the step is complete, and the next step rewrites every activation.)
- * Gradients and update ratios come from the training step itself (`GradientProbe`).
+ * Gradients (norms and histograms, binned as the weights') and update ratios come from the
+ * training step itself (`GradientProbe`).
  *
  * On a GPU run (docs/webgpu-backend.md, "Probes on GPU runs") the probed step reduces its
  * weights and gradients on the device (`deviceCapture()`: the same figures the host code
@@ -130,7 +131,7 @@ export class ProbeSuite {
     const summarizer = new TensorSummarizer(options.bins);
     this.bins = options.bins;
     this.activations = new ActivationProbe(graph, this.plan, summarizer);
-    this.gradients = new GradientProbe(base.params);
+    this.gradients = new GradientProbe(base.params, summarizer);
     this.weights = new WeightProbe(base.params, summarizer);
     const labels = binding.task === 'classification' ? Array.from(order.subarray(0, this.sampleCount), (i) => source.targets[i]) : [];
     this.sampleProbe = new SampleProbe(this.plan, binding, this.sampleCount, labels);
@@ -244,6 +245,7 @@ export class ProbeSuite {
       ...(this.plan.params[i].frozen ? { frozen: true as const } : {}),
       weightHist: weights[i].hist,
       weightStats: weights[i].stats,
+      ...(g.hist && g.stats ? { gradHist: g.hist, gradStats: g.stats } : {}),
     }));
   }
 

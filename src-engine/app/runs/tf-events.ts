@@ -16,7 +16,7 @@ import type { RunRecord, RunSettings, RunStatus, RunSummary } from './types';
  * when the run ends; a GAN's `discriminator loss`, `generator loss`. The training settings are an
  * HParams session (`_hparams_/session_start_info`, and `…/session_end_info` when the run ends).
  * Each probe frame the app was shown adds the Layers tab's histograms (`activations/<node>`,
- * `weights/<node>.<param>`), its gradient flow (`gradient norm/<node>.<param>`) and the Samples
+ * `weights/<node>.<param>`, `gradients/<node>.<param>`), its gradient flow (`gradient norm/<node>.<param>`) and the Samples
  * tab's images (`samples/…`, tf-images.ts) at the frame's step; the design is the file's graph.
  */
 
@@ -240,15 +240,18 @@ export const TF_IMAGE_EVERY_S = 10;
 export type PngEncoder = (rgba: Uint8Array, width: number, height: number, grey: boolean) => Uint8Array;
 
 /**
- * A probe frame as one event at its step: a histogram per layer's activation and per parameter's
- * weights (tensors without a finite value left out) and each parameter's gradient norm ‖∇W‖₂ as a
- * scalar (the gradient-flow bars; frozen ones and non-finite norms left out); undefined for a
- * frame with none of these. Its sample images are `imagesEvent`'s.
+ * A probe frame as one event at its step: a histogram per layer's activation, per parameter's
+ * weights and per parameter's gradient (the Layers tab's, binned alike; tensors without a finite
+ * value, frozen parameters and frames kept before gradient histograms left out) and each
+ * parameter's gradient norm ‖∇W‖₂ as a scalar (the gradient-flow bars, which TensorBoard plots
+ * over steps; frozen ones and non-finite norms left out); undefined for a frame with none of
+ * these. Its sample images are `imagesEvent`'s.
  */
 export function frameEvent(frame: Pick<StoredFrame, 'step' | 'layers' | 'params'>, wallTime: number): Uint8Array | undefined {
   const value: Record<string, unknown>[] = [];
   for (const l of frame.layers) if (l.stats.count > 0) value.push({ tag: wellFormed(`activations/${l.nodeId}`), histo: histogramProto(l.hist, l.stats) });
   for (const p of frame.params) if (p.weightStats.count > 0) value.push({ tag: wellFormed(`weights/${p.nodeId}.${p.name}`), histo: histogramProto(p.weightHist, p.weightStats) });
+  for (const p of frame.params) if (p.gradHist && p.gradStats && p.gradStats.count > 0) value.push({ tag: wellFormed(`gradients/${p.nodeId}.${p.name}`), histo: histogramProto(p.gradHist, p.gradStats) });
   for (const p of frame.params) if (!p.frozen && p.gradNorm !== null && Number.isFinite(p.gradNorm)) value.push({ tag: wellFormed(`gradient norm/${p.nodeId}.${p.name}`), simple_value: p.gradNorm });
   return value.length ? framedEvent(wallTime, frame.step, { summary: { value } }) : undefined;
 }

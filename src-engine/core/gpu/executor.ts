@@ -565,7 +565,7 @@ class DevicePlan implements GpuGraph {
       const before = this.beforeViews();
       const prepared = prepareReductions(
         this.ctx,
-        [...params.map((p, i) => ({ x: p.value, hist: true, y: before[i] })), ...params.map((p) => ({ x: p.grad, hist: false })), ...ids.map((id) => ({ x: grads.get(id)!, hist: false }))],
+        [...params.map((p, i) => ({ x: p.value, hist: true, y: before[i] })), ...params.map((p) => ({ x: p.grad, hist: !p.host.frozen })), ...ids.map((id) => ({ x: grads.get(id)!, hist: false }))],
         c.bins,
       );
       this.reductions.set(key, (r = { prepared, ids, free: [] }));

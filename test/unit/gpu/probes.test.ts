@@ -156,6 +156,13 @@ function expectSameFrame(cpu: Frame, gpu: Frame): void {
     const what = `${at} ${a.nodeId}.${a.name}`;
     stats(what, a.weightStats, b.weightStats);
     hist(what, a.weightHist, b.weightHist, a.weightStats.count);
+    // The gradient's histogram, reduced on the device with the weights' (none for a frozen parameter).
+    expect(b.gradHist === undefined, `${what} gradHist`).toBe(a.gradHist === undefined);
+    expect(a.gradHist === undefined, `${what}: a gradient histogram unless frozen`).toBe(a.frozen === true);
+    if (a.gradHist && a.gradStats) {
+      stats(`${what} gradient`, a.gradStats, b.gradStats!);
+      hist(`${what} gradient`, a.gradHist, b.gradHist!, a.gradStats.count);
+    }
     near(`${what} gradNorm`, a.gradNorm, b.gradNorm, a.gradNorm ?? 0);
     near(`${what} gradMeanAbs`, a.gradMeanAbs, b.gradMeanAbs, a.gradMeanAbs ?? 0);
     near(`${what} weightNorm`, a.weightNorm, b.weightNorm, a.weightNorm ?? 0);
@@ -276,7 +283,8 @@ describe('probe frames of a GPU run', () => {
       const after = await ctx.read(p.value);
       expect(after).not.toEqual(weights[i]); // updated
       expectFigures(`${p.nodeId}.${p.name}`, f.params[i].value, reduceOnHost(after, 32, weights[i]), 2);
-      expectFigures(`${p.nodeId}.${p.name} grad`, f.params[i].grad, reduceOnHost(await ctx.read(p.grad), 0));
+      // The gradient with its histogram (the frame's gradHist), in the weights' bins.
+      expectFigures(`${p.nodeId}.${p.name} grad`, f.params[i].grad, reduceOnHost(await ctx.read(p.grad), 32), 2);
     }
     for (const id of capture.grads) {
       const want = await gpu.readGrad(id);

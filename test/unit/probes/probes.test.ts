@@ -119,14 +119,20 @@ describe('probe rules', () => {
   it('gradient norms, mean |grad| and the update-to-weight ratio of one step', () => {
     const value = { shape: [2], data: new Float32Array([3, 4]) };
     const grad = { shape: [2], data: new Float32Array([1, -1]) };
-    const probe = new GradientProbe([{ nodeId: 'fc', name: 'weight', value, grad, decay: true }]);
+    const probe = new GradientProbe([{ nodeId: 'fc', name: 'weight', value, grad, decay: true }], new TensorSummarizer(4));
     probe.beforeUpdate();
     value.data[0] -= 0.5; // ‖ΔW‖ = 0.5, exact in float32
     const [g] = probe.measure();
     expect(g.gradNorm).toBe(compact(Math.SQRT2));
     expect(g.gradMeanAbs).toBe(1);
     expect(g.updateRatio).toBe(compact(0.5 / Math.hypot(2.5, 4)));
+    // The gradient's histogram: -1 in the first of 4 bins over [-1, 1], 1 in the last.
+    expect(g.hist).toEqual({ min: -1, max: 1, counts: Uint32Array.of(1, 0, 0, 1) });
+    expect(g.stats).toEqual({ count: 2, mean: 0, std: 1, min: -1, max: 1, zeroFrac: 0, nonFinite: 0 });
     expect(probe.measure()[0].updateRatio).toBe(0); // not armed again
+    // A frozen parameter has no gradient, so no histogram (its gradient is never read: reading it would allocate it).
+    const frozen = new GradientProbe([{ nodeId: 'fc', name: 'weight', value, get grad(): never { throw new Error('read a frozen gradient'); }, decay: true, frozen: true }], new TensorSummarizer(4));
+    expect(frozen.measure()[0]).not.toHaveProperty('hist');
   });
 
   it('layer health: dead ReLU, saturation, vanishing/exploding gradients, large updates, NaN', () => {
@@ -227,6 +233,16 @@ describe('probes on a compiled graph', () => {
     expect(fc1.hist).toEqual(direct.hist);
     expect(fc1.stats).toEqual(direct.stats);
     expect(fc1.gradNorm).toBe(compact(l2Norm(plan.grad('fc1')!.data)));
+    // Each parameter's gradient histogram is a direct histogram of the step's gradient, in the weights' bins.
+    expect(frame.params.length).toBe(plan.params.length);
+    plan.params.forEach((p, i) => {
+      const direct = new TensorSummarizer(8).summarize(p.grad.data);
+      expect(frame.params[i].gradHist, `${p.nodeId}.${p.name}`).toEqual(direct.hist);
+      expect(frame.params[i].gradStats).toEqual(direct.stats);
+      expect(frame.params[i].gradHist!.counts.length).toBe(frame.params[i].weightHist.counts.length);
+      expect(frame.params[i].gradStats!.count).toBe(p.grad.data.length);
+    });
+    expect(frame.params.some((p) => p.gradStats!.std > 0)).toBe(true);
     expect(frame.samples?.kind === 'classification' && frame.samples.probs.length).toBe(4);
     expect(frame.boundary!.classes.length).toBe(64);
   });

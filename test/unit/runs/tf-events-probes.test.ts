@@ -57,7 +57,7 @@ function pngPixels(b: Uint8Array): { width: number; height: number; data: Uint8A
 const pixel = (img: { width: number; data: Uint8Array }, x: number, y: number) => [...img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
 
 describe("a run's TensorBoard file holds what the app shows", () => {
-  it('an autoencoder: every frame\'s weight and activation histograms (the probe\'s bins), gradient norms and reconstructions, and the design as a graph', async () => {
+  it('an autoencoder: every frame\'s weight, gradient and activation histograms (the probe\'s bins), gradient norms and reconstructions, and the design as a graph', async () => {
     const graph = design('mnist-denoise-ae.json');
     const { folder, frames, events, torn, name } = await recordedRun(graph, 256);
     expect(torn).toBe(0);
@@ -68,6 +68,8 @@ describe("a run's TensorBoard file holds what the app shows", () => {
       for (const [tag, hist, stats] of [
         ...frame.layers.map((l) => [`activations/${l.nodeId}`, l.hist, l.stats] as const),
         ...frame.params.map((p) => [`weights/${p.nodeId}.${p.name}`, p.weightHist, p.weightStats] as const),
+        // The gradients as histograms (the Layers tab's), not only their norms.
+        ...frame.params.map((p) => [`gradients/${p.nodeId}.${p.name}`, p.gradHist!, p.gradStats!] as const),
       ]) {
         const h = valueAt(events, step, tag)?.histo;
         expect(h, `${tag} at step ${step}`).toBeDefined();
@@ -84,6 +86,11 @@ describe("a run's TensorBoard file holds what the app shows", () => {
       }
       // Gradient flow: ‖∇W‖₂ of every parameter, as the Layers tab's bars.
       for (const p of frame.params) expect(valueAt(events, step, `gradient norm/${p.nodeId}.${p.name}`)?.simple).toBe(Math.fround(p.gradNorm!));
+      // Each gradient histogram is the frame's, taken from that step's gradient: its sum of squares is ‖∇W‖₂².
+      for (const p of frame.params) {
+        expect(p.gradHist?.counts.length, `${p.nodeId}.${p.name}'s gradient histogram`).toBe(32);
+        expect(Math.sqrt(valueAt(events, step, `gradients/${p.nodeId}.${p.name}`)!.histo!.sumSquares) / p.gradNorm!).toBeCloseTo(1, 4);
+      }
 
       // Reconstructions, at the first frame and the last (the run takes less than TF_IMAGE_EVERY_S): a grid of 8 columns
       // (the probe samples) × 3 rows (clean, fed, output) of 28 × 28, 2 pixels apart, in one grey channel.

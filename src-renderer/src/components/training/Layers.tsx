@@ -151,8 +151,39 @@ function WeightCard({ p, stale, runId }: { p: ParamProbeEntry; stale: boolean; r
   );
 }
 
+const GradientCardBody = memo(function GradientCardBody({ p, stale }: { p: ParamProbeEntry; stale: boolean }) {
+  const t = useChartTheme();
+  return (
+    <>
+      <div className="layer-card__head">
+        <b>{p.nodeId}</b> <span>{p.name}</span>
+        {p.frozen ? null : <span title="‖∇W‖₂ of the training step"> · ‖∇W‖ {p.gradNorm === null ? 'NaN/Inf' : p.gradNorm.toExponential(1)}</span>}
+        {p.gradStats?.nonFinite ? <span className="bad"> · {p.gradStats.nonFinite} NaN/Inf</span> : null}
+      </div>
+      {p.gradHist ? (
+        <HistogramBars hist={p.gradHist} testId={stale ? undefined : `grad-hist-bars-${p.nodeId}-${p.name}`} colour={t.series[1]} />
+      ) : (
+        <p className="layer-card__frozen">
+          <LockIcon /> frozen: not trained, no gradient
+        </p>
+      )}
+    </>
+  );
+});
+
+/** A parameter's gradient of the last training step as a histogram (held off screen like LayerCard); a frozen one says it has none. */
+export function GradientCard({ p, stale, runId }: { p: ParamProbeEntry; stale: boolean; runId: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const shown = useHeldWhileHidden(p, runId, useInView(ref));
+  return (
+    <div ref={ref} className="layer-card layer-card--grad" data-testid={stale ? undefined : `grad-hist-${p.nodeId}-${p.name}`}>
+      <GradientCardBody p={shown} stale={stale} />
+    </div>
+  );
+}
+
 /**
- * Gradient flow across the layers, and per-layer activation and weight histograms from the latest
+ * Gradient flow across the layers, and per-layer activation, weight and gradient histograms from the latest
  * probe frame. While a probed run waits for its first frame, the previous run's last frame stays,
  * dimmed and labelled (without the test ids of live cards): the cards are updated in place when
  * the new frame arrives instead of being built again while the engine trains.
@@ -166,6 +197,8 @@ export function Layers() {
   // The run's class names (a language model's: its vocabulary) label an attention map's steps; a previous run's frame gets none.
   const vocabulary = useRun((s) => s.info?.classNames) ?? NO_NAMES;
   const bars = useMemo(() => gradientFlow(frame), [frame]);
+  // A frame kept before gradient histograms has none: no section then, rather than every card empty.
+  const gradients = useMemo(() => (frame?.params.some((p) => p.gradHist) ? frame.params : []), [frame]);
   if (!frame) return <p className="train-empty">Layer probes appear here a moment after training starts.</p>;
   return (
     <div className={`layers${stale ? ' layers--stale' : ''}`} data-testid={stale ? 'layers-previous' : 'layers'} data-step={frame.step}>
@@ -214,6 +247,16 @@ export function Layers() {
             <WeightCard key={`${p.nodeId}.${p.name}`} p={p} stale={stale} runId={frame.runId} />
           ))}
         </div>
+        {gradients.length ? (
+          <>
+            <h4>Gradients (the last training step, per parameter)</h4>
+            <div className="layer-grid">
+              {gradients.map((p) => (
+                <GradientCard key={`${p.nodeId}.${p.name}`} p={p} stale={stale} runId={frame.runId} />
+              ))}
+            </div>
+          </>
+        ) : null}
       </section>
     </div>
   );
