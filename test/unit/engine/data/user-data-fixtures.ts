@@ -69,7 +69,7 @@ export function encodeJpeg(rgb: Uint8Array, width: number, height: number): Buff
 }
 
 /** A small seeded generator (the fixtures are the same on every run). */
-function lcg(seed: number): () => number {
+export function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
