@@ -1,12 +1,14 @@
 /**
- * Export a trained model from the command line (docs/export.md).
+ * Export a trained model, or a design before training, from the command line (docs/export.md).
  *
- *   npm run export -- <project | model.json | run folder | run id> --format json|onnx|pytorch --out PATH [--force] [--which last|best] [--runs DIR]
+ *   npm run export -- <project | model.json | graph.json | run folder | run id> --format json|onnx|pytorch --out PATH [--force] [--which last|best] [--runs DIR]
  *
  * The source: a project saved with its weights (`*.netwright.json`), a model file
  * (`netwright.model`), a stored run's folder, or a run id in the run store (`--runs DIR` or
- * NETWRIGHT_RUNS_DIR; `--which` picks its last or best checkpoint, default last). A bare graph
- * has no weights: train it with `npm run train -- graph.json --export PATH`.
+ * NETWRIGHT_RUNS_DIR; `--which` picks its last or best checkpoint, default last). A design
+ * without trained weights (a graph, or a project saved without them) exports its initial weights,
+ * marked untrained in every format (`initialModel`), as the app's Export does before training; the
+ * command says so on both streams.
  * A format's settings are flags too: `--opset 17…21` and `--normalization nodes|fold|none` for ONNX.
  * `--out` must name something new or an empty folder; `--force` replaces an existing file or an
  * earlier export's folder, never a folder holding anything Netwright did not write there.
@@ -17,7 +19,10 @@ import { basename, dirname, join } from 'node:path';
 import { ExportError } from '../core/export/bundle';
 import { EXPORT_FORMATS, checkExportSettings, exportFormat, type ExportFormat } from '../core/export/formats';
 import { modelFromJSON } from '../core/export/json';
-import type { TrainedModel } from '../core/export/model';
+import { initialModel } from '../core/export/initial';
+import { untrainedNote, type TrainedModel } from '../core/export/model';
+import { PROJECT_FORMAT, upgradeProjectGraph } from '../base/ir/project';
+import type { GraphIR } from '../base/ir/types';
 import { withInputShape } from '../core/data/sources';
 import { loadSamples } from './datasets';
 import { checkExportTarget, writeExport } from './export-writer';
@@ -37,12 +42,20 @@ export function settingsFromFlags(values: Record<string, unknown>): Record<strin
 
 /** `netwright export --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {
-  return `usage: ${commandLine('export', `<project | model.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`)}\nWrites a trained model in another format (never over what it did not write; --force replaces a file or an earlier export). docs/export.md.`;
+  return [
+    `usage: ${commandLine('export', `<project | model.json | graph.json | run folder | run id> --format ${EXPORT_FORMATS.map((f) => f.id).join('|')} --out PATH [--force] [--which last|best] [--runs DIR] ${settingsUsage}`)}`,
+    'Writes a trained model in another format (never over what it did not write; --force replaces a file or an earlier export).',
+    "A design not trained yet (a graph, or a project saved without weights) exports with its initial weights, as a run with its seed starts from, marked untrained (\"initial\") in the file: train it for a model that predicts. docs/export.md.",
+  ].join('\n');
 }
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-z]{4}$/;
 
-/** The model a CLI source names. */
-export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined): TrainedModel {
+/**
+ * The model a CLI source names. `initial` (the export command's): a design without trained weights
+ * (a graph, or a project saved without them) gives its initial weights, marked untrained
+ * (`initialModel`); otherwise such a design is E_EXPORT_NO_WEIGHTS (evaluate and predict need trained weights).
+ */
+export function modelFromSource(source: string, which: 'last' | 'best', runsDir: string | undefined, initial = false): TrainedModel {
   if (existsSync(source) && statSync(source).isDirectory()) {
     if (!existsSync(join(source, 'run.json'))) throw new CliError('CLI_NOT_A_RUN', `${source} is a folder but not a stored run (it has no run.json).`);
     return new RunStore(dirname(source)).model(basename(source), which);
@@ -56,10 +69,12 @@ export function modelFromSource(source: string, which: 'last' | 'best', runsDir:
   }
   // A regular file within JSON_FILE_MAX_BYTES: /dev/zero or a FIFO is refused, not read.
   const json = readNamedJson(source);
-  if (json.format === 'netwright.project') {
+  if (json.format === PROJECT_FORMAT) {
+    if (json.model === undefined && initial) return initialModel(upgradeProjectGraph(Number(json.version), json.graph as GraphIR, false));
     if (json.model === undefined) throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} was saved without trained weights: train it in the app and save again, or train it with \`${commandLine('train', `${source} --export PATH`)}\`.`);
     return modelFromJSON(json.model);
   }
+  if (json.format === 'netwright.graph' && initial) return initialModel(json);
   if (json.format === 'netwright.graph') throw new ExportError('E_EXPORT_NO_WEIGHTS', `${source} is a graph without trained weights; train and export in one go: \`${commandLine('train', `${source} --export PATH`)}\`.`);
   return modelFromJSON(json);
 }
@@ -117,9 +132,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     return 2;
   }
   try {
-    const model = modelFromSource(positionals[0], (values.which as 'last' | 'best' | undefined) ?? 'last', values.runs ?? process.env.NETWRIGHT_RUNS_DIR);
+    const model = modelFromSource(positionals[0], (values.which as 'last' | 'best' | undefined) ?? 'last', values.runs ?? process.env.NETWRIGHT_RUNS_DIR, true);
+    const untrained = untrainedNote(model);
+    if (untrained) err(`note: ${positionals[0]} holds no trained weights: the export holds ${untrained}, marked so in the file\n`);
     const written = exportModelTo(model, format, values.out!, err, values.force === true, settingsFromFlags(values));
-    out(`exported ${format.label} to ${written}\n`);
+    // As the app's notice says it (src-renderer/src/training/export.ts).
+    out(`exported ${format.label}${untrained ? " with the design's initial weights (untrained: train it for a model that predicts)" : ''} to ${written}\n`);
     return 0;
   } catch (e) {
     const code = thrownCode(e, 'E_EXPORT');

@@ -30,7 +30,7 @@ export function netwrightCommands(build: WebBuild): readonly Command[] {
     { name: 'train', summary: 'train a design or project (--epochs, --lr, --device, --resume, --runs, --export, --find-lr …)', usage: async () => (await train()).usage(), run: async (argv) => (await withSimd(), (await train()).main(argv)) },
     { name: 'evaluate', summary: 'measure a trained model on a dataset split or your own data', usage: async () => (await evaluate()).usage(), run: async (argv) => (await withSimd(), (await evaluate()).main(argv)) },
     { name: 'predict', summary: "a trained model's predictions for images, table rows or arrays (class and probabilities, or values)", usage: async () => (await predict()).usage(), run: async (argv) => (await withSimd(), (await predict()).main(argv)) },
-    { name: 'export', summary: 'export a trained model (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).usage(), run: async (argv) => (await exporter()).main(argv) },
+    { name: 'export', summary: 'export a trained model, or a design before training, marked untrained (ONNX, JSON, safetensors, a PyTorch project)', usage: async () => (await exporter()).usage(), run: async (argv) => (await exporter()).main(argv) },
     { name: 'import', summary: 'import an ONNX model, or weights (safetensors, a state_dict) into a design, as a project', usage: async () => (await importer()).usage(), run: async (argv) => (await importer()).main(argv) },
   ];
 }

@@ -7,6 +7,7 @@ import { main as trainCli } from '../../../../src-engine/node/train-cli';
 import { modelFromJSON } from '../../../../src-engine/core/export/json';
 import { decodeModel } from '../../../../src-engine/core/export/onnx/proto';
 import { RunStore } from '../../../../src-engine/node/run-store';
+import type { GraphIR } from '../../../../src-engine/base/ir/types';
 import { setupEngine } from '../../session/fixtures';
 
 const EXAMPLE = join(import.meta.dirname, '../../../../examples/two-moons-mlp.json');
@@ -68,12 +69,35 @@ describe('npm run export / npm run train --export', () => {
     const fromProject = await run(exportCli, [project, '--format', 'json', '--out', join(dir, 'again.json')]);
     expect(fromProject.code, fromProject.err).toBe(0);
     expect(readFileSync(join(dir, 'again.json'), 'utf8')).toBe(readFileSync(join(dir, 'moons.json'), 'utf8'));
+    // Trained weights: no untrained mark.
+    expect([fromProject.out, fromProject.err]).toEqual([`exported JSON to ${join(dir, 'again.json')}\n`, '']);
   }, 60_000);
 
-  it('explains a graph without weights, an unknown format and a missing source (exit 2), and leaves nothing behind', async () => {
+  it("exports a design before training (a graph, or a project saved without weights) with its initial weights marked untrained, as the app's Export does, and --help says so (#60)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
     const graph = await run(exportCli, [EXAMPLE, '--format', 'json', '--out', join(dir, 'x.json')]);
-    expect(graph).toMatchObject({ code: 2, err: expect.stringMatching(/E_EXPORT_NO_WEIGHTS: .*npm run train -- .* --export PATH/) });
+    expect(graph.code, graph.err).toBe(0);
+    expect(graph.out).toBe(`exported JSON with the design's initial weights (untrained: train it for a model that predicts) to ${join(dir, 'x.json')}\n`);
+    expect(graph.err).toMatch(/^note: .*two-moons-mlp\.json holds no trained weights: the export holds the design's initial weights, untrained: no training step was taken \(seed \d+/);
+    // The same file, byte for byte, as the app's model.export of the design before training.
+    const design = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as GraphIR;
+    const { client } = setupEngine();
+    const app = await client.request('model.export', { source: { kind: 'initial', graph: design }, format: 'json' });
+    expect(readFileSync(join(dir, 'x.json'))).toEqual(Buffer.from(app.files[0].data));
+    expect(modelFromJSON(readFileSync(join(dir, 'x.json'), 'utf8')).origin).toEqual({ step: 0, epoch: 0, untrained: true, seed: design.training!.seed ?? 1 });
+    // A project saved without weights: its ONNX says "initial" where ONNX readers look.
+    const project = join(dir, 'p.netwright.json');
+    writeFileSync(project, JSON.stringify({ format: 'netwright.project', version: 2, graph: design, layout: {} }));
+    const onnx = await run(exportCli, [project, '--format', 'onnx', '--out', join(dir, 'p.onnx')]);
+    expect(onnx.code, onnx.err).toBe(0);
+    const file = decodeModel(readFileSync(join(dir, 'p.onnx')));
+    expect(file.doc_string).toMatch(/initial weights, untrained/);
+    expect(JSON.parse(file.metadata_props!.find((p) => p.key === 'netwright.export')!.value)).toMatchObject({ weights: 'initial', untrained: true });
+    expect((await run(exportCli, ['--help'])).out).toMatch(/A design not trained yet \(a graph, or a project saved without weights\) exports with its initial weights.*marked untrained \("initial"\)/);
+  });
+
+  it('explains an unknown format and a missing source (exit 2), and leaves nothing behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-'));
     expect((await run(exportCli, [EXAMPLE, '--format', 'tflite', '--out', join(dir, 'x')])).err).toMatch(/E_EXPORT_FORMAT: there is no export format "tflite"; choose json/);
     expect((await run(exportCli, [join(dir, 'nope.json'), '--format', 'json', '--out', join(dir, 'x')])).code).toBe(2);
     expect(existsSync(join(dir, 'x.json'))).toBe(false);
