@@ -7,6 +7,7 @@
 import { isMapped } from '../ops/export-mapping';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
 import { simdOps } from '../elementwise/simd';
+import { lossCpuOps } from '../elementwise/loss-simd';
 import { isGraphInput } from '../../base/ir/inputs';
 
 /**
@@ -14,7 +15,8 @@ import { isGraphInput } from '../../base/ir/inputs';
  * (GEMM, convolution, pooling, normalisation, attention, recurrent cells, …): declared here, where
  * every tier can read it, and held to its kernel table by the compiler (node/cpu/overrides
  * `satisfies Record<HandCpuKernelOp, …>`: a kernel missing there, or one not listed here, fails
- * `tsc`). The elementwise activations' kernels are generated from their op files (`simdOps`).
+ * `tsc`). The elementwise activations' kernels are generated from their op files (`simdOps`), and
+ * the pointwise losses' likewise (`lossCpuOps`).
  */
 export const HAND_CPU_KERNEL_OPS = [
   'Linear',
@@ -24,7 +26,6 @@ export const HAND_CPU_KERNEL_OPS = [
   'BatchNorm',
   'LayerNorm',
   'Sigmoid',
-  'MSELoss',
   'Dropout',
   'Flatten',
   'Reshape',
@@ -43,15 +44,17 @@ export const HAND_CPU_KERNEL_OPS = [
 export type HandCpuKernelOp = (typeof HAND_CPU_KERNEL_OPS)[number];
 
 /**
- * Every op the CPU backend has a kernel of its own for: the hand-written ones and the elementwise
- * ops whose f32x4 kernels are generated from their expressions. An op not listed runs its op
+ * Every op the CPU backend has a kernel of its own for: the hand-written ones, the elementwise
+ * ops whose f32x4 kernels are generated from their expressions, and the pointwise losses whose
+ * kernels are (core/elementwise/loss-simd.ts). An op not listed runs its op
  * file's reference kernels on the CPU.
  */
-export const CPU_KERNEL_OPS: readonly OpName[] = [...HAND_CPU_KERNEL_OPS, ...simdOps().filter((op) => !(HAND_CPU_KERNEL_OPS as readonly string[]).includes(op))];
+export const CPU_KERNEL_OPS: readonly OpName[] = [...HAND_CPU_KERNEL_OPS, ...simdOps().filter((op) => !(HAND_CPU_KERNEL_OPS as readonly string[]).includes(op)), ...lossCpuOps()];
 
 /**
  * The ops the GPU backend's kernel table (core/gpu/kernels/registry.ts) has a kernel of its own
- * for, besides the elementwise ops (activations, Add, Multiply), whose kernels are printed from their op file's `elementwise`: declared
+ * for, besides the elementwise ops (activations, Add, Multiply) and the pointwise losses, whose kernels are printed from their op
+ * file's `elementwise` or `pointwiseLoss`: declared
  * here, without the kernels, so the UI's tooltip (through the facade) does not carry the WGSL. Held to
  * the table by the compiler (`satisfies Record<GpuKernelOp, …>` there).
  */
@@ -86,10 +89,6 @@ export const GPU_KERNEL_OPS = [
   'Concat',
   'OneHot',
   'CrossEntropyLoss',
-  'MSELoss',
-  'BCEWithLogitsLoss',
-  'L1Loss',
-  'HuberLoss',
   'Noise',
   'RealFakeBatch',
   'GANLoss',
@@ -146,7 +145,7 @@ export function coverageOf(op: string): OpCoverage | undefined {
     op,
     reference: true as const,
     cpu: graphInput || CPU_KERNEL_OPS.includes(op),
-    gpu: graphInput || (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.elementwise !== undefined,
+    gpu: graphInput || (GPU_KERNEL_OPS as readonly string[]).includes(op) || def.elementwise !== undefined || def.pointwiseLoss !== undefined,
     onnxExport: graphInput || isMapped(def.onnx),
     onnxImport: Object.keys(def.onnxImport ?? {}),
     pytorch: graphInput || isMapped(def.torch),

@@ -248,6 +248,38 @@ export function uses(e: Expr | Cond, name: Leaf): boolean {
   }
 }
 
+/** Whether every primitive e calls is one of `fns` (a printer's test of what it can lower). */
+export function callsOnly(e: Expr | Cond, fns: readonly Fn[]): boolean {
+  switch (e.kind) {
+    case 'leaf':
+    case 'const':
+      return true;
+    case 'call':
+      return fns.includes(e.fn) && callsOnly(e.a, fns);
+    case 'neg':
+      return callsOnly(e.a, fns);
+    case 'select':
+      return callsOnly(e.cond, fns) && callsOnly(e.then, fns) && callsOnly(e.else, fns);
+    default:
+      return callsOnly(e.a, fns) && callsOnly(e.b, fns);
+  }
+}
+
+/** How often each subexpression (its {@link keyOf}) occurs in e, a repeated one's parts counted once (for printers that compute it once). */
+export function occurrences(e: Expr | Cond, counts = new Map<string, number>()): Map<string, number> {
+  const k = keyOf(e);
+  const n = (counts.get(k) ?? 0) + 1;
+  counts.set(k, n);
+  if (n > 1 || e.kind === 'leaf' || e.kind === 'const') return counts;
+  if (e.kind === 'neg' || e.kind === 'call') occurrences(e.a, counts);
+  else if (e.kind === 'select') [e.cond, e.then, e.else].forEach((c) => occurrences(c, counts));
+  else {
+    occurrences(e.a, counts);
+    occurrences(e.b, counts);
+  }
+  return counts;
+}
+
 /** e with every subtree equal to `from` replaced by `to` (and the leaf `from` when it is one). */
 export function replace(e: Expr, from: Expr, to: Expr): Expr {
   const key = keyOf(from);

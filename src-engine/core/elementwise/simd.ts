@@ -6,27 +6,13 @@
  */
 import type { Attrs } from '../../base/ir/types';
 import { getOp, isOpName, listOps, type OpName } from '../ops/registry';
-import { backwardOf, formFor, gradient, uses, type Cond, type Expr, type Fn } from './expr';
+import { backwardOf, callsOnly, formFor, gradient, uses, type Expr, type Fn } from './expr';
 
 /** The primitives the f32x4 printer lowers (node/cpu/kernels/activations-gen.ts holds it to this list). */
 export const SIMD_FNS = ['exp', 'expm1', 'abs', 'tanh', 'tanhGrad', 'sigmoid', 'sigmoidRest', 'softplus', 'normCdf', 'normPdf'] as const satisfies readonly Fn[];
 export type SimdFn = (typeof SIMD_FNS)[number];
 
-function lowerable(e: Expr | Cond): boolean {
-  switch (e.kind) {
-    case 'leaf':
-    case 'const':
-      return true;
-    case 'call':
-      return (SIMD_FNS as readonly string[]).includes(e.fn) && lowerable(e.a);
-    case 'neg':
-      return lowerable(e.a);
-    case 'select':
-      return lowerable(e.cond) && lowerable(e.then) && lowerable(e.else);
-    default:
-      return lowerable(e.a) && lowerable(e.b);
-  }
-}
+const lowerable = (e: Expr): boolean => callsOnly(e, SIMD_FNS);
 
 /** One generated kernel: an op's form, its float32 forward and derivative, and its kind code. */
 export interface SimdKind {

@@ -1,3 +1,6 @@
+import { abs, sub } from '../elementwise/expr';
+import { prediction, target } from '../elementwise/loss';
+import { pointwiseLoss } from '../elementwise/loss-js';
 import { elementwiseLossShape } from './loss-util';
 import { defineOp } from './types';
 
@@ -14,5 +17,8 @@ export const l1Loss = defineOp({
   inputs: [{ name: 'prediction' }, { name: 'target' }],
   attrs: {},
   isLoss: true,
+  // NOTE: the derived gradient is sign(p − t) with sign(0) = 0 (abs's rule), as PyTorch's l1_loss
+  // backward; a NaN difference passes 0 (both comparisons false).
+  ...pointwiseLoss({ term: abs(sub(prediction, target)), reduction: 'mean' }),
   inferShape: ({ inputs }) => elementwiseLossShape('L1Loss', inputs[0], inputs[1]),
 });

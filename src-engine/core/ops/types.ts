@@ -1,4 +1,5 @@
 import type { ElementwiseDecl } from '../elementwise/expr';
+import type { PointwiseLossDecl } from '../elementwise/loss';
 import type { AttrValue, Attrs } from '../../base/ir/types';
 import type { BackendPrimitives } from '../backend/primitives';
 import type { Tensor } from '../../base/tensor';
@@ -353,6 +354,12 @@ export interface OpDef {
    */
   elementwise?: ElementwiseDecl;
   /**
+   * A pointwise loss's maths as expressions (core/elementwise/loss.ts): its term and reduction, its
+   * gradients where the derived ones are not wanted. The reference kernels (spread in with
+   * `...pointwiseLoss(decl)`), the GPU's WGSL and the CPU backend's WebAssembly are printed from it.
+   */
+  pointwiseLoss?: PointwiseLossDecl;
+  /**
    * How ONNX nodes are read back as this op, by ONNX op type (`{ Gemm: …, MatMul: … }` for
    * Linear): the importer's rule table is the union of these (each op type claimed once).
    */
@@ -402,8 +409,8 @@ export interface OpDef {
   samplesRead?: 'each' | ((args: ShapeArgs, rows: readonly [number, number]) => readonly (readonly [number, number])[]);
 
   /**
-   * An elementwise op's reference kernels, written in its declaration. Every other op keeps its
-   * kernels apart, in `ops/kernels/<op>.ts` (so the renderer, which reads declarations only, never
+   * An elementwise op's (or a pointwise loss's) reference kernels, written in its declaration.
+   * Every other op keeps its kernels apart, in `ops/kernels/<op>.ts` (so the renderer, which reads declarations only, never
    * loads them); the engine finds either through `referenceKernel` (ops/kernels/registry.ts).
    */
   forward?(ctx: OpForwardContext): void;

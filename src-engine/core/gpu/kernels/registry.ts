@@ -19,7 +19,8 @@ import { preluKernel } from './prelu';
 import { gruKernel, lstmKernel, rnnKernel } from './recurrent';
 import { embeddingKernel, positionalEmbeddingKernel, sequencePoolKernel, tokenCrossEntropyKernel } from './sequence';
 import { linearKernel } from './linear';
-import { bceWithLogitsKernel, crossEntropyKernel, huberLossKernel, l1LossKernel, mseKernel } from './losses';
+import { crossEntropyKernel } from './losses';
+import { POINTWISE_LOSS_OP_KERNELS } from './pointwise-losses';
 import { noiseKernel } from './noise';
 import { oneHotKernel } from './one-hot';
 import { avgPool2dKernel, globalAvgPoolKernel, maxPool2dKernel } from './pool';
@@ -37,6 +38,7 @@ const inputKernel: GpuOpKernel = { prepare: () => ({ forward: [], backward: [] }
 export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
   ...ACTIVATION_OP_KERNELS,
   ...BINARY_OP_KERNELS,
+  ...POINTWISE_LOSS_OP_KERNELS,
   ...({
     Input: inputKernel,
     Flatten: viewKernel,
@@ -68,10 +70,6 @@ export const GPU_KERNELS: Readonly<Partial<Record<OpName, GpuOpKernel>>> = {
     Concat: concatKernel,
     OneHot: oneHotKernel,
     CrossEntropyLoss: crossEntropyKernel,
-    MSELoss: mseKernel,
-    BCEWithLogitsLoss: bceWithLogitsKernel,
-    L1Loss: l1LossKernel,
-    HuberLoss: huberLossKernel,
     Noise: noiseKernel,
     RealFakeBatch: realFakeBatchKernel,
     GANLoss: ganLossKernel,

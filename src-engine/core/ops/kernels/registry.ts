@@ -3,7 +3,6 @@ import type { OpName } from '../registry';
 import type { ReferenceKernel } from './kernel';
 import { avgPool2dKernel } from './avg-pool2d';
 import { batchNormKernel } from './batch-norm';
-import { bceWithLogitsLossKernel } from './bce-with-logits-loss';
 import { concatKernel } from './concat';
 import { convTranspose2dKernel } from './conv-transpose2d';
 import { conv1dKernel } from './conv1d';
@@ -16,15 +15,12 @@ import { ganLossKernel } from './gan-loss';
 import { globalAvgPoolKernel } from './global-avg-pool';
 import { groupNormKernel } from './group-norm';
 import { gruKernel } from './gru';
-import { huberLossKernel } from './huber-loss';
 import { inputKernel } from './input';
-import { l1LossKernel } from './l1-loss';
 import { diceLossKernel } from './dice-loss';
 import { layerNormKernel } from './layer-norm';
 import { linearKernel } from './linear';
 import { lstmKernel } from './lstm';
 import { maxPool2dKernel } from './max-pool2d';
-import { mseLossKernel } from './mse-loss';
 import { multiHeadAttentionKernel } from './multi-head-attention';
 import { noiseKernel } from './noise';
 import { oneHotKernel } from './one-hot';
@@ -47,7 +43,6 @@ import { upsampleKernel } from './upsample';
 const KERNELS: readonly (ReferenceKernel & { readonly op: OpName })[] = [
   avgPool2dKernel,
   batchNormKernel,
-  bceWithLogitsLossKernel,
   concatKernel,
   convTranspose2dKernel,
   conv1dKernel,
@@ -60,15 +55,12 @@ const KERNELS: readonly (ReferenceKernel & { readonly op: OpName })[] = [
   globalAvgPoolKernel,
   groupNormKernel,
   gruKernel,
-  huberLossKernel,
   inputKernel,
-  l1LossKernel,
   diceLossKernel,
   layerNormKernel,
   linearKernel,
   lstmKernel,
   maxPool2dKernel,
-  mseLossKernel,
   multiHeadAttentionKernel,
   noiseKernel,
   oneHotKernel,

@@ -76,10 +76,6 @@ export interface KernelArgs {
   sigmoidForward: { x: number; y: number; i0: number; i1: number };
   /** `elementwise.fillZero(p: i32, n: i32)` */
   fillZero: { p: number; n: number };
-  /** `elementwise.sumSquaredDiff(p: i32, t: i32, n: i32): f64` */
-  sumSquaredDiff: { p: number; t: number; n: number };
-  /** `elementwise.scaledDiffBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, g: f32)` */
-  scaledDiffBackward: { p: number; t: number; dp: number; dt: number; i0: number; i1: number; g: number };
   /** `elementwise.fillRows(y: i32, b: i32, r0: i32, r1: i32, cols: i32)` */
   fillRows: { y: number; b: number; r0: number; r1: number; cols: number };
   /** `elementwise.colSums(dy: i32, xh: i32, rows: i32, cols: i32, db: i32, ddot: i32, j0: i32, j1: i32)` */
@@ -110,6 +106,10 @@ export interface KernelArgs {
   gemmBatched: { transA: number; transB: number; m: number; n: number; k: number; a: number; lda: number; b: number; ldb: number; c: number; ldc: number; accumulate: number; inner: number; aOuter: number; aInner: number; bOuter: number; bInner: number; cOuter: number; cInner: number; i0: number; i1: number; scratch: number };
   /** `gemm.fmaPeak(iters: i32, seed: f32): f32` */
   fmaPeak: { iters: number; seed: number };
+  /** `losses.lossSum(p: i32, t: i32, n: i32, kind: i32, pa: f64, qa: f64): f64` */
+  lossSum: { p: number; t: number; n: number; kind: number; pa: number; qa: number };
+  /** `losses.lossBackward(p: i32, t: i32, dp: i32, dt: i32, i0: i32, i1: i32, kind: i32, g: f32, pa: f32, qa: f32)` */
+  lossBackward: { p: number; t: number; dp: number; dt: number; i0: number; i1: number; kind: number; g: number; pa: number; qa: number };
   /** `optim.adamUpdate(w: i32, g: i32, m: i32, v: i32, vmax: i32, i0: i32, i1: i32, stepSize: f64, bc2Sqrt: f64, shrink: f64, l2: f64, b1: f64, b2: f64, eps: f64)` */
   adamUpdate: { w: number; g: number; m: number; v: number; vmax: number; i0: number; i1: number; stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number };
   /** `recurrent.recurrentForwardSteps(cell: i32, xg: i32, bih: i32, whh: i32, bhh: i32, rg: i32, hs: i32, aux: i32, gates: i32, ys: i32, ldy: i32, yOff: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
@@ -162,8 +162,6 @@ export interface KernelResults {
   bnBackward: void;
   sigmoidForward: void;
   fillZero: void;
-  sumSquaredDiff: number;
-  scaledDiffBackward: void;
   fillRows: void;
   colSums: void;
   sigmoidBackward: void;
@@ -179,6 +177,8 @@ export interface KernelResults {
   gemm: void;
   gemmBatched: void;
   fmaPeak: number;
+  lossSum: number;
+  lossBackward: void;
   adamUpdate: void;
   recurrentForwardSteps: void;
   recurrentBackwardSteps: void;
@@ -411,26 +411,8 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.n; },
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
-  sumSquaredDiff: {
-    id: 24,
-    name: 'sumSquaredDiff',
-    qualified: 'elementwise.sumSquaredDiff',
-    params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }],
-    result: 'f64',
-    write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.t; r[i + 2] = a.n; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2]),
-  },
-  scaledDiffBackward: {
-    id: 25,
-    name: 'scaledDiffBackward',
-    qualified: 'elementwise.scaledDiffBackward',
-    params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'g', type: 'f32' }],
-    result: null,
-    write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.t; r[i + 2] = a.dp; r[i + 3] = a.dt; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.g; },
-    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
-  },
   fillRows: {
-    id: 26,
+    id: 24,
     name: 'fillRows',
     qualified: 'elementwise.fillRows',
     params: [{ name: 'y', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'cols', type: 'i32' }],
@@ -439,7 +421,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   colSums: {
-    id: 27,
+    id: 25,
     name: 'colSums',
     qualified: 'elementwise.colSums',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xh', type: 'i32' }, { name: 'rows', type: 'i32' }, { name: 'cols', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'ddot', type: 'i32' }, { name: 'j0', type: 'i32' }, { name: 'j1', type: 'i32' }],
@@ -448,7 +430,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   sigmoidBackward: {
-    id: 28,
+    id: 26,
     name: 'sigmoidBackward',
     qualified: 'elementwise.sigmoidBackward',
     params: [{ name: 'y', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -457,7 +439,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   dropoutForward: {
-    id: 29,
+    id: 27,
     name: 'dropoutForward',
     qualified: 'elementwise.dropoutForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'mask', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'k0', type: 'i32' }, { name: 'k1', type: 'i32' }, { name: 'k2', type: 'i32' }, { name: 'k3', type: 'i32' }, { name: 'threshold', type: 'i32' }, { name: 'scale', type: 'f32' }],
@@ -466,7 +448,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   accumulate: {
-    id: 30,
+    id: 28,
     name: 'accumulate',
     qualified: 'elementwise.accumulate',
     params: [{ name: 'src', type: 'i32' }, { name: 'scale', type: 'i32' }, { name: 'dst', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -475,7 +457,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
   },
   layerNormForward: {
-    id: 31,
+    id: 29,
     name: 'layerNormForward',
     qualified: 'elementwise.layerNormForward',
     params: [{ name: 'x', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'beta', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'eps', type: 'f64' }],
@@ -484,7 +466,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   layerNormBackward: {
-    id: 32,
+    id: 30,
     name: 'layerNormBackward',
     qualified: 'elementwise.layerNormBackward',
     params: [{ name: 'dy', type: 'i32' }, { name: 'xhat', type: 'i32' }, { name: 'invStd', type: 'i32' }, { name: 'gamma', type: 'i32' }, { name: 'dx', type: 'i32' }, { name: 'd', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'assign', type: 'i32' }],
@@ -493,7 +475,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8]),
   },
   lstmCellForward: {
-    id: 33,
+    id: 31,
     name: 'lstmCellForward',
     qualified: 'elementwise.lstmCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -502,7 +484,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   lstmCellBackward: {
-    id: 34,
+    id: 32,
     name: 'lstmCellBackward',
     qualified: 'elementwise.lstmCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'cprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -511,7 +493,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   gruCellForward: {
-    id: 35,
+    id: 33,
     name: 'gruCellForward',
     qualified: 'elementwise.gruCellForward',
     params: [{ name: 'xg', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hout', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -520,7 +502,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   gruCellBackward: {
-    id: 36,
+    id: 34,
     name: 'gruCellBackward',
     qualified: 'elementwise.gruCellBackward',
     params: [{ name: 'dh', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'hn', type: 'i32' }, { name: 'hprev', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'dhprev', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'hasPrev', type: 'i32' }],
@@ -529,7 +511,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10]),
   },
   scaleInPlace: {
-    id: 37,
+    id: 35,
     name: 'scaleInPlace',
     qualified: 'elementwise.scaleInPlace',
     params: [{ name: 'p', type: 'i32' }, { name: 's', type: 'f32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -538,7 +520,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3]),
   },
   gemm: {
-    id: 38,
+    id: 36,
     name: 'gemm',
     qualified: 'gemm.gemm',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -547,7 +529,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12]),
   },
   gemmBatched: {
-    id: 39,
+    id: 37,
     name: 'gemmBatched',
     qualified: 'gemm.gemmBatched',
     params: [{ name: 'transA', type: 'i32' }, { name: 'transB', type: 'i32' }, { name: 'm', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'k', type: 'i32' }, { name: 'a', type: 'i32' }, { name: 'lda', type: 'i32' }, { name: 'b', type: 'i32' }, { name: 'ldb', type: 'i32' }, { name: 'c', type: 'i32' }, { name: 'ldc', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'inner', type: 'i32' }, { name: 'aOuter', type: 'i32' }, { name: 'aInner', type: 'i32' }, { name: 'bOuter', type: 'i32' }, { name: 'bInner', type: 'i32' }, { name: 'cOuter', type: 'i32' }, { name: 'cInner', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -556,13 +538,31 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20], r[i + 21]),
   },
   fmaPeak: {
-    id: 40,
+    id: 38,
     name: 'fmaPeak',
     qualified: 'gemm.fmaPeak',
     params: [{ name: 'iters', type: 'i32' }, { name: 'seed', type: 'f32' }],
     result: 'f32',
     write: (a, r, i) => { r[i] = a.iters; r[i + 1] = a.seed; },
     invoke: (f, r, i) => f(r[i], r[i + 1]),
+  },
+  lossSum: {
+    id: 39,
+    name: 'lossSum',
+    qualified: 'losses.lossSum',
+    params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'pa', type: 'f64' }, { name: 'qa', type: 'f64' }],
+    result: 'f64',
+    write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.t; r[i + 2] = a.n; r[i + 3] = a.kind; r[i + 4] = a.pa; r[i + 5] = a.qa; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5]),
+  },
+  lossBackward: {
+    id: 40,
+    name: 'lossBackward',
+    qualified: 'losses.lossBackward',
+    params: [{ name: 'p', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'dp', type: 'i32' }, { name: 'dt', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 'kind', type: 'i32' }, { name: 'g', type: 'f32' }, { name: 'pa', type: 'f32' }, { name: 'qa', type: 'f32' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.p; r[i + 1] = a.t; r[i + 2] = a.dp; r[i + 3] = a.dt; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.kind; r[i + 7] = a.g; r[i + 8] = a.pa; r[i + 9] = a.qa; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9]),
   },
   adamUpdate: {
     id: 41,

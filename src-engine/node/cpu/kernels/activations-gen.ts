@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from '../../../core/elementwise/expr';
 import { gradient, keyOf, uses, type Cond, type Expr, type Leaf } from '../../../core/elementwise/expr';
 import { SIMD_FNS, simdKinds, type SimdFn } from '../../../core/elementwise/simd';
+import { HEAP_IMPORT } from './heap-import';
 
 /** The leaves of a unary op's expressions (the kernels here are unary: `simdKinds` holds no binary op). */
 type UnaryLeaf = Exclude<Leaf, 'x2'>;
@@ -482,7 +483,7 @@ ${KINDS.map((k, i) => `;;   ${i} ${k.name}`).join('\n')}
 ;; SiLU and GELU-tanh are x/(1 + e^(−t)) with 1 − σ = e^(−t)·σ in the backward, and tanh' is
 ;; (1 − y)(1 + y), exact where 1 − y² would cancel.
 (module
-  (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
+  ${HEAP_IMPORT}
 
   ;; e^x, inlined everywhere (see activations-gen.ts, expStmts): e^(a + b) for four lanes, where b is
   ;; a small, exactly known second part of the argument (GELU passes −x²/2 split into an exact head

@@ -891,65 +891,6 @@
     (memory.fill (local.get $p) (i32.const 0) (i32.shl (local.get $n) (i32.const 2)))
   )
 
-  ;; Σ (p[i] − t[i])² over [0, n) in float64 (f64x2 pairs, then the tail), as the MSELoss op file
-  ;; sums (the difference of two float32 values is exact in float64).
-  (func (export "sumSquaredDiff") (param $p i32) (param $t i32) (param $n i32) (result f64)
-    (local $end i32) (local $end4 i32) (local $a v128) (local $b v128) (local $d v128) (local $s v128) (local $r f64) (local $e f64)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
-    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
-      (local.set $a (v128.load (local.get $p)))
-      (local.set $b (v128.load (local.get $t)))
-      (local.set $d (f64x2.sub (f64x2.promote_low_f32x4 (local.get $a)) (f64x2.promote_low_f32x4 (local.get $b))))
-      (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
-      (local.set $d (f64x2.sub
-        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a)))
-        (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b)))))
-      (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $d) (local.get $d))))
-      (local.set $p (i32.add (local.get $p) (i32.const 16)))
-      (local.set $t (i32.add (local.get $t) (i32.const 16)))
-      (br $vl)))
-    (local.set $r (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $e (f64.sub (f64.promote_f32 (f32.load (local.get $p))) (f64.promote_f32 (f32.load (local.get $t)))))
-      (local.set $r (f64.add (local.get $r) (f64.mul (local.get $e) (local.get $e))))
-      (local.set $p (i32.add (local.get $p) (i32.const 4)))
-      (local.set $t (i32.add (local.get $t) (i32.const 4)))
-      (br $sl)))
-    (local.get $r)
-  )
-
-  ;; dp[i] += g·(p[i] − t[i]) and dt[i] −= the same, for i in [i0, i1); dp or dt = 0: skipped.
-  (func (export "scaledDiffBackward") (param $p i32) (param $t i32) (param $dp i32) (param $dt i32) (param $i0 i32) (param $i1 i32) (param $g f32)
-    (local $o i32) (local $end i32) (local $end4 i32) (local $vg v128) (local $d v128) (local $s f32)
-    (local.set $vg (f32x4.splat (local.get $g)))
-    (local.set $o (i32.shl (local.get $i0) (i32.const 2)))
-    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
-    (local.set $end4 (i32.add (local.get $o) (i32.and (i32.sub (local.get $end) (local.get $o)) (i32.const -16))))
-    (block $vd (loop $vl
-      (br_if $vd (i32.ge_u (local.get $o) (local.get $end4)))
-      (local.set $d (f32x4.mul (local.get $vg)
-        (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $o))) (v128.load (i32.add (local.get $t) (local.get $o))))))
-      (if (local.get $dp) (then
-        (v128.store (i32.add (local.get $dp) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dp) (local.get $o))) (local.get $d)))))
-      (if (local.get $dt) (then
-        (v128.store (i32.add (local.get $dt) (local.get $o)) (f32x4.sub (v128.load (i32.add (local.get $dt) (local.get $o))) (local.get $d)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 16)))
-      (br $vl)))
-    (block $sd (loop $sl
-      (br_if $sd (i32.ge_u (local.get $o) (local.get $end)))
-      (local.set $s (f32.mul (local.get $g)
-        (f32.sub (f32.load (i32.add (local.get $p) (local.get $o))) (f32.load (i32.add (local.get $t) (local.get $o))))))
-      (if (local.get $dp) (then
-        (f32.store (i32.add (local.get $dp) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dp) (local.get $o))) (local.get $s)))))
-      (if (local.get $dt) (then
-        (f32.store (i32.add (local.get $dt) (local.get $o)) (f32.sub (f32.load (i32.add (local.get $dt) (local.get $o))) (local.get $s)))))
-      (local.set $o (i32.add (local.get $o) (i32.const 4)))
-      (br $sl)))
-  )
-
   ;; y[r][j] = b[j] for rows [r0, r1) of a rows × cols matrix (Linear's bias, before the GEMM adds x·Wᵀ).
   (func (export "fillRows") (param $y i32) (param $b i32) (param $r0 i32) (param $r1 i32) (param $cols i32)
     (local $r i32) (local $row i32) (local $bytes i32)

@@ -1,6 +1,7 @@
 import type { KernelSet, OpKernelOverride } from '../../../core/ops/kernel-set';
 import type { HandCpuKernelOp } from '../../../core/backend/coverage';
 import { simdOps } from '../../../core/elementwise/simd';
+import { lossCpuOps } from '../../../core/elementwise/loss-simd';
 import { flatten } from '../../../core/ops/flatten';
 import { reshape } from '../../../core/ops/reshape';
 import type { CpuContext } from '../context';
@@ -14,12 +15,12 @@ import { layerNormOverride } from './layer-norm';
 import { linearOverride } from './linear';
 import { gruOverride, lstmOverride } from './recurrent';
 import { maxPool2dOverride } from './max-pool2d';
-import { mseLossOverride } from './mse-loss';
 import { multiHeadAttentionOverride } from './multi-head-attention';
 import { positionalEmbeddingOverride } from './positional-embedding';
 import { reluOverride } from './relu';
 import { addOverride, shapeOpOverride } from './shape-ops';
 import { elementwiseOverride } from './unary';
+import { pointwiseLossOverride } from './pointwise-loss';
 import { sigmoidOverride } from './sigmoid';
 import { softmaxOverride } from './softmax';
 
@@ -39,7 +40,6 @@ const OVERRIDES = {
   BatchNorm: batchNormOverride,
   LayerNorm: layerNormOverride,
   Sigmoid: sigmoidOverride,
-  MSELoss: mseLossOverride,
   Dropout: dropoutOverride,
   Flatten: (cpu) => shapeOpOverride(flatten, cpu),
   Reshape: (cpu) => shapeOpOverride(reshape, cpu),
@@ -61,5 +61,6 @@ const OVERRIDES = {
 /** The CPU backend's kernel set for one backend instance. */
 export function createOverrides(cpu: CpuContext): KernelSet {
   const generated = simdOps().filter((op) => !(op in OVERRIDES)).map((op) => [op, elementwiseOverride(cpu, op)] as const);
-  return Object.fromEntries([...Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)] as const), ...generated]);
+  const losses = lossCpuOps().map((op) => [op, pointwiseLossOverride(cpu, op)] as const);
+  return Object.fromEntries([...Object.entries(OVERRIDES).map(([op, make]) => [op, make(cpu)] as const), ...generated, ...losses]);
 }
