@@ -9,13 +9,19 @@
  *   bounds of parity.ts (the kernels run in Chromium's Dawn, not npm `webgpu`'s).
  * - A whole run over the protocol: `train.start` with the GPU forced trains two moons to the end
  *   on the GPU window's device, names it, and sends probe frames.
+ * - What a compiled training step costs on the wire, counted (#61): one message out and one reply,
+ *   its bytes the batch's inputs and the loss read back, plus the ops' JSON.
  * - Losses: `device.destroy()` in Chromium, a second connection (an engine restarted) replacing
  *   the first, and the page going away, each a lost device with a reason.
  *
  * Needs Chromium (`.ci/run` installs it); without it the test fails and says so.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedOrThrow } from '../../../src-engine/core/analysis/checked';
 import { GpuContext } from '../../../src-engine/core/gpu/context';
+import { compileGpuGraph } from '../../../src-engine/core/gpu/executor';
+import { createGpuOptimizer } from '../../../src-engine/core/gpu/optim';
+import type { Channel } from '../../../src-engine/protocol/channel';
 import { remoteGpuAcquirer } from '../../../src-engine/node/gpu/remote';
 import { openRemoteGpu } from '../../../src-engine/protocol/gpu-client';
 import { setupEngine, twoMoonsGraph } from '../session/fixtures';
@@ -34,11 +40,38 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
 }
 
+/** A message's size on the wire: its typed-array payload, and the JSON of the rest. */
+function sizeOf(m: unknown): { payload: number; json: number } {
+  let payload = 0;
+  const json = JSON.stringify(m, (_k, v: unknown) => (v instanceof Uint8Array ? ((payload += v.byteLength), v.byteLength) : v)).length;
+  return { payload, json };
+}
+
+/** A channel that records every message it sends and receives (in order, with their direction). */
+function tapped(channel: Channel): { channel: Channel; log: { out: boolean; m: unknown }[] } {
+  const log: { out: boolean; m: unknown }[] = [];
+  return {
+    log,
+    channel: {
+      ...channel,
+      send: (m) => (log.push({ out: true, m }), channel.send(m)),
+      onMessage: (h) => channel.onMessage((m) => (log.push({ out: false, m }), h(m))),
+    },
+  };
+}
+
+/** Whether a message is only releases of garbage-collected objects (sent whenever a collection ran). */
+const onlyReleases = (m: unknown): boolean => {
+  const ops = (m as { t?: string; ops?: { op: string }[] }).t === 'ops' ? (m as { ops: { op: string }[] }).ops : [];
+  return ops.length > 0 && ops.every((o) => o.op === 'release');
+};
 
 describe('the GPU window’s page in Chromium, across the GPU wire', () => {
   let ctx: GpuContext;
+  let wire: ReturnType<typeof tapped>;
   it('opens a device on Chromium’s adapter', async () => {
-    const r = await openRemoteGpu(await chrome.connect());
+    wire = tapped(await chrome.connect());
+    const r = await openRemoteGpu(wire.channel);
     expect(r.adapter).toMatchObject({ vendor: 'google', architecture: 'swiftshader', isFallback: true });
     expect(r.device.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 << 20);
     ctx = new GpuContext(r.device, r.adapter);
@@ -50,6 +83,39 @@ describe('the GPU window’s page in Chromium, across the GPU wire', () => {
     const label = Float32Array.from({ length: 16 }, (_, i) => i % 2);
     await oneStepParity(ctx, mlp, 16, { xy, label });
     await oneStepParity(ctx, bnCnn(), 5, { x: values(5 * 2 * 7 * 5, 2), label: Float32Array.from([0, 4, 1, 3, 2]) });
+  }, 120_000);
+
+  it('a compiled training step of the BatchNorm CNN costs one round trip: one message out (its inputs, one submit, one readback), one reply (the loss)', async () => {
+    const n = 5;
+    const plan = await compileGpuGraph(checkedOrThrow(bnCnn()), { batchSize: n, gpu: ctx, seed: 3 });
+    const opt = createGpuOptimizer(ctx, { kind: 'adam', lr: 0.01 }, plan.params);
+    const x = values(n * 2 * 7 * 5, 3);
+    const label = Float32Array.from([0, 4, 1, 3, 2]);
+    const inputBytes = 4 * (x.length + label.length);
+    const losses: number[] = [];
+    for (let step = 0; step < 3; step++) {
+      plan.setInput('x', x);
+      plan.setInput('label', label);
+      const before = wire.log.length;
+      losses.push(await plan.trainStep(opt, 0.01));
+      if (step === 0) continue; // the first step makes the readback buffer and the optimizer's uniforms
+      const step_ = wire.log.slice(before).filter((e) => !onlyReleases(e.m));
+      const out = step_.filter((e) => e.out).map((e) => sizeOf(e.m));
+      const back = step_.filter((e) => !e.out).map((e) => sizeOf(e.m));
+      const writes = step_.filter((e) => e.out).flatMap((e) => (e.m as { ops: { op: string; data?: Uint8Array }[] }).ops.filter((o) => o.op === 'writeBuffer').map((o) => o.data!.byteLength));
+      console.log(`GPU wire in Chromium, BatchNorm CNN step ${step}: ${out.length} message out (${out[0]?.payload} B written in ${writes.length} writes + ${out[0]?.json} B of ops), ${back.length} back (${back[0]?.payload} B read + ${back[0]?.json} B)`);
+      expect(out, `step ${step}: messages out`).toHaveLength(1);
+      expect(back, `step ${step}: replies`).toHaveLength(1);
+      // What the step writes is its batch (the two inputs, as written) and the optimizer's per-step
+      // uniforms (Adam's step count: one 64-byte block per parameter), and what comes back is the
+      // loss and the status pair (12 B, read as 16): nothing else crosses (no weights, no activations,
+      // no per-op readbacks).
+      expect(writes.slice(0, 2)).toEqual([4 * x.length, 4 * label.length]);
+      expect(writes.slice(2)).toEqual(plan.params.map(() => 64));
+      expect(out[0].payload).toBe(inputBytes + 64 * plan.params.length);
+      expect(back[0].payload).toBeLessThanOrEqual(16);
+    }
+    expect(losses.every(Number.isFinite)).toBe(true);
   }, 120_000);
 
   it('device.destroy() in Chromium is a lost device with its reason', async () => {
