@@ -13,7 +13,8 @@ export interface MenuCommandSpec {
   readonly keys?: string;
   /**
    * Who runs it: `renderer` (main sends its id to the window), or `host` (main does it itself:
-   * the docs; Import ONNX…, whose native dialog's file opens as a double-clicked `.onnx` does). `keyboard`: the renderer's key handler already binds its keys, so the menu shows
+   * the docs; Import ONNX… and View ONNX…, whose native dialog's file goes to the window as a
+   * double-clicked `.onnx` does, to import or to show read-only). `keyboard`: the renderer's key handler already binds its keys, so the menu shows
    * them without registering them (a text field keeps its own Ctrl+Z, say).
    */
   readonly by: 'renderer' | 'host';
@@ -26,6 +27,7 @@ export const MENU_COMMANDS = {
   save: { label: 'Save', keys: 'Mod+S', by: 'renderer', keyboard: true },
   'save-as': { label: 'Save As…', keys: 'Mod+Shift+S', by: 'renderer', keyboard: true },
   'import-onnx': { label: 'Import ONNX…', by: 'host' },
+  'view-onnx': { label: 'View ONNX…', by: 'host' },
   export: { label: 'Export…', by: 'renderer' },
   undo: { label: 'Undo', keys: 'Mod+Z', by: 'renderer', keyboard: true },
   redo: { label: 'Redo', keys: 'Mod+Shift+Z', by: 'renderer', keyboard: true },
@@ -62,7 +64,7 @@ export interface MenuHeading {
  * development only: a packaged build leaves them out.
  */
 export const APP_MENU: readonly MenuHeading[] = [
-  { label: 'File', entries: ['new', 'open', '-', 'save', 'save-as', '-', 'import-onnx', 'export', '-', { role: 'quit' }] },
+  { label: 'File', entries: ['new', 'open', '-', 'save', 'save-as', '-', 'import-onnx', 'view-onnx', 'export', '-', { role: 'quit' }] },
   { label: 'Edit', entries: ['undo', 'redo', '-', { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
   {
     label: 'View',

@@ -30,9 +30,10 @@ export interface PreloadBridge {
 
 /**
  * A file main hands the window to open (src-main/host/open-files.ts): a project, read and granted
- * as Open… reads it; an ONNX model's bytes, to import as Import ONNX… does; or why it could not be read.
+ * as Open… reads it; an ONNX model's bytes, to import as Import ONNX… does, or with `view` (the
+ * menu's View ONNX…) to show read-only as View ONNX (read-only)… does; or why it could not be read.
  */
-export type OpenedFile = { kind: 'project'; file: HostFile } | { kind: 'onnx'; name: string; bytes: Uint8Array } | { kind: 'error'; name: string; message: string };
+export type OpenedFile = { kind: 'project'; file: HostFile } | { kind: 'onnx'; name: string; bytes: Uint8Array; view?: true } | { kind: 'error'; name: string; message: string };
 
 export const ENGINE_PORT_MESSAGE = 'netwright:engine-port';
 

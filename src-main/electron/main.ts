@@ -283,15 +283,24 @@ function serveApp(): void {
 /** The docs: shipped beside the app (electron-builder's extraResources), or the checkout's under `npm run dev`. */
 const docsDir = () => (app.isPackaged ? path.join(process.resourcesPath, 'docs') : path.join(here, '../../docs'));
 
+/** The native open dialog for an ONNX model, titled `title`; `chosen` gets the file picked, if any. */
+function pickOnnx(title: string, chosen: (file: string) => void): void {
+  const win = appWindows()[0];
+  const opts: Electron.OpenDialogOptions = { title, properties: ['openFile'], filters: [{ name: 'ONNX model', extensions: ['onnx'] }] };
+  void (win ? dialog.showOpenDialog(win, opts) : dialog.showOpenDialog(opts)).then((r) => r.canceled || !r.filePaths[0] || chosen(r.filePaths[0]));
+}
+
 /** The menu commands main runs itself. */
 const HOST_MENU_ACTIONS: Record<HostMenuCommandId, () => void> = {
   docs: () => void shell.openPath(path.join(docsDir(), 'trainer.md')),
   // The chosen model opens as a double-clicked one does (OpenQueue → the window's Import ONNX).
-  'import-onnx': () => {
-    const win = appWindows()[0];
-    const opts: Electron.OpenDialogOptions = { title: 'Import ONNX', properties: ['openFile'], filters: [{ name: 'ONNX model', extensions: ['onnx'] }] };
-    void (win ? dialog.showOpenDialog(win, opts) : dialog.showOpenDialog(opts)).then((r) => r.canceled || !r.filePaths[0] || opens.request(r.filePaths[0]));
-  },
+  'import-onnx': () => pickOnnx('Import ONNX', (file) => opens.request(file)),
+  // Read as a double-clicked model is, and sent marked `view`: the window shows it read-only (its View ONNX), the open design stays.
+  'view-onnx': () =>
+    pickOnnx('View ONNX', (file) => {
+      const win = appWindows()[0];
+      if (win) void openedFile(file, true).then((opened) => win.isDestroyed() || win.webContents.send(IpcChannels.openFile, opened));
+    }),
 };
 
 /** A menu command: the host's own, or sent to the focused app window, whose page runs it (state/menu-commands.ts). */
@@ -305,12 +314,12 @@ function buildMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, packaged: app.isPackaged, run: runMenuCommand })));
 }
 
-/** A file to open from outside, read here and handed to the window (OpenedFile): a project is granted as Open… grants it. */
-async function openedFile(file: string): Promise<OpenedFile> {
+/** A file to open from outside, read here and handed to the window (OpenedFile): a project is granted as Open… grants it; `view`: an ONNX model to show read-only, whatever its name. */
+async function openedFile(file: string, view = false): Promise<OpenedFile> {
   const name = path.basename(file);
   try {
     // A regular file within the import limit: a FIFO or a link to /dev/zero named .onnx is refused, not waited on or read on.
-    if (openKind(file) === 'onnx') return { kind: 'onnx', name, bytes: new Uint8Array(readRegularFile(file, MAX_IMPORT_BYTES)) };
+    if (view || openKind(file) === 'onnx') return { kind: 'onnx', name, bytes: new Uint8Array(readRegularFile(file, MAX_IMPORT_BYTES)), ...(view ? { view: true as const } : {}) };
     const read = await callFileOp(files, 'read', [files.grant(file)]);
     return read.ok ? { kind: 'project', file: read.result as HostFile } : { kind: 'error', name, message: read.error.message };
   } catch (e) {

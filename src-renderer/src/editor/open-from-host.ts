@@ -2,11 +2,11 @@
  * Files the desktop app is asked to open from outside (a double-clicked `.netwright.json` or
  * `.onnx`, a second launch handing its file over; src-main/host/open-files.ts): main reads them
  * and sends an `OpenedFile`, checked here, which opens as Open… or Import ONNX… would, asking
- * first before unsaved work is replaced.
+ * first before unsaved work is replaced; File ▸ View ONNX…'s model is shown read-only instead.
  */
 import type { OpenedFile } from '../../../src-contracts/host';
 import { checkFileResult } from '../../../src-contracts/files';
-import { importOnnxFile } from '../training/export';
+import { importOnnxFile, viewOnnxFile } from '../training/export';
 import type { ProjectFiles } from './files';
 import type { WindowStores } from '../state/window-stores';
 
@@ -21,7 +21,7 @@ export function checkOpenedFile(raw: unknown): OpenedFile | undefined {
       return undefined;
     }
   }
-  if (o.kind === 'onnx' && typeof o.name === 'string' && o.bytes instanceof Uint8Array) return { kind: 'onnx', name: o.name, bytes: o.bytes };
+  if (o.kind === 'onnx' && typeof o.name === 'string' && o.bytes instanceof Uint8Array && (o.view === undefined || o.view === true)) return { kind: 'onnx', name: o.name, bytes: o.bytes, ...(o.view ? { view: true as const } : {}) };
   if (o.kind === 'error' && typeof o.name === 'string' && typeof o.message === 'string') return { kind: 'error', name: o.name, message: o.message };
   return undefined;
 }
@@ -37,7 +37,7 @@ const engineReady = (engine: WindowStores['engine']): Promise<void> =>
     });
   });
 
-/** Open what main sent: a project as Open… does, a model as Import ONNX… does; a file it could not read says why. */
+/** Open what main sent: a project as Open… does, a model as Import ONNX… does (File ▸ View ONNX…'s as View ONNX (read-only)… does); a file it could not read says why. */
 export async function openFromHost(w: WindowStores, raw: unknown, files: ProjectFiles): Promise<void> {
   const opened = checkOpenedFile(raw);
   const notify = w.session.getState().notify;
@@ -49,5 +49,7 @@ export async function openFromHost(w: WindowStores, raw: unknown, files: Project
   }
   await engineReady(w.engine);
   const { bytes } = opened;
-  await importOnnxFile(w, { name: opened.name, size: bytes.byteLength, arrayBuffer: async () => bytes.slice().buffer }, () => files.confirmDiscard('open'));
+  const file = { name: opened.name, size: bytes.byteLength, arrayBuffer: async () => bytes.slice().buffer };
+  if (opened.view) await viewOnnxFile(w, file);
+  else await importOnnxFile(w, file, () => files.confirmDiscard('open'));
 }

@@ -16,7 +16,7 @@ describe('the app menu', () => {
 
   it('File, Edit, View, Train, Window, Help, with the commands the issue lists', () => {
     expect(linux.map((h) => h.label)).toEqual(['File', 'Edit', 'View', 'Train', 'Window', 'Help']);
-    expect(labels(heading(linux, 'File'))).toEqual(['New project', 'Open…', 'separator', 'Save', 'Save As…', 'separator', 'Import ONNX…', 'Export…', 'separator', 'quit']);
+    expect(labels(heading(linux, 'File'))).toEqual(['New project', 'Open…', 'separator', 'Save', 'Save As…', 'separator', 'Import ONNX…', 'View ONNX…', 'Export…', 'separator', 'quit']);
     expect(labels(heading(linux, 'Edit'))).toEqual(['Undo', 'Redo', 'separator', 'cut', 'copy', 'paste', 'selectAll']);
     expect(labels(heading(linux, 'Train'))).toEqual(['Start', 'Pause', 'Stop', 'separator', 'Sanity check']);
     expect(labels(heading(linux, 'Help'))).toEqual(['Documentation', 'Keyboard shortcuts']);
@@ -42,6 +42,13 @@ describe('the app menu', () => {
     expect(save).toMatchObject({ accelerator: 'CmdOrCtrl+S', registerAccelerator: false });
     expect(heading(linux, 'Train').find((i) => i.id === 'train-start')).not.toHaveProperty('accelerator');
     expect(accelerator('Mod+Shift+Z')).toBe('CmdOrCtrl+Shift+Z');
+  });
+
+  it('View ONNX… (#60), beside Import ONNX…, is run by main (its native dialog), as Import is', () => {
+    const view = heading(linux, 'File').find((i) => i.id === 'view-onnx')!;
+    (view.click as () => void)();
+    expect(run).toHaveBeenLastCalledWith('view-onnx');
+    expect([MENU_COMMANDS['view-onnx'].by, MENU_COMMANDS['import-onnx'].by]).toEqual(['host', 'host']);
   });
 
   it('every command is in the menu once, and every menu entry is a declared command or a role', () => {
