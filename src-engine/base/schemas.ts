@@ -29,6 +29,26 @@ export type Diagnostic = z.infer<typeof Diagnostic>;
 export const ComputeChoice = z.enum(['auto', 'cpu', 'gpu']);
 export type ComputeChoice = z.infer<typeof ComputeChoice>;
 
+/**
+ * A run's states, declared once: what its control says (core/train/control.ts `RunControl`) and
+ * the protocol carries (`train.state`): running, paused, held on a divergence, stopping, and how
+ * its loop ended. The renderer's phases and the stored statuses are derived from it.
+ */
+export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
+export type RunState = z.infer<typeof RunState>;
+
+/**
+ * A stored run's status (`run.json`, docs/runs.md): `running` while its writer trains it, then how
+ * it ended — `done`, `stopped`, `diverged` (stopped while held on a divergence) or `failed` — or
+ * `crashed`: its writer went without ending it.
+ */
+export const RunStatus = z.enum([...RunState.extract(['running', 'done', 'diverged', 'failed']).options, 'stopped', 'crashed']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** The statuses a run's writer ends it with (`RunSink.finish`). */
+export const RunEnd = RunStatus.exclude(['running', 'crashed']);
+export type RunEnd = z.infer<typeof RunEnd>;
+
 /** One schema for the settings of every declared kind, told apart by `kind`: a kind no declaration names is one issue at `kind` (see `settingIssue`). */
 const byKind = <T>(options: readonly z.ZodObject[]) => z.discriminatedUnion('kind', options as unknown as [z.ZodObject, ...z.ZodObject[]]) as unknown as z.ZodType<T>;
 

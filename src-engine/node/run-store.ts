@@ -15,7 +15,7 @@ import { afterRewinds, recordReplacer, type CheckpointExtras, type CheckpointKin
 import { checkpointFromJSON, checkpointToJSON, type CheckpointJSON, type TensorRef } from '../core/train/checkpoint';
 import type { Checkpoint } from '../core/train/types';
 import { modelFromCheckpoint, type TrainedModel } from '../core/export/model';
-import type { DamagedRun, RunListing, RunMeta, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
+import type { DamagedRun, RunListing, RunMeta, RunEnd, RunRecord, RunStatus, RunSummary, RunSettings } from '../app/runs/types';
 import type { GraphIR } from '../base/ir/types';
 import type { ErrorCode } from '../base/errors';
 
@@ -528,7 +528,7 @@ export class RunWriter implements RunSink {
   }
 
   /** End the run: its test scalars and HParams end for TensorBoard, flush, sync both files to disk, and record its status and summary. */
-  finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): RunMeta {
+  finish(status: RunEnd, summary?: RunSummary): RunMeta {
     if (this.events.open) {
       const wall = Date.now() / 1000;
       this.writeImages(wall);

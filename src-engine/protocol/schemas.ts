@@ -75,11 +75,11 @@ export type ErrorInfo = z.infer<typeof ErrorInfo>;
 /** Names a training run; every training message carries it so a stale run's traffic is ignored. */
 export const RunId = z.string().min(1).max(64);
 
-export const RunState = z.enum(['running', 'paused', 'diverged', 'stopping', 'done', 'failed']);
+/** A run's states (`train.state`) and a stored run's statuses: declared once, in base/schemas.ts. */
+export { RunEnd, RunState, RunStatus } from '../base/schemas';
 
 /** A run's pace: most optimizer steps a second, 0 for as fast as the backend goes. */
 export const StepsPerSecond = z.number().min(0).max(10_000);
-export type RunState = z.infer<typeof RunState>;
 
 /** Metrics of one split (see docs/trainer.md; `confusion[true][predicted]`). */
 export const MetricValuesSchema = z

@@ -5,7 +5,7 @@ import type { Normalization } from '../../core/data/normalize';
 import type { Tokenizer } from '../../core/data/tokenizer';
 import type { TrainedModel } from '../../core/export/model';
 import type { Checkpoint } from '../../core/train/types';
-import type { RunListing, RunMeta, RunRecord, RunSettings, RunStatus, RunSummary, SettingsChange } from './types';
+import type { RunListing, RunMeta, RunRecord, RunEnd, RunSettings, RunSummary, SettingsChange } from './types';
 
 /** A run's last or best checkpoint, as the run store keeps it beside the run (docs/runs.md). */
 export type CheckpointKind = 'last' | 'best';
@@ -22,7 +22,7 @@ export interface CheckpointExtras {
 export interface RunSink {
   readonly id: string;
   append(record: RunRecord): void;
-  finish(status: Exclude<RunStatus, 'running' | 'crashed'>, summary?: RunSummary): void;
+  finish(status: RunEnd, summary?: RunSummary): void;
   /** Keep a checkpoint (written atomically, replacing the previous one of that kind). */
   checkpoint?(which: CheckpointKind, ck: Checkpoint, extras: CheckpointExtras): void;
 }

@@ -1,8 +1,8 @@
 import { tokenizerOf, type PreparedData, type Samples } from '../../core/data';
 import { PENDING_BEST_MAX_BYTES } from '../../core/analysis/memory';
 import type { SettingsChange } from '../runs/types';
-import type { Checkpoint, ControlState, LoopEpoch, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
-import type { EventData } from '../../protocol';
+import type { Checkpoint, LoopEpoch, LoopFailure, LoopHooks, LoopResult, StepContext, LoopView } from '../../core/train';
+import type { EventData, RunState } from '../../protocol';
 import { recordMetrics, stepMetrics, type RunSink } from '../runs/recorder';
 import type { Divergence } from './divergence-guard';
 import type { TakenFrame } from './probe-scheduler';
@@ -86,7 +86,7 @@ export class RunRecorder implements LoopHooks {
     }
   }
 
-  onState(state: ControlState): void {
+  onState(state: RunState): void {
     this.heldAtEnd = state === 'diverged' || (state === 'stopping' && this.heldAtEnd);
     this.event('state', { state, step: this.loop.step });
   }
@@ -105,17 +105,17 @@ export class RunRecorder implements LoopHooks {
     this.event('rewind', { step: d.resumeStep, epoch: d.resumeEpoch });
   }
 
-  /** The run ended (`seconds` of training in all): the weights as it ends, and its summary. */
-  done(r: LoopResult, seconds: number): void {
+  /** The run ended (`r.seconds` of training in all): the weights as it ends, and its summary. */
+  onEnd(r: LoopResult): void {
     // Early stopping has put the best weights back. The live buffers, written at once: no copy.
     if (this.loop.step > 0 && this.sink?.checkpoint) {
       this.store(this.loop.view({ ...(r.train ? { train: r.train } : {}), ...(r.val ? { val: r.val } : {}) }), this.pendingBest);
     }
     const status = r.reason === 'stopped' ? (this.heldAtEnd ? 'diverged' : 'stopped') : 'done';
-    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}) });
+    this.sink?.finish(status, { steps: r.steps, epochs: r.epochs, seconds: r.seconds, metrics: recordMetrics({ train: r.train, val: r.val, test: r.test }), ...(this.history.length ? { settingsHistory: this.history } : {}) });
   }
 
-  failed(code: string, message: string): void {
+  onError({ code, message }: LoopFailure): void {
     this.event('error', { code, message });
     this.sink?.finish('failed', { steps: this.loop.step, epochs: this.loop.epoch, seconds: this.elapsed(), metrics: {}, ...(this.history.length ? { settingsHistory: this.history } : {}) });
   }

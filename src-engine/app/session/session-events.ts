@@ -1,7 +1,7 @@
-import type { ControlState, DataSkipped, FeatureCacheStatus, LoopEpoch, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
+import type { DataSkipped, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopHooks, LoopProgress, LoopResult, StepContext, LoopView } from '../../core/train';
 import { featureCacheMessage, stripUndefined } from '../../core/train';
 import type { MetricValues } from '../../core/metrics';
-import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame } from '../../protocol';
+import { MAX_STEP_LOSSES, type EngineEvent, type EventData, type ProbeFrame, type RunState } from '../../protocol';
 import { compact, compactOrNull } from '../probes';
 import type { Divergence } from './divergence-guard';
 import { LatestWinsMailbox } from './frame-mailbox';
@@ -92,7 +92,7 @@ export class SessionEvents implements LoopHooks {
     this.emit('train.features', { runId: this.runId, ...figures, message: featureCacheMessage(s) });
   }
 
-  onState(state: ControlState): void {
+  onState(state: RunState): void {
     this.emit('train.state', { runId: this.runId, state, step: this.loop.step });
   }
 
@@ -104,13 +104,13 @@ export class SessionEvents implements LoopHooks {
     this.emit('train.deviceLost', { runId: this.runId, ...d });
   }
 
-  done(r: LoopResult, seconds: number): void {
+  onEnd(r: LoopResult): void {
     this.emit('train.done', {
       runId: this.runId,
       reason: r.reason,
       epochs: r.epochs,
       steps: r.steps,
-      seconds: compact(seconds),
+      seconds: compact(r.seconds),
       evaluatedEpoch: r.evaluatedEpoch,
       ...(r.train ? { train: sanitize(r.train) } : {}),
       ...(r.val ? { val: sanitize(r.val) } : {}),
@@ -119,7 +119,7 @@ export class SessionEvents implements LoopHooks {
     });
   }
 
-  failed(code: string, message: string): void {
+  onError({ code, message }: LoopFailure): void {
     this.emit('train.error', { runId: this.runId, code, message, epoch: this.loop.epoch, step: this.loop.step });
   }
 }

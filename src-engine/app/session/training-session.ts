@@ -4,8 +4,8 @@ import type { Backend } from '../../core/backend/types';
 import { tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
-import { Predictor, TrainError, TrainingLoop, stripUndefined } from '../../core/train';
-import type { Checkpoint, GraphBinding, LoopResult, TrainingLoopOptions } from '../../core/train';
+import { Predictor, TrainError, TrainingLoop, nonFiniteLossFails, stripUndefined } from '../../core/train';
+import type { Checkpoint, GraphBinding, LoopHooks, LoopResult, TrainingLoopOptions } from '../../core/train';
 import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol';
 import type { ProbeSuite } from '../probes';
 import { recordMetrics, type RunSink } from '../runs/recorder';
@@ -37,6 +37,16 @@ export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<Tra
    */
   deviceLost?: { compile: TrainingSessionOptions['compile']; description: string; onSwitch?(): void };
   snapshots?: RollbackOptions;
+  /**
+   * A run no one watches (the CLI's `netwright train`): nothing holds it for a learner — a
+   * non-finite loss fails it (`TRAIN_NONFINITE_LOSS`, the headless trainer's `nonFiniteLossFails`)
+   * where the app's divergence guard pauses it, and no rollback snapshots are taken; it measures
+   * the design's metrics as they are (the app adds accuracy and a confusion matrix to a
+   * classifier's for its Samples tab), and takes no probes.
+   */
+  headless?: boolean;
+  /** The host's own hooks, after the session's (the CLI's printer: core/train `trainerEvents`). */
+  hooks?: readonly LoopHooks<SessionPlan>[];
 }
 
 /**
@@ -44,12 +54,15 @@ export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<Tra
  * with a confusion matrix, early stopping, final test and run control) given the app's hook
  * objects, in this order — the `DivergenceGuard`, the `RunRecorder` (the run store), the
  * `RollbackSnapshots` a divergence or a lost device goes back to, the `ProbeScheduler` and the
- * `SessionEvents` (the protocol). The session builds the loop from them, runs it (on the CPU
- * after a lost GPU), and answers control, `predict` and the model as it stands.
+ * `SessionEvents` (the protocol), then the host's own (`hooks`). The session builds the loop from
+ * them, runs it (on the CPU after a lost GPU), and answers control, `predict` and the model as it
+ * stands; the loop tells the hooks how the run ended (`onEnd`, `onError`). A `headless` session
+ * has no guard nor snapshots: a non-finite loss ends it.
  */
 export class TrainingSession {
   private current: TrainingLoop<SessionPlan>;
-  private readonly guard: DivergenceGuard;
+  /** The hooks the loops are given, in order (the same objects for the CPU's loop after a lost device). */
+  private readonly hooks: readonly LoopHooks<SessionPlan>[];
   private readonly recorder: RunRecorder;
   private readonly snapshots: RollbackSnapshots;
   private readonly scheduler: ProbeScheduler;
@@ -75,11 +88,11 @@ export class TrainingSession {
     this.events = new SessionEvents(runId, options.emit);
     this.recorder = new RunRecorder(data);
     this.snapshots = new RollbackSnapshots(options.snapshots);
-    this.scheduler = new ProbeScheduler(data, options.probes, (frame) => {
+    this.scheduler = new ProbeScheduler(data, options.headless ? false : options.probes, (frame) => {
       this.recorder.frame(frame);
       this.events.frame(frame);
     });
-    this.guard = new DivergenceGuard({
+    const guard = new DivergenceGuard({
       ...stripUndefined({ lossExplosion: options.lossExplosion, checkGradients: options.checkGradients }),
       restoresTo: () => this.snapshots.good.step,
       onDiverged: (d) => {
@@ -87,7 +100,10 @@ export class TrainingSession {
         this.events.diverged(d);
       },
     });
-    const classification = data.target === 'label' && data.train.task === 'classification';
+    // The guard holds a diverged run for the learner, the snapshots are what it goes back to; a headless run ends instead.
+    const guarded = options.headless ? [nonFiniteLossFails, this.recorder] : [guard, this.recorder, this.snapshots];
+    this.hooks = [...guarded, this.scheduler, this.events, ...(options.hooks ?? [])];
+    const classification = !options.headless && data.target === 'label' && data.train.task === 'classification';
     this.current = this.createLoop(graph, options.compile, {
       // The Samples tab shows accuracy and a confusion matrix for every classifier.
       metrics: classification ? [...new Set([...t.metrics, 'accuracy', 'confusion'])] : t.metrics,
@@ -99,7 +115,7 @@ export class TrainingSession {
   /** A loop of this run's hooks: the one it starts with, or, after its device was lost, the one that goes on on the CPU. */
   private createLoop(graph: CheckedGraph | GraphIR, compile: TrainingSessionOptions['compile'], overrides: Partial<TrainingConfig>, resumeFrom: Checkpoint | undefined): TrainingLoop<SessionPlan> {
     const o = this.options;
-    return new TrainingLoop(graph, this.data, this.backend, {
+    const loop: TrainingLoop<SessionPlan> = new TrainingLoop(graph, this.data, this.backend, {
       compile,
       // A run the user stops still gets test figures (of the weights at the stop).
       testWhenStopped: true,
@@ -110,8 +126,12 @@ export class TrainingSession {
       overrides,
       ...(resumeFrom ? { resumeFrom } : {}),
       ...stripUndefined({ yieldToHost: o.yieldToHost, yieldEveryMs: o.yieldEveryMs, progressEveryMs: o.progressEveryMs, featureSpill: o.featureSpill }),
-      hooks: [this.guard, this.recorder, this.snapshots, this.scheduler, this.events],
+      hooks: this.hooks,
+      // A lost GPU is not the run's end: it goes on on the CPU (`continueOnHost`), its time counted on.
+      recoverable: (e) => (e as { code?: string }).code === 'E_GPU_LOST' && o.deviceLost !== undefined && loop.plan.device !== undefined,
+      secondsBefore: this.earlierSeconds,
     });
+    return loop;
   }
 
   /** The run's training loop: the one it started with, or the CPU's after a lost device. */
@@ -191,7 +211,7 @@ export class TrainingSession {
    */
   warmStart(model: Pick<TrainedModel, 'params' | 'buffers'>): { taken: string[]; fresh: string[] } {
     const r = this.loop.warmStart({ ...model.params, ...model.buffers });
-    this.snapshots.keep();
+    if (!this.options.headless) this.snapshots.keep();
     return r;
   }
 
@@ -210,22 +230,18 @@ export class TrainingSession {
     };
   }
 
-  /** Train until done, stopped or failed. Never rejects: failures become `train.error`. */
+  /**
+   * Train until done, stopped or failed. Never rejects: the loop tells the hooks how it ended
+   * (`onEnd`: `train.done` and the run store's summary; `onError`: `train.error` and `failed`).
+   */
   async run(): Promise<void> {
     if (this.started) return;
     this.started = true;
     try {
       const r = await this.runLoops();
-      const seconds = r.seconds + this.earlierSeconds;
-      this.events.done(r, seconds);
       this.finalMetrics = recordMetrics({ train: r.train, val: r.val, test: r.test });
-      this.recorder.done(r, seconds);
-      this.loop.control.finish('done');
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      this.events.failed(err.code ?? 'TRAIN_INTERNAL', err.message);
-      this.recorder.failed(err.code ?? 'TRAIN_INTERNAL', err.message);
-      this.loop.control.finish('failed');
+    } catch {
+      // Told to the hooks (onError) and the run control (failed) by the loop.
     }
   }
 

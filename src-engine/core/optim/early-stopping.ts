@@ -6,6 +6,14 @@ export function isImprovement(mode: 'min' | 'max', current: number, best: number
   return mode === 'min' ? current < best - minDelta : current > best + minDelta;
 }
 
+/** Early stopping's count as JSON: the best value (null before a finite one), its evaluation, the evaluations seen and since the best. */
+export interface EarlyStoppingState {
+  best: number | null;
+  bestIndex: number;
+  count: number;
+  wait: number;
+}
+
 /** What `EarlyStopping.update` concluded about one evaluation. */
 export interface EarlyStoppingUpdate {
   /** The value is the best so far: save it as the "best" checkpoint. */
@@ -84,11 +92,12 @@ export class EarlyStopping {
     return { improved, stop: this.waited >= this.patience && !improved, best: this.bestValue, bestIndex: this.bestAt, wait: this.waited };
   }
 
-  state(): { best: number | null; bestIndex: number; count: number; wait: number } {
+  /** What goes on across a resume (a checkpoint keeps it: `BestWatch`, core/train/run-state.ts). */
+  state(): EarlyStoppingState {
     return { best: Number.isFinite(this.bestValue) ? this.bestValue : null, bestIndex: this.bestAt, count: this.count, wait: this.waited };
   }
 
-  loadState(s: { best: number | null; bestIndex: number; count: number; wait: number }): void {
+  loadState(s: EarlyStoppingState): void {
     this.bestValue = s.best ?? (this.mode === 'min' ? Infinity : -Infinity);
     this.bestAt = s.bestIndex;
     this.count = s.count;

@@ -15,7 +15,7 @@ export { optimizerDefinition } from './registry';
 export { OPTIMIZER_DEFS } from './optimizer-kinds';
 export { SCHEDULE_DEFS } from './schedule-kinds/registry';
 export { defineOptimizer, type AnyOptimizerDefinition, type GpuUpdate, type OptimizerDefinition } from './optimizer-def';
-export { EarlyStopping, isImprovement, type EarlyStoppingUpdate } from './early-stopping';
+export { EarlyStopping, isImprovement, type EarlyStoppingState, type EarlyStoppingUpdate } from './early-stopping';
 
 /**
  * Build the optimizer a training config names, over the graph's parameters. Buffers (momentum,

@@ -44,6 +44,8 @@ export interface CheckpointJSON {
   optimizer: Omit<OptimizerState, 'slots'> & { slots: Record<string, Record<string, Encoded>> };
   schedule: Checkpoint['schedule'];
   metrics: Checkpoint['metrics'];
+  /** What the loop's stateful hooks kept (`Checkpoint.hooks`); absent in checkpoints written before it was kept. */
+  hooks?: Checkpoint['hooks'];
 }
 
 /**
@@ -68,6 +70,7 @@ export function checkpointToJSON(c: Checkpoint, encoding: CheckpointJSON['encodi
     optimizer: { ...c.optimizer, slots: Object.fromEntries(Object.entries(c.optimizer.slots).map(([k, v]) => [k, map(v)])) },
     schedule: c.schedule,
     metrics: c.metrics,
+    ...(c.hooks ? { hooks: c.hooks } : {}),
   };
 }
 
@@ -89,5 +92,6 @@ export function checkpointFromJSON(j: CheckpointJSON, fetch?: (ref: TensorRef) =
     optimizer: { ...j.optimizer, slots: Object.fromEntries(Object.entries(j.optimizer.slots).map(([k, v]) => [k, map(v)])) },
     schedule: j.schedule,
     metrics: j.metrics,
+    ...(j.hooks && typeof j.hooks === 'object' ? { hooks: j.hooks } : {}),
   };
 }

@@ -1,5 +1,4 @@
-/** States of a run as its control sees them (the protocol's RunState). */
-export type ControlState = 'running' | 'paused' | 'diverged' | 'stopping' | 'done' | 'failed';
+import type { RunState } from '../../base/schemas';
 
 export interface RunControlOptions {
   /** Give the host's event loop a turn (default: a zero-delay timer). */
@@ -7,7 +6,7 @@ export interface RunControlOptions {
   /** Yield when this many ms passed since the last yield (default 10). */
   yieldEveryMs?: number;
   /** Every state change but the silent one into a single step. */
-  onState?: (state: ControlState) => void;
+  onState?: (state: RunState) => void;
   /** A resume or step from `diverged`: put back the state the run retries from. */
   onRestore?: () => void;
   /** A new learning rate (a resume or step with one) takes effect: `lr` trains the next step. */
@@ -21,7 +20,7 @@ export interface RunControlOptions {
  * state first (`onRestore`).
  */
 export class RunControl {
-  private current: ControlState = 'running';
+  private current: RunState = 'running';
   private wake: (() => void) | null = null;
   private singleStep = false;
   private restorePending = false;
@@ -41,7 +40,7 @@ export class RunControl {
 
   constructor(private readonly options: RunControlOptions = {}) {}
 
-  get state(): ControlState {
+  get state(): RunState {
     return this.current;
   }
 
@@ -112,8 +111,8 @@ export class RunControl {
     this.set('diverged');
   }
 
-  /** The run ended. */
-  finish(state: 'done' | 'failed'): void {
+  /** The run ended (the loop says so, after its hooks' `onEnd` or `onError`). */
+  finish(state: Extract<RunState, 'done' | 'failed'>): void {
     this.set(state);
   }
 
@@ -195,7 +194,7 @@ export class RunControl {
     this.lrFactor = 1;
   }
 
-  private set(s: ControlState): void {
+  private set(s: RunState): void {
     if (this.current === s) return;
     this.current = s;
     this.options.onState?.(s);

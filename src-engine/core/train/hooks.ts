@@ -1,7 +1,7 @@
 import type { MetricValues } from '../metrics';
 import type { RunControl } from './control';
 import type { LoopView } from './loop-view';
-import type { DeviceCapture, FeatureCacheStatus, LoopEpoch, LoopProgress, StepVerdict, TrainableGraph } from './types';
+import type { DeviceCapture, FeatureCacheStatus, LoopEpoch, LoopFailure, LoopProgress, LoopResult, StepVerdict, TrainableGraph } from './types';
 import { TrainError } from './types';
 
 export type { StepVerdict } from './types';
@@ -84,6 +84,18 @@ export interface LoopHooks<P extends TrainableGraph = TrainableGraph> {
   onFeatureCache?(status: FeatureCacheStatus): void;
   /** The learner set a new learning rate (a resume or step with one): `lr` trains the next step, `loop.step + 1`. */
   onLearningRate?(lr: number): void;
+  /** The run ended (completed, early-stopped or stopped), its test evaluated: before the run control's `done`. */
+  onEnd?(result: LoopResult): void;
+  /** The run failed (a step threw: out of memory, a non-finite loss that ends it…): before the run control's `failed`. */
+  onError?(failure: LoopFailure): void;
+  /**
+   * A hook that keeps something across a resume (early stopping's patience and best value): its
+   * key in a checkpoint's `hooks`. With `state`, what it keeps is saved with every checkpoint
+   * (a JSON value), and `loadState` gets it back when a run resumes from one.
+   */
+  readonly name?: string;
+  state?(): unknown;
+  loadState?(state: unknown): void;
 }
 
 const RANK: Record<StepVerdict, number> = { ok: 0, retry: 1, stop: 2 };
@@ -93,12 +105,13 @@ export function strictest(a: StepVerdict, b: StepVerdict): StepVerdict {
   return RANK[b] > RANK[a] ? b : a;
 }
 
-type Method = Exclude<keyof LoopHooks, 'setup'>;
+type Method = Exclude<keyof LoopHooks, 'setup' | 'name' | 'state' | 'loadState'>;
 
 /**
  * The loop's hooks as one: each method calls every hook that has it, in list order; verdicts
  * combine to the strictest, `afterEpoch` stops when any hook says so, and an `afterStep` promise
- * is awaited before the next hook's `afterStep`. A method none of the hooks has stays absent.
+ * is awaited before the next hook's `afterStep`. A method none of the hooks has stays absent, and
+ * so do `state`/`loadState`: each hook keeps its own (the loop asks them one by one, `hookStates`).
  */
 export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: readonly LoopHooks<P>[]): LoopHooks<P> {
   if (list.length === 1) return list[0];
@@ -108,7 +121,7 @@ export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: re
     const fs = fns(m);
     if (fs.length) out[m] = (ctx) => fs.reduce<StepVerdict>((v, f) => strictest(v, f(ctx)), 'ok');
   }
-  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate', 'onFeatureCache'] as const) {
+  for (const m of ['onProgress', 'onEvaluation', 'onState', 'onRestore', 'onLearningRate', 'onFeatureCache', 'onEnd', 'onError'] as const) {
     const fs = fns(m) as ((...a: unknown[]) => void)[];
     if (fs.length) out[m] = ((...a: unknown[]) => fs.forEach((f) => f(...a))) as never;
   }
@@ -141,4 +154,19 @@ export function combineHooks<P extends TrainableGraph = TrainableGraph>(list: re
 /** `hooks[from…]`, each awaited before the next. */
 async function rest<P extends TrainableGraph>(hooks: readonly NonNullable<LoopHooks<P>['afterStep']>[], from: number, ctx: StepContext<P>): Promise<void> {
   for (let i = from; i < hooks.length; i++) await hooks[i](ctx);
+}
+
+/** What the stateful hooks of `list` keep now, by name (a checkpoint's `hooks`); undefined when none keeps anything. */
+export function hookStates<P extends TrainableGraph>(list: readonly LoopHooks<P>[]): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const h of list) {
+    const kept = h.name !== undefined ? h.state?.() : undefined;
+    if (kept !== undefined) (out ??= {})[h.name!] = kept;
+  }
+  return out;
+}
+
+/** Give each stateful hook of `list` what `states` kept for it (a resumed checkpoint's `hooks`). */
+export function loadHookStates<P extends TrainableGraph>(list: readonly LoopHooks<P>[], states: Readonly<Record<string, unknown>> | undefined): void {
+  for (const h of list) if (h.name !== undefined && states && Object.hasOwn(states, h.name)) h.loadState?.(states[h.name]);
 }

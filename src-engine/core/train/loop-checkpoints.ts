@@ -27,6 +27,7 @@ export function copyCheckpointInto(live: Checkpoint, into: Checkpoint): Checkpoi
   if (live.groups) into.groups = merged;
   else delete into.groups;
   if (live.batch === undefined) delete into.batch;
+  if (live.hooks === undefined) delete into.hooks;
   return into;
 }
 

@@ -13,7 +13,7 @@ import { bindGraph, checkBinding, type GraphBinding } from './binding';
 import { RunControl } from './control';
 import type { Checkpoint, CompileFn, DeviceCapture, FeatureCacheStatus, FeatureSpill, LoopResult, StepGroup, StepPhases, TrainableGraph } from './types';
 import { TrainError } from './types';
-import { combineHooks, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
+import { combineHooks, hookStates, loadHookStates, type LoopHooks, type StepContext, type StepVerdict } from './hooks';
 import type { LoopView } from './loop-view';
 import { checkFits, copyCheckpointInto } from './loop-checkpoints';
 import { FEATURE_CACHE_BYTES, FeatureCache, frozenPrefix } from './feature-cache';
@@ -53,9 +53,10 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
    * training starts at epoch `ck.epoch + 1` — or, from a checkpoint within an epoch (`ck.batch`),
    * at batch `ck.batch` of epoch `ck.epoch`. The shuffle order is replayed for the epochs done, so
    * without dropout or data augmentation the weights follow the uninterrupted run bit for bit
-   * (test/unit/engine/train/resume.test.ts). Not restored: dropout's random stream, the
-   * augmentation stream, early-stopping patience and the best-so-far value (both start afresh),
-   * and, within an epoch, the training metrics of its batches before `ck.batch` (that epoch's
+   * (test/unit/engine/train/resume.test.ts). The stateful hooks get back what they kept
+   * (`ck.hooks`: early stopping's patience count and best value go on). Not restored: dropout's
+   * random stream, the augmentation stream, which epoch is the best one (the run's own best
+   * checkpoint is of its own epochs), and, within an epoch, the training metrics of its batches before `ck.batch` (that epoch's
    * train figures cover the batches after it). A checkpoint taken after an epoch's last batch but
    * before its end has `batch` equal to the epoch's batches: the resumed run ends that epoch
    * (validation, the per-epoch schedule step) before the next. Throws `E_RUN_CHECKPOINT_MISMATCH` when the
@@ -78,6 +79,13 @@ export interface TrainingLoopOptions<P extends TrainableGraph = TrainableGraph> 
   featureCacheBytes?: number;
   /** Where a feature cache past `featureCacheBytes` is kept (the host's: node/feature-spill.ts, a file in the OS's temporary folder). */
   featureSpill?: FeatureSpill;
+  /**
+   * An error the host goes on from in another loop (a session's lost GPU, continued on the CPU):
+   * `run` rejects with it as it is, without the hooks' `onError` nor the control's `failed`.
+   */
+  recoverable?: (error: unknown) => boolean;
+  /** Training time of the run's earlier loops (before a lost device), counted in the result's `seconds`. */
+  secondsBefore?: number;
 }
 
 /** One optimizer group at run time: what a plan's `trainStep` runs (`StepGroup`), with its optimizer and schedule. */
@@ -142,6 +150,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
   /** Between an epoch's start and its per-epoch schedule step: a checkpoint now is one within the epoch. */
   private epochOpen = false;
   private readonly hooks: LoopHooks<P>;
+  /** The epochs' best and early stopping, then the hooks: what a checkpoint's `hooks` keeps (`LoopHooks.state`). */
+  private readonly watch: BestWatch;
+  private readonly stateful: readonly LoopHooks<P>[];
   /** `options.resumeFrom` until the run has restored it (then let go: no second copy of the state kept for the run). */
   private resumeFrom: Checkpoint | undefined;
   private readonly options: TrainingLoopOptions<P>;
@@ -161,6 +172,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     this.checked = checkedOrThrow(graph).withTraining(this.config);
     this.graph = this.checked.ir;
     this.hooks = combineHooks(options.hooks ?? []);
+    this.watch = new BestWatch(this.config);
+    this.stateful = [this.watch, ...(options.hooks ?? [])];
     this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
     this.binding = checkBinding(bindGraph(this.checked), data);
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
@@ -219,11 +232,32 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     return count === this.plan.batchSize ? this.plan : (this.plan.withBatchSize(count) as P);
   }
 
-  /** Train until done or stopped. Rejects with the error of a failed step (TrainError and others). */
+  /**
+   * Train until done or stopped: the hooks' `onEnd`, then the control's `done`. A failed step
+   * (TrainError and others) goes to the hooks' `onError`, the control is `failed`, and `run`
+   * rejects with it (an error `recoverable` says the host goes on from: only the rejection).
+   */
   async run(): Promise<LoopResult> {
+    let result: LoopResult;
+    try {
+      result = await this.train();
+    } catch (e) {
+      if (this.options.recoverable?.(e)) throw e;
+      const err = e as { code?: unknown; message?: unknown };
+      this.hooks.onError?.({ code: typeof err?.code === 'string' ? err.code : 'TRAIN_INTERNAL', message: String(err?.message ?? e), error: e });
+      this.control.finish('failed');
+      throw e;
+    }
+    this.hooks.onEnd?.(result);
+    this.control.finish('done');
+    return result;
+  }
+
+  /** The run's epochs and its end (`run`, which tells the hooks how it ended). */
+  private async train(): Promise<LoopResult> {
     if (this.resumeFrom) this.checkFits(this.resumeFrom);
     const run = this.startRun();
-    const watch = new BestWatch(this.config);
+    const watch = this.watch;
     // Streamed splits: skips while reading are reported with the epoch they happened in.
     const skips = new SkipTracker([this.data.train, this.data.val, this.data.test]);
     let reason: LoopResult['reason'] = 'completed';
@@ -286,6 +320,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     const resume = this.resumeFrom;
     if (resume) {
       this.restore(resume);
+      loadHookStates(this.stateful, resume.hooks);
       this.resumeFrom = undefined;
       this.steps = resume.step;
       // Within an epoch: its remaining batches, then its end (validation, schedule, checkpoint).
@@ -589,7 +624,7 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
       reason,
       epochs: run.epochsRun,
       steps: this.steps,
-      seconds: (performance.now() - run.t0 - this.control.pausedMs) / 1000,
+      seconds: (this.options.secondsBefore ?? 0) + (performance.now() - run.t0 - this.control.pausedMs) / 1000,
       evaluatedEpoch,
       ...(ref?.train ? { train: ref.train } : {}),
       ...(ref?.val ? { val: ref.val } : {}),
@@ -662,6 +697,8 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     };
     if (this.epochOpen) ck.batch = this.batchesDone;
     if (groupStates.length > 1) ck.groups = groupStates;
+    const kept = hookStates(this.stateful);
+    if (kept) ck.hooks = kept;
     return ck;
   }
 

@@ -1,9 +1,9 @@
 import { isStreamed, type BatchFeeder, type Samples, type SkippedFile } from '../data';
 import type { TrainingConfig } from '../../base/ir/types';
 import type { MetricAccumulator, MetricValues } from '../metrics';
-import { EarlyStopping } from '../optim';
+import { EarlyStopping, type EarlyStoppingState } from '../optim';
 import type { Rng } from '../../base/rng';
-import type { StepContext } from './hooks';
+import type { LoopHooks, StepContext } from './hooks';
 import { TrainError } from './types';
 import type { DeviceCapture, LoopEpoch, StepPhases, StepVerdict, TrainableGraph } from './types';
 
@@ -59,7 +59,9 @@ export interface EpochMetrics {
  * (`earlyStopping.metric`, else validation loss), whether an epoch is the best so far, and whether
  * early stopping ends the run.
  */
-export class BestWatch {
+export class BestWatch implements Pick<LoopHooks, 'name' | 'state' | 'loadState'> {
+  /** Its key in a checkpoint's `hooks`: early stopping's state goes on across a resume. */
+  readonly name = 'earlyStopping';
   readonly early: EarlyStopping | null;
   /** The latest epoch's metrics, and the best one's. */
   last: EpochMetrics | null = null;
@@ -88,6 +90,22 @@ export class BestWatch {
     }
     return { best, stop };
   }
+
+  /** Early stopping's patience count and best value (none without early stopping). */
+  state(): EarlyStoppingState | undefined {
+    return this.early?.state();
+  }
+
+  /** What `state` kept, from a resumed checkpoint; a value of another shape (a hand-edited file) leaves early stopping as it starts. */
+  loadState(s: unknown): void {
+    if (this.early && isEarlyStoppingState(s)) this.early.loadState(s);
+  }
+}
+
+function isEarlyStoppingState(s: unknown): s is EarlyStoppingState {
+  const o = s as Partial<Record<keyof EarlyStoppingState, unknown>> | null;
+  const whole = (x: unknown) => Number.isInteger(x) && (x as number) >= -1;
+  return typeof o === 'object' && o !== null && (o.best === null || typeof o.best === 'number') && whole(o.bestIndex) && whole(o.count) && whole(o.wait);
 }
 
 /** Streamed splits' files skipped while reading, reported with the epoch they happened in. */

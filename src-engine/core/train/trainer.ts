@@ -6,6 +6,8 @@ import { TrainingLoop, type TrainingLoopOptions } from './loop';
 import { featureCacheMessage } from './feature-cache';
 import type { CheckedGraph } from '../analysis/checked';
 import type { Checkpoint, CompileFn, DoneEvent, TrainerEvent } from './types';
+import type { LoopHooks } from './hooks';
+import type { RunState } from '../../base/schemas';
 import { TrainError } from './types';
 
 export interface TrainerOptions {
@@ -27,7 +29,8 @@ export interface TrainerOptions {
   onStepLoss?: (step: number, loss: number, metrics?: Readonly<Record<string, number>>) => void;
 }
 
-type RunState = 'idle' | 'running' | 'paused' | 'stopping' | 'finished';
+/** A trainer before, during and after its run: the run control's states while it runs. */
+type TrainerStatus = 'idle' | Extract<RunState, 'running' | 'paused' | 'stopping'> | 'finished';
 
 /**
  * Headless training (the CLI's `npm run train`, tests): the one `TrainingLoop` with plain
@@ -52,6 +55,7 @@ export class Trainer {
   constructor(graph: CheckedGraph | GraphIR, data: PreparedData<Samples>, backend: Backend, options: TrainerOptions) {
     this.onEvent = options.onEvent;
     const { onStepLoss } = options;
+    const emit = (e: TrainerEvent) => this.onEvent?.(e);
     this.loop = new TrainingLoop(graph, data, backend, {
       compile: options.compile,
       ...(options.overrides ? { overrides: options.overrides } : {}),
@@ -60,22 +64,12 @@ export class Trainer {
       ...(options.yieldEveryMs !== undefined ? { yieldEveryMs: options.yieldEveryMs } : {}),
       ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
       hooks: [
+        nonFiniteLossFails,
         {
-          afterForward: ({ loss, epoch, batch, step }) => {
-            if (!Number.isFinite(loss)) {
-              throw new StepError(
-                `The loss became ${loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the step was not applied. ` +
-                  'Try a lower learning rate, gradient clipping, or check the data for extreme values.',
-                epoch,
-                step + 1,
-              );
-            }
-            return 'ok';
+          ...trainerEvents(emit),
+          afterStep: ({ step, loss, metrics }) => {
+            onStepLoss?.(step, loss, metrics);
           },
-          afterStep: ({ step, loss, metrics }) => onStepLoss?.(step, loss, metrics),
-          onProgress: ({ single: _single, ...p }) => this.emit({ type: 'progress', ...p }),
-          afterEpoch: (e) => this.emit({ type: 'epoch', ...e }),
-          onFeatureCache: (s) => this.emit({ type: 'features', message: featureCacheMessage(s), ...s }),
         },
       ],
     });
@@ -96,7 +90,7 @@ export class Trainer {
   }
 
   /** Whether the loop is running, paused, stopping or finished. */
-  get status(): RunState {
+  get status(): TrainerStatus {
     if (this.finished) return 'finished';
     if (!this.started) return 'idle';
     const s = this.loop.control.state;
@@ -130,13 +124,7 @@ export class Trainer {
     if (this.started) throw new TrainError('TRAIN_BAD_CONFIG', 'This trainer has already run; create a new one.');
     this.started = true;
     try {
-      const done: DoneEvent = { type: 'done', ...(await this.loop.run()) };
-      this.emit(done);
-      return done;
-    } catch (e) {
-      const err = e as Error & { code?: string };
-      this.emit({ type: 'error', code: err.code ?? 'TRAIN_INTERNAL', message: err.message, ...(e instanceof StepError ? { epoch: e.epoch, step: e.step } : {}) });
-      throw e;
+      return { type: 'done', ...(await this.loop.run()) };
     } finally {
       this.finished = true;
     }
@@ -152,10 +140,40 @@ export class Trainer {
     this.loop.restore(ck);
   }
 
-  private emit(e: TrainerEvent): void {
-    this.onEvent?.(e);
-  }
 }
+
+/**
+ * The loop told as the headless trainer's events (what the CLI prints, one JSON line each under
+ * `--json`): progress, each epoch, the frozen backbone's cache, and the end (`done`) or failure
+ * (`error`, with the step a non-finite loss stopped at).
+ */
+export function trainerEvents(emit: (e: TrainerEvent) => void): LoopHooks {
+  return {
+    onProgress: ({ single: _single, ...p }) => emit({ type: 'progress', ...p }),
+    afterEpoch: (e) => emit({ type: 'epoch', ...e }),
+    onFeatureCache: (s) => emit({ type: 'features', message: featureCacheMessage(s), ...s }),
+    onEnd: (r) => emit({ type: 'done', ...r }),
+    onError: ({ code, message, error }) => emit({ type: 'error', code, message, ...(error instanceof StepError ? { epoch: error.epoch, step: error.step } : {}) }),
+  };
+}
+
+/**
+ * A headless run has no one to hold a diverged run for (the app's divergence guard): a non-finite
+ * loss ends it with `TRAIN_NONFINITE_LOSS`, the step not applied.
+ */
+export const nonFiniteLossFails: LoopHooks = {
+  afterForward: ({ loss, epoch, batch, step }) => {
+    if (!Number.isFinite(loss)) {
+      throw new StepError(
+        `The loss became ${loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the step was not applied. ` +
+          'Try a lower learning rate, gradient clipping, or check the data for extreme values.',
+        epoch,
+        step + 1,
+      );
+    }
+    return 'ok';
+  },
+};
 
 class StepError extends TrainError {
   constructor(

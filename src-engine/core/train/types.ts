@@ -326,6 +326,13 @@ export interface LoopResult {
   test?: MetricValues;
 }
 
+/** A run that failed (`LoopHooks.onError`): the error's code (`TRAIN_INTERNAL` when it has none), its message, and the error. */
+export interface LoopFailure {
+  code: string;
+  message: string;
+  error: unknown;
+}
+
 /** Emitted a few times a second while training. */
 export type ProgressEvent = { type: 'progress' } & Omit<LoopProgress, 'single'>;
 export type EpochEvent = { type: 'epoch' } & LoopEpoch;
@@ -363,4 +370,6 @@ export interface Checkpoint {
   /** Every group's state, in step order, when the graph has `training.groups`. */
   groups?: { name: string; optimizer: OptimizerState; schedule: ScheduleState }[];
   metrics: { train?: MetricValues; val?: MetricValues };
+  /** What the loop's stateful hooks kept when it was taken, by hook name (`LoopHooks.state`): early stopping's patience and best value. */
+  hooks?: Record<string, unknown>;
 }

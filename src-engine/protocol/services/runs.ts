@@ -1,16 +1,44 @@
 import { z } from 'zod';
 import { defineService } from '../service';
-import { RunIdSchema, numbers } from '../schemas';
+import { RunIdSchema, RunStatus, numbers } from '../schemas';
 import { StoredFrame } from '../probe';
 import { RUN_PROJECT_MAX, RunSweepInfo, StartInfo } from './train';
 
 /** The longest run name (`run.json`'s `name`, `runs.update`): the run store cuts longer ones where a run is made. */
 export const RUN_NAME_MAX = 500;
 
-/** A setting changed mid-run (src-engine/app/runs/types.ts `SettingsChange`): from `step` on, `changes` (dotted paths, `optimizer.lr`). */
+/**
+ * A setting the learner changed during the run (a new learning rate on resuming from a
+ * divergence): from `step` (the first step trained with it) on, `changes` (dotted paths into the
+ * training section, `optimizer.lr`) replace the values of `settings.training`.
+ */
 export const SettingsChangeSchema = z.object({ step: z.number().int().nonnegative(), changes: z.record(z.string().max(100), z.union([z.number(), z.string().max(100)])) });
 
-/** `run.json` of a stored run (src-engine/app/runs/types.ts). */
+/** What a run trained with, besides its graph (stored whole beside it); the engine types `training` as the IR's (app/runs/types.ts). */
+export const RunSettingsSchema = z.object({
+  /** The effective training section (overrides applied). */
+  training: z.unknown(),
+  /** e.g. `CPU · 2 threads (WebAssembly SIMD)`. */
+  backend: z.string().max(500),
+  appVersion: z.string().max(64),
+});
+
+/** A run's headline figures, written when it ends. */
+export const RunSummarySchema = z.object({
+  steps: z.number().int(),
+  epochs: z.number().int(),
+  seconds: z.number(),
+  /** Final metrics by split (`train`, `val`, `test`), as the training loop reported them. */
+  metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())),
+  /** The settings changed mid-run, in order (absent when the run trained with `settings.training` throughout). */
+  settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional(),
+});
+
+/**
+ * `run.json` of a stored run (docs/runs.md), declared once: small, rewritten atomically at the
+ * start and at the end of a run. The engine's `RunMeta` (app/runs/types.ts) is this with its
+ * settings typed.
+ */
 export const RunMetaSchema = z.object({
   format: z.literal('netwright.run'),
   version: z.number().int(),
@@ -19,17 +47,23 @@ export const RunMetaSchema = z.object({
   notes: z.string().max(100_000),
   createdAt: z.string().max(64),
   endedAt: z.string().max(64).optional(),
-  status: z.enum(['running', 'done', 'stopped', 'diverged', 'failed', 'crashed']),
+  status: RunStatus,
+  /** The writing process, so another process can tell a live run from a crashed one. */
   pid: z.number().int(),
-  /** Which process wrote the run, beyond its pid (which the OS hands out again): its start time and a per-process nonce. */
+  /**
+   * The writing process beyond its pid, which the OS hands out again (after a reboot, or to the
+   * next engine in a container): a nonce of that process and, where the OS says, its start time
+   * (ms since 1970). A live pid whose process does not match is not the writer. Absent in runs
+   * recorded before it was kept: those go by the pid alone.
+   */
   writer: z.object({ nonce: z.string().max(64), started: z.number().optional() }).optional(),
-  settings: z.object({ training: z.unknown(), backend: z.string().max(500), appVersion: z.string().max(64) }),
-  summary: z
-    .object({ steps: z.number().int(), epochs: z.number().int(), seconds: z.number(), metrics: z.record(z.string().max(16), z.record(z.string().max(64), z.unknown())), settingsHistory: z.array(SettingsChangeSchema).max(10_000).optional() })
-    .optional(),
+  settings: RunSettingsSchema,
+  summary: RunSummarySchema.optional(),
+  /** Set on the runs of a sweep: which sweep, what it varied, this run's value. */
   sweep: RunSweepInfo.optional(),
+  /** The project the run was trained from (the app's document name, or the file the CLI trained). */
   project: z.string().max(RUN_PROJECT_MAX).optional(),
-  /** A resumed or continued run: its parent and the checkpoint it started from (`train.resume`). */
+  /** A resumed or continued run: the stored run it started from, at that run's checkpoint step and epoch. */
   resumedFrom: z.object({ runId: RunIdSchema, step: z.number().int().nonnegative(), epoch: z.number().int().nonnegative() }).optional(),
 });
 

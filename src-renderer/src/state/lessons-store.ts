@@ -5,7 +5,7 @@ import type { EditorState } from './editor-store';
 import { TEMPLATES } from '../editor/templates';
 import type { EngineStore } from './engine-store';
 import type { SessionState } from './session-store';
-import type { RunStore } from './training-store';
+import type { RunViewStore } from './training-store';
 import type { RunController } from './run-controller';
 import type { RunsUi } from './runs-ui';
 import type { TrainUi } from './train-ui';
@@ -62,7 +62,7 @@ export interface LessonsDeps {
   session: Pick<StoreApi<SessionState>, 'getState'>;
   editor: Pick<StoreApi<EditorState>, 'getState' | 'subscribe'>;
   engine: Pick<StoreApi<EngineStore>, 'getState'>;
-  run: Pick<StoreApi<RunStore>, 'getState' | 'subscribe'>;
+  run: Pick<StoreApi<RunViewStore>, 'getState' | 'subscribe'>;
   runs: Pick<RunController, 'start' | 'control'>;
   runsUi: Pick<StoreApi<RunsUi>, 'getState'>;
   trainUi: Pick<StoreApi<TrainUi>, 'getState'>;

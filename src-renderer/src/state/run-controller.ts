@@ -6,7 +6,7 @@ import type { EditorState } from './editor-store';
 import type { EngineStore } from './engine-store';
 import type { TrainUi } from './train-ui';
 import type { SweepState } from './sweep-store';
-import { weightsFor, type AwayProject, type RunStore } from './training-store';
+import { weightsFor, type AwayProject, type RunViewStore } from './training-store';
 import { trainingAtRate } from '../training/settings-history';
 import { isLive, runElsewhere, type AttachedHistory, type RunAction, type RunOwner } from '../training/model';
 import { afterPaint, frameBatched } from '../training/run-pacing';
@@ -23,13 +23,13 @@ export interface RunProjectFiles {
 export type ReopenRunProject = (owner: RunOwner, graph: unknown) => Promise<boolean>;
 
 /** The run store as the controller drives it (the window's, or a store of a test's own). */
-export type RunStoreApi = Pick<StoreApi<RunStore>, 'getState' | 'setState'>;
+export type RunViewApi = Pick<StoreApi<RunViewStore>, 'getState' | 'setState'>;
 
 /** The stores of its window the controller reads and drives. */
 export interface RunControllerDeps {
   /** The window's engine connection (the engine may restart: its client is read at each request). */
   engine: Pick<StoreApi<EngineStore>, 'getState' | 'subscribe'>;
-  run: RunStoreApi;
+  run: RunViewApi;
   /** The document: the run's owner, the rate a resumed run trains at, the designs opened. */
   editor: Pick<StoreApi<EditorState>, 'getState' | 'subscribe'>;
   trainUi: Pick<StoreApi<TrainUi>, 'getState'>;
@@ -70,7 +70,7 @@ export class RunController {
 
   /** The engine client now (the engine may restart), or undefined while none is connected. */
   private readonly client: () => RpcClient | undefined;
-  private readonly run: RunStoreApi;
+  private readonly run: RunViewApi;
   private readonly editor: RunControllerDeps['editor'];
   private readonly engine: RunControllerDeps['engine'];
   private readonly trainUi: RunControllerDeps['trainUi'];

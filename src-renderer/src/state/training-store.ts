@@ -19,7 +19,7 @@ export interface AwayProject {
  * and the loaded weights. What changes it from the engine — commands, events, attaching after a
  * reload — is the run controller's (state/run-controller.ts).
  */
-export interface RunStore extends RunView {
+export interface RunViewStore extends RunView {
   /** The run's project, when another design was opened over it (see `runElsewhere`). */
   away?: AwayProject;
   /** The last sanity check (or `running` while one is under way), and the graph it checked. */
@@ -59,7 +59,7 @@ function markPhase(phase: RunView['phase']): void {
  * not the canvas.
  */
 export const createRunStore = () =>
-  createStore<RunStore>((set, get) => ({
+  createStore<RunViewStore>((set, get) => ({
     ...emptyRun,
     dispatch(action) {
       get().dispatchAll([action]);

@@ -12,7 +12,7 @@ import { createRunsUiStore, type RunsUi } from './runs-ui';
 import { createSessionStore, type SessionState } from './session-store';
 import { createSweepStore, type SweepState } from './sweep-store';
 import { createTrainUiStore, type TrainUi } from './train-ui';
-import { createRunStore, type RunStore } from './training-store';
+import { createRunStore, type RunViewStore } from './training-store';
 
 /**
  * Every store of one window, and its run controller: what the window's components read (through
@@ -27,7 +27,7 @@ export interface WindowStores {
   /** The engine connection. */
   engine: StoreApi<EngineStore>;
   /** The run as state (what the run controller feeds). */
-  run: StoreApi<RunStore>;
+  run: StoreApi<RunViewStore>;
   /** The run's commands and events. */
   runs: RunController;
   sweep: StoreApi<SweepState>;

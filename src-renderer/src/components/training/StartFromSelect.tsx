@@ -1,13 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { RUN_CHECKPOINTS, START_FROM_KINDS, describeStartFrom, sameStartFrom, startFromOf, type StartFrom, type TrainingConfig } from '../../../../src-engine/facade';
-import type { ResultOf } from '../../../../src-engine/protocol';
 import { weightsFor } from '../../state/training-store';
 import { listRuns } from '../../training/runs-client';
+import type { RunMeta } from '../../training/compare';
 import { loadWeightsFile } from '../../training/export';
 import { PickerInput } from '../PickerInput';
 import { useEditor, useEngine, useRun, useWindow } from '../../state/window';
-
-type RunMeta = ResultOf<'runs.list'>['runs'][number];
 
 /** A start as the select's option value (`fresh`, `loaded`, `run:<id>:best`). */
 const valueOf = (s: StartFrom): string => (s.kind === 'run' ? `run:${s.run}:${s.checkpoint}` : s.kind);

@@ -21,7 +21,7 @@ import { LrFinder } from './LrFinder';
 import { EarlyStoppingFields } from './EarlyStoppingFields';
 import { startBlock, useSettingProblems } from '../../state/setting-problems';
 import { useEditor, useEngine, useRun, useTrainUi, useWindow } from '../../state/window';
-import type { RunStore } from '../../state/training-store';
+import type { RunViewStore } from '../../state/training-store';
 
 
 
@@ -457,7 +457,7 @@ function MoreSettings({ training: t, disabled, set }: { training: TrainingConfig
  * The app menu's Train commands (Electron: src-contracts/app-menu.ts), doing what this panel's
  * buttons do, when they would be offered; otherwise a notice says why not.
  */
-function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: RunStore['phase']; elsewhere: boolean; start: () => Promise<void>; sanity: () => void }) {
+function useTrainMenu(m: { canStart: boolean; why: string | undefined; phase: RunViewStore['phase']; elsewhere: boolean; start: () => Promise<void>; sanity: () => void }) {
   const w = useWindow();
   const { canStart, why, phase, elsewhere, start, sanity } = m;
   useEffect(() => {

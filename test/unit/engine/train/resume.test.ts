@@ -25,10 +25,11 @@ const g0 = graph();
 const data = prepareData(loadDataset(g0.training!.dataset, g0.training!.seed), g0.training!.dataset, g0.training!.seed);
 const backend = createReferenceBackend();
 
-function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: number[]; snapshotAt?: number; snapshots?: Checkpoint[] } = {}) {
+function loop(opts: { maxSteps?: number; resumeFrom?: Checkpoint; losses?: number[]; snapshotAt?: number; snapshots?: Checkpoint[]; overrides?: Partial<NonNullable<GraphIR['training']>> } = {}) {
   const l: TrainingLoop = new TrainingLoop(graph(), data, backend, {
     compile: compileGraph,
     test: false,
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
     yieldToHost: () => Promise.resolve(),
     ...(opts.maxSteps !== undefined ? { maxSteps: opts.maxSteps } : {}),
     ...(opts.resumeFrom ? { resumeFrom: opts.resumeFrom } : {}),
@@ -97,6 +98,28 @@ describe('resume from a stored checkpoint', () => {
     }
     // An epoch's end is no snapshot within it.
     expect(full.last!.batch).toBeUndefined();
+  });
+
+  it("early stopping's patience count and best value go on across a resume, through the run store's checkpoint", async () => {
+    // Only the first epoch improves (by more than 1e9): the wait grows by one an epoch, and the run stops after epoch 4.
+    const overrides = { earlyStopping: { metric: 'val_loss', mode: 'min' as const, patience: 3, minDelta: 1e9 } };
+    const full = loop({ overrides });
+    const whole = await full.run();
+    expect({ reason: whole.reason, epochs: whole.epochs }).toEqual({ reason: 'early-stopping', epochs: 4 });
+
+    // Stopped during epoch 3: the last checkpoint is epoch 2's, one epoch waited.
+    const cut = loop({ overrides, maxSteps: 2 * full.stepsPerEpoch + 1 });
+    await cut.run();
+    const store = new RunStore(mkdtempSync(join(tmpdir(), 'nw-resume-')));
+    const rec = store.create({ graph: graph(), settings: { training: { ...graph().training!, ...overrides }, backend: 'reference', appVersion: 'test' } });
+    rec.checkpoint('last', cut.last!, { normalization: data.normalization, classNames: [...data.train.classNames] });
+    rec.finish('stopped');
+    const point = store.resumePoint(rec.id).checkpoint;
+    expect(point.hooks?.earlyStopping).toMatchObject({ wait: 1, count: 2, bestIndex: 0 });
+
+    // The resumed run waits two more epochs, not three afresh: it stops where the uninterrupted one did.
+    const resumed = await loop({ overrides, resumeFrom: point }).run();
+    expect({ reason: resumed.reason, epochs: resumed.epochs }).toEqual({ reason: 'early-stopping', epochs: 4 });
   });
 
   it('negative control: the same checkpoint without the replayed shuffle order or optimizer state diverges', async () => {
