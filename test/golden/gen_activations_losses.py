@@ -172,6 +172,14 @@ def main():
     # softplus(x) = x and tanh = 1, and tiny x.
     activation('act_mish', 'Mish', {}, F.mish, with_specials(rand(4, 6, scale=3), [0.0, -1.19, -5.0, -20.0, 20.0, 30.0, -90.0, 90.0, -1e-6]))
 
+    # SmoothL1Loss (beta = 1, 0.5, and 0, where PyTorch takes l1_loss's path): errors on both sides
+    # of beta and exactly at it (|d| = beta: the linear piece, gradient ±1), and ties (gradient 0).
+    sp = rand(5, 4, scale=1.5)
+    st = f32(sp + f32(torch.tensor([-3.0, -1.0, -0.99, -0.5, 0.0, 0.3, 0.5, 1.0, 1.01, 2.0] * 2, dtype=torch.float64).reshape(5, 4)))
+    st[0, 0] = sp[0, 0]
+    for name, beta in (('loss_smoothl1', 1.0), ('loss_smoothl1_beta05', 0.5), ('loss_smoothl1_beta0', 0.0)):
+        loss(name, 'SmoothL1Loss', {'beta': beta}, lambda p, t, b=beta: F.smooth_l1_loss(p, t, beta=b), sp, st)
+
     # — erf reference (Python's math.erf, double precision) —
     xs = [i / 100 for i in range(-600, 601)] + [s * 10.0 ** -k for k in range(1, 13) for s in (1, -1)] + [0.4999999, 0.5000001]
     os.makedirs(os.path.join(HERE, 'special'), exist_ok=True)

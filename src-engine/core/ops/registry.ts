@@ -52,6 +52,7 @@ import { mseLoss } from './mse-loss';
 import { l1Loss } from './l1-loss';
 import { diceLoss } from './dice-loss';
 import { huberLoss } from './huber-loss';
+import { smoothL1Loss } from './smooth-l1-loss';
 import { ganLoss } from './gan-loss';
 
 /**
@@ -112,6 +113,7 @@ const ALL_OPS = [
   l1Loss,
   diceLoss,
   huberLoss,
+  smoothL1Loss,
   ganLoss,
 ] as const;
 

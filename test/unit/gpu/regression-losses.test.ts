@@ -1,7 +1,9 @@
 /**
- * The WGSL L1Loss and HuberLoss (`kernels/losses.ts`) against the op files' forward and backward
- * (`core/ops/l1-loss.ts`, `core/ops/huber-loss.ts`), on odd sizes: both gradients, only the
- * prediction's (a `[N, 1]` prediction against an `[N]` target) or only the target's; a loss
+ * The WGSL L1Loss, HuberLoss and SmoothL1Loss (`kernels/pointwise-losses.ts`, printed from the op
+ * files' declarations) against the op files' reference forward and backward (printed from the same
+ * declarations, in float64; SmoothL1Loss's are held to PyTorch in
+ * test/unit/engine/smooth-l1-loss.test.ts), on odd sizes: both gradients, only the prediction's (a
+ * `[N, 1]` prediction against an `[N]` target) or only the target's; a loss
  * gradient other than 1; exact ties p = t (L1's gradient 0 there), differences of exactly ±δ
  * (δ = 1, 2.5) and a δ that float32 cannot hold (0.3); a NaN. The backward adds into gradients
  * that already hold values.
@@ -33,7 +35,8 @@ const U = 2 ** -24;
 
 interface LossCase {
   name: string;
-  op: 'L1Loss' | 'HuberLoss';
+  op: 'L1Loss' | 'HuberLoss' | 'SmoothL1Loss';
+  /** HuberLoss's δ, SmoothL1Loss's β. */
   delta?: number;
   predShape: number[];
   targetShape: number[];
@@ -49,7 +52,7 @@ async function check(c: LossCase): Promise<void> {
   const t = values(n, 2, 2);
   for (let i = 0; i < n; i += 11) t[i] = p[i]; // ties: d = 0
   const delta = c.delta ?? 1;
-  if (c.op === 'HuberLoss' && Math.fround(delta) === delta) {
+  if (c.op !== 'L1Loss' && Math.fround(delta) === delta) {
     // d exactly ±δ, the boundary between the pieces (1.25 ± δ is exact in float32 for these δ).
     for (let i = 4; i < n; i += 13) {
       p[i] = 1.25;
@@ -59,7 +62,7 @@ async function check(c: LossCase): Promise<void> {
   if (c.nan) p[7] = NaN;
   const kc: KernelCase = {
     op: c.op,
-    attrs: c.delta !== undefined ? { delta: c.delta } : {},
+    attrs: c.delta !== undefined ? { [c.op === 'SmoothL1Loss' ? 'beta' : 'delta']: c.delta } : {},
     inputShapes: [c.predShape, c.targetShape],
     inputs: [p, t],
     dOutput: new Float32Array([c.dLoss ?? 1]),
@@ -73,6 +76,7 @@ async function check(c: LossCase): Promise<void> {
   const step = (i: number) => {
     const d = p[i] - t[i];
     if (Number.isNaN(d)) return 0; // L1's slope there (Huber's gradient is NaN on both sides)
+    if (c.op === 'SmoothL1Loss') return Math.abs(g) * Math.min(1, Math.abs(d) / delta);
     return Math.abs(g * (c.op === 'L1Loss' ? Math.sign(d) : Math.max(-delta, Math.min(delta, d))));
   };
   const worst: number[] = [];
@@ -82,7 +86,7 @@ async function check(c: LossCase): Promise<void> {
   console.log(`${c.name}: worst |Δ|/bound loss ${loss.toExponential(2)}, gradients ${worst.map((w) => w.toExponential(2)).join(', ')}`);
 }
 
-describe('WGSL L1Loss and HuberLoss vs the op files', () => {
+describe('WGSL L1Loss, HuberLoss and SmoothL1Loss vs the op files', () => {
   const cases: LossCase[] = [
     { name: 'L1Loss [13, 7], both gradients', op: 'L1Loss', predShape: [13, 7], targetShape: [13, 7], grads: [true, true] },
     { name: 'L1Loss [37, 1] against [37], prediction only, dLoss 0.7', op: 'L1Loss', predShape: [37, 1], targetShape: [37], grads: [true, false], dLoss: 0.7 },
@@ -90,6 +94,8 @@ describe('WGSL L1Loss and HuberLoss vs the op files', () => {
     { name: 'HuberLoss [13, 7], δ = 1, both gradients', op: 'HuberLoss', predShape: [13, 7], targetShape: [13, 7], grads: [true, true] },
     { name: 'HuberLoss [9, 5], δ = 0.3, target only, dLoss 1.5', op: 'HuberLoss', delta: 0.3, predShape: [9, 5], targetShape: [9, 5], grads: [false, true], dLoss: 1.5 },
     { name: 'HuberLoss [5, 3], δ = 2.5, with a NaN', op: 'HuberLoss', delta: 2.5, predShape: [5, 3], targetShape: [5, 3], grads: [true, true], nan: true },
+    { name: 'SmoothL1Loss [13, 7], β = 1 (default), both gradients', op: 'SmoothL1Loss', predShape: [13, 7], targetShape: [13, 7], grads: [true, true] },
+    { name: 'SmoothL1Loss [9, 5], β = 0.3, target only, dLoss 1.5, with a NaN', op: 'SmoothL1Loss', delta: 0.3, predShape: [9, 5], targetShape: [9, 5], grads: [false, true], dLoss: 1.5, nan: true },
   ];
   for (const c of cases) it(c.name, () => check(c), 60_000);
 });

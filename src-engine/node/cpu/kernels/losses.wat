@@ -7,6 +7,7 @@
 ;;   0 MSELoss
 ;;   1 L1Loss
 ;;   2 HuberLoss
+;;   3 SmoothL1Loss
 (module
   (import "env" "memory" (memory 1 {{HEAP.MAX_PAGES}} shared))
 
@@ -250,20 +251,105 @@
       (br $sl)))
   )
 
+  ;; SmoothL1Loss: Σ term over [0, n) in float64 (f64x2), term = (select (lt (abs (sub x x2)) p) (div (mul (mul 0.5 (sub x x2)) (sub x x2)) p) (sub (abs (sub x x2)) (mul 0.5 p))).
+  (func $SmoothL1LossSum (param $p i32) (param $t i32) (param $n i32) (param $pa f64) (param $qa f64) (result f64)
+    (local $end i32) (local $end4 i32) (local $a v128) (local $b v128) (local $x v128) (local $x2 v128) (local $s v128) (local $r f64)
+    (local $pv v128) (local $qv v128) (local $f0 v128) (local $f1 v128)
+    (local.set $pv (f64x2.splat (local.get $pa)))
+    (local.set $qv (f64x2.splat (local.get $qa)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $p) (local.get $end4)))
+      (local.set $a (v128.load (local.get $p)))
+      (local.set $b (v128.load (local.get $t)))
+      (local.set $x (f64x2.promote_low_f32x4 (local.get $a)))
+      (local.set $x2 (f64x2.promote_low_f32x4 (local.get $b)))
+      (local.set $f0 (f64x2.sub (local.get $x) (local.get $x2)))
+      (local.set $f1 (f64x2.abs (local.get $f0)))
+      (local.set $s (f64x2.add (local.get $s) (v128.bitselect (f64x2.div (f64x2.mul (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $f0)) (local.get $f0)) (local.get $pv)) (f64x2.sub (local.get $f1) (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $pv))) (f64x2.lt (local.get $f1) (local.get $pv)))))
+      (local.set $x (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a) (local.get $a))))
+      (local.set $x2 (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $b) (local.get $b))))
+      (local.set $f0 (f64x2.sub (local.get $x) (local.get $x2)))
+      (local.set $f1 (f64x2.abs (local.get $f0)))
+      (local.set $s (f64x2.add (local.get $s) (v128.bitselect (f64x2.div (f64x2.mul (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $f0)) (local.get $f0)) (local.get $pv)) (f64x2.sub (local.get $f1) (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $pv))) (f64x2.lt (local.get $f1) (local.get $pv)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $t (i32.add (local.get $t) (i32.const 16)))
+      (br $vl)))
+    (local.set $r (f64.add (f64x2.extract_lane 0 (local.get $s)) (f64x2.extract_lane 1 (local.get $s))))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $p) (local.get $end)))
+      (local.set $x (f64x2.splat (f64.promote_f32 (f32.load (local.get $p)))))
+      (local.set $x2 (f64x2.splat (f64.promote_f32 (f32.load (local.get $t)))))
+      (local.set $f0 (f64x2.sub (local.get $x) (local.get $x2)))
+      (local.set $f1 (f64x2.abs (local.get $f0)))
+      (local.set $r (f64.add (local.get $r) (f64x2.extract_lane 0 (v128.bitselect (f64x2.div (f64x2.mul (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $f0)) (local.get $f0)) (local.get $pv)) (f64x2.sub (local.get $f1) (f64x2.mul (v128.const f64x2 0.5 0.5) (local.get $pv))) (f64x2.lt (local.get $f1) (local.get $pv))))))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (local.set $t (i32.add (local.get $t) (i32.const 4)))
+      (br $sl)))
+    (local.get $r)
+  )
+
+  ;; SmoothL1Loss: dp[i] += g·((select (ge (abs (sub x x2)) p) (select (gt (sub x x2) 0) 1 -1) (div (sub x x2) p))), dt[i] += g·((select (ge (abs (sub x x2)) p) (select (lt (sub x x2) 0) 1 -1) (div (neg (sub x x2)) p))) for i in [i0, i1) (the tail through lane 0).
+  (func $SmoothL1LossBackward (param $p i32) (param $t i32) (param $dp i32) (param $dt i32) (param $i0 i32) (param $i1 i32) (param $g f32) (param $pa f32) (param $qa f32)
+    (local $o i32) (local $end i32) (local $end4 i32) (local $x v128) (local $x2 v128) (local $gv v128) (local $pv v128) (local $qv v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128)
+    (local.set $gv (f32x4.splat (local.get $g)))
+    (local.set $pv (f32x4.splat (local.get $pa)))
+    (local.set $qv (f32x4.splat (local.get $qa)))
+    (local.set $o (i32.shl (local.get $i0) (i32.const 2)))
+    (local.set $end (i32.shl (local.get $i1) (i32.const 2)))
+    (local.set $end4 (i32.add (local.get $o) (i32.and (i32.sub (local.get $end) (local.get $o)) (i32.const -16))))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $o) (local.get $end4)))
+      (local.set $x (v128.load (i32.add (local.get $p) (local.get $o))))
+      (local.set $x2 (v128.load (i32.add (local.get $t) (local.get $o))))
+      (if (local.get $dp) (then
+        (local.set $p0 (f32x4.mul (local.get $gv) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $p1 (f32x4.sub (local.get $x) (local.get $x2)))
+        (local.set $p2 (f32x4.mul (local.get $gv) (f32x4.div (local.get $p1) (local.get $pv))))
+        (v128.store (i32.add (local.get $dp) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dp) (local.get $o))) (v128.bitselect (v128.bitselect (local.get $gv) (local.get $p0) (f32x4.gt (local.get $p1) (v128.const f32x4 0 0 0 0))) (local.get $p2) (f32x4.ge (f32x4.abs (local.get $p1)) (local.get $pv)))))))
+      (if (local.get $dt) (then
+        (local.set $t0 (f32x4.mul (local.get $gv) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $t1 (f32x4.sub (local.get $x) (local.get $x2)))
+        (local.set $t2 (f32x4.mul (local.get $gv) (f32x4.div (f32x4.neg (local.get $t1)) (local.get $pv))))
+        (v128.store (i32.add (local.get $dt) (local.get $o)) (f32x4.add (v128.load (i32.add (local.get $dt) (local.get $o))) (v128.bitselect (v128.bitselect (local.get $gv) (local.get $t0) (f32x4.lt (local.get $t1) (v128.const f32x4 0 0 0 0))) (local.get $t2) (f32x4.ge (f32x4.abs (local.get $t1)) (local.get $pv)))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 16)))
+      (br $vl)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $o) (local.get $end)))
+      (local.set $x (f32x4.splat (f32.load (i32.add (local.get $p) (local.get $o)))))
+      (local.set $x2 (f32x4.splat (f32.load (i32.add (local.get $t) (local.get $o)))))
+      (if (local.get $dp) (then
+        (local.set $p0 (f32x4.mul (local.get $gv) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $p1 (f32x4.sub (local.get $x) (local.get $x2)))
+        (local.set $p2 (f32x4.mul (local.get $gv) (f32x4.div (local.get $p1) (local.get $pv))))
+        (f32.store (i32.add (local.get $dp) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dp) (local.get $o))) (f32x4.extract_lane 0 (v128.bitselect (v128.bitselect (local.get $gv) (local.get $p0) (f32x4.gt (local.get $p1) (v128.const f32x4 0 0 0 0))) (local.get $p2) (f32x4.ge (f32x4.abs (local.get $p1)) (local.get $pv))))))))
+      (if (local.get $dt) (then
+        (local.set $t0 (f32x4.mul (local.get $gv) (v128.const f32x4 -1 -1 -1 -1)))
+        (local.set $t1 (f32x4.sub (local.get $x) (local.get $x2)))
+        (local.set $t2 (f32x4.mul (local.get $gv) (f32x4.div (f32x4.neg (local.get $t1)) (local.get $pv))))
+        (f32.store (i32.add (local.get $dt) (local.get $o)) (f32.add (f32.load (i32.add (local.get $dt) (local.get $o))) (f32x4.extract_lane 0 (v128.bitselect (v128.bitselect (local.get $gv) (local.get $t0) (f32x4.lt (local.get $t1) (v128.const f32x4 0 0 0 0))) (local.get $t2) (f32x4.ge (f32x4.abs (local.get $t1)) (local.get $pv))))))))
+      (local.set $o (i32.add (local.get $o) (i32.const 4)))
+      (br $sl)))
+  )
+
   ;; Σ term(p[i], t[i]) over [0, n) in float64, the term chosen by $kind; $pa and $qa are the op's p and q.
   (func (export "lossSum") (param $p i32) (param $t i32) (param $n i32) (param $kind i32) (param $pa f64) (param $qa f64) (result f64)
-    (block $k2 (block $k1 (block $k0 
-      (br_table $k0 $k1 $k2 (local.get $kind)))
+    (block $k3 (block $k2 (block $k1 (block $k0 
+      (br_table $k0 $k1 $k2 $k3 (local.get $kind)))
       (return (call $MSELossSum (local.get $p) (local.get $t) (local.get $n) (local.get $pa) (local.get $qa))))
       (return (call $L1LossSum (local.get $p) (local.get $t) (local.get $n) (local.get $pa) (local.get $qa))))
-      (call $HuberLossSum (local.get $p) (local.get $t) (local.get $n) (local.get $pa) (local.get $qa))
+      (return (call $HuberLossSum (local.get $p) (local.get $t) (local.get $n) (local.get $pa) (local.get $qa))))
+      (call $SmoothL1LossSum (local.get $p) (local.get $t) (local.get $n) (local.get $pa) (local.get $qa))
   )
   ;; dp[i] += g·∂term/∂p and dt[i] += g·∂term/∂t for i in [i0, i1) (dp or dt = 0: skipped), g = dLoss/N for a mean.
   (func (export "lossBackward") (param $p i32) (param $t i32) (param $dp i32) (param $dt i32) (param $i0 i32) (param $i1 i32) (param $kind i32) (param $g f32) (param $pa f32) (param $qa f32)
-    (block $k2 (block $k1 (block $k0 
-      (br_table $k0 $k1 $k2 (local.get $kind)))
+    (block $k3 (block $k2 (block $k1 (block $k0 
+      (br_table $k0 $k1 $k2 $k3 (local.get $kind)))
       (return (call $MSELossBackward (local.get $p) (local.get $t) (local.get $dp) (local.get $dt) (local.get $i0) (local.get $i1) (local.get $g) (local.get $pa) (local.get $qa))))
       (return (call $L1LossBackward (local.get $p) (local.get $t) (local.get $dp) (local.get $dt) (local.get $i0) (local.get $i1) (local.get $g) (local.get $pa) (local.get $qa))))
-      (call $HuberLossBackward (local.get $p) (local.get $t) (local.get $dp) (local.get $dt) (local.get $i0) (local.get $i1) (local.get $g) (local.get $pa) (local.get $qa))
+      (return (call $HuberLossBackward (local.get $p) (local.get $t) (local.get $dp) (local.get $dt) (local.get $i0) (local.get $i1) (local.get $g) (local.get $pa) (local.get $qa))))
+      (call $SmoothL1LossBackward (local.get $p) (local.get $t) (local.get $dp) (local.get $dt) (local.get $i0) (local.get $i1) (local.get $g) (local.get $pa) (local.get $qa))
   )
 )
