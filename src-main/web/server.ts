@@ -10,7 +10,8 @@ import { checkValueLimits } from '../../src-engine/protocol/limits';
 import { encodeWireFrames, WireError, WireReassembler } from '../../src-engine/protocol/wire';
 import { EngineSupervisor, ExitCauseReader, type EngineProcess, type SupervisorOptions } from '../host/supervisor';
 import { contentSecurityPolicy } from '../host/security';
-import { FileError, FileService, callFileOp } from '../host/files';
+import { FileService, callFileOp } from '../host/files';
+import { FileError } from '../host/file-paths';
 import { commandLine } from '../../src-engine/node/cli-script';
 
 export interface WebServerOptions {

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileService, callFileOp, writeAtomic } from '../../../src-main/host/files';
+import { FileService, callFileOp } from '../../../src-main/host/files';
+import { writeAtomic } from '../../../src-main/host/atomic-write';
 
 const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
 

@@ -1,0 +1,85 @@
+import { EXPORT_LIMITS } from '../../src-contracts/files';
+import { ExportError, type ExportBundle } from '../../src-engine/core/export/bundle';
+import { writeExport } from '../../src-engine/node/export-writer';
+import { FileError, isPlainName, type FilePaths } from './file-paths';
+
+/**
+ * Exports written for the renderer, whole or in parts (`stage`, then `write` with the staging id):
+ * atomically (src-engine/node/export-writer.ts), and in web mode into `<workspace>/exports/` under
+ * a name not taken yet.
+ */
+export class ExportFiles {
+  /** Exports arriving in parts (`stage`), by staging id: each file's bytes so far. */
+  private readonly staging = new Map<string, { files: Map<string, Buffer[]>; bytes: number; touched: number }>();
+
+  constructor(private readonly paths: FilePaths) {}
+
+  /**
+   * Write an export atomically (src-engine/node/export-writer.ts: a temp file or folder, then a
+   * rename; nothing the exporter did not write is ever replaced). Web mode: `target` is a plain
+   * name, written into `<workspace>/exports/` under a name not taken yet (`net.onnx`, then
+   * `net (2).onnx`…), so nothing is overwritten. Electron: the path its export dialog granted,
+   * where the dialog already confirmed replacing a file; a folder holding anything but an earlier
+   * export is refused. Answers where, as shown (`path`) and in full (`full`, for "show in folder").
+   */
+  async write(target: string, kind: 'file' | 'folder', files: { path: string; data: string }[], staged: string | null = null): Promise<{ path: string; full: string }> {
+    const parts = staged === null ? { files: new Map<string, Buffer[]>(), bytes: 0, touched: 0 } : this.staging.get(staged);
+    if (!parts) throw new FileError('E_FILE_BAD_REQUEST', 'That export is not in progress; export again.');
+    if (staged !== null) this.staging.delete(staged);
+    addExportParts(parts, files);
+    const bundle: ExportBundle = { kind, files: [...parts.files].map(([p, chunks]) => ({ path: p, data: new Uint8Array(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)) })) };
+    if (kind === 'file' && bundle.files.length !== 1) throw new FileError('E_FILE_CONTENT', 'A single-file export has exactly one file.');
+    const web = this.paths.workspaceDir !== undefined;
+    const abs = web ? await this.freeExportPath(target) : this.paths.resolve(target);
+    await this.paths.confine(abs);
+    try {
+      writeExport(bundle, abs, { force: !web });
+    } catch (e) {
+      if (e instanceof ExportError) throw new FileError(e.code, this.paths.redact(e.message));
+      throw e;
+    }
+    return { path: this.paths.display(abs), full: abs };
+  }
+
+  /**
+   * Add pieces of an export's files (base64) under staging id `id` (src-contracts/files.ts
+   * exportCalls); `write` with the id writes them. Bounded: EXPORT_LIMITS.bytes per export,
+   * a few exports at once, and one untouched for ten minutes is dropped.
+   */
+  stage(id: string, files: { path: string; data: string }[]): void {
+    const now = Date.now();
+    for (const [k, v] of this.staging) if (now - v.touched > 10 * 60_000) this.staging.delete(k);
+    let s = this.staging.get(id);
+    if (!s) {
+      if (this.staging.size >= 4) throw new FileError('E_FILE_BAD_REQUEST', 'Too many exports are in progress; wait for one to finish.');
+      s = { files: new Map(), bytes: 0, touched: now };
+      this.staging.set(id, s);
+    }
+    s.touched = now;
+    try {
+      addExportParts(s, files);
+    } catch (e) {
+      this.staging.delete(id);
+      throw e;
+    }
+  }
+
+  /** Web mode: `<workspace>/exports/<name>`, or `<stem> (2)<ext>`… when that is taken. */
+  private async freeExportPath(name: string): Promise<string> {
+    if (!isPlainName(name)) throw new FileError('E_FILE_PATH', 'An export is named by a plain file name (no folders, not "." or "..").');
+    return this.paths.freeName(this.paths.resolve('exports'), name);
+  }
+}
+
+/** Append pieces (base64) to an export's files, within EXPORT_LIMITS. */
+function addExportParts(parts: { files: Map<string, Buffer[]>; bytes: number }, files: { path: string; data: string }[]): void {
+  for (const f of files) {
+    const data = Buffer.from(f.data, 'base64');
+    parts.bytes += data.length;
+    if (parts.bytes > EXPORT_LIMITS.bytes) throw new FileError('E_FILE_TOO_LARGE', `The export is over ${EXPORT_LIMITS.bytes / 2 ** 20} MiB, the most Netwright writes.`);
+    const list = parts.files.get(f.path);
+    if (list) list.push(data);
+    else if (parts.files.size >= 64) throw new FileError('E_FILE_CONTENT', 'An export holds up to 64 files.');
+    else parts.files.set(f.path, [data]);
+  }
+}
