@@ -15,7 +15,7 @@ function valueSchema(p: TransformParam | SettingParam): z.ZodType {
 /** A declared transform's parameters as the protocol checks them: `{ kind, ...params }`, each within its spec's range. */
 export function paramsSchema(kind: string, params: Readonly<Record<string, TransformParam>>) {
   const shape: Record<string, z.ZodType> = { kind: z.literal(kind) };
-  for (const [name, p] of Object.entries(params)) shape[name] = p.optional ? valueSchema(p).optional() : valueSchema(p);
+  for (const [name, p] of Object.entries(params)) shape[name] = p.required ? valueSchema(p) : valueSchema(p).optional();
   return z.object(shape);
 }
 
@@ -46,7 +46,7 @@ function rangeText(p: Extract<TransformParam, { kind: 'int' | 'float' }>): strin
  * it does. A left-out optional parameter fits.
  */
 export function paramProblem(what: string, name: string, p: TransformParam, value: unknown): string | undefined {
-  if (value === undefined && p.optional) return undefined;
+  if (value === undefined && !p.required) return undefined;
   if (p.kind === 'bool') return typeof value === 'boolean' || value === undefined ? undefined : `${what}: ${name} must be true or false (got ${String(value)}).`;
   const v = value as number;
   const fits = typeof v === 'number' && Number.isFinite(v) && (p.kind === 'float' || Number.isInteger(v)) && (p.min === undefined || v >= p.min) && (p.max === undefined || v <= p.max);

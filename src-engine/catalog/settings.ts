@@ -6,14 +6,10 @@
  * schemas are derived from these declarations; the Train dock builds its fields from them (as the
  * Inspector does from an op's attributes).
  */
+import type { AttrSpec, ParamsOf } from './attr-spec';
 
-/** One parameter of a setting: an attribute spec; `required` ones must be given (no default applies). */
-export type SettingParam = (
-  | { kind: 'int'; default: number; min?: number; max?: number; doc: string }
-  | { kind: 'float'; default: number; min?: number; max?: number; doc: string }
-  | { kind: 'bool'; default: boolean; doc: string }
-  | { kind: 'enum'; default: string; values: readonly string[]; doc: string }
-) & { required?: true };
+/** One parameter of a setting: a parameter spec of a scalar kind; `required` ones must be given (no default applies). */
+export type SettingParam = Extract<AttrSpec, { kind: 'int' | 'float' | 'bool' | 'enum' }>;
 
 export type SettingParams = Readonly<Record<string, SettingParam>>;
 
@@ -43,12 +39,8 @@ export interface SettingFit {
   atLeast?: number;
 }
 
-type ValueOf<S> = S extends { kind: 'bool' } ? boolean : S extends { kind: 'enum'; values: readonly (infer V)[] } ? V : number;
-type RequiredKeys<P> = { [N in keyof P]: P[N] extends { required: true } ? N : never }[keyof P];
-type Flat<T> = { [N in keyof T]: T[N] };
-
 /** The setting a declaration describes: `{ kind, ...params }`, each parameter optional unless `required`. */
-export type SettingOf<K extends string, P> = Flat<{ kind: K } & { [N in RequiredKeys<P>]: ValueOf<P[N]> } & { [N in Exclude<keyof P, RequiredKeys<P>>]?: ValueOf<P[N]> }>;
+export type SettingOf<K extends string, P> = ParamsOf<K, P>;
 
 /** The settings of every declaration in `D`, as one union. */
 export type SettingsOf<D> = D extends SettingKind<infer K, infer P> ? SettingOf<K, P> : never;

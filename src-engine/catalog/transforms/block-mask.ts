@@ -10,8 +10,8 @@ export const blockMask = defineTransform({
   doc: 'Zeroes size×size squares at random places (in-painting); one block, or several random patches.',
   images: true,
   params: {
-    size: { kind: 'int', default: 10, min: 1, max: 4096, doc: 'Side of each square, in pixels (at most the image’s).', field: { label: 'Block size (px)', testId: 'ds-block-size' } },
-    count: { kind: 'int', default: 1, min: 1, max: 1024, optional: true, doc: 'Squares per sample.', field: { label: 'Blocks', testId: 'ds-block-count', title: '1: one block; more: random patches' } },
+    size: { kind: 'int', default: 10, min: 1, max: 4096, required: true, doc: 'Side of each square, in pixels (at most the image’s).', field: { label: 'Block size (px)', testId: 'ds-block-size' } },
+    count: { kind: 'int', default: 1, min: 1, max: 1024, doc: 'Squares per sample.', field: { label: 'Blocks', testId: 'ds-block-count', title: '1: one block; more: random patches' } },
   },
   apply({ t, x, length, rng, image }) {
     const [c, h, w] = image!;

@@ -6,8 +6,8 @@ export const gaussianNoise = defineTransform({
   label: 'Gaussian noise',
   doc: 'Adds N(0, σ²) to every value, clipped to [0, 1] (denoising autoencoders).',
   params: {
-    std: { kind: 'float', default: 0.3, min: 0, doc: 'Standard deviation of the noise.', field: { label: 'Noise σ', testId: 'ds-noise-std', max: 10 } },
-    clip: { kind: 'bool', default: true, optional: true, doc: 'Clip the noisy values to [0, 1].' },
+    std: { kind: 'float', default: 0.3, min: 0, required: true, doc: 'Standard deviation of the noise.', field: { label: 'Noise σ', testId: 'ds-noise-std', max: 10 } },
+    clip: { kind: 'bool', default: true, doc: 'Clip the noisy values to [0, 1].' },
   },
   apply({ t, x, length, rng }) {
     const std = t.std;

@@ -6,7 +6,7 @@ export const mask = defineTransform({
   label: 'mask pixels',
   doc: 'Zeroes each value with the given probability.',
   params: {
-    fraction: { kind: 'float', default: 0.1, min: 0, max: 1, doc: 'Probability of zeroing each value.', field: { label: 'Fraction', testId: 'ds-fraction' } },
+    fraction: { kind: 'float', default: 0.1, min: 0, max: 1, required: true, doc: 'Probability of zeroing each value.', field: { label: 'Fraction', testId: 'ds-fraction' } },
   },
   apply({ t, x, length, rng }) {
     const p = t.fraction;

@@ -6,7 +6,7 @@ export const saltPepper = defineTransform({
   label: 'salt and pepper',
   doc: 'Sets a fraction of the values to 0 or 1.',
   params: {
-    fraction: { kind: 'float', default: 0.1, min: 0, max: 1, doc: 'Probability of setting each value to 0 or 1.', field: { label: 'Fraction', testId: 'ds-fraction' } },
+    fraction: { kind: 'float', default: 0.1, min: 0, max: 1, required: true, doc: 'Probability of setting each value to 0 or 1.', field: { label: 'Fraction', testId: 'ds-fraction' } },
   },
   apply({ t, x, length, rng }) {
     const p = t.fraction;

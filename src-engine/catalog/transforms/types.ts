@@ -1,4 +1,4 @@
-import type { AttrSpec } from '../attr-spec';
+import type { AttrSpec, ParamsOf } from '../attr-spec';
 
 /** The draws a transform makes (the engine's seeded `Rng` is one). */
 export interface TransformRng {
@@ -9,16 +9,12 @@ export interface TransformRng {
 }
 
 /**
- * One parameter of a transform: an attribute spec (its default is what the Train dock starts
- * from; `min`/`max` bound what the protocol and the data layer accept), and, where the Train dock
- * shows it, its field. A parameter without `field` keeps its value but has no field (Gaussian
- * noise's `clip`).
+ * One parameter of a transform: a parameter spec of a scalar kind (its default is what the Train
+ * dock starts from; `min`/`max` bound what the protocol and the data layer accept; `required`
+ * ones the setting must give, others it may leave out and the data layer uses `default`), and,
+ * where the Train dock shows it, its field.
  */
-export type TransformParam = Extract<AttrSpec, { kind: 'int' | 'float' | 'bool' }> & {
-  /** The setting may leave it out (the data layer then uses `default`). */
-  optional?: boolean;
-  field?: { label: string; testId: string; title?: string; /** The field's upper end where the spec sets none. */ max?: number };
-};
+export type TransformParam = Extract<AttrSpec, { kind: 'int' | 'float' | 'bool' }>;
 
 /** What a transform's `apply` works on: the first `length` values of `x`, a batch of samples. */
 export interface TransformBatch<C> {
@@ -52,13 +48,8 @@ export interface TransformDef<K extends string = string, P extends Readonly<Reco
   torch?: string;
 }
 
-type ParamValue<S> = S extends { kind: 'bool' } ? boolean : number;
-type RequiredKeys<P> = { [N in keyof P]: P[N] extends { optional: true } ? never : N }[keyof P];
-type OptionalKeys<P> = Exclude<keyof P, RequiredKeys<P>>;
-type Flat<T> = { [N in keyof T]: T[N] };
-
-/** The setting a transform's declaration describes: `{ kind, ...params }` (optional ones may be left out). */
-export type TransformConfigOf<K extends string, P> = Flat<{ kind: K } & { [N in RequiredKeys<P>]: ParamValue<P[N]> } & { [N in OptionalKeys<P>]?: ParamValue<P[N]> }>;
+/** The setting a transform's declaration describes: `{ kind, ...params }` (those not `required` may be left out). */
+export type TransformConfigOf<K extends string, P> = ParamsOf<K, P>;
 
 /**
  * Declare an input transform (a corruption for denoising and in-painting autoencoders), shaped as
@@ -69,7 +60,7 @@ export type TransformConfigOf<K extends string, P> = Flat<{ kind: K } & { [N in 
  *
  * @example
  * export const mask = defineTransform({ kind: 'mask', label: 'mask pixels', doc: '…',
- *   params: { fraction: { kind: 'float', default: 0.1, min: 0, max: 1, doc: '…' } },
+ *   params: { fraction: { kind: 'float', default: 0.1, min: 0, max: 1, required: true, doc: '…' } },
  *   apply: ({ t, x, length, rng }) => { for (let i = 0; i < length; i++) if (rng.uniform() < t.fraction) x[i] = 0; } });
  */
 export function defineTransform<const K extends string, const P extends Readonly<Record<string, TransformParam>>>(def: TransformDef<K, P>): TransformDef<K, P> {
