@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GEMM, KERNELS } from '../../../src-engine/node/cpu/generated/kernel-table';
 import { KERNEL_LIST } from '../../../src-engine/node/cpu/kernel';
+import { LOSSES_WAT_PATH, lossesWat } from '../../../src-engine/node/cpu/kernels/losses-gen';
 // @ts-expect-error — a plain .mjs build script without type declarations.
 import { buildGeneratedFiles, parseExports, substituteConstants, toRelaxed } from '../../../scripts/build-kernels.mjs';
 
@@ -15,6 +16,13 @@ describe('generated WebAssembly kernels', () => {
     const paths = Object.keys(fresh).map((p) => p.replace(/.*\/generated\//, 'generated/'));
     expect(paths.sort()).toEqual(['generated/kernel-table.ts', 'generated/kernels.ts']);
     for (const [path, text] of Object.entries(fresh)) expect(readFileSync(path, 'utf8'), path).toBe(text);
+  });
+
+  it('kernels/losses.wat is what losses-gen.ts prints from the op files (run it), with no sum relaxed SIMD would fuse', () => {
+    const wat = lossesWat();
+    expect(readFileSync(LOSSES_WAT_PATH, 'utf8')).toBe(wat);
+    expect(wat).toContain('SmoothL1LossBackward');
+    expect(toRelaxed(wat)).toBe(wat);
   });
 
   it('the relaxed-SIMD rewrite turns acc + x·y into one fused multiply-add', () => {
