@@ -1497,6 +1497,9 @@ const fineTuneEdits = [
   { expect: '[data-testid="grad-bar-conv1"]', attr: ['data-band', 'frozen'], within: 20_000 },
   { expect: '[data-testid="grad-bar-bn2"]', attr: ['data-band', 'frozen'] },
   { expect: '[data-testid="grad-bar-head"]', attr: ['data-band', 'ok'] },
+  // The Gradients cards (#60): the head's gradient as a histogram in the probe's 32 bins, a frozen layer's card saying it has none.
+  { expect: '[data-testid="grad-hist-bars-head-weight"]', attr: ['data-bins', '32'] },
+  { expect: '[data-testid="grad-hist-conv1-weight"]', text: 'frozen: not trained, no gradient' },
   { screenshot: 'finetune-layers' },
   ...stopRun,
 ];
@@ -1826,7 +1829,7 @@ const designFirst = [
 
 const webExport = [
   { name: 'runs: a run belongs to its project: Open… another project and it trains on, labelled as its own, with nothing over the other canvas; Start there asks; Back returns; a reload reopens its project at its pace', steps: runBelongsToProject },
-  { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow shows them frozen', steps: fineTuneEdits },
+  { name: 'fine-tuning: the inspector freezes the layers before the head (lock badges) and replaces the head, undoably; the gradient flow and the gradient cards show them frozen', steps: fineTuneEdits },
   { name: 'data: a pair of .npy files (np.save) uploads together, is paired by its names, and the Iris MLP trains on it', steps: npyPairUpload },
   { name: 'data: Add data… ▸ Take photos… (a fake camera) counts down and saves bursts into a class folder of the workspace, numbered on; the scan sees both classes', steps: cameraBurst },
   { name: 'data: the "Your photos" template says where the folder goes; a folder of 4 classes resizes its last layer, keeps its augmentation, and one undo restores both', steps: yourPhotos },
