@@ -49,6 +49,8 @@ export class SequenceProbe {
       const node = byId.get(id)!;
       const def = getOp(node.op);
       const input = () => plan.output(node.inputs[0]).shape;
+      // Asked for now, before any forward: a frozen layer's workspace is then kept (CompileOptions.shareFrozenActivations).
+      if (def?.traces || def?.attentionMaps) plan.workspace(id);
       if (def?.traces) this.traced.push({ id, op: node.op, traces: def.traces, input: input(), attrs: node.attrs });
       if (def?.attentionMaps) this.attending.push({ id, op: node.op, maps: def.attentionMaps, input: input(), attrs: node.attrs });
     }

@@ -5,6 +5,7 @@ import { statisticsFrozen } from '../../base/ir/freeze';
 import type { CheckedGraph } from '../analysis/checked';
 import { kernelFor } from '../ops/kernel-set';
 import { planFusions, type FusedGroup } from './fusion';
+import { packIntervals, transientNodes, type LiveRange } from './frozen-arena';
 import { lossNodesOf, nodesNeedingGradients } from './gradients';
 import { getOp } from '../ops/registry';
 import { referenceKernel } from '../ops/kernels/registry';
@@ -143,7 +144,20 @@ export interface CompileOptions {
    * weights drawn at random only to be overwritten). Default true.
    */
   init?: boolean;
+  /**
+   * The outputs and workspaces of nodes no backward reads (a frozen backbone before what trains:
+   * `transientNodes`, core/autodiff/frozen-arena.ts) share one arena, each only while the forward
+   * needs it, instead of each its own storage: a frozen prefix keeps no activations. Such a
+   * node's `output` and `workspace` then hold its values only once asked for (the tensor gets its
+   * own storage at the first `output`/`workspace` call, and the forwards after it write there):
+   * for the training loop's plans, whose callers ask before they read (probes) or read only what
+   * trains. Ignored with `onDemand`. Default false.
+   */
+  shareFrozenActivations?: boolean;
 }
+
+/** A tensor whose storage the plan sets after allocating it (a node's in the shared arena, `CompileOptions.shareFrozenActivations`). */
+type Placed = { readonly shape: readonly number[]; data: Float32Array };
 
 /** What every plan of one compiled graph shares. */
 interface Family {
@@ -165,6 +179,10 @@ interface Family {
    * its backward computes them anyway (`StepBinding.dParams`): allocated when first needed.
    */
   discards: Map<string, Record<string, Tensor>>;
+  /** `CompileOptions.shareFrozenActivations` (and not `onDemand`). */
+  shareFrozen: boolean;
+  /** The arena the plans' transient tensors share (one plan runs at a time), grown by a larger plan. */
+  arena: Float32Array | null;
 }
 
 /**
@@ -209,6 +227,8 @@ export function compileGraph(checked: CheckedGraph, opts: CompileOptions): Compi
     onDemand: opts.onDemand === true,
     gradientRoots: new Set(opts.gradientRoots ?? []),
     discards: new Map(),
+    shareFrozen: opts.shareFrozenActivations === true && opts.onDemand !== true,
+    arena: null,
   };
   for (const id of checked.order) {
     const node = byId.get(id)!;
@@ -450,6 +470,10 @@ class HostPlan implements CompiledGraph {
   private readonly selections = new Map<string, LossSelection>();
   private readonly groupSelections = new WeakMap<StepGroup, { sel: LossSelection; fed: readonly string[] | undefined }>();
   private readonly owned = new WeakSet<object>();
+  /** The nodes whose outputs and workspaces live in the shared arena until asked for (`CompileOptions.shareFrozenActivations`). */
+  private readonly transient: ReadonlySet<string>;
+  /** Per transient node, its output and workspace tensors (placed in the arena, or given their own storage when pinned). */
+  private readonly placed = new Map<string, Placed[]>();
 
   constructor(
     private readonly family: Family,
@@ -472,6 +496,7 @@ class HostPlan implements CompiledGraph {
     );
     this.lossSet = new Set(family.lossNodes);
     this.inputNames = new Set(graphInputs(graph).map((n) => n.id));
+    this.transient = family.shareFrozen ? transientNodes(order, this.byId, this.reaches, new Set([...family.lossNodes, ...Object.values(graph.outputs ?? {})])) : new Set();
     if (!family.onDemand) this.built = this.build();
   }
 
@@ -483,6 +508,7 @@ class HostPlan implements CompiledGraph {
   /** Every tensor not allocated yet (in forward order: activation, then gradient), then each node's step. */
   private build(): Runnable {
     const { family, byId, order, outputs, grads, reaches, lossSet } = this;
+    for (const id of this.transient) this.placeholders(id);
     for (const id of order) {
       this.tensorOf(id);
       this.gradOf(id);
@@ -490,11 +516,76 @@ class HostPlan implements CompiledGraph {
     const steps = buildSteps(family, byId, order, { outputs, grads, reaches, workspaceOf: (id) => this.workspaceOf(id) });
     const lossTensors = family.lossNodes.map((id) => outputs.get(id)!);
     const lossGrads = family.lossNodes.map((id) => grads.get(id)).filter((t): t is Tensor => t !== undefined);
+    const fused = planFusedGroups(family, steps, byId, lossSet);
+    if (this.transient.size > 0) this.placeInArena(fused.groupAt);
     return {
       steps,
-      ...planFusedGroups(family, steps, byId, lossSet),
+      ...fused,
       full: { lossTensors, lossGrads, unseeded: [], run: steps.map((s) => s.runBackward), samples: null, need: null, roots: null, bound: null },
     };
+  }
+
+  /** Transient node `id`'s output and workspace tensors, without storage yet (`placeInArena` gives them theirs). */
+  private placeholders(id: string): void {
+    const none = new Float32Array(0);
+    const own: Placed[] = [{ shape: [...this.shapes[id]], data: none }];
+    this.outputs.set(id, own[0]);
+    const node = this.byId.get(id)!;
+    const w: Record<string, Tensor> = {};
+    for (const spec of getOp(node.op)!.workspace?.({ ...shapeArgs(node, this.shapes), output: this.shapes[id] }) ?? []) {
+      const t: Placed = { shape: [...spec.shape], data: none };
+      w[spec.name] = t;
+      own.push(t);
+    }
+    this.workspaces.set(id, w);
+    this.placed.set(id, own);
+  }
+
+  /**
+   * The transient tensors' storage in the family's arena: an output is live from its node's step
+   * to the last step that reads it, a workspace during its node's step, and a step inside a fused
+   * chain is the whole chain's (its kernel runs the chain's steps at once); tensors live at the
+   * same step never overlap (`packIntervals`).
+   */
+  private placeInArena(groupAt: readonly (FusedGroup | undefined)[]): void {
+    const { order, byId } = this;
+    const first = order.map((_, i) => i);
+    const last = order.map((_, i) => i);
+    groupAt.forEach((f) => {
+      if (!f) return;
+      for (let j = f.start; j < f.end; j++) [first[j], last[j]] = [f.start, f.end - 1];
+    });
+    const position = new Map(order.map((id, i) => [id, i]));
+    const lastRead = new Map<string, number>();
+    order.forEach((id, i) => byId.get(id)!.inputs.forEach((input) => lastRead.set(input, i)));
+    const ranges: LiveRange[] = [];
+    const tensors: Placed[] = [];
+    for (const [id, own] of this.placed) {
+      const p = position.get(id)!;
+      own.forEach((t, k) => {
+        ranges.push({ start: first[p], end: last[k === 0 ? (lastRead.get(id) ?? p) : p], size: sizeOf(t.shape) });
+        tensors.push(t);
+      });
+    }
+    const { offsets, floats } = packIntervals(ranges);
+    const family = this.family;
+    if (!family.arena || family.arena.length < floats) family.arena = this.alloc([floats]).data;
+    tensors.forEach((t, k) => (t.data = family.arena!.subarray(offsets[k], offsets[k] + sizeOf(t.shape))));
+  }
+
+  /**
+   * A transient node's output and workspace (and those of the fused chain it is in, whose kernel
+   * may read them again) given their own storage: its caller reads them after the forwards to come.
+   */
+  private pin(id: string): void {
+    if (!this.placed.has(id)) return;
+    const i = this.order.indexOf(id);
+    const f = this.built?.groupAt.find((g) => g !== undefined && g.start <= i && i < g.end);
+    const ids = f ? this.order.slice(f.start, f.end) : [id];
+    for (const member of ids) {
+      for (const t of this.placed.get(member) ?? []) t.data = this.alloc(t.shape).data;
+      this.placed.delete(member);
+    }
   }
 
   /**
@@ -638,6 +729,7 @@ class HostPlan implements CompiledGraph {
 
   output(nodeId: string): Tensor {
     if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    this.pin(nodeId);
     const t = this.tensorOf(nodeId);
     const f = this.built?.groupOf.get(nodeId);
     if (f) this.freshOutputs(f);
@@ -662,6 +754,7 @@ class HostPlan implements CompiledGraph {
 
   workspace(nodeId: string): Readonly<Record<string, Tensor>> {
     if (!this.has(nodeId)) throw codedError('E_NO_SUCH_NODE', `The graph has no node "${nodeId}".`);
+    this.pin(nodeId);
     return this.workspaceOf(nodeId);
   }
 
@@ -746,6 +839,8 @@ class HostPlan implements CompiledGraph {
         roots,
         bound: null,
       };
+      // What the caller reads after the forward, or writes before it, keeps its own storage.
+      for (const id of [...reads, ...fed]) this.pin(id);
       sel = { lossNodes: [...ids], plan: internal };
       this.owned.add(internal);
       SELECTIONS.add(internal);

@@ -174,7 +174,9 @@ export class TrainingLoop<P extends TrainableGraph = TrainableGraph> implements 
     this.hooks = combineHooks(options.hooks ?? []);
     this.watch = new BestWatch(this.config);
     this.stateful = [this.watch, ...(options.hooks ?? [])];
-    this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed });
+    // A frozen prefix's activations are not kept: nothing reads them after its forward but the
+    // probes, which ask for them first (CompileOptions.shareFrozenActivations).
+    this.plan = options.compile(this.checked, { batchSize: this.config.batchSize, backend, seed: this.config.seed, shareFrozenActivations: true });
     this.binding = checkBinding(bindGraph(this.checked), data);
     this.stepsPerEpoch = Math.ceil(data.train.count / this.config.batchSize);
     this.control = new RunControl({

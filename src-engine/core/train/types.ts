@@ -233,7 +233,11 @@ export interface StepFigures {
 }
 
 /** Compiles a checked graph for one batch size (the executor's `compileGraph`, the GPU's `buildGpuTrainable`). */
-export type CompileFn<P extends TrainableGraph = TrainableGraph> = (graph: CheckedGraph, options: { batchSize: number; backend: Backend; seed: number }) => P;
+/**
+ * Compiles a graph for a run (`compileGraph`, or a device's). `shareFrozenActivations`: the
+ * training loop's plans keep no activations of a frozen prefix (`CompileOptions.shareFrozenActivations`).
+ */
+export type CompileFn<P extends TrainableGraph = TrainableGraph> = (graph: CheckedGraph, options: { batchSize: number; backend: Backend; seed: number; shareFrozenActivations?: boolean }) => P;
 
 /** Stable codes of training errors. */
 export type TrainErrorCode =
