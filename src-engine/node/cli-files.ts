@@ -6,7 +6,7 @@
  */
 import { constants } from 'node:buffer';
 import { mib } from '../core/data';
-import type { ErrorCode, ThrownCode } from '../base/errors';
+import { thrownCode, type ErrorCode, type ThrownCode } from '../base/errors';
 import { readRegularFile, RegularFileError } from './regular-file';
 
 /**
@@ -67,4 +67,19 @@ export function readNamedJson(file: string): Record<string, unknown> {
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CliError('CLI_BAD_JSON', `${file}: not a JSON object (a design, project or model).`);
   return json as Record<string, unknown>;
+}
+
+/** Refuse the command: a `CliError` of `code` (exit 2 unless said). */
+export const refuse = (code: ErrorCode | ThrownCode, message: string, exit = 2): never => {
+  throw new CliError(code, message, exit);
+};
+
+/** `fn()`; what it throws (a refusal aside) is refused under the error's own code, else `fallback`. */
+export function refusing<T>(fallback: ErrorCode, fn: () => T, exit = 2, describe = (e: Error) => e.message): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(thrownCode(e, fallback), describe(e as Error), exit);
+  }
 }

@@ -5,7 +5,7 @@
  * Also how messages name a command: as the user invoked it (`commandLine`).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { cliErrorText, type ErrorCode } from '../base/errors';
+import { cliErrorJson, cliErrorText, type ErrorCode, type ThrownCode } from '../base/errors';
 
 /** Whether this process was started as `<name>.ts`/`.js` (e.g. `train-cli`): by the file's name, not `import.meta.url`, which a bundle shares. */
 export function startedAs(name: string, argv1: string | undefined = process.argv[1]): boolean {
@@ -86,4 +86,31 @@ export function decimalNumber(text: string): number {
 /** A usage error as the CLIs print it: coded CLI_USAGE, then the usage. */
 export function usageErrorText(message: string, usage: string): string {
   return `${cliErrorText('CLI_USAGE', message)}${usage}\n`;
+}
+
+/**
+ * A CLI's start, shared by the train, evaluate and predict commands: `--help` answered with `usage` (exit 0), else `argv` parsed (a usage error printed,
+ * as one JSON line under `--json`, and exit code 2 returned), and `fail`, which prints a coded
+ * error (JSON under `--json`) and returns the exit code it is given.
+ */
+export function startCli<A extends { json: boolean }>(argv: string[], parse: (argv: string[]) => A, usage: string, out: (s: string) => void, err: (s: string) => void): number | { args: A; fail: (code: ErrorCode | ThrownCode, message: string, exit: number) => number } {
+  if (wantsHelp(argv)) {
+    out(`${usage}\n`);
+    return 0;
+  }
+  let args: A;
+  try {
+    args = parse(argv);
+  } catch (e) {
+    // Under --json every line is JSON, a usage error included.
+    if (argv.includes('--json')) out(cliErrorJson('CLI_USAGE', (e as Error).message, { usage }));
+    else err(usageErrorText((e as Error).message, usage));
+    return 2;
+  }
+  const fail = (code: ErrorCode | ThrownCode, message: string, exit: number): number => {
+    if (args.json) out(cliErrorJson(code, message));
+    else err(cliErrorText(code, message));
+    return exit;
+  };
+  return { args, fail };
 }

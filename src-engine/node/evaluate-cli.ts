@@ -28,8 +28,11 @@ import type { TrainedModel } from '../core/export/model';
 import { createBestBackend, enableRelaxedSimd } from './cpu';
 import { loadSamples } from './datasets';
 import { modelFromSource } from './export-cli';
-import { DATA_FLAGS, checkDataFlags, datasetFromFlags, metricSummary, settingsForData, startCli, wholeNumberFlag } from './train-cli';
-import { commandLine, parseCommandLine, runScript, startedAs } from './cli-script';
+import { DATA_FLAGS, checkDataFlags, wholeNumberFlag } from './train-args';
+import { datasetFromFlags } from './train-data';
+import { settingsForData } from './train-design';
+import { metricSummary } from './train-progress';
+import { commandLine, parseCommandLine, runScript, startCli, startedAs } from './cli-script';
 
 /** `netwright evaluate --help`: the usage, naming the command as it was invoked. */
 export function usage(): string {

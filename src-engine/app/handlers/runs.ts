@@ -1,11 +1,9 @@
 import type { ServiceHandlers } from '../../protocol/rpc';
 import type { ParamsOf, RunSweepInfo, StartInfo, trainService } from '../../protocol';
-import { ENGINE_VERSION } from '../../base/version';
-import type { DatasetConfig, GraphIR } from '../../base/ir/types';
+import type { DatasetConfig, GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { Checkpoint } from '../../core/train/types';
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { TrainedModel } from '../../core/export/model';
-import { startFromOf, type StartFrom } from '../../base/ir/start-from';
 import { compileGraph } from '../../core/autodiff/executor';
 import { adapterName } from '../../core/gpu/context';
 import { chooseGpu } from '../../core/gpu/select';
@@ -13,7 +11,7 @@ import { buildGpuTrainable } from '../../core/gpu/trainable';
 import type { PreparedData, Samples } from '../../core/data';
 import type { RunMeta } from '../runs/types';
 import type { RunSink } from '../runs/recorder';
-import { TrainingSession, sanityCheck } from '../session';
+import { TrainingSession, sanityCheck, startWeights } from '../session';
 import { LR_FIND_DEFAULTS, checkLrRange, findLearningRate } from '../../core/train';
 import { sweepLabel, sweepVariants } from '../sweep';
 import { checkMemory, checkedGraph, coded, probeSamples, release, type ServiceContext } from './context';
@@ -59,7 +57,7 @@ export function runHandlers(ctx: ServiceContext): ServiceHandlers<typeof trainSe
       // Refused before any data is loaded.
       checkLrRange({ ...LR_FIND_DEFAULTS, ...range });
       // A run's weights as they stand (between two steps), or where the design's next run starts.
-      const from = runId !== undefined ? ctx.session(runId).currentModel() : startWeights(ctx, startFromOf(t));
+      const from = runId !== undefined ? ctx.session(runId).currentModel() : startWeightsOf(ctx, t);
       const data = await ctx.loadPrepared(t.dataset, t.seed, g.ir);
       return ctx.withBackend((backend) => findLearningRate(g, data, backend, { compile: compileGraph, ...range, ...(from ? { from: { ...from.params, ...from.buffers } } : {}), ...(host.yieldToHost ? { yieldToHost: host.yieldToHost } : {}) }));
     },
@@ -104,7 +102,7 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   // Again with what the engine now holds (its data loaded), before the model is allocated.
   const memory = checkMemory(g, batchSize, host, host.residentBytes?.() ?? 0, data.memoryBudget ?? 0, params.probes !== false);
   // A resumed run starts from its own checkpoint, whatever its design's `startFrom` says.
-  const from = record.checkpoint ? undefined : startWeights(ctx, startFromOf(t));
+  const from = record.checkpoint ? undefined : startWeightsOf(ctx, t);
   // Before replaceRun: a forced GPU that cannot run this model leaves the current run alone.
   const gpu = await chooseGpu({ ...g.ir, training: { ...t, ...(overrides?.batchSize !== undefined ? { batchSize: overrides.batchSize } : {}) } }, choice ?? 'auto', host.acquireGpu);
   ctx.replaceRun();
@@ -157,15 +155,15 @@ async function start(ctx: ServiceContext, params: ParamsOf<'train.start'>, recor
   return info;
 }
 
-/**
- * The weights a run starts from (`training.startFrom`): none for fresh initialisation, the
- * weights loaded with the design, or a stored run's checkpoint. Coded when they are not there.
- */
-function startWeights(ctx: ServiceContext, start: StartFrom): TrainedModel | undefined {
-  if (start.kind === 'fresh') return undefined;
-  if (start.kind === 'run') return ctx.runStore().model(start.run, start.checkpoint);
-  if (!ctx.weights) throw coded('E_TRAIN_NO_LOADED_MODEL', 'This design starts from the loaded weights, but none are loaded (the engine restarted, or none were): import the model or open the project saved with its weights again, or set Start from to fresh initialisation.');
-  return ctx.weights;
+/** The weights a run of `training` starts from (`startWeights`), from the engine's loaded model and run store; coded when they are not there. */
+function startWeightsOf(ctx: ServiceContext, training: TrainingConfig): TrainedModel | undefined {
+  return startWeights(training, {
+    loaded: () => {
+      if (!ctx.weights) throw coded('E_TRAIN_NO_LOADED_MODEL', 'This design starts from the loaded weights, but none are loaded (the engine restarted, or none were): import the model or open the project saved with its weights again, or set Start from to fresh initialisation.');
+      return ctx.weights;
+    },
+    runs: () => ctx.runStore(),
+  });
 }
 
 /**
@@ -216,9 +214,8 @@ function createSession(
 /** The run's record in the run store, when the host keeps runs; a store that cannot be written (disk full, read-only) must not stop training. */
 function recordRun(ctx: ServiceContext, session: TrainingSession, backend: string, project: string | undefined, { checkpoint: _ck, ...meta }: RecordAs): RunSink | undefined {
   try {
-    const sink = ctx.env.training?.runs?.create({ graph: session.graph, settings: { training: session.config, backend, appVersion: ENGINE_VERSION }, ...meta, ...(project ? { project } : {}) });
-    if (sink) session.recordTo(sink);
-    return sink;
+    const runs = ctx.env.training?.runs;
+    return runs ? session.record(runs, { backend, ...meta, ...(project ? { project } : {}) }) : undefined;
   } catch (e) {
     ctx.log?.('warn', `run not recorded: ${(e as Error).message}`);
     return undefined;

@@ -5,6 +5,7 @@ export { DivergenceGuard, locateNonFinite, gradientsFinite, divergenceHint, type
 export { RollbackSnapshots, type RollbackOptions } from './rollback-snapshots';
 export { ProbeScheduler, PACED_PROBE_HZ, type TakenFrame } from './probe-scheduler';
 export { RunRecorder } from './run-recorder';
+export { startWeights, type WeightSources } from './start-weights';
 export { sessionCheckpointCopies } from '../../core/analysis/memory';
 export { SessionEvents } from './session-events';
 export { predictSample, type PredictionPlan } from './predict';

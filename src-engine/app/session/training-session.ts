@@ -1,14 +1,15 @@
 import type { CheckedGraph } from '../../core/analysis/checked';
 import type { CompileOptions } from '../../core/autodiff/executor';
 import type { Backend } from '../../core/backend/types';
-import { languageTokenizer, tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
+import { tokenizerOf, type PreparedData, type Samples, type Tokenizer } from '../../core/data';
 import type { GraphIR, TrainingConfig } from '../../base/ir/types';
 import type { TrainedModel } from '../../core/export/model';
 import { Predictor, TrainError, TrainingLoop, nonFiniteLossFails, stripUndefined } from '../../core/train';
 import type { Checkpoint, GraphBinding, LoopHooks, LoopResult, TrainingLoopOptions } from '../../core/train';
 import type { ProbeOptions, ResultOf, RunState, TrainOverrides } from '../../protocol';
 import type { ProbeSuite } from '../probes';
-import { recordMetrics, type RunSink } from '../runs/recorder';
+import { recordMetrics, type RunSink, type RunStoreApi } from '../runs/recorder';
+import { ENGINE_VERSION } from '../../base/version';
 import { DivergenceGuard, type DivergenceGuardOptions } from './divergence-guard';
 import { predictSample, textSample } from './predict';
 import { ProbeScheduler } from './probe-scheduler';
@@ -48,6 +49,9 @@ export interface TrainingSessionOptions extends DivergenceGuardOptions, Pick<Tra
   /** The host's own hooks, after the session's (the CLI's printer: core/train `trainerEvents`). */
   hooks?: readonly LoopHooks<SessionPlan>[];
 }
+
+/** How a run is recorded besides its graph and settings: what it trains on, its name, sweep, project and parent run. */
+export type RunRecordAs = Omit<Parameters<RunStoreApi['create']>[0], 'graph' | 'settings'> & { backend: string };
 
 /**
  * One training run as the app sees it: the one `TrainingLoop` (its recipe, groups, validation
@@ -146,9 +150,20 @@ export class TrainingSession {
   get status(): RunState { return this.loop.control.state; }
   get step(): number { return this.loop.step; }
 
-  /** Record the run into the run store (see `RunRecorder`). Call before `run()`. */
+  /** Record the run into `sink` (see `RunRecorder`). Call before `run()`. */
   recordTo(sink: RunSink): void {
     this.recorder.recordTo(sink);
+  }
+
+  /**
+   * Record the run as a new run of `runs` (docs/runs.md), the app's and the CLI's (`--runs`)
+   * alike: the session's graph and effective settings, `backend` (what it trains on), and its name,
+   * sweep, project or parent run when given. Call before `run()`; throws what the store throws.
+   */
+  record(runs: Pick<RunStoreApi, 'create'>, { backend, ...meta }: RunRecordAs): RunSink {
+    const sink = runs.create({ graph: this.graph, settings: { training: this.config, backend, appVersion: ENGINE_VERSION }, ...meta });
+    this.recordTo(sink);
+    return sink;
   }
 
   /** The client consumed frame `seq`; returns whether another frame is now in flight. */
@@ -190,18 +205,15 @@ export class TrainingSession {
     return text === undefined ? predictSample(p, input, normalized) : predictSample(p, textSample(p, text), false);
   }
 
-  /**
-   * How the training texts were encoded (a labelled-text set), or how a language model reads a
-   * prompt (`languageTokenizer`): what typed text is read with, and what leaves with the model.
-   */
+  /** How the training texts were encoded (a labelled-text set): what typed text is read with, and what leaves with the model. */
   get tokenizer(): Tokenizer | undefined {
     const { train } = this.data;
-    if (this.textTokenizer === undefined) this.textTokenizer = (train.text ? tokenizerOf(train.text, train.featureShape[0]) : languageTokenizer(this.graph, train.classNames)) ?? null;
-    return this.textTokenizer ?? undefined;
+    if (!train.text) return undefined;
+    this.textTokenizer ??= tokenizerOf(train.text, train.featureShape[0]);
+    return this.textTokenizer;
   }
 
-  /** null: the model reads no text. */
-  private textTokenizer: Tokenizer | null | undefined;
+  private textTokenizer: Tokenizer | undefined;
 
   /** Per-sample shape of the feature Input (what `predict` and `model.explain` take). */
   get featureShape(): readonly number[] {

@@ -13,6 +13,11 @@ import type { GraphIR } from './types';
  */
 export const PROJECT_VERSION = 2;
 
+/** A project's name as the app shows it and records its runs under (`run.json`'s `project`): its file's name without `.netwright.json` or `.json`. */
+export function projectName(fileName: string): string {
+  return fileName.replace(/\.netwright\.json$|\.json$/i, '');
+}
+
 /**
  * A project's graph as this version reads it. Before version 2, a project saved with its weights
  * continued from them (the Train dock's "start from the loaded weights", on by default, and

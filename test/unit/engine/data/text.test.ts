@@ -17,7 +17,7 @@ import { Trainer } from '../../../../src-engine/core/train';
 import { modelFromCheckpoint } from '../../../../src-engine/core/export/model';
 import { sampleText, TextSampleError } from '../../../../src-engine/core/export/sample-text';
 import { DEBIAN_FORTUNES_DIR, loadDataset } from '../../../../src-engine/node/datasets';
-import { userDataset } from '../../../../src-engine/node/train-cli';
+import { userDataset } from '../../../../src-engine/node/train-data';
 import { Rng } from '../../../../src-engine/base/rng';
 
 const TEXT = 'the cat sat on the mat. '.repeat(40);

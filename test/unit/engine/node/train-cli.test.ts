@@ -95,6 +95,36 @@ describe('train CLI', () => {
     expect(run.records.filter((x) => x.kind === 'epoch')).toHaveLength(2);
   });
 
+  it("a run trained with --runs is in the app's Runs list as the app's own run of that project is: its project, its meta's fields, its records", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nw-cli-runs-'));
+    const file = join(EXAMPLES, 'iris-mlp.json');
+    expect((await cli([file, '--epochs', '2', '--threads', '1', '--runs', dir, '--json'])).code).toBe(0);
+    const { RunStore } = await import('../../../../src-engine/node/run-store');
+    const { loadSamples } = await import('../../../../src-engine/node/datasets');
+    const { setupEngine } = await import('../../session/fixtures');
+    const { client, waitFor, service } = setupEngine({ runs: new RunStore(dir), loadDataset: (c, seed) => loadSamples(c, seed) });
+    try {
+      const graph = JSON.parse(readFileSync(file, 'utf8'));
+      const app = await client.request('train.start', { graph: { ...graph, training: { ...graph.training, epochs: 2 } }, project: 'iris-mlp', probes: false });
+      await waitFor('train.done');
+      const { runs } = await client.request('runs.list', {});
+      const appRun = runs.find((m) => m.id === app.storedRunId)!;
+      const cliRun = runs.find((m) => m.id !== app.storedRunId)!;
+      // The Runs tab's "This project" lists the runs whose project is the open file's name.
+      expect(cliRun.project).toBe('iris-mlp');
+      expect(Object.keys(cliRun).sort()).toEqual(Object.keys(appRun).sort());
+      expect(cliRun).toMatchObject({ status: 'done', summary: { epochs: 2 } });
+      // The same recorder: the same kinds of record and events (the app's own start info aside).
+      const kinds = (id: string) => new Set(new RunStore(dir).open(id).records.map((r) => (r.kind === 'event' ? `event:${r.event}` : r.kind)));
+      const appKinds = kinds(appRun.id);
+      appKinds.delete('event:start');
+      expect(appKinds).toContain('event:state');
+      expect(kinds(cliRun.id)).toEqual(appKinds);
+    } finally {
+      service.dispose();
+    }
+  });
+
   it('--json: a usage error is a JSON line too', async () => {
     const r = await cli([join(EXAMPLES, 'iris-mlp.json'), '--epochs', 'many', '--json']);
     expect(r.code).toBe(2);

@@ -1,0 +1,142 @@
+/**
+ * `netwright train`'s command line: its usage, its flags parsed and checked (a usage error names
+ * the flag), and the flags the evaluate and predict commands share (`--data`, whole numbers).
+ */
+import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { ComputeChoice } from '../base/schemas';
+import { EXPORT_FORMATS, exportFormat, formatForPath } from '../core/export/formats';
+import { SETTING_FLAGS, settingsFromFlags } from './export-cli';
+import { commandLine, decimalNumber, parseCommandLine } from './cli-script';
+
+/** `netwright train --help` (or `npm run train -- --help`): the usage, naming the command as it was invoked. */
+export function usage(): string {
+  const train = (args: string) => commandLine('train', args);
+  return [
+    `usage: ${train(`<graph.json | project> [--find-lr [--lr-range START,END] [--lr-steps N]] [--epochs N] [--lr RATE] [--device ${ComputeChoice.options.join('|')}] [--data FOLDER|FILE.csv|FILE.npz|X.npy [--target COLUMN] [--missing ${MISSING_POLICIES.join('|')}]] [--memory-budget MIB] [--batch-size N] [--limit N] [--threads N] [--seed N] [--runs DIR] [--json] [--export PATH [--export-format ${EXPORT_FORMATS.map((f) => f.id).join('|')}] [--force] [--opset N] [--normalization nodes|fold|none]]`)}`,
+    `       ${train('--resume RUN --runs DIR [--epochs MORE] [--lr RATE] [--device …] [--export PATH …]')}`,
+    'Trains a design (or a project, from its saved weights when it starts from them) headless; an imported classifier trains on --data. docs/trainer.md.',
+  ].join('\n');
+}
+
+/** What the flags say: the design or run, the data, the run's settings, where it goes. */
+export type Args = ReturnType<typeof parse>;
+
+const DEVICES = ComputeChoice.options;
+
+/** `argv` as `Args`; throws a usage message (the flag and what it takes) otherwise. */
+export function parse(argv: string[]) {
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      device: { type: 'string', default: 'cpu' },
+      resume: { type: 'string' },
+      ...DATA_FLAGS,
+      'memory-budget': { type: 'string' },
+      limit: { type: 'string' },
+      threads: { type: 'string' },
+      seed: { type: 'string' },
+      runs: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      export: { type: 'string' },
+      'export-format': { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'find-lr': { type: 'boolean', default: false },
+      'lr-range': { type: 'string' },
+      'lr-steps': { type: 'string' },
+      ...SETTING_FLAGS,
+    },
+  });
+  checkFindLrFlags(values);
+  if (values.resume !== undefined) {
+    if (positionals.length) throw new Error(`--resume continues a stored run with its own design; drop ${positionals[0]}`);
+    const kept = ['data', 'target', 'missing', 'memory-budget', 'limit', 'batch-size', 'seed'].filter((k) => values[k as keyof typeof values] !== undefined);
+    if (kept.length) throw new Error(`--resume keeps the run's data and settings; drop --${kept.join(', --')}`);
+  } else if (positionals.length !== 1) {
+    throw new Error(positionals.length ? `expected one graph file, got ${positionals.length}` : 'missing the graph file');
+  }
+  checkDataFlags(values);
+  if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device must be one of ${DEVICES.join(', ')} (got ${values.device})`);
+  if (values.export !== undefined && !exportFormat(values['export-format'] ?? formatForPath(values.export))) throw new Error(`--export-format must be one of ${EXPORT_FORMATS.map((f) => f.id).join(', ')} (got ${values['export-format']})`);
+  const int = wholeNumberFlag;
+  return {
+    file: positionals[0] as string | undefined,
+    resume: values.resume,
+    json: values.json === true,
+    data: values.data,
+    target: values.target,
+    missing: values.missing,
+    memoryBudget: int('memory-budget', values['memory-budget'], 1),
+    epochs: int('epochs', values.epochs, values.resume !== undefined ? 1 : 0),
+    batchSize: int('batch-size', values['batch-size'], 1),
+    lr: positiveNumberFlag('lr', values.lr),
+    device: values.device as ComputeChoice,
+    limit: int('limit', values.limit, 1),
+    threads: int('threads', values.threads, 1),
+    seed: int('seed', values.seed, 0, MAX_SEED),
+    runs: values.runs ?? process.env.NETWRIGHT_RUNS_DIR,
+    exportPath: values.export,
+    exportFormat: values['export-format'],
+    force: values.force === true,
+    exportSettings: settingsFromFlags(values),
+    findLr: values['find-lr'] === true,
+    lrRange: lrRangeFlag(values['lr-range']),
+    lrSteps: int('lr-steps', values['lr-steps'], 1),
+  };
+}
+
+/** `--lr-range`/`--lr-steps` only with `--find-lr`, which trains nothing to resume or export. */
+function checkFindLrFlags(values: { 'find-lr'?: boolean; 'lr-range'?: string; 'lr-steps'?: string; resume?: string; export?: string }): void {
+  if (!values['find-lr']) {
+    if (values['lr-range'] !== undefined || values['lr-steps'] !== undefined) throw new Error('--lr-range and --lr-steps go with --find-lr');
+    return;
+  }
+  if (values.resume !== undefined) throw new Error('--find-lr tests a design from the weights it starts from; drop --resume');
+  if (values.export !== undefined) throw new Error('--find-lr trains nothing to export; drop --export');
+}
+
+/** `--lr-range START,END`: two numbers (the range itself is checked by the test: TRAIN_LR_RANGE). */
+function lrRangeFlag(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((x) => decimalNumber(x.trim()));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x) || x <= 0)) throw new Error(`--lr-range must be two rates > 0, START,END (got ${JSON.stringify(v)})`);
+  return [parts[0], parts[1]];
+}
+
+/** A flag's number > 0 (at most 1e6, as the app's learning-rate override); undefined when not given. */
+function positiveNumberFlag(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = decimalNumber(v);
+  if (!(n > 0 && n <= 1e6)) throw new Error(`--${name} must be a number > 0 and ≤ 1e6 (got ${JSON.stringify(v)})`);
+  return n;
+}
+
+/** `--data`, `--target`, `--missing`: the user's own data (the train and evaluate CLIs). */
+export const DATA_FLAGS = { data: { type: 'string' }, target: { type: 'string' }, missing: { type: 'string' } } as const;
+
+/** Refuse `--target` without `--data`, and a `--missing` that is no policy. */
+export function checkDataFlags(values: { data?: string; target?: string; missing?: string }): void {
+  if (values.target !== undefined && values.data === undefined) throw new Error('--target names a column of the table given with --data');
+  if (values.missing !== undefined && !(MISSING_POLICIES as readonly string[]).includes(values.missing)) throw new Error(`--missing must be one of ${MISSING_POLICIES.join(', ')}`);
+}
+
+/**
+ * `--seed`'s highest value: the random streams are seeded by the seed's low 32 bits (base/rng.ts),
+ * so every seed up to it is another stream. None of the CLIs' numbers is meaningful below 0.
+ */
+const MAX_SEED = 2 ** 32 - 1;
+
+/**
+ * A flag's whole number from `min` to `max`, written in decimal (`decimalNumber`: not `0x10`, nor
+ * blank); undefined when not given; throws a usage message naming the flag otherwise. The default
+ * `max` is the largest a double holds exactly.
+ */
+export function wholeNumberFlag(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (v === undefined) return undefined;
+  const n = decimalNumber(v);
+  if (!(Number.isInteger(n) && n >= min && n <= max)) throw new Error(`--${name} must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`} (got ${JSON.stringify(v)})`);
+  return n;
+}

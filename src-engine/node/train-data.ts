@@ -1,0 +1,152 @@
+/**
+ * The data `netwright train` trains on: the graph's dataset, or the user's own (`--data` a folder,
+ * a table, arrays or a text, with `--target` and `--missing`), loaded (what it held printed) and
+ * the design fitted to it as the app's "Use this data" does.
+ */
+import { statSync } from 'node:fs';
+import { MISSING_POLICIES } from '../catalog/datasets/options';
+import { getDataset, labelledTextOptionsOf } from '../catalog/datasets/registry';
+import { series } from '../catalog/datasets/series';
+import { fileFormatOf, getDataFormat } from '../catalog/data-formats/registry';
+import { DATA_LIMITS, DataError, csvColumns, prepareData, targetColumnByName, withInputShape } from '../core/data';
+import type { PreparedData, Samples } from '../core/data';
+import { checkGraph, type CheckedGraph } from '../core/analysis/checked';
+import { fitToData } from '../base/ir/data-fit';
+import { isFeatureInput } from '../base/ir/inputs';
+import type { DatasetConfig, GraphIR } from '../base/ir/types';
+import { folderFormat } from './data-scan';
+import { refuse } from './cli-files';
+import { readRegularFile } from './regular-file';
+import { loadSamples } from './datasets';
+import { reportData, type Io } from './train-progress';
+
+/** The dataset the flags name: `--data` (with `--target`, `--missing`) in place of `current`, else `current`. Throws DataError. */
+export function datasetFromFlags(flags: { data?: string; target?: string; missing?: string }, graph: GraphIR, current: DatasetConfig): DatasetConfig {
+  if (flags.data === undefined) return current;
+  const dataset = userDataset(flags.data, flags.target, graph, current);
+  if (flags.missing === undefined) return dataset;
+  if (!('missing' in (getDataset(dataset.name)?.options ?? {}))) throw new DataError('DATA_BAD_OPTION', '--missing applies to a table (--data FILE.csv).');
+  return { ...dataset, options: { ...dataset.options, missing: flags.missing } };
+}
+
+/**
+ * The dataset `--data PATH` names, in place of the graph's: a folder is an image folder fed at the
+ * features Input's shape, `.csv`/`.tsv`/`.txt` a table (a `.txt` for a graph on a character-level
+ * text set: a text for a language model; a `.csv` for a graph on a time series: its series),
+ * `.npz` arrays (catalog/data-formats: the formats their extensions name). The graph's validation
+ * split, limit, transform and augmentation are kept; its dataset options only when it named the
+ * same kind of data (they were the other set's).
+ */
+export function userDataset(path: string, target: string | undefined, graph: GraphIR, current: DatasetConfig): DatasetConfig {
+  const keep = { ...(current.validationSplit !== undefined ? { validationSplit: current.validationSplit } : {}), ...(current.limit !== undefined ? { limit: current.limit } : {}), ...(current.augment ? { augment: current.augment } : {}), ...(current.transform ? { transform: current.transform } : {}), ...(current.target ? { target: current.target } : {}) };
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new DataError('DATA_NOT_FOUND', `--data: ${path} does not exist.`);
+  }
+  // A graph already set up for this kind of data keeps its options (a table's missing-value
+  // policy, roles, normalisation), all but the path and the fingerprint of the data it named.
+  const own = (kind: string): Record<string, unknown> => {
+    if (current.name !== kind) return {};
+    const { path: _path, fingerprint: _fingerprint, ...rest } = current.options ?? {};
+    return rest;
+  };
+  // Labelled texts (a folder of .txt files per class, a table of texts for a design made for
+  // them) keep the design's tokenising, as Add data… does: its Input and Embedding were made for it.
+  const texts = (kind: string, more: Record<string, unknown> = {}): DatasetConfig => ({ ...keep, name: kind, options: { ...labelledTextOptionsOf(current), ...own(kind), path, ...more } });
+  if (isDir) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a folder\'s classes are its sub-folders.');
+    // A folder by what its class sub-folders hold (images, or .txt texts), as the app's scan reads it.
+    const folder = folderFormat(path);
+    if (folder.reads === 'labelled-texts') return texts(folder.kind);
+    return withInputShape({ ...keep, name: folder.kind, options: { ...own(folder.kind), path } }, graph);
+  }
+  const declared = getDataset(current.name);
+  // The design picks a file's format where its extension fits several: a .txt is a language
+  // model's text, a .csv a text classifier's table of texts (catalog/data-formats `forDesign`).
+  const format = fileFormatOf(path, declared);
+  if (format?.reads === 'labelled-texts') return texts(format.kind, target !== undefined ? { labelColumn: target } : {});
+  // A language model's text: a .txt file read character by character, keeping the window it was designed for.
+  if (format?.reads === 'characters' && declared?.text) {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; a text\'s targets are its next characters.');
+    // A design for a set with a fixed vocabulary (fortunes' 97 characters) keeps it: its Embedding and last Linear fit any text then.
+    const window = current.options?.window;
+    const fixed = declared.vocabulary ? { vocabulary: declared.vocabulary } : {};
+    return { ...keep, name: format.kind, options: { ...own(format.kind), ...fixed, ...(typeof window === 'number' ? { window } : {}), path } };
+  }
+  // A design made for a time series (a window of one value per step): a CSV column is its series,
+  // --target naming the column, the window its Input's steps.
+  if (/\.(csv|tsv)$/i.test(path) && declared?.timeSeries) {
+    const shape = graph.nodes.find(isFeatureInput)?.attrs.shape;
+    const window = Array.isArray(shape) && shape.length === 2 && typeof shape[0] === 'number' ? shape[0] : undefined;
+    return { ...keep, name: series.name, options: { ...own(series.name), path, ...(target !== undefined ? { column: target } : {}), ...(window !== undefined ? { window } : {}) } };
+  }
+  if (format?.reads === 'table') {
+    // No --target: the column named like one (Survived, label, class…), else the last.
+    const named = target ?? namedTarget(path);
+    return { ...keep, name: format.kind, options: { ...own(format.kind), path, ...(named !== undefined ? { targetColumn: named } : {}) } };
+  }
+  if (format?.reads === 'arrays') {
+    if (target !== undefined) throw new DataError('DATA_BAD_OPTION', '--target names a table column; an .npz holds its targets in y (an .npy of features, in the .npy beside it).');
+    return { ...keep, name: format.kind, options: { ...own(format.kind), path } };
+  }
+  throw new DataError('DATA_BAD_OPTION', `--data: ${path} is not a folder, a .csv/.tsv table, an .npz archive or an .npy of features.`);
+}
+
+/** What the CLI says to do about a table's problem, by the option that fixes it (the app names its own controls). */
+const CLI_FIX: Record<NonNullable<DataError['option']>, string> = {
+  missing: ` Pass --missing ${MISSING_POLICIES.filter((p) => p !== 'error').join('|')}.`,
+  roles: ' Give it the role ignore (the dataset\'s options.roles in the graph).',
+};
+
+/** The target column a table's header names (`targetColumnByName`); undefined when none does or it cannot be read (the loader then says why). */
+function namedTarget(path: string): string | undefined {
+  try {
+    return targetColumnByName(csvColumns(readRegularFile(path, DATA_LIMITS.maxCsvBytes).toString('utf8'), /\.tsv$/i.test(path) ? { delimiter: '\t' } : {}).columns.map((c) => c.name));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run's samples (a folder larger than its memory budget streamed from disk: docs/data.md); what the user's data held is printed. */
+export function loadData(graph: GraphIR, io: Io): PreparedData<Samples> {
+  const training = graph.training!;
+  try {
+    training.dataset = withInputShape(training.dataset, graph);
+    const loaded = loadSamples(training.dataset, training.seed);
+    if (loaded.report) {
+      reportData(loaded.report, io.json, io.out, io.err);
+      // The run store and Compare see which data, by content: the fingerprint goes with the settings.
+      training.dataset = { ...training.dataset, options: { ...training.dataset.options, fingerprint: loaded.report.fingerprint } };
+    }
+    return prepareData(loaded, training.dataset, training.seed);
+  } catch (e) {
+    const code = e instanceof DataError ? e.code : 'DATA_LOAD_FAILED';
+    const fix = e instanceof DataError && e.option !== undefined ? CLI_FIX[e.option] : '';
+    return refuse(code, (e as Error).message + fix);
+  }
+}
+
+/**
+ * The user's data of another width or number of classes than the design: a table's width set on
+ * the Input, a Linear head resized to the classes, as the app's "Use this data" does ("Your photos"
+ * comes with 3 classes, the Iris MLP takes 4 values, a bag of words as many as its vocabulary):
+ * data of a format with a shape (catalog/data-formats), images resized to the Input.
+ */
+export function fitToUserData(checked: CheckedGraph, data: PreparedData<Samples>, label: string, io: Io): CheckedGraph {
+  const graph = checked.ir;
+  const training = graph.training!;
+  const format = getDataFormat(training.dataset.name);
+  if (!format?.shape) return checked;
+  const fit = fitToData(graph, { name: data.train.name, kind: format.shape, featureShape: data.train.featureShape, classes: data.train.task === 'classification' ? data.train.numClasses : 0, resizedToInput: format.reads === 'images' });
+  if (!fit.edits.length) return checked;
+  const edited = new Map(fit.edits.map((e) => [e.nodeId, e.attrs]));
+  const resized = checkGraph({ ...graph, nodes: graph.nodes.map((n) => (edited.has(n.id) ? { ...n, attrs: { ...n.attrs, ...edited.get(n.id) } } : n)) }, { batchSize: training.batchSize });
+  if (!resized.graph) return refuse('CLI_BAD_GRAPH', `${label}: fitted to the data (${fit.edits.map((e) => e.done).join('; ')}) it does not check: ${resized.diagnostics.map((d) => d.message).join('; ')}`);
+  for (const e of fit.edits) {
+    if (io.json) io.out(JSON.stringify({ type: 'note', message: e.done }) + '\n');
+    else io.err(`note: ${e.done}\n`);
+  }
+  return resized.graph;
+}
