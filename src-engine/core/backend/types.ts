@@ -2,7 +2,7 @@ import type { KernelSet } from '../ops/kernel-set';
 import type { KernelFusion } from './fusion';
 import type { BackendPrimitives } from './primitives';
 
-export type { AdamUpdateHyper, AdamUpdateItem, BackendPrimitives, Conv2dGeometry, GemmArgs } from './primitives';
+export type { BackendPrimitives, FusedUpdateItem, Conv2dGeometry, GemmArgs } from './primitives';
 
 /**
  * A backend: its primitives (./primitives.ts), which every op's reference kernels run on, and

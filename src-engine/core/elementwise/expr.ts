@@ -34,13 +34,21 @@ export type Fn =
   /** Φ(u), the standard normal CDF. */
   | 'normCdf'
   /** φ(u), the standard normal density. */
-  | 'normPdf';
+  | 'normPdf'
+  /** √u (an optimizer's denominator, update.ts). */
+  | 'sqrt';
 
 export type Cmp = 'gt' | 'ge' | 'lt' | 'le' | 'eq';
 
 export type Cond = { readonly kind: Cmp; readonly a: Expr; readonly b: Expr } | { readonly kind: 'and'; readonly a: Cond; readonly b: Cond };
 
-export type Leaf = 'x' | 'x2' | 'y' | 'dy' | 'p' | 'q';
+/**
+ * A named value (`@m`): an update's input, state slot, per-step scalar or earlier statement
+ * (update.ts); the printers map each to their own text. Not differentiable.
+ */
+export type Named = `@${string}`;
+
+export type Leaf = 'x' | 'x2' | 'y' | 'dy' | 'p' | 'q' | Named;
 
 /** The inputs a derivative is taken with respect to: `x`, and a binary op's second input `x2`. */
 export type Input = 'x' | 'x2';
@@ -68,6 +76,8 @@ export const p: Expr = { kind: 'leaf', name: 'p' };
 /** The op's second float parameter. */
 export const q: Expr = { kind: 'leaf', name: 'q' };
 export const c = (value: number): Expr => ({ kind: 'const', value });
+/** The named value `name` (update.ts: `v('m')` reads the state slot m, or the statement that last set it). */
+export const v = (name: string): Expr => ({ kind: 'leaf', name: `@${name}` });
 
 export const add = (a: Operand, b: Operand): Expr => ({ kind: 'add', a: lift(a), b: lift(b) });
 export const sub = (a: Operand, b: Operand): Expr => ({ kind: 'sub', a: lift(a), b: lift(b) });
@@ -89,6 +99,7 @@ export const softplus = call('softplus');
 export const erf = call('erf');
 export const normCdf = call('normCdf');
 export const normPdf = call('normPdf');
+export const sqrt = call('sqrt');
 
 const cmp = (kind: Cmp) => (a: Operand, b: Operand): Cond => ({ kind, a: lift(a), b: lift(b) });
 export const gt = cmp('gt');
@@ -188,6 +199,7 @@ const RULES: Record<Fn, (u: Expr, value: Expr) => Expr> = {
   erf: (u) => mul(1.1283791670955126, exp(neg(mul(u, u)))),
   normCdf: (u) => normPdf(u),
   normPdf: (u, v) => neg(mul(u, v)),
+  sqrt: (_u, v) => div(0.5, v),
 };
 
 /**
@@ -207,7 +219,7 @@ function derive(e: Expr, wrt: Input, d: (n: Expr) => Expr): Expr {
     case 'leaf':
       if (e.name === 'x' || e.name === 'x2') return c(e.name === wrt ? 1 : 0);
       if (e.name === 'p' || e.name === 'q') return c(0);
-      throw new Error(`derivative: ${e.name} is only for backward expressions`);
+      throw new Error(`derivative: ${e.name} is only for backward expressions${e.name.startsWith("@") ? " (a named value is not differentiable)" : ""}`);
     case 'const':
       return c(0);
     case 'neg':

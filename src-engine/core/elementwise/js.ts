@@ -24,6 +24,7 @@ const LOWER: Record<Fn, (u: string) => string> = {
   erf: (u) => `erf(${u})`,
   normCdf: (u) => `(0.5 * (1 + erf(${u} * ${Math.SQRT1_2})))`,
   normPdf: (u) => `(0.3989422804014327 * Math.exp(-0.5 * ${u} * ${u}))`,
+  sqrt: (u) => `Math.sqrt(${u})`,
 };
 
 const BINARY = { add: '+', sub: '-', mul: '*', div: '/' } as const;

@@ -1,23 +1,26 @@
 /// <reference types="@webgpu/types" />
 /**
- * The optimizers' updates on the GPU: each optimizer declares its own (`gpu` in
- * core/optim/<kind>.ts: a WGSL kernel and its uniforms, PyTorch's update rule); this file binds one
- * elementwise dispatch per parameter and drives them. The hyperparameters that change per step
- * (learning rate, bias corrections) are computed on the CPU in float64, as the CPU optimizers do,
- * and written to each dispatch's uniforms before the step is submitted; the elementwise math runs
- * in float32.
+ * The optimizers' updates on the GPU: each optimizer declares its update once (`update` in
+ * core/optim/<kind>.ts, in the update language); its form's WGSL is printed here
+ * (kernels/update.ts), one elementwise dispatch per parameter. The scalars that change per step
+ * (learning rate, bias corrections) are computed on the CPU in float64, by the same declarations
+ * the CPU optimizers run, and written to each dispatch's uniforms before the step is submitted; the
+ * elementwise math runs in float32.
  *
  * The state's layout and names are the CPU optimizers' (`slots()` of the declaration, keyed by
  * `paramKey`), so a snapshot read back from the GPU loads into a CPU optimizer: a run can go on on
  * the CPU after the device is lost.
  */
 import type { OptimizerConfig } from '../../base/ir/types';
+import type { StepAt, UpdateForm } from '../elementwise/update';
 import { checkHyper } from '../optim/base';
+import { resolveSettings } from '../optim/declared';
 import { optimizerDefinition } from '../optim/registry';
 import { paramKey, type OptimizerState } from '../optim/types';
 import { GpuError, type GpuContext, type GpuTensor } from './context';
 import type { GpuDispatch } from './gemm';
 import { bindUpdatableDispatch, grid1d } from './kernels/dispatch';
+import { updateUniforms, updateWgsl } from './kernels/update';
 
 /** One trainable tensor on the device (the GPU executor's `params` fit this shape). */
 export interface GpuOptimParam {
@@ -48,36 +51,45 @@ export interface GpuOptimizer {
   loadState(state: OptimizerState): void;
 }
 
-/** Why `cfg`'s optimizer cannot run on the GPU (it has no GPU update), or undefined when it can. */
+/** Why `cfg`'s optimizer cannot run on the GPU (it has no update declared), or undefined when it can. */
 export function gpuOptimizerGap(cfg: OptimizerConfig): string | undefined {
-  return optimizerDefinition(cfg.kind).gpu ? undefined : `the ${cfg.kind} optimizer (no GPU update)`;
+  return optimizerDefinition(cfg.kind).update ? undefined : `the ${cfg.kind} optimizer (no GPU update)`;
 }
 
 /**
- * A GPU optimizer for `cfg` over `params`, its slots allocated (zeroed) now: the declaration's
- * `gpu` update (core/optim/<kind>.ts), one dispatch per parameter.
+ * A GPU optimizer for `cfg` over `params`, its slots allocated (zeroed) now: the WGSL of the form its
+ * declaration's `update` picks (core/optim/<kind>.ts), one dispatch per parameter.
  *
  * @throws `OPTIM_BAD_HYPERPARAM` for a setting the CPU optimizer refuses too; GpuError
- *   `E_GPU_NO_KERNEL` for an optimizer without a GPU update.
+ *   `E_GPU_NO_KERNEL` for an optimizer without an update.
  */
 export function createGpuOptimizer(ctx: GpuContext, cfg: OptimizerConfig, params: readonly GpuOptimParam[]): GpuOptimizer {
   checkHyper('lr', cfg.lr, cfg.lr >= 0);
   const def = optimizerDefinition(cfg.kind);
-  if (!def.gpu) throw new GpuError('E_GPU_NO_KERNEL', `The ${cfg.kind} optimizer has no GPU update.`);
+  if (!def.update) throw new GpuError('E_GPU_NO_KERNEL', `The ${cfg.kind} optimizer has no GPU update.`);
   // The CPU optimizer over no parameters: the same checks of the settings, in one place.
   def.create([], cfg as never);
-  const update = def.gpu(cfg as never);
+  const settings = resolveSettings(def, cfg);
+  const formName = def.update.pick(settings as never);
+  const form = def.update.forms[formName] as UpdateForm<unknown>;
   const slotNames = def.slots(cfg as never);
   const slots = params.map((p) => Object.fromEntries(slotNames.map((n) => [n, ctx.createTensor(p.value.length, `${p.nodeId}.${p.name}.${n}`)])));
   let steps = 0;
   const opt = { kind: cfg.kind, lr: cfg.lr } as { kind: OptimizerConfig['kind']; lr: number };
+  const key = `update:${cfg.kind}:${formName}`;
+  const scalars = new Float64Array(form.scalars.length);
 
   const dispatches = params.map((p, i) => {
     const { workgroups, rowStride } = grid1d(ctx, p.value.length);
-    const slotOff = Object.fromEntries(slotNames.map((n) => [n, slots[i][n].offset]));
-    const uniforms = () => update.uniforms({ n: p.value.length, rowStride, wOff: p.value.offset, gOff: p.grad.offset, slotOff, lr: opt.lr, step: steps, decay: p.decay });
-    const bufs = [p.value.buffer, p.grad.buffer, ...slotNames.map((n) => slots[i][n].buffer)];
-    return { d: bindUpdatableDispatch(ctx, update.key, update.wgsl, bufs, uniforms(), workgroups), uniforms };
+    const offsets = [p.value.offset, p.grad.offset, ...form.state.map((n) => slots[i][n].offset)];
+    const uniforms = () => {
+      // A dispatch is first bound before any step (step 0): its scalars then are step 1's.
+      const at: StepAt = { lr: opt.lr, t: Math.max(1, steps), decay: p.decay };
+      form.scalars.forEach((k, j) => (scalars[j] = k.value(settings, at)));
+      return updateUniforms(p.value.length, rowStride, offsets, scalars);
+    };
+    const bufs = [p.value.buffer, p.grad.buffer, ...form.state.map((n) => slots[i][n].buffer)];
+    return { d: bindUpdatableDispatch(ctx, key, () => updateWgsl(form, key), bufs, uniforms(), workgroups), uniforms };
   });
 
   return {

@@ -1,6 +1,8 @@
-import { defineOptimizer } from './optimizer-def';
+import { chain } from '../elementwise/update';
+import { defineOptimizer, type OptimizerResolved } from './optimizer-def';
 import { float } from '../../catalog/settings';
-import { ADAM_BETAS, Adam, adamGpu } from './adam';
+import { ADAM_BETAS, checkAdam } from './adam';
+import { adamMoments, adamStep, decoupledDecay } from './transforms';
 import { declareOptimizer } from '../../catalog/optimizers/types';
 
 /** Its settings, as the Train dock and the IR read them (catalog/optimizers/generated.ts lists every optimizer's). */
@@ -13,10 +15,13 @@ const declared = declareOptimizer({
   state: [{ name: 'expAvg' }, { name: 'expAvgSq' }],
 });
 
-/** The declaration the registry lists (`optimizer-kinds.ts`). */
+/** AdamW as `torch.optim.AdamW`: Adam's moments and step after the decoupled decay `w ← w·(1 − lr·wd)`. */
 export const adamw = defineOptimizer({
   ...declared,
-  create: (params, s, backend) => new Adam(params, s, true, backend),
-  gpu: (s) => adamGpu(s, true),
+  update: {
+    forms: { plain: { state: ['expAvg', 'expAvgSq'], ...chain<OptimizerResolved<typeof declared.kind>>(decoupledDecay, adamMoments, adamStep('expAvgSq')) } },
+    pick: () => 'plain',
+  },
+  check: checkAdam,
   pytorch: "torch.optim.AdamW(groups, lr=lr, betas=(o.get('beta1', 0.9), o.get('beta2', 0.999)), eps=o.get('eps', 1e-8))",
 });

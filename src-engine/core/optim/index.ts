@@ -5,16 +5,13 @@ import { optimizerDefinition } from './registry';
 
 export type { OptimParam, Optimizer, OptimizerState } from './types';
 export { paramKey } from './types';
-export { sgdUpdate, type SgdHyper } from './sgd';
-export { adamUpdate, type AdamHyper } from './adam';
-export { rmspropUpdate, type RmspropHyper } from './rmsprop';
 export { clipGradNorm, clipGradValue } from './clip';
 export { createSchedule, scheduleDefinition, stepsPerBatchByDefault, type Schedule, type ScheduleState } from './schedules';
 export { defineSchedule, type AnyScheduleDefinition, type ScheduleDefinition } from './schedule-def';
 export { optimizerDefinition } from './registry';
 export { OPTIMIZER_DEFS } from './optimizer-kinds';
 export { SCHEDULE_DEFS } from './schedule-kinds/registry';
-export { defineOptimizer, type AnyOptimizerDefinition, type GpuUpdate, type OptimizerDefinition } from './optimizer-def';
+export { defineOptimizer, type AnyOptimizerDefinition, type OptimizerDefinition } from './optimizer-def';
 export { EarlyStopping, isImprovement, type EarlyStoppingState, type EarlyStoppingUpdate } from './early-stopping';
 
 /**
@@ -30,8 +27,8 @@ export { EarlyStopping, isImprovement, type EarlyStoppingState, type EarlyStoppi
  * const opt = createOptimizer(graph.training.optimizer, compiled.params);
  * opt.step();
  * ```
- * @param backend when given and it has a fused update (`Backend.adamUpdate`), Adam/AdamW use it
- *   and keep their moments in the backend's memory.
+ * @param backend when given and it has the update's fused kernel (`Backend.fusedUpdate`), the
+ *   optimizer runs it and keeps its state in the backend's memory.
  * @throws Error with code `OPTIM_BAD_HYPERPARAM` for an invalid setting, `OPTIM_UNKNOWN` for an unknown kind.
  */
 export function createOptimizer(config: OptimizerConfig, params: readonly OptimParam[], backend?: Backend): Optimizer {

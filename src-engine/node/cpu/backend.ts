@@ -1,5 +1,5 @@
 import { availableParallelism, cpus } from 'node:os';
-import type { AdamUpdateHyper, AdamUpdateItem, Backend, Conv2dGeometry, GemmArgs } from '../../core/backend/types';
+import type { Backend, Conv2dGeometry, FusedUpdateItem, GemmArgs } from '../../core/backend/types';
 import { createReferenceBackend } from '../../core/backend/reference';
 import type { CpuContext } from './context';
 import { compileKernelModules, describeCpu, detectWasmFeatures, instantiateKernels, type WasmFeatures } from './features';
@@ -35,8 +35,7 @@ export interface CpuBackend extends Backend {
   readonly features: WasmFeatures & { fma: boolean };
   /** The shared heap, for diagnostics (bytes in use). */
   readonly heap: SharedHeap;
-  adamUpdate: NonNullable<Backend['adamUpdate']>;
-  adamUpdateMany: NonNullable<Backend['adamUpdateMany']>;
+  fusedUpdate: NonNullable<Backend['fusedUpdate']>;
   /** Independent GEMMs in one parallel round, as `gemm` on each in turn (see `CpuContext.gemmMany`). */
   gemmMany(list: readonly GemmArgs[]): void;
   /** Parallel rounds run so far (fork/joins that woke the workers), for diagnostics (bench/profile.ts). */
@@ -247,97 +246,54 @@ function convArgs(img: number, g: Conv2dGeometry, cols: number): KernelArgs['im2
   return { img, C, H, W, kH, kW, sH, sW, pH, pW, dH, dW, oH, oW, cols };
 }
 
-/** The kernel's scalar arguments: the same prologue as optim/adam.ts (PyTorch computes these in double too). */
-function adamScalars(h: AdamUpdateHyper, t: number): { stepSize: number; bc2Sqrt: number; shrink: number; l2: number; b1: number; b2: number; eps: number } {
-  return {
-    stepSize: h.lr / (1 - Math.pow(h.beta1, t)),
-    bc2Sqrt: Math.sqrt(1 - Math.pow(h.beta2, t)),
-    shrink: h.decoupled ? 1 - h.lr * h.weightDecay : 1,
-    l2: h.decoupled ? 0 : h.weightDecay,
-    b1: h.beta1,
-    b2: h.beta2,
-    eps: h.eps,
-  };
-}
-
-/** Adam/AdamW in f32x4 with PyTorch's operation order (see kernels/optim.wat), one parameter or many per round. */
-class CpuAdam {
+/**
+ * One optimizer update's generated kernel (kernels/optim.wat, printed from its declaration by
+ * optim-gen.ts: `update_<kind>_<form>(a0 … ak, i0, i1, s0 … sm)`) over every parameter, in as few
+ * parallel rounds as fit (MAX_TASKS tasks each), not one round per parameter: each item is cut into
+ * 16-aligned tasks (small ones stay one task), and the rounds run them side by side. The update is
+ * element-wise, so any cut gives the same bits.
+ */
+class CpuUpdate {
   constructor(
     private readonly staging: Staging,
     private readonly threads: number,
-    private readonly kernel: Kernel<'adamUpdate'>,
+    private readonly kernel: Kernel<KernelName>,
+    private readonly name: string,
   ) {}
 
-  update(w: Float32Array, g: Float32Array, expAvg: Float32Array, expAvgSq: Float32Array, maxExpAvgSq: Float32Array | null | undefined, h: AdamUpdateHyper, t: number): void {
-    const n = w.length;
-    const staging = this.staging;
-    try {
-      const wa = staging.addressOf(w, n, 'adamUpdate: w', true, true);
-      const ga = staging.addressOf(g, n, 'adamUpdate: g', true, false);
-      const ma = staging.addressOf(expAvg, n, 'adamUpdate: expAvg', true, true);
-      const va = staging.addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true);
-      const xa = maxExpAvgSq ? staging.addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0;
-      this.kernel.run(
-        { w: wa, g: ga, m: ma, v: va, vmax: xa, i0: 0, i1: n, ...adamScalars(h, t) },
-        partsFor(n, this.threads, Infinity, 16),
-      );
-    } finally {
-      staging.unstage();
-    }
-  }
-
-  /**
-   * Every parameter's Adam update in as few parallel rounds as fit (MAX_TASKS tasks each), not one
-   * round per parameter: each item is cut into the tasks `update` would cut it into (small ones
-   * stay one task), and the rounds run them side by side. The update is element-wise, so the
-   * results are the same bits as `update` per item.
-   */
-  updateMany(items: readonly AdamUpdateItem[], t: number): void {
+  run(items: readonly FusedUpdateItem[]): void {
     let tasks = 0;
     let from = 0;
-    let split = false;
     for (let i = 0; i <= items.length; i++) {
-      const parts = i < items.length ? partsFor(items[i].w.length, this.threads, Infinity, 16) : 0;
+      const parts = i < items.length ? partsFor(items[i].arrays[0].length, this.threads, Infinity, 16) : 0;
       if (i === items.length || tasks + parts > MAX_TASKS) {
-        if (!split) for (let j = from; j < i; j++) this.item(items[j], t);
-        else this.round(items, from, i, tasks, t);
+        if (i > from) this.round(items, from, i, tasks);
         tasks = 0;
         from = i;
-        split = false;
       }
       tasks += parts;
-      split ||= parts > 1;
     }
-  }
-
-  private item(it: AdamUpdateItem, t: number): void {
-    this.update(it.w, it.g, it.expAvg, it.expAvgSq, it.maxExpAvgSq, it.h, t);
   }
 
   /** Items [from, to) as `tasks` tasks of one round. */
-  private round(items: readonly AdamUpdateItem[], from: number, to: number, tasks: number, t: number): void {
-    const staging = this.staging;
-    const k = this.kernel;
+  private round(items: readonly FusedUpdateItem[], from: number, to: number, tasks: number): void {
+    const { staging, kernel: k, name } = this;
+    const set = k.set.bind(k) as (task: number, param: string, value: number) => void;
     try {
       let task = 0;
       for (let i = from; i < to; i++) {
-        const { w, g, expAvg, expAvgSq, maxExpAvgSq, h } = items[i];
-        const n = w.length;
-        const args = {
-          w: staging.addressOf(w, n, 'adamUpdate: w', true, true),
-          g: staging.addressOf(g, n, 'adamUpdate: g', true, false),
-          m: staging.addressOf(expAvg, n, 'adamUpdate: expAvg', true, true),
-          v: staging.addressOf(expAvgSq, n, 'adamUpdate: expAvgSq', true, true),
-          vmax: maxExpAvgSq ? staging.addressOf(maxExpAvgSq, n, 'adamUpdate: maxExpAvgSq', true, true) : 0,
-          ...adamScalars(h, t),
-        };
-        if (task === 0) k.begin({ ...args, i0: 0, i1: n }, tasks);
+        const { arrays, scalars } = items[i];
+        const n = arrays[0].length;
+        const args: Record<string, number> = {};
+        // The gradient (a1) is only read; w and the state slots are updated in place.
+        arrays.forEach((a, j) => (args[`a${j}`] = staging.addressOf(a, n, `${name}: array ${j}`, true, j !== 1)));
+        scalars.forEach((v, j) => (args[`s${j}`] = v));
+        if (task === 0) k.begin({ ...args, i0: 0, i1: n } as never, tasks);
         const parts = partsFor(n, this.threads, Infinity, 16);
         for (let p = 0; p < parts; p++, task++) {
-          for (const [name, value] of Object.entries(args) as [keyof typeof args, number][]) k.set(task, name, value);
-          // [0, n) in 16-aligned shares (any cut gives the same bits: the update is element-wise).
-          k.set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
-          k.set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
+          for (const key in args) set(task, key, args[key]);
+          set(task, 'i0', p === 0 ? 0 : Math.floor((p * n) / parts / 16) * 16);
+          set(task, 'i1', p === parts - 1 ? n : Math.floor(((p + 1) * n) / parts / 16) * 16);
         }
       }
       k.launch();
@@ -424,7 +380,14 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
   const col2imKernel = kernel('col2im');
   const fillZero = kernel('fillZero');
   const peak = kernel('fmaPeak');
-  const adam = new CpuAdam(staging, threads, kernel('adamUpdate', { range: ['i0', 'i1'], align: 2 }));
+  const updates = new Map<string, CpuUpdate>();
+  /** The generated kernel of an optimizer update's form, made once per name; undefined where optim.wat has none. */
+  const fusedUpdate = (name: string): ((items: readonly FusedUpdateItem[]) => void) | undefined => {
+    if (!(name in KERNELS)) return undefined;
+    let u = updates.get(name);
+    if (!u) updates.set(name, (u = new CpuUpdate(staging, threads, kernel(name as KernelName), name)));
+    return (items) => u.run(items);
+  };
   const scratch = new ScratchArena(heap, threads);
   const ctx: CpuContext = {
     heap,
@@ -468,8 +431,7 @@ export async function createCpuBackend(opts: CpuBackendOptions = {}): Promise<Cp
     },
     overrides,
     ...(fusions ? { fusions } : {}),
-    adamUpdate: (w, g, expAvg, expAvgSq, maxExpAvgSq, h, t) => adam.update(w, g, expAvg, expAvgSq, maxExpAvgSq, h, t),
-    adamUpdateMany: (items, t) => adam.updateMany(items, t),
+    fusedUpdate,
     get launches() {
       return pool.launches;
     },

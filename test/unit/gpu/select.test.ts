@@ -57,16 +57,16 @@ describe('chooseGpu', () => {
     const a = acquirer('real');
     const adagrad = twoMoonsGraph({ optimizer: { kind: 'adagrad', lr: 0.01 } });
     expect(await chooseGpu(adagrad, 'auto', a)).toBe(device);
-    const def = optimizerDefinition('adagrad');
-    const gpu = def.gpu;
-    delete def.gpu;
+    const def = optimizerDefinition('adagrad') as { update?: unknown };
+    const update = def.update;
+    delete def.update;
     try {
       const b = acquirer('real');
       expect(await chooseGpu(adagrad, 'auto', b)).toBeNull();
       expect(b.calls).toEqual([]);
       await expect(chooseGpu(adagrad, 'gpu', b)).rejects.toMatchObject({ code: 'E_GPU_NO_KERNEL', message: expect.stringMatching(/the adagrad optimizer \(no GPU update\)/) });
     } finally {
-      def.gpu = gpu;
+      def.update = update;
     }
   });
 

@@ -37,6 +37,7 @@ const LOWER: Record<Fn, (u: string) => string> = {
   erf: (u) => `erfApprox(${u})`,
   normCdf: (u) => `(0.5 * (1.0 + erfApprox(${u} * 0.70710678118654752)))`,
   normPdf: (u) => `(0.3989422804014327 * exp(-0.5 * ${u} * ${u}))`,
+  sqrt: (u) => `sqrt(${u})`,
 };
 const BINARY = { add: '+', sub: '-', mul: '*', div: '/' } as const;
 const COMPARE = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '==' } as const;
@@ -50,31 +51,35 @@ function literal(v: number): string {
   return /[.e]/.test(s) ? s : `${s}.0`;
 }
 
-/** An expression as WGSL over `x` (and a binary op's `x2`), `dy`, `p`, `q`. */
-export function printWgsl(e: Expr): string {
+/**
+ * An expression as WGSL over `x` (and a binary op's `x2`), `dy`, `p`, `q`; a named value (`@m`,
+ * update.ts) as `named` gives it.
+ */
+export function printWgsl(e: Expr, named?: Readonly<Record<string, string>>): string {
+  const print = (n: Expr): string => printWgsl(n, named);
   const cond = (k: Cond): string => {
     if (k.kind === 'and') return `(${cond(k.a)} && ${cond(k.b)})`;
     // v < ∞ is v ≤ F32_MAX (false for NaN alike), v > −∞ is v ≥ −F32_MAX
-    if (k.kind === 'lt' && k.b.kind === 'const' && k.b.value === Infinity) return `(${printWgsl(k.a)} <= ${F32_MAX})`;
-    if (k.kind === 'gt' && k.b.kind === 'const' && k.b.value === -Infinity) return `(${printWgsl(k.a)} >= -${F32_MAX})`;
-    return `(${printWgsl(k.a)} ${COMPARE[k.kind]} ${printWgsl(k.b)})`;
+    if (k.kind === 'lt' && k.b.kind === 'const' && k.b.value === Infinity) return `(${print(k.a)} <= ${F32_MAX})`;
+    if (k.kind === 'gt' && k.b.kind === 'const' && k.b.value === -Infinity) return `(${print(k.a)} >= -${F32_MAX})`;
+    return `(${print(k.a)} ${COMPARE[k.kind]} ${print(k.b)})`;
   };
   switch (e.kind) {
     case 'leaf':
-      return e.name;
+      return named?.[e.name] ?? e.name;
     case 'const':
       return e.value < 0 ? `(${literal(e.value)})` : literal(e.value);
     case 'neg':
-      return `(-${printWgsl(e.a)})`;
+      return `(-${print(e.a)})`;
     case 'call':
-      return LOWER[e.fn](printWgsl(e.a));
+      return LOWER[e.fn](print(e.a));
     case 'select':
-      return `select(${printWgsl(e.else)}, ${printWgsl(e.then)}, ${cond(e.cond)})`;
+      return `select(${print(e.else)}, ${print(e.then)}, ${cond(e.cond)})`;
     case 'max':
     case 'min':
-      return `${e.kind}(${printWgsl(e.a)}, ${printWgsl(e.b)})`;
+      return `${e.kind}(${print(e.a)}, ${print(e.b)})`;
     default:
-      return `(${printWgsl(e.a)} ${BINARY[e.kind]} ${printWgsl(e.b)})`;
+      return `(${print(e.a)} ${BINARY[e.kind]} ${print(e.b)})`;
   }
 }
 
