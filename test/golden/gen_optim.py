@@ -3,7 +3,8 @@
 
 Run with Debian's python (PyTorch 1.13 CPU):  /usr/bin/python3 test/golden/gen_optim.py
 Writes test/golden/optim/optimizers.json and test/golden/optim/schedules.json, read by
-test/unit/engine/optim-golden.test.ts.
+test/unit/engine/optim-golden.test.ts, and test/golden/optim/nadam.json (NAdam, the optimizer added
+as one declaration in #58), read by test/unit/engine/nadam.test.ts on every backend.
 
 Optimizers: two parameters (a [3, 4] weight and a [4] bias) stepped 5 times with fixed, seeded
 gradients; the parameters after each step are recorded. Every parameter has weight decay (PyTorch's
@@ -116,6 +117,25 @@ def optimizers():
     ]
 
 
+def nadam_cases():
+    """torch.optim.NAdam as PyTorch 1.13 steps it (its mu_product quirk included)."""
+    O = torch.optim
+    return [
+        optimizer_case("nadam", {"kind": "nadam", "lr": 0.01}, lambda p: O.NAdam(p, lr=0.01)),
+        optimizer_case(
+            "nadam-betas-wd",
+            {"kind": "nadam", "lr": 0.02, "beta1": 0.8, "beta2": 0.95, "eps": 1e-6, "weightDecay": 0.05, "momentumDecay": 0.01},
+            lambda p: O.NAdam(p, lr=0.02, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.05, momentum_decay=0.01),
+        ),
+        optimizer_case(
+            "nadam-decay-flag",
+            {"kind": "nadam", "lr": 0.05, "weightDecay": 0.1},
+            lambda p: O.NAdam(groups(p, 0.1), lr=0.05, weight_decay=0.1),
+            (True, False),
+        ),
+    ]
+
+
 def schedule_case(name, config, make, metrics=None, base_lr=0.1, steps=SCHED_STEPS):
     p = torch.nn.Parameter(torch.zeros(1))
     opt = torch.optim.SGD([p], lr=base_lr)
@@ -200,6 +220,8 @@ def main():
         json.dump({**header, "cases": optimizers()}, f, separators=(",", ":"))
     with open(os.path.join(OUT, "schedules.json"), "w") as f:
         json.dump({**header, "cases": schedules()}, f, indent=1)
+    with open(os.path.join(OUT, "nadam.json"), "w") as f:
+        json.dump({**header, "cases": nadam_cases()}, f, separators=(",", ":"))
 
 
 if __name__ == "__main__":

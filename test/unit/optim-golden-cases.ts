@@ -13,5 +13,8 @@ export interface OptimizerCase {
 /** A golden file of test/golden/optim, as recorded. */
 export const optimGolden = (file: string): { cases: unknown[] } => JSON.parse(readFileSync(new URL(`../golden/optim/${file}`, import.meta.url), 'utf8'));
 
-/** Every optimizer case: the CPU's and the GPU's golden tests read the same ones. */
-export const optimizerCases = (): OptimizerCase[] => optimGolden('optimizers.json').cases as OptimizerCase[];
+/**
+ * Every optimizer case: the reference's, the CPU backend's and the GPU's golden tests read the same
+ * ones (optimizers.json, and nadam.json for NAdam, added in #58 as one declaration).
+ */
+export const optimizerCases = (): OptimizerCase[] => ['optimizers.json', 'nadam.json'].flatMap((f) => optimGolden(f).cases as OptimizerCase[]);

@@ -70,4 +70,18 @@ export const DECLARED = [
     knownGoodLr: 0.01,
     state: [{ name: 'sum' }],
   }),
+  declareOptimizer({
+    kind: 'nadam',
+    label: 'NAdam',
+    doc: 'Adam with Nesterov momentum: each step looks ahead along the running mean of gradients.',
+    params: {
+      beta1: { kind: 'float', default: 0.9, doc: 'Decay of the running mean of gradients (momentum).', min: 0, max: 1 },
+      beta2: { kind: 'float', default: 0.999, doc: 'Decay of the running mean of squared gradients.', min: 0, max: 1 },
+      eps: { kind: 'float', default: 1e-8, doc: 'Added to the denominator for stability.', min: 0 },
+      weightDecay: { kind: 'float', default: 0, doc: 'L2 penalty added to the gradient (weights only).', min: 0 },
+      momentumDecay: { kind: 'float', default: 0.004, doc: 'How fast the momentum schedule μₜ = β1·(1 − ½·0.96^(t·decay)) rises to β1.', min: 0 },
+    },
+    knownGoodLr: 0.002,
+    state: [{ name: 'expAvg' }, { name: 'expAvgSq' }],
+  }),
 ] as const;

@@ -58,6 +58,7 @@ const FORMS: [string, OptimizerConfig][] = [
   ['rmsprop momentum', { kind: 'rmsprop', lr: 0.01, momentum: 0.8 }],
   ['rmsprop centeredMomentum', { kind: 'rmsprop', lr: 0.01, alpha: 0.9, eps: 1e-6, momentum: 0.8, centered: true, weightDecay: 0.05 }],
   ['adagrad plain', { kind: 'adagrad', lr: 0.05, lrDecay: 0.1, eps: 1e-6, weightDecay: 0.05 }],
+  ['nadam plain', { kind: 'nadam', lr: 2e-3, beta1: 0.8, weightDecay: 0.01 }],
 ];
 
 /** Two parameters of n values (the second without decay), on the heap or in plain arrays. */

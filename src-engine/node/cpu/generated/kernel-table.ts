@@ -132,6 +132,8 @@ export interface KernelArgs {
   update_rmsprop_centeredMomentum: { a0: number; a1: number; a2: number; a3: number; a4: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number };
   /** `optim.update_adagrad_plain(a0: i32, a1: i32, a2: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64)` */
   update_adagrad_plain: { a0: number; a1: number; a2: number; i0: number; i1: number; s0: number; s1: number; s2: number };
+  /** `optim.update_nadam_plain(a0: i32, a1: i32, a2: i32, a3: i32, i0: i32, i1: i32, s0: f64, s1: f64, s2: f64, s3: f64, s4: f64, s5: f64, s6: f64, s7: f64, s8: f64)` */
+  update_nadam_plain: { a0: number; a1: number; a2: number; a3: number; i0: number; i1: number; s0: number; s1: number; s2: number; s3: number; s4: number; s5: number; s6: number; s7: number; s8: number };
   /** `recurrent.recurrentForwardSteps(cell: i32, xg: i32, bih: i32, whh: i32, bhh: i32, rg: i32, hs: i32, aux: i32, gates: i32, ys: i32, ldy: i32, yOff: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
   recurrentForwardSteps: { cell: number; xg: number; bih: number; whh: number; bhh: number; rg: number; hs: number; aux: number; gates: number; ys: number; ldy: number; yOff: number; n: number; t: number; h: number; reverse: number; r0: number; r1: number; scratch: number };
   /** `recurrent.recurrentBackwardSteps(cell: i32, dys: i32, ldy: i32, yOff: i32, dh: i32, dhNext: i32, dc: i32, sq: i32, gates: i32, aux: i32, hs: i32, dxg: i32, drg: i32, whh: i32, n: i32, t: i32, h: i32, reverse: i32, r0: i32, r1: i32, scratch: i32)` */
@@ -210,6 +212,7 @@ export interface KernelResults {
   update_rmsprop_momentum: void;
   update_rmsprop_centeredMomentum: void;
   update_adagrad_plain: void;
+  update_nadam_plain: void;
   recurrentForwardSteps: void;
   recurrentBackwardSteps: void;
   winogradWeights: void;
@@ -693,8 +696,17 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.i0; r[i + 4] = a.i1; r[i + 5] = a.s0; r[i + 6] = a.s1; r[i + 7] = a.s2; },
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
-  recurrentForwardSteps: {
+  update_nadam_plain: {
     id: 52,
+    name: 'update_nadam_plain',
+    qualified: 'optim.update_nadam_plain',
+    params: [{ name: 'a0', type: 'i32' }, { name: 'a1', type: 'i32' }, { name: 'a2', type: 'i32' }, { name: 'a3', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }, { name: 's0', type: 'f64' }, { name: 's1', type: 'f64' }, { name: 's2', type: 'f64' }, { name: 's3', type: 'f64' }, { name: 's4', type: 'f64' }, { name: 's5', type: 'f64' }, { name: 's6', type: 'f64' }, { name: 's7', type: 'f64' }, { name: 's8', type: 'f64' }],
+    result: null,
+    write: (a, r, i) => { r[i] = a.a0; r[i + 1] = a.a1; r[i + 2] = a.a2; r[i + 3] = a.a3; r[i + 4] = a.i0; r[i + 5] = a.i1; r[i + 6] = a.s0; r[i + 7] = a.s1; r[i + 8] = a.s2; r[i + 9] = a.s3; r[i + 10] = a.s4; r[i + 11] = a.s5; r[i + 12] = a.s6; r[i + 13] = a.s7; r[i + 14] = a.s8; },
+    invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14]),
+  },
+  recurrentForwardSteps: {
+    id: 53,
     name: 'recurrentForwardSteps',
     qualified: 'recurrent.recurrentForwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'xg', type: 'i32' }, { name: 'bih', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'bhh', type: 'i32' }, { name: 'rg', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'ys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -703,7 +715,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18]),
   },
   recurrentBackwardSteps: {
-    id: 53,
+    id: 54,
     name: 'recurrentBackwardSteps',
     qualified: 'recurrent.recurrentBackwardSteps',
     params: [{ name: 'cell', type: 'i32' }, { name: 'dys', type: 'i32' }, { name: 'ldy', type: 'i32' }, { name: 'yOff', type: 'i32' }, { name: 'dh', type: 'i32' }, { name: 'dhNext', type: 'i32' }, { name: 'dc', type: 'i32' }, { name: 'sq', type: 'i32' }, { name: 'gates', type: 'i32' }, { name: 'aux', type: 'i32' }, { name: 'hs', type: 'i32' }, { name: 'dxg', type: 'i32' }, { name: 'drg', type: 'i32' }, { name: 'whh', type: 'i32' }, { name: 'n', type: 'i32' }, { name: 't', type: 'i32' }, { name: 'h', type: 'i32' }, { name: 'reverse', type: 'i32' }, { name: 'r0', type: 'i32' }, { name: 'r1', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -712,7 +724,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17], r[i + 18], r[i + 19], r[i + 20]),
   },
   winogradWeights: {
-    id: 54,
+    id: 55,
     name: 'winogradWeights',
     qualified: 'winograd.winogradWeights',
     params: [{ name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'flip', type: 'i32' }],
@@ -721,7 +733,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6]),
   },
   winogradScratchBytes: {
-    id: 55,
+    id: 56,
     name: 'winogradScratchBytes',
     qualified: 'winograd.winogradScratchBytes',
     params: [{ name: 'C', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'group', type: 'i32' }],
@@ -730,7 +742,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradConv: {
-    id: 56,
+    id: 57,
     name: 'winogradConv',
     qualified: 'winograd.winogradConv',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'u', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -739,7 +751,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16], r[i + 17]),
   },
   winogradWeightGrad: {
-    id: 57,
+    id: 58,
     name: 'winogradWeightGrad',
     qualified: 'winograd.winogradWeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dU', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'group', type: 'i32' }, { name: 'scratch', type: 'i32' }, { name: 'gemmScratch', type: 'i32' }],
@@ -748,7 +760,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15], r[i + 16]),
   },
   winogradSumParts: {
-    id: 58,
+    id: 59,
     name: 'winogradSumParts',
     qualified: 'winograd.winogradSumParts',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'i0', type: 'i32' }, { name: 'i1', type: 'i32' }],
@@ -757,7 +769,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4]),
   },
   winogradWeightGradFinish: {
-    id: 59,
+    id: 60,
     name: 'winogradWeightGradFinish',
     qualified: 'winograd.winogradWeightGradFinish',
     params: [{ name: 'dU', type: 'i32' }, { name: 'parts', type: 'i32' }, { name: 'stride', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'o0', type: 'i32' }, { name: 'o1', type: 'i32' }, { name: 'dW', type: 'i32' }],
@@ -766,7 +778,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7]),
   },
   direct3x3ScratchBytes: {
-    id: 60,
+    id: 61,
     name: 'direct3x3ScratchBytes',
     qualified: 'winograd.direct3x3ScratchBytes',
     params: [{ name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }],
@@ -775,7 +787,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1]),
   },
   direct3x3Forward: {
-    id: 61,
+    id: 62,
     name: 'direct3x3Forward',
     qualified: 'winograd.direct3x3Forward',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'w', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'bias', type: 'i32' }, { name: 'y', type: 'i32' }, { name: 'accumulate', type: 'i32' }, { name: 'scratch', type: 'i32' }],
@@ -784,7 +796,7 @@ export const KERNELS: { readonly [K in keyof KernelArgs]: KernelSpec<K, KernelAr
     invoke: (f, r, i) => f(r[i], r[i + 1], r[i + 2], r[i + 3], r[i + 4], r[i + 5], r[i + 6], r[i + 7], r[i + 8], r[i + 9], r[i + 10], r[i + 11], r[i + 12], r[i + 13], r[i + 14], r[i + 15]),
   },
   direct3x3WeightGrad: {
-    id: 62,
+    id: 63,
     name: 'direct3x3WeightGrad',
     qualified: 'winograd.direct3x3WeightGrad',
     params: [{ name: 'x', type: 'i32' }, { name: 'n0', type: 'i32' }, { name: 'n1', type: 'i32' }, { name: 'C', type: 'i32' }, { name: 'H', type: 'i32' }, { name: 'W', type: 'i32' }, { name: 'pH', type: 'i32' }, { name: 'pW', type: 'i32' }, { name: 'oH', type: 'i32' }, { name: 'oW', type: 'i32' }, { name: 'dy', type: 'i32' }, { name: 'Cout', type: 'i32' }, { name: 'dW', type: 'i32' }, { name: 'db', type: 'i32' }, { name: 'scratch', type: 'i32' }],
